@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+
+/** Signature every `cli/<command>.ts` exports: attach the command to the program. */
+export type RegisterCommand = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
+
+/** The commands, in the order `baton --help` lists them. */
+const COMMANDS: RegisterCommand[] = [];
+
+/** Attaches every command to the program. */
+export function registerCommands(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  for (const register of COMMANDS) register(program, ctx, setExit);
+}

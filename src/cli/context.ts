@@ -1,0 +1,24 @@
+import type { Clock } from '../log/append.js';
+
+/** A place to write text: the process's streams in real use, buffers in tests. */
+export interface Output {
+  write(text: string): void;
+  /** Whether this is an interactive terminal (live tables redraw only there). */
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** Everything a command needs from the outside world, so the CLI runs in-process in tests. */
+export interface CliContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: Output;
+  stderr: Output;
+  clock: Clock;
+  /** Colour only on a TTY, and never when NO_COLOR is set. */
+  color: boolean;
+  /** Where `baton` itself can be run from, for hooks installed into agents (`node <bin>`). */
+  batonBin: string;
+  /** Called by long-running commands to learn of Ctrl-C; returns an unsubscribe function. */
+  onInterrupt(handler: () => void): () => void;
+}

@@ -1,0 +1,100 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { formatDiagnostic, UserError } from '../errors.js';
+import { registerCommands } from './commands.js';
+import type { CliContext } from './context.js';
+
+/** Builds the `baton` program bound to a context; commands set `ctx.exitCode` through their return. */
+export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const program = new Command('baton');
+  program
+    .description(
+      'Conduct many AI coding agents in parallel on one codebase: one contract, one worktree and one agent per feature,\n' +
+        'completion hooks into one log, acceptance checks, integration in dependency order, and the metrics that matter.',
+    )
+    .version(PACKAGE_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .exitOverride();
+  registerCommands(program, ctx, setExit);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+const PACKAGE_VERSION = '0.1.0';
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  let exitCode = 0;
+  const program = createProgram(ctx, (code) => {
+    exitCode = Math.max(exitCode, code);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    return reportError(err, ctx);
+  }
+}
+
+/** Prints an error the way a user should see it and returns the exit code. */
+export function reportError(err: unknown, ctx: CliContext): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code === 'commander.help') return 0;
+    return 2;
+  }
+  if (err instanceof UserError) {
+    for (const d of err.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+    ctx.stderr.write(`baton: ${err.message}\n`);
+    if (err.hint) ctx.stderr.write(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  ctx.stderr.write(
+    `baton: internal error: ${message}\nThis is a bug in Baton; please report it with the command you ran.\n`,
+  );
+  return 1;
+}
+
+/** A context bound to this process's real streams, environment and signals. */
+export function processContext(): CliContext {
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: {
+      write: (s) => void process.stdout.write(s),
+      isTTY: Boolean(process.stdout.isTTY),
+      columns: process.stdout.columns,
+    },
+    stderr: { write: (s) => void process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) },
+    clock: () => new Date(),
+    color,
+    batonBin: realpathSync(fileURLToPath(new URL('../../bin/baton.js', import.meta.url))),
+    onInterrupt(handler) {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      process.on('SIGHUP', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+        process.off('SIGHUP', handler);
+      };
+    },
+  };
+}
+
+/** Entry point of `bin/baton.js`: runs the CLI on this process and sets its exit code. */
+export async function main(): Promise<void> {
+  const ctx = processContext();
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), ctx);
+  } catch (err) {
+    process.exitCode = reportError(err, ctx);
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { AgentSpecSchema } from './contracts/schema.js';
+
+/** Per-agent overrides: replace the argv, add flags, set env (never secrets: those come from the environment). */
+export const AgentOverrideSchema = z.strictObject({
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  extra_args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  model: z.string().optional(),
+  permission_mode: z.string().optional(),
+});
+
+/** `baton.config.json` / `baton.yaml` at the repository root. Every field has a default. */
+export const ConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  /** Default agent for features whose contract names none. */
+  agent: AgentSpecSchema.optional(),
+  /** How many agents run at once; default: all. */
+  concurrency: z.number().int().positive().optional(),
+  /** Branch or ref the feature branches are cut from; default: HEAD. */
+  base: z.string().optional(),
+  /** Where worktrees go, relative to the repository root; default `../<repo>.baton-worktrees`. */
+  worktrees: z.string().optional(),
+  /** Folder holding `<feature_id>/contract.md`; default `specs`. */
+  specs: z.string().optional(),
+  /** Command run in each new worktree before the agent, e.g. `npm ci`. */
+  setup: z.string().optional(),
+  /** Files (globs) copied from the main checkout into each new worktree, e.g. `.env`. */
+  copy: z.array(z.string()).optional(),
+  /** Test command run after each merge during integration. */
+  test: z.string().optional(),
+  /** Default timeout of a `run` acceptance check, seconds. */
+  check_timeout_s: z.number().positive().optional(),
+  /** Default agent timeout, minutes. */
+  timeout_minutes: z.number().positive().optional(),
+  /** First port handed to features; each feature gets a block of ten. */
+  port_base: z.number().int().min(1024).max(65000).optional(),
+  /** Sequential estimates of the non-implementation phases, minutes. */
+  estimates: z.record(z.string(), z.number().nonnegative()).optional(),
+  /** Per-agent settings, keyed by adapter name. */
+  agents: z.record(z.string(), AgentOverrideSchema).optional(),
+  /** Retry policy for rate-limited agents. */
+  retry: z
+    .strictObject({
+      attempts: z.number().int().nonnegative().optional(),
+      initial_delay_s: z.number().nonnegative().optional(),
+      factor: z.number().positive().optional(),
+    })
+    .optional(),
+});
+
+/** The configuration as written. */
+export type ConfigInput = z.infer<typeof ConfigSchema>;
+/** Per-agent overrides. */
+export type AgentOverride = z.infer<typeof AgentOverrideSchema>;
+
+/** The configuration with defaults applied and paths resolved. */
+export interface Config {
+  agent: z.infer<typeof AgentSpecSchema>;
+  concurrency: number | undefined;
+  base: string | undefined;
+  /** Absolute path of the worktrees folder. */
+  worktrees: string;
+  /** Absolute path of the specs folder. */
+  specs: string;
+  setup: string | undefined;
+  copy: string[];
+  test: string | undefined;
+  check_timeout_s: number;
+  timeout_minutes: number | undefined;
+  port_base: number;
+  estimates: Record<string, number>;
+  agents: Record<string, AgentOverride>;
+  retry: { attempts: number; initial_delay_s: number; factor: number };
+  /** Absolute path of the repository root. */
+  root: string;
+  /** The config file that was read, if any. */
+  file: string | undefined;
+}

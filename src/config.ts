@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
+import type { Diagnostic, Result } from './errors.js';
+
+/** Config file names, in the order they are looked for. */
+export const CONFIG_FILES = ['baton.config.json', 'baton.yaml', 'baton.yml'] as const;
+
+/** Applies defaults and resolves paths against the repository root (pure). */
+export function resolveConfig(root: string, input: ConfigInput, file?: string): Config {
+  return {
+    agent: input.agent ?? 'claude',
+    concurrency: input.concurrency,
+    base: input.base,
+    worktrees: resolve(root, input.worktrees ?? join('..', `${basename(root)}.baton-worktrees`)),
+    specs: resolve(root, input.specs ?? 'specs'),
+    setup: input.setup,
+    copy: input.copy ?? [],
+    test: input.test,
+    check_timeout_s: input.check_timeout_s ?? 300,
+    timeout_minutes: input.timeout_minutes,
+    port_base: input.port_base ?? 41000,
+    estimates: input.estimates ?? {},
+    agents: input.agents ?? {},
+    retry: {
+      attempts: input.retry?.attempts ?? 3,
+      initial_delay_s: input.retry?.initial_delay_s ?? 5,
+      factor: input.retry?.factor ?? 2,
+    },
+    root,
+    file,
+  };
+}
+
+/** Parses config text (JSON or YAML, chosen by file name) into diagnostics or a validated input (pure). */
+export function parseConfigText(file: string, text: string): Result<ConfigInput> {
+  let data: unknown;
+  if (file.endsWith('.json')) {
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const pos = /position (\d+)/.exec(message);
+      const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
+      return {
+        ok: false,
+        errors: [
+          {
+            severity: 'error',
+            code: 'config/invalid-json',
+            message: `not valid JSON: ${message}`,
+            location: { file, ...(line ? { line } : {}) },
+          },
+        ],
+      };
+    }
+  } else {
+    const doc = parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length > 0) {
+      return {
+        ok: false,
+        errors: doc.errors.map((e) => ({
+          severity: 'error' as const,
+          code: 'config/invalid-yaml',
+          message: e.message.split('\n')[0] ?? e.message,
+          location: { file, line: e.linePos?.[0].line ?? 1, column: e.linePos?.[0].col ?? 1 },
+        })),
+      };
+    }
+    data = doc.toJS() ?? {};
+  }
+  const parsed = ConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const errors: Diagnostic[] = parsed.error.issues.map((issue) => ({
+      severity: 'error',
+      code: 'config/invalid',
+      message: `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      location: { file },
+    }));
+    return { ok: false, errors };
+  }
+  return { ok: true, value: parsed.data, warnings: [] };
+}
+
+/** Reads the config at the repository root; no file means all defaults. */
+export function loadConfig(root: string): Result<Config> {
+  for (const name of CONFIG_FILES) {
+    const path = join(root, name);
+    if (!existsSync(path)) continue;
+    const parsed = parseConfigText(name, readFileSync(path, 'utf8'));
+    if (!parsed.ok) return parsed;
+    return { ok: true, value: resolveConfig(root, parsed.value, path), warnings: [] };
+  }
+  return { ok: true, value: resolveConfig(root, {}), warnings: [] };
+}
+
+/** Path of the event log of the repository whose main checkout is `root`. */
+export function logPathFor(root: string): string {
+  return join(root, '.baton', 'log.jsonl');
+}
+
+/** Folder for Baton's own files that are never committed (task files, agent logs). */
+export function stateDirFor(root: string): string {
+  return join(root, '.baton');
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/** Feature ids become branch and folder names, so they are restricted to this shape. */
+export const FEATURE_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+const featureId = z
+  .string()
+  .regex(
+    FEATURE_ID_PATTERN,
+    'feature ids are lowercase letters, digits and dashes, starting with a letter or digit',
+  );
+
+/** An HTTP latency check against the feature's server. */
+export const HttpCheckSchema = z.strictObject({
+  url: z.string().min(1),
+  method: z.string().optional(),
+  requests: z.number().int().positive().optional(),
+  concurrency: z.number().int().positive().optional(),
+  warmup: z.number().int().nonnegative().optional(),
+  p50_ms: z.number().positive().optional(),
+  p95_ms: z.number().positive().optional(),
+  p99_ms: z.number().positive().optional(),
+  max_error_rate: z.number().min(0).max(1).optional(),
+  body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  start_timeout_s: z.number().positive().optional(),
+});
+
+/** A file check: globs that must exist, and whether the branch stayed inside `owns`. */
+export const FilesCheckSchema = z.strictObject({
+  exist: z.array(z.string()).optional(),
+  untouched_outside_owns: z.boolean().optional(),
+});
+
+/** One acceptance criterion: text plus at most one of run / http / files. */
+export const CriterionSchema = z.strictObject({
+  id: z.string().min(1).optional(),
+  text: z.string().min(1),
+  run: z.string().min(1).optional(),
+  http: HttpCheckSchema.optional(),
+  files: FilesCheckSchema.optional(),
+  timeout_s: z.number().positive().optional(),
+  after: z.literal('integration').optional(),
+});
+
+/** Which agent does a feature's work: an adapter name, or an arbitrary shell command. */
+export const AgentSpecSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ command: z.string().min(1) }),
+  z.strictObject({ name: z.string().min(1), args: z.array(z.string()).optional() }),
+]);
+
+/** The front matter of `specs/<feature_id>/contract.md`. */
+export const ContractSchema = z.strictObject({
+  feature_id: featureId,
+  title: z.string().optional(),
+  provides: z
+    .union([z.record(z.string(), z.union([z.array(z.string()), z.string()])), z.array(z.string())])
+    .optional(),
+  owns: z.array(z.string().min(1)).optional(),
+  depends_on: z
+    .union([
+      z.strictObject({
+        features: z.array(featureId).optional(),
+        services: z.array(z.string()).optional(),
+      }),
+      z.array(featureId),
+    ])
+    .optional(),
+  acceptance_criteria: z.array(z.union([CriterionSchema, z.string().min(1)])).optional(),
+  serve: z.string().min(1).optional(),
+  estimate_minutes: z.number().positive().optional(),
+  agent: AgentSpecSchema.optional(),
+  timeout_minutes: z.number().positive().optional(),
+  retries: z.number().int().nonnegative().optional(),
+});
+
+/** The contract's fields exactly as written (before normalisation). */
+export type ContractInput = z.input<typeof ContractSchema>;
+/** An HTTP check as declared in a contract. */
+export type HttpCheck = z.infer<typeof HttpCheckSchema>;
+/** A files check as declared in a contract. */
+export type FilesCheck = z.infer<typeof FilesCheckSchema>;
+/** Which agent runs a feature. */
+export type AgentSpec = z.infer<typeof AgentSpecSchema>;
+
+/** The known top-level contract fields, for "did you mean" suggestions. */
+export const CONTRACT_FIELDS = Object.keys(ContractSchema.shape);
+
+/** A criterion after normalisation: always has an id and a kind. */
+export interface Criterion {
+  id: string;
+  text: string;
+  kind: 'run' | 'http' | 'files' | 'unverifiable';
+  run?: string;
+  http?: HttpCheck;
+  files?: FilesCheck;
+  timeout_s?: number;
+  after?: 'integration';
+}
+
+/** A validated, normalised contract: every list present, criteria with ids. */
+export interface Contract {
+  feature_id: string;
+  title: string;
+  provides: Record<string, string[]>;
+  owns: string[];
+  depends_on: { features: string[]; services: string[] };
+  acceptance_criteria: Criterion[];
+  serve?: string;
+  estimate_minutes?: number;
+  agent?: AgentSpec;
+  timeout_minutes?: number;
+  retries?: number;
+  /** The markdown after the front matter (or the whole file in the heading form). */
+  body: string;
+  /** Path of the contract file, relative to the repository root. */
+  file: string;
+  /** Contents of the sibling spec.md, when there is one. */
+  spec?: string;
+}

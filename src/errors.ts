@@ -1,0 +1,66 @@
+/** Where a problem sits in a file: 1-based line and column. */
+export interface Location {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+/** A located problem found while analysing user input; a value, never thrown. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  /** Stable machine-readable code, e.g. `contract/unknown-field`. */
+  code: string;
+  message: string;
+  location?: Location;
+  /** The offending source line, shown under the message. */
+  source?: string;
+  /** What to do about it. */
+  hint?: string;
+}
+
+/** Either a value or the diagnostics explaining why there is none. */
+export type Result<T> = { ok: true; value: T; warnings: Diagnostic[] } | { ok: false; errors: Diagnostic[] };
+
+/** Formats a location as `file:line:column`. */
+export function formatLocation(loc: Location): string {
+  let out = loc.file;
+  if (loc.line !== undefined) out += `:${loc.line}`;
+  if (loc.line !== undefined && loc.column !== undefined) out += `:${loc.column}`;
+  return out;
+}
+
+/** Renders a diagnostic as the lines a person reads in a terminal. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.location ? `${formatLocation(d.location)}: ` : '';
+  const lines = [`${where}${d.severity}: ${d.message} [${d.code}]`];
+  if (d.source !== undefined && d.location?.line !== undefined) {
+    lines.push(`  ${String(d.location.line).padStart(4)} | ${d.source}`);
+  }
+  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  return lines.join('\n');
+}
+
+/** An expected failure caused by the user's input or environment; exit code 1 (or 2 for usage). */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  readonly code: string;
+  readonly hint: string | undefined;
+  readonly exitCode: 1 | 2;
+  readonly diagnostics: Diagnostic[];
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; exitCode?: 1 | 2; diagnostics?: Diagnostic[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+    this.diagnostics = options.diagnostics ?? [];
+  }
+}
+
+/** Marks a branch the type system proves impossible; a new union member then fails to compile. */
+export function unreachable(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,202 @@
+import { execa } from 'execa';
+import { UserError } from '../errors.js';
+
+/** The outcome of one git invocation. */
+export interface GitOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Environment that keeps git from prompting, paging or localising its messages. */
+const GIT_ENV = {
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_PAGER: 'cat',
+  LC_ALL: 'C',
+  GIT_OPTIONAL_LOCKS: '0',
+};
+
+/** Runs git with an argument array in `cwd`; never throws on a non-zero exit. */
+export async function gitRaw(cwd: string, args: string[], input?: string): Promise<GitOutput> {
+  const r = await execa('git', args, {
+    cwd,
+    reject: false,
+    stripFinalNewline: false,
+    env: GIT_ENV,
+    ...(input !== undefined ? { input } : { stdin: 'ignore' }),
+  });
+  if (r.failed && r.exitCode === undefined) {
+    throw new UserError('git/not-found', `could not run git: ${r.shortMessage}`, {
+      hint: 'Install git 2.38 or newer and make sure it is on PATH.',
+    });
+  }
+  return { stdout: r.stdout as string, stderr: r.stderr as string, exitCode: r.exitCode ?? 1 };
+}
+
+/** Runs git and returns trimmed stdout; throws a `GitError` on a non-zero exit. */
+export async function git(cwd: string, args: string[], input?: string): Promise<string> {
+  const r = await gitRaw(cwd, args, input);
+  if (r.exitCode !== 0) throw new GitError(args, r);
+  return r.stdout.trim();
+}
+
+/** A git command that exited non-zero, with its stderr. */
+export class GitError extends Error {
+  override readonly name = 'GitError';
+  readonly args: string[];
+  readonly exitCode: number;
+  readonly stderr: string;
+  constructor(args: string[], r: GitOutput) {
+    super(`git ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+    this.args = args;
+    this.exitCode = r.exitCode;
+    this.stderr = r.stderr;
+  }
+}
+
+/** The top-level folder of the work tree containing `cwd`, or a clear error outside a repository. */
+export async function findRepoRoot(cwd: string): Promise<string> {
+  const r = await gitRaw(cwd, ['rev-parse', '--show-toplevel']);
+  if (r.exitCode !== 0) {
+    throw new UserError('git/not-a-repo', `${cwd} is not inside a git repository`, {
+      hint: 'Run baton from your project folder, or create a repository with `git init` and commit once.',
+    });
+  }
+  return r.stdout.trim();
+}
+
+/** The main work tree of the repository (not a linked worktree), from any of its worktrees. */
+export async function findMainWorktree(cwd: string): Promise<string> {
+  const list = await listWorktrees(cwd);
+  const main = list[0];
+  if (!main) return findRepoRoot(cwd);
+  return main.path;
+}
+
+/** Resolves a ref to a full commit id, or undefined when it does not exist. */
+export async function resolveCommit(cwd: string, ref: string): Promise<string | undefined> {
+  const r = await gitRaw(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The current branch name, or undefined on a detached HEAD. */
+export async function currentBranch(cwd: string): Promise<string | undefined> {
+  const r = await gitRaw(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Whether `refs/heads/<branch>` exists. */
+export async function branchExists(cwd: string, branch: string): Promise<boolean> {
+  const r = await gitRaw(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+  return r.exitCode === 0;
+}
+
+/** One entry of `git status --porcelain`: its two-letter code and path. */
+export interface StatusEntry {
+  code: string;
+  path: string;
+}
+
+/** The work tree's changes (staged, unstaged and untracked), ignoring ignored files. */
+export async function statusEntries(cwd: string): Promise<StatusEntry[]> {
+  const out = (await gitRaw(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])).stdout;
+  const entries: StatusEntry[] = [];
+  const parts = out.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (!p) continue;
+    const code = p.slice(0, 2);
+    entries.push({ code, path: p.slice(3) });
+    if (code.startsWith('R') || code.startsWith('C')) i++; // the rename's source follows
+  }
+  return entries;
+}
+
+/** One linked or main worktree. */
+export interface WorktreeInfo {
+  path: string;
+  head?: string;
+  branch?: string;
+  locked?: boolean;
+  prunable?: boolean;
+}
+
+/** Lists the repository's worktrees; the first is the main one. */
+export async function listWorktrees(cwd: string): Promise<WorktreeInfo[]> {
+  const out = await git(cwd, ['worktree', 'list', '--porcelain']);
+  const list: WorktreeInfo[] = [];
+  let cur: WorktreeInfo | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      cur = { path: line.slice('worktree '.length) };
+      list.push(cur);
+    } else if (cur && line.startsWith('HEAD ')) cur.head = line.slice(5);
+    else if (cur && line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
+    else if (cur && line.startsWith('locked')) cur.locked = true;
+    else if (cur && line.startsWith('prunable')) cur.prunable = true;
+  }
+  return list;
+}
+
+/** Creates a worktree at `path` on a new branch cut from `base`. */
+export async function addWorktree(
+  cwd: string,
+  opts: { path: string; branch: string; base: string },
+): Promise<void> {
+  await git(cwd, ['worktree', 'add', '--quiet', '-b', opts.branch, opts.path, opts.base]);
+}
+
+/** Stages everything in a worktree and commits it; returns the new commit, or undefined if nothing changed. */
+export async function commitAll(
+  cwd: string,
+  message: string,
+  author?: { name: string; email: string },
+): Promise<string | undefined> {
+  await git(cwd, ['add', '--all']);
+  const staged = await gitRaw(cwd, ['diff', '--cached', '--quiet']);
+  if (staged.exitCode === 0) return undefined;
+  const identity = author ?? { name: 'Baton', email: 'baton@localhost' };
+  await git(cwd, [
+    '-c',
+    `user.name=${identity.name}`,
+    '-c',
+    `user.email=${identity.email}`,
+    'commit',
+    '--quiet',
+    '--no-verify',
+    '-m',
+    message,
+  ]);
+  return git(cwd, ['rev-parse', 'HEAD']);
+}
+
+/** Files changed between two commits (`a...b`: since their merge base when `sinceMergeBase`). */
+export async function changedFiles(
+  cwd: string,
+  from: string,
+  to: string,
+  sinceMergeBase = true,
+): Promise<string[]> {
+  const range = sinceMergeBase ? `${from}...${to}` : `${from}..${to}`;
+  const out = await git(cwd, ['diff', '--name-only', '-z', '--no-renames', range]);
+  return out.split('\0').filter((s) => s.length > 0);
+}
+
+/** The merge base of two commits, or undefined when they share no history. */
+export async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {
+  const r = await gitRaw(cwd, ['merge-base', a, b]);
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Whether `commit` is reachable from `target`. */
+export async function isAncestor(cwd: string, commit: string, target: string): Promise<boolean> {
+  const r = await gitRaw(cwd, ['merge-base', '--is-ancestor', commit, target]);
+  return r.exitCode === 0;
+}
+
+/** The installed git version as numbers, e.g. [2, 39, 5]. */
+export async function gitVersion(cwd: string): Promise<number[]> {
+  const out = await git(cwd, ['--version']);
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(out);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [];
+}

@@ -1,0 +1,388 @@
+import { unreachable } from '../errors.js';
+import type {
+  AgentUsage,
+  BatonEvent,
+  CheckMeasurement,
+  FeatureStatus,
+  LogEvent,
+  PlainEvent,
+} from './events.js';
+import { FEATURE_STATUSES } from './events.js';
+
+/** The latest outcome of one acceptance criterion. */
+export interface CheckResult {
+  criterion_id: string;
+  text: string;
+  kind: 'run' | 'http' | 'files' | 'unverifiable';
+  on: 'worktree' | 'integration';
+  outcome: 'passed' | 'failed' | 'unverifiable';
+  message: string;
+  measured?: CheckMeasurement;
+  ts: string;
+}
+
+/** Everything known about one feature, derived from the log. */
+export interface FeatureState {
+  feature_id: string;
+  status: FeatureStatus;
+  run_id?: string;
+  agent?: string;
+  branch?: string;
+  worktree?: string;
+  log_file?: string;
+  port?: number;
+  pid?: number;
+  pgid?: number;
+  attempt?: number;
+  started_at?: string;
+  ended_at?: string;
+  duration_ms?: number;
+  exit_code?: number | null;
+  signal?: string | null;
+  commit?: string;
+  files: string[];
+  usage?: AgentUsage;
+  reason?: string;
+  escaped: string[];
+  checks: Record<string, CheckResult>;
+  integration_checks: Record<string, CheckResult>;
+  hooks: number;
+  last_event?: { type: string; ts?: string; detail?: string };
+}
+
+/** One merge during integration. */
+export interface MergeRecord {
+  feature_id: string;
+  outcome: 'clean' | 'conflict' | 'skipped';
+  files: string[];
+  with: string[];
+  reason?: string;
+  duration_ms?: number;
+  commit?: string;
+  ts: string;
+}
+
+/** A named phase with its start and end. */
+export interface PhaseRecord {
+  name: string;
+  started_at?: string;
+  ended_at?: string;
+}
+
+/** The state of the project's orchestration, folded from the log. */
+export interface BatonState {
+  run_id?: string;
+  run_started_at?: string;
+  run_ended_at?: string;
+  run_outcome?: 'complete' | 'failed' | 'interrupted';
+  run_duration_ms?: number;
+  run_feature_ids: string[];
+  concurrency?: number;
+  base?: string;
+  base_commit?: string;
+  mode?: 'contract-first' | 'wait-for-deps';
+  orchestrator_pid?: number;
+  features: Record<string, FeatureState>;
+  phases: PhaseRecord[];
+  integration: {
+    started_at?: string;
+    ended_at?: string;
+    outcome?: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial';
+    duration_ms?: number;
+    branch?: string;
+    worktree?: string;
+    order: string[];
+    merges: MergeRecord[];
+    tests: Array<{ after_feature: string; passed: boolean; exit_code: number | null; ts: string }>;
+    commit?: string;
+    into?: string;
+  };
+  events: number;
+}
+
+/** An empty state. */
+export function initialState(): BatonState {
+  return {
+    run_feature_ids: [],
+    features: {},
+    phases: [],
+    integration: { order: [], merges: [], tests: [] },
+    events: 0,
+  };
+}
+
+const STATUS_ALIASES: Record<string, FeatureStatus> = {
+  completed: 'complete',
+  done: 'complete',
+  success: 'complete',
+  succeeded: 'complete',
+  ok: 'complete',
+  error: 'failed',
+  failure: 'failed',
+  started: 'running',
+  in_progress: 'running',
+  'in-progress': 'running',
+  waiting: 'needs-input',
+  blocked: 'needs-input',
+};
+
+/** Maps a status written by hand (e.g. `done`) onto a known status, or undefined. */
+export function normaliseStatus(raw: string): FeatureStatus | undefined {
+  const s = raw.trim().toLowerCase();
+  if ((FEATURE_STATUSES as readonly string[]).includes(s)) return s as FeatureStatus;
+  return STATUS_ALIASES[s];
+}
+
+function feature(state: BatonState, id: string): FeatureState {
+  let f = state.features[id];
+  if (!f) {
+    f = {
+      feature_id: id,
+      status: 'pending',
+      files: [],
+      escaped: [],
+      checks: {},
+      integration_checks: {},
+      hooks: 0,
+    };
+    state.features[id] = f;
+  }
+  return f;
+}
+
+function durationBetween(start: string | undefined, end: string | undefined): number | undefined {
+  if (!start || !end) return undefined;
+  const d = Date.parse(end) - Date.parse(start);
+  return Number.isFinite(d) ? d : undefined;
+}
+
+function applyPlain(state: BatonState, e: PlainEvent): void {
+  const f = feature(state, String(e.feature_id));
+  const status = normaliseStatus(String(e.status));
+  const ts = typeof e.ts === 'string' ? e.ts : typeof e.timestamp === 'string' ? e.timestamp : undefined;
+  if (status) {
+    f.status = status;
+    if (status === 'running' && ts) f.started_at = ts;
+    if (status !== 'running' && status !== 'needs-input' && ts) {
+      f.ended_at = ts;
+      f.duration_ms = durationBetween(f.started_at, ts) ?? f.duration_ms;
+    }
+  }
+  f.last_event = { type: 'status', detail: String(e.status), ...(ts ? { ts } : {}) };
+}
+
+/** Applies one event to a state in place. Only `foldEvents` and incremental folds call this. */
+export function applyEvent(state: BatonState, e: LogEvent): void {
+  state.events++;
+  if (e.type === undefined) {
+    applyPlain(state, e);
+    return;
+  }
+  const ev = e as BatonEvent;
+  if ('feature_id' in ev && typeof ev.feature_id === 'string') {
+    feature(state, ev.feature_id).last_event = { type: ev.type, ts: ev.ts };
+  }
+  switch (ev.type) {
+    case 'run.started':
+      state.run_id = ev.run_id;
+      state.run_started_at = ev.ts;
+      state.run_ended_at = undefined;
+      state.run_outcome = undefined;
+      state.run_duration_ms = undefined;
+      state.run_feature_ids = [...ev.feature_ids];
+      state.concurrency = ev.concurrency;
+      state.base = ev.base;
+      state.base_commit = ev.base_commit;
+      state.mode = ev.mode;
+      state.orchestrator_pid = ev.pid;
+      for (const id of ev.feature_ids) {
+        const f = feature(state, id);
+        // A resumed run keeps what earlier runs finished; a fresh run starts every listed feature over.
+        if (!ev.resume || f.status !== 'complete') f.status = 'pending';
+      }
+      return;
+    case 'run.ended':
+      state.run_ended_at = ev.ts;
+      state.run_outcome = ev.outcome;
+      state.run_duration_ms = ev.duration_ms;
+      return;
+    case 'phase.started':
+      state.phases.push({ name: ev.phase, started_at: ev.ts });
+      return;
+    case 'phase.ended': {
+      const open = [...state.phases].reverse().find((p) => p.name === ev.phase && p.ended_at === undefined);
+      if (open) open.ended_at = ev.ts;
+      else state.phases.push({ name: ev.phase, ended_at: ev.ts });
+      return;
+    }
+    case 'worktree.created': {
+      const f = feature(state, ev.feature_id);
+      f.worktree = ev.path;
+      f.branch = ev.branch;
+      return;
+    }
+    case 'feature.started': {
+      const f = feature(state, ev.feature_id);
+      f.status = 'running';
+      f.run_id = ev.run_id;
+      f.agent = ev.agent;
+      f.branch = ev.branch;
+      f.worktree = ev.worktree;
+      f.log_file = ev.log_file;
+      f.port = ev.port;
+      f.pid = ev.pid;
+      f.pgid = ev.pgid;
+      f.attempt = ev.attempt;
+      f.started_at = ev.ts;
+      f.ended_at = undefined;
+      f.duration_ms = undefined;
+      f.exit_code = undefined;
+      f.signal = undefined;
+      f.reason = undefined;
+      f.usage = undefined;
+      f.checks = {};
+      return;
+    }
+    case 'agent.exited': {
+      const f = feature(state, ev.feature_id);
+      f.exit_code = ev.exit_code;
+      f.signal = ev.signal;
+      f.duration_ms = ev.duration_ms;
+      if (ev.commit) f.commit = ev.commit;
+      f.files = [...ev.files];
+      if (ev.usage) f.usage = ev.usage;
+      if (ev.reason) f.reason = ev.reason;
+      if (f.status === 'running' || f.status === 'needs-input') f.status = 'verifying';
+      return;
+    }
+    case 'hook': {
+      const f = feature(state, ev.feature_id);
+      f.hooks++;
+      f.last_event = { type: `hook ${ev.event}`, ts: ev.ts, ...(ev.detail ? { detail: ev.detail } : {}) };
+      if (ev.status) f.status = ev.status;
+      return;
+    }
+    case 'feature.ended': {
+      const f = feature(state, ev.feature_id);
+      f.status = ev.status;
+      f.ended_at = ev.ts;
+      if (ev.reason) f.reason = ev.reason;
+      f.duration_ms ??= durationBetween(f.started_at, ev.ts);
+      f.last_event = { type: ev.type, ts: ev.ts, detail: ev.status };
+      return;
+    }
+    case 'feature.escaped': {
+      const f = feature(state, ev.feature_id);
+      f.escaped = [...new Set([...f.escaped, ...ev.files])];
+      return;
+    }
+    case 'check.passed':
+    case 'check.failed':
+    case 'check.unverifiable': {
+      const f = feature(state, ev.feature_id);
+      const outcome =
+        ev.type === 'check.passed' ? 'passed' : ev.type === 'check.failed' ? 'failed' : 'unverifiable';
+      const result: CheckResult = {
+        criterion_id: ev.criterion_id,
+        text: ev.text,
+        kind: ev.kind,
+        on: ev.on,
+        outcome,
+        message: ev.message,
+        ts: ev.ts,
+        ...(ev.measured ? { measured: ev.measured } : {}),
+      };
+      if (ev.on === 'integration') f.integration_checks[ev.criterion_id] = result;
+      else f.checks[ev.criterion_id] = result;
+      return;
+    }
+    case 'integration.started':
+      state.integration = {
+        started_at: ev.ts,
+        branch: ev.branch,
+        worktree: ev.worktree,
+        order: [...ev.order],
+        merges: [],
+        tests: [],
+      };
+      return;
+    case 'merge.clean':
+      state.integration.merges.push({
+        feature_id: ev.feature_id,
+        outcome: 'clean',
+        files: [],
+        with: [],
+        duration_ms: ev.duration_ms,
+        commit: ev.commit,
+        ts: ev.ts,
+      });
+      return;
+    case 'merge.conflict':
+      state.integration.merges.push({
+        feature_id: ev.feature_id,
+        outcome: 'conflict',
+        files: [...ev.files],
+        with: [...ev.with],
+        duration_ms: ev.duration_ms,
+        ts: ev.ts,
+      });
+      return;
+    case 'merge.skipped':
+      state.integration.merges.push({
+        feature_id: ev.feature_id,
+        outcome: 'skipped',
+        files: [],
+        with: [],
+        reason: ev.reason,
+        ts: ev.ts,
+      });
+      return;
+    case 'integration.tested':
+      state.integration.tests.push({
+        after_feature: ev.after_feature,
+        passed: ev.passed,
+        exit_code: ev.exit_code,
+        ts: ev.ts,
+      });
+      return;
+    case 'integration.ended':
+      state.integration.ended_at = ev.ts;
+      state.integration.outcome = ev.outcome;
+      state.integration.duration_ms = ev.duration_ms;
+      if (ev.commit) state.integration.commit = ev.commit;
+      if (ev.into) state.integration.into = ev.into;
+      return;
+    default:
+      unreachable(ev);
+  }
+}
+
+/** Folds events into a state (pure: the input is not touched, the result is new). */
+export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initialState()): BatonState {
+  const state = structuredClone(from);
+  for (const e of events) {
+    try {
+      applyEvent(state, e);
+    } catch {
+      // An event of a known type with fields of the wrong shape is skipped, as a bad line is.
+    }
+  }
+  return state;
+}
+
+/** Counts a feature's checks: passed of all verifiable-or-not criteria recorded. */
+export function countChecks(
+  f: FeatureState,
+  on: 'worktree' | 'integration' = 'worktree',
+): {
+  passed: number;
+  failed: number;
+  unverifiable: number;
+  total: number;
+} {
+  const results = Object.values(on === 'worktree' ? f.checks : f.integration_checks);
+  const passed = results.filter((r) => r.outcome === 'passed').length;
+  const failed = results.filter((r) => r.outcome === 'failed').length;
+  const unverifiable = results.filter((r) => r.outcome === 'unverifiable').length;
+  return { passed, failed, unverifiable, total: results.length };
+}

@@ -1,0 +1,131 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { LogEvent } from './events.js';
+
+/** A line of the log that could not be used, with its 1-based number. */
+export interface LogProblem {
+  line: number;
+  message: string;
+  text: string;
+}
+
+/** What was read from the log, and where to continue from next time. */
+export interface LogChunk {
+  events: LogEvent[];
+  problems: LogProblem[];
+  /** Byte offset just after the last complete line read. */
+  endOffset: number;
+  /** Number of complete lines consumed so far (for line numbers of the next chunk). */
+  endLine: number;
+}
+
+/** Checks that a parsed JSON value can be used as an event; returns a reason when it cannot. */
+export function validateLogValue(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const record = value as Record<string, unknown>;
+  if (typeof record.type === 'string') return undefined;
+  if (record.type !== undefined) return '"type" must be a string';
+  if (typeof record.feature_id !== 'string' || record.feature_id === '') return 'missing "feature_id"';
+  if (typeof record.status !== 'string' || record.status === '') return 'missing "status"';
+  return undefined;
+}
+
+/** Parses complete log text (pure): every good line becomes an event, every bad one a problem. */
+export function parseLogText(text: string, firstLine = 1): { events: LogEvent[]; problems: LogProblem[] } {
+  const events: LogEvent[] = [];
+  const problems: LogProblem[] = [];
+  let lineNo = firstLine - 1;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    lineNo++;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      problems.push({ line: lineNo, message: 'not valid JSON (torn or hand-edited line)', text: clip(raw) });
+      continue;
+    }
+    const reason = validateLogValue(value);
+    if (reason) {
+      problems.push({ line: lineNo, message: reason, text: clip(raw) });
+      continue;
+    }
+    events.push(value as LogEvent);
+  }
+  return { events, problems };
+}
+
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Reads the log from `fromOffset` to its current end, in 1 MiB chunks. A last line without its
+ * newline is left for the next read (a writer may be half-way through it), so `--watch` and the
+ * dashboard read only what was appended; with `final` it is parsed too. A missing log reads as empty.
+ */
+export function readLog(
+  logPath: string,
+  from: { offset: number; line: number } = { offset: 0, line: 0 },
+  options: { final?: boolean } = {},
+): LogChunk {
+  const events: LogEvent[] = [];
+  const problems: LogProblem[] = [];
+  let size: number;
+  try {
+    size = statSync(logPath).size;
+  } catch {
+    return { events, problems, endOffset: from.offset, endLine: from.line };
+  }
+  if (size < from.offset) from = { offset: 0, line: 0 }; // truncated or replaced: start over
+  const fd = openSync(logPath, 'r');
+  let offset = from.offset;
+  let line = from.line;
+  let carry: Buffer = Buffer.alloc(0);
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    while (offset + carry.length < size) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - offset - carry.length), offset + carry.length);
+      if (n <= 0) break;
+      const data = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+      const lastNl = data.lastIndexOf(0x0a);
+      if (lastNl === -1) {
+        carry = Buffer.from(data);
+        continue;
+      }
+      const text = data.toString('utf8', 0, lastNl + 1);
+      const parsed = parseLogText(text, line + 1);
+      for (const e of parsed.events) events.push(e);
+      for (const p of parsed.problems) problems.push(p);
+      line += countNewlines(data, lastNl + 1);
+      offset += lastNl + 1;
+      carry = Buffer.from(data.subarray(lastNl + 1));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (options.final && carry.length > 0) {
+    // Nobody is still writing (a one-shot read): an unterminated last line is a torn write.
+    const parsed = parseLogText(carry.toString('utf8'), line + 1);
+    for (const e of parsed.events) events.push(e);
+    for (const p of parsed.problems) problems.push(p);
+  }
+  return { events, problems, endOffset: offset, endLine: line };
+}
+
+function countNewlines(buf: Buffer, end: number): number {
+  let n = 0;
+  let i = buf.indexOf(0x0a);
+  while (i !== -1 && i < end) {
+    n++;
+    i = buf.indexOf(0x0a, i + 1);
+  }
+  return n;
+}

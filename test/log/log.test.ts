@@ -1,0 +1,51 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appendEvent } from '../../src/log/append.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { parseLogText, readLog } from '../../src/log/read.js';
+
+const clock = () => new Date('2026-01-01T00:00:00.000Z');
+
+describe('log', () => {
+  it('reads back appended events and folds a plain hand-written line', () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'baton-log-')), '.baton', 'log.jsonl');
+    appendEvent(log, { type: 'phase.started', phase: 'implementation' }, clock);
+    appendFileSync(log, '{"feature_id":"feature-003-x","status":"complete"}\n');
+    const chunk = readLog(log);
+    expect(chunk.problems).toEqual([]);
+    expect(chunk.events).toHaveLength(2);
+    const state = foldEvents(chunk.events);
+    expect(state.features['feature-003-x']?.status).toBe('complete');
+    expect(state.phases).toEqual([{ name: 'implementation', started_at: '2026-01-01T00:00:00.000Z' }]);
+    expect(readFileSync(log, 'utf8').endsWith('\n')).toBe(true);
+  });
+
+  it('reports a torn line with its number and folds the rest', () => {
+    const text = [
+      '{"feature_id":"a","status":"running"}',
+      '{"feature_id":"a","sta',
+      '{"feature_id":"b","status":"complete"}',
+      '',
+    ].join('\n');
+    const { events, problems } = parseLogText(text);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.line).toBe(2);
+    const state = foldEvents(events);
+    expect(state.features.a?.status).toBe('running');
+    expect(state.features.b?.status).toBe('complete');
+  });
+
+  it('reads only what was appended since the last offset and leaves a half-written last line', () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'baton-log-')), 'log.jsonl');
+    appendFileSync(log, '{"feature_id":"a","status":"running"}\n{"feature_id":"a"');
+    const first = readLog(log);
+    expect(first.events).toHaveLength(1);
+    expect(first.problems).toEqual([]);
+    appendFileSync(log, ',"status":"complete"}\n');
+    const second = readLog(log, { offset: first.endOffset, line: first.endLine });
+    expect(second.events).toEqual([{ feature_id: 'a', status: 'complete' }]);
+    expect(second.endLine).toBe(2);
+  });
+});

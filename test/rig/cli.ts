@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import type { CliContext } from '../../src/cli/context.js';
+import { runCli } from '../../src/cli/main.js';
+
+/** Absolute path of the built CLI, for tests that need a real `baton` process. */
+export const BATON_BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'baton.js');
+
+/** What a CLI run printed and how it exited. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output. */
+export async function runBaton(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; clock?: () => Date; interrupt?: (fire: () => void) => void },
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const ctx: CliContext = {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdout: {
+      write: (s) => {
+        stdout += s;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write: (s) => {
+        stderr += s;
+      },
+      isTTY: false,
+    },
+    clock: opts.clock ?? (() => new Date()),
+    color: false,
+    batonBin: BATON_BIN,
+    onInterrupt(handler) {
+      opts.interrupt?.(handler);
+      return () => {};
+    },
+  };
+  const code = await runCli(args, ctx);
+  return { code, stdout, stderr };
+}
+
+/** Runs the built `bin/baton.js` as a real child process. */
+export function runBatonProcess(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
+): CliResult {
+  const r = spawnSync(process.execPath, [BATON_BIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    input: opts.input ?? '',
+  });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Path helper for fixtures shipped under test/fixtures. */
+export const fixture = (...parts: string[]) => join(import.meta.dirname, '..', 'fixtures', ...parts);

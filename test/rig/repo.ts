@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** A real git repository in a temporary folder, with gc off and a first commit. */
+export interface TempRepo {
+  root: string;
+  /** Runs git in the repository and returns trimmed stdout. */
+  git(...args: string[]): string;
+  /** Writes files (relative path → content), creating folders. */
+  write(files: Record<string, string>): void;
+  /** Writes files and commits them. */
+  commit(message: string, files?: Record<string, string>): string;
+  /** Removes the repository and its sibling worktrees folder. */
+  cleanup(): void;
+}
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+/** Creates a temporary repository (inside its own parent folder, so worktrees land beside it). */
+export function makeRepo(files: Record<string, string> = { 'README.md': '# test\n' }): TempRepo {
+  const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-test-')));
+  const root = join(parent, 'repo');
+  mkdirSync(root);
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: root,
+      env: GIT_ENV,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'gc.auto', '0');
+  git('config', 'user.name', 'Test');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'commit.gpgsign', 'false');
+  const write = (fs: Record<string, string>) => {
+    for (const [path, content] of Object.entries(fs)) {
+      const full = join(root, path);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, content);
+    }
+  };
+  const commit = (message: string, fs: Record<string, string> = {}) => {
+    write(fs);
+    git('add', '-A');
+    git('commit', '-q', '--allow-empty', '-m', message);
+    return git('rev-parse', 'HEAD');
+  };
+  commit('initial', files);
+  return { root, git, write, commit, cleanup: () => rmSync(parent, { recursive: true, force: true }) };
+}
