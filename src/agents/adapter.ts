@@ -1,0 +1,65 @@
+import type { AgentOverride, Config } from '../config-schema.js';
+import type { Contract } from '../contracts/schema.js';
+import type { AgentUsage } from '../log/events.js';
+
+/** Everything an adapter needs to launch an agent on one feature. */
+export interface AgentTask {
+  feature: Contract;
+  /** The task text (contract + spec + rules); also written to `taskFile`. */
+  prompt: string;
+  /** Absolute path of the task file, outside the worktree. */
+  taskFile: string;
+  /** A folder outside the worktree where the adapter may write settings, wrappers, transcripts. */
+  scratchDir: string;
+  worktree: string;
+  runId: string;
+  /** Absolute path of `.baton/log.jsonl` in the main checkout. */
+  logPath: string;
+  /** How to run Baton itself from a hook: `[node, /path/to/bin/baton.js]`. */
+  batonCommand: readonly string[];
+  port: number;
+  portBase: number;
+  /** The environment the agent inherits (API keys pass through untouched). */
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  /** The user's config for this agent (`agents.<name>` in the config). */
+  override: AgentOverride | undefined;
+}
+
+/** How to start the agent: a program with argv (or a shell command), extra env, optional stdin. */
+export interface AgentLaunch {
+  command: string;
+  args: string[];
+  /** Run `command` through `sh -c` (the `command` agent); argv is then ignored. */
+  shell?: boolean;
+  /** Added to (and overriding) the inherited environment. */
+  env: Record<string, string>;
+  stdin?: string;
+  /** Shown by `--dry-run` and `baton agents`, with the prompt elided. */
+  display: string;
+}
+
+/** Whether an agent is installed, and which version. */
+export interface AgentDetection {
+  installed: boolean;
+  path?: string;
+  version?: string;
+}
+
+/** One agent's integration: launch, hook wiring, usage accounting. */
+export interface AgentAdapter {
+  /** The name used in contracts and config: `claude`, `codex`, `gemini`, `aider`, `opencode`, `command`, `demo`. */
+  readonly name: string;
+  readonly displayName: string;
+  /** How to install it, shown when it is missing. */
+  readonly installHint: string;
+  /** Whether the agent has a hook system Baton wires to `baton hook` (otherwise process exit is the signal). */
+  readonly hasOwnHooks: boolean;
+  detect(env: NodeJS.ProcessEnv): Promise<AgentDetection>;
+  /** Builds the launch, writing any settings it needs into `task.scratchDir` (never the worktree). */
+  prepare(task: AgentTask): Promise<AgentLaunch>;
+  /** Reads cost, tokens, turns and denials from the agent's captured output, when it reports them. */
+  parseUsage(output: string): AgentUsage | undefined;
+  /** Whether a failed run was a rate-limit or overload error worth retrying after a pause. */
+  isRateLimited(output: string, exitCode: number | null): boolean;
+}

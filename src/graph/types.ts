@@ -1,0 +1,45 @@
+import type { Contract } from '../contracts/schema.js';
+
+/** A dependency edge: `to` depends on `from`. */
+export interface Edge {
+  from: string;
+  to: string;
+}
+
+/** Two features whose `owns` globs overlap although neither depends on the other. */
+export interface OwnershipOverlap {
+  a: string;
+  b: string;
+  /** The glob (or example path) both cover. */
+  pattern: string;
+}
+
+/** The validated, immutable plan: what the runner, verify and integrate accept. */
+export interface Plan {
+  /** Contracts in topological order (dependencies first; ties by id). */
+  readonly features: readonly Contract[];
+  readonly byId: ReadonlyMap<string, Contract>;
+  /** Feature ids in topological order. */
+  readonly order: readonly string[];
+  /** Topological levels: every feature of a wave depends only on earlier waves. */
+  readonly waves: readonly (readonly string[])[];
+  readonly edges: readonly Edge[];
+  /** Longest chain by estimate_minutes (features without an estimate count 0). */
+  readonly critical_path: { readonly feature_ids: readonly string[]; readonly minutes: number };
+  readonly integration_points: {
+    /** N·(N−1)/2. */
+    readonly potential: number;
+    /** Dependency edges between features. */
+    readonly declared: number;
+    /** Pairs whose owned paths overlap without a dependency (predicted hotspots). */
+    readonly overlaps: readonly OwnershipOverlap[];
+  };
+  readonly amdahl: {
+    /** Sum of estimates. */
+    readonly sequential_minutes: number;
+    /** Critical path minutes: the best a parallel run can do. */
+    readonly parallel_minutes: number;
+    /** sequential ÷ parallel, or undefined without estimates. */
+    readonly max_speedup: number | undefined;
+  };
+}

@@ -1,0 +1,192 @@
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+
+/** How a supervised process ended. */
+export interface ProcessExit {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Set when Baton stopped it (interrupt, timeout). */
+  stoppedBy?: 'timeout' | 'interrupt' | 'stop';
+  durationMs: number;
+}
+
+/** Options for a supervised process. */
+export interface SpawnOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Run `command` through the shell (`sh -c`); otherwise `command` is the file and `args` its argv. */
+  shell?: boolean;
+  args?: string[];
+  /** stdout and stderr are appended here; otherwise they are captured in memory. */
+  logFile?: string;
+  /** Text written to stdin, which is then closed; stdin is /dev/null otherwise. */
+  input?: string;
+  timeoutMs?: number;
+  /** How long after SIGTERM the group gets SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** A process running in its own process group, with its exit as a promise. */
+export interface Supervised {
+  pid: number | undefined;
+  /** The process group id (equal to pid: every supervised process leads its own group). */
+  pgid: number | undefined;
+  exited: Promise<ProcessExit & { stdout: string; stderr: string }>;
+  /** Stops the whole group: SIGTERM, then SIGKILL after the grace period. */
+  stop(reason?: 'timeout' | 'interrupt' | 'stop'): Promise<void>;
+}
+
+/** Sends a signal to a whole process group; false when the group is already gone. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Live (non-zombie) members of a process group, read from /proc; undefined where there is no /proc. */
+export function groupMembers(pgid: number): number[] | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const members: number[] = [];
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // Fields after the parenthesised command name: state ppid pgrp …
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(Number(name));
+  }
+  return members;
+}
+
+/**
+ * Whether any process of the group is still alive. Zombies do not count: orphans are reaped by
+ * PID 1 on its own schedule, and a zombie can no longer do anything.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  const members = groupMembers(pgid);
+  return members === undefined ? true : members.length > 0;
+}
+
+/** Describes an exit in words: `exit 1`, `killed by SIGKILL (exit 137)`, `timed out after 2 s`. */
+export function describeExit(
+  exit: Pick<ProcessExit, 'exitCode' | 'signal' | 'timedOut'>,
+  timeoutMs?: number,
+): string {
+  if (exit.timedOut) return `timed out after ${Math.round((timeoutMs ?? 0) / 100) / 10} s and was stopped`;
+  if (exit.signal) {
+    const codes: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+    const n = codes[exit.signal];
+    return `killed by ${exit.signal}${n ? ` (exit ${128 + n})` : ''}`;
+  }
+  if (exit.exitCode === 127) return 'exit 127 (command not found)';
+  if (exit.exitCode === 126) return 'exit 126 (not executable)';
+  if (exit.exitCode !== null && exit.exitCode > 128 && exit.exitCode < 160) {
+    return `exit ${exit.exitCode} (killed by signal ${exit.exitCode - 128})`;
+  }
+  return `exit ${exit.exitCode}`;
+}
+
+/**
+ * Starts a process as the leader of a new process group, so stopping it stops everything it
+ * started (dev servers, test runners, an agent's tools). Never rejects: the exit is a value.
+ */
+export function spawnSupervised(command: string, options: SpawnOptions): Supervised {
+  const started = Date.now();
+  const grace = options.killGraceMs ?? 3000;
+  if (options.logFile) closeSync(openSync(options.logFile, 'a'));
+  const logTarget = options.logFile ? { file: options.logFile, append: true } : undefined;
+  const child = execa(command, options.shell ? [] : (options.args ?? []), {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    shell: options.shell ? '/bin/sh' : false,
+    detached: true,
+    reject: false,
+    cleanup: true,
+    stripFinalNewline: false,
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
+    ...(logTarget ? { stdout: logTarget, stderr: logTarget } : { maxBuffer: 64 * 1024 * 1024 }),
+  });
+  const pid = child.pid;
+  let stoppedBy: ProcessExit['stoppedBy'];
+  let timer: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const waitGone = async (ms: number): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (pid === undefined || !groupAlive(pid)) return true;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return pid === undefined || !groupAlive(pid);
+  };
+
+  const stop = (reason: 'timeout' | 'interrupt' | 'stop' = 'stop'): Promise<void> => {
+    stoppedBy ??= reason;
+    stopping ??= (async () => {
+      if (pid === undefined) return;
+      signalGroup(pid, 'SIGTERM');
+      if (!(await waitGone(grace))) {
+        signalGroup(pid, 'SIGKILL');
+        await waitGone(2000);
+      }
+    })();
+    return stopping;
+  };
+
+  if (options.timeoutMs !== undefined) {
+    timer = setTimeout(() => void stop('timeout'), options.timeoutMs);
+    timer.unref();
+  }
+
+  const exited = (async () => {
+    const r = await child;
+    if (timer) clearTimeout(timer);
+    // The leader is gone; make sure nothing it started outlives it.
+    if (pid !== undefined && groupAlive(pid)) {
+      signalGroup(pid, 'SIGTERM');
+      if (!(await waitGone(grace))) signalGroup(pid, 'SIGKILL');
+    }
+    const exit: ProcessExit & { stdout: string; stderr: string } = {
+      exitCode: r.exitCode ?? null,
+      signal: r.signal ?? null,
+      timedOut: stoppedBy === 'timeout',
+      durationMs: Date.now() - started,
+      stdout: typeof r.stdout === 'string' ? r.stdout : '',
+      stderr: typeof r.stderr === 'string' ? r.stderr : '',
+      ...(stoppedBy ? { stoppedBy } : {}),
+    };
+    if (r.failed && r.exitCode === undefined && !r.signal) {
+      // The program could not be started at all (missing file, bad cwd).
+      exit.stderr += r.shortMessage;
+      exit.exitCode = 127;
+    }
+    return exit;
+  })();
+
+  return { pid, pgid: pid, exited, stop };
+}
+
+/** The last `n` lines of a text, for events and error messages. */
+export function tailLines(text: string, n = 20): string {
+  const lines = text.replace(/\s+$/, '').split('\n');
+  return lines.slice(-n).join('\n');
+}
