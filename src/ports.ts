@@ -1,0 +1,27 @@
+import { createServer } from 'node:net';
+
+/** Ports handed to one feature: `port` is `PORT`, and `base`..`base+9` are its to use. */
+export interface PortBlock {
+  port: number;
+  base: number;
+}
+
+/** Ports in each feature's block. */
+export const PORTS_PER_FEATURE = 10;
+
+/** The block of the feature at `index` in plan order (pure): distinct features never share a port. */
+export function portBlockFor(index: number, portBase: number): PortBlock {
+  const base = portBase + index * PORTS_PER_FEATURE;
+  return { port: base, base };
+}
+
+/** Whether nothing listens on `port` at 127.0.0.1 (by trying to bind it briefly). */
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => {
+      server.close(() => resolve(true));
+    });
+  });
+}
