@@ -33,10 +33,15 @@ function makeRepo(n) {
 function timeBaton(n) {
   const { parent, root } = makeRepo(n);
   const t = performance.now();
-  const r = spawnSync(process.execPath, [BATON, 'run', '--no-verify'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BATON, 'run', '--no-verify'], {
+    cwd: root,
+    stdio: 'pipe',
+    encoding: 'utf8',
+  });
   const elapsed = performance.now() - t;
   // No-op agents change nothing, so every feature ends `empty` and the exit code is 1 by design.
-  if (r.status !== 1 || !r.stdout.includes(`0/${n} features complete`)) throw new Error(`baton run failed: ${r.stderr}`);
+  if (r.status !== 1 || !r.stdout.includes(`0/${n} features complete`))
+    throw new Error(`baton run failed: ${r.stderr}`);
   rmSync(parent, { recursive: true, force: true });
   return elapsed;
 }
