@@ -13,7 +13,9 @@ export function featureRow(f: FeatureState, p: Palette, now: number): string[] {
       : undefined);
   const c = countChecks(f);
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
-  const last = f.last_event ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}` : '—';
+  const last = f.last_event
+    ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}`
+    : '—';
   return [
     f.feature_id,
     paintStatus(p, f.status),

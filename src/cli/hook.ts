@@ -77,7 +77,7 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
           payload,
         });
         if ('error' in built) throw new UserError('hook/bad-status', built.error, { exitCode: 2 });
-        const logPath = opts.log ?? ctx.env.BATON_LOG ?? logPathFor(await findMainWorktree(ctx.cwd));
+        const logPath = opts.log || ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
         appendEvent(logPath, built.event, ctx.clock);
       },
     );

@@ -48,7 +48,11 @@ export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
 }
 
 /** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */
-export function createProgressRenderer(out: Output, p: Palette, featureIds: readonly string[]): ProgressRenderer {
+export function createProgressRenderer(
+  out: Output,
+  p: Palette,
+  featureIds: readonly string[],
+): ProgressRenderer {
   if (!out.isTTY) {
     return {
       onEvent(e) {
@@ -62,7 +66,10 @@ export function createProgressRenderer(out: Output, p: Palette, featureIds: read
   let drawn = 0;
   const draw = () => {
     const rows = featureIds.map((id) => state.features[id]).filter((f) => f !== undefined);
-    const text = renderTable(FEATURE_HEADER, rows.map((f) => featureRow(f, p, Date.now())));
+    const text = renderTable(
+      FEATURE_HEADER,
+      rows.map((f) => featureRow(f, p, Date.now())),
+    );
     const erase = drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '';
     out.write(`${erase}${text}\n`);
     drawn = text.split('\n').length;

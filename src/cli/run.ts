@@ -1,6 +1,6 @@
 import { Option } from 'commander';
-import { loadProject, selectFeatures } from '../project.js';
 import { UserError } from '../errors.js';
+import { loadProject, selectFeatures } from '../project.js';
 import { runFeatures } from '../runner/run.js';
 import type { RegisterCommand } from './commands.js';
 import { createProgressRenderer } from './progress.js';
@@ -21,12 +21,20 @@ interface RunFlags {
 export const registerRun: RegisterCommand = (program, ctx, setExit) => {
   program
     .command('run')
-    .description('create a worktree and branch per feature and run its agent, in parallel; checks run after each agent')
+    .description(
+      'create a worktree and branch per feature and run its agent, in parallel; checks run after each agent',
+    )
     .argument('[ids...]', 'features to run (default: all)')
     .option('-j, --jobs <n>', 'how many agents at once (default: config concurrency, else all)')
     .option('--agent <name>', 'agent for every feature: claude, codex, gemini, aider, opencode, demo')
-    .option('--wait-for-deps', 'start a feature only when its dependencies are complete, on top of their branches')
-    .option('--base <ref>', 'branch or commit to cut the feature branches from (default: config base, else HEAD)')
+    .option(
+      '--wait-for-deps',
+      'start a feature only when its dependencies are complete, on top of their branches',
+    )
+    .option(
+      '--base <ref>',
+      'branch or commit to cut the feature branches from (default: config base, else HEAD)',
+    )
     .option('--no-verify', 'do not run acceptance checks after each agent')
     .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
     .option('--dry-run', 'print the command each agent would run, and create nothing')
@@ -44,14 +52,19 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       if (flags.jobs !== undefined) {
         concurrency = Number(flags.jobs);
         if (!Number.isInteger(concurrency) || concurrency < 1) {
-          throw new UserError('run/bad-jobs', `--jobs must be a whole number of at least 1, got "${flags.jobs}"`, { exitCode: 2 });
+          throw new UserError(
+            'run/bad-jobs',
+            `--jobs must be a whole number of at least 1, got "${flags.jobs}"`,
+            { exitCode: 2 },
+          );
         }
       }
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
       const abort = new AbortController();
       const unsubscribe = ctx.onInterrupt(() => {
-        if (!abort.signal.aborted) ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
+        if (!abort.signal.aborted)
+          ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
         abort.abort();
       });
       try {
@@ -72,7 +85,8 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
           onEvent: (e) => progress.onEvent(e),
-          onDryRun: (id, launch, worktree) => ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
+          onDryRun: (id, launch, worktree) =>
+            ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });
         progress.close();
         if (flags.dryRun) return;

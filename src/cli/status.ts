@@ -50,7 +50,12 @@ async function knownFeatureIds(ctx: CliContext): Promise<{ root: string; ids: st
 }
 
 function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
-  const order = [...ids, ...Object.keys(state.features).filter((id) => !ids.includes(id)).sort()];
+  const order = [
+    ...ids,
+    ...Object.keys(state.features)
+      .filter((id) => !ids.includes(id))
+      .sort(),
+  ];
   return order.map(
     (id) =>
       state.features[id] ?? {
@@ -69,7 +74,9 @@ function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
 export const registerStatus: RegisterCommand = (program, ctx) => {
   program
     .command('status')
-    .description('show every feature: status, agent, elapsed, exit code, checks, last event (folded from .baton/log.jsonl)')
+    .description(
+      'show every feature: status, agent, elapsed, exit code, checks, last event (folded from .baton/log.jsonl)',
+    )
     .option('--json', 'print { run_id, features: [...] } as JSON')
     .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
     .action(async (flags: { json?: boolean; watch?: boolean }) => {
@@ -82,21 +89,29 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       const pull = (final: boolean) => {
         const chunk = readLog(logPath, cursor, { final });
         for (const e of chunk.events) applyEvent(state, e);
-        for (const pr of chunk.problems) problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`);
+        for (const pr of chunk.problems)
+          problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`);
         cursor = { offset: chunk.endOffset, line: chunk.endLine };
       };
       const render = () => {
         const rows = rowsOf(state, ids);
         if (flags.json) {
-          ctx.stdout.write(`${JSON.stringify({ run_id: state.run_id ?? null, features: rows.map(featureJson) }, null, 2)}\n`);
+          ctx.stdout.write(
+            `${JSON.stringify({ run_id: state.run_id ?? null, features: rows.map(featureJson) }, null, 2)}\n`,
+          );
           return;
         }
         const head = state.run_id
           ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
           : 'no run yet\n';
-        const table = renderTable(FEATURE_HEADER, rows.map((f) => featureRow(f, p, ctx.clock().getTime())));
+        const table = renderTable(
+          FEATURE_HEADER,
+          rows.map((f) => featureRow(f, p, ctx.clock().getTime())),
+        );
         const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);
-        const escaped = rows.filter((f) => f.escaped.length).map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+        const escaped = rows
+          .filter((f) => f.escaped.length)
+          .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
         ctx.stdout.write(
           `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}`,
         );

@@ -28,7 +28,7 @@ describe('concurrent appends', () => {
     expect(problems).toEqual([]);
     expect(events).toHaveLength(8000);
     for (let w = 0; w < 16; w++) {
-      expect(events.filter((e) => e.feature_id === `writer-${w}`)).toHaveLength(500);
+      expect(events.filter((e) => 'feature_id' in e && e.feature_id === `writer-${w}`)).toHaveLength(500);
     }
   });
 
@@ -37,7 +37,17 @@ describe('concurrent appends', () => {
     const codes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         run(
-          [BATON_BIN, 'hook', 'stop', '--feature', `feature-${String(i).padStart(3, '0')}-x`, '--status', 'complete', '--log', log],
+          [
+            BATON_BIN,
+            'hook',
+            'stop',
+            '--feature',
+            `feature-${String(i).padStart(3, '0')}-x`,
+            '--status',
+            'complete',
+            '--log',
+            log,
+          ],
           JSON.stringify({ session_id: `s${i}`, last_assistant_message: 'done' }),
         ),
       ),
@@ -46,7 +56,9 @@ describe('concurrent appends', () => {
     const { events, problems } = readLog(log, undefined, { final: true });
     expect(problems).toEqual([]);
     expect(events).toHaveLength(20);
-    expect(new Set(events.map((e) => e.feature_id)).size).toBe(20);
-    expect(events.every((e) => e.type === 'hook' && e.status === 'complete' && e.session_id?.startsWith('s'))).toBe(true);
+    expect(new Set(events.map((e) => ('feature_id' in e ? e.feature_id : ''))).size).toBe(20);
+    expect(
+      events.every((e) => e.type === 'hook' && e.status === 'complete' && e.session_id?.startsWith('s')),
+    ).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLog } from '../../src/log/read.js';
 import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -50,11 +50,15 @@ describe('baton run', () => {
       const content = repo.git('show', `baton/${id}:src/${id}/index.txt`);
       ports.add(Number(content.split(' ')[1]));
       expect(content.startsWith(id)).toBe(true);
-      expect(log.some((e) => e.type === 'feature.ended' && e.feature_id === id && e.status === 'complete')).toBe(true);
+      expect(
+        log.some((e) => e.type === 'feature.ended' && e.feature_id === id && e.status === 'complete'),
+      ).toBe(true);
     }
     expect(ports.size).toBe(4);
     const status = await runBaton(['status', '--json'], { cwd: repo.root });
-    const json = JSON.parse(status.stdout) as { features: Array<{ feature_id: string; status: string; commit: string }> };
+    const json = JSON.parse(status.stdout) as {
+      features: Array<{ feature_id: string; status: string; commit: string }>;
+    };
     expect(json.features.map((f) => [f.feature_id, f.status])).toEqual(ids.map((id) => [id, 'complete']));
     expect(json.features.every((f) => /^[0-9a-f]{40}$/.test(f.commit))).toBe(true);
     // The user's checkout is untouched: still on main, nothing to commit.
@@ -65,7 +69,11 @@ describe('baton run', () => {
   it('with --wait-for-deps starts b after a completes, on top of a', async () => {
     const repo = repoWith([
       { id: 'a', agent: writer('a', 1) },
-      { id: 'b', depends: ['a'], agent: { command: 'test -f src/a/index.txt && mkdir -p src/b && cp src/a/index.txt src/b/copy.txt' } },
+      {
+        id: 'b',
+        depends: ['a'],
+        agent: { command: 'test -f src/a/index.txt && mkdir -p src/b && cp src/a/index.txt src/b/copy.txt' },
+      },
     ]);
     const r = await runBaton(['run', '--wait-for-deps'], { cwd: repo.root });
     expect(r.code).toBe(0);
@@ -81,8 +89,14 @@ describe('baton run', () => {
 
   it('ends an agent that changes nothing as empty, and reports one that writes into the main checkout', async () => {
     const repo = repoWith([
-      { id: 'idle', agent: { command: 'true' } },
-      { id: 'stray', agent: { command: 'mkdir -p src/stray && echo x > src/stray/f.txt && echo oops > "$BATON_WORKTREE/../../repo/ESCAPED.txt"' } },
+      { id: 'idle', agent: { command: 'sleep 1' } },
+      {
+        id: 'stray',
+        agent: {
+          command:
+            'mkdir -p src/stray && echo x > src/stray/f.txt && echo oops > "$BATON_WORKTREE/../../repo/ESCAPED.txt"',
+        },
+      },
     ]);
     const r = await runBaton(['run'], { cwd: repo.root });
     expect(r.code).toBe(1);
