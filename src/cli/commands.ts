@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
+import { registerIntegrate } from './integrate.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 
@@ -17,7 +18,7 @@ export type RegisterCommand = (
 ) => void;
 
 /** The commands, in the order `baton --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus, registerDemo];
+const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus, registerIntegrate, registerDemo];
 
 /** Attaches every command to the program. */
 export function registerCommands(
