@@ -8,6 +8,7 @@ import type {
   PlainEvent,
 } from './events.js';
 import { FEATURE_STATUSES } from './events.js';
+import { eventShapeProblem } from './shape.js';
 
 /** The latest outcome of one acceptance criterion. */
 export interface CheckResult {
@@ -130,11 +131,16 @@ const STATUS_ALIASES: Record<string, FeatureStatus> = {
 export function normaliseStatus(raw: string): FeatureStatus | undefined {
   const s = raw.trim().toLowerCase();
   if ((FEATURE_STATUSES as readonly string[]).includes(s)) return s as FeatureStatus;
-  return STATUS_ALIASES[s];
+  return Object.hasOwn(STATUS_ALIASES, s) ? STATUS_ALIASES[s] : undefined;
+}
+
+/** Sets a key as an own property, so ids like `__proto__` from a log line cannot reach a prototype. */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function feature(state: BatonState, id: string): FeatureState {
-  let f = state.features[id];
+  let f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
   if (!f) {
     f = {
       feature_id: id,
@@ -145,7 +151,7 @@ function feature(state: BatonState, id: string): FeatureState {
       integration_checks: {},
       hooks: 0,
     };
-    state.features[id] = f;
+    setOwn(state.features, id, f);
   }
   return f;
 }
@@ -171,9 +177,14 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
   f.last_event = { type: 'status', detail: String(e.status), ...(ts ? { ts } : {}) };
 }
 
-/** Applies one event to a state in place. Only `foldEvents` and incremental folds call this. */
+/**
+ * Applies one event to a state in place. Only `foldEvents` and incremental folds call this. An
+ * event whose fields do not fit its type (the reader reports those) is counted and otherwise ignored.
+ */
 export function applyEvent(state: BatonState, e: LogEvent): void {
   state.events++;
+  if (e.type !== undefined && eventShapeProblem(e as unknown as Record<string, unknown>) !== undefined)
+    return;
   if (e.type === undefined) {
     applyPlain(state, e);
     return;
@@ -292,8 +303,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         ts: ev.ts,
         ...(ev.measured ? { measured: ev.measured } : {}),
       };
-      if (ev.on === 'integration') f.integration_checks[ev.criterion_id] = result;
-      else f.checks[ev.criterion_id] = result;
+      setOwn(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criterion_id, result);
       return;
     }
     case 'integration.started':

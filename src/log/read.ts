@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { LogEvent } from './events.js';
+import { eventShapeProblem } from './shape.js';
 
 /** A line of the log that could not be used, with its 1-based number. */
 export interface LogProblem {
@@ -22,7 +23,7 @@ export interface LogChunk {
 export function validateLogValue(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
   const record = value as Record<string, unknown>;
-  if (typeof record.type === 'string') return undefined;
+  if (typeof record.type === 'string') return eventShapeProblem(record);
   if (record.type !== undefined) return '"type" must be a string';
   if (typeof record.feature_id !== 'string' || record.feature_id === '') return 'missing "feature_id"';
   if (typeof record.status !== 'string' || record.status === '') return 'missing "status"';
