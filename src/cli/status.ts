@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
 import { applyEvent, type BatonState, type FeatureState, initialState } from '../log/fold.js';
-import { readLog } from '../log/read.js';
+import { streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -87,11 +87,17 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       let cursor = { offset: 0, line: 0 };
       const problems: string[] = [];
       const pull = (final: boolean) => {
-        const chunk = readLog(logPath, cursor, { final });
-        for (const e of chunk.events) applyEvent(state, e);
-        for (const pr of chunk.problems)
-          problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`);
-        cursor = { offset: chunk.endOffset, line: chunk.endLine };
+        // Folded as it is read, so a million-event log is never held in memory at once.
+        const end = streamLog(
+          logPath,
+          cursor,
+          { final },
+          {
+            event: (e) => applyEvent(state, e),
+            problem: (pr) => problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`),
+          },
+        );
+        cursor = { offset: end.endOffset, line: end.endLine };
       };
       const render = () => {
         const rows = rowsOf(state, ids);

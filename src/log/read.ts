@@ -30,34 +30,50 @@ export function validateLogValue(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Parses complete log text (pure): every good line becomes an event, every bad one a problem. */
-export function parseLogText(text: string, firstLine = 1): { events: LogEvent[]; problems: LogProblem[] } {
-  const events: LogEvent[] = [];
-  const problems: LogProblem[] = [];
+/** Where parsed lines go: every event and every problem, in line order. */
+export interface LineSink {
+  event(e: LogEvent): void;
+  problem(p: LogProblem): void;
+}
+
+/** Parses `text` line by line into the sink; returns how many `\n` it consumed. */
+function parseLines(text: string, firstLine: number, sink: LineSink): number {
   let lineNo = firstLine - 1;
   let start = 0;
+  let newlines = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
+    else newlines++;
     lineNo++;
     const raw = text.slice(start, end);
     start = end + 1;
-    const trimmed = raw.trim();
+    // Lines Baton writes are exactly one object: parse them without trimming first (the hot path).
+    const plainObject = raw.charCodeAt(0) === 0x7b && raw.charCodeAt(raw.length - 1) === 0x7d;
+    const trimmed = plainObject ? raw : raw.trim();
     if (trimmed === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(trimmed);
     } catch {
-      problems.push({ line: lineNo, message: 'not valid JSON (torn or hand-edited line)', text: clip(raw) });
+      sink.problem({ line: lineNo, message: 'not valid JSON (torn or hand-edited line)', text: clip(raw) });
       continue;
     }
     const reason = validateLogValue(value);
     if (reason) {
-      problems.push({ line: lineNo, message: reason, text: clip(raw) });
+      sink.problem({ line: lineNo, message: reason, text: clip(raw) });
       continue;
     }
-    events.push(value as LogEvent);
+    sink.event(value as LogEvent);
   }
+  return newlines;
+}
+
+/** Parses complete log text (pure): every good line becomes an event, every bad one a problem. */
+export function parseLogText(text: string, firstLine = 1): { events: LogEvent[]; problems: LogProblem[] } {
+  const events: LogEvent[] = [];
+  const problems: LogProblem[] = [];
+  parseLines(text, firstLine, { event: (e) => events.push(e), problem: (p) => problems.push(p) });
   return { events, problems };
 }
 
@@ -67,23 +83,30 @@ function clip(s: string): string {
 
 const CHUNK = 1 << 20;
 
+/** Where to start reading: a byte offset at the start of a line, and how many lines lie before it. */
+export interface LogCursor {
+  offset: number;
+  line: number;
+}
+
 /**
- * Reads the log from `fromOffset` to its current end, in 1 MiB chunks. A last line without its
- * newline is left for the next read (a writer may be half-way through it), so `--watch` and the
- * dashboard read only what was appended; with `final` it is parsed too. A missing log reads as empty.
+ * Reads the log from `from` to its current end, in 1 MiB chunks, handing each event and problem
+ * to `sink` as it is parsed, so a caller that folds as it goes never holds the whole log in memory.
+ * A last line without its newline is left for the next read (a writer may be half-way through it),
+ * so `--watch` and the dashboard read only what was appended; with `final` it is parsed too. A
+ * missing log reads as empty. Returns where to continue from.
  */
-export function readLog(
+export function streamLog(
   logPath: string,
-  from: { offset: number; line: number } = { offset: 0, line: 0 },
-  options: { final?: boolean } = {},
-): LogChunk {
-  const events: LogEvent[] = [];
-  const problems: LogProblem[] = [];
+  from: LogCursor,
+  options: { final?: boolean },
+  sink: LineSink,
+): { endOffset: number; endLine: number } {
   let size: number;
   try {
     size = statSync(logPath).size;
   } catch {
-    return { events, problems, endOffset: from.offset, endLine: from.line };
+    return { endOffset: from.offset, endLine: from.line };
   }
   if (size < from.offset) from = { offset: 0, line: 0 }; // truncated or replaced: start over
   const fd = openSync(logPath, 'r');
@@ -91,7 +114,7 @@ export function readLog(
   let line = from.line;
   let carry: Buffer = Buffer.alloc(0);
   try {
-    const buf = Buffer.alloc(CHUNK);
+    const buf = Buffer.allocUnsafe(CHUNK);
     while (offset + carry.length < size) {
       const n = readSync(fd, buf, 0, Math.min(CHUNK, size - offset - carry.length), offset + carry.length);
       if (n <= 0) break;
@@ -101,11 +124,8 @@ export function readLog(
         carry = Buffer.from(data);
         continue;
       }
-      const text = data.toString('utf8', 0, lastNl + 1);
-      const parsed = parseLogText(text, line + 1);
-      for (const e of parsed.events) events.push(e);
-      for (const p of parsed.problems) problems.push(p);
-      line += countNewlines(data, lastNl + 1);
+      // A 0x0a byte is never part of a multi-byte UTF-8 character, so lines decode the same here.
+      line += parseLines(data.toString('utf8', 0, lastNl + 1), line + 1, sink);
       offset += lastNl + 1;
       carry = Buffer.from(data.subarray(lastNl + 1));
     }
@@ -114,19 +134,22 @@ export function readLog(
   }
   if (options.final && carry.length > 0) {
     // Nobody is still writing (a one-shot read): an unterminated last line is a torn write.
-    const parsed = parseLogText(carry.toString('utf8'), line + 1);
-    for (const e of parsed.events) events.push(e);
-    for (const p of parsed.problems) problems.push(p);
+    parseLines(carry.toString('utf8'), line + 1, sink);
   }
-  return { events, problems, endOffset: offset, endLine: line };
+  return { endOffset: offset, endLine: line };
 }
 
-function countNewlines(buf: Buffer, end: number): number {
-  let n = 0;
-  let i = buf.indexOf(0x0a);
-  while (i !== -1 && i < end) {
-    n++;
-    i = buf.indexOf(0x0a, i + 1);
-  }
-  return n;
+/** Reads the log from `from` to its current end (see `streamLog`) and returns what it read. */
+export function readLog(
+  logPath: string,
+  from: LogCursor = { offset: 0, line: 0 },
+  options: { final?: boolean } = {},
+): LogChunk {
+  const events: LogEvent[] = [];
+  const problems: LogProblem[] = [];
+  const end = streamLog(logPath, from, options, {
+    event: (e) => events.push(e),
+    problem: (p) => problems.push(p),
+  });
+  return { events, problems, ...end };
 }
