@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
+import { registerInit } from './init.js';
 import { registerIntegrate } from './integrate.js';
+import { registerLint } from './lint.js';
+import { registerNew } from './new.js';
+import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 
@@ -17,8 +21,12 @@ export type RegisterCommand = (
   runSubcommand: RunSubcommand,
 ) => void;
 
-/** The commands, in the order `baton --help` lists them. */
+/** The commands, in the order `baton --help` lists them (the method's order). */
 const COMMANDS: RegisterCommand[] = [
+  registerInit,
+  registerNew,
+  registerLint,
+  registerPlan,
   registerRun,
   registerHook,
   registerStatus,
