@@ -3,12 +3,13 @@ import type { CliContext } from './context.js';
 import { registerHook } from './hook.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerVerify } from './verify.js';
 
 /** Signature every `cli/<command>.ts` exports: attach the command to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
 
 /** The commands, in the order `baton --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus];
+const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus, registerVerify];
 
 /** Attaches every command to the program. */
 export function registerCommands(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
