@@ -9,6 +9,7 @@ import { registerNew } from './new.js';
 import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerVerify } from './verify.js';
 
 /** Runs another baton command in-process (for commands built from others, like `demo`). */
 export type RunSubcommand = (argv: string[], ctx: CliContext) => Promise<number>;
@@ -30,6 +31,7 @@ const COMMANDS: RegisterCommand[] = [
   registerRun,
   registerHook,
   registerStatus,
+  registerVerify,
   registerIntegrate,
   registerDemo,
 ];
