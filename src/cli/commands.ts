@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
+import { registerPhase } from './phase.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 
@@ -17,7 +19,14 @@ export type RegisterCommand = (
 ) => void;
 
 /** The commands, in the order `baton --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus, registerDemo];
+const COMMANDS: RegisterCommand[] = [
+  registerRun,
+  registerHook,
+  registerStatus,
+  registerPhase,
+  registerReport,
+  registerDemo,
+];
 
 /** Attaches every command to the program. */
 export function registerCommands(
