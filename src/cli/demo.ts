@@ -80,7 +80,7 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
         comparison = compareRuns(par, seq);
         if (comparison) {
           ctx.stdout.write(
-            `parallel ${formatDuration(comparison.parallel_ms)} · sequential ${formatDuration(comparison.sequential_ms)} · ` +
+            `parallel ${(comparison.parallel_ms / 1000).toFixed(1)} s · sequential ${(comparison.sequential_ms / 1000).toFixed(1)} s · ` +
               `${p.bold(`implementation speedup ${comparison.speedup.toFixed(2)}×`)} for ${comparison.features} features\n`,
           );
         }
