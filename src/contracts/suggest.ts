@@ -16,7 +16,11 @@ export function editDistance(a: string, b: string): number {
  * The candidate closest to `word`, if close enough to be a plausible typo: within `maxDistance` edits
  * (default: a third of the word's length, at least 2), or a misspelt short form of it (`dependz` → `depends_on`).
  */
-export function closestName(word: string, candidates: readonly string[], maxDistance?: number): string | undefined {
+export function closestName(
+  word: string,
+  candidates: readonly string[],
+  maxDistance?: number,
+): string | undefined {
   const w = word.toLowerCase();
   const limit = maxDistance ?? Math.max(2, Math.ceil(w.length / 3));
   let best: { name: string; distance: number } | undefined;

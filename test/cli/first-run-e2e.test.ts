@@ -54,7 +54,10 @@ describe('a new user, end to end, with the built package installed into a fresh 
 
     // Baton's own state never shows up as something to commit.
     mkdirSync(join(r.root, '.baton'));
-    writeFileSync(join(r.root, '.baton', 'log.jsonl'), '{"feature_id":"feature-002-upload","status":"complete"}\n');
+    writeFileSync(
+      join(r.root, '.baton', 'log.jsonl'),
+      '{"feature_id":"feature-002-upload","status":"complete"}\n',
+    );
     const status = r.git('status', '--porcelain', '--untracked-files=all');
     expect(status).toContain('specs/feature-002-upload/contract.md');
     expect(status).not.toContain('.baton');
