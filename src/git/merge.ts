@@ -172,7 +172,17 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
       { hint: `Commit or stash them, then run: git -C ${checkout.path} merge --ff-only ${commit}` },
     );
   }
-  await git(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
+  const r = await gitRaw(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
+  if (r.exitCode !== 0) {
+    // Typically an untracked file in the way; git has changed nothing.
+    throw new UserError(
+      'integrate/into-failed',
+      `git could not fast-forward ${branch} in ${checkout.path}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`,
+      {
+        hint: `Move the files git names out of the way, then run: git -C ${checkout.path} merge --ff-only ${commit}`,
+      },
+    );
+  }
   return { branch, from, to: commit, via: 'merge-ff-only' };
 }
 
