@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerClean } from './clean.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
@@ -37,6 +38,7 @@ const COMMANDS: RegisterCommand[] = [
   registerIntegrate,
   registerReport,
   registerPhase,
+  registerClean,
   registerDemo,
 ];
 

@@ -1,0 +1,211 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { currentBranch, git, gitRaw, listWorktrees, resolveCommit, type WorktreeInfo } from '../git/git.js';
+import type { BatonState } from '../log/fold.js';
+
+/** The prefix of every branch Baton makes. */
+export const BRANCH_PREFIX = 'baton/';
+/** The id under which the integration branch and worktree are named (`baton/integration`). */
+export const INTEGRATION_ID = 'integration';
+
+/** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
+export interface CleanTarget {
+  /** The feature id, or `integration`. */
+  id: string;
+  kind: 'feature' | 'integration';
+  branch: string;
+  /** The branch's tip, or undefined when only a worktree on it is left. */
+  tip?: string;
+  worktree?: {
+    path: string;
+    /** False when the folder was deleted by hand (git lists the worktree as prunable). */
+    exists: boolean;
+    locked: boolean;
+  };
+  /** Paths with uncommitted changes (staged, unstaged, untracked); ignored files do not count. */
+  dirty: string[];
+  /** When `git status` could not read the worktree: its work cannot be vouched for. */
+  unreadable?: string;
+  /** Commits on the branch reachable from none of `mergeTargets`. */
+  unmerged: number;
+  /** What the branch was checked against, in words (`baton/integration`, `main`). */
+  mergeTargets: string[];
+  /** A run in progress is working here. */
+  busy?: string;
+  /** Why it may never be removed, not even with `--force`. */
+  protected?: string;
+}
+
+/** What `inspectCleanTargets` found. */
+export interface CleanInspection {
+  targets: CleanTarget[];
+  /** What "merged" was checked against, in words (`baton/integration`, `main`). */
+  mergeTargets: string[];
+}
+
+/** Inputs of `inspectCleanTargets`. */
+export interface InspectOptions {
+  /** The main checkout. */
+  root: string;
+  /** Where the user runs Baton from (a worktree containing it is never removed). */
+  cwd: string;
+  /** The configured base branch, if any; otherwise the main checkout's current branch. */
+  base?: string;
+  /** The folded log, to see which features a live run is working on. */
+  state: BatonState;
+  /** Whether a process id is alive (injected so tests can drive it). */
+  alive(pid: number): boolean;
+}
+
+/** Lists the repository's `baton/*` branches and worktrees with the facts deciding whether each may go. */
+export async function inspectCleanTargets(options: InspectOptions): Promise<CleanInspection> {
+  const { root } = options;
+  const worktrees = await listWorktrees(root);
+  const main = worktrees[0];
+  const branches = await batonBranches(root);
+  const targets = new Map<string, CleanTarget>();
+  const targetFor = (branch: string): CleanTarget => {
+    let t = targets.get(branch);
+    if (!t) {
+      const id = branch.slice(BRANCH_PREFIX.length);
+      const kind = id === INTEGRATION_ID ? 'integration' : 'feature';
+      t = { id, kind, branch, dirty: [], unmerged: 0, mergeTargets: [] };
+      targets.set(branch, t);
+    }
+    return t;
+  };
+  for (const [branch, tip] of branches) targetFor(branch).tip = tip;
+  for (const w of worktrees.slice(1)) {
+    if (!w.branch?.startsWith(BRANCH_PREFIX) || w.branch.slice(BRANCH_PREFIX.length).includes('/')) continue;
+    targetFor(w.branch).worktree = {
+      path: w.path,
+      exists: !w.prunable && existsSync(w.path),
+      locked: w.locked === true,
+    };
+  }
+
+  const merge = await mergeTargets(root, main, options.base, branches);
+  const live = liveRun(options.state, options.alive);
+  for (const t of targets.values()) {
+    if (main?.branch === t.branch) {
+      t.protected = `it is checked out in your main checkout ${main.path}`;
+    } else if (t.worktree?.exists && contains(t.worktree.path, options.cwd)) {
+      t.protected = `you are inside it (${t.worktree.path}); run baton from the main checkout`;
+    }
+    if (t.worktree?.exists) {
+      const status = await gitRaw(t.worktree.path, [
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=all',
+      ]);
+      if (status.exitCode !== 0) t.unreadable = status.stderr.trim().split('\n')[0] || `git status failed`;
+      else t.dirty = porcelainPaths(status.stdout);
+    }
+    // The integration branch is measured against the base only: it is not merged into itself.
+    const from = t.kind === 'integration' ? merge.integrationIndex + 1 : 0;
+    t.mergeTargets = merge.names.slice(from);
+    if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, merge.commits.slice(from));
+    const feature = live && t.kind === 'feature' ? live.state.features[t.id] : undefined;
+    if (live && feature && live.state.run_feature_ids.includes(t.id) && ACTIVE.has(feature.status)) {
+      t.busy = `run ${live.state.run_id} is working on it (status ${feature.status}, baton pid ${live.pid})`;
+    }
+  }
+  return {
+    targets: [...targets.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    mergeTargets: merge.names,
+  };
+}
+
+const ACTIVE = new Set(['pending', 'running', 'verifying', 'needs-input']);
+
+/** The run in progress, when the log's last run has not ended and its orchestrator is alive. */
+function liveRun(
+  state: BatonState,
+  alive: (pid: number) => boolean,
+): { state: BatonState; pid: number } | undefined {
+  const pid = state.orchestrator_pid;
+  if (!state.run_id || state.run_ended_at !== undefined || pid === undefined || !alive(pid)) return undefined;
+  return { state, pid };
+}
+
+/** `refs/heads/baton/*` branches (one level: `baton/<id>`) and their tips. */
+async function batonBranches(root: string): Promise<Map<string, string>> {
+  const out = await git(root, [
+    'for-each-ref',
+    '--format=%(refname:short)%00%(objectname)',
+    `refs/heads/${BRANCH_PREFIX}`,
+  ]);
+  const map = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const [name, tip] = line.split('\0');
+    if (!name || !tip || name.slice(BRANCH_PREFIX.length).includes('/')) continue;
+    map.set(name, tip);
+  }
+  return map;
+}
+
+/**
+ * What a branch counts as merged into: the integration branch (when it exists), then the base
+ * (`base` from the config, else the branch the main checkout is on, else its HEAD).
+ */
+async function mergeTargets(
+  root: string,
+  main: WorktreeInfo | undefined,
+  base: string | undefined,
+  branches: Map<string, string>,
+): Promise<{ names: string[]; commits: string[]; integrationIndex: number }> {
+  const names: string[] = [];
+  const commits: string[] = [];
+  const integration = branches.get(`${BRANCH_PREFIX}${INTEGRATION_ID}`);
+  if (integration) {
+    names.push(`${BRANCH_PREFIX}${INTEGRATION_ID}`);
+    commits.push(integration);
+  }
+  const integrationIndex = commits.length - 1;
+  const mainPath = main?.path ?? root;
+  const baseName = base ?? (await currentBranch(mainPath)) ?? 'HEAD';
+  const baseCommit = await resolveCommit(mainPath, baseName);
+  if (baseCommit) {
+    names.push(baseName === 'HEAD' ? `the HEAD of ${mainPath}` : baseName);
+    commits.push(baseCommit);
+  }
+  return { names, commits, integrationIndex };
+}
+
+/** Commits reachable from `tip` and from none of `targets` (all of them when there is no target). */
+async function countUnmerged(root: string, tip: string, targets: readonly string[]): Promise<number> {
+  const out = await git(root, ['rev-list', '--count', tip, ...targets.map((t) => `^${t}`)]);
+  return Number(out) || 0;
+}
+
+/** The paths of `git status --porcelain=v1 -z` output (a rename's source is skipped). */
+function porcelainPaths(out: string): string[] {
+  const paths: string[] = [];
+  const parts = out.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (!p) continue;
+    paths.push(p.slice(3));
+    if (p.startsWith('R') || p.startsWith('C')) i++;
+  }
+  return paths;
+}
+
+/** Whether `inner` is `outer` or inside it (symlinks resolved, as git reports real paths). */
+function contains(outer: string, inner: string): boolean {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+  const rel = relative(real(outer), real(inner));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** Whether a process with this id exists (one owned by another user counts as alive). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

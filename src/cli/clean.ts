@@ -1,0 +1,229 @@
+import { type CleanDecision, type CleanResult, decideClean, removeTargets } from '../clean/clean.js';
+import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
+import { type CleanTarget, INTEGRATION_ID, inspectCleanTargets, isProcessAlive } from '../clean/inspect.js';
+import { loadConfig } from '../config.js';
+import { UserError } from '../errors.js';
+import { findMainWorktree } from '../git/git.js';
+import { applyEvent, initialState } from '../log/fold.js';
+import { logPathFor } from '../log/paths.js';
+import { streamLog } from '../log/read.js';
+import { loadProject } from '../project.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+import { type Palette, palette } from './style.js';
+
+interface CleanFlags {
+  force?: boolean;
+  merged?: boolean;
+  all?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** Feature ids the plan knows, when the contracts load (clean works from git alone otherwise). */
+async function planIds(cwd: string): Promise<string[]> {
+  try {
+    return [...(await loadProject(cwd)).plan.order];
+  } catch {
+    return [];
+  }
+}
+
+/** Picks the targets the ids name (all feature targets when none, plus integration with --all). */
+function selectTargets(
+  targets: readonly CleanTarget[],
+  ids: readonly string[],
+  known: readonly string[],
+  all: boolean,
+): { selected: CleanTarget[]; absent: string[] } {
+  if (ids.length === 0) {
+    return { selected: targets.filter((t) => t.kind === 'feature' || all), absent: [] };
+  }
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    throw new UserError(
+      'features/unknown',
+      `unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known ids: ${known.join(', ') || '(none)'}`,
+      { hint: 'Run `baton status` to list the features and their worktrees.' },
+    );
+  }
+  const wanted = new Set(ids);
+  return {
+    selected: targets.filter((t) => wanted.has(t.id)),
+    absent: ids.filter((id) => !targets.some((t) => t.id === id)),
+  };
+}
+
+function what(t: CleanTarget): string {
+  const parts: string[] = [];
+  if (t.worktree)
+    parts.push(`worktree ${t.worktree.path}${t.worktree.exists ? '' : ' (folder already gone)'}`);
+  if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
+  return parts.join(', ');
+}
+
+function render(
+  decisions: readonly CleanDecision[],
+  results: readonly CleanResult[] | undefined,
+  absent: readonly string[],
+  freed: { bytes: number; complete: boolean },
+  p: Palette,
+): string {
+  const lines: string[] = [];
+  const pad = Math.max(0, ...decisions.map((d) => d.target.id.length));
+  const row = (id: string, text: string) => `  ${id.padEnd(pad)}  ${text}`;
+  const removes = decisions.filter((d) => d.action === 'remove');
+  const dry = results === undefined;
+  const failed = (results ?? []).filter((r) => r.error !== undefined);
+  const done = removes.filter((d) => !failed.some((f) => f.target === d.target));
+  if (done.length > 0) {
+    const size =
+      freed.bytes > 0
+        ? ` (${dry ? 'would free' : 'freed'} ${freed.complete ? '' : '≥ '}${formatBytes(freed.bytes)})`
+        : '';
+    lines.push(`${dry ? 'Would remove' : p.green('Removed')} ${done.length}${size}:`);
+    for (const d of done) {
+      const forced = d.forced ? p.yellow(` — forced, discarding: ${d.reasons.join('; ')}`) : '';
+      lines.push(row(d.target.id, `${what(d.target)}${forced}`));
+    }
+  }
+  if (failed.length > 0) {
+    lines.push(`${p.red('Failed')} ${failed.length}:`);
+    for (const f of failed) lines.push(row(f.target.id, f.error ?? ''));
+  }
+  const refused = decisions.filter((d) => d.action === 'refuse');
+  if (refused.length > 0) {
+    lines.push(`${p.red('Refused')} ${refused.length} (nothing of theirs was touched):`);
+    for (const d of refused) lines.push(row(d.target.id, d.reasons.join('; ')));
+  }
+  const kept = decisions.filter((d) => d.action === 'keep');
+  if (kept.length > 0) {
+    lines.push(`Kept ${kept.length} not merged (--merged):`);
+    for (const d of kept) lines.push(row(d.target.id, p.dim(d.reasons.join('; '))));
+  }
+  for (const id of absent) lines.push(p.dim(`${id}: no worktree or branch to clean`));
+  if (decisions.length === 0 && absent.length === 0)
+    lines.push('Nothing to clean: no baton/* worktrees or branches.');
+  const forceable = refused.filter((d) => !d.target.protected);
+  if (forceable.length > 0) {
+    lines.push(
+      `hint: commit and integrate that work first (baton integrate), or discard it with \`baton clean --force ${forceable
+        .map((d) => d.target.id)
+        .join(' ')}\`.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: number | undefined) {
+  return {
+    feature_id: d.target.id,
+    branch: d.target.tip !== undefined ? d.target.branch : null,
+    worktree: d.target.worktree?.path ?? null,
+    reasons: d.reasons,
+    ...(d.action === 'remove' ? { forced: d.forced, disk_bytes: disk ?? null } : {}),
+    ...(result ? { removed_worktree: result.removedWorktree, deleted_branch: result.deletedBranch } : {}),
+    ...(result?.error ? { error: result.error } : {}),
+  };
+}
+
+/** `baton clean`: removes feature worktrees and branches, never uncommitted or unmerged work without `--force`. */
+export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit) => {
+  program
+    .command('clean')
+    .description(
+      'remove feature worktrees and their baton/<id> branches; refuses (naming them) those with uncommitted\n' +
+        'changes or commits not merged into baton/integration or the base, unless --force; then git worktree prune.\n' +
+        'Never touches your main checkout. Exit code 1 when anything was refused or failed.',
+    )
+    .argument(
+      '[ids...]',
+      'features to clean (default: every baton/* feature worktree and branch); `integration` names the integration worktree',
+    )
+    .option(
+      '--force',
+      'also remove worktrees with uncommitted changes and branches with unmerged commits (that work is lost)',
+    )
+    .option(
+      '--merged',
+      'remove exactly those already merged into baton/integration or the base; leave the rest',
+    )
+    .option('--all', 'with no ids, include the integration worktree and branch (baton/integration)')
+    .option('--dry-run', 'print what would be removed and refused, and change nothing')
+    .option('--json', 'print { removed, refused, kept, failed, ... } as JSON')
+    .action(async (ids: string[], flags: CleanFlags) => {
+      const root = await findMainWorktree(ctx.cwd);
+      const config = loadConfig(root);
+      if (!config.ok) {
+        throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
+      }
+      const state = initialState();
+      streamLog(
+        logPathFor(root),
+        { offset: 0, line: 0 },
+        { final: true },
+        {
+          event: (e) => applyEvent(state, e),
+          problem: () => {},
+        },
+      );
+      const inspection = await inspectCleanTargets({
+        root,
+        cwd: ctx.cwd,
+        ...(config.value.base !== undefined ? { base: config.value.base } : {}),
+        state,
+        alive: isProcessAlive,
+      });
+      const known = [
+        ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),
+      ];
+      const { selected, absent } = selectTargets(inspection.targets, ids, known, flags.all === true);
+      const decisions = decideClean(selected, {
+        force: flags.force === true,
+        merged: flags.merged === true,
+      });
+      const removes = decisions.filter(
+        (d): d is Extract<CleanDecision, { action: 'remove' }> => d.action === 'remove',
+      );
+      const disk = measureDiskUsage(
+        removes.flatMap((d) => (d.target.worktree?.exists ? [d.target.worktree.path] : [])),
+      );
+      const results = flags.dryRun ? undefined : await removeTargets(root, removes);
+      const freedParts = removes
+        .filter((d) => !results?.some((r) => r.target === d.target && r.error !== undefined))
+        .map((d) => (d.target.worktree ? disk.get(d.target.worktree.path) : undefined))
+        .filter((u) => u !== undefined);
+      const freed = {
+        bytes: freedParts.reduce((sum, u) => sum + u.bytes, 0),
+        complete: freedParts.every((u) => u.complete),
+      };
+      const failed = results?.some((r) => r.error !== undefined) ?? false;
+      if (decisions.some((d) => d.action === 'refuse') || failed) setExit(1);
+
+      if (flags.json) {
+        const resultOf = (t: CleanTarget) => results?.find((r) => r.target === t);
+        const diskOf = (t: CleanTarget) => (t.worktree ? disk.get(t.worktree.path)?.bytes : undefined);
+        const json = {
+          dry_run: flags.dryRun === true,
+          merge_targets: inspection.mergeTargets,
+          removed: removes
+            .filter((d) => resultOf(d.target)?.error === undefined)
+            .map((d) => decisionJson(d, resultOf(d.target), diskOf(d.target))),
+          failed: removes
+            .filter((d) => resultOf(d.target)?.error !== undefined)
+            .map((d) => decisionJson(d, resultOf(d.target), diskOf(d.target))),
+          refused: decisions
+            .filter((d) => d.action === 'refuse')
+            .map((d) => decisionJson(d, undefined, undefined)),
+          kept: decisions
+            .filter((d) => d.action === 'keep')
+            .map((d) => decisionJson(d, undefined, undefined)),
+          absent,
+          freed_bytes: freed.bytes,
+        };
+        ctx.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        return;
+      }
+      ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color)));
+    });
+};

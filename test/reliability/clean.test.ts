@@ -1,0 +1,336 @@
+import { existsSync, rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CleanDecision, decideClean, removeTargets } from '../../src/clean/clean.js';
+import { type CleanTarget, inspectCleanTargets } from '../../src/clean/inspect.js';
+import { initialState } from '../../src/log/fold.js';
+import { runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import {
+  addFeatureWorktree,
+  appendLog,
+  batonBranches,
+  checkoutSnapshot,
+  commitIn,
+  projectRepo,
+  worktreeList,
+  worktreePath,
+  writeIn,
+} from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+/** Three features: `a` with nothing of its own, `b` with an uncommitted file, `c` with an unmerged commit. */
+function threeFeatures(): TempRepo {
+  const r = projectRepo(['a', 'b', 'c']);
+  addFeatureWorktree(r, 'a');
+  writeIn(addFeatureWorktree(r, 'b'), { 'src/b/new.ts': 'export const b = 1;\n', 'src/b/more.ts': '//\n' });
+  commitIn(r, addFeatureWorktree(r, 'c'), 'c work', { 'src/c/index.ts': 'export const c = 1;\n' });
+  return r;
+}
+
+describe('baton clean', () => {
+  it('refuses, naming them, a worktree with an uncommitted file and one with an unmerged commit; removes them with --force', async () => {
+    repo = threeFeatures();
+    const before = checkoutSnapshot(repo);
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Removed 1');
+    expect(r.stdout).toMatch(/^ {2}a {2}worktree .*repo\.baton-worktrees\/a, branch baton\/a$/m);
+    expect(r.stdout).toContain('Refused 2');
+    expect(r.stdout).toMatch(/^ {2}b {2}uncommitted: src\/b\/more\.ts \(\+1 more\)$/m);
+    expect(r.stdout).toMatch(/^ {2}c {2}1 commit not merged into main$/m);
+    expect(r.stdout).toContain('`baton clean --force b c`');
+    expect(batonBranches(repo)).toEqual(['baton/b', 'baton/c']);
+    expect(existsSync(worktreePath(repo, 'a'))).toBe(false);
+    expect(existsSync(worktreePath(repo, 'b'))).toBe(true);
+    expect(existsSync(worktreePath(repo, 'c'))).toBe(true);
+
+    const forced = await runBaton(['clean', '--force'], { cwd: repo.root });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('Removed 2');
+    expect(forced.stdout).toContain('forced, discarding: uncommitted: src/b/more.ts (+1 more)');
+    expect(forced.stdout).toContain('forced, discarding: 1 commit not merged into main');
+    expect(batonBranches(repo)).toEqual([]);
+    expect(worktreeList(repo)).toEqual([repo.root]);
+    expect(checkoutSnapshot(repo)).toEqual(before);
+  });
+
+  it('counts a branch merged into baton/integration as merged, and --merged removes exactly the merged ones', async () => {
+    repo = projectRepo(['a', 'b', 'c', 'd']);
+    const a = addFeatureWorktree(repo, 'a');
+    commitIn(repo, a, 'a work', { 'src/a/index.ts': 'a\n' });
+    commitIn(repo, addFeatureWorktree(repo, 'b'), 'b work', { 'src/b/index.ts': 'b\n' });
+    addFeatureWorktree(repo, 'c'); // nothing beyond the base: merged
+    const d = addFeatureWorktree(repo, 'd');
+    commitIn(repo, d, 'd work', { 'src/d/index.ts': 'd\n' });
+    repo.git('branch', 'baton/integration', 'main');
+    repo.git(
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@t',
+      'merge',
+      '-q',
+      '--no-ff',
+      'baton/a',
+      '-m',
+      'merge a',
+    );
+    repo.git('branch', '-f', 'baton/integration', 'HEAD');
+    repo.git('reset', '-q', '--hard', 'HEAD~1'); // main back where it was; a lives only in integration
+    writeIn(d, { 'src/d/extra.ts': 'uncommitted\n' });
+    repo.git('-C', d, 'merge', '-q', 'baton/integration', '--no-edit'); // d now contains integration too
+
+    const dry = await runBaton(['clean', '--merged', '--dry-run', '--json'], { cwd: repo.root });
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.merge_targets).toEqual(['baton/integration', 'main']);
+    expect(plan.removed.map((x: { feature_id: string }) => x.feature_id)).toEqual(['a', 'c']);
+    expect(
+      plan.kept.map((x: { feature_id: string; reasons: string[] }) => [x.feature_id, x.reasons]),
+    ).toEqual([
+      ['b', ['1 commit not merged into baton/integration or main']],
+      ['d', ['2 commits not merged into baton/integration or main']], // its work and the merge of integration
+    ]);
+    expect(plan.refused).toEqual([]);
+    expect(dry.code).toBe(0);
+    expect(batonBranches(repo)).toEqual(['baton/a', 'baton/b', 'baton/c', 'baton/d', 'baton/integration']);
+
+    const r = await runBaton(['clean', '--merged'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(batonBranches(repo)).toEqual(['baton/b', 'baton/d', 'baton/integration']);
+    expect(existsSync(worktreePath(repo, 'b'))).toBe(true);
+  });
+
+  it('leaves the integration worktree alone unless named or --all, and refuses it while it holds unmerged merges', async () => {
+    repo = projectRepo(['a']);
+    commitIn(repo, addFeatureWorktree(repo, 'a'), 'a work', { 'src/a/index.ts': 'a\n' });
+    const integration = worktreePath(repo, 'integration');
+    repo.git('worktree', 'add', '-q', '-b', 'baton/integration', integration, 'main');
+    repo.git(
+      '-C',
+      integration,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@t',
+      'merge',
+      '-q',
+      '--no-ff',
+      'baton/a',
+      '-m',
+      'merge a',
+    );
+
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}a {2}worktree /m);
+    expect(existsSync(integration)).toBe(true);
+
+    const named = await runBaton(['clean', 'integration'], { cwd: repo.root });
+    expect(named.code).toBe(1);
+    expect(named.stdout).toMatch(/integration {2}2 commits not merged into main$/m);
+    const all = await runBaton(['clean', '--all', '--force'], { cwd: repo.root });
+    expect(all.code).toBe(0);
+    expect(existsSync(integration)).toBe(false);
+    expect(batonBranches(repo)).toEqual([]);
+  });
+
+  it('names the known ids when an id is unknown, from the plan and from baton/* branches', async () => {
+    repo = projectRepo(['alpha', 'beta']);
+    repo.git('branch', 'baton/gamma', 'main');
+    const r = await runBaton(['clean', 'nope'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unknown feature: nope; known ids: alpha, beta, gamma, integration');
+    const absent = await runBaton(['clean', 'alpha'], { cwd: repo.root });
+    expect(absent.code).toBe(0);
+    expect(absent.stdout).toContain('alpha: no worktree or branch to clean');
+  });
+
+  it('never removes a branch checked out in the main checkout, nor the worktree it is run from, even with --force', async () => {
+    repo = projectRepo(['a', 'b']);
+    const b = addFeatureWorktree(repo, 'b');
+    repo.git('switch', '-q', '-c', 'baton/a');
+    const before = checkoutSnapshot(repo);
+    const r = await runBaton(['clean', '--force'], { cwd: b });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}a {2}it is checked out in your main checkout /m);
+    expect(r.stdout).toMatch(/^ {2}b {2}you are inside it /m);
+    expect(r.stdout).not.toContain('hint:');
+    expect(batonBranches(repo)).toEqual(['baton/a', 'baton/b']);
+    expect(existsSync(b)).toBe(true);
+    expect(checkoutSnapshot(repo)).toEqual(before);
+  });
+
+  it('--dry-run changes nothing and says what it would do', async () => {
+    repo = threeFeatures();
+    const r = await runBaton(['clean', '--dry-run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Would remove 1');
+    expect(batonBranches(repo)).toEqual(['baton/a', 'baton/b', 'baton/c']);
+    expect(worktreeList(repo)).toHaveLength(4);
+  });
+
+  it('prunes a worktree whose folder was deleted by hand and deletes its merged branch', async () => {
+    repo = projectRepo(['a']);
+    rmSync(addFeatureWorktree(repo, 'a'), { recursive: true, force: true });
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(folder already gone)');
+    expect(batonBranches(repo)).toEqual([]);
+    expect(worktreeList(repo)).toEqual([repo.root]);
+  });
+
+  it('refuses a feature a live run is working on, but not one of a run whose orchestrator is dead', async () => {
+    repo = projectRepo(['a']);
+    addFeatureWorktree(repo, 'a');
+    const started = {
+      v: 1,
+      ts: '2026-01-01T00:00:00.000Z',
+      run_id: 'r1',
+      type: 'run.started',
+      feature_ids: ['a'],
+      concurrency: 1,
+      base: 'main',
+      base_commit: repo.git('rev-parse', 'HEAD'),
+      mode: 'contract-first',
+      pid: process.pid,
+    };
+    appendLog(repo, [started, { feature_id: 'a', status: 'running' }]);
+    const live = await runBaton(['clean'], { cwd: repo.root });
+    expect(live.code).toBe(1);
+    expect(live.stdout).toContain(`a  run r1 is working on it (status running, baton pid ${process.pid})`);
+
+    appendLog(repo, [
+      { ...started, run_id: 'r2', pid: 2 ** 22 + 17 },
+      { feature_id: 'a', status: 'running' },
+    ]);
+    const dead = await runBaton(['clean'], { cwd: repo.root });
+    expect(dead.code).toBe(0);
+    expect(batonBranches(repo)).toEqual([]);
+  });
+
+  it('keeps a branch that moved after it was inspected', async () => {
+    repo = projectRepo(['a']);
+    const a = addFeatureWorktree(repo, 'a');
+    const { targets } = await inspectCleanTargets({
+      root: repo.root,
+      cwd: repo.root,
+      state: initialState(),
+      alive: () => false,
+    });
+    const decisions = decideClean(targets, { force: false, merged: false });
+    expect(decisions.map((d) => d.action)).toEqual(['remove']);
+    // A commit lands on the branch from elsewhere between the check and the removal.
+    repo.git('branch', 'side', 'baton/a');
+    const moved = commitIn(repo, a, 'late work', { 'late.ts': 'x\n' });
+    rmSync(a, { recursive: true, force: true }); // and the folder goes, so only the branch is at stake
+    repo.git('worktree', 'prune');
+    const t = targets[0]!;
+    const results = await removeTargets(repo.root, [
+      {
+        ...(decisions[0] as Extract<CleanDecision, { action: 'remove' }>),
+        target: { ...t, worktree: undefined },
+      },
+    ]);
+    expect(results[0]?.deletedBranch).toBe(false);
+    expect(results[0]?.error).toContain('baton/a moved since it was checked');
+    expect(repo.git('rev-parse', 'baton/a')).toBe(moved);
+  });
+});
+
+describe('decideClean', () => {
+  const target = (fields: Partial<CleanTarget>): CleanTarget => ({
+    id: 'x',
+    kind: 'feature',
+    branch: 'baton/x',
+    tip: 'abc',
+    dirty: [],
+    unmerged: 0,
+    mergeTargets: ['main'],
+    ...fields,
+  });
+  const cases: Array<[string, Partial<CleanTarget>, { force: boolean; merged: boolean }, string, string[]]> =
+    [
+      ['clean and merged', {}, { force: false, merged: false }, 'remove', []],
+      ['dirty', { dirty: ['a.ts'] }, { force: false, merged: false }, 'refuse', ['uncommitted: a.ts']],
+      [
+        'dirty, forced',
+        { dirty: ['a.ts', 'b.ts'] },
+        { force: true, merged: false },
+        'remove',
+        ['uncommitted: a.ts (+1 more)'],
+      ],
+      [
+        'unmerged',
+        { unmerged: 3 },
+        { force: false, merged: false },
+        'refuse',
+        ['3 commits not merged into main'],
+      ],
+      [
+        'unmerged with --merged',
+        { unmerged: 3 },
+        { force: false, merged: true },
+        'keep',
+        ['3 commits not merged into main'],
+      ],
+      [
+        'unmerged with --merged --force',
+        { unmerged: 1 },
+        { force: true, merged: true },
+        'keep',
+        ['1 commit not merged into main'],
+      ],
+      [
+        'merged but dirty with --merged',
+        { dirty: ['a.ts'] },
+        { force: false, merged: true },
+        'refuse',
+        ['uncommitted: a.ts'],
+      ],
+      [
+        'both',
+        { dirty: ['a.ts'], unmerged: 2 },
+        { force: false, merged: false },
+        'refuse',
+        ['uncommitted: a.ts', '2 commits not merged into main'],
+      ],
+      [
+        'protected, forced',
+        { protected: 'it is checked out in your main checkout /r' },
+        { force: true, merged: false },
+        'refuse',
+        ['it is checked out in your main checkout /r'],
+      ],
+      [
+        'busy',
+        { busy: 'run r1 is working on it' },
+        { force: false, merged: false },
+        'refuse',
+        ['run r1 is working on it'],
+      ],
+      [
+        'unreadable',
+        { unreadable: 'not a git repository' },
+        { force: false, merged: false },
+        'refuse',
+        ['git cannot read its status: not a git repository'],
+      ],
+      [
+        'locked',
+        { worktree: { path: '/w', exists: true, locked: true } },
+        { force: false, merged: false },
+        'refuse',
+        ['its worktree is locked (git worktree unlock /w)'],
+      ],
+    ];
+  it.each(cases)('%s', (_name, fields, options, action, reasons) => {
+    const [d] = decideClean([target(fields)], options);
+    expect(d?.action).toBe(action);
+    expect(d?.reasons).toEqual(reasons);
+  });
+});
