@@ -132,9 +132,17 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
   program
     .command('clean')
     .description(
-      'remove feature worktrees and their baton/<id> branches; refuses (naming them) those with uncommitted\n' +
-        'changes or commits not merged into baton/integration or the base, unless --force; then git worktree prune.\n' +
-        'Never touches your main checkout. Exit code 1 when anything was refused or failed.',
+      'remove feature worktrees and their baton/<id> branches, refusing those whose work would be lost ' +
+        '(uncommitted changes, commits not merged into baton/integration or the base) unless --force',
+    )
+    .addHelpText(
+      'after',
+      '\nA branch counts as merged when its tip is in baton/integration or in the base (config base, else the\n' +
+        'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
+        'your main checkout, a branch checked out there, the worktree you run from; a feature a live run is\n' +
+        'working on, only with --force. `git worktree prune` runs afterwards.\n' +
+        'Exit code: 0 when everything selected was removed (or kept by --merged), 1 when anything was refused\n' +
+        'or failed, 2 on a usage error.',
     )
     .argument(
       '[ids...]',
