@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerClean } from './clean.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { registerHook } from './hook.js';
 import { registerInit } from './init.js';
 import { registerIntegrate } from './integrate.js';
@@ -39,6 +40,7 @@ const COMMANDS: RegisterCommand[] = [
   registerReport,
   registerPhase,
   registerClean,
+  registerDoctor,
   registerDemo,
 ];
 

@@ -1,0 +1,48 @@
+import { isProcessAlive } from '../clean/inspect.js';
+import type { DoctorCheck } from '../doctor/check.js';
+import { runDoctor } from '../doctor/doctor.js';
+import type { RegisterCommand } from './commands.js';
+import { type Palette, palette } from './style.js';
+
+function renderCheck(c: DoctorCheck, p: Palette, width: number): string {
+  const mark = c.status === 'ok' ? p.green('✓') : c.status === 'warn' ? p.yellow('!') : p.red('✗');
+  const lines = [`${mark} ${c.name.padEnd(width)}  ${c.detail}`];
+  if (c.hint && c.status !== 'ok') lines.push(`  ${' '.repeat(width)}  ${p.dim(`hint: ${c.hint}`)}`);
+  return lines.join('\n');
+}
+
+/** `baton doctor`: is everything Baton needs here, and did an earlier run leave anything behind? */
+export const registerDoctor: RegisterCommand = (program, ctx, setExit) => {
+  program
+    .command('doctor')
+    .description(
+      'check git (≥ 2.38), Node, the agents on PATH, the config and contracts, the log, the last run, ' +
+        'worktrees left behind and git lock files; it only reads, never repairs',
+    )
+    .option('--json', 'print { ok, checks: [{ name, status, detail, hint }] } as JSON')
+    .addHelpText('after', '\nExit code: 1 when any check fails (warnings do not), 0 otherwise.')
+    .action(async (flags: { json?: boolean }) => {
+      const checks = await runDoctor({
+        cwd: ctx.cwd,
+        env: ctx.env,
+        now: ctx.clock().getTime(),
+        alive: isProcessAlive,
+      });
+      const failed = checks.filter((c) => c.status === 'fail').length;
+      const warned = checks.filter((c) => c.status === 'warn').length;
+      if (failed > 0) setExit(1);
+      if (flags.json) {
+        ctx.stdout.write(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
+        return;
+      }
+      const p = palette(ctx.color);
+      const width = Math.max(...checks.map((c) => c.name.length));
+      const summary =
+        failed > 0
+          ? p.red(`${failed} check${failed === 1 ? '' : 's'} failed`)
+          : warned > 0
+            ? p.yellow(`all required checks passed, ${warned} warning${warned === 1 ? '' : 's'}`)
+            : p.green('everything looks fine');
+      ctx.stdout.write(`${checks.map((c) => renderCheck(c, p, width)).join('\n')}\n\n${summary}\n`);
+    });
+};

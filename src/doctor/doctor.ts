@@ -1,0 +1,147 @@
+import { existsSync, statSync } from 'node:fs';
+import { inspectCleanTargets } from '../clean/inspect.js';
+import { loadConfig } from '../config.js';
+import { formatLocation, UserError } from '../errors.js';
+import { findMainWorktree, gitRaw, listWorktrees, resolveCommit } from '../git/git.js';
+import { applyEvent, initialState } from '../log/fold.js';
+import { logPathFor } from '../log/paths.js';
+import { type LogProblem, streamLog } from '../log/read.js';
+import { loadProject } from '../project.js';
+import { check, type DoctorCheck } from './check.js';
+import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
+import {
+  checkFinishedWorktrees,
+  checkLastRun,
+  checkLocks,
+  checkLogHealth,
+  checkStaleRecords,
+  findStaleLocks,
+  gitCommonDir,
+  type LogReading,
+  readable,
+  worktreeDisk,
+} from './repository.js';
+
+/** A lock file younger than this may belong to a git that is running right now. */
+const LOCK_MIN_AGE_MS = 60_000;
+/** Bad log lines kept for the report; the rest are only counted. */
+const PROBLEMS_KEPT = 50;
+
+/** What `runDoctor` needs from the outside world. */
+export interface DoctorOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  now: number;
+  /** Whether a process id is alive. */
+  alive(pid: number): boolean;
+}
+
+/**
+ * Checks the environment (git, Node, agents) and the project (config, contracts, log, last run,
+ * worktrees, lock files), in that order; it only reads, never repairs.
+ */
+export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [await checkGit(o.cwd), checkNodeVersion(process.versions.node)];
+  const inRepo = await gitRaw(o.cwd, ['rev-parse', '--show-toplevel']).catch(() => undefined);
+  if (inRepo?.exitCode !== 0) {
+    checks.push(
+      check(
+        'repository',
+        'fail',
+        `${o.cwd} is not inside a git repository`,
+        'Run baton doctor from your project folder, or create one with `git init` and commit once.',
+      ),
+    );
+    checks.push(...(await checkAgents(o.env, new Map())));
+    return checks;
+  }
+  const root = await findMainWorktree(o.cwd);
+  const head = await resolveCommit(root, 'HEAD');
+  checks.push(
+    head
+      ? check('repository', 'ok', root)
+      : check(
+          'repository',
+          'fail',
+          `${root} has no commit yet`,
+          'Commit once: feature worktrees are cut from a commit.',
+        ),
+  );
+
+  const config = loadConfig(root);
+  let used: ReturnType<typeof agentsInUse> = new Map();
+  if (!config.ok) {
+    const first = config.errors[0];
+    checks.push(
+      check(
+        'config',
+        'fail',
+        first ? `${first.location ? `${formatLocation(first.location)}: ` : ''}${first.message}` : 'invalid',
+        'Fix the file named; every field is optional (see schema/config.schema.json).',
+      ),
+    );
+  } else {
+    checks.push(check('config', 'ok', config.value.file ?? 'no config file (all defaults)'));
+    try {
+      const project = await loadProject(o.cwd);
+      const n = project.plan.order.length;
+      checks.push(check('contracts', 'ok', `${n} feature${n === 1 ? '' : 's'}, plan valid`));
+      used = agentsInUse(project.plan.features, config.value.agent);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const hint = err instanceof UserError && err.hint ? err.hint : 'Run `baton lint` for the details.';
+      checks.push(check('contracts', 'warn', message, hint));
+    }
+  }
+  checks.push(...(await checkAgents(o.env, used)));
+
+  const logPath = logPathFor(root);
+  const state = initialState();
+  const reading: LogReading = {
+    path: logPath,
+    exists: existsSync(logPath),
+    bytes: 0,
+    events: 0,
+    problems: [],
+    problemCount: 0,
+  };
+  if (reading.exists) {
+    const error = readable(logPath);
+    if (error) reading.error = error;
+    else {
+      reading.bytes = statSync(logPath).size;
+      streamLog(
+        logPath,
+        { offset: 0, line: 0 },
+        { final: true },
+        {
+          event: (e) => {
+            reading.events++;
+            applyEvent(state, e);
+          },
+          problem: (p: LogProblem) => {
+            reading.problemCount++;
+            if (reading.problems.length < PROBLEMS_KEPT) reading.problems.push(p);
+          },
+        },
+      );
+    }
+  }
+  checks.push(checkLogHealth(reading));
+  checks.push(checkLastRun(state, o.alive));
+
+  const worktrees = await listWorktrees(root);
+  checks.push(checkStaleRecords(worktrees, existsSync));
+  const inspection = await inspectCleanTargets({
+    root,
+    cwd: o.cwd,
+    ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
+    state,
+    alive: o.alive,
+  });
+  checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
+
+  const common = await gitCommonDir(root);
+  if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
+  return checks;
+}

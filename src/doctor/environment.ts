@@ -1,0 +1,115 @@
+import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
+import type { AgentSpec } from '../contracts/schema.js';
+import { gitRaw } from '../git/git.js';
+import { check, type DoctorCheck, parseVersion, versionAtLeast } from './check.js';
+
+/** git 2.38 brought `merge-tree --write-tree`, which conflict prediction needs. */
+export const MIN_GIT = [2, 38] as const;
+/** The oldest Node Baton supports (package.json `engines`). */
+export const MIN_NODE = [20, 19] as const;
+
+/** Checks a `git --version` output against `MIN_GIT` (pure); undefined output means git did not run. */
+export function checkGitVersion(output: string | undefined): DoctorCheck {
+  if (output === undefined) {
+    return check('git', 'fail', 'git was not found on PATH', 'Install git 2.38 or newer.');
+  }
+  const version = parseVersion(output);
+  if (!version) return check('git', 'fail', `could not read the version from "${output.trim()}"`);
+  const text = version.join('.');
+  if (!versionAtLeast(version, MIN_GIT)) {
+    return check(
+      'git',
+      'fail',
+      `${text} is older than ${MIN_GIT.join('.')}: conflict prediction needs git merge-tree --write-tree`,
+      'Upgrade git (e.g. from https://git-scm.com/downloads or your package manager).',
+    );
+  }
+  return check('git', 'ok', `${text} (merge-tree --write-tree available)`);
+}
+
+/** Runs `git --version` and checks it. */
+export async function checkGit(cwd: string): Promise<DoctorCheck> {
+  try {
+    const r = await gitRaw(cwd, ['--version']);
+    return checkGitVersion(r.exitCode === 0 ? r.stdout : undefined);
+  } catch {
+    return checkGitVersion(undefined);
+  }
+}
+
+/** Checks a Node version (`process.versions.node`) against `MIN_NODE` (pure). */
+export function checkNodeVersion(version: string): DoctorCheck {
+  const parsed = parseVersion(version);
+  if (parsed && versionAtLeast(parsed, MIN_NODE)) return check('node', 'ok', `v${version}`);
+  return check(
+    'node',
+    'fail',
+    `v${version} is older than ${MIN_NODE.join('.')}`,
+    'Install Node 20.19 or newer (e.g. with nvm, fnm or volta).',
+  );
+}
+
+/** Which agent each feature uses (its contract's, else the configured default), grouped by agent name. */
+export function agentsInUse(
+  features: ReadonlyArray<{ feature_id: string; agent?: AgentSpec }>,
+  fallback: AgentSpec,
+): Map<string, { spec: AgentSpec; features: string[] }> {
+  const used = new Map<string, { spec: AgentSpec; features: string[] }>();
+  for (const f of features) {
+    const spec = f.agent ?? fallback;
+    if (typeof spec === 'object' && 'command' in spec) continue; // a shell command: nothing to detect
+    const name = typeof spec === 'string' ? spec : spec.name;
+    const entry = used.get(name) ?? { spec, features: [] };
+    entry.features.push(f.feature_id);
+    used.set(name, entry);
+  }
+  return used;
+}
+
+/**
+ * Detects every known agent adapter (installed, version, path). A missing agent is a warning,
+ * unless a feature is set to use it (or names an agent Baton does not know): that is a failure.
+ */
+export async function checkAgents(
+  env: NodeJS.ProcessEnv,
+  used: ReadonlyMap<string, { spec: AgentSpec; features: string[] }>,
+): Promise<DoctorCheck[]> {
+  const names = [...new Set([...Object.keys(ADAPTERS), ...used.keys()])].sort();
+  return Promise.all(
+    names.map(async (name): Promise<DoctorCheck> => {
+      const label = `agent ${name}`;
+      const users = used.get(name)?.features ?? [];
+      const usedBy = users.length > 0 ? ` — used by ${describeFeatures(users)}` : '';
+      let adapter: ReturnType<typeof resolveAdapter>;
+      try {
+        adapter = resolveAdapter(used.get(name)?.spec ?? name);
+      } catch (err) {
+        return check(
+          label,
+          'fail',
+          `unknown agent${usedBy}`,
+          err instanceof Error && 'hint' in err ? String(err.hint) : undefined,
+        );
+      }
+      // A detector that throws (a broken install) reads as not installed.
+      const found = await adapter
+        .detect(env)
+        .catch(() => ({ installed: false, version: undefined, path: undefined }));
+      if (found.installed) {
+        const where = [found.version, found.path ? `at ${found.path}` : undefined].filter(Boolean).join(' ');
+        return check(label, 'ok', `${adapter.displayName} ${where || 'installed'}${usedBy}`);
+      }
+      return check(
+        label,
+        users.length > 0 ? 'fail' : 'warn',
+        `${adapter.displayName} not found on PATH${usedBy}`,
+        adapter.installHint,
+      );
+    }),
+  );
+}
+
+function describeFeatures(ids: readonly string[]): string {
+  const shown = ids.slice(0, 3).join(', ');
+  return ids.length > 3 ? `${shown} and ${ids.length - 3} more` : shown;
+}

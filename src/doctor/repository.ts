@@ -1,0 +1,183 @@
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
+import type { CleanTarget } from '../clean/inspect.js';
+import { gitRaw, type WorktreeInfo } from '../git/git.js';
+import { TERMINAL_STATUSES } from '../log/events.js';
+import type { BatonState } from '../log/fold.js';
+import type { LogProblem } from '../log/read.js';
+import { check, type DoctorCheck } from './check.js';
+
+/** What was learnt from reading the whole log once. */
+export interface LogReading {
+  path: string;
+  exists: boolean;
+  bytes: number;
+  events: number;
+  /** The first bad lines (at most a few dozen are kept). */
+  problems: LogProblem[];
+  /** How many bad lines there are in all. */
+  problemCount: number;
+  /** Why the log could not be read, when it could not. */
+  error?: string;
+}
+
+/** Judges the log: readable, how many events, which lines were skipped (pure). */
+export function checkLogHealth(log: LogReading): DoctorCheck {
+  if (!log.exists) return check('log', 'ok', `no log yet (${log.path} appears with the first run)`);
+  if (log.error !== undefined) {
+    return check(
+      'log',
+      'fail',
+      `${log.path} cannot be read: ${log.error}`,
+      `Check its permissions: ls -l ${log.path}`,
+    );
+  }
+  const size = `${log.events.toLocaleString('en-US')} event${log.events === 1 ? '' : 's'}, ${formatBytes(log.bytes)}`;
+  if (log.problemCount === 0) return check('log', 'ok', `${log.path}: ${size}, every line readable`);
+  const lines = log.problems.slice(0, 8).map((p) => p.line);
+  const more = log.problemCount > lines.length ? ` and ${log.problemCount - lines.length} more` : '';
+  const first = log.problems[0];
+  return check(
+    'log',
+    'warn',
+    `${log.path}: ${size}; ${log.problemCount} bad line${log.problemCount === 1 ? '' : 's'} skipped: ${lines.join(', ')}${more}` +
+      (first ? ` (line ${first.line}: ${first.message})` : ''),
+    'Bad lines are skipped, never fatal; a torn last line comes from an interrupted write. To see them: baton status (they are printed on stderr).',
+  );
+}
+
+/** Worktree records whose folder is gone (git calls them prunable) (pure). */
+export function checkStaleRecords(
+  worktrees: readonly WorktreeInfo[],
+  exists: (path: string) => boolean,
+): DoctorCheck {
+  const stale = worktrees.slice(1).filter((w) => w.prunable || !exists(w.path));
+  if (stale.length === 0)
+    return check(
+      'worktree records',
+      'ok',
+      `${worktrees.length - 1} linked worktree(s), every folder present`,
+    );
+  return check(
+    'worktree records',
+    'warn',
+    `${stale.length} worktree record(s) whose folder is gone: ${stale.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ')}`,
+    'Run `git worktree prune` (or `baton clean`, which prunes afterwards) to forget them.',
+  );
+}
+
+/** Feature worktrees that are done (terminal status) and merged: `baton clean --merged` would remove them. */
+export function checkFinishedWorktrees(
+  targets: readonly CleanTarget[],
+  state: BatonState,
+  disk: ReadonlyMap<string, { bytes: number; complete: boolean }>,
+): DoctorCheck {
+  const done = targets.filter((t) => {
+    const status = state.features[t.id]?.status;
+    return (
+      t.kind === 'feature' &&
+      t.worktree?.exists &&
+      t.unmerged === 0 &&
+      t.dirty.length === 0 &&
+      status !== undefined &&
+      TERMINAL_STATUSES.has(status)
+    );
+  });
+  const total = targets.filter((t) => t.worktree?.exists).map((t) => disk.get(t.worktree?.path ?? ''));
+  const bytes = total.reduce((sum, u) => sum + (u?.bytes ?? 0), 0);
+  const approx = total.every((u) => u?.complete !== false) ? '' : '≥ ';
+  const using = bytes > 0 ? `; Baton's worktrees use ${approx}${formatBytes(bytes)}` : '';
+  if (done.length === 0) {
+    return check('finished worktrees', 'ok', `no finished, merged feature worktree left behind${using}`);
+  }
+  return check(
+    'finished worktrees',
+    'warn',
+    `${done.length} finished feature worktree(s) already merged: ${done.map((t) => t.id).join(', ')}${using}`,
+    'Remove them with `baton clean --merged` (it never removes unmerged or uncommitted work).',
+  );
+}
+
+/** `index.lock` files (the main one and each worktree's) older than `minAgeMs`: left by a git that died. */
+export function findStaleLocks(
+  gitCommonDir: string,
+  now: number,
+  minAgeMs: number,
+): Array<{ path: string; ageMs: number }> {
+  const candidates = [join(gitCommonDir, 'index.lock'), join(gitCommonDir, 'HEAD.lock')];
+  const worktrees = join(gitCommonDir, 'worktrees');
+  if (existsSync(worktrees)) {
+    for (const name of readdirSync(worktrees)) {
+      candidates.push(join(worktrees, name, 'index.lock'), join(worktrees, name, 'HEAD.lock'));
+    }
+  }
+  const found: Array<{ path: string; ageMs: number }> = [];
+  for (const path of candidates) {
+    try {
+      const ageMs = now - statSync(path).mtimeMs;
+      if (ageMs >= minAgeMs) found.push({ path, ageMs });
+    } catch {
+      // no lock there
+    }
+  }
+  return found;
+}
+
+/** Judges git lock files left behind (pure). */
+export function checkLocks(locks: ReadonlyArray<{ path: string; ageMs: number }>): DoctorCheck {
+  if (locks.length === 0) return check('git locks', 'ok', 'no lock file left behind');
+  return check(
+    'git locks',
+    'warn',
+    `${locks.length} git lock file(s) left behind: ${locks.map((l) => `${l.path} (${Math.round(l.ageMs / 60_000)} min old)`).join(', ')}`,
+    `A git that crashed leaves these and every later git command in that worktree fails. If no git is running: rm ${locks.map((l) => l.path).join(' ')}`,
+  );
+}
+
+/** Judges the last run: finished, in progress, or interrupted (its orchestrator is gone) (pure). */
+export function checkLastRun(state: BatonState, alive: (pid: number) => boolean): DoctorCheck {
+  if (!state.run_id) return check('last run', 'ok', 'no run yet');
+  if (state.run_ended_at !== undefined) {
+    return check('last run', 'ok', `${state.run_id} ended (${state.run_outcome ?? 'unknown outcome'})`);
+  }
+  const pid = state.orchestrator_pid;
+  if (pid !== undefined && alive(pid))
+    return check('last run', 'ok', `${state.run_id} is in progress (baton pid ${pid})`);
+  const unfinished = state.run_feature_ids.filter((id) => {
+    const s = state.features[id]?.status;
+    return s === undefined || !TERMINAL_STATUSES.has(s);
+  });
+  return check(
+    'last run',
+    'warn',
+    `${state.run_id} was interrupted: its orchestrator${pid !== undefined ? ` (pid ${pid})` : ''} is gone and it never ended` +
+      (unfinished.length > 0 ? `; unfinished: ${unfinished.join(', ')}` : ''),
+    'Resume it with `baton run --resume` (it stops orphaned agents and reuses the worktrees).',
+  );
+}
+
+/** The git folder shared by all worktrees (`.git` of the main checkout), absolute. */
+export async function gitCommonDir(root: string): Promise<string | undefined> {
+  const r = await gitRaw(root, ['rev-parse', '--git-common-dir']);
+  if (r.exitCode !== 0) return undefined;
+  const dir = r.stdout.trim();
+  return isAbsolute(dir) ? dir : join(root, dir);
+}
+
+/** Whether a file can be opened for reading; the error's code when not. */
+export function readable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? String(err);
+  }
+}
+
+/** Measures the folders of the targets' worktrees (budgeted, see `measureDiskUsage`). */
+export function worktreeDisk(
+  targets: readonly CleanTarget[],
+): Map<string, { bytes: number; complete: boolean }> {
+  return measureDiskUsage(targets.flatMap((t) => (t.worktree?.exists ? [t.worktree.path] : [])));
+}

@@ -1,0 +1,187 @@
+import { mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DoctorCheck } from '../../src/doctor/check.js';
+import { versionAtLeast } from '../../src/doctor/check.js';
+import { checkGitVersion, checkNodeVersion } from '../../src/doctor/environment.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { addFeatureWorktree, appendLog, commitIn } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+/** A project whose features use the built-in demo agent, so every required check can pass here. */
+function demoProject(ids: string[]): TempRepo {
+  return makeRepo({
+    '.gitignore': '.baton/\n',
+    ...contractFiles(ids.map((id) => ({ id, agent: 'demo' }))),
+  });
+}
+
+async function doctor(cwd: string): Promise<{ code: number; checks: Map<string, DoctorCheck>; ok: boolean }> {
+  const r = await runBaton(['doctor', '--json'], { cwd });
+  const json = JSON.parse(r.stdout) as { ok: boolean; checks: DoctorCheck[] };
+  return { code: r.code, ok: json.ok, checks: new Map(json.checks.map((c) => [c.name, c])) };
+}
+
+const run = (base: string, pid: number) => ({
+  v: 1,
+  ts: '2026-01-01T00:00:00.000Z',
+  run_id: 'r1',
+  type: 'run.started',
+  feature_ids: ['a', 'b'],
+  concurrency: 2,
+  base: 'main',
+  base_commit: base,
+  mode: 'contract-first',
+  pid,
+});
+
+describe('baton doctor', () => {
+  it('passes on a healthy project: git, node, agents, config, contracts, log, run, worktrees, locks', async () => {
+    repo = demoProject(['a', 'b']);
+    appendLog(repo, [
+      run(repo.git('rev-parse', 'HEAD'), 1),
+      {
+        v: 1,
+        ts: '2026-01-01T00:01:00.000Z',
+        run_id: 'r1',
+        type: 'run.ended',
+        outcome: 'complete',
+        duration_ms: 60000,
+      },
+    ]);
+    const d = await doctor(repo.root);
+    expect(d.code).toBe(0);
+    expect(d.ok).toBe(true);
+    expect([...d.checks.keys()]).toEqual([
+      'git',
+      'node',
+      'repository',
+      'config',
+      'contracts',
+      'agent demo',
+      'log',
+      'last run',
+      'worktree records',
+      'finished worktrees',
+      'git locks',
+    ]);
+    for (const c of d.checks.values()) expect([c.name, c.status]).toEqual([c.name, 'ok']);
+    expect(d.checks.get('git')?.detail).toMatch(/^\d+\.\d+\.\d+ \(merge-tree --write-tree available\)$/);
+    expect(d.checks.get('contracts')?.detail).toBe('2 features, plan valid');
+    expect(d.checks.get('agent demo')?.detail).toContain('— used by a, b');
+    expect(d.checks.get('log')?.detail).toContain('2 events');
+    expect(d.checks.get('last run')?.detail).toBe('r1 ended (complete)');
+  });
+
+  it('names the bad log lines, an interrupted run, stale and finished worktrees and old lock files', async () => {
+    repo = demoProject(['a', 'b', 'c']);
+    const base = repo.git('rev-parse', 'HEAD');
+    addFeatureWorktree(repo, 'a'); // finished, nothing unmerged
+    commitIn(repo, addFeatureWorktree(repo, 'b'), 'b', { 'src/b/x.ts': 'b\n' }); // finished but unmerged
+    const gone = addFeatureWorktree(repo, 'c');
+    rmSync(gone, { recursive: true, force: true });
+    appendLog(repo, [run(base, 2 ** 22 + 17), { feature_id: 'a', status: 'complete' }]);
+    writeFileSync(
+      join(repo.root, '.baton', 'log.jsonl'),
+      '{"feature_id":"b","sta\n{"type":"run.started"}\n',
+      {
+        flag: 'a',
+      },
+    );
+    appendLog(repo, [{ feature_id: 'b', status: 'complete' }]);
+    const lock = join(repo.root, '.git', 'index.lock');
+    writeFileSync(lock, '');
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(lock, old, old);
+    writeFileSync(join(repo.root, '.git', 'worktrees', 'a', 'index.lock'), ''); // fresh: a git may be running
+
+    const d = await doctor(repo.root);
+    expect(d.code).toBe(0); // warnings only
+    const log = d.checks.get('log');
+    expect(log?.status).toBe('warn');
+    expect(log?.detail).toContain('2 bad lines skipped: 3, 4 (line 3: not valid JSON');
+    const last = d.checks.get('last run');
+    expect(last?.status).toBe('warn');
+    expect(last?.detail).toContain(`r1 was interrupted: its orchestrator (pid ${2 ** 22 + 17}) is gone`);
+    expect(last?.hint).toContain('baton run --resume');
+    const records = d.checks.get('worktree records');
+    expect(records?.status).toBe('warn');
+    expect(records?.detail).toContain(`${gone} (baton/c)`);
+    const finished = d.checks.get('finished worktrees');
+    expect(finished?.status).toBe('warn');
+    expect(finished?.detail).toMatch(
+      /^1 finished feature worktree\(s\) already merged: a; Baton's worktrees use /,
+    );
+    expect(finished?.hint).toContain('baton clean --merged');
+    const locks = d.checks.get('git locks');
+    expect(locks?.status).toBe('warn');
+    expect(locks?.detail).toBe(`1 git lock file(s) left behind: ${lock} (10 min old)`);
+  });
+
+  it('fails, exit 1, when a feature uses an agent Baton does not know, naming the feature', async () => {
+    repo = makeRepo(
+      contractFiles([
+        { id: 'a', agent: 'no-such-agent' },
+        { id: 'b', agent: 'demo' },
+      ]),
+    );
+    const r = await runBaton(['doctor'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✗ agent no-such-agent {2}unknown agent — used by a$/m);
+    expect(r.stdout).toContain('hint: Known agents:');
+    expect(r.stdout).toMatch(/1 check failed\n$/);
+  });
+
+  it('fails outside a git repository, and still checks git, node and agents', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-doctor-')));
+    try {
+      const d = await doctor(dir);
+      expect(d.code).toBe(1);
+      expect(d.checks.get('repository')).toMatchObject({
+        status: 'fail',
+        detail: `${dir} is not inside a git repository`,
+      });
+      expect(d.checks.get('git')?.status).toBe('ok');
+      expect(d.checks.get('agent demo')?.status).toBe('ok');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('version checks', () => {
+  it.each([
+    ['git version 2.37.1', 'fail'],
+    ['git version 2.38.0', 'ok'],
+    ['git version 2.39.5 (Apple Git-154)', 'ok'],
+    ['git version 3.0.0', 'ok'],
+    ['git version 1.99.9', 'fail'],
+    ['no digits here', 'fail'],
+  ])('%s → %s', (output, status) => {
+    expect(checkGitVersion(output).status).toBe(status);
+  });
+  it('reports a missing git', () => {
+    expect(checkGitVersion(undefined)).toMatchObject({ status: 'fail', detail: 'git was not found on PATH' });
+  });
+  it.each([
+    ['20.18.3', 'fail'],
+    ['20.19.0', 'ok'],
+    ['21.0.0', 'ok'],
+    ['18.20.4', 'fail'],
+  ])('node %s → %s', (version, status) => {
+    expect(checkNodeVersion(version).status).toBe(status);
+  });
+  it('compares versions part by part', () => {
+    expect(versionAtLeast([2, 38, 0], [2, 38])).toBe(true);
+    expect(versionAtLeast([2, 4, 0], [2, 38])).toBe(false);
+    expect(versionAtLeast([10, 0], [9, 99])).toBe(true);
+  });
+});
