@@ -1,5 +1,6 @@
 import { existsSync, watch } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
 import { applyEvent, type BatonState, type FeatureState, initialState } from '../log/fold.js';
@@ -10,8 +11,14 @@ import type { CliContext } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { palette, renderTable } from './style.js';
 
+/**
+ * Directory entries `baton status` looks at to size the worktrees (about a tenth of a second); past
+ * that a size is a lower bound, shown as `≥`. `baton clean --dry-run` measures without this cap.
+ */
+const STATUS_DISK_BUDGET = 50_000;
+
 /** The `--json` shape of one feature (documented in the README). */
-function featureJson(f: FeatureState) {
+function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
   const checks = Object.values(f.checks);
   return {
     feature_id: f.feature_id,
@@ -36,13 +43,34 @@ function featureJson(f: FeatureState) {
     },
     usage: f.usage ?? null,
     last_event: f.last_event ?? null,
+    disk_bytes: disk?.bytes ?? null,
+    disk_complete: disk ? disk.complete : null,
   };
 }
 
-async function knownFeatureIds(ctx: CliContext): Promise<{ root: string; ids: string[] }> {
+/** Each feature's worktree folder on disk: the one the log recorded, else the default place. */
+function worktreeFolders(
+  rows: readonly FeatureState[],
+  worktreesDir: string | undefined,
+): Map<string, string> {
+  const folders = new Map<string, string>();
+  for (const f of rows) {
+    const path = f.worktree ?? (worktreesDir ? join(worktreesDir, f.feature_id) : undefined);
+    if (path && existsSync(path)) folders.set(f.feature_id, path);
+  }
+  return folders;
+}
+
+function formatDisk(u: DiskUsage | undefined): string {
+  return u ? `${u.complete ? '' : '≥ '}${formatBytes(u.bytes)}` : '—';
+}
+
+async function knownFeatureIds(
+  ctx: CliContext,
+): Promise<{ root: string; ids: string[]; worktreesDir?: string }> {
   try {
     const project = await loadProject(ctx.cwd);
-    return { root: project.root, ids: [...project.plan.order] };
+    return { root: project.root, ids: [...project.plan.order], worktreesDir: project.config.worktrees };
   } catch {
     // Status still works from the log alone when the contracts do not load.
     return { root: await findMainWorktree(ctx.cwd), ids: [] };
@@ -79,8 +107,12 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
     )
     .option('--json', 'print { run_id, features: [...] } as JSON')
     .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
-    .action(async (flags: { json?: boolean; watch?: boolean }) => {
-      const { root, ids } = await knownFeatureIds(ctx);
+    .option(
+      '--no-disk',
+      'do not measure the disk space each worktree uses (measured once, not on each redraw)',
+    )
+    .action(async (flags: { json?: boolean; watch?: boolean; disk: boolean }) => {
+      const { root, ids, worktreesDir } = await knownFeatureIds(ctx);
       const logPath = logPathFor(root);
       const p = palette(ctx.color);
       const state = initialState();
@@ -99,20 +131,46 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         );
         cursor = { offset: end.endOffset, line: end.endLine };
       };
+      // Sized once: a walk of every worktree on each redraw would cost more than the redraw.
+      let disk: Map<string, DiskUsage> | undefined;
+      const diskOf = (rows: readonly FeatureState[]) => {
+        if (!flags.disk) return new Map<string, DiskUsage>();
+        if (!disk) {
+          const folders = worktreeFolders(rows, worktreesDir);
+          const sizes = measureDiskUsage([...folders.values()], { entryBudget: STATUS_DISK_BUDGET });
+          disk = new Map(
+            [...folders].flatMap(([id, path]) => {
+              const u = sizes.get(path);
+              return u ? [[id, u] as const] : [];
+            }),
+          );
+        }
+        return disk;
+      };
       const render = () => {
         const rows = rowsOf(state, ids);
+        const sizes = diskOf(rows);
         if (flags.json) {
-          ctx.stdout.write(
-            `${JSON.stringify({ run_id: state.run_id ?? null, features: rows.map(featureJson) }, null, 2)}\n`,
-          );
+          const features = rows.map((f) => featureJson(f, sizes.get(f.feature_id)));
+          ctx.stdout.write(`${JSON.stringify({ run_id: state.run_id ?? null, features }, null, 2)}\n`);
           return;
         }
         const head = state.run_id
           ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
           : 'no run yet\n';
+        // The disk column goes before the last one (last event), which has no fixed width.
+        const withDisk = sizes.size > 0;
+        const header = withDisk
+          ? [...FEATURE_HEADER.slice(0, -1), 'disk', ...FEATURE_HEADER.slice(-1)]
+          : FEATURE_HEADER;
         const table = renderTable(
-          FEATURE_HEADER,
-          rows.map((f) => featureRow(f, p, ctx.clock().getTime())),
+          header,
+          rows.map((f) => {
+            const row = featureRow(f, p, ctx.clock().getTime());
+            return withDisk
+              ? [...row.slice(0, -1), formatDisk(sizes.get(f.feature_id)), ...row.slice(-1)]
+              : row;
+          }),
         );
         const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);
         const escaped = rows
