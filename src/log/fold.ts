@@ -136,22 +136,43 @@ export function normaliseStatus(raw: string): FeatureStatus | undefined {
 
 /** Sets a key as an own property, so ids like `__proto__` from a log line cannot reach a prototype. */
 function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` is special on assignment (Object.prototype's setter); any other key becomes an own one.
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
 }
 
+/**
+ * An index over each `features` record: a log line's id is a fresh string, which a Map hashes
+ * faster than an object property lookup internalises it (the fold's hot spot on a large log).
+ */
+const featureIndex = new WeakMap<Record<string, FeatureState>, Map<string, FeatureState>>();
+
 function feature(state: BatonState, id: string): FeatureState {
-  let f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
-  if (!f) {
-    f = {
-      feature_id: id,
-      status: 'pending',
-      files: [],
-      escaped: [],
-      checks: {},
-      integration_checks: {},
-      hooks: 0,
-    };
-    setOwn(state.features, id, f);
+  let index = featureIndex.get(state.features);
+  if (index === undefined) {
+    index = new Map(Object.entries(state.features));
+    featureIndex.set(state.features, index);
+  }
+  let f = index.get(id);
+  if (f === undefined) {
+    // A miss checks the record too, in case a caller added a feature to it directly.
+    f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
+    if (f === undefined) {
+      f = {
+        feature_id: id,
+        status: 'pending',
+        files: [],
+        escaped: [],
+        checks: {},
+        integration_checks: {},
+        hooks: 0,
+      };
+      setOwn(state.features, id, f);
+    }
+    index.set(id, f);
   }
   return f;
 }
@@ -188,8 +209,11 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     return;
   }
   const ev = e as BatonEvent;
-  if ('feature_id' in ev && typeof ev.feature_id === 'string') {
-    feature(state, ev.feature_id).last_event = { type: ev.type, ts: ev.ts };
+  // One lookup per event: a million-event log spends its fold time here.
+  const featureId = (ev as { feature_id?: unknown }).feature_id;
+  const feat = typeof featureId === 'string' ? feature(state, featureId) : undefined;
+  if (feat !== undefined && ev.type !== 'hook' && ev.type !== 'feature.ended') {
+    feat.last_event = { type: ev.type, ts: ev.ts };
   }
   switch (ev.type) {
     case 'run.started':
@@ -225,13 +249,13 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     }
     case 'worktree.created': {
-      const f = feature(state, ev.feature_id);
+      const f = feat ?? feature(state, ev.feature_id);
       f.worktree = ev.path;
       f.branch = ev.branch;
       return;
     }
     case 'feature.started': {
-      const f = feature(state, ev.feature_id);
+      const f = feat ?? feature(state, ev.feature_id);
       f.status = 'running';
       f.run_id = ev.run_id;
       f.agent = ev.agent;
@@ -253,7 +277,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     }
     case 'agent.exited': {
-      const f = feature(state, ev.feature_id);
+      const f = feat ?? feature(state, ev.feature_id);
       f.exit_code = ev.exit_code;
       f.signal = ev.signal;
       f.duration_ms = ev.duration_ms;
@@ -265,14 +289,15 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     }
     case 'hook': {
-      const f = feature(state, ev.feature_id);
+      const f = feat ?? feature(state, ev.feature_id);
       f.hooks++;
-      f.last_event = { type: `hook ${ev.event}`, ts: ev.ts, ...(ev.detail ? { detail: ev.detail } : {}) };
+      const type = `hook ${ev.event}`;
+      f.last_event = ev.detail ? { type, ts: ev.ts, detail: ev.detail } : { type, ts: ev.ts };
       if (ev.status) f.status = ev.status;
       return;
     }
     case 'feature.ended': {
-      const f = feature(state, ev.feature_id);
+      const f = feat ?? feature(state, ev.feature_id);
       f.status = ev.status;
       f.ended_at = ev.ts;
       if (ev.reason) f.reason = ev.reason;
@@ -281,14 +306,14 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     }
     case 'feature.escaped': {
-      const f = feature(state, ev.feature_id);
+      const f = feat ?? feature(state, ev.feature_id);
       f.escaped = [...new Set([...f.escaped, ...ev.files])];
       return;
     }
     case 'check.passed':
     case 'check.failed':
     case 'check.unverifiable': {
-      const f = feature(state, ev.feature_id);
+      const f = feat ?? feature(state, ev.feature_id);
       const outcome =
         ev.type === 'check.passed' ? 'passed' : ev.type === 'check.failed' ? 'failed' : 'unverifiable';
       const result: CheckResult = {

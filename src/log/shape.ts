@@ -149,7 +149,8 @@ export function eventShapeProblem(record: Readonly<Record<string, unknown>>): st
   if (fields === undefined) return `unknown event type "${String(type)}"`;
   if (record.ts !== undefined && typeof record.ts !== 'string') return `${type}: "ts" must be a string`;
   for (const { key, field, optional } of fields) {
-    const value = Object.hasOwn(record, key) ? record[key] : undefined;
+    // No field name is a property of Object.prototype, so a plain read sees only the line's own fields.
+    const value = record[key];
     if (value === undefined && optional) continue;
     if (!field.test(value)) return `${type}: "${key}" must be ${field.expected}, got ${describeValue(value)}`;
   }
