@@ -2,6 +2,13 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
+import { registerInit } from './init.js';
+import { registerIntegrate } from './integrate.js';
+import { registerLint } from './lint.js';
+import { registerNew } from './new.js';
+import { registerPhase } from './phase.js';
+import { registerPlan } from './plan.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 import { registerVerify } from './verify.js';
@@ -17,8 +24,21 @@ export type RegisterCommand = (
   runSubcommand: RunSubcommand,
 ) => void;
 
-/** The commands, in the order `baton --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus, registerVerify, registerDemo];
+/** The commands, in the order `baton --help` lists them (the method's order). */
+const COMMANDS: RegisterCommand[] = [
+  registerInit,
+  registerNew,
+  registerLint,
+  registerPlan,
+  registerRun,
+  registerHook,
+  registerStatus,
+  registerVerify,
+  registerIntegrate,
+  registerReport,
+  registerPhase,
+  registerDemo,
+];
 
 /** Attaches every command to the program. */
 export function registerCommands(
