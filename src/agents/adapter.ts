@@ -55,7 +55,8 @@ export interface AgentAdapter {
   readonly installHint: string;
   /** Whether the agent has a hook system Baton wires to `baton hook` (otherwise process exit is the signal). */
   readonly hasOwnHooks: boolean;
-  detect(env: NodeJS.ProcessEnv): Promise<AgentDetection>;
+  /** Finds the agent's program (`override.command` when the config names one) and its version. */
+  detect(env: NodeJS.ProcessEnv, override?: AgentOverride): Promise<AgentDetection>;
   /** Builds the launch, writing any settings it needs into `task.scratchDir` (never the worktree). */
   prepare(task: AgentTask): Promise<AgentLaunch>;
   /** Reads cost, tokens, turns and denials from the agent's captured output, when it reports them. */

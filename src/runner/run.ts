@@ -200,7 +200,7 @@ async function resolveAgents(
     const spec = opts.agent ?? feature.agent ?? opts.config.agent;
     const adapter = resolveAdapter(spec);
     if (!checked.has(adapter.name)) {
-      const found = await adapter.detect(opts.env);
+      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name]);
       checked.set(adapter.name, found.installed);
       if (!found.installed) {
         throw new UserError(
