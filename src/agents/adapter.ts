@@ -37,6 +37,11 @@ export interface AgentLaunch {
   stdin?: string;
   /** Shown by `--dry-run` and `baton agents`, with the prompt elided. */
   display: string;
+  /**
+   * How long, after the agent exits, what it started may finish on its own before the group is
+   * stopped (Codex's `notify` program runs fire-and-forget as Codex exits). Default 0.
+   */
+  settleMs?: number;
 }
 
 /** Whether an agent is installed, and which version. */

@@ -2,11 +2,13 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import type { AgentAdapter } from './adapter.js';
 import { claudeAdapter } from './claude.js';
+import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
 
 /** Every named adapter, by the name used in contracts, config and `--agent`. */
 export const ADAPTERS: Record<string, AgentAdapter> = {
   claude: claudeAdapter,
+  codex: codexAdapter,
 };
 
 /** Names accepted for `agent:`, for error messages. */

@@ -496,6 +496,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         logFile: p.logFile,
         ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
       });
       running.add(child);
       emit({

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
@@ -123,4 +123,25 @@ export function filesContaining(dir: string, needle: string): string[] {
   };
   if (existsSync(dir)) walk(dir);
   return hits;
+}
+
+/** The agent log of the (only) feature of the last run. */
+export function agentLogOf(root: string): string {
+  const runs = join(root, '.baton', 'runs');
+  const last = readdirSync(runs).sort().at(-1);
+  if (!last) throw new Error(`no run under ${runs}`);
+  return readFileSync(join(runs, last, FEATURE, 'agent.log'), 'utf8');
+}
+
+/** Folder of the captured real-CLI outputs that the parser tests read. */
+export const OUTPUT_FIXTURES = resolve(import.meta.dirname, '..', 'fixtures', 'agents', 'output');
+
+/**
+ * With BATON_UPDATE_AGENT_FIXTURES=1, keeps a real run's agent output as a fixture for the parser
+ * tests (`npx vitest run test/agents` regenerates them all from the installed CLIs).
+ */
+export function maybeCaptureFixture(name: string, root: string): void {
+  if (process.env.BATON_UPDATE_AGENT_FIXTURES !== '1') return;
+  mkdirSync(OUTPUT_FIXTURES, { recursive: true });
+  writeFileSync(join(OUTPUT_FIXTURES, name), agentLogOf(root));
 }
