@@ -140,7 +140,7 @@ export const claudeAdapter: AgentAdapter = {
     'Install Claude Code: npm install -g @anthropic-ai/claude-code (https://docs.anthropic.com/en/docs/claude-code/setup)',
   hasOwnHooks: true,
   detect(env, override) {
-    return detectExecutable(override?.command ?? 'claude', env);
+    return detectExecutable(override?.command ?? 'claude', env, { packageName: '@anthropic-ai/claude-code' });
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     mkdirSync(task.scratchDir, { recursive: true });

@@ -194,7 +194,7 @@ export const codexAdapter: AgentAdapter = {
   installHint: 'Install Codex CLI: npm install -g @openai/codex (https://github.com/openai/codex)',
   hasOwnHooks: true,
   detect(env, override) {
-    return detectExecutable(override?.command ?? 'codex', env);
+    return detectExecutable(override?.command ?? 'codex', env, { packageName: '@openai/codex' });
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     mkdirSync(task.scratchDir, { recursive: true });

@@ -4,11 +4,13 @@ import type { AgentAdapter } from './adapter.js';
 import { claudeAdapter } from './claude.js';
 import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
+import { geminiAdapter } from './gemini.js';
 
 /** Every named adapter, by the name used in contracts, config and `--agent`. */
 export const ADAPTERS: Record<string, AgentAdapter> = {
   claude: claudeAdapter,
   codex: codexAdapter,
+  gemini: geminiAdapter,
 };
 
 /** Names accepted for `agent:`, for error messages. */

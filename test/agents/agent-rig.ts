@@ -57,12 +57,14 @@ const SCRUBBED = [
  * checks. `extra` is added on top.
  */
 export function isolatedEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  mkdirSync(home, { recursive: true });
+  mkdirSync(join(home, 'tmp'), { recursive: true });
   const env: NodeJS.ProcessEnv = {};
   for (const k of SCRUBBED) env[k] = undefined;
   return {
     ...env,
     HOME: home,
+    // Agents drop crash reports and caches in the temp folder; keep them in the test's own.
+    TMPDIR: join(home, 'tmp'),
     XDG_CONFIG_HOME: join(home, '.config'),
     XDG_DATA_HOME: join(home, '.local', 'share'),
     XDG_CACHE_HOME: join(home, '.cache'),
@@ -73,6 +75,8 @@ export function isolatedEnv(home: string, extra: Record<string, string> = {}): N
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
     GEMINI_TELEMETRY_ENABLED: 'false',
+    // Gemini CLI restarts itself with a bigger heap; one start is enough for a test.
+    GEMINI_CLI_NO_RELAUNCH: 'true',
     OPENCODE_DISABLE_AUTOUPDATE: '1',
     OPENCODE_DISABLE_MODELS_FETCH: '1',
     OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
