@@ -31,12 +31,17 @@ export function programOf(task: Pick<AgentTask, 'override'>, defaultCommand: str
   return task.override?.command ?? defaultCommand;
 }
 
-/** The environment added for the agent: the adapter's own variables, then the config's `env` on top. */
+/**
+ * The environment added for the agent: `PWD` set to the worktree, the adapter's own variables, then
+ * the config's `env` on top. `PWD` matters: Baton inherits the caller's (the main checkout), and some
+ * agents (OpenCode) take their working folder from `PWD` rather than from the real cwd, and would
+ * then write into the main checkout.
+ */
 export function launchEnv(
-  task: Pick<AgentTask, 'override'>,
+  task: Pick<AgentTask, 'override' | 'worktree'>,
   own: Record<string, string>,
 ): Record<string, string> {
-  return { ...own, ...(task.override?.env ?? {}) };
+  return { PWD: task.worktree, ...own, ...(task.override?.env ?? {}) };
 }
 
 /** What `--dry-run` and `baton agents` show: the exact argv, and where stdin comes from. */

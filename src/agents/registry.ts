@@ -5,12 +5,14 @@ import { claudeAdapter } from './claude.js';
 import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
 import { geminiAdapter } from './gemini.js';
+import { opencodeAdapter } from './opencode.js';
 
 /** Every named adapter, by the name used in contracts, config and `--agent`. */
 export const ADAPTERS: Record<string, AgentAdapter> = {
   claude: claudeAdapter,
   codex: codexAdapter,
   gemini: geminiAdapter,
+  opencode: opencodeAdapter,
 };
 
 /** Names accepted for `agent:`, for error messages. */

@@ -60,7 +60,7 @@ describe('codex adapter, real Codex CLI against a mock OpenAI Responses API', ()
   it('writes the owned file, ends complete through notify, and both the user’s notify program and Baton record the turn', async () => {
     agentBin('codex');
     const server = await mock({
-      action: { write: { path: OWNED_FILE, content: 'hello from codex\n' } },
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from codex\n' } }],
       finalText: 'Wrote the greeting.',
     });
     const repo = projectFor('codex');
@@ -104,7 +104,7 @@ describe('codex adapter, real Codex CLI against a mock OpenAI Responses API', ()
   it('retries a run that failed on the API rate limit', async () => {
     agentBin('codex');
     const server = await mock({
-      action: { write: { path: OWNED_FILE, content: 'hello after a pause\n' } },
+      actions: [{ write: { path: OWNED_FILE, content: 'hello after a pause\n' } }],
       finalText: 'Done.',
       rateLimitFirst: 1,
     });

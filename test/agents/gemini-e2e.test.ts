@@ -56,7 +56,7 @@ describe('gemini adapter, real Gemini CLI against a mock Gemini API', () => {
   it('writes the owned file with write_file, ends complete through its AfterAgent hook, and counts tokens', async () => {
     agentBin('gemini');
     const server = await mock({
-      action: { write: { path: OWNED_FILE, content: 'hello from gemini\n' } },
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from gemini\n' } }],
       finalText: 'Wrote the greeting.',
     });
     const repo = projectFor('gemini');
@@ -95,7 +95,7 @@ describe('gemini adapter, real Gemini CLI against a mock Gemini API', () => {
   it('retries a run that failed on RESOURCE_EXHAUSTED', async () => {
     agentBin('gemini');
     const server = await mock({
-      action: { write: { path: OWNED_FILE, content: 'hello after a pause\n' } },
+      actions: [{ write: { path: OWNED_FILE, content: 'hello after a pause\n' } }],
       finalText: 'Done.',
       rateLimitFirst: 1,
     });

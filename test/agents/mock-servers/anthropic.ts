@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import {
   type MockScript,
   type MockServer,
+  nextAction,
   type RecordedRequest,
   rateLimiter,
   startMockServer,
@@ -52,11 +53,13 @@ function isAgentTurn(req: RecordedRequest): boolean {
   return ((req.body as MessagesBody | undefined)?.tools ?? []).length > 0;
 }
 
-function hasToolResult(body: MessagesBody): boolean {
-  const last = body.messages?.at(-1);
-  return (
-    Array.isArray(last?.content) && last.content.some((c: { type?: string }) => c.type === 'tool_result')
-  );
+function toolResults(body: MessagesBody): number {
+  let n = 0;
+  for (const m of body.messages ?? []) {
+    if (Array.isArray(m.content))
+      n += m.content.filter((c: { type?: string }) => c.type === 'tool_result').length;
+  }
+  return n;
 }
 
 type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
@@ -64,21 +67,22 @@ type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; na
 function answer(req: RecordedRequest, res: ServerResponse, script: MockScript): void {
   const body = (req.body ?? {}) as MessagesBody;
   const tools = new Set((body.tools ?? []).map((t) => t.name));
+  const action = tools.size > 0 ? nextAction(script, toolResults(body)) : undefined;
   let block: Block;
-  if (tools.size > 0 && !hasToolResult(body)) {
+  if (action) {
     block =
-      'write' in script.action
+      'write' in action
         ? {
             type: 'tool_use',
-            id: 'toolu_mock_1',
+            id: `toolu_mock_${toolResults(body) + 1}`,
             name: 'Write',
-            input: { file_path: script.action.write.path, content: script.action.write.content },
+            input: { file_path: action.write.path, content: action.write.content },
           }
         : {
             type: 'tool_use',
-            id: 'toolu_mock_1',
+            id: `toolu_mock_${toolResults(body) + 1}`,
             name: 'Bash',
-            input: { command: script.action.run.command, description: 'Run a command' },
+            input: { command: action.run.command, description: 'Run a command' },
           };
   } else {
     block = { type: 'text', text: script.finalText };

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import {
   type MockScript,
   type MockServer,
+  nextAction,
   type RecordedRequest,
   rateLimiter,
   startMockServer,
@@ -54,18 +55,22 @@ function toolNames(req: RecordedRequest): Set<string> {
 function answer(req: RecordedRequest, res: ServerResponse, script: MockScript): void {
   const body = (req.body ?? {}) as GenerateBody;
   const tools = toolNames(req);
-  const answered = body.contents?.at(-1)?.parts?.some((p) => 'functionResponse' in p) ?? false;
+  const results = (body.contents ?? []).reduce(
+    (n, c) => n + (c.parts ?? []).filter((p) => 'functionResponse' in p).length,
+    0,
+  );
+  const action = tools.size > 0 ? nextAction(script, results) : undefined;
   let parts: unknown[];
-  if (tools.size > 0 && !answered) {
+  if (action) {
     parts = [
-      'write' in script.action
+      'write' in action
         ? {
             functionCall: {
               name: 'write_file',
-              args: { file_path: script.action.write.path, content: script.action.write.content },
+              args: { file_path: action.write.path, content: action.write.content },
             },
           }
-        : { functionCall: { name: 'run_shell_command', args: { command: script.action.run.command } } },
+        : { functionCall: { name: 'run_shell_command', args: { command: action.run.command } } },
     ];
   } else if (body.generationConfig?.responseMimeType === 'application/json') {
     // Utility calls (model routing, next-speaker checks) ask for JSON; an empty object makes them fall back.

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import {
   type MockScript,
   type MockServer,
+  nextAction,
   type RecordedRequest,
   rateLimiter,
   startMockServer,
@@ -44,7 +45,8 @@ function toolNames(req: RecordedRequest): Set<string | undefined> {
 function answer(req: RecordedRequest, res: ServerResponse, script: MockScript): void {
   const body = (req.body ?? {}) as ChatBody;
   const tools = toolNames(req);
-  const answered = (body.messages ?? []).some((m) => m.role === 'tool');
+  const results = (body.messages ?? []).filter((m) => m.role === 'tool').length;
+  const action = tools.size > 0 ? nextAction(script, results) : undefined;
   const base = {
     id: 'chatcmpl-mock',
     object: 'chat.completion.chunk',
@@ -55,16 +57,18 @@ function answer(req: RecordedRequest, res: ServerResponse, script: MockScript): 
     data: { ...base, choices: [{ index: 0, ...choice }] },
   });
   let frames: Array<{ data: unknown }>;
-  if (tools.size > 0 && !answered) {
+  if (action) {
     const [name, args] =
-      'write' in script.action
-        ? ['write', { filePath: script.action.write.path, content: script.action.write.content }]
-        : ['bash', { command: script.action.run.command, description: 'Run a command' }];
+      'write' in action
+        ? ['write', { filePath: action.write.path, content: action.write.content }]
+        : ['bash', { command: action.run.command, description: 'Run a command' }];
     frames = [
       chunk({
         delta: {
           role: 'assistant',
-          tool_calls: [{ index: 0, id: 'call_mock_1', type: 'function', function: { name, arguments: '' } }],
+          tool_calls: [
+            { index: 0, id: `call_mock_${results + 1}`, type: 'function', function: { name, arguments: '' } },
+          ],
         },
         finish_reason: null,
       }),

@@ -3,6 +3,7 @@ import {
   type MockAction,
   type MockScript,
   type MockServer,
+  nextAction,
   type RecordedRequest,
   rateLimiter,
   startMockServer,
@@ -61,25 +62,27 @@ function shellFor(action: MockAction): string {
 function answer(req: RecordedRequest, res: ServerResponse, script: MockScript, id: string): void {
   const body = (req.body ?? {}) as ResponsesBody;
   const tools = new Set((body.tools ?? []).map((t) => t.name ?? t.type));
-  const answered = (body.input ?? []).some(
+  const results = (body.input ?? []).filter(
     (i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output',
-  );
+  ).length;
+  const action = nextAction(script, results);
+  const callId = `call_mock_${results + 1}`;
   let item: Record<string, unknown>;
-  if (!answered && tools.has('exec_command')) {
+  if (action && tools.has('exec_command')) {
     item = {
       type: 'function_call',
-      id: 'fc_mock_1',
-      call_id: 'call_mock_1',
+      id: `fc_${callId}`,
+      call_id: callId,
       name: 'exec_command',
-      arguments: JSON.stringify({ cmd: shellFor(script.action) }),
+      arguments: JSON.stringify({ cmd: shellFor(action) }),
     };
-  } else if (!answered && tools.has('shell')) {
+  } else if (action && tools.has('shell')) {
     item = {
       type: 'function_call',
-      id: 'fc_mock_1',
-      call_id: 'call_mock_1',
+      id: `fc_${callId}`,
+      call_id: callId,
       name: 'shell',
-      arguments: JSON.stringify({ command: ['sh', '-c', shellFor(script.action)] }),
+      arguments: JSON.stringify({ command: ['sh', '-c', shellFor(action)] }),
     };
   } else {
     item = {

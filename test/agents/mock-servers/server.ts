@@ -12,9 +12,9 @@ export interface RecordedRequest {
 /** What the model should do on its first turn: write the owned file, or run a shell command. */
 export type MockAction = { write: { path: string; content: string } } | { run: { command: string } };
 
-/** A scripted model: the first turn calls a tool, the turn after the tool result answers with text. */
+/** A scripted model: one tool call per turn, in order, then a final text once every call has its result. */
 export interface MockScript {
-  action: MockAction;
+  actions: MockAction[];
   finalText: string;
   /** Answer the first `n` agent requests with a rate-limit error before behaving. */
   rateLimitFirst?: number;
@@ -93,6 +93,11 @@ export function writeJson(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** The tool call for the turn after `results` tool results, or undefined when it is time for the final text. */
+export function nextAction(script: MockScript, results: number): MockAction | undefined {
+  return script.actions[results];
 }
 
 /** Counts down the rate-limited requests of a script; true while a request should be refused. */
