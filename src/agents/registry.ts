@@ -1,6 +1,7 @@
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import type { AgentAdapter } from './adapter.js';
+import { aiderAdapter } from './aider.js';
 import { claudeAdapter } from './claude.js';
 import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
@@ -13,6 +14,7 @@ export const ADAPTERS: Record<string, AgentAdapter> = {
   codex: codexAdapter,
   gemini: geminiAdapter,
   opencode: opencodeAdapter,
+  aider: aiderAdapter,
 };
 
 /** Names accepted for `agent:`, for error messages. */
