@@ -5,6 +5,7 @@ import { aiderAdapter } from './aider.js';
 import { claudeAdapter } from './claude.js';
 import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
+import { demoAdapter } from './demo.js';
 import { geminiAdapter } from './gemini.js';
 import { opencodeAdapter } from './opencode.js';
 
@@ -15,6 +16,7 @@ export const ADAPTERS: Record<string, AgentAdapter> = {
   gemini: geminiAdapter,
   opencode: opencodeAdapter,
   aider: aiderAdapter,
+  demo: demoAdapter,
 };
 
 /** Names accepted for `agent:`, for error messages. */

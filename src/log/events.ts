@@ -60,6 +60,8 @@ export interface RunStarted extends EventBase {
   mode: 'contract-first' | 'wait-for-deps';
   pid: number;
   resume?: boolean;
+  /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
+  stopped_orphans?: Array<{ feature_id: string; pgid: number }>;
 }
 /** A run ended: its outcome and wall-clock duration. */
 export interface RunEnded extends EventBase {
@@ -180,6 +182,12 @@ export interface IntegrationStarted extends EventBase {
   branch: string;
   worktree: string;
   order: string[];
+  /** The commit the integration branch starts from. */
+  base_commit?: string;
+  /** The test command run after each merge, so `--continue` runs the same one. */
+  test?: string;
+  /** What to do on a conflict: `stop`, `skip` or `agent`. */
+  on_conflict?: string;
 }
 /** A feature branch merged without conflict. */
 export interface MergeClean extends EventBase {
