@@ -201,7 +201,7 @@ async function resolveAgents(
     const spec = opts.agent ?? feature.agent ?? opts.config.agent;
     const adapter = resolveAdapter(spec);
     if (!checked.has(adapter.name)) {
-      const found = await adapter.detect(opts.env);
+      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name]);
       checked.set(adapter.name, found.installed);
       if (!found.installed) {
         throw new UserError(
@@ -508,6 +508,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         logFile: p.logFile,
         ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
       });
       running.add(child);
       emit({
