@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { registerHook } from './hook.js';
+import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
 
 /** Signature every `cli/<command>.ts` exports: attach the command to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
 
 /** The commands, in the order `baton --help` lists them. */
-const COMMANDS: RegisterCommand[] = [];
+const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus];
 
 /** Attaches every command to the program. */
 export function registerCommands(program: Command, ctx: CliContext, setExit: (code: number) => void): void {

@@ -19,6 +19,8 @@ export interface CliContext {
   color: boolean;
   /** Where `baton` itself can be run from, for hooks installed into agents (`node <bin>`). */
   batonBin: string;
+  /** Reads all of standard input when it is piped (not a terminal); undefined otherwise. */
+  readStdin(): string | undefined;
   /** Called by long-running commands to learn of Ctrl-C; returns an unsubscribe function. */
   onInterrupt(handler: () => void): () => void;
 }

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, UserError } from '../errors.js';
@@ -76,6 +76,14 @@ export function processContext(): CliContext {
     clock: () => new Date(),
     color,
     batonBin: realpathSync(fileURLToPath(new URL('../../bin/baton.js', import.meta.url))),
+    readStdin() {
+      if (process.stdin.isTTY) return undefined;
+      try {
+        return readFileSync(0, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
     onInterrupt(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

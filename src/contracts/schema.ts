@@ -99,6 +99,13 @@ export interface Criterion {
   after?: 'integration';
 }
 
+/** Where a value was written in a contract file (1-based), with that line's text. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+  source: string;
+}
+
 /** A validated, normalised contract: every list present, criteria with ids. */
 export interface Contract {
   feature_id: string;
@@ -118,4 +125,6 @@ export interface Contract {
   file: string;
   /** Contents of the sibling spec.md, when there is one. */
   spec?: string;
+  /** Where fields were written, by dotted path (`feature_id`, `depends_on.features.0`), for located messages. */
+  positions?: Readonly<Record<string, SourcePosition>>;
 }

@@ -67,10 +67,9 @@ export async function findRepoRoot(cwd: string): Promise<string> {
 
 /** The main work tree of the repository (not a linked worktree), from any of its worktrees. */
 export async function findMainWorktree(cwd: string): Promise<string> {
-  const list = await listWorktrees(cwd);
-  const main = list[0];
-  if (!main) return findRepoRoot(cwd);
-  return main.path;
+  const root = await findRepoRoot(cwd);
+  const main = (await listWorktrees(root))[0];
+  return main ? main.path : root;
 }
 
 /** Resolves a ref to a full commit id, or undefined when it does not exist. */

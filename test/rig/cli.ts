@@ -16,7 +16,13 @@ export interface CliResult {
 /** Runs the CLI in-process with captured output. */
 export async function runBaton(
   args: string[],
-  opts: { cwd: string; env?: NodeJS.ProcessEnv; clock?: () => Date; interrupt?: (fire: () => void) => void },
+  opts: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    clock?: () => Date;
+    stdin?: string;
+    interrupt?: (fire: () => void) => void;
+  },
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -38,6 +44,7 @@ export async function runBaton(
     clock: opts.clock ?? (() => new Date()),
     color: false,
     batonBin: BATON_BIN,
+    readStdin: () => opts.stdin,
     onInterrupt(handler) {
       opts.interrupt?.(handler);
       return () => {};

@@ -1,0 +1,26 @@
+import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+
+/**
+ * The `command` agent: any shell command, run through `sh -c` in the worktree. It learns its task
+ * from the environment (`BATON_TASK_FILE`, `BATON_FEATURE_ID`, `PORT`…) that the runner sets.
+ */
+export function commandAdapter(command: string): AgentAdapter {
+  return {
+    name: 'command',
+    displayName: 'Shell command',
+    installHint: 'Give the command in the contract or config: agent: { command: "…" }.',
+    hasOwnHooks: false,
+    async detect() {
+      return { installed: true };
+    },
+    async prepare(_task: AgentTask): Promise<AgentLaunch> {
+      return { command, args: [], shell: true, env: {}, display: `sh -c ${JSON.stringify(command)}` };
+    },
+    parseUsage() {
+      return undefined;
+    },
+    isRateLimited() {
+      return false;
+    },
+  };
+}

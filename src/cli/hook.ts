@@ -1,0 +1,84 @@
+import { type Command, Option } from 'commander';
+import { logPathFor } from '../config.js';
+import { FEATURE_ID_PATTERN } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { currentBranch, findMainWorktree, findRepoRoot } from '../git/git.js';
+import { appendEvent } from '../log/append.js';
+import { buildHookEvent } from '../log/hook.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+
+function parsePayload(text: string | undefined): unknown {
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
+}
+
+async function findFeature(ctx: CliContext, explicit: string | undefined): Promise<string> {
+  const fromEnv = ctx.env.BATON_FEATURE_ID;
+  const id = explicit ?? (fromEnv && fromEnv !== '' ? fromEnv : undefined);
+  if (id) return id;
+  const root = await findRepoRoot(ctx.cwd);
+  const branch = await currentBranch(root);
+  const m = branch ? /^baton\/(.+)$/.exec(branch) : null;
+  if (m?.[1] && FEATURE_ID_PATTERN.test(m[1])) return m[1];
+  throw new UserError(
+    'hook/no-feature',
+    `cannot tell which feature this hook is for (branch: ${branch ?? 'detached'})`,
+    {
+      hint: 'Pass --feature <id>, set BATON_FEATURE_ID, or call it from inside a feature worktree (branch baton/<id>).',
+      exitCode: 2,
+    },
+  );
+}
+
+/** `baton hook`: what an agent's hook (or a hand-written completion hook) calls. */
+export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) => {
+  program
+    .command('hook')
+    .description(
+      'append one event for the current feature to the shared log; called by agent hooks.\n' +
+        'Reads the agent hook payload as JSON on stdin (Claude Code, Gemini CLI) or as the last argument (Codex notify).',
+    )
+    .argument('<event>', 'hook name: stop, session-end, notification, agent-turn-complete, or any name')
+    .argument('[payload]', 'JSON payload passed as an argument (Codex notify)')
+    .addOption(new Option('--status <status>', 'status to set: complete, failed, needs-input, running…'))
+    .option('--feature <id>', 'feature id (default: $BATON_FEATURE_ID, or the worktree branch baton/<id>)')
+    .option('--log <path>', 'log file (default: $BATON_LOG, or .baton/log.jsonl of the main checkout)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  baton hook stop --status complete\n  echo \'{"session_id":"s1"}\' | baton hook stop --feature feature-002-catalog',
+    )
+    .action(
+      async (
+        event: string,
+        payloadArg: string | undefined,
+        opts: { status?: string; feature?: string; log?: string },
+      ) => {
+        const featureId = await findFeature(ctx, opts.feature);
+        let payload: unknown;
+        if (payloadArg !== undefined) {
+          try {
+            payload = JSON.parse(payloadArg);
+          } catch {
+            payload = { message: payloadArg };
+          }
+        } else {
+          payload = parsePayload(ctx.readStdin());
+        }
+        const built = buildHookEvent({
+          event,
+          featureId,
+          ...(opts.status !== undefined ? { status: opts.status } : {}),
+          ...(ctx.env.BATON_RUN_ID ? { runId: ctx.env.BATON_RUN_ID } : {}),
+          payload,
+        });
+        if ('error' in built) throw new UserError('hook/bad-status', built.error, { exitCode: 2 });
+        const logPath = opts.log || ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
+        appendEvent(logPath, built.event, ctx.clock);
+      },
+    );
+};

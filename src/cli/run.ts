@@ -1,0 +1,103 @@
+import { Option } from 'commander';
+import { UserError } from '../errors.js';
+import { loadProject, selectFeatures } from '../project.js';
+import { runFeatures } from '../runner/run.js';
+import type { RegisterCommand } from './commands.js';
+import { createProgressRenderer } from './progress.js';
+import { palette } from './style.js';
+
+interface RunFlags {
+  jobs?: string;
+  agent?: string;
+  waitForDeps?: boolean;
+  base?: string;
+  verify: boolean;
+  resume?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
+export const registerRun: RegisterCommand = (program, ctx, setExit) => {
+  program
+    .command('run')
+    .description(
+      'create a worktree and branch per feature and run its agent, in parallel; checks run after each agent',
+    )
+    .argument('[ids...]', 'features to run (default: all)')
+    .option('-j, --jobs <n>', 'how many agents at once (default: config concurrency, else all)')
+    .option('--agent <name>', 'agent for every feature: claude, codex, gemini, aider, opencode, demo')
+    .option(
+      '--wait-for-deps',
+      'start a feature only when its dependencies are complete, on top of their branches',
+    )
+    .option(
+      '--base <ref>',
+      'branch or commit to cut the feature branches from (default: config base, else HEAD)',
+    )
+    .option('--no-verify', 'do not run acceptance checks after each agent')
+    .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
+    .option('--dry-run', 'print the command each agent would run, and create nothing')
+    .addOption(new Option('--json', 'print the summary as JSON at the end'))
+    .addHelpText(
+      'after',
+      '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
+        'PORT and BATON_PORT_BASE (a block of ten ports of its own). Ctrl-C stops every agent and keeps\n' +
+        'every worktree and commit. Exit code: 0 when every feature is complete, 1 otherwise.',
+    )
+    .action(async (ids: string[], flags: RunFlags) => {
+      const project = await loadProject(ctx.cwd);
+      const featureIds = selectFeatures(project.plan, ids);
+      let concurrency: number | undefined;
+      if (flags.jobs !== undefined) {
+        concurrency = Number(flags.jobs);
+        if (!Number.isInteger(concurrency) || concurrency < 1) {
+          throw new UserError(
+            'run/bad-jobs',
+            `--jobs must be a whole number of at least 1, got "${flags.jobs}"`,
+            { exitCode: 2 },
+          );
+        }
+      }
+      const p = palette(ctx.color);
+      const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      const abort = new AbortController();
+      const unsubscribe = ctx.onInterrupt(() => {
+        if (!abort.signal.aborted)
+          ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
+        abort.abort();
+      });
+      try {
+        const summary = await runFeatures({
+          root: project.root,
+          config: project.config,
+          plan: project.plan,
+          logPath: project.logPath,
+          featureIds,
+          ...(concurrency !== undefined ? { concurrency } : {}),
+          ...(flags.agent ? { agent: flags.agent } : {}),
+          waitForDeps: Boolean(flags.waitForDeps),
+          ...(flags.base ? { base: flags.base } : {}),
+          resume: Boolean(flags.resume),
+          dryRun: Boolean(flags.dryRun),
+          clock: ctx.clock,
+          env: ctx.env,
+          batonCommand: [process.execPath, ctx.batonBin],
+          signal: abort.signal,
+          onEvent: (e) => progress.onEvent(e),
+          onDryRun: (id, launch, worktree) =>
+            ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
+        });
+        progress.close();
+        if (flags.dryRun) return;
+        if (flags.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else {
+          const done = summary.features.filter((f) => f.status === 'complete').length;
+          ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);
+        }
+        setExit(summary.outcome === 'complete' ? 0 : 1);
+      } finally {
+        unsubscribe();
+      }
+    });
+};

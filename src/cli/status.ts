@@ -1,0 +1,142 @@
+import { existsSync, watch } from 'node:fs';
+import { dirname } from 'node:path';
+import { logPathFor } from '../config.js';
+import { findMainWorktree } from '../git/git.js';
+import { applyEvent, type BatonState, type FeatureState, initialState } from '../log/fold.js';
+import { readLog } from '../log/read.js';
+import { loadProject } from '../project.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+import { FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { palette, renderTable } from './style.js';
+
+/** The `--json` shape of one feature (documented in the README). */
+function featureJson(f: FeatureState) {
+  const checks = Object.values(f.checks);
+  return {
+    feature_id: f.feature_id,
+    status: f.status,
+    agent: f.agent ?? null,
+    started_at: f.started_at ?? null,
+    ended_at: f.ended_at ?? null,
+    duration_ms: f.duration_ms ?? null,
+    exit_code: f.exit_code ?? null,
+    branch: f.branch ?? null,
+    commit: f.commit ?? null,
+    worktree: f.worktree ?? null,
+    log_file: f.log_file ?? null,
+    files: f.files,
+    escaped: f.escaped,
+    reason: f.reason ?? null,
+    checks: {
+      passed: checks.filter((c) => c.outcome === 'passed').length,
+      failed: checks.filter((c) => c.outcome === 'failed').length,
+      unverifiable: checks.filter((c) => c.outcome === 'unverifiable').length,
+      total: checks.length,
+    },
+    usage: f.usage ?? null,
+    last_event: f.last_event ?? null,
+  };
+}
+
+async function knownFeatureIds(ctx: CliContext): Promise<{ root: string; ids: string[] }> {
+  try {
+    const project = await loadProject(ctx.cwd);
+    return { root: project.root, ids: [...project.plan.order] };
+  } catch {
+    // Status still works from the log alone when the contracts do not load.
+    return { root: await findMainWorktree(ctx.cwd), ids: [] };
+  }
+}
+
+function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
+  const order = [
+    ...ids,
+    ...Object.keys(state.features)
+      .filter((id) => !ids.includes(id))
+      .sort(),
+  ];
+  return order.map(
+    (id) =>
+      state.features[id] ?? {
+        feature_id: id,
+        status: 'pending' as const,
+        files: [],
+        escaped: [],
+        checks: {},
+        integration_checks: {},
+        hooks: 0,
+      },
+  );
+}
+
+/** `baton status`: the state of every feature, folded from the log. */
+export const registerStatus: RegisterCommand = (program, ctx) => {
+  program
+    .command('status')
+    .description(
+      'show every feature: status, agent, elapsed, exit code, checks, last event (folded from .baton/log.jsonl)',
+    )
+    .option('--json', 'print { run_id, features: [...] } as JSON')
+    .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
+    .action(async (flags: { json?: boolean; watch?: boolean }) => {
+      const { root, ids } = await knownFeatureIds(ctx);
+      const logPath = logPathFor(root);
+      const p = palette(ctx.color);
+      const state = initialState();
+      let cursor = { offset: 0, line: 0 };
+      const problems: string[] = [];
+      const pull = (final: boolean) => {
+        const chunk = readLog(logPath, cursor, { final });
+        for (const e of chunk.events) applyEvent(state, e);
+        for (const pr of chunk.problems)
+          problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`);
+        cursor = { offset: chunk.endOffset, line: chunk.endLine };
+      };
+      const render = () => {
+        const rows = rowsOf(state, ids);
+        if (flags.json) {
+          ctx.stdout.write(
+            `${JSON.stringify({ run_id: state.run_id ?? null, features: rows.map(featureJson) }, null, 2)}\n`,
+          );
+          return;
+        }
+        const head = state.run_id
+          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
+          : 'no run yet\n';
+        const table = renderTable(
+          FEATURE_HEADER,
+          rows.map((f) => featureRow(f, p, ctx.clock().getTime())),
+        );
+        const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);
+        const escaped = rows
+          .filter((f) => f.escaped.length)
+          .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+        ctx.stdout.write(
+          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}`,
+        );
+      };
+      pull(!flags.watch);
+      for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
+      render();
+      if (!flags.watch) return;
+      await new Promise<void>((resolve) => {
+        const folder = dirname(logPath);
+        let watcher: ReturnType<typeof watch> | undefined;
+        const refresh = () => {
+          const before = cursor.offset;
+          pull(false);
+          for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
+          if (cursor.offset !== before) render();
+        };
+        if (existsSync(folder)) watcher = watch(folder, refresh);
+        const timer = setInterval(refresh, 500);
+        const stop = ctx.onInterrupt(() => {
+          clearInterval(timer);
+          watcher?.close();
+          stop();
+          resolve();
+        });
+      });
+    });
+};

@@ -1,0 +1,94 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Config } from '../config-schema.js';
+import type { Diagnostic, Result } from '../errors.js';
+import { parseContract } from './parse.js';
+import type { Contract } from './schema.js';
+
+/** Reads and parses `<config.specs>/*\/contract.md` (with sibling `spec.md`), in folder-name order. */
+export async function loadContracts(config: Config): Promise<Result<Contract[]>> {
+  const specsRel = relative(config.root, config.specs) || '.';
+  let entries: { name: string; isDirectory(): boolean }[];
+  try {
+    entries = await readdir(config.specs, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      errors: [
+        {
+          severity: 'error',
+          code: code === 'ENOENT' ? 'contracts/no-specs' : 'contracts/unreadable',
+          message:
+            code === 'ENOENT'
+              ? `no specs folder: ${specsRel}/ does not exist`
+              : `cannot read ${specsRel}/: ${(err as Error).message}`,
+          location: { file: specsRel },
+          hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
+        },
+      ],
+    };
+  }
+  const folders = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  const knownIds = new Set(folders);
+  const read = await Promise.all(
+    folders.map(async (folder) => {
+      const dir = join(config.specs, folder);
+      const [contract, spec] = await Promise.all([
+        readOptional(join(dir, 'contract.md')),
+        readOptional(join(dir, 'spec.md')),
+      ]);
+      return { folder, dir, contract, spec };
+    }),
+  );
+
+  const contracts: Contract[] = [];
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const { folder, dir, contract, spec } of read) {
+    const file = relative(config.root, join(dir, 'contract.md'));
+    if (contract === undefined) {
+      warnings.push({
+        severity: 'warning',
+        code: 'contracts/missing-contract',
+        message: `${relative(config.root, dir)}/ has no contract.md; the folder is skipped`,
+        location: { file: relative(config.root, dir) },
+        hint: `Write ${file}, or move the folder out of ${specsRel}/.`,
+      });
+      continue;
+    }
+    const parsed = parseContract(contract, file, { knownIds });
+    if (!parsed.ok) {
+      errors.push(...parsed.errors);
+      continue;
+    }
+    warnings.push(...parsed.warnings);
+    const value = spec === undefined ? parsed.value : { ...parsed.value, spec };
+    if (value.feature_id !== folder) {
+      const pos = value.positions?.feature_id;
+      warnings.push({
+        severity: 'warning',
+        code: 'contracts/folder-mismatch',
+        message: `feature_id "${value.feature_id}" differs from its folder name "${folder}"`,
+        location: { file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
+        ...(pos ? { source: pos.source } : {}),
+        hint: `Rename the folder to ${specsRel}/${value.feature_id}/ so paths and ids agree.`,
+      });
+    }
+    contracts.push(value);
+  }
+  if (errors.length > 0) return { ok: false, errors: [...errors, ...warnings] };
+  return { ok: true, value: contracts, warnings };
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

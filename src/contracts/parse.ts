@@ -1,0 +1,457 @@
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { Diagnostic, Result } from '../errors.js';
+import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
+import {
+  CONTRACT_FIELDS,
+  type Contract,
+  ContractSchema,
+  type Criterion,
+  CriterionSchema,
+  FilesCheckSchema,
+  HttpCheckSchema,
+  type SourcePosition,
+} from './schema.js';
+import { closestName } from './suggest.js';
+
+/** What the parser may know beyond the text: the other features' ids, to classify heading-form dependencies. */
+export interface ParseContractOptions {
+  knownIds?: ReadonlySet<string>;
+}
+
+type Path = readonly PropertyKey[];
+type Locate = (path: Path) => Spot | undefined;
+
+/** Raw fields read from either form, before validation, and how to find where each was written. */
+interface RawContract {
+  data: unknown;
+  locate: Locate;
+  body: string;
+  warnings: Diagnostic[];
+}
+
+/** Parses one contract file's text (YAML front matter or the heading form) into a normalised `Contract` (pure). */
+export function parseContract(
+  text: string,
+  file: string,
+  options: ParseContractOptions = {},
+): Result<Contract> {
+  const clean = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const lines = clean.split(/\r?\n/);
+  const at = (code: string, message: string, spot: Spot | undefined, hint?: string): Diagnostic =>
+    located('error', code, message, file, lines, spot, hint);
+
+  let raw: RawContract;
+  if ((lines[0] ?? '').trim() === '---') {
+    const read = readFrontMatter(lines, file);
+    if (!read.ok) return read;
+    raw = read.value;
+  } else if (isHeadingForm(clean)) {
+    const form = readHeadingForm(clean, options.knownIds);
+    const warnings = form.unknown.map((u) =>
+      located(
+        'warning',
+        'contract/unknown-field',
+        `unknown field heading "## ${u.heading}" (did you mean "${u.suggestion}"?)`,
+        file,
+        lines,
+        u.spot,
+        `Known field headings: ${CONTRACT_FIELDS.join(', ')}.`,
+      ),
+    );
+    raw = { data: form.data, locate: locateBySpots(form.spots), body: clean, warnings };
+  } else {
+    return {
+      ok: false,
+      errors: [
+        at(
+          'contract/missing-field',
+          'missing required field "feature_id": the file has neither YAML front matter nor a "## feature_id" heading',
+          { line: 1, column: 1 },
+          'Start the file with front matter (---, feature_id: <id>, ---) or add a "## feature_id" heading with the id under it.',
+        ),
+      ],
+    };
+  }
+
+  if (typeof raw.data !== 'object' || raw.data === null || Array.isArray(raw.data)) {
+    return {
+      ok: false,
+      errors: [
+        at(
+          'contract/invalid',
+          `the front matter must be a mapping of fields (feature_id: …), got ${describe(raw.data)}`,
+          { line: 2, column: 1 },
+        ),
+      ],
+    };
+  }
+
+  // Unknown top-level fields are warnings, so a newer contract still runs on an older Baton.
+  const warnings = [...raw.warnings];
+  const known: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw.data)) {
+    if (CONTRACT_FIELDS.includes(key)) {
+      known[key] = value;
+      continue;
+    }
+    const suggestion = closestName(key, CONTRACT_FIELDS);
+    warnings.push(
+      located(
+        'warning',
+        'contract/unknown-field',
+        `unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; it is ignored`,
+        file,
+        lines,
+        raw.locate([key]),
+        suggestion ? `Rename it to "${suggestion}".` : `Known fields: ${CONTRACT_FIELDS.join(', ')}.`,
+      ),
+    );
+  }
+
+  const parsed = ContractSchema.safeParse(known);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.flatMap((issue) =>
+      describeIssue(issue, [], known, (code, msg, path, hint) => at(code, msg, raw.locate(path), hint)),
+    );
+    return { ok: false, errors };
+  }
+
+  const input = parsed.data;
+  const errors: Diagnostic[] = [];
+  const criteria: Criterion[] = [];
+  const seenCriteria = new Map<string, number>();
+  (input.acceptance_criteria ?? []).forEach((c, i) => {
+    const criterion = normaliseCriterion(c, i);
+    const checks = (['run', 'http', 'files'] as const).filter(
+      (k) => typeof c !== 'string' && c[k] !== undefined,
+    );
+    if (checks.length > 1) {
+      errors.push(
+        at(
+          'contract/ambiguous-check',
+          `acceptance criterion "${criterion.id}" has ${checks.join(' and ')}; expected at most one of run, http, files`,
+          raw.locate(['acceptance_criteria', i]),
+          'Split it into one criterion per check.',
+        ),
+      );
+    }
+    const previous = seenCriteria.get(criterion.id);
+    if (previous !== undefined) {
+      errors.push(
+        at(
+          'contract/duplicate-criterion',
+          `acceptance criterion id "${criterion.id}" is used twice (criteria ${previous + 1} and ${i + 1})`,
+          raw.locate(['acceptance_criteria', i, 'id']),
+          'Give each criterion its own id.',
+        ),
+      );
+    }
+    seenCriteria.set(criterion.id, i);
+    criteria.push(criterion);
+  });
+  if (errors.length > 0) return { ok: false, errors };
+
+  const dependsOn = Array.isArray(input.depends_on)
+    ? { features: [...input.depends_on], services: [] }
+    : {
+        features: [...(input.depends_on?.features ?? [])],
+        services: [...(input.depends_on?.services ?? [])],
+      };
+
+  const positions: Record<string, SourcePosition> = {};
+  const remember = (key: string, path: Path) => {
+    const spot = raw.locate(path);
+    if (spot) positions[key] = { ...spot, source: lines[spot.line - 1] ?? '' };
+  };
+  remember('feature_id', ['feature_id']);
+  remember('depends_on', ['depends_on']);
+  dependsOn.features.forEach((_, i) => {
+    remember(
+      `depends_on.features.${i}`,
+      Array.isArray(input.depends_on) ? ['depends_on', i] : ['depends_on', 'features', i],
+    );
+  });
+  (input.owns ?? []).forEach((_, i) => {
+    remember(`owns.${i}`, ['owns', i]);
+  });
+  criteria.forEach((_, i) => {
+    remember(`acceptance_criteria.${i}`, ['acceptance_criteria', i]);
+  });
+
+  const contract: Contract = {
+    feature_id: input.feature_id,
+    title: input.title?.trim() || input.feature_id,
+    provides: normaliseProvides(input.provides),
+    owns: [...(input.owns ?? [])],
+    depends_on: dependsOn,
+    acceptance_criteria: criteria,
+    ...(input.serve !== undefined ? { serve: input.serve } : {}),
+    ...(input.estimate_minutes !== undefined ? { estimate_minutes: input.estimate_minutes } : {}),
+    ...(input.agent !== undefined ? { agent: input.agent } : {}),
+    ...(input.timeout_minutes !== undefined ? { timeout_minutes: input.timeout_minutes } : {}),
+    ...(input.retries !== undefined ? { retries: input.retries } : {}),
+    body: raw.body,
+    file,
+    positions,
+  };
+  return { ok: true, value: contract, warnings };
+}
+
+/** Splits the `---` front matter from the body and parses it as YAML, keeping node positions. */
+function readFrontMatter(lines: readonly string[], file: string): Result<RawContract> {
+  const close = lines.findIndex((l, i) => i > 0 && (l.trimEnd() === '---' || l.trimEnd() === '...'));
+  if (close < 0) {
+    return {
+      ok: false,
+      errors: [
+        located(
+          'error',
+          'contract/invalid-yaml',
+          'the front matter opened on line 1 is never closed by a "---" line',
+          file,
+          lines,
+          { line: 1, column: 1 },
+          'Add a line with just --- after the last field.',
+        ),
+      ],
+    };
+  }
+  const yamlText = lines.slice(1, close).join('\n');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The front matter starts on the file's second line.
+  const toSpot = (offset: number): Spot => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line + 1, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) =>
+        located(
+          'error',
+          'contract/invalid-yaml',
+          `the front matter is not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
+          file,
+          lines,
+          toSpot(e.pos[0]),
+          'Check indentation, and quote values containing ": " or starting with a special character.',
+        ),
+      ),
+    };
+  }
+  const locate: Locate = (path) => {
+    let node: unknown = doc.contents;
+    let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
+        if (!pair) break;
+        offset = (pair.key as Node | null)?.range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment] as Node | undefined;
+        if (!item) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return toSpot(offset);
+  };
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (err) {
+    return {
+      ok: false,
+      errors: [
+        located(
+          'error',
+          'contract/invalid-yaml',
+          `the front matter is not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
+          file,
+          lines,
+          { line: 2, column: 1 },
+        ),
+      ],
+    };
+  }
+  return {
+    ok: true,
+    value: { data, locate, body: lines.slice(close + 1).join('\n'), warnings: [] },
+    warnings: [],
+  };
+}
+
+/** A locator over dotted-path spots: the deepest recorded prefix of the path. */
+function locateBySpots(spots: ReadonlyMap<string, Spot>): Locate {
+  return (path) => {
+    for (let n = path.length; n > 0; n--) {
+      const spot = spots.get(path.slice(0, n).map(String).join('.'));
+      if (spot) return spot;
+    }
+    return { line: 1, column: 1 };
+  };
+}
+
+function located(
+  severity: Diagnostic['severity'],
+  code: string,
+  message: string,
+  file: string,
+  lines: readonly string[],
+  spot: Spot | undefined,
+  hint?: string,
+): Diagnostic {
+  return {
+    severity,
+    code,
+    message,
+    location: spot ? { file, line: spot.line, column: spot.column } : { file },
+    ...(spot && lines[spot.line - 1] !== undefined ? { source: lines[spot.line - 1] } : {}),
+    ...(hint ? { hint } : {}),
+  };
+}
+
+type Emit = (code: string, message: string, path: Path, hint?: string) => Diagnostic;
+
+/** Turns one zod issue into diagnostics that name the field, the expectation and what was received. */
+function describeIssue(issue: z.core.$ZodIssue, prefix: Path, data: unknown, emit: Emit): Diagnostic[] {
+  const path = [...prefix, ...issue.path];
+  const name = formatPath(path);
+  const value = valueAt(data, path);
+  if (issue.code === 'invalid_union') {
+    // Report the alternative that got furthest, not zod's bare "Invalid input".
+    const branches = issue.errors.filter(
+      (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+    );
+    const best = branches[0];
+    if (best) return best.flatMap((i) => describeIssue(i, path, data, emit));
+    const expected = issue.errors
+      .flatMap((branch) => branch.map((i) => (i.code === 'invalid_type' ? i.expected : undefined)))
+      .filter((e): e is string => e !== undefined);
+    return [
+      emit(
+        'contract/invalid',
+        `${name}: expected ${[...new Set(expected)].join(' or ')}, got ${describe(value)}`,
+        path,
+      ),
+    ];
+  }
+  if (issue.code === 'invalid_type' && value === undefined) {
+    const field = String(path[path.length - 1]);
+    return [
+      emit(
+        'contract/missing-field',
+        `missing required field "${name}"`,
+        path,
+        field === 'feature_id'
+          ? 'Add "feature_id: <id>" (lowercase letters, digits and dashes, e.g. feature-001-upload).'
+          : `Add "${field}: …".`,
+      ),
+    ];
+  }
+  if (issue.code === 'invalid_type') {
+    return [emit('contract/invalid', `${name}: expected ${issue.expected}, got ${describe(value)}`, path)];
+  }
+  if (
+    issue.code === 'invalid_format' &&
+    (path[path.length - 1] === 'feature_id' || path[0] === 'depends_on')
+  ) {
+    return [
+      emit(
+        'contract/invalid-id',
+        `${name}: ${JSON.stringify(value)} is not a valid feature id; ${issue.message}`,
+        path,
+        'Feature ids become branch and folder names: use only [a-z0-9-], e.g. feature-002-product-catalog.',
+      ),
+    ];
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const knownKeys = knownKeysAt(path);
+    return issue.keys.map((key) => {
+      const suggestion = closestName(key, knownKeys);
+      return emit(
+        'contract/unknown-field',
+        `${name}: unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+        [...path, key],
+        knownKeys.length > 0 ? `Known fields here: ${knownKeys.join(', ')}.` : undefined,
+      );
+    });
+  }
+  return [emit('contract/invalid', `${name}: ${issue.message}, got ${describe(value)}`, path)];
+}
+
+/** The field names allowed in the nested object at `path`, for "did you mean". */
+function knownKeysAt(path: Path): string[] {
+  const last = path[path.length - 1];
+  if (last === 'http') return Object.keys(HttpCheckSchema.shape);
+  if (last === 'files') return Object.keys(FilesCheckSchema.shape);
+  if (last === 'depends_on') return ['features', 'services'];
+  if (last === 'agent') return ['command', 'name', 'args'];
+  if (path[0] === 'acceptance_criteria' && typeof last === 'number')
+    return Object.keys(CriterionSchema.shape);
+  return [];
+}
+
+function formatPath(path: Path): string {
+  let out = '';
+  for (const seg of path)
+    out += typeof seg === 'number' ? `[${seg}]` : out === '' ? String(seg) : `.${String(seg)}`;
+  return out || '(front matter)';
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let v: unknown = data;
+  for (const seg of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}`;
+}
+
+function normaliseCriterion(c: z.infer<typeof CriterionSchema> | string, index: number): Criterion {
+  const id = typeof c === 'string' ? `c${index + 1}` : (c.id ?? `c${index + 1}`);
+  if (typeof c === 'string') return { id, text: c, kind: 'unverifiable' };
+  const kind =
+    c.run !== undefined
+      ? 'run'
+      : c.http !== undefined
+        ? 'http'
+        : c.files !== undefined
+          ? 'files'
+          : 'unverifiable';
+  return {
+    id,
+    text: c.text,
+    kind,
+    ...(c.run !== undefined ? { run: c.run } : {}),
+    ...(c.http !== undefined ? { http: c.http } : {}),
+    ...(c.files !== undefined ? { files: c.files } : {}),
+    ...(c.timeout_s !== undefined ? { timeout_s: c.timeout_s } : {}),
+    ...(c.after !== undefined ? { after: c.after } : {}),
+  };
+}
+
+function normaliseProvides(
+  provides: Record<string, string | string[]> | string[] | undefined,
+): Record<string, string[]> {
+  if (provides === undefined) return {};
+  if (Array.isArray(provides)) return provides.length > 0 ? { other: [...provides] } : {};
+  const out: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(provides))
+    out[key.toLowerCase()] = Array.isArray(value) ? [...value] : [value];
+  return out;
+}

@@ -1,0 +1,172 @@
+import type { Contract } from '../contracts/schema.js';
+import { closestName } from '../contracts/suggest.js';
+import type { Diagnostic, Result } from '../errors.js';
+import { findOverlaps } from './overlap.js';
+import { sequenceGraph } from './sequence.js';
+import type { Edge, Plan } from './types.js';
+
+/** Inputs to planning beyond the contracts. */
+export interface BuildPlanOptions {
+  /** Tracked repository files (relative paths), so ownership overlaps are also judged on real files. */
+  files?: readonly string[];
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Validates the feature graph and computes waves, critical path, integration points and Amdahl's bound (pure). */
+export function buildPlan(contracts: readonly Contract[], options: BuildPlanOptions = {}): Result<Plan> {
+  const errors: Diagnostic[] = [];
+  const byId = new Map<string, Contract>();
+  for (const c of contracts) {
+    const first = byId.get(c.feature_id);
+    if (first) {
+      errors.push(
+        at(c, 'feature_id', {
+          code: 'plan/duplicate-id',
+          message: `feature_id "${c.feature_id}" is declared twice: in ${first.file} and in ${c.file}`,
+          hint: 'Every feature needs its own id; rename one of them (and its folder).',
+        }),
+      );
+      continue;
+    }
+    byId.set(c.feature_id, c);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const known = [...byId.keys()].sort(byString);
+  for (const c of contracts) {
+    c.depends_on.features.forEach((dep, i) => {
+      if (byId.has(dep)) return;
+      const suggestion = closestName(dep, known);
+      errors.push(
+        at(c, `depends_on.features.${i}`, {
+          code: 'plan/unknown-dependency',
+          message: `${c.feature_id} depends on "${dep}", which is not a known feature; known ids: ${listIds(known)}`,
+          hint: suggestion
+            ? `Did you mean "${suggestion}"?`
+            : `Write specs/${dep}/contract.md, or move "${dep}" to depends_on.services if it is not a feature.`,
+        }),
+      );
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const graph = new Map<string, readonly string[]>();
+  for (const c of contracts) graph.set(c.feature_id, c.depends_on.features);
+  const sequence = sequenceGraph(graph, byString);
+  if (!sequence.safe) {
+    for (const cycle of sequence.cycles) {
+      const head = cycle[0] as string;
+      const next = cycle[1] ?? head;
+      const c = byId.get(head) as Contract;
+      const index = c.depends_on.features.indexOf(next);
+      errors.push(
+        at(c, `depends_on.features.${index}`, {
+          code: 'plan/cycle',
+          message: `dependency cycle: ${[...cycle, head].join(' → ')} (each depends on the next)`,
+          hint: 'Features in a cycle can never start; remove one dependency, or merge the features into one.',
+        }),
+      );
+    }
+    return { ok: false, errors };
+  }
+
+  const waves = sequence.chunks;
+  const order = waves.flat();
+  const position = new Map(order.map((id, i) => [id, i]));
+  const edges: Edge[] = [];
+  for (const id of order) {
+    const deps = [...new Set(byId.get(id)?.depends_on.features ?? [])];
+    deps.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+    for (const from of deps) edges.push({ from, to: id });
+  }
+
+  // Longest chain by minutes; among equal minutes the one with more features, then the earlier in order.
+  const best = new Map<string, { minutes: number; length: number; prev: string | undefined }>();
+  for (const id of order) {
+    const own = byId.get(id)?.estimate_minutes ?? 0;
+    let chosen: { minutes: number; length: number; prev: string | undefined } = {
+      minutes: own,
+      length: 1,
+      prev: undefined,
+    };
+    for (const dep of byId.get(id)?.depends_on.features ?? []) {
+      const b = best.get(dep);
+      if (!b) continue;
+      const candidate = { minutes: b.minutes + own, length: b.length + 1, prev: dep };
+      if (better(candidate, chosen, position)) chosen = candidate;
+    }
+    best.set(id, chosen);
+  }
+  let end: string | undefined;
+  for (const id of order) {
+    const b = best.get(id);
+    const e = end === undefined ? undefined : best.get(end);
+    if (b && (!e || b.minutes > e.minutes || (b.minutes === e.minutes && b.length > e.length))) end = id;
+  }
+  const path: string[] = [];
+  for (let id = end; id !== undefined; id = best.get(id)?.prev) path.push(id);
+  path.reverse();
+  const criticalMinutes = end === undefined ? 0 : (best.get(end)?.minutes ?? 0);
+
+  const ancestors = new Map<string, Set<string>>();
+  for (const id of order) {
+    const set = new Set<string>();
+    for (const dep of byId.get(id)?.depends_on.features ?? []) {
+      set.add(dep);
+      for (const a of ancestors.get(dep) ?? []) set.add(a);
+    }
+    ancestors.set(id, set);
+  }
+  const related = (a: string, b: string) => Boolean(ancestors.get(a)?.has(b) || ancestors.get(b)?.has(a));
+  const features = order.map((id) => byId.get(id) as Contract);
+  const overlaps = findOverlaps(features, related, options.files);
+
+  const n = features.length;
+  const sequential = features.reduce((sum, c) => sum + (c.estimate_minutes ?? 0), 0);
+  const plan: Plan = {
+    features,
+    byId,
+    order,
+    waves,
+    edges,
+    critical_path: { feature_ids: path, minutes: criticalMinutes },
+    integration_points: { potential: (n * (n - 1)) / 2, declared: edges.length, overlaps },
+    amdahl: {
+      sequential_minutes: sequential,
+      parallel_minutes: criticalMinutes,
+      max_speedup: criticalMinutes > 0 ? sequential / criticalMinutes : undefined,
+    },
+  };
+  return { ok: true, value: plan, warnings: [] };
+}
+
+function better(
+  a: { minutes: number; length: number; prev: string | undefined },
+  b: { minutes: number; length: number; prev: string | undefined },
+  position: ReadonlyMap<string, number>,
+): boolean {
+  if (a.minutes !== b.minutes) return a.minutes > b.minutes;
+  if (a.length !== b.length) return a.length > b.length;
+  if (b.prev === undefined) return true;
+  return (position.get(a.prev ?? '') ?? 0) < (position.get(b.prev) ?? 0);
+}
+
+/** A diagnostic located at a recorded position of the contract, or at its file. */
+function at(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {
+  const pos = c.positions?.[key] ?? c.positions?.feature_id;
+  return {
+    severity: 'error',
+    code: d.code,
+    message: d.message,
+    location: { file: c.file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
+    ...(pos ? { source: pos.source } : {}),
+    hint: d.hint,
+  };
+}
+
+function listIds(ids: readonly string[]): string {
+  if (ids.length === 0) return '(none)';
+  const shown = ids.slice(0, 30).join(', ');
+  return ids.length > 30 ? `${shown} … and ${ids.length - 30} more` : shown;
+}

@@ -1,0 +1,87 @@
+import { loadConfig, logPathFor } from './config.js';
+import type { Config } from './config-schema.js';
+import { loadContracts } from './contracts/load.js';
+import { type Diagnostic, UserError } from './errors.js';
+import { findMainWorktree, gitRaw } from './git/git.js';
+import { buildPlan } from './graph/plan.js';
+import type { Plan } from './graph/types.js';
+
+/** A loaded project: the main checkout, its configuration and a valid plan. */
+export interface Project {
+  /** The main worktree (even when Baton runs inside a feature's linked worktree). */
+  root: string;
+  config: Config;
+  plan: Plan;
+  logPath: string;
+  warnings: Diagnostic[];
+}
+
+/** Finds the main checkout from `cwd`, reads config and contracts, and plans; throws `UserError` on invalid input. */
+export async function loadProject(cwd: string): Promise<Project> {
+  const root = await findMainWorktree(cwd);
+  const config = loadConfig(root);
+  if (!config.ok) {
+    throw new UserError('config/invalid', 'the configuration is invalid', {
+      diagnostics: config.errors,
+      hint: 'Fix the file named above; every field is optional (see schema/config.schema.json).',
+    });
+  }
+  const contracts = await loadContracts(config.value);
+  if (!contracts.ok) {
+    const missing = contracts.errors.find((e) => e.code === 'contracts/no-specs');
+    if (missing) {
+      throw new UserError('contracts/none', missing.message, {
+        hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
+      });
+    }
+    throw new UserError('contracts/invalid', countProblems(contracts.errors), {
+      diagnostics: contracts.errors,
+    });
+  }
+  if (contracts.value.length === 0) {
+    throw new UserError('contracts/none', `no contracts found in ${config.value.specs}`, {
+      hint: 'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
+    });
+  }
+  const files = await trackedFiles(root);
+  const plan = buildPlan(contracts.value, { files });
+  if (!plan.ok) {
+    throw new UserError('contracts/invalid', countProblems(plan.errors), {
+      diagnostics: [...plan.errors, ...contracts.warnings],
+    });
+  }
+  return {
+    root,
+    config: config.value,
+    plan: plan.value,
+    logPath: logPathFor(root),
+    warnings: [...contracts.warnings, ...plan.warnings],
+  };
+}
+
+/** The ids to act on: all features in plan order when `ids` is empty; an unknown id is a `UserError`. */
+export function selectFeatures(plan: Plan, ids: readonly string[]): string[] {
+  if (ids.length === 0) return [...plan.order];
+  const unknown = ids.filter((id) => !plan.byId.has(id));
+  if (unknown.length > 0) {
+    throw new UserError(
+      'features/unknown',
+      `unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known ids: ${plan.order.join(', ')}`,
+      { hint: 'Run `baton plan` to list the features.' },
+    );
+  }
+  const wanted = new Set(ids);
+  return plan.order.filter((id) => wanted.has(id));
+}
+
+/** Files git tracks in the main checkout, for ownership overlaps; empty when git cannot list them. */
+export async function trackedFiles(root: string): Promise<string[]> {
+  const r = await gitRaw(root, ['ls-files', '-z']);
+  if (r.exitCode !== 0) return [];
+  return r.stdout.split('\0').filter((f) => f !== '');
+}
+
+function countProblems(errors: readonly Diagnostic[]): string {
+  const n = errors.filter((e) => e.severity === 'error').length;
+  return `${n} problem${n === 1 ? '' : 's'} in the contracts`;
+}

@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { foldEvents } from '../../src/log/fold.js';
+import { readLog } from '../../src/log/read.js';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+describe('baton hook', () => {
+  it('finds the feature from the worktree branch and writes to the main checkout log', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const wt = join(repo.root, '..', 'wt-x');
+    repo.git('worktree', 'add', '-q', '-b', 'baton/feature-007-x', wt);
+    const payload = JSON.stringify({
+      session_id: 'abc',
+      hook_event_name: 'Stop',
+      last_assistant_message: 'All done.',
+    });
+    const r = await runBaton(['hook', 'stop'], {
+      cwd: wt,
+      stdin: payload,
+      env: { BATON_FEATURE_ID: '', BATON_LOG: '' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const { events } = readLog(join(repo.root, '.baton', 'log.jsonl'));
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'hook',
+        feature_id: 'feature-007-x',
+        event: 'stop',
+        session_id: 'abc',
+        detail: 'All done.',
+      }),
+    ]);
+  });
+
+  it('takes a Codex-style JSON argument and an explicit status', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const arg = JSON.stringify({
+      type: 'agent-turn-complete',
+      'thread-id': 't1',
+      'last-assistant-message': 'ok',
+    });
+    const r = await runBaton(
+      ['hook', 'agent-turn-complete', arg, '--feature', 'f1', '--status', 'needs-input'],
+      {
+        cwd: repo.root,
+      },
+    );
+    expect(r.code).toBe(0);
+    const state = foldEvents(readLog(join(repo.root, '.baton', 'log.jsonl')).events);
+    expect(state.features.f1?.status).toBe('needs-input');
+  });
+
+  it('rejects an unknown status with exit 2 and writes nothing', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const r = await runBaton(['hook', 'stop', '--feature', 'f1', '--status', 'finished-ish'], {
+      cwd: repo.root,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown status "finished-ish"');
+    expect(readLog(join(repo.root, '.baton', 'log.jsonl')).events).toEqual([]);
+  });
+
+  it('the shipped examples/completionhook.sh appends a plain line that status folds', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const script = join(import.meta.dirname, '..', '..', 'examples', 'completionhook.sh');
+    execFileSync('sh', [script, 'feature-003-x', 'complete'], { cwd: repo.root });
+    const status = await runBaton(['status', '--json'], { cwd: repo.root });
+    const json = JSON.parse(status.stdout) as { features: Array<{ feature_id: string; status: string }> };
+    expect(json.features).toEqual([
+      expect.objectContaining({ feature_id: 'feature-003-x', status: 'complete' }),
+    ]);
+  });
+});

@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { loadContracts } from '../../src/contracts/load.js';
+import { UserError } from '../../src/errors.js';
+import { loadProject, selectFeatures } from '../../src/project.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+function repo(files?: Record<string, string>): TempRepo {
+  const r = makeRepo(files);
+  repos.push(r);
+  return r;
+}
+
+const contract = (id: string, deps: string[] = []) =>
+  `---\nfeature_id: ${id}\ndepends_on: ${JSON.stringify(deps)}\nowns: ["src/${id}/**"]\n---\nBuild ${id}.\n`;
+
+function configOf(root: string) {
+  const c = loadConfig(root);
+  if (!c.ok) throw new Error('bad config');
+  return c.value;
+}
+
+describe('loadContracts', () => {
+  it('reads specs/*/contract.md with sibling spec.md, paths relative to the root, in folder order', async () => {
+    const r = repo({
+      'specs/feature-002-b/contract.md': contract('feature-002-b', ['feature-001-a']),
+      'specs/feature-002-b/spec.md': 'Details for b.\n',
+      'specs/feature-001-a/contract.md': '## feature_id\nfeature-001-a\n',
+      'specs/notes/README.md': 'not a feature\n',
+    });
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.map((c) => [c.feature_id, c.file, c.spec])).toEqual([
+      ['feature-001-a', 'specs/feature-001-a/contract.md', undefined],
+      ['feature-002-b', 'specs/feature-002-b/contract.md', 'Details for b.\n'],
+    ]);
+    expect(result.warnings.map((w) => w.code)).toEqual(['contracts/missing-contract']);
+  });
+
+  it('honours the specs folder of the config and warns when an id differs from its folder', async () => {
+    const r = repo({
+      'baton.config.json': '{"specs": "contracts"}',
+      'contracts/upload/contract.md': contract('feature-003-upload'),
+    });
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok && result.warnings.map((w) => [w.code, w.location?.file, w.location?.line])).toEqual([
+      ['contracts/folder-mismatch', 'contracts/upload/contract.md', 2],
+    ]);
+  });
+
+  it('collects every invalid contract, each naming its file', async () => {
+    const r = repo({
+      'specs/a/contract.md': '---\nfeature_id: "a b"\n---\n',
+      'specs/b/contract.md': '---\ntitle: no id\n---\n',
+    });
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => [e.code, e.location?.file])).toEqual([
+      ['contract/invalid-id', 'specs/a/contract.md'],
+      ['contract/missing-field', 'specs/b/contract.md'],
+    ]);
+  });
+});
+
+describe('loadProject', () => {
+  it('finds the main checkout from inside a linked worktree', async () => {
+    const r = repo({
+      'specs/feature-001-a/contract.md': contract('feature-001-a'),
+      'specs/feature-002-b/contract.md': contract('feature-002-b', ['feature-001-a']),
+    });
+    const linked = join(r.root, '..', 'wt-a');
+    r.git('worktree', 'add', '-q', '-b', 'baton/feature-001-a', linked);
+    const project = await loadProject(join(linked, 'specs'));
+    expect(project.root).toBe(r.root);
+    expect(project.logPath).toBe(join(r.root, '.baton', 'log.jsonl'));
+    expect(project.plan.waves).toEqual([['feature-001-a'], ['feature-002-b']]);
+    expect(project.warnings).toEqual([]);
+  });
+
+  it('without a specs folder says to run baton init or baton new', async () => {
+    const r = repo();
+    const err = await loadProject(r.root).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).code).toBe('contracts/none');
+    expect((err as UserError).hint).toMatch(/baton init.*baton new <name>/);
+  });
+
+  it('with an empty specs folder says to write a contract', async () => {
+    const r = repo();
+    mkdirSync(join(r.root, 'specs'));
+    const err = (await loadProject(r.root).catch((e: unknown) => e)) as UserError;
+    expect(err.code).toBe('contracts/none');
+    expect(err.hint).toMatch(/baton new <name>/);
+  });
+
+  it('throws contracts/invalid with located diagnostics for a graph error', async () => {
+    const r = repo({ 'specs/a/contract.md': contract('a', ['ghost']) });
+    const err = (await loadProject(r.root).catch((e: unknown) => e)) as UserError;
+    expect(err.code).toBe('contracts/invalid');
+    expect(err.message).toBe('1 problem in the contracts');
+    expect(err.diagnostics[0]?.code).toBe('plan/unknown-dependency');
+    expect(err.diagnostics[0]?.location?.file).toBe('specs/a/contract.md');
+  });
+
+  it('judges owned-path overlaps on tracked files too', async () => {
+    const r = repo({
+      'specs/a/contract.md': '---\nfeature_id: a\nowns: ["src/+(db|cache).ts"]\n---\n',
+      'specs/b/contract.md': '---\nfeature_id: b\nowns: ["src/d?.ts"]\n---\n',
+      'src/db.ts': 'export {};\n',
+    });
+    const project = await loadProject(r.root);
+    expect(project.plan.integration_points.overlaps).toEqual([{ a: 'a', b: 'b', pattern: 'src/db.ts' }]);
+  });
+});
+
+describe('selectFeatures', () => {
+  it('returns all features in plan order, or the named ones in plan order, or refuses an unknown id', async () => {
+    const r = repo({
+      'specs/b/contract.md': contract('b', ['a']),
+      'specs/a/contract.md': contract('a'),
+      'specs/c/contract.md': contract('c'),
+    });
+    const { plan } = await loadProject(r.root);
+    expect(selectFeatures(plan, [])).toEqual(['a', 'c', 'b']);
+    expect(selectFeatures(plan, ['b', 'a'])).toEqual(['a', 'b']);
+    const err = (() => {
+      try {
+        selectFeatures(plan, ['a', 'zz']);
+      } catch (e) {
+        return e as UserError;
+      }
+    })();
+    expect(err?.message).toBe('unknown feature: zz; known ids: a, c, b');
+    expect(err?.exitCode).toBe(1);
+  });
+});

@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import { parseContract } from '../../src/contracts/parse.js';
+import type { Contract } from '../../src/contracts/schema.js';
+import type { Diagnostic, Result } from '../../src/errors.js';
+
+const HEADING_FORM = `# Feature Contract: Product Catalog
+
+## feature_id
+feature-002-product-catalog
+
+## provides
+- API: GET /products, GET /products/{id}, PATCH /products/{id}/stock
+- Models: Product(id, name, price, stock)
+
+## depends_on
+- feature-001-authentication
+- Shared Logging Service
+
+## acceptance_criteria
+- All endpoints implemented per spec
+- GET requests < 100ms (p95)
+- Feature 3 can successfully call PATCH
+`;
+
+const FRONT_MATTER_FORM = `---
+feature_id: feature-002-product-catalog
+title: Product Catalog
+provides:
+  api: ["GET /products", "GET /products/{id}", "PATCH /products/{id}/stock"]
+  models: ["Product(id, name, price, stock)"]
+depends_on:
+  features: [feature-001-authentication]
+  services: ["Shared Logging Service"]
+acceptance_criteria:
+  - All endpoints implemented per spec
+  - GET requests < 100ms (p95)
+  - Feature 3 can successfully call PATCH
+---
+Free text for the agent.
+`;
+
+/** The parts of a contract that do not depend on which form or file it came from. */
+function structure(c: Contract): Omit<Contract, 'body' | 'file' | 'positions'> {
+  const { body: _body, file: _file, positions: _positions, ...rest } = c;
+  return rest;
+}
+
+function value(r: Result<Contract>): Contract {
+  if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+  return r.value;
+}
+
+function errors(r: Result<Contract>): Diagnostic[] {
+  if (r.ok) throw new Error('expected errors, got a contract');
+  return r.errors;
+}
+
+describe('parseContract', () => {
+  it('reads the methodology example in the heading form and the front-matter form to equal structures', () => {
+    const heading = value(parseContract(HEADING_FORM, 'specs/feature-002-product-catalog/contract.md'));
+    const front = value(parseContract(FRONT_MATTER_FORM, 'specs/feature-002-product-catalog/contract.md'));
+    expect(structure(heading)).toEqual(structure(front));
+    expect(structure(front)).toEqual({
+      feature_id: 'feature-002-product-catalog',
+      title: 'Product Catalog',
+      provides: {
+        api: ['GET /products', 'GET /products/{id}', 'PATCH /products/{id}/stock'],
+        models: ['Product(id, name, price, stock)'],
+      },
+      owns: [],
+      depends_on: { features: ['feature-001-authentication'], services: ['Shared Logging Service'] },
+      acceptance_criteria: [
+        { id: 'c1', text: 'All endpoints implemented per spec', kind: 'unverifiable' },
+        { id: 'c2', text: 'GET requests < 100ms (p95)', kind: 'unverifiable' },
+        { id: 'c3', text: 'Feature 3 can successfully call PATCH', kind: 'unverifiable' },
+      ],
+    });
+    expect(heading.body).toBe(HEADING_FORM);
+    expect(front.body).toBe('Free text for the agent.\n');
+  });
+});
+
+const FILE = 'specs/x/contract.md';
+/** The placeholder contracts write literally (Baton substitutes the feature's port). */
+const PORT = ['$', '{PORT}'].join('');
+const fm = (...lines: string[]) => ['---', ...lines, '---', ''].join('\n');
+
+describe('parseContract: bad input names the file and line', () => {
+  it('unparsable YAML', () => {
+    const [e] = errors(parseContract(fm('feature_id: a', 'owns: [src/**', 'title: x'), FILE));
+    expect(e?.code).toBe('contract/invalid-yaml');
+    expect(e?.location?.file).toBe(FILE);
+    expect(e?.location?.line).toBeGreaterThanOrEqual(3);
+    expect(e?.source).toBeDefined();
+  });
+
+  it('front matter never closed', () => {
+    const [e] = errors(parseContract('---\nfeature_id: a\n', FILE));
+    expect(e?.message).toMatch(/never closed/);
+    expect(e?.location).toEqual({ file: FILE, line: 1, column: 1 });
+  });
+
+  it('missing feature_id', () => {
+    const [e] = errors(parseContract(fm('title: Upload'), FILE));
+    expect(e?.code).toBe('contract/missing-field');
+    expect(e?.message).toBe('missing required field "feature_id"');
+    expect(e?.location?.file).toBe(FILE);
+    expect(e?.hint).toMatch(/feature_id: <id>/);
+  });
+
+  it('missing feature_id in a file with neither form', () => {
+    const [e] = errors(parseContract('# Upload\n\nJust prose.\n', FILE));
+    expect(e?.code).toBe('contract/missing-field');
+    expect(e?.location?.line).toBe(1);
+  });
+
+  it.each(['../etc', 'a b', 'x;rm -rf', 'Upper', '-lead'])('feature_id %j is rejected', (id) => {
+    const [e] = errors(parseContract(fm('title: t', `feature_id: ${JSON.stringify(id)}`), FILE));
+    expect(e?.code).toBe('contract/invalid-id');
+    expect(e?.message).toContain(JSON.stringify(id));
+    expect(e?.location).toEqual({ file: FILE, line: 3, column: 1 });
+    expect(e?.source).toBe(`feature_id: ${JSON.stringify(id)}`);
+  });
+
+  it('an invalid id in the heading form points at the line under the heading', () => {
+    const [e] = errors(parseContract('# T\n\n## feature_id\n\n../etc\n', FILE));
+    expect(e?.code).toBe('contract/invalid-id');
+    expect(e?.location?.line).toBe(5);
+    expect(e?.source).toBe('../etc');
+  });
+
+  it('an unknown field is a warning with the closest known name, and is ignored', () => {
+    const r = parseContract(fm('feature_id: a', 'depend_on: [b]', 'estimate: 5'), FILE);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.depends_on.features).toEqual([]);
+    expect(r.warnings.map((w) => [w.code, w.message, w.location?.line])).toEqual([
+      ['contract/unknown-field', 'unknown field "depend_on" (did you mean "depends_on"?); it is ignored', 3],
+      [
+        'contract/unknown-field',
+        'unknown field "estimate" (did you mean "estimate_minutes"?); it is ignored',
+        4,
+      ],
+    ]);
+    expect(r.warnings.every((w) => w.severity === 'warning')).toBe(true);
+  });
+
+  it('a misspelt field heading is a warning; prose headings are not', () => {
+    const r = parseContract('## feature_id\na\n## depends_onn\n- b\n## Notes\nfree text\n', FILE);
+    expect(r.ok && r.warnings.map((w) => [w.message, w.location?.line])).toEqual([
+      ['unknown field heading "## depends_onn" (did you mean "depends_on"?)', 3],
+    ]);
+  });
+
+  it('an unknown nested field is an error located at its key, with the closest name', () => {
+    const text = fm(
+      'feature_id: a',
+      'acceptance_criteria:',
+      '  - text: fast',
+      '    http: { url: "http://127.0.0.1/", p59_ms: 100 }',
+    );
+    const [e, ...rest] = errors(parseContract(text, FILE));
+    expect(rest).toEqual([]);
+    expect(e?.code).toBe('contract/unknown-field');
+    expect(e?.message).toBe('acceptance_criteria[0].http: unknown field "p59_ms" (did you mean "p50_ms"?)');
+    expect(e?.location?.line).toBe(5);
+  });
+
+  it('a wrong type names the expectation and what it got, at the offending line', () => {
+    const [e] = errors(parseContract(fm('feature_id: a', 'title: t', 'estimate_minutes: soon'), FILE));
+    expect(e?.message).toBe('estimate_minutes: expected number, got string "soon"');
+    expect(e?.location?.line).toBe(4);
+  });
+
+  it('a criterion with two checks is an error', () => {
+    const text = fm(
+      'feature_id: a',
+      'acceptance_criteria:',
+      '  - text: t',
+      '    run: "true"',
+      '    files: { exist: [x] }',
+    );
+    const [e] = errors(parseContract(text, FILE));
+    expect(e?.code).toBe('contract/ambiguous-check');
+    expect(e?.location?.line).toBe(4);
+  });
+
+  it('two criteria with the same id are an error', () => {
+    const text = fm(
+      'feature_id: a',
+      'acceptance_criteria:',
+      '  - { id: k, text: t, run: "true" }',
+      '  - { id: k, text: u }',
+    );
+    const [e] = errors(parseContract(text, FILE));
+    expect(e?.code).toBe('contract/duplicate-criterion');
+    expect(e?.location?.line).toBe(5);
+  });
+});
+
+describe('parseContract: normalisation', () => {
+  it('gives criteria ids and kinds, defaults the title, reads the array form of depends_on', () => {
+    const text = fm(
+      'feature_id: feature-003-upload',
+      'depends_on: [feature-001-auth]',
+      'provides: ["an upload endpoint"]',
+      'owns: [src/upload/**]',
+      'estimate_minutes: 30',
+      'agent: { command: "./agent.sh" }',
+      'acceptance_criteria:',
+      '  - run: npm test',
+      '    text: tests pass',
+      '  - id: lat',
+      '    text: p95 under 100 ms',
+      `    http: { url: "http://127.0.0.1:${PORT}/", p95_ms: 100 }`,
+      '  - text: files exist',
+      '    files: { exist: [src/upload/index.ts] }',
+      '    after: integration',
+      '  - works well',
+    );
+    const c = value(parseContract(text, FILE));
+    expect(c.title).toBe('feature-003-upload');
+    expect(c.depends_on).toEqual({ features: ['feature-001-auth'], services: [] });
+    expect(c.provides).toEqual({ other: ['an upload endpoint'] });
+    expect(c.agent).toEqual({ command: './agent.sh' });
+    expect(c.estimate_minutes).toBe(30);
+    expect(c.acceptance_criteria).toEqual([
+      { id: 'c1', text: 'tests pass', kind: 'run', run: 'npm test' },
+      {
+        id: 'lat',
+        text: 'p95 under 100 ms',
+        kind: 'http',
+        http: { url: `http://127.0.0.1:${PORT}/`, p95_ms: 100 },
+      },
+      {
+        id: 'c3',
+        text: 'files exist',
+        kind: 'files',
+        files: { exist: ['src/upload/index.ts'] },
+        after: 'integration',
+      },
+      { id: 'c4', text: 'works well', kind: 'unverifiable' },
+    ]);
+    expect(c.positions?.['depends_on.features.0']).toEqual({
+      line: 3,
+      column: 14,
+      source: 'depends_on: [feature-001-auth]',
+    });
+  });
+
+  it('reads checks, owns, numbers and agent in the heading form', () => {
+    const text = [
+      '# Upload',
+      '## feature_id',
+      '`feature-003-upload`',
+      '## owns',
+      '- `src/upload/**`, test/upload/**',
+      '## depends_on',
+      '- feature-001-auth (for the session)',
+      '- feature-002-storage',
+      '- Object store',
+      '## estimate_minutes',
+      '45 min',
+      '## agent',
+      'command: ./my-agent.sh',
+      '## acceptance_criteria',
+      '- Upload tests pass `run: npm test -- upload`',
+      '- Upload p95 under 200 ms',
+      '  - id: latency',
+      `  - http: {url: "http://127.0.0.1:${PORT}/upload", p95_ms: 200}`,
+      '- Merged tree works `run: npm test` `after: integration`',
+      '- Index exists',
+      '  - files: {exist: [src/upload/index.ts]}',
+      '  - checked by a glob',
+      '- Health answers',
+      `  - http: http://127.0.0.1:${PORT}/health`,
+    ].join('\n');
+    const c = value(parseContract(text, FILE, { knownIds: new Set(['feature-002-storage']) }));
+    expect(c.title).toBe('Upload');
+    expect(c.owns).toEqual(['src/upload/**', 'test/upload/**']);
+    expect(c.depends_on).toEqual({
+      features: ['feature-001-auth', 'feature-002-storage'],
+      services: ['Object store'],
+    });
+    expect(c.estimate_minutes).toBe(45);
+    expect(c.agent).toEqual({ command: './my-agent.sh' });
+    expect(c.acceptance_criteria).toEqual([
+      { id: 'c1', text: 'Upload tests pass', kind: 'run', run: 'npm test -- upload' },
+      {
+        id: 'latency',
+        text: 'Upload p95 under 200 ms',
+        kind: 'http',
+        http: { url: `http://127.0.0.1:${PORT}/upload`, p95_ms: 200 },
+      },
+      { id: 'c3', text: 'Merged tree works', kind: 'run', run: 'npm test', after: 'integration' },
+      {
+        id: 'c4',
+        text: 'Index exists; checked by a glob',
+        kind: 'files',
+        files: { exist: ['src/upload/index.ts'] },
+      },
+      { id: 'c5', text: 'Health answers', kind: 'http', http: { url: `http://127.0.0.1:${PORT}/health` } },
+    ]);
+    expect(c.positions?.['depends_on.features.1']?.line).toBe(8);
+  });
+
+  it('ignores headings inside fenced code and keeps a prose dependency a service', () => {
+    const text =
+      '## feature_id\nfeature-001-a\n```\n## depends_on\n- feature-009-x\n```\n## depends_on\n- The payments team\n- none\n';
+    const c = value(parseContract(text, FILE));
+    expect(c.depends_on).toEqual({ features: [], services: ['The payments team'] });
+  });
+});

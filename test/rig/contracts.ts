@@ -1,0 +1,37 @@
+import { stringify } from 'yaml';
+
+/** A contract for tests: the fields that matter, the rest defaulted. */
+export interface TestContract {
+  id: string;
+  title?: string;
+  owns?: string[];
+  depends?: string[];
+  agent?: string | { command: string };
+  criteria?: Array<Record<string, unknown>>;
+  estimate?: number;
+  serve?: string;
+  timeout_minutes?: number;
+  retries?: number;
+}
+
+/** Renders a contract.md with YAML front matter. */
+export function contractText(c: TestContract): string {
+  const front: Record<string, unknown> = {
+    feature_id: c.id,
+    title: c.title ?? `Feature ${c.id}`,
+    owns: c.owns ?? [`src/${c.id}/**`],
+    depends_on: { features: c.depends ?? [] },
+    acceptance_criteria: c.criteria ?? [],
+  };
+  if (c.agent !== undefined) front.agent = c.agent;
+  if (c.estimate !== undefined) front.estimate_minutes = c.estimate;
+  if (c.serve !== undefined) front.serve = c.serve;
+  if (c.timeout_minutes !== undefined) front.timeout_minutes = c.timeout_minutes;
+  if (c.retries !== undefined) front.retries = c.retries;
+  return `---\n${stringify(front)}---\nBuild ${c.id}.\n`;
+}
+
+/** Files (path → text) for a set of contracts under specs/. */
+export function contractFiles(contracts: TestContract[]): Record<string, string> {
+  return Object.fromEntries(contracts.map((c) => [`specs/${c.id}/contract.md`, contractText(c)]));
+}

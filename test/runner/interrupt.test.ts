@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FeatureStarted } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { groupAlive } from '../../src/runner/process.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+describe('interrupting baton run', () => {
+  it('SIGINT stops every agent group within 5 s, records interrupted and keeps the worktrees', async () => {
+    const ids = ['w1', 'w2', 'w3', 'w4'];
+    const repo = makeRepo(
+      contractFiles(ids.map((id) => ({ id, agent: { command: 'sleep 30 & sleep 30; wait' } }))),
+    );
+    repos.push(repo);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const child = spawn(process.execPath, [BATON_BIN, 'run'], { cwd: repo.root, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started = () => readLog(log).events.filter((e) => e.type === 'feature.started') as FeatureStarted[];
+    expect(await until(() => started().length === 4, 15_000)).toBe(true);
+    const pgids = started().map((e) => e.pgid!);
+    expect(pgids.every((g) => groupAlive(g))).toBe(true);
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(code).toBe(1);
+    expect(pgids.filter((g) => groupAlive(g))).toEqual([]);
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{ feature_id: string; status: string; worktree: string }>;
+    };
+    expect(status.features.map((f) => f.status)).toEqual([
+      'interrupted',
+      'interrupted',
+      'interrupted',
+      'interrupted',
+    ]);
+    expect(status.features.every((f) => existsSync(f.worktree))).toBe(true);
+  });
+
+  it('says clearly when run outside a git repository', async () => {
+    const r = await runBaton(['run'], { cwd: '/' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not inside a git repository/);
+  });
+});

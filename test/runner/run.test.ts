@@ -1,0 +1,149 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function repoWith(contracts: TestContract[], extra: Record<string, string> = {}): TempRepo {
+  const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(contracts), ...extra });
+  repos.push(repo);
+  return repo;
+}
+
+function events(repo: TempRepo): BatonEvent[] {
+  return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+}
+
+const writer = (id: string, sleep = 0) => ({
+  command: `${sleep ? `sleep ${sleep}; ` : ''}mkdir -p src/${id} && echo "$BATON_FEATURE_ID $PORT" > src/${id}/index.txt`,
+});
+
+describe('baton run', () => {
+  it('runs four agents in parallel, commits each on its branch, and status shows them complete', async () => {
+    const ids = ['feature-001-a', 'feature-002-b', 'feature-003-c', 'feature-004-d'];
+    const repo = repoWith(ids.map((id) => ({ id, agent: writer(id, 2) })));
+    const t0 = Date.now();
+    const r = await runBaton(['run', '-j', '4'], { cwd: repo.root });
+    const wall = Date.now() - t0;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // Parallel: four 2-second agents take well under the 8 s they would take one after another.
+    expect(wall).toBeLessThan(3500);
+    const log = events(repo);
+    const starts = log.filter((e) => e.type === 'feature.started');
+    const exits = log.filter((e) => e.type === 'agent.exited');
+    expect(starts).toHaveLength(4);
+    const lastStart = Math.max(...starts.map((e) => Date.parse(e.ts)));
+    const firstExit = Math.min(...exits.map((e) => Date.parse(e.ts)));
+    expect(lastStart).toBeLessThan(firstExit);
+    const ports = new Set<number>();
+    for (const id of ids) {
+      expect(repo.git('log', '-1', '--format=%s', `baton/${id}`)).toBe(`Feature ${id}`);
+      const content = repo.git('show', `baton/${id}:src/${id}/index.txt`);
+      ports.add(Number(content.split(' ')[1]));
+      expect(content.startsWith(id)).toBe(true);
+      expect(
+        log.some((e) => e.type === 'feature.ended' && e.feature_id === id && e.status === 'complete'),
+      ).toBe(true);
+    }
+    expect(ports.size).toBe(4);
+    const status = await runBaton(['status', '--json'], { cwd: repo.root });
+    const json = JSON.parse(status.stdout) as {
+      features: Array<{ feature_id: string; status: string; commit: string }>;
+    };
+    expect(json.features.map((f) => [f.feature_id, f.status])).toEqual(ids.map((id) => [id, 'complete']));
+    expect(json.features.every((f) => /^[0-9a-f]{40}$/.test(f.commit))).toBe(true);
+    // The user's checkout is untouched: still on main, nothing to commit.
+    expect(repo.git('rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(repo.git('status', '--porcelain')).toBe('');
+  });
+
+  it('with --wait-for-deps starts b after a completes, on top of a', async () => {
+    const repo = repoWith([
+      { id: 'a', agent: writer('a', 1) },
+      {
+        id: 'b',
+        depends: ['a'],
+        agent: { command: 'test -f src/a/index.txt && mkdir -p src/b && cp src/a/index.txt src/b/copy.txt' },
+      },
+    ]);
+    const r = await runBaton(['run', '--wait-for-deps'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    const log = events(repo);
+    const aDone = log.find((e) => e.type === 'feature.ended' && e.feature_id === 'a')!;
+    const bStart = log.find((e) => e.type === 'feature.started' && e.feature_id === 'b')!;
+    expect(Date.parse(bStart.ts)).toBeGreaterThanOrEqual(Date.parse(aDone.ts));
+    expect(repo.git('show', 'baton/b:src/b/copy.txt')).toContain('a ');
+    // b's recorded files are its own, not a's.
+    const bExit = log.find((e) => e.type === 'agent.exited' && e.feature_id === 'b');
+    expect(bExit && 'files' in bExit ? bExit.files : []).toEqual(['src/b/copy.txt']);
+  });
+
+  it('ends an agent that changes nothing as empty, and reports one that writes into the main checkout', async () => {
+    const repo = repoWith([
+      { id: 'idle', agent: { command: 'sleep 1' } },
+      {
+        id: 'stray',
+        agent: {
+          command:
+            'mkdir -p src/stray && echo x > src/stray/f.txt && echo oops > "$BATON_WORKTREE/../../repo/ESCAPED.txt"',
+        },
+      },
+    ]);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{ feature_id: string; status: string; escaped: string[] }>;
+    };
+    expect(status.features.find((f) => f.feature_id === 'idle')?.status).toBe('empty');
+    expect(status.features.find((f) => f.feature_id === 'stray')?.escaped).toEqual(['ESCAPED.txt']);
+    expect(r.stdout).toContain('ESCAPED.txt');
+  });
+
+  it('ends a failing agent failed with its exit code while the others complete', async () => {
+    const repo = repoWith([
+      { id: 'bad', agent: { command: 'echo broken >&2; exit 1' } },
+      { id: 'good', agent: writer('good') },
+    ]);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{ feature_id: string; status: string; exit_code: number | null; log_file: string }>;
+    };
+    const bad = status.features.find((f) => f.feature_id === 'bad')!;
+    expect(bad.status).toBe('failed');
+    expect(bad.exit_code).toBe(1);
+    expect(readFileSync(bad.log_file, 'utf8')).toContain('broken');
+    expect(status.features.find((f) => f.feature_id === 'good')?.status).toBe('complete');
+  });
+
+  it('lists the known ids for an unknown one, and refuses to overwrite an existing branch', async () => {
+    const repo = repoWith([{ id: 'one', agent: writer('one') }]);
+    const unknown = await runBaton(['run', 'nope'], { cwd: repo.root });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('nope');
+    expect(unknown.stderr).toContain('one');
+    repo.git('branch', 'baton/one');
+    const clash = await runBaton(['run'], { cwd: repo.root });
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain('branch baton/one already exists');
+    expect(existsSync(join(repo.root, '..', 'repo.baton-worktrees', 'one'))).toBe(false);
+  });
+
+  it('refuses a dirty main checkout whose changes the branches would miss', async () => {
+    const repo = repoWith([{ id: 'one', agent: writer('one') }]);
+    repo.write({ 'README.md': '# changed\n' });
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('uncommitted changes');
+    expect(r.stderr).toContain('README.md');
+  });
+});
