@@ -20,11 +20,20 @@ export function columnOf(model, status) {
 
 /** Elapsed milliseconds of a feature: ticking while it runs, fixed once it ended. */
 export function elapsedOf(model, f) {
+  const end = endOf(model, f);
+  return f.started_at && end !== undefined ? end - Date.parse(f.started_at) : undefined;
+}
+
+/**
+ * When a started feature stopped (or now while it runs). A status set by a hook carries no end time,
+ * so the time of the feature's last event stands in for it.
+ */
+export function endOf(model, f) {
   if (!f.started_at) return undefined;
-  const start = Date.parse(f.started_at);
-  if (f.ended_at) return Date.parse(f.ended_at) - start;
-  if (isLive(f.status)) return model.now() - start;
-  return f.duration_ms;
+  if (f.ended_at) return Date.parse(f.ended_at);
+  if (isLive(f.status)) return model.now();
+  if (f.duration_ms !== undefined) return Date.parse(f.started_at) + f.duration_ms;
+  return f.last_event?.ts ? Date.parse(f.last_event.ts) : undefined;
 }
 
 /** Whether a feature's clock is still running. */

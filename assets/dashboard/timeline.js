@@ -1,6 +1,6 @@
 // The timeline (a Gantt chart): one bar per feature from its start to its end (or now while it runs),
 // plus the integration, on a shared time axis that starts with the run.
-import { columnOf, isLive } from './board.js';
+import { columnOf, endOf, isLive } from './board.js';
 import { h, svg } from './dom.js';
 import { formatDuration } from './format.js';
 
@@ -18,13 +18,7 @@ export function renderTimeline(container, model, onSelect) {
     .filter((f) => f.started_at)
     .map((f) => {
       const start = Date.parse(f.started_at);
-      const end = f.ended_at
-        ? Date.parse(f.ended_at)
-        : isLive(f.status)
-          ? now
-          : f.duration_ms !== undefined
-            ? start + f.duration_ms
-            : now;
+      const end = endOf(model, f) ?? now;
       return { id: f.feature_id, status: f.status, start, end, live: !f.ended_at && isLive(f.status) };
     })
     .sort((a, b) => a.start - b.start || model.rank(a.id) - model.rank(b.id));

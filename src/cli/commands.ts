@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { registerDashboard } from './dashboard.js';
 import { registerHook } from './hook.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
@@ -8,7 +9,7 @@ import { registerStatus } from './status.js';
 export type RegisterCommand = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
 
 /** The commands, in the order `baton --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus];
+const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus, registerDashboard];
 
 /** Attaches every command to the program. */
 export function registerCommands(program: Command, ctx: CliContext, setExit: (code: number) => void): void {

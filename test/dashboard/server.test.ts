@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import type { Snapshot, Update } from '../../src/dashboard/view.js';
 import { appendEvent } from '../../src/log/append.js';
+import { loadProject } from '../../src/project.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo } from '../rig/repo.js';
 import { SseClient } from './sse-client.js';
 
 interface Reply {
@@ -271,5 +274,51 @@ describe('dashboard server: state and stream', () => {
     await dash.close();
     await ended;
     await expect(send(dash.port, '/', { headers: bearer(dash) })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('dashboard server: the plan', () => {
+  it('reloads the contracts when a new run starts, and tells every client', async () => {
+    const repo = makeRepo({ 'README.md': '# x\n', ...contractFiles([{ id: 'feature-001-a' }]) });
+    cleanups.push(() => repo.cleanup());
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const dash = await startDashboard({
+      root: repo.root,
+      logPath: log,
+      port: 0,
+      pollMs: 50,
+      loadProject: async () => {
+        const p = await loadProject(repo.root);
+        return { plan: p.plan, diagnostics: p.warnings };
+      },
+    });
+    cleanups.push(() => dash.close());
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    const first = JSON.parse((await sse.next((e) => e.event === 'snapshot')).data) as Snapshot;
+    expect(first.project?.features.map((f) => f.id)).toEqual(['feature-001-a']);
+
+    repo.commit('second contract', contractFiles([{ id: 'feature-002-b', depends: ['feature-001-a'] }]));
+    const from = sse.received.length;
+    appendEvent(log, {
+      type: 'run.started',
+      run_id: 'r2',
+      feature_ids: ['feature-001-a', 'feature-002-b'],
+      concurrency: 2,
+      base: 'main',
+      base_commit: repo.git('rev-parse', 'HEAD'),
+      mode: 'contract-first',
+      pid: 1,
+    });
+    const again = JSON.parse((await sse.next((e) => e.event === 'snapshot', { from })).data) as Snapshot;
+    expect(again.project?.edges).toEqual([{ from: 'feature-001-a', to: 'feature-002-b' }]);
+    expect(again.run.run_id).toBe('r2');
+
+    const detail = JSON.parse(
+      (await send(dash.port, '/api/features/feature-002-b', { headers: bearer(dash) })).body,
+    );
+    expect(detail.feature.status).toBe('pending');
+    expect(detail.contract.file).toBe('specs/feature-002-b/contract.md');
+    expect(detail.contract.text).toContain('feature_id: feature-002-b');
   });
 });
