@@ -2,9 +2,12 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import type { AgentAdapter } from './adapter.js';
 import { commandAdapter } from './command.js';
+import { demoAdapter } from './demo.js';
 
 /** Every named adapter, by the name used in contracts, config and `--agent`. */
-export const ADAPTERS: Record<string, AgentAdapter> = {};
+export const ADAPTERS: Record<string, AgentAdapter> = {
+  demo: demoAdapter,
+};
 
 /** Names accepted for `agent:`, for error messages. */
 export function adapterNames(): string[] {

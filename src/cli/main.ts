@@ -20,7 +20,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
-  registerCommands(program, ctx, setExit);
+  registerCommands(program, ctx, setExit, runCli);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

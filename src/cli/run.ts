@@ -1,7 +1,8 @@
 import { Option } from 'commander';
+import { verifyFeature } from '../checks/verify.js';
 import { UserError } from '../errors.js';
 import { loadProject, selectFeatures } from '../project.js';
-import { runFeatures } from '../runner/run.js';
+import { runFeatures, type Verifier } from '../runner/run.js';
 import type { RegisterCommand } from './commands.js';
 import { createProgressRenderer } from './progress.js';
 import { palette } from './style.js';
@@ -59,6 +60,20 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           );
         }
       }
+      const verifier: Verifier = (input) =>
+        verifyFeature({
+          contract: input.feature,
+          cwd: input.worktree,
+          on: 'worktree',
+          port: input.port,
+          diff: { base: input.base, branch: input.branch },
+          config: project.config,
+          logPath: project.logPath,
+          runId: input.runId,
+          clock: ctx.clock,
+          env: ctx.env,
+          signal: input.signal,
+        });
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
       const abort = new AbortController();
@@ -79,6 +94,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           waitForDeps: Boolean(flags.waitForDeps),
           ...(flags.base ? { base: flags.base } : {}),
           resume: Boolean(flags.resume),
+          ...(flags.verify ? { verifier } : {}),
           dryRun: Boolean(flags.dryRun),
           clock: ctx.clock,
           env: ctx.env,

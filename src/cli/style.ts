@@ -49,6 +49,7 @@ export function paintStatus(p: Palette, status: FeatureStatus | string): string 
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI colour codes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Lays rows out in aligned columns (colour codes do not count toward width). */

@@ -180,6 +180,12 @@ export interface IntegrationStarted extends EventBase {
   branch: string;
   worktree: string;
   order: string[];
+  /** The commit the integration branch starts from. */
+  base_commit?: string;
+  /** The test command run after each merge, so `--continue` runs the same one. */
+  test?: string;
+  /** What to do on a conflict: `stop`, `skip` or `agent`. */
+  on_conflict?: string;
 }
 /** A feature branch merged without conflict. */
 export interface MergeClean extends EventBase {

@@ -490,7 +490,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
       const child = spawnSupervised(launch.command, {
         cwd: p.worktree,
-        env: { ...baseEnv, ...launch.env },
+        env: { ...baseEnv, ...opts.config.agents[adapter.name]?.env, ...launch.env },
         shell: launch.shell ?? false,
         args: launch.args,
         logFile: p.logFile,

@@ -146,4 +146,43 @@ describe('baton run', () => {
     expect(r.stderr).toContain('uncommitted changes');
     expect(r.stderr).toContain('README.md');
   });
+
+  it('verifies each feature after its agent: complete only when its checks pass', async () => {
+    const repo = repoWith([
+      {
+        id: 'ok',
+        agent: writer('ok'),
+        criteria: [
+          { id: 'exists', text: 'the file exists', run: 'test -f src/ok/index.txt' },
+          { id: 'vague', text: 'Error handling should be robust' },
+        ],
+      },
+      {
+        id: 'ko',
+        agent: writer('ko'),
+        criteria: [{ id: 'never', text: 'a check that fails', run: 'exit 3' }],
+      },
+    ]);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{
+        feature_id: string;
+        status: string;
+        checks: { passed: number; failed: number; total: number };
+      }>;
+    };
+    const ok = status.features.find((f) => f.feature_id === 'ok')!;
+    expect(ok.status).toBe('complete');
+    expect(ok.checks).toMatchObject({ passed: 1, failed: 0, total: 2 });
+    const ko = status.features.find((f) => f.feature_id === 'ko')!;
+    expect(ko.status).toBe('failed-checks');
+    expect(ko.checks).toMatchObject({ passed: 0, failed: 1, total: 1 });
+    const table = await runBaton(['status'], { cwd: repo.root });
+    expect(table.stdout).toMatch(/ok\s+complete\s+command\s+\S+ s\s+0\s+1\/2/);
+    const skipped = repoWith([
+      { id: 'ko', agent: writer('ko'), criteria: [{ text: 'fails', run: 'exit 3' }] },
+    ]);
+    expect((await runBaton(['run', '--no-verify'], { cwd: skipped.root })).code).toBe(0);
+  });
 });

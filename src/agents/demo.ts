@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+
+/** Where the package keeps the demo's recipes (one folder of files per feature id). */
+export const DEFAULT_RECIPES = fileURLToPath(new URL('../../assets/demo/recipes', import.meta.url));
+const AGENT_SCRIPT = fileURLToPath(new URL('./demo-agent.js', import.meta.url));
+
+/** The built-in scripted agent: no model, no key; writes each feature from a recipe. */
+export const demoAdapter: AgentAdapter = {
+  name: 'demo',
+  displayName: 'Baton scripted demo agent',
+  installHint: 'Built in; nothing to install.',
+  hasOwnHooks: true,
+  async detect() {
+    return { installed: true, path: AGENT_SCRIPT, version: 'built-in' };
+  },
+  async prepare(task: AgentTask): Promise<AgentLaunch> {
+    const env: Record<string, string> = {
+      BATON_HOOK_COMMAND: JSON.stringify(task.batonCommand),
+      BATON_DEMO_RECIPES: task.env.BATON_DEMO_RECIPES ?? DEFAULT_RECIPES,
+      BATON_DEMO_SECONDS: task.override?.env?.BATON_DEMO_SECONDS ?? task.env.BATON_DEMO_SECONDS ?? '5',
+    };
+    if (task.override?.env?.BATON_DEMO_RECIPES) env.BATON_DEMO_RECIPES = task.override.env.BATON_DEMO_RECIPES;
+    return {
+      command: process.execPath,
+      args: [AGENT_SCRIPT],
+      env,
+      display: `${process.execPath} ${AGENT_SCRIPT}   (recipes: ${env.BATON_DEMO_RECIPES}, ${env.BATON_DEMO_SECONDS} s)`,
+    };
+  },
+  parseUsage(output: string) {
+    const m = /turns: (\d+)/.exec(output);
+    return m ? { turns: Number(m[1]), cost_usd: 0 } : undefined;
+  },
+  isRateLimited() {
+    return false;
+  },
+};

@@ -1,0 +1,80 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
+import type { FilesCheck } from '../contracts/schema.js';
+import { changedFiles, currentBranch, statusEntries } from '../git/git.js';
+import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
+import { filesOutsideOwns } from './owns.js';
+
+/** Folders never searched unless a glob names them: they are not the feature's work. */
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
+
+/** Files under `root` matching a glob (repository-relative, `/`-separated). */
+export function findMatches(root: string, glob: string): string[] {
+  const pattern = glob.replace(/^\.\//, '');
+  const scan = picomatch.scan(pattern);
+  if (!scan.isGlob) return existsSync(join(root, pattern)) ? [pattern] : [];
+  const isMatch = picomatch(pattern, { dot: true });
+  const matches: string[] = [];
+  const walk = (dir: string) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      const rel = relative(root, full).split(sep).join('/');
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name)) walk(full);
+      } else if (isMatch(rel)) {
+        matches.push(rel);
+      }
+    }
+  };
+  walk(scan.base ? join(root, scan.base) : root);
+  return matches.sort();
+}
+
+/** What a files check needs: where to look, what the feature owns, and the branch to diff. */
+export interface FilesCheckOptions {
+  check: FilesCheck;
+  cwd: string;
+  owns: readonly string[];
+  diff?: { base: string; branch: string };
+}
+
+/**
+ * Checks that every `exist` glob matches a file in `cwd`, and with `untouched_outside_owns` that
+ * the branch changed nothing outside `owns` since its merge base — uncommitted changes in a
+ * worktree of that branch included, so work the runner has not yet committed is seen too.
+ */
+export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdict> {
+  const findings: FilesFindings = {
+    exist: (opts.check.exist ?? []).map((glob) => ({ glob, matches: findMatches(opts.cwd, glob) })),
+  };
+  if (opts.check.untouched_outside_owns) {
+    if (!opts.diff) {
+      return {
+        outcome: 'failed',
+        message:
+          'untouched_outside_owns needs the feature branch and its base to compare, and none was given',
+      };
+    }
+    let changed: string[];
+    try {
+      changed = await changedFiles(opts.cwd, opts.diff.base, opts.diff.branch, true);
+      if ((await currentBranch(opts.cwd)) === opts.diff.branch) {
+        changed = [...new Set([...changed, ...(await statusEntries(opts.cwd)).map((e) => e.path)])].sort();
+      }
+    } catch (err) {
+      return {
+        outcome: 'failed',
+        message: `could not diff ${opts.diff.branch} against ${opts.diff.base}: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+    findings.ownership = { changed, outside: filesOutsideOwns(changed, opts.owns), owns: [...opts.owns] };
+  }
+  return judgeFiles(findings);
+}

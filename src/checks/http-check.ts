@@ -1,0 +1,156 @@
+import type { HttpCheck } from '../contracts/schema.js';
+import { isPortFree } from '../ports.js';
+import {
+  type CheckVerdict,
+  describePortTaken,
+  describeServerFailure,
+  formatLimit,
+  judgeLatency,
+} from './judge.js';
+import { summarizeLatencies } from './latency.js';
+import { sendLoad } from './load.js';
+import { type RunningServer, startServer, waitForPort } from './server.js';
+
+/** Defaults of an HTTP check, where the contract names none. */
+export const HTTP_DEFAULTS = {
+  requests: 100,
+  concurrency: 4,
+  warmup: 5,
+  start_timeout_s: 10,
+  request_timeout_s: 30,
+} as const;
+
+/**
+ * The URL a check targets (pure): `${PORT}` becomes the feature's port, and a bare path such as
+ * `/products` means the feature's own server on 127.0.0.1. A Result, since the URL is user input.
+ */
+export function resolveCheckUrl(
+  raw: string,
+  port: number,
+): { ok: true; url: URL } | { ok: false; message: string } {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholder syntax
+  const text = raw.replaceAll('${PORT}', String(port));
+  const absolute = text.startsWith('/') ? `http://127.0.0.1:${port}${text}` : text;
+  let url: URL;
+  try {
+    url = new URL(absolute);
+  } catch {
+    return {
+      ok: false,
+      message: `not a valid URL: ${JSON.stringify(raw)} (expected e.g. "http://127.0.0.1:\${PORT}/path")`,
+    };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return {
+      ok: false,
+      message: `only http: and https: URLs can be measured, received ${JSON.stringify(raw)}`,
+    };
+  }
+  return { ok: true, url };
+}
+
+/** Host and port a URL connects to, for the TCP readiness poll. */
+function endpointOf(url: URL): { host: string; port: number } {
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port };
+}
+
+/** Encodes the check's body and headers: an object body is sent as JSON. */
+function requestOf(check: HttpCheck): { headers: Record<string, string>; body?: string } {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(check.headers ?? {})) headers[k.toLowerCase()] = v;
+  if (check.body === undefined) return { headers };
+  if (typeof check.body === 'string') return { headers, body: check.body };
+  headers['content-type'] ??= 'application/json';
+  return { headers, body: JSON.stringify(check.body) };
+}
+
+/** Everything an HTTP check needs from the feature. */
+export interface HttpCheckOptions {
+  check: HttpCheck;
+  /** The contract's `serve` command; without one the URL must already answer. */
+  serve?: string;
+  cwd: string;
+  /** Environment of the server, `PORT` included. */
+  env: NodeJS.ProcessEnv;
+  port: number;
+  /** The whole load must finish within this. */
+  timeoutMs: number;
+  /** Where the server's output goes. */
+  outputFile: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Starts the feature's server (when it declares one), waits for its port, warms up, measures the
+ * load and stops the server's whole process group, whatever happened. Resolves to a verdict, or
+ * to `interrupted` when `signal` aborted it.
+ */
+export async function runHttpCheck(opts: HttpCheckOptions): Promise<CheckVerdict | 'interrupted'> {
+  const { check } = opts;
+  const target = resolveCheckUrl(check.url, opts.port);
+  if (!target.ok) return { outcome: 'failed', message: target.message };
+  const { host, port } = endpointOf(target.url);
+
+  let server: RunningServer | undefined;
+  try {
+    if (opts.serve !== undefined) {
+      if (!(await isPortFree(port)))
+        return { outcome: 'failed', message: describePortTaken(port, opts.serve) };
+      server = startServer({ serve: opts.serve, cwd: opts.cwd, env: opts.env, outputFile: opts.outputFile });
+      const startTimeoutMs = (check.start_timeout_s ?? HTTP_DEFAULTS.start_timeout_s) * 1000;
+      const wait = await waitForPort({
+        host,
+        port,
+        timeoutMs: startTimeoutMs,
+        exited: server.exited,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (wait.state === 'aborted') return 'interrupted';
+      if (wait.state !== 'open') {
+        await server.stop();
+        return {
+          outcome: 'failed',
+          message: describeServerFailure({
+            host,
+            port,
+            serve: opts.serve,
+            output: server.output(),
+            timeoutMs: startTimeoutMs,
+            ...(wait.state === 'exited' ? { exit: wait.exit } : {}),
+          }),
+        };
+      }
+    }
+
+    const deadline = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    const requests = check.requests ?? HTTP_DEFAULTS.requests;
+    const load = await sendLoad({
+      url: target.url,
+      method: (check.method ?? 'GET').toUpperCase(),
+      ...requestOf(check),
+      requests,
+      concurrency: check.concurrency ?? HTTP_DEFAULTS.concurrency,
+      warmup: check.warmup ?? HTTP_DEFAULTS.warmup,
+      requestTimeoutMs: Math.min(opts.timeoutMs, HTTP_DEFAULTS.request_timeout_s * 1000),
+      signal,
+    });
+    if (opts.signal?.aborted) return 'interrupted';
+    if (load.aborted) {
+      return {
+        outcome: 'failed',
+        message: `timed out after ${formatLimit(opts.timeoutMs)}: ${load.requests} of ${requests} requests done, the load was stopped`,
+        measured: { requests: load.requests, duration_ms: Math.round(load.durationMs) },
+      };
+    }
+    const verdict = judgeLatency(
+      check,
+      summarizeLatencies(load.latenciesMs, load.requests, load.errors),
+      load.firstError,
+    );
+    return { ...verdict, measured: { ...verdict.measured, duration_ms: Math.round(load.durationMs) } };
+  } finally {
+    await server?.stop();
+  }
+}

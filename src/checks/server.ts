@@ -1,0 +1,95 @@
+import { connect } from 'node:net';
+import { type ProcessExit, spawnSupervised } from '../runner/process.js';
+import { outputOf, resetOutputFile } from './output-file.js';
+
+/** Tries one TCP connection; true when something accepted it. */
+export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.removeAllListeners();
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Why waiting for a port ended. */
+export type PortWait =
+  | { state: 'open' }
+  | { state: 'timeout' }
+  | { state: 'exited'; exit: ProcessExit }
+  | { state: 'aborted' };
+
+/**
+ * Polls a TCP connect to `host:port` until it succeeds, the deadline passes, `exited` settles
+ * (the server died: no point waiting) or `signal` aborts.
+ */
+export async function waitForPort(opts: {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  exited?: Promise<ProcessExit>;
+  signal?: AbortSignal;
+  intervalMs?: number;
+}): Promise<PortWait> {
+  let exit: ProcessExit | undefined;
+  void opts.exited?.then((e) => {
+    exit = e;
+  });
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    if (opts.signal?.aborted) return { state: 'aborted' };
+    if (exit) return { state: 'exited', exit };
+    const left = deadline - Date.now();
+    if (left <= 0) return { state: 'timeout' };
+    if (await canConnect(opts.host, opts.port, Math.min(500, left))) return { state: 'open' };
+    await new Promise((r) =>
+      setTimeout(r, Math.min(opts.intervalMs ?? 50, Math.max(0, deadline - Date.now()))),
+    );
+  }
+}
+
+/** A feature's server, started for one check. */
+export interface RunningServer {
+  pgid: number | undefined;
+  exited: Promise<ProcessExit>;
+  /** Its output so far (stdout and stderr interleaved). */
+  output(): string;
+  /** Stops the whole process group and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+/** Starts `serve` through the shell in its own process group, its output going to `outputFile`. */
+export function startServer(opts: {
+  serve: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  outputFile: string;
+}): RunningServer {
+  resetOutputFile(opts.outputFile);
+  const child = spawnSupervised(opts.serve, {
+    cwd: opts.cwd,
+    env: opts.env,
+    shell: true,
+    logFile: opts.outputFile,
+    killGraceMs: 2000,
+  });
+  let spawnError = '';
+  const exited = child.exited.then((e) => {
+    spawnError = e.stderr;
+    return e;
+  });
+  return {
+    pgid: child.pgid,
+    exited,
+    output: () => outputOf(opts.outputFile, spawnError),
+    async stop() {
+      await child.stop('stop');
+      await exited;
+    },
+  };
+}

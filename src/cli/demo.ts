@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { logPathFor } from '../config.js';
+import { compareRuns } from '../demo/compare.js';
+import { scaffoldDemo } from '../demo/scaffold.js';
+import { UserError } from '../errors.js';
+import { git } from '../git/git.js';
+import { foldEvents } from '../log/fold.js';
+import { readLog } from '../log/read.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+import { formatDuration, palette } from './style.js';
+
+interface DemoFlags {
+  dir?: string;
+  agentSeconds: string;
+  compare?: boolean;
+  open?: boolean;
+}
+
+const quiet = (ctx: CliContext): CliContext => ({ ...ctx, stdout: { write: () => {}, isTTY: false } });
+
+/** `baton demo`: the method end to end on the capstone (the Assignment Grader), with no API key. */
+export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcommand) => {
+  program
+    .command('demo')
+    .description(
+      'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n' +
+        '(Upload, Grade, Feedback), lint, plan, parallel agents, checks, integration with tests, report',
+    )
+    .option('--dir <dir>', 'where to create the demo repository (default: a new temporary folder)')
+    .option('--agent-seconds <s>', "the scripted agent's working time per feature", '6')
+    .option('--compare', 'also run the same agents one at a time (-j 1) and measure the speedup side by side')
+    .option('--open', 'open the HTML report in a browser at the end')
+    .action(async (flags: DemoFlags) => {
+      const seconds = Number(flags.agentSeconds);
+      if (!Number.isFinite(seconds) || seconds < 0) {
+        throw new UserError(
+          'demo/bad-seconds',
+          `--agent-seconds must be a number ≥ 0, got "${flags.agentSeconds}"`,
+          { exitCode: 2 },
+        );
+      }
+      const p = palette(ctx.color);
+      const parent = flags.dir
+        ? resolve(ctx.cwd, flags.dir)
+        : realpathSync(mkdtempSync(join(tmpdir(), 'baton-demo-')));
+      const repo = join(parent, 'assignment-grader');
+      const say = (title: string) => ctx.stdout.write(`\n${p.bold(`== ${title}`)}\n`);
+      const step = async (title: string, argv: string[], at: CliContext = { ...ctx, cwd: repo }) => {
+        say(`${title}: baton ${argv.join(' ')}`);
+        return runSubcommand(argv, at);
+      };
+      const started = Date.now();
+      await scaffoldDemo(repo, seconds);
+      ctx.stdout.write(
+        `Created ${repo}: the Assignment Grader skeleton and three contracts (git repository, one commit).\n`,
+      );
+
+      let failed = 0;
+      failed += (await step('1. lint the contracts', ['lint'])) === 0 ? 0 : 1;
+      failed += (await step('2. plan', ['plan'])) === 0 ? 0 : 1;
+      const runCode = await step('3. run three agents in parallel, checks after each', ['run']);
+      failed += runCode === 0 ? 0 : 1;
+
+      let comparison: ReturnType<typeof compareRuns>;
+      if (flags.compare) {
+        const seqRepo = join(parent, 'assignment-grader-sequential');
+        say('3b. the same agents one at a time (-j 1), in a clone, to measure the speedup');
+        await git(parent, ['clone', '-q', repo, seqRepo]);
+        const code = await runSubcommand(['run', '-j', '1'], quiet({ ...ctx, cwd: seqRepo }));
+        if (code !== 0) failed++;
+        const par = foldEvents(readLog(logPathFor(repo)).events);
+        const seq = foldEvents(readLog(logPathFor(seqRepo)).events);
+        comparison = compareRuns(par, seq);
+        if (comparison) {
+          ctx.stdout.write(
+            `parallel ${formatDuration(comparison.parallel_ms)} · sequential ${formatDuration(comparison.sequential_ms)} · ` +
+              `${p.bold(`implementation speedup ${comparison.speedup.toFixed(2)}×`)} for ${comparison.features} features\n`,
+          );
+        }
+      }
+
+      const integrateCode = await step('4. integrate in dependency order, tests after each merge', [
+        'integrate',
+        '--into',
+        'main',
+      ]);
+      failed += integrateCode === 0 ? 0 : 1;
+      await step('5. report', ['report', '--format', 'md']);
+      const html = join(repo, '.baton', 'report.html');
+      await runSubcommand(['report', '--format', 'html', '--out', html], quiet({ ...ctx, cwd: repo }));
+
+      say('Where things are');
+      ctx.stdout.write(
+        [
+          `repository:   ${repo}   (main now holds the integrated grader: cd there and run \`npm test\` or \`npm start\`)`,
+          `log:          ${logPathFor(repo)}`,
+          `HTML report:  ${html}`,
+          ...(comparison
+            ? [
+                `speedup:      ${comparison.speedup.toFixed(2)}× (parallel ${formatDuration(comparison.parallel_ms)} against -j 1 ${formatDuration(comparison.sequential_ms)})`,
+              ]
+            : []),
+          `demo took ${formatDuration(Date.now() - started)}; ${failed === 0 ? p.green('every step passed') : p.red(`${failed} step(s) failed`)}`,
+        ].join('\n'),
+      );
+      ctx.stdout.write('\n');
+      if (flags.open) {
+        const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
+        spawn(opener, [html], { detached: true, stdio: 'ignore' })
+          .on('error', () => {
+            ctx.stderr.write(`could not run ${opener}; open ${html} yourself\n`);
+          })
+          .unref();
+      }
+      setExit(failed === 0 ? 0 : 1);
+    });
+};

@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import {
+  GitError,
+  git,
+  gitRaw,
+  isAncestor,
+  listWorktrees,
+  resolveCommit,
+  statusEntries,
+  type WorktreeInfo,
+} from './git.js';
+
+/** What `git merge-tree --write-tree` says about merging two commits, without touching any checkout. */
+export interface MergeTreeResult {
+  clean: boolean;
+  /** The tree the merge would produce (with conflict markers in conflicted files). */
+  tree: string;
+  /** Paths git reports as conflicted (a file/directory clash shows as `path~branch`). */
+  conflicts: string[];
+}
+
+/**
+ * Merges two commits in memory with `git merge-tree --write-tree` (git ≥ 2.38): exit 0 is clean,
+ * exit 1 with a tree is a conflict; anything else (an unknown ref, unrelated histories) throws.
+ */
+export async function mergeTree(cwd: string, a: string, b: string): Promise<MergeTreeResult> {
+  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', a, b];
+  const r = await gitRaw(cwd, args);
+  // merge-tree also exits 1 for a bad ref, but then prints no tree on stdout.
+  const parts = r.stdout.split('\0');
+  const tree = parts[0] ?? '';
+  if ((r.exitCode !== 0 && r.exitCode !== 1) || !/^[0-9a-f]{40,64}$/.test(tree)) throw new GitError(args, r);
+  const conflicts = [...new Set(parts.slice(1).filter((p) => p.length > 0))];
+  return { clean: r.exitCode === 0, tree, conflicts };
+}
+
+/** `-c` options giving merge commits an author when the repository has no identity configured. */
+export async function identityArgs(cwd: string): Promise<string[]> {
+  const name = await gitRaw(cwd, ['config', 'user.name']);
+  const email = await gitRaw(cwd, ['config', 'user.email']);
+  if (name.stdout.trim() && email.stdout.trim()) return [];
+  return ['-c', 'user.name=Baton', '-c', 'user.email=baton@localhost'];
+}
+
+/** How a `git merge --no-ff` in a worktree ended. */
+export type MergeOutcome =
+  | { kind: 'merged'; commit: string }
+  | { kind: 'up-to-date'; commit: string }
+  | { kind: 'conflict'; files: string[] };
+
+/**
+ * Merges `ref` into the branch checked out in `cwd` with a merge commit (`--no-ff`), skipping the
+ * repository's merge hooks. A conflict leaves the merge in progress; any other failure throws.
+ */
+export async function mergeNoFf(cwd: string, ref: string, message: string): Promise<MergeOutcome> {
+  const before = await git(cwd, ['rev-parse', 'HEAD']);
+  const args = [
+    ...(await identityArgs(cwd)),
+    'merge',
+    '--no-ff',
+    '--no-edit',
+    '--no-verify',
+    '-m',
+    message,
+    ref,
+  ];
+  const r = await gitRaw(cwd, args);
+  if (r.exitCode === 0) {
+    const after = await git(cwd, ['rev-parse', 'HEAD']);
+    return after === before ? { kind: 'up-to-date', commit: after } : { kind: 'merged', commit: after };
+  }
+  const files = await unmergedPaths(cwd);
+  if (files.length > 0 && (await mergeInProgress(cwd))) return { kind: 'conflict', files };
+  throw new GitError(args, r);
+}
+
+/** Paths with unresolved conflicts in a worktree (index stages 1–3). */
+export async function unmergedPaths(cwd: string): Promise<string[]> {
+  const out = await git(cwd, ['diff', '--name-only', '--diff-filter=U', '-z']);
+  return [...new Set(out.split('\0').filter((s) => s.length > 0))];
+}
+
+/** Whether a merge is in progress (MERGE_HEAD exists) in the worktree. */
+export async function mergeInProgress(cwd: string): Promise<boolean> {
+  const r = await gitRaw(cwd, ['rev-parse', '-q', '--verify', 'MERGE_HEAD']);
+  return r.exitCode === 0;
+}
+
+/** Abandons the merge in progress, restoring the worktree to its last commit. */
+export async function abortMerge(cwd: string): Promise<void> {
+  await git(cwd, ['merge', '--abort']);
+}
+
+/** Stages the given paths (after a conflict was resolved by hand or by an agent). */
+export async function stagePaths(cwd: string, paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await git(cwd, ['add', '--', ...paths]);
+}
+
+/** Commits the merge in progress with git's prepared message; returns the merge commit. */
+export async function commitMerge(cwd: string): Promise<string> {
+  await git(cwd, [...(await identityArgs(cwd)), 'commit', '--no-edit', '--no-verify', '--quiet']);
+  return git(cwd, ['rev-parse', 'HEAD']);
+}
+
+const MARKER = /^(<{7}|>{7}|\|{7})( |$)/m;
+
+/** Files (relative to `cwd`) that still hold conflict markers; a missing file has none. */
+export function filesWithConflictMarkers(cwd: string, files: string[]): string[] {
+  return files.filter((file) => {
+    let text: string;
+    try {
+      text = readFileSync(join(cwd, file), 'utf8');
+    } catch {
+      return false;
+    }
+    return MARKER.test(text);
+  });
+}
+
+/** The worktree that has `branch` checked out, if any. */
+export async function worktreeOfBranch(cwd: string, branch: string): Promise<WorktreeInfo | undefined> {
+  return (await listWorktrees(cwd)).find((w) => w.branch === branch);
+}
+
+/** How `fastForwardBranch` moved (or declined to move) a branch. */
+export interface FastForward {
+  branch: string;
+  from: string;
+  to: string;
+  /** `update-ref` when no checkout has the branch, `merge --ff-only` in the checkout that has it. */
+  via: 'update-ref' | 'merge-ff-only' | 'already-there';
+}
+
+/**
+ * Moves `branch` forward to `commit`, never by force: refuses unless the branch's tip is an
+ * ancestor of `commit`. Where the branch is checked out, that checkout must be clean and is moved
+ * with `git merge --ff-only`; elsewhere only the ref moves (compare-and-swap on the old value).
+ */
+export async function fastForwardBranch(cwd: string, branch: string, commit: string): Promise<FastForward> {
+  const from = await resolveCommit(cwd, `refs/heads/${branch}`);
+  if (from === undefined) {
+    throw new UserError('integrate/into-missing', `branch ${branch} does not exist`, {
+      hint: `Create it first (git branch ${branch}) or name an existing branch with --into.`,
+    });
+  }
+  if (from === commit) return { branch, from, to: commit, via: 'already-there' };
+  if (!(await isAncestor(cwd, from, commit))) {
+    throw new UserError(
+      'integrate/into-diverged',
+      `cannot fast-forward ${branch}: its tip ${from.slice(0, 10)} is not in the integration result ${commit.slice(0, 10)}`,
+      {
+        hint: `${branch} has commits the integration does not contain. Integrate again from its current tip (base: ${branch}); Baton never forces a branch.`,
+      },
+    );
+  }
+  const checkout = await worktreeOfBranch(cwd, branch);
+  if (checkout === undefined) {
+    await git(cwd, ['update-ref', '-m', 'baton integrate --into', `refs/heads/${branch}`, commit, from]);
+    return { branch, from, to: commit, via: 'update-ref' };
+  }
+  const dirty = (await statusEntries(checkout.path)).filter((e) => e.code !== '??');
+  if (dirty.length > 0) {
+    throw new UserError(
+      'integrate/into-dirty',
+      `cannot fast-forward ${branch}: it is checked out in ${checkout.path} with uncommitted changes (${dirty
+        .slice(0, 5)
+        .map((e) => e.path)
+        .join(', ')}${dirty.length > 5 ? ', …' : ''})`,
+      { hint: `Commit or stash them, then run: git -C ${checkout.path} merge --ff-only ${commit}` },
+    );
+  }
+  await git(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
+  return { branch, from, to: commit, via: 'merge-ff-only' };
+}
+
+/** Adds a worktree at `path` for a branch that already exists. */
+export async function addWorktreeForBranch(cwd: string, path: string, branch: string): Promise<void> {
+  await git(cwd, ['worktree', 'add', '--quiet', path, branch]);
+}
+
+/** Commits reachable from `tip` but not from `base`, and the boundary commits where they leave it. */
+export async function commitsSince(
+  cwd: string,
+  base: string,
+  tip: string,
+): Promise<{ own: string[]; boundary: string[] }> {
+  const out = await git(cwd, ['rev-list', '--boundary', `${base}..${tip}`]);
+  const own: string[] = [];
+  const boundary: string[] = [];
+  for (const line of out.split('\n')) {
+    if (line.startsWith('-')) boundary.push(line.slice(1));
+    else if (line) own.push(line);
+  }
+  return { own, boundary };
+}
+
+/** Files that differ between two commits (exact two-point diff, renames as delete + add). */
+export async function diffNames(cwd: string, from: string, to: string): Promise<string[]> {
+  const out = await git(cwd, ['diff', '--name-only', '--no-renames', '-z', from, to]);
+  return out.split('\0').filter((s) => s.length > 0);
+}
+
+/**
+ * Non-merge commits on `tip` that neither `base` nor any other `baton/*` branch has: work someone
+ * committed by hand on the integration branch, which must never be thrown away.
+ */
+export async function commitsOnlyOn(
+  cwd: string,
+  tip: string,
+  base: string,
+  branch: string,
+): Promise<string[]> {
+  const out = await git(cwd, [
+    'rev-list',
+    '--no-merges',
+    tip,
+    '--not',
+    base,
+    `--exclude=refs/heads/${branch}`,
+    '--glob=refs/heads/baton/*',
+  ]);
+  return out.split('\n').filter((s) => s.length > 0);
+}

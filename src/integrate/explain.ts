@@ -1,0 +1,126 @@
+import type { Contract } from '../contracts/schema.js';
+import { ownersOf } from './ownership.js';
+
+/** A merge that stopped at a conflict, with what a person needs to resolve it. */
+export interface ConflictReport {
+  feature_id: string;
+  files: string[];
+  /** Already-merged features that also changed those files. */
+  with: string[];
+  /** Per file, the features whose contracts own it. */
+  owners: Record<string, string[]>;
+  /** 1-based position of this merge, and how many merges the integration has. */
+  index: number;
+  total: number;
+  worktree: string;
+  branch: string;
+}
+
+/** Which already-merged features also changed any of `files` (pure). */
+export function featuresTouching(
+  files: readonly string[],
+  merged: readonly string[],
+  changed: Readonly<Record<string, readonly string[]>>,
+): string[] {
+  const wanted = new Set(files);
+  return merged.filter((id) => (changed[id] ?? []).some((f) => wanted.has(f)));
+}
+
+/** The owners of each file according to the contracts (pure). */
+export function ownersByFile(
+  files: readonly string[],
+  contracts: readonly Contract[],
+): Record<string, string[]> {
+  return Object.fromEntries(files.map((f) => [f, ownersOf(f, contracts)]));
+}
+
+function list(ids: readonly string[]): string {
+  if (ids.length <= 1) return ids.join('');
+  return `${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
+}
+
+/**
+ * Says, in terms of the decomposition, why a file conflicted (pure): "feature-002 and feature-001
+ * both changed src/db.ts, which only feature-001 owns".
+ */
+export function explainFile(
+  file: string,
+  featureId: string,
+  others: readonly string[],
+  owners: readonly string[],
+): string {
+  const who =
+    others.length > 0
+      ? `${featureId} and ${list(others)} both changed ${file}`
+      : `${featureId} changed ${file}`;
+  if (owners.length === 0) return `${who}, which no contract owns`;
+  if (owners.length === 1) return `${who}, which only ${owners[0]} owns`;
+  return `${who}, which ${list(owners)} all claim to own`;
+}
+
+/** The lines printed when integration stops at a conflict: what, why, and the commands to go on (pure). */
+export function explainConflict(c: ConflictReport): string[] {
+  const lines = [
+    `Merging baton/${c.feature_id} (merge ${c.index} of ${c.total}) conflicts in ${c.files.length} file(s)${
+      c.with.length > 0 ? ` with ${list(c.with)}, already merged` : ''
+    }:`,
+  ];
+  for (const file of c.files) {
+    lines.push(`  ${file}: ${explainFile(file, c.feature_id, c.with, c.owners[file] ?? [])}`);
+  }
+  lines.push(
+    '',
+    `The merge is left in progress in ${c.worktree} (branch ${c.branch}); your checkout is untouched.`,
+    'To resolve it:',
+    `  cd ${c.worktree}`,
+    `  # edit ${c.files.length === 1 ? 'the file' : 'the files'}, keeping both features' intent, and remove the conflict markers`,
+    `  git add ${c.files.map(quoteArg).join(' ')}`,
+    '  baton integrate --continue',
+    `Or skip the feature instead: git -C ${quoteArg(c.worktree)} merge --abort, then baton integrate --fresh --on-conflict skip`,
+  );
+  return lines;
+}
+
+function quoteArg(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function describeContract(c: Contract): string {
+  const lines = [`### ${c.feature_id}${c.title && c.title !== c.feature_id ? ` — ${c.title}` : ''}`];
+  const provides = Object.entries(c.provides);
+  if (provides.length > 0) {
+    lines.push('Provides:');
+    for (const [kind, items] of provides) lines.push(`- ${kind}: ${items.join('; ')}`);
+  }
+  if (c.owns.length > 0) lines.push(`Owns: ${c.owns.join(', ')}`);
+  if (c.depends_on.features.length > 0) lines.push(`Depends on: ${c.depends_on.features.join(', ')}`);
+  if (c.acceptance_criteria.length > 0) {
+    lines.push('Acceptance criteria:');
+    for (const k of c.acceptance_criteria) lines.push(`- ${k.text}${k.run ? ` (\`${k.run}\`)` : ''}`);
+  }
+  if (c.body.trim()) lines.push('', c.body.trim());
+  return lines.join('\n');
+}
+
+/** The task handed to an agent resolving a merge conflict: the conflict, the rules, both contracts (pure). */
+export function buildConflictTask(c: ConflictReport, feature: Contract, others: readonly Contract[]): string {
+  const why = c.files.map((f) => `- ${f}: ${explainFile(f, c.feature_id, c.with, c.owners[f] ?? [])}`);
+  return [
+    `# Resolve a merge conflict`,
+    '',
+    `You are in ${c.worktree}, on branch ${c.branch}, in the middle of \`git merge baton/${c.feature_id}\`.`,
+    `The merge conflicts in these files:`,
+    ...why,
+    '',
+    'Rules:',
+    "- Resolve every conflict so that both features' contracts below still hold; keep the intent of both sides.",
+    '- Remove every conflict marker (<<<<<<<, =======, >>>>>>>), then `git add` each resolved file.',
+    '- Change nothing else, and do not commit: Baton commits the merge, then runs the tests.',
+    '',
+    '## Contracts',
+    '',
+    describeContract(feature),
+    ...others.flatMap((o) => ['', describeContract(o)]),
+    '',
+  ].join('\n');
+}

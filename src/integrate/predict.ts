@@ -1,0 +1,217 @@
+import type { Contract } from '../contracts/schema.js';
+import { mergeBase, resolveCommit } from '../git/git.js';
+import { commitsSince, diffNames, mergeTree } from '../git/merge.js';
+import type { Clock } from '../log/append.js';
+import { findOwnershipViolations, type OwnershipViolation } from './ownership.js';
+
+/** What one feature branch changed relative to the base. */
+export interface BranchChanges {
+  feature_id: string;
+  branch: string;
+  tip: string;
+  /** The one commit where the branch leaves the base; undefined when there is none or several. */
+  fork: string | undefined;
+  /** Commits on the branch that the base does not have. */
+  own: readonly string[];
+  /** Files that differ between the fork point and the tip. */
+  files: readonly string[];
+}
+
+/** A pair of features worth a real merge test, and why. */
+export interface CandidatePair {
+  a: string;
+  b: string;
+  /** Files (or file/folder clashes) both changed. */
+  files: string[];
+  /**
+   * `overlap`: both changed the same paths since a shared fork point. `shared-history`: the
+   * branches share commits or left the base at different points, so their changed-file sets say
+   * nothing exact about their own merge base and only a real merge test can tell.
+   */
+  reason: 'overlap' | 'shared-history';
+}
+
+/** Two features whose branches conflict (or overlap harmlessly), with the files. */
+export interface PairFinding {
+  a: string;
+  b: string;
+  files: string[];
+}
+
+/** The prediction for a set of feature branches: conflicts, harmless overlaps, ownership violations. */
+export interface Prediction {
+  base: string;
+  features: string[];
+  /** Changed files per feature, relative to its fork point. */
+  changed: Record<string, string[]>;
+  /** N·(N−1)/2 for the features compared. */
+  pairs: number;
+  /** Pairs that went through `git merge-tree` after the prefilter. */
+  merge_tested: number;
+  conflicts: PairFinding[];
+  clean_overlaps: PairFinding[];
+  violations: OwnershipViolation[];
+  duration_ms: number;
+}
+
+function pathAncestors(path: string): string[] {
+  const out: string[] = [];
+  let i = path.indexOf('/');
+  while (i !== -1) {
+    out.push(path.slice(0, i));
+    i = path.indexOf('/', i + 1);
+  }
+  return out;
+}
+
+/**
+ * Picks the pairs a real merge could find in conflict (pure). Two branches that left the base at
+ * the same commit and share no commits merge from exactly that fork point, so their changes can
+ * only collide on a path both changed, or where one made a file and the other a folder of that
+ * name; every other such pair merges cleanly and is never tested. Pairs whose histories are
+ * entangled are always tested. Pairs come in input order, `a` before `b`.
+ */
+export function selectCandidatePairs(changes: readonly BranchChanges[]): CandidatePair[] {
+  const sets = changes.map((c) => {
+    const files = new Set(c.files);
+    const dirs = new Set(c.files.flatMap(pathAncestors));
+    return { files, dirs, own: new Set(c.own) };
+  });
+  const out: CandidatePair[] = [];
+  for (let i = 0; i < changes.length; i++) {
+    const ci = changes[i]!;
+    const si = sets[i]!;
+    if (ci.own.length === 0) continue;
+    for (let j = i + 1; j < changes.length; j++) {
+      const cj = changes[j]!;
+      const sj = sets[j]!;
+      if (cj.own.length === 0) continue;
+      const files: string[] = [];
+      const [small, large] = si.files.size <= sj.files.size ? [si, sj] : [sj, si];
+      for (const f of small.files) if (large.files.has(f)) files.push(f);
+      for (const f of si.files) if (sj.dirs.has(f)) files.push(f);
+      for (const f of sj.files) if (si.dirs.has(f)) files.push(f);
+      files.sort();
+      let entangled = ci.fork === undefined || ci.fork !== cj.fork;
+      if (!entangled) for (const c of ci.own) if (sj.own.has(c)) entangled = true;
+      if (entangled) out.push({ a: ci.feature_id, b: cj.feature_id, files, reason: 'shared-history' });
+      else if (files.length > 0) out.push({ a: ci.feature_id, b: cj.feature_id, files, reason: 'overlap' });
+    }
+  }
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** A feature and the branch that holds its work. */
+export interface FeatureBranch {
+  feature_id: string;
+  branch: string;
+}
+
+/** Reads what each branch changed since it left `base`: two git calls per branch. */
+export async function collectBranchChanges(
+  cwd: string,
+  base: string,
+  branches: readonly FeatureBranch[],
+  concurrency = 4,
+): Promise<BranchChanges[]> {
+  return mapLimited(branches, concurrency, async ({ feature_id, branch }) => {
+    const tip = await resolveCommit(cwd, branch);
+    if (tip === undefined) throw new Error(`branch ${branch} does not exist`);
+    const { own, boundary } = await commitsSince(cwd, base, tip);
+    const fork = boundary.length === 1 ? boundary[0] : undefined;
+    let files: string[] = [];
+    if (own.length > 0) {
+      // With one fork point it is the merge base; with several, ask git for the best one.
+      const from = fork ?? (await mergeBase(cwd, base, tip));
+      if (from === undefined) throw new Error(`branch ${branch} shares no history with the base`);
+      files = await diffNames(cwd, from, tip);
+    }
+    return { feature_id, branch, tip, fork, own, files };
+  });
+}
+
+/** Options of `predictConflicts`. */
+export interface PredictOptions {
+  /** Any checkout of the repository. */
+  cwd: string;
+  /** Commit or ref the feature branches were cut from. */
+  base: string;
+  /** Features to compare, in plan order. */
+  branches: readonly FeatureBranch[];
+  /** Contracts, for ownership (all of the plan's, so files owned by unselected features count too). */
+  contracts: readonly Contract[];
+  /** Parallel git processes. */
+  concurrency?: number;
+  /** Run `git merge-tree` on every pair, without the prefilter (for comparison). */
+  exhaustive?: boolean;
+  clock?: Clock;
+}
+
+/**
+ * Predicts integration problems before any merge: which pairs of branches truly conflict (by
+ * `git merge-tree`, run only on pairs the changed-file prefilter cannot clear), which overlap
+ * harmlessly, and which changed files break the contracts' ownership.
+ */
+export async function predictConflicts(options: PredictOptions): Promise<Prediction> {
+  const clock = options.clock ?? (() => new Date());
+  const started = clock().getTime();
+  const concurrency = options.concurrency ?? 4;
+  const baseCommit = await resolveCommit(options.cwd, options.base);
+  if (baseCommit === undefined) throw new Error(`base ${options.base} does not resolve to a commit`);
+  const changes = await collectBranchChanges(options.cwd, baseCommit, options.branches, concurrency);
+  const candidates = options.exhaustive ? everyPair(changes) : selectCandidatePairs(changes);
+  const tips = new Map(changes.map((c) => [c.feature_id, c.tip]));
+  const tested = await mapLimited(candidates, concurrency, async (pair) => ({
+    pair,
+    result: await mergeTree(options.cwd, tips.get(pair.a)!, tips.get(pair.b)!),
+  }));
+  const conflicts: PairFinding[] = [];
+  const cleanOverlaps: PairFinding[] = [];
+  for (const { pair, result } of tested) {
+    if (!result.clean) conflicts.push({ a: pair.a, b: pair.b, files: [...result.conflicts].sort() });
+    else if (pair.files.length > 0) cleanOverlaps.push({ a: pair.a, b: pair.b, files: pair.files });
+  }
+  const changed = new Map(changes.map((c) => [c.feature_id, c.files]));
+  const n = changes.length;
+  return {
+    base: baseCommit,
+    features: changes.map((c) => c.feature_id),
+    changed: Object.fromEntries([...changed].map(([id, files]) => [id, [...files]])),
+    pairs: (n * (n - 1)) / 2,
+    merge_tested: candidates.length,
+    conflicts,
+    clean_overlaps: cleanOverlaps,
+    violations: findOwnershipViolations(changed, options.contracts),
+    duration_ms: clock().getTime() - started,
+  };
+}
+
+function everyPair(changes: readonly BranchChanges[]): CandidatePair[] {
+  const sets = changes.map((c) => new Set(c.files));
+  const out: CandidatePair[] = [];
+  for (let i = 0; i < changes.length; i++) {
+    for (let j = i + 1; j < changes.length; j++) {
+      const files = changes[i]!.files.filter((f) => sets[j]!.has(f));
+      out.push({ a: changes[i]!.feature_id, b: changes[j]!.feature_id, files, reason: 'shared-history' });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { addWorktree, branchExists, git, isAncestor, listWorktrees, statusEntries } from '../git/git.js';
+import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/merge.js';
+
+/** The integration worktree, ready for the first merge. */
+export interface IntegrationWorktree {
+  path: string;
+  /** True when the worktree (and maybe the branch) was made now. */
+  created: boolean;
+  /** Where an earlier result was kept when `--fresh` started over. */
+  backup?: string;
+}
+
+/** Options of `prepareIntegrationWorktree`. */
+export interface PrepareOptions {
+  /** The main checkout. */
+  root: string;
+  /** Where the worktree goes when there is none yet. */
+  path: string;
+  branch: string;
+  /** The base commit integration starts from. */
+  base: string;
+  /** Start over when the branch already holds an earlier integration. */
+  fresh: boolean;
+  /** Names the backup ref of an earlier result (a timestamp). */
+  stamp: string;
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+  return real(a) === real(b);
+}
+
+/**
+ * Gets the integration branch into a worktree of its own, at `base`, without touching the user's
+ * checkout: creates both when missing, reuses them when the branch holds nothing beyond the base,
+ * and refuses (with what to run) when it holds an earlier result, unless `fresh`. Even then it
+ * keeps the old tip under `refs/baton/integration-backup/`, and it never discards commits made by
+ * hand on the branch or a merge someone is resolving.
+ */
+export async function prepareIntegrationWorktree(options: PrepareOptions): Promise<IntegrationWorktree> {
+  const { root, branch, base } = options;
+  let worktrees = await listWorktrees(root);
+  const main = worktrees[0];
+  let holder = worktrees.find((w) => w.branch === branch);
+  if (holder && main && samePath(holder.path, main.path)) {
+    throw new UserError(
+      'integrate/branch-checked-out',
+      `${branch} is checked out in your checkout ${main.path}`,
+      {
+        hint: `Baton integrates in a worktree of its own and never in yours: switch your checkout to another branch (git switch -) and run again.`,
+      },
+    );
+  }
+  if (holder?.prunable) {
+    // Its folder was deleted by hand; forget the stale registration so the branch can be checked out again.
+    await git(root, ['worktree', 'prune']);
+    worktrees = await listWorktrees(root);
+    holder = worktrees.find((w) => w.branch === branch);
+  }
+
+  if (!(await branchExists(root, branch))) {
+    assertFreeFolder(
+      options.path,
+      worktrees.map((w) => w.path),
+    );
+    await addWorktree(root, { path: options.path, branch, base });
+    return { path: options.path, created: true };
+  }
+
+  let path = holder?.path;
+  let created = false;
+  if (path === undefined) {
+    assertFreeFolder(
+      options.path,
+      worktrees.map((w) => w.path),
+    );
+    await addWorktreeForBranch(root, options.path, branch);
+    path = options.path;
+    created = true;
+  }
+
+  if (await mergeInProgress(path)) {
+    throw new UserError(
+      'integrate/merge-in-progress',
+      `the integration in ${path} is stopped at a merge conflict`,
+      {
+        hint: `Resolve it and run \`baton integrate --continue\`; or discard it yourself (git -C ${path} merge --abort) and run \`baton integrate --fresh\`.`,
+      },
+    );
+  }
+  const dirty = (await statusEntries(path)).filter((e) => e.code !== '??');
+  if (dirty.length > 0) {
+    throw new UserError(
+      'integrate/worktree-dirty',
+      `the integration worktree ${path} has uncommitted changes: ${dirty
+        .slice(0, 5)
+        .map((e) => e.path)
+        .join(', ')}${dirty.length > 5 ? ', …' : ''}`,
+      { hint: `Commit or discard them yourself (git -C ${path} status), then run again.` },
+    );
+  }
+
+  const tip = await git(root, ['rev-parse', `refs/heads/${branch}`]);
+  if (await isAncestor(root, tip, base)) {
+    // Nothing beyond the base: moving it to the base loses nothing.
+    if (tip !== base) await git(path, ['reset', '--keep', '--quiet', base]);
+    return { path, created };
+  }
+  if (!options.fresh) {
+    throw new UserError(
+      'integrate/earlier-result',
+      `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
+      {
+        hint: `Run \`baton integrate --continue\` to go on with it, or \`baton integrate --fresh\` to start over from the base (the old result is kept under refs/baton/integration-backup/).`,
+      },
+    );
+  }
+  const handMade = await commitsOnlyOn(root, tip, base, branch);
+  if (handMade.length > 0) {
+    throw new UserError(
+      'integrate/hand-made-commits',
+      `${branch} has ${handMade.length} commit(s) that are on no feature branch and not in the base (${handMade
+        .slice(0, 3)
+        .map((c) => c.slice(0, 10))
+        .join(', ')}); --fresh would drop them`,
+      {
+        hint: `Keep them on a branch of their own (git branch keep-integration ${branch}) and move them where they belong, then delete the integration yourself (git worktree remove ${path} && git branch -D ${branch}).`,
+      },
+    );
+  }
+  const backup = `refs/baton/integration-backup/${options.stamp}`;
+  await git(root, ['update-ref', backup, tip]);
+  await git(path, ['reset', '--keep', '--quiet', base]);
+  return { path, created, backup };
+}
+
+function assertFreeFolder(path: string, worktreePaths: string[]): void {
+  if (worktreePaths.some((p) => samePath(p, path))) {
+    throw new UserError('integrate/folder-taken', `${path} is already a worktree of another branch`, {
+      hint: 'Remove that worktree, or set another `worktrees` folder in the config.',
+    });
+  }
+  if (existsSync(path) && readdirSync(path).length > 0) {
+    throw new UserError('integrate/folder-not-empty', `${path} exists and is not empty`, {
+      hint: 'Move it away; Baton creates the integration worktree there.',
+    });
+  }
+}

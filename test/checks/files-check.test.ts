@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findMatches } from '../../src/checks/files-check.js';
+import { verifyFeature } from '../../src/checks/verify.js';
+import type { Criterion } from '../../src/contracts/schema.js';
+import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { criterion, makeContract, makeProject } from './rig.js';
+
+let repo: TempRepo;
+afterEach(() => repo?.cleanup());
+
+/** A repo with a base commit, and a worktree on `baton/feature-002-catalog` for the agent's work. */
+function setup() {
+  repo = makeRepo({ 'README.md': '# shop\n', 'src/db.ts': 'export const db = 1;\n' });
+  const worktree = join(repo.root, '..', 'wt-catalog');
+  repo.git('worktree', 'add', '-q', '-b', 'baton/feature-002-catalog', worktree, 'main');
+  const inWorktree = (...args: string[]) => repo.git('-C', worktree, ...args);
+  const commitInWorktree = (files: Record<string, string>) => {
+    for (const [path, content] of Object.entries(files)) {
+      repo.write({ [join('..', 'wt-catalog', path)]: content });
+    }
+    inWorktree('add', '-A');
+    inWorktree('commit', '-q', '-m', 'agent work');
+  };
+  return { worktree, commitInWorktree };
+}
+
+async function verifyFiles(
+  worktree: string,
+  files: Criterion['files'],
+  owns = ['src/catalog/**', 'test/catalog/**'],
+) {
+  const project = makeProject();
+  const contract = makeContract(
+    'feature-002-catalog',
+    [criterion({ id: 'scope', text: 'stays in scope', files })],
+    {
+      owns,
+    },
+  );
+  const report = await verifyFeature({
+    contract,
+    cwd: worktree,
+    on: 'worktree',
+    port: 41000,
+    diff: { base: 'main', branch: 'baton/feature-002-catalog' },
+    config: project.config,
+    logPath: project.logPath,
+  });
+  return report.events[0] as CheckPassed | CheckFailed;
+}
+
+describe('files.untouched_outside_owns', () => {
+  it('fails when the agent also edited a file outside owns, naming the file', async () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'src/catalog/index.ts': 'export {};\n', 'src/db.ts': 'export const db = 2;\n' });
+    const event = await verifyFiles(worktree, { untouched_outside_owns: true });
+    expect(event.type).toBe('check.failed');
+    expect(event.message).toBe('changed outside owns: src/db.ts (owns: src/catalog/**, test/catalog/**)');
+    expect(event.measured?.files).toEqual(['src/db.ts']);
+  });
+
+  it('passes when every change is inside owns, even after main moved on', async () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'src/catalog/index.ts': 'export {};\n', 'test/catalog/a.test.ts': '\n' });
+    // Changes on main since the branch point are not the feature's.
+    repo.commit('main moves on', { 'src/db.ts': 'export const db = 3;\n' });
+    const event = await verifyFiles(worktree, { untouched_outside_owns: true });
+    expect(event.type, event.message).toBe('check.passed');
+    expect(event.message).toBe('2 changed files, none outside owns (src/catalog/**, test/catalog/**)');
+  });
+
+  it('sees uncommitted edits in the feature’s worktree too', async () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'src/catalog/index.ts': 'export {};\n' });
+    repo.write({ [join('..', 'wt-catalog', 'package.json')]: '{}\n' });
+    const event = await verifyFiles(worktree, { untouched_outside_owns: true });
+    expect(event.message).toBe('changed outside owns: package.json (owns: src/catalog/**, test/catalog/**)');
+  });
+
+  it('fails clearly when the base does not exist', async () => {
+    const { worktree } = setup();
+    const project = makeProject();
+    const report = await verifyFeature({
+      contract: makeContract('feature-002-catalog', [
+        criterion({ id: 'scope', text: 'scope', files: { untouched_outside_owns: true } }),
+      ]),
+      cwd: worktree,
+      on: 'worktree',
+      port: 41000,
+      diff: { base: 'no-such-branch', branch: 'baton/feature-002-catalog' },
+      config: project.config,
+      logPath: project.logPath,
+    });
+    expect((report.events[0] as CheckFailed).message).toMatch(
+      /^could not diff baton\/feature-002-catalog against no-such-branch: git diff/,
+    );
+  });
+});
+
+describe('files.exist', () => {
+  it('passes when every glob matches and fails naming the globs that match nothing', async () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'src/catalog/index.ts': '\n', 'src/catalog/model.ts': '\n' });
+    const ok = await verifyFiles(worktree, { exist: ['src/catalog/*.ts', 'README.md'] });
+    expect(ok.type, ok.message).toBe('check.passed');
+    expect(ok.message).toBe('3 files found for 2 globs');
+    const missing = await verifyFiles(worktree, {
+      exist: ['src/catalog/*.ts', 'docs/catalog.md', 'dist/**/*.js'],
+    });
+    expect(missing.type).toBe('check.failed');
+    expect(missing.message).toBe('missing: docs/catalog.md, dist/**/*.js (no file matches)');
+    expect(missing.measured?.files).toEqual(['docs/catalog.md', 'dist/**/*.js']);
+  });
+
+  it('finds files below the glob’s base and never inside .git or node_modules', () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'a/b/c.ts': '\n', 'a/d.ts': '\n', 'node_modules/x/e.ts': '\n' });
+    expect(findMatches(worktree, 'a/**/*.ts')).toEqual(['a/b/c.ts', 'a/d.ts']);
+    expect(findMatches(worktree, '**/*.ts')).toEqual(['a/b/c.ts', 'a/d.ts', 'src/db.ts']);
+    expect(findMatches(worktree, '**/HEAD')).toEqual([]);
+    expect(findMatches(worktree, 'node_modules/x/e.ts')).toEqual(['node_modules/x/e.ts']);
+  });
+});

@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveCheckUrl } from '../../src/checks/http-check.js';
+import { canConnect } from '../../src/checks/server.js';
+import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
+import type { HttpCheck } from '../../src/contracts/schema.js';
+import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { groupAlive } from '../../src/runner/process.js';
+import {
+  criterion,
+  freePortBase,
+  makeContract,
+  makeProject,
+  pidAlive,
+  processIdsIn,
+  serveFixture,
+} from './rig.js';
+
+const project = makeProject();
+
+/** Verifies one feature whose only criterion is `http`, served by the delay-server fixture. */
+async function verifyHttp(http: HttpCheck, serve: string | undefined, opts: { signal?: AbortSignal } = {}) {
+  const port = await freePortBase();
+  const contract = makeContract('feature-http', [criterion({ id: 'latency', text: 'GET / is fast', http })], {
+    ...(serve ? { serve } : {}),
+  });
+  const report = await verifyFeature({
+    contract,
+    cwd: project.root,
+    on: 'worktree',
+    port,
+    config: project.config,
+    logPath: project.logPath,
+    ...opts,
+  });
+  const output = (() => {
+    try {
+      return readFileSync(checkOutputPath(project.logPath, 'feature-http', 'latency', 'worktree'), 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  return { report, port, output, event: report.events[0] as CheckPassed | CheckFailed | undefined };
+}
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholder syntax
+const url = 'http://127.0.0.1:${PORT}/products';
+
+describe('http checks against a real server', () => {
+  it('passes p95 < 100 ms against a 20 ms server, recording p50/p95/p99, and stops the server', async () => {
+    const { report, port, output, event } = await verifyHttp(
+      { url, p95_ms: 100 },
+      serveFixture('delay-server.js', { DELAY_MS: '20' }),
+    );
+    expect(event?.type, event?.message).toBe('check.passed');
+    expect(report).toMatchObject({ passed: 1, failed: 0, total: 1 });
+    const m = event?.measured;
+    expect(m?.requests).toBe(100);
+    expect(m?.error_rate).toBe(0);
+    expect(m?.p50_ms).toBeGreaterThanOrEqual(20);
+    expect(m?.p95_ms).toBeGreaterThanOrEqual(m?.p50_ms ?? Number.NaN);
+    expect(m?.p95_ms).toBeLessThan(100);
+    expect(m?.p99_ms).toBeGreaterThanOrEqual(m?.p95_ms ?? Number.NaN);
+    expect(event?.message).toMatch(
+      /^p95 \d+\.\d ms ≤ 100 ms \(p50 \d+\.\d, p99 \d+\.\d; 100 requests, 0 errors\)$/,
+    );
+    // The server saw the feature's PORT, and is gone afterwards: port closed, group dead.
+    expect(output).toContain(`listening on ${port}`);
+    expect(await canConnect('127.0.0.1', port)).toBe(false);
+    expect(groupAlive(processIdsIn(output).pgid)).toBe(false);
+    // The event is in the log as written.
+    const logged = readLog(project.logPath).events.filter((e) => e.type === 'check.passed');
+    expect(logged).toContainEqual(event);
+  });
+
+  it('fails p95 < 100 ms against a 150 ms server, giving the measured p95 and the threshold', async () => {
+    const { event, output } = await verifyHttp(
+      { url, p95_ms: 100, requests: 20, warmup: 2 },
+      serveFixture('delay-server.js', { DELAY_MS: '150' }),
+    );
+    expect(event?.type).toBe('check.failed');
+    const p95 = event?.measured?.p95_ms ?? 0;
+    expect(p95).toBeGreaterThanOrEqual(150);
+    expect(event?.message).toContain(`p95 ${p95.toFixed(1)} ms > threshold 100 ms`);
+    expect(event?.message).toMatch(/\(p50 \d+\.\d, p99 \d+\.\d; 20 requests, 0 errors\)$/);
+    expect(groupAlive(processIdsIn(output).pgid)).toBe(false);
+  });
+
+  it('fails a server that never opens its port with a clear timeout message, leaving no process behind', async () => {
+    const serve = serveFixture('never-listens.js');
+    const started = Date.now();
+    const { event, port, output } = await verifyHttp({ url, p95_ms: 100, start_timeout_s: 1 }, serve);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(event?.type).toBe('check.failed');
+    expect(event?.message).toContain(`server did not accept connections on 127.0.0.1:${port} within 1 s`);
+    expect(event?.message).toContain(
+      `(serve: ${JSON.stringify(serve)}); its output: booting, but never listening`,
+    );
+    const { pid, pgid } = processIdsIn(output);
+    const child = Number(/child (\d+)/.exec(output)?.[1]);
+    expect(groupAlive(pgid)).toBe(false);
+    expect(pidAlive(pid)).toBe(false);
+    expect(pidAlive(child)).toBe(false);
+  });
+
+  it('fails at once when the server exits before opening its port', async () => {
+    const serve = `${JSON.stringify(process.execPath)} -e "console.error('boom: no database'); process.exit(4)"`;
+    const started = Date.now();
+    const { event, port } = await verifyHttp({ url, start_timeout_s: 20 }, serve);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(event?.message).toBe(
+      `server exited (exit 4) before accepting connections on 127.0.0.1:${port} (serve: ${JSON.stringify(serve)}); its output: boom: no database`,
+    );
+  });
+
+  it('fails clearly when another process holds the port, and leaves that process alone', async () => {
+    const port = await freePortBase();
+    const squatter = await listen(port, (_req, res) => res.end('not the feature'));
+    try {
+      const contract = makeContract(
+        'feature-squat',
+        [criterion({ id: 'latency', text: 'fast', http: { url } })],
+        {
+          serve: serveFixture('delay-server.js'),
+        },
+      );
+      const report = await verifyFeature({
+        contract,
+        cwd: project.root,
+        on: 'worktree',
+        port,
+        config: project.config,
+        logPath: project.logPath,
+      });
+      expect(report.events[0]?.type).toBe('check.failed');
+      expect((report.events[0] as CheckFailed).message).toMatch(
+        new RegExp(`^port ${port} is already in use by another process, so the server cannot start there`),
+      );
+      expect(await canConnect('127.0.0.1', port)).toBe(true);
+    } finally {
+      await close(squatter);
+    }
+  });
+
+  it('counts error responses against max_error_rate, naming the first error', async () => {
+    const { event } = await verifyHttp(
+      { url, requests: 40, max_error_rate: 0.05 },
+      serveFixture('delay-server.js', { FAIL_EVERY: '10' }),
+    );
+    expect(event?.type).toBe('check.failed');
+    expect(event?.measured?.error_rate).toBeCloseTo(0.1, 1);
+    expect(event?.message).toMatch(
+      /^error rate (7\.5|10)% > threshold 5%; first error: HTTP 500 Internal Server Error/,
+    );
+  });
+
+  it('sends the method, headers and a JSON body', async () => {
+    const serve = serveFixture('delay-server.js');
+    const ok = await verifyHttp({ url, method: 'post', body: { name: 'tea' }, requests: 10 }, serve);
+    expect(ok.event?.type, ok.event?.message).toBe('check.passed');
+    const bad = await verifyHttp(
+      {
+        url,
+        method: 'POST',
+        body: '{not json',
+        headers: { 'Content-Type': 'application/json' },
+        requests: 10,
+      },
+      serve,
+    );
+    expect(bad.event?.message).toContain('first error: HTTP 400 Bad Request');
+  });
+
+  it('measures a URL that already answers when the contract has no serve command', async () => {
+    const port = await freePortBase();
+    const server = await listen(port, (_req, res) => res.end('ok'));
+    try {
+      const { event } = await verifyHttp(
+        { url: `http://127.0.0.1:${port}/`, requests: 10, p99_ms: 1000 },
+        undefined,
+      );
+      expect(event?.type, event?.message).toBe('check.passed');
+      expect(event?.measured?.requests).toBe(10);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('stops the server and records nothing when interrupted', async () => {
+    const controller = new AbortController();
+    const pending = verifyHttp(
+      { url, requests: 10_000, concurrency: 2 },
+      serveFixture('delay-server.js', { DELAY_MS: '50' }),
+      { signal: controller.signal },
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    controller.abort();
+    const { report, output, port } = await pending;
+    expect(report.interrupted).toBe(true);
+    expect(report.events).toEqual([]);
+    expect(await canConnect('127.0.0.1', port)).toBe(false);
+    expect(groupAlive(processIdsIn(output).pgid)).toBe(false);
+  });
+});
+
+describe('resolveCheckUrl', () => {
+  it.each([
+    [url, 'http://127.0.0.1:41000/products'],
+    ['/products?page=2', 'http://127.0.0.1:41000/products?page=2'],
+    ['https://example.com/x', 'https://example.com/x'],
+  ])('%s → %s', (raw, expected) => {
+    const r = resolveCheckUrl(raw, 41000);
+    expect(r.ok && r.url.href).toBe(expected);
+  });
+  it.each(['not a url', 'ftp://127.0.0.1/x'])('rejects %s', (raw) => {
+    const r = resolveCheckUrl(raw, 41000);
+    expect(r.ok).toBe(false);
+  });
+});
+
+let servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map(close));
+  servers = [];
+});
+
+function listen(port: number, handler: Parameters<typeof createServer>[1]): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(handler);
+    servers.push(server);
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

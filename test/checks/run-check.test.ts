@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
+import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
+import { groupAlive } from '../../src/runner/process.js';
+import { criterion, makeContract, makeProject } from './rig.js';
+
+const project = makeProject();
+
+async function verifyRun(run: string, timeout_s?: number) {
+  const contract = makeContract('feature-run', [
+    criterion({ id: 'tests', text: 'the tests pass', run, ...(timeout_s ? { timeout_s } : {}) }),
+  ]);
+  const report = await verifyFeature({
+    contract,
+    cwd: project.root,
+    on: 'worktree',
+    port: 41230,
+    config: project.config,
+    logPath: project.logPath,
+    runId: 'run-1',
+  });
+  return { report, event: report.events[0] as CheckPassed | CheckFailed };
+}
+
+describe('run checks', () => {
+  it('passes on exit 0, in the given folder, with the feature’s PORT', async () => {
+    const { report, event } = await verifyRun(`test "$PORT" = 41230 && test "$(pwd)" = "${project.root}"`);
+    expect(event.type, event.message).toBe('check.passed');
+    expect(event).toMatchObject({
+      feature_id: 'feature-run',
+      criterion_id: 'tests',
+      text: 'the tests pass',
+      kind: 'run',
+      on: 'worktree',
+      run_id: 'run-1',
+      measured: { exit_code: 0 },
+    });
+    expect(event.message).toMatch(/^exit 0 after \d+(\.\d)? m?s$/);
+    expect(report).toMatchObject({ passed: 1, failed: 0, unverifiable: 0, total: 1 });
+  });
+
+  it('fails on exit 3 with the tail of its output, stdout and stderr interleaved', async () => {
+    const { report, event } = await verifyRun(
+      'echo compiling; echo "FAIL catalog.test.ts" >&2; echo "1 failed"; exit 3',
+    );
+    expect(event.type).toBe('check.failed');
+    expect(event.message).toMatch(/^exit 3 after \d+(\.\d)? m?s: 1 failed$/);
+    expect(event.measured?.exit_code).toBe(3);
+    expect(event.measured?.output_tail).toBe('compiling\nFAIL catalog.test.ts\n1 failed');
+    expect(report).toMatchObject({ passed: 0, failed: 1, total: 1 });
+    // The whole output stays on disk beside the log.
+    expect(
+      readFileSync(checkOutputPath(project.logPath, 'feature-run', 'tests', 'worktree'), 'utf8'),
+    ).toContain('FAIL catalog.test.ts');
+  });
+
+  it('kills a command that hangs at its timeout, children included, and fails saying so', async () => {
+    const started = Date.now();
+    const { event } = await verifyRun('echo "pgid $$"; sleep 30 & sleep 30; wait', 1);
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(event.type).toBe('check.failed');
+    expect(event.message).toBe('timed out after 1 s: the command was stopped');
+    const pgid = Number(/pgid (\d+)/.exec(event.measured?.output_tail ?? '')?.[1]);
+    expect(pgid).toBeGreaterThan(0);
+    expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('uses the configured default timeout when the criterion names none', async () => {
+    const contract = makeContract('feature-run', [criterion({ id: 'slow', text: 'slow', run: 'sleep 30' })]);
+    const report = await verifyFeature({
+      contract,
+      cwd: project.root,
+      on: 'worktree',
+      port: 41230,
+      config: { ...project.config, check_timeout_s: 0.5 },
+      logPath: project.logPath,
+    });
+    expect((report.events[0] as CheckFailed).message).toBe('timed out after 0.5 s: the command was stopped');
+  });
+
+  it('fails a command that does not exist, saying so', async () => {
+    const { event } = await verifyRun('definitely-not-a-command-xyz');
+    expect(event.type).toBe('check.failed');
+    expect(event.message).toMatch(/^exit 127 \(command not found\) after .*not found$/);
+  });
+});

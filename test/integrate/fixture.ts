@@ -1,0 +1,138 @@
+import type { Contract } from '../../src/contracts/schema.js';
+import type { Plan } from '../../src/graph/types.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+/** A contract with defaults for the fields a test does not care about. */
+export function contract(id: string, fields: Partial<Contract> = {}): Contract {
+  return {
+    feature_id: id,
+    title: id,
+    provides: {},
+    owns: [],
+    depends_on: { features: [], services: [] },
+    acceptance_criteria: [],
+    body: '',
+    file: `specs/${id}/contract.md`,
+    ...fields,
+  };
+}
+
+/** A plan over hand-made contracts, topologically ordered (dependencies first, ties by id). */
+export function planOf(contracts: Contract[]): Plan {
+  const byId = new Map(contracts.map((c) => [c.feature_id, c]));
+  const order: string[] = [];
+  const waves: string[][] = [];
+  const placed = new Set<string>();
+  while (placed.size < contracts.length) {
+    const wave = contracts
+      .filter((c) => !placed.has(c.feature_id))
+      .filter((c) => c.depends_on.features.every((d) => placed.has(d) || !byId.has(d)))
+      .map((c) => c.feature_id)
+      .sort();
+    if (wave.length === 0) throw new Error('cycle in test plan');
+    for (const id of wave) placed.add(id);
+    order.push(...wave);
+    waves.push(wave);
+  }
+  const n = contracts.length;
+  return {
+    features: order.map((id) => byId.get(id)!),
+    byId,
+    order,
+    waves,
+    edges: contracts.flatMap((c) => c.depends_on.features.map((from) => ({ from, to: c.feature_id }))),
+    critical_path: { feature_ids: [], minutes: 0 },
+    integration_points: { potential: (n * (n - 1)) / 2, declared: 0, overlaps: [] },
+    amdahl: { sequential_minutes: 0, parallel_minutes: 0, max_speedup: undefined },
+  };
+}
+
+/** Renders a contract file, so the same fixture loads through `baton` itself. */
+export function contractFile(c: Contract): string {
+  const lines = ['---', `feature_id: ${c.feature_id}`, `title: ${c.title}`];
+  if (c.owns.length > 0) lines.push(`owns: [${c.owns.map((o) => JSON.stringify(o)).join(', ')}]`);
+  if (c.depends_on.features.length > 0)
+    lines.push(`depends_on:\n  features: [${c.depends_on.features.join(', ')}]`);
+  if (c.acceptance_criteria.length > 0) {
+    lines.push('acceptance_criteria:');
+    for (const k of c.acceptance_criteria) {
+      lines.push(`  - id: ${k.id}`, `    text: ${JSON.stringify(k.text)}`);
+      if (k.run) lines.push(`    run: ${JSON.stringify(k.run)}`);
+      if (k.after) lines.push(`    after: ${k.after}`);
+    }
+  }
+  lines.push('---', c.body || `Work for ${c.feature_id}.`, '');
+  return lines.join('\n');
+}
+
+/** Makes `baton/<id>` from `from` with one commit writing `files`, leaving the checkout where it was. */
+export function featureBranch(
+  repo: TempRepo,
+  id: string,
+  files: Record<string, string>,
+  from = 'main',
+): string {
+  const before = repo.git('symbolic-ref', '--short', 'HEAD');
+  repo.git('checkout', '-q', '-b', `baton/${id}`, from);
+  const commit = repo.commit(`${id}: work`, files);
+  repo.git('checkout', '-q', before);
+  return commit;
+}
+
+/** Numbered lines, so two branches can edit the same lines or different regions of one file. */
+export function lines(n: number, edit: Record<number, string> = {}): string {
+  return `${Array.from({ length: n }, (_, i) => edit[i + 1] ?? `line ${i + 1}`).join('\n')}\n`;
+}
+
+/** The acceptance fixture: four features, a real conflict (a, b), an ownership violation (c), one independent (d). */
+export interface FourFeatures {
+  repo: TempRepo;
+  plan: Plan;
+  contracts: Contract[];
+}
+
+/**
+ * Four feature branches over one base: `a` and `b` edit the same lines of `src/routes.ts` (both
+ * contracts claim it), `c` also edits `src/a/config.ts`, which only `a` owns, and `d` keeps to
+ * its own folder.
+ */
+export function makeFourFeatures(
+  extra: Partial<Record<'a' | 'b' | 'c' | 'd', Partial<Contract>>> = {},
+): FourFeatures {
+  const contracts = [
+    contract('a', { owns: ['src/a/**', 'src/routes.ts'], ...extra.a }),
+    contract('b', { owns: ['src/b/**', 'src/routes.ts'], ...extra.b }),
+    contract('c', { owns: ['src/c/**'], ...extra.c }),
+    contract('d', { owns: ['src/d/'], ...extra.d }),
+  ];
+  const files: Record<string, string> = {
+    '.gitignore': '.baton/\n',
+    'src/routes.ts': lines(20),
+    'src/a/config.ts': lines(5),
+  };
+  for (const c of contracts) files[`specs/${c.feature_id}/contract.md`] = contractFile(c);
+  const repo = makeRepo(files);
+  featureBranch(repo, 'a', {
+    'src/a/index.ts': 'export const a = 1;\n',
+    'src/routes.ts': lines(20, { 10: 'route a' }),
+  });
+  featureBranch(repo, 'b', {
+    'src/b/index.ts': 'export const b = 1;\n',
+    'src/routes.ts': lines(20, { 10: 'route b' }),
+  });
+  featureBranch(repo, 'c', {
+    'src/c/index.ts': 'export const c = 1;\n',
+    'src/a/config.ts': lines(5, { 5: 'c was here' }),
+  });
+  featureBranch(repo, 'd', { 'src/d/index.ts': 'export const d = 1;\n' });
+  return { repo, plan: planOf(contracts), contracts };
+}
+
+/** What must stay the same in the user's checkout across an integration. */
+export function checkoutSnapshot(repo: TempRepo): { status: string; head: string; branch: string } {
+  return {
+    status: repo.git('status', '--porcelain', '--untracked-files=all'),
+    head: repo.git('rev-parse', 'HEAD'),
+    branch: repo.git('symbolic-ref', '--short', 'HEAD'),
+  };
+}

@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BranchChanges, predictConflicts, selectCandidatePairs } from '../../src/integrate/predict.js';
+import type { TempRepo } from '../rig/repo.js';
+import { makeRepo } from '../rig/repo.js';
+import { contract, featureBranch, lines, makeFourFeatures } from './fixture.js';
+
+const changes = (
+  id: string,
+  files: string[],
+  fork: string | null = 'F',
+  own = [`${id}1`],
+): BranchChanges => ({
+  feature_id: id,
+  branch: `baton/${id}`,
+  tip: `${id}-tip`,
+  fork: fork ?? undefined,
+  own,
+  files,
+});
+
+describe('selectCandidatePairs', () => {
+  it.each([
+    {
+      name: 'disjoint files from one fork point: nothing to test',
+      input: [changes('a', ['x.ts']), changes('b', ['y.ts'])],
+      expected: [],
+    },
+    {
+      name: 'a shared file',
+      input: [changes('a', ['x.ts', 'z.ts']), changes('b', ['z.ts'])],
+      expected: [{ a: 'a', b: 'b', files: ['z.ts'], reason: 'overlap' }],
+    },
+    {
+      name: 'a file where the other made a folder',
+      input: [changes('a', ['lib']), changes('b', ['lib/x.ts'])],
+      expected: [{ a: 'a', b: 'b', files: ['lib'], reason: 'overlap' }],
+    },
+    {
+      name: 'different fork points: always tested',
+      input: [changes('a', ['x.ts'], 'F1'), changes('b', ['y.ts'], 'F2')],
+      expected: [{ a: 'a', b: 'b', files: [], reason: 'shared-history' }],
+    },
+    {
+      name: 'no single fork point: always tested',
+      input: [changes('a', ['x.ts'], null), changes('b', ['y.ts'])],
+      expected: [{ a: 'a', b: 'b', files: [], reason: 'shared-history' }],
+    },
+    {
+      name: 'shared commits: always tested',
+      input: [changes('a', ['x.ts'], 'F', ['c1']), changes('b', ['y.ts'], 'F', ['c1', 'c2'])],
+      expected: [{ a: 'a', b: 'b', files: [], reason: 'shared-history' }],
+    },
+    {
+      name: 'a branch with nothing of its own cannot conflict',
+      input: [changes('a', [], 'F', []), changes('b', ['y.ts'], 'G')],
+      expected: [],
+    },
+  ])('$name', ({ input, expected }) => {
+    expect(selectCandidatePairs(input)).toEqual(expected);
+  });
+
+  it('keeps the input order within and across pairs', () => {
+    const got = selectCandidatePairs([changes('c', ['s']), changes('a', ['s']), changes('b', ['s'])]);
+    expect(got.map((p) => `${p.a}-${p.b}`)).toEqual(['c-a', 'c-b', 'a-b']);
+  });
+});
+
+describe('predictConflicts', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('names exactly the conflicting pair and file and the ownership violation on the four-feature fixture', async () => {
+    const f = makeFourFeatures();
+    repo = f.repo;
+    const before = repo.git('status', '--porcelain');
+    const p = await predictConflicts({
+      cwd: repo.root,
+      base: 'main',
+      branches: ['a', 'b', 'c', 'd'].map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+      contracts: f.contracts,
+    });
+    expect(p.pairs).toBe(6);
+    expect(p.conflicts).toEqual([{ a: 'a', b: 'b', files: ['src/routes.ts'] }]);
+    expect(p.clean_overlaps).toEqual([]);
+    expect(p.violations).toEqual([
+      { feature_id: 'c', file: 'src/a/config.ts', kind: 'owned-by-other', owners: ['a'] },
+    ]);
+    // Only the one overlapping pair needed a real merge test.
+    expect(p.merge_tested).toBe(1);
+    expect(repo.git('status', '--porcelain')).toBe(before);
+  });
+
+  it('tells a harmless overlap (same file, different regions) from a conflict', async () => {
+    repo = makeRepo({ 'shared.txt': lines(40) });
+    featureBranch(repo, 'top', { 'shared.txt': lines(40, { 2: 'top' }) });
+    featureBranch(repo, 'bottom', { 'shared.txt': lines(40, { 38: 'bottom' }) });
+    featureBranch(repo, 'also-top', { 'shared.txt': lines(40, { 2: 'other top' }) });
+    const p = await predictConflicts({
+      cwd: repo.root,
+      base: 'main',
+      branches: ['top', 'bottom', 'also-top'].map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+      contracts: [contract('top'), contract('bottom'), contract('also-top')],
+    });
+    expect(p.conflicts).toEqual([{ a: 'top', b: 'also-top', files: ['shared.txt'] }]);
+    expect(p.clean_overlaps).toEqual([
+      { a: 'top', b: 'bottom', files: ['shared.txt'] },
+      { a: 'bottom', b: 'also-top', files: ['shared.txt'] },
+    ]);
+  });
+
+  it('tests pairs whose branches left the base at different commits, and agrees with merge-tree on every pair', async () => {
+    repo = makeRepo({ 'f.txt': lines(10), 'g.txt': lines(10) });
+    featureBranch(repo, 'early', { 'f.txt': lines(10, { 5: 'early' }) });
+    // The base moves on (editing f.txt), then a later branch is cut and edits g.txt only.
+    repo.commit('base moves', { 'f.txt': lines(10, { 5: 'base' }) });
+    featureBranch(repo, 'late', { 'g.txt': lines(10, { 1: 'late' }) });
+    const args = {
+      cwd: repo.root,
+      base: 'main',
+      branches: ['early', 'late'].map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+      contracts: [contract('early'), contract('late')],
+    };
+    const fast = await predictConflicts(args);
+    const full = await predictConflicts({ ...args, exhaustive: true });
+    // Their changed files do not overlap, yet the merge conflicts: late carries the base's edit of f.txt.
+    expect(fast.conflicts).toEqual([{ a: 'early', b: 'late', files: ['f.txt'] }]);
+    expect(full.conflicts).toEqual(fast.conflicts);
+  });
+
+  it('gives the same conflicts as exhaustive merge-tree over a tangle of branches', async () => {
+    repo = makeRepo({ 'one.txt': lines(30), 'two.txt': lines(30), 'dir/three.txt': lines(30) });
+    featureBranch(repo, 'p1', { 'one.txt': lines(30, { 3: 'p1' }), 'new-p1.txt': 'x\n' });
+    featureBranch(repo, 'p2', { 'one.txt': lines(30, { 3: 'p2' }) });
+    featureBranch(repo, 'p3', { 'one.txt': lines(30, { 25: 'p3' }), 'two.txt': lines(30, { 1: 'p3' }) });
+    featureBranch(repo, 'p4', { 'two.txt': lines(30, { 1: 'p4' }) });
+    featureBranch(repo, 'p5', { lib: 'a file named lib\n' });
+    featureBranch(repo, 'p6', { 'lib/four.txt': 'a folder named lib\n' });
+    featureBranch(repo, 'p7', { 'new-p1.txt': 'y\n' });
+    // p8 builds on p4 (shared history).
+    featureBranch(repo, 'p8', { 'two.txt': lines(30, { 1: 'p4', 2: 'p8' }) }, 'baton/p4');
+    const ids = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'];
+    const args = {
+      cwd: repo.root,
+      base: 'main',
+      branches: ids.map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+      contracts: ids.map((id) => contract(id)),
+    };
+    const fast = await predictConflicts(args);
+    const full = await predictConflicts({ ...args, exhaustive: true });
+    expect(full.merge_tested).toBe(28);
+    expect(fast.merge_tested).toBeLessThan(28);
+    expect(fast.conflicts).toEqual(full.conflicts);
+    expect(fast.conflicts.map((c) => `${c.a}-${c.b}`).sort()).toEqual(
+      ['p1-p2', 'p1-p7', 'p3-p4', 'p3-p8', 'p5-p6'].sort(),
+    );
+  });
+});
