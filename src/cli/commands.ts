@@ -18,7 +18,13 @@ export type RegisterCommand = (
 ) => void;
 
 /** The commands, in the order `baton --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerRun, registerHook, registerStatus, registerDashboard, registerDemo];
+const COMMANDS: RegisterCommand[] = [
+  registerRun,
+  registerHook,
+  registerStatus,
+  registerDashboard,
+  registerDemo,
+];
 
 /** Attaches every command to the program. */
 export function registerCommands(
