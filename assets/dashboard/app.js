@@ -86,6 +86,7 @@ function drawCharts(now) {
     chartsDrawnAt = Date.now();
     renderTimeline($('timeline'), model, select);
     renderGraph($('graph'), model, select);
+    performance.mark('baton:charts-drawn');
   }, wait);
 }
 
@@ -156,6 +157,7 @@ function renderBanner() {
 }
 
 function connect() {
+  performance.mark('baton:connect');
   const status = $('connection');
   const source = new EventSource('/api/events');
   source.addEventListener('open', () => {
@@ -167,7 +169,11 @@ function connect() {
     status.textContent = 'reconnecting…';
     status.dataset.state = 'down';
   });
-  source.addEventListener('snapshot', (ev) => applySnapshot(JSON.parse(ev.data)));
+  source.addEventListener('snapshot', (ev) => {
+    performance.mark('baton:snapshot-received');
+    applySnapshot(JSON.parse(ev.data));
+    performance.mark('baton:snapshot-drawn');
+  });
   source.addEventListener('update', (ev) => applyUpdate(JSON.parse(ev.data)));
 }
 

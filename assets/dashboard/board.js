@@ -70,7 +70,16 @@ export function createBoard(root, { onSelect }) {
       columns.set(column, { list, count });
       root.append(section);
     }
-    for (const f of model.features.values()) place(model, f);
+    // Built off-document in plan order, then attached: one layout for the whole board.
+    const fragments = new Map([...columns.keys()].map((c) => [c, document.createDocumentFragment()]));
+    const ordered = [...model.features.values()].sort((a, b) => model.rank(a.feature_id) - model.rank(b.feature_id));
+    for (const f of ordered) {
+      const card = makeCard(f.feature_id);
+      cards.set(f.feature_id, card);
+      fillCard(model, card, f);
+      fragments.get(columnOf(model, f.status))?.append(card.li);
+    }
+    for (const [column, fragment] of fragments) columns.get(column)?.list.append(fragment);
     counts();
   }
 

@@ -12,12 +12,14 @@ export function formatDuration(ms) {
   return `${s}s`;
 }
 
+// One formatter for every timestamp: building one per call (toLocaleTimeString) is slow with hundreds of cards.
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
 /** Local wall-clock time of an ISO timestamp, "14:03:07". */
 export function formatClock(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? '' : CLOCK.format(t);
 }
 
 /** A ratio as a percentage, "17 %". */
