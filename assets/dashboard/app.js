@@ -111,17 +111,25 @@ function renderHeader() {
     ['Needs input', String(m.by_column['needs-input']), 'features waiting for a person'],
     ['Failed', String(m.by_column.failed), 'failed, failed checks, timed out, interrupted or empty'],
     ['Elapsed', formatDuration(elapsed), 'wall-clock time of the run'],
-    ['Speedup so far', formatFactor(m.speedup), 'against running the same features one after another'],
     [
-      'Amdahl bound',
-      formatFactor(model.project?.max_speedup),
-      'sum of estimates ÷ critical path: the best this decomposition allows',
+      'Speedup',
+      formatFactor(m.speedup),
+      m.speedup === undefined
+        ? 'against doing the same work one after another; baton report computes it once the run has ended'
+        : `against doing the same work one after another (${m.speedup_basis ?? 'measured'}), as baton report computes it`,
     ],
-    ['Conflicts', String(m.conflicts), 'merges that conflicted during integration'],
+    m.amdahl_bound !== undefined
+      ? ['Amdahl bound', formatFactor(m.amdahl_bound), 'the best speedup this run allows: 1 ÷ (s + (1−s)/N)']
+      : [
+          'Amdahl bound',
+          formatFactor(model.project?.max_speedup),
+          'sum of estimates ÷ critical path: the best this decomposition allows',
+        ],
+    ['Conflicts', String(m.conflicts), 'merge conflicts during integration'],
     [
       'Integration',
       formatPercent(m.integration_ratio),
-      'integration time as a share of execution (healthy: 15–20 %)',
+      m.integration_verdict ?? 'integration time as a share of execution (healthy: 15–20 %)',
     ],
   ];
   $('metrics').replaceChildren(

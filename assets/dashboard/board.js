@@ -72,7 +72,9 @@ export function createBoard(root, { onSelect }) {
     }
     // Built off-document in plan order, then attached: one layout for the whole board.
     const fragments = new Map([...columns.keys()].map((c) => [c, document.createDocumentFragment()]));
-    const ordered = [...model.features.values()].sort((a, b) => model.rank(a.feature_id) - model.rank(b.feature_id));
+    const ordered = [...model.features.values()].sort(
+      (a, b) => model.rank(a.feature_id) - model.rank(b.feature_id),
+    );
     for (const f of ordered) {
       const card = makeCard(f.feature_id);
       cards.set(f.feature_id, card);

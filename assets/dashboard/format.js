@@ -13,7 +13,12 @@ export function formatDuration(ms) {
 }
 
 // One formatter for every timestamp: building one per call (toLocaleTimeString) is slow with hundreds of cards.
-const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
 
 /** Local wall-clock time of an ISO timestamp, "14:03:07". */
 export function formatClock(iso) {

@@ -50,13 +50,18 @@ export class LiveLog {
   #recent: SequencedEvent[] = [];
   #byFeature = new Map<string, SequencedEvent[]>();
   #problems: LogProblem[] = [];
+  #all: LogEvent[] | undefined;
   readonly #keepRecent: number;
   readonly #keepPerFeature: number;
 
-  constructor(path: string, options: { keepRecent?: number; keepPerFeature?: number } = {}) {
+  constructor(
+    path: string,
+    options: { keepRecent?: number; keepPerFeature?: number; keepAll?: boolean } = {},
+  ) {
     this.path = path;
     this.#keepRecent = options.keepRecent ?? 200;
     this.#keepPerFeature = options.keepPerFeature ?? 200;
+    if (options.keepAll) this.#all = [];
   }
 
   /** The folded state; callers must treat it as read-only. */
@@ -83,6 +88,11 @@ export class LiveLog {
   recentEvents(afterSeq = 0, limit = this.#keepRecent): SequencedEvent[] {
     const out = this.#recent.filter((e) => e.seq > afterSeq);
     return out.length > limit ? out.slice(out.length - limit) : out;
+  }
+
+  /** Every event read, oldest first, when kept (`keepAll`): the report is computed from all of them. */
+  allEvents(): readonly LogEvent[] {
+    return this.#all ?? [];
   }
 
   /** The latest events naming one feature, oldest first. */
@@ -123,6 +133,7 @@ export class LiveLog {
       }
       const sequenced = { seq: ++this.#seq, event };
       events.push(sequenced);
+      this.#all?.push(event);
       this.#remember(sequenced, changed);
       if (!FEATURE_ONLY.has(event.type)) runChanged = true;
     }
@@ -157,6 +168,7 @@ export class LiveLog {
     this.#recent = [];
     this.#byFeature.clear();
     this.#problems = [];
+    if (this.#all) this.#all = [];
   }
 }
 

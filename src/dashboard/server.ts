@@ -4,6 +4,9 @@ import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import type { LogEvent } from '../log/events.js';
+import { computeReport } from '../metrics/report.js';
+import type { Report } from '../metrics/types.js';
 import { type Asset, loadAssets } from './assets.js';
 import { createToken, presentedToken, tokenCookieName, tokenMatches } from './auth.js';
 import { type FeatureDetail, readFeatureDetail } from './feature-detail.js';
@@ -21,6 +24,7 @@ import {
   pendingFeature,
   type Snapshot,
   type Update,
+  withReport,
 } from './view.js';
 
 /** How to start a dashboard. */
@@ -71,9 +75,32 @@ interface StreamClient {
   lastSeq: number;
   dirty: Set<string>;
   runDirty: boolean;
+  metricsDirty: boolean;
   snapshotDue: boolean;
   busy: boolean;
   closed: boolean;
+}
+
+/** Events that can move the report's headline numbers (speedup, conflicts, integration ratio). */
+const REPORT_EVENTS = new Set<string | undefined>([
+  undefined,
+  'run.started',
+  'run.ended',
+  'phase.started',
+  'phase.ended',
+  'feature.started',
+  'agent.exited',
+  'feature.ended',
+  'integration.started',
+  'integration.tested',
+  'integration.ended',
+  'merge.clean',
+  'merge.conflict',
+  'merge.skipped',
+]);
+
+function movesReport(e: LogEvent): boolean {
+  return REPORT_EVENTS.has(e.type) || (e.type === 'hook' && e.status !== undefined);
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -94,7 +121,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? createToken();
   const assets = loadAssets();
-  const live = new LiveLog(options.logPath);
+  // Every event is kept: the report, like `baton report`, is computed from the whole run.
+  const live = new LiveLog(options.logPath, { keepAll: true });
   live.read();
   let project = await options.loadProject();
   const clients = new Set<StreamClient>();
@@ -102,12 +130,46 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   let metricsSeq = -1;
   let metrics: HeadlineMetrics | undefined;
+  let report: { value: Report; seq: number } | undefined;
   const currentMetrics = (): HeadlineMetrics => {
     if (!metrics || metricsSeq !== live.seq) {
-      metrics = countHeadline(live.state, project.plan);
+      const counts = countHeadline(live.state, project.plan);
+      metrics = report ? withReport(counts, report.value, report.seq) : counts;
       metricsSeq = live.seq;
     }
     return metrics;
+  };
+
+  // The report walks every event (hundreds of ms for 100,000), so it runs apart from the stream: only
+  // when an event can move its numbers, and never taking more than about a tenth of the time.
+  let reportTimer: NodeJS.Timeout | undefined;
+  let nextReportAt = 0;
+  const scheduleReport = () => {
+    if (reportTimer) return;
+    reportTimer = setTimeout(runReport, Math.max(0, nextReportAt - Date.now()));
+  };
+  const runReport = () => {
+    reportTimer = undefined;
+    const started = performance.now();
+    try {
+      report = {
+        value: computeReport({
+          events: live.allEvents(),
+          ...(project.plan ? { plan: project.plan } : {}),
+          ...(project.estimates ? { estimates: project.estimates } : {}),
+        }),
+        seq: live.seq,
+      };
+    } catch {
+      // A report that cannot be computed leaves the numbers the fold gives; the board goes on.
+      report = undefined;
+    }
+    nextReportAt = Date.now() + Math.max(1000, (performance.now() - started) * 10);
+    metrics = undefined;
+    for (const client of clients) {
+      client.metricsDirty = true;
+      void flush(client);
+    }
   };
 
   const snapshot = (): Snapshot => ({
@@ -143,7 +205,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     try {
       while (
         !client.closed &&
-        (client.snapshotDue || client.dirty.size > 0 || client.runDirty || client.lastSeq < live.seq)
+        (client.snapshotDue ||
+          client.dirty.size > 0 ||
+          client.runDirty ||
+          client.metricsDirty ||
+          client.lastSeq < live.seq)
       ) {
         let message: Snapshot | Update;
         if (client.snapshotDue) {
@@ -154,6 +220,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         }
         client.dirty.clear();
         client.runDirty = false;
+        client.metricsDirty = false;
         client.lastSeq = message.seq;
         await client.stream.writeSSE({
           event: message.type,
@@ -181,6 +248,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const reloadProject = async () => {
     project = await options.loadProject();
     metrics = undefined;
+    scheduleReport();
     for (const client of clients) {
       client.snapshotDue = true;
       void flush(client);
@@ -192,6 +260,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const delta = live.read();
     if (delta.events.length === 0 && !delta.reset) return;
     broadcast(delta);
+    if (delta.reset || delta.events.some((e) => movesReport(e.event))) scheduleReport();
     // A new run may come with new or changed contracts.
     if (delta.events.some((e) => e.event.type === 'run.started')) void reloadProject().catch(() => {});
   };
@@ -263,6 +332,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         lastSeq: 0,
         dirty: new Set(),
         runDirty: false,
+        metricsDirty: false,
         snapshotDue: true,
         busy: false,
         closed: false,
@@ -304,6 +374,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   port = (server.address() as AddressInfo).port;
   const stopWatching = watchLog(options.logPath, onNews, { intervalMs: options.pollMs ?? 250 });
+  scheduleReport();
 
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -316,6 +387,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close() {
       closing ??= (async () => {
         stopWatching();
+        clearTimeout(reportTimer);
         for (const client of clients) {
           client.closed = true;
           client.stream.abort();

@@ -3,6 +3,7 @@ import type { Edge, Plan } from '../graph/types.js';
 import type { FeatureStatus } from '../log/events.js';
 import type { BatonState, FeatureState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
+import type { Report } from '../metrics/types.js';
 import type { SequencedEvent } from './live-log.js';
 
 /** The board's columns and the statuses each one holds (the page reads this, so it is defined once). */
@@ -52,6 +53,8 @@ export interface ProjectView {
 /** The project as loaded for the dashboard: a plan when the contracts are valid, and what was wrong. */
 export interface LoadedProject {
   plan?: Plan;
+  /** Sequential estimates per phase (config `estimates`), for the report's worksheet. */
+  estimates?: Record<string, number>;
   diagnostics: Diagnostic[];
 }
 
@@ -62,14 +65,21 @@ export type RunView = Omit<BatonState, 'features'>;
 export interface HeadlineMetrics {
   features: number;
   by_column: Record<BoardColumn, number>;
-  /** Merges that conflicted during integration. */
+  /** Merges that conflicted during integration (distinct conflicts, once the report is computed). */
   conflicts: number;
   /** Feature branches merged cleanly. */
   merged: number;
-  /** Speedup against the sequential run so far, when the report can compute it. */
+  /** The worksheet's total speedup, once the report can compute it (the run has ended). */
   speedup?: number;
-  /** Integration time as a share of execution time, when the report can compute it. */
+  speedup_basis?: 'measured' | 'estimate';
+  /** Integration time as a share of execution time, once the report can compute it. */
   integration_ratio?: number;
+  /** The report's judgement of that ratio, in words. */
+  integration_verdict?: string;
+  /** Amdahl's bound for this run: 1 ÷ (s + (1−s)/N). */
+  amdahl_bound?: number;
+  /** Sequence number of the last event the report included; absent until it was computed. */
+  report_seq?: number;
 }
 
 /** The first message a client gets: everything needed to draw the page. */
@@ -170,6 +180,21 @@ export function countHeadline(state: BatonState, plan: Plan | undefined): Headli
     by_column,
     conflicts: merges.filter((m) => m.outcome === 'conflict').length,
     merged: merges.filter((m) => m.outcome === 'clean').length,
+  };
+}
+
+/** Adds what `baton report` computes to the board counts (pure); unknowns stay absent, never guessed. */
+export function withReport(counts: HeadlineMetrics, report: Report, seq: number): HeadlineMetrics {
+  const total = report.worksheet.total;
+  return {
+    ...counts,
+    conflicts: report.conflicts.count,
+    ...(total.speedup === null ? {} : { speedup: total.speedup }),
+    ...(total.speedup_basis === null ? {} : { speedup_basis: total.speedup_basis }),
+    ...(report.integration.ratio === null ? {} : { integration_ratio: report.integration.ratio }),
+    integration_verdict: report.integration.verdict_text,
+    ...(report.amdahl.bound === null ? {} : { amdahl_bound: report.amdahl.bound }),
+    report_seq: seq,
   };
 }
 

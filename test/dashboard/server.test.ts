@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import type { Snapshot, Update } from '../../src/dashboard/view.js';
 import { appendEvent } from '../../src/log/append.js';
+import { readLog } from '../../src/log/read.js';
+import { computeReport } from '../../src/metrics/report.js';
 import { loadProject } from '../../src/project.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
@@ -320,5 +322,123 @@ describe('dashboard server: the plan', () => {
     expect(detail.feature.status).toBe('pending');
     expect(detail.contract.file).toBe('specs/feature-002-b/contract.md');
     expect(detail.contract.text).toContain('feature_id: feature-002-b');
+  });
+});
+
+describe('dashboard server: headline metrics', () => {
+  it("shows the report's speedup, conflicts and integration ratio once it can compute them", async () => {
+    const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
+    const started = (id: string, min: number) => ({
+      v: 1,
+      ts: at(min),
+      type: 'feature.started',
+      feature_id: id,
+      status: 'running',
+      agent: 'claude',
+      branch: `baton/${id}`,
+      worktree: `/w/${id}`,
+      log_file: `/w/${id}.log`,
+      port: 41000,
+    });
+    const exited = (id: string, min: number, minutes: number) => ({
+      v: 1,
+      ts: at(min),
+      type: 'agent.exited',
+      feature_id: id,
+      exit_code: 0,
+      signal: null,
+      duration_ms: minutes * 60_000,
+      files: [`src/${id}.ts`, 'src/db.ts'],
+    });
+    const lines = [
+      {
+        v: 1,
+        ts: at(0),
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['a', 'b'],
+        concurrency: 2,
+        base: 'main',
+        base_commit: 'x',
+        mode: 'contract-first',
+        pid: 1,
+      },
+      started('a', 0),
+      started('b', 0),
+      exited('a', 30, 30),
+      exited('b', 40, 40),
+      { v: 1, ts: at(30), type: 'feature.ended', feature_id: 'a', status: 'complete' },
+      { v: 1, ts: at(40), type: 'feature.ended', feature_id: 'b', status: 'complete' },
+      { v: 1, ts: at(40), type: 'run.ended', run_id: 'r1', outcome: 'complete', duration_ms: 40 * 60_000 },
+      {
+        v: 1,
+        ts: at(41),
+        type: 'integration.started',
+        branch: 'baton/integration',
+        worktree: '/i',
+        order: ['a', 'b'],
+      },
+      { v: 1, ts: at(42), type: 'merge.clean', feature_id: 'a', commit: 'c1', duration_ms: 60_000 },
+      {
+        v: 1,
+        ts: at(47),
+        type: 'merge.conflict',
+        feature_id: 'b',
+        files: ['src/db.ts'],
+        with: ['a'],
+        duration_ms: 5,
+      },
+      { v: 1, ts: at(49), type: 'integration.ended', outcome: 'conflict', duration_ms: 8 * 60_000 },
+    ];
+    const { dash, log } = await setup(lines);
+    const expected = computeReport({ events: readLog(log).events });
+    expect(expected.worksheet.total.speedup).not.toBeNull();
+    expect(expected.integration.ratio).not.toBeNull();
+
+    let metrics: Snapshot['metrics'] | undefined;
+    await expect
+      .poll(
+        async () => {
+          const reply = await send(dash.port, '/api/state', { headers: bearer(dash) });
+          metrics = (JSON.parse(reply.body) as Snapshot).metrics;
+          return metrics.report_seq;
+        },
+        { timeout: 5000 },
+      )
+      .toBe(lines.length);
+    expect(metrics?.speedup).toBe(expected.worksheet.total.speedup);
+    expect(metrics?.integration_ratio).toBe(expected.integration.ratio);
+    expect(metrics?.conflicts).toBe(1);
+    expect(metrics?.merged).toBe(1);
+    expect(metrics?.by_column.complete).toBe(2);
+  });
+
+  it('leaves the speedup unknown while the run has not ended', async () => {
+    const { dash } = await setup([
+      {
+        v: 1,
+        ts: '2026-01-01T10:00:00.000Z',
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'main',
+        base_commit: 'x',
+        mode: 'contract-first',
+        pid: 1,
+      },
+      { feature_id: 'a', status: 'running', ts: '2026-01-01T10:00:00.000Z' },
+    ]);
+    await expect
+      .poll(async () => {
+        const reply = await send(dash.port, '/api/state', { headers: bearer(dash) });
+        return (JSON.parse(reply.body) as Snapshot).metrics.report_seq;
+      })
+      .toBe(2);
+    const metrics = (
+      JSON.parse((await send(dash.port, '/api/state', { headers: bearer(dash) })).body) as Snapshot
+    ).metrics;
+    expect(metrics.speedup).toBeUndefined();
+    expect(metrics.by_column.running).toBe(1);
   });
 });
