@@ -313,7 +313,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     c.header('Cache-Control', 'no-store');
     const id = c.req.param('id');
     const contract = project.plan?.byId.get(id);
-    const feature = live.state.features[id] ?? (contract ? pendingFeature(id) : undefined);
+    // Own keys only: an id such as `constructor` must not reach the object's prototype.
+    const known = Object.hasOwn(live.state.features, id) ? live.state.features[id] : undefined;
+    const feature = known ?? (contract ? pendingFeature(id) : undefined);
     if (!feature) return c.json({ error: `no feature "${id}" in the plan or the log` }, 404);
     const detail: FeatureDetail = readFeatureDetail({
       root: options.root,

@@ -108,8 +108,12 @@ afterAll(async () => {
 describe('dashboard in a browser', () => {
   it('moves a card to complete within 1 s of `baton hook`, without a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // Script errors and console errors (a Content-Security-Policy violation is one) fail the test.
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
     await page.goto(url);
     // The token went into a cookie and out of the address bar.
     expect(page.url()).not.toContain('token=');

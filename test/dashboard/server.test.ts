@@ -262,8 +262,9 @@ describe('dashboard server: state and stream', () => {
       (await send(dash.port, '/api/features/feature-002-b', { headers: bearer(dash) })).body,
     );
     expect(other.agent_log).toBeNull();
-    const missing = await send(dash.port, '/api/features/nope', { headers: bearer(dash) });
-    expect(missing.status).toBe(404);
+    for (const id of ['nope', 'constructor', '__proto__', 'toString']) {
+      expect((await send(dash.port, `/api/features/${id}`, { headers: bearer(dash) })).status, id).toBe(404);
+    }
     const outside = await send(dash.port, '/api/features/..%2f..%2fetc%2fpasswd', { headers: bearer(dash) });
     expect(outside.status).toBe(404);
   });
