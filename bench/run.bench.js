@@ -56,6 +56,31 @@ function timeShellLoop(n) {
   return elapsed;
 }
 
+// The issue's scenario: four agents that each sleep 2 s and write their file, with -j 4.
+function timeFourSleepers() {
+  const { parent, root } = makeRepo(0);
+  const git = (...args) => execFileSync('git', args, { cwd: root, stdio: 'pipe' });
+  for (let i = 1; i <= 4; i++) {
+    const id = `feature-00${i}-sleeper`;
+    mkdirSync(join(root, 'specs', id), { recursive: true });
+    writeFileSync(
+      join(root, 'specs', id, 'contract.md'),
+      `---\nfeature_id: ${id}\nowns: ["src/${id}/**"]\nagent: { command: "sleep 2 && mkdir -p src/${id} && echo done > src/${id}/f.txt" }\n---\n`,
+    );
+  }
+  git('add', '-A');
+  git('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '-m', 'contracts');
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [BATON, 'run', '-j', '4'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+  const elapsed = performance.now() - t;
+  if (r.status !== 0) throw new Error(`baton run failed: ${r.stderr}`);
+  rmSync(parent, { recursive: true, force: true });
+  return elapsed;
+}
+
+const sleepers = [];
+for (let i = 0; i < RUNS; i++) sleepers.push(timeFourSleepers());
+
 const rows = [];
 const data = [];
 for (const n of [1, 8, 32]) {
@@ -83,6 +108,9 @@ writeResult('run', {
     '| N | shell loop (median) | baton run (median) | extra per feature | ratio |',
     '| --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    `Four agents that each \`sleep 2\` and write their owned file, \`baton run -j 4\`, whole process: median`,
+    `${ms(median(sleepers))} (runs: ${sleepers.map((x) => ms(x)).join(', ')}); one after another they would take 8 s.`,
   ].join('\n'),
-  data,
+  data: { overhead: data, four_sleepers_ms: sleepers },
 });

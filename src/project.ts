@@ -1,5 +1,6 @@
 import { loadConfig, logPathFor } from './config.js';
 import type { Config } from './config-schema.js';
+import { lintContracts } from './contracts/lint.js';
 import { loadContracts } from './contracts/load.js';
 import { type Diagnostic, UserError } from './errors.js';
 import { findMainWorktree, gitRaw } from './git/git.js';
@@ -84,4 +85,34 @@ export async function trackedFiles(root: string): Promise<string[]> {
 function countProblems(errors: readonly Diagnostic[]): string {
   const n = errors.filter((e) => e.severity === 'error').length;
   return `${n} problem${n === 1 ? '' : 's'} in the contracts`;
+}
+
+/** Everything `baton lint` reports: errors and warnings from config, contracts, the graph and the lint rules. */
+export interface LintReport {
+  root: string;
+  /** How many contracts were read, when all of them parsed. */
+  contracts: number | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/** Loads as much of the project as is valid and collects every problem instead of stopping at the first. */
+export async function lintProject(cwd: string): Promise<LintReport> {
+  const root = await findMainWorktree(cwd);
+  const config = loadConfig(root);
+  if (!config.ok) return { root, contracts: undefined, diagnostics: config.errors };
+  const loaded = await loadContracts(config.value);
+  if (!loaded.ok) {
+    if (loaded.errors.some((e) => e.code === 'contracts/no-specs')) {
+      throw new UserError('contracts/none', loaded.errors[0]?.message ?? 'no specs folder', {
+        hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
+      });
+    }
+    return { root, contracts: undefined, diagnostics: loaded.errors };
+  }
+  const plan = buildPlan(loaded.value, { files: await trackedFiles(root) });
+  if (!plan.ok) {
+    return { root, contracts: loaded.value.length, diagnostics: [...plan.errors, ...loaded.warnings] };
+  }
+  const warnings = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
+  return { root, contracts: loaded.value.length, diagnostics: [...loaded.warnings, ...warnings] };
 }

@@ -149,7 +149,16 @@ export async function runHttpCheck(opts: HttpCheckOptions): Promise<CheckVerdict
       summarizeLatencies(load.latenciesMs, load.requests, load.errors),
       load.firstError,
     );
-    return { ...verdict, measured: { ...verdict.measured, duration_ms: Math.round(load.durationMs) } };
+    // Nothing answered and nothing was started: the likely cause is the missing `serve:`.
+    const unserved =
+      opts.serve === undefined && load.latenciesMs.length === 0
+        ? " (the contract has no `serve:` command, so Baton started nothing on this URL's port)"
+        : '';
+    return {
+      ...verdict,
+      message: verdict.message + unserved,
+      measured: { ...verdict.measured, duration_ms: Math.round(load.durationMs) },
+    };
   } finally {
     await server?.stop();
   }

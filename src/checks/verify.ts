@@ -170,3 +170,36 @@ async function checkCriterion(
       return unreachable(criterion.kind);
   }
 }
+
+/** Options shared by every feature of a `verifyFeatures` call. */
+export type VerifyManyOptions = Omit<VerifyFeatureOptions, 'contract' | 'cwd' | 'port' | 'diff'> & {
+  /** Features verified at once. */
+  concurrency: number;
+  /** Called as each feature's verification ends, in completion order. */
+  onReport?: (report: CheckReport) => void;
+};
+
+/**
+ * Verifies several features with at most `concurrency` at once (each on its own port block),
+ * returning their reports in the order the targets were given.
+ */
+export async function verifyFeatures(
+  targets: ReadonlyArray<Pick<VerifyFeatureOptions, 'contract' | 'cwd' | 'port' | 'diff'>>,
+  opts: VerifyManyOptions,
+): Promise<CheckReport[]> {
+  const { concurrency, onReport, ...common } = opts;
+  const reports: CheckReport[] = new Array(targets.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length && !opts.signal?.aborted) {
+      const i = next++;
+      const t = targets[i];
+      if (!t) continue;
+      const report = await verifyFeature({ ...common, ...t });
+      reports[i] = report;
+      onReport?.(report);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, worker));
+  return reports.filter((r) => r !== undefined);
+}

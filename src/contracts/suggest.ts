@@ -12,22 +12,26 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-/** The candidate closest to `word`, if it is close enough to be a plausible typo. */
-export function closestName(word: string, candidates: readonly string[]): string | undefined {
+/**
+ * The candidate closest to `word`, if close enough to be a plausible typo: within `maxDistance` edits
+ * (default: a third of the word's length, at least 2), or a misspelt short form of it (`dependz` → `depends_on`).
+ */
+export function closestName(
+  word: string,
+  candidates: readonly string[],
+  maxDistance?: number,
+): string | undefined {
   const w = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
+  const limit = maxDistance ?? Math.max(2, Math.ceil(w.length / 3));
+  let best: { name: string; distance: number } | undefined;
   for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
+    const lower = c.toLowerCase();
+    let distance = editDistance(w, lower);
+    // A short form ("estimate" for "estimate_minutes") is as good as one edit away.
+    if (distance > limit && w.length >= 4 && lower.length > w.length) {
+      if (editDistance(w, lower.slice(0, w.length)) <= 1) distance = limit;
     }
+    if (distance <= limit && (!best || distance < best.distance)) best = { name: c, distance };
   }
-  // Up to a third of the word's length counts as a typo; a long enough prefix ("depends") as a short form.
-  const limit = Math.max(2, Math.ceil(w.length / 3));
-  if (best === undefined) return undefined;
-  if (bestDistance <= limit) return best;
-  const prefix = candidates.find((c) => w.length >= 4 && c.toLowerCase().startsWith(w));
-  return prefix;
+  return best?.name;
 }

@@ -37,7 +37,8 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
   for (const c of contracts) {
     c.depends_on.features.forEach((dep, i) => {
       if (byId.has(dep)) return;
-      const suggestion = closestName(dep, known);
+      // Ids share long prefixes (feature-00N-), so only a near-identical one is worth suggesting.
+      const suggestion = closestName(dep, known, 2);
       errors.push(
         at(c, `depends_on.features.${i}`, {
           code: 'plan/unknown-dependency',

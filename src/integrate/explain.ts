@@ -55,6 +55,7 @@ export function explainFile(
       : `${featureId} changed ${file}`;
   if (owners.length === 0) return `${who}, which no contract owns`;
   if (owners.length === 1) return `${who}, which only ${owners[0]} owns`;
+  if (owners.length === 2) return `${who}, which both ${list(owners)} claim to own`;
   return `${who}, which ${list(owners)} all claim to own`;
 }
 

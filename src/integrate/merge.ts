@@ -247,18 +247,19 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     startedAt: 0,
     notes: [],
   };
+  // A refusal here (an earlier result, a merge being resolved) records nothing.
+  const wt = await prepareIntegrationWorktree({
+    root: o.root,
+    path: o.worktreePath,
+    branch: o.branch,
+    base: o.base,
+    fresh: o.fresh,
+    stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
+  });
+  run.worktree = wt.path;
+  if (wt.backup) run.backup = wt.backup;
   emit(run, { type: 'phase.started', phase: 'integration' });
   try {
-    const wt = await prepareIntegrationWorktree({
-      root: o.root,
-      path: o.worktreePath,
-      branch: o.branch,
-      base: o.base,
-      fresh: o.fresh,
-      stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
-    });
-    run.worktree = wt.path;
-    if (wt.backup) run.backup = wt.backup;
     const changes = await collectBranchChanges(
       o.root,
       o.base,

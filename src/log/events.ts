@@ -60,6 +60,8 @@ export interface RunStarted extends EventBase {
   mode: 'contract-first' | 'wait-for-deps';
   pid: number;
   resume?: boolean;
+  /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
+  stopped_orphans?: Array<{ feature_id: string; pgid: number }>;
 }
 /** A run ended: its outcome and wall-clock duration. */
 export interface RunEnded extends EventBase {

@@ -28,9 +28,9 @@ function diagnoseDecomposition(report: Report): string[] {
     );
   } else {
     out.push(
-      `${conflicts.count} merge conflict${conflicts.count === 1 ? '' : 's'} between ${conflicts.conflicting_pairs} ` +
-        `of the ${conflicts.potential_points} potential integration points (N = ${n}), ` +
-        `on ${conflicts.files.length} file${conflicts.files.length === 1 ? '' : 's'}.`,
+      `${conflicts.count} merge conflict${conflicts.count === 1 ? '' : 's'}: ${conflicts.conflicting_pairs} ` +
+        `of the ${conflicts.potential_points} potential integration points (N·(N−1)/2 for N = ${n}) really ` +
+        `conflicted, on ${conflicts.files.length} file${conflicts.files.length === 1 ? '' : 's'}.`,
     );
     for (const pair of conflicts.pairs) out.push(explainPair(pair));
   }
@@ -167,7 +167,8 @@ function diagnoseSpeedup(report: Report): string[] {
       );
       if (failed.length > 0) {
         reasons.push(
-          `${list(failed.map((f) => f.feature_id))} did not complete, so their time bought nothing yet`,
+          `${list(failed.map((f) => f.feature_id))} did not complete, so ${failed.length === 1 ? 'its' : 'their'} ` +
+            'agent time bought nothing yet',
         );
       }
       out.push(
@@ -183,9 +184,12 @@ function diagnoseSpeedup(report: Report): string[] {
 
   const planned = report.critical_path.planned;
   if (planned && planned.feature_ids.length > 1) {
+    const measured = report.critical_path.measured;
+    const same = measured !== null && measured.feature_ids.join() === planned.feature_ids.join();
     out.push(
       `The contracts’ critical path ${planned.feature_ids.map((id) => `\`${id}\``).join(' → ')} is ` +
-        `${formatMinutes(planned.minutes)} of estimates: the floor under the implementation's wall-clock.`,
+        `${formatMinutes(planned.minutes)} of estimates${same ? ` (${formatMinutes(measured.minutes)} measured)` : ''}: ` +
+        'its features must run one after another, so no number of agents finishes the implementation sooner.',
     );
   }
 

@@ -161,7 +161,7 @@ export function computeReport(input: ReportInput): Report {
   const implementationRow = rows.find((r) => r.phase === 'implementation');
   const integrationRow = rows.find((r) => r.phase === 'integration');
 
-  const conflicts = buildConflicts(conflictEvents, featureIds, plan);
+  const conflicts = buildConflicts(conflictEvents, scope, plan);
   const integration = buildIntegration(events, state, integrationRow, implementationRow);
 
   const concurrency = lastStart?.concurrency ?? null;

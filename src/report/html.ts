@@ -149,6 +149,26 @@ export function renderHtml(report: Report): string {
     ...(c.declared_points !== null
       ? [`<li>Declared dependencies between these features: ${c.declared_points}</li>`]
       : []),
+    ...(c.predicted_overlaps && c.predicted_overlaps.length > 0
+      ? [
+          `<li>Overlaps the plan predicted: ${c.predicted_overlaps
+            .map(
+              (o) =>
+                `<code>${escapeXml(o.a)}</code> × <code>${escapeXml(o.b)}</code> (<code>${escapeXml(o.pattern)}</code>)`,
+            )
+            .join(', ')}</li>`,
+        ]
+      : []),
+    ...c.pairs.map((p) => {
+      const files = p.files
+        .map(
+          (f) =>
+            `<code>${escapeXml(f.file)}</code>${f.owners === null ? '' : ` (owned by ${f.owners.length > 0 ? f.owners.map(escapeXml).join(', ') : 'no contract'})`}`,
+        )
+        .join(', ');
+      const other = p.with === null ? 'already merged work' : `<code>${escapeXml(p.with)}</code>`;
+      return `<li class="conflict" data-feature="${escapeXml(p.feature_id)}"><code>${escapeXml(p.feature_id)}</code> × ${other}: ${files}</li>`;
+    }),
     '</ul>',
   );
 

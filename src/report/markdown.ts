@@ -13,12 +13,17 @@ function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
+/** A table padded to column width, so the markdown reads as a table before it is rendered too. */
 function table(head: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
-  return [
-    `| ${head.map(cell).join(' | ')} |`,
-    `| ${align.map((a) => (a === 'r' ? '---:' : '---')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ];
+  const all = [head, ...rows].map((r) => r.map(cell));
+  const widths = head.map((_, i) => Math.max(3, ...all.map((r) => [...(r[i] ?? '')].length)));
+  const pad = (s: string, i: number) => {
+    const fill = ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...s].length));
+    return align[i] === 'r' ? fill + s : s + fill;
+  };
+  const line = (r: string[]) => `| ${r.map(pad).join(' | ')} |`;
+  const rule = widths.map((w, i) => (align[i] === 'r' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w)));
+  return [line(all[0] ?? []), `| ${rule.join(' | ')} |`, ...all.slice(1).map(line)];
 }
 
 /** Describes the run in one line: id, start, end and outcome. */

@@ -59,7 +59,7 @@ export function renderGanttSvg(report: Report, options: { width?: number } = {})
   for (let t = 0; t <= span + 1e-9; t += step) {
     parts.push(
       `<line class="tick" x1="${x(t).toFixed(1)}" y1="${top - 6}" x2="${x(t).toFixed(1)}" y2="${height - 8}"/>`,
-      `<text class="tick-label" x="${x(t).toFixed(1)}" y="${top - 10}" text-anchor="middle">${escapeXml(formatMinutes(t))}</text>`,
+      `<text class="tick-label" x="${x(t).toFixed(1)}" y="${top - 10}" text-anchor="middle">${t === 0 ? '0' : escapeXml(formatMinutes(t))}</text>`,
     );
   }
   if (features.length === 0) {

@@ -25,6 +25,7 @@ import { readLog } from '../log/read.js';
 import { portBlockFor } from '../ports.js';
 import { decideOutcome } from './outcome.js';
 import { describeExit, type ProcessExit, type Supervised, spawnSupervised, tailLines } from './process.js';
+import { assertNoLiveRun, findOrphans, type Orphan, stopOrphans } from './resume.js';
 import { buildTaskPrompt } from './task.js';
 import { copyIntoWorktree, createFeatureWorktree, featureBranch, readWorktreeInclude } from './worktree.js';
 
@@ -238,7 +239,17 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
   };
   const agents = await resolveAgents(opts);
   const { baseCommit, base } = await preflight(opts, pathsOf);
-  const previous = opts.resume ? readPreviousStatuses(opts.logPath) : new Map<string, string>();
+  const previousState = opts.resume
+    ? foldEvents(readLog(opts.logPath, undefined, { final: true }).events)
+    : undefined;
+  const previous = new Map(Object.values(previousState?.features ?? {}).map((f) => [f.feature_id, f.status]));
+  let orphans: Orphan[] = [];
+  if (previousState && !opts.dryRun) {
+    assertNoLiveRun(previousState);
+    // Agents of a dead orchestrator keep running in their own groups; stop them before restarting.
+    orphans = findOrphans(previousState).filter((o) => opts.featureIds.includes(o.feature_id));
+    await stopOrphans(orphans);
+  }
 
   if (opts.dryRun) {
     for (const id of opts.featureIds) {
@@ -283,6 +294,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     mode: opts.waitForDeps ? 'wait-for-deps' : 'contract-first',
     pid: process.pid,
     ...(opts.resume ? { resume: true } : {}),
+    ...(orphans.length ? { stopped_orphans: orphans } : {}),
   });
   emit({ type: 'phase.started', phase: 'implementation' });
 
@@ -618,10 +630,4 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
   const durationMs = Date.now() - started;
   emit({ type: 'run.ended', run_id: runId, outcome, duration_ms: durationMs });
   return { runId, outcome, features, durationMs };
-}
-
-/** The last status of each feature in the log, for `--resume`. */
-function readPreviousStatuses(logPath: string): Map<string, string> {
-  const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
-  return new Map(Object.values(state.features).map((f) => [f.feature_id, f.status]));
 }

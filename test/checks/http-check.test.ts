@@ -188,6 +188,40 @@ describe('http checks against a real server', () => {
     }
   });
 
+  it('says when nothing answers because the contract has no serve command', async () => {
+    const { event } = await verifyHttp({ url, requests: 5, warmup: 0 }, undefined);
+    expect(event?.type).toBe('check.failed');
+    expect(event?.message).toMatch(
+      /^no response to any of 5 requests; first error: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(the contract has no `serve:` command/,
+    );
+  });
+
+  it('starts and stops the server for each HTTP criterion in turn, on the same port', async () => {
+    const port = await freePortBase();
+    const contract = makeContract(
+      'feature-two',
+      [
+        criterion({ id: 'list', text: 'list is fast', http: { url, p95_ms: 500, requests: 10 } }),
+        criterion({
+          id: 'item',
+          text: 'item is fast',
+          http: { url: '/products/1', p95_ms: 500, requests: 10 },
+        }),
+      ],
+      { serve: serveFixture('delay-server.js') },
+    );
+    const report = await verifyFeature({
+      contract,
+      cwd: project.root,
+      on: 'worktree',
+      port,
+      config: project.config,
+      logPath: project.logPath,
+    });
+    expect(report, JSON.stringify(report.events)).toMatchObject({ passed: 2, failed: 0, total: 2 });
+    expect(await canConnect('127.0.0.1', port)).toBe(false);
+  });
+
   it('stops the server and records nothing when interrupted', async () => {
     const controller = new AbortController();
     const pending = verifyHttp(

@@ -84,4 +84,27 @@ describe('run checks', () => {
     expect(event.type).toBe('check.failed');
     expect(event.message).toMatch(/^exit 127 \(command not found\) after .*not found$/);
   });
+
+  it('stops a running command’s whole group when interrupted, and records nothing', async () => {
+    const controller = new AbortController();
+    const contract = makeContract('feature-run', [
+      criterion({ id: 'long', text: 'long', run: 'echo "pgid $$"; sleep 30 & sleep 30; wait' }),
+      criterion({ id: 'next', text: 'never reached', run: 'true' }),
+    ]);
+    const pending = verifyFeature({
+      contract,
+      cwd: project.root,
+      on: 'worktree',
+      port: 41230,
+      config: project.config,
+      logPath: project.logPath,
+      signal: controller.signal,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    const report = await pending;
+    expect(report).toMatchObject({ events: [], total: 2, interrupted: true });
+    const output = readFileSync(checkOutputPath(project.logPath, 'feature-run', 'long', 'worktree'), 'utf8');
+    expect(groupAlive(Number(/pgid (\d+)/.exec(output)?.[1]))).toBe(false);
+  });
 });

@@ -7,7 +7,8 @@ export interface TestContract {
   owns?: string[];
   depends?: string[];
   agent?: string | { command: string };
-  criteria?: Array<Record<string, unknown>>;
+  /** A string is a criterion in words only (unverifiable). */
+  criteria?: Array<Record<string, unknown> | string>;
   estimate?: number;
   serve?: string;
   timeout_minutes?: number;

@@ -36,7 +36,8 @@ describe('baton run', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     // Parallel: four 2-second agents take well under the 8 s they would take one after another.
-    expect(wall).toBeLessThan(3500);
+    // (The 3.5 s target itself is measured by `npm run bench -- run`, on a quiet machine.)
+    expect(wall).toBeLessThan(6000);
     const log = events(repo);
     const starts = log.filter((e) => e.type === 'feature.started');
     const exits = log.filter((e) => e.type === 'agent.exited');

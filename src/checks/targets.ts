@@ -1,0 +1,132 @@
+import type { Config } from '../config-schema.js';
+import type { Contract } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { listWorktrees, resolveCommit, type WorktreeInfo } from '../git/git.js';
+import type { Plan } from '../graph/types.js';
+import type { BatonState } from '../log/fold.js';
+import { portBlockFor } from '../ports.js';
+import { featureBranch } from '../runner/worktree.js';
+
+/** The branch integration happens on when the log names none. */
+export const INTEGRATION_BRANCH = 'baton/integration';
+
+/** One feature to verify: its contract, where its commands run, its port, and the branch to diff. */
+export interface VerifyTarget {
+  contract: Contract;
+  cwd: string;
+  port: number;
+  diff: { base: string; branch: string };
+}
+
+/**
+ * Where a branch is checked out (pure): the recorded path when git still lists it as a worktree,
+ * else whichever live worktree has the branch; undefined when there is none.
+ */
+export function locateWorktree(
+  branch: string,
+  recorded: string | undefined,
+  worktrees: readonly WorktreeInfo[],
+): string | undefined {
+  const live = worktrees.filter((w) => !w.prunable);
+  if (recorded && live.some((w) => w.path === recorded)) return recorded;
+  return live.find((w) => w.branch === branch)?.path;
+}
+
+/** What `resolveVerifyTargets` needs. */
+export interface TargetQuery {
+  root: string;
+  config: Config;
+  plan: Plan;
+  /** Feature ids the user named; empty for every feature. */
+  ids: readonly string[];
+  on: 'worktree' | 'integration';
+  /** The log folded: recorded worktrees, the run's base commit, the integration. */
+  state: BatonState;
+}
+
+/** Targets to verify, plus the features left out (with why) when the user named none. */
+export interface Targets {
+  targets: VerifyTarget[];
+  skipped: Array<{ feature_id: string; reason: string }>;
+}
+
+/**
+ * Finds where each selected feature's checks run: its own worktree, or the integration worktree.
+ * A feature the user named that has nowhere to run is a `UserError` with the command that fixes it;
+ * with no ids, features without a worktree are skipped (and reported), unless none has one.
+ */
+export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
+  const explicit = q.ids.length > 0;
+  const ids = explicit ? q.ids : q.plan.order;
+  const worktrees = await listWorktrees(q.root);
+  const base = q.state.base_commit ?? (await resolveCommit(q.root, q.config.base ?? 'HEAD'));
+  if (base === undefined) {
+    throw new UserError('verify/no-base', `cannot resolve the base ${q.config.base ?? 'HEAD'} in ${q.root}`, {
+      hint: 'Set `base` in baton.config.json to an existing branch, or commit once.',
+    });
+  }
+  const target = (id: string, cwd: string): VerifyTarget => {
+    const contract = q.plan.byId.get(id);
+    if (!contract) throw new Error(`feature ${id} is not in the plan`);
+    return {
+      contract,
+      cwd,
+      port: portBlockFor(q.plan.order.indexOf(id), q.config.port_base).port,
+      diff: { base, branch: featureBranch(id) },
+    };
+  };
+
+  if (q.on === 'integration') {
+    const branch = q.state.integration.branch ?? INTEGRATION_BRANCH;
+    const cwd = locateWorktree(branch, q.state.integration.worktree, worktrees);
+    if (!cwd) {
+      throw new UserError(
+        'verify/no-integration',
+        `no integration worktree: nothing is checked out on ${branch}`,
+        {
+          hint: 'Run `baton integrate` first; `--on integration` checks the merged result.',
+        },
+      );
+    }
+    // Features integration left out would fail for that reason alone; name them instead.
+    const notMerged = new Map(
+      q.state.integration.merges
+        .filter((m) => m.outcome !== 'clean')
+        .map((m) => [
+          m.feature_id,
+          m.outcome === 'conflict'
+            ? 'it conflicted during integration'
+            : (m.reason ?? 'it was skipped during integration'),
+        ]),
+    );
+    const skipped = explicit
+      ? []
+      : ids
+          .filter((id) => notMerged.has(id))
+          .map((id) => ({ feature_id: id, reason: notMerged.get(id) ?? '' }));
+    const chosen = ids.filter((id) => explicit || !notMerged.has(id));
+    return { targets: chosen.map((id) => target(id, cwd)), skipped };
+  }
+
+  const located = ids.map((id) => ({
+    id,
+    cwd: locateWorktree(featureBranch(id), q.state.features[id]?.worktree, worktrees),
+  }));
+  const missing = located.filter((l) => l.cwd === undefined).map((l) => l.id);
+  if (missing.length > 0 && (explicit || missing.length === located.length)) {
+    const which =
+      missing.length === 1
+        ? `feature ${missing[0]} has no worktree to verify (nothing is checked out on ${featureBranch(missing[0] ?? '')})`
+        : `features ${missing.join(', ')} have no worktree to verify`;
+    throw new UserError('verify/no-worktree', which, {
+      hint: `Run \`baton run ${missing.join(' ')}\` first; it creates the worktree and runs the agent.`,
+    });
+  }
+  return {
+    targets: located.flatMap((l) => (l.cwd ? [target(l.id, l.cwd)] : [])),
+    skipped: missing.map((id) => ({
+      feature_id: id,
+      reason: 'it has no worktree yet (run `baton run` first)',
+    })),
+  };
+}

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadConfig } from '../config.js';
+import {
+  checkFeatureName,
+  nextFeatureId,
+  renderContract,
+  slugifyFeatureName,
+  titleFromSlug,
+} from '../contracts/template.js';
+import { UserError } from '../errors.js';
+import { findRepoRoot } from '../git/git.js';
+import type { RegisterCommand } from './commands.js';
+import { schemaReference } from './init.js';
+import { palette } from './style.js';
+
+/** `baton new <name>`: a new contract from the template, with the next free feature number. */
+export const registerNew: RegisterCommand = (program, ctx) => {
+  program
+    .command('new')
+    .argument('<name>', 'short name of the feature, e.g. upload or "product catalog"')
+    .summary('write a new contract from the template, with the next free number')
+    .description(
+      'Write specs/feature-NNN-<name>/contract.md from the template, NNN being the next free number and <name> ' +
+        'the name in lowercase with dashes. Refuses names with characters other than letters, digits, spaces, ' +
+        'dashes and underscores, and names already taken.',
+    )
+    .option('--title <title>', 'the feature title (default: from the name)')
+    .option('--json', 'print { feature_id, file } as JSON')
+    .action(async (name: string, flags: { title?: string; json?: boolean }) => {
+      const problem = checkFeatureName(name);
+      if (problem) {
+        throw new UserError('new/invalid-name', `invalid feature name ${JSON.stringify(name)}: ${problem}`, {
+          exitCode: 2,
+          hint: 'For example: `baton new upload` or `baton new "product catalog"`.',
+        });
+      }
+      const root = await findRepoRoot(ctx.cwd);
+      const config = loadConfig(root);
+      if (!config.ok)
+        throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
+      const specs = config.value.specs;
+      const existing = existsSync(specs)
+        ? readdirSync(specs, { withFileTypes: true })
+            .filter((e) => e.isDirectory())
+            .map((e) => e.name)
+        : [];
+      const slug = slugifyFeatureName(name);
+      const same = existing.find((id) => id === slug || id.replace(/^feature-\d+-/, '') === slug);
+      if (same) {
+        throw new UserError(
+          'new/exists',
+          `a feature named "${slug}" already exists: ${relative(root, join(specs, same))}`,
+          {
+            hint: 'Choose another name, or edit the existing contract.',
+          },
+        );
+      }
+      const featureId = nextFeatureId(existing, slug);
+      const dir = join(specs, featureId);
+      const file = join(dir, 'contract.md');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        file,
+        renderContract({
+          feature_id: featureId,
+          title: flags.title ?? titleFromSlug(slug),
+          name: slug,
+          schemaPath: schemaReference(ctx, root, dir, 'contract.schema.json'),
+        }),
+        { flag: 'wx' },
+      );
+      const rel = relative(root, file);
+      if (flags.json) {
+        ctx.stdout.write(`${JSON.stringify({ feature_id: featureId, file: rel }, null, 2)}\n`);
+        return;
+      }
+      const p = palette(ctx.color);
+      ctx.stdout.write(
+        `${p.green('created')} ${rel}\nEdit what it provides, owns and depends on, and its acceptance criteria; then \`baton lint\`.\n`,
+      );
+    });
+};

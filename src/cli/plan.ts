@@ -1,0 +1,94 @@
+import { formatDiagnostic, UserError } from '../errors.js';
+import { planToDot, planToJson, planToMermaid } from '../graph/render.js';
+import type { Plan } from '../graph/types.js';
+import { loadProject } from '../project.js';
+import type { RegisterCommand } from './commands.js';
+import { type Palette, palette, renderTable } from './style.js';
+
+const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
+
+/** `baton plan`: the dependency graph, waves, critical path, integration points, Amdahl bound and hotspots. */
+export const registerPlan: RegisterCommand = (program, ctx) => {
+  program
+    .command('plan')
+    .summary('show waves, critical path, integration points and the Amdahl bound')
+    .description(
+      'Show the plan: the waves of features that can run in parallel, the critical path by estimate_minutes, ' +
+        'integration points (potential N·(N−1)/2, declared dependencies, predicted overlap hotspots) and ' +
+        'the Amdahl bound on speedup. --format mermaid or dot draws the dependency graph.',
+    )
+    .option('--json', 'print the plan as one JSON object')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'text')
+    .action(async (flags: { json?: boolean; format: string }) => {
+      const format = flags.json ? 'json' : flags.format;
+      if (!(FORMATS as readonly string[]).includes(format)) {
+        throw new UserError(
+          'usage/format',
+          `unknown format "${format}"; expected one of ${FORMATS.join(', ')}`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
+      const project = await loadProject(ctx.cwd);
+      for (const w of project.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
+      const { plan } = project;
+      if (format === 'json') ctx.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
+      else if (format === 'mermaid') ctx.stdout.write(planToMermaid(plan));
+      else if (format === 'dot') ctx.stdout.write(planToDot(plan));
+      else ctx.stdout.write(renderPlanText(plan, palette(ctx.color)));
+    });
+};
+
+/** The human view of a plan: a table by wave, then the numbers that bound a parallel run. */
+export function renderPlanText(plan: Plan, p: Palette): string {
+  const n = plan.features.length;
+  const critical = new Set(plan.critical_path.feature_ids);
+  const rows: string[][] = [];
+  plan.waves.forEach((wave, i) => {
+    for (const id of wave) {
+      const c = plan.byId.get(id);
+      if (!c) continue;
+      const deps = [...c.depends_on.features, ...c.depends_on.services.map((s) => p.dim(s))];
+      rows.push([
+        String(i + 1),
+        critical.has(id) ? p.bold(`${id} *`) : id,
+        c.estimate_minutes === undefined ? p.dim('—') : `${c.estimate_minutes} min`,
+        deps.length ? deps.join(', ') : p.dim('—'),
+      ]);
+    }
+  });
+  const out: string[] = [];
+  out.push(
+    p.bold(
+      `${n} feature${n === 1 ? '' : 's'} in ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'}`,
+    ),
+    '',
+    renderTable(['wave', 'feature', 'estimate', 'depends on'], rows),
+    '',
+  );
+  const path = plan.critical_path;
+  const pathText = path.feature_ids.join(' → ');
+  out.push(
+    `${p.bold('critical path')}   ${pathText}${path.minutes > 0 ? ` (${path.minutes} min)` : ' (no estimates: longest chain)'}  ${p.dim('* in the table')}`,
+  );
+  const ip = plan.integration_points;
+  const hot = ip.overlaps.length;
+  out.push(
+    `${p.bold('integration')}     ${ip.potential} potential point${ip.potential === 1 ? '' : 's'} (N·(N−1)/2, N = ${n}), ` +
+      `${ip.declared} declared dependenc${ip.declared === 1 ? 'y' : 'ies'}, ` +
+      `${hot ? p.yellow(`${hot} overlap hotspot${hot === 1 ? '' : 's'}`) : '0 overlap hotspots'}`,
+  );
+  const a = plan.amdahl;
+  out.push(
+    a.max_speedup === undefined
+      ? `${p.bold('Amdahl bound')}    unknown: add estimate_minutes to the contracts`
+      : `${p.bold('Amdahl bound')}    ${a.sequential_minutes} min of work, ${a.parallel_minutes} min on the critical path: ` +
+          `at most ${a.max_speedup.toFixed(1)}× faster than one agent working alone`,
+  );
+  if (hot) {
+    out.push('', p.yellow('predicted hotspots (owned paths overlap, no dependency between the two):'));
+    for (const o of ip.overlaps) out.push(`  ${o.a} ↔ ${o.b}: both own ${o.pattern}`);
+  }
+  return `${out.join('\n')}\n`;
+}

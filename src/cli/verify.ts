@@ -1,0 +1,179 @@
+import { dirname, relative } from 'node:path';
+import { Option } from 'commander';
+import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
+import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
+import { UserError } from '../errors.js';
+import { foldEvents } from '../log/fold.js';
+import { readLog } from '../log/read.js';
+import { loadProject, selectFeatures } from '../project.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+import { type Palette, palette } from './style.js';
+
+interface VerifyFlags {
+  on: 'worktree' | 'integration';
+  jobs?: string;
+  json?: boolean;
+}
+
+/** Features verified at once on their own worktrees, unless `--jobs` says otherwise. */
+const DEFAULT_JOBS = 4;
+
+const OUTCOME_OF = {
+  'check.passed': 'passed',
+  'check.failed': 'failed',
+  'check.unverifiable': 'unverifiable',
+} as const;
+
+/** The `--json` shape of one feature's verification (documented in docs/verify.md). */
+function reportJson(r: CheckReport) {
+  return {
+    feature_id: r.feature_id,
+    passed: r.passed,
+    failed: r.failed,
+    unverifiable: r.unverifiable,
+    total: r.total,
+    ...(r.interrupted ? { interrupted: true } : {}),
+    checks: (r.events as CheckEvent[]).map((e) => ({
+      criterion_id: e.criterion_id,
+      text: e.text,
+      kind: e.kind,
+      on: e.on,
+      outcome: OUTCOME_OF[e.type],
+      message: e.message,
+      measured: e.measured ?? null,
+    })),
+  };
+}
+
+function renderReport(r: CheckReport, t: VerifyTarget | undefined, p: Palette, root: string): string {
+  const where = t ? ` ${p.dim(`(${relative(root, t.cwd) || '.'}, PORT ${t.port})`)}` : '';
+  const lines = [`${p.bold(r.feature_id)}  checks ${r.passed}/${r.total}${where}`];
+  if (r.total === 0) lines.push(p.dim('  no criteria to check here'));
+  for (const e of r.events as CheckEvent[]) {
+    const mark =
+      e.type === 'check.passed' ? p.green('✓') : e.type === 'check.failed' ? p.red('✗') : p.yellow('?');
+    lines.push(`  ${mark} ${e.criterion_id}: ${e.text}`);
+    lines.push(`      ${e.type === 'check.unverifiable' ? p.yellow(e.message) : e.message}`);
+    if (e.type === 'check.failed' && e.kind === 'run' && e.measured?.output_tail) {
+      const tail = e.measured.output_tail.split('\n').slice(-10);
+      for (const l of tail) lines.push(p.dim(`      │ ${l}`));
+    }
+  }
+  if (r.interrupted) lines.push(p.yellow(`  interrupted: ${r.total - r.events.length} criteria did not run`));
+  return `${lines.join('\n')}\n\n`;
+}
+
+function parseJobs(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UserError('verify/bad-jobs', `--jobs must be a whole number of at least 1, got "${raw}"`, {
+      exitCode: 2,
+    });
+  }
+  return n;
+}
+
+function warnUnverifiable(ctx: CliContext, reports: readonly CheckReport[], p: Palette): void {
+  for (const r of reports) {
+    for (const e of r.events as CheckEvent[]) {
+      if (e.type !== 'check.unverifiable') continue;
+      ctx.stderr.write(
+        `${p.yellow('warning:')} ${r.feature_id}: criterion "${e.criterion_id}" is unverifiable, so it is never counted as passed: ${JSON.stringify(e.text)}\n` +
+          `  hint: give it a \`run:\` command, an \`http:\` threshold or a \`files:\` check in the contract\n`,
+      );
+    }
+  }
+}
+
+/** `baton verify`: runs each feature's acceptance criteria and records one check event each. */
+export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
+  program
+    .command('verify')
+    .description(
+      "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results",
+    )
+    .argument('[ids...]', 'features to verify (default: every feature that has a worktree)')
+    .addOption(
+      new Option(
+        '--on <where>',
+        'worktree: each feature in its own worktree; integration: the integrated branch',
+      )
+        .choices(['worktree', 'integration'])
+        .default('worktree'),
+    )
+    .option('-j, --jobs <n>', `features verified at once (default ${DEFAULT_JOBS}; 1 with --on integration)`)
+    .option(
+      '--json',
+      'print { features: [{ feature_id, passed, failed, unverifiable, total, checks }] } as JSON',
+    )
+    .addHelpText(
+      'after',
+      '\nCriteria with `after: integration` run only with --on integration, on the worktree of\n' +
+        'baton/integration; the others run only on the feature worktrees. Each feature gets its own\n' +
+        'PORT (a block of ten ports); a contract `serve:` command is started there for `http:` checks\n' +
+        'and stopped afterwards. Results are appended to .baton/log.jsonl; each command and server output\n' +
+        'is kept in .baton/checks/<feature>/. Exit code: 0 when every verifiable criterion passed, 1 otherwise.',
+    )
+    .action(async (ids: string[], flags: VerifyFlags) => {
+      const project = await loadProject(ctx.cwd);
+      const named = ids.length > 0 ? selectFeatures(project.plan, ids) : [];
+      const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
+      const { targets, skipped } = await resolveVerifyTargets({
+        root: project.root,
+        config: project.config,
+        plan: project.plan,
+        ids: named,
+        on: flags.on,
+        state,
+      });
+      const p = palette(ctx.color);
+      for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
+      // Features on the integration branch share one checkout, so their commands take turns.
+      const jobs = parseJobs(flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
+
+      const abort = new AbortController();
+      const unsubscribe = ctx.onInterrupt(() => {
+        if (!abort.signal.aborted) ctx.stderr.write('\nbaton: stopping the checks (servers and commands)…\n');
+        abort.abort();
+      });
+      const byId = new Map(targets.map((t) => [t.contract.feature_id, t]));
+      let reports: CheckReport[];
+      try {
+        reports = await verifyFeatures(targets, {
+          on: flags.on,
+          config: project.config,
+          logPath: project.logPath,
+          clock: ctx.clock,
+          env: ctx.env,
+          signal: abort.signal,
+          concurrency: jobs,
+          onReport: (r) => {
+            if (!flags.json) ctx.stdout.write(renderReport(r, byId.get(r.feature_id), p, project.root));
+          },
+        });
+      } finally {
+        unsubscribe();
+      }
+
+      const failed = reports.reduce((n, r) => n + r.failed, 0);
+      const passed = reports.reduce((n, r) => n + r.passed, 0);
+      const unverifiable = reports.reduce((n, r) => n + r.unverifiable, 0);
+      const interrupted = abort.signal.aborted || reports.some((r) => r.interrupted);
+      if (flags.json) {
+        ctx.stdout.write(`${JSON.stringify({ on: flags.on, features: reports.map(reportJson) }, null, 2)}\n`);
+      } else {
+        const n = reports.length;
+        const summary = `verified ${n} feature${n === 1 ? '' : 's'} on ${flags.on === 'integration' ? 'the integration branch' : 'their worktrees'}: ${passed} passed, ${failed} failed, ${unverifiable} unverifiable`;
+        ctx.stdout.write(`${failed > 0 ? p.red(summary) : summary}\n`);
+        if (failed > 0) {
+          const folder = relative(ctx.cwd, `${dirname(project.logPath)}/checks`) || '.';
+          ctx.stdout.write(`the full output of each check is in ${folder}/<feature>/\n`);
+        }
+      }
+      warnUnverifiable(ctx, reports, p);
+      if (interrupted) ctx.stderr.write('baton: interrupted; the checks that finished are recorded\n');
+      if (failed > 0 || interrupted) setExit(1);
+    });
+};

@@ -1,0 +1,184 @@
+import type { Diagnostic } from '../errors.js';
+import { ownsMatcher } from '../graph/overlap.js';
+import type { OwnershipOverlap } from '../graph/types.js';
+import type { Contract, Criterion } from './schema.js';
+
+/** The placeholder contracts write literally in URLs; Baton substitutes the feature's port. */
+const PORT = ['$', '{PORT}'].join('');
+
+/** A word that makes a criterion unmeasurable, and the measurable form to write instead. */
+export interface VagueWord {
+  word: string;
+  suggestion: string;
+}
+
+const LATENCY = `state a threshold and let Baton measure it, e.g. "GET /products p95 < 100 ms" with \`http: { url: "http://127.0.0.1:${PORT}/products", p95_ms: 100 }\``;
+const OUTCOME =
+  'name the observable outcome and the command that proves it, e.g. "invalid input returns 400" with `run: npm test -- validation`';
+const FAILURE =
+  'name the failure it survives and a command that provokes it, e.g. "a dropped database connection is retried within 5 s" with `run: npm test -- retry`';
+const LOAD =
+  'name the load and the bound, e.g. "p95 < 200 ms at 50 concurrent requests" with `http: { url: …, requests: 1000, concurrency: 50, p95_ms: 200 }`';
+const FACT =
+  'state it as a fact with a number or a command, e.g. "responds within 200 ms" or `run: npm test -- upload`';
+const USABILITY =
+  'name a task and a limit, e.g. "a new user uploads a file in 3 clicks or fewer" with an end-to-end test `run: npm run e2e -- upload`';
+const SECURITY =
+  'name the check, e.g. "no high-severity advisories" with `run: npm audit --audit-level=high`, or "rejects an expired token" with `run: npm test -- auth`';
+
+/** Words that say nothing measurable on their own, each with the measurable form to suggest. */
+export const VAGUE_WORDS: readonly VagueWord[] = [
+  { word: 'fast', suggestion: LATENCY },
+  { word: 'quick', suggestion: LATENCY },
+  { word: 'quickly', suggestion: LATENCY },
+  { word: 'performant', suggestion: LATENCY },
+  { word: 'responsive', suggestion: LATENCY },
+  { word: 'efficient', suggestion: LATENCY },
+  { word: 'low latency', suggestion: LATENCY },
+  { word: 'scalable', suggestion: LOAD },
+  { word: 'scale', suggestion: LOAD },
+  { word: 'robust', suggestion: FAILURE },
+  { word: 'reliable', suggestion: FAILURE },
+  { word: 'resilient', suggestion: FAILURE },
+  { word: 'stable', suggestion: FAILURE },
+  { word: 'properly', suggestion: OUTCOME },
+  { word: 'correctly', suggestion: OUTCOME },
+  { word: 'good', suggestion: OUTCOME },
+  { word: 'well', suggestion: OUTCOME },
+  { word: 'nice', suggestion: OUTCOME },
+  { word: 'clean', suggestion: OUTCOME },
+  { word: 'appropriate', suggestion: OUTCOME },
+  { word: 'appropriately', suggestion: OUTCOME },
+  { word: 'as expected', suggestion: OUTCOME },
+  { word: 'works', suggestion: OUTCOME },
+  { word: 'handles', suggestion: OUTCOME },
+  { word: 'should', suggestion: FACT },
+  { word: 'could', suggestion: FACT },
+  { word: 'might', suggestion: FACT },
+  { word: 'ideally', suggestion: FACT },
+  { word: 'reasonable', suggestion: FACT },
+  { word: 'etc', suggestion: FACT },
+  { word: 'user-friendly', suggestion: USABILITY },
+  { word: 'intuitive', suggestion: USABILITY },
+  { word: 'easy', suggestion: USABILITY },
+  { word: 'simple', suggestion: USABILITY },
+  { word: 'secure', suggestion: SECURITY },
+  { word: 'safe', suggestion: SECURITY },
+];
+
+const WORD_PATTERNS = VAGUE_WORDS.map((v) => ({
+  vague: v,
+  pattern: new RegExp(`(^|[^\\p{L}\\p{N}-])${v.word.replace(/[-\s]/g, '[-\\s]')}($|[^\\p{L}\\p{N}-])`, 'iu'),
+}));
+
+/** The vague words in a criterion's text, in list order (pure). */
+export function findVagueWords(text: string): VagueWord[] {
+  return WORD_PATTERNS.filter(({ pattern }) => pattern.test(text)).map(({ vague }) => vague);
+}
+
+/** What a criterion lacks, if anything: `vague` (no check, no number, a vague word) or `unverifiable` (no check). */
+export function judgeCriterion(c: Pick<Criterion, 'text' | 'kind'>): {
+  verdict: 'measurable' | 'vague' | 'unverifiable';
+  words: VagueWord[];
+} {
+  if (c.kind !== 'unverifiable') return { verdict: 'measurable', words: [] };
+  const words = /\d/.test(c.text) ? [] : findVagueWords(c.text);
+  return { verdict: words.length > 0 ? 'vague' : 'unverifiable', words };
+}
+
+/** The check to suggest for a criterion that has none, guessed from its text. */
+export function suggestCheck(text: string): string {
+  if (
+    /\b(p\d\d|latency|ms|milliseconds?|seconds?|GET|POST|PUT|PATCH|DELETE|requests?|endpoint)\b/i.test(text)
+  ) {
+    return `add \`http: { url: "http://127.0.0.1:${PORT}/…", p95_ms: <threshold> }\` so Baton measures it`;
+  }
+  if (/\b(files?|exists?|created|directory|folder|docs?)\b/i.test(text)) {
+    return 'add `files: { exist: ["path/or/glob"] }` so Baton checks it';
+  }
+  return 'add `run: <command>` (exit 0 = pass), e.g. `run: npm test -- <feature>`, so Baton can check it';
+}
+
+/** Lint warnings for valid contracts: vague or unverifiable criteria, no criteria, overlapping owned paths (pure). */
+export function lintContracts(
+  contracts: readonly Contract[],
+  overlaps: readonly OwnershipOverlap[],
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const byId = new Map(contracts.map((c) => [c.feature_id, c]));
+  for (const c of contracts) {
+    if (c.acceptance_criteria.length === 0) {
+      out.push(
+        warn(c, 'feature_id', {
+          code: 'lint/no-criteria',
+          message: `${c.feature_id} has no acceptance criteria: nothing says when it is done`,
+          hint: 'Add acceptance_criteria with a `run`, `http` or `files` check each.',
+        }),
+      );
+    }
+    c.acceptance_criteria.forEach((criterion, i) => {
+      const { verdict, words } = judgeCriterion(criterion);
+      if (verdict === 'measurable') return;
+      const quoted = JSON.stringify(criterion.text);
+      if (verdict === 'vague') {
+        const list = words.map((w) => `"${w.word}"`).join(', ');
+        out.push(
+          warn(c, `acceptance_criteria.${i}`, {
+            code: 'lint/vague-criterion',
+            message: `criterion ${criterion.id} ${quoted} is vague (${list}): no check to run and no number`,
+            hint: `${capitalise(words[0]?.suggestion ?? '')}.`,
+          }),
+        );
+        return;
+      }
+      out.push(
+        warn(c, `acceptance_criteria.${i}`, {
+          code: 'lint/unverifiable-criterion',
+          message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,
+          hint: `${capitalise(suggestCheck(criterion.text))}.`,
+        }),
+      );
+    });
+  }
+  for (const o of overlaps) {
+    // Point at whichever contract wrote the overlapping glob, else at the first one's owns.
+    const a = byId.get(o.a);
+    const b = byId.get(o.b);
+    if (!a || !b) continue;
+    const inA = a.owns.indexOf(o.pattern);
+    const inB = b.owns.indexOf(o.pattern);
+    const [where, index] = inA < 0 && inB >= 0 ? [b, inB] : [a, Math.max(0, inA)];
+    const globsA = coveringGlobs(a.owns, o.pattern);
+    const globsB = coveringGlobs(b.owns, o.pattern);
+    out.push(
+      warn(where, `owns.${index}`, {
+        code: 'lint/owns-overlap',
+        message: `${o.a} (${globsA}) and ${o.b} (${globsB}) both own ${o.pattern}, and neither depends on the other`,
+        hint: `Give ${o.pattern} to one of them, or add ${o.a} to ${o.b}'s depends_on (or the reverse) so they run in order.`,
+      }),
+    );
+  }
+  return out;
+}
+
+function warn(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {
+  const pos = c.positions?.[key];
+  return {
+    severity: 'warning',
+    code: d.code,
+    message: d.message,
+    location: { file: c.file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
+    ...(pos ? { source: pos.source } : {}),
+    hint: d.hint,
+  };
+}
+
+/** The globs of one `owns` list that cover a witness path or glob, for the message. */
+function coveringGlobs(owns: readonly string[], witness: string): string {
+  const hits = owns.filter((g) => g === witness || ownsMatcher([g])(witness));
+  return (hits.length > 0 ? hits : owns).join(', ');
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

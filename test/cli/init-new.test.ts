@@ -1,0 +1,107 @@
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+function repo(files?: Record<string, string>): TempRepo {
+  const r = makeRepo(files);
+  repos.push(r);
+  return r;
+}
+
+describe('baton init', () => {
+  it('writes the config and a sample contract, and appends .baton/ to an existing .gitignore', async () => {
+    const r = repo({ '.gitignore': 'node_modules/' });
+    const out = await runBaton(['init'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('created baton.config.json');
+    expect(out.stdout).toContain('created specs/feature-001-example/contract.md');
+    expect(readFileSync(join(r.root, '.gitignore'), 'utf8')).toBe(
+      "node_modules/\n# Baton's log, task files and agent logs (never committed)\n.baton/\n",
+    );
+    const config = JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8'));
+    expect(config.agent).toBe('claude');
+    expect(config.$schema).toMatch(/schema\/config\.schema\.json$/);
+    // git itself now ignores the log folder.
+    expect(r.git('check-ignore', '.baton/log.jsonl')).toBe('.baton/log.jsonl');
+    const lint = await runBaton(['lint'], { cwd: r.root });
+    expect(lint).toMatchObject({ code: 0 });
+    expect(lint.stdout).toContain('1 contract: no problems');
+  });
+
+  it('refuses to overwrite, naming the files, unless --force', async () => {
+    const r = repo({ 'baton.yaml': 'agent: codex\n' });
+    const out = await runBaton(['init'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('not overwriting baton.yaml: already there');
+    expect(out.stderr).toContain('baton init --force');
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+    const forced = await runBaton(['init', '--force', '--json'], { cwd: r.root });
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({
+      created: ['baton.config.json', 'specs/feature-001-example/contract.md'],
+      gitignore: 'created',
+    });
+  });
+
+  it('outside a git repository says to run git init', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-nogit-')));
+    const out = await runBaton(['init'], { cwd: dir });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('is not inside a git repository');
+    expect(out.stderr).toContain('git init');
+  });
+});
+
+describe('baton new', () => {
+  it('numbers new contracts after the highest existing one and slugifies the name', async () => {
+    const r = repo();
+    await runBaton(['init'], { cwd: r.root });
+    const a = await runBaton(['new', 'upload'], { cwd: r.root });
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain('created specs/feature-002-upload/contract.md');
+    const b = await runBaton(['new', 'Product Catalog', '--json'], { cwd: join(r.root, 'specs') });
+    expect(JSON.parse(b.stdout)).toEqual({
+      feature_id: 'feature-003-product-catalog',
+      file: 'specs/feature-003-product-catalog/contract.md',
+    });
+    const text = readFileSync(join(r.root, 'specs/feature-003-product-catalog/contract.md'), 'utf8');
+    expect(text).toContain('title: "Product catalog"');
+    expect(text).toContain(
+      '# yaml-language-server: $schema=../../node_modules/baton-cli/schema/contract.schema.json',
+    );
+    const plan = await runBaton(['plan', '--json'], { cwd: r.root });
+    expect(JSON.parse(plan.stdout).waves).toEqual([
+      ['feature-001-example', 'feature-002-upload', 'feature-003-product-catalog'],
+    ]);
+  });
+
+  it.each(['../etc', 'x;rm -rf', ''])('refuses the name %j clearly (exit 2)', async (name) => {
+    const r = repo();
+    const out = await runBaton(['new', name], { cwd: r.root });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`invalid feature name ${JSON.stringify(name)}`);
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
+  it('refuses a name already taken', async () => {
+    const r = repo();
+    await runBaton(['new', 'upload'], { cwd: r.root });
+    const out = await runBaton(['new', 'Upload'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('a feature named "upload" already exists: specs/feature-001-upload');
+  });
+
+  it('writes into the specs folder of the config', async () => {
+    const r = repo({ 'baton.config.json': '{"specs": "contracts"}' });
+    writeFileSync(join(r.root, 'x'), '');
+    const out = await runBaton(['new', 'upload'], { cwd: r.root });
+    expect(out.stdout).toContain('created contracts/feature-001-upload/contract.md');
+  });
+});

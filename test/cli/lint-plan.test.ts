@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+function repo(files?: Record<string, string>): TempRepo {
+  const r = makeRepo(files);
+  repos.push(r);
+  return r;
+}
+
+const ok = (id: string, extra: string[] = []) =>
+  [
+    '---',
+    `feature_id: ${id}`,
+    ...extra,
+    'acceptance_criteria:',
+    '  - { text: tests pass, run: "true" }',
+    '---',
+    '',
+  ].join('\n');
+
+const CATALOG_HEADING_FORM = `# Feature Contract: Product Catalog
+## feature_id
+feature-002-product-catalog
+## provides
+- API: GET /products, GET /products/{id}, PATCH /products/{id}/stock
+- Models: Product(id, name, price, stock)
+## owns
+- src/catalog/**
+## depends_on
+- feature-001-authentication
+- Shared Logging Service
+## acceptance_criteria
+- All endpoints implemented per spec \`run: npm test -- catalog\`
+- GET requests < 100ms (p95)
+- Should be fast
+## estimate_minutes
+60
+`;
+
+describe('baton lint', () => {
+  it('warnings only: exit 0, with file:line, the offending line and a suggestion; --strict: exit 1', async () => {
+    const r = repo({
+      'specs/feature-001-authentication/contract.md': ok('feature-001-authentication', [
+        'owns: ["src/**/*.ts"]',
+      ]),
+      'specs/feature-002-product-catalog/contract.md': CATALOG_HEADING_FORM,
+      'src/catalog/index.ts': 'export {};\n',
+    });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      'specs/feature-002-product-catalog/contract.md:14:3: warning: criterion c2 "GET requests < 100ms (p95)" is unverifiable',
+    );
+    expect(out.stdout).toContain('    14 | - GET requests < 100ms (p95)');
+    expect(out.stdout).toContain('criterion c3 "Should be fast" is vague ("fast", "should")');
+    expect(out.stdout).toContain('p95_ms: 100');
+    // They depend on each other, so their overlapping paths are not a hotspot.
+    expect(out.stdout).not.toContain('both own');
+    expect(out.stdout).toContain('2 contracts: 2 warnings');
+    const strict = await runBaton(['lint', '--strict', '--json'], { cwd: r.root });
+    expect(strict.code).toBe(1);
+    const json = JSON.parse(strict.stdout);
+    expect(json).toMatchObject({ ok: false, contracts: 2, errors: 2, warnings: 0 });
+    expect(json.diagnostics.map((d: { code: string }) => d.code)).toEqual([
+      'lint/unverifiable-criterion',
+      'lint/vague-criterion',
+    ]);
+  });
+
+  it('names both features and the overlapping path when independent features own the same files', async () => {
+    const r = repo({
+      'specs/a/contract.md': ok('a', ['owns: ["src/shared/**"]']),
+      'specs/b/contract.md': ok('b', ['owns: ["src/**"]']),
+    });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      'a (src/shared/**) and b (src/**) both own src/shared/**, and neither depends on the other',
+    );
+  });
+
+  it('errors: exit 1, every problem reported at once, each naming its file and line', async () => {
+    const r = repo({
+      'specs/a/contract.md': '---\nfeature_id: a\nowns: [src/**\n---\n',
+      'specs/b/contract.md': '---\nfeature_id: "x;rm -rf"\n---\n',
+      'specs/c/contract.md': ok('c'),
+    });
+    const out = await runBaton(['lint', '--json'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    const json = JSON.parse(out.stdout);
+    expect(json.ok).toBe(false);
+    expect(
+      json.diagnostics.map((d: { code: string; location: { file: string; line: number } }) => [
+        d.code,
+        d.location.file,
+        d.location.line,
+      ]),
+    ).toEqual([
+      ['contract/invalid-yaml', 'specs/a/contract.md', 3],
+      ['contract/invalid-id', 'specs/b/contract.md', 2],
+    ]);
+  });
+
+  it('a cycle is an error naming the cycle in order', async () => {
+    const r = repo({
+      'specs/a/contract.md': ok('a', ['depends_on: [b]']),
+      'specs/b/contract.md': ok('b', ['depends_on: [c]']),
+      'specs/c/contract.md': ok('c', ['depends_on: [a]']),
+    });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('specs/a/contract.md:3:14: error: dependency cycle: a → b → c → a');
+  });
+
+  it('without specs says what to run', async () => {
+    const r = repo();
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('hint: Run `baton init`');
+  });
+});
+
+describe('baton plan', () => {
+  function shop(): TempRepo {
+    return repo({
+      'specs/feature-001-authentication/contract.md': ok('feature-001-authentication', [
+        'estimate_minutes: 30',
+        'owns: [src/auth/**]',
+      ]),
+      'specs/feature-002-product-catalog/contract.md': CATALOG_HEADING_FORM,
+      'specs/feature-003-cart/contract.md': ok('feature-003-cart', [
+        'depends_on: [feature-001-authentication]',
+        'estimate_minutes: 20',
+        'owns: [src/catalog/cart.ts]',
+      ]),
+      'specs/feature-004-search/contract.md': ok('feature-004-search', ['estimate_minutes: 40']),
+    });
+  }
+
+  it('--json: features, waves, integration points, critical path, Amdahl', async () => {
+    const r = shop();
+    const out = await runBaton(['plan', '--json'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    const plan = JSON.parse(out.stdout);
+    expect(plan.features.map((f: { feature_id: string }) => f.feature_id)).toEqual([
+      'feature-001-authentication',
+      'feature-004-search',
+      'feature-002-product-catalog',
+      'feature-003-cart',
+    ]);
+    expect(plan.waves).toEqual([
+      ['feature-001-authentication', 'feature-004-search'],
+      ['feature-002-product-catalog', 'feature-003-cart'],
+    ]);
+    expect(plan.integration_points).toEqual({
+      potential: 6,
+      declared: 2,
+      overlaps: [{ a: 'feature-002-product-catalog', b: 'feature-003-cart', pattern: 'src/catalog/cart.ts' }],
+    });
+    expect(plan.critical_path).toEqual({
+      feature_ids: ['feature-001-authentication', 'feature-002-product-catalog'],
+      minutes: 90,
+    });
+    expect(plan.amdahl).toEqual({ sequential_minutes: 150, parallel_minutes: 90, max_speedup: 150 / 90 });
+  });
+
+  it('prints a table with waves, critical path, integration points, Amdahl bound and hotspots, without colour', async () => {
+    const r = shop();
+    const out = await runBaton(['plan'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('4 features in 2 waves');
+    expect(out.stdout).toMatch(
+      /^2\s+feature-002-product-catalog \*\s+60 min\s+feature-001-authentication, Shared Logging Service$/m,
+    );
+    expect(out.stdout).toContain(
+      'critical path   feature-001-authentication → feature-002-product-catalog (90 min)',
+    );
+    expect(out.stdout).toContain(
+      '6 potential points (N·(N−1)/2, N = 4), 2 declared dependencies, 1 overlap hotspot',
+    );
+    expect(out.stdout).toContain('at most 1.7× faster');
+    expect(out.stdout).toContain(
+      'feature-002-product-catalog ↔ feature-003-cart: both own src/catalog/cart.ts',
+    );
+    expect(out.stdout).not.toContain('\x1b[');
+  });
+
+  it('--format mermaid and dot draw the dependency graph', async () => {
+    const r = shop();
+    const mermaid = await runBaton(['plan', '--format', 'mermaid'], { cwd: r.root });
+    expect(mermaid.stdout.split('\n')[0]).toBe('flowchart LR');
+    expect(mermaid.stdout).toContain('f0 --> f2');
+    expect(mermaid.stdout).toContain('f2 -.-|"overlap: src/catalog/cart.ts"| f3');
+    const dot = await runBaton(['plan', '--format', 'dot'], { cwd: r.root });
+    expect(dot.stdout).toContain('"feature-001-authentication" -> "feature-003-cart";');
+    expect(dot.stdout).toContain('{ rank=same; "feature-001-authentication"; "feature-004-search"; }');
+    const bad = await runBaton(['plan', '--format', 'svg'], { cwd: r.root });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown format "svg"; expected one of text, json, mermaid, dot');
+  });
+
+  it('refuses an invalid project with located diagnostics (exit 1)', async () => {
+    const r = repo({ 'specs/a/contract.md': ok('a', ['depends_on: [ghost]']) });
+    const out = await runBaton(['plan'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      'specs/a/contract.md:3:14: error: a depends on "ghost", which is not a known feature; known ids: a',
+    );
+  });
+});

@@ -1,0 +1,208 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { checkoutSnapshot, featureBranch, lines, makeFourFeatures } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+function events(r: TempRepo): BatonEvent[] {
+  return readLog(join(r.root, '.baton', 'log.jsonl'), undefined, { final: true }).events as BatonEvent[];
+}
+
+/** A repo whose contracts load through `baton` itself, with one branch per feature adding its own file. */
+function projectRepo(contracts: TestContract[], config: Record<string, unknown> = {}): TempRepo {
+  const r = makeRepo({
+    '.gitignore': '.baton/\n',
+    'baton.config.json': `${JSON.stringify(config)}\n`,
+    ...contractFiles(contracts),
+  });
+  for (const c of contracts) featureBranch(r, c.id, { [`src/${c.id}/index.ts`]: `// ${c.id}\n` });
+  return r;
+}
+
+const four = (criteria: Record<string, Array<Record<string, unknown>>> = {}): TestContract[] =>
+  ['f1', 'f2', 'f3', 'f4'].map((id) => ({ id, criteria: criteria[id] ?? [] }));
+
+describe('baton integrate --predict-only', () => {
+  it('names exactly the conflicting pair and file, the ownership violation, and nothing else', async () => {
+    repo = makeFourFeatures().repo;
+    const before = checkoutSnapshot(repo);
+    const r = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const flagged = r.stdout.split('\n').filter((l) => /^\s+(conflict|overlap|ownership)\s/.test(l));
+    expect(flagged).toEqual([
+      '  conflict   a × b: src/routes.ts',
+      '  ownership  c changed src/a/config.ts, which only a owns',
+    ]);
+    const json = JSON.parse(
+      (await runBaton(['integrate', '--predict-only', '--json'], { cwd: repo.root })).stdout,
+    );
+    expect(json.prediction.conflicts).toEqual([{ a: 'a', b: 'b', files: ['src/routes.ts'] }]);
+    expect(json.prediction.clean_overlaps).toEqual([]);
+    expect(json.prediction.violations).toEqual([
+      { feature_id: 'c', file: 'src/a/config.ts', kind: 'owned-by-other', owners: ['a'] },
+    ]);
+    expect(checkoutSnapshot(repo)).toEqual(before);
+    expect(repo.git('branch', '--list', 'baton/integration')).toBe('');
+  });
+});
+
+describe('baton integrate', () => {
+  it('stops at the conflicting pair with the next commands, the checkout untouched, then --continue finishes', async () => {
+    repo = makeFourFeatures().repo;
+    const before = checkoutSnapshot(repo);
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const wt = join(repo.root, '..', 'repo.baton-worktrees', 'integration');
+    expect(r.stdout).toContain(
+      'Merging baton/b (merge 2 of 4) conflicts in 1 file(s) with a, already merged:',
+    );
+    expect(r.stdout).toContain(
+      'src/routes.ts: b and a both changed src/routes.ts, which both a and b claim to own',
+    );
+    expect(r.stdout).toContain(`  cd ${wt}`);
+    expect(r.stdout).toContain('  git add src/routes.ts');
+    expect(r.stdout).toContain('  baton integrate --continue');
+    expect(checkoutSnapshot(repo)).toEqual(before);
+
+    writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
+    repo.git('-C', wt, 'add', 'src/routes.ts');
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/Integration clean in .*: 4 of 4 merged/);
+    expect(checkoutSnapshot(repo)).toEqual(before);
+  });
+
+  it('merges dependencies first whatever the id order', async () => {
+    repo = projectRepo([
+      { id: 'a-api', depends: ['z-db'] },
+      { id: 'z-db' },
+      { id: 'm-ui', depends: ['a-api'] },
+    ]);
+    const r = await runBaton(['integrate', '--json'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).integration.order).toEqual(['z-db', 'a-api', 'm-ui']);
+    const merged = events(repo).flatMap((e) => (e.type === 'merge.clean' ? [e.feature_id] : []));
+    expect(merged).toEqual(['z-db', 'a-api', 'm-ui']);
+    // The integration branch's first-parent history has the merges in the same order.
+    const subjects = repo
+      .git('log', '--first-parent', '--format=%s', 'baton/integration', '-3')
+      .split('\n')
+      .reverse();
+    expect(subjects.map((s) => s.split(' ')[1])).toEqual(['baton/z-db', 'baton/a-api', 'baton/m-ui']);
+  });
+
+  it('reports a test command that fails after the third merge against the third feature', async () => {
+    repo = projectRepo(four());
+    const r = await runBaton(['integrate', '--test', 'test ! -f src/f3/index.ts'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Tests failed after merging f3 (merge 3 of 4): exit 1');
+    expect(events(repo).find((e) => e.type === 'integration.ended')).toMatchObject({
+      outcome: 'tests-failed',
+    });
+  });
+
+  it('refuses --into main when a test failed and leaves main where it was', async () => {
+    repo = projectRepo(four(), { test: 'test ! -f src/f3/index.ts' });
+    const before = checkoutSnapshot(repo);
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('main left where it was: tests failed after merging f3');
+    expect(checkoutSnapshot(repo)).toEqual(before);
+  });
+
+  it('runs after-integration criteria, then fast-forwards main when everything passed', async () => {
+    repo = projectRepo(
+      four({
+        f1: [
+          { id: 'sees-f4', text: 'f4 is there too', run: 'test -f src/f4/index.ts', after: 'integration' },
+        ],
+      }),
+      { test: 'true' },
+    );
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('f1: 1/1 integration checks passed');
+    expect(r.stdout).toContain('main fast-forwarded');
+    expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
+    expect(repo.git('status', '--porcelain')).toBe('');
+    const log = events(repo);
+    expect(log.find((e) => e.type === 'check.passed')).toMatchObject({ feature_id: 'f1', on: 'integration' });
+    const phases = log.filter((e) => e.type === 'phase.started' || e.type === 'phase.ended');
+    expect(phases.map((e) => e.type)).toEqual(['phase.started', 'phase.ended']);
+    const ended = log.find((e) => e.type === 'integration.ended');
+    expect(ended).toMatchObject({ outcome: 'clean', into: 'main' });
+    const started = log.find((e) => e.type === 'integration.started')!;
+    const lastCheck = log.filter((e) => e.type === 'check.passed').at(-1)!;
+    // Integration time runs from the first merge to the last check.
+    expect(Date.parse(started.ts) + (ended as { duration_ms: number }).duration_ms).toBeGreaterThanOrEqual(
+      Date.parse(lastCheck.ts),
+    );
+  });
+
+  it('refuses --into when an integration check fails', async () => {
+    repo = projectRepo(four({ f2: [{ id: 'never', text: 'fails', run: 'exit 3', after: 'integration' }] }));
+    const mainBefore = repo.git('rev-parse', 'main');
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Integration checks-failed');
+    expect(r.stdout).toContain('main left where it was: the integration ended checks-failed');
+    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+  });
+
+  it('resolves a conflict with a command agent given the task file and the conflicted files', async () => {
+    repo = makeFourFeatures().repo;
+    const script = join(repo.root, '..', 'resolve.sh');
+    writeFileSync(
+      script,
+      [
+        'set -e',
+        'grep -q "Resolve a merge conflict" "$BATON_TASK_FILE"',
+        'for f in $BATON_CONFLICT_FILES; do grep -v "^[<=>|]\\{7\\}" "$f" > "$f.tmp"; mv "$f.tmp" "$f"; git add "$f"; done',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(repo.root, 'baton.config.json'),
+      JSON.stringify({ agent: { command: `sh ${script}` } }),
+    );
+    repo.commit('config');
+    const r = await runBaton(['integrate', '--on-conflict', 'agent'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const routes = readFileSync(
+      join(repo.root, '..', 'repo.baton-worktrees', 'integration', 'src/routes.ts'),
+      'utf8',
+    );
+    expect(routes).toContain('route a');
+    expect(routes).toContain('route b');
+    expect(routes).not.toMatch(/^<{7}/m);
+  });
+
+  it('refuses --on-conflict agent with an adapter agent before merging anything', async () => {
+    repo = makeFourFeatures().repo;
+    const r = await runBaton(['integrate', '--on-conflict', 'agent'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      '--on-conflict agent can only run a command agent for now, but a uses the "claude" agent',
+    );
+    expect(events(repo).some((e) => e.type === 'integration.started')).toBe(false);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    repo = makeFourFeatures().repo;
+    expect((await runBaton(['integrate', '--on-conflict', 'pray'], { cwd: repo.root })).code).toBe(2);
+    expect((await runBaton(['integrate', 'a', '--continue'], { cwd: repo.root })).code).toBe(2);
+    expect((await runBaton(['integrate', '--test-timeout', 'soon'], { cwd: repo.root })).code).toBe(2);
+  });
+});

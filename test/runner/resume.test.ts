@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent, FeatureStarted } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { groupAlive } from '../../src/runner/process.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+describe('crash-safe runs', () => {
+  it('resumes after the orchestrator is SIGKILLed: orphans stopped, worktrees reused, one agent commit each', async () => {
+    const ids = ['r1', 'r2', 'r3', 'r4'];
+    const agent = (id: string) => ({
+      command: `sleep 3; mkdir -p src/${id} && echo "$BATON_RUN_ID" > src/${id}/done.txt`,
+    });
+    const repo = makeRepo(contractFiles(ids.map((id) => ({ id, agent: agent(id) }))));
+    repos.push(repo);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const events = () => readLog(log).events as BatonEvent[];
+    const child = spawn(process.execPath, [BATON_BIN, 'run'], { cwd: repo.root, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    expect(await until(() => events().filter((e) => e.type === 'feature.started').length === 4, 15_000)).toBe(
+      true,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGKILL');
+    await exited;
+    const firstRun = events().filter((e): e is FeatureStarted => e.type === 'feature.started');
+    const firstGroups = firstRun.map((e) => e.pgid!);
+    // The agents outlive their orchestrator (own process groups) until a resume stops them.
+    expect(firstGroups.some((g) => groupAlive(g))).toBe(true);
+
+    const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(firstGroups.filter((g) => groupAlive(g))).toEqual([]);
+
+    const all = events();
+    const runs = all.filter((e) => e.type === 'run.started');
+    expect(runs).toHaveLength(2);
+    const secondRunId = runs[1]!.run_id;
+    for (const id of ids) {
+      const created = all.filter((e) => e.type === 'worktree.created' && e.feature_id === id);
+      expect(created.map((e) => (e.type === 'worktree.created' ? e.reused : null))).toEqual([false, true]);
+      // One agent commit on top of main: the resumed agent's work, recorded by the second run.
+      expect(repo.git('rev-list', '--count', `main..baton/${id}`)).toBe('1');
+      expect(repo.git('show', `baton/${id}:src/${id}/done.txt`)).toBe(secondRunId);
+    }
+    expect(repo.git('branch', '--list', 'baton/*').split('\n')).toHaveLength(4);
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{ status: string }>;
+    };
+    expect(status.features.map((f) => f.status)).toEqual(['complete', 'complete', 'complete', 'complete']);
+  });
+
+  it('stops an agent at its timeout: a 2-second limit on sleep 60 ends `timeout` within 4 s, nothing left running', async () => {
+    const repo = makeRepo(
+      contractFiles([
+        { id: 'slow', timeout_minutes: 2 / 60, agent: { command: 'sleep 60 & sleep 60; wait' } },
+      ]),
+    );
+    repos.push(repo);
+    const t0 = Date.now();
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(r.code).toBe(1);
+    const log = readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+    const started = log.find((e): e is FeatureStarted => e.type === 'feature.started')!;
+    expect(groupAlive(started.pgid!)).toBe(false);
+    const ended = log.find((e) => e.type === 'feature.ended');
+    expect(ended).toMatchObject({ status: 'timeout' });
+  });
+
+  it('reruns a failed agent in the same worktree when the contract allows retries', async () => {
+    const repo = makeRepo(
+      contractFiles([
+        {
+          id: 'flaky',
+          retries: 1,
+          agent: {
+            command:
+              'if [ -f .tried ]; then mkdir -p src/flaky && echo ok > src/flaky/x.txt; else touch .tried; exit 1; fi',
+          },
+        },
+      ]),
+    );
+    repos.push(repo);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    const starts = (readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[]).filter(
+      (e) => e.type === 'feature.started',
+    );
+    expect(starts).toHaveLength(2);
+  });
+});
