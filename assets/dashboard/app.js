@@ -112,11 +112,11 @@ function renderHeader() {
     ['Failed', String(m.by_column.failed), 'failed, failed checks, timed out, interrupted or empty'],
     ['Elapsed', formatDuration(elapsed), 'wall-clock time of the run'],
     [
-      'Speedup',
+      m.speedup_scope === 'implementation' ? 'Speedup (impl.)' : 'Speedup',
       formatFactor(m.speedup),
       m.speedup === undefined
         ? 'against doing the same work one after another; baton report computes it once the run has ended'
-        : `against doing the same work one after another (${m.speedup_basis ?? 'measured'}), as baton report computes it`,
+        : `${m.speedup_scope === 'implementation' ? 'implementation phase only (other phases were not recorded)' : 'the whole method'}, against doing the same work one after another (${m.speedup_basis ?? 'measured'}), as baton report computes it`,
     ],
     m.amdahl_bound !== undefined
       ? ['Amdahl bound', formatFactor(m.amdahl_bound), 'the best speedup this run allows: 1 ÷ (s + (1−s)/N)']

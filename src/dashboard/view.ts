@@ -69,9 +69,14 @@ export interface HeadlineMetrics {
   conflicts: number;
   /** Feature branches merged cleanly. */
   merged: number;
-  /** The worksheet's total speedup, once the report can compute it (the run has ended). */
+  /**
+   * The worksheet's total speedup once the report can compute it (the run has ended), or the
+   * implementation's alone while phases such as specification were not recorded.
+   */
   speedup?: number;
   speedup_basis?: 'measured' | 'estimate';
+  /** Which speedup `speedup` is: the whole method's or the implementation phase's. */
+  speedup_scope?: 'total' | 'implementation';
   /** Integration time as a share of execution time, once the report can compute it. */
   integration_ratio?: number;
   /** The report's judgement of that ratio, in words. */
@@ -186,11 +191,27 @@ export function countHeadline(state: BatonState, plan: Plan | undefined): Headli
 /** Adds what `baton report` computes to the board counts (pure); unknowns stay absent, never guessed. */
 export function withReport(counts: HeadlineMetrics, report: Report, seq: number): HeadlineMetrics {
   const total = report.worksheet.total;
+  const implementation = report.worksheet.rows.find((r) => r.parallel);
+  // Measured before estimated: agents' summed time is what the run did; estimates are what was guessed.
+  const pick = (row: { speedup_measured: number | null; speedup_estimate: number | null }) =>
+    row.speedup_measured !== null
+      ? { value: row.speedup_measured, basis: 'measured' as const }
+      : row.speedup_estimate !== null
+        ? { value: row.speedup_estimate, basis: 'estimate' as const }
+        : undefined;
+  const whole = pick(total);
+  const impl = implementation ? pick(implementation) : undefined;
+  const speedup = whole
+    ? { ...whole, scope: 'total' as const }
+    : impl
+      ? { ...impl, scope: 'implementation' as const }
+      : undefined;
   return {
     ...counts,
     conflicts: report.conflicts.count,
-    ...(total.speedup === null ? {} : { speedup: total.speedup }),
-    ...(total.speedup_basis === null ? {} : { speedup_basis: total.speedup_basis }),
+    ...(speedup
+      ? { speedup: speedup.value, speedup_scope: speedup.scope, speedup_basis: speedup.basis }
+      : {}),
     ...(report.integration.ratio === null ? {} : { integration_ratio: report.integration.ratio }),
     integration_verdict: report.integration.verdict_text,
     ...(report.amdahl.bound === null ? {} : { amdahl_bound: report.amdahl.bound }),

@@ -407,7 +407,9 @@ describe('dashboard server: headline metrics', () => {
         { timeout: 5000 },
       )
       .toBe(lines.length);
-    expect(metrics?.speedup).toBe(expected.worksheet.total.speedup);
+    expect(expected.worksheet.total.speedup_measured).not.toBeNull();
+    expect(metrics?.speedup).toBe(expected.worksheet.total.speedup_measured);
+    expect(metrics).toMatchObject({ speedup_scope: 'total', speedup_basis: 'measured' });
     expect(metrics?.integration_ratio).toBe(expected.integration.ratio);
     expect(metrics?.conflicts).toBe(1);
     expect(metrics?.merged).toBe(1);

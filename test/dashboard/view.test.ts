@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
-import { columnOf, countHeadline, describePlan, listFeatures } from '../../src/dashboard/view.js';
+import { columnOf, countHeadline, describePlan, listFeatures, withReport } from '../../src/dashboard/view.js';
 import { buildPlan } from '../../src/graph/plan.js';
 import type { Plan } from '../../src/graph/types.js';
 import { FEATURE_STATUSES, type FeatureStatus } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
+import { computeReport } from '../../src/metrics/report.js';
 import { contractText, type TestContract } from '../rig/contracts.js';
 
 function planOf(contracts: TestContract[]): Plan {
@@ -106,6 +107,80 @@ describe('dashboard view', () => {
       by_column: { pending: 0, running: 0, 'needs-input': 1, complete: 1, failed: 1 },
       conflicts: 1,
       merged: 1,
+    });
+  });
+
+  it("takes the report's measured speedup, the implementation's alone when a phase was not recorded", () => {
+    const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
+    const events = [
+      {
+        v: 1 as const,
+        ts: at(0),
+        type: 'run.started' as const,
+        run_id: 'r',
+        feature_ids: ['a', 'b'],
+        concurrency: 2,
+        base: 'main',
+        base_commit: 'x',
+        mode: 'contract-first' as const,
+        pid: 1,
+      },
+      ...['a', 'b'].flatMap((id) => [
+        {
+          v: 1 as const,
+          ts: at(0),
+          type: 'feature.started' as const,
+          feature_id: id,
+          status: 'running' as const,
+          agent: 'x',
+          branch: `baton/${id}`,
+          worktree: '/w',
+          log_file: '/l',
+          port: 1,
+        },
+        {
+          v: 1 as const,
+          ts: at(20),
+          type: 'agent.exited' as const,
+          feature_id: id,
+          exit_code: 0,
+          signal: null,
+          duration_ms: 20 * 60_000,
+          files: [],
+        },
+        {
+          v: 1 as const,
+          ts: at(20),
+          type: 'feature.ended' as const,
+          feature_id: id,
+          status: 'complete' as const,
+        },
+      ]),
+      {
+        v: 1 as const,
+        ts: at(20),
+        type: 'run.ended' as const,
+        run_id: 'r',
+        outcome: 'complete' as const,
+        duration_ms: 20 * 60_000,
+      },
+    ];
+    const counts = countHeadline(foldEvents(events), undefined);
+    // A phase with an estimate but no record leaves the total unknown; the implementation was measured.
+    const partial = computeReport({ events, estimates: { specification: 30 } });
+    expect(partial.worksheet.total.speedup_measured).toBeNull();
+    const implementation = partial.worksheet.rows.find((r) => r.parallel);
+    expect(implementation?.speedup_measured).not.toBeNull();
+    expect(withReport(counts, partial, 7)).toMatchObject({
+      speedup: implementation?.speedup_measured,
+      speedup_scope: 'implementation',
+      speedup_basis: 'measured',
+      report_seq: 7,
+    });
+    const whole = computeReport({ events });
+    expect(withReport(counts, whole, 7)).toMatchObject({
+      speedup: whole.worksheet.total.speedup_measured,
+      speedup_scope: 'total',
     });
   });
 });
