@@ -23,33 +23,52 @@ export function ownsMatcher(owns: readonly string[]): (path: string) => boolean 
   return (path) => match(path.replace(/^\.\//, ''));
 }
 
-/** One glob, prepared once: its matcher, literal base folder and sample paths. */
-interface PreparedGlob {
-  glob: string;
-  match: (path: string) => boolean;
-  base: string;
-  samples: string[];
+/** One glob, prepared once and lazily: most globs are never compared, so most never compile. */
+class PreparedGlob {
+  readonly glob: string;
+  /** The literal folders before the first glob character (`src/catalog` for `src/catalog/**`). */
+  readonly base: string;
+  #match: ((path: string) => boolean) | undefined;
+  #samples: { paths: string[]; leaves: string[] } | undefined;
+
+  constructor(glob: string) {
+    this.glob = glob;
+    const parts = glob.split('/');
+    const literal = parts.findIndex((part) => GLOB_CHARS.test(part));
+    this.base = (literal < 0 ? parts : parts.slice(0, literal)).join('/');
+  }
+
+  match(path: string): boolean {
+    this.#match ??= picomatch(this.glob, { dot: true });
+    return this.#match(path);
+  }
+
+  /** Concrete paths the glob matches. */
+  get samples(): string[] {
+    return this.#sampled().paths;
+  }
+
   /** Sample last segments (`x.ts`), used to fill another glob's trailing `**`. */
-  leaves: string[];
+  get leaves(): string[] {
+    return this.#sampled().leaves;
+  }
+
+  #sampled(): { paths: string[]; leaves: string[] } {
+    if (!this.#samples) {
+      const paths = new Set<string>();
+      const leaves = new Set<string>();
+      for (const v of expandBraces(this.glob)) {
+        for (const s of sampleGlob(v)) paths.add(s);
+        const last = v.split('/').pop() ?? '';
+        if (last !== '**') for (const s of sampleGlob(last)) leaves.add(s);
+      }
+      this.#samples = { paths: [...paths], leaves: [...leaves] };
+    }
+    return this.#samples;
+  }
 }
 
-function prepare(glob: string): PreparedGlob {
-  const variants = expandBraces(glob);
-  const samples = new Set<string>();
-  const leaves = new Set<string>();
-  for (const v of variants) {
-    for (const s of sampleGlob(v)) samples.add(s);
-    const last = v.split('/').pop() ?? '';
-    if (last !== '**') for (const s of sampleGlob(last)) leaves.add(s);
-  }
-  return {
-    glob,
-    match: picomatch(glob, { dot: true }),
-    base: picomatch.scan(glob).base,
-    samples: [...samples],
-    leaves: [...leaves],
-  };
-}
+const prepare = (glob: string) => new PreparedGlob(glob);
 
 /** `a/{b,c}/d` → `a/b/d`, `a/c/d` (capped: only a witness is needed, not every path). */
 function expandBraces(glob: string): string[] {
@@ -125,39 +144,71 @@ export function findOverlaps(
   files: readonly string[] = [],
 ): OwnershipOverlap[] {
   const prepared = contracts.map((c) => c.owns.flatMap(expandOwnedPattern).map(prepare));
-  const found = new Map<string, OwnershipOverlap>();
-  const key = (i: number, j: number) => `${i}\u0000${j}`;
-  for (let i = 0; i < contracts.length; i++) {
-    for (let j = i + 1; j < contracts.length; j++) {
-      const ci = contracts[i] as Contract;
-      const cj = contracts[j] as Contract;
-      if (ci.owns.length === 0 || cj.owns.length === 0) continue;
-      if (related(ci.feature_id, cj.feature_id)) continue;
-      const w = firstWitness(prepared[i] ?? [], prepared[j] ?? []);
-      if (w !== undefined) found.set(key(i, j), pairOf(ci.feature_id, cj.feature_id, w));
+  // Globs indexed by literal base: two globs can only meet when one base is the other or an ancestor of it,
+  // so each glob is compared with the globs filed under its base's ancestors, not with every other glob.
+  const byBase = new Map<string, { owner: number; glob: PreparedGlob }[]>();
+  prepared.forEach((globs, owner) => {
+    for (const glob of globs) {
+      const list = byBase.get(glob.base) ?? [];
+      list.push({ owner, glob });
+      byBase.set(glob.base, list);
     }
-  }
-  if (files.length > 0) {
-    // A tracked file matched by both catches overlaps the sample paths miss (extglobs, classes).
-    const matchers = contracts.map((c) => (c.owns.length > 0 ? ownsMatcher(c.owns) : undefined));
-    for (const file of files) {
-      const owners: number[] = [];
-      matchers.forEach((m, i) => {
-        if (m?.(file)) owners.push(i);
-      });
-      for (let x = 0; x < owners.length; x++) {
-        for (let y = x + 1; y < owners.length; y++) {
-          const i = owners[x] as number;
-          const j = owners[y] as number;
-          const ci = contracts[i] as Contract;
-          const cj = contracts[j] as Contract;
-          if (found.has(key(i, j)) || related(ci.feature_id, cj.feature_id)) continue;
-          found.set(key(i, j), pairOf(ci.feature_id, cj.feature_id, file));
+  });
+  const candidates = new Set<number>();
+  const n = contracts.length;
+  prepared.forEach((globs, i) => {
+    for (const glob of globs) {
+      for (const prefix of ancestorsOf(glob.base)) {
+        for (const other of byBase.get(prefix) ?? []) {
+          if (other.owner === i) continue;
+          candidates.add(Math.min(i, other.owner) * n + Math.max(i, other.owner));
         }
+      }
+    }
+  });
+  const found = new Map<number, OwnershipOverlap>();
+  for (const pair of [...candidates].sort((x, y) => x - y)) {
+    const i = Math.floor(pair / n);
+    const j = pair % n;
+    const ci = contracts[i] as Contract;
+    const cj = contracts[j] as Contract;
+    if (related(ci.feature_id, cj.feature_id)) continue;
+    const w = firstWitness(prepared[i] ?? [], prepared[j] ?? []);
+    if (w !== undefined) found.set(pair, pairOf(ci.feature_id, cj.feature_id, w));
+  }
+  // A tracked file matched by both catches overlaps the sample paths miss (extglobs, classes).
+  for (const file of files) {
+    const path = file.replace(/^\.\//, '');
+    const owners = new Set<number>();
+    for (const prefix of ancestorsOf(path)) {
+      for (const { owner, glob } of byBase.get(prefix) ?? []) {
+        if (!owners.has(owner) && glob.match(path)) owners.add(owner);
+      }
+    }
+    if (owners.size < 2) continue;
+    const list = [...owners].sort((x, y) => x - y);
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        const i = list[x] as number;
+        const j = list[y] as number;
+        const pair = i * n + j;
+        const ci = contracts[i] as Contract;
+        const cj = contracts[j] as Contract;
+        if (found.has(pair) || related(ci.feature_id, cj.feature_id)) continue;
+        found.set(pair, pairOf(ci.feature_id, cj.feature_id, path));
       }
     }
   }
   return [...found.values()].sort((p, q) => p.a.localeCompare(q.a) || p.b.localeCompare(q.b));
+}
+
+/** `src/a/b` → `''`, `src`, `src/a`, `src/a/b`: the folders a path sits in, and the path itself. */
+function ancestorsOf(path: string): string[] {
+  if (path === '') return [''];
+  const parts = path.split('/');
+  const out = [''];
+  for (let k = 1; k <= parts.length; k++) out.push(parts.slice(0, k).join('/'));
+  return out;
 }
 
 function firstWitness(a: readonly PreparedGlob[], b: readonly PreparedGlob[]): string | undefined {
