@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { registerDashboard } from './dashboard.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
 import { registerInit } from './init.js';
@@ -37,6 +38,7 @@ const COMMANDS: RegisterCommand[] = [
   registerIntegrate,
   registerReport,
   registerPhase,
+  registerDashboard,
   registerDemo,
 ];
 
