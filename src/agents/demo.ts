@@ -3,7 +3,8 @@ import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 
 /** Where the package keeps the demo's recipes (one folder of files per feature id). */
 export const DEFAULT_RECIPES = fileURLToPath(new URL('../../assets/demo/recipes', import.meta.url));
-const AGENT_SCRIPT = fileURLToPath(new URL('./demo-agent.js', import.meta.url));
+// Resolved through the package root so it is found from `src/` (tests) and from `dist/` alike.
+const AGENT_SCRIPT = fileURLToPath(new URL('../../dist/agents/demo-agent.js', import.meta.url));
 
 /** The built-in scripted agent: no model, no key; writes each feature from a recipe. */
 export const demoAdapter: AgentAdapter = {

@@ -78,6 +78,8 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
   const env: NodeJS.ProcessEnv = {
     ...(opts.env ?? process.env),
     PORT: String(opts.port),
+    // The block is port..port+9, as the agent was told; a server may need more than one port.
+    BATON_PORT_BASE: String(opts.port),
     BATON_FEATURE_ID: contract.feature_id,
   };
   const events: CheckEvent[] = [];
@@ -202,4 +204,35 @@ export async function verifyFeatures(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, worker));
   return reports.filter((r) => r !== undefined);
+}
+
+/** What the runner knows about a feature when its agent has exited. */
+export interface AgentExitedFeature {
+  feature: Contract;
+  worktree: string;
+  port: number;
+  base: string;
+  branch: string;
+  runId: string;
+  signal: AbortSignal;
+}
+
+/**
+ * The verifier `baton run` calls right after each agent exits: the feature's worktree criteria,
+ * in its worktree, on its port, diffed against the run's base.
+ */
+export function makeWorktreeVerifier(
+  common: Pick<VerifyFeatureOptions, 'config' | 'logPath' | 'clock' | 'env'>,
+): (input: AgentExitedFeature) => Promise<CheckReport> {
+  return (input) =>
+    verifyFeature({
+      ...common,
+      contract: input.feature,
+      cwd: input.worktree,
+      on: 'worktree',
+      port: input.port,
+      diff: { base: input.base, branch: input.branch },
+      runId: input.runId,
+      signal: input.signal,
+    });
 }

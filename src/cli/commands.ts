@@ -6,7 +6,9 @@ import { registerInit } from './init.js';
 import { registerIntegrate } from './integrate.js';
 import { registerLint } from './lint.js';
 import { registerNew } from './new.js';
+import { registerPhase } from './phase.js';
 import { registerPlan } from './plan.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 import { registerVerify } from './verify.js';
@@ -33,6 +35,8 @@ const COMMANDS: RegisterCommand[] = [
   registerStatus,
   registerVerify,
   registerIntegrate,
+  registerReport,
+  registerPhase,
   registerDemo,
 ];
 

@@ -60,8 +60,11 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
       );
 
       let failed = 0;
+      const inRepo = quiet({ ...ctx, cwd: repo });
+      await runSubcommand(['phase', 'start', 'planning'], inRepo);
       failed += (await step('1. lint the contracts', ['lint'])) === 0 ? 0 : 1;
       failed += (await step('2. plan', ['plan'])) === 0 ? 0 : 1;
+      await runSubcommand(['phase', 'end', 'planning'], inRepo);
       const runCode = await step('3. run three agents in parallel, checks after each', ['run']);
       failed += runCode === 0 ? 0 : 1;
 
@@ -77,7 +80,7 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
         comparison = compareRuns(par, seq);
         if (comparison) {
           ctx.stdout.write(
-            `parallel ${formatDuration(comparison.parallel_ms)} · sequential ${formatDuration(comparison.sequential_ms)} · ` +
+            `parallel ${(comparison.parallel_ms / 1000).toFixed(1)} s · sequential ${(comparison.sequential_ms / 1000).toFixed(1)} s · ` +
               `${p.bold(`implementation speedup ${comparison.speedup.toFixed(2)}×`)} for ${comparison.features} features\n`,
           );
         }
@@ -91,7 +94,7 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
       failed += integrateCode === 0 ? 0 : 1;
       await step('5. report', ['report', '--format', 'md']);
       const html = join(repo, '.baton', 'report.html');
-      await runSubcommand(['report', '--format', 'html', '--out', html], quiet({ ...ctx, cwd: repo }));
+      await runSubcommand(['report', '--format', 'html', '--out', html], inRepo);
 
       say('Where things are');
       ctx.stdout.write(

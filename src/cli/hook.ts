@@ -1,10 +1,9 @@
 import { type Command, Option } from 'commander';
-import { logPathFor } from '../config.js';
-import { FEATURE_ID_PATTERN } from '../contracts/schema.js';
+import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { currentBranch, findMainWorktree, findRepoRoot } from '../git/git.js';
 import { appendEvent } from '../log/append.js';
 import { buildHookEvent } from '../log/hook.js';
+import { logPathFor } from '../log/paths.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -21,6 +20,8 @@ async function findFeature(ctx: CliContext, explicit: string | undefined): Promi
   const fromEnv = ctx.env.BATON_FEATURE_ID;
   const id = explicit ?? (fromEnv && fromEnv !== '' ? fromEnv : undefined);
   if (id) return id;
+  // git (and execa) load only on this fallback path: hooks run once per agent and must start fast.
+  const { currentBranch, findRepoRoot } = await import('../git/git.js');
   const root = await findRepoRoot(ctx.cwd);
   const branch = await currentBranch(root);
   const m = branch ? /^baton\/(.+)$/.exec(branch) : null;
@@ -77,7 +78,10 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
           payload,
         });
         if ('error' in built) throw new UserError('hook/bad-status', built.error, { exitCode: 2 });
-        const logPath = opts.log || ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
+        const logPath =
+          opts.log ||
+          ctx.env.BATON_LOG ||
+          logPathFor(await (await import('../git/git.js')).findMainWorktree(ctx.cwd));
         appendEvent(logPath, built.event, ctx.clock);
       },
     );

@@ -202,7 +202,8 @@ function integrationSettings(
       env: ctx.env,
       ...(runId ? { runId } : {}),
     });
-  const test = flags.test ?? project.config.test;
+  // `--continue` falls back to the command the integration began with, recorded in the log.
+  const test = flags.continue ? flags.test : (flags.test ?? project.config.test);
   return {
     root: project.root,
     plan: project.plan,

@@ -2,11 +2,15 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, UserError } from '../errors.js';
-import { registerCommands } from './commands.js';
+import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
-/** Builds the `baton` program bound to a context; commands set `ctx.exitCode` through their return. */
-export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+/** Builds the `baton` program bound to a context, with every command or with only those given. */
+export async function createProgram(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  only?: readonly RegisterCommand[],
+): Promise<Command> {
   const program = new Command('baton');
   program
     .description(
@@ -20,7 +24,9 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
-  registerCommands(program, ctx, setExit, runCli);
+  if (only) for (const register of only) register(program, ctx, setExit, runCli);
+  // Loaded on demand: the full command set pulls in zod, yaml and execa, which a hook never needs.
+  else (await import('./commands.js')).registerCommands(program, ctx, setExit, runCli);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -30,9 +36,15 @@ const PACKAGE_VERSION = '0.1.0';
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   let exitCode = 0;
-  const program = createProgram(ctx, (code) => {
-    exitCode = Math.max(exitCode, code);
-  });
+  // `baton hook` runs once per agent turn: it gets a program of its own that starts fast.
+  const only = argv[0] === 'hook' ? [(await import('./hook.js')).registerHook] : undefined;
+  const program = await createProgram(
+    ctx,
+    (code) => {
+      exitCode = Math.max(exitCode, code);
+    },
+    only,
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { verifyFeature } from '../checks/verify.js';
+import { makeWorktreeVerifier } from '../checks/verify.js';
 import { UserError } from '../errors.js';
 import { loadProject, selectFeatures } from '../project.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
@@ -60,20 +60,12 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           );
         }
       }
-      const verifier: Verifier = (input) =>
-        verifyFeature({
-          contract: input.feature,
-          cwd: input.worktree,
-          on: 'worktree',
-          port: input.port,
-          diff: { base: input.base, branch: input.branch },
-          config: project.config,
-          logPath: project.logPath,
-          runId: input.runId,
-          clock: ctx.clock,
-          env: ctx.env,
-          signal: input.signal,
-        });
+      const verifier: Verifier = makeWorktreeVerifier({
+        config: project.config,
+        logPath: project.logPath,
+        clock: ctx.clock,
+        env: ctx.env,
+      });
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
       const abort = new AbortController();

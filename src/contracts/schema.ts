@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
-/** Feature ids become branch and folder names, so they are restricted to this shape. */
-export const FEATURE_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+import { FEATURE_ID_PATTERN } from './feature-id.js';
+
+export { FEATURE_ID_PATTERN };
 
 const featureId = z
   .string()

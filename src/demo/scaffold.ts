@@ -16,7 +16,6 @@ export function demoConfig(agentSeconds: number): object {
     agent: 'demo',
     test: 'node --test',
     check_timeout_s: 60,
-    estimates: { specification: 60, planning: 45 },
     agents: { demo: { env: { BATON_DEMO_SECONDS: String(agentSeconds) } } },
   };
 }

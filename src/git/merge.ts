@@ -172,7 +172,17 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
       { hint: `Commit or stash them, then run: git -C ${checkout.path} merge --ff-only ${commit}` },
     );
   }
-  await git(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
+  const r = await gitRaw(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
+  if (r.exitCode !== 0) {
+    // Typically an untracked file in the way; git has changed nothing.
+    throw new UserError(
+      'integrate/into-failed',
+      `git could not fast-forward ${branch} in ${checkout.path}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`,
+      {
+        hint: `Move the files git names out of the way, then run: git -C ${checkout.path} merge --ff-only ${commit}`,
+      },
+    );
+  }
   return { branch, from, to: commit, via: 'merge-ff-only' };
 }
 
@@ -181,26 +191,58 @@ export async function addWorktreeForBranch(cwd: string, path: string, branch: st
   await git(cwd, ['worktree', 'add', '--quiet', path, branch]);
 }
 
-/** Commits reachable from `tip` but not from `base`, and the boundary commits where they leave it. */
-export async function commitsSince(
+/**
+ * Every commit reachable from any of `tips` but not from `base`, with its parents, in one
+ * `git rev-list --parents` call.
+ */
+export async function commitGraphSince(
   cwd: string,
   base: string,
-  tip: string,
-): Promise<{ own: string[]; boundary: string[] }> {
-  const out = await git(cwd, ['rev-list', '--boundary', `${base}..${tip}`]);
-  const own: string[] = [];
-  const boundary: string[] = [];
+  tips: readonly string[],
+): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
+  if (tips.length === 0) return graph;
+  const out = await git(cwd, ['rev-list', '--parents', ...tips, '--not', base]);
   for (const line of out.split('\n')) {
-    if (line.startsWith('-')) boundary.push(line.slice(1));
-    else if (line) own.push(line);
+    const [commit, ...parents] = line.split(' ');
+    if (commit) graph.set(commit, parents);
   }
-  return { own, boundary };
+  return graph;
 }
 
-/** Files that differ between two commits (exact two-point diff, renames as delete + add). */
-export async function diffNames(cwd: string, from: string, to: string): Promise<string[]> {
-  const out = await git(cwd, ['diff', '--name-only', '--no-renames', '-z', from, to]);
-  return out.split('\0').filter((s) => s.length > 0);
+/**
+ * Paths that differ between each tip and its `from` commit, for many tips in one
+ * `git diff-tree --stdin` call. Tips must be distinct: each tip's section of the output starts
+ * with the tip itself (`--always` prints it even for an empty diff), which is how they are told apart.
+ */
+export async function diffNamesByTip(
+  cwd: string,
+  items: ReadonlyArray<{ tip: string; from: string }>,
+): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  if (items.length === 0) return result;
+  // `tip from` rather than `from tip`: the set of changed paths is the same either way, and the
+  // distinct tip heads each section.
+  const input = items.map((i) => `${i.tip} ${i.from}\n`).join('');
+  const out = await git(
+    cwd,
+    ['diff-tree', '--stdin', '--always', '-r', '--no-renames', '--name-only', '-z'],
+    input,
+  );
+  const tokens = out.split('\0');
+  let k = -1;
+  let current: string[] = [];
+  for (const token of tokens) {
+    const next = items[k + 1];
+    if (next && token === next.tip) {
+      k++;
+      current = [];
+      result.set(next.tip, current);
+    } else if (token.length > 0 && k >= 0) current.push(token);
+  }
+  if (result.size !== items.length)
+    throw new Error(`git diff-tree answered for ${result.size} of ${items.length} tips`);
+  return result;
 }
 
 /**

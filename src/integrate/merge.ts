@@ -293,7 +293,8 @@ export type ContinueIntegrationOptions = IntegrationSettings;
 /**
  * Goes on with an integration that stopped at a conflict, once a person resolved it: commits the
  * resolved merge (refusing while unmerged paths or conflict markers remain), tests it, and merges
- * the rest. What came before is read back from the log.
+ * the rest. An integration that was interrupted goes on from its last recorded merge. What came
+ * before is read back from the log.
  */
 export async function continueIntegration(o: ContinueIntegrationOptions): Promise<IntegrationResult> {
   const events = readLog(o.logPath, undefined, { final: true }).events;
@@ -314,10 +315,12 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
   const latest = new Map<string, (typeof state.merges)[number]>();
   for (const m of state.merges) latest.set(m.feature_id, m);
   const pending = [...latest.values()].find((m) => m.outcome === 'conflict');
-  if (!pending) {
+  // Without a conflict to resolve, only an integration that never recorded its end (Baton was
+  // interrupted or killed) can go on.
+  if (!pending && state.outcome !== undefined) {
     throw new UserError(
       'integrate/nothing-to-continue',
-      `the last integration is not stopped at a conflict${state.outcome ? ` (it ended: ${state.outcome})` : ''}`,
+      `the last integration is not stopped at a conflict (it ended: ${state.outcome})`,
       { hint: 'Start a new one with `baton integrate --fresh`.' },
     );
   }
@@ -374,8 +377,33 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     run.changed = Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
   }
 
+  if (!pending && (await mergeInProgress(run.worktree))) {
+    throw new UserError(
+      'integrate/merge-in-progress',
+      `a merge is in progress in ${run.worktree} that the log does not record (was Baton interrupted?)`,
+      {
+        hint: `Discard it (git -C ${run.worktree} merge --abort), then run \`baton integrate --continue\` again.`,
+      },
+    );
+  }
+
   emit(run, { type: 'phase.started', phase: 'integration' });
   try {
+    if (!pending) {
+      // Interrupted: test the last merge if its tests never reported, then merge the rest.
+      const last = run.merged.at(-1);
+      if (last && !state.tests.some((t) => t.after_feature === last)) {
+        const tested = await testAfter(run, last);
+        if (tested && !tested.passed) return await finish(run, { kind: 'tests-failed', run: tested });
+      }
+      return await finish(
+        run,
+        await mergeQueue(
+          run,
+          run.order.filter((f) => !run.steps.has(f)),
+        ),
+      );
+    }
     const id = pending.feature_id;
     const resolved = await commitResolution(run, id, pending.files);
     const duration = now(run) - Date.parse(pending.ts);

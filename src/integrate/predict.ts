@@ -1,6 +1,7 @@
 import type { Contract } from '../contracts/schema.js';
-import { mergeBase, resolveCommit } from '../git/git.js';
-import { commitsSince, diffNames, mergeTree } from '../git/merge.js';
+import { UserError } from '../errors.js';
+import { git, mergeBase, resolveCommit } from '../git/git.js';
+import { commitGraphSince, diffNamesByTip, mergeTree } from '../git/merge.js';
 import type { Clock } from '../log/append.js';
 import { findOwnershipViolations, type OwnershipViolation } from './ownership.js';
 
@@ -125,26 +126,77 @@ export interface FeatureBranch {
   branch: string;
 }
 
-/** Reads what each branch changed since it left `base`: two git calls per branch. */
+/**
+ * Walks a branch's own commits back from its tip within `graph` (the commits the base lacks), and
+ * collects the base commits where they stop: its fork point when there is exactly one (pure).
+ */
+export function walkOwnCommits(
+  graph: ReadonlyMap<string, readonly string[]>,
+  tip: string,
+): { own: string[]; boundary: string[] } {
+  const own: string[] = [];
+  const boundary = new Set<string>();
+  if (!graph.has(tip)) return { own, boundary: [] };
+  const seen = new Set([tip]);
+  const stack = [tip];
+  while (stack.length > 0) {
+    const commit = stack.pop()!;
+    own.push(commit);
+    for (const parent of graph.get(commit) ?? []) {
+      if (!graph.has(parent)) boundary.add(parent);
+      else if (!seen.has(parent)) {
+        seen.add(parent);
+        stack.push(parent);
+      }
+    }
+  }
+  return { own, boundary: [...boundary] };
+}
+
+/**
+ * Reads what each branch changed since it left `base` in three git calls whatever the number of
+ * branches (tips, the commit graph, and every diff at once); a branch that left the base at more
+ * than one point costs one more call for its merge base.
+ */
 export async function collectBranchChanges(
   cwd: string,
   base: string,
   branches: readonly FeatureBranch[],
-  concurrency = 4,
 ): Promise<BranchChanges[]> {
-  return mapLimited(branches, concurrency, async ({ feature_id, branch }) => {
-    const tip = await resolveCommit(cwd, branch);
-    if (tip === undefined) throw new Error(`branch ${branch} does not exist`);
-    const { own, boundary } = await commitsSince(cwd, base, tip);
-    const fork = boundary.length === 1 ? boundary[0] : undefined;
-    let files: string[] = [];
-    if (own.length > 0) {
-      // With one fork point it is the merge base; with several, ask git for the best one.
-      const from = fork ?? (await mergeBase(cwd, base, tip));
-      if (from === undefined) throw new Error(`branch ${branch} shares no history with the base`);
-      files = await diffNames(cwd, from, tip);
+  if (branches.length === 0) return [];
+  const tips = (await git(cwd, ['rev-parse', ...branches.map((b) => `${b.branch}^{commit}`)])).split('\n');
+  const unique = [...new Set(tips)];
+  const graph = await commitGraphSince(cwd, base, unique);
+  const walks = new Map(unique.map((tip) => [tip, walkOwnCommits(graph, tip)]));
+  const from: Array<{ tip: string; from: string }> = [];
+  for (const [tip, walk] of walks) {
+    if (walk.own.length === 0) continue;
+    const single = walk.boundary.length === 1 ? walk.boundary[0] : undefined;
+    const fork = single ?? (await mergeBase(cwd, base, tip));
+    if (fork === undefined) {
+      const names = branches.filter((_, i) => tips[i] === tip).map((b) => b.branch);
+      throw new UserError(
+        'integrate/unrelated',
+        `${names.join(', ')} shares no history with the base ${base}`,
+        {
+          hint: 'Feature branches must be cut from the base; check `git log --oneline --graph`.',
+        },
+      );
     }
-    return { feature_id, branch, tip, fork, own, files };
+    from.push({ tip, from: fork });
+  }
+  const files = await diffNamesByTip(cwd, from);
+  return branches.map((b, i) => {
+    const tip = tips[i]!;
+    const walk = walks.get(tip)!;
+    return {
+      feature_id: b.feature_id,
+      branch: b.branch,
+      tip,
+      fork: walk.boundary.length === 1 ? walk.boundary[0] : undefined,
+      own: walk.own,
+      files: files.get(tip) ?? [],
+    };
   });
 }
 
@@ -175,8 +227,16 @@ export async function predictConflicts(options: PredictOptions): Promise<Predict
   const started = clock().getTime();
   const concurrency = options.concurrency ?? 4;
   const baseCommit = await resolveCommit(options.cwd, options.base);
-  if (baseCommit === undefined) throw new Error(`base ${options.base} does not resolve to a commit`);
-  const changes = await collectBranchChanges(options.cwd, baseCommit, options.branches, concurrency);
+  if (baseCommit === undefined) {
+    throw new UserError(
+      'integrate/bad-base',
+      `the base "${options.base}" is not a commit in this repository`,
+      {
+        hint: 'Pass --base <branch or commit>, or fix `base` in the config.',
+      },
+    );
+  }
+  const changes = await collectBranchChanges(options.cwd, baseCommit, options.branches);
   const candidates = options.exhaustive ? everyPair(changes) : selectCandidatePairs(changes);
   const tips = new Map(changes.map((c) => [c.feature_id, c.tip]));
   const tested = await mapLimited(candidates, concurrency, async (pair) => ({

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
-import { runBaton } from '../rig/cli.js';
+import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { checkoutSnapshot, featureBranch, lines, makeFourFeatures } from './fixture.js';
@@ -197,6 +197,25 @@ describe('baton integrate', () => {
       '--on-conflict agent can only run a command agent for now, but a uses the "claude" agent',
     );
     expect(events(repo).some((e) => e.type === 'integration.started')).toBe(false);
+  });
+
+  it('goes on with --continue after Baton itself was killed mid-integration', async () => {
+    repo = projectRepo(four());
+    // The test command kills the baton process right after the second merge.
+    const killer = 'if [ -f src/f2/index.ts ]; then kill -9 $PPID; fi; true';
+    const killed = runBatonProcess(['integrate', '--test', killer], { cwd: repo.root });
+    expect(killed.code).not.toBe(0);
+    const before = events(repo).map((e) => e.type);
+    expect(before).not.toContain('integration.ended');
+    expect(before.filter((t) => t === 'merge.clean')).toHaveLength(2);
+
+    const r = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const tested = events(repo).flatMap((e) => (e.type === 'integration.tested' ? [e.after_feature] : []));
+    // f2's tests never reported before the kill, so they run first.
+    expect(tested).toEqual(['f1', 'f2', 'f3', 'f4']);
+    expect(r.stdout).toMatch(/Integration clean .*: 4 of 4 merged/);
   });
 
   it('exits 2 on usage errors', async () => {

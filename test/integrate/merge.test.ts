@@ -298,6 +298,23 @@ describe('--into', () => {
   });
 });
 
+describe('--into, continued', () => {
+  it('refuses, changing nothing, when an untracked file in the checkout is in the way', async () => {
+    const f = makeIndependent(2);
+    repo = f.repo;
+    repo.write({ 'src/f1/index.ts': 'mine, untracked\n' });
+    const before = checkoutSnapshot(repo);
+    const result = await startIntegration(optionsFor(repo, f.contracts, { into: 'main' }));
+    expect(result.outcome).toBe('clean');
+    expect(result.into).toMatchObject({ moved: false });
+    expect(result.into && !result.into.moved && result.into.reason).toContain(
+      'git could not fast-forward main',
+    );
+    expect(checkoutSnapshot(repo)).toEqual(before);
+    expect(readFileSync(join(repo.root, 'src/f1/index.ts'), 'utf8')).toBe('mine, untracked\n');
+  });
+});
+
 describe('the integration branch', () => {
   it('refuses to overwrite an earlier result unless --fresh, which keeps a backup', async () => {
     const f = makeIndependent(2);

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BranchChanges, predictConflicts, selectCandidatePairs } from '../../src/integrate/predict.js';
+import {
+  type BranchChanges,
+  collectBranchChanges,
+  predictConflicts,
+  selectCandidatePairs,
+  walkOwnCommits,
+} from '../../src/integrate/predict.js';
 import type { TempRepo } from '../rig/repo.js';
 import { makeRepo } from '../rig/repo.js';
 import { contract, featureBranch, lines, makeFourFeatures } from './fixture.js';
@@ -62,6 +68,54 @@ describe('selectCandidatePairs', () => {
   it('keeps the input order within and across pairs', () => {
     const got = selectCandidatePairs([changes('c', ['s']), changes('a', ['s']), changes('b', ['s'])]);
     expect(got.map((p) => `${p.a}-${p.b}`)).toEqual(['c-a', 'c-b', 'a-b']);
+  });
+});
+
+describe('walkOwnCommits', () => {
+  // c3 ← c2 ← c1 ← (base X); m merges c2 and base commit Y.
+  const graph = new Map([
+    ['c1', ['X']],
+    ['c2', ['c1']],
+    ['c3', ['c2']],
+    ['m', ['c2', 'Y']],
+  ]);
+  it.each([
+    { tip: 'c3', own: ['c1', 'c2', 'c3'], boundary: ['X'] },
+    { tip: 'c1', own: ['c1'], boundary: ['X'] },
+    { tip: 'm', own: ['c1', 'c2', 'm'], boundary: ['X', 'Y'] },
+    { tip: 'X', own: [], boundary: [] },
+  ])('from $tip', ({ tip, own, boundary }) => {
+    const got = walkOwnCommits(graph, tip);
+    expect(got.own.sort()).toEqual(own);
+    expect(got.boundary.sort()).toEqual(boundary);
+  });
+});
+
+describe('collectBranchChanges', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('reads every branch in one go, empty diffs and shared tips included', async () => {
+    repo = makeRepo({ 'a.txt': 'a\n' });
+    featureBranch(repo, 'one', { 'x/1.txt': '1\n', 'a.txt': 'changed\n' });
+    featureBranch(repo, 'back', { 'a.txt': 'changed\n' });
+    repo.git('checkout', '-q', 'baton/back');
+    repo.commit('revert', { 'a.txt': 'a\n' });
+    repo.git('checkout', '-q', 'main');
+    repo.git('branch', 'baton/same', 'baton/one');
+    repo.git('branch', 'baton/none', 'main');
+    const got = await collectBranchChanges(
+      repo.root,
+      repo.git('rev-parse', 'main'),
+      ['one', 'back', 'same', 'none'].map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+    );
+    expect(got.map((c) => [c.feature_id, c.files, c.own.length])).toEqual([
+      ['one', ['a.txt', 'x/1.txt'], 1],
+      ['back', [], 2],
+      ['same', ['a.txt', 'x/1.txt'], 1],
+      ['none', [], 0],
+    ]);
+    expect(got[0]!.fork).toBe(repo.git('rev-parse', 'main'));
   });
 });
 

@@ -1,0 +1,105 @@
+import { logPathFor } from '../config.js';
+import { UserError } from '../errors.js';
+import { findMainWorktree } from '../git/git.js';
+import { appendEvent } from '../log/append.js';
+import { foldEvents, type PhaseRecord } from '../log/fold.js';
+import { readLog } from '../log/read.js';
+import { formatMinutes, formatTime } from '../metrics/format.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+
+/** Phase names: a word that fits a table cell and a shell argument. */
+const PHASE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+function checkName(raw: string): string {
+  const name = raw.trim().toLowerCase();
+  if (!PHASE_NAME.test(name)) {
+    throw new UserError(
+      'phase/bad-name',
+      `invalid phase name "${raw}": expected letters, digits, dots, dashes or underscores, e.g. specification`,
+      { exitCode: 2 },
+    );
+  }
+  return name;
+}
+
+/** The main checkout's log, and the phases still open in it (from any worktree of the repository). */
+async function readPhases(
+  ctx: CliContext,
+): Promise<{ logPath: string; all: PhaseRecord[]; open: PhaseRecord[] }> {
+  const logPath = logPathFor(await findMainWorktree(ctx.cwd));
+  const { events } = readLog(logPath, undefined, { final: true });
+  const all = foldEvents(events).phases;
+  const open = all.filter((p) => p.started_at !== undefined && p.ended_at === undefined);
+  return { logPath, all, open };
+}
+
+function describeOpen(open: readonly PhaseRecord[]): string {
+  return open.length === 0
+    ? 'No phase is open.'
+    : `Open: ${open.map((p) => `${p.name} (since ${formatTime(p.started_at)})`).join(', ')}.`;
+}
+
+/** `baton phase start|end <name>`: records a phase of the method in the log, for the report's worksheet. */
+export const registerPhase: RegisterCommand = (program, ctx) => {
+  const phase = program
+    .command('phase')
+    .description(
+      'record when a phase of the work starts and ends (specification, planning, implementation, integration,\n' +
+        'or any name), for the worksheet of `baton report`; `baton run` records implementation itself',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  baton phase start specification\n  baton phase end specification\n\n' +
+        'Sequential estimates for the worksheet come from the config: { "estimates": { "specification": 60 } }.',
+    );
+
+  phase
+    .command('start')
+    .description('record that a phase starts now')
+    .argument('<name>', 'phase name, e.g. specification or planning')
+    .option('--json', 'print the recorded event as JSON')
+    .action(async (raw: string, flags: { json?: boolean }) => {
+      const name = checkName(raw);
+      const { logPath, open } = await readPhases(ctx);
+      const already = open.find((p) => p.name === name);
+      if (already) {
+        throw new UserError(
+          'phase/already-started',
+          `phase ${name} is already open (started ${formatTime(already.started_at)})`,
+          { hint: `End it first with \`baton phase end ${name}\`.` },
+        );
+      }
+      const event = appendEvent(logPath, { type: 'phase.started', phase: name }, ctx.clock);
+      ctx.stdout.write(
+        flags.json ? `${JSON.stringify(event)}\n` : `phase ${name} started at ${formatTime(event.ts)}\n`,
+      );
+    });
+
+  phase
+    .command('end')
+    .description('record that a phase ends now')
+    .argument('<name>', 'the name given to `baton phase start`')
+    .option('--json', 'print the recorded event as JSON')
+    .action(async (raw: string, flags: { json?: boolean }) => {
+      const name = checkName(raw);
+      const { logPath, all, open } = await readPhases(ctx);
+      const started = open.filter((p) => p.name === name).at(-1);
+      if (!started) {
+        const closed = all.filter((p) => p.name === name && p.ended_at !== undefined).at(-1);
+        const what = closed
+          ? `phase ${name} is not open: it already ended at ${formatTime(closed.ended_at)}`
+          : `phase ${name} was never started, so it cannot end`;
+        throw new UserError('phase/not-started', what, {
+          hint: `Start it with \`baton phase start ${name}\`. ${describeOpen(open)}`,
+        });
+      }
+      const event = appendEvent(logPath, { type: 'phase.ended', phase: name }, ctx.clock);
+      const took = (Date.parse(event.ts) - Date.parse(started.started_at ?? event.ts)) / 60_000;
+      ctx.stdout.write(
+        flags.json
+          ? `${JSON.stringify(event)}\n`
+          : `phase ${name} ended at ${formatTime(event.ts)}: ${formatMinutes(took)}\n`,
+      );
+    });
+};

@@ -1,0 +1,110 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadConfig, logPathFor } from '../config.js';
+import { UserError } from '../errors.js';
+import { findMainWorktree } from '../git/git.js';
+import type { Plan } from '../graph/types.js';
+import { readLog } from '../log/read.js';
+import { computeReport } from '../metrics/report.js';
+import { listRuns } from '../metrics/runs.js';
+import { loadProject } from '../project.js';
+import { renderHtml } from '../report/html.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+
+const FORMATS = { md: renderMarkdown, markdown: renderMarkdown, json: renderJson, html: renderHtml } as const;
+type Format = keyof typeof FORMATS;
+
+/** The project's root, plan and phase estimates; without loadable contracts, the root and config alone. */
+async function loadInputs(
+  ctx: CliContext,
+): Promise<{ root: string; plan?: Plan; estimates: Record<string, number>; note?: string }> {
+  try {
+    const project = await loadProject(ctx.cwd);
+    return { root: project.root, plan: project.plan, estimates: project.config.estimates };
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code.startsWith('git/')) throw err;
+    // The report stands on the log; contracts only add estimates, edges and ownership.
+    const root = await findMainWorktree(ctx.cwd);
+    const config = loadConfig(root);
+    return {
+      root,
+      estimates: config.ok ? config.value.estimates : {},
+      note: `contracts not loaded (${err.message}): reporting from the log alone, contract estimates unknown`,
+    };
+  }
+}
+
+/** `baton report`: the worksheet, features, conflicts, integration ratio, Amdahl and diagnosis. */
+export const registerReport: RegisterCommand = (program, ctx) => {
+  program
+    .command('report')
+    .description(
+      'measure the run from .baton/log.jsonl: the time-tracking worksheet (sequential vs parallel, speedup),\n' +
+        'each feature (agent, duration, exit, checks, files, conflicts, cost), merge conflicts against the\n' +
+        'N·(N−1)/2 integration points, integration ÷ execution time, the Amdahl bound, and a diagnosis',
+    )
+    .option(
+      '--format <format>',
+      'md (tables for a README), json (the same data) or html (one self-contained file)',
+      'md',
+    )
+    .option('--json', 'same as --format json')
+    .option('--out <file>', 'write the report to FILE and print its path')
+    .option('--run <run_id>', 'the run to report on (default: the latest)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  baton report\n  baton report --format html --out report.html\n  baton report --json --run 20260302-0900-ab12',
+    )
+    .action(async (flags: { format: string; json?: boolean; out?: string; run?: string }) => {
+      const format = (flags.json ? 'json' : flags.format.toLowerCase()) as Format;
+      if (!(format in FORMATS)) {
+        throw new UserError(
+          'report/bad-format',
+          `unknown format "${flags.format}": expected md, json or html`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
+      const { root, plan, estimates, note } = await loadInputs(ctx);
+      if (note) ctx.stderr.write(`baton: ${note}\n`);
+      const logPath = logPathFor(root);
+      const chunk = readLog(logPath, undefined, { final: true });
+      for (const p of chunk.problems)
+        ctx.stderr.write(`${logPath}:${p.line}: skipped: ${p.message}: ${p.text}\n`);
+      if (chunk.events.length === 0) {
+        throw new UserError('report/empty-log', `nothing to report: ${logPath} holds no events`, {
+          hint: 'Run `baton run` first, or record phases with `baton phase start <name>` and `baton phase end <name>`.',
+        });
+      }
+      if (flags.run !== undefined) {
+        const runs = listRuns(chunk.events).filter((r) => r.run_id !== null);
+        if (!runs.some((r) => r.run_id === flags.run)) {
+          throw new UserError('report/unknown-run', `no run ${flags.run} in ${logPath}`, {
+            hint:
+              runs.length > 0
+                ? `Runs in the log: ${runs.map((r) => r.run_id).join(', ')}.`
+                : 'The log holds no run.started event; leave out --run.',
+          });
+        }
+      }
+      const report = computeReport({
+        events: chunk.events,
+        ...(plan ? { plan } : {}),
+        estimates,
+        ...(flags.run !== undefined ? { runId: flags.run } : {}),
+      });
+      const text = FORMATS[format](report);
+      if (flags.out === undefined) {
+        ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        return;
+      }
+      const out = resolve(ctx.cwd, flags.out);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, text);
+      ctx.stdout.write(`${out}\n`);
+    });
+};

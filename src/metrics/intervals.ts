@@ -1,0 +1,104 @@
+import type { LogEvent } from '../log/events.js';
+
+/** A span of time in epoch milliseconds; a missing end (or start) means the log never said. */
+export interface Interval {
+  start: number | null;
+  end: number | null;
+}
+
+/** Epoch milliseconds of an event's timestamp, when it has a valid one. */
+export function timeOf(e: LogEvent): number | null {
+  const ts = (e as { ts?: unknown }).ts;
+  if (typeof ts !== 'string') return null;
+  const t = Date.parse(ts);
+  return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * Total time covered by the intervals, overlaps counted once, in milliseconds (pure). Null when
+ * there are none or any of them lacks an end or a start: a partial sum would pass for a measurement.
+ */
+export function coveredMs(intervals: readonly Interval[]): number | null {
+  if (intervals.length === 0) return null;
+  const spans: Array<[number, number]> = [];
+  for (const i of intervals) {
+    if (i.start === null || i.end === null) return null;
+    spans.push([i.start, Math.max(i.start, i.end)]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [curStart, curEnd] = spans[0]!;
+  for (const [s, e] of spans.slice(1)) {
+    if (s > curEnd) {
+      total += curEnd - curStart;
+      curStart = s;
+      curEnd = e;
+    } else if (e > curEnd) {
+      curEnd = e;
+    }
+  }
+  return total + (curEnd - curStart);
+}
+
+/**
+ * Pairs `phase.started` with `phase.ended` by name, an end closing the latest open start, in order
+ * of each phase's first appearance (pure).
+ */
+export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, Interval[]> {
+  const phases = new Map<string, Interval[]>();
+  const list = (name: string) => {
+    let l = phases.get(name);
+    if (!l) {
+      l = [];
+      phases.set(name, l);
+    }
+    return l;
+  };
+  for (const e of events) {
+    if (e.type === 'phase.started') {
+      list(e.phase).push({ start: timeOf(e), end: null });
+    } else if (e.type === 'phase.ended') {
+      const l = list(e.phase);
+      const open = [...l].reverse().find((i) => i.end === null && i.start !== null);
+      if (open) open.end = timeOf(e);
+      else l.push({ start: null, end: timeOf(e) });
+    }
+  }
+  return phases;
+}
+
+/** The run's own intervals, `run.started` to `run.ended` (pure); an end without a start uses its duration. */
+export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
+  const out: Interval[] = [];
+  let open: Interval | undefined;
+  for (const e of events) {
+    if (e.type === 'run.started') {
+      open = { start: timeOf(e), end: null };
+      out.push(open);
+    } else if (e.type === 'run.ended') {
+      const end = timeOf(e);
+      if (open && open.end === null) open.end = end;
+      else out.push({ start: end === null ? null : end - e.duration_ms, end });
+      open = undefined;
+    }
+  }
+  return out;
+}
+
+/** Integration attempts, `integration.started` to `integration.ended` (pure). */
+export function collectIntegrationIntervals(events: readonly LogEvent[]): Interval[] {
+  const out: Interval[] = [];
+  let open: Interval | undefined;
+  for (const e of events) {
+    if (e.type === 'integration.started') {
+      open = { start: timeOf(e), end: null };
+      out.push(open);
+    } else if (e.type === 'integration.ended') {
+      const end = timeOf(e);
+      if (open && open.end === null) open.end = end;
+      else out.push({ start: end === null ? null : end - e.duration_ms, end });
+      open = undefined;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+import type { FeatureStatus } from '../log/events.js';
+
+/**
+ * The report's data. Every number that the log (and the plan, when there is one) cannot support
+ * is `null`, and renderers show it as "unknown": nothing here is guessed.
+ */
+export interface Report {
+  run: RunReport;
+  worksheet: Worksheet;
+  features: FeatureReport[];
+  conflicts: ConflictReport;
+  integration: IntegrationReport;
+  amdahl: AmdahlReport;
+  critical_path: { planned: CriticalPath | null; measured: CriticalPath | null };
+  /** The dependency graph of the run's features, when contracts were available. */
+  graph: GraphReport | null;
+  /** Where the Gantt timeline starts and ends, in minutes from `origin`. */
+  timeline: { origin: string | null; end_min: number | null };
+  totals: UsageTotals;
+  /** The method's three questions answered from this run: conflicts, integration ratio, speedup. */
+  diagnosis: string[];
+  /** What could not be measured, and why. */
+  unknowns: string[];
+}
+
+/** The run the report is about. */
+export interface RunReport {
+  /** Null when the log holds no `run.started` (hand-written hooks, or phases only). */
+  run_id: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  outcome: 'complete' | 'failed' | 'interrupted' | null;
+  /** True when the run started and no `run.ended` followed (the orchestrator stopped abruptly). */
+  unfinished: boolean;
+  concurrency: number | null;
+  feature_ids: string[];
+  /** Whether contracts (a plan) informed the report. */
+  with_plan: boolean;
+}
+
+/** How a row's speedup was obtained: from measured agent time or from estimates. */
+export type SpeedupBasis = 'measured' | 'estimate';
+
+/** One phase of the time-tracking worksheet, in minutes. */
+export interface WorksheetRow {
+  phase: string;
+  /** Only implementation runs in parallel; every other phase happens once, serially. */
+  parallel: boolean;
+  /** From config `estimates` (and, for implementation, the contracts' `estimate_minutes`). */
+  sequential_estimate_min: number | null;
+  /** Implementation only: the agents' durations summed, i.e. one agent doing the features in turn. */
+  sequential_measured_min: number | null;
+  /** Wall-clock time the phase took (for implementation: the run's). */
+  parallel_actual_min: number | null;
+  /** Sequential estimate ÷ parallel actual: the method's worksheet. */
+  speedup_estimate: number | null;
+  /** Sequential measured ÷ parallel actual (implementation only). */
+  speedup_measured: number | null;
+  /** The estimate-based speedup when estimates exist, else the measured one. */
+  speedup: number | null;
+  speedup_basis: SpeedupBasis | null;
+}
+
+/** The worksheet: a row per phase and the total. */
+export interface Worksheet {
+  rows: WorksheetRow[];
+  total: {
+    sequential_estimate_min: number | null;
+    /** Serial phases as they took, plus the implementation's measured sequential time. */
+    sequential_measured_min: number | null;
+    parallel_actual_min: number | null;
+    speedup_estimate: number | null;
+    speedup_measured: number | null;
+    speedup: number | null;
+    speedup_basis: SpeedupBasis | null;
+  };
+}
+
+/** Checks counted by outcome. */
+export interface CheckCounts {
+  passed: number;
+  failed: number;
+  unverifiable: number;
+  total: number;
+}
+
+/** One feature of the run. */
+export interface FeatureReport {
+  feature_id: string;
+  title: string | null;
+  agent: string | null;
+  status: FeatureStatus;
+  /** Whether the feature was worked on at all: a launch, an exit, a hook or a status line. */
+  launched: boolean;
+  /** Agent launches (retries count). */
+  attempts: number;
+  /** Agent time summed over attempts. */
+  duration_min: number | null;
+  estimate_min: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  reason: string | null;
+  checks: CheckCounts;
+  integration_checks: CheckCounts;
+  files_changed: string[];
+  /** Changed files that no `owns` glob of the feature's contract covers; null without a contract. */
+  outside_owns: string[] | null;
+  conflicts: number;
+  cost_usd: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  turns: number | null;
+  permission_denials: number | null;
+  /** Minutes from `timeline.origin` to the first launch. */
+  start_min: number | null;
+  /** Minutes from `timeline.origin` to the end; null when no end was recorded. */
+  end_min: number | null;
+}
+
+/** Which contracts own a conflicted file. */
+export interface FileOwnership {
+  file: string;
+  /** Features whose `owns` covers the file; null without contracts. */
+  owners: string[] | null;
+}
+
+/** Two features that conflicted on some files. */
+export interface ConflictPair {
+  /** The feature being merged. */
+  feature_id: string;
+  /** The already-merged feature it collided with; null when the log did not say. */
+  with: string | null;
+  files: FileOwnership[];
+  /** Whether a dependency edge joins the two (they were meant to touch). */
+  dependent: boolean | null;
+}
+
+/** Merge conflicts against the potential integration points. */
+export interface ConflictReport {
+  /** Distinct conflicts (a conflict seen again on a re-run of integrate counts once). */
+  count: number;
+  pairs: ConflictPair[];
+  files: string[];
+  /** N·(N−1)/2 for the run's N features. */
+  potential_points: number;
+  /** Distinct pairs of features that really conflicted. */
+  conflicting_pairs: number;
+  /** Declared dependency edges among the run's features; null without contracts. */
+  declared_points: number | null;
+  /** Owned-path overlaps the plan predicted; null without contracts. */
+  predicted_overlaps: Array<{ a: string; b: string; pattern: string }> | null;
+}
+
+/** The healthy band of integration ÷ execution is 15–20 %. */
+export type IntegrationVerdict = 'unknown' | 'low' | 'healthy' | 'elevated' | 'high';
+
+/** Integration time against execution time. */
+export interface IntegrationReport {
+  ran: boolean;
+  attempts: number;
+  outcome: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial' | null;
+  duration_min: number | null;
+  /** The implementation's wall-clock. */
+  execution_min: number | null;
+  /** Integration ÷ execution. */
+  ratio: number | null;
+  verdict: IntegrationVerdict;
+  /** The verdict in a sentence. */
+  verdict_text: string;
+  merges: { clean: number; conflict: number; skipped: number };
+  tests: { passed: number; failed: number };
+}
+
+/** Amdahl's law applied to this run. */
+export interface AmdahlReport {
+  /** Features that could run at once: the run's features, capped by its concurrency. */
+  n: number | null;
+  /** Time of the serial phases (everything but implementation). */
+  serial_min: number | null;
+  /** Implementation time done one after another (measured, else estimated). */
+  parallelisable_min: number | null;
+  serial_fraction: number | null;
+  /** 1 ÷ (s + (1−s)/N): the best speedup this N allows with this serial fraction. */
+  bound: number | null;
+  /** (serial + parallelisable) ÷ the total wall-clock: the speedup on the same terms as the bound. */
+  achieved: number | null;
+  implementation_speedup: number | null;
+}
+
+/** A chain of dependent features and its length. */
+export interface CriticalPath {
+  feature_ids: string[];
+  minutes: number;
+}
+
+/** The run's dependency graph, in waves. */
+export interface GraphReport {
+  waves: string[][];
+  edges: Array<{ from: string; to: string }>;
+  critical: string[];
+}
+
+/** Cost and tokens over the features that reported them. */
+export interface UsageTotals {
+  cost_usd: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+}

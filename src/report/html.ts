@@ -1,0 +1,238 @@
+import { formatMinutes, formatPercent, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
+import type { Report } from '../metrics/types.js';
+import { featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
+import { describeRun } from './markdown.js';
+import { escapeXml, renderGanttSvg, renderGraphSvg, STATUS_COLORS } from './svg.js';
+
+/** Escapes text and turns markdown `code` spans into <code>, for diagnosis sentences. */
+function prose(s: string): string {
+  return escapeXml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+function table(
+  head: string[],
+  rows: string[][],
+  options: { numeric?: number[]; lastBold?: boolean } = {},
+): string {
+  const numeric = new Set(options.numeric ?? []);
+  const th = head.map((h, i) => `<th${numeric.has(i) ? ' class="num"' : ''}>${escapeXml(h)}</th>`).join('');
+  const body = rows
+    .map((r, ri) => {
+      const bold = options.lastBold && ri === rows.length - 1;
+      const tds = r.map((c, i) => `<td${numeric.has(i) ? ' class="num"' : ''}>${c}</td>`).join('');
+      return `<tr${bold ? ' class="total"' : ''}>${tds}</tr>`;
+    })
+    .join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+const CSS = `
+:root { color-scheme: light; --fg: #0f172a; --muted: #64748b; --line: #e2e8f0; }
+* { box-sizing: border-box; }
+body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0; background: #f8fafc; }
+main { max-width: 1040px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+p.run { color: var(--muted); margin: 0 0 16px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 150px; }
+.card .v { font-size: 22px; font-weight: 600; }
+.card .k { color: var(--muted); font-size: 12px; }
+table { border-collapse: collapse; background: #fff; width: 100%; }
+th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: #f1f5f9; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: 700; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f1f5f9; padding: 0 3px; border-radius: 3px; }
+.figure { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow-x: auto; }
+svg text { font: 12px system-ui, sans-serif; fill: #0f172a; }
+svg .tick { stroke: #e2e8f0; }
+svg .tick-label, svg .not-started { fill: #64748b; font-size: 11px; }
+svg rect.bar.open { stroke: #1e293b; stroke-dasharray: 4 3; fill-opacity: 0.55; }
+svg .edge { fill: none; stroke: #94a3b8; stroke-width: 1.5; }
+svg .edge.critical { stroke: #0f172a; stroke-width: 2.5; }
+svg .node.critical rect { stroke: #0f172a; stroke-width: 2.5; }
+.legend { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 6px; color: var(--muted); font-size: 12px; }
+.legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; background: var(--c); }
+ul.diagnosis li { margin-bottom: 6px; }
+.unknown { color: #92400e; }
+`;
+
+/**
+ * The report as one self-contained HTML file (pure): inline CSS and SVG only, no script, nothing
+ * fetched from the network. Holds the timeline, the dependency graph, the worksheet and the diagnosis.
+ */
+export function renderHtml(report: Report): string {
+  const ws = worksheetCells(report);
+  const a = report.amdahl;
+  const i = report.integration;
+  const title = report.run.run_id ? `Baton report — ${report.run.run_id}` : 'Baton report';
+  const statuses = [...new Set(report.features.map((f) => f.status))];
+  const legend = statuses.map((s) => `<span style="--c:${STATUS_COLORS[s]}">${escapeXml(s)}</span>`).join('');
+  const graph = renderGraphSvg(report);
+
+  const sections: string[] = [];
+  sections.push(`<h1>${escapeXml(title)}</h1>`, `<p class="run">${prose(describeRun(report))}</p>`);
+  sections.push(
+    '<div class="cards">',
+    card('Overall speedup', formatSpeedup(report.worksheet.total.speedup)),
+    card('Implementation speedup', formatSpeedup(a.implementation_speedup)),
+    card('Amdahl bound', formatSpeedup(a.bound)),
+    card('Merge conflicts', String(report.conflicts.count)),
+    card('Integration ÷ execution', formatPercent(i.ratio)),
+    ...(report.totals.cost_usd !== null ? [card('Agent cost', formatUsd(report.totals.cost_usd))] : []),
+    '</div>',
+  );
+
+  sections.push(
+    '<h2>Timeline</h2>',
+    `<div class="figure">${renderGanttSvg(report)}<div class="legend">${legend}</div></div>`,
+  );
+  if (graph) sections.push('<h2>Dependency graph</h2>', `<div class="figure">${graph}</div>`);
+
+  sections.push(
+    '<h2>Time-tracking worksheet</h2>',
+    table(
+      WORKSHEET_HEAD,
+      [...ws.rows, ws.total].map((r) => worksheetRow(r).map(escapeXml)),
+      {
+        numeric: [1, 2, 3, 4, 5],
+        lastBold: true,
+      },
+    ),
+  );
+
+  sections.push('<h2>Features</h2>');
+  sections.push(
+    report.features.length === 0
+      ? '<p>No feature appears in this run.</p>'
+      : table(
+          [
+            'Feature',
+            'Agent',
+            'Status',
+            'Duration',
+            'Exit',
+            'Checks',
+            'Files',
+            'Conflicts',
+            'Cost',
+            'Tokens in / out',
+          ],
+          report.features.map((f) => {
+            const c = featureCells(f);
+            return [
+              `<code>${escapeXml(c.feature)}</code>`,
+              ...[
+                c.agent,
+                c.status,
+                c.duration,
+                c.exit,
+                c.checks,
+                c.files,
+                c.conflicts,
+                c.cost,
+                c.tokens,
+              ].map(escapeXml),
+            ];
+          }),
+          { numeric: [3, 5, 6, 7, 8, 9] },
+        ),
+  );
+
+  const c = report.conflicts;
+  sections.push(
+    '<h2>Merge conflicts</h2>',
+    '<ul>',
+    `<li>Conflicts: ${c.count}${c.files.length > 0 ? ` on ${c.files.map((f) => `<code>${escapeXml(f)}</code>`).join(', ')}` : ''}</li>`,
+    `<li>Potential integration points N·(N−1)/2: ${c.potential_points}; pairs that really conflicted: ${c.conflicting_pairs}</li>`,
+    ...(c.declared_points !== null
+      ? [`<li>Declared dependencies between these features: ${c.declared_points}</li>`]
+      : []),
+    ...(c.predicted_overlaps && c.predicted_overlaps.length > 0
+      ? [
+          `<li>Overlaps the plan predicted: ${c.predicted_overlaps
+            .map(
+              (o) =>
+                `<code>${escapeXml(o.a)}</code> × <code>${escapeXml(o.b)}</code> (<code>${escapeXml(o.pattern)}</code>)`,
+            )
+            .join(', ')}</li>`,
+        ]
+      : []),
+    ...c.pairs.map((p) => {
+      const files = p.files
+        .map(
+          (f) =>
+            `<code>${escapeXml(f.file)}</code>${f.owners === null ? '' : ` (owned by ${f.owners.length > 0 ? f.owners.map(escapeXml).join(', ') : 'no contract'})`}`,
+        )
+        .join(', ');
+      const other = p.with === null ? 'already merged work' : `<code>${escapeXml(p.with)}</code>`;
+      return `<li class="conflict" data-feature="${escapeXml(p.feature_id)}"><code>${escapeXml(p.feature_id)}</code> × ${other}: ${files}</li>`;
+    }),
+    '</ul>',
+  );
+
+  sections.push(
+    '<h2>Integration and Amdahl</h2>',
+    table(
+      ['Integration', 'Execution', 'Integration ÷ execution', 'Verdict'],
+      [
+        [
+          formatMinutes(i.duration_min),
+          formatMinutes(i.execution_min),
+          formatPercent(i.ratio),
+          i.verdict,
+        ].map(escapeXml),
+      ],
+      { numeric: [0, 1, 2] },
+    ),
+    `<p>${prose(i.verdict_text)}</p>`,
+    table(
+      ['N', 'Serial phases', 'Parallelisable work', 'Serial fraction s', 'Bound', 'Achieved'],
+      [
+        [
+          a.n === null ? UNKNOWN : String(a.n),
+          formatMinutes(a.serial_min),
+          formatMinutes(a.parallelisable_min),
+          formatPercent(a.serial_fraction),
+          formatSpeedup(a.bound),
+          formatSpeedup(a.achieved),
+        ].map(escapeXml),
+      ],
+      { numeric: [0, 1, 2, 3, 4, 5] },
+    ),
+  );
+
+  sections.push(
+    '<h2>Diagnosis</h2>',
+    report.diagnosis.length === 0
+      ? '<p>Nothing to diagnose yet.</p>'
+      : `<ul class="diagnosis">${report.diagnosis.map((d) => `<li>${prose(d)}</li>`).join('\n')}</ul>`,
+  );
+  if (report.unknowns.length > 0) {
+    sections.push(
+      '<h2>Unknown</h2>',
+      `<ul class="unknown">${report.unknowns.map((u) => `<li>${prose(u)}</li>`).join('\n')}</ul>`,
+    );
+  }
+
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeXml(title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body><main>',
+    ...sections,
+    '</main></body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function card(key: string, value: string): string {
+  return `<div class="card"><div class="v">${escapeXml(value)}</div><div class="k">${escapeXml(key)}</div></div>`;
+}

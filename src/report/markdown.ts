@@ -1,0 +1,204 @@
+import {
+  formatMinutes,
+  formatPercent,
+  formatSpeedup,
+  formatTime,
+  formatUsd,
+  UNKNOWN,
+} from '../metrics/format.js';
+import type { Report } from '../metrics/types.js';
+import { featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** A table padded to column width, so the markdown reads as a table before it is rendered too. */
+function table(head: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
+  const all = [head, ...rows].map((r) => r.map(cell));
+  const widths = head.map((_, i) => Math.max(3, ...all.map((r) => [...(r[i] ?? '')].length)));
+  const pad = (s: string, i: number) => {
+    const fill = ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...s].length));
+    return align[i] === 'r' ? fill + s : s + fill;
+  };
+  const line = (r: string[]) => `| ${r.map(pad).join(' | ')} |`;
+  const rule = widths.map((w, i) => (align[i] === 'r' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w)));
+  return [line(all[0] ?? []), `| ${rule.join(' | ')} |`, ...all.slice(1).map(line)];
+}
+
+/** Describes the run in one line: id, start, end and outcome. */
+export function describeRun(report: Report): string {
+  const r = report.run;
+  const parts = [r.run_id === null ? 'No `run.started` in the log' : `Run \`${r.run_id}\``];
+  if (r.started_at) parts.push(`started ${formatTime(r.started_at)}`);
+  if (r.unfinished) parts.push('never recorded its end (interrupted)');
+  else if (r.ended_at) parts.push(`ended ${formatTime(r.ended_at)} (${r.outcome ?? UNKNOWN})`);
+  parts.push(`${r.feature_ids.length} feature${r.feature_ids.length === 1 ? '' : 's'}`);
+  if (r.concurrency !== null) parts.push(`concurrency ${r.concurrency}`);
+  if (!r.with_plan) parts.push('without contracts (estimates unknown)');
+  return `${parts.join(' · ')}.`;
+}
+
+/** The report as markdown that fits in a README: tables and lists, no HTML (pure). */
+export function renderMarkdown(report: Report): string {
+  const out: string[] = ['# Baton report', '', describeRun(report), ''];
+
+  const ws = worksheetCells(report);
+  out.push('## Time-tracking worksheet', '');
+  out.push(
+    ...table(
+      WORKSHEET_HEAD,
+      ['l', 'r', 'r', 'r', 'r', 'r'],
+      [...ws.rows.map(worksheetRow), worksheetRow(ws.total).map((c) => `**${c}**`)],
+    ),
+  );
+  out.push(
+    '',
+    'Sequential (estimate) comes from the contracts’ `estimate_minutes` and the config’s `estimates`. ' +
+      'Sequential (measured) is the agents’ time summed — one agent doing the features one after another — ' +
+      'and its total adds the serial phases as they took.',
+    '',
+  );
+
+  out.push('## Features', '');
+  if (report.features.length === 0) out.push('No feature appears in this run.', '');
+  else {
+    out.push(
+      ...table(
+        [
+          'Feature',
+          'Agent',
+          'Status',
+          'Duration',
+          'Exit',
+          'Checks',
+          'Files',
+          'Conflicts',
+          'Cost',
+          'Tokens in / out',
+        ],
+        ['l', 'l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r'],
+        report.features.map((f) => {
+          const c = featureCells(f);
+          return [
+            `\`${c.feature}\``,
+            c.agent,
+            c.status,
+            c.duration,
+            c.exit,
+            c.checks,
+            c.files,
+            c.conflicts,
+            c.cost,
+            c.tokens,
+          ];
+        }),
+      ),
+      '',
+    );
+    if (report.totals.cost_usd !== null) {
+      out.push(`Total cost reported by the agents: ${formatUsd(report.totals.cost_usd)}.`, '');
+    }
+  }
+
+  const c = report.conflicts;
+  out.push('## Merge conflicts', '');
+  out.push(
+    `- Conflicts: ${c.count}` +
+      (c.files.length > 0 ? ` on ${c.files.map((f) => `\`${f}\``).join(', ')}` : ''),
+    `- Potential integration points N·(N−1)/2: ${c.potential_points}; pairs that really conflicted: ${c.conflicting_pairs}`,
+  );
+  if (c.declared_points !== null)
+    out.push(`- Declared dependencies between these features: ${c.declared_points}`);
+  if (c.predicted_overlaps && c.predicted_overlaps.length > 0) {
+    out.push(
+      `- Overlaps the plan predicted: ${c.predicted_overlaps.map((o) => `\`${o.a}\` × \`${o.b}\` (\`${o.pattern}\`)`).join(', ')}`,
+    );
+  }
+  for (const p of c.pairs) {
+    const owners = p.files
+      .map(
+        (f) =>
+          `\`${f.file}\`${f.owners === null ? '' : ` (owned by ${f.owners.length > 0 ? f.owners.join(', ') : 'no contract'})`}`,
+      )
+      .join(', ');
+    out.push(
+      `- \`${p.feature_id}\` × ${p.with === null ? 'already merged work' : `\`${p.with}\``}: ${owners}`,
+    );
+  }
+  out.push('');
+
+  const i = report.integration;
+  out.push('## Integration', '');
+  out.push(
+    ...table(
+      ['Integration', 'Execution', 'Integration ÷ execution', 'Verdict'],
+      ['r', 'r', 'r', 'l'],
+      [[formatMinutes(i.duration_min), formatMinutes(i.execution_min), formatPercent(i.ratio), i.verdict]],
+    ),
+    '',
+    i.verdict_text,
+    '',
+  );
+  if (i.ran) {
+    out.push(
+      `Merges: ${i.merges.clean} clean, ${i.merges.conflict} conflicted, ${i.merges.skipped} skipped` +
+        `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
+        (i.outcome ? `; outcome: ${i.outcome}.` : '.'),
+      '',
+    );
+  }
+
+  const a = report.amdahl;
+  out.push('## Amdahl', '');
+  out.push(
+    ...table(
+      [
+        'N',
+        'Serial phases',
+        'Parallelisable work',
+        'Serial fraction s',
+        'Bound 1/(s+(1−s)/N)',
+        'Achieved',
+        'Implementation',
+      ],
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      [
+        [
+          a.n === null ? UNKNOWN : String(a.n),
+          formatMinutes(a.serial_min),
+          formatMinutes(a.parallelisable_min),
+          formatPercent(a.serial_fraction),
+          formatSpeedup(a.bound),
+          formatSpeedup(a.achieved),
+          formatSpeedup(a.implementation_speedup),
+        ],
+      ],
+    ),
+    '',
+  );
+  const cp = report.critical_path;
+  if (cp.planned) {
+    out.push(
+      `Critical path (estimates): ${cp.planned.feature_ids.join(' → ')}, ${formatMinutes(cp.planned.minutes)}.`,
+    );
+  }
+  if (cp.measured) {
+    out.push(
+      `Critical path (measured): ${cp.measured.feature_ids.join(' → ')}, ${formatMinutes(cp.measured.minutes)}.`,
+    );
+  }
+  if (cp.planned || cp.measured) out.push('');
+
+  out.push('## Diagnosis', '');
+  if (report.diagnosis.length === 0) out.push('Nothing to diagnose yet.');
+  for (const d of report.diagnosis) out.push(`- ${d}`);
+  out.push('');
+
+  if (report.unknowns.length > 0) {
+    out.push('## Unknown', '');
+    for (const u of report.unknowns) out.push(`- ${u}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

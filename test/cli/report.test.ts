@@ -1,0 +1,150 @@
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/metrics/types.js';
+import { phase, toJsonl } from '../metrics/log-builder.js';
+import { interruptedRun, tableRow } from '../report/scenarios.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+const THREE: TestContract[] = [
+  { id: 'feature-001-auth', estimate: 60 },
+  { id: 'feature-002-catalog', estimate: 60 },
+  { id: 'feature-003-cart', estimate: 60 },
+];
+
+function repoWith(files: Record<string, string>, log?: string): TempRepo {
+  const repo = makeRepo({ 'README.md': '# app\n', ...files });
+  repos.push(repo);
+  if (log !== undefined) {
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    writeFileSync(join(repo.root, '.baton', 'log.jsonl'), log);
+  }
+  return repo;
+}
+
+/** The methodology's phases: 30 + 15 + 60 + 25 = 130 min. */
+const METHOD_LOG = toJsonl([
+  ...phase(0, 30, 'specification'),
+  ...phase(40, 55, 'planning'),
+  ...phase(60, 120, 'implementation'),
+  ...phase(130, 155, 'integration'),
+]);
+const METHOD_CONFIG = JSON.stringify({ estimates: { specification: 60, planning: 75, integration: 60 } });
+
+describe('baton report', () => {
+  it('prints the markdown worksheet from the log, with estimates from contracts and config', async () => {
+    const repo = repoWith({ ...contractFiles(THREE), 'baton.config.json': METHOD_CONFIG }, METHOD_LOG);
+    const r = await runBaton(['report'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(tableRow(r.stdout, 'implementation')).toEqual([
+      'implementation',
+      '180 min',
+      'unknown',
+      '60 min',
+      '3.0×',
+      'unknown',
+    ]);
+    expect(tableRow(r.stdout, '**Total**')).toEqual([
+      '**Total**',
+      '**375 min**',
+      '**unknown**',
+      '**130 min**',
+      '**2.9×**',
+      '**unknown**',
+    ]);
+  });
+
+  it('writes --format json or html to --out and prints the path', async () => {
+    const repo = repoWith({ ...contractFiles(THREE), 'baton.config.json': METHOD_CONFIG }, METHOD_LOG);
+    const json = await runBaton(['report', '--json', '--out', 'out/report.json'], { cwd: repo.root });
+    expect(json.code).toBe(0);
+    const path = join(repo.root, 'out', 'report.json');
+    expect(json.stdout).toBe(`${path}\n`);
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Report;
+    expect(data.worksheet.total.sequential_estimate_min).toBe(375);
+    expect(data.worksheet.total.parallel_actual_min).toBe(130);
+    expect(data.run.with_plan).toBe(true);
+    const html = await runBaton(['report', '--format', 'html', '--out', 'r.html'], { cwd: repo.root });
+    expect(html.code).toBe(0);
+    expect(readFileSync(join(repo.root, 'r.html'), 'utf8')).toContain('<h2>Time-tracking worksheet</h2>');
+  });
+
+  it('reports from the log alone when there are no contracts, and says estimates are unknown', async () => {
+    const repo = repoWith({}, toJsonl(interruptedRun().events));
+    const r = await runBaton(['report'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^baton: contracts not loaded \(.*\): reporting from the log alone/);
+    expect(r.stdout).toContain('without contracts (estimates unknown)');
+    expect(r.stdout).toContain('`feature-002-orders` and `feature-001-db` both changed');
+  });
+
+  it('skips a torn line with its number and still reports', async () => {
+    const repo = repoWith({}, `${METHOD_LOG}{"type":"phase.sta\n`);
+    const r = await runBaton(['report', '--json'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('log.jsonl:9: skipped: not valid JSON');
+    expect((JSON.parse(r.stdout) as Report).worksheet.total.parallel_actual_min).toBe(130);
+  });
+
+  it('fails clearly on an empty log, an unknown run and an unknown format', async () => {
+    const repo = repoWith({});
+    const empty = await runBaton(['report'], { cwd: repo.root });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('nothing to report:');
+    expect(empty.stderr).toContain('hint: Run `baton run` first');
+
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    appendFileSync(join(repo.root, '.baton', 'log.jsonl'), toJsonl(interruptedRun().events));
+    const run = await runBaton(['report', '--run', 'run-nope'], { cwd: repo.root });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('baton: no run run-nope in');
+    expect(run.stderr).toContain('hint: Runs in the log: run-x.');
+    const ok = await runBaton(['report', '--run', 'run-x', '--json'], { cwd: repo.root });
+    expect((JSON.parse(ok.stdout) as Report).run.run_id).toBe('run-x');
+
+    const fmt = await runBaton(['report', '--format', 'pdf'], { cwd: repo.root });
+    expect(fmt.code).toBe(2);
+    expect(fmt.stderr).toContain('unknown format "pdf": expected md, json or html');
+  });
+
+  it('measures a real `baton run` of three agents, bracketed by recorded phases', async () => {
+    const agent = (id: string) => ({
+      command: `sleep 1; mkdir -p src/${id} && echo done > src/${id}/index.txt`,
+    });
+    const ids = ['feature-001-a', 'feature-002-b', 'feature-003-c'];
+    const repo = repoWith(contractFiles(ids.map((id) => ({ id, agent: agent(id), estimate: 1 }))));
+    expect((await runBaton(['phase', 'start', 'planning'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['phase', 'end', 'planning'], { cwd: repo.root })).code).toBe(0);
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.code).toBe(0);
+
+    const r = await runBaton(['report', '--json'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.run.unfinished).toBe(false);
+    expect(report.run.outcome).toBe('complete');
+    expect(report.features.map((f) => [f.feature_id, f.status, f.files_changed])).toEqual(
+      ids.map((id) => [id, 'complete', [`src/${id}/index.txt`]]),
+    );
+    expect(report.worksheet.rows.map((x) => x.phase)).toEqual(['planning', 'implementation']);
+    const impl = report.worksheet.rows[1]!;
+    // Each agent slept a second, so one agent doing all three would take at least three.
+    expect(impl.sequential_measured_min).toBeGreaterThanOrEqual(3 / 60);
+    expect(impl.sequential_estimate_min).toBe(3);
+    expect(impl.parallel_actual_min).not.toBeNull();
+    expect(impl.speedup_measured).toBeCloseTo(impl.sequential_measured_min! / impl.parallel_actual_min!, 10);
+    expect(report.features.reduce((s, f) => s + (f.duration_min ?? 0), 0)).toBeCloseTo(
+      impl.sequential_measured_min!,
+      10,
+    );
+    expect(report.unknowns).toEqual([]);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { explainFile, featuresTouching } from '../../src/integrate/explain.js';
+import { compileOwns, findOwnershipViolations } from '../../src/integrate/ownership.js';
+import { contract } from './fixture.js';
+
+describe('compileOwns', () => {
+  it.each([
+    { owns: ['src/a/**'], path: 'src/a/x/y.ts', expected: true },
+    { owns: ['src/a/**'], path: 'src/ab/x.ts', expected: false },
+    { owns: ['src/a'], path: 'src/a/x.ts', expected: true },
+    { owns: ['src/a/'], path: 'src/a/x.ts', expected: true },
+    { owns: ['./src/a.ts'], path: 'src/a.ts', expected: true },
+    { owns: ['src/*.ts'], path: 'src/.hidden.ts', expected: true },
+    { owns: ['src/*.ts'], path: 'src/deep/x.ts', expected: false },
+    { owns: [], path: 'anything', expected: false },
+  ])('$owns covers $path: $expected', ({ owns, path, expected }) => {
+    expect(compileOwns(owns)(path)).toBe(expected);
+  });
+});
+
+describe('findOwnershipViolations', () => {
+  const contracts = [
+    contract('a', { owns: ['src/a/**', 'shared.ts'] }),
+    contract('b', { owns: ['src/b/**', 'shared.ts'] }),
+    contract('free'),
+  ];
+  it.each([
+    { name: 'own files are fine', changed: { a: ['src/a/x.ts'] }, expected: [] },
+    { name: 'a file both claim is fine for either', changed: { b: ['shared.ts'] }, expected: [] },
+    {
+      name: "another feature's file",
+      changed: { a: ['src/b/x.ts'] },
+      expected: [{ feature_id: 'a', file: 'src/b/x.ts', kind: 'owned-by-other', owners: ['b'] }],
+    },
+    {
+      name: 'a file nobody owns, by a feature that declares owns',
+      changed: { a: ['README.md'] },
+      expected: [{ feature_id: 'a', file: 'README.md', kind: 'unowned', owners: [] }],
+    },
+    {
+      name: 'a contract without owns claims nothing and breaks nothing unowned',
+      changed: { free: ['README.md'] },
+      expected: [],
+    },
+    {
+      name: 'a contract without owns still may not touch owned files',
+      changed: { free: ['shared.ts'] },
+      expected: [{ feature_id: 'free', file: 'shared.ts', kind: 'owned-by-other', owners: ['a', 'b'] }],
+    },
+  ])('$name', ({ changed, expected }) => {
+    expect(findOwnershipViolations(new Map(Object.entries(changed)), contracts)).toEqual(expected);
+  });
+});
+
+describe('conflict explanations', () => {
+  it.each([
+    { owners: [], expected: 'b and a both changed db.ts, which no contract owns' },
+    { owners: ['a'], expected: 'b and a both changed db.ts, which only a owns' },
+    { owners: ['a', 'b'], expected: 'b and a both changed db.ts, which both a and b claim to own' },
+    { owners: ['a', 'b', 'c'], expected: 'b and a both changed db.ts, which a, b and c all claim to own' },
+  ])('owners $owners', ({ owners, expected }) => {
+    expect(explainFile('db.ts', 'b', ['a'], owners)).toBe(expected);
+  });
+
+  it('names only the already-merged features that changed a conflicted file', () => {
+    const changed = { a: ['db.ts', 'x'], b: ['y'], c: ['db.ts'] };
+    expect(featuresTouching(['db.ts'], ['a', 'b'], changed)).toEqual(['a']);
+  });
+});

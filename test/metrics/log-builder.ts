@@ -1,0 +1,179 @@
+// Hand-built logs for the report's golden tests: events stamped at whole minutes after T0.
+import type { Contract } from '../../src/contracts/schema.js';
+import type { Plan } from '../../src/graph/types.js';
+import type { AgentUsage, BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
+
+/** The instant every hand-built log counts its minutes from. */
+export const T0 = Date.parse('2026-03-02T09:00:00.000Z');
+
+/** ISO time `min` minutes after T0. */
+export function at(min: number): string {
+  return new Date(T0 + min * 60_000).toISOString();
+}
+
+/** An event stamped `min` minutes after T0. */
+export function ev(min: number, event: NewEvent): BatonEvent {
+  return { v: 1, ts: at(min), ...event } as BatonEvent;
+}
+
+/** A `run.started` of the given features. */
+export function runStarted(
+  min: number,
+  runId: string,
+  featureIds: string[],
+  concurrency?: number,
+): BatonEvent {
+  return ev(min, {
+    type: 'run.started',
+    run_id: runId,
+    feature_ids: featureIds,
+    concurrency: concurrency ?? featureIds.length,
+    base: 'main',
+    base_commit: '0'.repeat(40),
+    mode: 'contract-first',
+    pid: 4242,
+  });
+}
+
+/** A `run.ended` whose duration matches its start. */
+export function runEnded(
+  min: number,
+  runId: string,
+  startMin: number,
+  outcome: 'complete' | 'failed' = 'complete',
+) {
+  return ev(min, { type: 'run.ended', run_id: runId, outcome, duration_ms: (min - startMin) * 60_000 });
+}
+
+/** A phase recorded by `baton phase start|end`. */
+export function phase(startMin: number, endMin: number, name: string): BatonEvent[] {
+  return [
+    ev(startMin, { type: 'phase.started', phase: name }),
+    ev(endMin, { type: 'phase.ended', phase: name }),
+  ];
+}
+
+/** What a feature's agent did, for `featureEvents`. */
+export interface FeatureRun {
+  id: string;
+  runId: string;
+  start: number;
+  /** Minute the agent exited; omit for an agent that never reported back. */
+  exit?: number;
+  exitCode?: number;
+  status?: 'complete' | 'failed' | 'failed-checks';
+  files?: string[];
+  usage?: AgentUsage;
+  checks?: { passed: number; failed: number };
+  agent?: string;
+}
+
+/** The events a feature's run produces: started, exited, checks, ended. */
+export function featureEvents(f: FeatureRun): BatonEvent[] {
+  const out: BatonEvent[] = [
+    ev(f.start, {
+      type: 'feature.started',
+      run_id: f.runId,
+      feature_id: f.id,
+      status: 'running',
+      agent: f.agent ?? 'claude',
+      branch: `baton/${f.id}`,
+      worktree: `/tmp/wt/${f.id}`,
+      log_file: `/tmp/logs/${f.id}.log`,
+      port: 41000,
+    }),
+  ];
+  if (f.exit === undefined) return out;
+  out.push(
+    ev(f.exit, {
+      type: 'agent.exited',
+      run_id: f.runId,
+      feature_id: f.id,
+      exit_code: f.exitCode ?? 0,
+      signal: null,
+      duration_ms: (f.exit - f.start) * 60_000,
+      files: f.files ?? [],
+      ...(f.usage ? { usage: f.usage } : {}),
+    }),
+  );
+  const checks = f.checks ?? { passed: 0, failed: 0 };
+  for (let i = 0; i < checks.passed + checks.failed; i++) {
+    const passed = i < checks.passed;
+    out.push(
+      ev(f.exit, {
+        type: passed ? 'check.passed' : 'check.failed',
+        run_id: f.runId,
+        feature_id: f.id,
+        criterion_id: `c${i + 1}`,
+        text: `criterion ${i + 1}`,
+        kind: 'run',
+        on: 'worktree',
+        message: passed ? 'exit 0' : 'exit 1',
+      }),
+    );
+  }
+  out.push(
+    ev(f.exit, {
+      type: 'feature.ended',
+      run_id: f.runId,
+      feature_id: f.id,
+      status: f.status ?? (f.exitCode ? 'failed' : 'complete'),
+    }),
+  );
+  return out;
+}
+
+/** A contract with defaults, for hand-built plans. */
+export function contract(id: string, fields: Partial<Contract> = {}): Contract {
+  return {
+    feature_id: id,
+    title: id,
+    provides: {},
+    owns: [],
+    depends_on: { features: [], services: [] },
+    acceptance_criteria: [],
+    body: '',
+    file: `specs/${id}/contract.md`,
+    ...fields,
+  };
+}
+
+/**
+ * A plan spelled out by hand: the test states waves, edges and critical path itself rather than
+ * computing them, so the report is checked against facts, not against another implementation.
+ */
+export function handPlan(args: {
+  contracts: Contract[];
+  waves: string[][];
+  edges?: Array<{ from: string; to: string }>;
+  critical: { feature_ids: string[]; minutes: number };
+  overlaps?: Array<{ a: string; b: string; pattern: string }>;
+}): Plan {
+  const order = args.waves.flat();
+  const byId = new Map(args.contracts.map((c) => [c.feature_id, c]));
+  const n = args.contracts.length;
+  const sequential = args.contracts.reduce((s, c) => s + (c.estimate_minutes ?? 0), 0);
+  return {
+    features: order.map((id) => byId.get(id)!),
+    byId,
+    order,
+    waves: args.waves,
+    edges: args.edges ?? [],
+    critical_path: args.critical,
+    integration_points: {
+      potential: (n * (n - 1)) / 2,
+      declared: args.edges?.length ?? 0,
+      overlaps: args.overlaps ?? [],
+    },
+    amdahl: {
+      sequential_minutes: sequential,
+      parallel_minutes: args.critical.minutes,
+      max_speedup: args.critical.minutes > 0 ? sequential / args.critical.minutes : undefined,
+    },
+  };
+}
+
+/** Serialises events as the log file holds them. */
+export function toJsonl(events: readonly LogEvent[]): string {
+  return events.map((e) => `${JSON.stringify(e)}\n`).join('');
+}

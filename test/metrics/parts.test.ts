@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/log/events.js';
+import {
+  formatMinutes,
+  formatPercent,
+  formatSpeedup,
+  formatTime,
+  formatUsd,
+} from '../../src/metrics/format.js';
+import { collectPhaseIntervals, coveredMs } from '../../src/metrics/intervals.js';
+import { computeReport } from '../../src/metrics/report.js';
+import { listRuns, segmentRuns } from '../../src/metrics/runs.js';
+import { ev, featureEvents, phase, runEnded, runStarted, T0 } from './log-builder.js';
+
+describe('coveredMs', () => {
+  it.each([
+    ['nothing', [], null],
+    ['one span', [{ start: 0, end: 10 }], 10],
+    [
+      'disjoint spans add',
+      [
+        { start: 0, end: 10 },
+        { start: 20, end: 25 },
+      ],
+      15,
+    ],
+    [
+      'overlaps count once',
+      [
+        { start: 0, end: 10 },
+        { start: 5, end: 15 },
+      ],
+      15,
+    ],
+    [
+      'nested spans',
+      [
+        { start: 0, end: 30 },
+        { start: 5, end: 10 },
+      ],
+      30,
+    ],
+    [
+      'an open span makes it unknown',
+      [
+        { start: 0, end: 10 },
+        { start: 20, end: null },
+      ],
+      null,
+    ],
+    ['a span with no start makes it unknown', [{ start: null, end: 10 }], null],
+  ] as const)('%s', (_, spans, expected) => {
+    expect(coveredMs(spans)).toBe(expected);
+  });
+});
+
+describe('collectPhaseIntervals', () => {
+  it('pairs an end with the latest open start of the same name, in order of first appearance', () => {
+    const events = [
+      ev(0, { type: 'phase.started', phase: 'b' }),
+      ev(1, { type: 'phase.started', phase: 'a' }),
+      ev(2, { type: 'phase.started', phase: 'a' }),
+      ev(3, { type: 'phase.ended', phase: 'a' }),
+      ev(4, { type: 'phase.ended', phase: 'a' }),
+      ev(5, { type: 'phase.ended', phase: 'c' }),
+    ];
+    const m = (min: number) => T0 + min * 60_000;
+    expect([...collectPhaseIntervals(events)]).toEqual([
+      ['b', [{ start: m(0), end: null }]],
+      [
+        'a',
+        [
+          { start: m(1), end: m(4) },
+          { start: m(2), end: m(3) },
+        ],
+      ],
+      ['c', [{ start: null, end: m(5) }]],
+    ]);
+  });
+});
+
+describe('segmentRuns', () => {
+  it('keeps a run that resumes under the same id whole, and lists runs oldest first', () => {
+    const events = [
+      runStarted(0, 'r1', ['a']),
+      runEnded(5, 'r1', 0),
+      runStarted(6, 'r1', ['a']),
+      runEnded(9, 'r1', 6),
+      runStarted(20, 'r2', ['b']),
+    ];
+    expect(listRuns(events)).toEqual([
+      { run_id: 'r1', started_at: events[0]!.ts, events: 4 },
+      { run_id: 'r2', started_at: events[4]!.ts, events: 1 },
+    ]);
+  });
+
+  it('leaves out specification started after the latest run: it prepares a run not started yet', () => {
+    const events = [runStarted(0, 'r1', ['a']), runEnded(5, 'r1', 0), ...phase(10, 20, 'specification')];
+    const [only] = segmentRuns(events);
+    expect(only?.events.map((e) => e.type)).toEqual(['run.started', 'run.ended']);
+  });
+
+  it('keeps a hand-made prelude of hook lines as its own run without id', () => {
+    const events: LogEvent[] = [{ feature_id: 'x', status: 'complete' }, runStarted(0, 'r1', ['a'])];
+    expect(listRuns(events).map((r) => r.run_id)).toEqual([null, 'r1']);
+  });
+});
+
+describe('computeReport: tolerance', () => {
+  it('leaves out events of the wrong shape and types it does not know, and says how many', () => {
+    const events = [
+      runStarted(0, 'r1', ['a']),
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 }),
+      { v: 1, ts: ev(3, { type: 'phase.started', phase: 'x' }).ts, type: 'agent.exited', feature_id: 'a' },
+      {
+        v: 1,
+        ts: ev(4, { type: 'phase.started', phase: 'x' }).ts,
+        type: 'worktree.removed',
+        feature_id: 'a',
+      },
+      runEnded(10, 'r1', 0),
+    ] as LogEvent[];
+    const r = computeReport({ events });
+    expect(r.features[0]).toMatchObject({ feature_id: 'a', duration_min: 10, status: 'complete' });
+    expect(r.unknowns).toEqual(['1 event of this run had fields of the wrong shape and were left out.']);
+  });
+
+  it('does not count a feature that never launched into the agents’ time, and says so', () => {
+    const events = [
+      runStarted(0, 'r1', ['a', 'b']),
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 }),
+      ev(10, {
+        type: 'feature.ended',
+        run_id: 'r1',
+        feature_id: 'b',
+        status: 'failed',
+        reason: 'dependency failed',
+      }),
+      runEnded(10, 'r1', 0, 'failed'),
+    ];
+    const r = computeReport({ events });
+    expect(r.worksheet.rows[0]?.sequential_measured_min).toBe(10);
+    expect(r.features[1]).toMatchObject({
+      feature_id: 'b',
+      launched: false,
+      duration_min: null,
+      start_min: null,
+    });
+    expect(r.unknowns).toEqual(['Never launched: b; the measured sequential time covers the 1 that ran.']);
+  });
+});
+
+describe('formatters', () => {
+  it.each([
+    [null, 'unknown'],
+    [0.5, '30 s'],
+    [7.25, '7.3 min'],
+    [3, '3 min'],
+    [130, '130 min'],
+  ] as const)('minutes %s → %s', (m, s) => {
+    expect(formatMinutes(m)).toBe(s);
+  });
+
+  it('formats speedups, percentages, dollars and times', () => {
+    expect(formatSpeedup(375 / 130)).toBe('2.9×');
+    expect(formatSpeedup(3)).toBe('3.0×');
+    expect(formatPercent(240 / 360)).toBe('67 %');
+    expect(formatUsd(0.004)).toBe('$0.0040');
+    expect(formatUsd(1.5)).toBe('$1.50');
+    expect(formatTime('2026-03-02T09:05:59.000Z')).toBe('2026-03-02 09:05 UTC');
+    expect(formatTime(null)).toBe('unknown');
+  });
+});

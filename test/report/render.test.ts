@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { computeReport } from '../../src/metrics/report.js';
+import { renderHtml } from '../../src/report/html.js';
+import { renderJson } from '../../src/report/json.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderGanttSvg, renderGraphSvg } from '../../src/report/svg.js';
+import { fourFeatureRun, interruptedRun, methodologyWorksheet, tableRow } from './scenarios.js';
+
+describe('markdown', () => {
+  it('renders the methodology worksheet with its 2.9× total (golden file)', async () => {
+    const md = renderMarkdown(computeReport(methodologyWorksheet()));
+    expect(tableRow(md, '**Total**')).toEqual([
+      '**Total**',
+      '**375 min**',
+      '**unknown**',
+      '**130 min**',
+      '**2.9×**',
+      '**unknown**',
+    ]);
+    await expect(md).toMatchFileSnapshot('golden/methodology.md.golden');
+  });
+
+  it('renders a four-feature run with a conflict and a failure (golden file)', async () => {
+    const md = renderMarkdown(computeReport(fourFeatureRun()));
+    await expect(md).toMatchFileSnapshot('golden/four-features.md.golden');
+  });
+
+  it('marks what an interrupted run cannot tell as unknown (golden file)', async () => {
+    const md = renderMarkdown(computeReport(interruptedRun()));
+    expect(tableRow(md, 'implementation')).toEqual(['implementation', ...Array(5).fill('unknown')]);
+    expect(tableRow(md, '`feature-003-mail`')?.slice(0, 5)).toEqual([
+      '`feature-003-mail`',
+      'claude',
+      'running',
+      'unknown',
+      'unknown',
+    ]);
+    expect(md).toContain('## Unknown');
+    await expect(md).toMatchFileSnapshot('golden/interrupted.md.golden');
+  });
+
+  it('escapes pipes in table cells', () => {
+    const input = interruptedRun();
+    const r = computeReport(input);
+    r.features[0]!.reason = 'a | b';
+    r.features[0]!.exit_code = 2;
+    expect(renderMarkdown(r)).toContain('exit 2: a \\| b');
+  });
+});
+
+describe('json', () => {
+  it('is the same data, with unknowns as null', () => {
+    const report = computeReport(interruptedRun());
+    const parsed = JSON.parse(renderJson(report)) as Record<string, unknown>;
+    expect(parsed.schema_version).toBe(1);
+    const { schema_version: _, ...rest } = parsed;
+    expect(rest).toEqual(JSON.parse(JSON.stringify(report)));
+    const rows = (parsed.worksheet as { rows: Array<Record<string, unknown>> }).rows;
+    expect(rows.find((r) => r.phase === 'implementation')?.parallel_actual_min).toBeNull();
+  });
+});
+
+describe('html', () => {
+  const html = renderHtml(computeReport(fourFeatureRun()));
+
+  it('is one self-contained file: no script, no external resource', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\b(src|href)\s*=/i);
+    expect(html).not.toMatch(/url\((?!#)/i);
+    expect(html).not.toMatch(/@import/i);
+    // The only URL is the SVG namespace, which is a name, never fetched.
+    expect(html.match(/https?:\/\/[^"\s]+/g)?.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
+  });
+
+  it('draws one timeline bar per started feature, coloured by status, and the dependency graph', () => {
+    const bars = [...html.matchAll(/<rect class="bar[^"]*" data-feature="([^"]+)" data-status="([^"]+)"/g)];
+    expect(bars.map((m) => [m[1], m[2]])).toEqual([
+      ['feature-001-auth', 'complete'],
+      ['feature-002-catalog', 'complete'],
+      ['feature-004-mail', 'failed'],
+      ['feature-003-cart', 'complete'],
+    ]);
+    expect(html).toContain('<h2>Dependency graph</h2>');
+    expect(html).toContain('<h2>Time-tracking worksheet</h2>');
+    expect(html).toContain('<h2>Diagnosis</h2>');
+  });
+
+  it('draws an open, dashed bar for a feature with no recorded end, and no graph without contracts', () => {
+    const input = interruptedRun();
+    const r = computeReport({ events: input.events });
+    const svg = renderGanttSvg(r);
+    expect(svg).toMatch(/<rect class="bar open" data-feature="feature-003-mail" data-status="running"/);
+    expect(svg).toContain('feature-003-mail: running, no end recorded');
+    expect(renderGraphSvg(r)).toBe('');
+    expect(renderHtml(r)).not.toContain('Dependency graph');
+  });
+
+  it('escapes what came from the log', () => {
+    const input = interruptedRun();
+    const r = computeReport(input);
+    r.diagnosis.push('a <b> & "c"');
+    expect(renderHtml(r)).toContain('a &lt;b&gt; &amp; &quot;c&quot;');
+  });
+});
