@@ -46,6 +46,8 @@ export interface WorksheetRow {
   phase: string;
   /** Only implementation runs in parallel; every other phase happens once, serially. */
   parallel: boolean;
+  /** Whether the log holds any record of the phase (a row may come from an estimate alone). */
+  recorded: boolean;
   /** From config `estimates` (and, for implementation, the contracts' `estimate_minutes`). */
   sequential_estimate_min: number | null;
   /** Implementation only: the agents' durations summed, i.e. one agent doing the features in turn. */
@@ -73,6 +75,8 @@ export interface Worksheet {
     speedup_measured: number | null;
     speedup: number | null;
     speedup_basis: SpeedupBasis | null;
+    /** Phases never recorded, left out of both sides of the total. */
+    excluded: string[];
   };
 }
 
@@ -165,8 +169,10 @@ export interface IntegrationReport {
   /** Integration ÷ execution. */
   ratio: number | null;
   verdict: IntegrationVerdict;
-  /** The verdict in a sentence. */
+  /** The verdict in a sentence, weighed against what integration recorded (conflicts, failing tests). */
   verdict_text: string;
+  /** Time the post-merge test runs took, summed; null when none ran. */
+  tests_min: number | null;
   merges: { clean: number; conflict: number; skipped: number };
   tests: { passed: number; failed: number };
 }

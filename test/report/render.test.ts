@@ -39,6 +39,20 @@ describe('markdown', () => {
     await expect(md).toMatchFileSnapshot('golden/interrupted.md.golden');
   });
 
+  it('names the phases a total leaves out', () => {
+    const input = fourFeatureRun();
+    const events = input.events.filter(
+      (e) => !(e.type?.startsWith('phase.') && 'phase' in e && e.phase === 'planning'),
+    );
+    const md = renderMarkdown(computeReport({ ...input, events }));
+    expect(tableRow(md, 'planning')?.slice(1, 4)).toEqual(['60 min', '—', 'unknown']);
+    expect(tableRow(md, '**Total (without planning)**')?.slice(1, 4)).toEqual([
+      '**310 min**',
+      '**183 min**',
+      '**123 min**',
+    ]);
+  });
+
   it('escapes pipes in table cells', () => {
     const input = interruptedRun();
     const r = computeReport(input);
