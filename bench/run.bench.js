@@ -71,7 +71,11 @@ function timeFourSleepers() {
   git('add', '-A');
   git('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '-m', 'contracts');
   const t = performance.now();
-  const r = spawnSync(process.execPath, [BATON, 'run', '-j', '4'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BATON, 'run', '-j', '4'], {
+    cwd: root,
+    stdio: 'pipe',
+    encoding: 'utf8',
+  });
   const elapsed = performance.now() - t;
   if (r.status !== 0) throw new Error(`baton run failed: ${r.stderr}`);
   rmSync(parent, { recursive: true, force: true });

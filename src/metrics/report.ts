@@ -26,6 +26,7 @@ import type {
   IntegrationReport,
   IntegrationVerdict,
   Report,
+  TimelinePhase,
   UsageTotals,
   Worksheet,
   WorksheetRow,
@@ -214,6 +215,7 @@ export function computeReport(input: ReportInput): Report {
     timeline: {
       origin: origin === null ? null : new Date(origin).toISOString(),
       end_min: endCandidates.length > 0 ? Math.max(...endCandidates) : null,
+      phases: timelinePhases(phaseIntervals, integrationIntervals, origin),
     },
     totals: sumUsage(features),
     diagnosis: [],
@@ -252,6 +254,50 @@ function keepWellFormed(events: readonly LogEvent[]): { kept: LogEvent[]; droppe
     else dropped++;
   }
   return { kept, dropped };
+}
+
+/** Serial phases that began once the timeline had (the features have rows of their own), overlaps merged. */
+function timelinePhases(
+  phases: ReadonlyMap<string, Interval[]>,
+  integration: readonly Interval[],
+  origin: number | null,
+): TimelinePhase[] {
+  if (origin === null) return [];
+  const out: TimelinePhase[] = [];
+  const add = (phase: string, intervals: readonly Interval[]) => {
+    const spans = intervals
+      .filter((i): i is { start: number; end: number | null } => i.start !== null && i.start >= origin)
+      .sort((a, b) => a.start - b.start);
+    let cur: { start: number; end: number | null } | undefined;
+    const flush = () => {
+      if (cur) {
+        out.push({
+          phase,
+          start_min: (cur.start - origin) / MINUTE,
+          end_min: cur.end === null ? null : (cur.end - origin) / MINUTE,
+        });
+      }
+    };
+    for (const sp of spans) {
+      if (cur && (cur.end === null || sp.start <= cur.end)) {
+        cur = {
+          start: cur.start,
+          end: cur.end === null || sp.end === null ? null : Math.max(cur.end, sp.end),
+        };
+      } else {
+        flush();
+        cur = { ...sp };
+      }
+    }
+    flush();
+  };
+  for (const [name, intervals] of phases) {
+    if (name === 'implementation') continue;
+    // integrate's own events and the integration phase cover one span; merged, it is drawn once.
+    add(name, name === 'integration' ? [...intervals, ...integration] : intervals);
+  }
+  if (!phases.has('integration')) add('integration', integration);
+  return out.sort((a, b) => a.start_min - b.start_min);
 }
 
 function unique<T>(xs: readonly T[]): T[] {
@@ -693,11 +739,12 @@ function describeVerdict(
   if (uneventful && (verdict === 'elevated' || verdict === 'high')) {
     const where =
       uneventful.tests_min !== null
-        ? `post-merge tests took ${formatMinutes(uneventful.tests_min)} of the ${formatMinutes(uneventful.duration_min)}, so the cost is the test suite, not the interfaces`
+        ? `post-merge tests took ${formatMinutes(uneventful.tests_min)} of the ${formatMinutes(uneventful.duration_min)} — ` +
+          'the cost is the test suite, not the interfaces'
         : 'look at what else the integration waited on';
     return (
       `${pct}, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration ` +
-      `criterion was recorded, so the contracts held at merge time: ${where}.`
+      `criterion was recorded: the contracts held at merge time, and ${where}.`
     );
   }
   switch (verdict) {

@@ -14,13 +14,21 @@ export interface Report {
   critical_path: { planned: CriticalPath | null; measured: CriticalPath | null };
   /** The dependency graph of the run's features, when contracts were available. */
   graph: GraphReport | null;
-  /** Where the Gantt timeline starts and ends, in minutes from `origin`. */
-  timeline: { origin: string | null; end_min: number | null };
+  /** Where the Gantt timeline starts and ends, in minutes from `origin`, and the phases after it began. */
+  timeline: { origin: string | null; end_min: number | null; phases: TimelinePhase[] };
   totals: UsageTotals;
   /** The method's three questions answered from this run: conflicts, integration ratio, speedup. */
   diagnosis: string[];
   /** What could not be measured, and why. */
   unknowns: string[];
+}
+
+/** A serial phase on the timeline (integration, or one recorded by hand after the run began). */
+export interface TimelinePhase {
+  phase: string;
+  start_min: number;
+  /** Null while the phase has no recorded end. */
+  end_min: number | null;
 }
 
 /** The run the report is about. */

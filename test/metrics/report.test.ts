@@ -411,8 +411,8 @@ describe('computeReport: phases and integration weighed against the record', () 
     expect(r.integration).toMatchObject({ ratio: 1, verdict: 'high', tests_min: 8 });
     expect(r.integration.verdict_text).toBe(
       '100 %, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration criterion ' +
-        'was recorded, so the contracts held at merge time: post-merge tests took 8 min of the 10 min, ' +
-        'so the cost is the test suite, not the interfaces.',
+        'was recorded: the contracts held at merge time, and post-merge tests took 8 min of the 10 min — ' +
+        'the cost is the test suite, not the interfaces.',
     );
   });
 });

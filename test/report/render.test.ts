@@ -95,6 +95,12 @@ describe('html', () => {
       ['feature-004-mail', 'failed'],
       ['feature-003-cart', 'complete'],
     ]);
+    // Integration has a row of its own, one merged span (phase 63–78 and integrate 63–77), never a `.bar`;
+    // specification and planning happened before the run and are not on its timeline.
+    expect(computeReport(fourFeatureRun()).timeline.phases).toEqual([
+      { phase: 'integration', start_min: 63, end_min: 78 },
+    ]);
+    expect([...html.matchAll(/<rect class="phase" data-phase="integration"/g)]).toHaveLength(1);
     expect(html).toContain('<h2>Dependency graph</h2>');
     expect(html).toContain('<h2>Time-tracking worksheet</h2>');
     expect(html).toContain('<h2>Diagnosis</h2>');
