@@ -81,7 +81,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     .addHelpText(
       'after',
       '\nThe test command gets PORT, BATON_INTEGRATION=1 and BATON_AFTER_FEATURE. With --on-conflict agent,\n' +
-        'a `{ command: "…" }` agent runs in the integration worktree with BATON_TASK_FILE (the conflict and\n' +
+        'the feature agent (any adapter) runs in the integration worktree with BATON_TASK_FILE (the conflict and\n' +
         'both contracts) and BATON_CONFLICT_FILES (one path a line).\n' +
         'Exit code: 0 when integration is clean (and --into moved the branch), 1 on a predicted or real\n' +
         'conflict, failed tests or checks, or a refused --into; 2 on a usage error.',
