@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAgents } from './agents.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
@@ -33,6 +34,7 @@ const COMMANDS: RegisterCommand[] = [
   registerRun,
   registerHook,
   registerStatus,
+  registerAgents,
   registerVerify,
   registerIntegrate,
   registerReport,
