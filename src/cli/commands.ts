@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAgents } from './agents.js';
 import type { CliContext } from './context.js';
+import { registerDashboard } from './dashboard.js';
 import { registerDemo } from './demo.js';
 import { registerHook } from './hook.js';
 import { registerInit } from './init.js';
@@ -39,6 +40,7 @@ const COMMANDS: RegisterCommand[] = [
   registerIntegrate,
   registerReport,
   registerPhase,
+  registerDashboard,
   registerDemo,
 ];
 
