@@ -153,7 +153,7 @@ export const claudeAdapter: AgentAdapter = {
       args,
       env: launchEnv(task, {}),
       stdin: task.prompt,
-      display: displayLaunch(command, args, task.taskFile),
+      display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
     };
   },
   parseUsage: parseClaudeUsage,

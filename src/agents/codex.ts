@@ -214,7 +214,7 @@ export const codexAdapter: AgentAdapter = {
       args,
       env: launchEnv(task, {}),
       stdin: task.prompt,
-      display: displayLaunch(command, args, task.taskFile),
+      display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
       // Codex starts `notify` and exits without waiting for it; let it report before the group is stopped.
       settleMs: 15_000,
     };

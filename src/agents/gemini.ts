@@ -198,15 +198,16 @@ export const geminiAdapter: AgentAdapter = {
     writeGeminiHome(realHome, shadowHome, buildGeminiHooks(task));
     const command = programOf(task, 'gemini');
     const args = buildGeminiArgs(task);
+    const own = {
+      GEMINI_CLI_HOME: shadowHome,
+      GEMINI_CLI_TRUST_WORKSPACE: task.env.GEMINI_CLI_TRUST_WORKSPACE ?? 'true',
+    };
     return {
       command,
       args,
-      env: launchEnv(task, {
-        GEMINI_CLI_HOME: shadowHome,
-        GEMINI_CLI_TRUST_WORKSPACE: task.env.GEMINI_CLI_TRUST_WORKSPACE ?? 'true',
-      }),
+      env: launchEnv(task, own),
       stdin: task.prompt,
-      display: displayLaunch(command, args, task.taskFile),
+      display: displayLaunch(command, args, { stdinFrom: task.taskFile, env: own }),
     };
   },
   parseUsage: parseGeminiUsage,

@@ -1,6 +1,6 @@
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentTask } from './adapter.js';
-import { formatCommand } from './shell-words.js';
+import { formatCommand, quoteArg } from './shell-words.js';
 
 /**
  * The flags a user controls, in order: the adapter's defaults (or `agents.<name>.args` from the
@@ -44,7 +44,16 @@ export function launchEnv(
   return { PWD: task.worktree, ...own, ...(task.override?.env ?? {}) };
 }
 
-/** What `--dry-run` and `baton agents` show: the exact argv, and where stdin comes from. */
-export function displayLaunch(command: string, args: readonly string[], stdinFrom?: string): string {
-  return `${formatCommand([command, ...args])}${stdinFrom ? ` < ${formatCommand([stdinFrom])}` : ''}`;
+/**
+ * What `--dry-run` and `baton agents` show: the variables the adapter sets, the exact argv, and where
+ * stdin comes from. Only the adapter's own variables are shown, never inherited ones (keys live there).
+ */
+export function displayLaunch(
+  command: string,
+  args: readonly string[],
+  opts: { stdinFrom?: string; env?: Record<string, string> } = {},
+): string {
+  const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${quoteArg(v)}`);
+  const stdin = opts.stdinFrom ? ` < ${quoteArg(opts.stdinFrom)}` : '';
+  return `${[...env, formatCommand([command, ...args])].join(' ')}${stdin}`;
 }

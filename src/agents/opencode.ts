@@ -102,7 +102,7 @@ export const opencodeAdapter: AgentAdapter = {
       args,
       env: launchEnv(task, {}),
       stdin: task.prompt,
-      display: displayLaunch(command, args, task.taskFile),
+      display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
     };
   },
   parseUsage: parseOpenCodeUsage,

@@ -30,6 +30,7 @@ export const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => 
   ['report', async () => (await import('./report.js')).registerReport],
   ['phase', async () => (await import('./phase.js')).registerPhase],
   ['dashboard', async () => (await import('./dashboard.js')).registerDashboard],
+  ['agents', async () => (await import('./agents.js')).registerAgents],
   ['demo', async () => (await import('./demo.js')).registerDemo],
 ];
 

@@ -84,6 +84,7 @@ export async function runAgentOnce(
     logFile,
     ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
   });
   const exit = await child.exited;
   return { ...exit, logFile, agent: agentLabel(opts.spec) };
