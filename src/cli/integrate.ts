@@ -240,7 +240,7 @@ async function assertAgentsInstalled(
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
   for (const id of order)
-    await assertAgentInstalled(agentSpecFor(project.plan.byId.get(id)!, project.config), env);
+    await assertAgentInstalled(agentSpecFor(project.plan.byId.get(id)!, project.config), env, project.config);
 }
 
 /** Runs the feature's agent (any adapter) in the integration worktree with the conflict task. */

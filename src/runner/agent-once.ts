@@ -25,9 +25,13 @@ export interface AgentOnceOptions {
 }
 
 /** Checks that the agent is installed; a clear error naming it and how to install it otherwise. */
-export async function assertAgentInstalled(spec: AgentSpec, env: NodeJS.ProcessEnv): Promise<void> {
+export async function assertAgentInstalled(
+  spec: AgentSpec,
+  env: NodeJS.ProcessEnv,
+  config: Config,
+): Promise<void> {
   const adapter = resolveAdapter(spec);
-  const found = await adapter.detect(env);
+  const found = await adapter.detect(env, config.agents[adapter.name]);
   if (!found.installed) {
     throw new UserError(
       'agents/not-installed',
@@ -59,6 +63,7 @@ export async function runAgentOnce(
     BATON_TASK_FILE: taskFile,
     BATON_LOG: opts.logPath,
     BATON_WORKTREE: opts.worktree,
+    PWD: opts.worktree,
     ...opts.extraEnv,
   };
   const launch = await adapter.prepare({

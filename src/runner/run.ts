@@ -448,6 +448,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       BATON_TASK_FILE: p.taskFile,
       BATON_LOG: opts.logPath,
       BATON_WORKTREE: p.worktree,
+      // Some agents (OpenCode) take their folder from PWD rather than the real cwd.
+      PWD: p.worktree,
       BATON_BRANCH: p.branch,
       PORT: String(block.port),
       BATON_PORT_BASE: String(block.base),

@@ -16,7 +16,7 @@ export function agentBin(name: 'claude' | 'codex' | 'gemini' | 'opencode'): stri
   const file = join(AGENT_BIN_DIR, name);
   if (!existsSync(file)) {
     throw new Error(
-      `the ${name} CLI is not installed for the tests (looked for ${file}); run \`cd test-agents && npm ci\``,
+      `the ${name} CLI is not installed for the tests (looked for ${file}); run \`cd test-agents && npm install\``,
     );
   }
   return file;
