@@ -1,4 +1,6 @@
-import { loadConfig, logPathFor } from './config.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, logPathFor, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts } from './contracts/lint.js';
 import { loadContracts } from './contracts/load.js';
@@ -27,7 +29,7 @@ export async function loadProject(cwd: string): Promise<Project> {
       hint: 'Fix the file named above; every field is optional (see schema/config.schema.json).',
     });
   }
-  const contracts = await loadContracts(config.value);
+  const contracts = await loadContracts(config.value, cacheOptions(root));
   if (!contracts.ok) {
     const missing = contracts.errors.find((e) => e.code === 'contracts/no-specs');
     if (missing) {
@@ -82,6 +84,12 @@ export async function trackedFiles(root: string): Promise<string[]> {
   return r.stdout.split('\0').filter((f) => f !== '');
 }
 
+/** Parse results are cached under `.baton/` once it exists (`baton init` or a first run creates it, ignored by git). */
+function cacheOptions(root: string): { cacheFile?: string } {
+  const state = stateDirFor(root);
+  return existsSync(state) ? { cacheFile: join(state, 'cache', 'contracts.json') } : {};
+}
+
 function countProblems(errors: readonly Diagnostic[]): string {
   const n = errors.filter((e) => e.severity === 'error').length;
   return `${n} problem${n === 1 ? '' : 's'} in the contracts`;
@@ -100,7 +108,7 @@ export async function lintProject(cwd: string): Promise<LintReport> {
   const root = await findMainWorktree(cwd);
   const config = loadConfig(root);
   if (!config.ok) return { root, contracts: undefined, diagnostics: config.errors };
-  const loaded = await loadContracts(config.value);
+  const loaded = await loadContracts(config.value, cacheOptions(root));
   if (!loaded.ok) {
     if (loaded.errors.some((e) => e.code === 'contracts/no-specs')) {
       throw new UserError('contracts/none', loaded.errors[0]?.message ?? 'no specs folder', {

@@ -37,6 +37,11 @@ export interface AgentLaunch {
   stdin?: string;
   /** Shown by `--dry-run` and `baton agents`, with the prompt elided. */
   display: string;
+  /**
+   * How long, after the agent exits, what it started may finish on its own before the group is
+   * stopped (Codex's `notify` program runs fire-and-forget as Codex exits). Default 0.
+   */
+  settleMs?: number;
 }
 
 /** Whether an agent is installed, and which version. */
@@ -55,7 +60,8 @@ export interface AgentAdapter {
   readonly installHint: string;
   /** Whether the agent has a hook system Baton wires to `baton hook` (otherwise process exit is the signal). */
   readonly hasOwnHooks: boolean;
-  detect(env: NodeJS.ProcessEnv): Promise<AgentDetection>;
+  /** Finds the agent's program (`override.command` when the config names one) and its version. */
+  detect(env: NodeJS.ProcessEnv, override?: AgentOverride): Promise<AgentDetection>;
   /** Builds the launch, writing any settings it needs into `task.scratchDir` (never the worktree). */
   prepare(task: AgentTask): Promise<AgentLaunch>;
   /** Reads cost, tokens, turns and denials from the agent's captured output, when it reports them. */

@@ -1,11 +1,21 @@
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import type { AgentAdapter } from './adapter.js';
+import { aiderAdapter } from './aider.js';
+import { claudeAdapter } from './claude.js';
+import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
 import { demoAdapter } from './demo.js';
+import { geminiAdapter } from './gemini.js';
+import { opencodeAdapter } from './opencode.js';
 
 /** Every named adapter, by the name used in contracts, config and `--agent`. */
 export const ADAPTERS: Record<string, AgentAdapter> = {
+  claude: claudeAdapter,
+  codex: codexAdapter,
+  gemini: geminiAdapter,
+  opencode: opencodeAdapter,
+  aider: aiderAdapter,
   demo: demoAdapter,
 };
 

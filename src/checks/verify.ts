@@ -78,6 +78,8 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
   const env: NodeJS.ProcessEnv = {
     ...(opts.env ?? process.env),
     PORT: String(opts.port),
+    // The block is port..port+9, as the agent was told; a server may need more than one port.
+    BATON_PORT_BASE: String(opts.port),
     BATON_FEATURE_ID: contract.feature_id,
   };
   const events: CheckEvent[] = [];

@@ -1,19 +1,5 @@
 import type { Command } from 'commander';
-import { registerClean } from './clean.js';
 import type { CliContext } from './context.js';
-import { registerDemo } from './demo.js';
-import { registerDoctor } from './doctor.js';
-import { registerHook } from './hook.js';
-import { registerInit } from './init.js';
-import { registerIntegrate } from './integrate.js';
-import { registerLint } from './lint.js';
-import { registerNew } from './new.js';
-import { registerPhase } from './phase.js';
-import { registerPlan } from './plan.js';
-import { registerReport } from './report.js';
-import { registerRun } from './run.js';
-import { registerStatus } from './status.js';
-import { registerVerify } from './verify.js';
 
 /** Runs another baton command in-process (for commands built from others, like `demo`). */
 export type RunSubcommand = (argv: string[], ctx: CliContext) => Promise<number>;
@@ -26,30 +12,35 @@ export type RegisterCommand = (
   runSubcommand: RunSubcommand,
 ) => void;
 
-/** The commands, in the order `baton --help` lists them (the method's order). */
-const COMMANDS: RegisterCommand[] = [
-  registerInit,
-  registerNew,
-  registerLint,
-  registerPlan,
-  registerRun,
-  registerHook,
-  registerStatus,
-  registerVerify,
-  registerIntegrate,
-  registerReport,
-  registerPhase,
-  registerClean,
-  registerDoctor,
-  registerDemo,
+/**
+ * The commands, in the order `baton --help` lists them (the method's order), each loaded on demand:
+ * a command's module pulls in what it needs (zod, yaml, execa, hono…), and a hook that an agent calls
+ * on every turn, or a quick `baton status`, should not pay for the others.
+ */
+export const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => Promise<RegisterCommand>]> = [
+  ['init', async () => (await import('./init.js')).registerInit],
+  ['new', async () => (await import('./new.js')).registerNew],
+  ['lint', async () => (await import('./lint.js')).registerLint],
+  ['plan', async () => (await import('./plan.js')).registerPlan],
+  ['run', async () => (await import('./run.js')).registerRun],
+  ['hook', async () => (await import('./hook.js')).registerHook],
+  ['status', async () => (await import('./status.js')).registerStatus],
+  ['verify', async () => (await import('./verify.js')).registerVerify],
+  ['integrate', async () => (await import('./integrate.js')).registerIntegrate],
+  ['report', async () => (await import('./report.js')).registerReport],
+  ['phase', async () => (await import('./phase.js')).registerPhase],
+  ['dashboard', async () => (await import('./dashboard.js')).registerDashboard],
+  ['agents', async () => (await import('./agents.js')).registerAgents],
+  ['clean', async () => (await import('./clean.js')).registerClean],
+  ['doctor', async () => (await import('./doctor.js')).registerDoctor],
+  ['demo', async () => (await import('./demo.js')).registerDemo],
 ];
 
-/** Attaches every command to the program. */
-export function registerCommands(
-  program: Command,
-  ctx: CliContext,
-  setExit: (code: number) => void,
-  runSubcommand: RunSubcommand,
-): void {
-  for (const register of COMMANDS) register(program, ctx, setExit, runSubcommand);
+/** The register functions needed for `argv`: just the named command's, or all of them (help, unknown names). */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const first = argv[0];
+  if (first === '--version' || first === '-V') return [];
+  const one = COMMAND_LOADERS.find(([name]) => name === first);
+  if (one && !argv.includes('--help') && !argv.includes('-h')) return [await one[1]()];
+  return Promise.all(COMMAND_LOADERS.map(([, load]) => load()));
 }

@@ -72,6 +72,8 @@ async function initProject(ctx: CliContext, flags: { force?: boolean; agent: str
     }),
   );
   created.push(relative(root, contractFile));
+  // Baton's state folder; its presence also turns on the contract parse cache.
+  mkdirSync(join(root, '.baton'), { recursive: true });
   const ignorePath = join(root, '.gitignore');
   const before = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : undefined;
   const ignore = ignoreBatonFolder(before);

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { verifyFeature } from '../checks/verify.js';
@@ -27,7 +26,7 @@ import type { BatonEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
-import { spawnSupervised } from '../runner/process.js';
+import { assertAgentInstalled, runAgentOnce } from '../runner/agent-once.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { formatDuration, type Palette, palette } from './style.js';
@@ -82,7 +81,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     .addHelpText(
       'after',
       '\nThe test command gets PORT, BATON_INTEGRATION=1 and BATON_AFTER_FEATURE. With --on-conflict agent,\n' +
-        'a `{ command: "…" }` agent runs in the integration worktree with BATON_TASK_FILE (the conflict and\n' +
+        'the feature agent (any adapter) runs in the integration worktree with BATON_TASK_FILE (the conflict and\n' +
         'both contracts) and BATON_CONFLICT_FILES (one path a line).\n' +
         'Exit code: 0 when integration is clean (and --into moved the branch), 1 on a predicted or real\n' +
         'conflict, failed tests or checks, or a refused --into; 2 on a usage error.',
@@ -158,7 +157,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
         return;
       }
 
-      if (settings.onConflict === 'agent') assertCommandAgents(project, order);
+      if (settings.onConflict === 'agent') await assertAgentsInstalled(project, order, ctx.env);
       out('');
       const result = await startIntegration({
         ...settings,
@@ -215,7 +214,7 @@ function integrationSettings(
     ...(test ? { test } : {}),
     testTimeoutMs: testTimeoutS * 1000,
     ...(flags.onConflict ? { onConflict: flags.onConflict } : {}),
-    resolver: commandResolver(project, ctx),
+    resolver: agentResolver(project, ctx),
     runChecks,
     portBase: project.config.port_base,
     ...(flags.into ? { into: flags.into } : {}),
@@ -234,51 +233,34 @@ function agentSpecFor(feature: Contract, config: Config): AgentSpec {
   return feature.agent ?? config.agent;
 }
 
-/** Refuses `--on-conflict agent` before any merge when an agent would need an adapter. */
-function assertCommandAgents(project: Project, order: readonly string[]): void {
-  for (const id of order) {
-    const spec = agentSpecFor(project.plan.byId.get(id)!, project.config);
-    if (typeof spec === 'object' && 'command' in spec) continue;
-    const name = typeof spec === 'string' ? spec : spec.name;
-    throw new UserError(
-      'integrate/agent-adapter-unsupported',
-      `--on-conflict agent can only run a command agent for now, but ${id} uses the "${name}" agent`,
-      {
-        hint: 'Resolving conflicts through an agent adapter needs the agent runner, which is not wired to integration yet. Set `agent: { command: "…" }` in the config (or the contract), or use --on-conflict stop.',
-      },
-    );
-  }
+/** Checks, before any merge, that every agent `--on-conflict agent` may need is installed. */
+async function assertAgentsInstalled(
+  project: Project,
+  order: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  for (const id of order)
+    await assertAgentInstalled(agentSpecFor(project.plan.byId.get(id)!, project.config), env, project.config);
 }
 
-/** Runs a `{ command }` agent in the integration worktree with the conflict task. */
-function commandResolver(project: Project, ctx: CliContext): ConflictResolver {
+/** Runs the feature's agent (any adapter) in the integration worktree with the conflict task. */
+function agentResolver(project: Project, ctx: CliContext): ConflictResolver {
   return async ({ worktree, files, feature, task }) => {
-    const spec = agentSpecFor(feature, project.config);
-    if (!(typeof spec === 'object' && 'command' in spec)) {
-      throw new UserError(
-        'integrate/agent-adapter-unsupported',
-        `cannot resolve with the "${String(spec)}" agent`,
-      );
-    }
-    const dir = join(stateDirFor(project.root), 'integration');
-    mkdirSync(dir, { recursive: true });
-    const taskFile = join(dir, `conflict-${feature.feature_id}.md`);
-    writeFileSync(taskFile, task);
     const minutes = feature.timeout_minutes ?? project.config.timeout_minutes;
-    const child = spawnSupervised(spec.command, {
-      cwd: worktree,
-      env: {
-        ...ctx.env,
-        BATON_FEATURE_ID: feature.feature_id,
-        BATON_TASK_FILE: taskFile,
-        BATON_CONFLICT_FILES: files.join('\n'),
-        BATON_WORKTREE: worktree,
-      },
-      shell: true,
-      logFile: join(dir, `conflict-${feature.feature_id}.log`),
+    const exit = await runAgentOnce({
+      spec: agentSpecFor(feature, project.config),
+      feature,
+      task,
+      worktree,
+      dir: join(stateDirFor(project.root), 'integration', `conflict-${feature.feature_id}`),
+      config: project.config,
+      logPath: project.logPath,
+      runId: lastRunId(project.logPath) ?? 'integration',
+      env: ctx.env,
+      batonCommand: [process.execPath, ctx.batonBin],
+      extraEnv: { BATON_CONFLICT_FILES: files.join('\n') },
       ...(minutes ? { timeoutMs: minutes * 60_000 } : {}),
     });
-    const exit = await child.exited;
     return { exitCode: exit.exitCode };
   };
 }

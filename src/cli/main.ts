@@ -2,15 +2,15 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, UserError } from '../errors.js';
-import type { RegisterCommand } from './commands.js';
+import { loadCommands, type RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
-/** Builds the `baton` program bound to a context, with every command or with only those given. */
-export async function createProgram(
+/** Builds the `baton` program bound to a context, with the commands given. */
+export function createProgram(
   ctx: CliContext,
   setExit: (code: number) => void,
-  only?: readonly RegisterCommand[],
-): Promise<Command> {
+  commands: readonly RegisterCommand[],
+): Command {
   const program = new Command('baton');
   program
     .description(
@@ -24,9 +24,7 @@ export async function createProgram(
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
-  if (only) for (const register of only) register(program, ctx, setExit, runCli);
-  // Loaded on demand: the full command set pulls in zod, yaml and execa, which a hook never needs.
-  else (await import('./commands.js')).registerCommands(program, ctx, setExit, runCli);
+  for (const register of commands) register(program, ctx, setExit, runCli);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -36,14 +34,12 @@ const PACKAGE_VERSION = '0.1.0';
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   let exitCode = 0;
-  // `baton hook` runs once per agent turn: it gets a program of its own that starts fast.
-  const only = argv[0] === 'hook' ? [(await import('./hook.js')).registerHook] : undefined;
-  const program = await createProgram(
+  const program = createProgram(
     ctx,
     (code) => {
       exitCode = Math.max(exitCode, code);
     },
-    only,
+    await loadCommands(argv),
   );
   try {
     await program.parseAsync(argv, { from: 'user' });

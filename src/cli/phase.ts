@@ -44,9 +44,11 @@ function describeOpen(open: readonly PhaseRecord[]): string {
 export const registerPhase: RegisterCommand = (program, ctx) => {
   const phase = program
     .command('phase')
+    .summary('record the start or end of a phase (specification, planning…) for the report')
     .description(
-      'record when a phase of the work starts and ends (specification, planning, implementation, integration,\n' +
-        'or any name), for the worksheet of `baton report`; `baton run` records implementation itself',
+      'Record when a phase of the work starts and ends (specification, planning, implementation, integration, ' +
+        'or any name), for the worksheet of `baton report`. `baton run` and `baton integrate` record ' +
+        'implementation and integration themselves.',
     )
     .addHelpText(
       'after',

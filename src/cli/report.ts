@@ -41,10 +41,14 @@ async function loadInputs(
 export const registerReport: RegisterCommand = (program, ctx) => {
   program
     .command('report')
+    .summary(
+      'measure a run: time-tracking worksheet and speedup, conflicts, integration ratio, Amdahl, diagnosis',
+    )
     .description(
-      'measure the run from .baton/log.jsonl: the time-tracking worksheet (sequential vs parallel, speedup),\n' +
-        'each feature (agent, duration, exit, checks, files, conflicts, cost), merge conflicts against the\n' +
-        'N·(N−1)/2 integration points, integration ÷ execution time, the Amdahl bound, and a diagnosis',
+      'Measure a run from .baton/log.jsonl: the time-tracking worksheet (sequential against parallel, speedup), ' +
+        'each feature (agent, duration, exit, checks, files, conflicts, cost), merge conflicts against the ' +
+        'N·(N−1)/2 integration points, integration ÷ execution time, the Amdahl bound, and a diagnosis. ' +
+        'Numbers the log cannot support are printed as "unknown".',
     )
     .option(
       '--format <format>',

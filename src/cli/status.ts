@@ -176,8 +176,14 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const escaped = rows
           .filter((f) => f.escaped.length)
           .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+        const denied = rows
+          .filter((f) => f.usage?.permission_denials?.length)
+          .map(
+            (f) =>
+              `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
+          );
         ctx.stdout.write(
-          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}`,
+          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`,
         );
       };
       pull(!flags.watch);

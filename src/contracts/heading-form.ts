@@ -29,6 +29,10 @@ const NUMBER_FIELDS = new Set(['estimate_minutes', 'timeout_minutes', 'retries']
 /** Keys a criterion's nested bullet or trailing code span may set. */
 const CRITERION_KEYS = ['id', 'text', 'run', 'http', 'files', 'after', 'timeout_s'] as const;
 const NONE = /^(none|n\/a|-|nothing)\.?$/i;
+/** A trailing `` `run: …` `` code span at the end of a criterion bullet. */
+const TRAILING_CHECK = new RegExp(`\\s*\`(${CRITERION_KEYS.join('|')}):\\s*([^\`]*)\`\\s*$`);
+/** A nested `key: value` bullet under a criterion. */
+const CHILD_CHECK = new RegExp(`^(${CRITERION_KEYS.join('|')}):\\s*(.*)$`);
 
 /** Whether a markdown text is written in the heading form (a `## feature_id` heading). */
 export function isHeadingForm(text: string): boolean {
@@ -302,7 +306,7 @@ function readCriterion(item: Item, index: number, spots: Map<string, Spot>): unk
   spots.set(base, item.spot);
   const fields: Record<string, unknown> = {};
   let text = item.text;
-  const trailing = new RegExp(`\\s*\`(${CRITERION_KEYS.join('|')}):\\s*([^\`]*)\`\\s*$`);
+  const trailing = TRAILING_CHECK;
   for (let m = trailing.exec(text); m; m = trailing.exec(text)) {
     const key = m[1] ?? '';
     if (!(key in fields)) {
@@ -312,7 +316,7 @@ function readCriterion(item: Item, index: number, spots: Map<string, Spot>): unk
     text = text.slice(0, m.index);
   }
   const extra: string[] = [];
-  const childKey = new RegExp(`^(${CRITERION_KEYS.join('|')}):\\s*(.*)$`);
+  const childKey = CHILD_CHECK;
   for (const child of item.children) {
     const m = childKey.exec(stripTicks(child.text));
     if (m) {

@@ -3,10 +3,20 @@ import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Diagnostic, Result } from '../errors.js';
 import { parseContract } from './parse.js';
+import { ParseCache } from './parse-cache.js';
 import type { Contract } from './schema.js';
 
+/** How contracts are loaded. */
+export interface LoadContractsOptions {
+  /** A cache file for parse results of unchanged contracts (e.g. `.baton/cache/contracts.json`); none by default. */
+  cacheFile?: string;
+}
+
 /** Reads and parses `<config.specs>/*\/contract.md` (with sibling `spec.md`), in folder-name order. */
-export async function loadContracts(config: Config): Promise<Result<Contract[]>> {
+export async function loadContracts(
+  config: Config,
+  options: LoadContractsOptions = {},
+): Promise<Result<Contract[]>> {
   const specsRel = relative(config.root, config.specs) || '.';
   let entries: { name: string; isDirectory(): boolean }[];
   try {
@@ -45,6 +55,7 @@ export async function loadContracts(config: Config): Promise<Result<Contract[]>>
     }),
   );
 
+  const cache = options.cacheFile === undefined ? undefined : ParseCache.open(options.cacheFile);
   const contracts: Contract[] = [];
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
@@ -60,7 +71,10 @@ export async function loadContracts(config: Config): Promise<Result<Contract[]>>
       });
       continue;
     }
-    const parsed = parseContract(contract, file, { knownIds });
+    const key = cache ? ParseCache.keyOf(contract, knownIds) : '';
+    const cached = cache?.get(file, key);
+    const parsed = cached ?? parseContract(contract, file, { knownIds });
+    if (cache && !cached && parsed.ok) cache.set(file, key, parsed);
     if (!parsed.ok) {
       errors.push(...parsed.errors);
       continue;
@@ -80,6 +94,7 @@ export async function loadContracts(config: Config): Promise<Result<Contract[]>>
     }
     contracts.push(value);
   }
+  cache?.save();
   if (errors.length > 0) return { ok: false, errors: [...errors, ...warnings] };
   return { ok: true, value: contracts, warnings };
 }

@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 
 /** The outcome of one git invocation. */
@@ -16,21 +17,41 @@ const GIT_ENV = {
   GIT_OPTIONAL_LOCKS: '0',
 };
 
-/** Runs git with an argument array in `cwd`; never throws on a non-zero exit. */
-export async function gitRaw(cwd: string, args: string[], input?: string): Promise<GitOutput> {
-  const r = await execa('git', args, {
-    cwd,
-    reject: false,
-    stripFinalNewline: false,
-    env: GIT_ENV,
-    ...(input !== undefined ? { input } : { stdin: 'ignore' }),
-  });
-  if (r.failed && r.exitCode === undefined) {
-    throw new UserError('git/not-found', `could not run git: ${r.shortMessage}`, {
-      hint: 'Install git 2.38 or newer and make sure it is on PATH.',
+/**
+ * Runs git with an argument array in `cwd`; never throws on a non-zero exit. Plain `spawn` rather
+ * than execa: git calls are short and many, and every command pays for what it loads at start-up.
+ */
+export function gitRaw(cwd: string, args: string[], input?: string): Promise<GitOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd,
+      env: { ...process.env, ...GIT_ENV },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-  }
-  return { stdout: r.stdout as string, stderr: r.stderr as string, exitCode: r.exitCode ?? 1 };
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' && !existsSync(cwd)) {
+        reject(new UserError('git/bad-cwd', `the folder ${cwd} does not exist`));
+        return;
+      }
+      reject(
+        new UserError('git/not-found', `could not run git: ${e.message}`, {
+          hint: 'Install git 2.38 or newer and make sure it is on PATH.',
+        }),
+      );
+    });
+    child.on('close', (code) => {
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        exitCode: code ?? 1,
+      });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
 }
 
 /** Runs git and returns trimmed stdout; throws a `GitError` on a non-zero exit. */

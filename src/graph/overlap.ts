@@ -39,7 +39,7 @@ class PreparedGlob {
   }
 
   match(path: string): boolean {
-    this.#match ??= picomatch(this.glob, { dot: true });
+    this.#match ??= compileGlob(this.glob, this.base);
     return this.#match(path);
   }
 
@@ -69,6 +69,16 @@ class PreparedGlob {
 }
 
 const prepare = (glob: string) => new PreparedGlob(glob);
+
+/** A matcher for one glob; the two shapes most `owns` entries take skip picomatch's costly compile. */
+function compileGlob(glob: string, base: string): (path: string) => boolean {
+  if (base === glob) return (path) => path === glob;
+  if (glob === `${base}/**` && base !== '') {
+    const folder = `${base}/`;
+    return (path) => path === base || path.startsWith(folder);
+  }
+  return picomatch(glob, { dot: true });
+}
 
 /** `a/{b,c}/d` → `a/b/d`, `a/c/d` (capped: only a witness is needed, not every path). */
 function expandBraces(glob: string): string[] {

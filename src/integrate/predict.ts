@@ -227,7 +227,15 @@ export async function predictConflicts(options: PredictOptions): Promise<Predict
   const started = clock().getTime();
   const concurrency = options.concurrency ?? 4;
   const baseCommit = await resolveCommit(options.cwd, options.base);
-  if (baseCommit === undefined) throw new Error(`base ${options.base} does not resolve to a commit`);
+  if (baseCommit === undefined) {
+    throw new UserError(
+      'integrate/bad-base',
+      `the base "${options.base}" is not a commit in this repository`,
+      {
+        hint: 'Pass --base <branch or commit>, or fix `base` in the config.',
+      },
+    );
+  }
   const changes = await collectBranchChanges(options.cwd, baseCommit, options.branches);
   const candidates = options.exhaustive ? everyPair(changes) : selectCandidatePairs(changes);
   const tips = new Map(changes.map((c) => [c.feature_id, c.tip]));

@@ -194,7 +194,7 @@ function diagnoseSpeedup(report: Report): string[] {
   }
 
   if (amdahl.serial_fraction !== null && amdahl.bound !== null && n !== null) {
-    const serialRows = report.worksheet.rows.filter((r) => !r.parallel);
+    const serialRows = report.worksheet.rows.filter((r) => !r.parallel && r.recorded);
     if (serialRows.length > 0) {
       const parts = serialRows.map((r) => `${r.phase} ${formatMinutes(r.parallel_actual_min)}`).join(', ');
       const subject =

@@ -6,6 +6,7 @@ import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } 
 import { TERMINAL_STATUSES } from '../log/events.js';
 import { countChecks, foldEvents, normaliseStatus } from '../log/fold.js';
 import { diagnoseReport } from './diagnose.js';
+import { formatMinutes } from './format.js';
 import {
   collectIntegrationIntervals,
   collectPhaseIntervals,
@@ -25,6 +26,7 @@ import type {
   IntegrationReport,
   IntegrationVerdict,
   Report,
+  TimelinePhase,
   UsageTotals,
   Worksheet,
   WorksheetRow,
@@ -145,11 +147,12 @@ export function computeReport(input: ReportInput): Report {
       });
     }
     const intervals = phase === 'integration' ? [...integrationIntervals, ...own] : own;
-    const actual = measurePhase(phase, intervals, unknowns);
     const estimate = estimates[phase] ?? null;
+    const actual = measurePhase(phase, intervals, estimate, unknowns);
     return {
       phase,
       parallel: false,
+      recorded: intervals.length > 0,
       sequential_estimate_min: estimate,
       sequential_measured_min: null,
       parallel_actual_min: actual,
@@ -162,7 +165,14 @@ export function computeReport(input: ReportInput): Report {
   const integrationRow = rows.find((r) => r.phase === 'integration');
 
   const conflicts = buildConflicts(conflictEvents, scope, plan);
-  const integration = buildIntegration(events, state, integrationRow, implementationRow);
+  const integration = buildIntegration({
+    events,
+    state,
+    row: integrationRow,
+    implementation: implementationRow,
+    conflicts: conflictEvents.length,
+    failedIntegrationChecks: features.reduce((n, f) => n + f.integration_checks.failed, 0),
+  });
 
   const concurrency = lastStart?.concurrency ?? null;
   const n = scope.length === 0 ? null : Math.min(concurrency ?? scope.length, scope.length);
@@ -205,6 +215,7 @@ export function computeReport(input: ReportInput): Report {
     timeline: {
       origin: origin === null ? null : new Date(origin).toISOString(),
       end_min: endCandidates.length > 0 ? Math.max(...endCandidates) : null,
+      phases: timelinePhases(phaseIntervals, integrationIntervals, origin),
     },
     totals: sumUsage(features),
     diagnosis: [],
@@ -243,6 +254,50 @@ function keepWellFormed(events: readonly LogEvent[]): { kept: LogEvent[]; droppe
     else dropped++;
   }
   return { kept, dropped };
+}
+
+/** Serial phases that began once the timeline had (the features have rows of their own), overlaps merged. */
+function timelinePhases(
+  phases: ReadonlyMap<string, Interval[]>,
+  integration: readonly Interval[],
+  origin: number | null,
+): TimelinePhase[] {
+  if (origin === null) return [];
+  const out: TimelinePhase[] = [];
+  const add = (phase: string, intervals: readonly Interval[]) => {
+    const spans = intervals
+      .filter((i): i is { start: number; end: number | null } => i.start !== null && i.start >= origin)
+      .sort((a, b) => a.start - b.start);
+    let cur: { start: number; end: number | null } | undefined;
+    const flush = () => {
+      if (cur) {
+        out.push({
+          phase,
+          start_min: (cur.start - origin) / MINUTE,
+          end_min: cur.end === null ? null : (cur.end - origin) / MINUTE,
+        });
+      }
+    };
+    for (const sp of spans) {
+      if (cur && (cur.end === null || sp.start <= cur.end)) {
+        cur = {
+          start: cur.start,
+          end: cur.end === null || sp.end === null ? null : Math.max(cur.end, sp.end),
+        };
+      } else {
+        flush();
+        cur = { ...sp };
+      }
+    }
+    flush();
+  };
+  for (const [name, intervals] of phases) {
+    if (name === 'implementation') continue;
+    // integrate's own events and the integration phase cover one span; merged, it is drawn once.
+    add(name, name === 'integration' ? [...intervals, ...integration] : intervals);
+  }
+  if (!phases.has('integration')) add('integration', integration);
+  return out.sort((a, b) => a.start_min - b.start_min);
 }
 
 function unique<T>(xs: readonly T[]): T[] {
@@ -496,10 +551,16 @@ function orderPhases(names: readonly string[]): string[] {
   return [...method, ...all.filter((p) => !(METHOD_PHASES as readonly string[]).includes(p))];
 }
 
-function measurePhase(phase: string, intervals: readonly Interval[], unknowns: string[]): number | null {
+function measurePhase(
+  phase: string,
+  intervals: readonly Interval[],
+  estimate: number | null,
+  unknowns: string[],
+): number | null {
   if (intervals.length === 0) {
     unknowns.push(
-      `Phase ${phase} was not recorded: run \`baton phase start ${phase}\` and \`baton phase end ${phase}\` around it.`,
+      `Phase ${phase} was not recorded${estimate === null ? '' : ` (estimated at ${estimate} min)`}, so the totals ` +
+        `and Amdahl's bound leave it out: run \`baton phase start ${phase}\` and \`baton phase end ${phase}\` around it.`,
     );
     return null;
   }
@@ -542,10 +603,12 @@ function buildImplementationRow(args: {
   unknowns: string[];
 }): WorksheetRow {
   const { features, plan, estimates, unknowns } = args;
-  const actualMs = args.intervals.length > 0 ? coveredMs(args.intervals) : null;
-  if (args.intervals.length === 0) {
+  const recorded = args.intervals.length > 0;
+  const actualMs = recorded ? coveredMs(args.intervals) : null;
+  if (!recorded) {
     unknowns.push(
-      'No run.started or implementation phase recorded: the implementation wall-clock is unknown.',
+      'No run.started or implementation phase recorded: the implementation wall-clock is unknown, ' +
+        "and the totals and Amdahl's bound leave it out.",
     );
   }
   const actual = actualMs === null ? null : actualMs / MINUTE;
@@ -578,6 +641,7 @@ function buildImplementationRow(args: {
   return {
     phase: 'implementation',
     parallel: true,
+    recorded,
     sequential_estimate_min: estimate,
     sequential_measured_min: measured,
     parallel_actual_min: actual,
@@ -590,7 +654,9 @@ function sumOrNull(values: ReadonlyArray<number | null>): number | null {
   return values.reduce<number>((s, v) => s + (v ?? 0), 0);
 }
 
-function totalOf(rows: readonly WorksheetRow[]): Worksheet['total'] {
+function totalOf(all: readonly WorksheetRow[]): Worksheet['total'] {
+  // A phase never recorded is left out on both sides, so the ratio still compares like with like.
+  const rows = all.filter((r) => r.recorded);
   const estimate = sumOrNull(rows.map((r) => r.sequential_estimate_min));
   // Serial phases take as long sequentially as they did here; only implementation is parallel.
   const measured = sumOrNull(
@@ -602,21 +668,33 @@ function totalOf(rows: readonly WorksheetRow[]): Worksheet['total'] {
     sequential_measured_min: measured,
     parallel_actual_min: actual,
     ...speedupOf(measured, estimate, actual),
+    excluded: all.filter((r) => !r.recorded).map((r) => r.phase),
   };
 }
 
-function buildIntegration(
-  events: readonly LogEvent[],
-  state: ReturnType<typeof foldEvents>,
-  row: WorksheetRow | undefined,
-  implementation: WorksheetRow | undefined,
-): IntegrationReport {
+function buildIntegration(args: {
+  events: readonly LogEvent[];
+  state: ReturnType<typeof foldEvents>;
+  row: WorksheetRow | undefined;
+  implementation: WorksheetRow | undefined;
+  conflicts: number;
+  failedIntegrationChecks: number;
+}): IntegrationReport {
+  const { events, state, row, implementation } = args;
   const attempts = events.filter((e) => e.type === 'integration.started').length;
   const duration = row?.parallel_actual_min ?? null;
   const execution = implementation?.parallel_actual_min ?? null;
   const ratio = duration !== null && execution !== null && execution > 0 ? duration / execution : null;
   const verdict = judgeIntegration(ratio);
   const merges = state.integration.merges;
+  const tested = events.filter((e) => e.type === 'integration.tested');
+  const testsMin = tested.length === 0 ? null : tested.reduce((n, e) => n + e.duration_ms, 0) / MINUTE;
+  // Integrate ran and nothing went wrong: a long integration is then not a sign of missing interfaces.
+  const uneventful =
+    attempts > 0 &&
+    args.conflicts === 0 &&
+    args.failedIntegrationChecks === 0 &&
+    tested.every((e) => e.passed);
   return {
     ran: row !== undefined && (attempts > 0 || duration !== null),
     attempts,
@@ -625,7 +703,12 @@ function buildIntegration(
     execution_min: execution,
     ratio,
     verdict,
-    verdict_text: describeVerdict(verdict, ratio),
+    verdict_text: describeVerdict(
+      verdict,
+      ratio,
+      uneventful ? { tests_min: testsMin, duration_min: duration } : null,
+    ),
+    tests_min: testsMin,
     merges: {
       clean: merges.filter((m) => m.outcome === 'clean').length,
       conflict: merges.filter((m) => m.outcome === 'conflict').length,
@@ -647,8 +730,23 @@ export function judgeIntegration(ratio: number | null): IntegrationVerdict {
   return 'high';
 }
 
-function describeVerdict(verdict: IntegrationVerdict, ratio: number | null): string {
+function describeVerdict(
+  verdict: IntegrationVerdict,
+  ratio: number | null,
+  uneventful: { tests_min: number | null; duration_min: number | null } | null,
+): string {
   const pct = ratio === null ? '' : `${Math.round(ratio * 100)} %`;
+  if (uneventful && (verdict === 'elevated' || verdict === 'high')) {
+    const where =
+      uneventful.tests_min !== null
+        ? `post-merge tests took ${formatMinutes(uneventful.tests_min)} of the ${formatMinutes(uneventful.duration_min)} — ` +
+          'the cost is the test suite, not the interfaces'
+        : 'look at what else the integration waited on';
+    return (
+      `${pct}, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration ` +
+      `criterion was recorded: the contracts held at merge time, and ${where}.`
+    );
+  }
   switch (verdict) {
     case 'unknown':
       return 'Integration ÷ execution is unknown: one of the two times was not recorded.';
@@ -670,7 +768,7 @@ function describeVerdict(verdict: IntegrationVerdict, ratio: number | null): str
 
 function buildAmdahl(rows: readonly WorksheetRow[], worksheet: Worksheet, n: number | null): AmdahlReport {
   const implementation = rows.find((r) => r.parallel);
-  const serialRows = rows.filter((r) => !r.parallel);
+  const serialRows = rows.filter((r) => !r.parallel && r.recorded);
   const serial = serialRows.length === 0 ? 0 : sumOrNull(serialRows.map((r) => r.parallel_actual_min));
   const parallelisable = implementation
     ? (implementation.sequential_measured_min ?? implementation.sequential_estimate_min)
@@ -678,7 +776,8 @@ function buildAmdahl(rows: readonly WorksheetRow[], worksheet: Worksheet, n: num
   const work = serial !== null && parallelisable !== null ? serial + parallelisable : null;
   const s = work !== null && work > 0 ? (serial ?? 0) / work : null;
   const bound = s !== null && n !== null && n > 0 ? 1 / (s + (1 - s) / n) : null;
-  const elapsed = worksheet.total.parallel_actual_min;
+  // Achieved needs the implementation's own wall-clock inside the total.
+  const elapsed = implementation?.recorded ? worksheet.total.parallel_actual_min : null;
   return {
     n,
     serial_min: serial,

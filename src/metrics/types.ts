@@ -14,13 +14,21 @@ export interface Report {
   critical_path: { planned: CriticalPath | null; measured: CriticalPath | null };
   /** The dependency graph of the run's features, when contracts were available. */
   graph: GraphReport | null;
-  /** Where the Gantt timeline starts and ends, in minutes from `origin`. */
-  timeline: { origin: string | null; end_min: number | null };
+  /** Where the Gantt timeline starts and ends, in minutes from `origin`, and the phases after it began. */
+  timeline: { origin: string | null; end_min: number | null; phases: TimelinePhase[] };
   totals: UsageTotals;
   /** The method's three questions answered from this run: conflicts, integration ratio, speedup. */
   diagnosis: string[];
   /** What could not be measured, and why. */
   unknowns: string[];
+}
+
+/** A serial phase on the timeline (integration, or one recorded by hand after the run began). */
+export interface TimelinePhase {
+  phase: string;
+  start_min: number;
+  /** Null while the phase has no recorded end. */
+  end_min: number | null;
 }
 
 /** The run the report is about. */
@@ -46,6 +54,8 @@ export interface WorksheetRow {
   phase: string;
   /** Only implementation runs in parallel; every other phase happens once, serially. */
   parallel: boolean;
+  /** Whether the log holds any record of the phase (a row may come from an estimate alone). */
+  recorded: boolean;
   /** From config `estimates` (and, for implementation, the contracts' `estimate_minutes`). */
   sequential_estimate_min: number | null;
   /** Implementation only: the agents' durations summed, i.e. one agent doing the features in turn. */
@@ -73,6 +83,8 @@ export interface Worksheet {
     speedup_measured: number | null;
     speedup: number | null;
     speedup_basis: SpeedupBasis | null;
+    /** Phases never recorded, left out of both sides of the total. */
+    excluded: string[];
   };
 }
 
@@ -165,8 +177,10 @@ export interface IntegrationReport {
   /** Integration ÷ execution. */
   ratio: number | null;
   verdict: IntegrationVerdict;
-  /** The verdict in a sentence. */
+  /** The verdict in a sentence, weighed against what integration recorded (conflicts, failing tests). */
   verdict_text: string;
+  /** Time the post-merge test runs took, summed; null when none ran. */
+  tests_min: number | null;
   merges: { clean: number; conflict: number; skipped: number };
   tests: { passed: number; failed: number };
 }

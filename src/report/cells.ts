@@ -18,7 +18,7 @@ export function worksheetCells(report: Report): { rows: WorksheetCells[]; total:
   return {
     rows,
     total: {
-      phase: 'Total',
+      phase: t.excluded.length > 0 ? `Total (without ${t.excluded.join(', ')})` : 'Total',
       estimate: formatMinutes(t.sequential_estimate_min),
       measured: formatMinutes(t.sequential_measured_min),
       actual: formatMinutes(t.parallel_actual_min),

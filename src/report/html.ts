@@ -48,6 +48,9 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f
 svg text { font: 12px system-ui, sans-serif; fill: #0f172a; }
 svg .tick { stroke: #e2e8f0; }
 svg .tick-label, svg .not-started { fill: #64748b; font-size: 11px; }
+svg rect.phase { fill: #94a3b8; }
+svg rect.phase.open { fill-opacity: 0.5; stroke: #1e293b; stroke-dasharray: 4 3; }
+svg .phase-label { fill: #64748b; font-style: italic; }
 svg rect.bar.open { stroke: #1e293b; stroke-dasharray: 4 3; fill-opacity: 0.55; }
 svg .edge { fill: none; stroke: #94a3b8; stroke-width: 1.5; }
 svg .edge.critical { stroke: #0f172a; stroke-width: 2.5; }

@@ -48,7 +48,9 @@ export function renderGanttSvg(report: Report, options: { width?: number } = {})
   const rowH = 30;
   const top = 28;
   const features = report.features;
-  const height = top + Math.max(1, features.length) * rowH + 12;
+  const phases = report.timeline.phases;
+  const phaseRows = [...new Set(phases.map((p) => p.phase))];
+  const height = top + (Math.max(1, features.length) + phaseRows.length) * rowH + 12;
   const span = Math.max(report.timeline.end_min ?? 0, ...features.map((f) => f.end_min ?? 0), 1e-6);
   const chartW = width - labelW - 20;
   const x = (min: number) => labelW + (Math.max(0, min) / span) * chartW;
@@ -84,6 +86,23 @@ export function renderGanttSvg(report: Report, options: { width?: number } = {})
         `x="${x0.toFixed(1)}" y="${y + 5}" width="${w.toFixed(1)}" height="${rowH - 10}" rx="3" ` +
         `fill="${STATUS_COLORS[f.status]}"><title>${escapeXml(tip)}</title></rect>`,
     );
+  });
+  // Serial phases get rows of their own below the features, drawn as `rect.phase` (never `.bar`).
+  phaseRows.forEach((name, i) => {
+    const y = top + (Math.max(1, features.length) + i) * rowH;
+    parts.push(
+      `<text class="label phase-label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${escapeXml(clip(name, 30))}</text>`,
+    );
+    for (const p of phases.filter((q) => q.phase === name)) {
+      const open = p.end_min === null;
+      const x0 = x(p.start_min);
+      const w = Math.max(2, x(p.end_min ?? span) - x0);
+      const tip = `${name}: ${open ? 'no end recorded' : formatMinutes((p.end_min ?? 0) - p.start_min)}`;
+      parts.push(
+        `<rect class="phase${open ? ' open' : ''}" data-phase="${escapeXml(name)}" x="${x0.toFixed(1)}" y="${y + 8}" ` +
+          `width="${w.toFixed(1)}" height="${rowH - 16}" rx="2"><title>${escapeXml(tip)}</title></rect>`,
+      );
+    }
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -25,6 +25,11 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** How long after SIGTERM the group gets SIGKILL. */
   killGraceMs?: number;
+  /**
+   * After the leader exits on its own, how long the rest of its group may keep running before it is
+   * stopped: work an agent hands off as it exits (Codex runs its `notify` program fire-and-forget).
+   */
+  settleMs?: number;
 }
 
 /** A process running in its own process group, with its exit as a promise. */
@@ -161,7 +166,11 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
     const r = await child;
     if (timer) clearTimeout(timer);
     // The leader is gone; make sure nothing it started outlives it.
-    if (pid !== undefined && groupAlive(pid)) {
+    if (
+      pid !== undefined &&
+      groupAlive(pid) &&
+      !(stoppedBy === undefined && (await waitGone(options.settleMs ?? 0)))
+    ) {
       signalGroup(pid, 'SIGTERM');
       if (!(await waitGone(grace))) signalGroup(pid, 'SIGKILL');
     }

@@ -201,7 +201,7 @@ async function resolveAgents(
     const spec = opts.agent ?? feature.agent ?? opts.config.agent;
     const adapter = resolveAdapter(spec);
     if (!checked.has(adapter.name)) {
-      const found = await adapter.detect(opts.env);
+      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name]);
       checked.set(adapter.name, found.installed);
       if (!found.installed) {
         throw new UserError(
@@ -448,6 +448,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       BATON_TASK_FILE: p.taskFile,
       BATON_LOG: opts.logPath,
       BATON_WORKTREE: p.worktree,
+      // Some agents (OpenCode) take their folder from PWD rather than the real cwd.
+      PWD: p.worktree,
       BATON_BRANCH: p.branch,
       PORT: String(block.port),
       BATON_PORT_BASE: String(block.base),
@@ -508,6 +510,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         logFile: p.logFile,
         ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
       });
       running.add(child);
       emit({

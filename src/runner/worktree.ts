@@ -1,7 +1,7 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
-import { git, gitRaw } from '../git/git.js';
+import { git } from '../git/git.js';
 
 /** The branch a feature's work lives on. */
 export function featureBranch(featureId: string): string {
@@ -28,36 +28,51 @@ export async function copyIntoWorktree(
   patterns: readonly string[],
 ): Promise<string[]> {
   if (patterns.length === 0) return [];
-  const literal = patterns.filter((p) => !picomatch.scan(p).isGlob);
-  const globs = patterns.filter((p) => picomatch.scan(p).isGlob);
-  const candidates = new Set<string>(literal.map((p) => p.replace(/^\.\//, '').replace(/\/$/, '')));
-  if (globs.length > 0) {
-    const isMatch = picomatch(globs, { dot: true });
-    const out = await gitRaw(root, [
-      'ls-files',
-      '-z',
-      '--others',
-      '--cached',
-      '--exclude-standard',
-      '--ignored',
-      '--directory',
-    ]);
-    const untracked = await gitRaw(root, ['ls-files', '-z', '--others', '--exclude-standard']);
-    for (const f of [...out.stdout.split('\0'), ...untracked.stdout.split('\0')]) {
-      const path = f.replace(/\/$/, '');
-      if (path && isMatch(path)) candidates.add(path);
+  const candidates = new Set<string>();
+  for (const pattern of patterns) {
+    const clean = pattern.replace(/^\.\//, '').replace(/\/$/, '');
+    const scan = picomatch.scan(clean);
+    if (!scan.isGlob) {
+      candidates.add(clean);
+      continue;
     }
+    // Walk only below the glob's literal base, so `local/*.json` never scans node_modules.
+    const isMatch = picomatch(clean, { dot: true });
+    for (const rel of walkFiles(root, scan.base)) if (isMatch(rel)) candidates.add(rel);
   }
   const copied: string[] = [];
   for (const rel of [...candidates].sort()) {
     const from = join(root, rel);
-    if (!existsSync(from) || rel.startsWith('.baton')) continue;
+    if (!existsSync(from) || rel === '.baton' || rel.startsWith('.baton/')) continue;
     const to = join(worktree, rel);
     if (existsSync(to)) continue; // tracked files arrive with the checkout; never overwrite
+    mkdirSync(dirname(to), { recursive: true });
     cpSync(from, to, { recursive: statSync(from).isDirectory(), errorOnExist: false, force: false });
     copied.push(rel);
   }
   return copied;
+}
+
+/** Files below `base` (relative to `root`), skipping `.git`, `.baton` and `node_modules` unless named in the base. */
+function walkFiles(root: string, base: string): string[] {
+  const out: string[] = [];
+  const skip = new Set(['.git', '.baton', 'node_modules']);
+  const visit = (rel: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!skip.has(e.name)) visit(child);
+      } else out.push(child);
+    }
+  };
+  visit(base);
+  return out;
 }
 
 /** Creates `path` on a new branch from `base`, making the parent folder as needed. */

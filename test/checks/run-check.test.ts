@@ -25,7 +25,9 @@ async function verifyRun(run: string, timeout_s?: number) {
 
 describe('run checks', () => {
   it('passes on exit 0, in the given folder, with the feature’s PORT', async () => {
-    const { report, event } = await verifyRun(`test "$PORT" = 41230 && test "$(pwd)" = "${project.root}"`);
+    const { report, event } = await verifyRun(
+      `test "$PORT" = 41230 && test "$BATON_PORT_BASE" = 41230 && test "$BATON_FEATURE_ID" = feature-run && test "$(pwd)" = "${project.root}"`,
+    );
     expect(event.type, event.message).toBe('check.passed');
     expect(event).toMatchObject({
       feature_id: 'feature-run',

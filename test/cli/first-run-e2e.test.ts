@@ -53,7 +53,7 @@ describe('a new user, end to end, with the built package installed into a fresh 
     expect(json.waves).toEqual([['feature-001-example', 'feature-002-upload']]);
 
     // Baton's own state never shows up as something to commit.
-    mkdirSync(join(r.root, '.baton'));
+    mkdirSync(join(r.root, '.baton'), { recursive: true });
     writeFileSync(
       join(r.root, '.baton', 'log.jsonl'),
       '{"feature_id":"feature-002-upload","status":"complete"}\n',

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -140,5 +140,54 @@ describe('selectFeatures', () => {
     })();
     expect(err?.message).toBe('unknown feature: zz; known ids: a, c, b');
     expect(err?.exitCode).toBe(1);
+  });
+});
+
+describe('loadContracts with a parse cache', () => {
+  it('reuses results of unchanged files and re-parses changed ones', async () => {
+    const r = repo({
+      'specs/a/contract.md': contract('a'),
+      'specs/b/contract.md': '## feature_id\nb\n## depends_on\n- a\n',
+    });
+    const config = configOf(r.root);
+    const cacheFile = join(r.root, '.baton', 'cache', 'contracts.json');
+    const first = await loadContracts(config, { cacheFile });
+    expect(first.ok).toBe(true);
+    const stored = JSON.parse(readFileSync(cacheFile, 'utf8'));
+    expect(Object.keys(stored.entries)).toEqual(['specs/a/contract.md', 'specs/b/contract.md']);
+
+    // A hand-edited cache entry with a matching key is what comes back: proof the cache is read.
+    stored.entries['specs/a/contract.md'].result.value.title = 'from the cache';
+    writeFileSync(cacheFile, JSON.stringify(stored));
+    const second = await loadContracts(config, { cacheFile });
+    expect(second.ok && second.value.map((c) => c.title)).toEqual(['from the cache', 'b']);
+
+    // Changing the text invalidates the entry.
+    writeFileSync(join(r.root, 'specs/a/contract.md'), contract('a').replace('Build a.', 'Build A.'));
+    const third = await loadContracts(config, { cacheFile });
+    expect(third.ok && third.value.map((c) => c.title)).toEqual(['a', 'b']);
+    // "a" is not shaped like feature-NNN, so b's heading-form dependency is a feature only while folder a exists.
+    expect(third.ok && third.value[1]?.depends_on).toEqual({ features: ['a'], services: [] });
+  });
+
+  it('re-classifies heading-form dependencies when the set of features changes, and ignores a foreign cache', async () => {
+    const r = repo({ 'specs/b/contract.md': '## feature_id\nb\n## depends_on\n- a\n' });
+    const config = configOf(r.root);
+    const cacheFile = join(r.root, '.baton', 'cache', 'contracts.json');
+    const before = await loadContracts(config, { cacheFile });
+    expect(before.ok && before.value[0]?.depends_on).toEqual({ features: [], services: ['a'] });
+    r.write({ 'specs/a/contract.md': contract('a') });
+    const after = await loadContracts(config, { cacheFile });
+    expect(after.ok && after.value.find((c) => c.feature_id === 'b')?.depends_on).toEqual({
+      features: ['a'],
+      services: [],
+    });
+    writeFileSync(cacheFile, JSON.stringify({ fingerprint: 'older baton', entries: { x: 1 } }));
+    const foreign = await loadContracts(config, { cacheFile });
+    expect(foreign.ok && foreign.value.map((c) => c.feature_id)).toEqual(['a', 'b']);
+    expect(Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8')).entries)).toEqual([
+      'specs/a/contract.md',
+      'specs/b/contract.md',
+    ]);
   });
 });

@@ -189,13 +189,14 @@ describe('baton integrate', () => {
     expect(routes).not.toMatch(/^<{7}/m);
   });
 
-  it('refuses --on-conflict agent with an adapter agent before merging anything', async () => {
+  it('refuses --on-conflict agent with an agent that is not installed, before merging anything', async () => {
     repo = makeFourFeatures().repo;
-    const r = await runBaton(['integrate', '--on-conflict', 'agent'], { cwd: repo.root });
+    const r = await runBaton(['integrate', '--on-conflict', 'agent'], {
+      cwd: repo.root,
+      env: { PATH: '/usr/bin:/bin' },
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      '--on-conflict agent can only run a command agent for now, but a uses the "claude" agent',
-    );
+    expect(r.stderr).toMatch(/agent "claude".*not installed/);
     expect(events(repo).some((e) => e.type === 'integration.started')).toBe(false);
   });
 

@@ -357,6 +357,66 @@ describe('computeReport: choosing the run', () => {
   });
 });
 
+describe('computeReport: phases and integration weighed against the record', () => {
+  it('leaves a phase that was only estimated out of both sides of the total, and says so', () => {
+    const r = computeReport({
+      events: threeParallelFeatures(),
+      estimates: { specification: 60, integration: 10 },
+    });
+    expect(r.worksheet.rows.map((x) => [x.phase, x.recorded, x.parallel_actual_min])).toEqual([
+      ['specification', false, null],
+      ['implementation', true, 30],
+      ['integration', true, 5],
+    ]);
+    expect(r.worksheet.total).toMatchObject({
+      excluded: ['specification'],
+      sequential_measured_min: 95,
+      parallel_actual_min: 35,
+      // No estimate for implementation (no contracts): the estimate total is unknown.
+      sequential_estimate_min: null,
+      speedup_basis: 'measured',
+    });
+    expect(r.amdahl.serial_min).toBe(5);
+    expect(r.unknowns[0]).toMatch(
+      /^Phase specification was not recorded \(estimated at 60 min\), so the totals/,
+    );
+  });
+
+  it('does not blame the contracts for a long integration in which nothing went wrong', () => {
+    const ids = ['a', 'b'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...ids.flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 10 })),
+      runEnded(10, 'r1', 0),
+      ev(10, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ids }),
+      ev(11, { type: 'merge.clean', feature_id: 'a', commit: 'a'.repeat(40), duration_ms: 100 }),
+      ev(15, {
+        type: 'integration.tested',
+        after_feature: 'a',
+        passed: true,
+        exit_code: 0,
+        duration_ms: 4 * 60_000,
+      }),
+      ev(16, { type: 'merge.clean', feature_id: 'b', commit: 'b'.repeat(40), duration_ms: 100 }),
+      ev(20, {
+        type: 'integration.tested',
+        after_feature: 'b',
+        passed: true,
+        exit_code: 0,
+        duration_ms: 4 * 60_000,
+      }),
+      ev(20, { type: 'integration.ended', outcome: 'clean', duration_ms: 10 * 60_000 }),
+    ];
+    const r = computeReport({ events });
+    expect(r.integration).toMatchObject({ ratio: 1, verdict: 'high', tests_min: 8 });
+    expect(r.integration.verdict_text).toBe(
+      '100 %, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration criterion ' +
+        'was recorded: the contracts held at merge time, and post-merge tests took 8 min of the 10 min — ' +
+        'the cost is the test suite, not the interfaces.',
+    );
+  });
+});
+
 describe('judgeIntegration', () => {
   it.each([
     [null, 'unknown'],

@@ -91,6 +91,7 @@ describe('baton report --format html in a real browser', () => {
       const x = Object.fromEntries(features.map((f) => [f.id, f.x]));
       expect(x['feature-003-cart']).toBeGreaterThan(x['feature-001-auth']! + 100);
 
+      expect(await page.locator('svg.gantt rect.phase').count()).toBe(1);
       expect(await page.locator('svg.graph g.node').count()).toBe(4);
       expect(await page.locator('svg.graph path.edge').count()).toBe(1);
       const worksheet = page.locator('table').first();

@@ -39,6 +39,20 @@ describe('markdown', () => {
     await expect(md).toMatchFileSnapshot('golden/interrupted.md.golden');
   });
 
+  it('names the phases a total leaves out', () => {
+    const input = fourFeatureRun();
+    const events = input.events.filter(
+      (e) => !(e.type?.startsWith('phase.') && 'phase' in e && e.phase === 'planning'),
+    );
+    const md = renderMarkdown(computeReport({ ...input, events }));
+    expect(tableRow(md, 'planning')?.slice(1, 4)).toEqual(['60 min', '—', 'unknown']);
+    expect(tableRow(md, '**Total (without planning)**')?.slice(1, 4)).toEqual([
+      '**310 min**',
+      '**183 min**',
+      '**123 min**',
+    ]);
+  });
+
   it('escapes pipes in table cells', () => {
     const input = interruptedRun();
     const r = computeReport(input);
@@ -81,6 +95,12 @@ describe('html', () => {
       ['feature-004-mail', 'failed'],
       ['feature-003-cart', 'complete'],
     ]);
+    // Integration has a row of its own, one merged span (phase 63–78 and integrate 63–77), never a `.bar`;
+    // specification and planning happened before the run and are not on its timeline.
+    expect(computeReport(fourFeatureRun()).timeline.phases).toEqual([
+      { phase: 'integration', start_min: 63, end_min: 78 },
+    ]);
+    expect([...html.matchAll(/<rect class="phase" data-phase="integration"/g)]).toHaveLength(1);
     expect(html).toContain('<h2>Dependency graph</h2>');
     expect(html).toContain('<h2>Time-tracking worksheet</h2>');
     expect(html).toContain('<h2>Diagnosis</h2>');

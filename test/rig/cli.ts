@@ -22,6 +22,8 @@ export async function runBaton(
     clock?: () => Date;
     stdin?: string;
     interrupt?: (fire: () => void) => void;
+    /** Sees stdout as it is written (for commands that keep running, like `status --watch`). */
+    onStdout?: (text: string) => void;
   },
 ): Promise<CliResult> {
   let stdout = '';
@@ -32,6 +34,7 @@ export async function runBaton(
     stdout: {
       write: (s) => {
         stdout += s;
+        opts.onStdout?.(stdout);
       },
       isTTY: false,
     },

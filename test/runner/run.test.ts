@@ -186,4 +186,33 @@ describe('baton run', () => {
     ]);
     expect((await runBaton(['run', '--no-verify'], { cwd: skipped.root })).code).toBe(0);
   });
+
+  it('copies config `copy` files and .worktreeinclude patterns into each worktree and runs `setup` first', async () => {
+    const repo = repoWith(
+      [
+        {
+          id: 'env',
+          agent: { command: 'mkdir -p src/env && cat .env local/settings.json setup.out > src/env/seen.txt' },
+        },
+      ],
+      {
+        'baton.config.json': JSON.stringify({
+          copy: ['.env'],
+          setup: 'echo "setup ran in $BATON_FEATURE_ID" > setup.out',
+        }),
+        '.gitignore': '.env\nlocal/\nsetup.out\n',
+        '.worktreeinclude': '# local files the agents need\nlocal/*.json\n',
+      },
+    );
+    repo.write({ '.env': 'SECRET_FROM_ENV=1\n', 'local/settings.json': '{"local":true}\n' });
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const seen = repo.git('show', 'baton/env:src/env/seen.txt');
+    expect(seen).toContain('SECRET_FROM_ENV=1');
+    expect(seen).toContain('{"local":true}');
+    expect(seen).toContain('setup ran in env');
+    // Copied, ignored files are never committed on the branch.
+    expect(repo.git('ls-tree', '-r', '--name-only', 'baton/env')).not.toContain('.env');
+  });
 });

@@ -1,0 +1,198 @@
+// The dashboard page. It subscribes to /api/events: the first message is a snapshot of the folded
+// state and the plan, later ones carry the current state of the features that changed. The server
+// does the folding; the page only draws.
+import { createBoard, isLive } from './board.js';
+import { createDetail } from './detail.js';
+import { h } from './dom.js';
+import { describeEvent, formatClock, formatDuration, formatFactor, formatPercent } from './format.js';
+import { renderGraph } from './graph.js';
+import { renderTimeline } from './timeline.js';
+
+const KEEP_EVENTS = 50;
+
+const model = {
+  columns: {},
+  project: null,
+  projectById: new Map(),
+  ranks: new Map(),
+  run: { integration: { merges: [] } },
+  features: new Map(),
+  events: [],
+  metrics: null,
+  diagnostics: [],
+  problems: [],
+  logPath: '',
+  clockOffset: 0,
+  /** Now on the server's clock, so elapsed times do not depend on this machine's. */
+  now() {
+    return Date.now() + this.clockOffset;
+  },
+  /** Plan order of a feature (dependencies first); features outside the plan come last. */
+  rank(id) {
+    return this.ranks.get(id) ?? this.ranks.size + 1;
+  },
+};
+
+const $ = (id) => document.getElementById(id);
+const select = (id) => detail.open(id);
+const board = createBoard($('board'), { onSelect: select });
+const detail = createDetail($('detail'), model);
+
+function applySnapshot(s) {
+  model.columns = s.columns;
+  model.project = s.project;
+  model.projectById = new Map((s.project?.features ?? []).map((f) => [f.id, f]));
+  model.ranks = new Map((s.project?.features ?? []).map((f, i) => [f.id, i]));
+  model.run = s.run;
+  model.features = new Map(s.features.map((f) => [f.feature_id, f]));
+  model.events = s.events.slice(-KEEP_EVENTS);
+  model.metrics = s.metrics;
+  model.diagnostics = s.diagnostics;
+  model.problems = s.problems;
+  model.logPath = s.log_path;
+  model.clockOffset = Date.parse(s.server_time) - Date.now();
+  board.reset(model);
+  renderBanner();
+  renderEvents(true);
+  renderHeader();
+  drawCharts(true);
+  if (detail.current) detail.changed([detail.current]);
+  document.body.dataset.ready = 'true';
+  document.body.dataset.seq = String(s.seq);
+}
+
+function applyUpdate(u) {
+  model.clockOffset = Date.parse(u.server_time) - Date.now();
+  if (u.run) model.run = u.run;
+  for (const f of u.features) model.features.set(f.feature_id, f);
+  model.metrics = u.metrics;
+  model.events = [...model.events, ...u.events].slice(-KEEP_EVENTS);
+  const ids = u.features.map((f) => f.feature_id);
+  board.update(model, ids);
+  detail.changed(ids);
+  renderEvents(false, u.events);
+  renderHeader();
+  drawCharts(false);
+  document.body.dataset.seq = String(u.seq);
+}
+
+// The charts redraw whole; under a burst of updates they are redrawn at most twice a second.
+let chartTimer;
+let chartsDrawnAt = 0;
+function drawCharts(now) {
+  clearTimeout(chartTimer);
+  const wait = now ? 0 : Math.max(0, 500 - (Date.now() - chartsDrawnAt));
+  chartTimer = setTimeout(() => {
+    chartsDrawnAt = Date.now();
+    renderTimeline($('timeline'), model, select);
+    renderGraph($('graph'), model, select);
+    performance.mark('baton:charts-drawn');
+  }, wait);
+}
+
+function renderHeader() {
+  const run = model.run;
+  const m = model.metrics;
+  if (run.run_id) {
+    const state = run.run_outcome ? run.run_outcome : 'running';
+    $('run-info').textContent =
+      `run ${run.run_id} · ${state} · started ${formatClock(run.run_started_at)}` +
+      (run.concurrency ? ` · ${run.concurrency} at once` : '');
+  } else {
+    $('run-info').textContent = `no run in ${model.logPath} yet`;
+  }
+  if (!m) return;
+  const elapsed = run.run_started_at
+    ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
+    : undefined;
+  const items = [
+    ['Complete', `${m.by_column.complete}/${m.features}`, 'features complete of all features'],
+    ['Running', String(m.by_column.running), 'features whose agent is working or whose checks run'],
+    ['Needs input', String(m.by_column['needs-input']), 'features waiting for a person'],
+    ['Failed', String(m.by_column.failed), 'failed, failed checks, timed out, interrupted or empty'],
+    ['Elapsed', formatDuration(elapsed), 'wall-clock time of the run'],
+    [
+      m.speedup_scope === 'implementation' ? 'Speedup (impl.)' : 'Speedup',
+      formatFactor(m.speedup),
+      m.speedup === undefined
+        ? 'against doing the same work one after another; baton report computes it once the run has ended'
+        : `${m.speedup_scope === 'implementation' ? 'implementation phase only (other phases were not recorded)' : 'the whole method'}, against doing the same work one after another (${m.speedup_basis ?? 'measured'}), as baton report computes it`,
+    ],
+    m.amdahl_bound !== undefined
+      ? ['Amdahl bound', formatFactor(m.amdahl_bound), 'the best speedup this run allows: 1 ÷ (s + (1−s)/N)']
+      : [
+          'Amdahl bound',
+          formatFactor(model.project?.max_speedup),
+          'sum of estimates ÷ critical path: the best this decomposition allows',
+        ],
+    ['Conflicts', String(m.conflicts), 'merge conflicts during integration'],
+    [
+      'Integration',
+      formatPercent(m.integration_ratio),
+      m.integration_verdict ?? 'integration time as a share of execution (healthy: 15–20 %)',
+    ],
+  ];
+  $('metrics').replaceChildren(
+    ...items.map(([k, v, why]) => h('div', { class: 'metric', title: why }, h('dt', {}, k), h('dd', {}, v))),
+  );
+}
+
+function renderEvents(full, fresh = []) {
+  const list = $('events');
+  const item = ({ event }) =>
+    h(
+      'li',
+      {},
+      h('time', { datetime: event.ts ?? '' }, formatClock(event.ts)),
+      ' ',
+      event.feature_id ? h('code', {}, event.feature_id) : '',
+      event.feature_id ? ' ' : '',
+      describeEvent(event),
+    );
+  if (full) list.replaceChildren(...model.events.map(item).reverse());
+  else for (const e of fresh) list.prepend(item(e));
+  while (list.children.length > KEEP_EVENTS) list.lastElementChild.remove();
+}
+
+function renderBanner() {
+  const lines = [
+    ...model.diagnostics,
+    ...model.problems.map((p) => `${model.logPath}:${p.line}: ${p.message} — skipped`),
+  ];
+  const banner = $('banner');
+  banner.hidden = lines.length === 0;
+  banner.replaceChildren(...lines.map((l) => h('pre', {}, l)));
+}
+
+function connect() {
+  performance.mark('baton:connect');
+  const status = $('connection');
+  const source = new EventSource('/api/events');
+  source.addEventListener('open', () => {
+    status.textContent = 'live';
+    status.dataset.state = 'live';
+  });
+  source.addEventListener('error', () => {
+    // EventSource reconnects by itself; the server answers a reconnection with a fresh snapshot.
+    status.textContent = 'reconnecting…';
+    status.dataset.state = 'down';
+  });
+  source.addEventListener('snapshot', (ev) => {
+    performance.mark('baton:snapshot-received');
+    applySnapshot(JSON.parse(ev.data));
+    performance.mark('baton:snapshot-drawn');
+  });
+  source.addEventListener('update', (ev) => applyUpdate(JSON.parse(ev.data)));
+}
+
+setInterval(() => {
+  if (!model.metrics) return;
+  board.tick(model);
+  const running = [...model.features.values()].some((f) => isLive(f.status));
+  if (running || (model.run.run_started_at && !model.run.run_ended_at)) {
+    renderHeader();
+    if (running) drawCharts(false);
+  }
+}, 1000);
+
+connect();

@@ -1,0 +1,185 @@
+// The board: one column per group of statuses, one card per feature. Cards are kept by id and moved
+// between columns as their status changes, so an update touches only the cards it names.
+import { h } from './dom.js';
+import { formatClock, formatDuration } from './format.js';
+
+const COLUMN_TITLES = {
+  pending: 'Pending',
+  running: 'Running',
+  'needs-input': 'Needs input',
+  complete: 'Complete',
+  failed: 'Failed',
+};
+
+/** Which column a status goes in, from the server's column map. */
+export function columnOf(model, status) {
+  for (const [column, statuses] of Object.entries(model.columns))
+    if (statuses.includes(status)) return column;
+  return 'pending';
+}
+
+/** Elapsed milliseconds of a feature: ticking while it runs, fixed once it ended. */
+export function elapsedOf(model, f) {
+  const end = endOf(model, f);
+  return f.started_at && end !== undefined ? end - Date.parse(f.started_at) : undefined;
+}
+
+/**
+ * When a started feature stopped (or now while it runs). A status set by a hook carries no end time,
+ * so the time of the feature's last event stands in for it.
+ */
+export function endOf(model, f) {
+  if (!f.started_at) return undefined;
+  if (f.ended_at) return Date.parse(f.ended_at);
+  if (isLive(f.status)) return model.now();
+  if (f.duration_ms !== undefined) return Date.parse(f.started_at) + f.duration_ms;
+  return f.last_event?.ts ? Date.parse(f.last_event.ts) : undefined;
+}
+
+/** Whether a feature's clock is still running. */
+export function isLive(status) {
+  return status === 'running' || status === 'verifying' || status === 'needs-input';
+}
+
+/** Checks passed and expected: m is the contract's worktree criteria, or what was recorded if more. */
+export function checksOf(model, f) {
+  const results = Object.values(f.checks ?? {});
+  const passed = results.filter((r) => r.outcome === 'passed').length;
+  const expected = model.projectById.get(f.feature_id)?.criteria ?? 0;
+  return { passed, total: Math.max(expected, results.length) };
+}
+
+/** Creates the board inside `root`; `onSelect(id)` opens a feature's detail. */
+export function createBoard(root, { onSelect }) {
+  const columns = new Map();
+  const cards = new Map();
+
+  function reset(model) {
+    root.replaceChildren();
+    columns.clear();
+    cards.clear();
+    for (const column of Object.keys(model.columns)) {
+      const list = h('ol', { class: 'cards' });
+      const count = h('span', { class: 'count' }, '0');
+      const section = h(
+        'section',
+        { class: 'column', 'data-column': column, 'aria-label': COLUMN_TITLES[column] ?? column },
+        h('h3', {}, COLUMN_TITLES[column] ?? column, ' ', count),
+        list,
+      );
+      columns.set(column, { list, count });
+      root.append(section);
+    }
+    // Built off-document in plan order, then attached: one layout for the whole board.
+    const fragments = new Map([...columns.keys()].map((c) => [c, document.createDocumentFragment()]));
+    const ordered = [...model.features.values()].sort(
+      (a, b) => model.rank(a.feature_id) - model.rank(b.feature_id),
+    );
+    for (const f of ordered) {
+      const card = makeCard(f.feature_id);
+      cards.set(f.feature_id, card);
+      fillCard(model, card, f);
+      fragments.get(columnOf(model, f.status))?.append(card.li);
+    }
+    for (const [column, fragment] of fragments) columns.get(column)?.list.append(fragment);
+    counts();
+  }
+
+  function update(model, ids) {
+    for (const id of ids) {
+      const f = model.features.get(id);
+      if (f) place(model, f);
+    }
+    counts();
+  }
+
+  function tick(model) {
+    for (const [id, card] of cards) {
+      const f = model.features.get(id);
+      if (f && isLive(f.status)) card.elapsed.textContent = formatDuration(elapsedOf(model, f));
+    }
+  }
+
+  function place(model, f) {
+    const id = f.feature_id;
+    let card = cards.get(id);
+    if (!card) {
+      card = makeCard(id);
+      cards.set(id, card);
+    }
+    fillCard(model, card, f);
+    const column = columnOf(model, f.status);
+    const target = columns.get(column);
+    if (!target) return;
+    if (card.li.parentElement !== target.list) {
+      // Keep each column in plan order (dependencies first), whatever order the events came in.
+      const rank = model.rank(id);
+      const next = [...target.list.children].find((li) => model.rank(li.dataset.feature) > rank);
+      target.list.insertBefore(card.li, next ?? null);
+    }
+  }
+
+  function makeCard(id) {
+    const title = h('p', { class: 'title' });
+    const badge = h('span', { class: 'badge' });
+    const agent = h('dd', { class: 'agent' });
+    const elapsed = h('dd', { class: 'elapsed' });
+    const checks = h('dd', { class: 'checks' });
+    const last = h('p', { class: 'last' });
+    const article = h(
+      'article',
+      {
+        class: 'card',
+        tabindex: '0',
+        'aria-label': `Feature ${id}`,
+        onclick: () => onSelect(id),
+        onkeydown: (ev) => {
+          if (ev.key === 'Enter' || ev.key === ' ') {
+            ev.preventDefault();
+            onSelect(id);
+          }
+        },
+      },
+      h('header', {}, h('code', { class: 'id' }, id), badge),
+      title,
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'agent'),
+        agent,
+        h('dt', {}, 'elapsed'),
+        elapsed,
+        h('dt', {}, 'checks'),
+        checks,
+      ),
+      last,
+    );
+    const li = h('li', { 'data-feature': id }, article);
+    return { li, article, title, badge, agent, elapsed, checks, last };
+  }
+
+  function fillCard(model, card, f) {
+    const contract = model.projectById.get(f.feature_id);
+    card.li.dataset.status = f.status;
+    card.article.dataset.status = f.status;
+    card.title.textContent = contract?.title ?? '';
+    const column = columnOf(model, f.status);
+    card.badge.textContent = f.status === column ? '' : f.status;
+    card.badge.hidden = f.status === column;
+    card.agent.textContent = f.agent ?? '—';
+    card.elapsed.textContent = formatDuration(elapsedOf(model, f));
+    const { passed, total } = checksOf(model, f);
+    card.checks.textContent = total > 0 ? `${passed}/${total}` : '—';
+    card.checks.dataset.outcome = total === 0 ? 'none' : passed === total ? 'all' : 'some';
+    const last = f.last_event;
+    const text = last ? `${last.type}${last.detail ? `: ${last.detail}` : ''}` : 'no events yet';
+    card.last.textContent = last?.ts ? `${formatClock(last.ts)} · ${text}` : text;
+    card.last.title = card.last.textContent;
+  }
+
+  function counts() {
+    for (const { list, count } of columns.values()) count.textContent = String(list.children.length);
+  }
+
+  return { reset, update, tick };
+}

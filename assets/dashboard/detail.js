@@ -1,0 +1,186 @@
+// The detail panel: a feature's state, checks, contract, events and the tail of its agent log,
+// fetched from /api/features/:id when opened and again (at most once a second) while it changes.
+import { elapsedOf } from './board.js';
+import { h } from './dom.js';
+import { describeEvent, formatClock, formatDuration } from './format.js';
+
+/** Creates the panel over `aside`; returns open/close and a hook for changes. */
+export function createDetail(aside, model) {
+  const title = aside.querySelector('#detail-title');
+  const body = aside.querySelector('#detail-body');
+  let current;
+  let inflight = false;
+  let again = false;
+  let lastFetch = 0;
+  let timer;
+
+  aside.querySelector('#detail-close').addEventListener('click', close);
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && current) close();
+  });
+
+  function open(id) {
+    current = id;
+    aside.hidden = false;
+    aside.dataset.feature = id;
+    title.textContent = id;
+    body.replaceChildren(h('p', { class: 'empty' }, 'loading…'));
+    load();
+  }
+
+  function close() {
+    current = undefined;
+    aside.hidden = true;
+    delete aside.dataset.feature;
+    clearTimeout(timer);
+  }
+
+  /** Called with the ids an update touched: refreshes the panel when its feature is among them. */
+  function changed(ids) {
+    if (!current || !ids.includes(current)) return;
+    const wait = Math.max(0, 1000 - (Date.now() - lastFetch));
+    clearTimeout(timer);
+    timer = setTimeout(load, wait);
+  }
+
+  async function load() {
+    if (inflight) {
+      again = true;
+      return;
+    }
+    const id = current;
+    if (!id) return;
+    inflight = true;
+    lastFetch = Date.now();
+    try {
+      const res = await fetch(`/api/features/${encodeURIComponent(id)}`, { cache: 'no-store' });
+      const data = await res.json();
+      if (id !== current) return;
+      if (!res.ok) body.replaceChildren(h('p', { class: 'empty' }, data.error ?? `HTTP ${res.status}`));
+      else render(data);
+    } catch (err) {
+      if (id === current) body.replaceChildren(h('p', { class: 'empty' }, `Could not load: ${err}`));
+    } finally {
+      inflight = false;
+      if (again) {
+        again = false;
+        load();
+      }
+    }
+  }
+
+  function render(detail) {
+    const f = detail.feature;
+    const contract = model.projectById.get(f.feature_id);
+    title.textContent =
+      contract?.title && contract.title !== f.feature_id
+        ? `${f.feature_id} — ${contract.title}`
+        : f.feature_id;
+    const facts = [
+      ['status', f.status],
+      ['agent', f.agent],
+      ['attempt', f.attempt],
+      ['branch', f.branch],
+      ['worktree', f.worktree],
+      ['started', f.started_at && `${formatClock(f.started_at)}`],
+      ['elapsed', f.started_at && formatDuration(elapsedOf(model, f))],
+      ['exit', f.exit_code !== undefined && f.exit_code !== null ? `code ${f.exit_code}` : f.signal],
+      ['reason', f.reason],
+      ['files changed', f.files?.length ? String(f.files.length) : undefined],
+      ['cost', f.usage?.cost_usd !== undefined ? `$${f.usage.cost_usd.toFixed(2)}` : undefined],
+      ['escaped', f.escaped?.length ? f.escaped.join(', ') : undefined],
+    ].filter(([, v]) => v !== undefined && v !== null && v !== '');
+    const checks = [...Object.values(f.checks ?? {}), ...Object.values(f.integration_checks ?? {})];
+    body.replaceChildren(
+      h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
+      h(
+        'section',
+        {},
+        h('h3', {}, 'Checks'),
+        checks.length === 0
+          ? h('p', { class: 'empty' }, 'No checks recorded yet.')
+          : h(
+              'table',
+              { class: 'checks-table' },
+              h(
+                'thead',
+                {},
+                h('tr', {}, h('th', {}, 'criterion'), h('th', {}, 'outcome'), h('th', {}, 'message')),
+              ),
+              h(
+                'tbody',
+                {},
+                ...checks.map((c) =>
+                  h(
+                    'tr',
+                    { 'data-outcome': c.outcome },
+                    h(
+                      'td',
+                      {},
+                      h('code', {}, c.criterion_id),
+                      c.on === 'integration' ? ' (integration)' : '',
+                    ),
+                    h('td', {}, c.outcome),
+                    h('td', {}, c.message),
+                  ),
+                ),
+              ),
+            ),
+      ),
+      h(
+        'section',
+        {},
+        h('h3', {}, 'Events'),
+        detail.events.length === 0
+          ? h('p', { class: 'empty' }, 'No events yet.')
+          : h(
+              'ol',
+              { class: 'feature-events' },
+              ...detail.events.map(({ event }) =>
+                h(
+                  'li',
+                  {},
+                  h('time', { datetime: event.ts ?? '' }, formatClock(event.ts)),
+                  ' ',
+                  describeEvent(event),
+                ),
+              ),
+            ),
+      ),
+      h(
+        'section',
+        {},
+        h('h3', {}, 'Agent log', detail.agent_log ? h('small', {}, ` ${detail.agent_log.file}`) : ''),
+        !detail.agent_log
+          ? h('p', { class: 'empty' }, 'No agent log recorded for this feature yet.')
+          : detail.agent_log.missing
+            ? h('p', { class: 'empty' }, 'The agent log file is not there (not written yet, or removed).')
+            : h(
+                'pre',
+                { class: 'log' },
+                detail.agent_log.truncated ? '…\n' : '',
+                detail.agent_log.lines.join('\n'),
+              ),
+      ),
+      h(
+        'section',
+        {},
+        h('h3', {}, 'Contract', detail.contract ? h('small', {}, ` ${detail.contract.file}`) : ''),
+        detail.contract
+          ? h('pre', { class: 'contract' }, detail.contract.text, detail.contract.truncated ? '\n…' : '')
+          : h('p', { class: 'empty' }, 'No readable contract for this feature in the plan.'),
+      ),
+    );
+    const log = body.querySelector('pre.log');
+    if (log) log.scrollTop = log.scrollHeight;
+  }
+
+  return {
+    open,
+    close,
+    changed,
+    get current() {
+      return current;
+    },
+  };
+}

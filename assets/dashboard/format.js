@@ -1,0 +1,86 @@
+// Formatting shared by the board, the timeline and the detail panel.
+
+/** "1h 02m", "3m 05s", "12s" from milliseconds. */
+export function formatDuration(ms) {
+  if (ms === undefined || ms === null || !Number.isFinite(ms)) return '—';
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+// One formatter for every timestamp: building one per call (toLocaleTimeString) is slow with hundreds of cards.
+const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+
+/** Local wall-clock time of an ISO timestamp, "14:03:07". */
+export function formatClock(iso) {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? '' : CLOCK.format(t);
+}
+
+/** A ratio as a percentage, "17 %". */
+export function formatPercent(ratio) {
+  if (ratio === undefined || ratio === null || !Number.isFinite(ratio)) return '—';
+  return `${Math.round(ratio * 100)} %`;
+}
+
+/** A speedup factor, "3.2×". */
+export function formatFactor(x) {
+  if (x === undefined || x === null || !Number.isFinite(x)) return '—';
+  return `${x.toFixed(1)}×`;
+}
+
+/** One line saying what an event was, for the card, the feed and the detail panel. */
+export function describeEvent(e) {
+  switch (e.type) {
+    case undefined:
+      return `status: ${e.status}`;
+    case 'run.started':
+      return `run started: ${e.feature_ids.length} features, ${e.concurrency} at once`;
+    case 'run.ended':
+      return `run ended: ${e.outcome}`;
+    case 'phase.started':
+      return `phase ${e.phase} started`;
+    case 'phase.ended':
+      return `phase ${e.phase} ended`;
+    case 'worktree.created':
+      return `worktree ${e.reused ? 'reused' : 'created'} on ${e.branch}`;
+    case 'feature.started':
+      return `agent ${e.agent} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+    case 'agent.exited':
+      return `agent exited ${e.reason ?? `with code ${e.exit_code}`}, ${e.files?.length ?? 0} files changed`;
+    case 'hook':
+      return `hook ${e.event}${e.status ? ` → ${e.status}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'feature.ended':
+      return `ended: ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
+    case 'feature.escaped':
+      return `wrote outside its worktree: ${e.files.join(', ')}`;
+    case 'check.passed':
+    case 'check.failed':
+    case 'check.unverifiable':
+      return `${e.type.slice(6)} ${e.criterion_id}: ${e.message}`;
+    case 'integration.started':
+      return `integration started on ${e.branch}`;
+    case 'merge.clean':
+      return 'merged cleanly';
+    case 'merge.conflict':
+      return `merge conflict in ${e.files.join(', ')}${e.with.length ? ` with ${e.with.join(', ')}` : ''}`;
+    case 'merge.skipped':
+      return `merge skipped: ${e.reason}`;
+    case 'integration.tested':
+      return `tests after ${e.after_feature}: ${e.passed ? 'passed' : 'failed'}`;
+    case 'integration.ended':
+      return `integration ended: ${e.outcome}`;
+    default:
+      return e.type;
+  }
+}

@@ -1,0 +1,46 @@
+/** Every line of an agent's output that is a JSON object, in order; other lines are skipped. */
+export function jsonObjectLines(output: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of output.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{') || !t.endsWith('}')) continue;
+    try {
+      const v: unknown = JSON.parse(t);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(v as Record<string, unknown>);
+    } catch {
+      // a line of text that happens to look like JSON
+    }
+  }
+  return out;
+}
+
+/** Reads a finite, non-negative number, or undefined. */
+export function numberOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** Reads a nested object field, or undefined. */
+export function objectOf(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * Wording that model APIs use for "slow down" (HTTP 429), "overloaded" (HTTP 529) and "unavailable"
+ * (HTTP 503): Anthropic's `rate_limit_error`/`overloaded_error`, OpenAI's `rate_limit_exceeded`,
+ * Google's `RESOURCE_EXHAUSTED`, and the plain-English forms the CLIs print around them.
+ */
+export const RATE_LIMIT_PATTERN =
+  /rate[ _-]?limit|too many requests|overloaded|resource[ _]exhausted|\b(?:429|529)\b|service unavailable/i;
+
+/** Whether a failed run's output says the model API refused for load or quota; a success or a kill never is. */
+export function looksRateLimited(output: string, exitCode: number | null): boolean {
+  return exitCode !== null && exitCode !== 0 && RATE_LIMIT_PATTERN.test(output);
+}
+
+/** Shortens a text to one line of at most `max` characters. */
+export function oneLine(text: string, max = 200): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max)}…` : one;
+}

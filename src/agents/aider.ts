@@ -1,0 +1,123 @@
+/**
+ * Aider adapter.
+ *
+ * Follows Aider's documented interface (https://aider.chat/docs/scripting.html and
+ * https://aider.chat/docs/config/options.html):
+ * - `--message-file <task>` does the one task, applies the edits and exits; `--yes-always` answers
+ *   every confirmation, so nothing waits for a person.
+ * - `--chat-history-file` and `--input-history-file` go to the scratch folder and `--no-gitignore`
+ *   keeps Aider from editing the project's `.gitignore` (a file no feature owns). Aider's other files
+ *   (`.aider.tags.cache.*`) are kept out of the feature's commits by an `.aider*` line in the
+ *   repository's local `info/exclude`, which is never committed.
+ * - No hook fires in `--message` mode, so the process exit is the completion signal.
+ * - Cost is reported only as text after each reply: `Tokens: 2.3k sent, 1.1k cache hit, 150
+ *   received. Cost: $0.01 message, $0.02 session.`
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { git } from '../git/git.js';
+import type { AgentUsage } from '../log/events.js';
+import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+import { looksRateLimited } from './agent-output.js';
+import { detectExecutable } from './executable.js';
+import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+
+/** The argv after `aider` (pure): the task file, no questions, history in the scratch folder, the user's flags. */
+export function buildAiderArgs(
+  task: Pick<AgentTask, 'override' | 'feature' | 'taskFile' | 'scratchDir'>,
+): string[] {
+  return [
+    '--message-file',
+    task.taskFile,
+    '--yes-always',
+    '--no-gitignore',
+    '--chat-history-file',
+    join(task.scratchDir, 'aider.chat.history.md'),
+    '--input-history-file',
+    join(task.scratchDir, 'aider.input.history'),
+    '--no-check-update',
+    '--no-show-release-notes',
+    '--no-analytics',
+    '--no-pretty',
+    '--no-fancy-input',
+    ...userFlags(task, 'aider', [], (m) => ['--model', m]),
+  ];
+}
+
+/** Reads Aider's token counts (`2.3k`, `12k`, `950`) back into numbers. */
+function tokenCount(text: string): number {
+  const m = /^([\d.]+)([kKmM]?)$/.exec(text);
+  if (!m) return Number.NaN;
+  const scale = m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1;
+  return Math.round(Number(m[1]) * scale);
+}
+
+/**
+ * Sums Aider's per-reply usage lines (pure): `sent` (which already counts cache writes) plus `cache
+ * hit` as input, `received` as output, one turn per report, and the last `$x session` as the cost.
+ */
+export function parseAiderUsage(output: string): AgentUsage | undefined {
+  let turns = 0;
+  let input = 0;
+  let out = 0;
+  for (const m of output.matchAll(/^Tokens: (.+?)\.?$/gm)) {
+    const report = m[1] ?? '';
+    const part = (label: string) => {
+      const hit = new RegExp(`([\\d.]+[kKmM]?) ${label}`).exec(report);
+      return hit?.[1] ? tokenCount(hit[1]) : 0;
+    };
+    const sent = part('sent');
+    const received = part('received');
+    if (Number.isNaN(sent) || Number.isNaN(received)) continue;
+    turns++;
+    input += sent + (part('cache hit') || 0);
+    out += received;
+  }
+  const costs = [...output.matchAll(/Cost: \$([\d.]+) message, \$([\d.]+) session\./g)];
+  const session = costs.at(-1)?.[2];
+  if (turns === 0 && session === undefined) return undefined;
+  return {
+    ...(session !== undefined ? { cost_usd: Number(session) } : {}),
+    ...(turns > 0 ? { input_tokens: input, output_tokens: out, turns } : {}),
+  };
+}
+
+/** Whether Aider gave up on a provider rate limit (litellm's `RateLimitError`) or overload. */
+export function isAiderRateLimited(output: string, exitCode: number | null): boolean {
+  return looksRateLimited(output, exitCode);
+}
+
+/** Adds `.aider*` to the repository's local exclude file once, so Aider's caches are never committed. */
+async function excludeAiderFiles(worktree: string): Promise<void> {
+  if (!existsSync(worktree)) return; // dry run: nothing to protect yet
+  const common = resolve(worktree, await git(worktree, ['rev-parse', '--git-common-dir']));
+  const exclude = join(common, 'info', 'exclude');
+  const text = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
+  if (text.split('\n').some((l) => l.trim() === '.aider*')) return;
+  mkdirSync(dirname(exclude), { recursive: true });
+  appendFileSync(
+    exclude,
+    `${text === '' || text.endsWith('\n') ? '' : '\n'}# Aider's caches (added by Baton)\n.aider*\n`,
+  );
+}
+
+/** Aider: `aider --message-file`, process exit is the signal, cost from its `Tokens: … Cost: …` lines. */
+export const aiderAdapter: AgentAdapter = {
+  name: 'aider',
+  displayName: 'Aider',
+  installHint:
+    'Install Aider: python -m pip install aider-install && aider-install (https://aider.chat/docs/install.html)',
+  hasOwnHooks: false,
+  detect(env, override) {
+    return detectExecutable(override?.command ?? 'aider', env);
+  },
+  async prepare(task: AgentTask): Promise<AgentLaunch> {
+    mkdirSync(task.scratchDir, { recursive: true });
+    await excludeAiderFiles(task.worktree);
+    const command = programOf(task, 'aider');
+    const args = buildAiderArgs(task);
+    return { command, args, env: launchEnv(task, {}), display: displayLaunch(command, args) };
+  },
+  parseUsage: parseAiderUsage,
+  isRateLimited: isAiderRateLimited,
+};

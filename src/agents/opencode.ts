@@ -1,0 +1,110 @@
+/**
+ * OpenCode adapter.
+ *
+ * Follows OpenCode's documented interface:
+ * - non-interactive mode, `opencode run --format json` with the message on stdin; JSON events on
+ *   stdout, whose `step_finish` parts carry `tokens` and `cost`: https://opencode.ai/docs/cli/#run
+ * - permissions (`allow`/`ask`/`deny` per tool; an `ask` in `run` mode is rejected, and shows as a
+ *   failed tool call): https://opencode.ai/docs/permissions/ — `permission_mode: auto` in the config
+ *   adds `--auto`, which approves what is not explicitly denied.
+ *
+ * OpenCode's hooks are plugins, which it installs from npm at run time, so Baton does not use them:
+ * the process exit is the completion signal. Observed with OpenCode 1.18.33.
+ */
+import type { AgentUsage } from '../log/events.js';
+import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+import { jsonObjectLines, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
+import { detectExecutable } from './executable.js';
+import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+
+/** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
+export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
+  const defaults = task.override?.permission_mode === 'auto' ? ['--auto'] : [];
+  return ['run', '--format', 'json', ...userFlags(task, 'opencode', defaults, (m) => ['--model', m])];
+}
+
+/** Sums tokens and cost over the `step_finish` parts, and lists the tool calls that were refused (pure). */
+export function parseOpenCodeUsage(output: string): AgentUsage | undefined {
+  let steps = 0;
+  let cost: number | undefined;
+  let input: number | undefined;
+  let out: number | undefined;
+  const denials: NonNullable<AgentUsage['permission_denials']> = [];
+  for (const e of jsonObjectLines(output)) {
+    const part = objectOf(e.part);
+    if (!part) continue;
+    if (e.type === 'step_finish') {
+      steps++;
+      const c = numberOf(part.cost);
+      if (c !== undefined) cost = (cost ?? 0) + c;
+      const tokens = objectOf(part.tokens);
+      if (tokens) {
+        const cache = objectOf(tokens.cache);
+        const i = [tokens.input, cache?.read, cache?.write].map(numberOf).filter((n) => n !== undefined);
+        if (i.length > 0) input = (input ?? 0) + i.reduce((a, b) => a + b, 0);
+        const o = [tokens.output, tokens.reasoning].map(numberOf).filter((n) => n !== undefined);
+        if (o.length > 0) out = (out ?? 0) + o.reduce((a, b) => a + b, 0);
+      }
+    } else if (e.type === 'tool_use') {
+      const state = objectOf(part.state);
+      if (
+        state?.status === 'error' &&
+        typeof state.error === 'string' &&
+        /rejected permission/i.test(state.error)
+      ) {
+        const args = objectOf(state.input);
+        const what = args?.command ?? args?.filePath ?? args?.url;
+        denials.push({
+          tool: typeof part.tool === 'string' ? part.tool : 'unknown',
+          ...(typeof what === 'string' ? { detail: oneLine(what) } : {}),
+        });
+      }
+    }
+  }
+  if (steps === 0 && denials.length === 0) return undefined;
+  return {
+    ...(cost !== undefined ? { cost_usd: Math.round(cost * 1e8) / 1e8 } : {}),
+    ...(input !== undefined ? { input_tokens: input } : {}),
+    ...(out !== undefined ? { output_tokens: out } : {}),
+    ...(steps > 0 ? { turns: steps } : {}),
+    ...(denials.length > 0 ? { permission_denials: denials } : {}),
+  };
+}
+
+/**
+ * Whether OpenCode gave up on a provider rate limit or overload (it retries those itself first): an
+ * `error` event with status 429, 529 or 503, or the provider's own wording.
+ */
+export function isOpenCodeRateLimited(output: string, exitCode: number | null): boolean {
+  if (exitCode === 0 || exitCode === null) return false;
+  for (const e of jsonObjectLines(output)) {
+    if (e.type !== 'error') continue;
+    const status = objectOf(objectOf(e.error)?.data)?.statusCode;
+    if (status === 429 || status === 529 || status === 503) return true;
+  }
+  return looksRateLimited(output, exitCode);
+}
+
+/** OpenCode: `opencode run --format json`; process exit is the signal; tokens and cost from `step_finish`. */
+export const opencodeAdapter: AgentAdapter = {
+  name: 'opencode',
+  displayName: 'OpenCode',
+  installHint: 'Install OpenCode: npm install -g opencode-ai (https://opencode.ai/docs/)',
+  hasOwnHooks: false,
+  detect(env, override) {
+    return detectExecutable(override?.command ?? 'opencode', env, { packageName: 'opencode-ai' });
+  },
+  async prepare(task: AgentTask): Promise<AgentLaunch> {
+    const command = programOf(task, 'opencode');
+    const args = buildOpenCodeArgs(task);
+    return {
+      command,
+      args,
+      env: launchEnv(task, {}),
+      stdin: task.prompt,
+      display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
+    };
+  },
+  parseUsage: parseOpenCodeUsage,
+  isRateLimited: isOpenCodeRateLimited,
+};

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { InvalidArgumentError } from 'commander';
+import { logPathFor } from '../config.js';
+import { type Dashboard, ListenError, startDashboard } from '../dashboard/server.js';
+import type { LoadedProject } from '../dashboard/view.js';
+import { UserError } from '../errors.js';
+import { findMainWorktree } from '../git/git.js';
+import { loadProject } from '../project.js';
+import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+
+/** The port tried first when none is given; any free port is used if it is taken. */
+export const DEFAULT_DASHBOARD_PORT = 7420;
+
+interface DashboardFlags {
+  port?: number;
+  host: string;
+  open?: boolean;
+  json?: boolean;
+}
+
+/** `baton dashboard`: serves the live page until Ctrl-C. */
+export const registerDashboard: RegisterCommand = (program, ctx) => {
+  program
+    .command('dashboard')
+    .description('serve a live local web page of the run: board, timeline, dependency graph and metrics')
+    .option(
+      '--port <n>',
+      `port to listen on; 0 for any free port (default: ${DEFAULT_DASHBOARD_PORT})`,
+      parsePort,
+    )
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option('--open', 'open the page in the default browser')
+    .option('--json', 'print the address (with its token) as one JSON line')
+    .addHelpText(
+      'after',
+      '\nThe page follows .baton/log.jsonl as it grows. It is read-only, binds 127.0.0.1 unless --host says\n' +
+        'otherwise, and every request needs the random token in the printed URL. Ctrl-C stops it.',
+    )
+    .action(async (flags: DashboardFlags) => {
+      await runDashboard(ctx, flags);
+    });
+};
+
+async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<void> {
+  const root = await findMainWorktree(ctx.cwd).catch(() => {
+    throw new UserError('dashboard/no-repo', `${ctx.cwd} is not inside a git repository`, {
+      hint: 'Run `baton dashboard` from the repository where you ran `baton run`.',
+    });
+  });
+  if (!isLoopback(flags.host)) {
+    ctx.stderr.write(
+      `warning: listening on ${flags.host}, not loopback: anyone who can reach this address and learns the token ` +
+        'can read the run, its contracts and agent logs.\n',
+    );
+  }
+  const options = {
+    root,
+    logPath: logPathFor(root),
+    host: flags.host,
+    loadProject: () => loadForDashboard(root),
+  };
+  let dashboard: Dashboard;
+  try {
+    dashboard = await startDashboard({ ...options, port: flags.port ?? DEFAULT_DASHBOARD_PORT });
+  } catch (err) {
+    if (err instanceof ListenError && err.code === 'EADDRINUSE' && flags.port === undefined) {
+      dashboard = await startDashboard({ ...options, port: 0 });
+    } else if (err instanceof ListenError) {
+      throw new UserError('dashboard/listen', err.message, {
+        hint:
+          err.code === 'EADDRINUSE'
+            ? 'Pick another port with --port N, or --port 0 for any free one.'
+            : undefined,
+      });
+    } else {
+      throw err;
+    }
+  }
+
+  if (flags.json) {
+    ctx.stdout.write(
+      `${JSON.stringify({ url: dashboard.url, host: dashboard.host, port: dashboard.port, token: dashboard.token, log: options.logPath })}\n`,
+    );
+  } else {
+    ctx.stdout.write(
+      `Baton dashboard: ${dashboard.url}\n` + `  following ${options.logPath} · read-only · Ctrl-C to stop\n`,
+    );
+  }
+  if (flags.open) openBrowser(ctx, dashboard.url);
+
+  await new Promise<void>((resolve) => {
+    const unsubscribe = ctx.onInterrupt(() => {
+      unsubscribe();
+      resolve();
+    });
+  });
+  await dashboard.close();
+  if (!flags.json) ctx.stdout.write('dashboard stopped\n');
+}
+
+/** Loads the plan for the page; invalid contracts leave the page working on the log alone. */
+async function loadForDashboard(root: string): Promise<LoadedProject> {
+  try {
+    const project = await loadProject(root);
+    return { plan: project.plan, estimates: project.config.estimates, diagnostics: project.warnings };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return {
+      diagnostics: [
+        ...err.diagnostics,
+        { severity: 'error', code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
+      ],
+    };
+  }
+}
+
+function openBrowser(ctx: CliContext, url: string): void {
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
+  const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+  child.on('error', () => {
+    ctx.stderr.write(`could not run ${command} to open the page; open ${url} yourself\n`);
+  });
+  child.unref();
+}
+
+/** Whether an address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function parsePort(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return n;
+}

@@ -1,0 +1,103 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { FeatureState } from '../log/fold.js';
+import type { SequencedEvent } from './live-log.js';
+
+/** The tail of a text file: its last lines, and whether earlier ones were left out. */
+export interface FileTail {
+  file: string;
+  lines: string[];
+  truncated: boolean;
+  /** The file could not be read (not written yet, or removed). */
+  missing?: boolean;
+}
+
+/** Everything the detail panel shows about one feature. */
+export interface FeatureDetail {
+  feature: FeatureState;
+  contract: { file: string; text: string; truncated: boolean } | null;
+  events: SequencedEvent[];
+  agent_log: FileTail | null;
+}
+
+/** How much of a file is read for its tail: agent logs can be huge and only the end matters. */
+const TAIL_BYTES = 256 * 1024;
+/** Contracts are small; anything larger is shown cut. */
+const CONTRACT_BYTES = 256 * 1024;
+
+/**
+ * Gathers a feature's detail. Only two files are read: the contract the plan names and the agent log
+ * the log recorded for this feature (`feature.started.log_file`) — never a path a client sent.
+ */
+export function readFeatureDetail(options: {
+  root: string;
+  feature: FeatureState;
+  contractFile: string | undefined;
+  events: SequencedEvent[];
+  maxLines?: number;
+}): FeatureDetail {
+  const { root, feature } = options;
+  let contract: FeatureDetail['contract'] = null;
+  if (options.contractFile !== undefined) {
+    const head = readHead(resolve(root, options.contractFile), CONTRACT_BYTES);
+    if (head) contract = { file: options.contractFile, text: head.text, truncated: head.truncated };
+  }
+  let agentLog: FileTail | null = null;
+  if (feature.log_file) {
+    const path = isAbsolute(feature.log_file) ? feature.log_file : resolve(root, feature.log_file);
+    agentLog = { ...readTail(path, options.maxLines ?? 200), file: feature.log_file };
+  }
+  return { feature, contract, events: options.events, agent_log: agentLog };
+}
+
+/** Reads the last `maxLines` lines of a file from its last 256 KiB, without terminal escape codes. */
+export function readTail(path: string, maxLines = 200): FileTail {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return { file: path, lines: [], truncated: false, missing: true };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - TAIL_BYTES);
+    const buf = Buffer.alloc(size - start);
+    const n = readSync(fd, buf, 0, buf.length, start);
+    let text = buf.toString('utf8', 0, n);
+    // Started mid-file: the first line is a fragment.
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+    const lines = text.replace(/\n$/, '').split('\n').map(cleanLine);
+    const truncated = start > 0 || lines.length > maxLines;
+    return { file: path, lines: lines.slice(-maxLines), truncated };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readHead(path: string, max: number): { text: string; truncated: boolean } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, max));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return { text: buf.toString('utf8', 0, n), truncated: size > max };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const ESC = String.fromCharCode(0x1b);
+/** CSI and OSC sequences (colours, cursor moves, titles) that agents print for terminals. */
+const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}\\][^${ESC}\\u0007]*(?:\\u0007|${ESC}\\\\)`, 'g');
+
+/** A log line as a terminal would leave it: escape codes dropped, only the text after the last `\r`. */
+function cleanLine(line: string): string {
+  const noAnsi = line.replace(ANSI, '');
+  const cr = noAnsi.lastIndexOf('\r', noAnsi.length - 2);
+  return (cr === -1 ? noAnsi : noAnsi.slice(cr + 1)).replace(/\r$/, '');
+}

@@ -1,0 +1,225 @@
+import { type Diagnostic, formatDiagnostic } from '../errors.js';
+import type { Edge, Plan } from '../graph/types.js';
+import type { FeatureStatus } from '../log/events.js';
+import type { BatonState, FeatureState } from '../log/fold.js';
+import type { LogProblem } from '../log/read.js';
+import type { Report } from '../metrics/types.js';
+import type { SequencedEvent } from './live-log.js';
+
+/** The board's columns and the statuses each one holds (the page reads this, so it is defined once). */
+export const BOARD_COLUMNS = {
+  pending: ['pending'],
+  running: ['running', 'verifying'],
+  'needs-input': ['needs-input'],
+  complete: ['complete'],
+  failed: ['failed', 'failed-checks', 'timeout', 'interrupted', 'empty'],
+} as const satisfies Record<string, readonly FeatureStatus[]>;
+
+/** A board column. */
+export type BoardColumn = keyof typeof BOARD_COLUMNS;
+
+/** The column a status belongs in. */
+export function columnOf(status: FeatureStatus): BoardColumn {
+  for (const [column, statuses] of Object.entries(BOARD_COLUMNS)) {
+    if ((statuses as readonly string[]).includes(status)) return column as BoardColumn;
+  }
+  return 'pending';
+}
+
+/** What the page needs of one contract. */
+export interface ProjectFeatureView {
+  id: string;
+  title: string;
+  depends_on: string[];
+  estimate_minutes?: number;
+  /** Criteria checked in the feature's worktree (the m of "checks n/m"). */
+  criteria: number;
+  /** Criteria checked after integration. */
+  integration_criteria: number;
+  file: string;
+}
+
+/** What the page needs of the plan: the features, the waves and edges of the graph, the bounds. */
+export interface ProjectView {
+  features: ProjectFeatureView[];
+  waves: string[][];
+  edges: Edge[];
+  critical_path: string[];
+  sequential_minutes: number;
+  parallel_minutes: number;
+  max_speedup?: number;
+}
+
+/** The project as loaded for the dashboard: a plan when the contracts are valid, and what was wrong. */
+export interface LoadedProject {
+  plan?: Plan;
+  /** Sequential estimates per phase (config `estimates`), for the report's worksheet. */
+  estimates?: Record<string, number>;
+  diagnostics: Diagnostic[];
+}
+
+/** Run-level state: everything folded except the features. */
+export type RunView = Omit<BatonState, 'features'>;
+
+/** The headline numbers of the run. */
+export interface HeadlineMetrics {
+  features: number;
+  by_column: Record<BoardColumn, number>;
+  /** Merges that conflicted during integration (distinct conflicts, once the report is computed). */
+  conflicts: number;
+  /** Feature branches merged cleanly. */
+  merged: number;
+  /**
+   * The worksheet's total speedup once the report can compute it (the run has ended), or the
+   * implementation's alone while phases such as specification were not recorded.
+   */
+  speedup?: number;
+  speedup_basis?: 'measured' | 'estimate';
+  /** Which speedup `speedup` is: the whole method's or the implementation phase's. */
+  speedup_scope?: 'total' | 'implementation';
+  /** Integration time as a share of execution time, once the report can compute it. */
+  integration_ratio?: number;
+  /** The report's judgement of that ratio, in words. */
+  integration_verdict?: string;
+  /** Amdahl's bound for this run: 1 ÷ (s + (1−s)/N). */
+  amdahl_bound?: number;
+  /** Sequence number of the last event the report included; absent until it was computed. */
+  report_seq?: number;
+}
+
+/** The first message a client gets: everything needed to draw the page. */
+export interface Snapshot {
+  type: 'snapshot';
+  seq: number;
+  server_time: string;
+  log_path: string;
+  columns: typeof BOARD_COLUMNS;
+  project: ProjectView | null;
+  diagnostics: string[];
+  run: RunView;
+  features: FeatureState[];
+  events: SequencedEvent[];
+  metrics: HeadlineMetrics;
+  problems: LogProblem[];
+}
+
+/** A later message: the current state of what changed since the client's last message. */
+export interface Update {
+  type: 'update';
+  seq: number;
+  server_time: string;
+  /** Present when run-level fields may have changed. */
+  run?: RunView;
+  features: FeatureState[];
+  /** Events after the client's last message (the latest ones when there were many). */
+  events: SequencedEvent[];
+  metrics: HeadlineMetrics;
+}
+
+/** Describes a plan for the page (pure). */
+export function describePlan(plan: Plan): ProjectView {
+  return {
+    features: plan.features.map((c) => ({
+      id: c.feature_id,
+      title: c.title,
+      depends_on: [...c.depends_on.features],
+      ...(c.estimate_minutes === undefined ? {} : { estimate_minutes: c.estimate_minutes }),
+      criteria: c.acceptance_criteria.filter((a) => a.after !== 'integration').length,
+      integration_criteria: c.acceptance_criteria.filter((a) => a.after === 'integration').length,
+      file: c.file,
+    })),
+    waves: plan.waves.map((w) => [...w]),
+    edges: plan.edges.map((e) => ({ from: e.from, to: e.to })),
+    critical_path: [...plan.critical_path.feature_ids],
+    sequential_minutes: plan.amdahl.sequential_minutes,
+    parallel_minutes: plan.amdahl.parallel_minutes,
+    ...(plan.amdahl.max_speedup === undefined ? {} : { max_speedup: plan.amdahl.max_speedup }),
+  };
+}
+
+/** The run-level part of a state (pure). */
+export function describeRun(state: BatonState): RunView {
+  const { features: _features, ...run } = state;
+  return run;
+}
+
+/** Every feature to show: those of the plan (pending until the log says otherwise) and those of the log. */
+export function listFeatures(state: BatonState, plan: Plan | undefined): FeatureState[] {
+  const out: FeatureState[] = [];
+  const seen = new Set<string>();
+  for (const c of plan?.features ?? []) {
+    out.push(state.features[c.feature_id] ?? pendingFeature(c.feature_id));
+    seen.add(c.feature_id);
+  }
+  for (const f of Object.values(state.features)) if (!seen.has(f.feature_id)) out.push(f);
+  return out;
+}
+
+/** The state of a feature the log has not mentioned yet. */
+export function pendingFeature(id: string): FeatureState {
+  return {
+    feature_id: id,
+    status: 'pending',
+    files: [],
+    escaped: [],
+    checks: {},
+    integration_checks: {},
+    hooks: 0,
+  };
+}
+
+/** Counts what the fold shows honestly; speedup and integration ratio come from the report. */
+export function countHeadline(state: BatonState, plan: Plan | undefined): HeadlineMetrics {
+  const by_column: Record<BoardColumn, number> = {
+    pending: 0,
+    running: 0,
+    'needs-input': 0,
+    complete: 0,
+    failed: 0,
+  };
+  const features = listFeatures(state, plan);
+  for (const f of features) by_column[columnOf(f.status)]++;
+  const merges = state.integration.merges;
+  return {
+    features: features.length,
+    by_column,
+    conflicts: merges.filter((m) => m.outcome === 'conflict').length,
+    merged: merges.filter((m) => m.outcome === 'clean').length,
+  };
+}
+
+/** Adds what `baton report` computes to the board counts (pure); unknowns stay absent, never guessed. */
+export function withReport(counts: HeadlineMetrics, report: Report, seq: number): HeadlineMetrics {
+  const total = report.worksheet.total;
+  const implementation = report.worksheet.rows.find((r) => r.parallel);
+  // Measured before estimated: agents' summed time is what the run did; estimates are what was guessed.
+  const pick = (row: { speedup_measured: number | null; speedup_estimate: number | null }) =>
+    row.speedup_measured !== null
+      ? { value: row.speedup_measured, basis: 'measured' as const }
+      : row.speedup_estimate !== null
+        ? { value: row.speedup_estimate, basis: 'estimate' as const }
+        : undefined;
+  const whole = pick(total);
+  const impl = implementation ? pick(implementation) : undefined;
+  const speedup = whole
+    ? { ...whole, scope: 'total' as const }
+    : impl
+      ? { ...impl, scope: 'implementation' as const }
+      : undefined;
+  return {
+    ...counts,
+    conflicts: report.conflicts.count,
+    ...(speedup
+      ? { speedup: speedup.value, speedup_scope: speedup.scope, speedup_basis: speedup.basis }
+      : {}),
+    ...(report.integration.ratio === null ? {} : { integration_ratio: report.integration.ratio }),
+    integration_verdict: report.integration.verdict_text,
+    ...(report.amdahl.bound === null ? {} : { amdahl_bound: report.amdahl.bound }),
+    report_seq: seq,
+  };
+}
+
+/** Diagnostics as the lines shown in the page's banner. */
+export function describeDiagnostics(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
+}

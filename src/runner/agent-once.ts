@@ -1,0 +1,96 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { agentLabel, resolveAdapter } from '../agents/registry.js';
+import type { Config } from '../config-schema.js';
+import type { AgentSpec, Contract } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { type ProcessExit, spawnSupervised } from './process.js';
+
+/** One agent invocation outside a feature run: a task, a worktree, and where to keep its files. */
+export interface AgentOnceOptions {
+  spec: AgentSpec;
+  feature: Contract;
+  task: string;
+  worktree: string;
+  /** Folder for the task file, the agent's scratch files and its output log (outside the worktree). */
+  dir: string;
+  config: Config;
+  logPath: string;
+  runId: string;
+  env: NodeJS.ProcessEnv;
+  batonCommand: readonly string[];
+  /** Extra environment for the agent (e.g. the conflicted files). */
+  extraEnv?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Checks that the agent is installed; a clear error naming it and how to install it otherwise. */
+export async function assertAgentInstalled(
+  spec: AgentSpec,
+  env: NodeJS.ProcessEnv,
+  config: Config,
+): Promise<void> {
+  const adapter = resolveAdapter(spec);
+  const found = await adapter.detect(env, config.agents[adapter.name]);
+  if (!found.installed) {
+    throw new UserError(
+      'agents/not-installed',
+      `agent "${adapter.name}" (${adapter.displayName}) is not installed`,
+      {
+        hint: adapter.installHint,
+      },
+    );
+  }
+}
+
+/**
+ * Runs any agent once, through its adapter, in `worktree` with `task` (used to resolve merge
+ * conflicts on the integration branch). Resolves to how it exited, never rejects on a failed agent.
+ */
+export async function runAgentOnce(
+  opts: AgentOnceOptions,
+): Promise<ProcessExit & { logFile: string; agent: string }> {
+  const adapter = resolveAdapter(opts.spec);
+  const scratchDir = join(opts.dir, 'scratch');
+  mkdirSync(scratchDir, { recursive: true });
+  const taskFile = join(opts.dir, 'task.md');
+  const logFile = join(opts.dir, 'agent.log');
+  writeFileSync(taskFile, opts.task);
+  const env: NodeJS.ProcessEnv = {
+    ...opts.env,
+    BATON_FEATURE_ID: opts.feature.feature_id,
+    BATON_RUN_ID: opts.runId,
+    BATON_TASK_FILE: taskFile,
+    BATON_LOG: opts.logPath,
+    BATON_WORKTREE: opts.worktree,
+    PWD: opts.worktree,
+    ...opts.extraEnv,
+  };
+  const launch = await adapter.prepare({
+    feature: opts.feature,
+    prompt: opts.task,
+    taskFile,
+    scratchDir,
+    worktree: opts.worktree,
+    runId: opts.runId,
+    logPath: opts.logPath,
+    batonCommand: opts.batonCommand,
+    port: opts.config.port_base,
+    portBase: opts.config.port_base,
+    env,
+    config: opts.config,
+    override: opts.config.agents[adapter.name],
+  });
+  const child = spawnSupervised(launch.command, {
+    cwd: opts.worktree,
+    env: { ...env, ...opts.config.agents[adapter.name]?.env, ...launch.env },
+    shell: launch.shell ?? false,
+    args: launch.args,
+    logFile,
+    ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
+  });
+  const exit = await child.exited;
+  return { ...exit, logFile, agent: agentLabel(opts.spec) };
+}

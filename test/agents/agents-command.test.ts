@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentReport } from '../../src/agents/inventory.js';
+import { fixture, runBaton } from '../rig/cli.js';
+import { AGENT_BIN_DIR, agentBin, isolatedEnv, projectFor } from './agent-rig.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+const pinned = (): Record<string, string> =>
+  JSON.parse(readFileSync(join(AGENT_BIN_DIR, '..', '..', 'package.json'), 'utf8')).dependencies;
+
+describe('baton agents', () => {
+  it('lists every adapter with whether it is installed, its version and path, and the command it would run', async () => {
+    agentBin('claude');
+    const repo = projectFor('claude', {
+      'baton.config.json': JSON.stringify({
+        agents: {
+          claude: { permission_mode: 'bypassPermissions', model: 'opus', extra_args: ['--max-turns', '30'] },
+        },
+      }),
+    });
+    cleanups.push(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, { PATH: `${fixture('agents')}:${AGENT_BIN_DIR}:/usr/bin:/bin` });
+
+    const r = await runBaton(['agents', '--json'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const agents = (JSON.parse(r.stdout) as { agents: AgentReport[] }).agents;
+    const by = Object.fromEntries(agents.map((a) => [a.name, a]));
+    expect(Object.keys(by)).toEqual(['claude', 'codex', 'gemini', 'opencode', 'aider', 'demo']);
+    const versions = pinned();
+    expect(by.claude).toMatchObject({
+      installed: true,
+      version: versions['@anthropic-ai/claude-code'],
+      hooks: true,
+    });
+    expect(by.codex?.version).toBe(versions['@openai/codex']);
+    expect(by.gemini?.version).toBe(versions['@google/gemini-cli']);
+    expect(by.opencode).toMatchObject({ version: versions['opencode-ai'], hooks: false });
+    expect(by.aider).toMatchObject({ installed: true, version: '0.86.1', path: fixture('agents', 'aider') });
+    expect(by.claude?.path).toBe(join(AGENT_BIN_DIR, 'claude'));
+    // The config's overrides are in the command, and the settings file is where a run would put it.
+    const settings = join(
+      repo.root,
+      '.baton',
+      'runs',
+      'RUN_ID',
+      'feature-001-example',
+      'scratch',
+      'claude-settings.json',
+    );
+    expect(by.claude?.command).toBe(
+      `claude -p --output-format stream-json --verbose --settings ${settings} --permission-mode bypassPermissions --model opus --max-turns 30 < ${join(repo.root, '.baton', 'runs', 'RUN_ID', 'feature-001-example', 'task.md')}`,
+    );
+    expect(by.gemini?.command).toMatch(
+      /^GEMINI_CLI_HOME=\S+\/scratch\/gemini-home GEMINI_CLI_TRUST_WORKSPACE=true gemini /,
+    );
+    // Nothing was left behind by building the sample commands.
+    expect(repo.git('status', '--porcelain', '--ignored')).toBe('');
+  });
+
+  it('says which agents are missing and how to install them', async () => {
+    const repo = projectFor('claude');
+    cleanups.push(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, { PATH: '/usr/bin:/bin' });
+    const r = await runBaton(['agents'], { cwd: repo.root, env });
+    expect(r.code).toBe(0);
+    const claudeRow = r.stdout.split('\n').find((l) => l.startsWith('claude '));
+    expect(claudeRow).toMatch(
+      /^claude\s+no\s+—\s+own hooks\s+Install Claude Code: npm install -g @anthropic-ai\/claude-code/,
+    );
+    expect(r.stdout).toContain('commands for feature-001-example');
+    expect(r.stdout).toMatch(/^ {2}codex: codex exec --json -c /m);
+  });
+});

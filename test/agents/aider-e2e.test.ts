@@ -1,0 +1,69 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentExited, BatonEvent } from '../../src/log/events.js';
+import { fixture, runBaton } from '../rig/cli.js';
+import { FEATURE, isolatedEnv, logEvents, OWNED_FILE, projectFor } from './agent-rig.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const exitOf = (events: BatonEvent[]) =>
+  events.find((e): e is AgentExited => e.type === 'agent.exited' && e.feature_id === FEATURE);
+
+describe('aider adapter, with an executable that behaves as Aider’s docs say', () => {
+  it('runs the task from the task file, ends complete at exit, reads the cost, and commits none of Aider’s files', async () => {
+    const repo = projectFor('aider', { '.gitignore': 'node_modules/\n' });
+    cleanups.push(() => repo.cleanup());
+    const mainHead = repo.git('rev-parse', 'HEAD');
+    const env = isolatedEnv(repo.home, {
+      PATH: `${fixture('agents')}:${process.env.PATH ?? ''}`,
+      FAKE_AIDER_EDITS: JSON.stringify({ [OWNED_FILE]: 'hello from aider\n' }),
+    });
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+
+    const events = logEvents(repo.root);
+    expect(events.filter((e) => e.type === 'feature.ended')).toEqual([
+      expect.objectContaining({ feature_id: FEATURE, status: 'complete' }),
+    ]);
+    expect(exitOf(events)?.usage).toEqual({
+      cost_usd: 0.02,
+      input_tokens: 3400,
+      output_tokens: 150,
+      turns: 1,
+    });
+    // Aider committed its edit itself; the branch holds that file and nothing else.
+    expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe('hello from aider');
+    expect(repo.git('diff', '--name-only', 'main', `baton/${FEATURE}`)).toBe(OWNED_FILE);
+    // Its history went to the scratch folder, its cache stayed out of git, .gitignore is untouched.
+    const worktree = join(repo.root, '..', 'repo.baton-worktrees', FEATURE);
+    expect(existsSync(join(worktree, '.aider.chat.history.md'))).toBe(false);
+    expect(existsSync(join(worktree, '.aider.tags.cache.v4', 'cache.db'))).toBe(true);
+    expect(readFileSync(join(worktree, '.gitignore'), 'utf8')).toBe('node_modules/\n');
+    const runDir = join(repo.root, '.baton', 'runs');
+    const [run] = readdirSync(runDir);
+    expect(
+      readFileSync(join(runDir, run ?? '', FEATURE, 'scratch', 'aider.chat.history.md'), 'utf8'),
+    ).toContain('#### # Task: Say hello');
+    expect(repo.git('rev-parse', 'HEAD')).toBe(mainHead);
+    expect(repo.git('status', '--porcelain')).toBe('');
+  });
+
+  it('stops before creating any worktree when Aider is not installed, naming it and how to install it', async () => {
+    const repo = projectFor('aider');
+    cleanups.push(() => repo.cleanup());
+    const r = await runBaton(['run'], {
+      cwd: repo.root,
+      env: isolatedEnv(repo.home, { PATH: '/usr/bin:/bin' }),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('agent "aider" (Aider) is not installed');
+    expect(r.stderr).toContain('aider-install');
+    expect(repo.git('branch', '--list', 'baton/*')).toBe('');
+  });
+});

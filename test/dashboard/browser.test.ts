@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent } from '../../src/log/append.js';
+import { BATON_BIN, runBatonProcess } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+/** The Debian package's binary; `.ci/run` installs it when missing. CHROMIUM_PATH overrides it. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-output');
+const IDS = ['feature-001-catalog', 'feature-002-cart', 'feature-003-checkout'];
+
+let repo: TempRepo;
+let server: ChildProcess;
+let url: string;
+let browser: Browser;
+
+/** Starts `baton dashboard` as a real child process and resolves with the URL it prints. */
+function startDashboardProcess(cwd: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [BATON_BIN, 'dashboard', '--port', '0', '--json'], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (c) => {
+      err += c;
+    });
+    child.stdout?.on('data', (c) => {
+      out += c;
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+    });
+    child.on('exit', (code) =>
+      reject(new Error(`baton dashboard exited ${code} before printing its URL:\n${err}`)),
+    );
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install the Debian package (apt-get install chromium; .ci/run does) ` +
+        'or set CHROMIUM_PATH',
+    );
+  }
+  repo = makeRepo({
+    'README.md': '# shop\n',
+    ...contractFiles([
+      { id: IDS[0]!, title: 'Product catalog', criteria: [{ id: 'tests', text: 'Tests pass', run: 'true' }] },
+      { id: IDS[1]!, title: 'Cart', depends: [IDS[0]!] },
+      { id: IDS[2]!, title: 'Checkout', depends: [IDS[1]!] },
+    ]),
+  });
+  // A run in progress, as `baton run` leaves the log while three agents work.
+  const log = join(repo.root, '.baton', 'log.jsonl');
+  mkdirSync(join(repo.root, '.baton', 'logs'), { recursive: true });
+  appendEvent(log, {
+    type: 'run.started',
+    run_id: 'run-1',
+    feature_ids: IDS,
+    concurrency: 3,
+    base: 'main',
+    base_commit: repo.git('rev-parse', 'HEAD'),
+    mode: 'contract-first',
+    pid: process.pid,
+  });
+  IDS.forEach((id, i) => {
+    const logFile = join(repo.root, '.baton', 'logs', `${id}.log`);
+    writeFileSync(logFile, `agent working on ${id}\nwrote src/${id}/index.ts\n`);
+    appendEvent(log, {
+      type: 'feature.started',
+      feature_id: id,
+      status: 'running',
+      agent: 'claude',
+      branch: `baton/${id}`,
+      worktree: join(repo.root, '..', 'worktrees', id),
+      log_file: logFile,
+      port: 41000 + i * 10,
+    });
+  });
+  ({ child: server, url } = await startDashboardProcess(repo.root));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) server.kill('SIGKILL');
+  repo?.cleanup();
+});
+
+describe('dashboard in a browser', () => {
+  it('moves a card to complete within 1 s of `baton hook`, without a reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // Script errors and console errors (a Content-Security-Policy violation is one) fail the test.
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    await page.goto(url);
+    // The token went into a cookie and out of the address bar.
+    expect(page.url()).not.toContain('token=');
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    for (const id of IDS) {
+      expect(await page.locator(`[data-column="running"] li[data-feature="${id}"]`).count()).toBe(1);
+    }
+    await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live');
+    await page.evaluate(() => {
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+
+    const hook = runBatonProcess(['hook', 'stop', '--feature', IDS[1]!, '--status', 'complete'], {
+      cwd: repo.root,
+    });
+    expect(hook.stderr).toBe('');
+    expect(hook.code).toBe(0);
+    // The moment of the append is the log's modification time (the hook's own start-up is not the dashboard's).
+    const appendedAt = statSync(join(repo.root, '.baton', 'log.jsonl')).mtimeMs;
+    await page.waitForSelector(`[data-column="complete"] li[data-feature="${IDS[1]}"]`, { timeout: 1000 });
+    const moved = Date.now() - appendedAt;
+    expect(moved).toBeLessThan(1000);
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+    expect(await page.locator(`[data-column="running"] li[data-feature]`).count()).toBe(2);
+    expect(await page.locator('[data-column="complete"] .count').textContent()).toBe('1');
+    // A hook's status carries no end time: the card stops its clock at the hook's event, not at "—".
+    expect(await page.locator(`li[data-feature="${IDS[1]}"] .elapsed`).textContent()).toMatch(/^\d+s$/);
+    await expect
+      .poll(() => page.locator(`li[data-feature="${IDS[1]}"] .last`).textContent())
+      .toContain('hook stop');
+
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
+    expect(existsSync(join(SCREENSHOT_DIR, 'dashboard.png'))).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("opens a feature's detail with its contract, events and agent log", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.click(`li[data-feature="${IDS[0]}"] article`);
+    const detail = page.locator('#detail');
+    await expect.poll(() => detail.locator('pre.contract').textContent()).toContain(`feature_id: ${IDS[0]}`);
+    expect(await page.locator('#detail-title').textContent()).toBe(`${IDS[0]} — Product catalog`);
+    expect(await detail.locator('pre.log').textContent()).toContain(`wrote src/${IDS[0]}/index.ts`);
+    expect(await detail.locator('.feature-events').textContent()).toContain('agent claude started');
+    // Checks n/m counts the contract's criteria before any has run.
+    expect(await page.locator(`li[data-feature="${IDS[0]}"] .checks`).textContent()).toBe('0/1');
+    // The graph has one node per contract and the two dependency edges.
+    expect(await page.locator('#graph .node').count()).toBe(3);
+    expect(await page.locator('#graph .edge').count()).toBe(2);
+    expect(await page.locator('#timeline .bar').count()).toBe(3);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-detail.png') });
+    await page.keyboard.press('Escape');
+    expect(await detail.isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it('stops cleanly on Ctrl-C', async () => {
+    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+    server.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});

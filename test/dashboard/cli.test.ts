@@ -1,0 +1,119 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DASHBOARD_PORT, isLoopback } from '../../src/cli/dashboard.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const r of repos.splice(0)) r.cleanup();
+  for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
+});
+
+function repo(): TempRepo {
+  const r = makeRepo({ 'README.md': '# x\n', ...contractFiles([{ id: 'feature-001-a' }]) });
+  repos.push(r);
+  return r;
+}
+
+/** Holds a port on 127.0.0.1 so the dashboard finds it taken; resolves with the port. */
+function occupy(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(undefined));
+    s.listen({ port, host: '127.0.0.1' }, () => {
+      servers.push(s);
+      resolve((s.address() as { port: number }).port);
+    });
+  });
+}
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const port = await occupy(0);
+  const s = servers.pop();
+  await new Promise((resolve) => s?.close(resolve));
+  return port ?? 0;
+}
+
+/** Runs `baton dashboard …` in-process and interrupts it as soon as it is serving. */
+async function serveThenInterrupt(args: string[], cwd: string, whileServing?: () => Promise<void>) {
+  return runBaton(['dashboard', ...args], {
+    cwd,
+    interrupt: (fire) => {
+      void (whileServing ?? (async () => {}))().finally(fire);
+    },
+  });
+}
+
+describe('baton dashboard', () => {
+  it('documents its options and its safety in --help', async () => {
+    const r = await runBaton(['dashboard', '--help'], { cwd: repo().root });
+    expect(r.code).toBe(0);
+    for (const text of ['--port', '--host', '--open', '--json', 'read-only', 'token', '127.0.0.1']) {
+      expect(r.stdout).toContain(text);
+    }
+  });
+
+  it('prints the URL with its token, serves until interrupted, then stops', async () => {
+    const r0 = repo();
+    const port = await freePort();
+    let status = 0;
+    const r = await serveThenInterrupt(['--port', String(port)], r0.root, async () => {
+      status = (await fetch(`http://127.0.0.1:${port}/api/state`)).status;
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(status).toBe(401);
+    expect(r.stdout).toMatch(
+      new RegExp(`^Baton dashboard: http://127\\.0\\.0\\.1:${port}/\\?token=[A-Za-z0-9_-]{32}\\n`),
+    );
+    expect(r.stdout).toContain('dashboard stopped');
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  it('prints one JSON line with --json', async () => {
+    const r0 = repo();
+    const port = await freePort();
+    const r = await serveThenInterrupt(['--port', String(port), '--json'], r0.root);
+    expect(r.code).toBe(0);
+    const printed = JSON.parse(r.stdout.trim()) as { url: string; port: number; token: string; host: string };
+    expect(printed.port).toBe(port);
+    expect(printed.host).toBe('127.0.0.1');
+    expect(printed.url).toBe(`http://127.0.0.1:${port}/?token=${printed.token}`);
+  });
+
+  it('falls back to a free port when the default one is taken, but not when --port was given', async () => {
+    const r0 = repo();
+    await occupy(DEFAULT_DASHBOARD_PORT);
+    const fallback = await serveThenInterrupt(['--json'], r0.root);
+    expect(fallback.code).toBe(0);
+    expect(JSON.parse(fallback.stdout).port).not.toBe(DEFAULT_DASHBOARD_PORT);
+
+    const taken = await occupy(0);
+    const r = await runBaton(['dashboard', '--port', String(taken)], { cwd: r0.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('EADDRINUSE');
+    expect(r.stderr).toContain('hint: Pick another port with --port N');
+  });
+
+  it('warns when asked to listen beyond loopback', async () => {
+    const r = await serveThenInterrupt(['--host', '0.0.0.0', '--port', '0', '--json'], repo().root);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: listening on 0.0.0.0, not loopback');
+    expect(isLoopback('127.0.0.1')).toBe(true);
+    expect(isLoopback('127.1.2.3')).toBe(true);
+    expect(isLoopback('::1')).toBe(true);
+    expect(isLoopback('localhost')).toBe(true);
+    expect(isLoopback('0.0.0.0')).toBe(false);
+    expect(isLoopback('192.168.1.10')).toBe(false);
+  });
+
+  it('rejects a port that is not a number with a usage error', async () => {
+    const r = await runBaton(['dashboard', '--port', 'abc'], { cwd: repo().root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('expected a port number');
+  });
+});

@@ -1,0 +1,447 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
+import type { Snapshot, Update } from '../../src/dashboard/view.js';
+import { appendEvent } from '../../src/log/append.js';
+import { readLog } from '../../src/log/read.js';
+import { computeReport } from '../../src/metrics/report.js';
+import { loadProject } from '../../src/project.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo } from '../rig/repo.js';
+import { SseClient } from './sse-client.js';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw HTTP request: the path goes on the wire exactly as given (no URL normalisation). */
+function send(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(lines: object[] = []): Promise<{ dir: string; log: string; dash: Dashboard }> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-dash-'));
+  mkdirSync(join(dir, '.baton'));
+  const log = join(dir, '.baton', 'log.jsonl');
+  writeFileSync(log, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  const dash = await startDashboard({
+    root: dir,
+    logPath: log,
+    port: 0,
+    loadProject: async () => ({ diagnostics: [] }),
+    pollMs: 50,
+  });
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => dash.close());
+  return { dir, log, dash };
+}
+
+const bearer = (dash: Dashboard) => ({ Authorization: `Bearer ${dash.token}` });
+
+describe('dashboard server: access', () => {
+  it('answers 401 to every request without the right token', async () => {
+    const { dash } = await setup();
+    for (const path of ['/', '/assets/app.js', '/api/state', '/api/events', '/api/features/x', '/nothing']) {
+      expect((await send(dash.port, path)).status, path).toBe(401);
+      expect((await send(dash.port, `${path}?token=wrong`)).status, path).toBe(401);
+      expect((await send(dash.port, path, { headers: { Authorization: 'Bearer wrong' } })).status, path).toBe(
+        401,
+      );
+      expect(
+        (await send(dash.port, path, { headers: { Cookie: `baton_dashboard_${dash.port}=wrong` } })).status,
+      ).toBe(401);
+    }
+    const denied = await send(dash.port, '/api/state');
+    expect(denied.body).toContain('token');
+    expect(denied.body).not.toContain('"features"');
+  });
+
+  it('trades the URL token for an HttpOnly SameSite=Strict cookie and strips it from the address', async () => {
+    const { dash } = await setup();
+    expect(dash.url).toBe(`http://127.0.0.1:${dash.port}/?token=${dash.token}`);
+    expect(dash.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const first = await send(dash.port, `/?token=${dash.token}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).toContain(`baton_dashboard_${dash.port}=${dash.token}`);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const page = await send(dash.port, '/', {
+      headers: { Cookie: `baton_dashboard_${dash.port}=${dash.token}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<script type="module" src="/assets/app.js">');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    const state = await send(dash.port, '/api/state', { headers: bearer(dash) });
+    expect(state.status).toBe(200);
+  });
+
+  it('serves only the files of the asset folder: traversal and unknown paths are 404', async () => {
+    const { dash } = await setup();
+    const headers = bearer(dash);
+    const app = await send(dash.port, '/assets/app.js', { headers });
+    expect(app.status).toBe(200);
+    expect(app.headers['content-type']).toContain('text/javascript');
+    const pkg = readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8');
+    for (const path of [
+      '/../package.json',
+      '/assets/../package.json',
+      '/assets/../../package.json',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/%2e%2e/%2e%2e/package.json',
+      '/assets/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/assets/....//....//package.json',
+      '/assets/',
+      '/assets/./app.js/..',
+      '/package.json',
+      '/src/dashboard/server.ts',
+      '/assets/%00app.js',
+    ]) {
+      const reply = await send(dash.port, path, { headers });
+      expect(reply.status, path).toBe(404);
+      expect(reply.body).not.toContain(pkg.slice(0, 40));
+    }
+  });
+
+  it('is read-only: no method but GET reaches anything, and the log is left as it was', async () => {
+    const { dash, log } = await setup([{ feature_id: 'a', status: 'running' }]);
+    const before = readFileSync(log, 'utf8');
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      for (const path of ['/', '/api/state', '/api/events', '/api/features/a', '/assets/app.js']) {
+        const reply = await send(dash.port, path, { method, headers: bearer(dash) });
+        expect(reply.status, `${method} ${path}`).toBe(404);
+      }
+    }
+    expect(readFileSync(log, 'utf8')).toBe(before);
+  });
+});
+
+describe('dashboard server: state and stream', () => {
+  it('sends a snapshot first, then only what an appended event changed', async () => {
+    const { dash, log } = await setup([
+      { feature_id: 'feature-001-a', status: 'running', ts: '2026-01-01T00:00:00.000Z' },
+      { feature_id: 'feature-002-b', status: 'running', ts: '2026-01-01T00:00:01.000Z' },
+    ]);
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    const res = await sse.response();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/event-stream');
+    const first = await sse.next(() => true);
+    expect(first.event).toBe('snapshot');
+    const snap = JSON.parse(first.data) as Snapshot;
+    expect(snap.features.map((f) => [f.feature_id, f.status])).toEqual([
+      ['feature-001-a', 'running'],
+      ['feature-002-b', 'running'],
+    ]);
+    expect(snap.seq).toBe(2);
+
+    appendEvent(log, { type: 'hook', feature_id: 'feature-002-b', event: 'stop', status: 'complete' });
+    const next = await sse.next((e) => e.event === 'update');
+    const update = JSON.parse(next.data) as Update;
+    expect(update.features.map((f) => [f.feature_id, f.status])).toEqual([['feature-002-b', 'complete']]);
+    expect(update.events.map((e) => e.seq)).toEqual([3]);
+    expect(update.metrics.by_column).toMatchObject({ running: 1, complete: 1 });
+    expect(update.run).toBeUndefined();
+    expect(dash.clients()).toBe(1);
+  });
+
+  it('waits for a half-written line, and starts over with a snapshot when the log is replaced', async () => {
+    const { dash, log } = await setup([{ feature_id: 'a', status: 'running' }]);
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    await sse.next((e) => e.event === 'snapshot');
+    appendFileSync(log, '{"feature_id":"a","sta');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sse.received.filter((e) => e.event === 'update')).toEqual([]);
+    appendFileSync(log, 'tus":"failed"}\n');
+    const update = JSON.parse((await sse.next((e) => e.event === 'update')).data) as Update;
+    expect(update.features[0]?.status).toBe('failed');
+
+    const from = sse.received.length;
+    writeFileSync(log, '{"feature_id":"z","status":"complete"}\n');
+    const again = JSON.parse((await sse.next((e) => e.event === 'snapshot', { from })).data) as Snapshot;
+    expect(again.features.map((f) => [f.feature_id, f.status])).toEqual([['z', 'complete']]);
+  });
+
+  it('shows a log that appears after the dashboard started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-dash-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const log = join(dir, '.baton', 'log.jsonl');
+    const dash = await startDashboard({
+      root: dir,
+      logPath: log,
+      port: 0,
+      loadProject: async () => ({ diagnostics: [] }),
+      pollMs: 50,
+    });
+    cleanups.push(() => dash.close());
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    expect(JSON.parse((await sse.next((e) => e.event === 'snapshot')).data).features).toEqual([]);
+    appendEvent(log, {
+      type: 'run.started',
+      run_id: 'r1',
+      feature_ids: ['x'],
+      concurrency: 1,
+      base: 'main',
+      base_commit: 'abc',
+      mode: 'contract-first',
+      pid: 1,
+    });
+    const update = JSON.parse((await sse.next((e) => e.event === 'update')).data) as Update;
+    expect(update.run?.run_id).toBe('r1');
+    expect(update.features.map((f) => [f.feature_id, f.status])).toEqual([['x', 'pending']]);
+  });
+
+  it("gives a feature's detail: its events and the tail of the agent log the log recorded", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-dash-agentlog-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const agentLog = join(dir, 'agent.log');
+    writeFileSync(
+      agentLog,
+      `${Array.from({ length: 300 }, (_, i) => `line ${i + 1}`).join('\n')}\n\u001b[32mgreen\u001b[0m done\n`,
+    );
+    const { dash } = await setup([
+      {
+        v: 1,
+        ts: '2026-01-01T00:00:00.000Z',
+        type: 'feature.started',
+        feature_id: 'feature-001-a',
+        status: 'running',
+        agent: 'claude',
+        branch: 'baton/feature-001-a',
+        worktree: '/tmp/wt',
+        log_file: agentLog,
+        port: 41000,
+      },
+      { feature_id: 'feature-002-b', status: 'running' },
+    ]);
+    const reply = await send(dash.port, '/api/features/feature-001-a', { headers: bearer(dash) });
+    expect(reply.status).toBe(200);
+    const detail = JSON.parse(reply.body);
+    expect(detail.feature.agent).toBe('claude');
+    expect(detail.events.map((e: { event: { type: string } }) => e.event.type)).toEqual(['feature.started']);
+    expect(detail.agent_log.lines).toHaveLength(200);
+    expect(detail.agent_log.lines.at(-1)).toBe('green done');
+    expect(detail.agent_log.lines[0]).toBe('line 102');
+    expect(detail.agent_log.truncated).toBe(true);
+    expect(detail.contract).toBeNull();
+
+    const other = JSON.parse(
+      (await send(dash.port, '/api/features/feature-002-b', { headers: bearer(dash) })).body,
+    );
+    expect(other.agent_log).toBeNull();
+    for (const id of ['nope', 'constructor', '__proto__', 'toString']) {
+      expect((await send(dash.port, `/api/features/${id}`, { headers: bearer(dash) })).status, id).toBe(404);
+    }
+    const outside = await send(dash.port, '/api/features/..%2f..%2fetc%2fpasswd', { headers: bearer(dash) });
+    expect(outside.status).toBe(404);
+  });
+
+  it('ends open streams and stops listening on close', async () => {
+    const { dash } = await setup();
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    await sse.next((e) => e.event === 'snapshot');
+    const ended = new Promise<void>((resolve) => void sse.response().then((res) => res.on('close', resolve)));
+    await dash.close();
+    await ended;
+    await expect(send(dash.port, '/', { headers: bearer(dash) })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('dashboard server: the plan', () => {
+  it('reloads the contracts when a new run starts, and tells every client', async () => {
+    const repo = makeRepo({ 'README.md': '# x\n', ...contractFiles([{ id: 'feature-001-a' }]) });
+    cleanups.push(() => repo.cleanup());
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const dash = await startDashboard({
+      root: repo.root,
+      logPath: log,
+      port: 0,
+      pollMs: 50,
+      loadProject: async () => {
+        const p = await loadProject(repo.root);
+        return { plan: p.plan, diagnostics: p.warnings };
+      },
+    });
+    cleanups.push(() => dash.close());
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    const first = JSON.parse((await sse.next((e) => e.event === 'snapshot')).data) as Snapshot;
+    expect(first.project?.features.map((f) => f.id)).toEqual(['feature-001-a']);
+
+    repo.commit('second contract', contractFiles([{ id: 'feature-002-b', depends: ['feature-001-a'] }]));
+    const from = sse.received.length;
+    appendEvent(log, {
+      type: 'run.started',
+      run_id: 'r2',
+      feature_ids: ['feature-001-a', 'feature-002-b'],
+      concurrency: 2,
+      base: 'main',
+      base_commit: repo.git('rev-parse', 'HEAD'),
+      mode: 'contract-first',
+      pid: 1,
+    });
+    const again = JSON.parse((await sse.next((e) => e.event === 'snapshot', { from })).data) as Snapshot;
+    expect(again.project?.edges).toEqual([{ from: 'feature-001-a', to: 'feature-002-b' }]);
+    expect(again.run.run_id).toBe('r2');
+
+    const detail = JSON.parse(
+      (await send(dash.port, '/api/features/feature-002-b', { headers: bearer(dash) })).body,
+    );
+    expect(detail.feature.status).toBe('pending');
+    expect(detail.contract.file).toBe('specs/feature-002-b/contract.md');
+    expect(detail.contract.text).toContain('feature_id: feature-002-b');
+  });
+});
+
+describe('dashboard server: headline metrics', () => {
+  it("shows the report's speedup, conflicts and integration ratio once it can compute them", async () => {
+    const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
+    const started = (id: string, min: number) => ({
+      v: 1,
+      ts: at(min),
+      type: 'feature.started',
+      feature_id: id,
+      status: 'running',
+      agent: 'claude',
+      branch: `baton/${id}`,
+      worktree: `/w/${id}`,
+      log_file: `/w/${id}.log`,
+      port: 41000,
+    });
+    const exited = (id: string, min: number, minutes: number) => ({
+      v: 1,
+      ts: at(min),
+      type: 'agent.exited',
+      feature_id: id,
+      exit_code: 0,
+      signal: null,
+      duration_ms: minutes * 60_000,
+      files: [`src/${id}.ts`, 'src/db.ts'],
+    });
+    const lines = [
+      {
+        v: 1,
+        ts: at(0),
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['a', 'b'],
+        concurrency: 2,
+        base: 'main',
+        base_commit: 'x',
+        mode: 'contract-first',
+        pid: 1,
+      },
+      started('a', 0),
+      started('b', 0),
+      exited('a', 30, 30),
+      exited('b', 40, 40),
+      { v: 1, ts: at(30), type: 'feature.ended', feature_id: 'a', status: 'complete' },
+      { v: 1, ts: at(40), type: 'feature.ended', feature_id: 'b', status: 'complete' },
+      { v: 1, ts: at(40), type: 'run.ended', run_id: 'r1', outcome: 'complete', duration_ms: 40 * 60_000 },
+      {
+        v: 1,
+        ts: at(41),
+        type: 'integration.started',
+        branch: 'baton/integration',
+        worktree: '/i',
+        order: ['a', 'b'],
+      },
+      { v: 1, ts: at(42), type: 'merge.clean', feature_id: 'a', commit: 'c1', duration_ms: 60_000 },
+      {
+        v: 1,
+        ts: at(47),
+        type: 'merge.conflict',
+        feature_id: 'b',
+        files: ['src/db.ts'],
+        with: ['a'],
+        duration_ms: 5,
+      },
+      { v: 1, ts: at(49), type: 'integration.ended', outcome: 'conflict', duration_ms: 8 * 60_000 },
+    ];
+    const { dash, log } = await setup(lines);
+    const expected = computeReport({ events: readLog(log).events });
+    expect(expected.worksheet.total.speedup).not.toBeNull();
+    expect(expected.integration.ratio).not.toBeNull();
+
+    let metrics: Snapshot['metrics'] | undefined;
+    await expect
+      .poll(
+        async () => {
+          const reply = await send(dash.port, '/api/state', { headers: bearer(dash) });
+          metrics = (JSON.parse(reply.body) as Snapshot).metrics;
+          return metrics.report_seq;
+        },
+        { timeout: 5000 },
+      )
+      .toBe(lines.length);
+    expect(expected.worksheet.total.speedup_measured).not.toBeNull();
+    expect(metrics?.speedup).toBe(expected.worksheet.total.speedup_measured);
+    expect(metrics).toMatchObject({ speedup_scope: 'total', speedup_basis: 'measured' });
+    expect(metrics?.integration_ratio).toBe(expected.integration.ratio);
+    expect(metrics?.conflicts).toBe(1);
+    expect(metrics?.merged).toBe(1);
+    expect(metrics?.by_column.complete).toBe(2);
+  });
+
+  it('leaves the speedup unknown while the run has not ended', async () => {
+    const { dash } = await setup([
+      {
+        v: 1,
+        ts: '2026-01-01T10:00:00.000Z',
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'main',
+        base_commit: 'x',
+        mode: 'contract-first',
+        pid: 1,
+      },
+      { feature_id: 'a', status: 'running', ts: '2026-01-01T10:00:00.000Z' },
+    ]);
+    await expect
+      .poll(async () => {
+        const reply = await send(dash.port, '/api/state', { headers: bearer(dash) });
+        return (JSON.parse(reply.body) as Snapshot).metrics.report_seq;
+      })
+      .toBe(2);
+    const metrics = (
+      JSON.parse((await send(dash.port, '/api/state', { headers: bearer(dash) })).body) as Snapshot
+    ).metrics;
+    expect(metrics.speedup).toBeUndefined();
+    expect(metrics.by_column.running).toBe(1);
+  });
+});

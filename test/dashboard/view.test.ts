@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { parseContract } from '../../src/contracts/parse.js';
+import type { Contract } from '../../src/contracts/schema.js';
+import { columnOf, countHeadline, describePlan, listFeatures, withReport } from '../../src/dashboard/view.js';
+import { buildPlan } from '../../src/graph/plan.js';
+import type { Plan } from '../../src/graph/types.js';
+import { FEATURE_STATUSES, type FeatureStatus } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { computeReport } from '../../src/metrics/report.js';
+import { contractText, type TestContract } from '../rig/contracts.js';
+
+function planOf(contracts: TestContract[]): Plan {
+  const parsed: Contract[] = contracts.map((c) => {
+    const r = parseContract(contractText(c), `specs/${c.id}/contract.md`);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return r.value;
+  });
+  const plan = buildPlan(parsed);
+  if (!plan.ok) throw new Error(JSON.stringify(plan.errors));
+  return plan.value;
+}
+
+describe('dashboard view', () => {
+  it('puts every status in exactly one column', () => {
+    const expected: Record<FeatureStatus, string> = {
+      pending: 'pending',
+      running: 'running',
+      verifying: 'running',
+      'needs-input': 'needs-input',
+      complete: 'complete',
+      failed: 'failed',
+      'failed-checks': 'failed',
+      timeout: 'failed',
+      interrupted: 'failed',
+      empty: 'failed',
+    };
+    for (const status of FEATURE_STATUSES) expect(columnOf(status), status).toBe(expected[status]);
+  });
+
+  it('describes the plan for the page: waves, edges, criteria counts', () => {
+    const plan = planOf([
+      {
+        id: 'a',
+        estimate: 30,
+        criteria: [
+          { text: 't', run: 'true' },
+          { text: 'i', run: 'true', after: 'integration' },
+        ],
+      },
+      { id: 'b', depends: ['a'], estimate: 20 },
+      { id: 'c', estimate: 10 },
+    ]);
+    const view = describePlan(plan);
+    expect(view.waves).toEqual([['a', 'c'], ['b']]);
+    expect(view.edges).toEqual([{ from: 'a', to: 'b' }]);
+    expect(view.features.find((f) => f.id === 'a')).toMatchObject({
+      criteria: 1,
+      integration_criteria: 1,
+      file: 'specs/a/contract.md',
+      estimate_minutes: 30,
+    });
+    expect(view.critical_path).toEqual(['a', 'b']);
+    expect(view.max_speedup).toBeCloseTo(60 / 50);
+  });
+
+  it('lists the plan features first, pending until the log names them, then features only the log knows', () => {
+    const plan = planOf([{ id: 'a' }, { id: 'b', depends: ['a'] }]);
+    const state = foldEvents([
+      { feature_id: 'b', status: 'running' },
+      { feature_id: 'stray', status: 'complete' },
+    ]);
+    expect(listFeatures(state, plan).map((f) => [f.feature_id, f.status])).toEqual([
+      ['a', 'pending'],
+      ['b', 'running'],
+      ['stray', 'complete'],
+    ]);
+  });
+
+  it('counts the board and the merges from the fold, leaving speedup to the report', () => {
+    const ts = '2026-01-01T00:00:00.000Z';
+    const state = foldEvents([
+      { feature_id: 'a', status: 'complete' },
+      { feature_id: 'b', status: 'timeout' },
+      { feature_id: 'c', status: 'needs-input' },
+      {
+        v: 1,
+        ts,
+        type: 'integration.started',
+        branch: 'baton/integration',
+        worktree: '/w',
+        order: ['a', 'b'],
+      },
+      { v: 1, ts, type: 'merge.clean', feature_id: 'a', commit: 'x', duration_ms: 5 },
+      {
+        v: 1,
+        ts,
+        type: 'merge.conflict',
+        feature_id: 'b',
+        files: ['src/db.ts'],
+        with: ['a'],
+        duration_ms: 5,
+      },
+    ]);
+    const m = countHeadline(state, undefined);
+    expect(m).toEqual({
+      features: 3,
+      by_column: { pending: 0, running: 0, 'needs-input': 1, complete: 1, failed: 1 },
+      conflicts: 1,
+      merged: 1,
+    });
+  });
+
+  it("takes the report's measured speedup, the implementation's alone when a phase was not recorded", () => {
+    const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
+    const events = [
+      {
+        v: 1 as const,
+        ts: at(0),
+        type: 'run.started' as const,
+        run_id: 'r',
+        feature_ids: ['a', 'b'],
+        concurrency: 2,
+        base: 'main',
+        base_commit: 'x',
+        mode: 'contract-first' as const,
+        pid: 1,
+      },
+      ...['a', 'b'].flatMap((id) => [
+        {
+          v: 1 as const,
+          ts: at(0),
+          type: 'feature.started' as const,
+          feature_id: id,
+          status: 'running' as const,
+          agent: 'x',
+          branch: `baton/${id}`,
+          worktree: '/w',
+          log_file: '/l',
+          port: 1,
+        },
+        {
+          v: 1 as const,
+          ts: at(20),
+          type: 'agent.exited' as const,
+          feature_id: id,
+          exit_code: 0,
+          signal: null,
+          duration_ms: 20 * 60_000,
+          files: [],
+        },
+        {
+          v: 1 as const,
+          ts: at(20),
+          type: 'feature.ended' as const,
+          feature_id: id,
+          status: 'complete' as const,
+        },
+      ]),
+      {
+        v: 1 as const,
+        ts: at(20),
+        type: 'run.ended' as const,
+        run_id: 'r',
+        outcome: 'complete' as const,
+        duration_ms: 20 * 60_000,
+      },
+    ];
+    const counts = countHeadline(foldEvents(events), undefined);
+    // When the report cannot measure the total (a phase it needs is unknown), the dashboard falls back
+    // to the implementation phase alone, and says so.
+    const measured = computeReport({ events });
+    const partial = {
+      ...measured,
+      worksheet: { ...measured.worksheet, total: { ...measured.worksheet.total, speedup_measured: null } },
+    };
+    const implementation = partial.worksheet.rows.find((r) => r.parallel);
+    expect(implementation?.speedup_measured).not.toBeNull();
+    expect(withReport(counts, partial, 7)).toMatchObject({
+      speedup: implementation?.speedup_measured,
+      speedup_scope: 'implementation',
+      speedup_basis: 'measured',
+      report_seq: 7,
+    });
+    const whole = computeReport({ events });
+    expect(withReport(counts, whole, 7)).toMatchObject({
+      speedup: whole.worksheet.total.speedup_measured,
+      speedup_scope: 'total',
+    });
+  });
+});
