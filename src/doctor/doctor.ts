@@ -93,7 +93,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
       checks.push(check('contracts', 'warn', message, hint));
     }
   }
-  checks.push(...(await checkAgents(o.env, used)));
+  checks.push(...(await checkAgents(o.env, used, config.ok ? config.value.agents : {})));
 
   const logPath = logPathFor(root);
   const state = initialState();

@@ -1,4 +1,5 @@
 import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
+import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { gitRaw } from '../git/git.js';
 import { check, type DoctorCheck, parseVersion, versionAtLeast } from './check.js';
@@ -73,6 +74,7 @@ export function agentsInUse(
 export async function checkAgents(
   env: NodeJS.ProcessEnv,
   used: ReadonlyMap<string, { spec: AgentSpec; features: string[] }>,
+  overrides: Readonly<Record<string, AgentOverride>> = {},
 ): Promise<DoctorCheck[]> {
   const names = [...new Set([...Object.keys(ADAPTERS), ...used.keys()])].sort();
   return Promise.all(
@@ -93,7 +95,7 @@ export async function checkAgents(
       }
       // A detector that throws (a broken install) reads as not installed.
       const found = await adapter
-        .detect(env)
+        .detect(env, overrides[name])
         .catch(() => ({ installed: false, version: undefined, path: undefined }));
       if (found.installed) {
         const where = [found.version, found.path ? `at ${found.path}` : undefined].filter(Boolean).join(' ');

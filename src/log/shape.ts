@@ -39,6 +39,48 @@ const oneOf = (values: Iterable<string>): Field => {
 /** Required fields by name; a name ending in `?` is optional but checked when present. */
 type Shape = Readonly<Record<string, Field>>;
 
+/** Whether `record` has every field of `shape` right (optional ones only when present). */
+function fits(record: Record<string, unknown>, shape: Shape): boolean {
+  for (const name in shape) {
+    const optional = name.endsWith('?');
+    const value = record[optional ? name.slice(0, -1) : name];
+    if (value === undefined && optional) continue;
+    if (!(shape[name] as Field).test(value)) return false;
+  }
+  return true;
+}
+
+/** A nested object with fields of its own (usage, measurements), so renderers can trust them too. */
+const nested = (shape: Shape): Field => ({
+  test: (v) => object.test(v) && fits(v as Record<string, unknown>, shape),
+  expected: `an object {${Object.entries(shape)
+    .map(([name, f]) => `${name}: ${f.expected.replace(/^an? /, '')}`)
+    .join(', ')}}`,
+});
+const listOf = (f: Field): Field => ({
+  test: (v) => Array.isArray(v) && v.every((x) => f.test(x)),
+  expected: `a list of ${f.expected.replace(/^an? /, '')}`,
+});
+
+const usage = nested({
+  'cost_usd?': number,
+  'input_tokens?': number,
+  'output_tokens?': number,
+  'turns?': number,
+  'permission_denials?': listOf(nested({ tool: string, 'detail?': string })),
+});
+const measured = nested({
+  'exit_code?': orNull(number),
+  'output_tail?': string,
+  'p50_ms?': number,
+  'p95_ms?': number,
+  'p99_ms?': number,
+  'error_rate?': number,
+  'requests?': number,
+  'files?': strings,
+  'duration_ms?': number,
+});
+
 const check: Shape = {
   feature_id: id,
   criterion_id: string,
@@ -46,7 +88,7 @@ const check: Shape = {
   kind: oneOf(['run', 'http', 'files', 'unverifiable']),
   on: oneOf(['worktree', 'integration']),
   message: string,
-  'measured?': object,
+  'measured?': measured,
 };
 
 /** One shape per event type; a new type in the union does not compile until it has one here. */
@@ -60,6 +102,7 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     mode: string,
     pid: number,
     'resume?': boolean,
+    'stopped_orphans?': listOf(nested({ feature_id: string, pgid: number })),
   },
   'run.ended': {
     run_id: string,
@@ -88,16 +131,29 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     files: strings,
     'commit?': string,
     'timed_out?': boolean,
-    'usage?': object,
+    'usage?': usage,
     'reason?': string,
   },
-  hook: { feature_id: id, event: string, 'status?': oneOf(FEATURE_STATUSES), 'detail?': string },
+  hook: {
+    feature_id: id,
+    event: string,
+    'status?': oneOf(FEATURE_STATUSES),
+    'detail?': string,
+    'session_id?': string,
+  },
   'feature.ended': { feature_id: id, status: oneOf(TERMINAL_STATUSES), 'reason?': string },
   'feature.escaped': { feature_id: id, files: strings },
   'check.passed': check,
   'check.failed': check,
   'check.unverifiable': check,
-  'integration.started': { branch: string, worktree: string, order: strings },
+  'integration.started': {
+    branch: string,
+    worktree: string,
+    order: strings,
+    'base_commit?': string,
+    'test?': string,
+    'on_conflict?': string,
+  },
   'merge.clean': { feature_id: id, commit: string, duration_ms: number },
   'merge.conflict': { feature_id: id, files: strings, with: strings, duration_ms: number },
   'merge.skipped': { feature_id: id, reason: string },
@@ -106,6 +162,7 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     passed: boolean,
     exit_code: orNull(number),
     duration_ms: number,
+    'output_tail?': string,
   },
   'integration.ended': {
     outcome: oneOf(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial']),
@@ -148,6 +205,8 @@ export function eventShapeProblem(record: Readonly<Record<string, unknown>>): st
   const fields = COMPILED.get(type);
   if (fields === undefined) return `unknown event type "${String(type)}"`;
   if (record.ts !== undefined && typeof record.ts !== 'string') return `${type}: "ts" must be a string`;
+  if (record.run_id !== undefined && typeof record.run_id !== 'string')
+    return `${type}: "run_id" must be a string`;
   for (const { key, field, optional } of fields) {
     // No field name is a property of Object.prototype, so a plain read sees only the line's own fields.
     const value = record[key];

@@ -228,11 +228,36 @@ const junk = fc.oneof(
   fc.dictionary(text, fc.oneof(fc.integer(), text), { maxKeys: 3 }),
 );
 
+/** Nested objects (usage, measurements) with fields of the wrong type. */
+const nestedJunk = fc.record(
+  {
+    cost_usd: junk,
+    turns: junk,
+    permission_denials: fc.oneof(
+      junk,
+      fc.array(fc.oneof(junk, fc.record({ tool: junk, detail: junk })), { maxLength: 2 }),
+    ),
+    p95_ms: junk,
+    files: junk,
+    exit_code: junk,
+    feature_id: junk,
+    pgid: junk,
+  },
+  { requiredKeys: [] },
+);
+
 /** Events of a known (or unknown) type whose fields have the wrong types or are missing. */
 export const illTypedEvent: fc.Arbitrary<LogEvent> = fc
   .record({
     type: fc.constantFrom(...EVENT_TYPES),
-    fields: fc.array(fc.tuple(fc.constantFrom(...FIELD_NAMES), junk), { maxLength: 8 }),
+    fields: fc.array(
+      fc.oneof(
+        fc.tuple(fc.constantFrom(...FIELD_NAMES), junk),
+        fc.tuple(fc.constantFrom('usage', 'measured'), nestedJunk),
+        fc.tuple(fc.constant('stopped_orphans'), fc.array(nestedJunk, { maxLength: 2 })),
+      ),
+      { maxLength: 8 },
+    ),
     feature_id: fc.oneof(featureId, junk),
   })
   .map(({ type, fields, feature_id }) => {
@@ -243,9 +268,23 @@ export const illTypedEvent: fc.Arbitrary<LogEvent> = fc
     ) as LogEvent;
   });
 
+/** A well-formed event with one field (or a nested field) replaced by junk: the near misses. */
+export const corruptedEvent: fc.Arbitrary<LogEvent> = fc
+  .tuple(wellFormedEvent, fc.nat(), fc.oneof(junk, nestedJunk), fc.boolean())
+  .map(([event, pick, value, nestedOnly]) => {
+    const fields = Object.keys(event).filter((k) => k !== 'type');
+    const copy = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
+    const key = nestedOnly
+      ? (['usage', 'measured', 'stopped_orphans'][pick % 3] as string)
+      : fields[pick % fields.length];
+    if (key !== undefined) copy[key] = key === 'stopped_orphans' ? [value] : value;
+    return copy as unknown as LogEvent;
+  });
+
 /** A mix of every kind of event the reader can hand the fold. */
 export const anyEvent: fc.Arbitrary<LogEvent> = fc.oneof(
   { arbitrary: wellFormedEvent, weight: 3 },
   { arbitrary: plainEvent, weight: 1 },
-  { arbitrary: illTypedEvent, weight: 2 },
+  { arbitrary: illTypedEvent, weight: 1 },
+  { arbitrary: corruptedEvent, weight: 1 },
 );

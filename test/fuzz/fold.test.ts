@@ -4,7 +4,7 @@ import { FEATURE_HEADER, featureRow } from '../../src/cli/feature-rows.js';
 import { palette, renderTable } from '../../src/cli/style.js';
 import { FEATURE_STATUSES, type LogEvent } from '../../src/log/events.js';
 import { type BatonState, foldEvents } from '../../src/log/fold.js';
-import { anyEvent, illTypedEvent, plainEvent, wellFormedEvent } from './arbitraries.js';
+import { anyEvent, corruptedEvent, illTypedEvent, plainEvent, wellFormedEvent } from './arbitraries.js';
 
 const RUNS = 1000;
 const STATUSES: readonly string[] = FEATURE_STATUSES;
@@ -15,6 +15,17 @@ function assertUsable(state: BatonState): void {
     expect(f.feature_id).toBe(id);
     expect(STATUSES).toContain(f.status);
     expect(Array.isArray(f.files) && Array.isArray(f.escaped)).toBe(true);
+    // Renderers read these nested fields (`status` lists refused tool calls, reports add costs).
+    for (const key of ['cost_usd', 'input_tokens', 'output_tokens', 'turns'] as const) {
+      if (f.usage?.[key] !== undefined) expect(typeof f.usage[key]).toBe('number');
+    }
+    for (const d of f.usage?.permission_denials ?? []) expect(typeof d.tool).toBe('string');
+    for (const c of [...Object.values(f.checks), ...Object.values(f.integration_checks)]) {
+      expect(typeof c.message).toBe('string');
+      if (c.measured?.files !== undefined)
+        expect(c.measured.files.every((x) => typeof x === 'string')).toBe(true);
+      if (c.measured?.p95_ms !== undefined) expect(typeof c.measured.p95_ms).toBe('number');
+    }
   }
   // The table and the JSON of `baton status` render from this state.
   const rows = Object.values(state.features).map((f) => featureRow(f, palette(true), Date.now()));
@@ -46,9 +57,12 @@ describe('foldEvents under generated events', () => {
 
   it('ill-typed events never throw and leave a usable state', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(illTypedEvent, wellFormedEvent), { maxLength: 40 }), (events) => {
-        assertUsable(foldEvents(events));
-      }),
+      fc.property(
+        fc.array(fc.oneof(illTypedEvent, corruptedEvent, wellFormedEvent), { maxLength: 40 }),
+        (events) => {
+          assertUsable(foldEvents(events));
+        },
+      ),
       { numRuns: RUNS },
     );
   });

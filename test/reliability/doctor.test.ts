@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ const run = (base: string, pid: number) => ({
 });
 
 describe('baton doctor', () => {
-  it('passes on a healthy project: git, node, agents, config, contracts, log, run, worktrees, locks', async () => {
+  it('passes on a healthy project, and finds agents on PATH with their version', async () => {
     repo = demoProject(['a', 'b']);
     appendLog(repo, [
       run(repo.git('rev-parse', 'HEAD'), 1),
@@ -57,28 +57,50 @@ describe('baton doctor', () => {
         duration_ms: 60000,
       },
     ]);
-    const d = await doctor(repo.root);
-    expect(d.code).toBe(0);
-    expect(d.ok).toBe(true);
-    expect([...d.checks.keys()]).toEqual([
+    // A PATH holding only a stand-in `claude`: every other agent is then missing, whatever this machine has.
+    const bin = join(repo.root, '..', 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "2.1.5 (Claude Code)"\n', { mode: 0o755 });
+    const r = await runBaton(['doctor', '--json'], { cwd: repo.root, env: { PATH: bin } });
+    const json = JSON.parse(r.stdout) as { ok: boolean; checks: DoctorCheck[] };
+    const checks = new Map(json.checks.map((c) => [c.name, c]));
+    expect(r.code).toBe(0);
+    expect(json.ok).toBe(true);
+    const agents = [...checks.keys()].filter((n) => n.startsWith('agent '));
+    expect(agents).toEqual([...agents].sort());
+    expect(agents).toContain('agent codex');
+    expect([...checks.keys()].filter((n) => !n.startsWith('agent '))).toEqual([
       'git',
       'node',
       'repository',
       'config',
       'contracts',
-      'agent demo',
       'log',
       'last run',
       'worktree records',
       'finished worktrees',
       'git locks',
     ]);
-    for (const c of d.checks.values()) expect([c.name, c.status]).toEqual([c.name, 'ok']);
-    expect(d.checks.get('git')?.detail).toMatch(/^\d+\.\d+\.\d+ \(merge-tree --write-tree available\)$/);
-    expect(d.checks.get('contracts')?.detail).toBe('2 features, plan valid');
-    expect(d.checks.get('agent demo')?.detail).toContain('— used by a, b');
-    expect(d.checks.get('log')?.detail).toContain('2 events');
-    expect(d.checks.get('last run')?.detail).toBe('r1 ended (complete)');
+    for (const c of checks.values()) {
+      const expected =
+        c.name.startsWith('agent ') && !['agent claude', 'agent demo'].includes(c.name) ? 'warn' : 'ok';
+      expect([c.name, c.status]).toEqual([c.name, expected]);
+    }
+    expect(checks.get('agent claude')?.detail).toBe(`Claude Code 2.1.5 at ${join(bin, 'claude')}`);
+    expect(checks.get('agent codex')).toMatchObject({ detail: 'Codex CLI not found on PATH' });
+    expect(checks.get('agent codex')?.hint).toContain('npm install -g @openai/codex');
+    expect(checks.get('git')?.detail).toMatch(/^\d+\.\d+\.\d+ \(merge-tree --write-tree available\)$/);
+    expect(checks.get('contracts')?.detail).toBe('2 features, plan valid');
+    expect(checks.get('agent demo')?.detail).toContain('— used by a, b');
+    expect(checks.get('log')?.detail).toContain('2 events');
+    expect(checks.get('last run')?.detail).toBe('r1 ended (complete)');
+  });
+
+  it('fails when an agent a feature uses is not installed', async () => {
+    repo = makeRepo(contractFiles([{ id: 'a', agent: 'codex' }]));
+    const r = await runBaton(['doctor'], { cwd: repo.root, env: { PATH: join(repo.root, 'nothing-here') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✗ agent codex +Codex CLI not found on PATH — used by a$/m);
   });
 
   it('names the bad log lines, an interrupted run, stale and finished worktrees and old lock files', async () => {

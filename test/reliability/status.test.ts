@@ -58,18 +58,30 @@ describe('baton status on a hostile log', () => {
       { feature_id: 'constructor', status: 'done' },
       { feature_id: '__proto__', status: 'failed' },
       { type: 'hook', feature_id: 'a', event: 'stop', status: 42 },
+      {
+        type: 'agent.exited',
+        feature_id: 'a',
+        exit_code: 0,
+        signal: null,
+        duration_ms: 5,
+        files: [],
+        usage: { permission_denials: 'Bash' },
+      },
       { feature_id: 'a', status: 'complete' },
     ]);
     const r = await runBaton(['status', '--json'], { cwd: repo.root });
     expect(r.code).toBe(0);
     const problems = r.stderr.trim().split('\n');
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
     expect(problems[0]).toMatch(
       /log\.jsonl:1: skipped: run\.started: "run_id" must be a string, got nothing: /,
     );
     expect(problems[1]).toMatch(/log\.jsonl:2: skipped: unknown event type "new\.kind": /);
     expect(problems[2]).toMatch(
       /log\.jsonl:5: skipped: hook: "status" must be one of pending, running, .*, got 42: /,
+    );
+    expect(problems[3]).toMatch(
+      /log\.jsonl:6: skipped: agent\.exited: "usage" must be an object \{.*permission_denials\?: list of object \{tool: string, detail\?: string\}\}, got/,
     );
     const json = JSON.parse(r.stdout) as StatusJson;
     expect(json.features.map((f) => [f.feature_id, f.status])).toEqual([
