@@ -12,8 +12,8 @@ import { FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { palette, renderTable } from './style.js';
 
 /**
- * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, as fast as `du`); past
- * that a size is a lower bound, shown as `≥`. `baton clean --dry-run` measures without this cap.
+ * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
+ * that a size is a lower bound, shown as `≥`. `baton clean` measures with a larger budget.
  */
 const STATUS_DISK_BUDGET = 50_000;
 
