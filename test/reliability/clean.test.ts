@@ -26,7 +26,8 @@ afterEach(() => {
 /** Three features: `a` with nothing of its own, `b` with an uncommitted file, `c` with an unmerged commit. */
 function threeFeatures(): TempRepo {
   const r = projectRepo(['a', 'b', 'c']);
-  addFeatureWorktree(r, 'a');
+  // Installed dependencies are ignored files: they make a worktree large, not dirty.
+  writeIn(addFeatureWorktree(r, 'a'), { 'node_modules/pkg/index.js': 'x'.repeat(120_000) });
   writeIn(addFeatureWorktree(r, 'b'), { 'src/b/new.ts': 'export const b = 1;\n', 'src/b/more.ts': '//\n' });
   commitIn(r, addFeatureWorktree(r, 'c'), 'c work', { 'src/c/index.ts': 'export const c = 1;\n' });
   return r;
@@ -38,7 +39,7 @@ describe('baton clean', () => {
     const before = checkoutSnapshot(repo);
     const r = await runBaton(['clean'], { cwd: repo.root });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Removed 1');
+    expect(r.stdout).toMatch(/^Removed 1 \(freed \d+(\.\d)? KB\):$/m);
     expect(r.stdout).toMatch(/^ {2}a {2}worktree .*repo\.baton-worktrees\/a, branch baton\/a$/m);
     expect(r.stdout).toContain('Refused 2');
     expect(r.stdout).toMatch(/^ {2}b {2}uncommitted: src\/b\/more\.ts \(\+1 more\)$/m);
