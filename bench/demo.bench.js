@@ -37,7 +37,7 @@ const x = median(runs.map((r) => r.speedup));
 writeResult('demo', {
   title: 'npm run demo: end-to-end time and measured implementation speedup',
   markdown: [
-    '`baton demo --compare` with its defaults (three scripted agents, 6 s of work each): scaffold, lint, plan,',
+    '`baton demo --compare` with its defaults (three scripted agents, 8 s of work each): scaffold, lint, plan,',
     'run in parallel with checks, the same run with `-j 1` in a clone, integrate with tests after each merge,',
     'report. The speedup is the sequential run’s wall-clock over the parallel run’s, both measured in the same demo.',
     '',

@@ -31,7 +31,7 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
         '(Upload, Grade, Feedback), lint, plan, parallel agents, checks, integration with tests, report',
     )
     .option('--dir <dir>', 'where to create the demo repository (default: a new temporary folder)')
-    .option('--agent-seconds <s>', "the scripted agent's working time per feature", '6')
+    .option('--agent-seconds <s>', "the scripted agent's working time per feature", '8')
     .option('--compare', 'also run the same agents one at a time (-j 1) and measure the speedup side by side')
     .option('--open', 'open the HTML report in a browser at the end')
     .action(async (flags: DemoFlags) => {
