@@ -7,7 +7,7 @@ import type {
   LogEvent,
   PlainEvent,
 } from './events.js';
-import { FEATURE_STATUSES } from './events.js';
+import { FEATURE_STATUSES, TERMINAL_STATUSES } from './events.js';
 import { eventShapeProblem } from './shape.js';
 
 /** The latest outcome of one acceptance criterion. */
@@ -293,7 +293,14 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.hooks++;
       const type = `hook ${ev.event}`;
       f.last_event = ev.detail ? { type, ts: ev.ts, detail: ev.detail } : { type, ts: ev.ts };
-      if (ev.status) f.status = ev.status;
+      if (ev.status) {
+        f.status = ev.status;
+        // A hook that reports a final status (a hand-made completion hook) ends the feature there.
+        if (TERMINAL_STATUSES.has(ev.status)) {
+          f.ended_at = ev.ts;
+          f.duration_ms ??= durationBetween(f.started_at, ev.ts);
+        }
+      }
       return;
     }
     case 'feature.ended': {

@@ -48,4 +48,34 @@ describe('log', () => {
     expect(second.events).toEqual([{ feature_id: 'a', status: 'complete' }]);
     expect(second.endLine).toBe(2);
   });
+
+  it('a hook reporting a final status ends the feature at that time', () => {
+    const state = foldEvents([
+      {
+        v: 1,
+        ts: '2026-01-01T00:00:00.000Z',
+        type: 'feature.started',
+        feature_id: 'f',
+        status: 'running',
+        agent: 'claude',
+        branch: 'baton/f',
+        worktree: '/w',
+        log_file: '/l',
+        port: 1,
+      },
+      {
+        v: 1,
+        ts: '2026-01-01T00:00:05.000Z',
+        type: 'hook',
+        feature_id: 'f',
+        event: 'stop',
+        status: 'complete',
+      },
+    ]);
+    expect(state.features.f).toMatchObject({
+      status: 'complete',
+      ended_at: '2026-01-01T00:00:05.000Z',
+      duration_ms: 5000,
+    });
+  });
 });
