@@ -4,6 +4,7 @@ import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import type { BatonEvent, CheckFailed, CheckPassed, CheckUnverifiable } from '../log/events.js';
+import type { Verifier } from '../runner/run.js';
 import { runFilesCheck } from './files-check.js';
 import { runHttpCheck } from './http-check.js';
 import { type CheckVerdict, judgeRun, judgeUnverifiable } from './judge.js';
@@ -206,16 +207,8 @@ export async function verifyFeatures(
   return reports.filter((r) => r !== undefined);
 }
 
-/** What the runner knows about a feature when its agent has exited. */
-export interface AgentExitedFeature {
-  feature: Contract;
-  worktree: string;
-  port: number;
-  base: string;
-  branch: string;
-  runId: string;
-  signal: AbortSignal;
-}
+/** What the runner knows about a feature when its agent has exited (the runner's `Verifier` input). */
+export type AgentExitedFeature = Parameters<Verifier>[0];
 
 /**
  * The verifier `baton run` calls right after each agent exits: the feature's worktree criteria,

@@ -4,7 +4,8 @@ import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { type ProcessExit, spawnSupervised } from './process.js';
+import { startAgent } from './launch.js';
+import type { ProcessExit } from './process.js';
 
 /** One agent invocation outside a feature run: a task, a worktree, and where to keep its files. */
 export interface AgentOnceOptions {
@@ -66,31 +67,25 @@ export async function runAgentOnce(
     PWD: opts.worktree,
     ...opts.extraEnv,
   };
-  const launch = await adapter.prepare({
-    feature: opts.feature,
-    prompt: opts.task,
-    taskFile,
-    scratchDir,
-    worktree: opts.worktree,
-    runId: opts.runId,
-    logPath: opts.logPath,
-    batonCommand: opts.batonCommand,
-    port: opts.config.port_base,
-    portBase: opts.config.port_base,
-    env,
-    config: opts.config,
-    override: opts.config.agents[adapter.name],
-  });
-  const child = spawnSupervised(launch.command, {
-    cwd: opts.worktree,
-    env: { ...env, ...opts.config.agents[adapter.name]?.env, ...launch.env },
-    shell: launch.shell ?? false,
-    args: launch.args,
-    logFile,
-    ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
-  });
+  const child = await startAgent(
+    adapter,
+    {
+      feature: opts.feature,
+      prompt: opts.task,
+      taskFile,
+      scratchDir,
+      worktree: opts.worktree,
+      runId: opts.runId,
+      logPath: opts.logPath,
+      batonCommand: opts.batonCommand,
+      port: opts.config.port_base,
+      portBase: opts.config.port_base,
+      env,
+      config: opts.config,
+      override: opts.config.agents[adapter.name],
+    },
+    { logFile, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) },
+  );
   const exit = await child.exited;
   return { ...exit, logFile, agent: agentLabel(opts.spec) };
 }

@@ -23,6 +23,7 @@ import type { BatonEvent, FeatureEnded, NewEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { portBlockFor } from '../ports.js';
+import { startAgent } from './launch.js';
 import { decideOutcome } from './outcome.js';
 import { describeExit, type ProcessExit, type Supervised, spawnSupervised, tailLines } from './process.js';
 import { assertNoLiveRun, findOrphans, type Orphan, stopOrphans } from './resume.js';
@@ -339,34 +340,27 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     return fresh;
   };
 
+  const recordWorktree = (feature: Contract, p: FeaturePaths, forkPoint: string, reused: boolean): string => {
+    emit({
+      type: 'worktree.created',
+      feature_id: feature.feature_id,
+      path: p.worktree,
+      branch: p.branch,
+      base_commit: forkPoint,
+      reused,
+    });
+    return forkPoint;
+  };
+
   const prepareWorktree = async (feature: Contract, p: FeaturePaths): Promise<string> => {
-    const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
-    if (opts.resume && existing) {
-      const head = existing.head ?? (await git(p.worktree, ['rev-parse', 'HEAD']));
-      const forkPoint = (await gitRaw(opts.root, ['merge-base', baseCommit, p.branch])).stdout.trim() || head;
-      emit({
-        type: 'worktree.created',
-        feature_id: feature.feature_id,
-        path: p.worktree,
-        branch: p.branch,
-        base_commit: forkPoint,
-        reused: true,
-      });
-      return forkPoint;
-    }
     if (opts.resume && (await branchExists(opts.root, p.branch))) {
-      await gitLock(() => git(opts.root, ['worktree', 'add', '--quiet', p.worktree, p.branch]));
+      // Reuse the branch (and its worktree, re-adding it if its folder was removed): partial work is kept.
+      const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
+      if (!existing)
+        await gitLock(() => git(opts.root, ['worktree', 'add', '--quiet', p.worktree, p.branch]));
       const forkPoint =
         (await gitRaw(opts.root, ['merge-base', baseCommit, p.branch])).stdout.trim() || baseCommit;
-      emit({
-        type: 'worktree.created',
-        feature_id: feature.feature_id,
-        path: p.worktree,
-        branch: p.branch,
-        base_commit: forkPoint,
-        reused: true,
-      });
-      return forkPoint;
+      return recordWorktree(feature, p, forkPoint, true);
     }
     await gitLock(() =>
       createFeatureWorktree(opts.root, { path: p.worktree, branch: p.branch, base: baseCommit }),
@@ -397,14 +391,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       }
       forkPoint = await git(p.worktree, ['rev-parse', 'HEAD']);
     }
-    emit({
-      type: 'worktree.created',
-      feature_id: feature.feature_id,
-      path: p.worktree,
-      branch: p.branch,
-      base_commit: forkPoint,
-      reused: false,
-    });
+    recordWorktree(feature, p, forkPoint, false);
     const copied = await copyIntoWorktree(opts.root, p.worktree, [
       ...opts.config.copy,
       ...readWorktreeInclude(opts.root),
@@ -486,32 +473,26 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     const agentStarted = Date.now();
     for (;;) {
       attempt++;
-      const launch = await adapter.prepare({
-        feature,
-        prompt,
-        taskFile: p.taskFile,
-        scratchDir: p.scratchDir,
-        worktree: p.worktree,
-        runId,
-        logPath: opts.logPath,
-        batonCommand: opts.batonCommand,
-        port: block.port,
-        portBase: block.base,
-        env: baseEnv,
-        config: opts.config,
-        override: opts.config.agents[adapter.name],
-      });
       const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
-      const child = spawnSupervised(launch.command, {
-        cwd: p.worktree,
-        env: { ...baseEnv, ...opts.config.agents[adapter.name]?.env, ...launch.env },
-        shell: launch.shell ?? false,
-        args: launch.args,
-        logFile: p.logFile,
-        ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-        ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
-      });
+      const child = await startAgent(
+        adapter,
+        {
+          feature,
+          prompt,
+          taskFile: p.taskFile,
+          scratchDir: p.scratchDir,
+          worktree: p.worktree,
+          runId,
+          logPath: opts.logPath,
+          batonCommand: opts.batonCommand,
+          port: block.port,
+          portBase: block.base,
+          env: baseEnv,
+          config: opts.config,
+          override: opts.config.agents[adapter.name],
+        },
+        { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+      );
       running.add(child);
       emit({
         type: 'feature.started',

@@ -7,20 +7,12 @@ import { groupAlive } from '../../src/runner/process.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
-
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 describe('crash-safe runs', () => {
   it('resumes after the orchestrator is SIGKILLed: orphans stopped, worktrees reused, one agent commit each', async () => {
