@@ -1,9 +1,11 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import type { MockScript, MockServer } from './mock-servers/server.js';
 
 /** Where `test-agents/` installs the real agent CLIs (never part of Baton's own install). */
 export const AGENT_BIN_DIR = resolve(import.meta.dirname, '..', '..', 'test-agents', 'node_modules', '.bin');
@@ -148,4 +150,27 @@ export function maybeCaptureFixture(name: string, root: string): void {
   if (process.env.BATON_UPDATE_AGENT_FIXTURES !== '1') return;
   mkdirSync(OUTPUT_FIXTURES, { recursive: true });
   writeFileSync(join(OUTPUT_FIXTURES, name), agentLogOf(root));
+}
+
+/** Queues undo steps that run after each test, last first; call once at the top of a test file. */
+export function deferAfterEach(): (undo: () => unknown) => void {
+  const undos: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const undo of undos.splice(0).reverse()) await undo();
+  });
+  return (undo) => {
+    undos.push(undo);
+  };
+}
+
+/** Wraps a mock model server's start function so every server started is closed after its test. */
+export function mockStarter(
+  start: (script: MockScript) => Promise<MockServer>,
+  defer: (undo: () => unknown) => void,
+): (script: MockScript) => Promise<MockServer> {
+  return async (script) => {
+    const server = await start(script);
+    defer(() => server.close());
+    return server;
+  };
 }

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentReport } from '../../src/agents/inventory.js';
 import { fixture, runBaton } from '../rig/cli.js';
-import { AGENT_BIN_DIR, agentBin, isolatedEnv, projectFor } from './agent-rig.js';
+import { AGENT_BIN_DIR, agentBin, deferAfterEach, isolatedEnv, projectFor } from './agent-rig.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const defer = deferAfterEach();
 
 const pinned = (): Record<string, string> =>
   JSON.parse(readFileSync(join(AGENT_BIN_DIR, '..', '..', 'package.json'), 'utf8')).dependencies;
@@ -23,7 +20,7 @@ describe('baton agents', () => {
         },
       }),
     });
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const env = isolatedEnv(repo.home, { PATH: `${fixture('agents')}:${AGENT_BIN_DIR}:/usr/bin:/bin` });
 
     const r = await runBaton(['agents', '--json'], { cwd: repo.root, env });
@@ -65,7 +62,7 @@ describe('baton agents', () => {
 
   it('says which agents are missing and how to install them', async () => {
     const repo = projectFor('claude');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const env = isolatedEnv(repo.home, { PATH: '/usr/bin:/bin' });
     const r = await runBaton(['agents'], { cwd: repo.root, env });
     expect(r.code).toBe(0);

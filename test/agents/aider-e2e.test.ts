@@ -1,14 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent } from '../../src/log/events.js';
 import { fixture, runBaton } from '../rig/cli.js';
-import { FEATURE, isolatedEnv, logEvents, OWNED_FILE, projectFor } from './agent-rig.js';
+import { deferAfterEach, FEATURE, isolatedEnv, logEvents, OWNED_FILE, projectFor } from './agent-rig.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = deferAfterEach();
 
 const exitOf = (events: BatonEvent[]) =>
   events.find((e): e is AgentExited => e.type === 'agent.exited' && e.feature_id === FEATURE);
@@ -16,7 +13,7 @@ const exitOf = (events: BatonEvent[]) =>
 describe('aider adapter, with an executable that behaves as Aider’s docs say', () => {
   it('runs the task from the task file, ends complete at exit, reads the cost, and commits none of Aider’s files', async () => {
     const repo = projectFor('aider', { '.gitignore': 'node_modules/\n' });
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const mainHead = repo.git('rev-parse', 'HEAD');
     const env = isolatedEnv(repo.home, {
       PATH: `${fixture('agents')}:${process.env.PATH ?? ''}`,
@@ -56,7 +53,7 @@ describe('aider adapter, with an executable that behaves as Aider’s docs say',
 
   it('stops before creating any worktree when Aider is not installed, naming it and how to install it', async () => {
     const repo = projectFor('aider');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const r = await runBaton(['run'], {
       cwd: repo.root,
       env: isolatedEnv(repo.home, { PATH: '/usr/bin:/bin' }),

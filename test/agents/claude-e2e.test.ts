@@ -1,32 +1,25 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent, HookEvent } from '../../src/log/events.js';
 import { runBaton } from '../rig/cli.js';
 import {
   agentBin,
+  deferAfterEach,
   FAKE_KEY,
   FEATURE,
   filesContaining,
   isolatedEnv,
   logEvents,
   maybeCaptureFixture,
+  mockStarter,
   OWNED_FILE,
   projectFor,
 } from './agent-rig.js';
 import { startAnthropicMock } from './mock-servers/anthropic.js';
-import type { MockScript, MockServer } from './mock-servers/server.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function mock(script: MockScript): Promise<MockServer> {
-  const server = await startAnthropicMock(script);
-  cleanups.push(() => server.close());
-  return server;
-}
+const defer = deferAfterEach();
+const mock = mockStarter(startAnthropicMock, defer);
 
 const hooksOf = (events: BatonEvent[]) =>
   events.filter((e): e is HookEvent => e.type === 'hook' && e.feature_id === FEATURE);
@@ -43,14 +36,14 @@ describe('claude adapter, real Claude Code against a mock Anthropic API', () => 
       finalText: 'Wrote the greeting.',
     });
     const marker = join(process.env.TMPDIR ?? '/tmp', `baton-project-stop-${process.pid}-${Date.now()}.txt`);
-    cleanups.push(() => existsSync(marker) && writeFileSync(marker, ''));
+    defer(() => existsSync(marker) && writeFileSync(marker, ''));
     // The project's own Stop hook: it must still run alongside Baton's.
     const repo = projectFor('claude', {
       '.claude/settings.json': JSON.stringify({
         hooks: { Stop: [{ hooks: [{ type: 'command', command: `echo project-stop >> ${marker}` }] }] },
       }),
     });
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const mainHead = repo.git('rev-parse', 'HEAD');
     const env = isolatedEnv(repo.home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY });
 
@@ -97,7 +90,7 @@ describe('claude adapter, real Claude Code against a mock Anthropic API', () => 
       finalText: 'I could not run the installer.',
     });
     const repo = projectFor('claude');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const env = isolatedEnv(repo.home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY });
 
     const r = await runBaton(['run'], { cwd: repo.root, env });
@@ -122,7 +115,7 @@ describe('claude adapter, real Claude Code against a mock Anthropic API', () => 
     const repo = projectFor('claude', {
       'baton.config.json': JSON.stringify({ retry: { attempts: 2, initial_delay_s: 0.1, factor: 2 } }),
     });
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const env = isolatedEnv(repo.home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY });
 
     const r = await runBaton(['run'], { cwd: repo.root, env });
@@ -138,7 +131,7 @@ describe('claude adapter, real Claude Code against a mock Anthropic API', () => 
 
   it('stops before creating any worktree when Claude Code is not installed, naming it and how to install it', async () => {
     const repo = projectFor('claude');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const env = isolatedEnv(repo.home, { PATH: '/usr/bin:/bin' });
     const r = await runBaton(['run'], { cwd: repo.root, env });
     expect(r.code).toBe(1);

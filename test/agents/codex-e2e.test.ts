@@ -1,32 +1,26 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent, HookEvent } from '../../src/log/events.js';
 import { runBaton } from '../rig/cli.js';
 import {
   agentBin,
+  deferAfterEach,
   FAKE_KEY,
   FEATURE,
   filesContaining,
   isolatedEnv,
   logEvents,
   maybeCaptureFixture,
+  mockStarter,
   OWNED_FILE,
   projectFor,
 } from './agent-rig.js';
 import { startResponsesMock } from './mock-servers/openai-responses.js';
-import type { MockScript, MockServer } from './mock-servers/server.js';
+import type { MockServer } from './mock-servers/server.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function mock(script: MockScript): Promise<MockServer> {
-  const server = await startResponsesMock(script);
-  cleanups.push(() => server.close());
-  return server;
-}
+const defer = deferAfterEach();
+const mock = mockStarter(startResponsesMock, defer);
 
 /** The user's own `~/.codex/config.toml`: the mock as model provider, and optionally a notify program. */
 function writeCodexConfig(home: string, server: MockServer, notify?: string[]): void {
@@ -64,7 +58,7 @@ describe('codex adapter, real Codex CLI against a mock OpenAI Responses API', ()
       finalText: 'Wrote the greeting.',
     });
     const repo = projectFor('codex');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const mainHead = repo.git('rev-parse', 'HEAD');
     // The user's own notify program, configured in their ~/.codex/config.toml.
     const userNotify = join(repo.home, 'user-notify.sh');
@@ -111,7 +105,7 @@ describe('codex adapter, real Codex CLI against a mock OpenAI Responses API', ()
     const repo = projectFor('codex', {
       'baton.config.json': JSON.stringify({ retry: { attempts: 2, initial_delay_s: 0.1, factor: 2 } }),
     });
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     writeCodexConfig(repo.home, server);
     const env = isolatedEnv(repo.home, { OPENAI_API_KEY: FAKE_KEY });
 

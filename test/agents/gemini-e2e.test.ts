@@ -1,32 +1,25 @@
 import { lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent, HookEvent } from '../../src/log/events.js';
 import { runBaton } from '../rig/cli.js';
 import {
   agentBin,
+  deferAfterEach,
   FAKE_KEY,
   FEATURE,
   filesContaining,
   isolatedEnv,
   logEvents,
   maybeCaptureFixture,
+  mockStarter,
   OWNED_FILE,
   projectFor,
 } from './agent-rig.js';
 import { startGeminiMock } from './mock-servers/gemini.js';
-import type { MockScript, MockServer } from './mock-servers/server.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function mock(script: MockScript): Promise<MockServer> {
-  const server = await startGeminiMock(script);
-  cleanups.push(() => server.close());
-  return server;
-}
+const defer = deferAfterEach();
+const mock = mockStarter(startGeminiMock, defer);
 
 /** The user's own `~/.gemini/settings.json`: an API-key login, one attempt per request, a hook of their own. */
 function writeUserSettings(home: string, marker: string): string {
@@ -60,7 +53,7 @@ describe('gemini adapter, real Gemini CLI against a mock Gemini API', () => {
       finalText: 'Wrote the greeting.',
     });
     const repo = projectFor('gemini');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const mainHead = repo.git('rev-parse', 'HEAD');
     const marker = join(repo.home, 'user-hook.log');
     const settingsBefore = writeUserSettings(repo.home, marker);
@@ -105,7 +98,7 @@ describe('gemini adapter, real Gemini CLI against a mock Gemini API', () => {
         agents: { gemini: { model: 'gemini-2.5-pro' } },
       }),
     });
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     writeUserSettings(repo.home, join(repo.home, 'user-hook.log'));
     const env = isolatedEnv(repo.home, { GEMINI_API_KEY: FAKE_KEY, GOOGLE_GEMINI_BASE_URL: server.url });
 

@@ -1,23 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildClaudeSettings } from '../../src/agents/claude.js';
 import { buildGeminiHooks } from '../../src/agents/gemini.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { FEATURE, logEvents, projectFor } from './agent-rig.js';
+import { deferAfterEach, FEATURE, logEvents, projectFor } from './agent-rig.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const defer = deferAfterEach();
 
 const feature = { feature_id: FEATURE } as Contract;
 
 describe('hook commands, run the way the agents run them', () => {
   it('a Claude Notification (a permission prompt in an interactive session) shows the feature as needs-input', async () => {
     const repo = projectFor('claude');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const logPath = join(repo.root, '.baton', 'log.jsonl');
     const settings = buildClaudeSettings({ feature, logPath, batonCommand: [process.execPath, BATON_BIN] });
     const payload = JSON.stringify({
@@ -51,7 +48,7 @@ describe('hook commands, run the way the agents run them', () => {
 
   it('a Gemini AfterAgent hook records a stop with the reply, printing nothing', () => {
     const repo = projectFor('gemini');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const logPath = join(repo.root, '.baton', 'log.jsonl');
     const hooks = buildGeminiHooks({ feature, logPath, batonCommand: [process.execPath, BATON_BIN] });
     const out = execFileSync('/bin/sh', ['-c', hooks.AfterAgent[0]?.hooks[0]?.command ?? ''], {

@@ -1,31 +1,25 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent } from '../../src/log/events.js';
 import { runBaton } from '../rig/cli.js';
 import {
   agentBin,
+  deferAfterEach,
   FAKE_KEY,
   FEATURE,
   filesContaining,
   isolatedEnv,
   logEvents,
   maybeCaptureFixture,
+  mockStarter,
   OWNED_FILE,
   projectFor,
 } from './agent-rig.js';
 import { startChatMock } from './mock-servers/openai-chat.js';
-import type { MockScript, MockServer } from './mock-servers/server.js';
+import type { MockServer } from './mock-servers/server.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function mock(script: MockScript): Promise<MockServer> {
-  const server = await startChatMock(script);
-  cleanups.push(() => server.close());
-  return server;
-}
+const defer = deferAfterEach();
+const mock = mockStarter(startChatMock, defer);
 
 /** OpenCode's config, as a user would give it: the mock as an OpenAI-compatible provider with prices. */
 function openCodeConfig(server: MockServer, permission?: Record<string, string>): string {
@@ -63,7 +57,7 @@ describe('opencode adapter, real OpenCode against a mock OpenAI chat completions
       finalText: 'Wrote the greeting.',
     });
     const repo = projectFor('opencode');
-    cleanups.push(() => repo.cleanup());
+    defer(() => repo.cleanup());
     const mainHead = repo.git('rev-parse', 'HEAD');
     const env = isolatedEnv(repo.home, {
       MOCK_API_KEY: FAKE_KEY,
