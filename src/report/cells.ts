@@ -54,6 +54,20 @@ export function worksheetRow(c: WorksheetCells): string[] {
   return [c.phase, c.estimate, c.measured, c.actual, c.speedupEstimate, c.speedupMeasured];
 }
 
+/** Column headings of the per-feature table, shared by the markdown and HTML renderers. */
+export const FEATURE_HEAD = [
+  'Feature',
+  'Agent',
+  'Status',
+  'Duration',
+  'Exit',
+  'Checks',
+  'Files',
+  'Conflicts',
+  'Cost',
+  'Tokens in / out',
+];
+
 /** The text cells of one feature row. */
 export interface FeatureCells {
   feature: string;

@@ -1,6 +1,6 @@
 import { formatMinutes, formatPercent, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
-import { featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
+import { FEATURE_HEAD, featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
 import { describeRun } from './markdown.js';
 import { escapeXml, renderGanttSvg, renderGraphSvg, STATUS_COLORS } from './svg.js';
 
@@ -110,18 +110,7 @@ export function renderHtml(report: Report): string {
     report.features.length === 0
       ? '<p>No feature appears in this run.</p>'
       : table(
-          [
-            'Feature',
-            'Agent',
-            'Status',
-            'Duration',
-            'Exit',
-            'Checks',
-            'Files',
-            'Conflicts',
-            'Cost',
-            'Tokens in / out',
-          ],
+          FEATURE_HEAD,
           report.features.map((f) => {
             const c = featureCells(f);
             return [

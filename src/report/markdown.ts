@@ -7,7 +7,7 @@ import {
   UNKNOWN,
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
-import { featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
+import { FEATURE_HEAD, featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -65,18 +65,7 @@ export function renderMarkdown(report: Report): string {
   else {
     out.push(
       ...table(
-        [
-          'Feature',
-          'Agent',
-          'Status',
-          'Duration',
-          'Exit',
-          'Checks',
-          'Files',
-          'Conflicts',
-          'Cost',
-          'Tokens in / out',
-        ],
+        FEATURE_HEAD,
         ['l', 'l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r'],
         report.features.map((f) => {
           const c = featureCells(f);
