@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
-import { applyEvent, type BatonState, type FeatureState, initialState } from '../log/fold.js';
+import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
@@ -84,18 +84,7 @@ function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
       .filter((id) => !ids.includes(id))
       .sort(),
   ];
-  return order.map(
-    (id) =>
-      state.features[id] ?? {
-        feature_id: id,
-        status: 'pending' as const,
-        files: [],
-        escaped: [],
-        checks: {},
-        integration_checks: {},
-        hooks: 0,
-      },
-  );
+  return order.map((id) => state.features[id] ?? pendingFeature(id));
 }
 
 /** `baton status`: the state of every feature, folded from the log. */

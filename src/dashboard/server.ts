@@ -5,6 +5,7 @@ import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { LogEvent } from '../log/events.js';
+import { pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { type Asset, loadAssets } from './assets.js';
@@ -21,7 +22,6 @@ import {
   type HeadlineMetrics,
   type LoadedProject,
   listFeatures,
-  pendingFeature,
   type Snapshot,
   type Update,
   withReport,

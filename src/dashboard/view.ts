@@ -1,7 +1,7 @@
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, Plan } from '../graph/types.js';
 import type { FeatureStatus } from '../log/events.js';
-import type { BatonState, FeatureState } from '../log/fold.js';
+import { type BatonState, type FeatureState, pendingFeature } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import type { Report } from '../metrics/types.js';
 import type { SequencedEvent } from './live-log.js';
@@ -153,19 +153,6 @@ export function listFeatures(state: BatonState, plan: Plan | undefined): Feature
   }
   for (const f of Object.values(state.features)) if (!seen.has(f.feature_id)) out.push(f);
   return out;
-}
-
-/** The state of a feature the log has not mentioned yet. */
-export function pendingFeature(id: string): FeatureState {
-  return {
-    feature_id: id,
-    status: 'pending',
-    files: [],
-    escaped: [],
-    checks: {},
-    integration_checks: {},
-    hooks: 0,
-  };
 }
 
 /** Counts what the fold shows honestly; speedup and integration ratio come from the report. */

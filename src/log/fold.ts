@@ -101,6 +101,19 @@ export interface BatonState {
   events: number;
 }
 
+/** The state of a feature the log has not mentioned yet. */
+export function pendingFeature(id: string): FeatureState {
+  return {
+    feature_id: id,
+    status: 'pending',
+    files: [],
+    escaped: [],
+    checks: {},
+    integration_checks: {},
+    hooks: 0,
+  };
+}
+
 /** An empty state. */
 export function initialState(): BatonState {
   return {
@@ -161,15 +174,7 @@ function feature(state: BatonState, id: string): FeatureState {
     // A miss checks the record too, in case a caller added a feature to it directly.
     f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
     if (f === undefined) {
-      f = {
-        feature_id: id,
-        status: 'pending',
-        files: [],
-        escaped: [],
-        checks: {},
-        integration_checks: {},
-        hooks: 0,
-      };
+      f = pendingFeature(id);
       setOwn(state.features, id, f);
     }
     index.set(id, f);
