@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentAdapter, AgentLaunch } from '../agents/adapter.js';
+import type { AgentAdapter, AgentLaunch, AgentTask } from '../agents/adapter.js';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
@@ -252,29 +252,35 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     await stopOrphans(orphans);
   }
 
+  /** What an adapter is handed for one feature: its contract, task text, folders, ports and environment. */
+  const taskOf = (id: string, scratchDir: string, env: NodeJS.ProcessEnv): AgentTask => {
+    const feature = opts.plan.byId.get(id)!;
+    const p = pathsOf(id);
+    const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
+    const { adapter } = agents.get(id)!;
+    return {
+      feature,
+      prompt: buildTaskPrompt(feature, { branch: p.branch, port: block.port, portBase: block.base }),
+      taskFile: p.taskFile,
+      scratchDir,
+      worktree: p.worktree,
+      runId,
+      logPath: opts.logPath,
+      batonCommand: opts.batonCommand,
+      port: block.port,
+      portBase: block.base,
+      env,
+      config: opts.config,
+      override: opts.config.agents[adapter.name],
+    };
+  };
+
   if (opts.dryRun) {
     for (const id of opts.featureIds) {
-      const feature = opts.plan.byId.get(id)!;
-      const p = pathsOf(id);
-      const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
-      const { adapter } = agents.get(id)!;
-      const prompt = buildTaskPrompt(feature, { branch: p.branch, port: block.port, portBase: block.base });
-      const launch = await adapter.prepare({
-        feature,
-        prompt,
-        taskFile: p.taskFile,
-        scratchDir: join(stateDir, 'dry-run', id),
-        worktree: p.worktree,
-        runId,
-        logPath: opts.logPath,
-        batonCommand: opts.batonCommand,
-        port: block.port,
-        portBase: block.base,
-        env: opts.env,
-        config: opts.config,
-        override: opts.config.agents[adapter.name],
-      });
-      opts.onDryRun?.(id, launch, p.worktree);
+      const launch = await agents
+        .get(id)!
+        .adapter.prepare(taskOf(id, join(stateDir, 'dry-run', id), opts.env));
+      opts.onDryRun?.(id, launch, pathsOf(id).worktree);
     }
     return { runId, outcome: 'complete', features: [], durationMs: 0 };
   }
@@ -460,8 +466,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         );
     }
     const { adapter, spec } = agents.get(id)!;
-    const prompt = buildTaskPrompt(feature, { branch: p.branch, port: block.port, portBase: block.base });
-    writeFileSync(p.taskFile, prompt);
+    const task = taskOf(id, p.scratchDir, baseEnv);
+    writeFileSync(p.taskFile, task.prompt);
     const timeoutMinutes = feature.timeout_minutes ?? opts.config.timeout_minutes;
     const timeoutMs = timeoutMinutes !== undefined ? Math.round(timeoutMinutes * 60_000) : undefined;
     const maxRetries = feature.retries ?? 0;
@@ -474,25 +480,10 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     for (;;) {
       attempt++;
       const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
-      const child = await startAgent(
-        adapter,
-        {
-          feature,
-          prompt,
-          taskFile: p.taskFile,
-          scratchDir: p.scratchDir,
-          worktree: p.worktree,
-          runId,
-          logPath: opts.logPath,
-          batonCommand: opts.batonCommand,
-          port: block.port,
-          portBase: block.base,
-          env: baseEnv,
-          config: opts.config,
-          override: opts.config.agents[adapter.name],
-        },
-        { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
-      );
+      const child = await startAgent(adapter, task, {
+        logFile: p.logFile,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
       running.add(child);
       emit({
         type: 'feature.started',
