@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { filesOutsideOwns } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, statusEntries } from '../git/git.js';
 import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
-import { filesOutsideOwns } from './owns.js';
 
 /** Folders never searched unless a glob names them: they are not the feature's work. */
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);

@@ -2,13 +2,12 @@ import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { listWorktrees, resolveCommit, type WorktreeInfo } from '../git/git.js';
+import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
 import { portBlockFor } from '../ports.js';
-import { featureBranch } from '../runner/worktree.js';
 
 /** The branch integration happens on when the log names none. */
-export const INTEGRATION_BRANCH = 'baton/integration';
 
 /** One feature to verify: its contract, where its commands run, its port, and the branch to diff. */
 export interface VerifyTarget {

@@ -1,12 +1,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { currentBranch, git, gitRaw, listWorktrees, resolveCommit, type WorktreeInfo } from '../git/git.js';
+import { BRANCH_PREFIX, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import type { BatonState } from '../log/fold.js';
-
-/** The prefix of every branch Baton makes. */
-export const BRANCH_PREFIX = 'baton/';
-/** The id under which the integration branch and worktree are named (`baton/integration`). */
-export const INTEGRATION_ID = 'integration';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
 export interface CleanTarget {
@@ -157,9 +153,9 @@ async function mergeTargets(
 ): Promise<{ names: string[]; commits: string[]; integrationIndex: number }> {
   const names: string[] = [];
   const commits: string[] = [];
-  const integration = branches.get(`${BRANCH_PREFIX}${INTEGRATION_ID}`);
+  const integration = branches.get(INTEGRATION_BRANCH);
   if (integration) {
-    names.push(`${BRANCH_PREFIX}${INTEGRATION_ID}`);
+    names.push(INTEGRATION_BRANCH);
     commits.push(integration);
   }
   const integrationIndex = commits.length - 1;

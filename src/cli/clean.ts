@@ -1,9 +1,10 @@
 import { type CleanDecision, type CleanResult, decideClean, removeTargets } from '../clean/clean.js';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import { type CleanTarget, INTEGRATION_ID, inspectCleanTargets, isProcessAlive } from '../clean/inspect.js';
+import { type CleanTarget, inspectCleanTargets, isProcessAlive } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
+import { INTEGRATION_ID } from '../git/refs.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';

@@ -6,6 +6,7 @@ import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { branchExists, resolveCommit } from '../git/git.js';
+import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { explainConflict, explainFile } from '../integrate/explain.js';
 import {
@@ -14,7 +15,6 @@ import {
   type ConflictPolicy,
   type ConflictResolver,
   continueIntegration,
-  featureBranch,
   type IntegrationResult,
   type IntegrationSettings,
   orderForIntegration,
@@ -44,7 +44,6 @@ interface IntegrateFlags {
 }
 
 /** The integration branch; one per repository. */
-const INTEGRATION_BRANCH = 'baton/integration';
 
 /** `baton integrate`: predict conflicts, then merge the feature branches in dependency order. */
 export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {

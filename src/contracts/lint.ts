@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../errors.js';
-import { ownsMatcher } from '../graph/overlap.js';
 import type { OwnershipOverlap } from '../graph/types.js';
+import { compileOwns } from './owns.js';
 import type { Contract, Criterion } from './schema.js';
 
 /** The placeholder contracts write literally in URLs; Baton substitutes the feature's port. */
@@ -175,7 +175,7 @@ function warn(c: Contract, key: string, d: { code: string; message: string; hint
 
 /** The globs of one `owns` list that cover a witness path or glob, for the message. */
 function coveringGlobs(owns: readonly string[], witness: string): string {
-  const hits = owns.filter((g) => g === witness || ownsMatcher([g])(witness));
+  const hits = owns.filter((g) => g === witness || compileOwns([g])(witness));
   return (hits.length > 0 ? hits : owns).join(', ');
 }
 

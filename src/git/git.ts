@@ -18,12 +18,23 @@ const GIT_ENV = {
 };
 
 /**
+ * Options on every git call Baton makes: an agent can write `core.hooksPath` or `core.fsmonitor`
+ * into the shared config, and Baton's own commits, merges and status calls must never run them.
+ */
+export const HARDENED_GIT_OPTIONS: readonly string[] = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+];
+
+/**
  * Runs git with an argument array in `cwd`; never throws on a non-zero exit. Plain `spawn` rather
  * than execa: git calls are short and many, and every command pays for what it loads at start-up.
  */
 export function gitRaw(cwd: string, args: string[], input?: string): Promise<GitOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
+    const child = spawn('git', [...HARDENED_GIT_OPTIONS, ...args], {
       cwd,
       env: { ...process.env, ...GIT_ENV },
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

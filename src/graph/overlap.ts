@@ -1,27 +1,9 @@
 import picomatch from 'picomatch';
+import { expandOwnedPattern } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import type { OwnershipOverlap } from './types.js';
 
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
-
-/**
- * The globs an `owns` entry stands for: `src/db.ts` is that file, `src/catalog` and `src/catalog/` also
- * everything under it, because people name folders without a trailing `/**`.
- */
-export function expandOwnedPattern(pattern: string): string[] {
-  let p = pattern.trim().replace(/^\.\//, '');
-  if (p.endsWith('/')) p = `${p}**`;
-  if (!GLOB_CHARS.test(p)) return [p, `${p}/**`];
-  return [p];
-}
-
-/** A predicate telling whether a repository path falls under any of the `owns` globs. */
-export function ownsMatcher(owns: readonly string[]): (path: string) => boolean {
-  const globs = owns.flatMap(expandOwnedPattern);
-  if (globs.length === 0) return () => false;
-  const match = picomatch(globs, { dot: true });
-  return (path) => match(path.replace(/^\.\//, ''));
-}
 
 /** One glob, prepared once and lazily: most globs are never compared, so most never compile. */
 class PreparedGlob {

@@ -13,6 +13,7 @@ import {
   stagePaths,
   unmergedPaths,
 } from '../git/merge.js';
+import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import type { BatonEvent, IntegrationEnded, IntegrationStarted, NewEvent } from '../log/events.js';
@@ -153,9 +154,6 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   worktreePath: string;
   fresh: boolean;
 }
-
-/** The branch holding a feature's work. */
-export const featureBranch = (id: string): string => `baton/${id}`;
 
 /** Selected ids in plan order, split into those with a branch and those without (pure). */
 export function orderForIntegration(

@@ -1,21 +1,5 @@
-import picomatch from 'picomatch';
+import { compileOwns } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
-
-/** Tells whether a repository path matches one of a contract's `owns` patterns. */
-export type OwnsMatcher = (path: string) => boolean;
-
-/**
- * Compiles `owns` patterns (pure). A pattern naming a folder (`src/catalog` or `src/catalog/`)
- * also covers everything under it, because that is what a person writing it means.
- */
-export function compileOwns(patterns: readonly string[]): OwnsMatcher {
-  if (patterns.length === 0) return () => false;
-  const globs = patterns.flatMap((p) => {
-    const bare = p.replace(/^\.\//, '').replace(/\/+$/, '');
-    return [bare, `${bare}/**`];
-  });
-  return picomatch(globs, { dot: true });
-}
 
 /** A file a feature changed outside what its contract owns. */
 export interface OwnershipViolation {

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { compileOwns, filesOutsideOwns } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
 import type { Plan } from '../graph/types.js';
@@ -480,14 +480,11 @@ function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
 
 function outsideOwns(contract: Contract, files: readonly string[]): string[] | null {
   if (contract.owns.length === 0) return null;
-  const owned = picomatch(contract.owns, { dot: true });
-  return files.filter((f) => !owned(f));
+  return filesOutsideOwns(files, contract.owns);
 }
 
 function ownersOf(plan: Plan, file: string): string[] {
-  return plan.features
-    .filter((c) => c.owns.length > 0 && picomatch(c.owns, { dot: true })(file))
-    .map((c) => c.feature_id);
+  return plan.features.filter((c) => compileOwns(c.owns)(file)).map((c) => c.feature_id);
 }
 
 /** Merge conflicts, each counted once even if integrate was run again and hit it again. */

@@ -17,6 +17,7 @@ import {
   type StatusEntry,
   statusEntries,
 } from '../git/git.js';
+import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent } from '../log/events.js';
@@ -28,7 +29,7 @@ import { decideOutcome } from './outcome.js';
 import { describeExit, type ProcessExit, type Supervised, spawnSupervised, tailLines } from './process.js';
 import { assertNoLiveRun, findOrphans, type Orphan, stopOrphans } from './resume.js';
 import { buildTaskPrompt } from './task.js';
-import { copyIntoWorktree, createFeatureWorktree, featureBranch, readWorktreeInclude } from './worktree.js';
+import { copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
 
 /** Runs a feature's acceptance checks in its worktree; provided by `checks/`. */
 export type Verifier = (input: {

@@ -3,11 +3,6 @@ import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { git } from '../git/git.js';
 
-/** The branch a feature's work lives on. */
-export function featureBranch(featureId: string): string {
-  return `baton/${featureId}`;
-}
-
 /** Reads `.worktreeinclude` (one pattern a line, `#` comments) from the main checkout (empty when absent). */
 export function readWorktreeInclude(root: string): string[] {
   const file = join(root, '.worktreeinclude');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Contract } from '../../src/contracts/schema.js';
-import { findOverlaps, globsOverlap, ownsMatcher } from '../../src/graph/overlap.js';
+import { findOverlaps, globsOverlap } from '../../src/graph/overlap.js';
 
 describe('globsOverlap', () => {
   it.each([
@@ -20,15 +20,6 @@ describe('globsOverlap', () => {
     ['src/db.ts', 'src/db.test.ts', undefined],
   ])('%s ∩ %s → %s', (a, b, expected) => {
     expect(globsOverlap(a, b)).toBe(expected);
-  });
-});
-
-describe('ownsMatcher', () => {
-  it('treats a literal folder as everything under it and ignores a leading ./', () => {
-    const m = ownsMatcher(['src/catalog', './test/catalog/**']);
-    expect(
-      ['src/catalog/a.ts', 'src/catalog', 'test/catalog/x/y.ts', 'src/cart/a.ts', '.env'].map(m),
-    ).toEqual([true, true, true, false, false]);
   });
 });
 

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainFile, featuresTouching } from '../../src/integrate/explain.js';
-import { compileOwns, findOwnershipViolations } from '../../src/integrate/ownership.js';
+import { findOwnershipViolations } from '../../src/integrate/ownership.js';
 import { contract } from './fixture.js';
-
-describe('compileOwns', () => {
-  it.each([
-    { owns: ['src/a/**'], path: 'src/a/x/y.ts', expected: true },
-    { owns: ['src/a/**'], path: 'src/ab/x.ts', expected: false },
-    { owns: ['src/a'], path: 'src/a/x.ts', expected: true },
-    { owns: ['src/a/'], path: 'src/a/x.ts', expected: true },
-    { owns: ['./src/a.ts'], path: 'src/a.ts', expected: true },
-    { owns: ['src/*.ts'], path: 'src/.hidden.ts', expected: true },
-    { owns: ['src/*.ts'], path: 'src/deep/x.ts', expected: false },
-    { owns: [], path: 'anything', expected: false },
-  ])('$owns covers $path: $expected', ({ owns, path, expected }) => {
-    expect(compileOwns(owns)(path)).toBe(expected);
-  });
-});
 
 describe('findOwnershipViolations', () => {
   const contracts = [

@@ -1,0 +1,36 @@
+import picomatch from 'picomatch';
+
+/**
+ * The one rule for what an `owns` entry covers. Lint's overlaps, the ownership check, integrate's
+ * violations, the report and the coupling analysis all call this module, so they cannot disagree.
+ */
+
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
+/** Tells whether a repository path falls under a set of `owns` patterns. */
+export type OwnsMatcher = (path: string) => boolean;
+
+/**
+ * The globs an `owns` entry stands for (pure): `src/db.ts` is that file, and `src/catalog` and
+ * `src/catalog/` also cover everything under it, because people name folders without `/**`.
+ */
+export function expandOwnedPattern(pattern: string): string[] {
+  let p = pattern.trim().replace(/^\.\//, '');
+  if (p.endsWith('/')) p = `${p.replace(/\/+$/, '')}/**`;
+  if (!GLOB_CHARS.test(p)) return [p, `${p}/**`];
+  return [p];
+}
+
+/** Compiles `owns` patterns into one matcher (pure); no patterns match nothing. */
+export function compileOwns(patterns: readonly string[]): OwnsMatcher {
+  const globs = patterns.flatMap(expandOwnedPattern);
+  if (globs.length === 0) return () => false;
+  const match = picomatch(globs, { dot: true });
+  return (path) => match(path.replace(/^\.\//, ''));
+}
+
+/** The changed files that no `owns` pattern covers, in the order given (pure). */
+export function filesOutsideOwns(changed: readonly string[], owns: readonly string[]): string[] {
+  const owned = compileOwns(owns);
+  return changed.filter((f) => !owned(f));
+}

@@ -1,0 +1,31 @@
+/**
+ * Every ref name Baton writes, in one place: feature branches, the integration branch, attempts and
+ * the ids that would collide with them.
+ */
+
+/** The prefix of every branch Baton makes. */
+export const BRANCH_PREFIX = 'baton/';
+
+/** The id under which the integration branch and worktree are named. */
+export const INTEGRATION_ID = 'integration';
+
+/** The branch integration merges onto: `baton/integration`. */
+export const INTEGRATION_BRANCH = `${BRANCH_PREFIX}${INTEGRATION_ID}`;
+
+/** Feature ids that would collide with Baton's own refs and folders. */
+export const RESERVED_IDS: ReadonlySet<string> = new Set([INTEGRATION_ID]);
+
+/** A feature's branch: `baton/<feature_id>`. */
+export function featureBranch(featureId: string): string {
+  return `${BRANCH_PREFIX}${featureId}`;
+}
+
+/** One attempt's branch for best-of-N: `baton/<feature_id>/a<n>`. */
+export function attemptBranch(featureId: string, attempt: number): string {
+  return `${BRANCH_PREFIX}${featureId}/a${attempt}`;
+}
+
+/** A worker's attempt ref in a shared hub: `refs/baton/attempts/<feature_id>/<job_id>.<attempt>`. */
+export function attemptRef(featureId: string, jobId: string, attempt: number): string {
+  return `refs/baton/attempts/${featureId}/${jobId}.${attempt}`;
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { compileOwns, expandOwnedPattern, filesOutsideOwns } from '../../src/contracts/owns.js';
+import type { Contract } from '../../src/contracts/schema.js';
+import { findOverlaps } from '../../src/graph/overlap.js';
+import { findOwnershipViolations } from '../../src/integrate/ownership.js';
+
+describe('compileOwns', () => {
+  it.each([
+    { owns: ['src/catalog/**'], path: 'src/catalog/index.ts', expected: true },
+    { owns: ['src/catalog/**'], path: 'src/catalog/deep/a.ts', expected: true },
+    { owns: ['src/catalog/**'], path: 'src/db.ts', expected: false },
+    { owns: ['src/catalog/**'], path: 'src/catalogue/x.ts', expected: false },
+    { owns: ['src/catalog'], path: 'src/catalog/x.ts', expected: true },
+    { owns: ['src/catalog'], path: 'src/catalog', expected: true },
+    { owns: ['src/catalog/'], path: 'src/catalog/x.ts', expected: true },
+    { owns: ['lib/'], path: 'lib/a/b.ts', expected: true },
+    { owns: ['./src/catalog/**'], path: 'src/catalog/x.ts', expected: true },
+    { owns: ['./src/a.ts'], path: 'src/a.ts', expected: true },
+    { owns: ['src/*.ts'], path: 'src/db.ts', expected: true },
+    { owns: ['src/*.ts'], path: 'src/.hidden.ts', expected: true },
+    { owns: ['src/*.ts'], path: 'src/a/db.ts', expected: false },
+    { owns: ['**/*.md'], path: 'docs/.hidden/a.md', expected: true },
+    { owns: ['src/catalog/**', 'test/catalog/**'], path: 'test/catalog/a.test.ts', expected: true },
+    { owns: [], path: 'anything', expected: false },
+  ])('$owns covers $path: $expected', ({ owns, path, expected }) => {
+    expect(compileOwns(owns)(path)).toBe(expected);
+    expect(compileOwns(owns)(`./${path}`)).toBe(expected);
+  });
+
+  it('expands a literal folder to itself and everything below it', () => {
+    expect(expandOwnedPattern('src/catalog')).toEqual(['src/catalog', 'src/catalog/**']);
+    expect(expandOwnedPattern('lib/')).toEqual(['lib/**']);
+    expect(expandOwnedPattern('src/*.ts')).toEqual(['src/*.ts']);
+  });
+});
+
+describe('filesOutsideOwns', () => {
+  it('keeps the changed files no pattern covers, in order', () => {
+    expect(
+      filesOutsideOwns(
+        ['src/catalog/a.ts', 'src/db.ts', 'package.json', 'test/catalog/a.ts'],
+        ['src/catalog/**', 'test/catalog/**'],
+      ),
+    ).toEqual(['src/db.ts', 'package.json']);
+  });
+  it('treats every change as outside when nothing is owned', () => {
+    expect(filesOutsideOwns(['a.ts'], [])).toEqual(['a.ts']);
+  });
+});
+
+const contract = (feature_id: string, owns: string[]): Contract => ({
+  feature_id,
+  title: feature_id,
+  provides: {},
+  owns,
+  depends_on: { features: [], services: [] },
+  acceptance_criteria: [],
+  body: '',
+  file: `specs/${feature_id}/contract.md`,
+});
+
+describe('one owns rule everywhere', () => {
+  // Folder-style owns once made the report count src/catalog/a.ts as outside while the others counted it inside.
+  const folderStyle = contract('catalog', ['src/catalog', 'lib/']);
+  const other = contract('other', ['src/catalog/a.ts']);
+  const changed = ['src/catalog/a.ts', 'lib/x/y.ts', 'src/db.ts'];
+
+  it('the files check, integrate and lint agree on folder-style owns', () => {
+    expect(filesOutsideOwns(changed, folderStyle.owns)).toEqual(['src/db.ts']);
+    const violations = findOwnershipViolations(new Map([['catalog', changed]]), [folderStyle]);
+    expect(violations.map((v) => v.file)).toEqual(['src/db.ts']);
+    const overlaps = findOverlaps([folderStyle, other], () => false);
+    expect(overlaps.map((o) => [o.a, o.b])).toEqual([['catalog', 'other']]);
+  });
+});
