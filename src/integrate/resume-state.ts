@@ -45,6 +45,19 @@ function lastStartIndex(events: readonly LogEvent[]): number {
   return -1;
 }
 
+/**
+ * How the integration ended, unless a `--continue` went on after that end (it re-emits merges and
+ * tests, and may have been killed before recording its own end).
+ */
+function lastOutcome(tail: readonly LogEvent[]): string | undefined {
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const e = tail[i];
+    if (e?.type === 'integration.ended') return e.outcome;
+    if (e?.type?.startsWith('merge.') || e?.type === 'integration.tested') return undefined;
+  }
+  return undefined;
+}
+
 /** The step a recorded skip stands for; logs older than `kind` say "not run: …" in the reason. */
 function skippedStep(m: MergeRecord, skipped: MergeSkipped | undefined): MergeStep {
   const reason = m.reason ?? '';
@@ -82,12 +95,13 @@ export function resumeStateFrom(events: readonly LogEvent[]): ResumeVerdict {
   for (const m of state.merges) latest.set(m.feature_id, m);
   const conflict = [...latest.values()].find((m) => m.outcome === 'conflict');
   // Without a conflict to resolve, only an integration that never recorded its end can go on.
-  if (!conflict && state.outcome !== undefined) {
+  const outcome = lastOutcome(tail);
+  if (!conflict && outcome !== undefined) {
     return {
       ok: false,
       refusal: {
         code: 'integrate/nothing-to-continue',
-        message: `the last integration is not stopped at a conflict (it ended: ${state.outcome})`,
+        message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
         hint: 'Start a new one with `baton integrate --fresh`.',
       },
     };
