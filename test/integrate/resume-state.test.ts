@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { resumeStateFrom } from '../../src/integrate/resume-state.js';
 import type { LogEvent, NewEvent } from '../../src/log/events.js';
 
-let clock = 0;
 /** Stamps events one second apart, as the log would. */
 function log(...events: NewEvent[]): LogEvent[] {
-  clock = Date.parse('2026-01-01T00:00:00Z');
-  return events.map((e) => ({ v: 1, ts: new Date((clock += 1000)).toISOString(), ...e }) as LogEvent);
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  return events.map((e, i) => ({ v: 1, ts: new Date(t0 + (i + 1) * 1000).toISOString(), ...e }) as LogEvent);
 }
 
 const started = (extra: Record<string, unknown> = {}): NewEvent => ({
