@@ -17,8 +17,7 @@ import {
 } from '../integrate/types.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
-import type { EventListener } from '../log/sink.js';
-import { createLogSink } from '../log/sink.js';
+import { createLogSink, type EventListener, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -103,8 +102,10 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       };
       const p = palette(ctx.color);
       const printer = integratePrinter(p, out);
-      const settings = integrationSettings(project, ctx, flags, testTimeoutS, printer);
-      settings.sink?.subscribe(printer);
+      const runId = foldEvents(readLog(project.logPath, undefined, { final: true }).events).run_id;
+      const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock, ...(runId ? { runId } : {}) });
+      sink.subscribe(printer);
+      const settings = integrationSettings({ project, ctx, flags, testTimeoutS, printer, sink, runId });
       const done = flags.continue
         ? await continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
         : await integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit });
@@ -248,15 +249,20 @@ function exitCodeOf(result: IntegrationResult): number {
   return 0;
 }
 
-function integrationSettings(
-  project: Project,
-  ctx: CliContext,
-  flags: IntegrateFlags,
-  testTimeoutS: number,
-  printer: EventListener,
-): IntegrationSettings {
-  const runId = foldEvents(readLog(project.logPath, undefined, { final: true }).events).run_id;
-  const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock, ...(runId ? { runId } : {}) });
+/** What `integrationSettings` wires together. */
+interface SettingsInput {
+  project: Project;
+  ctx: CliContext;
+  flags: IntegrateFlags;
+  testTimeoutS: number;
+  printer: EventListener;
+  sink: EventSink;
+  runId: string | undefined;
+}
+
+/** The settings every invocation shares: the sink, the test command, the resolver and the check runner. */
+function integrationSettings(i: SettingsInput): IntegrationSettings {
+  const { project, ctx, flags, printer, sink, runId } = i;
   const runChecks: CheckRunner = async ({ feature, cwd, port }) => {
     const report = await verifyFeature({
       contract: feature,
@@ -285,7 +291,7 @@ function integrationSettings(
     ...(runId ? { runId } : {}),
     branch: INTEGRATION_BRANCH,
     ...(test ? { test } : {}),
-    testTimeoutMs: testTimeoutS * 1000,
+    testTimeoutMs: i.testTimeoutS * 1000,
     ...(flags.onConflict ? { onConflict: flags.onConflict } : {}),
     resolver: agentResolver({
       root: project.root,
