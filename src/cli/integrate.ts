@@ -15,7 +15,7 @@ import {
   type IntegrationResult,
   type IntegrationSettings,
 } from '../integrate/types.js';
-import { foldEvents } from '../log/fold.js';
+import { type BatonState, foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { createLogSink, type EventListener, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
@@ -102,13 +102,15 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       };
       const p = palette(ctx.color);
       const printer = integratePrinter(p, out);
-      const runId = foldEvents(readLog(project.logPath, undefined, { final: true }).events).run_id;
+      // Folded once: the run the events belong to, and each feature's status for the selection.
+      const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
+      const runId = state.run_id;
       const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock, ...(runId ? { runId } : {}) });
       sink.subscribe(printer);
       const settings = integrationSettings({ project, ctx, flags, testTimeoutS, printer, sink, runId });
       const done = flags.continue
         ? await continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
-        : await integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit });
+        : await integrateAnew({ ids, flags, include, project, state, ctx, settings, out, setExit });
       if (!done) return;
       renderResult(done.result, p, out);
       if (flags.json) ctx.stdout.write(`${JSON.stringify(done.json, null, 2)}\n`);
@@ -144,6 +146,7 @@ interface AnewInput {
   flags: IntegrateFlags;
   include: ReturnType<typeof parseInclude>;
   project: Project;
+  state: BatonState;
   ctx: CliContext;
   settings: IntegrationSettings;
   out: (s: string) => void;
@@ -183,7 +186,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const selected = selectFeatures(project.plan, a.ids);
   const exists = await Promise.all(selected.map((id) => branchExists(project.root, featureBranch(id))));
   const withBranch = new Set(selected.filter((_, i) => exists[i]));
-  const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
+  const { state } = a;
   const selection = selectForIntegration({
     plan: project.plan,
     selected,
