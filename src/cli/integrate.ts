@@ -30,7 +30,7 @@ interface IntegrateFlags {
   testTimeout: string;
   into?: string;
   onConflict?: ConflictPolicy;
-  include: string[];
+  include?: string[];
   continue?: boolean;
   fresh?: boolean;
   base?: string;
@@ -78,8 +78,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     .option(
       '--include <statuses>',
       `also merge features of these statuses, comma-separated (${INCLUDABLE_STATUSES.join(', ')}); default: only complete`,
-      (value: string, prev: string[]) => [...prev, value],
-      [] as string[],
+      (value: string, prev: string[] | undefined) => [...(prev ?? []), value],
     )
     .option(
       '--into <branch>',
@@ -95,7 +94,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     .addHelpText('after', HELP_AFTER)
     .action(async (ids: string[], flags: IntegrateFlags) => {
       const testTimeoutS = checkFlags(ids, flags);
-      const include = parseInclude(flags.include);
+      const include = parseInclude(flags.include ?? []);
       const project = await loadProject(ctx.cwd);
       const out = (s: string) => {
         if (!flags.json) ctx.stdout.write(`${s}\n`);
@@ -128,10 +127,7 @@ function checkFlags(ids: string[], flags: IntegrateFlags): number {
       { exitCode: 2 },
     );
   }
-  if (
-    flags.continue &&
-    (ids.length > 0 || flags.predictOnly || flags.fresh || flags.base || flags.include.length > 0)
-  ) {
+  if (flags.continue && (ids.length > 0 || flags.predictOnly || flags.fresh || flags.base || flags.include)) {
     throw new UserError(
       'integrate/bad-continue',
       '--continue goes on with the integration in progress; it takes no ids, --predict-only, --fresh, --base or --include',
