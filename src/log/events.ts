@@ -16,6 +16,7 @@ export const FEATURE_STATUSES = [
   'failed-checks',
   'timeout',
   'interrupted',
+  'collision',
 ] as const;
 /** A feature's status. */
 export type FeatureStatus = (typeof FEATURE_STATUSES)[number];
@@ -28,6 +29,7 @@ export const TERMINAL_STATUSES: ReadonlySet<FeatureStatus> = new Set([
   'failed-checks',
   'timeout',
   'interrupted',
+  'collision',
 ]);
 
 /** Fields Baton writes on every event of its own. */
@@ -230,6 +232,25 @@ export interface IntegrationEnded extends EventBase {
   into?: string;
 }
 
+/** The radar saw two running features' work collide: a path both touched, or a path one owns that the other touched. */
+export interface CollisionDetected extends EventBase {
+  type: 'collision.detected';
+  /** Stable id of the pair (`a+b`); a later detection with the same id updates it. */
+  collision_id: string;
+  features: string[];
+  /** `overlap`: their versions merge; `conflict`: they do not; `owned`: one touched the other's owned path. */
+  kind: 'overlap' | 'conflict' | 'owned';
+  paths: string[];
+  /** The feature that touched the paths last (the one `--on-collision stop-later` stops). */
+  second: string;
+}
+/** A collision the radar reported is gone (one side reverted the paths). */
+export interface CollisionResolved extends EventBase {
+  type: 'collision.resolved';
+  collision_id: string;
+  features: string[];
+}
+
 /** Every event Baton writes. */
 export type BatonEvent =
   | RunStarted
@@ -250,7 +271,9 @@ export type BatonEvent =
   | MergeConflict
   | MergeSkipped
   | IntegrationTested
-  | IntegrationEnded;
+  | IntegrationEnded
+  | CollisionDetected
+  | CollisionResolved;
 
 /** A discriminant of the union. */
 export type BatonEventType = BatonEvent['type'];

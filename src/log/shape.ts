@@ -170,6 +170,14 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     'commit?': string,
     'into?': string,
   },
+  'collision.detected': {
+    collision_id: string,
+    features: strings,
+    kind: oneOf(['overlap', 'conflict', 'owned']),
+    paths: strings,
+    second: string,
+  },
+  'collision.resolved': { collision_id: string, features: strings },
 };
 
 /** A shape flattened for the hot path (a million lines per `baton status`): key, test, optional. */
