@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
+import { gitRaw } from '../git/git.js';
 import { mergeTree } from '../git/merge.js';
 import type { BatonEvent } from '../log/events.js';
 import type { EventSink } from '../log/sink.js';
@@ -11,7 +13,8 @@ import {
   findCandidates,
   type RadarFeature,
 } from './detect.js';
-import { snapshotWorktree, type WorktreeSnapshot } from './snapshot.js';
+import { indexPathOf, snapshotWorktree, type WorktreeSnapshot } from './snapshot.js';
+import { WorktreeWatch } from './watch.js';
 
 /** What the radar does when it sees a collision. */
 export type CollisionPolicy = 'notify' | 'stop-later';
@@ -50,6 +53,13 @@ interface Tracked {
   owed: boolean;
   snapshot?: WorktreeSnapshot;
   firstSeen: Map<string, number>;
+  /** File events since the worktree was created; absent when watching failed (then every scan is full). */
+  watch?: WorktreeWatch;
+  /** Every path the watch ever reported: re-added on each scan, since the agent's index may not have them. */
+  everDirty: Set<string>;
+  indexPath?: string;
+  /** The agent's index size and mtime at the last snapshot: a commit or `git add` by the agent changes it. */
+  indexStamp?: string;
 }
 
 /**
@@ -68,15 +78,25 @@ export function startRadar(opts: RadarOptions): Radar {
 
   const follow = (e: BatonEvent) => {
     switch (e.type) {
-      case 'worktree.created':
+      case 'worktree.created': {
+        tracked.get(e.feature_id)?.watch?.close();
+        let watch: WorktreeWatch | undefined;
+        try {
+          watch = new WorktreeWatch(e.path);
+        } catch {
+          watch = undefined;
+        }
         tracked.set(e.feature_id, {
           worktree: e.path,
           forkPoint: e.base_commit,
           running: false,
           owed: false,
           firstSeen: new Map(),
+          everDirty: new Set(),
+          ...(watch ? { watch } : {}),
         });
         return;
+      }
       case 'feature.started': {
         const t = tracked.get(e.feature_id);
         if (t) t.running = true;
@@ -101,15 +121,18 @@ export function startRadar(opts: RadarOptions): Radar {
     const due = [...tracked].filter(([, t]) => t.running || t.owed);
     await Promise.all(
       due.map(async ([id, t]) => {
+        const final = !t.running;
         t.owed = false;
         try {
-          t.snapshot = await snapshotWorktree(t.worktree, t.forkPoint, join(opts.scratchDir, `${id}.index`));
+          if (!(await refresh(id, t))) return;
         } catch {
           // A worktree mid-removal or a git lock held too long: keep the last snapshot and try next time.
           return;
+        } finally {
+          if (final) t.watch?.close();
         }
         const at = now();
-        for (const p of t.snapshot.paths) if (!t.firstSeen.has(p)) t.firstSeen.set(p, at);
+        for (const p of t.snapshot?.paths ?? []) if (!t.firstSeen.has(p)) t.firstSeen.set(p, at);
       }),
     );
     if (closed) return;
@@ -146,15 +169,37 @@ export function startRadar(opts: RadarOptions): Radar {
     }
   };
 
+  /** Takes a new snapshot when the worktree changed since the last one; false when nothing did. */
+  const refresh = async (id: string, t: Tracked): Promise<boolean> => {
+    t.indexPath ??= await indexPathOf(t.worktree);
+    const stamp = stampOf(t.indexPath);
+    const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t.worktree, dirs)) : 'all';
+    if (changes !== 'all') {
+      if (t.snapshot && changes.size === 0 && stamp === t.indexStamp) return false;
+      for (const c of changes) t.everDirty.add(c);
+    }
+    const targeted = t.snapshot !== undefined && changes !== 'all';
+    t.indexStamp = stamp;
+    t.snapshot = await snapshotWorktree({
+      worktree: t.worktree,
+      forkPoint: t.forkPoint,
+      scratchIndex: join(opts.scratchDir, `${id}.index`),
+      indexPath: t.indexPath,
+      ...(targeted ? { only: t.everDirty } : {}),
+    });
+    return true;
+  };
+
   /** Paths that really conflict between the two snapshots, by a merge in memory (cached per commit pair). */
   const conflictsOf = async (c: CollisionCandidate): Promise<string[]> => {
     if (c.shared.length === 0) return [];
-    const [a, b] = c.features.map((id) => tracked.get(id)?.snapshot?.commit);
-    if (!a || !b) return [];
-    const key = `${a}:${b}`;
-    const cached = merges.get(key);
-    if (cached) return cached;
+    const [sa, sb] = c.features.map((id) => tracked.get(id)?.snapshot);
+    if (!sa || !sb) return [];
     try {
+      const [a, b] = await Promise.all([sa.commit(), sb.commit()]);
+      const key = `${a}:${b}`;
+      const cached = merges.get(key);
+      if (cached) return cached;
       const r = await mergeTree(opts.root, a, b);
       merges.set(key, r.conflicts);
       return r.conflicts;
@@ -186,7 +231,30 @@ export function startRadar(opts: RadarOptions): Radar {
     closed = true;
     clearInterval(timer);
     unsubscribe();
+    for (const t of tracked.values()) t.watch?.close();
   }
 
   return { scan, stop: close };
+}
+
+/** Size and modification time of a file, or `missing`. */
+function stampOf(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** The folders among `dirs` (relative to `worktree`) that git ignores, by one `check-ignore`. */
+async function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
+  // A trailing slash lets folder-only patterns (`build/`) match.
+  const r = await gitRaw(worktree, ['check-ignore', '--stdin', '-z'], dirs.map((d) => `${d}/\0`).join(''));
+  return new Set(
+    r.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((d) => d.replace(/\/$/, '')),
+  );
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent, CollisionDetected } from '../../src/log/events.js';
@@ -149,11 +149,28 @@ describe('snapshotWorktree', () => {
       status: repo.git('status', '--porcelain=v2', '--untracked-files=all'),
       index: createHash('sha256').update(readFileSync(index)).digest('hex'),
     };
-    const snap = await snapshotWorktree(repo.root, base, join(repo.root, '..', 'scratch', 'index'));
-    const again = await snapshotWorktree(repo.root, base, join(repo.root, '..', 'scratch', 'index'));
+    const scratch = { worktree: repo.root, forkPoint: base, indexPath: index };
+    const snap = await snapshotWorktree({
+      ...scratch,
+      scratchIndex: join(repo.root, '..', 'scratch', 'index'),
+    });
     expect(snap.paths.sort()).toEqual(['a.txt', 'b.txt', 'c.txt', 'new.txt']);
+    const first = await snap.commit();
+    // Naming the changed paths (as the watch does) sees the same; so does a deletion of a tracked file.
+    repo.write({ 'd.txt': 'd\n' });
+    const named = await snapshotWorktree({
+      ...scratch,
+      scratchIndex: join(repo.root, '..', 'scratch', 'index2'),
+      only: new Set(['b.txt', 'c.txt', 'new.txt', 'never-existed.txt', 'd.txt']),
+    });
+    expect(named.paths.sort()).toEqual(['a.txt', 'b.txt', 'c.txt', 'd.txt', 'new.txt']);
+    rmSync(join(repo.root, 'd.txt'));
     // The same worktree gives the same snapshot commit: idle scans add no objects.
-    expect(again.commit).toBe(snap.commit);
+    const again = await snapshotWorktree({
+      ...scratch,
+      scratchIndex: join(repo.root, '..', 'scratch', 'index'),
+    });
+    expect(await again.commit()).toBe(first);
     expect(repo.git('status', '--porcelain=v2', '--untracked-files=all')).toBe(before.status);
     expect(createHash('sha256').update(readFileSync(index)).digest('hex')).toBe(before.index);
   });
