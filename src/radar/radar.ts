@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
 import { gitRaw } from '../git/git.js';
@@ -13,7 +13,14 @@ import {
   findCandidates,
   type RadarFeature,
 } from './detect.js';
-import { indexPathOf, snapshotWorktree, type WorktreeSnapshot } from './snapshot.js';
+import {
+  type ForkEntry,
+  indexPathOf,
+  listCommitFiles,
+  snapshotWorktree,
+  type WorktreeSnapshot,
+  workingBlobId,
+} from './snapshot.js';
 import { WorktreeWatch } from './watch.js';
 
 /** What the radar does when it sees a collision. */
@@ -58,8 +65,10 @@ interface Tracked {
   /** Every path the watch ever reported: re-added on each scan, since the agent's index may not have them. */
   everDirty: Set<string>;
   indexPath?: string;
-  /** The agent's index size and mtime at the last snapshot: a commit or `git add` by the agent changes it. */
-  indexStamp?: string;
+  /** Paths whose working content differs from the fork point, kept up to date from the watch. */
+  touched: Set<string>;
+  /** New files' ignore verdicts, asked of git once per path. */
+  ignored: Map<string, boolean>;
 }
 
 /**
@@ -93,6 +102,8 @@ export function startRadar(opts: RadarOptions): Radar {
           owed: false,
           firstSeen: new Map(),
           everDirty: new Set(),
+          touched: new Set(),
+          ignored: new Map(),
           ...(watch ? { watch } : {}),
         });
         return;
@@ -169,37 +180,58 @@ export function startRadar(opts: RadarOptions): Radar {
     }
   };
 
-  /** Takes a new snapshot when the worktree changed since the last one; false when nothing did. */
+  /** Files of each fork point, listed once. */
+  const forkFiles = new Map<string, Promise<Map<string, ForkEntry>>>();
+
+  /**
+   * Brings a feature's touched paths up to date; false when nothing changed. The first scan (and any
+   * scan after the watch lost events) is a full git snapshot; later ones hash only the files the watch
+   * reported and compare them with the fork point's blobs, so they cost no git process at all unless a
+   * new file needs an ignore check.
+   */
   const refresh = async (id: string, t: Tracked): Promise<boolean> => {
     t.indexPath ??= await indexPathOf(t.worktree);
-    const stamp = stampOf(t.indexPath);
     const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t.worktree, dirs)) : 'all';
-    if (changes !== 'all') {
-      if (t.snapshot && changes.size === 0 && stamp === t.indexStamp) return false;
-      for (const c of changes) t.everDirty.add(c);
+    if (changes !== 'all') for (const c of changes) t.everDirty.add(c);
+    const scratchIndex = join(opts.scratchDir, `${id}.index`);
+    const base = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex, indexPath: t.indexPath };
+    if (changes === 'all' || !t.snapshot) {
+      t.snapshot = await snapshotWorktree(base);
+      t.touched = new Set(t.snapshot.paths);
+      return true;
     }
-    const targeted = t.snapshot !== undefined && changes !== 'all';
-    t.indexStamp = stamp;
-    t.snapshot = await snapshotWorktree({
-      worktree: t.worktree,
-      forkPoint: t.forkPoint,
-      scratchIndex: join(opts.scratchDir, `${id}.index`),
-      indexPath: t.indexPath,
-      ...(targeted ? { only: t.everDirty } : {}),
-    });
+    if (changes.size === 0) return false;
+    let fork = forkFiles.get(t.forkPoint);
+    if (!fork) {
+      fork = listCommitFiles(opts.root, t.forkPoint);
+      forkFiles.set(t.forkPoint, fork);
+    }
+    await updateTouched(t, changes, await fork);
+    // Everything touched or ever written: the agent's index may hold none of it.
+    const only = new Set([...t.everDirty, ...t.touched]);
+    let made: Promise<string> | undefined;
+    t.snapshot = {
+      paths: [...t.touched].sort(),
+      // The merge check needs real trees; they are made only for a pair that shares a path.
+      commit: () => {
+        made ??= snapshotWorktree({ ...base, only, commitOnly: true }).then((s) => s.commit());
+        return made;
+      },
+    };
     return true;
   };
 
   /** Paths that really conflict between the two snapshots, by a merge in memory (cached per commit pair). */
   const conflictsOf = async (c: CollisionCandidate): Promise<string[]> => {
     if (c.shared.length === 0) return [];
-    const [sa, sb] = c.features.map((id) => tracked.get(id)?.snapshot);
-    if (!sa || !sb) return [];
+    const [ta, tb] = c.features.map((id) => tracked.get(id));
+    if (!ta?.snapshot || !tb?.snapshot) return [];
+    // Only paths both sides changed can conflict, so the verdict holds while their contents stay the same.
+    const key = [c.key, ...c.shared.map((p) => `${p}:${blobOf(ta, p)}:${blobOf(tb, p)}`)].join('|');
+    const cached = merges.get(key);
+    if (cached) return cached;
     try {
-      const [a, b] = await Promise.all([sa.commit(), sb.commit()]);
-      const key = `${a}:${b}`;
-      const cached = merges.get(key);
-      if (cached) return cached;
+      const [a, b] = await Promise.all([ta.snapshot.commit(), tb.snapshot.commit()]);
       const r = await mergeTree(opts.root, a, b);
       merges.set(key, r.conflicts);
       return r.conflicts;
@@ -237,16 +269,6 @@ export function startRadar(opts: RadarOptions): Radar {
   return { scan, stop: close };
 }
 
-/** Size and modification time of a file, or `missing`. */
-function stampOf(path: string): string {
-  try {
-    const s = statSync(path);
-    return `${s.size}:${s.mtimeMs}`;
-  } catch {
-    return 'missing';
-  }
-}
-
 /** The folders among `dirs` (relative to `worktree`) that git ignores, by one `check-ignore`. */
 async function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
   // A trailing slash lets folder-only patterns (`build/`) match.
@@ -257,4 +279,72 @@ async function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<strin
       .filter(Boolean)
       .map((d) => d.replace(/\/$/, '')),
   );
+}
+
+/** Recomputes the touched state of the changed paths by hashing them against the fork point's files. */
+async function updateTouched(
+  t: Tracked,
+  changes: ReadonlySet<string>,
+  fork: ReadonlyMap<string, ForkEntry>,
+): Promise<void> {
+  const algorithm = [...fork.values()][0]?.oid.length === 64 ? 'sha256' : 'sha1';
+  const fresh: string[] = [];
+  for (const p of expandPaths(t.worktree, changes, fork)) {
+    const now = workingBlobId(join(t.worktree, p), algorithm);
+    const was = fork.get(p);
+    if (was) {
+      if (now && now.oid === was.oid && now.mode === was.mode) t.touched.delete(p);
+      else t.touched.add(p);
+    } else if (!now) t.touched.delete(p);
+    else if (t.ignored.has(p)) {
+      if (t.ignored.get(p)) t.touched.delete(p);
+      else t.touched.add(p);
+    } else fresh.push(p);
+  }
+  if (fresh.length === 0) return;
+  const r = await gitRaw(t.worktree, ['check-ignore', '--stdin', '-z'], `${fresh.join('\0')}\0`);
+  const ignored = new Set(r.stdout.split('\0').filter(Boolean));
+  for (const p of fresh) {
+    t.ignored.set(p, ignored.has(p));
+    if (ignored.has(p)) t.touched.delete(p);
+    else t.touched.add(p);
+  }
+}
+
+/** The files a set of changed paths stands for: folders walked, and fork files under a folder that went away. */
+function expandPaths(
+  worktree: string,
+  changes: ReadonlySet<string>,
+  fork: ReadonlyMap<string, ForkEntry>,
+): Set<string> {
+  const out = new Set<string>();
+  const forkPaths = [...fork.keys()];
+  for (const p of changes) {
+    out.add(p);
+    const prefix = `${p}/`;
+    for (const f of forkPaths) if (f.startsWith(prefix)) out.add(f);
+    const stack = [p];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = readdirSync(join(worktree, dir), { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      out.delete(dir);
+      for (const e of entries) {
+        if (e.name === '.git' || e.name === 'node_modules') continue;
+        const child = `${dir}/${e.name}`;
+        if (e.isDirectory()) stack.push(child);
+        else out.add(child);
+      }
+    }
+  }
+  return out;
+}
+
+/** The blob id of a working file, or `gone`: the content signature the merge verdict is cached by. */
+function blobOf(t: Tracked, path: string): string {
+  return workingBlobId(join(t.worktree, path))?.oid ?? 'gone';
 }

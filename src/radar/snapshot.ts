@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { git, gitRaw } from '../git/git.js';
 
@@ -41,6 +42,8 @@ export async function snapshotWorktree(opts: {
   scratchIndex: string;
   indexPath: string;
   only?: ReadonlySet<string>;
+  /** Skip listing the touched paths (the caller knows them and wants only `commit()`). */
+  commitOnly?: boolean;
 }): Promise<WorktreeSnapshot> {
   const { worktree, forkPoint, scratchIndex } = opts;
   mkdirSync(dirname(scratchIndex), { recursive: true });
@@ -57,12 +60,14 @@ export async function snapshotWorktree(opts: {
     const known = gone.length > 0 ? await indexedAmong(worktree, gone, env) : [];
     if (present.length + known.length > 0) await addAll(worktree, [...present, ...known], env);
   }
-  const diff = await git(
-    worktree,
-    ['diff-index', '--cached', '--name-only', '--no-renames', '-z', forkPoint],
-    undefined,
-    env,
-  );
+  const diff = opts.commitOnly
+    ? ''
+    : await git(
+        worktree,
+        ['diff-index', '--cached', '--name-only', '--no-renames', '-z', forkPoint],
+        undefined,
+        env,
+      );
   let made: Promise<string> | undefined;
   return {
     paths: diff.split('\0').filter(Boolean),
@@ -102,4 +107,45 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A path's blob in a commit: what the radar compares a working file against. */
+export interface ForkEntry {
+  mode: string;
+  oid: string;
+}
+
+/** Every file of a commit with its mode and blob id, by one `ls-tree` (cached per fork point by the radar). */
+export async function listCommitFiles(cwd: string, commit: string): Promise<Map<string, ForkEntry>> {
+  const out = await git(cwd, ['ls-tree', '-r', '-z', '--full-tree', commit]);
+  const files = new Map<string, ForkEntry>();
+  for (const line of out.split('\0')) {
+    const tab = line.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode, , oid] = line.slice(0, tab).split(' ');
+    if (mode && oid) files.set(line.slice(tab + 1), { mode, oid });
+  }
+  return files;
+}
+
+/**
+ * The blob id git would give a working file (`git hash-object`), computed here so that a scan of a
+ * few changed files costs no git process. A symlink hashes its target, as git stores it. Files
+ * under clean/smudge filters or eol conversion may hash differently from git's; they then count as
+ * touched whenever they were written, which errs on the side of reporting.
+ */
+export function workingBlobId(path: string, algorithm: 'sha1' | 'sha256' = 'sha1'): ForkEntry | undefined {
+  let st: import('node:fs').Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  if (st.isDirectory()) return undefined;
+  const content = st.isSymbolicLink() ? Buffer.from(readlinkSync(path)) : readFileSync(path);
+  const hash = createHash(algorithm);
+  hash.update(`blob ${content.length}\0`);
+  hash.update(content);
+  const mode = st.isSymbolicLink() ? '120000' : st.mode & 0o111 ? '100755' : '100644';
+  return { mode, oid: hash.digest('hex') };
 }
