@@ -16,6 +16,10 @@ export function featureRow(f: FeatureState, p: Palette, now: number): string[] {
   const last = f.last_event
     ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}`
     : '—';
+  const open = Object.values(f.collisions);
+  const note = open[0]
+    ? `⚠ ${open[0].kind} with ${open[0].with}: ${open[0].paths.join(', ')} (${formatDuration(now - Date.parse(open[0].since))} ago)${open.length > 1 ? ` +${open.length - 1}` : ''}`
+    : last;
   return [
     f.feature_id,
     paintStatus(p, f.status),
@@ -23,6 +27,6 @@ export function featureRow(f: FeatureState, p: Palette, now: number): string[] {
     formatDuration(elapsed),
     f.exit_code === undefined ? '—' : String(f.exit_code ?? f.signal ?? '—'),
     checks,
-    last.length > 60 ? `${last.slice(0, 59)}…` : last,
+    note.length > 60 ? `${note.slice(0, 59)}…` : note,
   ];
 }

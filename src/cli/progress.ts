@@ -35,6 +35,10 @@ export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${e.message}`;
     case 'check.unverifiable':
       return `${e.feature_id}: check ${e.criterion_id} ${p.yellow('unverifiable')}: ${e.text}`;
+    case 'collision.detected':
+      return `${e.features.join(' & ')}: ${p.yellow(`collision (${e.kind})`)} on ${e.paths.join(', ')}; ${e.second} touched it last`;
+    case 'collision.resolved':
+      return `${e.features.join(' & ')}: collision resolved`;
     case 'phase.started':
     case 'phase.ended':
     case 'integration.started':

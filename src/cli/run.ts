@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import { UserError } from '../errors.js';
+import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
+import { type CollisionPolicy, startRadar } from '../radar/radar.js';
+import { createRunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import type { RegisterCommand } from './commands.js';
 import { createProgressRenderer } from './progress.js';
@@ -16,6 +20,8 @@ interface RunFlags {
   resume?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  onCollision?: string;
+  radarInterval?: string;
 }
 
 /** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
@@ -39,6 +45,16 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option('--no-verify', 'do not run acceptance checks after each agent')
     .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
     .option('--dry-run', 'print the command each agent would run, and create nothing')
+    .addOption(
+      new Option(
+        '--on-collision <policy>',
+        'when two running features touch the same path: notify, or stop-later (stop the one that came second, keeping its work)',
+      ).choices(['notify', 'stop-later']),
+    )
+    .option(
+      '--radar-interval <s>',
+      'seconds between collision radar scans; 0 turns the radar off (default 5)',
+    )
     .addOption(new Option('--json', 'print the summary as JSON at the end'))
     .addHelpText(
       'after',
@@ -66,8 +82,34 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         clock: ctx.clock,
         env: ctx.env,
       });
+      const radarSeconds =
+        flags.radarInterval !== undefined ? Number(flags.radarInterval) : project.config.radar_interval_s;
+      if (!Number.isFinite(radarSeconds) || radarSeconds < 0) {
+        throw new UserError(
+          'run/bad-radar-interval',
+          `--radar-interval must be a number of seconds ≥ 0, got "${flags.radarInterval}"`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
+      sink.subscribe((e) => progress.onEvent(e));
+      const control = createRunControl();
+      const radar =
+        radarSeconds > 0 && !flags.dryRun
+          ? startRadar({
+              root: project.root,
+              sink,
+              contracts: project.plan.byId,
+              intervalMs: radarSeconds * 1000,
+              scratchDir: join(project.root, '.baton', 'radar'),
+              policy: (flags.onCollision ?? project.config.on_collision) as CollisionPolicy,
+              stopFeature: (id, reason) => control.stop(id, reason),
+            })
+          : undefined;
       const abort = new AbortController();
       const unsubscribe = ctx.onInterrupt(() => {
         if (!abort.signal.aborted)
@@ -92,7 +134,8 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           env: ctx.env,
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
-          onEvent: (e) => progress.onEvent(e),
+          sink,
+          control,
           onDryRun: (id, launch, worktree) =>
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });
@@ -105,6 +148,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         }
         setExit(summary.outcome === 'complete' ? 0 : 1);
       } finally {
+        radar?.stop();
         unsubscribe();
       }
     });

@@ -9,7 +9,7 @@ import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
-import { palette, renderTable } from './style.js';
+import { formatDuration, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -34,6 +34,7 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
     log_file: f.log_file ?? null,
     files: f.files,
     escaped: f.escaped,
+    collisions: f.collisions,
     reason: f.reason ?? null,
     checks: {
       passed: checks.filter((c) => c.outcome === 'passed').length,
@@ -165,6 +166,14 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const escaped = rows
           .filter((f) => f.escaped.length)
           .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+        const collisions = rows.flatMap((f) =>
+          Object.values(f.collisions)
+            .filter((c) => f.feature_id < c.with)
+            .map(
+              (c) =>
+                `  ${f.feature_id} × ${c.with}: ${c.kind} on ${c.paths.join(', ')} (since ${formatDuration(Date.now() - Date.parse(c.since))} ago)`,
+            ),
+        );
         const denied = rows
           .filter((f) => f.usage?.permission_denials?.length)
           .map(
@@ -172,7 +181,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
               `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
           );
         ctx.stdout.write(
-          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`,
+          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`,
         );
       };
       pull(!flags.watch);

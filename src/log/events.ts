@@ -16,6 +16,7 @@ export const FEATURE_STATUSES = [
   'failed-checks',
   'timeout',
   'interrupted',
+  'collision',
 ] as const;
 /** A feature's status. */
 export type FeatureStatus = (typeof FEATURE_STATUSES)[number];
@@ -28,6 +29,7 @@ export const TERMINAL_STATUSES: ReadonlySet<FeatureStatus> = new Set([
   'failed-checks',
   'timeout',
   'interrupted',
+  'collision',
 ]);
 
 /** Fields Baton writes on every event of its own. */
@@ -269,6 +271,24 @@ export interface IntegrationDiscarded extends EventBase {
   /** The ref that keeps the discarded result. */
   backup?: string;
 }
+/** The radar saw two running features' work collide: a path both touched, or a path one owns that the other touched. */
+export interface CollisionDetected extends EventBase {
+  type: 'collision.detected';
+  /** Stable id of the pair (`a+b`); a later detection with the same id updates it. */
+  collision_id: string;
+  features: string[];
+  /** `overlap`: their versions merge; `conflict`: they do not; `owned`: one touched the other's owned path. */
+  kind: 'overlap' | 'conflict' | 'owned';
+  paths: string[];
+  /** The feature that touched the paths last (the one `--on-collision stop-later` stops). */
+  second: string;
+}
+/** A collision the radar reported is gone (one side reverted the paths). */
+export interface CollisionResolved extends EventBase {
+  type: 'collision.resolved';
+  collision_id: string;
+  features: string[];
+}
 
 /** Every event Baton writes. */
 export type BatonEvent =
@@ -291,7 +311,9 @@ export type BatonEvent =
   | MergeSkipped
   | IntegrationTested
   | IntegrationEnded
-  | IntegrationDiscarded;
+  | IntegrationDiscarded
+  | CollisionDetected
+  | CollisionResolved;
 
 /** A discriminant of the union. */
 export type BatonEventType = BatonEvent['type'];

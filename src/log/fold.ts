@@ -45,10 +45,23 @@ export interface FeatureState {
   usage?: AgentUsage;
   reason?: string;
   escaped: string[];
+  /** Collisions the radar reports open, by collision id. */
+  collisions: Record<string, OpenCollision>;
   checks: Record<string, CheckResult>;
   integration_checks: Record<string, CheckResult>;
   hooks: number;
   last_event?: { type: string; ts?: string; detail?: string };
+}
+
+/** A collision the radar saw and has not seen resolved, from one feature's side. */
+export interface OpenCollision {
+  with: string;
+  kind: 'overlap' | 'conflict' | 'owned';
+  paths: string[];
+  /** When it was first reported. */
+  since: string;
+  /** Whether this feature touched the paths last. */
+  second: boolean;
 }
 
 /** One merge during integration. */
@@ -108,6 +121,7 @@ export function pendingFeature(id: string): FeatureState {
     status: 'pending',
     files: [],
     escaped: [],
+    collisions: {},
     checks: {},
     integration_checks: {},
     hooks: 0,
@@ -399,6 +413,31 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     case 'integration.discarded':
       // The next `integration.started` resets the integration state; the report reads this one itself.
+      return;
+    case 'collision.detected':
+      for (const id of ev.features) {
+        const f = state.features[id];
+        if (!f) continue;
+        const other = ev.features.find((x) => x !== id) ?? id;
+        f.collisions = {
+          ...f.collisions,
+          [ev.collision_id]: {
+            with: other,
+            kind: ev.kind,
+            paths: ev.paths,
+            since: f.collisions[ev.collision_id]?.since ?? ev.ts,
+            second: ev.second === id,
+          },
+        };
+      }
+      return;
+    case 'collision.resolved':
+      for (const id of ev.features) {
+        const f = state.features[id];
+        if (!f?.collisions[ev.collision_id]) continue;
+        const { [ev.collision_id]: _gone, ...rest } = f.collisions;
+        f.collisions = rest;
+      }
       return;
     default:
       unreachable(ev);

@@ -180,6 +180,14 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     'into_refused?': string,
   },
   'integration.discarded': { branch: string, 'started_at?': string, 'commit?': string, 'backup?': string },
+  'collision.detected': {
+    collision_id: string,
+    features: strings,
+    kind: oneOf(['overlap', 'conflict', 'owned']),
+    paths: strings,
+    second: string,
+  },
+  'collision.resolved': { collision_id: string, features: strings },
 };
 
 /** A shape flattened for the hot path (a million lines per `baton status`): key, test, optional. */

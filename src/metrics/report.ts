@@ -5,6 +5,7 @@ import type { Plan } from '../graph/types.js';
 import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
 import { TERMINAL_STATUSES } from '../log/events.js';
 import { countChecks, foldEvents, normaliseStatus } from '../log/fold.js';
+import { summariseCollisions } from './collisions.js';
 import { diagnoseReport } from './diagnose.js';
 import { formatMinutes } from './format.js';
 import {
@@ -208,6 +209,7 @@ export function computeReport(input: ReportInput): Report {
     worksheet,
     features,
     conflicts,
+    collisions: summariseCollisions(events),
     integration,
     amdahl,
     critical_path: criticalPath,
@@ -397,6 +399,8 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'integration.tested':
     case 'integration.ended':
     case 'integration.discarded':
+    case 'collision.detected':
+    case 'collision.resolved':
       // These describe the run and its integration, not one feature's work.
       break;
     default:

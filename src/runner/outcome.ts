@@ -3,6 +3,8 @@ import type { FeatureEnded } from '../log/events.js';
 /** What is known when a feature's agent has finished, to decide how the feature ends. */
 export interface FeatureFacts {
   interrupted: boolean;
+  /** Set when the collision radar stopped the agent (`--on-collision stop-later`): why. */
+  collision?: string;
   timedOut: boolean;
   exitCode: number | null;
   /** Files the branch changed since its base. */
@@ -15,6 +17,7 @@ export interface FeatureFacts {
 export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']; reason?: string } {
   if (f.interrupted)
     return { status: 'interrupted', reason: 'stopped by Ctrl-C; the worktree and its changes are kept' };
+  if (f.collision) return { status: 'collision', reason: f.collision };
   if (f.timedOut) return { status: 'timeout', reason: 'the agent ran past its timeout and was stopped' };
   if (f.exitCode !== 0)
     return { status: 'failed', reason: `the agent exited ${f.exitCode ?? 'by a signal'}` };

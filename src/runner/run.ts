@@ -23,7 +23,9 @@ import { appendEvent, type Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
+import type { EventSink } from '../log/sink.js';
 import { portBlockFor } from '../ports.js';
+import type { RunControl } from './control.js';
 import { startAgent } from './launch.js';
 import { decideOutcome } from './outcome.js';
 import { describeExit, type ProcessExit, type Supervised, spawnSupervised, tailLines } from './process.js';
@@ -66,6 +68,10 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Receives every event after it is written (the progress renderer, the dashboard). */
   onEvent?: (event: BatonEvent) => void;
+  /** Where events go; the log sink when absent. Subscribers (progress, radar) see every event. */
+  sink?: EventSink;
+  /** Lets the collision radar stop one feature (`--on-collision stop-later`). */
+  control?: RunControl;
   /** Receives each launch in dry-run mode. */
   onDryRun?: (featureId: string, launch: AgentLaunch, worktree: string) => void;
 }
@@ -287,7 +293,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
   }
 
   const emit = (event: NewEvent): BatonEvent => {
-    const written = appendEvent(opts.logPath, { ...event, run_id: runId } as NewEvent, opts.clock);
+    const stamped = { ...event, run_id: runId } as NewEvent;
+    const written = opts.sink ? opts.sink.emit(stamped) : appendEvent(opts.logPath, stamped, opts.clock);
     opts.onEvent?.(written);
     return written;
   };
@@ -486,6 +493,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       });
       running.add(child);
+      const detach = opts.control?.attach(id, () => void child.stop('stop'));
       emit({
         type: 'feature.started',
         feature_id: id,
@@ -500,7 +508,9 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       });
       if (opts.signal.aborted) void child.stop('interrupt');
       exit = await child.exited;
+      detach?.();
       running.delete(child);
+      if (opts.control?.stoppedFor(id)) break;
       output = existsSync(p.logFile) ? readFileSync(p.logFile).subarray(logOffset).toString('utf8') : '';
       if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut) break;
       if (adapter.isRateLimited(output, exit.exitCode) && rateLimitRetries < opts.config.retry.attempts) {
@@ -551,7 +561,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     const escapes = await findEscapes();
     if (escapes.length > 0) emit({ type: 'feature.escaped', feature_id: id, files: escapes });
     let checks: { passed: number; failed: number; unverifiable: number; total: number } | undefined;
-    const agentOk = !interrupted && !exit.timedOut && exit.exitCode === 0 && files.length > 0;
+    const collision = opts.control?.stoppedFor(id);
+    const agentOk = !interrupted && !collision && !exit.timedOut && exit.exitCode === 0 && files.length > 0;
     if (agentOk && opts.verifier) {
       checks = await opts.verifier({
         feature,
@@ -565,6 +576,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     }
     const outcome = decideOutcome({
       interrupted,
+      ...(collision ? { collision } : {}),
       timedOut: exit.timedOut,
       exitCode: exit.exitCode,
       changedFiles: files.length,
