@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { type ProcessExit, spawnSupervised } from '../runner/process.js';
+import { type ProcessExit, spawnSupervised } from '../process/supervise.js';
 import { outputOf, resetOutputFile } from './output-file.js';
 
 /** Tries one TCP connection; true when something accepted it. */

@@ -20,7 +20,7 @@ import type { BatonEvent, IntegrationEnded, IntegrationStarted, NewEvent } from 
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { portBlockFor } from '../ports.js';
-import { describeExit, spawnSupervised, tailLines } from '../runner/process.js';
+import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
 import { buildConflictTask, type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { collectBranchChanges } from './predict.js';
 import { prepareIntegrationWorktree } from './worktree.js';

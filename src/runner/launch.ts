@@ -1,5 +1,5 @@
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
-import { type Supervised, spawnSupervised } from './process.js';
+import { type Supervised, spawnSupervised } from '../process/supervise.js';
 
 /**
  * Prepares an agent through its adapter and starts it in the task's worktree, in its own process

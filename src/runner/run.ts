@@ -24,9 +24,15 @@ import type { BatonEvent, FeatureEnded, NewEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { portBlockFor } from '../ports.js';
+import {
+  describeExit,
+  type ProcessExit,
+  type Supervised,
+  spawnSupervised,
+  tailLines,
+} from '../process/supervise.js';
 import { startAgent } from './launch.js';
 import { decideOutcome } from './outcome.js';
-import { describeExit, type ProcessExit, type Supervised, spawnSupervised, tailLines } from './process.js';
 import { assertNoLiveRun, findOrphans, type Orphan, stopOrphans } from './resume.js';
 import { buildTaskPrompt } from './task.js';
 import { copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
