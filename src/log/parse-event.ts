@@ -14,6 +14,23 @@ function describeValue(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
+const ARTICLE: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+};
+
+/** What a zod issue expected, in words ("a string", "one of a, b"). */
+function expectedOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') return ARTICLE[issue.expected] ?? String(issue.expected);
+  if (issue.code === 'invalid_value')
+    return issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`;
+  if (issue.code === 'too_small') return 'a non-empty string';
+  return issue.message;
+}
+
 function valueAt(record: unknown, path: readonly PropertyKey[]): unknown {
   let v = record;
   for (const key of path)
@@ -31,11 +48,13 @@ export function checkLogValue(value: unknown): { event: LogEvent } | { problem: 
     if (schema === undefined) return { problem: `unknown event type "${record.type}"` };
     const result = schema.safeParse(record);
     if (result.success) return { event: record as unknown as LogEvent };
-    const issue = result.error.issues[0];
-    const path = issue?.path ?? [];
-    const field = path.map(String).join('.');
+    // The stamp (`v`, `ts`) is named last: a field of the event itself says more about what went wrong.
+    const issues = result.error.issues;
+    const issue = (issues.find((i) => i.path[0] !== 'v' && i.path[0] !== 'ts') ??
+      issues[0]) as z.core.$ZodIssue;
+    const field = issue.path.map(String).join('.');
     return {
-      problem: `${record.type}: "${field}" ${issue?.message ?? 'is invalid'}, got ${describeValue(valueAt(record, path))}`,
+      problem: `${record.type}: "${field}" must be ${expectedOf(issue)}, got ${describeValue(valueAt(record, issue.path))}`,
     };
   }
   if (record.type !== undefined) return { problem: '"type" must be a string' };
