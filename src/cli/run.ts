@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import { UserError } from '../errors.js';
+import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import type { RegisterCommand } from './commands.js';
@@ -68,6 +69,9 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       });
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      // One sink for the whole run: the log writer, with the live progress subscribed to it.
+      const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
+      const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
       const abort = new AbortController();
       const unsubscribe = ctx.onInterrupt(() => {
         if (!abort.signal.aborted)
@@ -80,6 +84,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           config: project.config,
           plan: project.plan,
           logPath: project.logPath,
+          sink,
           featureIds,
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(flags.agent ? { agent: flags.agent } : {}),
@@ -92,7 +97,6 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           env: ctx.env,
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
-          onEvent: (e) => progress.onEvent(e),
           onDryRun: (id, launch, worktree) =>
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });
@@ -105,6 +109,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         }
         setExit(summary.outcome === 'complete' ? 0 : 1);
       } finally {
+        unsubscribeProgress();
         unsubscribe();
       }
     });

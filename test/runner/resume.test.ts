@@ -86,7 +86,7 @@ describe('crash-safe runs', () => {
           retries: 1,
           agent: {
             command:
-              'if [ -f .tried ]; then mkdir -p src/flaky && echo ok > src/flaky/x.txt; else touch .tried; exit 1; fi',
+              'mkdir -p src/flaky; if [ -f src/flaky/.tried ]; then echo ok > src/flaky/x.txt; else touch src/flaky/.tried; exit 1; fi',
           },
         },
       ]),
