@@ -1,6 +1,8 @@
+import { unreachable } from '../errors.js';
 import type { BatonEvent } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import type { Output } from './context.js';
+import { escapeControl } from './escape.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { formatDuration, type Palette, paintStatus, renderTable } from './style.js';
 
@@ -10,8 +12,27 @@ export interface ProgressRenderer {
   close(): void;
 }
 
-/** Describes one event in a line, for logs and non-interactive output. */
+/** Describes one event in a line, for logs and non-interactive output (strings from the log escaped). */
 export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
+  return describeRaw(escapeFields(e), p);
+}
+
+/** The event with control characters escaped in its strings and lists of strings (not the colours added later). */
+function escapeFields<T extends BatonEvent>(e: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(e)) {
+    out[key] =
+      typeof value === 'string'
+        ? escapeControl(value)
+        : Array.isArray(value)
+          ? value.map((v: unknown) => (typeof v === 'string' ? escapeControl(v) : v))
+          : value;
+  }
+  return out as T;
+}
+
+/** One line per event type; the switch is exhaustive, so a new type does not compile until it is placed. */
+function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   switch (e.type) {
     case 'run.started':
       return `run ${e.run_id}: ${e.feature_ids.length} features, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
@@ -30,7 +51,9 @@ export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'check.passed':
-      return `${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${e.message}`;
+      return e.message.startsWith('warning:')
+        ? `${e.feature_id}: check ${e.criterion_id} ${p.yellow('passed with a warning')}: ${e.message.slice('warning: '.length)}`
+        : `${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${e.message}`;
     case 'check.failed':
       return `${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${e.message}`;
     case 'check.unverifiable':
@@ -44,6 +67,8 @@ export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
     case 'integration.tested':
     case 'integration.ended':
       return undefined;
+    default:
+      return unreachable(e);
   }
 }
 
