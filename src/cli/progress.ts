@@ -1,5 +1,5 @@
 import { unreachable } from '../errors.js';
-import type { BatonEvent } from '../log/events.js';
+import type { BatonEvent, BatonEventType } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import type { Output } from './context.js';
 import { escapeControl } from './escape.js';
@@ -72,6 +72,29 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   }
 }
 
+/** Events whose line stays printed above the live table on a terminal (the rest only update the table). */
+const KEPT_ABOVE_TABLE = {
+  'run.started': false,
+  'run.ended': false,
+  'phase.started': false,
+  'phase.ended': false,
+  'worktree.created': false,
+  'feature.started': false,
+  'agent.exited': false,
+  hook: false,
+  'feature.ended': true,
+  'feature.escaped': true,
+  'check.passed': true,
+  'check.failed': true,
+  'check.unverifiable': true,
+  'integration.started': false,
+  'merge.clean': false,
+  'merge.conflict': false,
+  'merge.skipped': false,
+  'integration.tested': false,
+  'integration.ended': false,
+} as const satisfies Record<BatonEventType, boolean>;
+
 /** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */
 export function createProgressRenderer(
   out: Output,
@@ -89,14 +112,15 @@ export function createProgressRenderer(
   }
   const state = initialState();
   let drawn = 0;
-  const draw = () => {
+  /** Redraws the table in place, with `above` (finished checks, ended features) printed over it for good. */
+  const draw = (above = '') => {
     const rows = featureIds.map((id) => state.features[id]).filter((f) => f !== undefined);
     const text = renderTable(
       FEATURE_HEADER,
       rows.map((f) => featureRow(f, p, Date.now())),
     );
     const erase = drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '';
-    out.write(`${erase}${text}\n`);
+    out.write(`${erase}${above}${text}\n`);
     drawn = text.split('\n').length;
   };
   const timer = setInterval(draw, 1000);
@@ -105,7 +129,8 @@ export function createProgressRenderer(
     onEvent(e) {
       applyEvent(state, e);
       if (e.type === 'run.started') return;
-      draw();
+      const kept = KEPT_ABOVE_TABLE[e.type] ? describeEvent(e, p) : undefined;
+      draw(kept ? `${kept}\n` : '');
     },
     close() {
       clearInterval(timer);

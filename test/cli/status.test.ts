@@ -185,3 +185,25 @@ describe('why, what it cost, and who went silent', () => {
     expect(featureRow(f, palette(false), now, () => at(50).getTime())[1]).toBe('running');
   });
 });
+
+describe('live progress on a terminal', () => {
+  it('keeps each finished check printed above the redrawn table', () => {
+    let tty = '';
+    const live = createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
+    live.onEvent(
+      stampEvent({
+        type: 'check.failed',
+        feature_id: 'f1',
+        criterion_id: 'owns',
+        text: 'changes stay inside owns',
+        kind: 'files',
+        on: 'worktree',
+        message: 'changed outside owns: src/store.js (owns: src/f1/**)',
+      }),
+    );
+    live.close();
+    expect(tty).toContain('f1: check owns failed: changed outside owns: src/store.js');
+    // Printed once, above the table, not redrawn with it.
+    expect(tty.split('check owns failed')).toHaveLength(2);
+  });
+});
