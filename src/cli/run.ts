@@ -45,7 +45,9 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       'after',
       '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
         'PORT and BATON_PORT_BASE (a block of ten ports of its own). Ctrl-C stops every agent and keeps\n' +
-        'every worktree and commit. Exit code: 0 when every feature is complete, 1 otherwise.',
+        'every worktree and commit. Each check is printed as it finishes; a feature with `owns` is also\n' +
+        'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
+        'Exit code: 0 when every feature is complete, 1 otherwise.',
     )
     .action(async (ids: string[], flags: RunFlags) => {
       const project = await loadProject(ctx.cwd);

@@ -92,7 +92,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
   program
     .command('status')
     .description(
-      'show every feature: status, agent, elapsed, exit code, checks, last event (folded from .baton/log.jsonl)',
+      'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
     )
     .option('--json', 'print { run_id, features: [...] } as JSON')
     .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
