@@ -36,7 +36,7 @@ describe('baton status disk column', () => {
     expect(fb).toMatchObject({ disk_bytes: null, disk_complete: null });
 
     const table = (await runBaton(['status'], { cwd: repo.root })).stdout;
-    expect(table).toMatch(/^feature +status +agent +elapsed +exit +checks +disk +last event$/m);
+    expect(table).toMatch(/^feature +status +agent +elapsed +exit +checks +cost +disk +last event$/m);
     expect(table).toMatch(
       new RegExp(`^a +pending .* ${formatBytes(fa?.disk_bytes ?? 0).replace('.', '\\.')} +—$`, 'm'),
     );
