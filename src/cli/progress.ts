@@ -66,6 +66,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'merge.skipped':
     case 'integration.tested':
     case 'integration.ended':
+    case 'integration.discarded':
       return undefined;
     default:
       return unreachable(e);
@@ -93,6 +94,7 @@ const KEPT_ABOVE_TABLE = {
   'merge.skipped': false,
   'integration.tested': false,
   'integration.ended': false,
+  'integration.discarded': false,
 } as const satisfies Record<BatonEventType, boolean>;
 
 /** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */

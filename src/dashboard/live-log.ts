@@ -42,6 +42,7 @@ const FEATURE_ONLY = {
   'merge.skipped': false,
   'integration.tested': false,
   'integration.ended': false,
+  'integration.discarded': false,
 } as const satisfies Record<BatonEventType, boolean>;
 
 /** Whether an event (a plain hook line has no type) changes run-level fields. */

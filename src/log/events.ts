@@ -198,6 +198,14 @@ export const EVENT_SCHEMAS = {
     test: z.string().optional(),
     /** What to do on a conflict: `stop`, `skip` or `agent`. */
     on_conflict: z.string().optional(),
+    /** Statuses opted in with `--include` (besides `complete`). */
+    include: z.array(z.enum(FEATURE_STATUSES)).optional(),
+    /** Features merged although their status is not `complete`, because `--include` named it. */
+    included: z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES) })).optional(),
+    /** Features not merged because their status is not `complete`. */
+    excluded: z
+      .array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES), reason: z.string() }))
+      .optional(),
   }),
   /** A feature branch merged without conflict. */
   'merge.clean': z.object({
@@ -223,6 +231,10 @@ export const EVENT_SCHEMAS = {
     type: z.literal('merge.skipped'),
     feature_id: id,
     reason: z.string(),
+    /** Why, as a kind. */
+    kind: z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge']).optional(),
+    /** The feature's folded status, for `kind: excluded`. */
+    status: z.enum(FEATURE_STATUSES).optional(),
   }),
   /** The test command ran after a merge. */
   'integration.tested': z.object({
@@ -243,6 +255,20 @@ export const EVENT_SCHEMAS = {
     commit: z.string().optional(),
     /** Branch fast-forwarded to the result, with `--into`. */
     into: z.string().optional(),
+    /** Why `--into` left the branch where it was. */
+    into_refused: z.string().optional(),
+  }),
+  /** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
+  'integration.discarded': z.object({
+    ...base,
+    type: z.literal('integration.discarded'),
+    branch: z.string(),
+    /** `ts` of the discarded attempt's `integration.started`. */
+    started_at: z.string().optional(),
+    /** The discarded result's tip. */
+    commit: z.string().optional(),
+    /** The ref that keeps the discarded result. */
+    backup: z.string().optional(),
   }),
 } as const;
 
@@ -287,6 +313,10 @@ export type MergeSkipped = EventOf<'merge.skipped'>;
 export type IntegrationTested = EventOf<'integration.tested'>;
 /** Integration finished. */
 export type IntegrationEnded = EventOf<'integration.ended'>;
+/** `--fresh` discarded the previous integration attempt. */
+export type IntegrationDiscarded = EventOf<'integration.discarded'>;
+/** A feature the integration left out because its folded status was not `complete`. */
+export type IntegrationExclusion = NonNullable<IntegrationStarted['excluded']>[number];
 
 /** Every event Baton writes. */
 export type BatonEvent = { [K in keyof Schemas]: EventOf<K> }[keyof Schemas];
