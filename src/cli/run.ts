@@ -60,7 +60,9 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       'after',
       '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
         'PORT and BATON_PORT_BASE (a block of ten ports of its own). Ctrl-C stops every agent and keeps\n' +
-        'every worktree and commit. Exit code: 0 when every feature is complete, 1 otherwise.',
+        'every worktree and commit. Each check is printed as it finishes; a feature with `owns` is also\n' +
+        'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
+        'Exit code: 0 when every feature is complete, 1 otherwise.',
     )
     .action(async (ids: string[], flags: RunFlags) => {
       const project = await loadProject(ctx.cwd);
@@ -95,8 +97,9 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       }
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.
       const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
-      sink.subscribe((e) => progress.onEvent(e));
+      const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
       const control = createRunControl();
       const radar =
         radarSeconds > 0 && !flags.dryRun
@@ -122,6 +125,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           config: project.config,
           plan: project.plan,
           logPath: project.logPath,
+          sink,
           featureIds,
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(flags.agent ? { agent: flags.agent } : {}),
@@ -134,7 +138,6 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           env: ctx.env,
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
-          sink,
           control,
           onDryRun: (id, launch, worktree) =>
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
@@ -149,6 +152,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         setExit(summary.outcome === 'complete' ? 0 : 1);
       } finally {
         radar?.stop();
+        unsubscribeProgress();
         unsubscribe();
       }
     });

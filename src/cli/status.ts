@@ -1,10 +1,10 @@
-import { existsSync, watch } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
-import { streamLog } from '../log/read.js';
+import { LogTailer, watchLog } from '../log/tail.js';
 import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -93,7 +93,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
   program
     .command('status')
     .description(
-      'show every feature: status, agent, elapsed, exit code, checks, last event (folded from .baton/log.jsonl)',
+      'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
     )
     .option('--json', 'print { run_id, features: [...] } as JSON')
     .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
@@ -105,22 +105,21 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       const { root, ids, worktreesDir } = await knownFeatureIds(ctx);
       const logPath = logPathFor(root);
       const p = palette(ctx.color);
-      const state = initialState();
-      let cursor = { offset: 0, line: 0 };
+      let state = initialState();
+      const tailer = new LogTailer(logPath);
       const problems: string[] = [];
-      const pull = (final: boolean) => {
-        // Folded as it is read, so a million-event log is never held in memory at once.
-        const end = streamLog(
-          logPath,
-          cursor,
-          { final },
+      // Folded as it is read, so a million-event log is never held in memory at once.
+      const pull = (final: boolean) =>
+        tailer.read(
           {
+            reset: () => {
+              state = initialState();
+            },
             event: (e) => applyEvent(state, e),
             problem: (pr) => problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`),
           },
-        );
-        cursor = { offset: end.endOffset, line: end.endLine };
-      };
+          { final },
+        ).advanced;
       // Sized once: a walk of every worktree on each redraw would cost more than the redraw.
       let disk: Map<string, DiskUsage> | undefined;
       const diskOf = (rows: readonly FeatureState[]) => {
@@ -189,19 +188,17 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       render();
       if (!flags.watch) return;
       await new Promise<void>((resolve) => {
-        const folder = dirname(logPath);
-        let watcher: ReturnType<typeof watch> | undefined;
-        const refresh = () => {
-          const before = cursor.offset;
-          pull(false);
-          for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
-          if (cursor.offset !== before) render();
-        };
-        if (existsSync(folder)) watcher = watch(folder, refresh);
-        const timer = setInterval(refresh, 500);
+        const stopWatching = watchLog(
+          logPath,
+          () => {
+            const advanced = pull(false);
+            for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
+            if (advanced) render();
+          },
+          { intervalMs: 500, keepAlive: true },
+        );
         const stop = ctx.onInterrupt(() => {
-          clearInterval(timer);
-          watcher?.close();
+          stopWatching();
           stop();
           resolve();
         });

@@ -8,7 +8,6 @@ import type {
   PlainEvent,
 } from './events.js';
 import { FEATURE_STATUSES, TERMINAL_STATUSES } from './events.js';
-import { eventShapeProblem } from './shape.js';
 
 /** The latest outcome of one acceptance criterion. */
 export interface CheckResult {
@@ -219,7 +218,7 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
 
 /**
  * Applies one event to a state in place. Only `foldEvents` and incremental folds call this, with
- * events the log reader accepted (it checks each against its type's shape) or that Baton made.
+ * events the log reader accepted (`parseLogEvent`) or that Baton made; the switch is exhaustive.
  */
 export function applyEvent(state: BatonState, e: LogEvent): void {
   state.events++;
@@ -445,23 +444,12 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
 }
 
 /**
- * Folds events into a state (pure: the input is not touched, the result is new). Any array is
- * accepted: an event whose fields do not fit its type is counted and otherwise ignored, as the
- * reader skips a bad line.
+ * Folds events into a state (pure: the input is not touched, the result is new). The events are
+ * ones the log reader accepted (`parseLogEvent`) or that Baton made, so every one fits its type.
  */
 export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initialState()): BatonState {
   const state = structuredClone(from);
-  for (const e of events) {
-    if (e.type !== undefined && eventShapeProblem(e as unknown as Record<string, unknown>) !== undefined) {
-      state.events++;
-      continue;
-    }
-    try {
-      applyEvent(state, e);
-    } catch {
-      // Not reachable for events of the right shape; kept so a fold never takes the reader down.
-    }
-  }
+  for (const e of events) applyEvent(state, e);
   return state;
 }
 
