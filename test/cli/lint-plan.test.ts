@@ -106,6 +106,45 @@ describe('baton lint', () => {
     ]);
   });
 
+  it('reports an unknown dependency in the same pass as a schema error in another contract', async () => {
+    const r = repo({
+      'specs/a/contract.md': '---\nfeature_id: "x;rm -rf"\n---\n',
+      'specs/b/contract.md': ok('b', ['depends_on: [feature-009-nowhere, a]']),
+    });
+    const out = await runBaton(['lint', '--json'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    const json = JSON.parse(out.stdout);
+    expect(
+      json.diagnostics.map((d: { code: string; location: { file: string; line: number } }) => [
+        d.code,
+        d.location.file,
+        d.location.line,
+      ]),
+    ).toEqual([
+      ['contract/invalid-id', 'specs/a/contract.md', 2],
+      ['plan/unknown-dependency', 'specs/b/contract.md', 3],
+    ]);
+    // "a" failed to parse but its folder is there, so depending on it is not reported.
+    expect(json.diagnostics[1].message).toContain('b depends on "feature-009-nowhere"');
+  });
+
+  it('an unknown config key is an error with the key it was probably meant to be', async () => {
+    const r = repo({
+      'baton.config.json': '{\n  "agent": "demo",\n  "concurency": 2,\n  "retry": { "atempts": 1 }\n}\n',
+      'specs/c/contract.md': ok('c'),
+    });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain(
+      'baton.config.json:3: error: unknown key "concurency" (did you mean "concurrency"?) [config/unknown-key]',
+    );
+    expect(out.stdout).toContain('unknown key "retry.atempts" (did you mean "attempts"?)');
+    const yaml = repo({ 'baton.yaml': 'agent: demo\nspecz: contracts\n', 'specs/c/contract.md': ok('c') });
+    const plan = await runBaton(['plan'], { cwd: yaml.root });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain('baton.yaml:2: error: unknown key "specz" (did you mean "specs"?)');
+  });
+
   it('a cycle is an error naming the cycle in order', async () => {
     const r = repo({
       'specs/a/contract.md': ok('a', ['depends_on: [b]']),
