@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors.js';
 import type { OwnershipOverlap } from '../graph/types.js';
+import { renderHttpFlow, suggestHttpCheck } from './measure.js';
 import { compileOwns } from './owns.js';
 import type { Contract, Criterion } from './schema.js';
 import { closestName } from './suggest.js';
@@ -152,11 +153,15 @@ export function lintContracts(
         );
         return;
       }
+      const http = suggestHttpCheck(c, criterion);
+      const serve = c.serve === undefined ? ' and a `serve:` command that starts the server on $PORT' : '';
       out.push(
         warn(c, `acceptance_criteria.${i}`, {
           code: 'lint/unverifiable-criterion',
           message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,
-          hint: `${capitalise(suggestCheck(criterion.text))}.`,
+          hint: http
+            ? `Baton can measure it: give it \`http: ${renderHttpFlow(http)}\`${serve} (\`baton lint --fix\` writes the check).`
+            : `${capitalise(suggestCheck(criterion.text))}.`,
         }),
       );
     });

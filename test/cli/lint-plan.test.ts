@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -143,6 +145,32 @@ describe('baton lint', () => {
     const plan = await runBaton(['plan'], { cwd: yaml.root });
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain('baton.yaml:2: error: unknown key "specz" (did you mean "specs"?)');
+  });
+
+  it("--fix writes the http check that measures the seed contract's latency criterion, verbatim", async () => {
+    const seed = readFileSync(
+      join(import.meta.dirname, '..', 'fixtures', 'contracts', 'seed-example.md'),
+      'utf8',
+    );
+    const file = 'specs/feature-002-product-catalog/contract.md';
+    const r = repo({
+      [file]: `${seed}\n5. \`serve\`\n\n\`node server.js\`\n`,
+      'specs/feature-001-authentication/contract.md': ok('feature-001-authentication'),
+    });
+    const before = await runBaton(['lint'], { cwd: r.root });
+    expect(before.stdout).toContain('criterion performance "`GET` requests < 100ms (p95)." is unverifiable');
+    expect(before.stdout).toContain('hint: Baton can measure it: give it `http: { url: "http://127.0.0.1:');
+    const fixed = await runBaton(['lint', '--fix'], { cwd: r.root });
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toContain(
+      `${file}:19: fixed: performance now has \`http: { url: "http://127.0.0.1:`,
+    );
+    expect(fixed.stdout).not.toContain('criterion performance');
+    expect(readFileSync(join(r.root, file), 'utf8')).toContain(
+      `Performance: \`GET\` requests < 100ms (p95). \`http: { url: "http://127.0.0.1:${'$'}{PORT}/products", p95_ms: 100 }\``,
+    );
+    const plan = JSON.parse((await runBaton(['plan', '--json'], { cwd: r.root })).stdout);
+    expect(plan.waves).toEqual([['feature-001-authentication'], ['feature-002-product-catalog']]);
   });
 
   it('a cycle is an error naming the cycle in order', async () => {
