@@ -5,7 +5,9 @@ export interface Output {
   write(text: string): void;
   /** Whether this is an interactive terminal (live tables redraw only there). */
   isTTY?: boolean;
+  /** The terminal's size, for live views that cut rows to the width and keep to the height. */
   columns?: number;
+  rows?: number;
 }
 
 /** Everything a command needs from the outside world, so the CLI runs in-process in tests. */

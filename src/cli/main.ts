@@ -78,7 +78,13 @@ export function processContext(): CliContext {
     stdout: {
       write: (s) => void process.stdout.write(s),
       isTTY: Boolean(process.stdout.isTTY),
-      columns: process.stdout.columns,
+      // Read on each use: the terminal can be resized while a live view is on screen.
+      get columns() {
+        return process.stdout.columns;
+      },
+      get rows() {
+        return process.stdout.rows;
+      },
     },
     stderr: { write: (s) => void process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) },
     clock: () => new Date(),

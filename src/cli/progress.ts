@@ -2,6 +2,7 @@ import type { BatonEvent } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import type { Output } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { createLiveView } from './live-view.js';
 import { formatDuration, type Palette, paintStatus, renderTable } from './style.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
@@ -63,16 +64,14 @@ export function createProgressRenderer(
     };
   }
   const state = initialState();
-  let drawn = 0;
+  const view = createLiveView(out);
   const draw = () => {
     const rows = featureIds.map((id) => state.features[id]).filter((f) => f !== undefined);
     const text = renderTable(
       FEATURE_HEADER,
       rows.map((f) => featureRow(f, p, Date.now())),
     );
-    const erase = drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '';
-    out.write(`${erase}${text}\n`);
-    drawn = text.split('\n').length;
+    view.update(text);
   };
   const timer = setInterval(draw, 1000);
   timer.unref();
@@ -85,6 +84,7 @@ export function createProgressRenderer(
     close() {
       clearInterval(timer);
       draw();
+      view.done();
     },
   };
 }

@@ -9,7 +9,8 @@ import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
-import { palette, renderTable } from './style.js';
+import { createLiveView } from './live-view.js';
+import { formatDuration, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -87,6 +88,12 @@ function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
   return order.map((id) => state.features[id] ?? pendingFeature(id));
 }
 
+/** ` · 1m 05s elapsed` since the run started, for the watched view's ticking header. */
+function runClock(startedAt: string, ctx: CliContext): string {
+  const ms = ctx.clock().getTime() - Date.parse(startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ` · ${formatDuration(ms)} elapsed` : '';
+}
+
 /** `baton status`: the state of every feature, folded from the log. */
 export const registerStatus: RegisterCommand = (program, ctx) => {
   program
@@ -136,6 +143,8 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         }
         return disk;
       };
+      // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
+      const view = flags.watch ? createLiveView(ctx.stdout) : undefined;
       const render = () => {
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
@@ -144,8 +153,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(`${JSON.stringify({ run_id: state.run_id ?? null, features }, null, 2)}\n`);
           return;
         }
+        const clock =
+          view && state.run_started_at && !state.run_outcome ? runClock(state.run_started_at, ctx) : '';
         const head = state.run_id
-          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
+          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
           : 'no run yet\n';
         // The disk column goes before the last one (last event), which has no fixed width.
         const withDisk = sizes.size > 0;
@@ -171,9 +182,9 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
             (f) =>
               `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
           );
-        ctx.stdout.write(
-          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`,
-        );
+        const text = `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
+        if (view) view.update(text);
+        else ctx.stdout.write(text);
       };
       pull(!flags.watch);
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
@@ -182,17 +193,24 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       await new Promise<void>((resolve) => {
         const folder = dirname(logPath);
         let watcher: ReturnType<typeof watch> | undefined;
+        let drawnAt = ctx.clock().getTime();
         const refresh = () => {
           const before = cursor.offset;
           pull(false);
           for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
-          if (cursor.offset !== before) render();
+          // On a terminal the elapsed times tick once a second even when nothing was appended.
+          const tick = ctx.stdout.isTTY === true && ctx.clock().getTime() - drawnAt >= 1000;
+          if (cursor.offset !== before || tick) {
+            drawnAt = ctx.clock().getTime();
+            render();
+          }
         };
         if (existsSync(folder)) watcher = watch(folder, refresh);
         const timer = setInterval(refresh, 500);
         const stop = ctx.onInterrupt(() => {
           clearInterval(timer);
           watcher?.close();
+          view?.done();
           stop();
           resolve();
         });
