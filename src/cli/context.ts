@@ -23,6 +23,6 @@ export interface CliContext {
   batonBin: string;
   /** Reads all of standard input when it is piped (not a terminal); undefined otherwise. */
   readStdin(): string | undefined;
-  /** Called by long-running commands to learn of Ctrl-C; returns an unsubscribe function. */
-  onInterrupt(handler: () => void): () => void;
+  /** Called by long-running commands to learn of Ctrl-C (or SIGTERM, SIGHUP: its name); returns an unsubscribe function. */
+  onInterrupt(handler: (signal?: string) => void): () => void;
 }

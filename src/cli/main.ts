@@ -45,6 +45,16 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
+    // A script that asked for JSON reads stdout: give it the error there too, not an empty output.
+    if (err instanceof UserError && argv.includes('--json')) {
+      const error = {
+        code: err.code,
+        message: err.message,
+        hint: err.hint ?? null,
+        diagnostics: err.diagnostics,
+      };
+      ctx.stdout.write(`${JSON.stringify({ ok: false, error }, null, 2)}\n`);
+    }
     return reportError(err, ctx);
   }
 }

@@ -69,10 +69,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
       const abort = new AbortController();
-      const unsubscribe = ctx.onInterrupt(() => {
+      const unsubscribe = ctx.onInterrupt((signal) => {
         if (!abort.signal.aborted)
           ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
-        abort.abort();
+        // The signal's name is the abort reason, so a feature says what stopped it.
+        abort.abort(signal ?? 'SIGINT');
       });
       try {
         const summary = await runFeatures({
@@ -97,7 +98,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });
         progress.close();
-        if (flags.dryRun) return;
+        if (flags.dryRun) {
+          ctx.stdout.write('(dry run: nothing was created; RUN_ID stands for the id a real run gets)\n');
+          return;
+        }
         if (flags.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else {
           const done = summary.features.filter((f) => f.status === 'complete').length;

@@ -3,6 +3,8 @@ import type { FeatureEnded } from '../log/events.js';
 /** What is known when a feature's agent has finished, to decide how the feature ends. */
 export interface FeatureFacts {
   interrupted: boolean;
+  /** The signal that stopped the run (`SIGINT` for Ctrl-C, `SIGTERM`, `SIGHUP`), when known. */
+  interruptedBy?: string;
   timedOut: boolean;
   exitCode: number | null;
   /** Files the branch changed since its base. */
@@ -14,7 +16,10 @@ export interface FeatureFacts {
 /** Decides a feature's final status and the reason in words (pure). */
 export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']; reason?: string } {
   if (f.interrupted)
-    return { status: 'interrupted', reason: 'stopped by Ctrl-C; the worktree and its changes are kept' };
+    return {
+      status: 'interrupted',
+      reason: `${stoppedBy(f.interruptedBy)}; the worktree and its changes are kept`,
+    };
   if (f.timedOut) return { status: 'timeout', reason: 'the agent ran past its timeout and was stopped' };
   if (f.exitCode !== 0)
     return { status: 'failed', reason: `the agent exited ${f.exitCode ?? 'by a signal'}` };
@@ -26,4 +31,12 @@ export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']
     };
   }
   return { status: 'complete' };
+}
+
+/** What stopped a run, in words: Ctrl-C is SIGINT; a SIGTERM came from another program (kill, a supervisor). */
+function stoppedBy(signal: string | undefined): string {
+  if (signal === 'SIGINT') return 'stopped by Ctrl-C';
+  if (signal === 'SIGTERM') return 'stopped by SIGTERM';
+  if (signal === 'SIGHUP') return 'stopped: the terminal was closed (SIGHUP)';
+  return 'stopped';
 }
