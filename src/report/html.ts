@@ -61,6 +61,7 @@ svg .phase-label { fill: #64748b; font-style: italic; }
 svg rect.bar.open { stroke: #1e293b; stroke-dasharray: 4 3; fill-opacity: 0.55; }
 svg .edge { fill: none; stroke: #94a3b8; stroke-width: 1.5; }
 svg .edge.critical { stroke: #0f172a; stroke-width: 2.5; }
+svg .overlap { fill: none; stroke: #d97706; stroke-width: 2; stroke-dasharray: 6 4; }
 svg .node.critical rect { stroke: #0f172a; stroke-width: 2.5; }
 .legend { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 6px; color: var(--muted); font-size: 12px; }
 .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; background: var(--c); }

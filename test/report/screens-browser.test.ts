@@ -23,23 +23,22 @@ const LOG_PATH =
 
 /** Every element wider than the viewport or reaching past its right edge: tag.class and width. */
 async function overflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+  // Runs in the page (a string: this project's TypeScript has no DOM types).
+  return (await page.evaluate(`(() => {
     const limit = window.innerWidth + 0.5;
-    const out: string[] = [];
-    for (const el of Array.from(document.querySelectorAll('body *'))) {
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
       const box = el.getBoundingClientRect();
       if (box.width === 0 && box.height === 0) continue;
       if (box.width > limit || box.right > limit) {
-        const cls = typeof el.className === 'string' ? el.className : el.getAttribute('class');
-        out.push(
-          `${el.tagName.toLowerCase()}${cls ? `.${cls.split(' ').join('.')}` : ''} (${Math.round(box.width)} px)`,
-        );
+        const cls = el.getAttribute('class');
+        out.push(el.tagName.toLowerCase() + (cls ? '.' + cls.split(' ').join('.') : '') + ' (' + Math.round(box.width) + ' px)');
       }
     }
     if (document.documentElement.scrollWidth > window.innerWidth)
-      out.push(`page scrolls sideways (${document.documentElement.scrollWidth} px)`);
+      out.push('page scrolls sideways (' + document.documentElement.scrollWidth + ' px)');
     return out;
-  });
+  })()`)) as string[];
 }
 
 let repo: TempRepo;
