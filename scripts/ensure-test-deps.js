@@ -11,7 +11,7 @@
 //
 // BATON_SKIP_PROVISION=1 turns it off (for a machine provisioned some other way).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,20 +49,42 @@ function run(command, args, options = {}) {
   return r.status === 0;
 }
 
+/** The programs test-agents/ puts in node_modules/.bin; any missing means the install is not whole. */
+const AGENT_BINS = ['claude', 'codex', 'gemini', 'opencode'];
+
 function ensureAgentClis() {
   const dir = join(ROOT, 'test-agents');
   if (!existsSync(join(dir, 'package.json'))) return;
-  if (existsSync(join(dir, 'node_modules'))) {
+  const modules = join(dir, 'node_modules');
+  // A symlink whose target is gone (or points at itself) is no install: remove the link, never a target.
+  if (isLink(modules) && !existsSync(modules)) {
+    say('test-agents/node_modules is a broken link: removing the link');
+    unlinkSync(modules);
+  }
+  const missing = AGENT_BINS.filter((b) => !existsSync(join(modules, '.bin', b)));
+  if (missing.length === 0) {
     say('test-agents/node_modules is there (the agent CLIs for the end-to-end tests)');
     return;
   }
-  say('test-agents/node_modules is missing: installing the agent CLIs the end-to-end tests run');
+  say(
+    existsSync(modules)
+      ? `test-agents/node_modules lacks ${missing.join(', ')}: installing the agent CLIs the end-to-end tests run`
+      : 'test-agents/node_modules is missing: installing the agent CLIs the end-to-end tests run',
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   if (!run(npm, ['install', '--no-audit', '--no-fund'], { cwd: dir })) {
     fail(
       'could not install the agent CLIs in test-agents/.',
       'cd test-agents && npm install --no-audit --no-fund',
     );
+  }
+}
+
+function isLink(path) {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
