@@ -28,7 +28,7 @@ function fakeApt(body: string): { bin: string; calls: string } {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   const calls = join(dir, 'calls');
-  writeFileSync(join(bin, 'apt-get'), `#!/bin/sh\necho "$@" >> ${calls}\n${body}\n`);
+  writeFileSync(join(bin, 'apt-get'), `#!/bin/sh\necho "$@" >> ${calls}\n${body.replaceAll('BIN', bin)}\n`);
   chmodSync(join(bin, 'apt-get'), 0o755);
   writeFileSync(calls, '');
   return { bin, calls };
@@ -84,7 +84,7 @@ describe.skipIf(!isRoot)('npm test’s pretest, as root', () => {
   it('installs the missing system packages with apt-get (update once), saying what it does', () => {
     // This apt-get "installs" by putting each package's program on PATH.
     const { bin, calls } = fakeApt(
-      'if [ "$1" = install ]; then for p in "$@"; do case "$p" in -*|install) ;; *) printf "#!/bin/sh\\n" > "\${0%/*}/$p"; /bin/chmod +x "\${0%/*}/$p";; esac; done; fi',
+      'if [ "$1" = install ]; then for p in "$@"; do case "$p" in -*|install) ;; *) printf "#!/bin/sh\\n" > "BIN/$p"; /bin/chmod +x "BIN/$p";; esac; done; fi',
     );
     const r = pretest(bin);
     expect(r.stderr).toBe('');
