@@ -102,7 +102,11 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       'show every feature: status, agent, elapsed, exit code, checks, last event (folded from .baton/log.jsonl)',
     )
     .option('--json', 'print { run_id, features: [...] } as JSON')
-    .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
+    .option(
+      '--watch',
+      'keep following the log: on a terminal one table redrawn in place, elapsed times ticking, rows cut to ' +
+        'the width; elsewhere a table per change (reads only what was appended)',
+    )
     .option(
       '--no-disk',
       'do not measure the disk space each worktree uses (measured once, not on each redraw)',
