@@ -5,7 +5,9 @@ export interface Output {
   write(text: string): void;
   /** Whether this is an interactive terminal (live tables redraw only there). */
   isTTY?: boolean;
+  /** The terminal's size, for live views that cut rows to the width and keep to the height. */
   columns?: number;
+  rows?: number;
 }
 
 /** Everything a command needs from the outside world, so the CLI runs in-process in tests. */
@@ -21,6 +23,6 @@ export interface CliContext {
   batonBin: string;
   /** Reads all of standard input when it is piped (not a terminal); undefined otherwise. */
   readStdin(): string | undefined;
-  /** Called by long-running commands to learn of Ctrl-C; returns an unsubscribe function. */
-  onInterrupt(handler: () => void): () => void;
+  /** Called by long-running commands to learn of Ctrl-C (or SIGTERM, SIGHUP: its name); returns an unsubscribe function. */
+  onInterrupt(handler: (signal?: string) => void): () => void;
 }

@@ -1,6 +1,7 @@
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import { lintProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
+import { fixContracts } from './lint-fix.js';
 import { type Palette, palette } from './style.js';
 
 /** `baton lint`: are the contracts valid, their criteria measurable, their owned paths disjoint? */
@@ -14,8 +15,23 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
         'not depend on each other. Exit 1 on errors, 0 on warnings only (1 with --strict).',
     )
     .option('--strict', 'treat warnings as errors (exit 1)')
+    .option(
+      '--fix',
+      'write the check a prose criterion asks for when Baton can tell it (e.g. an `http:` p95 check for ' +
+        '"GET requests < 100ms (p95)" against an endpoint in provides.api), then lint',
+    )
     .option('--json', 'print { ok, errors, warnings, diagnostics: [...] } as JSON')
-    .action(async (flags: { strict?: boolean; json?: boolean }) => {
+    .action(async (flags: { strict?: boolean; json?: boolean; fix?: boolean }) => {
+      const fixed = flags.fix ? await fixContracts(ctx.cwd) : [];
+      if (!flags.json) {
+        for (const f of fixed) {
+          const serve = f.needsServe ? '; add `serve:` (the command that starts the server on $PORT)' : '';
+          ctx.stdout.write(
+            `${f.file}${f.line ? `:${f.line}` : ''}: fixed: ${f.criterion} now has \`${f.check}\`${serve}\n`,
+          );
+        }
+        if (fixed.length > 0) ctx.stdout.write('\n');
+      }
       const report = await lintProject(ctx.cwd);
       const diagnostics = flags.strict
         ? report.diagnostics.map((d): Diagnostic => ({ ...d, severity: 'error' }))
@@ -25,7 +41,7 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
       const ok = errors === 0;
       if (flags.json) {
         ctx.stdout.write(
-          `${JSON.stringify({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics }, null, 2)}\n`,
+          `${JSON.stringify({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics, ...(flags.fix ? { fixed } : {}) }, null, 2)}\n`,
         );
       } else {
         const p = palette(ctx.color);

@@ -4,6 +4,7 @@ import { applyEvent, initialState } from '../log/fold.js';
 import type { Output } from './context.js';
 import { escapeControl } from './escape.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { createLiveView } from './live-view.js';
 import { formatDuration, type Palette, paintStatus, renderTable } from './style.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
@@ -35,7 +36,7 @@ function escapeFields<T extends BatonEvent>(e: T): T {
 function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   switch (e.type) {
     case 'run.started':
-      return `run ${e.run_id}: ${e.feature_ids.length} features, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
+      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
     case 'run.ended':
       return `run ${e.outcome} in ${formatDuration(e.duration_ms)}`;
     case 'feature.started':
@@ -119,7 +120,7 @@ export function createProgressRenderer(
     };
   }
   const state = initialState();
-  let drawn = 0;
+  const view = createLiveView(out);
   /** Redraws the table in place, with `above` (finished checks, ended features) printed over it for good. */
   const draw = (above = '') => {
     const rows = featureIds.map((id) => state.features[id]).filter((f) => f !== undefined);
@@ -127,9 +128,8 @@ export function createProgressRenderer(
       FEATURE_HEADER,
       rows.map((f) => featureRow(f, p, Date.now())),
     );
-    const erase = drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '';
-    out.write(`${erase}${above}${text}\n`);
-    drawn = text.split('\n').length;
+    if (above) view.print(above);
+    view.update(text);
   };
   const timer = setInterval(draw, 1000);
   timer.unref();
@@ -143,6 +143,7 @@ export function createProgressRenderer(
     close() {
       clearInterval(timer);
       draw();
+      view.done();
     },
   };
 }

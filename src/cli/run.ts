@@ -114,10 +114,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
             })
           : undefined;
       const abort = new AbortController();
-      const unsubscribe = ctx.onInterrupt(() => {
+      const unsubscribe = ctx.onInterrupt((signal) => {
         if (!abort.signal.aborted)
           ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
-        abort.abort();
+        // The signal's name is the abort reason, so a feature says what stopped it.
+        abort.abort(signal ?? 'SIGINT');
       });
       try {
         const summary = await runFeatures({
@@ -143,7 +144,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });
         progress.close();
-        if (flags.dryRun) return;
+        if (flags.dryRun) {
+          ctx.stdout.write('(dry run: nothing was created; RUN_ID stands for the id a real run gets)\n');
+          return;
+        }
         if (flags.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else {
           const done = summary.features.filter((f) => f.status === 'complete').length;

@@ -9,6 +9,7 @@ import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { createLiveView } from './live-view.js';
 import { formatDuration, palette, renderTable } from './style.js';
 
 /**
@@ -88,6 +89,12 @@ function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
   return order.map((id) => state.features[id] ?? pendingFeature(id));
 }
 
+/** ` · 1m 05s elapsed` since the run started, for the watched view's ticking header. */
+function runClock(startedAt: string, ctx: CliContext): string {
+  const ms = ctx.clock().getTime() - Date.parse(startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ` · ${formatDuration(ms)} elapsed` : '';
+}
+
 /** `baton status`: the state of every feature, folded from the log. */
 export const registerStatus: RegisterCommand = (program, ctx) => {
   program
@@ -96,7 +103,11 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
     )
     .option('--json', 'print { run_id, features: [...] } as JSON')
-    .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
+    .option(
+      '--watch',
+      'keep following the log: on a terminal one table redrawn in place, elapsed times ticking, rows cut to ' +
+        'the width; elsewhere a table per change (reads only what was appended)',
+    )
     .option(
       '--no-disk',
       'do not measure the disk space each worktree uses (measured once, not on each redraw)',
@@ -136,6 +147,8 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         }
         return disk;
       };
+      // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
+      const view = flags.watch ? createLiveView(ctx.stdout) : undefined;
       const render = () => {
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
@@ -144,8 +157,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(`${JSON.stringify({ run_id: state.run_id ?? null, features }, null, 2)}\n`);
           return;
         }
+        const clock =
+          view && state.run_started_at && !state.run_outcome ? runClock(state.run_started_at, ctx) : '';
         const head = state.run_id
-          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
+          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
           : 'no run yet\n';
         // The disk column goes before the last one (last event), which has no fixed width.
         const withDisk = sizes.size > 0;
@@ -179,9 +194,9 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
             (f) =>
               `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
           );
-        ctx.stdout.write(
-          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`,
-        );
+        const text = `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
+        if (view) view.update(text);
+        else ctx.stdout.write(text);
       };
       pull(!flags.watch);
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
@@ -197,8 +212,12 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           },
           { intervalMs: 500, keepAlive: true },
         );
+        // On a terminal the elapsed times tick once a second even when nothing was appended.
+        const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
         const stop = ctx.onInterrupt(() => {
           stopWatching();
+          if (ticker) clearInterval(ticker);
+          view?.done();
           stop();
           resolve();
         });

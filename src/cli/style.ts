@@ -1,3 +1,4 @@
+import sliceAnsi from 'slice-ansi';
 import type { FeatureStatus } from '../log/events.js';
 
 /** Colour functions that are the identity when colour is off (NO_COLOR, not a TTY). */
@@ -75,4 +76,15 @@ export function formatDuration(ms: number | undefined): string {
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** How many terminal columns a line takes (colour codes take none; one per code point otherwise). */
+export function visibleWidth(line: string): number {
+  return [...line.replace(ANSI, '')].length;
+}
+
+/** Cuts a line to `columns` terminal columns, ending in `…` when it was longer; colour codes are kept closed. */
+export function cutToWidth(line: string, columns: number): string {
+  if (columns <= 0 || visibleWidth(line) <= columns) return line;
+  return `${sliceAnsi(line, 0, Math.max(0, columns - 1))}…`;
 }

@@ -93,6 +93,7 @@ async function lifecycle(
   const checks = agentOk ? await check(ctx, feature, p, forkPoint, settled.files) : undefined;
   const outcome = decideOutcome({
     interrupted,
+    ...(typeof opts.signal.reason === 'string' ? { interruptedBy: opts.signal.reason } : {}),
     ...(collision ? { collision } : {}),
     timedOut: run.exit.timedOut,
     exitCode: run.exit.exitCode,

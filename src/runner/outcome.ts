@@ -15,6 +15,8 @@ export interface FeatureFacts {
   interrupted: boolean;
   /** Set when the collision radar stopped the agent (`--on-collision stop-later`): why. */
   collision?: string;
+  /** The signal that stopped the run (`SIGINT` for Ctrl-C, `SIGTERM`, `SIGHUP`), when known. */
+  interruptedBy?: string;
   timedOut: boolean;
   exitCode: number | null;
   /** Files the branch changed since its base. */
@@ -40,7 +42,10 @@ export function describeCheckFailures(checks: CheckCounts): string {
 /** Decides a feature's final status and the reason in words (pure). */
 export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']; reason?: string } {
   if (f.interrupted)
-    return { status: 'interrupted', reason: 'stopped by Ctrl-C; the worktree and its changes are kept' };
+    return {
+      status: 'interrupted',
+      reason: `${stoppedBy(f.interruptedBy)}; the worktree and its changes are kept`,
+    };
   if (f.collision) return { status: 'collision', reason: f.collision };
   if (f.timedOut) return { status: 'timeout', reason: 'the agent ran past its timeout and was stopped' };
   if (f.exitCode !== 0)
@@ -49,4 +54,12 @@ export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']
   if (f.checks && f.checks.failed > 0)
     return { status: 'failed-checks', reason: describeCheckFailures(f.checks) };
   return { status: 'complete' };
+}
+
+/** What stopped a run, in words: Ctrl-C is SIGINT; a SIGTERM came from another program (kill, a supervisor). */
+function stoppedBy(signal: string | undefined): string {
+  if (signal === 'SIGINT') return 'stopped by Ctrl-C';
+  if (signal === 'SIGTERM') return 'stopped by SIGTERM';
+  if (signal === 'SIGHUP') return 'stopped: the terminal was closed (SIGHUP)';
+  return 'stopped';
 }

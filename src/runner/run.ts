@@ -125,9 +125,13 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
 
   if (opts.dryRun) {
     for (const id of opts.featureIds) {
-      const launch = await agents
-        .get(id)!
-        .adapter.prepare(ctx.taskOf(id, join(stateDir, 'dry-run', id), opts.env));
+      // No run is recorded, so no run id will ever name these paths: show the placeholder `baton agents` uses.
+      const task = ctx.taskOf(id, join(stateDir, 'dry-run', id), opts.env);
+      const launch = await agents.get(id)!.adapter.prepare({
+        ...task,
+        runId: 'RUN_ID',
+        taskFile: join(stateDir, 'runs', 'RUN_ID', id, 'task.md'),
+      });
       opts.onDryRun?.(id, launch, pathsOf(id).worktree);
     }
     return { runId, outcome: 'complete', features: [], durationMs: 0 };

@@ -81,7 +81,7 @@ describe('live progress', () => {
     );
     live.onEvent(stampEvent({ type: 'feature.ended', feature_id: 'f1', status: 'complete' }));
     live.close();
-    expect(tty).toContain('\x1b[2A\x1b[0J'); // cursor up over the previous table, then clear
+    expect(tty).toContain('\x1b[1A\x1b[2K'); // cursor up over the previous table, erasing it (log-update)
     expect(tty).toMatch(/f1\s+complete/);
     let plain = '';
     const lines = createProgressRenderer({ write: (s) => (plain += s), isTTY: false }, palette(false), [
