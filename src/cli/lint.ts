@@ -1,3 +1,4 @@
+import { couplingLintWarnings } from '../coupling/project.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import { lintProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
@@ -11,12 +12,18 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
     .description(
       'Check the contracts: errors for invalid contracts and dependency graphs (unknown ids, cycles); warnings ' +
         'for vague or unverifiable acceptance criteria and for owned paths that overlap between features that do ' +
-        'not depend on each other. Exit 1 on errors, 0 on warnings only (1 with --strict).',
+        'not depend on each other; coupling warnings from the git history and the imports (features that change ' +
+        'together, undeclared dependencies, shared hotspot files; see docs/decompose.md). Exit 1 on errors, 0 on ' +
+        'warnings only (1 with --strict).',
     )
+    .option('--no-coupling', 'skip the coupling analysis (git history and imports)')
     .option('--strict', 'treat warnings as errors (exit 1)')
     .option('--json', 'print { ok, errors, warnings, diagnostics: [...] } as JSON')
-    .action(async (flags: { strict?: boolean; json?: boolean }) => {
+    .action(async (flags: { strict?: boolean; json?: boolean; coupling: boolean }) => {
       const report = await lintProject(ctx.cwd);
+      if (flags.coupling && !report.diagnostics.some((d) => d.severity === 'error')) {
+        report.diagnostics.push(...(await couplingLintWarnings(ctx.cwd)));
+      }
       const diagnostics = flags.strict
         ? report.diagnostics.map((d): Diagnostic => ({ ...d, severity: 'error' }))
         : report.diagnostics;
