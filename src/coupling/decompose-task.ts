@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import type { CoChangeResult, OwningFeature } from './co-change.js';
 import { escapeControl } from './score.js';
 
