@@ -56,7 +56,10 @@ describe('baton decompose with the real Claude Code against a mock Anthropic API
     mkdirSync(home, { recursive: true });
     const env = isolatedEnv(home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY });
 
-    const r = await runBaton(['decompose', 'docs/shop.md', '--features', '2', '--rounds', '2'], { cwd: repo.root, env });
+    const r = await runBaton(['decompose', 'docs/shop.md', '--features', '2', '--rounds', '2'], {
+      cwd: repo.root,
+      env,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('round 1: 2 contract(s), 0 error(s), 0 warning(s), score 0');
@@ -64,7 +67,9 @@ describe('baton decompose with the real Claude Code against a mock Anthropic API
     expect(r.stdout).toContain('wrote specs/feature-002-cart/contract.md');
     expect(r.stdout).toContain('critical path   feature-001-catalog → feature-002-cart (60 min)');
     expect(r.stdout).toContain('decomposition score: 0 (clean)');
-    expect(readFileSync(join(repo.root, 'specs/feature-002-cart/contract.md'), 'utf8')).toContain('Shopping cart');
+    expect(readFileSync(join(repo.root, 'specs/feature-002-cart/contract.md'), 'utf8')).toContain(
+      'Shopping cart',
+    );
     const lint = await runBaton(['lint', '--json'], { cwd: repo.root, env });
     expect(JSON.parse(lint.stdout)).toMatchObject({ ok: true, contracts: 2, errors: 0, warnings: 0 });
     // Claude got the spec and the schema in its task, with the fake key, and nothing else changed.
