@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { compileOwns } from '../contracts/owns.js';
@@ -14,7 +14,7 @@ import {
 } from './analysis.js';
 import { type CoChangeResult, createCoChangeCounter, type OwningFeature } from './co-change.js';
 import { findHotspots } from './hotspots.js';
-import { findImports, isImportSource, resolveImport } from './imports.js';
+import { ImportCache } from './import-cache.js';
 import { streamHistory } from './log-stream.js';
 
 /** Inputs of one analysis: where, which features, which files exist now. */
@@ -26,6 +26,8 @@ export interface AnalyzeOptions {
   files: readonly string[];
   /** Overrides of the configured settings (command-line flags). */
   settings?: Partial<CouplingSettings>;
+  /** Where to keep the imports of unchanged files between runs (e.g. `.baton/cache/imports.json`). */
+  cacheFile?: string;
 }
 
 /** Source files above this size are skipped by the import pass (generated bundles, vendored code). */
@@ -41,12 +43,15 @@ export async function analyzeCoupling(opts: AnalyzeOptions): Promise<CouplingAna
   const history = await readCoChange(opts.root, owning, settings, specsPrefix(opts.config));
   const oracle = dependencyOracle(opts.features);
   const existing = new Set(opts.files);
+  const cache = ImportCache.open(opts.cacheFile);
   const { undeclared, read } = await findUndeclaredImports(
     opts.root,
     opts.features,
     opts.files,
     oracle.dependsOn,
+    cache,
   );
+  cache.save();
   return {
     settings,
     commits: history.commits,
@@ -88,7 +93,10 @@ async function findUndeclaredImports(
   features: readonly Contract[],
   files: readonly string[],
   dependsOn: (a: string, b: string) => boolean,
+  cache: ImportCache,
 ): Promise<{ undeclared: UndeclaredImport[]; read: number }> {
+  // Loaded here so the history pass alone never pays for the parser's native binding.
+  const { findImports, isImportSource, resolveImport } = await import('./imports.js');
   const matchers = features.map((c) => ({ id: c.feature_id, match: compileOwns(c.owns) }));
   const ownersOf = (file: string) => matchers.filter((m) => m.match(file)).map((m) => m.id);
   const fileSet = new Set(files);
@@ -98,14 +106,11 @@ async function findUndeclaredImports(
   let read = 0;
   for (const { file, owners } of owned) {
     const full = join(root, file);
-    const size = await stat(full).then(
-      (s) => (s.isFile() ? s.size : -1),
-      () => -1,
-    );
-    if (size < 0 || size > MAX_SOURCE_BYTES) continue;
-    const text = await readFile(full, 'utf8');
+    const st = statSync(full, { throwIfNoEntry: false });
+    if (!st?.isFile() || st.size > MAX_SOURCE_BYTES) continue;
     read++;
-    for (const site of findImports(file, text)) {
+    const sites = cache.get(file, st.size, st.mtimeMs, () => findImports(file, readFileSync(full, 'utf8')));
+    for (const site of sites) {
       const target = resolveImport(file, site.specifier, fileSet);
       if (!target) continue;
       const targetOwners = ownersOf(target);

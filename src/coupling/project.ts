@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { stateDirFor } from '../config.js';
 import { type Diagnostic, UserError } from '../errors.js';
 import { loadProject, type Project, trackedFiles } from '../project.js';
 import type { CouplingAnalysis, CouplingSettings } from './analysis.js';
@@ -16,11 +19,14 @@ export async function analyzeProject(
   project: Pick<Project, 'root' | 'config' | 'plan'>,
   settings?: Partial<CouplingSettings>,
 ): Promise<ProjectCoupling> {
+  const stateDir = stateDirFor(project.root);
   const analysis = await analyzeCoupling({
     root: project.root,
     config: project.config,
     features: project.plan.features,
     files: await trackedFiles(project.root),
+    // Like the contracts' parse cache: only once `.baton/` exists (init or a first run made it).
+    ...(existsSync(stateDir) ? { cacheFile: join(stateDir, 'cache', 'imports.json') } : {}),
     ...(settings ? { settings } : {}),
   });
   return {

@@ -55,7 +55,10 @@ export function replayConflicts(
   const judged = judgePairs(counter.result().pairs, () => false, opts.settings);
   const flaggedKeys = new Set(judged.filter((p) => p.flagged).map((p) => key(p.a, p.b)));
 
-  const tally = { flagged: new Map<string, [number, number]>(), unflagged: new Map<string, [number, number]>() };
+  const tally = {
+    flagged: new Map<string, [number, number]>(),
+    unflagged: new Map<string, [number, number]>(),
+  };
   for (let start = 0; start + opts.k <= test.length; start += opts.k) {
     const batch = test.slice(start, start + opts.k).filter(small);
     for (let i = 0; i < batch.length; i++) {
@@ -93,7 +96,8 @@ export function replayConflicts(
 /** The folder a commit works in: the one holding most of its files (ties: the first in name order). */
 function primaryFolder(c: ReplayCommit): string | undefined {
   const counts = new Map<string, number>();
-  for (const f of c.files) if (f.includes('/')) counts.set(posix.dirname(f), (counts.get(posix.dirname(f)) ?? 0) + 1);
+  for (const f of c.files)
+    if (f.includes('/')) counts.set(posix.dirname(f), (counts.get(posix.dirname(f)) ?? 0) + 1);
   let best: string | undefined;
   for (const [d, n] of [...counts].sort(([x], [y]) => (x < y ? -1 : 1))) {
     if (best === undefined || n > (counts.get(best) ?? 0)) best = d;

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/errors.js';
 import { runBaton } from '../rig/cli.js';
@@ -111,6 +113,14 @@ describe('coupling analysis on a repository with a known history', () => {
     const warnings = (await lintWarnings(r.root)).filter((d) => d.code !== 'coupling/hotspot');
     expect(warnings.filter((d) => mentions(d, 'feature-001-auth', 'feature-002-catalog'))).toEqual([]);
     expect(warnings.filter((d) => mentions(d, 'feature-001-auth', 'feature-003-stock'))).toEqual([]);
+    // Once .baton/ exists the imports are cached; an edited file is read again.
+    mkdirSync(join(r.root, '.baton'));
+    await lintWarnings(r.root);
+    expect(existsSync(join(r.root, '.baton', 'cache', 'imports.json'))).toBe(true);
+    const invoice = join(r.root, 'src/billing/invoice.ts');
+    writeFileSync(invoice, `// moved down a line\n${readFileSync(invoice, 'utf8')}`);
+    const moved = (await lintWarnings(r.root)).find((d) => d.code === 'coupling/undeclared-import');
+    expect(moved?.location).toEqual({ file: 'src/billing/invoice.ts', line: 4 });
     // Declaring what the history and the imports say leaves only the hotspot.
     r.commit('declare', {
       ...contractFiles([
