@@ -49,7 +49,11 @@ function buildRepo() {
     }
     chunks.push('\n');
   }
-  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: root, input: chunks.join(''), maxBuffer: 2 ** 30 });
+  const r = spawnSync('git', ['fast-import', '--quiet'], {
+    cwd: root,
+    input: chunks.join(''),
+    maxBuffer: 2 ** 30,
+  });
   if (r.status !== 0) throw new Error(`fast-import failed: ${r.stderr}`);
   execFileSync('git', ['checkout', '-q', '-f', 'main'], { cwd: root });
   // A real repository has a commit-graph from gc or maintenance; fast-import does not write one.
@@ -61,7 +65,10 @@ function buildRepo() {
 const t = performance.now();
 const root = buildRepo();
 console.log(`repository ready in ${ms(performance.now() - t)} at ${root}`);
-const features = Array.from({ length: FEATURES }, (_, i) => ({ id: `feature-${i}`, owns: [`src/f${i}/**`, `test/f${i}/**`] }));
+const features = Array.from({ length: FEATURES }, (_, i) => ({
+  id: `feature-${i}`,
+  owns: [`src/f${i}/**`, `test/f${i}/**`],
+}));
 
 /**
  * Runs a shell script and returns [wall, CPU] in ms. CPU is the user + system time of the children (bash's
@@ -70,7 +77,11 @@ const features = Array.from({ length: FEATURES }, (_, i) => ({ id: `feature-${i}
 const q = (x) => `'${x.replace(/'/g, `'\\''`)}'`;
 function sh(script) {
   const t0 = performance.now();
-  const r = spawnSync('bash', ['-c', `${script} >/dev/null\ntimes`], { cwd: root, encoding: 'utf8', maxBuffer: 2 ** 28 });
+  const r = spawnSync('bash', ['-c', `${script} >/dev/null\ntimes`], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 2 ** 28,
+  });
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${script} exited ${r.status}: ${r.stderr}`);
   const [user = 0, sys = 0] = [...(r.stdout.trim().split('\n').pop() ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map(
@@ -79,14 +90,17 @@ function sh(script) {
   return [wall, user + sys];
 }
 const analyze = new URL('../dist/coupling/analyze.js', import.meta.url).href;
-const passScript =
-  `${q(process.execPath)} --input-type=module -e ${q(
-    `const { readCoChange } = await import(${JSON.stringify(analyze)});` +
-      `const r = await readCoChange(process.cwd(), ${JSON.stringify(features)}, { window: ${COMMITS}, max_commit_files: 50 });` +
-      `if (r.commits !== ${COMMITS} || r.pairs[0].a !== 'feature-0' || r.pairs[0].b !== 'feature-1') process.exit(3);`,
-  )}`;
+const passScript = `${q(process.execPath)} --input-type=module -e ${q(
+  `const { readCoChange } = await import(${JSON.stringify(analyze)});` +
+    `const r = await readCoChange(process.cwd(), ${JSON.stringify(features)}, { window: ${COMMITS}, max_commit_files: 50 });` +
+    `if (r.commits !== ${COMMITS} || r.pairs[0].a !== 'feature-0' || r.pairs[0].b !== 'feature-1') process.exit(3);`,
+)}`;
 const cases = [
-  ['Baton history pass (`readCoChange` in a fresh node: one `git log` stream, parsed and counted for 20 features)', passScript, RUNS],
+  [
+    'Baton history pass (`readCoChange` in a fresh node: one `git log` stream, parsed and counted for 20 features)',
+    passScript,
+    RUNS,
+  ],
   [
     '`git log --name-only --no-merges -n 100000` alone, output discarded (git’s own share)',
     `git -c core.quotePath=false log --no-merges --no-renames --name-only -n ${COMMITS} '--format=%x1e%h%x1f%s'`,
@@ -107,8 +121,13 @@ for (const [name, script, runs] of cases) {
   measured.push({ name, wall_ms: median(walls), cpu_ms: median(cpus), walls, cpus });
 }
 // What a user would otherwise write: one `git show` per commit, measured on a sample and scaled.
-const sample = execFileSync('git', ['rev-list', '-n', String(PER_COMMIT_SAMPLE), 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-const perCommit = sh(`for c in ${sample.split('\n').join(' ')}; do git show --name-only --format='%h %s' $c; done`);
+const sample = execFileSync('git', ['rev-list', '-n', String(PER_COMMIT_SAMPLE), 'HEAD'], {
+  cwd: root,
+  encoding: 'utf8',
+}).trim();
+const perCommit = sh(
+  `for c in ${sample.split('\n').join(' ')}; do git show --name-only --format='%h %s' $c; done`,
+);
 measured.push({
   name: `\`git show --name-only\` per commit in a shell loop (${PER_COMMIT_SAMPLE} measured, scaled to 100,000)`,
   wall_ms: (perCommit[0] / PER_COMMIT_SAMPLE) * COMMITS,
@@ -117,7 +136,10 @@ measured.push({
 const [pass, gitOnly] = measured;
 
 // Validation on real history.
-const got = readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'coupling', 'got-history.jsonl'), 'utf8')
+const got = readFileSync(
+  join(import.meta.dirname, '..', 'test', 'fixtures', 'coupling', 'got-history.jsonl'),
+  'utf8',
+)
   .trim()
   .split('\n')
   .map((l) => JSON.parse(l));
@@ -127,7 +149,8 @@ for (const [train, test] of [
   [400, 200],
   [300, 300],
 ]) {
-  for (const k of [2, 5, 10]) replays.push(replayConflicts(got, { train, test, k, settings: COUPLING_DEFAULTS }));
+  for (const k of [2, 5, 10])
+    replays.push(replayConflicts(got, { train, test, k, settings: COUPLING_DEFAULTS }));
 }
 const pct = (x) => `${(x * 100).toFixed(0)} %`;
 
@@ -137,7 +160,9 @@ const markdown = [
   '',
   '| what | wall (median) | CPU (median) | wall vs Baton |',
   '| --- | ---: | ---: | ---: |',
-  ...measured.map((r) => `| ${r.name} | ${ms(r.wall_ms)} | ${ms(r.cpu_ms)} | ${(r.wall_ms / pass.wall_ms).toFixed(2)}× |`),
+  ...measured.map(
+    (r) => `| ${r.name} | ${ms(r.wall_ms)} | ${ms(r.cpu_ms)} | ${(r.wall_ms / pass.wall_ms).toFixed(2)}× |`,
+  ),
   '',
   `Target: history pass under 3 s on 100,000 commits and 20 features — wall ${pass.wall_ms < 3000 ? `met (${ms(pass.wall_ms)})` : `**missed** (${ms(pass.wall_ms)})`}, ` +
     `CPU ${ms(pass.cpu_ms)} (git and node run as a pipeline, so on two idle cores wall is close to the larger of the two). ` +
