@@ -108,9 +108,9 @@ try {
     radarWall.push(performance.now() - t);
     radarCpu.push(cpuMs() - c);
     // Active: every one of the 20 agents wrote a file since the last scan.
-    worktrees.forEach((wt, i) =>
-      writeFileSync(join(wt, 'src', `m${i}`, `f${i}.ts`), `export const v${i} = ${s};\n`),
-    );
+    for (const [i, wt] of worktrees.entries()) {
+      writeFileSync(join(wt, 'src', `m${i}`, `f${i}.ts`), `export const v${i} = ${s};\n`);
+    }
     await new Promise((r) => setTimeout(r, 50));
     c = cpuMs();
     t = performance.now();
@@ -118,9 +118,9 @@ try {
     activeWall.push(performance.now() - t);
     activeCpu.push(cpuMs() - c);
     // Worst case: the two colliding agents both rewrote their shared file, so the merge check runs again.
-    worktrees
-      .slice(0, 2)
-      .forEach((wt, i) => writeFileSync(join(wt, 'src', 'm50', 'f50.ts'), `// ${i} at ${s}\n`));
+    for (const [i, wt] of worktrees.slice(0, 2).entries()) {
+      writeFileSync(join(wt, 'src', 'm50', 'f50.ts'), `// ${i} at ${s}\n`);
+    }
     await new Promise((r) => setTimeout(r, 50));
     c = cpuMs();
     await radar.scan();
@@ -161,7 +161,7 @@ try {
   const markdown = [
     `20 running features on a ${FILES.toLocaleString('en')}-file repository, one radar scan (snapshot of every worktree through a scratch index, merge check of the shared path) against a shell loop of \`git status --porcelain\` in each worktree:`,
     '',
-    '| scan (median of ' + SCANS + ', CPU includes git children) | CPU | wall | vs `git status` loop CPU |',
+    `| scan (median of ${SCANS}, CPU includes git children) | CPU | wall | vs \`git status\` loop CPU |`,
     '| --- | --- | --- | --- |',
     `| first scan (full snapshot of every worktree) | ${ms(first.cpu)} | ${ms(first.wall)} | ${(first.cpu / median(loopCpu)).toFixed(2)}× |`,
     `| nothing changed since the last scan | ${ms(median(radarCpu))} | ${ms(median(radarWall))} | ${(median(radarCpu) / median(loopCpu)).toFixed(2)}× |`,

@@ -31,6 +31,7 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
       initial_delay_s: input.retry?.initial_delay_s ?? 5,
       factor: input.retry?.factor ?? 2,
     },
+    ...(input.coupling ? { coupling: input.coupling } : {}),
     root,
     file,
   };

@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 /** Fifty numbered lines: room for edits near each other and far apart. */
-const SHARED = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+const SHARED = `${Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join('\n')}\n`;
 
 function repoWith(contracts: TestContract[]): TempRepo {
   const repo = makeRepo({ 'README.md': '# app\n', 'shared.txt': SHARED, ...contractFiles(contracts) });
