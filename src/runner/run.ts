@@ -281,6 +281,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       const launch = await agents
         .get(id)!
         .adapter.prepare(taskOf(id, join(stateDir, 'dry-run', id), opts.env));
+      launch.cleanup?.();
       opts.onDryRun?.(id, launch, pathsOf(id).worktree);
     }
     return { runId, outcome: 'complete', features: [], durationMs: 0 };
