@@ -223,5 +223,5 @@ describe('the user’s agent home is never written, and Baton’s completion hoo
     // Every copy was seen while the agent ran, private, and none is left.
     expect(Object.fromEntries(watch.modes)).toEqual(Object.fromEntries(c.copies.map((n) => [n, 0o600])));
     expect(leftOver(repo.root, c.copies)).toEqual([]);
-  });
+  }, 180_000);
 });
