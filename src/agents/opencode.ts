@@ -13,14 +13,15 @@
  *
  * OpenCode finds its config, data and state only through the XDG folders, so Baton gives it XDG
  * folders of the run's own: each mirrors the user's (a link per entry, so other programs the agent
- * runs still find theirs) except `opencode/`, which links only what OpenCode reads (config, agents,
- * commands, plugins, `auth.json`); its sessions, logs, snapshots and state are written there.
+ * runs still find theirs) except `opencode/`, which links only what OpenCode reads (agents, commands,
+ * plugins, `auth.json`; its config files are private copies); its sessions, logs, snapshots and state are written there.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, mirrorEntries } from './agent-home.js';
+import { linkEntries, makePrivateDir, mirrorEntries, removeFiles, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
 import { detectExecutable } from './executable.js';
 import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
@@ -96,10 +97,6 @@ export function isOpenCodeRateLimited(output: string, exitCode: number | null): 
 /** What OpenCode reads from its folder in each XDG base folder, linked (never copied) for the run. */
 export const OPENCODE_LINKED_ENTRIES = {
   config: [
-    'opencode.json',
-    'opencode.jsonc',
-    'config.json',
-    'tui.json',
     'AGENTS.md',
     'agent',
     'agents',
@@ -119,6 +116,12 @@ export const OPENCODE_LINKED_ENTRIES = {
   state: [],
 } as const;
 
+/**
+ * OpenCode's config files, copied (0600, removed when it ends) rather than linked: OpenCode rewrites
+ * its config file as it starts (it adds `$schema`), which through a link would edit the user's.
+ */
+export const OPENCODE_COPIED_CONFIG = ['opencode.json', 'opencode.jsonc', 'config.json', 'tui.json'] as const;
+
 /** The user's XDG base folders, as OpenCode resolves them. */
 function userXdg(env: NodeJS.ProcessEnv): Record<keyof typeof OPENCODE_LINKED_ENTRIES, string> {
   const home = env.HOME || homedir();
@@ -130,10 +133,13 @@ function userXdg(env: NodeJS.ProcessEnv): Record<keyof typeof OPENCODE_LINKED_EN
 }
 
 /**
- * Builds OpenCode's XDG folders for one run under `shadowRoot` and returns the variables that
- * point at them. Safe to call again for a retry.
+ * Builds OpenCode's XDG folders for one run under `shadowRoot`; returns the variables that point at
+ * them and the config copies to remove when OpenCode ends. Safe to call again for a retry.
  */
-export function writeOpenCodeHome(env: NodeJS.ProcessEnv, shadowRoot: string): Record<string, string> {
+export function writeOpenCodeHome(
+  env: NodeJS.ProcessEnv,
+  shadowRoot: string,
+): { vars: Record<string, string>; copies: string[] } {
   const user = userXdg(env);
   makePrivateDir(shadowRoot);
   const vars: Record<string, string> = {};
@@ -143,7 +149,15 @@ export function writeOpenCodeHome(env: NodeJS.ProcessEnv, shadowRoot: string): R
     linkEntries(join(user[kind], 'opencode'), join(shadow, 'opencode'), OPENCODE_LINKED_ENTRIES[kind]);
     vars[`XDG_${kind.toUpperCase()}_HOME`] = shadow;
   }
-  return vars;
+  const copies: string[] = [];
+  for (const name of OPENCODE_COPIED_CONFIG) {
+    const from = join(user.config, 'opencode', name);
+    if (!existsSync(from)) continue;
+    const copy = join(shadowRoot, 'config', 'opencode', name);
+    writePrivateFile(copy, readFileSync(from, 'utf8'));
+    copies.push(copy);
+  }
+  return { vars, copies };
 }
 
 /** OpenCode: `opencode run --format json`; process exit is the signal; tokens and cost from `step_finish`. */
@@ -157,7 +171,7 @@ export const opencodeAdapter: AgentAdapter = {
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
-    const own = writeOpenCodeHome(task.env, join(task.scratchDir, 'opencode-home'));
+    const { vars: own, copies } = writeOpenCodeHome(task.env, join(task.scratchDir, 'opencode-home'));
     const command = programOf(task, 'opencode');
     const args = buildOpenCodeArgs(task);
     return {
@@ -166,6 +180,7 @@ export const opencodeAdapter: AgentAdapter = {
       env: launchEnv(task, own),
       stdin: task.prompt,
       display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
+      cleanup: removeFiles(copies),
     };
   },
   parseUsage: parseOpenCodeUsage,

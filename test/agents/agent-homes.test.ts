@@ -127,16 +127,16 @@ describe('agent homes', () => {
     mkdirSync(join(home, '.local', 'share', 'opencode', 'storage'), { recursive: true });
     writeFileSync(join(home, '.local', 'share', 'opencode', 'auth.json'), '{}');
     const shadow = join(temp(), 'oc');
-    const vars = writeOpenCodeHome({ HOME: home }, shadow);
+    const { vars, copies } = writeOpenCodeHome({ HOME: home }, shadow);
     expect(vars).toEqual({
       XDG_CONFIG_HOME: join(shadow, 'config'),
       XDG_DATA_HOME: join(shadow, 'data'),
       XDG_STATE_HOME: join(shadow, 'state'),
     });
     expect(readlinkSync(join(shadow, 'config', 'git'))).toBe(join(home, '.config', 'git'));
-    expect(readlinkSync(join(shadow, 'config', 'opencode', 'opencode.json'))).toBe(
-      join(home, '.config', 'opencode', 'opencode.json'),
-    );
+    // OpenCode rewrites its config file as it starts: a private copy, not a link.
+    expect(copies).toEqual([join(shadow, 'config', 'opencode', 'opencode.json')]);
+    expect(lstatSync(copies[0] ?? '').mode & 0o777).toBe(0o600);
     expect(readlinkSync(join(shadow, 'data', 'opencode', 'auth.json'))).toBe(
       join(home, '.local', 'share', 'opencode', 'auth.json'),
     );

@@ -192,7 +192,7 @@ const CASES: Case[] = [
       '.local/state/opencode/prompt-history.jsonl': '{"input":"an old prompt"}\n',
     }),
     env: () => ({ MOCK_API_KEY: FAKE_KEY }),
-    copies: [],
+    copies: ['opencode.json'],
     hooks: [],
   },
 ];
