@@ -14,7 +14,8 @@
  * OpenCode finds its config, data and state only through the XDG folders, so Baton gives it XDG
  * folders of the run's own: each mirrors the user's (a link per entry, so other programs the agent
  * runs still find theirs) except `opencode/`, which links only what OpenCode reads (agents, commands,
- * plugins, `auth.json`; its config files are private copies); its sessions, logs, snapshots and state are written there.
+ * plugins, `auth.json`; its config files are private copies); its sessions, logs, snapshots and
+ * state are written there.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
