@@ -40,6 +40,10 @@ export const ConfigSchema = z.strictObject({
   estimates: z.record(z.string(), z.number().nonnegative()).optional(),
   /** Per-agent settings, keyed by adapter name. */
   agents: z.record(z.string(), AgentOverrideSchema).optional(),
+  /** Seconds between collision radar scans of the running worktrees; 0 turns the radar off. Default 5. */
+  radar_interval_s: z.number().nonnegative().optional(),
+  /** What the radar does on a collision: `notify` (default) or `stop-later` (stop the feature that came second). */
+  on_collision: z.enum(['notify', 'stop-later']).optional(),
   /** Retry policy for rate-limited agents. */
   retry: z
     .strictObject({
@@ -73,6 +77,8 @@ export interface Config {
   estimates: Record<string, number>;
   agents: Record<string, AgentOverride>;
   retry: { attempts: number; initial_delay_s: number; factor: number };
+  radar_interval_s: number;
+  on_collision: 'notify' | 'stop-later';
   /** Absolute path of the repository root. */
   root: string;
   /** The config file that was read, if any. */

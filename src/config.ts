@@ -23,6 +23,8 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
     port_base: input.port_base ?? 41000,
     estimates: input.estimates ?? {},
     agents: input.agents ?? {},
+    radar_interval_s: input.radar_interval_s ?? 5,
+    on_collision: input.on_collision ?? 'notify',
     retry: {
       attempts: input.retry?.attempts ?? 3,
       initial_delay_s: input.retry?.initial_delay_s ?? 5,

@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { appendEvent } from '../log/append.js';
 import { buildHookEvent } from '../log/hook.js';
 import { logPathFor } from '../log/paths.js';
+import { createLogSink } from '../log/sink.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -82,7 +82,7 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
           opts.log ||
           ctx.env.BATON_LOG ||
           logPathFor(await (await import('../git/git.js')).findMainWorktree(ctx.cwd));
-        appendEvent(logPath, built.event, ctx.clock);
+        createLogSink({ logPath, clock: ctx.clock }).emit(built.event);
       },
     );
 };

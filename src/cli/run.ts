@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import { UserError } from '../errors.js';
+import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
+import { type CollisionPolicy, startRadar } from '../radar/radar.js';
+import { createRunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import type { RegisterCommand } from './commands.js';
 import { createProgressRenderer } from './progress.js';
@@ -16,6 +20,8 @@ interface RunFlags {
   resume?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  onCollision?: string;
+  radarInterval?: string;
 }
 
 /** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
@@ -39,12 +45,24 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option('--no-verify', 'do not run acceptance checks after each agent')
     .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
     .option('--dry-run', 'print the command each agent would run, and create nothing')
+    .addOption(
+      new Option(
+        '--on-collision <policy>',
+        'when two running features touch the same path: notify, or stop-later (stop the one that came second, keeping its work)',
+      ).choices(['notify', 'stop-later']),
+    )
+    .option(
+      '--radar-interval <s>',
+      'seconds between collision radar scans; 0 turns the radar off (default 5)',
+    )
     .addOption(new Option('--json', 'print the summary as JSON at the end'))
     .addHelpText(
       'after',
       '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
         'PORT and BATON_PORT_BASE (a block of ten ports of its own). Ctrl-C stops every agent and keeps\n' +
-        'every worktree and commit. Exit code: 0 when every feature is complete, 1 otherwise.',
+        'every worktree and commit. Each check is printed as it finishes; a feature with `owns` is also\n' +
+        'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
+        'Exit code: 0 when every feature is complete, 1 otherwise.',
     )
     .action(async (ids: string[], flags: RunFlags) => {
       const project = await loadProject(ctx.cwd);
@@ -66,8 +84,35 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         clock: ctx.clock,
         env: ctx.env,
       });
+      const radarSeconds =
+        flags.radarInterval !== undefined ? Number(flags.radarInterval) : project.config.radar_interval_s;
+      if (!Number.isFinite(radarSeconds) || radarSeconds < 0) {
+        throw new UserError(
+          'run/bad-radar-interval',
+          `--radar-interval must be a number of seconds ≥ 0, got "${flags.radarInterval}"`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.
+      const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
+      const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
+      const control = createRunControl();
+      const radar =
+        radarSeconds > 0 && !flags.dryRun
+          ? startRadar({
+              root: project.root,
+              sink,
+              contracts: project.plan.byId,
+              intervalMs: radarSeconds * 1000,
+              scratchDir: join(project.root, '.baton', 'radar'),
+              policy: (flags.onCollision ?? project.config.on_collision) as CollisionPolicy,
+              stopFeature: (id, reason) => control.stop(id, reason),
+            })
+          : undefined;
       const abort = new AbortController();
       const unsubscribe = ctx.onInterrupt(() => {
         if (!abort.signal.aborted)
@@ -80,6 +125,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           config: project.config,
           plan: project.plan,
           logPath: project.logPath,
+          sink,
           featureIds,
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(flags.agent ? { agent: flags.agent } : {}),
@@ -92,7 +138,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           env: ctx.env,
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
-          onEvent: (e) => progress.onEvent(e),
+          control,
           onDryRun: (id, launch, worktree) =>
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });
@@ -105,6 +151,8 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         }
         setExit(summary.outcome === 'complete' ? 0 : 1);
       } finally {
+        radar?.stop();
+        unsubscribeProgress();
         unsubscribe();
       }
     });

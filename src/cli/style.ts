@@ -41,6 +41,7 @@ export function paintStatus(p: Palette, status: FeatureStatus | string): string 
     case 'verifying':
       return p.cyan(status);
     case 'needs-input':
+    case 'collision':
     case 'interrupted':
     case 'empty':
       return p.yellow(status);

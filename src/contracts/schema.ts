@@ -59,6 +59,8 @@ export const ContractSchema = z.strictObject({
     .union([z.record(z.string(), z.union([z.array(z.string()), z.string()])), z.array(z.string())])
     .optional(),
   owns: z.array(z.string().min(1)).optional(),
+  /** `strict` (default): a change outside `owns` fails the implicit `owns` check; `warn`: it only warns. */
+  owns_policy: z.enum(['strict', 'warn']).optional(),
   depends_on: z
     .union([
       z.strictObject({
@@ -113,6 +115,8 @@ export interface Contract {
   title: string;
   provides: Record<string, string[]>;
   owns: string[];
+  /** Whether a change outside `owns` fails the feature (`strict`, the default) or only warns. */
+  owns_policy?: 'strict' | 'warn';
   depends_on: { features: string[]; services: string[] };
   acceptance_criteria: Criterion[];
   serve?: string;

@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { LogEvent } from './events.js';
-import { eventShapeProblem } from './shape.js';
+import { checkLogValue } from './parse-event.js';
 
 /** A line of the log that could not be used, with its 1-based number. */
 export interface LogProblem {
@@ -18,17 +18,6 @@ export interface LogChunk {
   endOffset: number;
   /** Number of complete lines consumed so far (for line numbers of the next chunk). */
   endLine: number;
-}
-
-/** Checks that a parsed JSON value can be used as an event; returns a reason when it cannot. */
-export function validateLogValue(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const record = value as Record<string, unknown>;
-  if (typeof record.type === 'string') return eventShapeProblem(record);
-  if (record.type !== undefined) return '"type" must be a string';
-  if (typeof record.feature_id !== 'string' || record.feature_id === '') return 'missing "feature_id"';
-  if (typeof record.status !== 'string' || record.status === '') return 'missing "status"';
-  return undefined;
 }
 
 /** Where parsed lines go: every event and every problem, in line order. */
@@ -60,12 +49,12 @@ function parseLines(text: string, firstLine: number, sink: LineSink): number {
       sink.problem({ line: lineNo, message: 'not valid JSON (torn or hand-edited line)', text: clip(raw) });
       continue;
     }
-    const reason = validateLogValue(value);
-    if (reason) {
-      sink.problem({ line: lineNo, message: reason, text: clip(raw) });
+    const checked = checkLogValue(value);
+    if ('problem' in checked) {
+      sink.problem({ line: lineNo, message: checked.problem, text: clip(raw) });
       continue;
     }
-    sink.event(value as LogEvent);
+    sink.event(checked.event);
   }
   return newlines;
 }

@@ -24,6 +24,7 @@ export const STATUS_COLORS: Record<FeatureStatus, string> = {
   'failed-checks': '#f97316',
   timeout: '#a855f7',
   interrupted: '#78716c',
+  collision: '#fb923c',
 };
 
 function clip(s: string, max: number): string {

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { TERMINAL_STATUSES } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
-import { groupAlive, signalGroup } from './process.js';
+import { groupAlive, signalGroup } from '../process/supervise.js';
 
 /** An agent process group left running by an orchestrator that died. */
 export interface Orphan {

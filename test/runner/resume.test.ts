@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent, FeatureStarted } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
-import { groupAlive } from '../../src/runner/process.js';
+import { groupAlive } from '../../src/process/supervise.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -86,7 +86,7 @@ describe('crash-safe runs', () => {
           retries: 1,
           agent: {
             command:
-              'if [ -f .tried ]; then mkdir -p src/flaky && echo ok > src/flaky/x.txt; else touch .tried; exit 1; fi',
+              'mkdir -p src/flaky; if [ -f src/flaky/.tried ]; then echo ok > src/flaky/x.txt; else touch src/flaky/.tried; exit 1; fi',
           },
         },
       ]),
