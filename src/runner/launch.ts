@@ -17,16 +17,25 @@ export async function startAgent(
   opts: { logFile: string; timeoutMs?: number },
 ): Promise<Supervised> {
   const launch = await adapter.prepare(task);
-  return spawnSupervised(launch.command, {
-    cwd: task.worktree,
-    env: { ...task.env, ...task.override?.env, ...launch.env },
-    shell: launch.shell ?? false,
-    args: launch.args,
-    logFile: opts.logFile,
-    ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
-  });
+  const { cleanup } = launch;
+  let child: Supervised;
+  try {
+    child = spawnSupervised(launch.command, {
+      cwd: task.worktree,
+      env: { ...task.env, ...task.override?.env, ...launch.env },
+      shell: launch.shell ?? false,
+      args: launch.args,
+      logFile: opts.logFile,
+      ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
+    });
+  } catch (err) {
+    cleanup?.();
+    throw err;
+  }
+  // Copies of the user's config (tokens) must not outlive the agent and its process group.
+  return cleanup ? { ...child, exited: child.exited.finally(cleanup) } : child;
 }
 
 /** How the agent's last attempt ended, what it printed, and how long all attempts took (monotonic). */

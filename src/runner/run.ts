@@ -132,6 +132,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         runId: 'RUN_ID',
         taskFile: join(stateDir, 'runs', 'RUN_ID', id, 'task.md'),
       });
+      launch.cleanup?.();
       opts.onDryRun?.(id, launch, pathsOf(id).worktree);
     }
     return { runId, outcome: 'complete', features: [], durationMs: 0 };
