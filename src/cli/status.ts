@@ -3,13 +3,14 @@ import { dirname, join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
+import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
-import { palette, renderTable } from './style.js';
+import { escapeControl, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -115,7 +116,8 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           { final },
           {
             event: (e) => applyEvent(state, e),
-            problem: (pr) => problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`),
+            problem: (pr) =>
+              problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`),
           },
         );
         cursor = { offset: end.endOffset, line: end.endLine };
@@ -137,6 +139,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         return disk;
       };
       const render = () => {
+        for (const e of interruptionEvents(state)) applyEvent(state, e);
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
@@ -145,7 +148,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           return;
         }
         const head = state.run_id
-          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
+          ? `run ${escapeControl(state.run_id)}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
           : 'no run yet\n';
         // The disk column goes before the last one (last event), which has no fixed width.
         const withDisk = sizes.size > 0;

@@ -18,8 +18,13 @@ export interface LogDelta {
   runChanged: boolean;
   /** The log was truncated or replaced: the state was folded again from its start. */
   reset: boolean;
+  /** The read stopped at its size budget: more is waiting (read again on the next turn). */
+  more?: boolean;
   problems: LogProblem[];
 }
+
+/** The most one `read()` takes from the log: a slice, so a huge append is folded over several turns. */
+const READ_SLICE_BYTES = 4 << 20;
 
 /** Event types that change only the state of the feature they name. */
 const FEATURE_ONLY = new Set<string | undefined>([
@@ -45,6 +50,7 @@ export class LiveLog {
   #state: BatonState = initialState();
   #offset = 0;
   #line = 0;
+  #skipping = false;
   #ino: number | undefined;
   #seq = 0;
   #recent: SequencedEvent[] = [];
@@ -118,9 +124,16 @@ export class LiveLog {
     }
     this.#ino = s?.ino;
     if (!s) return { events: [], changed: [], runChanged: reset, reset, problems: [] };
-    const chunk = readLog(this.path, { offset: this.#offset, line: this.#line });
+    // One read takes at most a slice, so one huge append never holds the server for long.
+    const chunk = readLog(
+      this.path,
+      { offset: this.#offset, line: this.#line, skipping: this.#skipping },
+      { maxBytes: READ_SLICE_BYTES },
+    );
+    const more = s.size - this.#offset > READ_SLICE_BYTES;
     this.#offset = chunk.endOffset;
     this.#line = chunk.endLine;
+    this.#skipping = chunk.skipping === true;
     const changed = new Set<string>();
     let runChanged = reset;
     const events: SequencedEvent[] = [];
@@ -138,7 +151,28 @@ export class LiveLog {
       if (!FEATURE_ONLY.has(event.type)) runChanged = true;
     }
     if (chunk.problems.length > 0) this.#problems = [...this.#problems, ...chunk.problems].slice(-20);
-    return { events, changed: [...changed], runChanged, reset, problems: chunk.problems };
+    return {
+      events,
+      changed: [...changed],
+      runChanged,
+      reset,
+      problems: chunk.problems,
+      ...(more ? { more } : {}),
+    };
+  }
+
+  /** Folds events inferred at read time (a dead run's interruption), never written to the log. */
+  applyInferred(inferred: readonly LogEvent[]): LogDelta {
+    const changed = new Set<string>();
+    const events: SequencedEvent[] = [];
+    for (const event of inferred) {
+      applyEvent(this.#state, event);
+      const sequenced = { seq: ++this.#seq, event };
+      events.push(sequenced);
+      this.#all?.push(event);
+      this.#remember(sequenced, changed);
+    }
+    return { events, changed: [...changed], runChanged: true, reset: false, problems: [] };
   }
 
   #remember(sequenced: SequencedEvent, changed: Set<string>): void {
@@ -164,6 +198,7 @@ export class LiveLog {
     this.#state = initialState();
     this.#offset = 0;
     this.#line = 0;
+    this.#skipping = false;
     // Sequence numbers keep growing across a restart, so clients never mistake new events for old ones.
     this.#recent = [];
     this.#byFeature.clear();

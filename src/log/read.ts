@@ -195,7 +195,11 @@ export function streamLog(
       if (data.length > MAX_LINE_BYTES) {
         // Too long to be an event: report it once and drop its bytes up to the next newline.
         line++;
-        sink.problem({ line, message: `line longer than ${MAX_LINE_BYTES} bytes, skipped`, text: clip(decode(data.subarray(0, 200))) });
+        sink.problem({
+          line,
+          message: `line longer than ${MAX_LINE_BYTES} bytes, skipped`,
+          text: clip(decode(data.subarray(0, 200))),
+        });
         skipping = true;
         offset += data.length;
         carry = Buffer.alloc(0);
