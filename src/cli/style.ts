@@ -54,8 +54,8 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_KEEP_NEWLINE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const escapeOne = (c: string): string => {
@@ -77,6 +77,7 @@ export function escapeControl(s: string, options: { keepNewlines?: boolean } = {
 }
 
 /** The colour codes `palette` itself writes: the only escape sequences a table cell may carry. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the palette's colour codes is the point
 const PALETTE_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m/g;
 
 /** Escapes a table cell's control characters while keeping the palette's own colour codes. */
