@@ -5,6 +5,7 @@ import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
+import { lockForCommand } from '../lock/baton-lock.js';
 import { branchExists, resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
@@ -106,6 +107,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
         );
       }
       const project = await loadProject(ctx.cwd);
+      if (!flags.predictOnly) lockForCommand(project.root, 'integrate', ctx.stderr); // released at exit
       const p = palette(ctx.color);
       const out = (s: string) => {
         if (!flags.json) ctx.stdout.write(`${s}\n`);

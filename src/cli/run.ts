@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import { UserError } from '../errors.js';
+import { lockForCommand } from '../lock/baton-lock.js';
 import { loadProject, selectFeatures } from '../project.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import type { RegisterCommand } from './commands.js';
@@ -68,6 +69,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       });
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      const lock = flags.dryRun ? undefined : lockForCommand(project.root, 'run', ctx.stderr);
       const abort = new AbortController();
       const unsubscribe = ctx.onInterrupt(() => {
         if (!abort.signal.aborted)
@@ -106,6 +108,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         setExit(summary.outcome === 'complete' ? 0 : 1);
       } finally {
         unsubscribe();
+        lock?.release();
       }
     });
 };
