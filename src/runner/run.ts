@@ -29,7 +29,7 @@ import { decideOutcome } from './outcome.js';
 import { describeExit, type ProcessExit, type Supervised, spawnSupervised, tailLines } from './process.js';
 import { assertNoLiveRun, findOrphans, type Orphan, stopOrphans } from './resume.js';
 import { buildTaskPrompt } from './task.js';
-import { copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
+import { checkCopyPatterns, copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
 
 /** Runs a feature's acceptance checks in its worktree; provided by `checks/`. */
 export type Verifier = (input: {
@@ -160,6 +160,7 @@ async function preflight(
       );
     }
   }
+  checkCopyPatterns(opts.root, opts.config.copy);
   const worktrees = await listWorktrees(opts.root);
   for (const id of opts.featureIds) {
     const p = pathsOf(id);
