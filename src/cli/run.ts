@@ -15,6 +15,7 @@ interface RunFlags {
   base?: string;
   verify: boolean;
   resume?: boolean;
+  restart?: string[];
   dryRun?: boolean;
   json?: boolean;
 }
@@ -39,6 +40,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option('--no-verify', 'do not run acceptance checks after each agent')
     .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
+    .option(
+      '--restart <id>',
+      "with --resume: start this feature over from the base, dropping the dead run's commits on its branch (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--dry-run', 'print the command each agent would run, and create nothing')
     .addOption(new Option('--json', 'print the summary as JSON at the end'))
     .addHelpText(
@@ -88,6 +94,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           waitForDeps: Boolean(flags.waitForDeps),
           ...(flags.base ? { base: flags.base } : {}),
           resume: Boolean(flags.resume),
+          ...(flags.restart ? { restart: flags.restart } : {}),
           ...(flags.verify ? { verifier } : {}),
           dryRun: Boolean(flags.dryRun),
           clock: ctx.clock,

@@ -18,6 +18,10 @@ import {
   statusEntries,
 } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
+import { checkFeatureBranch } from '../guard/branch-check.js';
+import { ProcessTracker, stopStragglers } from '../guard/daemons.js';
+import type { ProcessInfo } from '../guard/proc.js';
+import { RepoGuard, repoEscapeEvents } from '../guard/repo-snapshot.js';
 import type { Plan } from '../graph/types.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent } from '../log/events.js';
@@ -27,7 +31,15 @@ import { portBlockFor } from '../ports.js';
 import { startAgent } from './launch.js';
 import { decideOutcome } from './outcome.js';
 import { describeExit, type ProcessExit, type Supervised, spawnSupervised, tailLines } from './process.js';
-import { assertNoLiveRun, findOrphans, type Orphan, stopOrphans } from './resume.js';
+import {
+  assertNoLiveRun,
+  inspectResumedBranch,
+  type Orphan,
+  type RefusedGroup,
+  type ResumedBranch,
+  scanOrphans,
+  stopOrphans,
+} from './resume.js';
 import { buildTaskPrompt } from './task.js';
 import { checkCopyPatterns, copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
 
@@ -58,6 +70,8 @@ export interface RunOptions {
   verifier?: Verifier;
   /** Reuse existing branches and worktrees, skipping features already complete. */
   resume?: boolean;
+  /** With `resume`: features whose branch is reset to the base, dropping the dead run's commits. */
+  restart?: readonly string[];
   dryRun?: boolean;
   clock: Clock;
   env: NodeJS.ProcessEnv;
@@ -247,11 +261,15 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     : undefined;
   const previous = new Map(Object.values(previousState?.features ?? {}).map((f) => [f.feature_id, f.status]));
   let orphans: Orphan[] = [];
+  let refusedOrphans: RefusedGroup[] = [];
   if (previousState && !opts.dryRun) {
     assertNoLiveRun(previousState);
-    // Agents of a dead orchestrator keep running in their own groups; stop them before restarting.
-    orphans = findOrphans(previousState).filter((o) => opts.featureIds.includes(o.feature_id));
-    await stopOrphans(orphans);
+    // Agents of a dead orchestrator keep running in their own groups; stop them before restarting,
+    // but only groups proven to be that run's (the log's pgid is a claim, not a fact).
+    const scan = scanOrphans(previousState);
+    orphans = scan.orphans.filter((o) => opts.featureIds.includes(o.feature_id));
+    refusedOrphans = scan.refused;
+    await stopOrphans(orphans, 3000, (o) => previousState.features[o.feature_id]?.run_id);
   }
 
   /** What an adapter is handed for one feature: its contract, task text, folders, ports and environment. */
@@ -304,9 +322,11 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     pid: process.pid,
     ...(opts.resume ? { resume: true } : {}),
     ...(orphans.length ? { stopped_orphans: orphans } : {}),
+    ...(refusedOrphans.length ? { refused_orphans: refusedOrphans } : {}),
   });
   emit({ type: 'phase.started', phase: 'implementation' });
 
+  const repoGuard = await RepoGuard.start(opts.root, opts.featureIds.map(featureBranch));
   const mainBaseline = new Map(
     (await statusEntries(opts.root)).filter(outsideStateDir).map((e) => [e.path, e.code]),
   );
@@ -348,7 +368,13 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     return fresh;
   };
 
-  const recordWorktree = (feature: Contract, p: FeaturePaths, forkPoint: string, reused: boolean): string => {
+  const recordWorktree = (
+    feature: Contract,
+    p: FeaturePaths,
+    forkPoint: string,
+    reused: boolean,
+    resumed?: ResumedBranch,
+  ): string => {
     emit({
       type: 'worktree.created',
       feature_id: feature.feature_id,
@@ -356,7 +382,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       branch: p.branch,
       base_commit: forkPoint,
       reused,
-    });
+      ...resumed,
+    } as NewEvent);
     return forkPoint;
   };
 
@@ -366,9 +393,14 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
       if (!existing)
         await gitLock(() => git(opts.root, ['worktree', 'add', '--quiet', p.worktree, p.branch]));
+      const resumed = await inspectResumedBranch(p.worktree, {
+        branch: p.branch,
+        baseCommit,
+        restart: opts.restart?.includes(feature.feature_id) ?? false,
+      });
       const forkPoint =
         (await gitRaw(opts.root, ['merge-base', baseCommit, p.branch])).stdout.trim() || baseCommit;
-      return recordWorktree(feature, p, forkPoint, true);
+      return recordWorktree(feature, p, forkPoint, true, resumed);
     }
     await gitLock(() =>
       createFeatureWorktree(opts.root, { path: p.worktree, branch: p.branch, base: baseCommit }),
@@ -383,6 +415,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
           '-c',
           'user.email=baton@localhost',
           'merge',
+          '--no-verify',
           '--no-ff',
           '--no-edit',
           '-m',
@@ -479,6 +512,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     let exit: ProcessExit;
     let output = '';
     const agentStarted = Date.now();
+    const tracked: ProcessInfo[] = [];
+    repoGuard.agentStarted(id);
     for (;;) {
       attempt++;
       const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
@@ -487,6 +522,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       });
       running.add(child);
+      const tracker = new ProcessTracker(child.pid ?? -1);
       emit({
         type: 'feature.started',
         feature_id: id,
@@ -501,6 +537,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       });
       if (opts.signal.aborted) void child.stop('interrupt');
       exit = await child.exited;
+      tracked.push(...tracker.stop());
       running.delete(child);
       output = existsSync(p.logFile) ? readFileSync(p.logFile).subarray(logOffset).toString('utf8') : '';
       if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut) break;
@@ -517,7 +554,11 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       }
       break;
     }
+    repoGuard.agentEnded(id);
+    const stoppedDaemons = await stopStragglers(runId, id, tracked);
     const interrupted = opts.signal.aborted && exit.stoppedBy === 'interrupt';
+    const branchProblem = interrupted ? undefined : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit });
+    if (branchProblem) return finish(id, 'failed', branchProblem);
     let commit: string | undefined;
     let files: string[] = [];
     try {
@@ -548,9 +589,11 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       ...(exit.timedOut ? { timed_out: true } : {}),
       ...(usage ? { usage } : {}),
       ...(exit.exitCode !== 0 ? { reason: describeExit(exit, timeoutMs) } : {}),
+      ...(stoppedDaemons.length ? { stopped_daemons: stoppedDaemons } : {}),
     });
     const escapes = await findEscapes();
     if (escapes.length > 0) emit({ type: 'feature.escaped', feature_id: id, files: escapes });
+    for (const e of repoEscapeEvents(await repoGuard.check(), id)) emit(e);
     let checks: { passed: number; failed: number; unverifiable: number; total: number } | undefined;
     const agentOk = !interrupted && !exit.timedOut && exit.exitCode === 0 && files.length > 0;
     if (agentOk && opts.verifier) {
