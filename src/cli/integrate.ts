@@ -5,7 +5,6 @@ import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { lockForCommand } from '../lock/baton-lock.js';
 import { branchExists, resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
@@ -23,6 +22,7 @@ import {
 } from '../integrate/merge.js';
 import { ownersOf } from '../integrate/ownership.js';
 import { type Prediction, predictConflicts } from '../integrate/predict.js';
+import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';

@@ -111,9 +111,11 @@ export function renderTable(header: readonly string[], rawRows: readonly (readon
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** Formats a duration as `4.2 s`, `3m 05s` or `1h 02m`. */
+/** Formats a duration as `4.2 s`, `3m 05s` or `1h 02m`; a negative one is clamped to zero and flagged. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
+  // A negative span comes from a forged or skewed timestamp: shown as zero, and flagged.
+  if (ms < 0) return '0.0 s (clock skew)';
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;

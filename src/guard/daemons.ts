@@ -82,7 +82,8 @@ export async function stopStragglers(
     const now = processInfo(p.pid);
     return now !== undefined && (now.startMs === p.startMs || !Number.isFinite(p.startMs));
   };
-  while (Date.now() < deadline && [...found.values()].some(alive)) await new Promise((r) => setTimeout(r, 25));
+  while (Date.now() < deadline && [...found.values()].some(alive))
+    await new Promise((r) => setTimeout(r, 25));
   for (const p of found.values()) {
     if (!alive(p)) continue;
     try {

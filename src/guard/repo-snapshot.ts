@@ -64,7 +64,10 @@ export async function snapshotRepo(root: string): Promise<RepoSnapshot> {
     if (name && target) refs.set(name, target);
   }
   const head = await gitRaw(root, ['symbolic-ref', '-q', 'HEAD']);
-  refs.set('HEAD', head.exitCode === 0 ? head.stdout.trim() : (await git(root, ['rev-parse', 'HEAD'])).trim());
+  refs.set(
+    'HEAD',
+    head.exitCode === 0 ? head.stdout.trim() : (await git(root, ['rev-parse', 'HEAD'])).trim(),
+  );
   return { config: await readConfig(root), refs };
 }
 

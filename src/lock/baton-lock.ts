@@ -45,7 +45,8 @@ function readHolder(path: string): LockHolder | undefined | 'unreadable' {
   }
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || typeof v.since !== 'string') return 'unreadable';
+    if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || typeof v.since !== 'string')
+      return 'unreadable';
     return v as LockHolder;
   } catch {
     return 'unreadable';

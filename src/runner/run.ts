@@ -18,11 +18,11 @@ import {
   statusEntries,
 } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
+import type { Plan } from '../graph/types.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { ProcessTracker, stopStragglers } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { RepoGuard, repoEscapeEvents } from '../guard/repo-snapshot.js';
-import type { Plan } from '../graph/types.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
@@ -41,7 +41,12 @@ import {
   stopOrphans,
 } from './resume.js';
 import { buildTaskPrompt } from './task.js';
-import { checkCopyPatterns, copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
+import {
+  checkCopyPatterns,
+  copyIntoWorktree,
+  createFeatureWorktree,
+  readWorktreeInclude,
+} from './worktree.js';
 
 /** Runs a feature's acceptance checks in its worktree; provided by `checks/`. */
 export type Verifier = (input: {
@@ -557,7 +562,9 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     repoGuard.agentEnded(id);
     const stoppedDaemons = await stopStragglers(runId, id, tracked);
     const interrupted = opts.signal.aborted && exit.stoppedBy === 'interrupt';
-    const branchProblem = interrupted ? undefined : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit });
+    const branchProblem = interrupted
+      ? undefined
+      : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit });
     if (branchProblem) return finish(id, 'failed', branchProblem);
     let commit: string | undefined;
     let files: string[] = [];

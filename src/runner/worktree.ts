@@ -24,9 +24,13 @@ function inside(outer: string, inner: string): boolean {
 }
 
 function refuseCopy(where: PatternSource, pattern: string, why: string): UserError {
-  return new UserError('run/copy-outside', `${where}: ${JSON.stringify(pattern)} ${why}; Baton copies only files inside the repository`, {
-    hint: 'Name files by their path inside the repository (e.g. .env, config/local.json), without "..", absolute paths or symlinks that lead out.',
-  });
+  return new UserError(
+    'run/copy-outside',
+    `${where}: ${JSON.stringify(pattern)} ${why}; Baton copies only files inside the repository`,
+    {
+      hint: 'Name files by their path inside the repository (e.g. .env, config/local.json), without "..", absolute paths or symlinks that lead out.',
+    },
+  );
 }
 
 /** Refuses a copy pattern that could reach outside the repository: absolute, or with a `..` segment. */
@@ -35,7 +39,8 @@ export function checkCopyPattern(pattern: string, where: PatternSource): void {
   if (isAbsolute(clean) || /^[A-Za-z]:/.test(clean) || clean.startsWith('~')) {
     throw refuseCopy(where, pattern, 'is an absolute path');
   }
-  if (clean.split('/').includes('..')) throw refuseCopy(where, pattern, 'leads outside the repository ("..")');
+  if (clean.split('/').includes('..'))
+    throw refuseCopy(where, pattern, 'leads outside the repository ("..")');
 }
 
 /** Checks every copy pattern (the config's and `.worktreeinclude`'s) before a run creates anything. */
