@@ -45,7 +45,7 @@ export function checkCopyPattern(pattern: string, where: PatternSource): void {
 
 /** Checks every copy pattern (the config's and `.worktreeinclude`'s) before a run creates anything. */
 export function checkCopyPatterns(root: string, configCopy: readonly string[]): void {
-  configCopy.forEach((p, i) => checkCopyPattern(p, `config copy[${i}]`));
+  for (const [i, p] of configCopy.entries()) checkCopyPattern(p, `config copy[${i}]`);
   readWorktreeInclude(root);
 }
 
@@ -96,7 +96,7 @@ export async function copyIntoWorktree(
   patterns: readonly string[],
 ): Promise<string[]> {
   if (patterns.length === 0) return [];
-  patterns.forEach((p, i) => checkCopyPattern(p, `copy pattern ${i + 1}`));
+  for (const [i, p] of patterns.entries()) checkCopyPattern(p, `copy pattern ${i + 1}`);
   const realRoot = realpathSync(root);
   const candidates = new Set<string>();
   for (const pattern of patterns) {
