@@ -147,7 +147,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       readError = undefined;
       return delta;
     } catch (err) {
-      readError = err instanceof UserError ? `${err.code}: ${err.message}` : String(err);
+      readError = err instanceof Error ? err.message : String(err);
       return undefined;
     }
   };
