@@ -4,7 +4,6 @@ import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
-import { UserError } from '../errors.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import type { LogEvent } from '../log/events.js';
 import { pendingFeature } from '../log/fold.js';

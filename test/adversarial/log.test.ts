@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escapeControl, renderTable } from '../../src/cli/style.js';
-import { appendEvent, appendLine } from '../../src/log/append.js';
+import { appendLine } from '../../src/log/append.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -41,14 +41,14 @@ describe('adversarial: the log is data, not a device', () => {
     writeFileSync(target, 'root:x:0:0\n');
     const log = join(dir, 'log.jsonl');
     symlinkSync(target, log);
-    expect(() => appendEvent(log, hook)).toThrow(expect.objectContaining({ code: 'log/unusable' }));
+    expect(() => appendLine(log, hook)).toThrow(expect.objectContaining({ code: 'log/unusable' }));
     expect(readFileSync(target, 'utf8')).toBe('root:x:0:0\n');
   });
 
   it('writes a newline first after a torn line, so the next event is not swallowed', () => {
     const log = join(tempDir(), 'log.jsonl');
     writeFileSync(log, '{"feature_id":"feature-001-a","sta');
-    appendEvent(log, { feature_id: 'feature-002-b', status: 'complete' });
+    appendLine(log, { feature_id: 'feature-002-b', status: 'complete' });
     const { events, problems } = readLog(log, undefined, { final: true });
     expect(events.map((e) => (e as { feature_id: string }).feature_id)).toEqual(['feature-002-b']);
     expect(problems).toHaveLength(1);
@@ -60,7 +60,7 @@ describe('adversarial: the log is data, not a device', () => {
       expect.objectContaining({ code: 'log/line-too-long' }),
     );
     appendFileSync(log, `{"feature_id":"big","status":"running","blob":"${'a'.repeat(3 << 20)}"}\n`);
-    appendEvent(log, hook);
+    appendLine(log, hook);
     const { events, problems } = readLog(log, undefined, { final: true });
     expect(events).toHaveLength(1);
     expect(problems[0]?.message).toMatch(/longer than 1048576 bytes/);
