@@ -80,8 +80,8 @@ export function escapeControl(s: string, options: { keepNewlines?: boolean } = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the palette's colour codes is the point
 const PALETTE_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m/g;
 
-/** Escapes a table cell's control characters while keeping the palette's own colour codes. */
-function safeCell(cell: string): string {
+/** Escapes a line's or cell's control characters while keeping the palette's own colour codes. */
+export function escapeKeepingPalette(cell: string): string {
   let out = '';
   let last = 0;
   for (const m of cell.matchAll(PALETTE_SGR)) {
@@ -97,7 +97,7 @@ function safeCell(cell: string): string {
  * never move the cursor or retitle the terminal.
  */
 export function renderTable(header: readonly string[], rawRows: readonly (readonly string[])[]): string {
-  const rows = rawRows.map((r) => r.map(safeCell));
+  const rows = rawRows.map((r) => r.map((c) => escapeKeepingPalette(c)));
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => (r[i] ?? '').replace(ANSI, '').length)),
   );

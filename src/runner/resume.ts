@@ -110,3 +110,28 @@ export async function inspectResumedBranch(
   await git(worktree, ['clean', '-fdq']);
   return { kept_commits: 0, restarted: true };
 }
+
+/**
+ * What a resumed run did, in words for the live output (pure): the orphaned agents it stopped, the
+ * groups it left alone, and the commits a resumed branch kept or dropped.
+ */
+export function resumeNotes(e: object): string {
+  const r = e as {
+    stopped_orphans?: Orphan[];
+    refused_orphans?: RefusedGroup[];
+    kept_commits?: number;
+    restarted?: boolean;
+  };
+  const notes: string[] = [];
+  for (const o of r.stopped_orphans ?? [])
+    notes.push(`stopped orphaned agent of ${o.feature_id} (group ${o.pgid})`);
+  for (const o of r.refused_orphans ?? [])
+    notes.push(`left group ${o.pgid} of ${o.feature_id} alone: ${o.reason}`);
+  if (r.restarted) notes.push('restarted from the base (--restart)');
+  else if (r.kept_commits) {
+    notes.push(
+      `keeps ${r.kept_commits} commit(s) from the dead run; the agent continues from them (--restart <id> starts over)`,
+    );
+  }
+  return notes.map((n) => `\n  ${n}`).join('');
+}
