@@ -21,8 +21,8 @@ export interface CliContext {
   color: boolean;
   /** Where `baton` itself can be run from, for hooks installed into agents (`node <bin>`). */
   batonBin: string;
-  /** Reads all of standard input when it is piped (not a terminal); undefined otherwise. */
-  readStdin(): string | undefined;
+  /** Reads all of standard input when it is piped (not a terminal), capped and timed; undefined otherwise. */
+  readStdin(): string | undefined | Promise<string | undefined>;
   /** Called by long-running commands to learn of Ctrl-C (or SIGTERM, SIGHUP: its name); returns an unsubscribe function. */
   onInterrupt(handler: (signal?: string) => void): () => void;
 }

@@ -15,6 +15,7 @@ import {
   type IntegrationResult,
   type IntegrationSettings,
 } from '../integrate/types.js';
+import { lockForCommand } from '../lock/baton-lock.js';
 import { type BatonState, foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
@@ -96,6 +97,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       const testTimeoutS = checkFlags(ids, flags);
       const include = parseInclude(flags.include ?? []);
       const project = await loadProject(ctx.cwd);
+      if (!flags.predictOnly) lockForCommand(project.root, 'integrate', ctx.stderr); // released at exit
       const out = (s: string) => {
         if (!flags.json) ctx.stdout.write(`${s}\n`);
       };

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, UserError } from '../errors.js';
@@ -100,14 +100,8 @@ export function processContext(): CliContext {
     clock: () => new Date(),
     color,
     batonBin: realpathSync(fileURLToPath(new URL('../../bin/baton.js', import.meta.url))),
-    readStdin() {
-      if (process.stdin.isTTY) return undefined;
-      try {
-        return readFileSync(0, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    // Read as a stream until EOF: readFileSync(0) gives EAGAIN on a pipe whose writer is still writing.
+    readStdin: async () => (await import('./hook.js')).readPayloadStream(process.stdin),
     onInterrupt(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

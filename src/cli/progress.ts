@@ -1,11 +1,12 @@
 import { unreachable } from '../errors.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
+import { resumeNotes } from '../runner/resume.js';
 import type { Output } from './context.js';
 import { escapeControl } from './escape.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { createLiveView } from './live-view.js';
-import { formatDuration, type Palette, paintStatus, renderTable } from './style.js';
+import { escapeKeepingPalette, formatDuration, type Palette, paintStatus, renderTable } from './style.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
 export interface ProgressRenderer {
@@ -36,19 +37,19 @@ function escapeFields<T extends BatonEvent>(e: T): T {
 function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   switch (e.type) {
     case 'run.started':
-      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
+      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})${resumeNotes(e)}`;
     case 'run.ended':
       return `run ${e.outcome} in ${formatDuration(e.duration_ms)}`;
     case 'feature.started':
       return `${e.feature_id}: ${paintStatus(p, 'running')} ${e.agent} (pid ${e.pid ?? '?'}, PORT ${e.port}, log ${e.log_file})`;
     case 'worktree.created':
-      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}`;
+      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}${resumeNotes(e)}`;
     case 'agent.exited':
       return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${e.files.length} file(s) changed`;
     case 'feature.ended':
       return `${e.feature_id}: ${paintStatus(p, e.status)}${e.reason ? ` — ${e.reason}` : ''}`;
     case 'feature.escaped':
-      return `${e.feature_id}: ${p.yellow('wrote into the main checkout')}: ${e.files.join(', ')}`;
+      return `${e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'check.passed':
@@ -114,7 +115,7 @@ export function createProgressRenderer(
     return {
       onEvent(e) {
         const line = describeEvent(e, p);
-        if (line) out.write(`${line}\n`);
+        if (line) out.write(`${escapeKeepingPalette(line)}\n`);
       },
       close() {},
     };

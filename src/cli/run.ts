@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import { UserError } from '../errors.js';
+import { lockForCommand } from '../lock/baton-lock.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
 import { type CollisionPolicy, startRadar } from '../radar/radar.js';
@@ -18,6 +19,7 @@ interface RunFlags {
   base?: string;
   verify: boolean;
   resume?: boolean;
+  restart?: string[];
   dryRun?: boolean;
   json?: boolean;
   onCollision?: string;
@@ -44,6 +46,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option('--no-verify', 'do not run acceptance checks after each agent')
     .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
+    .option(
+      '--restart <id>',
+      "with --resume: start this feature over from the base, dropping the dead run's commits on its branch (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--dry-run', 'print the command each agent would run, and create nothing')
     .addOption(
       new Option(
@@ -97,6 +104,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       }
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      const lock = flags.dryRun ? undefined : lockForCommand(project.root, 'run', ctx.stderr);
       // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.
       const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
       const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
@@ -133,6 +141,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           waitForDeps: Boolean(flags.waitForDeps),
           ...(flags.base ? { base: flags.base } : {}),
           resume: Boolean(flags.resume),
+          ...(flags.restart ? { restart: flags.restart } : {}),
           ...(flags.verify ? { verifier } : {}),
           dryRun: Boolean(flags.dryRun),
           clock: ctx.clock,
@@ -158,6 +167,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         radar?.stop();
         unsubscribeProgress();
         unsubscribe();
+        lock?.release();
       }
     });
 };

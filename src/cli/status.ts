@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
+import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { LogTailer, watchLog } from '../log/tail.js';
 import { loadProject } from '../project.js';
@@ -10,7 +11,7 @@ import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { createLiveView } from './live-view.js';
-import { formatDuration, palette, renderTable } from './style.js';
+import { escapeControl, formatDuration, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -127,7 +128,8 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
               state = initialState();
             },
             event: (e) => applyEvent(state, e),
-            problem: (pr) => problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`),
+            problem: (pr) =>
+              problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`),
           },
           { final },
         ).advanced;
@@ -150,6 +152,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
       const view = flags.watch ? createLiveView(ctx.stdout) : undefined;
       const render = () => {
+        for (const e of interruptionEvents(state)) applyEvent(state, e);
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
@@ -160,7 +163,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const clock =
           view && state.run_started_at && !state.run_outcome ? runClock(state.run_started_at, ctx) : '';
         const head = state.run_id
-          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
+          ? `run ${escapeControl(state.run_id)}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
           : 'no run yet\n';
         // The disk column goes before the last one (last event), which has no fixed width.
         const withDisk = sizes.size > 0;

@@ -110,6 +110,7 @@ export function lintContracts(
   const out: Diagnostic[] = [];
   const byId = new Map(contracts.map((c) => [c.feature_id, c]));
   for (const c of contracts) {
+    out.push(...lintOwnsPatterns(c));
     if (c.acceptance_criteria.length === 0) {
       out.push(
         warn(c, 'feature_id', {
@@ -214,6 +215,34 @@ export function unknownDependencies(
     });
   }
   return out;
+}
+
+/**
+ * Why an `owns` pattern can never cover a path of the repository, or undefined (pure): absolute
+ * paths, `..` segments, backslashes and Baton's or git's own folders.
+ */
+export function ownsPatternProblem(pattern: string): string | undefined {
+  const p = pattern.trim();
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.startsWith('~')) return 'is an absolute path';
+  if (p.includes('\\')) return 'uses backslashes (owns patterns are repository paths with /)';
+  if (p.split('/').includes('..')) return 'contains ".." (owns patterns are paths inside the repository)';
+  if (/^(\.\/)?\.(git|baton)(\/|$)/.test(p)) return "names git's or Baton's own folder";
+  return undefined;
+}
+
+/** Warnings for `owns` patterns that cannot match any path in the repository (pure). */
+function lintOwnsPatterns(c: Contract): Diagnostic[] {
+  return c.owns.flatMap((pattern, i) => {
+    const problem = ownsPatternProblem(pattern);
+    if (!problem) return [];
+    return [
+      warn(c, `owns.${i}`, {
+        code: 'lint/owns-outside',
+        message: `owns pattern ${JSON.stringify(pattern)} ${problem}: it can never match a file of the repository`,
+        hint: 'Write owned paths relative to the repository root, e.g. src/catalog/** or src/db.ts.',
+      }),
+    ];
+  });
 }
 
 function warn(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {

@@ -1,15 +1,23 @@
 import { z } from 'zod';
 
-import { FEATURE_ID_PATTERN } from './feature-id.js';
+import { RESERVED_IDS } from '../git/refs.js';
+import { FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from './feature-id.js';
 
 export { FEATURE_ID_PATTERN };
 
 const featureId = z
   .string()
+  .max(
+    MAX_FEATURE_ID_LENGTH,
+    `feature ids are at most ${MAX_FEATURE_ID_LENGTH} characters (they become branch and folder names)`,
+  )
   .regex(
     FEATURE_ID_PATTERN,
     'feature ids are lowercase letters, digits and dashes, starting with a letter or digit',
-  );
+  )
+  .refine((id) => !RESERVED_IDS.has(id), {
+    message: `this id is reserved: Baton names its own branch and folder ${[...RESERVED_IDS].map((r) => `"${r}"`).join(', ')}`,
+  });
 
 /** An HTTP latency check against the feature's server. */
 export const HttpCheckSchema = z.strictObject({

@@ -11,6 +11,8 @@ export interface SequencedEvent {
 
 /** What one read of the log appended to the state. */
 export interface LogDelta {
+  /** More was appended than one read takes: read again soon. */
+  more?: boolean;
   events: SequencedEvent[];
   /** Features whose folded state may have changed. */
   changed: string[];
@@ -148,6 +150,20 @@ export class LiveLog {
     });
     if (problems.length > 0) this.#problems = [...this.#problems, ...problems].slice(-20);
     return { events, changed: [...changed], runChanged: runChanged || reset, reset, problems };
+  }
+
+  /** Folds events inferred at read time (a dead run's interruption), never written to the log. */
+  applyInferred(inferred: readonly LogEvent[]): LogDelta {
+    const changed = new Set<string>();
+    const events: SequencedEvent[] = [];
+    for (const event of inferred) {
+      applyEvent(this.#state, event);
+      const sequenced = { seq: ++this.#seq, event };
+      events.push(sequenced);
+      this.#all?.push(event);
+      this.#remember(sequenced, changed);
+    }
+    return { events, changed: [...changed], runChanged: true, reset: false, problems: [] };
   }
 
   #remember(sequenced: SequencedEvent, changed: Set<string>): void {

@@ -100,6 +100,10 @@ export const EVENT_SCHEMAS = {
     resume: z.boolean().optional(),
     /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
     stopped_orphans: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
+    /** Process groups the log named but Baton could not prove were that run's: left alone, with why. */
+    refused_orphans: z
+      .array(z.object({ feature_id: z.string(), pgid: z.number(), reason: z.string() }))
+      .optional(),
   }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': z.object({
@@ -108,6 +112,8 @@ export const EVENT_SCHEMAS = {
     run_id: z.string(),
     outcome: z.enum(['complete', 'failed', 'interrupted']),
     duration_ms: z.number(),
+    /** Written at read time for a run whose orchestrator died (never appended to the log). */
+    inferred: z.literal(true).optional(),
   }),
   /** A named phase (specification, planning, implementation, integration…) began. */
   'phase.started': z.object({ ...base, type: z.literal('phase.started'), phase: z.string() }),
@@ -122,6 +128,9 @@ export const EVENT_SCHEMAS = {
     branch: z.string(),
     base_commit: z.string(),
     reused: z.boolean(),
+    /** On `--resume`: commits the dead run's agent left on the branch, and whether `--restart` dropped them. */
+    kept_commits: z.number().optional(),
+    restarted: z.literal(true).optional(),
   }),
   /** A feature's agent was launched. */
   'feature.started': z.object({
@@ -153,6 +162,8 @@ export const EVENT_SCHEMAS = {
     usage: AgentUsageSchema.optional(),
     /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
     reason: z.string().optional(),
+    /** Processes the agent left running outside its group (daemons), stopped by Baton. */
+    stopped_daemons: z.array(z.object({ pid: z.number(), command: z.string() })).optional(),
   }),
   /** An agent's own hook (or a hand-written completion hook) reported in. */
   hook: z.object({
@@ -173,6 +184,8 @@ export const EVENT_SCHEMAS = {
     feature_id: id,
     status: z.enum(END_STATUSES),
     reason: z.string().optional(),
+    /** Written at read time for a run whose orchestrator died (never appended to the log). */
+    inferred: z.literal(true).optional(),
   }),
   /** An agent wrote into the main checkout instead of its worktree. */
   'feature.escaped': z.object({
@@ -180,6 +193,10 @@ export const EVENT_SCHEMAS = {
     type: z.literal('feature.escaped'),
     feature_id: id,
     files: strings,
+    /** `repository`: the shared git config or a ref outside the feature's own branch changed. */
+    kind: z.enum(['checkout', 'repository']).optional(),
+    /** How the feature was named: by the run window of the only agent running, or `unknown`. */
+    attribution: z.enum(['run-window', 'unknown']).optional(),
   }),
   /** An acceptance criterion held. */
   'check.passed': z.object({ ...checkFields, type: z.literal('check.passed') }),

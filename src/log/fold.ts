@@ -95,6 +95,8 @@ export interface BatonState {
   base_commit?: string;
   mode?: 'contract-first' | 'wait-for-deps';
   orchestrator_pid?: number;
+  /** Runs that started and have not ended (normally at most one): their orchestrator pid and start. */
+  open_runs?: Array<{ run_id: string; pid: number; started_at: string }>;
   features: Record<string, FeatureState>;
   phases: PhaseRecord[];
   integration: {
@@ -246,6 +248,10 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       state.base_commit = ev.base_commit;
       state.mode = ev.mode;
       state.orchestrator_pid = ev.pid;
+      state.open_runs = [
+        ...(state.open_runs ?? []).filter((r) => r.run_id !== ev.run_id),
+        { run_id: ev.run_id, pid: ev.pid, started_at: ev.ts },
+      ];
       for (const id of ev.feature_ids) {
         const f = feature(state, id);
         // A resumed run keeps what earlier runs finished; a fresh run starts every listed feature over.
@@ -254,6 +260,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     case 'run.ended':
       state.run_ended_at = ev.ts;
+      state.open_runs = state.open_runs?.filter((r) => r.run_id !== ev.run_id);
       state.run_outcome = ev.outcome;
       state.run_duration_ms = ev.duration_ms;
       return;

@@ -4,6 +4,7 @@ import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { statusEntries } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
+import { RepoGuard } from '../guard/repo-snapshot.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { EventSink } from '../log/sink.js';
 import { portBlockFor } from '../ports.js';
@@ -44,6 +45,8 @@ export interface RunContext {
   waitFor(id: string): Promise<void>;
   /** Files newly changed in the main checkout since the run started, each attributed once. */
   findEscapes(): Promise<string[]>;
+  /** The shared git config and every ref outside the features' own branches, snapshotted before the agents. */
+  readonly repoGuard: RepoGuard;
 }
 
 /** A one-at-a-time lock, for git operations that touch the shared repository's admin files. */
@@ -82,8 +85,10 @@ export async function createRunContext(init: {
   });
   const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);
   const portOf = (id: string) => portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
+  const repoGuard = await RepoGuard.start(opts.root, opts.featureIds.map(featureBranch));
   return {
     ...init,
+    repoGuard,
     selected: new Set(opts.featureIds),
     results,
     running: new Set(),

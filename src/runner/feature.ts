@@ -8,6 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { changedFiles, commitAll, git } from '../git/git.js';
+import { checkFeatureBranch } from '../guard/branch-check.js';
+import { type Straggler, stopStragglers } from '../guard/daemons.js';
+import { repoEscapeEvents } from '../guard/repo-snapshot.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
@@ -79,11 +82,20 @@ async function lifecycle(
   if (setupFailed) return setupFailed;
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);
+  ctx.repoGuard.agentStarted(id);
   const run = await launchAgent(ctx, feature, task, p, owned);
+  ctx.repoGuard.agentEnded(id);
+  // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
+  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
+  // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
+  const branchProblem = interrupted
+    ? undefined
+    : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: ctx.baseCommit });
+  if (branchProblem) return { status: 'failed', reason: branchProblem };
   let settled: Settled;
   try {
-    settled = await settle(ctx, feature, p, forkPoint, run, interrupted);
+    settled = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
   } catch (err) {
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
   }
@@ -146,7 +158,7 @@ async function settle(
   feature: Contract,
   p: FeaturePaths,
   forkPoint: string,
-  run: AgentRun,
+  run: AgentRun & { stoppedDaemons: readonly Straggler[] },
   interrupted: boolean,
 ): Promise<Settled> {
   const id = feature.feature_id;
@@ -173,9 +185,12 @@ async function settle(
     ...(exit.timedOut ? { timed_out: true } : {}),
     ...(usage ? { usage } : {}),
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
+    ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
   });
   const escapes = await ctx.findEscapes();
   if (escapes.length > 0) ctx.sink.emit({ type: 'feature.escaped', feature_id: id, files: escapes });
+  // The shared git config and other refs: a change is reported, never silently kept or reverted.
+  for (const e of repoEscapeEvents(await ctx.repoGuard.check(), id)) ctx.sink.emit(e);
   return { ...(commit ? { commit } : {}), files };
 }
 

@@ -3,6 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
+import { ProcessTracker } from '../guard/daemons.js';
+import type { ProcessInfo } from '../guard/proc.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import type { RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
@@ -44,6 +46,8 @@ export interface AgentRun {
   output: string;
   durationMs: number;
   timeoutMs?: number;
+  /** Every process seen under the agent while it ran, so daemons that left its group can be found. */
+  tracked: ProcessInfo[];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -84,6 +88,7 @@ export async function launchAgent(
   let rateLimitRetries = 0;
   let failureRetries = 0;
   const started = performance.now();
+  const tracked: ProcessInfo[] = [];
   for (let attempt = 1; ; attempt++) {
     const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
     const child = await startAgent(adapter, task, {
@@ -93,6 +98,7 @@ export async function launchAgent(
     owned.add(child);
     ctx.running.add(child);
     const detach = opts.control?.attach(id, () => void child.stop('stop'));
+    const tracker = new ProcessTracker(child.pid ?? -1);
     ctx.sink.emit({
       type: 'feature.started',
       feature_id: id,
@@ -107,6 +113,7 @@ export async function launchAgent(
     });
     if (opts.signal.aborted) void child.stop('interrupt');
     const exit = await child.exited;
+    tracked.push(...tracker.stop());
     detach?.();
     ctx.running.delete(child);
     owned.delete(child);
@@ -115,6 +122,7 @@ export async function launchAgent(
       exit,
       output,
       durationMs: Math.round(performance.now() - started),
+      tracked,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
     if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut || opts.control?.stoppedFor(id))

@@ -4,6 +4,7 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { branchExists, listWorktrees, resolveCommit, type StatusEntry, statusEntries } from '../git/git.js';
 import type { RunOptions } from './run.js';
+import { checkCopyPatterns } from './worktree.js';
 
 /** Paths Baton keeps for one feature of one run, all outside the worktree. */
 export interface FeaturePaths {
@@ -75,6 +76,8 @@ export async function preflight(
           : 'Pass --base <branch or commit>.',
     });
   }
+  // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
+  checkCopyPatterns(opts.root, opts.config.copy);
   if (!opts.base && !opts.config.base && !opts.resume) {
     const dirty = (await statusEntries(opts.root)).filter(outsideStateDir);
     if (dirty.length > 0) throw dirtyCheckoutError(dirty);

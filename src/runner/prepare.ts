@@ -7,9 +7,17 @@ import { branchExists, listWorktrees } from '../git/git.js';
 import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
+import { inspectResumedBranch, type ResumedBranch } from './resume.js';
 import { copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
 
-function recordWorktree(ctx: RunContext, id: string, p: FeaturePaths, forkPoint: string, reused: boolean) {
+function recordWorktree(
+  ctx: RunContext,
+  id: string,
+  p: FeaturePaths,
+  forkPoint: string,
+  reused: boolean,
+  resumed?: ResumedBranch,
+) {
   ctx.sink.emit({
     type: 'worktree.created',
     feature_id: id,
@@ -17,6 +25,7 @@ function recordWorktree(ctx: RunContext, id: string, p: FeaturePaths, forkPoint:
     branch: p.branch,
     base_commit: forkPoint,
     reused,
+    ...resumed,
   });
 }
 
@@ -32,8 +41,13 @@ export async function prepareWorktree(ctx: RunContext, feature: Contract, p: Fea
     // Reuse the branch (and its worktree, re-adding it if its folder was removed): partial work is kept.
     const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
     if (!existing) await ctx.gitLock(() => addWorktreeForBranch(opts.root, p.worktree, p.branch));
+    const resumed = await inspectResumedBranch(p.worktree, {
+      branch: p.branch,
+      baseCommit: ctx.baseCommit,
+      restart: opts.restart?.includes(id) ?? false,
+    });
     const forkPoint = await forkPointOf(opts.root, ctx.baseCommit, p.branch);
-    recordWorktree(ctx, id, p, forkPoint, true);
+    recordWorktree(ctx, id, p, forkPoint, true, resumed);
     return forkPoint;
   }
   await ctx.gitLock(() =>

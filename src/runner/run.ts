@@ -17,7 +17,7 @@ import { runFeature } from './feature.js';
 import type { CheckCounts } from './outcome.js';
 import { runPool } from './pool.js';
 import { preflight, resolveAgents } from './preflight.js';
-import { assertNoLiveRun, findOrphans, type Orphan, stopOrphans } from './resume.js';
+import { assertNoLiveRun, type Orphan, type RefusedGroup, scanOrphans, stopOrphans } from './resume.js';
 
 /** Runs a feature's acceptance checks in its worktree, emitting through the run's sink; provided by `checks/`. */
 export type Verifier = (input: {
@@ -60,6 +60,8 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Receives each launch in dry-run mode. */
   onDryRun?: (featureId: string, launch: AgentLaunch, worktree: string) => void;
+  /** With `--resume`: features whose branches start over from the base, dropping the dead run's commits. */
+  restart?: readonly string[];
   /** Lets the collision radar stop one feature (`--on-collision stop-later`). */
   control?: RunControl;
   /** Finds the adapter for an agent spec (default: the registry); tests pass their own. */
@@ -95,16 +97,18 @@ export function ensureStateDir(root: string): string {
 /** Each feature's status in the log before this run, and the orphaned agents of a dead run (stopped). */
 async function readPrevious(
   opts: RunOptions,
-): Promise<{ previous: Map<string, FeatureStatus>; orphans: Orphan[] }> {
-  if (!opts.resume) return { previous: new Map(), orphans: [] };
+): Promise<{ previous: Map<string, FeatureStatus>; orphans: Orphan[]; refused: RefusedGroup[] }> {
+  if (!opts.resume) return { previous: new Map(), orphans: [], refused: [] };
   const state = foldEvents(readLog(opts.logPath, undefined, { final: true }).events);
   const previous = new Map(Object.values(state.features).map((f) => [f.feature_id, f.status]));
-  if (opts.dryRun) return { previous, orphans: [] };
+  if (opts.dryRun) return { previous, orphans: [], refused: [] };
   assertNoLiveRun(state);
-  // Agents of a dead orchestrator keep running in their own groups; stop them before restarting.
-  const orphans = findOrphans(state).filter((o) => opts.featureIds.includes(o.feature_id));
-  await stopOrphans(orphans);
-  return { previous, orphans };
+  // Agents of a dead orchestrator keep running in their own groups; stop them before restarting,
+  // but only groups proven to be that run's (the log's pgid is a claim, not a fact).
+  const scan = scanOrphans(state);
+  const orphans = scan.orphans.filter((o) => opts.featureIds.includes(o.feature_id));
+  await stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id);
+  return { previous, orphans, refused: scan.refused };
 }
 
 /**
@@ -119,7 +123,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
   const pathsOf = (id: string) => featurePaths(opts.config.worktrees, stateDir, runId, id);
   const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter);
   const { baseCommit, base } = await preflight(opts, pathsOf);
-  const { previous, orphans } = await readPrevious(opts);
+  const { previous, orphans, refused } = await readPrevious(opts);
   const sink = withRunId(opts.sink, runId);
   const ctx = await createRunContext({ opts, runId, sink, stateDir, baseCommit, agents, previous });
 
@@ -150,6 +154,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     pid: process.pid,
     ...(opts.resume ? { resume: true } : {}),
     ...(orphans.length ? { stopped_orphans: orphans } : {}),
+    ...(refused.length ? { refused_orphans: refused } : {}),
   });
   sink.emit({ type: 'phase.started', phase: 'implementation' });
   const stopAll = () => {

@@ -72,10 +72,13 @@ beforeAll(async () => {
     pid: process.pid,
   });
   IDS.forEach((id, i) => {
-    const logFile = join(repo.root, '.baton', 'logs', `${id}.log`);
+    // Where Baton writes an agent's log: the dashboard reads it only there, never from a path in the log.
+    const logFile = join(repo.root, '.baton', 'runs', 'run-1', id, 'agent.log');
+    mkdirSync(join(logFile, '..'), { recursive: true });
     writeFileSync(logFile, `agent working on ${id}\nwrote src/${id}/index.ts\n`);
     appendEvent(log, {
       type: 'feature.started',
+      run_id: 'run-1',
       feature_id: id,
       status: 'running',
       agent: 'claude',
