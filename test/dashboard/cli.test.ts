@@ -68,7 +68,10 @@ describe('baton dashboard', () => {
     expect(r.code).toBe(0);
     expect(status).toBe(401);
     expect(r.stdout).toMatch(
-      new RegExp(`^Baton dashboard: http://127\\.0\\.0\\.1:${port}/\\?token=[A-Za-z0-9_-]{32}\\n`),
+      // The page lives under a random path prefix (the session cookie is scoped to it), then the token.
+      new RegExp(
+        `^Baton dashboard: http://127\\.0\\.0\\.1:${port}/[A-Za-z0-9_-]+/\\?token=[A-Za-z0-9_-]{32}\\n`,
+      ),
     );
     expect(r.stdout).toContain('dashboard stopped');
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
@@ -82,7 +85,9 @@ describe('baton dashboard', () => {
     const printed = JSON.parse(r.stdout.trim()) as { url: string; port: number; token: string; host: string };
     expect(printed.port).toBe(port);
     expect(printed.host).toBe('127.0.0.1');
-    expect(printed.url).toBe(`http://127.0.0.1:${port}/?token=${printed.token}`);
+    expect(printed.url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${port}/[A-Za-z0-9_-]+/\\?token=${printed.token}$`),
+    );
   });
 
   it('falls back to a free port when the default one is taken, but not when --port was given', async () => {

@@ -30,14 +30,11 @@ describe('baton run', () => {
   it('runs four agents in parallel, commits each on its branch, and status shows them complete', async () => {
     const ids = ['feature-001-a', 'feature-002-b', 'feature-003-c', 'feature-004-d'];
     const repo = repoWith(ids.map((id) => ({ id, agent: writer(id, 2) })));
-    const t0 = Date.now();
     const r = await runBaton(['run', '-j', '4'], { cwd: repo.root });
-    const wall = Date.now() - t0;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // Parallel: four 2-second agents take well under the 8 s they would take one after another.
-    // (The 3.5 s target itself is measured by `npm run bench -- run`, on a quiet machine.)
-    expect(wall).toBeLessThan(6000);
+    // Parallel: every agent started before any ended (the wall-clock target is measured by
+    // `npm run bench -- run`, on a quiet machine, never asserted here).
     const log = events(repo);
     const starts = log.filter((e) => e.type === 'feature.started');
     const exits = log.filter((e) => e.type === 'agent.exited');
