@@ -40,6 +40,10 @@ export const ConfigSchema = z.strictObject({
   estimates: z.record(z.string(), z.number().nonnegative()).optional(),
   /** Per-agent settings, keyed by adapter name. */
   agents: z.record(z.string(), AgentOverrideSchema).optional(),
+  /** `redis://…` URL of the BullMQ queue: features run as jobs on `baton worker`s (docs/distributed.md). */
+  queue: z.string().optional(),
+  /** Git URL of the hub every worker clones from and pushes attempts to (with `queue`). */
+  hub: z.string().optional(),
   /** Retry policy for rate-limited agents. */
   retry: z
     .strictObject({
@@ -73,6 +77,10 @@ export interface Config {
   estimates: Record<string, number>;
   agents: Record<string, AgentOverride>;
   retry: { attempts: number; initial_delay_s: number; factor: number };
+  /** Queue URL for distributed runs, if set. */
+  queue?: string | undefined;
+  /** Hub git URL for distributed runs, if set. */
+  hub?: string | undefined;
   /** Absolute path of the repository root. */
   root: string;
   /** The config file that was read, if any. */

@@ -28,6 +28,8 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
       initial_delay_s: input.retry?.initial_delay_s ?? 5,
       factor: input.retry?.factor ?? 2,
     },
+    ...(input.queue !== undefined ? { queue: input.queue } : {}),
+    ...(input.hub !== undefined ? { hub: input.hub } : {}),
     root,
     file,
   };

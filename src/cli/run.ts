@@ -16,6 +16,8 @@ interface RunFlags {
   resume?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  queue?: string;
+  hub?: string;
 }
 
 /** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
@@ -40,6 +42,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
     .option('--dry-run', 'print the command each agent would run, and create nothing')
     .addOption(new Option('--json', 'print the summary as JSON at the end'))
+    .option(
+      '--queue <url>',
+      'run the features as jobs on BullMQ/Redis for `baton worker`s (or config `queue:`, BATON_QUEUE); see docs/distributed.md',
+    )
+    .option('--hub <git url>', 'with --queue: the git remote every worker can reach (or config `hub:`)')
     .addHelpText(
       'after',
       '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
@@ -67,6 +74,14 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         env: ctx.env,
       });
       const p = palette(ctx.color);
+      const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
+      if (queueUrl && !flags.dryRun) {
+        // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
+        const { runQueuedCommand } = await import('../queue/run-command.js');
+        const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+        setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
+        return;
+      }
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
       const abort = new AbortController();
       const unsubscribe = ctx.onInterrupt(() => {

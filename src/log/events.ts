@@ -230,6 +230,21 @@ export interface IntegrationEnded extends EventBase {
   into?: string;
 }
 
+/** Where a feature stands in the distributed queue (`baton run --queue`): the BullMQ job's state, worker host and attempt. */
+export interface QueueJob extends EventBase {
+  type: 'queue.job';
+  feature_id: string;
+  job_id: string;
+  state: 'waiting' | 'active' | 'stalled' | 'completed' | 'failed';
+  host?: string;
+  worker?: string;
+  attempt?: number;
+  /** The attempt ref promoted to `baton/<feature_id>`, on `completed`. */
+  attempt_ref?: string;
+  commit?: string;
+  reason?: string;
+}
+
 /** Every event Baton writes. */
 export type BatonEvent =
   | RunStarted
@@ -250,7 +265,8 @@ export type BatonEvent =
   | MergeConflict
   | MergeSkipped
   | IntegrationTested
-  | IntegrationEnded;
+  | IntegrationEnded
+  | QueueJob;
 
 /** A discriminant of the union. */
 export type BatonEventType = BatonEvent['type'];

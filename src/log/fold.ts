@@ -48,6 +48,8 @@ export interface FeatureState {
   checks: Record<string, CheckResult>;
   integration_checks: Record<string, CheckResult>;
   hooks: number;
+  /** With `baton run --queue`: the job's queue state, the worker host and the attempt. */
+  queue?: { job_id: string; state: string; host?: string; attempt?: number; attempt_ref?: string };
   last_event?: { type: string; ts?: string; detail?: string };
 }
 
@@ -397,6 +399,17 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       if (ev.commit) state.integration.commit = ev.commit;
       if (ev.into) state.integration.into = ev.into;
       return;
+    case 'queue.job': {
+      const f = feat ?? feature(state, ev.feature_id);
+      f.queue = {
+        job_id: ev.job_id,
+        state: ev.state,
+        ...(ev.host !== undefined ? { host: ev.host } : f.queue?.host ? { host: f.queue.host } : {}),
+        ...(ev.attempt !== undefined ? { attempt: ev.attempt } : {}),
+        ...(ev.attempt_ref !== undefined ? { attempt_ref: ev.attempt_ref } : {}),
+      };
+      return;
+    }
     default:
       unreachable(ev);
   }

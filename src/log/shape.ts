@@ -170,6 +170,17 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     'commit?': string,
     'into?': string,
   },
+  'queue.job': {
+    feature_id: id,
+    job_id: id,
+    state: oneOf(['waiting', 'active', 'stalled', 'completed', 'failed']),
+    'host?': string,
+    'worker?': string,
+    'attempt?': number,
+    'attempt_ref?': string,
+    'commit?': string,
+    'reason?': string,
+  },
 };
 
 /** A shape flattened for the hot path (a million lines per `baton status`): key, test, optional. */
