@@ -72,5 +72,7 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
     client.disconnect();
     throw connectionError(url, lastError ?? err);
   }
+  // Proven to work: from now on reconnect for as long as it takes (a Redis restart keeps the jobs).
+  client.options.retryStrategy = (times) => Math.min(times * 200, 2000);
   return client;
 }

@@ -82,11 +82,14 @@ export async function createEventConsumer(opts: {
   onRejected?: (eid: string, why: string) => void;
 }): Promise<EventConsumer> {
   const key = eventStreamKey(opts.runId);
-  try {
-    await opts.redis.xgroup('CREATE', key, EVENT_GROUP, '0', 'MKSTREAM');
-  } catch (err) {
-    if (!String(err).includes('BUSYGROUP')) throw err;
-  }
+  const createGroup = async () => {
+    try {
+      await opts.redis.xgroup('CREATE', key, EVENT_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String(err).includes('BUSYGROUP')) throw err;
+    }
+  };
+  await createGroup();
   let pendingFirst = true;
   const handle = (id: string, fields: string[]): void => {
     const map = new Map<string, string>();
@@ -121,12 +124,20 @@ export async function createEventConsumer(opts: {
       const start = pendingFirst ? '0' : '>';
       const args: Array<string | number> = ['GROUP', EVENT_GROUP, 'orchestrator', 'COUNT', 500];
       if (!pendingFirst && blockMs > 0 && total === 0) args.push('BLOCK', blockMs);
-      const reply = (await (opts.redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
-        ...args,
-        'STREAMS',
-        key,
-        start,
-      )) as StreamReply;
+      let reply: StreamReply;
+      try {
+        reply = (await (opts.redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
+          ...args,
+          'STREAMS',
+          key,
+          start,
+        )) as StreamReply;
+      } catch (err) {
+        // A Redis that lost its data (no AOF) lost the group too; the ids in the log still guard duplicates.
+        if (!String(err).includes('NOGROUP')) throw err;
+        await createGroup();
+        continue;
+      }
       const entries = reply?.[0]?.[1] ?? [];
       if (pendingFirst && entries.length === 0) {
         pendingFirst = false;

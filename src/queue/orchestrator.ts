@@ -255,25 +255,36 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const warned = new Set<string>();
     const reconcileMs = opts.reconcileMs ?? 3000;
     let lastReconcile = 0;
+    let outage = false;
     while (!opts.signal.aborted && [...tracked.values()].some((t) => !t.ended)) {
-      await consumer.drain(wake ? 0 : 500);
-      if (!wake && Date.now() - lastReconcile < reconcileMs && lastReconcile !== 0) continue;
-      wake = false;
-      lastReconcile = Date.now();
-      for (const t of tracked.values()) {
-        if (t.ended) continue;
-        await reconcileJob(t, {
-          queue: queues.get(t.agent)!,
-          root: opts.root,
-          hub: opts.hub,
-          baseCommit,
-          emit,
-          drain: () => consumer.drain(0),
-        });
+      try {
+        await consumer.drain(wake ? 0 : 500);
+        if (!wake && Date.now() - lastReconcile < reconcileMs && lastReconcile !== 0) continue;
+        wake = false;
+        lastReconcile = Date.now();
+        for (const t of tracked.values()) {
+          if (t.ended) continue;
+          await reconcileJob(t, {
+            queue: queues.get(t.agent)!,
+            root: opts.root,
+            hub: opts.hub,
+            baseCommit,
+            emit,
+            drain: () => consumer.drain(0),
+          });
+        }
+        await warnIdleAgents(redis, tracked, warned, opts);
+        if (outage) opts.say('the queue answers again; following the jobs');
+        outage = false;
+      } catch (err) {
+        // Redis restarting or a network blip: the jobs live in Redis, so wait and read them again.
+        if (err instanceof UserError) throw err;
+        if (!outage) opts.say(`lost the queue (${String(err).split('\n')[0]}); retrying`);
+        outage = true;
+        await new Promise((r) => setTimeout(r, 1000));
       }
-      await warnIdleAgents(redis, tracked, warned, opts);
     }
-    await consumer.drain(0);
+    await consumer.drain(0).catch(() => undefined);
     const features = opts.featureIds.map((id) => {
       const t = tracked.get(id)!;
       return {

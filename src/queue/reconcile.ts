@@ -102,13 +102,15 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
     return;
   }
   await ctx.drain();
+  // The job was read before its state: read it again so the return value matches the final state.
+  const final = (await ctx.queue.getJob(t.jobId)) ?? job;
   let status: FeatureEnded['status'];
   let reason: string | undefined;
   if (state === 'completed') {
-    const result = parseJobResult(job.returnvalue);
+    const result = parseJobResult(final.returnvalue);
     if (!result) {
       status = 'failed';
-      reason = `job ${t.jobId} completed without a result Baton can read`;
+      reason = `job ${t.jobId} completed without a result Baton can read: ${JSON.stringify(final.returnvalue ?? null).slice(0, 200)}`;
       ctx.emit({ ...base, state: 'failed', reason });
     } else {
       const promoted = await promote(t, ctx, result);
@@ -132,7 +134,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
     }
   } else {
     status = 'failed';
-    reason = `job ${t.jobId} failed on the queue: ${job.failedReason || 'no reason given'}`;
+    reason = `job ${t.jobId} failed on the queue: ${final.failedReason || 'no reason given'}`;
     ctx.emit({ ...base, state: 'failed', reason });
   }
   t.state = state;
