@@ -83,7 +83,7 @@ describe('baton run --queue with baton worker', () => {
     const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
     for (const id of p.ids) expect(p.repo.git('show', `baton/integration:src/${id}/index.txt`)).toContain(id);
-  }, 60_000);
+  }, 120_000);
 
   test('a worker SIGKILLed mid-agent: its job is retried on the other and completes once', async () => {
     const { redis, p } = await setup(1);
@@ -100,7 +100,7 @@ describe('baton run --queue with baton worker', () => {
     expect(done?.worker).toBe('w2');
     expect(Number(done?.attempt)).toBeGreaterThanOrEqual(2);
     expect(events.filter((e) => e.type === 'feature.started').length).toBeGreaterThanOrEqual(2);
-  }, 60_000);
+  }, 120_000);
 
   test('a worker SIGSTOPped past its lock: the job finishes elsewhere; after SIGCONT its completion is refused and its attempt is not promoted', async () => {
     const { redis, p } = await setup(1);
@@ -132,5 +132,5 @@ describe('baton run --queue with baton worker', () => {
       if (ref !== done?.attempt_ref) expect(oid).not.toBe(promoted);
     }
     expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(promoted);
-  }, 60_000);
+  }, 120_000);
 });

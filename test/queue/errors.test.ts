@@ -30,7 +30,7 @@ describe('bad input to a queued run names the thing in one line', () => {
       expect.stringContaining(`cannot reach Redis at redis://127.0.0.1:${port}`),
     ]);
     expect(p.repo.git('branch', '--list', 'baton/*')).toBe('');
-  });
+  }, 60_000);
 
   test('a wrong password, shown redacted', async () => {
     const redis = await startRedis({ password: 's3cret' });
@@ -47,7 +47,7 @@ describe('bad input to a queued run names the thing in one line', () => {
       expect.stringContaining(`Redis at redis://:***@127.0.0.1:${redis.port} refused the password`),
     ]);
     expect(r.stderr).not.toContain('wrong');
-  });
+  }, 60_000);
 
   test('a hub that is not reachable', async () => {
     const redis = await startRedis();
@@ -63,7 +63,7 @@ describe('bad input to a queued run names the thing in one line', () => {
     expect(errorLines(r.stderr)).toEqual([
       expect.stringContaining('the git hub /nonexistent/hub.git is not reachable'),
     ]);
-  });
+  }, 60_000);
 
   test('a worker asked for an agent it does not have', async () => {
     const redis = await startRedis();
@@ -83,7 +83,7 @@ describe('bad input to a queued run names the thing in one line', () => {
     expect(errorLines(r.stderr)).toEqual([
       expect.stringContaining('agent "claude" (Claude Code) is not installed'),
     ]);
-  });
+  }, 60_000);
 
   test('a contract the worker cannot parse fails its job at once, with the file named, and the job is kept', async () => {
     const redis = await startRedis();
@@ -124,7 +124,7 @@ describe('bad input to a queued run names the thing in one line', () => {
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toMatch(/^this worker cannot parse specs\/feature-001\/contract\.md:/);
     expect(job?.data.contract.text).toContain('[unclosed');
-  });
+  }, 60_000);
 });
 
 describe('without --queue', () => {
@@ -147,5 +147,5 @@ describe('without --queue', () => {
     const queued = trace(['run', '--queue', `redis://127.0.0.1:${await freePort()}`, '--hub', p.hub]);
     expect(queued).toMatch(/node_modules\/bullmq\//);
     expect(queued).toMatch(/node_modules\/ioredis\//);
-  });
+  }, 60_000);
 });

@@ -39,7 +39,7 @@ describe('recovery of a queued run', () => {
       expect(ended).toHaveLength(1);
       expect(ended[0]?.status).toBe('complete');
     }
-  }, 60_000);
+  }, 120_000);
 
   test('redis-server killed with -9 (AOF on) and restarted: the queued jobs survive and complete', async () => {
     const redis = await startRedis({ aof: true });
@@ -58,8 +58,11 @@ describe('recovery of a queued run', () => {
     await redis.restart();
     const w = spawnWorker(p, redis.url, 'w1', {}, ['-j', '3']);
     cleanups.push(() => kill(w));
+    cleanups.push(() => {
+      if (process.env.DEBUG_QUEUE_TEST) console.log(orch.output(), w.output(), JSON.stringify(p.events()));
+    });
     expect(await orch.exited, orch.output()).toBe(0);
     const ended = p.events().filter((e) => e.type === 'feature.ended');
     expect(ended.map((e) => e.status)).toEqual(['complete', 'complete', 'complete']);
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,7 +146,10 @@ export function makeQueuedProject(
     ids,
     scratch,
     events: () =>
-      readFileSync(join(repo.root, '.baton', 'log.jsonl'), 'utf8')
+      (existsSync(join(repo.root, '.baton', 'log.jsonl'))
+        ? readFileSync(join(repo.root, '.baton', 'log.jsonl'), 'utf8')
+        : ''
+      )
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>),
