@@ -83,7 +83,7 @@ describe('baton run --queue with baton worker', () => {
     const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
     for (const id of p.ids) expect(p.repo.git('show', `baton/integration:src/${id}/index.txt`)).toContain(id);
-  }, 120_000);
+  }, 180_000);
 
   test('a worker SIGKILLed mid-agent: its job is retried on the other and completes once', async () => {
     const { redis, p } = await setup(1);
