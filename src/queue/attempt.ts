@@ -74,6 +74,8 @@ async function makeWorktree(ctx: AttemptContext, path: string, branch: string): 
  * worktree from the run's base, the agent through its adapter, commit, the same checks; then
  * pushes the result to the attempt's own ref in the hub. It never writes `baton/<id>` in the hub
  * and never decides that the feature ended: the orchestrator does both, from BullMQ's job state.
+ * One straight sequence of steps, mirroring the local runner's `runOne`, kept in one piece so the
+ * two can be read side by side.
  */
 export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
   const { data } = ctx;

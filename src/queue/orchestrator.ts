@@ -139,7 +139,8 @@ function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id
  * follows the jobs until each has ended. Job state (read at start and every few seconds, sooner on a
  * QueueEvents hint) decides what finished; completed attempts are promoted to `baton/<id>` by
  * compare-and-swap; worker events enter the log once each. Ctrl-C detaches: the jobs go on, and
- * `--resume` re-attaches.
+ * `--resume` re-attaches. Longer than most functions: it owns the connections for the whole run,
+ * and one `try/finally` around set-up, enqueue and the follow loop is what guarantees they close.
  */
 export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const started = Date.now();
