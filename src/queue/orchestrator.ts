@@ -10,7 +10,7 @@ import { branchExists, resolveCommit } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import type { Clock } from '../log/append.js';
-import type { BatonEvent, FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
+import type { BatonEvent, FeatureEnded, NewEvent, QueueJob, RunStarted } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { portBlockFor } from '../ports.js';
@@ -66,12 +66,8 @@ function previousQueuedRun(logPath: string): {
   ended: Map<string, FeatureEnded['status']>;
 } {
   const events = readLog(logPath, undefined, { final: true }).events as BatonEvent[];
-  const last = [...events].reverse().find((e) => e.type === 'run.started');
-  if (
-    !last ||
-    last.type !== 'run.started' ||
-    !events.some((e) => e.type === 'queue.job' && e.run_id === last.run_id)
-  ) {
+  const last = [...events].reverse().find((e): e is RunStarted => e.type === 'run.started');
+  if (!last || !events.some((e) => e.type === 'queue.job' && e.run_id === last.run_id)) {
     throw new UserError('queue/nothing-to-resume', 'the log has no queued run to resume', {
       hint: 'Start one with `baton run --queue redis://… --hub <git url>`.',
     });

@@ -115,8 +115,8 @@ export interface QueuedProject {
 }
 
 /** The agent every test feature runs: writes its file, sleeps AGENT_SLEEP seconds (from the worker's env). */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
 export const AGENT =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
   'mkdir -p src/$BATON_FEATURE_ID && echo "$BATON_FEATURE_ID by $BATON_RUN_ID" > src/$BATON_FEATURE_ID/index.txt && sleep ${AGENT_SLEEP:-0}';
 
 /** Makes the project: contracts committed, a config, and `hub.git` (bare) beside it. */
