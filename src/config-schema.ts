@@ -44,6 +44,10 @@ export const ConfigSchema = z.strictObject({
   radar_interval_s: z.number().nonnegative().optional(),
   /** What the radar does on a collision: `notify` (default) or `stop-later` (stop the feature that came second). */
   on_collision: z.enum(['notify', 'stop-later']).optional(),
+  /** `redis://…` URL of the BullMQ queue: features run as jobs on `baton worker`s (docs/distributed.md). */
+  queue: z.string().optional(),
+  /** Git URL of the hub every worker clones from and pushes attempts to (with `queue`). */
+  hub: z.string().optional(),
   /** Retry policy for rate-limited agents. */
   retry: z
     .strictObject({
@@ -96,6 +100,10 @@ export interface Config {
   on_collision: 'notify' | 'stop-later';
   /** The `coupling:` block as written; `couplingSettings` applies its defaults. */
   coupling?: ConfigInput['coupling'];
+  /** Queue URL for distributed runs, if set. */
+  queue?: string | undefined;
+  /** Hub git URL for distributed runs, if set. */
+  hub?: string | undefined;
   /** Absolute path of the repository root. */
   root: string;
   /** The config file that was read, if any. */

@@ -32,6 +32,8 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
       factor: input.retry?.factor ?? 2,
     },
     ...(input.coupling ? { coupling: input.coupling } : {}),
+    ...(input.queue !== undefined ? { queue: input.queue } : {}),
+    ...(input.hub !== undefined ? { hub: input.hub } : {}),
     root,
     file,
   };

@@ -36,6 +36,8 @@ export const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => 
   ['clean', async () => (await import('./clean.js')).registerClean],
   ['doctor', async () => (await import('./doctor.js')).registerDoctor],
   ['demo', async () => (await import('./demo.js')).registerDemo],
+  ['worker', async () => (await import('./worker.js')).registerWorker],
+  ['workers', async () => (await import('./workers.js')).registerWorkers],
 ];
 
 /** The register functions needed for `argv`: just the named command's, or all of them (help, unknown names). */

@@ -73,6 +73,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'integration.tested':
     case 'integration.ended':
     case 'integration.discarded':
+    case 'queue.job':
       return undefined;
     default:
       return unreachable(e);
@@ -103,6 +104,7 @@ const KEPT_ABOVE_TABLE = {
   'integration.discarded': false,
   'collision.detected': true,
   'collision.resolved': true,
+  'queue.job': false,
 } as const satisfies Record<BatonEventType, boolean>;
 
 /** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */

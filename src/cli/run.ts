@@ -24,6 +24,8 @@ interface RunFlags {
   json?: boolean;
   onCollision?: string;
   radarInterval?: string;
+  queue?: string;
+  hub?: string;
 }
 
 /** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
@@ -63,6 +65,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       'seconds between collision radar scans; 0 turns the radar off (default 5)',
     )
     .addOption(new Option('--json', 'print the summary as JSON at the end'))
+    .option(
+      '--queue <url>',
+      'run the features as jobs on BullMQ/Redis for `baton worker`s (or config `queue:`, BATON_QUEUE); see docs/distributed.md',
+    )
+    .option('--hub <git url>', 'with --queue: the git remote every worker can reach (or config `hub:`)')
     .addHelpText(
       'after',
       '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
@@ -103,6 +110,14 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         );
       }
       const p = palette(ctx.color);
+      const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
+      if (queueUrl && !flags.dryRun) {
+        // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
+        const { runQueuedCommand } = await import('../queue/run-command.js');
+        const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+        setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
+        return;
+      }
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
       const lock = flags.dryRun ? undefined : lockForCommand(project.root, 'run', ctx.stderr);
       // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.

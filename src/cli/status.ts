@@ -45,6 +45,8 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
       total: checks.length,
     },
     usage: f.usage ?? null,
+    /** With `baton run --queue`: job state, worker host and attempt (docs/distributed.md). */
+    queue: f.queue ?? null,
     last_event: f.last_event ?? null,
     disk_bytes: disk?.bytes ?? null,
     disk_complete: disk ? disk.complete : null,

@@ -48,6 +48,7 @@ const FEATURE_ONLY = {
   // A collision names two features, not one.
   'collision.detected': false,
   'collision.resolved': false,
+  'queue.job': true,
 } as const satisfies Record<BatonEventType, boolean>;
 
 /** Whether an event (a plain hook line has no type) changes run-level fields. */

@@ -302,6 +302,21 @@ export const EVENT_SCHEMAS = {
     /** The feature that touched the paths last (the one `--on-collision stop-later` stops). */
     second: z.string(),
   }),
+  /** Where a feature stands in the distributed queue (`baton run --queue`): the BullMQ job's state, worker host and attempt. */
+  'queue.job': z.object({
+    ...base,
+    type: z.literal('queue.job'),
+    feature_id: id,
+    job_id: z.string(),
+    state: z.enum(['waiting', 'active', 'stalled', 'completed', 'failed']),
+    host: z.string().optional(),
+    worker: z.string().optional(),
+    attempt: z.number().optional(),
+    /** The attempt ref promoted to `baton/<feature_id>`, on `completed`. */
+    attempt_ref: z.string().optional(),
+    commit: z.string().optional(),
+    reason: z.string().optional(),
+  }),
   /** A collision the radar reported is gone (one side reverted the paths). */
   'collision.resolved': z.object({
     ...base,
@@ -358,6 +373,8 @@ export type IntegrationDiscarded = EventOf<'integration.discarded'>;
 export type CollisionDetected = EventOf<'collision.detected'>;
 /** A reported collision is gone. */
 export type CollisionResolved = EventOf<'collision.resolved'>;
+/** A feature's job in the distributed queue changed state. */
+export type QueueJob = EventOf<'queue.job'>;
 /** A feature the integration left out because its folded status was not `complete`. */
 export type IntegrationExclusion = NonNullable<IntegrationStarted['excluded']>[number];
 

@@ -49,6 +49,8 @@ export interface FeatureState {
   checks: Record<string, CheckResult>;
   integration_checks: Record<string, CheckResult>;
   hooks: number;
+  /** With `baton run --queue`: the job's queue state, the worker host and the attempt. */
+  queue?: { job_id: string; state: string; host?: string; attempt?: number; attempt_ref?: string };
   last_event?: { type: string; ts?: string; detail?: string };
 }
 
@@ -445,6 +447,17 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         f.collisions = rest;
       }
       return;
+    case 'queue.job': {
+      const f = feat ?? feature(state, ev.feature_id);
+      f.queue = {
+        job_id: ev.job_id,
+        state: ev.state,
+        ...(ev.host !== undefined ? { host: ev.host } : f.queue?.host ? { host: f.queue.host } : {}),
+        ...(ev.attempt !== undefined ? { attempt: ev.attempt } : {}),
+        ...(ev.attempt_ref !== undefined ? { attempt_ref: ev.attempt_ref } : {}),
+      };
+      return;
+    }
     default:
       unreachable(ev);
   }

@@ -404,6 +404,7 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'integration.discarded':
     case 'collision.detected':
     case 'collision.resolved':
+    case 'queue.job':
       // These describe the run and its integration, not one feature's work.
       break;
     default:

@@ -1,0 +1,86 @@
+import { UserError } from '../errors.js';
+import type { RegisterCommand } from './commands.js';
+
+interface WorkerFlags {
+  queue?: string;
+  hub?: string;
+  jobs: string;
+  agents?: string;
+  dir?: string;
+  name?: string;
+}
+
+/** `baton worker`: takes feature jobs from the queue and runs them in clones of the hub. */
+export const registerWorker: RegisterCommand = (program, ctx) => {
+  program
+    .command('worker')
+    .description(
+      'take feature jobs from a `baton run --queue` run and do them here, in a cached clone of the hub',
+    )
+    .option('--queue <url>', 'redis://[:password@]host:port[/db] (or BATON_QUEUE)')
+    .option('--hub <git url>', 'the git hub the orchestrator pushes to (or BATON_HUB)')
+    .option('-j, --jobs <n>', 'jobs at once, per agent', '1')
+    .option(
+      '--agents <names>',
+      'only these agents, comma-separated (default: every one installed here, and command)',
+    )
+    .option('--dir <path>', 'where the cached clone and attempts live (default: ~/.cache/baton/workers/…)')
+    .option('--name <id>', "this worker's id in `baton workers` (default: host-pid-random)")
+    .addHelpText(
+      'after',
+      '\nEach attempt is pushed to refs/baton/attempts/<feature>/<job>.<attempt> in the hub; only the\n' +
+        'orchestrator moves baton/<feature>. SIGTERM or Ctrl-C finishes the jobs in hand, then exits.\n' +
+        'See docs/distributed.md.',
+    )
+    .action(async (flags: WorkerFlags) => {
+      const queue = flags.queue ?? ctx.env.BATON_QUEUE;
+      const hub = flags.hub ?? ctx.env.BATON_HUB;
+      if (!queue)
+        throw new UserError('worker/no-queue', 'baton worker needs the queue URL', {
+          hint: 'Pass --queue redis://host:6379.',
+          exitCode: 2,
+        });
+      if (!hub)
+        throw new UserError('worker/no-hub', 'baton worker needs the git hub URL', {
+          hint: "Pass --hub <git url>, the same as the orchestrator's.",
+          exitCode: 2,
+        });
+      const concurrency = Number(flags.jobs);
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new UserError(
+          'worker/bad-jobs',
+          `--jobs must be a whole number of at least 1, got "${flags.jobs}"`,
+          { exitCode: 2 },
+        );
+      }
+      const { startWorker } = await import('../queue/worker.js');
+      const say = (line: string) => ctx.stderr.write(`baton worker: ${line}\n`);
+      const running = await startWorker({
+        queue,
+        hub,
+        concurrency,
+        ...(flags.agents
+          ? {
+              agents: flags.agents
+                .split(',')
+                .map((a) => a.trim())
+                .filter(Boolean),
+            }
+          : {}),
+        ...(flags.dir ? { dir: flags.dir } : {}),
+        ...(flags.name ? { name: flags.name } : {}),
+        env: ctx.env,
+        batonCommand: [process.execPath, ctx.batonBin],
+        ...(ctx.env.BATON_QUEUE_LOCK_MS ? { lockMs: Number(ctx.env.BATON_QUEUE_LOCK_MS) } : {}),
+        ...(ctx.env.BATON_QUEUE_STALLED_MS ? { stalledMs: Number(ctx.env.BATON_QUEUE_STALLED_MS) } : {}),
+        log: say,
+      });
+      await new Promise<void>((resolve) => {
+        const unsubscribe = ctx.onInterrupt(() => {
+          unsubscribe();
+          say('finishing the jobs in hand, then exiting');
+          void running.close().then(resolve, resolve);
+        });
+      });
+    });
+};

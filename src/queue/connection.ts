@@ -1,0 +1,78 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { UserError } from '../errors.js';
+import { redactUrl } from './names.js';
+
+/** How long a first connection may take before the URL is called unreachable. */
+const CONNECT_TIMEOUT_MS = 3000;
+
+/** Options BullMQ needs on every connection it is handed (blocking commands must never time out). */
+export const BULLMQ_CONNECTION: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true };
+
+/** Checks a queue URL's form; throws a UserError naming it otherwise. */
+export function assertQueueUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UserError('queue/bad-url', `"${redactUrl(url)}" is not a Redis URL`, {
+      hint: 'Use redis://[:password@]host:port[/db], or rediss://… for TLS.',
+      exitCode: 2,
+    });
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new UserError('queue/bad-url', `"${redactUrl(url)}" is not a redis:// or rediss:// URL`, {
+      hint: 'Use redis://[:password@]host:port[/db], or rediss://… for TLS.',
+      exitCode: 2,
+    });
+  }
+}
+
+/** Turns a connection failure into one line naming the URL and what went wrong. */
+function connectionError(url: string, err: unknown): UserError {
+  const message = err instanceof Error ? err.message : String(err);
+  const shown = redactUrl(url);
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
+    return new UserError('queue/auth', `Redis at ${shown} refused the password (${message.split('\n')[0]})`, {
+      hint: 'Put the right password in the URL: redis://:PASSWORD@host:port, or redis://USER:PASSWORD@host:port.',
+    });
+  }
+  return new UserError('queue/unreachable', `cannot reach Redis at ${shown}: ${message.split('\n')[0]}`, {
+    hint: 'Start it (redis-server, or docker run -p 6379:6379 valkey/valkey) or fix --queue / BATON_QUEUE.',
+  });
+}
+
+/**
+ * Opens a Redis connection for BullMQ and proves it works (PING) within a few seconds; an
+ * unreachable server or a wrong password is a UserError naming the URL, never a hang.
+ */
+export async function connectRedis(url: string, name: string): Promise<Redis> {
+  assertQueueUrl(url);
+  const client = new Redis(url, {
+    ...BULLMQ_CONNECTION,
+    lazyConnect: true,
+    connectionName: name,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    // The first connection fails fast; once up, BullMQ's own reconnects take over.
+    retryStrategy: (times) => (times > 20 ? null : Math.min(times * 200, 2000)),
+  });
+  let lastError: unknown;
+  const onError = (err: unknown) => {
+    lastError = err;
+  };
+  client.on('error', onError);
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(lastError ?? new Error('timed out')), CONNECT_TIMEOUT_MS).unref(),
+      ),
+    ]);
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    throw connectionError(url, lastError ?? err);
+  }
+  // Proven to work: from now on reconnect for as long as it takes (a Redis restart keeps the jobs).
+  client.options.retryStrategy = (times) => Math.min(times * 200, 2000);
+  return client;
+}

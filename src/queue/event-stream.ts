@@ -1,0 +1,170 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { NewEvent } from '../log/events.js';
+import { checkLogValue } from '../log/parse-event.js';
+import type { EventSink } from '../log/sink.js';
+import { EVENT_GROUP, eventIdOf, eventStreamKey, parseEventId } from './names.js';
+
+/** Forwards the lines of a worker's local log of one attempt to the run's stream, each with a stable id. */
+export interface EventForwarder {
+  /** Sends every complete line written since the last flush. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Tails the local log an attempt writes (the runner's events, the agent's hooks, the checks) and
+ * sends each line to the run's Redis stream as `{eid, line}`, where `eid` is
+ * `<job_id>:<attempt>:<line number>`: a line sent twice has the same id, so the orchestrator keeps one.
+ */
+export function createEventForwarder(opts: {
+  redis: Redis;
+  runId: string;
+  jobId: string;
+  attempt: number;
+  logPath: string;
+}): EventForwarder {
+  let offset = 0;
+  let seq = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const once = async () => {
+    if (!existsSync(opts.logPath)) return;
+    const buf = readFileSync(opts.logPath);
+    const end = buf.lastIndexOf(0x0a) + 1;
+    if (end <= offset) return;
+    const lines = buf.subarray(offset, end).toString('utf8').split('\n').slice(0, -1);
+    const pipeline = opts.redis.pipeline();
+    for (const line of lines) {
+      seq++;
+      if (line.trim() === '') continue;
+      pipeline.xadd(
+        eventStreamKey(opts.runId),
+        '*',
+        'eid',
+        eventIdOf(opts.jobId, opts.attempt, seq),
+        'line',
+        line,
+      );
+    }
+    await pipeline.exec();
+    offset = end;
+  };
+  return {
+    flush() {
+      chain = chain.then(once, once);
+      return chain;
+    },
+  };
+}
+
+/** Reads a run's stream with a consumer group and appends each new event to the log once. */
+export interface EventConsumer {
+  /** Reads what is there (waiting up to `blockMs` for something), appends, acknowledges. */
+  drain(blockMs?: number): Promise<number>;
+}
+
+/** Decides whether a forwarded event may enter the log: its job must be one of the run's, for its own feature. */
+export type EventFilter = (jobId: string, attempt: number, event: Record<string, unknown>) => boolean;
+
+type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
+
+/**
+ * The orchestrator's side: XREADGROUP on the run's stream (its own pending entries first, after a
+ * crash), each line appended through the sink unless its `eid` is already in the log (`seen`, built
+ * from the log at start-up), then XACK. Appending before acknowledging makes a crash in between
+ * produce a redelivery, which `seen` turns into a no-op: each line lands exactly once.
+ */
+export async function createEventConsumer(opts: {
+  redis: Redis;
+  runId: string;
+  sink: EventSink;
+  seen: Set<string>;
+  accept: EventFilter;
+  onRejected?: (eid: string, why: string) => void;
+}): Promise<EventConsumer> {
+  const key = eventStreamKey(opts.runId);
+  const createGroup = async () => {
+    try {
+      await opts.redis.xgroup('CREATE', key, EVENT_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String(err).includes('BUSYGROUP')) throw err;
+    }
+  };
+  await createGroup();
+  let pendingFirst = true;
+  const handle = (id: string, fields: string[]): void => {
+    const map = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+    const eid = map.get('eid') ?? `stream:${id}`;
+    if (opts.seen.has(eid)) return;
+    const parsed = parseEventId(eid);
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(map.get('line') ?? '');
+    } catch {
+      opts.onRejected?.(eid, 'not JSON');
+      return;
+    }
+    if (!parsed || event === null || typeof event !== 'object' || Array.isArray(event)) {
+      opts.onRejected?.(eid, 'not an event of this run');
+      return;
+    }
+    const checked = typeof event.type === 'string' ? checkLogValue(event) : undefined;
+    if (checked && 'problem' in checked) {
+      opts.onRejected?.(eid, checked.problem);
+      return;
+    }
+    if (!opts.accept(parsed.jobId, parsed.attempt, event)) return;
+    opts.seen.add(eid);
+    const { v: _v, ...rest } = event;
+    opts.sink.emit({ ...rest, run_id: opts.runId, eid } as unknown as NewEvent);
+  };
+  const drain = async (blockMs = 0): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const start = pendingFirst ? '0' : '>';
+      const args: Array<string | number> = ['GROUP', EVENT_GROUP, 'orchestrator', 'COUNT', 500];
+      if (!pendingFirst && blockMs > 0 && total === 0) args.push('BLOCK', blockMs);
+      let reply: StreamReply;
+      try {
+        reply = (await (opts.redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
+          ...args,
+          'STREAMS',
+          key,
+          start,
+        )) as StreamReply;
+      } catch (err) {
+        // A Redis that lost its data (no AOF) lost the group too; the ids in the log still guard duplicates.
+        if (!String(err).includes('NOGROUP')) throw err;
+        await createGroup();
+        continue;
+      }
+      const entries = reply?.[0]?.[1] ?? [];
+      if (pendingFirst && entries.length === 0) {
+        pendingFirst = false;
+        continue;
+      }
+      if (entries.length === 0) return total;
+      for (const [id, fields] of entries) handle(id, fields);
+      await opts.redis.xack(key, EVENT_GROUP, ...entries.map(([id]) => id));
+      total += entries.length;
+      if (pendingFirst) continue;
+    }
+  };
+  return { drain };
+}
+
+/** The event ids already in a log, so a restarted orchestrator appends no line twice. */
+export function seenEventIds(logPath: string): Set<string> {
+  const seen = new Set<string>();
+  if (!existsSync(logPath)) return seen;
+  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+    if (!line.includes('"eid"')) continue;
+    try {
+      const e = JSON.parse(line) as { eid?: unknown };
+      if (typeof e.eid === 'string') seen.add(e.eid);
+    } catch {
+      // A torn line is the reader's business; it has no id to remember.
+    }
+  }
+  return seen;
+}

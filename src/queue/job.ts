@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { Config } from '../config-schema.js';
+import { AgentSpecSchema } from '../contracts/schema.js';
+import type { FeatureEnded } from '../log/events.js';
+
+/** What the orchestrator puts in a feature's job: everything a worker on another machine needs. */
+export const JobDataSchema = z.object({
+  v: z.literal(1),
+  run_id: z.string().min(1),
+  feature_id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  agent: AgentSpecSchema,
+  /** The adapter name, also the queue the job is on. */
+  agent_name: z.string().min(1),
+  base_commit: z.string().regex(/^[0-9a-f]{40,64}$/),
+  /** The hub ref that holds the base commit. */
+  base_ref: z.string().startsWith('refs/baton/runs/'),
+  contract: z.object({ file: z.string(), text: z.string(), spec: z.string().optional() }),
+  known_ids: z.array(z.string()),
+  /** The orchestrator's resolved config; the worker replaces its paths with its own. */
+  config: z.record(z.string(), z.unknown()),
+  port: z.number().int(),
+  port_base: z.number().int(),
+  timeout_ms: z.number().positive().optional(),
+  verify: z.boolean(),
+});
+/** A feature's job data. */
+export type JobData = z.infer<typeof JobDataSchema>;
+
+/** What a worker returns for a job; BullMQ keeps it as the job's return value. */
+export interface JobResult {
+  status: FeatureEnded['status'];
+  reason?: string;
+  /** The attempt ref the result was pushed to, and the commit it names. */
+  attempt_ref: string;
+  commit: string;
+  attempt: number;
+  host: string;
+  worker: string;
+  files: string[];
+}
+
+/** What a worker writes into a job's progress when it takes it: who holds it, which attempt. */
+export interface JobClaim {
+  host: string;
+  worker: string;
+  attempt: number;
+}
+
+/** Checks a job's return value before the orchestrator acts on it (it came over the network). */
+export function parseJobResult(value: unknown): JobResult | undefined {
+  const r = z
+    .object({
+      status: z.enum(['complete', 'empty', 'failed', 'failed-checks', 'timeout', 'interrupted']),
+      reason: z.string().optional(),
+      attempt_ref: z.string(),
+      commit: z.string().regex(/^[0-9a-f]{40,64}$/),
+      attempt: z.number().int().positive(),
+      host: z.string(),
+      worker: z.string(),
+      files: z.array(z.string()),
+    })
+    .safeParse(value);
+  return r.success ? (r.data as JobResult) : undefined;
+}
+
+/** The worker's own config: the orchestrator's settings with this machine's paths. */
+export function workerConfig(data: JobData, root: string): Config {
+  const c = data.config as unknown as Config;
+  return {
+    ...c,
+    copy: [],
+    agents: c.agents ?? {},
+    retry: c.retry ?? { attempts: 0, initial_delay_s: 5, factor: 2 },
+    root,
+    worktrees: root,
+    specs: root,
+    file: undefined,
+  };
+}

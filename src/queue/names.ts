@@ -1,0 +1,66 @@
+/**
+ * Every name the distributed runner writes into Redis and the hub, in one place: queues, job ids,
+ * event ids, stream and heartbeat keys, the run's base ref (pure).
+ */
+
+/** The key prefix of every BullMQ structure Baton makes. */
+export const QUEUE_PREFIX = 'baton';
+
+/** The queue of one agent: a worker listens only on the queues of agents it has installed. */
+export function queueName(agent: string): string {
+  // BullMQ refuses ':' in queue names; adapter names are [a-z]+.
+  return `agent-${agent}`;
+}
+
+/**
+ * A feature's job id in a run: `<run_id>.<feature_id>`. The same run and feature always give the
+ * same id, so a second enqueue is a no-op. BullMQ 5 refuses custom ids with a single `:` (it keeps
+ * `a:b:c` for its repeatable jobs), hence the dot; neither part can contain one.
+ */
+export function jobIdOf(runId: string, featureId: string): string {
+  return `${runId}.${featureId}`;
+}
+
+/** The stable id of a worker event: `<job_id>:<attempt>:<seq>`, the log line's identity for idempotent appends. */
+export function eventIdOf(jobId: string, attempt: number, seq: number): string {
+  return `${jobId}:${attempt}:${seq}`;
+}
+
+/** Splits an event id back into its job id and attempt; undefined when it is not one of ours. */
+export function parseEventId(eid: string): { jobId: string; attempt: number; seq: number } | undefined {
+  const m = /^([^:]+):(\d+):(\d+)$/.exec(eid);
+  if (!m) return undefined;
+  return { jobId: m[1] as string, attempt: Number(m[2]), seq: Number(m[3]) };
+}
+
+/** The Redis stream that carries a run's worker events to its orchestrator. */
+export function eventStreamKey(runId: string): string {
+  return `${QUEUE_PREFIX}:run:${runId}:events`;
+}
+
+/** The consumer group the orchestrator reads a run's event stream with. */
+export const EVENT_GROUP = 'orchestrator';
+
+/** Where a live worker keeps its heartbeat (a key with a TTL). */
+export function workerKey(workerId: string): string {
+  return `${QUEUE_PREFIX}:worker:${workerId}`;
+}
+
+/** The pattern matching every worker heartbeat key. */
+export const WORKER_KEY_PATTERN = `${QUEUE_PREFIX}:worker:*`;
+
+/** The hub ref holding a run's base commit, so every worker can fetch it by name. */
+export function baseRefOf(runId: string): string {
+  return `refs/baton/runs/${runId}/base`;
+}
+
+/** A Redis URL with its password replaced, for messages and the log. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

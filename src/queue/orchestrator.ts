@@ -1,0 +1,336 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { agentLabel, resolveAdapter } from '../agents/registry.js';
+import type { Config } from '../config-schema.js';
+import type { AgentSpec } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { branchExists, resolveCommit } from '../git/git.js';
+import { featureBranch } from '../git/refs.js';
+import type { Plan } from '../graph/types.js';
+import type { Clock } from '../log/append.js';
+import type { BatonEvent, FeatureEnded, NewEvent, QueueJob, RunStarted } from '../log/events.js';
+import { readLog } from '../log/read.js';
+import { createLogSink, type EventSink } from '../log/sink.js';
+import { portBlockFor } from '../ports.js';
+import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
+import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
+import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
+import { listWorkers } from './heartbeat.js';
+import { assertHubReachable, pushBase } from './hub.js';
+import type { JobData } from './job.js';
+import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { reconcileJob, type Tracked } from './reconcile.js';
+
+/** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
+export interface QueuedRunOptions {
+  root: string;
+  config: Config;
+  plan: Plan;
+  logPath: string;
+  featureIds: readonly string[];
+  queue: string;
+  hub: string;
+  agent?: AgentSpec;
+  base?: string;
+  verify: boolean;
+  resume: boolean;
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  onEvent?: (event: BatonEvent) => void;
+  /** Lines for the person at the terminal (hints, waiting for workers). */
+  say: (line: string) => void;
+  /** How often job state is read even without a wake-up (ms). */
+  reconcileMs?: number;
+}
+
+/** Event types a worker may forward: its feature's own events, never the run's or `feature.ended`. */
+const WORKER_EVENT_TYPES = new Set([
+  undefined,
+  'worktree.created',
+  'feature.started',
+  'agent.exited',
+  'hook',
+  'check.passed',
+  'check.failed',
+  'check.unverifiable',
+  'feature.escaped',
+]);
+
+/** The run this `--resume` re-attaches to: the log's last run that put jobs on a queue. */
+function previousQueuedRun(logPath: string): {
+  runId: string;
+  baseCommit: string;
+  ended: Map<string, FeatureEnded['status']>;
+} {
+  const events = readLog(logPath, undefined, { final: true }).events as BatonEvent[];
+  const last = [...events].reverse().find((e): e is RunStarted => e.type === 'run.started');
+  if (!last || !events.some((e) => e.type === 'queue.job' && e.run_id === last.run_id)) {
+    throw new UserError('queue/nothing-to-resume', 'the log has no queued run to resume', {
+      hint: 'Start one with `baton run --queue redis://… --hub <git url>`.',
+    });
+  }
+  const ended = new Map<string, FeatureEnded['status']>();
+  for (const e of events) {
+    if (e.type === 'feature.ended' && e.run_id === last.run_id) ended.set(e.feature_id, e.status);
+  }
+  return { runId: last.run_id, baseCommit: last.base_commit, ended };
+}
+
+/** The base commit of a fresh run, and a check that no feature branch would be overwritten. */
+async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCommit: string }> {
+  const base = opts.base ?? opts.config.base ?? 'HEAD';
+  const baseCommit = await resolveCommit(opts.root, base);
+  if (!baseCommit) {
+    throw new UserError('run/bad-base', `the base "${base}" is not a commit in this repository`, {
+      hint: 'Make a first commit, or pass --base <branch or commit>.',
+    });
+  }
+  for (const id of opts.featureIds) {
+    if (await branchExists(opts.root, featureBranch(id))) {
+      throw new UserError(
+        'run/branch-exists',
+        `branch ${featureBranch(id)} already exists; Baton will not overwrite it`,
+        {
+          hint: `Re-attach to its run with \`baton run --queue … --resume\`, or remove it with \`baton clean ${id}\`.`,
+        },
+      );
+    }
+  }
+  return { base, baseCommit };
+}
+
+/** A feature's job data: the contract's text travels with it, so a worker needs nothing but the hub. */
+function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id: string): JobData {
+  const feature = opts.plan.byId.get(id)!;
+  const spec = opts.agent ?? feature.agent ?? opts.config.agent;
+  const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
+  const timeoutMinutes = feature.timeout_minutes ?? opts.config.timeout_minutes;
+  return {
+    v: 1,
+    run_id: runId,
+    feature_id: id,
+    agent: spec,
+    agent_name: resolveAdapter(spec).name,
+    base_commit: baseCommit,
+    base_ref: baseRefOf(runId),
+    contract: {
+      file: feature.file,
+      text: readFileSync(join(opts.root, feature.file), 'utf8'),
+      ...(feature.spec !== undefined ? { spec: feature.spec } : {}),
+    },
+    known_ids: [...opts.plan.order],
+    config: JSON.parse(JSON.stringify(opts.config)) as Record<string, unknown>,
+    port: block.port,
+    port_base: block.base,
+    ...(timeoutMinutes !== undefined ? { timeout_ms: Math.round(timeoutMinutes * 60_000) } : {}),
+    verify: opts.verify,
+  };
+}
+
+/**
+ * `baton run --queue`: puts each feature on its agent's BullMQ queue as a job with a stable id, then
+ * follows the jobs until each has ended. Job state (read at start and every few seconds, sooner on a
+ * QueueEvents hint) decides what finished; completed attempts are promoted to `baton/<id>` by
+ * compare-and-swap; worker events enter the log once each. Ctrl-C detaches: the jobs go on, and
+ * `--resume` re-attaches. Longer than most functions: it owns the connections for the whole run,
+ * and one `try/finally` around set-up, enqueue and the follow loop is what guarantees they close.
+ */
+export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const redis = await connectRedis(opts.queue, 'baton-orchestrator');
+  const reader = redis.duplicate();
+  const queues = new Map<string, Queue>();
+  const hints: QueueEvents[] = [];
+  // BullMQ leaves connections it is handed open on close(); these are ours to end.
+  const connections: Redis[] = [];
+  const connection = () => {
+    const c = redis.duplicate(BULLMQ_CONNECTION);
+    connections.push(c);
+    return c;
+  };
+  try {
+    await assertHubReachable(opts.root, opts.hub);
+    ensureStateDir(opts.root);
+    const resumed = opts.resume ? previousQueuedRun(opts.logPath) : undefined;
+    const runId = resumed?.runId ?? newRunId(opts.clock());
+    const { base, baseCommit } = resumed
+      ? { base: opts.base ?? 'resumed', baseCommit: resumed.baseCommit }
+      : await preflight(opts);
+    if (!resumed) await pushBase(opts.root, opts.hub, baseCommit, baseRefOf(runId));
+    const sink: EventSink = createLogSink({ logPath: opts.logPath, clock: opts.clock, runId });
+    if (opts.onEvent) sink.subscribe(opts.onEvent);
+    const emit = (e: NewEvent) => sink.emit(e);
+    emit({
+      type: 'run.started',
+      run_id: runId,
+      feature_ids: [...opts.featureIds],
+      concurrency: opts.featureIds.length,
+      base,
+      base_commit: baseCommit,
+      mode: 'contract-first',
+      pid: process.pid,
+      ...(resumed ? { resume: true } : {}),
+    });
+    if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
+
+    const tracked = new Map<string, Tracked>();
+    for (const id of opts.featureIds) {
+      const spec = opts.agent ?? opts.plan.byId.get(id)!.agent ?? opts.config.agent;
+      const agent = resolveAdapter(spec).name;
+      if (!queues.has(agent)) {
+        queues.set(
+          agent,
+          new Queue(queueName(agent), {
+            connection: connection(),
+            prefix: QUEUE_PREFIX,
+          }),
+        );
+      }
+      tracked.set(id, {
+        featureId: id,
+        jobId: jobIdOf(runId, id),
+        agent,
+        agentLabel: agentLabel(spec),
+        ended: resumed?.ended.has(id) ?? false,
+        ...(resumed?.ended.has(id) ? { status: resumed.ended.get(id) } : {}),
+      });
+    }
+    const byJob = new Map([...tracked.values()].map((t) => [t.jobId, t]));
+    const consumer: EventConsumer = await createEventConsumer({
+      redis: reader,
+      runId,
+      sink,
+      seen: seenEventIds(opts.logPath),
+      accept: (jobId, _attempt, event) => {
+        const t = byJob.get(jobId);
+        return (
+          t !== undefined &&
+          !t.ended &&
+          WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
+          (event.feature_id === undefined || event.feature_id === t.featureId)
+        );
+      },
+      onRejected: (eid, why) => opts.say(`ignored worker event ${eid}: ${why}`),
+    });
+
+    // Enqueue: a job that already exists (a resumed run, a second orchestrator) is re-attached, not added.
+    for (const t of tracked.values()) {
+      if (t.ended) continue;
+      const queue = queues.get(t.agent)!;
+      const existing = await queue.getJob(t.jobId);
+      if (existing) continue;
+      await queue.add('feature', jobDataOf(opts, runId, baseCommit, t.featureId), {
+        jobId: t.jobId,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+      const ev: Omit<QueueJob, 'v' | 'ts'> = {
+        type: 'queue.job',
+        feature_id: t.featureId,
+        job_id: t.jobId,
+        state: 'waiting',
+      };
+      emit(ev);
+      t.state = 'waiting';
+    }
+
+    let wake = false;
+    for (const name of queues.keys()) {
+      const qe = new QueueEvents(queueName(name), {
+        connection: connection(),
+        prefix: QUEUE_PREFIX,
+      });
+      for (const kind of ['completed', 'failed', 'active', 'stalled'] as const)
+        qe.on(kind, () => (wake = true));
+      hints.push(qe);
+    }
+    const warned = new Set<string>();
+    const reconcileMs = opts.reconcileMs ?? 3000;
+    let lastReconcile = 0;
+    let outage = false;
+    while (!opts.signal.aborted && [...tracked.values()].some((t) => !t.ended)) {
+      try {
+        await consumer.drain(wake ? 0 : 500);
+        if (!wake && Date.now() - lastReconcile < reconcileMs && lastReconcile !== 0) continue;
+        wake = false;
+        lastReconcile = Date.now();
+        for (const t of tracked.values()) {
+          if (t.ended) continue;
+          await reconcileJob(t, {
+            queue: queues.get(t.agent)!,
+            root: opts.root,
+            hub: opts.hub,
+            baseCommit,
+            emit,
+            drain: () => consumer.drain(0),
+          });
+        }
+        await warnIdleAgents(redis, tracked, warned, opts);
+        if (outage) opts.say('the queue answers again; following the jobs');
+        outage = false;
+      } catch (err) {
+        // Redis restarting or a network blip: the jobs live in Redis, so wait and read them again.
+        if (err instanceof UserError) throw err;
+        if (!outage) opts.say(`lost the queue (${String(err).split('\n')[0]}); retrying`);
+        outage = true;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    await consumer.drain(0).catch(() => undefined);
+    const features = opts.featureIds.map((id) => {
+      const t = tracked.get(id)!;
+      return {
+        feature_id: id,
+        status: t.status ?? ('pending' as const),
+        ...(t.reason ? { reason: t.reason } : {}),
+      };
+    });
+    const outcome: RunSummary['outcome'] = opts.signal.aborted
+      ? 'interrupted'
+      : features.every((f) => f.status === 'complete')
+        ? 'complete'
+        : 'failed';
+    if (opts.signal.aborted) {
+      opts.say(
+        `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: baton run --queue ${redactUrl(opts.queue)} --hub ${opts.hub} --resume`,
+      );
+    }
+    emit({ type: 'phase.ended', phase: 'implementation' });
+    const durationMs = Date.now() - started;
+    emit({ type: 'run.ended', run_id: runId, outcome, duration_ms: durationMs });
+    return { runId, outcome, features, durationMs };
+  } finally {
+    // Dropping the connections first ends QueueEvents' blocking read instead of waiting it out.
+    for (const c of connections) c.disconnect();
+    await Promise.all(hints.map((q) => q.close().catch(() => undefined)));
+    await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
+    reader.disconnect();
+    redis.disconnect();
+  }
+}
+
+/** Says once per agent when jobs wait and no live worker takes that agent's queue. */
+async function warnIdleAgents(
+  redis: Redis,
+  tracked: Map<string, Tracked>,
+  warned: Set<string>,
+  opts: QueuedRunOptions,
+): Promise<void> {
+  const waiting = new Set(
+    [...tracked.values()].filter((t) => !t.ended && t.state === 'waiting').map((t) => t.agent),
+  );
+  if (waiting.size === 0) return;
+  const workers = await listWorkers(redis);
+  for (const agent of waiting) {
+    if (warned.has(agent) || workers.some((w) => w.agents.includes(agent))) continue;
+    warned.add(agent);
+    opts.say(
+      `no live worker takes "${agent}" jobs; they wait on the queue. Start one where ${agent} is installed: baton worker --queue ${redactUrl(opts.queue)} --hub ${opts.hub}`,
+    );
+  }
+}

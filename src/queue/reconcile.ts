@@ -1,0 +1,145 @@
+import type { Queue } from 'bullmq';
+import { gitRaw } from '../git/git.js';
+import { attemptRef, featureBranch } from '../git/refs.js';
+import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
+import { compareAndSwapBranch, fetchRef } from './hub.js';
+import { type JobClaim, parseJobResult } from './job.js';
+
+/** What the orchestrator knows of one feature's job between two readings of its state. */
+export interface Tracked {
+  featureId: string;
+  jobId: string;
+  agent: string;
+  agentLabel: string;
+  /** Whether its `feature.ended` is in the log (this run, or before a resume). */
+  ended: boolean;
+  state?: QueueJob['state'];
+  attempt?: number;
+  host?: string;
+  status?: FeatureEnded['status'];
+  reason?: string;
+}
+
+/** What reconciling needs from the run. */
+export interface ReconcileContext {
+  queue: Queue;
+  root: string;
+  hub: string;
+  baseCommit: string;
+  emit: (event: NewEvent) => void;
+  /** Appends every worker event already in the stream, before the feature's end is written. */
+  drain: () => Promise<unknown>;
+}
+
+/** Maps BullMQ's job states onto the few the log records. */
+function queueState(state: string, previous: QueueJob['state'] | undefined): QueueJob['state'] {
+  if (state === 'completed' || state === 'failed' || state === 'active') return state;
+  // Back to waiting after being active without finishing: its worker stopped renewing the lock.
+  return previous === 'active' || previous === 'stalled' ? 'stalled' : 'waiting';
+}
+
+/**
+ * Promotes a completed attempt: fetches its ref from the hub and moves `baton/<id>` to it with a
+ * compare-and-swap. Only the attempt BullMQ recorded as the job's return value is considered, and
+ * its ref name is rebuilt from the job id and attempt rather than taken from the worker.
+ */
+async function promote(
+  t: Tracked,
+  ctx: ReconcileContext,
+  result: { attempt: number; commit: string },
+): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {
+  const ref = attemptRef(t.featureId, t.jobId, result.attempt);
+  let commit: string;
+  try {
+    commit = await fetchRef(ctx.root, ctx.hub, ref);
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+  if (commit !== result.commit) {
+    return {
+      ok: false,
+      reason: `${ref} names ${commit.slice(0, 12)}, not the reported ${result.commit.slice(0, 12)}`,
+    };
+  }
+  const isAncestor = await gitRaw(ctx.root, ['merge-base', '--is-ancestor', ctx.baseCommit, commit]);
+  if (isAncestor.exitCode !== 0)
+    return { ok: false, reason: `${ref} does not build on the run's base commit` };
+  const branch = featureBranch(t.featureId);
+  const current = await gitRaw(ctx.root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+  const old = current.exitCode === 0 ? current.stdout.trim() : undefined;
+  if (old === commit) return { ok: true, ref };
+  const swapped = await compareAndSwapBranch(ctx.root, branch, commit, old);
+  return swapped.ok
+    ? { ok: true, ref }
+    : { ok: false, reason: `${branch} moved meanwhile: ${swapped.reason}` };
+}
+
+/**
+ * Reads one job's state from BullMQ and records what changed: a `queue.job` event per new state
+ * (with host and attempt), and on `completed` or `failed` the promotion and the one `feature.ended`.
+ */
+export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<void> {
+  const job = await ctx.queue.getJob(t.jobId);
+  if (!job) return;
+  const raw = await job.getState();
+  const state = queueState(raw, t.state);
+  const claim = (job.progress ?? {}) as Partial<JobClaim>;
+  const attempt = typeof claim.attempt === 'number' ? claim.attempt : undefined;
+  const host = typeof claim.host === 'string' ? claim.host : undefined;
+  const base = { type: 'queue.job' as const, feature_id: t.featureId, job_id: t.jobId };
+  if (state === 'active' || state === 'stalled' || state === 'waiting') {
+    if (state === t.state && attempt === t.attempt) return;
+    if (state === 'stalled' && t.state === 'stalled') return;
+    t.state = state;
+    t.attempt = attempt;
+    t.host = host;
+    ctx.emit({
+      ...base,
+      state,
+      ...(state === 'active' && host ? { host, worker: claim.worker ?? '' } : {}),
+      ...(state === 'active' && attempt !== undefined ? { attempt } : {}),
+    });
+    return;
+  }
+  await ctx.drain();
+  // The job was read before its state: read it again so the return value matches the final state.
+  const final = (await ctx.queue.getJob(t.jobId)) ?? job;
+  let status: FeatureEnded['status'];
+  let reason: string | undefined;
+  if (state === 'completed') {
+    const result = parseJobResult(final.returnvalue);
+    if (!result) {
+      status = 'failed';
+      reason = `job ${t.jobId} completed without a result Baton can read: ${JSON.stringify(final.returnvalue ?? null).slice(0, 200)}`;
+      ctx.emit({ ...base, state: 'failed', reason });
+    } else {
+      const promoted = await promote(t, ctx, result);
+      if (promoted.ok) {
+        ctx.emit({
+          ...base,
+          state: 'completed',
+          host: result.host,
+          worker: result.worker,
+          attempt: result.attempt,
+          attempt_ref: promoted.ref,
+          commit: result.commit,
+        });
+        status = result.status;
+        reason = result.reason;
+      } else {
+        status = 'failed';
+        reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}`;
+        ctx.emit({ ...base, state: 'failed', reason });
+      }
+    }
+  } else {
+    status = 'failed';
+    reason = `job ${t.jobId} failed on the queue: ${final.failedReason || 'no reason given'}`;
+    ctx.emit({ ...base, state: 'failed', reason });
+  }
+  t.state = state;
+  t.ended = true;
+  t.status = status;
+  t.reason = reason;
+  ctx.emit({ type: 'feature.ended', feature_id: t.featureId, status, ...(reason ? { reason } : {}) });
+}

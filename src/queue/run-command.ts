@@ -1,0 +1,59 @@
+import type { CliContext } from '../cli/context.js';
+import type { ProgressRenderer } from '../cli/progress.js';
+import { UserError } from '../errors.js';
+import type { Project } from '../project.js';
+import { runQueued } from './orchestrator.js';
+
+/**
+ * The `--queue` branch of `baton run`, imported on demand by `cli/run.ts` so a local run never loads
+ * BullMQ or a Redis client. Resolves to the exit code.
+ */
+export async function runQueuedCommand(input: {
+  ctx: CliContext;
+  project: Project;
+  featureIds: readonly string[];
+  flags: { agent?: string; base?: string; verify: boolean; resume?: boolean; json?: boolean; hub?: string };
+  queueUrl: string;
+  progress: ProgressRenderer;
+}): Promise<number> {
+  const { ctx, project, flags } = input;
+  const hub = flags.hub ?? project.config.hub ?? ctx.env.BATON_HUB;
+  if (!hub) {
+    throw new UserError('queue/no-hub', 'a queued run needs a git hub that every worker can reach', {
+      hint: 'Pass --hub <git url> (a bare repo: git init --bare /srv/hub.git), or set `hub:` in the config.',
+      exitCode: 2,
+    });
+  }
+  const abort = new AbortController();
+  const unsubscribe = ctx.onInterrupt(() => abort.abort());
+  try {
+    const summary = await runQueued({
+      root: project.root,
+      config: project.config,
+      plan: project.plan,
+      logPath: project.logPath,
+      featureIds: input.featureIds,
+      queue: input.queueUrl,
+      hub,
+      ...(flags.agent ? { agent: flags.agent } : {}),
+      ...(flags.base ? { base: flags.base } : {}),
+      verify: flags.verify,
+      resume: Boolean(flags.resume),
+      clock: ctx.clock,
+      env: ctx.env,
+      signal: abort.signal,
+      onEvent: (e) => input.progress.onEvent(e),
+      say: (line) => ctx.stderr.write(`baton: ${line}\n`),
+      ...(ctx.env.BATON_QUEUE_RECONCILE_MS ? { reconcileMs: Number(ctx.env.BATON_QUEUE_RECONCILE_MS) } : {}),
+    });
+    input.progress.close();
+    if (flags.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+      const done = summary.features.filter((f) => f.status === 'complete').length;
+      ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);
+    }
+    return summary.outcome === 'complete' ? 0 : 1;
+  } finally {
+    unsubscribe();
+  }
+}

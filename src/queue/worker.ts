@@ -1,0 +1,260 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ADAPTERS } from '../agents/registry.js';
+import { UserError } from '../errors.js';
+import type { Supervised } from '../process/supervise.js';
+import { BadJobError, runAttempt } from './attempt.js';
+import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
+import { createEventForwarder } from './event-stream.js';
+import { type Heartbeat, startHeartbeat } from './heartbeat.js';
+import { ensureHubClone } from './hub.js';
+import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
+import { QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+
+/** Everything `baton worker` needs. */
+export interface WorkerOptions {
+  queue: string;
+  hub: string;
+  /** Jobs at once, per agent queue. */
+  concurrency: number;
+  /** Agent names this worker takes jobs for; default: every installed one, plus `command`. */
+  agents?: string[];
+  /** Where the cached hub clone and the attempts live. */
+  dir?: string;
+  name?: string;
+  env: NodeJS.ProcessEnv;
+  batonCommand: readonly string[];
+  /** Lock duration and stalled-check interval, ms (short in tests). */
+  lockMs?: number;
+  stalledMs?: number;
+  log: (line: string) => void;
+}
+
+/** A running worker: close it to finish (SIGTERM) or drop everything (SIGKILL is the other way). */
+export interface RunningWorker {
+  id: string;
+  close(): Promise<void>;
+}
+
+/** The agents this worker will take jobs for; an agent it names but cannot run is a UserError naming it. */
+async function chooseAgents(opts: WorkerOptions): Promise<string[]> {
+  const wanted = opts.agents ?? [...Object.keys(ADAPTERS), 'command'];
+  const chosen: string[] = [];
+  for (const name of wanted) {
+    if (name === 'command') {
+      chosen.push(name);
+      continue;
+    }
+    const adapter = ADAPTERS[name];
+    if (!adapter) {
+      throw new UserError('worker/unknown-agent', `unknown agent "${name}" in --agents`, {
+        hint: `Known agents: ${[...Object.keys(ADAPTERS), 'command'].sort().join(', ')}.`,
+        exitCode: 2,
+      });
+    }
+    const found = await adapter.detect(opts.env, undefined);
+    if (found.installed) chosen.push(name);
+    else if (opts.agents) {
+      throw new UserError(
+        'worker/agent-missing',
+        `agent "${name}" (${adapter.displayName}) is not installed on ${hostname()}; this worker cannot take its jobs`,
+        { hint: adapter.installHint },
+      );
+    }
+  }
+  return chosen;
+}
+
+/** The worker's folder: the given one, else a per-hub cache slot that no live worker holds. */
+function claimDir(opts: WorkerOptions): string {
+  if (opts.dir) {
+    mkdirSync(opts.dir, { recursive: true });
+    return opts.dir;
+  }
+  const cacheHome = opts.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  const base = join(
+    cacheHome,
+    'baton',
+    'workers',
+    createHash('sha1').update(opts.hub).digest('hex').slice(0, 12),
+  );
+  for (let slot = 0; ; slot++) {
+    const dir = join(base, String(slot));
+    const lock = join(dir, 'pid');
+    const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : undefined;
+    if (holder !== undefined && holder !== process.pid && pidAlive(holder)) continue;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(lock, String(process.pid));
+    return dir;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const next = tail.then(fn, fn);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/**
+ * Starts `baton worker`: checks Redis, the hub and the agents, keeps a cached clone of the hub,
+ * and takes jobs from the queue of each agent it has installed. While an agent runs, BullMQ renews
+ * the job's lock; when a renewal fails the agent's process group is stopped, since another worker
+ * will take (or has taken) the job.
+ */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const agents = await chooseAgents(opts);
+  if (agents.length === 0) {
+    throw new UserError(
+      'worker/no-agents',
+      `no agent is installed on ${hostname()}; this worker could take no job`,
+      {
+        hint: 'Install an agent CLI (see `baton agents`) or pass --agents command for shell-command agents.',
+      },
+    );
+  }
+  const redis = await connectRedis(opts.queue, 'baton-worker');
+  const dir = claimDir(opts);
+  const clone = join(dir, 'hub.git');
+  await ensureHubClone(clone, opts.hub);
+  const host = hostname();
+  const id = opts.name ?? `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  const gitLock = createMutex();
+  const agentsByJob = new Map<string, { child?: Supervised; lost: boolean; abort: AbortController }>();
+  const lockMs = opts.lockMs ?? 30_000;
+  const heartbeat: Heartbeat = startHeartbeat(redis, {
+    id,
+    host,
+    pid: process.pid,
+    agents,
+    concurrency: opts.concurrency,
+    hub: opts.hub,
+  });
+
+  const process_ = async (job: Job, token?: string): Promise<JobResult> => {
+    const parsed = JobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(
+        `job ${job.id} carries data this worker cannot read (a different Baton version?)`,
+      );
+    }
+    const jobId = String(job.id);
+    const attempt = job.attemptsStarted;
+    const claim: JobClaim = { host, worker: id, attempt };
+    await job.updateProgress(claim as unknown as object);
+    const entry = { lost: false, abort: new AbortController() };
+    agentsByJob.set(jobId, entry);
+    heartbeat.setActive([...agentsByJob.keys()]);
+    const forwarder = createEventForwarder({
+      redis,
+      runId: parsed.data.run_id,
+      jobId,
+      attempt,
+      logPath: join(dir, 'attempts', `${jobId}.${attempt}`, 'log.jsonl'),
+    });
+    const ticker = setInterval(() => void forwarder.flush().catch(() => undefined), 500);
+    opts.log(`${jobId}: attempt ${attempt} started`);
+    try {
+      const result = await runAttempt({
+        data: parsed.data,
+        jobId,
+        attempt,
+        host,
+        worker: id,
+        hub: opts.hub,
+        clone,
+        dir: join(dir, 'attempts', `${jobId}.${attempt}`),
+        env: opts.env,
+        batonCommand: opts.batonCommand,
+        forwarder,
+        gitLock,
+        onAgent: (child) => {
+          if (child) (entry as { child?: Supervised }).child = child;
+        },
+        signal: entry.abort.signal,
+      });
+      if (entry.lost)
+        throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
+      opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
+      void token;
+      return result;
+    } catch (err) {
+      if (err instanceof BadJobError) throw new UnrecoverableError(err.message);
+      throw err;
+    } finally {
+      clearInterval(ticker);
+      agentsByJob.delete(jobId);
+      heartbeat.setActive([...agentsByJob.keys()]);
+    }
+  };
+
+  const connections: Redis[] = [];
+  const workers = agents.map(
+    (agent) =>
+      new Worker(queueName(agent), process_, {
+        connection: (() => {
+          const c = redis.duplicate(BULLMQ_CONNECTION);
+          connections.push(c);
+          return c;
+        })(),
+        prefix: QUEUE_PREFIX,
+        concurrency: opts.concurrency,
+        lockDuration: lockMs,
+        stalledInterval: opts.stalledMs ?? Math.max(1000, Math.round(lockMs / 2)),
+        maxStalledCount: 3,
+        name: id,
+      }),
+  );
+  for (const w of workers) {
+    w.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const jobId of jobIds) {
+        const entry = agentsByJob.get(jobId);
+        if (!entry || entry.lost) continue;
+        entry.lost = true;
+        opts.log(
+          `${jobId}: could not renew the job's lock; stopping its agent (another worker takes the job)`,
+        );
+        entry.abort.abort();
+        void (entry as { child?: Supervised }).child?.stop('stop');
+      }
+    });
+    w.on('error', (err) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
+      else opts.log(`queue error: ${message.split('\n')[0]}`);
+    });
+    w.on('failed', (job, err) => {
+      if (job) opts.log(`${job.id}: attempt failed: ${err.message.split('\n')[0]}`);
+    });
+  }
+  opts.log(
+    `worker ${id} on ${redactUrl(opts.queue)}, hub ${opts.hub}, agents ${agents.join(', ')}, ${opts.concurrency} at once`,
+  );
+  return {
+    id,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await heartbeat.stop();
+      for (const c of connections) c.disconnect();
+      redis.disconnect();
+    },
+  };
+}
+
+/** For `baton workers`: the connection is the caller's. */
+export type { Redis };

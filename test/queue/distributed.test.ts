@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { LogEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { runBatonProcess } from '../rig/cli.js';
+import {
+  type BatonChild,
+  kill,
+  makeQueuedProject,
+  type QueuedProject,
+  spawnBaton,
+  spawnWorker,
+  startRedis,
+  type TestRedis,
+  until,
+} from './rig.js';
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function setup(n: number): Promise<{ redis: TestRedis; p: QueuedProject }> {
+  const redis = await startRedis();
+  const p = makeQueuedProject(n);
+  cleanups.push(
+    () => redis.stop(),
+    () => p.cleanup(),
+  );
+  return { redis, p };
+}
+
+function worker(p: QueuedProject, redis: TestRedis, name: string, env: NodeJS.ProcessEnv = {}): BatonChild {
+  const w = spawnWorker(p, redis.url, name, env);
+  cleanups.push(() => kill(w));
+  return w;
+}
+
+const ready = (w: BatonChild) => until(() => w.output().includes(' agents command'), 'the worker to start');
+
+/** The checks every queued run must pass: one end per feature, no line twice, branches = promoted attempts. */
+function assertExactlyOnce(p: QueuedProject): Array<Record<string, unknown>> {
+  const events = p.events();
+  const eids = events.map((e) => e.eid).filter((e) => e !== undefined);
+  expect(new Set(eids).size).toBe(eids.length);
+  const completed = events.filter((e) => e.type === 'queue.job' && e.state === 'completed');
+  for (const id of p.ids) {
+    expect(events.filter((e) => e.type === 'feature.ended' && e.feature_id === id)).toHaveLength(1);
+    const promoted = completed.filter((e) => e.feature_id === id);
+    expect(promoted).toHaveLength(1);
+    const branch = p.repo.git('rev-parse', `baton/${id}`);
+    expect(branch).toBe(promoted[0]?.commit);
+    const inHub = execFileSync('git', ['ls-remote', p.hub, String(promoted[0]?.attempt_ref)], {
+      encoding: 'utf8',
+    });
+    expect(inHub.split('\t')[0]).toBe(branch);
+  }
+  return events;
+}
+
+describe('baton run --queue with baton worker', () => {
+  test('two workers and an orchestrator complete ten features; every branch is its promoted attempt; integrate works', async () => {
+    const { redis, p } = await setup(10);
+    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '0.3' });
+    const w2 = worker(p, redis, 'w2', { AGENT_SLEEP: '0.3' });
+    await Promise.all([ready(w1), ready(w2)]);
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    expect(await orch.exited, orch.output()).toBe(0);
+    const events = assertExactlyOnce(p);
+    for (const id of p.ids) {
+      expect(events.find((e) => e.type === 'feature.ended' && e.feature_id === id)?.status).toBe('complete');
+    }
+    const hosts = new Set(
+      events.filter((e) => e.type === 'queue.job' && e.state === 'completed').map((e) => e.worker),
+    );
+    expect([...hosts].sort()).toEqual(['w1', 'w2']);
+    const state = foldEvents(events as unknown as LogEvent[]);
+    expect(state.features['feature-001']?.queue).toMatchObject({
+      state: 'completed',
+      host: expect.any(String),
+    });
+    const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
+    for (const id of p.ids) expect(p.repo.git('show', `baton/integration:src/${id}/index.txt`)).toContain(id);
+  }, 180_000);
+
+  test('a worker SIGKILLed mid-agent: its job is retried on the other and completes once', async () => {
+    const { redis, p } = await setup(1);
+    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '3' });
+    await ready(w1);
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
+    await kill(w1);
+    worker(p, redis, 'w2');
+    expect(await orch.exited, orch.output()).toBe(0);
+    const events = assertExactlyOnce(p);
+    const done = events.find((e) => e.type === 'queue.job' && e.state === 'completed');
+    expect(done?.worker).toBe('w2');
+    expect(Number(done?.attempt)).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === 'feature.started').length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  test('a worker SIGSTOPped past its lock: the job finishes elsewhere; after SIGCONT its completion is refused and its attempt is not promoted', async () => {
+    const { redis, p } = await setup(1);
+    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '2' });
+    await ready(w1);
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
+    w1.proc.kill('SIGSTOP');
+    cleanups.push(() => void w1.proc.kill('SIGCONT'));
+    worker(p, redis, 'w2');
+    expect(await orch.exited, orch.output()).toBe(0);
+    const promoted = p.repo.git('rev-parse', 'baton/feature-001');
+    w1.proc.kill('SIGCONT');
+    await until(() => /lost the lock|refused/.test(w1.output()), 'w1 to learn it lost the job');
+    const events = assertExactlyOnce(p);
+    const done = events.find((e) => e.type === 'queue.job' && e.state === 'completed');
+    expect(done?.worker).toBe('w2');
+    const attempts = execFileSync(
+      'git',
+      ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/baton/attempts/'],
+      {
+        cwd: p.hub,
+        encoding: 'utf8',
+      },
+    );
+    for (const line of attempts.trim().split('\n').filter(Boolean)) {
+      const [ref, oid] = line.split(' ');
+      if (ref !== done?.attempt_ref) expect(oid).not.toBe(promoted);
+    }
+    expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(promoted);
+  }, 120_000);
+});

@@ -1,0 +1,151 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterEach, describe, expect, test } from 'vitest';
+import { jobIdOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
+import { freePort, kill, makeQueuedProject, spawnWorker, startRedis, until } from './rig.js';
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+/** The error lines a command printed (without the hint). */
+const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('baton:'));
+
+describe('bad input to a queued run names the thing in one line', () => {
+  test('an unreachable Redis URL', async () => {
+    const p = makeQueuedProject(1);
+    cleanups.push(() => p.cleanup());
+    const port = await freePort();
+    const r = await runBaton(['run', '--queue', `redis://127.0.0.1:${port}`, '--hub', p.hub], {
+      cwd: p.repo.root,
+    });
+    expect(r.code).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringContaining(`cannot reach Redis at redis://127.0.0.1:${port}`),
+    ]);
+    expect(p.repo.git('branch', '--list', 'baton/*')).toBe('');
+  }, 60_000);
+
+  test('a wrong password, shown redacted', async () => {
+    const redis = await startRedis({ password: 's3cret' });
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const url = `redis://:wrong@127.0.0.1:${redis.port}`;
+    const r = await runBaton(['run', '--queue', url, '--hub', p.hub], { cwd: p.repo.root });
+    expect(r.code).toBe(1);
+    const lines = errorLines(r.stderr);
+    expect(lines).toEqual([
+      expect.stringContaining(`Redis at redis://:***@127.0.0.1:${redis.port} refused the password`),
+    ]);
+    expect(r.stderr).not.toContain('wrong');
+  }, 60_000);
+
+  test('a hub that is not reachable', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const r = await runBaton(['run', '--queue', redis.url, '--hub', '/nonexistent/hub.git'], {
+      cwd: p.repo.root,
+    });
+    expect(r.code).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringContaining('the git hub /nonexistent/hub.git is not reachable'),
+    ]);
+  }, 60_000);
+
+  test('a worker asked for an agent it does not have', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const home = mkdtempSync(join(tmpdir(), 'baton-home-'));
+    cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    const r = spawnSync(
+      process.execPath,
+      [BATON_BIN, 'worker', '--queue', redis.url, '--hub', p.hub, '--agents', 'claude'],
+      { env: { PATH: '/nonexistent', HOME: home, NO_COLOR: '1' }, encoding: 'utf8', cwd: home },
+    );
+    expect(r.status).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringContaining('agent "claude" (Claude Code) is not installed'),
+    ]);
+  }, 60_000);
+
+  test('a contract the worker cannot parse fails its job at once, with the file named, and the job is kept', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const queue = new Queue(queueName('command'), { connection: { url: redis.url }, prefix: QUEUE_PREFIX });
+    cleanups.push(() => queue.close());
+    const base = p.repo.git('rev-parse', 'HEAD');
+    execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
+    const jobId = jobIdOf('r1', 'feature-001');
+    await queue.add(
+      'feature',
+      {
+        v: 1,
+        run_id: 'r1',
+        feature_id: 'feature-001',
+        agent: { command: 'true' },
+        agent_name: 'command',
+        base_commit: base,
+        base_ref: 'refs/baton/runs/r1/base',
+        contract: { file: 'specs/feature-001/contract.md', text: '---\nfeature_id: [unclosed\n---\n' },
+        known_ids: ['feature-001'],
+        config: {},
+        port: 41000,
+        port_base: 41000,
+        verify: true,
+      },
+      { jobId, attempts: 3 },
+    );
+    const w = spawnWorker(p, redis.url, 'w1');
+    cleanups.push(() => kill(w));
+    await until(async () => (await queue.getJob(jobId))?.failedReason !== undefined, 'the job to fail');
+    const job = await queue.getJob(jobId);
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toMatch(/^this worker cannot parse specs\/feature-001\/contract\.md:/);
+    expect(job?.data.contract.text).toContain('[unclosed');
+  }, 60_000);
+});
+
+describe('without --queue', () => {
+  test('baton run loads nothing of BullMQ or Redis; with --queue it does', async () => {
+    const p = makeQueuedProject(2);
+    cleanups.push(() => p.cleanup());
+    const hooks = join(import.meta.dirname, 'fixtures', 'trace-imports.mjs');
+    const trace = (args: string[]) => {
+      const file = join(p.scratch, `trace-${Math.random().toString(36).slice(2)}.txt`);
+      spawnSync(process.execPath, ['--import', hooks, BATON_BIN, ...args], {
+        cwd: p.repo.root,
+        env: { ...process.env, BATON_TRACE_FILE: file, BATON_QUEUE: '' },
+        encoding: 'utf8',
+      });
+      return readFileSync(file, 'utf8');
+    };
+    const local = trace(['run', '--dry-run']);
+    expect(local).toContain('/dist/runner/run.js');
+    expect(local).not.toMatch(/node_modules\/(bullmq|ioredis)\//);
+    const queued = trace(['run', '--queue', `redis://127.0.0.1:${await freePort()}`, '--hub', p.hub]);
+    expect(queued).toMatch(/node_modules\/bullmq\//);
+    expect(queued).toMatch(/node_modules\/ioredis\//);
+  }, 60_000);
+});

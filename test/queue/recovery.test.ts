@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+describe('recovery of a queued run', () => {
+  test('the orchestrator killed mid-run and resumed: no job enqueued twice, no log line twice, every feature ends once', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(4);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '1' }, ['-j', '2']);
+    cleanups.push(() => kill(w));
+    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(first));
+    await until(() => /check file passed/.test(first.output()), 'a first feature to be checked');
+    await kill(first);
+    const resumed = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
+      cwd: p.repo.root,
+    });
+    cleanups.push(() => kill(resumed));
+    expect(await resumed.exited, resumed.output()).toBe(0);
+    const events = p.events();
+    const eids = events.map((e) => e.eid).filter(Boolean);
+    expect(new Set(eids).size).toBe(eids.length);
+    const runs = new Set(events.filter((e) => e.type === 'run.started').map((e) => e.run_id));
+    expect(runs.size).toBe(1);
+    for (const id of p.ids) {
+      expect(
+        events.filter((e) => e.type === 'queue.job' && e.state === 'waiting' && e.feature_id === id),
+      ).toHaveLength(1);
+      const ended = events.filter((e) => e.type === 'feature.ended' && e.feature_id === id);
+      expect(ended).toHaveLength(1);
+      expect(ended[0]?.status).toBe('complete');
+    }
+  }, 120_000);
+
+  test('redis-server killed with -9 (AOF on) and restarted: the queued jobs survive and complete', async () => {
+    const redis = await startRedis({ aof: true });
+    const p = makeQueuedProject(3);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    await until(
+      () => p.events().filter((e) => e.type === 'queue.job' && e.state === 'waiting').length === 3,
+      'three jobs on the queue',
+    );
+    await redis.kill9();
+    await redis.restart();
+    const w = spawnWorker(p, redis.url, 'w1', {}, ['-j', '3']);
+    cleanups.push(() => kill(w));
+    cleanups.push(() => {
+      if (process.env.DEBUG_QUEUE_TEST) console.log(orch.output(), w.output(), JSON.stringify(p.events()));
+    });
+    expect(await orch.exited, orch.output()).toBe(0);
+    const ended = p.events().filter((e) => e.type === 'feature.ended');
+    expect(ended.map((e) => e.status)).toEqual(['complete', 'complete', 'complete']);
+  }, 120_000);
+});

@@ -1,0 +1,234 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BATON_BIN } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+/** A free TCP port on loopback, found by binding port 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server of the test's own, on a free port, with its data in a temp folder. */
+export interface TestRedis {
+  url: string;
+  port: number;
+  dir: string;
+  /** SIGKILLs it (no shutdown save). */
+  kill9(): Promise<void>;
+  /** Starts it again on the same port and folder (AOF replays). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function waitForPing(port: number, password?: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      const args = ['-p', String(port), ...(password ? ['-a', password, '--no-auth-warning'] : []), 'ping'];
+      if (
+        execFileSync('redis-cli', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes(
+          'PONG',
+        )
+      )
+        return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server on ${port} did not start`);
+}
+
+/** Starts redis-server on a free port; AOF on when asked (the crash test needs it). */
+export async function startRedis(opts: { aof?: boolean; password?: string } = {}): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-redis-')));
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        opts.aof ? 'yes' : 'no',
+        '--appendfsync',
+        'always',
+        '--maxmemory-policy',
+        'noeviction',
+        ...(opts.password ? ['--requirepass', opts.password] : []),
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitForPing(port, opts.password);
+  };
+  await start();
+  const dead = (p: ChildProcess | undefined) =>
+    new Promise<void>((resolve) =>
+      p && p.exitCode === null && p.signalCode === null ? p.once('exit', () => resolve()) : resolve(),
+    );
+  return {
+    url: `redis://${opts.password ? `:${opts.password}@` : ''}127.0.0.1:${port}`,
+    port,
+    dir,
+    async kill9() {
+      const p = proc;
+      p?.kill('SIGKILL');
+      await dead(p);
+    },
+    restart: start,
+    async stop() {
+      const p = proc;
+      p?.kill('SIGKILL');
+      await dead(p);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A project of `n` command-agent features with a bare hub beside it. */
+export interface QueuedProject {
+  repo: TempRepo;
+  hub: string;
+  ids: string[];
+  /** A folder for worker caches. */
+  scratch: string;
+  events(): Array<Record<string, unknown>>;
+  cleanup(): void;
+}
+
+/** The agent every test feature runs: writes its file, sleeps AGENT_SLEEP seconds (from the worker's env). */
+export const AGENT =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+  'mkdir -p src/$BATON_FEATURE_ID && echo "$BATON_FEATURE_ID by $BATON_RUN_ID" > src/$BATON_FEATURE_ID/index.txt && sleep ${AGENT_SLEEP:-0}';
+
+/** Makes the project: contracts committed, a config, and `hub.git` (bare) beside it. */
+export function makeQueuedProject(
+  n: number,
+  opts: { agent?: string; criteria?: Array<Record<string, unknown>> } = {},
+): QueuedProject {
+  const ids = Array.from({ length: n }, (_, i) => `feature-${String(i + 1).padStart(3, '0')}`);
+  const repo = makeRepo({
+    'README.md': '# q\n',
+    'baton.config.json': JSON.stringify({ agent: { command: opts.agent ?? AGENT } }),
+    ...contractFiles(
+      ids.map((id) => ({
+        id,
+        criteria: opts.criteria ?? [{ id: 'file', text: 'file exists', run: `test -f src/${id}/index.txt` }],
+      })),
+    ),
+  });
+  const parent = join(repo.root, '..');
+  const hub = join(parent, 'hub.git');
+  execFileSync('git', ['init', '-q', '--bare', hub]);
+  const scratch = join(parent, 'scratch');
+  mkdirSync(scratch);
+  return {
+    repo,
+    hub,
+    ids,
+    scratch,
+    events: () =>
+      (existsSync(join(repo.root, '.baton', 'log.jsonl'))
+        ? readFileSync(join(repo.root, '.baton', 'log.jsonl'), 'utf8')
+        : ''
+      )
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    cleanup: repo.cleanup,
+  };
+}
+
+/** A `baton` child process with its output collected. */
+export interface BatonChild {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns the built CLI (`bin/baton.js`) with fast queue timings. */
+export function spawnBaton(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): BatonChild {
+  const proc = spawn(process.execPath, [BATON_BIN, ...args], {
+    cwd: opts.cwd,
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      BATON_QUEUE_LOCK_MS: '2000',
+      BATON_QUEUE_STALLED_MS: '1000',
+      BATON_QUEUE_RECONCILE_MS: '500',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+/** Starts a worker on the project's hub with its own cache folder. */
+export function spawnWorker(
+  p: QueuedProject,
+  redisUrl: string,
+  name: string,
+  env: NodeJS.ProcessEnv = {},
+  extra: string[] = [],
+): BatonChild {
+  return spawnBaton(
+    [
+      'worker',
+      '--queue',
+      redisUrl,
+      '--hub',
+      p.hub,
+      '--dir',
+      join(p.scratch, name),
+      '--name',
+      name,
+      '--agents',
+      'command',
+      ...extra,
+    ],
+    { cwd: p.scratch, env },
+  );
+}
+
+/** Waits until `test` holds, polling; throws with `what` after `ms`. */
+export async function until(
+  test: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await test()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Stops a child (SIGKILL) and waits for it. */
+export async function kill(child: BatonChild, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill(signal);
+  await child.exited;
+}
