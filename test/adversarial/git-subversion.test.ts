@@ -33,8 +33,8 @@ describe('adversarial: agents must not subvert git', () => {
     writeFileSync(join(trap, 'fsmonitor'), `#!/bin/sh\necho fsmonitor >> ${marker}\n`, { mode: 0o755 });
     const repo = track(
       hostileRepo({
-        'feature-001-evil': `git config core.hooksPath ${trap} && git config core.fsmonitor ${trap}/fsmonitor && mkdir -p src/evil && echo x > src/evil/a.txt`,
-        'feature-002-good': 'sleep 1; mkdir -p src/good && echo y > src/good/b.txt',
+        'feature-001-evil': `git config core.hooksPath ${trap} && git config core.fsmonitor ${trap}/fsmonitor && mkdir -p src/feature-001-evil && echo x > src/feature-001-evil/a.txt`,
+        'feature-002-good': 'sleep 1; mkdir -p src/feature-002-good && echo y > src/feature-002-good/b.txt',
       }),
     );
     const r = await runBaton(['run', '-j', '1'], { cwd: repo.root });
@@ -90,9 +90,9 @@ describe('adversarial: agents must not subvert git', () => {
     const repo = track(
       hostileRepo({
         'feature-001-daemon':
-          'setsid sh -c "exec sleep 313" >/dev/null 2>&1 < /dev/null & mkdir -p src/d && echo d > src/d/d.txt',
+          'setsid sh -c "exec sleep 313" >/dev/null 2>&1 < /dev/null & mkdir -p src/feature-001-daemon && echo d > src/feature-001-daemon/d.txt',
         'feature-002-mover':
-          'git update-ref refs/heads/main HEAD~0 && git tag planted && mkdir -p src/m && echo m > src/m/m.txt',
+          'git update-ref refs/heads/main HEAD~0 && git tag planted && mkdir -p src/feature-002-mover && echo m > src/feature-002-mover/m.txt',
       }),
     );
     const r = await runBaton(['run', '-j', '2'], { cwd: repo.root });

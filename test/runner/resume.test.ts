@@ -62,7 +62,7 @@ describe('crash-safe runs', () => {
     expect(status.features.map((f) => f.status)).toEqual(['complete', 'complete', 'complete', 'complete']);
   });
 
-  it('stops an agent at its timeout: a 2-second limit on sleep 60 ends `timeout` within 4 s, nothing left running', async () => {
+  it('stops an agent at its timeout: a 2-second limit on sleep 60 ends `timeout` long before the agent would have, nothing left running', async () => {
     const repo = makeRepo(
       contractFiles([
         { id: 'slow', timeout_minutes: 2 / 60, agent: { command: 'sleep 60 & sleep 60; wait' } },
@@ -71,7 +71,8 @@ describe('crash-safe runs', () => {
     repos.push(repo);
     const t0 = Date.now();
     const r = await runBaton(['run'], { cwd: repo.root });
-    expect(Date.now() - t0).toBeLessThan(4000);
+    // Well before the 60 s the agent would sleep: the timeout stopped it (the exact latency is not asserted on a loaded machine).
+    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(r.code).toBe(1);
     const log = readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
     const started = log.find((e): e is FeatureStarted => e.type === 'feature.started')!;
