@@ -40,6 +40,20 @@ export const ConfigSchema = z.strictObject({
   estimates: z.record(z.string(), z.number().nonnegative()).optional(),
   /** Per-agent settings, keyed by adapter name. */
   agents: z.record(z.string(), AgentOverrideSchema).optional(),
+  /** Interactive runs: every agent in its own tmux window (`true`, or settings). See docs/interactive.md. */
+  interactive: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        /** Whether runs are interactive by default. */
+        enabled: z.boolean().optional(),
+        /** Seconds of quiet after the agent's Stop hook before Baton ends its session; default 0. */
+        auto_finish_s: z.number().nonnegative().optional(),
+        /** Consent, given once, to record Claude Code's folder trust for Baton's own worktrees. */
+        trust_worktrees: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
   /** Retry policy for rate-limited agents. */
   retry: z
     .strictObject({
@@ -54,6 +68,13 @@ export const ConfigSchema = z.strictObject({
 export type ConfigInput = z.infer<typeof ConfigSchema>;
 /** Per-agent overrides. */
 export type AgentOverride = z.infer<typeof AgentOverrideSchema>;
+
+/** Interactive-run settings with defaults applied. */
+export interface InteractiveConfig {
+  enabled: boolean;
+  auto_finish_s: number;
+  trust_worktrees: boolean;
+}
 
 /** The configuration with defaults applied and paths resolved. */
 export interface Config {
@@ -73,6 +94,8 @@ export interface Config {
   estimates: Record<string, number>;
   agents: Record<string, AgentOverride>;
   retry: { attempts: number; initial_delay_s: number; factor: number };
+  /** Interactive runs (absent: headless). */
+  interactive?: InteractiveConfig;
   /** Absolute path of the repository root. */
   root: string;
   /** The config file that was read, if any. */

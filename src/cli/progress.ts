@@ -29,6 +29,8 @@ export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: ${p.yellow('wrote into the main checkout')}: ${e.files.join(', ')}`;
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
+    case 'user.intervention':
+      return `${e.feature_id}: you ${e.action === 'send' ? `sent ${JSON.stringify(e.text ?? '')}` : 'attached'}`;
     case 'check.passed':
       return `${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${e.message}`;
     case 'check.failed':

@@ -19,6 +19,7 @@ const CONTRACT_DOCS: Record<string, string> = {
     'The agent for this feature: an adapter name (claude, codex, gemini, aider, opencode) or { command: "…" }.',
   timeout_minutes: 'How long the agent may run before it is stopped.',
   retries: 'How many times a failed agent run is retried.',
+  interactive: "Run this feature's agent in its own tmux window with its full interactive UI.",
 };
 
 const CONFIG_DOCS: Record<string, string> = {

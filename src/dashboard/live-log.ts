@@ -30,6 +30,7 @@ const FEATURE_ONLY = new Set<string | undefined>([
   'hook',
   'feature.ended',
   'feature.escaped',
+  'user.intervention',
   'check.passed',
   'check.failed',
   'check.unverifiable',

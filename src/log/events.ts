@@ -270,6 +270,16 @@ export interface IntegrationDiscarded extends EventBase {
   backup?: string;
 }
 
+/** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
+export interface UserIntervention extends EventBase {
+  type: 'user.intervention';
+  feature_id: string;
+  /** How: `send` typed text into the agent's window, `attach` opened the window. */
+  action: 'send' | 'attach';
+  /** What was typed (first 200 characters, one line), for `send`. */
+  text?: string;
+}
+
 /** Every event Baton writes. */
 export type BatonEvent =
   | RunStarted
@@ -291,7 +301,8 @@ export type BatonEvent =
   | MergeSkipped
   | IntegrationTested
   | IntegrationEnded
-  | IntegrationDiscarded;
+  | IntegrationDiscarded
+  | UserIntervention;
 
 /** A discriminant of the union. */
 export type BatonEventType = BatonEvent['type'];

@@ -143,6 +143,7 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
   },
   'feature.ended': { feature_id: id, status: oneOf(TERMINAL_STATUSES), 'reason?': string },
   'feature.escaped': { feature_id: id, files: strings },
+  'user.intervention': { feature_id: id, action: oneOf(['send', 'attach']), 'text?': string },
   'check.passed': check,
   'check.failed': check,
   'check.unverifiable': check,
