@@ -29,9 +29,13 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
       factor: input.retry?.factor ?? 2,
     },
     interactive: {
-      enabled: input.interactive === true || (typeof input.interactive === 'object' && input.interactive.enabled !== false),
-      auto_finish_s: (typeof input.interactive === 'object' ? input.interactive.auto_finish_s : undefined) ?? 0,
-      trust_worktrees: (typeof input.interactive === 'object' ? input.interactive.trust_worktrees : undefined) ?? false,
+      enabled:
+        input.interactive === true ||
+        (typeof input.interactive === 'object' && input.interactive.enabled !== false),
+      auto_finish_s:
+        (typeof input.interactive === 'object' ? input.interactive.auto_finish_s : undefined) ?? 0,
+      trust_worktrees:
+        (typeof input.interactive === 'object' ? input.interactive.trust_worktrees : undefined) ?? false,
     },
     root,
     file,

@@ -19,6 +19,7 @@ import {
 } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { isInteractive, startInteractiveAgent } from '../interactive/launch.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
@@ -481,10 +482,10 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     for (;;) {
       attempt++;
       const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
-      const child = await startAgent(adapter, task, {
-        logFile: p.logFile,
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
+      const agentOpts = { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+      const child = isInteractive(task)
+        ? await startInteractiveAgent(adapter, task, { ...agentOpts, onLogEvent: (e) => opts.onEvent?.(e) })
+        : await startAgent(adapter, task, agentOpts);
       running.add(child);
       emit({
         type: 'feature.started',
