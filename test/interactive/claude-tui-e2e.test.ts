@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
+import { groupAlive } from '../../src/runner/process.js';
 import { agentBin, FAKE_KEY, isolatedEnv } from '../agents/agent-rig.js';
 import { startAnthropicMock } from '../agents/mock-servers/anthropic.js';
 import { runBaton } from '../rig/cli.js';
@@ -110,4 +111,45 @@ describe('baton run --interactive with the real Claude Code TUI in real tmux, ag
     expect(hooks).toContain('stop');
     expect(events().filter((e) => e.type === 'user.intervention')).toHaveLength(1);
   }, 60_000);
+
+  it('without consent shows Claude’s folder-trust question as needs-input, leaves ~/.claude.json alone, and `baton stop` ends the window’s process group', async () => {
+    agentBin('claude');
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const server = await startAnthropicMock({ actions: [], finalText: 'Done.' });
+    undo.push(() => server.close());
+    const { repo, home } = claudeProject({});
+    const env = {
+      ...isolatedEnv(home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY }),
+      BATON_TMUX_SOCKET: rig.socket,
+    };
+    const logPath = join(repo.root, '.baton', 'log.jsonl');
+    const events = () => readLog(logPath).events as BatonEvent[];
+    const state = () => foldEvents(events());
+    const run = runBaton(['run', '--interactive'], { cwd: repo.root, env });
+    const why = () =>
+      `\nlog:\n${events()
+        .map((e) => JSON.stringify(e))
+        .join('\n')}\n${rig.screens()}`;
+
+    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 30_000);
+    expect(asked, `the trust question never showed as needs-input${why()}`).toBe(true);
+    const f = state().features[FEATURE];
+    expect(f?.last_event?.detail, why()).toContain(`trust the folder ${f?.worktree}`);
+    // Claude keeps its own state there; Baton recorded no trust.
+    const projects = JSON.parse(readFileSync(join(home, '.claude.json'), 'utf8')).projects ?? {};
+    expect(
+      Object.values(projects).some((p) => (p as { hasTrustDialogAccepted?: boolean }).hasTrustDialogAccepted),
+    ).toBe(false);
+
+    const pgid = f?.pgid ?? 0;
+    expect(groupAlive(pgid)).toBe(true);
+    const stopped = await runBaton(['stop'], { cwd: repo.root, env });
+    expect(stopped.stdout).toContain(`stopped ${FEATURE}`);
+    const r = await run;
+    expect(r.code).toBe(1);
+    expect(groupAlive(pgid)).toBe(false);
+    expect(state().features[FEATURE]?.status).toBe('failed');
+    expect(rig.tmux('list-windows', '-a').stdout).not.toContain(FEATURE);
+  }, 40_000);
 });
