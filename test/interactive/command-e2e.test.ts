@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
+import { groupAlive } from '../../src/runner/process.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
@@ -75,6 +76,12 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
       new RegExp(`^baton-.+ ${FEATURE}$`, 'm'),
     );
 
+    // `baton attach` with no id goes to the first feature that needs input (outside tmux: attach-session).
+    const attach = await runBaton(['attach', '--print'], { cwd: repo.root, env: { ...env, TMUX: '' } });
+    expect(attach.stdout).toMatch(new RegExp(`^tmux -L ${rig.socket} attach-session -t =baton-[^:]+:=${FEATURE}\\n$`));
+    const inside = await runBaton(['attach', FEATURE, '--print'], { cwd: repo.root, env: { ...env, TMUX: '/tmp/x,1,0' } });
+    expect(inside.stdout).toContain('switch-client -t =baton-');
+
     const sent = await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
     expect(sent.stderr).toBe('');
     expect(sent.code).toBe(0);
@@ -107,5 +114,30 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
     });
     expect(headless.stderr).not.toContain('tmux');
     expect(repo.git('show', `baton/${FEATURE}:src/ask/answer.txt`)).toBe('');
+  }, 30_000);
+
+  it('Ctrl-C on the run ends the window’s process group and keeps the worktree', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const { repo, env, state } = setup(rig);
+    let interrupt: (() => void) | undefined;
+    const run = runBaton(['run', '--interactive'], {
+      cwd: repo.root,
+      env,
+      interrupt: (fire) => {
+        interrupt = fire;
+      },
+    });
+    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000);
+    expect(asked, rig.screens()).toBe(true);
+    const pgid = state().features[FEATURE]?.pgid ?? 0;
+    expect(groupAlive(pgid)).toBe(true);
+    interrupt?.();
+    const r = await run;
+    expect(r.code).toBe(1);
+    expect(groupAlive(pgid)).toBe(false);
+    expect(state().features[FEATURE]?.status).toBe('interrupted');
+    expect(rig.tmux('list-windows', '-a').stdout).not.toContain(FEATURE);
+    expect(repo.git('branch', '--list', `baton/${FEATURE}`)).toContain(FEATURE);
   }, 30_000);
 });
