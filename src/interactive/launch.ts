@@ -69,17 +69,8 @@ function reportTrustDialog(task: AgentTask): void {
   );
 }
 
-/**
- * Opens the feature's window and returns it as a supervised process: `exited` resolves once the
- * session has ended (after the agent's Stop hook and `auto_finish_s` of quiet, Baton types the
- * agent's exit command), and `stop()` ends the window's process group.
- */
-export async function startInteractiveAgent(
-  adapter: AgentAdapter,
-  task: AgentTask,
-  opts: InteractiveOptions,
-): Promise<Supervised> {
-  const started = Date.now();
+/** Prepares the agent, writes its wrapper and opens its window, with the screen copied to the log file. */
+async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: string) {
   const tmux = tmuxFor(task.env);
   const launch = await prepareInteractiveLaunch(adapter, task);
   if (adapter.name === 'claude' && task.config.interactive?.trust_worktrees)
@@ -90,9 +81,7 @@ export async function startInteractiveAgent(
   const wrapper = join(task.scratchDir, 'interactive.sh');
   const command = launch.shell ? launch.command : formatCommand([launch.command, ...launch.args]);
   writeFileSync(wrapper, wrapperScript(command, exitFile));
-  closeSync(openSync(opts.logFile, 'a'));
-  let logCursor = { offset: existsSync(task.logPath) ? statSync(task.logPath).size : 0, line: 0 };
-
+  closeSync(openSync(logFile, 'a'));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...task.env, ...task.override?.env, ...launch.env })) {
     if (v !== undefined) env[k] = v;
@@ -104,10 +93,25 @@ export async function startInteractiveAgent(
     shellCommand: formatCommand(['sh', wrapper]),
     env,
   });
+  await runTmux(tmux, ['pipe-pane', '-t', window.paneId, '-o', `cat >> ${quoteArg(logFile)}`]);
+  return { tmux, launch, window, exitFile };
+}
+
+/**
+ * Opens the feature's window and returns it as a supervised process: `exited` resolves once the
+ * session has ended (after the agent's Stop hook and `auto_finish_s` of quiet, Baton types the
+ * agent's exit command), and `stop()` ends the window's process group.
+ */
+export async function startInteractiveAgent(
+  adapter: AgentAdapter,
+  task: AgentTask,
+  opts: InteractiveOptions,
+): Promise<Supervised> {
+  const started = Date.now();
+  let logCursor = { offset: existsSync(task.logPath) ? statSync(task.logPath).size : 0, line: 0 };
+  const { tmux, launch, window, exitFile } = await openAgentWindow(adapter, task, opts.logFile);
   const pane = window.paneId;
   const pgid = window.panePid;
-  await runTmux(tmux, ['pipe-pane', '-t', pane, '-o', `cat >> ${quoteArg(opts.logFile)}`]);
-
   const grace = opts.killGraceMs ?? 3000;
   let stoppedBy: ProcessExit['stoppedBy'];
   let stopping: Promise<void> | undefined;

@@ -69,7 +69,9 @@ describe('baton run --interactive with the real Claude Code TUI in real tmux, ag
     const run = runBaton(['run', '--interactive'], {
       cwd: repo.root,
       env,
-      onStdout: (all) => void (live = all),
+      onStdout: (all) => {
+        live = all;
+      },
     });
     const why = () =>
       `\nlive output:\n${live}\nlog:\n${events()
