@@ -51,6 +51,8 @@ export const ConfigSchema = z.strictObject({
         auto_finish_s: z.number().nonnegative().optional(),
         /** Consent, given once, to record Claude Code's folder trust for Baton's own worktrees. */
         trust_worktrees: z.boolean().optional(),
+        /** Ring the terminal bell when a feature starts needing input. */
+        bell: z.boolean().optional(),
       }),
     ])
     .optional(),
@@ -74,6 +76,7 @@ export interface InteractiveConfig {
   enabled: boolean;
   auto_finish_s: number;
   trust_worktrees: boolean;
+  bell: boolean;
 }
 
 /** The configuration with defaults applied and paths resolved. */

@@ -36,6 +36,7 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
         (typeof input.interactive === 'object' ? input.interactive.auto_finish_s : undefined) ?? 0,
       trust_worktrees:
         (typeof input.interactive === 'object' ? input.interactive.trust_worktrees : undefined) ?? false,
+      bell: (typeof input.interactive === 'object' ? input.interactive.bell : undefined) ?? false,
     },
     root,
     file,

@@ -32,7 +32,12 @@ function interactiveConfig(
   flags: RunFlags,
   env: NodeJS.ProcessEnv,
 ): Config {
-  const base = project.config.interactive ?? { enabled: false, auto_finish_s: 0, trust_worktrees: false };
+  const base = project.config.interactive ?? {
+    enabled: false,
+    auto_finish_s: 0,
+    trust_worktrees: false,
+    bell: false,
+  };
   let autoFinish = base.auto_finish_s;
   if (flags.autoFinish !== undefined) {
     autoFinish = Number(flags.autoFinish);
@@ -142,7 +147,12 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           env: ctx.env,
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
-          onEvent: (e) => progress.onEvent(e),
+          onEvent: (e) => {
+            progress.onEvent(e);
+            // The conductor may be looking elsewhere: a bell when an agent starts waiting for them.
+            if (project.config.interactive?.bell && e.type === 'hook' && e.status === 'needs-input')
+              ctx.stderr.write('\x07');
+          },
           onDryRun: (id, launch, worktree) =>
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });

@@ -23,9 +23,10 @@ const ASKING_AGENT = [
   'mkdir -p src/ask && echo "$answer" > src/ask/answer.txt',
 ].join('\n');
 
-function setup(rig: TmuxRig) {
+function setup(rig: TmuxRig, config: Record<string, unknown> = {}) {
   const repo = makeRepo({
     'README.md': '# app\n',
+    'baton.config.json': JSON.stringify(config),
     'agent.sh': `${ASKING_AGENT}\n`,
     ...contractFiles([
       {
@@ -121,10 +122,10 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
     expect(repo.git('show', `baton/${FEATURE}:src/ask/answer.txt`)).toBe('');
   }, 30_000);
 
-  it('Ctrl-C on the run ends the window’s process group and keeps the worktree', async () => {
+  it('rings the bell when asked to, and Ctrl-C on the run ends the window’s process group, keeping the worktree', async () => {
     const rig = privateTmux();
     undo.push(() => rig.kill());
-    const { repo, env, state } = setup(rig);
+    const { repo, env, state } = setup(rig, { interactive: { bell: true } });
     let interrupt: (() => void) | undefined;
     const run = runBaton(['run', '--interactive'], {
       cwd: repo.root,
@@ -140,6 +141,7 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
     interrupt?.();
     const r = await run;
     expect(r.code).toBe(1);
+    expect(r.stderr).toContain('\x07');
     expect(groupAlive(pgid)).toBe(false);
     expect(state().features[FEATURE]?.status).toBe('interrupted');
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(FEATURE);
