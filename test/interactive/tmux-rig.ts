@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A private tmux server for one test: its socket name, a way to look at a window, and its end. */
 export interface TmuxRig {
@@ -33,6 +35,9 @@ export function privateTmux(): TmuxRig {
     },
     kill() {
       tmux('kill-server');
+      // tmux leaves the socket file behind; it is ours alone.
+      const dir = join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+      rmSync(join(dir, socket), { force: true });
     },
   };
 }
