@@ -56,12 +56,31 @@ export const ConfigSchema = z.strictObject({
       }),
     ])
     .optional(),
+  /** Seconds between collision radar scans of the running worktrees; 0 turns the radar off. Default 5. */
+  radar_interval_s: z.number().nonnegative().optional(),
+  /** What the radar does on a collision: `notify` (default) or `stop-later` (stop the feature that came second). */
+  on_collision: z.enum(['notify', 'stop-later']).optional(),
   /** Retry policy for rate-limited agents. */
   retry: z
     .strictObject({
       attempts: z.number().int().nonnegative().optional(),
       initial_delay_s: z.number().nonnegative().optional(),
       factor: z.number().positive().optional(),
+    })
+    .optional(),
+  /** Coupling analysis (`baton couple`, `plan`, `lint`): how much history to read and what to flag. */
+  coupling: z
+    .strictObject({
+      /** How many of the latest non-merge commits to read; default 1000. */
+      window: z.number().int().positive().optional(),
+      /** Commits two independent features must share before they are flagged; default 3. */
+      min_support: z.number().int().positive().optional(),
+      /** Share of the less active feature's commits that also touched the other; default 0.3. */
+      min_confidence: z.number().min(0).max(1).optional(),
+      /** Commits touching more files than this (imports, mass renames) are ignored; default 50. */
+      max_commit_files: z.number().int().positive().optional(),
+      /** Share of the features an unowned file must change with to be a hotspot; default 0.5. */
+      hotspot_share: z.number().min(0).max(1).optional(),
     })
     .optional(),
 });
@@ -99,6 +118,10 @@ export interface Config {
   retry: { attempts: number; initial_delay_s: number; factor: number };
   /** Interactive runs (absent: headless). */
   interactive?: InteractiveConfig;
+  radar_interval_s: number;
+  on_collision: 'notify' | 'stop-later';
+  /** The `coupling:` block as written; `couplingSettings` applies its defaults. */
+  coupling?: ConfigInput['coupling'];
   /** Absolute path of the repository root. */
   root: string;
   /** The config file that was read, if any. */

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
+import { AgentOverrideSchema, type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
+import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
 
 /** Config file names, in the order they are looked for. */
@@ -23,6 +24,8 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
     port_base: input.port_base ?? 41000,
     estimates: input.estimates ?? {},
     agents: input.agents ?? {},
+    radar_interval_s: input.radar_interval_s ?? 5,
+    on_collision: input.on_collision ?? 'notify',
     retry: {
       attempts: input.retry?.attempts ?? 3,
       initial_delay_s: input.retry?.initial_delay_s ?? 5,
@@ -38,6 +41,7 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
         (typeof input.interactive === 'object' ? input.interactive.trust_worktrees : undefined) ?? false,
       bell: (typeof input.interactive === 'object' ? input.interactive.bell : undefined) ?? false,
     },
+    ...(input.coupling ? { coupling: input.coupling } : {}),
     root,
     file,
   };
@@ -82,15 +86,55 @@ export function parseConfigText(file: string, text: string): Result<ConfigInput>
   }
   const parsed = ConfigSchema.safeParse(data);
   if (!parsed.success) {
-    const errors: Diagnostic[] = parsed.error.issues.map((issue) => ({
-      severity: 'error',
-      code: 'config/invalid',
-      message: `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      location: { file },
-    }));
+    const errors: Diagnostic[] = parsed.error.issues.flatMap((issue): Diagnostic[] => {
+      const where = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => unknownKey(file, text, issue.path, key));
+      return [
+        {
+          severity: 'error',
+          code: 'config/invalid',
+          message: `${where || '(root)'}: ${issue.message}`,
+          location: { file, ...lineOf(text, issue.path[issue.path.length - 1]) },
+        },
+      ];
+    });
     return { ok: false, errors };
   }
   return { ok: true, value: parsed.data, warnings: [] };
+}
+
+/** The keys allowed in the config object at `path`, for "did you mean". */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  if (path.length === 0) return Object.keys(ConfigSchema.shape);
+  if (path[0] === 'retry') return ['attempts', 'initial_delay_s', 'factor'];
+  if (path[0] === 'agents') return Object.keys(AgentOverrideSchema.shape);
+  return [];
+}
+
+/** An unknown key, with the closest known one (`concurency` → `concurrency`), located on its line. */
+function unknownKey(file: string, text: string, path: readonly PropertyKey[], key: string): Diagnostic {
+  const known = knownKeysAt(path);
+  const suggestion = closestName(key, known);
+  const name = [...path, key].map(String).join('.');
+  return {
+    severity: 'error',
+    code: 'config/unknown-key',
+    message: `unknown key "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+    location: { file, ...lineOf(text, key) },
+    hint: suggestion
+      ? `Rename it to "${suggestion}".`
+      : `Known keys here: ${known.join(', ')} (see schema/config.schema.json).`,
+  };
+}
+
+/** The first line where `key` is written as a key (`"key":` or `key:`), when it can be found. */
+function lineOf(text: string, key: PropertyKey | undefined): { line?: number } {
+  if (typeof key !== 'string') return {};
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^\\s*(?:"${escaped}"|'${escaped}'|${escaped})\\s*:|[{,]\\s*"${escaped}"\\s*:`);
+  const index = text.split('\n').findIndex((l) => pattern.test(l));
+  return index < 0 ? {} : { line: index + 1 };
 }
 
 /** Reads the config at the repository root; no file means all defaults. */

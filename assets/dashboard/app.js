@@ -167,7 +167,7 @@ function renderBanner() {
 function connect() {
   performance.mark('baton:connect');
   const status = $('connection');
-  const source = new EventSource('/api/events');
+  const source = new EventSource('api/events');
   source.addEventListener('open', () => {
     status.textContent = 'live';
     status.dataset.state = 'live';

@@ -126,6 +126,7 @@ export function createBoard(root, { onSelect }) {
     const elapsed = h('dd', { class: 'elapsed' });
     const checks = h('dd', { class: 'checks' });
     const last = h('p', { class: 'last' });
+    const collision = h('p', { class: 'collision', hidden: true });
     const article = h(
       'article',
       {
@@ -152,10 +153,11 @@ export function createBoard(root, { onSelect }) {
         h('dt', {}, 'checks'),
         checks,
       ),
+      collision,
       last,
     );
     const li = h('li', { 'data-feature': id }, article);
-    return { li, article, title, badge, agent, elapsed, checks, last };
+    return { li, article, title, badge, agent, elapsed, checks, last, collision };
   }
 
   function fillCard(model, card, f) {
@@ -175,6 +177,13 @@ export function createBoard(root, { onSelect }) {
     const text = last ? `${last.type}${last.detail ? `: ${last.detail}` : ''}` : 'no events yet';
     card.last.textContent = last?.ts ? `${formatClock(last.ts)} · ${text}` : text;
     card.last.title = card.last.textContent;
+    // Open collisions the radar reported: the other feature, the kind, the paths, since when.
+    const open = Object.values(f.collisions ?? {});
+    card.collision.hidden = open.length === 0;
+    card.collision.textContent = open
+      .map((c) => `⚠ ${c.kind} with ${c.with}: ${c.paths.join(', ')} · since ${formatClock(c.since)}`)
+      .join('\n');
+    card.collision.title = card.collision.textContent;
   }
 
   function counts() {

@@ -53,7 +53,7 @@ export function createDetail(aside, model) {
     inflight = true;
     lastFetch = Date.now();
     try {
-      const res = await fetch(`/api/features/${encodeURIComponent(id)}`, { cache: 'no-store' });
+      const res = await fetch(`api/features/${encodeURIComponent(id)}`, { cache: 'no-store' });
       const data = await res.json();
       if (id !== current) return;
       if (!res.ok) body.replaceChildren(h('p', { class: 'empty' }, data.error ?? `HTTP ${res.status}`));

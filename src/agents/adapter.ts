@@ -42,6 +42,11 @@ export interface AgentLaunch {
    * stopped (Codex's `notify` program runs fire-and-forget as Codex exits). Default 0.
    */
   settleMs?: number;
+  /**
+   * Removes what must not outlive the agent (copies of the user's config, which may hold tokens);
+   * called once the agent and its process group have ended, and after a dry run.
+   */
+  cleanup?: () => void;
 }
 
 /** Whether an agent is installed, and which version. */

@@ -2,7 +2,13 @@ import type { AgentTask } from './adapter.js';
 import { formatCommand } from './shell-words.js';
 
 /** The events agents' hooks report, as `baton hook <event>` names them. */
-export type BatonHookEvent = 'stop' | 'session-end' | 'notification' | 'agent-turn-complete';
+export type BatonHookEvent =
+  | 'stop'
+  | 'session-end'
+  | 'notification'
+  | 'agent-turn-complete'
+  /** Recorded by Baton itself when the agent's hooks are off in a layer it cannot override. */
+  | 'hooks-off';
 
 /**
  * The argv that records one hook event for the task's feature: `<node> <baton.js> hook <event>
@@ -33,4 +39,26 @@ export function batonHookCommand(
   status?: 'needs-input',
 ): string {
   return formatCommand(batonHookArgv(task, event, status));
+}
+
+/**
+ * For an agent whose hooks a setting Baton cannot override turns off (a managed policy, a project's
+ * own settings): runs the agent through `sh`, which first records a `hook` event named `hooks-off`
+ * whose detail says why and that completion will come from the exit code, then `exec`s the agent
+ * (same pid, same process group, same stdin). The event is in the log and is the feature's last
+ * event in `baton status` until the agent reports again or ends.
+ */
+export function reportHooksOff<L extends { command: string; args: string[]; display: string }>(
+  task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>,
+  launch: L,
+  reason: string,
+): L {
+  const payload = JSON.stringify({ message: `${reason}; completion will come from the exit code` });
+  const script = `${formatCommand([...batonHookArgv(task, 'hooks-off'), payload])} </dev/null >/dev/null 2>&1; exec "$@"`;
+  return {
+    ...launch,
+    command: 'sh',
+    args: ['-c', script, 'sh', launch.command, ...launch.args],
+    display: `(${reason}) ${launch.display}`,
+  };
 }

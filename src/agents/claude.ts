@@ -17,12 +17,14 @@
  * Observed with Claude Code 2.1.197: Stop → SessionEnd → exit; `Notification` does not fire in `-p`
  * mode, so a headless run's "needs input" is its `permission_denials`, which `parseUsage` reports.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+import { linkEntries, makePrivateDir, removeFiles, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
-import { batonHookCommand } from './baton-hook.js';
+import { batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
 import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
 
@@ -35,12 +37,14 @@ interface ClaudeHookGroup {
   hooks: Array<{ type: 'command'; command: string; timeout?: number }>;
 }
 
-/** The settings layer Baton passes with `--settings`: only hooks. */
+/** The settings layer Baton passes with `--settings`: its hooks, kept on whatever the user's settings say. */
 export interface ClaudeSettings {
+  /** `false` overrides a user's or project's `disableAllHooks: true`: `--settings` is the higher layer. */
+  disableAllHooks: false;
   hooks: Record<'Stop' | 'SessionEnd' | 'Notification', ClaudeHookGroup[]>;
 }
 
-/** Builds the hooks settings that report Stop, SessionEnd and Notification to `baton hook` (pure). */
+/** Builds the settings layer that keeps hooks on and reports Stop, SessionEnd and Notification to `baton hook` (pure). */
 export function buildClaudeSettings(
   task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>,
 ): ClaudeSettings {
@@ -48,12 +52,85 @@ export function buildClaudeSettings(
     { hooks: [{ type: 'command', command, timeout: 30 }] },
   ];
   return {
+    disableAllHooks: false,
     hooks: {
       Stop: group(batonHookCommand(task, 'stop')),
       SessionEnd: group(batonHookCommand(task, 'session-end')),
       Notification: group(batonHookCommand(task, 'notification', 'needs-input')),
     },
   };
+}
+
+/**
+ * What Claude reads from the user's config dir, linked (never copied) into its own config dir for
+ * the run. Not linked, so written in the run's own dir: `projects/` (transcripts), `todos/`,
+ * `shell-snapshots/`, `session-env/`, `file-history/`, `debug/`, `statsig/`, `history.jsonl`, backups.
+ */
+export const CLAUDE_LINKED_ENTRIES = [
+  'settings.json',
+  'CLAUDE.md',
+  'agents',
+  'commands',
+  'skills',
+  'output-styles',
+  'rules',
+  'hooks',
+  'plugins',
+  'keybindings.json',
+] as const;
+
+/** The user's Claude config dir (`$CLAUDE_CONFIG_DIR`, else `~/.claude`) and global config file. */
+export function claudeUserPaths(env: NodeJS.ProcessEnv): { configDir: string; globalConfig: string } {
+  const home = env.HOME || homedir();
+  const configDir = env.CLAUDE_CONFIG_DIR || join(home, '.claude');
+  // Claude prefers a legacy `.config.json` in the config dir when there is one.
+  const legacy = join(configDir, '.config.json');
+  if (existsSync(legacy)) return { configDir, globalConfig: legacy };
+  return { configDir, globalConfig: join(env.CLAUDE_CONFIG_DIR || home, '.claude.json') };
+}
+
+/**
+ * Builds Claude's config dir for one run in `shadowDir`: links to what it reads, and a private copy
+ * (0600) of the global config (`~/.claude.json`: onboarding, trusted folders, user-scope MCP
+ * servers), which Claude rewrites on every start. Returns the copies to remove when Claude ends.
+ */
+export function writeClaudeHome(env: NodeJS.ProcessEnv, shadowDir: string): string[] {
+  const user = claudeUserPaths(env);
+  makePrivateDir(shadowDir);
+  linkEntries(user.configDir, shadowDir, CLAUDE_LINKED_ENTRIES);
+  const copies: string[] = [];
+  if (existsSync(user.globalConfig)) {
+    const copy = join(
+      shadowDir,
+      user.globalConfig.endsWith('.config.json') ? '.config.json' : '.claude.json',
+    );
+    writePrivateFile(copy, readFileSync(user.globalConfig, 'utf8'));
+    copies.push(copy);
+  }
+  return copies;
+}
+
+/** Where an administrator's managed Claude settings live (they override every other layer). */
+export const CLAUDE_MANAGED_SETTINGS =
+  process.platform === 'darwin'
+    ? '/Library/Application Support/ClaudeCode/managed-settings.json'
+    : '/etc/claude-code/managed-settings.json';
+
+/** Why Claude's hooks are off for Baton despite its settings layer: a managed policy says so (pure). */
+export function claudeHooksOffReason(managed: unknown, file: string): string | undefined {
+  const m = objectOf(managed);
+  if (m?.disableAllHooks === true) return `Claude's hooks are off (disableAllHooks in ${file})`;
+  if (m?.allowManagedHooksOnly === true)
+    return `Claude runs only managed hooks (allowManagedHooksOnly in ${file})`;
+  return undefined;
+}
+
+function readManagedSettings(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // absent or unreadable: Claude ignores it too
+  }
 }
 
 /** The argv after `claude`: headless, streamed JSON, Baton's settings layer, then the user's flags (pure). */
@@ -143,18 +220,33 @@ export const claudeAdapter: AgentAdapter = {
     return detectExecutable(override?.command ?? 'claude', env, { packageName: '@anthropic-ai/claude-code' });
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
-    mkdirSync(task.scratchDir, { recursive: true });
+    makePrivateDir(task.scratchDir);
     const settingsFile = join(task.scratchDir, 'claude-settings.json');
-    writeFileSync(settingsFile, `${JSON.stringify(buildClaudeSettings(task), null, 2)}\n`);
+    writePrivateFile(settingsFile, `${JSON.stringify(buildClaudeSettings(task), null, 2)}\n`);
+    const configDir = join(task.scratchDir, 'claude-config');
+    const copies = writeClaudeHome(task.env, configDir);
     const command = programOf(task, 'claude');
     const args = buildClaudeArgs(task, settingsFile);
-    return {
+    const own = {
+      CLAUDE_CONFIG_DIR: configDir,
+      // Credentials stay where Claude keeps them for the user (the keychain entry or
+      // `.credentials.json` of the user's config dir), so a refreshed login is not lost.
+      CLAUDE_SECURESTORAGE_CONFIG_DIR:
+        task.env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? task.env.CLAUDE_CONFIG_DIR ?? '',
+    };
+    const launch: AgentLaunch = {
       command,
       args,
-      env: launchEnv(task, {}),
+      env: launchEnv(task, own),
       stdin: task.prompt,
-      display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
+      display: displayLaunch(command, args, {
+        stdinFrom: task.taskFile,
+        env: { CLAUDE_CONFIG_DIR: configDir },
+      }),
+      cleanup: removeFiles([settingsFile, ...copies]),
     };
+    const off = claudeHooksOffReason(readManagedSettings(CLAUDE_MANAGED_SETTINGS), CLAUDE_MANAGED_SETTINGS);
+    return off ? reportHooksOff(task, launch, off) : launch;
   },
   parseUsage: parseClaudeUsage,
   isRateLimited: isClaudeRateLimited,

@@ -17,11 +17,13 @@
  * folder) that first calls the program the user configured, then `baton hook agent-turn-complete`.
  * Observed with Codex CLI 0.169.0.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+import { linkEntries, makePrivateDir, removeFiles, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
@@ -30,87 +32,39 @@ import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js
 /** The sandbox used unless the config sets `agents.codex.permission_mode`. */
 export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
 
-/** Reads one TOML string (basic `"…"` or literal `'…'`) starting at `i`; returns it and the index after it. */
-function readTomlString(text: string, i: number): [string, number] | undefined {
-  const quote = text[i];
-  if (quote === "'") {
-    const end = text.indexOf("'", i + 1);
-    return end < 0 ? undefined : [text.slice(i + 1, end), end + 1];
+/**
+ * The `notify` program set at the top level of a Codex `config.toml`, or undefined when there is
+ * none, it is not an array of strings, or the file is not TOML (Codex would not start then) (pure).
+ */
+export function readCodexNotify(toml: string): string[] | undefined {
+  let config: Record<string, unknown>;
+  try {
+    config = parseToml(toml);
+  } catch {
+    return undefined;
   }
-  if (quote !== '"') return undefined;
-  let out = '';
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text[j];
-    if (c === '"') return [out, j + 1];
-    if (c === '\n') return undefined;
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const e = text[++j];
-    const simple: Record<string, string> = {
-      b: '\b',
-      t: '\t',
-      n: '\n',
-      f: '\f',
-      r: '\r',
-      '"': '"',
-      '\\': '\\',
-    };
-    if (e !== undefined && e in simple) out += simple[e];
-    else if (e === 'u' || e === 'U') {
-      const len = e === 'u' ? 4 : 8;
-      const hex = text.slice(j + 1, j + 1 + len);
-      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) return undefined;
-      out += String.fromCodePoint(Number.parseInt(hex, 16));
-      j += len;
-    } else return undefined;
-  }
-  return undefined;
+  const notify = config.notify;
+  if (!Array.isArray(notify) || !notify.every((v) => typeof v === 'string')) return undefined;
+  return [...notify];
 }
 
 /**
- * The `notify` program set at the top level of a Codex `config.toml`, or undefined when there is none
- * (pure). Reads just enough TOML for that key: an array of strings, over several lines if need be,
- * with comments and a trailing comma.
+ * What Codex reads from the user's `CODEX_HOME`, linked (never copied) into its own home for the
+ * run: the config, the login, instructions, prompts, rules, skills. Not linked, so written in the
+ * run's own home: `sessions/`, `history.jsonl`, `log/`, its SQLite state, shell snapshots, caches.
  */
-export function readCodexNotify(toml: string): string[] | undefined {
-  const lines = toml.split('\n');
-  let offset = 0;
-  for (const line of lines) {
-    const t = line.trim();
-    if (t.startsWith('[')) return undefined; // the first table ends the top level
-    const m = /^\s*(?:notify|"notify"|'notify')\s*=\s*\[/.exec(line);
-    if (m) return readStringArray(toml, offset + m[0].length);
-    offset += line.length + 1;
-  }
-  return undefined;
-}
-
-function readStringArray(text: string, start: number): string[] | undefined {
-  const out: string[] = [];
-  let i = start;
-  let expectValue = true;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') i++;
-    else if (c === '#') {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl + 1;
-    } else if (c === ']') return out;
-    else if (c === ',' && !expectValue) {
-      expectValue = true;
-      i++;
-    } else if (expectValue && (c === '"' || c === "'")) {
-      const s = readTomlString(text, i);
-      if (!s) return undefined;
-      out.push(s[0]);
-      i = s[1];
-      expectValue = false;
-    } else return undefined;
-  }
-  return undefined;
-}
+export const CODEX_LINKED_ENTRIES = [
+  'config.toml',
+  'auth.json',
+  '.credentials.json',
+  'AGENTS.md',
+  'AGENTS.override.md',
+  'prompts',
+  'rules',
+  'skills',
+  'hooks.json',
+  'themes',
+] as const;
 
 /** What the notify wrapper runs, each with Codex's JSON appended: the user's program, then Baton's hook. */
 export interface CodexNotifyPlan {
@@ -197,26 +151,34 @@ export const codexAdapter: AgentAdapter = {
     return detectExecutable(override?.command ?? 'codex', env, { packageName: '@openai/codex' });
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
-    mkdirSync(task.scratchDir, { recursive: true });
-    const userConfig = join(codexHome(task.env), 'config.toml');
+    makePrivateDir(task.scratchDir);
+    const userHome = codexHome(task.env);
+    const userConfig = join(userHome, 'config.toml');
     const plan = buildCodexNotifyPlan(
       task,
       existsSync(userConfig) ? readFileSync(userConfig, 'utf8') : undefined,
     );
+    const home = join(task.scratchDir, 'codex-home');
+    makePrivateDir(home);
+    linkEntries(userHome, home, CODEX_LINKED_ENTRIES);
     const wrapper = join(task.scratchDir, 'codex-notify.mjs');
-    writeFileSync(join(task.scratchDir, 'codex-notify.json'), `${JSON.stringify(plan, null, 2)}\n`);
+    const planFile = join(task.scratchDir, 'codex-notify.json');
+    // The plan holds the user's notify argv, which may carry a bearer token.
+    writePrivateFile(planFile, `${JSON.stringify(plan, null, 2)}\n`);
     writeFileSync(wrapper, CODEX_NOTIFY_WRAPPER);
     const notify = [task.batonCommand[0] ?? process.execPath, wrapper];
     const command = programOf(task, 'codex');
     const args = buildCodexArgs(task, notify);
+    const own = { CODEX_HOME: home };
     return {
       command,
       args,
-      env: launchEnv(task, {}),
+      env: launchEnv(task, own),
       stdin: task.prompt,
-      display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
+      display: displayLaunch(command, args, { stdinFrom: task.taskFile, env: own }),
       // Codex starts `notify` and exits without waiting for it; let it report before the group is stopped.
       settleMs: 15_000,
+      cleanup: removeFiles([planFile, wrapper]),
     };
   },
   parseUsage: parseCodexUsage,

@@ -58,6 +58,8 @@ async function main(): Promise<number> {
     'commit',
     '-q',
     '--no-verify',
+    // A recipe replayed in a later round (decompose hands findings back) changes nothing; still a turn.
+    '--allow-empty',
     '-m',
     `Implement ${featureId}`,
   );

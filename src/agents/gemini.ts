@@ -18,27 +18,22 @@
  *   https://github.com/google-gemini/gemini-cli/blob/main/docs/cli/trusted-folders.md
  *
  * Where Baton's hooks go: the system settings files must be root-owned, and the workspace file is in
- * the worktree, so Baton points `GEMINI_CLI_HOME` at a folder in the scratch dir whose `.gemini/`
- * mirrors the user's (every entry a symlink to the real one, auth included) except `settings.json`,
- * which is the user's settings plus Baton's hooks. The user's `~/.gemini` is never written.
+ * the worktree, so Baton points `GEMINI_CLI_HOME` at a home of the run's own in the scratch dir:
+ * links to what Gemini reads from the user's `~/.gemini` (auth, `.env`, memory, commands, extensions)
+ * and a private copy of the user's `settings.json` plus Baton's hooks, with `hooksConfig.enabled`
+ * forced on. Gemini writes its chats, history and project registry there, never in the user's home.
  * Observed with Gemini CLI 0.61.0.
  */
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { type ParseError, parse as parseJsonc } from 'jsonc-parser';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+import { linkEntries, makePrivateDir, removeFiles, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
-import { batonHookCommand } from './baton-hook.js';
+import { batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
 import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
 
@@ -66,37 +61,18 @@ export function buildGeminiHooks(task: Pick<AgentTask, 'batonCommand' | 'feature
   };
 }
 
-/** Removes `//` and block comments outside strings, as Gemini does before parsing settings (pure). */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
+/** The names Baton gives its Gemini hooks, so a `hooksConfig.disabled` list cannot name them. */
+const BATON_GEMINI_HOOK_NAMES = ['baton-stop', 'baton-session-end', 'baton-needs-input'];
 
 /**
  * The user's settings with Baton's hooks appended to each event's list, the user's own hooks kept
- * first (pure). Everything else in the user's settings is kept as is.
+ * first, and hooks kept on: `hooksConfig.enabled` is forced to true and Baton's hook names are taken
+ * out of `hooksConfig.disabled` (pure). The user's own hooks stay disabled if they disabled them.
  */
 export function mergeGeminiSettings(
   user: Record<string, unknown> | undefined,
   hooks: GeminiHooks,
+  alsoOff: readonly string[] = [],
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...(user ?? {}) };
   const existing = objectOf(merged.hooks) ?? {};
@@ -106,15 +82,47 @@ export function mergeGeminiSettings(
     out[event] = [...(Array.isArray(mine) ? mine : []), ...groups];
   }
   merged.hooks = out;
+  const config = objectOf(merged.hooksConfig) ?? {};
+  const disabled = Array.isArray(config.disabled)
+    ? config.disabled.filter((n) => !BATON_GEMINI_HOOK_NAMES.includes(String(n)))
+    : undefined;
+  // When the user's hooks are all off, keep their own hooks off by name, and Baton's on.
+  const userHookNames = config.enabled === false ? [...hookNamesOf(existing), ...alsoOff] : [];
+  const off = [...(disabled ?? []), ...userHookNames];
+  merged.hooksConfig = {
+    ...config,
+    enabled: true,
+    ...(off.length > 0 || disabled ? { disabled: off } : {}),
+  };
   return merged;
+}
+
+/** The `name` (else the `command`) of every hook in a settings `hooks` object, as Gemini identifies them. */
+function hookNamesOf(hooks: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  for (const groups of Object.values(hooks)) {
+    if (!Array.isArray(groups)) continue;
+    for (const group of groups) {
+      const list = objectOf(group)?.hooks;
+      if (!Array.isArray(list)) continue;
+      for (const h of list) {
+        const hook = objectOf(h);
+        const id = hook?.name ?? hook?.command;
+        if (typeof id === 'string') names.push(id);
+      }
+    }
+  }
+  return names;
 }
 
 /** Parses the user's settings file text; a file Gemini itself could not read is a user error. */
 export function parseGeminiSettings(text: string, file: string): Record<string, unknown> {
   try {
-    const v: unknown = JSON.parse(stripJsonComments(text));
+    // Gemini strips comments and parses strict JSON: a trailing comma stops it too.
+    const errors: ParseError[] = [];
+    const v: unknown = parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: false });
     const o = objectOf(v);
-    if (o) return o;
+    if (o && errors.length === 0) return o;
   } catch {
     // reported below
   }
@@ -124,31 +132,80 @@ export function parseGeminiSettings(text: string, file: string): Record<string, 
 }
 
 /**
- * Builds the mirror of the user's `~/.gemini` in `shadowHome`: symlinks to every real entry, and a
- * `settings.json` that adds Baton's hooks. Safe to call again for a retry.
+ * What Gemini reads from the user's `~/.gemini`, linked (never copied) into its own home for the
+ * run: credentials, keys, instructions, commands, extensions, policies. Not linked, so written in
+ * the run's own home: `tmp/` (chats, checkpoints), `history/`, `projects.json` and its lock.
  */
-export function writeGeminiHome(realHome: string, shadowHome: string, hooks: GeminiHooks): void {
+export const GEMINI_LINKED_ENTRIES = [
+  'oauth_creds.json',
+  'google_accounts.json',
+  'mcp-oauth-tokens.json',
+  'a2a-oauth-tokens.json',
+  'installation_id',
+  'trustedFolders.json',
+  '.env',
+  'commands',
+  'skills',
+  'agents',
+  'extensions',
+  'policies',
+  'acknowledgments',
+  'keybindings.json',
+] as const;
+
+/** What Gemini reads from the home folder itself (`GEMINI_CLI_HOME`): `~/.env` and `~/.agents/`. */
+const GEMINI_HOME_LINKED_ENTRIES = ['.env', '.agents'] as const;
+
+/**
+ * Builds Gemini's home for one run in `shadowHome`: links to what it reads from the user's (memory
+ * files such as `GEMINI.md` included), and `settings.json`, a private copy (0600, it may hold MCP
+ * tokens) of the user's settings plus Baton's hooks, kept on. Safe to call again for a retry.
+ * Returns the copies to remove when Gemini ends.
+ */
+export function writeGeminiHome(
+  realHome: string,
+  shadowHome: string,
+  hooks: GeminiHooks,
+  alsoOff: readonly string[] = [],
+): string[] {
   const realDir = join(realHome, '.gemini');
   const shadowDir = join(shadowHome, '.gemini');
-  mkdirSync(shadowDir, { recursive: true });
-  const link = (target: string, path: string) => {
-    if (!existsSync(target) || lstatSync(path, { throwIfNoEntry: false })) return;
-    symlinkSync(target, path);
-  };
-  const entries = existsSync(realDir) ? readdirSync(realDir) : [];
-  for (const name of entries) {
-    if (name !== 'settings.json') link(join(realDir, name), join(shadowDir, name));
-  }
-  // Gemini also reads ~/.env for keys; keep finding the user's.
-  link(join(realHome, '.env'), join(shadowHome, '.env'));
+  makePrivateDir(shadowHome);
+  linkEntries(realHome, shadowHome, GEMINI_HOME_LINKED_ENTRIES);
+  const memory = existsSync(realDir) ? readdirSync(realDir).filter((n) => n.endsWith('.md')) : [];
+  linkEntries(realDir, shadowDir, [...GEMINI_LINKED_ENTRIES, ...memory]);
   const userFile = join(realDir, 'settings.json');
   const user = existsSync(userFile)
     ? parseGeminiSettings(readFileSync(userFile, 'utf8'), userFile)
     : undefined;
-  writeFileSync(
-    join(shadowDir, 'settings.json'),
-    `${JSON.stringify(mergeGeminiSettings(user, hooks), null, 2)}\n`,
-  );
+  const copy = join(shadowDir, 'settings.json');
+  writePrivateFile(copy, `${JSON.stringify(mergeGeminiSettings(user, hooks, alsoOff), null, 2)}\n`);
+  return [copy];
+}
+
+/**
+ * Reads the project's own `.gemini/settings.json` in the worktree (a layer above the user's that
+ * Baton cannot override): why Baton's hooks will not fire there, if they will not, and the names
+ * of the project's hooks, which stay off when the user turned every hook off.
+ */
+export function readGeminiWorkspace(worktree: string): { hooksOff?: string; hookNames: string[] } {
+  const file = join(worktree, '.gemini', 'settings.json');
+  if (!existsSync(file)) return { hookNames: [] };
+  const settings = parseGeminiSettings(readFileSync(file, 'utf8'), file);
+  const config = objectOf(settings.hooksConfig);
+  const hookNames = hookNamesOf(objectOf(settings.hooks) ?? {});
+  if (config?.enabled === false) {
+    return { hooksOff: `Gemini's hooks are off (hooksConfig.enabled: false in ${file})`, hookNames };
+  }
+  const disabled = Array.isArray(config?.disabled) ? config.disabled.map(String) : [];
+  const named = BATON_GEMINI_HOOK_NAMES.filter((n) => disabled.includes(n));
+  if (named.length > 0) {
+    return {
+      hooksOff: `Baton's Gemini hooks are disabled by name (${named.join(', ')} in ${file})`,
+      hookNames,
+    };
+  }
+  return { hookNames };
 }
 
 /** The argv after `gemini` (pure): streamed JSON, then the user's flags; the prompt comes on stdin. */
@@ -195,20 +252,23 @@ export const geminiAdapter: AgentAdapter = {
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     const realHome = task.env.GEMINI_CLI_HOME || task.env.HOME || homedir();
     const shadowHome = join(task.scratchDir, 'gemini-home');
-    writeGeminiHome(realHome, shadowHome, buildGeminiHooks(task));
+    const workspace = readGeminiWorkspace(task.worktree);
+    const copies = writeGeminiHome(realHome, shadowHome, buildGeminiHooks(task), workspace.hookNames);
     const command = programOf(task, 'gemini');
     const args = buildGeminiArgs(task);
     const own = {
       GEMINI_CLI_HOME: shadowHome,
       GEMINI_CLI_TRUST_WORKSPACE: task.env.GEMINI_CLI_TRUST_WORKSPACE ?? 'true',
     };
-    return {
+    const launch: AgentLaunch = {
       command,
       args,
       env: launchEnv(task, own),
       stdin: task.prompt,
       display: displayLaunch(command, args, { stdinFrom: task.taskFile, env: own }),
+      cleanup: removeFiles(copies),
     };
+    return workspace.hooksOff ? reportHooksOff(task, launch, workspace.hooksOff) : launch;
   },
   parseUsage: parseGeminiUsage,
   isRateLimited: isGeminiRateLimited,

@@ -10,9 +10,19 @@
  *
  * OpenCode's hooks are plugins, which it installs from npm at run time, so Baton does not use them:
  * the process exit is the completion signal. Observed with OpenCode 1.18.33.
+ *
+ * OpenCode finds its config, data and state only through the XDG folders, so Baton gives it XDG
+ * folders of the run's own: each mirrors the user's (a link per entry, so other programs the agent
+ * runs still find theirs) except `opencode/`, which links only what OpenCode reads (agents, commands,
+ * plugins, `auth.json`; its config files are private copies); its sessions, logs, snapshots and
+ * state are written there.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+import { linkEntries, makePrivateDir, mirrorEntries, removeFiles, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
 import { detectExecutable } from './executable.js';
 import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
@@ -85,6 +95,72 @@ export function isOpenCodeRateLimited(output: string, exitCode: number | null): 
   return looksRateLimited(output, exitCode);
 }
 
+/** What OpenCode reads from its folder in each XDG base folder, linked (never copied) for the run. */
+export const OPENCODE_LINKED_ENTRIES = {
+  config: [
+    'AGENTS.md',
+    'agent',
+    'agents',
+    'command',
+    'commands',
+    'mode',
+    'modes',
+    'plugin',
+    'plugins',
+    'tool',
+    'tools',
+    'skill',
+    'skills',
+    'themes',
+  ],
+  data: ['auth.json', 'mcp-auth.json'],
+  state: [],
+} as const;
+
+/**
+ * OpenCode's config files, copied (0600, removed when it ends) rather than linked: OpenCode rewrites
+ * its config file as it starts (it adds `$schema`), which through a link would edit the user's.
+ */
+export const OPENCODE_COPIED_CONFIG = ['opencode.json', 'opencode.jsonc', 'config.json', 'tui.json'] as const;
+
+/** The user's XDG base folders, as OpenCode resolves them. */
+function userXdg(env: NodeJS.ProcessEnv): Record<keyof typeof OPENCODE_LINKED_ENTRIES, string> {
+  const home = env.HOME || homedir();
+  return {
+    config: env.XDG_CONFIG_HOME || join(home, '.config'),
+    data: env.XDG_DATA_HOME || join(home, '.local', 'share'),
+    state: env.XDG_STATE_HOME || join(home, '.local', 'state'),
+  };
+}
+
+/**
+ * Builds OpenCode's XDG folders for one run under `shadowRoot`; returns the variables that point at
+ * them and the config copies to remove when OpenCode ends. Safe to call again for a retry.
+ */
+export function writeOpenCodeHome(
+  env: NodeJS.ProcessEnv,
+  shadowRoot: string,
+): { vars: Record<string, string>; copies: string[] } {
+  const user = userXdg(env);
+  makePrivateDir(shadowRoot);
+  const vars: Record<string, string> = {};
+  for (const kind of ['config', 'data', 'state'] as const) {
+    const shadow = join(shadowRoot, kind);
+    mirrorEntries(user[kind], shadow, ['opencode']);
+    linkEntries(join(user[kind], 'opencode'), join(shadow, 'opencode'), OPENCODE_LINKED_ENTRIES[kind]);
+    vars[`XDG_${kind.toUpperCase()}_HOME`] = shadow;
+  }
+  const copies: string[] = [];
+  for (const name of OPENCODE_COPIED_CONFIG) {
+    const from = join(user.config, 'opencode', name);
+    if (!existsSync(from)) continue;
+    const copy = join(shadowRoot, 'config', 'opencode', name);
+    writePrivateFile(copy, readFileSync(from, 'utf8'));
+    copies.push(copy);
+  }
+  return { vars, copies };
+}
+
 /** OpenCode: `opencode run --format json`; process exit is the signal; tokens and cost from `step_finish`. */
 export const opencodeAdapter: AgentAdapter = {
   name: 'opencode',
@@ -95,14 +171,17 @@ export const opencodeAdapter: AgentAdapter = {
     return detectExecutable(override?.command ?? 'opencode', env, { packageName: 'opencode-ai' });
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
+    makePrivateDir(task.scratchDir);
+    const { vars: own, copies } = writeOpenCodeHome(task.env, join(task.scratchDir, 'opencode-home'));
     const command = programOf(task, 'opencode');
     const args = buildOpenCodeArgs(task);
     return {
       command,
       args,
-      env: launchEnv(task, {}),
+      env: launchEnv(task, own),
       stdin: task.prompt,
       display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
+      cleanup: removeFiles(copies),
     };
   },
   parseUsage: parseOpenCodeUsage,

@@ -43,6 +43,8 @@ export interface FilesCheckOptions {
   cwd: string;
   owns: readonly string[];
   diff?: { base: string; branch: string };
+  /** The branch's changed files when already known: used instead of diffing again. */
+  changed?: readonly string[];
 }
 
 /**
@@ -54,7 +56,10 @@ export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdi
   const findings: FilesFindings = {
     exist: (opts.check.exist ?? []).map((glob) => ({ glob, matches: findMatches(opts.cwd, glob) })),
   };
-  if (opts.check.untouched_outside_owns) {
+  if (opts.check.untouched_outside_owns && opts.changed) {
+    const changed = [...opts.changed];
+    findings.ownership = { changed, outside: filesOutsideOwns(changed, opts.owns), owns: [...opts.owns] };
+  } else if (opts.check.untouched_outside_owns) {
     if (!opts.diff) {
       return {
         outcome: 'failed',

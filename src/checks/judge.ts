@@ -4,7 +4,7 @@
  */
 import type { HttpCheck } from '../contracts/schema.js';
 import type { CheckMeasurement } from '../log/events.js';
-import { describeExit } from '../runner/process.js';
+import { describeExit } from '../process/supervise.js';
 import type { LatencySummary } from './latency.js';
 
 /** The outcome of one criterion, before it becomes an event. */

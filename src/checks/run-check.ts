@@ -1,4 +1,4 @@
-import { spawnSupervised } from '../runner/process.js';
+import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
 import { outputOf, resetOutputFile } from './output-file.js';
 

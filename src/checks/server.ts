@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { type ProcessExit, spawnSupervised } from '../runner/process.js';
+import { type ProcessExit, spawnSupervised } from '../process/supervise.js';
 import { outputOf, resetOutputFile } from './output-file.js';
 
 /** Tries one TCP connection; true when something accepted it. */
@@ -40,15 +40,15 @@ export async function waitForPort(opts: {
   void opts.exited?.then((e) => {
     exit = e;
   });
-  const deadline = Date.now() + opts.timeoutMs;
+  const deadline = performance.now() + opts.timeoutMs;
   for (;;) {
     if (opts.signal?.aborted) return { state: 'aborted' };
     if (exit) return { state: 'exited', exit };
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0) return { state: 'timeout' };
     if (await canConnect(opts.host, opts.port, Math.min(500, left))) return { state: 'open' };
     await new Promise((r) =>
-      setTimeout(r, Math.min(opts.intervalMs ?? 50, Math.max(0, deadline - Date.now()))),
+      setTimeout(r, Math.min(opts.intervalMs ?? 50, Math.max(0, deadline - performance.now()))),
     );
   }
 }

@@ -2,12 +2,13 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
-import { appendEvent, type Clock } from '../log/append.js';
+import type { Clock } from '../log/append.js';
 import type { BatonEvent, CheckFailed, CheckPassed, CheckUnverifiable } from '../log/events.js';
-import type { Verifier } from '../runner/run.js';
+import { createLogSink, type EventSink } from '../log/sink.js';
 import { runFilesCheck } from './files-check.js';
 import { runHttpCheck } from './http-check.js';
 import { type CheckVerdict, judgeRun, judgeUnverifiable } from './judge.js';
+import { applyOwnsPolicy, OWNS_CRITERION_ID, ownsCriterion } from './owns-criterion.js';
 import { runCommand } from './run-check.js';
 
 /** Where and how to verify one feature. */
@@ -21,8 +22,12 @@ export interface VerifyFeatureOptions {
   port: number;
   /** For files.untouched_outside_owns: the diff of `branch` against its merge base with `base`. */
   diff?: { base: string; branch: string };
+  /** The files the branch changed, when the caller already knows them (the runner does): no second diff. */
+  changed?: readonly string[];
   config: Config;
   logPath: string;
+  /** Where the check events go; a sink writing `logPath` when none is given. */
+  sink?: EventSink;
   runId?: string;
   clock?: Clock;
   /** Base environment (default process.env). */
@@ -39,6 +44,8 @@ export interface CheckReport {
   unverifiable: number;
   /** Criteria selected for this verification (`on`), run or not. */
   total: number;
+  /** The failed criteria in the order they ran, with their messages. */
+  failures: Array<{ criterion_id: string; message: string }>;
   events: BatonEvent[];
   /** Set when `signal` stopped the verification: the criteria after the last event did not run. */
   interrupted?: true;
@@ -47,9 +54,16 @@ export interface CheckReport {
 /** A check event, as appended. */
 export type CheckEvent = CheckPassed | CheckFailed | CheckUnverifiable;
 
-/** The criteria of a contract that run `on` a worktree or on the integration branch (pure). */
+/**
+ * The criteria of a contract that run `on` a worktree or on the integration branch (pure); on a
+ * worktree the implicit `owns` criterion comes first, so an ownership failure is named before the rest.
+ */
 export function criteriaFor(contract: Contract, on: 'worktree' | 'integration'): Criterion[] {
-  return contract.acceptance_criteria.filter((c) => (c.after === 'integration') === (on === 'integration'));
+  const declared = contract.acceptance_criteria.filter(
+    (c) => (c.after === 'integration') === (on === 'integration'),
+  );
+  const owns = on === 'worktree' ? ownsCriterion(contract) : undefined;
+  return owns ? [owns, ...declared] : declared;
 }
 
 /** Where a check's process output is kept, beside the log, so a failure can be read in full. */
@@ -70,8 +84,8 @@ export function checkOutputPath(
 
 /**
  * Runs a feature's acceptance criteria one after another (so a latency check never shares the
- * machine with the feature's own test run), appending one `check.*` event per criterion as soon
- * as it is known, and returns them counted.
+ * machine with the feature's own test run), emitting one `check.*` event per criterion through the
+ * sink as soon as it is known (so `baton run` shows it live), and returns them counted.
  */
 export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckReport> {
   const { contract } = opts;
@@ -83,6 +97,13 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
     BATON_PORT_BASE: String(opts.port),
     BATON_FEATURE_ID: contract.feature_id,
   };
+  const sink =
+    opts.sink ??
+    createLogSink({
+      logPath: opts.logPath,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.runId ? { runId: opts.runId } : {}),
+    });
   const events: CheckEvent[] = [];
   let interrupted = false;
   for (const criterion of criteria) {
@@ -95,23 +116,17 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       interrupted = true;
       break;
     }
-    const event = appendEvent(
-      opts.logPath,
-      {
-        type: `check.${verdict.outcome}`,
-        feature_id: contract.feature_id,
-        criterion_id: criterion.id,
-        text: criterion.text,
-        kind: criterion.kind,
-        on: opts.on,
-        message: verdict.message,
-        ...(verdict.measured && Object.keys(verdict.measured).length > 0
-          ? { measured: verdict.measured }
-          : {}),
-        ...(opts.runId ? { run_id: opts.runId } : {}),
-      },
-      opts.clock,
-    ) as CheckEvent;
+    const event = sink.emit({
+      type: `check.${verdict.outcome}`,
+      feature_id: contract.feature_id,
+      criterion_id: criterion.id,
+      text: criterion.text,
+      kind: criterion.kind,
+      on: opts.on,
+      message: verdict.message,
+      ...(verdict.measured && Object.keys(verdict.measured).length > 0 ? { measured: verdict.measured } : {}),
+      ...(opts.runId ? { run_id: opts.runId } : {}),
+    }) as CheckEvent;
     events.push(event);
   }
   return {
@@ -120,6 +135,9 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
     failed: events.filter((e) => e.type === 'check.failed').length,
     unverifiable: events.filter((e) => e.type === 'check.unverifiable').length,
     total: criteria.length,
+    failures: events
+      .filter((e) => e.type === 'check.failed')
+      .map((e) => ({ criterion_id: e.criterion_id, message: e.message })),
     events,
     ...(interrupted ? { interrupted: true as const } : {}),
   };
@@ -159,14 +177,17 @@ async function checkCriterion(
         outputFile,
         ...signal,
       });
-    case 'files':
+    case 'files': {
       if (criterion.files === undefined) return judgeUnverifiable();
-      return runFilesCheck({
+      const verdict = await runFilesCheck({
         check: criterion.files,
         cwd: opts.cwd,
         owns: opts.contract.owns,
         ...(opts.diff ? { diff: opts.diff } : {}),
+        ...(opts.changed ? { changed: opts.changed } : {}),
       });
+      return criterion.id === OWNS_CRITERION_ID ? applyOwnsPolicy(verdict, opts.contract) : verdict;
+    }
     case 'unverifiable':
       return judgeUnverifiable();
     default:
@@ -207,8 +228,20 @@ export async function verifyFeatures(
   return reports.filter((r) => r !== undefined);
 }
 
-/** What the runner knows about a feature when its agent has exited (the runner's `Verifier` input). */
-export type AgentExitedFeature = Parameters<Verifier>[0];
+/** What the runner knows about a feature when its agent has exited. */
+export interface AgentExitedFeature {
+  feature: Contract;
+  worktree: string;
+  port: number;
+  base: string;
+  branch: string;
+  runId: string;
+  /** The files the agent's branch changed since its base, as the runner recorded them. */
+  changed: readonly string[];
+  signal: AbortSignal;
+  /** The run's sink: check events reach the live progress and the log through it. */
+  sink: EventSink;
+}
 
 /**
  * The verifier `baton run` calls right after each agent exits: the feature's worktree criteria,
@@ -225,7 +258,9 @@ export function makeWorktreeVerifier(
       on: 'worktree',
       port: input.port,
       diff: { base: input.base, branch: input.branch },
+      changed: input.changed,
       runId: input.runId,
       signal: input.signal,
+      sink: input.sink,
     });
 }

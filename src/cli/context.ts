@@ -5,7 +5,9 @@ export interface Output {
   write(text: string): void;
   /** Whether this is an interactive terminal (live tables redraw only there). */
   isTTY?: boolean;
+  /** The terminal's size, for live views that cut rows to the width and keep to the height. */
   columns?: number;
+  rows?: number;
 }
 
 /** Everything a command needs from the outside world, so the CLI runs in-process in tests. */
@@ -19,8 +21,8 @@ export interface CliContext {
   color: boolean;
   /** Where `baton` itself can be run from, for hooks installed into agents (`node <bin>`). */
   batonBin: string;
-  /** Reads all of standard input when it is piped (not a terminal); undefined otherwise. */
-  readStdin(): string | undefined;
-  /** Called by long-running commands to learn of Ctrl-C; returns an unsubscribe function. */
-  onInterrupt(handler: () => void): () => void;
+  /** Reads all of standard input when it is piped (not a terminal), capped and timed; undefined otherwise. */
+  readStdin(): string | undefined | Promise<string | undefined>;
+  /** Called by long-running commands to learn of Ctrl-C (or SIGTERM, SIGHUP: its name); returns an unsubscribe function. */
+  onInterrupt(handler: (signal?: string) => void): () => void;
 }

@@ -1,11 +1,64 @@
+import { statSync } from 'node:fs';
 import { countChecks, type FeatureState } from '../log/fold.js';
+import { escapeControl } from './escape.js';
 import { formatDuration, type Palette, paintStatus } from './style.js';
 
 /** Header of the feature table shared by `status` and the live `run` view. */
-export const FEATURE_HEADER = ['feature', 'status', 'agent', 'elapsed', 'exit', 'checks', 'last event'];
+export const FEATURE_HEADER = [
+  'feature',
+  'status',
+  'agent',
+  'elapsed',
+  'exit',
+  'checks',
+  'cost',
+  'last event',
+];
 
-/** One row of the feature table for a folded feature state. */
-export function featureRow(f: FeatureState, p: Palette, now: number): string[] {
+/** How long an agent may print nothing before its row says it is silent (retrying its API, stuck, waiting). */
+export const SILENCE_MS = 60_000;
+
+/** Statuses whose row shows why the feature ended instead of its last event. */
+const EXPLAINED = new Set(['failed', 'failed-checks', 'timeout', 'empty', 'interrupted']);
+
+/** When the agent last wrote to its log (the file's modification time), or undefined. */
+export function lastOutputAt(f: FeatureState): number | undefined {
+  if (!f.log_file) return undefined;
+  try {
+    return statSync(f.log_file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long a running agent has printed nothing, when that is past `SILENCE_MS` (pure given the output time). */
+export function silenceMs(f: FeatureState, now: number, outputAt: number | undefined): number | undefined {
+  if (f.status !== 'running' || !f.started_at) return undefined;
+  const since = Math.max(outputAt ?? 0, Date.parse(f.started_at));
+  const silent = now - since;
+  return Number.isFinite(silent) && silent >= SILENCE_MS ? silent : undefined;
+}
+
+/** What the agent reported it cost: dollars when it says, else tokens, else a dash. */
+export function formatCost(f: FeatureState): string {
+  const u = f.usage;
+  if (u?.cost_usd !== undefined) return `$${u.cost_usd < 10 ? u.cost_usd.toFixed(2) : u.cost_usd.toFixed(0)}`;
+  const tokens = (u?.input_tokens ?? 0) + (u?.output_tokens ?? 0);
+  if (tokens === 0) return '—';
+  return tokens >= 1000 ? `${(tokens / 1000).toFixed(1)}k tok` : `${tokens} tok`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** One row of the feature table for a folded feature state; `outputAt` reads the agent log's time by default. */
+export function featureRow(
+  f: FeatureState,
+  p: Palette,
+  now: number,
+  outputAt: (f: FeatureState) => number | undefined = lastOutputAt,
+): string[] {
   const elapsed =
     f.duration_ms ??
     (f.started_at && (f.status === 'running' || f.status === 'verifying' || f.status === 'needs-input')
@@ -13,16 +66,28 @@ export function featureRow(f: FeatureState, p: Palette, now: number): string[] {
       : undefined);
   const c = countChecks(f);
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
+  const silent = f.status === 'running' ? silenceMs(f, now, outputAt(f)) : undefined;
+  const status =
+    silent !== undefined
+      ? `${paintStatus(p, f.status)} ${p.yellow(`(silent ${Math.round(silent / 1000)} s)`)}`
+      : paintStatus(p, f.status);
   const last = f.last_event
     ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}`
     : '—';
+  const open = Object.values(f.collisions);
+  // An open collision matters more than the last event while the agents still work.
+  const note = open[0]
+    ? `⚠ ${open[0].kind} with ${open[0].with}: ${open[0].paths.join(', ')} (${formatDuration(now - Date.parse(open[0].since))} ago)${open.length > 1 ? ` +${open.length - 1}` : ''}`
+    : last;
+  const why = EXPLAINED.has(f.status) && f.reason ? f.reason : undefined;
   return [
     f.feature_id,
-    paintStatus(p, f.status),
+    status,
     f.agent ?? '—',
     formatDuration(elapsed),
     f.exit_code === undefined ? '—' : String(f.exit_code ?? f.signal ?? '—'),
     checks,
-    last.length > 60 ? `${last.slice(0, 59)}…` : last,
+    formatCost(f),
+    escapeControl(why !== undefined ? clip(why, 100) : clip(note, 60)),
   ];
 }

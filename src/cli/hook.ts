@@ -1,11 +1,60 @@
 import { type Command, Option } from 'commander';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { appendEvent } from '../log/append.js';
 import { buildHookEvent } from '../log/hook.js';
 import { logPathFor } from '../log/paths.js';
+import { createLogSink } from '../log/sink.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+
+/** The most of a hook payload Baton reads: agents' payloads are kilobytes; anything past this is not read. */
+export const MAX_PAYLOAD_BYTES = 8 << 20;
+/** How long `baton hook` waits for its payload to reach EOF before going on with what it has. */
+export const PAYLOAD_TIMEOUT_MS = 5000;
+
+/**
+ * Reads a piped payload until EOF, however it arrives (late, slowly, in many pieces), but never more
+ * than `maxBytes` and never for longer than `timeoutMs`: an over-long payload or one whose writer
+ * never closes the pipe gives `undefined` (a hook event without payload), never a hang.
+ */
+export function readPayloadStream(
+  stream: NodeJS.ReadableStream & { destroy?: () => void; isTTY?: boolean },
+  options: { maxBytes?: number; timeoutMs?: number } = {},
+): Promise<string | undefined> {
+  if (stream.isTTY) return Promise.resolve(undefined);
+  const maxBytes = options.maxBytes ?? MAX_PAYLOAD_BYTES;
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (value: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('error', onError);
+      stream.pause();
+      // Stop reading a stream that is still open, so the process can exit.
+      if (value === undefined || size > maxBytes) stream.destroy?.();
+      resolve(value);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += b.length;
+      if (size > maxBytes) return finish(undefined);
+      chunks.push(b);
+    };
+    const onEnd = () => finish(Buffer.concat(chunks).toString('utf8'));
+    const onError = () => finish(size > 0 ? Buffer.concat(chunks).toString('utf8') : undefined);
+    const timer = setTimeout(() => finish(undefined), options.timeoutMs ?? PAYLOAD_TIMEOUT_MS);
+    timer.unref?.();
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.resume();
+  });
+}
 
 function parsePayload(text: string | undefined): unknown {
   if (text === undefined || text.trim() === '') return undefined;
@@ -68,7 +117,7 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
             payload = { message: payloadArg };
           }
         } else {
-          payload = parsePayload(ctx.readStdin());
+          payload = parsePayload(await ctx.readStdin());
         }
         const built = buildHookEvent({
           event,
@@ -82,7 +131,7 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
           opts.log ||
           ctx.env.BATON_LOG ||
           logPathFor(await (await import('../git/git.js')).findMainWorktree(ctx.cwd));
-        appendEvent(logPath, built.event, ctx.clock);
+        createLogSink({ logPath, clock: ctx.clock }).emit(built.event);
       },
     );
 };

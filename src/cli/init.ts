@@ -1,7 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { AgentAdapter } from '../agents/adapter.js';
+import { ADAPTERS } from '../agents/registry.js';
 import { CONFIG_FILES } from '../config.js';
-import { ignoreBatonFolder, renderConfig } from '../contracts/scaffold.js';
+import {
+  detectTestRunner,
+  ignoreBatonFolder,
+  type ProjectProbe,
+  renderConfig,
+  type TestRunner,
+} from '../contracts/scaffold.js';
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
@@ -11,16 +19,62 @@ import { palette } from './style.js';
 
 const SAMPLE_ID = 'feature-001-example';
 
-/** Where the published schemas are, as a path an editor can follow from `from` (a folder in the project). */
+/** Agents `init` looks for, in the order it prefers them (the scripted demo agent is never a default). */
+const AGENT_PREFERENCE = ['claude', 'codex', 'gemini', 'opencode', 'aider'] as const;
+
+/**
+ * Where the published schemas are, as a path an editor can follow from `from` (a folder in the project):
+ * a copy of Baton inside the project (node_modules) relatively, so it moves with the repository; otherwise
+ * the installed copy by its absolute path, which at least exists on this machine.
+ */
 export function schemaReference(ctx: CliContext, root: string, from: string, file: string): string {
   const installed = resolve(dirname(ctx.batonBin), '..', 'schema', file);
-  // A copy of Baton inside the project (node_modules) can be referenced relatively; a global one cannot move with it.
-  const target =
-    installed.startsWith(root + sep) && existsSync(installed)
-      ? installed
-      : join(root, 'node_modules', 'baton-cli', 'schema', file);
-  const path = relative(from, target);
+  const local = join(root, 'node_modules', 'baton-cli', 'schema', file);
+  const inProject = installed.startsWith(root + sep) && existsSync(installed) ? installed : local;
+  if (!existsSync(inProject)) return installed;
+  const path = relative(from, inProject);
   return path.startsWith('..') ? path : `./${path}`;
+}
+
+/** Reads the few files at the project's root that name its test runner. */
+export function probeProject(root: string): ProjectProbe {
+  const read = (name: string) => {
+    try {
+      return readFileSync(join(root, name), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const has = (name: string) => existsSync(join(root, name));
+  const pythonTests = ['tests', 'test'].some((dir) => {
+    try {
+      return readdirSync(join(root, dir)).some((f) => /^test_.*\.py$/.test(f));
+    } catch {
+      return false;
+    }
+  });
+  const makefile = read('Makefile') ?? read('makefile');
+  const packageJson = read('package.json');
+  const pyproject = read('pyproject.toml');
+  return {
+    ...(packageJson !== undefined ? { packageJson } : {}),
+    ...(makefile !== undefined ? { makefile } : {}),
+    ...(pyproject !== undefined ? { pyproject } : {}),
+    pytestConfig: pythonTests || ['pytest.ini', 'conftest.py', 'tox.ini'].some(has),
+    goMod: has('go.mod'),
+    cargoToml: has('Cargo.toml'),
+  };
+}
+
+/** The agents installed on this machine, in order of preference. */
+async function installedAgents(env: NodeJS.ProcessEnv): Promise<AgentAdapter[]> {
+  const adapters = AGENT_PREFERENCE.map((name) => ADAPTERS[name]).filter(
+    (a): a is AgentAdapter => a !== undefined,
+  );
+  const found = await Promise.all(
+    adapters.map(async (a) => ((await a.detect(env)).installed ? a : undefined)),
+  );
+  return found.filter((a): a is AgentAdapter => a !== undefined);
 }
 
 /** `baton init`: a config, `.baton/` ignored by git, and one sample contract. */
@@ -30,16 +84,26 @@ export const registerInit: RegisterCommand = (program, ctx) => {
     .summary('set up Baton here: a config, .baton/ in .gitignore, a sample contract')
     .description(
       'Set up Baton in this git repository: write baton.config.json, add .baton/ to .gitignore (appending, never ' +
-        'rewriting) and a sample contract in specs/feature-001-example/contract.md. Existing files are never ' +
-        'overwritten without --force.',
+        'rewriting) and a sample contract in specs/feature-001-example/contract.md. The config names an agent ' +
+        'that is installed (claude, codex, gemini, opencode, aider, in that order) and the test command found in ' +
+        'package.json, pytest, go.mod, Cargo.toml or a Makefile; the sample criterion runs that runner. Existing ' +
+        'files are never overwritten without --force.',
     )
     .option('--force', 'overwrite an existing config or sample contract')
-    .option('--agent <name>', 'default agent written to the config', 'claude')
-    .option('--json', 'print { root, created: [...], gitignore } as JSON')
-    .action((flags: { force?: boolean; agent: string; json?: boolean }) => initProject(ctx, flags));
+    .option('--agent <name>', 'default agent written to the config (default: the first one installed)')
+    .option('--test <command>', 'test command written to the config (default: the one detected)')
+    .option('--json', 'print { root, created, gitignore, agent, agents_found, test } as JSON')
+    .action((flags: InitFlags) => initProject(ctx, flags));
 };
 
-async function initProject(ctx: CliContext, flags: { force?: boolean; agent: string; json?: boolean }) {
+interface InitFlags {
+  force?: boolean;
+  agent?: string;
+  test?: string;
+  json?: boolean;
+}
+
+async function initProject(ctx: CliContext, flags: InitFlags) {
   const root = await findRepoRoot(ctx.cwd).catch(() => {
     throw new UserError('init/not-a-repo', `${ctx.cwd} is not inside a git repository`, {
       hint: 'Baton keeps one git worktree per feature, so it needs a repository: run `git init` first (and commit once).',
@@ -55,10 +119,22 @@ async function initProject(ctx: CliContext, flags: { force?: boolean; agent: str
       hint: 'Run `baton init --force` to replace them, or `baton new <name>` to add a contract.',
     });
   }
+  if (flags.agent !== undefined && ADAPTERS[flags.agent] === undefined) {
+    throw new UserError('init/unknown-agent', `unknown agent "${flags.agent}"`, {
+      exitCode: 2,
+      hint: `Known agents: ${Object.keys(ADAPTERS).join(', ')}.`,
+    });
+  }
+  const found = await installedAgents(ctx.env);
+  const agent = flags.agent ?? found[0]?.name ?? 'claude';
+  const runner: TestRunner | undefined = flags.test
+    ? { command: flags.test, source: '--test', forFeature: () => flags.test as string }
+    : detectTestRunner(probeProject(root));
+
   const created: string[] = [];
   writeFileSync(
     configFile,
-    renderConfig(schemaReference(ctx, root, root, 'config.schema.json'), flags.agent),
+    renderConfig(schemaReference(ctx, root, root, 'config.schema.json'), agent, runner?.command),
   );
   created.push('baton.config.json');
   mkdirSync(contractDir, { recursive: true });
@@ -69,6 +145,7 @@ async function initProject(ctx: CliContext, flags: { force?: boolean; agent: str
       title: 'Example feature',
       name: 'example',
       schemaPath: schemaReference(ctx, root, contractDir, 'contract.schema.json'),
+      ...(runner ? { testCommand: runner.forFeature('example') } : {}),
     }),
   );
   created.push(relative(root, contractFile));
@@ -79,21 +156,45 @@ async function initProject(ctx: CliContext, flags: { force?: boolean; agent: str
   const ignore = ignoreBatonFolder(before);
   if (ignore.changed) writeFileSync(ignorePath, ignore.text);
   const gitignore = !ignore.changed ? 'already ignored' : before === undefined ? 'created' : 'appended';
+  const agentsFound = found.map((a) => a.name);
 
   if (flags.json) {
-    ctx.stdout.write(`${JSON.stringify({ root, created, gitignore }, null, 2)}\n`);
+    const json = {
+      root,
+      created,
+      gitignore,
+      agent,
+      agents_found: agentsFound,
+      test: runner?.command ?? null,
+    };
+    ctx.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }
   const p = palette(ctx.color);
+  const others = agentsFound.filter((n) => n !== agent);
+  const agentLine =
+    flags.agent !== undefined
+      ? `agent: ${agent} (from --agent)${found.length ? `; installed: ${agentsFound.join(', ')}` : ''}`
+      : found.length > 0
+        ? `agent: ${agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`
+        : `agent: ${agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
+  const testLine = runner
+    ? `test: ${runner.command} (from ${runner.source}); the sample criterion runs \`${runner.forFeature('example')}\``
+    : `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in baton.config.json and the sample's \`run:\``;
   ctx.stdout.write(
     [
       ...created.map((f) => `${p.green('created')} ${f}`),
       `${ignore.changed ? p.green('updated') : p.dim('kept')} .gitignore (.baton/ ${gitignore})`,
+      agentLine,
+      testLine,
       '',
       'Next:',
       '  baton new <name>   write a contract per feature (specs/feature-NNN-<name>/contract.md)',
       '  baton lint         check that every criterion is measurable and owned paths do not overlap',
       '  baton plan         see the waves, the critical path and the best possible speedup',
+      '',
+      'Then commit the contracts, so every feature worktree starts from them:',
+      '  git add baton.config.json .gitignore specs && git commit -m "Baton contracts"',
       '',
     ].join('\n'),
   );

@@ -15,9 +15,10 @@ import {
   type IntegrationResult,
   type IntegrationSettings,
 } from '../integrate/types.js';
+import { lockForCommand } from '../lock/baton-lock.js';
 import { type BatonState, foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
-import { createLogSink, type EventListener, type EventSink } from '../log/sink.js';
+import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -96,6 +97,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       const testTimeoutS = checkFlags(ids, flags);
       const include = parseInclude(flags.include ?? []);
       const project = await loadProject(ctx.cwd);
+      if (!flags.predictOnly) lockForCommand(project.root, 'integrate', ctx.stderr); // released at exit
       const out = (s: string) => {
         if (!flags.json) ctx.stdout.write(`${s}\n`);
       };
@@ -106,7 +108,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       const runId = state.run_id;
       const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock, ...(runId ? { runId } : {}) });
       sink.subscribe(printer);
-      const settings = integrationSettings({ project, ctx, flags, testTimeoutS, printer, sink, runId });
+      const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId });
       const done = flags.continue
         ? await continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
         : await integrateAnew({ ids, flags, include, project, state, ctx, settings, out, setExit });
@@ -254,14 +256,13 @@ interface SettingsInput {
   ctx: CliContext;
   flags: IntegrateFlags;
   testTimeoutS: number;
-  printer: EventListener;
   sink: EventSink;
   runId: string | undefined;
 }
 
 /** The settings every invocation shares: the sink, the test command, the resolver and the check runner. */
 function integrationSettings(i: SettingsInput): IntegrationSettings {
-  const { project, ctx, flags, printer, sink, runId } = i;
+  const { project, ctx, flags, sink, runId } = i;
   const runChecks: CheckRunner = async ({ feature, cwd, port }) => {
     const report = await verifyFeature({
       contract: feature,
@@ -270,12 +271,12 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
       port,
       config: project.config,
       logPath: project.logPath,
+      // Through the integration's sink: the printer subscribed to it shows each check as it finishes.
+      sink,
       clock: ctx.clock,
       env: ctx.env,
       ...(runId ? { runId } : {}),
     });
-    // verifyFeature writes its own events; until it emits through the sink, show them here.
-    for (const e of report.events) printer(e);
     return report;
   };
   // `--continue` falls back to the command the integration began with, recorded in the log.

@@ -1,6 +1,8 @@
+import { couplingLintWarnings } from '../coupling/project.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import { lintProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
+import { fixContracts } from './lint-fix.js';
 import { type Palette, palette } from './style.js';
 
 /** `baton lint`: are the contracts valid, their criteria measurable, their owned paths disjoint? */
@@ -11,12 +13,33 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
     .description(
       'Check the contracts: errors for invalid contracts and dependency graphs (unknown ids, cycles); warnings ' +
         'for vague or unverifiable acceptance criteria and for owned paths that overlap between features that do ' +
-        'not depend on each other. Exit 1 on errors, 0 on warnings only (1 with --strict).',
+        'not depend on each other; coupling warnings from the git history and the imports (features that change ' +
+        'together, undeclared dependencies, shared hotspot files; see docs/decompose.md). Exit 1 on errors, 0 on ' +
+        'warnings only (1 with --strict).',
     )
+    .option('--no-coupling', 'skip the coupling analysis (git history and imports)')
     .option('--strict', 'treat warnings as errors (exit 1)')
+    .option(
+      '--fix',
+      'write the check a prose criterion asks for when Baton can tell it (e.g. an `http:` p95 check for ' +
+        '"GET requests < 100ms (p95)" against an endpoint in provides.api), then lint',
+    )
     .option('--json', 'print { ok, errors, warnings, diagnostics: [...] } as JSON')
-    .action(async (flags: { strict?: boolean; json?: boolean }) => {
+    .action(async (flags: { strict?: boolean; json?: boolean; fix?: boolean; coupling: boolean }) => {
+      const fixed = flags.fix ? await fixContracts(ctx.cwd) : [];
+      if (!flags.json) {
+        for (const f of fixed) {
+          const serve = f.needsServe ? '; add `serve:` (the command that starts the server on $PORT)' : '';
+          ctx.stdout.write(
+            `${f.file}${f.line ? `:${f.line}` : ''}: fixed: ${f.criterion} now has \`${f.check}\`${serve}\n`,
+          );
+        }
+        if (fixed.length > 0) ctx.stdout.write('\n');
+      }
       const report = await lintProject(ctx.cwd);
+      if (flags.coupling && !report.diagnostics.some((d) => d.severity === 'error')) {
+        report.diagnostics.push(...(await couplingLintWarnings(ctx.cwd)));
+      }
       const diagnostics = flags.strict
         ? report.diagnostics.map((d): Diagnostic => ({ ...d, severity: 'error' }))
         : report.diagnostics;
@@ -25,7 +48,7 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
       const ok = errors === 0;
       if (flags.json) {
         ctx.stdout.write(
-          `${JSON.stringify({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics }, null, 2)}\n`,
+          `${JSON.stringify({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics, ...(flags.fix ? { fixed } : {}) }, null, 2)}\n`,
         );
       } else {
         const p = palette(ctx.color);

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, UserError } from '../errors.js';
@@ -45,6 +45,16 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
+    // A script that asked for JSON reads stdout: give it the error there too, not an empty output.
+    if (err instanceof UserError && argv.includes('--json')) {
+      const error = {
+        code: err.code,
+        message: err.message,
+        hint: err.hint ?? null,
+        diagnostics: err.diagnostics,
+      };
+      ctx.stdout.write(`${JSON.stringify({ ok: false, error }, null, 2)}\n`);
+    }
     return reportError(err, ctx);
   }
 }
@@ -78,20 +88,20 @@ export function processContext(): CliContext {
     stdout: {
       write: (s) => void process.stdout.write(s),
       isTTY: Boolean(process.stdout.isTTY),
-      columns: process.stdout.columns,
+      // Read on each use: the terminal can be resized while a live view is on screen.
+      get columns() {
+        return process.stdout.columns;
+      },
+      get rows() {
+        return process.stdout.rows;
+      },
     },
     stderr: { write: (s) => void process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) },
     clock: () => new Date(),
     color,
     batonBin: realpathSync(fileURLToPath(new URL('../../bin/baton.js', import.meta.url))),
-    readStdin() {
-      if (process.stdin.isTTY) return undefined;
-      try {
-        return readFileSync(0, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    // Read as a stream until EOF: readFileSync(0) gives EAGAIN on a pipe whose writer is still writing.
+    readStdin: async () => (await import('./hook.js')).readPayloadStream(process.stdin),
     onInterrupt(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

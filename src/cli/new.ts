@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadConfig } from '../config.js';
+import { detectTestRunner } from '../contracts/scaffold.js';
 import {
   checkFeatureName,
   nextFeatureId,
@@ -11,7 +12,7 @@ import {
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
 import type { RegisterCommand } from './commands.js';
-import { schemaReference } from './init.js';
+import { probeProject, schemaReference } from './init.js';
 import { palette } from './style.js';
 
 /** `baton new <name>`: a new contract from the template, with the next free feature number. */
@@ -57,6 +58,7 @@ export const registerNew: RegisterCommand = (program, ctx) => {
         );
       }
       const featureId = nextFeatureId(existing, slug);
+      const runner = detectTestRunner(probeProject(root));
       const dir = join(specs, featureId);
       const file = join(dir, 'contract.md');
       mkdirSync(dir, { recursive: true });
@@ -67,6 +69,7 @@ export const registerNew: RegisterCommand = (program, ctx) => {
           title: flags.title ?? titleFromSlug(slug),
           name: slug,
           schemaPath: schemaReference(ctx, root, dir, 'contract.schema.json'),
+          ...(runner ? { testCommand: runner.forFeature(slug) } : {}),
         }),
         { flag: 'wx' },
       );

@@ -1,9 +1,9 @@
 import { logPathFor } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
-import { appendEvent } from '../log/append.js';
 import { foldEvents, type PhaseRecord } from '../log/fold.js';
 import { readLog } from '../log/read.js';
+import { createLogSink } from '../log/sink.js';
 import { formatMinutes, formatTime } from '../metrics/format.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -72,7 +72,7 @@ export const registerPhase: RegisterCommand = (program, ctx) => {
           { hint: `End it first with \`baton phase end ${name}\`.` },
         );
       }
-      const event = appendEvent(logPath, { type: 'phase.started', phase: name }, ctx.clock);
+      const event = createLogSink({ logPath, clock: ctx.clock }).emit({ type: 'phase.started', phase: name });
       ctx.stdout.write(
         flags.json ? `${JSON.stringify(event)}\n` : `phase ${name} started at ${formatTime(event.ts)}\n`,
       );
@@ -96,7 +96,7 @@ export const registerPhase: RegisterCommand = (program, ctx) => {
           hint: `Start it with \`baton phase start ${name}\`. ${describeOpen(open)}`,
         });
       }
-      const event = appendEvent(logPath, { type: 'phase.ended', phase: name }, ctx.clock);
+      const event = createLogSink({ logPath, clock: ctx.clock }).emit({ type: 'phase.ended', phase: name });
       const took = (Date.parse(event.ts) - Date.parse(started.started_at ?? event.ts)) / 60_000;
       ctx.stdout.write(
         flags.json

@@ -1,3 +1,5 @@
+import { analyzeProject } from '../coupling/project.js';
+import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { planToDot, planToJson, planToMermaid } from '../graph/render.js';
 import type { Plan } from '../graph/types.js';
@@ -15,11 +17,14 @@ export const registerPlan: RegisterCommand = (program, ctx) => {
     .description(
       'Show the plan: the waves of features that can run in parallel, the critical path by estimate_minutes, ' +
         'integration points (potential N·(N−1)/2, declared dependencies, predicted overlap hotspots) and ' +
-        'the Amdahl bound on speedup. --format mermaid or dot draws the dependency graph.',
+        'the Amdahl bound on speedup, and the decomposition score from the coupling analysis (predicted conflict ' +
+        'pairs, undeclared dependencies, hotspots; `baton couple` shows the evidence). --format mermaid or dot ' +
+        'draws the dependency graph.',
     )
+    .option('--no-coupling', 'skip the coupling analysis (git history and imports)')
     .option('--json', 'print the plan as one JSON object')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'text')
-    .action(async (flags: { json?: boolean; format: string }) => {
+    .action(async (flags: { json?: boolean; format: string; coupling: boolean }) => {
       const format = flags.json ? 'json' : flags.format;
       if (!(FORMATS as readonly string[]).includes(format)) {
         throw new UserError(
@@ -33,10 +38,17 @@ export const registerPlan: RegisterCommand = (program, ctx) => {
       const project = await loadProject(ctx.cwd);
       for (const w of project.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
       const { plan } = project;
-      if (format === 'json') ctx.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
-      else if (format === 'mermaid') ctx.stdout.write(planToMermaid(plan));
-      else if (format === 'dot') ctx.stdout.write(planToDot(plan));
-      else ctx.stdout.write(renderPlanText(plan, palette(ctx.color)));
+      if (format === 'mermaid') return ctx.stdout.write(planToMermaid(plan));
+      if (format === 'dot') return ctx.stdout.write(planToDot(plan));
+      const coupling = flags.coupling ? await analyzeProject(project) : undefined;
+      if (format === 'json') {
+        const decomposition = coupling ? { ...coupling.score, warnings: coupling.diagnostics } : undefined;
+        ctx.stdout.write(`${JSON.stringify({ ...planToJson(plan), decomposition }, null, 2)}\n`);
+        return;
+      }
+      const p = palette(ctx.color);
+      ctx.stdout.write(renderPlanText(plan, p));
+      if (coupling) ctx.stdout.write(`\n${renderScoreText(coupling.score, p)}`);
     });
 };
 

@@ -1,8 +1,12 @@
-import type { BatonEvent } from '../log/events.js';
+import { unreachable } from '../errors.js';
+import type { BatonEvent, BatonEventType } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
+import { resumeNotes } from '../runner/resume.js';
 import type { Output } from './context.js';
+import { escapeControl } from './escape.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
-import { formatDuration, type Palette, paintStatus, renderTable } from './style.js';
+import { createLiveView } from './live-view.js';
+import { escapeKeepingPalette, formatDuration, type Palette, paintStatus, renderTable } from './style.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
 export interface ProgressRenderer {
@@ -10,33 +14,58 @@ export interface ProgressRenderer {
   close(): void;
 }
 
-/** Describes one event in a line, for logs and non-interactive output. */
+/** Describes one event in a line, for logs and non-interactive output (strings from the log escaped). */
 export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
+  return describeRaw(escapeFields(e), p);
+}
+
+/** The event with control characters escaped in its strings and lists of strings (not the colours added later). */
+function escapeFields<T extends BatonEvent>(e: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(e)) {
+    out[key] =
+      typeof value === 'string'
+        ? escapeControl(value)
+        : Array.isArray(value)
+          ? value.map((v: unknown) => (typeof v === 'string' ? escapeControl(v) : v))
+          : value;
+  }
+  return out as T;
+}
+
+/** One line per event type; the switch is exhaustive, so a new type does not compile until it is placed. */
+function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   switch (e.type) {
     case 'run.started':
-      return `run ${e.run_id}: ${e.feature_ids.length} features, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
+      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})${resumeNotes(e)}`;
     case 'run.ended':
       return `run ${e.outcome} in ${formatDuration(e.duration_ms)}`;
     case 'feature.started':
       return `${e.feature_id}: ${paintStatus(p, 'running')} ${e.agent} (pid ${e.pid ?? '?'}, PORT ${e.port}, log ${e.log_file})`;
     case 'worktree.created':
-      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}`;
+      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}${resumeNotes(e)}`;
     case 'agent.exited':
       return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${e.files.length} file(s) changed`;
     case 'feature.ended':
       return `${e.feature_id}: ${paintStatus(p, e.status)}${e.reason ? ` — ${e.reason}` : ''}`;
     case 'feature.escaped':
-      return `${e.feature_id}: ${p.yellow('wrote into the main checkout')}: ${e.files.join(', ')}`;
+      return `${e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'user.intervention':
       return `${e.feature_id}: you ${e.action === 'send' ? `sent ${JSON.stringify(e.text ?? '')}` : 'attached'}`;
     case 'check.passed':
-      return `${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${e.message}`;
+      return e.message.startsWith('warning:')
+        ? `${e.feature_id}: check ${e.criterion_id} ${p.yellow('passed with a warning')}: ${e.message.slice('warning: '.length)}`
+        : `${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${e.message}`;
     case 'check.failed':
       return `${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${e.message}`;
     case 'check.unverifiable':
       return `${e.feature_id}: check ${e.criterion_id} ${p.yellow('unverifiable')}: ${e.text}`;
+    case 'collision.detected':
+      return `${e.features.join(' & ')}: ${p.yellow(`collision (${e.kind})`)} on ${e.paths.join(', ')}; ${e.second} touched it last`;
+    case 'collision.resolved':
+      return `${e.features.join(' & ')}: collision resolved`;
     case 'phase.started':
     case 'phase.ended':
     case 'integration.started':
@@ -47,8 +76,37 @@ export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
     case 'integration.ended':
     case 'integration.discarded':
       return undefined;
+    default:
+      return unreachable(e);
   }
 }
+
+/** Events whose line stays printed above the live table on a terminal (the rest only update the table). */
+const KEPT_ABOVE_TABLE = {
+  'run.started': false,
+  'run.ended': false,
+  'phase.started': false,
+  'phase.ended': false,
+  'worktree.created': false,
+  'feature.started': false,
+  'agent.exited': false,
+  hook: false,
+  'feature.ended': true,
+  'feature.escaped': true,
+  'check.passed': true,
+  'check.failed': true,
+  'check.unverifiable': true,
+  'integration.started': false,
+  'merge.clean': false,
+  'merge.conflict': false,
+  'merge.skipped': false,
+  'integration.tested': false,
+  'integration.ended': false,
+  'integration.discarded': false,
+  'collision.detected': true,
+  'collision.resolved': true,
+  'user.intervention': true,
+} as const satisfies Record<BatonEventType, boolean>;
 
 /** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */
 export function createProgressRenderer(
@@ -60,22 +118,22 @@ export function createProgressRenderer(
     return {
       onEvent(e) {
         const line = describeEvent(e, p);
-        if (line) out.write(`${line}\n`);
+        if (line) out.write(`${escapeKeepingPalette(line)}\n`);
       },
       close() {},
     };
   }
   const state = initialState();
-  let drawn = 0;
-  const draw = () => {
+  const view = createLiveView(out);
+  /** Redraws the table in place, with `above` (finished checks, ended features) printed over it for good. */
+  const draw = (above = '') => {
     const rows = featureIds.map((id) => state.features[id]).filter((f) => f !== undefined);
     const text = renderTable(
       FEATURE_HEADER,
       rows.map((f) => featureRow(f, p, Date.now())),
     );
-    const erase = drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : '';
-    out.write(`${erase}${text}\n`);
-    drawn = text.split('\n').length;
+    if (above) view.print(above);
+    view.update(text);
   };
   const timer = setInterval(draw, 1000);
   timer.unref();
@@ -83,11 +141,13 @@ export function createProgressRenderer(
     onEvent(e) {
       applyEvent(state, e);
       if (e.type === 'run.started') return;
-      draw();
+      const kept = KEPT_ABOVE_TABLE[e.type] ? describeEvent(e, p) : undefined;
+      draw(kept ? `${kept}\n` : '');
     },
     close() {
       clearInterval(timer);
       draw();
+      view.done();
     },
   };
 }

@@ -4,6 +4,8 @@ import { loadConfig, logPathFor } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
+import { interruptionEvents } from '../guard/liveness.js';
+import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { computeReport } from '../metrics/report.js';
 import { listRuns } from '../metrics/runs.js';
@@ -13,6 +15,7 @@ import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { escapeControl } from './style.js';
 
 const FORMATS = { md: renderMarkdown, markdown: renderMarkdown, json: renderJson, html: renderHtml } as const;
 type Format = keyof typeof FORMATS;
@@ -78,7 +81,8 @@ export const registerReport: RegisterCommand = (program, ctx) => {
       const logPath = logPathFor(root);
       const chunk = readLog(logPath, undefined, { final: true });
       for (const p of chunk.problems)
-        ctx.stderr.write(`${logPath}:${p.line}: skipped: ${p.message}: ${p.text}\n`);
+        ctx.stderr.write(`${logPath}:${p.line}: skipped: ${p.message}: ${escapeControl(p.text)}\n`);
+      chunk.events.push(...interruptionEvents(foldEvents(chunk.events)));
       if (chunk.events.length === 0) {
         throw new UserError('report/empty-log', `nothing to report: ${logPath} holds no events`, {
           hint: 'Run `baton run` first, or record phases with `baton phase start <name>` and `baton phase end <name>`.',

@@ -1,9 +1,14 @@
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import { assertTmuxInstalled } from '../interactive/tmux.js';
+import { lockForCommand } from '../lock/baton-lock.js';
+import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
+import { type CollisionPolicy, startRadar } from '../radar/radar.js';
+import { createRunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import type { RegisterCommand } from './commands.js';
 import { createProgressRenderer } from './progress.js';
@@ -16,8 +21,11 @@ interface RunFlags {
   base?: string;
   verify: boolean;
   resume?: boolean;
+  restart?: string[];
   dryRun?: boolean;
   json?: boolean;
+  onCollision?: string;
+  radarInterval?: string;
   interactive?: boolean;
   autoFinish?: string;
 }
@@ -84,6 +92,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option('--no-verify', 'do not run acceptance checks after each agent')
     .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
+    .option(
+      '--restart <id>',
+      "with --resume: start this feature over from the base, dropping the dead run's commits on its branch (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--dry-run', 'print the command each agent would run, and create nothing')
     .option(
       '--interactive',
@@ -93,12 +106,24 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       '--auto-finish <s>',
       'with --interactive: seconds of quiet after the agent stops before Baton ends its session (default 0)',
     )
+    .addOption(
+      new Option(
+        '--on-collision <policy>',
+        'when two running features touch the same path: notify, or stop-later (stop the one that came second, keeping its work)',
+      ).choices(['notify', 'stop-later']),
+    )
+    .option(
+      '--radar-interval <s>',
+      'seconds between collision radar scans; 0 turns the radar off (default 5)',
+    )
     .addOption(new Option('--json', 'print the summary as JSON at the end'))
     .addHelpText(
       'after',
       '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
         'PORT and BATON_PORT_BASE (a block of ten ports of its own). Ctrl-C stops every agent and keeps\n' +
-        'every worktree and commit. Exit code: 0 when every feature is complete, 1 otherwise.',
+        'every worktree and commit. Each check is printed as it finishes; a feature with `owns` is also\n' +
+        'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
+        'Exit code: 0 when every feature is complete, 1 otherwise.',
     )
     .action(async (ids: string[], flags: RunFlags) => {
       const loaded = await loadProject(ctx.cwd);
@@ -121,13 +146,42 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         clock: ctx.clock,
         env: ctx.env,
       });
+      const radarSeconds =
+        flags.radarInterval !== undefined ? Number(flags.radarInterval) : project.config.radar_interval_s;
+      if (!Number.isFinite(radarSeconds) || radarSeconds < 0) {
+        throw new UserError(
+          'run/bad-radar-interval',
+          `--radar-interval must be a number of seconds ≥ 0, got "${flags.radarInterval}"`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
       const p = palette(ctx.color);
       const progress = createProgressRenderer(ctx.stdout, p, featureIds);
+      const lock = flags.dryRun ? undefined : lockForCommand(project.root, 'run', ctx.stderr);
+      // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.
+      const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
+      const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
+      const control = createRunControl();
+      const radar =
+        radarSeconds > 0 && !flags.dryRun
+          ? startRadar({
+              root: project.root,
+              sink,
+              contracts: project.plan.byId,
+              intervalMs: radarSeconds * 1000,
+              scratchDir: join(project.root, '.baton', 'radar'),
+              policy: (flags.onCollision ?? project.config.on_collision) as CollisionPolicy,
+              stopFeature: (id, reason) => control.stop(id, reason),
+            })
+          : undefined;
       const abort = new AbortController();
-      const unsubscribe = ctx.onInterrupt(() => {
+      const unsubscribe = ctx.onInterrupt((signal) => {
         if (!abort.signal.aborted)
           ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
-        abort.abort();
+        // The signal's name is the abort reason, so a feature says what stopped it.
+        abort.abort(signal ?? 'SIGINT');
       });
       try {
         const summary = await runFeatures({
@@ -135,19 +189,22 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           config: project.config,
           plan: project.plan,
           logPath: project.logPath,
+          sink,
           featureIds,
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(flags.agent ? { agent: flags.agent } : {}),
           waitForDeps: Boolean(flags.waitForDeps),
           ...(flags.base ? { base: flags.base } : {}),
           resume: Boolean(flags.resume),
+          ...(flags.restart ? { restart: flags.restart } : {}),
           ...(flags.verify ? { verifier } : {}),
           dryRun: Boolean(flags.dryRun),
           clock: ctx.clock,
           env: ctx.env,
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
-          onEvent: (e) => {
+          control,
+          onAgentEvent: (e) => {
             progress.onEvent(e);
             // The conductor may be looking elsewhere: a bell when an agent starts waiting for them.
             if (project.config.interactive?.bell && e.type === 'hook' && e.status === 'needs-input')
@@ -157,7 +214,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });
         progress.close();
-        if (flags.dryRun) return;
+        if (flags.dryRun) {
+          ctx.stdout.write('(dry run: nothing was created; RUN_ID stands for the id a real run gets)\n');
+          return;
+        }
         if (flags.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else {
           const done = summary.features.filter((f) => f.status === 'complete').length;
@@ -165,7 +225,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         }
         setExit(summary.outcome === 'complete' ? 0 : 1);
       } finally {
+        radar?.stop();
+        unsubscribeProgress();
         unsubscribe();
+        lock?.release();
       }
     });
 };

@@ -1,15 +1,17 @@
-import { existsSync, watch } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
+import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
-import { streamLog } from '../log/read.js';
+import { LogTailer, watchLog } from '../log/tail.js';
 import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { FEATURE_HEADER, featureRow } from './feature-rows.js';
-import { palette, renderTable } from './style.js';
+import { createLiveView } from './live-view.js';
+import { escapeControl, formatDuration, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -34,6 +36,7 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
     log_file: f.log_file ?? null,
     files: f.files,
     escaped: f.escaped,
+    collisions: f.collisions,
     reason: f.reason ?? null,
     checks: {
       passed: checks.filter((c) => c.outcome === 'passed').length,
@@ -87,15 +90,25 @@ function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
   return order.map((id) => state.features[id] ?? pendingFeature(id));
 }
 
+/** ` · 1m 05s elapsed` since the run started, for the watched view's ticking header. */
+function runClock(startedAt: string, ctx: CliContext): string {
+  const ms = ctx.clock().getTime() - Date.parse(startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ` · ${formatDuration(ms)} elapsed` : '';
+}
+
 /** `baton status`: the state of every feature, folded from the log. */
 export const registerStatus: RegisterCommand = (program, ctx) => {
   program
     .command('status')
     .description(
-      'show every feature: status, agent, elapsed, exit code, checks, last event (folded from .baton/log.jsonl)',
+      'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
     )
     .option('--json', 'print { run_id, features: [...] } as JSON')
-    .option('--watch', 'keep following the log and redraw as events arrive (reads only what was appended)')
+    .option(
+      '--watch',
+      'keep following the log: on a terminal one table redrawn in place, elapsed times ticking, rows cut to ' +
+        'the width; elsewhere a table per change (reads only what was appended)',
+    )
     .option(
       '--no-disk',
       'do not measure the disk space each worktree uses (measured once, not on each redraw)',
@@ -104,22 +117,22 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       const { root, ids, worktreesDir } = await knownFeatureIds(ctx);
       const logPath = logPathFor(root);
       const p = palette(ctx.color);
-      const state = initialState();
-      let cursor = { offset: 0, line: 0 };
+      let state = initialState();
+      const tailer = new LogTailer(logPath);
       const problems: string[] = [];
-      const pull = (final: boolean) => {
-        // Folded as it is read, so a million-event log is never held in memory at once.
-        const end = streamLog(
-          logPath,
-          cursor,
-          { final },
+      // Folded as it is read, so a million-event log is never held in memory at once.
+      const pull = (final: boolean) =>
+        tailer.read(
           {
+            reset: () => {
+              state = initialState();
+            },
             event: (e) => applyEvent(state, e),
-            problem: (pr) => problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${pr.text}`),
+            problem: (pr) =>
+              problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`),
           },
-        );
-        cursor = { offset: end.endOffset, line: end.endLine };
-      };
+          { final },
+        ).advanced;
       // Sized once: a walk of every worktree on each redraw would cost more than the redraw.
       let disk: Map<string, DiskUsage> | undefined;
       const diskOf = (rows: readonly FeatureState[]) => {
@@ -136,7 +149,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         }
         return disk;
       };
+      // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
+      const view = flags.watch ? createLiveView(ctx.stdout) : undefined;
       const render = () => {
+        for (const e of interruptionEvents(state)) applyEvent(state, e);
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
@@ -144,8 +160,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(`${JSON.stringify({ run_id: state.run_id ?? null, features }, null, 2)}\n`);
           return;
         }
+        const clock =
+          view && state.run_started_at && !state.run_outcome ? runClock(state.run_started_at, ctx) : '';
         const head = state.run_id
-          ? `run ${state.run_id}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}\n`
+          ? `run ${escapeControl(state.run_id)}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
           : 'no run yet\n';
         // The disk column goes before the last one (last event), which has no fixed width.
         const withDisk = sizes.size > 0;
@@ -165,34 +183,44 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const escaped = rows
           .filter((f) => f.escaped.length)
           .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+        const collisions = rows.flatMap((f) =>
+          Object.values(f.collisions)
+            .filter((c) => f.feature_id < c.with)
+            .map(
+              (c) =>
+                `  ${f.feature_id} × ${c.with}: ${c.kind} on ${c.paths.join(', ')} (since ${formatDuration(Date.now() - Date.parse(c.since))} ago)`,
+            ),
+        );
         const denied = rows
           .filter((f) => f.usage?.permission_denials?.length)
           .map(
             (f) =>
               `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
           );
-        ctx.stdout.write(
-          `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`,
-        );
+        const text = `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
+        if (view) view.update(text);
+        else ctx.stdout.write(text);
       };
       pull(!flags.watch);
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
       render();
       if (!flags.watch) return;
       await new Promise<void>((resolve) => {
-        const folder = dirname(logPath);
-        let watcher: ReturnType<typeof watch> | undefined;
-        const refresh = () => {
-          const before = cursor.offset;
-          pull(false);
-          for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
-          if (cursor.offset !== before) render();
-        };
-        if (existsSync(folder)) watcher = watch(folder, refresh);
-        const timer = setInterval(refresh, 500);
+        const stopWatching = watchLog(
+          logPath,
+          () => {
+            const advanced = pull(false);
+            for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
+            if (advanced) render();
+          },
+          { intervalMs: 500, keepAlive: true },
+        );
+        // On a terminal the elapsed times tick once a second even when nothing was appended.
+        const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
         const stop = ctx.onInterrupt(() => {
-          clearInterval(timer);
-          watcher?.close();
+          stopWatching();
+          if (ticker) clearInterval(ticker);
+          view?.done();
           stop();
           resolve();
         });

@@ -3,7 +3,7 @@ import { listWindows, runTmux, sessionName, tmuxFor } from '../interactive/tmux.
 import { foldEvents } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { readLog } from '../log/read.js';
-import { groupAlive, signalGroup } from '../runner/process.js';
+import { groupAlive, signalGroup } from '../process/supervise.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton stop`: ends every agent window of the current interactive run (each window's process group). */

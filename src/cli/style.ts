@@ -1,3 +1,4 @@
+import sliceAnsi from 'slice-ansi';
 import type { FeatureStatus } from '../log/events.js';
 
 /** Colour functions that are the identity when colour is off (NO_COLOR, not a TTY). */
@@ -41,6 +42,7 @@ export function paintStatus(p: Palette, status: FeatureStatus | string): string 
     case 'verifying':
       return p.cyan(status);
     case 'needs-input':
+    case 'collision':
     case 'interrupted':
     case 'empty':
       return p.yellow(status);
@@ -52,8 +54,52 @@ export function paintStatus(p: Palette, status: FeatureStatus | string): string 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI colour codes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-/** Lays rows out in aligned columns (colour codes do not count toward width). */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_KEEP_NEWLINE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const escapeOne = (c: string): string => {
+  const code = c.charCodeAt(0);
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
+  if (c === '\t') return '\\t';
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/**
+ * Makes a string from the log or an agent safe to print: control characters (terminal escapes,
+ * carriage returns, C1 codes, bidi overrides) are shown as `\x1b`-style escapes instead of acting.
+ */
+export function escapeControl(s: string, options: { keepNewlines?: boolean } = {}): string {
+  return s.replace(options.keepNewlines ? CONTROL_KEEP_NEWLINE : CONTROL, escapeOne);
+}
+
+/** The colour codes `palette` itself writes: the only escape sequences a table cell may carry. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the palette's colour codes is the point
+const PALETTE_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m/g;
+
+/** Escapes a line's or cell's control characters while keeping the palette's own colour codes. */
+export function escapeKeepingPalette(cell: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of cell.matchAll(PALETTE_SGR)) {
+    out += escapeControl(cell.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + escapeControl(cell.slice(last));
+}
+
+/**
+ * Lays rows out in aligned columns (colour codes do not count toward width). Every cell is passed
+ * through `escapeControl` (keeping the palette's colours), so ids and reasons read from the log can
+ * never move the cursor or retitle the terminal.
+ */
+export function renderTable(header: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  const rows = rawRows.map((r) => r.map((c) => escapeKeepingPalette(c)));
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => (r[i] ?? '').replace(ANSI, '').length)),
   );
@@ -67,11 +113,24 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** Formats a duration as `4.2 s`, `3m 05s` or `1h 02m`. */
+/** Formats a duration as `4.2 s`, `3m 05s` or `1h 02m`; a negative one is clamped to zero and flagged. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
+  // A negative span comes from a forged or skewed timestamp: shown as zero, and flagged.
+  if (ms < 0) return '0.0 s (clock skew)';
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** How many terminal columns a line takes (colour codes take none; one per code point otherwise). */
+export function visibleWidth(line: string): number {
+  return [...line.replace(ANSI, '')].length;
+}
+
+/** Cuts a line to `columns` terminal columns, ending in `…` when it was longer; colour codes are kept closed. */
+export function cutToWidth(line: string, columns: number): string {
+  if (columns <= 0 || visibleWidth(line) <= columns) return line;
+  return `${sliceAnsi(line, 0, Math.max(0, columns - 1))}…`;
 }

@@ -5,6 +5,7 @@ import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/ver
 import { UserError } from '../errors.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
+import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -145,6 +146,7 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
           on: flags.on,
           config: project.config,
           logPath: project.logPath,
+          sink: createLogSink({ logPath: project.logPath, clock: ctx.clock }),
           clock: ctx.clock,
           env: ctx.env,
           signal: abort.signal,

@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import { splitLabels, untick } from './labels.js';
 import { CONTRACT_FIELDS, FEATURE_ID_PATTERN } from './schema.js';
 import { closestName } from './suggest.js';
 
@@ -31,12 +32,44 @@ const CRITERION_KEYS = ['id', 'text', 'run', 'http', 'files', 'after', 'timeout_
 const NONE = /^(none|n\/a|-|nothing)\.?$/i;
 /** A trailing `` `run: …` `` code span at the end of a criterion bullet. */
 const TRAILING_CHECK = new RegExp(`\\s*\`(${CRITERION_KEYS.join('|')}):\\s*([^\`]*)\`\\s*$`);
+/** A criterion that starts with a short label: `Performance: …`, `**Integration**: …`. */
+const CRITERION_LABEL = /^\**([A-Z][A-Za-z]*(?: [A-Za-z]+){0,2})\**:\s+(\S.*)$/;
 /** A nested `key: value` bullet under a criterion. */
 const CHILD_CHECK = new RegExp(`^(${CRITERION_KEYS.join('|')}):\\s*(.*)$`);
 
-/** Whether a markdown text is written in the heading form (a `## feature_id` heading). */
+/**
+ * A field named on a line of its own, the way the method's example writes it: `## feature_id`,
+ * ``1. `feature_id` ``, `## 1. feature_id`, `2. 'provides'` (a heading or a numbered line; quotes and
+ * backticks around the name are dropped). Groups: the `#`s, the name.
+ */
+const FIELD_LINE = /^\s*(#{1,6}\s+)?(?:\d+[.)]\s+)?[`'"]?([A-Za-z][\w -]*?)[`'"]?\s*:?\s*#*\s*$/;
+
+/** Whether a markdown text is written in the heading form (a `## feature_id` heading or numbered line). */
 export function isHeadingForm(text: string): boolean {
-  return /^#{2,6}\s+`?feature[_ ]id`?\s*:?\s*$/im.test(text);
+  return text.split(/\r?\n/).some((line) => {
+    const m = FIELD_LINE.exec(line);
+    if (m === null || normaliseKey(m[2] ?? '') !== 'feature_id') return false;
+    // `# …` is the title; a field is a second-level (or deeper) heading or a numbered line.
+    return m[1] === undefined ? /^\s*\d/.test(line) : !/^\s*#\s/.test(line);
+  });
+}
+
+/** `Feature ID`, `` `depends-on` `` → `feature_id`, `depends_on`. */
+function normaliseKey(name: string): string {
+  return name
+    .replace(/`/g, '')
+    .replace(/:$/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+}
+
+/** A numbered line naming a field exactly (``1. `feature_id` ``), which starts a section like a heading. */
+function numberedField(raw: string): string | undefined {
+  if (!/^\s*\d+[.)]\s/.test(raw)) return undefined;
+  const m = FIELD_LINE.exec(raw);
+  const key = normaliseKey(m?.[2] ?? '');
+  return m && m[1] === undefined && CONTRACT_FIELDS.includes(key) ? key : undefined;
 }
 
 /** Reads the heading form (`## feature_id`, `## provides`, … with bullets) into front-matter-shaped fields. */
@@ -61,13 +94,15 @@ export function readHeadingForm(text: string, knownIds: ReadonlySet<string> = ne
       current?.lines.push({ text: raw, line: lineNo });
       return;
     }
+    const numbered = fence === undefined ? numberedField(raw) : undefined;
     const heading = fence === undefined ? /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(raw) : null;
-    if (!heading) {
+    if (!heading && numbered === undefined) {
       current?.lines.push({ text: raw, line: lineNo });
       return;
     }
-    const level = (heading[1] ?? '').length;
-    const headingText = heading[2] ?? '';
+    // A numbered field line (the method's own example) stands for a second-level heading.
+    const level = heading ? (heading[1] ?? '').length : 2;
+    const headingText = heading ? (heading[2] ?? '') : (numbered ?? '');
     if (current && level > currentLevel) {
       // A deeper heading inside a field's section is part of that section's prose.
       current.lines.push({ text: raw, line: lineNo });
@@ -81,13 +116,9 @@ export function readHeadingForm(text: string, knownIds: ReadonlySet<string> = ne
       }
       return;
     }
-    const key = headingText
-      .replace(/`/g, '')
-      .replace(/:$/, '')
-      .trim()
-      .toLowerCase()
-      .replace(/[\s-]+/g, '_');
-    const spot = { line: lineNo, column: level + 2 };
+    // `## 1. feature_id` and `## 'provides'` name the field as well as `## feature_id`.
+    const key = normaliseKey(headingText.replace(/^\d+[.)]\s*/, '').replace(/^['"](.*)['"]$/, '$1'));
+    const spot = heading ? { line: lineNo, column: level + 2 } : { line: lineNo, column: 1 };
     if (CONTRACT_FIELDS.includes(key)) {
       if (!sections.has(key)) {
         const section = { spot, lines: [] as { text: string; line: number }[] };
@@ -220,6 +251,15 @@ export function splitTopLevel(text: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
+/** Label spellings that mean the conventional `provides` keys (the method writes "Data Model"). */
+const PROVIDES_ALIASES: Record<string, string> = {
+  apis: 'api',
+  endpoints: 'api',
+  data_model: 'models',
+  data_models: 'models',
+  model: 'models',
+};
+
 function readProvides(items: readonly Item[], spots: Map<string, Spot>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const add = (key: string, values: string[], spot: Spot) => {
@@ -234,16 +274,15 @@ function readProvides(items: readonly Item[], spots: Map<string, Spot>): Record<
     }
   };
   for (const item of items) {
-    const keyed = /^\**([A-Za-z][\w -]*?)\**:\s*(.*)$/.exec(item.text);
-    if (keyed) {
-      const key = (keyed[1] ?? '')
-        .trim()
-        .toLowerCase()
-        .replace(/[\s-]+/g, '_');
-      const values = splitTopLevel(keyed[2] ?? '').map(stripTicks);
-      add(key, values, item.spot);
-      for (const child of flatten(item.children))
-        add(key, splitTopLevel(child.text).map(stripTicks), child.spot);
+    const segments = splitLabels(item.text);
+    if (segments.length > 0) {
+      // `API: a, b Data Model: c` (two labels on one line, as text copied from a slide has them).
+      let key = '';
+      for (const segment of segments) {
+        key = PROVIDES_ALIASES[normaliseKey(segment.label)] ?? normaliseKey(segment.label);
+        add(key, splitTopLevel(segment.value).map(untick), item.spot);
+      }
+      for (const child of flatten(item.children)) add(key, splitTopLevel(child.text).map(untick), child.spot);
     } else {
       add('other', [stripTicks(item.text)], item.spot);
       for (const child of flatten(item.children)) add('other', [stripTicks(child.text)], child.spot);
@@ -270,12 +309,16 @@ function readDependsOn(
   for (const item of flatten(items)) {
     const text = item.text.trim();
     if (text === '' || NONE.test(text)) continue;
-    const keyed = /^\**(features?|services?)\**:\s*(.*)$/i.exec(text);
-    if (keyed) {
-      const isFeature = (keyed[1] ?? '').toLowerCase().startsWith('feature');
-      for (const part of splitTopLevel(keyed[2] ?? '').map(stripTicks)) {
-        if (isFeature) addFeature(part, item.spot);
-        else addService(part, item.spot);
+    const segments = splitLabels(text);
+    if (segments.length > 0 && segments.every((s) => /^(features?|services?)$/i.test(s.label.trim()))) {
+      for (const segment of segments) {
+        const isFeature = segment.label.trim().toLowerCase().startsWith('feature');
+        for (const part of splitTopLevel(segment.value)) {
+          // "`feature-001-authentication` (for user context)": the id, then why.
+          const lead = /^`?([a-z0-9][a-z0-9-]*)`?(?:\s+[-–—(:].*)?$/.exec(part);
+          if (isFeature) addFeature(lead?.[1] ?? stripTicks(part), item.spot);
+          else addService(untick(part), item.spot);
+        }
       }
       continue;
     }
@@ -326,6 +369,14 @@ function readCriterion(item: Item, index: number, spots: Map<string, Spot>): unk
     } else {
       extra.push(child.text);
     }
+  }
+  // "Performance: `GET` requests < 100ms (p95)." — the label names the criterion, the rest says it.
+  const labelled = CRITERION_LABEL.exec(text.trim());
+  const label =
+    labelled && !(CRITERION_KEYS as readonly string[]).includes((labelled[1] ?? '').toLowerCase());
+  if (labelled && label) {
+    text = labelled[2] ?? '';
+    if (fields.id === undefined) fields.id = normaliseKey(labelled[1] ?? '').replace(/_/g, '-');
   }
   const fullText = [text.trim(), ...extra].filter((t) => t !== '').join('; ');
   if (Object.keys(fields).length === 0) return fullText;

@@ -9,6 +9,8 @@ const CONTRACT_DOCS: Record<string, string> = {
   provides:
     'What this feature offers to the others, e.g. { api: [...], models: [...] }, or a free-form list.',
   owns: 'Globs of the files this feature may change; overlaps between independent features are predicted conflicts.',
+  owns_policy:
+    'strict (default): a change outside owns fails the feature’s implicit owns check; warn: it is only reported.',
   depends_on:
     'Features that must be merged first ({ features: [...] } or a list of ids), and external services.',
   acceptance_criteria:

@@ -1,7 +1,10 @@
 import type { Diagnostic } from '../errors.js';
 import type { OwnershipOverlap } from '../graph/types.js';
+import { renderHttpFlow, suggestHttpCheck } from './measure.js';
 import { compileOwns } from './owns.js';
 import type { Contract, Criterion } from './schema.js';
+import { closestName } from './suggest.js';
+import { TEMPLATE_PLACEHOLDER } from './template.js';
 
 /** The placeholder contracts write literally in URLs; Baton substitutes the feature's port. */
 const PORT = ['$', '{PORT}'].join('');
@@ -107,6 +110,7 @@ export function lintContracts(
   const out: Diagnostic[] = [];
   const byId = new Map(contracts.map((c) => [c.feature_id, c]));
   for (const c of contracts) {
+    out.push(...lintOwnsPatterns(c));
     if (c.acceptance_criteria.length === 0) {
       out.push(
         warn(c, 'feature_id', {
@@ -116,7 +120,26 @@ export function lintContracts(
         }),
       );
     }
+    if (c.body.includes(TEMPLATE_PLACEHOLDER)) {
+      out.push(
+        warn(c, 'feature_id', {
+          code: 'lint/template-unchanged',
+          message: `${c.feature_id} is still the template: its description says "${TEMPLATE_PLACEHOLDER} …"`,
+          hint: `Describe the feature under the front matter of ${c.file} (what it does, its edge cases), and check what it provides, owns and how its tests run.`,
+        }),
+      );
+    }
     c.acceptance_criteria.forEach((criterion, i) => {
+      if (criterion.run !== undefined && /\bTODO\b/.test(criterion.run)) {
+        out.push(
+          warn(c, `acceptance_criteria.${i}`, {
+            code: 'lint/placeholder-check',
+            message: `criterion ${criterion.id} runs a placeholder: ${criterion.run}`,
+            hint: "Write the command that runs this feature's tests (exit 0 = pass), e.g. `pytest -k upload`.",
+          }),
+        );
+        return;
+      }
       const { verdict, words } = judgeCriterion(criterion);
       if (verdict === 'measurable') return;
       const quoted = JSON.stringify(criterion.text);
@@ -131,11 +154,15 @@ export function lintContracts(
         );
         return;
       }
+      const http = suggestHttpCheck(c, criterion);
+      const serve = c.serve === undefined ? ' and a `serve:` command that starts the server on $PORT' : '';
       out.push(
         warn(c, `acceptance_criteria.${i}`, {
           code: 'lint/unverifiable-criterion',
           message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,
-          hint: `${capitalise(suggestCheck(criterion.text))}.`,
+          hint: http
+            ? `Baton can measure it: give it \`http: ${renderHttpFlow(http)}\`${serve} (\`baton lint --fix\` writes the check).`
+            : `${capitalise(suggestCheck(criterion.text))}.`,
         }),
       );
     });
@@ -159,6 +186,63 @@ export function lintContracts(
     );
   }
   return out;
+}
+
+/**
+ * Dependencies on features that no folder holds, for when some contracts failed to parse and the plan
+ * (which reports these otherwise) cannot be built: lint then shows both kinds of error in one pass (pure).
+ */
+export function unknownDependencies(
+  contracts: readonly Contract[],
+  knownIds: ReadonlySet<string>,
+): Diagnostic[] {
+  const known = [...new Set([...knownIds, ...contracts.map((c) => c.feature_id)])].sort();
+  const out: Diagnostic[] = [];
+  for (const c of contracts) {
+    c.depends_on.features.forEach((dep, i) => {
+      if (known.includes(dep)) return;
+      const suggestion = closestName(dep, known, 2);
+      out.push({
+        ...warn(c, `depends_on.features.${i}`, {
+          code: 'plan/unknown-dependency',
+          message: `${c.feature_id} depends on "${dep}", which is not a known feature; known ids: ${known.join(', ')}`,
+          hint: suggestion
+            ? `Did you mean "${suggestion}"?`
+            : `Write specs/${dep}/contract.md, or move "${dep}" to depends_on.services if it is not a feature.`,
+        }),
+        severity: 'error',
+      });
+    });
+  }
+  return out;
+}
+
+/**
+ * Why an `owns` pattern can never cover a path of the repository, or undefined (pure): absolute
+ * paths, `..` segments, backslashes and Baton's or git's own folders.
+ */
+export function ownsPatternProblem(pattern: string): string | undefined {
+  const p = pattern.trim();
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.startsWith('~')) return 'is an absolute path';
+  if (p.includes('\\')) return 'uses backslashes (owns patterns are repository paths with /)';
+  if (p.split('/').includes('..')) return 'contains ".." (owns patterns are paths inside the repository)';
+  if (/^(\.\/)?\.(git|baton)(\/|$)/.test(p)) return "names git's or Baton's own folder";
+  return undefined;
+}
+
+/** Warnings for `owns` patterns that cannot match any path in the repository (pure). */
+function lintOwnsPatterns(c: Contract): Diagnostic[] {
+  return c.owns.flatMap((pattern, i) => {
+    const problem = ownsPatternProblem(pattern);
+    if (!problem) return [];
+    return [
+      warn(c, `owns.${i}`, {
+        code: 'lint/owns-outside',
+        message: `owns pattern ${JSON.stringify(pattern)} ${problem}: it can never match a file of the repository`,
+        hint: 'Write owned paths relative to the repository root, e.g. src/catalog/** or src/db.ts.',
+      }),
+    ];
+  });
 }
 
 function warn(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Diagnostic, Result } from '../errors.js';
+import { unknownDependencies } from './lint.js';
 import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
 import type { Contract } from './schema.js';
@@ -95,7 +96,10 @@ export async function loadContracts(
     contracts.push(value);
   }
   cache?.save();
-  if (errors.length > 0) return { ok: false, errors: [...errors, ...warnings] };
+  if (errors.length > 0) {
+    // The plan, which checks dependencies, will not be built: check them here so one pass shows both.
+    return { ok: false, errors: [...errors, ...unknownDependencies(contracts, knownIds), ...warnings] };
+  }
   return { ok: true, value: contracts, warnings };
 }
 

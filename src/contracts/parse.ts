@@ -184,6 +184,7 @@ export function parseContract(
     title: input.title?.trim() || input.feature_id,
     provides: normaliseProvides(input.provides),
     owns: [...(input.owns ?? [])],
+    ...(input.owns_policy !== undefined ? { owns_policy: input.owns_policy } : {}),
     depends_on: dependsOn,
     acceptance_criteria: criteria,
     ...(input.serve !== undefined ? { serve: input.serve } : {}),

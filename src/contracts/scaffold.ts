@@ -1,6 +1,7 @@
 /** The `baton.config.json` that `baton init` writes (pure). */
-export function renderConfig(schemaRef: string, agent = 'claude'): string {
-  return `${JSON.stringify({ $schema: schemaRef, agent, specs: 'specs' }, null, 2)}\n`;
+export function renderConfig(schemaRef: string, agent = 'claude', test?: string): string {
+  const config = { $schema: schemaRef, agent, specs: 'specs', ...(test !== undefined ? { test } : {}) };
+  return `${JSON.stringify(config, null, 2)}\n`;
 }
 
 /**
@@ -19,4 +20,89 @@ export function ignoreBatonFolder(existing: string | undefined): { text: string;
     text: `${current}${sep}# Baton's log, task files and agent logs (never committed)\n.baton/\n`,
     changed: true,
   };
+}
+
+/** What `baton init` learns of the project from a few files at its root (absent file: undefined). */
+export interface ProjectProbe {
+  packageJson?: string;
+  makefile?: string;
+  pyproject?: string;
+  /** pytest.ini, tox.ini, setup.cfg or conftest.py present, or a tests/ folder of test_*.py files. */
+  pytestConfig?: boolean;
+  goMod?: boolean;
+  cargoToml?: boolean;
+}
+
+/** The project's test runner: the whole-suite command for the config, and the per-feature form for criteria. */
+export interface TestRunner {
+  /** The whole suite, e.g. `npm test`; written to the config's `test`. */
+  command: string;
+  /** Where it was found, for the message (`package.json "test" (vitest)`). */
+  source: string;
+  /** The command that runs one feature's tests, for the template's criterion. */
+  forFeature(name: string): string;
+}
+
+/** npm's placeholder script, which fails on purpose: not a test command. */
+const NPM_PLACEHOLDER = /no test specified/;
+
+/** Finds the test command the way a newcomer would look: package.json, pytest, go, cargo, then make (pure). */
+export function detectTestRunner(probe: ProjectProbe): TestRunner | undefined {
+  const script = npmTestScript(probe.packageJson);
+  if (script !== undefined) {
+    // Each runner filters differently: `npm test -- auth` fails under `node --test` (it is read as a path).
+    if (/\bnode\b[^&|;]*--test\b/.test(script)) {
+      return {
+        command: 'npm test',
+        source: 'package.json "test" (node --test)',
+        forFeature: (n) => `node --test test/${n}/`,
+      };
+    }
+    const runner = /\b(vitest|jest|mocha|ava|tap)\b/.exec(script)?.[1];
+    if (runner === 'mocha') {
+      return {
+        command: 'npm test',
+        source: 'package.json "test" (mocha)',
+        forFeature: (n) => `npx mocha --recursive test/${n}`,
+      };
+    }
+    if (runner !== undefined) {
+      return {
+        command: 'npm test',
+        source: `package.json "test" (${runner})`,
+        forFeature: (n) => `npm test -- ${n}`,
+      };
+    }
+    return { command: 'npm test', source: 'package.json "test"', forFeature: () => 'npm test' };
+  }
+  if (probe.pytestConfig || (probe.pyproject !== undefined && /\bpytest\b/.test(probe.pyproject))) {
+    // pytest exits 5 when -k selects nothing, so a feature without tests fails its criterion.
+    return { command: 'pytest', source: 'pytest', forFeature: (n) => `pytest -k ${n.replace(/-/g, '_')}` };
+  }
+  if (probe.goMod) {
+    return { command: 'go test ./...', source: 'go.mod', forFeature: (n) => `go test ./src/${n}/...` };
+  }
+  if (probe.cargoToml) {
+    return {
+      command: 'cargo test',
+      source: 'Cargo.toml',
+      forFeature: (n) => `cargo test ${n.replace(/-/g, '_')}`,
+    };
+  }
+  if (probe.makefile !== undefined && /^test\s*:/m.test(probe.makefile)) {
+    return { command: 'make test', source: 'Makefile "test" target', forFeature: () => 'make test' };
+  }
+  return undefined;
+}
+
+function npmTestScript(packageJson: string | undefined): string | undefined {
+  if (packageJson === undefined) return undefined;
+  try {
+    const script = (JSON.parse(packageJson) as { scripts?: { test?: unknown } }).scripts?.test;
+    return typeof script === 'string' && script.trim() !== '' && !NPM_PLACEHOLDER.test(script)
+      ? script
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,15 +1,23 @@
 import { z } from 'zod';
 
-import { FEATURE_ID_PATTERN } from './feature-id.js';
+import { RESERVED_IDS } from '../git/refs.js';
+import { FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from './feature-id.js';
 
 export { FEATURE_ID_PATTERN };
 
 const featureId = z
   .string()
+  .max(
+    MAX_FEATURE_ID_LENGTH,
+    `feature ids are at most ${MAX_FEATURE_ID_LENGTH} characters (they become branch and folder names)`,
+  )
   .regex(
     FEATURE_ID_PATTERN,
     'feature ids are lowercase letters, digits and dashes, starting with a letter or digit',
-  );
+  )
+  .refine((id) => !RESERVED_IDS.has(id), {
+    message: `this id is reserved: Baton names its own branch and folder ${[...RESERVED_IDS].map((r) => `"${r}"`).join(', ')}`,
+  });
 
 /** An HTTP latency check against the feature's server. */
 export const HttpCheckSchema = z.strictObject({
@@ -59,6 +67,8 @@ export const ContractSchema = z.strictObject({
     .union([z.record(z.string(), z.union([z.array(z.string()), z.string()])), z.array(z.string())])
     .optional(),
   owns: z.array(z.string().min(1)).optional(),
+  /** `strict` (default): a change outside `owns` fails the implicit `owns` check; `warn`: it only warns. */
+  owns_policy: z.enum(['strict', 'warn']).optional(),
   depends_on: z
     .union([
       z.strictObject({
@@ -114,6 +124,8 @@ export interface Contract {
   title: string;
   provides: Record<string, string[]>;
   owns: string[];
+  /** Whether a change outside `owns` fails the feature (`strict`, the default) or only warns. */
+  owns_policy?: 'strict' | 'warn';
   depends_on: { features: string[]; services: string[] };
   acceptance_criteria: Criterion[];
   serve?: string;

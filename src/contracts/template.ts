@@ -8,6 +8,16 @@ export interface ContractTemplate {
   name: string;
   /** Path from the contract's folder to the published JSON Schema, for editors' YAML language servers. */
   schemaPath?: string;
+  /** The command that runs this feature's tests with the project's own runner (`node --test test/upload/`). */
+  testCommand?: string;
+}
+
+/** The sentence the template's body starts with; still there means nobody described the feature yet. */
+export const TEMPLATE_PLACEHOLDER = 'Describe the feature for the agent here:';
+
+/** The run command written when no test runner was found: it fails, saying what to write instead. */
+export function placeholderTestCommand(name: string): string {
+  return `echo "TODO: the command that runs the ${name} tests" && exit 1`;
 }
 
 /** Why a feature name cannot be used, or undefined when it can (pure). */
@@ -72,7 +82,7 @@ depends_on:
 acceptance_criteria:
   - id: tests
     text: The ${t.name} tests pass
-    run: npm test -- ${t.name}
+    run: ${JSON.stringify(t.testCommand ?? placeholderTestCommand(t.name))}
   - id: files
     text: The ${t.name} module exists
     files:
@@ -82,7 +92,7 @@ estimate_minutes: 30
 ---
 # ${t.title}
 
-Describe the feature for the agent here: the behaviour, the edge cases, what is out of scope.
+${TEMPLATE_PLACEHOLDER} the behaviour, the edge cases, what is out of scope.
 Longer material can go in spec.md next to this file.
 `;
 }

@@ -32,3 +32,54 @@ export function presentedToken(request: {
   if (request.query) return request.query;
   return request.cookie;
 }
+
+/** A fresh random value: the dashboard's path prefix or a browser session's cookie value. */
+export function createSecret(bytes = 18): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** Loopback names a browser may put in `Host` for a dashboard bound to loopback. */
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** Whether `host` is a loopback address or name. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+}
+
+/**
+ * Whether a request's `Host` header names this dashboard: when bound to loopback it must be a
+ * loopback name with the bound port (a DNS-rebinding page on another name is refused); when bound
+ * elsewhere any host is accepted (the token still guards every request).
+ */
+export function hostAllowed(hostHeader: string | undefined, boundHost: string, port: number): boolean {
+  if (!isLoopbackHost(boundHost)) return true;
+  if (!hostHeader) return false;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader.trim().toLowerCase());
+  if (!m?.[1]) return false;
+  const name = m[1];
+  const presentedPort = m[2] === undefined ? 80 : Number(m[2]);
+  return presentedPort === port && (LOOPBACK_NAMES.has(name) || name === boundHost);
+}
+
+/** The sessions a dashboard handed out: random cookie values, never the token itself. */
+export class SessionStore {
+  readonly #ids: string[] = [];
+  readonly #max: number;
+  constructor(max = 1000) {
+    this.#max = max;
+  }
+  /** Creates a session and returns its cookie value. */
+  create(): string {
+    const id = createSecret(24);
+    this.#ids.push(id);
+    if (this.#ids.length > this.#max) this.#ids.splice(0, this.#ids.length - this.#max);
+    return id;
+  }
+  /** Whether a presented cookie value is one of ours (constant time per comparison). */
+  has(value: string | undefined): boolean {
+    if (!value) return false;
+    let found = false;
+    for (const id of this.#ids) if (tokenMatches(id, value)) found = true;
+    return found;
+  }
+}

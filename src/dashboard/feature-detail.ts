@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import type { FeatureState } from '../log/fold.js';
 import type { SequencedEvent } from './live-log.js';
 
@@ -25,9 +26,25 @@ const TAIL_BYTES = 256 * 1024;
 /** Contracts are small; anything larger is shown cut. */
 const CONTRACT_BYTES = 256 * 1024;
 
+/** The shape of a run id Baton makes (`20261201T081555Z-1a2b3c`), loosely: no separators, no dots first. */
+const RUN_ID_SHAPE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$/;
+
+/**
+ * Where Baton writes a feature's agent log: `<root>/.baton/runs/<run>/<feature>/agent.log`,
+ * computed from validated ids — never a path read from the log. Undefined when an id has another shape.
+ */
+export function agentLogPath(root: string, runId: string | undefined, featureId: string): string | undefined {
+  if (runId === undefined || !RUN_ID_SHAPE.test(runId) || !FEATURE_ID_PATTERN.test(featureId))
+    return undefined;
+  const runs = resolve(root, '.baton', 'runs');
+  const path = resolve(runs, runId, featureId, 'agent.log');
+  return path.startsWith(`${runs}${sep}`) ? path : undefined;
+}
+
 /**
  * Gathers a feature's detail. Only two files are read: the contract the plan names and the agent log
- * the log recorded for this feature (`feature.started.log_file`) — never a path a client sent.
+ * at the place Baton writes it for this feature's run (`agentLogPath`) — never a path a client sent
+ * or a line of the log named (the log is a file anyone can append to).
  */
 export function readFeatureDetail(options: {
   root: string;
@@ -43,21 +60,31 @@ export function readFeatureDetail(options: {
     if (head) contract = { file: options.contractFile, text: head.text, truncated: head.truncated };
   }
   let agentLog: FileTail | null = null;
-  if (feature.log_file) {
-    const path = isAbsolute(feature.log_file) ? feature.log_file : resolve(root, feature.log_file);
-    agentLog = { ...readTail(path, options.maxLines ?? 200), file: feature.log_file };
-  }
+  const path =
+    feature.log_file !== undefined ? agentLogPath(root, feature.run_id, feature.feature_id) : undefined;
+  if (path) agentLog = { ...readTail(path, options.maxLines ?? 200), file: relative(root, path) };
   return { feature, contract, events: options.events, agent_log: agentLog };
+}
+
+/** Opens a file to read as data: no symlink followed (an agent may plant one), no FIFO waited on, regular files only. */
+function openRegular(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    return undefined;
+  }
+  return fd;
 }
 
 /** Reads the last `maxLines` lines of a file from its last 256 KiB, without terminal escape codes. */
 export function readTail(path: string, maxLines = 200): FileTail {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return { file: path, lines: [], truncated: false, missing: true };
-  }
+  const fd = openRegular(path);
+  if (fd === undefined) return { file: path, lines: [], truncated: false, missing: true };
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - TAIL_BYTES);
@@ -75,12 +102,8 @@ export function readTail(path: string, maxLines = 200): FileTail {
 }
 
 function readHead(path: string, max: number): { text: string; truncated: boolean } | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
+  const fd = openRegular(path);
+  if (fd === undefined) return undefined;
   try {
     const size = fstatSync(fd).size;
     const buf = Buffer.alloc(Math.min(size, max));

@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
-import type { LogEvent } from '../log/events.js';
+import type { BatonEventType, LogEvent } from '../log/events.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
-import { type LogProblem, readLog } from '../log/read.js';
+import type { LogProblem } from '../log/read.js';
+import { LogTailer } from '../log/tail.js';
 
 /** An event of the log with its position among all events read since the log was (re)started. */
 export interface SequencedEvent {
@@ -11,6 +11,8 @@ export interface SequencedEvent {
 
 /** What one read of the log appended to the state. */
 export interface LogDelta {
+  /** More was appended than one read takes: read again soon. */
+  more?: boolean;
   events: SequencedEvent[];
   /** Features whose folded state may have changed. */
   changed: string[];
@@ -21,20 +23,38 @@ export interface LogDelta {
   problems: LogProblem[];
 }
 
-/** Event types that change only the state of the feature they name. */
-const FEATURE_ONLY = new Set<string | undefined>([
-  undefined,
-  'worktree.created',
-  'feature.started',
-  'agent.exited',
-  'hook',
-  'feature.ended',
-  'feature.escaped',
-  'user.intervention',
-  'check.passed',
-  'check.failed',
-  'check.unverifiable',
-]);
+/** Whether each event type changes only the state of the feature it names (typed: a new type must be placed). */
+const FEATURE_ONLY = {
+  'run.started': false,
+  'run.ended': false,
+  'phase.started': false,
+  'phase.ended': false,
+  'worktree.created': true,
+  'feature.started': true,
+  'agent.exited': true,
+  hook: true,
+  'feature.ended': true,
+  'feature.escaped': true,
+  'user.intervention': true,
+  'check.passed': true,
+  'check.failed': true,
+  'check.unverifiable': true,
+  'integration.started': false,
+  'merge.clean': false,
+  'merge.conflict': false,
+  'merge.skipped': false,
+  'integration.tested': false,
+  'integration.ended': false,
+  'integration.discarded': false,
+  // A collision names two features, not one.
+  'collision.detected': false,
+  'collision.resolved': false,
+} as const satisfies Record<BatonEventType, boolean>;
+
+/** Whether an event (a plain hook line has no type) changes run-level fields. */
+function changesRun(e: LogEvent): boolean {
+  return e.type !== undefined && !FEATURE_ONLY[e.type];
+}
 
 /**
  * The log folded incrementally: each `read()` parses only the bytes appended since the last one,
@@ -44,9 +64,7 @@ const FEATURE_ONLY = new Set<string | undefined>([
 export class LiveLog {
   readonly path: string;
   #state: BatonState = initialState();
-  #offset = 0;
-  #line = 0;
-  #ino: number | undefined;
+  readonly #tailer: LogTailer;
   #seq = 0;
   #recent: SequencedEvent[] = [];
   #byFeature = new Map<string, SequencedEvent[]>();
@@ -60,6 +78,7 @@ export class LiveLog {
     options: { keepRecent?: number; keepPerFeature?: number; keepAll?: boolean } = {},
   ) {
     this.path = path;
+    this.#tailer = new LogTailer(path);
     this.#keepRecent = options.keepRecent ?? 200;
     this.#keepPerFeature = options.keepPerFeature ?? 200;
     if (options.keepAll) this.#all = [];
@@ -77,7 +96,7 @@ export class LiveLog {
 
   /** Byte offset just after the last complete line read. */
   get offset(): number {
-    return this.#offset;
+    return this.#tailer.offset;
   }
 
   /** The latest bad lines of the log (at most 20), with their line numbers. */
@@ -103,43 +122,49 @@ export class LiveLog {
 
   /** Whether the file on disk differs from what was read (cheap: one stat). */
   hasNews(): boolean {
-    const s = statOrUndefined(this.path);
-    if (!s) return this.#offset > 0;
-    return s.size !== this.#offset || (this.#ino !== undefined && s.ino !== this.#ino);
+    return this.#tailer.hasNews();
   }
 
   /** Reads what was appended since the last read and folds it in. */
   read(): LogDelta {
-    const s = statOrUndefined(this.path);
-    let reset = false;
-    // A shorter or different file means the log was truncated or replaced: fold it again from its start.
-    if ((s === undefined && this.#offset > 0) || (s && (s.size < this.#offset || this.#ino !== s.ino))) {
-      reset = this.#offset > 0;
-      this.#restart();
-    }
-    this.#ino = s?.ino;
-    if (!s) return { events: [], changed: [], runChanged: reset, reset, problems: [] };
-    const chunk = readLog(this.path, { offset: this.#offset, line: this.#line });
-    this.#offset = chunk.endOffset;
-    this.#line = chunk.endLine;
     const changed = new Set<string>();
-    let runChanged = reset;
     const events: SequencedEvent[] = [];
-    for (const event of chunk.events) {
-      try {
+    const problems: LogProblem[] = [];
+    let runChanged = false;
+    const { reset } = this.#tailer.read({
+      // A shorter or different file means the log was truncated or replaced: fold it again from its start.
+      reset: () => {
+        this.#restart();
+        events.length = 0;
+        problems.length = 0;
+        changed.clear();
+      },
+      event: (event) => {
         applyEvent(this.#state, event);
-      } catch {
-        // An event of a known type with fields of the wrong shape is skipped, as foldEvents does.
-        continue;
-      }
+        const sequenced = { seq: ++this.#seq, event };
+        events.push(sequenced);
+        this.#all?.push(event);
+        this.#remember(sequenced, changed);
+        if (changesRun(event)) runChanged = true;
+      },
+      problem: (p) => problems.push(p),
+    });
+    if (problems.length > 0) this.#problems = [...this.#problems, ...problems].slice(-20);
+    return { events, changed: [...changed], runChanged: runChanged || reset, reset, problems };
+  }
+
+  /** Folds events inferred at read time (a dead run's interruption), never written to the log. */
+  applyInferred(inferred: readonly LogEvent[]): LogDelta {
+    const changed = new Set<string>();
+    const events: SequencedEvent[] = [];
+    for (const event of inferred) {
+      applyEvent(this.#state, event);
       const sequenced = { seq: ++this.#seq, event };
       events.push(sequenced);
       this.#all?.push(event);
       this.#remember(sequenced, changed);
-      if (!FEATURE_ONLY.has(event.type)) runChanged = true;
     }
-    if (chunk.problems.length > 0) this.#problems = [...this.#problems, ...chunk.problems].slice(-20);
-    return { events, changed: [...changed], runChanged, reset, problems: chunk.problems };
+    return { events, changed: [...changed], runChanged: true, reset: false, problems: [] };
   }
 
   #remember(sequenced: SequencedEvent, changed: Set<string>): void {
@@ -163,8 +188,6 @@ export class LiveLog {
 
   #restart(): void {
     this.#state = initialState();
-    this.#offset = 0;
-    this.#line = 0;
     // Sequence numbers keep growing across a restart, so clients never mistake new events for old ones.
     this.#recent = [];
     this.#byFeature.clear();
@@ -176,13 +199,4 @@ export class LiveLog {
 function pushBounded<T>(list: T[], item: T, max: number): void {
   list.push(item);
   if (list.length > max) list.splice(0, list.length - max);
-}
-
-function statOrUndefined(path: string): { size: number; ino: number } | undefined {
-  try {
-    const s = statSync(path);
-    return { size: s.size, ino: s.ino };
-  } catch {
-    return undefined;
-  }
 }

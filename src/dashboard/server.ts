@@ -4,12 +4,21 @@ import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { interruptionEvents } from '../guard/liveness.js';
 import type { LogEvent } from '../log/events.js';
 import { pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { type Asset, loadAssets } from './assets.js';
-import { createToken, presentedToken, tokenCookieName, tokenMatches } from './auth.js';
+import {
+  createSecret,
+  createToken,
+  hostAllowed,
+  presentedToken,
+  SessionStore,
+  tokenCookieName,
+  tokenMatches,
+} from './auth.js';
 import { type FeatureDetail, readFeatureDetail } from './feature-detail.js';
 import { LiveLog, type LogDelta } from './live-log.js';
 import { watchLog } from './tail.js';
@@ -38,6 +47,8 @@ export interface DashboardOptions {
   port?: number;
   /** A fixed token (tests); a random one otherwise. */
   token?: string;
+  /** A fixed path prefix for the browser session (tests); a random one otherwise. */
+  pathPrefix?: string;
   /** Loads the contracts and plan; called at start and again when a new run starts. */
   loadProject: () => Promise<LoadedProject>;
   /** Period of the stat fallback of the log watcher. */
@@ -51,6 +62,8 @@ export interface Dashboard {
   host: string;
   port: number;
   token: string;
+  /** The random path the page lives under (`/<prefix>`); the session cookie is scoped to it. */
+  base: string;
   /** The address to open, token included. */
   url: string;
   /** Number of connected event-stream clients. */
@@ -120,10 +133,26 @@ const SECURITY_HEADERS: Record<string, string> = {
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? createToken();
+  const base = `/${options.pathPrefix ?? createSecret()}`;
+  const sessions = new SessionStore();
   const assets = loadAssets();
   // Every event is kept: the report, like `baton report`, is computed from the whole run.
   const live = new LiveLog(options.logPath, { keepAll: true });
-  live.read();
+  // A log that cannot be read (a directory, a FIFO, unreadable) is shown as a problem; the page stays up.
+  let readError: string | undefined;
+  const readLive = (): LogDelta | undefined => {
+    try {
+      const delta = live.read();
+      readError = undefined;
+      return delta;
+    } catch (err) {
+      readError = err instanceof Error ? err.message : String(err);
+      return undefined;
+    }
+  };
+  while (readLive()?.more) {
+    // Read the existing log to its end, slice by slice.
+  }
   let project = await options.loadProject();
   const clients = new Set<StreamClient>();
   let port = 0;
@@ -184,7 +213,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     features: listFeatures(live.state, project.plan),
     events: live.recentEvents(),
     metrics: currentMetrics(),
-    problems: [...live.problems],
+    problems: readError ? [...live.problems, { line: 0, message: readError, text: '' }] : [...live.problems],
   });
 
   const update = (client: StreamClient, ids: string[], run: boolean): Update => ({
@@ -256,8 +285,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 
   const onNews = () => {
+    const inferred = interruptionEvents(live.state);
+    if (inferred.length > 0) broadcast(live.applyInferred(inferred));
     if (!live.hasNews()) return;
-    const delta = live.read();
+    const hadError = readError;
+    const delta = readLive();
+    if (readError !== hadError) for (const client of clients) client.snapshotDue = true;
+    if (!delta) return;
+    // A huge append is read one slice per turn, so other clients' requests are served in between.
+    if (delta.more) setImmediate(onNews);
     if (delta.events.length === 0 && !delta.reset) return;
     broadcast(delta);
     if (delta.reset || delta.events.some((e) => movesReport(e.event))) scheduleReport();
@@ -273,24 +309,34 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   app.use('*', async (c, next) => {
+    // A page on another name that resolves to 127.0.0.1 (DNS rebinding) is not this dashboard's page.
+    if (!hostAllowed(c.req.header('host'), host, port)) {
+      return c.text(`403: this dashboard answers only to ${host}:${port}\n`, 403);
+    }
     const cookie = tokenCookieName(port);
+    const inPrefix = c.req.path === base || c.req.path.startsWith(`${base}/`);
+    const query = c.req.query('token');
     const presented = presentedToken({
       authorization: c.req.header('authorization'),
-      query: c.req.query('token'),
-      cookie: getCookie(c, cookie),
+      query,
+      cookie: undefined,
     });
-    if (!tokenMatches(token, presented)) {
+    // The cookie holds a session value, not the token, and is scoped to the random path prefix: a
+    // server an agent starts on another 127.0.0.1 port never receives anything that opens this one.
+    const bySession = inPrefix && sessions.has(getCookie(c, cookie));
+    if (!bySession && !tokenMatches(token, presented)) {
       return c.text(
         '401: this dashboard needs its token. Open the URL `baton dashboard` printed (it ends in ?token=…).\n',
         401,
       );
     }
-    if (c.req.query('token') !== undefined) {
-      // The cookie lets the page's assets and event stream through without the token in their URLs.
-      setCookie(c, cookie, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
-      // Drop the token from the address bar (and so from the browser's history) once it is in the cookie.
-      if (c.req.path === '/') return c.redirect('/', 303);
+    if (query !== undefined) {
+      setCookie(c, cookie, sessions.create(), { httpOnly: true, sameSite: 'Strict', path: `${base}/` });
+      // Drop the token from the address bar (and so from the browser's history) once the session is set.
+      if (c.req.path === '/' || c.req.path === base || c.req.path === `${base}/`)
+        return c.redirect(`${base}/`, 303);
     }
+    if (c.req.path === base) return c.redirect(`${base}/`, 303);
     await next();
   });
 
@@ -301,15 +347,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return c.body(new Uint8Array(asset.body));
   };
 
-  app.get('/', (c) => sendAsset(c, assets.get('index.html')));
-  app.get('/assets/:name', (c) => sendAsset(c, assets.get(c.req.param('name'))));
+  // The same routes at the root (for API clients presenting the bearer token) and under the prefix
+  // (for the browser, whose session cookie is sent only there); the page uses relative addresses.
+  const routes = new Hono();
+  routes.get('/', (c) => sendAsset(c, assets.get('index.html')));
+  routes.get('/assets/:name', (c) => sendAsset(c, assets.get(c.req.param('name'))));
 
-  app.get('/api/state', (c) => {
+  routes.get('/api/state', (c) => {
     c.header('Cache-Control', 'no-store');
     return c.json(snapshot());
   });
 
-  app.get('/api/features/:id', (c) => {
+  routes.get('/api/features/:id', (c) => {
     c.header('Cache-Control', 'no-store');
     const id = c.req.param('id');
     const contract = project.plan?.byId.get(id);
@@ -326,7 +375,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return c.json(detail);
   });
 
-  app.get('/api/events', (c) => {
+  routes.get('/api/events', (c) => {
     c.header('Cache-Control', 'no-store');
     return streamSSE(c, async (stream) => {
       const client: StreamClient = {
@@ -360,6 +409,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     });
   });
 
+  app.get(`${base}/`, (c) => sendAsset(c, assets.get('index.html')));
+  app.route(base, routes);
+  app.route('/', routes);
   app.notFound((c) => c.text('404: not found\n', 404));
   app.onError((err, c) => c.text(`500: ${err.message}\n`, 500));
 
@@ -384,7 +436,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     host,
     port,
     token,
-    url: `http://${urlHost}:${port}/?token=${token}`,
+    base,
+    url: `http://${urlHost}:${port}${base}/?token=${token}`,
     clients: () => clients.size,
     close() {
       closing ??= (async () => {

@@ -12,7 +12,7 @@ export const BOARD_COLUMNS = {
   running: ['running', 'verifying'],
   'needs-input': ['needs-input'],
   complete: ['complete'],
-  failed: ['failed', 'failed-checks', 'timeout', 'interrupted', 'empty'],
+  failed: ['failed', 'failed-checks', 'timeout', 'interrupted', 'empty', 'collision'],
 } as const satisfies Record<string, readonly FeatureStatus[]>;
 
 /** A board column. */

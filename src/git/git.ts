@@ -29,14 +29,19 @@ export const HARDENED_GIT_OPTIONS: readonly string[] = [
 ];
 
 /**
- * Runs git with an argument array in `cwd`; never throws on a non-zero exit. Plain `spawn` rather
+ * Runs git with an argument array in `cwd` (and extra environment, e.g. a scratch `GIT_INDEX_FILE`); never throws on a non-zero exit. Plain `spawn` rather
  * than execa: git calls are short and many, and every command pays for what it loads at start-up.
  */
-export function gitRaw(cwd: string, args: string[], input?: string): Promise<GitOutput> {
+export function gitRaw(
+  cwd: string,
+  args: string[],
+  input?: string,
+  env?: Readonly<Record<string, string>>,
+): Promise<GitOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...HARDENED_GIT_OPTIONS, ...args], {
       cwd,
-      env: { ...process.env, ...GIT_ENV },
+      env: { ...process.env, ...GIT_ENV, ...env },
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -66,8 +71,13 @@ export function gitRaw(cwd: string, args: string[], input?: string): Promise<Git
 }
 
 /** Runs git and returns trimmed stdout; throws a `GitError` on a non-zero exit. */
-export async function git(cwd: string, args: string[], input?: string): Promise<string> {
-  const r = await gitRaw(cwd, args, input);
+export async function git(
+  cwd: string,
+  args: string[],
+  input?: string,
+  env?: Readonly<Record<string, string>>,
+): Promise<string> {
+  const r = await gitRaw(cwd, args, input, env);
   if (r.exitCode !== 0) throw new GitError(args, r);
   return r.stdout.trim();
 }

@@ -10,7 +10,7 @@ import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { portBlockFor } from '../ports.js';
-import { describeExit, spawnSupervised, tailLines } from '../runner/process.js';
+import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { collectBranchChanges } from './predict.js';

@@ -44,6 +44,8 @@ export function notPassedReason(f: FeatureState | undefined): string {
       return f.reason ?? 'the agent timed out';
     case 'interrupted':
       return f.reason ?? 'the run was interrupted';
+    case 'collision':
+      return f.reason ?? 'the collision radar stopped it';
     case 'running':
       return 'its agent is still running';
     case 'needs-input':

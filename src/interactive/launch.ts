@@ -20,7 +20,7 @@ import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { formatCommand, quoteArg } from '../agents/shell-words.js';
 import type { BatonEvent, LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
-import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../runner/process.js';
+import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../process/supervise.js';
 import { prepareInteractiveLaunch } from './argv.js';
 import { recordClaudeTrust, showsTrustDialog } from './claude-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';

@@ -1,8 +1,10 @@
 /**
  * The one event union. Every line of `.baton/log.jsonl` is one of these (or a plain
- * `{feature_id, status}` line written by a hand-made hook). The fold, the terminal renderer,
- * the report and the dashboard all switch over `type`.
+ * `{feature_id, status}` line written by a hand-made hook). Each event is declared once, as a zod
+ * schema: its TypeScript type is inferred from it and the log reader checks each line against it,
+ * so the type the fold trusts and the shape the reader accepts cannot drift apart.
  */
+import { z } from 'zod';
 
 /** Every status a feature can be in; derived by folding events. */
 export const FEATURE_STATUSES = [
@@ -16,296 +18,369 @@ export const FEATURE_STATUSES = [
   'failed-checks',
   'timeout',
   'interrupted',
+  'collision',
 ] as const;
 /** A feature's status. */
 export type FeatureStatus = (typeof FEATURE_STATUSES)[number];
 
-/** Statuses after which nothing more happens to a feature in this run. */
-export const TERMINAL_STATUSES: ReadonlySet<FeatureStatus> = new Set([
+/** The statuses a feature can end a run with. */
+export const END_STATUSES = [
   'complete',
   'empty',
   'failed',
   'failed-checks',
   'timeout',
   'interrupted',
-]);
+  'collision',
+] as const;
 
-/** Fields Baton writes on every event of its own. */
-export interface EventBase {
-  /** Schema version. */
-  v: 1;
-  /** ISO-8601 time the event was written. */
-  ts: string;
-  run_id?: string;
-}
+/** Statuses after which nothing more happens to a feature in this run. */
+export const TERMINAL_STATUSES: ReadonlySet<FeatureStatus> = new Set(END_STATUSES);
 
-/** Usage an agent reported, when it reports any. */
-export interface AgentUsage {
-  cost_usd?: number;
-  input_tokens?: number;
-  output_tokens?: number;
-  turns?: number;
+const id = z.string().min(1);
+const strings = z.array(z.string());
+
+/** Fields Baton writes on every event of its own: schema version, ISO-8601 time, run. */
+const base = { v: z.literal(1), ts: z.string(), run_id: z.string().optional() };
+
+/** Usage an agent reported, when it reports any (tokens, cost, refused tool calls). */
+export const AgentUsageSchema = z.object({
+  cost_usd: z.number().optional(),
+  input_tokens: z.number().optional(),
+  output_tokens: z.number().optional(),
+  turns: z.number().optional(),
   /** Tool calls the agent was refused (Claude Code's `permission_denials`). */
-  permission_denials?: Array<{ tool: string; detail?: string }>;
-}
+  permission_denials: z.array(z.object({ tool: z.string(), detail: z.string().optional() })).optional(),
+});
+/** Usage an agent reported. */
+export type AgentUsage = z.infer<typeof AgentUsageSchema>;
 
-/** A run began: which features, how many at once, from which base. */
-export interface RunStarted extends EventBase {
-  type: 'run.started';
-  run_id: string;
-  feature_ids: string[];
-  concurrency: number;
-  base: string;
-  base_commit: string;
-  mode: 'contract-first' | 'wait-for-deps';
-  pid: number;
-  resume?: boolean;
-  /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
-  stopped_orphans?: Array<{ feature_id: string; pgid: number }>;
-}
-/** A run ended: its outcome and wall-clock duration. */
-export interface RunEnded extends EventBase {
-  type: 'run.ended';
-  run_id: string;
-  outcome: 'complete' | 'failed' | 'interrupted';
-  duration_ms: number;
-}
-/** A named phase (specification, planning, implementation, integration…) began. */
-export interface PhaseStarted extends EventBase {
-  type: 'phase.started';
-  phase: string;
-}
-/** A named phase ended. */
-export interface PhaseEnded extends EventBase {
-  type: 'phase.ended';
-  phase: string;
-}
-/** A feature's worktree was created (or reused) on its branch. */
-export interface WorktreeCreated extends EventBase {
-  type: 'worktree.created';
-  feature_id: string;
-  path: string;
-  branch: string;
-  base_commit: string;
-  reused: boolean;
-}
-/** A feature's agent was launched. */
-export interface FeatureStarted extends EventBase {
-  type: 'feature.started';
-  feature_id: string;
-  status: 'running';
-  agent: string;
-  branch: string;
-  worktree: string;
-  log_file: string;
-  port: number;
-  pid?: number;
-  /** Process group of the agent, so an orphan can be found after a crash. */
-  pgid?: number;
-  attempt?: number;
-}
-/** An agent process exited; what it changed is recorded here. */
-export interface AgentExited extends EventBase {
-  type: 'agent.exited';
-  feature_id: string;
-  exit_code: number | null;
-  signal: string | null;
-  duration_ms: number;
-  commit?: string;
-  files: string[];
-  timed_out?: boolean;
-  usage?: AgentUsage;
-  /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
-  reason?: string;
-}
-/** An agent's own hook (or a hand-written completion hook) reported in. */
-export interface HookEvent extends EventBase {
-  type: 'hook';
-  feature_id: string;
-  /** The hook's name: `stop`, `notification`, `session-end`, `agent-turn-complete`… */
-  event: string;
-  status?: FeatureStatus;
-  /** A short, secret-free summary of the hook's payload. */
-  detail?: string;
-  session_id?: string;
-}
-/** The feature's outcome for this run: the one completion event per feature. */
-export interface FeatureEnded extends EventBase {
-  type: 'feature.ended';
-  feature_id: string;
-  status: Exclude<FeatureStatus, 'pending' | 'running' | 'needs-input' | 'verifying'>;
-  reason?: string;
-}
-/** An agent wrote into the main checkout instead of its worktree. */
-export interface FeatureEscaped extends EventBase {
-  type: 'feature.escaped';
-  feature_id: string;
-  files: string[];
-}
 /** What a check measured (latency percentiles, exit code, output tail, offending files). */
-export interface CheckMeasurement {
-  exit_code?: number | null;
-  output_tail?: string;
-  p50_ms?: number;
-  p95_ms?: number;
-  p99_ms?: number;
-  error_rate?: number;
-  requests?: number;
-  files?: string[];
-  duration_ms?: number;
-}
-/** Fields shared by the three check outcomes. */
-interface CheckBase extends EventBase {
-  feature_id: string;
-  criterion_id: string;
-  text: string;
-  kind: 'run' | 'http' | 'files' | 'unverifiable';
-  on: 'worktree' | 'integration';
-  message: string;
-  measured?: CheckMeasurement;
-}
+export const CheckMeasurementSchema = z.object({
+  exit_code: z.number().nullable().optional(),
+  output_tail: z.string().optional(),
+  p50_ms: z.number().optional(),
+  p95_ms: z.number().optional(),
+  p99_ms: z.number().optional(),
+  error_rate: z.number().optional(),
+  requests: z.number().optional(),
+  files: strings.optional(),
+  duration_ms: z.number().optional(),
+});
+/** What a check measured. */
+export type CheckMeasurement = z.infer<typeof CheckMeasurementSchema>;
+
+/** A criterion's kind, as the contract normalises it. */
+export const CHECK_KINDS = ['run', 'http', 'files', 'unverifiable'] as const;
+
+const checkFields = {
+  ...base,
+  feature_id: id,
+  criterion_id: z.string(),
+  text: z.string(),
+  kind: z.enum(CHECK_KINDS),
+  on: z.enum(['worktree', 'integration']),
+  message: z.string(),
+  measured: CheckMeasurementSchema.optional(),
+};
+
+/** Every event type's schema, keyed by its `type`; the union below is built from these. */
+export const EVENT_SCHEMAS = {
+  /** A run began: which features, how many at once, from which base. */
+  'run.started': z.object({
+    ...base,
+    type: z.literal('run.started'),
+    run_id: z.string(),
+    feature_ids: strings,
+    concurrency: z.number(),
+    base: z.string(),
+    base_commit: z.string(),
+    mode: z.enum(['contract-first', 'wait-for-deps']),
+    pid: z.number(),
+    resume: z.boolean().optional(),
+    /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
+    stopped_orphans: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
+    /** Process groups the log named but Baton could not prove were that run's: left alone, with why. */
+    refused_orphans: z
+      .array(z.object({ feature_id: z.string(), pgid: z.number(), reason: z.string() }))
+      .optional(),
+  }),
+  /** A run ended: its outcome and wall-clock duration. */
+  'run.ended': z.object({
+    ...base,
+    type: z.literal('run.ended'),
+    run_id: z.string(),
+    outcome: z.enum(['complete', 'failed', 'interrupted']),
+    duration_ms: z.number(),
+    /** Written at read time for a run whose orchestrator died (never appended to the log). */
+    inferred: z.literal(true).optional(),
+  }),
+  /** A named phase (specification, planning, implementation, integration…) began. */
+  'phase.started': z.object({ ...base, type: z.literal('phase.started'), phase: z.string() }),
+  /** A named phase ended. */
+  'phase.ended': z.object({ ...base, type: z.literal('phase.ended'), phase: z.string() }),
+  /** A feature's worktree was created (or reused) on its branch. */
+  'worktree.created': z.object({
+    ...base,
+    type: z.literal('worktree.created'),
+    feature_id: id,
+    path: z.string(),
+    branch: z.string(),
+    base_commit: z.string(),
+    reused: z.boolean(),
+    /** On `--resume`: commits the dead run's agent left on the branch, and whether `--restart` dropped them. */
+    kept_commits: z.number().optional(),
+    restarted: z.literal(true).optional(),
+  }),
+  /** A feature's agent was launched. */
+  'feature.started': z.object({
+    ...base,
+    type: z.literal('feature.started'),
+    feature_id: id,
+    status: z.literal('running'),
+    agent: z.string(),
+    branch: z.string(),
+    worktree: z.string(),
+    log_file: z.string(),
+    port: z.number(),
+    pid: z.number().optional(),
+    /** Process group of the agent, so an orphan can be found after a crash. */
+    pgid: z.number().optional(),
+    attempt: z.number().optional(),
+  }),
+  /** An agent process exited; what it changed is recorded here. */
+  'agent.exited': z.object({
+    ...base,
+    type: z.literal('agent.exited'),
+    feature_id: id,
+    exit_code: z.number().nullable(),
+    signal: z.string().nullable(),
+    duration_ms: z.number(),
+    commit: z.string().optional(),
+    files: strings,
+    timed_out: z.boolean().optional(),
+    usage: AgentUsageSchema.optional(),
+    /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
+    reason: z.string().optional(),
+    /** Processes the agent left running outside its group (daemons), stopped by Baton. */
+    stopped_daemons: z.array(z.object({ pid: z.number(), command: z.string() })).optional(),
+  }),
+  /** An agent's own hook (or a hand-written completion hook) reported in. */
+  hook: z.object({
+    ...base,
+    type: z.literal('hook'),
+    feature_id: id,
+    /** The hook's name: `stop`, `notification`, `session-end`, `agent-turn-complete`… */
+    event: z.string(),
+    status: z.enum(FEATURE_STATUSES).optional(),
+    /** A short, secret-free summary of the hook's payload. */
+    detail: z.string().optional(),
+    session_id: z.string().optional(),
+  }),
+  /** The feature's outcome for this run: the one completion event per feature. */
+  'feature.ended': z.object({
+    ...base,
+    type: z.literal('feature.ended'),
+    feature_id: id,
+    status: z.enum(END_STATUSES),
+    reason: z.string().optional(),
+    /** Written at read time for a run whose orchestrator died (never appended to the log). */
+    inferred: z.literal(true).optional(),
+  }),
+  /** An agent wrote into the main checkout instead of its worktree. */
+  'feature.escaped': z.object({
+    ...base,
+    type: z.literal('feature.escaped'),
+    feature_id: id,
+    files: strings,
+    /** `repository`: the shared git config or a ref outside the feature's own branch changed. */
+    kind: z.enum(['checkout', 'repository']).optional(),
+    /** How the feature was named: by the run window of the only agent running, or `unknown`. */
+    attribution: z.enum(['run-window', 'unknown']).optional(),
+  }),
+  /** An acceptance criterion held. */
+  'check.passed': z.object({ ...checkFields, type: z.literal('check.passed') }),
+  /** An acceptance criterion did not hold. */
+  'check.failed': z.object({ ...checkFields, type: z.literal('check.failed') }),
+  /** An acceptance criterion has nothing to run; never counted as passed. */
+  'check.unverifiable': z.object({ ...checkFields, type: z.literal('check.unverifiable') }),
+  /** Integration began on its own branch and worktree. */
+  'integration.started': z.object({
+    ...base,
+    type: z.literal('integration.started'),
+    branch: z.string(),
+    worktree: z.string(),
+    order: strings,
+    /** The commit the integration branch starts from. */
+    base_commit: z.string().optional(),
+    /** The test command run after each merge, so `--continue` runs the same one. */
+    test: z.string().optional(),
+    /** What to do on a conflict: `stop`, `skip` or `agent`. */
+    on_conflict: z.string().optional(),
+    /** Statuses opted in with `--include` (besides `complete`). */
+    include: z.array(z.enum(FEATURE_STATUSES)).optional(),
+    /** Features merged although their status is not `complete`, because `--include` named it. */
+    included: z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES) })).optional(),
+    /** Features not merged because their status is not `complete`. */
+    excluded: z
+      .array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES), reason: z.string() }))
+      .optional(),
+  }),
+  /** A feature branch merged without conflict. */
+  'merge.clean': z.object({
+    ...base,
+    type: z.literal('merge.clean'),
+    feature_id: id,
+    commit: z.string(),
+    duration_ms: z.number(),
+  }),
+  /** A feature branch conflicted with what was already merged. */
+  'merge.conflict': z.object({
+    ...base,
+    type: z.literal('merge.conflict'),
+    feature_id: id,
+    files: strings,
+    /** The already-merged features that also changed those files. */
+    with: strings,
+    duration_ms: z.number(),
+  }),
+  /** A feature was left out of the integration (conflict skipped, or a dependency skipped). */
+  'merge.skipped': z.object({
+    ...base,
+    type: z.literal('merge.skipped'),
+    feature_id: id,
+    reason: z.string(),
+    /** Why, as a kind. */
+    kind: z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge']).optional(),
+    /** The feature's folded status, for `kind: excluded`. */
+    status: z.enum(FEATURE_STATUSES).optional(),
+  }),
+  /** The test command ran after a merge. */
+  'integration.tested': z.object({
+    ...base,
+    type: z.literal('integration.tested'),
+    after_feature: z.string(),
+    passed: z.boolean(),
+    exit_code: z.number().nullable(),
+    output_tail: z.string().optional(),
+    duration_ms: z.number(),
+  }),
+  /** Integration finished (or stopped). */
+  'integration.ended': z.object({
+    ...base,
+    type: z.literal('integration.ended'),
+    outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial']),
+    duration_ms: z.number(),
+    commit: z.string().optional(),
+    /** Branch fast-forwarded to the result, with `--into`. */
+    into: z.string().optional(),
+    /** Why `--into` left the branch where it was. */
+    into_refused: z.string().optional(),
+  }),
+  /** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
+  'integration.discarded': z.object({
+    ...base,
+    type: z.literal('integration.discarded'),
+    branch: z.string(),
+    /** `ts` of the discarded attempt's `integration.started`. */
+    started_at: z.string().optional(),
+    /** The discarded result's tip. */
+    commit: z.string().optional(),
+    /** The ref that keeps the discarded result. */
+    backup: z.string().optional(),
+  }),
+  /** The radar saw two running features' work collide: a path both touched, or a path one owns that the other touched. */
+  'collision.detected': z.object({
+    ...base,
+    type: z.literal('collision.detected'),
+    /** Stable id of the pair (`a+b`); a later detection with the same id updates it. */
+    collision_id: z.string(),
+    features: strings,
+    /** `overlap`: their versions merge; `conflict`: they do not; `owned`: one touched the other's owned path. */
+    kind: z.enum(['overlap', 'conflict', 'owned']),
+    paths: strings,
+    /** The feature that touched the paths last (the one `--on-collision stop-later` stops). */
+    second: z.string(),
+  }),
+  /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
+  'user.intervention': z.object({
+    ...base,
+    type: z.literal('user.intervention'),
+    feature_id: id,
+    /** How: `send` typed text into the agent's window, `attach` opened the window. */
+    action: z.enum(['send', 'attach']),
+    /** What was typed (first 200 characters, one line), for `send`. */
+    text: z.string().optional(),
+  }),
+  /** A collision the radar reported is gone (one side reverted the paths). */
+  'collision.resolved': z.object({
+    ...base,
+    type: z.literal('collision.resolved'),
+    collision_id: z.string(),
+    features: strings,
+  }),
+} as const;
+
+type Schemas = typeof EVENT_SCHEMAS;
+type EventOf<K extends keyof Schemas> = z.infer<Schemas[K]>;
+
+/** A run began. */
+export type RunStarted = EventOf<'run.started'>;
+/** A run ended. */
+export type RunEnded = EventOf<'run.ended'>;
+/** A named phase began. */
+export type PhaseStarted = EventOf<'phase.started'>;
+/** A named phase ended. */
+export type PhaseEnded = EventOf<'phase.ended'>;
+/** A feature's worktree was created or reused. */
+export type WorktreeCreated = EventOf<'worktree.created'>;
+/** A feature's agent was launched. */
+export type FeatureStarted = EventOf<'feature.started'>;
+/** An agent process exited. */
+export type AgentExited = EventOf<'agent.exited'>;
+/** An agent's hook reported in. */
+export type HookEvent = EventOf<'hook'>;
+/** A feature's outcome for this run. */
+export type FeatureEnded = EventOf<'feature.ended'>;
+/** An agent wrote into the main checkout. */
+export type FeatureEscaped = EventOf<'feature.escaped'>;
 /** An acceptance criterion held. */
-export interface CheckPassed extends CheckBase {
-  type: 'check.passed';
-}
+export type CheckPassed = EventOf<'check.passed'>;
 /** An acceptance criterion did not hold. */
-export interface CheckFailed extends CheckBase {
-  type: 'check.failed';
-}
-/** An acceptance criterion has nothing to run; never counted as passed. */
-export interface CheckUnverifiable extends CheckBase {
-  type: 'check.unverifiable';
-}
-/** Integration began on its own branch and worktree. */
-export interface IntegrationStarted extends EventBase {
-  type: 'integration.started';
-  branch: string;
-  worktree: string;
-  order: string[];
-  /** The commit the integration branch starts from. */
-  base_commit?: string;
-  /** The test command run after each merge, so `--continue` runs the same one. */
-  test?: string;
-  /** What to do on a conflict: `stop`, `skip` or `agent`. */
-  on_conflict?: string;
-}
-/** A feature branch merged without conflict. */
-export interface MergeClean extends EventBase {
-  type: 'merge.clean';
-  feature_id: string;
-  commit: string;
-  duration_ms: number;
-}
-/** A feature branch conflicted with what was already merged. */
-export interface MergeConflict extends EventBase {
-  type: 'merge.conflict';
-  feature_id: string;
-  files: string[];
-  /** The already-merged features that also changed those files. */
-  with: string[];
-  duration_ms: number;
-}
-/** A feature was left out of the integration (conflict skipped, or a dependency skipped). */
-export interface MergeSkipped extends EventBase {
-  type: 'merge.skipped';
-  feature_id: string;
-  reason: string;
-}
+export type CheckFailed = EventOf<'check.failed'>;
+/** An acceptance criterion has nothing to run. */
+export type CheckUnverifiable = EventOf<'check.unverifiable'>;
+/** Integration began. */
+export type IntegrationStarted = EventOf<'integration.started'>;
+/** A feature branch merged cleanly. */
+export type MergeClean = EventOf<'merge.clean'>;
+/** A feature branch conflicted. */
+export type MergeConflict = EventOf<'merge.conflict'>;
+/** A feature was left out of the integration. */
+export type MergeSkipped = EventOf<'merge.skipped'>;
 /** The test command ran after a merge. */
-export interface IntegrationTested extends EventBase {
-  type: 'integration.tested';
-  after_feature: string;
-  passed: boolean;
-  exit_code: number | null;
-  output_tail?: string;
-  duration_ms: number;
-}
-/** Integration finished (or stopped). */
-export interface IntegrationEnded extends EventBase {
-  type: 'integration.ended';
-  outcome: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial';
-  duration_ms: number;
-  commit?: string;
-  /** Branch fast-forwarded to the result, with `--into`. */
-  into?: string;
-}
-
-// ── Integration takes only what passed (issue 14): new optional fields and one new type. ──
-
+export type IntegrationTested = EventOf<'integration.tested'>;
+/** Integration finished. */
+export type IntegrationEnded = EventOf<'integration.ended'>;
+/** `--fresh` discarded the previous integration attempt. */
+export type IntegrationDiscarded = EventOf<'integration.discarded'>;
+/** The radar saw two features' work collide. */
+export type CollisionDetected = EventOf<'collision.detected'>;
+/** A reported collision is gone. */
+export type CollisionResolved = EventOf<'collision.resolved'>;
+/** The conductor stepped into an interactive session. */
+export type UserIntervention = EventOf<'user.intervention'>;
 /** A feature the integration left out because its folded status was not `complete`. */
-export interface IntegrationExclusion {
-  feature_id: string;
-  status: FeatureStatus;
-  reason: string;
-}
-/** Integration began: also which non-`complete` statuses `--include` opted in, and which features that let in. */
-export interface IntegrationStarted {
-  /** Statuses opted in with `--include` (besides `complete`). */
-  include?: FeatureStatus[];
-  /** Features merged although their status is not `complete`, because `--include` named it. */
-  included?: Array<{ feature_id: string; status: FeatureStatus }>;
-  /** Features not merged because their status is not `complete`. */
-  excluded?: IntegrationExclusion[];
-}
-/** A feature left out: also why, as a kind, and the feature's status when that was the reason. */
-export interface MergeSkipped {
-  kind?: 'not-run' | 'excluded' | 'conflict' | 'dependency' | 'nothing-to-merge';
-  /** The feature's folded status, for `kind: excluded`. */
-  status?: FeatureStatus;
-}
-/** Integration ended: also why `--into` did not move the branch. */
-export interface IntegrationEnded {
-  /** Why `--into` left the branch where it was. */
-  into_refused?: string;
-}
-/** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
-export interface IntegrationDiscarded extends EventBase {
-  type: 'integration.discarded';
-  branch: string;
-  /** `ts` of the discarded attempt's `integration.started`. */
-  started_at?: string;
-  /** The discarded result's tip. */
-  commit?: string;
-  /** The ref that keeps the discarded result. */
-  backup?: string;
-}
-
-/** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
-export interface UserIntervention extends EventBase {
-  type: 'user.intervention';
-  feature_id: string;
-  /** How: `send` typed text into the agent's window, `attach` opened the window. */
-  action: 'send' | 'attach';
-  /** What was typed (first 200 characters, one line), for `send`. */
-  text?: string;
-}
+export type IntegrationExclusion = NonNullable<IntegrationStarted['excluded']>[number];
 
 /** Every event Baton writes. */
-export type BatonEvent =
-  | RunStarted
-  | RunEnded
-  | PhaseStarted
-  | PhaseEnded
-  | WorktreeCreated
-  | FeatureStarted
-  | AgentExited
-  | HookEvent
-  | FeatureEnded
-  | FeatureEscaped
-  | CheckPassed
-  | CheckFailed
-  | CheckUnverifiable
-  | IntegrationStarted
-  | MergeClean
-  | MergeConflict
-  | MergeSkipped
-  | IntegrationTested
-  | IntegrationEnded
-  | IntegrationDiscarded
-  | UserIntervention;
+export type BatonEvent = { [K in keyof Schemas]: EventOf<K> }[keyof Schemas];
 
 /** A discriminant of the union. */
 export type BatonEventType = BatonEvent['type'];
+
+/** Every event type, in declaration order (a new schema adds its type here by construction). */
+export const BATON_EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as BatonEventType[];
 
 /** A line from a hand-written hook: only `feature_id` and `status` are required. */
 export interface PlainEvent {

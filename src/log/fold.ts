@@ -8,7 +8,6 @@ import type {
   PlainEvent,
 } from './events.js';
 import { FEATURE_STATUSES, TERMINAL_STATUSES } from './events.js';
-import { eventShapeProblem } from './shape.js';
 
 /** The latest outcome of one acceptance criterion. */
 export interface CheckResult {
@@ -45,10 +44,23 @@ export interface FeatureState {
   usage?: AgentUsage;
   reason?: string;
   escaped: string[];
+  /** Collisions the radar reports open, by collision id. */
+  collisions: Record<string, OpenCollision>;
   checks: Record<string, CheckResult>;
   integration_checks: Record<string, CheckResult>;
   hooks: number;
   last_event?: { type: string; ts?: string; detail?: string };
+}
+
+/** A collision the radar saw and has not seen resolved, from one feature's side. */
+export interface OpenCollision {
+  with: string;
+  kind: 'overlap' | 'conflict' | 'owned';
+  paths: string[];
+  /** When it was first reported. */
+  since: string;
+  /** Whether this feature touched the paths last. */
+  second: boolean;
 }
 
 /** One merge during integration. */
@@ -83,6 +95,8 @@ export interface BatonState {
   base_commit?: string;
   mode?: 'contract-first' | 'wait-for-deps';
   orchestrator_pid?: number;
+  /** Runs that started and have not ended (normally at most one): their orchestrator pid and start. */
+  open_runs?: Array<{ run_id: string; pid: number; started_at: string }>;
   features: Record<string, FeatureState>;
   phases: PhaseRecord[];
   integration: {
@@ -108,6 +122,7 @@ export function pendingFeature(id: string): FeatureState {
     status: 'pending',
     files: [],
     escaped: [],
+    collisions: {},
     checks: {},
     integration_checks: {},
     hooks: 0,
@@ -205,7 +220,7 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
 
 /**
  * Applies one event to a state in place. Only `foldEvents` and incremental folds call this, with
- * events the log reader accepted (it checks each against its type's shape) or that Baton made.
+ * events the log reader accepted (`parseLogEvent`) or that Baton made; the switch is exhaustive.
  */
 export function applyEvent(state: BatonState, e: LogEvent): void {
   state.events++;
@@ -233,6 +248,10 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       state.base_commit = ev.base_commit;
       state.mode = ev.mode;
       state.orchestrator_pid = ev.pid;
+      state.open_runs = [
+        ...(state.open_runs ?? []).filter((r) => r.run_id !== ev.run_id),
+        { run_id: ev.run_id, pid: ev.pid, started_at: ev.ts },
+      ];
       for (const id of ev.feature_ids) {
         const f = feature(state, id);
         // A resumed run keeps what earlier runs finished; a fresh run starts every listed feature over.
@@ -241,6 +260,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     case 'run.ended':
       state.run_ended_at = ev.ts;
+      state.open_runs = state.open_runs?.filter((r) => r.run_id !== ev.run_id);
       state.run_outcome = ev.outcome;
       state.run_duration_ms = ev.duration_ms;
       return;
@@ -409,29 +429,43 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     case 'integration.discarded':
       // The next `integration.started` resets the integration state; the report reads this one itself.
       return;
+    case 'collision.detected':
+      for (const id of ev.features) {
+        const f = state.features[id];
+        if (!f) continue;
+        const other = ev.features.find((x) => x !== id) ?? id;
+        f.collisions = {
+          ...f.collisions,
+          [ev.collision_id]: {
+            with: other,
+            kind: ev.kind,
+            paths: ev.paths,
+            since: f.collisions[ev.collision_id]?.since ?? ev.ts,
+            second: ev.second === id,
+          },
+        };
+      }
+      return;
+    case 'collision.resolved':
+      for (const id of ev.features) {
+        const f = state.features[id];
+        if (!f?.collisions[ev.collision_id]) continue;
+        const { [ev.collision_id]: _gone, ...rest } = f.collisions;
+        f.collisions = rest;
+      }
+      return;
     default:
       unreachable(ev);
   }
 }
 
 /**
- * Folds events into a state (pure: the input is not touched, the result is new). Any array is
- * accepted: an event whose fields do not fit its type is counted and otherwise ignored, as the
- * reader skips a bad line.
+ * Folds events into a state (pure: the input is not touched, the result is new). The events are
+ * ones the log reader accepted (`parseLogEvent`) or that Baton made, so every one fits its type.
  */
 export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initialState()): BatonState {
   const state = structuredClone(from);
-  for (const e of events) {
-    if (e.type !== undefined && eventShapeProblem(e as unknown as Record<string, unknown>) !== undefined) {
-      state.events++;
-      continue;
-    }
-    try {
-      applyEvent(state, e);
-    } catch {
-      // Not reachable for events of the right shape; kept so a fold never takes the reader down.
-    }
-  }
+  for (const e of events) applyEvent(state, e);
   return state;
 }
 

@@ -1,7 +1,8 @@
 import { isAscii } from 'node:buffer';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { UserError } from '../errors.js';
 import type { LogEvent } from './events.js';
-import { eventShapeProblem } from './shape.js';
+import { checkLogValue } from './parse-event.js';
 
 /** A line of the log that could not be used, with its 1-based number. */
 export interface LogProblem {
@@ -18,17 +19,6 @@ export interface LogChunk {
   endOffset: number;
   /** Number of complete lines consumed so far (for line numbers of the next chunk). */
   endLine: number;
-}
-
-/** Checks that a parsed JSON value can be used as an event; returns a reason when it cannot. */
-export function validateLogValue(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const record = value as Record<string, unknown>;
-  if (typeof record.type === 'string') return eventShapeProblem(record);
-  if (record.type !== undefined) return '"type" must be a string';
-  if (typeof record.feature_id !== 'string' || record.feature_id === '') return 'missing "feature_id"';
-  if (typeof record.status !== 'string' || record.status === '') return 'missing "status"';
-  return undefined;
 }
 
 /** Where parsed lines go: every event and every problem, in line order. */
@@ -60,12 +50,12 @@ function parseLines(text: string, firstLine: number, sink: LineSink): number {
       sink.problem({ line: lineNo, message: 'not valid JSON (torn or hand-edited line)', text: clip(raw) });
       continue;
     }
-    const reason = validateLogValue(value);
-    if (reason) {
-      sink.problem({ line: lineNo, message: reason, text: clip(raw) });
+    const checked = checkLogValue(value);
+    if ('problem' in checked) {
+      sink.problem({ line: lineNo, message: checked.problem, text: clip(raw) });
       continue;
     }
-    sink.event(value as LogEvent);
+    sink.event(checked.event);
   }
   return newlines;
 }
@@ -84,6 +74,9 @@ function clip(s: string): string {
 
 const CHUNK = 1 << 20;
 
+/** The longest line the reader parses (and the writer writes): anything longer is skipped unread. */
+export const MAX_LINE_BYTES = 1 << 20;
+
 /** Decodes UTF-8; pure ASCII (nearly every log) is copied as Latin-1, the same text four times faster. */
 function decode(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
@@ -93,6 +86,49 @@ function decode(bytes: Buffer): string {
 export interface LogCursor {
   offset: number;
   line: number;
+  /** The offset lies inside an over-long line being skipped: discard up to its newline first. */
+  skipping?: boolean;
+}
+
+/** What a kind of file is called in the `log/unusable` message. */
+function describeKind(s: Stats): string {
+  if (s.isDirectory()) return 'a directory';
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isSocket()) return 'a socket';
+  if (s.isSymbolicLink()) return 'a symbolic link';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/** The one error every command gives for a log that is not a readable regular file. */
+export function logUnusable(logPath: string, why: string): UserError {
+  return new UserError('log/unusable', `log/unusable: the log ${logPath} cannot be used: ${why}`, {
+    hint: `Move it aside (mv ${logPath} ${logPath}.bad); Baton starts a new log on the next run.`,
+  });
+}
+
+/**
+ * Opens the log for reading without following a symlink and without blocking on a FIFO, and checks
+ * it is a regular file; undefined when it does not exist, a `log/unusable` UserError otherwise.
+ */
+function openLogForRead(logPath: string): { fd: number; size: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP' || code === 'EMLINK') throw logUnusable(logPath, 'it is a symbolic link');
+    if (code === 'EISDIR') throw logUnusable(logPath, 'it is a directory');
+    if (code === 'ENXIO') throw logUnusable(logPath, 'it is a socket');
+    throw logUnusable(logPath, `it cannot be opened (${code ?? String(err)})`);
+  }
+  const s = fstatSync(fd);
+  if (!s.isFile()) {
+    closeSync(fd);
+    throw logUnusable(logPath, `it is ${describeKind(s)}`);
+  }
+  return { fd, size: s.size };
 }
 
 /**
@@ -100,57 +136,113 @@ export interface LogCursor {
  * to `sink` as it is parsed, so a caller that folds as it goes never holds the whole log in memory.
  * A last line without its newline is left for the next read (a writer may be half-way through it),
  * so `--watch` and the dashboard read only what was appended; with `final` it is parsed too. A
- * missing log reads as empty. Returns where to continue from.
+ * line longer than `MAX_LINE_BYTES` is reported and skipped without being built in memory;
+ * `maxBytes` bounds one call's work (the dashboard reads a huge append in slices). A missing log
+ * reads as empty; a directory, FIFO, socket, symlink or unreadable file throws `log/unusable`.
  */
 export function streamLog(
   logPath: string,
   from: LogCursor,
-  options: { final?: boolean },
+  options: { final?: boolean; maxBytes?: number },
   sink: LineSink,
-): { endOffset: number; endLine: number } {
-  let size: number;
-  try {
-    size = statSync(logPath).size;
-  } catch {
-    return { endOffset: from.offset, endLine: from.line };
-  }
+): { endOffset: number; endLine: number; skipping?: boolean } {
+  const opened = openLogForRead(logPath);
+  if (!opened) return { endOffset: from.offset, endLine: from.line };
+  const { fd, size } = opened;
   if (size < from.offset) from = { offset: 0, line: 0 }; // truncated or replaced: start over
-  const fd = openSync(logPath, 'r');
-  let offset = from.offset;
+  const stop = options.maxBytes === undefined ? size : Math.min(size, from.offset + options.maxBytes);
+  let offset = from.offset; // start of the first line not yet consumed
   let line = from.line;
+  let skipping = from.skipping === true;
+  let pos = offset; // next byte to read
   let carry: Buffer = Buffer.alloc(0);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
-    while (offset + carry.length < size) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - offset - carry.length), offset + carry.length);
+    while (pos < stop) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, stop - pos), pos);
       if (n <= 0) break;
-      const data = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+      pos += n;
+      let data = buf.subarray(0, n);
+      if (skipping) {
+        const nl = data.indexOf(0x0a);
+        if (nl === -1) {
+          offset = pos;
+          continue;
+        }
+        skipping = false;
+        offset = pos - n + nl + 1;
+        data = data.subarray(nl + 1);
+      }
+      if (carry.length) data = Buffer.concat([carry, data]);
       const lastNl = data.lastIndexOf(0x0a);
-      if (lastNl === -1) {
-        carry = Buffer.from(data);
+      if (lastNl !== -1) {
+        // A 0x0a byte is never part of a multi-byte UTF-8 character, so lines decode the same here.
+        line += parseBounded(data.subarray(0, lastNl + 1), line + 1, sink);
+        offset += lastNl + 1;
+        data = data.subarray(lastNl + 1);
+      }
+      if (data.length > MAX_LINE_BYTES) {
+        // Too long to be an event: report it once and drop its bytes up to the next newline.
+        line++;
+        sink.problem({
+          line,
+          message: `line longer than ${MAX_LINE_BYTES} bytes, skipped`,
+          text: clip(decode(data.subarray(0, 200))),
+        });
+        skipping = true;
+        offset += data.length;
+        carry = Buffer.alloc(0);
         continue;
       }
-      // A 0x0a byte is never part of a multi-byte UTF-8 character, so lines decode the same here.
-      line += parseLines(decode(data.subarray(0, lastNl + 1)), line + 1, sink);
-      offset += lastNl + 1;
-      carry = Buffer.from(data.subarray(lastNl + 1));
+      carry = Buffer.from(data);
     }
   } finally {
     closeSync(fd);
   }
-  if (options.final && carry.length > 0) {
+  if (options.final && carry.length > 0 && pos >= size) {
     // Nobody is still writing (a one-shot read): an unterminated last line is a torn write.
     parseLines(decode(carry), line + 1, sink);
   }
-  return { endOffset: offset, endLine: line };
+  return { endOffset: offset, endLine: line, ...(skipping ? { skipping } : {}) };
+}
+
+/** Parses complete lines, skipping (and reporting) any single line over the cap without decoding it. */
+function parseBounded(bytes: Buffer, firstLine: number, sink: LineSink): number {
+  let count = 0;
+  let start = 0;
+  while (start < bytes.length) {
+    let end = start;
+    // Find the next run of lines that are each under the cap; an over-long one is reported alone.
+    let runEnd = start;
+    while (runEnd < bytes.length) {
+      const nl = bytes.indexOf(0x0a, runEnd);
+      if (nl - runEnd > MAX_LINE_BYTES) break;
+      runEnd = nl + 1;
+    }
+    end = runEnd;
+    if (end > start) {
+      count += parseLines(decode(bytes.subarray(start, end)), firstLine + count, sink);
+      start = end;
+      continue;
+    }
+    const nl = bytes.indexOf(0x0a, start);
+    count++;
+    sink.problem({
+      line: firstLine + count - 1,
+      message: `line longer than ${MAX_LINE_BYTES} bytes, skipped`,
+      text: clip(decode(bytes.subarray(start, start + 200))),
+    });
+    start = nl + 1;
+  }
+  return count;
 }
 
 /** Reads the log from `from` to its current end (see `streamLog`) and returns what it read. */
 export function readLog(
   logPath: string,
   from: LogCursor = { offset: 0, line: 0 },
-  options: { final?: boolean } = {},
-): LogChunk {
+  options: { final?: boolean; maxBytes?: number } = {},
+): LogChunk & { skipping?: boolean } {
   const events: LogEvent[] = [];
   const problems: LogProblem[] = [];
   const end = streamLog(logPath, from, options, {

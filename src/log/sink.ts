@@ -42,3 +42,12 @@ export function createLogSink(opts: LogSinkOptions): EventSink {
     },
   };
 }
+
+/** A view of `sink` that stamps `runId` on every event that does not carry its own. */
+export function withRunId(sink: EventSink, runId: string): EventSink {
+  return {
+    emit: (event) =>
+      sink.emit('run_id' in event && event.run_id ? event : ({ ...event, run_id: runId } as NewEvent)),
+    subscribe: (listener) => sink.subscribe(listener),
+  };
+}

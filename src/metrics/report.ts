@@ -5,6 +5,8 @@ import type { Plan } from '../graph/types.js';
 import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
 import { TERMINAL_STATUSES } from '../log/events.js';
 import { countChecks, foldEvents, normaliseStatus } from '../log/fold.js';
+import { parseLogEvent } from '../log/parse-event.js';
+import { summariseCollisions } from './collisions.js';
 import { diagnoseReport } from './diagnose.js';
 import { formatMinutes } from './format.js';
 import {
@@ -208,6 +210,7 @@ export function computeReport(input: ReportInput): Report {
     worksheet,
     features,
     conflicts,
+    collisions: summariseCollisions(events),
     integration,
     amdahl,
     critical_path: criticalPath,
@@ -249,7 +252,9 @@ function keepWellFormed(events: readonly LogEvent[]): { kept: LogEvent[]; droppe
   for (const e of events) {
     const rules = e.type === undefined ? undefined : REQUIRED[e.type];
     const record = e as unknown as Record<string, unknown>;
-    const featureOk = !('feature_id' in record) || typeof record.feature_id === 'string';
+    // The fold trusts its input (no catch-all): what does not fit its event's schema stays out.
+    const featureOk =
+      parseLogEvent(e) !== undefined && (!('feature_id' in record) || typeof record.feature_id === 'string');
     if (featureOk && (!rules || Object.entries(rules).every(([k, ok]) => ok(record[k])))) kept.push(e);
     else dropped++;
   }
@@ -398,6 +403,8 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'integration.tested':
     case 'integration.ended':
     case 'integration.discarded':
+    case 'collision.detected':
+    case 'collision.resolved':
       // These describe the run and its integration, not one feature's work.
       break;
     default:

@@ -1,4 +1,5 @@
 import type { FeatureStatus } from '../log/events.js';
+import type { CollisionSummary } from './collisions.js';
 
 /**
  * The report's data. Every number that the log (and the plan, when there is one) cannot support
@@ -9,6 +10,8 @@ export interface Report {
   worksheet: Worksheet;
   features: FeatureReport[];
   conflicts: ConflictReport;
+  /** Collisions the radar saw while the agents worked, and whether integration proved them right. */
+  collisions: CollisionSummary;
   integration: IntegrationReport;
   amdahl: AmdahlReport;
   critical_path: { planned: CriticalPath | null; measured: CriticalPath | null };

@@ -40,11 +40,18 @@ p.run { color: var(--muted); margin: 0 0 16px; }
 .card .k { color: var(--muted); font-size: 12px; }
 table { border-collapse: collapse; background: #fff; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+td code { overflow-wrap: anywhere; }
+/* The features table: ids and the exit column (which can hold a whole agent.log path) wrap inside their box. */
+table:has(> thead th:nth-child(10)) td:nth-child(5) { overflow-wrap: anywhere; min-width: 10em; }
+table:has(> thead th:nth-child(10)) td:first-child { min-width: 7em; }
 th { background: #f1f5f9; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: 700; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f1f5f9; padding: 0 3px; border-radius: 3px; }
 .figure { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow-x: auto; }
+.figure svg { display: block; max-width: 100%; height: auto; }
+ul.diagnosis, ul.conflicts, li { overflow-wrap: anywhere; }
+@media (max-width: 900px) { main { padding: 12px; } table { font-size: 13px; } th, td { padding: 4px 5px; } }
 svg text { font: 12px system-ui, sans-serif; fill: #0f172a; }
 svg .tick { stroke: #e2e8f0; }
 svg .tick-label, svg .not-started { fill: #64748b; font-size: 11px; }
@@ -54,6 +61,7 @@ svg .phase-label { fill: #64748b; font-style: italic; }
 svg rect.bar.open { stroke: #1e293b; stroke-dasharray: 4 3; fill-opacity: 0.55; }
 svg .edge { fill: none; stroke: #94a3b8; stroke-width: 1.5; }
 svg .edge.critical { stroke: #0f172a; stroke-width: 2.5; }
+svg .overlap { fill: none; stroke: #d97706; stroke-width: 2; stroke-dasharray: 6 4; }
 svg .node.critical rect { stroke: #0f172a; stroke-width: 2.5; }
 .legend { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 6px; color: var(--muted); font-size: 12px; }
 .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; background: var(--c); }

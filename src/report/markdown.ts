@@ -117,6 +117,29 @@ export function renderMarkdown(report: Report): string {
   }
   out.push('');
 
+  const col = report.collisions;
+  if (col.count > 0) {
+    out.push('## Collisions seen while the agents worked', '');
+    out.push(
+      `- Collisions: ${col.count}; confirmed by a merge conflict at integration: ${col.confirmed}` +
+        (col.median_lead_min === null
+          ? ''
+          : `; median warning before integration: ${formatMinutes(col.median_lead_min)}`),
+    );
+    for (const r of col.records) {
+      const verdict =
+        r.integration_conflicted === null
+          ? 'not integrated yet'
+          : r.integration_conflicted
+            ? 'conflicted at integration'
+            : 'merged cleanly';
+      out.push(
+        `- \`${r.features.join('` × `')}\` (${r.kind}): ${r.paths.map((p) => `\`${p}\``).join(', ')}${r.resolved_at ? ', resolved while running' : ''}; ${verdict}`,
+      );
+    }
+    out.push('');
+  }
+
   const i = report.integration;
   out.push('## Integration', '');
   out.push(

@@ -24,6 +24,7 @@ export const STATUS_COLORS: Record<FeatureStatus, string> = {
   'failed-checks': '#f97316',
   timeout: '#a855f7',
   interrupted: '#78716c',
+  collision: '#fb923c',
 };
 
 function clip(s: string, max: number): string {
@@ -150,6 +151,22 @@ export function renderGraphSvg(report: Report): string {
     parts.push(
       `<path class="edge${onPath ? ' critical' : ''}" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}" ` +
         `d="M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}" marker-end="url(#arrow)"/>`,
+    );
+  }
+  // Owned paths two features share without depending on each other, dashed, as `plan --format mermaid` draws them.
+  for (const o of report.conflicts.predicted_overlaps ?? []) {
+    const a = pos.get(o.a);
+    const b = pos.get(o.b);
+    if (!a || !b) continue;
+    const [x1, y1, x2, y2] =
+      a.x === b.x
+        ? [a.x + nodeW - 12, a.y + nodeH / 2, b.x + nodeW - 12, b.y + nodeH / 2]
+        : [a.x + nodeW / 2, a.y + nodeH / 2, b.x + nodeW / 2, b.y + nodeH / 2];
+    const bend = a.x === b.x ? 40 : 0;
+    parts.push(
+      `<path class="overlap" data-a="${escapeXml(o.a)}" data-b="${escapeXml(o.b)}" ` +
+        `d="M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 + bend} ${y2}, ${x2} ${y2}">` +
+        `<title>${escapeXml(`overlap: ${o.a} and ${o.b} both own ${o.pattern}`)}</title></path>`,
     );
   }
   for (const [id, p] of pos) {

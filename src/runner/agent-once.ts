@@ -4,8 +4,8 @@ import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
+import type { ProcessExit } from '../process/supervise.js';
 import { startAgent } from './launch.js';
-import type { ProcessExit } from './process.js';
 
 /** One agent invocation outside a feature run: a task, a worktree, and where to keep its files. */
 export interface AgentOnceOptions {

@@ -1,5 +1,14 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
-import { type Supervised, spawnSupervised } from './process.js';
+import { agentLabel } from '../agents/registry.js';
+import type { Contract } from '../contracts/schema.js';
+import { ProcessTracker } from '../guard/daemons.js';
+import type { ProcessInfo } from '../guard/proc.js';
+import { isInteractive, startInteractiveAgent } from '../interactive/launch.js';
+import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
+import type { RunContext } from './context.js';
+import type { FeaturePaths } from './preflight.js';
 
 /**
  * Prepares an agent through its adapter and starts it in the task's worktree, in its own process
@@ -11,14 +20,128 @@ export async function startAgent(
   opts: { logFile: string; timeoutMs?: number },
 ): Promise<Supervised> {
   const launch = await adapter.prepare(task);
-  return spawnSupervised(launch.command, {
-    cwd: task.worktree,
-    env: { ...task.env, ...task.override?.env, ...launch.env },
-    shell: launch.shell ?? false,
-    args: launch.args,
-    logFile: opts.logFile,
-    ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
+  const { cleanup } = launch;
+  let child: Supervised;
+  try {
+    child = spawnSupervised(launch.command, {
+      cwd: task.worktree,
+      env: { ...task.env, ...task.override?.env, ...launch.env },
+      shell: launch.shell ?? false,
+      args: launch.args,
+      logFile: opts.logFile,
+      ...(launch.stdin !== undefined ? { input: launch.stdin } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(launch.settleMs !== undefined ? { settleMs: launch.settleMs } : {}),
+    });
+  } catch (err) {
+    cleanup?.();
+    throw err;
+  }
+  // Copies of the user's config (tokens) must not outlive the agent and its process group.
+  return cleanup ? { ...child, exited: child.exited.finally(cleanup) } : child;
+}
+
+/** How the agent's last attempt ended, what it printed, and how long all attempts took (monotonic). */
+export interface AgentRun {
+  exit: ProcessExit;
+  output: string;
+  durationMs: number;
+  timeoutMs?: number;
+  /** Every process seen under the agent while it ran, so daemons that left its group can be found. */
+  tracked: ProcessInfo[];
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
   });
+}
+
+function readFrom(file: string, offset: number): string {
+  return existsSync(file) ? readFileSync(file).subarray(offset).toString('utf8') : '';
+}
+
+/**
+ * Runs the feature's agent until it exits for good: a rate-limited exit is retried with backoff
+ * (config `retry`), any other failure up to the contract's `retries`. Emits `feature.started` for
+ * each attempt. Every process it starts is in `owned` while it runs.
+ */
+export async function launchAgent(
+  ctx: RunContext,
+  feature: Contract,
+  task: AgentTask,
+  p: FeaturePaths,
+  owned: Set<Supervised>,
+): Promise<AgentRun> {
+  const { opts } = ctx;
+  const id = feature.feature_id;
+  const { adapter, spec } = ctx.agents.get(id)!;
+  const timeoutMinutes = feature.timeout_minutes ?? opts.config.timeout_minutes;
+  const timeoutMs = timeoutMinutes !== undefined ? Math.round(timeoutMinutes * 60_000) : undefined;
+  const maxRetries = feature.retries ?? 0;
+  let rateLimitRetries = 0;
+  let failureRetries = 0;
+  const started = performance.now();
+  const tracked: ProcessInfo[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
+    const agentOpts = { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+    const child = isInteractive(task)
+      ? await startInteractiveAgent(adapter, task, {
+          ...agentOpts,
+          ...(opts.onAgentEvent ? { onLogEvent: opts.onAgentEvent } : {}),
+        })
+      : await startAgent(adapter, task, agentOpts);
+    owned.add(child);
+    ctx.running.add(child);
+    const detach = opts.control?.attach(id, () => void child.stop('stop'));
+    const tracker = new ProcessTracker(child.pid ?? -1);
+    ctx.sink.emit({
+      type: 'feature.started',
+      feature_id: id,
+      status: 'running',
+      agent: agentLabel(spec),
+      branch: p.branch,
+      worktree: p.worktree,
+      log_file: p.logFile,
+      port: ctx.portOf(id).port,
+      ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
+      ...(attempt > 1 ? { attempt } : {}),
+    });
+    if (opts.signal.aborted) void child.stop('interrupt');
+    const exit = await child.exited;
+    tracked.push(...tracker.stop());
+    detach?.();
+    ctx.running.delete(child);
+    owned.delete(child);
+    const output = readFrom(p.logFile, logOffset);
+    const done = (): AgentRun => ({
+      exit,
+      output,
+      durationMs: Math.round(performance.now() - started),
+      tracked,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+    if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut || opts.control?.stoppedFor(id))
+      return done();
+    if (adapter.isRateLimited(output, exit.exitCode) && rateLimitRetries < opts.config.retry.attempts) {
+      const delay = opts.config.retry.initial_delay_s * opts.config.retry.factor ** rateLimitRetries * 1000;
+      rateLimitRetries++;
+      await sleep(delay, opts.signal);
+      if (opts.signal.aborted) return done();
+      continue;
+    }
+    if (failureRetries < maxRetries) {
+      failureRetries++;
+      continue;
+    }
+    return done();
+  }
 }

@@ -1,29 +1,65 @@
 import type { FeatureEnded } from '../log/events.js';
 
+/** Results of a feature's worktree checks, with the criteria that failed. */
+export interface CheckCounts {
+  passed: number;
+  failed: number;
+  unverifiable: number;
+  total: number;
+  /** The failed criteria in the order they ran, each with its one-line message. */
+  failures?: ReadonlyArray<{ criterion_id: string; message: string }>;
+}
+
 /** What is known when a feature's agent has finished, to decide how the feature ends. */
 export interface FeatureFacts {
   interrupted: boolean;
+  /** Set when the collision radar stopped the agent (`--on-collision stop-later`): why. */
+  collision?: string;
+  /** The signal that stopped the run (`SIGINT` for Ctrl-C, `SIGTERM`, `SIGHUP`), when known. */
+  interruptedBy?: string;
   timedOut: boolean;
   exitCode: number | null;
   /** Files the branch changed since its base. */
   changedFiles: number;
   /** Results of the worktree checks, when they ran. */
-  checks?: { passed: number; failed: number; unverifiable: number; total: number };
+  checks?: CheckCounts;
+}
+
+/** A check message on one line, short enough for a table cell or a log line. */
+export function oneLine(message: string, max = 200): string {
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Why checks failed, in words: the first failing criterion's id and message, and how many more failed (pure). */
+export function describeCheckFailures(checks: CheckCounts): string {
+  const [first, ...rest] = checks.failures ?? [];
+  if (!first) return `${checks.failed} of ${checks.total} acceptance checks failed`;
+  const more = rest.length > 0 ? ` (and ${rest.map((f) => f.criterion_id).join(', ')} failed too)` : '';
+  return `${first.criterion_id}: ${oneLine(first.message)}${more}`;
 }
 
 /** Decides a feature's final status and the reason in words (pure). */
 export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']; reason?: string } {
   if (f.interrupted)
-    return { status: 'interrupted', reason: 'stopped by Ctrl-C; the worktree and its changes are kept' };
+    return {
+      status: 'interrupted',
+      reason: `${stoppedBy(f.interruptedBy)}; the worktree and its changes are kept`,
+    };
+  if (f.collision) return { status: 'collision', reason: f.collision };
   if (f.timedOut) return { status: 'timeout', reason: 'the agent ran past its timeout and was stopped' };
   if (f.exitCode !== 0)
     return { status: 'failed', reason: `the agent exited ${f.exitCode ?? 'by a signal'}` };
   if (f.changedFiles === 0) return { status: 'empty', reason: 'the agent exited 0 but changed nothing' };
-  if (f.checks && f.checks.failed > 0) {
-    return {
-      status: 'failed-checks',
-      reason: `${f.checks.failed} of ${f.checks.total} acceptance checks failed`,
-    };
-  }
+  if (f.checks && f.checks.failed > 0)
+    return { status: 'failed-checks', reason: describeCheckFailures(f.checks) };
   return { status: 'complete' };
+}
+
+/** What stopped a run, in words: Ctrl-C is SIGINT; a SIGTERM came from another program (kill, a supervisor). */
+function stoppedBy(signal: string | undefined): string {
+  if (signal === 'SIGINT') return 'stopped by Ctrl-C';
+  if (signal === 'SIGTERM') return 'stopped by SIGTERM';
+  if (signal === 'SIGHUP') return 'stopped: the terminal was closed (SIGHUP)';
+  return 'stopped';
 }

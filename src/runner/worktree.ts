@@ -1,21 +1,94 @@
-import { cpSync, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  cpSync,
+  type Dirent,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
 
-/** Reads `.worktreeinclude` (one pattern a line, `#` comments) from the main checkout (empty when absent). */
+/** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
+type PatternSource = string;
+
+/** Whether `inner` is `outer` itself or lies inside it (both already resolved). */
+function inside(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function refuseCopy(where: PatternSource, pattern: string, why: string): UserError {
+  return new UserError(
+    'run/copy-outside',
+    `${where}: ${JSON.stringify(pattern)} ${why}; Baton copies only files inside the repository`,
+    {
+      hint: 'Name files by their path inside the repository (e.g. .env, config/local.json), without "..", absolute paths or symlinks that lead out.',
+    },
+  );
+}
+
+/** Refuses a copy pattern that could reach outside the repository: absolute, or with a `..` segment. */
+export function checkCopyPattern(pattern: string, where: PatternSource): void {
+  const clean = pattern.replace(/\\/g, '/');
+  if (isAbsolute(clean) || /^[A-Za-z]:/.test(clean) || clean.startsWith('~')) {
+    throw refuseCopy(where, pattern, 'is an absolute path');
+  }
+  if (clean.split('/').includes('..'))
+    throw refuseCopy(where, pattern, 'leads outside the repository ("..")');
+}
+
+/** Checks every copy pattern (the config's and `.worktreeinclude`'s) before a run creates anything. */
+export function checkCopyPatterns(root: string, configCopy: readonly string[]): void {
+  for (const [i, p] of configCopy.entries()) checkCopyPattern(p, `config copy[${i}]`);
+  readWorktreeInclude(root);
+}
+
+/**
+ * Reads `.worktreeinclude` (one pattern a line, `#` comments) from the main checkout (empty when
+ * absent); a pattern that could reach outside the repository is refused with its line number.
+ */
 export function readWorktreeInclude(root: string): string[] {
   const file = join(root, '.worktreeinclude');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const out: string[] = [];
+  readFileSync(file, 'utf8')
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
+    .forEach((raw, i) => {
+      const l = raw.trim();
+      if (l === '' || l.startsWith('#')) return;
+      checkCopyPattern(l, `.worktreeinclude:${i + 1}`);
+      out.push(l);
+    });
+  return out;
+}
+
+/** Refuses a source that is, or holds, a symlink resolving outside the repository. */
+function checkSourceInside(realRoot: string, from: string, rel: string): void {
+  let real: string;
+  try {
+    real = realpathSync(from);
+  } catch {
+    throw refuseCopy(rel, rel, 'is a symlink to nothing');
+  }
+  if (!inside(realRoot, real)) throw refuseCopy(rel, rel, `resolves outside the repository (to ${real})`);
+  if (!lstatSync(from).isDirectory() && !statSync(real).isDirectory()) return;
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const child = join(from, e.name);
+    if (e.isSymbolicLink() || e.isDirectory()) checkSourceInside(realRoot, child, `${rel}/${e.name}`);
+  }
 }
 
 /**
  * Copies files that git does not carry into a new worktree (`.env`, local config): the config's
- * `copy` globs and the patterns of `.worktreeinclude`. Returns the paths copied.
+ * `copy` globs and the patterns of `.worktreeinclude`. Returns the paths copied. A pattern or a
+ * source that resolves outside the repository (absolute, `..`, a symlink leading out) is refused
+ * with `run/copy-outside`, before anything is copied.
  */
 export async function copyIntoWorktree(
   root: string,
@@ -23,6 +96,8 @@ export async function copyIntoWorktree(
   patterns: readonly string[],
 ): Promise<string[]> {
   if (patterns.length === 0) return [];
+  for (const [i, p] of patterns.entries()) checkCopyPattern(p, `copy pattern ${i + 1}`);
+  const realRoot = realpathSync(root);
   const candidates = new Set<string>();
   for (const pattern of patterns) {
     const clean = pattern.replace(/^\.\//, '').replace(/\/$/, '');
@@ -35,10 +110,16 @@ export async function copyIntoWorktree(
     const isMatch = picomatch(clean, { dot: true });
     for (const rel of walkFiles(root, scan.base)) if (isMatch(rel)) candidates.add(rel);
   }
-  const copied: string[] = [];
+  const sources: string[] = [];
   for (const rel of [...candidates].sort()) {
     const from = join(root, rel);
     if (!existsSync(from) || rel === '.baton' || rel.startsWith('.baton/')) continue;
+    checkSourceInside(realRoot, from, rel);
+    sources.push(rel);
+  }
+  const copied: string[] = [];
+  for (const rel of sources) {
+    const from = join(root, rel);
     const to = join(worktree, rel);
     if (existsSync(to)) continue; // tracked files arrive with the checkout; never overwrite
     mkdirSync(dirname(to), { recursive: true });

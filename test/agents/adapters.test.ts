@@ -35,7 +35,6 @@ import {
   isGeminiRateLimited,
   mergeGeminiSettings,
   parseGeminiUsage,
-  stripJsonComments,
   writeGeminiHome,
 } from '../../src/agents/gemini.js';
 import { displayLaunch, userFlags } from '../../src/agents/launch-args.js';
@@ -273,13 +272,6 @@ describe('codex', () => {
 });
 
 describe('gemini', () => {
-  it('strips comments outside strings only', () => {
-    expect(stripJsonComments('{ // note\n "a": "http://x", /* b */ "c": 1 }')).toBe(
-      '{ \n "a": "http://x",  "c": 1 }',
-    );
-    expect(JSON.parse(stripJsonComments('{"a":"/*not*/ // kept"}'))).toEqual({ a: '/*not*/ // kept' });
-  });
-
   it('appends Baton’s hooks after the user’s own and keeps every other setting', () => {
     const hooks = buildGeminiHooks(task());
     const mine = [{ hooks: [{ type: 'command', command: 'notify-me' }] }];
@@ -309,7 +301,8 @@ describe('gemini', () => {
     expect(readlinkSync(join(shadow, '.gemini', 'oauth_creds.json'))).toBe(
       join(real, '.gemini', 'oauth_creds.json'),
     );
-    expect(lstatSync(join(shadow, '.gemini', 'tmp')).isSymbolicLink()).toBe(true);
+    // Gemini's own tmp/ (chats) and history/ are the run's, never links into the user's home.
+    expect(lstatSync(join(shadow, '.gemini', 'tmp'), { throwIfNoEntry: false })).toBeUndefined();
     expect(readlinkSync(join(shadow, '.env'))).toBe(join(real, '.env'));
     const settings = JSON.parse(readFileSync(join(shadow, '.gemini', 'settings.json'), 'utf8'));
     expect(settings.ui).toEqual({ theme: 'x' });

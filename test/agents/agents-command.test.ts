@@ -51,7 +51,7 @@ describe('baton agents', () => {
       'claude-settings.json',
     );
     expect(by.claude?.command).toBe(
-      `claude -p --output-format stream-json --verbose --settings ${settings} --permission-mode bypassPermissions --model opus --max-turns 30 < ${join(repo.root, '.baton', 'runs', 'RUN_ID', 'feature-001-example', 'task.md')}`,
+      `CLAUDE_CONFIG_DIR=${join(settings, '..', 'claude-config')} claude -p --output-format stream-json --verbose --settings ${settings} --permission-mode bypassPermissions --model opus --max-turns 30 < ${join(repo.root, '.baton', 'runs', 'RUN_ID', 'feature-001-example', 'task.md')}`,
     );
     expect(by.gemini?.command).toMatch(
       /^GEMINI_CLI_HOME=\S+\/scratch\/gemini-home GEMINI_CLI_TRUST_WORKSPACE=true gemini /,
@@ -71,6 +71,6 @@ describe('baton agents', () => {
       /^claude\s+no\s+—\s+own hooks\s+Install Claude Code: npm install -g @anthropic-ai\/claude-code/,
     );
     expect(r.stdout).toContain('commands for feature-001-example');
-    expect(r.stdout).toMatch(/^ {2}codex: codex exec --json -c /m);
+    expect(r.stdout).toMatch(/^ {2}codex: CODEX_HOME=\S+\/scratch\/codex-home codex exec --json -c /m);
   });
 });

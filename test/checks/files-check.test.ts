@@ -48,7 +48,10 @@ async function verifyFiles(
     config: project.config,
     logPath: project.logPath,
   });
-  return report.events[0] as CheckPassed | CheckFailed;
+  // The implicit `owns` criterion runs too when `scope` does not check ownership itself.
+  return report.events.find((e) => 'criterion_id' in e && e.criterion_id === 'scope') as
+    | CheckPassed
+    | CheckFailed;
 }
 
 describe('files.untouched_outside_owns', () => {

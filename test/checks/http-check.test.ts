@@ -7,7 +7,7 @@ import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
 import type { HttpCheck } from '../../src/contracts/schema.js';
 import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
-import { groupAlive } from '../../src/runner/process.js';
+import { groupAlive } from '../../src/process/supervise.js';
 import {
   criterion,
   freePortBase,

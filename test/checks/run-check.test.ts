@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
 import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
-import { groupAlive } from '../../src/runner/process.js';
+import { groupAlive } from '../../src/process/supervise.js';
 import { criterion, makeContract, makeProject } from './rig.js';
 
 const project = makeProject();

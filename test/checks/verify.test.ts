@@ -3,6 +3,7 @@ import { canConnect } from '../../src/checks/server.js';
 import { criteriaFor, makeWorktreeVerifier, verifyFeature } from '../../src/checks/verify.js';
 import { countChecks, foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
+import { createLogSink } from '../../src/log/sink.js';
 import { portBlockFor } from '../../src/ports.js';
 import type { Verifier } from '../../src/runner/run.js';
 import { criterion, freePortBase, makeContract, makeProject, serveFixture } from './rig.js';
@@ -92,7 +93,9 @@ describe('verifyFeature', () => {
       base: 'HEAD',
       branch: 'baton/feature-005',
       runId: 'r-7',
+      changed: ['src/feature-005/a.ts'],
       signal: new AbortController().signal,
+      sink: createLogSink({ logPath: project.logPath }),
     });
     expect(counts).toMatchObject({ passed: 1, failed: 0, unverifiable: 1, total: 2 });
     expect(readLog(project.logPath).events.map((e) => e.run_id)).toEqual(['r-7', 'r-7']);

@@ -1,6 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -15,6 +24,17 @@ function repo(files?: Record<string, string>): TempRepo {
   return r;
 }
 
+/** A PATH with only git and node on it (no agent CLIs), in a folder beside the repository. */
+function bareBin(r: TempRepo, name = 'bin'): string {
+  const bin = join(dirname(r.root), name);
+  mkdirSync(bin, { recursive: true });
+  for (const tool of ['git', 'node']) {
+    const target = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+    if (!existsSync(join(bin, tool))) symlinkSync(target, join(bin, tool));
+  }
+  return bin;
+}
+
 describe('baton init', () => {
   it('writes the config and a sample contract, and appends .baton/ to an existing .gitignore', async () => {
     const r = repo({ '.gitignore': 'node_modules/' });
@@ -27,12 +47,52 @@ describe('baton init', () => {
     );
     const config = JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8'));
     expect(config.agent).toBe('claude');
+    // The $schema an editor follows is a file that exists (the installed copy, when none is in the project).
     expect(config.$schema).toMatch(/schema\/config\.schema\.json$/);
+    expect(existsSync(resolve(r.root, config.$schema))).toBe(true);
     // git itself now ignores the log folder.
     expect(r.git('check-ignore', '.baton/log.jsonl')).toBe('.baton/log.jsonl');
+    // It ends by saying to commit the contracts.
+    expect(out.stdout).toContain('git add baton.config.json .gitignore specs && git commit');
+    // The untouched sample is flagged, not called clean.
     const lint = await runBaton(['lint'], { cwd: r.root });
     expect(lint).toMatchObject({ code: 0 });
-    expect(lint.stdout).toContain('1 contract: no problems');
+    expect(lint.stdout).toContain('feature-001-example is still the template');
+    expect(lint.stdout).toContain('1 contract: 2 warnings');
+  });
+
+  it('sets the test command it finds and writes the sample criterion with that runner', async () => {
+    const r = repo({ 'package.json': JSON.stringify({ name: 'shop', scripts: { test: 'node --test' } }) });
+    const out = await runBaton(['init'], { cwd: r.root, env: { PATH: bareBin(r) } });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('test: npm test (from package.json "test" (node --test))');
+    expect(JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8')).test).toBe('npm test');
+    const sample = readFileSync(join(r.root, 'specs/feature-001-example/contract.md'), 'utf8');
+    expect(sample).toContain('run: "node --test test/example/"');
+    // `baton new` uses the same runner.
+    await runBaton(['new', 'upload'], { cwd: r.root });
+    expect(readFileSync(join(r.root, 'specs/feature-002-upload/contract.md'), 'utf8')).toContain(
+      'run: "node --test test/upload/"',
+    );
+  });
+
+  it('picks an installed agent and names the others it found', async () => {
+    const r = repo();
+    const bin = bareBin(r);
+    for (const name of ['codex', 'aider']) {
+      writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} 1.2.3"\n`, { mode: 0o755 });
+    }
+    const out = await runBaton(['init', '--json'], { cwd: r.root, env: { PATH: bin } });
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      agent: 'codex',
+      agents_found: ['codex', 'aider'],
+      test: null,
+    });
+    const text = await runBaton(['init', '--force'], { cwd: r.root, env: { PATH: bin } });
+    expect(text.stdout).toContain('agent: codex (installed); also found: aider');
+    expect(text.stdout).toContain('test: none found');
+    const none = await runBaton(['init', '--force'], { cwd: r.root, env: { PATH: bareBin(r, 'empty') } });
+    expect(none.stdout).toContain('agent: claude, but no agent CLI was found on PATH');
   });
 
   it('refuses to overwrite, naming the files, unless --force', async () => {
@@ -73,9 +133,9 @@ describe('baton new', () => {
     });
     const text = readFileSync(join(r.root, 'specs/feature-003-product-catalog/contract.md'), 'utf8');
     expect(text).toContain('title: "Product catalog"');
-    expect(text).toContain(
-      '# yaml-language-server: $schema=../../node_modules/baton-cli/schema/contract.schema.json',
-    );
+    // No copy of Baton in the project: the schema path is the installed one, which exists.
+    const schema = /\$schema=(.*)/.exec(text)?.[1] ?? '';
+    expect(existsSync(resolve(join(r.root, 'specs/feature-003-product-catalog'), schema))).toBe(true);
     const plan = await runBaton(['plan', '--json'], { cwd: r.root });
     expect(JSON.parse(plan.stdout).waves).toEqual([
       ['feature-001-example', 'feature-002-upload', 'feature-003-product-catalog'],

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -104,6 +106,71 @@ describe('baton lint', () => {
       ['contract/invalid-yaml', 'specs/a/contract.md', 3],
       ['contract/invalid-id', 'specs/b/contract.md', 2],
     ]);
+  });
+
+  it('reports an unknown dependency in the same pass as a schema error in another contract', async () => {
+    const r = repo({
+      'specs/a/contract.md': '---\nfeature_id: "x;rm -rf"\n---\n',
+      'specs/b/contract.md': ok('b', ['depends_on: [feature-009-nowhere, a]']),
+    });
+    const out = await runBaton(['lint', '--json'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    const json = JSON.parse(out.stdout);
+    expect(
+      json.diagnostics.map((d: { code: string; location: { file: string; line: number } }) => [
+        d.code,
+        d.location.file,
+        d.location.line,
+      ]),
+    ).toEqual([
+      ['contract/invalid-id', 'specs/a/contract.md', 2],
+      ['plan/unknown-dependency', 'specs/b/contract.md', 3],
+    ]);
+    // "a" failed to parse but its folder is there, so depending on it is not reported.
+    expect(json.diagnostics[1].message).toContain('b depends on "feature-009-nowhere"');
+  });
+
+  it('an unknown config key is an error with the key it was probably meant to be', async () => {
+    const r = repo({
+      'baton.config.json': '{\n  "agent": "demo",\n  "concurency": 2,\n  "retry": { "atempts": 1 }\n}\n',
+      'specs/c/contract.md': ok('c'),
+    });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain(
+      'baton.config.json:3: error: unknown key "concurency" (did you mean "concurrency"?) [config/unknown-key]',
+    );
+    expect(out.stdout).toContain('unknown key "retry.atempts" (did you mean "attempts"?)');
+    const yaml = repo({ 'baton.yaml': 'agent: demo\nspecz: contracts\n', 'specs/c/contract.md': ok('c') });
+    const plan = await runBaton(['plan'], { cwd: yaml.root });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain('baton.yaml:2: error: unknown key "specz" (did you mean "specs"?)');
+  });
+
+  it("--fix writes the http check that measures the seed contract's latency criterion, verbatim", async () => {
+    const seed = readFileSync(
+      join(import.meta.dirname, '..', 'fixtures', 'contracts', 'seed-example.md'),
+      'utf8',
+    );
+    const file = 'specs/feature-002-product-catalog/contract.md';
+    const r = repo({
+      [file]: `${seed}\n5. \`serve\`\n\n\`node server.js\`\n`,
+      'specs/feature-001-authentication/contract.md': ok('feature-001-authentication'),
+    });
+    const before = await runBaton(['lint'], { cwd: r.root });
+    expect(before.stdout).toContain('criterion performance "`GET` requests < 100ms (p95)." is unverifiable');
+    expect(before.stdout).toContain('hint: Baton can measure it: give it `http: { url: "http://127.0.0.1:');
+    const fixed = await runBaton(['lint', '--fix'], { cwd: r.root });
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toContain(
+      `${file}:19: fixed: performance now has \`http: { url: "http://127.0.0.1:`,
+    );
+    expect(fixed.stdout).not.toContain('criterion performance');
+    expect(readFileSync(join(r.root, file), 'utf8')).toContain(
+      `Performance: \`GET\` requests < 100ms (p95). \`http: { url: "http://127.0.0.1:${'$'}{PORT}/products", p95_ms: 100 }\``,
+    );
+    const plan = JSON.parse((await runBaton(['plan', '--json'], { cwd: r.root })).stdout);
+    expect(plan.waves).toEqual([['feature-001-authentication'], ['feature-002-product-catalog']]);
   });
 
   it('a cycle is an error naming the cycle in order', async () => {

@@ -1,9 +1,11 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { featureRow } from '../../src/cli/feature-rows.js';
 import { createProgressRenderer } from '../../src/cli/progress.js';
 import { palette } from '../../src/cli/style.js';
 import { stampEvent } from '../../src/log/append.js';
+import { pendingFeature } from '../../src/log/fold.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -79,7 +81,7 @@ describe('live progress', () => {
     );
     live.onEvent(stampEvent({ type: 'feature.ended', feature_id: 'f1', status: 'complete' }));
     live.close();
-    expect(tty).toContain('\x1b[2A\x1b[0J'); // cursor up over the previous table, then clear
+    expect(tty).toContain('\x1b[1A\x1b[2K'); // cursor up over the previous table, erasing it (log-update)
     expect(tty).toMatch(/f1\s+complete/);
     let plain = '';
     const lines = createProgressRenderer({ write: (s) => (plain += s), isTTY: false }, palette(false), [
@@ -94,5 +96,114 @@ describe('live progress', () => {
       }),
     );
     expect(plain).toBe('f1: failed — the agent failed: exit 1\n');
+  });
+});
+
+describe('why, what it cost, and who went silent', () => {
+  const at = (s: number) => new Date(Date.parse('2030-01-01T00:00:00Z') + s * 1000);
+
+  it('status shows the failing criterion with its message, and a cost column from agent usage', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const started = (id: string) =>
+      stampEvent(
+        {
+          type: 'feature.started',
+          feature_id: id,
+          status: 'running',
+          agent: 'claude',
+          branch: `baton/${id}`,
+          worktree: `/w/${id}`,
+          log_file: `/l/${id}`,
+          port: 41000,
+        },
+        () => at(0),
+      );
+    const exited = (id: string, usage: Record<string, number>) =>
+      stampEvent(
+        {
+          type: 'agent.exited',
+          feature_id: id,
+          exit_code: 0,
+          signal: null,
+          duration_ms: 5000,
+          files: [`src/${id}.js`],
+          usage,
+        },
+        () => at(5),
+      );
+    const lines = [
+      started('api'),
+      exited('api', { cost_usd: 0.42 }),
+      stampEvent(
+        {
+          type: 'check.failed',
+          feature_id: 'api',
+          criterion_id: 'latency',
+          text: 'GET requests < 100 ms (p95)',
+          kind: 'http',
+          on: 'worktree',
+          message: 'p95 212 ms > 100 ms',
+        },
+        () => at(6),
+      ),
+      stampEvent(
+        {
+          type: 'feature.ended',
+          feature_id: 'api',
+          status: 'failed-checks',
+          reason: 'latency: p95 212 ms > 100 ms',
+        },
+        () => at(7),
+      ),
+      started('store'),
+      exited('store', { input_tokens: 12000, output_tokens: 500 }),
+    ];
+    appendFileSync(
+      join(repo.root, '.baton', 'log.jsonl'),
+      lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
+    );
+    const r = await runBaton(['status'], { cwd: repo.root });
+    expect(r.stdout).toMatch(/feature\s+status\s+agent\s+elapsed\s+exit\s+checks\s+cost\s+last event/);
+    expect(r.stdout).toMatch(
+      /api\s+failed-checks\s+claude\s+5\.0 s\s+0\s+0\/1\s+\$0\.42\s+latency: p95 212 ms > 100 ms/,
+    );
+    expect(r.stdout).toMatch(/store\s+verifying\s+claude\s+5\.0 s\s+0\s+—\s+12\.5k tok/);
+  });
+
+  it('a running agent that has printed nothing for over a minute is shown silent', () => {
+    const f = {
+      ...pendingFeature('quiet'),
+      status: 'running' as const,
+      started_at: at(0).toISOString(),
+      log_file: '/l/quiet',
+    };
+    const now = at(100).getTime();
+    const row = featureRow(f, palette(false), now, () => at(25).getTime());
+    expect(row[1]).toBe('running (silent 75 s)');
+    expect(featureRow(f, palette(false), now, () => at(50).getTime())[1]).toBe('running');
+  });
+});
+
+describe('live progress on a terminal', () => {
+  it('keeps each finished check printed above the redrawn table', () => {
+    let tty = '';
+    const live = createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
+    live.onEvent(
+      stampEvent({
+        type: 'check.failed',
+        feature_id: 'f1',
+        criterion_id: 'owns',
+        text: 'changes stay inside owns',
+        kind: 'files',
+        on: 'worktree',
+        message: 'changed outside owns: src/store.js (owns: src/f1/**)',
+      }),
+    );
+    live.close();
+    expect(tty).toContain('f1: check owns failed: changed outside owns: src/store.js');
+    // Printed once, above the table, not redrawn with it.
+    expect(tty.split('check owns failed')).toHaveLength(2);
   });
 });

@@ -21,7 +21,7 @@ describe('published JSON Schemas', () => {
       properties: Record<string, { pattern?: string; description?: string }>;
     };
     expect(schema.required).toEqual(['feature_id']);
-    expect(schema.properties.feature_id?.pattern).toBe('^[a-z0-9][a-z0-9-]*$');
+    expect(schema.properties.feature_id?.pattern).toBe('^(?=.{1,100}$)[a-z0-9][a-z0-9-]*$');
     expect(schema.additionalProperties).toBe(false);
     for (const [key, prop] of Object.entries(schema.properties)) {
       expect(prop.description, key).toBeTruthy();

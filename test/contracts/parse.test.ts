@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
@@ -309,5 +311,65 @@ describe('parseContract: normalisation', () => {
       '## feature_id\nfeature-001-a\n```\n## depends_on\n- feature-009-x\n```\n## depends_on\n- The payments team\n- none\n';
     const c = value(parseContract(text, FILE));
     expect(c.depends_on).toEqual({ features: [], services: ['The payments team'] });
+  });
+});
+
+/** The method's example contract exactly as the methodology text writes it (test/fixtures/contracts). */
+const SEED_VERBATIM = readFileSync(
+  join(import.meta.dirname, '..', 'fixtures', 'contracts', 'seed-example.md'),
+  'utf8',
+);
+
+const SEED_FRONT_MATTER = `---
+feature_id: feature-002-product-catalog
+provides:
+  api: ["GET /products", "GET /products/{id}", "PATCH /products/{id}/stock"]
+  models: ["Product schema (id, name, price, stock)"]
+depends_on:
+  features: [feature-001-authentication]
+  services: ["Shared Logging Service"]
+acceptance_criteria:
+  - { id: functionality, text: "All endpoints implemented per spec." }
+  - { id: performance, text: "\`GET\` requests < 100ms (p95)." }
+  - { id: integration, text: "Feature 3 can successfully call \`PATCH\` endpoint." }
+---
+`;
+
+describe('the seed contract, verbatim', () => {
+  const file = 'specs/feature-002-product-catalog/contract.md';
+  const expected = structure(value(parseContract(SEED_FRONT_MATTER, file)));
+
+  it('the fixture is the methodology text itself', () => {
+    expect(SEED_VERBATIM).toContain("2. 'provides'\n\nAPI: `GET /products`, `GET /products/{id}`");
+    expect(SEED_VERBATIM).toContain('Feature: `feature-001-authentication` (for user context)');
+  });
+
+  it.each([
+    ['as written in the method (numbered lines, labels, backticks)', SEED_VERBATIM],
+    ['with `## 1. feature_id` headings', SEED_VERBATIM.replace(/^(\d\. )/gm, '## $1')],
+    [
+      'with `## feature_id` headings and bullets',
+      SEED_VERBATIM.replace(/^\d\. [`']?(\w+)[`']?$/gm, '## $1').replace(/^([A-Z]\w*(?: \w+)?: )/gm, '- $1'),
+    ],
+  ])('%s parses to the same contract as its front-matter form', (_name, text) => {
+    const parsed = parseContract(text, file);
+    expect(parsed.ok && parsed.warnings).toEqual([]);
+    expect(structure(value(parsed))).toEqual(expected);
+  });
+
+  it('reads the front-matter form as the method means it', () => {
+    expect(expected).toMatchObject({
+      feature_id: 'feature-002-product-catalog',
+      provides: {
+        api: ['GET /products', 'GET /products/{id}', 'PATCH /products/{id}/stock'],
+        models: ['Product schema (id, name, price, stock)'],
+      },
+      depends_on: { features: ['feature-001-authentication'], services: ['Shared Logging Service'] },
+    });
+    expect(expected.acceptance_criteria.map((c) => [c.id, c.kind])).toEqual([
+      ['functionality', 'unverifiable'],
+      ['performance', 'unverifiable'],
+      ['integration', 'unverifiable'],
+    ]);
   });
 });

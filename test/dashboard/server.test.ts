@@ -84,26 +84,52 @@ describe('dashboard server: access', () => {
     expect(denied.body).not.toContain('"features"');
   });
 
-  it('trades the URL token for an HttpOnly SameSite=Strict cookie and strips it from the address', async () => {
+  it('trades the URL token for a session cookie scoped to a random path prefix, and strips it from the address', async () => {
     const { dash } = await setup();
-    expect(dash.url).toBe(`http://127.0.0.1:${dash.port}/?token=${dash.token}`);
+    expect(dash.base).toMatch(/^\/[A-Za-z0-9_-]{24}$/);
+    expect(dash.url).toBe(`http://127.0.0.1:${dash.port}${dash.base}/?token=${dash.token}`);
     expect(dash.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    const first = await send(dash.port, `/?token=${dash.token}`);
+    const first = await send(dash.port, `${dash.base}/?token=${dash.token}`);
     expect(first.status).toBe(303);
-    expect(first.headers.location).toBe('/');
+    expect(first.headers.location).toBe(`${dash.base}/`);
     const cookie = String(first.headers['set-cookie']);
-    expect(cookie).toContain(`baton_dashboard_${dash.port}=${dash.token}`);
+    const session = new RegExp(`baton_dashboard_${dash.port}=([^;]+)`).exec(cookie)?.[1];
+    expect(session).toBeDefined();
+    // The cookie never holds the token: a server on another 127.0.0.1 port that receives it learns nothing.
+    expect(cookie).not.toContain(dash.token);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
-    const page = await send(dash.port, '/', {
-      headers: { Cookie: `baton_dashboard_${dash.port}=${dash.token}` },
-    });
+    expect(cookie).toContain(`Path=${dash.base}/`);
+    const withSession = { Cookie: `baton_dashboard_${dash.port}=${session}` };
+    const page = await send(dash.port, `${dash.base}/`, { headers: withSession });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
-    expect(page.body).toContain('<script type="module" src="/assets/app.js">');
+    expect(page.body).toContain('<script type="module" src="assets/app.js">');
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect((await send(dash.port, `${dash.base}/api/state`, { headers: withSession })).status).toBe(200);
+    // The session opens only the prefix; outside it only the token does.
+    expect((await send(dash.port, '/api/state', { headers: withSession })).status).toBe(401);
     const state = await send(dash.port, '/api/state', { headers: bearer(dash) });
     expect(state.status).toBe(200);
+  });
+
+  it('answers only to its own loopback Host (no DNS rebinding)', async () => {
+    const { dash } = await setup();
+    for (const host of [
+      'evil.example',
+      `evil.example:${dash.port}`,
+      '127.0.0.1:1',
+      `attacker.127.0.0.1.nip.io:${dash.port}`,
+    ]) {
+      const reply = await send(dash.port, '/api/state', { headers: { ...bearer(dash), Host: host } });
+      expect(reply.status, host).toBe(403);
+    }
+    for (const host of [`127.0.0.1:${dash.port}`, `localhost:${dash.port}`]) {
+      expect(
+        (await send(dash.port, '/api/state', { headers: { ...bearer(dash), Host: host } })).status,
+        host,
+      ).toBe(200);
+    }
   });
 
   it('serves only the files of the asset folder: traversal and unknown paths are 404', async () => {
@@ -224,29 +250,29 @@ describe('dashboard server: state and stream', () => {
     expect(update.features.map((f) => [f.feature_id, f.status])).toEqual([['x', 'pending']]);
   });
 
-  it("gives a feature's detail: its events and the tail of the agent log the log recorded", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-dash-agentlog-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const agentLog = join(dir, 'agent.log');
-    writeFileSync(
-      agentLog,
-      `${Array.from({ length: 300 }, (_, i) => `line ${i + 1}`).join('\n')}\n\u001b[32mgreen\u001b[0m done\n`,
-    );
-    const { dash } = await setup([
+  it("gives a feature's detail: its events and the tail of the agent log Baton wrote for its run", async () => {
+    const { dash, dir } = await setup([
       {
         v: 1,
         ts: '2026-01-01T00:00:00.000Z',
+        run_id: '20260101T000000Z-abcdef',
         type: 'feature.started',
         feature_id: 'feature-001-a',
         status: 'running',
         agent: 'claude',
         branch: 'baton/feature-001-a',
         worktree: '/tmp/wt',
-        log_file: agentLog,
+        log_file: '/etc/passwd',
         port: 41000,
       },
       { feature_id: 'feature-002-b', status: 'running' },
     ]);
+    const agentDir = join(dir, '.baton', 'runs', '20260101T000000Z-abcdef', 'feature-001-a');
+    mkdirSync(agentDir, { recursive: true });
+    writeFileSync(
+      join(agentDir, 'agent.log'),
+      `${Array.from({ length: 300 }, (_, i) => `line ${i + 1}`).join('\n')}\n\u001b[32mgreen\u001b[0m done\n`,
+    );
     const reply = await send(dash.port, '/api/features/feature-001-a', { headers: bearer(dash) });
     expect(reply.status).toBe(200);
     const detail = JSON.parse(reply.body);

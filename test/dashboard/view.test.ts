@@ -33,6 +33,7 @@ describe('dashboard view', () => {
       timeout: 'failed',
       interrupted: 'failed',
       empty: 'failed',
+      collision: 'failed',
     };
     for (const status of FEATURE_STATUSES) expect(columnOf(status), status).toBe(expected[status]);
   });

@@ -1,8 +1,10 @@
+// @module-tag slow
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
@@ -27,15 +29,35 @@ async function waitForPort(url: string, ms: number): Promise<void> {
   }
 }
 
+/** A port nothing listens on now, picked by the system (never a fixed one another test could hold). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 describe('baton demo', () => {
   const repo = join(parent, 'demo', 'assignment-grader');
+  let r: { code: number; stdout: string; stderr: string } | undefined;
   let output = '';
 
-  it('runs the whole method on the Assignment Grader: every criterion passes, no conflicts, integrated tests pass', async () => {
-    const r = await runBaton(['demo', '--dir', join(parent, 'demo'), '--agent-seconds', '0.5', '--compare'], {
+  // The demo runs once for the file; each test then reads what it left, and neither depends on the other
+  // having passed (a failed demo fails here, with its output, for both).
+  beforeAll(async () => {
+    r = await runBaton(['demo', '--dir', join(parent, 'demo'), '--agent-seconds', '0.5', '--compare'], {
       cwd: caller,
     });
     output = r.stdout;
+    if (r.code !== 0) throw new Error(`baton demo exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr}`);
+  }, 180_000);
+
+  it('runs the whole method on the Assignment Grader: every criterion passes, no conflicts, integrated tests pass', () => {
+    if (!r) throw new Error('the demo did not run');
     const events = readLog(join(repo, '.baton', 'log.jsonl')).events as BatonEvent[];
     const failedChecks = events.filter((e) => e.type === 'check.failed');
     expect(failedChecks, JSON.stringify(failedChecks, null, 2)).toEqual([]);
@@ -75,7 +97,7 @@ describe('baton demo', () => {
   it('leaves a real project: node --test passes on main and its server answers the contracts endpoints', async () => {
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' })).toBe('');
     execFileSync(process.execPath, ['--test'], { cwd: repo, stdio: 'pipe' });
-    const port = 43123;
+    const port = await freePort();
     const server = spawn(process.execPath, ['src/server.js'], {
       cwd: repo,
       env: { ...process.env, PORT: String(port) },
@@ -100,7 +122,11 @@ describe('baton demo', () => {
         letter: 'F',
       });
     } finally {
-      server.kill();
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((done) => server.once('exit', done));
+        server.kill();
+        await exited;
+      }
     }
   });
 });

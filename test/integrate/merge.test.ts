@@ -11,7 +11,7 @@ import {
 } from '../../src/integrate/merge.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
-import { spawnSupervised } from '../../src/runner/process.js';
+import { spawnSupervised } from '../../src/process/supervise.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { checkoutSnapshot, contract, featureBranch, lines, makeFourFeatures, planOf } from './fixture.js';
 

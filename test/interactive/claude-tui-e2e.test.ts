@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
-import { groupAlive } from '../../src/runner/process.js';
+import { groupAlive } from '../../src/process/supervise.js';
 import { agentBin, FAKE_KEY, isolatedEnv } from '../agents/agent-rig.js';
 import { startAnthropicMock } from '../agents/mock-servers/anthropic.js';
 import { runBaton } from '../rig/cli.js';

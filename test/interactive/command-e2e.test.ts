@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
-import { groupAlive } from '../../src/runner/process.js';
+import { groupAlive } from '../../src/process/supervise.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';

@@ -36,7 +36,7 @@ describe('baton status disk column', () => {
     expect(fb).toMatchObject({ disk_bytes: null, disk_complete: null });
 
     const table = (await runBaton(['status'], { cwd: repo.root })).stdout;
-    expect(table).toMatch(/^feature +status +agent +elapsed +exit +checks +disk +last event$/m);
+    expect(table).toMatch(/^feature +status +agent +elapsed +exit +checks +cost +disk +last event$/m);
     expect(table).toMatch(
       new RegExp(`^a +pending .* ${formatBytes(fa?.disk_bytes ?? 0).replace('.', '\\.')} +—$`, 'm'),
     );
@@ -81,7 +81,7 @@ describe('baton status on a hostile log', () => {
       /log\.jsonl:5: skipped: hook: "status" must be one of pending, running, .*, got 42: /,
     );
     expect(problems[3]).toMatch(
-      /log\.jsonl:6: skipped: agent\.exited: "usage" must be an object \{.*permission_denials\?: list of object \{tool: string, detail\?: string\}\}, got/,
+      /log\.jsonl:6: skipped: agent\.exited: "usage\.permission_denials" must be a list, got "Bash"/,
     );
     const json = JSON.parse(r.stdout) as StatusJson;
     expect(json.features.map((f) => [f.feature_id, f.status])).toEqual([

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -25,11 +25,33 @@ const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: '1',
 };
 
+/**
+ * An empty repository made once per test process (`git init` and the settings every test repository
+ * needs), copied for each new one: five git processes fewer per repository, which adds up to seconds
+ * over a suite that makes hundreds.
+ */
+let template: string | undefined;
+function gitTemplate(): string {
+  if (template) return template;
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-git-template-')));
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '-q', '-b', 'main');
+  git('config', 'gc.auto', '0');
+  git('config', 'user.name', 'Test');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'commit.gpgsign', 'false');
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  template = dir;
+  return dir;
+}
+
 /** Creates a temporary repository (inside its own parent folder, so worktrees land beside it). */
 export function makeRepo(files: Record<string, string> = { 'README.md': '# test\n' }): TempRepo {
   const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-test-')));
   const root = join(parent, 'repo');
   mkdirSync(root);
+  cpSync(join(gitTemplate(), '.git'), join(root, '.git'), { recursive: true });
   const git = (...args: string[]) =>
     execFileSync('git', args, {
       cwd: root,
@@ -37,11 +59,6 @@ export function makeRepo(files: Record<string, string> = { 'README.md': '# test\
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
-  git('init', '-q', '-b', 'main');
-  git('config', 'gc.auto', '0');
-  git('config', 'user.name', 'Test');
-  git('config', 'user.email', 'test@example.com');
-  git('config', 'commit.gpgsign', 'false');
   const write = (fs: Record<string, string>) => {
     for (const [path, content] of Object.entries(fs)) {
       const full = join(root, path);
@@ -49,12 +66,15 @@ export function makeRepo(files: Record<string, string> = { 'README.md': '# test\
       writeFileSync(full, content);
     }
   };
-  const commit = (message: string, fs: Record<string, string> = {}) => {
+  const record = (message: string, fs: Record<string, string>) => {
     write(fs);
     git('add', '-A');
     git('commit', '-q', '--allow-empty', '-m', message);
+  };
+  const commit = (message: string, fs: Record<string, string> = {}) => {
+    record(message, fs);
     return git('rev-parse', 'HEAD');
   };
-  commit('initial', files);
+  record('initial', files);
   return { root, git, write, commit, cleanup: () => rmSync(parent, { recursive: true, force: true }) };
 }

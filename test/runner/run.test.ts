@@ -175,12 +175,13 @@ describe('baton run', () => {
     };
     const ok = status.features.find((f) => f.feature_id === 'ok')!;
     expect(ok.status).toBe('complete');
-    expect(ok.checks).toMatchObject({ passed: 1, failed: 0, total: 2 });
+    // Every feature with `owns` also gets the implicit `owns` criterion.
+    expect(ok.checks).toMatchObject({ passed: 2, failed: 0, total: 3 });
     const ko = status.features.find((f) => f.feature_id === 'ko')!;
     expect(ko.status).toBe('failed-checks');
-    expect(ko.checks).toMatchObject({ passed: 0, failed: 1, total: 1 });
+    expect(ko.checks).toMatchObject({ passed: 1, failed: 1, total: 2 });
     const table = await runBaton(['status'], { cwd: repo.root });
-    expect(table.stdout).toMatch(/ok\s+complete\s+command\s+\S+ s\s+0\s+1\/2/);
+    expect(table.stdout).toMatch(/ok\s+complete\s+command\s+\S+ s\s+0\s+2\/3/);
     const skipped = repoWith([
       { id: 'ko', agent: writer('ko'), criteria: [{ text: 'fails', run: 'exit 3' }] },
     ]);

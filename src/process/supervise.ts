@@ -114,7 +114,7 @@ export function describeExit(
  * started (dev servers, test runners, an agent's tools). Never rejects: the exit is a value.
  */
 export function spawnSupervised(command: string, options: SpawnOptions): Supervised {
-  const started = Date.now();
+  const started = performance.now();
   const grace = options.killGraceMs ?? 3000;
   if (options.logFile) closeSync(openSync(options.logFile, 'a'));
   const logTarget = options.logFile ? { file: options.logFile, append: true } : undefined;
@@ -136,8 +136,8 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
   let stopping: Promise<void> | undefined;
 
   const waitGone = async (ms: number): Promise<boolean> => {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
+    const deadline = performance.now() + ms;
+    while (performance.now() < deadline) {
       if (pid === undefined || !groupAlive(pid)) return true;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -178,7 +178,7 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
       exitCode: r.exitCode ?? null,
       signal: r.signal ?? null,
       timedOut: stoppedBy === 'timeout',
-      durationMs: Date.now() - started,
+      durationMs: Math.round(performance.now() - started),
       stdout: typeof r.stdout === 'string' ? r.stdout : '',
       stderr: typeof r.stderr === 'string' ? r.stderr : '',
       ...(stoppedBy ? { stoppedBy } : {}),

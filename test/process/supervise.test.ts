@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeExit, groupAlive, spawnSupervised } from '../../src/runner/process.js';
+import { describeExit, groupAlive, spawnSupervised } from '../../src/process/supervise.js';
 
 describe('spawnSupervised', () => {
   it('captures output and the exit code', async () => {

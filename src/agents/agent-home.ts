@@ -1,0 +1,62 @@
+/**
+ * The agent's own home for one run: a folder in the feature's scratch dir (outside the worktree)
+ * that the agent is pointed at instead of the user's (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
+ * `GEMINI_CLI_HOME`, OpenCode's XDG folders). It links only what the agent reads from the user's
+ * home (settings, credentials, instructions); everything the agent writes (transcripts, history,
+ * logs, temp files, lock files) lands in the shadow folder, so the user's home is never written.
+ * Copies of the user's files, which may hold tokens, are written 0600 and removed when the agent ends.
+ */
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Links each named entry of `realDir` that exists into `shadowDir` (a symlink to the user's file,
+ * never a copy). Safe to call again for a retry: an entry already there is kept.
+ */
+export function linkEntries(realDir: string, shadowDir: string, names: Iterable<string>): void {
+  mkdirSync(shadowDir, { recursive: true, mode: 0o700 });
+  for (const name of names) linkOne(join(realDir, name), join(shadowDir, name));
+}
+
+/** Links every entry of `realDir` into `shadowDir` except the names in `except`. */
+export function mirrorEntries(realDir: string, shadowDir: string, except: readonly string[]): void {
+  const names = existsSync(realDir) ? readdirSync(realDir).filter((n) => !except.includes(n)) : [];
+  linkEntries(realDir, shadowDir, names);
+}
+
+function linkOne(target: string, path: string): void {
+  if (!lstatSync(target, { throwIfNoEntry: false })) return;
+  if (lstatSync(path, { throwIfNoEntry: false })) return;
+  symlinkSync(target, path);
+}
+
+/**
+ * Writes a file only its owner can read or write (0600): a copy of the user's settings may carry
+ * an MCP token or a bearer token. An earlier copy (a retry) is replaced and its mode fixed too.
+ */
+export function writePrivateFile(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/** A cleanup step that removes the given files (copies of the user's config) once the agent has ended. */
+export function removeFiles(files: readonly string[]): () => void {
+  return () => {
+    for (const file of files) rmSync(file, { force: true });
+  };
+}
+
+/** Creates the shadow home folder, private to the user (0700). */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}

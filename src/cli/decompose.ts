@@ -1,0 +1,171 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../config.js';
+import type { Contract } from '../contracts/schema.js';
+import { type DecomposeResult, runDecompose } from '../coupling/decompose.js';
+import { DECOMPOSE_ID } from '../coupling/decompose-task.js';
+import { renderScoreText } from '../coupling/render.js';
+import { escapeControl } from '../coupling/score.js';
+import { formatDiagnostic, UserError } from '../errors.js';
+import { findMainWorktree } from '../git/git.js';
+import { assertAgentInstalled, runAgentOnce } from '../runner/agent-once.js';
+import { ensureStateDir, newRunId } from '../runner/run.js';
+import type { RegisterCommand } from './commands.js';
+import { positiveInt } from './couple.js';
+import { renderPlanText } from './plan.js';
+import { type Palette, palette } from './style.js';
+
+/** `baton decompose <spec.md>`: an agent writes the contracts; Baton lints and scores them round by round. */
+export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {
+  program
+    .command('decompose')
+    .summary('have an agent split a spec into contracts, scored for independence')
+    .description(
+      'Run an agent (any adapter) on a task holding the spec, the repository layout, the coupling found in the ' +
+        'git history and the contract schema. It writes specs/<id>/contract.md files in a scratch worktree of ' +
+        'HEAD; Baton lints and scores them and hands the findings back, for up to --rounds rounds, until lint is ' +
+        'clean and the score stops improving. The best round is copied into specs/. A round that changes anything ' +
+        'outside specs/ is refused and reported. Existing contracts are never overwritten without --force. ' +
+        'See docs/decompose.md.',
+    )
+    .argument('<spec>', 'the specification to decompose (markdown)')
+    .option('--agent <name>', 'agent adapter to run (default: the config’s agent)')
+    .option('--features <n>', 'ask for exactly this many features')
+    .option('--rounds <r>', 'at most this many rounds of findings', '3')
+    .option('--force', 'let the agent rewrite contracts that already exist')
+    .option('--json', 'print the rounds and the final score as JSON')
+    .action(
+      async (
+        specPath: string,
+        flags: { agent?: string; features?: string; rounds: string; force?: boolean; json?: boolean },
+      ) => {
+        const rounds = positiveInt('--rounds', flags.rounds);
+        const features = flags.features === undefined ? undefined : positiveInt('--features', flags.features);
+        const root = await findMainWorktree(ctx.cwd);
+        const loaded = loadConfig(root);
+        if (!loaded.ok) {
+          throw new UserError('config/invalid', 'the configuration is invalid', {
+            diagnostics: loaded.errors,
+          });
+        }
+        const config = loaded.value;
+        const file = resolve(ctx.cwd, specPath);
+        if (!existsSync(file)) {
+          throw new UserError('decompose/no-spec', `no spec at ${specPath}`, {
+            hint: 'Pass the path of a markdown file that describes what to build.',
+            exitCode: 2,
+          });
+        }
+        const agent = flags.agent ?? config.agent;
+        await assertAgentInstalled(agent, ctx.env, config);
+        const runId = newRunId(ctx.clock());
+        const stateDir = join(ensureStateDir(root), 'decompose', runId);
+        const feature = decomposeFeature(config.specs, root);
+        const p = palette(ctx.color);
+        const progress = (line: string) => (flags.json ? ctx.stderr : ctx.stdout).write(`${p.dim(line)}\n`);
+        const result = await runDecompose({
+          root,
+          config,
+          spec: readFileSync(file, 'utf8'),
+          features,
+          rounds,
+          force: Boolean(flags.force),
+          runId,
+          progress,
+          runAgent: async ({ task, worktree, round }) => {
+            const exit = await runAgentOnce({
+              spec: agent,
+              feature,
+              task,
+              worktree,
+              dir: join(stateDir, `round-${round}`),
+              config,
+              // Its own log: the decomposing agent is not a feature of any run.
+              logPath: join(stateDir, 'log.jsonl'),
+              runId,
+              env: ctx.env,
+              batonCommand: [process.execPath, ctx.batonBin],
+              ...(config.timeout_minutes ? { timeoutMs: config.timeout_minutes * 60_000 } : {}),
+            });
+            return exit.exitCode;
+          },
+        });
+        const ok = Boolean(
+          result.best && result.best.evaluation?.errors === 0 && result.rounds.every((r) => r.accepted),
+        );
+        if (flags.json) ctx.stdout.write(`${JSON.stringify(toJson(result, ok), null, 2)}\n`);
+        else ctx.stdout.write(renderResult(result, p));
+        if (!ok) setExit(1);
+      },
+    );
+};
+
+/** The contract the decomposing agent runs under: it owns the specs folder and nothing else. */
+function decomposeFeature(specs: string, root: string): Contract {
+  const rel = specs.startsWith(root) ? specs.slice(root.length + 1) : 'specs';
+  return {
+    feature_id: DECOMPOSE_ID,
+    title: 'Decompose the specification into feature contracts',
+    provides: {},
+    owns: [`${rel}/**`],
+    depends_on: { features: [], services: [] },
+    acceptance_criteria: [],
+    body: '',
+    file: `${rel}/${DECOMPOSE_ID}`,
+  };
+}
+
+function toJson(r: DecomposeResult, ok: boolean): object {
+  return {
+    ok,
+    rounds: r.rounds.map((x) => ({
+      round: x.round,
+      exit_code: x.exit_code,
+      accepted: x.accepted,
+      outside: x.outside,
+      contracts: x.evaluation?.contracts,
+      errors: x.evaluation?.errors,
+      warnings: x.evaluation ? x.evaluation.diagnostics.length - x.evaluation.errors : undefined,
+      score: x.evaluation?.score,
+    })),
+    best_round: r.best?.round,
+    written: r.written,
+    remaining: r.best?.evaluation?.diagnostics ?? [],
+    ...(r.kept_worktree ? { worktree: r.worktree } : {}),
+  };
+}
+
+function renderResult(r: DecomposeResult, p: Palette): string {
+  const out: string[] = [];
+  const refused = r.rounds.find((x) => !x.accepted);
+  if (refused) {
+    out.push(
+      p.red(`round ${refused.round} refused: the agent changed files outside the specs folder:`),
+      ...refused.outside.map((f) => `  ${escapeControl(f)}`),
+      p.dim(`nothing was reverted; the agent's worktree is kept at ${r.worktree}`),
+      '',
+    );
+  }
+  const best = r.best;
+  if (!best?.evaluation) {
+    out.push(p.red('no round produced contracts to keep; nothing was written'));
+    return `${out.join('\n')}\n`;
+  }
+  const e = best.evaluation;
+  out.push(
+    p.bold(`kept round ${best.round} of ${r.rounds.length}: ${e.contracts} contract(s)`),
+    ...(r.written.length ? r.written.map((f) => `  wrote ${f}`) : ['  (no file changed)']),
+    '',
+  );
+  if (e.plan) out.push(renderPlanText(e.plan, p));
+  if (e.score) out.push(renderScoreText(e.score, p));
+  if (e.diagnostics.length) {
+    out.push(p.yellow(`left to fix (${e.diagnostics.length}):`), ...e.diagnostics.map(safeDiagnostic), '');
+  } else out.push(p.green('lint is clean'));
+  return `${out.join('\n')}\n`;
+}
+
+/** A diagnostic as lines, with control characters from agent-written contracts escaped. */
+function safeDiagnostic(d: Parameters<typeof formatDiagnostic>[0]): string {
+  return formatDiagnostic(d).split('\n').map(escapeControl).join('\n');
+}

@@ -1,0 +1,96 @@
+import type { Config } from '../config-schema.js';
+import type { Contract } from '../contracts/schema.js';
+import type { CoChangePair } from './co-change.js';
+import type { Hotspot } from './hotspots.js';
+
+/** The `coupling:` settings with defaults applied. */
+export interface CouplingSettings {
+  window: number;
+  min_support: number;
+  min_confidence: number;
+  max_commit_files: number;
+  hotspot_share: number;
+}
+
+/** Defaults of the `coupling:` block: the last 1,000 commits, 3 shared commits and 30 % to flag a pair. */
+export const COUPLING_DEFAULTS: CouplingSettings = {
+  window: 1000,
+  min_support: 3,
+  min_confidence: 0.3,
+  max_commit_files: 50,
+  hotspot_share: 0.5,
+};
+
+/** The settings of a project, defaults filled in (pure). */
+export function couplingSettings(config: Pick<Config, 'coupling'>): CouplingSettings {
+  return { ...COUPLING_DEFAULTS, ...config.coupling };
+}
+
+/** A pair of features as judged: related by a dependency or not, flagged or not. */
+export interface JudgedPair extends CoChangePair {
+  /** One depends on the other (directly or through others): co-change is expected. */
+  declared: boolean;
+  /** Above both thresholds and not declared: a predicted conflict. */
+  flagged: boolean;
+}
+
+/** A file of feature A importing a file of feature B although A does not depend on B. */
+export interface UndeclaredImport {
+  from_feature: string;
+  to_feature: string;
+  file: string;
+  line: number;
+  /** The import line as written. */
+  source: string;
+  target: string;
+}
+
+/** Everything the coupling analysis found for a set of features. */
+export interface CouplingAnalysis {
+  settings: CouplingSettings;
+  /** Non-merge commits read (at most `settings.window`). */
+  commits: number;
+  skipped_large: number;
+  feature_commits: Record<string, number>;
+  pairs: JudgedPair[];
+  undeclared: UndeclaredImport[];
+  hotspots: Hotspot[];
+  /** Source files the import pass read. */
+  files_read: number;
+}
+
+/** For contracts, tells whether `a` depends on `b`, directly or through other features (pure). */
+export function dependencyOracle(contracts: readonly Pick<Contract, 'feature_id' | 'depends_on'>[]): {
+  dependsOn(a: string, b: string): boolean;
+  related(a: string, b: string): boolean;
+} {
+  const direct = new Map(contracts.map((c) => [c.feature_id, c.depends_on.features]));
+  const memo = new Map<string, Set<string>>();
+  const ancestors = (id: string, seen: Set<string> = new Set()): Set<string> => {
+    const known = memo.get(id);
+    if (known) return known;
+    const out = new Set<string>();
+    seen.add(id);
+    for (const dep of direct.get(id) ?? []) {
+      out.add(dep);
+      if (!seen.has(dep)) for (const a of ancestors(dep, seen)) out.add(a);
+    }
+    memo.set(id, out);
+    return out;
+  };
+  const dependsOn = (a: string, b: string) => ancestors(a).has(b);
+  return { dependsOn, related: (a, b) => dependsOn(a, b) || dependsOn(b, a) };
+}
+
+/** Marks each pair declared (a dependency links them) and flagged (above the thresholds otherwise) (pure). */
+export function judgePairs(
+  pairs: readonly CoChangePair[],
+  related: (a: string, b: string) => boolean,
+  settings: CouplingSettings,
+): JudgedPair[] {
+  return pairs.map((p) => {
+    const declared = related(p.a, p.b);
+    const strong = p.support >= settings.min_support && p.confidence >= settings.min_confidence;
+    return { ...p, declared, flagged: strong && !declared };
+  });
+}

@@ -1,0 +1,183 @@
+import { compileOwns, type OwnsMatcher } from '../contracts/owns.js';
+import type { LoggedCommit } from './log-stream.js';
+
+/** A feature as the coupling analysis sees it: its id and its `owns` patterns. */
+export interface OwningFeature {
+  id: string;
+  owns: readonly string[];
+}
+
+/** A commit quoted as evidence: short sha and subject. */
+export interface ExampleCommit {
+  sha: string;
+  subject: string;
+}
+
+/** How often two features' files changed in the same commit. */
+export interface CoChangePair {
+  a: string;
+  b: string;
+  /** Commits that touched files of both. */
+  support: number;
+  /** support ÷ the commits of the less active of the two (the larger of the two rule confidences). */
+  confidence: number;
+  commits_a: number;
+  commits_b: number;
+  /** The most recent shared commits, newest first (at most three). */
+  examples: ExampleCommit[];
+}
+
+/** A file no feature owns, with the features whose files changed beside it. */
+export interface UnownedCoChange {
+  file: string;
+  /** Commits that changed this file and at least one feature's file. */
+  commits: number;
+  /** Feature ids, in feature order. */
+  features: string[];
+  examples: ExampleCommit[];
+}
+
+/** What one pass over the history found. */
+export interface CoChangeResult {
+  /** Commits read (including the ones skipped as too large). */
+  commits: number;
+  /** Commits ignored because they touched more than `max_commit_files` files. */
+  skipped_large: number;
+  /** Commits per feature, by id. */
+  feature_commits: Record<string, number>;
+  /** Every pair with support > 0, most support first. */
+  pairs: CoChangePair[];
+  /** Unowned files that changed beside feature files, most features first. */
+  unowned: UnownedCoChange[];
+}
+
+/** Accumulates co-change counts commit by commit, so the history is never held in memory. */
+export interface CoChangeCounter {
+  add(commit: LoggedCommit): void;
+  result(): CoChangeResult;
+}
+
+const EXAMPLES = 3;
+
+/**
+ * Counts, for every pair of features, the commits that touched files both own, and for every unowned
+ * file the features it changed with (pure). Paths are matched with `compileOwns`, THE owns rule,
+ * once per distinct path. Files under `ignore` prefixes (the specs folder) are neither owned nor hotspots.
+ */
+export function createCoChangeCounter(
+  features: readonly OwningFeature[],
+  options: { maxCommitFiles: number; ignore?: readonly string[] },
+): CoChangeCounter {
+  const n = features.length;
+  const matchers: OwnsMatcher[] = features.map((f) => compileOwns(f.owns));
+  const ignore = options.ignore ?? [];
+  const owners = new Map<string, number[] | null>();
+  const ownersOf = (file: string): number[] | null => {
+    let o = owners.get(file);
+    if (o !== undefined) return o;
+    if (ignore.some((p) => file.startsWith(p))) o = null;
+    else {
+      const found: number[] = [];
+      for (let i = 0; i < n; i++) if (matchers[i]?.(file)) found.push(i);
+      o = found;
+    }
+    owners.set(file, o);
+    return o;
+  };
+  const featureCommits = new Array<number>(n).fill(0);
+  const pairSupport = new Array<number>(n * n).fill(0);
+  const pairExamples = new Map<number, ExampleCommit[]>();
+  const unowned = new Map<string, { commits: number; features: Set<number>; examples: ExampleCommit[] }>();
+  let commits = 0;
+  let skipped = 0;
+  const touched = new Uint8Array(n);
+  const list: number[] = [];
+  const loose: string[] = [];
+
+  return {
+    add(commit) {
+      commits++;
+      if (commit.files.length > options.maxCommitFiles) {
+        skipped++;
+        return;
+      }
+      list.length = 0;
+      loose.length = 0;
+      for (const file of commit.files) {
+        const o = ownersOf(file);
+        if (o === null) continue;
+        if (o.length === 0) loose.push(file);
+        for (const i of o) {
+          if (touched[i]) continue;
+          touched[i] = 1;
+          list.push(i);
+        }
+      }
+      if (list.length === 0) return;
+      list.sort((x, y) => x - y);
+      for (const i of list) {
+        touched[i] = 0;
+        featureCommits[i] = (featureCommits[i] ?? 0) + 1;
+      }
+      const example = { sha: commit.sha, subject: commit.subject };
+      for (let x = 0; x < list.length; x++) {
+        for (let y = x + 1; y < list.length; y++) {
+          const key = (list[x] as number) * n + (list[y] as number);
+          pairSupport[key] = (pairSupport[key] ?? 0) + 1;
+          const ex = pairExamples.get(key);
+          if (!ex) pairExamples.set(key, [example]);
+          else if (ex.length < EXAMPLES) ex.push(example);
+        }
+      }
+      for (const file of loose) {
+        let u = unowned.get(file);
+        if (!u) {
+          u = { commits: 0, features: new Set(), examples: [] };
+          unowned.set(file, u);
+        }
+        u.commits++;
+        for (const i of list) u.features.add(i);
+        if (u.examples.length < EXAMPLES) u.examples.push(example);
+      }
+    },
+    result() {
+      const pairs: CoChangePair[] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          const support = pairSupport[i * n + j] ?? 0;
+          if (support === 0) continue;
+          const ca = featureCommits[i] ?? 0;
+          const cb = featureCommits[j] ?? 0;
+          pairs.push({
+            a: features[i]?.id as string,
+            b: features[j]?.id as string,
+            support,
+            confidence: support / Math.max(1, Math.min(ca, cb)),
+            commits_a: ca,
+            commits_b: cb,
+            examples: pairExamples.get(i * n + j) ?? [],
+          });
+        }
+      }
+      pairs.sort((p, q) => q.support - p.support || q.confidence - p.confidence);
+      const files = [...unowned.entries()].map(([file, u]) => ({
+        file,
+        commits: u.commits,
+        features: [...u.features].sort((x, y) => x - y).map((i) => features[i]?.id as string),
+        examples: u.examples,
+      }));
+      files.sort(
+        (p, q) => q.features.length - p.features.length || q.commits - p.commits || cmp(p.file, q.file),
+      );
+      const feature_commits: Record<string, number> = {};
+      features.forEach((f, i) => {
+        feature_commits[f.id] = featureCommits[i] ?? 0;
+      });
+      return { commits, skipped_large: skipped, feature_commits, pairs, unowned: files };
+    },
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

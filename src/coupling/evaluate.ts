@@ -1,0 +1,105 @@
+import type { Config } from '../config-schema.js';
+import { lintContracts } from '../contracts/lint.js';
+import { loadContracts } from '../contracts/load.js';
+import type { Diagnostic } from '../errors.js';
+import { gitRaw } from '../git/git.js';
+import { buildPlan } from '../graph/plan.js';
+import type { Plan } from '../graph/types.js';
+import { trackedFiles } from '../project.js';
+import type { CouplingAnalysis } from './analysis.js';
+import { analyzeCoupling } from './analyze.js';
+import { couplingDiagnostics, type DecompositionScore, scoreDecomposition } from './score.js';
+
+/** How a set of contracts fares: `baton lint` plus the coupling score, in one value. */
+export interface Evaluation {
+  contracts: number;
+  diagnostics: Diagnostic[];
+  errors: number;
+  /** Warnings from the contract rules (vague criteria, overlaps), apart from coupling. */
+  lint_warnings: number;
+  plan?: Plan;
+  analysis?: CouplingAnalysis;
+  score?: DecompositionScore;
+}
+
+/**
+ * Lints and scores the contracts under `config.specs` of the checkout at `root` (which may be a
+ * scratch worktree: nothing here looks for the main one). `features` asks for an exact count.
+ */
+export async function evaluateContracts(
+  root: string,
+  config: Config,
+  features?: number,
+): Promise<Evaluation> {
+  const loaded = await loadContracts(config);
+  if (!loaded.ok) return summarise(0, loaded.errors);
+  const count = loaded.value.length;
+  const extra: Diagnostic[] = [];
+  if (count === 0) {
+    extra.push({ severity: 'error', code: 'decompose/no-contracts', message: 'no contract was written' });
+  } else if (features !== undefined && count !== features) {
+    extra.push({
+      severity: 'error',
+      code: 'decompose/feature-count',
+      message: `${count} contracts were written; ${features} were asked for`,
+    });
+  }
+  const files = await trackedFiles(root);
+  const plan = buildPlan(loaded.value, { files });
+  if (!plan.ok) return summarise(count, [...plan.errors, ...loaded.warnings, ...extra]);
+  const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
+  const analysis = await analyzeCoupling({ root, config, features: plan.value.features, files });
+  const coupling = couplingDiagnostics(plan.value, analysis);
+  const diagnostics = [...extra, ...loaded.warnings, ...lint, ...coupling];
+  return {
+    ...summarise(count, diagnostics),
+    lint_warnings: loaded.warnings.length + lint.length,
+    plan: plan.value,
+    analysis,
+    score: scoreDecomposition(plan.value, analysis),
+  };
+}
+
+function summarise(contracts: number, diagnostics: Diagnostic[]): Evaluation {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  return { contracts, diagnostics, errors, lint_warnings: diagnostics.length - errors };
+}
+
+/**
+ * Paths changed in a worktree since `base`, committed or not, outside `allowed` (a folder prefix
+ * such as `specs/`): what an agent wrote where it was told not to.
+ */
+export async function changesOutside(worktree: string, base: string, allowed: string): Promise<string[]> {
+  const changed = new Set<string>();
+  const committed = await gitRaw(worktree, ['diff', '--name-only', '-z', '--no-renames', base, 'HEAD']);
+  for (const f of committed.stdout.split('\0')) if (f) changed.add(f);
+  const status = await gitRaw(worktree, [
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    '--no-renames',
+  ]);
+  for (const entry of status.stdout.split('\0')) if (entry.length > 3) changed.add(entry.slice(3));
+  return [...changed].filter((f) => !f.startsWith(allowed)).sort();
+}
+
+/** Every ref of the repository with its commit, to notice an agent creating or moving branches. */
+export async function refSnapshot(root: string): Promise<Map<string, string>> {
+  const r = await gitRaw(root, ['for-each-ref', '--format=%(refname) %(objectname)']);
+  const refs = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const [name, sha] = line.split(' ');
+    if (name && sha) refs.set(name, sha);
+  }
+  return refs;
+}
+
+/** The refs that differ between two snapshots (created, moved or deleted), by name. */
+export function changedRefs(
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): string[] {
+  const names = new Set([...before.keys(), ...after.keys()]);
+  return [...names].filter((n) => before.get(n) !== after.get(n)).sort();
+}

@@ -1,0 +1,45 @@
+/** The git steps of preparing a feature branch for a run: reuse, fork point, dependency merges. */
+import { commitIdentityArgs } from './commit-identity.js';
+import { git, gitRaw, mergeBase } from './git.js';
+import { featureBranch } from './refs.js';
+
+/** Checks an existing branch out in a new worktree at `path` (a resumed feature whose folder was removed). */
+export async function addWorktreeForBranch(cwd: string, path: string, branch: string): Promise<void> {
+  await git(cwd, ['worktree', 'add', '--quiet', path, branch]);
+}
+
+/** Where a reused branch forked from the run's base: their merge base, or the base when they share none. */
+export async function forkPointOf(cwd: string, baseCommit: string, branch: string): Promise<string> {
+  return (await mergeBase(cwd, baseCommit, branch)) ?? baseCommit;
+}
+
+/**
+ * Merges the dependencies' feature branches into the branch checked out in `worktree`, one merge
+ * commit each, under the same identity as integration merges and with the repository's hooks off.
+ * Returns the new HEAD, or the dependency that could not be merged with git's last words (the
+ * merge is aborted, leaving the branch as it was before that merge).
+ */
+export async function mergeDependencies(
+  worktree: string,
+  featureId: string,
+  deps: readonly string[],
+): Promise<{ ok: true; head: string } | { ok: false; dependency: string; output: string }> {
+  const identity = await commitIdentityArgs(worktree);
+  for (const dep of deps) {
+    const r = await gitRaw(worktree, [
+      ...identity,
+      'merge',
+      '--no-ff',
+      '--no-edit',
+      '--no-verify',
+      '-m',
+      `Merge ${featureBranch(dep)} (dependency of ${featureId})`,
+      featureBranch(dep),
+    ]);
+    if (r.exitCode !== 0) {
+      await gitRaw(worktree, ['merge', '--abort']);
+      return { ok: false, dependency: dep, output: `${r.stdout}${r.stderr}` };
+    }
+  }
+  return { ok: true, head: await git(worktree, ['rev-parse', 'HEAD']) };
+}

@@ -1,0 +1,31 @@
+import { gitRaw } from '../git/git.js';
+
+/**
+ * Checks, after an agent ended, that its worktree is still where Baton put it: HEAD on `branch`,
+ * the branch present, and descending from the run's base. Returns the reason the feature must fail,
+ * or undefined when all is well (an agent that checked out another branch, deleted its own or reset
+ * below the base must never end `complete` with a commit that is not on its branch).
+ */
+export async function checkFeatureBranch(
+  worktree: string,
+  opts: { branch: string; baseCommit: string },
+): Promise<string | undefined> {
+  const head = await gitRaw(worktree, ['symbolic-ref', '-q', 'HEAD']);
+  const ref = `refs/heads/${opts.branch}`;
+  if (head.exitCode !== 0) {
+    return `the agent left its worktree on a detached HEAD, not on ${opts.branch}`;
+  }
+  if (head.stdout.trim() !== ref) {
+    return `the agent switched its worktree to ${head.stdout.trim().replace(/^refs\/heads\//, '')}, not ${opts.branch}`;
+  }
+  const tip = await gitRaw(worktree, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  if (tip.exitCode !== 0) {
+    // An unborn branch after the agent deleted it: the next commit would be an orphan root commit.
+    return `the agent deleted its branch ${opts.branch}`;
+  }
+  const descends = await gitRaw(worktree, ['merge-base', '--is-ancestor', opts.baseCommit, ref]);
+  if (descends.exitCode !== 0) {
+    return `${opts.branch} no longer descends from the run's base ${opts.baseCommit.slice(0, 8)} (reset or rewritten by the agent)`;
+  }
+  return undefined;
+}

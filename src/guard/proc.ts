@@ -1,0 +1,149 @@
+/**
+ * What Linux's /proc says about processes: parent, group, session, start time and environment.
+ * Baton uses it to prove a process is its own before signalling it, never trusting a pid from the
+ * log. Where /proc is absent every answer is "unknown" and callers refuse to act.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One live process as /proc shows it. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Start time in ms since the epoch (to within a clock tick). */
+  startMs: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's start time; 100 on every mainstream Linux. */
+const CLOCK_TICKS = 100;
+
+let bootMs: number | undefined;
+function bootTimeMs(): number | undefined {
+  if (bootMs !== undefined) return bootMs;
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (m?.[1]) bootMs = Number(m[1]) * 1000;
+  } catch {
+    return undefined;
+  }
+  return bootMs;
+}
+
+/** Reads one process's stat line; undefined when it is gone, a zombie or unreadable. */
+export function processInfo(pid: number): ProcessInfo | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the parenthesised command name (which may itself hold spaces and parentheses).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (f[0] === 'Z' || f[0] === 'X') return undefined;
+  const boot = bootTimeMs();
+  const ticks = Number(f[19]);
+  return {
+    pid,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    startMs: boot === undefined ? Number.NaN : boot + (ticks * 1000) / CLOCK_TICKS,
+  };
+}
+
+/** Every live process visible in /proc; empty where there is no /proc. */
+export function listProcesses(): ProcessInfo[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcessInfo[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const info = processInfo(Number(name));
+    if (info) out.push(info);
+  }
+  return out;
+}
+
+/** The value of one variable in a process's environment; undefined when absent or unreadable. */
+export function processEnv(pid: number, name: string): string | undefined {
+  const value = readProcessEnv(pid, name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Like `processEnv`, but says `unreadable` when the environment cannot be read at all. */
+export function readProcessEnv(pid: number, name: string): string | undefined | { unreadable: true } {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return { unreadable: true };
+  }
+  const prefix = `${name}=`;
+  for (const entry of raw.toString('utf8').split('\0')) {
+    if (entry.startsWith(prefix)) return entry.slice(prefix.length);
+  }
+  return undefined;
+}
+
+/** Whether /proc is there to ask. */
+export function procAvailable(): boolean {
+  return processInfo(process.pid) !== undefined;
+}
+
+/** The process group Baton itself runs in (never to be signalled as an agent's). */
+export function ownProcessGroup(): number | undefined {
+  return processInfo(process.pid)?.pgid;
+}
+
+/** Live processes whose environment carries `BATON_RUN_ID=<runId>`: everything a run's agents started. */
+export function processesOfRun(runId: string, all: readonly ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  return all.filter((p) => p.pid !== process.pid && processEnv(p.pid, 'BATON_RUN_ID') === runId);
+}
+
+/** Every live descendant of `rootPid` (children, their children…), by parent links. */
+export function descendantsOf(rootPid: number, all: readonly ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of all) {
+    const list = children.get(p.ppid) ?? [];
+    list.push(p);
+    children.set(p.ppid, list);
+  }
+  const out: ProcessInfo[] = [];
+  const queue = [rootPid];
+  const seen = new Set<number>();
+  while (queue.length) {
+    const pid = queue.shift() as number;
+    for (const child of children.get(pid) ?? []) {
+      if (seen.has(child.pid)) continue;
+      seen.add(child.pid);
+      out.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return out;
+}
+
+/** Whether a pid is alive and is the same process that existed at `notAfterMs` (not a recycled pid). */
+export function sameProcessAlive(pid: number, notAfterMs: number | undefined, slackMs = 5000): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const info = processInfo(pid);
+  if (!info) {
+    if (procAvailable()) return false; // gone, or a zombie
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    // No /proc (or hidden): the pid exists, its start time cannot be checked.
+    return true;
+  }
+  if (notAfterMs === undefined || !Number.isFinite(info.startMs)) return true;
+  // A process started after the moment it is supposed to have been running is a recycled pid.
+  return info.startMs <= notAfterMs + slackMs;
+}

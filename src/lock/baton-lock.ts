@@ -1,0 +1,156 @@
+/**
+ * One Baton at a time per repository: `baton run` holds `.baton/run.lock`, `baton integrate` holds
+ * `.baton/integrate.lock`, and each refuses to start while the other's lock (or its own) is held by a
+ * live process. A lock records the holder's pid and process start time, so a lock left by a process
+ * that died (or whose pid was recycled) is recognised as stale and taken over, and said so.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { processInfo, sameProcessAlive } from '../guard/proc.js';
+
+/** The commands that take a lock. */
+export type LockKind = 'run' | 'integrate';
+
+/** What a lock file holds. */
+export interface LockHolder {
+  pid: number;
+  /** The holder process's start time (ms since the epoch), to tell a recycled pid apart. */
+  process_started_ms?: number;
+  /** When the lock was taken (ISO-8601). */
+  since: string;
+  command: LockKind;
+}
+
+/** A held lock. */
+export interface BatonLock {
+  path: string;
+  /** A stale lock this one replaced, when there was one. */
+  tookOver?: LockHolder;
+  /** Removes the lock file if it is still ours. */
+  release(): void;
+}
+
+/** Where a kind of lock lives. */
+export function lockPath(root: string, kind: LockKind): string {
+  return join(root, '.baton', `${kind}.lock`);
+}
+
+function readHolder(path: string): LockHolder | undefined | 'unreadable' {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
+  }
+  try {
+    const v = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || typeof v.since !== 'string')
+      return 'unreadable';
+    return v as LockHolder;
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Whether a recorded holder is still the live process that took the lock. */
+export function holderAlive(h: LockHolder): boolean {
+  if (h.pid === process.pid) return false; // our own leftover (an in-process caller that threw)
+  if (!sameProcessAlive(h.pid, undefined)) return false;
+  const now = processInfo(h.pid);
+  if (h.process_started_ms !== undefined && now && Number.isFinite(now.startMs)) {
+    return Math.abs(now.startMs - h.process_started_ms) < 2000;
+  }
+  return true;
+}
+
+function refuse(h: LockHolder, path: string): UserError {
+  return new UserError(
+    'lock/busy',
+    `another Baton is running (pid ${h.pid}, since ${h.since}: baton ${h.command})`,
+    {
+      hint: `Wait for it to finish, or stop it (kill -INT ${h.pid}). A lock left by a process that died is taken over by itself (${path}).`,
+    },
+  );
+}
+
+/**
+ * Takes the lock of `kind` for this process, after checking no live Baton holds it or the other
+ * kind's lock; a stale lock (its holder is gone) is replaced and returned in `tookOver`. The lock
+ * is also released when the process exits. Throws `lock/busy` otherwise.
+ */
+export function acquireBatonLock(root: string, kind: LockKind, now: Date = new Date()): BatonLock {
+  mkdirSync(join(root, '.baton'), { recursive: true });
+  const other: LockKind = kind === 'run' ? 'integrate' : 'run';
+  const otherHolder = readHolder(lockPath(root, other));
+  if (otherHolder && otherHolder !== 'unreadable' && holderAlive(otherHolder)) {
+    throw refuse(otherHolder, lockPath(root, other));
+  }
+  const path = lockPath(root, kind);
+  const me: LockHolder = {
+    pid: process.pid,
+    ...(processInfo(process.pid) ? { process_started_ms: processInfo(process.pid)?.startMs } : {}),
+    since: now.toISOString(),
+    command: kind,
+  };
+  let tookOver: LockHolder | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let fd: number;
+    try {
+      // O_EXCL: of two Batons starting at once, exactly one creates the file.
+      fd = openSync(path, 'wx', 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = readHolder(path);
+      if (holder === undefined) continue; // released meanwhile: try again
+      if (holder !== 'unreadable' && holderAlive(holder)) throw refuse(holder, path);
+      // Our own leftover (an in-process caller) is replaced silently; another's stale lock is reported.
+      if (holder !== 'unreadable' && holder.pid !== process.pid) tookOver = holder;
+      try {
+        unlinkSync(path);
+      } catch {
+        // Another Baton took it over first; the next attempt sees its lock.
+      }
+      continue;
+    }
+    try {
+      writeSync(fd, `${JSON.stringify(me)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      process.off('exit', release);
+      const holder = readHolder(path);
+      if (holder && holder !== 'unreadable' && holder.pid === process.pid && holder.since === me.since) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // Already gone.
+        }
+      }
+    };
+    process.on('exit', release);
+    return { path, ...(tookOver ? { tookOver } : {}), release };
+  }
+  throw new UserError('lock/busy', `could not take ${path}: other Batons keep taking it`, {
+    hint: 'Run one Baton command at a time in this repository.',
+  });
+}
+
+/** The line saying a stale lock was taken over, for the command to print. */
+export function describeTakeOver(lock: BatonLock): string | undefined {
+  const h = lock.tookOver;
+  if (!h) return undefined;
+  return `baton: took over a stale lock (${lock.path}): pid ${h.pid} (baton ${h.command}, since ${h.since}) is no longer running\n`;
+}
+
+/** Takes the command's lock and says so on `stderr` when it replaced a stale one (one call per command). */
+export function lockForCommand(root: string, kind: LockKind, stderr: { write(s: string): void }): BatonLock {
+  const lock = acquireBatonLock(root, kind);
+  const note = describeTakeOver(lock);
+  if (note) stderr.write(note);
+  return lock;
+}

@@ -1,0 +1,75 @@
+/**
+ * The edge where a parsed JSON value becomes an event: each value is checked against its type's
+ * schema in `events.ts`, so the fold and every renderer can trust the types. Extra fields are
+ * allowed (newer writers add them) and kept as written.
+ */
+import type { z } from 'zod';
+import { EVENT_SCHEMAS, type LogEvent } from './events.js';
+import { type FastTest, fastTest } from './fast-check.js';
+
+const SCHEMAS: ReadonlyMap<string, { schema: z.ZodType; fits: FastTest }> = new Map(
+  Object.entries(EVENT_SCHEMAS).map(([type, schema]) => [type, { schema, fits: fastTest(schema) }]),
+);
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+const ARTICLE: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+};
+
+/** What a zod issue expected, in words ("a string", "one of a, b"). */
+function expectedOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') return ARTICLE[issue.expected] ?? String(issue.expected);
+  if (issue.code === 'invalid_value')
+    return issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`;
+  if (issue.code === 'too_small') return 'a non-empty string';
+  return issue.message;
+}
+
+function valueAt(record: unknown, path: readonly PropertyKey[]): unknown {
+  let v = record;
+  for (const key of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+/** Checks a parsed JSON value: the event it is, or why it cannot be used (unknown type, a field missing or mistyped). */
+export function checkLogValue(value: unknown): { event: LogEvent } | { problem: string } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { problem: 'not a JSON object' };
+  const record = value as Record<string, unknown>;
+  if (typeof record.type === 'string') {
+    const known = SCHEMAS.get(record.type);
+    if (known === undefined) return { problem: `unknown event type "${record.type}"` };
+    if (known.fits(record)) return { event: record as unknown as LogEvent };
+    const result = known.schema.safeParse(record);
+    if (result.success) return { event: record as unknown as LogEvent };
+    // The stamp (`v`, `ts`) is named last: a field of the event itself says more about what went wrong.
+    const issues = result.error.issues;
+    const issue = (issues.find((i) => i.path[0] !== 'v' && i.path[0] !== 'ts') ??
+      issues[0]) as z.core.$ZodIssue;
+    const field = issue.path.map(String).join('.');
+    return {
+      problem: `${record.type}: "${field}" must be ${expectedOf(issue)}, got ${describeValue(valueAt(record, issue.path))}`,
+    };
+  }
+  if (record.type !== undefined) return { problem: '"type" must be a string' };
+  if (typeof record.feature_id !== 'string' || record.feature_id === '')
+    return { problem: 'missing "feature_id"' };
+  if (typeof record.status !== 'string' || record.status === '') return { problem: 'missing "status"' };
+  return { event: record as unknown as LogEvent };
+}
+
+/** The event a parsed JSON value is, or undefined when it does not fit any (see `checkLogValue`). */
+export function parseLogEvent(value: unknown): LogEvent | undefined {
+  const checked = checkLogValue(value);
+  return 'event' in checked ? checked.event : undefined;
+}

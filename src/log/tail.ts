@@ -1,0 +1,153 @@
+/**
+ * The one log tailer: `status --watch` and the dashboard follow the log through it. It keeps a byte
+ * offset and reads only what was appended since the last read; a last line still being written is
+ * left for the next read, and a truncated or replaced log is read again from its start.
+ */
+import { type FSWatcher, statSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { LogEvent } from './events.js';
+import { type LineSink, type LogProblem, streamLog } from './read.js';
+
+/** Where a tailer's reads go: each event and problem in line order, and a reset before a re-read. */
+export interface TailSink extends LineSink {
+  /** The log was truncated or replaced: what was read before no longer holds. */
+  reset?(): void;
+}
+
+function statOrUndefined(path: string): { size: number; ino: number } | undefined {
+  try {
+    const s = statSync(path);
+    return { size: s.size, ino: s.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Follows one log file from a byte offset. */
+export class LogTailer {
+  readonly path: string;
+  #offset = 0;
+  #line = 0;
+  #ino: number | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Byte offset just after the last complete line read. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** Whether the file on disk differs from what was read (cheap: one stat). */
+  hasNews(): boolean {
+    const s = statOrUndefined(this.path);
+    if (!s) return this.#offset > 0;
+    return s.size !== this.#offset || (this.#ino !== undefined && s.ino !== this.#ino);
+  }
+
+  /**
+   * Reads what was appended since the last read into `sink`; with `final` an unterminated last line
+   * is parsed too (nobody is still writing). Returns whether the log was reset and anything was read.
+   */
+  read(sink: TailSink, options: { final?: boolean } = {}): { reset: boolean; advanced: boolean } {
+    const s = statOrUndefined(this.path);
+    let reset = false;
+    // A shorter or different file means the log was truncated or replaced: read it again from its start.
+    if ((s === undefined && this.#offset > 0) || (s && (s.size < this.#offset || this.#ino !== s.ino))) {
+      reset = this.#offset > 0;
+      this.#offset = 0;
+      this.#line = 0;
+      if (reset) sink.reset?.();
+    }
+    this.#ino = s?.ino;
+    if (!s) return { reset, advanced: false };
+    const before = this.#offset;
+    const end = streamLog(this.path, { offset: this.#offset, line: this.#line }, options, sink);
+    this.#offset = end.endOffset;
+    this.#line = end.endLine;
+    return { reset, advanced: reset || end.endOffset !== before };
+  }
+
+  /** Reads what was appended and returns it collected (for small increments). */
+  readChunk(options: { final?: boolean } = {}): {
+    events: LogEvent[];
+    problems: LogProblem[];
+    reset: boolean;
+  } {
+    const events: LogEvent[] = [];
+    const problems: LogProblem[] = [];
+    const { reset } = this.read(
+      {
+        event: (e) => events.push(e),
+        problem: (p) => problems.push(p),
+        reset: () => {
+          events.length = 0;
+          problems.length = 0;
+        },
+      },
+      options,
+    );
+    return { events, problems, reset };
+  }
+}
+
+/** Options for watching the log. */
+export interface WatchLogOptions {
+  /** Period of the stat fallback, for file systems where change notifications are lost or absent. */
+  intervalMs?: number;
+  /** Keep the process alive while watching (a command that only watches, like `status --watch`). */
+  keepAlive?: boolean;
+}
+
+/**
+ * Calls `onNews` soon after the log may have changed: on a change notification for the log's folder
+ * (the folder, not the file, so a log created or replaced later is still seen) and on a low-frequency
+ * timer as a fallback. Bursts of notifications are coalesced into one call. Returns a stop function.
+ */
+export function watchLog(logPath: string, onNews: () => void, options: WatchLogOptions = {}): () => void {
+  const dir = dirname(logPath);
+  const name = basename(logPath);
+  let watcher: FSWatcher | undefined;
+  let scheduled = false;
+  let stopped = false;
+
+  const schedule = () => {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (!stopped) onNews();
+    });
+  };
+
+  const attach = () => {
+    if (watcher || stopped) return;
+    try {
+      watcher = watch(dir, { persistent: options.keepAlive === true }, (_type, file) => {
+        if (file === null || file === name) schedule();
+      });
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      // The folder does not exist yet (no run so far): the timer tries again.
+      watcher = undefined;
+    }
+  };
+
+  attach();
+  const timer = setInterval(() => {
+    attach();
+    schedule();
+  }, options.intervalMs ?? 250);
+  if (!options.keepAlive) timer.unref();
+
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    watcher?.close();
+    watcher = undefined;
+  };
+}

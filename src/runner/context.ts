@@ -1,0 +1,159 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
+import type { AgentSpec } from '../contracts/schema.js';
+import { statusEntries } from '../git/git.js';
+import { featureBranch } from '../git/refs.js';
+import { RepoGuard } from '../guard/repo-snapshot.js';
+import type { FeatureEnded, FeatureStatus } from '../log/events.js';
+import type { EventSink } from '../log/sink.js';
+import { portBlockFor } from '../ports.js';
+import type { Supervised } from '../process/supervise.js';
+import { type FeaturePaths, outsideStateDir } from './preflight.js';
+import type { RunOptions } from './run.js';
+import { buildTaskPrompt } from './task.js';
+
+/** How a feature ended in this run. */
+export interface FeatureResult {
+  status: FeatureEnded['status'];
+  reason?: string;
+}
+
+/** Everything the features of one run share: options, the run's sink, paths, agents and locks. */
+export interface RunContext {
+  readonly opts: RunOptions;
+  readonly runId: string;
+  /** The run's sink: stamps the run id on every event. */
+  readonly sink: EventSink;
+  readonly baseCommit: string;
+  readonly agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
+  /** Each feature's status before this run, when resuming. */
+  readonly previous: ReadonlyMap<string, FeatureStatus>;
+  readonly selected: ReadonlySet<string>;
+  readonly results: Map<string, FeatureResult>;
+  /** Every process of the run still going, so Ctrl-C stops them all. */
+  readonly running: Set<Supervised>;
+  pathsOf(id: string): FeaturePaths;
+  /** The feature's port block. */
+  portOf(id: string): { port: number; base: number };
+  taskOf(id: string, scratchDir: string, env: NodeJS.ProcessEnv): AgentTask;
+  /** Runs git work that touches the shared repository's admin files one at a time. */
+  gitLock<T>(fn: () => Promise<T>): Promise<T>;
+  /** Records how a feature ended and wakes the features waiting for it (no event). */
+  settle(id: string, result: FeatureResult): void;
+  /** Resolves when `id` has a result, or the run is interrupted. */
+  waitFor(id: string): Promise<void>;
+  /** Files newly changed in the main checkout since the run started, each attributed once. */
+  findEscapes(): Promise<string[]>;
+  /** The shared git config and every ref outside the features' own branches, snapshotted before the agents. */
+  readonly repoGuard: RepoGuard;
+}
+
+/** A one-at-a-time lock, for git operations that touch the shared repository's admin files. */
+function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const next = tail.then(fn, fn);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/** Builds the shared context of a run whose preflight passed. */
+export async function createRunContext(init: {
+  opts: RunOptions;
+  runId: string;
+  sink: EventSink;
+  stateDir: string;
+  baseCommit: string;
+  agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
+  previous: ReadonlyMap<string, FeatureStatus>;
+}): Promise<RunContext> {
+  const { opts, runId, stateDir } = init;
+  const mainBaseline = new Map(
+    (await statusEntries(opts.root)).filter(outsideStateDir).map((e) => [e.path, e.code]),
+  );
+  const attributed = new Set<string>();
+  const results = new Map<string, FeatureResult>();
+  const waiters = new Map<string, Array<() => void>>();
+  const wake = (id: string) => {
+    for (const w of waiters.get(id) ?? []) w();
+    waiters.delete(id);
+  };
+  opts.signal.addEventListener('abort', () => {
+    for (const id of [...waiters.keys()]) wake(id);
+  });
+  const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);
+  const portOf = (id: string) => portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
+  const repoGuard = await RepoGuard.start(opts.root, opts.featureIds.map(featureBranch));
+  return {
+    ...init,
+    repoGuard,
+    selected: new Set(opts.featureIds),
+    results,
+    running: new Set(),
+    pathsOf,
+    portOf,
+    taskOf(id, scratchDir, env) {
+      const feature = opts.plan.byId.get(id)!;
+      const p = pathsOf(id);
+      const block = portOf(id);
+      const { adapter } = init.agents.get(id)!;
+      return {
+        feature,
+        prompt: buildTaskPrompt(feature, { branch: p.branch, port: block.port, portBase: block.base }),
+        taskFile: p.taskFile,
+        scratchDir,
+        worktree: p.worktree,
+        runId,
+        logPath: opts.logPath,
+        batonCommand: opts.batonCommand,
+        port: block.port,
+        portBase: block.base,
+        env,
+        config: opts.config,
+        override: opts.config.agents[adapter.name],
+      };
+    },
+    gitLock: createMutex(),
+    settle(id, result) {
+      results.set(id, result);
+      wake(id);
+    },
+    waitFor(id) {
+      if (results.has(id) || opts.signal.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const list = waiters.get(id) ?? [];
+        list.push(resolve);
+        waiters.set(id, list);
+      });
+    },
+    async findEscapes() {
+      const fresh: string[] = [];
+      for (const e of (await statusEntries(opts.root)).filter(outsideStateDir)) {
+        if (mainBaseline.get(e.path) === e.code || attributed.has(e.path)) continue;
+        attributed.add(e.path);
+        fresh.push(e.path);
+      }
+      return fresh;
+    },
+  };
+}
+
+/** Where Baton keeps one feature's files for one run (outside the worktree). */
+export function featurePaths(worktrees: string, stateDir: string, runId: string, id: string): FeaturePaths {
+  const dir = join(stateDir, 'runs', runId, id);
+  return {
+    worktree: join(worktrees, id),
+    branch: featureBranch(id),
+    dir,
+    taskFile: join(dir, 'task.md'),
+    scratchDir: join(dir, 'scratch'),
+    logFile: join(dir, 'agent.log'),
+  };
+}
+
+/** Creates the feature's folder of run files. */
+export function makeFeatureDir(p: FeaturePaths): void {
+  mkdirSync(p.scratchDir, { recursive: true });
+}

@@ -1,0 +1,217 @@
+/**
+ * One feature's lifecycle in a run: prepare (worktree, setup) → launch (the agent, with retries) →
+ * settle (commit, changed files, `agent.exited`, escapes) → check (acceptance criteria) → end. The
+ * end is written in `finally`: whatever throws on the way, the feature gets its one `feature.ended`
+ * and no process of its own is left running.
+ */
+import { writeFileSync } from 'node:fs';
+import { agentLabel } from '../agents/registry.js';
+import type { Contract } from '../contracts/schema.js';
+import { changedFiles, commitAll, git } from '../git/git.js';
+import { checkFeatureBranch } from '../guard/branch-check.js';
+import { type Straggler, stopStragglers } from '../guard/daemons.js';
+import { repoEscapeEvents } from '../guard/repo-snapshot.js';
+import { describeExit, type Supervised } from '../process/supervise.js';
+import type { FeatureResult, RunContext } from './context.js';
+import { makeFeatureDir } from './context.js';
+import { type AgentRun, launchAgent } from './launch.js';
+import { type CheckCounts, decideOutcome } from './outcome.js';
+import type { FeaturePaths } from './preflight.js';
+import { prepareWorktree, runSetup } from './prepare.js';
+
+/** What the agent left on its branch. */
+interface Settled {
+  commit?: string;
+  files: string[];
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs one feature from start to end; never rejects (a throw ends the feature `failed`, with the error). */
+export async function runFeature(ctx: RunContext, id: string): Promise<void> {
+  const owned = new Set<Supervised>();
+  let result: FeatureResult | 'kept' | undefined;
+  try {
+    result = await lifecycle(ctx, id, owned);
+  } catch (err) {
+    result = { status: 'failed', reason: `Baton could not run this feature: ${errorText(err)}` };
+  } finally {
+    // A throw mid-launch must not leave this feature's agent running detached.
+    await Promise.all([...owned].map((child) => child.stop('stop')));
+    for (const child of owned) ctx.running.delete(child);
+    if (result === 'kept') {
+      ctx.settle(id, { status: 'complete', reason: 'complete in an earlier run' });
+    } else if (result !== undefined) {
+      ctx.settle(id, result);
+      ctx.sink.emit({
+        type: 'feature.ended',
+        feature_id: id,
+        status: result.status,
+        ...(result.reason ? { reason: result.reason } : {}),
+      });
+    }
+  }
+}
+
+/** The steps; `kept` for a feature complete in an earlier run, undefined when the run stopped before it began. */
+async function lifecycle(
+  ctx: RunContext,
+  id: string,
+  owned: Set<Supervised>,
+): Promise<FeatureResult | 'kept' | undefined> {
+  const { opts } = ctx;
+  const feature = opts.plan.byId.get(id)!;
+  if (opts.resume && ctx.previous.get(id) === 'complete') return 'kept';
+  if (opts.waitForDeps) {
+    const blocked = await waitForDependencies(ctx, feature);
+    if (blocked) return blocked;
+  }
+  if (opts.signal.aborted) return undefined;
+  const p = ctx.pathsOf(id);
+  makeFeatureDir(p);
+  let forkPoint: string;
+  try {
+    forkPoint = await prepareWorktree(ctx, feature, p);
+  } catch (err) {
+    return { status: 'failed', reason: errorText(err) };
+  }
+  const env = featureEnv(ctx, id, p);
+  const setupFailed = await runSetup(ctx, p, env, owned);
+  if (setupFailed) return setupFailed;
+  const task = ctx.taskOf(id, p.scratchDir, env);
+  writeFileSync(p.taskFile, task.prompt);
+  ctx.repoGuard.agentStarted(id);
+  const run = await launchAgent(ctx, feature, task, p, owned);
+  ctx.repoGuard.agentEnded(id);
+  // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
+  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked);
+  const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
+  // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
+  const branchProblem = interrupted
+    ? undefined
+    : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: ctx.baseCommit });
+  if (branchProblem) return { status: 'failed', reason: branchProblem };
+  let settled: Settled;
+  try {
+    settled = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
+  } catch (err) {
+    return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
+  }
+  const collision = opts.control?.stoppedFor(feature.feature_id);
+  const agentOk =
+    !interrupted && !collision && !run.exit.timedOut && run.exit.exitCode === 0 && settled.files.length > 0;
+  const checks = agentOk ? await check(ctx, feature, p, forkPoint, settled.files) : undefined;
+  const outcome = decideOutcome({
+    interrupted,
+    ...(typeof opts.signal.reason === 'string' ? { interruptedBy: opts.signal.reason } : {}),
+    ...(collision ? { collision } : {}),
+    timedOut: run.exit.timedOut,
+    exitCode: run.exit.exitCode,
+    changedFiles: settled.files.length,
+    ...(checks ? { checks } : {}),
+  });
+  if (outcome.status === 'failed') {
+    return {
+      status: 'failed',
+      reason: `the agent failed: ${describeExit(run.exit, run.timeoutMs)}; see ${p.logFile}`,
+    };
+  }
+  return outcome;
+}
+
+/** With `--wait-for-deps`: waits for the feature's selected dependencies; a result when one did not complete. */
+async function waitForDependencies(ctx: RunContext, feature: Contract): Promise<FeatureResult | undefined> {
+  for (const dep of feature.depends_on.features.filter((d) => ctx.selected.has(d))) {
+    await ctx.waitFor(dep);
+    if (ctx.opts.signal.aborted) return undefined;
+    const r = ctx.results.get(dep);
+    if (r?.status !== 'complete') {
+      return { status: 'failed', reason: `dependency ${dep} ended ${r?.status ?? 'unknown'}; not started` };
+    }
+  }
+  return undefined;
+}
+
+/** The environment every process of the feature gets: who it is, where its files are, its ports. */
+function featureEnv(ctx: RunContext, id: string, p: FeaturePaths): NodeJS.ProcessEnv {
+  const block = ctx.portOf(id);
+  return {
+    ...ctx.opts.env,
+    BATON_FEATURE_ID: id,
+    BATON_RUN_ID: ctx.runId,
+    BATON_TASK_FILE: p.taskFile,
+    BATON_LOG: ctx.opts.logPath,
+    BATON_WORKTREE: p.worktree,
+    // Some agents (OpenCode) take their folder from PWD rather than the real cwd.
+    PWD: p.worktree,
+    BATON_BRANCH: p.branch,
+    PORT: String(block.port),
+    BATON_PORT_BASE: String(block.base),
+  };
+}
+
+/** Commits what the agent left, lists the files the branch changed, and records the exit and any escapes. */
+async function settle(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+  forkPoint: string,
+  run: AgentRun & { stoppedDaemons: readonly Straggler[] },
+  interrupted: boolean,
+): Promise<Settled> {
+  const id = feature.feature_id;
+  const { adapter, spec } = ctx.agents.get(id)!;
+  let commit: string | undefined;
+  if (!interrupted) {
+    commit = await commitAll(
+      p.worktree,
+      `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`,
+    );
+  }
+  commit ??= await git(p.worktree, ['rev-parse', 'HEAD']);
+  const files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
+  const usage = adapter.parseUsage(run.output);
+  const { exit } = run;
+  ctx.sink.emit({
+    type: 'agent.exited',
+    feature_id: id,
+    exit_code: exit.exitCode,
+    signal: exit.signal,
+    duration_ms: run.durationMs,
+    files,
+    ...(commit ? { commit } : {}),
+    ...(exit.timedOut ? { timed_out: true } : {}),
+    ...(usage ? { usage } : {}),
+    ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
+    ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
+  });
+  const escapes = await ctx.findEscapes();
+  if (escapes.length > 0) ctx.sink.emit({ type: 'feature.escaped', feature_id: id, files: escapes });
+  // The shared git config and other refs: a change is reported, never silently kept or reverted.
+  for (const e of repoEscapeEvents(await ctx.repoGuard.check(), id)) ctx.sink.emit(e);
+  return { ...(commit ? { commit } : {}), files };
+}
+
+/** Runs the feature's worktree checks through the run's sink, when a verifier is set. */
+async function check(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+  forkPoint: string,
+  files: readonly string[],
+): Promise<CheckCounts | undefined> {
+  if (!ctx.opts.verifier) return undefined;
+  return ctx.opts.verifier({
+    feature,
+    worktree: p.worktree,
+    port: ctx.portOf(feature.feature_id).port,
+    base: forkPoint,
+    branch: p.branch,
+    runId: ctx.runId,
+    changed: files,
+    signal: ctx.opts.signal,
+    sink: ctx.sink,
+  });
+}

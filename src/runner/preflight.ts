@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import type { AgentAdapter } from '../agents/adapter.js';
+import type { AgentSpec } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { branchExists, listWorktrees, resolveCommit, type StatusEntry, statusEntries } from '../git/git.js';
+import type { RunOptions } from './run.js';
+import { checkCopyPatterns } from './worktree.js';
+
+/** Paths Baton keeps for one feature of one run, all outside the worktree. */
+export interface FeaturePaths {
+  worktree: string;
+  branch: string;
+  dir: string;
+  taskFile: string;
+  scratchDir: string;
+  logFile: string;
+}
+
+/** Whether a `git status` entry lies outside Baton's own `.baton/` folder. */
+export const outsideStateDir = (e: StatusEntry) => !e.path.startsWith('.baton/') && e.path !== '.baton';
+
+function dirtyCheckoutError(dirty: readonly StatusEntry[]): UserError {
+  const shown = dirty.slice(0, 10).map((e) => `  ${e.code} ${e.path}`);
+  if (dirty.length > 10) shown.push(`  … and ${dirty.length - 10} more`);
+  return new UserError(
+    'run/dirty-checkout',
+    `the main checkout has uncommitted changes that the feature branches (cut from HEAD) would not contain:\n${shown.join('\n')}`,
+    {
+      hint: 'Commit or stash them first, or pass --base HEAD to cut the branches from the last commit anyway.',
+    },
+  );
+}
+
+/** Checks each feature's branch and folder before anything is created; throws a UserError otherwise. */
+async function checkFeatureFolders(opts: RunOptions, pathsOf: (id: string) => FeaturePaths): Promise<void> {
+  const worktrees = await listWorktrees(opts.root);
+  for (const id of opts.featureIds) {
+    const p = pathsOf(id);
+    if ((await branchExists(opts.root, p.branch)) && !opts.resume) {
+      throw new UserError(
+        'run/branch-exists',
+        `branch ${p.branch} already exists; Baton will not overwrite it`,
+        {
+          hint: `Keep its work with \`baton run --resume ${id}\`, or remove it after merging with \`baton clean ${id}\`.`,
+        },
+      );
+    }
+    const wt = worktrees.find((w) => w.path === p.worktree);
+    if (!opts.resume && (wt || existsSync(p.worktree))) {
+      throw new UserError('run/worktree-exists', `the folder ${p.worktree} already exists`, {
+        hint: `Remove it, or resume with \`baton run --resume ${id}\`.`,
+      });
+    }
+    if (wt && wt.branch !== p.branch) {
+      throw new UserError(
+        'run/worktree-mismatch',
+        `${p.worktree} is a worktree on ${wt.branch ?? 'a detached HEAD'}, not ${p.branch}`,
+        { hint: 'Move or remove that worktree, or set a different `worktrees` folder in the config.' },
+      );
+    }
+  }
+}
+
+/** Checks everything that can be checked before any worktree exists; throws a UserError otherwise. */
+export async function preflight(
+  opts: RunOptions,
+  pathsOf: (id: string) => FeaturePaths,
+): Promise<{ baseCommit: string; base: string }> {
+  const base = opts.base ?? opts.config.base ?? 'HEAD';
+  const baseCommit = await resolveCommit(opts.root, base);
+  if (!baseCommit) {
+    throw new UserError('run/bad-base', `the base "${base}" is not a commit in this repository`, {
+      hint:
+        base === 'HEAD'
+          ? 'Make a first commit: git add -A && git commit -m "initial"'
+          : 'Pass --base <branch or commit>.',
+    });
+  }
+  // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
+  checkCopyPatterns(opts.root, opts.config.copy);
+  if (!opts.base && !opts.config.base && !opts.resume) {
+    const dirty = (await statusEntries(opts.root)).filter(outsideStateDir);
+    if (dirty.length > 0) throw dirtyCheckoutError(dirty);
+  }
+  await checkFeatureFolders(opts, pathsOf);
+  return { baseCommit, base };
+}
+
+/** Resolves each feature's adapter and checks that every agent needed is installed, before anything is created. */
+export async function resolveAgents(
+  opts: RunOptions,
+  resolve: (spec: AgentSpec) => AgentAdapter,
+): Promise<Map<string, { spec: AgentSpec; adapter: AgentAdapter }>> {
+  const out = new Map<string, { spec: AgentSpec; adapter: AgentAdapter }>();
+  const checked = new Map<string, boolean>();
+  for (const id of opts.featureIds) {
+    const feature = opts.plan.byId.get(id)!;
+    const spec = opts.agent ?? feature.agent ?? opts.config.agent;
+    const adapter = resolve(spec);
+    if (!checked.has(adapter.name)) {
+      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name]);
+      checked.set(adapter.name, found.installed);
+      if (!found.installed) {
+        throw new UserError(
+          'agents/not-installed',
+          `agent "${adapter.name}" (${adapter.displayName}) is not installed; it is needed for ${id}`,
+          { hint: adapter.installHint },
+        );
+      }
+    }
+    out.set(id, { spec, adapter });
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Contract } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { addWorktreeForBranch, forkPointOf, mergeDependencies } from '../git/feature-branch.js';
+import { branchExists, listWorktrees } from '../git/git.js';
+import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
+import type { FeatureResult, RunContext } from './context.js';
+import type { FeaturePaths } from './preflight.js';
+import { inspectResumedBranch, type ResumedBranch } from './resume.js';
+import { copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
+
+function recordWorktree(
+  ctx: RunContext,
+  id: string,
+  p: FeaturePaths,
+  forkPoint: string,
+  reused: boolean,
+  resumed?: ResumedBranch,
+) {
+  ctx.sink.emit({
+    type: 'worktree.created',
+    feature_id: id,
+    path: p.worktree,
+    branch: p.branch,
+    base_commit: forkPoint,
+    reused,
+    ...resumed,
+  });
+}
+
+/**
+ * Creates the feature's worktree and branch (or reuses them when resuming), merges its
+ * dependencies' branches in with `--wait-for-deps`, copies untracked files in, and returns the
+ * commit the feature's own work is measured from.
+ */
+export async function prepareWorktree(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+  const { opts } = ctx;
+  const id = feature.feature_id;
+  if (opts.resume && (await branchExists(opts.root, p.branch))) {
+    // Reuse the branch (and its worktree, re-adding it if its folder was removed): partial work is kept.
+    const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
+    if (!existing) await ctx.gitLock(() => addWorktreeForBranch(opts.root, p.worktree, p.branch));
+    const resumed = await inspectResumedBranch(p.worktree, {
+      branch: p.branch,
+      baseCommit: ctx.baseCommit,
+      restart: opts.restart?.includes(id) ?? false,
+    });
+    const forkPoint = await forkPointOf(opts.root, ctx.baseCommit, p.branch);
+    recordWorktree(ctx, id, p, forkPoint, true, resumed);
+    return forkPoint;
+  }
+  await ctx.gitLock(() =>
+    createFeatureWorktree(opts.root, { path: p.worktree, branch: p.branch, base: ctx.baseCommit }),
+  );
+  let forkPoint = ctx.baseCommit;
+  if (opts.waitForDeps) {
+    // Build on the dependencies' real code: merge their branches into the fresh branch.
+    const deps = feature.depends_on.features.filter((d) => ctx.selected.has(d)).sort();
+    const merged = await mergeDependencies(p.worktree, id, deps);
+    if (!merged.ok) {
+      throw new UserError(
+        'run/dependency-merge',
+        `could not merge dependency ${merged.dependency} into ${p.branch}: ${tailLines(merged.output, 5)}`,
+      );
+    }
+    forkPoint = merged.head;
+  }
+  recordWorktree(ctx, id, p, forkPoint, false);
+  const copied = await copyIntoWorktree(opts.root, p.worktree, [
+    ...opts.config.copy,
+    ...readWorktreeInclude(opts.root),
+  ]);
+  if (copied.length > 0) writeFileSync(join(p.dir, 'copied.txt'), `${copied.join('\n')}\n`);
+  return forkPoint;
+}
+
+/** Runs the config's `setup` command in the new worktree; a result when it failed or was interrupted. */
+export async function runSetup(
+  ctx: RunContext,
+  p: FeaturePaths,
+  env: NodeJS.ProcessEnv,
+  owned: Set<Supervised>,
+): Promise<FeatureResult | undefined> {
+  const setupCommand = ctx.opts.config.setup;
+  if (!setupCommand) return undefined;
+  const setup = spawnSupervised(setupCommand, { cwd: p.worktree, env, shell: true, logFile: p.logFile });
+  owned.add(setup);
+  ctx.running.add(setup);
+  const exit = await setup.exited;
+  ctx.running.delete(setup);
+  owned.delete(setup);
+  if (ctx.opts.signal.aborted) return { status: 'interrupted', reason: 'stopped during setup' };
+  if (exit.exitCode !== 0) {
+    return {
+      status: 'failed',
+      reason: `setup command "${setupCommand}" failed: ${describeExit(exit)} (see ${p.logFile})`,
+    };
+  }
+  return undefined;
+}

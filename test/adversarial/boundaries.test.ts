@@ -1,0 +1,107 @@
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lintContracts } from '../../src/contracts/lint.js';
+import { parseContract } from '../../src/contracts/parse.js';
+import { startDashboard } from '../../src/dashboard/server.js';
+import { copyIntoWorktree, readWorktreeInclude } from '../../src/runner/worktree.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+function repo(): TempRepo {
+  const r = makeRepo();
+  cleanups.push(() => r.cleanup());
+  return r;
+}
+
+describe('adversarial: copies stay inside the repository', () => {
+  it.each([
+    ['../../etc/passwd', /\.worktreeinclude:2: "\.\.\/\.\.\/etc\/passwd" leads outside/],
+    ['/etc/passwd', /\.worktreeinclude:2: "\/etc\/passwd" is an absolute path/],
+  ])('refuses %s in .worktreeinclude with its line', (entry, message) => {
+    const r = repo();
+    writeFileSync(join(r.root, '.worktreeinclude'), `# local files\n${entry}\n`);
+    expect(() => readWorktreeInclude(r.root)).toThrow(message);
+    expect(() => readWorktreeInclude(r.root)).toThrow(expect.objectContaining({ code: 'run/copy-outside' }));
+  });
+
+  it('refuses a symlink that points out of the repository, and copies nothing', async () => {
+    const r = repo();
+    symlinkSync('/etc', join(r.root, 'config-link'));
+    symlinkSync('/etc/hostname', join(r.root, '.env'));
+    const wt = join(r.root, '..', 'wt');
+    mkdirSync(wt);
+    await expect(copyIntoWorktree(r.root, wt, ['.env'])).rejects.toThrow(/resolves outside the repository/);
+    await expect(copyIntoWorktree(r.root, wt, ['config-link/**'])).rejects.toMatchObject({
+      code: 'run/copy-outside',
+    });
+    expect(readdirSync(wt)).toEqual([]);
+  });
+});
+
+describe('adversarial: contract limits', () => {
+  const contract = (id: string, owns = '["src/x/**"]') =>
+    `---\nfeature_id: ${id}\nowns: ${owns}\nacceptance_criteria:\n  - text: tests pass\n    run: "true"\n---\n`;
+
+  it('refuses a 101-character id and the reserved id "integration"', () => {
+    expect(parseContract(contract('a'.repeat(100)), 'c.md').ok).toBe(true);
+    const long = parseContract(contract('a'.repeat(101)), 'c.md');
+    expect(long.ok).toBe(false);
+    const reserved = parseContract(contract('integration'), 'c.md');
+    expect(reserved.ok).toBe(false);
+    if (!reserved.ok) expect(reserved.errors[0]?.message).toMatch(/reserved/);
+  });
+
+  it('warns about owns patterns that can never match a repository path', () => {
+    const parsed = parseContract(
+      contract('feature-001-a', '["/etc/**", "../outside/**", ".git/config", "src/ok/**"]'),
+      'c.md',
+    );
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const warnings = lintContracts([parsed.value], []).filter((d) => d.code === 'lint/owns-outside');
+    expect(warnings.map((w) => w.message)).toEqual([
+      expect.stringContaining('"/etc/**" is an absolute path'),
+      expect.stringContaining('"../outside/**" contains ".."'),
+      expect.stringContaining('".git/config" names git'),
+    ]);
+  });
+});
+
+describe('adversarial: the dashboard', () => {
+  it('never exits on an unusable log, and reads one huge line without stalling other requests', async () => {
+    const r = repo();
+    mkdirSync(join(r.root, '.baton', 'log.jsonl'), { recursive: true });
+    const dash = await startDashboard({
+      root: r.root,
+      logPath: join(r.root, '.baton', 'log.jsonl'),
+      port: 0,
+      pollMs: 50,
+      loadProject: async () => ({ diagnostics: [] }) as never,
+    });
+    cleanups.push(() => dash.close());
+    const auth = { headers: { Authorization: `Bearer ${dash.token}` } };
+    const state = (await (await fetch(`http://127.0.0.1:${dash.port}/api/state`, auth)).json()) as {
+      problems: Array<{ message: string }>;
+    };
+    expect(state.problems.at(-1)?.message).toMatch(/^log\/unusable: .* it is a directory/);
+    // Replaced by a file holding a 20 MiB line and then one event: both the page and the event get through.
+    rmSync(join(r.root, '.baton', 'log.jsonl'), { recursive: true });
+    writeFileSync(
+      join(r.root, '.baton', 'log.jsonl'),
+      `{"feature_id":"huge","status":"running","x":"${'a'.repeat(20 << 20)}"}\n{"feature_id":"feature-009-after","status":"complete"}\n`,
+    );
+    let seen = false;
+    for (let i = 0; i < 100 && !seen; i++) {
+      const reply = await fetch(`http://127.0.0.1:${dash.port}/api/state`, auth);
+      expect(reply.status).toBe(200);
+      const body = (await reply.json()) as { features: Array<{ feature_id: string }> };
+      seen = body.features.some((f) => f.feature_id === 'feature-009-after');
+      if (!seen) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(seen).toBe(true);
+  });
+});

@@ -1,0 +1,112 @@
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { events, hostileRepo, processesMatching, unrelatedSleeper, userState } from './rig.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+function track(repo: TempRepo): TempRepo {
+  cleanups.push(() => repo.cleanup());
+  return repo;
+}
+
+describe('adversarial: agents must not subvert git', () => {
+  it('an agent that plants core.hooksPath and core.fsmonitor runs none of them in Baton’s commits, status or integrate; the change is reported', async () => {
+    const trap = realpathSync(mkdtempSync(join(tmpdir(), 'baton-trap-')));
+    cleanups.push(() => rmSync(trap, { recursive: true, force: true }));
+    const marker = join(trap, 'ran');
+    for (const hook of [
+      'pre-commit',
+      'commit-msg',
+      'post-commit',
+      'pre-merge-commit',
+      'post-merge',
+      'post-checkout',
+    ]) {
+      writeFileSync(join(trap, hook), `#!/bin/sh\necho ${hook} >> ${marker}\n`, { mode: 0o755 });
+    }
+    writeFileSync(join(trap, 'fsmonitor'), `#!/bin/sh\necho fsmonitor >> ${marker}\n`, { mode: 0o755 });
+    const repo = track(
+      hostileRepo({
+        'feature-001-evil': `git config core.hooksPath ${trap} && git config core.fsmonitor ${trap}/fsmonitor && mkdir -p src/evil && echo x > src/evil/a.txt`,
+        'feature-002-good': 'sleep 1; mkdir -p src/good && echo y > src/good/b.txt',
+      }),
+    );
+    const r = await runBaton(['run', '-j', '1'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(await runBaton(['status'], { cwd: repo.root })).toMatchObject({ code: 0 });
+    await runBaton(['integrate'], { cwd: repo.root });
+    // Baton committed both features (the second one after the config was planted) and ran no script.
+    expect(repo.git('log', '-1', '--format=%s', 'baton/feature-002-good')).toBe('Feature feature-002-good');
+    expect(existsSync(marker)).toBe(false);
+    const escaped = events(repo).filter((e) => e.type === 'feature.escaped');
+    const said = escaped.flatMap((e) => (e.type === 'feature.escaped' ? e.files : []));
+    expect(said).toContain(`git config core.hookspath added (${JSON.stringify(trap)})`);
+    expect(said.some((s) => s.startsWith('git config core.fsmonitor added'))).toBe(true);
+    // Reported, left for the user to decide: Baton neither kept it silently nor rewrote the config.
+    expect(repo.git('config', 'core.hooksPath')).toBe(trap);
+  });
+
+  it('an agent that switches branch, deletes its branch or resets below the base ends failed with the reason', async () => {
+    const repo = track(
+      hostileRepo({
+        'feature-001-switch':
+          'git checkout -q -b elsewhere && echo x > x.txt && git add x.txt && git commit -qm x',
+        'feature-002-delete':
+          'git checkout -q --orphan fresh && git branch -D baton/feature-002-delete && echo y > y.txt',
+        'feature-003-reset': 'git reset -q --hard HEAD~1 && echo z > z.txt',
+      }),
+    );
+    repo.commit('second', { 'more.txt': 'more\n' });
+    const before = userState(repo);
+    const r = await runBaton(['run', '-j', '3'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const ended = new Map(
+      events(repo).flatMap((e) => (e.type === 'feature.ended' ? [[e.feature_id, e] as const] : [])),
+    );
+    expect(ended.get('feature-001-switch')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('switched its worktree to elsewhere'),
+    });
+    expect(ended.get('feature-002-delete')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/switched|deleted/),
+    });
+    expect(ended.get('feature-003-reset')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('no longer descends'),
+    });
+    expect(userState(repo)).toEqual(before);
+  });
+
+  it('an agent that moves main is reported as an escape; a setsid daemon it starts is stopped and reported, an unrelated one survives', async () => {
+    const bystander = unrelatedSleeper();
+    cleanups.push(() => bystander.kill());
+    const repo = track(
+      hostileRepo({
+        'feature-001-daemon':
+          'setsid sh -c "exec sleep 313" >/dev/null 2>&1 < /dev/null & mkdir -p src/d && echo d > src/d/d.txt',
+        'feature-002-mover':
+          'git update-ref refs/heads/main HEAD~0 && git tag planted && mkdir -p src/m && echo m > src/m/m.txt',
+      }),
+    );
+    const r = await runBaton(['run', '-j', '2'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    const log = events(repo);
+    const exited = log.find(
+      (e) => e.type === 'agent.exited' && e.feature_id === 'feature-001-daemon',
+    ) as unknown as {
+      stopped_daemons?: Array<{ command: string }>;
+    };
+    expect(exited.stopped_daemons?.some((d) => d.command.includes('sleep 313'))).toBe(true);
+    expect(processesMatching('sleep 313')).toEqual([]);
+    expect(bystander.alive()).toBe(true);
+    const said = log.flatMap((e) => (e.type === 'feature.escaped' ? e.files : []));
+    expect(said).toContain('ref refs/tags/planted created');
+  });
+});

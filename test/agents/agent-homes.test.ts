@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writePrivateFile } from '../../src/agents/agent-home.js';
+import { reportHooksOff } from '../../src/agents/baton-hook.js';
+import { buildClaudeSettings, claudeHooksOffReason, writeClaudeHome } from '../../src/agents/claude.js';
+import { buildGeminiHooks, mergeGeminiSettings, readGeminiWorkspace } from '../../src/agents/gemini.js';
+import { writeOpenCodeHome } from '../../src/agents/opencode.js';
+import type { Contract } from '../../src/contracts/schema.js';
+import { BATON_BIN } from '../rig/cli.js';
+import { FEATURE, logEvents } from './agent-rig.js';
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const t of temps.splice(0)) rmSync(t, { recursive: true, force: true });
+});
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'baton-homes-'));
+  temps.push(d);
+  return d;
+};
+const task = (logPath = '/repo/.baton/log.jsonl') => ({
+  feature: { feature_id: FEATURE } as Contract,
+  logPath,
+  batonCommand: [process.execPath, BATON_BIN],
+});
+
+describe('hooks kept on', () => {
+  it('Claude’s settings layer sets disableAllHooks: false over the user’s true', () => {
+    expect(buildClaudeSettings(task()).disableAllHooks).toBe(false);
+  });
+
+  it('Gemini’s copy forces hooksConfig.enabled, un-disables Baton’s hooks, and keeps the user’s own off', () => {
+    const hooks = buildGeminiHooks(task());
+    const mine = [{ hooks: [{ type: 'command', name: 'mine', command: 'notify-me' }] }];
+    const merged = mergeGeminiSettings(
+      { hooksConfig: { enabled: false, disabled: ['baton-stop', 'x'] }, hooks: { AfterAgent: mine } },
+      hooks,
+      ['project-hook'],
+    );
+    expect(merged.hooksConfig).toEqual({ enabled: true, disabled: ['x', 'mine', 'project-hook'] });
+    expect(mergeGeminiSettings({ hooksConfig: { notifications: false } }, hooks).hooksConfig).toEqual({
+      notifications: false,
+      enabled: true,
+    });
+  });
+
+  it('tells when a layer Baton cannot override turns hooks off', () => {
+    expect(claudeHooksOffReason({ disableAllHooks: true }, '/etc/m.json')).toMatch(
+      /disableAllHooks in \/etc\/m\.json/,
+    );
+    expect(claudeHooksOffReason({ allowManagedHooksOnly: true }, 'f')).toMatch(/allowManagedHooksOnly/);
+    expect(claudeHooksOffReason(undefined, 'f')).toBeUndefined();
+    const wt = temp();
+    expect(readGeminiWorkspace(wt)).toEqual({ hookNames: [] });
+    mkdirSync(join(wt, '.gemini'));
+    writeFileSync(
+      join(wt, '.gemini', 'settings.json'),
+      '{ // project\n "hooksConfig": {"enabled": false}, "hooks": {"AfterAgent": [{"hooks": [{"type": "command", "command": "p"}]}]} }',
+    );
+    expect(readGeminiWorkspace(wt)).toEqual({
+      hooksOff: expect.stringMatching(/hooksConfig\.enabled: false in .*settings\.json/),
+      hookNames: ['p'],
+    });
+  });
+
+  it('the hooks-off fallback records a hooks-off hook event, then runs the agent with its stdin and exit code', () => {
+    const root = temp();
+    const logPath = join(root, '.baton', 'log.jsonl');
+    mkdirSync(join(root, '.baton'));
+    const launch = reportHooksOff(
+      task(logPath),
+      { command: 'sh', args: ['-c', 'cat; exit 3'], display: 'agent' },
+      'hooks are off (disableAllHooks in /etc/m.json)',
+    );
+    let out = '';
+    let code = 0;
+    try {
+      out = execFileSync(launch.command, launch.args, { input: 'the task', encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { status: number; stdout: string };
+      code = e.status;
+      out = e.stdout;
+    }
+    expect(out).toBe('the task');
+    expect(code).toBe(3);
+    expect(logEvents(root)).toEqual([
+      expect.objectContaining({
+        type: 'hook',
+        event: 'hooks-off',
+        feature_id: FEATURE,
+        detail: 'hooks are off (disableAllHooks in /etc/m.json); completion will come from the exit code',
+      }),
+    ]);
+  });
+});
+
+describe('agent homes', () => {
+  it('writes config copies 0600, even over an earlier world-readable one', () => {
+    const file = join(temp(), 'copy.json');
+    writeFileSync(file, 'old', { mode: 0o644 });
+    writePrivateFile(file, '{"token":"t"}');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('Claude’s home links what Claude reads and copies ~/.claude.json privately', () => {
+    const home = temp();
+    mkdirSync(join(home, '.claude', 'projects'), { recursive: true });
+    writeFileSync(join(home, '.claude', 'settings.json'), '{}');
+    writeFileSync(join(home, '.claude.json'), '{"userID":"u"}');
+    const shadow = join(temp(), 'claude-config');
+    const copies = writeClaudeHome({ HOME: home }, shadow);
+    expect(readlinkSync(join(shadow, 'settings.json'))).toBe(join(home, '.claude', 'settings.json'));
+    expect(lstatSync(join(shadow, 'projects'), { throwIfNoEntry: false })).toBeUndefined();
+    expect(copies).toEqual([join(shadow, '.claude.json')]);
+    expect(statSync(join(shadow, '.claude.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(shadow).mode & 0o777).toBe(0o700);
+  });
+
+  it('OpenCode’s XDG folders mirror the user’s, with only what OpenCode reads in opencode/', () => {
+    const home = temp();
+    mkdirSync(join(home, '.config', 'git'), { recursive: true });
+    mkdirSync(join(home, '.config', 'opencode'), { recursive: true });
+    writeFileSync(join(home, '.config', 'opencode', 'opencode.json'), '{}');
+    mkdirSync(join(home, '.local', 'share', 'opencode', 'storage'), { recursive: true });
+    writeFileSync(join(home, '.local', 'share', 'opencode', 'auth.json'), '{}');
+    const shadow = join(temp(), 'oc');
+    const { vars, copies } = writeOpenCodeHome({ HOME: home }, shadow);
+    expect(vars).toEqual({
+      XDG_CONFIG_HOME: join(shadow, 'config'),
+      XDG_DATA_HOME: join(shadow, 'data'),
+      XDG_STATE_HOME: join(shadow, 'state'),
+    });
+    expect(readlinkSync(join(shadow, 'config', 'git'))).toBe(join(home, '.config', 'git'));
+    // OpenCode rewrites its config file as it starts: a private copy, not a link.
+    expect(copies).toEqual([join(shadow, 'config', 'opencode', 'opencode.json')]);
+    expect(lstatSync(copies[0] ?? '').mode & 0o777).toBe(0o600);
+    expect(readlinkSync(join(shadow, 'data', 'opencode', 'auth.json'))).toBe(
+      join(home, '.local', 'share', 'opencode', 'auth.json'),
+    );
+    expect(lstatSync(join(shadow, 'data', 'opencode', 'storage'), { throwIfNoEntry: false })).toBeUndefined();
+  });
+});

@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BatonEvent, HookEvent } from '../../src/log/events.js';
+import { runBaton } from '../rig/cli.js';
+import {
+  agentBin,
+  deferAfterEach,
+  FAKE_KEY,
+  FEATURE,
+  isolatedEnv,
+  logEvents,
+  OWNED_FILE,
+  projectFor,
+} from './agent-rig.js';
+import { startAnthropicMock } from './mock-servers/anthropic.js';
+import { startGeminiMock } from './mock-servers/gemini.js';
+import { startChatMock } from './mock-servers/openai-chat.js';
+import { startResponsesMock } from './mock-servers/openai-responses.js';
+import type { MockScript, MockServer } from './mock-servers/server.js';
+
+const defer = deferAfterEach();
+
+/** Every entry under `dir`: its path, type and mode, and its content's hash or its link target. */
+function hashTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name);
+      const st = lstatSync(full);
+      const rel = relative(dir, full);
+      const mode = st.mode.toString(8);
+      if (st.isSymbolicLink()) out.push(`${rel} ${mode} -> ${readlinkSync(full)}`);
+      else if (st.isDirectory()) {
+        out.push(`${rel}/ ${mode}`);
+        walk(full);
+      } else out.push(`${rel} ${mode} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+}
+
+/**
+ * Watches the run's scratch folders while Baton runs: the mode of every file named in `names` seen
+ * there (copies of the user's config), so the test can tell they were 0600 while the agent ran.
+ */
+function watchCopies(root: string, names: readonly string[]): { modes: Map<string, number>; stop(): void } {
+  const modes = new Map<string, number>();
+  const look = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      const st = lstatSync(full, { throwIfNoEntry: false });
+      if (st?.isDirectory()) look(full);
+      else if (st?.isFile() && names.includes(name)) modes.set(name, st.mode & 0o777);
+    }
+  };
+  const timer = setInterval(() => look(join(root, '.baton', 'runs')), 25);
+  return { modes, stop: () => clearInterval(timer) };
+}
+
+/** Paths under the run folders whose name is one of `names`, after the run. */
+function leftOver(root: string, names: readonly string[]): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      const st = lstatSync(full);
+      if (st.isDirectory()) walk(full);
+      else if (names.includes(name)) hits.push(full);
+    }
+  };
+  walk(join(root, '.baton', 'runs'));
+  return hits;
+}
+
+const hooksOf = (events: BatonEvent[]) =>
+  events.filter((e): e is HookEvent => e.type === 'hook' && e.feature_id === FEATURE).map((h) => h.event);
+
+interface Case {
+  agent: 'claude' | 'codex' | 'gemini' | 'opencode';
+  start: (script: MockScript) => Promise<MockServer>;
+  /** The user's agent home as they left it: history, temp files, settings that turn hooks off. */
+  home: (server: MockServer) => Record<string, string>;
+  env: (server: MockServer) => Record<string, string>;
+  /** The config copies Baton writes for the run (0600 while it runs, gone after). */
+  copies: string[];
+  /** Baton's completion hooks, or [] where the exit is the documented signal. */
+  hooks: string[];
+}
+
+const CASES: Case[] = [
+  {
+    agent: 'claude',
+    start: startAnthropicMock,
+    home: () => ({
+      '.claude/settings.json': JSON.stringify({ disableAllHooks: true }),
+      '.claude/history.jsonl': '{"display":"an old prompt","project":"/old"}\n',
+      '.claude/projects/-old/0000.jsonl': '{"type":"user"}\n',
+      '.claude/todos/old.json': '[]',
+      '.claude.json': JSON.stringify({ numStartups: 3, hasCompletedOnboarding: true, userID: 'u-1' }),
+    }),
+    env: (s) => ({ ANTHROPIC_BASE_URL: s.url, ANTHROPIC_API_KEY: FAKE_KEY }),
+    copies: ['claude-settings.json', '.claude.json'],
+    hooks: ['stop', 'session-end'],
+  },
+  {
+    agent: 'codex',
+    start: startResponsesMock,
+    home: (s) => ({
+      '.codex/config.toml': [
+        'model = "mock-model"',
+        'model_provider = "mock"',
+        // A notifier carrying a token: Baton's copy of it must be private and short-lived.
+        'notify = ["/bin/true", "--token=Bearer notify-secret"]',
+        '',
+        '[model_providers.mock]',
+        'name = "Mock"',
+        `base_url = "${s.url}/v1"`,
+        'wire_api = "responses"',
+        'env_key = "OPENAI_API_KEY"',
+        'request_max_retries = 0',
+        'stream_max_retries = 0',
+        '',
+      ].join('\n'),
+      '.codex/history.jsonl': '{"session_id":"old","ts":1,"text":"an old prompt"}\n',
+      '.codex/sessions/2026/01/01/rollout-old.jsonl': '{"type":"session_meta"}\n',
+      '.codex/AGENTS.md': '# my rules\n',
+    }),
+    env: () => ({ OPENAI_API_KEY: FAKE_KEY }),
+    copies: ['codex-notify.json'],
+    hooks: ['agent-turn-complete'],
+  },
+  {
+    agent: 'gemini',
+    start: startGeminiMock,
+    home: () => ({
+      '.gemini/settings.json': `{
+  // hooks off, as Gemini documents
+  "hooksConfig": { "enabled": false },
+  "security": { "auth": { "selectedType": "gemini-api-key" } },
+  "general": { "maxAttempts": 1, "enableAutoUpdate": false, "enableAutoUpdateNotification": false },
+  "privacy": { "usageStatisticsEnabled": false }
+}
+`,
+      '.gemini/oauth_creds.json': '{}',
+      '.gemini/GEMINI.md': '# my memory\n',
+      '.gemini/projects.json': '{"projects":{}}',
+      '.gemini/tmp/old/chats/session-old.jsonl': '{"type":"user"}\n',
+      '.gemini/history/old/.project_root': '/old\n',
+    }),
+    env: (s) => ({ GEMINI_API_KEY: FAKE_KEY, GOOGLE_GEMINI_BASE_URL: s.url }),
+    copies: ['settings.json'],
+    hooks: ['stop', 'session-end'],
+  },
+  {
+    agent: 'opencode',
+    start: startChatMock,
+    home: (s) => ({
+      '.config/opencode/opencode.json': JSON.stringify({
+        autoupdate: false,
+        share: 'disabled',
+        model: 'mock/mock-model',
+        provider: {
+          mock: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Mock',
+            options: { baseURL: `${s.url}/v1`, apiKey: '{env:MOCK_API_KEY}' },
+            models: { 'mock-model': { name: 'Mock' } },
+          },
+        },
+      }),
+      '.local/share/opencode/auth.json': '{}',
+      '.local/share/opencode/storage/session/old.json': '{}',
+      '.local/state/opencode/prompt-history.jsonl': '{"input":"an old prompt"}\n',
+    }),
+    env: () => ({ MOCK_API_KEY: FAKE_KEY }),
+    copies: ['opencode.json'],
+    hooks: [],
+  },
+];
+
+describe('the user’s agent home is never written, and Baton’s completion hooks stay armed', () => {
+  it.each(CASES)(
+    '$agent',
+    async (c) => {
+      agentBin(c.agent);
+      const server = await c.start({
+        actions: [{ write: { path: OWNED_FILE, content: `hello from ${c.agent}\n` } }],
+        finalText: 'Wrote the greeting.',
+      });
+      defer(() => server.close());
+      const repo = projectFor(c.agent);
+      defer(() => repo.cleanup());
+      writeFiles(repo.home, c.home(server));
+      // The agents' temp files go beside the home, not in it: the home is hashed whole.
+      const tmp = join(repo.root, '..', 'tmp');
+      mkdirSync(tmp, { recursive: true });
+      const env = isolatedEnv(repo.home, { ...c.env(server), TMPDIR: tmp });
+      // OpenCode keeps a download cache (provider packages) in XDG_CACHE_HOME, which is not its home.
+      env.XDG_CACHE_HOME = join(repo.root, '..', 'cache');
+      const before = hashTree(repo.home);
+
+      const watch = watchCopies(repo.root, c.copies);
+      const r = await runBaton(['run'], { cwd: repo.root, env }).finally(() => watch.stop());
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+
+      expect(hashTree(repo.home)).toEqual(before);
+      const events = logEvents(repo.root);
+      expect(events.filter((e) => e.type === 'feature.ended' && e.feature_id === FEATURE)).toEqual([
+        expect.objectContaining({ status: 'complete' }),
+      ]);
+      expect(hooksOf(events)).toEqual(c.hooks);
+      expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe(`hello from ${c.agent}`);
+      // Every copy was seen while the agent ran, private, and none is left.
+      expect(Object.fromEntries(watch.modes)).toEqual(Object.fromEntries(c.copies.map((n) => [n, 0o600])));
+      expect(leftOver(repo.root, c.copies)).toEqual([]);
+    },
+    180_000,
+  );
+});

@@ -1,0 +1,70 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeEvent } from '../../src/cli/progress.js';
+import { palette } from '../../src/cli/style.js';
+import { stampEvent } from '../../src/log/append.js';
+import { decideOutcome } from '../../src/runner/outcome.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+describe('small words', () => {
+  it.each([
+    [1, 'run r: 1 feature, 1 at a time'],
+    [2, 'run r: 2 features, 1 at a time'],
+  ])('a run of %i says %j', (n, words) => {
+    const event = stampEvent({
+      type: 'run.started',
+      run_id: 'r',
+      feature_ids: Array.from({ length: n }, (_, i) => `f${i}`),
+      concurrency: 1,
+      base: 'main',
+      base_commit: '0'.repeat(40),
+      mode: 'contract-first',
+      pid: 1,
+    });
+    expect(describeEvent(event, palette(false))).toContain(words);
+  });
+
+  it.each([
+    ['SIGINT', 'stopped by Ctrl-C; the worktree and its changes are kept'],
+    ['SIGTERM', 'stopped by SIGTERM; the worktree and its changes are kept'],
+    ['SIGHUP', 'stopped: the terminal was closed (SIGHUP); the worktree and its changes are kept'],
+    [undefined, 'stopped; the worktree and its changes are kept'],
+  ])('a run stopped by %s says %j', (signal, reason) => {
+    const facts = { interrupted: true, timedOut: false, exitCode: null, changedFiles: 0 };
+    expect(decideOutcome({ ...facts, ...(signal ? { interruptedBy: signal } : {}) })).toEqual({
+      status: 'interrupted',
+      reason,
+    });
+  });
+
+  it('--dry-run names no task file under a run id that will never exist, and creates no run', async () => {
+    const r = makeRepo(contractFiles([{ id: 'feature-001-a', agent: { command: 'true' } }]));
+    repos.push(r);
+    const out = await runBaton(['run', '--dry-run'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('RUN_ID stands for the id a real run gets');
+    expect(out.stdout).not.toMatch(/runs\/(?!RUN_ID)[^/\s]+\/feature-001-a/);
+    const runs = join(r.root, '.baton', 'runs');
+    expect(existsSync(runs) ? readdirSync(runs) : []).toEqual([]);
+  });
+
+  it('verify <id> --json on a feature without a worktree prints the error as JSON', async () => {
+    const r = makeRepo(contractFiles([{ id: 'feature-001-a', criteria: [{ text: 'ok', run: 'true' }] }]));
+    repos.push(r);
+    const out = await runBaton(['verify', 'feature-001-a', '--json'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    const json = JSON.parse(out.stdout);
+    expect(json.ok).toBe(false);
+    expect(json.error.message).toContain('feature feature-001-a has no worktree to verify');
+    expect(json.error.hint).toContain('baton run feature-001-a');
+    expect(json.error.code).toMatch(/^verify\//);
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { dependencyOracle } from '../../src/coupling/analysis.js';
+import { createCoChangeCounter } from '../../src/coupling/co-change.js';
+import { classifyHotspot, findHotspots } from '../../src/coupling/hotspots.js';
+import { findImports, resolveImport } from '../../src/coupling/imports.js';
+import { createLogParser, type LoggedCommit } from '../../src/coupling/log-stream.js';
+
+describe('createLogParser', () => {
+  const STREAM =
+    '\x1eabc1234\x1fadd stock to catalog\n\nsrc/catalog/a.ts\nsrc/stock/b.ts\n\x1edef5678\x1f\n\x1e0123abc\x1fone file\n\nREADME.md\n';
+  const expected: LoggedCommit[] = [
+    { sha: 'abc1234', subject: 'add stock to catalog', files: ['src/catalog/a.ts', 'src/stock/b.ts'] },
+    { sha: 'def5678', subject: '', files: [] },
+    { sha: '0123abc', subject: 'one file', files: ['README.md'] },
+  ];
+  it.each([1, 2, 3, 7, 1000])('reads the same commits whatever the chunk size (%i)', (size) => {
+    const got: LoggedCommit[] = [];
+    const parser = createLogParser((c) => got.push(c));
+    for (let i = 0; i < STREAM.length; i += size) parser.push(STREAM.slice(i, i + size));
+    parser.end();
+    expect(got).toEqual(expected);
+  });
+});
+
+describe('findImports', () => {
+  it('reads TypeScript with types, re-exports and dynamic imports, with lines', () => {
+    const text = [
+      "import type { A } from './a';",
+      'const f = <T,>(x: T): T => x;',
+      "export * from './b/index.js';",
+      "export { c, d } from './c';",
+      "const lazy = await import('./lazy');",
+      'const notAString = await import(name);',
+      "import pkg from 'some-package';",
+    ].join('\n');
+    expect(findImports('src/x.ts', text).map((s) => [s.specifier, s.line])).toEqual([
+      ['./a', 1],
+      ['./b/index.js', 3],
+      ['./c', 4],
+      ['./lazy', 5],
+      ['some-package', 7],
+    ]);
+  });
+  it('reads TSX and counts lines after non-ASCII text', () => {
+    const text =
+      "// héllo ✓\nimport { B } from './b';\nexport const C = () => <div>{a > b ? <B /> : null}</div>;\n";
+    expect(findImports('src/c.tsx', text)).toEqual([
+      { specifier: './b', line: 2, source: "import { B } from './b';" },
+    ]);
+  });
+  it('reads Python imports line by line', () => {
+    const text = 'import os, app.models as m\nfrom . import views\nfrom ..core.db import session\n';
+    expect(findImports('app/api/routes.py', text).map((s) => s.specifier)).toEqual([
+      'os',
+      'app.models',
+      '.',
+      '.views',
+      '..core.db',
+      '..core.db.session',
+    ]);
+  });
+});
+
+describe('resolveImport', () => {
+  const files = new Set([
+    'src/a.ts',
+    'src/b/index.tsx',
+    'src/c.js',
+    'app/models.py',
+    'app/core/db.py',
+    'app/api/views.py',
+  ]);
+  it.each([
+    ['src/x/y.ts', '../a.js', 'src/a.ts'],
+    ['src/x.ts', './a', 'src/a.ts'],
+    ['src/x.ts', './b', 'src/b/index.tsx'],
+    ['src/x.ts', './c.js', 'src/c.js'],
+    ['src/x.ts', 'react', undefined],
+    ['src/x.ts', '../../outside', undefined],
+    ['app/api/routes.py', 'app.models', 'app/models.py'],
+    ['app/api/routes.py', '..core.db', 'app/core/db.py'],
+    ['app/api/routes.py', '.views', 'app/api/views.py'],
+    ['app/api/routes.py', 'os', undefined],
+  ])('%s imports %s → %s', (from, spec, target) => {
+    expect(resolveImport(from, spec, files)).toBe(target);
+  });
+});
+
+describe('hotspots', () => {
+  it.each([
+    ['src/routes.ts', 'route-table'],
+    ['src/routes/index.ts', 'route-table'],
+    ['src/index.ts', 'barrel'],
+    ['src/plugin-registry.ts', 'registry'],
+    ['CHANGELOG.md', 'changelog'],
+    ['package-lock.json', 'lockfile'],
+    ['package.json', 'manifest'],
+    ['src/db.ts', 'shared-file'],
+  ])('%s is a %s', (file, kind) => expect(classifyHotspot(file)).toBe(kind));
+
+  it('needs half the features (at least two) and enough commits, and a file that still exists', () => {
+    const counter = createCoChangeCounter(
+      [
+        { id: 'a', owns: ['a/**'] },
+        { id: 'b', owns: ['b/**'] },
+        { id: 'c', owns: ['c/**'] },
+        { id: 'd', owns: ['d/**'] },
+      ],
+      { maxCommitFiles: 50, ignore: ['specs/'] },
+    );
+    for (let i = 0; i < 3; i++) {
+      counter.add({
+        sha: `a${i}`,
+        subject: '',
+        files: ['a/x', 'routes.ts', 'gone.ts', 'specs/a/contract.md'],
+      });
+      counter.add({ sha: `b${i}`, subject: '', files: ['b/x', 'routes.ts', 'gone.ts', 'one.ts'] });
+    }
+    const unowned = counter.result().unowned;
+    expect(unowned.map((u) => u.file)).toEqual(['gone.ts', 'routes.ts', 'one.ts']);
+    const hot = findHotspots(unowned, {
+      featureCount: 4,
+      share: 0.5,
+      minCommits: 3,
+      existing: new Set(['routes.ts', 'one.ts']),
+    });
+    expect(hot.map((h) => [h.file, h.kind, h.features])).toEqual([['routes.ts', 'route-table', ['a', 'b']]]);
+  });
+});
+
+describe('dependencyOracle', () => {
+  it('follows dependencies through other features, in one direction', () => {
+    const o = dependencyOracle([
+      { feature_id: 'a', depends_on: { features: [], services: [] } },
+      { feature_id: 'b', depends_on: { features: ['a'], services: [] } },
+      { feature_id: 'c', depends_on: { features: ['b'], services: [] } },
+      { feature_id: 'd', depends_on: { features: [], services: [] } },
+    ]);
+    expect(o.dependsOn('c', 'a')).toBe(true);
+    expect(o.dependsOn('a', 'c')).toBe(false);
+    expect(o.related('a', 'c')).toBe(true);
+    expect(o.related('a', 'd')).toBe(false);
+  });
+});
