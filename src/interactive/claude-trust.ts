@@ -1,8 +1,8 @@
 /**
  * Claude Code asks whether to trust every new folder, and each worktree is a new folder. With the
  * user's consent given once (`interactive.trust_worktrees: true` in the config), Baton records that
- * trust for its own worktree folders in Claude's `~/.claude.json`; without it, the dialog is shown to
- * the conductor as `needs-input`. The file is never edited otherwise.
+ * trust for its own worktree folders in the `.claude.json` of the agent's environment (Baton's
+ * private copy under `CLAUDE_CONFIG_DIR`); without it, the dialog is shown as `needs-input`.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

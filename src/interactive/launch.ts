@@ -74,7 +74,8 @@ async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: 
   const tmux = tmuxFor(task.env);
   const launch = await prepareInteractiveLaunch(adapter, task);
   if (adapter.name === 'claude' && task.config.interactive?.trust_worktrees)
-    recordClaudeTrust(task.env, task.worktree);
+    // Claude runs on Baton's private copy of its config (CLAUDE_CONFIG_DIR): trust goes there, never into the user's file.
+    recordClaudeTrust({ ...task.env, ...launch.env }, task.worktree);
   mkdirSync(task.scratchDir, { recursive: true });
   const exitFile = join(task.scratchDir, 'interactive-exit');
   rmSync(exitFile, { force: true });
@@ -187,6 +188,8 @@ export async function startInteractiveAgent(
       const code = existsSync(exitFile) ? Number(readFileSync(exitFile, 'utf8').trim()) : Number.NaN;
       if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
       await runTmux(tmux, ['kill-window', '-t', window.windowId]);
+      // Copies of the user's agent config (tokens) must not outlive the agent.
+      launch.cleanup?.();
       resolve({
         exitCode: Number.isInteger(code) && !stoppedBy ? code : null,
         signal: Number.isInteger(code) && !stoppedBy ? null : 'SIGTERM',

@@ -5,6 +5,7 @@ import { featureWindow, firstNeedingInput, interventionText } from '../../src/in
 import { sessionName } from '../../src/interactive/tmux.js';
 import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
+import { checkLogValue } from '../../src/log/parse-event.js';
 import { countInterventions } from '../../src/metrics/interventions.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -54,15 +55,10 @@ describe('needs-input in the fold', () => {
     expect(s.features[F]?.last_event).toMatchObject({ type: 'user.intervention', detail: '1' });
   });
 
-  it('skips a user.intervention line of the wrong shape', () => {
-    const bad = {
-      v: 1,
-      ts: at(2),
-      type: 'user.intervention',
-      feature_id: F,
-      action: 'shout',
-    } as unknown as LogEvent;
-    expect(foldEvents([started(0), needsInput(1), bad]).features[F]?.status).toBe('needs-input');
+  it('reports a user.intervention line of the wrong shape as a problem', () => {
+    const bad = { v: 1, ts: at(2), type: 'user.intervention', feature_id: F, action: 'shout' };
+    expect(checkLogValue(bad)).toHaveProperty('problem');
+    expect(checkLogValue({ ...bad, action: 'send', text: '1' })).toHaveProperty('event');
   });
 });
 
