@@ -73,9 +73,10 @@ function reportTrustDialog(task: AgentTask): void {
 async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: string) {
   const tmux = tmuxFor(task.env);
   const launch = await prepareInteractiveLaunch(adapter, task);
-  if (adapter.name === 'claude' && task.config.interactive?.trust_worktrees)
-    // Claude runs on Baton's private copy of its config (CLAUDE_CONFIG_DIR): trust goes there, never into the user's file.
+  if (adapter.name === 'claude' && task.config.interactive?.trust_worktrees) {
+    // Claude runs on Baton's private copy of its config (CLAUDE_CONFIG_DIR): trust goes there, not the user's file.
     recordClaudeTrust({ ...task.env, ...launch.env }, task.worktree);
+  }
   mkdirSync(task.scratchDir, { recursive: true });
   const exitFile = join(task.scratchDir, 'interactive-exit');
   rmSync(exitFile, { force: true });
