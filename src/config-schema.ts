@@ -40,6 +40,22 @@ export const ConfigSchema = z.strictObject({
   estimates: z.record(z.string(), z.number().nonnegative()).optional(),
   /** Per-agent settings, keyed by adapter name. */
   agents: z.record(z.string(), AgentOverrideSchema).optional(),
+  /** Interactive runs: every agent in its own tmux window (`true`, or settings). See docs/interactive.md. */
+  interactive: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        /** Whether runs are interactive by default. */
+        enabled: z.boolean().optional(),
+        /** Seconds of quiet after the agent's Stop hook before Baton ends its session; default 0. */
+        auto_finish_s: z.number().nonnegative().optional(),
+        /** Consent, given once, to record Claude Code's folder trust for Baton's own worktrees. */
+        trust_worktrees: z.boolean().optional(),
+        /** Ring the terminal bell when a feature starts needing input. */
+        bell: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
   /** Seconds between collision radar scans of the running worktrees; 0 turns the radar off. Default 5. */
   radar_interval_s: z.number().nonnegative().optional(),
   /** What the radar does on a collision: `notify` (default) or `stop-later` (stop the feature that came second). */
@@ -78,6 +94,14 @@ export type ConfigInput = z.infer<typeof ConfigSchema>;
 /** Per-agent overrides. */
 export type AgentOverride = z.infer<typeof AgentOverrideSchema>;
 
+/** Interactive-run settings with defaults applied. */
+export interface InteractiveConfig {
+  enabled: boolean;
+  auto_finish_s: number;
+  trust_worktrees: boolean;
+  bell: boolean;
+}
+
 /** The configuration with defaults applied and paths resolved. */
 export interface Config {
   agent: z.infer<typeof AgentSpecSchema>;
@@ -96,6 +120,8 @@ export interface Config {
   estimates: Record<string, number>;
   agents: Record<string, AgentOverride>;
   retry: { attempts: number; initial_delay_s: number; factor: number };
+  /** Interactive runs (absent: headless). */
+  interactive?: InteractiveConfig;
   radar_interval_s: number;
   on_collision: 'notify' | 'stop-later';
   /** The `coupling:` block as written; `couplingSettings` applies its defaults. */

@@ -31,6 +31,16 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
       initial_delay_s: input.retry?.initial_delay_s ?? 5,
       factor: input.retry?.factor ?? 2,
     },
+    interactive: {
+      enabled:
+        input.interactive === true ||
+        (typeof input.interactive === 'object' && input.interactive.enabled !== false),
+      auto_finish_s:
+        (typeof input.interactive === 'object' ? input.interactive.auto_finish_s : undefined) ?? 0,
+      trust_worktrees:
+        (typeof input.interactive === 'object' ? input.interactive.trust_worktrees : undefined) ?? false,
+      bell: (typeof input.interactive === 'object' ? input.interactive.bell : undefined) ?? false,
+    },
     ...(input.coupling ? { coupling: input.coupling } : {}),
     ...(input.queue !== undefined ? { queue: input.queue } : {}),
     ...(input.hub !== undefined ? { hub: input.hub } : {}),

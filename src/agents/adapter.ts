@@ -69,6 +69,11 @@ export interface AgentAdapter {
   detect(env: NodeJS.ProcessEnv, override?: AgentOverride): Promise<AgentDetection>;
   /** Builds the launch, writing any settings it needs into `task.scratchDir` (never the worktree). */
   prepare(task: AgentTask): Promise<AgentLaunch>;
+  /**
+   * Optional: the launch for a run in a terminal of its own (`baton run --interactive`), with the text
+   * that ends the session once the agent has stopped; without it Baton derives one (src/interactive/argv.ts).
+   */
+  prepareInteractive?(task: AgentTask): Promise<AgentLaunch & { finishText?: string }>;
   /** Reads cost, tokens, turns and denials from the agent's captured output, when it reports them. */
   parseUsage(output: string): AgentUsage | undefined;
   /** Whether a failed run was a rate-limit or overload error worth retrying after a pause. */

@@ -52,6 +52,8 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
+    case 'user.intervention':
+      return `${e.feature_id}: you ${e.action === 'send' ? `sent ${JSON.stringify(e.text ?? '')}` : 'attached'}`;
     case 'check.passed':
       return e.message.startsWith('warning:')
         ? `${e.feature_id}: check ${e.criterion_id} ${p.yellow('passed with a warning')}: ${e.message.slice('warning: '.length)}`
@@ -105,6 +107,7 @@ const KEPT_ABOVE_TABLE = {
   'collision.detected': true,
   'collision.resolved': true,
   'queue.job': false,
+  'user.intervention': true,
 } as const satisfies Record<BatonEventType, boolean>;
 
 /** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
+import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
+import { assertTmuxInstalled } from '../interactive/tmux.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
@@ -26,6 +28,50 @@ interface RunFlags {
   radarInterval?: string;
   queue?: string;
   hub?: string;
+  interactive?: boolean;
+  autoFinish?: string;
+}
+
+/**
+ * The config with `--interactive` / `--auto-finish` applied; refuses, saying how to install tmux,
+ * when any selected feature would run interactively without it.
+ */
+function interactiveConfig(
+  project: Awaited<ReturnType<typeof loadProject>>,
+  featureIds: readonly string[],
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv,
+): Config {
+  const base = project.config.interactive ?? {
+    enabled: false,
+    auto_finish_s: 0,
+    trust_worktrees: false,
+    bell: false,
+  };
+  let autoFinish = base.auto_finish_s;
+  if (flags.autoFinish !== undefined) {
+    autoFinish = Number(flags.autoFinish);
+    if (!Number.isFinite(autoFinish) || autoFinish < 0) {
+      throw new UserError(
+        'run/bad-auto-finish',
+        `--auto-finish must be a number of seconds, got "${flags.autoFinish}"`,
+        {
+          exitCode: 2,
+        },
+      );
+    }
+  }
+  const interactive = {
+    ...base,
+    enabled: base.enabled || Boolean(flags.interactive),
+    auto_finish_s: autoFinish,
+  };
+  const config = { ...project.config, interactive };
+  const anyInteractive = featureIds.some(
+    (id) => project.plan.byId.get(id)?.interactive ?? interactive.enabled,
+  );
+  if (anyInteractive && !flags.dryRun) assertTmuxInstalled(env);
+  return config;
 }
 
 /** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
@@ -54,6 +100,14 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--dry-run', 'print the command each agent would run, and create nothing')
+    .option(
+      '--interactive',
+      'run each agent in its own tmux window with its full UI (see `baton attach`, `baton send`)',
+    )
+    .option(
+      '--auto-finish <s>',
+      'with --interactive: seconds of quiet after the agent stops before Baton ends its session (default 0)',
+    )
     .addOption(
       new Option(
         '--on-collision <policy>',
@@ -79,8 +133,9 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         'Exit code: 0 when every feature is complete, 1 otherwise.',
     )
     .action(async (ids: string[], flags: RunFlags) => {
-      const project = await loadProject(ctx.cwd);
-      const featureIds = selectFeatures(project.plan, ids);
+      const loaded = await loadProject(ctx.cwd);
+      const featureIds = selectFeatures(loaded.plan, ids);
+      const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
       let concurrency: number | undefined;
       if (flags.jobs !== undefined) {
         concurrency = Number(flags.jobs);
@@ -164,6 +219,12 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           batonCommand: [process.execPath, ctx.batonBin],
           signal: abort.signal,
           control,
+          onAgentEvent: (e) => {
+            progress.onEvent(e);
+            // The conductor may be looking elsewhere: a bell when an agent starts waiting for them.
+            if (project.config.interactive?.bell && e.type === 'hook' && e.status === 'needs-input')
+              ctx.stderr.write('\x07');
+          },
           onDryRun: (id, launch, worktree) =>
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
         });

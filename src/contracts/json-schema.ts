@@ -21,6 +21,7 @@ const CONTRACT_DOCS: Record<string, string> = {
     'The agent for this feature: an adapter name (claude, codex, gemini, aider, opencode) or { command: "…" }.',
   timeout_minutes: 'How long the agent may run before it is stopped.',
   retries: 'How many times a failed agent run is retried.',
+  interactive: "Run this feature's agent in its own tmux window with its full interactive UI.",
 };
 
 const CONFIG_DOCS: Record<string, string> = {
@@ -37,6 +38,8 @@ const CONFIG_DOCS: Record<string, string> = {
   port_base: 'First port handed to features; each feature gets a block of ten.',
   estimates: 'Sequential estimates of the non-implementation phases, in minutes.',
   agents: 'Per-agent settings, keyed by adapter name.',
+  interactive:
+    'Interactive runs: each agent in its own tmux window. true, or { enabled, auto_finish_s (seconds of quiet after the agent stops before Baton ends its session), trust_worktrees (consent to record Claude Code folder trust for Baton worktrees), bell (ring the terminal bell when a feature needs input) }.',
   retry: 'Retry policy for rate-limited agents.',
 };
 

@@ -192,6 +192,7 @@ export function parseContract(
     ...(input.agent !== undefined ? { agent: input.agent } : {}),
     ...(input.timeout_minutes !== undefined ? { timeout_minutes: input.timeout_minutes } : {}),
     ...(input.retries !== undefined ? { retries: input.retries } : {}),
+    ...(input.interactive !== undefined ? { interactive: input.interactive } : {}),
     body: raw.body,
     file,
     positions,

@@ -84,6 +84,7 @@ export const ContractSchema = z.strictObject({
   agent: AgentSpecSchema.optional(),
   timeout_minutes: z.number().positive().optional(),
   retries: z.number().int().nonnegative().optional(),
+  interactive: z.boolean().optional(),
 });
 
 /** The contract's fields exactly as written (before normalisation). */
@@ -132,6 +133,8 @@ export interface Contract {
   agent?: AgentSpec;
   timeout_minutes?: number;
   retries?: number;
+  /** Run this feature's agent in its own tmux window with its full interactive UI (`baton run --interactive`). */
+  interactive?: boolean;
   /** The markdown after the front matter (or the whole file in the heading form). */
   body: string;
   /** Path of the contract file, relative to the repository root. */

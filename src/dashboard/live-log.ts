@@ -35,6 +35,7 @@ const FEATURE_ONLY = {
   hook: true,
   'feature.ended': true,
   'feature.escaped': true,
+  'user.intervention': true,
   'check.passed': true,
   'check.failed': true,
   'check.unverifiable': true,

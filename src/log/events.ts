@@ -317,6 +317,16 @@ export const EVENT_SCHEMAS = {
     commit: z.string().optional(),
     reason: z.string().optional(),
   }),
+  /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
+  'user.intervention': z.object({
+    ...base,
+    type: z.literal('user.intervention'),
+    feature_id: id,
+    /** How: `send` typed text into the agent's window, `attach` opened the window. */
+    action: z.enum(['send', 'attach']),
+    /** What was typed (first 200 characters, one line), for `send`. */
+    text: z.string().optional(),
+  }),
   /** A collision the radar reported is gone (one side reverted the paths). */
   'collision.resolved': z.object({
     ...base,
@@ -375,6 +385,8 @@ export type CollisionDetected = EventOf<'collision.detected'>;
 export type CollisionResolved = EventOf<'collision.resolved'>;
 /** A feature's job in the distributed queue changed state. */
 export type QueueJob = EventOf<'queue.job'>;
+/** The conductor stepped into an interactive session. */
+export type UserIntervention = EventOf<'user.intervention'>;
 /** A feature the integration left out because its folded status was not `complete`. */
 export type IntegrationExclusion = NonNullable<IntegrationStarted['excluded']>[number];
 

@@ -320,6 +320,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.hooks++;
       const type = `hook ${ev.event}`;
       f.last_event = ev.detail ? { type, ts: ev.ts, detail: ev.detail } : { type, ts: ev.ts };
+      // An interactive agent that reports anything after asking for input has carried on.
+      if (!ev.status && f.status === 'needs-input') f.status = 'running';
       if (ev.status) {
         f.status = ev.status;
         // A hook that reports a final status (a hand-made completion hook) ends the feature there.
@@ -337,6 +339,13 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       if (ev.reason) f.reason = ev.reason;
       f.duration_ms ??= durationBetween(f.started_at, ev.ts);
       f.last_event = { type: ev.type, ts: ev.ts, detail: ev.status };
+      return;
+    }
+    case 'user.intervention': {
+      const f = feat ?? feature(state, ev.feature_id);
+      // The conductor answered: the agent is working again until its next hook says otherwise.
+      if (f.status === 'needs-input') f.status = 'running';
+      if (ev.text !== undefined) f.last_event = { type: ev.type, ts: ev.ts, detail: ev.text };
       return;
     }
     case 'feature.escaped': {

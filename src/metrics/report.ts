@@ -386,6 +386,7 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
       break;
     case 'worktree.created':
     case 'feature.escaped':
+    case 'user.intervention':
     case 'check.passed':
     case 'check.failed':
     case 'check.unverifiable':

@@ -5,6 +5,7 @@ import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
+import { isInteractive, startInteractiveAgent } from '../interactive/launch.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import type { RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
@@ -91,10 +92,13 @@ export async function launchAgent(
   const tracked: ProcessInfo[] = [];
   for (let attempt = 1; ; attempt++) {
     const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
-    const child = await startAgent(adapter, task, {
-      logFile: p.logFile,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    });
+    const agentOpts = { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+    const child = isInteractive(task)
+      ? await startInteractiveAgent(adapter, task, {
+          ...agentOpts,
+          ...(opts.onAgentEvent ? { onLogEvent: opts.onAgentEvent } : {}),
+        })
+      : await startAgent(adapter, task, agentOpts);
     owned.add(child);
     ctx.running.add(child);
     const detach = opts.control?.attach(id, () => void child.stop('stop'));

@@ -7,7 +7,7 @@ import { resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
-import type { FeatureEnded, FeatureStatus } from '../log/events.js';
+import type { BatonEvent, FeatureEnded, FeatureStatus } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { type EventSink, withRunId } from '../log/sink.js';
@@ -64,6 +64,8 @@ export interface RunOptions {
   restart?: readonly string[];
   /** Lets the collision radar stop one feature (`--on-collision stop-later`). */
   control?: RunControl;
+  /** Receives the agents' own hook events and the conductor's interventions of interactive runs as they reach the log. */
+  onAgentEvent?: (event: BatonEvent) => void;
   /** Finds the adapter for an agent spec (default: the registry); tests pass their own. */
   resolveAdapter?: (spec: AgentSpec) => AgentAdapter;
 }

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { UserError } from '../errors.js';
+import { findMainWorktree } from '../git/git.js';
+import { featureWindow, firstNeedingInput } from '../interactive/target.js';
+import { runTmux, tmuxFor } from '../interactive/tmux.js';
+import { appendEvent } from '../log/append.js';
+import { foldEvents } from '../log/fold.js';
+import { logPathFor } from '../log/paths.js';
+import { readLog } from '../log/read.js';
+import type { RegisterCommand } from './commands.js';
+
+/** `baton attach [id]`: jumps to a feature's tmux window (the first one needing input by default). */
+export const registerAttach: RegisterCommand = (program, ctx, setExit) => {
+  program
+    .command('attach')
+    .description(
+      "jump to an interactive agent's tmux window; without an id, the first feature that needs input",
+    )
+    .argument('[id]', 'feature id')
+    .option('--print', 'print the tmux command instead of running it')
+    .addHelpText(
+      'after',
+      '\nInside tmux this switches your client to the window; outside it attaches this terminal.\nDetach again with the tmux prefix and d (Ctrl-b d).',
+    )
+    .action(async (given: string | undefined, flags: { print?: boolean }) => {
+      const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
+      const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
+      const id = given ?? firstNeedingInput(state);
+      if (!id) {
+        throw new UserError('interactive/nothing-waiting', 'no feature needs input right now', {
+          hint: 'Name one: baton attach <id> (see `baton status`).',
+          exitCode: 1,
+        });
+      }
+      const w = featureWindow(state, id);
+      const tmux = tmuxFor(ctx.env);
+      if ((await runTmux(tmux, ['has-session', '-t', w.target])).code !== 0) {
+        throw new UserError('interactive/no-window', `feature ${id} has no tmux window open (${w.target})`, {
+          hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
+          exitCode: 1,
+        });
+      }
+      const args = [
+        ...tmux.prefix,
+        ...(ctx.env.TMUX ? ['switch-client', '-t', w.target] : ['attach-session', '-t', w.target]),
+      ];
+      if (flags.print) {
+        ctx.stdout.write(`tmux ${args.join(' ')}\n`);
+        return;
+      }
+      appendEvent(logPath, { type: 'user.intervention', feature_id: id, action: 'attach' }, ctx.clock);
+      const r = spawnSync('tmux', args, { stdio: 'inherit', env: ctx.env });
+      setExit(r.status ?? 1);
+    });
+};

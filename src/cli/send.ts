@@ -1,0 +1,43 @@
+import { UserError } from '../errors.js';
+import { findMainWorktree } from '../git/git.js';
+import { featureWindow, interventionText } from '../interactive/target.js';
+import { runTmux, sendText, tmuxFor } from '../interactive/tmux.js';
+import { appendEvent } from '../log/append.js';
+import { foldEvents } from '../log/fold.js';
+import { logPathFor } from '../log/paths.js';
+import { readLog } from '../log/read.js';
+import type { RegisterCommand } from './commands.js';
+
+/** `baton send <id> <text>`: types a message into an interactive agent's window and logs the intervention. */
+export const registerSend: RegisterCommand = (program, ctx) => {
+  program
+    .command('send')
+    .description("type a message into an interactive agent's tmux window (recorded as a user intervention)")
+    .argument('<id>', 'feature id')
+    .argument('<text...>', 'what to type, exactly (words are joined with spaces)')
+    .option('--no-enter', 'do not press Enter after the text')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  baton send feature-002-catalog 1        # choose "1. Yes" at a permission prompt\n  baton send feature-002-catalog "use port 8080 instead"',
+    )
+    .action(async (id: string, words: string[], flags: { enter: boolean }) => {
+      const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
+      const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
+      const w = featureWindow(state, id);
+      const tmux = tmuxFor(ctx.env);
+      if ((await runTmux(tmux, ['has-session', '-t', w.target])).code !== 0) {
+        throw new UserError('interactive/no-window', `feature ${id} has no tmux window open (${w.target})`, {
+          hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
+          exitCode: 1,
+        });
+      }
+      const text = words.join(' ');
+      await sendText(tmux, w.target, text, flags.enter);
+      appendEvent(
+        logPath,
+        { type: 'user.intervention', feature_id: id, action: 'send', text: interventionText(text) },
+        ctx.clock,
+      );
+      ctx.stdout.write(`sent to ${id}\n`);
+    });
+};

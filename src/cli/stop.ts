@@ -1,0 +1,43 @@
+import { findMainWorktree } from '../git/git.js';
+import { listWindows, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
+import { foldEvents } from '../log/fold.js';
+import { logPathFor } from '../log/paths.js';
+import { readLog } from '../log/read.js';
+import { groupAlive, signalGroup } from '../process/supervise.js';
+import type { RegisterCommand } from './commands.js';
+
+/** `baton stop`: ends every agent window of the current interactive run (each window's process group). */
+export const registerStop: RegisterCommand = (program, ctx) => {
+  program
+    .command('stop')
+    .description(
+      "end every agent of the current interactive run: each tmux window's process group, then the session",
+    )
+    .argument('[ids...]', 'only these features (default: all)')
+    .action(async (ids: string[]) => {
+      const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
+      const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
+      if (!state.run_id) {
+        ctx.stdout.write('no run to stop\n');
+        return;
+      }
+      const tmux = tmuxFor(ctx.env);
+      const session = sessionName(state.run_id);
+      // Only windows of Baton's own session are touched: tmux, not the log, says which pids they are.
+      const windows = (await listWindows(tmux, session)).filter(
+        (w) => ids.length === 0 || ids.includes(w.name),
+      );
+      for (const w of windows) signalGroup(w.panePid, 'SIGTERM');
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline && windows.some((w) => groupAlive(w.panePid))) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const w of windows) if (groupAlive(w.panePid)) signalGroup(w.panePid, 'SIGKILL');
+      for (const w of windows) await runTmux(tmux, ['kill-window', '-t', w.windowId]);
+      ctx.stdout.write(
+        windows.length === 0
+          ? `no agent windows open in ${session}\n`
+          : `stopped ${windows.map((w) => w.name).join(', ')}\n`,
+      );
+    });
+};

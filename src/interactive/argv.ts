@@ -1,0 +1,121 @@
+/**
+ * How each agent runs in a terminal of its own: the adapter's headless launch (which already wires
+ * the hooks, settings and environment) turned into its interactive form, keyed by adapter name.
+ *
+ * - Claude Code: the TUI with the task as the first prompt; hooks through `--settings`, plus
+ *   `PostToolUse` / `UserPromptSubmit` so a feature goes back to `running` once a prompt is answered;
+ *   `/exit` ends it (https://docs.anthropic.com/en/docs/claude-code/cli-reference, …/hooks).
+ * - Codex: the `codex [PROMPT]` TUI with the same `notify` override; `/quit` ends it.
+ * - Gemini CLI: `gemini --prompt-interactive <task>`, same hooks; `/quit` ends it.
+ * - OpenCode: the TUI with `--prompt <task>`; `/exit` ends it.
+ * - Aider: the chat with the task file added read-only (`--read`); `/exit` ends it.
+ * - `command` and `demo`: the program itself, which ends on its own.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentAdapter, AgentLaunch, AgentTask } from '../agents/adapter.js';
+import { buildClaudeSettings } from '../agents/claude.js';
+import { formatCommand } from '../agents/shell-words.js';
+
+/** An interactive launch: the headless one with interactive argv, and the keys that end the session. */
+export interface InteractiveLaunch extends AgentLaunch {
+  /** Typed into the window to end the session once the agent has stopped; none: it ends by itself. */
+  finishText?: string;
+}
+
+/** Claude's permission mode when the user set none: `default`, so its prompts reach the conductor. */
+export const CLAUDE_INTERACTIVE_PERMISSION_MODE = 'default';
+
+/** Removes the first occurrence of `flag` and, when `withValue`, the argument after it (pure). */
+function dropFlag(args: readonly string[], flag: string, withValue: boolean): string[] {
+  const i = args.indexOf(flag);
+  if (i < 0) return [...args];
+  return [...args.slice(0, i), ...args.slice(i + (withValue ? 2 : 1))];
+}
+
+/** The `baton hook` line that reports activity (no status: the fold reads it as "carrying on"). */
+function activityHook(task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>, event: string): string {
+  return formatCommand([
+    ...task.batonCommand,
+    'hook',
+    event,
+    '--feature',
+    task.feature.feature_id,
+    '--log',
+    task.logPath,
+  ]);
+}
+
+/** Claude Code's TUI argv (pure apart from the settings file it writes into the scratch folder). */
+function claudeInteractive(launch: AgentLaunch, task: AgentTask): InteractiveLaunch {
+  const settings = buildClaudeSettings(task);
+  const group = (command: string) => [{ hooks: [{ type: 'command' as const, command, timeout: 30 }] }];
+  const file = join(task.scratchDir, 'claude-interactive-settings.json');
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        hooks: {
+          ...settings.hooks,
+          PostToolUse: group(activityHook(task, 'post-tool-use')),
+          UserPromptSubmit: group(activityHook(task, 'user-prompt-submit')),
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  let args = dropFlag(dropFlag(launch.args, '-p', false), '--output-format', true);
+  args = dropFlag(args, '--verbose', false);
+  args = args.map((a, i) => (args[i - 1] === '--settings' ? file : a));
+  if (task.override?.permission_mode === undefined && !task.override?.args) {
+    args = args.map((a, i) => (args[i - 1] === '--permission-mode' ? CLAUDE_INTERACTIVE_PERMISSION_MODE : a));
+  }
+  const { stdin: _stdin, ...rest } = launch;
+  return { ...rest, args: [...args, task.prompt], finishText: '/exit' };
+}
+
+/** Per adapter: how its headless launch becomes an interactive one. */
+const INTERACTIVE: Record<string, (launch: AgentLaunch, task: AgentTask) => InteractiveLaunch> = {
+  claude: claudeInteractive,
+  codex: (launch, task) => {
+    const { stdin: _stdin, ...rest } = launch;
+    const args = dropFlag(dropFlag(launch.args, 'exec', false), '--json', false).filter((a) => a !== '-');
+    return { ...rest, args: [...args, task.prompt], finishText: '/quit' };
+  },
+  gemini: (launch, task) => {
+    const { stdin: _stdin, ...rest } = launch;
+    const args = dropFlag(launch.args, '--output-format', true);
+    return { ...rest, args: [...args, '--prompt-interactive', task.prompt], finishText: '/quit' };
+  },
+  opencode: (launch, task) => {
+    const { stdin: _stdin, ...rest } = launch;
+    const args = dropFlag(dropFlag(launch.args, 'run', false), '--format', true);
+    return { ...rest, args: [...args, '--prompt', task.prompt], finishText: '/exit' };
+  },
+  aider: (launch, task) => {
+    const args = dropFlag(dropFlag(launch.args, '--message-file', true), '--yes-always', false);
+    return { ...launch, args: [...args, '--read', task.taskFile], finishText: '/exit' };
+  },
+  command: (launch) => launch,
+  demo: (launch) => launch,
+};
+
+/** Whether Baton knows how to run this adapter interactively. */
+export function hasInteractiveMode(adapter: Pick<AgentAdapter, 'name'>): boolean {
+  return adapter.name in INTERACTIVE;
+}
+
+/**
+ * Prepares the agent through its adapter (hooks, settings, environment) and returns the launch to
+ * run in a terminal: the adapter's own `prepareInteractive` when it has one, else the table above.
+ */
+export async function prepareInteractiveLaunch(
+  adapter: AgentAdapter,
+  task: AgentTask,
+): Promise<InteractiveLaunch> {
+  if (adapter.prepareInteractive) return adapter.prepareInteractive(task);
+  const transform = INTERACTIVE[adapter.name];
+  const launch = await adapter.prepare(task);
+  return transform ? transform(launch, task) : launch;
+}

@@ -1,0 +1,40 @@
+/**
+ * Which tmux window belongs to which feature, read from the log: the session is `baton-<run_id>` of
+ * the run that started the feature, the window is named after the feature (pure).
+ */
+import { UserError } from '../errors.js';
+import type { BatonState, FeatureState } from '../log/fold.js';
+import { sessionName } from './tmux.js';
+
+/** A feature's window as a tmux target (`=session:=window`). */
+export interface FeatureWindow {
+  featureId: string;
+  session: string;
+  target: string;
+}
+
+/** The window of a feature, or a user error saying why there is none. */
+export function featureWindow(state: BatonState, featureId: string): FeatureWindow {
+  const f: FeatureState | undefined = state.features[featureId];
+  const runId = f?.run_id ?? state.run_id;
+  if (!f || !runId) {
+    throw new UserError('interactive/unknown-feature', `no run has started feature "${featureId}"`, {
+      hint: 'Start it with `baton run --interactive`; `baton status` lists the features.',
+      exitCode: 2,
+    });
+  }
+  const session = sessionName(runId);
+  return { featureId, session, target: `=${session}:=${featureId}` };
+}
+
+/** The first feature that needs input, in the run's order, or undefined. */
+export function firstNeedingInput(state: BatonState): string | undefined {
+  const order = [...state.run_feature_ids, ...Object.keys(state.features)];
+  return order.find((id) => state.features[id]?.status === 'needs-input');
+}
+
+/** Reduces a typed message to what the log keeps: one line, at most 200 characters (pure). */
+export function interventionText(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? `${one.slice(0, 200)}…` : one;
+}

@@ -1,0 +1,176 @@
+/**
+ * The tmux edge: every call Baton makes to tmux, as argv arrays, on one server. The server is the
+ * user's default one unless `BATON_TMUX_SOCKET` names a private socket (`tmux -L <name>`), which is
+ * what the tests use so they never touch the user's sessions.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { delimiter, join } from 'node:path';
+import { UserError } from '../errors.js';
+
+/** Which tmux server to talk to, and with which environment. */
+export interface Tmux {
+  /** Arguments put before every command (`-L <socket>` when a private socket is set). */
+  readonly prefix: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The size of a new session's windows, fixed so that nothing depends on the user's terminal. */
+export const SESSION_SIZE = { columns: 200, rows: 50 } as const;
+
+/** The tmux session of one run: `baton-<run_id>`. */
+export function sessionName(runId: string): string {
+  // tmux treats `.` and `:` as target separators.
+  return `baton-${runId.replace(/[.:]/g, '-')}`;
+}
+
+/** The tmux server for this environment: `BATON_TMUX_SOCKET` when set, else the default one. */
+export function tmuxFor(env: NodeJS.ProcessEnv): Tmux {
+  const socket = env.BATON_TMUX_SOCKET;
+  return { prefix: socket ? ['-L', socket] : [], env };
+}
+
+/** Whether a program named `tmux` is on the environment's PATH. */
+export function tmuxInstalled(env: NodeJS.ProcessEnv): boolean {
+  const dirs = (env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  return dirs.some((d) => spawnSync('test', ['-x', join(d, 'tmux')]).status === 0);
+}
+
+/** Throws the user error that says how to install tmux, when it is missing. */
+export function assertTmuxInstalled(env: NodeJS.ProcessEnv): void {
+  if (tmuxInstalled(env)) return;
+  throw new UserError(
+    'interactive/no-tmux',
+    '--interactive runs each agent in a tmux window, and tmux is not installed',
+    {
+      hint: 'Install it (Debian/Ubuntu: sudo apt-get install tmux; macOS: brew install tmux), or run without --interactive.',
+    },
+  );
+}
+
+/** Runs one tmux command and returns its output; never throws (the exit code says what happened). */
+export function runTmux(
+  tmux: Tmux,
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('tmux', [...tmux.prefix, ...args], {
+      env: tmux.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+    });
+    child.on('error', (err) => resolve({ code: 127, stdout, stderr: stderr + err.message }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs a tmux command that must succeed; a failure is an error naming the command and tmux's words. */
+export async function tmuxOk(tmux: Tmux, args: readonly string[]): Promise<string> {
+  const r = await runTmux(tmux, args);
+  if (r.code !== 0) {
+    throw new UserError(
+      'interactive/tmux-failed',
+      `tmux ${args[0]} failed: ${r.stderr.trim() || `exit ${r.code}`}`,
+      {
+        hint: 'Check that tmux works here: tmux new-session -d && tmux kill-server',
+      },
+    );
+  }
+  return r.stdout;
+}
+
+/** Whether the session exists on this server. */
+export async function hasSession(tmux: Tmux, session: string): Promise<boolean> {
+  return (await runTmux(tmux, ['has-session', '-t', `=${session}`])).code === 0;
+}
+
+/** A window Baton opened: tmux's ids for it and the pid of the program in its pane (a group leader). */
+export interface OpenedWindow {
+  windowId: string;
+  paneId: string;
+  panePid: number;
+}
+
+/** Serialises session creation, so two features starting at once share one session. */
+let opening: Promise<unknown> = Promise.resolve();
+
+/**
+ * Opens a window named `name` running `shellCommand` (through `sh -c`) in `cwd`, creating the
+ * session first when it does not exist. tmux makes the pane's program a session (and group) leader.
+ */
+export function openWindow(
+  tmux: Tmux,
+  opts: { session: string; name: string; cwd: string; shellCommand: string; env: Record<string, string> },
+): Promise<OpenedWindow> {
+  const next = opening.then(async () => {
+    const format = ['-P', '-F', '#{window_id} #{pane_id} #{pane_pid}'];
+    // `-e` hands the task's environment to this window only, through tmux's socket rather than a file.
+    const env = Object.entries(opts.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const common = ['-c', opts.cwd, '-n', opts.name, ...env, ...format];
+    const out = (await hasSession(tmux, opts.session))
+      ? await tmuxOk(tmux, ['new-window', '-d', '-t', `=${opts.session}:`, ...common, opts.shellCommand])
+      : await tmuxOk(tmux, [
+          'new-session',
+          '-d',
+          '-s',
+          opts.session,
+          '-x',
+          String(SESSION_SIZE.columns),
+          '-y',
+          String(SESSION_SIZE.rows),
+          ...common,
+          opts.shellCommand,
+        ]);
+    const [windowId, paneId, pid] = out.trim().split(' ');
+    if (!windowId || !paneId || !pid) throw new Error(`unexpected tmux output: ${out}`);
+    return { windowId, paneId, panePid: Number(pid) };
+  });
+  opening = next.catch(() => undefined);
+  return next;
+}
+
+/** Types text into a pane exactly as given (`send-keys -l`), then Enter unless told otherwise. */
+export async function sendText(tmux: Tmux, target: string, text: string, enter = true): Promise<void> {
+  if (text !== '') await tmuxOk(tmux, ['send-keys', '-t', target, '-l', '--', text]);
+  if (enter) await tmuxOk(tmux, ['send-keys', '-t', target, 'Enter']);
+}
+
+/** Sends named keys (`Enter`, `Escape`, `C-c`) to a pane. */
+export async function sendKeys(tmux: Tmux, target: string, keys: readonly string[]): Promise<void> {
+  await tmuxOk(tmux, ['send-keys', '-t', target, ...keys]);
+}
+
+/** The visible text of a pane (`capture-pane -p`), or an empty string when it is gone. */
+export async function capturePane(tmux: Tmux, target: string): Promise<string> {
+  const r = await runTmux(tmux, ['capture-pane', '-p', '-t', target]);
+  return r.code === 0 ? r.stdout : '';
+}
+
+/** The windows of a session: name, id, and the pid of each pane's program. */
+export async function listWindows(
+  tmux: Tmux,
+  session: string,
+): Promise<Array<{ name: string; windowId: string; panePid: number }>> {
+  const r = await runTmux(tmux, [
+    'list-panes',
+    '-s',
+    '-t',
+    `=${session}`,
+    '-F',
+    '#{window_name}\t#{window_id}\t#{pane_pid}',
+  ]);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [name = '', windowId = '', pid = '0'] = l.split('\t');
+      return { name, windowId, panePid: Number(pid) };
+    });
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentTask } from '../../src/agents/adapter.js';
+import { resolveAdapter } from '../../src/agents/registry.js';
+import { resolveConfig } from '../../src/config.js';
+import { prepareInteractiveLaunch } from '../../src/interactive/argv.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function taskFor(agent: string): AgentTask {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-argv-'));
+  dirs.push(dir);
+  return {
+    feature: {
+      feature_id: 'feature-001-a',
+      title: 'A',
+      provides: {},
+      owns: [],
+      depends_on: { features: [], services: [] },
+      acceptance_criteria: [],
+      body: '',
+      file: 'specs/feature-001-a/contract.md',
+      agent,
+    },
+    prompt: 'Build feature A.',
+    taskFile: join(dir, 'task.md'),
+    scratchDir: join(dir, 'scratch'),
+    worktree: join(dir, 'wt'),
+    runId: 'r1',
+    logPath: join(dir, 'log.jsonl'),
+    batonCommand: ['node', '/baton.js'],
+    port: 41000,
+    portBase: 41000,
+    env: { HOME: dir, PATH: process.env.PATH },
+    config: resolveConfig(dir, {}),
+    override: undefined,
+  };
+}
+
+describe('interactive argv per agent', () => {
+  it('Claude Code: the TUI with the task as first prompt, default permissions, hooks that report activity', async () => {
+    const task = taskFor('claude');
+    const launch = await prepareInteractiveLaunch(resolveAdapter('claude'), task);
+    expect(launch.args).not.toContain('-p');
+    expect(launch.args).not.toContain('--output-format');
+    expect(launch.args.at(-1)).toBe('Build feature A.');
+    expect(launch.args[launch.args.indexOf('--permission-mode') + 1]).toBe('default');
+    expect(launch.stdin).toBeUndefined();
+    expect(launch.finishText).toBe('/exit');
+    const settings = JSON.parse(
+      readFileSync(launch.args[launch.args.indexOf('--settings') + 1] ?? '', 'utf8'),
+    );
+    expect(Object.keys(settings.hooks).sort()).toEqual([
+      'Notification',
+      'PostToolUse',
+      'SessionEnd',
+      'Stop',
+      'UserPromptSubmit',
+    ]);
+    expect(settings.hooks.Notification[0].hooks[0].command).toContain('--status needs-input');
+  });
+
+  it('Codex, Gemini, OpenCode: their TUIs with the task as the prompt, hooks kept', async () => {
+    const codex = await prepareInteractiveLaunch(resolveAdapter('codex'), taskFor('codex'));
+    expect(codex.args).not.toContain('exec');
+    expect(codex.args).not.toContain('--json');
+    expect(codex.args.some((a) => a.startsWith('notify='))).toBe(true);
+    expect(codex.args.at(-1)).toBe('Build feature A.');
+    const gemini = await prepareInteractiveLaunch(resolveAdapter('gemini'), taskFor('gemini'));
+    expect(gemini.args.slice(-2)).toEqual(['--prompt-interactive', 'Build feature A.']);
+    expect(gemini.args).not.toContain('--output-format');
+    const opencode = await prepareInteractiveLaunch(resolveAdapter('opencode'), taskFor('opencode'));
+    expect(opencode.args).not.toContain('run');
+    expect(opencode.args.slice(-2)).toEqual(['--prompt', 'Build feature A.']);
+  });
+
+  it('the command agent runs its command as is and ends by itself', async () => {
+    const launch = await prepareInteractiveLaunch(
+      resolveAdapter({ command: 'sh ask.sh' }),
+      taskFor('command'),
+    );
+    expect(launch).toMatchObject({ command: 'sh ask.sh', shell: true });
+    expect(launch.finishText).toBeUndefined();
+  });
+});

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A private tmux server for one test: its socket name, a way to look at a window, and its end. */
+export interface TmuxRig {
+  socket: string;
+  /** The visible text of every window of the server, for failure messages. */
+  screens(): string;
+  tmux(...args: string[]): { status: number | null; stdout: string };
+  kill(): void;
+}
+
+/** A tmux server on a socket of its own (`tmux -L`), so tests never touch the user's sessions. */
+export function privateTmux(): TmuxRig {
+  const socket = `baton-test-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const tmux = (...args: string[]) => {
+    const r = spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout ?? '' };
+  };
+  return {
+    socket,
+    tmux,
+    screens() {
+      const panes = tmux('list-panes', '-a', '-F', '#{pane_id} #{session_name}:#{window_name}').stdout.trim();
+      if (panes === '') return '(no tmux windows open)';
+      return panes
+        .split('\n')
+        .map((line) => {
+          const [pane = '', name = ''] = line.split(' ');
+          return `--- tmux window ${name} ---\n${tmux('capture-pane', '-p', '-t', pane).stdout}`;
+        })
+        .join('\n');
+    },
+    kill() {
+      tmux('kill-server');
+      // tmux leaves the socket file behind; it is ours alone.
+      const dir = join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+      rmSync(join(dir, socket), { force: true });
+    },
+  };
+}
+
+/** Polls `check` every 50 ms until it is true or `ms` have passed; returns the last result. */
+export async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { showsTrustDialog, withTrustedFolder } from '../../src/interactive/claude-trust.js';
+import { observeSessionEvent, shouldFinish } from '../../src/interactive/finish.js';
+import { featureWindow, firstNeedingInput, interventionText } from '../../src/interactive/target.js';
+import { sessionName } from '../../src/interactive/tmux.js';
+import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { checkLogValue } from '../../src/log/parse-event.js';
+import { countInterventions } from '../../src/metrics/interventions.js';
+
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+const ev = (s: number, e: NewEvent): LogEvent => ({ v: 1, ts: at(s), ...e }) as BatonEvent;
+const F = 'feature-001-a';
+const started = (s: number) =>
+  ev(s, {
+    type: 'feature.started',
+    feature_id: F,
+    status: 'running',
+    agent: 'claude',
+    branch: `baton/${F}`,
+    worktree: '/w',
+    log_file: '/l',
+    port: 41000,
+    run_id: 'r1',
+  });
+const needsInput = (s: number) =>
+  ev(s, {
+    type: 'hook',
+    feature_id: F,
+    event: 'notification',
+    status: 'needs-input',
+    detail: 'Claude needs your permission to use Write',
+  });
+
+describe('needs-input in the fold', () => {
+  it('goes to needs-input with the agent message, and back to running on the next hook', () => {
+    const asked = foldEvents([started(0), needsInput(1)]).features[F];
+    expect(asked?.status).toBe('needs-input');
+    expect(asked?.last_event?.detail).toBe('Claude needs your permission to use Write');
+    const carried = foldEvents([
+      started(0),
+      needsInput(1),
+      ev(2, { type: 'hook', feature_id: F, event: 'post-tool-use' }),
+    ]);
+    expect(carried.features[F]?.status).toBe('running');
+  });
+
+  it('goes back to running when the conductor sends an answer', () => {
+    const s = foldEvents([
+      started(0),
+      needsInput(1),
+      ev(2, { type: 'user.intervention', feature_id: F, action: 'send', text: '1' }),
+    ]);
+    expect(s.features[F]?.status).toBe('running');
+    expect(s.features[F]?.last_event).toMatchObject({ type: 'user.intervention', detail: '1' });
+  });
+
+  it('reports a user.intervention line of the wrong shape as a problem', () => {
+    const bad = { v: 1, ts: at(2), type: 'user.intervention', feature_id: F, action: 'shout' };
+    expect(checkLogValue(bad)).toHaveProperty('problem');
+    expect(checkLogValue({ ...bad, action: 'send', text: '1' })).toHaveProperty('event');
+  });
+});
+
+describe('when an interactive session is finished', () => {
+  const table: Array<[string, Array<{ event: string; status?: 'needs-input' } | 'send'>, number, boolean]> = [
+    ['no stop hook yet', [{ event: 'post-tool-use' }], 0, false],
+    ['stopped, no wait asked', [{ event: 'stop' }], 0, true],
+    ['stopped, within the quiet period', [{ event: 'stop' }], 5000, false],
+    [
+      'stopped then asked for input',
+      [{ event: 'stop' }, { event: 'notification', status: 'needs-input' }],
+      0,
+      false,
+    ],
+    ['stopped, then the conductor typed more', [{ event: 'stop' }, 'send'], 0, false],
+    ['codex turn complete', [{ event: 'agent-turn-complete' }], 0, true],
+  ];
+  it.each(table)('%s', (_name, steps, autoFinishMs, expected) => {
+    let w = { waiting: false } as ReturnType<typeof observeSessionEvent>;
+    for (const step of steps) {
+      const e: LogEvent =
+        step === 'send'
+          ? ev(0, { type: 'user.intervention', feature_id: F, action: 'send', text: 'more' })
+          : ev(0, { type: 'hook', feature_id: F, ...step });
+      w = observeSessionEvent(w, e, 1000);
+    }
+    expect(shouldFinish(w, 1000 + 1000, autoFinishMs)).toBe(expected);
+  });
+});
+
+describe('interventions per feature', () => {
+  it('counts interventions and the time spent waiting for the conductor', () => {
+    const events = [
+      started(0),
+      needsInput(10),
+      ev(14, { type: 'user.intervention', feature_id: F, action: 'send', text: '1' }),
+      ev(15, { type: 'hook', feature_id: F, event: 'post-tool-use' }),
+      needsInput(20),
+      ev(21, { type: 'user.intervention', feature_id: F, action: 'attach' }),
+      ev(30, { type: 'feature.ended', feature_id: F, status: 'complete' }),
+    ];
+    expect(countInterventions(events)).toEqual([
+      { feature_id: F, interventions: 2, waits: 2, waiting_ms: 5000 },
+    ]);
+  });
+
+  it('leaves out features nobody had to step into, and counts an open wait up to the last event', () => {
+    expect(countInterventions([started(0)])).toEqual([]);
+    expect(
+      countInterventions([
+        started(0),
+        needsInput(1),
+        ev(4, { type: 'phase.ended', phase: 'implementation' }),
+      ]),
+    ).toEqual([{ feature_id: F, interventions: 0, waits: 1, waiting_ms: 3000 }]);
+  });
+});
+
+describe('windows, trust and typed text', () => {
+  it('names the run session and the feature window from the log', () => {
+    const s = foldEvents([
+      ev(0, {
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: [F],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: 'abc',
+        mode: 'contract-first',
+        pid: 1,
+      }),
+      started(1),
+      needsInput(2),
+    ]);
+    expect(featureWindow(s, F)).toEqual({ featureId: F, session: 'baton-r1', target: `=baton-r1:=${F}` });
+    expect(firstNeedingInput(s)).toBe(F);
+    expect(() => featureWindow(s, 'feature-009-nope')).toThrow(/no run has started/);
+    expect(sessionName('2026.01:x')).toBe('baton-2026-01-x');
+  });
+
+  it('records trust for one folder and keeps everything else', () => {
+    const before = { hasCompletedOnboarding: true, projects: { '/a': { allowedTools: ['x'] } } };
+    expect(withTrustedFolder(before, '/a')).toEqual({
+      hasCompletedOnboarding: true,
+      projects: { '/a': { allowedTools: ['x'], hasTrustDialogAccepted: true } },
+    });
+    expect(withTrustedFolder({}, '/b')).toEqual({ projects: { '/b': { hasTrustDialogAccepted: true } } });
+    expect(showsTrustDialog('Do you trust the files in this folder?')).toBe(true);
+    expect(showsTrustDialog('> write hello.md')).toBe(false);
+  });
+
+  it('keeps one line of at most 200 characters of what was typed', () => {
+    expect(interventionText('  yes\n please ')).toBe('yes please');
+    expect(interventionText('x'.repeat(300))).toHaveLength(201);
+  });
+});
