@@ -3,14 +3,14 @@ import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { logPathFor } from '../config.js';
-import { compareRuns } from '../demo/compare.js';
+import { lastRunWindow, recordComparison } from '../demo/compare.js';
 import { scaffoldDemo } from '../demo/scaffold.js';
 import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
-import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { loadReport } from './report.js';
 import { formatDuration, palette } from './style.js';
 
 interface DemoFlags {
@@ -68,22 +68,16 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
       const runCode = await step('3. run three agents in parallel, checks after each', ['run']);
       failed += runCode === 0 ? 0 : 1;
 
-      let comparison: ReturnType<typeof compareRuns>;
       if (flags.compare) {
         const seqRepo = join(parent, 'assignment-grader-sequential');
         say('3b. the same agents one at a time (-j 1), in a clone, to measure the speedup');
         await git(parent, ['clone', '-q', repo, seqRepo]);
         const code = await runSubcommand(['run', '-j', '1'], quiet({ ...ctx, cwd: seqRepo }));
         if (code !== 0) failed++;
-        const par = foldEvents(readLog(logPathFor(repo)).events);
-        const seq = foldEvents(readLog(logPathFor(seqRepo)).events);
-        comparison = compareRuns(par, seq);
-        if (comparison) {
-          ctx.stdout.write(
-            `parallel ${(comparison.parallel_ms / 1000).toFixed(1)} s · sequential ${(comparison.sequential_ms / 1000).toFixed(1)} s · ` +
-              `${p.bold(`implementation speedup ${comparison.speedup.toFixed(2)}×`)} for ${comparison.features} features\n`,
-          );
-        }
+        const window = lastRunWindow(readLog(logPathFor(seqRepo)).events);
+        // Recorded in the parallel run's log, so every output measures against the same run.
+        if (window) recordComparison(logPathFor(repo), window);
+        ctx.stdout.write(`${p.bold((await loadReport({ ...ctx, cwd: repo })).headline.text)}\n`);
       }
 
       const integrateCode = await step('4. integrate in dependency order, tests after each merge', [
@@ -97,16 +91,14 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
       await runSubcommand(['report', '--format', 'html', '--out', html], inRepo);
 
       say('Where things are');
+      const report = await loadReport({ ...ctx, cwd: repo });
       ctx.stdout.write(
         [
           `repository:   ${repo}   (main now holds the integrated grader: cd there and run \`npm test\` or \`npm start\`)`,
           `log:          ${logPathFor(repo)}`,
           `HTML report:  ${html}`,
-          ...(comparison
-            ? [
-                `speedup:      ${comparison.speedup.toFixed(2)}× (parallel ${formatDuration(comparison.parallel_ms)} against -j 1 ${formatDuration(comparison.sequential_ms)})`,
-              ]
-            : []),
+          `headline:     ${report.headline.text}`,
+          `integration:  ${report.integration.verdict_text}`,
           `demo took ${formatDuration(Date.now() - started)}; ${failed === 0 ? p.green('every step passed') : p.red(`${failed} step(s) failed`)}`,
         ].join('\n'),
       );

@@ -1,7 +1,7 @@
 import { formatMinutes, formatPercent, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
 import { FEATURE_HEAD, featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
-import { describeRun } from './markdown.js';
+import { describeCriticalPaths, describeMerges, describeRun } from './markdown.js';
 import { escapeXml, renderGanttSvg, renderGraphSvg, STATUS_COLORS } from './svg.js';
 
 /** Escapes text and turns markdown `code` spans into <code>, for diagnosis sentences. */
@@ -33,7 +33,8 @@ body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 main { max-width: 1040px; margin: 0 auto; padding: 24px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 28px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-p.run { color: var(--muted); margin: 0 0 16px; }
+p.run { color: var(--muted); margin: 0 0 8px; }
+p.headline { font-weight: 600; margin: 0 0 16px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 150px; }
 .card .v { font-size: 22px; font-weight: 600; }
@@ -75,11 +76,14 @@ export function renderHtml(report: Report): string {
   const graph = renderGraphSvg(report);
 
   const sections: string[] = [];
-  sections.push(`<h1>${escapeXml(title)}</h1>`, `<p class="run">${prose(describeRun(report))}</p>`);
+  sections.push(
+    `<h1>${escapeXml(title)}</h1>`,
+    `<p class="run">${prose(describeRun(report))}</p>`,
+    `<p class="headline">${prose(report.headline.text)}</p>`,
+  );
   sections.push(
     '<div class="cards">',
-    card('Overall speedup', formatSpeedup(report.worksheet.total.speedup)),
-    card('Implementation speedup', formatSpeedup(a.implementation_speedup)),
+    card('Implementation speedup (measured)', formatSpeedup(report.headline.speedup)),
     card('Amdahl bound', formatSpeedup(a.bound)),
     card('Merge conflicts', String(report.conflicts.count)),
     card('Integration ÷ execution', formatPercent(i.ratio)),
@@ -179,6 +183,7 @@ export function renderHtml(report: Report): string {
       { numeric: [0, 1, 2] },
     ),
     `<p>${prose(i.verdict_text)}</p>`,
+    ...(i.ran ? [`<p>${prose(describeMerges(report))}</p>`] : []),
     table(
       ['N', 'Serial phases', 'Parallelisable work', 'Serial fraction s', 'Bound', 'Achieved'],
       [
@@ -193,6 +198,7 @@ export function renderHtml(report: Report): string {
       ],
       { numeric: [0, 1, 2, 3, 4, 5] },
     ),
+    ...describeCriticalPaths(report).map((line) => `<p>${prose(line)}</p>`),
   );
 
   sections.push(

@@ -39,9 +39,49 @@ export function describeRun(report: Report): string {
   return `${parts.join(' · ')}.`;
 }
 
+/** The final integration attempt's merges per feature, and the attempts it discarded. */
+export function describeMerges(report: Report): string {
+  const i = report.integration;
+  const discarded =
+    i.discarded_attempts > 0
+      ? ` ${i.discarded_attempts} earlier attempt${i.discarded_attempts === 1 ? ' was' : 's were'} discarded` +
+        `${i.discarded_min === null ? '' : ` (${formatMinutes(i.discarded_min)})`} and not counted in the integration time.`
+      : '';
+  return (
+    `Merges (final attempt, one per feature): ${i.merges.clean} clean, ${i.merges.conflict} conflicted, ${i.merges.skipped} skipped` +
+    `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
+    (i.outcome ? `; outcome: ${i.outcome}.` : '.') +
+    discarded
+  );
+}
+
+/** The critical paths by estimate and by measurement, one sentence each; "unknown" without estimates. */
+export function describeCriticalPaths(report: Report): string[] {
+  const cp = report.critical_path;
+  const out: string[] = [];
+  if (cp.planned) {
+    out.push(
+      `Critical path (estimates): ${cp.planned.feature_ids.join(' → ')}, ${formatMinutes(cp.planned.minutes)}.`,
+    );
+  } else if (cp.planned_unknown) {
+    out.push(cp.planned_unknown);
+  }
+  if (cp.measured) {
+    const wall = cp.measured.wall_min ?? null;
+    const overlap =
+      cp.measured.feature_ids.length > 1 && wall !== null && wall < cp.measured.minutes * 0.95
+        ? ` of agent time, overlapping into ${formatMinutes(wall)} of wall-clock`
+        : '';
+    out.push(
+      `Critical path (measured): ${cp.measured.feature_ids.join(' → ')}, ${formatMinutes(cp.measured.minutes)}${overlap}.`,
+    );
+  }
+  return out;
+}
+
 /** The report as markdown that fits in a README: tables and lists, no HTML (pure). */
 export function renderMarkdown(report: Report): string {
-  const out: string[] = ['# Baton report', '', describeRun(report), ''];
+  const out: string[] = ['# Baton report', '', describeRun(report), '', `**${report.headline.text}**`, ''];
 
   const ws = worksheetCells(report);
   out.push('## Time-tracking worksheet', '');
@@ -129,14 +169,7 @@ export function renderMarkdown(report: Report): string {
     i.verdict_text,
     '',
   );
-  if (i.ran) {
-    out.push(
-      `Merges: ${i.merges.clean} clean, ${i.merges.conflict} conflicted, ${i.merges.skipped} skipped` +
-        `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
-        (i.outcome ? `; outcome: ${i.outcome}.` : '.'),
-      '',
-    );
-  }
+  if (i.ran) out.push(describeMerges(report), '');
 
   const a = report.amdahl;
   out.push('## Amdahl', '');
@@ -166,18 +199,8 @@ export function renderMarkdown(report: Report): string {
     ),
     '',
   );
-  const cp = report.critical_path;
-  if (cp.planned) {
-    out.push(
-      `Critical path (estimates): ${cp.planned.feature_ids.join(' → ')}, ${formatMinutes(cp.planned.minutes)}.`,
-    );
-  }
-  if (cp.measured) {
-    out.push(
-      `Critical path (measured): ${cp.measured.feature_ids.join(' → ')}, ${formatMinutes(cp.measured.minutes)}.`,
-    );
-  }
-  if (cp.planned || cp.measured) out.push('');
+  const paths = describeCriticalPaths(report);
+  if (paths.length > 0) out.push(...paths, '');
 
   out.push('## Diagnosis', '');
   if (report.diagnosis.length === 0) out.push('Nothing to diagnose yet.');
