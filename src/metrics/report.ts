@@ -9,17 +9,18 @@ import {
   buildFeature,
   earliestStart,
   extent,
+  type FeatureScan,
   featureSpan,
   firstRunStart,
   scanFeatures,
   sumUsage,
 } from './features.js';
 import { headlineSpeedup } from './headline.js';
-import { buildIntegration, splitIntegrationAttempts } from './integration.js';
-import { collectPhaseIntervals, collectRunIntervals, coveredMs, timeOf } from './intervals.js';
+import { buildIntegration, type IntegrationAttempts, splitIntegrationAttempts } from './integration.js';
+import { collectPhaseIntervals, collectRunIntervals, coveredMs, type Interval, timeOf } from './intervals.js';
 import { selectRun } from './runs.js';
 import { timelinePhases } from './timeline.js';
-import type { Report, RunReport, WorksheetRow } from './types.js';
+import type { FeatureReport, Report, RunReport, WorksheetRow } from './types.js';
 import { keepWellFormed } from './well-formed.js';
 import {
   buildImplementationRow,
@@ -112,6 +113,69 @@ function orderFeatures(
   return ids.sort((a, b) => at(a) - at(b));
 }
 
+/** What the worksheet's rows are computed from. */
+interface RowsInput {
+  events: readonly LogEvent[];
+  phaseIntervals: ReadonlyMap<string, Interval[]>;
+  attempts: IntegrationAttempts;
+  scans: ReadonlyMap<string, FeatureScan>;
+  features: readonly FeatureReport[];
+  scope: readonly string[];
+  plan: Plan | undefined;
+  estimates: Record<string, number>;
+  n: number | null;
+  unknowns: string[];
+}
+
+/** One row per phase: the recorded ones, implementation, the final integration attempt, the estimated. */
+function worksheetRows(a: RowsInput): WorksheetRow[] {
+  const { events, phaseIntervals, attempts, scope } = a;
+  const comparisonMs = coveredMs(phaseIntervals.get(COMPARISON_PHASE) ?? []);
+  const hasImplementation = scope.length > 0 || events.some((e) => e.type === 'run.started');
+  const phaseNames = orderPhases([
+    ...phaseIntervals.keys(),
+    ...(hasImplementation ? ['implementation'] : []),
+    ...(attempts.intervals.length > 0 ? ['integration'] : []),
+    ...Object.keys(a.estimates),
+  ]);
+  return phaseNames.map((phase) =>
+    phase === 'implementation'
+      ? buildImplementationRow({
+          intervals: [
+            ...collectRunIntervals(events),
+            ...(phaseIntervals.get(phase) ?? []),
+            ...featureSpan(a.scans),
+          ],
+          features: a.features,
+          scope,
+          plan: a.plan,
+          estimates: a.estimates,
+          sequentialRunMin: comparisonMs === null ? null : comparisonMs / MINUTE,
+          n: a.n,
+          unknowns: a.unknowns,
+        })
+      : buildSerialRow(
+          phase,
+          phase === 'integration' ? attempts.intervals : (phaseIntervals.get(phase) ?? []),
+          a.estimates[phase] ?? null,
+          a.unknowns,
+        ),
+  );
+}
+
+/** Where the timeline ends: the last event or feature end, in minutes from the origin. */
+function timelineEnd(
+  events: readonly LogEvent[],
+  features: readonly FeatureReport[],
+  origin: number | null,
+): number | null {
+  if (origin === null) return null;
+  const times = events.map((e) => timeOf(e) ?? Number.NaN).filter(Number.isFinite);
+  const ends = features.map((f) => f.end_min ?? Number.NaN).filter(Number.isFinite);
+  const last = extent(times)?.max;
+  return extent([...(last === undefined ? [] : [(last - origin) / MINUTE]), ...ends])?.max ?? null;
+}
+
 /** Computes the whole report from events (pure: no file, no clock; the same input gives the same report). */
 export function computeReport(input: ReportInput): Report {
   const unknowns: string[] = [];
@@ -139,51 +203,21 @@ export function computeReport(input: ReportInput): Report {
 
   const phaseIntervals = collectPhaseIntervals(events);
   const attempts = splitIntegrationAttempts(events);
-  const comparisonMs = coveredMs(phaseIntervals.get(COMPARISON_PHASE) ?? []);
-  const hasImplementation = scope.length > 0 || events.some((e) => e.type === 'run.started');
-  const phaseNames = orderPhases([
-    ...phaseIntervals.keys(),
-    ...(hasImplementation ? ['implementation'] : []),
-    ...(attempts.intervals.length > 0 ? ['integration'] : []),
-    ...Object.keys(estimates),
-  ]);
-  const rows: WorksheetRow[] = phaseNames.map((phase) =>
-    phase === 'implementation'
-      ? buildImplementationRow({
-          intervals: [
-            ...collectRunIntervals(events),
-            ...(phaseIntervals.get(phase) ?? []),
-            ...featureSpan(scans),
-          ],
-          features,
-          scope,
-          plan,
-          estimates,
-          sequentialRunMin: comparisonMs === null ? null : comparisonMs / MINUTE,
-          n,
-          unknowns,
-        })
-      : buildSerialRow(
-          phase,
-          phase === 'integration' ? attempts.intervals : (phaseIntervals.get(phase) ?? []),
-          estimates[phase] ?? null,
-          unknowns,
-        ),
-  );
+  const rows = worksheetRows({
+    events,
+    phaseIntervals,
+    attempts,
+    scans,
+    features,
+    scope,
+    plan,
+    estimates,
+    n,
+    unknowns,
+  });
   const worksheet = { rows, total: totalOf(rows, n) };
   const implementation = rows.find((r) => r.phase === 'implementation');
   const planned = plannedCriticalPath(plan, featureIds);
-  const lastEventAt = extent(events.map((e) => timeOf(e) ?? Number.NaN).filter(Number.isFinite))?.max ?? null;
-  const ends = features.map((f) => f.end_min ?? Number.NaN);
-  const endMin =
-    origin === null
-      ? null
-      : (extent(
-          [lastEventAt === null ? Number.NaN : (lastEventAt - origin) / MINUTE, ...ends].filter(
-            Number.isFinite,
-          ),
-        )?.max ?? null);
-
   const report: Report = {
     run,
     headline: headlineSpeedup(implementation, n),
@@ -206,7 +240,7 @@ export function computeReport(input: ReportInput): Report {
     graph: buildGraph(plan, featureIds),
     timeline: {
       origin: origin === null ? null : new Date(origin).toISOString(),
-      end_min: endMin,
+      end_min: timelineEnd(events, features, origin),
       phases: timelinePhases(phaseIntervals, attempts.intervals, origin),
     },
     totals: sumUsage(features),

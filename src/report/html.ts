@@ -67,14 +67,39 @@ ul.diagnosis li { margin-bottom: 6px; }
  * fetched from the network. Holds the timeline, the dependency graph, the worksheet and the diagnosis.
  */
 export function renderHtml(report: Report): string {
-  const ws = worksheetCells(report);
+  const title = report.run.run_id ? `Baton report — ${report.run.run_id}` : 'Baton report';
+  const sections = [
+    ...headSections(report, title),
+    ...worksheetSections(report),
+    ...featureSections(report),
+    ...conflictSections(report),
+    ...integrationSections(report),
+    ...diagnosisSections(report),
+  ];
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeXml(title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body><main>',
+    ...sections,
+    '</main></body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** The title, the headline, the cards, the timeline and the dependency graph. */
+function headSections(report: Report, title: string): string[] {
   const a = report.amdahl;
   const i = report.integration;
-  const title = report.run.run_id ? `Baton report — ${report.run.run_id}` : 'Baton report';
   const statuses = [...new Set(report.features.map((f) => f.status))];
   const legend = statuses.map((s) => `<span style="--c:${STATUS_COLORS[s]}">${escapeXml(s)}</span>`).join('');
   const graph = renderGraphSvg(report);
-
   const sections: string[] = [];
   sections.push(
     `<h1>${escapeXml(title)}</h1>`,
@@ -96,7 +121,13 @@ export function renderHtml(report: Report): string {
     `<div class="figure">${renderGanttSvg(report)}<div class="legend">${legend}</div></div>`,
   );
   if (graph) sections.push('<h2>Dependency graph</h2>', `<div class="figure">${graph}</div>`);
+  return sections;
+}
 
+/** The time-tracking worksheet. */
+function worksheetSections(report: Report): string[] {
+  const ws = worksheetCells(report);
+  const sections: string[] = [];
   sections.push(
     '<h2>Time-tracking worksheet</h2>',
     table(
@@ -109,6 +140,12 @@ export function renderHtml(report: Report): string {
     ),
   );
 
+  return sections;
+}
+
+/** One row per feature. */
+function featureSections(report: Report): string[] {
+  const sections: string[] = [];
   sections.push('<h2>Features</h2>');
   sections.push(
     report.features.length === 0
@@ -136,6 +173,12 @@ export function renderHtml(report: Report): string {
         ),
   );
 
+  return sections;
+}
+
+/** Merge conflicts against the potential integration points. */
+function conflictSections(report: Report): string[] {
+  const sections: string[] = [];
   const c = report.conflicts;
   sections.push(
     '<h2>Merge conflicts</h2>',
@@ -168,6 +211,14 @@ export function renderHtml(report: Report): string {
     '</ul>',
   );
 
+  return sections;
+}
+
+/** Integration ÷ execution, the final attempt's merges, Amdahl and the critical paths. */
+function integrationSections(report: Report): string[] {
+  const a = report.amdahl;
+  const i = report.integration;
+  const sections: string[] = [];
   sections.push(
     '<h2>Integration and Amdahl</h2>',
     table(
@@ -201,6 +252,12 @@ export function renderHtml(report: Report): string {
     ...describeCriticalPaths(report).map((line) => `<p>${prose(line)}</p>`),
   );
 
+  return sections;
+}
+
+/** The diagnosis and what could not be measured. */
+function diagnosisSections(report: Report): string[] {
+  const sections: string[] = [];
   sections.push(
     '<h2>Diagnosis</h2>',
     report.diagnosis.length === 0
@@ -214,21 +271,7 @@ export function renderHtml(report: Report): string {
     );
   }
 
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeXml(title)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body><main>',
-    ...sections,
-    '</main></body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return sections;
 }
 
 function card(key: string, value: string): string {

@@ -81,8 +81,25 @@ export function describeCriticalPaths(report: Report): string[] {
 
 /** The report as markdown that fits in a README: tables and lists, no HTML (pure). */
 export function renderMarkdown(report: Report): string {
-  const out: string[] = ['# Baton report', '', describeRun(report), '', `**${report.headline.text}**`, ''];
+  return [
+    '# Baton report',
+    '',
+    describeRun(report),
+    '',
+    `**${report.headline.text}**`,
+    '',
+    ...worksheetSection(report),
+    ...featuresSection(report),
+    ...conflictsSection(report),
+    ...integrationSection(report),
+    ...amdahlSection(report),
+    ...diagnosisSection(report),
+  ].join('\n');
+}
 
+/** The worksheet: a row per phase, the total, and where each column comes from. */
+function worksheetSection(report: Report): string[] {
+  const out: string[] = [];
   const ws = worksheetCells(report);
   out.push('## Time-tracking worksheet', '');
   out.push(
@@ -94,12 +111,19 @@ export function renderMarkdown(report: Report): string {
   );
   out.push(
     '',
-    'Sequential (estimate) comes from the contracts’ `estimate_minutes` and the config’s `estimates`. ' +
-      'Sequential (measured) is the agents’ time summed — one agent doing the features one after another — ' +
-      'and its total adds the serial phases as they took.',
+    'Sequential (estimate) comes from the contracts’ `estimate_minutes` and the config’s `estimates`; its speedup ' +
+      'says “not comparable” when the estimates are not of the kind measured (human minutes against seconds). ' +
+      'Sequential (measured) is the wall-clock of the same agents run one at a time (`-j 1`) when the log records ' +
+      'one, else the agents’ time summed — one agent doing the features one after another — and its total adds ' +
+      'the serial phases as they took.',
     '',
   );
+  return out;
+}
 
+/** One row per feature, and the agents' total cost. */
+function featuresSection(report: Report): string[] {
+  const out: string[] = [];
   out.push('## Features', '');
   if (report.features.length === 0) out.push('No feature appears in this run.', '');
   else {
@@ -129,7 +153,12 @@ export function renderMarkdown(report: Report): string {
       out.push(`Total cost reported by the agents: ${formatUsd(report.totals.cost_usd)}.`, '');
     }
   }
+  return out;
+}
 
+/** Conflicts against the potential integration points, with the owners of each file. */
+function conflictsSection(report: Report): string[] {
+  const out: string[] = [];
   const c = report.conflicts;
   out.push('## Merge conflicts', '');
   out.push(
@@ -156,7 +185,12 @@ export function renderMarkdown(report: Report): string {
     );
   }
   out.push('');
+  return out;
+}
 
+/** Integration time against execution, its verdict and the final attempt's merges. */
+function integrationSection(report: Report): string[] {
+  const out: string[] = [];
   const i = report.integration;
   out.push('## Integration', '');
   out.push(
@@ -170,7 +204,12 @@ export function renderMarkdown(report: Report): string {
     '',
   );
   if (i.ran) out.push(describeMerges(report), '');
+  return out;
+}
 
+/** Amdahl's bound and the critical paths. */
+function amdahlSection(report: Report): string[] {
+  const out: string[] = [];
   const a = report.amdahl;
   out.push('## Amdahl', '');
   out.push(
@@ -201,7 +240,12 @@ export function renderMarkdown(report: Report): string {
   );
   const paths = describeCriticalPaths(report);
   if (paths.length > 0) out.push(...paths, '');
+  return out;
+}
 
+/** The diagnosis and what could not be measured. */
+function diagnosisSection(report: Report): string[] {
+  const out: string[] = [];
   out.push('## Diagnosis', '');
   if (report.diagnosis.length === 0) out.push('Nothing to diagnose yet.');
   for (const d of report.diagnosis) out.push(`- ${d}`);
@@ -212,5 +256,5 @@ export function renderMarkdown(report: Report): string {
     for (const u of report.unknowns) out.push(`- ${u}`);
     out.push('');
   }
-  return out.join('\n');
+  return out;
 }
