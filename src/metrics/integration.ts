@@ -23,10 +23,10 @@ export interface IntegrationAttempts {
 }
 
 function integrationSpans(events: readonly LogEvent[]): Interval[] {
-  return [
-    ...collectIntegrationIntervals(events),
-    ...(collectPhaseIntervals(events).get('integration') ?? []),
-  ];
+  const own = collectIntegrationIntervals(events);
+  const phase = collectPhaseIntervals(events).get('integration') ?? [];
+  // integrate's own events time the attempt; a phase end whose start fell before the cut adds nothing.
+  return [...own, ...(own.length > 0 ? phase.filter((i) => i.start !== null) : phase)];
 }
 
 /**

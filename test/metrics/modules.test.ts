@@ -152,6 +152,21 @@ describe('integration: splitIntegrationAttempts', () => {
       3,
     ],
     ['an integration phase recorded by hand', phase(0, 4, 'integration'), 0, null, 4],
+    [
+      'a final attempt whose phase began before an interleaved event',
+      [
+        started(0),
+        ended(1, MIN),
+        ev(10, { type: 'phase.started', phase: 'integration' }),
+        ev(10, { type: 'integration.ended', outcome: 'clean', duration_ms: 0 }),
+        started(11),
+        ended(13, 2 * MIN),
+        ev(13, { type: 'phase.ended', phase: 'integration' }),
+      ],
+      1,
+      null,
+      2,
+    ],
   ] as const)('%s', (_name, events, discarded, discardedMin, finalMin) => {
     const a = splitIntegrationAttempts(events);
     expect(a.discarded).toBe(discarded);
