@@ -67,7 +67,7 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
     .option(
       '--compare',
       'also run the same agents one at a time (-j 1) in a clone: the log records it (timeline: "sequential\n' +
-        'comparison") and the headline speedup is measured against it, the same in every output',
+        'run (-j 1)") and the headline speedup is measured against it, the same in every output',
     )
     .option('--open', 'open the HTML report in a browser at the end')
     .action(async (flags: DemoFlags) => {

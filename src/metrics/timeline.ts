@@ -4,9 +4,12 @@ import { COMPARISON_PHASE } from './worksheet.js';
 
 const MINUTE = 60_000;
 
-/** Labels of phases that are measurements rather than the method's work. */
-const PHASE_LABELS: Readonly<Record<string, string>> = {
-  [COMPARISON_PHASE]: 'sequential comparison (the same agents with -j 1, in a clone; not counted as work)',
+/** Labels of phases that are measurements rather than the method's work, and what they are. */
+const PHASE_LABELS: Readonly<Record<string, { label: string; note: string }>> = {
+  [COMPARISON_PHASE]: {
+    label: 'sequential run (-j 1)',
+    note: 'the same agents one at a time, in a clone, to measure the speedup; not counted as work',
+  },
 };
 
 function mergeSpans(phase: string, intervals: readonly Interval[], origin: number): TimelinePhase[] {
@@ -20,7 +23,7 @@ function mergeSpans(phase: string, intervals: readonly Interval[], origin: numbe
     if (!cur) return;
     out.push({
       phase,
-      ...(label ? { label } : {}),
+      ...(label ? { label: label.label, note: label.note } : {}),
       start_min: (cur.start - origin) / MINUTE,
       end_min: cur.end === null ? null : (cur.end - origin) / MINUTE,
     });

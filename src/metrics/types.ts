@@ -33,8 +33,10 @@ export interface Report {
 /** A serial phase on the timeline (integration, or one recorded by hand after the run began). */
 export interface TimelinePhase {
   phase: string;
-  /** What the bar is, for phases that are not the method's own (the `--compare` run). */
+  /** The row's name, for phases that are not the method's own (the `--compare` run). */
   label?: string;
+  /** What that phase is, in a sentence (the bar's tooltip). */
+  note?: string;
   start_min: number;
   /** Null while the phase has no recorded end. */
   end_min: number | null;

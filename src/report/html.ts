@@ -109,7 +109,7 @@ function headSections(report: Report, title: string): string[] {
   sections.push(
     '<div class="cards">',
     card('Implementation speedup (measured)', formatSpeedup(report.headline.speedup)),
-    card('Amdahl bound', formatSpeedup(a.bound)),
+    card('Amdahl bound (whole method)', formatSpeedup(a.bound)),
     card('Merge conflicts', String(report.conflicts.count)),
     card('Integration ÷ execution', formatPercent(i.ratio)),
     ...(report.totals.cost_usd !== null ? [card('Agent cost', formatUsd(report.totals.cost_usd))] : []),

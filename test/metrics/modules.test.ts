@@ -271,7 +271,8 @@ describe('timeline', () => {
     expect(out).toEqual([
       {
         phase: COMPARISON_PHASE,
-        label: 'sequential comparison (the same agents with -j 1, in a clone; not counted as work)',
+        label: 'sequential run (-j 1)',
+        note: 'the same agents one at a time, in a clone, to measure the speedup; not counted as work',
         start_min: 1,
         end_min: 3,
       },
