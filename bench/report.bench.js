@@ -1,4 +1,4 @@
-// `baton report` on logs of 1k, 10k and 100k events, against the jq one-liner a user would otherwise
+// `baton report` on logs of 1k, 10k, 100k and 200k events, against the jq one-liner a user would otherwise
 // write to get one of its numbers (the agents' summed time). Whole processes, medians of several runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
