@@ -8,7 +8,8 @@ test('upload → grade → feedback over HTTP on the integrated app', async () =
   resetStore();
   const app = await startApp();
   try {
-    const post = (path, body) => request(`${app.base}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const post = (path, body) =>
+      request(`${app.base}${path}`, { method: 'POST', body: JSON.stringify(body) });
     const { id } = await (
       await post('/submissions', { student: 'ada', assignment: 'hw1', answers: ['4', 'paris', 'blue'] })
     ).json();
