@@ -69,6 +69,7 @@ writeResult('demo', {
     'run in parallel with checks, the same run with `-j 1` in a clone, integrate with the tests after each merge,',
     'report. Speedup and integration ÷ execution are the report’s own (`baton report --json`: `headline.speedup`,',
     '`integration.ratio`), the numbers the terminal, markdown, HTML and dashboard show. Healthy integration: 15–20 %.',
+    'The load average is the machine's 1-minute load before each run, on 2 cores: above 2, other work competed with the demo's agents, checks and tests, and every time above grows with it.',
     '',
     '| run | demo total | parallel run | sequential run (-j 1) | speedup | integration | integration ÷ execution | conflicts | load avg before |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
