@@ -43,6 +43,7 @@ export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
     case 'merge.skipped':
     case 'integration.tested':
     case 'integration.ended':
+    case 'integration.discarded':
       return undefined;
   }
 }

@@ -82,6 +82,30 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     created = true;
   }
 
+  await assertIdle(path);
+
+  const tip = await git(root, ['rev-parse', `refs/heads/${branch}`]);
+  if (await isAncestor(root, tip, base)) {
+    // Nothing beyond the base: moving it to the base loses nothing.
+    if (tip !== base) await git(path, ['reset', '--keep', '--quiet', base]);
+    return { path, created };
+  }
+  if (!options.fresh) {
+    throw new UserError(
+      'integrate/earlier-result',
+      `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
+      {
+        hint: `Run \`baton integrate --continue\` to go on with it, or \`baton integrate --fresh\` to start over from the base (the old result is kept under refs/baton/integration-backup/).`,
+      },
+    );
+  }
+  const backup = await keepEarlierResult(options, tip, path);
+  await git(path, ['reset', '--keep', '--quiet', base]);
+  return { path, created, backup };
+}
+
+/** Refuses when the integration worktree is mid-merge or has uncommitted changes to tracked files. */
+async function assertIdle(path: string): Promise<void> {
   if (await mergeInProgress(path)) {
     throw new UserError(
       'integrate/merge-in-progress',
@@ -102,22 +126,14 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
       { hint: `Commit or discard them yourself (git -C ${path} status), then run again.` },
     );
   }
+}
 
-  const tip = await git(root, ['rev-parse', `refs/heads/${branch}`]);
-  if (await isAncestor(root, tip, base)) {
-    // Nothing beyond the base: moving it to the base loses nothing.
-    if (tip !== base) await git(path, ['reset', '--keep', '--quiet', base]);
-    return { path, created };
-  }
-  if (!options.fresh) {
-    throw new UserError(
-      'integrate/earlier-result',
-      `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
-      {
-        hint: `Run \`baton integrate --continue\` to go on with it, or \`baton integrate --fresh\` to start over from the base (the old result is kept under refs/baton/integration-backup/).`,
-      },
-    );
-  }
+/**
+ * Keeps an earlier result under `refs/baton/integration-backup/` before `--fresh` discards it;
+ * refuses when the branch holds commits made by hand that `--fresh` would drop.
+ */
+async function keepEarlierResult(options: PrepareOptions, tip: string, path: string): Promise<string> {
+  const { root, base, branch } = options;
   const handMade = await commitsOnlyOn(root, tip, base, branch);
   if (handMade.length > 0) {
     throw new UserError(
@@ -133,8 +149,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
   }
   const backup = `refs/baton/integration-backup/${options.stamp}`;
   await git(root, ['update-ref', backup, tip]);
-  await git(path, ['reset', '--keep', '--quiet', base]);
-  return { path, created, backup };
+  return backup;
 }
 
 function assertFreeFolder(path: string, worktreePaths: string[]): void {

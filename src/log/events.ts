@@ -230,6 +230,46 @@ export interface IntegrationEnded extends EventBase {
   into?: string;
 }
 
+// ── Integration takes only what passed (issue 14): new optional fields and one new type. ──
+
+/** A feature the integration left out because its folded status was not `complete`. */
+export interface IntegrationExclusion {
+  feature_id: string;
+  status: FeatureStatus;
+  reason: string;
+}
+/** Integration began: also which non-`complete` statuses `--include` opted in, and which features that let in. */
+export interface IntegrationStarted {
+  /** Statuses opted in with `--include` (besides `complete`). */
+  include?: FeatureStatus[];
+  /** Features merged although their status is not `complete`, because `--include` named it. */
+  included?: Array<{ feature_id: string; status: FeatureStatus }>;
+  /** Features not merged because their status is not `complete`. */
+  excluded?: IntegrationExclusion[];
+}
+/** A feature left out: also why, as a kind, and the feature's status when that was the reason. */
+export interface MergeSkipped {
+  kind?: 'not-run' | 'excluded' | 'conflict' | 'dependency' | 'nothing-to-merge';
+  /** The feature's folded status, for `kind: excluded`. */
+  status?: FeatureStatus;
+}
+/** Integration ended: also why `--into` did not move the branch. */
+export interface IntegrationEnded {
+  /** Why `--into` left the branch where it was. */
+  into_refused?: string;
+}
+/** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
+export interface IntegrationDiscarded extends EventBase {
+  type: 'integration.discarded';
+  branch: string;
+  /** `ts` of the discarded attempt's `integration.started`. */
+  started_at?: string;
+  /** The discarded result's tip. */
+  commit?: string;
+  /** The ref that keeps the discarded result. */
+  backup?: string;
+}
+
 /** Every event Baton writes. */
 export type BatonEvent =
   | RunStarted
@@ -250,7 +290,8 @@ export type BatonEvent =
   | MergeConflict
   | MergeSkipped
   | IntegrationTested
-  | IntegrationEnded;
+  | IntegrationEnded
+  | IntegrationDiscarded;
 
 /** A discriminant of the union. */
 export type BatonEventType = BatonEvent['type'];

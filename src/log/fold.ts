@@ -397,6 +397,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       if (ev.commit) state.integration.commit = ev.commit;
       if (ev.into) state.integration.into = ev.into;
       return;
+    case 'integration.discarded':
+      // The next `integration.started` resets the integration state; the report reads this one itself.
+      return;
     default:
       unreachable(ev);
   }

@@ -153,10 +153,18 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     'base_commit?': string,
     'test?': string,
     'on_conflict?': string,
+    'include?': listOf(oneOf(FEATURE_STATUSES)),
+    'included?': listOf(nested({ feature_id: id, status: oneOf(FEATURE_STATUSES) })),
+    'excluded?': listOf(nested({ feature_id: id, status: oneOf(FEATURE_STATUSES), reason: string })),
   },
   'merge.clean': { feature_id: id, commit: string, duration_ms: number },
   'merge.conflict': { feature_id: id, files: strings, with: strings, duration_ms: number },
-  'merge.skipped': { feature_id: id, reason: string },
+  'merge.skipped': {
+    feature_id: id,
+    reason: string,
+    'kind?': oneOf(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge']),
+    'status?': oneOf(FEATURE_STATUSES),
+  },
   'integration.tested': {
     after_feature: string,
     passed: boolean,
@@ -169,7 +177,9 @@ const SHAPES: { readonly [K in BatonEventType]: Shape } = {
     duration_ms: number,
     'commit?': string,
     'into?': string,
+    'into_refused?': string,
   },
+  'integration.discarded': { branch: string, 'started_at?': string, 'commit?': string, 'backup?': string },
 };
 
 /** A shape flattened for the hot path (a million lines per `baton status`): key, test, optional. */

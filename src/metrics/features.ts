@@ -94,6 +94,7 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'merge.skipped':
     case 'integration.tested':
     case 'integration.ended':
+    case 'integration.discarded':
       // These describe the run and its integration, not one feature's work.
       break;
     default:

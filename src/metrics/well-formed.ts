@@ -24,6 +24,7 @@ const KNOWN_TYPES = {
   'merge.skipped': true,
   'integration.tested': true,
   'integration.ended': true,
+  'integration.discarded': true,
 } as const satisfies Record<BatonEventType, true>;
 
 /**

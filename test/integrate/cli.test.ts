@@ -6,7 +6,7 @@ import { readLog } from '../../src/log/read.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { checkoutSnapshot, featureBranch, lines, makeFourFeatures } from './fixture.js';
+import { checkoutSnapshot, featureBranch, lines, makeFourFeatures, recordStatus } from './fixture.js';
 
 let repo: TempRepo | undefined;
 afterEach(() => {
@@ -26,6 +26,17 @@ function projectRepo(contracts: TestContract[], config: Record<string, unknown> 
     ...contractFiles(contracts),
   });
   for (const c of contracts) featureBranch(r, c.id, { [`src/${c.id}/index.ts`]: `// ${c.id}\n` });
+  recordStatus(
+    r,
+    contracts.map((c) => c.id),
+  );
+  return r;
+}
+
+/** The four-feature fixture with every feature recorded complete in the log. */
+function completeFour(): TempRepo {
+  const r = makeFourFeatures().repo;
+  recordStatus(r, ['a', 'b', 'c', 'd']);
   return r;
 }
 
@@ -34,7 +45,7 @@ const four = (criteria: Record<string, Array<Record<string, unknown>>> = {}): Te
 
 describe('baton integrate --predict-only', () => {
   it('names exactly the conflicting pair and file, the ownership violation, and nothing else', async () => {
-    repo = makeFourFeatures().repo;
+    repo = completeFour();
     const before = checkoutSnapshot(repo);
     const r = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
     expect(r.code).toBe(1);
@@ -58,7 +69,7 @@ describe('baton integrate --predict-only', () => {
 
 describe('baton integrate', () => {
   it('stops at the conflicting pair with the next commands, the checkout untouched, then --continue finishes', async () => {
-    repo = makeFourFeatures().repo;
+    repo = completeFour();
     const before = checkoutSnapshot(repo);
     const r = await runBaton(['integrate'], { cwd: repo.root });
     expect(r.code).toBe(1);
@@ -162,7 +173,7 @@ describe('baton integrate', () => {
   });
 
   it('resolves a conflict with a command agent given the task file and the conflicted files', async () => {
-    repo = makeFourFeatures().repo;
+    repo = completeFour();
     const script = join(repo.root, '..', 'resolve.sh');
     writeFileSync(
       script,
@@ -190,7 +201,7 @@ describe('baton integrate', () => {
   });
 
   it('refuses --on-conflict agent with an agent that is not installed, before merging anything', async () => {
-    repo = makeFourFeatures().repo;
+    repo = completeFour();
     const r = await runBaton(['integrate', '--on-conflict', 'agent'], {
       cwd: repo.root,
       env: { PATH: '/usr/bin:/bin' },
@@ -220,7 +231,7 @@ describe('baton integrate', () => {
   });
 
   it('exits 2 on usage errors', async () => {
-    repo = makeFourFeatures().repo;
+    repo = completeFour();
     expect((await runBaton(['integrate', '--on-conflict', 'pray'], { cwd: repo.root })).code).toBe(2);
     expect((await runBaton(['integrate', 'a', '--continue'], { cwd: repo.root })).code).toBe(2);
     expect((await runBaton(['integrate', '--test-timeout', 'soon'], { cwd: repo.root })).code).toBe(2);

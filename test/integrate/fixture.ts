@@ -1,3 +1,5 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Contract } from '../../src/contracts/schema.js';
 import type { Plan } from '../../src/graph/types.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -135,4 +137,15 @@ export function checkoutSnapshot(repo: TempRepo): { status: string; head: string
     head: repo.git('rev-parse', 'HEAD'),
     branch: repo.git('symbolic-ref', '--short', 'HEAD'),
   };
+}
+
+/**
+ * Appends a completion line per feature to the repo's log, as a hand-written completion hook would
+ * (`{"feature_id":…,"status":…}`): integration takes only features the log shows `complete`.
+ */
+export function recordStatus(repo: TempRepo, ids: readonly string[], status = 'complete'): void {
+  const dir = join(repo.root, '.baton');
+  mkdirSync(dir, { recursive: true });
+  const lines = ids.map((id) => `${JSON.stringify({ feature_id: id, status })}\n`).join('');
+  appendFileSync(join(dir, 'log.jsonl'), lines);
 }

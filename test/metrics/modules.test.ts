@@ -19,7 +19,7 @@ import {
   speedupOf,
   totalOf,
 } from '../../src/metrics/worksheet.js';
-import { contract, ev, handPlan, phase, T0 } from './log-builder.js';
+import { at, contract, ev, handPlan, phase, T0 } from './log-builder.js';
 
 const MIN = 60_000;
 
@@ -136,6 +136,7 @@ describe('integration: splitIntegrationAttempts', () => {
         ended(5, 5 * MIN),
         ev(5, { type: 'phase.ended', phase: 'integration' }),
         ev(10, { type: 'phase.started', phase: 'integration' }),
+        ev(10, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) }),
         started(10),
         ended(12, 2 * MIN),
         ev(12, { type: 'phase.ended', phase: 'integration' }),

@@ -1,0 +1,205 @@
+/**
+ * What `baton integrate` prints: one line per integration event as it is emitted (a subscriber of
+ * the event sink, with one formatter per event type), the prediction, and the closing summary.
+ */
+import { featureBranch } from '../git/refs.js';
+import type { Plan } from '../graph/types.js';
+import { explainConflict, explainFile } from '../integrate/explain.js';
+import { ownersOf } from '../integrate/ownership.js';
+import type { Prediction } from '../integrate/predict.js';
+import type { IntegrationResult, MergeStep } from '../integrate/types.js';
+import type { BatonEvent, BatonEventType } from '../log/events.js';
+import type { EventListener } from '../log/sink.js';
+import { formatDuration, type Palette } from './style.js';
+
+/** Every event type integration emits or triggers; the formatter table below must cover each. */
+export const INTEGRATE_EVENT_TYPES = [
+  'phase.started',
+  'phase.ended',
+  'integration.discarded',
+  'integration.started',
+  'merge.clean',
+  'merge.conflict',
+  'merge.skipped',
+  'integration.tested',
+  'check.passed',
+  'check.failed',
+  'check.unverifiable',
+  'integration.ended',
+] as const satisfies readonly BatonEventType[];
+/** One of `INTEGRATE_EVENT_TYPES`. */
+export type IntegrateEventType = (typeof INTEGRATE_EVENT_TYPES)[number];
+
+type EventOf<K extends BatonEventType> = Extract<BatonEvent, { type: K }>;
+type Formatter<K extends BatonEventType> = (e: EventOf<K>, p: Palette) => string | undefined;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b]/g;
+
+/** Escapes control characters in text that came from the log, an agent or a test's output. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+const list = (xs: readonly string[]): string => xs.map(printable).join(', ');
+
+/** One line per integration event; undefined where the summary says it better. */
+const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
+  'phase.started': () => undefined,
+  'phase.ended': () => undefined,
+  'integration.discarded': (e, p) =>
+    p.yellow(
+      `Discarded the previous integration attempt${e.started_at ? ` (started ${e.started_at})` : ''}${e.backup ? `; its result is kept as ${e.backup}` : ''}: its merges and time no longer count`,
+    ),
+  'integration.started': (e, p) => {
+    const head = `Integrating ${e.order.length} feature(s) on ${e.branch} in ${e.worktree}: ${e.order.join(' → ')}`;
+    if (!e.include?.length) return head;
+    const taken = (e.included ?? []).map((f) => `${f.feature_id} (${f.status})`);
+    const opted = `--include ${e.include.join(',')}: ${taken.length > 0 ? `merging ${taken.join(', ')} although not complete` : 'no feature of those statuses'}`;
+    return `${head}\n  ${p.yellow(opted)}`;
+  },
+  'merge.clean': (e, p) =>
+    `  ${e.feature_id}: ${p.green('merged')} ${p.dim(`${e.commit.slice(0, 10)}, ${formatDuration(e.duration_ms)}`)}`,
+  'merge.conflict': (e, p) =>
+    `  ${e.feature_id}: ${p.red('conflict')} in ${list(e.files)}${e.with.length ? ` (with ${e.with.join(', ')})` : ''}`,
+  'merge.skipped': (e, p) => {
+    const reason = printable(e.reason);
+    switch (e.kind) {
+      case 'excluded':
+        return `  ${p.yellow('not merged')}: ${e.feature_id} (${e.status ?? 'unknown'}: ${reason})`;
+      case 'not-run':
+        return `  ${p.yellow('not merged')}: ${e.feature_id} (${reason})`;
+      case 'nothing-to-merge':
+        return `  ${e.feature_id}: ${p.yellow('nothing to merge')} ${p.dim(`(${featureBranch(e.feature_id)} adds no commit)`)}`;
+      default:
+        return `  ${e.feature_id}: ${p.yellow('skipped')} — ${reason}`;
+    }
+  },
+  'integration.tested': (e, p) =>
+    `  tests after ${e.after_feature}: ${e.passed ? p.green('passed') : p.red('failed')} ${p.dim(`(exit ${e.exit_code ?? 'none'}, ${formatDuration(e.duration_ms)})`)}`,
+  'check.passed': (e, p) =>
+    `  ${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${printable(e.message)}`,
+  'check.failed': (e, p) =>
+    `  ${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${printable(e.message)}`,
+  'check.unverifiable': (e, p) =>
+    `  ${e.feature_id}: check ${e.criterion_id} ${p.yellow('unverifiable')}: ${printable(e.text)}`,
+  'integration.ended': () => undefined,
+};
+
+function isIntegrateEvent(e: BatonEvent): e is EventOf<IntegrateEventType> {
+  return (INTEGRATE_EVENT_TYPES as readonly string[]).includes(e.type);
+}
+
+/** The line for one event, or undefined for events integration does not print. */
+export function describeIntegrateEvent(e: BatonEvent, p: Palette): string | undefined {
+  if (!isIntegrateEvent(e)) return undefined;
+  return (FORMATTERS[e.type] as Formatter<typeof e.type>)(e, p);
+}
+
+/** A sink subscriber printing each integration event as it happens. */
+export function integratePrinter(p: Palette, out: (s: string) => void): EventListener {
+  return (e) => {
+    const line = describeIntegrateEvent(e, p);
+    if (line) out(line);
+  };
+}
+
+/** Prints the conflict prediction: conflicting pairs, harmless overlaps, ownership violations. */
+export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s: string) => void): void {
+  out(
+    `Prediction for ${pr.features.length} feature(s): ${pr.pairs} potential integration point(s), ${pr.merge_tested} checked with git merge-tree ${p.dim(`(${formatDuration(pr.duration_ms)})`)}`,
+  );
+  if (pr.conflicts.length === 0 && pr.clean_overlaps.length === 0 && pr.violations.length === 0) {
+    out(`  ${p.green('no conflicts, no overlaps, no ownership violations')}`);
+    return;
+  }
+  for (const c of pr.conflicts) {
+    out(`  ${p.red('conflict')}   ${c.a} × ${c.b}: ${list(c.files)}`);
+    for (const f of c.files)
+      out(p.dim(`             ${printable(explainFile(f, c.a, [c.b], ownersOf(f, plan.features)))}`));
+  }
+  for (const c of pr.clean_overlaps) {
+    out(
+      `  ${p.yellow('overlap')}    ${c.a} × ${c.b}: ${list(c.files)} ${p.dim('(both changed it; merges cleanly)')}`,
+    );
+  }
+  for (const v of pr.violations) {
+    const why =
+      v.kind === 'owned-by-other'
+        ? `which only ${v.owners.join(' and ')} own${v.owners.length === 1 ? 's' : ''}`
+        : 'outside its owns';
+    out(`  ${p.yellow('ownership')}  ${v.feature_id} changed ${printable(v.file)}, ${why}`);
+  }
+}
+
+/** "4 of 5 merged, 1 not merged": per feature, each counted once by what last happened to it (pure). */
+export function countSteps(steps: readonly MergeStep[]): string {
+  const n = (status: MergeStep['status']) => steps.filter((s) => s.status === status).length;
+  const parts = [
+    [n('nothing-to-merge'), 'with nothing to merge'],
+    [n('not-merged'), 'not merged (did not pass)'],
+    [n('skipped'), 'skipped'],
+    [n('conflict'), 'stopped at a conflict'],
+    [n('not-run'), 'not run'],
+  ] as const;
+  const rest = parts.filter(([k]) => k > 0).map(([k, words]) => `${k} ${words}`);
+  return [`${n('merged')} of ${steps.length} merged`, ...rest].join(', ');
+}
+
+function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
+  if (r.conflict) {
+    for (const line of explainConflict(r.conflict)) out(printable(line));
+    if (r.conflict.resolver_exit !== undefined) {
+      out(
+        `The agent (exit ${r.conflict.resolver_exit ?? 'none'}) left ${r.conflict.unresolved?.length ? `unresolved: ${list(r.conflict.unresolved)}` : 'the merge unfinished'}.`,
+      );
+    }
+  }
+  if (r.tests_failed_after) {
+    const t = r.tests_failed_after;
+    out(
+      `${p.red(`Tests failed after merging ${t.after_feature}`)} (merge ${t.index} of ${t.total}): ${t.exit}`,
+    );
+    if (t.output_tail) for (const line of t.output_tail.split('\n')) out(p.dim(`  | ${printable(line)}`));
+    out(
+      `Fix it on ${featureBranch(t.after_feature)}, then run \`baton integrate --fresh\`; the state is in ${r.worktree}.`,
+    );
+  }
+}
+
+/** Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`. */
+export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
+  out('');
+  renderStopped(r, p, out);
+  for (const [id, t] of Object.entries(r.checks)) {
+    const paint = t.failed > 0 ? p.red : t.unverifiable > 0 ? p.yellow : p.green;
+    out(
+      `${id}: ${paint(`${t.passed}/${t.total} integration checks passed`)}${t.unverifiable ? `, ${t.unverifiable} unverifiable` : ''}`,
+    );
+  }
+  const paint = r.outcome === 'clean' ? p.green : r.outcome === 'partial' ? p.yellow : p.red;
+  out(
+    `Integration ${paint(r.outcome)} in ${formatDuration(r.duration_ms)}: ${countSteps(r.steps)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
+  );
+  for (const s of r.steps) {
+    if (s.status === 'not-merged')
+      out(`  not merged: ${s.feature_id} (${s.feature_status}: ${printable(s.reason)})`);
+  }
+  if (r.include.length > 0) {
+    const taken = r.included.map((f) => `${f.feature_id} (${f.status})`);
+    out(
+      p.yellow(
+        `--include ${r.include.join(',')}: ${taken.length > 0 ? `${taken.join(', ')} merged although not complete` : 'nothing of those statuses was merged'}`,
+      ),
+    );
+  }
+  if (r.backup) out(p.dim(`The earlier result is kept as ${r.backup}.`));
+  if (r.into?.moved) {
+    const ff = r.into.fast_forward;
+    out(`${p.green(`${r.into.branch} fast-forwarded`)} ${ff.from.slice(0, 10)} → ${ff.to.slice(0, 10)}`);
+  } else if (r.into) {
+    out(`${p.red(`${r.into.branch} left where it was`)}: ${printable(r.into.reason)}`);
+    if (r.into.hint) out(`hint: ${r.into.hint}`);
+  }
+  for (const note of r.notes) out(p.dim(`note: ${printable(note)}`));
+}

@@ -1,0 +1,94 @@
+/**
+ * The end of an integration invocation: the `after: integration` criteria, the outcome, `--into`,
+ * the closing event and the result handed to the renderer.
+ */
+import { git } from '../git/git.js';
+import type { IntegrationEnded } from '../log/events.js';
+import { portBlockFor } from '../ports.js';
+import { moveInto } from './into.js';
+import { contractOf, emit, type Halt, now, orderedSteps, type Session } from './session.js';
+import type { CheckTally, IntegrationResult, IntoResult } from './types.js';
+
+/** Runs the after-integration criteria of every merged feature, each on its own port block. */
+async function runIntegrationChecks(session: Session): Promise<Record<string, CheckTally>> {
+  const checks: Record<string, CheckTally> = {};
+  for (const id of session.merged) {
+    const feature = contractOf(session.s.plan, id);
+    const criteria = feature.acceptance_criteria.filter((c) => c.after === 'integration');
+    if (criteria.length === 0) continue;
+    if (!session.s.runChecks) {
+      checks[id] = { passed: 0, failed: 0, unverifiable: criteria.length, total: criteria.length };
+      session.notes.push(
+        `${id}: ${criteria.length} after-integration criteria were not run (no check runner)`,
+      );
+      continue;
+    }
+    const index = Math.max(0, session.s.plan.order.indexOf(id));
+    const port = portBlockFor(index, session.s.portBase).port;
+    checks[id] = await session.s.runChecks({ feature, cwd: session.worktree, port });
+  }
+  return checks;
+}
+
+/** The outcome: where merging stopped, else failed checks, else anything left out, else clean (pure). */
+export function outcomeOf(
+  halt: Halt | undefined,
+  checks: Readonly<Record<string, CheckTally>>,
+  steps: Iterable<{ status: string }>,
+): IntegrationEnded['outcome'] {
+  if (halt) return halt.kind;
+  if (Object.values(checks).some((t) => t.failed > 0)) return 'checks-failed';
+  for (const s of steps) if (s.status === 'skipped' || s.status === 'not-merged') return 'partial';
+  return 'clean';
+}
+
+/** Runs the integration criteria, decides the outcome, moves `into`, and records the end. */
+export async function finish(session: Session, halt: Halt | undefined): Promise<IntegrationResult> {
+  const checks = halt ? {} : await runIntegrationChecks(session);
+  const steps = [...orderedSteps(session)];
+  const outcome = outcomeOf(halt, checks, steps);
+  if (!session.test) session.notes.push('no test command (config `test` or --test): merges were not tested');
+  const commit = await git(session.worktree, ['rev-parse', 'HEAD']);
+  const duration = now(session) - session.startedAt;
+
+  let into: IntoResult | undefined;
+  if (session.s.into) {
+    const input = {
+      branch: session.s.into,
+      outcome,
+      steps,
+      tests: session.tests,
+      checks,
+      included: session.included,
+    };
+    into = await moveInto(session.s.root, input, commit);
+  }
+  emit(session, {
+    type: 'integration.ended',
+    outcome,
+    duration_ms: duration,
+    commit,
+    ...(into?.moved ? { into: into.branch } : {}),
+    ...(into && !into.moved ? { into_refused: into.reason } : {}),
+  });
+  const result: IntegrationResult = {
+    outcome,
+    branch: session.s.branch,
+    worktree: session.worktree,
+    base: session.base,
+    order: session.order,
+    steps,
+    tests: session.tests,
+    checks,
+    include: session.include,
+    included: session.included,
+    commit,
+    duration_ms: duration,
+    notes: session.notes,
+  };
+  if (halt?.kind === 'tests-failed') result.tests_failed_after = halt.run;
+  if (halt?.kind === 'conflict') result.conflict = halt.report;
+  if (into) result.into = into;
+  if (session.backup) result.backup = session.backup;
+  return result;
+}

@@ -1,0 +1,89 @@
+/**
+ * `--into <branch>`: the rule for when the user's branch may move (pure) and the fast-forward that
+ * moves it. Nothing reaches the user's branch unless every selected feature was merged, every test
+ * after a merge passed and every `after: integration` criterion passed.
+ */
+import { UserError } from '../errors.js';
+import { fastForwardBranch } from '../git/merge.js';
+import { INTEGRATION_BRANCH } from '../git/refs.js';
+import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
+import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
+
+/** Why `--into` must not move the branch, with what to do about it. */
+export interface IntoRefusal {
+  reason: string;
+  hint?: string;
+}
+
+/** What the `--into` rule looks at. */
+export interface IntoInput {
+  branch: string;
+  outcome: IntegrationEnded['outcome'];
+  steps: readonly MergeStep[];
+  tests: readonly TestRun[];
+  checks: Readonly<Record<string, CheckTally>>;
+  /** Features merged although their status is not `complete` (`--include`). */
+  included: ReadonlyArray<{ feature_id: string; status: FeatureStatus }>;
+}
+
+/** A feature that was selected and not merged, in words; undefined for one merged or with nothing to merge. */
+function notMergedWords(step: MergeStep): string | undefined {
+  switch (step.status) {
+    case 'not-merged':
+      return `${step.feature_id} (${step.feature_status}: ${step.reason})`;
+    case 'not-run':
+      return `${step.feature_id} (${step.reason})`;
+    case 'skipped':
+      return `${step.feature_id} (skipped: ${step.reason})`;
+    case 'conflict':
+      return `${step.feature_id} (conflict in ${step.files.join(', ')})`;
+    case 'merged':
+    case 'nothing-to-merge':
+      return undefined;
+  }
+}
+
+/** Why the branch must stay where it is, or undefined when `--into` may move it (pure). */
+export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
+  const failedTest = input.tests.find((t) => !t.passed);
+  if (failedTest) return { reason: `tests failed after merging ${failedTest.after_feature}` };
+  const left = input.steps.flatMap((s) => notMergedWords(s) ?? []);
+  if (left.length > 0 && input.outcome !== 'conflict') {
+    return {
+      reason: `not every selected feature was merged: ${left.join(', ')}`,
+      hint: `Fix and re-run them (baton run <ids>), or name only the features to take: baton integrate <ids> --fresh --into ${input.branch}.`,
+    };
+  }
+  if (input.outcome !== 'clean') return { reason: `the integration ended ${input.outcome}` };
+  const tallies = Object.values(input.checks);
+  const unverifiable = tallies.reduce((n, t) => n + t.unverifiable, 0);
+  if (unverifiable > 0) {
+    return {
+      reason: `${unverifiable} after-integration criteria are unverifiable, so not every check passed`,
+      hint: 'Give each criterion a `run`, `http` or `files` check.',
+    };
+  }
+  if (input.included.length > 0) {
+    const list = input.included.map((f) => `${f.feature_id} (${f.status})`).join(', ');
+    return {
+      reason: `${list} ${input.included.length === 1 ? 'was' : 'were'} merged by --include, not because ${input.included.length === 1 ? 'it' : 'they'} passed`,
+      hint: `Look at the result on ${INTEGRATION_BRANCH}; to take it anyway, do it by hand: git switch ${input.branch} && git merge --ff-only ${INTEGRATION_BRANCH}.`,
+    };
+  }
+  return undefined;
+}
+
+/** Applies the `--into` rule, then fast-forwards the branch (never a force, never a reset). */
+export async function moveInto(root: string, input: IntoInput, commit: string): Promise<IntoResult> {
+  const branch = input.branch;
+  const refusal = intoRefusal(input);
+  if (refusal) return { branch, moved: false, ...refusal };
+  try {
+    return { branch, moved: true, fast_forward: await fastForwardBranch(root, branch, commit) };
+  } catch (err) {
+    if (err instanceof UserError) {
+      return { branch, moved: false, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+    }
+    throw err;
+  }
+}

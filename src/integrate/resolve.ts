@@ -1,0 +1,130 @@
+/**
+ * Finishing a conflicted merge: accepting a person's resolution on `--continue`, or handing the
+ * conflict to the resolver (an agent) and accepting its work only when nothing is left unresolved.
+ */
+import type { Contract } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { git, isAncestor, statusEntries } from '../git/git.js';
+import {
+  commitMerge,
+  filesWithConflictMarkers,
+  mergeInProgress,
+  stagePaths,
+  unmergedPaths,
+} from '../git/merge.js';
+import { featureBranch } from '../git/refs.js';
+import { buildConflictTask, type ConflictReport } from './explain.js';
+import { contractOf, type Halt, now, recordMerged, type Session } from './session.js';
+
+/** Commits a merge a person resolved, or accepts the merge commit they made themselves. */
+export async function commitResolution(
+  session: Session,
+  id: string,
+  files: readonly string[],
+): Promise<string> {
+  const wt = session.worktree;
+  if (await mergeInProgress(wt)) {
+    const unmerged = await unmergedPaths(wt);
+    if (unmerged.length > 0) {
+      throw new UserError(
+        'integrate/unresolved',
+        `the merge of ${featureBranch(id)} still has unmerged paths: ${unmerged.join(', ')}`,
+        {
+          hint: `Resolve them in ${wt}, mark each with \`git add <file>\`, then run \`baton integrate --continue\`.`,
+        },
+      );
+    }
+    const staged = (await statusEntries(wt)).map((e) => e.path);
+    const marked = filesWithConflictMarkers(wt, [...new Set([...files, ...staged])]);
+    if (marked.length > 0) {
+      throw new UserError(
+        'integrate/conflict-markers',
+        `conflict markers remain in ${marked.join(', ')} (lines starting with <<<<<<< or >>>>>>>)`,
+        {
+          hint: `Finish resolving them in ${wt}, \`git add\` them, then run \`baton integrate --continue\`.`,
+        },
+      );
+    }
+    return commitMerge(wt);
+  }
+  const head = await git(wt, ['rev-parse', 'HEAD']);
+  if (await isAncestor(session.s.root, featureBranch(id), head)) return head; // committed by hand already
+  throw new UserError(
+    'integrate/merge-gone',
+    `no merge is in progress in ${wt} and ${featureBranch(id)} is not merged there (was the merge aborted?)`,
+    {
+      hint: `Merge it again by hand (git -C ${wt} merge ${featureBranch(id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
+    },
+  );
+}
+
+/** What is still unresolved after the resolver ran: unmerged paths and files with markers. */
+async function unresolvedAfter(
+  session: Session,
+  id: string,
+  files: readonly string[],
+  exitCode: number | null,
+): Promise<string[]> {
+  const wt = session.worktree;
+  if (!(await mergeInProgress(wt))) {
+    const head = await git(wt, ['rev-parse', 'HEAD']);
+    return (await isAncestor(session.s.root, featureBranch(id), head)) ? [] : [...files];
+  }
+  const cleared = files.filter((f) => !filesWithConflictMarkers(wt, [f]).length);
+  // An agent that edited the files but forgot `git add` still resolved them; one that failed did not.
+  if (exitCode === 0) {
+    const stillUnmerged = new Set(await unmergedPaths(wt));
+    await stagePaths(
+      wt,
+      cleared.filter((f) => stillUnmerged.has(f)),
+    );
+  }
+  const staged = (await statusEntries(wt)).map((e) => e.path);
+  return [
+    ...new Set([
+      ...(await unmergedPaths(wt)),
+      ...filesWithConflictMarkers(wt, [...new Set([...files, ...staged])]),
+    ]),
+  ];
+}
+
+/** Hands the conflict to the resolver; continues only if it left no unmerged path and no marker. */
+export async function resolveByAgent(
+  session: Session,
+  id: string,
+  feature: Contract,
+  report: ConflictReport,
+  t0: number,
+): Promise<Halt | undefined> {
+  const resolver = session.s.resolver;
+  if (!resolver) {
+    throw new UserError(
+      'integrate/no-resolver',
+      'the agent conflict policy needs an agent to resolve conflicts',
+      {
+        hint: 'Configure `agent` in baton.config.json, or use --on-conflict stop.',
+      },
+    );
+  }
+  const others = report.with.map((w) => contractOf(session.s.plan, w));
+  const task = buildConflictTask(report, feature, others);
+  const wt = session.worktree;
+  const { exitCode } = await resolver({ worktree: wt, files: report.files, feature, others, task });
+  const unresolved = await unresolvedAfter(session, id, report.files, exitCode);
+  if (unresolved.length > 0 || exitCode !== 0) {
+    return { kind: 'conflict', report: { ...report, unresolved, resolver_exit: exitCode } };
+  }
+  const commit = (await mergeInProgress(wt)) ? await commitMerge(wt) : await git(wt, ['rev-parse', 'HEAD']);
+  const leftovers = (await statusEntries(wt)).filter((e) => e.code !== '??');
+  if (leftovers.length > 0) {
+    session.notes.push(
+      `the agent left uncommitted changes in ${wt} outside the merge: ${leftovers.map((e) => e.path).join(', ')}`,
+    );
+    return {
+      kind: 'conflict',
+      report: { ...report, unresolved: leftovers.map((e) => e.path), resolver_exit: exitCode },
+    };
+  }
+  recordMerged(session, id, commit, now(session) - t0, 'by-agent');
+  return undefined;
+}

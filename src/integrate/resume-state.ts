@@ -1,0 +1,149 @@
+/**
+ * What `baton integrate --continue` goes on from, rebuilt from the log (pure): the last
+ * integration's settings, what it merged, left out or stopped at, and whether the last merge was
+ * tested. The checks that need the disk (the worktree is there, no stray merge) stay with the caller.
+ */
+import type { FeatureStatus, IntegrationStarted, LogEvent, MergeSkipped } from '../log/events.js';
+import { foldEvents, type MergeRecord } from '../log/fold.js';
+import { type ConflictPolicy, isConflictPolicy, type MergeStep } from './types.js';
+
+/** The state an interrupted or conflicted integration goes on from. */
+export interface ResumeState {
+  started: IntegrationStarted;
+  /** The policy the integration began with (`stop` when the log has none). */
+  policy: ConflictPolicy;
+  test: string | undefined;
+  worktree: string;
+  base: string | undefined;
+  order: string[];
+  /** When the integration began, in ms since the epoch. */
+  startedAt: number;
+  /** Features merged so far, in merge order. */
+  merged: string[];
+  /** Per feature, the latest thing that happened. */
+  steps: MergeStep[];
+  /** The conflict a person was asked to resolve. */
+  pending?: { feature_id: string; files: string[]; ts: string };
+  /** Without a pending conflict: the last merge, when its tests never reported (Baton was stopped). */
+  untested?: string;
+  include: FeatureStatus[];
+  included: Array<{ feature_id: string; status: FeatureStatus }>;
+}
+
+/** Why there is nothing to continue, as a user error's code, message and hint. */
+export interface ResumeRefusal {
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/** Either the state to go on from or why there is none. */
+export type ResumeVerdict = { ok: true; state: ResumeState } | { ok: false; refusal: ResumeRefusal };
+
+function lastStartIndex(events: readonly LogEvent[]): number {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i]?.type === 'integration.started') return i;
+  return -1;
+}
+
+/**
+ * How the integration ended, unless a `--continue` went on after that end (it re-emits merges and
+ * tests, and may have been killed before recording its own end).
+ */
+function lastOutcome(tail: readonly LogEvent[]): string | undefined {
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const e = tail[i];
+    if (e?.type === 'integration.ended') return e.outcome;
+    if (e?.type?.startsWith('merge.') || e?.type === 'integration.tested') return undefined;
+  }
+  return undefined;
+}
+
+/** The step a recorded skip stands for; logs older than `kind` say "not run: …" in the reason. */
+function skippedStep(m: MergeRecord, skipped: MergeSkipped | undefined): MergeStep {
+  const reason = m.reason ?? '';
+  const kind = skipped?.kind ?? (reason.startsWith('not run') ? 'not-run' : 'conflict');
+  if (kind === 'not-run') return { feature_id: m.feature_id, status: 'not-run', reason };
+  if (kind === 'nothing-to-merge') return { feature_id: m.feature_id, status: 'nothing-to-merge', reason };
+  if (kind === 'excluded') {
+    return {
+      feature_id: m.feature_id,
+      status: 'not-merged',
+      feature_status: skipped?.status ?? 'pending',
+      reason,
+    };
+  }
+  return { feature_id: m.feature_id, status: 'skipped', reason };
+}
+
+/** Rebuilds the last integration's state from the log, or says why it cannot go on (pure). */
+export function resumeStateFrom(events: readonly LogEvent[]): ResumeVerdict {
+  const start = lastStartIndex(events);
+  if (start === -1) {
+    return {
+      ok: false,
+      refusal: {
+        code: 'integrate/nothing-to-continue',
+        message: 'no integration to continue: the log records none',
+        hint: 'Start one with `baton integrate`.',
+      },
+    };
+  }
+  const started = events[start] as IntegrationStarted;
+  const tail = events.slice(start);
+  const state = foldEvents(tail).integration;
+  const latest = new Map<string, MergeRecord>();
+  for (const m of state.merges) latest.set(m.feature_id, m);
+  const conflict = [...latest.values()].find((m) => m.outcome === 'conflict');
+  // Without a conflict to resolve, only an integration that never recorded its end can go on.
+  const outcome = lastOutcome(tail);
+  if (!conflict && outcome !== undefined) {
+    return {
+      ok: false,
+      refusal: {
+        code: 'integrate/nothing-to-continue',
+        message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
+        hint: 'Start a new one with `baton integrate --fresh`.',
+      },
+    };
+  }
+  const skips = new Map<string, MergeSkipped>();
+  for (const e of tail) if (e.type === 'merge.skipped') skips.set(e.feature_id, e);
+  const merged: string[] = [];
+  const steps = new Map<string, MergeStep>();
+  for (const m of state.merges) {
+    if (m.outcome === 'clean') {
+      if (!merged.includes(m.feature_id)) merged.push(m.feature_id);
+      steps.set(m.feature_id, {
+        feature_id: m.feature_id,
+        status: 'merged',
+        commit: m.commit ?? '',
+        duration_ms: m.duration_ms ?? 0,
+      });
+    } else if (m.outcome === 'skipped') {
+      steps.set(m.feature_id, skippedStep(m, skips.get(m.feature_id)));
+    }
+  }
+  const last = merged.at(-1);
+  const untested =
+    !conflict && last !== undefined && !state.tests.some((t) => t.after_feature === last) ? last : undefined;
+  return {
+    ok: true,
+    state: {
+      started,
+      policy: isConflictPolicy(started.on_conflict) ? started.on_conflict : 'stop',
+      test: started.test,
+      worktree: started.worktree,
+      base: started.base_commit,
+      order: [...started.order],
+      startedAt: Date.parse(started.ts),
+      merged,
+      steps: [...steps.values()],
+      ...(conflict
+        ? { pending: { feature_id: conflict.feature_id, files: conflict.files, ts: conflict.ts } }
+        : {}),
+      ...(untested ? { untested } : {}),
+      include: [...(started.include ?? [])],
+      included: [...(started.included ?? [])],
+    },
+  };
+}

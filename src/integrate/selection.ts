@@ -1,0 +1,114 @@
+/**
+ * Which features an integration takes: by default only those whose folded status is `complete`;
+ * `--include` opts other statuses in. Pure: the caller folds the log and asks git for branches.
+ */
+import { UserError } from '../errors.js';
+import { dependentsOf, orderForIntegration } from '../graph/integration-order.js';
+import type { Plan } from '../graph/types.js';
+import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
+import type { FeatureState } from '../log/fold.js';
+
+/** Statuses `--include` accepts: every status but `complete`, which is always taken. */
+export const INCLUDABLE_STATUSES: readonly FeatureStatus[] = FEATURE_STATUSES.filter((s) => s !== 'complete');
+
+/** Reads `--include failed,empty` (repeatable, comma-separated); an unknown status is a usage error. */
+export function parseInclude(values: readonly string[]): FeatureStatus[] {
+  const words = values.flatMap((v) => v.split(',')).map((w) => w.trim().toLowerCase());
+  const out: FeatureStatus[] = [];
+  for (const w of words.filter((x) => x !== '')) {
+    if (w === 'complete') continue;
+    if (!(INCLUDABLE_STATUSES as readonly string[]).includes(w)) {
+      throw new UserError('integrate/bad-include', `--include takes feature statuses, got "${w}"`, {
+        exitCode: 2,
+        hint: `Use any of: ${INCLUDABLE_STATUSES.join(', ')} (comma-separated).`,
+      });
+    }
+    if (!out.includes(w as FeatureStatus)) out.push(w as FeatureStatus);
+  }
+  return out;
+}
+
+/** Why a feature that is not `complete` did not pass, in a few words from its folded state (pure). */
+export function notPassedReason(f: FeatureState | undefined): string {
+  if (f === undefined || f.status === 'pending') return 'no run recorded in the log';
+  const failing = Object.values(f.checks).filter((c) => c.outcome === 'failed');
+  switch (f.status) {
+    case 'failed-checks':
+      if (failing.length > 0) return failing.map((c) => `${c.criterion_id}: ${c.message}`).join('; ');
+      return f.reason ?? 'its acceptance checks failed';
+    case 'failed':
+      return f.reason ?? (f.exit_code != null ? `agent exit ${f.exit_code}` : 'the agent failed');
+    case 'empty':
+      return f.reason ?? 'the agent changed nothing';
+    case 'timeout':
+      return f.reason ?? 'the agent timed out';
+    case 'interrupted':
+      return f.reason ?? 'the run was interrupted';
+    case 'running':
+      return 'its agent is still running';
+    case 'needs-input':
+      return 'its agent is waiting for input';
+    case 'verifying':
+      return 'its checks are still running';
+    case 'complete':
+      return 'complete';
+  }
+}
+
+/** What an integration takes, leaves out, and opts in. */
+export interface IntegrationSelection {
+  /** Features to merge, in plan order. */
+  merge: string[];
+  /** Selected features without a branch `baton/<id>`. */
+  notRun: string[];
+  /** Selected features with a branch that are left out, with their status and why. */
+  excluded: IntegrationExclusion[];
+  /** Features in `merge` whose status is not `complete`, let in by `include`. */
+  included: Array<{ feature_id: string; status: FeatureStatus }>;
+}
+
+/** Inputs of `selectForIntegration`. */
+export interface SelectionInput {
+  plan: Plan;
+  /** Selected ids (all of the plan when undefined). */
+  selected: readonly string[] | undefined;
+  hasBranch: (id: string) => boolean;
+  /** The folded state of each feature (undefined: the log never mentions it). */
+  stateOf: (id: string) => FeatureState | undefined;
+  include: readonly FeatureStatus[];
+}
+
+/**
+ * Splits the selected features into those to merge and those left out (pure). A feature is taken
+ * when its status is `complete` or named in `include`; a feature that depends on one left out is
+ * left out too, since its branch may carry or assume the work that did not pass.
+ */
+export function selectForIntegration(input: SelectionInput): IntegrationSelection {
+  const { order, notRun } = orderForIntegration(input.plan, input.selected, input.hasBranch);
+  const statusOf = (id: string): FeatureStatus => input.stateOf(id)?.status ?? 'pending';
+  const excluded: IntegrationExclusion[] = [];
+  const out = new Set<string>();
+  for (const id of order) {
+    if (out.has(id)) continue;
+    const status = statusOf(id);
+    if (status === 'complete' || input.include.includes(status)) continue;
+    out.add(id);
+    excluded.push({ feature_id: id, status, reason: notPassedReason(input.stateOf(id)) });
+    for (const dep of dependentsOf(input.plan, id, order)) {
+      if (out.has(dep)) continue;
+      out.add(dep);
+      excluded.push({
+        feature_id: dep,
+        status: statusOf(dep),
+        reason: `depends on ${id}, which is not merged (${status})`,
+      });
+    }
+  }
+  const merge = order.filter((id) => !out.has(id));
+  const included = merge
+    .filter((id) => statusOf(id) !== 'complete')
+    .map((id) => ({ feature_id: id, status: statusOf(id) }));
+  const rank = new Map(order.map((id, i) => [id, i]));
+  excluded.sort((a, b) => (rank.get(a.feature_id) ?? 0) - (rank.get(b.feature_id) ?? 0));
+  return { merge, notRun, excluded, included };
+}

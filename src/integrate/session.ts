@@ -1,0 +1,109 @@
+/**
+ * The record of one integration invocation, threaded through the merge, resolve and finish steps,
+ * and the one way those steps emit events (through the sink) and record what happened per feature.
+ */
+import type { Contract } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { dependentsOf } from '../graph/integration-order.js';
+import type { Plan } from '../graph/types.js';
+import type { FeatureStatus, NewEvent } from '../log/events.js';
+import { createLogSink, type EventSink } from '../log/sink.js';
+import type { ConflictReport } from './explain.js';
+import type { ConflictPolicy, IntegrationSettings, MergeStep, TestRun } from './types.js';
+
+/** The mutable record of one invocation. */
+export interface Session {
+  s: IntegrationSettings;
+  sink: EventSink;
+  policy: ConflictPolicy;
+  test: string | undefined;
+  worktree: string;
+  base: string | undefined;
+  /** Features this integration merges, in plan order. */
+  order: string[];
+  changed: Record<string, readonly string[]>;
+  /** Features merged so far (earlier invocations included), in merge order. */
+  merged: string[];
+  steps: Map<string, MergeStep>;
+  tests: TestRun[];
+  startedAt: number;
+  notes: string[];
+  include: FeatureStatus[];
+  included: Array<{ feature_id: string; status: FeatureStatus }>;
+  backup?: string;
+}
+
+/** Why the merge loop stopped early. */
+export type Halt =
+  | { kind: 'conflict'; report: ConflictReport & { unresolved?: string[]; resolver_exit?: number | null } }
+  | { kind: 'tests-failed'; run: TestRun };
+
+/** The sink integration emits through: the caller's, or one writing the log. */
+export function sinkFor(s: IntegrationSettings): EventSink {
+  return (
+    s.sink ??
+    createLogSink({
+      logPath: s.logPath,
+      clock: s.clock,
+      ...(s.runId === undefined ? {} : { runId: s.runId }),
+    })
+  );
+}
+
+/** Emits one integration event through the session's sink. */
+export function emit(session: Session, event: NewEvent): void {
+  session.sink.emit(event);
+}
+
+/** The session clock, in ms since the epoch. */
+export function now(session: Session): number {
+  return session.s.clock().getTime();
+}
+
+/** The contract of a feature of the plan. */
+export function contractOf(plan: Plan, id: string): Contract {
+  const c = plan.byId.get(id);
+  if (!c) throw new UserError('integrate/unknown-feature', `feature ${id} is not in the plan`);
+  return c;
+}
+
+/** Records a merge (clean, resolved by hand or by an agent) and emits `merge.clean`. */
+export function recordMerged(
+  session: Session,
+  id: string,
+  commit: string,
+  duration: number,
+  resolved?: 'by-hand' | 'by-agent',
+): void {
+  session.merged.push(id);
+  session.steps.set(id, {
+    feature_id: id,
+    status: 'merged',
+    commit,
+    duration_ms: duration,
+    ...(resolved ? { resolved } : {}),
+  });
+  emit(session, { type: 'merge.clean', feature_id: id, commit, duration_ms: duration });
+}
+
+/** Records a feature and everything depending on it (among the features still to merge) as skipped. */
+export function skipWithDependents(session: Session, id: string, reason: string): void {
+  session.steps.set(id, { feature_id: id, status: 'skipped', reason });
+  emit(session, { type: 'merge.skipped', feature_id: id, reason, kind: 'conflict' });
+  const rest = session.order.filter((f) => !session.steps.has(f));
+  for (const dep of dependentsOf(session.s.plan, id, rest)) {
+    const why = `depends on skipped ${id}`;
+    session.steps.set(dep, { feature_id: dep, status: 'skipped', reason: why });
+    emit(session, { type: 'merge.skipped', feature_id: dep, reason: why, kind: 'dependency' });
+  }
+}
+
+/** The steps in plan order (merge order is plan order), then any of features the plan lacks. */
+export function* orderedSteps(session: Session): Iterable<MergeStep> {
+  const planned = session.s.plan.order;
+  for (const id of planned) {
+    const s = session.steps.get(id);
+    if (s) yield s;
+  }
+  for (const [id, s] of session.steps) if (!planned.includes(id)) yield s;
+}

@@ -1,0 +1,159 @@
+/** The shapes integration works with: its settings, what happened per feature, and its result. */
+import type { Contract } from '../contracts/schema.js';
+import type { FastForward } from '../git/merge.js';
+import type { Plan } from '../graph/types.js';
+import type { Clock } from '../log/append.js';
+import type { FeatureStatus, IntegrationEnded, IntegrationExclusion } from '../log/events.js';
+import type { EventSink } from '../log/sink.js';
+import type { ConflictReport } from './explain.js';
+
+/** What to do when a merge conflicts. */
+export const CONFLICT_POLICIES = ['stop', 'skip', 'agent'] as const;
+/** One of `CONFLICT_POLICIES`. */
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+/** Whether a value read from the log is one of `CONFLICT_POLICIES`. */
+export function isConflictPolicy(x: unknown): x is ConflictPolicy {
+  return typeof x === 'string' && (CONFLICT_POLICIES as readonly string[]).includes(x);
+}
+
+/** What a conflict resolver is given: the worktree mid-merge, the files, and the contracts involved. */
+export interface ConflictResolverInput {
+  worktree: string;
+  files: string[];
+  feature: Contract;
+  /** Contracts of the already-merged features that changed the same files. */
+  others: Contract[];
+  /** The task text for an agent: the conflict, the rules, both contracts. */
+  task: string;
+}
+
+/** Resolves a conflict left in progress in a worktree (an agent, usually); its exit is only advisory. */
+export type ConflictResolver = (input: ConflictResolverInput) => Promise<{ exitCode: number | null }>;
+
+/** Counts of one feature's checks. */
+export interface CheckTally {
+  passed: number;
+  failed: number;
+  unverifiable: number;
+  total: number;
+}
+
+/** Runs a feature's `after: integration` criteria in the integration worktree (and records them). */
+export type CheckRunner = (input: { feature: Contract; cwd: string; port: number }) => Promise<CheckTally>;
+
+/** What happened to one feature during integration. */
+export type MergeStep =
+  | {
+      feature_id: string;
+      status: 'merged';
+      commit: string;
+      duration_ms: number;
+      /** Set when the merge first conflicted and was then resolved. */
+      resolved?: 'by-hand' | 'by-agent';
+    }
+  | { feature_id: string; status: 'conflict'; files: string[]; with: string[]; duration_ms: number }
+  | { feature_id: string; status: 'skipped'; reason: string }
+  | { feature_id: string; status: 'not-run'; reason: string }
+  /** Left out because its folded status is not `complete` (or it depends on such a feature). */
+  | { feature_id: string; status: 'not-merged'; feature_status: FeatureStatus; reason: string }
+  /** Its branch adds no commit beyond the integration: nothing was merged, so no commit is claimed. */
+  | { feature_id: string; status: 'nothing-to-merge'; reason: string };
+
+/** One run of the test command after a merge. */
+export interface TestRun {
+  after_feature: string;
+  /** 1-based position of the merge it followed, of `total`. */
+  index: number;
+  total: number;
+  passed: boolean;
+  exit_code: number | null;
+  /** The exit in words (`exit 1`, `timed out after 900 s…`). */
+  exit: string;
+  output_tail: string;
+  duration_ms: number;
+}
+
+/** How `--into` went. */
+export type IntoResult =
+  | { branch: string; moved: true; fast_forward: FastForward }
+  | { branch: string; moved: false; reason: string; hint?: string };
+
+/** Everything one `baton integrate` (or `--continue`) did, for rendering and `--json`. */
+export interface IntegrationResult {
+  outcome: IntegrationEnded['outcome'];
+  branch: string;
+  worktree: string;
+  base: string | undefined;
+  /** Features this integration merges, in merge order. */
+  order: string[];
+  /** Per feature, the latest thing that happened, earlier invocations included. */
+  steps: MergeStep[];
+  tests: TestRun[];
+  /** The first test run that failed; merging stopped there. */
+  tests_failed_after?: TestRun;
+  /** The conflict integration stopped at (outcome `conflict`). */
+  conflict?: ConflictReport & { unresolved?: string[]; resolver_exit?: number | null };
+  checks: Record<string, CheckTally>;
+  /** Statuses `--include` opted in, besides `complete`. */
+  include: FeatureStatus[];
+  /** Features merged although not `complete`, because `--include` named their status. */
+  included: Array<{ feature_id: string; status: FeatureStatus }>;
+  /** The integration branch's tip. */
+  commit: string;
+  /** From the first merge's start to the last check's end (time spent resolving included). */
+  duration_ms: number;
+  into?: IntoResult;
+  /** Where an earlier result was kept by `--fresh`. */
+  backup?: string;
+  notes: string[];
+}
+
+/** What every integration invocation needs from the caller. */
+export interface IntegrationSettings {
+  /** The main checkout (never modified, except by `--into` when its branch is the target). */
+  root: string;
+  plan: Plan;
+  /** The log, read by `--continue` and, without `sink`, written through a log sink. */
+  logPath: string;
+  clock: Clock;
+  /** Where every integration event goes; default: a log sink on `logPath`. */
+  sink?: EventSink;
+  /** Environment for the test command and the resolver. */
+  env: NodeJS.ProcessEnv;
+  runId?: string;
+  /** The integration branch, `baton/integration`. */
+  branch: string;
+  /** Test command run after each merge; on `--continue` defaults to the one integration began with. */
+  test?: string;
+  testTimeoutMs: number;
+  /** On `--continue` defaults to the policy integration began with. */
+  onConflict?: ConflictPolicy;
+  resolver?: ConflictResolver;
+  runChecks?: CheckRunner;
+  portBase: number;
+  /** Branch to fast-forward to the result when everything passed. */
+  into?: string;
+}
+
+/** Options of `startIntegration`. */
+export interface StartIntegrationOptions extends IntegrationSettings {
+  /** Features to merge, in plan order; each has a branch `baton/<id>`. */
+  features: readonly string[];
+  /** Selected features without a branch: listed as not run. */
+  notRun: readonly string[];
+  /** Selected features left out because their status is not `complete`. */
+  excluded?: readonly IntegrationExclusion[];
+  /** Statuses `--include` opted in. */
+  include?: readonly FeatureStatus[];
+  /** Features in `features` whose status is not `complete` (let in by `include`). */
+  included?: ReadonlyArray<{ feature_id: string; status: FeatureStatus }>;
+  /** The commit integration starts from. */
+  base: string;
+  /** Where the integration worktree goes when there is none yet. */
+  worktreePath: string;
+  fresh: boolean;
+}
+
+/** Options of `continueIntegration`: the rest is read back from the log. */
+export type ContinueIntegrationOptions = IntegrationSettings;

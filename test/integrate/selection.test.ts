@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { dependentsOf, orderForIntegration } from '../../src/graph/integration-order.js';
+import { type IntoInput, intoRefusal } from '../../src/integrate/into.js';
+import { notPassedReason, parseInclude, selectForIntegration } from '../../src/integrate/selection.js';
+import type { FeatureStatus } from '../../src/log/events.js';
+import { type FeatureState, pendingFeature } from '../../src/log/fold.js';
+import { contract, planOf } from './fixture.js';
+
+/** a ← b ← c (c depends on b, b on a), d alone, e depends on d. */
+const plan = planOf([
+  contract('a'),
+  contract('b', { depends_on: { features: ['a'], services: [] } }),
+  contract('c', { depends_on: { features: ['b'], services: [] } }),
+  contract('d'),
+  contract('e', { depends_on: { features: ['d'], services: [] } }),
+]);
+
+function feature(id: string, status: FeatureStatus, extra: Partial<FeatureState> = {}): FeatureState {
+  return { ...pendingFeature(id), status, ...extra };
+}
+
+describe('orderForIntegration and dependentsOf', () => {
+  it('keeps plan order and splits off features without a branch', () => {
+    expect(orderForIntegration(plan, ['e', 'a', 'd'], (id) => id !== 'd')).toEqual({
+      order: ['a', 'e'],
+      notRun: ['d'],
+    });
+    expect(orderForIntegration(plan, undefined, () => true).order).toEqual(plan.order);
+  });
+
+  const dependents: Array<[string, string[], string[]]> = [
+    ['a', ['b', 'c', 'd', 'e'], ['b', 'c']],
+    ['b', ['c', 'd'], ['c']],
+    ['d', ['a', 'b', 'e'], ['e']],
+    ['c', ['a', 'b', 'd', 'e'], []],
+  ];
+  it.each(dependents)('finds what depends on %s, directly or not', (id, among, expected) => {
+    expect(dependentsOf(plan, id, among)).toEqual(expected);
+  });
+});
+
+describe('selectForIntegration', () => {
+  type Row = [string, Record<string, FeatureStatus>, FeatureStatus[], { merge: string[]; out: string[] }];
+  const all = (s: FeatureStatus) => Object.fromEntries(plan.order.map((id) => [id, s]));
+  const rows: Row[] = [
+    ['everything complete', all('complete'), [], { merge: ['a', 'd', 'b', 'e', 'c'], out: [] }],
+    [
+      'a failed feature and what depends on it',
+      { ...all('complete'), b: 'failed' },
+      [],
+      { merge: ['a', 'd', 'e'], out: ['b', 'c'] },
+    ],
+    [
+      'a failed feature, opted in',
+      { ...all('complete'), b: 'failed' },
+      ['failed'],
+      { merge: [...plan.order], out: [] },
+    ],
+    [
+      'empty opted in, failed not',
+      { ...all('complete'), d: 'empty', a: 'failed' },
+      ['empty'],
+      { merge: ['d', 'e'], out: ['a', 'b', 'c'] },
+    ],
+    ['never run (the log does not mention them)', {}, [], { merge: [], out: ['a', 'd', 'b', 'e', 'c'] }],
+    [
+      'still running, failed checks, timed out, interrupted',
+      { a: 'running', b: 'complete', c: 'complete', d: 'failed-checks', e: 'timeout' },
+      [],
+      { merge: [], out: ['a', 'd', 'b', 'e', 'c'] },
+    ],
+  ];
+  it.each(rows)('%s', (_name, statuses, include, expected) => {
+    const s = selectForIntegration({
+      plan,
+      selected: undefined,
+      hasBranch: () => true,
+      stateOf: (id) => (statuses[id] ? feature(id, statuses[id]) : undefined),
+      include,
+    });
+    expect(s.merge).toEqual(expected.merge);
+    expect(s.excluded.map((x) => x.feature_id)).toEqual(expected.out);
+    expect(s.included.map((x) => x.feature_id)).toEqual(
+      expected.merge.filter((id) => (statuses[id] ?? 'pending') !== 'complete'),
+    );
+  });
+
+  it('says why a dependent is left out', () => {
+    const s = selectForIntegration({
+      plan,
+      selected: ['a', 'b'],
+      hasBranch: () => true,
+      stateOf: (id) => feature(id, id === 'a' ? 'failed' : 'complete', { reason: 'the agent exited 3' }),
+      include: [],
+    });
+    expect(s.excluded).toEqual([
+      { feature_id: 'a', status: 'failed', reason: 'the agent exited 3' },
+      { feature_id: 'b', status: 'complete', reason: 'depends on a, which is not merged (failed)' },
+    ]);
+  });
+});
+
+describe('notPassedReason', () => {
+  const rows: Array<[string, FeatureState | undefined, string]> = [
+    ['never mentioned', undefined, 'no run recorded in the log'],
+    ['failed with a reason', feature('x', 'failed', { reason: 'the agent exited 3' }), 'the agent exited 3'],
+    ['failed with only an exit code', feature('x', 'failed', { exit_code: 2 }), 'agent exit 2'],
+    ['empty', feature('x', 'empty'), 'the agent changed nothing'],
+    [
+      'failed checks, naming each failing criterion',
+      feature('x', 'failed-checks', {
+        reason: '1 of 2 acceptance checks failed',
+        checks: {
+          latency: {
+            criterion_id: 'latency',
+            text: 't',
+            kind: 'http',
+            on: 'worktree',
+            outcome: 'failed',
+            message: 'p95 212 ms > 100 ms',
+            ts: '',
+          },
+        },
+      }),
+      'latency: p95 212 ms > 100 ms',
+    ],
+    ['running', feature('x', 'running'), 'its agent is still running'],
+  ];
+  it.each(rows)('%s', (_name, state, expected) => {
+    expect(notPassedReason(state)).toBe(expected);
+  });
+});
+
+describe('parseInclude', () => {
+  it('reads comma-separated, repeated statuses once each and ignores complete', () => {
+    expect(parseInclude(['failed,empty', 'failed', ' timeout ', 'complete'])).toEqual([
+      'failed',
+      'empty',
+      'timeout',
+    ]);
+  });
+  it('refuses an unknown status as a usage error', () => {
+    expect(() => parseInclude(['failed,nope'])).toThrowError(
+      expect.objectContaining({ code: 'integrate/bad-include', exitCode: 2 }),
+    );
+  });
+});
+
+describe('intoRefusal', () => {
+  const base: IntoInput = {
+    branch: 'main',
+    outcome: 'clean',
+    steps: [{ feature_id: 'a', status: 'merged', commit: 'c', duration_ms: 1 }],
+    tests: [],
+    checks: {},
+    included: [],
+  };
+  const failedTest = {
+    after_feature: 'a',
+    index: 1,
+    total: 1,
+    passed: false,
+    exit_code: 1,
+    exit: 'exit 1',
+    output_tail: '',
+    duration_ms: 1,
+  };
+  const rows: Array<[string, Partial<IntoInput>, string | undefined]> = [
+    ['everything merged and passed', {}, undefined],
+    [
+      'a feature with nothing to merge',
+      { steps: [...base.steps, { feature_id: 'e', status: 'nothing-to-merge', reason: 'nothing' }] },
+      undefined,
+    ],
+    ['a failed test', { tests: [failedTest], outcome: 'tests-failed' }, 'tests failed after merging a'],
+    [
+      'a feature left out because it failed',
+      {
+        outcome: 'partial',
+        steps: [
+          ...base.steps,
+          { feature_id: 'f', status: 'not-merged', feature_status: 'failed', reason: 'the agent exited 3' },
+        ],
+      },
+      'not every selected feature was merged: f (failed: the agent exited 3)',
+    ],
+    [
+      'a feature never run',
+      {
+        steps: [...base.steps, { feature_id: 'n', status: 'not-run', reason: 'not run: no branch baton/n' }],
+      },
+      'not every selected feature was merged: n (not run: no branch baton/n)',
+    ],
+    [
+      'a feature skipped at a conflict',
+      { outcome: 'partial', steps: [{ feature_id: 'b', status: 'skipped', reason: 'conflicts with a' }] },
+      'not every selected feature was merged: b (skipped: conflicts with a)',
+    ],
+    [
+      'a failed after-integration criterion',
+      { outcome: 'checks-failed', checks: { a: { passed: 0, failed: 1, unverifiable: 0, total: 1 } } },
+      'the integration ended checks-failed',
+    ],
+    [
+      'an unverifiable after-integration criterion',
+      { checks: { a: { passed: 0, failed: 0, unverifiable: 1, total: 1 } } },
+      '1 after-integration criteria are unverifiable, so not every check passed',
+    ],
+    [
+      'a feature let in by --include',
+      { included: [{ feature_id: 'a', status: 'failed' }] },
+      'a (failed) was merged by --include, not because it passed',
+    ],
+  ];
+  it.each(rows)('%s', (_name, over, reason) => {
+    expect(intoRefusal({ ...base, ...over })?.reason).toBe(reason);
+  });
+});
