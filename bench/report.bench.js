@@ -1,4 +1,4 @@
-// `baton report` on logs of 1k, 10k and 100k events, against the jq one-liner a user would otherwise
+// `baton report` on logs of 1k, 10k, 100k and 200k events, against the jq one-liner a user would otherwise
 // write to get one of its numbers (the agents' summed time). Whole processes, medians of several runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,7 +98,8 @@ function time(fn) {
 
 const rows = [];
 const data = [];
-for (const size of [1_000, 10_000, 100_000]) {
+// 200,000: past the ~125,000 where `Math.max(...array)` used to throw RangeError.
+for (const size of [1_000, 10_000, 100_000, 200_000]) {
   const log = buildLog(size);
   const events = log.split('\n').length - 1;
   const { parent, root } = makeRepo(log);

@@ -116,7 +116,7 @@ function renderHeader() {
       formatFactor(m.speedup),
       m.speedup === undefined
         ? 'against doing the same work one after another; baton report computes it once the run has ended'
-        : `${m.speedup_scope === 'implementation' ? 'implementation phase only (other phases were not recorded)' : 'the whole method'}, against doing the same work one after another (${m.speedup_basis ?? 'measured'}), as baton report computes it`,
+        : (m.headline_text ?? 'the implementation, measured, as baton report computes it'),
     ],
     m.amdahl_bound !== undefined
       ? ['Amdahl bound', formatFactor(m.amdahl_bound), 'the best speedup this run allows: 1 ÷ (s + (1−s)/N)']

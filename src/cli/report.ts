@@ -9,6 +9,7 @@ import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { computeReport } from '../metrics/report.js';
 import { listRuns } from '../metrics/runs.js';
+import type { Report } from '../metrics/types.js';
 import { loadProject } from '../project.js';
 import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
@@ -38,6 +39,21 @@ async function loadInputs(
       note: `contracts not loaded (${err.message}): reporting from the log alone, contract estimates unknown`,
     };
   }
+}
+
+/**
+ * The report of the repository at `ctx.cwd`, the same one `baton report` renders (used by `demo` so
+ * the terminal prints the headline the report holds).
+ */
+export async function loadReport(ctx: CliContext, runId?: string): Promise<Report> {
+  const { root, plan, estimates } = await loadInputs(ctx);
+  const events = readLog(logPathFor(root), undefined, { final: true }).events;
+  return computeReport({
+    events,
+    ...(plan ? { plan } : {}),
+    estimates,
+    ...(runId !== undefined ? { runId } : {}),
+  });
 }
 
 /** `baton report`: the worksheet, features, conflicts, integration ratio, Amdahl and diagnosis. */

@@ -69,14 +69,13 @@ export interface HeadlineMetrics {
   conflicts: number;
   /** Feature branches merged cleanly. */
   merged: number;
-  /**
-   * The worksheet's total speedup once the report can compute it (the run has ended), or the
-   * implementation's alone while phases such as specification were not recorded.
-   */
+  /** The report's headline speedup (`headlineSpeedup`): the implementation's, measured. */
   speedup?: number;
   speedup_basis?: 'measured' | 'estimate';
-  /** Which speedup `speedup` is: the whole method's or the implementation phase's. */
+  /** Which speedup `speedup` is: always the implementation's, the one every output leads with. */
   speedup_scope?: 'total' | 'implementation';
+  /** The headline in the words every other output uses. */
+  headline_text?: string;
   /** Integration time as a share of execution time, once the report can compute it. */
   integration_ratio?: number;
   /** The report's judgement of that ratio, in words. */
@@ -177,28 +176,19 @@ export function countHeadline(state: BatonState, plan: Plan | undefined): Headli
 
 /** Adds what `baton report` computes to the board counts (pure); unknowns stay absent, never guessed. */
 export function withReport(counts: HeadlineMetrics, report: Report, seq: number): HeadlineMetrics {
-  const total = report.worksheet.total;
-  const implementation = report.worksheet.rows.find((r) => r.parallel);
-  // Measured before estimated: agents' summed time is what the run did; estimates are what was guessed.
-  const pick = (row: { speedup_measured: number | null; speedup_estimate: number | null }) =>
-    row.speedup_measured !== null
-      ? { value: row.speedup_measured, basis: 'measured' as const }
-      : row.speedup_estimate !== null
-        ? { value: row.speedup_estimate, basis: 'estimate' as const }
-        : undefined;
-  const whole = pick(total);
-  const impl = implementation ? pick(implementation) : undefined;
-  const speedup = whole
-    ? { ...whole, scope: 'total' as const }
-    : impl
-      ? { ...impl, scope: 'implementation' as const }
-      : undefined;
+  // The report's headline, the same number the terminal, markdown, JSON and HTML lead with.
+  const { headline } = report;
   return {
     ...counts,
     conflicts: report.conflicts.count,
-    ...(speedup
-      ? { speedup: speedup.value, speedup_scope: speedup.scope, speedup_basis: speedup.basis }
-      : {}),
+    ...(headline.speedup === null
+      ? {}
+      : {
+          speedup: headline.speedup,
+          speedup_scope: 'implementation' as const,
+          speedup_basis: 'measured' as const,
+        }),
+    headline_text: headline.text,
     ...(report.integration.ratio === null ? {} : { integration_ratio: report.integration.ratio }),
     integration_verdict: report.integration.verdict_text,
     ...(report.amdahl.bound === null ? {} : { amdahl_bound: report.amdahl.bound }),

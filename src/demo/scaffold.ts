@@ -7,14 +7,14 @@ import { git } from '../git/git.js';
 /** The demo project's skeleton shipped in the package (the capstone: the Assignment Grader). */
 export const SKELETON_DIR = fileURLToPath(new URL('../../assets/demo/skeleton', import.meta.url));
 
-/** Feature ids of the capstone, in id order. */
-export const DEMO_FEATURES = ['feature-001-upload', 'feature-002-grade', 'feature-003-feedback'] as const;
-
-/** The demo's config: the scripted agent, its working time, and the integration test command. */
+/**
+ * The demo's config: the scripted agent, its working time, and the integration test command (the
+ * grader's whole suite in one process: the tests after each merge are most of the integration time).
+ */
 export function demoConfig(agentSeconds: number): object {
   return {
     agent: 'demo',
-    test: 'node --test',
+    test: 'node scripts/run-tests.js',
     check_timeout_s: 60,
     agents: { demo: { env: { BATON_DEMO_SECONDS: String(agentSeconds) } } },
   };

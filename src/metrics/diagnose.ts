@@ -112,74 +112,96 @@ function diagnoseIntegration(report: Report): string[] {
   return [s];
 }
 
+/** Why the implementation speedup is below N, from what the report holds. */
+function belowNReasons(report: Report): string[] {
+  const { features } = report;
+  const impl = report.worksheet.rows.find((r) => r.parallel);
+  const reasons: string[] = [];
+  const count = features.length;
+  if (report.run.concurrency !== null && report.run.concurrency < count) {
+    reasons.push(`only ${report.run.concurrency} agents ran at once for ${count} features`);
+  }
+  const measured = report.critical_path.measured;
+  const chain = measured && measured.feature_ids.length > 1 ? measured : null;
+  const wall = chain?.wall_min ?? null;
+  // A chain whose features overlapped in time (contract-first) did not run in a row.
+  const inARow = chain !== null && (wall === null || wall >= chain.minutes * 0.95);
+  if (chain && inARow) {
+    reasons.push(
+      `the dependency chain ${chain.feature_ids.map((id) => `\`${id}\``).join(' → ')} took ` +
+        `${formatMinutes(chain.minutes)} of agent time in a row, which no number of agents shortens`,
+    );
+  } else if (!chain) {
+    const timed = features.filter((f) => f.duration_min !== null);
+    if (timed.length > 1) {
+      const slowest = timed.reduce((a, b) => ((b.duration_min ?? 0) > (a.duration_min ?? 0) ? b : a));
+      const mean = timed.reduce((s, f) => s + (f.duration_min ?? 0), 0) / timed.length;
+      if ((slowest.duration_min ?? 0) > mean * 1.05) {
+        reasons.push(
+          `the run lasts as long as its slowest feature: \`${slowest.feature_id}\` took ` +
+            `${formatMinutes(slowest.duration_min)} while the features averaged ${formatMinutes(mean)}`,
+        );
+      }
+    }
+  }
+  // The part of the wall-clock no agent's time covers: the chain's real span, else the longest feature.
+  const covered = chain ? (inARow ? chain.minutes : wall) : (measured?.minutes ?? null);
+  const actual = impl?.parallel_actual_min ?? null;
+  if (covered !== null && actual !== null && actual - covered > 0.05 * covered) {
+    reasons.push(
+      `${formatMinutes(actual - covered)} of the ${formatMinutes(actual)} ` +
+        'wall-clock went outside agent time (worktree setup, checks, waiting)',
+    );
+  }
+  const failed = features.filter((f) =>
+    ['failed', 'failed-checks', 'timeout', 'interrupted'].includes(f.status),
+  );
+  if (failed.length > 0) {
+    reasons.push(
+      `${list(failed.map((f) => f.feature_id))} did not complete, so ${failed.length === 1 ? 'its' : 'their'} ` +
+        'agent time bought nothing yet',
+    );
+  }
+  return reasons;
+}
+
+/** What the measured dependency chain did when its features overlapped (contract-first mode). */
+function chainOverlap(report: Report): string[] {
+  const chain = report.critical_path.measured;
+  const wall = chain?.wall_min ?? null;
+  if (!chain || chain.feature_ids.length < 2 || wall === null || wall >= chain.minutes * 0.95) return [];
+  return [
+    `The dependency chain ${chain.feature_ids.map((id) => `\`${id}\``).join(' → ')} did not run in a row: ` +
+      `its ${formatMinutes(chain.minutes)} of agent time overlapped into ${formatMinutes(wall)} of wall-clock, ` +
+      "because dependents built against their dependencies' contracts while those were still being built.",
+  ];
+}
+
 function diagnoseSpeedup(report: Report): string[] {
   const out: string[] = [];
   const impl = report.worksheet.rows.find((r) => r.parallel);
-  const { amdahl, features } = report;
-  const n = amdahl.n;
-  // Measured agent time is what happened; the contracts' estimates stand in only without it.
-  const speedup = impl ? (impl.speedup_measured ?? impl.speedup_estimate) : null;
+  const { amdahl, headline } = report;
+  const n = headline.n;
+  // The headline is the one speedup every output leads with; estimates never stand in for it.
+  const speedup = headline.speedup;
   if (impl && n !== null && speedup !== null) {
-    const basis = impl.speedup_measured === null ? ' (against the contracts’ estimates)' : '';
-    if (speedup >= n * 0.95) {
+    if (headline.superlinear) {
+      out.push(headline.text);
+    } else if (speedup >= n * 0.95) {
       out.push(
-        `Implementation ran ${formatSpeedup(speedup)} faster than one agent doing the features in turn${basis}, ` +
+        `Implementation ran ${formatSpeedup(speedup)} faster than ${headline.basis === 'sequential-run' ? 'the same agents one at a time' : 'one agent doing the features in turn'}, ` +
           `as parallel as N = ${n} allows.`,
       );
     } else {
-      const reasons: string[] = [];
-      const count = features.length;
-      if (report.run.concurrency !== null && report.run.concurrency < count) {
-        reasons.push(`only ${report.run.concurrency} agents ran at once for ${count} features`);
-      }
-      const measured = report.critical_path.measured;
-      if (measured && measured.feature_ids.length > 1) {
-        reasons.push(
-          `the dependency chain ${measured.feature_ids.map((id) => `\`${id}\``).join(' → ')} took ` +
-            `${formatMinutes(measured.minutes)} of agent time in a row, which no number of agents shortens`,
-        );
-      } else {
-        const timed = features.filter((f) => f.duration_min !== null);
-        if (timed.length > 1) {
-          const slowest = timed.reduce((a, b) => ((b.duration_min ?? 0) > (a.duration_min ?? 0) ? b : a));
-          const mean = timed.reduce((s, f) => s + (f.duration_min ?? 0), 0) / timed.length;
-          if ((slowest.duration_min ?? 0) > mean * 1.05) {
-            reasons.push(
-              `the run lasts as long as its slowest feature: \`${slowest.feature_id}\` took ` +
-                `${formatMinutes(slowest.duration_min)} while the features averaged ${formatMinutes(mean)}`,
-            );
-          }
-        }
-      }
-      const longest = measured?.minutes ?? null;
-      if (
-        longest !== null &&
-        impl.parallel_actual_min !== null &&
-        impl.parallel_actual_min - longest > 0.05 * longest
-      ) {
-        reasons.push(
-          `${formatMinutes(impl.parallel_actual_min - longest)} of the ${formatMinutes(impl.parallel_actual_min)} ` +
-            'wall-clock went outside agent time (worktree setup, checks, waiting)',
-        );
-      }
-      const failed = features.filter((f) =>
-        ['failed', 'failed-checks', 'timeout', 'interrupted'].includes(f.status),
-      );
-      if (failed.length > 0) {
-        reasons.push(
-          `${list(failed.map((f) => f.feature_id))} did not complete, so ${failed.length === 1 ? 'its' : 'their'} ` +
-            'agent time bought nothing yet',
-        );
-      }
+      const reasons = belowNReasons(report);
       out.push(
-        `Implementation speedup ${formatSpeedup(speedup)}${basis} is below N = ${n}` +
+        `Implementation speedup ${formatSpeedup(speedup)} is below N = ${n}` +
           (reasons.length > 0 ? `: ${reasons.join('; ')}.` : '.'),
       );
     }
+    out.push(...chainOverlap(report));
   } else if (impl) {
-    out.push(
-      'Implementation speedup is unknown: the run’s wall-clock or the agents’ times were not recorded.',
-    );
+    out.push(headline.text);
   }
 
   const planned = report.critical_path.planned;
@@ -204,7 +226,7 @@ function diagnoseSpeedup(report: Report): string[] {
       out.push(
         `${subject} s = ${formatPercent(amdahl.serial_fraction)} ` +
           `of the work, so Amdahl bounds the overall speedup at ${formatSpeedup(amdahl.bound)} with N = ${n}; ` +
-          `this run achieved ${formatSpeedup(amdahl.achieved)} on the same terms` +
+          `this run achieved ${formatSpeedup(amdahl.achieved)} on the same terms for the whole method` +
           (report.worksheet.total.speedup_estimate !== null
             ? ` (${formatSpeedup(report.worksheet.total.speedup_estimate)} against the worksheet's estimates).`
             : '.'),

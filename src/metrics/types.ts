@@ -1,5 +1,6 @@
 import type { FeatureStatus } from '../log/events.js';
 import type { CollisionSummary } from './collisions.js';
+import type { FeatureInterventions } from './interventions.js';
 
 /**
  * The report's data. Every number that the log (and the plan, when there is one) cannot support
@@ -7,14 +8,23 @@ import type { CollisionSummary } from './collisions.js';
  */
 export interface Report {
   run: RunReport;
+  /** The one speedup every output leads with (terminal, markdown, JSON, HTML, dashboard). */
+  headline: Headline;
   worksheet: Worksheet;
   features: FeatureReport[];
   conflicts: ConflictReport;
   /** Collisions the radar saw while the agents worked, and whether integration proved them right. */
   collisions: CollisionSummary;
+  /** How often, per feature, the conductor stepped into an interactive agent (the measure of the contracts). */
+  interventions: FeatureInterventions[];
   integration: IntegrationReport;
   amdahl: AmdahlReport;
-  critical_path: { planned: CriticalPath | null; measured: CriticalPath | null };
+  critical_path: {
+    planned: CriticalPath | null;
+    /** Why the planned path is absent when contracts were loaded (e.g. no contract has an estimate). */
+    planned_unknown: string | null;
+    measured: CriticalPath | null;
+  };
   /** The dependency graph of the run's features, when contracts were available. */
   graph: GraphReport | null;
   /** Where the Gantt timeline starts and ends, in minutes from `origin`, and the phases after it began. */
@@ -29,6 +39,10 @@ export interface Report {
 /** A serial phase on the timeline (integration, or one recorded by hand after the run began). */
 export interface TimelinePhase {
   phase: string;
+  /** The row's name, for phases that are not the method's own (the `--compare` run). */
+  label?: string;
+  /** What that phase is, in a sentence (the bar's tooltip). */
+  note?: string;
   start_min: number;
   /** Null while the phase has no recorded end. */
   end_min: number | null;
@@ -52,6 +66,24 @@ export interface RunReport {
 /** How a row's speedup was obtained: from measured agent time or from estimates. */
 export type SpeedupBasis = 'measured' | 'estimate';
 
+/**
+ * What the implementation's sequential time was measured by: a real sequential run of the same
+ * features (`-j 1`, e.g. `baton demo --compare`), or the agents' own times summed.
+ */
+export type SequentialBasis = 'sequential-run' | 'agent-time';
+
+/** The headline speedup: the implementation's measured one, with what it stands on. */
+export interface Headline {
+  /** Sequential ÷ parallel wall-clock of the implementation; null when either was not measured. */
+  speedup: number | null;
+  basis: SequentialBasis | null;
+  /** Features that could run at once (the N the speedup is weighed against). */
+  n: number | null;
+  /** True when the speedup is above N, which parallelism alone cannot give. */
+  superlinear: boolean;
+  /** The headline as one sentence, printed the same by every output. */
+  text: string;
+}
 /** One phase of the time-tracking worksheet, in minutes. */
 export interface WorksheetRow {
   phase: string;
@@ -61,15 +93,25 @@ export interface WorksheetRow {
   recorded: boolean;
   /** From config `estimates` (and, for implementation, the contracts' `estimate_minutes`). */
   sequential_estimate_min: number | null;
-  /** Implementation only: the agents' durations summed, i.e. one agent doing the features in turn. */
+  /**
+   * Implementation only: a sequential run's wall-clock when one was recorded, else the agents'
+   * durations summed, i.e. one agent doing the features in turn.
+   */
   sequential_measured_min: number | null;
+  /** What `sequential_measured_min` stands on (implementation only). */
+  sequential_basis: SequentialBasis | null;
   /** Wall-clock time the phase took (for implementation: the run's). */
   parallel_actual_min: number | null;
-  /** Sequential estimate ÷ parallel actual: the method's worksheet. */
+  /** Sequential estimate ÷ parallel actual: the method's worksheet; null when not comparable. */
   speedup_estimate: number | null;
+  /**
+   * Whether the estimate is of the same kind as what was measured (human minutes against seconds
+   * of scripted agents are not); null when one of the two is unknown.
+   */
+  estimate_comparable: boolean | null;
   /** Sequential measured ÷ parallel actual (implementation only). */
   speedup_measured: number | null;
-  /** The estimate-based speedup when estimates exist, else the measured one. */
+  /** The measured speedup when there is one, else the (comparable) estimate-based one. */
   speedup: number | null;
   speedup_basis: SpeedupBasis | null;
 }
@@ -83,6 +125,7 @@ export interface Worksheet {
     sequential_measured_min: number | null;
     parallel_actual_min: number | null;
     speedup_estimate: number | null;
+    estimate_comparable: boolean | null;
     speedup_measured: number | null;
     speedup: number | null;
     speedup_basis: SpeedupBasis | null;
@@ -173,6 +216,10 @@ export type IntegrationVerdict = 'unknown' | 'low' | 'healthy' | 'elevated' | 'h
 export interface IntegrationReport {
   ran: boolean;
   attempts: number;
+  /** Earlier attempts, discarded (`--fresh`): reported, never counted in the integration time. */
+  discarded_attempts: number;
+  /** The time those discarded attempts took; null when none or not recorded. */
+  discarded_min: number | null;
   outcome: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial' | null;
   duration_min: number | null;
   /** The implementation's wall-clock. */
@@ -184,7 +231,9 @@ export interface IntegrationReport {
   verdict_text: string;
   /** Time the post-merge test runs took, summed; null when none ran. */
   tests_min: number | null;
+  /** The final attempt's merges, one outcome per feature (its last). */
   merges: { clean: number; conflict: number; skipped: number };
+  /** The final attempt's post-merge test runs. */
   tests: { passed: number; failed: number };
 }
 
@@ -208,6 +257,11 @@ export interface AmdahlReport {
 export interface CriticalPath {
   feature_ids: string[];
   minutes: number;
+  /**
+   * Measured paths only: the wall-clock the chain's features covered, overlaps counted once. Below
+   * `minutes` when dependents ran alongside their dependencies (contract-first); null if unknown.
+   */
+  wall_min?: number | null;
 }
 
 /** The run's dependency graph, in waves. */

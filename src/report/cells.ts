@@ -22,7 +22,7 @@ export function worksheetCells(report: Report): { rows: WorksheetCells[]; total:
       estimate: formatMinutes(t.sequential_estimate_min),
       measured: formatMinutes(t.sequential_measured_min),
       actual: formatMinutes(t.parallel_actual_min),
-      speedupEstimate: formatSpeedup(t.speedup_estimate),
+      speedupEstimate: estimateCell(t.speedup_estimate, t.estimate_comparable),
       speedupMeasured: formatSpeedup(t.speedup_measured),
     },
   };
@@ -32,11 +32,23 @@ function rowCells(r: WorksheetRow): WorksheetCells {
   return {
     phase: r.phase,
     estimate: formatMinutes(r.sequential_estimate_min),
-    measured: r.parallel ? formatMinutes(r.sequential_measured_min) : '—',
+    measured: r.parallel ? measuredCell(r) : '—',
     actual: formatMinutes(r.parallel_actual_min),
-    speedupEstimate: formatSpeedup(r.speedup_estimate),
+    speedupEstimate: estimateCell(r.speedup_estimate, r.estimate_comparable),
     speedupMeasured: r.parallel ? formatSpeedup(r.speedup_measured) : '—',
   };
+}
+
+/** What an estimate-based speedup cell says: never a number from estimates of another kind. */
+export const NOT_COMPARABLE = 'not comparable';
+
+function estimateCell(speedup: number | null, comparable: boolean | null): string {
+  return comparable === false ? NOT_COMPARABLE : formatSpeedup(speedup);
+}
+
+function measuredCell(r: WorksheetRow): string {
+  const minutes = formatMinutes(r.sequential_measured_min);
+  return r.sequential_basis === 'sequential-run' ? `${minutes} (-j 1 run)` : minutes;
 }
 
 /** Column titles of the worksheet, in the order of `worksheetRow`. */

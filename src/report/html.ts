@@ -1,7 +1,7 @@
 import { formatMinutes, formatPercent, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
 import { FEATURE_HEAD, featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
-import { describeRun } from './markdown.js';
+import { describeCriticalPaths, describeMerges, describeRun } from './markdown.js';
 import { escapeXml, renderGanttSvg, renderGraphSvg, STATUS_COLORS } from './svg.js';
 
 /** Escapes text and turns markdown `code` spans into <code>, for diagnosis sentences. */
@@ -33,7 +33,8 @@ body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 main { max-width: 1040px; margin: 0 auto; padding: 24px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 28px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-p.run { color: var(--muted); margin: 0 0 16px; }
+p.run { color: var(--muted); margin: 0 0 8px; }
+p.headline { font-weight: 600; margin: 0 0 16px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 150px; }
 .card .v { font-size: 22px; font-weight: 600; }
@@ -74,21 +75,49 @@ ul.diagnosis li { margin-bottom: 6px; }
  * fetched from the network. Holds the timeline, the dependency graph, the worksheet and the diagnosis.
  */
 export function renderHtml(report: Report): string {
-  const ws = worksheetCells(report);
+  const title = report.run.run_id ? `Baton report — ${report.run.run_id}` : 'Baton report';
+  const sections = [
+    ...headSections(report, title),
+    ...worksheetSections(report),
+    ...featureSections(report),
+    ...conflictSections(report),
+    ...integrationSections(report),
+    ...diagnosisSections(report),
+  ];
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeXml(title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body><main>',
+    ...sections,
+    '</main></body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** The title, the headline, the cards, the timeline and the dependency graph. */
+function headSections(report: Report, title: string): string[] {
   const a = report.amdahl;
   const i = report.integration;
-  const title = report.run.run_id ? `Baton report — ${report.run.run_id}` : 'Baton report';
   const statuses = [...new Set(report.features.map((f) => f.status))];
   const legend = statuses.map((s) => `<span style="--c:${STATUS_COLORS[s]}">${escapeXml(s)}</span>`).join('');
   const graph = renderGraphSvg(report);
-
   const sections: string[] = [];
-  sections.push(`<h1>${escapeXml(title)}</h1>`, `<p class="run">${prose(describeRun(report))}</p>`);
+  sections.push(
+    `<h1>${escapeXml(title)}</h1>`,
+    `<p class="run">${prose(describeRun(report))}</p>`,
+    `<p class="headline">${prose(report.headline.text)}</p>`,
+  );
   sections.push(
     '<div class="cards">',
-    card('Overall speedup', formatSpeedup(report.worksheet.total.speedup)),
-    card('Implementation speedup', formatSpeedup(a.implementation_speedup)),
-    card('Amdahl bound', formatSpeedup(a.bound)),
+    card('Implementation speedup (measured)', formatSpeedup(report.headline.speedup)),
+    card('Amdahl bound (whole method)', formatSpeedup(a.bound)),
     card('Merge conflicts', String(report.conflicts.count)),
     card('Integration ÷ execution', formatPercent(i.ratio)),
     ...(report.totals.cost_usd !== null ? [card('Agent cost', formatUsd(report.totals.cost_usd))] : []),
@@ -100,7 +129,13 @@ export function renderHtml(report: Report): string {
     `<div class="figure">${renderGanttSvg(report)}<div class="legend">${legend}</div></div>`,
   );
   if (graph) sections.push('<h2>Dependency graph</h2>', `<div class="figure">${graph}</div>`);
+  return sections;
+}
 
+/** The time-tracking worksheet. */
+function worksheetSections(report: Report): string[] {
+  const ws = worksheetCells(report);
+  const sections: string[] = [];
   sections.push(
     '<h2>Time-tracking worksheet</h2>',
     table(
@@ -113,6 +148,12 @@ export function renderHtml(report: Report): string {
     ),
   );
 
+  return sections;
+}
+
+/** One row per feature. */
+function featureSections(report: Report): string[] {
+  const sections: string[] = [];
   sections.push('<h2>Features</h2>');
   sections.push(
     report.features.length === 0
@@ -140,6 +181,12 @@ export function renderHtml(report: Report): string {
         ),
   );
 
+  return sections;
+}
+
+/** Merge conflicts against the potential integration points. */
+function conflictSections(report: Report): string[] {
+  const sections: string[] = [];
   const c = report.conflicts;
   sections.push(
     '<h2>Merge conflicts</h2>',
@@ -172,6 +219,14 @@ export function renderHtml(report: Report): string {
     '</ul>',
   );
 
+  return sections;
+}
+
+/** Integration ÷ execution, the final attempt's merges, Amdahl and the critical paths. */
+function integrationSections(report: Report): string[] {
+  const a = report.amdahl;
+  const i = report.integration;
+  const sections: string[] = [];
   sections.push(
     '<h2>Integration and Amdahl</h2>',
     table(
@@ -187,6 +242,7 @@ export function renderHtml(report: Report): string {
       { numeric: [0, 1, 2] },
     ),
     `<p>${prose(i.verdict_text)}</p>`,
+    ...(i.ran ? [`<p>${prose(describeMerges(report))}</p>`] : []),
     table(
       ['N', 'Serial phases', 'Parallelisable work', 'Serial fraction s', 'Bound', 'Achieved'],
       [
@@ -201,8 +257,15 @@ export function renderHtml(report: Report): string {
       ],
       { numeric: [0, 1, 2, 3, 4, 5] },
     ),
+    ...describeCriticalPaths(report).map((line) => `<p>${prose(line)}</p>`),
   );
 
+  return sections;
+}
+
+/** The diagnosis and what could not be measured. */
+function diagnosisSections(report: Report): string[] {
+  const sections: string[] = [];
   sections.push(
     '<h2>Diagnosis</h2>',
     report.diagnosis.length === 0
@@ -216,21 +279,7 @@ export function renderHtml(report: Report): string {
     );
   }
 
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeXml(title)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body><main>',
-    ...sections,
-    '</main></body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return sections;
 }
 
 function card(key: string, value: string): string {

@@ -39,10 +39,69 @@ export function describeRun(report: Report): string {
   return `${parts.join(' · ')}.`;
 }
 
+/** The final integration attempt's merges per feature, and the attempts it discarded. */
+export function describeMerges(report: Report): string {
+  const i = report.integration;
+  const discarded =
+    i.discarded_attempts > 0
+      ? ` ${i.discarded_attempts} earlier attempt${i.discarded_attempts === 1 ? ' was' : 's were'} discarded` +
+        `${i.discarded_min === null ? '' : ` (${formatMinutes(i.discarded_min)})`} and not counted in the integration time.`
+      : '';
+  return (
+    `Merges (final attempt, one per feature): ${i.merges.clean} clean, ${i.merges.conflict} conflicted, ${i.merges.skipped} skipped` +
+    `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
+    (i.outcome ? `; outcome: ${i.outcome}.` : '.') +
+    discarded
+  );
+}
+
+/** The critical paths by estimate and by measurement, one sentence each; "unknown" without estimates. */
+export function describeCriticalPaths(report: Report): string[] {
+  const cp = report.critical_path;
+  const out: string[] = [];
+  if (cp.planned) {
+    out.push(
+      `Critical path (estimates): ${cp.planned.feature_ids.join(' → ')}, ${formatMinutes(cp.planned.minutes)}.`,
+    );
+  } else if (cp.planned_unknown) {
+    out.push(cp.planned_unknown);
+  }
+  if (cp.measured) {
+    const wall = cp.measured.wall_min ?? null;
+    const overlap =
+      cp.measured.feature_ids.length > 1 && wall !== null && wall < cp.measured.minutes * 0.95
+        ? ` of agent time, overlapping into ${formatMinutes(wall)} of wall-clock`
+        : '';
+    out.push(
+      `Critical path (measured): ${cp.measured.feature_ids.join(' → ')}, ${formatMinutes(cp.measured.minutes)}${overlap}.`,
+    );
+  }
+  return out;
+}
+
 /** The report as markdown that fits in a README: tables and lists, no HTML (pure). */
 export function renderMarkdown(report: Report): string {
-  const out: string[] = ['# Baton report', '', describeRun(report), ''];
+  return [
+    '# Baton report',
+    '',
+    describeRun(report),
+    '',
+    `**${report.headline.text}**`,
+    '',
+    ...worksheetSection(report),
+    ...featuresSection(report),
+    ...conflictsSection(report),
+    ...collisionsSection(report),
+    ...interventionsSection(report),
+    ...integrationSection(report),
+    ...amdahlSection(report),
+    ...diagnosisSection(report),
+  ].join('\n');
+}
 
+/** The worksheet: a row per phase, the total, and where each column comes from. */
+function worksheetSection(report: Report): string[] {
+  const out: string[] = [];
   const ws = worksheetCells(report);
   out.push('## Time-tracking worksheet', '');
   out.push(
@@ -54,12 +113,19 @@ export function renderMarkdown(report: Report): string {
   );
   out.push(
     '',
-    'Sequential (estimate) comes from the contracts’ `estimate_minutes` and the config’s `estimates`. ' +
-      'Sequential (measured) is the agents’ time summed — one agent doing the features one after another — ' +
-      'and its total adds the serial phases as they took.',
+    'Sequential (estimate) comes from the contracts’ `estimate_minutes` and the config’s `estimates`; its speedup ' +
+      'says “not comparable” when the estimates are not of the kind measured (human minutes against seconds). ' +
+      'Sequential (measured) is the wall-clock of the same agents run one at a time (`-j 1`) when the log records ' +
+      'one, else the agents’ time summed — one agent doing the features one after another — and its total adds ' +
+      'the serial phases as they took.',
     '',
   );
+  return out;
+}
 
+/** One row per feature, and the agents' total cost. */
+function featuresSection(report: Report): string[] {
+  const out: string[] = [];
   out.push('## Features', '');
   if (report.features.length === 0) out.push('No feature appears in this run.', '');
   else {
@@ -89,7 +155,12 @@ export function renderMarkdown(report: Report): string {
       out.push(`Total cost reported by the agents: ${formatUsd(report.totals.cost_usd)}.`, '');
     }
   }
+  return out;
+}
 
+/** Conflicts against the potential integration points, with the owners of each file. */
+function conflictsSection(report: Report): string[] {
+  const out: string[] = [];
   const c = report.conflicts;
   out.push('## Merge conflicts', '');
   out.push(
@@ -116,30 +187,55 @@ export function renderMarkdown(report: Report): string {
     );
   }
   out.push('');
+  return out;
+}
 
+/** What the collision radar saw while the agents worked, and whether integration proved it right. */
+function collisionsSection(report: Report): string[] {
+  const out: string[] = [];
   const col = report.collisions;
-  if (col.count > 0) {
-    out.push('## Collisions seen while the agents worked', '');
+  if (col.count === 0) return out;
+  out.push('## Collisions seen while the agents worked', '');
+  out.push(
+    `- Collisions: ${col.count}; confirmed by a merge conflict at integration: ${col.confirmed}` +
+      (col.median_lead_min === null
+        ? ''
+        : `; median warning before integration: ${formatMinutes(col.median_lead_min)}`),
+  );
+  for (const r of col.records) {
+    const verdict =
+      r.integration_conflicted === null
+        ? 'not integrated yet'
+        : r.integration_conflicted
+          ? 'conflicted at integration'
+          : 'merged cleanly';
     out.push(
-      `- Collisions: ${col.count}; confirmed by a merge conflict at integration: ${col.confirmed}` +
-        (col.median_lead_min === null
-          ? ''
-          : `; median warning before integration: ${formatMinutes(col.median_lead_min)}`),
+      `- \`${r.features.join('` × `')}\` (${r.kind}): ${r.paths.map((p) => `\`${p}\``).join(', ')}${r.resolved_at ? ', resolved while running' : ''}; ${verdict}`,
     );
-    for (const r of col.records) {
-      const verdict =
-        r.integration_conflicted === null
-          ? 'not integrated yet'
-          : r.integration_conflicted
-            ? 'conflicted at integration'
-            : 'merged cleanly';
-      out.push(
-        `- \`${r.features.join('` × `')}\` (${r.kind}): ${r.paths.map((p) => `\`${p}\``).join(', ')}${r.resolved_at ? ', resolved while running' : ''}; ${verdict}`,
-      );
-    }
-    out.push('');
   }
+  out.push('');
 
+  return out;
+}
+
+/** How often the conductor stepped into an interactive agent, per feature. */
+function interventionsSection(report: Report): string[] {
+  const rows = report.interventions.filter((f) => f.interventions > 0 || f.waits > 0);
+  if (rows.length === 0) return [];
+  return [
+    '## Interventions',
+    '',
+    ...rows.map(
+      (f) =>
+        `- \`${f.feature_id}\`: ${f.interventions} intervention${f.interventions === 1 ? '' : 's'}, waited for input ${f.waits} time${f.waits === 1 ? '' : 's'} (${formatMinutes(f.waiting_ms / 60_000)})`,
+    ),
+    '',
+  ];
+}
+
+/** Integration time against execution, its verdict and the final attempt's merges. */
+function integrationSection(report: Report): string[] {
+  const out: string[] = [];
   const i = report.integration;
   out.push('## Integration', '');
   out.push(
@@ -152,15 +248,13 @@ export function renderMarkdown(report: Report): string {
     i.verdict_text,
     '',
   );
-  if (i.ran) {
-    out.push(
-      `Merges: ${i.merges.clean} clean, ${i.merges.conflict} conflicted, ${i.merges.skipped} skipped` +
-        `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
-        (i.outcome ? `; outcome: ${i.outcome}.` : '.'),
-      '',
-    );
-  }
+  if (i.ran) out.push(describeMerges(report), '');
+  return out;
+}
 
+/** Amdahl's bound and the critical paths. */
+function amdahlSection(report: Report): string[] {
+  const out: string[] = [];
   const a = report.amdahl;
   out.push('## Amdahl', '');
   out.push(
@@ -189,19 +283,14 @@ export function renderMarkdown(report: Report): string {
     ),
     '',
   );
-  const cp = report.critical_path;
-  if (cp.planned) {
-    out.push(
-      `Critical path (estimates): ${cp.planned.feature_ids.join(' → ')}, ${formatMinutes(cp.planned.minutes)}.`,
-    );
-  }
-  if (cp.measured) {
-    out.push(
-      `Critical path (measured): ${cp.measured.feature_ids.join(' → ')}, ${formatMinutes(cp.measured.minutes)}.`,
-    );
-  }
-  if (cp.planned || cp.measured) out.push('');
+  const paths = describeCriticalPaths(report);
+  if (paths.length > 0) out.push(...paths, '');
+  return out;
+}
 
+/** The diagnosis and what could not be measured. */
+function diagnosisSection(report: Report): string[] {
+  const out: string[] = [];
   out.push('## Diagnosis', '');
   if (report.diagnosis.length === 0) out.push('Nothing to diagnose yet.');
   for (const d of report.diagnosis) out.push(`- ${d}`);
@@ -212,5 +301,5 @@ export function renderMarkdown(report: Report): string {
     for (const u of report.unknowns) out.push(`- ${u}`);
     out.push('');
   }
-  return out.join('\n');
+  return out;
 }

@@ -91,14 +91,17 @@ export function renderGanttSvg(report: Report, options: { width?: number } = {})
   // Serial phases get rows of their own below the features, drawn as `rect.phase` (never `.bar`).
   phaseRows.forEach((name, i) => {
     const y = top + (Math.max(1, features.length) + i) * rowH;
+    const first = phases.find((q) => q.phase === name);
+    const label = first?.label;
+    const note = first?.note ? ` — ${first.note}` : '';
     parts.push(
-      `<text class="label phase-label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${escapeXml(clip(name, 30))}</text>`,
+      `<text class="label phase-label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${escapeXml(clip(label ?? name, 30))}${label ? `<title>${escapeXml(label + note)}</title>` : ''}</text>`,
     );
     for (const p of phases.filter((q) => q.phase === name)) {
       const open = p.end_min === null;
       const x0 = x(p.start_min);
       const w = Math.max(2, x(p.end_min ?? span) - x0);
-      const tip = `${name}: ${open ? 'no end recorded' : formatMinutes((p.end_min ?? 0) - p.start_min)}`;
+      const tip = `${label ?? name}: ${open ? 'no end recorded' : formatMinutes((p.end_min ?? 0) - p.start_min)}${note}`;
       parts.push(
         `<rect class="phase${open ? ' open' : ''}" data-phase="${escapeXml(name)}" x="${x0.toFixed(1)}" y="${y + 8}" ` +
           `width="${w.toFixed(1)}" height="${rowH - 16}" rx="2"><title>${escapeXml(tip)}</title></rect>`,

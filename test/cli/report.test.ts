@@ -145,6 +145,9 @@ describe('baton report', () => {
       impl.sequential_measured_min!,
       10,
     );
-    expect(report.unknowns).toEqual([]);
+    // 3 estimated minutes against a few seconds of `sleep 1`: not the same kind, so no estimate speedup.
+    expect(impl).toMatchObject({ estimate_comparable: false, speedup_estimate: null });
+    expect(report.unknowns).toEqual([expect.stringContaining('are not of the same kind')]);
+    expect(report.headline).toMatchObject({ basis: 'agent-time', speedup: impl.speedup_measured });
   });
 });

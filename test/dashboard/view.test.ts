@@ -111,7 +111,7 @@ describe('dashboard view', () => {
     });
   });
 
-  it("takes the report's measured speedup, the implementation's alone when a phase was not recorded", () => {
+  it("shows the report's headline speedup, the one every other output leads with", () => {
     const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
     const events = [
       {
@@ -167,25 +167,14 @@ describe('dashboard view', () => {
       },
     ];
     const counts = countHeadline(foldEvents(events), undefined);
-    // When the report cannot measure the total (a phase it needs is unknown), the dashboard falls back
-    // to the implementation phase alone, and says so.
-    const measured = computeReport({ events });
-    const partial = {
-      ...measured,
-      worksheet: { ...measured.worksheet, total: { ...measured.worksheet.total, speedup_measured: null } },
-    };
-    const implementation = partial.worksheet.rows.find((r) => r.parallel);
-    expect(implementation?.speedup_measured).not.toBeNull();
-    expect(withReport(counts, partial, 7)).toMatchObject({
-      speedup: implementation?.speedup_measured,
+    const report = computeReport({ events });
+    expect(report.headline.speedup).toBe(2);
+    expect(withReport(counts, report, 7)).toMatchObject({
+      speedup: report.headline.speedup,
       speedup_scope: 'implementation',
       speedup_basis: 'measured',
+      headline_text: report.headline.text,
       report_seq: 7,
-    });
-    const whole = computeReport({ events });
-    expect(withReport(counts, whole, 7)).toMatchObject({
-      speedup: whole.worksheet.total.speedup_measured,
-      speedup_scope: 'total',
     });
   });
 });

@@ -1,12 +1,18 @@
 // @module-tag slow
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countHeadline, withReport } from '../../src/dashboard/view.js';
 import type { BatonEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
+import { COMPARISON_PHASE, computeReport } from '../../src/metrics/report.js';
+import type { Report } from '../../src/metrics/types.js';
+import { loadProject } from '../../src/project.js';
+import { escapeXml } from '../../src/report/svg.js';
 import { runBaton } from '../rig/cli.js';
 
 const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-demo-test-')));
@@ -90,13 +96,56 @@ describe('baton demo', () => {
         .filter((e) => e.type === 'integration.tested')
         .every((e) => e.type === 'integration.tested' && e.passed),
     ).toBe(true);
-    expect(output).toMatch(/implementation speedup \d+\.\d\d×/);
     expect(output).toContain(join(repo, '.baton', 'report.html'));
   });
 
-  it('leaves a real project: node --test passes on main and its server answers the contracts endpoints', async () => {
+  it('tells one story: the same headline and integration ratio in the terminal, markdown, JSON, HTML and dashboard', async () => {
+    const json = await runBaton(['report', '--json'], { cwd: repo });
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as Report;
+    const { headline, integration } = report;
+    // Measured against the -j 1 run, which the log records and the timeline labels (no unexplained gap).
+    expect(headline.basis).toBe('sequential-run');
+    expect(headline.text).toMatch(/^Implementation speedup \d+\.\d× \(measured\)/);
+    expect(report.timeline.phases.map((p) => p.phase)).toContain(COMPARISON_PHASE);
+    expect(report.conflicts.count).toBe(0);
+    // Minutes of estimates against seconds of scripted agents: never turned into a speedup.
+    expect(report.worksheet.rows.find((r) => r.parallel)?.estimate_comparable).toBe(false);
+    // Terminal (after the -j 1 run and in the summary) and the markdown report it printed.
+    expect(output.split(headline.text).length - 1).toBeGreaterThanOrEqual(2);
+    expect(output).toContain(`**${headline.text}**`);
+    expect(output).toContain(`integration:  ${integration.verdict_text}`);
+    // The HTML report the demo wrote.
+    const html = readFileSync(join(repo, '.baton', 'report.html'), 'utf8');
+    expect(html).toContain(escapeXml(headline.text));
+    expect(html).toContain(escapeXml(integration.verdict_text));
+    // The dashboard's headline, from the same log and contracts.
+    const project = await loadProject(repo);
+    const events = readLog(join(repo, '.baton', 'log.jsonl')).events;
+    const metrics = withReport(
+      countHeadline(foldEvents(events), project.plan),
+      computeReport({ events, plan: project.plan, estimates: project.config.estimates }),
+      0,
+    );
+    expect(metrics.speedup).toBe(headline.speedup);
+    expect(metrics.headline_text).toBe(headline.text);
+    expect(metrics.integration_ratio).toBe(integration.ratio);
+    // Integration counts its one attempt, and its post-merge tests ran the suite in one process each time.
+    expect(integration).toMatchObject({
+      attempts: 1,
+      discarded_attempts: 0,
+      tests: { passed: 3, failed: 0 },
+    });
+    expect(integration.ratio).toBeCloseTo(
+      (integration.duration_min ?? 0) / (integration.execution_min ?? 1),
+      10,
+    );
+  });
+
+  it('leaves a real project: npm test passes on main and its server answers the contracts endpoints', async () => {
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' })).toBe('');
-    execFileSync(process.execPath, ['--test'], { cwd: repo, stdio: 'pipe' });
+    // What `npm test` runs: every test file, in one process.
+    execFileSync(process.execPath, ['scripts/run-tests.js'], { cwd: repo, stdio: 'pipe' });
     const port = await freePort();
     const server = spawn(process.execPath, ['src/server.js'], {
       cwd: repo,

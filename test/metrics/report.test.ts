@@ -326,7 +326,14 @@ describe('computeReport: choosing the run', () => {
     expect(a?.cost_usd).toBeCloseTo(0.3, 10);
     expect(r.totals.cost_usd).toBeCloseTo(0.3, 10);
     expect(r.conflicts.count).toBe(1);
-    expect(r.integration).toMatchObject({ attempts: 2, duration_min: 4 });
+    // The second integrate discarded the first: only the final attempt counts toward integration time.
+    expect(r.integration).toMatchObject({
+      attempts: 2,
+      discarded_attempts: 1,
+      discarded_min: 2,
+      duration_min: 2,
+      merges: { clean: 0, conflict: 1, skipped: 0 },
+    });
     expect(r.worksheet.rows.find((x) => x.phase === 'implementation')?.sequential_measured_min).toBe(27);
     expect(r.diagnosis.join('\n')).toContain('without contracts Baton cannot tell whose boundary that was');
   });
@@ -346,7 +353,7 @@ describe('computeReport: choosing the run', () => {
       critical: { feature_ids: [], minutes: 0 },
     });
     const r = computeReport({ events, plan });
-    expect(r.critical_path.measured).toEqual({ feature_ids: ['a', 'b'], minutes: 60 });
+    expect(r.critical_path.measured).toEqual({ feature_ids: ['a', 'b'], minutes: 60, wall_min: 60 });
     const line = r.diagnosis.find((d) => d.startsWith('Implementation speedup'));
     expect(line).toBe(
       'Implementation speedup 1.1× is below N = 3: the dependency chain `a` → `b` took 60 min of agent time in a row, ' +

@@ -1,0 +1,72 @@
+import { compileOwns, filesOutsideOwns } from '../contracts/owns.js';
+import type { Contract } from '../contracts/schema.js';
+import type { Plan } from '../graph/types.js';
+import type { LogEvent, MergeConflict } from '../log/events.js';
+import type { ConflictPair, ConflictReport } from './types.js';
+
+/** Changed files that the contract's `owns` does not cover, by THE owns rule; null without `owns`. */
+export function outsideOwns(contract: Contract, files: readonly string[]): string[] | null {
+  if (contract.owns.length === 0) return null;
+  return filesOutsideOwns(files, contract.owns);
+}
+
+/** The features whose `owns` covers a file, by THE owns rule. */
+export function ownersOf(plan: Plan, file: string): string[] {
+  return plan.features.filter((c) => compileOwns(c.owns)(file)).map((c) => c.feature_id);
+}
+
+/** Merge conflicts, each counted once even if integrate was run again and hit it again (pure). */
+export function distinctConflicts(events: readonly LogEvent[]): MergeConflict[] {
+  const seen = new Set<string>();
+  const out: MergeConflict[] = [];
+  for (const e of events) {
+    if (e.type !== 'merge.conflict') continue;
+    const key = JSON.stringify([e.feature_id, [...e.with].sort(), [...e.files].sort()]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
+
+/** Conflicts weighed against the N·(N−1)/2 potential integration points and the contracts (pure). */
+export function buildConflicts(
+  conflicts: readonly MergeConflict[],
+  featureIds: readonly string[],
+  plan: Plan | undefined,
+): ConflictReport {
+  const n = featureIds.length;
+  const inRun = new Set(featureIds);
+  const edges = plan ? plan.edges.filter((e) => inRun.has(e.from) && inRun.has(e.to)) : null;
+  const linked = (a: string, b: string) =>
+    edges ? edges.some((e) => (e.from === a && e.to === b) || (e.from === b && e.to === a)) : null;
+  const pairs: ConflictPair[] = [];
+  for (const c of conflicts) {
+    const files = c.files.map((file) => ({ file, owners: plan ? ownersOf(plan, file) : null }));
+    const partners = c.with.length > 0 ? c.with : [null];
+    for (const w of partners) {
+      pairs.push({
+        feature_id: c.feature_id,
+        with: w,
+        files,
+        dependent: w === null ? null : linked(c.feature_id, w),
+      });
+    }
+  }
+  const distinctPairs = new Set(
+    pairs.filter((p) => p.with !== null).map((p) => [p.feature_id, p.with].sort().join('\u0000')),
+  );
+  return {
+    count: conflicts.length,
+    pairs,
+    files: [...new Set(conflicts.flatMap((c) => c.files))].sort(),
+    potential_points: (n * (n - 1)) / 2,
+    conflicting_pairs: distinctPairs.size,
+    declared_points: edges ? edges.length : null,
+    predicted_overlaps: plan
+      ? plan.integration_points.overlaps
+          .filter((o) => inRun.has(o.a) && inRun.has(o.b))
+          .map((o) => ({ a: o.a, b: o.b, pattern: o.pattern }))
+      : null,
+  };
+}

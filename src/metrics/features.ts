@@ -1,0 +1,225 @@
+import { unreachable } from '../errors.js';
+import type { Plan } from '../graph/types.js';
+import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
+import { TERMINAL_STATUSES } from '../log/events.js';
+import { type BatonState, countChecks, normaliseStatus } from '../log/fold.js';
+import { outsideOwns } from './conflicts.js';
+import { type Interval, timeOf } from './intervals.js';
+import type { FeatureReport, UsageTotals } from './types.js';
+
+const MINUTE = 60_000;
+
+/** What the log says about one feature's work, gathered in one pass. */
+export interface FeatureScan {
+  starts: number[];
+  launches: number;
+  /** Something worked on the feature (a `feature.ended` alone may only say it was skipped). */
+  worked: boolean;
+  exits: AgentExited[];
+  endedAt: number | null;
+}
+
+/** The smallest and largest of many numbers without spreading them into arguments (no stack limit). */
+export function extent(values: Iterable<number>): { min: number; max: number } | null {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? { min, max } : null;
+}
+
+/** Every feature's scan, keyed by id, from well-formed events of known types (pure). */
+export function scanFeatures(events: readonly LogEvent[]): Map<string, FeatureScan> {
+  const scans = new Map<string, FeatureScan>();
+  const scan = (id: string) => {
+    let s = scans.get(id);
+    if (!s) {
+      s = { starts: [], launches: 0, worked: false, exits: [], endedAt: null };
+      scans.set(id, s);
+    }
+    return s;
+  };
+  for (const e of events) {
+    const t = timeOf(e);
+    if (e.type === undefined) {
+      const s = scan(String(e.feature_id));
+      s.worked = true; // only an agent's hook writes a status line
+      const status = normaliseStatus(String(e.status));
+      if (status === 'running' && t !== null) s.starts.push(t);
+      if (status && TERMINAL_STATUSES.has(status) && t !== null) s.endedAt = t;
+      continue;
+    }
+    scanEvent(scan, e, t);
+  }
+  return scans;
+}
+
+function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number | null): void {
+  switch (ev.type) {
+    case 'feature.started': {
+      const s = scan(ev.feature_id);
+      s.launches++;
+      s.worked = true;
+      if (t !== null) s.starts.push(t);
+      break;
+    }
+    case 'agent.exited': {
+      const s = scan(ev.feature_id);
+      s.exits.push(ev);
+      s.worked = true;
+      break;
+    }
+    case 'hook':
+      scan(ev.feature_id).worked = true;
+      break;
+    case 'feature.ended':
+      scan(ev.feature_id).endedAt = t;
+      break;
+    case 'worktree.created':
+    case 'feature.escaped':
+    case 'check.passed':
+    case 'check.failed':
+    case 'check.unverifiable':
+      scan(ev.feature_id);
+      break;
+    case 'run.started':
+    case 'run.ended':
+    case 'phase.started':
+    case 'phase.ended':
+    case 'integration.started':
+    case 'merge.clean':
+    case 'merge.conflict':
+    case 'merge.skipped':
+    case 'integration.tested':
+    case 'integration.ended':
+    case 'integration.discarded':
+    case 'collision.detected':
+    case 'collision.resolved':
+    case 'queue.job':
+    case 'user.intervention':
+      // These describe the run and its integration, not one feature's work.
+      break;
+    default:
+      unreachable(ev);
+  }
+}
+
+/** The first `run.started`'s time, the origin of the timeline. */
+export function firstRunStart(events: readonly LogEvent[]): number | null {
+  for (const e of events) if (e.type === 'run.started') return timeOf(e);
+  return null;
+}
+
+/** The earliest feature start, the origin when no run was recorded. */
+export function earliestStart(scans: ReadonlyMap<string, FeatureScan>): number | null {
+  return extent([...scans.values()].flatMap((s) => s.starts))?.min ?? null;
+}
+
+/**
+ * Without a run or a phase to time the implementation (hand-written hooks only), the span from the
+ * first feature's start to the last one's end is its wall-clock, provided every started feature ended.
+ */
+export function featureSpan(scans: ReadonlyMap<string, FeatureScan>): Interval[] {
+  const started = [...scans.values()].filter((s) => s.starts.length > 0);
+  if (started.length === 0 || started.some((s) => s.endedAt === null)) return [];
+  const first = extent(started.flatMap((s) => s.starts));
+  const last = extent(started.map((s) => s.endedAt ?? Number.NEGATIVE_INFINITY));
+  return first && last ? [{ start: first.min, end: last.max }] : [];
+}
+
+/** What `buildFeature` reads besides the feature's id. */
+export interface FeatureContext {
+  state: BatonState;
+  scans: ReadonlyMap<string, FeatureScan>;
+  plan: Plan | undefined;
+  origin: number | null;
+  conflicts: readonly MergeConflict[];
+  unknowns: string[];
+}
+
+const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
+
+function agentTimeMs(scan: FeatureScan | undefined, f: BatonState['features'][string] | undefined) {
+  const exits = scan?.exits ?? [];
+  const status: FeatureStatus = f?.status ?? 'pending';
+  // A launch with no exit after it is agent time the log never measured.
+  if (exits.length > 0) {
+    return (scan?.launches ?? 0) > exits.length ? null : exits.reduce((sum, e) => sum + e.duration_ms, 0);
+  }
+  return f?.duration_ms !== undefined && TERMINAL_STATUSES.has(status) ? f.duration_ms : null;
+}
+
+function usageOf(exits: readonly AgentExited[]) {
+  const usages = exits.map((e) => e.usage).filter((u) => u !== undefined);
+  const sum = (k: 'cost_usd' | 'input_tokens' | 'output_tokens' | 'turns'): number | null => {
+    const vals = usages.map((u) => u[k]).filter((v): v is number => typeof v === 'number');
+    return vals.length === 0 ? null : vals.reduce((a, b) => a + b, 0);
+  };
+  const denials = usages.filter((u) => u.permission_denials !== undefined);
+  return {
+    cost_usd: sum('cost_usd'),
+    input_tokens: sum('input_tokens'),
+    output_tokens: sum('output_tokens'),
+    turns: sum('turns'),
+    permission_denials:
+      denials.length === 0 ? null : denials.reduce((n, u) => n + (u.permission_denials?.length ?? 0), 0),
+  };
+}
+
+/** One feature's row of the report (pure). */
+export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
+  const f = ctx.state.features[id];
+  const scan = ctx.scans.get(id);
+  const contract = ctx.plan?.byId.get(id);
+  const exits = scan?.exits ?? [];
+  const status: FeatureStatus = f?.status ?? 'pending';
+  const durationMs = agentTimeMs(scan, f);
+  const launched = scan?.worked ?? false;
+  if (durationMs === null && launched) {
+    ctx.unknowns.push(
+      `${id}: agent time unknown (${TERMINAL_STATUSES.has(status) ? 'no agent.exited event recorded its duration' : 'started and never recorded an end'}).`,
+    );
+  }
+  const files = [...new Set(exits.flatMap((e) => e.files))];
+  const firstStart = scan ? (extent(scan.starts)?.min ?? null) : null;
+  const lastExit = exits.length > 0 ? timeOf(exits.at(-1)!) : null;
+  const exitedLast = exits.length > 0 && (scan?.launches ?? 0) <= exits.length;
+  const endAt = scan?.endedAt ?? (exitedLast ? lastExit : null);
+  const rel = (t: number | null) => (t === null || ctx.origin === null ? null : (t - ctx.origin) / MINUTE);
+  return {
+    feature_id: id,
+    title: contract?.title ?? null,
+    agent: f?.agent ?? null,
+    status,
+    launched,
+    attempts: Math.max(scan?.launches ?? 0, exits.length),
+    duration_min: durationMs === null ? null : durationMs / MINUTE,
+    estimate_min: contract?.estimate_minutes ?? null,
+    exit_code: f?.exit_code ?? null,
+    signal: f?.signal ?? null,
+    reason: f?.reason ?? null,
+    checks: f ? countChecks(f, 'worktree') : NO_CHECKS,
+    integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
+    files_changed: files,
+    outside_owns: contract ? outsideOwns(contract, files) : null,
+    conflicts: ctx.conflicts.filter((c) => c.feature_id === id || c.with.includes(id)).length,
+    ...usageOf(exits),
+    start_min: rel(firstStart),
+    end_min: firstStart === null ? null : rel(endAt),
+  };
+}
+
+/** Cost and tokens summed over the features that reported them (pure). */
+export function sumUsage(features: readonly FeatureReport[]): UsageTotals {
+  const sum = (k: 'cost_usd' | 'input_tokens' | 'output_tokens') => {
+    const vals = features.map((f) => f[k]).filter((v): v is number => v !== null);
+    return vals.length === 0 ? null : vals.reduce((a, b) => a + b, 0);
+  };
+  return {
+    cost_usd: sum('cost_usd'),
+    input_tokens: sum('input_tokens'),
+    output_tokens: sum('output_tokens'),
+  };
+}

@@ -1,0 +1,52 @@
+import { formatMinutes, formatSpeedup } from './format.js';
+import type { Headline, WorksheetRow } from './types.js';
+
+/**
+ * THE headline speedup (pure), the one number `run`, `demo`, the markdown, JSON and HTML report
+ * and the dashboard lead with: the implementation's sequential measurement (a `-j 1` run when one
+ * was recorded, else the agents' summed time) over its parallel wall-clock. Estimates never make
+ * the headline. A speedup above N is flagged: parallelism alone cannot give it.
+ */
+export function headlineSpeedup(implementation: WorksheetRow | undefined, n: number | null): Headline {
+  const actual = implementation?.parallel_actual_min ?? null;
+  const sequential = implementation?.sequential_measured_min ?? null;
+  const basis = implementation?.sequential_basis ?? null;
+  const speedup = actual !== null && actual > 0 && sequential !== null ? sequential / actual : null;
+  const superlinear = speedup !== null && n !== null && speedup > n;
+  const estimate = implementation?.speedup_estimate ?? null;
+  return {
+    speedup,
+    basis: speedup === null ? null : basis,
+    n,
+    superlinear,
+    text: describeHeadline({ speedup, basis, n, superlinear, sequential, actual, estimate }),
+  };
+}
+
+function describeHeadline(h: {
+  speedup: number | null;
+  basis: Headline['basis'];
+  n: number | null;
+  superlinear: boolean;
+  sequential: number | null;
+  actual: number | null;
+  estimate: number | null;
+}): string {
+  const { speedup, basis, n, superlinear, sequential, actual } = h;
+  if (speedup === null) {
+    return (
+      `Implementation speedup not measured: ${actual === null ? 'the parallel wall-clock was not recorded' : "no sequential measurement was recorded (no -j 1 run, no agents' times)"}` +
+      (h.estimate === null ? '.' : `; the contracts' estimates alone give ${formatSpeedup(h.estimate)}.`)
+    );
+  }
+  const against =
+    basis === 'sequential-run'
+      ? `the same agents run one at a time (-j 1) took ${formatMinutes(sequential)}`
+      : `the agents' own times add up to ${formatMinutes(sequential)}`;
+  const head = `Implementation speedup ${formatSpeedup(speedup)} (measured): ${formatMinutes(actual)} in parallel; ${against}`;
+  if (!superlinear) return `${head}.`;
+  return (
+    `${head}. That is above N = ${n}, more than parallelism alone can give (superlinear): ` +
+    'the sequential run was likely slowed by something else (machine load, cold caches), so read it as an upper bound.'
+  );
+}

@@ -1,0 +1,169 @@
+import type { LogEvent } from '../log/events.js';
+import { formatMinutes } from './format.js';
+import { collectIntegrationIntervals, collectPhaseIntervals, coveredMs, type Interval } from './intervals.js';
+import type { IntegrationReport, IntegrationVerdict, WorksheetRow } from './types.js';
+
+/** The healthy band of integration time ÷ execution time. */
+export const HEALTHY_INTEGRATION = { low: 0.15, high: 0.2 } as const;
+/** Above this ratio integration is a symptom, not a cost: contracts left interfaces to merge time. */
+export const HIGH_INTEGRATION = 0.3;
+
+const MINUTE = 60_000;
+
+/** The integration attempts in the log: the final one, which counts, and the discarded ones before it. */
+export interface IntegrationAttempts {
+  /** Events of the final attempt (from its `phase.started integration`, `--continue`s included). */
+  final: LogEvent[];
+  /** Integration spans of the final attempt: integrate's own events and its `integration` phase. */
+  intervals: Interval[];
+  /** Attempts begun before the final one and discarded (`--fresh`). */
+  discarded: number;
+  /** What the discarded attempts took; null when there were none or their time was not recorded. */
+  discardedMin: number | null;
+}
+
+function integrationSpans(events: readonly LogEvent[]): Interval[] {
+  const own = collectIntegrationIntervals(events);
+  const phase = collectPhaseIntervals(events).get('integration') ?? [];
+  // integrate's own events time the attempt; a phase end whose start fell before the cut adds nothing.
+  return [...own, ...(own.length > 0 ? phase.filter((i) => i.start !== null) : phase)];
+}
+
+/**
+ * Splits the log's integration into attempts (pure): each `integration.started` begins one (with
+ * the `integration` phase opened just before it); only the last counts toward the integration time.
+ * A log without `integration.started` (a phase recorded by hand) is one attempt.
+ */
+export function splitIntegrationAttempts(events: readonly LogEvent[]): IntegrationAttempts {
+  const starts: number[] = [];
+  events.forEach((e, i) => {
+    if (e.type === 'integration.started') starts.push(i);
+  });
+  const last = starts.at(-1);
+  if (last === undefined)
+    return { final: [...events], intervals: integrationSpans(events), discarded: 0, discardedMin: null };
+  const previous = starts.at(-2) ?? -1;
+  let cut = last;
+  for (let i = last - 1; i > previous; i--) {
+    const e = events[i];
+    if (e?.type === 'phase.started' && e.phase === 'integration') {
+      cut = i;
+      break;
+    }
+    if (e?.type === 'integration.ended') break;
+  }
+  const before = events.slice(0, cut);
+  const final = events.slice(cut);
+  const discardedMs = starts.length > 1 ? coveredMs(integrationSpans(before)) : null;
+  return {
+    final,
+    intervals: integrationSpans(final),
+    discarded: starts.length - 1,
+    discardedMin: discardedMs === null ? null : discardedMs / MINUTE,
+  };
+}
+
+/** Places integration ÷ execution against the healthy 15–20 % band (pure). */
+export function judgeIntegration(ratio: number | null): IntegrationVerdict {
+  if (ratio === null) return 'unknown';
+  if (ratio < HEALTHY_INTEGRATION.low) return 'low';
+  if (ratio <= HEALTHY_INTEGRATION.high) return 'healthy';
+  if (ratio <= HIGH_INTEGRATION) return 'elevated';
+  return 'high';
+}
+
+/** The verdict in a sentence, weighed against what the integration recorded (pure). */
+export function describeVerdict(
+  verdict: IntegrationVerdict,
+  ratio: number | null,
+  uneventful: { tests_min: number | null; duration_min: number | null } | null,
+): string {
+  const pct = ratio === null ? '' : `${Math.round(ratio * 100)} %`;
+  if (uneventful && (verdict === 'elevated' || verdict === 'high')) {
+    const where =
+      uneventful.tests_min !== null
+        ? `post-merge tests took ${formatMinutes(uneventful.tests_min)} of the ${formatMinutes(uneventful.duration_min)} — ` +
+          'the cost is the test suite, not the interfaces'
+        : 'look at what else the integration waited on';
+    return (
+      `${pct}, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration ` +
+      `criterion was recorded: the contracts held at merge time, and ${where}.`
+    );
+  }
+  switch (verdict) {
+    case 'unknown':
+      return 'Integration ÷ execution is unknown: one of the two times was not recorded.';
+    case 'low':
+      return `${pct}, below the healthy 15–20 %: the contracts held and integration was cheap.`;
+    case 'healthy':
+      return `${pct}, within the healthy 15–20 %.`;
+    case 'elevated':
+      return `${pct}, above the healthy 15–20 %: some interfaces were settled at merge time; tighten the contracts they touched.`;
+    case 'high':
+      return (
+        `${pct}, far above the healthy 15–20 %: the contracts are probably under-specified — ` +
+        'interfaces were discovered at merge time instead of being agreed in the contracts.'
+      );
+    default:
+      return verdict satisfies never;
+  }
+}
+
+/** Each feature's last merge outcome in the attempt, counted: one per feature, never one per try. */
+function countMerges(events: readonly LogEvent[]): IntegrationReport['merges'] {
+  const last = new Map<string, 'clean' | 'conflict' | 'skipped'>();
+  for (const e of events) {
+    if (e.type === 'merge.clean') last.set(e.feature_id, 'clean');
+    else if (e.type === 'merge.conflict') last.set(e.feature_id, 'conflict');
+    else if (e.type === 'merge.skipped') last.set(e.feature_id, 'skipped');
+  }
+  const out = { clean: 0, conflict: 0, skipped: 0 };
+  for (const outcome of last.values()) out[outcome]++;
+  return out;
+}
+
+/** What `buildIntegration` weighs. */
+export interface IntegrationInput {
+  attempts: IntegrationAttempts;
+  row: WorksheetRow | undefined;
+  implementation: WorksheetRow | undefined;
+  conflicts: number;
+  failedIntegrationChecks: number;
+}
+
+/** Integration time against execution time, for the final attempt (pure). */
+export function buildIntegration(a: IntegrationInput): IntegrationReport {
+  const events = a.attempts.final;
+  const started = events.some((e) => e.type === 'integration.started');
+  const attempts = a.attempts.discarded + (started ? 1 : 0);
+  const duration = a.row?.parallel_actual_min ?? null;
+  const execution = a.implementation?.parallel_actual_min ?? null;
+  const ratio = duration !== null && execution !== null && execution > 0 ? duration / execution : null;
+  const verdict = judgeIntegration(ratio);
+  let outcome: IntegrationReport['outcome'] = null;
+  for (const e of events) if (e.type === 'integration.ended') outcome = e.outcome;
+  const tested = events.filter((e) => e.type === 'integration.tested');
+  const testsMin = tested.length === 0 ? null : tested.reduce((n, e) => n + e.duration_ms, 0) / MINUTE;
+  // Integrate ran and nothing went wrong: a long integration is then not a sign of missing interfaces.
+  const uneventful =
+    started && a.conflicts === 0 && a.failedIntegrationChecks === 0 && tested.every((e) => e.passed);
+  return {
+    ran: a.row !== undefined && (attempts > 0 || duration !== null),
+    attempts,
+    discarded_attempts: a.attempts.discarded,
+    discarded_min: a.attempts.discardedMin,
+    outcome,
+    duration_min: duration,
+    execution_min: execution,
+    ratio,
+    verdict,
+    verdict_text: describeVerdict(
+      verdict,
+      ratio,
+      uneventful ? { tests_min: testsMin, duration_min: duration } : null,
+    ),
+    tests_min: testsMin,
+    merges: countMerges(events),
+    tests: { passed: tested.filter((t) => t.passed).length, failed: tested.filter((t) => !t.passed).length },
+  };
+}

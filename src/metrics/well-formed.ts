@@ -1,0 +1,82 @@
+import type { BatonEventType, LogEvent } from '../log/events.js';
+import { parseLogEvent } from '../log/parse-event.js';
+
+const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isString = (v: unknown): boolean => typeof v === 'string';
+
+/** Every event type this version knows; a new type fails to compile until it is listed here. */
+const KNOWN_TYPES = {
+  'run.started': true,
+  'run.ended': true,
+  'phase.started': true,
+  'phase.ended': true,
+  'worktree.created': true,
+  'feature.started': true,
+  'agent.exited': true,
+  hook: true,
+  'feature.ended': true,
+  'feature.escaped': true,
+  'check.passed': true,
+  'check.failed': true,
+  'check.unverifiable': true,
+  'integration.started': true,
+  'merge.clean': true,
+  'merge.conflict': true,
+  'merge.skipped': true,
+  'integration.tested': true,
+  'integration.ended': true,
+  'integration.discarded': true,
+  'collision.detected': true,
+  'collision.resolved': true,
+  'queue.job': true,
+  'user.intervention': true,
+} as const satisfies Record<BatonEventType, true>;
+
+/**
+ * The fields the report reads, per event type; a hand-edited line missing one is left out, not
+ * trusted. (The log's own shapes are moving to zod in `log/`; this table goes once they cover it.)
+ */
+const REQUIRED: Partial<Record<BatonEventType, Record<string, (v: unknown) => boolean>>> = {
+  'run.started': { run_id: isString, feature_ids: isStrings },
+  'run.ended': { duration_ms: Number.isFinite },
+  'phase.started': { phase: isString },
+  'phase.ended': { phase: isString },
+  'agent.exited': { feature_id: isString, duration_ms: Number.isFinite, files: isStrings },
+  'merge.conflict': { feature_id: isString, files: isStrings, with: isStrings },
+  'integration.started': { order: isStrings },
+  'integration.ended': { duration_ms: Number.isFinite },
+};
+
+/** The events the report can trust, and what it left out. */
+export interface WellFormed {
+  kept: LogEvent[];
+  /** Events of a known type with a field of the wrong shape. */
+  dropped: number;
+  /** Types this version does not know (a newer Baton wrote them), each once. */
+  unknownTypes: string[];
+}
+
+function isKnown(type: string): type is BatonEventType {
+  return Object.hasOwn(KNOWN_TYPES, type);
+}
+
+/** Keeps the events whose type is known and whose fields have the shape the report reads (pure). */
+export function keepWellFormed(events: readonly LogEvent[]): WellFormed {
+  const kept: LogEvent[] = [];
+  let dropped = 0;
+  const unknownTypes = new Set<string>();
+  for (const e of events) {
+    const record = e as unknown as Record<string, unknown>;
+    if (e.type !== undefined && !isKnown(e.type)) {
+      unknownTypes.add(String(e.type));
+      continue;
+    }
+    const rules = e.type === undefined ? undefined : REQUIRED[e.type];
+    // The fold trusts its input (no catch-all): what does not fit its event's schema stays out.
+    const featureOk =
+      parseLogEvent(e) !== undefined && (!('feature_id' in record) || typeof record.feature_id === 'string');
+    if (featureOk && (!rules || Object.entries(rules).every(([k, ok]) => ok(record[k])))) kept.push(e);
+    else dropped++;
+  }
+  return { kept, dropped, unknownTypes: [...unknownTypes] };
+}

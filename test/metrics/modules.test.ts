@@ -1,0 +1,338 @@
+// Table tests of the report's pure modules, each on its own: worksheet, integration attempts and
+// verdict, Amdahl, conflicts, critical path, timeline, headline, well-formedness.
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/log/events.js';
+import { buildAmdahl } from '../../src/metrics/amdahl.js';
+import { buildConflicts, distinctConflicts, outsideOwns } from '../../src/metrics/conflicts.js';
+import { chainWallMin, plannedCriticalPath } from '../../src/metrics/critical-path.js';
+import { extent } from '../../src/metrics/features.js';
+import { headlineSpeedup } from '../../src/metrics/headline.js';
+import { splitIntegrationAttempts } from '../../src/metrics/integration.js';
+import { coveredMs } from '../../src/metrics/intervals.js';
+import { timelinePhases } from '../../src/metrics/timeline.js';
+import type { FeatureReport, WorksheetRow } from '../../src/metrics/types.js';
+import { keepWellFormed } from '../../src/metrics/well-formed.js';
+import {
+  COMPARISON_PHASE,
+  estimateComparable,
+  orderPhases,
+  speedupOf,
+  totalOf,
+} from '../../src/metrics/worksheet.js';
+import { at, contract, ev, handPlan, phase, T0 } from './log-builder.js';
+
+const MIN = 60_000;
+
+function row(fields: Partial<WorksheetRow>): WorksheetRow {
+  return {
+    phase: 'implementation',
+    parallel: true,
+    recorded: true,
+    sequential_estimate_min: null,
+    sequential_measured_min: null,
+    sequential_basis: null,
+    parallel_actual_min: null,
+    speedup_estimate: null,
+    estimate_comparable: null,
+    speedup_measured: null,
+    speedup: null,
+    speedup_basis: null,
+    ...fields,
+  };
+}
+
+function feature(id: string, start: number | null, end: number | null): FeatureReport {
+  return { feature_id: id, start_min: start, end_min: end } as FeatureReport;
+}
+
+describe('worksheet: estimateComparable', () => {
+  it.each([
+    // estimate, reference, allowance, comparable
+    [180, 0.5, 1, false], // three 60-minute estimates against 30 s of scripted agents
+    [180, 150, 1, true],
+    [60, 30, 1, true],
+    [375, 130, 1, true],
+    [180, 60, 3, true], // against a parallel wall-clock, N agents may divide it by N
+    [180, 2, 3, false],
+    [1, 100, 1, false], // an estimate far below what was measured is another kind too
+    [null, 10, 1, null],
+    [10, null, 1, null],
+  ] as const)('%s min against %s min (allowance %s) → %s', (estimate, reference, allowance, comparable) => {
+    expect(estimateComparable(estimate, reference, allowance)).toBe(comparable);
+  });
+});
+
+describe('worksheet: speedupOf', () => {
+  it.each([
+    // measured, estimate, actual → speedup, basis, estimate speedup
+    [90, null, 30, 3, 'measured', null],
+    [null, 180, 60, 3, 'estimate', 3],
+    [1.5, 180, 0.5, 3, 'measured', null], // estimate not comparable: never 360×
+    [null, null, 30, null, null, null],
+    [90, 100, 0, null, null, null],
+  ] as const)(
+    'measured %s, estimate %s, actual %s → %s (%s)',
+    (measured, estimate, actual, speedup, basis, byEstimate) => {
+      const s = speedupOf(measured, estimate, actual);
+      expect(s.speedup).toBe(speedup);
+      expect(s.speedup_basis).toBe(basis);
+      expect(s.speedup_estimate).toBe(byEstimate);
+    },
+  );
+
+  it('orders method phases first and leaves the comparison run out of the worksheet', () => {
+    expect(
+      orderPhases(['review', 'integration', COMPARISON_PHASE, 'specification', 'implementation']),
+    ).toEqual(['specification', 'implementation', 'integration', 'review']);
+  });
+
+  it('totals recorded rows only and drops estimates of another kind from the total', () => {
+    const rows = [
+      row({
+        sequential_estimate_min: 180,
+        sequential_measured_min: 1.5,
+        parallel_actual_min: 0.5,
+        estimate_comparable: false,
+      }),
+      row({ phase: 'integration', parallel: false, parallel_actual_min: 0.1, sequential_estimate_min: 60 }),
+      row({ phase: 'specification', parallel: false, recorded: false, sequential_estimate_min: 30 }),
+    ];
+    const t = totalOf(rows, 3);
+    expect(t).toMatchObject({
+      sequential_estimate_min: null,
+      estimate_comparable: false,
+      speedup_estimate: null,
+      excluded: ['specification'],
+    });
+    expect(t.sequential_measured_min).toBeCloseTo(1.6, 10);
+    expect(t.speedup_measured).toBeCloseTo(1.6 / 0.6, 10);
+  });
+});
+
+describe('integration: splitIntegrationAttempts', () => {
+  const started = (m: number) =>
+    ev(m, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ['a'] });
+  const ended = (m: number, ms: number) =>
+    ev(m, { type: 'integration.ended', outcome: 'clean', duration_ms: ms });
+  it.each([
+    ['no integration', [] as LogEvent[], 0, null, null],
+    [
+      'one attempt',
+      [
+        ev(0, { type: 'phase.started', phase: 'integration' }),
+        started(0),
+        ended(2, 2 * MIN),
+        ev(2, { type: 'phase.ended', phase: 'integration' }),
+      ],
+      0,
+      null,
+      2,
+    ],
+    [
+      'an attempt discarded by --fresh, then the final one',
+      [
+        ev(0, { type: 'phase.started', phase: 'integration' }),
+        started(0),
+        ended(5, 5 * MIN),
+        ev(5, { type: 'phase.ended', phase: 'integration' }),
+        ev(10, { type: 'phase.started', phase: 'integration' }),
+        ev(10, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) }),
+        started(10),
+        ended(12, 2 * MIN),
+        ev(12, { type: 'phase.ended', phase: 'integration' }),
+      ],
+      1,
+      5,
+      2,
+    ],
+    [
+      'a --continue after a conflict belongs to the same attempt',
+      [started(0), ended(1, MIN), ...phase(20, 22, 'integration'), ended(22, 2 * MIN)],
+      0,
+      null,
+      3,
+    ],
+    ['an integration phase recorded by hand', phase(0, 4, 'integration'), 0, null, 4],
+    [
+      'a final attempt whose phase began before an interleaved event',
+      [
+        started(0),
+        ended(1, MIN),
+        ev(10, { type: 'phase.started', phase: 'integration' }),
+        ev(10, { type: 'integration.ended', outcome: 'clean', duration_ms: 0 }),
+        started(11),
+        ended(13, 2 * MIN),
+        ev(13, { type: 'phase.ended', phase: 'integration' }),
+      ],
+      1,
+      null,
+      2,
+    ],
+  ] as const)('%s', (_name, events, discarded, discardedMin, finalMin) => {
+    const a = splitIntegrationAttempts(events);
+    expect(a.discarded).toBe(discarded);
+    expect(a.discardedMin).toBe(discardedMin);
+    const ms = coveredMs(a.intervals);
+    expect(ms === null ? null : ms / MIN).toBe(finalMin);
+  });
+});
+
+describe('amdahl', () => {
+  it.each([
+    // serial min, parallelisable min, n → bound
+    [5, 90, 3, 1 / (5 / 95 + 90 / 95 / 3)],
+    [0, 90, 3, 3],
+    [10, 0, 3, 1],
+  ] as const)('serial %s, parallelisable %s, N %s', (serial, work, n, bound) => {
+    const rows = [
+      row({ sequential_measured_min: work, parallel_actual_min: work / n, speedup: n }),
+      row({ phase: 'integration', parallel: false, parallel_actual_min: serial }),
+    ];
+    const a = buildAmdahl({ rows, total: totalOf(rows, n) }, n);
+    expect(a.bound).toBeCloseTo(bound, 10);
+    expect(a.serial_min).toBe(serial);
+  });
+
+  it('leaves the parallelisable work unknown rather than take estimates of another kind', () => {
+    const rows = [
+      row({ sequential_estimate_min: 180, parallel_actual_min: 0.5, estimate_comparable: false }),
+    ];
+    expect(buildAmdahl({ rows, total: totalOf(rows, 3) }, 3)).toMatchObject({
+      parallelisable_min: null,
+      bound: null,
+    });
+  });
+});
+
+describe('conflicts', () => {
+  it('counts a conflict seen again on a re-run once and weighs it against N·(N−1)/2', () => {
+    const c = (m: number) =>
+      ev(m, { type: 'merge.conflict', feature_id: 'b', files: ['src/db.ts'], with: ['a'], duration_ms: 1 });
+    const plan = handPlan({
+      contracts: [
+        contract('a', { owns: ['src/db.ts'] }),
+        contract('b', { owns: ['src/b/**'] }),
+        contract('c'),
+      ],
+      waves: [['a', 'b', 'c']],
+      critical: { feature_ids: ['a'], minutes: 1 },
+    });
+    const report = buildConflicts(distinctConflicts([c(1), c(2)]), ['a', 'b', 'c'], plan);
+    expect(report).toMatchObject({ count: 1, potential_points: 3, conflicting_pairs: 1, declared_points: 0 });
+    expect(report.pairs[0]?.files).toEqual([{ file: 'src/db.ts', owners: ['a'] }]);
+  });
+
+  it.each([
+    [['src/catalog', 'lib/'], 'src/catalog/a.ts', []],
+    [['src/catalog', 'lib/'], 'lib/x/y.ts', []],
+    [['src/catalog', 'lib/'], 'src/catalogue.ts', ['src/catalogue.ts']],
+    [['src/catalog/**'], 'src/store.ts', ['src/store.ts']],
+  ] as const)('folder-style owns %j: %s outside → %j (THE owns rule)', (owns, file, outside) => {
+    expect(outsideOwns(contract('f', { owns: [...owns] }), [file])).toEqual(outside);
+  });
+});
+
+describe('critical path', () => {
+  it('is unknown, not 0 min, when no contract has an estimate', () => {
+    const plan = handPlan({
+      contracts: [contract('a'), contract('b')],
+      waves: [['a'], ['b']],
+      edges: [{ from: 'a', to: 'b' }],
+      critical: { feature_ids: ['a', 'b'], minutes: 0 },
+    });
+    expect(plannedCriticalPath(plan, ['a', 'b'])).toEqual({
+      path: null,
+      unknown:
+        'Critical path (estimates): unknown — no contract has `estimate_minutes`, as `baton plan` says.',
+    });
+    const estimated = handPlan({
+      contracts: [contract('a', { estimate_minutes: 30 }), contract('b', { estimate_minutes: 20 })],
+      waves: [['a'], ['b']],
+      critical: { feature_ids: ['a', 'b'], minutes: 50 },
+    });
+    expect(plannedCriticalPath(estimated, ['a', 'b']).path).toEqual({ feature_ids: ['a', 'b'], minutes: 50 });
+  });
+
+  it.each([
+    ['in a row', [feature('a', 0, 30), feature('b', 30, 60)], 60],
+    ['overlapping (contract-first)', [feature('a', 0, 30), feature('b', 5, 32)], 32],
+    ['one still open', [feature('a', 0, 30), feature('b', 5, null)], null],
+  ] as const)('the chain’s wall-clock %s', (_name, features, wall) => {
+    expect(chainWallMin(features, ['a', 'b'])).toBe(wall);
+  });
+});
+
+describe('timeline', () => {
+  it('labels the -j 1 comparison run and draws only the final integration attempt', () => {
+    const phases = new Map([
+      [COMPARISON_PHASE, [{ start: T0 + MIN, end: T0 + 3 * MIN }]],
+      ['planning', [{ start: T0 - MIN, end: T0 }]],
+    ]);
+    const out = timelinePhases(phases, [{ start: T0 + 4 * MIN, end: T0 + 5 * MIN }], T0);
+    expect(out).toEqual([
+      {
+        phase: COMPARISON_PHASE,
+        label: 'sequential run (-j 1)',
+        note: 'the same agents one at a time, in a clone, to measure the speedup; not counted as work',
+        start_min: 1,
+        end_min: 3,
+      },
+      { phase: 'integration', start_min: 4, end_min: 5 },
+    ]);
+  });
+});
+
+describe('headlineSpeedup', () => {
+  it.each([
+    // sequential, basis, actual, n → speedup, superlinear
+    [1.5, 'sequential-run', 0.5, 3, 3, false],
+    [1.6, 'sequential-run', 0.5, 3, 3.2, true],
+    [0.9, 'agent-time', 0.5, 3, 1.8, false],
+    [null, null, 0.5, 3, null, false],
+    [1.5, 'sequential-run', null, 3, null, false],
+  ] as const)(
+    '%s min sequential (%s) over %s min with N = %s → %s',
+    (seq, basis, actual, n, speedup, superlinear) => {
+      const h = headlineSpeedup(
+        row({ sequential_measured_min: seq, sequential_basis: basis, parallel_actual_min: actual }),
+        n,
+      );
+      if (speedup === null) expect(h.speedup).toBeNull();
+      else expect(h.speedup).toBeCloseTo(speedup, 10);
+      expect(h.superlinear).toBe(superlinear);
+      if (superlinear)
+        expect(h.text).toMatch(/above N = 3, more than parallelism alone can give \(superlinear\)/);
+    },
+  );
+
+  it('never leads with an estimate', () => {
+    const h = headlineSpeedup(
+      row({ sequential_estimate_min: 180, speedup_estimate: 3, parallel_actual_min: 60 }),
+      3,
+    );
+    expect(h.speedup).toBeNull();
+    expect(h.text).toContain("the contracts' estimates alone give 3.0×");
+  });
+});
+
+describe('well-formed events and extent', () => {
+  it('leaves out wrong shapes and unknown types, each said once', () => {
+    const bad = [
+      ev(0, { type: 'phase.started', phase: 'x' }),
+      { v: 1, ts: '2026-01-01T00:00:00Z', type: 'agent.exited', feature_id: 'a' },
+      { v: 1, ts: '2026-01-01T00:00:00Z', type: 'worktree.removed' },
+      { v: 1, ts: '2026-01-01T00:00:00Z', type: 'worktree.removed' },
+      { feature_id: 'a', status: 'complete' },
+    ] as LogEvent[];
+    const w = keepWellFormed(bad);
+    expect(w.kept).toHaveLength(2);
+    expect(w.dropped).toBe(1);
+    expect(w.unknownTypes).toEqual(['worktree.removed']);
+  });
+
+  it('finds the extent of 300,000 numbers (Math.max(...xs) throws past ~125,000)', () => {
+    const xs = Array.from({ length: 300_000 }, (_, i) => i);
+    expect(extent(xs)).toEqual({ min: 0, max: 299_999 });
+    expect(extent([])).toBeNull();
+  });
+});
