@@ -66,7 +66,10 @@ describe('git processes per feature in baton run', () => {
     expect(perFeature, report).toBeLessThanOrEqual(PER_FEATURE_BUDGET);
     expect(fixed, report).toBeLessThanOrEqual(FIXED_BUDGET);
     // One `for-each-ref` at preflight serves every feature: no `show-ref` per feature.
-    expect(three.filter((c) => c.includes('show-ref')), report).toEqual([]);
+    expect(
+      three.filter((c) => c.includes('show-ref')),
+      report,
+    ).toEqual([]);
     // The full untracked scan of the main checkout (the escape check) runs at most once per agent.
     const fullStatus = (calls: string[]) => calls.filter((c) => c.includes('--untracked-files=all')).length;
     expect(fullStatus(three) - fullStatus(one), report).toBeLessThanOrEqual(2);
