@@ -49,5 +49,10 @@ export async function loadCommands(argv: readonly string[]): Promise<RegisterCom
   if (first === '--version' || first === '-V') return [];
   const one = COMMAND_LOADERS.find(([name]) => name === first);
   if (one && !argv.includes('--help') && !argv.includes('-h')) return [await one[1]()];
+  // The top-level help lists names and summaries only: no command module needs loading for it.
+  if (argv.length === 1 && (first === '--help' || first === '-h')) {
+    const { registerHelpIndex } = await import('./help-index.js');
+    return [(program) => registerHelpIndex(program)];
+  }
   return Promise.all(COMMAND_LOADERS.map(([, load]) => load()));
 }

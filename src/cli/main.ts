@@ -117,10 +117,23 @@ export function processContext(): CliContext {
 
 /** Entry point of `bin/baton.js`: runs the CLI on this process and sets its exit code. */
 export async function main(): Promise<void> {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   const ctx = processContext();
   try {
     process.exitCode = await runCli(process.argv.slice(2), ctx);
   } catch (err) {
     process.exitCode = reportError(err, ctx);
   }
+}
+
+/**
+ * Ends the process quietly when the reader of `stream` has gone (`baton status | head`): the
+ * output is no longer wanted, so neither an unhandled EPIPE nor a stack trace is right.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
 }

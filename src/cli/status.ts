@@ -5,6 +5,7 @@ import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
+import { foldLogCached } from '../log/fold-cache.js';
 import { LogTailer, watchLog } from '../log/tail.js';
 import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
@@ -203,7 +204,15 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };
-      pull(!flags.watch);
+      if (flags.watch) pull(false);
+      else {
+        // One look: start from the fold snapshot in .baton/cache/ and read only what was appended.
+        const folded = foldLogCached(logPath);
+        state = folded.state;
+        for (const pr of folded.problems) {
+          problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`);
+        }
+      }
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
       render();
       if (!flags.watch) return;

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { branchExists, listWorktrees, resolveCommit, type StatusEntry, statusEntries } from '../git/git.js';
+import { localBranches } from '../git/branches.js';
+import { listWorktrees, resolveCommit, type StatusEntry, statusEntries } from '../git/git.js';
 import type { RunOptions } from './run.js';
 import { checkCopyPatterns } from './worktree.js';
 
@@ -33,10 +34,11 @@ function dirtyCheckoutError(dirty: readonly StatusEntry[]): UserError {
 
 /** Checks each feature's branch and folder before anything is created; throws a UserError otherwise. */
 async function checkFeatureFolders(opts: RunOptions, pathsOf: (id: string) => FeaturePaths): Promise<void> {
-  const worktrees = await listWorktrees(opts.root);
+  // One listing of the branches serves every feature: a `show-ref` each costs a process per feature.
+  const [worktrees, branches] = await Promise.all([listWorktrees(opts.root), localBranches(opts.root)]);
   for (const id of opts.featureIds) {
     const p = pathsOf(id);
-    if ((await branchExists(opts.root, p.branch)) && !opts.resume) {
+    if (branches.has(p.branch) && !opts.resume) {
       throw new UserError(
         'run/branch-exists',
         `branch ${p.branch} already exists; Baton will not overwrite it`,

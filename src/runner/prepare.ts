@@ -8,7 +8,12 @@ import { describeExit, type Supervised, spawnSupervised, tailLines } from '../pr
 import type { FeatureResult, RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
 import { inspectResumedBranch, type ResumedBranch } from './resume.js';
-import { copyIntoWorktree, createFeatureWorktree, readWorktreeInclude } from './worktree.js';
+import {
+  checkOutWorktree,
+  copyIntoWorktree,
+  createFeatureWorktree,
+  readWorktreeInclude,
+} from './worktree.js';
 
 function recordWorktree(
   ctx: RunContext,
@@ -50,9 +55,11 @@ export async function prepareWorktree(ctx: RunContext, feature: Contract, p: Fea
     recordWorktree(ctx, id, p, forkPoint, true, resumed);
     return forkPoint;
   }
+  // Only the ref and the admin files need the lock; the checkout itself runs in parallel.
   await ctx.gitLock(() =>
     createFeatureWorktree(opts.root, { path: p.worktree, branch: p.branch, base: ctx.baseCommit }),
   );
+  await checkOutWorktree(p.worktree);
   let forkPoint = ctx.baseCommit;
   if (opts.waitForDeps) {
     // Build on the dependencies' real code: merge their branches into the fresh branch.

@@ -158,5 +158,13 @@ export async function createFeatureWorktree(
 ): Promise<void> {
   const parent = dirname(opts.path);
   if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
-  await git(root, ['worktree', 'add', '--quiet', '-b', opts.branch, opts.path, opts.base]);
+  await git(root, ['worktree', 'add', '--quiet', '--no-checkout', '-b', opts.branch, opts.path, opts.base]);
+}
+
+/**
+ * Fills a worktree made with `--no-checkout` from its HEAD. It touches only the worktree's own
+ * index and files, so it runs outside the run's git lock: eight checkouts proceed in parallel.
+ */
+export async function checkOutWorktree(path: string): Promise<void> {
+  await git(path, ['read-tree', '-mu', 'HEAD']);
 }

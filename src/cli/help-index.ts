@@ -1,0 +1,72 @@
+/**
+ * What top-level `baton --help` lists, without loading any command's module: each command's term
+ * and summary, kept equal to the real commands' by test/perf/cli-start.test.ts.
+ */
+import { type Command, Help } from 'commander';
+
+/** Each command's help term (`name [options] <args>`) and one-line summary, in `--help` order. */
+export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]> = [
+  ['init [options]', 'set up Baton here: a config, .baton/ in .gitignore, a sample contract'],
+  ['new [options] <name>', 'write a new contract from the template, with the next free number'],
+  ['lint [options]', 'check contracts: valid? criteria measurable? owned paths overlapping?'],
+  ['plan [options]', 'show waves, critical path, integration points and the Amdahl bound'],
+  ['couple [options]', 'show how the features are coupled: co-change history, imports, hotspots'],
+  ['decompose [options] <spec>', 'have an agent split a spec into contracts, scored for independence'],
+  [
+    'run [options] [ids...]',
+    'create a worktree and branch per feature and run its agent, in parallel; checks run after each agent',
+  ],
+  [
+    'hook [options] <event> [payload]',
+    'append one event for the current feature to the shared log; called by agent hooks.\nReads the agent hook payload as JSON on stdin (Claude Code, Gemini CLI) or as the last argument (Codex notify).',
+  ],
+  [
+    'status [options]',
+    'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
+  ],
+  [
+    'verify [options] [ids...]',
+    "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results",
+  ],
+  [
+    'integrate [options] [ids...]',
+    'predict conflicts between feature branches, then merge the complete ones in dependency order on baton/integration, in a worktree of its own (your checkout is never touched), testing after each merge',
+  ],
+  [
+    'report [options]',
+    'measure a run: time-tracking worksheet and speedup, conflicts, integration ratio, Amdahl, diagnosis',
+  ],
+  ['phase', 'record the start or end of a phase (specification, planning…) for the report'],
+  [
+    'dashboard [options]',
+    'serve a live local web page of the run: board, timeline, dependency graph and metrics',
+  ],
+  [
+    'agents [options]',
+    'list the agents Baton can run, whether each is installed, and the command it would run',
+  ],
+  [
+    'clean [options] [ids...]',
+    'remove feature worktrees and their baton/<id> branches, refusing those whose work would be lost (uncommitted changes, commits not merged into baton/integration or the base) unless --force',
+  ],
+  [
+    'doctor [options]',
+    'check git (≥ 2.38), Node, the agents on PATH, the config and contracts, the log, the last run, worktrees left behind and git lock files; it only reads, never repairs',
+  ],
+  [
+    'demo [options]',
+    'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n(Upload, Grade, Feedback), lint, plan, parallel agents, checks, integration with tests, report',
+  ],
+];
+
+/** Adds the index's commands to `program` as names and summaries only, for the top-level help. */
+export function registerHelpIndex(program: Command): void {
+  const terms = new Map<string, string>();
+  for (const [term, summary] of HELP_INDEX) {
+    const name = term.split(' ')[0]!;
+    terms.set(name, term);
+    program.command(name).summary(summary);
+  }
+  const standard = new Help();
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? standard.subcommandTerm(cmd) });
+}

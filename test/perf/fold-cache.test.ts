@@ -1,0 +1,84 @@
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { foldEvents } from '../../src/log/fold.js';
+import { type FoldSnapshot, foldCachePath, foldLogCached } from '../../src/log/fold-cache.js';
+import { readLog } from '../../src/log/read.js';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+const line = (id: string, status: string) => `{"feature_id":"${id}","status":"${status}"}\n`;
+
+function setup(): { repo: TempRepo; log: string } {
+  const repo = makeRepo();
+  repos.push(repo);
+  mkdirSync(join(repo.root, '.baton'), { recursive: true });
+  const log = join(repo.root, '.baton', 'log.jsonl');
+  writeFileSync(log, Array.from({ length: 200 }, (_, i) => line(`feature-${i}-a`, 'running')).join(''));
+  return { repo, log };
+}
+
+const fullFold = (log: string) => foldEvents(readLog(log, undefined, { final: true }).events);
+const snapshot = (log: string) => JSON.parse(readFileSync(foldCachePath(log), 'utf8')) as FoldSnapshot;
+
+describe('the status fold snapshot', () => {
+  it('reads only the appended bytes after the first read, with the same result as a full fold', () => {
+    const { log } = setup();
+    const first = foldLogCached(log);
+    expect(first.fromOffset).toBe(0);
+    const size = statSync(log).size;
+    expect(snapshot(log).offset).toBe(size);
+    appendFileSync(log, line('feature-3-a', 'complete') + line('feature-900-z', 'failed'));
+    const second = foldLogCached(log);
+    expect(second.fromOffset).toBe(size);
+    expect(snapshot(log).offset).toBe(statSync(log).size);
+    expect(second.state).toEqual(fullFold(log));
+    expect(second.state.features['feature-3-a']?.status).toBe('complete');
+  });
+
+  it('folds an unterminated last line into the result but not into the snapshot', () => {
+    const { log } = setup();
+    const size = statSync(log).size;
+    appendFileSync(log, '{"feature_id":"feature-1-a","status":"complete"}');
+    const r = foldLogCached(log);
+    expect(r.state.features['feature-1-a']?.status).toBe('complete');
+    expect(snapshot(log).offset).toBe(size);
+  });
+
+  it('reads a replaced or truncated-and-rewritten log again from its start', () => {
+    const { log } = setup();
+    foldLogCached(log);
+    // Replaced: a new file (new inode) renamed over the log, longer than the snapshot.
+    const other = `${log}.new`;
+    writeFileSync(other, Array.from({ length: 300 }, (_, i) => line(`feature-${i}-b`, 'complete')).join(''));
+    renameSync(other, log);
+    const replaced = foldLogCached(log);
+    expect(replaced.fromOffset).toBe(0);
+    expect(replaced.state).toEqual(fullFold(log));
+    // Rewritten in place (same inode), longer than before but with other first bytes.
+    writeFileSync(log, Array.from({ length: 400 }, (_, i) => line(`feature-${i}-c`, 'failed')).join(''));
+    const rewritten = foldLogCached(log);
+    expect(rewritten.fromOffset).toBe(0);
+    expect(rewritten.state).toEqual(fullFold(log));
+    expect(rewritten.state.features['feature-0-b']).toBeUndefined();
+  });
+
+  it('gives `status --json` the same answer from the snapshot as from a full read', async () => {
+    const { repo, log } = setup();
+    const cold = await runBaton(['status', '--json'], { cwd: repo.root });
+    const warm = await runBaton(['status', '--json'], { cwd: repo.root });
+    expect(warm.stdout).toBe(cold.stdout);
+    appendFileSync(log, line('feature-5-a', 'complete'));
+    const after = await runBaton(['status', '--json'], { cwd: repo.root });
+    expect(snapshot(log).offset).toBe(statSync(log).size);
+    expect(
+      JSON.parse(after.stdout).features.find((f: { feature_id: string }) => f.feature_id === 'feature-5-a')
+        .status,
+    ).toBe('complete');
+  });
+});

@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** A `git` first on PATH that logs each call, then runs the real git. */
+function gitShim(dir: string): { path: string; calls: () => string[] } {
+  const realGit = execFileSync('bash', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = join(dir, 'shim-bin');
+  const log = join(dir, 'git-calls.txt');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(log, '');
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+  chmodSync(join(bin, 'git'), 0o755);
+  return {
+    path: `${bin}:${process.env.PATH}`,
+    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
+  };
+}
+
+async function gitCallsFor(features: number): Promise<string[]> {
+  const ids = Array.from({ length: features }, (_, i) => `feature-00${i + 1}-f`);
+  const repo = makeRepo({
+    'README.md': '# app\n',
+    ...contractFiles(
+      ids.map((id) => ({ id, agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/a.txt` } })),
+    ),
+  });
+  repos.push(repo);
+  const shim = gitShim(join(repo.root, '..'));
+  // Baton's git calls take PATH from this process: point it at the shim for the run only.
+  const savedPath = process.env.PATH;
+  process.env.PATH = shim.path;
+  let r: Awaited<ReturnType<typeof runBaton>>;
+  try {
+    r = await runBaton(['run', '-j', '2'], { cwd: repo.root, env: { PATH: shim.path } });
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  expect(r.stderr).toBe('');
+  expect(r.code, r.stdout).toBe(0);
+  for (const id of ids) expect(repo.git('show', `baton/${id}:src/${id}/a.txt`)).toBe(id);
+  return shim.calls();
+}
+
+// The budget: what the run costs today. A change that adds git processes per feature fails here;
+// lower the numbers when a change removes some.
+const FIXED_BUDGET = 12;
+const PER_FEATURE_BUDGET = 16;
+
+describe('git processes per feature in baton run', () => {
+  it('stays within the budget for one and for three features', async () => {
+    const one = await gitCallsFor(1);
+    const three = await gitCallsFor(3);
+    const perFeature = (three.length - one.length) / 2;
+    const fixed = one.length - perFeature;
+    const report = `one feature:\n${one.join('\n')}\n\nper feature ${perFeature}, fixed ${fixed}`;
+    expect(perFeature, report).toBeLessThanOrEqual(PER_FEATURE_BUDGET);
+    expect(fixed, report).toBeLessThanOrEqual(FIXED_BUDGET);
+    // Under the run's git lock only the ref and admin files are made; the checkout runs outside it.
+    const adds = three.filter((c) => c.includes('worktree add'));
+    expect(adds.length).toBe(3);
+    expect(
+      adds.every((c) => c.includes('--no-checkout')),
+      report,
+    ).toBe(true);
+    expect(three.filter((c) => c.includes('read-tree -mu HEAD')).length).toBe(3);
+    // One `for-each-ref` at preflight serves every feature: no `show-ref` per feature.
+    expect(
+      three.filter((c) => c.includes('show-ref')),
+      report,
+    ).toEqual([]);
+    // The full untracked scan of the main checkout (the escape check) runs at most once per agent.
+    const fullStatus = (calls: string[]) => calls.filter((c) => c.includes('--untracked-files=all')).length;
+    expect(fullStatus(three) - fullStatus(one), report).toBeLessThanOrEqual(2);
+  });
+});
