@@ -1,6 +1,7 @@
 /**
  * What top-level `baton --help` lists, without loading any command's module: each command's term
- * and summary, kept equal to the real commands' by test/perf/cli-start.test.ts.
+ * and summary, generated from the real commands by `npm run help-index` (test/perf/cli-start.test.ts
+ * fails when they drift apart).
  */
 import { type Command, Help } from 'commander';
 
@@ -23,6 +24,18 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
   [
     'status [options]',
     'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
+  ],
+  [
+    'attach [options] [id]',
+    "jump to an interactive agent's tmux window; without an id, the first feature that needs input",
+  ],
+  [
+    'send [options] <id> <text...>',
+    "type a message into an interactive agent's tmux window (recorded as a user intervention)",
+  ],
+  [
+    'stop [ids...]',
+    "end every agent of the current interactive run: each tmux window's process group, then the session",
   ],
   [
     'verify [options] [ids...]',
@@ -57,6 +70,11 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
     'demo [options]',
     'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n(Upload, Grade, Feedback), lint, plan, parallel agents, checks, integration with tests, report',
   ],
+  [
+    'worker [options]',
+    'take feature jobs from a `baton run --queue` run and do them here, in a cached clone of the hub',
+  ],
+  ['workers [options]', 'list the live `baton worker`s of a queue (from their heartbeats)'],
 ];
 
 /** Adds the index's commands to `program` as names and summaries only, for the top-level help. */
