@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseVersion } from '../version.js';
 import type { AgentDetection } from './adapter.js';
 
 /** Finds a program the way a shell would: a path as given, or a bare name on `PATH`. */
@@ -25,11 +26,6 @@ export function findExecutable(
     }
   }
   return undefined;
-}
-
-/** Pulls a version number (`2.1.197`, `0.61.0-preview.1`) out of a `--version` output. */
-export function parseVersion(output: string): string | undefined {
-  return /\d+\.\d+(?:\.\d+)?(?:[-+][\w.]+)?/.exec(output)?.[0];
 }
 
 /**

@@ -87,8 +87,6 @@ export const ContractSchema = z.strictObject({
   interactive: z.boolean().optional(),
 });
 
-/** The contract's fields exactly as written (before normalisation). */
-export type ContractInput = z.input<typeof ContractSchema>;
 /** An HTTP check as declared in a contract. */
 export type HttpCheck = z.infer<typeof HttpCheckSchema>;
 /** A files check as declared in a contract. */

@@ -19,12 +19,6 @@ export function versionAtLeast(version: readonly number[], min: readonly number[
   return true;
 }
 
-/** Parses the first `x.y[.z]` in a text into numbers, or undefined. */
-export function parseVersion(text: string): number[] | undefined {
-  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
-}
-
 /** A check built from its parts, leaving out an empty hint. */
 export function check(name: string, status: CheckStatus, detail: string, hint?: string): DoctorCheck {
   return { name, status, detail, ...(hint ? { hint } : {}) };

@@ -2,7 +2,8 @@ import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { gitRaw } from '../git/git.js';
-import { check, type DoctorCheck, parseVersion, versionAtLeast } from './check.js';
+import { versionNumbers } from '../version.js';
+import { check, type DoctorCheck, versionAtLeast } from './check.js';
 
 /** git 2.38 brought `merge-tree --write-tree`, which conflict prediction needs. */
 export const MIN_GIT = [2, 38] as const;
@@ -14,7 +15,7 @@ export function checkGitVersion(output: string | undefined): DoctorCheck {
   if (output === undefined) {
     return check('git', 'fail', 'git was not found on PATH', 'Install git 2.38 or newer.');
   }
-  const version = parseVersion(output);
+  const version = versionNumbers(output);
   if (!version) return check('git', 'fail', `could not read the version from "${output.trim()}"`);
   const text = version.join('.');
   if (!versionAtLeast(version, MIN_GIT)) {
@@ -40,7 +41,7 @@ export async function checkGit(cwd: string): Promise<DoctorCheck> {
 
 /** Checks a Node version (`process.versions.node`) against `MIN_NODE` (pure). */
 export function checkNodeVersion(version: string): DoctorCheck {
-  const parsed = parseVersion(version);
+  const parsed = versionNumbers(version);
   if (parsed && versionAtLeast(parsed, MIN_NODE)) return check('node', 'ok', `v${version}`);
   return check(
     'node',

@@ -234,10 +234,3 @@ export async function isAncestor(cwd: string, commit: string, target: string): P
   const r = await gitRaw(cwd, ['merge-base', '--is-ancestor', commit, target]);
   return r.exitCode === 0;
 }
-
-/** The installed git version as numbers, e.g. [2, 39, 5]. */
-export async function gitVersion(cwd: string): Promise<number[]> {
-  const out = await git(cwd, ['--version']);
-  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(out);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [];
-}

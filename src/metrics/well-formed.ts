@@ -1,9 +1,6 @@
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { parseLogEvent } from '../log/parse-event.js';
 
-const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
-const isString = (v: unknown): boolean => typeof v === 'string';
-
 /** Every event type this version knows; a new type fails to compile until it is listed here. */
 const KNOWN_TYPES = {
   'run.started': true,
@@ -32,21 +29,6 @@ const KNOWN_TYPES = {
   'user.intervention': true,
 } as const satisfies Record<BatonEventType, true>;
 
-/**
- * The fields the report reads, per event type; a hand-edited line missing one is left out, not
- * trusted. (The log's own shapes are moving to zod in `log/`; this table goes once they cover it.)
- */
-const REQUIRED: Partial<Record<BatonEventType, Record<string, (v: unknown) => boolean>>> = {
-  'run.started': { run_id: isString, feature_ids: isStrings },
-  'run.ended': { duration_ms: Number.isFinite },
-  'phase.started': { phase: isString },
-  'phase.ended': { phase: isString },
-  'agent.exited': { feature_id: isString, duration_ms: Number.isFinite, files: isStrings },
-  'merge.conflict': { feature_id: isString, files: isStrings, with: isStrings },
-  'integration.started': { order: isStrings },
-  'integration.ended': { duration_ms: Number.isFinite },
-};
-
 /** The events the report can trust, and what it left out. */
 export interface WellFormed {
   kept: LogEvent[];
@@ -71,11 +53,10 @@ export function keepWellFormed(events: readonly LogEvent[]): WellFormed {
       unknownTypes.add(String(e.type));
       continue;
     }
-    const rules = e.type === undefined ? undefined : REQUIRED[e.type];
-    // The fold trusts its input (no catch-all): what does not fit its event's schema stays out.
-    const featureOk =
+    // One shape per event, the log's own (zod): the fold trusts its input, so what does not fit stays out.
+    const fits =
       parseLogEvent(e) !== undefined && (!('feature_id' in record) || typeof record.feature_id === 'string');
-    if (featureOk && (!rules || Object.entries(rules).every(([k, ok]) => ok(record[k])))) kept.push(e);
+    if (fits) kept.push(e);
     else dropped++;
   }
   return { kept, dropped, unknownTypes: [...unknownTypes] };

@@ -28,7 +28,7 @@ import {
   parseCodexUsage,
   readCodexNotify,
 } from '../../src/agents/codex.js';
-import { packageVersionOf, parseVersion } from '../../src/agents/executable.js';
+import { packageVersionOf } from '../../src/agents/executable.js';
 import {
   buildGeminiArgs,
   buildGeminiHooks,
@@ -42,6 +42,7 @@ import { buildOpenCodeArgs, isOpenCodeRateLimited, parseOpenCodeUsage } from '..
 import { formatCommand, quoteArg } from '../../src/agents/shell-words.js';
 import type { AgentOverride } from '../../src/config-schema.js';
 import type { Contract } from '../../src/contracts/schema.js';
+import { parseVersion, versionNumbers } from '../../src/version.js';
 import { AGENT_BIN_DIR, agentBin, OUTPUT_FIXTURES } from './agent-rig.js';
 
 const output = (name: string) => readFileSync(join(OUTPUT_FIXTURES, name), 'utf8');
@@ -439,6 +440,9 @@ describe('versions', () => {
     expect(parseVersion('2.1.197 (Claude Code)')).toBe('2.1.197');
     expect(parseVersion('codex-cli 0.169.0\n')).toBe('0.169.0');
     expect(parseVersion('aider 0.86.1')).toBe('0.86.1');
+    expect(versionNumbers('git version 2.39.5')).toEqual([2, 39, 5]);
+    expect(versionNumbers('v20.19')).toEqual([20, 19, 0]);
+    expect(versionNumbers('no digits')).toBeUndefined();
     expect(parseVersion('no version here')).toBeUndefined();
   });
 });
