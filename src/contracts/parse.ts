@@ -2,14 +2,13 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'y
 import type { z } from 'zod';
 import type { Diagnostic, Result } from '../errors.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
+import { describe, describeIssue, type Path } from './issues.js';
 import {
   CONTRACT_FIELDS,
   type Contract,
   ContractSchema,
   type Criterion,
-  CriterionSchema,
-  FilesCheckSchema,
-  HttpCheckSchema,
+  type CriterionSchema,
   type SourcePosition,
 } from './schema.js';
 import { closestName } from './suggest.js';
@@ -19,7 +18,6 @@ export interface ParseContractOptions {
   knownIds?: ReadonlySet<string>;
 }
 
-type Path = readonly PropertyKey[];
 type Locate = (path: Path) => Spot | undefined;
 
 /** Raw fields read from either form, before validation, and how to find where each was written. */
@@ -316,112 +314,6 @@ function located(
     ...(spot && lines[spot.line - 1] !== undefined ? { source: lines[spot.line - 1] } : {}),
     ...(hint ? { hint } : {}),
   };
-}
-
-type Emit = (code: string, message: string, path: Path, hint?: string) => Diagnostic;
-
-/** Turns one zod issue into diagnostics that name the field, the expectation and what was received. */
-function describeIssue(issue: z.core.$ZodIssue, prefix: Path, data: unknown, emit: Emit): Diagnostic[] {
-  const path = [...prefix, ...issue.path];
-  const name = formatPath(path);
-  const value = valueAt(data, path);
-  if (issue.code === 'invalid_union') {
-    // Report the alternative that got furthest, not zod's bare "Invalid input".
-    const branches = issue.errors.filter(
-      (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
-    );
-    const best = branches[0];
-    if (best) return best.flatMap((i) => describeIssue(i, path, data, emit));
-    const expected = issue.errors
-      .flatMap((branch) => branch.map((i) => (i.code === 'invalid_type' ? i.expected : undefined)))
-      .filter((e): e is string => e !== undefined);
-    return [
-      emit(
-        'contract/invalid',
-        `${name}: expected ${[...new Set(expected)].join(' or ')}, got ${describe(value)}`,
-        path,
-      ),
-    ];
-  }
-  if (issue.code === 'invalid_type' && value === undefined) {
-    const field = String(path[path.length - 1]);
-    return [
-      emit(
-        'contract/missing-field',
-        `missing required field "${name}"`,
-        path,
-        field === 'feature_id'
-          ? 'Add "feature_id: <id>" (lowercase letters, digits and dashes, e.g. feature-001-upload).'
-          : `Add "${field}: …".`,
-      ),
-    ];
-  }
-  if (issue.code === 'invalid_type') {
-    return [emit('contract/invalid', `${name}: expected ${issue.expected}, got ${describe(value)}`, path)];
-  }
-  if (
-    issue.code === 'invalid_format' &&
-    (path[path.length - 1] === 'feature_id' || path[0] === 'depends_on')
-  ) {
-    return [
-      emit(
-        'contract/invalid-id',
-        `${name}: ${JSON.stringify(value)} is not a valid feature id; ${issue.message}`,
-        path,
-        'Feature ids become branch and folder names: use only [a-z0-9-], e.g. feature-002-product-catalog.',
-      ),
-    ];
-  }
-  if (issue.code === 'unrecognized_keys') {
-    const knownKeys = knownKeysAt(path);
-    return issue.keys.map((key) => {
-      const suggestion = closestName(key, knownKeys);
-      return emit(
-        'contract/unknown-field',
-        `${name}: unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
-        [...path, key],
-        knownKeys.length > 0 ? `Known fields here: ${knownKeys.join(', ')}.` : undefined,
-      );
-    });
-  }
-  return [emit('contract/invalid', `${name}: ${issue.message}, got ${describe(value)}`, path)];
-}
-
-/** The field names allowed in the nested object at `path`, for "did you mean". */
-function knownKeysAt(path: Path): string[] {
-  const last = path[path.length - 1];
-  if (last === 'http') return Object.keys(HttpCheckSchema.shape);
-  if (last === 'files') return Object.keys(FilesCheckSchema.shape);
-  if (last === 'depends_on') return ['features', 'services'];
-  if (last === 'agent') return ['command', 'name', 'args'];
-  if (path[0] === 'acceptance_criteria' && typeof last === 'number')
-    return Object.keys(CriterionSchema.shape);
-  return [];
-}
-
-function formatPath(path: Path): string {
-  let out = '';
-  for (const seg of path)
-    out += typeof seg === 'number' ? `[${seg}]` : out === '' ? String(seg) : `.${String(seg)}`;
-  return out || '(front matter)';
-}
-
-function valueAt(data: unknown, path: Path): unknown {
-  let v: unknown = data;
-  for (const seg of path) {
-    if (typeof v !== 'object' || v === null) return undefined;
-    v = (v as Record<PropertyKey, unknown>)[seg];
-  }
-  return v;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null (an empty value)';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  const text = JSON.stringify(value);
-  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}`;
 }
 
 function normaliseCriterion(c: z.infer<typeof CriterionSchema> | string, index: number): Criterion {

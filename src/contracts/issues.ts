@@ -1,0 +1,124 @@
+import type { z } from 'zod';
+import type { Diagnostic } from '../errors.js';
+import { CriterionSchema, FilesCheckSchema, HttpCheckSchema } from './schema.js';
+import { closestName } from './suggest.js';
+
+/**
+ * How a contract's schema errors are told (pure): each zod issue becomes diagnostics that name the
+ * field, what was expected and what was received, with a "did you mean" for an unknown key.
+ */
+
+/** A field's path in the contract. */
+export type Path = readonly PropertyKey[];
+
+/** Makes a located diagnostic for a path (the parser knows the lines). */
+export type Emit = (code: string, message: string, path: Path, hint?: string) => Diagnostic;
+
+/** Turns one zod issue into diagnostics that name the field, the expectation and what was received. */
+export function describeIssue(
+  issue: z.core.$ZodIssue,
+  prefix: Path,
+  data: unknown,
+  emit: Emit,
+): Diagnostic[] {
+  const path = [...prefix, ...issue.path];
+  const name = formatPath(path);
+  const value = valueAt(data, path);
+  if (issue.code === 'invalid_union') {
+    // Report the alternative that got furthest, not zod's bare "Invalid input".
+    const branches = issue.errors.filter(
+      (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+    );
+    const best = branches[0];
+    if (best) return best.flatMap((i) => describeIssue(i, path, data, emit));
+    const expected = issue.errors
+      .flatMap((branch) => branch.map((i) => (i.code === 'invalid_type' ? i.expected : undefined)))
+      .filter((e): e is string => e !== undefined);
+    return [
+      emit(
+        'contract/invalid',
+        `${name}: expected ${[...new Set(expected)].join(' or ')}, got ${describe(value)}`,
+        path,
+      ),
+    ];
+  }
+  if (issue.code === 'invalid_type' && value === undefined) {
+    const field = String(path[path.length - 1]);
+    return [
+      emit(
+        'contract/missing-field',
+        `missing required field "${name}"`,
+        path,
+        field === 'feature_id'
+          ? 'Add "feature_id: <id>" (lowercase letters, digits and dashes, e.g. feature-001-upload).'
+          : `Add "${field}: …".`,
+      ),
+    ];
+  }
+  if (issue.code === 'invalid_type') {
+    return [emit('contract/invalid', `${name}: expected ${issue.expected}, got ${describe(value)}`, path)];
+  }
+  if (
+    issue.code === 'invalid_format' &&
+    (path[path.length - 1] === 'feature_id' || path[0] === 'depends_on')
+  ) {
+    return [
+      emit(
+        'contract/invalid-id',
+        `${name}: ${JSON.stringify(value)} is not a valid feature id; ${issue.message}`,
+        path,
+        'Feature ids become branch and folder names: use only [a-z0-9-], e.g. feature-002-product-catalog.',
+      ),
+    ];
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const knownKeys = knownKeysAt(path);
+    return issue.keys.map((key) => {
+      const suggestion = closestName(key, knownKeys);
+      return emit(
+        'contract/unknown-field',
+        `${name}: unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+        [...path, key],
+        knownKeys.length > 0 ? `Known fields here: ${knownKeys.join(', ')}.` : undefined,
+      );
+    });
+  }
+  return [emit('contract/invalid', `${name}: ${issue.message}, got ${describe(value)}`, path)];
+}
+
+/** The field names allowed in the nested object at `path`, for "did you mean". */
+function knownKeysAt(path: Path): string[] {
+  const last = path[path.length - 1];
+  if (last === 'http') return Object.keys(HttpCheckSchema.shape);
+  if (last === 'files') return Object.keys(FilesCheckSchema.shape);
+  if (last === 'depends_on') return ['features', 'services'];
+  if (last === 'agent') return ['command', 'name', 'args'];
+  if (path[0] === 'acceptance_criteria' && typeof last === 'number')
+    return Object.keys(CriterionSchema.shape);
+  return [];
+}
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const seg of path)
+    out += typeof seg === 'number' ? `[${seg}]` : out === '' ? String(seg) : `.${String(seg)}`;
+  return out || '(front matter)';
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let v: unknown = data;
+  for (const seg of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}`;
+}
