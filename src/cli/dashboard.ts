@@ -67,12 +67,13 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
     if (err instanceof ListenError && err.code === 'EADDRINUSE' && flags.port === undefined) {
       dashboard = await startDashboard({ ...options, port: 0 });
     } else if (err instanceof ListenError) {
-      throw new UserError('dashboard/listen', err.message, {
-        hint:
-          err.code === 'EADDRINUSE'
-            ? 'Pick another port with --port N, or --port 0 for any free one.'
-            : undefined,
-      });
+      throw new UserError(
+        'dashboard/listen',
+        err.message,
+        err.code === 'EADDRINUSE'
+          ? { hint: 'Pick another port with --port N, or --port 0 for any free one.' }
+          : {},
+      );
     } else {
       throw err;
     }

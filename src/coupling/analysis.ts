@@ -23,7 +23,9 @@ export const COUPLING_DEFAULTS: CouplingSettings = {
 
 /** The settings of a project, defaults filled in (pure). */
 export function couplingSettings(config: Pick<Config, 'coupling'>): CouplingSettings {
-  return { ...COUPLING_DEFAULTS, ...config.coupling };
+  // Only the keys the user wrote override the defaults (an absent key is not `undefined`).
+  const written = Object.entries(config.coupling ?? {}).filter(([, v]) => v !== undefined);
+  return { ...COUPLING_DEFAULTS, ...Object.fromEntries(written) };
 }
 
 /** A pair of features as judged: related by a dependency or not, flagged or not. */

@@ -87,9 +87,10 @@ export function acquireBatonLock(root: string, kind: LockKind, now: Date = new D
     throw refuse(otherHolder, lockPath(root, other));
   }
   const path = lockPath(root, kind);
+  const self = processInfo(process.pid);
   const me: LockHolder = {
     pid: process.pid,
-    ...(processInfo(process.pid) ? { process_started_ms: processInfo(process.pid)?.startMs } : {}),
+    ...(self ? { process_started_ms: self.startMs } : {}),
     since: now.toISOString(),
     command: kind,
   };

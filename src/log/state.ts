@@ -10,7 +10,7 @@ export interface CheckResult {
   on: 'worktree' | 'integration';
   outcome: 'passed' | 'failed' | 'unverifiable';
   message: string;
-  measured?: CheckMeasurement;
+  measured?: CheckMeasurement | undefined;
   ts: string;
 }
 
@@ -18,24 +18,24 @@ export interface CheckResult {
 export interface FeatureState {
   feature_id: string;
   status: FeatureStatus;
-  run_id?: string;
-  agent?: string;
-  branch?: string;
-  worktree?: string;
-  log_file?: string;
-  port?: number;
-  pid?: number;
-  pgid?: number;
-  attempt?: number;
-  started_at?: string;
-  ended_at?: string;
-  duration_ms?: number;
-  exit_code?: number | null;
-  signal?: string | null;
-  commit?: string;
+  run_id?: string | undefined;
+  agent?: string | undefined;
+  branch?: string | undefined;
+  worktree?: string | undefined;
+  log_file?: string | undefined;
+  port?: number | undefined;
+  pid?: number | undefined;
+  pgid?: number | undefined;
+  attempt?: number | undefined;
+  started_at?: string | undefined;
+  ended_at?: string | undefined;
+  duration_ms?: number | undefined;
+  exit_code?: number | null | undefined;
+  signal?: string | null | undefined;
+  commit?: string | undefined;
   files: string[];
-  usage?: AgentUsage;
-  reason?: string;
+  usage?: AgentUsage | undefined;
+  reason?: string | undefined;
   escaped: string[];
   /** Collisions the radar reports open, by collision id. */
   collisions: Record<string, OpenCollision>;
@@ -64,48 +64,48 @@ export interface MergeRecord {
   outcome: 'clean' | 'conflict' | 'skipped';
   files: string[];
   with: string[];
-  reason?: string;
-  duration_ms?: number;
-  commit?: string;
+  reason?: string | undefined;
+  duration_ms?: number | undefined;
+  commit?: string | undefined;
   ts: string;
 }
 
 /** A named phase with its start and end. */
 export interface PhaseRecord {
   name: string;
-  started_at?: string;
-  ended_at?: string;
+  started_at?: string | undefined;
+  ended_at?: string | undefined;
 }
 
 /** The state of the project's orchestration, folded from the log. */
 export interface BatonState {
-  run_id?: string;
-  run_started_at?: string;
-  run_ended_at?: string;
-  run_outcome?: 'complete' | 'failed' | 'interrupted';
-  run_duration_ms?: number;
+  run_id?: string | undefined;
+  run_started_at?: string | undefined;
+  run_ended_at?: string | undefined;
+  run_outcome?: 'complete' | 'failed' | 'interrupted' | undefined;
+  run_duration_ms?: number | undefined;
   run_feature_ids: string[];
-  concurrency?: number;
-  base?: string;
-  base_commit?: string;
-  mode?: 'contract-first' | 'wait-for-deps';
-  orchestrator_pid?: number;
+  concurrency?: number | undefined;
+  base?: string | undefined;
+  base_commit?: string | undefined;
+  mode?: 'contract-first' | 'wait-for-deps' | undefined;
+  orchestrator_pid?: number | undefined;
   /** Runs that started and have not ended (normally at most one): their orchestrator pid and start. */
-  open_runs?: Array<{ run_id: string; pid: number; started_at: string }>;
+  open_runs?: Array<{ run_id: string; pid: number; started_at: string }> | undefined;
   features: Record<string, FeatureState>;
   phases: PhaseRecord[];
   integration: {
-    started_at?: string;
-    ended_at?: string;
-    outcome?: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial';
-    duration_ms?: number;
-    branch?: string;
-    worktree?: string;
+    started_at?: string | undefined;
+    ended_at?: string | undefined;
+    outcome?: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial' | undefined;
+    duration_ms?: number | undefined;
+    branch?: string | undefined;
+    worktree?: string | undefined;
     order: string[];
     merges: MergeRecord[];
     tests: Array<{ after_feature: string; passed: boolean; exit_code: number | null; ts: string }>;
-    commit?: string;
-    into?: string;
+    commit?: string | undefined;
+    into?: string | undefined;
   };
   events: number;
 }

@@ -19,7 +19,7 @@ export interface FeatureInterventions {
 
 /** Counts interventions and waits per feature from the log's events, in log order (pure). */
 export function countInterventions(events: Iterable<LogEvent>): FeatureInterventions[] {
-  const byFeature = new Map<string, FeatureInterventions & { since?: number }>();
+  const byFeature = new Map<string, FeatureInterventions & { since?: number | undefined }>();
   const of = (id: string) => {
     let f = byFeature.get(id);
     if (!f) {

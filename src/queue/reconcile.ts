@@ -13,11 +13,11 @@ export interface Tracked {
   agentLabel: string;
   /** Whether its `feature.ended` is in the log (this run, or before a resume). */
   ended: boolean;
-  state?: QueueJob['state'];
-  attempt?: number;
-  host?: string;
-  status?: FeatureEnded['status'];
-  reason?: string;
+  state?: QueueJob['state'] | undefined;
+  attempt?: number | undefined;
+  host?: string | undefined;
+  status?: FeatureEnded['status'] | undefined;
+  reason?: string | undefined;
 }
 
 /** What reconciling needs from the run. */

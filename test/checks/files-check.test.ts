@@ -34,7 +34,7 @@ async function verifyFiles(
   const project = makeProject();
   const contract = makeContract(
     'feature-002-catalog',
-    [criterion({ id: 'scope', text: 'stays in scope', files })],
+    [criterion({ id: 'scope', text: 'stays in scope', ...(files ? { files } : {}) })],
     {
       owns,
     },

@@ -234,7 +234,7 @@ describe('baton clean', () => {
     const results = await removeTargets(repo.root, [
       {
         ...(decisions[0] as Extract<CleanDecision, { action: 'remove' }>),
-        target: { ...t, worktree: undefined },
+        target: (({ worktree: _gone, ...rest }) => rest)(t),
       },
     ]);
     expect(results[0]?.deletedBranch).toBe(false);
