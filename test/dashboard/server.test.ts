@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -473,5 +474,37 @@ describe('dashboard server: headline metrics', () => {
     ).metrics;
     expect(metrics.speedup).toBeUndefined();
     expect(metrics.by_column.running).toBe(1);
+  });
+});
+
+describe('dashboard server: a run whose orchestrator died', () => {
+  it('shows the run and its unfinished features interrupted, not running forever', async () => {
+    // A real process that has exited: its pid is the dead orchestrator's.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    const deadPid = Number(gone.stdout);
+    const now = new Date().toISOString();
+    const { dash } = await setup([
+      {
+        v: 1,
+        ts: now,
+        type: 'run.started',
+        run_id: 'r-dead',
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: '0'.repeat(40),
+        mode: 'contract-first',
+        pid: deadPid,
+      },
+      { feature_id: 'a', status: 'running', ts: now },
+    ]);
+    await expect
+      .poll(async () => {
+        const reply = await send(dash.port, '/api/state', { headers: bearer(dash) });
+        return (JSON.parse(reply.body) as Snapshot).features.find((f) => f.feature_id === 'a')?.status;
+      })
+      .toBe('interrupted');
   });
 });
