@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
-import { featureWindow, firstNeedingInput } from '../interactive/target.js';
-import { runTmux, tmuxFor } from '../interactive/tmux.js';
+import { firstNeedingInput } from '../interactive/target.js';
+import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
 import { foldEvents } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
@@ -32,14 +32,7 @@ export const registerAttach: RegisterCommand = (program, ctx, setExit) => {
           exitCode: 1,
         });
       }
-      const w = featureWindow(state, id);
-      const tmux = tmuxFor(ctx.env);
-      if ((await runTmux(tmux, ['has-session', '-t', w.target])).code !== 0) {
-        throw new UserError('interactive/no-window', `feature ${id} has no tmux window open (${w.target})`, {
-          hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
-          exitCode: 1,
-        });
-      }
+      const { w, tmux } = await openWindow(state, id, ctx.env);
       const args = [
         ...tmux.prefix,
         ...(ctx.env.TMUX ? ['switch-client', '-t', w.target] : ['attach-session', '-t', w.target]),

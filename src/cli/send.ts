@@ -1,7 +1,7 @@
-import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
-import { featureWindow, interventionText } from '../interactive/target.js';
-import { runTmux, sendText, tmuxFor } from '../interactive/tmux.js';
+import { interventionText } from '../interactive/target.js';
+import { sendText } from '../interactive/tmux.js';
+import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
 import { foldEvents } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
@@ -23,14 +23,7 @@ export const registerSend: RegisterCommand = (program, ctx) => {
     .action(async (id: string, words: string[], flags: { enter: boolean }) => {
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
       const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
-      const w = featureWindow(state, id);
-      const tmux = tmuxFor(ctx.env);
-      if ((await runTmux(tmux, ['has-session', '-t', w.target])).code !== 0) {
-        throw new UserError('interactive/no-window', `feature ${id} has no tmux window open (${w.target})`, {
-          hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
-          exitCode: 1,
-        });
-      }
+      const { w, tmux } = await openWindow(state, id, ctx.env);
       const text = words.join(' ');
       await sendText(tmux, w.target, text, flags.enter);
       appendEvent(

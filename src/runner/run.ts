@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentLaunch } from '../agents/adapter.js';
 import { resolveAdapter } from '../agents/registry.js';
+import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
-import type { AgentSpec, Contract } from '../contracts/schema.js';
+import type { AgentSpec } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonEvent, FeatureEnded, FeatureStatus } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
@@ -20,18 +21,7 @@ import { preflight, resolveAgents } from './preflight.js';
 import { assertNoLiveRun, type Orphan, type RefusedGroup, scanOrphans, stopOrphans } from './resume.js';
 
 /** Runs a feature's acceptance checks in its worktree, emitting through the run's sink; provided by `checks/`. */
-export type Verifier = (input: {
-  feature: Contract;
-  worktree: string;
-  port: number;
-  base: string;
-  branch: string;
-  runId: string;
-  /** The files the branch changed since `base`, as recorded in `agent.exited`. */
-  changed: readonly string[];
-  signal: AbortSignal;
-  sink: EventSink;
-}) => Promise<CheckCounts>;
+export type Verifier = (input: AgentExitedFeature) => Promise<CheckCounts>;
 
 /** Everything `runFeatures` needs; built by `cli/run.ts` from the project and flags. */
 export interface RunOptions {
