@@ -1,3 +1,8 @@
+/**
+ * The dashboard's HTTP server: auth and session, the snapshot and SSE stream fed by the log tailer,
+ * the report on its own timer. Over 400 lines because `startDashboard` is still one closure over the
+ * live state (the split into a state holder and its routes is open work, issue 13).
+ */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';

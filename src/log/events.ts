@@ -3,6 +3,9 @@
  * `{feature_id, status}` line written by a hand-made hook). Each event is declared once, as a zod
  * schema: its TypeScript type is inferred from it and the log reader checks each line against it,
  * so the type the fold trusts and the shape the reader accepts cannot drift apart.
+ *
+ * Over 400 lines on purpose: it is one table, a schema per event type, and every exhaustive table in
+ * the code keys off it; split, the one definition per event would be scattered again.
  */
 import { z } from 'zod';
 
