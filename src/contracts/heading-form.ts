@@ -1,3 +1,8 @@
+/**
+ * The heading form of a contract (`## feature_id`, bullets, the seed's numbered and labelled lines) read
+ * into the same raw fields as the front matter. At 399 lines it stays one file: the heading rules and the
+ * positions they record are read together; the labelled-line splitting already lives in labels.ts.
+ */
 import { parse as parseYaml } from 'yaml';
 import { splitLabels, untick } from './labels.js';
 import { CONTRACT_FIELDS, FEATURE_ID_PATTERN } from './schema.js';

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { readLog } from '../../src/log/read.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { loadProject } from '../../src/project.js';
 import { contractFiles } from '../rig/contracts.js';
+import { deadRunLines } from '../rig/dead-run.js';
 import { makeRepo } from '../rig/repo.js';
 import { SseClient } from './sse-client.js';
 
@@ -479,27 +479,7 @@ describe('dashboard server: headline metrics', () => {
 
 describe('dashboard server: a run whose orchestrator died', () => {
   it('shows the run and its unfinished features interrupted, not running forever', async () => {
-    // A real process that has exited: its pid is the dead orchestrator's.
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
-      encoding: 'utf8',
-    });
-    const deadPid = Number(gone.stdout);
-    const now = new Date().toISOString();
-    const { dash } = await setup([
-      {
-        v: 1,
-        ts: now,
-        type: 'run.started',
-        run_id: 'r-dead',
-        feature_ids: ['a'],
-        concurrency: 1,
-        base: 'HEAD',
-        base_commit: '0'.repeat(40),
-        mode: 'contract-first',
-        pid: deadPid,
-      },
-      { feature_id: 'a', status: 'running', ts: now },
-    ]);
+    const { dash } = await setup(deadRunLines('a'));
     await expect
       .poll(async () => {
         const reply = await send(dash.port, '/api/state', { headers: bearer(dash) });

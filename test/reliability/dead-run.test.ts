@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
+import { deadRunLines } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -8,29 +8,14 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-/** A log whose run was started by an orchestrator that no longer exists (a real, exited pid). */
+/** A repository whose log holds a run started by an orchestrator that no longer exists. */
 function deadRunRepo(): TempRepo {
-  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
-    encoding: 'utf8',
-  });
-  const now = new Date().toISOString();
-  const lines = [
-    {
-      v: 1,
-      ts: now,
-      type: 'run.started',
-      run_id: 'r-dead',
-      feature_ids: ['a'],
-      concurrency: 1,
-      base: 'HEAD',
-      base_commit: '0'.repeat(40),
-      mode: 'contract-first',
-      pid: Number(gone.stdout),
-    },
-    { feature_id: 'a', status: 'running', ts: now },
-  ];
   const repo = makeRepo({ 'README.md': '# x\n' });
-  repo.write({ '.baton/log.jsonl': lines.map((l) => `${JSON.stringify(l)}\n`).join('') });
+  repo.write({
+    '.baton/log.jsonl': deadRunLines('a')
+      .map((l) => `${JSON.stringify(l)}\n`)
+      .join(''),
+  });
   repos.push(repo);
   return repo;
 }
