@@ -1,0 +1,294 @@
+/**
+ * The dashboard's live state: the log folded as it grows, the project's contracts, the report on its own
+ * timer, and the subscribers told what changed. The routes read it; only the log watcher moves it.
+ */
+import { interruptionEvents } from '../guard/liveness.js';
+import type { BatonEventType, LogEvent } from '../log/events.js';
+import { type FeatureState, pendingFeature } from '../log/fold.js';
+import { computeReport } from '../metrics/report.js';
+import type { Report } from '../metrics/types.js';
+import { LiveLog, type LogDelta, type SequencedEvent } from './live-log.js';
+import { watchLog } from './tail.js';
+import {
+  BOARD_COLUMNS,
+  countHeadline,
+  describeDiagnostics,
+  describePlan,
+  describeRun,
+  type HeadlineMetrics,
+  type LoadedProject,
+  listFeatures,
+  type Snapshot,
+  type Update,
+  withReport,
+} from './view.js';
+
+/** What a subscriber has to resend: a whole snapshot, some features, the run fields, the headline. */
+export interface BoardChange {
+  snapshot: boolean;
+  features: readonly string[];
+  run: boolean;
+  metrics: boolean;
+}
+
+/** One party told of every change (an event-stream client); closed when the dashboard stops. */
+export interface BoardSubscriber {
+  changed(change: BoardChange): void;
+  close(): void;
+}
+
+/** A feature the API can describe: its folded state, its contract file and its recent events. */
+export interface FeatureLookup {
+  feature: FeatureState;
+  contractFile: string | undefined;
+  events: SequencedEvent[];
+}
+
+/** How to open the state. */
+export interface BoardStateOptions {
+  logPath: string;
+  /** Loads the contracts and plan; called at open and again when a new run starts. */
+  loadProject: () => Promise<LoadedProject>;
+  /** Period of the stat fallback of the log watcher. */
+  pollMs?: number;
+}
+
+/** Whether each event type can move the report's headline numbers (speedup, conflicts, integration ratio). */
+const MOVES_REPORT = {
+  'run.started': true,
+  'run.ended': true,
+  'phase.started': true,
+  'phase.ended': true,
+  'worktree.created': false,
+  'feature.started': true,
+  'agent.exited': true,
+  // Only a hook line carrying a status moves the numbers (see movesReport).
+  hook: false,
+  'feature.ended': true,
+  'feature.escaped': false,
+  'user.intervention': false,
+  'check.passed': false,
+  'check.failed': false,
+  'check.unverifiable': false,
+  'integration.started': true,
+  'merge.clean': true,
+  'merge.conflict': true,
+  'merge.skipped': true,
+  'integration.tested': true,
+  'integration.ended': true,
+  'integration.discarded': false,
+  'collision.detected': false,
+  'collision.resolved': false,
+  'queue.job': false,
+} as const satisfies Record<BatonEventType, boolean>;
+
+function movesReport(e: LogEvent): boolean {
+  // A plain hook line (no type) reports a feature's status, which the report counts.
+  if (e.type === undefined) return true;
+  if (e.type === 'hook') return e.status !== undefined;
+  return MOVES_REPORT[e.type];
+}
+
+const NO_CHANGE: BoardChange = { snapshot: false, features: [], run: false, metrics: false };
+
+/** The log, the project and the report in memory, kept current by watching the log. */
+export class BoardState {
+  readonly #options: BoardStateOptions;
+  // Every event is kept: the report, like `baton report`, is computed from the whole run.
+  readonly #live: LiveLog;
+  readonly #subscribers = new Set<BoardSubscriber>();
+  // Set by `open` once the existing log is read, before anyone can reach the state.
+  #project!: LoadedProject;
+  // A log that cannot be read (a directory, a FIFO, unreadable) is shown as a problem; the page stays up.
+  #readError: string | undefined;
+  #metrics: HeadlineMetrics | undefined;
+  #metricsSeq = -1;
+  #report: { value: Report; seq: number } | undefined;
+  #reportTimer: NodeJS.Timeout | undefined;
+  #nextReportAt = 0;
+  #stopWatching: (() => void) | undefined;
+
+  private constructor(options: BoardStateOptions) {
+    this.#options = options;
+    this.#live = new LiveLog(options.logPath, { keepAll: true });
+  }
+
+  /** Reads the existing log to its end and loads the project; call `watch()` to follow the log. */
+  static async open(options: BoardStateOptions): Promise<BoardState> {
+    const state = new BoardState(options);
+    while (state.#readLive()?.more) {
+      // Read the existing log to its end, slice by slice.
+    }
+    state.#project = await options.loadProject();
+    return state;
+  }
+
+  /** Sequence number of the last event folded. */
+  get seq(): number {
+    return this.#live.seq;
+  }
+
+  /** Number of subscribers (connected event-stream clients). */
+  get subscribers(): number {
+    return this.#subscribers.size;
+  }
+
+  /** Starts following the log and computes the first report. */
+  watch(): void {
+    this.#stopWatching ??= watchLog(this.#options.logPath, () => this.#onNews(), {
+      intervalMs: this.#options.pollMs ?? 250,
+    });
+    this.#scheduleReport();
+  }
+
+  /** Adds a subscriber; the returned function removes it. */
+  subscribe(subscriber: BoardSubscriber): () => void {
+    this.#subscribers.add(subscriber);
+    return () => this.#subscribers.delete(subscriber);
+  }
+
+  /** Stops watching and the report timer, and closes every subscriber. */
+  close(): void {
+    this.#stopWatching?.();
+    clearTimeout(this.#reportTimer);
+    for (const subscriber of this.#subscribers) subscriber.close();
+  }
+
+  /** The whole board, as sent first on every stream and by `/api/state`. */
+  snapshot(): Snapshot {
+    const live = this.#live;
+    return {
+      type: 'snapshot',
+      seq: live.seq,
+      server_time: new Date().toISOString(),
+      log_path: this.#options.logPath,
+      columns: BOARD_COLUMNS,
+      project: this.#project.plan ? describePlan(this.#project.plan) : null,
+      diagnostics: describeDiagnostics(this.#project.diagnostics),
+      run: describeRun(live.state),
+      features: listFeatures(live.state, this.#project.plan),
+      events: live.recentEvents(),
+      metrics: this.#currentMetrics(),
+      problems: this.#readError
+        ? [...live.problems, { line: 0, message: this.#readError, text: '' }]
+        : [...live.problems],
+    };
+  }
+
+  /** What changed since `afterSeq`: the named features, the run fields if asked, the newer events. */
+  update(afterSeq: number, ids: readonly string[], run: boolean): Update {
+    const live = this.#live;
+    return {
+      type: 'update',
+      seq: live.seq,
+      server_time: new Date().toISOString(),
+      ...(run ? { run: describeRun(live.state) } : {}),
+      features: ids.map((id) => live.state.features[id] ?? pendingFeature(id)),
+      events: live.recentEvents(afterSeq, 100),
+      metrics: this.#currentMetrics(),
+    };
+  }
+
+  /** A feature of the plan or the log, or undefined when neither knows the id. */
+  lookupFeature(id: string): FeatureLookup | undefined {
+    const contract = this.#project.plan?.byId.get(id);
+    // Own keys only: an id such as `constructor` must not reach the object's prototype.
+    const known = Object.hasOwn(this.#live.state.features, id) ? this.#live.state.features[id] : undefined;
+    const feature = known ?? (contract ? pendingFeature(id) : undefined);
+    if (!feature) return undefined;
+    return { feature, contractFile: contract?.file, events: this.#live.featureEvents(id) };
+  }
+
+  #notify(change: BoardChange): void {
+    for (const subscriber of this.#subscribers) subscriber.changed(change);
+  }
+
+  #readLive(): LogDelta | undefined {
+    try {
+      const delta = this.#live.read();
+      this.#readError = undefined;
+      return delta;
+    } catch (err) {
+      this.#readError = err instanceof Error ? err.message : String(err);
+      return undefined;
+    }
+  }
+
+  #currentMetrics(): HeadlineMetrics {
+    if (!this.#metrics || this.#metricsSeq !== this.#live.seq) {
+      const counts = countHeadline(this.#live.state, this.#project.plan);
+      this.#metrics = this.#report ? withReport(counts, this.#report.value, this.#report.seq) : counts;
+      this.#metricsSeq = this.#live.seq;
+    }
+    return this.#metrics;
+  }
+
+  // The report walks every event (hundreds of ms for 100,000), so it runs apart from the stream: only
+  // when an event can move its numbers, and never taking more than about a tenth of the time.
+  #scheduleReport(): void {
+    if (this.#reportTimer) return;
+    this.#reportTimer = setTimeout(() => this.#runReport(), Math.max(0, this.#nextReportAt - Date.now()));
+  }
+
+  #runReport(): void {
+    this.#reportTimer = undefined;
+    const started = performance.now();
+    const { plan, estimates } = this.#project;
+    try {
+      this.#report = {
+        value: computeReport({
+          events: this.#live.allEvents(),
+          ...(plan ? { plan } : {}),
+          ...(estimates ? { estimates } : {}),
+        }),
+        seq: this.#live.seq,
+      };
+    } catch {
+      // A report that cannot be computed leaves the numbers the fold gives; the board goes on.
+      this.#report = undefined;
+    }
+    this.#nextReportAt = Date.now() + Math.max(1000, (performance.now() - started) * 10);
+    this.#metrics = undefined;
+    this.#notify({ ...NO_CHANGE, metrics: true });
+  }
+
+  async #reloadProject(): Promise<void> {
+    this.#project = await this.#options.loadProject();
+    this.#metrics = undefined;
+    this.#scheduleReport();
+    this.#notify({ ...NO_CHANGE, snapshot: true });
+  }
+
+  #broadcast(delta: LogDelta, snapshot = false): void {
+    this.#notify({
+      snapshot: snapshot || delta.reset,
+      features: delta.changed,
+      run: delta.runChanged,
+      metrics: false,
+    });
+  }
+
+  #onNews(): void {
+    const inferred = interruptionEvents(this.#live.state);
+    if (inferred.length > 0) this.#broadcast(this.#live.applyInferred(inferred));
+    if (!this.#live.hasNews()) return;
+    const hadError = this.#readError;
+    const delta = this.#readLive();
+    // A log that became unreadable (or readable again) changes the problems: every client gets a snapshot.
+    const errorChanged = this.#readError !== hadError;
+    if (!delta) {
+      if (errorChanged) this.#notify({ ...NO_CHANGE, snapshot: true });
+      return;
+    }
+    // A huge append is read one slice per turn, so other clients' requests are served in between.
+    if (delta.more) setImmediate(() => this.#onNews());
+    if (delta.events.length === 0 && !delta.reset) {
+      if (errorChanged) this.#notify({ ...NO_CHANGE, snapshot: true });
+      return;
+    }
+    this.#broadcast(delta, errorChanged);
+    if (delta.reset || delta.events.some((e) => movesReport(e.event))) this.#scheduleReport();
+    // A new run may come with new or changed contracts.
+    if (delta.events.some((e) => e.event.type === 'run.started')) void this.#reloadProject().catch(() => {});
+  }
+}

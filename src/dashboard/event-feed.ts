@@ -1,0 +1,111 @@
+/**
+ * The event stream (`/api/events`, server-sent events): a snapshot first, then updates as the log
+ * grows. Each client is one subscriber of the board state with what it has not been sent yet.
+ */
+import { Hono } from 'hono';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import type { BoardChange, BoardState, BoardSubscriber } from './board-state.js';
+import type { Snapshot, Update } from './view.js';
+
+/** One connected client: what it still has to be sent, and whether a write loop runs for it. */
+class StreamClient implements BoardSubscriber {
+  readonly #stream: SSEStreamingApi;
+  readonly #state: BoardState;
+  #lastSeq = 0;
+  readonly #dirty = new Set<string>();
+  #runDirty = false;
+  #metricsDirty = false;
+  #snapshotDue = true;
+  busy = false;
+  closed = false;
+
+  constructor(stream: SSEStreamingApi, state: BoardState) {
+    this.#stream = stream;
+    this.#state = state;
+  }
+
+  changed(change: BoardChange): void {
+    if (change.snapshot) this.#snapshotDue = true;
+    for (const id of change.features) this.#dirty.add(id);
+    if (change.run) this.#runDirty = true;
+    if (change.metrics) this.#metricsDirty = true;
+    void this.flush();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.#stream.abort();
+  }
+
+  #pending(): boolean {
+    return (
+      this.#snapshotDue ||
+      this.#dirty.size > 0 ||
+      this.#runDirty ||
+      this.#metricsDirty ||
+      this.#lastSeq < this.#state.seq
+    );
+  }
+
+  // One loop at a time writes to a client; changes arriving meanwhile are merged into its next message,
+  // so a slow client gets fewer, fuller messages instead of an ever-growing queue.
+  async flush(): Promise<void> {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    try {
+      while (!this.closed && this.#pending()) {
+        let message: Snapshot | Update;
+        if (this.#snapshotDue) {
+          message = this.#state.snapshot();
+          this.#snapshotDue = false;
+        } else {
+          message = this.#state.update(this.#lastSeq, [...this.#dirty], this.#runDirty);
+        }
+        this.#dirty.clear();
+        this.#runDirty = false;
+        this.#metricsDirty = false;
+        this.#lastSeq = message.seq;
+        await this.#stream.writeSSE({
+          event: message.type,
+          data: JSON.stringify(message),
+          id: String(message.seq),
+          ...(message.type === 'snapshot' ? { retry: 1000 } : {}),
+        });
+      }
+    } catch {
+      this.closed = true;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** Routes `/api/events`; `heartbeatMs` is the period of the keep-alive comment. */
+export function eventFeedRoutes(state: BoardState, heartbeatMs = 15_000): Hono {
+  const routes = new Hono();
+  routes.get('/api/events', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return streamSSE(c, async (stream) => {
+      const client = new StreamClient(stream, state);
+      const unsubscribe = state.subscribe(client);
+      const ended = new Promise<void>((resolve) => {
+        stream.onAbort(() => {
+          client.closed = true;
+          resolve();
+        });
+      });
+      const heartbeat = setInterval(() => {
+        // A comment line keeps proxies and the browser from timing the stream out.
+        if (!client.busy && !client.closed) void stream.write(': keep-alive\n\n').catch(() => {});
+      }, heartbeatMs);
+      try {
+        void client.flush();
+        await ended;
+      } finally {
+        clearInterval(heartbeat);
+        unsubscribe();
+      }
+    });
+  });
+  return routes;
+}
