@@ -176,7 +176,8 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
       ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
       : {}),
   });
-  sink.emit({ type: 'phase.started', phase: 'implementation' });
+  // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.
+  if (!adoption.runId) sink.emit({ type: 'phase.started', phase: 'implementation' });
   const stopAll = () => {
     for (const child of ctx.running) void child.stop('interrupt');
   };

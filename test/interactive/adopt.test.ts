@@ -4,6 +4,7 @@ import { planAdoption } from '../../src/interactive/adopt.js';
 import type { LiveWindow } from '../../src/interactive/tmux.js';
 import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
+import { collectRunIntervals } from '../../src/metrics/intervals.js';
 import { resumeNotes } from '../../src/runner/resume.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -114,6 +115,17 @@ describe('a resumed run that re-attached, in the fold and the live output', () =
     expect(s.features[A]?.pgid).toBe(500);
     expect(s.features[A]?.started_at).toBe(at(1));
     expect(s.features[B]?.status).toBe('pending');
+  });
+
+  it('is one run for the report, timed from its first start, while a fresh resume (new id) is a run of its own', () => {
+    const ended = ev(30, { type: 'run.ended', run_id: RUN, outcome: 'complete', duration_ms: 20_000 });
+    const continued = [runStarted(0), runStarted(10, { resume: true }), ended];
+    expect(collectRunIntervals(continued)).toEqual([{ start: Date.parse(at(0)), end: Date.parse(at(30)) }]);
+    const fresh = [runStarted(0), { ...runStarted(10, { resume: true }), run_id: 'r2' } as LogEvent, ended];
+    expect(collectRunIntervals(fresh)).toEqual([
+      { start: Date.parse(at(0)), end: null },
+      { start: Date.parse(at(10)), end: Date.parse(at(30)) },
+    ]);
   });
 
   it('says which windows it re-attached to, in which session', () => {

@@ -7,6 +7,7 @@ import { sessionName } from '../../src/interactive/tmux.js';
 import type { BatonEvent, RunStarted } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
+import type { Report } from '../../src/metrics/types.js';
 import { groupAlive } from '../../src/process/supervise.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
@@ -122,7 +123,14 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
     expect(status.features).toMatchObject([{ feature_id: FEATURE, status: 'complete' }]);
     const report = await runBaton(['report', '--json'], { cwd: repo.root, env });
     expect(report.code, report.stderr).toBe(0);
-    expect(report.stdout).toContain(runs[0]?.run_id ?? '?');
+    const rep = JSON.parse(report.stdout) as Report;
+    // One run, timed from its first start (the agent worked on while no orchestrator watched), with
+    // the wait that began before the crash and the answer given after it.
+    expect(rep.run.run_id).toBe(runs[0]?.run_id);
+    expect(rep.run.unfinished).toBe(false);
+    expect(rep.worksheet.total.parallel_actual_min).not.toBeNull();
+    expect(rep.features).toMatchObject([{ feature_id: FEATURE, status: 'complete' }]);
+    expect(rep.interventions).toMatchObject([{ feature_id: FEATURE, interventions: 1, waits: 1 }]);
   }, 60_000);
 
   it('leaves a forged window alone: named, its process untouched, and the feature started in a fresh window', async () => {
