@@ -93,7 +93,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       'branch or commit to cut the feature branches from (default: config base, else HEAD)',
     )
     .option('--no-verify', 'do not run acceptance checks after each agent')
-    .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
+    .option(
+      '--resume',
+      'continue an interrupted run: skip complete features, reuse worktrees and branches; with --interactive, re-attach to agents still in their tmux windows',
+    )
     .option(
       '--restart <id>',
       "with --resume: start this feature over from the base, dropping the dead run's commits on its branch (repeatable)",

@@ -1,11 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupClaim, GroupProof } from '../../src/guard/group-proof.js';
 import { planAdoption } from '../../src/interactive/adopt.js';
-import type { LiveWindow } from '../../src/interactive/tmux.js';
+import { type LiveWindow, listWindows, openWindow, tmuxFor } from '../../src/interactive/tmux.js';
 import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { collectRunIntervals } from '../../src/metrics/intervals.js';
 import { resumeNotes } from '../../src/runner/resume.js';
+import { privateTmux } from './tmux-rig.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const ev = (s: number, e: NewEvent): LogEvent => ({ v: 1, ts: at(s), ...e }) as BatonEvent;
@@ -131,5 +132,24 @@ describe('a resumed run that re-attached, in the fold and the live output', () =
   it('says which windows it re-attached to, in which session', () => {
     const note = resumeNotes({ run_id: RUN, adopted_windows: [{ feature_id: A }, { feature_id: B }] });
     expect(note).toBe(`\n  re-attached to baton-r1: ${A}, ${B}`);
+  });
+});
+
+describe('a window name already taken in the session', () => {
+  const undo: Array<() => void> = [];
+  afterEach(() => {
+    for (const u of undo.splice(0)) u();
+  });
+
+  it('is refused rather than hidden by a second window of the same name (attach and send find windows by name)', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    rig.tmux('new-session', '-d', '-s', 'baton-r1', '-n', A, 'sleep 60');
+    const tmux = tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket });
+    const open = (name: string) =>
+      openWindow(tmux, { session: 'baton-r1', name, cwd: '/', shellCommand: 'sleep 60', env: {} });
+    await expect(open(A)).rejects.toMatchObject({ code: 'interactive/window-taken' });
+    await open(B);
+    expect((await listWindows(tmux, 'baton-r1')).map((w) => w.name)).toEqual([A, B]);
   });
 });
