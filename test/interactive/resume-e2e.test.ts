@@ -1,6 +1,6 @@
 // @module-tag slow
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionName } from '../../src/interactive/tmux.js';
@@ -12,7 +12,7 @@ import { groupAlive } from '../../src/process/supervise.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
-import { privateTmux, type TmuxRig, waitFor } from './tmux-rig.js';
+import { fakeNotifySend, privateTmux, type TmuxRig, waitFor } from './tmux-rig.js';
 
 const FEATURE = 'feature-001-ask';
 const undo: Array<() => void> = [];
@@ -28,10 +28,10 @@ const ASKING_AGENT = [
   'echo "$answer" > src/ask/answer.txt',
 ].join('\n');
 
-function setup(rig: TmuxRig) {
+function setup(rig: TmuxRig, config: Record<string, unknown> = {}) {
   const repo = makeRepo({
     'README.md': '# app\n',
-    'baton.config.json': '{}',
+    'baton.config.json': JSON.stringify(config),
     'agent.sh': `${ASKING_AGENT}\n`,
     ...contractFiles([
       {
@@ -133,10 +133,15 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
     expect(rep.interventions).toMatchObject([{ feature_id: FEATURE, interventions: 1, waits: 1 }]);
   }, 60_000);
 
-  it('leaves a forged window alone: named, its process untouched, and the feature started in a fresh window', async () => {
+  it('leaves a forged window alone (named, its process untouched), starts the feature in a fresh window, and notifies on its needs-input', async () => {
     const rig = privateTmux();
     undo.push(() => rig.kill());
-    const { repo, env, logPath, events, state, panes } = setup(rig);
+    // With a desktop notification on needs-input, through a fake notify-send first on PATH.
+    const notifier = fakeNotifySend();
+    undo.push(() => rmSync(notifier.bin, { recursive: true, force: true }));
+    const setupEnv = setup(rig, { interactive: { notify: true } });
+    const { repo, logPath, events, state, panes } = setupEnv;
+    const env = { ...setupEnv.env, PATH: `${notifier.bin}:${process.env.PATH ?? ''}` };
     // A dead orchestrator's log, naming as the feature's agent a window that is not Baton's.
     const deadRun = '20261201T000000Z-f0f0f0';
     const deadPid = spawnSync('true').pid ?? 999_999;
@@ -200,6 +205,13 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
     expect(groupAlive(forgedPid)).toBe(true);
     expect(panes().sort(), why()).toHaveLength(2);
     expect(panes()).toContain(`${sessionName(deadRun)} ${FEATURE} ${forgedPid}`);
+    await waitFor(() => notifier.recorded() !== undefined, 5000);
+    expect(notifier.recorded()).toEqual([
+      '--app-name=Baton',
+      '--',
+      `Baton: ${FEATURE} needs input`,
+      'Overwrite the greeting?',
+    ]);
     await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
     const r = await resumed;
     expect(r.code, `resumed run failed: ${r.stderr}${why()}`).toBe(0);
