@@ -3,6 +3,7 @@
  * it with the same `Supervised` shape as a headless agent, so the runner treats both alike. The
  * window's program leads its own process group; Baton follows the feature's hooks in the log to see
  * when the agent has stopped, ends the session itself, and reads the exit code the wrapper leaves.
+ * A resumed run follows a window a dead orchestrator of the same run opened in the same way.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -204,7 +205,9 @@ function sessionHistory(
 /**
  * Supervises a window as a `Supervised` process: each tick reads the feature's new hooks, types the
  * exit command once the session is finished, reports Claude's trust dialog, and resolves `exited`
- * when the window's program is gone (its exit code read from the wrapper's file).
+ * when the window's program is gone (its exit code read from the wrapper's file). Over 80 lines
+ * because `stop`, the tick and `finish` share one window's state (who stopped it, the timer, the
+ * session watch); split apart they would pass that state around as mutable objects.
  */
 function followWindow(
   adapter: AgentAdapter,
