@@ -131,7 +131,7 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
     expect(rep.worksheet.total.parallel_actual_min).not.toBeNull();
     expect(rep.features).toMatchObject([{ feature_id: FEATURE, status: 'complete' }]);
     expect(rep.interventions).toMatchObject([{ feature_id: FEATURE, interventions: 1, waits: 1 }]);
-  }, 60_000);
+  }, 90_000);
 
   it('leaves a forged window alone (named, its process untouched), starts the feature in a fresh window, and notifies on its needs-input', async () => {
     const rig = privateTmux();
@@ -217,5 +217,5 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
     expect(r.code, `resumed run failed: ${r.stderr}${why()}`).toBe(0);
     expect(state().features[FEATURE]?.status).toBe('complete');
     expect(groupAlive(forgedPid)).toBe(true);
-  }, 60_000);
+  }, 90_000);
 });
