@@ -53,6 +53,8 @@ export const ConfigSchema = z.strictObject({
         trust_worktrees: z.boolean().optional(),
         /** Ring the terminal bell when a feature starts needing input. */
         bell: z.boolean().optional(),
+        /** A desktop notification (`notify-send`, when installed) when a feature starts needing input. */
+        notify: z.boolean().optional(),
       }),
     ])
     .optional(),
@@ -100,6 +102,7 @@ export interface InteractiveConfig {
   auto_finish_s: number;
   trust_worktrees: boolean;
   bell: boolean;
+  notify: boolean;
 }
 
 /** The configuration with defaults applied and paths resolved. */

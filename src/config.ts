@@ -40,6 +40,7 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
       trust_worktrees:
         (typeof input.interactive === 'object' ? input.interactive.trust_worktrees : undefined) ?? false,
       bell: (typeof input.interactive === 'object' ? input.interactive.bell : undefined) ?? false,
+      notify: (typeof input.interactive === 'object' ? input.interactive.notify : undefined) ?? false,
     },
     ...(input.coupling ? { coupling: input.coupling } : {}),
     ...(input.queue !== undefined ? { queue: input.queue } : {}),

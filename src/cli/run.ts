@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
+import { notifyNeedsInput } from '../interactive/notify.js';
 import { assertTmuxInstalled } from '../interactive/tmux.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { createLogSink } from '../log/sink.js';
@@ -47,6 +48,7 @@ function interactiveConfig(
     auto_finish_s: 0,
     trust_worktrees: false,
     bell: false,
+    notify: false,
   };
   let autoFinish = base.auto_finish_s;
   if (flags.autoFinish !== undefined) {
@@ -93,7 +95,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       'branch or commit to cut the feature branches from (default: config base, else HEAD)',
     )
     .option('--no-verify', 'do not run acceptance checks after each agent')
-    .option('--resume', 'continue an interrupted run: skip complete features, reuse worktrees and branches')
+    .option(
+      '--resume',
+      'continue an interrupted run: skip complete features, reuse worktrees and branches; with --interactive, re-attach to agents still in their tmux windows',
+    )
     .option(
       '--restart <id>',
       "with --resume: start this feature over from the base, dropping the dead run's commits on its branch (repeatable)",
@@ -221,9 +226,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           control,
           onAgentEvent: (e) => {
             progress.onEvent(e);
-            // The conductor may be looking elsewhere: a bell when an agent starts waiting for them.
-            if (project.config.interactive?.bell && e.type === 'hook' && e.status === 'needs-input')
-              ctx.stderr.write('\x07');
+            // The conductor may be looking elsewhere: a bell or a desktop notification when an agent starts waiting for them.
+            if (e.type !== 'hook' || e.status !== 'needs-input') return;
+            if (project.config.interactive?.bell) ctx.stderr.write('\x07');
+            if (project.config.interactive?.notify) notifyNeedsInput(ctx.env, e.feature_id, e.detail);
           },
           onDryRun: (id, launch, worktree) =>
             ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),

@@ -23,6 +23,20 @@ export interface InteractiveLaunch extends AgentLaunch {
   finishText?: string;
 }
 
+/** The command that ends each agent's interactive session; agents not listed end by themselves. */
+const FINISH_TEXT = {
+  claude: '/exit',
+  codex: '/quit',
+  gemini: '/quit',
+  opencode: '/exit',
+  aider: '/exit',
+} as const;
+
+/** What Baton types to end an agent's session once it has stopped (a window it re-attached to, too). */
+export function finishTextOf(adapter: Pick<AgentAdapter, 'name'>): string | undefined {
+  return (FINISH_TEXT as Readonly<Record<string, string>>)[adapter.name];
+}
+
 /** Claude's permission mode when the user set none: `default`, so its prompts reach the conductor. */
 export const CLAUDE_INTERACTIVE_PERMISSION_MODE = 'default';
 
@@ -72,7 +86,7 @@ function claudeInteractive(launch: AgentLaunch, task: AgentTask): InteractiveLau
     args = args.map((a, i) => (args[i - 1] === '--permission-mode' ? CLAUDE_INTERACTIVE_PERMISSION_MODE : a));
   }
   const { stdin: _stdin, ...rest } = launch;
-  return { ...rest, args: [...args, task.prompt], finishText: '/exit' };
+  return { ...rest, args: [...args, task.prompt], finishText: FINISH_TEXT.claude };
 }
 
 /** Per adapter: how its headless launch becomes an interactive one. */
@@ -81,21 +95,21 @@ const INTERACTIVE: Record<string, (launch: AgentLaunch, task: AgentTask) => Inte
   codex: (launch, task) => {
     const { stdin: _stdin, ...rest } = launch;
     const args = dropFlag(dropFlag(launch.args, 'exec', false), '--json', false).filter((a) => a !== '-');
-    return { ...rest, args: [...args, task.prompt], finishText: '/quit' };
+    return { ...rest, args: [...args, task.prompt], finishText: FINISH_TEXT.codex };
   },
   gemini: (launch, task) => {
     const { stdin: _stdin, ...rest } = launch;
     const args = dropFlag(launch.args, '--output-format', true);
-    return { ...rest, args: [...args, '--prompt-interactive', task.prompt], finishText: '/quit' };
+    return { ...rest, args: [...args, '--prompt-interactive', task.prompt], finishText: FINISH_TEXT.gemini };
   },
   opencode: (launch, task) => {
     const { stdin: _stdin, ...rest } = launch;
     const args = dropFlag(dropFlag(launch.args, 'run', false), '--format', true);
-    return { ...rest, args: [...args, '--prompt', task.prompt], finishText: '/exit' };
+    return { ...rest, args: [...args, '--prompt', task.prompt], finishText: FINISH_TEXT.opencode };
   },
   aider: (launch, task) => {
     const args = dropFlag(dropFlag(launch.args, '--message-file', true), '--yes-always', false);
-    return { ...launch, args: [...args, '--read', task.taskFile], finishText: '/exit' };
+    return { ...launch, args: [...args, '--read', task.taskFile], finishText: FINISH_TEXT.aider };
   },
   command: (launch) => launch,
   demo: (launch) => launch,

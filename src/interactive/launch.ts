@@ -3,6 +3,7 @@
  * it with the same `Supervised` shape as a headless agent, so the runner treats both alike. The
  * window's program leads its own process group; Baton follows the feature's hooks in the log to see
  * when the agent has stopped, ends the session itself, and reads the exit code the wrapper leaves.
+ * A resumed run follows a window a dead orchestrator of the same run opened in the same way.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -21,10 +22,10 @@ import { formatCommand, quoteArg } from '../agents/shell-words.js';
 import type { BatonEvent, LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../process/supervise.js';
-import { prepareInteractiveLaunch } from './argv.js';
+import { finishTextOf, prepareInteractiveLaunch } from './argv.js';
 import { recordClaudeTrust, showsTrustDialog } from './claude-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';
-import { capturePane, openWindow, runTmux, sendText, sessionName, tmuxFor } from './tmux.js';
+import { capturePane, openWindow, runTmux, sendText, sessionName, type Tmux, tmuxFor } from './tmux.js';
 
 /** Options of one interactive agent. */
 export interface InteractiveOptions {
@@ -99,6 +100,25 @@ async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: 
   return { tmux, launch, window, exitFile };
 }
 
+/** A window being followed: where it is, how to end it, and what the log said about it so far. */
+interface FollowedWindow {
+  tmux: Tmux;
+  windowId: string;
+  paneId: string;
+  /** The pane's program, leader of the window's process group. */
+  pgid: number;
+  /** Where the wrapper writes the agent's exit code. */
+  exitFile: string;
+  finishText?: string | undefined;
+  cleanup?: (() => void) | undefined;
+  /** When the agent started (ms since the epoch), for the exit's duration. */
+  startedAt: number;
+  /** Where in the log to read on from, and the session as the events before it left it. */
+  cursor: { offset: number; line: number };
+  watch: FinishWatch;
+  sawHook: boolean;
+}
+
 /**
  * Opens the feature's window and returns it as a supervised process: `exited` resolves once the
  * session has ended (after the agent's Stop hook and `auto_finish_s` of quiet, Baton types the
@@ -109,11 +129,93 @@ export async function startInteractiveAgent(
   task: AgentTask,
   opts: InteractiveOptions,
 ): Promise<Supervised> {
-  const started = Date.now();
-  let logCursor = { offset: existsSync(task.logPath) ? statSync(task.logPath).size : 0, line: 0 };
+  const startedAt = Date.now();
+  const cursor = { offset: existsSync(task.logPath) ? statSync(task.logPath).size : 0, line: 0 };
   const { tmux, launch, window, exitFile } = await openAgentWindow(adapter, task, opts.logFile);
-  const pane = window.paneId;
-  const pgid = window.panePid;
+  return followWindow(adapter, task, opts, {
+    tmux,
+    windowId: window.windowId,
+    paneId: window.paneId,
+    pgid: window.panePid,
+    exitFile,
+    finishText: launch.finishText,
+    cleanup: launch.cleanup,
+    startedAt,
+    cursor,
+    watch: { waiting: false },
+    sawHook: false,
+  });
+}
+
+/** A window of a dead orchestrator that a resumed run follows (see `adopt.ts`). */
+export interface WindowToAdopt {
+  windowId: string;
+  paneId: string;
+  pgid: number;
+  /** The feature's `feature.started` time in the log. */
+  startedAt?: string | undefined;
+}
+
+/**
+ * Follows a window that a dead orchestrator of the same run opened, exactly as one this run
+ * opened: the session is rebuilt from the feature's hooks since its last `feature.started`, so a
+ * Stop hook that fired while no orchestrator was watching still ends the session.
+ */
+export function followInteractiveAgent(
+  adapter: AgentAdapter,
+  task: AgentTask,
+  adopted: WindowToAdopt,
+  opts: InteractiveOptions,
+): Supervised {
+  const history = sessionHistory(task.logPath, task.feature.feature_id);
+  const started = Date.parse(adopted.startedAt ?? '');
+  return followWindow(adapter, task, opts, {
+    tmux: tmuxFor(task.env),
+    windowId: adopted.windowId,
+    paneId: adopted.paneId,
+    pgid: adopted.pgid,
+    exitFile: join(task.scratchDir, 'interactive-exit'),
+    finishText: finishTextOf(adapter),
+    startedAt: Number.isFinite(started) ? started : Date.now(),
+    ...history,
+  });
+}
+
+/** The feature's session as the log tells it so far, with the ts of each event as its time (pure but for the read). */
+function sessionHistory(
+  logPath: string,
+  featureId: string,
+): Pick<FollowedWindow, 'cursor' | 'watch' | 'sawHook'> {
+  const chunk = readLog(logPath, { offset: 0, line: 0 });
+  let watch: FinishWatch = { waiting: false };
+  let sawHook = false;
+  for (const e of chunk.events as LogEvent[]) {
+    if (e.type === 'feature.started' && e.feature_id === featureId) {
+      watch = { waiting: false };
+      sawHook = false;
+    } else if (isSessionEvent(e, featureId)) {
+      sawHook = true;
+      const ts = Date.parse(typeof e.ts === 'string' ? e.ts : '');
+      watch = observeSessionEvent(watch, e, Number.isFinite(ts) ? ts : Date.now());
+    }
+  }
+  return { cursor: { offset: chunk.endOffset, line: chunk.endLine }, watch, sawHook };
+}
+
+/**
+ * Supervises a window as a `Supervised` process: each tick reads the feature's new hooks, types the
+ * exit command once the session is finished, reports Claude's trust dialog, and resolves `exited`
+ * when the window's program is gone (its exit code read from the wrapper's file). Over 80 lines
+ * because `stop`, the tick and `finish` share one window's state (who stopped it, the timer, the
+ * session watch); split apart they would pass that state around as mutable objects.
+ */
+function followWindow(
+  adapter: AgentAdapter,
+  task: AgentTask,
+  opts: InteractiveOptions,
+  w: FollowedWindow,
+): Supervised {
+  const { tmux, pgid, exitFile } = w;
   const grace = opts.killGraceMs ?? 3000;
   let stoppedBy: ProcessExit['stoppedBy'];
   let stopping: Promise<void> | undefined;
@@ -129,7 +231,7 @@ export async function startInteractiveAgent(
       signalGroup(pgid, 'SIGTERM');
       if (!(await waitGone(grace))) signalGroup(pgid, 'SIGKILL');
       await waitGone(2000);
-      await runTmux(tmux, ['kill-window', '-t', window.windowId]);
+      await runTmux(tmux, ['kill-window', '-t', w.windowId]);
     })();
     return stopping;
   };
@@ -138,17 +240,16 @@ export async function startInteractiveAgent(
   timer?.unref();
 
   const exited = new Promise<ProcessExit & { stdout: string; stderr: string }>((resolve) => {
-    let watch: FinishWatch = { waiting: false };
+    let { cursor, watch, sawHook } = w;
     let finishSentAt: number | undefined;
     let trustReported = false;
-    let sawHook = false;
     let busy = false;
     const tick = async () => {
       if (busy) return;
       busy = true;
       try {
-        const chunk = readLog(task.logPath, logCursor);
-        logCursor = { offset: chunk.endOffset, line: chunk.endLine };
+        const chunk = readLog(task.logPath, cursor);
+        cursor = { offset: chunk.endOffset, line: chunk.endLine };
         for (const e of chunk.events as LogEvent[]) {
           if (!isSessionEvent(e, task.feature.feature_id)) continue;
           sawHook = true;
@@ -157,19 +258,15 @@ export async function startInteractiveAgent(
         }
         if (gone()) return finish();
         const autoFinishMs = (task.config.interactive?.auto_finish_s ?? 0) * 1000;
-        if (
-          launch.finishText &&
-          finishSentAt === undefined &&
-          shouldFinish(watch, Date.now(), autoFinishMs)
-        ) {
+        if (w.finishText && finishSentAt === undefined && shouldFinish(watch, Date.now(), autoFinishMs)) {
           finishSentAt = Date.now();
-          await sendText(tmux, pane, launch.finishText);
+          await sendText(tmux, w.paneId, w.finishText);
         }
         if (
           adapter.name === 'claude' &&
           !sawHook &&
           !trustReported &&
-          showsTrustDialog(await capturePane(tmux, pane))
+          showsTrustDialog(await capturePane(tmux, w.paneId))
         ) {
           trustReported = true;
           reportTrustDialog(task);
@@ -188,14 +285,14 @@ export async function startInteractiveAgent(
       for (let i = 0; i < 10 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 20));
       const code = existsSync(exitFile) ? Number(readFileSync(exitFile, 'utf8').trim()) : Number.NaN;
       if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
-      await runTmux(tmux, ['kill-window', '-t', window.windowId]);
+      await runTmux(tmux, ['kill-window', '-t', w.windowId]);
       // Copies of the user's agent config (tokens) must not outlive the agent.
-      launch.cleanup?.();
+      w.cleanup?.();
       resolve({
         exitCode: Number.isInteger(code) && !stoppedBy ? code : null,
         signal: Number.isInteger(code) && !stoppedBy ? null : 'SIGTERM',
         timedOut: stoppedBy === 'timeout',
-        durationMs: Date.now() - started,
+        durationMs: Date.now() - w.startedAt,
         stdout: '',
         stderr: '',
         ...(stoppedBy ? { stoppedBy } : {}),

@@ -113,7 +113,18 @@ export function openWindow(
     // `-e` hands the task's environment to this window only, through tmux's socket rather than a file.
     const env = Object.entries(opts.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const common = ['-c', opts.cwd, '-n', opts.name, ...env, ...format];
-    const out = (await hasSession(tmux, opts.session))
+    const exists = await hasSession(tmux, opts.session);
+    // `attach` and `send` find a window by its name: a second window of that name would hide both.
+    if (exists && (await listWindows(tmux, opts.session)).some((w) => w.name === opts.name)) {
+      throw new UserError(
+        'interactive/window-taken',
+        `tmux session ${opts.session} already has a window named ${opts.name}, and Baton could not prove it is this run's`,
+        {
+          hint: `Look at it (tmux attach -t '=${opts.session}:=${opts.name}'), close it if it is not needed, then resume again.`,
+        },
+      );
+    }
+    const out = exists
       ? await tmuxOk(tmux, ['new-window', '-d', '-t', `=${opts.session}:`, ...common, opts.shellCommand])
       : await tmuxOk(tmux, [
           'new-session',
@@ -152,25 +163,30 @@ export async function capturePane(tmux: Tmux, target: string): Promise<string> {
   return r.code === 0 ? r.stdout : '';
 }
 
-/** The windows of a session: name, id, and the pid of each pane's program. */
-export async function listWindows(
-  tmux: Tmux,
-  session: string,
-): Promise<Array<{ name: string; windowId: string; panePid: number }>> {
+/** One pane of a session's windows: the window's name and id, the pane's id and its program's pid. */
+export interface LiveWindow {
+  name: string;
+  windowId: string;
+  paneId: string;
+  panePid: number;
+}
+
+/** The windows of a session (one pane each in Baton's sessions); empty when the session is gone. */
+export async function listWindows(tmux: Tmux, session: string): Promise<LiveWindow[]> {
   const r = await runTmux(tmux, [
     'list-panes',
     '-s',
     '-t',
     `=${session}`,
     '-F',
-    '#{window_name}\t#{window_id}\t#{pane_pid}',
+    '#{window_name}\t#{window_id}\t#{pane_id}\t#{pane_pid}',
   ]);
   if (r.code !== 0) return [];
   return r.stdout
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
-      const [name = '', windowId = '', pid = '0'] = l.split('\t');
-      return { name, windowId, panePid: Number(pid) };
+      const [name = '', windowId = '', paneId = '', pid = '0'] = l.split('\t');
+      return { name, windowId, paneId, panePid: Number(pid) };
     });
 }

@@ -107,6 +107,8 @@ export const EVENT_SCHEMAS = {
     refused_orphans: z
       .array(z.object({ feature_id: z.string(), pgid: z.number(), reason: z.string() }))
       .optional(),
+    /** Interactive agents of the dead orchestrator, still in their tmux windows, that this resumed run follows. */
+    adopted_windows: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
   }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': z.object({

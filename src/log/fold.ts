@@ -151,7 +151,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       ];
       for (const id of ev.feature_ids) {
         const f = feature(state, id);
-        // A resumed run keeps what earlier runs finished; a fresh run starts every listed feature over.
+        // A resumed run keeps what earlier runs finished, and the state of agents it re-attached to;
+        // a fresh run starts every listed feature over.
+        if (ev.adopted_windows?.some((a) => a.feature_id === id)) continue;
         if (!ev.resume || f.status !== 'complete') f.status = 'pending';
       }
       return;

@@ -71,9 +71,13 @@ export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, 
 export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
   const out: Interval[] = [];
   let open: Interval | undefined;
+  let openRun: string | undefined;
   for (const e of events) {
     if (e.type === 'run.started') {
+      // A resume that re-attached to the run's agents continues the run: its span goes on.
+      if (open && open.end === null && openRun === e.run_id) continue;
       open = { start: timeOf(e), end: null };
+      openRun = e.run_id;
       out.push(open);
     } else if (e.type === 'run.ended') {
       const end = timeOf(e);

@@ -5,6 +5,7 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { statusEntries } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import { RepoGuard } from '../guard/repo-snapshot.js';
+import type { AdoptedWindow } from '../interactive/adopt.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { EventSink } from '../log/sink.js';
 import { portBlockFor } from '../ports.js';
@@ -29,6 +30,8 @@ export interface RunContext {
   readonly agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   /** Each feature's status before this run, when resuming. */
   readonly previous: ReadonlyMap<string, FeatureStatus>;
+  /** Windows of a dead orchestrator of this run that this one follows instead of starting the agent (interactive/adopt.ts). */
+  readonly adopted: ReadonlyMap<string, AdoptedWindow>;
   readonly selected: ReadonlySet<string>;
   readonly results: Map<string, FeatureResult>;
   /** Every process of the run still going, so Ctrl-C stops them all. */
@@ -68,6 +71,7 @@ export async function createRunContext(init: {
   baseCommit: string;
   agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   previous: ReadonlyMap<string, FeatureStatus>;
+  adopted?: ReadonlyMap<string, AdoptedWindow>;
 }): Promise<RunContext> {
   const { opts, runId, stateDir } = init;
   const mainBaseline = new Map(
@@ -88,6 +92,7 @@ export async function createRunContext(init: {
   const repoGuard = await RepoGuard.start(opts.root, opts.featureIds.map(featureBranch));
   return {
     ...init,
+    adopted: init.adopted ?? new Map(),
     repoGuard,
     selected: new Set(opts.featureIds),
     results,

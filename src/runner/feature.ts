@@ -78,7 +78,8 @@ async function lifecycle(
     return { status: 'failed', reason: errorText(err) };
   }
   const env = featureEnv(ctx, id, p);
-  const setupFailed = await runSetup(ctx, p, env, owned);
+  // A re-attached agent is already at work in its worktree: its setup ran before the orchestrator died.
+  const setupFailed = ctx.adopted.has(id) ? undefined : await runSetup(ctx, p, env, owned);
   if (setupFailed) return setupFailed;
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);

@@ -5,7 +5,7 @@ import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
-import { isInteractive, startInteractiveAgent } from '../interactive/launch.js';
+import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import type { RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
@@ -88,33 +88,39 @@ export async function launchAgent(
   const maxRetries = feature.retries ?? 0;
   let rateLimitRetries = 0;
   let failureRetries = 0;
-  const started = performance.now();
+  // A window re-attached to (`--resume`) has been running since its first orchestrator started it.
+  const adoptedWindow = ctx.adopted.get(id);
+  const adoptedFor = Date.now() - Date.parse(adoptedWindow?.startedAt ?? '');
+  const started = performance.now() - (Number.isFinite(adoptedFor) ? Math.max(0, adoptedFor) : 0);
   const tracked: ProcessInfo[] = [];
   for (let attempt = 1; ; attempt++) {
     const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
     const agentOpts = { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
-    const child = isInteractive(task)
-      ? await startInteractiveAgent(adapter, task, {
-          ...agentOpts,
-          ...(opts.onAgentEvent ? { onLogEvent: opts.onAgentEvent } : {}),
-        })
-      : await startAgent(adapter, task, agentOpts);
+    const interactiveOpts = { ...agentOpts, ...(opts.onAgentEvent ? { onLogEvent: opts.onAgentEvent } : {}) };
+    const adopted = attempt === 1 ? adoptedWindow : undefined;
+    const child = adopted
+      ? followInteractiveAgent(adapter, task, adopted, interactiveOpts)
+      : isInteractive(task)
+        ? await startInteractiveAgent(adapter, task, interactiveOpts)
+        : await startAgent(adapter, task, agentOpts);
     owned.add(child);
     ctx.running.add(child);
     const detach = opts.control?.attach(id, () => void child.stop('stop'));
     const tracker = new ProcessTracker(child.pid ?? -1);
-    ctx.sink.emit({
-      type: 'feature.started',
-      feature_id: id,
-      status: 'running',
-      agent: agentLabel(spec),
-      branch: p.branch,
-      worktree: p.worktree,
-      log_file: p.logFile,
-      port: ctx.portOf(id).port,
-      ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
-      ...(attempt > 1 ? { attempt } : {}),
-    });
+    // An adopted window's `feature.started` is the dead orchestrator's; the run's `adopted_windows` says it goes on.
+    if (!adopted)
+      ctx.sink.emit({
+        type: 'feature.started',
+        feature_id: id,
+        status: 'running',
+        agent: agentLabel(spec),
+        branch: p.branch,
+        worktree: p.worktree,
+        log_file: p.logFile,
+        port: ctx.portOf(id).port,
+        ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
+        ...(attempt > 1 ? { attempt } : {}),
+      });
     if (opts.signal.aborted) void child.stop('interrupt');
     const exit = await child.exited;
     tracked.push(...tracker.stop());

@@ -3,6 +3,7 @@ import { git, gitRaw } from '../git/git.js';
 import { proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun } from '../guard/liveness.js';
 import { listProcesses } from '../guard/proc.js';
+import { sessionName } from '../interactive/tmux.js';
 import { TERMINAL_STATUSES } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
@@ -112,17 +113,24 @@ export async function inspectResumedBranch(
 }
 
 /**
- * What a resumed run did, in words for the live output (pure): the orphaned agents it stopped, the
- * groups it left alone, and the commits a resumed branch kept or dropped.
+ * What a resumed run did, in words for the live output (pure): the tmux windows it re-attached to,
+ * the orphaned agents it stopped, the groups it left alone, and the commits a resumed branch kept or dropped.
  */
 export function resumeNotes(e: object): string {
   const r = e as {
+    run_id?: string;
+    adopted_windows?: Array<{ feature_id: string }>;
     stopped_orphans?: Orphan[];
     refused_orphans?: RefusedGroup[];
     kept_commits?: number;
     restarted?: boolean;
   };
   const notes: string[] = [];
+  if (r.adopted_windows?.length && r.run_id) {
+    notes.push(
+      `re-attached to ${sessionName(r.run_id)}: ${r.adopted_windows.map((a) => a.feature_id).join(', ')}`,
+    );
+  }
   for (const o of r.stopped_orphans ?? [])
     notes.push(`stopped orphaned agent of ${o.feature_id} (group ${o.pgid})`);
   for (const o of r.refused_orphans ?? [])

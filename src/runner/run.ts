@@ -8,6 +8,12 @@ import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
+import {
+  type AdoptionPlan,
+  adoptionCandidates,
+  NO_ADOPTION,
+  scanAdoptableWindows,
+} from '../interactive/adopt.js';
 import type { BatonEvent, FeatureEnded, FeatureStatus } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
@@ -86,21 +92,36 @@ export function ensureStateDir(root: string): string {
   return dir;
 }
 
-/** Each feature's status in the log before this run, and the orphaned agents of a dead run (stopped). */
-async function readPrevious(
-  opts: RunOptions,
-): Promise<{ previous: Map<string, FeatureStatus>; orphans: Orphan[]; refused: RefusedGroup[] }> {
-  if (!opts.resume) return { previous: new Map(), orphans: [], refused: [] };
+/** What a resume found of the run before it: statuses, orphans stopped, groups left alone, windows to follow. */
+interface Previous {
+  previous: Map<string, FeatureStatus>;
+  orphans: Orphan[];
+  refused: RefusedGroup[];
+  adoption: AdoptionPlan;
+}
+
+/** Each feature's status in the log before this run, the windows to re-attach to, and the other orphans (stopped). */
+async function readPrevious(opts: RunOptions): Promise<Previous> {
+  if (!opts.resume) return { previous: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
   const state = foldEvents(readLog(opts.logPath, undefined, { final: true }).events);
   const previous = new Map(Object.values(state.features).map((f) => [f.feature_id, f.status]));
-  if (opts.dryRun) return { previous, orphans: [], refused: [] };
+  if (opts.dryRun) return { previous, orphans: [], refused: [], adoption: NO_ADOPTION };
   assertNoLiveRun(state);
+  // Interactive agents of a dead orchestrator still in its tmux session are followed, not restarted.
+  const adoption = await scanAdoptableWindows(state, opts.env, adoptionCandidates(opts));
+  const adopted = new Set(adoption.adopted.map((a) => a.feature_id));
   // Agents of a dead orchestrator keep running in their own groups; stop them before restarting,
   // but only groups proven to be that run's (the log's pgid is a claim, not a fact).
   const scan = scanOrphans(state);
-  const orphans = scan.orphans.filter((o) => opts.featureIds.includes(o.feature_id));
+  const orphans = scan.orphans.filter(
+    (o) => opts.featureIds.includes(o.feature_id) && !adopted.has(o.feature_id),
+  );
   await stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id);
-  return { previous, orphans, refused: scan.refused };
+  const refused = [...scan.refused];
+  for (const r of adoption.refused) {
+    if (!refused.some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid)) refused.push(r);
+  }
+  return { previous, orphans, refused, adoption };
 }
 
 /**
@@ -110,14 +131,18 @@ async function readPrevious(
  */
 export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  const runId = newRunId(opts.clock());
   const stateDir = ensureStateDir(opts.root);
-  const pathsOf = (id: string) => featurePaths(opts.config.worktrees, stateDir, runId, id);
   const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter);
-  const { baseCommit, base } = await preflight(opts, pathsOf);
-  const { previous, orphans, refused } = await readPrevious(opts);
+  // Preflight looks at each feature's branch and worktree only, which do not depend on the run id.
+  const { baseCommit, base } = await preflight(opts, (id) =>
+    featurePaths(opts.config.worktrees, stateDir, 'preflight', id),
+  );
+  const { previous, orphans, refused, adoption } = await readPrevious(opts);
+  // Re-attaching continues the dead run: its windows' hooks, session and run folder carry its id.
+  const runId = adoption.runId ?? newRunId(opts.clock());
   const sink = withRunId(opts.sink, runId);
-  const ctx = await createRunContext({ opts, runId, sink, stateDir, baseCommit, agents, previous });
+  const adopted = new Map(adoption.adopted.map((a) => [a.feature_id, a]));
+  const ctx = await createRunContext({ opts, runId, sink, stateDir, baseCommit, agents, previous, adopted });
 
   if (opts.dryRun) {
     for (const id of opts.featureIds) {
@@ -129,7 +154,7 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
         taskFile: join(stateDir, 'runs', 'RUN_ID', id, 'task.md'),
       });
       launch.cleanup?.();
-      opts.onDryRun?.(id, launch, pathsOf(id).worktree);
+      opts.onDryRun?.(id, launch, ctx.pathsOf(id).worktree);
     }
     return { runId, outcome: 'complete', features: [], durationMs: 0 };
   }
@@ -147,8 +172,12 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
     ...(opts.resume ? { resume: true } : {}),
     ...(orphans.length ? { stopped_orphans: orphans } : {}),
     ...(refused.length ? { refused_orphans: refused } : {}),
+    ...(adopted.size
+      ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
+      : {}),
   });
-  sink.emit({ type: 'phase.started', phase: 'implementation' });
+  // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.
+  if (!adoption.runId) sink.emit({ type: 'phase.started', phase: 'implementation' });
   const stopAll = () => {
     for (const child of ctx.running) void child.stop('interrupt');
   };

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A private tmux server for one test: its socket name, a way to look at a window, and its end. */
@@ -50,4 +51,19 @@ export async function waitFor(check: () => boolean, ms: number): Promise<boolean
     await new Promise((r) => setTimeout(r, 50));
   }
   return check();
+}
+
+/** A folder (to remove when done) with a fake `notify-send` that writes its arguments, one a line. */
+export function fakeNotifySend(): { bin: string; recorded: () => string[] | undefined } {
+  const bin = mkdtempSync(join(tmpdir(), 'baton-notify-'));
+  const out = join(bin, 'args.txt');
+  writeFileSync(
+    join(bin, 'notify-send'),
+    `#!/bin/sh\nprintf '%s\\n' "$@" > "${out}.tmp" && mv "${out}.tmp" "${out}"\n`,
+  );
+  chmodSync(join(bin, 'notify-send'), 0o755);
+  return {
+    bin,
+    recorded: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').slice(0, -1) : undefined),
+  };
 }
