@@ -4,6 +4,7 @@ import type { Config } from '../config-schema.js';
 import { compileOwns } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
+import { gitRaw } from '../git/git.js';
 import {
   type CouplingAnalysis,
   type CouplingSettings,
@@ -12,10 +13,15 @@ import {
   judgePairs,
   type UndeclaredImport,
 } from './analysis.js';
-import { type CoChangeResult, createCoChangeCounter, type OwningFeature } from './co-change.js';
+import {
+  type CoChangeResult,
+  createCoChangeCounter,
+  type ExampleCommit,
+  type OwningFeature,
+} from './co-change.js';
+import { type HistoryRead, readHistory } from './history.js';
 import { findHotspots } from './hotspots.js';
 import { ImportCache } from './import-cache.js';
-import { streamHistory } from './log-stream.js';
 
 /** Inputs of one analysis: where, which features, which files exist now. */
 export interface AnalyzeOptions {
@@ -28,6 +34,8 @@ export interface AnalyzeOptions {
   settings?: Partial<CouplingSettings>;
   /** Where to keep the imports of unchanged files between runs (e.g. `.baton/cache/imports.json`). */
   cacheFile?: string;
+  /** Where to keep the changed paths of commits already read (e.g. `.baton/cache/history.txt`). */
+  historyCacheFile?: string;
 }
 
 /** Source files above this size are skipped by the import pass (generated bundles, vendored code). */
@@ -40,7 +48,10 @@ const MAX_SOURCE_BYTES = 1_000_000;
 export async function analyzeCoupling(opts: AnalyzeOptions): Promise<CouplingAnalysis> {
   const settings = { ...couplingSettings(opts.config), ...opts.settings };
   const owning: OwningFeature[] = opts.features.map((c) => ({ id: c.feature_id, owns: c.owns }));
-  const history = await readCoChange(opts.root, owning, settings, specsPrefix(opts.config));
+  const history = await readCoChange(opts.root, owning, settings, {
+    ignore: specsPrefix(opts.config),
+    cacheFile: opts.historyCacheFile,
+  });
   const oracle = dependencyOracle(opts.features);
   const existing = new Set(opts.files);
   const cache = ImportCache.open(opts.cacheFile);
@@ -69,22 +80,61 @@ export async function analyzeCoupling(opts: AnalyzeOptions): Promise<CouplingAna
   };
 }
 
+/** Where and how the history pass reads: paths it ignores, its cache, its number of `git log` streams. */
+export interface CoChangeOptions {
+  /** Path prefixes neither owned nor hotspots (the specs folder, `.baton/`). */
+  ignore?: readonly string[];
+  cacheFile?: string | undefined;
+  streams?: number | undefined;
+}
+
 /** Runs the history pass for any set of owners (features, or folders before there are features). */
 export async function readCoChange(
   root: string,
   owners: readonly OwningFeature[],
   settings: Pick<CouplingSettings, 'window' | 'max_commit_files'>,
-  ignore: readonly string[] = [],
-): Promise<CoChangeResult> {
-  const counter = createCoChangeCounter(owners, { maxCommitFiles: settings.max_commit_files, ignore });
-  const r = await streamHistory(root, settings.window, (c) => counter.add(c));
+  options: CoChangeOptions = {},
+): Promise<CoChangeResult & { read: Omit<HistoryRead, 'exitCode' | 'stderr'> }> {
+  const counter = createCoChangeCounter(owners, {
+    maxCommitFiles: settings.max_commit_files,
+    ignore: options.ignore ?? [],
+  });
+  const r = await readHistory(
+    root,
+    { window: settings.window, cacheFile: options.cacheFile, streams: options.streams },
+    (c) => counter.add(c),
+  );
   // A repository without commits has no history yet; anything else is a real failure.
   if (r.exitCode !== 0 && !/does not have any commits|bad default revision|unknown revision/.test(r.stderr)) {
     throw new UserError('coupling/git-log', `git log failed: ${r.stderr.trim().split('\n')[0] ?? ''}`, {
       hint: 'Run `git log -n 1` in the repository to see what git says.',
     });
   }
-  return counter.result();
+  const { exitCode: _e, stderr: _s, ...read } = r;
+  return { ...(await abbreviateExamples(root, counter.result())), read };
+}
+
+/** Shortens the example commits' shas as `git log --format=%h` would (one process for all of them). */
+async function abbreviateExamples(root: string, result: CoChangeResult): Promise<CoChangeResult> {
+  const all = [...result.pairs, ...result.unowned].flatMap((x) => x.examples);
+  if (all.length === 0) return result;
+  const shas = [...new Set(all.map((e) => e.sha))];
+  const r = await gitRaw(
+    root,
+    ['log', '--no-walk=unsorted', '--stdin', '--format=%H %h'],
+    `${shas.join('\n')}\n`,
+  );
+  const short = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const [full, abbrev] = line.split(' ');
+    if (full && abbrev) short.set(full, abbrev);
+  }
+  const fix = (e: ExampleCommit): ExampleCommit => ({ ...e, sha: short.get(e.sha) ?? e.sha.slice(0, 12) });
+  return {
+    ...result,
+    pairs: result.pairs.map((p) => ({ ...p, examples: p.examples.map(fix) })),
+    unowned: result.unowned.map((u) => ({ ...u, examples: u.examples.map(fix) })),
+  };
 }
 
 /** Reads every owned JS/TS/Python source and reports imports of another feature's files without a dependency. */

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { palette } from '../cli/style.js';
+import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
 import { contractJsonSchema } from '../contracts/json-schema.js';
 import { formatDiagnostic, UserError } from '../errors.js';
@@ -93,7 +94,12 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
   const files = await trackedFiles(worktree);
   const ignore = [`${specsRel}/`, '.baton/'];
   const folders = folderOwners(files, ignore);
-  const history = await readCoChange(worktree, folders, couplingSettings(o.config), ignore);
+  const stateDir = stateDirFor(o.root);
+  const history = await readCoChange(worktree, folders, couplingSettings(o.config), {
+    ignore,
+    // The scratch worktree shares the repository's commits, so it shares their cache too.
+    ...(existsSync(stateDir) ? { cacheFile: join(stateDir, 'cache', 'history.txt') } : {}),
+  });
   const common = {
     spec: o.spec,
     specsDir: specsRel,

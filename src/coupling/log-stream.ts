@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { HARDENED_GIT_OPTIONS } from '../git/git.js';
+import { gitStream } from '../git/git.js';
 
-/** One non-merge commit as `git log --name-only` lists it: short sha, subject, changed paths. */
+/** One non-merge commit as `git log --name-only` lists it: sha, subject, changed paths. */
 export interface LoggedCommit {
   sha: string;
   subject: string;
@@ -12,20 +11,22 @@ export interface LoggedCommit {
 const COMMIT_MARK = '\x1e';
 const FIELD_MARK = '\x1f';
 
-/** The `--format` that `createLogParser` reads: a marked header line, then the commit's files. */
-export const LOG_FORMAT = `--format=${'%x1e'}%h${'%x1f'}%s`;
+/** The `--format` that `createLogParser` reads: a marked header line (full sha, subject), then the files. */
+export const LOG_FORMAT = `--format=${'%x1e'}%H${'%x1f'}%s`;
 
-/** The git arguments of the one history stream: newest first, no merges, names only, no rename search. */
-export function logArgs(window: number): string[] {
+/**
+ * The git arguments that read the changed paths of the commits listed on stdin, in the order given:
+ * no walk, names only, no rename search (renames are not needed to count co-changes, and cost most).
+ */
+export function namesArgs(): string[] {
   return [
     '-c',
     'core.quotePath=false',
     'log',
-    '--no-merges',
+    '--no-walk=unsorted',
+    '--stdin',
     '--no-renames',
     '--name-only',
-    '-n',
-    String(window),
     LOG_FORMAT,
   ];
 }
@@ -73,41 +74,65 @@ export function createLogParser(onCommit: (c: LoggedCommit) => void): LogParser 
   };
 }
 
-/**
- * Streams the last `window` non-merge commits of `cwd` into `onCommit` from one `git log` process
- * (never one process per commit). A repository without commits yields none.
- */
-export function streamHistory(
+/** Writes commits in the format `createLogParser` reads (the history cache's records). */
+export function formatLoggedCommit(c: LoggedCommit): string {
+  return `${COMMIT_MARK}${c.sha}${FIELD_MARK}${c.subject}\n${c.files.map((f) => `${f}\n`).join('')}`;
+}
+
+/** One commit of the window: its full sha, and its `rev-list --parents` line (sha and parents). */
+export interface ListedCommit {
+  sha: string;
+  /** "sha parent…": what the commit's changed paths depend on, so the key of the history cache. */
+  key: string;
+  /** False for a root commit and a shallow clone's boundary, whose paths change once the parents appear. */
+  hasParent: boolean;
+}
+
+/** Lists the last `window` non-merge commits of HEAD, newest first, in `git log`'s own order (one process). */
+export async function listWindow(
   cwd: string,
   window: number,
+): Promise<{ exitCode: number; stderr: string; commits: ListedCommit[] }> {
+  const commits: ListedCommit[] = [];
+  const parser = lineReader((line) => {
+    const space = line.indexOf(' ');
+    commits.push({ sha: space < 0 ? line : line.slice(0, space), key: line, hasParent: space >= 0 });
+  });
+  const r = await gitStream(
+    cwd,
+    ['rev-list', '--no-merges', '--parents', '-n', String(window), 'HEAD'],
+    parser.push,
+  );
+  parser.end();
+  return { ...r, commits };
+}
+
+/**
+ * Streams the changed paths of `shas` (full, non-merge) from one `git log --stdin --no-walk` process,
+ * in the order given: never one process per commit.
+ */
+export async function streamCommits(
+  cwd: string,
+  shas: readonly string[],
   onCommit: (c: LoggedCommit) => void,
 ): Promise<{ exitCode: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [...HARDENED_GIT_OPTIONS, ...logArgs(window)], {
-      cwd,
-      // GIT_FLUSH=0: on a pipe git otherwise flushes after every commit, and 100,000 tiny reads cost
-      // more CPU than parsing the whole stream.
-      env: {
-        ...process.env,
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_PAGER: 'cat',
-        LC_ALL: 'C',
-        GIT_OPTIONAL_LOCKS: '0',
-        GIT_FLUSH: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const parser = createLogParser(onCommit);
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => parser.push(s));
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      parser.end();
-      resolve({ exitCode: code ?? 1, stderr });
-    });
-  });
+  const parser = createLogParser(onCommit);
+  const r = await gitStream(cwd, namesArgs(), (s) => parser.push(s), `${shas.join('\n')}\n`);
+  parser.end();
+  return r;
+}
+
+function lineReader(onLine: (line: string) => void): { push: (s: string) => void; end: () => void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) if (l !== '') onLine(l);
+    },
+    end() {
+      if (rest !== '') onLine(rest);
+      rest = '';
+    },
+  };
 }

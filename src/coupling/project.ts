@@ -26,7 +26,12 @@ export async function analyzeProject(
     features: project.plan.features,
     files: await trackedFiles(project.root),
     // Like the contracts' parse cache: only once `.baton/` exists (init or a first run made it).
-    ...(existsSync(stateDir) ? { cacheFile: join(stateDir, 'cache', 'imports.json') } : {}),
+    ...(existsSync(stateDir)
+      ? {
+          cacheFile: join(stateDir, 'cache', 'imports.json'),
+          historyCacheFile: join(stateDir, 'cache', 'history.txt'),
+        }
+      : {}),
     ...(settings ? { settings } : {}),
   });
   return {

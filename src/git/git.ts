@@ -70,6 +70,38 @@ export function gitRaw(
   });
 }
 
+/**
+ * Runs git and hands its stdout to `onText` chunk by chunk as it arrives, for outputs too large to hold
+ * twice (a history of 100,000 commits); `input` is written to its stdin. Never throws on a non-zero exit.
+ */
+export function gitStream(
+  cwd: string,
+  args: string[],
+  onText: (chunk: string) => void,
+  input?: string,
+): Promise<{ exitCode: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...HARDENED_GIT_OPTIONS, ...args], {
+      cwd,
+      // GIT_FLUSH=0: on a pipe git otherwise flushes after every commit of a log, and 100,000 tiny
+      // reads cost more CPU than parsing the whole stream.
+      env: { ...process.env, ...GIT_ENV, GIT_FLUSH: '0' },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', onText);
+    child.stderr?.on('data', (b: Buffer) => {
+      stderr += b.toString('utf8');
+    });
+    // git may exit before reading all its input (a bad revision): that is its exit code's business.
+    child.stdin?.on('error', () => {});
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ exitCode: code ?? 1, stderr }));
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
 /** Runs git and returns trimmed stdout; throws a `GitError` on a non-zero exit. */
 export async function git(
   cwd: string,
