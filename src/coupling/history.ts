@@ -44,30 +44,44 @@ export async function readHistory(
   }
   const cache = HistoryCache.open(options.cacheFile);
   const missing = listed.commits.filter((c) => !c.hasParent || !cache.get(c.key));
+  const wanted = new Set(missing.map((c) => c.sha));
   const ranges = splitRanges(missing, streamCount(missing.length, options.streams));
-  const read = new Map<string, LoggedCommit>();
+  // Commits are handed on in the window's order as soon as they are known: the first range streams
+  // straight into `onCommit` while git still reads the others, which wait here.
+  const ready = new Map<string, LoggedCommit>();
+  let next = 0;
+  const drain = () => {
+    for (let c = listed.commits[next]; c !== undefined; c = listed.commits[++next]) {
+      const fresh = ready.get(c.sha);
+      if (fresh) {
+        ready.delete(c.sha);
+        if (c.hasParent) cache.set(c.key, fresh);
+        onCommit(fresh);
+      } else if (wanted.has(c.sha)) {
+        return;
+      } else {
+        const hit = cache.get(c.key) as LoggedCommit;
+        onCommit({ sha: c.sha, subject: hit.subject, files: hit.files });
+      }
+    }
+  };
   const results = await Promise.all(
     ranges.map((range) =>
       streamCommits(
         cwd,
         range.map((c) => c.sha),
-        (c) => read.set(c.sha, c),
+        (c) => {
+          ready.set(c.sha, c);
+          drain();
+        },
       ),
     ),
   );
   const failed = results.find((r) => r.exitCode !== 0);
   if (failed) return { ...failed, commits: 0, read: 0, streams: ranges.length };
-  for (const c of listed.commits) {
-    const fresh = read.get(c.sha);
-    if (fresh) {
-      if (c.hasParent) cache.set(c.key, fresh);
-      onCommit(fresh);
-      continue;
-    }
-    const hit = cache.get(c.key);
-    if (!hit) throw new Error(`git log listed no paths for commit ${c.sha}`);
-    onCommit({ sha: c.sha, subject: hit.subject, files: hit.files });
-  }
+  drain();
+  if (next < listed.commits.length)
+    throw new Error(`git log listed no paths for commit ${listed.commits[next]?.sha}`);
   cache.save();
   return {
     exitCode: 0,
