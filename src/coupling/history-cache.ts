@@ -59,6 +59,7 @@ export class HistoryCache {
 
   /** Stores the paths of the commit under `key`. */
   set(key: string, commit: LoggedCommit): void {
+    if (this.#path === undefined) return;
     this.#entries.set(key, { sha: key, subject: commit.subject, files: commit.files });
     this.#used.add(key);
     this.#dirty = true;

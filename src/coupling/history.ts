@@ -43,36 +43,50 @@ export async function readHistory(
     return { exitCode: listed.exitCode, stderr: listed.stderr, commits: 0, read: 0, streams: 0 };
   }
   const cache = HistoryCache.open(options.cacheFile);
-  const missing = listed.commits.filter((c) => !c.hasParent || !cache.get(c.key));
-  const wanted = new Set(missing.map((c) => c.sha));
+  const { commits } = listed;
+  const missing: number[] = [];
+  commits.forEach((c, i) => {
+    if (!c.hasParent || !cache.get(c.key)) missing.push(i);
+  });
   const ranges = splitRanges(missing, streamCount(missing.length, options.streams));
+  // For each commit of the window, the range that reads it (-1: the cache has it).
+  const rangeOf = new Int32Array(commits.length).fill(-1);
+  ranges.forEach((range, r) => {
+    for (const i of range) rangeOf[i] = r;
+  });
   // Commits are handed on in the window's order as soon as they are known: the first range streams
-  // straight into `onCommit` while git still reads the others, which wait here.
-  const ready = new Map<string, LoggedCommit>();
+  // straight into `onCommit` while git still reads the others, which wait in their queues.
+  const queues = ranges.map(() => ({ arrived: [] as LoggedCommit[], taken: 0 }));
   let next = 0;
+  let mismatch: string | undefined;
   const drain = () => {
-    for (let c = listed.commits[next]; c !== undefined; c = listed.commits[++next]) {
-      const fresh = ready.get(c.sha);
-      if (fresh) {
-        ready.delete(c.sha);
-        if (c.hasParent) cache.set(c.key, fresh);
-        onCommit(fresh);
-      } else if (wanted.has(c.sha)) {
-        return;
-      } else {
+    for (let c = commits[next]; c !== undefined; c = commits[++next]) {
+      const queue = queues[rangeOf[next] as number];
+      if (!queue) {
         const hit = cache.get(c.key) as LoggedCommit;
         onCommit({ sha: c.sha, subject: hit.subject, files: hit.files });
+        continue;
       }
+      const fresh = queue.arrived[queue.taken];
+      if (!fresh || mismatch) return;
+      if (fresh.sha !== c.sha) {
+        mismatch = `git log listed ${fresh.sha} where ${c.sha} was asked for`;
+        return;
+      }
+      queue.taken++;
+      if (c.hasParent) cache.set(c.key, fresh);
+      onCommit(fresh);
     }
   };
+  drain();
   const results = await Promise.all(
-    ranges.map((range) =>
+    ranges.map((range, r) =>
       streamCommits(
         cwd,
-        range.map((c) => c.sha),
+        range.map((i) => commits[i]?.sha as string),
         (c) => {
-          ready.set(c.sha, c);
-          drain();
+          queues[r]?.arrived.push(c);
+          if (rangeOf[next] === r) drain();
         },
       ),
     ),
@@ -80,13 +94,15 @@ export async function readHistory(
   const failed = results.find((r) => r.exitCode !== 0);
   if (failed) return { ...failed, commits: 0, read: 0, streams: ranges.length };
   drain();
-  if (next < listed.commits.length)
-    throw new Error(`git log listed no paths for commit ${listed.commits[next]?.sha}`);
+  // The streams list exactly the commits asked for, in order: anything else is a bug, not a user error.
+  if (mismatch || next < commits.length) {
+    throw new Error(mismatch ?? `git log listed no paths for commit ${commits[next]?.sha}`);
+  }
   cache.save();
   return {
     exitCode: 0,
     stderr: '',
-    commits: listed.commits.length,
+    commits: commits.length,
     read: missing.length,
     streams: ranges.length,
   };
