@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { DECOMPOSE_ID } from '../coupling/decompose-task.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 
 /** Where the package keeps the demo's recipes (one folder of files per feature id). */
@@ -16,10 +17,16 @@ export const demoAdapter: AgentAdapter = {
     return { installed: true, path: AGENT_SCRIPT, version: 'built-in' };
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
+    const setting = (name: string) => task.override?.env?.[name] ?? task.env[name];
+    const seconds = setting('BATON_DEMO_SECONDS') ?? '5';
     const env: Record<string, string> = {
       BATON_HOOK_COMMAND: JSON.stringify(task.batonCommand),
       BATON_DEMO_RECIPES: task.env.BATON_DEMO_RECIPES ?? DEFAULT_RECIPES,
-      BATON_DEMO_SECONDS: task.override?.env?.BATON_DEMO_SECONDS ?? task.env.BATON_DEMO_SECONDS ?? '5',
+      // Writing contracts (`baton decompose`) has its own working time: the demo keeps it short.
+      BATON_DEMO_SECONDS:
+        task.feature.feature_id === DECOMPOSE_ID
+          ? (setting('BATON_DEMO_DECOMPOSE_SECONDS') ?? seconds)
+          : seconds,
     };
     if (task.override?.env?.BATON_DEMO_RECIPES) env.BATON_DEMO_RECIPES = task.override.env.BATON_DEMO_RECIPES;
     return {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { logPathFor } from '../config.js';
 import { lastRunWindow, recordComparison } from '../demo/compare.js';
-import { scaffoldDemo } from '../demo/scaffold.js';
+import { commitContracts, DEMO_SPEC, scaffoldDemo } from '../demo/scaffold.js';
 import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
 import { readLog } from '../log/read.js';
@@ -35,7 +35,7 @@ async function compareSequential(a: {
 }): Promise<number> {
   const { ctx, parent, repo } = a;
   const seqRepo = join(parent, 'assignment-grader-sequential');
-  a.say('3b. the same agents one at a time (-j 1), in a clone, to measure the speedup');
+  a.say('4b. the same agents one at a time (-j 1), in a clone, to measure the speedup');
   await git(parent, ['clone', '-q', repo, seqRepo]);
   const code = await a.runSubcommand(['run', '-j', '1'], quiet({ ...ctx, cwd: seqRepo }));
   const window = lastRunWindow(readLog(logPathFor(seqRepo)).events);
@@ -60,7 +60,8 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
     .command('demo')
     .description(
       'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n' +
-        '(Upload, Grade, Feedback), lint, plan, parallel agents, checks, integration with tests, report',
+        '(Upload, Grade, Feedback), decompose its spec into contracts, lint, plan, parallel agents, checks,\n' +
+        'integration with tests, report',
     )
     .option('--dir <dir>', 'where to create the demo repository (default: a new temporary folder)')
     .option('--agent-seconds <s>', "the scripted agent's working time per feature", '8')
@@ -92,27 +93,37 @@ export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcomma
       const started = Date.now();
       await scaffoldDemo(repo, seconds);
       ctx.stdout.write(
-        `Created ${repo}: the Assignment Grader skeleton and three contracts (git repository, one commit).\n`,
+        `Created ${repo}: the Assignment Grader skeleton and its spec, ${DEMO_SPEC} (git repository, one commit).\n`,
       );
 
       let failed = 0;
       const inRepo = quiet({ ...ctx, cwd: repo });
       await runSubcommand(['phase', 'start', 'planning'], inRepo);
-      failed += (await step('1. lint the contracts', ['lint'])) === 0 ? 0 : 1;
-      failed += (await step('2. plan', ['plan'])) === 0 ? 0 : 1;
+      const decomposed = await step('1. decompose the spec into contracts (the scripted agent writes them)', [
+        'decompose',
+        DEMO_SPEC,
+      ]);
+      if (decomposed !== 0) {
+        ctx.stdout.write(`${p.red('decompose wrote no clean contracts; the demo stops here')}\n`);
+        setExit(1);
+        return;
+      }
+      await commitContracts(repo);
+      failed += (await step('2. lint the contracts', ['lint'])) === 0 ? 0 : 1;
+      failed += (await step('3. plan', ['plan'])) === 0 ? 0 : 1;
       await runSubcommand(['phase', 'end', 'planning'], inRepo);
-      const runCode = await step('3. run three agents in parallel, checks after each', ['run']);
+      const runCode = await step('4. run three agents in parallel, checks after each', ['run']);
       failed += runCode === 0 ? 0 : 1;
 
       if (flags.compare) failed += await compareSequential({ ctx, parent, repo, say, runSubcommand });
 
-      const integrateCode = await step('4. integrate in dependency order, tests after each merge', [
+      const integrateCode = await step('5. integrate in dependency order, tests after each merge', [
         'integrate',
         '--into',
         'main',
       ]);
       failed += integrateCode === 0 ? 0 : 1;
-      await step('5. report', ['report', '--format', 'md']);
+      await step('6. report', ['report', '--format', 'md']);
       const html = join(repo, '.baton', 'report.html');
       await runSubcommand(['report', '--format', 'html', '--out', html], inRepo);
 

@@ -6,23 +6,38 @@ import { git } from '../git/git.js';
 
 /** The demo project's skeleton shipped in the package (the capstone: the Assignment Grader). */
 export const SKELETON_DIR = fileURLToPath(new URL('../../assets/demo/skeleton', import.meta.url));
+/** The grader's specification, which `baton decompose` turns into its three contracts. */
+export const SPEC_FILE = fileURLToPath(new URL('../../assets/demo/grader-spec.md', import.meta.url));
+/** Where the demo repository keeps the spec. */
+export const DEMO_SPEC = 'docs/spec.md';
 
 /**
- * The demo's config: the scripted agent, its working time, and the integration test command (the
- * grader's whole suite in one process: the tests after each merge are most of the integration time).
+ * The demo's config: the scripted agent, its working time per feature (at most a second for writing the
+ * contracts), and the integration test command (the grader's whole suite in one process: the tests after
+ * each merge are most of the integration time).
  */
 export function demoConfig(agentSeconds: number): object {
   return {
     agent: 'demo',
     test: 'node scripts/run-tests.js',
     check_timeout_s: 60,
-    agents: { demo: { env: { BATON_DEMO_SECONDS: String(agentSeconds) } } },
+    agents: {
+      demo: {
+        env: {
+          BATON_DEMO_SECONDS: String(agentSeconds),
+          BATON_DEMO_DECOMPOSE_SECONDS: String(Math.min(1, agentSeconds)),
+        },
+      },
+    },
   };
 }
 
+const DEMO_IDENTITY = ['-c', 'user.name=Baton demo', '-c', 'user.email=demo@localhost'];
+
 /**
- * Creates a fresh git repository at `dir` holding the grader's skeleton, its three contracts and a
- * Baton config, with one commit. Refuses a folder that exists and is not empty.
+ * Creates a fresh git repository at `dir` holding the grader's skeleton, its spec (`docs/spec.md`, no
+ * contracts yet: `baton decompose` writes them) and a Baton config, with one commit. Refuses a folder
+ * that exists and is not empty.
  */
 export async function scaffoldDemo(dir: string, agentSeconds: number): Promise<void> {
   if (existsSync(dir) && readdirSync(dir).length > 0) {
@@ -36,19 +51,24 @@ export async function scaffoldDemo(dir: string, agentSeconds: number): Promise<v
   }
   mkdirSync(dir, { recursive: true });
   cpSync(SKELETON_DIR, dir, { recursive: true });
+  mkdirSync(join(dir, 'docs'), { recursive: true });
+  cpSync(SPEC_FILE, join(dir, DEMO_SPEC));
   writeFileSync(join(dir, 'baton.config.json'), `${JSON.stringify(demoConfig(agentSeconds), null, 2)}\n`);
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\n.baton/\n');
   await git(dir, ['init', '-q', '-b', 'main']);
   await git(dir, ['config', 'gc.auto', '0']);
   await git(dir, ['add', '-A']);
+  await git(dir, [...DEMO_IDENTITY, 'commit', '-q', '-m', 'Skeleton and spec of the Assignment Grader']);
+}
+
+/** Commits the contracts `baton decompose` wrote, so the run's worktrees and the -j 1 clone start from them. */
+export async function commitContracts(dir: string): Promise<void> {
+  await git(dir, ['add', '--', 'specs']);
   await git(dir, [
-    '-c',
-    'user.name=Baton demo',
-    '-c',
-    'user.email=demo@localhost',
+    ...DEMO_IDENTITY,
     'commit',
     '-q',
     '-m',
-    'Skeleton and contracts of the Assignment Grader',
+    'Contracts of the Assignment Grader (baton decompose)',
   ]);
 }
