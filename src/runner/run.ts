@@ -6,7 +6,7 @@ import type { AgentAdapter, AgentLaunch } from '../agents/adapter.js';
 import { resolveAdapter } from '../agents/registry.js';
 import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
-import type { AgentSpec } from '../contracts/schema.js';
+import type { AgentSpec, AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
 import {
   type AdoptionPlan,
@@ -43,6 +43,10 @@ export interface RunOptions {
   concurrency?: number;
   /** `--agent`: overrides every contract's and the config's agent. */
   agent?: AgentSpec;
+  /** `--attempts`: best-of-N for every feature, over the contracts' and the config's `attempts`. */
+  attempts?: AttemptsSpec;
+  /** `--select`: how best-of-N picks its winner. */
+  select?: SelectPolicy;
   waitForDeps?: boolean;
   base?: string;
   verifier?: Verifier;
