@@ -77,9 +77,14 @@ function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
  */
 const featureIndex = new WeakMap<Record<string, FeatureState>, Map<string, FeatureState>>();
 
+function attemptUnits(state: BatonState): Record<string, FeatureState> {
+  if (state.attempt_units === undefined) state.attempt_units = {};
+  return state.attempt_units;
+}
+
 function feature(state: BatonState, id: string): FeatureState {
-  // A best-of-N attempt's own events (`<feature_id>.a<n>`) fold apart from the features.
-  const record = parseAttemptUnitId(id) ? (state.attempt_units ??= {}) : state.features;
+  // A best-of-N attempt's own events (`<feature_id>.a<n>`) fold apart from the features; a feature id holds no '.'.
+  const record = id.includes('.') && parseAttemptUnitId(id) ? attemptUnits(state) : state.features;
   let index = featureIndex.get(record);
   if (index === undefined) {
     index = new Map(Object.entries(record));
