@@ -19,11 +19,21 @@ export function describeAttemptNumbers(
   return parts.join(', ');
 }
 
+/** `p95_ms` → `p95`; `error_rate` → `error rate`. */
+export function measureLabel(key: string): string {
+  return key.endsWith('_ms') ? key.slice(0, -3) : key.replace(/_/g, ' ');
+}
+
+/** A measured value with its unit: `20 ms`, `1%`. */
+export function measureValue(key: string, value: number): string {
+  if (key.endsWith('_ms')) return `${round(value)} ms`;
+  if (key === 'error_rate') return `${round(value * 100)}%`;
+  return String(round(value));
+}
+
 /** `p95_ms` 20 → `p95 20 ms`; `error_rate` 0.01 → `error rate 1%`. */
 export function describeMeasure(key: string, value: number): string {
-  if (key.endsWith('_ms')) return `${key.slice(0, -3)} ${round(value)} ms`;
-  if (key === 'error_rate') return `error rate ${round(value * 100)}%`;
-  return `${key.replace(/_/g, ' ')} ${round(value)}`;
+  return `${measureLabel(key)} ${measureValue(key, value)}`;
 }
 
 function round(n: number): number {
