@@ -13,6 +13,8 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholder syntax
+const URL = 'http://127.0.0.1:${PORT}/';
 const AGENT = fixture('attempts', 'agent.mjs');
 /** A `command` agent of known quality (see test/fixtures/attempts/agent.mjs). */
 const agent = (args: string) => ({
@@ -35,7 +37,7 @@ async function repoWith(front: Record<string, unknown>, latency = true): Promise
               id: 'latency',
               text: 'answers fast',
               http: {
-                url: 'http://127.0.0.1:${PORT}/',
+                url: URL,
                 p95_ms: 1000,
                 requests: 16,
                 concurrency: 2,
