@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { AgentSpecSchema } from './contracts/schema.js';
+import {
+  AgentSpecSchema,
+  AttemptsSchema,
+  type AttemptsSpec,
+  type SelectPolicy,
+  SelectSchema,
+} from './contracts/schema.js';
 
 /** Per-agent overrides: replace the argv, add flags, set env (never secrets: those come from the environment). */
 export const AgentOverrideSchema = z.strictObject({
@@ -18,6 +24,10 @@ export const ConfigSchema = z.strictObject({
   agent: AgentSpecSchema.optional(),
   /** How many agents run at once; default: all. */
   concurrency: z.number().int().positive().optional(),
+  /** Best-of-N for every feature whose contract says nothing: a count or one agent per attempt. */
+  attempts: AttemptsSchema.optional(),
+  /** Best-of-N: `best` (wait for every attempt) or `first-passing`; default `best`. */
+  select: SelectSchema.optional(),
   /** Branch or ref the feature branches are cut from; default: HEAD. */
   base: z.string().optional(),
   /** Where worktrees go, relative to the repository root; default `../<repo>.baton-worktrees`. */
@@ -109,6 +119,10 @@ export interface InteractiveConfig {
 export interface Config {
   agent: z.infer<typeof AgentSpecSchema>;
   concurrency: number | undefined;
+  /** Best-of-N default (absent: one attempt). */
+  attempts?: AttemptsSpec | undefined;
+  /** Best-of-N selection default (absent: `best`). */
+  select?: SelectPolicy | undefined;
   base: string | undefined;
   /** Absolute path of the worktrees folder. */
   worktrees: string;

@@ -13,6 +13,8 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
   return {
     agent: input.agent ?? 'claude',
     concurrency: input.concurrency,
+    ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
+    ...(input.select !== undefined ? { select: input.select } : {}),
     base: input.base,
     worktrees: resolve(root, input.worktrees ?? join('..', `${basename(root)}.baton-worktrees`)),
     specs: resolve(root, input.specs ?? 'specs'),

@@ -3,7 +3,13 @@ import type { Config } from '../config-schema.js';
 import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
 import type { Clock } from '../log/append.js';
-import type { BatonEvent, CheckFailed, CheckPassed, CheckUnverifiable } from '../log/events.js';
+import type {
+  BatonEvent,
+  CheckFailed,
+  CheckMeasurement,
+  CheckPassed,
+  CheckUnverifiable,
+} from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { runFilesCheck } from './files-check.js';
 import { runHttpCheck } from './http-check.js';
@@ -46,6 +52,8 @@ export interface CheckReport {
   total: number;
   /** The failed criteria in the order they ran, with their messages. */
   failures: Array<{ criterion_id: string; message: string }>;
+  /** What each criterion measured, by criterion id. */
+  measured: Record<string, CheckMeasurement>;
   events: BatonEvent[];
   /** Set when `signal` stopped the verification: the criteria after the last event did not run. */
   interrupted?: true;
@@ -138,6 +146,7 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
     failures: events
       .filter((e) => e.type === 'check.failed')
       .map((e) => ({ criterion_id: e.criterion_id, message: e.message })),
+    measured: Object.fromEntries(events.flatMap((e) => (e.measured ? [[e.criterion_id, e.measured]] : []))),
     events,
     ...(interrupted ? { interrupted: true as const } : {}),
   };

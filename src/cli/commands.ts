@@ -31,6 +31,7 @@ export const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => 
   ['send', async () => (await import('./send.js')).registerSend],
   ['stop', async () => (await import('./stop.js')).registerStop],
   ['verify', async () => (await import('./verify.js')).registerVerify],
+  ['pick', async () => (await import('./pick.js')).registerPick],
   ['integrate', async () => (await import('./integrate.js')).registerIntegrate],
   ['report', async () => (await import('./report.js')).registerReport],
   ['phase', async () => (await import('./phase.js')).registerPhase],

@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
+import { describeAttemptNumbers } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
+import type { AttemptState } from '../log/state.js';
 import { escapeControl } from './escape.js';
 import { formatDuration, type Palette, paintStatus } from './style.js';
 
@@ -90,4 +92,39 @@ export function featureRow(
     formatCost(f),
     escapeControl(why !== undefined ? clip(why, 100) : clip(note, 60)),
   ];
+}
+
+/** A best-of-N feature's attempts in attempt order (none for a plain feature). */
+export function attemptsOf(f: FeatureState): AttemptState[] {
+  return Object.values(f.attempts ?? {}).sort((a, b) => a.attempt - b.attempt);
+}
+
+/** One row per best-of-N attempt, to print under its feature's row: the winner starred, with why it won. */
+export function attemptRows(f: FeatureState, p: Palette, now: number): string[][] {
+  return attemptsOf(f).map((a) => {
+    const won = f.winner?.attempt === a.attempt;
+    const elapsed =
+      a.duration_ms ?? (a.started_at && a.status === 'running' ? now - Date.parse(a.started_at) : undefined);
+    const numbers = a.checks
+      ? describeAttemptNumbers({
+          checks: a.checks,
+          measured: a.measured,
+          lines_changed: a.lines_changed ?? 0,
+          outside_owns: a.outside_owns ?? 0,
+          duration_ms: a.duration_ms ?? 0,
+          cost_usd: a.cost_usd,
+        })
+      : '';
+    const why = won ? `winner: ${f.winner?.reasons[0] ?? ''}` : (a.reason ?? numbers);
+    return [
+      `  ${won ? '★' : '└'} ${f.feature_id}.a${a.attempt}`,
+      a.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, a.status),
+      a.agent ?? '—',
+      formatDuration(elapsed),
+      '—',
+      a.checks && a.checks.total > 0 ? `${a.checks.passed}/${a.checks.total}` : '—',
+      a.cost_usd !== undefined ? `$${a.cost_usd.toFixed(2)}` : '—',
+      escapeControl(clip(why || '—', 100)),
+    ];
+  });
 }

@@ -42,6 +42,10 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
     "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results",
   ],
   [
+    'pick <id> <attempt>',
+    "best-of-N: keep another attempt instead of the checks' choice (moves baton/<id> to its commit)",
+  ],
+  [
     'integrate [options] [ids...]',
     'predict conflicts between feature branches, then merge the complete ones in dependency order on baton/integration, in a worktree of its own (your checkout is never touched), testing after each merge',
   ],

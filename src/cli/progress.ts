@@ -1,4 +1,6 @@
+import { describeAttemptNumbers } from '../attempts/describe.js';
 import { unreachable } from '../errors.js';
+import { featureBranch as featureBranchName } from '../git/refs.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { resumeNotes } from '../runner/resume.js';
@@ -62,6 +64,14 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${e.message}`;
     case 'check.unverifiable':
       return `${e.feature_id}: check ${e.criterion_id} ${p.yellow('unverifiable')}: ${e.text}`;
+    case 'attempt.started':
+      return `${e.feature_id}: attempt ${e.attempt} ${paintStatus(p, 'running')} ${e.agent} on ${e.branch} (PORT ${e.port})`;
+    case 'attempt.ended':
+      return `${e.feature_id}: attempt ${e.attempt} ${e.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, e.status)} — ${describeAttemptNumbers(e)}${e.reason ? `; ${e.reason}` : ''}`;
+    case 'attempt.selected':
+      return `${e.feature_id}: attempt ${e.winner} ${p.green('wins')} (${e.select})${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`;
+    case 'attempt.picked':
+      return `${e.feature_id}: attempt ${e.attempt} picked by hand${e.previous !== undefined ? ` over attempt ${e.previous}` : ''}; ${featureBranchName(e.feature_id)} moved to ${e.commit.slice(0, 8)}`;
     case 'collision.detected':
       return `${e.features.join(' & ')}: ${p.yellow(`collision (${e.kind})`)} on ${e.paths.join(', ')}; ${e.second} touched it last`;
     case 'collision.resolved':
@@ -108,6 +118,10 @@ const KEPT_ABOVE_TABLE = {
   'collision.resolved': true,
   'queue.job': false,
   'user.intervention': true,
+  'attempt.started': false,
+  'attempt.ended': true,
+  'attempt.selected': true,
+  'attempt.picked': true,
 } as const satisfies Record<BatonEventType, boolean>;
 
 /** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */

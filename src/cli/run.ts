@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
+import { parseAttemptsFlag } from '../attempts/plan.js';
 import { makeWorktreeVerifier } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
+import type { AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { notifyNeedsInput } from '../interactive/notify.js';
 import { assertTmuxInstalled } from '../interactive/tmux.js';
@@ -31,6 +33,8 @@ interface RunFlags {
   hub?: string;
   interactive?: boolean;
   autoFinish?: string;
+  attempts?: string;
+  select?: SelectPolicy;
 }
 
 /**
@@ -76,6 +80,14 @@ function interactiveConfig(
   return config;
 }
 
+/** `--attempts` read, or a usage error (exit 2) saying what was expected. */
+function readAttemptsFlag(text: string | undefined): AttemptsSpec | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseAttemptsFlag(text);
+  if (!parsed.ok) throw new UserError('run/bad-attempts', parsed.message, { exitCode: 2 });
+  return parsed.value;
+}
+
 /** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
 export const registerRun: RegisterCommand = (program, ctx, setExit) => {
   program
@@ -93,6 +105,16 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option(
       '--base <ref>',
       'branch or commit to cut the feature branches from (default: config base, else HEAD)',
+    )
+    .option(
+      '--attempts <n|agents>',
+      'best-of-N: run N attempts per feature (3), or one per agent (claude,codex); the checks pick the winner',
+    )
+    .addOption(
+      new Option(
+        '--select <rule>',
+        'best-of-N: best (wait for every attempt) or first-passing (stop the others once one passes everything)',
+      ).choices(['best', 'first-passing']),
     )
     .option('--no-verify', 'do not run acceptance checks after each agent')
     .option(
@@ -152,6 +174,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           );
         }
       }
+      const attempts = readAttemptsFlag(flags.attempts);
       const verifier: Verifier = makeWorktreeVerifier({
         config: project.config,
         logPath: project.logPath,
@@ -213,6 +236,8 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           featureIds,
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(flags.agent ? { agent: flags.agent } : {}),
+          ...(attempts !== undefined ? { attempts } : {}),
+          ...(flags.select ? { select: flags.select } : {}),
           waitForDeps: Boolean(flags.waitForDeps),
           ...(flags.base ? { base: flags.base } : {}),
           resume: Boolean(flags.resume),

@@ -10,7 +10,7 @@ import { LogTailer, watchLog } from '../log/tail.js';
 import { loadProject } from '../project.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
-import { FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { createLiveView } from './live-view.js';
 import { escapeControl, formatDuration, palette, renderTable } from './style.js';
 
@@ -46,6 +46,9 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
       total: checks.length,
     },
     usage: f.usage ?? null,
+    /** Best-of-N: every attempt, in attempt order, and the one on the feature's branch (docs/best-of-n.md). */
+    attempts: f.attempts ? attemptsOf(f) : null,
+    winner: f.winner ?? null,
     /** With `baton run --queue`: job state, worker host and attempt (docs/distributed.md). */
     queue: f.queue ?? null,
     last_event: f.last_event ?? null,
@@ -175,11 +178,17 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           : FEATURE_HEADER;
         const table = renderTable(
           header,
-          rows.map((f) => {
-            const row = featureRow(f, p, ctx.clock().getTime());
-            return withDisk
+          rows.flatMap((f) => {
+            const now = ctx.clock().getTime();
+            const row = featureRow(f, p, now);
+            const own = withDisk
               ? [...row.slice(0, -1), formatDisk(sizes.get(f.feature_id)), ...row.slice(-1)]
               : row;
+            // Best-of-N attempts go under their feature.
+            const attempts = attemptRows(f, p, now).map((r) =>
+              withDisk ? [...r.slice(0, -1), '', ...r.slice(-1)] : r,
+            );
+            return [own, ...attempts];
           }),
         );
         const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);

@@ -6,3 +6,14 @@ export const MAX_FEATURE_ID_LENGTH = 100;
  * letters, digits and dashes, at most `MAX_FEATURE_ID_LENGTH` characters.
  */
 export const FEATURE_ID_PATTERN = /^(?=.{1,100}$)[a-z0-9][a-z0-9-]*$/;
+
+/** The id of one best-of-N attempt as a unit of work: `<feature_id>.a<n>` (feature ids hold no '.'). */
+export function attemptUnitId(featureId: string, attempt: number): string {
+  return `${featureId}.a${attempt}`;
+}
+
+/** The feature and attempt number an attempt unit id names, or undefined for a plain feature id (pure). */
+export function parseAttemptUnitId(id: string): { featureId: string; attempt: number } | undefined {
+  const m = /^(.+)\.a([1-9]\d*)$/.exec(id);
+  return m ? { featureId: m[1] ?? '', attempt: Number(m[2]) } : undefined;
+}

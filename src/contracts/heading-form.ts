@@ -30,7 +30,7 @@ interface Item {
   children: Item[];
 }
 
-const SCALAR_FIELDS = new Set(['feature_id', 'title', 'serve', 'agent']);
+const SCALAR_FIELDS = new Set(['feature_id', 'title', 'serve', 'agent', 'attempts', 'select']);
 const NUMBER_FIELDS = new Set(['estimate_minutes', 'timeout_minutes', 'retries']);
 /** Keys a criterion's nested bullet or trailing code span may set. */
 const CRITERION_KEYS = ['id', 'text', 'run', 'http', 'files', 'after', 'timeout_s'] as const;
@@ -226,6 +226,10 @@ function readScalar(key: string, text: string): unknown {
   if (NUMBER_FIELDS.has(key)) {
     const n = /^(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?)?$/i.exec(value);
     return n ? Number(n[1]) : value;
+  }
+  if (key === 'attempts') {
+    // `3`, or a list of agents: `claude, codex`.
+    return /^\d+$/.test(value) ? Number(value) : splitTopLevel(value).map(stripTicks);
   }
   if (key === 'agent') {
     const command = /^command:\s*(.+)$/.exec(value);

@@ -22,11 +22,18 @@ const CONTRACT_DOCS: Record<string, string> = {
   timeout_minutes: 'How long the agent may run before it is stopped.',
   retries: 'How many times a failed agent run is retried.',
   interactive: "Run this feature's agent in its own tmux window with its full interactive UI.",
+  attempts:
+    'Best-of-N: how many attempts run this feature (2–9, each its own worktree, branch baton/<id>.a<n> and ports), or a list of agents, one per attempt; the acceptance checks pick the winner (docs/best-of-n.md).',
+  select:
+    'Best-of-N: best (default; wait for every attempt, keep the best) or first-passing (keep the first attempt that passes every criterion, stop the others).',
 };
 
 const CONFIG_DOCS: Record<string, string> = {
   agent: 'Default agent for features whose contract names none.',
   concurrency: 'How many agents run at once; default: all.',
+  attempts:
+    'Best-of-N for features whose contract says nothing: a count or a list of agents, one per attempt (docs/best-of-n.md).',
+  select: 'Best-of-N selection for features whose contract says nothing: best (default) or first-passing.',
   base: 'Branch or ref the feature branches are cut from; default: HEAD.',
   worktrees: 'Where worktrees go, relative to the repository root.',
   specs: 'Folder holding <feature_id>/contract.md; default specs.',

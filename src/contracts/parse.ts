@@ -191,6 +191,8 @@ export function parseContract(
     ...(input.timeout_minutes !== undefined ? { timeout_minutes: input.timeout_minutes } : {}),
     ...(input.retries !== undefined ? { retries: input.retries } : {}),
     ...(input.interactive !== undefined ? { interactive: input.interactive } : {}),
+    ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
+    ...(input.select !== undefined ? { select: input.select } : {}),
     body: raw.body,
     file,
     positions,

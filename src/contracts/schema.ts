@@ -59,6 +59,18 @@ export const AgentSpecSchema = z.union([
   z.strictObject({ name: z.string().min(1), args: z.array(z.string()).optional() }),
 ]);
 
+/** The most attempts of one feature (each is a worktree, an agent and a port block). */
+export const MAX_ATTEMPTS = 9;
+
+/** Best-of-N attempts: a count (every attempt with the feature's agent), or one agent per attempt. */
+export const AttemptsSchema = z.union([
+  z.number().int().min(1).max(MAX_ATTEMPTS),
+  z.array(AgentSpecSchema).min(1).max(MAX_ATTEMPTS),
+]);
+
+/** How the winner of best-of-N is chosen: `best` waits for all; `first-passing` keeps the first that passes everything. */
+export const SelectSchema = z.enum(['best', 'first-passing']);
+
 /** The front matter of `specs/<feature_id>/contract.md`. */
 export const ContractSchema = z.strictObject({
   feature_id: featureId,
@@ -85,6 +97,10 @@ export const ContractSchema = z.strictObject({
   timeout_minutes: z.number().positive().optional(),
   retries: z.number().int().nonnegative().optional(),
   interactive: z.boolean().optional(),
+  /** Best-of-N: how many attempts, or one agent per attempt (docs/best-of-n.md). */
+  attempts: AttemptsSchema.optional(),
+  /** Best-of-N: wait for every attempt and keep the best, or keep the first that passes every criterion. */
+  select: SelectSchema.optional(),
 });
 
 /** An HTTP check as declared in a contract. */
@@ -93,6 +109,10 @@ export type HttpCheck = z.infer<typeof HttpCheckSchema>;
 export type FilesCheck = z.infer<typeof FilesCheckSchema>;
 /** Which agent runs a feature. */
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;
+/** Best-of-N attempts as written: a count or a list of agents. */
+export type AttemptsSpec = z.infer<typeof AttemptsSchema>;
+/** How best-of-N picks its winner. */
+export type SelectPolicy = z.infer<typeof SelectSchema>;
 
 /** The known top-level contract fields, for "did you mean" suggestions. */
 export const CONTRACT_FIELDS = Object.keys(ContractSchema.shape);
@@ -133,6 +153,10 @@ export interface Contract {
   retries?: number;
   /** Run this feature's agent in its own tmux window with its full interactive UI (`baton run --interactive`). */
   interactive?: boolean;
+  /** Best-of-N: how many attempts, or one agent per attempt (docs/best-of-n.md). */
+  attempts?: AttemptsSpec;
+  /** Best-of-N: `best` (default) or `first-passing`. */
+  select?: SelectPolicy;
   /** The markdown after the front matter (or the whole file in the heading form). */
   body: string;
   /** Path of the contract file, relative to the repository root. */

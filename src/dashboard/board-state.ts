@@ -80,6 +80,11 @@ const MOVES_REPORT = {
   'collision.detected': false,
   'collision.resolved': false,
   'queue.job': false,
+  // The report's attempts table and the winners' figures move with these.
+  'attempt.started': true,
+  'attempt.ended': true,
+  'attempt.selected': true,
+  'attempt.picked': true,
 } as const satisfies Record<BatonEventType, boolean>;
 
 function movesReport(e: LogEvent): boolean {

@@ -50,6 +50,10 @@ const FEATURE_ONLY = {
   'collision.detected': false,
   'collision.resolved': false,
   'queue.job': true,
+  'attempt.started': true,
+  'attempt.ended': true,
+  'attempt.selected': true,
+  'attempt.picked': true,
 } as const satisfies Record<BatonEventType, boolean>;
 
 /** Whether an event (a plain hook line has no type) changes run-level fields. */

@@ -10,3 +10,22 @@ export async function localBranches(cwd: string): Promise<Set<string>> {
       .map((l) => l.slice('refs/heads/'.length)),
   );
 }
+
+/**
+ * Points a local branch at `commit`, creating it if needed (`update-ref`, so a branch no worktree
+ * has checked out moves without a checkout); the reflog says why.
+ */
+export async function setBranch(cwd: string, branch: string, commit: string, why: string): Promise<void> {
+  await git(cwd, ['update-ref', '-m', why, `refs/heads/${branch}`, commit]);
+}
+
+/** Lines added plus lines deleted from `from` to `to` (binary files count as none). */
+export async function linesChanged(cwd: string, from: string, to: string): Promise<number> {
+  const out = await git(cwd, ['diff', '--numstat', '--no-renames', `${from}..${to}`]);
+  let total = 0;
+  for (const line of out.split('\n')) {
+    const [added, deleted] = line.split('\t');
+    total += (Number(added) || 0) + (Number(deleted) || 0);
+  }
+  return total;
+}

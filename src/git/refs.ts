@@ -3,6 +3,8 @@
  * the ids that would collide with them.
  */
 
+import { attemptUnitId } from '../contracts/feature-id.js';
+
 /** The prefix of every branch Baton makes. */
 export const BRANCH_PREFIX = 'baton/';
 
@@ -20,9 +22,13 @@ export function featureBranch(featureId: string): string {
   return `${BRANCH_PREFIX}${featureId}`;
 }
 
-/** One attempt's branch for best-of-N: `baton/<feature_id>/a<n>`. */
+/**
+ * One attempt's branch for best-of-N: `baton/<feature_id>.a<n>`. Not `baton/<feature_id>/a<n>`: git
+ * cannot hold a ref that is both a file and a folder, and the winner is kept on `baton/<feature_id>`
+ * (docs/best-of-n.md).
+ */
 export function attemptBranch(featureId: string, attempt: number): string {
-  return `${BRANCH_PREFIX}${featureId}/a${attempt}`;
+  return `${BRANCH_PREFIX}${attemptUnitId(featureId, attempt)}`;
 }
 
 /** A worker's attempt ref in a shared hub: `refs/baton/attempts/<feature_id>/<job_id>.<attempt>`. */

@@ -87,6 +87,19 @@ const checkFields = {
   measured: CheckMeasurementSchema.optional(),
 };
 
+/** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */
+export const ATTEMPT_END_STATUSES = [...END_STATUSES, 'stopped'] as const;
+/** How a best-of-N attempt ended. */
+export type AttemptEndStatus = (typeof ATTEMPT_END_STATUSES)[number];
+
+/** One best-of-N attempt's check results, counted. */
+export const AttemptChecksSchema = z.object({
+  passed: z.number(),
+  failed: z.number(),
+  unverifiable: z.number(),
+  total: z.number(),
+});
+
 /** Every event type's schema, keyed by its `type`; the union below is built from these. */
 export const EVENT_SCHEMAS = {
   /** A run began: which features, how many at once, from which base. */
@@ -332,6 +345,61 @@ export const EVENT_SCHEMAS = {
     /** What was typed (first 200 characters, one line), for `send`. */
     text: z.string().optional(),
   }),
+  /** A best-of-N attempt of a feature began: its own worktree, branch, port block and agent. */
+  'attempt.started': z.object({
+    ...base,
+    type: z.literal('attempt.started'),
+    feature_id: id,
+    attempt: z.number(),
+    agent: z.string(),
+    branch: z.string(),
+    worktree: z.string(),
+    port: z.number(),
+  }),
+  /** A best-of-N attempt ended: its status, checks, measured values, diff size, cost and duration. */
+  'attempt.ended': z.object({
+    ...base,
+    type: z.literal('attempt.ended'),
+    feature_id: id,
+    attempt: z.number(),
+    status: z.enum(ATTEMPT_END_STATUSES),
+    reason: z.string().optional(),
+    commit: z.string().optional(),
+    files: strings,
+    checks: AttemptChecksSchema,
+    /** Numeric values the checks measured, by criterion id (e.g. `{ latency: { p95_ms: 20 } }`). */
+    measured: z.record(z.string(), z.record(z.string(), z.number())),
+    /** Lines added plus lines deleted on the attempt's branch. */
+    lines_changed: z.number(),
+    /** Files the attempt changed outside the contract's `owns`. */
+    outside_owns: z.number(),
+    cost_usd: z.number().optional(),
+    duration_ms: z.number(),
+  }),
+  /** Best-of-N chose a feature's winner: `baton/<feature_id>` now points at its commit. */
+  'attempt.selected': z.object({
+    ...base,
+    type: z.literal('attempt.selected'),
+    feature_id: id,
+    winner: z.number(),
+    select: z.enum(['best', 'first-passing']),
+    /** Why the winner beat each runner-up, in words, best first. */
+    reasons: strings,
+    /** Attempt numbers, best first. */
+    ranking: z.array(z.number()),
+    /** The feature's branch, now at the winner's commit. */
+    branch: z.string(),
+    commit: z.string().optional(),
+  }),
+  /** The conductor overrode best-of-N's choice (`baton pick`): `baton/<feature_id>` moved to this attempt. */
+  'attempt.picked': z.object({
+    ...base,
+    type: z.literal('attempt.picked'),
+    feature_id: id,
+    attempt: z.number(),
+    previous: z.number().optional(),
+    commit: z.string(),
+  }),
   /** A collision the radar reported is gone (one side reverted the paths). */
   'collision.resolved': z.object({
     ...base,
@@ -392,6 +460,14 @@ export type CollisionResolved = EventOf<'collision.resolved'>;
 export type QueueJob = EventOf<'queue.job'>;
 /** The conductor stepped into an interactive session. */
 export type UserIntervention = EventOf<'user.intervention'>;
+/** A best-of-N attempt began. */
+export type AttemptStarted = EventOf<'attempt.started'>;
+/** A best-of-N attempt ended. */
+export type AttemptEnded = EventOf<'attempt.ended'>;
+/** Best-of-N chose a winner. */
+export type AttemptSelected = EventOf<'attempt.selected'>;
+/** The conductor picked a different attempt. */
+export type AttemptPicked = EventOf<'attempt.picked'>;
 /** A feature the integration left out because its folded status was not `complete`. */
 export type IntegrationExclusion = NonNullable<IntegrationStarted['excluded']>[number];
 

@@ -17,6 +17,8 @@ interface Def {
   entries?: Record<string, unknown>;
   innerType?: z.ZodType;
   element?: z.ZodType;
+  keyType?: z.ZodType;
+  valueType?: z.ZodType;
 }
 
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
@@ -56,6 +58,8 @@ export function compileFastTest(schema: z.ZodType): FastTest | undefined {
     }
     case 'object':
       return compileObject(def.shape ?? {});
+    case 'record':
+      return compileRecord(def);
     default:
       return undefined;
   }
@@ -76,6 +80,18 @@ function compileObject(shape: Record<string, z.ZodType>): FastTest | undefined {
       if (!test(Object.hasOwn(record, key) ? record[key] : undefined)) return false;
     }
     return true;
+  };
+}
+
+/** A record keyed by plain strings: an object (not an array) whose every own value fits. */
+function compileRecord(def: Def): FastTest | undefined {
+  const key = def.keyType && defOf(def.keyType);
+  if (key?.type !== 'string' || key.checks?.length) return undefined;
+  const value = def.valueType && compileFastTest(def.valueType);
+  if (!value) return undefined;
+  return (v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+    return Object.values(v).every(value);
   };
 }
 

@@ -1,6 +1,8 @@
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { FEATURE_STATUSES, TERMINAL_STATUSES } from './events.js';
+import { applyAttemptEvent } from './fold-attempts.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
 
 export type {
@@ -75,19 +77,26 @@ function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
  */
 const featureIndex = new WeakMap<Record<string, FeatureState>, Map<string, FeatureState>>();
 
+function attemptUnits(state: BatonState): Record<string, FeatureState> {
+  if (state.attempt_units === undefined) state.attempt_units = {};
+  return state.attempt_units;
+}
+
 function feature(state: BatonState, id: string): FeatureState {
-  let index = featureIndex.get(state.features);
+  // A best-of-N attempt's own events (`<feature_id>.a<n>`) fold apart from the features; a feature id holds no '.'.
+  const record = id.includes('.') && parseAttemptUnitId(id) ? attemptUnits(state) : state.features;
+  let index = featureIndex.get(record);
   if (index === undefined) {
-    index = new Map(Object.entries(state.features));
-    featureIndex.set(state.features, index);
+    index = new Map(Object.entries(record));
+    featureIndex.set(record, index);
   }
   let f = index.get(id);
   if (f === undefined) {
     // A miss checks the record too, in case a caller added a feature to it directly.
-    f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
+    f = Object.hasOwn(record, id) ? record[id] : undefined;
     if (f === undefined) {
       f = pendingFeature(id);
-      setOwn(state.features, id, f);
+      setOwn(record, id, f);
     }
     index.set(id, f);
   }
@@ -155,6 +164,11 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         // a fresh run starts every listed feature over.
         if (ev.adopted_windows?.some((a) => a.feature_id === id)) continue;
         if (!ev.resume || f.status !== 'complete') f.status = 'pending';
+        // A fresh run starts best-of-N over; a resumed one keeps the attempts that finished.
+        if (!ev.resume) {
+          f.attempts = undefined;
+          f.winner = undefined;
+        }
       }
       return;
     case 'run.ended':
@@ -364,6 +378,12 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       };
       return;
     }
+    case 'attempt.started':
+    case 'attempt.ended':
+    case 'attempt.selected':
+    case 'attempt.picked':
+      applyAttemptEvent(state, feat ?? feature(state, ev.feature_id), ev);
+      return;
     default:
       unreachable(ev);
   }

@@ -14,6 +14,42 @@ export interface CheckResult {
   ts: string;
 }
 
+/** One best-of-N attempt of a feature, from its `attempt.*` events. */
+export interface AttemptState {
+  attempt: number;
+  status: AttemptStatus;
+  agent?: string | undefined;
+  branch?: string | undefined;
+  worktree?: string | undefined;
+  port?: number | undefined;
+  started_at?: string | undefined;
+  ended_at?: string | undefined;
+  duration_ms?: number | undefined;
+  reason?: string | undefined;
+  commit?: string | undefined;
+  files: string[];
+  checks?: { passed: number; failed: number; unverifiable: number; total: number } | undefined;
+  /** Numeric values the checks measured, by criterion id. */
+  measured: Record<string, Record<string, number>>;
+  lines_changed?: number | undefined;
+  outside_owns?: number | undefined;
+  cost_usd?: number | undefined;
+}
+
+/** An attempt's status: a feature's, or `stopped` when another attempt passed first. */
+export type AttemptStatus = FeatureStatus | 'stopped';
+
+/** Which attempt `baton/<feature_id>` holds, and why. */
+export interface AttemptWinner {
+  attempt: number;
+  select: 'best' | 'first-passing';
+  reasons: string[];
+  /** Attempt numbers, best first. */
+  ranking: number[];
+  /** Set when `baton pick` chose it rather than the rule. */
+  picked?: true | undefined;
+}
+
 /** Everything known about one feature, derived from the log. */
 export interface FeatureState {
   feature_id: string;
@@ -45,6 +81,10 @@ export interface FeatureState {
   /** With `baton run --queue`: the job's queue state, the worker host and the attempt. */
   queue?: { job_id: string; state: string; host?: string; attempt?: number; attempt_ref?: string };
   last_event?: { type: string; ts?: string; detail?: string };
+  /** Best-of-N: the feature's attempts, by attempt number. */
+  attempts?: Record<string, AttemptState> | undefined;
+  /** Best-of-N: the attempt on the feature's branch. */
+  winner?: AttemptWinner | undefined;
 }
 
 /** A collision the radar saw and has not seen resolved, from one feature's side. */
@@ -93,6 +133,8 @@ export interface BatonState {
   /** Runs that started and have not ended (normally at most one): their orchestrator pid and start. */
   open_runs?: Array<{ run_id: string; pid: number; started_at: string }> | undefined;
   features: Record<string, FeatureState>;
+  /** Best-of-N attempts as units of work (`<feature_id>.a<n>`): their agents', checks' and hooks' events. */
+  attempt_units?: Record<string, FeatureState> | undefined;
   phases: PhaseRecord[];
   integration: {
     started_at?: string | undefined;

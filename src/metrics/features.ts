@@ -99,6 +99,11 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'collision.resolved':
     case 'queue.job':
     case 'user.intervention':
+    // Best-of-N bookkeeping: each attempt's own work is scanned under its unit id (`<id>.a<n>`).
+    case 'attempt.started':
+    case 'attempt.ended':
+    case 'attempt.selected':
+    case 'attempt.picked':
       // These describe the run and its integration, not one feature's work.
       break;
     default:

@@ -27,6 +27,10 @@ const KNOWN_TYPES = {
   'collision.resolved': true,
   'queue.job': true,
   'user.intervention': true,
+  'attempt.started': true,
+  'attempt.ended': true,
+  'attempt.selected': true,
+  'attempt.picked': true,
 } as const satisfies Record<BatonEventType, true>;
 
 /** The events the report can trust, and what it left out. */

@@ -1,18 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
-import type { AgentSpec } from '../contracts/schema.js';
+import type { AttemptPlan } from '../attempts/plan.js';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
 import { statusEntries } from '../git/git.js';
-import { featureBranch } from '../git/refs.js';
+import { attemptBranch, featureBranch } from '../git/refs.js';
 import { RepoGuard } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { EventSink } from '../log/sink.js';
+import type { AttemptState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
 import { type FeaturePaths, outsideStateDir } from './preflight.js';
 import type { RunOptions } from './run.js';
 import { buildTaskPrompt } from './task.js';
+import { unitContract, unitPortIndex } from './units.js';
 
 /** How a feature ended in this run. */
 export interface FeatureResult {
@@ -30,6 +34,12 @@ export interface RunContext {
   readonly agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   /** Each feature's status before this run, when resuming. */
   readonly previous: ReadonlyMap<string, FeatureStatus>;
+  /** Best-of-N features of this run and their attempts' plan. */
+  readonly bestOfN: ReadonlyMap<string, AttemptPlan>;
+  /** Each best-of-N feature's attempts in the log before this run, when resuming. */
+  readonly previousAttempts: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>;
+  /** The contract a unit works to: a feature's, or an attempt's copy carrying its unit id (`<id>.a<n>`). */
+  contractOf(id: string): Contract;
   /** Windows of a dead orchestrator of this run that this one follows instead of starting the agent (interactive/adopt.ts). */
   readonly adopted: ReadonlyMap<string, AdoptedWindow>;
   readonly selected: ReadonlySet<string>;
@@ -72,6 +82,10 @@ export async function createRunContext(init: {
   agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   previous: ReadonlyMap<string, FeatureStatus>;
   adopted?: ReadonlyMap<string, AdoptedWindow>;
+  bestOfN?: ReadonlyMap<string, AttemptPlan>;
+  previousAttempts?: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>;
+  /** Every unit of the run (features and attempts), for the branches the repository guard expects to change. */
+  unitIds?: readonly string[];
 }): Promise<RunContext> {
   const { opts, runId, stateDir } = init;
   const mainBaseline = new Map(
@@ -88,11 +102,16 @@ export async function createRunContext(init: {
     for (const id of [...waiters.keys()]) wake(id);
   });
   const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);
-  const portOf = (id: string) => portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
-  const repoGuard = await RepoGuard.start(opts.root, opts.featureIds.map(featureBranch));
+  const portOf = (id: string) =>
+    portBlockFor(unitPortIndex(opts.plan, id, MAX_ATTEMPTS), opts.config.port_base);
+  const ownBranches = [...new Set([...opts.featureIds, ...(init.unitIds ?? [])])].map(unitBranch);
+  const repoGuard = await RepoGuard.start(opts.root, ownBranches);
   return {
     ...init,
     adopted: init.adopted ?? new Map(),
+    bestOfN: init.bestOfN ?? new Map(),
+    previousAttempts: init.previousAttempts ?? new Map(),
+    contractOf: (id) => unitContract(opts.plan, id),
     repoGuard,
     selected: new Set(opts.featureIds),
     results,
@@ -100,13 +119,15 @@ export async function createRunContext(init: {
     pathsOf,
     portOf,
     taskOf(id, scratchDir, env) {
-      const feature = opts.plan.byId.get(id)!;
+      const feature = unitContract(opts.plan, id);
       const p = pathsOf(id);
       const block = portOf(id);
       const { adapter } = init.agents.get(id)!;
+      // An attempt's agent reads the feature's own contract; only its branch and ports are its own.
+      const asWritten = opts.plan.byId.get(parseAttemptUnitId(id)?.featureId ?? id) ?? feature;
       return {
         feature,
-        prompt: buildTaskPrompt(feature, { branch: p.branch, port: block.port, portBase: block.base }),
+        prompt: buildTaskPrompt(asWritten, { branch: p.branch, port: block.port, portBase: block.base }),
         taskFile: p.taskFile,
         scratchDir,
         worktree: p.worktree,
@@ -150,12 +171,18 @@ export function featurePaths(worktrees: string, stateDir: string, runId: string,
   const dir = join(stateDir, 'runs', runId, id);
   return {
     worktree: join(worktrees, id),
-    branch: featureBranch(id),
+    branch: unitBranch(id),
     dir,
     taskFile: join(dir, 'task.md'),
     scratchDir: join(dir, 'scratch'),
     logFile: join(dir, 'agent.log'),
   };
+}
+
+/** A unit's branch: `baton/<feature_id>`, or an attempt's `baton/<feature_id>.a<n>`. */
+export function unitBranch(id: string): string {
+  const attempt = parseAttemptUnitId(id);
+  return attempt ? attemptBranch(attempt.featureId, attempt.attempt) : featureBranch(id);
 }
 
 /** Creates the feature's folder of run files. */

@@ -11,6 +11,7 @@ import { changedFiles, commitAll, git } from '../git/git.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
 import { repoEscapeEvents } from '../guard/repo-snapshot.js';
+import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
@@ -23,24 +24,49 @@ import { prepareWorktree, runSetup } from './prepare.js';
 interface Settled {
   commit?: string;
   files: string[];
+  usage?: AgentUsage;
+}
+
+/** What a unit's lifecycle learnt on the way, for best-of-N to compare attempts (filled as it goes). */
+export interface UnitFacts {
+  forkPoint?: string;
+  settled?: Settled;
+  checks?: CheckCounts;
+  /** Set when `RunControl` stopped the agent. */
+  stoppedFor?: string;
 }
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs one feature from start to end; never rejects (a throw ends the feature `failed`, with the error). */
-export async function runFeature(ctx: RunContext, id: string): Promise<void> {
+/**
+ * Runs one unit (a feature, or a best-of-N attempt) from start to end; never rejects (a throw ends
+ * it `failed`, with the error) and leaves no process of its own running.
+ */
+export async function runUnit(
+  ctx: RunContext,
+  id: string,
+  facts: UnitFacts = {},
+): Promise<FeatureResult | 'kept' | undefined> {
   const owned = new Set<Supervised>();
-  let result: FeatureResult | 'kept' | undefined;
   try {
-    result = await lifecycle(ctx, id, owned);
+    return await lifecycle(ctx, id, owned, facts);
   } catch (err) {
-    result = { status: 'failed', reason: `Baton could not run this feature: ${errorText(err)}` };
+    return { status: 'failed', reason: `Baton could not run this feature: ${errorText(err)}` };
   } finally {
     // A throw mid-launch must not leave this feature's agent running detached.
     await Promise.all([...owned].map((child) => child.stop('stop')));
     for (const child of owned) ctx.running.delete(child);
+  }
+}
+
+/** Runs one feature from start to end; never rejects (a throw ends the feature `failed`, with the error). */
+export async function runFeature(ctx: RunContext, id: string): Promise<void> {
+  let result: FeatureResult | 'kept' | undefined;
+  try {
+    result = await runUnit(ctx, id);
+  } finally {
     if (result === 'kept') {
       ctx.settle(id, { status: 'complete', reason: 'complete in an earlier run' });
     } else if (result !== undefined) {
@@ -60,9 +86,10 @@ async function lifecycle(
   ctx: RunContext,
   id: string,
   owned: Set<Supervised>,
+  facts: UnitFacts,
 ): Promise<FeatureResult | 'kept' | undefined> {
   const { opts } = ctx;
-  const feature = opts.plan.byId.get(id)!;
+  const feature = ctx.contractOf(id);
   if (opts.resume && ctx.previous.get(id) === 'complete') return 'kept';
   if (opts.waitForDeps) {
     const blocked = await waitForDependencies(ctx, feature);
@@ -74,6 +101,7 @@ async function lifecycle(
   let forkPoint: string;
   try {
     forkPoint = await prepareWorktree(ctx, feature, p);
+    facts.forkPoint = forkPoint;
   } catch (err) {
     return { status: 'failed', reason: errorText(err) };
   }
@@ -97,13 +125,16 @@ async function lifecycle(
   let settled: Settled;
   try {
     settled = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
+    facts.settled = settled;
   } catch (err) {
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
   }
   const collision = opts.control?.stoppedFor(feature.feature_id);
+  if (collision) facts.stoppedFor = collision;
   const agentOk =
     !interrupted && !collision && !run.exit.timedOut && run.exit.exitCode === 0 && settled.files.length > 0;
   const checks = agentOk ? await check(ctx, feature, p, forkPoint, settled.files) : undefined;
+  if (checks) facts.checks = checks;
   const outcome = decideOutcome({
     interrupted,
     ...(typeof opts.signal.reason === 'string' ? { interruptedBy: opts.signal.reason } : {}),
@@ -192,7 +223,7 @@ async function settle(
   if (escapes.length > 0) ctx.sink.emit({ type: 'feature.escaped', feature_id: id, files: escapes });
   // The shared git config and other refs: a change is reported, never silently kept or reverted.
   for (const e of repoEscapeEvents(await ctx.repoGuard.check(), id)) ctx.sink.emit(e);
-  return { ...(commit ? { commit } : {}), files };
+  return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
 }
 
 /** Runs the feature's worktree checks through the run's sink, when a verifier is set. */

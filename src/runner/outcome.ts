@@ -1,4 +1,4 @@
-import type { FeatureEnded } from '../log/events.js';
+import type { CheckMeasurement, FeatureEnded } from '../log/events.js';
 
 /** Results of a feature's worktree checks, with the criteria that failed. */
 export interface CheckCounts {
@@ -8,6 +8,8 @@ export interface CheckCounts {
   total: number;
   /** The failed criteria in the order they ran, each with its one-line message. */
   failures?: ReadonlyArray<{ criterion_id: string; message: string }>;
+  /** What each criterion measured, by criterion id (best-of-N compares these). */
+  measured?: Readonly<Record<string, CheckMeasurement>>;
 }
 
 /** What is known when a feature's agent has finished, to decide how the feature ends. */

@@ -33,10 +33,14 @@ function dirtyCheckoutError(dirty: readonly StatusEntry[]): UserError {
 }
 
 /** Checks each feature's branch and folder before anything is created; throws a UserError otherwise. */
-async function checkFeatureFolders(opts: RunOptions, pathsOf: (id: string) => FeaturePaths): Promise<void> {
+async function checkFeatureFolders(
+  opts: RunOptions,
+  pathsOf: (id: string) => FeaturePaths,
+  ids: readonly string[],
+): Promise<void> {
   // One listing of the branches serves every feature: a `show-ref` each costs a process per feature.
   const [worktrees, branches] = await Promise.all([listWorktrees(opts.root), localBranches(opts.root)]);
-  for (const id of opts.featureIds) {
+  for (const id of ids) {
     const p = pathsOf(id);
     if (branches.has(p.branch) && !opts.resume) {
       throw new UserError(
@@ -67,6 +71,7 @@ async function checkFeatureFolders(opts: RunOptions, pathsOf: (id: string) => Fe
 export async function preflight(
   opts: RunOptions,
   pathsOf: (id: string) => FeaturePaths,
+  ids: readonly string[] = opts.featureIds,
 ): Promise<{ baseCommit: string; base: string }> {
   const base = opts.base ?? opts.config.base ?? 'HEAD';
   const baseCommit = await resolveCommit(opts.root, base);
@@ -84,7 +89,7 @@ export async function preflight(
     const dirty = (await statusEntries(opts.root)).filter(outsideStateDir);
     if (dirty.length > 0) throw dirtyCheckoutError(dirty);
   }
-  await checkFeatureFolders(opts, pathsOf);
+  await checkFeatureFolders(opts, pathsOf, ids);
   return { baseCommit, base };
 }
 
@@ -92,12 +97,11 @@ export async function preflight(
 export async function resolveAgents(
   opts: RunOptions,
   resolve: (spec: AgentSpec) => AgentAdapter,
+  units: ReadonlyArray<{ id: string; spec: AgentSpec }>,
 ): Promise<Map<string, { spec: AgentSpec; adapter: AgentAdapter }>> {
   const out = new Map<string, { spec: AgentSpec; adapter: AgentAdapter }>();
   const checked = new Map<string, boolean>();
-  for (const id of opts.featureIds) {
-    const feature = opts.plan.byId.get(id)!;
-    const spec = opts.agent ?? feature.agent ?? opts.config.agent;
+  for (const { id, spec } of units) {
     const adapter = resolve(spec);
     if (!checked.has(adapter.name)) {
       const found = await adapter.detect(opts.env, opts.config.agents[adapter.name]);

@@ -6,7 +6,7 @@ import type { AgentAdapter, AgentLaunch } from '../agents/adapter.js';
 import { resolveAdapter } from '../agents/registry.js';
 import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
-import type { AgentSpec } from '../contracts/schema.js';
+import type { AgentSpec, AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
 import {
   type AdoptionPlan,
@@ -18,13 +18,17 @@ import type { BatonEvent, FeatureEnded, FeatureStatus } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { type EventSink, withRunId } from '../log/sink.js';
+import type { AttemptState } from '../log/state.js';
+import { createAttemptCoordinator } from './attempts.js';
 import { createRunContext, featurePaths, type RunContext } from './context.js';
 import type { RunControl } from './control.js';
+import { createRunControl } from './control.js';
 import { runFeature } from './feature.js';
 import type { CheckCounts } from './outcome.js';
 import { runPool } from './pool.js';
 import { preflight, resolveAgents } from './preflight.js';
 import { assertNoLiveRun, type Orphan, type RefusedGroup, scanOrphans, stopOrphans } from './resume.js';
+import { planUnits } from './units.js';
 
 /** Runs a feature's acceptance checks in its worktree, emitting through the run's sink; provided by `checks/`. */
 export type Verifier = (input: AgentExitedFeature) => Promise<CheckCounts>;
@@ -43,6 +47,10 @@ export interface RunOptions {
   concurrency?: number;
   /** `--agent`: overrides every contract's and the config's agent. */
   agent?: AgentSpec;
+  /** `--attempts`: best-of-N for every feature, over the contracts' and the config's `attempts`. */
+  attempts?: AttemptsSpec;
+  /** `--select`: how best-of-N picks its winner. */
+  select?: SelectPolicy;
   waitForDeps?: boolean;
   base?: string;
   verifier?: Verifier;
@@ -95,17 +103,25 @@ export function ensureStateDir(root: string): string {
 /** What a resume found of the run before it: statuses, orphans stopped, groups left alone, windows to follow. */
 interface Previous {
   previous: Map<string, FeatureStatus>;
+  /** Each feature's best-of-N attempts as the log left them. */
+  attempts: Map<string, Record<string, AttemptState>>;
   orphans: Orphan[];
   refused: RefusedGroup[];
   adoption: AdoptionPlan;
 }
 
 /** Each feature's status in the log before this run, the windows to re-attach to, and the other orphans (stopped). */
-async function readPrevious(opts: RunOptions): Promise<Previous> {
-  if (!opts.resume) return { previous: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
-  const state = foldEvents(readLog(opts.logPath, undefined, { final: true }).events);
-  const previous = new Map(Object.values(state.features).map((f) => [f.feature_id, f.status]));
-  if (opts.dryRun) return { previous, orphans: [], refused: [], adoption: NO_ADOPTION };
+async function readPrevious(opts: RunOptions, unitIds: readonly string[]): Promise<Previous> {
+  if (!opts.resume)
+    return { previous: new Map(), attempts: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
+  const folded = foldEvents(readLog(opts.logPath, undefined, { final: true }).events);
+  const previous = new Map(Object.values(folded.features).map((f) => [f.feature_id, f.status]));
+  const attempts = new Map(
+    Object.values(folded.features).flatMap((f) => (f.attempts ? [[f.feature_id, f.attempts] as const] : [])),
+  );
+  if (opts.dryRun) return { previous, attempts, orphans: [], refused: [], adoption: NO_ADOPTION };
+  // Best-of-N attempts' agents are units of their own: their groups are looked for like features'.
+  const state = { ...folded, features: { ...folded.features, ...folded.attempt_units } };
   assertNoLiveRun(state);
   // Interactive agents of a dead orchestrator still in its tmux session are followed, not restarted.
   const adoption = await scanAdoptableWindows(state, opts.env, adoptionCandidates(opts));
@@ -113,15 +129,13 @@ async function readPrevious(opts: RunOptions): Promise<Previous> {
   // Agents of a dead orchestrator keep running in their own groups; stop them before restarting,
   // but only groups proven to be that run's (the log's pgid is a claim, not a fact).
   const scan = scanOrphans(state);
-  const orphans = scan.orphans.filter(
-    (o) => opts.featureIds.includes(o.feature_id) && !adopted.has(o.feature_id),
-  );
+  const orphans = scan.orphans.filter((o) => unitIds.includes(o.feature_id) && !adopted.has(o.feature_id));
   await stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id);
   const refused = [...scan.refused];
   for (const r of adoption.refused) {
     if (!refused.some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid)) refused.push(r);
   }
-  return { previous, orphans, refused, adoption };
+  return { previous, attempts, orphans, refused, adoption };
 }
 
 /**
@@ -129,23 +143,41 @@ async function readPrevious(opts: RunOptions): Promise<Previous> {
  * concurrency, completion recorded in the log, checks after each agent, one `feature.ended` each,
  * and `run.ended` at the end whatever happened to the features.
  */
-export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
+export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
+  // Best-of-N stops attempts through the run control, so a run always has one.
+  const opts: RunOptions = { ...options, control: options.control ?? createRunControl() };
   const stateDir = ensureStateDir(opts.root);
-  const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter);
-  // Preflight looks at each feature's branch and worktree only, which do not depend on the run id.
-  const { baseCommit, base } = await preflight(opts, (id) =>
-    featurePaths(opts.config.worktrees, stateDir, 'preflight', id),
+  const { units, bestOfN } = planUnits(opts);
+  const unitIds = units.map((u) => u.id);
+  const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter, units);
+  // Preflight looks at each unit's branch and worktree only, which do not depend on the run id.
+  const { baseCommit, base } = await preflight(
+    opts,
+    (id) => featurePaths(opts.config.worktrees, stateDir, 'preflight', id),
+    [...new Set([...opts.featureIds, ...unitIds])],
   );
-  const { previous, orphans, refused, adoption } = await readPrevious(opts);
+  const { previous, attempts, orphans, refused, adoption } = await readPrevious(opts, unitIds);
   // Re-attaching continues the dead run: its windows' hooks, session and run folder carry its id.
   const runId = adoption.runId ?? newRunId(opts.clock());
   const sink = withRunId(opts.sink, runId);
   const adopted = new Map(adoption.adopted.map((a) => [a.feature_id, a]));
-  const ctx = await createRunContext({ opts, runId, sink, stateDir, baseCommit, agents, previous, adopted });
+  const ctx = await createRunContext({
+    opts,
+    runId,
+    sink,
+    stateDir,
+    baseCommit,
+    agents,
+    previous,
+    adopted,
+    bestOfN,
+    previousAttempts: attempts,
+    unitIds,
+  });
 
   if (opts.dryRun) {
-    for (const id of opts.featureIds) {
+    for (const id of unitIds) {
       // No run is recorded, so no run id will ever name these paths: show the placeholder `baton agents` uses.
       const task = ctx.taskOf(id, join(stateDir, 'dry-run', id), opts.env);
       const launch = await agents.get(id)!.adapter.prepare({
@@ -184,7 +216,14 @@ export async function runFeatures(opts: RunOptions): Promise<RunSummary> {
   opts.signal.addEventListener('abort', stopAll, { once: true });
   let summary: RunSummary | undefined;
   try {
-    await runPool(opts.featureIds, concurrency, opts.signal, (id) => runFeature(ctx, id));
+    const coordinator = createAttemptCoordinator(ctx);
+    try {
+      await runPool(units, concurrency, opts.signal, (unit) =>
+        unit.attempt === undefined ? runFeature(ctx, unit.id) : coordinator.runAttempt(unit),
+      );
+    } finally {
+      coordinator.finishAll();
+    }
   } finally {
     opts.signal.removeEventListener('abort', stopAll);
     summary = endRun(ctx, performance.now() - started);

@@ -1,0 +1,64 @@
+/**
+ * Best-of-N planning (pure): how many attempts a feature gets, which agent each runs, and how the
+ * winner is chosen, from the flag, the contract and the config, in that order.
+ */
+import type { AgentSpec, AttemptsSpec, Contract, SelectPolicy } from '../contracts/schema.js';
+import { MAX_ATTEMPTS } from '../contracts/schema.js';
+
+/** A feature's attempts: one agent per attempt (one entry: a plain run), and the selection rule. */
+export interface AttemptPlan {
+  agents: AgentSpec[];
+  select: SelectPolicy;
+}
+
+/** Where the attempts setting may come from, most specific first. */
+export interface AttemptSources {
+  /** `--attempts`. */
+  flag?: AttemptsSpec | undefined;
+  /** `--select`. */
+  selectFlag?: SelectPolicy | undefined;
+  /** `--agent`: every attempt runs it, whatever the lists say. */
+  agentFlag?: AgentSpec | undefined;
+  contract: Pick<Contract, 'attempts' | 'select' | 'agent'>;
+  config: { attempts?: AttemptsSpec | undefined; select?: SelectPolicy | undefined; agent: AgentSpec };
+}
+
+/** The attempts of one feature (pure): `--attempts` > contract `attempts` > config `attempts` > one. */
+export function planAttempts(s: AttemptSources): AttemptPlan {
+  const agent = s.agentFlag ?? s.contract.agent ?? s.config.agent;
+  const spec = s.flag ?? s.contract.attempts ?? s.config.attempts ?? 1;
+  const agents = typeof spec === 'number' ? Array.from({ length: spec }, () => agent) : [...spec];
+  return {
+    agents: s.agentFlag !== undefined ? agents.map(() => s.agentFlag as AgentSpec) : agents,
+    select: s.selectFlag ?? s.contract.select ?? s.config.select ?? 'best',
+  };
+}
+
+/** Whether a plan is best-of-N (two attempts or more) rather than a plain run. */
+export function isBestOfN(plan: AttemptPlan): boolean {
+  return plan.agents.length > 1;
+}
+
+/**
+ * Reads `--attempts`: a whole number (`3`) or agents separated by commas (`claude,codex`); an
+ * error message when it is neither or asks for more than `MAX_ATTEMPTS` (pure).
+ */
+export function parseAttemptsFlag(
+  text: string,
+): { ok: true; value: AttemptsSpec } | { ok: false; message: string } {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n >= 1 && n <= MAX_ATTEMPTS) return { ok: true, value: n };
+    return { ok: false, message: `--attempts must be between 1 and ${MAX_ATTEMPTS}, got ${t}` };
+  }
+  const agents = t
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  if (agents.length === 0)
+    return { ok: false, message: `--attempts wants a number or agents (claude,codex), got "${text}"` };
+  if (agents.length > MAX_ATTEMPTS)
+    return { ok: false, message: `--attempts names ${agents.length} agents; at most ${MAX_ATTEMPTS}` };
+  return { ok: true, value: agents };
+}

@@ -1,0 +1,124 @@
+/**
+ * The best-of-N part of the fold (pure): `attempt.*` events onto a feature's attempts and winner.
+ * An attempt's own agent, check and hook events are folded like a feature's, under its unit id
+ * (`<feature_id>.a<n>`, in `state.attempt_units`); the winner's are copied onto the feature.
+ */
+import { attemptUnitId } from '../contracts/feature-id.js';
+import type {
+  AttemptEnded,
+  AttemptPicked,
+  AttemptSelected,
+  AttemptStarted,
+  FeatureStatus,
+} from './events.js';
+import type { AttemptState, BatonState, FeatureState } from './state.js';
+
+/** An `attempt.*` event. */
+export type AttemptEvent = AttemptStarted | AttemptEnded | AttemptSelected | AttemptPicked;
+
+/** The feature status an attempt's status stands for: a stopped attempt was interrupted. */
+export function featureStatusOfAttempt(status: AttemptState['status']): FeatureStatus {
+  return status === 'stopped' ? 'interrupted' : status;
+}
+
+function attemptOf(f: FeatureState, n: number): AttemptState {
+  f.attempts ??= {};
+  const key = String(n);
+  const existing = f.attempts[key];
+  if (existing) return existing;
+  const fresh: AttemptState = { attempt: n, status: 'pending', files: [], measured: {} };
+  f.attempts[key] = fresh;
+  return fresh;
+}
+
+/** Puts the chosen attempt's work on the feature: its commit, files, checks, usage and worktree. */
+function takeWinner(state: BatonState, f: FeatureState, n: number, commit: string | undefined): void {
+  const a = f.attempts?.[String(n)];
+  const unit = state.attempt_units?.[attemptUnitId(f.feature_id, n)];
+  f.commit = commit ?? a?.commit ?? f.commit;
+  f.files = [...(a?.files ?? unit?.files ?? [])];
+  if (a?.agent) f.agent = a.agent;
+  if (a?.worktree) f.worktree = a.worktree;
+  if (unit) {
+    f.checks = { ...unit.checks };
+    f.usage = unit.usage;
+    f.log_file = unit.log_file;
+    f.exit_code = unit.exit_code;
+  }
+}
+
+/** Applies one `attempt.*` event to its feature. */
+export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: AttemptEvent): void {
+  switch (ev.type) {
+    case 'attempt.started': {
+      // The first attempt of this run starts the feature's clock.
+      if (f.status === 'pending' || f.status === 'interrupted') {
+        f.started_at = ev.ts;
+        f.ended_at = undefined;
+        f.duration_ms = undefined;
+        f.reason = undefined;
+        f.checks = {};
+      }
+      f.status = 'running';
+      f.run_id = ev.run_id;
+      const a = attemptOf(f, ev.attempt);
+      Object.assign(a, {
+        status: 'running',
+        agent: ev.agent,
+        branch: ev.branch,
+        worktree: ev.worktree,
+        port: ev.port,
+        started_at: ev.ts,
+        ended_at: undefined,
+        duration_ms: undefined,
+        reason: undefined,
+      });
+      return;
+    }
+    case 'attempt.ended': {
+      const a = attemptOf(f, ev.attempt);
+      Object.assign(a, {
+        status: ev.status,
+        ended_at: ev.ts,
+        duration_ms: ev.duration_ms,
+        reason: ev.reason,
+        commit: ev.commit,
+        files: [...ev.files],
+        checks: { ...ev.checks },
+        measured: structuredClone(ev.measured),
+        lines_changed: ev.lines_changed,
+        outside_owns: ev.outside_owns,
+        cost_usd: ev.cost_usd,
+      });
+      return;
+    }
+    case 'attempt.selected':
+      f.winner = {
+        attempt: ev.winner,
+        select: ev.select,
+        reasons: [...ev.reasons],
+        ranking: [...ev.ranking],
+      };
+      f.branch = ev.branch;
+      takeWinner(state, f, ev.winner, ev.commit);
+      return;
+    case 'attempt.picked': {
+      f.winner = {
+        attempt: ev.attempt,
+        select: f.winner?.select ?? 'best',
+        reasons: [
+          `picked by hand${ev.previous !== undefined ? ` over attempt ${ev.previous}` : ''} (baton pick)`,
+        ],
+        ranking: f.winner?.ranking ?? [],
+        picked: true,
+      };
+      takeWinner(state, f, ev.attempt, ev.commit);
+      const a = f.attempts?.[String(ev.attempt)];
+      if (a) {
+        f.status = featureStatusOfAttempt(a.status);
+        f.reason = a.reason;
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Best-of-N in a run. Each attempt is a unit of the pool (its own worktree, branch, port block, agent
+ * and checks, through the same lifecycle as a feature); when a feature's last attempt ends, the rule
+ * of `attempts/select.ts` picks the winner, `baton/<feature_id>` is pointed at its commit, and the
+ * feature ends with the winner's status. With `select: first-passing` the first attempt to pass every
+ * criterion stops the others' agents and keeps the ones not yet started from starting.
+ */
+import { performance } from 'node:perf_hooks';
+import { agentLabel } from '../agents/registry.js';
+import { type AttemptFacts, COMPARED_MEASURES, selectBest, selectFirstPassing } from '../attempts/select.js';
+import { attemptUnitId } from '../contracts/feature-id.js';
+import { filesOutsideOwns } from '../contracts/owns.js';
+import { linesChanged, setBranch } from '../git/branches.js';
+import { featureBranch } from '../git/refs.js';
+import type { AttemptEnded, AttemptEndStatus, FeatureEnded } from '../log/events.js';
+import type { AttemptState } from '../log/state.js';
+import type { RunContext } from './context.js';
+import { runUnit, type UnitFacts } from './feature.js';
+import type { WorkUnit } from './units.js';
+
+/** A finished attempt: what the rule compares, and what the branch moves to. */
+interface Finished extends AttemptFacts {
+  status: AttemptEndStatus;
+  commit?: string | undefined;
+}
+
+/** One best-of-N feature's attempts in this run. */
+interface FeatureAttempts {
+  featureId: string;
+  count: number;
+  select: 'best' | 'first-passing';
+  ended: Map<number, Finished>;
+  running: Set<number>;
+  /** Attempts this run stopped because another passed first. */
+  stopped: Set<number>;
+  /** With `first-passing`: the attempt that passed every criterion first. */
+  firstPassing?: number;
+  started: boolean;
+  done: boolean;
+}
+
+/** Runs attempts and decides their features. */
+export interface AttemptCoordinator {
+  /** Runs one attempt (or skips it: finished in an earlier run, or another passed first); never rejects. */
+  runAttempt(unit: WorkUnit): Promise<void>;
+  /** Ends the best-of-N features the pool left unfinished (the run was interrupted). */
+  finishAll(): void;
+}
+
+/** Statuses of an earlier run's attempt that a resumed run keeps rather than runs again. */
+function keptFromEarlierRun(a: AttemptState | undefined): Finished | undefined {
+  if (!a?.checks || a.status === 'interrupted' || a.status === 'running' || a.status === 'pending')
+    return undefined;
+  if (a.status === 'verifying' || a.status === 'needs-input') return undefined;
+  return {
+    attempt: a.attempt,
+    status: a.status,
+    checks: a.checks,
+    measured: a.measured,
+    outside_owns: a.outside_owns ?? 0,
+    lines_changed: a.lines_changed ?? 0,
+    cost_usd: a.cost_usd,
+    finished: Date.parse(a.ended_at ?? '') || 0,
+    commit: a.commit,
+  };
+}
+
+/** The feature's end status when this attempt wins: a stopped attempt never finished its work. */
+function endStatusOf(status: AttemptEndStatus): FeatureEnded['status'] {
+  return status === 'stopped' ? 'interrupted' : status;
+}
+
+/** Numeric values the rule compares, by criterion id, from what the checks measured. */
+function comparedValues(checks: UnitFacts['checks']): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [criterion, m] of Object.entries(checks?.measured ?? {})) {
+    const values: Record<string, number> = {};
+    for (const key of COMPARED_MEASURES) if (typeof m[key] === 'number') values[key] = m[key];
+    if (Object.keys(values).length > 0) out[criterion] = values;
+  }
+  return out;
+}
+
+/** Creates the coordinator of a run's best-of-N features (none: it does nothing). */
+export function createAttemptCoordinator(ctx: RunContext): AttemptCoordinator {
+  const features = new Map<string, FeatureAttempts>();
+  for (const [featureId, plan] of ctx.bestOfN) {
+    const fa: FeatureAttempts = {
+      featureId,
+      count: plan.agents.length,
+      select: plan.select,
+      ended: new Map(),
+      running: new Set(),
+      stopped: new Set(),
+      started: false,
+      done: false,
+    };
+    if (ctx.opts.resume) {
+      for (let n = 1; n <= fa.count; n++) {
+        const kept = keptFromEarlierRun(ctx.previousAttempts.get(featureId)?.[String(n)]);
+        if (!kept) continue;
+        fa.ended.set(n, kept);
+        if (kept.status === 'complete' && fa.select === 'first-passing') fa.firstPassing ??= n;
+      }
+    }
+    features.set(featureId, fa);
+  }
+
+  const emitEnded = (fa: FeatureAttempts, e: Omit<AttemptEnded, 'type' | 'v' | 'ts' | 'feature_id'>) =>
+    ctx.sink.emit({ type: 'attempt.ended', feature_id: fa.featureId, ...e });
+
+  async function runAttempt(unit: WorkUnit): Promise<void> {
+    const fa = features.get(unit.featureId)!;
+    const n = unit.attempt!;
+    const { opts } = ctx;
+    if (opts.resume && ctx.previous.get(fa.featureId) === 'complete') {
+      if (!fa.done) {
+        fa.done = true;
+        ctx.settle(fa.featureId, { status: 'complete', reason: 'complete in an earlier run' });
+      }
+      return;
+    }
+    if (fa.ended.has(n)) return finishWhenAllEnded(fa);
+    if (opts.signal.aborted) return;
+    if (fa.firstPassing !== undefined) {
+      const reason = `not started: attempt ${fa.firstPassing} passed every criterion first (select: first-passing)`;
+      const none = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
+      emitEnded(fa, {
+        attempt: n,
+        status: 'stopped',
+        reason,
+        files: [],
+        checks: none,
+        measured: {},
+        lines_changed: 0,
+        outside_owns: 0,
+        duration_ms: 0,
+      });
+      fa.ended.set(n, {
+        attempt: n,
+        status: 'stopped',
+        checks: none,
+        measured: {},
+        outside_owns: 0,
+        lines_changed: 0,
+        finished: ctx.opts.clock().getTime(),
+      });
+      return finishWhenAllEnded(fa);
+    }
+    const p = ctx.pathsOf(unit.id);
+    fa.started = true;
+    fa.running.add(n);
+    ctx.sink.emit({
+      type: 'attempt.started',
+      feature_id: fa.featureId,
+      attempt: n,
+      agent: agentLabel(unit.spec),
+      branch: p.branch,
+      worktree: p.worktree,
+      port: ctx.portOf(unit.id).port,
+    });
+    const began = performance.now();
+    const facts: UnitFacts = {};
+    const result = await runUnit(ctx, unit.id, facts);
+    fa.running.delete(n);
+    const outcome = result === undefined || result === 'kept' ? { status: 'interrupted' as const } : result;
+    const status: AttemptEndStatus = fa.stopped.has(n) && facts.stoppedFor ? 'stopped' : outcome.status;
+    const finished = await describeFinished(ctx, unit, facts, status);
+    emitEnded(fa, {
+      attempt: n,
+      status,
+      ...(status === 'stopped'
+        ? { reason: facts.stoppedFor }
+        : outcome.reason !== undefined
+          ? { reason: outcome.reason }
+          : {}),
+      ...(finished.commit ? { commit: finished.commit } : {}),
+      files: facts.settled?.files ?? [],
+      checks: {
+        passed: facts.checks?.passed ?? 0,
+        failed: facts.checks?.failed ?? 0,
+        unverifiable: facts.checks?.unverifiable ?? 0,
+        total: facts.checks?.total ?? 0,
+      },
+      measured: finished.measured,
+      lines_changed: finished.lines_changed,
+      outside_owns: finished.outside_owns,
+      ...(finished.cost_usd !== undefined ? { cost_usd: finished.cost_usd } : {}),
+      duration_ms: Math.round(performance.now() - began),
+    });
+    fa.ended.set(n, finished);
+    if (fa.select === 'first-passing' && status === 'complete' && fa.firstPassing === undefined) {
+      fa.firstPassing = n;
+      for (const other of fa.running) {
+        const why = `stopped: attempt ${n} passed every criterion first (select: first-passing)`;
+        if (ctx.opts.control?.stop(attemptUnitId(fa.featureId, other), why)) fa.stopped.add(other);
+      }
+    }
+    return finishWhenAllEnded(fa);
+  }
+
+  async function finishWhenAllEnded(fa: FeatureAttempts): Promise<void> {
+    if (fa.done || fa.ended.size < fa.count) return;
+    fa.done = true;
+    if (ctx.opts.signal.aborted || [...fa.ended.values()].some((a) => a.status === 'interrupted')) {
+      endFeature(
+        fa.featureId,
+        'interrupted',
+        'stopped before every attempt finished; `baton run --resume` runs the rest',
+      );
+      return;
+    }
+    const all = [...fa.ended.values()];
+    const selection = fa.select === 'first-passing' ? selectFirstPassing(all) : selectBest(all);
+    const winner = fa.ended.get(selection.winner)!;
+    const branch = featureBranch(fa.featureId);
+    if (winner.commit) {
+      const commit = winner.commit;
+      await ctx.gitLock(() =>
+        setBranch(ctx.opts.root, branch, commit, `baton: best-of-N winner, attempt ${winner.attempt}`),
+      );
+    }
+    ctx.sink.emit({
+      type: 'attempt.selected',
+      feature_id: fa.featureId,
+      winner: selection.winner,
+      select: fa.select,
+      reasons: selection.reasons,
+      ranking: selection.ranking,
+      branch,
+      ...(winner.commit ? { commit: winner.commit } : {}),
+    });
+    const reason = `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`;
+    endFeature(fa.featureId, endStatusOf(winner.status), reason);
+  }
+
+  function endFeature(featureId: string, status: FeatureEnded['status'], reason: string): void {
+    ctx.settle(featureId, { status, reason });
+    ctx.sink.emit({ type: 'feature.ended', feature_id: featureId, status, reason });
+  }
+
+  return {
+    runAttempt: (unit) => runAttempt(unit),
+    finishAll() {
+      for (const fa of features.values()) {
+        if (fa.done || (!fa.started && fa.ended.size === 0)) continue;
+        fa.done = true;
+        endFeature(
+          fa.featureId,
+          'interrupted',
+          'stopped before every attempt finished; `baton run --resume` runs the rest',
+        );
+      }
+    },
+  };
+}
+
+/** The rule's facts about a finished attempt: diff size, files outside owns, measured values, cost. */
+async function describeFinished(
+  ctx: RunContext,
+  unit: WorkUnit,
+  facts: UnitFacts,
+  status: AttemptEndStatus,
+): Promise<Finished> {
+  const owns = ctx.contractOf(unit.id).owns;
+  const files = facts.settled?.files ?? [];
+  const commit = facts.settled?.commit;
+  const lines =
+    commit && facts.forkPoint ? await linesChanged(ctx.opts.root, facts.forkPoint, commit).catch(() => 0) : 0;
+  return {
+    attempt: unit.attempt!,
+    status,
+    checks: { passed: facts.checks?.passed ?? 0, total: facts.checks?.total ?? 0 },
+    measured: comparedValues(facts.checks),
+    outside_owns: owns.length > 0 ? filesOutsideOwns(files, owns).length : 0,
+    lines_changed: lines,
+    cost_usd: facts.settled?.usage?.cost_usd,
+    finished: ctx.opts.clock().getTime(),
+    commit,
+  };
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AttemptFacts,
+  compareAttempts,
+  selectBest,
+  selectFirstPassing,
+} from '../../src/attempts/select.js';
+
+function facts(attempt: number, over: Partial<AttemptFacts> = {}): AttemptFacts {
+  return {
+    attempt,
+    status: 'complete',
+    checks: { passed: 2, total: 2 },
+    measured: {},
+    outside_owns: 0,
+    lines_changed: 10,
+    finished: 1000,
+    ...over,
+  };
+}
+const failing = (n: number, over: Partial<AttemptFacts> = {}) =>
+  facts(n, { status: 'failed-checks', checks: { passed: 1, total: 2 }, ...over });
+const p95 = (ms: number) => ({ latency: { p95_ms: ms } });
+
+describe('the best-of-N rule', () => {
+  it.each<[string, AttemptFacts, AttemptFacts, RegExp]>([
+    [
+      'all criteria pass beats more measured speed',
+      facts(2, { measured: p95(150) }),
+      failing(1, { measured: p95(5) }),
+      /attempt 2 over attempt 1: every criterion passes \(2\/2 vs 1\/2\)/,
+    ],
+    [
+      'more criteria passed',
+      failing(2, { checks: { passed: 2, total: 3 } }),
+      failing(1, { checks: { passed: 1, total: 3 } }),
+      /more criteria pass \(2\/3 vs 1\/3\)/,
+    ],
+    [
+      'lower p95',
+      facts(3, { measured: p95(20) }),
+      facts(2, { measured: p95(150) }),
+      /attempt 3 over attempt 2: lower latency p95 \(20 ms vs 150 ms\)/,
+    ],
+    [
+      'p99 when p95 is within the tolerance',
+      facts(1, { measured: { latency: { p95_ms: 20, p99_ms: 30 } } }),
+      facts(2, { measured: { latency: { p95_ms: 21, p99_ms: 90 } } }),
+      /lower latency p99 \(30 ms vs 90 ms\)/,
+    ],
+    [
+      'fewer files outside owns',
+      facts(2, { outside_owns: 0, lines_changed: 99 }),
+      facts(1, { outside_owns: 1, lines_changed: 1 }),
+      /fewer files outside owns/,
+    ],
+    [
+      'fewer lines changed',
+      facts(2, { lines_changed: 5 }),
+      facts(1, { lines_changed: 50 }),
+      /attempt 2 over attempt 1: fewer lines changed \(5 vs 50\)/,
+    ],
+    [
+      'lower cost',
+      facts(2, { cost_usd: 0.1 }),
+      facts(1, { cost_usd: 0.3 }),
+      /lower cost \(\$0\.10 vs \$0\.30\)/,
+    ],
+    [
+      'earlier finish',
+      facts(2, { finished: 10 }),
+      facts(1, { finished: 20 }),
+      /attempt 2 over attempt 1: finished earlier/,
+    ],
+    [
+      'the lower attempt number last',
+      facts(1),
+      facts(2),
+      /a tie on every rule, broken by the lower attempt number/,
+    ],
+  ])('%s', (_name, better, worse, why) => {
+    expect(compareAttempts(better, worse).order).toBeLessThan(0);
+    expect(compareAttempts(worse, better).order).toBeGreaterThan(0);
+    expect(compareAttempts(better, worse).why).toMatch(why);
+    expect(compareAttempts(worse, better).why).toMatch(why);
+  });
+
+  it('a p95 within 10% is noise: the tie goes on to the lines changed', () => {
+    const r = compareAttempts(
+      facts(1, { measured: p95(100), lines_changed: 40 }),
+      facts(2, { measured: p95(95), lines_changed: 8 }),
+    );
+    expect(r.order).toBeGreaterThan(0);
+    expect(r.why).toMatch(/fewer lines/);
+  });
+
+  it('a cost only one attempt reports does not decide', () => {
+    const r = compareAttempts(facts(1, { cost_usd: 9, finished: 5 }), facts(2, { finished: 6 }));
+    expect(r.why).toMatch(/attempt 1 over attempt 2: finished earlier/);
+  });
+
+  it('the issue example: one fails a criterion, one passes at 150 ms, one at 20 ms → 20 ms wins with its reasons', () => {
+    const s = selectBest([
+      failing(1, { finished: 1 }),
+      facts(2, { measured: p95(150), finished: 2 }),
+      facts(3, { measured: p95(20), finished: 3 }),
+    ]);
+    expect(s.winner).toBe(3);
+    expect(s.ranking).toEqual([3, 2, 1]);
+    expect(s.reasons).toEqual([
+      'attempt 3 over attempt 2: lower latency p95 (20 ms vs 150 ms)',
+      'attempt 3 over attempt 1: every criterion passes (2/2 vs 1/2)',
+    ]);
+  });
+
+  it('is deterministic whatever order the attempts come in', () => {
+    const list = [
+      facts(1, { lines_changed: 9 }),
+      facts(2, { lines_changed: 9 }),
+      facts(3, { lines_changed: 3 }),
+      failing(4),
+    ];
+    for (const order of [list, [...list].reverse(), [list[2]!, list[0]!, list[3]!, list[1]!]])
+      expect(selectBest(order).ranking).toEqual([3, 1, 2, 4]);
+  });
+
+  it('first-passing keeps the first attempt to pass everything, even a slower one', () => {
+    const s = selectFirstPassing([
+      facts(1, { measured: p95(150), finished: 5 }),
+      facts(2, { measured: p95(20), finished: 9 }),
+      failing(3, { finished: 1 }),
+    ]);
+    expect(s.winner).toBe(1);
+    expect(s.ranking[0]).toBe(1);
+    expect(s.reasons[0]).toMatch(/passed every criterion first/);
+  });
+
+  it('first-passing with no passing attempt falls back to the rule', () => {
+    expect(
+      selectFirstPassing([failing(1, { lines_changed: 50 }), failing(2, { lines_changed: 5 })]).winner,
+    ).toBe(2);
+  });
+});
+
+describe('error rate wording', () => {
+  it('names the error rate in full', () => {
+    const r = compareAttempts(
+      facts(1, { measured: { api: { error_rate: 0 } } }),
+      facts(2, { measured: { api: { error_rate: 0.2 } } }),
+    );
+    expect(r.why).toBe('attempt 1 over attempt 2: lower api error rate (0% vs 20%)');
+  });
+});
