@@ -1,16 +1,15 @@
 // @module-tag slow
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/log/append.js';
+import { launchChromium } from '../rig/browser.js';
 import { BATON_BIN, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
-/** The Debian package's binary; `.ci/run` installs it when missing. CHROMIUM_PATH overrides it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-output');
 const IDS = ['feature-001-catalog', 'feature-002-cart', 'feature-003-checkout'];
 
@@ -44,12 +43,6 @@ function startDashboardProcess(cwd: string): Promise<{ child: ChildProcess; url:
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: install the Debian package (apt-get install chromium; .ci/run does) ` +
-        'or set CHROMIUM_PATH',
-    );
-  }
   repo = makeRepo({
     'README.md': '# shop\n',
     ...contractFiles([
@@ -89,18 +82,7 @@ beforeAll(async () => {
     });
   });
   ({ child: server, url } = await startDashboardProcess(repo.root));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -110,7 +92,7 @@ afterAll(async () => {
 });
 
 describe('dashboard in a browser', () => {
-  it('moves a card to complete as soon as `baton hook` appends, without a reload', async () => {
+  it('moves a card to complete when `baton hook` appends, pushed down the open event stream (no request, no reload)', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     // Script errors and console errors (a Content-Security-Policy violation is one) fail the test.
     const pageErrors: string[] = [];
@@ -129,19 +111,19 @@ describe('dashboard in a browser', () => {
     await page.evaluate(() => {
       (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
     });
+    // From here on the page may ask the server for nothing: the move must come down the open event stream.
+    const requestsAfter: string[] = [];
+    page.on('request', (req) => requestsAfter.push(req.url()));
 
     const hook = runBatonProcess(['hook', 'stop', '--feature', IDS[1]!, '--status', 'complete'], {
       cwd: repo.root,
     });
     expect(hook.stderr).toBe('');
     expect(hook.code).toBe(0);
-    // The moment of the append is the log's modification time (the hook's own start-up is not the dashboard's).
-    const appendedAt = statSync(join(repo.root, '.baton', 'log.jsonl')).mtimeMs;
-    // Pushed live (the page polls nothing): on an idle machine it moves within 1 s; the bound here is loose
-    // because the whole suite shares two cores with browsers and agents (timing is not this test's job).
-    await page.waitForSelector(`[data-column="complete"] li[data-feature="${IDS[1]}"]`, { timeout: 5000 });
-    const moved = Date.now() - appendedAt;
-    expect(moved).toBeLessThan(5000);
+    // How fast it moves is measured by bench/dashboard.bench.js (event to page); here only that it moves, pushed.
+    // The wait is long because the whole suite shares two cores with browsers and agents.
+    await page.waitForSelector(`[data-column="complete"] li[data-feature="${IDS[1]}"]`, { timeout: 20_000 });
+    expect(requestsAfter).toEqual([]);
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
       true,
     );

@@ -2,15 +2,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toJsonl } from '../metrics/log-builder.js';
+import { launchChromium } from '../rig/browser.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { fourFeatureRun } from './scenarios.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = resolve(import.meta.dirname, '..', '..', 'test-output');
 
 const repos: TempRepo[] = [];
@@ -20,12 +19,6 @@ afterEach(() => {
 
 describe('baton report --format html in a real browser', () => {
   it('shows one timeline bar per feature, the graph and the worksheet, with no network, and saves a screenshot', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this test opens the HTML report in Debian's chromium. ` +
-          'Install it with `apt-get install chromium` (.ci/run does so in CI).',
-      );
-    }
     // Real contracts (so the graph comes from the real planner) and a hand-built log of four features.
     const repo = makeRepo({
       'README.md': '# shop\n',
@@ -49,18 +42,7 @@ describe('baton report --format html in a real browser', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(file);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const requests: string[] = [];

@@ -1,16 +1,15 @@
 // @module-tag slow
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, featureEvents, runEnded, runStarted, toJsonl } from '../metrics/log-builder.js';
+import { launchChromium } from '../rig/browser.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
-/** The Debian package's binary; the pretest installs it when missing. CHROMIUM_PATH overrides it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = resolve(import.meta.dirname, '..', '..', 'test-output');
 const WIDTHS = [1400, 800] as const;
 
@@ -48,11 +47,6 @@ let stopDashboard: (() => void) | undefined;
 let dashboardDone: Promise<unknown> | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: \`npm test\` installs it (apt-get install chromium), or set CHROMIUM_PATH`,
-    );
-  }
   repo = makeRepo({
     'README.md': '# shop\n',
     ...contractFiles([
@@ -80,16 +74,7 @@ beforeAll(async () => {
   ];
   writeFileSync(join(repo.root, '.baton', 'log.jsonl'), toJsonl(events));
   mkdirSync(OUTPUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   // The dashboard, served in-process until the end of the file.
   dashboardDone = runBaton(['dashboard', '--port', '0', '--json'], {
     cwd: repo.root,
