@@ -27,5 +27,7 @@ const end = text.indexOf('];\n', start) + 3;
 const table = `export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]> = ${JSON.stringify(rows, null, 2)};\n`;
 writeFileSync(file, text.slice(0, start) + table + text.slice(end));
 // The table is written as JSON; the formatter gives it the house style so the file diffs only where the help changed.
-execFileSync(join(import.meta.dirname, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', file], { stdio: 'ignore' });
+execFileSync(join(import.meta.dirname, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', file], {
+  stdio: 'ignore',
+});
 console.log(`help-index: ${rows.length} commands`);
