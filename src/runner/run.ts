@@ -191,7 +191,8 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     return { runId, outcome: 'complete', features: [], durationMs: 0 };
   }
 
-  const concurrency = Math.max(1, opts.concurrency ?? opts.config.concurrency ?? opts.featureIds.length);
+  // Unset, every unit runs at once: a best-of-N feature's attempts are units of their own.
+  const concurrency = Math.max(1, opts.concurrency ?? opts.config.concurrency ?? units.length);
   sink.emit({
     type: 'run.started',
     run_id: runId,
