@@ -25,8 +25,9 @@ const WRITE_BATCH = 1 << 16;
  * pass asks git only for the commits that are new since the last. A record is keyed by the commit's
  * `rev-list --parents` line: a commit's sha fixes its tree, and with its parents' shas, the paths its
  * diff lists, whichever repository or HEAD the file came from. Records are stored in the stream's own
- * format, kept as the file's raw text until taken, and the next file is written while the pass runs
- * (taken and fresh records alike), so the pass never holds the window's commits.
+ * format, kept as the file's raw text until taken; once the pass reads a commit git must list, the next
+ * file is written while the pass runs (taken and fresh records alike), so the pass never holds the
+ * window's commits, and an unchanged cache is never rewritten.
  */
 export class HistoryCache {
   readonly #path: string | undefined;
@@ -97,7 +98,7 @@ export class HistoryCache {
   save(): void {
     if (this.#path === undefined) return;
     if (this.#records.size > 0) this.#changed = true;
-    this.#flush();
+    if (this.#changed) this.#flush();
     this.#close(this.#changed);
   }
 
@@ -110,7 +111,8 @@ export class HistoryCache {
     if (this.#path === undefined) return;
     this.#batch.push(text);
     this.#batchLength += text.length;
-    if (this.#batchLength >= WRITE_BATCH) this.#flush();
+    // Until something differs, taken records (slices of the text already read) wait: an unchanged cache is not rewritten.
+    if (this.#changed && this.#batchLength >= WRITE_BATCH) this.#flush();
   }
 
   #flush(): void {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCoChange } from '../../src/coupling/analyze.js';
@@ -154,8 +154,11 @@ describe('the per-commit history cache', () => {
     const first = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
     expect(first.read).toMatchObject({ commits: 308, read: 308 });
     expect(existsSync(cacheFile)).toBe(true);
+    const written = statSync(cacheFile);
     const again = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
     expect(again.read.read).toBe(1); // only the root commit, which is never cached
+    // Nothing new: the file is not rewritten.
+    expect(statSync(cacheFile)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
     addHistory(r, 30, 3, 'later');
     const later = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
     expect(later.read.read).toBe(30 + 1);
