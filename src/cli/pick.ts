@@ -22,7 +22,10 @@ export const registerPick: RegisterCommand = (program, ctx) => {
     .addHelpText(
       'after',
       "\nThe pick is logged (attempt.picked); the feature takes the picked attempt's status, checks and files.\n" +
-        'The other attempts keep their branches (baton/<id>.a<n>) until `baton clean`. See docs/best-of-n.md.',
+        'The attempt must have left a commit; `baton status` lists the attempts, the current winner starred.\n' +
+        'The other attempts keep their branches (baton/<id>.a<n>) until `baton clean`, which prints each\n' +
+        "loser's commit as it removes it. Exit code: 0 when the branch moved, 1 when it could not (no such\n" +
+        'attempt, no commit), 2 on a usage error. See docs/best-of-n.md.',
     )
     .action(async (id: string, attemptText: string) => {
       const attempt = Number(attemptText);

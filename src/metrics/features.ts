@@ -144,9 +144,11 @@ export interface FeatureContext {
   unknowns: string[];
 }
 
-const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
+/** Checks counted as none ran. */
+export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
 
-function agentTimeMs(scan: FeatureScan | undefined, f: BatonState['features'][string] | undefined) {
+/** A unit's agent time: its exits' durations summed, null when a launch never reported back (pure). */
+export function agentTimeMs(scan: FeatureScan | undefined, f: BatonState['features'][string] | undefined) {
   const exits = scan?.exits ?? [];
   const status: FeatureStatus = f?.status ?? 'pending';
   // A launch with no exit after it is agent time the log never measured.
@@ -156,7 +158,8 @@ function agentTimeMs(scan: FeatureScan | undefined, f: BatonState['features'][st
   return f?.duration_ms !== undefined && TERMINAL_STATUSES.has(status) ? f.duration_ms : null;
 }
 
-function usageOf(exits: readonly AgentExited[]) {
+/** Cost, tokens and turns summed over agent exits that reported them (pure). */
+export function usageOf(exits: readonly AgentExited[]) {
   const usages = exits.map((e) => e.usage).filter((u) => u !== undefined);
   const sum = (k: 'cost_usd' | 'input_tokens' | 'output_tokens' | 'turns'): number | null => {
     const vals = usages.map((u) => u[k]).filter((v): v is number => typeof v === 'number');
@@ -213,17 +216,22 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     ...usageOf(exits),
     start_min: rel(firstStart),
     end_min: firstStart === null ? null : rel(endAt),
+    best_of_n: null,
   };
 }
 
-/** Cost and tokens summed over the features that reported them (pure). */
+/** Cost and tokens summed over the features that reported them, best-of-N's losing attempts' cost added (pure). */
 export function sumUsage(features: readonly FeatureReport[]): UsageTotals {
-  const sum = (k: 'cost_usd' | 'input_tokens' | 'output_tokens') => {
-    const vals = features.map((f) => f[k]).filter((v): v is number => v !== null);
-    return vals.length === 0 ? null : vals.reduce((a, b) => a + b, 0);
+  const sumOf = (vals: ReadonlyArray<number | null | undefined>) => {
+    const known = vals.filter((v): v is number => typeof v === 'number');
+    return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
   };
+  const sum = (k: 'cost_usd' | 'input_tokens' | 'output_tokens') => sumOf(features.map((f) => f[k]));
+  const extra = sumOf(features.map((f) => f.best_of_n?.extra_cost_usd));
+  const own = sum('cost_usd');
   return {
-    cost_usd: sum('cost_usd'),
+    cost_usd: own === null && extra === null ? null : (own ?? 0) + (extra ?? 0),
+    best_of_n_extra_cost_usd: extra,
     input_tokens: sum('input_tokens'),
     output_tokens: sum('output_tokens'),
   };

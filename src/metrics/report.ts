@@ -2,6 +2,7 @@ import type { Plan } from '../graph/types.js';
 import type { LogEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { buildAmdahl } from './amdahl.js';
+import { buildBestOfN, isAttemptUnit, summariseBestOfN, withWinnerScans } from './attempts.js';
 import { summariseCollisions } from './collisions.js';
 import { buildConflicts, distinctConflicts } from './conflicts.js';
 import { buildGraph, measuredCriticalPath, plannedCriticalPath } from './critical-path.js';
@@ -185,8 +186,14 @@ export function computeReport(input: ReportInput): Report {
   const plan = input.plan;
   const estimates = input.estimates ?? {};
   const state = foldEvents(events);
-  const scans = scanFeatures(events);
-  const featureIds = orderFeatures(events, scans.keys(), plan);
+  // Best-of-N attempts are units of their own in the log; the report's features are the features,
+  // each standing on its winner's work.
+  const scans = withWinnerScans(state, scanFeatures(events));
+  const featureIds = orderFeatures(
+    events,
+    [...scans.keys()].filter((id) => !isAttemptUnit(id)),
+    plan,
+  );
   const run = describeRun(events, segment?.run_id ?? input.runId ?? null, plan, featureIds);
   if (run.unfinished) {
     unknowns.push(
@@ -199,9 +206,10 @@ export function computeReport(input: ReportInput): Report {
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
   const conflictEvents = distinctConflicts(events);
-  const features = featureIds.map((id) =>
-    buildFeature(id, { state, scans, plan, origin, conflicts: conflictEvents, unknowns }),
-  );
+  const features = featureIds.map((id) => ({
+    ...buildFeature(id, { state, scans, plan, origin, conflicts: conflictEvents, unknowns }),
+    best_of_n: buildBestOfN(id, state, scans),
+  }));
 
   const phaseIntervals = collectPhaseIntervals(events);
   const attempts = splitIntegrationAttempts(events);
@@ -217,7 +225,7 @@ export function computeReport(input: ReportInput): Report {
     n,
     unknowns,
   });
-  const worksheet = { rows, total: totalOf(rows, n) };
+  const worksheet = { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n) };
   const implementation = rows.find((r) => r.phase === 'implementation');
   const planned = plannedCriticalPath(plan, featureIds);
   const report: Report = {

@@ -119,6 +119,18 @@ export interface WorksheetRow {
 /** The worksheet: a row per phase and the total. */
 export interface Worksheet {
   rows: WorksheetRow[];
+  /**
+   * Best-of-N's attempts are work done inside the parallel implementation phase: their agent time is
+   * shown here, and the implementation row's sequential time counts each feature's winner only.
+   */
+  best_of_n: {
+    features: number;
+    attempts: number;
+    /** Agent time of every attempt of those features. */
+    agent_min: number | null;
+    /** The part of `agent_min` spent by attempts that did not win. */
+    extra_agent_min: number | null;
+  } | null;
   total: {
     sequential_estimate_min: number | null;
     /** Serial phases as they took, plus the implementation's measured sequential time. */
@@ -173,6 +185,49 @@ export interface FeatureReport {
   start_min: number | null;
   /** Minutes from `timeline.origin` to the end; null when no end was recorded. */
   end_min: number | null;
+  /**
+   * Best-of-N: every attempt and the decision; null for a plain feature. The row's own numbers
+   * (agent time, files, cost, checks) are the winner's, so the speedup and integration see winners only.
+   */
+  best_of_n: BestOfNReport | null;
+}
+
+/** One best-of-N attempt of a feature. */
+export interface AttemptReport {
+  attempt: number;
+  agent: string | null;
+  status: string;
+  /** The worktree checks' counts when the attempt ended. */
+  checks: CheckCounts;
+  /** Numeric values its checks measured (p95_ms, ...), by criterion id. */
+  measured: Record<string, Record<string, number>>;
+  /** Lines added + removed by its commit. */
+  lines_changed: number | null;
+  /** Files it changed outside the contract's `owns`. */
+  outside_owns: number | null;
+  cost_usd: number | null;
+  /** Its agent's time (its `agent.exited` durations), else the attempt's own duration; null when unknown. */
+  duration_min: number | null;
+  winner: boolean;
+  reason: string | null;
+}
+
+/** A best-of-N feature's attempts, the winner and why. */
+export interface BestOfNReport {
+  select: 'best' | 'first-passing' | null;
+  /** Null while no attempt was chosen (the run stopped first). */
+  winner: number | null;
+  /** The winner was chosen by hand (`baton pick`). */
+  picked: boolean;
+  /** Why the winner beat each other attempt, as the log recorded it. */
+  reasons: string[];
+  /** Attempt numbers, best first. */
+  ranking: number[];
+  attempts: AttemptReport[];
+  /** Cost of the attempts other than the winner: what best-of-N added; null when none reported a cost. */
+  extra_cost_usd: number | null;
+  /** Agent time of the attempts other than the winner; null when unknown. */
+  extra_agent_min: number | null;
 }
 
 /** Which contracts own a conflicted file. */
@@ -273,7 +328,10 @@ export interface GraphReport {
 
 /** Cost and tokens over the features that reported them. */
 export interface UsageTotals {
+  /** Everything the agents reported spending: the features', best-of-N's extra attempts included. */
   cost_usd: number | null;
+  /** The part of `cost_usd` spent on best-of-N attempts that did not win; null without best-of-N costs. */
+  best_of_n_extra_cost_usd: number | null;
   input_tokens: number | null;
   output_tokens: number | null;
 }

@@ -1,5 +1,12 @@
 import { formatCount, formatMinutes, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
-import type { CheckCounts, FeatureReport, Report, WorksheetRow } from '../metrics/types.js';
+import type {
+  AttemptReport,
+  BestOfNReport,
+  CheckCounts,
+  FeatureReport,
+  Report,
+  WorksheetRow,
+} from '../metrics/types.js';
 
 /** The text cells of the worksheet, shared by the markdown and HTML renderers. */
 export interface WorksheetCells {
@@ -125,4 +132,76 @@ function checksText(c: CheckCounts): string {
   return c.unverifiable > 0
     ? `${c.passed}/${c.total} (${c.unverifiable} unverifiable)`
     : `${c.passed}/${c.total}`;
+}
+
+/** Column headings of a best-of-N feature's attempts table, shared by the markdown and HTML renderers. */
+export const ATTEMPT_HEAD = [
+  'Attempt',
+  'Agent',
+  'Status',
+  'Checks',
+  'Measured',
+  'Lines changed',
+  'Outside owns',
+  'Cost',
+  'Duration',
+  'Winner',
+];
+
+/** Columns of `ATTEMPT_HEAD` that hold numbers (right-aligned). */
+export const ATTEMPT_NUMERIC = [0, 5, 6, 7, 8];
+
+/** Measured values as `latency p95_ms 20.3`, criteria in order. */
+function measuredText(m: AttemptReport['measured']): string {
+  const parts = Object.entries(m).flatMap(([criterion, values]) =>
+    Object.entries(values).map(([key, v]) => `${criterion} ${key} ${Number(v.toFixed(1))}`),
+  );
+  return parts.length === 0 ? '—' : parts.join(', ');
+}
+
+/** One attempt's row in `ATTEMPT_HEAD` order. */
+export function attemptRow(a: AttemptReport, b: BestOfNReport): string[] {
+  return [
+    String(a.attempt),
+    a.agent ?? UNKNOWN,
+    a.reason && a.status !== 'complete' ? `${a.status}: ${a.reason}` : a.status,
+    checksText(a.checks),
+    measuredText(a.measured),
+    a.lines_changed === null ? UNKNOWN : String(a.lines_changed),
+    a.outside_owns === null ? UNKNOWN : String(a.outside_owns),
+    a.cost_usd === null ? '—' : formatUsd(a.cost_usd),
+    formatMinutes(a.duration_min),
+    a.winner ? (b.picked ? '★ (picked)' : '★') : '',
+  ];
+}
+
+/** The decision in a sentence: who won, by which rule, and why (or that none was chosen). */
+export function describeDecision(b: BestOfNReport): string {
+  if (b.winner === null)
+    return 'No winner yet: the run stopped before every attempt ended (`baton run --resume` decides it).';
+  const how = b.picked ? 'picked by hand (`baton pick`)' : `select: ${b.select ?? UNKNOWN}`;
+  const why = b.reasons.length > 0 ? `: ${b.reasons.join('; ')}` : '';
+  return `Winner: attempt ${b.winner} (${how})${why}.`;
+}
+
+/** What best-of-N added for one feature: the other attempts' cost and agent time. */
+export function describeExtra(b: BestOfNReport): string {
+  const others = b.attempts.length - (b.winner === null ? 0 : 1);
+  return (
+    `Best-of-N's extra: ${others} other attempt${others === 1 ? '' : 's'}, ` +
+    `${b.extra_cost_usd === null ? 'cost not reported' : formatUsd(b.extra_cost_usd)}, ` +
+    `${formatMinutes(b.extra_agent_min)} of agent time.`
+  );
+}
+
+/** The worksheet's note on best-of-N: the attempts' agent time is parallel work; the speedup counts winners. */
+export function describeBestOfNWork(report: Report): string | undefined {
+  const w = report.worksheet.best_of_n;
+  if (!w) return undefined;
+  return (
+    `Best-of-N: ${w.attempts} attempts of ${w.features} feature${w.features === 1 ? '' : 's'} took ` +
+    `${formatMinutes(w.agent_min)} of agent time, all of it parallel work inside the implementation phase ` +
+    `(${formatMinutes(w.extra_agent_min)} by attempts that did not win); Sequential (measured) and the ` +
+    'speedup count each feature’s winner only.'
+  );
 }

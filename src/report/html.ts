@@ -1,6 +1,18 @@
 import { formatMinutes, formatPercent, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
-import { FEATURE_HEAD, featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
+import {
+  ATTEMPT_HEAD,
+  ATTEMPT_NUMERIC,
+  attemptRow,
+  describeBestOfNWork,
+  describeDecision,
+  describeExtra,
+  FEATURE_HEAD,
+  featureCells,
+  WORKSHEET_HEAD,
+  worksheetCells,
+  worksheetRow,
+} from './cells.js';
 import { describeCriticalPaths, describeMerges, describeRun } from './markdown.js';
 import { escapeXml, renderGanttSvg, renderGraphSvg, STATUS_COLORS } from './svg.js';
 
@@ -80,6 +92,7 @@ export function renderHtml(report: Report): string {
     ...headSections(report, title),
     ...worksheetSections(report),
     ...featureSections(report),
+    ...attemptSections(report),
     ...conflictSections(report),
     ...integrationSections(report),
     ...diagnosisSections(report),
@@ -121,6 +134,9 @@ function headSections(report: Report, title: string): string[] {
     card('Merge conflicts', String(report.conflicts.count)),
     card('Integration ÷ execution', formatPercent(i.ratio)),
     ...(report.totals.cost_usd !== null ? [card('Agent cost', formatUsd(report.totals.cost_usd))] : []),
+    ...(report.totals.best_of_n_extra_cost_usd !== null
+      ? [card('Best-of-N extra cost', formatUsd(report.totals.best_of_n_extra_cost_usd))]
+      : []),
     '</div>',
   );
 
@@ -147,7 +163,29 @@ function worksheetSections(report: Report): string[] {
       },
     ),
   );
+  const bestOfN = describeBestOfNWork(report);
+  if (bestOfN) sections.push(`<p>${prose(bestOfN)}</p>`);
+  return sections;
+}
 
+/** A table of attempts per best-of-N feature, the decision and what the other attempts cost. */
+function attemptSections(report: Report): string[] {
+  const withAttempts = report.features.filter((f) => f.best_of_n !== null);
+  if (withAttempts.length === 0) return [];
+  const sections = ['<h2>Best-of-N attempts</h2>'];
+  for (const f of withAttempts) {
+    const b = f.best_of_n!;
+    sections.push(
+      `<h3><code>${escapeXml(f.feature_id)}</code></h3>`,
+      table(
+        ATTEMPT_HEAD,
+        b.attempts.map((a) => attemptRow(a, b).map(escapeXml)),
+        { numeric: ATTEMPT_NUMERIC },
+      ),
+      `<p>${prose(describeDecision(b))}</p>`,
+      `<p>${prose(describeExtra(b))}</p>`,
+    );
+  }
   return sections;
 }
 

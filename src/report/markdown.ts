@@ -7,7 +7,19 @@ import {
   UNKNOWN,
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
-import { FEATURE_HEAD, featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
+import {
+  ATTEMPT_HEAD,
+  ATTEMPT_NUMERIC,
+  attemptRow,
+  describeBestOfNWork,
+  describeDecision,
+  describeExtra,
+  FEATURE_HEAD,
+  featureCells,
+  WORKSHEET_HEAD,
+  worksheetCells,
+  worksheetRow,
+} from './cells.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -90,6 +102,7 @@ export function renderMarkdown(report: Report): string {
     '',
     ...worksheetSection(report),
     ...featuresSection(report),
+    ...attemptsSection(report),
     ...conflictsSection(report),
     ...collisionsSection(report),
     ...interventionsSection(report),
@@ -120,6 +133,30 @@ function worksheetSection(report: Report): string[] {
       'the serial phases as they took.',
     '',
   );
+  const bestOfN = describeBestOfNWork(report);
+  if (bestOfN) out.push(bestOfN, '');
+  return out;
+}
+
+/** A table of attempts per best-of-N feature, the decision and what the other attempts cost. */
+function attemptsSection(report: Report): string[] {
+  const withAttempts = report.features.filter((f) => f.best_of_n !== null);
+  if (withAttempts.length === 0) return [];
+  const out: string[] = ['## Best-of-N attempts', ''];
+  for (const f of withAttempts) {
+    const b = f.best_of_n!;
+    const align = ATTEMPT_HEAD.map((_, i): 'l' | 'r' => (ATTEMPT_NUMERIC.includes(i) ? 'r' : 'l'));
+    out.push(`### \`${f.feature_id}\``, '');
+    out.push(
+      ...table(
+        ATTEMPT_HEAD,
+        align,
+        b.attempts.map((a) => attemptRow(a, b)),
+      ),
+      '',
+    );
+    out.push(describeDecision(b), '', describeExtra(b), '');
+  }
   return out;
 }
 
@@ -152,7 +189,10 @@ function featuresSection(report: Report): string[] {
       '',
     );
     if (report.totals.cost_usd !== null) {
-      out.push(`Total cost reported by the agents: ${formatUsd(report.totals.cost_usd)}.`, '');
+      const extra = report.totals.best_of_n_extra_cost_usd;
+      const ofWhich =
+        extra === null ? '' : `, of which ${formatUsd(extra)} on best-of-N attempts that did not win`;
+      out.push(`Total cost reported by the agents: ${formatUsd(report.totals.cost_usd)}${ofWhich}.`, '');
     }
   }
   return out;

@@ -188,7 +188,7 @@ describe('amdahl', () => {
       row({ sequential_measured_min: work, parallel_actual_min: work / n, speedup: n }),
       row({ phase: 'integration', parallel: false, parallel_actual_min: serial }),
     ];
-    const a = buildAmdahl({ rows, total: totalOf(rows, n) }, n);
+    const a = buildAmdahl({ rows, best_of_n: null, total: totalOf(rows, n) }, n);
     expect(a.bound).toBeCloseTo(bound, 10);
     expect(a.serial_min).toBe(serial);
   });
@@ -197,7 +197,7 @@ describe('amdahl', () => {
     const rows = [
       row({ sequential_estimate_min: 180, parallel_actual_min: 0.5, estimate_comparable: false }),
     ];
-    expect(buildAmdahl({ rows, total: totalOf(rows, 3) }, 3)).toMatchObject({
+    expect(buildAmdahl({ rows, best_of_n: null, total: totalOf(rows, 3) }, 3)).toMatchObject({
       parallelisable_min: null,
       bound: null,
     });
