@@ -239,6 +239,14 @@ function renderAttempt(a) {
       ? ''
       : h('ul', { class: a.winner ? 'why winner-why' : 'why' }, ...a.why.map((w) => h('li', {}, w))),
     renderDiff(a),
+    a.agent_log && !a.agent_log.missing
+      ? h(
+          'details',
+          { class: 'attempt-log' },
+          h('summary', {}, `agent log (last ${a.agent_log.lines.length} lines)`),
+          h('pre', { class: 'log' }, a.agent_log.truncated ? '…\n' : '', a.agent_log.lines.join('\n')),
+        )
+      : '',
   );
 }
 

@@ -5,12 +5,14 @@
  * read from the log) and the commit the attempt's worktree started from, accepted only as a full object
  * id that is an ancestor of that tip.
  */
+import { relative } from 'node:path';
 import { describeAttemptNumbers, measureLabel, measureValue } from '../attempts/describe.js';
 import { escapeControl } from '../cli/escape.js';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { gitStream, isAncestor, resolveCommit } from '../git/git.js';
 import { attemptBranch } from '../git/refs.js';
 import type { AttemptState, FeatureState } from '../log/state.js';
+import { agentLogPath, type FileTail, readTail } from './feature-detail.js';
 
 /** The most of a diff's patch sent to the page, per attempt. */
 export const PATCH_BYTES = 64 * 1024;
@@ -47,6 +49,8 @@ export interface AttemptView {
   duration_ms?: number | undefined;
   /** The figures the rule compares, in one line (as `status` prints them). */
   summary?: string | undefined;
+  /** The end of the attempt's agent log, from where Baton writes it for the attempt's run. */
+  agent_log: FileTail | null;
   /** The attempt's diff; `null` with `diff_note` saying why when there is none to show. */
   diff: AttemptDiff | null;
   diff_note?: string | undefined;
@@ -70,12 +74,25 @@ export async function readAttemptViews(options: {
   bases: AttemptBases;
   /** The run's base commit, used when an attempt's own start is unknown. */
   runBase?: string | undefined;
+  /** The run each attempt's agent ran in (an earlier one when a resumed run kept the attempt). */
+  runs?: ReadonlyMap<number, string> | undefined;
+  /** Lines of each attempt's agent log to send. */
+  logLines?: number;
 }): Promise<AttemptView[]> {
   const { feature } = options;
   const attempts = Object.values(feature.attempts ?? {}).sort((a, b) => a.attempt - b.attempt);
   return Promise.all(
     attempts.map(async (a) => {
       const view = describeAttempt(feature, a);
+      const logPath = agentLogPath(
+        options.root,
+        options.runs?.get(a.attempt) ?? feature.run_id,
+        feature.feature_id,
+        a.attempt,
+      );
+      const agent_log = logPath
+        ? { ...readTail(logPath, options.logLines ?? 40), file: relative(options.root, logPath) }
+        : null;
       const found = await attemptDiff(
         options.root,
         feature.feature_id,
@@ -83,14 +100,17 @@ export async function readAttemptViews(options: {
         options.bases.get(a.attempt) ?? options.runBase,
       );
       return 'note' in found
-        ? { ...view, diff: null, diff_note: found.note }
-        : { ...view, diff: found, diff_note: undefined };
+        ? { ...view, agent_log, diff: null, diff_note: found.note }
+        : { ...view, agent_log, diff: found, diff_note: undefined };
     }),
   );
 }
 
 /** An attempt's figures and why it won or how it ended, without its diff (pure). */
-export function describeAttempt(feature: FeatureState, a: AttemptState): Omit<AttemptView, 'diff'> {
+export function describeAttempt(
+  feature: FeatureState,
+  a: AttemptState,
+): Omit<AttemptView, 'diff' | 'agent_log'> {
   const winner = feature.winner?.attempt === a.attempt;
   const measured = Object.entries(a.measured).flatMap(([criterion, values]) =>
     Object.entries(values).map(([key, value]) => ({

@@ -47,6 +47,8 @@ export interface FeatureLookup {
   attemptBases: Map<number, string>;
   /** The run's base commit, as the log says. */
   runBase: string | undefined;
+  /** Best-of-N: the run each attempt's agent last ran in. */
+  attemptRuns: Map<number, string>;
 }
 
 /** How to open the state. */
@@ -207,7 +209,10 @@ export class BoardState {
     const feature = known ?? (contract ? pendingFeature(id) : undefined);
     if (!feature) return undefined;
     const attemptBases = new Map<number, string>();
+    const attemptRuns = new Map<number, string>();
     for (const a of Object.values(feature.attempts ?? {})) {
+      const unit = this.#live.state.attempt_units?.[attemptUnitId(id, a.attempt)];
+      if (unit?.run_id !== undefined) attemptRuns.set(a.attempt, unit.run_id);
       const created = this.#live
         .featureEvents(attemptUnitId(id, a.attempt))
         .findLast((e) => e.event.type === 'worktree.created');
@@ -218,6 +223,7 @@ export class BoardState {
       contractFile: contract?.file,
       events: this.#live.featureEvents(id),
       attemptBases,
+      attemptRuns,
       runBase: this.#live.state.base_commit,
     };
   }

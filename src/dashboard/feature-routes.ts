@@ -23,6 +23,7 @@ export function featureRoutes(state: BoardState, root: string): Hono {
       feature: found.feature,
       bases: found.attemptBases,
       runBase: found.runBase,
+      runs: found.attemptRuns,
     });
     return c.json({ ...detail, attempts });
   });

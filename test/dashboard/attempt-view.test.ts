@@ -1,16 +1,23 @@
+// @module-tag slow
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { AttemptView } from '../../src/dashboard/attempt-view.js';
 import {
   attemptDiff,
   clearAttemptDiffCache,
   PATCH_BYTES,
   readAttemptViews,
 } from '../../src/dashboard/attempt-view.js';
+import type { FeatureDetail } from '../../src/dashboard/feature-detail.js';
 import { LiveLog } from '../../src/dashboard/live-log.js';
+import { startDashboard } from '../../src/dashboard/server.js';
+import type { BatonEvent, WorktreeCreated } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
-import type { TempRepo } from '../rig/repo.js';
+import { fixture, runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { bestOfThreeRepo, FEATURE, REASONS } from './attempts-rig.js';
 
 const repos: TempRepo[] = [];
@@ -120,4 +127,72 @@ describe('best-of-N attempts in the feature detail', () => {
     expect(delta.changed).toEqual([FEATURE]);
     expect(live.featureEvents(`${FEATURE}.a1`).map((e) => e.event.type)).toEqual(['worktree.created']);
   });
+
+  it("serves a real run's attempts through /api/features/:id: each diff from the commit its worktree started on, each agent log", async () => {
+    const agentScript = fixture('attempts', 'agent.mjs');
+    const agent = (args: string) => ({
+      command: `${JSON.stringify(process.execPath)} ${JSON.stringify(agentScript)} api ${args}`,
+    });
+    const contract = {
+      feature_id: 'api',
+      title: 'API',
+      owns: ['src/api/**'],
+      acceptance_criteria: [
+        { id: 'server', text: 'the server exists', run: 'test -f src/api/server.mjs' },
+        { id: 'ok', text: 'the ok marker exists', run: 'test -f src/api/ok' },
+      ],
+      attempts: [agent('0 --no-ok'), agent('0'), agent('0 --lines 40')],
+    };
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      'specs/api/contract.md': `---\n${stringify(contract)}---\nBuild the API.\n`,
+    });
+    repos.push(repo);
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const events = readLog(log).events as BatonEvent[];
+    const dash = await startDashboard({
+      root: repo.root,
+      logPath: log,
+      port: 0,
+      loadProject: async () => ({ diagnostics: [] }),
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${dash.port}/api/features/api`, {
+        headers: { Authorization: `Bearer ${dash.token}` },
+      });
+      expect(res.status).toBe(200);
+      const detail = (await res.json()) as FeatureDetail & { attempts: AttemptView[] };
+      expect(detail.attempts.map((a) => [a.attempt, a.status, a.winner])).toEqual([
+        [1, 'failed-checks', false],
+        [2, 'complete', true],
+        [3, 'complete', false],
+      ]);
+      expect(detail.attempts[1]?.why[0]).toMatch(/^attempt 2 over attempt 3: fewer lines changed/);
+      for (const a of detail.attempts) {
+        // The diff starts where the runner says the attempt's worktree started, and ends at its branch.
+        const created = events.find(
+          (e): e is WorktreeCreated => e.type === 'worktree.created' && e.feature_id === `api.a${a.attempt}`,
+        );
+        expect(created?.base_commit).toMatch(/^[0-9a-f]{40}$/);
+        expect(a.diff?.base).toBe(created?.base_commit);
+        expect(a.diff?.head).toBe(repo.git('rev-parse', `baton/api.a${a.attempt}`));
+        expect(a.diff?.stat).toContain('src/api/server.mjs');
+        expect(a.diff?.patch).toContain('+++ b/src/api/server.mjs');
+        expect(a.agent_log?.file).toMatch(
+          new RegExp(`^\\.baton/runs/[^/]+/api\\.a${a.attempt}/agent\\.log$`),
+        );
+        expect(a.agent_log?.missing).toBeUndefined();
+      }
+      expect(detail.attempts[0]?.diff?.stat).not.toContain('src/api/ok');
+      expect(detail.attempts[2]?.diff?.stat).toContain('src/api/notes.txt');
+      expect(detail.attempts[2]?.lines_changed).toBeGreaterThan(detail.attempts[1]?.lines_changed ?? 0);
+      // The feature's own agent log is its winner's.
+      expect(detail.agent_log?.file).toMatch(/^\.baton\/runs\/[^/]+\/api\.a2\/agent\.log$/);
+      expect(detail.agent_log?.missing).toBeUndefined();
+    } finally {
+      await dash.close();
+    }
+  }, 120_000);
 });
