@@ -125,7 +125,10 @@ describe('best-of-N attempts in the feature detail', () => {
     const live = new LiveLog(repo.log);
     const delta = live.read();
     expect(delta.changed).toEqual([FEATURE]);
-    expect(live.featureEvents(`${FEATURE}.a1`).map((e) => e.event.type)).toEqual(['worktree.created']);
+    expect(live.featureEvents(`${FEATURE}.a1`).map((e) => e.event.type)).toEqual([
+      'worktree.created',
+      'check.passed',
+    ]);
   });
 
   it("serves a real run's attempts through /api/features/:id: each diff from the commit its worktree started on, each agent log", async () => {

@@ -133,4 +133,30 @@ describe('best-of-N in the dashboard, in a browser', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   });
+
+  it('updates the attempt marks as attempts end, pushed down the open stream, with no card per attempt', async () => {
+    const live = bestOfThreeRepo({ running: true });
+    const started = await startDashboardProcess(live.root);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      await page.goto(started.url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      const card = page.locator(`li[data-feature="${FEATURE}"]`);
+      expect(await card.locator('.attempt-mark').allTextContents()).toEqual(['a1 …', 'a2 …', 'a3 …']);
+      await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live');
+      const requests: string[] = [];
+      page.on('request', (req) => requests.push(req.url()));
+      live.finish();
+      await page.waitForSelector(`li[data-feature="${FEATURE}"] .attempt-mark[data-winner="true"]`, {
+        timeout: 20_000,
+      });
+      expect(await card.locator('.attempt-mark').allTextContents()).toEqual(['a1 ✗', 'a2 ✓', 'a3 ✓★']);
+      expect(requests).toEqual([]);
+      expect(await page.locator('li[data-feature]').count()).toBe(1);
+      await page.close();
+    } finally {
+      started.child.kill('SIGKILL');
+      live.cleanup();
+    }
+  });
 });

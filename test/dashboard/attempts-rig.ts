@@ -45,11 +45,14 @@ export const REASONS = [
 ];
 
 /**
- * A repository where a best-of-N run of three attempts ended: each attempt's branch
+ * A repository where a best-of-N run of three attempts ended (or, with `running`, where they all started
+ * and `finish()` ends them): each attempt's branch
  * `baton/<feature>.a<n>` holds its own commit on the base, and the log says what `baton run` writes
  * (worktree, start and end of each attempt, the selection, the feature's end).
  */
-export function bestOfThreeRepo(): TempRepo & { base: string; log: string } {
+export function bestOfThreeRepo(
+  options: { running?: boolean } = {},
+): TempRepo & { base: string; log: string; finish(): void } {
   const repo = makeRepo({
     'README.md': '# search\n',
     ...contractFiles([
@@ -106,6 +109,26 @@ export function bestOfThreeRepo(): TempRepo & { base: string; log: string } {
       port: 41000 + a.n * 10,
     });
   }
+  const finish = () => finishRun(log, commits);
+  if (!options.running) finish();
+  return { ...repo, base, log, finish };
+}
+
+/** The attempts end, the rule picks attempt 3, the feature ends complete. */
+function finishRun(log: string, commits: ReadonlyMap<number, string>): void {
+  // Each attempt's checks are its own unit's events (`<feature>.a<n>`), as the runner writes them.
+  for (const a of ATTEMPTS) {
+    appendEvent(log, {
+      type: 'check.passed',
+      run_id: 'run-1',
+      feature_id: `${FEATURE}.a${a.n}`,
+      criterion_id: 'tests',
+      text: 'Tests pass',
+      kind: 'run',
+      on: 'worktree',
+      message: 'exit 0',
+    });
+  }
   for (const a of ATTEMPTS) {
     appendEvent(log, {
       type: 'attempt.ended',
@@ -142,5 +165,4 @@ export function bestOfThreeRepo(): TempRepo & { base: string; log: string } {
     status: 'complete',
     reason: `attempt 3 of 3 won: ${REASONS[0]}`,
   });
-  return { ...repo, base, log };
 }
