@@ -1,7 +1,7 @@
 // The board: one column per group of statuses, one card per feature. Cards are kept by id and moved
 // between columns as their status changes, so an update touches only the cards it names.
 import { h } from './dom.js';
-import { formatClock, formatDuration } from './format.js';
+import { attemptMark, formatClock, formatDuration } from './format.js';
 
 const COLUMN_TITLES = {
   pending: 'Pending',
@@ -127,6 +127,7 @@ export function createBoard(root, { onSelect }) {
     const checks = h('dd', { class: 'checks' });
     const last = h('p', { class: 'last' });
     const collision = h('p', { class: 'collision', hidden: true });
+    const attempts = h('p', { class: 'attempts-line', hidden: true });
     const article = h(
       'article',
       {
@@ -153,11 +154,12 @@ export function createBoard(root, { onSelect }) {
         h('dt', {}, 'checks'),
         checks,
       ),
+      attempts,
       collision,
       last,
     );
     const li = h('li', { 'data-feature': id }, article);
-    return { li, article, title, badge, agent, elapsed, checks, last, collision };
+    return { li, article, title, badge, agent, elapsed, checks, last, collision, attempts };
   }
 
   function fillCard(model, card, f) {
@@ -177,6 +179,24 @@ export function createBoard(root, { onSelect }) {
     const text = last ? `${last.type}${last.detail ? `: ${last.detail}` : ''}` : 'no events yet';
     card.last.textContent = last?.ts ? `${formatClock(last.ts)} · ${text}` : text;
     card.last.title = card.last.textContent;
+    // Best-of-N: one mark per attempt under the card ("a1 ✗ a2 ✓★ a3 ✓"), the winner starred.
+    const attempts = Object.values(f.attempts ?? {}).sort((a, b) => a.attempt - b.attempt);
+    card.attempts.hidden = attempts.length === 0;
+    card.attempts.replaceChildren(
+      ...attempts.map((a) =>
+        h(
+          'span',
+          {
+            class: 'attempt-mark',
+            'data-attempt': String(a.attempt),
+            'data-status': a.status,
+            'data-winner': f.winner?.attempt === a.attempt ? 'true' : undefined,
+            title: `attempt ${a.attempt}: ${a.agent ?? '?'} ${a.status}${a.checks ? `, checks ${a.checks.passed}/${a.checks.total}` : ''}`,
+          },
+          `a${a.attempt} ${attemptMark(a.status)}${f.winner?.attempt === a.attempt ? '★' : ''}`,
+        ),
+      ),
+    );
     // Open collisions the radar reported: the other feature, the kind, the paths, since when.
     const open = Object.values(f.collisions ?? {});
     card.collision.hidden = open.length === 0;

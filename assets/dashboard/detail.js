@@ -91,8 +91,12 @@ export function createDetail(aside, model) {
       ['escaped', f.escaped?.length ? f.escaped.join(', ') : undefined],
     ].filter(([, v]) => v !== undefined && v !== null && v !== '');
     const checks = [...Object.values(f.checks ?? {}), ...Object.values(f.integration_checks ?? {})];
+    const attempts = detail.attempts ?? [];
+    // Attempts side by side need room: the panel widens for a best-of-N feature.
+    aside.classList.toggle('wide', attempts.length > 1);
     body.replaceChildren(
       h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
+      attempts.length === 0 ? '' : renderAttempts(f, attempts),
       h(
         'section',
         {},
@@ -183,4 +187,97 @@ export function createDetail(aside, model) {
       return current;
     },
   };
+}
+
+/** Best-of-N: one column per attempt, side by side, each with its figures, why it won or ended, and its diff. */
+function renderAttempts(f, attempts) {
+  const rule =
+    f.winner?.select === 'first-passing'
+      ? 'select: first-passing — the first attempt to pass every criterion wins'
+      : 'select: best — every criterion passes > more pass > measured values > outside owns > lines > cost > finish';
+  return h(
+    'section',
+    { class: 'attempts-section' },
+    h('h3', {}, `Attempts (${attempts.length})`, h('small', {}, ` ${rule}`)),
+    h(
+      'div',
+      { class: 'attempts', 'data-count': String(attempts.length) },
+      ...attempts.map((a) => renderAttempt(a)),
+    ),
+  );
+}
+
+function renderAttempt(a) {
+  const facts = [
+    ['agent', a.agent],
+    ['status', a.status],
+    ['checks', a.checks ? `${a.checks.passed}/${a.checks.total} passed` : undefined],
+    ...a.measured.map((m) => [`${m.criterion} ${m.label}`, m.value]),
+    ['lines changed', a.lines_changed],
+    ['outside owns', a.outside_owns ? String(a.outside_owns) : undefined],
+    ['cost', a.cost_usd !== undefined ? `$${a.cost_usd.toFixed(2)}` : undefined],
+    ['duration', a.duration_ms !== undefined ? formatDuration(a.duration_ms) : undefined],
+    ['branch', a.branch],
+  ].filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return h(
+    'section',
+    {
+      class: 'attempt',
+      'data-attempt': String(a.attempt),
+      'data-status': a.status,
+      'data-winner': a.winner ? 'true' : undefined,
+      'aria-label': `Attempt ${a.attempt}${a.winner ? ' (winner)' : ''}`,
+    },
+    h(
+      'header',
+      {},
+      h('h4', {}, `Attempt ${a.attempt}`),
+      a.winner ? h('span', { class: 'winner-badge' }, '★ winner') : '',
+    ),
+    h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
+    a.why.length === 0
+      ? ''
+      : h('ul', { class: a.winner ? 'why winner-why' : 'why' }, ...a.why.map((w) => h('li', {}, w))),
+    renderDiff(a),
+    a.agent_log && !a.agent_log.missing
+      ? h(
+          'details',
+          { class: 'attempt-log' },
+          h('summary', {}, `agent log (last ${a.agent_log.lines.length} lines)`),
+          h('pre', { class: 'log' }, a.agent_log.truncated ? '…\n' : '', a.agent_log.lines.join('\n')),
+        )
+      : '',
+  );
+}
+
+function renderDiff(a) {
+  if (!a.diff) return h('p', { class: 'empty diff-note' }, `No diff: ${a.diff_note ?? 'unknown'}`);
+  const { diff } = a;
+  const patch = h('pre', { class: 'diff' });
+  // One span per line, classed by its kind, so additions and deletions are coloured; text stays text.
+  const lines = diff.patch.replace(/\n$/, '').split('\n');
+  for (const line of lines) {
+    const kind =
+      line.startsWith('+++') ||
+      line.startsWith('---') ||
+      line.startsWith('diff ') ||
+      line.startsWith('index ')
+        ? 'meta'
+        : line.startsWith('@@')
+          ? 'hunk'
+          : line.startsWith('+')
+            ? 'add'
+            : line.startsWith('-')
+              ? 'del'
+              : 'ctx';
+    patch.append(h('span', { class: kind }, line, '\n'));
+  }
+  return h(
+    'details',
+    { class: 'attempt-diff', open: true },
+    h('summary', {}, `diff ${diff.base.slice(0, 8)}..${diff.head.slice(0, 8)}`),
+    h('pre', { class: 'diff-stat' }, diff.stat || '(no changes)'),
+    diff.patch ? patch : '',
+    diff.truncated ? h('p', { class: 'empty' }, '… cut: the diff is larger than the dashboard shows') : '',
+  );
 }

@@ -80,7 +80,24 @@ export function describeEvent(e) {
       return `tests after ${e.after_feature}: ${e.passed ? 'passed' : 'failed'}`;
     case 'integration.ended':
       return `integration ended: ${e.outcome}`;
+    case 'attempt.started':
+      return `attempt ${e.attempt} started: ${e.agent} on ${e.branch}`;
+    case 'attempt.ended':
+      return `attempt ${e.attempt} ended ${e.status}: checks ${e.checks.passed}/${e.checks.total}, ${e.lines_changed} line${e.lines_changed === 1 ? '' : 's'} changed${e.reason ? ` (${e.reason})` : ''}`;
+    case 'attempt.selected':
+      return `attempt ${e.winner} wins (${e.select})${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`;
+    case 'attempt.picked':
+      return `attempt ${e.attempt} picked by hand${e.previous !== undefined ? ` over attempt ${e.previous}` : ''} (baton pick)`;
     default:
       return e.type;
   }
+}
+
+/** One mark per attempt status, for the card's compact attempt line: ✓ passed, ✗ not, … still going. */
+export function attemptMark(status) {
+  if (status === 'complete') return '✓';
+  if (status === 'running' || status === 'verifying' || status === 'needs-input') return '…';
+  if (status === 'pending') return '·';
+  if (status === 'stopped') return '■';
+  return '✗';
 }

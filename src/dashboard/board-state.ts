@@ -2,6 +2,7 @@
  * The dashboard's live state: the log folded as it grows, the project's contracts, the report on its own
  * timer, and the subscribers told what changed. The routes read it; only the log watcher moves it.
  */
+import { attemptUnitId } from '../contracts/feature-id.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { type FeatureState, pendingFeature } from '../log/fold.js';
@@ -42,6 +43,12 @@ export interface FeatureLookup {
   feature: FeatureState;
   contractFile: string | undefined;
   events: SequencedEvent[];
+  /** Best-of-N: the commit each attempt's worktree started from, as the log says (checked before use). */
+  attemptBases: Map<number, string>;
+  /** The run's base commit, as the log says. */
+  runBase: string | undefined;
+  /** Best-of-N: the run each attempt's agent last ran in. */
+  attemptRuns: Map<number, string>;
 }
 
 /** How to open the state. */
@@ -201,7 +208,24 @@ export class BoardState {
     const known = Object.hasOwn(this.#live.state.features, id) ? this.#live.state.features[id] : undefined;
     const feature = known ?? (contract ? pendingFeature(id) : undefined);
     if (!feature) return undefined;
-    return { feature, contractFile: contract?.file, events: this.#live.featureEvents(id) };
+    const attemptBases = new Map<number, string>();
+    const attemptRuns = new Map<number, string>();
+    for (const a of Object.values(feature.attempts ?? {})) {
+      const unit = this.#live.state.attempt_units?.[attemptUnitId(id, a.attempt)];
+      if (unit?.run_id !== undefined) attemptRuns.set(a.attempt, unit.run_id);
+      const created = this.#live
+        .featureEvents(attemptUnitId(id, a.attempt))
+        .findLast((e) => e.event.type === 'worktree.created');
+      if (created?.event.type === 'worktree.created') attemptBases.set(a.attempt, created.event.base_commit);
+    }
+    return {
+      feature,
+      contractFile: contract?.file,
+      events: this.#live.featureEvents(id),
+      attemptBases,
+      attemptRuns,
+      runBase: this.#live.state.base_commit,
+    };
   }
 
   #notify(change: BoardChange): void {

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
-import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
+import { attemptUnitId, FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import type { FeatureState } from '../log/fold.js';
 import type { SequencedEvent } from './live-log.js';
 
@@ -30,14 +30,22 @@ const CONTRACT_BYTES = 256 * 1024;
 const RUN_ID_SHAPE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$/;
 
 /**
- * Where Baton writes a feature's agent log: `<root>/.baton/runs/<run>/<feature>/agent.log`,
- * computed from validated ids — never a path read from the log. Undefined when an id has another shape.
+ * Where Baton writes a feature's agent log: `<root>/.baton/runs/<run>/<feature>/agent.log`, or a best-of-N
+ * attempt's, `<root>/.baton/runs/<run>/<feature>.a<n>/agent.log`, computed from validated ids — never a
+ * path read from the log. Undefined when an id has another shape.
  */
-export function agentLogPath(root: string, runId: string | undefined, featureId: string): string | undefined {
+export function agentLogPath(
+  root: string,
+  runId: string | undefined,
+  featureId: string,
+  attempt?: number,
+): string | undefined {
   if (runId === undefined || !RUN_ID_SHAPE.test(runId) || !FEATURE_ID_PATTERN.test(featureId))
     return undefined;
+  if (attempt !== undefined && (!Number.isSafeInteger(attempt) || attempt < 1)) return undefined;
   const runs = resolve(root, '.baton', 'runs');
-  const path = resolve(runs, runId, featureId, 'agent.log');
+  const unit = attempt === undefined ? featureId : attemptUnitId(featureId, attempt);
+  const path = resolve(runs, runId, unit, 'agent.log');
   return path.startsWith(`${runs}${sep}`) ? path : undefined;
 }
 
@@ -60,8 +68,11 @@ export function readFeatureDetail(options: {
     if (head) contract = { file: options.contractFile, text: head.text, truncated: head.truncated };
   }
   let agentLog: FileTail | null = null;
+  // A best-of-N feature's log is its winner's (the fold copies the winner's log file onto the feature).
   const path =
-    feature.log_file !== undefined ? agentLogPath(root, feature.run_id, feature.feature_id) : undefined;
+    feature.log_file !== undefined
+      ? agentLogPath(root, feature.run_id, feature.feature_id, feature.winner?.attempt)
+      : undefined;
   if (path) agentLog = { ...readTail(path, options.maxLines ?? 200), file: relative(root, path) };
   return { feature, contract, events: options.events, agent_log: agentLog };
 }

@@ -1,3 +1,4 @@
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
@@ -120,7 +121,7 @@ export class LiveLog {
     return this.#all ?? [];
   }
 
-  /** The latest events naming one feature, oldest first. */
+  /** The latest events naming one feature (or one attempt, by its unit id `<feature_id>.a<n>`), oldest first. */
   featureEvents(featureId: string): SequencedEvent[] {
     return [...(this.#byFeature.get(featureId) ?? [])];
   }
@@ -180,7 +181,8 @@ export class LiveLog {
     if (own !== undefined) ids.push(own);
     if (e.type === 'run.started' && Array.isArray(e.feature_ids)) ids.push(...e.feature_ids);
     for (const id of ids) {
-      changed.add(id);
+      // An attempt's own events (`<feature_id>.a<n>`) change what its feature's card and detail show.
+      changed.add(id.includes('.') ? (parseAttemptUnitId(id)?.featureId ?? id) : id);
       let list = this.#byFeature.get(id);
       if (!list) {
         list = [];
