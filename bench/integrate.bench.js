@@ -2,7 +2,16 @@
 // against what a user would otherwise run, `git merge-tree --write-tree` on every pair in a shell
 // loop. Both must find the same conflicting pairs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { predictConflicts } from '../dist/integrate/predict.js';
@@ -40,7 +49,7 @@ const write = (path, text) => {
 };
 const text = (n, edits = {}) =>
   `${Array.from({ length: n }, (_, i) => edits[i + 1] ?? `line ${i + 1} of a shared module`).join('\n')}\n`;
-const id = (i) => `feature-${String(i).padStart(2, '0')}`;
+const id = (i) => `feature-${String(i).padStart(2, '0')}-part`;
 
 function buildRepo() {
   git('init', '-q', '-b', 'main');
@@ -48,6 +57,14 @@ function buildRepo() {
   for (let f = 0; f < BASE_FILES; f++) write(`src/mod-${String(f).padStart(3, '0')}.ts`, text(40));
   for (let s = 0; s < CONFLICTING.length; s++) write(`src/shared-${s}.ts`, text(60));
   for (let h = 0; h < HARMLESS.length; h++) write(`src/registry-${h}.ts`, text(80));
+  // The contracts, for \`baton integrate --predict-only\` (the library calls below take them as values).
+  for (let i = 0; i < BRANCHES; i++) {
+    write(
+      `specs/${id(i)}/contract.md`,
+      `---\nfeature_id: ${id(i)}\nowns: ["src/${id(i)}/**"]\nagent: { command: "true" }\n---\n`,
+    );
+  }
+  write('.gitignore', '.baton/\n');
   git('add', '-A');
   git('commit', '-q', '-m', 'base');
   for (let i = 0; i < BRANCHES; i++) {
@@ -168,6 +185,83 @@ try {
     }
   }
 
+  // The CLI with a 1,000,000-event log present, against the same command with a log of the last run only.
+  const BATON = join(import.meta.dirname, '..', 'bin', 'baton.js');
+  const logPath = join(root, '.baton', 'log.jsonl');
+  const cacheDir = join(root, '.baton', 'cache');
+  mkdirSync(dirname(logPath), { recursive: true });
+  const ids = Array.from({ length: BRANCHES }, (_, i) => id(i));
+  const lastRun = [
+    {
+      v: 1,
+      ts: '2026-01-02T00:00:00Z',
+      run_id: 'run-last',
+      type: 'run.started',
+      feature_ids: ids,
+      concurrency: 8,
+      base: 'main',
+      base_commit: 'a'.repeat(40),
+      mode: 'contract-first',
+      pid: 1,
+    },
+    ...ids.map((f) => ({
+      v: 1,
+      ts: '2026-01-02T00:01:00Z',
+      run_id: 'run-last',
+      type: 'feature.ended',
+      feature_id: f,
+      status: 'complete',
+    })),
+  ].map((e) => `${JSON.stringify(e)}\n`);
+  const writeLog = (events) => {
+    const fd = openSync(logPath, 'w');
+    let batch = [];
+    for (let n = 0; n < events; n++) {
+      const f = ids[n % BRANCHES];
+      batch.push(
+        `${JSON.stringify(n % 25 === 0 ? { v: 1, ts: '2026-01-01T00:00:00Z', run_id: 'run-old', type: 'feature.ended', feature_id: f, status: 'failed' } : { v: 1, ts: '2026-01-01T00:00:00Z', run_id: 'run-old', type: 'hook', feature_id: f, event: 'agent-turn-complete', detail: `turn ${n}: edited src/${f}/index.ts` })}\n`,
+      );
+      if (batch.length === 10_000) {
+        writeSync(fd, batch.join(''));
+        batch = [];
+      }
+    }
+    writeSync(fd, [...batch, ...lastRun].join(''));
+    closeSync(fd);
+    return statSync(logPath).size;
+  };
+  const cliPredict = (cold) => {
+    if (cold) rmSync(cacheDir, { recursive: true, force: true });
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [BATON, 'integrate', '--predict-only', '--json'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    const elapsed = performance.now() - t;
+    const found = JSON.parse(r.stdout).prediction?.conflicts?.length;
+    if (found !== CONFLICTING.length)
+      throw new Error(`integrate --predict-only: ${r.stdout.slice(0, 400)} ${r.stderr}`);
+    return elapsed;
+  };
+  const cli = {};
+  for (const [name, events] of [
+    ['small', 0],
+    ['big', Number(process.env.BENCH_EVENTS ?? 1_000_000)],
+  ]) {
+    const bytes = writeLog(events);
+    cliPredict(true); // warm the file cache
+    const cold = [];
+    const warm = [];
+    for (let i = 0; i < RUNS; i++) {
+      cold.push(cliPredict(true));
+      warm.push(cliPredict(false));
+    }
+    cli[name] = { events: events + lastRun.length, bytes, cold_ms: cold, warm_ms: warm };
+  }
+  const cliRatio = (k) => median(cli.big[k]) / median(cli.small[k]);
+
   const mBase = median(baseline);
   const mPre = median(prefiltered);
   const mSerial = median(prefilteredSerial);
@@ -177,13 +271,21 @@ try {
     '| method | git processes | median | runs | conflicting pairs found |',
     '| --- | ---: | ---: | --- | --- |',
     `| \`git merge-tree --write-tree\` on every pair (shell loop) | ${(BRANCHES * (BRANCHES - 1)) / 2} | ${ms(mBase)} | ${baseline.map(ms).join(', ')} | ${baselinePairs.length} |`,
-    `| \`git merge-tree --write-tree\` on every pair through Baton's git wrapper (Node, execa), 4 at a time | ${(BRANCHES * (BRANCHES - 1)) / 2 + 1} | ${ms(median(exhaustive))} | ${exhaustive.map(ms).join(', ')} | ${exhaustivePairs.length} |`,
+    `| \`git merge-tree --write-tree\` on every pair through Baton's git wrapper (Node), 4 at a time | ${(BRANCHES * (BRANCHES - 1)) / 2 + 1} | ${ms(median(exhaustive))} | ${exhaustive.map(ms).join(', ')} | ${exhaustivePairs.length} |`,
     `| Baton \`predictConflicts\`, prefilter, 4 git processes at once (default) | ${4 + merged} | ${ms(mPre)} | ${prefiltered.map(ms).join(', ')} | ${prefilteredPairs.length} |`,
     `| Baton \`predictConflicts\`, prefilter, 1 git process at a time | ${4 + merged} | ${ms(mSerial)} | ${prefilteredSerial.map(ms).join(', ')} | ${serialPairs.length} |`,
     '',
     `The prefilter reads each branch's changed files once (three git calls for all of them, plus one to resolve the base), intersects the sets, and runs \`git merge-tree\` only on the ${merged} pairs that share a file; it also reports the ${overlaps} harmless overlaps. Same conflicting pairs as the exhaustive loop: ${expected.join(', ')}.`,
     '',
     `**Speedup: ${(mBase / mPre).toFixed(1)}× with the default concurrency, ${(mBase / mSerial).toFixed(1)}× from the prefilter alone (one git process at a time, like the loop).**`,
+    '',
+    `\`baton integrate --predict-only --json\` (whole process) with a log of ${cli.big.events.toLocaleString('en-US')} events (${(cli.big.bytes / 2 ** 20).toFixed(0)} MiB, the last run at its end), against the same command with a log of the last run alone (${cli.small.events} events). The selection needs every feature's status across runs, so the command folds the whole log once and keeps the snapshot in \`.baton/cache/\` (shared with \`baton status\`); after that it reads only appended bytes. Median of ${RUNS} runs.`,
+    '',
+    '| log | first read (no snapshot) | with the snapshot |',
+    '| --- | ---: | ---: |',
+    `| last run only (${cli.small.events} events) | ${ms(median(cli.small.cold_ms))} | ${ms(median(cli.small.warm_ms))} |`,
+    `| ${cli.big.events.toLocaleString('en-US')} events | ${ms(median(cli.big.cold_ms))} | ${ms(median(cli.big.warm_ms))} |`,
+    `| ratio (target ≤ 1.2×) | ${cliRatio('cold_ms').toFixed(2)}× ${cliRatio('cold_ms') <= 1.2 ? 'met' : 'missed'} | ${cliRatio('warm_ms').toFixed(2)}× ${cliRatio('warm_ms') <= 1.2 ? 'met' : 'missed'} |`,
   ].join('\n');
   writeResult('integrate', {
     title: 'Conflict prediction: prefilter vs merge-tree on every pair',
@@ -200,6 +302,7 @@ try {
       exhaustive_parallel_ms: exhaustive,
       speedup: mBase / mPre,
       speedup_serial: mBase / mSerial,
+      cli_predict_only: cli,
     },
   });
   if (Math.min(mBase / mPre, mBase / mSerial) < 5) {

@@ -1,120 +1,205 @@
-// Orchestration overhead of `baton run` with N no-op agents, against the shell loop a user would
-// otherwise write (`git worktree add` per feature), for N = 1, 8, 32. Medians of several runs.
+// Orchestration cost of `baton run` against the loop a user would otherwise write by hand, side by side
+// in one run, interleaved: N agents that each write one file (N = 1, 8, 32, `-j N`), against a shell loop of
+// `git worktree add` + the same agent + `git add` + `git commit` per feature; then 8 agents of `sleep 2`
+// at `-j 8` against the same loop with each feature in the background. Wall and CPU (user+sys of the whole
+// process tree, /usr/bin/time), medians. On tmpfs (/dev/shm) when there is one, to isolate Baton's own cost.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, ms, writeResult } from './harness.js';
 
 const BATON = join(import.meta.dirname, '..', 'bin', 'baton.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TMP = process.env.BENCH_TMP ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+const HAS_TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
+const id = (i) => `feature-${String(i + 1).padStart(3, '0')}-work`;
+const writeOne = (fid) => `mkdir -p src/${fid} && echo ${fid} > src/${fid}/a.txt`;
+const sleepThenWrite = (fid) => `sleep 2 && ${writeOne(fid)}`;
 
-function makeRepo(n) {
-  const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-bench-run-')));
+/** A repository with `n` contracts whose agent is `agent(id)`. */
+function makeRepo(n, agent) {
+  const parent = realpathSync(mkdtempSync(join(TMP, 'baton-bench-run-')));
   const root = join(parent, 'repo');
   mkdirSync(root);
-  const git = (...args) => execFileSync('git', args, { cwd: root, stdio: 'pipe' });
+  const git = (...args) => execFileSync('git', args, { cwd: root, stdio: 'pipe', env: GIT_ENV });
   git('init', '-q', '-b', 'main');
   git('config', 'gc.auto', '0');
   writeFileSync(join(root, 'README.md'), '# bench\n');
   for (let i = 0; i < n; i++) {
-    const id = `feature-${String(i + 1).padStart(3, '0')}-noop`;
-    mkdirSync(join(root, 'specs', id), { recursive: true });
+    mkdirSync(join(root, 'specs', id(i)), { recursive: true });
     writeFileSync(
-      join(root, 'specs', id, 'contract.md'),
-      `---\nfeature_id: ${id}\nowns: ["src/${id}/**"]\nagent: { command: "true" }\n---\n`,
+      join(root, 'specs', id(i), 'contract.md'),
+      `---\nfeature_id: ${id(i)}\nowns: ["src/${id(i)}/**"]\nagent: { command: ${JSON.stringify(agent(id(i)))} }\n---\n`,
     );
   }
   git('add', '-A');
-  git('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '-m', 'init');
+  git('commit', '-q', '-m', 'init');
   return { parent, root };
 }
 
-function timeBaton(n) {
-  const { parent, root } = makeRepo(n);
+/** Runs a command to completion: wall ms, and CPU ms of it and every child it waited for. */
+function timeProcess(cmd, args, cwd, okStatus = 0) {
+  const cpuFile = join(cwd, '..', 'cpu.txt');
+  const [file, argv] = HAS_TIME
+    ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, cmd, ...args]]
+    : [cmd, args];
   const t = performance.now();
-  const r = spawnSync(process.execPath, [BATON, 'run', '--no-verify'], {
-    cwd: root,
-    stdio: 'pipe',
-    encoding: 'utf8',
-  });
-  const elapsed = performance.now() - t;
-  // No-op agents change nothing, so every feature ends `empty` and the exit code is 1 by design.
-  if (r.status !== 1 || !r.stdout.includes(`0/${n} features complete`))
-    throw new Error(`baton run failed: ${r.stderr}`);
-  rmSync(parent, { recursive: true, force: true });
-  return elapsed;
+  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', env: GIT_ENV });
+  const wall = performance.now() - t;
+  if (r.status !== okStatus) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const cpu = HAS_TIME
+    ? readFileSync(cpuFile, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .slice(-2)
+        .reduce((s, x) => s + Number(x) * 1000, 0)
+    : Number.NaN;
+  return { wall, cpu, stdout: r.stdout };
 }
 
-function timeShellLoop(n) {
-  const { parent, root } = makeRepo(n);
-  const script = `for i in $(seq 1 ${n}); do git worktree add -q -b baton/f$i ../wt/f$i HEAD && (cd ../wt/f$i && true); done`;
-  const t = performance.now();
-  execFileSync('sh', ['-c', script], { cwd: root, stdio: 'pipe' });
-  const elapsed = performance.now() - t;
+function batonRun(n, agent) {
+  const { parent, root } = makeRepo(n, agent);
+  const r = timeProcess(process.execPath, [BATON, 'run', '-j', String(n), '--no-verify'], root);
+  if (!r.stdout.includes(`${n}/${n} features complete`)) throw new Error(`baton run: ${r.stdout}`);
   rmSync(parent, { recursive: true, force: true });
-  return elapsed;
+  return r;
 }
 
-// The issue's scenario: four agents that each sleep 2 s and write their file, with -j 4.
-function timeFourSleepers() {
-  const { parent, root } = makeRepo(0);
-  const git = (...args) => execFileSync('git', args, { cwd: root, stdio: 'pipe' });
-  for (let i = 1; i <= 4; i++) {
-    const id = `feature-00${i}-sleeper`;
-    mkdirSync(join(root, 'specs', id), { recursive: true });
-    writeFileSync(
-      join(root, 'specs', id, 'contract.md'),
-      `---\nfeature_id: ${id}\nowns: ["src/${id}/**"]\nagent: { command: "sleep 2 && mkdir -p src/${id} && echo done > src/${id}/f.txt" }\n---\n`,
-    );
-  }
-  git('add', '-A');
-  git('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '-m', 'contracts');
-  const t = performance.now();
-  const r = spawnSync(process.execPath, [BATON, 'run', '-j', '4'], {
-    cwd: root,
-    stdio: 'pipe',
-    encoding: 'utf8',
-  });
-  const elapsed = performance.now() - t;
-  if (r.status !== 0) throw new Error(`baton run failed: ${r.stderr}`);
+/** The loop by hand: worktree, agent, commit per feature; `background` runs the features at once. */
+function shellLoop(n, agent, background) {
+  const { parent, root } = makeRepo(n, agent);
+  const one = (i) =>
+    `git worktree add -q -b baton/${id(i)} ../wt/${id(i)} HEAD && (cd ../wt/${id(i)} && ${agent(id(i))} && git add -A && git commit -q -m ${id(i)})`;
+  const script = background
+    ? `${Array.from({ length: n }, (_, i) => `(${one(i)}) &`).join('\n')}\nwait`
+    : Array.from({ length: n }, (_, i) => one(i)).join(' && ');
+  const r = timeProcess('sh', ['-c', script], root);
+  for (let i = 0; i < n; i++)
+    execFileSync('git', ['rev-parse', '--verify', `baton/${id(i)}^{commit}`], { cwd: root, stdio: 'pipe' });
   rmSync(parent, { recursive: true, force: true });
-  return elapsed;
+  return r;
 }
 
-const sleepers = [];
-for (let i = 0; i < RUNS; i++) sleepers.push(timeFourSleepers());
+function cliStart() {
+  const dir = realpathSync(mkdtempSync(join(TMP, 'baton-bench-start-')));
+  mkdirSync(join(dir, 'x'));
+  const r = timeProcess(process.execPath, [BATON, '--help'], join(dir, 'x'));
+  const node = timeProcess(process.execPath, ['-e', '0'], join(dir, 'x'));
+  rmSync(dir, { recursive: true, force: true });
+  return { baton: r, node };
+}
 
+const load0 = loadavg()[0];
+console.log(`tmp: ${TMP}; load average ${load0.toFixed(1)}`);
+batonRun(1, writeOne); // warm the file cache
+
+const starts = { wall: [], cpu: [], nodeWall: [], nodeCpu: [] };
 const rows = [];
 const data = [];
 for (const n of [1, 8, 32]) {
-  const baton = [];
-  const shell = [];
-  timeBaton(n); // warm the file cache
+  const b = { wall: [], cpu: [] };
+  const l = { wall: [], cpu: [] };
   for (let i = 0; i < RUNS; i++) {
-    shell.push(timeShellLoop(n));
-    baton.push(timeBaton(n));
+    const s = cliStart();
+    starts.wall.push(s.baton.wall);
+    starts.cpu.push(s.baton.cpu);
+    starts.nodeWall.push(s.node.wall);
+    starts.nodeCpu.push(s.node.cpu);
+    const loop = shellLoop(n, writeOne, false);
+    l.wall.push(loop.wall);
+    l.cpu.push(loop.cpu);
+    const run = batonRun(n, writeOne);
+    b.wall.push(run.wall);
+    b.cpu.push(run.cpu);
   }
-  const b = median(baton);
-  const s = median(shell);
-  data.push({ n, baton_ms: baton, shell_loop_ms: shell, median_baton_ms: b, median_shell_ms: s });
-  rows.push(`| ${n} | ${ms(s)} | ${ms(b)} | ${ms((b - s) / n)} | ${(b / s).toFixed(1)}× |`);
+  data.push({ n, baton_wall_ms: b.wall, baton_cpu_ms: b.cpu, loop_wall_ms: l.wall, loop_cpu_ms: l.cpu });
+}
+const startWall = median(starts.wall);
+const startCpu = median(starts.cpu);
+for (const d of data) {
+  const bw = median(d.baton_wall_ms);
+  const bc = median(d.baton_cpu_ms);
+  const lw = median(d.loop_wall_ms);
+  const lc = median(d.loop_cpu_ms);
+  // Per feature, Baton's one CLI start taken out: what each more feature costs against the loop.
+  const perWall = (bw - startWall) / d.n / (lw / d.n);
+  const perCpu = (bc - startCpu) / d.n / (lc / d.n);
+  Object.assign(d, { per_feature_wall_ratio: perWall, per_feature_cpu_ratio: perCpu });
+  rows.push(
+    `| ${d.n} | ${ms(lw)} / ${ms(lc)} | ${ms(bw)} / ${ms(bc)} | ${(bw / lw).toFixed(2)}× | ${ms((bw - startWall) / d.n)} vs ${ms(lw / d.n)} | **${perWall.toFixed(2)}×** ${perWall <= 1.5 ? 'met' : 'missed'} | ${ms((bc - startCpu) / d.n)} vs ${ms(lc / d.n)} | **${perCpu.toFixed(2)}×** ${perCpu <= 1.5 ? 'met' : 'missed'} |`,
+  );
 }
 
+// Eight agents of `sleep 2` at -j 8: the ideal wall is 2 s; efficiency = 2 s ÷ wall.
+const sleepB = { wall: [], cpu: [] };
+const sleepL = { wall: [], cpu: [] };
+for (let i = 0; i < RUNS; i++) {
+  const l = shellLoop(8, sleepThenWrite, true);
+  sleepL.wall.push(l.wall);
+  sleepL.cpu.push(l.cpu);
+  const b = batonRun(8, sleepThenWrite);
+  sleepB.wall.push(b.wall);
+  sleepB.cpu.push(b.cpu);
+}
+const eff = (w) => `${Math.round((2000 / w) * 100)} %`;
+const sbw = median(sleepB.wall);
+const slw = median(sleepL.wall);
+const load1 = loadavg()[0];
+
 writeResult('run', {
-  title: 'baton run: orchestration overhead against a shell loop of git worktree add',
+  title: 'baton run: orchestration cost against the loop by hand (worktree + agent + commit)',
   markdown: [
-    `N no-op agents (\`true\`), all at once. Baton's figure is the whole \`baton run\` process: Node start-up, contract`,
-    `loading, worktree per feature, agent launch in its own process group, commit check, escape check, and the`,
-    `log events. The baseline is the loop a user would otherwise write: \`git worktree add\` and a no-op per feature.`,
-    `Median of ${RUNS} runs each.`,
+    `N agents that each write one file, \`baton run -j N --no-verify\` (whole process: Node start-up, contracts, a worktree`,
+    'per feature, the agent in its own process group, commit, escape check, log events), against the shell loop a user',
+    'would otherwise write: `git worktree add` + the same agent + `git add -A` + `git commit` per feature, one after another.',
+    `Interleaved, ${RUNS} runs each, medians; CPU is user+sys of the whole process tree (/usr/bin/time). Temp folders on ${TMP}.`,
+    `One CLI start (\`baton --help\`): ${ms(startWall)} wall / ${ms(startCpu)} CPU (\`node -e 0\`: ${ms(median(starts.nodeWall))} / ${ms(median(starts.nodeCpu))}, so \`--help\` is ${(startWall / median(starts.nodeWall)).toFixed(2)}× node's start).`,
+    'Target (issue #17): per-feature cost, one CLI start taken out, ≤ 1.5× the loop, in wall and in CPU.',
     '',
-    '| N | shell loop (median) | baton run (median) | extra per feature | ratio |',
-    '| --- | --- | --- | --- | --- |',
+    '| N | loop wall / CPU | baton wall / CPU | wall ratio | per feature (baton − start) vs loop | per-feature wall | per feature CPU (baton − start) vs loop | per-feature CPU |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `Four agents that each \`sleep 2\` and write their owned file, \`baton run -j 4\`, whole process: median`,
-    `${ms(median(sleepers))} (runs: ${sleepers.map((x) => ms(x)).join(', ')}); one after another they would take 8 s.`,
+    `Eight agents that each \`sleep 2\` and write their file, \`baton run -j 8\`, against the loop with each feature in the`,
+    `background (\`&\` … \`wait\`). Efficiency = 2 s ÷ wall. Target: ≥ 90 % (wall ≤ 2.25 s).`,
+    '',
+    '| | median wall | efficiency | median CPU |',
+    '| --- | --- | --- | --- |',
+    `| loop, 8 in the background | ${ms(slw)} | ${eff(slw)} | ${ms(median(sleepL.cpu))} |`,
+    `| \`baton run -j 8\` | ${ms(sbw)} | ${eff(sbw)} ${2000 / sbw >= 0.9 ? '(met)' : '(missed)'} | ${ms(median(sleepB.cpu))} |`,
+    '',
+    `Load average (1 min) ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end, on ${cpus().length} cores: above 2, other work`,
+    'shared the cores and every figure grows with it, Baton’s and the loop’s alike.',
   ].join('\n'),
-  data: { overhead: data, four_sleepers_ms: sleepers },
+  data: {
+    tmp: TMP,
+    cli_start_wall_ms: starts.wall,
+    cli_start_cpu_ms: starts.cpu,
+    node_start_wall_ms: starts.nodeWall,
+    node_start_cpu_ms: starts.nodeCpu,
+    overhead: data,
+    sleepers: {
+      baton_wall_ms: sleepB.wall,
+      baton_cpu_ms: sleepB.cpu,
+      loop_wall_ms: sleepL.wall,
+      loop_cpu_ms: sleepL.cpu,
+    },
+    loadavg: [load0, load1],
+  },
 });

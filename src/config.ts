@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { CONFIG_FILES } from './config-files.js';
 import { AgentOverrideSchema, type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
 
 /** Config file names, in the order they are looked for. */
-export const CONFIG_FILES = ['baton.config.json', 'baton.yaml', 'baton.yml'] as const;
+export { CONFIG_FILES } from './config-files.js';
 
 /** Applies defaults and resolves paths against the repository root (pure). */
 export function resolveConfig(root: string, input: ConfigInput, file?: string): Config {

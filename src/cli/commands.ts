@@ -14,7 +14,7 @@ export type RegisterCommand = (
 
 /**
  * The commands, in the order `baton --help` lists them (the method's order), each loaded on demand:
- * a command's module pulls in what it needs (zod, yaml, execa, hono…), and a hook that an agent calls
+ * a command's module pulls in what it needs (zod, yaml, hono…), and a hook that an agent calls
  * on every turn, or a quick `baton status`, should not pay for the others.
  */
 export const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => Promise<RegisterCommand>]> = [

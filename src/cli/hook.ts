@@ -69,7 +69,7 @@ async function findFeature(ctx: CliContext, explicit: string | undefined): Promi
   const fromEnv = ctx.env.BATON_FEATURE_ID;
   const id = explicit ?? (fromEnv && fromEnv !== '' ? fromEnv : undefined);
   if (id) return id;
-  // git (and execa) load only on this fallback path: hooks run once per agent and must start fast.
+  // git loads only on this fallback path: hooks run once per agent and must start fast.
   const { currentBranch, findRepoRoot } = await import('../git/git.js');
   const root = await findRepoRoot(ctx.cwd);
   const branch = await currentBranch(root);

@@ -1,17 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import { logPathFor } from '../config.js';
 import { findMainWorktree } from '../git/git.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
-import { foldLogCached } from '../log/fold-cache.js';
-import { LogTailer, watchLog } from '../log/tail.js';
-import { loadProject } from '../project.js';
+import { freshFoldSnapshot } from '../log/fold-snapshot.js';
+import { logPathFor } from '../log/paths.js';
+import type { LogProblem } from '../log/read.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
-import { createLiveView } from './live-view.js';
+import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
 import { escapeControl, formatDuration, palette, renderTable } from './style.js';
 
 /**
@@ -74,16 +73,46 @@ function formatDisk(u: DiskUsage | undefined): string {
   return u ? `${u.complete ? '' : '≥ '}${formatBytes(u.bytes)}` : '—';
 }
 
-async function knownFeatureIds(
-  ctx: CliContext,
-): Promise<{ root: string; ids: string[]; worktreesDir?: string }> {
+/**
+ * The features in plan order: from `.baton/cache/status-plan.json` while the config and contracts are
+ * unchanged (no yaml or zod loaded), else from the project, which is loaded only then.
+ */
+async function knownFeatureIds(ctx: CliContext): Promise<StatusPlan> {
+  const root = await findMainWorktree(ctx.cwd);
+  const cached = readStatusPlan(root);
+  if (cached) return cached;
   try {
+    const { loadProject } = await import('../project.js');
     const project = await loadProject(ctx.cwd);
-    return { root: project.root, ids: [...project.plan.order], worktreesDir: project.config.worktrees };
+    const plan = { root: project.root, ids: [...project.plan.order], worktreesDir: project.config.worktrees };
+    writeStatusPlan(plan, project.config.specs);
+    return plan;
   } catch {
     // Status still works from the log alone when the contracts do not load.
-    return { root: await findMainWorktree(ctx.cwd), ids: [] };
+    return { root, ids: [] };
   }
+}
+
+/** Whether nothing is at the log's path (a symlink or other odd file is left to the reader to refuse). */
+function logMissing(logPath: string): boolean {
+  try {
+    lstatSync(logPath);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * One look at the log: a fresh snapshot as it is (nothing appended, nothing to parse); otherwise the
+ * snapshot plus the appended bytes, read and checked by `fold-cache.ts`, loaded only then.
+ */
+async function foldOnce(logPath: string): Promise<{ state: BatonState; problems: LogProblem[] }> {
+  if (logMissing(logPath)) return { state: initialState(), problems: [] };
+  const fresh = freshFoldSnapshot(logPath);
+  if (fresh) return fresh;
+  const { foldLogCached } = await import('../log/fold-cache.js');
+  return foldLogCached(logPath);
 }
 
 function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
@@ -124,11 +153,13 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       const logPath = logPathFor(root);
       const p = palette(ctx.color);
       let state = initialState();
-      const tailer = new LogTailer(logPath);
+      // The tailer (and with it the log reader and its schemas) is loaded for --watch only.
+      const tail = flags.watch ? await import('../log/tail.js') : undefined;
+      const tailer = tail ? new tail.LogTailer(logPath) : undefined;
       const problems: string[] = [];
       // Folded as it is read, so a million-event log is never held in memory at once.
       const pull = (final: boolean) =>
-        tailer.read(
+        tailer!.read(
           {
             reset: () => {
               state = initialState();
@@ -156,7 +187,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         return disk;
       };
       // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
-      const view = flags.watch ? createLiveView(ctx.stdout) : undefined;
+      const view = flags.watch ? (await import('./live-view.js')).createLiveView(ctx.stdout) : undefined;
       const render = () => {
         for (const e of interruptionEvents(state)) applyEvent(state, e);
         const rows = rowsOf(state, ids);
@@ -216,7 +247,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       if (flags.watch) pull(false);
       else {
         // One look: start from the fold snapshot in .baton/cache/ and read only what was appended.
-        const folded = foldLogCached(logPath);
+        const folded = await foldOnce(logPath);
         state = folded.state;
         for (const pr of folded.problems) {
           problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`);
@@ -226,7 +257,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       render();
       if (!flags.watch) return;
       await new Promise<void>((resolve) => {
-        const stopWatching = watchLog(
+        const stopWatching = tail!.watchLog(
           logPath,
           () => {
             const advanced = pull(false);

@@ -9,36 +9,10 @@
  */
 import { z } from 'zod';
 
-/** Every status a feature can be in; derived by folding events. */
-export const FEATURE_STATUSES = [
-  'pending',
-  'running',
-  'needs-input',
-  'verifying',
-  'complete',
-  'empty',
-  'failed',
-  'failed-checks',
-  'timeout',
-  'interrupted',
-  'collision',
-] as const;
-/** A feature's status. */
-export type FeatureStatus = (typeof FEATURE_STATUSES)[number];
+import { END_STATUSES, FEATURE_STATUSES } from './statuses.js';
 
-/** The statuses a feature can end a run with. */
-export const END_STATUSES = [
-  'complete',
-  'empty',
-  'failed',
-  'failed-checks',
-  'timeout',
-  'interrupted',
-  'collision',
-] as const;
-
-/** Statuses after which nothing more happens to a feature in this run. */
-export const TERMINAL_STATUSES: ReadonlySet<FeatureStatus> = new Set(END_STATUSES);
+// The statuses are plain constants in statuses.ts (no zod there, for the fold and a warm status).
+export { END_STATUSES, FEATURE_STATUSES, type FeatureStatus, TERMINAL_STATUSES } from './statuses.js';
 
 const id = z.string().min(1);
 const strings = z.array(z.string());

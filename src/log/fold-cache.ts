@@ -3,66 +3,13 @@
  * `status` after the first reads only what was appended since. The snapshot names the log's inode,
  * size and first bytes: a replaced or truncated log does not match and is read again from its start.
  */
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { applyEvent, type BatonState, initialState } from './fold.js';
+import { type FoldSnapshot, foldCachePath, headOf, loadFoldSnapshot } from './fold-snapshot.js';
 import { type LogProblem, streamLog } from './read.js';
 
-/** What the cache file holds. */
-export interface FoldSnapshot {
-  version: 1;
-  ino: number;
-  /** Byte offset just after the last complete line folded. */
-  offset: number;
-  line: number;
-  /** The log's first bytes (base64, up to 256): a log rewritten in place differs here. */
-  head: string;
-  state: BatonState;
-  problems: LogProblem[];
-}
-
-const HEAD_BYTES = 256;
-
-/** Path of the fold snapshot for the log at `logPath` (in `.baton/cache/`). */
-export function foldCachePath(logPath: string): string {
-  return join(dirname(logPath), 'cache', 'status-fold.json');
-}
-
-function headOf(logPath: string, upTo: number): string {
-  const fd = openSync(logPath, 'r');
-  try {
-    const buf = Buffer.alloc(Math.min(HEAD_BYTES, upTo));
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).toString('base64');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The snapshot when it still describes a prefix of this log; undefined otherwise (never throws). */
-export function loadFoldSnapshot(
-  logPath: string,
-  cachePath = foldCachePath(logPath),
-): FoldSnapshot | undefined {
-  try {
-    const snap = JSON.parse(readFileSync(cachePath, 'utf8')) as FoldSnapshot;
-    const s = statSync(logPath);
-    if (snap.version !== 1 || snap.ino !== s.ino || s.size < snap.offset) return undefined;
-    if (headOf(logPath, snap.offset) !== snap.head) return undefined;
-    return snap;
-  } catch {
-    return undefined;
-  }
-}
+export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot } from './fold-snapshot.js';
 
 /**
  * Folds the log, starting from the snapshot when it matches, and writes a new snapshot at the last

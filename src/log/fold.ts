@@ -1,9 +1,9 @@
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
-import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
-import { FEATURE_STATUSES, TERMINAL_STATUSES } from './events.js';
+import type { BatonEvent, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent } from './fold-attempts.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
+import { FEATURE_STATUSES, type FeatureStatus, TERMINAL_STATUSES } from './statuses.js';
 
 export type {
   BatonState,

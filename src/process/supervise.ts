@@ -1,5 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { execa } from 'execa';
+import type { Readable } from 'node:stream';
 
 /** How a supervised process ended. */
 export interface ProcessExit {
@@ -109,28 +110,82 @@ export function describeExit(
   return `exit ${exit.exitCode}`;
 }
 
+/** Output kept in memory per stream when no log file is given (beyond it, the rest is dropped). */
+const MAX_CAPTURE = 64 * 1024 * 1024;
+
+/** Leaders still running, stopped (SIGTERM) if Baton itself exits before they do. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function trackUntilExit(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of running) c.kill();
+    });
+  }
+  running.add(child);
+}
+
+/** Collects a pipe's bytes (up to `MAX_CAPTURE`) and gives them as text once the child's streams close. */
+function capture(stream: Readable | null): () => string {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream?.on('data', (b: Buffer) => {
+    if (size >= MAX_CAPTURE) return;
+    chunks.push(b);
+    size += b.length;
+  });
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * Starts a process as the leader of a new process group, so stopping it stops everything it
  * started (dev servers, test runners, an agent's tools). Never rejects: the exit is a value.
+ * Plain `node:child_process` (no wrapper): an agent or check is one fork, its output a file or a pipe.
  */
 export function spawnSupervised(command: string, options: SpawnOptions): Supervised {
   const started = performance.now();
   const grace = options.killGraceMs ?? 3000;
-  if (options.logFile) closeSync(openSync(options.logFile, 'a'));
-  const logTarget = options.logFile ? { file: options.logFile, append: true } : undefined;
-  const child = execa(command, options.shell ? [] : (options.args ?? []), {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    shell: options.shell ? '/bin/sh' : false,
-    detached: true,
-    reject: false,
-    cleanup: true,
-    stripFinalNewline: false,
-    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
-    ...(logTarget ? { stdout: logTarget, stderr: logTarget } : { maxBuffer: 64 * 1024 * 1024 }),
-  });
+  const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
+  const out = logFd ?? 'pipe';
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      options.shell ? '/bin/sh' : command,
+      options.shell ? ['-c', command] : (options.args ?? []),
+      {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: [options.input !== undefined ? 'pipe' : 'ignore', out, out],
+      },
+    );
+  } finally {
+    // The child holds its own copy of the log file's descriptor.
+    if (logFd !== undefined) closeSync(logFd);
+  }
   const pid = child.pid;
+  if (pid !== undefined) trackUntilExit(child);
+  const stdout = capture(child.stdout);
+  const stderr = capture(child.stderr);
+  if (options.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => {}); // a program that does not read its input closes the pipe early
+    child.stdin.end(options.input);
+  }
+  // The leader's exit (or a failure to start it), then the end of its output streams.
+  let spawnError: Error | undefined;
+  const leaderDone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (err) => {
+      spawnError = err;
+      resolve({ code: null, signal: null });
+    });
+  });
+  const streamsDone = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  });
   let stoppedBy: ProcessExit['stoppedBy'];
   let timer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
@@ -163,7 +218,8 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
   }
 
   const exited = (async () => {
-    const r = await child;
+    const r = await leaderDone;
+    running.delete(child);
     if (timer) clearTimeout(timer);
     // The leader is gone; make sure nothing it started outlives it.
     if (
@@ -174,18 +230,19 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
       signalGroup(pid, 'SIGTERM');
       if (!(await waitGone(grace))) signalGroup(pid, 'SIGKILL');
     }
+    await streamsDone;
     const exit: ProcessExit & { stdout: string; stderr: string } = {
-      exitCode: r.exitCode ?? null,
-      signal: r.signal ?? null,
+      exitCode: r.code,
+      signal: r.signal,
       timedOut: stoppedBy === 'timeout',
       durationMs: Math.round(performance.now() - started),
-      stdout: typeof r.stdout === 'string' ? r.stdout : '',
-      stderr: typeof r.stderr === 'string' ? r.stderr : '',
+      stdout: stdout(),
+      stderr: stderr(),
       ...(stoppedBy ? { stoppedBy } : {}),
     };
-    if (r.failed && r.exitCode === undefined && !r.signal) {
+    if (spawnError) {
       // The program could not be started at all (missing file, bad cwd).
-      exit.stderr += r.shortMessage;
+      exit.stderr += `Command failed to start: ${spawnError.message}`;
       exit.exitCode = 127;
     }
     return exit;

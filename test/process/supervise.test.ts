@@ -56,3 +56,38 @@ describe('spawnSupervised', () => {
     expect(groupAlive(p.pgid!)).toBe(false);
   });
 });
+
+describe('spawnSupervised without a wrapper library', () => {
+  it('writes the input to stdin, and runs a file with its argv without a shell', async () => {
+    const p = spawnSupervised('cat', { cwd: tmpdir(), env: process.env, input: 'to the agent\n' });
+    expect((await p.exited).stdout).toBe('to the agent\n');
+    const q = spawnSupervised('printf', { cwd: tmpdir(), env: process.env, args: ['%s|', 'a b', '$HOME'] });
+    expect((await q.exited).stdout).toBe('a b|$HOME|');
+  });
+
+  it('gives exit 127 with the reason when the program cannot start, and the signal of a killed one', async () => {
+    const missing = await spawnSupervised('/no/such/program', { cwd: tmpdir(), env: process.env }).exited;
+    expect(missing.exitCode).toBe(127);
+    expect(missing.stderr).toMatch(/ENOENT/);
+    const killed = await spawnSupervised('kill -KILL $$', { cwd: tmpdir(), env: process.env, shell: true })
+      .exited;
+    expect(killed).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
+    expect(describeExit(killed)).toBe('killed by SIGKILL (exit 137)');
+  });
+
+  it('stops what the leader left running once it exits (settle), output to a log file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-proc-'));
+    const p = spawnSupervised('sleep 60 & echo started', {
+      cwd: dir,
+      env: process.env,
+      shell: true,
+      logFile: join(dir, 'out.log'),
+      settleMs: 100,
+      killGraceMs: 500,
+    });
+    const exit = await p.exited;
+    expect(exit.exitCode).toBe(0);
+    expect(groupAlive(p.pgid!)).toBe(false);
+    expect(readFileSync(join(dir, 'out.log'), 'utf8')).toBe('started\n');
+  });
+});

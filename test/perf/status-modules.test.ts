@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BATON_BIN } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** Runs the built CLI with a module-loader hook that records every module it loads. */
+function baton(repo: TempRepo, args: string[]): { stdout: string; modules: string[] } {
+  const dir = join(repo.root, '..', 'module-hook');
+  mkdirSync(dir, { recursive: true });
+  const list = join(dir, 'loaded.txt');
+  writeFileSync(list, '');
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(${JSON.stringify(list)}, url + '\\n');\n  return next(url, context);\n}\n`,
+  );
+  writeFileSync(
+    join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
+  );
+  const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BATON_BIN, ...args], {
+    cwd: repo.root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return { stdout: r.stdout, modules: readFileSync(list, 'utf8').split('\n').filter(Boolean) };
+}
+
+const heavy = (modules: string[]) => modules.filter((m) => /\/node_modules\/(zod|yaml)\//.test(m));
+
+describe('a warm `baton status`', () => {
+  it('loads neither zod nor yaml when the snapshot is fresh, and answers the same', () => {
+    const ids = ['feature-001-a', 'feature-002-b'];
+    const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(ids.map((id) => ({ id }))) });
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    writeFileSync(log, `{"feature_id":"feature-001-a","status":"running"}\n`);
+    const cold = baton(repo, ['status', '--json']);
+    // The first read parses the contracts and the log: zod and yaml are loaded (the count can fail).
+    expect(heavy(cold.modules).length).toBeGreaterThan(0);
+    const warm = baton(repo, ['status', '--json']);
+    expect(heavy(warm.modules)).toEqual([]);
+    expect(warm.modules.length).toBeLessThan(cold.modules.length);
+    expect(warm.stdout).toBe(cold.stdout);
+    // An append makes the snapshot stale: the lines are parsed, and the answer has them.
+    appendFileSync(log, `{"feature_id":"feature-002-b","status":"failed"}\n`);
+    const after = baton(repo, ['status', '--json']);
+    const row = (out: string, id: string) =>
+      (JSON.parse(out) as { features: Array<{ feature_id: string; status: string }> }).features.find(
+        (f) => f.feature_id === id,
+      );
+    expect(row(after.stdout, 'feature-002-b')?.status).toBe('failed');
+    // A contract added since: the plan is read again (yaml loaded), and the new feature is listed.
+    mkdirSync(join(repo.root, 'specs', 'feature-003-c'));
+    writeFileSync(
+      join(repo.root, 'specs', 'feature-003-c', 'contract.md'),
+      readFileSync(join(repo.root, 'specs', 'feature-002-b', 'contract.md'), 'utf8').replaceAll(
+        'feature-002-b',
+        'feature-003-c',
+      ),
+    );
+    const changed = baton(repo, ['status', '--json']);
+    expect(heavy(changed.modules).length).toBeGreaterThan(0);
+    expect(row(changed.stdout, 'feature-003-c')?.status).toBe('pending');
+    expect(heavy(baton(repo, ['status', '--json']).modules)).toEqual([]);
+  });
+});
