@@ -30,6 +30,7 @@ export function readPayloadStream(
     const finish = (value: string | undefined) => {
       if (settled) return;
       settled = true;
+      clearImmediate(arm);
       clearTimeout(timer);
       stream.removeListener('data', onData);
       stream.removeListener('end', onEnd);
@@ -47,8 +48,16 @@ export function readPayloadStream(
     };
     const onEnd = () => finish(Buffer.concat(chunks).toString('utf8'));
     const onError = () => finish(size > 0 ? Buffer.concat(chunks).toString('utf8') : undefined);
-    const timer = setTimeout(() => finish(undefined), options.timeoutMs ?? PAYLOAD_TIMEOUT_MS);
-    timer.unref?.();
+    // The clock starts once the pipe has been polled (two check phases apart, so a whole I/O phase lies
+    // between): a payload already written and closed is then read even when this process was held up for
+    // longer than the timeout before it first polled (a busy machine), since timers run before I/O.
+    let timer: NodeJS.Timeout | undefined;
+    let arm = setImmediate(() => {
+      arm = setImmediate(() => {
+        timer = setTimeout(() => finish(undefined), options.timeoutMs ?? PAYLOAD_TIMEOUT_MS);
+        timer.unref?.();
+      });
+    });
     stream.on('data', onData);
     stream.once('end', onEnd);
     stream.once('error', onError);

@@ -144,11 +144,20 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const reader = redis.duplicate();
   const queues = new Map<string, Queue>();
   const hints: QueueEvents[] = [];
-  // BullMQ leaves connections it is handed open on close(); these are ours to end.
-  const connections: Redis[] = [];
+  // Every Redis client of the run, ended in `finally`. BullMQ leaves a client it is handed open on close(),
+  // and QueueEvents works on a duplicate of it, which its close() ends only after awaiting the duplicate's
+  // first connection — a wait that can outlast the run when Redis went away and came back. So the
+  // duplicates BullMQ makes are recorded here too, and every client is disconnected by us.
+  const clients: Redis[] = [redis, reader];
   const connection = () => {
     const c = redis.duplicate(BULLMQ_CONNECTION);
-    connections.push(c);
+    const duplicate = c.duplicate.bind(c);
+    c.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+      const d = duplicate(...args);
+      clients.push(d);
+      return d;
+    };
+    clients.push(c);
     return c;
   };
   try {
@@ -305,12 +314,12 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     emit({ type: 'run.ended', run_id: runId, outcome, duration_ms: durationMs });
     return { runId, outcome, features, durationMs };
   } finally {
-    // Dropping the connections first ends QueueEvents' blocking read instead of waiting it out.
-    for (const c of connections) c.disconnect();
+    // Dropping every client first ends QueueEvents' blocking read instead of waiting it out, and leaves
+    // nothing for a reconnect to revive; BullMQ's close() then only releases its own state.
+    for (const c of clients) c.disconnect();
     await Promise.all(hints.map((q) => q.close().catch(() => undefined)));
     await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
-    reader.disconnect();
-    redis.disconnect();
+    for (const c of clients) c.disconnect();
   }
 }
 

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
-import { runBaton } from '../rig/cli.js';
+import { fixture, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -12,6 +12,16 @@ afterEach(() => {
 });
 
 describe('baton hook', () => {
+  it('reads a payload already in the pipe even when the process first polls after its timeout (a busy machine)', () => {
+    const payload = JSON.stringify({ session_id: 's1', last_assistant_message: 'done' });
+    const r = spawnSync(process.execPath, [fixture('late-payload-reader.mjs')], {
+      input: payload,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toBe(payload);
+  });
+
   it('finds the feature from the worktree branch and writes to the main checkout log', async () => {
     const repo = makeRepo();
     repos.push(repo);

@@ -448,10 +448,13 @@ describe('dashboard server: headline metrics', () => {
   });
 
   it('leaves the speedup unknown while the run has not ended', async () => {
+    // A live run: its orchestrator is this test process, which started before the run's timestamp (pid 1
+    // with a fixed date would read as dead wherever the machine booted after that date).
+    const now = new Date().toISOString();
     const { dash } = await setup([
       {
         v: 1,
-        ts: '2026-01-01T10:00:00.000Z',
+        ts: now,
         type: 'run.started',
         run_id: 'r1',
         feature_ids: ['a'],
@@ -459,9 +462,9 @@ describe('dashboard server: headline metrics', () => {
         base: 'main',
         base_commit: 'x',
         mode: 'contract-first',
-        pid: 1,
+        pid: process.pid,
       },
-      { feature_id: 'a', status: 'running', ts: '2026-01-01T10:00:00.000Z' },
+      { feature_id: 'a', status: 'running', ts: now },
     ]);
     await expect
       .poll(async () => {

@@ -12,7 +12,7 @@ import {
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { spawnSupervised } from '../../src/process/supervise.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
 import { checkoutSnapshot, contract, featureBranch, lines, makeFourFeatures, planOf } from './fixture.js';
 
 let repo: TempRepo | undefined;
@@ -55,9 +55,13 @@ function makeIndependent(n = 4): { repo: TempRepo; contracts: Contract[] } {
   const contracts = Array.from({ length: n }, (_, i) =>
     contract(`f${i + 1}`, { owns: [`src/f${i + 1}/**`] }),
   );
-  const r = makeRepo({ '.gitignore': '.baton/\n', 'README.md': '# x\n' });
-  for (const c of contracts)
-    featureBranch(r, c.feature_id, { [`src/${c.feature_id}/index.ts`]: `// ${c.feature_id}\n` });
+  // Built once per test process for each n, then copied.
+  const r = cachedRepo(`independent:${n}`, () => {
+    const built = makeRepo({ '.gitignore': '.baton/\n', 'README.md': '# x\n' });
+    for (const c of contracts)
+      featureBranch(built, c.feature_id, { [`src/${c.feature_id}/index.ts`]: `// ${c.feature_id}\n` });
+    return built;
+  });
   return { repo: r, contracts };
 }
 

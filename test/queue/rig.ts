@@ -216,7 +216,7 @@ export function spawnWorker(
 export async function until(
   test: () => boolean | Promise<boolean>,
   what: string,
-  ms = 20_000,
+  ms = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {

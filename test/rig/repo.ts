@@ -52,6 +52,40 @@ export function makeRepo(files: Record<string, string> = { 'README.md': '# test\
   const root = join(parent, 'repo');
   mkdirSync(root);
   cpSync(join(gitTemplate(), '.git'), join(root, '.git'), { recursive: true });
+  const repo = openRepo(parent);
+  repo.write(files);
+  repo.git('add', '-A');
+  repo.git('commit', '-q', '--allow-empty', '-m', 'initial');
+  return repo;
+}
+
+/**
+ * A repository built once per test process by `build` (commits, branches, a bare hub beside it: anything
+ * inside the built repository's parent folder) and copied for every call, so a fixture that many tests
+ * share costs its git processes once. The copy is a plain folder copy: `build` must not make worktrees
+ * (their `.git` files hold absolute paths) or leave processes running. `key` names the fixture and what
+ * it was built from; the same key always means the same content.
+ */
+const built = new Map<string, string>();
+export function cachedRepo(key: string, build: () => TempRepo): TempRepo {
+  let source = built.get(key);
+  if (!source) {
+    const original = build();
+    source = dirname(original.root);
+    if (built.size === 0)
+      process.once('exit', () => {
+        for (const dir of built.values()) rmSync(dir, { recursive: true, force: true });
+      });
+    built.set(key, source);
+  }
+  const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-test-')));
+  cpSync(source, parent, { recursive: true, verbatimSymlinks: true });
+  return openRepo(parent);
+}
+
+/** The TempRepo handle of `<parent>/repo`. */
+function openRepo(parent: string): TempRepo {
+  const root = join(parent, 'repo');
   const git = (...args: string[]) =>
     execFileSync('git', args, {
       cwd: root,
@@ -66,15 +100,11 @@ export function makeRepo(files: Record<string, string> = { 'README.md': '# test\
       writeFileSync(full, content);
     }
   };
-  const record = (message: string, fs: Record<string, string>) => {
+  const commit = (message: string, fs: Record<string, string> = {}) => {
     write(fs);
     git('add', '-A');
     git('commit', '-q', '--allow-empty', '-m', message);
-  };
-  const commit = (message: string, fs: Record<string, string> = {}) => {
-    record(message, fs);
     return git('rev-parse', 'HEAD');
   };
-  record('initial', files);
   return { root, git, write, commit, cleanup: () => rmSync(parent, { recursive: true, force: true }) };
 }
