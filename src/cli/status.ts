@@ -8,11 +8,12 @@ import { applyEvent, type BatonState, type FeatureState, initialState, pendingFe
 import { foldLogCached } from '../log/fold-cache.js';
 import { LogTailer, watchLog } from '../log/tail.js';
 import { loadProject } from '../project.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { createLiveView } from './live-view.js';
-import { escapeControl, formatDuration, palette, renderTable } from './style.js';
+import { escapeKeepingPalette, formatDuration, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -163,7 +164,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const sizes = diskOf(rows);
         if (flags.json) {
           const features = rows.map((f) => featureJson(f, sizes.get(f.feature_id)));
-          ctx.stdout.write(`${JSON.stringify({ run_id: state.run_id ?? null, features }, null, 2)}\n`);
+          ctx.stdout.write(`${stringifyJson({ run_id: state.run_id ?? null, features }, 2)}\n`);
           return;
         }
         const clock =
@@ -209,6 +210,9 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
             (f) =>
               `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
           );
+        // Paths, ids and tool details come from the log: each listed line is escaped (the palette's colours kept).
+        for (const list of [logs, escaped, collisions, denied])
+          list.splice(0, list.length, ...list.map(escapeKeepingPalette));
         const text = `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);

@@ -1,5 +1,6 @@
 import sliceAnsi from 'slice-ansi';
 import type { FeatureStatus } from '../log/events.js';
+import { escapeControl } from '../text/escape.js';
 
 /** Colour functions that are the identity when colour is off (NO_COLOR, not a TTY). */
 export interface Palette {
@@ -53,30 +54,6 @@ export function paintStatus(p: Palette, status: FeatureStatus | string): string 
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI colour codes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const CONTROL_KEEP_NEWLINE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-const escapeOne = (c: string): string => {
-  const code = c.charCodeAt(0);
-  if (c === '\n') return '\\n';
-  if (c === '\r') return '\\r';
-  if (c === '\t') return '\\t';
-  return code <= 0xff
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
-};
-
-/**
- * Makes a string from the log or an agent safe to print: control characters (terminal escapes,
- * carriage returns, C1 codes, bidi overrides) are shown as `\x1b`-style escapes instead of acting.
- */
-export function escapeControl(s: string, options: { keepNewlines?: boolean } = {}): string {
-  return s.replace(options.keepNewlines ? CONTROL_KEEP_NEWLINE : CONTROL, escapeOne);
-}
 
 /** The colour codes `palette` itself writes: the only escape sequences a table cell may carry. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the palette's colour codes is the point

@@ -3,6 +3,7 @@
  * `readFeatureDetail` derives from the plan and the run, never a path the request names.
  */
 import { Hono } from 'hono';
+import { sendJson } from './api-routes.js';
 import type { BoardState } from './board-state.js';
 import { readFeatureDetail } from './feature-detail.js';
 
@@ -13,8 +14,8 @@ export function featureRoutes(state: BoardState, root: string): Hono {
     c.header('Cache-Control', 'no-store');
     const id = c.req.param('id');
     const found = state.lookupFeature(id);
-    if (!found) return c.json({ error: `no feature "${id}" in the plan or the log` }, 404);
-    return c.json(readFeatureDetail({ root, ...found }));
+    if (!found) return sendJson(c, { error: `no feature "${id}" in the plan or the log` }, 404);
+    return sendJson(c, readFeatureDetail({ root, ...found }));
   });
   return routes;
 }

@@ -7,6 +7,7 @@ import {
   UNKNOWN,
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
+import { escapeControl } from '../text/escape.js';
 import { FEATURE_HEAD, featureCells, WORKSHEET_HEAD, worksheetCells, worksheetRow } from './cells.js';
 
 function cell(s: string): string {
@@ -79,9 +80,12 @@ export function describeCriticalPaths(report: Report): string[] {
   return out;
 }
 
-/** The report as markdown that fits in a README: tables and lists, no HTML (pure). */
+/**
+ * The report as markdown that fits in a README: tables and lists, no HTML (pure). Ids, reasons and
+ * files come from the log: their control characters are escaped once, over the whole text.
+ */
 export function renderMarkdown(report: Report): string {
-  return [
+  const text = [
     '# Baton report',
     '',
     describeRun(report),
@@ -97,6 +101,7 @@ export function renderMarkdown(report: Report): string {
     ...amdahlSection(report),
     ...diagnosisSection(report),
   ].join('\n');
+  return escapeControl(text, { keepNewlines: true });
 }
 
 /** The worksheet: a row per phase, the total, and where each column comes from. */
