@@ -30,7 +30,9 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
     agent: f.agent ?? null,
     started_at: f.started_at ?? null,
     ended_at: f.ended_at ?? null,
-    duration_ms: f.duration_ms ?? null,
+    // A negative duration (forged or skewed timestamps) is given as 0 and flagged.
+    duration_ms: f.duration_ms === undefined ? null : Math.max(0, f.duration_ms),
+    ...(f.duration_ms !== undefined && f.duration_ms < 0 ? { clock_backwards: true } : {}),
     exit_code: f.exit_code ?? null,
     branch: f.branch ?? null,
     commit: f.commit ?? null,

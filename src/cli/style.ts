@@ -1,5 +1,6 @@
 import sliceAnsi from 'slice-ansi';
 import type { FeatureStatus } from '../log/events.js';
+import { CLOCK_BACKWARDS } from '../metrics/intervals.js';
 import { escapeControl } from '../text/escape.js';
 
 /** Colour functions that are the identity when colour is off (NO_COLOR, not a TTY). */
@@ -94,7 +95,7 @@ export function renderTable(header: readonly string[], rawRows: readonly (readon
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
   // A negative span comes from a forged or skewed timestamp: shown as zero, and flagged.
-  if (ms < 0) return '0.0 s (clock skew)';
+  if (ms < 0) return `0.0 s (${CLOCK_BACKWARDS})`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
