@@ -166,7 +166,9 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const sizes = diskOf(rows);
         if (flags.json) {
           const features = rows.map((f) => featureJson(f, sizes.get(f.feature_id)));
-          ctx.stdout.write(`${stringifyJson({ run_id: state.run_id ?? null, features }, 2)}\n`);
+          ctx.stdout.write(
+            `${stringifyJson({ run_id: state.run_id ?? null, features, escaped_unknown: state.escaped_unknown ?? [] }, 2)}\n`,
+          );
           return;
         }
         const clock =
@@ -198,6 +200,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const escaped = rows
           .filter((f) => f.escaped.length)
           .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+        if (state.escaped_unknown?.length)
+          escaped.push(
+            `  an agent (unknown which: several were running) changed: ${state.escaped_unknown.join(', ')}`,
+          );
         const collisions = rows.flatMap((f) =>
           Object.values(f.collisions)
             .filter((c) => f.feature_id < c.with)
