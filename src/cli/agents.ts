@@ -6,6 +6,7 @@ import { loadConfig, resolveConfig } from '../config.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { palette, renderTable } from './style.js';
 
@@ -45,7 +46,7 @@ export const registerAgents: RegisterCommand = (program, ctx) => {
         batonCommand: [process.execPath, ctx.batonBin],
       });
       if (flags.json) {
-        ctx.stdout.write(`${JSON.stringify({ agents: reports }, null, 2)}\n`);
+        ctx.stdout.write(`${stringifyJson({ agents: reports }, 2)}\n`);
         return;
       }
       const p = palette(ctx.color);

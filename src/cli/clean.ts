@@ -15,6 +15,7 @@ import { applyEvent, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { type Palette, palette } from './style.js';
@@ -255,7 +256,7 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
           absent,
           freed_bytes: freed.bytes,
         };
-        ctx.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
         return;
       }
       ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color)));

@@ -2,6 +2,7 @@ import { analyzeProject } from '../coupling/project.js';
 import { renderCouplingText, renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { loadProject } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { palette } from './style.js';
 
@@ -39,7 +40,7 @@ export const registerCouple: RegisterCommand = (program, ctx) => {
         for (const w of project.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
         const { analysis, score, diagnostics } = await analyzeProject(project, settings);
         if (flags.json) {
-          ctx.stdout.write(`${JSON.stringify({ analysis, score, warnings: diagnostics }, null, 2)}\n`);
+          ctx.stdout.write(`${stringifyJson({ analysis, score, warnings: diagnostics }, 2)}\n`);
           return;
         }
         const p = palette(ctx.color);

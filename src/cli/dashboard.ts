@@ -6,6 +6,7 @@ import type { LoadedProject } from '../dashboard/view.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { loadProject } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -81,7 +82,7 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
 
   if (flags.json) {
     ctx.stdout.write(
-      `${JSON.stringify({ url: dashboard.url, host: dashboard.host, port: dashboard.port, token: dashboard.token, log: options.logPath })}\n`,
+      `${stringifyJson({ url: dashboard.url, host: dashboard.host, port: dashboard.port, token: dashboard.token, log: options.logPath })}\n`,
     );
   } else {
     ctx.stdout.write(

@@ -5,11 +5,11 @@ import type { Contract } from '../contracts/schema.js';
 import { type DecomposeResult, runDecompose } from '../coupling/decompose.js';
 import { DECOMPOSE_ID } from '../coupling/decompose-task.js';
 import { renderScoreText } from '../coupling/render.js';
-import { escapeControl } from '../coupling/score.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { assertAgentInstalled, runAgentOnce } from '../runner/agent-once.js';
 import { ensureStateDir, newRunId } from '../runner/run.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { positiveInt } from './couple.js';
 import { renderPlanText } from './plan.js';
@@ -93,7 +93,7 @@ export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {
         const ok = Boolean(
           result.best && result.best.evaluation?.errors === 0 && result.rounds.every((r) => r.accepted),
         );
-        if (flags.json) ctx.stdout.write(`${JSON.stringify(toJson(result, ok), null, 2)}\n`);
+        if (flags.json) ctx.stdout.write(`${stringifyJson(toJson(result, ok), 2)}\n`);
         else ctx.stdout.write(renderResult(result, p));
         if (!ok) setExit(1);
       },
@@ -167,5 +167,8 @@ function renderResult(r: DecomposeResult, p: Palette): string {
 
 /** A diagnostic as lines, with control characters from agent-written contracts escaped. */
 function safeDiagnostic(d: Parameters<typeof formatDiagnostic>[0]): string {
-  return formatDiagnostic(d).split('\n').map(escapeControl).join('\n');
+  return formatDiagnostic(d)
+    .split('\n')
+    .map((l) => escapeControl(l))
+    .join('\n');
 }

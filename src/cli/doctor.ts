@@ -1,13 +1,16 @@
 import { isProcessAlive } from '../clean/inspect.js';
 import type { DoctorCheck } from '../doctor/check.js';
 import { runDoctor } from '../doctor/doctor.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { type Palette, palette } from './style.js';
 
 function renderCheck(c: DoctorCheck, p: Palette, width: number): string {
   const mark = c.status === 'ok' ? p.green('✓') : c.status === 'warn' ? p.yellow('!') : p.red('✗');
-  const lines = [`${mark} ${c.name.padEnd(width)}  ${c.detail}`];
-  if (c.hint && c.status !== 'ok') lines.push(`  ${' '.repeat(width)}  ${p.dim(`hint: ${c.hint}`)}`);
+  // Details quote agents' version output, paths and the log: control characters escaped.
+  const lines = [`${mark} ${c.name.padEnd(width)}  ${escapeControl(c.detail)}`];
+  if (c.hint && c.status !== 'ok')
+    lines.push(`  ${' '.repeat(width)}  ${p.dim(`hint: ${escapeControl(c.hint, { keepNewlines: true })}`)}`);
   return lines.join('\n');
 }
 
@@ -32,7 +35,7 @@ export const registerDoctor: RegisterCommand = (program, ctx, setExit) => {
       const warned = checks.filter((c) => c.status === 'warn').length;
       if (failed > 0) setExit(1);
       if (flags.json) {
-        ctx.stdout.write(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
+        ctx.stdout.write(`${stringifyJson({ ok: failed === 0, checks }, 2)}\n`);
         return;
       }
       const p = palette(ctx.color);

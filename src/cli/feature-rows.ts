@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { describeAttemptNumbers } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import type { AttemptState } from '../log/state.js';
-import { escapeControl } from './escape.js';
+import { escapeControl } from '../text/escape.js';
 import { formatDuration, type Palette, paintStatus } from './style.js';
 
 /** Header of the feature table shared by `status` and the live `run` view. */

@@ -7,102 +7,78 @@ import { type Command, Help } from 'commander';
 
 /** Each command's help term (`name [options] <args>`) and one-line summary, in `--help` order. */
 export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]> = [
+  ['init [options]', 'set up Baton here: a config, .baton/ in .gitignore, a sample contract'],
+  ['new [options] <name>', 'write a new contract from the template, with the next free number'],
+  ['lint [options]', 'check contracts: valid? criteria measurable? owned paths overlapping?'],
+  ['plan [options]', 'show waves, critical path, integration points and the Amdahl bound'],
+  ['couple [options]', 'show how the features are coupled: co-change history, imports, hotspots'],
+  ['decompose [options] <spec>', 'have an agent split a spec into contracts, scored for independence'],
   [
-    "init [options]",
-    "set up Baton here: a config, .baton/ in .gitignore, a sample contract"
+    'run [options] [ids...]',
+    'create a worktree and branch per feature and run its agent, in parallel; checks run after each agent',
   ],
   [
-    "new [options] <name>",
-    "write a new contract from the template, with the next free number"
+    'hook [options] <event> [payload]',
+    'append one event for the current feature to the shared log; called by agent hooks.\nReads the agent hook payload as JSON on stdin (Claude Code, Gemini CLI) or as the last argument (Codex notify).',
   ],
   [
-    "lint [options]",
-    "check contracts: valid? criteria measurable? owned paths overlapping?"
+    'status [options]',
+    'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
   ],
   [
-    "plan [options]",
-    "show waves, critical path, integration points and the Amdahl bound"
+    'attach [options] [id]',
+    "jump to an interactive agent's tmux window; without an id, the first feature that needs input",
   ],
   [
-    "couple [options]",
-    "show how the features are coupled: co-change history, imports, hotspots"
+    'send [options] <id> <text...>',
+    "type a message into an interactive agent's tmux window (recorded as a user intervention)",
   ],
   [
-    "decompose [options] <spec>",
-    "have an agent split a spec into contracts, scored for independence"
+    'stop [ids...]',
+    "end every agent of the current interactive run: each tmux window's process group, then the session",
   ],
   [
-    "run [options] [ids...]",
-    "create a worktree and branch per feature and run its agent, in parallel; checks run after each agent"
+    'verify [options] [ids...]',
+    "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results",
   ],
   [
-    "hook [options] <event> [payload]",
-    "append one event for the current feature to the shared log; called by agent hooks.\nReads the agent hook payload as JSON on stdin (Claude Code, Gemini CLI) or as the last argument (Codex notify)."
+    'pick <id> <attempt>',
+    "best-of-N: keep another attempt instead of the checks' choice (moves baton/<id> to its commit)",
   ],
   [
-    "status [options]",
-    "show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)"
+    'integrate [options] [ids...]',
+    'predict conflicts between feature branches, then merge the complete ones in dependency order on baton/integration, in a worktree of its own (your checkout is never touched), testing after each merge',
   ],
   [
-    "attach [options] [id]",
-    "jump to an interactive agent's tmux window; without an id, the first feature that needs input"
+    'report [options]',
+    'measure a run: time-tracking worksheet and speedup, conflicts, integration ratio, Amdahl, diagnosis',
+  ],
+  ['phase', 'record the start or end of a phase (specification, planning…) for the report'],
+  [
+    'dashboard [options]',
+    'serve a live local web page of the run: board, timeline, dependency graph and metrics',
   ],
   [
-    "send [options] <id> <text...>",
-    "type a message into an interactive agent's tmux window (recorded as a user intervention)"
+    'agents [options]',
+    'list the agents Baton can run, whether each is installed, and the command it would run',
   ],
   [
-    "stop [ids...]",
-    "end every agent of the current interactive run: each tmux window's process group, then the session"
+    'clean [options] [ids...]',
+    'remove feature worktrees and their baton/<id> branches, refusing those whose work would be lost (uncommitted changes, commits not merged into baton/integration or the base) unless --force',
   ],
   [
-    "verify [options] [ids...]",
-    "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results"
+    'doctor [options]',
+    'check git (≥ 2.38), Node, the agents on PATH, the config and contracts, the log, the last run, worktrees left behind and git lock files; it only reads, never repairs',
   ],
   [
-    "pick <id> <attempt>",
-    "best-of-N: keep another attempt instead of the checks' choice (moves baton/<id> to its commit)"
+    'demo [options]',
+    'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n(Upload, Grade, Feedback), decompose its spec into contracts, lint, plan, parallel agents, checks,\nintegration with tests, report',
   ],
   [
-    "integrate [options] [ids...]",
-    "predict conflicts between feature branches, then merge the complete ones in dependency order on baton/integration, in a worktree of its own (your checkout is never touched), testing after each merge"
+    'worker [options]',
+    'take feature jobs from a `baton run --queue` run and do them here, in a cached clone of the hub',
   ],
-  [
-    "report [options]",
-    "measure a run: time-tracking worksheet and speedup, conflicts, integration ratio, Amdahl, diagnosis"
-  ],
-  [
-    "phase",
-    "record the start or end of a phase (specification, planning…) for the report"
-  ],
-  [
-    "dashboard [options]",
-    "serve a live local web page of the run: board, timeline, dependency graph and metrics"
-  ],
-  [
-    "agents [options]",
-    "list the agents Baton can run, whether each is installed, and the command it would run"
-  ],
-  [
-    "clean [options] [ids...]",
-    "remove feature worktrees and their baton/<id> branches, refusing those whose work would be lost (uncommitted changes, commits not merged into baton/integration or the base) unless --force"
-  ],
-  [
-    "doctor [options]",
-    "check git (≥ 2.38), Node, the agents on PATH, the config and contracts, the log, the last run, worktrees left behind and git lock files; it only reads, never repairs"
-  ],
-  [
-    "demo [options]",
-    "run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n(Upload, Grade, Feedback), decompose its spec into contracts, lint, plan, parallel agents, checks,\nintegration with tests, report"
-  ],
-  [
-    "worker [options]",
-    "take feature jobs from a `baton run --queue` run and do them here, in a cached clone of the hub"
-  ],
-  [
-    "workers [options]",
-    "list the live `baton worker`s of a queue (from their heartbeats)"
-  ]
+  ['workers [options]', 'list the live `baton worker`s of a queue (from their heartbeats)'],
 ];
 
 /** Adds the index's commands to `program` as names and summaries only, for the top-level help. */

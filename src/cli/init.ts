@@ -13,6 +13,7 @@ import {
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { palette } from './style.js';
@@ -167,7 +168,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
       agents_found: agentsFound,
       test: runner?.command ?? null,
     };
-    ctx.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
     return;
   }
   const p = palette(ctx.color);

@@ -10,6 +10,7 @@ import type { Prediction } from '../integrate/predict.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
+import { escapeControl } from '../text/escape.js';
 import { formatDuration, type Palette } from './style.js';
 
 /** Every event type integration emits or triggers; the formatter table below must cover each. */
@@ -33,15 +34,7 @@ export type IntegrateEventType = (typeof INTEGRATE_EVENT_TYPES)[number];
 type EventOf<K extends BatonEventType> = Extract<BatonEvent, { type: K }>;
 type Formatter<K extends BatonEventType> = (e: EventOf<K>, p: Palette) => string | undefined;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b]/g;
-
-/** Escapes control characters in text that came from the log, an agent or a test's output. */
-export function printable(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-const list = (xs: readonly string[]): string => xs.map(printable).join(', ');
+const list = (xs: readonly string[]): string => xs.map((x) => escapeControl(x)).join(', ');
 
 /** One line per integration event; undefined where the summary says it better. */
 const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
@@ -63,7 +56,7 @@ const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
   'merge.conflict': (e, p) =>
     `  ${e.feature_id}: ${p.red('conflict')} in ${list(e.files)}${e.with.length ? ` (with ${e.with.join(', ')})` : ''}`,
   'merge.skipped': (e, p) => {
-    const reason = printable(e.reason);
+    const reason = escapeControl(e.reason);
     switch (e.kind) {
       case 'excluded':
         return `  ${p.yellow('not merged')}: ${e.feature_id} (${e.status ?? 'unknown'}: ${reason})`;
@@ -78,11 +71,11 @@ const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
   'integration.tested': (e, p) =>
     `  tests after ${e.after_feature}: ${e.passed ? p.green('passed') : p.red('failed')} ${p.dim(`(exit ${e.exit_code ?? 'none'}, ${formatDuration(e.duration_ms)})`)}`,
   'check.passed': (e, p) =>
-    `  ${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${printable(e.message)}`,
+    `  ${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${escapeControl(e.message)}`,
   'check.failed': (e, p) =>
-    `  ${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${printable(e.message)}`,
+    `  ${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${escapeControl(e.message)}`,
   'check.unverifiable': (e, p) =>
-    `  ${e.feature_id}: check ${e.criterion_id} ${p.yellow('unverifiable')}: ${printable(e.text)}`,
+    `  ${e.feature_id}: check ${e.criterion_id} ${p.yellow('unverifiable')}: ${escapeControl(e.text)}`,
   'integration.ended': () => undefined,
 };
 
@@ -116,7 +109,7 @@ export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s
   for (const c of pr.conflicts) {
     out(`  ${p.red('conflict')}   ${c.a} × ${c.b}: ${list(c.files)}`);
     for (const f of c.files)
-      out(p.dim(`             ${printable(explainFile(f, c.a, [c.b], ownersOf(f, plan.features)))}`));
+      out(p.dim(`             ${escapeControl(explainFile(f, c.a, [c.b], ownersOf(f, plan.features)))}`));
   }
   for (const c of pr.clean_overlaps) {
     out(
@@ -128,7 +121,7 @@ export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s
       v.kind === 'owned-by-other'
         ? `which only ${v.owners.join(' and ')} own${v.owners.length === 1 ? 's' : ''}`
         : 'outside its owns';
-    out(`  ${p.yellow('ownership')}  ${v.feature_id} changed ${printable(v.file)}, ${why}`);
+    out(`  ${p.yellow('ownership')}  ${v.feature_id} changed ${escapeControl(v.file)}, ${why}`);
   }
 }
 
@@ -148,7 +141,7 @@ export function countSteps(steps: readonly MergeStep[]): string {
 
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   if (r.conflict) {
-    for (const line of explainConflict(r.conflict)) out(printable(line));
+    for (const line of explainConflict(r.conflict)) out(escapeControl(line));
     if (r.conflict.resolver_exit !== undefined) {
       out(
         `The agent (exit ${r.conflict.resolver_exit ?? 'none'}) left ${r.conflict.unresolved?.length ? `unresolved: ${list(r.conflict.unresolved)}` : 'the merge unfinished'}.`,
@@ -160,7 +153,7 @@ function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => voi
     out(
       `${p.red(`Tests failed after merging ${t.after_feature}`)} (merge ${t.index} of ${t.total}): ${t.exit}`,
     );
-    if (t.output_tail) for (const line of t.output_tail.split('\n')) out(p.dim(`  | ${printable(line)}`));
+    if (t.output_tail) for (const line of t.output_tail.split('\n')) out(p.dim(`  | ${escapeControl(line)}`));
     out(
       `Fix it on ${featureBranch(t.after_feature)}, then run \`baton integrate --fresh\`; the state is in ${r.worktree}.`,
     );
@@ -183,7 +176,7 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
   );
   for (const s of r.steps) {
     if (s.status === 'not-merged')
-      out(`  not merged: ${s.feature_id} (${s.feature_status}: ${printable(s.reason)})`);
+      out(`  not merged: ${s.feature_id} (${s.feature_status}: ${escapeControl(s.reason)})`);
   }
   if (r.include.length > 0) {
     const taken = r.included.map((f) => `${f.feature_id} (${f.status})`);
@@ -198,8 +191,8 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
     const ff = r.into.fast_forward;
     out(`${p.green(`${r.into.branch} fast-forwarded`)} ${ff.from.slice(0, 10)} → ${ff.to.slice(0, 10)}`);
   } else if (r.into) {
-    out(`${p.red(`${r.into.branch} left where it was`)}: ${printable(r.into.reason)}`);
+    out(`${p.red(`${r.into.branch} left where it was`)}: ${escapeControl(r.into.reason)}`);
     if (r.into.hint) out(`hint: ${r.into.hint}`);
   }
-  for (const note of r.notes) out(p.dim(`note: ${printable(note)}`));
+  for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));
 }

@@ -20,6 +20,7 @@ import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { integratePrinter, renderPrediction, renderResult } from './integrate-render.js';
@@ -116,7 +117,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
         : await integrateAnew({ ids, flags, include, project, state, ctx, settings, out, setExit });
       if (!done) return;
       renderResult(done.result, p, out);
-      if (flags.json) ctx.stdout.write(`${JSON.stringify(done.json, null, 2)}\n`);
+      if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
       setExit(exitCodeOf(done.result));
     });
 };
@@ -207,7 +208,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   if (flags.predictOnly) {
     if (flags.json) {
       const doc = { prediction, not_run: selection.notRun, not_merged: selection.excluded };
-      ctx.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      ctx.stdout.write(`${stringifyJson(doc, 2)}\n`);
     }
     for (const x of selection.excluded) out(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`);
     a.setExit(prediction.conflicts.length > 0 ? 1 : 0);

@@ -1,6 +1,7 @@
 import { couplingLintWarnings } from '../coupling/project.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import { lintProject } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { fixContracts } from './lint-fix.js';
 import { type Palette, palette } from './style.js';
@@ -48,7 +49,7 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
       const ok = errors === 0;
       if (flags.json) {
         ctx.stdout.write(
-          `${JSON.stringify({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics, ...(flags.fix ? { fixed } : {}) }, null, 2)}\n`,
+          `${stringifyJson({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics, ...(flags.fix ? { fixed } : {}) }, 2)}\n`,
         );
       } else {
         const p = palette(ctx.color);

@@ -2,6 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, UserError } from '../errors.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import { loadCommands, type RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -21,7 +22,8 @@ export function createProgram(
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
+      // Commander echoes the arguments it refuses: they may be anything.
+      writeErr: (s) => ctx.stderr.write(escapeControl(s, { keepNewlines: true })),
     })
     .exitOverride();
   for (const register of commands) register(program, ctx, setExit, runCli);
@@ -56,7 +58,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
         hint: err.hint ?? null,
         diagnostics: err.diagnostics,
       };
-      ctx.stdout.write(`${JSON.stringify({ ok: false, error }, null, 2)}\n`);
+      ctx.stdout.write(`${stringifyJson({ ok: false, error }, 2)}\n`);
     }
     return reportError(err, ctx);
   }
@@ -70,12 +72,16 @@ export function reportError(err: unknown, ctx: CliContext): number {
     return 2;
   }
   if (err instanceof UserError) {
-    for (const d of err.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
-    ctx.stderr.write(`baton: ${err.message}\n`);
-    if (err.hint) ctx.stderr.write(`hint: ${err.hint}\n`);
+    // A message quotes ids, paths and lines it was given: printed with their control characters escaped.
+    const safe = (text: string) => escapeControl(text, { keepNewlines: true });
+    for (const d of err.diagnostics) ctx.stderr.write(`${safe(formatDiagnostic(d))}\n`);
+    ctx.stderr.write(`baton: ${safe(err.message)}\n`);
+    if (err.hint) ctx.stderr.write(`hint: ${safe(err.hint)}\n`);
     return err.exitCode;
   }
-  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const message = escapeControl(err instanceof Error ? (err.stack ?? err.message) : String(err), {
+    keepNewlines: true,
+  });
   ctx.stderr.write(
     `baton: internal error: ${message}\nThis is a bug in Baton; please report it with the command you ran.\n`,
   );

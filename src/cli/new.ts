@@ -11,6 +11,7 @@ import {
 } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { probeProject, schemaReference } from './init.js';
 import { palette } from './style.js';
@@ -75,7 +76,7 @@ export const registerNew: RegisterCommand = (program, ctx) => {
       );
       const rel = relative(root, file);
       if (flags.json) {
-        ctx.stdout.write(`${JSON.stringify({ feature_id: featureId, file: rel }, null, 2)}\n`);
+        ctx.stdout.write(`${stringifyJson({ feature_id: featureId, file: rel }, 2)}\n`);
         return;
       }
       const p = palette(ctx.color);

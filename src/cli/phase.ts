@@ -5,6 +5,7 @@ import type { PhaseRecord } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { formatMinutes, formatTime } from '../metrics/format.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -74,7 +75,7 @@ export const registerPhase: RegisterCommand = (program, ctx) => {
       }
       const event = createLogSink({ logPath, clock: ctx.clock }).emit({ type: 'phase.started', phase: name });
       ctx.stdout.write(
-        flags.json ? `${JSON.stringify(event)}\n` : `phase ${name} started at ${formatTime(event.ts)}\n`,
+        flags.json ? `${stringifyJson(event)}\n` : `phase ${name} started at ${formatTime(event.ts)}\n`,
       );
     });
 
@@ -100,7 +101,7 @@ export const registerPhase: RegisterCommand = (program, ctx) => {
       const took = (Date.parse(event.ts) - Date.parse(started.started_at ?? event.ts)) / 60_000;
       ctx.stdout.write(
         flags.json
-          ? `${JSON.stringify(event)}\n`
+          ? `${stringifyJson(event)}\n`
           : `phase ${name} ended at ${formatTime(event.ts)}: ${formatMinutes(took)}\n`,
       );
     });

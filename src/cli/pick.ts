@@ -7,8 +7,8 @@ import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject } from '../project.js';
+import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { escapeControl } from './escape.js';
 
 /** `baton pick <id> <attempt>`: overrides best-of-N's choice, moving `baton/<id>` to that attempt's commit. */
 export const registerPick: RegisterCommand = (program, ctx) => {

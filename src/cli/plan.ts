@@ -4,6 +4,7 @@ import { formatDiagnostic, UserError } from '../errors.js';
 import { planToDot, planToJson, planToMermaid } from '../graph/render.js';
 import type { Plan } from '../graph/types.js';
 import { loadProject } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { type Palette, palette, renderTable } from './style.js';
 
@@ -43,7 +44,7 @@ export const registerPlan: RegisterCommand = (program, ctx) => {
       const coupling = flags.coupling ? await analyzeProject(project) : undefined;
       if (format === 'json') {
         const decomposition = coupling ? { ...coupling.score, warnings: coupling.diagnostics } : undefined;
-        ctx.stdout.write(`${JSON.stringify({ ...planToJson(plan), decomposition }, null, 2)}\n`);
+        ctx.stdout.write(`${stringifyJson({ ...planToJson(plan), decomposition }, 2)}\n`);
         return;
       }
       const p = palette(ctx.color);

@@ -4,8 +4,8 @@ import { featureBranch as featureBranchName } from '../git/refs.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { resumeNotes } from '../runner/resume.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { Output } from './context.js';
-import { escapeControl } from './escape.js';
 import { attemptRows, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { createLiveView } from './live-view.js';
 import { escapeKeepingPalette, formatDuration, type Palette, paintStatus, renderTable } from './style.js';
@@ -51,11 +51,12 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'feature.ended':
       return `${e.feature_id}: ${paintStatus(p, e.status)}${e.reason ? ` — ${e.reason}` : ''}`;
     case 'feature.escaped':
-      return `${e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
+      // Unattributed: no feature is named for what several running agents may have done.
+      return `${e.attribution === 'unknown' ? 'an agent (unknown which: several were running)' : e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'user.intervention':
-      return `${e.feature_id}: you ${e.action === 'send' ? `sent ${JSON.stringify(e.text ?? '')}` : 'attached'}`;
+      return `${e.feature_id}: you ${e.action === 'send' ? `sent ${stringifyJson(e.text ?? '')}` : 'attached'}`;
     case 'check.passed':
       return e.message.startsWith('warning:')
         ? `${e.feature_id}: check ${e.criterion_id} ${p.yellow('passed with a warning')}: ${e.message.slice('warning: '.length)}`

@@ -13,6 +13,7 @@ import { loadProject, selectFeatures } from '../project.js';
 import { type CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { createProgressRenderer } from './progress.js';
 import { palette } from './style.js';
@@ -274,7 +275,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
           ctx.stdout.write('(dry run: nothing was created; RUN_ID stands for the id a real run gets)\n');
           return;
         }
-        if (flags.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        if (flags.json) ctx.stdout.write(`${stringifyJson(summary, 2)}\n`);
         else {
           const done = summary.features.filter((f) => f.status === 'complete').length;
           ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);

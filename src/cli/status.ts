@@ -7,11 +7,12 @@ import { applyEvent, type BatonState, type FeatureState, initialState, pendingFe
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
-import { escapeControl, formatDuration, palette, renderTable } from './style.js';
+import { escapeKeepingPalette, formatDuration, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -28,7 +29,9 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
     agent: f.agent ?? null,
     started_at: f.started_at ?? null,
     ended_at: f.ended_at ?? null,
-    duration_ms: f.duration_ms ?? null,
+    // A negative duration (forged or skewed timestamps) is given as 0 and flagged.
+    duration_ms: f.duration_ms === undefined ? null : Math.max(0, f.duration_ms),
+    ...(f.duration_ms !== undefined && f.duration_ms < 0 ? { clock_backwards: true } : {}),
     exit_code: f.exit_code ?? null,
     branch: f.branch ?? null,
     commit: f.commit ?? null,
@@ -194,7 +197,9 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const sizes = diskOf(rows);
         if (flags.json) {
           const features = rows.map((f) => featureJson(f, sizes.get(f.feature_id)));
-          ctx.stdout.write(`${JSON.stringify({ run_id: state.run_id ?? null, features }, null, 2)}\n`);
+          ctx.stdout.write(
+            `${stringifyJson({ run_id: state.run_id ?? null, features, escaped_unknown: state.escaped_unknown ?? [] }, 2)}\n`,
+          );
           return;
         }
         const clock =
@@ -226,6 +231,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const escaped = rows
           .filter((f) => f.escaped.length)
           .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+        if (state.escaped_unknown?.length)
+          escaped.push(
+            `  an agent (unknown which: several were running) changed: ${state.escaped_unknown.join(', ')}`,
+          );
         const collisions = rows.flatMap((f) =>
           Object.values(f.collisions)
             .filter((c) => f.feature_id < c.with)
@@ -240,6 +249,9 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
             (f) =>
               `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
           );
+        // Paths, ids and tool details come from the log: each listed line is escaped (the palette's colours kept).
+        for (const list of [logs, escaped, collisions, denied])
+          list.splice(0, list.length, ...list.map(escapeKeepingPalette));
         const text = `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);

@@ -1,5 +1,7 @@
 import sliceAnsi from 'slice-ansi';
 import type { FeatureStatus } from '../log/events.js';
+import { CLOCK_BACKWARDS } from '../metrics/intervals.js';
+import { escapeControl } from '../text/escape.js';
 
 /** Colour functions that are the identity when colour is off (NO_COLOR, not a TTY). */
 export interface Palette {
@@ -54,30 +56,6 @@ export function paintStatus(p: Palette, status: FeatureStatus | string): string 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI colour codes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const CONTROL_KEEP_NEWLINE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-const escapeOne = (c: string): string => {
-  const code = c.charCodeAt(0);
-  if (c === '\n') return '\\n';
-  if (c === '\r') return '\\r';
-  if (c === '\t') return '\\t';
-  return code <= 0xff
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
-};
-
-/**
- * Makes a string from the log or an agent safe to print: control characters (terminal escapes,
- * carriage returns, C1 codes, bidi overrides) are shown as `\x1b`-style escapes instead of acting.
- */
-export function escapeControl(s: string, options: { keepNewlines?: boolean } = {}): string {
-  return s.replace(options.keepNewlines ? CONTROL_KEEP_NEWLINE : CONTROL, escapeOne);
-}
-
 /** The colour codes `palette` itself writes: the only escape sequences a table cell may carry. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the palette's colour codes is the point
 const PALETTE_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m/g;
@@ -117,7 +95,7 @@ export function renderTable(header: readonly string[], rawRows: readonly (readon
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
   // A negative span comes from a forged or skewed timestamp: shown as zero, and flagged.
-  if (ms < 0) return '0.0 s (clock skew)';
+  if (ms < 0) return `0.0 s (${CLOCK_BACKWARDS})`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;

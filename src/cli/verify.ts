@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { type Palette, palette } from './style.js';
@@ -80,7 +81,7 @@ function warnUnverifiable(ctx: CliContext, reports: readonly CheckReport[], p: P
     for (const e of r.events as CheckEvent[]) {
       if (e.type !== 'check.unverifiable') continue;
       ctx.stderr.write(
-        `${p.yellow('warning:')} ${r.feature_id}: criterion "${e.criterion_id}" is unverifiable, so it is never counted as passed: ${JSON.stringify(e.text)}\n` +
+        `${p.yellow('warning:')} ${r.feature_id}: criterion "${e.criterion_id}" is unverifiable, so it is never counted as passed: ${stringifyJson(e.text)}\n` +
           `  hint: give it a \`run:\` command, an \`http:\` threshold or a \`files:\` check in the contract\n`,
       );
     }
@@ -164,7 +165,7 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
       const unverifiable = reports.reduce((n, r) => n + r.unverifiable, 0);
       const interrupted = abort.signal.aborted || reports.some((r) => r.interrupted);
       if (flags.json) {
-        ctx.stdout.write(`${JSON.stringify({ on: flags.on, features: reports.map(reportJson) }, null, 2)}\n`);
+        ctx.stdout.write(`${stringifyJson({ on: flags.on, features: reports.map(reportJson) }, 2)}\n`);
       } else {
         const n = reports.length;
         const summary = `verified ${n} feature${n === 1 ? '' : 's'} on ${flags.on === 'integration' ? 'the integration branch' : 'their worktrees'}: ${passed} passed, ${failed} failed, ${unverifiable} unverifiable`;

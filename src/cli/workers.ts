@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton workers`: the live workers of a queue, from their heartbeats. */
@@ -21,7 +22,7 @@ export const registerWorkers: RegisterCommand = (program, ctx) => {
       try {
         const workers = await listWorkers(redis);
         if (flags.json) {
-          ctx.stdout.write(`${JSON.stringify(workers, null, 2)}\n`);
+          ctx.stdout.write(`${stringifyJson(workers, 2)}\n`);
           return;
         }
         if (workers.length === 0) {

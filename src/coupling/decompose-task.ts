@@ -1,5 +1,5 @@
+import { escapeControl } from '../text/escape.js';
 import type { CoChangeResult, OwningFeature } from './co-change.js';
-import { escapeControl } from './score.js';
 
 /** The feature id under which the decomposing agent runs (its task file, log and hook events). */
 export const DECOMPOSE_ID = 'decompose';

@@ -1,7 +1,8 @@
 import type { Palette } from '../cli/style.js';
 import { renderTable } from '../cli/style.js';
+import { escapeControl } from '../text/escape.js';
 import type { CouplingAnalysis } from './analysis.js';
-import { type DecompositionScore, escapeControl } from './score.js';
+import type { DecompositionScore } from './score.js';
 
 /** The decomposition score as the lines `baton plan` and `baton decompose` print (pure). */
 export function renderScoreText(score: DecompositionScore, p: Palette): string {

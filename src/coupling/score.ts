@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors.js';
 import type { Plan } from '../graph/types.js';
+import { escapeControl } from '../text/escape.js';
 import type { CouplingAnalysis } from './analysis.js';
 import type { ExampleCommit } from './co-change.js';
 
@@ -102,10 +103,4 @@ function exampleText(examples: readonly ExampleCommit[]): string {
   const e = examples[0];
   if (!e) return '';
   return ` (e.g. ${e.sha} '${escapeControl(e.subject)}')`;
-}
-
-/** Escapes control characters in text that came from a commit or an agent. */
-export function escapeControl(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is escaped
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -7,11 +7,11 @@
  */
 import { relative } from 'node:path';
 import { describeAttemptNumbers, measureLabel, measureValue } from '../attempts/describe.js';
-import { escapeControl } from '../cli/escape.js';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { gitStream, isAncestor, resolveCommit } from '../git/git.js';
 import { attemptBranch } from '../git/refs.js';
 import type { AttemptState, FeatureState } from '../log/state.js';
+import { escapeControl } from '../text/escape.js';
 import { agentLogPath, type FileTail, readTail } from './feature-detail.js';
 
 /** The most of a diff's patch sent to the page, per attempt. */
@@ -136,7 +136,7 @@ export function describeAttempt(
     status: a.status,
     branch: attemptBranch(feature.feature_id, a.attempt),
     winner,
-    why: why.map(escapeControl),
+    why: why.map((w) => escapeControl(w)),
     checks: a.checks,
     measured,
     lines_changed: a.lines_changed,

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { stringifyJson } from '../text/escape.js';
 import type { BoardChange, BoardState, BoardSubscriber } from './board-state.js';
 import type { Snapshot, Update } from './view.js';
 
@@ -67,7 +68,7 @@ class StreamClient implements BoardSubscriber {
         this.#lastSeq = message.seq;
         await this.#stream.writeSSE({
           event: message.type,
-          data: JSON.stringify(message),
+          data: stringifyJson(message),
           id: String(message.seq),
           ...(message.type === 'snapshot' ? { retry: 1000 } : {}),
         });

@@ -5,6 +5,7 @@
  * ref the request names.
  */
 import { Hono } from 'hono';
+import { sendJson } from './api-routes.js';
 import { readAttemptViews } from './attempt-view.js';
 import type { BoardState } from './board-state.js';
 import { readFeatureDetail } from './feature-detail.js';
@@ -16,7 +17,7 @@ export function featureRoutes(state: BoardState, root: string): Hono {
     c.header('Cache-Control', 'no-store');
     const id = c.req.param('id');
     const found = state.lookupFeature(id);
-    if (!found) return c.json({ error: `no feature "${id}" in the plan or the log` }, 404);
+    if (!found) return sendJson(c, { error: `no feature "${id}" in the plan or the log` }, 404);
     const detail = readFeatureDetail({ root, ...found });
     const attempts = await readAttemptViews({
       root,
@@ -25,7 +26,7 @@ export function featureRoutes(state: BoardState, root: string): Hono {
       runBase: found.runBase,
       runs: found.attemptRuns,
     });
-    return c.json({ ...detail, attempts });
+    return sendJson(c, { ...detail, attempts });
   });
   return routes;
 }

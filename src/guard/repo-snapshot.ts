@@ -181,10 +181,26 @@ export function repoEscapeEvents(
   changes: ReadonlyArray<RepoChange & { agent: string }>,
   endingFeature: string,
 ): NewEvent[] {
+  return escapeEvents(
+    changes.map((c) => ({ text: describeChange(c), agent: c.agent })),
+    endingFeature,
+    'repository',
+  );
+}
+
+/**
+ * The `feature.escaped` events for attributed changes of one `kind` (a main-checkout path, a
+ * repository change in words), grouped by agent; `unknown` ones go under `endingFeature`, marked so.
+ */
+export function escapeEvents(
+  changes: ReadonlyArray<{ text: string; agent: string }>,
+  endingFeature: string,
+  kind: 'checkout' | 'repository',
+): NewEvent[] {
   const byAgent = new Map<string, string[]>();
   for (const c of changes) {
     const list = byAgent.get(c.agent) ?? [];
-    list.push(describeChange(c));
+    list.push(c.text);
     byAgent.set(c.agent, list);
   }
   return [...byAgent].map(
@@ -193,7 +209,7 @@ export function repoEscapeEvents(
         type: 'feature.escaped',
         feature_id: agent === 'unknown' ? endingFeature : agent,
         files,
-        kind: 'repository',
+        kind,
         attribution: agent === 'unknown' ? 'unknown' : 'run-window',
       }) as NewEvent,
   );

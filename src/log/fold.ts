@@ -260,6 +260,11 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     }
     case 'feature.escaped': {
+      // Unattributed (several agents ran): kept apart, so no feature is named for what it may not have done.
+      if (ev.attribution === 'unknown') {
+        state.escaped_unknown = [...new Set([...(state.escaped_unknown ?? []), ...ev.files])];
+        return;
+      }
       const f = feat ?? feature(state, ev.feature_id);
       f.escaped = [...new Set([...f.escaped, ...ev.files])];
       return;

@@ -6,6 +6,7 @@
 import { attemptUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { BatonState } from '../log/fold.js';
 import { agentTimeMs, type FeatureScan, NO_CHECKS, usageOf } from './features.js';
+import { clampElapsed } from './intervals.js';
 import type { AttemptReport, BestOfNReport, FeatureReport, Worksheet } from './types.js';
 
 const MINUTE = 60_000;
@@ -51,6 +52,7 @@ export function buildBestOfN(
   id: string,
   state: BatonState,
   scans: ReadonlyMap<string, FeatureScan>,
+  backwards: string[],
 ): BestOfNReport | null {
   const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
   if (!f?.attempts) return null;
@@ -59,7 +61,9 @@ export function buildBestOfN(
     .map((a): AttemptReport => {
       const unitId = attemptUnitId(id, a.attempt);
       const scan = scans.get(unitId);
-      const ms = agentTimeMs(scan, state.attempt_units?.[unitId]) ?? a.duration_ms ?? null;
+      const ms =
+        agentTimeMs(unitId, scan, state.attempt_units?.[unitId], backwards) ??
+        (a.duration_ms === undefined ? null : clampElapsed(a.duration_ms, `${unitId} duration`, backwards));
       return {
         attempt: a.attempt,
         agent: a.agent ?? null,

@@ -4,7 +4,7 @@ import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } 
 import { TERMINAL_STATUSES } from '../log/events.js';
 import { type BatonState, countChecks, normaliseStatus } from '../log/fold.js';
 import { outsideOwns } from './conflicts.js';
-import { type Interval, timeOf } from './intervals.js';
+import { clampElapsed, type Interval, timeOf } from './intervals.js';
 import type { FeatureReport, UsageTotals } from './types.js';
 
 const MINUTE = 60_000;
@@ -142,20 +142,32 @@ export interface FeatureContext {
   origin: number | null;
   conflicts: readonly MergeConflict[];
   unknowns: string[];
+  /** Spans that came out negative, clamped to 0 (see `clampElapsed`). */
+  backwards: string[];
 }
 
 /** Checks counted as none ran. */
 export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
 
-/** A unit's agent time: its exits' durations summed, null when a launch never reported back (pure). */
-export function agentTimeMs(scan: FeatureScan | undefined, f: BatonState['features'][string] | undefined) {
+/** A unit's agent time: its exits' durations summed (negative ones clamped and named in `backwards`), null when a launch never reported back (pure). */
+export function agentTimeMs(
+  id: string,
+  scan: FeatureScan | undefined,
+  f: BatonState['features'][string] | undefined,
+  backwards: string[],
+) {
   const exits = scan?.exits ?? [];
   const status: FeatureStatus = f?.status ?? 'pending';
+  const what = `${id} agent time`;
   // A launch with no exit after it is agent time the log never measured.
   if (exits.length > 0) {
-    return (scan?.launches ?? 0) > exits.length ? null : exits.reduce((sum, e) => sum + e.duration_ms, 0);
+    return (scan?.launches ?? 0) > exits.length
+      ? null
+      : exits.reduce((sum, e) => sum + clampElapsed(e.duration_ms, what, backwards), 0);
   }
-  return f?.duration_ms !== undefined && TERMINAL_STATUSES.has(status) ? f.duration_ms : null;
+  return f?.duration_ms !== undefined && TERMINAL_STATUSES.has(status)
+    ? clampElapsed(f.duration_ms, what, backwards)
+    : null;
 }
 
 /** Cost, tokens and turns summed over agent exits that reported them (pure). */
@@ -183,7 +195,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
   const contract = ctx.plan?.byId.get(id);
   const exits = scan?.exits ?? [];
   const status: FeatureStatus = f?.status ?? 'pending';
-  const durationMs = agentTimeMs(scan, f);
+  const durationMs = agentTimeMs(id, scan, f, ctx.backwards);
   const launched = scan?.worked ?? false;
   if (durationMs === null && launched) {
     ctx.unknowns.push(
@@ -194,7 +206,12 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
   const firstStart = scan ? (extent(scan.starts)?.min ?? null) : null;
   const lastExit = exits.length > 0 ? timeOf(exits.at(-1)!) : null;
   const exitedLast = exits.length > 0 && (scan?.launches ?? 0) <= exits.length;
-  const endAt = scan?.endedAt ?? (exitedLast ? lastExit : null);
+  const endSeen = scan?.endedAt ?? (exitedLast ? lastExit : null);
+  // An end stamped before the first start ends the feature where it started, flagged.
+  const endAt =
+    endSeen === null || firstStart === null
+      ? endSeen
+      : firstStart + clampElapsed(endSeen - firstStart, `${id} span`, ctx.backwards);
   const rel = (t: number | null) => (t === null || ctx.origin === null ? null : (t - ctx.origin) / MINUTE);
   return {
     feature_id: id,

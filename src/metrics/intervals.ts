@@ -6,6 +6,26 @@ export interface Interval {
   end: number | null;
 }
 
+/**
+ * A measured span as the report uses it: a negative one (an end before its start, a negative
+ * duration: a forged line or a skewed clock) is clamped to 0 and `what` is added to `backwards`,
+ * so it is flagged rather than subtracted from a total (pure).
+ */
+export function clampElapsed(ms: number, what: string, backwards: string[]): number {
+  if (!(ms < 0)) return ms;
+  backwards.push(what);
+  return 0;
+}
+
+/** Clamps an interval whose end is before its start to zero length, flagging it as `clampElapsed` does (pure). */
+export function clampInterval(i: Interval, what: string, backwards: string[]): Interval {
+  if (i.start === null || i.end === null) return i;
+  return { start: i.start, end: i.start + clampElapsed(i.end - i.start, what, backwards) };
+}
+
+/** The words a report and `status` use for a clamped span. */
+export const CLOCK_BACKWARDS = 'clock went backwards';
+
 /** Epoch milliseconds of an event's timestamp, when it has a valid one. */
 export function timeOf(e: LogEvent): number | null {
   const ts = (e as { ts?: unknown }).ts;

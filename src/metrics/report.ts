@@ -19,7 +19,15 @@ import {
 } from './features.js';
 import { headlineSpeedup } from './headline.js';
 import { buildIntegration, type IntegrationAttempts, splitIntegrationAttempts } from './integration.js';
-import { collectPhaseIntervals, collectRunIntervals, coveredMs, type Interval, timeOf } from './intervals.js';
+import {
+  CLOCK_BACKWARDS,
+  clampInterval,
+  collectPhaseIntervals,
+  collectRunIntervals,
+  coveredMs,
+  type Interval,
+  timeOf,
+} from './intervals.js';
 import { countInterventions } from './interventions.js';
 import { selectRun } from './runs.js';
 import { timelinePhases } from './timeline.js';
@@ -128,6 +136,7 @@ interface RowsInput {
   estimates: Record<string, number>;
   n: number | null;
   unknowns: string[];
+  backwards: string[];
 }
 
 /** One row per phase: the recorded ones, implementation, the final integration attempt, the estimated. */
@@ -145,7 +154,7 @@ function worksheetRows(a: RowsInput): WorksheetRow[] {
     phase === 'implementation'
       ? buildImplementationRow({
           intervals: [
-            ...collectRunIntervals(events),
+            ...collectRunIntervals(events).map((i) => clampInterval(i, 'run span', a.backwards)),
             ...(phaseIntervals.get(phase) ?? []),
             ...featureSpan(a.scans),
           ],
@@ -182,6 +191,7 @@ function timelineEnd(
 /** Computes the whole report from events (pure: no file, no clock; the same input gives the same report). */
 export function computeReport(input: ReportInput): Report {
   const unknowns: string[] = [];
+  const backwards: string[] = [];
   const { segment, events } = selectEvents(input, unknowns);
   const plan = input.plan;
   const estimates = input.estimates ?? {};
@@ -207,12 +217,21 @@ export function computeReport(input: ReportInput): Report {
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
   const conflictEvents = distinctConflicts(events);
   const features = featureIds.map((id) => ({
-    ...buildFeature(id, { state, scans, plan, origin, conflicts: conflictEvents, unknowns }),
-    best_of_n: buildBestOfN(id, state, scans),
+    ...buildFeature(id, { state, scans, plan, origin, conflicts: conflictEvents, unknowns, backwards }),
+    best_of_n: buildBestOfN(id, state, scans, backwards),
   }));
 
-  const phaseIntervals = collectPhaseIntervals(events);
-  const attempts = splitIntegrationAttempts(events);
+  const phaseIntervals = new Map(
+    [...collectPhaseIntervals(events)].map(([name, list]) => [
+      name,
+      list.map((i) => clampInterval(i, `phase ${name}`, backwards)),
+    ]),
+  );
+  const split = splitIntegrationAttempts(events);
+  const attempts = {
+    ...split,
+    intervals: split.intervals.map((i) => clampInterval(i, 'integration span', backwards)),
+  };
   const rows = worksheetRows({
     events,
     phaseIntervals,
@@ -224,6 +243,7 @@ export function computeReport(input: ReportInput): Report {
     estimates,
     n,
     unknowns,
+    backwards,
   });
   const worksheet = { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n) };
   const implementation = rows.find((r) => r.phase === 'implementation');
@@ -258,7 +278,14 @@ export function computeReport(input: ReportInput): Report {
     totals: sumUsage(features),
     diagnosis: [],
     unknowns,
+    clock_backwards: [...new Set(backwards)],
   };
+  if (report.clock_backwards.length > 0) {
+    unknowns.push(
+      `The ${CLOCK_BACKWARDS} in the log (an end stamped before its start, or a negative duration: a forged line or clock skew): ` +
+        `${report.clock_backwards.join(', ')}; each counted as 0.`,
+    );
+  }
   report.diagnosis = diagnoseReport(report);
   return report;
 }

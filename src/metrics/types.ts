@@ -34,6 +34,8 @@ export interface Report {
   diagnosis: string[];
   /** What could not be measured, and why. */
   unknowns: string[];
+  /** Spans the log made negative (an end before its start, a negative duration), each counted as 0. */
+  clock_backwards: string[];
 }
 
 /** A serial phase on the timeline (integration, or one recorded by hand after the run began). */

@@ -2,6 +2,7 @@ import type { CliContext } from '../cli/context.js';
 import type { ProgressRenderer } from '../cli/progress.js';
 import { UserError } from '../errors.js';
 import type { Project } from '../project.js';
+import { stringifyJson } from '../text/escape.js';
 import { runQueued } from './orchestrator.js';
 
 /**
@@ -47,7 +48,7 @@ export async function runQueuedCommand(input: {
       ...(ctx.env.BATON_QUEUE_RECONCILE_MS ? { reconcileMs: Number(ctx.env.BATON_QUEUE_RECONCILE_MS) } : {}),
     });
     input.progress.close();
-    if (flags.json) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    if (flags.json) ctx.stdout.write(`${stringifyJson(summary, 2)}\n`);
     else {
       const done = summary.features.filter((f) => f.status === 'complete').length;
       ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);

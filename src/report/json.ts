@@ -1,4 +1,5 @@
 import type { Report } from '../metrics/types.js';
+import { stringifyJson } from '../text/escape.js';
 
 /**
  * Version of the JSON report's shape, bumped when a field changes meaning. 2: `headline`; a row's
@@ -9,5 +10,5 @@ export const REPORT_SCHEMA_VERSION = 2;
 
 /** The report as JSON: the same data the other formats show, unknowns as `null` (pure). */
 export function renderJson(report: Report): string {
-  return `${JSON.stringify({ schema_version: REPORT_SCHEMA_VERSION, ...report }, null, 2)}\n`;
+  return `${stringifyJson({ schema_version: REPORT_SCHEMA_VERSION, ...report }, 2)}\n`;
 }

@@ -7,6 +7,7 @@ import {
   UNKNOWN,
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
+import { escapeControl } from '../text/escape.js';
 import {
   ATTEMPT_HEAD,
   ATTEMPT_NUMERIC,
@@ -91,9 +92,12 @@ export function describeCriticalPaths(report: Report): string[] {
   return out;
 }
 
-/** The report as markdown that fits in a README: tables and lists, no HTML (pure). */
+/**
+ * The report as markdown that fits in a README: tables and lists, no HTML (pure). Ids, reasons and
+ * files come from the log: their control characters are escaped once, over the whole text.
+ */
 export function renderMarkdown(report: Report): string {
-  return [
+  const text = [
     '# Baton report',
     '',
     describeRun(report),
@@ -110,6 +114,7 @@ export function renderMarkdown(report: Report): string {
     ...amdahlSection(report),
     ...diagnosisSection(report),
   ].join('\n');
+  return escapeControl(text, { keepNewlines: true });
 }
 
 /** The worksheet: a row per phase, the total, and where each column comes from. */

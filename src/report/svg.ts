@@ -1,10 +1,12 @@
 import type { FeatureStatus } from '../log/events.js';
 import { formatMinutes } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
+import { escapeControl } from '../text/escape.js';
 
 /** Escapes text for HTML and SVG content and attributes. */
 export function escapeXml(s: string): string {
-  return s
+  // Control characters from the log are shown as `\x1b`, never written raw into the page.
+  return escapeControl(s)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -4,8 +4,8 @@ import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
-import { statusEntries } from '../git/git.js';
 import { attemptBranch, featureBranch } from '../git/refs.js';
+import { type CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
 import { RepoGuard } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
@@ -13,7 +13,7 @@ import type { EventSink } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
-import { type FeaturePaths, outsideStateDir } from './preflight.js';
+import type { FeaturePaths } from './preflight.js';
 import type { RunOptions } from './run.js';
 import { buildTaskPrompt } from './task.js';
 import { unitContract, unitPortIndex } from './units.js';
@@ -56,8 +56,11 @@ export interface RunContext {
   settle(id: string, result: FeatureResult): void;
   /** Resolves when `id` has a result, or the run is interrupted. */
   waitFor(id: string): Promise<void>;
-  /** Files newly changed in the main checkout since the run started, each attributed once. */
-  findEscapes(): Promise<string[]>;
+  /**
+   * Files newly changed in the main checkout, each reported once with the agent it is attributed to
+   * (or `unknown`); looked at only when no agent is running, so once per wave, not per agent.
+   */
+  findEscapes(): Promise<CheckoutChange[]>;
   /** The shared git config and every ref outside the features' own branches, snapshotted before the agents. */
   readonly repoGuard: RepoGuard;
 }
@@ -88,10 +91,7 @@ export async function createRunContext(init: {
   unitIds?: readonly string[];
 }): Promise<RunContext> {
   const { opts, runId, stateDir } = init;
-  const mainBaseline = new Map(
-    (await statusEntries(opts.root)).filter(outsideStateDir).map((e) => [e.path, e.code]),
-  );
-  const attributed = new Set<string>();
+  const checkoutWatch = await CheckoutWatch.start(opts.root);
   const results = new Map<string, FeatureResult>();
   const waiters = new Map<string, Array<() => void>>();
   const wake = (id: string) => {
@@ -154,14 +154,8 @@ export async function createRunContext(init: {
         waiters.set(id, list);
       });
     },
-    async findEscapes() {
-      const fresh: string[] = [];
-      for (const e of (await statusEntries(opts.root)).filter(outsideStateDir)) {
-        if (mainBaseline.get(e.path) === e.code || attributed.has(e.path)) continue;
-        attributed.add(e.path);
-        fresh.push(e.path);
-      }
-      return fresh;
+    findEscapes() {
+      return checkoutWatch.checkWhenIdle(repoGuard.windows);
     },
   };
 }

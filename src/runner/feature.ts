@@ -10,7 +10,7 @@ import type { Contract } from '../contracts/schema.js';
 import { changedFiles, commitAll, git } from '../git/git.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
-import { repoEscapeEvents } from '../guard/repo-snapshot.js';
+import { escapeEvents, repoEscapeEvents } from '../guard/repo-snapshot.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
@@ -219,8 +219,14 @@ async function settle(
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
     ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
   });
+  // The main checkout, looked at once the wave's last agent ended; each path named once, attributed.
   const escapes = await ctx.findEscapes();
-  if (escapes.length > 0) ctx.sink.emit({ type: 'feature.escaped', feature_id: id, files: escapes });
+  for (const e of escapeEvents(
+    escapes.map((c) => ({ text: c.path, agent: c.agent })),
+    id,
+    'checkout',
+  ))
+    ctx.sink.emit(e);
   // The shared git config and other refs: a change is reported, never silently kept or reverted.
   for (const e of repoEscapeEvents(await ctx.repoGuard.check(), id)) ctx.sink.emit(e);
   return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };

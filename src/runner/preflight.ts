@@ -4,6 +4,7 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
 import { listWorktrees, resolveCommit, type StatusEntry, statusEntries } from '../git/git.js';
+import { outsideStateDir } from '../guard/checkout-watch.js';
 import type { RunOptions } from './run.js';
 import { checkCopyPatterns } from './worktree.js';
 
@@ -18,7 +19,6 @@ export interface FeaturePaths {
 }
 
 /** Whether a `git status` entry lies outside Baton's own `.baton/` folder. */
-export const outsideStateDir = (e: StatusEntry) => !e.path.startsWith('.baton/') && e.path !== '.baton';
 
 function dirtyCheckoutError(dirty: readonly StatusEntry[]): UserError {
   const shown = dirty.slice(0, 10).map((e) => `  ${e.code} ${e.path}`);

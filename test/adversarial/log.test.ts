@@ -11,9 +11,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { escapeControl, renderTable } from '../../src/cli/style.js';
+import { renderTable } from '../../src/cli/style.js';
 import { appendLine } from '../../src/log/append.js';
 import { readLog } from '../../src/log/read.js';
+import { escapeControl } from '../../src/text/escape.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { BATON_BIN, built } from './rig.js';

@@ -1,0 +1,65 @@
+/**
+ * Writes into the main checkout (an agent that `cd`'d out of its worktree). One `git status` at the
+ * run's start, then one each time the run goes idle — the last agent of a wave ended, no agent is
+ * running — rather than one per agent (issue #17: a status of the whole checkout grows with the
+ * repository). A change found is attributed like a repository change: to the one agent whose run
+ * window overlaps the span since the last look, or to `unknown` — never confidently to the wrong one.
+ */
+import { type StatusEntry, statusEntries } from '../git/git.js';
+import { type AgentWindow, attributeChange } from './repo-snapshot.js';
+
+/** A path of the main checkout that changed, and who is taken to have changed it. */
+export interface CheckoutChange {
+  path: string;
+  /** A feature id, or `unknown`. */
+  agent: string;
+}
+
+/** Whether a status entry is outside Baton's own `.baton/` (which agents and Baton write by design). */
+export const outsideStateDir = (e: StatusEntry) => !e.path.startsWith('.baton/') && e.path !== '.baton';
+
+/** Watches the main checkout through a run; `checkWhenIdle` after each agent reports what is new. */
+export class CheckoutWatch {
+  readonly #root: string;
+  readonly #baseline: Map<string, string>;
+  readonly #reported = new Set<string>();
+  #lastCheckMs: number;
+  /** How many `git status` runs the watch made, the baseline included (for tests and benches). */
+  statusRuns = 1;
+
+  private constructor(root: string, baseline: Map<string, string>, nowMs: number) {
+    this.#root = root;
+    this.#baseline = baseline;
+    this.#lastCheckMs = nowMs;
+  }
+
+  /** Takes the baseline: what the main checkout already had changed before any agent ran. */
+  static async start(root: string, nowMs: number = Date.now()): Promise<CheckoutWatch> {
+    const entries = (await statusEntries(root)).filter(outsideStateDir);
+    return new CheckoutWatch(root, new Map(entries.map((e) => [e.path, e.code])), nowMs);
+  }
+
+  /**
+   * When no window is open (every agent started so far has ended), looks at the main checkout once
+   * and returns the paths not reported before, each attributed over the span since the last look;
+   * while some agent still runs, returns nothing and leaves the look to the wave's last agent.
+   */
+  async checkWhenIdle(
+    windows: readonly AgentWindow[],
+    nowMs: () => number = Date.now,
+  ): Promise<CheckoutChange[]> {
+    if (windows.some((w) => w.endMs === undefined)) return [];
+    const now = nowMs();
+    this.statusRuns++;
+    const entries = (await statusEntries(this.#root)).filter(outsideStateDir);
+    const agent = attributeChange(windows, this.#lastCheckMs, now);
+    this.#lastCheckMs = now;
+    const fresh: CheckoutChange[] = [];
+    for (const e of entries) {
+      if (this.#baseline.get(e.path) === e.code || this.#reported.has(e.path)) continue;
+      this.#reported.add(e.path);
+      fresh.push({ path: e.path, agent });
+    }
+    return fresh;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * A write into the main checkout is attributed to the agent whose run window explains it, or to
+ * `unknown` when several agents were running — never confidently to the wrong feature — and found
+ * without a `git status` of the main checkout per agent (one when the run goes idle).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CheckoutWatch } from '../../src/guard/checkout-watch.js';
+import type { BatonEvent } from '../../src/log/events.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { events, userState } from './rig.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+const WRITER =
+  'mkdir -p src/writer && echo x > src/writer/a.txt && echo oops > "$BATON_WORKTREE/../../repo/STRAY.txt"';
+const SLEEPER = 'mkdir -p src/sleeper && echo y > src/sleeper/b.txt && sleep 2';
+
+function escapes(repo: TempRepo): Array<Extract<BatonEvent, { type: 'feature.escaped' }>> {
+  return events(repo).filter(
+    (e): e is Extract<BatonEvent, { type: 'feature.escaped' }> => e.type === 'feature.escaped',
+  );
+}
+
+describe('adversarial: writes into the main checkout', () => {
+  it('two concurrent agents, one writing into the main checkout: reported as unknown, never the wrong feature', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        { id: 'writer', agent: { command: WRITER } },
+        { id: 'sleeper', agent: { command: SLEEPER } },
+      ]),
+    });
+    repos.push(repo);
+    const before = userState(repo);
+    const r = await runBaton(['run', '-j', '2'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    const found = escapes(repo);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ files: ['STRAY.txt'], kind: 'checkout', attribution: 'unknown' });
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{ feature_id: string; escaped: string[] }>;
+      escaped_unknown: string[];
+    };
+    expect(status.escaped_unknown).toEqual(['STRAY.txt']);
+    expect(status.features.find((f) => f.feature_id === 'sleeper')?.escaped).toEqual([]);
+    expect(status.features.find((f) => f.feature_id === 'writer')?.escaped).toEqual([]);
+    const text = (await runBaton(['status'], { cwd: repo.root })).stdout;
+    expect(text).toContain('an agent (unknown which: several were running) changed: STRAY.txt');
+    expect(text).not.toMatch(/sleeper wrote into the main checkout/);
+    // Baton reports, and leaves the file for the user: refs and config unchanged, the stray file still there.
+    const after = userState(repo);
+    expect(after.refs).toBe(before.refs);
+    expect(after.head).toBe(before.head);
+    expect(after.config).toBe(before.config);
+    expect(after.status).toBe('?? STRAY.txt');
+  });
+
+  it('one agent at a time: the write is attributed to the agent whose window explains it', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        { id: 'sleeper', agent: { command: SLEEPER } },
+        { id: 'writer', agent: { command: WRITER } },
+      ]),
+    });
+    repos.push(repo);
+    await runBaton(['run', '-j', '1'], { cwd: repo.root });
+    const found = escapes(repo);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ feature_id: 'writer', files: ['STRAY.txt'], attribution: 'run-window' });
+  });
+
+  it('looks at the main checkout only when no agent runs: one git status per wave, not per agent', async () => {
+    const repo = makeRepo({ 'README.md': '# app\n' });
+    repos.push(repo);
+    const watch = await CheckoutWatch.start(repo.root, 1000);
+    expect(watch.statusRuns).toBe(1);
+    writeFileSync(join(repo.root, 'X.txt'), 'x');
+    const windows = [
+      { feature_id: 'a', startMs: 1100, endMs: 1500 },
+      { feature_id: 'b', startMs: 1200 },
+    ];
+    // a ended while b still runs: no status run, nothing reported yet.
+    expect(await watch.checkWhenIdle(windows, () => 1600)).toEqual([]);
+    expect(watch.statusRuns).toBe(1);
+    windows[1]!.endMs = 1900;
+    expect(await watch.checkWhenIdle(windows, () => 2000)).toEqual([{ path: 'X.txt', agent: 'unknown' }]);
+    expect(watch.statusRuns).toBe(2);
+    // Reported once; a later wave with one agent names it.
+    writeFileSync(join(repo.root, 'Y.txt'), 'y');
+    windows.push({ feature_id: 'c', startMs: 2100, endMs: 2500 });
+    expect(await watch.checkWhenIdle(windows, () => 2600)).toEqual([{ path: 'Y.txt', agent: 'c' }]);
+  });
+});
