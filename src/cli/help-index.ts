@@ -64,7 +64,7 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
   ],
   [
     'clean [options] [ids...]',
-    'remove feature worktrees and their baton/<id> branches, refusing those whose work would be lost (uncommitted changes, commits not merged into baton/integration or the base) unless --force',
+    "remove feature worktrees and their baton/<id> branches (best-of-N attempts' baton/<id>.a<n> too), refusing those whose work would be lost (uncommitted changes, commits not merged into baton/integration or the base) unless --force",
   ],
   [
     'doctor [options]',
