@@ -5,7 +5,7 @@ import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
 import { checkoutSnapshot, featureBranch, lines, makeFourFeatures, recordStatus } from './fixture.js';
 
 let repo: TempRepo | undefined;
@@ -20,17 +20,20 @@ function events(r: TempRepo): BatonEvent[] {
 
 /** A repo whose contracts load through `baton` itself, with one branch per feature adding its own file. */
 function projectRepo(contracts: TestContract[], config: Record<string, unknown> = {}): TempRepo {
-  const r = makeRepo({
-    '.gitignore': '.baton/\n',
-    'baton.config.json': `${JSON.stringify(config)}\n`,
-    ...contractFiles(contracts),
+  // Built once per test process for each set of contracts and config, then copied.
+  return cachedRepo(`project:${JSON.stringify({ contracts, config })}`, () => {
+    const r = makeRepo({
+      '.gitignore': '.baton/\n',
+      'baton.config.json': `${JSON.stringify(config)}\n`,
+      ...contractFiles(contracts),
+    });
+    for (const c of contracts) featureBranch(r, c.id, { [`src/${c.id}/index.ts`]: `// ${c.id}\n` });
+    recordStatus(
+      r,
+      contracts.map((c) => c.id),
+    );
+    return r;
   });
-  for (const c of contracts) featureBranch(r, c.id, { [`src/${c.id}/index.ts`]: `// ${c.id}\n` });
-  recordStatus(
-    r,
-    contracts.map((c) => c.id),
-  );
-  return r;
 }
 
 /** The four-feature fixture with every feature recorded complete in the log. */
