@@ -1,3 +1,4 @@
+/** The terminal's palette, tables, durations and control-character escaping, for every renderer. */
 import sliceAnsi from 'slice-ansi';
 import type { FeatureStatus } from '../log/events.js';
 
