@@ -55,7 +55,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'cli/verify.ts registerVerify': 90,
   'coupling/co-change.ts createCoChangeCounter': 113,
   'doctor/doctor.ts runDoctor': 105,
-  'graph/plan.ts buildPlan': 127,
   'interactive/launch.ts followWindow': 92,
   'queue/attempt.ts runAttempt': 145,
   'queue/orchestrator.ts runQueued': 175,
