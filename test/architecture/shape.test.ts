@@ -54,7 +54,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'cli/status.ts (anonymous)': 127,
   'cli/verify.ts registerVerify': 90,
   'coupling/co-change.ts createCoChangeCounter': 113,
-  'doctor/doctor.ts runDoctor': 105,
   'interactive/launch.ts followWindow': 92,
   'queue/attempt.ts runAttempt': 145,
   'queue/orchestrator.ts runQueued': 175,
