@@ -49,7 +49,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'cli/clean.ts registerClean': 107,
   'cli/decompose.ts registerDecompose': 83,
   'cli/demo.ts registerDemo': 89,
-  'cli/init.ts initProject': 96,
   'cli/status.ts registerStatus': 144,
   'cli/status.ts (anonymous)': 127,
   'cli/verify.ts registerVerify': 90,
