@@ -2,13 +2,14 @@
 // events/s reaches an SSE client and the page. Baselines: what a user would otherwise do to follow the run —
 // re-read and fold the whole log on every poll, or poll `baton status --json`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendLine } from '../dist/log/append.js';
 import { foldEvents } from '../dist/log/fold.js';
 import { readLog } from '../dist/log/read.js';
+import { CHROMIUM_ARGS, chromiumPath } from '../test/rig/chromium.js';
 import { median, ms, timeRuns, writeResult } from './harness.js';
 
 const FEATURES = 200;
@@ -16,7 +17,6 @@ const EVENTS = 100_000;
 const RATE = 100; // events per second
 const SECONDS = 5;
 const BIN = join(import.meta.dirname, '..', 'bin', 'baton.js');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -191,20 +191,17 @@ const httpLoad = await timeRuns(
 let browser;
 let browserLoad;
 let pageCatchUp;
-if (existsSync(CHROMIUM)) {
+// The browser tests' lookup ($CHROMIUM_PATH, else `chromium` on PATH); without one, the HTTP figures stand alone.
+let chromiumFile;
+let noChromium;
+try {
+  chromiumFile = chromiumPath();
+} catch (err) {
+  noChromium = err instanceof Error ? err.message : String(err);
+}
+if (chromiumFile) {
   const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await chromium.launch({ executablePath: chromiumFile, args: CHROMIUM_ARGS });
   // Two views of one load: the page's own clock (navigation start → snapshot drawn and charts drawn, from
   // performance marks the page sets) and the harness's wall clock around goto (adds the CDP round trips).
   browserLoad = [];
@@ -227,7 +224,7 @@ if (existsSync(CHROMIUM)) {
       browserLoad.push({ wall, board: marks['baton:snapshot-drawn'], charts: marks['baton:charts-drawn'] });
   }
 } else {
-  console.log(`no Chromium at ${CHROMIUM}: the page load is measured over HTTP only`);
+  console.log(`${noChromium}: the page load is measured over HTTP only`);
 }
 
 // --- the stream: 100 events/s for 5 s, latency from append to arrival at an SSE client -------------------

@@ -1,6 +1,7 @@
 // Regenerates src/cli/help-index.ts's HELP_INDEX from the real commands (run after `npm run build`):
 // `baton --help` lists commands from that table without loading their modules, and
 // test/perf/cli-start.test.ts fails when the table and the commands drift apart.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Help } from 'commander';
@@ -25,4 +26,8 @@ const start = text.indexOf('export const HELP_INDEX');
 const end = text.indexOf('];\n', start) + 3;
 const table = `export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]> = ${JSON.stringify(rows, null, 2)};\n`;
 writeFileSync(file, text.slice(0, start) + table + text.slice(end));
+// The table is written as JSON; the formatter gives it the house style so the file diffs only where the help changed.
+execFileSync(join(import.meta.dirname, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', file], {
+  stdio: 'ignore',
+});
 console.log(`help-index: ${rows.length} commands`);

@@ -28,6 +28,13 @@ export function describeDirty(paths: readonly string[]): string {
   return `uncommitted: ${first}${rest.length > 0 ? ` (+${rest.length} more)` : ''}`;
 }
 
+/** Words for a removed attempt branch holding commits that are nowhere else: its sha and how to get it back. */
+export function describeRecorded(target: CleanTarget): string | undefined {
+  const sha = target.attempt?.recorded;
+  if (!sha || target.unmerged === 0 || target.tip === undefined) return undefined;
+  return `its commit ${sha} is recorded in the log (git branch ${target.branch} ${sha} restores it)`;
+}
+
 /**
  * Decides, for each selected target, whether it is removed, refused (it would lose uncommitted
  * or unmerged work, or is in use) or kept (`--merged` and not merged), with every reason (pure).
@@ -42,7 +49,15 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     if (target.busy) reasons.push(target.busy);
     if (target.unreadable) reasons.push(`git cannot read its status: ${target.unreadable}`);
     if (target.dirty.length > 0) reasons.push(describeDirty(target.dirty));
-    if (target.unmerged > 0) reasons.push(describeUnmerged(target.unmerged, target.mergeTargets));
+    const a = target.attempt;
+    if (a?.known && !a.decided) {
+      reasons.push(
+        `best-of-N for ${a.featureId} is not decided yet (\`baton run --resume ${a.featureId}\` finishes it)`,
+      );
+    }
+    // A losing attempt's commits are recorded in the log (and printed when removed): not lost work.
+    if (target.unmerged > 0 && !a?.tipRecorded)
+      reasons.push(describeUnmerged(target.unmerged, target.mergeTargets));
     if (target.worktree?.exists && target.worktree.locked) {
       reasons.push(`its worktree is locked (git worktree unlock ${target.worktree.path})`);
     }

@@ -1,14 +1,17 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { currentBranch, git, gitRaw, listWorktrees, resolveCommit, type WorktreeInfo } from '../git/git.js';
-import { BRANCH_PREFIX, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
+import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import type { BatonState } from '../log/fold.js';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
 export interface CleanTarget {
-  /** The feature id, or `integration`. */
+  /** The feature id, `integration`, or a best-of-N attempt's unit id (`<feature_id>.a<n>`). */
   id: string;
-  kind: 'feature' | 'integration';
+  kind: 'feature' | 'integration' | 'attempt';
+  /** For a best-of-N attempt (`baton/<feature_id>.a<n>`): what the log says of it. */
+  attempt?: AttemptFacts;
   branch: string;
   /** The branch's tip, or undefined when only a worktree on it is left. */
   tip?: string;
@@ -30,6 +33,22 @@ export interface CleanTarget {
   busy?: string;
   /** Why it may never be removed, not even with `--force`. */
   protected?: string;
+}
+
+/** What the log says of one best-of-N attempt whose branch or worktree is a clean target. */
+export interface AttemptFacts {
+  featureId: string;
+  attempt: number;
+  /** The commit the log recorded when the attempt ended (its work, restorable from this sha). */
+  recorded?: string;
+  /** The branch's tip is exactly the recorded commit: every commit on it is in the log. */
+  tipRecorded: boolean;
+  /** The log has this attempt (it started in some run). */
+  known: boolean;
+  /** The feature's winner was chosen (by the rule or `baton pick`). */
+  decided: boolean;
+  /** This attempt is the feature's winner (its commit is on `baton/<feature_id>`). */
+  winner: boolean;
 }
 
 /** What `inspectCleanTargets` found. */
@@ -64,7 +83,7 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     let t = targets.get(branch);
     if (!t) {
       const id = branch.slice(BRANCH_PREFIX.length);
-      const kind = id === INTEGRATION_ID ? 'integration' : 'feature';
+      const kind = id === INTEGRATION_ID ? 'integration' : parseAttemptUnitId(id) ? 'attempt' : 'feature';
       t = { id, kind, branch, dirty: [], unmerged: 0, mergeTargets: [] };
       targets.set(branch, t);
     }
@@ -100,11 +119,25 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     }
     // The integration branch is measured against the base only: it is not merged into itself.
     const from = t.kind === 'integration' ? merge.integrationIndex + 1 : 0;
-    t.mergeTargets = merge.names.slice(from);
-    if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, merge.commits.slice(from));
-    const feature = live && t.kind === 'feature' ? live.state.features[t.id] : undefined;
-    if (live && feature && live.state.run_feature_ids.includes(t.id) && ACTIVE.has(feature.status)) {
-      t.busy = `run ${live.state.run_id} is working on it (status ${feature.status}, baton pid ${live.pid})`;
+    const names = merge.names.slice(from);
+    const commits = merge.commits.slice(from);
+    const unit = parseAttemptUnitId(t.id);
+    if (unit) {
+      // An attempt's work is safe once it is on its feature's branch (the winner's is).
+      const own = branches.get(featureBranch(unit.featureId));
+      if (own) {
+        names.unshift(featureBranch(unit.featureId));
+        commits.unshift(own);
+      }
+      t.attempt = attemptFacts(options.state, unit.featureId, unit.attempt, t.tip);
+    }
+    t.mergeTargets = names;
+    if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, commits);
+    const owner = unit?.featureId ?? t.id;
+    const feature = live && t.kind !== 'integration' ? live.state.features[owner] : undefined;
+    if (live && feature && live.state.run_feature_ids.includes(owner) && ACTIVE.has(feature.status)) {
+      const on = unit ? `its feature ${owner}` : 'it';
+      t.busy = `run ${live.state.run_id} is working on ${on} (status ${feature.status}, baton pid ${live.pid})`;
     }
   }
   return {
@@ -114,6 +147,27 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
 }
 
 const ACTIVE = new Set(['pending', 'running', 'verifying', 'needs-input']);
+
+/** What the folded log says of attempt `n` of `featureId` (pure). */
+function attemptFacts(
+  state: BatonState,
+  featureId: string,
+  n: number,
+  tip: string | undefined,
+): AttemptFacts {
+  const f = Object.hasOwn(state.features, featureId) ? state.features[featureId] : undefined;
+  const a = f?.attempts?.[String(n)];
+  const recorded = a?.commit;
+  return {
+    featureId,
+    attempt: n,
+    known: a !== undefined,
+    ...(recorded ? { recorded } : {}),
+    tipRecorded: recorded !== undefined && recorded === tip,
+    decided: f?.winner !== undefined,
+    winner: f?.winner?.attempt === n,
+  };
+}
 
 /** The run in progress, when the log's last run has not ended and its orchestrator is alive. */
 function liveRun(

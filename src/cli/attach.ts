@@ -4,9 +4,8 @@ import { findMainWorktree } from '../git/git.js';
 import { firstNeedingInput } from '../interactive/target.js';
 import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
-import { foldEvents } from '../log/fold.js';
+import { foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
-import { readLog } from '../log/read.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton attach [id]`: jumps to a feature's tmux window (the first one needing input by default). */
@@ -24,7 +23,8 @@ export const registerAttach: RegisterCommand = (program, ctx, setExit) => {
     )
     .action(async (given: string | undefined, flags: { print?: boolean }) => {
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
-      const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
+      // Windows belong to the current run: fold its bytes only, found from the end of the log.
+      const { state } = foldLastRun(logPath);
       const id = given ?? firstNeedingInput(state);
       if (!id) {
         throw new UserError('interactive/nothing-waiting', 'no feature needs input right now', {

@@ -1,4 +1,10 @@
-import { type CleanDecision, type CleanResult, decideClean, removeTargets } from '../clean/clean.js';
+import {
+  type CleanDecision,
+  type CleanResult,
+  decideClean,
+  describeRecorded,
+  removeTargets,
+} from '../clean/clean.js';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { type CleanTarget, inspectCleanTargets, isProcessAlive } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
@@ -30,7 +36,7 @@ async function planIds(cwd: string): Promise<string[]> {
   }
 }
 
-/** Picks the targets the ids name (all feature targets when none, plus integration with --all). */
+/** Picks the targets the ids name, a feature's best-of-N attempts with it (all but integration when none; it too with --all). */
 function selectTargets(
   targets: readonly CleanTarget[],
   ids: readonly string[],
@@ -38,7 +44,7 @@ function selectTargets(
   all: boolean,
 ): { selected: CleanTarget[]; absent: string[] } {
   if (ids.length === 0) {
-    return { selected: targets.filter((t) => t.kind === 'feature' || all), absent: [] };
+    return { selected: targets.filter((t) => t.kind !== 'integration' || all), absent: [] };
   }
   const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length > 0) {
@@ -49,9 +55,11 @@ function selectTargets(
     );
   }
   const wanted = new Set(ids);
+  const named = (t: CleanTarget) =>
+    wanted.has(t.id) || (t.attempt !== undefined && wanted.has(t.attempt.featureId));
   return {
-    selected: targets.filter((t) => wanted.has(t.id)),
-    absent: ids.filter((id) => !targets.some((t) => t.id === id)),
+    selected: targets.filter(named),
+    absent: ids.filter((id) => !targets.some((t) => t.id === id || t.attempt?.featureId === id)),
   };
 }
 
@@ -60,7 +68,8 @@ function what(t: CleanTarget): string {
   if (t.worktree)
     parts.push(`worktree ${t.worktree.path}${t.worktree.exists ? '' : ' (folder already gone)'}`);
   if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
-  return parts.join(', ');
+  const recorded = describeRecorded(t);
+  return `${parts.join(', ')}${recorded ? `; ${recorded}` : ''}`;
 }
 
 function render(
@@ -123,6 +132,16 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
     worktree: d.target.worktree?.path ?? null,
     reasons: d.reasons,
     ...(d.action === 'remove' ? { forced: d.forced, disk_bytes: disk ?? null } : {}),
+    ...(d.target.attempt
+      ? {
+          attempt: {
+            feature_id: d.target.attempt.featureId,
+            attempt: d.target.attempt.attempt,
+            winner: d.target.attempt.winner,
+            commit: d.target.attempt.recorded ?? null,
+          },
+        }
+      : {}),
     ...(result ? { removed_worktree: result.removedWorktree, deleted_branch: result.deletedBranch } : {}),
     ...(result?.error ? { error: result.error } : {}),
   };
@@ -133,8 +152,9 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
   program
     .command('clean')
     .description(
-      'remove feature worktrees and their baton/<id> branches, refusing those whose work would be lost ' +
-        '(uncommitted changes, commits not merged into baton/integration or the base) unless --force',
+      "remove feature worktrees and their baton/<id> branches (best-of-N attempts' baton/<id>.a<n> too), " +
+        'refusing those whose work would be lost (uncommitted changes, commits not merged into ' +
+        'baton/integration or the base) unless --force',
     )
     .addHelpText(
       'after',
@@ -142,6 +162,11 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
         'your main checkout, a branch checked out there, the worktree you run from; a feature a live run is\n' +
         'working on, only with --force. `git worktree prune` runs afterwards.\n' +
+        'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
+        "(`baton clean <id>.a<n>`). A losing attempt's commits are recorded in the log, so its branch is\n" +
+        'removed even though they are merged nowhere, and the sha is printed (git branch <branch> <sha>\n' +
+        'restores it until git prunes it); uncommitted changes in its worktree still need --force, and so\n' +
+        'does an attempt whose feature has no winner yet (`baton run --resume` decides it).\n' +
         'Exit code: 0 when everything selected was removed (or kept by --merged), 1 when anything was refused\n' +
         'or failed, 2 on a usage error.',
     )

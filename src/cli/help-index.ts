@@ -64,7 +64,7 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
   ],
   [
     'clean [options] [ids...]',
-    'remove feature worktrees and their baton/<id> branches, refusing those whose work would be lost (uncommitted changes, commits not merged into baton/integration or the base) unless --force',
+    "remove feature worktrees and their baton/<id> branches (best-of-N attempts' baton/<id>.a<n> too), refusing those whose work would be lost (uncommitted changes, commits not merged into baton/integration or the base) unless --force",
   ],
   [
     'doctor [options]',
@@ -72,7 +72,7 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
   ],
   [
     'demo [options]',
-    'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n(Upload, Grade, Feedback), lint, plan, parallel agents, checks, integration with tests, report',
+    'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n(Upload, Grade, Feedback), decompose its spec into contracts, lint, plan, parallel agents, checks,\nintegration with tests, report',
   ],
   [
     'worker [options]',

@@ -16,8 +16,8 @@ import {
   type IntegrationSettings,
 } from '../integrate/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
-import { type BatonState, foldEvents } from '../log/fold.js';
-import { readLog } from '../log/read.js';
+import type { BatonState } from '../log/fold.js';
+import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import type { RegisterCommand } from './commands.js';
@@ -103,8 +103,10 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       };
       const p = palette(ctx.color);
       const printer = integratePrinter(p, out);
-      // Folded once: the run the events belong to, and each feature's status for the selection.
-      const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
+      // Folded once: the run the events belong to, and each feature's status for the selection. Statuses
+      // span runs (a feature finished two runs ago still merges), so this is the whole fold, taken from
+      // the status snapshot in .baton/cache/: only the bytes appended since it was written are read.
+      const { state } = foldLogCached(project.logPath);
       const runId = state.run_id;
       const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock, ...(runId ? { runId } : {}) });
       sink.subscribe(printer);

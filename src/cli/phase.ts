@@ -1,8 +1,8 @@
 import { logPathFor } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
-import { foldEvents, type PhaseRecord } from '../log/fold.js';
-import { readLog } from '../log/read.js';
+import type { PhaseRecord } from '../log/fold.js';
+import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { formatMinutes, formatTime } from '../metrics/format.js';
 import type { RegisterCommand } from './commands.js';
@@ -28,8 +28,8 @@ async function readPhases(
   ctx: CliContext,
 ): Promise<{ logPath: string; all: PhaseRecord[]; open: PhaseRecord[] }> {
   const logPath = logPathFor(await findMainWorktree(ctx.cwd));
-  const { events } = readLog(logPath, undefined, { final: true });
-  const all = foldEvents(events).phases;
+  // Phases span runs, so the whole fold is needed: from the status snapshot, reading only appended bytes.
+  const all = foldLogCached(logPath).state.phases;
   const open = all.filter((p) => p.started_at !== undefined && p.ended_at === undefined);
   return { logPath, all, open };
 }

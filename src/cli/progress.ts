@@ -6,7 +6,7 @@ import { applyEvent, initialState } from '../log/fold.js';
 import { resumeNotes } from '../runner/resume.js';
 import type { Output } from './context.js';
 import { escapeControl } from './escape.js';
-import { FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { attemptRows, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { createLiveView } from './live-view.js';
 import { escapeKeepingPalette, formatDuration, type Palette, paintStatus, renderTable } from './style.js';
 
@@ -141,12 +141,16 @@ export function createProgressRenderer(
   }
   const state = initialState();
   const view = createLiveView(out);
-  /** Redraws the table in place, with `above` (finished checks, ended features) printed over it for good. */
+  /**
+   * Redraws the table in place, with `above` (finished checks, ended features, a best-of-N winner) printed
+   * over it for good. A best-of-N feature's attempts are rows under it, as in `baton status`.
+   */
   const draw = (above = '') => {
     const rows = featureIds.map((id) => state.features[id]).filter((f) => f !== undefined);
+    const now = Date.now();
     const text = renderTable(
       FEATURE_HEADER,
-      rows.map((f) => featureRow(f, p, Date.now())),
+      rows.flatMap((f) => [featureRow(f, p, now), ...attemptRows(f, p, now)]),
     );
     if (above) view.print(above);
     view.update(text);

@@ -100,7 +100,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       'create a worktree and branch per feature and run its agent, in parallel; checks run after each agent',
     )
     .argument('[ids...]', 'features to run (default: all)')
-    .option('-j, --jobs <n>', 'how many agents at once (default: config concurrency, else all)')
+    .option(
+      '-j, --jobs <n>',
+      'how many agents at once (default: config concurrency, else all; each best-of-N attempt counts as one)',
+    )
     .option('--agent <name>', 'agent for every feature: claude, codex, gemini, aider, opencode, demo')
     .option(
       '--wait-for-deps',

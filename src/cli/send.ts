@@ -3,9 +3,8 @@ import { interventionText } from '../interactive/target.js';
 import { sendText } from '../interactive/tmux.js';
 import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
-import { foldEvents } from '../log/fold.js';
+import { foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
-import { readLog } from '../log/read.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton send <id> <text>`: types a message into an interactive agent's window and logs the intervention. */
@@ -22,7 +21,8 @@ export const registerSend: RegisterCommand = (program, ctx) => {
     )
     .action(async (id: string, words: string[], flags: { enter: boolean }) => {
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
-      const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
+      // Windows belong to the current run: fold its bytes only, found from the end of the log.
+      const { state } = foldLastRun(logPath);
       const { w, tmux } = await openWindow(state, id, ctx.env);
       const text = words.join(' ');
       await sendText(tmux, w.target, text, flags.enter);

@@ -1,8 +1,7 @@
 import { findMainWorktree } from '../git/git.js';
 import { listWindows, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
-import { foldEvents } from '../log/fold.js';
+import { findLastRunStart } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
-import { readLog } from '../log/read.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
 import type { RegisterCommand } from './commands.js';
 
@@ -16,13 +15,14 @@ export const registerStop: RegisterCommand = (program, ctx) => {
     .argument('[ids...]', 'only these features (default: all)')
     .action(async (ids: string[]) => {
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
-      const state = foldEvents(readLog(logPath, undefined, { final: true }).events);
-      if (!state.run_id) {
+      // Only the last run's id is needed: read from the end of the log, not all of it.
+      const runId = findLastRunStart(logPath)?.run_id;
+      if (!runId) {
         ctx.stdout.write('no run to stop\n');
         return;
       }
       const tmux = tmuxFor(ctx.env);
-      const session = sessionName(state.run_id);
+      const session = sessionName(runId);
       // Only windows of Baton's own session are touched: tmux, not the log, says which pids they are.
       const windows = (await listWindows(tmux, session)).filter(
         (w) => ids.length === 0 || ids.includes(w.name),

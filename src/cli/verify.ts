@@ -2,8 +2,7 @@ import { dirname, relative } from 'node:path';
 import { Option } from 'commander';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
-import { foldEvents } from '../log/fold.js';
-import { readLog } from '../log/read.js';
+import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
 import type { RegisterCommand } from './commands.js';
@@ -109,7 +108,8 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
     .action(async (ids: string[], flags: VerifyFlags) => {
       const project = await loadProject(ctx.cwd);
       const named = ids.length > 0 ? selectFeatures(project.plan, ids) : [];
-      const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
+      // The whole fold (worktrees and the integration branch span runs), from the status snapshot.
+      const { state } = foldLogCached(project.logPath);
       const { targets, skipped } = await resolveVerifyTargets({
         root: project.root,
         config: project.config,

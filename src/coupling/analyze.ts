@@ -102,7 +102,7 @@ export async function readCoChange(
   const r = await readHistory(
     root,
     { window: settings.window, cacheFile: options.cacheFile, streams: options.streams },
-    (c) => counter.add(c),
+    (c, position) => counter.add(c, position),
   );
   // A repository without commits has no history yet; anything else is a real failure.
   if (r.exitCode !== 0 && !/does not have any commits|bad default revision|unknown revision/.test(r.stderr)) {

@@ -51,13 +51,33 @@ export interface CoChangeResult {
   unowned: UnownedCoChange[];
 }
 
-/** Accumulates co-change counts commit by commit, so the history is never held in memory. */
+/**
+ * Accumulates co-change counts commit by commit, so the history is never held in memory. Commits may
+ * come in any order: `position` (0: the newest; default: the order of the calls) picks the examples.
+ */
 export interface CoChangeCounter {
-  add(commit: LoggedCommit): void;
+  add(commit: LoggedCommit, position?: number): void;
   result(): CoChangeResult;
 }
 
 const EXAMPLES = 3;
+
+/** An example commit with its position in the window, while counting. */
+interface Placed extends ExampleCommit {
+  position: number;
+}
+
+/** Keeps the EXAMPLES newest (lowest position) of the commits offered, newest first. */
+function offer(list: Placed[], example: Placed): void {
+  if (list.length === EXAMPLES && (list[EXAMPLES - 1] as Placed).position < example.position) return;
+  let at = list.length;
+  while (at > 0 && (list[at - 1] as Placed).position > example.position) at--;
+  list.splice(at, 0, example);
+  if (list.length > EXAMPLES) list.pop();
+}
+
+const unplace = (list: readonly Placed[]): ExampleCommit[] =>
+  list.map((e) => ({ sha: e.sha, subject: e.subject }));
 
 /**
  * Counts, for every pair of features, the commits that touched files both own, and for every unowned
@@ -86,8 +106,8 @@ export function createCoChangeCounter(
   };
   const featureCommits = new Array<number>(n).fill(0);
   const pairSupport = new Array<number>(n * n).fill(0);
-  const pairExamples = new Map<number, ExampleCommit[]>();
-  const unowned = new Map<string, { commits: number; features: Set<number>; examples: ExampleCommit[] }>();
+  const pairExamples = new Map<number, Placed[]>();
+  const unowned = new Map<string, { commits: number; features: Set<number>; examples: Placed[] }>();
   let commits = 0;
   let skipped = 0;
   const touched = new Uint8Array(n);
@@ -95,7 +115,7 @@ export function createCoChangeCounter(
   const loose: string[] = [];
 
   return {
-    add(commit) {
+    add(commit, position = commits) {
       commits++;
       if (commit.files.length > options.maxCommitFiles) {
         skipped++;
@@ -119,14 +139,14 @@ export function createCoChangeCounter(
         touched[i] = 0;
         featureCommits[i] = (featureCommits[i] ?? 0) + 1;
       }
-      const example = { sha: commit.sha, subject: commit.subject };
+      const example = { sha: commit.sha, subject: commit.subject, position };
       for (let x = 0; x < list.length; x++) {
         for (let y = x + 1; y < list.length; y++) {
           const key = (list[x] as number) * n + (list[y] as number);
           pairSupport[key] = (pairSupport[key] ?? 0) + 1;
           const ex = pairExamples.get(key);
           if (!ex) pairExamples.set(key, [example]);
-          else if (ex.length < EXAMPLES) ex.push(example);
+          else offer(ex, example);
         }
       }
       for (const file of loose) {
@@ -137,7 +157,7 @@ export function createCoChangeCounter(
         }
         u.commits++;
         for (const i of list) u.features.add(i);
-        if (u.examples.length < EXAMPLES) u.examples.push(example);
+        offer(u.examples, example);
       }
     },
     result() {
@@ -155,7 +175,7 @@ export function createCoChangeCounter(
             confidence: support / Math.max(1, Math.min(ca, cb)),
             commits_a: ca,
             commits_b: cb,
-            examples: pairExamples.get(i * n + j) ?? [],
+            examples: unplace(pairExamples.get(i * n + j) ?? []),
           });
         }
       }
@@ -164,7 +184,7 @@ export function createCoChangeCounter(
         file,
         commits: u.commits,
         features: [...u.features].sort((x, y) => x - y).map((i) => features[i]?.id as string),
-        examples: u.examples,
+        examples: unplace(u.examples),
       }));
       files.sort(
         (p, q) => q.features.length - p.features.length || q.commits - p.commits || cmp(p.file, q.file),

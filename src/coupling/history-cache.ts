@@ -1,90 +1,148 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createLogParser, formatLoggedCommit, type LoggedCommit, namesArgs } from './log-stream.js';
+import {
+  formatLoggedCommit,
+  headerKey,
+  type LoggedCommit,
+  namesArgs,
+  parseLoggedCommit,
+} from './log-stream.js';
 
-/** Bumped when the cache file's layout changes. */
-const CACHE_FORMAT = 1;
+/**
+ * Bumped when the cache file's layout changes. 2: records keyed by "sha parent…" in the header line,
+ * written as the pass goes (1 keyed them the same way but held the whole window until the end).
+ */
+export const HISTORY_CACHE_FORMAT = 2;
 
 /** The first line of a cache file: its format and the git options its paths were read with. */
-const HEADER = `baton history cache ${CACHE_FORMAT} ${namesArgs().join(' ')}\n`;
+const HEADER = `baton history cache ${HISTORY_CACHE_FORMAT} ${namesArgs().join(' ')}\n`;
+
+/** Records are written to disk in batches of about this many characters. */
+const WRITE_BATCH = 1 << 16;
 
 /**
  * The changed paths of commits already read, kept in `.baton/cache/history.txt` so that a second history
  * pass asks git only for the commits that are new since the last. A record is keyed by the commit's
  * `rev-list --parents` line: a commit's sha fixes its tree, and with its parents' shas, the paths its
  * diff lists, whichever repository or HEAD the file came from. Records are stored in the stream's own
- * format, read back by the same parser.
+ * format, kept as the file's raw text until taken; once the pass reads a commit git must list, the next
+ * file is written while the pass runs (taken and fresh records alike), so the pass never holds the
+ * window's commits, and an unchanged cache is never rewritten.
  */
 export class HistoryCache {
   readonly #path: string | undefined;
-  readonly #entries: Map<string, LoggedCommit>;
-  readonly #used = new Set<string>();
-  #dirty = false;
+  readonly #records: Map<string, string>;
+  #fd: number | undefined;
+  #tmp = '';
+  #batch: string[] = [];
+  #batchLength = 0;
+  /** True once the new file differs from the old one: a fresh record, or an old one not taken. */
+  #changed = false;
+  /** A write failed: the next file is incomplete and must not replace the old one. */
+  #broken = false;
 
-  private constructor(path: string | undefined, entries: Map<string, LoggedCommit>) {
+  private constructor(path: string | undefined, records: Map<string, string>) {
     this.#path = path;
-    this.#entries = entries;
+    this.#records = records;
   }
 
-  /** Opens the cache at `path` (none: a cache that keeps nothing); a missing, corrupt or foreign file is empty. */
+  /** Opens the cache at `path` (none: a cache that keeps nothing); a missing, corrupt or other-format file is empty. */
   static open(path: string | undefined): HistoryCache {
-    const entries = new Map<string, LoggedCommit>();
+    const records = new Map<string, string>();
+    let found = false;
     if (path !== undefined) {
       let text = '';
       try {
         text = readFileSync(path, 'utf8');
+        found = true;
       } catch {
         // No cache yet: start empty.
       }
       if (text.startsWith(HEADER)) {
-        const parser = createLogParser((c) => entries.set(c.sha, c));
-        parser.push(text.slice(HEADER.length));
-        parser.end();
+        let start = HEADER.length;
+        while (start < text.length && text.charCodeAt(start) === 0x1e) {
+          const next = text.indexOf('\x1e', start + 1);
+          const record = text.slice(start + 1, next < 0 ? undefined : next);
+          records.set(headerKey(record, 0), record);
+          start = next < 0 ? text.length : next;
+        }
       }
     }
-    return new HistoryCache(path, entries);
+    const cache = new HistoryCache(path, records);
+    // A file there that gave nothing (other format, corrupt) is rewritten.
+    if (found && records.size === 0) cache.#changed = true;
+    return cache;
   }
 
-  /** The number of commits the cache holds. */
+  /** The number of commits the cache holds and no pass has taken yet. */
   get size(): number {
-    return this.#entries.size;
+    return this.#records.size;
   }
 
-  /** The commit stored under `key` (its `sha` field is the key), remembered as used. */
-  get(key: string): LoggedCommit | undefined {
-    const hit = this.#entries.get(key);
-    if (hit) this.#used.add(key);
-    return hit;
+  /** Takes the commit stored under `key` out of the cache (into the next file), if it is there. */
+  take(key: string): LoggedCommit | undefined {
+    const record = this.#records.get(key);
+    if (record === undefined) return undefined;
+    this.#records.delete(key);
+    this.#append(`\x1e${record}`);
+    return parseLoggedCommit(record).commit;
   }
 
-  /** Stores the paths of the commit under `key`. */
-  set(key: string, commit: LoggedCommit): void {
-    if (this.#path === undefined) return;
-    this.#entries.set(key, { sha: key, subject: commit.subject, files: commit.files });
-    this.#used.add(key);
-    this.#dirty = true;
+  /** Stores a commit read from git under `key` (its `rev-list --parents` line). */
+  put(key: string, commit: LoggedCommit): void {
+    this.#changed = true;
+    this.#append(formatLoggedCommit(commit, key));
   }
 
-  /** Writes the cache back (atomically, by rename) when it changed; commits not asked for are dropped. */
+  /** Ends the pass: the next file replaces the old one (atomically, by rename) when it differs; records not taken are dropped. */
   save(): void {
     if (this.#path === undefined) return;
-    for (const key of this.#entries.keys()) {
-      if (!this.#used.has(key)) {
-        this.#entries.delete(key);
-        this.#dirty = true;
-      }
-    }
-    if (!this.#dirty) return;
-    const parts = [HEADER];
-    for (const c of this.#entries.values()) parts.push(formatLoggedCommit(c));
-    const tmp = `${this.#path}.${process.pid}.tmp`;
+    if (this.#records.size > 0) this.#changed = true;
+    if (this.#changed) this.#flush();
+    this.#close(this.#changed);
+  }
+
+  /** Ends a failed pass: the old file stays as it was. */
+  abandon(): void {
+    this.#close(false);
+  }
+
+  #append(text: string): void {
+    if (this.#path === undefined) return;
+    this.#batch.push(text);
+    this.#batchLength += text.length;
+    // Until something differs, taken records (slices of the text already read) wait: an unchanged cache is not rewritten.
+    if (this.#changed && this.#batchLength >= WRITE_BATCH) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#path === undefined || this.#broken) return;
+    if (this.#batch.length === 0 && this.#fd !== undefined) return;
     try {
-      mkdirSync(dirname(this.#path), { recursive: true });
-      writeFileSync(tmp, parts.join(''));
-      renameSync(tmp, this.#path);
-      this.#dirty = false;
+      if (this.#fd === undefined) {
+        mkdirSync(dirname(this.#path), { recursive: true });
+        this.#tmp = `${this.#path}.${process.pid}.tmp`;
+        this.#fd = openSync(this.#tmp, 'w');
+        writeSync(this.#fd, HEADER);
+      }
+      writeSync(this.#fd, this.#batch.join(''));
     } catch {
       // A cache that cannot be written only costs speed.
+      this.#broken = true;
     }
+    this.#batch = [];
+    this.#batchLength = 0;
+  }
+
+  #close(keep: boolean): void {
+    if (this.#fd === undefined) return;
+    try {
+      closeSync(this.#fd);
+      if (keep && !this.#broken && this.#path !== undefined) renameSync(this.#tmp, this.#path);
+      else rmSync(this.#tmp, { force: true });
+    } catch {
+      // As above: only speed is lost.
+    }
+    this.#fd = undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { HistoryCache } from './history-cache.js';
-import { type LoggedCommit, listWindow, streamCommits } from './log-stream.js';
+import { type LoggedCommit, listWindow, streamCommits, streamWindow } from './log-stream.js';
 
 /** How one history pass read its commits. */
 export interface HistoryRead {
@@ -28,91 +28,119 @@ export interface HistoryOptions {
 const MIN_STREAM_COMMITS = 2_000;
 
 /**
- * Calls `onCommit` for the last `window` non-merge commits of `cwd`, newest first, exactly as one
- * `git log --no-merges --name-only` stream would (full shas). One `rev-list` lists the window; the
- * commits not in the cache are cut into contiguous ranges, each read by its own `git log --stdin
- * --no-walk` process in parallel (never one process per commit); the results are put back in order.
+ * Calls `onCommit` once for each of the last `window` non-merge commits of `cwd`, with its position in
+ * `git log --no-merges` order (0: the newest), as soon as it is known: the calls come in no particular
+ * order, and nothing of a commit is kept once it has been handed on, so memory does not grow with the
+ * window. Commits the cache holds are handed on as `rev-list` lists them; the rest are cut into
+ * contiguous ranges, each read by its own `git log` process in parallel (never one process per commit).
+ * Without a usable cache there is nothing to look up, so no list either: each stream reads its slice of
+ * the window with `--skip`/`-n`.
  */
 export async function readHistory(
   cwd: string,
   options: HistoryOptions,
-  onCommit: (c: LoggedCommit) => void,
+  onCommit: (c: LoggedCommit, position: number) => void,
 ): Promise<HistoryRead> {
-  const listed = await listWindow(cwd, options.window);
-  if (listed.exitCode !== 0) {
-    return { exitCode: listed.exitCode, stderr: listed.stderr, commits: 0, read: 0, streams: 0 };
-  }
   const cache = HistoryCache.open(options.cacheFile);
-  const { commits } = listed;
-  const missing: number[] = [];
-  commits.forEach((c, i) => {
-    if (!c.hasParent || !cache.get(c.key)) missing.push(i);
-  });
-  const ranges = splitRanges(missing, streamCount(missing.length, options.streams));
-  // For each commit of the window, the range that reads it (-1: the cache has it).
-  const rangeOf = new Int32Array(commits.length).fill(-1);
-  ranges.forEach((range, r) => {
-    for (const i of range) rangeOf[i] = r;
-  });
-  // Commits are handed on in the window's order as soon as they are known: the first range streams
-  // straight into `onCommit` while git still reads the others, which wait in their queues.
-  const queues = ranges.map(() => ({ arrived: [] as LoggedCommit[], taken: 0 }));
-  let next = 0;
-  let mismatch: string | undefined;
-  const drain = () => {
-    for (let c = commits[next]; c !== undefined; c = commits[++next]) {
-      const queue = queues[rangeOf[next] as number];
-      if (!queue) {
-        const hit = cache.get(c.key) as LoggedCommit;
-        onCommit({ sha: c.sha, subject: hit.subject, files: hit.files });
-        continue;
-      }
-      const fresh = queue.arrived[queue.taken];
-      if (!fresh || mismatch) return;
-      if (fresh.sha !== c.sha) {
-        mismatch = `git log listed ${fresh.sha} where ${c.sha} was asked for`;
-        return;
-      }
-      queue.taken++;
-      if (c.hasParent) cache.set(c.key, fresh);
-      onCommit(fresh);
-    }
-  };
-  drain();
-  const results = await Promise.all(
-    ranges.map((range, r) =>
-      streamCommits(
-        cwd,
-        range.map((i) => commits[i]?.sha as string),
-        (c) => {
-          queues[r]?.arrived.push(c);
-          if (rangeOf[next] === r) drain();
-        },
-      ),
-    ),
-  );
-  const failed = results.find((r) => r.exitCode !== 0);
-  if (failed) return { ...failed, commits: 0, read: 0, streams: ranges.length };
-  drain();
-  // The streams list exactly the commits asked for, in order: anything else is a bug, not a user error.
-  if (mismatch || next < commits.length) {
-    throw new Error(mismatch ?? `git log listed no paths for commit ${commits[next]?.sha}`);
-  }
-  cache.save();
-  return {
-    exitCode: 0,
-    stderr: '',
-    commits: commits.length,
-    read: missing.length,
-    streams: ranges.length,
-  };
+  const r =
+    cache.size === 0
+      ? await readCold(cwd, options, cache, onCommit)
+      : await readWarm(cwd, options, cache, onCommit);
+  if (r.exitCode === 0) cache.save();
+  else cache.abandon();
+  return r;
 }
 
-/** How many streams `missing` commits are worth: `forced`, else one per MIN_STREAM_COMMITS up to the cores (≤ 4). */
-export function streamCount(missing: number, forced?: number): number {
+async function readCold(
+  cwd: string,
+  options: HistoryOptions,
+  cache: HistoryCache,
+  onCommit: (c: LoggedCommit, position: number) => void,
+): Promise<HistoryRead> {
+  const ranges = splitWindow(options.window, streamCount(options.window, options.streams));
+  let commits = 0;
+  const results = await Promise.all(
+    ranges.map((range) =>
+      streamWindow(cwd, range, (c, key, position) => {
+        commits++;
+        if (key.includes(' ')) cache.put(key, c);
+        onCommit(c, position);
+      }),
+    ),
+  );
+  const failed = results.find((x) => x.exitCode !== 0);
+  if (failed) return { ...failed, commits: 0, read: 0, streams: ranges.length };
+  return { exitCode: 0, stderr: '', commits, read: commits, streams: ranges.length };
+}
+
+async function readWarm(
+  cwd: string,
+  options: HistoryOptions,
+  cache: HistoryCache,
+  onCommit: (c: LoggedCommit, position: number) => void,
+): Promise<HistoryRead> {
+  // Only the commits git must read are remembered: their shas and positions.
+  const missing: string[] = [];
+  const missingAt: number[] = [];
+  let position = 0;
+  const listed = await listWindow(cwd, options.window, (line) => {
+    // A root commit or a shallow clone's boundary (no parents listed) is never cached: its paths change once the parents appear.
+    const hit = line.includes(' ') ? cache.take(line) : undefined;
+    if (hit) onCommit(hit, position);
+    else {
+      const space = line.indexOf(' ');
+      missing.push(space < 0 ? line : line.slice(0, space));
+      missingAt.push(position);
+    }
+    position++;
+  });
+  if (listed.exitCode !== 0) return { ...listed, commits: 0, read: 0, streams: 0 };
+  const ranges = splitRanges(
+    missing.map((_, i) => i),
+    streamCount(missing.length, options.streams),
+  );
+  let mismatch: string | undefined;
+  const results = await Promise.all(
+    ranges.map((range) => {
+      let next = 0;
+      return streamCommits(
+        cwd,
+        range.map((i) => missing[i] as string),
+        (c, key) => {
+          const i = range[next++];
+          if (i === undefined || c.sha !== missing[i]) {
+            mismatch ??= `git log listed ${c.sha} where ${i === undefined ? 'nothing' : missing[i]} was asked for`;
+            return;
+          }
+          if (key.includes(' ')) cache.put(key, c);
+          onCommit(c, missingAt[i] as number);
+        },
+      ).then((x) => ({ ...x, listed: next, asked: range.length }));
+    }),
+  );
+  const failed = results.find((x) => x.exitCode !== 0);
+  if (failed)
+    return { exitCode: failed.exitCode, stderr: failed.stderr, commits: 0, read: 0, streams: ranges.length };
+  // The streams list exactly the commits asked for, in order: anything else is a bug, not a user error.
+  const short = results.find((x) => x.listed !== x.asked);
+  if (mismatch || short) throw new Error(mismatch ?? 'git log listed fewer commits than were asked for');
+  return { exitCode: 0, stderr: '', commits: position, read: missing.length, streams: ranges.length };
+}
+
+/** How many streams `commits` commits to read are worth: `forced`, else one per MIN_STREAM_COMMITS up to the cores (≤ 4). */
+export function streamCount(commits: number, forced?: number): number {
   if (forced !== undefined) return Math.max(1, forced);
   const cores = Math.min(4, availableParallelism());
-  return Math.max(1, Math.min(cores, Math.floor(missing / MIN_STREAM_COMMITS)));
+  return Math.max(1, Math.min(cores, Math.floor(commits / MIN_STREAM_COMMITS)));
+}
+
+/** Cuts a window of `window` commits into `n` contiguous `--skip`/`-n` slices of nearly equal length, none empty (pure). */
+export function splitWindow(window: number, n: number): { skip: number; count: number }[] {
+  const slices = Math.max(0, Math.min(n, window));
+  return Array.from({ length: slices }, (_, i) => {
+    const skip = Math.floor((i * window) / slices);
+    return { skip, count: Math.floor(((i + 1) * window) / slices) - skip };
+  });
 }
 
 /** Cuts `list` into `n` contiguous ranges of nearly equal length, none empty (pure). */

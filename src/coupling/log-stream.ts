@@ -11,24 +11,18 @@ export interface LoggedCommit {
 const COMMIT_MARK = '\x1e';
 const FIELD_MARK = '\x1f';
 
-/** The `--format` that `createLogParser` reads: a marked header line (full sha, subject), then the files. */
-export const LOG_FORMAT = `--format=${'%x1e'}%H${'%x1f'}%s`;
+/**
+ * The `--format` that `createLogParser` reads: a marked header line, then the files. The header's first
+ * field is the commit's key, its full sha and its parents' (`%H %P`, as `rev-list --parents` lists it).
+ */
+export const LOG_FORMAT = `--format=${'%x1e'}%H %P${'%x1f'}%s`;
 
 /**
- * The git arguments that read the changed paths of the commits listed on stdin, in the order given:
- * no walk, names only, no rename search (renames are not needed to count co-changes, and cost most).
+ * The git arguments that read changed paths in the format `createLogParser` reads: names only, no rename
+ * search (renames are not needed to count co-changes, and cost most). Revisions and limits come after.
  */
 export function namesArgs(): string[] {
-  return [
-    '-c',
-    'core.quotePath=false',
-    'log',
-    '--no-walk=unsorted',
-    '--stdin',
-    '--no-renames',
-    '--name-only',
-    LOG_FORMAT,
-  ];
+  return ['-c', 'core.quotePath=false', 'log', '--no-renames', '--name-only', LOG_FORMAT];
 }
 
 /** An incremental reader of the stream: feed it chunks in any sizes, it calls `onCommit` per commit. */
@@ -38,26 +32,26 @@ export interface LogParser {
   end(): void;
 }
 
-/** Parses `git log --name-only` output produced with `LOG_FORMAT`, chunk by chunk (pure). */
-export function createLogParser(onCommit: (c: LoggedCommit) => void): LogParser {
+/**
+ * Parses `git log --name-only` output produced with `LOG_FORMAT`, chunk by chunk (pure). `key` is the
+ * header's first field: "sha parent…" (just the sha for a root commit or a format without parents).
+ */
+export function createLogParser(onCommit: (c: LoggedCommit, key: string) => void): LogParser {
   let rest = '';
   let current: LoggedCommit | undefined;
+  let key = '';
   const line = (text: string) => {
-    if (text.startsWith(COMMIT_MARK)) {
-      if (current) onCommit(current);
-      const sep = text.indexOf(FIELD_MARK);
-      current = {
-        sha: text.slice(1, sep < 0 ? undefined : sep),
-        subject: sep < 0 ? '' : text.slice(sep + 1),
-        files: [],
-      };
+    if (text.charCodeAt(0) === 0x1e) {
+      if (current) onCommit(current, key);
+      key = headerKey(text, 1);
+      current = commitOfHeader(text, 1, key);
     } else if (text !== '' && current) {
       current.files.push(text);
     }
   };
   return {
     push(chunk) {
-      const text = rest + chunk;
+      const text = rest === '' ? chunk : rest + chunk;
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
         line(text.slice(start, nl));
@@ -68,43 +62,61 @@ export function createLogParser(onCommit: (c: LoggedCommit) => void): LogParser 
     end() {
       if (rest !== '') line(rest);
       rest = '';
-      if (current) onCommit(current);
+      if (current) onCommit(current, key);
       current = undefined;
     },
   };
 }
 
-/** Writes commits in the format `createLogParser` reads (the history cache's records). */
-export function formatLoggedCommit(c: LoggedCommit): string {
-  return `${COMMIT_MARK}${c.sha}${FIELD_MARK}${c.subject}\n${c.files.map((f) => `${f}\n`).join('')}`;
+/** Reads one record of the format (without its leading mark, e.g. a history cache record) (pure). */
+export function parseLoggedCommit(record: string): { commit: LoggedCommit; key: string } {
+  const nl = record.indexOf('\n');
+  const header = nl < 0 ? record : record.slice(0, nl);
+  const key = headerKey(header, 0);
+  const commit = commitOfHeader(header, 0, key);
+  if (nl >= 0) for (const f of record.slice(nl + 1).split('\n')) if (f !== '') commit.files.push(f);
+  return { commit, key };
 }
 
-/** One commit of the window: its full sha, and its `rev-list --parents` line (sha and parents). */
-export interface ListedCommit {
-  sha: string;
-  /** "sha parent…": what the commit's changed paths depend on, so the key of the history cache. */
-  key: string;
-  /** False for a root commit and a shallow clone's boundary, whose paths change once the parents appear. */
-  hasParent: boolean;
+/** Writes a commit in the format `createLogParser` reads, under its key (the history cache's records). */
+export function formatLoggedCommit(c: LoggedCommit, key: string = c.sha): string {
+  return `${COMMIT_MARK}${key}${FIELD_MARK}${c.subject}\n${c.files.map((f) => `${f}\n`).join('')}`;
 }
 
-/** Lists the last `window` non-merge commits of HEAD, newest first, in `git log`'s own order (one process). */
-export async function listWindow(
+/** The record's key, the header's text up to the field mark (trailing space of a root's empty `%P` cut). */
+export function headerKey(header: string, from: number): string {
+  const sep = header.indexOf(FIELD_MARK, from);
+  return header.slice(from, sep < 0 ? undefined : sep).trimEnd();
+}
+
+function commitOfHeader(header: string, from: number, key: string): LoggedCommit {
+  const sep = header.indexOf(FIELD_MARK, from);
+  const space = key.indexOf(' ');
+  return {
+    sha: space < 0 ? key : key.slice(0, space),
+    subject: sep < 0 ? '' : header.slice(sep + 1),
+    files: [],
+  };
+}
+
+/**
+ * Streams the window's commits from `skip` on (at most `count`, newest first, merges left out) from one
+ * `git log` process, calling `onCommit` with each commit's position in the window.
+ */
+export async function streamWindow(
   cwd: string,
-  window: number,
-): Promise<{ exitCode: number; stderr: string; commits: ListedCommit[] }> {
-  const commits: ListedCommit[] = [];
-  const parser = lineReader((line) => {
-    const space = line.indexOf(' ');
-    commits.push({ sha: space < 0 ? line : line.slice(0, space), key: line, hasParent: space >= 0 });
-  });
+  range: { skip: number; count: number },
+  onCommit: (c: LoggedCommit, key: string, position: number) => void,
+): Promise<{ exitCode: number; stderr: string }> {
+  let position = range.skip;
+  const parser = createLogParser((c, key) => onCommit(c, key, position++));
   const r = await gitStream(
     cwd,
-    ['rev-list', '--no-merges', '--parents', '-n', String(window), 'HEAD'],
-    parser.push,
+    [...namesArgs(), '--no-merges', `--skip=${range.skip}`, '-n', String(range.count), 'HEAD'],
+    (s) => parser.push(s),
   );
   parser.end();
-  return { ...r, commits };
+  return r;
 }
 
 /**
@@ -114,25 +126,38 @@ export async function listWindow(
 export async function streamCommits(
   cwd: string,
   shas: readonly string[],
-  onCommit: (c: LoggedCommit) => void,
+  onCommit: (c: LoggedCommit, key: string) => void,
 ): Promise<{ exitCode: number; stderr: string }> {
   const parser = createLogParser(onCommit);
-  const r = await gitStream(cwd, namesArgs(), (s) => parser.push(s), `${shas.join('\n')}\n`);
+  const r = await gitStream(
+    cwd,
+    [...namesArgs(), '--no-walk=unsorted', '--stdin'],
+    (s) => parser.push(s),
+    `${shas.join('\n')}\n`,
+  );
   parser.end();
   return r;
 }
 
-function lineReader(onLine: (line: string) => void): { push: (s: string) => void; end: () => void } {
+/**
+ * Lists the last `window` non-merge commits of HEAD, newest first, in `git log`'s own order, one
+ * `rev-list --parents` line ("sha parent…") at a time as git writes them: nothing is kept.
+ */
+export async function listWindow(
+  cwd: string,
+  window: number,
+  onLine: (line: string) => void,
+): Promise<{ exitCode: number; stderr: string }> {
   let rest = '';
-  return {
-    push(chunk) {
+  const r = await gitStream(
+    cwd,
+    ['rev-list', '--no-merges', '--parents', '-n', String(window), 'HEAD'],
+    (chunk) => {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
       for (const l of lines) if (l !== '') onLine(l);
     },
-    end() {
-      if (rest !== '') onLine(rest);
-      rest = '';
-    },
-  };
+  );
+  if (rest !== '') onLine(rest);
+  return r;
 }

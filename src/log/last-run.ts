@@ -1,8 +1,10 @@
 /**
  * Finds the last run in the log by reading it from the end, so commands that only need the latest
- * run (its id, where it starts) cost the size of that run, not of the whole history.
+ * run (its id, where it starts, its features' state) cost the size of that run, not of the whole history.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { applyEvent, type BatonState, initialState } from './fold.js';
+import { type LogProblem, streamLog } from './read.js';
 
 /** The last `run.started` line of a log, where it begins, and how many bytes were read to find it. */
 export interface LastRunStart {
@@ -10,24 +12,31 @@ export interface LastRunStart {
   /** Byte offset of the line in the log: folding from here gives the last run alone. */
   offset: number;
   bytesRead: number;
+  /** The start continued an earlier run (`baton run --resume`). */
+  resume: boolean;
 }
 
 const CHUNK = 64 * 1024;
 
-/** Parses one log line as a `run.started` event's id, or undefined for any other line. */
-function runIdOf(line: Buffer): string | undefined {
+/** Parses one log line as a `run.started` event, or undefined for any other line. */
+function runStartOf(line: Buffer): { run_id: string; resume: boolean } | undefined {
   // Cheap filter before JSON.parse: most lines are not run starts.
   if (line.indexOf('run.started') < 0) return undefined;
   try {
-    const ev = JSON.parse(line.toString('utf8')) as { type?: unknown; run_id?: unknown };
-    return ev.type === 'run.started' && typeof ev.run_id === 'string' ? ev.run_id : undefined;
+    const ev = JSON.parse(line.toString('utf8')) as { type?: unknown; run_id?: unknown; resume?: unknown };
+    return ev.type === 'run.started' && typeof ev.run_id === 'string'
+      ? { run_id: ev.run_id, resume: ev.resume === true }
+      : undefined;
   } catch {
     return undefined; // a torn or hostile line is not a run start
   }
 }
 
-/** The log's last `run.started`, read backwards in chunks; undefined when the log has none or is missing. */
-export function findLastRunStart(logPath: string): LastRunStart | undefined {
+/**
+ * The last `run.started` that begins before byte `before` (default: the end), read backwards in
+ * chunks; undefined when there is none or the log is missing.
+ */
+export function findLastRunStart(logPath: string, before?: number): LastRunStart | undefined {
   let fd: number;
   try {
     fd = openSync(logPath, 'r');
@@ -35,7 +44,7 @@ export function findLastRunStart(logPath: string): LastRunStart | undefined {
     return undefined;
   }
   try {
-    let end = fstatSync(fd).size;
+    let end = Math.min(before ?? Number.POSITIVE_INFINITY, fstatSync(fd).size);
     let bytesRead = 0;
     // Bytes after the last newline seen so far (the start of a line that began in an earlier chunk).
     let carry = Buffer.alloc(0);
@@ -48,8 +57,8 @@ export function findLastRunStart(logPath: string): LastRunStart | undefined {
       let nl = buf.lastIndexOf(0x0a);
       let lineEnd = buf.length;
       while (nl >= 0) {
-        const id = runIdOf(buf.subarray(nl + 1, lineEnd));
-        if (id !== undefined) return { run_id: id, offset: start + nl + 1, bytesRead };
+        const found = runStartOf(buf.subarray(nl + 1, lineEnd));
+        if (found !== undefined) return { ...found, offset: start + nl + 1, bytesRead };
         lineEnd = nl;
         nl = nl > 0 ? buf.lastIndexOf(0x0a, nl - 1) : -1;
       }
@@ -57,9 +66,61 @@ export function findLastRunStart(logPath: string): LastRunStart | undefined {
       carry = Buffer.from(buf);
       end = start;
     }
-    const id = runIdOf(carry);
-    return id === undefined ? undefined : { run_id: id, offset: 0, bytesRead };
+    const found = runStartOf(carry);
+    return found === undefined ? undefined : { ...found, offset: 0, bytesRead };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Where the last run begins counting its continuations: a `run --resume` start goes on with the
+ * run before it, so the search steps back over resumed starts to the fresh one they continue.
+ */
+export function findLastRunChain(logPath: string): LastRunStart | undefined {
+  let found = findLastRunStart(logPath);
+  let bytesRead = found?.bytesRead ?? 0;
+  while (found?.resume && found.offset > 0) {
+    const earlier = findLastRunStart(logPath, found.offset);
+    if (earlier === undefined) break;
+    bytesRead += earlier.bytesRead;
+    found = earlier;
+  }
+  return found && { ...found, bytesRead };
+}
+
+/** The fold of the last run (from its first start on), and how many bytes it took. */
+export interface LastRunFold {
+  state: BatonState;
+  /** Line numbers count from the run's first line. */
+  problems: LogProblem[];
+  /** Where the folded bytes begin (the run's first `run.started`; 0 when the log has no run). */
+  offset: number;
+  /** Bytes read in all: the backward search plus the run's own bytes. */
+  bytesRead: number;
+}
+
+/**
+ * Folds only the last run's bytes (with the runs it resumed), for commands that act on the current
+ * run (`attach`, `send`): features of earlier runs and phases opened before the run are not in it.
+ * A log without any run is folded whole (it holds no run to skip to).
+ */
+export function foldLastRun(logPath: string): LastRunFold {
+  const start = findLastRunChain(logPath);
+  const state = initialState();
+  const problems: LogProblem[] = [];
+  const from = start?.offset ?? 0;
+  const end = streamLog(
+    logPath,
+    { offset: from, line: 0 },
+    { final: true },
+    { event: (e) => applyEvent(state, e), problem: (p) => problems.push(p) },
+  );
+  let size = end.endOffset;
+  try {
+    size = statSync(logPath).size;
+  } catch {
+    // a missing log reads as empty
+  }
+  return { state, problems, offset: from, bytesRead: (start?.bytesRead ?? 0) + Math.max(0, size - from) };
 }

@@ -15,8 +15,7 @@ import {
   scanAdoptableWindows,
 } from '../interactive/adopt.js';
 import type { BatonEvent, FeatureEnded, FeatureStatus } from '../log/events.js';
-import { foldEvents } from '../log/fold.js';
-import { readLog } from '../log/read.js';
+import { foldLogCached } from '../log/fold-cache.js';
 import { type EventSink, withRunId } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { createAttemptCoordinator } from './attempts.js';
@@ -114,7 +113,8 @@ interface Previous {
 async function readPrevious(opts: RunOptions, unitIds: readonly string[]): Promise<Previous> {
   if (!opts.resume)
     return { previous: new Map(), attempts: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
-  const folded = foldEvents(readLog(opts.logPath, undefined, { final: true }).events);
+  // Statuses span runs: the whole fold, from the status snapshot (only appended bytes are read).
+  const folded = foldLogCached(opts.logPath).state;
   const previous = new Map(Object.values(folded.features).map((f) => [f.feature_id, f.status]));
   const attempts = new Map(
     Object.values(folded.features).flatMap((f) => (f.attempts ? [[f.feature_id, f.attempts] as const] : [])),
@@ -191,7 +191,8 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     return { runId, outcome: 'complete', features: [], durationMs: 0 };
   }
 
-  const concurrency = Math.max(1, opts.concurrency ?? opts.config.concurrency ?? opts.featureIds.length);
+  // Unset, every unit runs at once: a best-of-N feature's attempts are units of their own.
+  const concurrency = Math.max(1, opts.concurrency ?? opts.config.concurrency ?? units.length);
   sink.emit({
     type: 'run.started',
     run_id: runId,

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCoChange } from '../../src/coupling/analyze.js';
-import { readHistory, splitRanges, streamCount } from '../../src/coupling/history.js';
+import { readHistory, splitRanges, splitWindow, streamCount } from '../../src/coupling/history.js';
+import { HISTORY_CACHE_FORMAT } from '../../src/coupling/history-cache.js';
 import { createLogParser, type LoggedCommit } from '../../src/coupling/log-stream.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -87,9 +88,17 @@ function oneStream(root: string, window: number): LoggedCommit[] {
   return commits;
 }
 
+/** The commits of a pass put back in window order by the positions it gave (each position once). */
 async function history(root: string, options: Parameters<typeof readHistory>[1]) {
-  const commits: LoggedCommit[] = [];
-  const read = await readHistory(root, options, (c) => commits.push(c));
+  const placed: LoggedCommit[] = [];
+  let calls = 0;
+  const read = await readHistory(root, options, (c, position) => {
+    expect(placed[position]).toBeUndefined();
+    placed[position] = c;
+    calls++;
+  });
+  const commits = [...placed];
+  expect(commits.length).toBe(calls);
   return { commits, read };
 }
 
@@ -104,15 +113,23 @@ describe('the history pass split over several git log streams', () => {
   const r = shop(1);
 
   it.each([1, 2, 3, 7])(
-    'lists exactly the commits of one stream, in its order, with %i stream(s)',
+    'lists exactly the commits of one stream, at their positions, with %i stream(s)',
     async (n) => {
       for (const window of [1000, 120, 1]) {
         const { commits, read } = await history(r.root, { window, streams: n });
         expect(commits).toEqual(oneStream(r.root, window));
-        expect(read.streams).toBe(Math.min(n, commits.length));
+        expect(read.streams).toBe(Math.min(n, window));
       }
     },
   );
+
+  it.each([1, 3])('reads the commits the cache lacks in %i stream(s), at their positions', async (n) => {
+    const cacheFile = join(r.root, '.baton', 'cache', `split-${n}.txt`);
+    await history(r.root, { window: 200, cacheFile });
+    const { commits, read } = await history(r.root, { window: 1000, cacheFile, streams: n });
+    expect(read).toMatchObject({ commits: 308, read: 108, streams: n });
+    expect(commits).toEqual(oneStream(r.root, 1000));
+  });
 
   it('counts the same co-changes, examples included, as one stream', async () => {
     const one = await readCoChange(r.root, FEATURES, SETTINGS, { streams: 1 });
@@ -137,8 +154,11 @@ describe('the per-commit history cache', () => {
     const first = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
     expect(first.read).toMatchObject({ commits: 308, read: 308 });
     expect(existsSync(cacheFile)).toBe(true);
+    const written = statSync(cacheFile);
     const again = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
     expect(again.read.read).toBe(1); // only the root commit, which is never cached
+    // Nothing new: the file is not rewritten.
+    expect(statSync(cacheFile)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
     addHistory(r, 30, 3, 'later');
     const later = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
     expect(later.read.read).toBe(30 + 1);
@@ -184,22 +204,55 @@ describe('the per-commit history cache', () => {
     expect(boundary?.files.length).toBeGreaterThan(full?.files.length ?? 0);
   });
 
-  it('ignores a corrupt cache or one written by another format', async () => {
+  it('ignores a corrupt cache or one written by another format, and rewrites it', async () => {
     const r = shop(8);
     const cacheFile = join(r.root, 'history.txt');
     await history(r.root, { window: 1000, cacheFile });
     const text = readFileSync(cacheFile, 'utf8');
-    writeFileSync(cacheFile, text.replace(/^baton history cache 1 /, 'baton history cache 0 '));
-    const older = await history(r.root, { window: 1000, cacheFile });
+    const header = `baton history cache ${HISTORY_CACHE_FORMAT} `;
+    expect(text.startsWith(header)).toBe(true);
+    // Another version's file whose records would give other counts if they were believed.
+    const stale = text.replace(header, 'baton history cache 1 ').replaceAll('src/stock/', 'src/auth/');
+    writeFileSync(cacheFile, stale);
+    const older = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
     expect(older.read.read).toBe(older.read.commits);
+    expect(strip(older)).toEqual(strip(await readCoChange(r.root, FEATURES, SETTINGS)));
+    expect(older.pairs[0]).toMatchObject({ a: 'cart', b: 'stock' });
+    // Rewritten in the current format, and used by the next pass.
+    expect(readFileSync(cacheFile, 'utf8')).toBe(text);
+    expect((await history(r.root, { window: 1000, cacheFile })).read.read).toBe(1);
     writeFileSync(cacheFile, '\x00garbage');
     const corrupt = await history(r.root, { window: 1000, cacheFile });
     expect(corrupt.read.read).toBe(corrupt.read.commits);
     expect(corrupt.commits).toEqual(oneStream(r.root, 1000));
+    expect(readFileSync(cacheFile, 'utf8')).toBe(text);
+  });
+
+  it('keeps the old file when the pass fails', async () => {
+    const r = shop(9);
+    const cacheFile = join(r.root, 'history.txt');
+    await history(r.root, { window: 1000, cacheFile });
+    const text = readFileSync(cacheFile, 'utf8');
+    writeFileSync(join(r.root, '.git', 'HEAD'), 'ref: refs/heads/unborn\n');
+    const broken = await readHistory(r.root, { window: 1000, cacheFile }, () => {});
+    expect(broken.exitCode).not.toBe(0);
+    expect(readFileSync(cacheFile, 'utf8')).toBe(text);
   });
 });
 
-describe('splitRanges and streamCount', () => {
+describe('splitRanges, splitWindow and streamCount', () => {
+  it('cuts a window into --skip/-n slices that cover it exactly', () => {
+    expect(splitWindow(10, 3)).toEqual([
+      { skip: 0, count: 3 },
+      { skip: 3, count: 3 },
+      { skip: 6, count: 4 },
+    ]);
+    expect(splitWindow(2, 4)).toEqual([
+      { skip: 0, count: 1 },
+      { skip: 1, count: 1 },
+    ]);
+    expect(splitWindow(0, 2)).toEqual([]);
+  });
   it('cuts a list into contiguous ranges of nearly equal length, none empty', () => {
     expect(splitRanges([1, 2, 3, 4, 5], 2)).toEqual([
       [1, 2],

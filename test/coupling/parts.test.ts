@@ -128,6 +128,27 @@ describe('hotspots', () => {
   });
 });
 
+describe('createCoChangeCounter in any order', () => {
+  it('counts and picks the newest examples by position, whatever order the commits come in', () => {
+    const features = [
+      { id: 'a', owns: ['a/**'] },
+      { id: 'b', owns: ['b/**'] },
+    ];
+    const commits: LoggedCommit[] = Array.from({ length: 8 }, (_, i) => ({
+      sha: `c${i}`,
+      subject: `s${i}`,
+      files: i % 3 === 2 ? ['a/x'] : ['a/x', 'b/y', 'shared.ts'],
+    }));
+    const inOrder = createCoChangeCounter(features, { maxCommitFiles: 50 });
+    for (const c of commits) inOrder.add(c);
+    const shuffled = createCoChangeCounter(features, { maxCommitFiles: 50 });
+    for (const i of [5, 0, 7, 3, 6, 1, 4, 2]) shuffled.add(commits[i] as LoggedCommit, i);
+    expect(shuffled.result()).toEqual(inOrder.result());
+    expect(inOrder.result().pairs[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1', 'c3']);
+    expect(inOrder.result().unowned[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1', 'c3']);
+  });
+});
+
 describe('dependencyOracle', () => {
   it('follows dependencies through other features, in one direction', () => {
     const o = dependencyOracle([

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countHeadline, withReport } from '../../src/dashboard/view.js';
+import { DEMO_SPEC } from '../../src/demo/scaffold.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
 import { COMPARISON_PHASE, computeReport } from '../../src/metrics/report.js';
 import type { Report } from '../../src/metrics/types.js';
-import { loadProject } from '../../src/project.js';
+import { lintProject, loadProject } from '../../src/project.js';
 import { escapeXml } from '../../src/report/svg.js';
 import { runBaton } from '../rig/cli.js';
 
@@ -97,6 +98,42 @@ describe('baton demo', () => {
         .every((e) => e.type === 'integration.tested' && e.passed),
     ).toBe(true);
     expect(output).toContain(join(repo, '.baton', 'report.html'));
+  });
+
+  it('starts with decompose: the scripted agent’s contracts lint clean, are committed, and the score is printed', async () => {
+    if (!r) throw new Error('the demo did not run');
+    const start = output.indexOf(
+      `== 1. decompose the spec into contracts (the scripted agent writes them): baton decompose ${DEMO_SPEC}`,
+    );
+    const end = output.indexOf('== 2. lint the contracts');
+    expect(start, output.slice(0, 4000)).toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(start);
+    const section = output.slice(start, end);
+    const contracts = ['feature-001-upload', 'feature-002-grade', 'feature-003-feedback'].map(
+      (id) => `specs/${id}/contract.md`,
+    );
+    for (const file of contracts) expect(section).toContain(`wrote ${file}`);
+    expect(section).toMatch(/decomposition score: (0 \(clean\)|\d+)/);
+    expect(section).toContain('critical path');
+    expect(section).toContain('lint is clean');
+    // One commit holds exactly the three contracts, nothing outside specs/.
+    const gitIn = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+    const commit = gitIn(
+      'log',
+      '--format=%H',
+      '--grep',
+      'Contracts of the Assignment Grader (baton decompose)',
+      '--fixed-strings',
+    );
+    expect(commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(gitIn('show', '--name-only', '--format=', commit).split('\n').sort()).toEqual(contracts);
+    // Linted as committed, in a clone at that commit: no error, no warning.
+    const clone = join(parent, 'decomposed');
+    execFileSync('git', ['clone', '-q', repo, clone]);
+    execFileSync('git', ['checkout', '-q', commit], { cwd: clone });
+    const lint = await lintProject(clone);
+    expect(lint.contracts).toBe(3);
+    expect(lint.diagnostics).toEqual([]);
   });
 
   it('tells one story: the same headline and integration ratio in the terminal, markdown, JSON, HTML and dashboard', async () => {

@@ -82,3 +82,38 @@ describe('the status fold snapshot', () => {
     ).toBe('complete');
   });
 });
+
+describe('commands that need the whole fold read only what was appended', () => {
+  it('`baton phase` on a multi-MB log: a line changed in place behind the snapshot is never read again', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const noise = (i: number) =>
+      `${JSON.stringify({ v: 1, ts: '2026-01-01T00:00:00Z', type: 'hook', feature_id: 'feature-001-a', event: 'PostToolUse', detail: `turn ${String(i).padStart(6, '0')} ${'x'.repeat(80)}` })}\n`;
+    writeFileSync(log, Array.from({ length: 30_000 }, (_, i) => noise(i)).join(''));
+    const size = statSync(log).size;
+    expect(size).toBeGreaterThan(4_000_000);
+    const started = await runBaton(['phase', 'start', 'specification'], { cwd: repo.root });
+    expect(started.code, started.stderr).toBe(0);
+    // The first read folds it all and snapshots it; the command's own event comes after.
+    expect(snapshot(log).offset).toBe(size);
+    // Overwrite one old line, same length, with an open phase `ghost`: only a full re-read would see it.
+    const text = readFileSync(log, 'utf8');
+    const old = noise(15_000);
+    const ghost = JSON.stringify({ v: 1, ts: '2026-01-01T00:00:00Z', type: 'phase.started', phase: 'ghost' });
+    const padded = `${ghost.slice(0, -1)}${' '.repeat(old.length - ghost.length - 1)}}\n`;
+    expect(padded.length).toBe(old.length);
+    writeFileSync(log, text.replace(old, padded));
+    expect(fullFold(log).phases.some((p) => p.name === 'ghost' && !p.ended_at)).toBe(true);
+    // The command reads only the bytes after the snapshot: `ghost` is not open for it.
+    const again = await runBaton(['phase', 'start', 'ghost'], { cwd: repo.root });
+    expect(again.code, again.stderr).toBe(0);
+    const before = statSync(log).size;
+    const ended = await runBaton(['phase', 'end', 'specification'], { cwd: repo.root });
+    expect(ended.code, ended.stderr).toBe(0);
+    // The snapshot moved on to where this command began reading; its own event came after.
+    expect(snapshot(log).offset).toBe(before);
+    expect(statSync(log).size).toBeGreaterThan(before);
+  });
+});

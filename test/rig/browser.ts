@@ -1,40 +1,9 @@
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
 
-/**
- * The Chromium the browser tests drive: `$CHROMIUM_PATH` when set, else the first `chromium` on PATH — the
- * program `npm test`'s pretest (scripts/ensure-test-deps.js) looks for and installs when missing. Throws,
- * naming the fix, when there is none: a browser test fails rather than skips.
- */
-export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.CHROMIUM_PATH;
-  if (explicit) {
-    if (existsSync(explicit)) return explicit;
-    throw new Error(`CHROMIUM_PATH=${explicit} does not exist`);
-  }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const file = join(dir, 'chromium');
-    if (existsSync(file)) return file;
-  }
-  throw new Error(
-    'no chromium on PATH: `npm test` installs it (its pretest runs apt-get install chromium), ' +
-      'or set CHROMIUM_PATH to a Chromium binary',
-  );
-}
+export { chromiumPath } from './chromium.js';
 
 /** Starts a headless Chromium with no background network traffic (no updates, no sync, no first-run pages). */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
 }
