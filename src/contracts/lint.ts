@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors.js';
 import type { OwnershipOverlap } from '../graph/types.js';
+import { diagnosticAt } from './diagnostic-at.js';
 import { renderHttpFlow, suggestHttpCheck } from './measure.js';
 import { compileOwns } from './owns.js';
 import type { Contract, Criterion } from './schema.js';
@@ -247,15 +248,7 @@ function lintOwnsPatterns(c: Contract): Diagnostic[] {
 }
 
 function warn(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {
-  const pos = c.positions?.[key];
-  return {
-    severity: 'warning',
-    code: d.code,
-    message: d.message,
-    location: { file: c.file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
-    ...(pos ? { source: pos.source } : {}),
-    hint: d.hint,
-  };
+  return diagnosticAt(c, key, 'warning', d);
 }
 
 /** The globs of one `owns` list that cover a witness path or glob, for the message. */

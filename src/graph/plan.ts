@@ -1,3 +1,4 @@
+import { diagnosticAt } from '../contracts/diagnostic-at.js';
 import type { Contract } from '../contracts/schema.js';
 import { closestName } from '../contracts/suggest.js';
 import type { Diagnostic, Result } from '../errors.js';
@@ -176,15 +177,7 @@ function better(
 
 /** A diagnostic located at a recorded position of the contract, or at its file. */
 function at(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {
-  const pos = c.positions?.[key] ?? c.positions?.feature_id;
-  return {
-    severity: 'error',
-    code: d.code,
-    message: d.message,
-    location: { file: c.file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
-    ...(pos ? { source: pos.source } : {}),
-    hint: d.hint,
-  };
+  return diagnosticAt(c, key, 'error', d, 'feature_id');
 }
 
 function listIds(ids: readonly string[]): string {
