@@ -14,6 +14,25 @@ export function jsonObjectLines(output: string): Array<Record<string, unknown>> 
   return out;
 }
 
+/** The last JSON line of an agent's output whose `type` is `type` (the closing `result` event), if any. */
+export function lastEventOfType(output: string, type: string): Record<string, unknown> | undefined {
+  return jsonObjectLines(output)
+    .filter((e) => e.type === type)
+    .at(-1);
+}
+
+/** Token counts as usage: only the counts the agent reported, or undefined when it reported neither. */
+export function tokenUsage(
+  input: number | undefined,
+  output: number | undefined,
+): { input_tokens?: number; output_tokens?: number } | undefined {
+  if (input === undefined && output === undefined) return undefined;
+  return {
+    ...(input !== undefined ? { input_tokens: input } : {}),
+    ...(output !== undefined ? { output_tokens: output } : {}),
+  };
+}
+
 /** Reads a finite, non-negative number, or undefined. */
 export function numberOf(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;

@@ -22,11 +22,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, removeFiles, writePrivateFile } from './agent-home.js';
-import { jsonObjectLines, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
+import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
+import { lastEventOfType, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
 import { batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
-import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+import { permissionFlags, stdinLaunch } from './launch-args.js';
 
 /** The permission mode used unless the config sets `agents.claude.permission_mode`. */
 export const CLAUDE_DEFAULT_PERMISSION_MODE = 'acceptEdits';
@@ -138,7 +138,6 @@ export function buildClaudeArgs(
   task: Pick<AgentTask, 'override' | 'feature'>,
   settingsFile: string,
 ): string[] {
-  const mode = task.override?.permission_mode ?? CLAUDE_DEFAULT_PERMISSION_MODE;
   return [
     '-p',
     '--output-format',
@@ -146,7 +145,7 @@ export function buildClaudeArgs(
     '--verbose',
     '--settings',
     settingsFile,
-    ...userFlags(task, 'claude', ['--permission-mode', mode], (m) => ['--model', m]),
+    ...permissionFlags(task, 'claude', '--permission-mode', CLAUDE_DEFAULT_PERMISSION_MODE),
   ];
 }
 
@@ -163,9 +162,7 @@ function describeToolInput(input: Record<string, unknown> | undefined): string |
 
 /** Reads cost, tokens, turns and denied tool calls from the last `result` event of Claude's output (pure). */
 export function parseClaudeUsage(output: string): AgentUsage | undefined {
-  const result = jsonObjectLines(output)
-    .filter((e) => e.type === 'result')
-    .at(-1);
+  const result = lastEventOfType(output, 'result');
   if (!result) return undefined;
   const usage = objectOf(result.usage);
   const usageOut: AgentUsage = {};
@@ -201,9 +198,7 @@ export function parseClaudeUsage(output: string): AgentUsage | undefined {
  */
 export function isClaudeRateLimited(output: string, exitCode: number | null): boolean {
   if (exitCode === 0 || exitCode === null) return false;
-  const result = jsonObjectLines(output)
-    .filter((e) => e.type === 'result')
-    .at(-1);
+  const result = lastEventOfType(output, 'result');
   const status = result?.api_error_status;
   if (status === 429 || status === 529 || status === '429' || status === '529') return true;
   return looksRateLimited(output, exitCode);
@@ -225,8 +220,6 @@ export const claudeAdapter: AgentAdapter = {
     writePrivateFile(settingsFile, `${JSON.stringify(buildClaudeSettings(task), null, 2)}\n`);
     const configDir = join(task.scratchDir, 'claude-config');
     const copies = writeClaudeHome(task.env, configDir);
-    const command = programOf(task, 'claude');
-    const args = buildClaudeArgs(task, settingsFile);
     const own = {
       CLAUDE_CONFIG_DIR: configDir,
       // Credentials stay where Claude keeps them for the user (the keychain entry or
@@ -234,17 +227,13 @@ export const claudeAdapter: AgentAdapter = {
       CLAUDE_SECURESTORAGE_CONFIG_DIR:
         task.env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? task.env.CLAUDE_CONFIG_DIR ?? '',
     };
-    const launch: AgentLaunch = {
-      command,
-      args,
-      env: launchEnv(task, own),
-      stdin: task.prompt,
-      display: displayLaunch(command, args, {
-        stdinFrom: task.taskFile,
-        env: { CLAUDE_CONFIG_DIR: configDir },
-      }),
-      cleanup: removeFiles([settingsFile, ...copies]),
-    };
+    const launch = stdinLaunch(task, {
+      program: 'claude',
+      args: buildClaudeArgs(task, settingsFile),
+      own,
+      shown: { CLAUDE_CONFIG_DIR: configDir },
+      copies: [settingsFile, ...copies],
+    });
     const off = claudeHooksOffReason(readManagedSettings(CLAUDE_MANAGED_SETTINGS), CLAUDE_MANAGED_SETTINGS);
     return off ? reportHooksOff(task, launch, off) : launch;
   },

@@ -23,11 +23,11 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, removeFiles, writePrivateFile } from './agent-home.js';
-import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
+import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
+import { jsonObjectLines, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
-import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+import { permissionFlags, stdinLaunch } from './launch-args.js';
 
 /** The sandbox used unless the config sets `agents.codex.permission_mode`. */
 export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
@@ -100,13 +100,12 @@ export function buildCodexArgs(
   task: Pick<AgentTask, 'override' | 'feature'>,
   notify: readonly string[],
 ): string[] {
-  const sandbox = task.override?.permission_mode ?? CODEX_DEFAULT_SANDBOX;
   return [
     'exec',
     '--json',
     '-c',
     `notify=${JSON.stringify(notify)}`,
-    ...userFlags(task, 'codex', ['--sandbox', sandbox], (m) => ['--model', m]),
+    ...permissionFlags(task, 'codex', '--sandbox', CODEX_DEFAULT_SANDBOX),
     '-',
   ];
 }
@@ -124,11 +123,7 @@ export function parseCodexUsage(output: string): AgentUsage | undefined {
     if (i !== undefined) input = (input ?? 0) + i;
     if (o !== undefined) outputTokens = (outputTokens ?? 0) + o;
   }
-  if (input === undefined && outputTokens === undefined) return undefined;
-  return {
-    ...(input !== undefined ? { input_tokens: input } : {}),
-    ...(outputTokens !== undefined ? { output_tokens: outputTokens } : {}),
-  };
+  return tokenUsage(input, outputTokens);
 }
 
 /** Whether Codex failed on a rate limit: its `turn.failed`/`error` events or stderr say 429 or "rate limit". */
@@ -167,19 +162,14 @@ export const codexAdapter: AgentAdapter = {
     writePrivateFile(planFile, `${JSON.stringify(plan, null, 2)}\n`);
     writeFileSync(wrapper, CODEX_NOTIFY_WRAPPER);
     const notify = [task.batonCommand[0] ?? process.execPath, wrapper];
-    const command = programOf(task, 'codex');
-    const args = buildCodexArgs(task, notify);
-    const own = { CODEX_HOME: home };
-    return {
-      command,
-      args,
-      env: launchEnv(task, own),
-      stdin: task.prompt,
-      display: displayLaunch(command, args, { stdinFrom: task.taskFile, env: own }),
+    return stdinLaunch(task, {
+      program: 'codex',
+      args: buildCodexArgs(task, notify),
+      own: { CODEX_HOME: home },
+      copies: [planFile, wrapper],
       // Codex starts `notify` and exits without waiting for it; let it report before the group is stopped.
       settleMs: 15_000,
-      cleanup: removeFiles([planFile, wrapper]),
-    };
+    });
   },
   parseUsage: parseCodexUsage,
   isRateLimited: isCodexRateLimited,

@@ -31,11 +31,11 @@ import { type ParseError, parse as parseJsonc } from 'jsonc-parser';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, removeFiles, writePrivateFile } from './agent-home.js';
-import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
+import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
+import { lastEventOfType, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
-import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+import { permissionFlags, stdinLaunch } from './launch-args.js';
 
 /** The approval mode used unless the config sets `agents.gemini.permission_mode`. */
 export const GEMINI_DEFAULT_APPROVAL_MODE = 'auto_edit';
@@ -210,28 +210,18 @@ export function readGeminiWorkspace(worktree: string): { hooksOff?: string; hook
 
 /** The argv after `gemini` (pure): streamed JSON, then the user's flags; the prompt comes on stdin. */
 export function buildGeminiArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
-  const mode = task.override?.permission_mode ?? GEMINI_DEFAULT_APPROVAL_MODE;
   return [
     '--output-format',
     'stream-json',
-    ...userFlags(task, 'gemini', ['--approval-mode', mode], (m) => ['--model', m]),
+    ...permissionFlags(task, 'gemini', '--approval-mode', GEMINI_DEFAULT_APPROVAL_MODE),
   ];
 }
 
 /** Reads token counts from the last `result` event of Gemini's stream-json output (pure). */
 export function parseGeminiUsage(output: string): AgentUsage | undefined {
-  const result = jsonObjectLines(output)
-    .filter((e) => e.type === 'result')
-    .at(-1);
-  const stats = objectOf(result?.stats);
+  const stats = objectOf(lastEventOfType(output, 'result')?.stats);
   if (!stats) return undefined;
-  const input = numberOf(stats.input_tokens);
-  const out = numberOf(stats.output_tokens);
-  if (input === undefined && out === undefined) return undefined;
-  return {
-    ...(input !== undefined ? { input_tokens: input } : {}),
-    ...(out !== undefined ? { output_tokens: out } : {}),
-  };
+  return tokenUsage(numberOf(stats.input_tokens), numberOf(stats.output_tokens));
 }
 
 /** Whether Gemini gave up on a quota or overload error (`429`, `RESOURCE_EXHAUSTED`, `503`). */
@@ -254,20 +244,11 @@ export const geminiAdapter: AgentAdapter = {
     const shadowHome = join(task.scratchDir, 'gemini-home');
     const workspace = readGeminiWorkspace(task.worktree);
     const copies = writeGeminiHome(realHome, shadowHome, buildGeminiHooks(task), workspace.hookNames);
-    const command = programOf(task, 'gemini');
-    const args = buildGeminiArgs(task);
     const own = {
       GEMINI_CLI_HOME: shadowHome,
       GEMINI_CLI_TRUST_WORKSPACE: task.env.GEMINI_CLI_TRUST_WORKSPACE ?? 'true',
     };
-    const launch: AgentLaunch = {
-      command,
-      args,
-      env: launchEnv(task, own),
-      stdin: task.prompt,
-      display: displayLaunch(command, args, { stdinFrom: task.taskFile, env: own }),
-      cleanup: removeFiles(copies),
-    };
+    const launch = stdinLaunch(task, { program: 'gemini', args: buildGeminiArgs(task), own, copies });
     return workspace.hooksOff ? reportHooksOff(task, launch, workspace.hooksOff) : launch;
   },
   parseUsage: parseGeminiUsage,

@@ -1,5 +1,6 @@
 import type { AgentOverride } from '../config-schema.js';
-import type { AgentTask } from './adapter.js';
+import type { AgentLaunch, AgentTask } from './adapter.js';
+import { removeFiles } from './agent-home.js';
 import { formatCommand, quoteArg } from './shell-words.js';
 
 /**
@@ -24,6 +25,20 @@ export function userFlags(
     ...(o?.extra_args ?? []),
     ...contractArgs,
   ];
+}
+
+/**
+ * `userFlags` for an agent with a permission flag (`--permission-mode`, `--sandbox`, `--approval-mode`):
+ * its value is the config's `permission_mode`, else the adapter's default; `--model` as usual.
+ */
+export function permissionFlags(
+  task: Pick<AgentTask, 'override' | 'feature'>,
+  adapterName: string,
+  flag: string,
+  defaultMode: string,
+): string[] {
+  const mode = task.override?.permission_mode ?? defaultMode;
+  return userFlags(task, adapterName, [flag, mode], (m) => ['--model', m]);
 }
 
 /** The program to run: `agents.<name>.command` from the config, else the agent's usual name. */
@@ -56,4 +71,33 @@ export function displayLaunch(
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${quoteArg(v)}`);
   const stdin = opts.stdinFrom ? ` < ${quoteArg(opts.stdinFrom)}` : '';
   return `${[...env, formatCommand([command, ...args])].join(' ')}${stdin}`;
+}
+
+/**
+ * The launch of an agent that reads the task on stdin: the program (`agents.<name>.command` or its
+ * usual name), the environment of `launchEnv`, the display with `< task file`, and a cleanup that
+ * removes the copies of the user's config. `shown` are the variables the display names (default:
+ * all of `own`).
+ */
+export function stdinLaunch(
+  task: Pick<AgentTask, 'override' | 'worktree' | 'prompt' | 'taskFile'>,
+  spec: {
+    program: string;
+    args: string[];
+    own: Record<string, string>;
+    shown?: Record<string, string>;
+    copies?: readonly string[];
+    settleMs?: number;
+  },
+): AgentLaunch {
+  const command = programOf(task, spec.program);
+  return {
+    command,
+    args: spec.args,
+    env: launchEnv(task, spec.own),
+    stdin: task.prompt,
+    display: displayLaunch(command, spec.args, { stdinFrom: task.taskFile, env: spec.shown ?? spec.own }),
+    ...(spec.settleMs !== undefined ? { settleMs: spec.settleMs } : {}),
+    cleanup: removeFiles(spec.copies ?? []),
+  };
 }

@@ -22,10 +22,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, mirrorEntries, removeFiles, writePrivateFile } from './agent-home.js';
+import { linkEntries, makePrivateDir, mirrorEntries, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
 import { detectExecutable } from './executable.js';
-import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+import { stdinLaunch, userFlags } from './launch-args.js';
 
 /** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
 export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
@@ -173,16 +173,8 @@ export const opencodeAdapter: AgentAdapter = {
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
     const { vars: own, copies } = writeOpenCodeHome(task.env, join(task.scratchDir, 'opencode-home'));
-    const command = programOf(task, 'opencode');
-    const args = buildOpenCodeArgs(task);
-    return {
-      command,
-      args,
-      env: launchEnv(task, own),
-      stdin: task.prompt,
-      display: displayLaunch(command, args, { stdinFrom: task.taskFile }),
-      cleanup: removeFiles(copies),
-    };
+    // The XDG variables are not shown: they name folders of the run, not a choice of the user's.
+    return stdinLaunch(task, { program: 'opencode', args: buildOpenCodeArgs(task), own, shown: {}, copies });
   },
   parseUsage: parseOpenCodeUsage,
   isRateLimited: isOpenCodeRateLimited,

@@ -171,21 +171,45 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
     return;
   }
+  printInitSummary(ctx, {
+    created,
+    ignoreChanged: ignore.changed,
+    gitignore,
+    agent,
+    agentsFound,
+    runner,
+    ...(flags.agent !== undefined ? { agentFlag: flags.agent } : {}),
+  });
+}
+
+/** What `baton init` did and what to do next, in words. */
+function printInitSummary(
+  ctx: CliContext,
+  o: {
+    created: readonly string[];
+    ignoreChanged: boolean;
+    gitignore: string;
+    agent: string;
+    agentFlag?: string;
+    agentsFound: readonly string[];
+    runner: TestRunner | undefined;
+  },
+): void {
   const p = palette(ctx.color);
-  const others = agentsFound.filter((n) => n !== agent);
+  const others = o.agentsFound.filter((n) => n !== o.agent);
   const agentLine =
-    flags.agent !== undefined
-      ? `agent: ${agent} (from --agent)${found.length ? `; installed: ${agentsFound.join(', ')}` : ''}`
-      : found.length > 0
-        ? `agent: ${agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`
-        : `agent: ${agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
-  const testLine = runner
-    ? `test: ${runner.command} (from ${runner.source}); the sample criterion runs \`${runner.forFeature('example')}\``
+    o.agentFlag !== undefined
+      ? `agent: ${o.agent} (from --agent)${o.agentsFound.length ? `; installed: ${o.agentsFound.join(', ')}` : ''}`
+      : o.agentsFound.length > 0
+        ? `agent: ${o.agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`
+        : `agent: ${o.agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
+  const testLine = o.runner
+    ? `test: ${o.runner.command} (from ${o.runner.source}); the sample criterion runs \`${o.runner.forFeature('example')}\``
     : `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in baton.config.json and the sample's \`run:\``;
   ctx.stdout.write(
     [
-      ...created.map((f) => `${p.green('created')} ${f}`),
-      `${ignore.changed ? p.green('updated') : p.dim('kept')} .gitignore (.baton/ ${gitignore})`,
+      ...o.created.map((f) => `${p.green('created')} ${f}`),
+      `${o.ignoreChanged ? p.green('updated') : p.dim('kept')} .gitignore (.baton/ ${o.gitignore})`,
       agentLine,
       testLine,
       '',

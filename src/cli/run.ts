@@ -8,14 +8,17 @@ import { UserError } from '../errors.js';
 import { notifyNeedsInput } from '../interactive/notify.js';
 import { assertTmuxInstalled } from '../interactive/tmux.js';
 import { lockForCommand } from '../lock/baton-lock.js';
-import { createLogSink } from '../log/sink.js';
+import type { BatonEvent } from '../log/events.js';
+import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
 import { type CollisionPolicy, startRadar } from '../radar/radar.js';
-import { createRunControl } from '../runner/control.js';
+import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
-import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer } from './progress.js';
+import { reportRunSummary } from './run-summary.js';
 import { palette } from './style.js';
 
 interface RunFlags {
@@ -170,122 +173,138 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         'overrides; `baton clean` removes the attempts. See docs/best-of-n.md.\n' +
         'Exit code: 0 when every feature is complete, 1 otherwise.',
     )
-    .action(async (ids: string[], flags: RunFlags) => {
-      const loaded = await loadProject(ctx.cwd);
-      const featureIds = selectFeatures(loaded.plan, ids);
-      const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
-      let concurrency: number | undefined;
-      if (flags.jobs !== undefined) {
-        concurrency = Number(flags.jobs);
-        if (!Number.isInteger(concurrency) || concurrency < 1) {
-          throw new UserError(
-            'run/bad-jobs',
-            `--jobs must be a whole number of at least 1, got "${flags.jobs}"`,
-            { exitCode: 2 },
-          );
-        }
-      }
-      const attempts = readAttemptsFlag(flags.attempts);
-      const verifier: Verifier = makeWorktreeVerifier({
-        config: project.config,
-        logPath: project.logPath,
-        clock: ctx.clock,
-        env: ctx.env,
-      });
-      const radarSeconds =
-        flags.radarInterval !== undefined ? Number(flags.radarInterval) : project.config.radar_interval_s;
-      if (!Number.isFinite(radarSeconds) || radarSeconds < 0) {
-        throw new UserError(
-          'run/bad-radar-interval',
-          `--radar-interval must be a number of seconds ≥ 0, got "${flags.radarInterval}"`,
-          {
-            exitCode: 2,
-          },
-        );
-      }
-      const p = palette(ctx.color);
-      const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
-      if (queueUrl && !flags.dryRun) {
-        // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
-        const { runQueuedCommand } = await import('../queue/run-command.js');
-        const progress = createProgressRenderer(ctx.stdout, p, featureIds);
-        setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
-        return;
-      }
-      const progress = createProgressRenderer(ctx.stdout, p, featureIds);
-      const lock = flags.dryRun ? undefined : lockForCommand(project.root, 'run', ctx.stderr);
-      // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.
-      const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
-      const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
-      const control = createRunControl();
-      const radar =
-        radarSeconds > 0 && !flags.dryRun
-          ? startRadar({
-              root: project.root,
-              sink,
-              contracts: project.plan.byId,
-              intervalMs: radarSeconds * 1000,
-              scratchDir: join(project.root, '.baton', 'radar'),
-              policy: (flags.onCollision ?? project.config.on_collision) as CollisionPolicy,
-              stopFeature: (id, reason) => control.stop(id, reason),
-            })
-          : undefined;
-      const abort = new AbortController();
-      const unsubscribe = ctx.onInterrupt((signal) => {
-        if (!abort.signal.aborted)
-          ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
-        // The signal's name is the abort reason, so a feature says what stopped it.
-        abort.abort(signal ?? 'SIGINT');
-      });
-      try {
-        const summary = await runFeatures({
-          root: project.root,
-          config: project.config,
-          plan: project.plan,
-          logPath: project.logPath,
-          sink,
-          featureIds,
-          ...(concurrency !== undefined ? { concurrency } : {}),
-          ...(flags.agent ? { agent: flags.agent } : {}),
-          ...(attempts !== undefined ? { attempts } : {}),
-          ...(flags.select ? { select: flags.select } : {}),
-          waitForDeps: Boolean(flags.waitForDeps),
-          ...(flags.base ? { base: flags.base } : {}),
-          resume: Boolean(flags.resume),
-          ...(flags.restart ? { restart: flags.restart } : {}),
-          ...(flags.verify ? { verifier } : {}),
-          dryRun: Boolean(flags.dryRun),
-          clock: ctx.clock,
-          env: ctx.env,
-          batonCommand: [process.execPath, ctx.batonBin],
-          signal: abort.signal,
-          control,
-          onAgentEvent: (e) => {
-            progress.onEvent(e);
-            // The conductor may be looking elsewhere: a bell or a desktop notification when an agent starts waiting for them.
-            if (e.type !== 'hook' || e.status !== 'needs-input') return;
-            if (project.config.interactive?.bell) ctx.stderr.write('\x07');
-            if (project.config.interactive?.notify) notifyNeedsInput(ctx.env, e.feature_id, e.detail);
-          },
-          onDryRun: (id, launch, worktree) =>
-            ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
-        });
-        progress.close();
-        if (flags.dryRun) {
-          ctx.stdout.write('(dry run: nothing was created; RUN_ID stands for the id a real run gets)\n');
-          return;
-        }
-        if (flags.json) ctx.stdout.write(`${stringifyJson(summary, 2)}\n`);
-        else {
-          const done = summary.features.filter((f) => f.status === 'complete').length;
-          ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);
-        }
-        setExit(summary.outcome === 'complete' ? 0 : 1);
-      } finally {
-        radar?.stop();
-        unsubscribeProgress();
-        unsubscribe();
-        lock?.release();
-      }
-    });
+    .action((ids: string[], flags: RunFlags) => runCommand(ctx, setExit, ids, flags));
 };
+
+/** `--radar-interval` (else the config's) read, or a usage error (exit 2). */
+function readRadarSeconds(text: string | undefined, configured: number): number {
+  const seconds = text !== undefined ? Number(text) : configured;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new UserError(
+      'run/bad-radar-interval',
+      `--radar-interval must be a number of seconds ≥ 0, got "${text}"`,
+      {
+        exitCode: 2,
+      },
+    );
+  }
+  return seconds;
+}
+
+type RunProject = Awaited<ReturnType<typeof loadProject>>;
+
+/** The action of `baton run`: reads the flags, then runs the features here, or as jobs on the queue. */
+async function runCommand(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  ids: string[],
+  flags: RunFlags,
+): Promise<void> {
+  const loaded = await loadProject(ctx.cwd);
+  const featureIds = selectFeatures(loaded.plan, ids);
+  const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
+  const concurrency = readJobsFlag('run', flags.jobs, undefined);
+  const attempts = readAttemptsFlag(flags.attempts);
+  const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
+  const progress = createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds);
+  const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
+  if (queueUrl && !flags.dryRun) {
+    // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
+    const { runQueuedCommand } = await import('./run-queued.js');
+    setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
+    return;
+  }
+  const lock = flags.dryRun ? undefined : lockForCommand(project.root, 'run', ctx.stderr);
+  // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.
+  const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
+  const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
+  const control = createRunControl();
+  const radar =
+    radarSeconds > 0 && !flags.dryRun
+      ? startRunRadar(project, flags, sink, control, radarSeconds)
+      : undefined;
+  const abort = new AbortController();
+  const unsubscribe = ctx.onInterrupt((signal) => {
+    if (!abort.signal.aborted)
+      ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
+    // The signal's name is the abort reason, so a feature says what stopped it.
+    abort.abort(signal ?? 'SIGINT');
+  });
+  try {
+    const summary = await runFeatures({
+      root: project.root,
+      config: project.config,
+      plan: project.plan,
+      logPath: project.logPath,
+      sink,
+      featureIds,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(flags.agent ? { agent: flags.agent } : {}),
+      ...(attempts !== undefined ? { attempts } : {}),
+      ...(flags.select ? { select: flags.select } : {}),
+      waitForDeps: Boolean(flags.waitForDeps),
+      ...(flags.base ? { base: flags.base } : {}),
+      resume: Boolean(flags.resume),
+      ...(flags.restart ? { restart: flags.restart } : {}),
+      ...(flags.verify ? { verifier: verifierFor(ctx, project) } : {}),
+      dryRun: Boolean(flags.dryRun),
+      clock: ctx.clock,
+      env: ctx.env,
+      batonCommand: [process.execPath, ctx.batonBin],
+      signal: abort.signal,
+      control,
+      onAgentEvent: (e) => {
+        progress.onEvent(e);
+        callOnNeedsInput(ctx, project, e);
+      },
+      onDryRun: (id, launch, worktree) => ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
+    });
+    progress.close();
+    if (flags.dryRun) {
+      ctx.stdout.write('(dry run: nothing was created; RUN_ID stands for the id a real run gets)\n');
+      return;
+    }
+    setExit(reportRunSummary(ctx, summary, Boolean(flags.json)));
+  } finally {
+    radar?.stop();
+    unsubscribeProgress();
+    unsubscribe();
+    lock?.release();
+  }
+}
+
+/** The collision radar over the running features, on the run's sink; it stops the later one when asked to. */
+function startRunRadar(
+  project: RunProject,
+  flags: RunFlags,
+  sink: EventSink,
+  control: RunControl,
+  seconds: number,
+): ReturnType<typeof startRadar> {
+  return startRadar({
+    root: project.root,
+    sink,
+    contracts: project.plan.byId,
+    intervalMs: seconds * 1000,
+    scratchDir: join(project.root, '.baton', 'radar'),
+    policy: (flags.onCollision ?? project.config.on_collision) as CollisionPolicy,
+    stopFeature: (id, reason) => control.stop(id, reason),
+  });
+}
+
+/** The checks run after each agent, in its worktree. */
+function verifierFor(ctx: CliContext, project: RunProject): Verifier {
+  return makeWorktreeVerifier({
+    config: project.config,
+    logPath: project.logPath,
+    clock: ctx.clock,
+    env: ctx.env,
+  });
+}
+
+/** The conductor may be looking elsewhere: a bell or a desktop notification when an agent starts waiting for them. */
+function callOnNeedsInput(ctx: CliContext, project: RunProject, e: BatonEvent): void {
+  if (e.type !== 'hook' || e.status !== 'needs-input') return;
+  if (project.config.interactive?.bell) ctx.stderr.write('\x07');
+  if (project.config.interactive?.notify) notifyNeedsInput(ctx.env, e.feature_id, e.detail);
+}

@@ -2,13 +2,13 @@ import { dirname, relative } from 'node:path';
 import { Option } from 'commander';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
-import { UserError } from '../errors.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { readJobsFlag } from './jobs-flag.js';
 import { type Palette, palette } from './style.js';
 
 interface VerifyFlags {
@@ -63,17 +63,6 @@ function renderReport(r: CheckReport, t: VerifyTarget | undefined, p: Palette, r
   }
   if (r.interrupted) lines.push(p.yellow(`  interrupted: ${r.total - r.events.length} criteria did not run`));
   return `${lines.join('\n')}\n\n`;
-}
-
-function parseJobs(raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UserError('verify/bad-jobs', `--jobs must be a whole number of at least 1, got "${raw}"`, {
-      exitCode: 2,
-    });
-  }
-  return n;
 }
 
 function warnUnverifiable(ctx: CliContext, reports: readonly CheckReport[], p: Palette): void {
@@ -133,7 +122,7 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
       const p = palette(ctx.color);
       for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
       // Features on the integration branch share one checkout, so their commands take turns.
-      const jobs = parseJobs(flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
+      const jobs = readJobsFlag('verify', flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
 
       const abort = new AbortController();
       const unsubscribe = ctx.onInterrupt(() => {

@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import type { RegisterCommand } from './commands.js';
+import { readJobsFlag } from './jobs-flag.js';
 
 interface WorkerFlags {
   queue?: string;
@@ -45,14 +46,7 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
           hint: "Pass --hub <git url>, the same as the orchestrator's.",
           exitCode: 2,
         });
-      const concurrency = Number(flags.jobs);
-      if (!Number.isInteger(concurrency) || concurrency < 1) {
-        throw new UserError(
-          'worker/bad-jobs',
-          `--jobs must be a whole number of at least 1, got "${flags.jobs}"`,
-          { exitCode: 2 },
-        );
-      }
+      const concurrency = readJobsFlag('worker', flags.jobs, 1);
       const { startWorker } = await import('../queue/worker.js');
       const say = (line: string) => ctx.stderr.write(`baton worker: ${line}\n`);
       const running = await startWorker({

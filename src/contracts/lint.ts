@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors.js';
 import type { OwnershipOverlap } from '../graph/types.js';
+import { diagnosticAt } from './diagnostic-at.js';
 import { renderHttpFlow, suggestHttpCheck } from './measure.js';
 import { compileOwns } from './owns.js';
 import type { Contract, Criterion } from './schema.js';
@@ -130,62 +131,63 @@ export function lintContracts(
       );
     }
     c.acceptance_criteria.forEach((criterion, i) => {
-      if (criterion.run !== undefined && /\bTODO\b/.test(criterion.run)) {
-        out.push(
-          warn(c, `acceptance_criteria.${i}`, {
-            code: 'lint/placeholder-check',
-            message: `criterion ${criterion.id} runs a placeholder: ${criterion.run}`,
-            hint: "Write the command that runs this feature's tests (exit 0 = pass), e.g. `pytest -k upload`.",
-          }),
-        );
-        return;
-      }
-      const { verdict, words } = judgeCriterion(criterion);
-      if (verdict === 'measurable') return;
-      const quoted = JSON.stringify(criterion.text);
-      if (verdict === 'vague') {
-        const list = words.map((w) => `"${w.word}"`).join(', ');
-        out.push(
-          warn(c, `acceptance_criteria.${i}`, {
-            code: 'lint/vague-criterion',
-            message: `criterion ${criterion.id} ${quoted} is vague (${list}): no check to run and no number`,
-            hint: `${capitalise(words[0]?.suggestion ?? '')}.`,
-          }),
-        );
-        return;
-      }
-      const http = suggestHttpCheck(c, criterion);
-      const serve = c.serve === undefined ? ' and a `serve:` command that starts the server on $PORT' : '';
-      out.push(
-        warn(c, `acceptance_criteria.${i}`, {
-          code: 'lint/unverifiable-criterion',
-          message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,
-          hint: http
-            ? `Baton can measure it: give it \`http: ${renderHttpFlow(http)}\`${serve} (\`baton lint --fix\` writes the check).`
-            : `${capitalise(suggestCheck(criterion.text))}.`,
-        }),
-      );
+      const found = lintCriterion(c, criterion, i);
+      if (found) out.push(found);
     });
   }
   for (const o of overlaps) {
-    // Point at whichever contract wrote the overlapping glob, else at the first one's owns.
-    const a = byId.get(o.a);
-    const b = byId.get(o.b);
-    if (!a || !b) continue;
-    const inA = a.owns.indexOf(o.pattern);
-    const inB = b.owns.indexOf(o.pattern);
-    const [where, index] = inA < 0 && inB >= 0 ? [b, inB] : [a, Math.max(0, inA)];
-    const globsA = coveringGlobs(a.owns, o.pattern);
-    const globsB = coveringGlobs(b.owns, o.pattern);
-    out.push(
-      warn(where, `owns.${index}`, {
-        code: 'lint/owns-overlap',
-        message: `${o.a} (${globsA}) and ${o.b} (${globsB}) both own ${o.pattern}, and neither depends on the other`,
-        hint: `Give ${o.pattern} to one of them, or add ${o.a} to ${o.b}'s depends_on (or the reverse) so they run in order.`,
-      }),
-    );
+    const found = lintOverlap(byId, o);
+    if (found) out.push(found);
   }
   return out;
+}
+
+/** The warning one criterion earns: a placeholder command, vague words, or no check to run. */
+function lintCriterion(c: Contract, criterion: Criterion, i: number): Diagnostic | undefined {
+  if (criterion.run !== undefined && /\bTODO\b/.test(criterion.run)) {
+    return warn(c, `acceptance_criteria.${i}`, {
+      code: 'lint/placeholder-check',
+      message: `criterion ${criterion.id} runs a placeholder: ${criterion.run}`,
+      hint: "Write the command that runs this feature's tests (exit 0 = pass), e.g. `pytest -k upload`.",
+    });
+  }
+  const { verdict, words } = judgeCriterion(criterion);
+  if (verdict === 'measurable') return undefined;
+  const quoted = JSON.stringify(criterion.text);
+  if (verdict === 'vague') {
+    const list = words.map((w) => `"${w.word}"`).join(', ');
+    return warn(c, `acceptance_criteria.${i}`, {
+      code: 'lint/vague-criterion',
+      message: `criterion ${criterion.id} ${quoted} is vague (${list}): no check to run and no number`,
+      hint: `${capitalise(words[0]?.suggestion ?? '')}.`,
+    });
+  }
+  const http = suggestHttpCheck(c, criterion);
+  const serve = c.serve === undefined ? ' and a `serve:` command that starts the server on $PORT' : '';
+  return warn(c, `acceptance_criteria.${i}`, {
+    code: 'lint/unverifiable-criterion',
+    message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,
+    hint: http
+      ? `Baton can measure it: give it \`http: ${renderHttpFlow(http)}\`${serve} (\`baton lint --fix\` writes the check).`
+      : `${capitalise(suggestCheck(criterion.text))}.`,
+  });
+}
+
+/** The warning for two features owning one path: at whichever contract wrote the glob, else the first one's owns. */
+function lintOverlap(byId: ReadonlyMap<string, Contract>, o: OwnershipOverlap): Diagnostic | undefined {
+  const a = byId.get(o.a);
+  const b = byId.get(o.b);
+  if (!a || !b) return undefined;
+  const inA = a.owns.indexOf(o.pattern);
+  const inB = b.owns.indexOf(o.pattern);
+  const [where, index] = inA < 0 && inB >= 0 ? [b, inB] : [a, Math.max(0, inA)];
+  const globsA = coveringGlobs(a.owns, o.pattern);
+  const globsB = coveringGlobs(b.owns, o.pattern);
+  return warn(where, `owns.${index}`, {
+    code: 'lint/owns-overlap',
+    message: `${o.a} (${globsA}) and ${o.b} (${globsB}) both own ${o.pattern}, and neither depends on the other`,
+    hint: `Give ${o.pattern} to one of them, or add ${o.a} to ${o.b}'s depends_on (or the reverse) so they run in order.`,
+  });
 }
 
 /**
@@ -246,15 +248,7 @@ function lintOwnsPatterns(c: Contract): Diagnostic[] {
 }
 
 function warn(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {
-  const pos = c.positions?.[key];
-  return {
-    severity: 'warning',
-    code: d.code,
-    message: d.message,
-    location: { file: c.file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
-    ...(pos ? { source: pos.source } : {}),
-    hint: d.hint,
-  };
+  return diagnosticAt(c, key, 'warning', d);
 }
 
 /** The globs of one `owns` list that cover a witness path or glob, for the message. */

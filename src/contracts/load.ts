@@ -19,31 +19,9 @@ export async function loadContracts(
   options: LoadContractsOptions = {},
 ): Promise<Result<Contract[]>> {
   const specsRel = relative(config.root, config.specs) || '.';
-  let entries: { name: string; isDirectory(): boolean }[];
-  try {
-    entries = await readdir(config.specs, { withFileTypes: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      errors: [
-        {
-          severity: 'error',
-          code: code === 'ENOENT' ? 'contracts/no-specs' : 'contracts/unreadable',
-          message:
-            code === 'ENOENT'
-              ? `no specs folder: ${specsRel}/ does not exist`
-              : `cannot read ${specsRel}/: ${(err as Error).message}`,
-          location: { file: specsRel },
-          hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
-        },
-      ],
-    };
-  }
-  const folders = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+  const listed = await listFeatureFolders(config.specs, specsRel);
+  if (!listed.ok) return listed;
+  const folders = listed.value;
   const knownIds = new Set(folders);
   const read = await Promise.all(
     folders.map(async (folder) => {
@@ -101,6 +79,36 @@ export async function loadContracts(
     return { ok: false, errors: [...errors, ...unknownDependencies(contracts, knownIds), ...warnings] };
   }
   return { ok: true, value: contracts, warnings };
+}
+
+/** The feature folders of the specs folder, in name order (hidden ones left out), or why it cannot be read. */
+async function listFeatureFolders(specs: string, specsRel: string): Promise<Result<string[]>> {
+  let entries: { name: string; isDirectory(): boolean }[];
+  try {
+    entries = await readdir(specs, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      errors: [
+        {
+          severity: 'error',
+          code: code === 'ENOENT' ? 'contracts/no-specs' : 'contracts/unreadable',
+          message:
+            code === 'ENOENT'
+              ? `no specs folder: ${specsRel}/ does not exist`
+              : `cannot read ${specsRel}/: ${(err as Error).message}`,
+          location: { file: specsRel },
+          hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
+        },
+      ],
+    };
+  }
+  const folders = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  return { ok: true, value: folders, warnings: [] };
 }
 
 async function readOptional(path: string): Promise<string | undefined> {

@@ -36,15 +36,69 @@ export function parseContract(
 ): Result<Contract> {
   const clean = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const lines = clean.split(/\r?\n/);
-  const at = (code: string, message: string, spot: Spot | undefined, hint?: string): Diagnostic =>
-    located('error', code, message, file, lines, spot, hint);
+  const at: At = (code, message, spot, hint) => located('error', code, message, file, lines, spot, hint);
 
-  let raw: RawContract;
-  if ((lines[0] ?? '').trim() === '---') {
-    const read = readFrontMatter(lines, file);
-    if (!read.ok) return read;
-    raw = read.value;
-  } else if (isHeadingForm(clean)) {
+  const read = readRaw(clean, lines, file, options);
+  if (!read.ok) return read;
+  const raw = read.value;
+  if (typeof raw.data !== 'object' || raw.data === null || Array.isArray(raw.data)) {
+    const message = `the front matter must be a mapping of fields (feature_id: …), got ${describe(raw.data)}`;
+    return { ok: false, errors: [at('contract/invalid', message, { line: 2, column: 1 })] };
+  }
+  const { known, warnings } = knownFields(raw.data, raw, file, lines);
+
+  const parsed = ContractSchema.safeParse(known);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.flatMap((issue) =>
+      describeIssue(issue, [], known, (code, msg, path, hint) => at(code, msg, raw.locate(path), hint)),
+    );
+    return { ok: false, errors };
+  }
+  const input = parsed.data;
+  const criteria = readCriteria(input.acceptance_criteria ?? [], raw.locate, at);
+  if (!criteria.ok) return criteria;
+
+  const dependsOn = Array.isArray(input.depends_on)
+    ? { features: [...input.depends_on], services: [] }
+    : {
+        features: [...(input.depends_on?.features ?? [])],
+        services: [...(input.depends_on?.services ?? [])],
+      };
+  const contract: Contract = {
+    feature_id: input.feature_id,
+    title: input.title?.trim() || input.feature_id,
+    provides: normaliseProvides(input.provides),
+    owns: [...(input.owns ?? [])],
+    ...(input.owns_policy !== undefined ? { owns_policy: input.owns_policy } : {}),
+    depends_on: dependsOn,
+    acceptance_criteria: criteria.value,
+    ...(input.serve !== undefined ? { serve: input.serve } : {}),
+    ...(input.estimate_minutes !== undefined ? { estimate_minutes: input.estimate_minutes } : {}),
+    ...(input.agent !== undefined ? { agent: input.agent } : {}),
+    ...(input.timeout_minutes !== undefined ? { timeout_minutes: input.timeout_minutes } : {}),
+    ...(input.retries !== undefined ? { retries: input.retries } : {}),
+    ...(input.interactive !== undefined ? { interactive: input.interactive } : {}),
+    ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
+    ...(input.select !== undefined ? { select: input.select } : {}),
+    body: raw.body,
+    file,
+    positions: positionsOf(input, criteria.value.length, raw.locate, lines),
+  };
+  return { ok: true, value: contract, warnings };
+}
+
+type At = (code: string, message: string, spot: Spot | undefined, hint?: string) => Diagnostic;
+type ContractInput = z.output<typeof ContractSchema>;
+
+/** The raw fields of either form, or why the file is neither. */
+function readRaw(
+  clean: string,
+  lines: readonly string[],
+  file: string,
+  options: ParseContractOptions,
+): Result<RawContract> {
+  if ((lines[0] ?? '').trim() === '---') return readFrontMatter(lines, file);
+  if (isHeadingForm(clean)) {
     const form = readHeadingForm(clean, options.knownIds);
     const warnings = form.unknown.map((u) =>
       located(
@@ -57,38 +111,34 @@ export function parseContract(
         `Known field headings: ${CONTRACT_FIELDS.join(', ')}.`,
       ),
     );
-    raw = { data: form.data, locate: locateBySpots(form.spots), body: clean, warnings };
-  } else {
-    return {
-      ok: false,
-      errors: [
-        at(
-          'contract/missing-field',
-          'missing required field "feature_id": the file has neither YAML front matter nor a "## feature_id" heading',
-          { line: 1, column: 1 },
-          'Start the file with front matter (---, feature_id: <id>, ---) or add a "## feature_id" heading with the id under it.',
-        ),
-      ],
-    };
+    const value = { data: form.data, locate: locateBySpots(form.spots), body: clean, warnings };
+    return { ok: true, value, warnings: [] };
   }
+  const error = located(
+    'error',
+    'contract/missing-field',
+    'missing required field "feature_id": the file has neither YAML front matter nor a "## feature_id" heading',
+    file,
+    lines,
+    { line: 1, column: 1 },
+    'Start the file with front matter (---, feature_id: <id>, ---) or add a "## feature_id" heading with the id under it.',
+  );
+  return { ok: false, errors: [error] };
+}
 
-  if (typeof raw.data !== 'object' || raw.data === null || Array.isArray(raw.data)) {
-    return {
-      ok: false,
-      errors: [
-        at(
-          'contract/invalid',
-          `the front matter must be a mapping of fields (feature_id: …), got ${describe(raw.data)}`,
-          { line: 2, column: 1 },
-        ),
-      ],
-    };
-  }
-
-  // Unknown top-level fields are warnings, so a newer contract still runs on an older Baton.
+/**
+ * The fields this version knows; each unknown one is a warning, so a newer contract still runs on an
+ * older Baton.
+ */
+function knownFields(
+  data: object,
+  raw: RawContract,
+  file: string,
+  lines: readonly string[],
+): { known: Record<string, unknown>; warnings: Diagnostic[] } {
   const warnings = [...raw.warnings];
   const known: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw.data)) {
+  for (const [key, value] of Object.entries(data)) {
     if (CONTRACT_FIELDS.includes(key)) {
       known[key] = value;
       continue;
@@ -106,20 +156,19 @@ export function parseContract(
       ),
     );
   }
+  return { known, warnings };
+}
 
-  const parsed = ContractSchema.safeParse(known);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.flatMap((issue) =>
-      describeIssue(issue, [], known, (code, msg, path, hint) => at(code, msg, raw.locate(path), hint)),
-    );
-    return { ok: false, errors };
-  }
-
-  const input = parsed.data;
+/** The criteria normalised, or the ones with two checks or a repeated id. */
+function readCriteria(
+  written: NonNullable<ContractInput['acceptance_criteria']>,
+  locate: Locate,
+  at: At,
+): Result<Criterion[]> {
   const errors: Diagnostic[] = [];
   const criteria: Criterion[] = [];
   const seenCriteria = new Map<string, number>();
-  (input.acceptance_criteria ?? []).forEach((c, i) => {
+  written.forEach((c, i) => {
     const criterion = normaliseCriterion(c, i);
     const checks = (['run', 'http', 'files'] as const).filter(
       (k) => typeof c !== 'string' && c[k] !== undefined,
@@ -129,7 +178,7 @@ export function parseContract(
         at(
           'contract/ambiguous-check',
           `acceptance criterion "${criterion.id}" has ${checks.join(' and ')}; expected at most one of run, http, files`,
-          raw.locate(['acceptance_criteria', i]),
+          locate(['acceptance_criteria', i]),
           'Split it into one criterion per check.',
         ),
       );
@@ -140,7 +189,7 @@ export function parseContract(
         at(
           'contract/duplicate-criterion',
           `acceptance criterion id "${criterion.id}" is used twice (criteria ${previous + 1} and ${i + 1})`,
-          raw.locate(['acceptance_criteria', i, 'id']),
+          locate(['acceptance_criteria', i, 'id']),
           'Give each criterion its own id.',
         ),
       );
@@ -148,75 +197,44 @@ export function parseContract(
     seenCriteria.set(criterion.id, i);
     criteria.push(criterion);
   });
-  if (errors.length > 0) return { ok: false, errors };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: criteria, warnings: [] };
+}
 
-  const dependsOn = Array.isArray(input.depends_on)
-    ? { features: [...input.depends_on], services: [] }
-    : {
-        features: [...(input.depends_on?.features ?? [])],
-        services: [...(input.depends_on?.services ?? [])],
-      };
-
+/** Where the fields that later diagnostics point at were written (ids, dependencies, owns, criteria). */
+function positionsOf(
+  input: ContractInput,
+  criteriaCount: number,
+  locate: Locate,
+  lines: readonly string[],
+): Record<string, SourcePosition> {
   const positions: Record<string, SourcePosition> = {};
   const remember = (key: string, path: Path) => {
-    const spot = raw.locate(path);
+    const spot = locate(path);
     if (spot) positions[key] = { ...spot, source: lines[spot.line - 1] ?? '' };
   };
   remember('feature_id', ['feature_id']);
   remember('depends_on', ['depends_on']);
-  dependsOn.features.forEach((_, i) => {
-    remember(
-      `depends_on.features.${i}`,
-      Array.isArray(input.depends_on) ? ['depends_on', i] : ['depends_on', 'features', i],
-    );
-  });
+  const listed = Array.isArray(input.depends_on);
+  const features = Array.isArray(input.depends_on) ? input.depends_on : (input.depends_on?.features ?? []);
+  for (let i = 0; i < features.length; i++)
+    remember(`depends_on.features.${i}`, listed ? ['depends_on', i] : ['depends_on', 'features', i]);
   (input.owns ?? []).forEach((_, i) => {
     remember(`owns.${i}`, ['owns', i]);
   });
-  criteria.forEach((_, i) => {
-    remember(`acceptance_criteria.${i}`, ['acceptance_criteria', i]);
-  });
-
-  const contract: Contract = {
-    feature_id: input.feature_id,
-    title: input.title?.trim() || input.feature_id,
-    provides: normaliseProvides(input.provides),
-    owns: [...(input.owns ?? [])],
-    ...(input.owns_policy !== undefined ? { owns_policy: input.owns_policy } : {}),
-    depends_on: dependsOn,
-    acceptance_criteria: criteria,
-    ...(input.serve !== undefined ? { serve: input.serve } : {}),
-    ...(input.estimate_minutes !== undefined ? { estimate_minutes: input.estimate_minutes } : {}),
-    ...(input.agent !== undefined ? { agent: input.agent } : {}),
-    ...(input.timeout_minutes !== undefined ? { timeout_minutes: input.timeout_minutes } : {}),
-    ...(input.retries !== undefined ? { retries: input.retries } : {}),
-    ...(input.interactive !== undefined ? { interactive: input.interactive } : {}),
-    ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
-    ...(input.select !== undefined ? { select: input.select } : {}),
-    body: raw.body,
-    file,
-    positions,
-  };
-  return { ok: true, value: contract, warnings };
+  for (let i = 0; i < criteriaCount; i++) remember(`acceptance_criteria.${i}`, ['acceptance_criteria', i]);
+  return positions;
 }
 
 /** Splits the `---` front matter from the body and parses it as YAML, keeping node positions. */
 function readFrontMatter(lines: readonly string[], file: string): Result<RawContract> {
+  const invalid = (message: string, spot: Spot, hint?: string): Diagnostic =>
+    located('error', 'contract/invalid-yaml', message, file, lines, spot, hint);
   const close = lines.findIndex((l, i) => i > 0 && (l.trimEnd() === '---' || l.trimEnd() === '...'));
   if (close < 0) {
+    const message = 'the front matter opened on line 1 is never closed by a "---" line';
     return {
       ok: false,
-      errors: [
-        located(
-          'error',
-          'contract/invalid-yaml',
-          'the front matter opened on line 1 is never closed by a "---" line',
-          file,
-          lines,
-          { line: 1, column: 1 },
-          'Add a line with just --- after the last field.',
-        ),
-      ],
+      errors: [invalid(message, { line: 1, column: 1 }, 'Add a line with just --- after the last field.')],
     };
   }
   const yamlText = lines.slice(1, close).join('\n');
@@ -231,12 +249,8 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
     return {
       ok: false,
       errors: doc.errors.map((e) =>
-        located(
-          'error',
-          'contract/invalid-yaml',
+        invalid(
           `the front matter is not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
-          file,
-          lines,
           toSpot(e.pos[0]),
           'Check indentation, and quote values containing ": " or starting with a special character.',
         ),
@@ -267,19 +281,8 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
   try {
     data = doc.toJS() ?? {};
   } catch (err) {
-    return {
-      ok: false,
-      errors: [
-        located(
-          'error',
-          'contract/invalid-yaml',
-          `the front matter is not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
-          file,
-          lines,
-          { line: 2, column: 1 },
-        ),
-      ],
-    };
+    const message = `the front matter is not valid YAML: ${err instanceof Error ? err.message : String(err)}`;
+    return { ok: false, errors: [invalid(message, { line: 2, column: 1 })] };
   }
   return {
     ok: true,

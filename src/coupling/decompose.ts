@@ -1,12 +1,12 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { palette } from '../cli/style.js';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
 import { contractJsonSchema } from '../contracts/json-schema.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
 import { trackedFiles } from '../project.js';
+import { palette } from '../terminal/style.js';
 import { couplingSettings } from './analysis.js';
 import { readCoChange } from './analyze.js';
 import { buildDecomposeTask, folderOwners, renderFolderCoupling, renderLayout } from './decompose-task.js';

@@ -1,5 +1,5 @@
-import type { Palette } from '../cli/style.js';
-import { renderTable } from '../cli/style.js';
+import type { Palette } from '../terminal/style.js';
+import { renderTable } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 import type { CouplingAnalysis } from './analysis.js';
 import type { DecompositionScore } from './score.js';

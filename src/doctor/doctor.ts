@@ -3,7 +3,7 @@ import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { formatLocation, UserError } from '../errors.js';
 import { findMainWorktree, gitRaw, listWorktrees, resolveCommit } from '../git/git.js';
-import { applyEvent, initialState } from '../log/fold.js';
+import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
@@ -95,7 +95,28 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   }
   checks.push(...(await checkAgents(o.env, used, config.ok ? config.value.agents : {})));
 
-  const logPath = logPathFor(root);
+  const { reading, state } = readLogForDoctor(logPathFor(root));
+  checks.push(checkLogHealth(reading));
+  checks.push(checkLastRun(state, o.alive));
+
+  const worktrees = await listWorktrees(root);
+  checks.push(checkStaleRecords(worktrees, existsSync));
+  const inspection = await inspectCleanTargets({
+    root,
+    cwd: o.cwd,
+    ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
+    state,
+    alive: o.alive,
+  });
+  checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
+
+  const common = await gitCommonDir(root);
+  if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
+  return checks;
+}
+
+/** Reads the whole log once: its size, events and bad lines (the first few kept), and the folded state. */
+function readLogForDoctor(logPath: string): { reading: LogReading; state: BatonState } {
   const state = initialState();
   const reading: LogReading = {
     path: logPath,
@@ -127,21 +148,5 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
       );
     }
   }
-  checks.push(checkLogHealth(reading));
-  checks.push(checkLastRun(state, o.alive));
-
-  const worktrees = await listWorktrees(root);
-  checks.push(checkStaleRecords(worktrees, existsSync));
-  const inspection = await inspectCleanTargets({
-    root,
-    cwd: o.cwd,
-    ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
-    state,
-    alive: o.alive,
-  });
-  checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
-
-  const common = await gitCommonDir(root);
-  if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
-  return checks;
+  return { reading, state };
 }

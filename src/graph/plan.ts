@@ -1,3 +1,4 @@
+import { diagnosticAt } from '../contracts/diagnostic-at.js';
 import type { Contract } from '../contracts/schema.js';
 import { closestName } from '../contracts/suggest.js';
 import type { Diagnostic, Result } from '../errors.js';
@@ -15,6 +16,52 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Validates the feature graph and computes waves, critical path, integration points and Amdahl's bound (pure). */
 export function buildPlan(contracts: readonly Contract[], options: BuildPlanOptions = {}): Result<Plan> {
+  const indexed = indexContracts(contracts);
+  if (!indexed.ok) return indexed;
+  const byId = indexed.value;
+
+  const graph = new Map<string, readonly string[]>();
+  for (const c of contracts) graph.set(c.feature_id, c.depends_on.features);
+  const sequence = sequenceGraph(graph, byString);
+  if (!sequence.safe) return { ok: false, errors: sequence.cycles.map((cycle) => cycleError(cycle, byId)) };
+
+  const waves = sequence.chunks;
+  const order = waves.flat();
+  const position = new Map(order.map((id, i) => [id, i]));
+  const edges: Edge[] = [];
+  for (const id of order) {
+    const deps = [...new Set(byId.get(id)?.depends_on.features ?? [])];
+    deps.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+    for (const from of deps) edges.push({ from, to: id });
+  }
+  const critical = criticalPath(order, byId, position);
+
+  const ancestors = ancestorsOf(order, byId);
+  const related = (a: string, b: string) => Boolean(ancestors.get(a)?.has(b) || ancestors.get(b)?.has(a));
+  const features = order.map((id) => byId.get(id) as Contract);
+  const overlaps = findOverlaps(features, related, options.files);
+
+  const n = features.length;
+  const sequential = features.reduce((sum, c) => sum + (c.estimate_minutes ?? 0), 0);
+  const plan: Plan = {
+    features,
+    byId,
+    order,
+    waves,
+    edges,
+    critical_path: critical,
+    integration_points: { potential: (n * (n - 1)) / 2, declared: edges.length, overlaps },
+    amdahl: {
+      sequential_minutes: sequential,
+      parallel_minutes: critical.minutes,
+      max_speedup: critical.minutes > 0 ? sequential / critical.minutes : undefined,
+    },
+  };
+  return { ok: true, value: plan, warnings: [] };
+}
+
+/** The contracts by id, or the ids declared twice, else the dependencies on unknown features. */
+function indexContracts(contracts: readonly Contract[]): Result<Map<string, Contract>> {
   const errors: Diagnostic[] = [];
   const byId = new Map<string, Contract>();
   for (const c of contracts) {
@@ -50,39 +97,28 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
       );
     });
   }
-  if (errors.length > 0) return { ok: false, errors };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: byId, warnings: [] };
+}
 
-  const graph = new Map<string, readonly string[]>();
-  for (const c of contracts) graph.set(c.feature_id, c.depends_on.features);
-  const sequence = sequenceGraph(graph, byString);
-  if (!sequence.safe) {
-    for (const cycle of sequence.cycles) {
-      const head = cycle[0] as string;
-      const next = cycle[1] ?? head;
-      const c = byId.get(head) as Contract;
-      const index = c.depends_on.features.indexOf(next);
-      errors.push(
-        at(c, `depends_on.features.${index}`, {
-          code: 'plan/cycle',
-          message: `dependency cycle: ${[...cycle, head].join(' → ')} (each depends on the next)`,
-          hint: 'Features in a cycle can never start; remove one dependency, or merge the features into one.',
-        }),
-      );
-    }
-    return { ok: false, errors };
-  }
+/** The error for one dependency cycle, at the dependency that closes it in its first feature. */
+function cycleError(cycle: readonly string[], byId: ReadonlyMap<string, Contract>): Diagnostic {
+  const head = cycle[0] as string;
+  const next = cycle[1] ?? head;
+  const c = byId.get(head) as Contract;
+  const index = c.depends_on.features.indexOf(next);
+  return at(c, `depends_on.features.${index}`, {
+    code: 'plan/cycle',
+    message: `dependency cycle: ${[...cycle, head].join(' → ')} (each depends on the next)`,
+    hint: 'Features in a cycle can never start; remove one dependency, or merge the features into one.',
+  });
+}
 
-  const waves = sequence.chunks;
-  const order = waves.flat();
-  const position = new Map(order.map((id, i) => [id, i]));
-  const edges: Edge[] = [];
-  for (const id of order) {
-    const deps = [...new Set(byId.get(id)?.depends_on.features ?? [])];
-    deps.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
-    for (const from of deps) edges.push({ from, to: id });
-  }
-
-  // Longest chain by minutes; among equal minutes the one with more features, then the earlier in order.
+/** The longest chain by minutes; among equal minutes the one with more features, then the earlier in order. */
+function criticalPath(
+  order: readonly string[],
+  byId: ReadonlyMap<string, Contract>,
+  position: ReadonlyMap<string, number>,
+): { feature_ids: string[]; minutes: number } {
   const best = new Map<string, { minutes: number; length: number; prev: string | undefined }>();
   for (const id of order) {
     const own = byId.get(id)?.estimate_minutes ?? 0;
@@ -108,8 +144,14 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
   const path: string[] = [];
   for (let id = end; id !== undefined; id = best.get(id)?.prev) path.push(id);
   path.reverse();
-  const criticalMinutes = end === undefined ? 0 : (best.get(end)?.minutes ?? 0);
+  return { feature_ids: path, minutes: end === undefined ? 0 : (best.get(end)?.minutes ?? 0) };
+}
 
+/** Every feature's dependencies, direct and indirect, by id (features in plan order). */
+function ancestorsOf(
+  order: readonly string[],
+  byId: ReadonlyMap<string, Contract>,
+): Map<string, Set<string>> {
   const ancestors = new Map<string, Set<string>>();
   for (const id of order) {
     const set = new Set<string>();
@@ -119,27 +161,7 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
     }
     ancestors.set(id, set);
   }
-  const related = (a: string, b: string) => Boolean(ancestors.get(a)?.has(b) || ancestors.get(b)?.has(a));
-  const features = order.map((id) => byId.get(id) as Contract);
-  const overlaps = findOverlaps(features, related, options.files);
-
-  const n = features.length;
-  const sequential = features.reduce((sum, c) => sum + (c.estimate_minutes ?? 0), 0);
-  const plan: Plan = {
-    features,
-    byId,
-    order,
-    waves,
-    edges,
-    critical_path: { feature_ids: path, minutes: criticalMinutes },
-    integration_points: { potential: (n * (n - 1)) / 2, declared: edges.length, overlaps },
-    amdahl: {
-      sequential_minutes: sequential,
-      parallel_minutes: criticalMinutes,
-      max_speedup: criticalMinutes > 0 ? sequential / criticalMinutes : undefined,
-    },
-  };
-  return { ok: true, value: plan, warnings: [] };
+  return ancestors;
 }
 
 function better(
@@ -155,15 +177,7 @@ function better(
 
 /** A diagnostic located at a recorded position of the contract, or at its file. */
 function at(c: Contract, key: string, d: { code: string; message: string; hint: string }): Diagnostic {
-  const pos = c.positions?.[key] ?? c.positions?.feature_id;
-  return {
-    severity: 'error',
-    code: d.code,
-    message: d.message,
-    location: { file: c.file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
-    ...(pos ? { source: pos.source } : {}),
-    hint: d.hint,
-  };
+  return diagnosticAt(c, key, 'error', d, 'feature_id');
 }
 
 function listIds(ids: readonly string[]): string {

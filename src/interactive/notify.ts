@@ -4,23 +4,7 @@
  * notifier never slows down or fails the run.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-
-/** The first executable named `name` on the environment's PATH, if any. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // Not here; the next folder may have it.
-    }
-  }
-  return undefined;
-}
+import { findExecutable } from '../agents/executable.js';
 
 /** Replaces control characters with spaces: the agent's message must not drive the notifier (pure). */
 function plain(text: string): string {
@@ -40,7 +24,7 @@ export function needsInputNotification(featureId: string, detail?: string): stri
 
 /** Shows the notification when `notify-send` is installed; whether it was launched. */
 export function notifyNeedsInput(env: NodeJS.ProcessEnv, featureId: string, detail?: string): boolean {
-  const notifier = findOnPath('notify-send', env);
+  const notifier = findExecutable('notify-send', env);
   if (!notifier) return false;
   const child = spawn(notifier, needsInputNotification(featureId, detail), {
     env,

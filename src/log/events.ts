@@ -4,7 +4,7 @@
  * schema: its TypeScript type is inferred from it and the log reader checks each line against it,
  * so the type the fold trusts and the shape the reader accepts cannot drift apart.
  *
- * Over 400 lines on purpose: it is one table, a schema per event type, and every exhaustive table in
+ * Long because it is one table, a schema per event type, and every exhaustive table in
  * the code keys off it; split, the one definition per event would be scattered again.
  */
 import { z } from 'zod';
@@ -453,6 +453,11 @@ export type BatonEventType = BatonEvent['type'];
 
 /** Every event type, in declaration order (a new schema adds its type here by construction). */
 export const BATON_EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as BatonEventType[];
+
+/** Whether this version knows an event type (one of `EVENT_SCHEMAS`); a newer Baton may write others. */
+export function isBatonEventType(type: string): type is BatonEventType {
+  return Object.hasOwn(EVENT_SCHEMAS, type);
+}
 
 /** A line from a hand-written hook: only `feature_id` and `status` are required. */
 export interface PlainEvent {

@@ -2,6 +2,7 @@ import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import type { BatonEvent, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent } from './fold-attempts.js';
+import { applyIntegrationEvent } from './fold-integration.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
 import { FEATURE_STATUSES, type FeatureStatus, TERMINAL_STATUSES } from './statuses.js';
 
@@ -127,6 +128,8 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
 /**
  * Applies one event to a state in place. Only `foldEvents` and incremental folds call this, with
  * events the log reader accepted (`parseLogEvent`) or that Baton made; the switch is exhaustive.
+ * Long because it is one table: a case per event type, so a new type cannot be forgotten (the
+ * attempt and integration cases are handed on to fold-attempts.ts and fold-integration.ts).
  */
 export function applyEvent(state: BatonState, e: LogEvent): void {
   state.events++;
@@ -289,63 +292,13 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     }
     case 'integration.started':
-      state.integration = {
-        started_at: ev.ts,
-        branch: ev.branch,
-        worktree: ev.worktree,
-        order: [...ev.order],
-        merges: [],
-        tests: [],
-      };
-      return;
     case 'merge.clean':
-      state.integration.merges.push({
-        feature_id: ev.feature_id,
-        outcome: 'clean',
-        files: [],
-        with: [],
-        duration_ms: ev.duration_ms,
-        commit: ev.commit,
-        ts: ev.ts,
-      });
-      return;
     case 'merge.conflict':
-      state.integration.merges.push({
-        feature_id: ev.feature_id,
-        outcome: 'conflict',
-        files: [...ev.files],
-        with: [...ev.with],
-        duration_ms: ev.duration_ms,
-        ts: ev.ts,
-      });
-      return;
     case 'merge.skipped':
-      state.integration.merges.push({
-        feature_id: ev.feature_id,
-        outcome: 'skipped',
-        files: [],
-        with: [],
-        reason: ev.reason,
-        ts: ev.ts,
-      });
-      return;
     case 'integration.tested':
-      state.integration.tests.push({
-        after_feature: ev.after_feature,
-        passed: ev.passed,
-        exit_code: ev.exit_code,
-        ts: ev.ts,
-      });
-      return;
     case 'integration.ended':
-      state.integration.ended_at = ev.ts;
-      state.integration.outcome = ev.outcome;
-      state.integration.duration_ms = ev.duration_ms;
-      if (ev.commit) state.integration.commit = ev.commit;
-      if (ev.into) state.integration.into = ev.into;
-      return;
     case 'integration.discarded':
-      // The next `integration.started` resets the integration state; the report reads this one itself.
+      applyIntegrationEvent(state, ev);
       return;
     case 'collision.detected':
       for (const id of ev.features) {

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADAPTERS } from '../agents/registry.js';
+import { isProcessAlive } from '../clean/inspect.js';
 import { UserError } from '../errors.js';
+import { createMutex } from '../lock/mutex.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
 import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
@@ -86,29 +88,11 @@ function claimDir(opts: WorkerOptions): string {
     const dir = join(base, String(slot));
     const lock = join(dir, 'pid');
     const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : undefined;
-    if (holder !== undefined && holder !== process.pid && pidAlive(holder)) continue;
+    if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) continue;
     mkdirSync(dir, { recursive: true });
     writeFileSync(lock, String(process.pid));
     return dir;
   }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>) => {
-    const next = tail.then(fn, fn);
-    tail = next.catch(() => undefined);
-    return next;
-  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { attemptBranch, featureBranch } from '../git/refs.js';
 import { type CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
 import { RepoGuard } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
+import { createMutex } from '../lock/mutex.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { EventSink } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
@@ -63,16 +64,6 @@ export interface RunContext {
   findEscapes(): Promise<CheckoutChange[]>;
   /** The shared git config and every ref outside the features' own branches, snapshotted before the agents. */
   readonly repoGuard: RepoGuard;
-}
-
-/** A one-at-a-time lock, for git operations that touch the shared repository's admin files. */
-function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>) => {
-    const next = tail.then(fn, fn);
-    tail = next.catch(() => undefined);
-    return next;
-  };
 }
 
 /** Builds the shared context of a run whose preflight passed. */

@@ -1,8 +1,11 @@
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { runFilesCheck } from '../../src/checks/files-check.js';
 import { compileOwns, expandOwnedPattern, filesOutsideOwns } from '../../src/contracts/owns.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { findOverlaps } from '../../src/graph/overlap.js';
 import { findOwnershipViolations } from '../../src/integrate/ownership.js';
+import { outsideOwns } from '../../src/metrics/conflicts.js';
 
 describe('compileOwns', () => {
   it.each([
@@ -71,5 +74,26 @@ describe('one owns rule everywhere', () => {
     expect(violations.map((v) => v.file)).toEqual(['src/db.ts']);
     const overlaps = findOverlaps([folderStyle, other], () => false);
     expect(overlaps.map((o) => [o.a, o.b])).toEqual([['catalog', 'other']]);
+  });
+
+  it('the run-time ownership check and the report agree with them', async () => {
+    const verdict = await runFilesCheck({
+      check: { untouched_outside_owns: true },
+      cwd: tmpdir(),
+      owns: folderStyle.owns,
+      changed,
+    });
+    expect(verdict.outcome).toBe('failed');
+    expect(verdict.message).toContain('src/db.ts');
+    expect(verdict.message).not.toContain('src/catalog/a.ts');
+    expect(outsideOwns(folderStyle, changed)).toEqual(['src/db.ts']);
+    const inside = await runFilesCheck({
+      check: { untouched_outside_owns: true },
+      cwd: tmpdir(),
+      owns: folderStyle.owns,
+      changed: ['src/catalog/a.ts', 'lib/x/y.ts'],
+    });
+    expect(inside.outcome).toBe('passed');
+    expect(outsideOwns(folderStyle, ['src/catalog/a.ts', 'lib/x/y.ts'])).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
-import type { CliContext } from '../cli/context.js';
-import type { ProgressRenderer } from '../cli/progress.js';
 import { UserError } from '../errors.js';
 import type { Project } from '../project.js';
-import { stringifyJson } from '../text/escape.js';
-import { runQueued } from './orchestrator.js';
+import { runQueued } from '../queue/orchestrator.js';
+import type { CliContext } from './context.js';
+import type { ProgressRenderer } from './progress.js';
+import { reportRunSummary } from './run-summary.js';
 
 /**
  * The `--queue` branch of `baton run`, imported on demand by `cli/run.ts` so a local run never loads
@@ -48,12 +48,7 @@ export async function runQueuedCommand(input: {
       ...(ctx.env.BATON_QUEUE_RECONCILE_MS ? { reconcileMs: Number(ctx.env.BATON_QUEUE_RECONCILE_MS) } : {}),
     });
     input.progress.close();
-    if (flags.json) ctx.stdout.write(`${stringifyJson(summary, 2)}\n`);
-    else {
-      const done = summary.features.filter((f) => f.status === 'complete').length;
-      ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);
-    }
-    return summary.outcome === 'complete' ? 0 : 1;
+    return reportRunSummary(ctx, summary, Boolean(flags.json));
   } finally {
     unsubscribe();
   }

@@ -1,0 +1,89 @@
+/** The integration part of the fold (pure): `integration.*` and `merge.*` events onto `state.integration`. */
+import { unreachable } from '../errors.js';
+import type {
+  IntegrationDiscarded,
+  IntegrationEnded,
+  IntegrationStarted,
+  IntegrationTested,
+  MergeClean,
+  MergeConflict,
+  MergeSkipped,
+} from './events.js';
+import type { BatonState } from './state.js';
+
+/** An event of `baton integrate`. */
+export type IntegrationEvent =
+  | IntegrationStarted
+  | MergeClean
+  | MergeConflict
+  | MergeSkipped
+  | IntegrationTested
+  | IntegrationEnded
+  | IntegrationDiscarded;
+
+/** Applies one integration event to the state in place; the switch is exhaustive over `IntegrationEvent`. */
+export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): void {
+  switch (ev.type) {
+    case 'integration.started':
+      state.integration = {
+        started_at: ev.ts,
+        branch: ev.branch,
+        worktree: ev.worktree,
+        order: [...ev.order],
+        merges: [],
+        tests: [],
+      };
+      break;
+    case 'merge.clean':
+      state.integration.merges.push({
+        feature_id: ev.feature_id,
+        outcome: 'clean',
+        files: [],
+        with: [],
+        duration_ms: ev.duration_ms,
+        commit: ev.commit,
+        ts: ev.ts,
+      });
+      break;
+    case 'merge.conflict':
+      state.integration.merges.push({
+        feature_id: ev.feature_id,
+        outcome: 'conflict',
+        files: [...ev.files],
+        with: [...ev.with],
+        duration_ms: ev.duration_ms,
+        ts: ev.ts,
+      });
+      break;
+    case 'merge.skipped':
+      state.integration.merges.push({
+        feature_id: ev.feature_id,
+        outcome: 'skipped',
+        files: [],
+        with: [],
+        reason: ev.reason,
+        ts: ev.ts,
+      });
+      break;
+    case 'integration.tested':
+      state.integration.tests.push({
+        after_feature: ev.after_feature,
+        passed: ev.passed,
+        exit_code: ev.exit_code,
+        ts: ev.ts,
+      });
+      break;
+    case 'integration.ended':
+      state.integration.ended_at = ev.ts;
+      state.integration.outcome = ev.outcome;
+      state.integration.duration_ms = ev.duration_ms;
+      if (ev.commit) state.integration.commit = ev.commit;
+      if (ev.into) state.integration.into = ev.into;
+      break;
+    case 'integration.discarded':
+      // The next `integration.started` resets the integration state; the report reads this one itself.
+      break;
+    default:
+      unreachable(ev);
+  }
+}

@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readJobsFlag } from '../../src/cli/jobs-flag.js';
+import { reportRunSummary } from '../../src/cli/run-summary.js';
+import { UserError } from '../../src/errors.js';
+import type { RunSummary } from '../../src/runner/run.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function summary(statuses: RunSummary['features'][number]['status'][]): RunSummary {
+  return {
+    runId: 'r1',
+    outcome: statuses.every((s) => s === 'complete') ? 'complete' : 'failed',
+    features: statuses.map((status, i) => ({ feature_id: `f${i}`, status })),
+    durationMs: 10,
+  };
+}
+
+describe('the end of baton run, local or --queue (one rule)', () => {
+  it.each([
+    [['complete', 'complete'], '2/2 features complete', 0],
+    [['complete', 'failed'], '1/2 features complete', 1],
+    [['pending'], '0/1 features complete', 1],
+  ] as const)('%j → "%s", exit %i', (statuses, line, code) => {
+    let out = '';
+    const exit = reportRunSummary(
+      { stdout: { write: (s: string) => (out += s) } as never },
+      summary([...statuses]),
+      false,
+    );
+    expect(out).toBe(`${line}; see \`baton status\`.\n`);
+    expect(exit).toBe(code);
+  });
+
+  it('prints the summary itself with --json', () => {
+    let out = '';
+    const s = summary(['complete']);
+    reportRunSummary({ stdout: { write: (t: string) => (out += t) } as never }, s, true);
+    expect(JSON.parse(out)).toEqual(s);
+  });
+});
+
+describe('--jobs (one rule for run, verify and worker)', () => {
+  it.each([
+    ['3', 3],
+    [undefined, 7],
+  ] as const)('reads %s as %s', (raw, n) => {
+    expect(readJobsFlag('run', raw, 7)).toBe(n);
+  });
+
+  it.each(['0', '-1', '1.5', 'x', ''])('refuses "%s" with the command\'s code and exit 2', (raw) => {
+    let caught: unknown;
+    try {
+      readJobsFlag('verify', raw, 1);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(UserError);
+    expect((caught as UserError).code).toBe('verify/bad-jobs');
+    expect((caught as UserError).exitCode).toBe(2);
+  });
+
+  it('baton run -j 0 stops before any agent with one clear line', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'true' } }]),
+    });
+    repos.push(repo);
+    const r = await runBaton(['run', '-j', '0'], { cwd: repo.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--jobs must be a whole number of at least 1, got "0"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
