@@ -11,6 +11,7 @@ import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
+import { refuseWhileBatonRuns } from '../lock/baton-lock.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
@@ -161,8 +162,9 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
       'after',
       '\nA branch counts as merged when its tip is in baton/integration or in the base (config base, else the\n' +
         'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
-        'your main checkout, a branch checked out there, the worktree you run from; a feature a live run is\n' +
-        'working on, only with --force. `git worktree prune` runs afterwards.\n' +
+        'your main checkout, a branch checked out there, the worktree you run from. While another Baton runs\n' +
+        '(run or integrate lock held by a live process) clean refuses, --force or not. `git worktree prune`\n' +
+        'runs afterwards.\n' +
         'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
         "(`baton clean <id>.a<n>`). A losing attempt's commits are recorded in the log, so its branch is\n" +
         'removed even though they are merged nowhere, and the sha is printed (git branch <branch> <sha>\n' +
@@ -188,6 +190,8 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
     .option('--json', 'print { removed, refused, kept, failed, ... } as JSON')
     .action(async (ids: string[], flags: CleanFlags) => {
       const root = await findMainWorktree(ctx.cwd);
+      // A live run's agents work in these worktrees: nothing is removed under them, --force or not.
+      if (!flags.dryRun) refuseWhileBatonRuns(root);
       const config = loadConfig(root);
       if (!config.ok) {
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });

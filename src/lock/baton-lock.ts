@@ -141,6 +141,19 @@ export function acquireBatonLock(root: string, kind: LockKind, now: Date = new D
   });
 }
 
+/**
+ * Throws `lock/busy` ("another Baton is running (pid N, since …)") when a live Baton holds the run
+ * or the integrate lock: for commands that would pull worktrees and branches from under it (`clean`).
+ * Stale locks are left for the next `run` or `integrate` to take over.
+ */
+export function refuseWhileBatonRuns(root: string): void {
+  for (const kind of ['run', 'integrate'] as const) {
+    const path = lockPath(root, kind);
+    const holder = readHolder(path);
+    if (holder && holder !== 'unreadable' && holderAlive(holder)) throw refuse(holder, path);
+  }
+}
+
 /** The line saying a stale lock was taken over, for the command to print. */
 export function describeTakeOver(lock: BatonLock): string | undefined {
   const h = lock.tookOver;

@@ -68,7 +68,7 @@ describe('the integrate printer', () => {
       }),
       p,
     );
-    expect(line).toBe('  not merged: x (failed: bad\\x1b[2J\\x0dname)');
+    expect(line).toBe('  not merged: x (failed: bad\\x1b[2J\\rname)');
   });
 
   it('is a subscriber of the sink: what is emitted is printed, in order', () => {

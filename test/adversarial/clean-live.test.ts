@@ -1,0 +1,57 @@
+/**
+ * `baton clean` while another Baton runs: refused with "another Baton is running (pid N, since …)",
+ * `--force` or not, and the live run's agent, worktree and branch are untouched (a real live run).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../rig/wait.js';
+import { BATON_BIN, built, hostileRepo, processesMatching, runBin } from './rig.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+describe.runIf(built)('adversarial: clean while another Baton runs', () => {
+  it('is refused with the holder named, and the live agent is untouched', async () => {
+    const marker = `baton-clean-live-${process.pid}-${Date.now()}`;
+    // The agent: a shell whose command line carries a unique marker, so the test can find it.
+    const r = hostileRepo({ 'feature-001-a': `sleep 60 && echo ${marker}` });
+    cleanups.push(() => r.cleanup());
+    const run = spawn(process.execPath, [BATON_BIN, 'run'], {
+      cwd: r.root,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    cleanups.push(() => run.kill('SIGKILL'));
+    const lock = join(r.root, '.baton', 'run.lock');
+    expect(await until(() => processesMatching(marker).length > 0 && existsSync(lock), 30_000)).toBe(true);
+    const agents = processesMatching(marker);
+    const since = (JSON.parse(readFileSync(lock, 'utf8')) as { since: string }).since;
+    const worktree = r.git('worktree', 'list', '--porcelain');
+    for (const args of [['clean'], ['clean', '--force'], ['clean', '--force', '--all', 'feature-001-a']]) {
+      const c = runBin(args, { cwd: r.root });
+      expect(c.code, c.stderr).toBe(1);
+      expect(c.stderr).toContain(`another Baton is running (pid ${run.pid}, since ${since}`);
+      expect(c.stderr.trim().split('\n')[0]).toMatch(/^baton: another Baton is running/);
+      expect(c.stderr).not.toMatch(/\n\s+at /);
+    }
+    const json = runBin(['clean', '--json'], { cwd: r.root });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'lock/busy' } });
+    // --dry-run changes nothing and may still look.
+    expect(runBin(['clean', '--dry-run'], { cwd: r.root }).stderr).not.toContain('another Baton');
+    // The live run's agent, worktree and branch are all still there.
+    expect(processesMatching(marker)).toEqual(agents);
+    expect(r.git('worktree', 'list', '--porcelain')).toBe(worktree);
+    expect(r.git('branch', '--list', 'baton/feature-001-a')).toContain('baton/feature-001-a');
+    const ended = new Promise((res) => run.once('exit', res));
+    run.kill('SIGINT');
+    await ended;
+    expect(await until(() => processesMatching(marker).length === 0, 15_000)).toBe(true);
+    // Once the run is gone, clean works again.
+    const after = runBin(['clean', '--force'], { cwd: r.root });
+    expect(after.stderr).not.toContain('another Baton');
+  });
+});
