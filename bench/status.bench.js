@@ -150,7 +150,14 @@ function writeLog(path, n) {
     runNo++;
     for (const e of runEvents(runNo, Date.parse('2026-01-01T00:00:00Z') + runNo * 60_000)) {
       batch.push(`${JSON.stringify(e)}\n`);
-      if (++written === n) break outer;
+      if (++written === n - 1) {
+        // The cut run ends with its run.ended, so no reader infers an interruption from its dead pid.
+        batch.push(
+          `${JSON.stringify({ v: 1, ts: e.ts, run_id: `run-${runNo}`, type: 'run.ended', outcome: 'interrupted', duration_ms: 1 })}\n`,
+        );
+        written++;
+        break outer;
+      }
       if (batch.length === 10_000) flush();
     }
   }
