@@ -36,6 +36,7 @@ const CORE_EDGES: Record<string, string> = {
   'log/tail.ts': 'reads the appended bytes of the log, watches it',
   'log/last-run.ts': "reads the last run's part of the log from its end",
   'log/fold-cache.ts': 'keeps the folded state next to the log',
+  'log/fold-snapshot.ts': 'reads the status fold snapshot in .baton/cache, checks it against the log',
   'log/sink.ts': 'the one sink: stamps events and appends them (through append.ts)',
 };
 
