@@ -50,8 +50,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'cli/clean.ts registerClean': 113,
   'cli/decompose.ts registerDecompose': 83,
   'cli/demo.ts registerDemo': 89,
-  'cli/status.ts registerStatus': 144,
-  'cli/status.ts (anonymous)': 127,
   'cli/verify.ts registerVerify': 91,
   'coupling/co-change.ts createCoChangeCounter': 113,
   'interactive/launch.ts followWindow': 92,
