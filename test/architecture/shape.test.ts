@@ -53,7 +53,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'coupling/co-change.ts createCoChangeCounter': 113,
   'interactive/launch.ts followWindow': 92,
   'queue/attempt.ts runAttempt': 145,
-  'queue/orchestrator.ts runQueued': 175,
   'queue/worker.ts startWorker': 138,
   'radar/radar.ts startRadar': 192,
   'runner/attempts.ts createAttemptCoordinator': 172,
