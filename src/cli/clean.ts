@@ -5,14 +5,14 @@ import {
   describeRecorded,
   removeTargets,
 } from '../clean/clean.js';
-import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
+import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { type CleanTarget, inspectCleanTargets, isProcessAlive } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
 import { refuseWhileBatonRuns } from '../lock/baton-lock.js';
-import { applyEvent, initialState } from '../log/fold.js';
+import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
@@ -149,6 +149,86 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
   };
 }
 
+/** What `baton clean --help` adds after the options: what counts as merged, attempts, exit codes. */
+const CLEAN_HELP_AFTER =
+  '\nA branch counts as merged when its tip is in baton/integration or in the base (config base, else the\n' +
+  'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
+  'your main checkout, a branch checked out there, the worktree you run from. While another Baton runs\n' +
+  '(run or integrate lock held by a live process) clean refuses, --force or not. `git worktree prune`\n' +
+  'runs afterwards.\n' +
+  'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
+  "(`baton clean <id>.a<n>`). A losing attempt's commits are recorded in the log, so its branch is\n" +
+  'removed even though they are merged nowhere, and the sha is printed (git branch <branch> <sha>\n' +
+  'restores it until git prunes it); uncommitted changes in its worktree still need --force, and so\n' +
+  'does an attempt whose feature has no winner yet (`baton run --resume` decides it).\n' +
+  'Exit code: 0 when everything selected was removed (or kept by --merged), 1 when anything was refused\n' +
+  'or failed, 2 on a usage error.';
+
+/** The state folded from the whole log (problem lines skipped): which attempts won, which runs live. */
+function foldWholeLog(root: string): BatonState {
+  const state = initialState();
+  streamLog(
+    logPathFor(root),
+    { offset: 0, line: 0 },
+    { final: true },
+    {
+      event: (e) => applyEvent(state, e),
+      problem: () => {},
+    },
+  );
+  return state;
+}
+
+type RemoveDecision = Extract<CleanDecision, { action: 'remove' }>;
+
+/** The disk space the removed worktrees held (those whose removal failed not counted). */
+function freedBy(
+  removes: readonly RemoveDecision[],
+  results: readonly CleanResult[] | undefined,
+  disk: Map<string, DiskUsage>,
+): { bytes: number; complete: boolean } {
+  const freedParts = removes
+    .filter((d) => !results?.some((r) => r.target === d.target && r.error !== undefined))
+    .map((d) => (d.target.worktree ? disk.get(d.target.worktree.path) : undefined))
+    .filter((u) => u !== undefined);
+  return {
+    bytes: freedParts.reduce((sum, u) => sum + u.bytes, 0),
+    complete: freedParts.every((u) => u.complete),
+  };
+}
+
+/** `baton clean --json`: removed, failed, refused and kept, each decision with its reasons. */
+function cleanJson(
+  outcome: {
+    decisions: readonly CleanDecision[];
+    removes: readonly RemoveDecision[];
+    results: readonly CleanResult[] | undefined;
+    disk: Map<string, DiskUsage>;
+    absent: readonly string[];
+    freed: { bytes: number };
+  },
+  mergeTargets: readonly string[],
+  dryRun: boolean,
+) {
+  const { decisions, removes, results, disk, absent, freed } = outcome;
+  const resultOf = (t: CleanTarget) => results?.find((r) => r.target === t);
+  const diskOf = (t: CleanTarget) => (t.worktree ? disk.get(t.worktree.path)?.bytes : undefined);
+  return {
+    dry_run: dryRun,
+    merge_targets: mergeTargets,
+    removed: removes
+      .filter((d) => resultOf(d.target)?.error === undefined)
+      .map((d) => decisionJson(d, resultOf(d.target), diskOf(d.target))),
+    failed: removes
+      .filter((d) => resultOf(d.target)?.error !== undefined)
+      .map((d) => decisionJson(d, resultOf(d.target), diskOf(d.target))),
+    refused: decisions.filter((d) => d.action === 'refuse').map((d) => decisionJson(d, undefined, undefined)),
+    kept: decisions.filter((d) => d.action === 'keep').map((d) => decisionJson(d, undefined, undefined)),
+    absent,
+    freed_bytes: freed.bytes,
+  };
+}
+
 /** `baton clean`: removes feature worktrees and branches, never uncommitted or unmerged work without `--force`. */
 export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit) => {
   program
@@ -158,21 +238,7 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         'refusing those whose work would be lost (uncommitted changes, commits not merged into ' +
         'baton/integration or the base) unless --force',
     )
-    .addHelpText(
-      'after',
-      '\nA branch counts as merged when its tip is in baton/integration or in the base (config base, else the\n' +
-        'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
-        'your main checkout, a branch checked out there, the worktree you run from. While another Baton runs\n' +
-        '(run or integrate lock held by a live process) clean refuses, --force or not. `git worktree prune`\n' +
-        'runs afterwards.\n' +
-        'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
-        "(`baton clean <id>.a<n>`). A losing attempt's commits are recorded in the log, so its branch is\n" +
-        'removed even though they are merged nowhere, and the sha is printed (git branch <branch> <sha>\n' +
-        'restores it until git prunes it); uncommitted changes in its worktree still need --force, and so\n' +
-        'does an attempt whose feature has no winner yet (`baton run --resume` decides it).\n' +
-        'Exit code: 0 when everything selected was removed (or kept by --merged), 1 when anything was refused\n' +
-        'or failed, 2 on a usage error.',
-    )
+    .addHelpText('after', CLEAN_HELP_AFTER)
     .argument(
       '[ids...]',
       'features to clean (default: every baton/* feature worktree and branch); `integration` names the integration worktree',
@@ -196,16 +262,7 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
       if (!config.ok) {
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
       }
-      const state = initialState();
-      streamLog(
-        logPathFor(root),
-        { offset: 0, line: 0 },
-        { final: true },
-        {
-          event: (e) => applyEvent(state, e),
-          problem: () => {},
-        },
-      );
+      const state = foldWholeLog(root);
       const inspection = await inspectCleanTargets({
         root,
         cwd: ctx.cwd,
@@ -228,38 +285,13 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         removes.flatMap((d) => (d.target.worktree?.exists ? [d.target.worktree.path] : [])),
       );
       const results = flags.dryRun ? undefined : await removeTargets(root, removes);
-      const freedParts = removes
-        .filter((d) => !results?.some((r) => r.target === d.target && r.error !== undefined))
-        .map((d) => (d.target.worktree ? disk.get(d.target.worktree.path) : undefined))
-        .filter((u) => u !== undefined);
-      const freed = {
-        bytes: freedParts.reduce((sum, u) => sum + u.bytes, 0),
-        complete: freedParts.every((u) => u.complete),
-      };
+      const freed = freedBy(removes, results, disk);
       const failed = results?.some((r) => r.error !== undefined) ?? false;
       if (decisions.some((d) => d.action === 'refuse') || failed) setExit(1);
 
       if (flags.json) {
-        const resultOf = (t: CleanTarget) => results?.find((r) => r.target === t);
-        const diskOf = (t: CleanTarget) => (t.worktree ? disk.get(t.worktree.path)?.bytes : undefined);
-        const json = {
-          dry_run: flags.dryRun === true,
-          merge_targets: inspection.mergeTargets,
-          removed: removes
-            .filter((d) => resultOf(d.target)?.error === undefined)
-            .map((d) => decisionJson(d, resultOf(d.target), diskOf(d.target))),
-          failed: removes
-            .filter((d) => resultOf(d.target)?.error !== undefined)
-            .map((d) => decisionJson(d, resultOf(d.target), diskOf(d.target))),
-          refused: decisions
-            .filter((d) => d.action === 'refuse')
-            .map((d) => decisionJson(d, undefined, undefined)),
-          kept: decisions
-            .filter((d) => d.action === 'keep')
-            .map((d) => decisionJson(d, undefined, undefined)),
-          absent,
-          freed_bytes: freed.bytes,
-        };
+        const outcome = { decisions, removes, results, disk, absent, freed };
+        const json = cleanJson(outcome, inspection.mergeTargets, flags.dryRun === true);
         ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
         return;
       }

@@ -92,6 +92,21 @@ function readAttemptsFlag(text: string | undefined): AttemptsSpec | undefined {
   return parsed.value;
 }
 
+/** What `baton run --help` adds after the options: the agent's environment, Ctrl-C, checks and best-of-N. */
+const RUN_HELP_AFTER =
+  '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
+  'PORT and BATON_PORT_BASE (a block of ten ports of its own). Ctrl-C stops every agent and keeps\n' +
+  'every worktree and commit. Each check is printed as it finishes; a feature with `owns` is also\n' +
+  'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
+  'Best-of-N (--attempts, or attempts: in a contract or the config): each attempt gets its own worktree,\n' +
+  'branch baton/<id>.a<n>, ports, agent and checks, and counts as one of -j. The winner is chosen in\n' +
+  'this order: all criteria pass > more pass > better measured values (lower p95, p99, p50, error\n' +
+  'rate; 10 % or more) > fewer files outside owns > fewer lines changed > lower cost > earlier finish\n' +
+  '> lower attempt number; baton/<id> then points at its commit. --select first-passing stops the\n' +
+  'others once one passes everything. --resume keeps attempts that ended; `baton pick <id> <n>`\n' +
+  'overrides; `baton clean` removes the attempts. See docs/best-of-n.md.\n' +
+  'Exit code: 0 when every feature is complete, 1 otherwise.';
+
 /** `baton run`: a worktree and an agent per feature, in parallel, with hooks, checks and one log. */
 export const registerRun: RegisterCommand = (program, ctx, setExit) => {
   program
@@ -158,21 +173,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       'run the features as jobs on BullMQ/Redis for `baton worker`s (or config `queue:`, BATON_QUEUE); see docs/distributed.md',
     )
     .option('--hub <git url>', 'with --queue: the git remote every worker can reach (or config `hub:`)')
-    .addHelpText(
-      'after',
-      '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
-        'PORT and BATON_PORT_BASE (a block of ten ports of its own). Ctrl-C stops every agent and keeps\n' +
-        'every worktree and commit. Each check is printed as it finishes; a feature with `owns` is also\n' +
-        'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
-        'Best-of-N (--attempts, or attempts: in a contract or the config): each attempt gets its own worktree,\n' +
-        'branch baton/<id>.a<n>, ports, agent and checks, and counts as one of -j. The winner is chosen in\n' +
-        'this order: all criteria pass > more pass > better measured values (lower p95, p99, p50, error\n' +
-        'rate; 10 % or more) > fewer files outside owns > fewer lines changed > lower cost > earlier finish\n' +
-        '> lower attempt number; baton/<id> then points at its commit. --select first-passing stops the\n' +
-        'others once one passes everything. --resume keeps attempts that ended; `baton pick <id> <n>`\n' +
-        'overrides; `baton clean` removes the attempts. See docs/best-of-n.md.\n' +
-        'Exit code: 0 when every feature is complete, 1 otherwise.',
-    )
+    .addHelpText('after', RUN_HELP_AFTER)
     .action((ids: string[], flags: RunFlags) => runCommand(ctx, setExit, ids, flags));
 };
 

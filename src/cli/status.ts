@@ -7,12 +7,14 @@ import { applyEvent, type BatonState, type FeatureState, initialState, pendingFe
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
+import type { watchLog as WatchLog } from '../log/tail.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
+import type { LiveView } from './live-view.js';
 import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
-import { escapeKeepingPalette, formatDuration, palette, renderTable } from './style.js';
+import { escapeKeepingPalette, formatDuration, type Palette, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -134,6 +136,130 @@ function runClock(startedAt: string, ctx: CliContext): string {
   return Number.isFinite(ms) && ms >= 0 ? ` · ${formatDuration(ms)} elapsed` : '';
 }
 
+/**
+ * The disk use of each feature's worktree, by feature id (empty with `--no-disk`). Sized once: a walk
+ * of every worktree on each redraw would cost more than the redraw.
+ */
+function diskSizer(
+  measure: boolean,
+  worktreesDir: string | undefined,
+): (rows: readonly FeatureState[]) => Map<string, DiskUsage> {
+  let disk: Map<string, DiskUsage> | undefined;
+  return (rows) => {
+    if (!measure) return new Map<string, DiskUsage>();
+    if (!disk) {
+      const folders = worktreeFolders(rows, worktreesDir);
+      const sizes = measureDiskUsage([...folders.values()], { entryBudget: STATUS_DISK_BUDGET });
+      disk = new Map(
+        [...folders].flatMap(([id, path]) => {
+          const u = sizes.get(path);
+          return u ? [[id, u] as const] : [];
+        }),
+      );
+    }
+    return disk;
+  };
+}
+
+/** The status view's first line: the run, its outcome, and (watched, in progress) its clock. */
+function statusHead(state: BatonState, watched: boolean, ctx: CliContext): string {
+  const clock =
+    watched && state.run_started_at && !state.run_outcome ? runClock(state.run_started_at, ctx) : '';
+  return state.run_id
+    ? `run ${escapeControl(state.run_id)}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
+    : 'no run yet\n';
+}
+
+/** The feature table, each feature's best-of-N attempts under it, with a disk column when sized. */
+function statusTable(
+  rows: readonly FeatureState[],
+  sizes: Map<string, DiskUsage>,
+  p: Palette,
+  ctx: CliContext,
+): string {
+  // The disk column goes before the last one (last event), which has no fixed width.
+  const withDisk = sizes.size > 0;
+  const header = withDisk
+    ? [...FEATURE_HEADER.slice(0, -1), 'disk', ...FEATURE_HEADER.slice(-1)]
+    : FEATURE_HEADER;
+  return renderTable(
+    header,
+    rows.flatMap((f) => {
+      const now = ctx.clock().getTime();
+      const row = featureRow(f, p, now);
+      const own = withDisk
+        ? [...row.slice(0, -1), formatDisk(sizes.get(f.feature_id)), ...row.slice(-1)]
+        : row;
+      // Best-of-N attempts go under their feature.
+      const attempts = attemptRows(f, p, now).map((r) =>
+        withDisk ? [...r.slice(0, -1), '', ...r.slice(-1)] : r,
+      );
+      return [own, ...attempts];
+    }),
+  );
+}
+
+/** The lists under the table: agent logs, escapes, collisions and refused tool calls (each line escaped). */
+function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palette): string {
+  const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);
+  const escaped = rows
+    .filter((f) => f.escaped.length)
+    .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
+  if (state.escaped_unknown?.length)
+    escaped.push(
+      `  an agent (unknown which: several were running) changed: ${state.escaped_unknown.join(', ')}`,
+    );
+  const collisions = rows.flatMap((f) =>
+    Object.values(f.collisions)
+      .filter((c) => f.feature_id < c.with)
+      .map(
+        (c) =>
+          `  ${f.feature_id} × ${c.with}: ${c.kind} on ${c.paths.join(', ')} (since ${formatDuration(Date.now() - Date.parse(c.since))} ago)`,
+      ),
+  );
+  const denied = rows
+    .filter((f) => f.usage?.permission_denials?.length)
+    .map(
+      (f) =>
+        `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
+    );
+  // Paths, ids and tool details come from the log: each listed line is escaped (the palette's colours kept).
+  for (const list of [logs, escaped, collisions, denied])
+    list.splice(0, list.length, ...list.map(escapeKeepingPalette));
+  return `${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
+}
+
+/** A log line status skipped, for stderr (its text escaped: it comes from the log). */
+function problemLine(logPath: string, pr: LogProblem): string {
+  return `${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`;
+}
+
+/**
+ * `--watch`: calls `onNews` whenever the log grows (and on a terminal redraws once a second, for the
+ * elapsed times), until Ctrl-C; then stops watching and closes the view.
+ */
+function followUntilInterrupt(
+  ctx: CliContext,
+  watchLog: typeof WatchLog,
+  logPath: string,
+  view: LiveView | undefined,
+  render: () => void,
+  onNews: () => void,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stopWatching = watchLog(logPath, onNews, { intervalMs: 500, keepAlive: true });
+    // On a terminal the elapsed times tick once a second even when nothing was appended.
+    const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
+    const stop = ctx.onInterrupt(() => {
+      stopWatching();
+      if (ticker) clearInterval(ticker);
+      view?.done();
+      stop();
+      resolve();
+    });
+  });
+}
+
 /** `baton status`: the state of every feature, folded from the log. */
 export const registerStatus: RegisterCommand = (program, ctx) => {
   program
@@ -168,27 +294,11 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
               state = initialState();
             },
             event: (e) => applyEvent(state, e),
-            problem: (pr) =>
-              problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`),
+            problem: (pr) => problems.push(problemLine(logPath, pr)),
           },
           { final },
         ).advanced;
-      // Sized once: a walk of every worktree on each redraw would cost more than the redraw.
-      let disk: Map<string, DiskUsage> | undefined;
-      const diskOf = (rows: readonly FeatureState[]) => {
-        if (!flags.disk) return new Map<string, DiskUsage>();
-        if (!disk) {
-          const folders = worktreeFolders(rows, worktreesDir);
-          const sizes = measureDiskUsage([...folders.values()], { entryBudget: STATUS_DISK_BUDGET });
-          disk = new Map(
-            [...folders].flatMap(([id, path]) => {
-              const u = sizes.get(path);
-              return u ? [[id, u] as const] : [];
-            }),
-          );
-        }
-        return disk;
-      };
+      const diskOf = diskSizer(flags.disk, worktreesDir);
       // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
       const view = flags.watch ? (await import('./live-view.js')).createLiveView(ctx.stdout) : undefined;
       const render = () => {
@@ -202,57 +312,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           );
           return;
         }
-        const clock =
-          view && state.run_started_at && !state.run_outcome ? runClock(state.run_started_at, ctx) : '';
-        const head = state.run_id
-          ? `run ${escapeControl(state.run_id)}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
-          : 'no run yet\n';
-        // The disk column goes before the last one (last event), which has no fixed width.
-        const withDisk = sizes.size > 0;
-        const header = withDisk
-          ? [...FEATURE_HEADER.slice(0, -1), 'disk', ...FEATURE_HEADER.slice(-1)]
-          : FEATURE_HEADER;
-        const table = renderTable(
-          header,
-          rows.flatMap((f) => {
-            const now = ctx.clock().getTime();
-            const row = featureRow(f, p, now);
-            const own = withDisk
-              ? [...row.slice(0, -1), formatDisk(sizes.get(f.feature_id)), ...row.slice(-1)]
-              : row;
-            // Best-of-N attempts go under their feature.
-            const attempts = attemptRows(f, p, now).map((r) =>
-              withDisk ? [...r.slice(0, -1), '', ...r.slice(-1)] : r,
-            );
-            return [own, ...attempts];
-          }),
-        );
-        const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);
-        const escaped = rows
-          .filter((f) => f.escaped.length)
-          .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
-        if (state.escaped_unknown?.length)
-          escaped.push(
-            `  an agent (unknown which: several were running) changed: ${state.escaped_unknown.join(', ')}`,
-          );
-        const collisions = rows.flatMap((f) =>
-          Object.values(f.collisions)
-            .filter((c) => f.feature_id < c.with)
-            .map(
-              (c) =>
-                `  ${f.feature_id} × ${c.with}: ${c.kind} on ${c.paths.join(', ')} (since ${formatDuration(Date.now() - Date.parse(c.since))} ago)`,
-            ),
-        );
-        const denied = rows
-          .filter((f) => f.usage?.permission_denials?.length)
-          .map(
-            (f) =>
-              `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
-          );
-        // Paths, ids and tool details come from the log: each listed line is escaped (the palette's colours kept).
-        for (const list of [logs, escaped, collisions, denied])
-          list.splice(0, list.length, ...list.map(escapeKeepingPalette));
-        const text = `${head}${table}\n${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx)}\n${statusNotes(state, rows, p)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };
@@ -261,32 +321,15 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         // One look: start from the fold snapshot in .baton/cache/ and read only what was appended.
         const folded = await foldOnce(logPath);
         state = folded.state;
-        for (const pr of folded.problems) {
-          problems.push(`${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`);
-        }
+        problems.push(...folded.problems.map((pr) => problemLine(logPath, pr)));
       }
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
       render();
       if (!flags.watch) return;
-      await new Promise<void>((resolve) => {
-        const stopWatching = tail!.watchLog(
-          logPath,
-          () => {
-            const advanced = pull(false);
-            for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
-            if (advanced) render();
-          },
-          { intervalMs: 500, keepAlive: true },
-        );
-        // On a terminal the elapsed times tick once a second even when nothing was appended.
-        const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
-        const stop = ctx.onInterrupt(() => {
-          stopWatching();
-          if (ticker) clearInterval(ticker);
-          view?.done();
-          stop();
-          resolve();
-        });
+      await followUntilInterrupt(ctx, tail!.watchLog, logPath, view, render, () => {
+        const advanced = pull(false);
+        for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
+        if (advanced) render();
       });
     });
 };

@@ -188,6 +188,38 @@ function timelineEnd(
   return extent([...(last === undefined ? [] : [(last - origin) / MINUTE]), ...ends])?.max ?? null;
 }
 
+/** The unknown a run without run.ended adds: its wall-clock time. */
+function unfinishedRunNote(runId: string | null): string {
+  return (
+    `Run ${runId} has no run.ended event (the orchestrator stopped before it could record the end): ` +
+    'its wall-clock time is unknown.'
+  );
+}
+
+/** The unknown the spans stamped backwards add, each counted as 0. */
+function clockBackwardsNote(spans: string[]): string {
+  return (
+    `The ${CLOCK_BACKWARDS} in the log (an end stamped before its start, or a negative duration: a forged line or clock skew): ` +
+    `${spans.join(', ')}; each counted as 0.`
+  );
+}
+
+/** The phase intervals and the integration attempts of the log, each interval clamped (backwards ones noted). */
+function clampedIntervals(events: readonly LogEvent[], backwards: string[]) {
+  const phaseIntervals = new Map(
+    [...collectPhaseIntervals(events)].map(([name, list]) => [
+      name,
+      list.map((i) => clampInterval(i, `phase ${name}`, backwards)),
+    ]),
+  );
+  const split = splitIntegrationAttempts(events);
+  const attempts = {
+    ...split,
+    intervals: split.intervals.map((i) => clampInterval(i, 'integration span', backwards)),
+  };
+  return { phaseIntervals, attempts };
+}
+
 /** Computes the whole report from events (pure: no file, no clock; the same input gives the same report). */
 export function computeReport(input: ReportInput): Report {
   const unknowns: string[] = [];
@@ -205,12 +237,7 @@ export function computeReport(input: ReportInput): Report {
     plan,
   );
   const run = describeRun(events, segment?.run_id ?? input.runId ?? null, plan, featureIds);
-  if (run.unfinished) {
-    unknowns.push(
-      `Run ${run.run_id} has no run.ended event (the orchestrator stopped before it could record the end): ` +
-        'its wall-clock time is unknown.',
-    );
-  }
+  if (run.unfinished) unknowns.push(unfinishedRunNote(run.run_id));
   const origin = firstRunStart(events) ?? earliestStart(scans);
   // The features the implementation covers: the run's, or every contract's when the log names none.
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
@@ -221,17 +248,7 @@ export function computeReport(input: ReportInput): Report {
     best_of_n: buildBestOfN(id, state, scans, backwards),
   }));
 
-  const phaseIntervals = new Map(
-    [...collectPhaseIntervals(events)].map(([name, list]) => [
-      name,
-      list.map((i) => clampInterval(i, `phase ${name}`, backwards)),
-    ]),
-  );
-  const split = splitIntegrationAttempts(events);
-  const attempts = {
-    ...split,
-    intervals: split.intervals.map((i) => clampInterval(i, 'integration span', backwards)),
-  };
+  const { phaseIntervals, attempts } = clampedIntervals(events, backwards);
   const rows = worksheetRows({
     events,
     phaseIntervals,
@@ -280,12 +297,7 @@ export function computeReport(input: ReportInput): Report {
     unknowns,
     clock_backwards: [...new Set(backwards)],
   };
-  if (report.clock_backwards.length > 0) {
-    unknowns.push(
-      `The ${CLOCK_BACKWARDS} in the log (an end stamped before its start, or a negative duration: a forged line or clock skew): ` +
-        `${report.clock_backwards.join(', ')}; each counted as 0.`,
-    );
-  }
+  if (report.clock_backwards.length > 0) unknowns.push(clockBackwardsNote(report.clock_backwards));
   report.diagnosis = diagnoseReport(report);
   return report;
 }

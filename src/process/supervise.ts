@@ -139,19 +139,12 @@ function capture(stream: Readable | null): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/**
- * Starts a process as the leader of a new process group, so stopping it stops everything it
- * started (dev servers, test runners, an agent's tools). Never rejects: the exit is a value.
- * Plain `node:child_process` (no wrapper): an agent or check is one fork, its output a file or a pipe.
- */
-export function spawnSupervised(command: string, options: SpawnOptions): Supervised {
-  const started = performance.now();
-  const grace = options.killGraceMs ?? 3000;
+/** Spawns the command as the leader of a new process group, its output to the log file or to pipes. */
+function startLeader(command: string, options: SpawnOptions): ChildProcess {
   const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
   const out = logFd ?? 'pipe';
-  let child: ChildProcess;
   try {
-    child = spawn(
+    return spawn(
       options.shell ? '/bin/sh' : command,
       options.shell ? ['-c', command] : (options.args ?? []),
       {
@@ -165,15 +158,10 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
     // The child holds its own copy of the log file's descriptor.
     if (logFd !== undefined) closeSync(logFd);
   }
-  const pid = child.pid;
-  if (pid !== undefined) trackUntilExit(child);
-  const stdout = capture(child.stdout);
-  const stderr = capture(child.stderr);
-  if (options.input !== undefined && child.stdin) {
-    child.stdin.on('error', () => {}); // a program that does not read its input closes the pipe early
-    child.stdin.end(options.input);
-  }
-  // The leader's exit (or a failure to start it), then the end of its output streams.
+}
+
+/** The leader's exit (or a failure to start it: `spawnError`), then the end of its output streams. */
+function watchLeader(child: ChildProcess) {
   let spawnError: Error | undefined;
   const leaderDone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -186,18 +174,42 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
     child.once('close', () => resolve());
     child.once('error', () => resolve());
   });
+  return { leaderDone, streamsDone, spawnError: () => spawnError };
+}
+
+/** Waits up to `ms` for every process of the group led by `pid` to be gone; true once none is left. */
+async function waitGroupGone(pid: number | undefined, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    if (pid === undefined || !groupAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return pid === undefined || !groupAlive(pid);
+}
+
+/**
+ * Starts a process as the leader of a new process group, so stopping it stops everything it
+ * started (dev servers, test runners, an agent's tools). Never rejects: the exit is a value.
+ * Plain `node:child_process` (no wrapper): an agent or check is one fork, its output a file or a pipe.
+ */
+export function spawnSupervised(command: string, options: SpawnOptions): Supervised {
+  const started = performance.now();
+  const grace = options.killGraceMs ?? 3000;
+  const child = startLeader(command, options);
+  const pid = child.pid;
+  if (pid !== undefined) trackUntilExit(child);
+  const stdout = capture(child.stdout);
+  const stderr = capture(child.stderr);
+  if (options.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => {}); // a program that does not read its input closes the pipe early
+    child.stdin.end(options.input);
+  }
+  const { leaderDone, streamsDone, spawnError } = watchLeader(child);
   let stoppedBy: ProcessExit['stoppedBy'];
   let timer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
-  const waitGone = async (ms: number): Promise<boolean> => {
-    const deadline = performance.now() + ms;
-    while (performance.now() < deadline) {
-      if (pid === undefined || !groupAlive(pid)) return true;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return pid === undefined || !groupAlive(pid);
-  };
+  const waitGone = (ms: number): Promise<boolean> => waitGroupGone(pid, ms);
 
   const stop = (reason: 'timeout' | 'interrupt' | 'stop' = 'stop'): Promise<void> => {
     stoppedBy ??= reason;
@@ -240,9 +252,10 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
       stderr: stderr(),
       ...(stoppedBy ? { stoppedBy } : {}),
     };
-    if (spawnError) {
+    const failed = spawnError();
+    if (failed) {
       // The program could not be started at all (missing file, bad cwd).
-      exit.stderr += `Command failed to start: ${spawnError.message}`;
+      exit.stderr += `Command failed to start: ${failed.message}`;
       exit.exitCode = 127;
     }
     return exit;

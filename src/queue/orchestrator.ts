@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, type QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
@@ -17,11 +17,11 @@ import { portBlockFor } from '../ports.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
-import { listWorkers } from './heartbeat.js';
+import { followJobs, listenForHints } from './follow.js';
 import { assertHubReachable, pushBase } from './hub.js';
 import type { JobData } from './job.js';
 import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
-import { reconcileJob, type Tracked } from './reconcile.js';
+import type { Tracked } from './reconcile.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
 export interface QueuedRunOptions {
@@ -131,12 +131,139 @@ function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id
 }
 
 /**
+ * A factory of BullMQ connections (duplicates of `redis`) that records in `clients` each one it makes
+ * and each duplicate BullMQ makes of them, so the run can disconnect every one itself.
+ */
+function recordedConnections(redis: Redis, clients: Redis[]): () => Redis {
+  return () => {
+    const c = redis.duplicate(BULLMQ_CONNECTION);
+    const duplicate = c.duplicate.bind(c);
+    c.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+      const d = duplicate(...args);
+      clients.push(d);
+      return d;
+    };
+    clients.push(c);
+    return c;
+  };
+}
+
+/**
+ * Each feature of the run as a tracked job (ended already when `ended`, from a resumed run, says so);
+ * `useQueue` is told each feature's agent, so its queue exists.
+ */
+function trackFeatures(
+  opts: QueuedRunOptions,
+  runId: string,
+  ended: Map<string, FeatureEnded['status']> | undefined,
+  useQueue: (agent: string) => void,
+): Map<string, Tracked> {
+  const tracked = new Map<string, Tracked>();
+  for (const id of opts.featureIds) {
+    const spec = opts.agent ?? opts.plan.byId.get(id)!.agent ?? opts.config.agent;
+    const agent = resolveAdapter(spec).name;
+    useQueue(agent);
+    tracked.set(id, {
+      featureId: id,
+      jobId: jobIdOf(runId, id),
+      agent,
+      agentLabel: agentLabel(spec),
+      ended: ended?.has(id) ?? false,
+      ...(ended?.has(id) ? { status: ended.get(id) } : {}),
+    });
+  }
+  return tracked;
+}
+
+/** Enqueue: a job that already exists (a resumed run, a second orchestrator) is re-attached, not added. */
+async function enqueueJobs(
+  opts: QueuedRunOptions,
+  run: {
+    tracked: Map<string, Tracked>;
+    queues: Map<string, Queue>;
+    runId: string;
+    baseCommit: string;
+    emit: (e: NewEvent) => void;
+  },
+): Promise<void> {
+  for (const t of run.tracked.values()) {
+    if (t.ended) continue;
+    const queue = run.queues.get(t.agent)!;
+    const existing = await queue.getJob(t.jobId);
+    if (existing) continue;
+    await queue.add('feature', jobDataOf(opts, run.runId, run.baseCommit, t.featureId), {
+      jobId: t.jobId,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
+    const ev: Omit<QueueJob, 'v' | 'ts'> = {
+      type: 'queue.job',
+      feature_id: t.featureId,
+      job_id: t.jobId,
+      state: 'waiting',
+    };
+    run.emit(ev);
+    t.state = 'waiting';
+  }
+}
+
+/**
+ * The consumer of the workers' events for this run: only a tracked job's own events, of the types a
+ * worker may forward, while its feature has not ended; the rest is refused and said.
+ */
+function consumeWorkerEvents(
+  opts: QueuedRunOptions,
+  run: { reader: Redis; runId: string; sink: EventSink; tracked: Map<string, Tracked> },
+): Promise<EventConsumer> {
+  const byJob = new Map([...run.tracked.values()].map((t) => [t.jobId, t]));
+  return createEventConsumer({
+    redis: run.reader,
+    runId: run.runId,
+    sink: run.sink,
+    seen: seenEventIds(opts.logPath),
+    accept: (jobId, _attempt, event) => {
+      const t = byJob.get(jobId);
+      return (
+        t !== undefined &&
+        !t.ended &&
+        WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
+        (event.feature_id === undefined || event.feature_id === t.featureId)
+      );
+    },
+    onRejected: (eid, why) => opts.say(`ignored worker event ${eid}: ${why}`),
+  });
+}
+
+/** Each feature's end as the run saw it, and the run's outcome. */
+function summariseRun(
+  opts: QueuedRunOptions,
+  tracked: Map<string, Tracked>,
+): Pick<RunSummary, 'features' | 'outcome'> {
+  const features = opts.featureIds.map((id) => {
+    const t = tracked.get(id)!;
+    return {
+      feature_id: id,
+      status: t.status ?? ('pending' as const),
+      ...(t.reason ? { reason: t.reason } : {}),
+    };
+  });
+  const outcome: RunSummary['outcome'] = opts.signal.aborted
+    ? 'interrupted'
+    : features.every((f) => f.status === 'complete')
+      ? 'complete'
+      : 'failed';
+  return { features, outcome };
+}
+
+/**
  * `baton run --queue`: puts each feature on its agent's BullMQ queue as a job with a stable id, then
  * follows the jobs until each has ended. Job state (read at start and every few seconds, sooner on a
  * QueueEvents hint) decides what finished; completed attempts are promoted to `baton/<id>` by
  * compare-and-swap; worker events enter the log once each. Ctrl-C detaches: the jobs go on, and
- * `--resume` re-attaches. Longer than most functions: it owns the connections for the whole run,
- * and one `try/finally` around set-up, enqueue and the follow loop is what guarantees they close.
+ * `--resume` re-attaches. It owns the connections for the whole run: one `try/finally` around set-up,
+ * enqueue and the follow loop is what guarantees they close.
  */
 export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const started = Date.now();
@@ -149,17 +276,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   // first connection — a wait that can outlast the run when Redis went away and came back. So the
   // duplicates BullMQ makes are recorded here too, and every client is disconnected by us.
   const clients: Redis[] = [redis, reader];
-  const connection = () => {
-    const c = redis.duplicate(BULLMQ_CONNECTION);
-    const duplicate = c.duplicate.bind(c);
-    c.duplicate = (...args: Parameters<Redis['duplicate']>) => {
-      const d = duplicate(...args);
-      clients.push(d);
-      return d;
-    };
-    clients.push(c);
-    return c;
-  };
+  const connection = recordedConnections(redis, clients);
   try {
     await assertHubReachable(opts.root, opts.hub);
     ensureStateDir(opts.root);
@@ -185,125 +302,27 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     });
     if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
 
-    const tracked = new Map<string, Tracked>();
-    for (const id of opts.featureIds) {
-      const spec = opts.agent ?? opts.plan.byId.get(id)!.agent ?? opts.config.agent;
-      const agent = resolveAdapter(spec).name;
+    const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
       if (!queues.has(agent)) {
-        queues.set(
-          agent,
-          new Queue(queueName(agent), {
-            connection: connection(),
-            prefix: QUEUE_PREFIX,
-          }),
-        );
+        queues.set(agent, new Queue(queueName(agent), { connection: connection(), prefix: QUEUE_PREFIX }));
       }
-      tracked.set(id, {
-        featureId: id,
-        jobId: jobIdOf(runId, id),
-        agent,
-        agentLabel: agentLabel(spec),
-        ended: resumed?.ended.has(id) ?? false,
-        ...(resumed?.ended.has(id) ? { status: resumed.ended.get(id) } : {}),
-      });
-    }
-    const byJob = new Map([...tracked.values()].map((t) => [t.jobId, t]));
-    const consumer: EventConsumer = await createEventConsumer({
-      redis: reader,
-      runId,
-      sink,
-      seen: seenEventIds(opts.logPath),
-      accept: (jobId, _attempt, event) => {
-        const t = byJob.get(jobId);
-        return (
-          t !== undefined &&
-          !t.ended &&
-          WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
-          (event.feature_id === undefined || event.feature_id === t.featureId)
-        );
-      },
-      onRejected: (eid, why) => opts.say(`ignored worker event ${eid}: ${why}`),
     });
+    const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked });
 
-    // Enqueue: a job that already exists (a resumed run, a second orchestrator) is re-attached, not added.
-    for (const t of tracked.values()) {
-      if (t.ended) continue;
-      const queue = queues.get(t.agent)!;
-      const existing = await queue.getJob(t.jobId);
-      if (existing) continue;
-      await queue.add('feature', jobDataOf(opts, runId, baseCommit, t.featureId), {
-        jobId: t.jobId,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: false,
-        removeOnFail: false,
-      });
-      const ev: Omit<QueueJob, 'v' | 'ts'> = {
-        type: 'queue.job',
-        feature_id: t.featureId,
-        job_id: t.jobId,
-        state: 'waiting',
-      };
-      emit(ev);
-      t.state = 'waiting';
-    }
+    await enqueueJobs(opts, { tracked, queues, runId, baseCommit, emit });
 
-    let wake = false;
-    for (const name of queues.keys()) {
-      const qe = new QueueEvents(queueName(name), {
-        connection: connection(),
-        prefix: QUEUE_PREFIX,
-      });
-      for (const kind of ['completed', 'failed', 'active', 'stalled'] as const)
-        qe.on(kind, () => (wake = true));
-      hints.push(qe);
-    }
-    const warned = new Set<string>();
-    const reconcileMs = opts.reconcileMs ?? 3000;
-    let lastReconcile = 0;
-    let outage = false;
-    while (!opts.signal.aborted && [...tracked.values()].some((t) => !t.ended)) {
-      try {
-        await consumer.drain(wake ? 0 : 500);
-        if (!wake && Date.now() - lastReconcile < reconcileMs && lastReconcile !== 0) continue;
-        wake = false;
-        lastReconcile = Date.now();
-        for (const t of tracked.values()) {
-          if (t.ended) continue;
-          await reconcileJob(t, {
-            queue: queues.get(t.agent)!,
-            root: opts.root,
-            hub: opts.hub,
-            baseCommit,
-            emit,
-            drain: () => consumer.drain(0),
-          });
-        }
-        await warnIdleAgents(redis, tracked, warned, opts);
-        if (outage) opts.say('the queue answers again; following the jobs');
-        outage = false;
-      } catch (err) {
-        // Redis restarting or a network blip: the jobs live in Redis, so wait and read them again.
-        if (err instanceof UserError) throw err;
-        if (!outage) opts.say(`lost the queue (${String(err).split('\n')[0]}); retrying`);
-        outage = true;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+    const hint = listenForHints(queues.keys(), connection, hints);
+    await followJobs(opts, {
+      redis,
+      consumer,
+      tracked,
+      queues,
+      baseCommit,
+      emit,
+      hint,
+    });
     await consumer.drain(0).catch(() => undefined);
-    const features = opts.featureIds.map((id) => {
-      const t = tracked.get(id)!;
-      return {
-        feature_id: id,
-        status: t.status ?? ('pending' as const),
-        ...(t.reason ? { reason: t.reason } : {}),
-      };
-    });
-    const outcome: RunSummary['outcome'] = opts.signal.aborted
-      ? 'interrupted'
-      : features.every((f) => f.status === 'complete')
-        ? 'complete'
-        : 'failed';
+    const { features, outcome } = summariseRun(opts, tracked);
     if (opts.signal.aborted) {
       opts.say(
         `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: baton run --queue ${redactUrl(opts.queue)} --hub ${opts.hub} --resume`,
@@ -320,26 +339,5 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     await Promise.all(hints.map((q) => q.close().catch(() => undefined)));
     await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
     for (const c of clients) c.disconnect();
-  }
-}
-
-/** Says once per agent when jobs wait and no live worker takes that agent's queue. */
-async function warnIdleAgents(
-  redis: Redis,
-  tracked: Map<string, Tracked>,
-  warned: Set<string>,
-  opts: QueuedRunOptions,
-): Promise<void> {
-  const waiting = new Set(
-    [...tracked.values()].filter((t) => !t.ended && t.state === 'waiting').map((t) => t.agent),
-  );
-  if (waiting.size === 0) return;
-  const workers = await listWorkers(redis);
-  for (const agent of waiting) {
-    if (warned.has(agent) || workers.some((w) => w.agents.includes(agent))) continue;
-    warned.add(agent);
-    opts.say(
-      `no live worker takes "${agent}" jobs; they wait on the queue. Start one where ${agent} is installed: baton worker --queue ${redactUrl(opts.queue)} --hub ${opts.hub}`,
-    );
   }
 }

@@ -36,6 +36,7 @@ const CORE_EDGES: Record<string, string> = {
   'log/tail.ts': 'reads the appended bytes of the log, watches it',
   'log/last-run.ts': "reads the last run's part of the log from its end",
   'log/fold-cache.ts': 'keeps the folded state next to the log',
+  'log/fold-snapshot.ts': 'reads the status fold snapshot in .baton/cache, checks it against the log',
   'log/sink.ts': 'the one sink: stamps events and appends them (through append.ts)',
 };
 
@@ -46,16 +47,12 @@ const CORE_EDGES: Record<string, string> = {
  * needs a reason in its header instead.
  */
 const NOT_YET_SPLIT: Record<string, number> = {
-  'cli/clean.ts registerClean': 113,
   'cli/decompose.ts registerDecompose': 83,
   'cli/demo.ts registerDemo': 89,
-  'cli/status.ts registerStatus': 144,
-  'cli/status.ts (anonymous)': 127,
   'cli/verify.ts registerVerify': 91,
   'coupling/co-change.ts createCoChangeCounter': 113,
   'interactive/launch.ts followWindow': 92,
   'queue/attempt.ts runAttempt': 145,
-  'queue/orchestrator.ts runQueued': 175,
   'queue/worker.ts startWorker': 138,
   'radar/radar.ts startRadar': 192,
   'runner/attempts.ts createAttemptCoordinator': 172,

@@ -1,0 +1,113 @@
+/**
+ * Following a queued run (`baton run --queue`): QueueEvents hints that wake the loop, and the loop
+ * that drains worker events and reconciles job state until every job has ended. `orchestrator.ts`
+ * sets the run up and owns its connections.
+ */
+import { type Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { UserError } from '../errors.js';
+import type { NewEvent } from '../log/events.js';
+import type { EventConsumer } from './event-stream.js';
+import { listWorkers } from './heartbeat.js';
+import { QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import type { QueuedRunOptions } from './orchestrator.js';
+import { reconcileJob, type Tracked } from './reconcile.js';
+
+/** What following needs of the run's options. */
+type FollowOptions = Pick<QueuedRunOptions, 'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say'>;
+
+/**
+ * Listens on each agent's queue for the job changes that should wake the follow loop at once
+ * (`hint.wake`, read and cleared by it); each QueueEvents is added to `hints`, for the run to close.
+ */
+export function listenForHints(
+  agents: Iterable<string>,
+  connection: () => Redis,
+  hints: QueueEvents[],
+): { wake: boolean } {
+  const hint = { wake: false };
+  for (const name of agents) {
+    const qe = new QueueEvents(queueName(name), {
+      connection: connection(),
+      prefix: QUEUE_PREFIX,
+    });
+    for (const kind of ['completed', 'failed', 'active', 'stalled'] as const)
+      qe.on(kind, () => (hint.wake = true));
+    hints.push(qe);
+  }
+  return hint;
+}
+
+/**
+ * Follows the jobs until each has ended (or Ctrl-C): worker events drained all the time, job state
+ * read every `reconcileMs` or at once after a QueueEvents hint (`hint.wake`). A lost queue is waited
+ * out: the jobs live in Redis.
+ */
+export async function followJobs(
+  opts: FollowOptions,
+  run: {
+    redis: Redis;
+    consumer: EventConsumer;
+    tracked: Map<string, Tracked>;
+    queues: Map<string, Queue>;
+    baseCommit: string;
+    emit: (e: NewEvent) => void;
+    hint: { wake: boolean };
+  },
+): Promise<void> {
+  const { consumer, tracked } = run;
+  const warned = new Set<string>();
+  const reconcileMs = opts.reconcileMs ?? 3000;
+  let lastReconcile = 0;
+  let outage = false;
+  const { hint } = run;
+  while (!opts.signal.aborted && [...tracked.values()].some((t) => !t.ended)) {
+    try {
+      await consumer.drain(hint.wake ? 0 : 500);
+      if (!hint.wake && Date.now() - lastReconcile < reconcileMs && lastReconcile !== 0) continue;
+      hint.wake = false;
+      lastReconcile = Date.now();
+      for (const t of tracked.values()) {
+        if (t.ended) continue;
+        await reconcileJob(t, {
+          queue: run.queues.get(t.agent)!,
+          root: opts.root,
+          hub: opts.hub,
+          baseCommit: run.baseCommit,
+          emit: run.emit,
+          drain: () => consumer.drain(0),
+        });
+      }
+      await warnIdleAgents(run.redis, tracked, warned, opts);
+      if (outage) opts.say('the queue answers again; following the jobs');
+      outage = false;
+    } catch (err) {
+      // Redis restarting or a network blip: the jobs live in Redis, so wait and read them again.
+      if (err instanceof UserError) throw err;
+      if (!outage) opts.say(`lost the queue (${String(err).split('\n')[0]}); retrying`);
+      outage = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/** Says once per agent when jobs wait and no live worker takes that agent's queue. */
+async function warnIdleAgents(
+  redis: Redis,
+  tracked: Map<string, Tracked>,
+  warned: Set<string>,
+  opts: FollowOptions,
+): Promise<void> {
+  const waiting = new Set(
+    [...tracked.values()].filter((t) => !t.ended && t.state === 'waiting').map((t) => t.agent),
+  );
+  if (waiting.size === 0) return;
+  const workers = await listWorkers(redis);
+  for (const agent of waiting) {
+    if (warned.has(agent) || workers.some((w) => w.agents.includes(agent))) continue;
+    warned.add(agent);
+    opts.say(
+      `no live worker takes "${agent}" jobs; they wait on the queue. Start one where ${agent} is installed: baton worker --queue ${redactUrl(opts.queue)} --hub ${opts.hub}`,
+    );
+  }
+}
