@@ -53,6 +53,21 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * Whether a process has finished exiting. A zombie main thread is not enough: a multi-threaded program
+ * (node) shows `Z` once its main thread ends while its other threads still hold its sockets open, so the
+ * process counts as gone only when no other thread is left.
+ */
+function exitedFully(pid: string, state: string | undefined): boolean {
+  if (state === 'X') return true;
+  if (state !== 'Z') return false;
+  try {
+    return readdirSync(`/proc/${pid}/task`).length <= 1;
+  } catch {
+    return true; // reaped while we looked
+  }
+}
+
 /** Live (non-zombie) members of a process group, read from /proc; undefined where there is no /proc. */
 export function groupMembers(pgid: number): number[] | undefined {
   let entries: string[];
@@ -72,7 +87,7 @@ export function groupMembers(pgid: number): number[] | undefined {
     }
     // Fields after the parenthesised command name: state ppid pgrp …
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(Number(name));
+    if (Number(fields[2]) === pgid && !exitedFully(name, fields[0])) members.push(Number(name));
   }
   return members;
 }
