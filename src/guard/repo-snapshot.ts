@@ -23,11 +23,22 @@ export interface RepoChange {
   after: string | undefined;
 }
 
+/** Each root's common git folder, asked of git once per process: a snapshot is taken after every agent. */
+const commonDirs = new Map<string, Promise<string>>();
+
 /** The repository's common git folder (shared by every worktree). */
-export async function commonGitDir(root: string): Promise<string> {
-  const dir = await git(root, ['rev-parse', '--git-common-dir']);
-  return isAbsolute(dir) ? dir : join(root, dir);
+export function commonGitDir(root: string): Promise<string> {
+  let dir = commonDirs.get(root);
+  if (!dir) {
+    dir = git(root, ['rev-parse', '--git-common-dir']).then((d) => (isAbsolute(d) ? d : join(root, d)));
+    commonDirs.set(root, dir);
+    dir.catch(() => commonDirs.delete(root));
+  }
+  return dir;
 }
+
+/** The last config text git parsed for each file, with its parse: the same bytes parse the same way. */
+const lastParse = new Map<string, { text: string; parsed: Map<string, string> }>();
 
 /** Parses `key=value` lines of a config file as git reads it; repeated keys are joined. */
 async function readConfig(root: string): Promise<Map<string, string>> {
@@ -39,6 +50,8 @@ async function readConfig(root: string): Promise<Map<string, string>> {
   } catch {
     return out;
   }
+  const last = lastParse.get(file);
+  if (last?.text === text) return new Map(last.parsed);
   // git itself parses (includes are not followed: an include added by an agent is itself a change).
   const r = await gitRaw(root, ['config', '--file', file, '--no-includes', '--list', '-z']);
   if (r.exitCode !== 0) {
@@ -52,6 +65,7 @@ async function readConfig(root: string): Promise<Map<string, string>> {
     const value = nl === -1 ? '' : entry.slice(nl + 1);
     out.set(key, out.has(key) ? `${out.get(key)}\n${value}` : value);
   }
+  lastParse.set(file, { text, parsed: new Map(out) });
   return out;
 }
 
