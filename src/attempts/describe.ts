@@ -1,5 +1,6 @@
 /** Best-of-N figures in words, for the progress lines, `status` and the report (pure). */
 import type { AttemptEnded } from '../log/events.js';
+import type { AttemptState } from '../log/state.js';
 
 /** The numbers the selection rule compares, in the rule's order, one short phrase each. */
 export function describeAttemptNumbers(
@@ -38,4 +39,17 @@ export function describeMeasure(key: string, value: number): string {
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+/** An attempt's numbers as the views show them (status, live table, dashboard); undefined before its checks ran. */
+export function describeAttemptState(a: AttemptState): string | undefined {
+  if (!a.checks) return undefined;
+  return describeAttemptNumbers({
+    checks: a.checks,
+    measured: a.measured,
+    lines_changed: a.lines_changed ?? 0,
+    outside_owns: a.outside_owns ?? 0,
+    duration_ms: a.duration_ms ?? 0,
+    cost_usd: a.cost_usd,
+  });
 }

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { describeAttemptNumbers } from '../attempts/describe.js';
+import { describeAttemptState } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import type { AttemptState } from '../log/state.js';
 import { escapeControl } from '../text/escape.js';
@@ -105,16 +105,7 @@ export function attemptRows(f: FeatureState, p: Palette, now: number): string[][
     const won = f.winner?.attempt === a.attempt;
     const elapsed =
       a.duration_ms ?? (a.started_at && a.status === 'running' ? now - Date.parse(a.started_at) : undefined);
-    const numbers = a.checks
-      ? describeAttemptNumbers({
-          checks: a.checks,
-          measured: a.measured,
-          lines_changed: a.lines_changed ?? 0,
-          outside_owns: a.outside_owns ?? 0,
-          duration_ms: a.duration_ms ?? 0,
-          cost_usd: a.cost_usd,
-        })
-      : '';
+    const numbers = describeAttemptState(a) ?? '';
     const why = won ? `winner: ${f.winner?.reasons[0] ?? ''}` : (a.reason ?? numbers);
     return [
       `  ${won ? '★' : '└'} ${f.feature_id}.a${a.attempt}`,

@@ -6,7 +6,7 @@
  * id that is an ancestor of that tip.
  */
 import { relative } from 'node:path';
-import { describeAttemptNumbers, measureLabel, measureValue } from '../attempts/describe.js';
+import { describeAttemptState, measureLabel, measureValue } from '../attempts/describe.js';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { gitStream, isAncestor, resolveCommit } from '../git/git.js';
 import { attemptBranch } from '../git/refs.js';
@@ -119,16 +119,7 @@ export function describeAttempt(
       value: measureValue(key, value),
     })),
   );
-  const summary = a.checks
-    ? describeAttemptNumbers({
-        checks: a.checks,
-        measured: a.measured,
-        lines_changed: a.lines_changed ?? 0,
-        outside_owns: a.outside_owns ?? 0,
-        duration_ms: a.duration_ms ?? 0,
-        cost_usd: a.cost_usd,
-      })
-    : undefined;
+  const summary = describeAttemptState(a);
   const why = winner ? (feature.winner?.reasons ?? []) : a.reason ? [a.reason] : [];
   return {
     attempt: a.attempt,
