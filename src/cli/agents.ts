@@ -6,9 +6,9 @@ import { loadConfig, resolveConfig } from '../config.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
+import { palette, renderTable } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { palette, renderTable } from './style.js';
 
 /** The project's config when run inside a repository, else the defaults for the current folder. */
 async function configFor(cwd: string): Promise<Config> {

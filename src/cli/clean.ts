@@ -16,10 +16,10 @@ import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
+import { type Palette, palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
-import { type Palette, palette } from './style.js';
 
 interface CleanFlags {
   force?: boolean;

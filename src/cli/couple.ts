@@ -2,9 +2,9 @@ import { analyzeProject } from '../coupling/project.js';
 import { renderCouplingText, renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { loadProject } from '../project.js';
+import { palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { palette } from './style.js';
 
 /** `baton couple`: the coupling evidence behind the decomposition score, from history and imports. */
 export const registerCouple: RegisterCommand = (program, ctx) => {

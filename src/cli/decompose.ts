@@ -9,11 +9,11 @@ import { formatDiagnostic, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { assertAgentInstalled, runAgentOnce } from '../runner/agent-once.js';
 import { ensureStateDir, newRunId } from '../runner/run.js';
+import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { positiveInt } from './couple.js';
 import { renderPlanText } from './plan.js';
-import { type Palette, palette } from './style.js';
 
 /** `baton decompose <spec.md>`: an agent writes the contracts; Baton lints and scores them round by round. */
 export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {

@@ -8,10 +8,10 @@ import { commitContracts, DEMO_SPEC, scaffoldDemo } from '../demo/scaffold.js';
 import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
 import { readLog } from '../log/read.js';
+import { formatDuration, palette } from '../terminal/style.js';
 import type { RegisterCommand, RunSubcommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { loadReport } from './report.js';
-import { formatDuration, palette } from './style.js';
 
 interface DemoFlags {
   dir?: string;

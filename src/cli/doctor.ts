@@ -1,9 +1,9 @@
 import { isProcessAlive } from '../clean/inspect.js';
 import type { DoctorCheck } from '../doctor/check.js';
 import { runDoctor } from '../doctor/doctor.js';
+import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { type Palette, palette } from './style.js';
 
 function renderCheck(c: DoctorCheck, p: Palette, width: number): string {
   const mark = c.status === 'ok' ? p.green('✓') : c.status === 'warn' ? p.yellow('!') : p.red('✗');

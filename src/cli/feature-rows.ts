@@ -2,8 +2,8 @@ import { statSync } from 'node:fs';
 import { describeAttemptState } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import type { AttemptState } from '../log/state.js';
+import { formatDuration, type Palette, paintStatus } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
-import { formatDuration, type Palette, paintStatus } from './style.js';
 
 /** Header of the feature table shared by `status` and the live `run` view. */
 export const FEATURE_HEADER = [

@@ -13,10 +13,10 @@ import {
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
+import { palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
-import { palette } from './style.js';
 
 const SAMPLE_ID = 'feature-001-example';
 

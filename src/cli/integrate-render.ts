@@ -10,8 +10,8 @@ import type { Prediction } from '../integrate/predict.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
+import { formatDuration, type Palette } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
-import { formatDuration, type Palette } from './style.js';
 
 /** Every event type integration emits or triggers; the formatter table below must cover each. */
 export const INTEGRATE_EVENT_TYPES = [

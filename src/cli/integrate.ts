@@ -20,11 +20,11 @@ import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
+import { palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { integratePrinter, renderPrediction, renderResult } from './integrate-render.js';
-import { palette } from './style.js';
 
 interface IntegrateFlags {
   predictOnly?: boolean;

@@ -1,10 +1,10 @@
 import { couplingLintWarnings } from '../coupling/project.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import { lintProject } from '../project.js';
+import { type Palette, palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { fixContracts } from './lint-fix.js';
-import { type Palette, palette } from './style.js';
 
 /** `baton lint`: are the contracts valid, their criteria measurable, their owned paths disjoint? */
 export const registerLint: RegisterCommand = (program, ctx, setExit) => {

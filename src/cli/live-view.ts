@@ -1,6 +1,6 @@
 import { createLogUpdate } from 'log-update';
+import { cutToWidth } from '../terminal/style.js';
 import type { Output } from './context.js';
-import { cutToWidth } from './style.js';
 
 /** A block of text kept on screen and redrawn in place: `status --watch` and `run`'s live table draw through it. */
 export interface LiveView {

@@ -11,10 +11,10 @@ import {
 } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
+import { palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { probeProject, schemaReference } from './init.js';
-import { palette } from './style.js';
 
 /** `baton new <name>`: a new contract from the template, with the next free feature number. */
 export const registerNew: RegisterCommand = (program, ctx) => {

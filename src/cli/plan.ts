@@ -4,9 +4,9 @@ import { formatDiagnostic, UserError } from '../errors.js';
 import { planToDot, planToJson, planToMermaid } from '../graph/render.js';
 import type { Plan } from '../graph/types.js';
 import { loadProject } from '../project.js';
+import { type Palette, palette, renderTable } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { type Palette, palette, renderTable } from './style.js';
 
 const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
 

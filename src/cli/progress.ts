@@ -4,11 +4,17 @@ import { featureBranch as featureBranchName } from '../git/refs.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { resumeNotes } from '../runner/resume.js';
+import {
+  escapeKeepingPalette,
+  formatDuration,
+  type Palette,
+  paintStatus,
+  renderTable,
+} from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { Output } from './context.js';
 import { attemptRows, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { createLiveView } from './live-view.js';
-import { escapeKeepingPalette, formatDuration, type Palette, paintStatus, renderTable } from './style.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
 export interface ProgressRenderer {

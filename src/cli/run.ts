@@ -14,12 +14,12 @@ import { loadProject, selectFeatures } from '../project.js';
 import { type CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
+import { palette } from '../terminal/style.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer } from './progress.js';
 import { reportRunSummary } from './run-summary.js';
-import { palette } from './style.js';
 
 interface RunFlags {
   jobs?: string;

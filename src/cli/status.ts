@@ -8,13 +8,19 @@ import { freshFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
 import type { watchLog as WatchLog } from '../log/tail.js';
+import {
+  escapeKeepingPalette,
+  formatDuration,
+  type Palette,
+  palette,
+  renderTable,
+} from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import type { LiveView } from './live-view.js';
 import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
-import { escapeKeepingPalette, formatDuration, type Palette, palette, renderTable } from './style.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past

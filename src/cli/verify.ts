@@ -5,11 +5,11 @@ import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/ver
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
+import { type Palette, palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { readJobsFlag } from './jobs-flag.js';
-import { type Palette, palette } from './style.js';
 
 interface VerifyFlags {
   on: 'worktree' | 'integration';

@@ -11,9 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderTable } from '../../src/cli/style.js';
 import { appendLine } from '../../src/log/append.js';
 import { readLog } from '../../src/log/read.js';
+import { renderTable } from '../../src/terminal/style.js';
 import { escapeControl } from '../../src/text/escape.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';

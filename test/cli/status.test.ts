@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { featureRow } from '../../src/cli/feature-rows.js';
 import { createProgressRenderer } from '../../src/cli/progress.js';
-import { palette } from '../../src/cli/style.js';
 import { stampEvent } from '../../src/log/append.js';
 import { pendingFeature } from '../../src/log/fold.js';
+import { palette } from '../../src/terminal/style.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FEATURE_HEADER, featureRow } from '../../src/cli/feature-rows.js';
-import { palette, renderTable } from '../../src/cli/style.js';
 import { FEATURE_STATUSES, type LogEvent } from '../../src/log/events.js';
 import { type BatonState, foldEvents } from '../../src/log/fold.js';
 import { parseLogEvent } from '../../src/log/parse-event.js';
+import { palette, renderTable } from '../../src/terminal/style.js';
 import { anyEvent, corruptedEvent, illTypedEvent, plainEvent, wellFormedEvent } from './arbitraries.js';
 
 const RUNS = 1000;

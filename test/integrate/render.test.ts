@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { countSteps, describeIntegrateEvent, INTEGRATE_EVENT_TYPES } from '../../src/cli/integrate-render.js';
-import { palette } from '../../src/cli/style.js';
 import type { MergeStep } from '../../src/integrate/types.js';
 import type { BatonEvent, NewEvent } from '../../src/log/events.js';
 import { createLogSink } from '../../src/log/sink.js';
+import { palette } from '../../src/terminal/style.js';
 
 const p = palette(false);
 const at = (e: NewEvent): BatonEvent => ({ v: 1, ts: '2026-01-01T00:00:00.000Z', ...e }) as BatonEvent;

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDuration } from '../../src/cli/style.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { CLOCK_BACKWARDS, clampElapsed, clampInterval } from '../../src/metrics/intervals.js';
 import { computeReport } from '../../src/metrics/report.js';
+import { formatDuration } from '../../src/terminal/style.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { ev, featureEvents, phase, runEnded, runStarted } from './log-builder.js';
