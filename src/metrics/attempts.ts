@@ -8,18 +8,13 @@ import type { BatonState } from '../log/fold.js';
 import { agentTimeMs, type FeatureScan, NO_CHECKS, usageOf } from './features.js';
 import { clampElapsed } from './intervals.js';
 import type { AttemptReport, BestOfNReport, FeatureReport, Worksheet } from './types.js';
+import { sumOrNull } from './worksheet.js';
 
 const MINUTE = 60_000;
 
 /** Whether a scanned id is a best-of-N attempt's unit (`<feature_id>.a<n>`) rather than a feature. */
 export function isAttemptUnit(id: string): boolean {
   return parseAttemptUnitId(id) !== undefined;
-}
-
-/** Sums numbers; null when any is unknown or there are none. */
-function sumKnown(values: ReadonlyArray<number | null>): number | null {
-  if (values.length === 0 || values.some((v) => v === null)) return null;
-  return (values as number[]).reduce((a, b) => a + b, 0);
 }
 
 /**
@@ -88,7 +83,7 @@ export function buildBestOfN(
     ranking: [...(f.winner?.ranking ?? [])],
     attempts,
     extra_cost_usd: costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0),
-    extra_agent_min: losers.length === 0 ? 0 : sumKnown(losers.map((a) => a.duration_min)),
+    extra_agent_min: losers.length === 0 ? 0 : sumOrNull(losers.map((a) => a.duration_min)),
   };
 }
 
@@ -99,7 +94,7 @@ export function summariseBestOfN(features: readonly FeatureReport[]): Worksheet[
   return {
     features: withAttempts.length,
     attempts: withAttempts.reduce((n, b) => n + b.attempts.length, 0),
-    agent_min: sumKnown(withAttempts.flatMap((b) => b.attempts.map((a) => a.duration_min))),
-    extra_agent_min: sumKnown(withAttempts.map((b) => b.extra_agent_min)),
+    agent_min: sumOrNull(withAttempts.flatMap((b) => b.attempts.map((a) => a.duration_min))),
+    extra_agent_min: sumOrNull(withAttempts.map((b) => b.extra_agent_min)),
   };
 }
