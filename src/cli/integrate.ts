@@ -98,27 +98,36 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       const testTimeoutS = checkFlags(ids, flags);
       const include = parseInclude(flags.include ?? []);
       const project = await loadProject(ctx.cwd);
-      if (!flags.predictOnly) lockForCommand(project.root, 'integrate', ctx.stderr); // released at exit
-      const out = (s: string) => {
-        if (!flags.json) ctx.stdout.write(`${s}\n`);
-      };
-      const p = palette(ctx.color);
-      const printer = integratePrinter(p, out);
-      // Folded once: the run the events belong to, and each feature's status for the selection. Statuses
-      // span runs (a feature finished two runs ago still merges), so this is the whole fold, taken from
-      // the status snapshot in .baton/cache/: only the bytes appended since it was written are read.
-      const { state } = foldLogCached(project.logPath);
-      const runId = state.run_id;
-      const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock, ...(runId ? { runId } : {}) });
-      sink.subscribe(printer);
-      const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId });
-      const done = flags.continue
-        ? await continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
-        : await integrateAnew({ ids, flags, include, project, state, ctx, settings, out, setExit });
-      if (!done) return;
-      renderResult(done.result, p, out);
-      if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
-      setExit(exitCodeOf(done.result));
+      // Released when the command ends (a CLI process exits then anyway; an in-process caller goes on).
+      const lock = flags.predictOnly ? undefined : lockForCommand(project.root, 'integrate', ctx.stderr);
+      try {
+        const out = (s: string) => {
+          if (!flags.json) ctx.stdout.write(`${s}\n`);
+        };
+        const p = palette(ctx.color);
+        const printer = integratePrinter(p, out);
+        // Folded once: the run the events belong to, and each feature's status for the selection. Statuses
+        // span runs (a feature finished two runs ago still merges), so this is the whole fold, taken from
+        // the status snapshot in .baton/cache/: only the bytes appended since it was written are read.
+        const { state } = foldLogCached(project.logPath);
+        const runId = state.run_id;
+        const sink = createLogSink({
+          logPath: project.logPath,
+          clock: ctx.clock,
+          ...(runId ? { runId } : {}),
+        });
+        sink.subscribe(printer);
+        const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId });
+        const done = flags.continue
+          ? await continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
+          : await integrateAnew({ ids, flags, include, project, state, ctx, settings, out, setExit });
+        if (!done) return;
+        renderResult(done.result, p, out);
+        if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
+        setExit(exitCodeOf(done.result));
+      } finally {
+        lock?.release();
+      }
     });
 };
 
