@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escapeControl, hasControl, stringifyJson } from '../../src/text/escape.js';
 import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
 import { BATON_BIN, built, runBin } from './rig.js';
 
 const repos: TempRepo[] = [];
@@ -35,10 +35,18 @@ function expectClean(what: string, text: string): void {
   ).toBe(-1);
 }
 
-/** A repository with one contract and a log forged to carry hostile strings in every field a printer shows. */
+/**
+ * A repository with one contract and a log forged to carry hostile strings in every field a printer
+ * shows: built once, a fresh copy for each test.
+ */
 function hostileLogRepo(): TempRepo {
-  const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles([{ id: 'feature-001-a' }]) });
+  const repo = cachedRepo('output-escape:hostile-log', buildHostileLogRepo);
   repos.push(repo);
+  return repo;
+}
+
+function buildHostileLogRepo(): TempRepo {
+  const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles([{ id: 'feature-001-a' }]) });
   const base = repo.git('rev-parse', 'HEAD');
   const ts = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
   const run = `run-${CLEAR}${BEL}`;
