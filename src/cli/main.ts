@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { formatDiagnostic, UserError } from '../errors.js';
+import { formatDiagnostic, formatUserError, UserError } from '../errors.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import { loadCommands, type RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -75,7 +75,7 @@ export function reportError(err: unknown, ctx: CliContext): number {
     // A message quotes ids, paths and lines it was given: printed with their control characters escaped.
     const safe = (text: string) => escapeControl(text, { keepNewlines: true });
     for (const d of err.diagnostics) ctx.stderr.write(`${safe(formatDiagnostic(d))}\n`);
-    ctx.stderr.write(`baton: ${safe(err.message)}\n`);
+    ctx.stderr.write(`baton: ${safe(formatUserError(err))}\n`);
     if (err.hint) ctx.stderr.write(`hint: ${safe(err.hint)}\n`);
     return err.exitCode;
   }

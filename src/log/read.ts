@@ -102,7 +102,7 @@ function describeKind(s: Stats): string {
 
 /** The one error every command gives for a log that is not a readable regular file. */
 export function logUnusable(logPath: string, why: string): UserError {
-  return new UserError('log/unusable', `log/unusable: the log ${logPath} cannot be used: ${why}`, {
+  return new UserError('log/unusable', `the log ${logPath} cannot be used: ${why}`, {
     hint: `Move it aside (mv ${logPath} ${logPath}.bad); Baton starts a new log on the next run.`,
   });
 }

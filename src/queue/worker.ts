@@ -6,7 +6,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADAPTERS } from '../agents/registry.js';
 import { isProcessAlive } from '../clean/inspect.js';
-import { UserError } from '../errors.js';
+import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
@@ -223,7 +223,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       else opts.log(`queue error: ${message.split('\n')[0]}`);
     });
     w.on('failed', (job, err) => {
-      if (job) opts.log(`${job.id}: attempt failed: ${err.message.split('\n')[0]}`);
+      if (job) {
+        const why = err instanceof UserError ? formatUserError(err) : err.message;
+        opts.log(`${job.id}: attempt failed: ${why.split('\n')[0]}`);
+      }
     });
   }
   opts.log(

@@ -87,7 +87,7 @@ describe('adversarial: the dashboard', () => {
     const state = (await (await fetch(`http://127.0.0.1:${dash.port}/api/state`, auth)).json()) as {
       problems: Array<{ message: string }>;
     };
-    expect(state.problems.at(-1)?.message).toMatch(/^log\/unusable: .* it is a directory/);
+    expect(state.problems.at(-1)?.message).toMatch(/^the log .* it is a directory \[log\/unusable\]$/);
     // Replaced by a file holding a 20 MiB line and then one event: both the page and the event get through.
     rmSync(join(r.root, '.baton', 'log.jsonl'), { recursive: true });
     writeFileSync(

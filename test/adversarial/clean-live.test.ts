@@ -35,7 +35,7 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
       const c = runBin(args, { cwd: r.root });
       expect(c.code, c.stderr).toBe(1);
       expect(c.stderr).toContain(`another Baton is running (pid ${run.pid}, since ${since}`);
-      expect(c.stderr.trim().split('\n')[0]).toMatch(/^baton: another Baton is running/);
+      expect(c.stderr.trim().split('\n')[0]).toMatch(/^baton: another Baton is running .* \[lock\/busy\]$/);
       expect(c.stderr).not.toMatch(/\n\s+at /);
     }
     const json = runBin(['clean', '--json'], { cwd: r.root });
