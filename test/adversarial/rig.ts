@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
+import type { CliContext } from '../../src/cli/context.js';
+import { reportError } from '../../src/cli/main.js';
 import { HARDENED_GIT_OPTIONS } from '../../src/git/git.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
@@ -191,6 +193,27 @@ export function processesMatching(needle: string): number[] {
     }
   }
   return out;
+}
+
+/**
+ * What the CLI prints on stderr for the error `act` throws, through `reportError` (the one printer of
+ * every command): for a hostile case that calls a library function rather than the CLI.
+ */
+export async function printedError(act: () => unknown): Promise<string> {
+  let stderr = '';
+  try {
+    await act();
+  } catch (err) {
+    const capture = {
+      write: (text: string) => {
+        stderr += text;
+      },
+      isTTY: false,
+    };
+    reportError(err, { stderr: capture } as CliContext);
+    return stderr;
+  }
+  throw new Error('expected an error, got none');
 }
 
 /** Path of the built CLI (tests that need a second real process run it). */
