@@ -41,7 +41,10 @@ describe('the error line', () => {
   });
 
   it('keeps the code on the first line of a message that lists more below, and --json carries the same code', async () => {
-    const r = repo({ 'README.md': '# app\n', ...contractFiles([{ id: 'feature-001-a', agent: { command: 'true' } }]) });
+    const r = repo({
+      'README.md': '# app\n',
+      ...contractFiles([{ id: 'feature-001-a', agent: { command: 'true' } }]),
+    });
     r.write({ 'README.md': '# changed\n' });
     const res = await runBaton(['run'], { cwd: r.root });
     expect(res.code).toBe(1);
@@ -53,6 +56,23 @@ describe('the error line', () => {
     const json = await runBaton(['run', '--json'], { cwd: r.root });
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'run/dirty-checkout' } });
     expect(errorLines(json.stderr)).toEqual(errorLines(res.stderr));
+  });
+
+  it('is the same for a command line Baton refuses, with --json on stdout too', async () => {
+    const r = repo();
+    const res = await runBaton(['status', '--bogus'], { cwd: r.root });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      "baton: unknown option '--bogus' [usage/unknown-option]\nhint: Run it with --help for its usage.\n",
+    );
+    const json = await runBaton(['status', '--json', '--port', 'x'], { cwd: r.root });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'usage/unknown-option' } });
+    const port = await runBaton(['dashboard', '--port', 'abc'], { cwd: r.root });
+    expect(port.code).toBe(2);
+    expect(errorLines(port.stderr)).toEqual([
+      "baton: option '--port <n>' argument 'abc' is invalid. expected a port number from 0 to 65535. [usage/invalid-argument]",
+    ]);
   });
 
   it('is the same through bin/baton.js, for the hook an agent calls', () => {
