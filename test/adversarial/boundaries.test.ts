@@ -131,6 +131,25 @@ describe('adversarial: contract limits', () => {
       expect.stringContaining('".git/config" names git'),
     ]);
   });
+
+  it('baton lint warns about each such owns pattern on a located line with its code, and changes nothing', async () => {
+    const r = makeRepo({
+      'specs/feature-001-a/contract.md': contract(
+        'feature-001-a',
+        '["/etc/**", "../outside/**", ".git/config", "src/ok/**"]',
+      ),
+    });
+    cleanups.push(() => r.cleanup());
+    const world = watchWorld(r);
+    const res = await runBaton(['lint'], { cwd: r.root });
+    expect(res.code, res.stderr).toBe(0);
+    const warnings = `${res.stdout}${res.stderr}`
+      .split('\n')
+      .filter((l) => l.includes('[lint/owns-outside]'));
+    expect(warnings).toHaveLength(3);
+    for (const w of warnings) expect(w).toMatch(/^specs\/feature-001-a\/contract\.md:\d+:\d+: warning: /);
+    world.expectUntouched();
+  });
 });
 
 describe('adversarial: the dashboard', () => {
