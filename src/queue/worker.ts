@@ -95,6 +95,11 @@ function claimDir(opts: WorkerOptions): string {
   }
 }
 
+/** The first line of why an attempt failed; a user error with its code, as the CLI prints it. */
+function failureLine(err: Error): string {
+  return (err instanceof UserError ? formatUserError(err) : err.message).split('\n')[0] ?? '';
+}
+
 /**
  * Starts `baton worker`: checks Redis, the hub and the agents, keeps a cached clone of the hub,
  * and takes jobs from the queue of each agent it has installed. While an agent runs, BullMQ renews
@@ -223,10 +228,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       else opts.log(`queue error: ${message.split('\n')[0]}`);
     });
     w.on('failed', (job, err) => {
-      if (job) {
-        const why = err instanceof UserError ? formatUserError(err) : err.message;
-        opts.log(`${job.id}: attempt failed: ${why.split('\n')[0]}`);
-      }
+      if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
     });
   }
   opts.log(
