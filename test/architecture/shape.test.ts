@@ -47,16 +47,6 @@ const CORE_EDGES: Record<string, string> = {
  * needs a reason in its header instead.
  */
 const NOT_YET_SPLIT: Record<string, number> = {
-  'cli/decompose.ts registerDecompose': 83,
-  'cli/demo.ts registerDemo': 89,
-  'cli/verify.ts registerVerify': 91,
-  'coupling/co-change.ts createCoChangeCounter': 113,
-  'interactive/launch.ts followWindow': 92,
-  'queue/attempt.ts runAttempt': 145,
-  'queue/worker.ts startWorker': 138,
-  'radar/radar.ts startRadar': 192,
-  'runner/attempts.ts createAttemptCoordinator': 172,
-  'runner/attempts.ts runAttempt': 89,
   'runner/context.ts createRunContext': 92,
   'runner/run.ts runFeatures': 88,
 };
