@@ -1,8 +1,9 @@
 /**
  * A fast yes/no test compiled from a zod schema, for the log reader's hot path (a million lines per
  * `baton status`): zod's own parse builds a copy of every value, which doubles the cost of reading a
- * log, and a tree of closures costs 2.5× straight-line code (one generated function per object). The test is derived from the schema, so it cannot drift from it; a schema using anything it
- * does not know compiles to zod's own check. Messages still come from zod, on the rare failures.
+ * log, and a tree of closures costs 2.5× straight-line code (one generated function per object).
+ * The test is derived from the schema, so it cannot drift from it; a schema using anything it does
+ * not know compiles to zod's own check. Messages still come from zod, on the rare failures.
  */
 import type { z } from 'zod';
 
