@@ -213,10 +213,12 @@ function parseBounded(bytes: Buffer, firstLine: number, sink: LineSink): number 
   while (start < bytes.length) {
     let end = start;
     // Find the next run of lines that are each under the cap; an over-long one is reported alone.
+    // A line from `runEnd` is within the cap when a newline lies at most MAX_LINE_BYTES after it:
+    // one search per MAX_LINE_BYTES of text, not one per line.
     let runEnd = start;
     while (runEnd < bytes.length) {
-      const nl = bytes.indexOf(0x0a, runEnd);
-      if (nl - runEnd > MAX_LINE_BYTES) break;
+      const nl = bytes.lastIndexOf(0x0a, runEnd + MAX_LINE_BYTES);
+      if (nl < runEnd) break;
       runEnd = nl + 1;
     }
     end = runEnd;

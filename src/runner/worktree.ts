@@ -152,7 +152,7 @@ function walkFiles(root: string, base: string): string[] {
 }
 
 /** Creates `path` on a new branch from `base`, making the parent folder as needed. */
-export async function createFeatureWorktree(
+async function createFeatureWorktree(
   root: string,
   opts: { path: string; branch: string; base: string },
 ): Promise<void> {
@@ -165,6 +165,19 @@ export async function createFeatureWorktree(
  * Fills a worktree made with `--no-checkout` from its HEAD. It touches only the worktree's own
  * index and files, so it runs outside the run's git lock: eight checkouts proceed in parallel.
  */
-export async function checkOutWorktree(path: string): Promise<void> {
+async function checkOutWorktree(path: string): Promise<void> {
   await git(path, ['read-tree', '-mu', 'HEAD']);
+}
+
+/**
+ * A new feature's worktree: the branch and the admin files under `lock` (the run's git lock: they
+ * are the shared repository's), then the checkout outside it, so the checkouts of a wave run in parallel.
+ */
+export async function addFeatureWorktree(
+  root: string,
+  opts: { path: string; branch: string; base: string },
+  lock: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  await lock(() => createFeatureWorktree(root, opts));
+  await checkOutWorktree(opts.path);
 }
