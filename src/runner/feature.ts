@@ -8,13 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { changedFiles, commitAll, git } from '../git/git.js';
-import { checkFeatureBranch } from '../guard/branch-check.js';
+import { branchTip } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
-import { escapeEvents, repoEscapeEvents } from '../guard/repo-snapshot.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
+import { emitEscapes } from './escapes.js';
 import { type AgentRun, launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
@@ -118,13 +118,14 @@ async function lifecycle(
   const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
-  const branchProblem = interrupted
+  const branch = interrupted
     ? undefined
-    : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: ctx.baseCommit });
-  if (branchProblem) return { status: 'failed', reason: branchProblem };
+    : await branchTip(p.worktree, { branch: p.branch, baseCommit: ctx.baseCommit });
+  if (branch && 'problem' in branch) return { status: 'failed', reason: branch.problem };
   let settled: Settled;
   try {
-    settled = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
+    const ended = { ...run, stoppedDaemons, ...(branch ? { tip: branch.tip } : {}) };
+    settled = await settle(ctx, feature, p, forkPoint, ended, interrupted);
     facts.settled = settled;
   } catch (err) {
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
@@ -190,7 +191,7 @@ async function settle(
   feature: Contract,
   p: FeaturePaths,
   forkPoint: string,
-  run: AgentRun & { stoppedDaemons: readonly Straggler[] },
+  run: AgentRun & { stoppedDaemons: readonly Straggler[]; tip?: string },
   interrupted: boolean,
 ): Promise<Settled> {
   const id = feature.feature_id;
@@ -202,8 +203,9 @@ async function settle(
       `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`,
     );
   }
-  commit ??= await git(p.worktree, ['rev-parse', 'HEAD']);
-  const files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
+  // Nothing to commit: HEAD is still the tip the branch check just read.
+  commit ??= run.tip ?? (await git(p.worktree, ['rev-parse', 'HEAD']));
+  const files = commit === forkPoint ? [] : await changedFiles(p.worktree, forkPoint, 'HEAD', false);
   const usage = adapter.parseUsage(run.output);
   const { exit } = run;
   ctx.sink.emit({
@@ -219,16 +221,9 @@ async function settle(
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
     ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
   });
-  // The main checkout, looked at once the wave's last agent ended; each path named once, attributed.
-  const escapes = await ctx.findEscapes();
-  for (const e of escapeEvents(
-    escapes.map((c) => ({ text: c.path, agent: c.agent })),
-    id,
-    'checkout',
-  ))
-    ctx.sink.emit(e);
-  // The shared git config and other refs: a change is reported, never silently kept or reverted.
-  for (const e of repoEscapeEvents(await ctx.repoGuard.check(), id)) ctx.sink.emit(e);
+  // The main checkout, the shared git config and other refs, looked at once the wave's last agent
+  // ended; each change named once, attributed; reported, never silently kept or reverted.
+  emitEscapes(ctx.sink, await ctx.findEscapes(), id);
   return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
 }
 

@@ -57,8 +57,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'radar/radar.ts startRadar': 192,
   'runner/attempts.ts createAttemptCoordinator': 172,
   'runner/attempts.ts runAttempt': 89,
-  'runner/context.ts createRunContext': 92,
-  'runner/run.ts runFeatures': 88,
 };
 
 function impureChain(file: string): string[] | undefined {
