@@ -10,6 +10,7 @@ import type { Contract } from '../contracts/schema.js';
 import { changedFiles, commitAll, git } from '../git/git.js';
 import { branchTip } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
+import { procNowMs } from '../guard/proc.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
@@ -105,6 +106,9 @@ async function lifecycle(
   } catch (err) {
     return { status: 'failed', reason: errorText(err) };
   }
+  // Every process with the feature's environment starts after this (setup, agent, their daemons),
+  // except a re-attached agent's, which a dead orchestrator started.
+  const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
   const env = featureEnv(ctx, id, p);
   // A re-attached agent is already at work in its worktree: its setup ran before the orchestrator died.
   const setupFailed = ctx.adopted.has(id) ? undefined : await runSetup(ctx, p, env, owned);
@@ -115,7 +119,7 @@ async function lifecycle(
   const run = await launchAgent(ctx, feature, task, p, owned);
   ctx.repoGuard.agentEnded(id);
   // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
-  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked);
+  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked, 1000, featureFromMs);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
   const branch = interrupted
