@@ -11,7 +11,7 @@ export interface GitOutput {
 }
 
 /** Environment that keeps git from prompting, paging or localising its messages. */
-const GIT_ENV = {
+export const GIT_ENV = {
   GIT_TERMINAL_PROMPT: '0',
   GIT_PAGER: 'cat',
   LC_ALL: 'C',

@@ -7,8 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
-import { changedFiles, commitAll, git } from '../git/git.js';
-import { branchTip } from '../guard/branch-check.js';
+import { changedFiles, git } from '../git/git.js';
+import { commitAndList } from '../git/sequence.js';
+import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
 import type { AgentUsage } from '../log/events.js';
@@ -122,14 +123,13 @@ async function lifecycle(
   const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked, 1000, featureFromMs);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
-  const branch = interrupted
+  const branchProblem = interrupted
     ? undefined
-    : await branchTip(p.worktree, { branch: p.branch, baseCommit: ctx.baseCommit });
-  if (branch && 'problem' in branch) return { status: 'failed', reason: branch.problem };
+    : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: ctx.baseCommit });
+  if (branchProblem) return { status: 'failed', reason: branchProblem };
   let settled: Settled;
   try {
-    const ended = { ...run, stoppedDaemons, ...(branch ? { tip: branch.tip } : {}) };
-    settled = await settle(ctx, feature, p, forkPoint, ended, interrupted);
+    settled = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
     facts.settled = settled;
   } catch (err) {
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
@@ -195,21 +195,20 @@ async function settle(
   feature: Contract,
   p: FeaturePaths,
   forkPoint: string,
-  run: AgentRun & { stoppedDaemons: readonly Straggler[]; tip?: string },
+  run: AgentRun & { stoppedDaemons: readonly Straggler[] },
   interrupted: boolean,
 ): Promise<Settled> {
   const id = feature.feature_id;
   const { adapter, spec } = ctx.agents.get(id)!;
-  let commit: string | undefined;
-  if (!interrupted) {
-    commit = await commitAll(
-      p.worktree,
-      `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`,
-    );
+  let commit: string;
+  let files: string[];
+  if (interrupted) {
+    commit = await git(p.worktree, ['rev-parse', 'HEAD']);
+    files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
+  } else {
+    const message = `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`;
+    ({ head: commit, files } = await commitAndList(p.worktree, message, forkPoint));
   }
-  // Nothing to commit: HEAD is still the tip the branch check just read.
-  commit ??= run.tip ?? (await git(p.worktree, ['rev-parse', 'HEAD']));
-  const files = commit === forkPoint ? [] : await changedFiles(p.worktree, forkPoint, 'HEAD', false);
   const usage = adapter.parseUsage(run.output);
   const { exit } = run;
   ctx.sink.emit({
