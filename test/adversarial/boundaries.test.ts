@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lintContracts } from '../../src/contracts/lint.js';
@@ -66,7 +66,7 @@ describe('adversarial: copies stay inside the repository', () => {
     },
   );
 
-  it('baton run refuses a copy entry through a symlink out of the repository: the feature fails, nothing copied', async () => {
+  it('baton run refuses a copy entry through a symlink out of the repository before the run starts', async () => {
     const r = hostileRepo({ 'feature-001-a': 'mkdir -p src/feature-001-a && touch src/feature-001-a/x' });
     cleanups.push(() => r.cleanup());
     r.commit('copy entries', { 'baton.config.json': '{ "copy": [".env"] }\n', '.gitignore': '.env\n' });
@@ -74,14 +74,12 @@ describe('adversarial: copies stay inside the repository', () => {
     const world = watchWorld(r);
     const res = await runBaton(['run'], { cwd: r.root });
     expect(res.code).toBe(1);
-    // Found only when copying (the link is resolved then), so the feature fails with the reason rather
-    // than the run being refused up front with the run/copy-outside line.
-    const ended = events(r).find((e) => e.type === 'feature.ended');
-    expect(ended).toMatchObject({
-      status: 'failed',
-      reason: expect.stringMatching(/"\.env" resolves outside the repository/),
-    });
-    expect(existsSync(join(`${r.root}.baton-worktrees`, 'feature-001-a', '.env'))).toBe(false);
+    // Like `..` and absolute entries: one line with its code, before any branch or worktree is made.
+    expect(expectErrorLine(res.stderr, 'run/copy-outside')).toContain(
+      '".env" resolves outside the repository',
+    );
+    expect(r.git('branch', '--list', 'baton/*')).toBe('');
+    expect(events(r).some((e) => e.type === 'feature.started')).toBe(false);
     world.expectUntouched();
   });
 });
