@@ -6,7 +6,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADAPTERS } from '../agents/registry.js';
 import { isProcessAlive } from '../clean/inspect.js';
-import { UserError } from '../errors.js';
+import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
@@ -93,6 +93,11 @@ function claimDir(opts: WorkerOptions): string {
     writeFileSync(lock, String(process.pid));
     return dir;
   }
+}
+
+/** The first line of why an attempt failed; a user error with its code, as the CLI prints it. */
+function failureLine(err: Error): string {
+  return (err instanceof UserError ? formatUserError(err) : err.message).split('\n')[0] ?? '';
 }
 
 /** A job this worker is running: its agent once started, whether its lock was lost, its abort. */
@@ -199,7 +204,7 @@ function openQueues(
       else opts.log(`queue error: ${message.split('\n')[0]}`);
     });
     w.on('failed', (job, err) => {
-      if (job) opts.log(`${job.id}: attempt failed: ${err.message.split('\n')[0]}`);
+      if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
     });
     return w;
   });
