@@ -2,6 +2,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { findMainWorktree } from '../git/git.js';
+import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
@@ -19,6 +20,7 @@ import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { untilInterrupted } from './interrupt.js';
 import type { LiveView } from './live-view.js';
 import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
 
@@ -86,9 +88,14 @@ function formatDisk(u: DiskUsage | undefined): string {
 
 /**
  * The features in plan order: from `.baton/cache/status-plan.json` while the config and contracts are
- * unchanged (no yaml or zod loaded), else from the project, which is loaded only then.
+ * unchanged (no yaml or zod loaded), else from the project, which is loaded only then. The cached plan
+ * is looked for first where the file system says the repository is (no git process); it names the
+ * root git gave when it was written, so a guess that is wrong finds no plan and git is asked.
  */
 async function knownFeatureIds(ctx: CliContext): Promise<StatusPlan> {
+  const guess = mainWorktreeFromFiles(ctx.cwd);
+  const quick = guess === undefined ? undefined : readStatusPlan(guess);
+  if (quick) return quick;
   const root = await findMainWorktree(ctx.cwd);
   const cached = readStatusPlan(root);
   if (cached) return cached;
@@ -244,7 +251,7 @@ function problemLine(logPath: string, pr: LogProblem): string {
  * `--watch`: calls `onNews` whenever the log grows (and on a terminal redraws once a second, for the
  * elapsed times), until Ctrl-C; then stops watching and closes the view.
  */
-function followUntilInterrupt(
+async function followUntilInterrupt(
   ctx: CliContext,
   watchLog: typeof WatchLog,
   logPath: string,
@@ -252,18 +259,13 @@ function followUntilInterrupt(
   render: () => void,
   onNews: () => void,
 ): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stopWatching = watchLog(logPath, onNews, { intervalMs: 500, keepAlive: true });
-    // On a terminal the elapsed times tick once a second even when nothing was appended.
-    const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
-    const stop = ctx.onInterrupt(() => {
-      stopWatching();
-      if (ticker) clearInterval(ticker);
-      view?.done();
-      stop();
-      resolve();
-    });
-  });
+  const stopWatching = watchLog(logPath, onNews, { intervalMs: 500, keepAlive: true });
+  // On a terminal the elapsed times tick once a second even when nothing was appended.
+  const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
+  await untilInterrupted(ctx);
+  stopWatching();
+  if (ticker) clearInterval(ticker);
+  view?.done();
 }
 
 /** `baton status`: the state of every feature, folded from the log. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 
 /** The outcome of one git invocation. */
@@ -10,7 +11,7 @@ export interface GitOutput {
 }
 
 /** Environment that keeps git from prompting, paging or localising its messages. */
-const GIT_ENV = {
+export const GIT_ENV = {
   GIT_TERMINAL_PROMPT: '0',
   GIT_PAGER: 'cat',
   LC_ALL: 'C',
@@ -128,22 +129,51 @@ export class GitError extends Error {
   }
 }
 
+function notARepo(cwd: string): UserError {
+  return new UserError('git/not-a-repo', `${cwd} is not inside a git repository`, {
+    hint: 'Run baton from your project folder, or create a repository with `git init` and commit once.',
+  });
+}
+
 /** The top-level folder of the work tree containing `cwd`, or a clear error outside a repository. */
 export async function findRepoRoot(cwd: string): Promise<string> {
   const r = await gitRaw(cwd, ['rev-parse', '--show-toplevel']);
-  if (r.exitCode !== 0) {
-    throw new UserError('git/not-a-repo', `${cwd} is not inside a git repository`, {
-      hint: 'Run baton from your project folder, or create a repository with `git init` and commit once.',
-    });
-  }
+  if (r.exitCode !== 0) throw notARepo(cwd);
   return r.stdout.trim();
 }
 
-/** The main work tree of the repository (not a linked worktree), from any of its worktrees. */
+/** Each main worktree's common git folder, asked of git once per process (a snapshot is taken after every wave). */
+const commonDirs = new Map<string, Promise<string>>();
+
+/** The repository's common git folder (shared by every worktree), absolute. */
+export function commonGitDir(root: string): Promise<string> {
+  let dir = commonDirs.get(root);
+  if (!dir) {
+    dir = git(root, ['rev-parse', '--git-common-dir']).then((d) => (isAbsolute(d) ? d : join(root, d)));
+    commonDirs.set(root, dir);
+    dir.catch(() => commonDirs.delete(root));
+  }
+  return dir;
+}
+
+/**
+ * The main work tree of the repository (not a linked worktree), from any of its worktrees: git's
+ * own rule (`git worktree list`'s first entry) — the real path of the common git folder without its
+ * `/.git` — from one `rev-parse`, which also says whether `cwd` is in a work tree at all.
+ */
 export async function findMainWorktree(cwd: string): Promise<string> {
-  const root = await findRepoRoot(cwd);
-  const main = (await listWorktrees(root))[0];
-  return main ? main.path : root;
+  const r = await gitRaw(cwd, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-common-dir']);
+  const [top, common] = r.stdout.split('\n');
+  if (r.exitCode !== 0 || !top || !common) throw notARepo(cwd);
+  let real: string;
+  try {
+    real = realpathSync(common);
+  } catch {
+    return top;
+  }
+  const main = real.endsWith('/.git') ? real.slice(0, -'/.git'.length) : real.replace(/\/\.$/, '');
+  if (!commonDirs.has(main)) commonDirs.set(main, Promise.resolve(real));
+  return main;
 }
 
 /** Resolves a ref to a full commit id, or undefined when it does not exist. */
@@ -173,6 +203,11 @@ export interface StatusEntry {
 /** The work tree's changes (staged, unstaged and untracked), ignoring ignored files. */
 export async function statusEntries(cwd: string): Promise<StatusEntry[]> {
   const out = (await gitRaw(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])).stdout;
+  return parsePorcelainStatus(out);
+}
+
+/** The entries of `git status --porcelain=v1 -z` output, a rename's or copy's source skipped (pure). */
+export function parsePorcelainStatus(out: string): StatusEntry[] {
   const entries: StatusEntry[] = [];
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {
@@ -226,10 +261,8 @@ export async function commitAll(
   author?: { name: string; email: string },
 ): Promise<string | undefined> {
   await git(cwd, ['add', '--all']);
-  const staged = await gitRaw(cwd, ['diff', '--cached', '--quiet']);
-  if (staged.exitCode === 0) return undefined;
   const identity = author ?? { name: 'Baton', email: 'baton@localhost' };
-  await git(cwd, [
+  const args = [
     '-c',
     `user.name=${identity.name}`,
     '-c',
@@ -239,7 +272,15 @@ export async function commitAll(
     '--no-verify',
     '-m',
     message,
-  ]);
+  ];
+  // Committing straight away saves asking first whether anything is staged; a refusal is then
+  // told apart by asking (nothing staged: no commit), never by reading git's words.
+  const r = await gitRaw(cwd, args);
+  if (r.exitCode !== 0) {
+    const staged = await gitRaw(cwd, ['diff', '--cached', '--quiet']);
+    if (staged.exitCode === 0) return undefined;
+    throw new GitError(args, r);
+  }
   return git(cwd, ['rev-parse', 'HEAD']);
 }
 

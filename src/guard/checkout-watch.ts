@@ -33,10 +33,19 @@ export class CheckoutWatch {
     this.#lastCheckMs = nowMs;
   }
 
-  /** Takes the baseline: what the main checkout already had changed before any agent ran. */
-  static async start(root: string, nowMs: number = Date.now()): Promise<CheckoutWatch> {
-    const entries = (await statusEntries(root)).filter(outsideStateDir);
-    return new CheckoutWatch(root, new Map(entries.map((e) => [e.path, e.code])), nowMs);
+  /**
+   * Takes the baseline: what the main checkout already had changed before any agent ran (`known`:
+   * a status the run's preflight took a moment ago, instead of asking git again).
+   */
+  static async start(
+    root: string,
+    nowMs: number = Date.now(),
+    known?: readonly StatusEntry[],
+  ): Promise<CheckoutWatch> {
+    const entries = (known ?? (await statusEntries(root))).filter(outsideStateDir);
+    const watch = new CheckoutWatch(root, new Map(entries.map((e) => [e.path, e.code])), nowMs);
+    if (known) watch.statusRuns = 0;
+    return watch;
   }
 
   /**

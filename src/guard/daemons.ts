@@ -5,7 +5,7 @@
  * is found (plus the descendants a tracker saw while it ran), stopped and reported.
  */
 import { readFileSync } from 'node:fs';
-import { descendantsOf, listProcesses, type ProcessInfo, processEnv, processInfo } from './proc.js';
+import { descendantsOf, listProcesses, type ProcessInfo, processEnvVars, processInfo } from './proc.js';
 
 /** A process Baton stopped after the agent that started it ended. */
 export interface Straggler {
@@ -21,21 +21,42 @@ function commandOf(pid: number): string {
   }
 }
 
-/** Remembers an agent's descendants while it runs (polling), so ones that escape the group are known. */
+/** Every tracker of this process, polled together: one /proc listing per interval however many agents run. */
+const trackers = new Set<ProcessTracker>();
+let sweep: NodeJS.Timeout | undefined;
+const SWEEP_MS = 500;
+
+function sweepAll(): void {
+  const all = listProcesses();
+  for (const t of trackers) t.observe(all);
+}
+
+/**
+ * Remembers an agent's descendants while it runs, so ones that escape the group are known: one
+ * sweep of /proc every 500 ms serves every running agent.
+ */
 export class ProcessTracker {
+  readonly #rootPid: number;
   readonly #seen = new Map<number, number>();
-  readonly #timer: NodeJS.Timeout;
-  constructor(rootPid: number, intervalMs = 500) {
-    const poll = () => {
-      for (const p of descendantsOf(rootPid)) this.#seen.set(p.pid, p.startMs);
-    };
-    poll();
-    this.#timer = setInterval(poll, intervalMs);
-    this.#timer.unref();
+  constructor(rootPid: number) {
+    this.#rootPid = rootPid;
+    trackers.add(this);
+    if (!sweep) {
+      sweep = setInterval(sweepAll, SWEEP_MS);
+      sweep.unref();
+    }
+  }
+  /** Records the agent's descendants in a listing of every process. */
+  observe(all: readonly ProcessInfo[]): void {
+    for (const p of descendantsOf(this.#rootPid, all)) this.#seen.set(p.pid, p.startMs);
   }
   /** Stops polling; returns the descendants seen that are still the same live processes. */
   stop(): ProcessInfo[] {
-    clearInterval(this.#timer);
+    trackers.delete(this);
+    if (trackers.size === 0 && sweep) {
+      clearInterval(sweep);
+      sweep = undefined;
+    }
     const out: ProcessInfo[] = [];
     for (const [pid, startMs] of this.#seen) {
       const now = processInfo(pid);
@@ -45,14 +66,26 @@ export class ProcessTracker {
   }
 }
 
-/** Live processes of one feature of one run, by the environment Baton gave its agent. */
-export function featureProcesses(runId: string, featureId: string, all = listProcesses()): ProcessInfo[] {
-  return all.filter(
-    (p) =>
-      p.pid !== process.pid &&
-      processEnv(p.pid, 'BATON_RUN_ID') === runId &&
-      processEnv(p.pid, 'BATON_FEATURE_ID') === featureId,
-  );
+/** How much earlier than the agent a process of its feature may seem to start (clock ticks, rounding). */
+const START_SLACK_MS = 1000;
+
+/**
+ * Live processes of one feature of one run, by the environment Baton gave its agent. Only processes
+ * that started after `startedFromMs` (when the feature began, on /proc's clock: `procNowMs`) can carry
+ * its environment, so only theirs are read — one read each; unknown, every process is read.
+ */
+export function featureProcesses(
+  runId: string,
+  featureId: string,
+  all = listProcesses(),
+  startedFromMs?: number,
+): ProcessInfo[] {
+  const from = startedFromMs === undefined ? Number.NEGATIVE_INFINITY : startedFromMs - START_SLACK_MS;
+  return all.filter((p) => {
+    if (p.pid === process.pid || p.startMs < from) return false;
+    const env = processEnvVars(p.pid, ['BATON_RUN_ID', 'BATON_FEATURE_ID']);
+    return env.BATON_RUN_ID === runId && env.BATON_FEATURE_ID === featureId;
+  });
 }
 
 /**
@@ -64,9 +97,10 @@ export async function stopStragglers(
   featureId: string,
   tracked: readonly ProcessInfo[] = [],
   graceMs = 1000,
+  startedFromMs?: number,
 ): Promise<Straggler[]> {
   const found = new Map<number, ProcessInfo>();
-  for (const p of featureProcesses(runId, featureId)) found.set(p.pid, p);
+  for (const p of featureProcesses(runId, featureId, listProcesses(), startedFromMs)) found.set(p.pid, p);
   for (const p of tracked) if (p.pid !== process.pid && p.pid > 1) found.set(p.pid, p);
   const stopped: Straggler[] = [];
   for (const p of found.values()) {

@@ -91,6 +91,37 @@ export function readProcessEnv(pid: number, name: string): string | undefined | 
   return undefined;
 }
 
+/** Several variables of a process's environment from one read; empty when unreadable. */
+export function processEnvVars<K extends string>(
+  pid: number,
+  names: readonly K[],
+): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  let raw: string;
+  try {
+    raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const entry of raw.split('\0')) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq) as K;
+    if (eq > 0 && names.includes(name) && out[name] === undefined) out[name] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Now, on the clock of `ProcessInfo.startMs` (boot time plus uptime); undefined without /proc. */
+export function procNowMs(): number | undefined {
+  const boot = bootTimeMs();
+  try {
+    const up = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return boot === undefined || !Number.isFinite(up) ? undefined : boot + up * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether /proc is there to ask. */
 export function procAvailable(): boolean {
   return processInfo(process.pid) !== undefined;

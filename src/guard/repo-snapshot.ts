@@ -1,15 +1,26 @@
 /**
  * What an agent must not change behind Baton's back: the repository's shared git config and every
  * ref other than the features' own `baton/<id>` branches. Snapshotted before the agents start and
- * compared after each one ends; a change is reported (never silently kept, never silently undone).
+ * compared each time the run goes idle (a wave's last agent ended) and at its end; a change is
+ * reported (never silently kept, never silently undone), attributed best-effort by run windows.
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { git, gitRaw } from '../git/git.js';
+import { join } from 'node:path';
+import { commonGitDir, git, gitRaw } from '../git/git.js';
 import type { NewEvent } from '../log/events.js';
 
-/** The shared config (as text, key by key) and every ref with its target. */
+/**
+ * The shared config file's text and every ref with its target. The text is parsed key by key (by
+ * git) only when it differs between two snapshots: unchanged bytes cannot hide a changed key.
+ */
 export interface RepoSnapshot {
+  /** The common git folder's `config` as read, or undefined when there is none. */
+  configText: string | undefined;
+  refs: Map<string, string>;
+}
+
+/** Two snapshots' config, key by key, for `compareSnapshots`. */
+export interface ParsedSnapshot {
   config: Map<string, string>;
   refs: Map<string, string>;
 }
@@ -23,37 +34,12 @@ export interface RepoChange {
   after: string | undefined;
 }
 
-/** Each root's common git folder, asked of git once per process: a snapshot is taken after every agent. */
-const commonDirs = new Map<string, Promise<string>>();
-
-/** The repository's common git folder (shared by every worktree). */
-export function commonGitDir(root: string): Promise<string> {
-  let dir = commonDirs.get(root);
-  if (!dir) {
-    dir = git(root, ['rev-parse', '--git-common-dir']).then((d) => (isAbsolute(d) ? d : join(root, d)));
-    commonDirs.set(root, dir);
-    dir.catch(() => commonDirs.delete(root));
-  }
-  return dir;
-}
-
-/** The last config text git parsed for each file, with its parse: the same bytes parse the same way. */
-const lastParse = new Map<string, { text: string; parsed: Map<string, string> }>();
-
-/** Parses `key=value` lines of a config file as git reads it; repeated keys are joined. */
-async function readConfig(root: string): Promise<Map<string, string>> {
-  const file = join(await commonGitDir(root), 'config');
+/** Parses config text as git reads it, `key=value` by key (repeated keys joined); includes are not followed. */
+async function parseConfig(root: string, text: string | undefined): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return out;
-  }
-  const last = lastParse.get(file);
-  if (last?.text === text) return new Map(last.parsed);
-  // git itself parses (includes are not followed: an include added by an agent is itself a change).
-  const r = await gitRaw(root, ['config', '--file', file, '--no-includes', '--list', '-z']);
+  if (text === undefined) return out;
+  // git itself parses (an include added by an agent is itself a change, so includes are not followed).
+  const r = await gitRaw(root, ['config', '--file', '-', '--no-includes', '--list', '-z'], text);
   if (r.exitCode !== 0) {
     out.set('(unparsable config)', text);
     return out;
@@ -65,24 +51,82 @@ async function readConfig(root: string): Promise<Map<string, string>> {
     const value = nl === -1 ? '' : entry.slice(nl + 1);
     out.set(key, out.has(key) ? `${out.get(key)}\n${value}` : value);
   }
-  lastParse.set(file, { text, parsed: new Map(out) });
   return out;
 }
 
-/** Takes a snapshot of the shared config and every ref (plus the main checkout's HEAD). */
+/** Both snapshots with their config parsed, by git only when the two texts differ. */
+export async function parseSnapshots(
+  root: string,
+  before: RepoSnapshot,
+  after: RepoSnapshot,
+): Promise<[ParsedSnapshot, ParsedSnapshot]> {
+  if (before.configText === after.configText) {
+    return [
+      { config: new Map(), refs: before.refs },
+      { config: new Map(), refs: after.refs },
+    ];
+  }
+  const [a, b] = await Promise.all([
+    parseConfig(root, before.configText),
+    parseConfig(root, after.configText),
+  ]);
+  return [
+    { config: a, refs: before.refs },
+    { config: b, refs: after.refs },
+  ];
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The main checkout's HEAD: the ref it points at, or its commit when detached. Read from the common
+ * folder's `HEAD` file as git itself reads it; asked of git when that file is not the plain form
+ * (reftable's placeholder, or anything unexpected).
+ */
+async function mainHead(root: string, gitDir: string): Promise<string> {
+  const text = readText(join(gitDir, 'HEAD'));
+  const ref = text === undefined ? undefined : /^ref: (refs\/[^\s]+)\n?$/.exec(text)?.[1];
+  if (ref && ref !== 'refs/heads/.invalid') return ref;
+  const detached = text === undefined ? undefined : /^([0-9a-f]{40}|[0-9a-f]{64})\n?$/.exec(text)?.[1];
+  if (detached) return detached;
+  const head = await gitRaw(root, ['symbolic-ref', '-q', 'HEAD']);
+  return head.exitCode === 0 ? head.stdout.trim() : (await git(root, ['rev-parse', 'HEAD'])).trim();
+}
+
+/** Takes a snapshot of the shared config and every ref (plus the main checkout's HEAD): one git process. */
 export async function snapshotRepo(root: string): Promise<RepoSnapshot> {
+  const gitDir = await commonGitDir(root);
   const refs = new Map<string, string>();
   const out = await git(root, ['for-each-ref', '--format=%(refname)%00%(objectname)']);
   for (const line of out.split('\n')) {
     const [name, target] = line.split('\0');
     if (name && target) refs.set(name, target);
   }
-  const head = await gitRaw(root, ['symbolic-ref', '-q', 'HEAD']);
-  refs.set(
-    'HEAD',
-    head.exitCode === 0 ? head.stdout.trim() : (await git(root, ['rev-parse', 'HEAD'])).trim(),
-  );
-  return { config: await readConfig(root), refs };
+  refs.set('HEAD', await mainHead(root, gitDir));
+  return { configText: readText(join(gitDir, 'config')), refs };
+}
+
+/** The commit the main checkout's HEAD is at in a snapshot; undefined when it is unborn or not a branch or commit. */
+export function snapshotHeadCommit(snapshot: RepoSnapshot): string | undefined {
+  const head = snapshot.refs.get('HEAD');
+  if (head === undefined) return undefined;
+  if (head.startsWith('refs/')) return head.startsWith('refs/heads/') ? snapshot.refs.get(head) : undefined;
+  return head;
+}
+
+/** The local branch names (`refs/heads/*` without the prefix) in a snapshot. */
+export function snapshotBranches(snapshot: RepoSnapshot): Set<string> {
+  const out = new Set<string>();
+  for (const name of snapshot.refs.keys()) {
+    if (name.startsWith('refs/heads/')) out.add(name.slice('refs/heads/'.length));
+  }
+  return out;
 }
 
 /**
@@ -90,8 +134,8 @@ export async function snapshotRepo(root: string): Promise<RepoSnapshot> {
  * agent may move (each feature's `refs/heads/baton/<id>`).
  */
 export function compareSnapshots(
-  before: RepoSnapshot,
-  after: RepoSnapshot,
+  before: ParsedSnapshot,
+  after: ParsedSnapshot,
   allowed: (ref: string) => boolean = () => false,
 ): RepoChange[] {
   const changes: RepoChange[] = [];
@@ -153,10 +197,17 @@ export class RepoGuard {
     this.#lastCheckMs = Date.now();
   }
 
-  /** Snapshots the repository before any agent starts; `ownBranches` are the features' `baton/<id>`. */
-  static async start(root: string, ownBranches: Iterable<string>): Promise<RepoGuard> {
+  /**
+   * Snapshots the repository before any agent starts (or takes the `baseline` the run's preflight
+   * already took); `ownBranches` are the features' `baton/<id>`.
+   */
+  static async start(
+    root: string,
+    ownBranches: Iterable<string>,
+    baseline?: RepoSnapshot,
+  ): Promise<RepoGuard> {
     const own = new Set([...ownBranches].map((b) => `refs/heads/${b}`));
-    return new RepoGuard(root, await snapshotRepo(root), (ref) => own.has(ref));
+    return new RepoGuard(root, baseline ?? (await snapshotRepo(root)), (ref) => own.has(ref));
   }
 
   /** Records that a feature's agent started. */
@@ -170,10 +221,26 @@ export class RepoGuard {
     if (w) w.endMs = Date.now();
   }
 
+  /** Whether an agent ended since the last look: the run's end looks once more then. */
+  get unchecked(): boolean {
+    return this.windows.some((w) => w.endMs !== undefined && w.endMs >= this.#lastCheckMs);
+  }
+
+  /**
+   * Changes since the baseline not reported before, each attributed to an agent or `unknown`; looked
+   * at only when no agent is running (once per wave, like the main checkout's `CheckoutWatch`), so
+   * while some agent still runs this returns nothing and leaves the look to the wave's last agent.
+   */
+  async checkWhenIdle(): Promise<Array<RepoChange & { agent: string }>> {
+    if (this.windows.some((w) => w.endMs === undefined)) return [];
+    return this.check();
+  }
+
   /** Changes since the baseline not reported before, each attributed to an agent or `unknown`. */
   async check(): Promise<Array<RepoChange & { agent: string }>> {
     const now = Date.now();
-    const changes = compareSnapshots(this.#baseline, await snapshotRepo(this.#root), this.#allowed);
+    const [before, after] = await parseSnapshots(this.#root, this.#baseline, await snapshotRepo(this.#root));
+    const changes = compareSnapshots(before, after, this.#allowed);
     const fresh = changes.filter((c) => {
       const key = `${c.kind}\0${c.name}\0${c.after ?? ''}`;
       if (this.#reported.has(key)) return false;

@@ -4,9 +4,10 @@ import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
+import type { StatusEntry } from '../git/git.js';
 import { attemptBranch, featureBranch } from '../git/refs.js';
-import { type CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
-import { RepoGuard } from '../guard/repo-snapshot.js';
+import { CheckoutWatch } from '../guard/checkout-watch.js';
+import { RepoGuard, type RepoSnapshot } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
 import { createMutex } from '../lock/mutex.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
@@ -14,6 +15,7 @@ import type { EventSink } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
+import { type Escapes, escapeLooker } from './escapes.js';
 import type { FeaturePaths } from './preflight.js';
 import type { RunOptions } from './run.js';
 import { buildTaskPrompt } from './task.js';
@@ -58,16 +60,17 @@ export interface RunContext {
   /** Resolves when `id` has a result, or the run is interrupted. */
   waitFor(id: string): Promise<void>;
   /**
-   * Files newly changed in the main checkout, each reported once with the agent it is attributed to
-   * (or `unknown`); looked at only when no agent is running, so once per wave, not per agent.
+   * Files newly changed in the main checkout and changes to the shared config or other refs, each
+   * reported once with the agent it is attributed to (or `unknown`); looked at only when no agent is
+   * running, so once per wave, not per agent.
    */
-  findEscapes(): Promise<CheckoutChange[]>;
+  findEscapes(): Promise<Escapes>;
   /** The shared git config and every ref outside the features' own branches, snapshotted before the agents. */
   readonly repoGuard: RepoGuard;
 }
 
-/** Builds the shared context of a run whose preflight passed. */
-export async function createRunContext(init: {
+/** What `createRunContext` is given. */
+export interface RunContextInit {
   opts: RunOptions;
   runId: string;
   sink: EventSink;
@@ -80,23 +83,23 @@ export async function createRunContext(init: {
   previousAttempts?: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>;
   /** Every unit of the run (features and attempts), for the branches the repository guard expects to change. */
   unitIds?: readonly string[];
-}): Promise<RunContext> {
+  /** The refs and config as the preflight saw them: the repository guard's baseline (else taken here). */
+  repoBaseline?: RepoSnapshot;
+  /** The main checkout's status as the preflight saw it: the escape watch's baseline (else taken here). */
+  checkoutBaseline?: readonly StatusEntry[];
+}
+
+/** Builds the shared context of a run whose preflight passed. */
+export async function createRunContext(init: RunContextInit): Promise<RunContext> {
   const { opts, runId, stateDir } = init;
-  const checkoutWatch = await CheckoutWatch.start(opts.root);
-  const results = new Map<string, FeatureResult>();
-  const waiters = new Map<string, Array<() => void>>();
-  const wake = (id: string) => {
-    for (const w of waiters.get(id) ?? []) w();
-    waiters.delete(id);
-  };
-  opts.signal.addEventListener('abort', () => {
-    for (const id of [...waiters.keys()]) wake(id);
-  });
+  const ownBranches = [...new Set([...opts.featureIds, ...(init.unitIds ?? [])])].map(unitBranch);
+  const [checkoutWatch, repoGuard] = await Promise.all([
+    CheckoutWatch.start(opts.root, Date.now(), init.checkoutBaseline),
+    RepoGuard.start(opts.root, ownBranches, init.repoBaseline),
+  ]);
   const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);
   const portOf = (id: string) =>
     portBlockFor(unitPortIndex(opts.plan, id, MAX_ATTEMPTS), opts.config.port_base);
-  const ownBranches = [...new Set([...opts.featureIds, ...(init.unitIds ?? [])])].map(unitBranch);
-  const repoGuard = await RepoGuard.start(opts.root, ownBranches);
   return {
     ...init,
     adopted: init.adopted ?? new Map(),
@@ -105,49 +108,72 @@ export async function createRunContext(init: {
     contractOf: (id) => unitContract(opts.plan, id),
     repoGuard,
     selected: new Set(opts.featureIds),
-    results,
     running: new Set(),
     pathsOf,
     portOf,
-    taskOf(id, scratchDir, env) {
-      const feature = unitContract(opts.plan, id);
-      const p = pathsOf(id);
-      const block = portOf(id);
-      const { adapter } = init.agents.get(id)!;
-      // An attempt's agent reads the feature's own contract; only its branch and ports are its own.
-      const asWritten = opts.plan.byId.get(parseAttemptUnitId(id)?.featureId ?? id) ?? feature;
-      return {
-        feature,
-        prompt: buildTaskPrompt(asWritten, { branch: p.branch, port: block.port, portBase: block.base }),
-        taskFile: p.taskFile,
-        scratchDir,
-        worktree: p.worktree,
-        runId,
-        logPath: opts.logPath,
-        batonCommand: opts.batonCommand,
-        port: block.port,
-        portBase: block.base,
-        env,
-        config: opts.config,
-        override: opts.config.agents[adapter.name],
-      };
-    },
+    taskOf: (id, scratchDir, env) => taskFor(init, pathsOf(id), portOf(id), id, scratchDir, env),
     gitLock: createMutex(),
+    ...resultBoard(opts.signal),
+    findEscapes: escapeLooker(checkoutWatch, repoGuard),
+  };
+}
+
+/** The results of a run's features, and waiting for one (`--wait-for-deps`); an interrupt wakes every waiter. */
+function resultBoard(signal: AbortSignal): Pick<RunContext, 'results' | 'settle' | 'waitFor'> {
+  const results = new Map<string, FeatureResult>();
+  const waiters = new Map<string, Array<() => void>>();
+  const wake = (id: string) => {
+    for (const w of waiters.get(id) ?? []) w();
+    waiters.delete(id);
+  };
+  signal.addEventListener('abort', () => {
+    for (const id of [...waiters.keys()]) wake(id);
+  });
+  return {
+    results,
     settle(id, result) {
       results.set(id, result);
       wake(id);
     },
     waitFor(id) {
-      if (results.has(id) || opts.signal.aborted) return Promise.resolve();
+      if (results.has(id) || signal.aborted) return Promise.resolve();
       return new Promise((resolve) => {
         const list = waiters.get(id) ?? [];
         list.push(resolve);
         waiters.set(id, list);
       });
     },
-    findEscapes() {
-      return checkoutWatch.checkWhenIdle(repoGuard.windows);
-    },
+  };
+}
+
+/** A unit's task for its agent: the prompt, its files, ports and environment. */
+function taskFor(
+  init: RunContextInit,
+  p: FeaturePaths,
+  block: { port: number; base: number },
+  id: string,
+  scratchDir: string,
+  env: NodeJS.ProcessEnv,
+): AgentTask {
+  const { opts } = init;
+  const feature = unitContract(opts.plan, id);
+  const { adapter } = init.agents.get(id)!;
+  // An attempt's agent reads the feature's own contract; only its branch and ports are its own.
+  const asWritten = opts.plan.byId.get(parseAttemptUnitId(id)?.featureId ?? id) ?? feature;
+  return {
+    feature,
+    prompt: buildTaskPrompt(asWritten, { branch: p.branch, port: block.port, portBase: block.base }),
+    taskFile: p.taskFile,
+    scratchDir,
+    worktree: p.worktree,
+    runId: init.runId,
+    logPath: opts.logPath,
+    batonCommand: opts.batonCommand,
+    port: block.port,
+    portBase: block.base,
+    env,
+    config: opts.config,
+    override: opts.config.agents[adapter.name],
   };
 }
 

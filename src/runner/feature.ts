@@ -7,14 +7,17 @@
 import { writeFileSync } from 'node:fs';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
-import { changedFiles, commitAll, git } from '../git/git.js';
+import { formatUserError, UserError } from '../errors.js';
+import { changedFiles, git } from '../git/git.js';
+import { commitAndList } from '../git/sequence.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
-import { escapeEvents, repoEscapeEvents } from '../guard/repo-snapshot.js';
+import { procNowMs } from '../guard/proc.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
+import { emitEscapes } from './escapes.js';
 import { type AgentRun, launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
@@ -36,7 +39,9 @@ export interface UnitFacts {
   stoppedFor?: string;
 }
 
+/** Why a unit failed, as the run shows it: a user error with its code, as the CLI prints it. */
 function errorText(err: unknown): string {
+  if (err instanceof UserError) return formatUserError(err);
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -105,6 +110,9 @@ async function lifecycle(
   } catch (err) {
     return { status: 'failed', reason: errorText(err) };
   }
+  // Every process with the feature's environment starts after this (setup, agent, their daemons),
+  // except a re-attached agent's, which a dead orchestrator started.
+  const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
   const env = featureEnv(ctx, id, p);
   // A re-attached agent is already at work in its worktree: its setup ran before the orchestrator died.
   const setupFailed = ctx.adopted.has(id) ? undefined : await runSetup(ctx, p, env, owned);
@@ -115,7 +123,7 @@ async function lifecycle(
   const run = await launchAgent(ctx, feature, task, p, owned);
   ctx.repoGuard.agentEnded(id);
   // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
-  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked);
+  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked, 1000, featureFromMs);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
   const branchProblem = interrupted
@@ -195,15 +203,15 @@ async function settle(
 ): Promise<Settled> {
   const id = feature.feature_id;
   const { adapter, spec } = ctx.agents.get(id)!;
-  let commit: string | undefined;
-  if (!interrupted) {
-    commit = await commitAll(
-      p.worktree,
-      `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`,
-    );
+  let commit: string;
+  let files: string[];
+  if (interrupted) {
+    commit = await git(p.worktree, ['rev-parse', 'HEAD']);
+    files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
+  } else {
+    const message = `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`;
+    ({ head: commit, files } = await commitAndList(p.worktree, message, forkPoint));
   }
-  commit ??= await git(p.worktree, ['rev-parse', 'HEAD']);
-  const files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
   const usage = adapter.parseUsage(run.output);
   const { exit } = run;
   ctx.sink.emit({
@@ -219,16 +227,9 @@ async function settle(
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
     ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
   });
-  // The main checkout, looked at once the wave's last agent ended; each path named once, attributed.
-  const escapes = await ctx.findEscapes();
-  for (const e of escapeEvents(
-    escapes.map((c) => ({ text: c.path, agent: c.agent })),
-    id,
-    'checkout',
-  ))
-    ctx.sink.emit(e);
-  // The shared git config and other refs: a change is reported, never silently kept or reverted.
-  for (const e of repoEscapeEvents(await ctx.repoGuard.check(), id)) ctx.sink.emit(e);
+  // The main checkout, the shared git config and other refs, looked at once the wave's last agent
+  // ended; each change named once, attributed; reported, never silently kept or reverted.
+  emitEscapes(ctx.sink, await ctx.findEscapes(), id);
   return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
 }
 

@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
 import { listWorktrees, resolveCommit, type StatusEntry, statusEntries } from '../git/git.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
+import { type RepoSnapshot, snapshotBranches, snapshotHeadCommit } from '../guard/repo-snapshot.js';
 import type { RunOptions } from './run.js';
 import { checkCopyPatterns } from './worktree.js';
 
@@ -17,8 +18,6 @@ export interface FeaturePaths {
   scratchDir: string;
   logFile: string;
 }
-
-/** Whether a `git status` entry lies outside Baton's own `.baton/` folder. */
 
 function dirtyCheckoutError(dirty: readonly StatusEntry[]): UserError {
   const shown = dirty.slice(0, 10).map((e) => `  ${e.code} ${e.path}`);
@@ -37,9 +36,13 @@ async function checkFeatureFolders(
   opts: RunOptions,
   pathsOf: (id: string) => FeaturePaths,
   ids: readonly string[],
+  known: RepoSnapshot | undefined,
 ): Promise<void> {
   // One listing of the branches serves every feature: a `show-ref` each costs a process per feature.
-  const [worktrees, branches] = await Promise.all([listWorktrees(opts.root), localBranches(opts.root)]);
+  const [worktrees, branches] = await Promise.all([
+    listWorktrees(opts.root),
+    known ? snapshotBranches(known) : localBranches(opts.root),
+  ]);
   for (const id of ids) {
     const p = pathsOf(id);
     if (branches.has(p.branch) && !opts.resume) {
@@ -67,14 +70,27 @@ async function checkFeatureFolders(
   }
 }
 
-/** Checks everything that can be checked before any worktree exists; throws a UserError otherwise. */
+/** What preflight found: the base, and the main checkout's status when it took one (the escape watch's baseline). */
+export interface Preflight {
+  baseCommit: string;
+  base: string;
+  checkout?: StatusEntry[];
+}
+
+/**
+ * Checks everything that can be checked before any worktree exists; throws a UserError otherwise.
+ * `known`: a snapshot of the repository's refs the run took anyway, so the branches are not listed twice.
+ */
 export async function preflight(
   opts: RunOptions,
   pathsOf: (id: string) => FeaturePaths,
   ids: readonly string[] = opts.featureIds,
-): Promise<{ baseCommit: string; base: string }> {
+  known?: RepoSnapshot,
+): Promise<Preflight> {
   const base = opts.base ?? opts.config.base ?? 'HEAD';
-  const baseCommit = await resolveCommit(opts.root, base);
+  // HEAD's commit is in the snapshot of the refs the run took anyway.
+  const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known) : undefined;
+  const baseCommit = knownHead ?? (await resolveCommit(opts.root, base));
   if (!baseCommit) {
     throw new UserError('run/bad-base', `the base "${base}" is not a commit in this repository`, {
       hint:
@@ -85,12 +101,14 @@ export async function preflight(
   }
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   checkCopyPatterns(opts.root, opts.config.copy);
+  let checkout: StatusEntry[] | undefined;
   if (!opts.base && !opts.config.base && !opts.resume) {
-    const dirty = (await statusEntries(opts.root)).filter(outsideStateDir);
+    checkout = await statusEntries(opts.root);
+    const dirty = checkout.filter(outsideStateDir);
     if (dirty.length > 0) throw dirtyCheckoutError(dirty);
   }
-  await checkFeatureFolders(opts, pathsOf, ids);
-  return { baseCommit, base };
+  await checkFeatureFolders(opts, pathsOf, ids, known);
+  return { baseCommit, base, ...(checkout ? { checkout } : {}) };
 }
 
 /** Resolves each feature's adapter and checks that every agent needed is installed, before anything is created. */

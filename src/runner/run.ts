@@ -8,6 +8,7 @@ import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
+import { snapshotRepo } from '../guard/repo-snapshot.js';
 import {
   type AdoptionPlan,
   adoptionCandidates,
@@ -22,6 +23,7 @@ import { createAttemptCoordinator } from './attempts.js';
 import { createRunContext, featurePaths, type RunContext } from './context.js';
 import type { RunControl } from './control.js';
 import { createRunControl } from './control.js';
+import { reportEscapes } from './escapes.js';
 import { runFeature } from './feature.js';
 import type { CheckCounts } from './outcome.js';
 import { runPool } from './pool.js';
@@ -151,71 +153,42 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const { units, bestOfN } = planUnits(opts);
   const unitIds = units.map((u) => u.id);
   const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter, units);
+  // One snapshot of the refs serves the preflight's branch listing and the repository guard's
+  // baseline; a resume stops or adopts a dead run's agents first, so its guard takes its own after.
+  const repoBaseline = opts.resume ? undefined : await snapshotRepo(opts.root);
   // Preflight looks at each unit's branch and worktree only, which do not depend on the run id.
-  const { baseCommit, base } = await preflight(
+  const pre = await preflight(
     opts,
     (id) => featurePaths(opts.config.worktrees, stateDir, 'preflight', id),
     [...new Set([...opts.featureIds, ...unitIds])],
+    repoBaseline,
   );
-  const { previous, attempts, orphans, refused, adoption } = await readPrevious(opts, unitIds);
+  const found = await readPrevious(opts, unitIds);
   // Re-attaching continues the dead run: its windows' hooks, session and run folder carry its id.
-  const runId = adoption.runId ?? newRunId(opts.clock());
-  const sink = withRunId(opts.sink, runId);
-  const adopted = new Map(adoption.adopted.map((a) => [a.feature_id, a]));
+  const runId = found.adoption.runId ?? newRunId(opts.clock());
   const ctx = await createRunContext({
     opts,
     runId,
-    sink,
+    sink: withRunId(opts.sink, runId),
     stateDir,
-    baseCommit,
+    baseCommit: pre.baseCommit,
     agents,
-    previous,
-    adopted,
+    previous: found.previous,
+    adopted: new Map(found.adoption.adopted.map((a) => [a.feature_id, a])),
     bestOfN,
-    previousAttempts: attempts,
+    previousAttempts: found.attempts,
     unitIds,
+    ...(repoBaseline ? { repoBaseline } : {}),
+    ...(pre.checkout ? { checkoutBaseline: pre.checkout } : {}),
   });
-
-  if (opts.dryRun) {
-    for (const id of unitIds) {
-      // No run is recorded, so no run id will ever name these paths: show the placeholder `baton agents` uses.
-      const task = ctx.taskOf(id, join(stateDir, 'dry-run', id), opts.env);
-      const launch = await agents.get(id)!.adapter.prepare({
-        ...task,
-        runId: 'RUN_ID',
-        taskFile: join(stateDir, 'runs', 'RUN_ID', id, 'task.md'),
-      });
-      launch.cleanup?.();
-      opts.onDryRun?.(id, launch, ctx.pathsOf(id).worktree);
-    }
-    return { runId, outcome: 'complete', features: [], durationMs: 0 };
-  }
-
+  if (opts.dryRun) return dryRun(ctx, stateDir, unitIds);
   // Unset, every unit runs at once: a best-of-N feature's attempts are units of their own.
   const concurrency = Math.max(1, opts.concurrency ?? opts.config.concurrency ?? units.length);
-  sink.emit({
-    type: 'run.started',
-    run_id: runId,
-    feature_ids: [...opts.featureIds],
-    concurrency,
-    base,
-    base_commit: baseCommit,
-    mode: opts.waitForDeps ? 'wait-for-deps' : 'contract-first',
-    pid: process.pid,
-    ...(opts.resume ? { resume: true } : {}),
-    ...(orphans.length ? { stopped_orphans: orphans } : {}),
-    ...(refused.length ? { refused_orphans: refused } : {}),
-    ...(adopted.size
-      ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
-      : {}),
-  });
-  // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.
-  if (!adoption.runId) sink.emit({ type: 'phase.started', phase: 'implementation' });
+  emitRunStarted(ctx, { concurrency, base: pre.base, found });
   const stopAll = () => {
     for (const child of ctx.running) void child.stop('interrupt');
   };
   opts.signal.addEventListener('abort', stopAll, { once: true });
-  let summary: RunSummary | undefined;
   try {
     const coordinator = createAttemptCoordinator(ctx);
     try {
@@ -227,9 +200,51 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     }
   } finally {
     opts.signal.removeEventListener('abort', stopAll);
-    summary = endRun(ctx, performance.now() - started);
+    // An agent whose feature ended before its settle step (a branch problem) left its wave unlooked at.
+    await reportEscapes(ctx).catch(() => undefined);
   }
-  return summary;
+  return endRun(ctx, performance.now() - started);
+}
+
+/** In dry-run mode: each unit's launch, shown, and nothing created. */
+async function dryRun(ctx: RunContext, stateDir: string, unitIds: readonly string[]): Promise<RunSummary> {
+  const { opts } = ctx;
+  for (const id of unitIds) {
+    // No run is recorded, so no run id will ever name these paths: show the placeholder `baton agents` uses.
+    const task = ctx.taskOf(id, join(stateDir, 'dry-run', id), opts.env);
+    const launch = await ctx.agents.get(id)!.adapter.prepare({
+      ...task,
+      runId: 'RUN_ID',
+      taskFile: join(stateDir, 'runs', 'RUN_ID', id, 'task.md'),
+    });
+    launch.cleanup?.();
+    opts.onDryRun?.(id, launch, ctx.pathsOf(id).worktree);
+  }
+  return { runId: ctx.runId, outcome: 'complete', features: [], durationMs: 0 };
+}
+
+/** `run.started` (with what a resume stopped, left alone or re-attached to) and the implementation phase. */
+function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string; found: Previous }): void {
+  const { opts, sink, runId } = ctx;
+  const { orphans, refused, adoption } = o.found;
+  sink.emit({
+    type: 'run.started',
+    run_id: runId,
+    feature_ids: [...opts.featureIds],
+    concurrency: o.concurrency,
+    base: o.base,
+    base_commit: ctx.baseCommit,
+    mode: opts.waitForDeps ? 'wait-for-deps' : 'contract-first',
+    pid: process.pid,
+    ...(opts.resume ? { resume: true } : {}),
+    ...(orphans.length ? { stopped_orphans: orphans } : {}),
+    ...(refused.length ? { refused_orphans: refused } : {}),
+    ...(adoption.adopted.length
+      ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
+      : {}),
+  });
+  // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.
+  if (!adoption.runId) sink.emit({ type: 'phase.started', phase: 'implementation' });
 }
 
 /** Writes the end of the implementation phase and `run.ended`, and sums the run up. */

@@ -43,10 +43,14 @@ export function checkCopyPattern(pattern: string, where: PatternSource): void {
     throw refuseCopy(where, pattern, 'leads outside the repository ("..")');
 }
 
-/** Checks every copy pattern (the config's and `.worktreeinclude`'s) before a run creates anything. */
+/**
+ * Checks every copy pattern (the config's and `.worktreeinclude`'s) and every file they name before a
+ * run creates anything: a pattern or a source that resolves outside the repository is refused here, as
+ * one `run/copy-outside` error, not later as one feature's failure.
+ */
 export function checkCopyPatterns(root: string, configCopy: readonly string[]): void {
   for (const [i, p] of configCopy.entries()) checkCopyPattern(p, `config copy[${i}]`);
-  readWorktreeInclude(root);
+  resolveCopySources(root, [...configCopy, ...readWorktreeInclude(root)]);
 }
 
 /**
@@ -95,6 +99,23 @@ export async function copyIntoWorktree(
   worktree: string,
   patterns: readonly string[],
 ): Promise<string[]> {
+  const copied: string[] = [];
+  for (const rel of resolveCopySources(root, patterns)) {
+    const from = join(root, rel);
+    const to = join(worktree, rel);
+    if (existsSync(to)) continue; // tracked files arrive with the checkout; never overwrite
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(from, to, { recursive: statSync(from).isDirectory(), errorOnExist: false, force: false });
+    copied.push(rel);
+  }
+  return copied;
+}
+
+/**
+ * The files copy patterns name in the main checkout (relative, sorted; `.baton` never), each proved to
+ * lie inside the repository: a pattern or a source that resolves outside it is a `run/copy-outside` error.
+ */
+function resolveCopySources(root: string, patterns: readonly string[]): string[] {
   if (patterns.length === 0) return [];
   for (const [i, p] of patterns.entries()) checkCopyPattern(p, `copy pattern ${i + 1}`);
   const realRoot = realpathSync(root);
@@ -117,16 +138,7 @@ export async function copyIntoWorktree(
     checkSourceInside(realRoot, from, rel);
     sources.push(rel);
   }
-  const copied: string[] = [];
-  for (const rel of sources) {
-    const from = join(root, rel);
-    const to = join(worktree, rel);
-    if (existsSync(to)) continue; // tracked files arrive with the checkout; never overwrite
-    mkdirSync(dirname(to), { recursive: true });
-    cpSync(from, to, { recursive: statSync(from).isDirectory(), errorOnExist: false, force: false });
-    copied.push(rel);
-  }
-  return copied;
+  return sources;
 }
 
 /** Files below `base` (relative to `root`), skipping `.git`, `.baton` and `node_modules` unless named in the base. */
@@ -152,7 +164,7 @@ function walkFiles(root: string, base: string): string[] {
 }
 
 /** Creates `path` on a new branch from `base`, making the parent folder as needed. */
-export async function createFeatureWorktree(
+async function createFeatureWorktree(
   root: string,
   opts: { path: string; branch: string; base: string },
 ): Promise<void> {
@@ -165,6 +177,19 @@ export async function createFeatureWorktree(
  * Fills a worktree made with `--no-checkout` from its HEAD. It touches only the worktree's own
  * index and files, so it runs outside the run's git lock: eight checkouts proceed in parallel.
  */
-export async function checkOutWorktree(path: string): Promise<void> {
+async function checkOutWorktree(path: string): Promise<void> {
   await git(path, ['read-tree', '-mu', 'HEAD']);
+}
+
+/**
+ * A new feature's worktree: the branch and the admin files under `lock` (the run's git lock: they
+ * are the shared repository's), then the checkout outside it, so the checkouts of a wave run in parallel.
+ */
+export async function addFeatureWorktree(
+  root: string,
+  opts: { path: string; branch: string; base: string },
+  lock: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  await lock(() => createFeatureWorktree(root, opts));
+  await checkOutWorktree(opts.path);
 }

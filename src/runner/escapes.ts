@@ -1,0 +1,64 @@
+/**
+ * Escapes of a run: writes into the main checkout and changes to the shared config or other refs.
+ * Looked at together, only when no agent is running (a wave's last agent ended) and once more at the
+ * run's end if an agent ended since the last look — a `git status` and a `for-each-ref` per wave,
+ * not per agent (issue #17). Changes are attributed best-effort by the agents' run windows (#15).
+ */
+import type { CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
+import { escapeEvents, type RepoChange, type RepoGuard, repoEscapeEvents } from '../guard/repo-snapshot.js';
+import type { EventSink } from '../log/sink.js';
+import type { RunContext } from './context.js';
+
+/** What one look found that was not reported before. */
+export interface Escapes {
+  checkout: CheckoutChange[];
+  repo: Array<RepoChange & { agent: string }>;
+}
+
+const NONE: Escapes = { checkout: [], repo: [] };
+
+/**
+ * Looks when idle. A caller that arrives while a look is under way, with no agent ended since it
+ * began, waits for it and gets nothing: its agent's writes were there to be seen, and the caller
+ * that started the look reports them (each change once).
+ */
+export function escapeLooker(checkout: CheckoutWatch, repo: RepoGuard): () => Promise<Escapes> {
+  let inFlight: { since: number; look: Promise<Escapes> } | undefined;
+  return () => {
+    const windows = repo.windows;
+    if (windows.some((w) => w.endMs === undefined)) return Promise.resolve(NONE);
+    const current = inFlight;
+    if (current && windows.every((w) => (w.endMs ?? 0) < current.since)) return current.look.then(() => NONE);
+    const since = Date.now();
+    const look = (async () => {
+      const [c, r] = await Promise.all([checkout.checkWhenIdle(windows), repo.check()]);
+      return { checkout: c, repo: r };
+    })();
+    const mine = { since, look };
+    inFlight = mine;
+    void look.finally(() => {
+      if (inFlight === mine) inFlight = undefined;
+    });
+    return look;
+  };
+}
+
+/** The `feature.escaped` events of a look, changes no one agent explains filed under `endingFeature`. */
+export function emitEscapes(sink: EventSink, found: Escapes, endingFeature: string): void {
+  const checkout = escapeEvents(
+    found.checkout.map((c) => ({ text: c.path, agent: c.agent })),
+    endingFeature,
+    'checkout',
+  );
+  for (const e of [...checkout, ...repoEscapeEvents(found.repo, endingFeature)]) sink.emit(e);
+}
+
+/**
+ * At the run's end: one more look when an agent ended since the last one (its feature stopped
+ * before its settle step looked, e.g. on a branch problem), filed under the last agent to start.
+ */
+export async function reportEscapes(ctx: RunContext): Promise<void> {
+  const last = ctx.repoGuard.windows.at(-1);
+  if (!last || !ctx.repoGuard.unchecked) return;
+  emitEscapes(ctx.sink, await ctx.findEscapes(), last.feature_id);
+}
