@@ -8,6 +8,9 @@ const CONNECT_TIMEOUT_MS = 3000;
 /** Options BullMQ needs on every connection it is handed (blocking commands must never time out). */
 export const BULLMQ_CONNECTION: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true };
 
+/** What Redis says when the password or user is wrong. */
+const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+
 /** Checks a queue URL's form; throws a UserError naming it otherwise. */
 export function assertQueueUrl(url: string): void {
   let u: URL;
@@ -31,7 +34,7 @@ export function assertQueueUrl(url: string): void {
 function connectionError(url: string, err: unknown): UserError {
   const message = err instanceof Error ? err.message : String(err);
   const shown = redactUrl(url);
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
+  if (AUTH_FAILURE.test(message)) {
     return new UserError('queue/auth', `Redis at ${shown} refused the password (${message.split('\n')[0]})`, {
       hint: 'Put the right password in the URL: redis://:PASSWORD@host:port, or redis://USER:PASSWORD@host:port.',
     });
@@ -39,6 +42,14 @@ function connectionError(url: string, err: unknown): UserError {
   return new UserError('queue/unreachable', `cannot reach Redis at ${shown}: ${message.split('\n')[0]}`, {
     hint: 'Start it (redis-server, or docker run -p 6379:6379 valkey/valkey) or fix --queue / BATON_QUEUE.',
   });
+}
+
+/** A first-connection error that retrying cannot mend: refused, unknown host, unreachable network, a bad password. */
+function isDefinite(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return AUTH_FAILURE.test(message);
 }
 
 /**
@@ -56,16 +67,20 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
     retryStrategy: (times) => (times > 20 ? null : Math.min(times * 200, 2000)),
   });
   let lastError: unknown;
+  let giveUp: (err: unknown) => void = () => undefined;
   const onError = (err: unknown) => {
     lastError = err;
+    // Nothing listens there, no such host, or the wrong password: retrying cannot help, so say so now.
+    if (isDefinite(err)) giveUp(err);
   };
   client.on('error', onError);
   try {
     await Promise.race([
       client.connect(),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(lastError ?? new Error('timed out')), CONNECT_TIMEOUT_MS).unref(),
-      ),
+      new Promise((_, reject) => {
+        giveUp = reject;
+        setTimeout(() => reject(lastError ?? new Error('timed out')), CONNECT_TIMEOUT_MS).unref();
+      }),
     ]);
     await client.ping();
   } catch (err) {
