@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { createLiveView } from '../../src/cli/live-view.js';
@@ -77,6 +80,46 @@ describe('createLiveView', () => {
     expect(screen[1]).toMatch(/^feature\s+status/);
     expect(screen[2]).toMatch(/^feature-001-a-rather-long-feature-id {2}complete {2}demo .*…$/);
     for (const line of screen) expect(line.length).toBeLessThanOrEqual(59);
+  });
+});
+
+describe("`baton run`'s live table and a silent agent", () => {
+  it('shows an agent that has written nothing to its log for over a minute as silent, the others not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-silent-'));
+    try {
+      const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+      const quiet = join(dir, 'quiet.log');
+      const busy = join(dir, 'busy.log');
+      writeFileSync(quiet, 'thinking…\n');
+      writeFileSync(busy, 'writing src/busy/index.ts\n');
+      utimesSync(quiet, minutesAgo(2), minutesAgo(2));
+      const term = new FakeTerminal(100, 20);
+      const live = createProgressRenderer(term, palette(false), ['quiet', 'busy']);
+      for (const [id, log] of [
+        ['quiet', quiet],
+        ['busy', busy],
+      ] as const) {
+        const started = {
+          type: 'feature.started' as const,
+          feature_id: id,
+          status: 'running' as const,
+          agent: 'demo',
+          branch: `baton/${id}`,
+          worktree: '/w',
+          log_file: log,
+          port: 1,
+        };
+        live.onEvent(stampEvent(started, () => minutesAgo(3)));
+      }
+      const screen = term.screen();
+      live.close();
+      expect(screen.find((l) => l.startsWith('quiet '))).toMatch(
+        /^quiet\s+running \(silent 1[12]\d s\)\s+demo /,
+      );
+      expect(screen.find((l) => l.startsWith('busy '))).toMatch(/^busy\s+running\s+demo /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
