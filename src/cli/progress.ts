@@ -19,6 +19,8 @@ import { createLiveView } from './live-view.js';
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
 export interface ProgressRenderer {
   onEvent(event: BatonEvent): void;
+  /** Runs `write`, which prints a message of its own (on stderr), without spoiling the live table. */
+  interject(write: () => void): void;
   close(): void;
 }
 
@@ -143,6 +145,9 @@ export function createProgressRenderer(
         const line = describeEvent(e, p);
         if (line) out.write(`${escapeKeepingPalette(line)}\n`);
       },
+      interject(write) {
+        write();
+      },
       close() {},
     };
   }
@@ -170,6 +175,9 @@ export function createProgressRenderer(
       if (e.type === 'run.started') return;
       const kept = KEPT_ABOVE_TABLE[e.type] ? describeEvent(e, p) : undefined;
       draw(kept ? `${kept}\n` : '');
+    },
+    interject(write) {
+      view.interject(write);
     },
     close() {
       clearInterval(timer);

@@ -226,8 +226,12 @@ async function runCommand(
       : undefined;
   const abort = new AbortController();
   const unsubscribe = ctx.onInterrupt((signal) => {
-    if (!abort.signal.aborted)
-      ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
+    if (!abort.signal.aborted) {
+      // Through the live table, which is taken off the screen and redrawn under the message.
+      progress.interject(() =>
+        ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n'),
+      );
+    }
     // The signal's name is the abort reason, so a feature says what stopped it.
     abort.abort(signal ?? 'SIGINT');
   });
