@@ -18,7 +18,7 @@ import { palette } from '../terminal/style.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { readJobsFlag } from './jobs-flag.js';
-import { createProgressRenderer } from './progress.js';
+import { createProgressRenderer, type ProgressRenderer } from './progress.js';
 import { reportRunSummary } from './run-summary.js';
 
 interface RunFlags {
@@ -225,16 +225,7 @@ async function runCommand(
       ? startRunRadar(project, flags, sink, control, radarSeconds)
       : undefined;
   const abort = new AbortController();
-  const unsubscribe = ctx.onInterrupt((signal) => {
-    if (!abort.signal.aborted) {
-      // Through the live table, which is taken off the screen and redrawn under the message.
-      progress.interject(() =>
-        ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n'),
-      );
-    }
-    // The signal's name is the abort reason, so a feature says what stopped it.
-    abort.abort(signal ?? 'SIGINT');
-  });
+  const unsubscribe = stopOnInterrupt(ctx, progress, abort);
   try {
     const summary = await runFeatures({
       root: project.root,
@@ -276,6 +267,22 @@ async function runCommand(
     unsubscribe();
     lock?.release();
   }
+}
+
+/**
+ * On Ctrl-C (or SIGTERM, SIGHUP) says once that every agent is stopping, through the live table (taken off
+ * the screen and redrawn under the message), and aborts the run with the signal's name as the reason, so
+ * a feature says what stopped it. Returns the unsubscribe function.
+ */
+function stopOnInterrupt(ctx: CliContext, progress: ProgressRenderer, abort: AbortController): () => void {
+  return ctx.onInterrupt((signal) => {
+    if (!abort.signal.aborted) {
+      progress.interject(() =>
+        ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n'),
+      );
+    }
+    abort.abort(signal ?? 'SIGINT');
+  });
 }
 
 /** The collision radar over the running features, on the run's sink; it stops the later one when asked to. */
