@@ -103,7 +103,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
 
 /** Events whose line stays printed above the live table on a terminal (the rest only update the table). */
 const KEPT_ABOVE_TABLE = {
-  'run.started': false,
+  'run.started': true,
   'run.ended': false,
   'phase.started': false,
   'phase.ended': false,
@@ -172,7 +172,6 @@ export function createProgressRenderer(
   return {
     onEvent(e) {
       applyEvent(state, e);
-      if (e.type === 'run.started') return;
       const kept = KEPT_ABOVE_TABLE[e.type] ? describeEvent(e, p) : undefined;
       draw(kept ? `${kept}\n` : '');
     },

@@ -73,6 +73,8 @@ describe('the live tables in a real terminal (tmux)', () => {
       expect(table(lines).every((l) => l.endsWith('…'))).toBe(true);
     }
     expect(pane(rig, 'watch').filter((l) => l.startsWith('run '))).toHaveLength(1);
+    // The run's id and shape stay printed above its table.
+    expect(pane(rig, 'run')[0]).toMatch(/^run \S+: 2 features, 2 at a time, contract-first/);
 
     // Ctrl-C stops the run: the message and the ended features are printed above the table, which is
     // redrawn under them, still once.
