@@ -17,8 +17,9 @@ import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
-import { createProgressRenderer, type ProgressRenderer } from './progress.js';
+import { createProgressRenderer } from './progress.js';
 import { reportRunSummary } from './run-summary.js';
 
 interface RunFlags {
@@ -224,8 +225,13 @@ async function runCommand(
     radarSeconds > 0 && !flags.dryRun
       ? startRunRadar(project, flags, sink, control, radarSeconds)
       : undefined;
-  const abort = new AbortController();
-  const unsubscribe = stopOnInterrupt(ctx, progress, abort);
+  // The signal's name is the abort reason, so a feature says what stopped it. The notice goes through the
+  // live table, which is taken off the screen and redrawn under it.
+  const abort = abortOnInterrupt(
+    ctx,
+    'stopping every agent (their worktrees and commits are kept)…',
+    (write) => progress.interject(write),
+  );
   try {
     const summary = await runFeatures({
       root: project.root,
@@ -264,25 +270,9 @@ async function runCommand(
   } finally {
     radar?.stop();
     unsubscribeProgress();
-    unsubscribe();
+    abort.release();
     lock?.release();
   }
-}
-
-/**
- * On Ctrl-C (or SIGTERM, SIGHUP) says once that every agent is stopping, through the live table (taken off
- * the screen and redrawn under the message), and aborts the run with the signal's name as the reason, so
- * a feature says what stopped it. Returns the unsubscribe function.
- */
-function stopOnInterrupt(ctx: CliContext, progress: ProgressRenderer, abort: AbortController): () => void {
-  return ctx.onInterrupt((signal) => {
-    if (!abort.signal.aborted) {
-      progress.interject(() =>
-        ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n'),
-      );
-    }
-    abort.abort(signal ?? 'SIGINT');
-  });
 }
 
 /** The collision radar over the running features, on the run's sink; it stops the later one when asked to. */

@@ -203,6 +203,11 @@ export interface StatusEntry {
 /** The work tree's changes (staged, unstaged and untracked), ignoring ignored files. */
 export async function statusEntries(cwd: string): Promise<StatusEntry[]> {
   const out = (await gitRaw(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])).stdout;
+  return parsePorcelainStatus(out);
+}
+
+/** The entries of `git status --porcelain=v1 -z` output, a rename's or copy's source skipped (pure). */
+export function parsePorcelainStatus(out: string): StatusEntry[] {
   const entries: StatusEntry[] = [];
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {
