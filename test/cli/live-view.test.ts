@@ -84,7 +84,7 @@ describe('createLiveView', () => {
 });
 
 describe("`baton run`'s live table and a silent agent", () => {
-  it('shows an agent that has written nothing to its log for over a minute as silent, the others not', () => {
+  it('shows an agent silent for over a minute, or retrying its model API, as such; the others as running', () => {
     const dir = mkdtempSync(join(tmpdir(), 'baton-silent-'));
     try {
       const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
@@ -93,11 +93,21 @@ describe("`baton run`'s live table and a silent agent", () => {
       writeFileSync(quiet, 'thinking…\n');
       writeFileSync(busy, 'writing src/busy/index.ts\n');
       utimesSync(quiet, minutesAgo(2), minutesAgo(2));
+      // Claude Code's stream-json while it waits to retry an overloaded API: output, but no progress.
+      const retrying = join(dir, 'retrying.log');
+      const retry = { type: 'system', subtype: 'api_retry', attempt: 2, max_retries: 10, error_status: 529 };
+      writeFileSync(retrying, `${'{"type":"assistant"}\n'.repeat(500)}${JSON.stringify(retry)}\n`);
+      // The same, after the retry went through.
+      const retried = join(dir, 'retried.log');
+      writeFileSync(retried, `${JSON.stringify(retry)}\n{"type":"assistant","message":{}}\n`);
       const term = new FakeTerminal(100, 20);
-      const live = createProgressRenderer(term, palette(false), ['quiet', 'busy']);
+      const ids = ['quiet', 'busy', 'retrying', 'retried'];
+      const live = createProgressRenderer(term, palette(false), ids);
       for (const [id, log] of [
         ['quiet', quiet],
         ['busy', busy],
+        ['retrying', retrying],
+        ['retried', retried],
       ] as const) {
         const started = {
           type: 'feature.started' as const,
@@ -117,6 +127,10 @@ describe("`baton run`'s live table and a silent agent", () => {
         /^quiet\s+running \(silent 1[12]\d s\)\s+demo /,
       );
       expect(screen.find((l) => l.startsWith('busy '))).toMatch(/^busy\s+running\s+demo /);
+      expect(screen.find((l) => l.startsWith('retrying '))).toMatch(
+        /^retrying\s+running \(retrying its API: attempt 2 of 10, HTTP 529\)\s+demo /,
+      );
+      expect(screen.find((l) => l.startsWith('retried '))).toMatch(/^retried\s+running\s+demo /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
