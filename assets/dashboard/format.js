@@ -39,13 +39,18 @@ export function formatFactor(x) {
   return `${x.toFixed(1)}×`;
 }
 
+/** "1 feature", "3 features". */
+export function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** One line saying what an event was, for the card, the feed and the detail panel. */
 export function describeEvent(e) {
   switch (e.type) {
     case undefined:
       return `status: ${e.status}`;
     case 'run.started':
-      return `run started: ${e.feature_ids.length} features, ${e.concurrency} at once`;
+      return `run started: ${count(e.feature_ids.length, 'feature')}, ${e.concurrency} at once`;
     case 'run.ended':
       return `run ended: ${e.outcome}`;
     case 'phase.started':
@@ -57,7 +62,7 @@ export function describeEvent(e) {
     case 'feature.started':
       return `agent ${e.agent} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'agent.exited':
-      return `agent exited ${e.reason ?? `with code ${e.exit_code}`}, ${e.files?.length ?? 0} files changed`;
+      return `agent exited ${e.reason ?? `with code ${e.exit_code}`}, ${count(e.files?.length ?? 0, 'file')} changed`;
     case 'hook':
       return `hook ${e.event}${e.status ? ` → ${e.status}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
     case 'feature.ended':

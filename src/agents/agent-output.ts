@@ -21,6 +21,32 @@ export function lastEventOfType(output: string, type: string): Record<string, un
     .at(-1);
 }
 
+/** An agent retrying its model API, as its last line of output says (Claude Code's stream-json `api_retry`). */
+export interface ApiRetry {
+  attempt?: number;
+  max_retries?: number;
+  /** The HTTP status the API answered (429, 529, …), when given. */
+  status?: number;
+}
+
+/**
+ * Whether the last JSON line of `tail` (the end of a running agent's log) says it is waiting to retry its
+ * model API: `{"type":"system","subtype":"api_retry","attempt":2,"max_retries":10,"error_status":529,…}`.
+ * Any later line (the retry went through) ends it. Pure; a torn first line is skipped.
+ */
+export function apiRetryIn(tail: string): ApiRetry | undefined {
+  const last = jsonObjectLines(tail).at(-1);
+  if (last?.type !== 'system' || last.subtype !== 'api_retry') return undefined;
+  const attempt = numberOf(last.attempt);
+  const max = numberOf(last.max_retries);
+  const status = numberOf(last.error_status);
+  return {
+    ...(attempt !== undefined ? { attempt } : {}),
+    ...(max !== undefined ? { max_retries: max } : {}),
+    ...(status !== undefined ? { status } : {}),
+  };
+}
+
 /** Token counts as usage: only the counts the agent reported, or undefined when it reported neither. */
 export function tokenUsage(
   input: number | undefined,

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import type { AttemptState } from '../log/state.js';
@@ -33,12 +34,59 @@ export function lastOutputAt(f: FeatureState): number | undefined {
   }
 }
 
+/** How much of the end of an agent's log is read to see whether it is retrying its API. */
+const TAIL_BYTES = 4096;
+
+/** Whether a running agent's log ends saying it is retrying its model API (read from the log's last 4 KB). */
+export function lastApiRetry(f: FeatureState): ApiRetry | undefined {
+  if (f.status !== 'running' || !f.log_file) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(f.log_file, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(length);
+    readSync(fd, buf, 0, length, size - length);
+    return apiRetryIn(buf.toString('utf8'));
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** "retrying its API: attempt 2 of 10, HTTP 529". */
+function describeRetry(r: ApiRetry): string {
+  const parts = [
+    r.attempt !== undefined
+      ? `attempt ${r.attempt}${r.max_retries !== undefined ? ` of ${r.max_retries}` : ''}`
+      : '',
+    r.status !== undefined ? `HTTP ${r.status}` : '',
+  ].filter(Boolean);
+  return `retrying its API${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
 /** How long a running agent has printed nothing, when that is past `SILENCE_MS` (pure given the output time). */
 export function silenceMs(f: FeatureState, now: number, outputAt: number | undefined): number | undefined {
   if (f.status !== 'running' || !f.started_at) return undefined;
   const since = Math.max(outputAt ?? 0, Date.parse(f.started_at));
   const silent = now - since;
   return Number.isFinite(silent) && silent >= SILENCE_MS ? silent : undefined;
+}
+
+/** Why a running agent shows no progress: retrying its model API, or silent for over a minute (else ''). */
+function quietNote(
+  f: FeatureState,
+  p: Palette,
+  now: number,
+  outputAt: (f: FeatureState) => number | undefined,
+  retryOf: (f: FeatureState) => ApiRetry | undefined,
+): string {
+  if (f.status !== 'running') return '';
+  const retry = retryOf(f);
+  if (retry) return ` ${p.yellow(`(${describeRetry(retry)})`)}`;
+  const silent = silenceMs(f, now, outputAt(f));
+  return silent !== undefined ? ` ${p.yellow(`(silent ${Math.round(silent / 1000)} s)`)}` : '';
 }
 
 /** What the agent reported it cost: dollars when it says, else tokens, else a dash. */
@@ -54,12 +102,16 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** One row of the feature table for a folded feature state; `outputAt` reads the agent log's time by default. */
+/**
+ * One row of the feature table for a folded feature state; `outputAt` reads the agent log's time and
+ * `retryOf` the end of the log by default.
+ */
 export function featureRow(
   f: FeatureState,
   p: Palette,
   now: number,
   outputAt: (f: FeatureState) => number | undefined = lastOutputAt,
+  retryOf: (f: FeatureState) => ApiRetry | undefined = lastApiRetry,
 ): string[] {
   const elapsed =
     f.duration_ms ??
@@ -68,11 +120,7 @@ export function featureRow(
       : undefined);
   const c = countChecks(f);
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
-  const silent = f.status === 'running' ? silenceMs(f, now, outputAt(f)) : undefined;
-  const status =
-    silent !== undefined
-      ? `${paintStatus(p, f.status)} ${p.yellow(`(silent ${Math.round(silent / 1000)} s)`)}`
-      : paintStatus(p, f.status);
+  const status = `${paintStatus(p, f.status)}${quietNote(f, p, now, outputAt, retryOf)}`;
   const last = f.last_event
     ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}`
     : '—';

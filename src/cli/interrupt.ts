@@ -22,16 +22,18 @@ export interface InterruptAbort {
 /**
  * An abort for commands that stop their work on Ctrl-C and then report (run, verify, a queued run):
  * the signal's name is the abort's reason, so what was stopped can say why; `notice` is printed once,
- * at the first signal.
+ * at the first signal, through `around` when given (a live table that must be taken off the screen
+ * first and redrawn under it, or its next redraw erases the wrong lines).
  */
 export function abortOnInterrupt(
   ctx: Pick<CliContext, 'onInterrupt' | 'stderr'>,
   notice?: string,
+  around: (write: () => void) => void = (write) => write(),
 ): InterruptAbort {
   const abort = new AbortController();
   const release = ctx.onInterrupt((signal) => {
     if (abort.signal.aborted) return;
-    if (notice) ctx.stderr.write(`\nbaton: ${notice}\n`);
+    if (notice) around(() => ctx.stderr.write(`\nbaton: ${notice}\n`));
     abort.abort(signal ?? 'SIGINT');
   });
   return { signal: abort.signal, release };

@@ -8,6 +8,12 @@ export interface LiveView {
   update(text: string): void;
   /** Prints `text` for good above the frame (a finished check, an ended feature), then redraws the frame. */
   print(text: string): void;
+  /**
+   * Runs `write`, which prints something else to the terminal (a message on stderr), with the frame taken
+   * off the screen first and redrawn under it after: output the view does not know of would move the
+   * cursor, and the next redraw would erase the wrong lines, leaving the old frame on screen.
+   */
+  interject(write: () => void): void;
   /** Leaves the last frame on screen and lets later output follow it. */
   done(): void;
 }
@@ -27,6 +33,9 @@ export function createLiveView(out: Output): LiveView {
       print(text) {
         out.write(text.endsWith('\n') ? text : `${text}\n`);
       },
+      interject(write) {
+        write();
+      },
       done() {},
     };
   }
@@ -44,16 +53,20 @@ export function createLiveView(out: Output): LiveView {
         .map((l) => cutToWidth(l, width()))
         .join('\n'),
     );
+  const interject = (write: () => void) => {
+    draw.clear();
+    write();
+    if (frame) redraw();
+  };
   return {
     update(text) {
       frame = text.replace(/\n$/, '');
       redraw();
     },
     print(text) {
-      draw.clear();
-      out.write(text.endsWith('\n') ? text : `${text}\n`);
-      if (frame) redraw();
+      interject(() => out.write(text.endsWith('\n') ? text : `${text}\n`));
     },
+    interject,
     done() {
       draw.done();
     },

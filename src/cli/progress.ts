@@ -19,6 +19,8 @@ import { createLiveView } from './live-view.js';
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
 export interface ProgressRenderer {
   onEvent(event: BatonEvent): void;
+  /** Runs `write`, which prints a message of its own (on stderr), without spoiling the live table. */
+  interject(write: () => void): void;
   close(): void;
 }
 
@@ -101,7 +103,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
 
 /** Events whose line stays printed above the live table on a terminal (the rest only update the table). */
 const KEPT_ABOVE_TABLE = {
-  'run.started': false,
+  'run.started': true,
   'run.ended': false,
   'phase.started': false,
   'phase.ended': false,
@@ -143,6 +145,9 @@ export function createProgressRenderer(
         const line = describeEvent(e, p);
         if (line) out.write(`${escapeKeepingPalette(line)}\n`);
       },
+      interject(write) {
+        write();
+      },
       close() {},
     };
   }
@@ -167,9 +172,11 @@ export function createProgressRenderer(
   return {
     onEvent(e) {
       applyEvent(state, e);
-      if (e.type === 'run.started') return;
       const kept = KEPT_ABOVE_TABLE[e.type] ? describeEvent(e, p) : undefined;
       draw(kept ? `${kept}\n` : '');
+    },
+    interject(write) {
+      view.interject(write);
     },
     close() {
       clearInterval(timer);

@@ -225,8 +225,13 @@ async function runCommand(
     radarSeconds > 0 && !flags.dryRun
       ? startRunRadar(project, flags, sink, control, radarSeconds)
       : undefined;
-  // The signal's name is the abort reason, so a feature says what stopped it.
-  const abort = abortOnInterrupt(ctx, 'stopping every agent (their worktrees and commits are kept)…');
+  // The signal's name is the abort reason, so a feature says what stopped it. The notice goes through the
+  // live table, which is taken off the screen and redrawn under it.
+  const abort = abortOnInterrupt(
+    ctx,
+    'stopping every agent (their worktrees and commits are kept)…',
+    (write) => progress.interject(write),
+  );
   try {
     const summary = await runFeatures({
       root: project.root,

@@ -119,7 +119,8 @@ function belowNReasons(report: Report): string[] {
   const reasons: string[] = [];
   const count = features.length;
   if (report.run.concurrency !== null && report.run.concurrency < count) {
-    reasons.push(`only ${report.run.concurrency} agents ran at once for ${count} features`);
+    const agents = report.run.concurrency === 1 ? '1 agent' : `${report.run.concurrency} agents`;
+    reasons.push(`only ${agents} ran at once for ${count} features`);
   }
   const measured = report.critical_path.measured;
   const chain = measured && measured.feature_ids.length > 1 ? measured : null;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentLaunch } from '../agents/adapter.js';
@@ -209,16 +210,26 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
 /** In dry-run mode: each unit's launch, shown, and nothing created. */
 async function dryRun(ctx: RunContext, stateDir: string, unitIds: readonly string[]): Promise<RunSummary> {
   const { opts } = ctx;
-  for (const id of unitIds) {
-    // No run is recorded, so no run id will ever name these paths: show the placeholder `baton agents` uses.
-    const task = ctx.taskOf(id, join(stateDir, 'dry-run', id), opts.env);
-    const launch = await ctx.agents.get(id)!.adapter.prepare({
-      ...task,
-      runId: 'RUN_ID',
-      taskFile: join(stateDir, 'runs', 'RUN_ID', id, 'task.md'),
-    });
-    launch.cleanup?.();
-    opts.onDryRun?.(id, launch, ctx.pathsOf(id).worktree);
+  // What an adapter writes (settings, hooks) goes to a temporary folder, removed afterwards; the command
+  // shows where a real run puts it, under the placeholder run id `baton agents` uses (no run is recorded).
+  const scratchRoot = mkdtempSync(join(tmpdir(), 'baton-dry-run-'));
+  try {
+    for (const [i, id] of unitIds.entries()) {
+      const shown = featurePaths(opts.config.worktrees, stateDir, 'RUN_ID', id);
+      const scratch = join(scratchRoot, String(i));
+      mkdirSync(scratch);
+      const task = ctx.taskOf(id, scratch, opts.env);
+      const launch = await ctx.agents.get(id)!.adapter.prepare({
+        ...task,
+        runId: 'RUN_ID',
+        taskFile: shown.taskFile,
+      });
+      launch.cleanup?.();
+      const display = launch.display.replaceAll(scratch, shown.scratchDir);
+      opts.onDryRun?.(id, { ...launch, display }, shown.worktree);
+    }
+  } finally {
+    rmSync(scratchRoot, { recursive: true, force: true });
   }
   return { runId: ctx.runId, outcome: 'complete', features: [], durationMs: 0 };
 }

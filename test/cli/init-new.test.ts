@@ -76,6 +76,37 @@ describe('baton init', () => {
     );
   });
 
+  it.each<[string, Record<string, string>, string, string]>([
+    [
+      'pytest (tests/test_*.py)',
+      { 'tests/test_cart.py': 'def test_x(): pass\n' },
+      'pytest',
+      'pytest -k example',
+    ],
+    [
+      'pytest (pyproject.toml)',
+      { 'pyproject.toml': '[tool.pytest.ini_options]\n' },
+      'pytest',
+      'pytest -k example',
+    ],
+    ['go (go.mod)', { 'go.mod': 'module shop\n' }, 'go test ./...', 'go test ./src/example/...'],
+    [
+      'cargo (Cargo.toml)',
+      { 'Cargo.toml': '[package]\nname = "shop"\n' },
+      'cargo test',
+      'cargo test example',
+    ],
+    ['make (a Makefile test target)', { Makefile: 'test:\n\ttrue\n' }, 'make test', 'make test'],
+  ])('in a %s project, sets its test command and the sample runs it', async (_, files, test, run) => {
+    const r = repo(files);
+    const out = await runBaton(['init', '--json'], { cwd: r.root, env: { PATH: bareBin(r) } });
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout).test).toBe(test);
+    expect(JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8')).test).toBe(test);
+    const sample = readFileSync(join(r.root, 'specs/feature-001-example/contract.md'), 'utf8');
+    expect(sample).toContain(`run: "${run}"`);
+  });
+
   it('picks an installed agent and names the others it found', async () => {
     const r = repo();
     const bin = bareBin(r);

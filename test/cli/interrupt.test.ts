@@ -51,4 +51,16 @@ describe('Ctrl-C, one rule for every command', () => {
     expect(abort.signal.reason).toBe('SIGINT');
     expect(s.stderr).toEqual([]);
   });
+  it('prints the notice inside `around` (a live table clears itself before and redraws after)', () => {
+    const s = signals();
+    const order: string[] = [];
+    abortOnInterrupt(s.ctx, 'stopping every agent…', (write) => {
+      order.push('clear');
+      write();
+      order.push(`redraw after ${JSON.stringify(s.stderr)}`);
+    });
+    s.send('SIGINT');
+    s.send('SIGINT');
+    expect(order).toEqual(['clear', 'redraw after ["\\nbaton: stopping every agent…\\n"]']);
+  });
 });

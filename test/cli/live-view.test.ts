@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { createLiveView } from '../../src/cli/live-view.js';
@@ -77,6 +80,60 @@ describe('createLiveView', () => {
     expect(screen[1]).toMatch(/^feature\s+status/);
     expect(screen[2]).toMatch(/^feature-001-a-rather-long-feature-id {2}complete {2}demo .*…$/);
     for (const line of screen) expect(line.length).toBeLessThanOrEqual(59);
+  });
+});
+
+describe("`baton run`'s live table and a silent agent", () => {
+  it('shows an agent silent for over a minute, or retrying its model API, as such; the others as running', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-silent-'));
+    try {
+      const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+      const quiet = join(dir, 'quiet.log');
+      const busy = join(dir, 'busy.log');
+      writeFileSync(quiet, 'thinking…\n');
+      writeFileSync(busy, 'writing src/busy/index.ts\n');
+      utimesSync(quiet, minutesAgo(2), minutesAgo(2));
+      // Claude Code's stream-json while it waits to retry an overloaded API: output, but no progress.
+      const retrying = join(dir, 'retrying.log');
+      const retry = { type: 'system', subtype: 'api_retry', attempt: 2, max_retries: 10, error_status: 529 };
+      writeFileSync(retrying, `${'{"type":"assistant"}\n'.repeat(500)}${JSON.stringify(retry)}\n`);
+      // The same, after the retry went through.
+      const retried = join(dir, 'retried.log');
+      writeFileSync(retried, `${JSON.stringify(retry)}\n{"type":"assistant","message":{}}\n`);
+      const term = new FakeTerminal(100, 20);
+      const ids = ['quiet', 'busy', 'retrying', 'retried'];
+      const live = createProgressRenderer(term, palette(false), ids);
+      for (const [id, log] of [
+        ['quiet', quiet],
+        ['busy', busy],
+        ['retrying', retrying],
+        ['retried', retried],
+      ] as const) {
+        const started = {
+          type: 'feature.started' as const,
+          feature_id: id,
+          status: 'running' as const,
+          agent: 'demo',
+          branch: `baton/${id}`,
+          worktree: '/w',
+          log_file: log,
+          port: 1,
+        };
+        live.onEvent(stampEvent(started, () => minutesAgo(3)));
+      }
+      const screen = term.screen();
+      live.close();
+      expect(screen.find((l) => l.startsWith('quiet '))).toMatch(
+        /^quiet\s+running \(silent 1[12]\d s\)\s+demo /,
+      );
+      expect(screen.find((l) => l.startsWith('busy '))).toMatch(/^busy\s+running\s+demo /);
+      expect(screen.find((l) => l.startsWith('retrying '))).toMatch(
+        /^retrying\s+running \(retrying its API: attempt 2 of 10, HTTP 529\)\s+demo /,
+      );
+      expect(screen.find((l) => l.startsWith('retried '))).toMatch(/^retried\s+running\s+demo /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

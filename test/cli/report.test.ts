@@ -152,4 +152,32 @@ describe('baton report', () => {
     expect(report.unknowns).toEqual([expect.stringContaining('are not of the same kind')]);
     expect(report.headline).toMatchObject({ basis: 'agent-time', speedup: impl.speedup_measured });
   });
+  it("the HTML report's dependency graph draws the overlap edges `plan --format mermaid` draws, no more", async () => {
+    const agent = (id: string) => ({ command: `mkdir -p src/${id} && echo done > src/${id}/index.txt` });
+    const repo = repoWith({
+      // a and b overlap through a tracked file their globs only reveal together; b and c through a folder;
+      // d owns a file inside a's folder but depends on a, so theirs is no hotspot.
+      'src/db.ts': 'export {};\n',
+      ...contractFiles([
+        { id: 'a', owns: ['src/a/**', 'src/db.ts'], agent: agent('a') },
+        { id: 'b', owns: ['src/b/**', 'src/*.ts'], agent: agent('b') },
+        { id: 'c', owns: ['src/c/**', 'src/b/shared/**'], agent: agent('c') },
+        { id: 'd', owns: ['src/d/**', 'src/a/index.txt'], depends: ['a'], agent: agent('d') },
+      ]),
+    });
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const mermaid = (await runBaton(['plan', '--format', 'mermaid'], { cwd: repo.root })).stdout;
+    const names = new Map([...mermaid.matchAll(/^\s+(f\d+)\["([^"]+)"\]$/gm)].map((m) => [m[1], m[2]]));
+    const planned = [...mermaid.matchAll(/^\s+(f\d+) -\.-\|"overlap: [^"]*"\| (f\d+)$/gm)].map(
+      (m) => `${names.get(m[1] ?? '')}–${names.get(m[2] ?? '')}`,
+    );
+    expect(planned).toEqual(['a–b', 'b–c']);
+    const r = await runBaton(['report', '--format', 'html', '--out', 'r.html'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(repo.root, 'r.html'), 'utf8');
+    const drawn = [...html.matchAll(/<path class="overlap" data-a="([^"]+)" data-b="([^"]+)"/g)].map(
+      (m) => `${m[1]}–${m[2]}`,
+    );
+    expect(drawn).toEqual(planned);
+  });
 });

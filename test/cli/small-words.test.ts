@@ -1,8 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeEvent } from '../../src/cli/progress.js';
 import { stampEvent } from '../../src/log/append.js';
+import { featurePaths } from '../../src/runner/context.js';
 import { decideOutcome } from '../../src/runner/outcome.js';
 import { palette } from '../../src/terminal/style.js';
 import { runBaton } from '../rig/cli.js';
@@ -54,6 +55,46 @@ describe('small words', () => {
     expect(out.stdout).not.toMatch(/runs\/(?!RUN_ID)[^/\s]+\/feature-001-a/);
     const runs = join(r.root, '.baton', 'runs');
     expect(existsSync(runs) ? readdirSync(runs) : []).toEqual([]);
+  });
+
+  it('--dry-run with an agent CLI shows the task and settings paths a real run uses, and leaves no folder', async () => {
+    const r = makeRepo(contractFiles([{ id: 'feature-001-a', agent: 'claude' }]));
+    repos.push(r);
+    // Only detected, never launched: a dry run starts no agent.
+    const bin = join(r.root, '..', 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "2.0.0 (Claude Code)"\n', { mode: 0o755 });
+    const env = { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
+    const out = await runBaton(['run', '--dry-run'], { cwd: r.root, env });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const state = join(r.root, '.baton');
+    const real = featurePaths(join(`${r.root}.baton-worktrees`), state, 'RUN_ID', 'feature-001-a');
+    expect(out.stdout).toContain(`CLAUDE_CONFIG_DIR=${join(real.scratchDir, 'claude-config')} `);
+    expect(out.stdout).toContain(`--settings ${join(real.scratchDir, 'claude-settings.json')} `);
+    expect(out.stdout).toContain(`< ${real.taskFile}`);
+    expect(out.stdout).toContain(`in ${real.worktree}\n`);
+    // Every path shown is under the placeholder run id, and none of them was made.
+    expect(out.stdout.match(/\/\.baton\/[^\s'"]*/g)?.every((p) => p.startsWith('/.baton/runs/RUN_ID/'))).toBe(
+      true,
+    );
+    expect(readdirSync(state).filter((f) => !['cache', '.gitignore'].includes(f))).toEqual([]);
+  });
+
+  it('verify <id> --json on a cleaned feature prints the error as JSON', async () => {
+    const agent = { command: 'mkdir -p src/feature-001-a && echo hi > src/feature-001-a/x.txt' };
+    const r = makeRepo(
+      contractFiles([{ id: 'feature-001-a', agent, criteria: [{ text: 'ok', run: 'true' }] }]),
+    );
+    repos.push(r);
+    expect((await runBaton(['run'], { cwd: r.root })).code).toBe(0);
+    expect((await runBaton(['clean', '--force', 'feature-001-a'], { cwd: r.root })).code).toBe(0);
+    const out = await runBaton(['verify', 'feature-001-a', '--json'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout).error).toMatchObject({
+      code: 'verify/no-worktree',
+      message: expect.stringContaining('feature feature-001-a has no worktree to verify'),
+    });
   });
 
   it('verify <id> --json on a feature without a worktree prints the error as JSON', async () => {

@@ -364,6 +364,24 @@ describe('computeReport: choosing the run', () => {
   });
 });
 
+describe('computeReport: the diagnosis in plain words', () => {
+  it.each([
+    [1, 'only 1 agent ran at once for 3 features'],
+    [2, 'only 2 agents ran at once for 3 features'],
+  ])('with %i at a time for 3 features it says %j', (concurrency, words) => {
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b', 'c'], concurrency),
+      // One after another, with time between them: the speedup is below N whatever N is.
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 }),
+      ...featureEvents({ id: 'b', runId: 'r1', start: 15, exit: 25 }),
+      ...featureEvents({ id: 'c', runId: 'r1', start: 30, exit: 40 }),
+      runEnded(45, 'r1', 0),
+    ];
+    const line = computeReport({ events }).diagnosis.find((d) => d.startsWith('Implementation speedup'));
+    expect(line).toContain(`: ${words}`);
+  });
+});
+
 describe('computeReport: phases and integration weighed against the record', () => {
   it('leaves a phase that was only estimated out of both sides of the total, and says so', () => {
     const r = computeReport({

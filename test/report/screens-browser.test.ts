@@ -129,6 +129,11 @@ describe('the report and the dashboard, looked at as a person would', () => {
         await page.waitForSelector('#timeline svg rect', { timeout: 20_000 });
         await page.waitForSelector('#graph svg g', { timeout: 20_000 });
         expect(await page.evaluate('document.body.dataset.seq')).toBe(seq); // drawn with no update since
+        // Small words: one file is "1 file", not "1 files".
+        const text = (await page.evaluate('document.body.innerText')) as string;
+        expect(text).toContain('agent exited with code 0, 1 file changed');
+        expect(text).toContain('agent exited with code 1, 0 files changed');
+        expect(text).not.toMatch(/\b1 (files|features)\b/);
         await page.screenshot({ path: join(OUTPUT, `dashboard-${width}.png`), fullPage: true });
         expect(await overflowing(page)).toEqual([]);
       } finally {

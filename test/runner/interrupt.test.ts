@@ -47,6 +47,34 @@ describe('interrupting baton run', () => {
     expect(status.features.every((f) => existsSync(f.worktree))).toBe(true);
   });
 
+  it('a run stopped by SIGTERM says so, not Ctrl-C, as it stops and in status', async () => {
+    const repo = makeRepo(contractFiles([{ id: 'w1', agent: { command: 'sleep 30' } }]));
+    repos.push(repo);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const child = spawn(process.execPath, [BATON_BIN, 'run'], {
+      cwd: repo.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const started = () => readLog(log).events.some((e) => e.type === 'feature.started');
+    expect(await until(started, 15_000)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(out).toContain('w1: interrupted — stopped by SIGTERM; the worktree and its changes are kept');
+    expect(out).not.toContain('Ctrl-C');
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{ status: string; reason?: string }>;
+    };
+    expect(status.features).toMatchObject([
+      { status: 'interrupted', reason: 'stopped by SIGTERM; the worktree and its changes are kept' },
+    ]);
+  });
+
   it('says clearly when run outside a git repository', async () => {
     const r = await runBaton(['run'], { cwd: '/' });
     expect(r.code).toBe(1);
