@@ -1,5 +1,5 @@
 /** The terminal's palette, tables, durations and control-character escaping, for every renderer. */
-import sliceAnsi from 'slice-ansi';
+import { createRequire } from 'node:module';
 import type { FeatureStatus } from '../log/events.js';
 import { CLOCK_BACKWARDS } from '../metrics/intervals.js';
 import { escapeControl } from '../text/escape.js';
@@ -108,8 +108,12 @@ export function visibleWidth(line: string): number {
   return [...line.replace(ANSI, '')].length;
 }
 
+/** slice-ansi, loaded on the first line too long to show (its tables cost every command's start-up otherwise). */
+let sliceAnsi: typeof import('slice-ansi').default | undefined;
+
 /** Cuts a line to `columns` terminal columns, ending in `…` when it was longer; colour codes are kept closed. */
 export function cutToWidth(line: string, columns: number): string {
   if (columns <= 0 || visibleWidth(line) <= columns) return line;
+  sliceAnsi ??= (createRequire(import.meta.url)('slice-ansi') as typeof import('slice-ansi')).default;
   return `${sliceAnsi(line, 0, Math.max(0, columns - 1))}…`;
 }
