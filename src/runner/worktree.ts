@@ -12,7 +12,8 @@ import {
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
-import { git } from '../git/git.js';
+import { GitError, git } from '../git/git.js';
+import { type GitStepOutput, gitSequence } from '../git/sequence.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
@@ -151,20 +152,56 @@ function walkFiles(root: string, base: string): string[] {
   return out;
 }
 
-/** Creates `path` on a new branch from `base`, making the parent folder as needed. */
-export async function createFeatureWorktree(
-  root: string,
-  opts: { path: string; branch: string; base: string },
-): Promise<void> {
-  const parent = dirname(opts.path);
-  if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
-  await git(root, ['worktree', 'add', '--quiet', '--no-checkout', '-b', opts.branch, opts.path, opts.base]);
-}
-
 /**
  * Fills a worktree made with `--no-checkout` from its HEAD. It touches only the worktree's own
  * index and files, so it runs outside the run's git lock: eight checkouts proceed in parallel.
  */
 export async function checkOutWorktree(path: string): Promise<void> {
   await git(path, ['read-tree', '-mu', 'HEAD']);
+}
+
+/** A worktree to make at `path` on a new branch from `base`, without its checkout (the ref and admin files only). */
+export interface NewWorktree {
+  path: string;
+  branch: string;
+  base: string;
+}
+
+/**
+ * Makes feature worktrees (`worktree add --no-checkout`: the ref and admin files, under the run's git
+ * lock; the checkout runs outside it). The requests made in the same turn (a wave of features starting
+ * together) run as one shell of `worktree add`s — one fork of the orchestrator instead of one each;
+ * each request still gets its own outcome.
+ */
+export function worktreeBatcher(
+  root: string,
+  gitLock: <T>(fn: () => Promise<T>) => Promise<T>,
+): (w: NewWorktree) => Promise<void> {
+  let pending: Array<{ w: NewWorktree; done: (err?: unknown) => void }> = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    void gitLock(async () => {
+      const steps = batch.map(({ w }) => {
+        const parent = dirname(w.path);
+        if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
+        return {
+          args: ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base],
+          mayFail: true,
+        };
+      });
+      const out = await gitSequence(root, steps).catch((err: unknown) => err);
+      batch.forEach(({ done }, i) => {
+        const r = Array.isArray(out) ? (out[i] as GitStepOutput | undefined) : undefined;
+        if (!Array.isArray(out)) done(out);
+        else if (r?.exitCode === 0) done();
+        else done(new GitError(steps[i]?.args ?? [], r ?? { stdout: '', stderr: 'not run', exitCode: -1 }));
+      });
+    });
+  };
+  return (w) =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ w, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
 }
