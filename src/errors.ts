@@ -40,6 +40,17 @@ export function formatDiagnostic(d: Diagnostic): string {
   return lines.join('\n');
 }
 
+/**
+ * A user error's own line: its message with its code at the end of the first line, `message [code]`,
+ * as a diagnostic shows its code. Every place that prints a UserError to a person prints this (after
+ * `baton: ` on stderr), so the code a script or a search needs is always on the line.
+ */
+export function formatUserError(err: Pick<UserError, 'message' | 'code'>): string {
+  const cut = err.message.indexOf('\n');
+  if (cut < 0) return `${err.message} [${err.code}]`;
+  return `${err.message.slice(0, cut)} [${err.code}]${err.message.slice(cut)}`;
+}
+
 /** An expected failure caused by the user's input or environment; exit code 1 (or 2 for usage). */
 export class UserError extends Error {
   override readonly name = 'UserError';

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
-import type { Contract } from '../contracts/schema.js';
-import { type DecomposeResult, runDecompose } from '../coupling/decompose.js';
+import type { Config } from '../config-schema.js';
+import type { AgentSpec, Contract } from '../contracts/schema.js';
+import { type DecomposeOptions, type DecomposeResult, runDecompose } from '../coupling/decompose.js';
 import { DECOMPOSE_ID } from '../coupling/decompose-task.js';
 import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
@@ -12,6 +13,7 @@ import { ensureStateDir, newRunId } from '../runner/run.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
 import { positiveInt } from './couple.js';
 import { renderPlanText } from './plan.js';
 
@@ -34,71 +36,108 @@ export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {
     .option('--rounds <r>', 'at most this many rounds of findings', '3')
     .option('--force', 'let the agent rewrite contracts that already exist')
     .option('--json', 'print the rounds and the final score as JSON')
-    .action(
-      async (
-        specPath: string,
-        flags: { agent?: string; features?: string; rounds: string; force?: boolean; json?: boolean },
-      ) => {
-        const rounds = positiveInt('--rounds', flags.rounds);
-        const features = flags.features === undefined ? undefined : positiveInt('--features', flags.features);
-        const root = await findMainWorktree(ctx.cwd);
-        const loaded = loadConfig(root);
-        if (!loaded.ok) {
-          throw new UserError('config/invalid', 'the configuration is invalid', {
-            diagnostics: loaded.errors,
-          });
-        }
-        const config = loaded.value;
-        const file = resolve(ctx.cwd, specPath);
-        if (!existsSync(file)) {
-          throw new UserError('decompose/no-spec', `no spec at ${specPath}`, {
-            hint: 'Pass the path of a markdown file that describes what to build.',
-            exitCode: 2,
-          });
-        }
-        const agent = flags.agent ?? config.agent;
-        await assertAgentInstalled(agent, ctx.env, config);
-        const runId = newRunId(ctx.clock());
-        const stateDir = join(ensureStateDir(root), 'decompose', runId);
-        const feature = decomposeFeature(config.specs, root);
-        const p = palette(ctx.color);
-        const progress = (line: string) => (flags.json ? ctx.stderr : ctx.stdout).write(`${p.dim(line)}\n`);
-        const result = await runDecompose({
-          root,
-          config,
-          spec: readFileSync(file, 'utf8'),
-          features,
-          rounds,
-          force: Boolean(flags.force),
-          runId,
-          progress,
-          runAgent: async ({ task, worktree, round }) => {
-            const exit = await runAgentOnce({
-              spec: agent,
-              feature,
-              task,
-              worktree,
-              dir: join(stateDir, `round-${round}`),
-              config,
-              // Its own log: the decomposing agent is not a feature of any run.
-              logPath: join(stateDir, 'log.jsonl'),
-              runId,
-              env: ctx.env,
-              batonCommand: [process.execPath, ctx.batonBin],
-              ...(config.timeout_minutes ? { timeoutMs: config.timeout_minutes * 60_000 } : {}),
-            });
-            return exit.exitCode;
-          },
-        });
-        const ok = Boolean(
-          result.best && result.best.evaluation?.errors === 0 && result.rounds.every((r) => r.accepted),
-        );
-        if (flags.json) ctx.stdout.write(`${stringifyJson(toJson(result, ok), 2)}\n`);
-        else ctx.stdout.write(renderResult(result, p));
-        if (!ok) setExit(1);
-      },
-    );
+    .action((specPath: string, flags: DecomposeFlags) => decomposeAction(ctx, setExit, specPath, flags));
 };
+
+interface DecomposeFlags {
+  agent?: string;
+  features?: string;
+  rounds: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** What a decompose needs, read and checked from the flags, the config and the spec file. */
+interface DecomposeInputs {
+  rounds: number;
+  features: number | undefined;
+  root: string;
+  config: Config;
+  spec: string;
+  agent: AgentSpec;
+}
+
+async function decomposeAction(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  specPath: string,
+  flags: DecomposeFlags,
+): Promise<void> {
+  const inputs = await readDecomposeInputs(ctx, specPath, flags);
+  const { root, config, agent } = inputs;
+  await assertAgentInstalled(agent, ctx.env, config);
+  const runId = newRunId(ctx.clock());
+  const p = palette(ctx.color);
+  const result = await runDecompose({
+    root,
+    config,
+    spec: inputs.spec,
+    features: inputs.features,
+    rounds: inputs.rounds,
+    force: Boolean(flags.force),
+    runId,
+    progress: (line: string) => (flags.json ? ctx.stderr : ctx.stdout).write(`${p.dim(line)}\n`),
+    runAgent: decomposeAgentRunner(ctx, inputs, runId),
+  });
+  const ok = Boolean(
+    result.best && result.best.evaluation?.errors === 0 && result.rounds.every((r) => r.accepted),
+  );
+  if (flags.json) ctx.stdout.write(`${stringifyJson(toJson(result, ok), 2)}\n`);
+  else ctx.stdout.write(renderResult(result, p));
+  if (!ok) setExit(1);
+}
+
+/** The flags parsed, the config loaded and the spec read: a user error for each that is wrong. */
+async function readDecomposeInputs(
+  ctx: CliContext,
+  specPath: string,
+  flags: DecomposeFlags,
+): Promise<DecomposeInputs> {
+  const rounds = positiveInt('--rounds', flags.rounds);
+  const features = flags.features === undefined ? undefined : positiveInt('--features', flags.features);
+  const root = await findMainWorktree(ctx.cwd);
+  const loaded = loadConfig(root);
+  if (!loaded.ok) {
+    throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: loaded.errors });
+  }
+  const file = resolve(ctx.cwd, specPath);
+  if (!existsSync(file)) {
+    throw new UserError('decompose/no-spec', `no spec at ${specPath}`, {
+      hint: 'Pass the path of a markdown file that describes what to build.',
+      exitCode: 2,
+    });
+  }
+  const config = loaded.value;
+  const agent = flags.agent ?? config.agent;
+  return { rounds, features, root, config, spec: readFileSync(file, 'utf8'), agent };
+}
+
+/** Runs the decomposing agent once per round, in the round's worktree, with its own log and state folder. */
+function decomposeAgentRunner(
+  ctx: CliContext,
+  { root, config, agent }: DecomposeInputs,
+  runId: string,
+): DecomposeOptions['runAgent'] {
+  const stateDir = join(ensureStateDir(root), 'decompose', runId);
+  const feature = decomposeFeature(config.specs, root);
+  return async ({ task, worktree, round }) => {
+    const exit = await runAgentOnce({
+      spec: agent,
+      feature,
+      task,
+      worktree,
+      dir: join(stateDir, `round-${round}`),
+      config,
+      // Its own log: the decomposing agent is not a feature of any run.
+      logPath: join(stateDir, 'log.jsonl'),
+      runId,
+      env: ctx.env,
+      batonCommand: [process.execPath, ctx.batonBin],
+      ...(config.timeout_minutes ? { timeoutMs: config.timeout_minutes * 60_000 } : {}),
+    });
+    return exit.exitCode;
+  };
+}
 
 /** The contract the decomposing agent runs under: it owns the specs folder and nothing else. */
 function decomposeFeature(specs: string, root: string): Contract {

@@ -1,5 +1,5 @@
 import { createLogUpdate } from 'log-update';
-import { cutToWidth } from '../terminal/style.js';
+import { cutToWidth } from '../terminal/cut.js';
 import type { Output } from './context.js';
 
 /** A block of text kept on screen and redrawn in place: `status --watch` and `run`'s live table draw through it. */

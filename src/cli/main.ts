@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { formatDiagnostic, UserError } from '../errors.js';
+import { formatDiagnostic, formatUserError, UserError } from '../errors.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import { loadCommands, type RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -19,11 +19,12 @@ export function createProgram(
         'completion hooks into one log, acceptance checks, integration in dependency order, and the metrics that matter.',
     )
     .version(PACKAGE_VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       // Commander echoes the arguments it refuses: they may be anything.
       writeErr: (s) => ctx.stderr.write(escapeControl(s, { keepNewlines: true })),
+      // A usage error is printed by reportError, as every error is: one line with its code, then the hint.
+      outputError: () => {},
     })
     .exitOverride();
   for (const register of commands) register(program, ctx, setExit, runCli);
@@ -49,7 +50,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
-  } catch (err) {
+  } catch (caught) {
+    const err = asUserError(caught);
     // A script that asked for JSON reads stdout: give it the error there too, not an empty output.
     if (err instanceof UserError && argv.includes('--json')) {
       const error = {
@@ -65,17 +67,15 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
 }
 
 /** Prints an error the way a user should see it and returns the exit code. */
-export function reportError(err: unknown, ctx: CliContext): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    if (err.code === 'commander.help') return 0;
-    return 2;
-  }
+export function reportError(caught: unknown, ctx: CliContext): number {
+  const err = asUserError(caught);
+  // What is left of Commander's exits is help or the version, shown as asked.
+  if (err instanceof CommanderError) return 0;
   if (err instanceof UserError) {
     // A message quotes ids, paths and lines it was given: printed with their control characters escaped.
     const safe = (text: string) => escapeControl(text, { keepNewlines: true });
     for (const d of err.diagnostics) ctx.stderr.write(`${safe(formatDiagnostic(d))}\n`);
-    ctx.stderr.write(`baton: ${safe(err.message)}\n`);
+    ctx.stderr.write(`baton: ${safe(formatUserError(err))}\n`);
     if (err.hint) ctx.stderr.write(`hint: ${safe(err.hint)}\n`);
     return err.exitCode;
   }
@@ -86,6 +86,22 @@ export function reportError(err: unknown, ctx: CliContext): number {
     `baton: internal error: ${message}\nThis is a bug in Baton; please report it with the command you ran.\n`,
   );
   return 1;
+}
+
+/** Commander's exits that are not errors: help or the version, shown as asked. */
+const SHOWN = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
+
+/**
+ * Commander's refusal of the command line as a user error: `error: unknown option '--x'` becomes
+ * `unknown option '--x'` with the code `usage/unknown-option`, exit code 2. Anything else is returned as is.
+ */
+function asUserError(err: unknown): unknown {
+  if (!(err instanceof CommanderError) || SHOWN.has(err.code)) return err;
+  const kind = err.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return new UserError(`usage/${kind}`, err.message.replace(/^error: /, ''), {
+    hint: 'Run it with --help for its usage.',
+    exitCode: 2,
+  });
 }
 
 /** A context bound to this process's real streams, environment and signals. */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig, logPathFor } from '../config.js';
-import { UserError } from '../errors.js';
+import { formatUserError, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
 import { interruptionEvents } from '../guard/liveness.js';
@@ -36,7 +36,7 @@ async function loadInputs(
     return {
       root,
       estimates: config.ok ? config.value.estimates : {},
-      note: `contracts not loaded (${err.message}): reporting from the log alone, contract estimates unknown`,
+      note: `contracts not loaded (${formatUserError(err)}): reporting from the log alone, contract estimates unknown`,
     };
   }
 }
@@ -93,7 +93,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
         );
       }
       const { root, plan, estimates, note } = await loadInputs(ctx);
-      if (note) ctx.stderr.write(`baton: ${note}\n`);
+      if (note) ctx.stderr.write(`baton: ${escapeControl(note)}\n`);
       const logPath = logPathFor(root);
       const chunk = readLog(logPath, undefined, { final: true });
       for (const p of chunk.problems)

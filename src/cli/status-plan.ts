@@ -4,16 +4,9 @@
  * the specs folder's entries (inode, size, mtime). While the stamp matches, a warm `status` does not
  * parse contracts or config (no yaml, no zod); any change to those files reads the project again.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../cache-file.js';
 import { CONFIG_FILES } from '../config-files.js';
 import { stateDirFor } from '../log/paths.js';
 
@@ -79,12 +72,8 @@ export function readStatusPlan(root: string): StatusPlan | undefined {
 export function writeStatusPlan(plan: StatusPlan, specs: string): void {
   if (!existsSync(stateDirFor(plan.root))) return;
   try {
-    const path = cachePath(plan.root);
-    mkdirSync(join(stateDirFor(plan.root), 'cache'), { recursive: true });
     const c: CachedPlan = { version: 1, ...plan, specs, stamp: planStamp(plan.root, specs) };
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(c));
-    renameSync(tmp, path);
+    writeFileAtomic(cachePath(plan.root), JSON.stringify(c));
   } catch {
     // the next status reads the project again
   }

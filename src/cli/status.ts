@@ -2,6 +2,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { findMainWorktree } from '../git/git.js';
+import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
@@ -86,9 +87,14 @@ function formatDisk(u: DiskUsage | undefined): string {
 
 /**
  * The features in plan order: from `.baton/cache/status-plan.json` while the config and contracts are
- * unchanged (no yaml or zod loaded), else from the project, which is loaded only then.
+ * unchanged (no yaml or zod loaded), else from the project, which is loaded only then. The cached plan
+ * is looked for first where the file system says the repository is (no git process); it names the
+ * root git gave when it was written, so a guess that is wrong finds no plan and git is asked.
  */
 async function knownFeatureIds(ctx: CliContext): Promise<StatusPlan> {
+  const guess = mainWorktreeFromFiles(ctx.cwd);
+  const quick = guess === undefined ? undefined : readStatusPlan(guess);
+  if (quick) return quick;
   const root = await findMainWorktree(ctx.cwd);
   const cached = readStatusPlan(root);
   if (cached) return cached;

@@ -4,7 +4,7 @@ import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
-import { loadProject, selectFeatures } from '../project.js';
+import { loadProject, type Project, selectFeatures } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -106,66 +106,92 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
         'and stopped afterwards. Results are appended to .baton/log.jsonl; each command and server output\n' +
         'is kept in .baton/checks/<feature>/. Exit code: 0 when every verifiable criterion passed, 1 otherwise.',
     )
-    .action(async (ids: string[], flags: VerifyFlags) => {
-      const project = await loadProject(ctx.cwd);
-      const named = ids.length > 0 ? selectFeatures(project.plan, ids) : [];
-      // The whole fold (worktrees and the integration branch span runs), from the status snapshot.
-      const { state } = foldLogCached(project.logPath);
-      const { targets, skipped } = await resolveVerifyTargets({
-        root: project.root,
-        config: project.config,
-        plan: project.plan,
-        ids: named,
-        on: flags.on,
-        state,
-      });
-      const p = palette(ctx.color);
-      for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
-      // Features on the integration branch share one checkout, so their commands take turns.
-      const jobs = readJobsFlag('verify', flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
-
-      const abort = new AbortController();
-      const unsubscribe = ctx.onInterrupt(() => {
-        if (!abort.signal.aborted) ctx.stderr.write('\nbaton: stopping the checks (servers and commands)…\n');
-        abort.abort();
-      });
-      const byId = new Map(targets.map((t) => [t.contract.feature_id, t]));
-      let reports: CheckReport[];
-      try {
-        reports = await verifyFeatures(targets, {
-          on: flags.on,
-          config: project.config,
-          logPath: project.logPath,
-          sink: createLogSink({ logPath: project.logPath, clock: ctx.clock }),
-          clock: ctx.clock,
-          env: ctx.env,
-          signal: abort.signal,
-          concurrency: jobs,
-          onReport: (r) => {
-            if (!flags.json) ctx.stdout.write(renderReport(r, byId.get(r.feature_id), p, project.root));
-          },
-        });
-      } finally {
-        unsubscribe();
-      }
-
-      const failed = reports.reduce((n, r) => n + r.failed, 0);
-      const passed = reports.reduce((n, r) => n + r.passed, 0);
-      const unverifiable = reports.reduce((n, r) => n + r.unverifiable, 0);
-      const interrupted = abort.signal.aborted || reports.some((r) => r.interrupted);
-      if (flags.json) {
-        ctx.stdout.write(`${stringifyJson({ on: flags.on, features: reports.map(reportJson) }, 2)}\n`);
-      } else {
-        const n = reports.length;
-        const summary = `verified ${n} feature${n === 1 ? '' : 's'} on ${flags.on === 'integration' ? 'the integration branch' : 'their worktrees'}: ${passed} passed, ${failed} failed, ${unverifiable} unverifiable`;
-        ctx.stdout.write(`${failed > 0 ? p.red(summary) : summary}\n`);
-        if (failed > 0) {
-          const folder = relative(ctx.cwd, `${dirname(project.logPath)}/checks`) || '.';
-          ctx.stdout.write(`the full output of each check is in ${folder}/<feature>/\n`);
-        }
-      }
-      warnUnverifiable(ctx, reports, p);
-      if (interrupted) ctx.stderr.write('baton: interrupted; the checks that finished are recorded\n');
-      if (failed > 0 || interrupted) setExit(1);
-    });
+    .action((ids: string[], flags: VerifyFlags) => verifyAction(ctx, setExit, ids, flags));
 };
+
+async function verifyAction(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  ids: string[],
+  flags: VerifyFlags,
+): Promise<void> {
+  const project = await loadProject(ctx.cwd);
+  const named = ids.length > 0 ? selectFeatures(project.plan, ids) : [];
+  // The whole fold (worktrees and the integration branch span runs), from the status snapshot.
+  const { state } = foldLogCached(project.logPath);
+  const { targets, skipped } = await resolveVerifyTargets({
+    root: project.root,
+    config: project.config,
+    plan: project.plan,
+    ids: named,
+    on: flags.on,
+    state,
+  });
+  const p = palette(ctx.color);
+  for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
+  const byId = new Map(targets.map((t) => [t.contract.feature_id, t]));
+  const { reports, aborted } = await runChecks(ctx, flags, targets, project, (r) => {
+    if (!flags.json) ctx.stdout.write(renderReport(r, byId.get(r.feature_id), p, project.root));
+  });
+  const failed = reports.reduce((n, r) => n + r.failed, 0);
+  const interrupted = aborted || reports.some((r) => r.interrupted);
+  if (flags.json) {
+    ctx.stdout.write(`${stringifyJson({ on: flags.on, features: reports.map(reportJson) }, 2)}\n`);
+  } else {
+    const checksFolder = relative(ctx.cwd, `${dirname(project.logPath)}/checks`) || '.';
+    ctx.stdout.write(renderSummary(reports, flags.on, checksFolder, p));
+  }
+  warnUnverifiable(ctx, reports, p);
+  if (interrupted) ctx.stderr.write('baton: interrupted; the checks that finished are recorded\n');
+  if (failed > 0 || interrupted) setExit(1);
+}
+
+/** Runs the checks of every target, stopped by Ctrl-C: the reports, and whether it was stopped. */
+async function runChecks(
+  ctx: CliContext,
+  flags: VerifyFlags,
+  targets: VerifyTarget[],
+  project: Project,
+  onReport: (r: CheckReport) => void,
+): Promise<{ reports: CheckReport[]; aborted: boolean }> {
+  // Features on the integration branch share one checkout, so their commands take turns.
+  const jobs = readJobsFlag('verify', flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
+  const abort = new AbortController();
+  const unsubscribe = ctx.onInterrupt(() => {
+    if (!abort.signal.aborted) ctx.stderr.write('\nbaton: stopping the checks (servers and commands)…\n');
+    abort.abort();
+  });
+  try {
+    const reports = await verifyFeatures(targets, {
+      on: flags.on,
+      config: project.config,
+      logPath: project.logPath,
+      sink: createLogSink({ logPath: project.logPath, clock: ctx.clock }),
+      clock: ctx.clock,
+      env: ctx.env,
+      signal: abort.signal,
+      concurrency: jobs,
+      onReport,
+    });
+    return { reports, aborted: abort.signal.aborted };
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** The last lines: the totals, and where the full output is when a check failed. */
+function renderSummary(
+  reports: readonly CheckReport[],
+  on: VerifyFlags['on'],
+  checksFolder: string,
+  p: Palette,
+): string {
+  const failed = reports.reduce((n, r) => n + r.failed, 0);
+  const passed = reports.reduce((n, r) => n + r.passed, 0);
+  const unverifiable = reports.reduce((n, r) => n + r.unverifiable, 0);
+  const n = reports.length;
+  const summary = `verified ${n} feature${n === 1 ? '' : 's'} on ${on === 'integration' ? 'the integration branch' : 'their worktrees'}: ${passed} passed, ${failed} failed, ${unverifiable} unverifiable`;
+  const lines = [failed > 0 ? p.red(summary) : summary];
+  if (failed > 0) lines.push(`the full output of each check is in ${checksFolder}/<feature>/`);
+  return `${lines.join('\n')}\n`;
+}

@@ -89,10 +89,59 @@ export function createCoChangeCounter(
   options: { maxCommitFiles: number; ignore?: readonly string[] },
 ): CoChangeCounter {
   const n = features.length;
+  const ownersOf = ownerLookup(features, options.ignore ?? []);
+  const counts: Counts = {
+    n,
+    commits: 0,
+    skipped: 0,
+    featureCommits: new Array<number>(n).fill(0),
+    pairSupport: new Array<number>(n * n).fill(0),
+    pairExamples: new Map(),
+    unowned: new Map(),
+  };
+  const touched: Touched = { seen: new Uint8Array(n), list: [], loose: [] };
+  return {
+    add(commit, position = counts.commits) {
+      counts.commits++;
+      if (commit.files.length > options.maxCommitFiles) {
+        counts.skipped++;
+        return;
+      }
+      collectTouched(commit.files, ownersOf, touched);
+      if (touched.list.length === 0) return;
+      countCommit(counts, touched, { sha: commit.sha, subject: commit.subject, position });
+    },
+    result: () => resultOf(counts, features),
+  };
+}
+
+/** The running counts, indexed by feature position; a pair (i < j) at i·n + j. */
+interface Counts {
+  n: number;
+  commits: number;
+  skipped: number;
+  featureCommits: number[];
+  pairSupport: number[];
+  pairExamples: Map<number, Placed[]>;
+  unowned: Map<string, { commits: number; features: Set<number>; examples: Placed[] }>;
+}
+
+/** What one commit touched, in buffers reused from commit to commit: features (sorted) and unowned files. */
+interface Touched {
+  seen: Uint8Array;
+  list: number[];
+  loose: string[];
+}
+
+/** The positions of the features owning a file (null: ignored), matched once per distinct path. */
+function ownerLookup(
+  features: readonly OwningFeature[],
+  ignore: readonly string[],
+): (file: string) => number[] | null {
+  const n = features.length;
   const matchers: OwnsMatcher[] = features.map((f) => compileOwns(f.owns));
-  const ignore = options.ignore ?? [];
   const owners = new Map<string, number[] | null>();
-  const ownersOf = (file: string): number[] | null => {
+  return (file) => {
     let o = owners.get(file);
     if (o !== undefined) return o;
     if (ignore.some((p) => file.startsWith(p))) o = null;
@@ -104,98 +153,87 @@ export function createCoChangeCounter(
     owners.set(file, o);
     return o;
   };
-  const featureCommits = new Array<number>(n).fill(0);
-  const pairSupport = new Array<number>(n * n).fill(0);
-  const pairExamples = new Map<number, Placed[]>();
-  const unowned = new Map<string, { commits: number; features: Set<number>; examples: Placed[] }>();
-  let commits = 0;
-  let skipped = 0;
-  const touched = new Uint8Array(n);
-  const list: number[] = [];
-  const loose: string[] = [];
+}
 
-  return {
-    add(commit, position = commits) {
-      commits++;
-      if (commit.files.length > options.maxCommitFiles) {
-        skipped++;
-        return;
-      }
-      list.length = 0;
-      loose.length = 0;
-      for (const file of commit.files) {
-        const o = ownersOf(file);
-        if (o === null) continue;
-        if (o.length === 0) loose.push(file);
-        for (const i of o) {
-          if (touched[i]) continue;
-          touched[i] = 1;
-          list.push(i);
-        }
-      }
-      if (list.length === 0) return;
-      list.sort((x, y) => x - y);
-      for (const i of list) {
-        touched[i] = 0;
-        featureCommits[i] = (featureCommits[i] ?? 0) + 1;
-      }
-      const example = { sha: commit.sha, subject: commit.subject, position };
-      for (let x = 0; x < list.length; x++) {
-        for (let y = x + 1; y < list.length; y++) {
-          const key = (list[x] as number) * n + (list[y] as number);
-          pairSupport[key] = (pairSupport[key] ?? 0) + 1;
-          const ex = pairExamples.get(key);
-          if (!ex) pairExamples.set(key, [example]);
-          else offer(ex, example);
-        }
-      }
-      for (const file of loose) {
-        let u = unowned.get(file);
-        if (!u) {
-          u = { commits: 0, features: new Set(), examples: [] };
-          unowned.set(file, u);
-        }
-        u.commits++;
-        for (const i of list) u.features.add(i);
-        offer(u.examples, example);
-      }
-    },
-    result() {
-      const pairs: CoChangePair[] = [];
-      for (let i = 0; i < n; i++) {
-        for (let j = i + 1; j < n; j++) {
-          const support = pairSupport[i * n + j] ?? 0;
-          if (support === 0) continue;
-          const ca = featureCommits[i] ?? 0;
-          const cb = featureCommits[j] ?? 0;
-          pairs.push({
-            a: features[i]?.id as string,
-            b: features[j]?.id as string,
-            support,
-            confidence: support / Math.max(1, Math.min(ca, cb)),
-            commits_a: ca,
-            commits_b: cb,
-            examples: unplace(pairExamples.get(i * n + j) ?? []),
-          });
-        }
-      }
-      pairs.sort((p, q) => q.support - p.support || q.confidence - p.confidence);
-      const files = [...unowned.entries()].map(([file, u]) => ({
-        file,
-        commits: u.commits,
-        features: [...u.features].sort((x, y) => x - y).map((i) => features[i]?.id as string),
-        examples: unplace(u.examples),
-      }));
-      files.sort(
-        (p, q) => q.features.length - p.features.length || q.commits - p.commits || cmp(p.file, q.file),
-      );
-      const feature_commits: Record<string, number> = {};
-      features.forEach((f, i) => {
-        feature_commits[f.id] = featureCommits[i] ?? 0;
+/** Fills `t` with the features a commit's files belong to (sorted, each once) and its unowned files. */
+function collectTouched(
+  files: readonly string[],
+  ownersOf: (file: string) => number[] | null,
+  t: Touched,
+): void {
+  t.list.length = 0;
+  t.loose.length = 0;
+  for (const file of files) {
+    const o = ownersOf(file);
+    if (o === null) continue;
+    if (o.length === 0) t.loose.push(file);
+    for (const i of o) {
+      if (t.seen[i]) continue;
+      t.seen[i] = 1;
+      t.list.push(i);
+    }
+  }
+  t.list.sort((x, y) => x - y);
+  for (const i of t.list) t.seen[i] = 0;
+}
+
+/** Counts one commit that touched at least one feature: per feature, per pair, per unowned file. */
+function countCommit(c: Counts, { list, loose }: Touched, example: Placed): void {
+  for (const i of list) c.featureCommits[i] = (c.featureCommits[i] ?? 0) + 1;
+  for (let x = 0; x < list.length; x++) {
+    for (let y = x + 1; y < list.length; y++) {
+      const key = (list[x] as number) * c.n + (list[y] as number);
+      c.pairSupport[key] = (c.pairSupport[key] ?? 0) + 1;
+      const ex = c.pairExamples.get(key);
+      if (!ex) c.pairExamples.set(key, [example]);
+      else offer(ex, example);
+    }
+  }
+  for (const file of loose) {
+    let u = c.unowned.get(file);
+    if (!u) {
+      u = { commits: 0, features: new Set(), examples: [] };
+      c.unowned.set(file, u);
+    }
+    u.commits++;
+    for (const i of list) u.features.add(i);
+    offer(u.examples, example);
+  }
+}
+
+function resultOf(c: Counts, features: readonly OwningFeature[]): CoChangeResult {
+  const { n } = c;
+  const pairs: CoChangePair[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const support = c.pairSupport[i * n + j] ?? 0;
+      if (support === 0) continue;
+      const ca = c.featureCommits[i] ?? 0;
+      const cb = c.featureCommits[j] ?? 0;
+      pairs.push({
+        a: features[i]?.id as string,
+        b: features[j]?.id as string,
+        support,
+        confidence: support / Math.max(1, Math.min(ca, cb)),
+        commits_a: ca,
+        commits_b: cb,
+        examples: unplace(c.pairExamples.get(i * n + j) ?? []),
       });
-      return { commits, skipped_large: skipped, feature_commits, pairs, unowned: files };
-    },
-  };
+    }
+  }
+  pairs.sort((p, q) => q.support - p.support || q.confidence - p.confidence);
+  const files = [...c.unowned.entries()].map(([file, u]) => ({
+    file,
+    commits: u.commits,
+    features: [...u.features].sort((x, y) => x - y).map((i) => features[i]?.id as string),
+    examples: unplace(u.examples),
+  }));
+  files.sort((p, q) => q.features.length - p.features.length || q.commits - p.commits || cmp(p.file, q.file));
+  const feature_commits: Record<string, number> = {};
+  features.forEach((f, i) => {
+    feature_commits[f.id] = c.featureCommits[i] ?? 0;
+  });
+  return { commits: c.commits, skipped_large: c.skipped, feature_commits, pairs, unowned: files };
 }
 
 function cmp(a: string, b: string): number {

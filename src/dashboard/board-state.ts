@@ -3,6 +3,7 @@
  * timer, and the subscribers told what changed. The routes read it; only the log watcher moves it.
  */
 import { attemptUnitId } from '../contracts/feature-id.js';
+import { formatUserError, UserError } from '../errors.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { type FeatureState, pendingFeature } from '../log/fold.js';
@@ -238,7 +239,9 @@ export class BoardState {
       this.#readError = undefined;
       return delta;
     } catch (err) {
-      this.#readError = err instanceof Error ? err.message : String(err);
+      // Shown as a problem on the page: a user error with its code, as the CLI prints it.
+      this.#readError =
+        err instanceof UserError ? formatUserError(err) : err instanceof Error ? err.message : String(err);
       return undefined;
     }
   }

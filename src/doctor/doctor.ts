@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
-import { formatLocation, UserError } from '../errors.js';
+import { formatLocation, formatUserError, UserError } from '../errors.js';
 import { findMainWorktree, gitRaw, listWorktrees, resolveCommit } from '../git/git.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
@@ -88,7 +88,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
       checks.push(check('contracts', 'ok', `${n} feature${n === 1 ? '' : 's'}, plan valid`));
       used = agentsInUse(project.plan.features, config.value.agent);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message =
+        err instanceof UserError ? formatUserError(err) : err instanceof Error ? err.message : String(err);
       const hint = err instanceof UserError && err.hint ? err.hint : 'Run `baton lint` for the details.';
       checks.push(check('contracts', 'warn', message, hint));
     }

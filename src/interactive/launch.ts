@@ -5,38 +5,18 @@
  * when the agent has stopped, ends the session itself, and reads the exit code the wrapper leaves.
  * A resumed run follows a window a dead orchestrator of the same run opened in the same way.
  */
-import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { formatCommand, quoteArg } from '../agents/shell-words.js';
-import type { BatonEvent, LogEvent } from '../log/events.js';
+import type { LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
-import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../process/supervise.js';
+import type { Supervised } from '../process/supervise.js';
 import { finishTextOf, prepareInteractiveLaunch } from './argv.js';
-import { recordClaudeTrust, showsTrustDialog } from './claude-trust.js';
-import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';
-import { capturePane, openWindow, runTmux, sendText, sessionName, type Tmux, tmuxFor } from './tmux.js';
-
-/** Options of one interactive agent. */
-export interface InteractiveOptions {
-  logFile: string;
-  timeoutMs?: number;
-  /** Receives the feature's hook and intervention events as they reach the log (the live table). */
-  onLogEvent?: (event: BatonEvent) => void;
-  /** How often the log and the window are looked at; 200 ms keeps `needs-input` under a second. */
-  pollMs?: number;
-  killGraceMs?: number;
-}
+import { recordClaudeTrust } from './claude-trust.js';
+import { type FinishWatch, isSessionEvent, observeSessionEvent } from './finish.js';
+import { type FollowedWindow, followWindow, type InteractiveOptions } from './follow.js';
+import { openWindow, runTmux, sessionName, tmuxFor } from './tmux.js';
 
 /** Whether a feature runs interactively: its contract says so, else the config (or `--interactive`). */
 export function isInteractive(task: Pick<AgentTask, 'feature' | 'config'>): boolean {
@@ -46,28 +26,6 @@ export function isInteractive(task: Pick<AgentTask, 'feature' | 'config'>): bool
 /** The little script the window runs: the agent, then its exit code written where Baton reads it. */
 function wrapperScript(command: string, exitFile: string): string {
   return `${command}\necho $? > ${quoteArg(exitFile)}\n`;
-}
-
-/** Reports the trust dialog through `baton hook`, the same path the agents' own hooks take. */
-function reportTrustDialog(task: AgentTask): void {
-  const argv = [
-    ...task.batonCommand,
-    'hook',
-    'trust-dialog',
-    '--status',
-    'needs-input',
-    '--feature',
-    task.feature.feature_id,
-    '--log',
-    task.logPath,
-  ];
-  const child = spawn(argv[0] as string, argv.slice(1), {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env: task.env,
-  });
-  child.stdin.end(
-    JSON.stringify({ message: `Claude Code asks whether to trust the folder ${task.worktree}` }),
-  );
 }
 
 /** Prepares the agent, writes its wrapper and opens its window, with the screen copied to the log file. */
@@ -98,25 +56,6 @@ async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: 
   });
   await runTmux(tmux, ['pipe-pane', '-t', window.paneId, '-o', `cat >> ${quoteArg(logFile)}`]);
   return { tmux, launch, window, exitFile };
-}
-
-/** A window being followed: where it is, how to end it, and what the log said about it so far. */
-interface FollowedWindow {
-  tmux: Tmux;
-  windowId: string;
-  paneId: string;
-  /** The pane's program, leader of the window's process group. */
-  pgid: number;
-  /** Where the wrapper writes the agent's exit code. */
-  exitFile: string;
-  finishText?: string | undefined;
-  cleanup?: (() => void) | undefined;
-  /** When the agent started (ms since the epoch), for the exit's duration. */
-  startedAt: number;
-  /** Where in the log to read on from, and the session as the events before it left it. */
-  cursor: { offset: number; line: number };
-  watch: FinishWatch;
-  sawHook: boolean;
 }
 
 /**
@@ -200,104 +139,4 @@ function sessionHistory(
     }
   }
   return { cursor: { offset: chunk.endOffset, line: chunk.endLine }, watch, sawHook };
-}
-
-/**
- * Supervises a window as a `Supervised` process: each tick reads the feature's new hooks, types the
- * exit command once the session is finished, reports Claude's trust dialog, and resolves `exited`
- * when the window's program is gone (its exit code read from the wrapper's file). Over 80 lines
- * because `stop`, the tick and `finish` share one window's state (who stopped it, the timer, the
- * session watch); split apart they would pass that state around as mutable objects.
- */
-function followWindow(
-  adapter: AgentAdapter,
-  task: AgentTask,
-  opts: InteractiveOptions,
-  w: FollowedWindow,
-): Supervised {
-  const { tmux, pgid, exitFile } = w;
-  const grace = opts.killGraceMs ?? 3000;
-  let stoppedBy: ProcessExit['stoppedBy'];
-  let stopping: Promise<void> | undefined;
-  const gone = () => existsSync(exitFile) || !groupAlive(pgid);
-  const waitGone = async (ms: number) => {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline && !gone()) await new Promise((r) => setTimeout(r, 25));
-    return gone();
-  };
-  const stop = (reason: 'timeout' | 'interrupt' | 'stop' = 'stop'): Promise<void> => {
-    stoppedBy ??= reason;
-    stopping ??= (async () => {
-      signalGroup(pgid, 'SIGTERM');
-      if (!(await waitGone(grace))) signalGroup(pgid, 'SIGKILL');
-      await waitGone(2000);
-      await runTmux(tmux, ['kill-window', '-t', w.windowId]);
-    })();
-    return stopping;
-  };
-  const timer =
-    opts.timeoutMs !== undefined ? setTimeout(() => void stop('timeout'), opts.timeoutMs) : undefined;
-  timer?.unref();
-
-  const exited = new Promise<ProcessExit & { stdout: string; stderr: string }>((resolve) => {
-    let { cursor, watch, sawHook } = w;
-    let finishSentAt: number | undefined;
-    let trustReported = false;
-    let busy = false;
-    const tick = async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        const chunk = readLog(task.logPath, cursor);
-        cursor = { offset: chunk.endOffset, line: chunk.endLine };
-        for (const e of chunk.events as LogEvent[]) {
-          if (!isSessionEvent(e, task.feature.feature_id)) continue;
-          sawHook = true;
-          watch = observeSessionEvent(watch, e, Date.now());
-          opts.onLogEvent?.(e as BatonEvent);
-        }
-        if (gone()) return finish();
-        const autoFinishMs = (task.config.interactive?.auto_finish_s ?? 0) * 1000;
-        if (w.finishText && finishSentAt === undefined && shouldFinish(watch, Date.now(), autoFinishMs)) {
-          finishSentAt = Date.now();
-          await sendText(tmux, w.paneId, w.finishText);
-        }
-        if (
-          adapter.name === 'claude' &&
-          !sawHook &&
-          !trustReported &&
-          showsTrustDialog(await capturePane(tmux, w.paneId))
-        ) {
-          trustReported = true;
-          reportTrustDialog(task);
-        }
-      } catch {
-        // A failed look (tmux busy, log rotated) is retried on the next tick.
-      } finally {
-        busy = false;
-      }
-    };
-    const interval = setInterval(() => void tick(), opts.pollMs ?? 200);
-    const finish = async () => {
-      clearInterval(interval);
-      if (timer) clearTimeout(timer);
-      // The wrapper's exit file may land a moment after the group is gone.
-      for (let i = 0; i < 10 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 20));
-      const code = existsSync(exitFile) ? Number(readFileSync(exitFile, 'utf8').trim()) : Number.NaN;
-      if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
-      await runTmux(tmux, ['kill-window', '-t', w.windowId]);
-      // Copies of the user's agent config (tokens) must not outlive the agent.
-      w.cleanup?.();
-      resolve({
-        exitCode: Number.isInteger(code) && !stoppedBy ? code : null,
-        signal: Number.isInteger(code) && !stoppedBy ? null : 'SIGTERM',
-        timedOut: stoppedBy === 'timeout',
-        durationMs: Date.now() - w.startedAt,
-        stdout: '',
-        stderr: '',
-        ...(stoppedBy ? { stoppedBy } : {}),
-      });
-    };
-  });
-  return { pid: pgid, pgid, exited, stop };
 }

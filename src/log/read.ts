@@ -102,7 +102,7 @@ function describeKind(s: Stats): string {
 
 /** The one error every command gives for a log that is not a readable regular file. */
 export function logUnusable(logPath: string, why: string): UserError {
-  return new UserError('log/unusable', `log/unusable: the log ${logPath} cannot be used: ${why}`, {
+  return new UserError('log/unusable', `the log ${logPath} cannot be used: ${why}`, {
     hint: `Move it aside (mv ${logPath} ${logPath}.bad); Baton starts a new log on the next run.`,
   });
 }
@@ -213,10 +213,12 @@ function parseBounded(bytes: Buffer, firstLine: number, sink: LineSink): number 
   while (start < bytes.length) {
     let end = start;
     // Find the next run of lines that are each under the cap; an over-long one is reported alone.
+    // A line from `runEnd` is within the cap when a newline lies at most MAX_LINE_BYTES after it:
+    // one search per MAX_LINE_BYTES of text, not one per line.
     let runEnd = start;
     while (runEnd < bytes.length) {
-      const nl = bytes.indexOf(0x0a, runEnd);
-      if (nl - runEnd > MAX_LINE_BYTES) break;
+      const nl = bytes.lastIndexOf(0x0a, runEnd + MAX_LINE_BYTES);
+      if (nl < runEnd) break;
       runEnd = nl + 1;
     }
     end = runEnd;

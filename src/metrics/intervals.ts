@@ -100,9 +100,7 @@ export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
       openRun = e.run_id;
       out.push(open);
     } else if (e.type === 'run.ended') {
-      const end = timeOf(e);
-      if (open && open.end === null) open.end = end;
-      else out.push({ start: end === null ? null : end - e.duration_ms, end });
+      closeSpan(out, open, e);
       open = undefined;
     }
   }
@@ -118,11 +116,16 @@ export function collectIntegrationIntervals(events: readonly LogEvent[]): Interv
       open = { start: timeOf(e), end: null };
       out.push(open);
     } else if (e.type === 'integration.ended') {
-      const end = timeOf(e);
-      if (open && open.end === null) open.end = end;
-      else out.push({ start: end === null ? null : end - e.duration_ms, end });
+      closeSpan(out, open, e);
       open = undefined;
     }
   }
   return out;
+}
+
+/** Closes the open span at its end event, or, with none open, adds the span the end's duration stands for. */
+function closeSpan(out: Interval[], open: Interval | undefined, e: LogEvent & { duration_ms: number }): void {
+  const end = timeOf(e);
+  if (open && open.end === null) open.end = end;
+  else out.push({ start: end === null ? null : end - e.duration_ms, end });
 }

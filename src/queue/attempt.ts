@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import { makeWorktreeVerifier } from '../checks/verify.js';
+import type { Config } from '../config-schema.js';
 import { parseContract } from '../contracts/parse.js';
+import type { Contract } from '../contracts/schema.js';
 import { formatDiagnostic } from '../errors.js';
 import { changedFiles, commitAll, git, gitRaw, listWorktrees } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
-import { createLogSink } from '../log/sink.js';
-import { describeExit, type Supervised } from '../process/supervise.js';
+import { createLogSink, type EventSink } from '../log/sink.js';
+import { describeExit, type ProcessExit, type Supervised } from '../process/supervise.js';
 import { startAgent } from '../runner/launch.js';
 import { decideOutcome } from '../runner/outcome.js';
 import { buildTaskPrompt } from '../runner/task.js';
@@ -69,15 +71,68 @@ async function makeWorktree(ctx: AttemptContext, path: string, branch: string): 
   });
 }
 
+/** Where one attempt keeps its files, under its folder. */
+interface AttemptPaths {
+  worktree: string;
+  logPath: string;
+  logFile: string;
+  taskFile: string;
+  scratchDir: string;
+  branch: string;
+}
+
+/** An attempt ready to launch: the contract, the adapter, its worktree made and its log sink open. */
+interface PreparedAttempt {
+  feature: Contract;
+  adapter: AgentAdapter;
+  config: Config;
+  sink: EventSink;
+  paths: AttemptPaths;
+}
+
+/** The agent's exit, and when it was started (ms since the epoch). */
+interface LaunchedAttempt {
+  exit: ProcessExit;
+  started: number;
+}
+
+/** What the agent left: its exit, the commit the attempt pushes, the files it changed. */
+interface SettledAttempt {
+  exit: ProcessExit;
+  interrupted: boolean;
+  commit: string;
+  files: string[];
+  /** Why the agent failed, in words, when its exit code was not 0. */
+  reason: string | undefined;
+}
+
 /**
  * Runs one attempt of a feature's job on this worker, the way the local runner runs a feature:
  * worktree from the run's base, the agent through its adapter, commit, the same checks; then
  * pushes the result to the attempt's own ref in the hub. It never writes `baton/<id>` in the hub
  * and never decides that the feature ended: the orchestrator does both, from BullMQ's job state.
- * One straight sequence of steps, mirroring the local runner's `runOne`, kept in one piece so the
- * two can be read side by side.
+ * The same steps as the local runner's feature lifecycle: prepare → launch → settle → check → end.
  */
 export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
+  const prepared = await prepareAttempt(ctx);
+  const settled = await settleAttempt(ctx, prepared, await launchAttempt(ctx, prepared));
+  const checks = await checkAttempt(ctx, prepared, settled);
+  const { exitCode, timedOut } = settled.exit;
+  const outcome = decideOutcome({
+    interrupted: settled.interrupted,
+    timedOut,
+    exitCode,
+    changedFiles: settled.files.length,
+    ...(checks ? { checks } : {}),
+  });
+  const ref = attemptRef(ctx.data.feature_id, ctx.jobId, ctx.attempt);
+  await pushAttempt(prepared.paths.worktree, ctx.hub, settled.commit, ref);
+  await ctx.forwarder.flush();
+  return attemptResult(ctx, outcome, settled, ref);
+}
+
+/** The contract read, the adapter resolved, a fresh folder, and the worktree at the run's base. */
+async function prepareAttempt(ctx: AttemptContext): Promise<PreparedAttempt> {
   const { data } = ctx;
   const feature = contractOf(data);
   let adapter: AgentAdapter;
@@ -86,40 +141,40 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
   } catch (err) {
     throw new BadJobError(err instanceof Error ? err.message : String(err));
   }
-  const id = data.feature_id;
-  const branch = featureBranch(id);
-  const worktree = join(ctx.dir, 'worktree');
-  const logPath = join(ctx.dir, 'log.jsonl');
-  const logFile = join(ctx.dir, 'agent.log');
-  const taskFile = join(ctx.dir, 'task.md');
-  const scratchDir = join(ctx.dir, 'scratch');
+  const paths = attemptPaths(ctx.dir, data.feature_id);
   rmSync(ctx.dir, { recursive: true, force: true });
-  mkdirSync(scratchDir, { recursive: true });
+  mkdirSync(paths.scratchDir, { recursive: true });
   const config = workerConfig(data, ctx.dir);
-  const sink = createLogSink({ logPath, runId: data.run_id });
-
+  const sink = createLogSink({ logPath: paths.logPath, runId: data.run_id });
   await ctx.gitLock(() => fetchRef(ctx.clone, ctx.hub, data.base_ref));
-  await makeWorktree(ctx, worktree, branch);
+  await makeWorktree(ctx, paths.worktree, paths.branch);
   sink.emit({
     type: 'worktree.created',
-    feature_id: id,
-    path: worktree,
-    branch,
+    feature_id: data.feature_id,
+    path: paths.worktree,
+    branch: paths.branch,
     base_commit: data.base_commit,
     reused: false,
   });
-  const env: NodeJS.ProcessEnv = {
-    ...ctx.env,
-    BATON_FEATURE_ID: id,
-    BATON_RUN_ID: data.run_id,
-    BATON_TASK_FILE: taskFile,
-    BATON_LOG: logPath,
-    BATON_WORKTREE: worktree,
-    PWD: worktree,
-    BATON_BRANCH: branch,
-    PORT: String(data.port),
-    BATON_PORT_BASE: String(data.port_base),
+  return { feature, adapter, config, sink, paths };
+}
+
+function attemptPaths(dir: string, featureId: string): AttemptPaths {
+  return {
+    worktree: join(dir, 'worktree'),
+    logPath: join(dir, 'log.jsonl'),
+    logFile: join(dir, 'agent.log'),
+    taskFile: join(dir, 'task.md'),
+    scratchDir: join(dir, 'scratch'),
+    branch: featureBranch(featureId),
   };
+}
+
+/** Writes the task, starts the agent (stopped if the job is aborted) and waits for it to exit. */
+async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<LaunchedAttempt> {
+  const { data } = ctx;
+  const { feature, adapter, config, paths } = a;
+  const { worktree, branch, taskFile, logPath, logFile } = paths;
   const prompt = buildTaskPrompt(feature, { branch, port: data.port, portBase: data.port_base });
   writeFileSync(taskFile, prompt);
   const started = Date.now();
@@ -129,14 +184,14 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
       feature,
       prompt,
       taskFile,
-      scratchDir,
+      scratchDir: paths.scratchDir,
       worktree,
       runId: data.run_id,
       logPath,
       batonCommand: ctx.batonCommand,
       port: data.port,
       portBase: data.port_base,
-      env,
+      env: attemptEnv(ctx, paths),
       config,
       override: config.agents[adapter.name],
     },
@@ -145,9 +200,9 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
   ctx.onAgent(child);
   const stopOnAbort = () => void child.stop('interrupt');
   ctx.signal.addEventListener('abort', stopOnAbort, { once: true });
-  sink.emit({
+  a.sink.emit({
     type: 'feature.started',
-    feature_id: id,
+    feature_id: data.feature_id,
     status: 'running',
     agent: agentLabel(data.agent),
     branch,
@@ -161,19 +216,47 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
   const exit = await child.exited;
   ctx.signal.removeEventListener('abort', stopOnAbort);
   ctx.onAgent(undefined);
+  return { exit, started };
+}
+
+/** The environment of the attempt's agent: who it is, where its files are, its ports. */
+function attemptEnv(ctx: AttemptContext, p: AttemptPaths): NodeJS.ProcessEnv {
+  const { data } = ctx;
+  return {
+    ...ctx.env,
+    BATON_FEATURE_ID: data.feature_id,
+    BATON_RUN_ID: data.run_id,
+    BATON_TASK_FILE: p.taskFile,
+    BATON_LOG: p.logPath,
+    BATON_WORKTREE: p.worktree,
+    PWD: p.worktree,
+    BATON_BRANCH: p.branch,
+    PORT: String(data.port),
+    BATON_PORT_BASE: String(data.port_base),
+  };
+}
+
+/** Commits what the agent left (not after an interrupt), lists the changed files, records the exit. */
+async function settleAttempt(
+  ctx: AttemptContext,
+  a: PreparedAttempt,
+  { exit, started }: LaunchedAttempt,
+): Promise<SettledAttempt> {
+  const { data } = ctx;
+  const { worktree } = a.paths;
   const interrupted = exit.stoppedBy === 'interrupt';
   const commit =
     (interrupted
       ? undefined
       : await commitAll(
           worktree,
-          `${feature.title}\n\nBaton: feature ${id}, run ${data.run_id}, job ${ctx.jobId}.${ctx.attempt} on ${ctx.host}`,
+          `${a.feature.title}\n\nBaton: feature ${data.feature_id}, run ${data.run_id}, job ${ctx.jobId}.${ctx.attempt} on ${ctx.host}`,
         )) ?? (await git(worktree, ['rev-parse', 'HEAD']));
   const files = await changedFiles(worktree, data.base_commit, 'HEAD', false);
   const reason = exit.exitCode !== 0 ? describeExit(exit, data.timeout_ms) : undefined;
-  sink.emit({
+  a.sink.emit({
     type: 'agent.exited',
-    feature_id: id,
+    feature_id: data.feature_id,
     exit_code: exit.exitCode,
     signal: exit.signal,
     duration_ms: Date.now() - started,
@@ -183,42 +266,48 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
     ...(reason ? { reason } : {}),
   });
   await ctx.forwarder.flush();
-  let checks: { passed: number; failed: number; unverifiable: number; total: number } | undefined;
-  if (data.verify && !interrupted && !exit.timedOut && exit.exitCode === 0 && files.length > 0) {
-    checks = await makeWorktreeVerifier({ config, logPath, env: ctx.env })({
-      feature,
-      worktree,
-      port: data.port,
-      base: data.base_commit,
-      branch,
-      runId: data.run_id,
-      changed: files,
-      signal: ctx.signal,
-      sink,
-    });
+  return { exit, interrupted, commit, files, reason };
+}
+
+/** The feature's checks, when the job asks for them and the agent ended well with changes. */
+async function checkAttempt(ctx: AttemptContext, a: PreparedAttempt, s: SettledAttempt) {
+  const { data } = ctx;
+  const { exit, files } = s;
+  if (!data.verify || s.interrupted || exit.timedOut || exit.exitCode !== 0 || files.length === 0) {
+    return undefined;
   }
-  const outcome = decideOutcome({
-    interrupted,
-    timedOut: exit.timedOut,
-    exitCode: exit.exitCode,
-    changedFiles: files.length,
-    ...(checks ? { checks } : {}),
+  return makeWorktreeVerifier({ config: a.config, logPath: a.paths.logPath, env: ctx.env })({
+    feature: a.feature,
+    worktree: a.paths.worktree,
+    port: data.port,
+    base: data.base_commit,
+    branch: a.paths.branch,
+    runId: data.run_id,
+    changed: files,
+    signal: ctx.signal,
+    sink: a.sink,
   });
-  const ref = attemptRef(id, ctx.jobId, ctx.attempt);
-  await pushAttempt(worktree, ctx.hub, commit, ref);
-  await ctx.forwarder.flush();
+}
+
+/** The job's result as the orchestrator reads it (pure). */
+function attemptResult(
+  ctx: AttemptContext,
+  outcome: ReturnType<typeof decideOutcome>,
+  s: SettledAttempt,
+  ref: string,
+): JobResult {
   return {
     status: outcome.status,
-    ...(outcome.status === 'failed' && reason
-      ? { reason: `the agent failed on ${ctx.host}: ${reason}` }
+    ...(outcome.status === 'failed' && s.reason
+      ? { reason: `the agent failed on ${ctx.host}: ${s.reason}` }
       : outcome.reason
         ? { reason: outcome.reason }
         : {}),
     attempt_ref: ref,
-    commit,
+    commit: s.commit,
     attempt: ctx.attempt,
     host: ctx.host,
     worker: ctx.worker,
-    files,
+    files: s.files,
   };
 }

@@ -6,7 +6,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADAPTERS } from '../agents/registry.js';
 import { isProcessAlive } from '../clean/inspect.js';
-import { UserError } from '../errors.js';
+import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
@@ -95,6 +95,31 @@ function claimDir(opts: WorkerOptions): string {
   }
 }
 
+/** The first line of why an attempt failed; a user error with its code, as the CLI prints it. */
+function failureLine(err: Error): string {
+  return (err instanceof UserError ? formatUserError(err) : err.message).split('\n')[0] ?? '';
+}
+
+/** A job this worker is running: its agent once started, whether its lock was lost, its abort. */
+interface RunningJob {
+  child?: Supervised;
+  lost: boolean;
+  abort: AbortController;
+}
+
+/** What the worker's jobs share: its identity, its folder and clone, Redis, the jobs running now. */
+interface WorkerState {
+  opts: WorkerOptions;
+  id: string;
+  host: string;
+  dir: string;
+  clone: string;
+  redis: Redis;
+  gitLock: ReturnType<typeof createMutex>;
+  heartbeat: Heartbeat;
+  running: Map<string, RunningJob>;
+}
+
 /**
  * Starts `baton worker`: checks Redis, the hub and the agents, keeps a cached clone of the hub,
  * and takes jobs from the queue of each agent it has installed. While an agent runs, BullMQ renews
@@ -118,10 +143,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   await ensureHubClone(clone, opts.hub);
   const host = hostname();
   const id = opts.name ?? `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  const gitLock = createMutex();
-  const agentsByJob = new Map<string, { child?: Supervised; lost: boolean; abort: AbortController }>();
-  const lockMs = opts.lockMs ?? 30_000;
-  const heartbeat: Heartbeat = startHeartbeat(redis, {
+  const heartbeat = startHeartbeat(redis, {
     id,
     host,
     pid: process.pid,
@@ -129,103 +151,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     concurrency: opts.concurrency,
     hub: opts.hub,
   });
-
-  const process_ = async (job: Job, token?: string): Promise<JobResult> => {
-    const parsed = JobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        `job ${job.id} carries data this worker cannot read (a different Baton version?)`,
-      );
-    }
-    const jobId = String(job.id);
-    const attempt = job.attemptsStarted;
-    const claim: JobClaim = { host, worker: id, attempt };
-    await job.updateProgress(claim as unknown as object);
-    const entry = { lost: false, abort: new AbortController() };
-    agentsByJob.set(jobId, entry);
-    heartbeat.setActive([...agentsByJob.keys()]);
-    const forwarder = createEventForwarder({
-      redis,
-      runId: parsed.data.run_id,
-      jobId,
-      attempt,
-      logPath: join(dir, 'attempts', `${jobId}.${attempt}`, 'log.jsonl'),
-    });
-    const ticker = setInterval(() => void forwarder.flush().catch(() => undefined), 500);
-    opts.log(`${jobId}: attempt ${attempt} started`);
-    try {
-      const result = await runAttempt({
-        data: parsed.data,
-        jobId,
-        attempt,
-        host,
-        worker: id,
-        hub: opts.hub,
-        clone,
-        dir: join(dir, 'attempts', `${jobId}.${attempt}`),
-        env: opts.env,
-        batonCommand: opts.batonCommand,
-        forwarder,
-        gitLock,
-        onAgent: (child) => {
-          if (child) (entry as { child?: Supervised }).child = child;
-        },
-        signal: entry.abort.signal,
-      });
-      if (entry.lost)
-        throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
-      opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
-      void token;
-      return result;
-    } catch (err) {
-      if (err instanceof BadJobError) throw new UnrecoverableError(err.message);
-      throw err;
-    } finally {
-      clearInterval(ticker);
-      agentsByJob.delete(jobId);
-      heartbeat.setActive([...agentsByJob.keys()]);
-    }
+  const state: WorkerState = {
+    opts,
+    id,
+    host,
+    dir,
+    clone,
+    redis,
+    gitLock: createMutex(),
+    heartbeat,
+    running: new Map(),
   };
-
-  const connections: Redis[] = [];
-  const workers = agents.map(
-    (agent) =>
-      new Worker(queueName(agent), process_, {
-        connection: (() => {
-          const c = redis.duplicate(BULLMQ_CONNECTION);
-          connections.push(c);
-          return c;
-        })(),
-        prefix: QUEUE_PREFIX,
-        concurrency: opts.concurrency,
-        lockDuration: lockMs,
-        stalledInterval: opts.stalledMs ?? Math.max(1000, Math.round(lockMs / 2)),
-        maxStalledCount: 3,
-        name: id,
-      }),
-  );
-  for (const w of workers) {
-    w.on('lockRenewalFailed', (jobIds: string[]) => {
-      for (const jobId of jobIds) {
-        const entry = agentsByJob.get(jobId);
-        if (!entry || entry.lost) continue;
-        entry.lost = true;
-        opts.log(
-          `${jobId}: could not renew the job's lock; stopping its agent (another worker takes the job)`,
-        );
-        entry.abort.abort();
-        void (entry as { child?: Supervised }).child?.stop('stop');
-      }
-    });
-    w.on('error', (err) => {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
-      else opts.log(`queue error: ${message.split('\n')[0]}`);
-    });
-    w.on('failed', (job, err) => {
-      if (job) opts.log(`${job.id}: attempt failed: ${err.message.split('\n')[0]}`);
-    });
-  }
+  const { workers, connections } = openQueues(state, agents);
   opts.log(
     `worker ${id} on ${redactUrl(opts.queue)}, hub ${opts.hub}, agents ${agents.join(', ')}, ${opts.concurrency} at once`,
   );
@@ -238,6 +175,116 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       redis.disconnect();
     },
   };
+}
+
+/** One BullMQ worker per agent queue, each on its own connection, and what it reports logged. */
+function openQueues(
+  state: WorkerState,
+  agents: readonly string[],
+): { workers: Worker[]; connections: Redis[] } {
+  const { opts } = state;
+  const lockMs = opts.lockMs ?? 30_000;
+  const connections: Redis[] = [];
+  const workers = agents.map((agent) => {
+    const connection = state.redis.duplicate(BULLMQ_CONNECTION);
+    connections.push(connection);
+    const w = new Worker(queueName(agent), (job: Job) => handleJob(state, job), {
+      connection,
+      prefix: QUEUE_PREFIX,
+      concurrency: opts.concurrency,
+      lockDuration: lockMs,
+      stalledInterval: opts.stalledMs ?? Math.max(1000, Math.round(lockMs / 2)),
+      maxStalledCount: 3,
+      name: state.id,
+    });
+    w.on('lockRenewalFailed', (jobIds: string[]) => stopLostJobs(state, jobIds));
+    w.on('error', (err) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
+      else opts.log(`queue error: ${message.split('\n')[0]}`);
+    });
+    w.on('failed', (job, err) => {
+      if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
+    });
+    return w;
+  });
+  return { workers, connections };
+}
+
+/** Stops the agents of jobs whose lock could not be renewed: another worker takes (or took) them. */
+function stopLostJobs(state: WorkerState, jobIds: readonly string[]): void {
+  for (const jobId of jobIds) {
+    const entry = state.running.get(jobId);
+    if (!entry || entry.lost) continue;
+    entry.lost = true;
+    state.opts.log(
+      `${jobId}: could not renew the job's lock; stopping its agent (another worker takes the job)`,
+    );
+    entry.abort.abort();
+    void entry.child?.stop('stop');
+  }
+}
+
+/**
+ * Runs one job: claims it (host, worker, attempt), runs the attempt with its events forwarded, and
+ * discards the result if the lock was lost meanwhile. A job this worker cannot use fails for good.
+ */
+async function handleJob(state: WorkerState, job: Job): Promise<JobResult> {
+  const { opts, running, heartbeat } = state;
+  const parsed = JobDataSchema.safeParse(job.data);
+  if (!parsed.success) {
+    throw new UnrecoverableError(
+      `job ${job.id} carries data this worker cannot read (a different Baton version?)`,
+    );
+  }
+  const jobId = String(job.id);
+  const attempt = job.attemptsStarted;
+  const claim: JobClaim = { host: state.host, worker: state.id, attempt };
+  await job.updateProgress(claim as unknown as object);
+  const entry: RunningJob = { lost: false, abort: new AbortController() };
+  running.set(jobId, entry);
+  heartbeat.setActive([...running.keys()]);
+  const attemptDir = join(state.dir, 'attempts', `${jobId}.${attempt}`);
+  const forwarder = createEventForwarder({
+    redis: state.redis,
+    runId: parsed.data.run_id,
+    jobId,
+    attempt,
+    logPath: join(attemptDir, 'log.jsonl'),
+  });
+  const ticker = setInterval(() => void forwarder.flush().catch(() => undefined), 500);
+  opts.log(`${jobId}: attempt ${attempt} started`);
+  try {
+    const result = await runAttempt({
+      data: parsed.data,
+      jobId,
+      attempt,
+      host: state.host,
+      worker: state.id,
+      hub: opts.hub,
+      clone: state.clone,
+      dir: attemptDir,
+      env: opts.env,
+      batonCommand: opts.batonCommand,
+      forwarder,
+      gitLock: state.gitLock,
+      onAgent: (child) => {
+        if (child) entry.child = child;
+      },
+      signal: entry.abort.signal,
+    });
+    if (entry.lost)
+      throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
+    opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
+    return result;
+  } catch (err) {
+    if (err instanceof BadJobError) throw new UnrecoverableError(err.message);
+    throw err;
+  } finally {
+    clearInterval(ticker);
+    running.delete(jobId);
+    heartbeat.setActive([...running.keys()]);
+  }
 }
 
 /** For `baton workers`: the connection is the caller's. */

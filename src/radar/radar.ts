@@ -1,7 +1,4 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
-import { gitRaw } from '../git/git.js';
 import { mergeTree } from '../git/merge.js';
 import type { BatonEvent } from '../log/events.js';
 import type { EventSink } from '../log/sink.js';
@@ -13,15 +10,7 @@ import {
   findCandidates,
   type RadarFeature,
 } from './detect.js';
-import {
-  type ForkEntry,
-  indexPathOf,
-  listCommitFiles,
-  snapshotWorktree,
-  type WorktreeSnapshot,
-  workingBlobId,
-} from './snapshot.js';
-import { WorktreeWatch } from './watch.js';
+import { blobOf, type RefreshPlaces, refreshTracked, type Tracked, trackWorktree } from './tracked.js';
 
 /** What the radar does when it sees a collision. */
 export type CollisionPolicy = 'notify' | 'stop-later';
@@ -51,120 +40,98 @@ export interface Radar {
   stop(): void;
 }
 
-interface Tracked {
-  worktree: string;
-  forkPoint: string;
-  /** Whether the agent is still working; a finished feature keeps its last snapshot. */
-  running: boolean;
-  /** One more scan is owed after the agent exited, to see its final work. */
-  owed: boolean;
-  snapshot?: WorktreeSnapshot;
-  firstSeen: Map<string, number>;
-  /** File events since the worktree was created; absent when watching failed (then every scan is full). */
-  watch?: WorktreeWatch;
-  /** Every path the watch ever reported: re-added on each scan, since the agent's index may not have them. */
-  everDirty: Set<string>;
-  indexPath?: string;
-  /** Paths whose working content differs from the fork point, kept up to date from the watch. */
-  touched: Set<string>;
-  /** New files' ignore verdicts, asked of git once per path. */
-  ignored: Map<string, boolean>;
-}
-
 /**
  * Starts the collision radar: it follows the run through the sink (worktrees created, agents started
  * and exited), snapshots every running feature's worktree each interval without touching its index
  * or files, and emits `collision.detected` / `collision.resolved` through the same sink.
  */
 export function startRadar(opts: RadarOptions): Radar {
-  const now = opts.now ?? Date.now;
-  const tracked = new Map<string, Tracked>();
-  const open = new Map<string, Collision>();
-  const merges = new Map<string, string[]>();
-  const stopped = new Set<string>();
-  let scanning: Promise<void> | undefined;
-  let closed = false;
+  const radar = new CollisionRadar(opts);
+  return { scan: () => radar.scan(), stop: () => radar.close() };
+}
 
-  const follow = (e: BatonEvent) => {
+/** The radar's state between scans: the worktrees followed, the collisions open, the verdicts cached. */
+class CollisionRadar {
+  readonly #opts: RadarOptions;
+  readonly #now: () => number;
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #open = new Map<string, Collision>();
+  /** Merge verdicts by the pair and the contents of the paths both changed. */
+  readonly #merges = new Map<string, string[]>();
+  /** Features already stopped by `stop-later`. */
+  readonly #stopped = new Set<string>();
+  readonly #places: RefreshPlaces;
+  readonly #unsubscribe: () => void;
+  readonly #timer: NodeJS.Timeout;
+  #scanning: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(opts: RadarOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#places = { root: opts.root, scratchDir: opts.scratchDir, forkFiles: new Map() };
+    this.#unsubscribe = opts.sink.subscribe((e) => this.#follow(e));
+    this.#timer = setInterval(() => void this.scan(), opts.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Scans once now (and waits for a scan already under way). */
+  scan(): Promise<void> {
+    this.#scanning ??= this.#scanOnce().finally(() => {
+      this.#scanning = undefined;
+    });
+    return this.#scanning;
+  }
+
+  /** Stops scanning and unsubscribes; emits nothing more. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#unsubscribe();
+    for (const t of this.#tracked.values()) t.watch?.close();
+  }
+
+  #follow(e: BatonEvent): void {
     switch (e.type) {
-      case 'worktree.created': {
-        tracked.get(e.feature_id)?.watch?.close();
-        let watch: WorktreeWatch | undefined;
-        try {
-          watch = new WorktreeWatch(e.path);
-        } catch {
-          watch = undefined;
-        }
-        tracked.set(e.feature_id, {
-          worktree: e.path,
-          forkPoint: e.base_commit,
-          running: false,
-          owed: false,
-          firstSeen: new Map(),
-          everDirty: new Set(),
-          touched: new Set(),
-          ignored: new Map(),
-          ...(watch ? { watch } : {}),
-        });
+      case 'worktree.created':
+        this.#tracked.get(e.feature_id)?.watch?.close();
+        this.#tracked.set(e.feature_id, trackWorktree(e.path, e.base_commit));
         return;
-      }
       case 'feature.started': {
-        const t = tracked.get(e.feature_id);
+        const t = this.#tracked.get(e.feature_id);
         if (t) t.running = true;
         return;
       }
       case 'agent.exited':
       case 'feature.ended': {
-        const t = tracked.get(e.feature_id);
+        const t = this.#tracked.get(e.feature_id);
         if (t?.running) Object.assign(t, { running: false, owed: true });
         return;
       }
       case 'run.ended':
-        close();
+        this.close();
         return;
       default:
         return;
     }
-  };
-  const unsubscribe = opts.sink.subscribe(follow);
+  }
 
-  const scanOnce = async () => {
-    const due = [...tracked].filter(([, t]) => t.running || t.owed);
+  async #scanOnce(): Promise<void> {
     await Promise.all(
-      due.map(async ([id, t]) => {
-        const final = !t.running;
-        t.owed = false;
-        try {
-          if (!(await refresh(id, t))) return;
-        } catch {
-          // A worktree mid-removal or a git lock held too long: keep the last snapshot and try next time.
-          return;
-        } finally {
-          if (final) t.watch?.close();
-        }
-        const at = now();
-        for (const p of t.snapshot?.paths ?? []) if (!t.firstSeen.has(p)) t.firstSeen.set(p, at);
-      }),
+      [...this.#tracked].filter(([, t]) => t.running || t.owed).map(([id, t]) => this.#refresh(id, t)),
     );
-    if (closed) return;
-    const features = new Map<string, RadarFeature>();
-    for (const [id, t] of tracked) {
-      if (!t.snapshot) continue;
-      features.set(id, {
-        feature_id: id,
-        paths: t.snapshot.paths,
-        firstSeen: t.firstSeen,
-        owns: opts.contracts.get(id)?.owns ?? [],
-      });
-    }
+    if (this.#closed) return;
+    const features = radarFeatures(this.#tracked, this.#opts.contracts);
     const collisions = await Promise.all(
-      findCandidates([...features.values()]).map(async (c) => classify(c, await conflictsOf(c), features)),
+      findCandidates([...features.values()]).map(async (c) =>
+        classify(c, await this.#conflictsOf(c), features),
+      ),
     );
-    if (closed) return;
-    const { detected, resolved } = diffCollisions(open, collisions);
+    if (this.#closed) return;
+    const { detected, resolved } = diffCollisions(this.#open, collisions);
     for (const c of detected) {
-      open.set(c.key, c);
-      opts.sink.emit({
+      this.#open.set(c.key, c);
+      this.#opts.sink.emit({
         type: 'collision.detected',
         collision_id: c.key,
         features: [...c.features],
@@ -172,179 +139,79 @@ export function startRadar(opts: RadarOptions): Radar {
         paths: c.paths,
         second: c.second,
       });
-      act(c);
+      this.#act(c);
     }
     for (const c of resolved) {
-      open.delete(c.key);
-      opts.sink.emit({ type: 'collision.resolved', collision_id: c.key, features: [...c.features] });
+      this.#open.delete(c.key);
+      this.#opts.sink.emit({ type: 'collision.resolved', collision_id: c.key, features: [...c.features] });
     }
-  };
+  }
 
-  /** Files of each fork point, listed once. */
-  const forkFiles = new Map<string, Promise<Map<string, ForkEntry>>>();
-
-  /**
-   * Brings a feature's touched paths up to date; false when nothing changed. The first scan (and any
-   * scan after the watch lost events) is a full git snapshot; later ones hash only the files the watch
-   * reported and compare them with the fork point's blobs, so they cost no git process at all unless a
-   * new file needs an ignore check.
-   */
-  const refresh = async (id: string, t: Tracked): Promise<boolean> => {
-    t.indexPath ??= await indexPathOf(t.worktree);
-    const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t.worktree, dirs)) : 'all';
-    if (changes !== 'all') for (const c of changes) t.everDirty.add(c);
-    const scratchIndex = join(opts.scratchDir, `${id}.index`);
-    const base = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex, indexPath: t.indexPath };
-    if (changes === 'all' || !t.snapshot) {
-      t.snapshot = await snapshotWorktree(base);
-      t.touched = new Set(t.snapshot.paths);
-      return true;
+  /** Refreshes one due worktree (its last look once the agent exited) and dates the paths seen first now. */
+  async #refresh(id: string, t: Tracked): Promise<void> {
+    const final = !t.running;
+    t.owed = false;
+    try {
+      if (!(await refreshTracked(id, t, this.#places))) return;
+    } catch {
+      // A worktree mid-removal or a git lock held too long: keep the last snapshot and try next time.
+      return;
+    } finally {
+      if (final) t.watch?.close();
     }
-    if (changes.size === 0) return false;
-    let fork = forkFiles.get(t.forkPoint);
-    if (!fork) {
-      fork = listCommitFiles(opts.root, t.forkPoint);
-      forkFiles.set(t.forkPoint, fork);
-    }
-    await updateTouched(t, changes, await fork);
-    // Everything touched or ever written: the agent's index may hold none of it.
-    const only = new Set([...t.everDirty, ...t.touched]);
-    let made: Promise<string> | undefined;
-    t.snapshot = {
-      paths: [...t.touched].sort(),
-      // The merge check needs real trees; they are made only for a pair that shares a path.
-      commit: () => {
-        made ??= snapshotWorktree({ ...base, only, commitOnly: true }).then((s) => s.commit());
-        return made;
-      },
-    };
-    return true;
-  };
+    const at = this.#now();
+    for (const p of t.snapshot?.paths ?? []) if (!t.firstSeen.has(p)) t.firstSeen.set(p, at);
+  }
 
   /** Paths that really conflict between the two snapshots, by a merge in memory (cached per commit pair). */
-  const conflictsOf = async (c: CollisionCandidate): Promise<string[]> => {
+  async #conflictsOf(c: CollisionCandidate): Promise<string[]> {
     if (c.shared.length === 0) return [];
-    const [ta, tb] = c.features.map((id) => tracked.get(id));
+    const [ta, tb] = c.features.map((id) => this.#tracked.get(id));
     if (!ta?.snapshot || !tb?.snapshot) return [];
     // Only paths both sides changed can conflict, so the verdict holds while their contents stay the same.
     const key = [c.key, ...c.shared.map((p) => `${p}:${blobOf(ta, p)}:${blobOf(tb, p)}`)].join('|');
-    const cached = merges.get(key);
+    const cached = this.#merges.get(key);
     if (cached) return cached;
     try {
       const [a, b] = await Promise.all([ta.snapshot.commit(), tb.snapshot.commit()]);
-      const r = await mergeTree(opts.root, a, b);
-      merges.set(key, r.conflicts);
+      const r = await mergeTree(this.#opts.root, a, b);
+      this.#merges.set(key, r.conflicts);
       return r.conflicts;
     } catch {
       return [];
     }
-  };
+  }
 
-  const act = (c: Collision) => {
-    if (opts.policy !== 'stop-later' || !opts.stopFeature || stopped.has(c.second)) return;
-    if (!tracked.get(c.second)?.running) return;
-    stopped.add(c.second);
-    const other = c.features.find((f) => f !== c.second) ?? c.second;
-    opts.stopFeature(
-      c.second,
-      `collision with ${other} on ${c.paths.join(', ')} (${c.kind}); stopped by --on-collision stop-later`,
-    );
-  };
+  /** Under `stop-later`, stops the second feature of a new collision while its agent still runs (once). */
+  #act(c: Collision): void {
+    const { policy, stopFeature } = this.#opts;
+    if (policy !== 'stop-later' || !stopFeature || this.#stopped.has(c.second)) return;
+    if (!this.#tracked.get(c.second)?.running) return;
+    this.#stopped.add(c.second);
+    stopFeature(c.second, stopReason(c));
+  }
+}
 
-  const scan = (): Promise<void> => {
-    scanning ??= scanOnce().finally(() => {
-      scanning = undefined;
+/** The features with a snapshot, as the detection sees them (pure). */
+function radarFeatures(
+  tracked: ReadonlyMap<string, Tracked>,
+  contracts: ReadonlyMap<string, Contract>,
+): Map<string, RadarFeature> {
+  const features = new Map<string, RadarFeature>();
+  for (const [id, t] of tracked) {
+    if (!t.snapshot) continue;
+    features.set(id, {
+      feature_id: id,
+      paths: t.snapshot.paths,
+      firstSeen: t.firstSeen,
+      owns: contracts.get(id)?.owns ?? [],
     });
-    return scanning;
-  };
-  const timer = setInterval(() => void scan(), opts.intervalMs);
-  timer.unref();
-  function close() {
-    closed = true;
-    clearInterval(timer);
-    unsubscribe();
-    for (const t of tracked.values()) t.watch?.close();
   }
-
-  return { scan, stop: close };
+  return features;
 }
 
-/** The folders among `dirs` (relative to `worktree`) that git ignores, by one `check-ignore`. */
-async function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
-  // A trailing slash lets folder-only patterns (`build/`) match.
-  const r = await gitRaw(worktree, ['check-ignore', '--stdin', '-z'], dirs.map((d) => `${d}/\0`).join(''));
-  return new Set(
-    r.stdout
-      .split('\0')
-      .filter(Boolean)
-      .map((d) => d.replace(/\/$/, '')),
-  );
-}
-
-/** Recomputes the touched state of the changed paths by hashing them against the fork point's files. */
-async function updateTouched(
-  t: Tracked,
-  changes: ReadonlySet<string>,
-  fork: ReadonlyMap<string, ForkEntry>,
-): Promise<void> {
-  const algorithm = [...fork.values()][0]?.oid.length === 64 ? 'sha256' : 'sha1';
-  const fresh: string[] = [];
-  for (const p of expandPaths(t.worktree, changes, fork)) {
-    const now = workingBlobId(join(t.worktree, p), algorithm);
-    const was = fork.get(p);
-    if (was) {
-      if (now && now.oid === was.oid && now.mode === was.mode) t.touched.delete(p);
-      else t.touched.add(p);
-    } else if (!now) t.touched.delete(p);
-    else if (t.ignored.has(p)) {
-      if (t.ignored.get(p)) t.touched.delete(p);
-      else t.touched.add(p);
-    } else fresh.push(p);
-  }
-  if (fresh.length === 0) return;
-  const r = await gitRaw(t.worktree, ['check-ignore', '--stdin', '-z'], `${fresh.join('\0')}\0`);
-  const ignored = new Set(r.stdout.split('\0').filter(Boolean));
-  for (const p of fresh) {
-    t.ignored.set(p, ignored.has(p));
-    if (ignored.has(p)) t.touched.delete(p);
-    else t.touched.add(p);
-  }
-}
-
-/** The files a set of changed paths stands for: folders walked, and fork files under a folder that went away. */
-function expandPaths(
-  worktree: string,
-  changes: ReadonlySet<string>,
-  fork: ReadonlyMap<string, ForkEntry>,
-): Set<string> {
-  const out = new Set<string>();
-  const forkPaths = [...fork.keys()];
-  for (const p of changes) {
-    out.add(p);
-    const prefix = `${p}/`;
-    for (const f of forkPaths) if (f.startsWith(prefix)) out.add(f);
-    const stack = [p];
-    while (stack.length > 0) {
-      const dir = stack.pop()!;
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = readdirSync(join(worktree, dir), { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      out.delete(dir);
-      for (const e of entries) {
-        if (e.name === '.git' || e.name === 'node_modules') continue;
-        const child = `${dir}/${e.name}`;
-        if (e.isDirectory()) stack.push(child);
-        else out.add(child);
-      }
-    }
-  }
-  return out;
-}
-
-/** The blob id of a working file, or `gone`: the content signature the merge verdict is cached by. */
-function blobOf(t: Tracked, path: string): string {
-  return workingBlobId(join(t.worktree, path))?.oid ?? 'gone';
+/** Why `stop-later` stopped a collision's second feature, in words. */
+function stopReason(c: Collision): string {
+  const other = c.features.find((f) => f !== c.second) ?? c.second;
+  return `collision with ${other} on ${c.paths.join(', ')} (${c.kind}); stopped by --on-collision stop-later`;
 }

@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { agentLabel } from '../agents/registry.js';
+import type { AttemptPlan } from '../attempts/plan.js';
 import { type AttemptFacts, COMPARED_MEASURES, selectBest, selectFirstPassing } from '../attempts/select.js';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { filesOutsideOwns } from '../contracts/owns.js';
@@ -19,13 +20,13 @@ import { runUnit, type UnitFacts } from './feature.js';
 import type { WorkUnit } from './units.js';
 
 /** A finished attempt: what the rule compares, and what the branch moves to. */
-interface Finished extends AttemptFacts {
+export interface Finished extends AttemptFacts {
   status: AttemptEndStatus;
   commit?: string | undefined;
 }
 
 /** One best-of-N feature's attempts in this run. */
-interface FeatureAttempts {
+export interface FeatureAttempts {
   featureId: string;
   count: number;
   select: 'best' | 'first-passing';
@@ -83,8 +84,31 @@ function comparedValues(checks: UnitFacts['checks']): Record<string, Record<stri
 
 /** Creates the coordinator of a run's best-of-N features (none: it does nothing). */
 export function createAttemptCoordinator(ctx: RunContext): AttemptCoordinator {
+  const features = planFeatureAttempts(ctx.bestOfN, ctx.opts.resume ? ctx.previousAttempts : undefined);
+  return {
+    runAttempt: (unit) => runAttempt(ctx, features.get(unit.featureId)!, unit),
+    finishAll() {
+      for (const fa of features.values()) {
+        if (fa.done || (!fa.started && fa.ended.size === 0)) continue;
+        fa.done = true;
+        endFeature(ctx, fa.featureId, 'interrupted', UNFINISHED);
+      }
+    },
+  };
+}
+
+const UNFINISHED = 'stopped before every attempt finished; `baton run --resume` runs the rest';
+
+/**
+ * Each best-of-N feature's attempts at the start of the run (pure): with `previous` (a resumed run),
+ * the attempts an earlier run finished are kept, and a kept pass counts as the first under `first-passing`.
+ */
+export function planFeatureAttempts(
+  bestOfN: ReadonlyMap<string, AttemptPlan>,
+  previous: ReadonlyMap<string, Readonly<Record<string, AttemptState>>> | undefined,
+): Map<string, FeatureAttempts> {
   const features = new Map<string, FeatureAttempts>();
-  for (const [featureId, plan] of ctx.bestOfN) {
+  for (const [featureId, plan] of bestOfN) {
     const fa: FeatureAttempts = {
       featureId,
       count: plan.agents.length,
@@ -95,164 +119,179 @@ export function createAttemptCoordinator(ctx: RunContext): AttemptCoordinator {
       started: false,
       done: false,
     };
-    if (ctx.opts.resume) {
-      for (let n = 1; n <= fa.count; n++) {
-        const kept = keptFromEarlierRun(ctx.previousAttempts.get(featureId)?.[String(n)]);
-        if (!kept) continue;
-        fa.ended.set(n, kept);
-        if (kept.status === 'complete' && fa.select === 'first-passing') fa.firstPassing ??= n;
-      }
+    for (let n = 1; previous && n <= fa.count; n++) {
+      const kept = keptFromEarlierRun(previous.get(featureId)?.[String(n)]);
+      if (!kept) continue;
+      fa.ended.set(n, kept);
+      if (kept.status === 'complete' && fa.select === 'first-passing') fa.firstPassing ??= n;
     }
     features.set(featureId, fa);
   }
+  return features;
+}
 
-  const emitEnded = (fa: FeatureAttempts, e: Omit<AttemptEnded, 'type' | 'v' | 'ts' | 'feature_id'>) =>
-    ctx.sink.emit({ type: 'attempt.ended', feature_id: fa.featureId, ...e });
+type AttemptEndedFields = Omit<AttemptEnded, 'type' | 'v' | 'ts' | 'feature_id'>;
 
-  async function runAttempt(unit: WorkUnit): Promise<void> {
-    const fa = features.get(unit.featureId)!;
-    const n = unit.attempt!;
-    const { opts } = ctx;
-    if (opts.resume && ctx.previous.get(fa.featureId) === 'complete') {
-      if (!fa.done) {
-        fa.done = true;
-        ctx.settle(fa.featureId, { status: 'complete', reason: 'complete in an earlier run' });
-      }
-      return;
+function emitEnded(ctx: RunContext, fa: FeatureAttempts, e: AttemptEndedFields): void {
+  ctx.sink.emit({ type: 'attempt.ended', feature_id: fa.featureId, ...e });
+}
+
+/** Runs one attempt, or skips it (its feature complete in an earlier run, the attempt kept, another passed first). */
+async function runAttempt(ctx: RunContext, fa: FeatureAttempts, unit: WorkUnit): Promise<void> {
+  const n = unit.attempt!;
+  const { opts } = ctx;
+  if (opts.resume && ctx.previous.get(fa.featureId) === 'complete') {
+    if (!fa.done) {
+      fa.done = true;
+      ctx.settle(fa.featureId, { status: 'complete', reason: 'complete in an earlier run' });
     }
-    if (fa.ended.has(n)) return finishWhenAllEnded(fa);
-    if (opts.signal.aborted) return;
-    if (fa.firstPassing !== undefined) {
-      const reason = `not started: attempt ${fa.firstPassing} passed every criterion first (select: first-passing)`;
-      const none = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
-      emitEnded(fa, {
-        attempt: n,
-        status: 'stopped',
-        reason,
-        files: [],
-        checks: none,
-        measured: {},
-        lines_changed: 0,
-        outside_owns: 0,
-        duration_ms: 0,
-      });
-      fa.ended.set(n, {
-        attempt: n,
-        status: 'stopped',
-        checks: none,
-        measured: {},
-        outside_owns: 0,
-        lines_changed: 0,
-        finished: ctx.opts.clock().getTime(),
-      });
-      return finishWhenAllEnded(fa);
-    }
-    const p = ctx.pathsOf(unit.id);
-    fa.started = true;
-    fa.running.add(n);
-    ctx.sink.emit({
-      type: 'attempt.started',
-      feature_id: fa.featureId,
-      attempt: n,
-      agent: agentLabel(unit.spec),
-      branch: p.branch,
-      worktree: p.worktree,
-      port: ctx.portOf(unit.id).port,
-    });
-    const began = performance.now();
-    const facts: UnitFacts = {};
-    const result = await runUnit(ctx, unit.id, facts);
-    fa.running.delete(n);
-    const outcome = result === undefined || result === 'kept' ? { status: 'interrupted' as const } : result;
-    const status: AttemptEndStatus = fa.stopped.has(n) && facts.stoppedFor ? 'stopped' : outcome.status;
-    const finished = await describeFinished(ctx, unit, facts, status);
-    emitEnded(fa, {
-      attempt: n,
-      status,
-      ...(status === 'stopped'
-        ? { reason: facts.stoppedFor }
-        : outcome.reason !== undefined
-          ? { reason: outcome.reason }
-          : {}),
-      ...(finished.commit ? { commit: finished.commit } : {}),
-      files: facts.settled?.files ?? [],
-      checks: {
-        passed: facts.checks?.passed ?? 0,
-        failed: facts.checks?.failed ?? 0,
-        unverifiable: facts.checks?.unverifiable ?? 0,
-        total: facts.checks?.total ?? 0,
-      },
-      measured: finished.measured,
-      lines_changed: finished.lines_changed,
-      outside_owns: finished.outside_owns,
-      ...(finished.cost_usd !== undefined ? { cost_usd: finished.cost_usd } : {}),
-      duration_ms: Math.round(performance.now() - began),
-    });
-    fa.ended.set(n, finished);
-    if (fa.select === 'first-passing' && status === 'complete' && fa.firstPassing === undefined) {
-      fa.firstPassing = n;
-      for (const other of fa.running) {
-        const why = `stopped: attempt ${n} passed every criterion first (select: first-passing)`;
-        if (ctx.opts.control?.stop(attemptUnitId(fa.featureId, other), why)) fa.stopped.add(other);
-      }
-    }
-    return finishWhenAllEnded(fa);
+    return;
   }
-
-  async function finishWhenAllEnded(fa: FeatureAttempts): Promise<void> {
-    if (fa.done || fa.ended.size < fa.count) return;
-    fa.done = true;
-    if (ctx.opts.signal.aborted || [...fa.ended.values()].some((a) => a.status === 'interrupted')) {
-      endFeature(
-        fa.featureId,
-        'interrupted',
-        'stopped before every attempt finished; `baton run --resume` runs the rest',
-      );
-      return;
-    }
-    const all = [...fa.ended.values()];
-    const selection = fa.select === 'first-passing' ? selectFirstPassing(all) : selectBest(all);
-    const winner = fa.ended.get(selection.winner)!;
-    const branch = featureBranch(fa.featureId);
-    if (winner.commit) {
-      const commit = winner.commit;
-      await ctx.gitLock(() =>
-        setBranch(ctx.opts.root, branch, commit, `baton: best-of-N winner, attempt ${winner.attempt}`),
-      );
-    }
-    ctx.sink.emit({
-      type: 'attempt.selected',
-      feature_id: fa.featureId,
-      winner: selection.winner,
-      select: fa.select,
-      reasons: selection.reasons,
-      ranking: selection.ranking,
-      branch,
-      ...(winner.commit ? { commit: winner.commit } : {}),
-    });
-    const reason = `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`;
-    endFeature(fa.featureId, endStatusOf(winner.status), reason);
+  if (fa.ended.has(n)) return finishWhenAllEnded(ctx, fa);
+  if (opts.signal.aborted) return;
+  if (fa.firstPassing !== undefined) {
+    const skipped = notStarted(n, fa.firstPassing, opts.clock().getTime());
+    emitEnded(ctx, fa, skipped.event);
+    fa.ended.set(n, skipped.finished);
+    return finishWhenAllEnded(ctx, fa);
   }
-
-  function endFeature(featureId: string, status: FeatureEnded['status'], reason: string): void {
-    ctx.settle(featureId, { status, reason });
-    ctx.sink.emit({ type: 'feature.ended', feature_id: featureId, status, reason });
+  const finished = await runStartedAttempt(ctx, fa, unit);
+  fa.ended.set(n, finished);
+  if (fa.select === 'first-passing' && finished.status === 'complete' && fa.firstPassing === undefined) {
+    fa.firstPassing = n;
+    for (const other of fa.running) {
+      const why = `stopped: attempt ${n} passed every criterion first (select: first-passing)`;
+      if (opts.control?.stop(attemptUnitId(fa.featureId, other), why)) fa.stopped.add(other);
+    }
   }
+  return finishWhenAllEnded(ctx, fa);
+}
 
+/** An attempt not started because attempt `first` passed every criterion first (pure): its event and its facts. */
+export function notStarted(
+  n: number,
+  first: number,
+  now: number,
+): { event: AttemptEndedFields; finished: Finished } {
+  const none = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
   return {
-    runAttempt: (unit) => runAttempt(unit),
-    finishAll() {
-      for (const fa of features.values()) {
-        if (fa.done || (!fa.started && fa.ended.size === 0)) continue;
-        fa.done = true;
-        endFeature(
-          fa.featureId,
-          'interrupted',
-          'stopped before every attempt finished; `baton run --resume` runs the rest',
-        );
-      }
+    event: {
+      attempt: n,
+      status: 'stopped',
+      reason: `not started: attempt ${first} passed every criterion first (select: first-passing)`,
+      files: [],
+      checks: none,
+      measured: {},
+      lines_changed: 0,
+      outside_owns: 0,
+      duration_ms: 0,
+    },
+    finished: {
+      attempt: n,
+      status: 'stopped',
+      checks: none,
+      measured: {},
+      outside_owns: 0,
+      lines_changed: 0,
+      finished: now,
     },
   };
+}
+
+/** Runs an attempt through the unit lifecycle between `attempt.started` and `attempt.ended`. */
+async function runStartedAttempt(ctx: RunContext, fa: FeatureAttempts, unit: WorkUnit): Promise<Finished> {
+  const n = unit.attempt!;
+  const p = ctx.pathsOf(unit.id);
+  fa.started = true;
+  fa.running.add(n);
+  ctx.sink.emit({
+    type: 'attempt.started',
+    feature_id: fa.featureId,
+    attempt: n,
+    agent: agentLabel(unit.spec),
+    branch: p.branch,
+    worktree: p.worktree,
+    port: ctx.portOf(unit.id).port,
+  });
+  const began = performance.now();
+  const facts: UnitFacts = {};
+  const result = await runUnit(ctx, unit.id, facts);
+  fa.running.delete(n);
+  const outcome = result === undefined || result === 'kept' ? { status: 'interrupted' as const } : result;
+  const status: AttemptEndStatus = fa.stopped.has(n) && facts.stoppedFor ? 'stopped' : outcome.status;
+  const finished = await describeFinished(ctx, unit, facts, status);
+  emitEnded(ctx, fa, endedFields(finished, outcome.reason, facts, Math.round(performance.now() - began)));
+  return finished;
+}
+
+/** The `attempt.ended` fields of a finished attempt (pure): a stopped one gives why it was stopped. */
+function endedFields(
+  finished: Finished,
+  reason: string | undefined,
+  facts: UnitFacts,
+  durationMs: number,
+): AttemptEndedFields {
+  const { status } = finished;
+  return {
+    attempt: finished.attempt,
+    status,
+    ...(status === 'stopped' ? { reason: facts.stoppedFor } : reason !== undefined ? { reason } : {}),
+    ...(finished.commit ? { commit: finished.commit } : {}),
+    files: facts.settled?.files ?? [],
+    checks: {
+      passed: facts.checks?.passed ?? 0,
+      failed: facts.checks?.failed ?? 0,
+      unverifiable: facts.checks?.unverifiable ?? 0,
+      total: facts.checks?.total ?? 0,
+    },
+    measured: finished.measured,
+    lines_changed: finished.lines_changed,
+    outside_owns: finished.outside_owns,
+    ...(finished.cost_usd !== undefined ? { cost_usd: finished.cost_usd } : {}),
+    duration_ms: durationMs,
+  };
+}
+
+/** Once every attempt of a feature ended: picks the winner, points `baton/<id>` at it, ends the feature. */
+async function finishWhenAllEnded(ctx: RunContext, fa: FeatureAttempts): Promise<void> {
+  if (fa.done || fa.ended.size < fa.count) return;
+  fa.done = true;
+  if (ctx.opts.signal.aborted || [...fa.ended.values()].some((a) => a.status === 'interrupted')) {
+    endFeature(ctx, fa.featureId, 'interrupted', UNFINISHED);
+    return;
+  }
+  const all = [...fa.ended.values()];
+  const selection = fa.select === 'first-passing' ? selectFirstPassing(all) : selectBest(all);
+  const winner = fa.ended.get(selection.winner)!;
+  const branch = featureBranch(fa.featureId);
+  if (winner.commit) {
+    const commit = winner.commit;
+    await ctx.gitLock(() =>
+      setBranch(ctx.opts.root, branch, commit, `baton: best-of-N winner, attempt ${winner.attempt}`),
+    );
+  }
+  ctx.sink.emit({
+    type: 'attempt.selected',
+    feature_id: fa.featureId,
+    winner: selection.winner,
+    select: fa.select,
+    reasons: selection.reasons,
+    ranking: selection.ranking,
+    branch,
+    ...(winner.commit ? { commit: winner.commit } : {}),
+  });
+  const reason = `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`;
+  endFeature(ctx, fa.featureId, endStatusOf(winner.status), reason);
+}
+
+function endFeature(
+  ctx: RunContext,
+  featureId: string,
+  status: FeatureEnded['status'],
+  reason: string,
+): void {
+  ctx.settle(featureId, { status, reason });
+  ctx.sink.emit({ type: 'feature.ended', feature_id: featureId, status, reason });
 }
 
 /** The rule's facts about a finished attempt: diff size, files outside owns, measured values, cost. */

@@ -20,7 +20,6 @@ import type { FeaturePaths } from './preflight.js';
 import type { RunOptions } from './run.js';
 import { buildTaskPrompt } from './task.js';
 import { unitContract, unitPortIndex } from './units.js';
-import { type NewWorktree, worktreeBatcher } from './worktree.js';
 
 /** How a feature ended in this run. */
 export interface FeatureResult {
@@ -56,11 +55,6 @@ export interface RunContext {
   taskOf(id: string, scratchDir: string, env: NodeJS.ProcessEnv): AgentTask;
   /** Runs git work that touches the shared repository's admin files one at a time. */
   gitLock<T>(fn: () => Promise<T>): Promise<T>;
-  /**
-   * Creates a feature's worktree and branch (`--no-checkout`) under the git lock; the requests of
-   * features starting together share one process (`worktreeBatcher`).
-   */
-  addWorktree(w: NewWorktree): Promise<void>;
   /** Records how a feature ended and wakes the features waiting for it (no event). */
   settle(id: string, result: FeatureResult): void;
   /** Resolves when `id` has a result, or the run is interrupted. */
@@ -103,7 +97,6 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     CheckoutWatch.start(opts.root, Date.now(), init.checkoutBaseline),
     RepoGuard.start(opts.root, ownBranches, init.repoBaseline),
   ]);
-  const gitLock = createMutex();
   const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);
   const portOf = (id: string) =>
     portBlockFor(unitPortIndex(opts.plan, id, MAX_ATTEMPTS), opts.config.port_base);
@@ -119,8 +112,7 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     pathsOf,
     portOf,
     taskOf: (id, scratchDir, env) => taskFor(init, pathsOf(id), portOf(id), id, scratchDir, env),
-    gitLock,
-    addWorktree: worktreeBatcher(opts.root, gitLock),
+    gitLock: createMutex(),
     ...resultBoard(opts.signal),
     findEscapes: escapeLooker(opts.root, checkoutWatch, repoGuard),
   };

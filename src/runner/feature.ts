@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
+import { formatUserError, UserError } from '../errors.js';
 import { changedFiles, git } from '../git/git.js';
 import { commitAndList } from '../git/sequence.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
@@ -38,7 +39,9 @@ export interface UnitFacts {
   stoppedFor?: string;
 }
 
+/** Why a unit failed, as the run shows it: a user error with its code, as the CLI prints it. */
 function errorText(err: unknown): string {
+  if (err instanceof UserError) return formatUserError(err);
   return err instanceof Error ? err.message : String(err);
 }
 

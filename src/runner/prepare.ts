@@ -8,7 +8,7 @@ import { describeExit, type Supervised, spawnSupervised, tailLines } from '../pr
 import type { FeatureResult, RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
 import { inspectResumedBranch, type ResumedBranch } from './resume.js';
-import { checkOutWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
+import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
 
 function recordWorktree(
   ctx: RunContext,
@@ -51,8 +51,11 @@ export async function prepareWorktree(ctx: RunContext, feature: Contract, p: Fea
     return forkPoint;
   }
   // Only the ref and the admin files need the lock; the checkout itself runs in parallel.
-  await ctx.addWorktree({ path: p.worktree, branch: p.branch, base: ctx.baseCommit });
-  await checkOutWorktree(p.worktree);
+  await addFeatureWorktree(
+    opts.root,
+    { path: p.worktree, branch: p.branch, base: ctx.baseCommit },
+    ctx.gitLock,
+  );
   let forkPoint = ctx.baseCommit;
   if (opts.waitForDeps) {
     // Build on the dependencies' real code: merge their branches into the fresh branch.

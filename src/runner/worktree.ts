@@ -13,7 +13,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
 import { GitError, git } from '../git/git.js';
-import { type GitStepOutput, gitSequence } from '../git/sequence.js';
+import { gitSequence } from '../git/sequence.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
@@ -44,10 +44,14 @@ export function checkCopyPattern(pattern: string, where: PatternSource): void {
     throw refuseCopy(where, pattern, 'leads outside the repository ("..")');
 }
 
-/** Checks every copy pattern (the config's and `.worktreeinclude`'s) before a run creates anything. */
+/**
+ * Checks every copy pattern (the config's and `.worktreeinclude`'s) and every file they name before a
+ * run creates anything: a pattern or a source that resolves outside the repository is refused here, as
+ * one `run/copy-outside` error, not later as one feature's failure.
+ */
 export function checkCopyPatterns(root: string, configCopy: readonly string[]): void {
   for (const [i, p] of configCopy.entries()) checkCopyPattern(p, `config copy[${i}]`);
-  readWorktreeInclude(root);
+  resolveCopySources(root, [...configCopy, ...readWorktreeInclude(root)]);
 }
 
 /**
@@ -96,6 +100,23 @@ export async function copyIntoWorktree(
   worktree: string,
   patterns: readonly string[],
 ): Promise<string[]> {
+  const copied: string[] = [];
+  for (const rel of resolveCopySources(root, patterns)) {
+    const from = join(root, rel);
+    const to = join(worktree, rel);
+    if (existsSync(to)) continue; // tracked files arrive with the checkout; never overwrite
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(from, to, { recursive: statSync(from).isDirectory(), errorOnExist: false, force: false });
+    copied.push(rel);
+  }
+  return copied;
+}
+
+/**
+ * The files copy patterns name in the main checkout (relative, sorted; `.baton` never), each proved to
+ * lie inside the repository: a pattern or a source that resolves outside it is a `run/copy-outside` error.
+ */
+function resolveCopySources(root: string, patterns: readonly string[]): string[] {
   if (patterns.length === 0) return [];
   for (const [i, p] of patterns.entries()) checkCopyPattern(p, `copy pattern ${i + 1}`);
   const realRoot = realpathSync(root);
@@ -118,16 +139,7 @@ export async function copyIntoWorktree(
     checkSourceInside(realRoot, from, rel);
     sources.push(rel);
   }
-  const copied: string[] = [];
-  for (const rel of sources) {
-    const from = join(root, rel);
-    const to = join(worktree, rel);
-    if (existsSync(to)) continue; // tracked files arrive with the checkout; never overwrite
-    mkdirSync(dirname(to), { recursive: true });
-    cpSync(from, to, { recursive: statSync(from).isDirectory(), errorOnExist: false, force: false });
-    copied.push(rel);
-  }
-  return copied;
+  return sources;
 }
 
 /** Files below `base` (relative to `root`), skipping `.git`, `.baton` and `node_modules` unless named in the base. */
@@ -156,52 +168,79 @@ function walkFiles(root: string, base: string): string[] {
  * Fills a worktree made with `--no-checkout` from its HEAD. It touches only the worktree's own
  * index and files, so it runs outside the run's git lock: eight checkouts proceed in parallel.
  */
-export async function checkOutWorktree(path: string): Promise<void> {
+async function checkOutWorktree(path: string): Promise<void> {
   await git(path, ['read-tree', '-mu', 'HEAD']);
 }
 
-/** A worktree to make at `path` on a new branch from `base`, without its checkout (the ref and admin files only). */
+/** A worktree to make at `path` on a new branch from `base`. */
 export interface NewWorktree {
   path: string;
   branch: string;
   base: string;
 }
 
+type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
+
 /**
- * Makes feature worktrees (`worktree add --no-checkout`: the ref and admin files, under the run's git
- * lock; the checkout runs outside it). The requests made in the same turn (a wave of features starting
- * together) run as one shell of `worktree add`s — one fork of the orchestrator instead of one each;
- * each request still gets its own outcome.
+ * `git worktree add --no-checkout` (the ref and admin files) under `lock`. The requests made in the
+ * same turn on one lock (a wave of features starting together) run as one shell of `worktree add`s —
+ * one fork of the orchestrator instead of one each; each request still gets its own outcome.
  */
-export function worktreeBatcher(
-  root: string,
-  gitLock: <T>(fn: () => Promise<T>) => Promise<T>,
-): (w: NewWorktree) => Promise<void> {
+function worktreeBatcher(root: string, lock: Lock): (w: NewWorktree) => Promise<void> {
   let pending: Array<{ w: NewWorktree; done: (err?: unknown) => void }> = [];
   const flush = () => {
     const batch = pending;
     pending = [];
-    void gitLock(async () => {
-      const steps = batch.map(({ w }) => {
+    const steps = batch.map(({ w }) => ({
+      args: ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base],
+      mayFail: true,
+    }));
+    const made = lock(() => {
+      for (const { w } of batch) {
         const parent = dirname(w.path);
         if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
-        return {
-          args: ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base],
-          mayFail: true,
-        };
-      });
-      const out = await gitSequence(root, steps).catch((err: unknown) => err);
-      batch.forEach(({ done }, i) => {
-        const r = Array.isArray(out) ? (out[i] as GitStepOutput | undefined) : undefined;
-        if (!Array.isArray(out)) done(out);
-        else if (r?.exitCode === 0) done();
-        else done(new GitError(steps[i]?.args ?? [], r ?? { stdout: '', stderr: 'not run', exitCode: -1 }));
-      });
+      }
+      return gitSequence(root, steps);
     });
+    // Each caller hears once the lock is released, so no checkout starts while it is held.
+    made.then(
+      (out) =>
+        batch.forEach(({ done }, i) => {
+          const r = out[i];
+          if (r?.exitCode === 0) done();
+          else done(new GitError(steps[i]?.args ?? [], r ?? { stdout: '', stderr: 'not run', exitCode: -1 }));
+        }),
+      (err: unknown) => {
+        for (const { done } of batch) done(err);
+      },
+    );
   };
   return (w) =>
     new Promise<void>((resolve, reject) => {
       if (pending.length === 0) setImmediate(flush);
       pending.push({ w, done: (err) => (err === undefined ? resolve() : reject(err)) });
     });
+}
+
+/** One batcher per lock (per run) and repository. */
+const batchers = new WeakMap<Lock, Map<string, (w: NewWorktree) => Promise<void>>>();
+
+/**
+ * A new feature's worktree: the branch and the admin files under `lock` (the run's git lock: they
+ * are the shared repository's; features asking in the same turn share one process), then the
+ * checkout outside it, so the checkouts of a wave run in parallel.
+ */
+export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: Lock): Promise<void> {
+  let byRoot = batchers.get(lock);
+  if (!byRoot) {
+    byRoot = new Map();
+    batchers.set(lock, byRoot);
+  }
+  let add = byRoot.get(root);
+  if (!add) {
+    add = worktreeBatcher(root, lock);
+    byRoot.set(root, add);
+  }
+  await add(opts);
+  await checkOutWorktree(opts.path);
 }

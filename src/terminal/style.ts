@@ -1,5 +1,4 @@
 /** The terminal's palette, tables, durations and control-character escaping, for every renderer. */
-import { createRequire } from 'node:module';
 import type { FeatureStatus } from '../log/events.js';
 import { CLOCK_BACKWARDS } from '../metrics/intervals.js';
 import { escapeControl } from '../text/escape.js';
@@ -55,7 +54,7 @@ export function paintStatus(p: Palette, status: FeatureStatus | string): string 
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI colour codes is the point
-const ANSI = /\x1b\[[0-9;]*m/g;
+export const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** The colour codes `palette` itself writes: the only escape sequences a table cell may carry. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the palette's colour codes is the point
@@ -101,19 +100,4 @@ export function formatDuration(ms: number | undefined): string {
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-/** How many terminal columns a line takes (colour codes take none; one per code point otherwise). */
-export function visibleWidth(line: string): number {
-  return [...line.replace(ANSI, '')].length;
-}
-
-/** slice-ansi, loaded on the first line too long to show (its tables cost every command's start-up otherwise). */
-let sliceAnsi: typeof import('slice-ansi').default | undefined;
-
-/** Cuts a line to `columns` terminal columns, ending in `…` when it was longer; colour codes are kept closed. */
-export function cutToWidth(line: string, columns: number): string {
-  if (columns <= 0 || visibleWidth(line) <= columns) return line;
-  sliceAnsi ??= (createRequire(import.meta.url)('slice-ansi') as typeof import('slice-ansi')).default;
-  return `${sliceAnsi(line, 0, Math.max(0, columns - 1))}…`;
 }

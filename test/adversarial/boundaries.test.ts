@@ -5,7 +5,9 @@ import { lintContracts } from '../../src/contracts/lint.js';
 import { parseContract } from '../../src/contracts/parse.js';
 import { startDashboard } from '../../src/dashboard/server.js';
 import { copyIntoWorktree, readWorktreeInclude } from '../../src/runner/worktree.js';
+import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { events, expectErrorLine, hostileRepo, printedError, watchWorld } from './rig.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -21,11 +23,13 @@ describe('adversarial: copies stay inside the repository', () => {
   it.each([
     ['../../etc/passwd', /\.worktreeinclude:2: "\.\.\/\.\.\/etc\/passwd" leads outside/],
     ['/etc/passwd', /\.worktreeinclude:2: "\/etc\/passwd" is an absolute path/],
-  ])('refuses %s in .worktreeinclude with its line', (entry, message) => {
+  ])('refuses %s in .worktreeinclude with its line', async (entry, message) => {
     const r = repo();
     writeFileSync(join(r.root, '.worktreeinclude'), `# local files\n${entry}\n`);
+    const world = watchWorld(r);
     expect(() => readWorktreeInclude(r.root)).toThrow(message);
-    expect(() => readWorktreeInclude(r.root)).toThrow(expect.objectContaining({ code: 'run/copy-outside' }));
+    expectErrorLine(await printedError(() => readWorktreeInclude(r.root)), 'run/copy-outside');
+    world.expectUntouched();
   });
 
   it('refuses a symlink that points out of the repository, and copies nothing', async () => {
@@ -34,11 +38,49 @@ describe('adversarial: copies stay inside the repository', () => {
     symlinkSync('/etc/hostname', join(r.root, '.env'));
     const wt = join(r.root, '..', 'wt');
     mkdirSync(wt);
+    const world = watchWorld(r, [wt]);
     await expect(copyIntoWorktree(r.root, wt, ['.env'])).rejects.toThrow(/resolves outside the repository/);
-    await expect(copyIntoWorktree(r.root, wt, ['config-link/**'])).rejects.toMatchObject({
-      code: 'run/copy-outside',
-    });
+    expectErrorLine(
+      await printedError(() => copyIntoWorktree(r.root, wt, ['config-link/**'])),
+      'run/copy-outside',
+    );
     expect(readdirSync(wt)).toEqual([]);
+    world.expectUntouched();
+  });
+
+  it.each([
+    ['.worktreeinclude naming the canary beside the repository', { '.worktreeinclude': '../canary.txt\n' }],
+    ['a copy entry with an absolute path', { 'baton.config.json': '{ "copy": ["/etc/hostname"] }\n' }],
+  ])(
+    'baton run refuses %s before it starts: one run/copy-outside line, nothing read or written outside',
+    async (_what, files) => {
+      const r = hostileRepo({ 'feature-001-a': 'mkdir -p src/feature-001-a && touch src/feature-001-a/x' });
+      cleanups.push(() => r.cleanup());
+      r.commit('copy entries', files);
+      const world = watchWorld(r);
+      const res = await runBaton(['run'], { cwd: r.root });
+      expect(res.code).toBe(1);
+      expectErrorLine(res.stderr, 'run/copy-outside');
+      expect(r.git('branch', '--list', 'baton/*')).toBe('');
+      world.expectUntouched();
+    },
+  );
+
+  it('baton run refuses a copy entry through a symlink out of the repository before the run starts', async () => {
+    const r = hostileRepo({ 'feature-001-a': 'mkdir -p src/feature-001-a && touch src/feature-001-a/x' });
+    cleanups.push(() => r.cleanup());
+    r.commit('copy entries', { 'baton.config.json': '{ "copy": [".env"] }\n', '.gitignore': '.env\n' });
+    symlinkSync('../canary.txt', join(r.root, '.env'));
+    const world = watchWorld(r);
+    const res = await runBaton(['run'], { cwd: r.root });
+    expect(res.code).toBe(1);
+    // Like `..` and absolute entries: one line with its code, before any branch or worktree is made.
+    expect(expectErrorLine(res.stderr, 'run/copy-outside')).toContain(
+      '".env" resolves outside the repository',
+    );
+    expect(r.git('branch', '--list', 'baton/*')).toBe('');
+    expect(events(r).some((e) => e.type === 'feature.started')).toBe(false);
+    world.expectUntouched();
   });
 });
 
@@ -55,6 +97,24 @@ describe('adversarial: contract limits', () => {
     if (!reserved.ok) expect(reserved.errors[0]?.message).toMatch(/reserved/);
   });
 
+  it.each([
+    ['a 101-character id', 'a'.repeat(101)],
+    ['the reserved id "integration"', 'integration'],
+  ])(
+    'baton run refuses %s: located diagnostics, one error line with its code, nothing made',
+    async (_what, id) => {
+      const r = hostileRepo({ [id]: 'touch never-run' });
+      cleanups.push(() => r.cleanup());
+      const world = watchWorld(r);
+      const res = await runBaton(['run'], { cwd: r.root });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/^specs\/.*contract\.md:\d+:\d+: error: .* \[contract\/[a-z-]+\]$/m);
+      expectErrorLine(res.stderr, 'contracts/invalid');
+      expect(r.git('branch', '--list', 'baton/*')).toBe('');
+      world.expectUntouched();
+    },
+  );
+
   it('warns about owns patterns that can never match a repository path', () => {
     const parsed = parseContract(
       contract('feature-001-a', '["/etc/**", "../outside/**", ".git/config", "src/ok/**"]'),
@@ -69,12 +129,32 @@ describe('adversarial: contract limits', () => {
       expect.stringContaining('".git/config" names git'),
     ]);
   });
+
+  it('baton lint warns about each such owns pattern on a located line with its code, and changes nothing', async () => {
+    const r = makeRepo({
+      'specs/feature-001-a/contract.md': contract(
+        'feature-001-a',
+        '["/etc/**", "../outside/**", ".git/config", "src/ok/**"]',
+      ),
+    });
+    cleanups.push(() => r.cleanup());
+    const world = watchWorld(r);
+    const res = await runBaton(['lint'], { cwd: r.root });
+    expect(res.code, res.stderr).toBe(0);
+    const warnings = `${res.stdout}${res.stderr}`
+      .split('\n')
+      .filter((l) => l.includes('[lint/owns-outside]'));
+    expect(warnings).toHaveLength(3);
+    for (const w of warnings) expect(w).toMatch(/^specs\/feature-001-a\/contract\.md:\d+:\d+: warning: /);
+    world.expectUntouched();
+  });
 });
 
 describe('adversarial: the dashboard', () => {
   it('never exits on an unusable log, and reads one huge line without stalling other requests', async () => {
     const r = repo();
     mkdirSync(join(r.root, '.baton', 'log.jsonl'), { recursive: true });
+    const world = watchWorld(r);
     const dash = await startDashboard({
       root: r.root,
       logPath: join(r.root, '.baton', 'log.jsonl'),
@@ -87,7 +167,7 @@ describe('adversarial: the dashboard', () => {
     const state = (await (await fetch(`http://127.0.0.1:${dash.port}/api/state`, auth)).json()) as {
       problems: Array<{ message: string }>;
     };
-    expect(state.problems.at(-1)?.message).toMatch(/^log\/unusable: .* it is a directory/);
+    expect(state.problems.at(-1)?.message).toMatch(/^the log .* it is a directory \[log\/unusable\]$/);
     // Replaced by a file holding a 20 MiB line and then one event: both the page and the event get through.
     rmSync(join(r.root, '.baton', 'log.jsonl'), { recursive: true });
     writeFileSync(
@@ -103,5 +183,6 @@ describe('adversarial: the dashboard', () => {
       if (!seen) await new Promise((res) => setTimeout(res, 100));
     }
     expect(seen).toBe(true);
+    world.expectUntouched();
   });
 });

@@ -11,7 +11,7 @@ import type { BatonEvent } from '../../src/log/events.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { events, userState } from './rig.js';
+import { events, watchWorld } from './rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -38,7 +38,7 @@ describe('adversarial: writes into the main checkout', () => {
       ]),
     });
     repos.push(repo);
-    const before = userState(repo);
+    const world = watchWorld(repo);
     const r = await runBaton(['run', '-j', '2'], { cwd: repo.root });
     expect(r.stderr).toBe('');
     const found = escapes(repo);
@@ -54,12 +54,9 @@ describe('adversarial: writes into the main checkout', () => {
     const text = (await runBaton(['status'], { cwd: repo.root })).stdout;
     expect(text).toContain('an agent (unknown which: several were running) changed: STRAY.txt');
     expect(text).not.toMatch(/sleeper wrote into the main checkout/);
-    // Baton reports, and leaves the file for the user: refs and config unchanged, the stray file still there.
-    const after = userState(repo);
-    expect(after.refs).toBe(before.refs);
-    expect(after.head).toBe(before.head);
-    expect(after.config).toBe(before.config);
-    expect(after.status).toBe('?? STRAY.txt');
+    // Baton reports, and leaves the file for the user: the stray file is the one change in the checkout.
+    expect(repo.git('status', '--porcelain', '--', '.', ':!.baton')).toBe('?? STRAY.txt');
+    world.expectUntouched({ status: true });
   });
 
   it('one agent at a time: the write is attributed to the agent whose window explains it', async () => {
@@ -71,15 +68,19 @@ describe('adversarial: writes into the main checkout', () => {
       ]),
     });
     repos.push(repo);
+    const world = watchWorld(repo);
     await runBaton(['run', '-j', '1'], { cwd: repo.root });
     const found = escapes(repo);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ feature_id: 'writer', files: ['STRAY.txt'], attribution: 'run-window' });
+    expect(repo.git('status', '--porcelain', '--', '.', ':!.baton')).toBe('?? STRAY.txt');
+    world.expectUntouched({ status: true });
   });
 
   it('looks at the main checkout only when no agent runs: one git status per wave, not per agent', async () => {
     const repo = makeRepo({ 'README.md': '# app\n' });
     repos.push(repo);
+    const world = watchWorld(repo);
     const watch = await CheckoutWatch.start(repo.root, 1000);
     expect(watch.statusRuns).toBe(1);
     writeFileSync(join(repo.root, 'X.txt'), 'x');
@@ -97,5 +98,8 @@ describe('adversarial: writes into the main checkout', () => {
     writeFileSync(join(repo.root, 'Y.txt'), 'y');
     windows.push({ feature_id: 'c', startMs: 2100, endMs: 2500 });
     expect(await watch.checkWhenIdle(windows, () => 2600)).toEqual([{ path: 'Y.txt', agent: 'c' }]);
+    // Looking changed nothing: the files the test wrote are the only change.
+    expect(repo.git('status', '--porcelain')).toBe('?? X.txt\n?? Y.txt');
+    world.expectUntouched({ status: true });
   });
 });

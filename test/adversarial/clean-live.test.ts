@@ -7,7 +7,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../rig/wait.js';
-import { BATON_BIN, built, hostileRepo, processesMatching, runBin } from './rig.js';
+import {
+  BATON_BIN,
+  built,
+  expectErrorLine,
+  hostileRepo,
+  processesMatching,
+  runBin,
+  watchWorld,
+} from './rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -20,6 +28,7 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
     // The agent: a shell whose command line carries a unique marker, so the test can find it.
     const r = hostileRepo({ 'feature-001-a': `sleep 60 && echo ${marker}` });
     cleanups.push(() => r.cleanup());
+    const world = watchWorld(r);
     const run = spawn(process.execPath, [BATON_BIN, 'run'], {
       cwd: r.root,
       env: { ...process.env, NO_COLOR: '1' },
@@ -34,9 +43,9 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
     for (const args of [['clean'], ['clean', '--force'], ['clean', '--force', '--all', 'feature-001-a']]) {
       const c = runBin(args, { cwd: r.root });
       expect(c.code, c.stderr).toBe(1);
-      expect(c.stderr).toContain(`another Baton is running (pid ${run.pid}, since ${since}`);
-      expect(c.stderr.trim().split('\n')[0]).toMatch(/^baton: another Baton is running/);
-      expect(c.stderr).not.toMatch(/\n\s+at /);
+      expect(expectErrorLine(c.stderr, 'lock/busy')).toContain(
+        `baton: another Baton is running (pid ${run.pid}, since ${since}`,
+      );
     }
     const json = runBin(['clean', '--json'], { cwd: r.root });
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'lock/busy' } });
@@ -46,6 +55,7 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
     expect(processesMatching(marker)).toEqual(agents);
     expect(r.git('worktree', 'list', '--porcelain')).toBe(worktree);
     expect(r.git('branch', '--list', 'baton/feature-001-a')).toContain('baton/feature-001-a');
+    world.expectUntouched();
     const ended = new Promise((res) => run.once('exit', res));
     run.kill('SIGINT');
     await ended;
@@ -53,5 +63,6 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
     // Once the run is gone, clean works again.
     const after = runBin(['clean', '--force'], { cwd: r.root });
     expect(after.stderr).not.toContain('another Baton');
+    world.expectUntouched();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
-import { events, hostileRepo, processesMatching, unrelatedSleeper, userState } from './rig.js';
+import { events, hostileRepo, processesMatching, watchWorld } from './rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -37,6 +37,7 @@ describe('adversarial: agents must not subvert git', () => {
         'feature-002-good': 'sleep 1; mkdir -p src/feature-002-good && echo y > src/feature-002-good/b.txt',
       }),
     );
+    const world = watchWorld(repo);
     const r = await runBaton(['run', '-j', '1'], { cwd: repo.root });
     expect(r.code).toBe(0);
     expect(await runBaton(['status'], { cwd: repo.root })).toMatchObject({ code: 0 });
@@ -50,6 +51,8 @@ describe('adversarial: agents must not subvert git', () => {
     expect(said.some((s) => s.startsWith('git config core.fsmonitor added'))).toBe(true);
     // Reported, left for the user to decide: Baton neither kept it silently nor rewrote the config.
     expect(repo.git('config', 'core.hooksPath')).toBe(trap);
+    // The config change is the agent's (checked above); nothing else of the user's moved.
+    world.expectUntouched({ config: true });
   });
 
   it('an agent that switches branch, deletes its branch or resets below the base ends failed with the reason', async () => {
@@ -63,7 +66,7 @@ describe('adversarial: agents must not subvert git', () => {
       }),
     );
     repo.commit('second', { 'more.txt': 'more\n' });
-    const before = userState(repo);
+    const world = watchWorld(repo);
     const r = await runBaton(['run', '-j', '3'], { cwd: repo.root });
     expect(r.code).toBe(1);
     const ended = new Map(
@@ -81,20 +84,21 @@ describe('adversarial: agents must not subvert git', () => {
       status: 'failed',
       reason: expect.stringContaining('no longer descends'),
     });
-    expect(userState(repo)).toEqual(before);
+    // The branch the first agent made is its own doing; the user's checkout, main, config: untouched.
+    world.expectUntouched({ refs: ['refs/heads/elsewhere'] });
   });
 
-  it('an agent that moves main is reported as an escape; a setsid daemon it starts is stopped and reported, an unrelated one survives', async () => {
-    const bystander = unrelatedSleeper();
-    cleanups.push(() => bystander.kill());
+  it('an agent that moves a branch of the user’s and plants a tag is reported as an escape; a setsid daemon it starts is stopped and reported, an unrelated one survives', async () => {
     const repo = track(
       hostileRepo({
         'feature-001-daemon':
           'setsid sh -c "exec sleep 313" >/dev/null 2>&1 < /dev/null & mkdir -p src/feature-001-daemon && echo d > src/feature-001-daemon/d.txt',
         'feature-002-mover':
-          'git update-ref refs/heads/main HEAD~0 && git tag planted && mkdir -p src/feature-002-mover && echo m > src/feature-002-mover/m.txt',
+          'git commit -q --allow-empty -m evil && git update-ref refs/heads/release HEAD && git tag planted && mkdir -p src/feature-002-mover && echo m > src/feature-002-mover/m.txt',
       }),
     );
+    repo.git('branch', 'release');
+    const world = watchWorld(repo);
     const r = await runBaton(['run', '-j', '2'], { cwd: repo.root });
     expect(r.code).toBe(0);
     const log = events(repo);
@@ -105,8 +109,15 @@ describe('adversarial: agents must not subvert git', () => {
     };
     expect(exited.stopped_daemons?.some((d) => d.command.includes('sleep 313'))).toBe(true);
     expect(processesMatching('sleep 313')).toEqual([]);
-    expect(bystander.alive()).toBe(true);
     const said = log.flatMap((e) => (e.type === 'feature.escaped' ? e.files : []));
     expect(said).toContain('ref refs/tags/planted created');
+    expect(said).toContainEqual(
+      expect.stringMatching(/^ref refs\/heads\/release moved [0-9a-f]{8} → [0-9a-f]{8}$/),
+    );
+    // Reported and left for the user to decide: the tag and the moved branch are the agent's doing;
+    // main, HEAD, the checkout, the config, the files beside the repository and the bystander are not.
+    expect(repo.git('tag', '--list', 'planted')).toBe('planted');
+    expect(repo.git('rev-parse', 'release')).not.toBe(repo.git('rev-parse', 'main'));
+    world.expectUntouched({ refs: ['refs/tags/planted', 'refs/heads/release'] });
   });
 });

@@ -1,15 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/log/append.js';
 import { readLog } from '../../src/log/read.js';
@@ -17,17 +8,12 @@ import { renderTable } from '../../src/terminal/style.js';
 import { escapeControl } from '../../src/text/escape.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { BATON_BIN, built } from './rig.js';
+import { BATON_BIN, built, expectErrorLine, hostileRepo, printedError, watchWorld } from './rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'baton-adv-log-'));
-  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
 function repo(): TempRepo {
   const r = makeRepo();
   cleanups.push(() => r.cleanup());
@@ -35,53 +21,91 @@ function repo(): TempRepo {
 }
 const hook = { feature_id: 'feature-001-a', status: 'running' };
 
+/** The repository's log path, its `.baton/` folder made. */
+function logOf(r: TempRepo): string {
+  mkdirSync(join(r.root, '.baton'), { recursive: true });
+  return join(r.root, '.baton', 'log.jsonl');
+}
+
 describe('adversarial: the log is data, not a device', () => {
-  it('refuses to append through a symlink: the target is untouched and the error is log/unusable', () => {
-    const dir = tempDir();
-    const target = join(dir, 'passwd');
-    writeFileSync(target, 'root:x:0:0\n');
-    const log = join(dir, 'log.jsonl');
-    symlinkSync(target, log);
-    expect(() => appendLine(log, hook)).toThrow(expect.objectContaining({ code: 'log/unusable' }));
-    expect(readFileSync(target, 'utf8')).toBe('root:x:0:0\n');
+  it('refuses to append through a symlink: the target is untouched and the error is one log/unusable line', async () => {
+    const r = hostileRepo({ 'feature-001-a': 'true' });
+    cleanups.push(() => r.cleanup());
+    const world = watchWorld(r);
+    // The log points at the canary beside the repository: an agent could point it at /etc/passwd.
+    const log = logOf(r);
+    symlinkSync(join(dirname(r.root), 'canary.txt'), log);
+    expectErrorLine(await printedError(() => appendLine(log, hook)), 'log/unusable');
+    const viaHook = await runBaton(['hook', 'stop', '--feature', 'feature-001-a', '--status', 'complete'], {
+      cwd: r.root,
+    });
+    expect(viaHook.code).toBe(1);
+    expectErrorLine(viaHook.stderr, 'log/unusable');
+    world.expectUntouched();
   });
 
-  it('writes a newline first after a torn line, so the next event is not swallowed', () => {
-    const log = join(tempDir(), 'log.jsonl');
+  it('writes a newline first after a torn line, so the next event is not swallowed', async () => {
+    const r = repo();
+    const world = watchWorld(r);
+    const log = logOf(r);
     writeFileSync(log, '{"feature_id":"feature-001-a","sta');
-    appendLine(log, { feature_id: 'feature-002-b', status: 'complete' });
+    const res = await runBaton(['hook', 'stop', '--feature', 'feature-002-b', '--status', 'complete'], {
+      cwd: r.root,
+    });
+    expect(res).toMatchObject({ code: 0, stderr: '' });
     const { events, problems } = readLog(log, undefined, { final: true });
     expect(events.map((e) => (e as { feature_id: string }).feature_id)).toEqual(['feature-002-b']);
     expect(problems).toHaveLength(1);
+    world.expectUntouched();
   });
 
-  it('refuses to write a line over 1 MiB, and the reader skips one without losing the next event', () => {
-    const log = join(tempDir(), 'log.jsonl');
-    expect(() => appendLine(log, { feature_id: 'x', status: 'running', blob: 'a'.repeat(2 << 20) })).toThrow(
-      expect.objectContaining({ code: 'log/line-too-long' }),
+  it('refuses to write a line over 1 MiB, and the reader skips one without losing the next event', async () => {
+    const r = repo();
+    const world = watchWorld(r);
+    const log = logOf(r);
+    const refused = await printedError(() =>
+      appendLine(log, { feature_id: 'x', status: 'running', blob: 'a'.repeat(2 << 20) }),
     );
+    expectErrorLine(refused, 'log/line-too-long');
     appendFileSync(log, `{"feature_id":"big","status":"running","blob":"${'a'.repeat(3 << 20)}"}\n`);
     appendLine(log, hook);
     const { events, problems } = readLog(log, undefined, { final: true });
     expect(events).toHaveLength(1);
     expect(problems[0]?.message).toMatch(/longer than 1048576 bytes/);
     expect(problems[0]?.text.length).toBeLessThan(300);
+    const status = await runBaton(['status', '--json'], { cwd: r.root });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ features: [{ feature_id: 'feature-001-a' }] });
+    world.expectUntouched();
   });
 
   it.each([
     ['a directory', (p: string) => mkdirSync(p)],
     ['a FIFO', (p: string) => execFileSync('mkfifo', [p])],
-    ['a symlink to a file outside', (p: string) => symlinkSync('/etc/hostname', p)],
+    [
+      'a symlink to a file outside',
+      (p: string) => symlinkSync(join(dirname(dirname(dirname(p))), 'canary.txt'), p),
+    ],
   ])(
-    'a log that is %s gives one clear log/unusable error in status, and nothing hangs',
+    'a log that is %s gives one log/unusable line in every command, and nothing hangs',
     async (_what, make) => {
-      const r = repo();
-      mkdirSync(join(r.root, '.baton'), { recursive: true });
-      make(join(r.root, '.baton', 'log.jsonl'));
-      const status = await runBaton(['status'], { cwd: r.root });
-      expect(status.code).toBe(1);
-      expect(status.stderr).toMatch(/log\/unusable/);
-      expect(status.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      const r = hostileRepo({ 'feature-001-a': 'mkdir -p src/feature-001-a && touch src/feature-001-a/x' });
+      cleanups.push(() => r.cleanup());
+      const world = watchWorld(r);
+      make(logOf(r));
+      for (const args of [
+        ['status'],
+        ['status', '--json'],
+        ['report'],
+        ['run'],
+        ['hook', 'stop', '--feature', 'feature-001-a'],
+      ]) {
+        const res = await runBaton(args, { cwd: r.root });
+        expect(res.code, args.join(' ')).toBe(1);
+        expectErrorLine(res.stderr, 'log/unusable');
+      }
+      expect(r.git('branch', '--list', 'baton/*')).toBe('');
+      world.expectUntouched();
     },
   );
 
@@ -89,41 +113,41 @@ describe('adversarial: the log is data, not a device', () => {
     expect(escapeControl('a\u001b]0;pwned\u0007b\rc')).toBe('a\\x1b]0;pwned\\x07b\\rc');
     expect(renderTable(['id'], [['\u001b[2Jgone']])).toBe('id\n\\x1b[2Jgone');
     const r = repo();
-    mkdirSync(join(r.root, '.baton'));
+    const world = watchWorld(r);
     writeFileSync(
-      join(r.root, '.baton', 'log.jsonl'),
+      logOf(r),
       `${JSON.stringify({ feature_id: 'x\u001b[2J\u001b]0;owned\u0007', status: 'running' })}\n`,
     );
     const status = await runBaton(['status'], { cwd: r.root });
     expect(status.stdout).not.toContain('\u001b');
     expect(status.stdout).toContain('x\\x1b[2J\\x1b]0;owned\\x07');
+    world.expectUntouched();
   });
 });
 
 describe.runIf(built)('adversarial: baton hook reads its payload until EOF', () => {
-  const runHook = (log: string, write: (stdin: NodeJS.WritableStream) => void): Promise<number> =>
+  const runHook = (cwd: string, write: (stdin: NodeJS.WritableStream) => void): Promise<number> =>
     new Promise((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [BATON_BIN, 'hook', 'stop', '--feature', 'feature-001-a', '--log', log],
-        {
-          stdio: ['pipe', 'ignore', 'ignore'],
-        },
-      );
+      const child = spawn(process.execPath, [BATON_BIN, 'hook', 'stop', '--feature', 'feature-001-a'], {
+        cwd,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
       child.on('exit', (code) => resolve(code ?? -1));
       write(child.stdin);
     });
 
   it('reads a payload that arrives late and one over 64 KiB', async () => {
-    const log = join(tempDir(), 'log.jsonl');
-    const late = await runHook(log, (stdin) => {
+    const r = repo();
+    const world = watchWorld(r);
+    const late = await runHook(r.root, (stdin) => {
       setTimeout(() => stdin.end(JSON.stringify({ session_id: 'late-1' })), 400);
     });
-    const big = await runHook(log, (stdin) => {
+    const big = await runHook(r.root, (stdin) => {
       stdin.end(JSON.stringify({ session_id: 'big-1', last_assistant_message: 'm'.repeat(200_000) }));
     });
     expect([late, big]).toEqual([0, 0]);
-    const sessions = readLog(log).events.map((e) => (e as { session_id?: string }).session_id);
+    const sessions = readLog(logOf(r)).events.map((e) => (e as { session_id?: string }).session_id);
     expect(sessions).toEqual(['late-1', 'big-1']);
+    world.expectUntouched();
   });
 });

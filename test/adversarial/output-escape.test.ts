@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { escapeControl, hasControl, stringifyJson } from '../../src/text/escape.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { BATON_BIN, built, runBin } from './rig.js';
+import { BATON_BIN, built, expectErrorLine, runBin, watchWorld } from './rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -140,11 +140,16 @@ describe.runIf(built)('adversarial: no command prints a raw control byte from th
     ['integrate --predict-only', ['integrate', '--predict-only']],
     ['integrate --predict-only --json', ['integrate', '--predict-only', '--json']],
     ['attach --print (the feature that needs input)', ['attach', '--print']],
-    ['an error naming a hostile run', ['report', '--run', `r${CLEAR}${LINK}`]],
-    ['a JSON error naming a hostile run', ['report', '--json', '--run', `r${CLEAR}\u2028`]],
-    ['a refused argument', ['status', `--${CLEAR}x`]],
-  ])('%s', (what, args) => {
+    ['an error naming a hostile run', ['report', '--run', `r${CLEAR}${LINK}`], 'report/unknown-run'],
+    [
+      'a JSON error naming a hostile run',
+      ['report', '--json', '--run', `r${CLEAR}\u2028`],
+      'report/unknown-run',
+    ],
+    ['a refused argument', ['status', `--${CLEAR}x`], 'usage/unknown-option'],
+  ] as Array<[string, string[], string?]>)('%s', (what, args, code) => {
     const repo = hostileLogRepo();
+    const world = watchWorld(repo);
     const r = runBin(args, {
       cwd: repo.root,
       env: { PATH: `${join(repo.root, '..', 'hostile-bin')}:${process.env.PATH}` },
@@ -161,10 +166,13 @@ describe.runIf(built)('adversarial: no command prints a raw control byte from th
     }
     if (args.join(' ') === 'status') expect(r.stdout).toContain('evil\\x1b[2J\\x07');
     expect(r.stdout + r.stderr, `${what} shows none of the hostile text`).toMatch(SHOWN);
+    if (code) expectErrorLine(r.stderr, code);
+    world.expectUntouched();
   });
 
   it('the dashboard: /api/state, /api/features/:id and the event stream', async () => {
     const repo = hostileLogRepo();
+    const world = watchWorld(repo);
     const child = spawn(process.execPath, [BATON_BIN, 'dashboard', '--json', '--port', '0'], {
       cwd: repo.root,
       env: { ...process.env, NO_COLOR: '1' },
@@ -212,7 +220,10 @@ describe.runIf(built)('adversarial: no command prints a raw control byte from th
       expect(text).toContain('data:');
       expectClean('/api/events', text);
     } finally {
+      const exited = new Promise((res) => child.once('exit', res));
       child.kill('SIGTERM');
+      await exited;
     }
+    world.expectUntouched();
   });
 });

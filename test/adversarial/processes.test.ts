@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { proveRunGroup } from '../../src/guard/group-proof.js';
 import { ownProcessGroup } from '../../src/guard/proc.js';
@@ -9,7 +9,15 @@ import { foldEvents } from '../../src/log/fold.js';
 import { scanOrphans, stopOrphans } from '../../src/runner/resume.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { BATON_BIN, built, hostileRepo, unrelatedSleeper } from './rig.js';
+import {
+  BATON_BIN,
+  built,
+  events,
+  expectErrorLine,
+  hostileRepo,
+  unrelatedSleeper,
+  watchWorld,
+} from './rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -60,6 +68,65 @@ describe('adversarial: never act on what the log claims', () => {
     expect(bystander.alive()).toBe(true);
   });
 
+  it('baton run --resume, given a log that names the bystander’s group, pgid 1 and Baton’s own group, signals none of them and says why', async () => {
+    const agent = 'mkdir -p "src/$BATON_FEATURE_ID" && echo done > "src/$BATON_FEATURE_ID/a.txt"';
+    const r = hostileRepo({ 'feature-001-a': agent, 'feature-002-b': agent, 'feature-003-c': agent });
+    cleanups.push(() => r.cleanup());
+    const world = watchWorld(r);
+    const base = r.git('rev-parse', 'HEAD');
+    const dead = spawnSync('true').pid as number;
+    const forged = (feature_id: string, pgid: number) => ({
+      v: 1,
+      ts: ts(),
+      run_id: RUN,
+      type: 'feature.started',
+      feature_id,
+      status: 'running',
+      agent: 'command',
+      branch: `baton/${feature_id}`,
+      // Paths the log claims: outside the repository, where nothing may be touched.
+      worktree: dirname(r.root),
+      log_file: join(dirname(r.root), 'canary.txt'),
+      port: 1,
+      pid: pgid,
+      pgid,
+    });
+    const lines = [
+      {
+        v: 1,
+        ts: ts(),
+        type: 'run.started',
+        run_id: RUN,
+        feature_ids: ['feature-001-a', 'feature-002-b', 'feature-003-c'],
+        concurrency: 3,
+        base: 'main',
+        base_commit: base,
+        mode: 'contract-first',
+        pid: dead,
+      },
+      forged('feature-001-a', world.bystander.pid),
+      forged('feature-002-b', 1),
+      // The test runs Baton in-process: Baton's own group is this test's, which must survive too.
+      forged('feature-003-c', ownProcessGroup() as number),
+    ];
+    mkdirSync(join(r.root, '.baton'), { recursive: true });
+    writeFileSync(join(r.root, '.baton', 'log.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const res = await runBaton(['run', '--resume'], { cwd: r.root });
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    expect(res.stdout).toContain(`left group ${world.bystander.pid} of feature-001-a alone`);
+    const started = events(r)
+      .filter((e) => e.type === 'run.started')
+      .at(-1) as unknown as {
+      refused_orphans?: Array<{ feature_id: string; pgid: number; reason: string }>;
+    };
+    expect(started.refused_orphans?.map((o) => [o.feature_id, o.pgid]).sort()).toEqual([
+      ['feature-001-a', world.bystander.pid],
+      ['feature-002-b', 1],
+      ['feature-003-c', ownProcessGroup()],
+    ]);
+    world.expectUntouched();
+  });
+
   it('proves and stops a real agent group that carries the run’s BATON_RUN_ID', async () => {
     const child = spawn('sleep', ['300'], {
       detached: true,
@@ -74,18 +141,23 @@ describe('adversarial: never act on what the log claims', () => {
         // gone
       }
     });
+    const bystander = unrelatedSleeper();
+    cleanups.push(() => bystander.kill());
     await new Promise((r) => setTimeout(r, 100));
     expect(proveRunGroup({ pgid, runId: RUN })).toMatchObject({ ok: true });
+    expect(proveRunGroup({ pgid: bystander.pid, runId: RUN })).toMatchObject({ ok: false });
     expect(proveRunGroup({ pgid, runId: 'another-run' })).toMatchObject({ ok: false });
     const exited = new Promise((r) => child.once('exit', r));
     await stopOrphans([{ feature_id: 'feature-001-a', pgid }], 2000);
     await exited;
+    expect(bystander.alive()).toBe(true);
   });
 
   it('a run whose orchestrator died shows interrupted in status, not running forever', async () => {
     const r = repo();
     const dead = spawnSync('true').pid as number;
     mkdirSync(join(r.root, '.baton'));
+    const world = watchWorld(r);
     const lines = [
       {
         v: 1,
@@ -119,6 +191,7 @@ describe('adversarial: never act on what the log claims', () => {
     expect(json.features.find((f) => f.feature_id === 'feature-001-a')?.status).toBe('interrupted');
     const text = await runBaton(['status'], { cwd: r.root });
     expect(text.stdout).toContain(`run ${RUN} (interrupted)`);
+    world.expectUntouched();
   });
 });
 
@@ -126,6 +199,7 @@ describe.runIf(built)('adversarial: one Baton at a time', () => {
   it('refuses a second Baton while one holds the lock, and takes over a dead one’s lock, saying so', async () => {
     const r = hostileRepo({ 'feature-001-a': 'touch never-run' });
     cleanups.push(() => r.cleanup());
+    const world = watchWorld(r);
     const holder = spawn(
       process.execPath,
       [
@@ -146,13 +220,20 @@ describe.runIf(built)('adversarial: one Baton at a time', () => {
     );
     const second = await runBaton(['run'], { cwd: r.root });
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`another Baton is running (pid ${holder.pid}`);
+    expect(expectErrorLine(second.stderr, 'lock/busy')).toContain(
+      `another Baton is running (pid ${holder.pid}`,
+    );
+    const integrate = await runBaton(['integrate'], { cwd: r.root });
+    expect(integrate.code).toBe(1);
+    expect(expectErrorLine(integrate.stderr, 'lock/busy')).toContain(`(pid ${holder.pid}`);
     expect(r.git('branch', '--list', 'baton/*')).toBe('');
+    world.expectUntouched();
     const gone = new Promise((res) => holder.once('exit', res));
     holder.kill('SIGKILL');
     await gone;
     const lock = acquireBatonLock(r.root, 'run');
     expect(lock.tookOver?.pid).toBe(holder.pid);
     lock.release();
+    world.expectUntouched();
   });
 });

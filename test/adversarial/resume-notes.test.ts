@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectResumedBranch, resumeNotes } from '../../src/runner/resume.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { watchWorld } from './rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -14,6 +15,7 @@ describe('--resume says what it found', () => {
     repos.push(repo);
     const base = repo.git('rev-parse', 'HEAD');
     const wt = join(repo.root, '..', 'wt-a');
+    const world = watchWorld(repo, [wt]);
     repo.git('worktree', 'add', '-q', '-b', 'baton/feature-001-a', wt);
     repo.git('-C', wt, 'commit', '-q', '--allow-empty', '-m', 'agent work 1');
     repo.git('-C', wt, 'commit', '-q', '--allow-empty', '-m', 'agent work 2');
@@ -31,6 +33,8 @@ describe('--resume says what it found', () => {
     });
     expect(restarted).toEqual({ kept_commits: 0, restarted: true });
     expect(repo.git('rev-parse', 'baton/feature-001-a')).toBe(base);
+    // Only the feature's own branch and worktree moved.
+    world.expectUntouched();
     expect(
       resumeNotes({
         stopped_orphans: [{ feature_id: 'feature-001-a', pgid: 4242 }],

@@ -46,18 +46,7 @@ const CORE_EDGES: Record<string, string> = {
  * function that grows fails, one that got short (or went) must leave the list, and a new long one
  * needs a reason in its header instead.
  */
-const NOT_YET_SPLIT: Record<string, number> = {
-  'cli/decompose.ts registerDecompose': 83,
-  'cli/demo.ts registerDemo': 89,
-  'cli/verify.ts registerVerify': 91,
-  'coupling/co-change.ts createCoChangeCounter': 113,
-  'interactive/launch.ts followWindow': 92,
-  'queue/attempt.ts runAttempt': 145,
-  'queue/worker.ts startWorker': 138,
-  'radar/radar.ts startRadar': 192,
-  'runner/attempts.ts createAttemptCoordinator': 172,
-  'runner/attempts.ts runAttempt': 89,
-};
+const NOT_YET_SPLIT: Record<string, number> = {};
 
 function impureChain(file: string): string[] | undefined {
   for (const [target, chain] of reach(tree, file)) if (IMPURE.has(target)) return chain;

@@ -139,7 +139,7 @@ describe('baton verify', () => {
     const r = await runBaton(['verify', 'feature-003-ui'], { cwd: repo.root });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'baton: feature feature-003-ui has no worktree to verify (nothing is checked out on baton/feature-003-ui)',
+      'baton: feature feature-003-ui has no worktree to verify (nothing is checked out on baton/feature-003-ui) [verify/no-worktree]\n',
     );
     expect(r.stderr).toContain('hint: Run `baton run feature-003-ui` first');
     const unknown = await runBaton(['verify', 'feature-999'], { cwd: repo.root });

@@ -53,7 +53,7 @@ describe('baton phase', () => {
     const res = await runBaton(['phase', 'end', 'specification'], { cwd: r.root });
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(
-      'baton: phase specification was never started, so it cannot end\n' +
+      'baton: phase specification was never started, so it cannot end [phase/not-started]\n' +
         'hint: Start it with `baton phase start specification`. Open: planning (since 2026-03-02 10:00 UTC).\n',
     );
     expect(readLog(join(r.root, '.baton', 'log.jsonl')).events).toHaveLength(1);

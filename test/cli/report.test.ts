@@ -81,7 +81,9 @@ describe('baton report', () => {
     const repo = repoWith({}, toJsonl(interruptedRun().events));
     const r = await runBaton(['report'], { cwd: repo.root });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^baton: contracts not loaded \(.*\): reporting from the log alone/);
+    expect(r.stderr).toMatch(
+      /^baton: contracts not loaded \(no specs folder: .* \[contracts\/none\]\): reporting from the log alone/,
+    );
     expect(r.stdout).toContain('without contracts (estimates unknown)');
     expect(r.stdout).toContain('`feature-002-orders` and `feature-001-db` both changed');
   });
@@ -105,7 +107,7 @@ describe('baton report', () => {
     appendFileSync(join(repo.root, '.baton', 'log.jsonl'), toJsonl(interruptedRun().events));
     const run = await runBaton(['report', '--run', 'run-nope'], { cwd: repo.root });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('baton: no run run-nope in');
+    expect(run.stderr).toMatch(/^baton: no run run-nope in .* \[report\/unknown-run\]$/m);
     expect(run.stderr).toContain('hint: Runs in the log: run-x.');
     const ok = await runBaton(['report', '--run', 'run-x', '--json'], { cwd: repo.root });
     expect((JSON.parse(ok.stdout) as Report).run.run_id).toBe('run-x');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { showsTrustDialog, withTrustedFolder } from '../../src/interactive/claude-trust.js';
 import { observeSessionEvent, shouldFinish } from '../../src/interactive/finish.js';
+import { windowExit } from '../../src/interactive/follow.js';
 import { featureWindow, firstNeedingInput, interventionText } from '../../src/interactive/target.js';
 import { sessionName } from '../../src/interactive/tmux.js';
 import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
@@ -153,5 +154,39 @@ describe('windows, trust and typed text', () => {
   it('keeps one line of at most 200 characters of what was typed', () => {
     expect(interventionText('  yes\n please ')).toBe('yes please');
     expect(interventionText('x'.repeat(300))).toHaveLength(201);
+  });
+});
+
+describe("a window's exit", () => {
+  const table: Array<[string, number, 'timeout' | 'interrupt' | 'stop' | undefined, object]> = [
+    [
+      "the wrapper's code when the agent ended by itself",
+      3,
+      undefined,
+      { exitCode: 3, signal: null, timedOut: false },
+    ],
+    [
+      'a signal when no code was left',
+      Number.NaN,
+      undefined,
+      { exitCode: null, signal: 'SIGTERM', timedOut: false },
+    ],
+    [
+      'a signal and who stopped it when Baton stopped it',
+      0,
+      'interrupt',
+      { exitCode: null, signal: 'SIGTERM', stoppedBy: 'interrupt' },
+    ],
+    [
+      'timed out when the timeout stopped it',
+      0,
+      'timeout',
+      { exitCode: null, timedOut: true, stoppedBy: 'timeout' },
+    ],
+  ];
+  it.each(table)('%s', (_name, code, stoppedBy, expected) => {
+    const exit = windowExit(code, stoppedBy, 1500);
+    expect(exit).toMatchObject({ ...expected, durationMs: 1500, stdout: '', stderr: '' });
+    if (!stoppedBy) expect(exit).not.toHaveProperty('stoppedBy');
   });
 });

@@ -5,6 +5,7 @@ import type { BatonEvent } from '../../src/log/events.js';
 import { CLOCK_BACKWARDS, clampElapsed, clampInterval } from '../../src/metrics/intervals.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { formatDuration } from '../../src/terminal/style.js';
+import { watchWorld } from '../adversarial/rig.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { ev, featureEvents, phase, runEnded, runStarted } from './log-builder.js';
@@ -116,6 +117,7 @@ describe('status over a log whose clock went backwards', () => {
     const repo = makeRepo();
     repos.push(repo);
     mkdirSync(join(repo.root, '.baton'));
+    const world = watchWorld(repo);
     const events = [
       runStarted(0, 'r', ['a']),
       ...featureEvents({ id: 'a', runId: 'r', start: 8, exit: 3 }),
@@ -136,5 +138,6 @@ describe('status over a log whose clock went backwards', () => {
       clock_backwards: true,
     });
     expect(features.find((f) => f.feature_id === 'b')).not.toHaveProperty('clock_backwards');
+    world.expectUntouched();
   });
 });

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATON_BIN } from '../rig/cli.js';
@@ -12,7 +12,11 @@ afterEach(() => {
 });
 
 /** Runs the built CLI with a module-loader hook that records every module it loads. */
-function baton(repo: TempRepo, args: string[]): { stdout: string; modules: string[] } {
+function baton(
+  repo: TempRepo,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { stdout: string; modules: string[] } {
   const dir = join(repo.root, '..', 'module-hook');
   mkdirSync(dir, { recursive: true });
   const list = join(dir, 'loaded.txt');
@@ -28,7 +32,7 @@ function baton(repo: TempRepo, args: string[]): { stdout: string; modules: strin
   const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BATON_BIN, ...args], {
     cwd: repo.root,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...env, NO_COLOR: '1' },
   });
   expect(r.status, r.stderr).toBe(0);
   return { stdout: r.stdout, modules: readFileSync(list, 'utf8').split('\n').filter(Boolean) };
@@ -72,5 +76,45 @@ describe('a warm `baton status`', () => {
     expect(heavy(changed.modules).length).toBeGreaterThan(0);
     expect(row(changed.stdout, 'feature-003-c')?.status).toBe('pending');
     expect(heavy(baton(repo, ['status', '--json']).modules)).toEqual([]);
+  });
+});
+
+/** This environment without what moves git's repository (as a shell in the project has), and `git` a logging shim. */
+function gitLoggingEnv(dir: string): { env: NodeJS.ProcessEnv; calls: () => string[] } {
+  const realGit = execFileSync('bash', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = join(dir, 'shim-bin');
+  const log = join(dir, 'git-calls.txt');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(log, '');
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+  chmodSync(join(bin, 'git'), 0o755);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+  return {
+    env: { ...env, PATH: `${bin}:${process.env.PATH}` },
+    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
+  };
+}
+
+describe('`baton status` after the first read', () => {
+  it('starts no git process and loads no slice-ansi; the first read asks git, and so does one with GIT_DIR set', () => {
+    const ids = ['feature-001-a'];
+    const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(ids.map((id) => ({ id }))) });
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    writeFileSync(
+      join(repo.root, '.baton', 'log.jsonl'),
+      `{"feature_id":"feature-001-a","status":"running"}\n`,
+    );
+    const shim = gitLoggingEnv(join(repo.root, '..'));
+    const cold = baton(repo, ['status', '--json'], shim.env);
+    expect(shim.calls().length).toBeGreaterThan(0);
+    const before = shim.calls().length;
+    const warm = baton(repo, ['status', '--json'], shim.env);
+    expect(shim.calls().slice(before)).toEqual([]);
+    expect(warm.modules.filter((m) => m.includes('/node_modules/slice-ansi/'))).toEqual([]);
+    expect(warm.stdout).toBe(cold.stdout);
+    // GIT_DIR moves the repository: the file system's guess is not used, git is asked.
+    baton(repo, ['status', '--json'], { ...shim.env, GIT_DIR: join(repo.root, '.git') });
+    expect(shim.calls().length).toBeGreaterThan(before);
   });
 });

@@ -1,0 +1,106 @@
+/**
+ * The one way Baton keeps a cache of per-file results in `.baton/cache/`: a JSON file stamped with a
+ * fingerprint of the code that produced the results, read as empty when missing, corrupt or foreign,
+ * pruned of the files not asked for, and written back atomically (by rename) only when it changed.
+ * A cache that cannot be read or written only costs speed.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Writes `text` to `path` through a temporary file and a rename, so a reader never sees half of it. */
+export function writeFileAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/**
+ * A hash of the cache's layout version and of the compiled sources of the named modules beside
+ * `moduleUrl`, so a rebuilt or upgraded Baton never reuses results older code produced.
+ */
+export function sourceFingerprint(moduleUrl: string, modules: readonly string[], format: number): string {
+  const hash = createHash('sha1').update(String(format));
+  const ext = moduleUrl.endsWith('.ts') ? 'ts' : 'js';
+  for (const name of modules) {
+    try {
+      hash.update(readFileSync(fileURLToPath(new URL(`./${name}.${ext}`, moduleUrl))));
+    } catch {
+      hash.update(`missing:${name}`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+interface StoredEntries<E> {
+  fingerprint: string;
+  entries: Record<string, E>;
+}
+
+/** Per-file entries kept in one JSON file (see the file's header). */
+export class EntryCache<E> {
+  readonly #path: string | undefined;
+  readonly #fingerprint: () => string;
+  readonly #entries: Record<string, E>;
+  readonly #used = new Set<string>();
+  #dirty = false;
+
+  private constructor(path: string | undefined, fingerprint: () => string, entries: Record<string, E>) {
+    this.#path = path;
+    this.#fingerprint = fingerprint;
+    this.#entries = entries;
+  }
+
+  /** Opens the cache at `path` (none: in memory only); a missing, corrupt or foreign file is empty. */
+  static open<E>(path: string | undefined, fingerprint: () => string): EntryCache<E> {
+    if (path !== undefined) {
+      try {
+        const data = JSON.parse(readFileSync(path, 'utf8')) as StoredEntries<E>;
+        if (data.fingerprint === fingerprint() && typeof data.entries === 'object' && data.entries !== null) {
+          return new EntryCache(path, fingerprint, data.entries);
+        }
+      } catch {
+        // No cache yet, or unreadable: start empty.
+      }
+    }
+    return new EntryCache<E>(path, fingerprint, {});
+  }
+
+  /** The entry of `file`, without keeping it: an entry neither kept nor put is dropped on save. */
+  peek(file: string): E | undefined {
+    return this.#entries[file];
+  }
+
+  /** Keeps the entry of `file` on save. */
+  keep(file: string): void {
+    this.#used.add(file);
+  }
+
+  /** Sets and keeps the entry of `file`. */
+  put(file: string, entry: E): void {
+    this.#entries[file] = entry;
+    this.#used.add(file);
+    this.#dirty = true;
+  }
+
+  /** Writes the cache back when it changed; the entries not kept are dropped. */
+  save(): void {
+    if (this.#path === undefined) return;
+    for (const file of Object.keys(this.#entries)) {
+      if (!this.#used.has(file)) {
+        delete this.#entries[file];
+        this.#dirty = true;
+      }
+    }
+    if (!this.#dirty) return;
+    const data: StoredEntries<E> = { fingerprint: this.#fingerprint(), entries: this.#entries };
+    try {
+      writeFileAtomic(this.#path, JSON.stringify(data));
+      this.#dirty = false;
+    } catch {
+      // A cache that cannot be written only costs speed.
+    }
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * A tmux window followed as a supervised process: each tick reads the feature's new hooks, types the
+ * exit command once the session is finished, reports Claude's trust dialog, and resolves `exited` when
+ * the window's program is gone (its exit code read from the wrapper's file).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
+import type { BatonEvent, LogEvent } from '../log/events.js';
+import { readLog } from '../log/read.js';
+import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../process/supervise.js';
+import { showsTrustDialog } from './claude-trust.js';
+import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';
+import { capturePane, runTmux, sendText, type Tmux } from './tmux.js';
+
+/** Options of one interactive agent. */
+export interface InteractiveOptions {
+  logFile: string;
+  timeoutMs?: number;
+  /** Receives the feature's hook and intervention events as they reach the log (the live table). */
+  onLogEvent?: (event: BatonEvent) => void;
+  /** How often the log and the window are looked at; 200 ms keeps `needs-input` under a second. */
+  pollMs?: number;
+  killGraceMs?: number;
+}
+
+/** A window being followed: where it is, how to end it, and what the log said about it so far. */
+export interface FollowedWindow {
+  tmux: Tmux;
+  windowId: string;
+  paneId: string;
+  /** The pane's program, leader of the window's process group. */
+  pgid: number;
+  /** Where the wrapper writes the agent's exit code. */
+  exitFile: string;
+  finishText?: string | undefined;
+  cleanup?: (() => void) | undefined;
+  /** When the agent started (ms since the epoch), for the exit's duration. */
+  startedAt: number;
+  /** Where in the log to read on from, and the session as the events before it left it. */
+  cursor: { offset: number; line: number };
+  watch: FinishWatch;
+  sawHook: boolean;
+}
+
+type WindowExit = ProcessExit & { stdout: string; stderr: string };
+type StopReason = NonNullable<ProcessExit['stoppedBy']>;
+
+/** Supervises a window as a `Supervised` process (see the file's header). */
+export function followWindow(
+  adapter: AgentAdapter,
+  task: AgentTask,
+  opts: InteractiveOptions,
+  w: FollowedWindow,
+): Supervised {
+  const follower = new WindowFollower(adapter, task, opts, w);
+  return { pid: w.pgid, pgid: w.pgid, exited: follower.exited, stop: (reason) => follower.stop(reason) };
+}
+
+/**
+ * The exit of a window's agent from the code its wrapper left (NaN: none) and who stopped it (pure): a
+ * window Baton stopped, or whose code is missing, ended by signal.
+ */
+export function windowExit(code: number, stoppedBy: StopReason | undefined, durationMs: number): WindowExit {
+  const clean = Number.isInteger(code) && !stoppedBy;
+  return {
+    exitCode: clean ? code : null,
+    signal: clean ? null : 'SIGTERM',
+    timedOut: stoppedBy === 'timeout',
+    durationMs,
+    stdout: '',
+    stderr: '',
+    ...(stoppedBy ? { stoppedBy } : {}),
+  };
+}
+
+/** One window's state while it is followed: who stopped it, the timers, the session as the hooks tell it. */
+class WindowFollower {
+  readonly exited: Promise<WindowExit>;
+  readonly #adapter: AgentAdapter;
+  readonly #task: AgentTask;
+  readonly #w: FollowedWindow;
+  readonly #grace: number;
+  readonly #autoFinishMs: number;
+  readonly #onLogEvent: ((event: BatonEvent) => void) | undefined;
+  #resolve: (exit: WindowExit) => void = () => {};
+  #stoppedBy: StopReason | undefined;
+  #stopping: Promise<void> | undefined;
+  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #interval: NodeJS.Timeout;
+  #cursor: { offset: number; line: number };
+  #watch: FinishWatch;
+  #sawHook: boolean;
+  #finishSent = false;
+  #trustReported = false;
+  #busy = false;
+
+  constructor(adapter: AgentAdapter, task: AgentTask, opts: InteractiveOptions, w: FollowedWindow) {
+    this.#adapter = adapter;
+    this.#task = task;
+    this.#w = w;
+    this.#grace = opts.killGraceMs ?? 3000;
+    this.#autoFinishMs = (task.config.interactive?.auto_finish_s ?? 0) * 1000;
+    this.#onLogEvent = opts.onLogEvent;
+    this.#cursor = w.cursor;
+    this.#watch = w.watch;
+    this.#sawHook = w.sawHook;
+    this.#timer =
+      opts.timeoutMs !== undefined ? setTimeout(() => void this.stop('timeout'), opts.timeoutMs) : undefined;
+    this.#timer?.unref();
+    this.exited = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.#interval = setInterval(() => void this.#tick(), opts.pollMs ?? 200);
+  }
+
+  /** Ends the window's process group: SIGTERM, SIGKILL after the grace period, then the window. */
+  stop(reason: StopReason = 'stop'): Promise<void> {
+    this.#stoppedBy ??= reason;
+    this.#stopping ??= (async () => {
+      const { pgid } = this.#w;
+      signalGroup(pgid, 'SIGTERM');
+      if (!(await this.#waitGone(this.#grace))) signalGroup(pgid, 'SIGKILL');
+      await this.#waitGone(2000);
+      await runTmux(this.#w.tmux, ['kill-window', '-t', this.#w.windowId]);
+    })();
+    return this.#stopping;
+  }
+
+  #gone(): boolean {
+    return existsSync(this.#w.exitFile) || !groupAlive(this.#w.pgid);
+  }
+
+  async #waitGone(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && !this.#gone()) await new Promise((r) => setTimeout(r, 25));
+    return this.#gone();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      this.#readHooks();
+      if (this.#gone()) return this.#finish();
+      await this.#lookAtWindow();
+    } catch {
+      // A failed look (tmux busy, log rotated) is retried on the next tick.
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** The feature's hooks appended to the log since the last tick, folded into the session watch. */
+  #readHooks(): void {
+    const chunk = readLog(this.#task.logPath, this.#cursor);
+    this.#cursor = { offset: chunk.endOffset, line: chunk.endLine };
+    for (const e of chunk.events as LogEvent[]) {
+      if (!isSessionEvent(e, this.#task.feature.feature_id)) continue;
+      this.#sawHook = true;
+      this.#watch = observeSessionEvent(this.#watch, e, Date.now());
+      this.#onLogEvent?.(e as BatonEvent);
+    }
+  }
+
+  /** Types the exit command once the session is finished; reports Claude's trust dialog before any hook. */
+  async #lookAtWindow(): Promise<void> {
+    const { tmux, paneId, finishText } = this.#w;
+    if (finishText && !this.#finishSent && shouldFinish(this.#watch, Date.now(), this.#autoFinishMs)) {
+      this.#finishSent = true;
+      await sendText(tmux, paneId, finishText);
+    }
+    if (
+      this.#adapter.name === 'claude' &&
+      !this.#sawHook &&
+      !this.#trustReported &&
+      showsTrustDialog(await capturePane(tmux, paneId))
+    ) {
+      this.#trustReported = true;
+      reportTrustDialog(this.#task);
+    }
+  }
+
+  async #finish(): Promise<void> {
+    clearInterval(this.#interval);
+    if (this.#timer) clearTimeout(this.#timer);
+    const { exitFile, pgid } = this.#w;
+    // The wrapper's exit file may land a moment after the group is gone.
+    for (let i = 0; i < 10 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 20));
+    const code = existsSync(exitFile) ? Number(readFileSync(exitFile, 'utf8').trim()) : Number.NaN;
+    if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
+    await runTmux(this.#w.tmux, ['kill-window', '-t', this.#w.windowId]);
+    // Copies of the user's agent config (tokens) must not outlive the agent.
+    this.#w.cleanup?.();
+    this.#resolve(windowExit(code, this.#stoppedBy, Date.now() - this.#w.startedAt));
+  }
+}
+
+/** Reports the trust dialog through `baton hook`, the same path the agents' own hooks take. */
+function reportTrustDialog(task: AgentTask): void {
+  const argv = [
+    ...task.batonCommand,
+    'hook',
+    'trust-dialog',
+    '--status',
+    'needs-input',
+    '--feature',
+    task.feature.feature_id,
+    '--log',
+    task.logPath,
+  ];
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: task.env,
+  });
+  child.stdin.end(
+    JSON.stringify({ message: `Claude Code asks whether to trust the folder ${task.worktree}` }),
+  );
+}

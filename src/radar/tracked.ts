@@ -1,0 +1,184 @@
+/**
+ * One feature's worktree as the radar follows it: its watch, its last snapshot, and the paths that
+ * differ from its fork point, brought up to date on each scan (git and the disk; the decisions are in
+ * detect.ts).
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitRaw } from '../git/git.js';
+import {
+  type ForkEntry,
+  indexPathOf,
+  listCommitFiles,
+  snapshotWorktree,
+  type WorktreeSnapshot,
+  workingBlobId,
+} from './snapshot.js';
+import { WorktreeWatch } from './watch.js';
+
+/** A feature's worktree followed by the radar. */
+export interface Tracked {
+  worktree: string;
+  forkPoint: string;
+  /** Whether the agent is still working; a finished feature keeps its last snapshot. */
+  running: boolean;
+  /** One more scan is owed after the agent exited, to see its final work. */
+  owed: boolean;
+  snapshot?: WorktreeSnapshot;
+  firstSeen: Map<string, number>;
+  /** File events since the worktree was created; absent when watching failed (then every scan is full). */
+  watch?: WorktreeWatch;
+  /** Every path the watch ever reported: re-added on each scan, since the agent's index may not have them. */
+  everDirty: Set<string>;
+  indexPath?: string;
+  /** Paths whose working content differs from the fork point, kept up to date from the watch. */
+  touched: Set<string>;
+  /** New files' ignore verdicts, asked of git once per path. */
+  ignored: Map<string, boolean>;
+}
+
+/** A worktree to follow from its creation, watched when the watch can be set up (else every scan is full). */
+export function trackWorktree(worktree: string, forkPoint: string): Tracked {
+  let watch: WorktreeWatch | undefined;
+  try {
+    watch = new WorktreeWatch(worktree);
+  } catch {
+    watch = undefined;
+  }
+  return {
+    worktree,
+    forkPoint,
+    running: false,
+    owed: false,
+    firstSeen: new Map(),
+    everDirty: new Set(),
+    touched: new Set(),
+    ignored: new Map(),
+    ...(watch ? { watch } : {}),
+  };
+}
+
+/** Where a refresh reads: the main checkout, the scratch folder, and the files of each fork point, listed once. */
+export interface RefreshPlaces {
+  root: string;
+  scratchDir: string;
+  forkFiles: Map<string, Promise<Map<string, ForkEntry>>>;
+}
+
+/**
+ * Brings a feature's touched paths up to date; false when nothing changed. The first scan (and any
+ * scan after the watch lost events) is a full git snapshot; later ones hash only the files the watch
+ * reported and compare them with the fork point's blobs, so they cost no git process at all unless a
+ * new file needs an ignore check.
+ */
+export async function refreshTracked(id: string, t: Tracked, where: RefreshPlaces): Promise<boolean> {
+  t.indexPath ??= await indexPathOf(t.worktree);
+  const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t.worktree, dirs)) : 'all';
+  if (changes !== 'all') for (const c of changes) t.everDirty.add(c);
+  const scratchIndex = join(where.scratchDir, `${id}.index`);
+  const base = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex, indexPath: t.indexPath };
+  if (changes === 'all' || !t.snapshot) {
+    t.snapshot = await snapshotWorktree(base);
+    t.touched = new Set(t.snapshot.paths);
+    return true;
+  }
+  if (changes.size === 0) return false;
+  let fork = where.forkFiles.get(t.forkPoint);
+  if (!fork) {
+    fork = listCommitFiles(where.root, t.forkPoint);
+    where.forkFiles.set(t.forkPoint, fork);
+  }
+  await updateTouched(t, changes, await fork);
+  // Everything touched or ever written: the agent's index may hold none of it.
+  const only = new Set([...t.everDirty, ...t.touched]);
+  let made: Promise<string> | undefined;
+  t.snapshot = {
+    paths: [...t.touched].sort(),
+    // The merge check needs real trees; they are made only for a pair that shares a path.
+    commit: () => {
+      made ??= snapshotWorktree({ ...base, only, commitOnly: true }).then((s) => s.commit());
+      return made;
+    },
+  };
+  return true;
+}
+
+/** The folders among `dirs` (relative to `worktree`) that git ignores, by one `check-ignore`. */
+async function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
+  // A trailing slash lets folder-only patterns (`build/`) match.
+  const r = await gitRaw(worktree, ['check-ignore', '--stdin', '-z'], dirs.map((d) => `${d}/\0`).join(''));
+  return new Set(
+    r.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((d) => d.replace(/\/$/, '')),
+  );
+}
+
+/** Recomputes the touched state of the changed paths by hashing them against the fork point's files. */
+async function updateTouched(
+  t: Tracked,
+  changes: ReadonlySet<string>,
+  fork: ReadonlyMap<string, ForkEntry>,
+): Promise<void> {
+  const algorithm = [...fork.values()][0]?.oid.length === 64 ? 'sha256' : 'sha1';
+  const fresh: string[] = [];
+  for (const p of expandPaths(t.worktree, changes, fork)) {
+    const now = workingBlobId(join(t.worktree, p), algorithm);
+    const was = fork.get(p);
+    if (was) {
+      if (now && now.oid === was.oid && now.mode === was.mode) t.touched.delete(p);
+      else t.touched.add(p);
+    } else if (!now) t.touched.delete(p);
+    else if (t.ignored.has(p)) {
+      if (t.ignored.get(p)) t.touched.delete(p);
+      else t.touched.add(p);
+    } else fresh.push(p);
+  }
+  if (fresh.length === 0) return;
+  const r = await gitRaw(t.worktree, ['check-ignore', '--stdin', '-z'], `${fresh.join('\0')}\0`);
+  const ignored = new Set(r.stdout.split('\0').filter(Boolean));
+  for (const p of fresh) {
+    t.ignored.set(p, ignored.has(p));
+    if (ignored.has(p)) t.touched.delete(p);
+    else t.touched.add(p);
+  }
+}
+
+/** The files a set of changed paths stands for: folders walked, and fork files under a folder that went away. */
+function expandPaths(
+  worktree: string,
+  changes: ReadonlySet<string>,
+  fork: ReadonlyMap<string, ForkEntry>,
+): Set<string> {
+  const out = new Set<string>();
+  const forkPaths = [...fork.keys()];
+  for (const p of changes) {
+    out.add(p);
+    const prefix = `${p}/`;
+    for (const f of forkPaths) if (f.startsWith(prefix)) out.add(f);
+    const stack = [p];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = readdirSync(join(worktree, dir), { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      out.delete(dir);
+      for (const e of entries) {
+        if (e.name === '.git' || e.name === 'node_modules') continue;
+        const child = `${dir}/${e.name}`;
+        if (e.isDirectory()) stack.push(child);
+        else out.add(child);
+      }
+    }
+  }
+  return out;
+}
+
+/** The blob id of a working file, or `gone`: the content signature the merge verdict is cached by. */
+export function blobOf(t: Tracked, path: string): string {
+  return workingBlobId(join(t.worktree, path))?.oid ?? 'gone';
+}

@@ -1,0 +1,74 @@
+/** The best-of-N coordinator's pure parts: the attempts a run starts from, and an attempt not started. */
+import { describe, expect, it } from 'vitest';
+import type { AttemptPlan } from '../../src/attempts/plan.js';
+import type { AttemptState } from '../../src/log/state.js';
+import { notStarted, planFeatureAttempts } from '../../src/runner/attempts.js';
+
+const plan = (n: number, select: AttemptPlan['select']): AttemptPlan => ({
+  agents: Array.from({ length: n }, () => 'command'),
+  select,
+});
+const earlier = (attempt: number, status: AttemptState['status'], checked = true): AttemptState => ({
+  attempt,
+  status,
+  files: [],
+  measured: {},
+  ended_at: '2026-01-01T00:00:10.000Z',
+  commit: `c${attempt}`,
+  ...(checked ? { checks: { passed: 1, failed: 0, unverifiable: 0, total: 1 } } : {}),
+});
+
+describe('the attempts a run starts from', () => {
+  const previous = new Map([
+    [
+      'f',
+      {
+        '1': earlier(1, 'failed'),
+        '2': earlier(2, 'interrupted'),
+        '3': earlier(3, 'complete'),
+        '4': earlier(4, 'complete', false),
+      },
+    ],
+  ]);
+
+  it('a fresh run keeps nothing', () => {
+    const fa = planFeatureAttempts(new Map([['f', plan(4, 'best')]]), undefined).get('f');
+    expect(fa).toMatchObject({ featureId: 'f', count: 4, select: 'best', started: false, done: false });
+    expect(fa?.ended.size).toBe(0);
+    expect(fa?.firstPassing).toBeUndefined();
+  });
+
+  it.each([
+    ['best', undefined],
+    ['first-passing', 3],
+  ] as const)(
+    'a resumed run keeps the checked, ended attempts (select %s; first passing: %s)',
+    (select, first) => {
+      const fa = planFeatureAttempts(new Map([['f', plan(4, select)]]), previous).get('f');
+      expect([...(fa?.ended.keys() ?? [])]).toEqual([1, 3]);
+      expect(fa?.ended.get(3)).toMatchObject({
+        status: 'complete',
+        commit: 'c3',
+        finished: Date.parse('2026-01-01T00:00:10.000Z'),
+      });
+      expect(fa?.firstPassing).toBe(first);
+    },
+  );
+});
+
+describe('an attempt not started because another passed first', () => {
+  it('ends stopped, with nothing run, naming the attempt that passed', () => {
+    const { event, finished } = notStarted(2, 1, 5000);
+    expect(event).toMatchObject({ attempt: 2, status: 'stopped', files: [], duration_ms: 0 });
+    expect(event.reason).toBe('not started: attempt 1 passed every criterion first (select: first-passing)');
+    expect(finished).toEqual({
+      attempt: 2,
+      status: 'stopped',
+      checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
+      measured: {},
+      outside_owns: 0,
+      lines_changed: 0,
+      finished: 5000,
+    });
+  });
+});

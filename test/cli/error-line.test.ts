@@ -1,0 +1,86 @@
+/**
+ * A user error is one `baton: <message> [<code>]` line on stderr (then `hint:`), printed by one
+ * formatter whichever command threw it, in-process and through `bin/baton.js`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatUserError, UserError } from '../../src/errors.js';
+import { runBaton, runBatonProcess } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+function repo(files?: Record<string, string>): TempRepo {
+  const r = makeRepo(files);
+  repos.push(r);
+  return r;
+}
+const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('baton:'));
+
+describe('formatUserError', () => {
+  it.each([
+    ['one line', 'no run x in log.jsonl', 'no run x in log.jsonl [a/b]'],
+    [
+      'several lines: the code ends the first',
+      'dirty:\n  M a.txt\n  M b.txt',
+      'dirty: [a/b]\n  M a.txt\n  M b.txt',
+    ],
+  ])('%s', (_what, message, line) => {
+    expect(formatUserError(new UserError('a/b', message))).toBe(line);
+  });
+});
+
+describe('the error line', () => {
+  it('is the message and its code on one line, then the hint', async () => {
+    const r = repo();
+    const res = await runBaton(['report', '--format', 'nope'], { cwd: r.root });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe('baton: unknown format "nope": expected md, json or html [report/bad-format]\n');
+  });
+
+  it('keeps the code on the first line of a message that lists more below, and --json carries the same code', async () => {
+    const r = repo({
+      'README.md': '# app\n',
+      ...contractFiles([{ id: 'feature-001-a', agent: { command: 'true' } }]),
+    });
+    r.write({ 'README.md': '# changed\n' });
+    const res = await runBaton(['run'], { cwd: r.root });
+    expect(res.code).toBe(1);
+    const lines = res.stderr.split('\n');
+    expect(errorLines(res.stderr)).toEqual([
+      expect.stringMatching(/^baton: the main checkout .*: \[run\/dirty-checkout\]$/),
+    ]);
+    expect(lines[1]).toBe('   M README.md');
+    const json = await runBaton(['run', '--json'], { cwd: r.root });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'run/dirty-checkout' } });
+    expect(errorLines(json.stderr)).toEqual(errorLines(res.stderr));
+  });
+
+  it('is the same for a command line Baton refuses, with --json on stdout too', async () => {
+    const r = repo();
+    const res = await runBaton(['status', '--bogus'], { cwd: r.root });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      "baton: unknown option '--bogus' [usage/unknown-option]\nhint: Run it with --help for its usage.\n",
+    );
+    const json = await runBaton(['status', '--json', '--port', 'x'], { cwd: r.root });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'usage/unknown-option' } });
+    const port = await runBaton(['dashboard', '--port', 'abc'], { cwd: r.root });
+    expect(port.code).toBe(2);
+    expect(errorLines(port.stderr)).toEqual([
+      "baton: option '--port <n>' argument 'abc' is invalid. expected a port number from 0 to 65535. [usage/invalid-argument]",
+    ]);
+  });
+
+  it('is the same through bin/baton.js, for the hook an agent calls', () => {
+    const r = repo();
+    const res = runBatonProcess(['hook', 'stop', '--feature', 'feature-001-a', '--status', 'bogus'], {
+      cwd: r.root,
+    });
+    expect(res.code).toBe(2);
+    expect(errorLines(res.stderr)).toEqual([expect.stringMatching(/^baton: .* \[hook\/bad-status\]$/)]);
+  });
+});

@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const SCRIPT = resolve(import.meta.dirname, '..', '..', 'scripts', 'run-parallel.js');
+
+// A package whose scripts pass and fail, standing in for lint, typecheck and build.
+const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-parallel-')));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(
+  join(dir, 'package.json'),
+  JSON.stringify({
+    name: 'p',
+    version: '1.0.0',
+    scripts: { fine: 'echo all-fine', broken: 'echo broken-out; echo broken-err >&2; exit 3' },
+  }),
+);
+
+const run = (...names: string[]) =>
+  spawnSync(process.execPath, [SCRIPT, ...names], { cwd: dir, encoding: 'utf8' });
+
+describe('npm test runs lint, typecheck and build at once (scripts/run-parallel.js)', () => {
+  it('exits 0 when every script passed, with each one’s output', () => {
+    const r = run('fine', 'fine');
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/> fine: ok/g)).toHaveLength(2);
+    expect(r.stdout).toContain('all-fine');
+  });
+
+  it('exits 1 when any script failed, after the others ended, showing its stdout and stderr', () => {
+    const r = run('broken', 'fine');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/> broken: FAILED/);
+    expect(r.stdout).toContain('broken-out');
+    expect(r.stdout).toContain('broken-err');
+    expect(r.stdout).toMatch(/> fine: ok/);
+  });
+});
