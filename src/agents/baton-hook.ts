@@ -8,7 +8,12 @@ export type BatonHookEvent =
   | 'notification'
   | 'agent-turn-complete'
   /** Recorded by Baton itself when the agent's hooks are off in a layer it cannot override. */
-  | 'hooks-off';
+  | 'hooks-off'
+  /** Activity of an interactive agent (no status: the fold reads it as "carrying on"). */
+  | 'post-tool-use'
+  | 'user-prompt-submit'
+  /** Recorded by Baton itself when Claude's TUI asks whether to trust the folder. */
+  | 'trust-dialog';
 
 /**
  * The argv that records one hook event for the task's feature: `<node> <baton.js> hook <event>

@@ -1,7 +1,15 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
-import { currentBranch, git, gitRaw, listWorktrees, resolveCommit, type WorktreeInfo } from '../git/git.js';
+import {
+  currentBranch,
+  git,
+  gitRaw,
+  listWorktrees,
+  parsePorcelainStatus,
+  resolveCommit,
+  type WorktreeInfo,
+} from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import type { BatonState } from '../log/fold.js';
 
@@ -115,7 +123,7 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
         '--untracked-files=all',
       ]);
       if (status.exitCode !== 0) t.unreadable = status.stderr.trim().split('\n')[0] || `git status failed`;
-      else t.dirty = porcelainPaths(status.stdout);
+      else t.dirty = parsePorcelainStatus(status.stdout).map((e) => e.path);
     }
     // The integration branch is measured against the base only: it is not merged into itself.
     const from = t.kind === 'integration' ? merge.integrationIndex + 1 : 0;
@@ -227,19 +235,6 @@ async function mergeTargets(
 async function countUnmerged(root: string, tip: string, targets: readonly string[]): Promise<number> {
   const out = await git(root, ['rev-list', '--count', tip, ...targets.map((t) => `^${t}`)]);
   return Number(out) || 0;
-}
-
-/** The paths of `git status --porcelain=v1 -z` output (a rename's source is skipped). */
-function porcelainPaths(out: string): string[] {
-  const paths: string[] = [];
-  const parts = out.split('\0');
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i];
-    if (!p) continue;
-    paths.push(p.slice(3));
-    if (p.startsWith('R') || p.startsWith('C')) i++;
-  }
-  return paths;
 }
 
 /** Whether `inner` is `outer` or inside it (symlinks resolved, as git reports real paths). */

@@ -9,6 +9,7 @@ import { loadProject } from '../project.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { untilInterrupted } from './interrupt.js';
 
 /** The port tried first when none is given; any free port is used if it is taken. */
 export const DEFAULT_DASHBOARD_PORT = 7420;
@@ -91,12 +92,7 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
   }
   if (flags.open) openBrowser(ctx, dashboard.url);
 
-  await new Promise<void>((resolve) => {
-    const unsubscribe = ctx.onInterrupt(() => {
-      unsubscribe();
-      resolve();
-    });
-  });
+  await untilInterrupted(ctx);
   await dashboard.close();
   if (!flags.json) ctx.stdout.write('dashboard stopped\n');
 }

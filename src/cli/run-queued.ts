@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import type { Project } from '../project.js';
 import { runQueued } from '../queue/orchestrator.js';
 import type { CliContext } from './context.js';
+import { abortOnInterrupt } from './interrupt.js';
 import type { ProgressRenderer } from './progress.js';
 import { reportRunSummary } from './run-summary.js';
 
@@ -25,8 +26,7 @@ export async function runQueuedCommand(input: {
       exitCode: 2,
     });
   }
-  const abort = new AbortController();
-  const unsubscribe = ctx.onInterrupt(() => abort.abort());
+  const abort = abortOnInterrupt(ctx);
   try {
     const summary = await runQueued({
       root: project.root,
@@ -50,6 +50,6 @@ export async function runQueuedCommand(input: {
     input.progress.close();
     return reportRunSummary(ctx, summary, Boolean(flags.json));
   } finally {
-    unsubscribe();
+    abort.release();
   }
 }

@@ -17,6 +17,7 @@ import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer } from './progress.js';
 import { reportRunSummary } from './run-summary.js';
@@ -224,13 +225,8 @@ async function runCommand(
     radarSeconds > 0 && !flags.dryRun
       ? startRunRadar(project, flags, sink, control, radarSeconds)
       : undefined;
-  const abort = new AbortController();
-  const unsubscribe = ctx.onInterrupt((signal) => {
-    if (!abort.signal.aborted)
-      ctx.stderr.write('\nbaton: stopping every agent (their worktrees and commits are kept)…\n');
-    // The signal's name is the abort reason, so a feature says what stopped it.
-    abort.abort(signal ?? 'SIGINT');
-  });
+  // The signal's name is the abort reason, so a feature says what stopped it.
+  const abort = abortOnInterrupt(ctx, 'stopping every agent (their worktrees and commits are kept)…');
   try {
     const summary = await runFeatures({
       root: project.root,
@@ -269,7 +265,7 @@ async function runCommand(
   } finally {
     radar?.stop();
     unsubscribeProgress();
-    unsubscribe();
+    abort.release();
     lock?.release();
   }
 }

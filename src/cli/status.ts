@@ -20,6 +20,7 @@ import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
+import { untilInterrupted } from './interrupt.js';
 import type { LiveView } from './live-view.js';
 import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
 
@@ -250,7 +251,7 @@ function problemLine(logPath: string, pr: LogProblem): string {
  * `--watch`: calls `onNews` whenever the log grows (and on a terminal redraws once a second, for the
  * elapsed times), until Ctrl-C; then stops watching and closes the view.
  */
-function followUntilInterrupt(
+async function followUntilInterrupt(
   ctx: CliContext,
   watchLog: typeof WatchLog,
   logPath: string,
@@ -258,18 +259,13 @@ function followUntilInterrupt(
   render: () => void,
   onNews: () => void,
 ): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stopWatching = watchLog(logPath, onNews, { intervalMs: 500, keepAlive: true });
-    // On a terminal the elapsed times tick once a second even when nothing was appended.
-    const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
-    const stop = ctx.onInterrupt(() => {
-      stopWatching();
-      if (ticker) clearInterval(ticker);
-      view?.done();
-      stop();
-      resolve();
-    });
-  });
+  const stopWatching = watchLog(logPath, onNews, { intervalMs: 500, keepAlive: true });
+  // On a terminal the elapsed times tick once a second even when nothing was appended.
+  const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
+  await untilInterrupted(ctx);
+  stopWatching();
+  if (ticker) clearInterval(ticker);
+  view?.done();
 }
 
 /** `baton status`: the state of every feature, folded from the log. */

@@ -9,6 +9,7 @@ import { type Palette, palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 
 interface VerifyFlags {
@@ -156,11 +157,7 @@ async function runChecks(
 ): Promise<{ reports: CheckReport[]; aborted: boolean }> {
   // Features on the integration branch share one checkout, so their commands take turns.
   const jobs = readJobsFlag('verify', flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
-  const abort = new AbortController();
-  const unsubscribe = ctx.onInterrupt(() => {
-    if (!abort.signal.aborted) ctx.stderr.write('\nbaton: stopping the checks (servers and commands)…\n');
-    abort.abort();
-  });
+  const abort = abortOnInterrupt(ctx, 'stopping the checks (servers and commands)…');
   try {
     const reports = await verifyFeatures(targets, {
       on: flags.on,
@@ -175,7 +172,7 @@ async function runChecks(
     });
     return { reports, aborted: abort.signal.aborted };
   } finally {
-    unsubscribe();
+    abort.release();
   }
 }
 

@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import type { RegisterCommand } from './commands.js';
+import { untilInterrupted } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 
 interface WorkerFlags {
@@ -69,12 +70,8 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
         ...(ctx.env.BATON_QUEUE_STALLED_MS ? { stalledMs: Number(ctx.env.BATON_QUEUE_STALLED_MS) } : {}),
         log: say,
       });
-      await new Promise<void>((resolve) => {
-        const unsubscribe = ctx.onInterrupt(() => {
-          unsubscribe();
-          say('finishing the jobs in hand, then exiting');
-          void running.close().then(resolve, resolve);
-        });
-      });
+      await untilInterrupted(ctx);
+      say('finishing the jobs in hand, then exiting');
+      await running.close().catch(() => undefined);
     });
 };

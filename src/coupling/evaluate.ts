@@ -2,7 +2,7 @@ import type { Config } from '../config-schema.js';
 import { lintContracts } from '../contracts/lint.js';
 import { loadContracts } from '../contracts/load.js';
 import type { Diagnostic } from '../errors.js';
-import { gitRaw } from '../git/git.js';
+import { gitRaw, parsePorcelainStatus } from '../git/git.js';
 import { buildPlan } from '../graph/plan.js';
 import type { Plan } from '../graph/types.js';
 import { trackedFiles } from '../project.js';
@@ -80,7 +80,7 @@ export async function changesOutside(worktree: string, base: string, allowed: st
     '--untracked-files=all',
     '--no-renames',
   ]);
-  for (const entry of status.stdout.split('\0')) if (entry.length > 3) changed.add(entry.slice(3));
+  for (const e of parsePorcelainStatus(status.stdout)) changed.add(e.path);
   return [...changed].filter((f) => !f.startsWith(allowed)).sort();
 }
 

@@ -1,6 +1,7 @@
 /** The git steps of preparing a feature branch for a run: reuse, fork point, dependency merges. */
 import { commitIdentityArgs } from './commit-identity.js';
 import { git, gitRaw, mergeBase } from './git.js';
+import { noFfMergeArgs } from './merge.js';
 import { featureBranch } from './refs.js';
 
 /** Checks an existing branch out in a new worktree at `path` (a resumed feature whose folder was removed). */
@@ -26,16 +27,11 @@ export async function mergeDependencies(
 ): Promise<{ ok: true; head: string } | { ok: false; dependency: string; output: string }> {
   const identity = await commitIdentityArgs(worktree);
   for (const dep of deps) {
-    const r = await gitRaw(worktree, [
-      ...identity,
-      'merge',
-      '--no-ff',
-      '--no-edit',
-      '--no-verify',
-      '-m',
-      `Merge ${featureBranch(dep)} (dependency of ${featureId})`,
-      featureBranch(dep),
-    ]);
+    const branch = featureBranch(dep);
+    const r = await gitRaw(
+      worktree,
+      noFfMergeArgs(identity, branch, `Merge ${branch} (dependency of ${featureId})`),
+    );
     if (r.exitCode !== 0) {
       await gitRaw(worktree, ['merge', '--abort']);
       return { ok: false, dependency: dep, output: `${r.stdout}${r.stderr}` };

@@ -205,11 +205,11 @@ export const STATUS_ARGS: readonly string[] = ['status', '--porcelain=v1', '-z',
 
 /** The work tree's changes (staged, unstaged and untracked), ignoring ignored files. */
 export async function statusEntries(cwd: string): Promise<StatusEntry[]> {
-  return parseStatus((await gitRaw(cwd, [...STATUS_ARGS])).stdout);
+  return parsePorcelainStatus((await gitRaw(cwd, [...STATUS_ARGS])).stdout);
 }
 
-/** The entries of `git status` output made with `STATUS_ARGS`. */
-export function parseStatus(out: string): StatusEntry[] {
+/** The entries of `git status --porcelain=v1 -z` output, a rename's or copy's source skipped (pure). */
+export function parsePorcelainStatus(out: string): StatusEntry[] {
   const entries: StatusEntry[] = [];
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { commitIdentityArgs } from './commit-identity.js';
 import {
   GitError,
   git,
@@ -36,12 +37,13 @@ export async function mergeTree(cwd: string, a: string, b: string): Promise<Merg
   return { clean: r.exitCode === 0, tree, conflicts };
 }
 
-/** `-c` options giving merge commits an author when the repository has no identity configured. */
-export async function identityArgs(cwd: string): Promise<string[]> {
-  const name = await gitRaw(cwd, ['config', 'user.name']);
-  const email = await gitRaw(cwd, ['config', 'user.email']);
-  if (name.stdout.trim() && email.stdout.trim()) return [];
-  return ['-c', 'user.name=Baton', '-c', 'user.email=baton@localhost'];
+/**
+ * The argv of every merge Baton makes (integration and dependency merges alike): a merge commit
+ * (`--no-ff`) with the given message, under `identity` (`commitIdentityArgs`), the repository's
+ * merge hooks off (pure).
+ */
+export function noFfMergeArgs(identity: readonly string[], ref: string, message: string): string[] {
+  return [...identity, 'merge', '--no-ff', '--no-edit', '--no-verify', '-m', message, ref];
 }
 
 /** How a `git merge --no-ff` in a worktree ended. */
@@ -56,16 +58,7 @@ export type MergeOutcome =
  */
 export async function mergeNoFf(cwd: string, ref: string, message: string): Promise<MergeOutcome> {
   const before = await git(cwd, ['rev-parse', 'HEAD']);
-  const args = [
-    ...(await identityArgs(cwd)),
-    'merge',
-    '--no-ff',
-    '--no-edit',
-    '--no-verify',
-    '-m',
-    message,
-    ref,
-  ];
+  const args = noFfMergeArgs(await commitIdentityArgs(cwd), ref, message);
   const r = await gitRaw(cwd, args);
   if (r.exitCode === 0) {
     const after = await git(cwd, ['rev-parse', 'HEAD']);
@@ -101,7 +94,7 @@ export async function stagePaths(cwd: string, paths: string[]): Promise<void> {
 
 /** Commits the merge in progress with git's prepared message; returns the merge commit. */
 export async function commitMerge(cwd: string): Promise<string> {
-  await git(cwd, [...(await identityArgs(cwd)), 'commit', '--no-edit', '--no-verify', '--quiet']);
+  await git(cwd, [...(await commitIdentityArgs(cwd)), 'commit', '--no-edit', '--no-verify', '--quiet']);
   return git(cwd, ['rev-parse', 'HEAD']);
 }
 

@@ -14,8 +14,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentAdapter, AgentLaunch, AgentTask } from '../agents/adapter.js';
+import { batonHookCommand } from '../agents/baton-hook.js';
 import { buildClaudeSettings } from '../agents/claude.js';
-import { formatCommand } from '../agents/shell-words.js';
 
 /** An interactive launch: the headless one with interactive argv, and the keys that end the session. */
 export interface InteractiveLaunch extends AgentLaunch {
@@ -47,19 +47,6 @@ function dropFlag(args: readonly string[], flag: string, withValue: boolean): st
   return [...args.slice(0, i), ...args.slice(i + (withValue ? 2 : 1))];
 }
 
-/** The `baton hook` line that reports activity (no status: the fold reads it as "carrying on"). */
-function activityHook(task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>, event: string): string {
-  return formatCommand([
-    ...task.batonCommand,
-    'hook',
-    event,
-    '--feature',
-    task.feature.feature_id,
-    '--log',
-    task.logPath,
-  ]);
-}
-
 /** Claude Code's TUI argv (pure apart from the settings file it writes into the scratch folder). */
 function claudeInteractive(launch: AgentLaunch, task: AgentTask): InteractiveLaunch {
   const settings = buildClaudeSettings(task);
@@ -71,8 +58,8 @@ function claudeInteractive(launch: AgentLaunch, task: AgentTask): InteractiveLau
       {
         hooks: {
           ...settings.hooks,
-          PostToolUse: group(activityHook(task, 'post-tool-use')),
-          UserPromptSubmit: group(activityHook(task, 'user-prompt-submit')),
+          PostToolUse: group(batonHookCommand(task, 'post-tool-use')),
+          UserPromptSubmit: group(batonHookCommand(task, 'user-prompt-submit')),
         },
       },
       null,

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
+import { batonHookArgv } from '../agents/baton-hook.js';
 import type { BatonEvent, LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../process/supervise.js';
@@ -198,17 +199,7 @@ class WindowFollower {
 
 /** Reports the trust dialog through `baton hook`, the same path the agents' own hooks take. */
 function reportTrustDialog(task: AgentTask): void {
-  const argv = [
-    ...task.batonCommand,
-    'hook',
-    'trust-dialog',
-    '--status',
-    'needs-input',
-    '--feature',
-    task.feature.feature_id,
-    '--log',
-    task.logPath,
-  ];
+  const argv = batonHookArgv(task, 'trust-dialog', 'needs-input');
   const child = spawn(argv[0] as string, argv.slice(1), {
     stdio: ['pipe', 'ignore', 'ignore'],
     env: task.env,

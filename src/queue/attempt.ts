@@ -11,6 +11,7 @@ import { changedFiles, commitAll, git, gitRaw, listWorktrees } from '../git/git.
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { describeExit, type ProcessExit, type Supervised } from '../process/supervise.js';
+import { featureEnvironment } from '../runner/feature-env.js';
 import { startAgent } from '../runner/launch.js';
 import { decideOutcome } from '../runner/outcome.js';
 import { buildTaskPrompt } from '../runner/task.js';
@@ -219,21 +220,19 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
   return { exit, started };
 }
 
-/** The environment of the attempt's agent: who it is, where its files are, its ports. */
+/** The environment of the attempt's agent, as the local runner gives a feature's. */
 function attemptEnv(ctx: AttemptContext, p: AttemptPaths): NodeJS.ProcessEnv {
   const { data } = ctx;
-  return {
-    ...ctx.env,
-    BATON_FEATURE_ID: data.feature_id,
-    BATON_RUN_ID: data.run_id,
-    BATON_TASK_FILE: p.taskFile,
-    BATON_LOG: p.logPath,
-    BATON_WORKTREE: p.worktree,
-    PWD: p.worktree,
-    BATON_BRANCH: p.branch,
-    PORT: String(data.port),
-    BATON_PORT_BASE: String(data.port_base),
-  };
+  return featureEnvironment(ctx.env, {
+    featureId: data.feature_id,
+    runId: data.run_id,
+    taskFile: p.taskFile,
+    logPath: p.logPath,
+    worktree: p.worktree,
+    branch: p.branch,
+    port: data.port,
+    portBase: data.port_base,
+  });
 }
 
 /** Commits what the agent left (not after an interrupt), lists the changed files, records the exit. */

@@ -12,16 +12,21 @@ function lastLine(text: string): string {
   return lines.at(-1) ?? 'no output';
 }
 
+/** The error of a hub that does not answer, with git's last words and what to do (which depends on who asks). */
+function hubUnreachable(hub: string, stderr: string, hint: string): UserError {
+  return new UserError('queue/hub-unreachable', `the git hub ${hub} is not reachable: ${lastLine(stderr)}`, {
+    hint,
+  });
+}
+
 /** Proves the hub answers (`git ls-remote`); a UserError naming it otherwise. */
 export async function assertHubReachable(cwd: string, hub: string): Promise<void> {
   const r = await gitRaw(cwd, ['ls-remote', '--heads', hub]);
   if (r.exitCode !== 0) {
-    throw new UserError(
-      'queue/hub-unreachable',
-      `the git hub ${hub} is not reachable: ${lastLine(r.stderr)}`,
-      {
-        hint: 'Pass --hub with a git URL every worker can reach (ssh://, https://, file:// or a path), e.g. a bare repo made with `git init --bare`.',
-      },
+    throw hubUnreachable(
+      hub,
+      r.stderr,
+      'Pass --hub with a git URL every worker can reach (ssh://, https://, file:// or a path), e.g. a bare repo made with `git init --bare`.',
     );
   }
 }
@@ -58,12 +63,10 @@ export async function ensureHubClone(dir: string, hub: string): Promise<void> {
   mkdirSync(dirname(dir), { recursive: true });
   const r = await gitRaw(dirname(dir), ['clone', '--quiet', '--bare', '--no-tags', hub, dir]);
   if (r.exitCode !== 0) {
-    throw new UserError(
-      'queue/hub-unreachable',
-      `the git hub ${hub} is not reachable: ${lastLine(r.stderr)}`,
-      {
-        hint: 'Give the worker the same --hub URL as the orchestrator, reachable from this machine.',
-      },
+    throw hubUnreachable(
+      hub,
+      r.stderr,
+      'Give the worker the same --hub URL as the orchestrator, reachable from this machine.',
     );
   }
   await git(dir, ['config', 'gc.auto', '0']);

@@ -103,16 +103,28 @@ export async function refreshTracked(id: string, t: Tracked, where: RefreshPlace
   return true;
 }
 
-/** The folders among `dirs` (relative to `worktree`) that git ignores, by one `check-ignore`. */
-async function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
-  // A trailing slash lets folder-only patterns (`build/`) match.
-  const r = await gitRaw(worktree, ['check-ignore', '--stdin', '-z'], dirs.map((d) => `${d}/\0`).join(''));
-  return new Set(
-    r.stdout
-      .split('\0')
-      .filter(Boolean)
-      .map((d) => d.replace(/\/$/, '')),
+/** The folders among `dirs` (relative to `worktree`) that git ignores. */
+function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
+  return checkIgnore(worktree, dirs, true);
+}
+
+/**
+ * The paths among `paths` that git ignores, by one `check-ignore`; folders are asked with a trailing
+ * slash, so folder-only patterns (`build/`) match.
+ */
+async function checkIgnore(
+  worktree: string,
+  paths: readonly string[],
+  folders: boolean,
+): Promise<Set<string>> {
+  const suffix = folders ? '/' : '';
+  const r = await gitRaw(
+    worktree,
+    ['check-ignore', '--stdin', '-z'],
+    paths.map((p) => `${p}${suffix}\0`).join(''),
   );
+  const found = r.stdout.split('\0').filter(Boolean);
+  return new Set(folders ? found.map((d) => d.replace(/\/$/, '')) : found);
 }
 
 /** Recomputes the touched state of the changed paths by hashing them against the fork point's files. */
@@ -136,8 +148,7 @@ async function updateTouched(
     } else fresh.push(p);
   }
   if (fresh.length === 0) return;
-  const r = await gitRaw(t.worktree, ['check-ignore', '--stdin', '-z'], `${fresh.join('\0')}\0`);
-  const ignored = new Set(r.stdout.split('\0').filter(Boolean));
+  const ignored = await checkIgnore(t.worktree, fresh, false);
   for (const p of fresh) {
     t.ignored.set(p, ignored.has(p));
     if (ignored.has(p)) t.touched.delete(p);

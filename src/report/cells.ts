@@ -1,4 +1,11 @@
-import { formatCount, formatMinutes, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
+import {
+  formatCount,
+  formatMinutes,
+  formatPercent,
+  formatSpeedup,
+  formatUsd,
+  UNKNOWN,
+} from '../metrics/format.js';
 import type {
   AttemptReport,
   BestOfNReport,
@@ -118,6 +125,26 @@ export function featureCells(f: FeatureReport): FeatureCells {
         ? '—'
         : `${formatCount(f.input_tokens)} / ${formatCount(f.output_tokens)}`,
   };
+}
+
+/** A feature row's cells in the order of `FEATURE_HEAD`. */
+export function featureRow(c: FeatureCells): string[] {
+  return [c.feature, c.agent, c.status, c.duration, c.exit, c.checks, c.files, c.conflicts, c.cost, c.tokens];
+}
+
+/**
+ * Amdahl's figures as text, in the order N, serial phases, parallelisable work, serial fraction,
+ * bound, achieved: the columns both report tables start with.
+ */
+export function amdahlRow(a: Report['amdahl']): string[] {
+  return [
+    a.n === null ? UNKNOWN : String(a.n),
+    formatMinutes(a.serial_min),
+    formatMinutes(a.parallelisable_min),
+    formatPercent(a.serial_fraction),
+    formatSpeedup(a.bound),
+    formatSpeedup(a.achieved),
+  ];
 }
 
 function exitText(f: FeatureReport): string {

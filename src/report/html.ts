@@ -1,14 +1,16 @@
-import { formatMinutes, formatPercent, formatSpeedup, formatUsd, UNKNOWN } from '../metrics/format.js';
+import { formatMinutes, formatPercent, formatSpeedup, formatUsd } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
 import {
   ATTEMPT_HEAD,
   ATTEMPT_NUMERIC,
+  amdahlRow,
   attemptRow,
   describeBestOfNWork,
   describeDecision,
   describeExtra,
   FEATURE_HEAD,
   featureCells,
+  featureRow,
   WORKSHEET_HEAD,
   worksheetCells,
   worksheetRow,
@@ -198,23 +200,11 @@ function featureSections(report: Report): string[] {
       ? '<p>No feature appears in this run.</p>'
       : table(
           FEATURE_HEAD,
-          report.features.map((f) => {
-            const c = featureCells(f);
-            return [
-              `<code>${escapeXml(c.feature)}</code>`,
-              ...[
-                c.agent,
-                c.status,
-                c.duration,
-                c.exit,
-                c.checks,
-                c.files,
-                c.conflicts,
-                c.cost,
-                c.tokens,
-              ].map(escapeXml),
-            ];
-          }),
+          report.features.map((f) =>
+            featureRow(featureCells(f)).map((s, i) =>
+              i === 0 ? `<code>${escapeXml(s)}</code>` : escapeXml(s),
+            ),
+          ),
           { numeric: [3, 5, 6, 7, 8, 9] },
         ),
   );
@@ -283,16 +273,7 @@ function integrationSections(report: Report): string[] {
     ...(i.ran ? [`<p>${prose(describeMerges(report))}</p>`] : []),
     table(
       ['N', 'Serial phases', 'Parallelisable work', 'Serial fraction s', 'Bound', 'Achieved'],
-      [
-        [
-          a.n === null ? UNKNOWN : String(a.n),
-          formatMinutes(a.serial_min),
-          formatMinutes(a.parallelisable_min),
-          formatPercent(a.serial_fraction),
-          formatSpeedup(a.bound),
-          formatSpeedup(a.achieved),
-        ].map(escapeXml),
-      ],
+      [amdahlRow(a).map(escapeXml)],
       { numeric: [0, 1, 2, 3, 4, 5] },
     ),
     ...describeCriticalPaths(report).map((line) => `<p>${prose(line)}</p>`),

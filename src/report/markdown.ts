@@ -11,12 +11,14 @@ import { escapeControl } from '../text/escape.js';
 import {
   ATTEMPT_HEAD,
   ATTEMPT_NUMERIC,
+  amdahlRow,
   attemptRow,
   describeBestOfNWork,
   describeDecision,
   describeExtra,
   FEATURE_HEAD,
   featureCells,
+  featureRow,
   WORKSHEET_HEAD,
   worksheetCells,
   worksheetRow,
@@ -175,21 +177,7 @@ function featuresSection(report: Report): string[] {
       ...table(
         FEATURE_HEAD,
         ['l', 'l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r'],
-        report.features.map((f) => {
-          const c = featureCells(f);
-          return [
-            `\`${c.feature}\``,
-            c.agent,
-            c.status,
-            c.duration,
-            c.exit,
-            c.checks,
-            c.files,
-            c.conflicts,
-            c.cost,
-            c.tokens,
-          ];
-        }),
+        report.features.map((f) => featureRow(featureCells(f)).map((s, i) => (i === 0 ? `\`${s}\`` : s))),
       ),
       '',
     );
@@ -314,17 +302,7 @@ function amdahlSection(report: Report): string[] {
         'Implementation',
       ],
       ['r', 'r', 'r', 'r', 'r', 'r', 'r'],
-      [
-        [
-          a.n === null ? UNKNOWN : String(a.n),
-          formatMinutes(a.serial_min),
-          formatMinutes(a.parallelisable_min),
-          formatPercent(a.serial_fraction),
-          formatSpeedup(a.bound),
-          formatSpeedup(a.achieved),
-          formatSpeedup(a.implementation_speedup),
-        ],
-      ],
+      [[...amdahlRow(a), formatSpeedup(a.implementation_speedup)]],
     ),
     '',
   );

@@ -5,7 +5,7 @@
  * not per agent (issue #17). Changes are attributed best-effort by the agents' run windows (#15).
  */
 
-import { parseStatus, STATUS_ARGS } from '../git/git.js';
+import { parsePorcelainStatus, STATUS_ARGS } from '../git/git.js';
 import { type GitStepOutput, gitSequence, throwOnFailure } from '../git/sequence.js';
 import type { CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
 import {
@@ -47,7 +47,7 @@ export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGu
       throwOnFailure(steps, out);
       const [status, refs] = out as [GitStepOutput, GitStepOutput];
       const snapshot = await snapshotFrom(root, refs.stdout);
-      const c = await checkout.checkWhenIdle(windows, Date.now, parseStatus(status.stdout));
+      const c = await checkout.checkWhenIdle(windows, Date.now, parsePorcelainStatus(status.stdout));
       return { checkout: c, repo: await repo.check(snapshot) };
     })();
     const mine = { since, look };

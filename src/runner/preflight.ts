@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
 import {
   listWorktrees,
-  parseStatus,
+  parsePorcelainStatus,
   parseWorktrees,
   resolveCommit,
   STATUS_ARGS,
@@ -110,7 +110,7 @@ export async function lookBeforeRun(opts: RunOptions): Promise<RunStartLook> {
   return {
     snapshot: await snapshotFrom(opts.root, refs?.stdout ?? ''),
     worktrees: parseWorktrees(worktrees?.stdout ?? ''),
-    ...(status ? { status: parseStatus(status.stdout) } : {}),
+    ...(status ? { status: parsePorcelainStatus(status.stdout) } : {}),
   };
 }
 

@@ -114,10 +114,16 @@ export interface QueuedProject {
   cleanup(): void;
 }
 
-/** The agent every test feature runs: writes its file, sleeps AGENT_SLEEP seconds (from the worker's env). */
+/**
+ * The agent every test feature runs: writes its file (with what its environment told it: the feature's
+ * variables, as a local run gives them), sleeps AGENT_SLEEP seconds (from the worker's env).
+ */
 export const AGENT =
+  'mkdir -p src/$BATON_FEATURE_ID && echo "$BATON_FEATURE_ID by $BATON_RUN_ID" > src/$BATON_FEATURE_ID/index.txt && ' +
+  'echo "branch=$BATON_BRANCH port=$PORT base=$BATON_PORT_BASE task=$(basename "$BATON_TASK_FILE") ' +
+  'log=$(basename "$BATON_LOG") cwd=$([ "$BATON_WORKTREE" -ef . ] && echo worktree)" ' +
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
-  'mkdir -p src/$BATON_FEATURE_ID && echo "$BATON_FEATURE_ID by $BATON_RUN_ID" > src/$BATON_FEATURE_ID/index.txt && sleep ${AGENT_SLEEP:-0}';
+  '>> src/$BATON_FEATURE_ID/index.txt && sleep ${AGENT_SLEEP:-0}';
 
 /** Makes the project: contracts committed, a config, and `hub.git` (bare) beside it. */
 export function makeQueuedProject(

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { abortOnInterrupt, untilInterrupted } from '../../src/cli/interrupt.js';
+
+/** A context whose signals the test sends: the handlers listening now, and what reached stderr. */
+function signals() {
+  const handlers = new Set<(signal?: string) => void>();
+  const stderr: string[] = [];
+  return {
+    ctx: {
+      onInterrupt(handler: (signal?: string) => void) {
+        handlers.add(handler);
+        return () => void handlers.delete(handler);
+      },
+      stderr: { write: (s: string) => void stderr.push(s) },
+    },
+    send: (signal?: string) => {
+      for (const h of [...handlers]) h(signal);
+    },
+    listening: () => handlers.size,
+    stderr,
+  };
+}
+
+describe('Ctrl-C, one rule for every command', () => {
+  it('untilInterrupted resolves with the signal and stops listening', async () => {
+    const s = signals();
+    const stopped = untilInterrupted(s.ctx);
+    expect(s.listening()).toBe(1);
+    s.send('SIGTERM');
+    await expect(stopped).resolves.toBe('SIGTERM');
+    expect(s.listening()).toBe(0);
+  });
+
+  it('abortOnInterrupt aborts with the signal name, says its notice once, and releases', () => {
+    const s = signals();
+    const abort = abortOnInterrupt(s.ctx, 'stopping the checks…');
+    expect(abort.signal.aborted).toBe(false);
+    s.send('SIGHUP');
+    s.send('SIGINT');
+    expect(abort.signal.aborted).toBe(true);
+    expect(abort.signal.reason).toBe('SIGHUP');
+    expect(s.stderr).toEqual(['\nbaton: stopping the checks…\n']);
+    abort.release();
+    expect(s.listening()).toBe(0);
+  });
+
+  it('a signal without a name counts as Ctrl-C, and no notice is printed when none is given', () => {
+    const s = signals();
+    const abort = abortOnInterrupt(s.ctx);
+    s.send();
+    expect(abort.signal.reason).toBe('SIGINT');
+    expect(s.stderr).toEqual([]);
+  });
+});

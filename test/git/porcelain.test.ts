@@ -1,0 +1,46 @@
+/** `git status --porcelain=v1 -z` read once (git/git.ts), checked against a real repository's output. */
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parsePorcelainStatus, statusEntries } from '../../src/git/git.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => repo?.cleanup());
+
+describe('parsePorcelainStatus', () => {
+  it.each([
+    ['nothing', '', []],
+    [
+      'a modified and an untracked file',
+      ' M a.ts\0?? new file.ts\0',
+      [
+        { code: ' M', path: 'a.ts' },
+        { code: '??', path: 'new file.ts' },
+      ],
+    ],
+    [
+      'a rename, its source skipped',
+      'R  b.ts\0a.ts\0 M c.ts\0',
+      [
+        { code: 'R ', path: 'b.ts' },
+        { code: ' M', path: 'c.ts' },
+      ],
+    ],
+    ['a copy, its source skipped', 'C  d.ts\0a.ts\0', [{ code: 'C ', path: 'd.ts' }]],
+  ])('%s', (_name, out, expected) => {
+    expect(parsePorcelainStatus(out)).toEqual(expected);
+  });
+
+  it('reads what git prints for a staged rename, an edit and a new file', async () => {
+    repo = makeRepo({ 'a.txt': 'a\n'.repeat(20), 'c.txt': 'c\n' });
+    renameSync(join(repo.root, 'a.txt'), join(repo.root, 'b.txt'));
+    repo.git('add', '-A');
+    repo.write({ 'c.txt': 'C\n', 'new.txt': 'n\n' });
+    expect(await statusEntries(repo.root)).toEqual([
+      { code: 'R ', path: 'b.txt' },
+      { code: ' M', path: 'c.txt' },
+      { code: '??', path: 'new.txt' },
+    ]);
+  });
+});
