@@ -18,9 +18,9 @@
  * Observed with Codex CLI 0.169.0.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
@@ -39,7 +39,8 @@ export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
 export function readCodexNotify(toml: string): string[] | undefined {
   let config: Record<string, unknown>;
   try {
-    config = parseToml(toml);
+    // Loaded only when a Codex config is read: every run loads this adapter, few use it.
+    config = (createRequire(import.meta.url)('smol-toml') as typeof import('smol-toml')).parse(toml);
   } catch {
     return undefined;
   }

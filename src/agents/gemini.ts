@@ -25,9 +25,10 @@
  * Observed with Gemini CLI 0.61.0.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type ParseError, parse as parseJsonc } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
@@ -120,6 +121,10 @@ export function parseGeminiSettings(text: string, file: string): Record<string, 
   try {
     // Gemini strips comments and parses strict JSON: a trailing comma stops it too.
     const errors: ParseError[] = [];
+    // Loaded only when a Gemini settings file is read: every run loads this adapter, few use it.
+    const { parse: parseJsonc } = createRequire(import.meta.url)(
+      'jsonc-parser',
+    ) as typeof import('jsonc-parser');
     const v: unknown = parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: false });
     const o = objectOf(v);
     if (o && errors.length === 0) return o;

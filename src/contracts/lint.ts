@@ -70,14 +70,24 @@ export const VAGUE_WORDS: readonly VagueWord[] = [
   { word: 'safe', suggestion: SECURITY },
 ];
 
-const WORD_PATTERNS = VAGUE_WORDS.map((v) => ({
-  vague: v,
-  pattern: new RegExp(`(^|[^\\p{L}\\p{N}-])${v.word.replace(/[-\s]/g, '[-\\s]')}($|[^\\p{L}\\p{N}-])`, 'iu'),
-}));
+/** The words' patterns, made on first use: Unicode-aware patterns cost milliseconds to build, and most commands never look. */
+let wordPatterns: Array<{ vague: VagueWord; pattern: RegExp }> | undefined;
+function patterns(): Array<{ vague: VagueWord; pattern: RegExp }> {
+  wordPatterns ??= VAGUE_WORDS.map((v) => ({
+    vague: v,
+    pattern: new RegExp(
+      `(^|[^\\p{L}\\p{N}-])${v.word.replace(/[-\s]/g, '[-\\s]')}($|[^\\p{L}\\p{N}-])`,
+      'iu',
+    ),
+  }));
+  return wordPatterns;
+}
 
 /** The vague words in a criterion's text, in list order (pure). */
 export function findVagueWords(text: string): VagueWord[] {
-  return WORD_PATTERNS.filter(({ pattern }) => pattern.test(text)).map(({ vague }) => vague);
+  return patterns()
+    .filter(({ pattern }) => pattern.test(text))
+    .map(({ vague }) => vague);
 }
 
 /** What a criterion lacks, if anything: `vague` (no check, no number, a vague word) or `unverifiable` (no check). */

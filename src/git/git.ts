@@ -200,10 +200,12 @@ export interface StatusEntry {
   path: string;
 }
 
+/** The `git status` arguments `statusEntries` parses the output of. */
+export const STATUS_ARGS: readonly string[] = ['status', '--porcelain=v1', '-z', '--untracked-files=all'];
+
 /** The work tree's changes (staged, unstaged and untracked), ignoring ignored files. */
 export async function statusEntries(cwd: string): Promise<StatusEntry[]> {
-  const out = (await gitRaw(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])).stdout;
-  return parsePorcelainStatus(out);
+  return parsePorcelainStatus((await gitRaw(cwd, [...STATUS_ARGS])).stdout);
 }
 
 /** The entries of `git status --porcelain=v1 -z` output, a rename's or copy's source skipped (pure). */
@@ -229,9 +231,16 @@ export interface WorktreeInfo {
   prunable?: boolean;
 }
 
+/** The `git worktree list` arguments `parseWorktrees` reads the output of. */
+export const WORKTREE_LIST_ARGS: readonly string[] = ['worktree', 'list', '--porcelain'];
+
 /** Lists the repository's worktrees; the first is the main one. */
 export async function listWorktrees(cwd: string): Promise<WorktreeInfo[]> {
-  const out = await git(cwd, ['worktree', 'list', '--porcelain']);
+  return parseWorktrees(await git(cwd, [...WORKTREE_LIST_ARGS]));
+}
+
+/** The worktrees in `git worktree list --porcelain` output. */
+export function parseWorktrees(out: string): WorktreeInfo[] {
   const list: WorktreeInfo[] = [];
   let cur: WorktreeInfo | undefined;
   for (const line of out.split('\n')) {

@@ -78,6 +78,16 @@ export function gitSequence(cwd: string, steps: readonly GitStep[]): Promise<Git
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
+/** Throws a `GitError` for the first step that failed and was not allowed to (or did not run). */
+export function throwOnFailure(steps: readonly GitStep[], out: readonly GitStepOutput[]): void {
+  steps.forEach((step, i) => {
+    const r = out[i];
+    if (!step.mayFail && r?.exitCode !== 0) {
+      throw new GitError([...step.args], r ?? { stdout: '', stderr: 'not run', exitCode: -1 });
+    }
+  });
+}
+
 /** What `commitAndList` left: the commit made (if anything was staged), HEAD after it, and the files changed since `from`. */
 export interface Committed {
   commit?: string;
@@ -107,9 +117,7 @@ export async function commitAndList(
     { args: ['diff', '--name-only', '-z', '--no-renames', `${from}..HEAD`] },
   ];
   const out = await gitSequence(cwd, steps);
-  out.forEach((r, i) => {
-    if (i !== 1 && r.exitCode !== 0) throw new GitError([...(steps[i]?.args ?? [])], r);
-  });
+  throwOnFailure(steps, out);
   const [, commit, head, diff] = out as [GitStepOutput, GitStepOutput, GitStepOutput, GitStepOutput];
   if (commit.exitCode !== 0) {
     const staged = await gitRaw(cwd, ['diff', '--cached', '--quiet']);

@@ -56,11 +56,12 @@ export class CheckoutWatch {
   async checkWhenIdle(
     windows: readonly AgentWindow[],
     nowMs: () => number = Date.now,
+    known?: readonly StatusEntry[],
   ): Promise<CheckoutChange[]> {
     if (windows.some((w) => w.endMs === undefined)) return [];
     const now = nowMs();
     this.statusRuns++;
-    const entries = (await statusEntries(this.#root)).filter(outsideStateDir);
+    const entries = (known ?? (await statusEntries(this.#root))).filter(outsideStateDir);
     const agent = attributeChange(windows, this.#lastCheckMs, now);
     this.#lastCheckMs = now;
     const fresh: CheckoutChange[] = [];

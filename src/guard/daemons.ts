@@ -5,7 +5,14 @@
  * is found (plus the descendants a tracker saw while it ran), stopped and reported.
  */
 import { readFileSync } from 'node:fs';
-import { descendantsOf, listProcesses, type ProcessInfo, processEnvVars, processInfo } from './proc.js';
+import {
+  descendantsOf,
+  listProcesses,
+  listProcessesSince,
+  type ProcessInfo,
+  processEnvVars,
+  processInfo,
+} from './proc.js';
 
 /** A process Baton stopped after the agent that started it ended. */
 export interface Straggler {
@@ -27,7 +34,7 @@ let sweep: NodeJS.Timeout | undefined;
 const SWEEP_MS = 500;
 
 function sweepAll(): void {
-  const all = listProcesses();
+  const all = listProcessesSince(Date.now());
   for (const t of trackers) t.observe(all);
 }
 
@@ -98,9 +105,12 @@ export async function stopStragglers(
   tracked: readonly ProcessInfo[] = [],
   graceMs = 1000,
   startedFromMs?: number,
+  agentEndedMs: number = Date.now(),
 ): Promise<Straggler[]> {
   const found = new Map<number, ProcessInfo>();
-  for (const p of featureProcesses(runId, featureId, listProcesses(), startedFromMs)) found.set(p.pid, p);
+  // Any listing begun after the agent ended sees what it left: features ending together share one.
+  const all = listProcessesSince(agentEndedMs);
+  for (const p of featureProcesses(runId, featureId, all, startedFromMs)) found.set(p.pid, p);
   for (const p of tracked) if (p.pid !== process.pid && p.pid > 1) found.set(p.pid, p);
   const stopped: Straggler[] = [];
   for (const p of found.values()) {

@@ -70,6 +70,21 @@ export function listProcesses(): ProcessInfo[] {
   return out;
 }
 
+/** The last listing of every process, and when it was begun. */
+let lastListing: { atMs: number; all: ProcessInfo[] } | undefined;
+
+/**
+ * Every live process, listed after `sinceMs` (wall clock): a listing begun since then is
+ * shared (features ending together, the trackers' sweep) instead of reading all of /proc again.
+ */
+export function listProcessesSince(sinceMs: number): ProcessInfo[] {
+  if (lastListing && lastListing.atMs > sinceMs) return lastListing.all;
+  const atMs = Date.now();
+  const all = listProcesses();
+  lastListing = { atMs, all };
+  return all;
+}
+
 /** The value of one variable in a process's environment; undefined when absent or unreadable. */
 export function processEnv(pid: number, name: string): string | undefined {
   const value = readProcessEnv(pid, name);

@@ -99,11 +99,18 @@ async function mainHead(root: string, gitDir: string): Promise<string> {
   return head.exitCode === 0 ? head.stdout.trim() : (await git(root, ['rev-parse', 'HEAD'])).trim();
 }
 
+/** The `for-each-ref` a snapshot reads (its output can come from a batch: `snapshotFrom`). */
+export const SNAPSHOT_REFS_ARGS: readonly string[] = ['for-each-ref', '--format=%(refname)%00%(objectname)'];
+
 /** Takes a snapshot of the shared config and every ref (plus the main checkout's HEAD): one git process. */
 export async function snapshotRepo(root: string): Promise<RepoSnapshot> {
+  return snapshotFrom(root, await git(root, [...SNAPSHOT_REFS_ARGS]));
+}
+
+/** A snapshot from the output of `SNAPSHOT_REFS_ARGS`, with HEAD and the config read from their files. */
+export async function snapshotFrom(root: string, out: string): Promise<RepoSnapshot> {
   const gitDir = await commonGitDir(root);
   const refs = new Map<string, string>();
-  const out = await git(root, ['for-each-ref', '--format=%(refname)%00%(objectname)']);
   for (const line of out.split('\n')) {
     const [name, target] = line.split('\0');
     if (name && target) refs.set(name, target);
@@ -236,10 +243,11 @@ export class RepoGuard {
     return this.check();
   }
 
-  /** Changes since the baseline not reported before, each attributed to an agent or `unknown`. */
-  async check(): Promise<Array<RepoChange & { agent: string }>> {
+  /** Changes since the baseline not reported before (`now`: a snapshot just taken), each attributed to an agent or `unknown`. */
+  async check(current?: RepoSnapshot): Promise<Array<RepoChange & { agent: string }>> {
     const now = Date.now();
-    const [before, after] = await parseSnapshots(this.#root, this.#baseline, await snapshotRepo(this.#root));
+    const snapshot = current ?? (await snapshotRepo(this.#root));
+    const [before, after] = await parseSnapshots(this.#root, this.#baseline, snapshot);
     const changes = compareSnapshots(before, after, this.#allowed);
     const fresh = changes.filter((c) => {
       const key = `${c.kind}\0${c.name}\0${c.after ?? ''}`;

@@ -18,6 +18,8 @@ export class WorktreeWatch {
   #dirty = new Set<string>();
   #newDirs = new Set<string>();
   #lost = false;
+  /** Set by `close()`: a scan that was waiting on git when the run ended must not watch anything more. */
+  #closed = false;
 
   constructor(root: string) {
     this.#root = root;
@@ -46,13 +48,15 @@ export class WorktreeWatch {
     return dirty;
   }
 
-  /** Stops every watch. */
+  /** Stops every watch, for good: an open inotify watch would keep the process alive after the run. */
   close(): void {
+    this.#closed = true;
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
   }
 
   #watchTree(rel: string): void {
+    if (this.#closed) return;
     const stack = [rel];
     while (stack.length > 0) {
       const dir = stack.pop()!;

@@ -4,8 +4,18 @@
  * run's end if an agent ended since the last look — a `git status` and a `for-each-ref` per wave,
  * not per agent (issue #17). Changes are attributed best-effort by the agents' run windows (#15).
  */
+
+import { parsePorcelainStatus, STATUS_ARGS } from '../git/git.js';
+import { type GitStepOutput, gitSequence, throwOnFailure } from '../git/sequence.js';
 import type { CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
-import { escapeEvents, type RepoChange, type RepoGuard, repoEscapeEvents } from '../guard/repo-snapshot.js';
+import {
+  escapeEvents,
+  type RepoChange,
+  type RepoGuard,
+  repoEscapeEvents,
+  SNAPSHOT_REFS_ARGS,
+  snapshotFrom,
+} from '../guard/repo-snapshot.js';
 import type { EventSink } from '../log/sink.js';
 import type { RunContext } from './context.js';
 
@@ -22,7 +32,7 @@ const NONE: Escapes = { checkout: [], repo: [] };
  * began, waits for it and gets nothing: its agent's writes were there to be seen, and the caller
  * that started the look reports them (each change once).
  */
-export function escapeLooker(checkout: CheckoutWatch, repo: RepoGuard): () => Promise<Escapes> {
+export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGuard): () => Promise<Escapes> {
   let inFlight: { since: number; look: Promise<Escapes> } | undefined;
   return () => {
     const windows = repo.windows;
@@ -31,8 +41,14 @@ export function escapeLooker(checkout: CheckoutWatch, repo: RepoGuard): () => Pr
     if (current && windows.every((w) => (w.endMs ?? 0) < current.since)) return current.look.then(() => NONE);
     const since = Date.now();
     const look = (async () => {
-      const [c, r] = await Promise.all([checkout.checkWhenIdle(windows), repo.check()]);
-      return { checkout: c, repo: r };
+      // The status and the refs from one process.
+      const steps = [{ args: STATUS_ARGS, mayFail: true }, { args: SNAPSHOT_REFS_ARGS }];
+      const out = await gitSequence(root, steps);
+      throwOnFailure(steps, out);
+      const [status, refs] = out as [GitStepOutput, GitStepOutput];
+      const snapshot = await snapshotFrom(root, refs.stdout);
+      const c = await checkout.checkWhenIdle(windows, Date.now, parsePorcelainStatus(status.stdout));
+      return { checkout: c, repo: await repo.check(snapshot) };
     })();
     const mine = { since, look };
     inFlight = mine;

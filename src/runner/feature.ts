@@ -122,8 +122,9 @@ async function lifecycle(
   ctx.repoGuard.agentStarted(id);
   const run = await launchAgent(ctx, feature, task, p, owned);
   ctx.repoGuard.agentEnded(id);
+  const agentEndedMs = Date.now();
   // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
-  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked, 1000, featureFromMs);
+  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked, 1000, featureFromMs, agentEndedMs);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
   const branchProblem = interrupted

@@ -3,9 +3,26 @@ import type { AgentAdapter } from '../agents/adapter.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
-import { listWorktrees, resolveCommit, type StatusEntry, statusEntries } from '../git/git.js';
+import {
+  listWorktrees,
+  parsePorcelainStatus,
+  parseWorktrees,
+  resolveCommit,
+  STATUS_ARGS,
+  type StatusEntry,
+  statusEntries,
+  WORKTREE_LIST_ARGS,
+  type WorktreeInfo,
+} from '../git/git.js';
+import { type GitStep, gitSequence, throwOnFailure } from '../git/sequence.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
-import { type RepoSnapshot, snapshotBranches, snapshotHeadCommit } from '../guard/repo-snapshot.js';
+import {
+  type RepoSnapshot,
+  SNAPSHOT_REFS_ARGS,
+  snapshotBranches,
+  snapshotFrom,
+  snapshotHeadCommit,
+} from '../guard/repo-snapshot.js';
 import type { RunOptions } from './run.js';
 import { checkCopyPatterns } from './worktree.js';
 
@@ -36,13 +53,12 @@ async function checkFeatureFolders(
   opts: RunOptions,
   pathsOf: (id: string) => FeaturePaths,
   ids: readonly string[],
-  known: RepoSnapshot | undefined,
+  known: RunStartLook | undefined,
 ): Promise<void> {
   // One listing of the branches serves every feature: a `show-ref` each costs a process per feature.
-  const [worktrees, branches] = await Promise.all([
-    listWorktrees(opts.root),
-    known ? snapshotBranches(known) : localBranches(opts.root),
-  ]);
+  const [worktrees, branches] = known
+    ? [known.worktrees, snapshotBranches(known.snapshot)]
+    : await Promise.all([listWorktrees(opts.root), localBranches(opts.root)]);
   for (const id of ids) {
     const p = pathsOf(id);
     if (branches.has(p.branch) && !opts.resume) {
@@ -70,6 +86,34 @@ async function checkFeatureFolders(
   }
 }
 
+/** What a run looks at before anything is created, asked of git in one process. */
+export interface RunStartLook {
+  /** The refs, HEAD and config: the preflight's branches and base, the repository guard's baseline. */
+  snapshot: RepoSnapshot;
+  worktrees: WorktreeInfo[];
+  /** The main checkout's status, when the run refuses a dirty one (no `--base`, no resume). */
+  status?: StatusEntry[];
+}
+
+/** Whether a run refuses a main checkout with uncommitted changes: its branches, cut from HEAD, would miss them. */
+function refusesDirty(opts: RunOptions): boolean {
+  return !opts.base && !opts.config.base && !opts.resume;
+}
+
+/** The refs, the worktrees and (when it matters) the main checkout's status, from one shell. */
+export async function lookBeforeRun(opts: RunOptions): Promise<RunStartLook> {
+  const steps: GitStep[] = [{ args: SNAPSHOT_REFS_ARGS }, { args: WORKTREE_LIST_ARGS }];
+  if (refusesDirty(opts)) steps.push({ args: STATUS_ARGS, mayFail: true });
+  const out = await gitSequence(opts.root, steps);
+  throwOnFailure(steps, out);
+  const [refs, worktrees, status] = out;
+  return {
+    snapshot: await snapshotFrom(opts.root, refs?.stdout ?? ''),
+    worktrees: parseWorktrees(worktrees?.stdout ?? ''),
+    ...(status ? { status: parsePorcelainStatus(status.stdout) } : {}),
+  };
+}
+
 /** What preflight found: the base, and the main checkout's status when it took one (the escape watch's baseline). */
 export interface Preflight {
   baseCommit: string;
@@ -79,17 +123,17 @@ export interface Preflight {
 
 /**
  * Checks everything that can be checked before any worktree exists; throws a UserError otherwise.
- * `known`: a snapshot of the repository's refs the run took anyway, so the branches are not listed twice.
+ * `known`: what the run asked git at its start (`lookBeforeRun`), so nothing is asked twice.
  */
 export async function preflight(
   opts: RunOptions,
   pathsOf: (id: string) => FeaturePaths,
   ids: readonly string[] = opts.featureIds,
-  known?: RepoSnapshot,
+  known?: RunStartLook,
 ): Promise<Preflight> {
   const base = opts.base ?? opts.config.base ?? 'HEAD';
   // HEAD's commit is in the snapshot of the refs the run took anyway.
-  const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known) : undefined;
+  const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
   const baseCommit = knownHead ?? (await resolveCommit(opts.root, base));
   if (!baseCommit) {
     throw new UserError('run/bad-base', `the base "${base}" is not a commit in this repository`, {
@@ -102,8 +146,8 @@ export async function preflight(
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   checkCopyPatterns(opts.root, opts.config.copy);
   let checkout: StatusEntry[] | undefined;
-  if (!opts.base && !opts.config.base && !opts.resume) {
-    checkout = await statusEntries(opts.root);
+  if (refusesDirty(opts)) {
+    checkout = known?.status ?? (await statusEntries(opts.root));
     const dirty = checkout.filter(outsideStateDir);
     if (dirty.length > 0) throw dirtyCheckoutError(dirty);
   }

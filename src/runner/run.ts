@@ -9,7 +9,6 @@ import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
-import { snapshotRepo } from '../guard/repo-snapshot.js';
 import {
   type AdoptionPlan,
   adoptionCandidates,
@@ -28,7 +27,7 @@ import { reportEscapes } from './escapes.js';
 import { runFeature } from './feature.js';
 import type { CheckCounts } from './outcome.js';
 import { runPool } from './pool.js';
-import { preflight, resolveAgents } from './preflight.js';
+import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import { assertNoLiveRun, type Orphan, type RefusedGroup, scanOrphans, stopOrphans } from './resume.js';
 import { planUnits } from './units.js';
 
@@ -154,15 +153,16 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const { units, bestOfN } = planUnits(opts);
   const unitIds = units.map((u) => u.id);
   const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter, units);
-  // One snapshot of the refs serves the preflight's branch listing and the repository guard's
-  // baseline; a resume stops or adopts a dead run's agents first, so its guard takes its own after.
-  const repoBaseline = opts.resume ? undefined : await snapshotRepo(opts.root);
+  // One shell asks git for the refs, the worktrees and the main checkout's status: the preflight's
+  // checks and the escape watches' baselines. A resume stops or adopts a dead run's agents first, so
+  // its watches take their own baselines after.
+  const look = opts.resume ? undefined : await lookBeforeRun(opts);
   // Preflight looks at each unit's branch and worktree only, which do not depend on the run id.
   const pre = await preflight(
     opts,
     (id) => featurePaths(opts.config.worktrees, stateDir, 'preflight', id),
     [...new Set([...opts.featureIds, ...unitIds])],
-    repoBaseline,
+    look,
   );
   const found = await readPrevious(opts, unitIds);
   // Re-attaching continues the dead run: its windows' hooks, session and run folder carry its id.
@@ -179,7 +179,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     bestOfN,
     previousAttempts: found.attempts,
     unitIds,
-    ...(repoBaseline ? { repoBaseline } : {}),
+    ...(look ? { repoBaseline: look.snapshot } : {}),
     ...(pre.checkout ? { checkoutBaseline: pre.checkout } : {}),
   });
   if (opts.dryRun) return dryRun(ctx, stateDir, unitIds);

@@ -12,7 +12,8 @@ import {
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
-import { git } from '../git/git.js';
+import { GitError, git } from '../git/git.js';
+import { gitSequence } from '../git/sequence.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
@@ -163,16 +164,6 @@ function walkFiles(root: string, base: string): string[] {
   return out;
 }
 
-/** Creates `path` on a new branch from `base`, making the parent folder as needed. */
-async function createFeatureWorktree(
-  root: string,
-  opts: { path: string; branch: string; base: string },
-): Promise<void> {
-  const parent = dirname(opts.path);
-  if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
-  await git(root, ['worktree', 'add', '--quiet', '--no-checkout', '-b', opts.branch, opts.path, opts.base]);
-}
-
 /**
  * Fills a worktree made with `--no-checkout` from its HEAD. It touches only the worktree's own
  * index and files, so it runs outside the run's git lock: eight checkouts proceed in parallel.
@@ -181,15 +172,75 @@ async function checkOutWorktree(path: string): Promise<void> {
   await git(path, ['read-tree', '-mu', 'HEAD']);
 }
 
+/** A worktree to make at `path` on a new branch from `base`. */
+export interface NewWorktree {
+  path: string;
+  branch: string;
+  base: string;
+}
+
+type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * `git worktree add --no-checkout` (the ref and admin files) under `lock`. The requests made in the
+ * same turn on one lock (a wave of features starting together) run as one shell of `worktree add`s —
+ * one fork of the orchestrator instead of one each; each request still gets its own outcome.
+ */
+function worktreeBatcher(root: string, lock: Lock): (w: NewWorktree) => Promise<void> {
+  let pending: Array<{ w: NewWorktree; done: (err?: unknown) => void }> = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    const steps = batch.map(({ w }) => ({
+      args: ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base],
+      mayFail: true,
+    }));
+    const made = lock(() => {
+      for (const { w } of batch) {
+        const parent = dirname(w.path);
+        if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
+      }
+      return gitSequence(root, steps);
+    });
+    // Each caller hears once the lock is released, so no checkout starts while it is held.
+    made.then(
+      (out) =>
+        batch.forEach(({ done }, i) => {
+          const r = out[i];
+          if (r?.exitCode === 0) done();
+          else done(new GitError(steps[i]?.args ?? [], r ?? { stdout: '', stderr: 'not run', exitCode: -1 }));
+        }),
+      (err: unknown) => {
+        for (const { done } of batch) done(err);
+      },
+    );
+  };
+  return (w) =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ w, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+}
+
+/** One batcher per lock (per run) and repository. */
+const batchers = new WeakMap<Lock, Map<string, (w: NewWorktree) => Promise<void>>>();
+
 /**
  * A new feature's worktree: the branch and the admin files under `lock` (the run's git lock: they
- * are the shared repository's), then the checkout outside it, so the checkouts of a wave run in parallel.
+ * are the shared repository's; features asking in the same turn share one process), then the
+ * checkout outside it, so the checkouts of a wave run in parallel.
  */
-export async function addFeatureWorktree(
-  root: string,
-  opts: { path: string; branch: string; base: string },
-  lock: <T>(fn: () => Promise<T>) => Promise<T>,
-): Promise<void> {
-  await lock(() => createFeatureWorktree(root, opts));
+export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: Lock): Promise<void> {
+  let byRoot = batchers.get(lock);
+  if (!byRoot) {
+    byRoot = new Map();
+    batchers.set(lock, byRoot);
+  }
+  let add = byRoot.get(root);
+  if (!add) {
+    add = worktreeBatcher(root, lock);
+    byRoot.set(root, add);
+  }
+  await add(opts);
   await checkOutWorktree(opts.path);
 }
