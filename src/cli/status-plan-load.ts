@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { findMainWorktree } from '../git/git.js';
 import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
 import type { CliContext } from './context.js';
 import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
@@ -59,6 +58,8 @@ export async function locatePlan(ctx: CliContext): Promise<{ root: string; plan:
   const guess = mainWorktreeFromFiles(ctx.cwd);
   const quick = guess === undefined ? undefined : readStatusPlan(guess);
   if (quick) return { root: quick.root, plan: Promise.resolve(quick) };
+  // git (and its module) only when the guess found no plan.
+  const { findMainWorktree } = await import('../git/git.js');
   const root = await findMainWorktree(ctx.cwd);
   const cached = readStatusPlan(root);
   if (cached) return { root, plan: Promise.resolve(cached) };
