@@ -1,8 +1,6 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import { findMainWorktree } from '../git/git.js';
-import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
@@ -22,7 +20,7 @@ import type { CliContext } from './context.js';
 import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
 import { untilInterrupted } from './interrupt.js';
 import type { LiveView } from './live-view.js';
-import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
+import { locatePlan } from './status-plan-load.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -84,31 +82,6 @@ function worktreeFolders(
 
 function formatDisk(u: DiskUsage | undefined): string {
   return u ? `${u.complete ? '' : '≥ '}${formatBytes(u.bytes)}` : '—';
-}
-
-/**
- * The features in plan order: from `.baton/cache/status-plan.json` while the config and contracts are
- * unchanged (no yaml or zod loaded), else from the project, which is loaded only then. The cached plan
- * is looked for first where the file system says the repository is (no git process); it names the
- * root git gave when it was written, so a guess that is wrong finds no plan and git is asked.
- */
-async function knownFeatureIds(ctx: CliContext): Promise<StatusPlan> {
-  const guess = mainWorktreeFromFiles(ctx.cwd);
-  const quick = guess === undefined ? undefined : readStatusPlan(guess);
-  if (quick) return quick;
-  const root = await findMainWorktree(ctx.cwd);
-  const cached = readStatusPlan(root);
-  if (cached) return cached;
-  try {
-    const { loadProject } = await import('../project.js');
-    const project = await loadProject(ctx.cwd);
-    const plan = { root: project.root, ids: [...project.plan.order], worktreesDir: project.config.worktrees };
-    writeStatusPlan(plan, project.config.specs);
-    return plan;
-  } catch {
-    // Status still works from the log alone when the contracts do not load.
-    return { root, ids: [] };
-  }
 }
 
 /** Whether nothing is at the log's path (a symlink or other odd file is left to the reader to refuse). */
@@ -286,8 +259,13 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       'do not measure the disk space each worktree uses (measured once, not on each redraw)',
     )
     .action(async (flags: { json?: boolean; watch?: boolean; disk: boolean }) => {
-      const { root, ids, worktreesDir } = await knownFeatureIds(ctx);
-      const logPath = logPathFor(root);
+      const located = await locatePlan(ctx);
+      const logPath = logPathFor(located.root);
+      // One look starts at once (from the fold snapshot in .baton/cache/, reading only what was
+      // appended), while a stale plan loads in a worker; its errors are thrown where it is awaited.
+      const once = flags.watch ? undefined : foldOnce(logPath);
+      once?.catch(() => {});
+      const { ids, worktreesDir } = await located.plan;
       const p = palette(ctx.color);
       let state = initialState();
       // The tailer (and with it the log reader and its schemas) is loaded for --watch only.
@@ -326,8 +304,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       };
       if (flags.watch) pull(false);
       else {
-        // One look: start from the fold snapshot in .baton/cache/ and read only what was appended.
-        const folded = await foldOnce(logPath);
+        const folded = await once!;
         state = folded.state;
         problems.push(...folded.problems.map((pr) => problemLine(logPath, pr)));
       }

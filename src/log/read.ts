@@ -155,15 +155,18 @@ export function streamLog(
   let line = from.line;
   let skipping = from.skipping === true;
   let pos = offset; // next byte to read
-  let carry: Buffer = Buffer.alloc(0);
+  // The unterminated tail of what was read (at most MAX_LINE_BYTES) stays at the buffer's start and
+  // the next chunk is read in after it, so no chunk is copied to join it to the tail.
+  const buf = Buffer.allocUnsafe(CHUNK + MAX_LINE_BYTES);
+  let carry = 0;
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
     while (pos < stop) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, stop - pos), pos);
+      const n = readSync(fd, buf, carry, Math.min(CHUNK, stop - pos), pos);
       if (n <= 0) break;
       pos += n;
-      let data = buf.subarray(0, n);
+      let data = buf.subarray(0, carry + n);
       if (skipping) {
+        // Nothing is carried while skipping: `data` is the new bytes alone.
         const nl = data.indexOf(0x0a);
         if (nl === -1) {
           offset = pos;
@@ -173,7 +176,6 @@ export function streamLog(
         offset = pos - n + nl + 1;
         data = data.subarray(nl + 1);
       }
-      if (carry.length) data = Buffer.concat([carry, data]);
       const lastNl = data.lastIndexOf(0x0a);
       if (lastNl !== -1) {
         // A 0x0a byte is never part of a multi-byte UTF-8 character, so lines decode the same here.
@@ -191,17 +193,18 @@ export function streamLog(
         });
         skipping = true;
         offset += data.length;
-        carry = Buffer.alloc(0);
+        carry = 0;
         continue;
       }
-      carry = Buffer.from(data);
+      // Buffer#copy handles the overlap (the tail moves towards the start).
+      carry = data.copy(buf, 0);
     }
   } finally {
     closeSync(fd);
   }
-  if (options.final && carry.length > 0 && pos >= size) {
+  if (options.final && carry > 0 && pos >= size) {
     // Nobody is still writing (a one-shot read): an unterminated last line is a torn write.
-    parseLines(decode(carry), line + 1, sink);
+    parseLines(decode(buf.subarray(0, carry)), line + 1, sink);
   }
   return { endOffset: offset, endLine: line, ...(skipping ? { skipping } : {}) };
 }

@@ -68,6 +68,27 @@ describe('the status fold snapshot', () => {
     expect(rewritten.state.features['feature-0-b']).toBeUndefined();
   });
 
+  it('ignores a corrupt, foreign or stale snapshot and writes a good one in its place', () => {
+    const { log } = setup();
+    const cache = foldCachePath(log);
+    const good = foldLogCached(log);
+    const bad = [
+      '{"version":1,"ino":', // cut short (a crash mid-write)
+      'null',
+      JSON.stringify({ ...snapshot(log), version: 2 }), // another format
+      JSON.stringify({ ...snapshot(log), ino: snapshot(log).ino + 1 }), // another file's
+      JSON.stringify({ ...snapshot(log), offset: statSync(log).size + 10 }), // past the end
+      JSON.stringify({ ...snapshot(log), head: Buffer.from('{"other":1}').toString('base64') }),
+    ];
+    for (const text of bad) {
+      writeFileSync(cache, text);
+      const r = foldLogCached(log);
+      expect(r.fromOffset, text.slice(0, 40)).toBe(0);
+      expect(r.state).toEqual(good.state);
+      expect(snapshot(log).offset).toBe(statSync(log).size);
+    }
+  });
+
   it('gives `status --json` the same answer from the snapshot as from a full read', async () => {
     const { repo, log } = setup();
     const cold = await runBaton(['status', '--json'], { cwd: repo.root });

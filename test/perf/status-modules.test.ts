@@ -118,3 +118,26 @@ describe('`baton status` after the first read', () => {
     expect(shim.calls().length).toBeGreaterThan(before);
   });
 });
+
+describe('a first `baton status` (the built CLI loads the project in a worker thread)', () => {
+  it('lists the plan in order, and the log features alone when a contract does not load', () => {
+    const ids = ['feature-002-b', 'feature-001-a'];
+    const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(ids.map((id) => ({ id }))) });
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    writeFileSync(log, `{"feature_id":"feature-009-z","status":"running"}\n`);
+    const listed = (out: string) =>
+      (JSON.parse(out) as { features: Array<{ feature_id: string }> }).features.map((f) => f.feature_id);
+    expect(listed(baton(repo, ['status', '--json']).stdout)).toEqual([
+      'feature-001-a',
+      'feature-002-b',
+      'feature-009-z',
+    ]);
+    writeFileSync(
+      join(repo.root, 'specs', 'feature-001-a', 'contract.md'),
+      '---\nfeature_id: [broken\n---\n',
+    );
+    expect(listed(baton(repo, ['status', '--json']).stdout)).toEqual(['feature-009-z']);
+  });
+});

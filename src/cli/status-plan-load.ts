@@ -1,0 +1,77 @@
+/**
+ * Where `status` gets the plan facts from: the cached plan (no git, no yaml, no zod) when it is
+ * fresh; otherwise the project, loaded in a worker thread when Baton runs built, so that the first
+ * read of a large log and the parsing of the contracts proceed at once. From sources (the tests) the
+ * project loads in this thread; either way the result is cached for the next status.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
+import type { CliContext } from './context.js';
+import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
+
+type Loaded = StatusPlan & { specs: string };
+
+async function loadHere(cwd: string): Promise<Loaded | undefined> {
+  try {
+    const { loadProject } = await import('../project.js');
+    const project = await loadProject(cwd);
+    return {
+      root: project.root,
+      ids: [...project.plan.order],
+      worktreesDir: project.config.worktrees,
+      specs: project.config.specs,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The project's plan facts from a worker thread; undefined when the project does not load. */
+async function loadInWorker(cwd: string, script: URL): Promise<Loaded | undefined> {
+  const { Worker } = await import('node:worker_threads');
+  return new Promise((resolve) => {
+    let settled = false;
+    const worker = new Worker(script, { workerData: { cwd } });
+    worker.once('message', (m: Loaded | { failed: true }) => {
+      settled = true;
+      resolve('failed' in m ? undefined : m);
+      void worker.terminate();
+    });
+    // A worker that could not start or run: load here instead, as without one.
+    const instead = () => {
+      if (settled) return;
+      settled = true;
+      resolve(loadHere(cwd));
+    };
+    worker.once('error', instead);
+    worker.once('exit', instead);
+  });
+}
+
+/**
+ * The main worktree, and the plan facts (a promise: the caller folds the log before awaiting it).
+ * The cached plan is looked for first where the file system says the repository is (no git process);
+ * it names the root git gave when it was written, so a wrong guess finds no plan and git is asked.
+ */
+export async function locatePlan(ctx: CliContext): Promise<{ root: string; plan: Promise<StatusPlan> }> {
+  const guess = mainWorktreeFromFiles(ctx.cwd);
+  const quick = guess === undefined ? undefined : readStatusPlan(guess);
+  if (quick) return { root: quick.root, plan: Promise.resolve(quick) };
+  // git (and its module) only when the guess found no plan.
+  const { findMainWorktree } = await import('../git/git.js');
+  const root = await findMainWorktree(ctx.cwd);
+  const cached = readStatusPlan(root);
+  if (cached) return { root, plan: Promise.resolve(cached) };
+  const script = new URL('./status-plan-worker.js', import.meta.url);
+  const plan = (existsSync(fileURLToPath(script)) ? loadInWorker(ctx.cwd, script) : loadHere(ctx.cwd)).then(
+    (loaded): StatusPlan => {
+      // Status still works from the log alone when the contracts do not load.
+      if (!loaded) return { root, ids: [] };
+      const { specs, ...facts } = loaded;
+      writeStatusPlan(facts, specs);
+      return facts;
+    },
+  );
+  return { root, plan };
+}
