@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { parseAttemptsFlag } from '../attempts/plan.js';
-import { makeWorktreeVerifier } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import type { AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -11,7 +10,7 @@ import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, selectFeatures } from '../project.js';
-import { type CollisionPolicy, startRadar } from '../radar/radar.js';
+import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
@@ -223,7 +222,7 @@ async function runCommand(
   const control = createRunControl();
   const radar =
     radarSeconds > 0 && !flags.dryRun
-      ? startRunRadar(project, flags, sink, control, radarSeconds)
+      ? await startRunRadar(project, flags, sink, control, radarSeconds)
       : undefined;
   // The signal's name is the abort reason, so a feature says what stopped it. The notice goes through the
   // live table, which is taken off the screen and redrawn under it.
@@ -248,7 +247,7 @@ async function runCommand(
       ...(flags.base ? { base: flags.base } : {}),
       resume: Boolean(flags.resume),
       ...(flags.restart ? { restart: flags.restart } : {}),
-      ...(flags.verify ? { verifier: verifierFor(ctx, project) } : {}),
+      ...(flags.verify ? { verifier: await verifierFor(ctx, project) } : {}),
       dryRun: Boolean(flags.dryRun),
       clock: ctx.clock,
       env: ctx.env,
@@ -275,14 +274,18 @@ async function runCommand(
   }
 }
 
-/** The collision radar over the running features, on the run's sink; it stops the later one when asked to. */
-function startRunRadar(
+/**
+ * The collision radar over the running features, on the run's sink; it stops the later one when asked to.
+ * Loaded only when on, like the checks below: a run without them imports neither.
+ */
+async function startRunRadar(
   project: RunProject,
   flags: RunFlags,
   sink: EventSink,
   control: RunControl,
   seconds: number,
-): ReturnType<typeof startRadar> {
+): Promise<ReturnType<typeof startRadar>> {
+  const { startRadar } = await import('../radar/radar.js');
   return startRadar({
     root: project.root,
     sink,
@@ -295,7 +298,8 @@ function startRunRadar(
 }
 
 /** The checks run after each agent, in its worktree. */
-function verifierFor(ctx: CliContext, project: RunProject): Verifier {
+async function verifierFor(ctx: CliContext, project: RunProject): Promise<Verifier> {
+  const { makeWorktreeVerifier } = await import('../checks/verify.js');
   return makeWorktreeVerifier({
     config: project.config,
     logPath: project.logPath,

@@ -3,9 +3,9 @@ import { isAbsolute, join } from 'node:path';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanTarget } from '../clean/inspect.js';
 import { gitRaw, type WorktreeInfo } from '../git/git.js';
-import { TERMINAL_STATUSES } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
+import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { check, type DoctorCheck } from './check.js';
 
 /** What was learnt from reading the whole log once. */

@@ -10,8 +10,8 @@ import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { type GroupClaim, type GroupProof, proveRunGroup } from '../guard/group-proof.js';
 import { listProcesses } from '../guard/proc.js';
-import { TERMINAL_STATUSES } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
+import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { isInteractive, type WindowToAdopt } from './launch.js';
 import { type LiveWindow, listWindows, sessionName, tmuxFor } from './tmux.js';
 

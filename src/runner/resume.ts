@@ -4,8 +4,8 @@ import { proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun } from '../guard/liveness.js';
 import { listProcesses } from '../guard/proc.js';
 import { sessionName } from '../interactive/tmux.js';
-import { TERMINAL_STATUSES } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
+import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
 
 /** An agent process group left running by an orchestrator that died, proven to be that run's. */
