@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
+import { stateDirFor, unitFilesIn, unitRunDir } from '../log/paths.js';
 import type { AgentAdapter } from './adapter.js';
 
 /** What `baton agents` reports for one adapter. */
@@ -47,7 +48,7 @@ export async function describeAgents(opts: {
   batonCommand: readonly string[];
 }): Promise<AgentReport[]> {
   const scratchRoot = mkdtempSync(join(tmpdir(), 'baton-agents-'));
-  const runDir = join(opts.config.root, '.baton', 'runs', 'RUN_ID', SAMPLE_FEATURE_ID);
+  const shown = unitFilesIn(unitRunDir(stateDirFor(opts.config.root), 'RUN_ID', SAMPLE_FEATURE_ID));
   try {
     const reports: AgentReport[] = [];
     for (const adapter of opts.adapters) {
@@ -57,7 +58,7 @@ export async function describeAgents(opts: {
       const launch = await adapter.prepare({
         feature: sampleContract(),
         prompt: '(the task: rules, contract and spec)',
-        taskFile: join(runDir, 'task.md'),
+        taskFile: shown.taskFile,
         scratchDir,
         worktree: join(opts.config.worktrees, SAMPLE_FEATURE_ID),
         runId: 'RUN_ID',
@@ -77,7 +78,7 @@ export async function describeAgents(opts: {
         path: found.path ?? null,
         hooks: adapter.hasOwnHooks,
         installHint: adapter.installHint,
-        command: launch.display.replaceAll(scratchDir, join(runDir, 'scratch')),
+        command: launch.display.replaceAll(scratchDir, shown.scratchDir),
       });
     }
     return reports;

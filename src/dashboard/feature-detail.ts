@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { attemptUnitId, FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import type { FeatureState } from '../log/fold.js';
+import { stateDirFor, unitFilesIn, unitRunDir } from '../log/paths.js';
 import type { SequencedEvent } from './live-log.js';
 
 /** The tail of a text file: its last lines, and whether earlier ones were left out. */
@@ -43,9 +44,10 @@ export function agentLogPath(
   if (runId === undefined || !RUN_ID_SHAPE.test(runId) || !FEATURE_ID_PATTERN.test(featureId))
     return undefined;
   if (attempt !== undefined && (!Number.isSafeInteger(attempt) || attempt < 1)) return undefined;
-  const runs = resolve(root, '.baton', 'runs');
+  const stateDir = stateDirFor(resolve(root));
+  const runs = resolve(stateDir, 'runs');
   const unit = attempt === undefined ? featureId : attemptUnitId(featureId, attempt);
-  const path = resolve(runs, runId, unit, 'agent.log');
+  const path = resolve(unitFilesIn(unitRunDir(stateDir, runId, unit)).logFile);
   return path.startsWith(`${runs}${sep}`) ? path : undefined;
 }
 

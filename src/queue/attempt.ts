@@ -9,6 +9,7 @@ import type { Contract } from '../contracts/schema.js';
 import { formatDiagnostic } from '../errors.js';
 import { changedFiles, commitAll, git, gitRaw, listWorktrees } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
+import { unitFilesIn } from '../log/paths.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { describeExit, type ProcessExit, type Supervised } from '../process/supervise.js';
 import { featureEnvironment } from '../runner/feature-env.js';
@@ -164,9 +165,7 @@ function attemptPaths(dir: string, featureId: string): AttemptPaths {
   return {
     worktree: join(dir, 'worktree'),
     logPath: join(dir, 'log.jsonl'),
-    logFile: join(dir, 'agent.log'),
-    taskFile: join(dir, 'task.md'),
-    scratchDir: join(dir, 'scratch'),
+    ...unitFilesIn(dir),
     branch: featureBranch(featureId),
   };
 }

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
+import { unitFilesIn } from '../log/paths.js';
 import type { ProcessExit } from '../process/supervise.js';
 import { startAgent } from './launch.js';
 
@@ -52,10 +52,8 @@ export async function runAgentOnce(
   opts: AgentOnceOptions,
 ): Promise<ProcessExit & { logFile: string; agent: string }> {
   const adapter = resolveAdapter(opts.spec);
-  const scratchDir = join(opts.dir, 'scratch');
+  const { scratchDir, taskFile, logFile } = unitFilesIn(opts.dir);
   mkdirSync(scratchDir, { recursive: true });
-  const taskFile = join(opts.dir, 'task.md');
-  const logFile = join(opts.dir, 'agent.log');
   writeFileSync(taskFile, opts.task);
   const env: NodeJS.ProcessEnv = {
     ...opts.env,

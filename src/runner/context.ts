@@ -11,6 +11,7 @@ import { RepoGuard, type RepoSnapshot } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
 import { createMutex } from '../lock/mutex.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
+import { unitFilesIn, unitRunDir } from '../log/paths.js';
 import type { EventSink } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
@@ -179,14 +180,10 @@ function taskFor(
 
 /** Where Baton keeps one feature's files for one run (outside the worktree). */
 export function featurePaths(worktrees: string, stateDir: string, runId: string, id: string): FeaturePaths {
-  const dir = join(stateDir, 'runs', runId, id);
   return {
     worktree: join(worktrees, id),
     branch: unitBranch(id),
-    dir,
-    taskFile: join(dir, 'task.md'),
-    scratchDir: join(dir, 'scratch'),
-    logFile: join(dir, 'agent.log'),
+    ...unitFilesIn(unitRunDir(stateDir, runId, id)),
   };
 }
 

@@ -18,6 +18,7 @@ import { describeExit, type Supervised } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
+import { featureEnvironment } from './feature-env.js';
 import { type AgentRun, launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
@@ -176,21 +177,19 @@ async function waitForDependencies(ctx: RunContext, feature: Contract): Promise<
 }
 
 /** The environment every process of the feature gets: who it is, where its files are, its ports. */
+/** The environment of the feature's setup and agent: the one rule, `featureEnvironment`, with this run's facts. */
 function featureEnv(ctx: RunContext, id: string, p: FeaturePaths): NodeJS.ProcessEnv {
   const block = ctx.portOf(id);
-  return {
-    ...ctx.opts.env,
-    BATON_FEATURE_ID: id,
-    BATON_RUN_ID: ctx.runId,
-    BATON_TASK_FILE: p.taskFile,
-    BATON_LOG: ctx.opts.logPath,
-    BATON_WORKTREE: p.worktree,
-    // Some agents (OpenCode) take their folder from PWD rather than the real cwd.
-    PWD: p.worktree,
-    BATON_BRANCH: p.branch,
-    PORT: String(block.port),
-    BATON_PORT_BASE: String(block.base),
-  };
+  return featureEnvironment(ctx.opts.env, {
+    featureId: id,
+    runId: ctx.runId,
+    taskFile: p.taskFile,
+    logPath: ctx.opts.logPath,
+    worktree: p.worktree,
+    branch: p.branch,
+    port: block.port,
+    portBase: block.base,
+  });
 }
 
 /** Commits what the agent left, lists the files the branch changed, and records the exit and any escapes. */
