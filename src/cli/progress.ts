@@ -14,7 +14,7 @@ import {
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { Output } from './context.js';
 import { attemptRows, FEATURE_HEADER, featureRow } from './feature-rows.js';
-import { createLiveView } from './live-view.js';
+import type { LiveView } from './live-view.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
 export interface ProgressRenderer {
@@ -133,26 +133,37 @@ const KEPT_ABOVE_TABLE = {
   'attempt.picked': true,
 } as const satisfies Record<BatonEventType, boolean>;
 
-/** Creates the renderer for `baton run`, drawing the features listed in `featureIds`. */
-export function createProgressRenderer(
+/**
+ * Creates the renderer for `baton run`, drawing the features listed in `featureIds`: a live table on a
+ * terminal (log-update and the width rules are loaded only then), one line per event elsewhere.
+ */
+export async function createProgressRenderer(
   out: Output,
   p: Palette,
   featureIds: readonly string[],
+): Promise<ProgressRenderer> {
+  if (out.isTTY)
+    return createTableRenderer(out, p, featureIds, (await import('./live-view.js')).createLiveView(out));
+  return {
+    onEvent(e) {
+      const line = describeEvent(e, p);
+      if (line) out.write(`${escapeKeepingPalette(line)}\n`);
+    },
+    interject(write) {
+      write();
+    },
+    close() {},
+  };
+}
+
+/** The live table of `baton run` on a terminal, redrawn in `view`. */
+function createTableRenderer(
+  out: Output,
+  p: Palette,
+  featureIds: readonly string[],
+  view: LiveView,
 ): ProgressRenderer {
-  if (!out.isTTY) {
-    return {
-      onEvent(e) {
-        const line = describeEvent(e, p);
-        if (line) out.write(`${escapeKeepingPalette(line)}\n`);
-      },
-      interject(write) {
-        write();
-      },
-      close() {},
-    };
-  }
   const state = initialState();
-  const view = createLiveView(out);
   /**
    * Redraws the table in place, with `above` (finished checks, ended features, a best-of-N winner) printed
    * over it for good. A best-of-N feature's attempts are rows under it, as in `baton status`.

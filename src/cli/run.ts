@@ -207,7 +207,7 @@ async function runCommand(
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
-  const progress = createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds);
+  const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds);
   const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
   if (queueUrl && !flags.dryRun) {
     // Loaded only here: without --queue nothing about Redis or BullMQ is imported.

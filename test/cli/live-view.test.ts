@@ -50,9 +50,9 @@ describe('createLiveView', () => {
     expect(out).toBe('one\ntwo\n');
   });
 
-  it("draws `baton run`'s live table through the same view", () => {
+  it("draws `baton run`'s live table through the same view", async () => {
     const term = new FakeTerminal(60, 20);
-    const live = createProgressRenderer(term, palette(false), ['feature-001-a-rather-long-feature-id']);
+    const live = await createProgressRenderer(term, palette(false), ['feature-001-a-rather-long-feature-id']);
     live.onEvent(
       stampEvent({
         type: 'feature.started',
@@ -84,7 +84,7 @@ describe('createLiveView', () => {
 });
 
 describe("`baton run`'s live table and a silent agent", () => {
-  it('shows an agent silent for over a minute, or retrying its model API, as such; the others as running', () => {
+  it('shows an agent silent for over a minute, or retrying its model API, as such; the others as running', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baton-silent-'));
     try {
       const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
@@ -102,7 +102,7 @@ describe("`baton run`'s live table and a silent agent", () => {
       writeFileSync(retried, `${JSON.stringify(retry)}\n{"type":"assistant","message":{}}\n`);
       const term = new FakeTerminal(100, 20);
       const ids = ['quiet', 'busy', 'retrying', 'retried'];
-      const live = createProgressRenderer(term, palette(false), ids);
+      const live = await createProgressRenderer(term, palette(false), ids);
       for (const [id, log] of [
         ['quiet', quiet],
         ['busy', busy],

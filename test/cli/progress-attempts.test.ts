@@ -90,7 +90,7 @@ describe("best-of-N in `baton run`'s live table", () => {
     expect(r).toBe(0);
     const events = readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
     const term = new FakeTerminal(160, 60);
-    const live = createProgressRenderer(term, palette(false), ['api']);
+    const live = await createProgressRenderer(term, palette(false), ['api']);
     // Replayed one event at a time: an attempt's row says running from its start to its end, and the
     // star comes with the selection, not before.
     const selectedAt = events.findIndex((e) => e.type === 'attempt.selected');

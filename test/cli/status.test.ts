@@ -64,9 +64,9 @@ describe('baton status', () => {
 });
 
 describe('live progress', () => {
-  it('redraws a table in place on a TTY and writes one line per event elsewhere', () => {
+  it('redraws a table in place on a TTY and writes one line per event elsewhere', async () => {
     let tty = '';
-    const live = createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
+    const live = await createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
     live.onEvent(
       stampEvent({
         type: 'feature.started',
@@ -84,7 +84,7 @@ describe('live progress', () => {
     expect(tty).toContain('\x1b[1A\x1b[2K'); // cursor up over the previous table, erasing it (log-update)
     expect(tty).toMatch(/f1\s+complete/);
     let plain = '';
-    const lines = createProgressRenderer({ write: (s) => (plain += s), isTTY: false }, palette(false), [
+    const lines = await createProgressRenderer({ write: (s) => (plain += s), isTTY: false }, palette(false), [
       'f1',
     ]);
     lines.onEvent(
@@ -187,9 +187,9 @@ describe('why, what it cost, and who went silent', () => {
 });
 
 describe('live progress on a terminal', () => {
-  it('keeps each finished check printed above the redrawn table', () => {
+  it('keeps each finished check printed above the redrawn table', async () => {
     let tty = '';
-    const live = createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
+    const live = await createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
     live.onEvent(
       stampEvent({
         type: 'check.failed',
