@@ -37,14 +37,20 @@ export interface Tracked {
   ignored: Map<string, boolean>;
 }
 
-/** A worktree to follow from its creation, watched when the watch can be set up (else every scan is full). */
-export function trackWorktree(worktree: string, forkPoint: string): Tracked {
+/**
+ * A worktree to follow from its creation, watched when the watch can be set up (else every scan is
+ * full). A `fresh` worktree was just checked out at its fork point: with a watch, its first snapshot
+ * is the fork point itself (nothing touched, no git process) and the watch reports every write after.
+ * A reused one may hold earlier work, so its first scan is a full git snapshot.
+ */
+export function trackWorktree(worktree: string, forkPoint: string, fresh: boolean): Tracked {
   let watch: WorktreeWatch | undefined;
   try {
     watch = new WorktreeWatch(worktree);
   } catch {
     watch = undefined;
   }
+  const atForkPoint = fresh && watch !== undefined;
   return {
     worktree,
     forkPoint,
@@ -55,6 +61,7 @@ export function trackWorktree(worktree: string, forkPoint: string): Tracked {
     touched: new Set(),
     ignored: new Map(),
     ...(watch ? { watch } : {}),
+    ...(atForkPoint ? { snapshot: { paths: [], commit: () => Promise.resolve(forkPoint) } } : {}),
   };
 }
 
@@ -66,19 +73,19 @@ export interface RefreshPlaces {
 }
 
 /**
- * Brings a feature's touched paths up to date; false when nothing changed. The first scan (and any
- * scan after the watch lost events) is a full git snapshot; later ones hash only the files the watch
- * reported and compare them with the fork point's blobs, so they cost no git process at all unless a
- * new file needs an ignore check.
+ * Brings a feature's touched paths up to date; false when nothing changed. The first scan of a reused
+ * worktree (and any scan after the watch lost events) is a full git snapshot; the others hash only
+ * the files the watch reported and compare them with the fork point's blobs, so they cost no git
+ * process at all unless a new file needs an ignore check, and a worktree nobody wrote to costs none.
  */
 export async function refreshTracked(id: string, t: Tracked, where: RefreshPlaces): Promise<boolean> {
-  t.indexPath ??= await indexPathOf(t.worktree);
   const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t.worktree, dirs)) : 'all';
   if (changes !== 'all') for (const c of changes) t.everDirty.add(c);
   const scratchIndex = join(where.scratchDir, `${id}.index`);
-  const base = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex, indexPath: t.indexPath };
+  const place = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex };
   if (changes === 'all' || !t.snapshot) {
-    t.snapshot = await snapshotWorktree(base);
+    t.indexPath ??= await indexPathOf(t.worktree);
+    t.snapshot = await snapshotWorktree({ ...place, indexPath: t.indexPath });
     t.touched = new Set(t.snapshot.paths);
     return true;
   }
@@ -96,7 +103,11 @@ export async function refreshTracked(id: string, t: Tracked, where: RefreshPlace
     paths: [...t.touched].sort(),
     // The merge check needs real trees; they are made only for a pair that shares a path.
     commit: () => {
-      made ??= snapshotWorktree({ ...base, only, commitOnly: true }).then((s) => s.commit());
+      made ??= (async () => {
+        t.indexPath ??= await indexPathOf(t.worktree);
+        const s = await snapshotWorktree({ ...place, indexPath: t.indexPath, only, commitOnly: true });
+        return s.commit();
+      })();
       return made;
     },
   };
