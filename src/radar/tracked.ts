@@ -79,7 +79,7 @@ export interface RefreshPlaces {
  * process at all unless a new file needs an ignore check, and a worktree nobody wrote to costs none.
  */
 export async function refreshTracked(id: string, t: Tracked, where: RefreshPlaces): Promise<boolean> {
-  const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t.worktree, dirs)) : 'all';
+  const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t, dirs)) : 'all';
   if (changes !== 'all') for (const c of changes) t.everDirty.add(c);
   const scratchIndex = join(where.scratchDir, `${id}.index`);
   const place = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex };
@@ -114,28 +114,25 @@ export async function refreshTracked(id: string, t: Tracked, where: RefreshPlace
   return true;
 }
 
-/** The folders among `dirs` (relative to `worktree`) that git ignores. */
-function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
-  return checkIgnore(worktree, dirs, true);
+/**
+ * The folders among `dirs` (relative to the worktree) that git ignores. The files below them are
+ * asked in the same `check-ignore` and their verdicts kept, so a new folder's files cost no second
+ * git process when the scan hashes them.
+ */
+async function ignoredAmong(t: Tracked, dirs: string[]): Promise<Set<string>> {
+  const files = dirs.flatMap((d) => filesBelow(t.worktree, d) ?? []).filter((f) => !t.ignored.has(f));
+  const ignored = await checkIgnore(t.worktree, [...dirs.map((d) => `${d}/`), ...files]);
+  for (const f of files) t.ignored.set(f, ignored.has(f));
+  return new Set(dirs.filter((d) => ignored.has(`${d}/`)));
 }
 
 /**
  * The paths among `paths` that git ignores, by one `check-ignore`; folders are asked with a trailing
- * slash, so folder-only patterns (`build/`) match.
+ * slash (and answered with it), so folder-only patterns (`build/`) match.
  */
-async function checkIgnore(
-  worktree: string,
-  paths: readonly string[],
-  folders: boolean,
-): Promise<Set<string>> {
-  const suffix = folders ? '/' : '';
-  const r = await gitRaw(
-    worktree,
-    ['check-ignore', '--stdin', '-z'],
-    paths.map((p) => `${p}${suffix}\0`).join(''),
-  );
-  const found = r.stdout.split('\0').filter(Boolean);
-  return new Set(folders ? found.map((d) => d.replace(/\/$/, '')) : found);
+async function checkIgnore(worktree: string, paths: readonly string[]): Promise<Set<string>> {
+  const r = await gitRaw(worktree, ['check-ignore', '--stdin', '-z'], paths.map((p) => `${p}\0`).join(''));
+  return new Set(r.stdout.split('\0').filter(Boolean));
 }
 
 /** Recomputes the touched state of the changed paths by hashing them against the fork point's files. */
@@ -159,7 +156,7 @@ async function updateTouched(
     } else fresh.push(p);
   }
   if (fresh.length === 0) return;
-  const ignored = await checkIgnore(t.worktree, fresh, false);
+  const ignored = await checkIgnore(t.worktree, fresh);
   for (const p of fresh) {
     t.ignored.set(p, ignored.has(p));
     if (ignored.has(p)) t.touched.delete(p);
@@ -176,25 +173,33 @@ function expandPaths(
   const out = new Set<string>();
   const forkPaths = [...fork.keys()];
   for (const p of changes) {
-    out.add(p);
+    const below = filesBelow(worktree, p);
+    if (!below) out.add(p);
+    for (const f of below ?? []) out.add(f);
     const prefix = `${p}/`;
     for (const f of forkPaths) if (f.startsWith(prefix)) out.add(f);
-    const stack = [p];
-    while (stack.length > 0) {
-      const dir = stack.pop()!;
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = readdirSync(join(worktree, dir), { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      out.delete(dir);
-      for (const e of entries) {
-        if (e.name === '.git' || e.name === 'node_modules') continue;
-        const child = `${dir}/${e.name}`;
-        if (e.isDirectory()) stack.push(child);
-        else out.add(child);
-      }
+  }
+  return out;
+}
+
+/** The files below a folder of the worktree (not in `.git` or `node_modules`), or undefined when it is no folder. */
+function filesBelow(worktree: string, dir: string): string[] | undefined {
+  const out: string[] = [];
+  const stack = [dir];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(join(worktree, at), { withFileTypes: true });
+    } catch {
+      if (at === dir) return undefined;
+      continue;
+    }
+    for (const e of entries) {
+      if (e.name === '.git' || e.name === 'node_modules') continue;
+      const child = `${at}/${e.name}`;
+      if (e.isDirectory()) stack.push(child);
+      else out.push(child);
     }
   }
   return out;

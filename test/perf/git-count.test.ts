@@ -1,34 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
+import { gitShim } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
-
-/** A `git` first on PATH that logs each call, then runs the real git. */
-function gitShim(dir: string): { path: string; calls: () => string[] } {
-  const realGit = execFileSync('bash', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  const bin = join(dir, 'shim-bin');
-  const log = join(dir, 'git-calls.txt');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(log, '');
-  // One line per call, even for a commit message of several lines.
-  writeFileSync(
-    join(bin, 'git'),
-    `#!/bin/sh\nprintf '%s\\n' "$(printf '%s' "$*" | tr '\\n' ' ')" >> '${log}'\nexec '${realGit}' "$@"\n`,
-  );
-  chmodSync(join(bin, 'git'), 0o755);
-  return {
-    path: `${bin}:${process.env.PATH}`,
-    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
-  };
-}
 
 /** The git calls of a `baton run` of `features` agents that each write one file (after `sleep` seconds). */
 async function gitCallsFor(

@@ -1,0 +1,74 @@
+/**
+ * What a radar scan of one worktree asks of git: nothing while nobody wrote to a freshly checked-out
+ * worktree, and for a new folder one ignore check that answers for the folder and its files together.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RefreshPlaces, refreshTracked, type Tracked, trackWorktree } from '../../src/radar/tracked.js';
+import { gitShim } from '../rig/git-shim.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+/** A repository with a worktree checked out at its first commit, followed by the radar from then on. */
+function freshWorktree(): { repo: TempRepo; t: Tracked; places: RefreshPlaces } {
+  const repo = makeRepo({ 'README.md': '# app\n', '.gitignore': '*.log\n' });
+  cleanups.push(() => repo.cleanup());
+  const worktree = join(repo.root, '..', 'wt');
+  repo.git('worktree', 'add', '-q', '-b', 'f', worktree);
+  const t = trackWorktree(worktree, repo.git('rev-parse', 'HEAD'), true);
+  cleanups.push(() => t.watch?.close());
+  const places = { root: repo.root, scratchDir: join(repo.root, '..', 'scratch'), forkFiles: new Map() };
+  return { repo, t, places };
+}
+
+/** Runs `scan` with a logging git first on PATH and returns the git calls it made. */
+async function gitCallsOf(dir: string, scan: () => Promise<unknown>): Promise<string[]> {
+  const shim = gitShim(dir);
+  const saved = process.env.PATH;
+  process.env.PATH = shim.path;
+  try {
+    await scan();
+  } finally {
+    process.env.PATH = saved;
+  }
+  return shim.calls();
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 200));
+
+describe('a radar scan of a fresh worktree', () => {
+  it('costs no git process while nobody wrote to it, and sees nothing touched', async () => {
+    const { repo, t, places } = freshWorktree();
+    expect(t.watch, 'inotify watch').toBeDefined();
+    await settle();
+    const calls = await gitCallsOf(join(repo.root, '..'), async () => {
+      expect(await refreshTracked('f', t, places)).toBe(false);
+      expect(await refreshTracked('f', t, places)).toBe(false);
+    });
+    expect(calls).toEqual([]);
+    expect(t.snapshot?.paths).toEqual([]);
+  });
+
+  it('asks one ignore check for a new folder and its files, then hashes them without git', async () => {
+    const { repo, t, places } = freshWorktree();
+    mkdirSync(join(t.worktree, 'src', 'deep'), { recursive: true });
+    writeFileSync(join(t.worktree, 'src', 'deep', 'a.txt'), 'a\n');
+    writeFileSync(join(t.worktree, 'src', 'deep', 'b.log'), 'ignored\n');
+    writeFileSync(join(t.worktree, 'README.md'), '# changed\n');
+    await settle();
+    const calls = await gitCallsOf(join(repo.root, '..'), async () => {
+      expect(await refreshTracked('f', t, places)).toBe(true);
+    });
+    expect(t.snapshot?.paths).toEqual(['README.md', 'src/deep/a.txt']);
+    // The fork point's files (once per fork point) and one check-ignore: no snapshot through an index.
+    expect(calls.map((c) => c.replace(/^(-c \S+ )*/, '').split(' ')[0]).sort()).toEqual([
+      'check-ignore',
+      'ls-tree',
+    ]);
+  });
+});
