@@ -165,7 +165,7 @@ try {
     '',
     `| scan (median of ${SCANS}, CPU includes git children) | CPU | wall | vs \`git status\` loop CPU |`,
     '| --- | --- | --- | --- |',
-    `| first scan of worktrees that held work before (`--resume`; full snapshot of every worktree) | ${ms(first.cpu)} | ${ms(first.wall)} | ${(first.cpu / median(loopCpu)).toFixed(2)}× |`,
+    `| first scan of worktrees that held work before (\`--resume\`; full snapshot of every worktree) | ${ms(first.cpu)} | ${ms(first.wall)} | ${(first.cpu / median(loopCpu)).toFixed(2)}× |`,
     `| nothing changed since the last scan | ${ms(median(radarCpu))} | ${ms(median(radarWall))} | ${(median(radarCpu) / median(loopCpu)).toFixed(2)}× |`,
     `| all 20 agents wrote a file since the last scan | ${ms(cpu)} | ${ms(median(activeWall))} | ${(cpu / median(loopCpu)).toFixed(2)}× |`,
     `| the two colliding agents both rewrote their shared file (merge check runs again) | ${ms(median(clashCpu))} | — | ${(median(clashCpu) / median(loopCpu)).toFixed(2)}× |`,
