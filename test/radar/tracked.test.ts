@@ -14,13 +14,21 @@ afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
-/** A repository with a worktree checked out at its first commit, followed by the radar from then on. */
-function freshWorktree(): { repo: TempRepo; t: Tracked; places: RefreshPlaces } {
+/**
+ * A repository with a worktree checked out at its first commit, followed by the radar from then on
+ * (or, with `earlier` work written first, followed as a reused worktree).
+ */
+function freshWorktree(earlier?: Record<string, string>): {
+  repo: TempRepo;
+  t: Tracked;
+  places: RefreshPlaces;
+} {
   const repo = makeRepo({ 'README.md': '# app\n', '.gitignore': '*.log\n' });
   cleanups.push(() => repo.cleanup());
   const worktree = join(repo.root, '..', 'wt');
   repo.git('worktree', 'add', '-q', '-b', 'f', worktree);
-  const t = trackWorktree(worktree, repo.git('rev-parse', 'HEAD'), true);
+  for (const [path, text] of Object.entries(earlier ?? {})) writeFileSync(join(worktree, path), text);
+  const t = trackWorktree(worktree, repo.git('rev-parse', 'HEAD'), !earlier);
   cleanups.push(() => t.watch?.close());
   const places = { root: repo.root, scratchDir: join(repo.root, '..', 'scratch'), forkFiles: new Map() };
   return { repo, t, places };
@@ -74,5 +82,12 @@ describe('a radar scan of a fresh worktree', () => {
       'check-ignore',
       'ls-tree',
     ]);
+  });
+
+  it('takes a full snapshot first of a reused worktree, which may hold work from before', async () => {
+    const { t, places } = freshWorktree({ 'README.md': '# earlier work\n', 'notes.txt': 'n\n' });
+    expect(t.snapshot).toBeUndefined();
+    expect(await refreshTracked('f', t, places)).toBe(true);
+    expect(t.snapshot?.paths).toEqual(['README.md', 'notes.txt']);
   });
 });
