@@ -95,7 +95,7 @@ class CollisionRadar {
     switch (e.type) {
       case 'worktree.created':
         this.#tracked.get(e.feature_id)?.watch?.close();
-        this.#tracked.set(e.feature_id, trackWorktree(e.path, e.base_commit));
+        this.#tracked.set(e.feature_id, trackWorktree(e.path, e.base_commit, !e.reused));
         return;
       case 'feature.started': {
         const t = this.#tracked.get(e.feature_id);

@@ -37,14 +37,20 @@ export interface Tracked {
   ignored: Map<string, boolean>;
 }
 
-/** A worktree to follow from its creation, watched when the watch can be set up (else every scan is full). */
-export function trackWorktree(worktree: string, forkPoint: string): Tracked {
+/**
+ * A worktree to follow from its creation, watched when the watch can be set up (else every scan is
+ * full). A `fresh` worktree was just checked out at its fork point: with a watch, its first snapshot
+ * is the fork point itself (nothing touched, no git process) and the watch reports every write after.
+ * A reused one may hold earlier work, so its first scan is a full git snapshot.
+ */
+export function trackWorktree(worktree: string, forkPoint: string, fresh: boolean): Tracked {
   let watch: WorktreeWatch | undefined;
   try {
     watch = new WorktreeWatch(worktree);
   } catch {
     watch = undefined;
   }
+  const atForkPoint = fresh && watch !== undefined;
   return {
     worktree,
     forkPoint,
@@ -55,6 +61,7 @@ export function trackWorktree(worktree: string, forkPoint: string): Tracked {
     touched: new Set(),
     ignored: new Map(),
     ...(watch ? { watch } : {}),
+    ...(atForkPoint ? { snapshot: { paths: [], commit: () => Promise.resolve(forkPoint) } } : {}),
   };
 }
 
@@ -66,19 +73,19 @@ export interface RefreshPlaces {
 }
 
 /**
- * Brings a feature's touched paths up to date; false when nothing changed. The first scan (and any
- * scan after the watch lost events) is a full git snapshot; later ones hash only the files the watch
- * reported and compare them with the fork point's blobs, so they cost no git process at all unless a
- * new file needs an ignore check.
+ * Brings a feature's touched paths up to date; false when nothing changed. The first scan of a reused
+ * worktree (and any scan after the watch lost events) is a full git snapshot; the others hash only
+ * the files the watch reported and compare them with the fork point's blobs, so they cost no git
+ * process at all unless a new file needs an ignore check, and a worktree nobody wrote to costs none.
  */
 export async function refreshTracked(id: string, t: Tracked, where: RefreshPlaces): Promise<boolean> {
-  t.indexPath ??= await indexPathOf(t.worktree);
-  const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t.worktree, dirs)) : 'all';
+  const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t, dirs)) : 'all';
   if (changes !== 'all') for (const c of changes) t.everDirty.add(c);
   const scratchIndex = join(where.scratchDir, `${id}.index`);
-  const base = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex, indexPath: t.indexPath };
+  const place = { worktree: t.worktree, forkPoint: t.forkPoint, scratchIndex };
   if (changes === 'all' || !t.snapshot) {
-    t.snapshot = await snapshotWorktree(base);
+    t.indexPath ??= await indexPathOf(t.worktree);
+    t.snapshot = await snapshotWorktree({ ...place, indexPath: t.indexPath });
     t.touched = new Set(t.snapshot.paths);
     return true;
   }
@@ -96,35 +103,36 @@ export async function refreshTracked(id: string, t: Tracked, where: RefreshPlace
     paths: [...t.touched].sort(),
     // The merge check needs real trees; they are made only for a pair that shares a path.
     commit: () => {
-      made ??= snapshotWorktree({ ...base, only, commitOnly: true }).then((s) => s.commit());
+      made ??= (async () => {
+        t.indexPath ??= await indexPathOf(t.worktree);
+        const s = await snapshotWorktree({ ...place, indexPath: t.indexPath, only, commitOnly: true });
+        return s.commit();
+      })();
       return made;
     },
   };
   return true;
 }
 
-/** The folders among `dirs` (relative to `worktree`) that git ignores. */
-function ignoredAmong(worktree: string, dirs: string[]): Promise<Set<string>> {
-  return checkIgnore(worktree, dirs, true);
+/**
+ * The folders among `dirs` (relative to the worktree) that git ignores. The files below them are
+ * asked in the same `check-ignore` and their verdicts kept, so a new folder's files cost no second
+ * git process when the scan hashes them.
+ */
+async function ignoredAmong(t: Tracked, dirs: string[]): Promise<Set<string>> {
+  const files = dirs.flatMap((d) => filesBelow(t.worktree, d) ?? []).filter((f) => !t.ignored.has(f));
+  const ignored = await checkIgnore(t.worktree, [...dirs.map((d) => `${d}/`), ...files]);
+  for (const f of files) t.ignored.set(f, ignored.has(f));
+  return new Set(dirs.filter((d) => ignored.has(`${d}/`)));
 }
 
 /**
  * The paths among `paths` that git ignores, by one `check-ignore`; folders are asked with a trailing
- * slash, so folder-only patterns (`build/`) match.
+ * slash (and answered with it), so folder-only patterns (`build/`) match.
  */
-async function checkIgnore(
-  worktree: string,
-  paths: readonly string[],
-  folders: boolean,
-): Promise<Set<string>> {
-  const suffix = folders ? '/' : '';
-  const r = await gitRaw(
-    worktree,
-    ['check-ignore', '--stdin', '-z'],
-    paths.map((p) => `${p}${suffix}\0`).join(''),
-  );
-  const found = r.stdout.split('\0').filter(Boolean);
-  return new Set(folders ? found.map((d) => d.replace(/\/$/, '')) : found);
+async function checkIgnore(worktree: string, paths: readonly string[]): Promise<Set<string>> {
+  const r = await gitRaw(worktree, ['check-ignore', '--stdin', '-z'], paths.map((p) => `${p}\0`).join(''));
+  return new Set(r.stdout.split('\0').filter(Boolean));
 }
 
 /** Recomputes the touched state of the changed paths by hashing them against the fork point's files. */
@@ -148,7 +156,7 @@ async function updateTouched(
     } else fresh.push(p);
   }
   if (fresh.length === 0) return;
-  const ignored = await checkIgnore(t.worktree, fresh, false);
+  const ignored = await checkIgnore(t.worktree, fresh);
   for (const p of fresh) {
     t.ignored.set(p, ignored.has(p));
     if (ignored.has(p)) t.touched.delete(p);
@@ -165,25 +173,33 @@ function expandPaths(
   const out = new Set<string>();
   const forkPaths = [...fork.keys()];
   for (const p of changes) {
-    out.add(p);
+    const below = filesBelow(worktree, p);
+    if (!below) out.add(p);
+    for (const f of below ?? []) out.add(f);
     const prefix = `${p}/`;
     for (const f of forkPaths) if (f.startsWith(prefix)) out.add(f);
-    const stack = [p];
-    while (stack.length > 0) {
-      const dir = stack.pop()!;
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = readdirSync(join(worktree, dir), { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      out.delete(dir);
-      for (const e of entries) {
-        if (e.name === '.git' || e.name === 'node_modules') continue;
-        const child = `${dir}/${e.name}`;
-        if (e.isDirectory()) stack.push(child);
-        else out.add(child);
-      }
+  }
+  return out;
+}
+
+/** The files below a folder of the worktree (not in `.git` or `node_modules`), or undefined when it is no folder. */
+function filesBelow(worktree: string, dir: string): string[] | undefined {
+  const out: string[] = [];
+  const stack = [dir];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(join(worktree, at), { withFileTypes: true });
+    } catch {
+      if (at === dir) return undefined;
+      continue;
+    }
+    for (const e of entries) {
+      if (e.name === '.git' || e.name === 'node_modules') continue;
+      const child = `${at}/${e.name}`;
+      if (e.isDirectory()) stack.push(child);
+      else out.push(child);
     }
   }
   return out;

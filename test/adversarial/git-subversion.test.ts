@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,10 +89,14 @@ describe('adversarial: agents must not subvert git', () => {
   });
 
   it('an agent that moves a branch of the user’s and plants a tag is reported as an escape; a setsid daemon it starts is stopped and reported, an unrelated one survives', async () => {
+    // The daemon writes its pid once it has its own session, and the agent waits for that before it
+    // exits: the group kill at the agent's exit can no longer land before the daemon exists.
+    const pids = realpathSync(mkdtempSync(join(tmpdir(), 'baton-daemon-')));
+    cleanups.push(() => rmSync(pids, { recursive: true, force: true }));
+    const pidFile = join(pids, 'daemon.pid');
     const repo = track(
       hostileRepo({
-        'feature-001-daemon':
-          'setsid sh -c "exec sleep 313" >/dev/null 2>&1 < /dev/null & mkdir -p src/feature-001-daemon && echo d > src/feature-001-daemon/d.txt',
+        'feature-001-daemon': `setsid sh -c "echo \\$\\$ > ${pidFile}; exec sleep 313" >/dev/null 2>&1 < /dev/null & while [ ! -s ${pidFile} ]; do sleep 0.05; done; mkdir -p src/feature-001-daemon && echo d > src/feature-001-daemon/d.txt`,
         'feature-002-mover':
           'git commit -q --allow-empty -m evil && git update-ref refs/heads/release HEAD && git tag planted && mkdir -p src/feature-002-mover && echo m > src/feature-002-mover/m.txt',
       }),
@@ -105,9 +109,14 @@ describe('adversarial: agents must not subvert git', () => {
     const exited = log.find(
       (e) => e.type === 'agent.exited' && e.feature_id === 'feature-001-daemon',
     ) as unknown as {
-      stopped_daemons?: Array<{ command: string }>;
+      stopped_daemons?: Array<{ pid: number; command: string }>;
     };
-    expect(exited.stopped_daemons?.some((d) => d.command.includes('sleep 313'))).toBe(true);
+    // The sweep found the very daemon the agent started (its pid from the file), and stopped it.
+    const daemonPid = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(exited.stopped_daemons).toContainEqual({
+      pid: daemonPid,
+      command: expect.stringContaining('sleep 313'),
+    });
     expect(processesMatching('sleep 313')).toEqual([]);
     const said = log.flatMap((e) => (e.type === 'feature.escaped' ? e.files : []));
     expect(said).toContain('ref refs/tags/planted created');

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
+import { gitShim } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -11,31 +10,20 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-/** A `git` first on PATH that logs each call, then runs the real git. */
-function gitShim(dir: string): { path: string; calls: () => string[] } {
-  const realGit = execFileSync('bash', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  const bin = join(dir, 'shim-bin');
-  const log = join(dir, 'git-calls.txt');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(log, '');
-  // One line per call, even for a commit message of several lines.
-  writeFileSync(
-    join(bin, 'git'),
-    `#!/bin/sh\nprintf '%s\\n' "$(printf '%s' "$*" | tr '\\n' ' ')" >> '${log}'\nexec '${realGit}' "$@"\n`,
-  );
-  chmodSync(join(bin, 'git'), 0o755);
-  return {
-    path: `${bin}:${process.env.PATH}`,
-    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
-  };
-}
-
-async function gitCallsFor(features: number): Promise<string[]> {
+/** The git calls of a `baton run` of `features` agents that each write one file (after `sleep` seconds). */
+async function gitCallsFor(
+  features: number,
+  opts: { sleep?: number; radar?: string[] } = {},
+): Promise<string[]> {
   const ids = Array.from({ length: features }, (_, i) => `feature-00${i + 1}-f`);
+  const wait = opts.sleep ? `sleep ${opts.sleep} && ` : '';
   const repo = makeRepo({
     'README.md': '# app\n',
     ...contractFiles(
-      ids.map((id) => ({ id, agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/a.txt` } })),
+      ids.map((id) => ({
+        id,
+        agent: { command: `${wait}mkdir -p src/${id} && echo ${id} > src/${id}/a.txt` },
+      })),
     ),
   });
   repos.push(repo);
@@ -45,9 +33,9 @@ async function gitCallsFor(features: number): Promise<string[]> {
   process.env.PATH = shim.path;
   let r: Awaited<ReturnType<typeof runBaton>>;
   try {
-    // The collision radar scans on a timer (every 5 s; its first scan of a worktree costs git
-    // processes), so a run slowed by load would count them: it is off here, counted by itself elsewhere.
-    r = await runBaton(['run', '-j', '2', '--radar-interval', '0'], {
+    // The collision radar is on (every 5 s unless `opts.radar` says otherwise): a worktree nobody
+    // wrote to costs it no git process, so a run slowed past the interval counts the same.
+    r = await runBaton(['run', '-j', '2', ...(opts.radar ?? [])], {
       cwd: repo.root,
       env: { PATH: shim.path },
     });
@@ -92,5 +80,23 @@ describe('git processes per feature in baton run', () => {
     // The full untracked scan of the main checkout (the escape check) runs at most once per agent.
     const fullStatus = (calls: string[]) => calls.filter((c) => c.includes('--untracked-files=all')).length;
     expect(fullStatus(three) - fullStatus(one), report).toBeLessThanOrEqual(2);
+  });
+
+  it('spends no git process on a worktree the radar finds unchanged', async () => {
+    // The agent sleeps past two radar intervals before it writes: those scans see an unchanged
+    // worktree. Only a scan after the write may ask git, and then only the cheap incremental way
+    // (the fork point's file list, ignore checks of new paths): never a full snapshot.
+    const calls = await gitCallsFor(1, { sleep: 2.5, radar: ['--radar-interval', '1'] });
+    const report = calls.join('\n');
+    const full = calls.filter((c) =>
+      / (rev-parse --git-path index|add -A --ignore-errors|diff-index --cached --name-only)/.test(c),
+    );
+    expect(full, report).toEqual([]);
+    const radar = calls.filter((c) => / (ls-tree -r -z --full-tree|check-ignore)/.test(c));
+    expect(radar.length, report).toBeLessThanOrEqual(3);
+    const radarOff = await gitCallsFor(1, { radar: ['--radar-interval', '0'] });
+    expect(calls.length - radar.length, `${report}\n\nwithout the radar:\n${radarOff.join('\n')}`).toBe(
+      radarOff.length,
+    );
   });
 });
