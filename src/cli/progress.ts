@@ -143,7 +143,7 @@ export async function createProgressRenderer(
   featureIds: readonly string[],
 ): Promise<ProgressRenderer> {
   if (out.isTTY)
-    return createTableRenderer(out, p, featureIds, (await import('./live-view.js')).createLiveView(out));
+    return createTableRenderer(p, featureIds, (await import('./live-view.js')).createLiveView(out));
   return {
     onEvent(e) {
       const line = describeEvent(e, p);
@@ -157,12 +157,7 @@ export async function createProgressRenderer(
 }
 
 /** The live table of `baton run` on a terminal, redrawn in `view`. */
-function createTableRenderer(
-  out: Output,
-  p: Palette,
-  featureIds: readonly string[],
-  view: LiveView,
-): ProgressRenderer {
+function createTableRenderer(p: Palette, featureIds: readonly string[], view: LiveView): ProgressRenderer {
   const state = initialState();
   /**
    * Redraws the table in place, with `above` (finished checks, ended features, a best-of-N winner) printed

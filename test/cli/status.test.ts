@@ -66,7 +66,9 @@ describe('baton status', () => {
 describe('live progress', () => {
   it('redraws a table in place on a TTY and writes one line per event elsewhere', async () => {
     let tty = '';
-    const live = await createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
+    const live = await createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), [
+      'f1',
+    ]);
     live.onEvent(
       stampEvent({
         type: 'feature.started',
@@ -189,7 +191,9 @@ describe('why, what it cost, and who went silent', () => {
 describe('live progress on a terminal', () => {
   it('keeps each finished check printed above the redrawn table', async () => {
     let tty = '';
-    const live = await createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), ['f1']);
+    const live = await createProgressRenderer({ write: (s) => (tty += s), isTTY: true }, palette(false), [
+      'f1',
+    ]);
     live.onEvent(
       stampEvent({
         type: 'check.failed',
