@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { CONFIG_FILES } from './config-files.js';
 import { AgentOverrideSchema, type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
+import { yaml } from './text/yaml.js';
 
 /** Config file names, in the order they are looked for. */
 export { CONFIG_FILES } from './config-files.js';
@@ -76,7 +76,7 @@ export function parseConfigText(file: string, text: string): Result<ConfigInput>
       };
     }
   } else {
-    const doc = parseDocument(text, { prettyErrors: false });
+    const doc = yaml().parseDocument(text, { prettyErrors: false });
     if (doc.errors.length > 0) {
       return {
         ok: false,

@@ -3,7 +3,7 @@
  * section (`Item`), `owns`, `provides`, `depends_on` and the acceptance criteria, each recording where
  * its values were written. heading-form.ts finds the sections; this file reads what is in them.
  */
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../text/yaml.js';
 import { splitLabels, untick } from './labels.js';
 import { FEATURE_ID_PATTERN } from './schema.js';
 
@@ -222,7 +222,7 @@ function readCriterionValue(key: string, raw: string): unknown {
   if (key === 'http' && /^https?:\/\/\S+$/.test(value)) return { url: value };
   if (key === 'http' || key === 'files' || key === 'timeout_s') {
     try {
-      return parseYaml(value);
+      return yaml().parse(value);
     } catch {
       // Left as text, the schema then says what shape was expected, at this line.
       return value;

@@ -1,6 +1,7 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
 import type { z } from 'zod';
 import type { Diagnostic, Result } from '../errors.js';
+import { yaml } from '../text/yaml.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
 import { describe, describeIssue, type Path } from './issues.js';
 import {
@@ -238,6 +239,7 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
     };
   }
   const yamlText = lines.slice(1, close).join('\n');
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
   // The front matter starts on the file's second line.
@@ -261,12 +263,12 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
     let node: unknown = doc.contents;
     let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
     for (const segment of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
+      if (yaml().isMap(node)) {
+        const pair = node.items.find((p) => (yaml().isScalar(p.key) ? p.key.value : p.key) === segment);
         if (!pair) break;
         offset = (pair.key as Node | null)?.range?.[0] ?? offset;
         node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
+      } else if (yaml().isSeq(node) && typeof segment === 'number') {
         const item = node.items[segment] as Node | undefined;
         if (!item) break;
         offset = item.range?.[0] ?? offset;

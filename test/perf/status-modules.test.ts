@@ -29,7 +29,13 @@ function baton(
     join(dir, 'register.mjs'),
     `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
   );
-  const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BATON_BIN, ...args], {
+  // Modules loaded with require() (a library Baton loads on first use) pass no ESM hook: recorded here.
+  writeFileSync(
+    join(dir, 'require-hook.cjs'),
+    `const Module = require('node:module');\nconst { appendFileSync } = require('node:fs');\nconst load = Module._load;\nModule._load = function (request, parent, isMain) {\n  try { appendFileSync(${JSON.stringify(list)}, Module._resolveFilename(request, parent, isMain) + '\\n'); } catch {}\n  return load.apply(this, arguments);\n};\n`,
+  );
+  const hooks = ['--require', join(dir, 'require-hook.cjs'), '--import', join(dir, 'register.mjs')];
+  const r = spawnSync(process.execPath, [...hooks, BATON_BIN, ...args], {
     cwd: repo.root,
     encoding: 'utf8',
     env: { ...env, NO_COLOR: '1' },
@@ -76,6 +82,23 @@ describe('a warm `baton status`', () => {
     expect(heavy(changed.modules).length).toBeGreaterThan(0);
     expect(row(changed.stdout, 'feature-003-c')?.status).toBe('pending');
     expect(heavy(baton(repo, ['status', '--json']).modules)).toEqual([]);
+  });
+});
+
+describe('a command whose contracts come from the parse cache', () => {
+  it('loads no yaml: `baton plan` parses the contracts the first time only, and answers the same', () => {
+    const ids = ['feature-001-a', 'feature-002-b'];
+    const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(ids.map((id) => ({ id }))) });
+    repos.push(repo);
+    // The cache lives in .baton/, which a first run makes (read-only commands never create it).
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const yamlOf = (modules: string[]) => modules.filter((m) => m.includes('/node_modules/yaml/'));
+    const cold = baton(repo, ['plan']);
+    // The first read parses the YAML front matter (the count can fail).
+    expect(yamlOf(cold.modules).length).toBeGreaterThan(0);
+    const warm = baton(repo, ['plan']);
+    expect(yamlOf(warm.modules)).toEqual([]);
+    expect(warm.stdout).toBe(cold.stdout);
   });
 });
 
