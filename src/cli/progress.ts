@@ -104,7 +104,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
 /** Events whose line stays printed above the live table on a terminal (the rest only update the table). */
 const KEPT_ABOVE_TABLE = {
   'run.started': true,
-  'run.ended': false,
+  'run.ended': true,
   'phase.started': false,
   'phase.ended': false,
   'worktree.created': false,

@@ -72,13 +72,16 @@ describe('createLiveView', () => {
         status: 'complete',
       }),
     );
+    live.onEvent(stampEvent({ type: 'run.ended', run_id: 'r1', outcome: 'complete', duration_ms: 2100 }));
     live.close();
     const screen = term.screen();
-    // The ended feature's line stays printed above the table; the table itself is redrawn in place.
-    expect(screen).toHaveLength(3);
+    // The ended feature's line and the run's last word stay printed above the table; the table itself is
+    // redrawn in place.
+    expect(screen).toHaveLength(4);
     expect(screen[0]).toMatch(/^feature-001-a-rather-long-feature-id: complete/);
-    expect(screen[1]).toMatch(/^feature\s+status/);
-    expect(screen[2]).toMatch(/^feature-001-a-rather-long-feature-id {2}complete {2}demo .*…$/);
+    expect(screen[1]).toBe('run complete in 2.1 s');
+    expect(screen[2]).toMatch(/^feature\s+status/);
+    expect(screen[3]).toMatch(/^feature-001-a-rather-long-feature-id {2}complete {2}demo .*…$/);
     for (const line of screen) expect(line.length).toBeLessThanOrEqual(59);
   });
 });
