@@ -40,14 +40,6 @@ const CORE_EDGES: Record<string, string> = {
   'log/sink.ts': 'the one sink: stamps events and appends them (through append.ts)',
 };
 
-/**
- * Functions over the limit that are not split yet, with their length when this list was written: they
- * lie in parts other work is changing now (issue #13 names them). The list only shrinks: a listed
- * function that grows fails, one that got short (or went) must leave the list, and a new long one
- * needs a reason in its header instead.
- */
-const NOT_YET_SPLIT: Record<string, number> = {};
-
 function impureChain(file: string): string[] | undefined {
   for (const [target, chain] of reach(tree, file)) if (IMPURE.has(target)) return chain;
   return undefined;
@@ -151,19 +143,11 @@ describe('src/ sizes', () => {
     expect(over).toEqual([]);
   });
 
-  it(`has no function over ${MAX_FUNCTION_LINES} lines without a reason in its header (but the listed ones, not grown)`, () => {
-    const long = [...tree].flatMap(([f, s]) =>
-      s.longFunctions.map((fn) => ({ key: `${f} ${fn.name}`, ...fn, f })),
+  it(`has no function over ${MAX_FUNCTION_LINES} lines without a reason in its header`, () => {
+    const over = [...tree].flatMap(([f, s]) =>
+      s.longFunctions.map((fn) => `${f}:${fn.line} ${fn.name}: ${fn.lines} lines`),
     );
-    const over = long
-      .filter((fn) => NOT_YET_SPLIT[fn.key] === undefined || fn.lines > (NOT_YET_SPLIT[fn.key] ?? 0))
-      .map((fn) => `${fn.f}:${fn.line} ${fn.name}: ${fn.lines} lines`);
     expect(over).toEqual([]);
-  });
-
-  it('lists as not yet split only functions that are still long', () => {
-    const long = new Set([...tree].flatMap(([f, s]) => s.longFunctions.map((fn) => `${f} ${fn.name}`)));
-    expect(Object.keys(NOT_YET_SPLIT).filter((key) => !long.has(key))).toEqual([]);
   });
 });
 
