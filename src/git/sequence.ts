@@ -5,7 +5,7 @@
  * shell's own forks are cheap: four commands cost one Node fork instead of four.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GIT_ENV, GitError, type GitOutput, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
@@ -27,14 +27,38 @@ export function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
+/** Where a worktree must be before anything is run in it: HEAD on `ref`, its commit descending from `base`. */
+export interface OnBranch {
+  ref: string;
+  base: string;
+}
+
+/**
+ * Shell lines that stop the script (writing `<dir>/off`) unless HEAD is on `ref` and descends from
+ * `base`: one `rev-parse` (the tip and HEAD's ref name at once), and `merge-base --is-ancestor` only
+ * when the tip moved. A detached HEAD names `HEAD`, an unborn branch has no tip: both stop.
+ */
+export function branchGuardScript(on: OnBranch): string[] {
+  const git = ['git', ...HARDENED_GIT_OPTIONS].map(shellQuote).join(' ');
+  const base = shellQuote(on.base);
+  const off = '{ : >"$d/off"; exit 0; }';
+  return [
+    // No globbing of what git printed; the words are the tip and the ref name, or the guard stops.
+    'set -f',
+    `o=$(${git} rev-parse HEAD --symbolic-full-name HEAD 2>/dev/null) || ${off}`,
+    `set -- $o; [ "$#" -eq 2 ] && [ "$2" = ${shellQuote(on.ref)} ] || ${off}`,
+    `[ "$1" = ${base} ] || ${git} merge-base --is-ancestor ${base} "$1" 2>/dev/null || ${off}`,
+  ];
+}
+
 /** The script: each step's stdout, stderr and exit code to `<dir>/<i>.out|err|rc`, stopping where asked. */
-export function sequenceScript(steps: readonly GitStep[]): string {
+export function sequenceScript(steps: readonly GitStep[], onBranch?: OnBranch): string {
   const lines = steps.map((step, i) => {
     const words = ['git', ...HARDENED_GIT_OPTIONS, ...step.args].map(shellQuote).join(' ');
     const run = `${words} >"$d/${i}.out" 2>"$d/${i}.err"; rc=$?; echo $rc >"$d/${i}.rc"`;
     return step.mayFail ? run : `${run}; [ $rc -eq 0 ] || exit 0`;
   });
-  return ['d=$1', ...lines].join('\n');
+  return ['d=$1', ...(onBranch ? branchGuardScript(onBranch) : []), ...lines].join('\n');
 }
 
 function readOr(file: string, fallback: string): string {
@@ -45,14 +69,35 @@ function readOr(file: string, fallback: string): string {
   }
 }
 
+/** What a sequence run behind a branch guard did: nothing at all when the worktree was off its branch. */
+export type GuardedOutput = { offBranch: true } | { offBranch: false; out: GitStepOutput[] };
+
 /**
  * Runs `steps` in `cwd` in one shell; never throws on a git failure (each step's exit code is a
  * value), only when the shell itself cannot run.
  */
-export function gitSequence(cwd: string, steps: readonly GitStep[]): Promise<GitStepOutput[]> {
+export async function gitSequence(cwd: string, steps: readonly GitStep[]): Promise<GitStepOutput[]> {
+  const r = await runSequence(cwd, steps);
+  if (r.offBranch) throw new Error('a sequence without a branch guard stopped at it');
+  return r.out;
+}
+
+/**
+ * Like `gitSequence`, with nothing run unless the worktree at `cwd` is on `onBranch` (checked in the
+ * same shell, just before the steps): `{ offBranch: true }` otherwise.
+ */
+export function gitSequenceOnBranch(
+  cwd: string,
+  steps: readonly GitStep[],
+  onBranch: OnBranch,
+): Promise<GuardedOutput> {
+  return runSequence(cwd, steps, onBranch);
+}
+
+function runSequence(cwd: string, steps: readonly GitStep[], onBranch?: OnBranch): Promise<GuardedOutput> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-git-'));
-  return new Promise<GitStepOutput[]>((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', sequenceScript(steps), 'sh', dir], {
+  return new Promise<GuardedOutput>((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', sequenceScript(steps, onBranch), 'sh', dir], {
       cwd,
       env: { ...process.env, ...GIT_ENV },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -61,19 +106,22 @@ export function gitSequence(cwd: string, steps: readonly GitStep[]): Promise<Git
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', () => {
-      resolve(
-        steps.map((_, i) => {
-          const rc = readOr(join(dir, `${i}.rc`), '');
-          if (rc === '')
-            return { ran: false, stdout: '', stderr: Buffer.concat(err).toString('utf8'), exitCode: -1 };
-          return {
-            ran: true,
-            stdout: readOr(join(dir, `${i}.out`), ''),
-            stderr: readOr(join(dir, `${i}.err`), ''),
-            exitCode: Number(rc.trim()),
-          };
-        }),
-      );
+      if (onBranch && existsSync(join(dir, 'off'))) {
+        resolve({ offBranch: true });
+        return;
+      }
+      const out = steps.map((_, i) => {
+        const rc = readOr(join(dir, `${i}.rc`), '');
+        if (rc === '')
+          return { ran: false, stdout: '', stderr: Buffer.concat(err).toString('utf8'), exitCode: -1 };
+        return {
+          ran: true,
+          stdout: readOr(join(dir, `${i}.out`), ''),
+          stderr: readOr(join(dir, `${i}.err`), ''),
+          exitCode: Number(rc.trim()),
+        };
+      });
+      resolve({ offBranch: false, out });
     });
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
@@ -95,37 +143,69 @@ export interface Committed {
   files: string[];
 }
 
-/**
- * Stages everything in a worktree, commits it when anything is staged, and lists the files changed
- * from `from` to the new HEAD: `add`, `commit`, `rev-parse` and `diff` in one process. A refused
- * commit is told apart by asking whether anything is staged (nothing: no commit), never by git's words.
- */
-export async function commitAndList(
-  cwd: string,
-  message: string,
-  from: string,
-  author: { name: string; email: string } = { name: 'Baton', email: 'baton@localhost' },
-): Promise<Committed> {
-  const commitArgs = [
-    ...['-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`],
-    ...['commit', '--quiet', '--no-verify', '-m', message],
-  ];
-  const steps: GitStep[] = [
+/** `add`, `commit` (allowed to fail: nothing staged), `rev-parse` and `diff`: a settle's steps. */
+function commitSteps(message: string, from: string, author: { name: string; email: string }): GitStep[] {
+  return [
     { args: ['add', '--all'] },
-    { args: commitArgs, mayFail: true },
+    {
+      args: [
+        ...['-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`],
+        ...['commit', '--quiet', '--no-verify', '-m', message],
+      ],
+      mayFail: true,
+    },
     { args: ['rev-parse', 'HEAD'] },
     { args: ['diff', '--name-only', '-z', '--no-renames', `${from}..HEAD`] },
   ];
-  const out = await gitSequence(cwd, steps);
+}
+
+/** What the commit steps left. A refused commit is told apart by asking whether anything is staged (nothing: no commit), never by git's words. */
+async function readCommitted(
+  cwd: string,
+  steps: readonly GitStep[],
+  out: readonly GitStepOutput[],
+): Promise<Committed> {
   throwOnFailure(steps, out);
   const [, commit, head, diff] = out as [GitStepOutput, GitStepOutput, GitStepOutput, GitStepOutput];
   if (commit.exitCode !== 0) {
     const staged = await gitRaw(cwd, ['diff', '--cached', '--quiet']);
-    if (staged.exitCode !== 0) throw new GitError(commitArgs, commit);
+    if (staged.exitCode !== 0) throw new GitError([...(steps[1]?.args ?? [])], commit);
   }
   return {
     ...(commit.exitCode === 0 ? { commit: head.stdout.trim() } : {}),
     head: head.stdout.trim(),
     files: diff.stdout.split('\0').filter((f) => f.length > 0),
   };
+}
+
+const BATON_AUTHOR = { name: 'Baton', email: 'baton@localhost' };
+
+/**
+ * Stages everything in a worktree, commits it when anything is staged, and lists the files changed
+ * from `from` to the new HEAD: `add`, `commit`, `rev-parse` and `diff` in one process.
+ */
+export async function commitAndList(
+  cwd: string,
+  message: string,
+  from: string,
+  author: { name: string; email: string } = BATON_AUTHOR,
+): Promise<Committed> {
+  const steps = commitSteps(message, from, author);
+  return readCommitted(cwd, steps, await gitSequence(cwd, steps));
+}
+
+/**
+ * `commitAndList` behind a branch guard in the same process: nothing is staged or committed unless
+ * the worktree's HEAD is still on `onBranch.ref` and descends from `onBranch.base` (an agent that
+ * switched branch, deleted its own or reset below the base); undefined then, for the caller to ask why.
+ */
+export async function commitOnBranch(
+  cwd: string,
+  message: string,
+  from: string,
+  onBranch: OnBranch,
+): Promise<Committed | undefined> {
+  const steps = commitSteps(message, from, BATON_AUTHOR);
+  const r = await gitSequenceOnBranch(cwd, steps, onBranch);
+  return r.offBranch ? undefined : readCommitted(cwd, steps, r.out);
 }

@@ -9,7 +9,7 @@ import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { changedFiles, git } from '../git/git.js';
-import { commitAndList } from '../git/sequence.js';
+import { commitOnBranch } from '../git/sequence.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
@@ -127,14 +127,12 @@ async function lifecycle(
   // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
   const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked, 1000, featureFromMs, agentEndedMs);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
-  // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
-  const branchProblem = interrupted
-    ? undefined
-    : await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: ctx.baseCommit });
-  if (branchProblem) return { status: 'failed', reason: branchProblem };
   let settled: Settled;
   try {
-    settled = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
+    const r = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
+    // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
+    if ('problem' in r) return { status: 'failed', reason: r.problem };
+    settled = r;
     facts.settled = settled;
   } catch (err) {
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
@@ -200,7 +198,7 @@ async function settle(
   forkPoint: string,
   run: AgentRun & { stoppedDaemons: readonly Straggler[] },
   interrupted: boolean,
-): Promise<Settled> {
+): Promise<Settled | { problem: string }> {
   const id = feature.feature_id;
   const { adapter, spec } = ctx.agents.get(id)!;
   let commit: string;
@@ -209,8 +207,18 @@ async function settle(
     commit = await git(p.worktree, ['rev-parse', 'HEAD']);
     files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
   } else {
+    // Committed only while the worktree is still on its branch above the base, checked in the same
+    // process as the commit; when it is not, the step-by-step check says why.
     const message = `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`;
-    ({ head: commit, files } = await commitAndList(p.worktree, message, forkPoint));
+    const onBranch = { ref: `refs/heads/${p.branch}`, base: ctx.baseCommit };
+    const done = await commitOnBranch(p.worktree, message, forkPoint, onBranch);
+    if (!done) {
+      const branch = { branch: p.branch, baseCommit: ctx.baseCommit };
+      return {
+        problem: (await checkFeatureBranch(p.worktree, branch)) ?? `${p.branch} moved while Baton committed`,
+      };
+    }
+    ({ head: commit, files } = done);
   }
   const usage = adapter.parseUsage(run.output);
   const { exit } = run;

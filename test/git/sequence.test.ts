@@ -4,7 +4,7 @@
  * commit — all against a real repository.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitAndList, gitSequence } from '../../src/git/sequence.js';
+import { commitAndList, commitOnBranch, gitSequence } from '../../src/git/sequence.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -74,4 +74,50 @@ describe('commitAndList', () => {
     expect(c.head).toBe(head);
     expect(c.files).toEqual(['a.txt']);
   });
+});
+
+describe('commitOnBranch', () => {
+  /** A repository on branch `baton/f` made from its first commit (the base), with `a.txt` written. */
+  const onFeatureBranch = () => {
+    const r = repo();
+    const base = r.git('rev-parse', 'HEAD');
+    r.git('checkout', '-q', '-b', 'baton/f');
+    r.write({ 'a.txt': 'a\n' });
+    return { r, base, on: { ref: 'refs/heads/baton/f', base } };
+  };
+
+  it('commits on the branch, also above commits of the agent’s own', async () => {
+    const { r, base, on } = onFeatureBranch();
+    r.commit('agent', { 'b.txt': 'b\n' });
+    r.write({ 'c.txt': 'c\n' });
+    const c = await commitOnBranch(r.root, 'work', base, on);
+    expect(c?.commit).toBe(r.git('rev-parse', 'baton/f'));
+    expect(c?.files.sort()).toEqual(['a.txt', 'b.txt', 'c.txt']);
+  });
+
+  it.each([
+    ['switched to another branch', (r: TempRepo) => r.git('checkout', '-q', '-b', 'elsewhere')],
+    ['detached HEAD', (r: TempRepo) => r.git('checkout', '-q', '--detach')],
+    ['deleted its branch (unborn)', (r: TempRepo) => r.git('update-ref', '-d', 'refs/heads/baton/f')],
+    [
+      'reset below the base',
+      (r: TempRepo) => {
+        r.git('checkout', '-q', '--orphan', 'tmp');
+        r.git('commit', '-q', '--allow-empty', '-m', 'root');
+        r.git('branch', '-f', 'baton/f', 'tmp');
+        r.git('checkout', '-q', 'baton/f');
+      },
+    ],
+  ] as Array<[string, (r: TempRepo) => void]>)(
+    'stages and commits nothing when the agent %s',
+    async (_what, move) => {
+      const { r, base, on } = onFeatureBranch();
+      move(r);
+      const refs = r.git('for-each-ref', '--format=%(refname) %(objectname)');
+      const status = r.git('status', '--porcelain');
+      expect(await commitOnBranch(r.root, 'work', base, on)).toBeUndefined();
+      expect(r.git('for-each-ref', '--format=%(refname) %(objectname)')).toBe(refs);
+      expect(r.git('status', '--porcelain')).toBe(status);
+    },
+  );
 });
