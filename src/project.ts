@@ -22,6 +22,8 @@ export interface Project {
 /** Finds the main checkout from `cwd`, reads config and contracts, and plans; throws `UserError` on invalid input. */
 export async function loadProject(cwd: string): Promise<Project> {
   const root = await findMainWorktree(cwd);
+  // git lists the tracked files while the config and contracts are read and parsed.
+  const listing = trackedFiles(root);
   const config = loadConfig(root);
   if (!config.ok) {
     throw new UserError('config/invalid', 'the configuration is invalid', {
@@ -46,8 +48,7 @@ export async function loadProject(cwd: string): Promise<Project> {
       hint: 'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
     });
   }
-  const files = await trackedFiles(root);
-  const plan = buildPlan(contracts.value, { files });
+  const plan = buildPlan(contracts.value, { files: await listing });
   if (!plan.ok) {
     throw new UserError('contracts/invalid', countProblems(plan.errors), {
       diagnostics: [...plan.errors, ...contracts.warnings],
@@ -77,10 +78,13 @@ export function selectFeatures(plan: Plan, ids: readonly string[]): string[] {
   return plan.order.filter((id) => wanted.has(id));
 }
 
-/** Files git tracks in the main checkout, for ownership overlaps; empty when git cannot list them. */
+/**
+ * Files git tracks in the main checkout, for ownership overlaps; empty when git cannot list them.
+ * Never rejects, so it can be started early and left unawaited when the config or contracts fail.
+ */
 export async function trackedFiles(root: string): Promise<string[]> {
-  const r = await gitRaw(root, ['ls-files', '-z']);
-  if (r.exitCode !== 0) return [];
+  const r = await gitRaw(root, ['ls-files', '-z']).catch(() => undefined);
+  if (r?.exitCode !== 0) return [];
   return r.stdout.split('\0').filter((f) => f !== '');
 }
 
@@ -106,6 +110,7 @@ export interface LintReport {
 /** Loads as much of the project as is valid and collects every problem instead of stopping at the first. */
 export async function lintProject(cwd: string): Promise<LintReport> {
   const root = await findMainWorktree(cwd);
+  const listing = trackedFiles(root);
   const config = loadConfig(root);
   if (!config.ok) return { root, contracts: undefined, diagnostics: config.errors };
   const loaded = await loadContracts(config.value, cacheOptions(root));
@@ -117,7 +122,7 @@ export async function lintProject(cwd: string): Promise<LintReport> {
     }
     return { root, contracts: undefined, diagnostics: loaded.errors };
   }
-  const plan = buildPlan(loaded.value, { files: await trackedFiles(root) });
+  const plan = buildPlan(loaded.value, { files: await listing });
   if (!plan.ok) {
     return { root, contracts: loaded.value.length, diagnostics: [...plan.errors, ...loaded.warnings] };
   }
