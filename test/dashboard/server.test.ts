@@ -67,6 +67,13 @@ async function setup(lines: object[] = []): Promise<{ dir: string; log: string; 
 
 const bearer = (dash: Dashboard) => ({ Authorization: `Bearer ${dash.token}` });
 
+/**
+ * An update that carries log events. The report's first run can send a metrics-only update (no
+ * features, no events) at any moment, so a test waiting for what an append changed looks for this.
+ */
+const carriesEvents = (e: { event: string; data: string }) =>
+  e.event === 'update' && (JSON.parse(e.data) as Update).events.length > 0;
+
 describe('dashboard server: access', () => {
   it('answers 401 to every request without the right token', async () => {
     const { dash } = await setup();
@@ -194,7 +201,7 @@ describe('dashboard server: state and stream', () => {
     expect(snap.seq).toBe(2);
 
     appendEvent(log, { type: 'hook', feature_id: 'feature-002-b', event: 'stop', status: 'complete' });
-    const next = await sse.next((e) => e.event === 'update');
+    const next = await sse.next(carriesEvents);
     const update = JSON.parse(next.data) as Update;
     expect(update.features.map((f) => [f.feature_id, f.status])).toEqual([['feature-002-b', 'complete']]);
     expect(update.events.map((e) => e.seq)).toEqual([3]);
@@ -210,9 +217,9 @@ describe('dashboard server: state and stream', () => {
     await sse.next((e) => e.event === 'snapshot');
     appendFileSync(log, '{"feature_id":"a","sta');
     await new Promise((r) => setTimeout(r, 300));
-    expect(sse.received.filter((e) => e.event === 'update')).toEqual([]);
+    expect(sse.received.filter(carriesEvents)).toEqual([]);
     appendFileSync(log, 'tus":"failed"}\n');
-    const update = JSON.parse((await sse.next((e) => e.event === 'update')).data) as Update;
+    const update = JSON.parse((await sse.next(carriesEvents)).data) as Update;
     expect(update.features[0]?.status).toBe('failed');
 
     const from = sse.received.length;
@@ -246,7 +253,7 @@ describe('dashboard server: state and stream', () => {
       mode: 'contract-first',
       pid: 1,
     });
-    const update = JSON.parse((await sse.next((e) => e.event === 'update')).data) as Update;
+    const update = JSON.parse((await sse.next(carriesEvents)).data) as Update;
     expect(update.run?.run_id).toBe('r1');
     expect(update.features.map((f) => [f.feature_id, f.status])).toEqual([['x', 'pending']]);
   });
