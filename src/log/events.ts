@@ -4,21 +4,17 @@
  * schema: its TypeScript type is inferred from it and the log reader checks each line against it,
  * so the type the fold trusts and the shape the reader accepts cannot drift apart.
  *
- * Long because it is one table, a schema per event type, and every exhaustive table in
- * the code keys off it; split, the one definition per event would be scattered again.
+ * The integration's events are declared in `integration-events.ts` and spread into the table in their
+ * place; the fields every event shares are in `event-fields.ts`.
  */
 import { z } from 'zod';
 
+import { base, id, strings } from './event-fields.js';
+import { INTEGRATION_EVENT_SCHEMAS } from './integration-events.js';
 import { END_STATUSES, FEATURE_STATUSES } from './statuses.js';
 
 // The statuses are plain constants in statuses.ts (no zod there, for the fold and a warm status).
 export { END_STATUSES, FEATURE_STATUSES, type FeatureStatus, TERMINAL_STATUSES } from './statuses.js';
-
-const id = z.string().min(1);
-const strings = z.array(z.string());
-
-/** Fields Baton writes on every event of its own: schema version, ISO-8601 time, run. */
-const base = { v: z.literal(1), ts: z.string(), run_id: z.string().optional() };
 
 /** Usage an agent reported, when it reports any (tokens, cost, refused tool calls). */
 export const AgentUsageSchema = z.object({
@@ -196,91 +192,8 @@ export const EVENT_SCHEMAS = {
   'check.failed': z.object({ ...checkFields, type: z.literal('check.failed') }),
   /** An acceptance criterion has nothing to run; never counted as passed. */
   'check.unverifiable': z.object({ ...checkFields, type: z.literal('check.unverifiable') }),
-  /** Integration began on its own branch and worktree. */
-  'integration.started': z.object({
-    ...base,
-    type: z.literal('integration.started'),
-    branch: z.string(),
-    worktree: z.string(),
-    order: strings,
-    /** The commit the integration branch starts from. */
-    base_commit: z.string().optional(),
-    /** The test command run after each merge, so `--continue` runs the same one. */
-    test: z.string().optional(),
-    /** What to do on a conflict: `stop`, `skip` or `agent`. */
-    on_conflict: z.string().optional(),
-    /** Statuses opted in with `--include` (besides `complete`). */
-    include: z.array(z.enum(FEATURE_STATUSES)).optional(),
-    /** Features merged although their status is not `complete`, because `--include` named it. */
-    included: z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES) })).optional(),
-    /** Features not merged because their status is not `complete`. */
-    excluded: z
-      .array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES), reason: z.string() }))
-      .optional(),
-  }),
-  /** A feature branch merged without conflict. */
-  'merge.clean': z.object({
-    ...base,
-    type: z.literal('merge.clean'),
-    feature_id: id,
-    commit: z.string(),
-    duration_ms: z.number(),
-  }),
-  /** A feature branch conflicted with what was already merged. */
-  'merge.conflict': z.object({
-    ...base,
-    type: z.literal('merge.conflict'),
-    feature_id: id,
-    files: strings,
-    /** The already-merged features that also changed those files. */
-    with: strings,
-    duration_ms: z.number(),
-  }),
-  /** A feature was left out of the integration (conflict skipped, or a dependency skipped). */
-  'merge.skipped': z.object({
-    ...base,
-    type: z.literal('merge.skipped'),
-    feature_id: id,
-    reason: z.string(),
-    /** Why, as a kind. */
-    kind: z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge']).optional(),
-    /** The feature's folded status, for `kind: excluded`. */
-    status: z.enum(FEATURE_STATUSES).optional(),
-  }),
-  /** The test command ran after a merge. */
-  'integration.tested': z.object({
-    ...base,
-    type: z.literal('integration.tested'),
-    after_feature: z.string(),
-    passed: z.boolean(),
-    exit_code: z.number().nullable(),
-    output_tail: z.string().optional(),
-    duration_ms: z.number(),
-  }),
-  /** Integration finished (or stopped). */
-  'integration.ended': z.object({
-    ...base,
-    type: z.literal('integration.ended'),
-    outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial']),
-    duration_ms: z.number(),
-    commit: z.string().optional(),
-    /** Branch fast-forwarded to the result, with `--into`. */
-    into: z.string().optional(),
-    /** Why `--into` left the branch where it was. */
-    into_refused: z.string().optional(),
-  }),
-  /** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
-  'integration.discarded': z.object({
-    ...base,
-    type: z.literal('integration.discarded'),
-    branch: z.string(),
-    /** `ts` of the discarded attempt's `integration.started`. */
-    started_at: z.string().optional(),
-    /** The discarded result's tip. */
-    commit: z.string().optional(),
-    /** The ref that keeps the discarded result. */
-    backup: z.string().optional(),
-  }),
+  // The integration's events (integration.started … integration.discarded), in their own file.
+  ...INTEGRATION_EVENT_SCHEMAS,
   /** The radar saw two running features' work collide: a path both touched, or a path one owns that the other touched. */
   'collision.detected': z.object({
     ...base,
