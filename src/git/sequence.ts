@@ -136,7 +136,7 @@ export function throwOnFailure(steps: readonly GitStep[], out: readonly GitStepO
   });
 }
 
-/** What `commitAndList` left: the commit made (if anything was staged), HEAD after it, and the files changed since `from`. */
+/** What a commit of the agent's work left: the commit made (if anything was staged), HEAD after it, and the files changed since `from`. */
 export interface Committed {
   commit?: string;
   head: string;
@@ -144,7 +144,11 @@ export interface Committed {
 }
 
 /** `add`, `commit` (allowed to fail: nothing staged), `rev-parse` and `diff`: a settle's steps. */
-function commitSteps(message: string, from: string, author: { name: string; email: string }): GitStep[] {
+function commitSteps(
+  message: string,
+  from: string,
+  author = { name: 'Baton', email: 'baton@localhost' },
+): GitStep[] {
   return [
     { args: ['add', '--all'] },
     {
@@ -178,26 +182,12 @@ async function readCommitted(
   };
 }
 
-const BATON_AUTHOR = { name: 'Baton', email: 'baton@localhost' };
-
 /**
  * Stages everything in a worktree, commits it when anything is staged, and lists the files changed
- * from `from` to the new HEAD: `add`, `commit`, `rev-parse` and `diff` in one process.
- */
-export async function commitAndList(
-  cwd: string,
-  message: string,
-  from: string,
-  author: { name: string; email: string } = BATON_AUTHOR,
-): Promise<Committed> {
-  const steps = commitSteps(message, from, author);
-  return readCommitted(cwd, steps, await gitSequence(cwd, steps));
-}
-
-/**
- * `commitAndList` behind a branch guard in the same process: nothing is staged or committed unless
- * the worktree's HEAD is still on `onBranch.ref` and descends from `onBranch.base` (an agent that
- * switched branch, deleted its own or reset below the base); undefined then, for the caller to ask why.
+ * from `from` to the new HEAD — `add`, `commit`, `rev-parse` and `diff` in one process, behind a branch
+ * guard in the same process: nothing is staged or committed unless the worktree's HEAD is still on
+ * `onBranch.ref` and descends from `onBranch.base` (an agent that switched branch, deleted its own or
+ * reset below the base); undefined then, for the caller to ask why.
  */
 export async function commitOnBranch(
   cwd: string,
@@ -205,7 +195,7 @@ export async function commitOnBranch(
   from: string,
   onBranch: OnBranch,
 ): Promise<Committed | undefined> {
-  const steps = commitSteps(message, from, BATON_AUTHOR);
+  const steps = commitSteps(message, from);
   const r = await gitSequenceOnBranch(cwd, steps, onBranch);
   return r.offBranch ? undefined : readCommitted(cwd, steps, r.out);
 }

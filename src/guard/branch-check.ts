@@ -1,4 +1,4 @@
-import { git, gitRaw } from '../git/git.js';
+import { gitRaw } from '../git/git.js';
 
 /**
  * Checks, after an agent ended, that its worktree is still where Baton put it: HEAD on `branch`,
@@ -10,29 +10,7 @@ export async function checkFeatureBranch(
   worktree: string,
   opts: { branch: string; baseCommit: string },
 ): Promise<string | undefined> {
-  const r = await branchTip(worktree, opts);
-  return 'problem' in r ? r.problem : undefined;
-}
-
-/**
- * Like `checkFeatureBranch`, and the branch's tip when all is well. The usual case costs one git
- * process (`rev-parse` of HEAD's commit and of its ref name at once), two when the agent committed
- * (is the base still below the tip); anything unusual is asked again step by step for its reason.
- */
-export async function branchTip(
-  worktree: string,
-  opts: { branch: string; baseCommit: string },
-): Promise<{ tip: string } | { problem: string }> {
-  const ref = `refs/heads/${opts.branch}`;
-  const r = await gitRaw(worktree, ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']);
-  const [tip, name] = r.stdout.split('\n');
-  if (r.exitCode === 0 && name === ref && tip && /^[0-9a-f]{40,64}$/.test(tip)) {
-    if (tip === opts.baseCommit) return { tip };
-    const descends = await gitRaw(worktree, ['merge-base', '--is-ancestor', opts.baseCommit, tip]);
-    if (descends.exitCode === 0) return { tip };
-  }
-  const problem = await branchProblem(worktree, ref, opts);
-  return problem ? { problem } : { tip: await git(worktree, ['rev-parse', 'HEAD']) };
+  return branchProblem(worktree, `refs/heads/${opts.branch}`, opts);
 }
 
 /** Why the worktree is not where Baton put it, asked step by step; undefined when it is after all. */

@@ -4,7 +4,7 @@
  * commit — all against a real repository.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitAndList, commitOnBranch, gitSequence } from '../../src/git/sequence.js';
+import { commitOnBranch, gitSequence } from '../../src/git/sequence.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -50,16 +50,17 @@ describe('gitSequence', () => {
   });
 });
 
-describe('commitAndList', () => {
+describe('commitOnBranch on its branch', () => {
+  const onMain = (base: string) => ({ ref: 'refs/heads/main', base });
   it('commits everything and lists the files changed since the fork point', async () => {
     const r = repo();
     const base = r.git('rev-parse', 'HEAD');
     r.commit('own commit', { 'a.txt': 'a\n' });
     r.write({ 'b b.txt': 'b\n', 'README.md': '# changed\n' });
-    const c = await commitAndList(r.root, 'work', base);
-    expect(c.commit).toBe(r.git('rev-parse', 'HEAD'));
-    expect(c.head).toBe(c.commit);
-    expect(c.files.sort()).toEqual(['README.md', 'a.txt', 'b b.txt']);
+    const c = await commitOnBranch(r.root, 'work', base, onMain(base));
+    expect(c?.commit).toBe(r.git('rev-parse', 'HEAD'));
+    expect(c?.head).toBe(c?.commit);
+    expect(c?.files.sort()).toEqual(['README.md', 'a.txt', 'b b.txt']);
     expect(r.git('log', '-1', '--format=%s')).toBe('work');
     expect(r.git('status', '--porcelain')).toBe('');
   });
@@ -69,10 +70,11 @@ describe('commitAndList', () => {
     const base = r.git('rev-parse', 'HEAD');
     r.commit('own commit', { 'a.txt': 'a\n' });
     const head = r.git('rev-parse', 'HEAD');
-    const c = await commitAndList(r.root, 'work', base);
-    expect(c.commit).toBeUndefined();
-    expect(c.head).toBe(head);
-    expect(c.files).toEqual(['a.txt']);
+    const c = await commitOnBranch(r.root, 'work', base, onMain(base));
+    expect(c).toBeDefined();
+    expect(c?.commit).toBeUndefined();
+    expect(c?.head).toBe(head);
+    expect(c?.files).toEqual(['a.txt']);
   });
 });
 
