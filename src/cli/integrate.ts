@@ -16,8 +16,8 @@ import {
   type IntegrationSettings,
 } from '../integrate/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
-import type { BatonState } from '../log/fold.js';
-import { foldLogCached } from '../log/fold-cache.js';
+import { foldForFeatures } from '../log/fold-from-end.js';
+import { findLastRunStart } from '../log/last-run.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { palette } from '../terminal/style.js';
@@ -106,11 +106,8 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
         };
         const p = palette(ctx.color);
         const printer = integratePrinter(p, out);
-        // Folded once: the run the events belong to, and each feature's status for the selection. Statuses
-        // span runs (a feature finished two runs ago still merges), so this is the whole fold, taken from
-        // the status snapshot in .baton/cache/: only the bytes appended since it was written are read.
-        const { state } = foldLogCached(project.logPath);
-        const runId = state.run_id;
+        // The run the events belong to: the last one, found from the log's end.
+        const runId = findLastRunStart(project.logPath)?.run_id;
         const sink = createLogSink({
           logPath: project.logPath,
           clock: ctx.clock,
@@ -120,7 +117,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
         const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId });
         const done = flags.continue
           ? await continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
-          : await integrateAnew({ ids, flags, include, project, state, ctx, settings, out, setExit });
+          : await integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit });
         if (!done) return;
         renderResult(done.result, p, out);
         if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
@@ -156,7 +153,6 @@ interface AnewInput {
   flags: IntegrateFlags;
   include: ReturnType<typeof parseInclude>;
   project: Project;
-  state: BatonState;
   ctx: CliContext;
   settings: IntegrationSettings;
   out: (s: string) => void;
@@ -196,7 +192,9 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const selected = selectFeatures(project.plan, a.ids);
   const exists = await Promise.all(selected.map((id) => branchExists(project.root, featureBranch(id))));
   const withBranch = new Set(selected.filter((_, i) => exists[i]));
-  const { state } = a;
+  // Statuses span runs (a feature finished two runs ago still merges): each one with a branch is read
+  // back to where it last started over, or taken from the status snapshot when that reads less.
+  const state = foldForFeatures(project.logPath, [...withBranch]);
   const selection = selectForIntegration({
     plan: project.plan,
     selected,

@@ -125,6 +125,29 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
   f.last_event = { type: 'status', detail: String(e.status), ...(ts ? { ts } : {}) };
 }
 
+/** What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. */
+function startOver(f: FeatureState): void {
+  f.attempts = undefined;
+  f.winner = undefined;
+  f.checks = {};
+  f.reason = undefined;
+  f.exit_code = undefined;
+  f.signal = undefined;
+}
+
+/**
+ * The features an event starts over: its own for `feature.started`, the listed ones (but those it
+ * re-attaches to) for a fresh `run.started`. From such an event on, a feature's status, checks,
+ * reason and exit code depend on later events only, so folding the log from there gives them as
+ * folding it whole does: what lets a command read the log from its end (`fold-from-end.ts`).
+ */
+export function featuresStartedOver(e: LogEvent): readonly string[] {
+  if (e.type === 'feature.started') return [e.feature_id];
+  if (e.type !== 'run.started' || e.resume) return [];
+  const adopted = new Set(e.adopted_windows?.map((a) => a.feature_id));
+  return e.feature_ids.filter((id) => !adopted.has(id));
+}
+
 /**
  * Applies one event to a state in place. Only `foldEvents` and incremental folds call this, with
  * events the log reader accepted (`parseLogEvent`) or that Baton made; the switch is exhaustive.
@@ -167,11 +190,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         // a fresh run starts every listed feature over.
         if (ev.adopted_windows?.some((a) => a.feature_id === id)) continue;
         if (!ev.resume || f.status !== 'complete') f.status = 'pending';
-        // A fresh run starts best-of-N over; a resumed one keeps the attempts that finished.
-        if (!ev.resume) {
-          f.attempts = undefined;
-          f.winner = undefined;
-        }
+        // A fresh run starts the feature over (best-of-N too); a resumed one keeps the attempts that finished.
+        if (!ev.resume) startOver(f);
       }
       return;
     case 'run.ended':

@@ -2,7 +2,8 @@
  * Finds the last run in the log by reading it from the end, so commands that only need the latest
  * run (its id, where it starts, its features' state) cost the size of that run, not of the whole history.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { eventOfLine, linesBackward } from './backward.js';
 import { applyEvent, type BatonState, initialState } from './fold.js';
 import { type LogProblem, streamLog } from './read.js';
 
@@ -16,61 +17,20 @@ export interface LastRunStart {
   resume: boolean;
 }
 
-const CHUNK = 64 * 1024;
-
-/** Parses one log line as a `run.started` event, or undefined for any other line. */
-function runStartOf(line: Buffer): { run_id: string; resume: boolean } | undefined {
-  // Cheap filter before JSON.parse: most lines are not run starts.
-  if (line.indexOf('run.started') < 0) return undefined;
-  try {
-    const ev = JSON.parse(line.toString('utf8')) as { type?: unknown; run_id?: unknown; resume?: unknown };
-    return ev.type === 'run.started' && typeof ev.run_id === 'string'
-      ? { run_id: ev.run_id, resume: ev.resume === true }
-      : undefined;
-  } catch {
-    return undefined; // a torn or hostile line is not a run start
-  }
-}
-
 /**
  * The last `run.started` that begins before byte `before` (default: the end), read backwards in
- * chunks; undefined when there is none or the log is missing.
+ * chunks; undefined when there is none or the log is missing. A line counts only when the forward
+ * reader would take it as a `run.started` event.
  */
 export function findLastRunStart(logPath: string, before?: number): LastRunStart | undefined {
-  let fd: number;
-  try {
-    fd = openSync(logPath, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    let end = Math.min(before ?? Number.POSITIVE_INFINITY, fstatSync(fd).size);
-    let bytesRead = 0;
-    // Bytes after the last newline seen so far (the start of a line that began in an earlier chunk).
-    let carry = Buffer.alloc(0);
-    while (end > 0) {
-      const start = Math.max(0, end - CHUNK);
-      const chunk = Buffer.alloc(end - start);
-      readSync(fd, chunk, 0, chunk.length, start);
-      bytesRead += chunk.length;
-      let buf = Buffer.concat([chunk, carry]);
-      let nl = buf.lastIndexOf(0x0a);
-      let lineEnd = buf.length;
-      while (nl >= 0) {
-        const found = runStartOf(buf.subarray(nl + 1, lineEnd));
-        if (found !== undefined) return { ...found, offset: start + nl + 1, bytesRead };
-        lineEnd = nl;
-        nl = nl > 0 ? buf.lastIndexOf(0x0a, nl - 1) : -1;
-      }
-      buf = buf.subarray(0, lineEnd);
-      carry = Buffer.from(buf);
-      end = start;
+  const read = { bytes: 0 };
+  for (const { line, offset } of linesBackward(logPath, read, before)) {
+    const ev = eventOfLine(line, 'run.started');
+    if (ev?.type === 'run.started') {
+      return { run_id: ev.run_id, resume: ev.resume === true, offset, bytesRead: read.bytes };
     }
-    const found = runStartOf(carry);
-    return found === undefined ? undefined : { ...found, offset: 0, bytesRead };
-  } finally {
-    closeSync(fd);
   }
+  return undefined;
 }
 
 /**

@@ -19,7 +19,19 @@ function logWith(lines: string[]): string {
   return path;
 }
 
-const start = (id: string) => JSON.stringify({ type: 'run.started', run_id: id, ts: '2026-01-01T00:00:00Z' });
+const start = (id: string) =>
+  JSON.stringify({
+    v: 1,
+    type: 'run.started',
+    run_id: id,
+    ts: '2026-01-01T00:00:00Z',
+    feature_ids: [],
+    concurrency: 1,
+    base: 'main',
+    base_commit: 'a'.repeat(40),
+    mode: 'contract-first',
+    pid: 1,
+  });
 const noise = (i: number) =>
   JSON.stringify({ type: 'agent.output', feature_id: `f-${i}`, text: 'x'.repeat(80) });
 
