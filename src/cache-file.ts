@@ -19,16 +19,27 @@ export function writeFileAtomic(path: string, text: string): void {
 
 /**
  * A hash of the cache's layout version and of the compiled sources of the named modules beside
- * `moduleUrl`, so a rebuilt or upgraded Baton never reuses results older code produced.
+ * `moduleUrl`, so a rebuilt or upgraded Baton never reuses results older code produced. In the
+ * bundled CLI the named modules are not files of their own: the chunk at `moduleUrl` is hashed
+ * instead, which holds them or names the chunks it imports by their content hash.
  */
 export function sourceFingerprint(moduleUrl: string, modules: readonly string[], format: number): string {
   const hash = createHash('sha1').update(String(format));
   const ext = moduleUrl.endsWith('.ts') ? 'ts' : 'js';
+  let missing = false;
   for (const name of modules) {
     try {
       hash.update(readFileSync(fileURLToPath(new URL(`./${name}.${ext}`, moduleUrl))));
     } catch {
       hash.update(`missing:${name}`);
+      missing = true;
+    }
+  }
+  if (missing) {
+    try {
+      hash.update(readFileSync(fileURLToPath(moduleUrl)));
+    } catch {
+      // not a file (a data: URL in a test): the names alone
     }
   }
   return hash.digest('hex');

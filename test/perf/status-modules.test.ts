@@ -38,7 +38,8 @@ function baton(
   const r = spawnSync(process.execPath, [...hooks, BATON_BIN, ...args], {
     cwd: repo.root,
     encoding: 'utf8',
-    env: { ...env, NO_COLOR: '1' },
+    // The module tree, not the bundle (bin/baton.js): each module is a file of its own, so the hook names it.
+    env: { ...env, NO_COLOR: '1', BATON_UNBUNDLED: '1' },
   });
   expect(r.status, r.stderr).toBe(0);
   return { stdout: r.stdout, modules: readFileSync(list, 'utf8').split('\n').filter(Boolean) };

@@ -136,7 +136,8 @@ describe('without --queue', () => {
       const file = join(p.scratch, `trace-${Math.random().toString(36).slice(2)}.txt`);
       spawnSync(process.execPath, ['--import', hooks, BATON_BIN, ...args], {
         cwd: p.repo.root,
-        env: { ...process.env, BATON_TRACE_FILE: file, BATON_QUEUE: '' },
+        // The module tree, not the bundle: each module is a file of its own, so the trace names them.
+        env: { ...process.env, BATON_TRACE_FILE: file, BATON_QUEUE: '', BATON_UNBUNDLED: '1' },
         encoding: 'utf8',
       });
       return readFileSync(file, 'utf8');

@@ -1,0 +1,25 @@
+// The CLI as a few bundled files (dist/bundle/), built from tsc's output in dist/: one module graph of
+// ~230 files costs a Node start about a fifth of a second more to resolve and load than these do.
+// Dynamic imports stay split, so a command still loads only what it uses. Packages with native code or
+// that are only used by the queue stay in node_modules. bin/baton.js loads dist/bundle/main.js, or the
+// module tree in dist/cli/ with BATON_UNBUNDLED=1 (tests that record which modules a command loads).
+import { defineConfig } from 'rolldown';
+
+export default defineConfig({
+  input: {
+    main: 'dist/cli/main.js',
+    // Started as a worker thread by URL (`new URL('./status-plan-worker.js', import.meta.url)`).
+    'status-plan-worker': 'dist/cli/status-plan-worker.js',
+  },
+  platform: 'node',
+  external: [/^node:/, 'bullmq', 'ioredis', /^oxc-parser/],
+  logLevel: 'warn',
+  output: {
+    // dist/bundle/ is as deep as dist/cli/, so paths relative to a module (`../../assets/…`) still hold.
+    dir: 'dist/bundle',
+    cleanDir: true,
+    format: 'esm',
+    entryFileNames: '[name].js',
+    chunkFileNames: '[name]-[hash].js',
+  },
+});
