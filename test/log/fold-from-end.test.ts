@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { foldEvents } from '../../src/log/fold.js';
+import { type FeatureState, foldEvents } from '../../src/log/fold.js';
 import { foldCachePath, foldLogCached } from '../../src/log/fold-cache.js';
 import { foldFeaturesFromEnd, foldForFeatures } from '../../src/log/fold-from-end.js';
 import { readLog } from '../../src/log/read.js';
@@ -97,9 +97,8 @@ const line = fc.oneof(
 );
 
 /** What the selection reads of a feature. */
-const picked = (
-  f: { status: string; checks: unknown; reason?: string; exit_code?: number | null } | undefined,
-) => f && { status: f.status, checks: f.checks, reason: f.reason, exit_code: f.exit_code };
+const picked = (f: FeatureState | undefined) =>
+  f && { status: f.status, checks: f.checks, reason: f.reason, exit_code: f.exit_code };
 
 describe('foldFeaturesFromEnd', () => {
   it('gives the asked features and the last run id exactly what the whole fold gives (random logs)', () => {
