@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { verifyFeature } from '../checks/verify.js';
 import { UserError } from '../errors.js';
-import { branchExists, resolveCommit } from '../git/git.js';
+import { existingBranches } from '../git/branches.js';
+import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
@@ -190,8 +191,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const p = palette(ctx.color);
   const base = await baseCommit(project, flags);
   const selected = selectFeatures(project.plan, a.ids);
-  const exists = await Promise.all(selected.map((id) => branchExists(project.root, featureBranch(id))));
-  const withBranch = new Set(selected.filter((_, i) => exists[i]));
+  const branches = await existingBranches(project.root, selected.map(featureBranch));
+  const withBranch = new Set(selected.filter((id) => branches.has(featureBranch(id))));
   // Statuses span runs (a feature finished two runs ago still merges): each one with a branch is read
   // back to where it last started over, or taken from the status snapshot when that reads less.
   const state = foldForFeatures(project.logPath, [...withBranch]);

@@ -11,6 +11,12 @@ export async function localBranches(cwd: string): Promise<Set<string>> {
   );
 }
 
+/** Which of `branches` exist as local branches: one git process, however many are asked about. */
+export async function existingBranches(cwd: string, branches: readonly string[]): Promise<Set<string>> {
+  const all = await localBranches(cwd);
+  return new Set(branches.filter((b) => all.has(b)));
+}
+
 /**
  * Points a local branch at `commit`, creating it if needed (`update-ref`, so a branch no worktree
  * has checked out moves without a checkout); the reflog says why.

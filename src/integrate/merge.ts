@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { UserError, unreachable } from '../errors.js';
-import { branchExists, git } from '../git/git.js';
+import { existingBranches } from '../git/branches.js';
+import { git } from '../git/git.js';
 import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
@@ -182,8 +183,8 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     included: r.included,
   };
   if (r.base) {
-    const exists = await Promise.all(r.order.map((id) => branchExists(o.root, featureBranch(id))));
-    const present = r.order.filter((_, i) => exists[i]);
+    const branches = await existingBranches(o.root, r.order.map(featureBranch));
+    const present = r.order.filter((id) => branches.has(featureBranch(id)));
     const changes = await collectBranchChanges(
       o.root,
       r.base,

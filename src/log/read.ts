@@ -72,7 +72,10 @@ function clip(s: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-const CHUNK = 1 << 20;
+// 64 KiB: each chunk's text stays a young-generation string that V8 reuses the memory of. A 1 MiB chunk made
+// a large-object string per read, fresh pages each time: on a 2-core VM a cold `status` on 300,000 events
+// took 2.2 s that way and 0.8 s this way.
+const CHUNK = 1 << 16;
 
 /** The longest line the reader parses (and the writer writes): anything longer is skipped unread. */
 export const MAX_LINE_BYTES = 1 << 20;

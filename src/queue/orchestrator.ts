@@ -6,7 +6,8 @@ import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { branchExists, resolveCommit } from '../git/git.js';
+import { existingBranches } from '../git/branches.js';
+import { resolveCommit } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import type { Clock } from '../log/append.js';
@@ -88,8 +89,9 @@ async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCo
       hint: 'Make a first commit, or pass --base <branch or commit>.',
     });
   }
+  const branches = await existingBranches(opts.root, opts.featureIds.map(featureBranch));
   for (const id of opts.featureIds) {
-    if (await branchExists(opts.root, featureBranch(id))) {
+    if (branches.has(featureBranch(id))) {
       throw new UserError(
         'run/branch-exists',
         `branch ${featureBranch(id)} already exists; Baton will not overwrite it`,

@@ -100,3 +100,41 @@ describe('git processes per feature in baton run', () => {
     );
   });
 });
+
+describe('git processes of baton integrate --predict-only', () => {
+  /** The git calls of a prediction over `features` branches made by a real run. */
+  async function predictCalls(features: number): Promise<string[]> {
+    const ids = Array.from({ length: features }, (_, i) => `feature-00${i + 1}-p`);
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles(
+        ids.map((id) => ({ id, agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/a.txt` } })),
+      ),
+    });
+    repos.push(repo);
+    const run = await runBaton(['run', '--no-verify'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const shim = gitShim(join(repo.root, '..'));
+    const savedPath = process.env.PATH;
+    process.env.PATH = shim.path;
+    try {
+      const r = await runBaton(['integrate', '--predict-only'], { cwd: repo.root, env: { PATH: shim.path } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    return shim.calls();
+  }
+
+  it('asks which branches exist in one process, not one per feature', async () => {
+    const two = await predictCalls(2);
+    const five = await predictCalls(5);
+    const report = `two branches:\n${two.join('\n')}\n\nfive branches:\n${five.join('\n')}`;
+    expect(
+      five.filter((c) => / show-ref |rev-parse --verify .*baton\//.test(c)),
+      report,
+    ).toEqual([]);
+    // The prediction reads every branch's changes in a fixed number of processes too.
+    expect(five.length, report).toBe(two.length);
+  });
+});
