@@ -15,6 +15,11 @@ export interface GitStep {
   args: readonly string[];
   /** When false (the default), a failure stops the sequence: later steps are not run. */
   mayFail?: boolean;
+  /**
+   * A file of git's (a loose ref) whose line, when it is a full object id, is this step's output,
+   * read by the shell without starting git; git runs when it is not.
+   */
+  fromFile?: string;
 }
 
 /** A step's outcome; `ran: false` for steps after a failure that stopped the sequence. */
@@ -31,12 +36,45 @@ export function shellQuote(arg: string): string {
 export interface OnBranch {
   ref: string;
   base: string;
+  /**
+   * The repository's common git folder (absolute). Given, the guard first reads HEAD and the branch
+   * tip from the files git keeps, with shell builtins and no git process (`refFromFilesScript`).
+   */
+  commonDir?: string;
+}
+
+/** A shell line that empties `$<name>` unless it holds a full hexadecimal object id (40 or 64 digits). */
+function objectIdOnly(name: string): string {
+  return `case $${name} in *[!0-9a-f]*) ${name}= ;; esac; [ \${#${name}} -eq 40 ] || [ \${#${name}} -eq 64 ] || ${name}=`;
+}
+
+/**
+ * Shell lines that set `$t` to the tip of `on.ref` when the worktree's HEAD is that ref, read from
+ * git's own files with shell builtins: the worktree's `.git` file (an absolute `gitdir:`), its HEAD
+ * (`ref: <ref>`) and the loose ref in the common folder (a full hexadecimal id). Anything else (a
+ * relative gitdir, packed refs, the reftable format, a detached or other HEAD, a file not as git
+ * writes it) leaves `$t` empty, and the caller asks git.
+ */
+export function refFromFilesScript(ref: string, commonDir: string): string[] {
+  return [
+    't=',
+    'if [ -f .git ] && read -r g <.git; then',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own ${g#…}, not a template
+    "  case $g in 'gitdir: /'*) g=${g#gitdir: } ;; *) g= ;; esac",
+    `  if [ -n "$g" ] && read -r h <"$g/HEAD" && [ "$h" = ${shellQuote(`ref: ${ref}`)} ]; then`,
+    `    read -r t <${shellQuote(`${commonDir}/${ref}`)} || t=`,
+    '  fi',
+    'fi 2>/dev/null',
+    objectIdOnly('t'),
+  ];
 }
 
 /**
  * Shell lines that stop the script (writing `<dir>/off`) unless HEAD is on `ref` and descends from
- * `base`: one `rev-parse` (the tip and HEAD's ref name at once), and `merge-base --is-ancestor` only
- * when the tip moved. A detached HEAD names `HEAD`, an unborn branch has no tip: both stop.
+ * `base`: HEAD and the tip read from git's files when `on.commonDir` is known and they read as git
+ * writes them, else from one `rev-parse` (the tip and HEAD's ref name at once); `merge-base
+ * --is-ancestor` only when the tip moved. A detached HEAD names `HEAD`, an unborn branch has no tip:
+ * both stop.
  */
 export function branchGuardScript(on: OnBranch): string[] {
   const git = ['git', ...HARDENED_GIT_OPTIONS].map(shellQuote).join(' ');
@@ -45,9 +83,13 @@ export function branchGuardScript(on: OnBranch): string[] {
   return [
     // No globbing of what git printed; the words are the tip and the ref name, or the guard stops.
     'set -f',
-    `o=$(${git} rev-parse HEAD --symbolic-full-name HEAD 2>/dev/null) || ${off}`,
-    `set -- $o; [ "$#" -eq 2 ] && [ "$2" = ${shellQuote(on.ref)} ] || ${off}`,
-    `[ "$1" = ${base} ] || ${git} merge-base --is-ancestor ${base} "$1" 2>/dev/null || ${off}`,
+    ...(on.commonDir === undefined ? ['t='] : refFromFilesScript(on.ref, on.commonDir)),
+    'if [ -z "$t" ]; then',
+    `  o=$(${git} rev-parse HEAD --symbolic-full-name HEAD 2>/dev/null) || ${off}`,
+    `  set -- $o; [ "$#" -eq 2 ] && [ "$2" = ${shellQuote(on.ref)} ] || ${off}`,
+    '  t=$1',
+    'fi',
+    `[ "$t" = ${base} ] || ${git} merge-base --is-ancestor ${base} "$t" 2>/dev/null || ${off}`,
   ];
 }
 
@@ -56,7 +98,14 @@ export function sequenceScript(steps: readonly GitStep[], onBranch?: OnBranch): 
   const lines = steps.map((step, i) => {
     const words = ['git', ...HARDENED_GIT_OPTIONS, ...step.args].map(shellQuote).join(' ');
     const run = `${words} >"$d/${i}.out" 2>"$d/${i}.err"; rc=$?; echo $rc >"$d/${i}.rc"`;
-    return step.mayFail ? run : `${run}; [ $rc -eq 0 ] || exit 0`;
+    const ran = step.mayFail ? run : `${run}; [ $rc -eq 0 ] || exit 0`;
+    if (step.fromFile === undefined) return ran;
+    const read = `printf '%s\\n' "$r" >"$d/${i}.out"; : >"$d/${i}.err"; echo 0 >"$d/${i}.rc"`;
+    return [
+      `r=; read -r r <${shellQuote(step.fromFile)} 2>/dev/null`,
+      objectIdOnly('r'),
+      `if [ -n "$r" ]; then ${read}; else ${ran}; fi`,
+    ].join('\n');
   });
   return ['d=$1', ...(onBranch ? branchGuardScript(onBranch) : []), ...lines].join('\n');
 }
@@ -147,6 +196,7 @@ export interface Committed {
 function commitSteps(
   message: string,
   from: string,
+  headFile: string | undefined,
   author = { name: 'Baton', email: 'baton@localhost' },
 ): GitStep[] {
   return [
@@ -158,7 +208,8 @@ function commitSteps(
       ],
       mayFail: true,
     },
-    { args: ['rev-parse', 'HEAD'] },
+    // HEAD is on the guarded branch: its loose ref, when git left one, is HEAD's commit.
+    { args: ['rev-parse', 'HEAD'], ...(headFile ? { fromFile: headFile } : {}) },
     { args: ['diff', '--name-only', '-z', '--no-renames', `${from}..HEAD`] },
   ];
 }
@@ -195,7 +246,7 @@ export async function commitOnBranch(
   from: string,
   onBranch: OnBranch,
 ): Promise<Committed | undefined> {
-  const steps = commitSteps(message, from);
+  const steps = commitSteps(message, from, onBranch.commonDir && `${onBranch.commonDir}/${onBranch.ref}`);
   const r = await gitSequenceOnBranch(cwd, steps, onBranch);
   return r.offBranch ? undefined : readCommitted(cwd, steps, r.out);
 }

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
-import { changedFiles, git } from '../git/git.js';
+import { changedFiles, commonGitDir, git } from '../git/git.js';
 import { commitOnBranch } from '../git/sequence.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
@@ -210,7 +210,11 @@ async function settle(
     // Committed only while the worktree is still on its branch above the base, checked in the same
     // process as the commit; when it is not, the step-by-step check says why.
     const message = `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`;
-    const onBranch = { ref: `refs/heads/${p.branch}`, base: ctx.baseCommit };
+    const onBranch = {
+      ref: `refs/heads/${p.branch}`,
+      base: ctx.baseCommit,
+      commonDir: await commonGitDir(ctx.opts.root),
+    };
     const done = await commitOnBranch(p.worktree, message, forkPoint, onBranch);
     if (!done) {
       const branch = { branch: p.branch, baseCommit: ctx.baseCommit };

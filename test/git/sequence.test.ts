@@ -3,8 +3,12 @@
  * failure stops the sequence unless the step may fail, and a commit with nothing staged is no
  * commit — all against a real repository.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitOnBranch, gitSequence } from '../../src/git/sequence.js';
+import { gitShim } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -122,4 +126,88 @@ describe('commitOnBranch', () => {
       expect(r.git('status', '--porcelain')).toBe(status);
     },
   );
+});
+
+describe('commitOnBranch in a linked worktree, reading HEAD and the tip from git’s files', () => {
+  /** A worktree on `baton/f` from the first commit, `a.txt` written, and the guard told the common folder. */
+  const worktreeOnBranch = () => {
+    const r = repo();
+    const base = r.git('rev-parse', 'HEAD');
+    const wt = join(r.root, '..', 'wt-f');
+    r.git('worktree', 'add', '-q', '-b', 'baton/f', wt, base);
+    writeFileSync(join(wt, 'a.txt'), 'a\n');
+    const inWt = (...args: string[]) => execFileSync('git', args, { cwd: wt, encoding: 'utf8' }).trim();
+    return { r, wt, inWt, base, on: { ref: 'refs/heads/baton/f', base, commonDir: join(r.root, '.git') } };
+  };
+
+  it('commits on the branch and reports the new tip as HEAD', async () => {
+    const { r, wt, inWt, base, on } = worktreeOnBranch();
+    const c = await commitOnBranch(wt, 'work', base, on);
+    expect(c?.commit).toBe(r.git('rev-parse', 'baton/f'));
+    expect(c?.head).toBe(c?.commit);
+    expect(c?.files).toEqual(['a.txt']);
+    expect(inWt('status', '--porcelain')).toBe('');
+  });
+
+  it('starts git only to stage, commit and list the files: HEAD and the tip come from the files', async () => {
+    const { r, wt, base, on } = worktreeOnBranch();
+    const shim = gitShim(join(r.root, '..'));
+    const saved = process.env.PATH;
+    process.env.PATH = shim.path;
+    try {
+      expect(await commitOnBranch(wt, 'work', base, on)).toBeDefined();
+    } finally {
+      process.env.PATH = saved;
+    }
+    const verbs = shim.calls().map((c) => c.replace(/^(-c \S+ )+/, '').split(' ')[0]);
+    expect(verbs).toEqual(['add', 'commit', 'diff']);
+  });
+
+  it('asks git when the refs are packed (no loose ref file), with the same result', async () => {
+    const { r, wt, base, on } = worktreeOnBranch();
+    r.git('pack-refs', '--all');
+    expect(existsSync(join(r.root, '.git', 'refs', 'heads', 'baton', 'f'))).toBe(false);
+    const c = await commitOnBranch(wt, 'work', base, on);
+    expect(c?.commit).toBe(r.git('rev-parse', 'baton/f'));
+    expect(c?.files).toEqual(['a.txt']);
+  });
+
+  it.each([
+    [
+      'switched to another branch',
+      (inWt: (...a: string[]) => string) => inWt('checkout', '-q', '-b', 'elsewhere'),
+    ],
+    ['detached HEAD', (inWt: (...a: string[]) => string) => inWt('checkout', '-q', '--detach')],
+    [
+      'deleted its branch (unborn)',
+      (inWt: (...a: string[]) => string) => inWt('update-ref', '-d', 'refs/heads/baton/f'),
+    ],
+    [
+      'reset below the base',
+      (inWt: (...a: string[]) => string) => {
+        inWt('checkout', '-q', '--orphan', 'tmp');
+        inWt('commit', '-q', '--allow-empty', '-m', 'root');
+        inWt('branch', '-f', 'baton/f', 'tmp');
+        inWt('checkout', '-q', 'baton/f');
+      },
+    ],
+  ] as Array<[string, (inWt: (...a: string[]) => string) => void]>)(
+    'stages and commits nothing when the agent %s',
+    async (_what, move) => {
+      const { r, wt, inWt, base, on } = worktreeOnBranch();
+      move(inWt);
+      const refs = r.git('for-each-ref', '--format=%(refname) %(objectname)');
+      const status = inWt('status', '--porcelain');
+      expect(await commitOnBranch(wt, 'work', base, on)).toBeUndefined();
+      expect(r.git('for-each-ref', '--format=%(refname) %(objectname)')).toBe(refs);
+      expect(inWt('status', '--porcelain')).toBe(status);
+    },
+  );
+
+  it('does not take a ref file that is not an object id: git is asked, and it refuses the broken branch', async () => {
+    const { r, wt, base, on } = worktreeOnBranch();
+    writeFileSync(join(r.root, '.git', 'refs', 'heads', 'baton', 'f'), `${base}; touch PWNED\n`);
+    expect(await commitOnBranch(wt, 'work', base, on)).toBeUndefined();
+    expect(existsSync(join(wt, 'PWNED'))).toBe(false);
+  });
 });
