@@ -61,8 +61,9 @@ export function refFromFilesScript(ref: string, commonDir: string): string[] {
     'if [ -f .git ] && read -r g <.git; then',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own ${g#…}, not a template
     "  case $g in 'gitdir: /'*) g=${g#gitdir: } ;; *) g= ;; esac",
-    `  if [ -n "$g" ] && read -r h <"$g/HEAD" && [ "$h" = ${shellQuote(`ref: ${ref}`)} ]; then`,
-    `    read -r t <${shellQuote(`${commonDir}/${ref}`)} || t=`,
+    // Regular files only: a FIFO there would block a read.
+    `  if [ -n "$g" ] && [ -f "$g/HEAD" ] && read -r h <"$g/HEAD" && [ "$h" = ${shellQuote(`ref: ${ref}`)} ]; then`,
+    `    [ -f ${shellQuote(`${commonDir}/${ref}`)} ] && read -r t <${shellQuote(`${commonDir}/${ref}`)} || t=`,
     '  fi',
     'fi 2>/dev/null',
     objectIdOnly('t'),
@@ -102,7 +103,7 @@ export function sequenceScript(steps: readonly GitStep[], onBranch?: OnBranch): 
     if (step.fromFile === undefined) return ran;
     const read = `printf '%s\\n' "$r" >"$d/${i}.out"; : >"$d/${i}.err"; echo 0 >"$d/${i}.rc"`;
     return [
-      `r=; read -r r <${shellQuote(step.fromFile)} 2>/dev/null`,
+      `r=; [ -f ${shellQuote(step.fromFile)} ] && read -r r <${shellQuote(step.fromFile)} 2>/dev/null`,
       objectIdOnly('r'),
       `if [ -n "$r" ]; then ${read}; else ${ran}; fi`,
     ].join('\n');
