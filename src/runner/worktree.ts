@@ -12,7 +12,8 @@ import {
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
-import { GitError, git } from '../git/git.js';
+import { gitAtOnce } from '../git/at-once.js';
+import { GitError } from '../git/git.js';
 import { gitSequence } from '../git/sequence.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
@@ -165,12 +166,32 @@ function walkFiles(root: string, base: string): string[] {
 }
 
 /**
- * Fills a worktree made with `--no-checkout` from its HEAD. It touches only the worktree's own
- * index and files, so it runs outside the run's git lock: eight checkouts proceed in parallel.
+ * Fills worktrees made with `--no-checkout` from their HEAD. A checkout touches only its worktree's
+ * own index and files, so it runs outside the run's git lock; the checkouts asked for in the same
+ * turn (a wave's worktrees, once their batch of `worktree add`s is done) run at once from one shell
+ * (`gitAtOnce`), and each caller goes on as soon as its own checkout ends.
  */
-async function checkOutWorktree(path: string): Promise<void> {
-  await git(path, ['read-tree', '-mu', 'HEAD']);
+function checkoutBatcher(): (path: string) => Promise<void> {
+  let pending: Array<{ path: string; done: (err?: unknown) => void }> = [];
+  const args = ['read-tree', '-mu', 'HEAD'];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    gitAtOnce(
+      batch.map(({ path }) => ({ cwd: path, args })),
+      (i, out) => batch[i]?.done(out.exitCode === 0 ? undefined : new GitError(args, out)),
+    ).catch((err: unknown) => {
+      for (const { done } of batch) done(err);
+    });
+  };
+  return (path) =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ path, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
 }
+
+const checkOutWorktree = checkoutBatcher();
 
 /** A worktree to make at `path` on a new branch from `base`. */
 export interface NewWorktree {

@@ -1,0 +1,80 @@
+/**
+ * Git commands that do not depend on each other, each in its own folder, run at once from one small
+ * shell: one fork of the orchestrator for all of them (Node's `spawn` copies the whole orchestrator,
+ * issue #17), and each caller hears as soon as its own command ends, from a line the shell prints
+ * then, not when the slowest one does. The checkouts of a wave's new worktrees run this way.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GIT_ENV, type GitOutput, HARDENED_GIT_OPTIONS } from './git.js';
+import { shellQuote } from './sequence.js';
+
+/** One command: git's arguments, run in `cwd`. */
+export interface FolderCommand {
+  cwd: string;
+  args: readonly string[];
+}
+
+/** The script: each command in a background subshell, its output to `<dir>/<i>.*`, then `i` printed. */
+export function atOnceScript(commands: readonly FolderCommand[]): string {
+  const lines = commands.map(({ cwd, args }, i) => {
+    const words = ['git', ...HARDENED_GIT_OPTIONS, ...args].map(shellQuote).join(' ');
+    const files = `>"$d/${i}.out" 2>"$d/${i}.err"`;
+    return `( cd -- ${shellQuote(cwd)} 2>"$d/${i}.err" && ${words} ${files}; echo $? >"$d/${i}.rc"; echo ${i} ) &`;
+  });
+  return ['d=$1', ...lines, 'wait'].join('\n');
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Runs `commands` at once; `each(i, output)` is called once per command as soon as it ends (a
+ * command the shell never reported gets exit code -1 and the shell's stderr). Never throws on a git
+ * failure, only when the shell cannot start.
+ */
+export function gitAtOnce(
+  commands: readonly FolderCommand[],
+  each: (i: number, out: GitOutput) => void,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-git-'));
+  const reported = new Set<number>();
+  const report = (i: number, fallbackErr: string) => {
+    if (reported.has(i) || i < 0 || i >= commands.length) return;
+    reported.add(i);
+    const rc = readOr(join(dir, `${i}.rc`), '').trim();
+    each(i, {
+      stdout: readOr(join(dir, `${i}.out`), ''),
+      stderr: rc === '' ? fallbackErr : readOr(join(dir, `${i}.err`), ''),
+      exitCode: rc === '' ? -1 : Number(rc),
+    });
+  };
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', atOnceScript(commands), 'sh', dir], {
+      env: { ...process.env, ...GIT_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let rest = '';
+    const err: Buffer[] = [];
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      const lines = (rest + text).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) report(Number(line), '');
+    });
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', () => {
+      const stderr = Buffer.concat(err).toString('utf8') || 'the shell ended before the command did';
+      for (let i = 0; i < commands.length; i++) report(i, stderr);
+      resolve();
+    });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
