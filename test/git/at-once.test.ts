@@ -53,8 +53,20 @@ describe('gitAtOnce', () => {
       (i) => {
         at[i] = Date.now() - t0;
       },
+      2,
     );
     expect(at[1]).toBeLessThan(at[0] ?? 0);
     expect(at[0]).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('runs no more at a time than it has lanes: with one, one after another', async () => {
+    const r = makeRepo();
+    repos.push(r);
+    const order: number[] = [];
+    const slow = { cwd: r.root, args: ['-c', 'alias.slow=!sleep 0.3', 'slow'] };
+    const t0 = Date.now();
+    await gitAtOnce([slow, slow, slow], (i) => order.push(i), 1);
+    expect(order).toEqual([0, 1, 2]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(850);
   });
 });
