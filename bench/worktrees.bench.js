@@ -155,7 +155,7 @@ writeResult('worktrees', {
   markdown: [
     `A generated repository of ${FILES.toLocaleString('en-US')} files (${DIRS} folders, about 4 KiB each). Baton makes a feature's`,
     "worktree as `baton run` does (`addFeatureWorktree`): `git worktree add --no-checkout` under the run's git lock,",
-    'then `git read-tree -mu HEAD` outside it, a wave\'s checkouts from one shell, as many at a time as there are cores (each reported as it ends). The baseline is what a user',
+    "then `git read-tree -mu HEAD` outside it, a wave's checkouts from one shell, as many at a time as there are cores (each reported as it ends). The baseline is what a user",
     'would type: a shell loop of `git worktree add`. Each result is checked (every file there, `git status` clean).',
     'CPU is user+sys of the bench process and every git it waited for. Interleaved rounds, medians.',
     '',
