@@ -7,6 +7,7 @@ import { type FeatureState, foldEvents } from '../../src/log/fold.js';
 import { foldCachePath, foldLogCached } from '../../src/log/fold-cache.js';
 import { foldFeaturesFromEnd, foldForFeatures } from '../../src/log/fold-from-end.js';
 import { readLog } from '../../src/log/read.js';
+import { logLine, runStartedLine } from '../rig/log-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-fold-end-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,22 +20,9 @@ function logOf(lines: readonly string[]): string {
 }
 
 const FEATURES = ['f-a', 'f-b', 'f-c', 'f-d'];
-const ev = (type: string, fields: Record<string, unknown>) =>
-  JSON.stringify({ v: 1, ts: '2026-01-01T00:00:00Z', type, ...fields });
+const ev = logLine;
 const runStarted = (run: string, ids: string[], resume: boolean, adopted: string[] = []) =>
-  ev('run.started', {
-    run_id: run,
-    feature_ids: ids,
-    concurrency: 2,
-    base: 'main',
-    base_commit: 'a'.repeat(40),
-    mode: 'contract-first',
-    pid: 1,
-    ...(resume ? { resume: true } : {}),
-    ...(adopted.length > 0
-      ? { adopted_windows: adopted.map((feature_id) => ({ feature_id, pgid: 9 })) }
-      : {}),
-  });
+  runStartedLine(run, ids, { resume, adopted });
 const featureStarted = (id: string) =>
   ev('feature.started', {
     feature_id: id,

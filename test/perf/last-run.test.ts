@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { foldEvents } from '../../src/log/fold.js';
 import { findLastRunChain, findLastRunStart, foldLastRun } from '../../src/log/last-run.js';
 import { readLog } from '../../src/log/read.js';
+import { logLine, runStartedLine } from '../rig/log-lines.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,19 +20,7 @@ function logWith(lines: string[]): string {
   return path;
 }
 
-const start = (id: string) =>
-  JSON.stringify({
-    v: 1,
-    type: 'run.started',
-    run_id: id,
-    ts: '2026-01-01T00:00:00Z',
-    feature_ids: [],
-    concurrency: 1,
-    base: 'main',
-    base_commit: 'a'.repeat(40),
-    mode: 'contract-first',
-    pid: 1,
-  });
+const start = (id: string) => runStartedLine(id, []);
 const noise = (i: number) =>
   JSON.stringify({ type: 'agent.output', feature_id: `f-${i}`, text: 'x'.repeat(80) });
 
@@ -65,19 +54,8 @@ describe('findLastRunStart', () => {
   });
 });
 
-const ev = (type: string, fields: Record<string, unknown>) =>
-  JSON.stringify({ v: 1, ts: '2026-01-01T00:00:00Z', type, ...fields });
-const runStart = (id: string, features: string[], resume = false) =>
-  ev('run.started', {
-    run_id: id,
-    feature_ids: features,
-    concurrency: 2,
-    base: 'main',
-    base_commit: 'a'.repeat(40),
-    mode: 'contract-first',
-    pid: 1,
-    ...(resume ? { resume: true } : {}),
-  });
+const ev = logLine;
+const runStart = (id: string, features: string[], resume = false) => runStartedLine(id, features, { resume });
 const ended = (id: string, status: string) => ev('feature.ended', { feature_id: id, status });
 const hook = (id: string, i: number) =>
   ev('hook', { feature_id: id, event: 'PostToolUse', detail: `turn ${i} ${'x'.repeat(60)}` });
