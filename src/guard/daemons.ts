@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import {
   descendantsOf,
   listProcesses,
+  listProcessesShared,
   listProcessesSince,
   type ProcessInfo,
   processEnvVars,
@@ -106,10 +107,12 @@ export async function stopStragglers(
   graceMs = 1000,
   startedFromMs?: number,
   agentEndedMs: number = Date.now(),
+  shareWithinMs = 0,
 ): Promise<Straggler[]> {
   const found = new Map<number, ProcessInfo>();
-  // Any listing begun after the agent ended sees what it left: features ending together share one.
-  const all = listProcessesSince(agentEndedMs);
+  // Any listing begun after the agent ended sees what it left: features ending together share one
+  // (with `shareWithinMs`, those ending within that many ms of each other).
+  const all = await listProcessesShared(agentEndedMs, shareWithinMs);
   for (const p of featureProcesses(runId, featureId, all, startedFromMs)) found.set(p.pid, p);
   for (const p of tracked) if (p.pid !== process.pid && p.pid > 1) found.set(p.pid, p);
   const stopped: Straggler[] = [];

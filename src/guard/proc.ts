@@ -85,6 +85,31 @@ export function listProcessesSince(sinceMs: number): ProcessInfo[] {
   return all;
 }
 
+/** A listing about to begin, which callers asking meanwhile share. */
+let upcoming: { atMs: number; all: Promise<ProcessInfo[]> } | undefined;
+
+/**
+ * Every live process, listed after `sinceMs` like `listProcessesSince`; with `shareWithinMs` > 0 a
+ * new listing begins that much later, shared by every caller that asks meanwhile (agents ending close
+ * together: one read of /proc for all of them instead of one each). Each caller's `sinceMs` lies
+ * before the listing it gets begins.
+ */
+export function listProcessesShared(sinceMs: number, shareWithinMs: number): Promise<ProcessInfo[]> {
+  if (lastListing && lastListing.atMs > sinceMs) return Promise.resolve(lastListing.all);
+  // A margin for the timer and the wall clock: the shared listing must begin after this caller's `sinceMs`.
+  if (upcoming && upcoming.atMs > sinceMs + 2) return upcoming.all;
+  if (shareWithinMs <= 0) return Promise.resolve(listProcessesSince(sinceMs));
+  const atMs = Date.now() + shareWithinMs;
+  const all = new Promise<ProcessInfo[]>((resolve) => {
+    setTimeout(() => {
+      if (upcoming?.all === all) upcoming = undefined;
+      resolve(listProcessesSince(Math.max(sinceMs, atMs - 1)));
+    }, shareWithinMs);
+  });
+  upcoming = { atMs, all };
+  return all;
+}
+
 /** The value of one variable in a process's environment; undefined when absent or unreadable. */
 export function processEnv(pid: number, name: string): string | undefined {
   const value = readProcessEnv(pid, name);

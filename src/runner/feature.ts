@@ -24,6 +24,9 @@ import { type CheckCounts, decideOutcome } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 import { prepareWorktree, runSetup } from './prepare.js';
 
+/** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
+const SHARED_SWEEP_MS = 20;
+
 /** What the agent left on its branch. */
 interface Settled {
   commit?: string;
@@ -125,7 +128,17 @@ async function lifecycle(
   ctx.repoGuard.agentEnded(id);
   const agentEndedMs = Date.now();
   // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
-  const stoppedDaemons = await stopStragglers(ctx.runId, id, run.tracked, 1000, featureFromMs, agentEndedMs);
+  // While other agents run, their ends may come within a few ms: their sweeps share one /proc listing.
+  const shareMs = ctx.running.size > 0 ? SHARED_SWEEP_MS : 0;
+  const stoppedDaemons = await stopStragglers(
+    ctx.runId,
+    id,
+    run.tracked,
+    1000,
+    featureFromMs,
+    agentEndedMs,
+    shareMs,
+  );
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   let settled: Settled;
   try {

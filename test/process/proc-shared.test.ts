@@ -1,0 +1,41 @@
+/**
+ * Daemon sweeps of agents ending close together share one /proc listing, and each still gets a
+ * listing begun after its own agent ended (so it sees what that agent left).
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { listProcessesShared } from '../../src/guard/proc.js';
+
+describe('listProcessesShared', () => {
+  it('gives callers asking within the window one listing, begun after each of them asked', async () => {
+    const first = listProcessesShared(Date.now(), 40);
+    await new Promise((r) => setTimeout(r, 10));
+    // A process that starts after the first caller asked, before the second does.
+    const child = spawn('sleep', ['5']);
+    await new Promise((r) => child.once('spawn', r));
+    const second = listProcessesShared(Date.now(), 40);
+    const [a, b] = await Promise.all([first, second]);
+    child.kill();
+    expect(b).toBe(a);
+    expect(a.some((p) => p.pid === child.pid)).toBe(true);
+  });
+
+  it('starts a new listing for a caller that asks after the shared one began', async () => {
+    const a = await listProcessesShared(Date.now(), 10);
+    await new Promise((r) => setTimeout(r, 5));
+    const child = spawn('sleep', ['5']);
+    await new Promise((r) => child.once('spawn', r));
+    const b = await listProcessesShared(Date.now(), 10);
+    child.kill();
+    expect(b).not.toBe(a);
+    expect(b.some((p) => p.pid === child.pid)).toBe(true);
+  });
+
+  it('lists at once without a window', async () => {
+    const since = Date.now();
+    const t = performance.now();
+    const all = await listProcessesShared(since, 0);
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(all.some((p) => p.pid === process.pid)).toBe(true);
+  });
+});
