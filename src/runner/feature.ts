@@ -27,6 +27,21 @@ import { prepareWorktree, runSetup } from './prepare.js';
 /** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
 const SHARED_SWEEP_MS = 20;
 
+/**
+ * Daemons the agent started in a session of their own outlive its group: found by the run's ids and
+ * stopped, just after the agent ended. While other agents run, their ends may come within a few ms:
+ * their sweeps share one /proc listing.
+ */
+function stopDaemons(
+  ctx: RunContext,
+  id: string,
+  tracked: Parameters<typeof stopStragglers>[2],
+  featureFromMs: number | undefined,
+): ReturnType<typeof stopStragglers> {
+  const shareMs = ctx.running.size > 0 ? SHARED_SWEEP_MS : 0;
+  return stopStragglers(ctx.runId, id, tracked, 1000, featureFromMs, Date.now(), shareMs);
+}
+
 /** What the agent left on its branch. */
 interface Settled {
   commit?: string;
@@ -126,19 +141,7 @@ async function lifecycle(
   ctx.repoGuard.agentStarted(id);
   const run = await launchAgent(ctx, feature, task, p, owned);
   ctx.repoGuard.agentEnded(id);
-  const agentEndedMs = Date.now();
-  // Daemons the agent started in a session of their own outlive its group: find them by the run's ids and stop them.
-  // While other agents run, their ends may come within a few ms: their sweeps share one /proc listing.
-  const shareMs = ctx.running.size > 0 ? SHARED_SWEEP_MS : 0;
-  const stoppedDaemons = await stopStragglers(
-    ctx.runId,
-    id,
-    run.tracked,
-    1000,
-    featureFromMs,
-    agentEndedMs,
-    shareMs,
-  );
+  const stoppedDaemons = await stopDaemons(ctx, id, run.tracked, featureFromMs);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   let settled: Settled;
   try {
