@@ -8,12 +8,12 @@ import { listProcessesShared } from '../../src/guard/proc.js';
 
 describe('listProcessesShared', () => {
   it('gives callers asking within the window one listing, begun after each of them asked', async () => {
-    const first = listProcessesShared(Date.now(), 40);
-    await new Promise((r) => setTimeout(r, 10));
+    // A window long enough for the second caller to arrive within it even on a loaded machine.
+    const first = listProcessesShared(Date.now(), 1500);
     // A process that starts after the first caller asked, before the second does.
     const child = spawn('sleep', ['5']);
     await new Promise((r) => child.once('spawn', r));
-    const second = listProcessesShared(Date.now(), 40);
+    const second = listProcessesShared(Date.now(), 1500);
     const [a, b] = await Promise.all([first, second]);
     child.kill();
     expect(b).toBe(a);
