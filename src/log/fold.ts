@@ -4,7 +4,7 @@ import type { BatonEvent, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
-import { FEATURE_STATUSES, type FeatureStatus, TERMINAL_STATUSES } from './statuses.js';
+import { normaliseStatus, TERMINAL_STATUSES } from './statuses.js';
 
 export type {
   BatonState,
@@ -38,28 +38,6 @@ export function initialState(): BatonState {
     integration: { order: [], merges: [], tests: [] },
     events: 0,
   };
-}
-
-const STATUS_ALIASES: Record<string, FeatureStatus> = {
-  completed: 'complete',
-  done: 'complete',
-  success: 'complete',
-  succeeded: 'complete',
-  ok: 'complete',
-  error: 'failed',
-  failure: 'failed',
-  started: 'running',
-  in_progress: 'running',
-  'in-progress': 'running',
-  waiting: 'needs-input',
-  blocked: 'needs-input',
-};
-
-/** Maps a status written by hand (e.g. `done`) onto a known status, or undefined. */
-export function normaliseStatus(raw: string): FeatureStatus | undefined {
-  const s = raw.trim().toLowerCase();
-  if ((FEATURE_STATUSES as readonly string[]).includes(s)) return s as FeatureStatus;
-  return Object.hasOwn(STATUS_ALIASES, s) ? STATUS_ALIASES[s] : undefined;
 }
 
 /** Sets a key as an own property, so ids like `__proto__` from a log line cannot reach a prototype. */

@@ -1,5 +1,5 @@
 import type { FeatureStatus, NewEvent } from './events.js';
-import { normaliseStatus } from './fold.js';
+import { normaliseStatus } from './statuses.js';
 
 /** What `baton hook` was told: the hook's name, the feature, and the agent's payload if any. */
 export interface HookInput {

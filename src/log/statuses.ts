@@ -33,3 +33,26 @@ export const END_STATUSES = [
 
 /** Statuses after which nothing more happens to a feature in this run. */
 export const TERMINAL_STATUSES: ReadonlySet<FeatureStatus> = new Set(END_STATUSES);
+
+/** Words a hand-made hook may write for a status. */
+const STATUS_ALIASES: Record<string, FeatureStatus> = {
+  completed: 'complete',
+  done: 'complete',
+  success: 'complete',
+  succeeded: 'complete',
+  ok: 'complete',
+  error: 'failed',
+  failure: 'failed',
+  started: 'running',
+  in_progress: 'running',
+  'in-progress': 'running',
+  waiting: 'needs-input',
+  blocked: 'needs-input',
+};
+
+/** Maps a status written by hand (e.g. `done`) onto a known status, or undefined. */
+export function normaliseStatus(raw: string): FeatureStatus | undefined {
+  const s = raw.trim().toLowerCase();
+  if ((FEATURE_STATUSES as readonly string[]).includes(s)) return s as FeatureStatus;
+  return Object.hasOwn(STATUS_ALIASES, s) ? STATUS_ALIASES[s] : undefined;
+}

@@ -1,8 +1,8 @@
 import { unreachable } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
-import { type BatonState, countChecks, normaliseStatus } from '../log/fold.js';
-import { TERMINAL_STATUSES } from '../log/statuses.js';
+import { type BatonState, countChecks } from '../log/fold.js';
+import { normaliseStatus, TERMINAL_STATUSES } from '../log/statuses.js';
 import { outsideOwns } from './conflicts.js';
 import { clampElapsed, type Interval, timeOf } from './intervals.js';
 import type { FeatureReport, UsageTotals } from './types.js';
