@@ -5,11 +5,11 @@
  * then, not when the slowest one does. The checkouts of a wave's new worktrees run this way.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GIT_ENV, type GitOutput, HARDENED_GIT_OPTIONS } from './git.js';
-import { shellQuote } from './sequence.js';
+import { readOr, shellQuote } from './sequence.js';
 
 /** One command: git's arguments, run in `cwd`. */
 export interface FolderCommand {
@@ -32,14 +32,6 @@ export function atOnceScript(commands: readonly FolderCommand[], lanes: number):
     );
   });
   return ['d=$1', ...lane.map((cmds) => `(\n${cmds.join('\n')}\n) &`), 'wait'].join('\n');
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
-  }
 }
 
 /**

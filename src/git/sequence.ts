@@ -111,7 +111,8 @@ export function sequenceScript(steps: readonly GitStep[], onBranch?: OnBranch): 
   return ['d=$1', ...(onBranch ? branchGuardScript(onBranch) : []), ...lines].join('\n');
 }
 
-function readOr(file: string, fallback: string): string {
+/** A file's text, or `fallback` when it cannot be read (a step that never ran wrote none). */
+export function readOr(file: string, fallback: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch {
