@@ -19,6 +19,8 @@ export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot }
 export function foldLogCached(
   logPath: string,
   cachePath = foldCachePath(logPath),
+  /** The snapshot as the caller already loaded it (`loadFoldSnapshot`), so it is not read twice. */
+  loaded?: { snap: ReturnType<typeof loadFoldSnapshot> },
 ): { state: BatonState; problems: LogProblem[]; fromOffset: number } {
   let s: { ino: number };
   try {
@@ -26,7 +28,7 @@ export function foldLogCached(
   } catch {
     return { state: initialState(), problems: [], fromOffset: 0 };
   }
-  const snap = loadFoldSnapshot(logPath, cachePath);
+  const snap = loaded ? loaded.snap : loadFoldSnapshot(logPath, cachePath);
   const state = snap ? snap.state : initialState();
   const problems: LogProblem[] = snap ? [...snap.problems] : [];
   const from = snap ? { offset: snap.offset, line: snap.line } : { offset: 0, line: 0 };

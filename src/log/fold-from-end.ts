@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { eventOfLine, linesBackward } from './backward.js';
 import { applyEvent, type BatonState, featuresStartedOver, initialState } from './fold.js';
 import { foldLogCached } from './fold-cache.js';
-import { loadFoldSnapshot } from './fold-snapshot.js';
+import { foldCachePath, loadFoldSnapshot } from './fold-snapshot.js';
 import { streamLog } from './read.js';
 
 /** A fold of the log's tail that is exact for the features it was asked for. */
@@ -88,5 +88,8 @@ export function foldFeaturesFromEnd(
 export function foldForFeatures(logPath: string, ids: readonly string[]): BatonState {
   const snap = loadFoldSnapshot(logPath);
   const appended = snap === undefined ? Number.POSITIVE_INFINITY : snap.logSize - snap.offset;
-  return foldFeaturesFromEnd(logPath, ids, appended)?.state ?? foldLogCached(logPath).state;
+  return (
+    foldFeaturesFromEnd(logPath, ids, appended)?.state ??
+    foldLogCached(logPath, foldCachePath(logPath), { snap }).state
+  );
 }
