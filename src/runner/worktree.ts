@@ -165,6 +165,30 @@ function walkFiles(root: string, base: string): string[] {
   return out;
 }
 
+/** One request of a same-turn batch, and how its caller hears the outcome. */
+interface Batched<T> {
+  item: T;
+  done: (err?: unknown) => void;
+}
+
+/**
+ * Requests made in the same turn of the event loop (a wave's features starting together), handed to
+ * `run` together once that turn ends; each caller's promise settles when `run` calls its `done`.
+ */
+function sameTurnBatcher<T>(run: (batch: Array<Batched<T>>) => void): (item: T) => Promise<void> {
+  let pending: Array<Batched<T>> = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    run(batch);
+  };
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ item, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+}
+
 /**
  * Fills worktrees made with `--no-checkout` from their HEAD. A checkout touches only its worktree's
  * own index and files, so it runs outside the run's git lock; the checkouts asked for in the same
@@ -172,23 +196,15 @@ function walkFiles(root: string, base: string): string[] {
  * (`gitAtOnce`), and each caller goes on as soon as its own checkout ends.
  */
 function checkoutBatcher(): (path: string) => Promise<void> {
-  let pending: Array<{ path: string; done: (err?: unknown) => void }> = [];
   const args = ['read-tree', '-mu', 'HEAD'];
-  const flush = () => {
-    const batch = pending;
-    pending = [];
+  return sameTurnBatcher<string>((batch) => {
     gitAtOnce(
-      batch.map(({ path }) => ({ cwd: path, args })),
+      batch.map(({ item }) => ({ cwd: item, args })),
       (i, out) => batch[i]?.done(out.exitCode === 0 ? undefined : new GitError(args, out)),
     ).catch((err: unknown) => {
       for (const { done } of batch) done(err);
     });
-  };
-  return (path) =>
-    new Promise<void>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ path, done: (err) => (err === undefined ? resolve() : reject(err)) });
-    });
+  });
 }
 
 const checkOutWorktree = checkoutBatcher();
@@ -208,16 +224,13 @@ type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
  * one fork of the orchestrator instead of one each; each request still gets its own outcome.
  */
 function worktreeBatcher(root: string, lock: Lock): (w: NewWorktree) => Promise<void> {
-  let pending: Array<{ w: NewWorktree; done: (err?: unknown) => void }> = [];
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    const steps = batch.map(({ w }) => ({
+  return sameTurnBatcher<NewWorktree>((batch) => {
+    const steps = batch.map(({ item: w }) => ({
       args: ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base],
       mayFail: true,
     }));
     const made = lock(() => {
-      for (const { w } of batch) {
+      for (const { item: w } of batch) {
         const parent = dirname(w.path);
         if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
       }
@@ -235,12 +248,7 @@ function worktreeBatcher(root: string, lock: Lock): (w: NewWorktree) => Promise<
         for (const { done } of batch) done(err);
       },
     );
-  };
-  return (w) =>
-    new Promise<void>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ w, done: (err) => (err === undefined ? resolve() : reject(err)) });
-    });
+  });
 }
 
 /** One batcher per lock (per run) and repository. */
