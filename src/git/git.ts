@@ -115,6 +115,15 @@ export async function git(
   return r.stdout.trim();
 }
 
+/**
+ * Git's automatic maintenance (`gc --auto`: packs loose objects past `gc.auto`), as a commit would
+ * start it; a run's own commits leave it to one call at the run's end. Never rejects: maintenance
+ * that cannot run (another gc holds its lock) is not the run's failure.
+ */
+export async function autoMaintenance(root: string): Promise<void> {
+  await gitRaw(root, ['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
+}
+
 /** A git command that exited non-zero, with its stderr. */
 export class GitError extends Error {
   override readonly name = 'GitError';

@@ -194,7 +194,11 @@ export interface Committed {
   files: string[];
 }
 
-/** `add`, `commit` (allowed to fail: nothing staged), `rev-parse` and `diff`: a settle's steps. */
+/**
+ * `add`, `commit` (allowed to fail: nothing staged), `rev-parse` and `diff`: a settle's steps. The
+ * commit does not start git's automatic maintenance (one more git process per feature, and commits
+ * ending together would race for gc's lock): the run starts it once at its end (`autoMaintenance`).
+ */
 function commitSteps(
   message: string,
   from: string,
@@ -206,6 +210,7 @@ function commitSteps(
     {
       args: [
         ...['-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`],
+        ...['-c', 'maintenance.auto=false'],
         ...['commit', '--quiet', '--no-verify', '-m', message],
       ],
       mayFail: true,

@@ -8,6 +8,7 @@ import { resolveAdapter } from '../agents/registry.js';
 import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
+import { autoMaintenance } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
 import {
   type AdoptionPlan,
@@ -202,7 +203,8 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   } finally {
     opts.signal.removeEventListener('abort', stopAll);
     // An agent whose feature ended before its settle step (a branch problem) left its wave unlooked at.
-    await reportEscapes(ctx).catch(() => undefined);
+    // The maintenance the features' commits did not start (`commitOnBranch`) runs once, meanwhile.
+    await Promise.all([reportEscapes(ctx).catch(() => undefined), autoMaintenance(opts.root)]);
   }
   return endRun(ctx, performance.now() - started);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -99,6 +100,41 @@ describe('git processes per feature in baton run', () => {
     expect(calls.length - radar.length, `${report}\n\nwithout the radar:\n${radarOff.join('\n')}`).toBe(
       radarOff.length,
     );
+  });
+});
+
+describe("git's automatic maintenance in baton run", () => {
+  it('runs once, at the end of the run, not after each feature commit', async () => {
+    const ids = ['feature-001-m', 'feature-002-m', 'feature-003-m'];
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles(
+        ids.map((id) => ({ id, agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/a.txt` } })),
+      ),
+    });
+    repos.push(repo);
+    // git's trace names every git process, including the ones a git command starts itself
+    // (`commit/maintenance` is the maintenance a commit started).
+    const trace = join(repo.root, '..', 'trace2.txt');
+    const saved = process.env.GIT_TRACE2;
+    process.env.GIT_TRACE2 = trace;
+    let r: Awaited<ReturnType<typeof runBaton>>;
+    try {
+      r = await runBaton(['run', '-j', '3', '--no-verify'], { cwd: repo.root });
+    } finally {
+      if (saved === undefined) delete process.env.GIT_TRACE2;
+      else process.env.GIT_TRACE2 = saved;
+    }
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const names = readFileSync(trace, 'utf8')
+      .split('\n')
+      .map((l) => / cmd_name (\S+) \((\S+)\)/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => m[2]);
+    expect(names.filter((n) => n === 'commit')).toHaveLength(3);
+    expect(names.filter((n) => n.endsWith('maintenance'))).toEqual(['maintenance']);
+    // After the last commit.
+    expect(names.lastIndexOf('commit')).toBeLessThan(names.indexOf('maintenance'));
   });
 });
 
