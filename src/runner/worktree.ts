@@ -12,9 +12,7 @@ import {
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
-import { gitAtOnce } from '../git/at-once.js';
-import { GitError } from '../git/git.js';
-import { gitSequence } from '../git/sequence.js';
+import { addWorktrees, type NewWorktree } from '../git/worktree-batch.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
@@ -189,65 +187,36 @@ function sameTurnBatcher<T>(run: (batch: Array<Batched<T>>) => void): (item: T) 
     });
 }
 
-/**
- * Fills worktrees made with `--no-checkout` from their HEAD. A checkout touches only its worktree's
- * own index and files, so it runs outside the run's git lock; the checkouts asked for in the same
- * turn (a wave's worktrees, once their batch of `worktree add`s is done) run at once from one shell
- * (`gitAtOnce`), and each caller goes on as soon as its own checkout ends.
- */
-function checkoutBatcher(): (path: string) => Promise<void> {
-  const args = ['read-tree', '-mu', 'HEAD'];
-  return sameTurnBatcher<string>((batch) => {
-    gitAtOnce(
-      batch.map(({ item }) => ({ cwd: item, args })),
-      (i, out) => batch[i]?.done(out.exitCode === 0 ? undefined : new GitError(args, out)),
-    ).catch((err: unknown) => {
-      for (const { done } of batch) done(err);
-    });
-  });
-}
-
-const checkOutWorktree = checkoutBatcher();
-
-/** A worktree to make at `path` on a new branch from `base`. */
-export interface NewWorktree {
-  path: string;
-  branch: string;
-  base: string;
-}
-
 type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
 
 /**
- * `git worktree add --no-checkout` (the ref and admin files) under `lock`. The requests made in the
- * same turn on one lock (a wave of features starting together) run as one shell of `worktree add`s —
- * one fork of the orchestrator instead of one each; each request still gets its own outcome.
+ * The worktrees asked for in the same turn on one lock (a wave of features starting together) are
+ * made by one shell (`addWorktrees`): the branches and `git worktree add --no-checkout` (the shared
+ * repository's ref and admin files) under `lock`, released as soon as the last add ends; each
+ * worktree's checkout touches only its own index and files, so it runs outside the lock, beside the
+ * adds that follow. Each request settles once its own worktree is checked out, or with its error.
  */
 function worktreeBatcher(root: string, lock: Lock): (w: NewWorktree) => Promise<void> {
   return sameTurnBatcher<NewWorktree>((batch) => {
-    const steps = batch.map(({ item: w }) => ({
-      args: ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base],
-      mayFail: true,
-    }));
-    const made = lock(() => {
-      for (const { item: w } of batch) {
-        const parent = dirname(w.path);
-        if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
-      }
-      return gitSequence(root, steps);
-    });
-    // Each caller hears once the lock is released, so no checkout starts while it is held.
-    made.then(
-      (out) =>
-        batch.forEach(({ done }, i) => {
-          const r = out[i];
-          if (r?.exitCode === 0) done();
-          else done(new GitError(steps[i]?.args ?? [], r ?? { stdout: '', stderr: 'not run', exitCode: -1 }));
+    lock(
+      () =>
+        new Promise<void>((released) => {
+          for (const { item: w } of batch) {
+            const parent = dirname(w.path);
+            if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
+          }
+          addWorktrees(
+            root,
+            batch.map(({ item }) => item),
+            { added: released, ready: (i, err) => batch[i]?.done(err) },
+          ).catch((err: unknown) => {
+            released();
+            for (const { done } of batch) done(err);
+          });
         }),
-      (err: unknown) => {
-        for (const { done } of batch) done(err);
-      },
-    );
+    ).catch((err: unknown) => {
+      for (const { done } of batch) done(err);
+    });
   });
 }
 
@@ -256,8 +225,8 @@ const batchers = new WeakMap<Lock, Map<string, (w: NewWorktree) => Promise<void>
 
 /**
  * A new feature's worktree: the branch and the admin files under `lock` (the run's git lock: they
- * are the shared repository's; features asking in the same turn share one process), then the
- * checkout outside it, so the checkouts of a wave run in parallel.
+ * are the shared repository's; features asking in the same turn share one process), the checkout
+ * outside it, beside the next features' adds; settles when this feature's worktree is checked out.
  */
 export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: Lock): Promise<void> {
   let byRoot = batchers.get(lock);
@@ -271,5 +240,4 @@ export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: 
     byRoot.set(root, add);
   }
   await add(opts);
-  await checkOutWorktree(opts.path);
 }

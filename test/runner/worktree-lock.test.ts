@@ -11,25 +11,30 @@ afterEach(() => {
 });
 
 describe('a feature worktree under the run git lock', () => {
-  it('holds the lock for `git worktree add --no-checkout` only: the checkout happens after it is released', async () => {
+  it('holds the lock for `git worktree add --no-checkout` only: it is free while the checkout still runs', async () => {
     const files = Object.fromEntries(
       Array.from({ length: 20 }, (_, i) => [`src/f${i}.ts`, `export const x = ${i};\n`]),
     );
-    const repo = makeRepo(files);
+    // Checkouts made slow (a smudge filter that sleeps) so "while the checkout runs" is wide.
+    const repo = makeRepo({ ...files, '.gitattributes': 'src/f0.ts filter=slow\n' });
+    repo.git('config', 'filter.slow.smudge', 'sleep 1; cat');
+    repo.git('config', 'filter.slow.clean', 'cat');
     repos.push(repo);
     const base = repo.git('rev-parse', 'HEAD');
     const path = join(repo.root, '..', 'worktrees', 'feature-a');
-    const mutex = createMutex();
-    const atRelease: string[][] = [];
-    // The run's lock, watched: what the worktree folder holds when the lock is let go.
-    const lock = <T>(fn: () => Promise<T>) =>
-      mutex(async () => {
-        const r = await fn();
-        atRelease.push(existsSync(path) ? readdirSync(path).sort() : []);
-        return r;
-      });
-    await addFeatureWorktree(repo.root, { path, branch: 'baton/feature-a', base }, lock);
-    expect(atRelease).toEqual([['.git']]);
+    const lock = createMutex();
+    const made = addFeatureWorktree(repo.root, { path, branch: 'baton/feature-a', base }, lock);
+    // Another user of the run's lock, asking right after: it gets the lock before the checkout ends.
+    const seen = await new Promise<{ admin: boolean; last: boolean }>((resolve) => {
+      setImmediate(
+        () =>
+          void lock(async () =>
+            resolve({ admin: existsSync(join(path, '.git')), last: existsSync(join(path, 'src', 'f9.ts')) }),
+          ),
+      );
+    });
+    expect(seen).toEqual({ admin: true, last: false });
+    await made;
     expect(readdirSync(join(path, 'src'))).toHaveLength(20);
     expect(repo.git('-C', path, 'status', '--porcelain')).toBe('');
     expect(repo.git('-C', path, 'rev-parse', 'HEAD')).toBe(base);

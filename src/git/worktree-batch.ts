@@ -1,0 +1,161 @@
+/**
+ * New worktrees, several at once, from one small shell (one fork of the orchestrator for all of them:
+ * Node's `spawn` copies the whole orchestrator, issue #17). The branches come first, in one
+ * `update-ref` transaction; then each `worktree add --no-checkout` in turn (the shared repository's
+ * admin files: the part the caller's lock covers), and each worktree's checkout starts in the
+ * background as soon as its own add has ended, at most `lanes` at a time, while the next adds go on.
+ * The shell prints a line when the adds are all done (the lock can go) and one as each worktree is
+ * ready, so a feature starts its agent while later worktrees are still being made.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GIT_ENV, GitError, type GitOutput, HARDENED_GIT_OPTIONS } from './git.js';
+import { readOr, shellQuote } from './sequence.js';
+
+/** A worktree to make at `path` on a new branch `branch` (`refs/heads/<branch>`) from the commit `base`. */
+export interface NewWorktree {
+  path: string;
+  branch: string;
+  base: string;
+}
+
+/** How the caller hears of a batch: the adds all ended, and each worktree ready (or its error). */
+export interface WorktreeBatchEvents {
+  added: () => void;
+  ready: (i: number, err: GitError | undefined) => void;
+}
+
+const CHECKOUT_ARGS = ['read-tree', '-mu', 'HEAD'];
+
+/** git's words for the shell, with Baton's hardened options. */
+function gitWords(args: readonly string[]): string {
+  return ['git', ...HARDENED_GIT_OPTIONS, ...args].map(shellQuote).join(' ');
+}
+
+/** The `worktree add` of item `w`: on the branch made beforehand, or making it (`-b`) when that failed. */
+export function addArgs(w: NewWorktree, branchMade: boolean): string[] {
+  return branchMade
+    ? ['worktree', 'add', '--quiet', '--no-checkout', w.path, w.branch]
+    : ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base];
+}
+
+/** The lines `update-ref --stdin` reads: one transaction that makes every branch, or none. */
+export function branchTransaction(items: readonly NewWorktree[]): string {
+  return items.map((w) => `create refs/heads/${w.branch} ${w.base}\n`).join('');
+}
+
+/**
+ * The script. Outputs go to `<dir>/a<i>.*` (the add) and `<dir>/c<i>.*` (the checkout); it prints
+ * `a <i>` when an add failed, `c <i>` when a checkout ended, `added` once every add has. More items
+ * than lanes share a semaphore: a FIFO holding one byte per free lane.
+ */
+export function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): string {
+  const capped = items.length > lanes;
+  const lines = [
+    'd=$1',
+    's=',
+    ...(capped
+      ? [
+          `if mkfifo "$d/lanes" 2>/dev/null; then exec 3<>"$d/lanes"; s=1; printf '${'\\n'.repeat(Math.max(1, lanes))}' >&3; fi`,
+        ]
+      : []),
+    'co() {',
+    '  [ -z "$s" ] || read -r _ <&3',
+    `  if cd -- "$2" 2>"$d/c$1.err"; then ${gitWords(CHECKOUT_ARGS)} >"$d/c$1.out" 2>"$d/c$1.err"; echo $? >"$d/c$1.rc"; else echo 128 >"$d/c$1.rc"; fi`,
+    '  [ -z "$s" ] || echo >&3',
+    '  echo "c $1"',
+    '}',
+    // The branches in one transaction (reflog message as `git branch` writes it); should any exist
+    // already, none is made and each add makes its own, so the one taken fails alone.
+    `b=; ${gitWords(['update-ref', '--stdin', '-m', 'branch: Created by Baton'])} <"$d/refs" >/dev/null 2>&1 && b=1 && : >"$d/branched"`,
+  ];
+  items.forEach((w, i) => {
+    const files = `>"$d/a${i}.out" 2>"$d/a${i}.err"`;
+    lines.push(
+      `if [ -n "$b" ]; then ${gitWords(addArgs(w, true))} ${files}; else ${gitWords(addArgs(w, false))} ${files}; fi; rc=$?; echo $rc >"$d/a${i}.rc"`,
+      `if [ $rc -eq 0 ]; then co ${i} ${shellQuote(w.path)} & else echo "a ${i}"; fi`,
+    );
+  });
+  lines.push('echo added', 'wait');
+  return lines.join('\n');
+}
+
+/** What the shell left for item `i`: the add's failure, the checkout's, or nothing (ready). */
+function outcome(dir: string, w: NewWorktree, i: number, shellErr: string): GitError | undefined {
+  const read = (name: string): GitOutput | undefined => {
+    const rc = readOr(join(dir, `${name}.rc`), '').trim();
+    if (rc === '') return undefined;
+    return {
+      stdout: readOr(join(dir, `${name}.out`), ''),
+      stderr: readOr(join(dir, `${name}.err`), ''),
+      exitCode: Number(rc),
+    };
+  };
+  const args = addArgs(w, existsSync(join(dir, 'branched')));
+  const add = read(`a${i}`);
+  if (add === undefined) return new GitError(args, { stdout: '', stderr: shellErr, exitCode: -1 });
+  if (add.exitCode !== 0) return new GitError(args, add);
+  const checkout = read(`c${i}`);
+  if (checkout === undefined)
+    return new GitError(CHECKOUT_ARGS, { stdout: '', stderr: shellErr, exitCode: -1 });
+  return checkout.exitCode === 0 ? undefined : new GitError(CHECKOUT_ARGS, checkout);
+}
+
+/**
+ * Makes `items` from `root` in one shell; `events.added` once every add has ended (or the shell
+ * did), `events.ready(i, err)` once per item, as soon as its worktree is checked out or failed. The
+ * promise settles when the shell has ended; it rejects only when the shell cannot start.
+ */
+export function addWorktrees(
+  root: string,
+  items: readonly NewWorktree[],
+  events: WorktreeBatchEvents,
+  lanes = availableParallelism(),
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-git-'));
+  writeFileSync(join(dir, 'refs'), branchTransaction(items));
+  const reported = new Set<number>();
+  let added = false;
+  const addsEnded = () => {
+    if (added) return;
+    added = true;
+    events.added();
+  };
+  const report = (i: number, shellErr: string) => {
+    const w = items[i];
+    if (w === undefined || reported.has(i)) return;
+    reported.add(i);
+    events.ready(i, outcome(dir, w, i, shellErr));
+  };
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', worktreeBatchScript(items, lanes), 'sh', dir], {
+      cwd: root,
+      env: { ...process.env, ...GIT_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let rest = '';
+    const err: Buffer[] = [];
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      const lines = (rest + text).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === 'added') addsEnded();
+        else if (/^[ac] \d+$/.test(line)) report(Number(line.slice(2)), '');
+      }
+    });
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      addsEnded();
+      reject(e);
+    });
+    child.on('close', () => {
+      const stderr = Buffer.concat(err).toString('utf8') || 'the shell ended before the command did';
+      addsEnded();
+      for (let i = 0; i < items.length; i++) report(i, stderr);
+      resolve();
+    });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
