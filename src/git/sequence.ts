@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellQuote } from '../text/shell-quote.js';
 import { GIT_ENV, GitError, type GitOutput, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 
 /** One command of a sequence: git's arguments, and whether the sequence goes on when it fails. */
@@ -25,11 +26,6 @@ export interface GitStep {
 /** A step's outcome; `ran: false` for steps after a failure that stopped the sequence. */
 export interface GitStepOutput extends GitOutput {
   ran: boolean;
-}
-
-/** An argument quoted for the shell: inside single quotes every byte is literal. */
-export function shellQuote(arg: string): string {
-  return `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
 /** Where a worktree must be before anything is run in it: HEAD on `ref`, its commit descending from `base`. */

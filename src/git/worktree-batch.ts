@@ -11,8 +11,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellQuote } from '../text/shell-quote.js';
 import { GIT_ENV, GitError, type GitOutput, HARDENED_GIT_OPTIONS } from './git.js';
-import { readOr, shellQuote } from './sequence.js';
+import { readOr } from './sequence.js';
 
 /** A worktree to make at `path` on a new branch `branch` (`refs/heads/<branch>`) from the commit `base`. */
 export interface NewWorktree {

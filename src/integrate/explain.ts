@@ -1,3 +1,4 @@
+import { quoteArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { ownersOf } from './ownership.js';
 
@@ -80,10 +81,6 @@ export function explainConflict(c: ConflictReport): string[] {
     `Or skip the feature instead: git -C ${quoteArg(c.worktree)} merge --abort, then baton integrate --fresh --on-conflict skip`,
   );
   return lines;
-}
-
-function quoteArg(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function describeContract(c: Contract): string {
