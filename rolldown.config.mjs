@@ -5,21 +5,31 @@
 // module tree in dist/cli/ with BATON_UNBUNDLED=1 (tests that record which modules a command loads).
 import { defineConfig } from 'rolldown';
 
-export default defineConfig({
-  input: {
-    main: 'dist/cli/main.js',
-    // Started as a worker thread by URL (`new URL('./status-plan-worker.js', import.meta.url)`).
-    'status-plan-worker': 'dist/cli/status-plan-worker.js',
+export default defineConfig([
+  {
+    input: {
+      main: 'dist/cli/main.js',
+      // Started as a worker thread by URL (`new URL('./status-plan-worker.js', import.meta.url)`).
+      'status-plan-worker': 'dist/cli/status-plan-worker.js',
+    },
+    platform: 'node',
+    external: [/^node:/, 'bullmq', 'ioredis', /^oxc-parser/],
+    logLevel: 'warn',
+    output: {
+      // dist/bundle/ is as deep as dist/cli/, so paths relative to a module (`../../assets/…`) still hold.
+      dir: 'dist/bundle',
+      cleanDir: true,
+      format: 'esm',
+      entryFileNames: '[name].js',
+      chunkFileNames: '[name]-[hash].js',
+    },
   },
-  platform: 'node',
-  external: [/^node:/, 'bullmq', 'ioredis', /^oxc-parser/],
-  logLevel: 'warn',
-  output: {
-    // dist/bundle/ is as deep as dist/cli/, so paths relative to a module (`../../assets/…`) still hold.
-    dir: 'dist/bundle',
-    cleanDir: true,
-    format: 'esm',
-    entryFileNames: '[name].js',
-    chunkFileNames: '[name]-[hash].js',
+  // The YAML library as one CommonJS file, for text/yaml.ts's synchronous load on first use: one file
+  // to read and compile instead of the package's ~40 modules resolved one by one (16 ms against 45 here).
+  {
+    input: { yaml: 'node_modules/yaml/dist/index.js' },
+    platform: 'node',
+    logLevel: 'warn',
+    output: { dir: 'dist/vendor', cleanDir: true, format: 'cjs', entryFileNames: '[name].cjs' },
   },
-});
+]);

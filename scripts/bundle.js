@@ -1,5 +1,5 @@
-// Builds dist/bundle/ from tsc's output (see rolldown.config.mjs) without the CLI's per-chunk listing.
+// Builds dist/bundle/ (and dist/vendor/yaml.cjs) from tsc's output (see rolldown.config.mjs) without the CLI's per-chunk listing.
 import { build } from 'rolldown';
 import config from '../rolldown.config.mjs';
 
-await build(config);
+for (const one of config) await build(one);
