@@ -129,7 +129,7 @@ describe("git's automatic maintenance in baton run", () => {
       .split('\n')
       .map((l) => / cmd_name (\S+) \((\S+)\)/.exec(l))
       .filter((m) => m !== null)
-      .map((m) => m[2]);
+      .map((m) => m[2] ?? '');
     expect(names.filter((n) => n === 'commit')).toHaveLength(3);
     expect(names.filter((n) => n.endsWith('maintenance'))).toEqual(['maintenance']);
     // After the last commit.
