@@ -154,8 +154,9 @@ writeResult('worktrees', {
   title: 'Worktree creation: 1 and 8 features on a 5,000-file repository',
   markdown: [
     `A generated repository of ${FILES.toLocaleString('en-US')} files (${DIRS} folders, about 4 KiB each). Baton makes a feature's`,
-    "worktree as `baton run` does (`addFeatureWorktree`): `git worktree add --no-checkout` under the run's git lock,",
-    "then `git read-tree -mu HEAD` outside it, a wave's checkouts from one shell, as many at a time as there are cores (each reported as it ends). The baseline is what a user",
+    "worktree as `baton run` does (`addFeatureWorktree`): a wave's worktrees from one shell, the branches in one `update-ref`,",
+    "each `git worktree add --no-checkout` in turn under the run's git lock, and each `git read-tree -mu HEAD` outside it,",
+    'started as soon as its own add ended, as many at a time as there are cores (each reported as it ends). The baseline is what a user',
     'would type: a shell loop of `git worktree add`. Each result is checked (every file there, `git status` clean).',
     'CPU is user+sys of the bench process and every git it waited for. Interleaved rounds, medians.',
     '',
