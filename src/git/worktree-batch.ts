@@ -68,7 +68,7 @@ export function worktreeBatchScript(items: readonly NewWorktree[], lanes: number
     '  [ -z "$s" ] || echo >&3',
     '  echo "c $1"',
     '}',
-    // The branches in one transaction (reflog message as `git branch` writes it); should any exist
+    // The branches in one transaction (a reflog message in `git branch`'s style); should any exist
     // already, none is made and each add makes its own, so the one taken fails alone.
     `b=; ${gitWords(['update-ref', '--stdin', '-m', 'branch: Created by Baton'])} <"$d/refs" >/dev/null 2>&1 && b=1 && : >"$d/branched"`,
   ];
