@@ -36,14 +36,14 @@ function gitWords(args: readonly string[]): string {
 }
 
 /** The `worktree add` of item `w`: on the branch made beforehand, or making it (`-b`) when that failed. */
-export function addArgs(w: NewWorktree, branchMade: boolean): string[] {
+function addArgs(w: NewWorktree, branchMade: boolean): string[] {
   return branchMade
     ? ['worktree', 'add', '--quiet', '--no-checkout', w.path, w.branch]
     : ['worktree', 'add', '--quiet', '--no-checkout', '-b', w.branch, w.path, w.base];
 }
 
 /** The lines `update-ref --stdin` reads: one transaction that makes every branch, or none. */
-export function branchTransaction(items: readonly NewWorktree[]): string {
+function branchTransaction(items: readonly NewWorktree[]): string {
   return items.map((w) => `create refs/heads/${w.branch} ${w.base}\n`).join('');
 }
 
@@ -52,7 +52,7 @@ export function branchTransaction(items: readonly NewWorktree[]): string {
  * `a <i>` when an add failed, `c <i>` when a checkout ended, `added` once every add has. More items
  * than lanes share a semaphore: a FIFO holding one byte per free lane.
  */
-export function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): string {
+function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): string {
   const capped = items.length > lanes;
   const lines = [
     'd=$1',

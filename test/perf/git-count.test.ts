@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { gitShim } from '../rig/git-shim.js';
-import { gitProcessesDuring } from '../rig/git-trace.js';
+import { gitCommandPaths, gitProcessesDuring, gitTraceDuring } from '../rig/git-trace.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -114,22 +113,12 @@ describe("git's automatic maintenance in baton run", () => {
     repos.push(repo);
     // git's trace names every git process, including the ones a git command starts itself
     // (`commit/maintenance` is the maintenance a commit started).
-    const trace = join(repo.root, '..', 'trace2.txt');
-    const saved = process.env.GIT_TRACE2;
-    process.env.GIT_TRACE2 = trace;
-    let r: Awaited<ReturnType<typeof runBaton>>;
-    try {
+    let r: Awaited<ReturnType<typeof runBaton>> | undefined;
+    const trace = await gitTraceDuring(join(repo.root, '..'), async () => {
       r = await runBaton(['run', '-j', '3', '--no-verify'], { cwd: repo.root });
-    } finally {
-      if (saved === undefined) delete process.env.GIT_TRACE2;
-      else process.env.GIT_TRACE2 = saved;
-    }
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const names = readFileSync(trace, 'utf8')
-      .split('\n')
-      .map((l) => / cmd_name (\S+) \((\S+)\)/.exec(l))
-      .filter((m) => m !== null)
-      .map((m) => m[2] ?? '');
+    });
+    expect(r?.code, `${r?.stdout}${r?.stderr}`).toBe(0);
+    const names = gitCommandPaths(trace);
     expect(names.filter((n) => n === 'commit')).toHaveLength(3);
     expect(names.filter((n) => n.endsWith('maintenance'))).toEqual(['maintenance']);
     // After the last commit.
