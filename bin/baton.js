@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import nodeModule from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 // From Node 22.1, V8's compiled code for Baton's modules is kept on disk (in the temporary folder;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off), so later starts compile less. Node 20 has no such cache.
 nodeModule.enableCompileCache?.();
-// The bundled CLI (rolldown.config.mjs) starts faster; BATON_UNBUNDLED=1 loads tsc's module tree instead.
-const bundle = new URL('../dist/bundle/main.js', import.meta.url);
-const unbundled = process.env.BATON_UNBUNDLED === '1' || !existsSync(bundle);
-import(unbundled ? '../dist/cli/main.js' : bundle.href).then((cli) => cli.main());
+// The bundled CLI (rolldown.config.mjs: CommonJS chunks, loaded synchronously) starts faster;
+// BATON_UNBUNDLED=1 loads tsc's module tree (ES modules) instead.
+const bundle = new URL('../dist/bundle/main.cjs', import.meta.url);
+if (process.env.BATON_UNBUNDLED !== '1' && existsSync(bundle)) {
+  const require = nodeModule.createRequire(import.meta.url);
+  require(fileURLToPath(bundle)).main();
+} else {
+  import('../dist/cli/main.js').then((cli) => cli.main());
+}

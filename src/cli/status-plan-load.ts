@@ -5,6 +5,7 @@
  * project loads in this thread; either way the result is cached for the next status.
  */
 import { existsSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
 import type { CliContext } from './context.js';
@@ -63,7 +64,8 @@ export async function locatePlan(ctx: CliContext): Promise<{ root: string; plan:
   const root = await findMainWorktree(ctx.cwd);
   const cached = readStatusPlan(root);
   if (cached) return { root, plan: Promise.resolve(cached) };
-  const script = new URL('./status-plan-worker.js', import.meta.url);
+  // Beside this module, with its extension: `.js` from tsc, `.cjs` in the bundle.
+  const script = new URL(`./status-plan-worker${extname(import.meta.url)}`, import.meta.url);
   const plan = (existsSync(fileURLToPath(script)) ? loadInWorker(ctx.cwd, script) : loadHere(ctx.cwd)).then(
     (loaded): StatusPlan => {
       // Status still works from the log alone when the contracts do not load.

@@ -6,14 +6,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadProject } from '../project.js';
 
-try {
-  const project = await loadProject((workerData as { cwd: string }).cwd);
-  parentPort?.postMessage({
-    root: project.root,
-    ids: [...project.plan.order],
-    worktreesDir: project.config.worktrees,
-    specs: project.config.specs,
-  });
-} catch {
-  parentPort?.postMessage({ failed: true });
-}
+// No top-level await: the bundle (rolldown.config.mjs) is CommonJS.
+loadProject((workerData as { cwd: string }).cwd).then(
+  (project) =>
+    parentPort?.postMessage({
+      root: project.root,
+      ids: [...project.plan.order],
+      worktreesDir: project.config.worktrees,
+      specs: project.config.specs,
+    }),
+  () => parentPort?.postMessage({ failed: true }),
+);

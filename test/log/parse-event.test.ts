@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ZodType } from 'zod';
 import { EVENT_SCHEMAS } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
@@ -43,5 +43,33 @@ describe('parseLogEvent', () => {
       event: { feature_id: 'a', status: 'done' },
     });
     expect(checkLogValue([1])).toEqual({ problem: 'not a JSON object' });
+  });
+});
+
+describe('the fast tests are compiled on first use', () => {
+  it('importing the reader compiles none; an event compiles only its own type, once', async () => {
+    // A fresh copy of the module: another test file in this worker may have checked events already.
+    vi.resetModules();
+    const fresh = await import('../../src/log/parse-event.js');
+    expect(fresh.compiledEventTests()).toEqual([]);
+    const event = {
+      v: 1,
+      ts: '2026-12-02T10:00:00.000Z',
+      type: 'feature.started',
+      feature_id: 'search',
+      status: 'running',
+      agent: 'command',
+      branch: 'baton/search',
+      worktree: '/tmp/wt/search',
+      log_file: '/tmp/wt/search.log',
+      port: 41000,
+    };
+    expect('event' in fresh.checkLogValue(event)).toBe(true);
+    expect('event' in fresh.checkLogValue({ ...event, port: 41001 })).toBe(true);
+    expect(fresh.compiledEventTests()).toEqual(['feature.started']);
+    // A misfit still gets zod's message, from the same lazily compiled test's fallback.
+    expect(fresh.checkLogValue({ ...event, port: 'x' })).toEqual({
+      problem: 'feature.started: "port" must be a number, got "x"',
+    });
   });
 });
