@@ -28,9 +28,12 @@ async function loadHere(cwd: string): Promise<Loaded | undefined> {
   }
 }
 
-/** The project's plan facts from a worker thread; undefined when the project does not load. */
-async function loadInWorker(cwd: string, script: URL): Promise<Loaded | undefined> {
-  const { Worker } = await import('node:worker_threads');
+/** The project's plan facts from a worker thread, started before this returns; undefined when the project does not load. */
+function loadInWorker(
+  Worker: typeof import('node:worker_threads').Worker,
+  cwd: string,
+  script: URL,
+): Promise<Loaded | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     const worker = new Worker(script, { workerData: { cwd } });
@@ -64,9 +67,14 @@ export async function locatePlan(ctx: CliContext): Promise<{ root: string; plan:
   const root = await findMainWorktree(ctx.cwd);
   const cached = readStatusPlan(root);
   if (cached) return { root, plan: Promise.resolve(cached) };
-  // Beside this module, with its extension: `.js` from tsc, `.cjs` in the bundle.
-  const script = new URL(`./status-plan-worker${extname(import.meta.url)}`, import.meta.url);
-  const plan = (existsSync(fileURLToPath(script)) ? loadInWorker(ctx.cwd, script) : loadHere(ctx.cwd)).then(
+  // Beside this module, with its extension: `.js` from tsc, `.cjs` in the bundle; none from sources.
+  const ext = extname(import.meta.url);
+  const script = new URL(`./status-plan-worker${ext}`, import.meta.url);
+  const built = ext !== '.ts' && existsSync(fileURLToPath(script));
+  // The worker is started before this returns: the caller then folds the log without yielding, and a
+  // worker started after that (behind an `await`) would leave the plan to load once the fold is over.
+  const Worker = built ? (await import('node:worker_threads')).Worker : undefined;
+  const plan = (Worker ? loadInWorker(Worker, ctx.cwd, script) : loadHere(ctx.cwd)).then(
     (loaded): StatusPlan => {
       // Status still works from the log alone when the contracts do not load.
       if (!loaded) return { root, ids: [] };
