@@ -10,7 +10,9 @@ import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
 
 /** The built module (dist/cli/), whose worker script is there beside it; from sources there is none. */
-const BUILT = pathToFileURL(resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'status-plan-load.js')).href;
+const BUILT = pathToFileURL(
+  resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'status-plan-load.js'),
+).href;
 
 const threads = () => readdirSync('/proc/self/task').length;
 
