@@ -5,14 +5,14 @@
  * so the type the fold trusts and the shape the reader accepts cannot drift apart.
  *
  * The integration's events are declared in `integration-events.ts` and spread into the table in their
- * place; the fields every event shares are in `event-fields.ts`. What is left (about 390 lines) stays
- * one file on purpose: it is one table, whose order is the event order and whose entries the union,
- * the type list and every exhaustive switch are derived from.
+ * place; the fields every event shares are in `event-fields.ts`. Long because what is left (about 430
+ * lines) stays one file on purpose: it is one table, whose order is the event order and whose entries
+ * the union, the type list and every exhaustive switch are derived from.
  */
 import { z } from 'zod';
 
 import { base, id, strings } from './event-fields.js';
-import { INTEGRATION_EVENT_SCHEMAS } from './integration-events.js';
+import { INTEGRATION_EVENT_MAKERS } from './integration-events.js';
 import { END_STATUSES, FEATURE_STATUSES } from './statuses.js';
 
 // The statuses are plain constants in statuses.ts (no zod there, for the fold and a warm status).
@@ -72,231 +72,269 @@ export const AttemptChecksSchema = z.object({
   total: z.number(),
 });
 
+/**
+ * The table below, each schema built when first asked for: building every one of its zod objects took
+ * each command that loads the log's modules about 15 ms, and most use a few types or none (a run
+ * writes events and reads none). The keys are all there from the start, in declaration order.
+ */
+function builtOnUse<M extends { [type: string]: () => z.ZodType }>(
+  makers: M,
+): { readonly [K in keyof M]: ReturnType<M[K]> } {
+  const table: Partial<Record<keyof M, z.ZodType>> = {};
+  for (const key of Object.keys(makers)) {
+    let built: z.ZodType | undefined;
+    Object.defineProperty(table, key, {
+      enumerable: true,
+      get: () => {
+        built ??= makers[key]?.();
+        return built;
+      },
+    });
+  }
+  return table as { readonly [K in keyof M]: ReturnType<M[K]> };
+}
+
 /** Every event type's schema, keyed by its `type`; the union below is built from these. */
-export const EVENT_SCHEMAS = {
+export const EVENT_SCHEMAS = builtOnUse({
   /** A run began: which features, how many at once, from which base. */
-  'run.started': z.object({
-    ...base,
-    type: z.literal('run.started'),
-    run_id: z.string(),
-    feature_ids: strings,
-    concurrency: z.number(),
-    base: z.string(),
-    base_commit: z.string(),
-    mode: z.enum(['contract-first', 'wait-for-deps']),
-    pid: z.number(),
-    resume: z.boolean().optional(),
-    /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
-    stopped_orphans: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
-    /** Process groups the log named but Baton could not prove were that run's: left alone, with why. */
-    refused_orphans: z
-      .array(z.object({ feature_id: z.string(), pgid: z.number(), reason: z.string() }))
-      .optional(),
-    /** Interactive agents of the dead orchestrator, still in their tmux windows, that this resumed run follows. */
-    adopted_windows: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
-  }),
+  'run.started': () =>
+    z.object({
+      ...base,
+      type: z.literal('run.started'),
+      run_id: z.string(),
+      feature_ids: strings,
+      concurrency: z.number(),
+      base: z.string(),
+      base_commit: z.string(),
+      mode: z.enum(['contract-first', 'wait-for-deps']),
+      pid: z.number(),
+      resume: z.boolean().optional(),
+      /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
+      stopped_orphans: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
+      /** Process groups the log named but Baton could not prove were that run's: left alone, with why. */
+      refused_orphans: z
+        .array(z.object({ feature_id: z.string(), pgid: z.number(), reason: z.string() }))
+        .optional(),
+      /** Interactive agents of the dead orchestrator, still in their tmux windows, that this resumed run follows. */
+      adopted_windows: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
+    }),
   /** A run ended: its outcome and wall-clock duration. */
-  'run.ended': z.object({
-    ...base,
-    type: z.literal('run.ended'),
-    run_id: z.string(),
-    outcome: z.enum(['complete', 'failed', 'interrupted']),
-    duration_ms: z.number(),
-    /** Written at read time for a run whose orchestrator died (never appended to the log). */
-    inferred: z.literal(true).optional(),
-  }),
+  'run.ended': () =>
+    z.object({
+      ...base,
+      type: z.literal('run.ended'),
+      run_id: z.string(),
+      outcome: z.enum(['complete', 'failed', 'interrupted']),
+      duration_ms: z.number(),
+      /** Written at read time for a run whose orchestrator died (never appended to the log). */
+      inferred: z.literal(true).optional(),
+    }),
   /** A named phase (specification, planning, implementation, integration…) began. */
-  'phase.started': z.object({ ...base, type: z.literal('phase.started'), phase: z.string() }),
+  'phase.started': () => z.object({ ...base, type: z.literal('phase.started'), phase: z.string() }),
   /** A named phase ended. */
-  'phase.ended': z.object({ ...base, type: z.literal('phase.ended'), phase: z.string() }),
+  'phase.ended': () => z.object({ ...base, type: z.literal('phase.ended'), phase: z.string() }),
   /** A feature's worktree was created (or reused) on its branch. */
-  'worktree.created': z.object({
-    ...base,
-    type: z.literal('worktree.created'),
-    feature_id: id,
-    path: z.string(),
-    branch: z.string(),
-    base_commit: z.string(),
-    reused: z.boolean(),
-    /** On `--resume`: commits the dead run's agent left on the branch, and whether `--restart` dropped them. */
-    kept_commits: z.number().optional(),
-    restarted: z.literal(true).optional(),
-  }),
+  'worktree.created': () =>
+    z.object({
+      ...base,
+      type: z.literal('worktree.created'),
+      feature_id: id,
+      path: z.string(),
+      branch: z.string(),
+      base_commit: z.string(),
+      reused: z.boolean(),
+      /** On `--resume`: commits the dead run's agent left on the branch, and whether `--restart` dropped them. */
+      kept_commits: z.number().optional(),
+      restarted: z.literal(true).optional(),
+    }),
   /** A feature's agent was launched. */
-  'feature.started': z.object({
-    ...base,
-    type: z.literal('feature.started'),
-    feature_id: id,
-    status: z.literal('running'),
-    agent: z.string(),
-    branch: z.string(),
-    worktree: z.string(),
-    log_file: z.string(),
-    port: z.number(),
-    pid: z.number().optional(),
-    /** Process group of the agent, so an orphan can be found after a crash. */
-    pgid: z.number().optional(),
-    attempt: z.number().optional(),
-  }),
+  'feature.started': () =>
+    z.object({
+      ...base,
+      type: z.literal('feature.started'),
+      feature_id: id,
+      status: z.literal('running'),
+      agent: z.string(),
+      branch: z.string(),
+      worktree: z.string(),
+      log_file: z.string(),
+      port: z.number(),
+      pid: z.number().optional(),
+      /** Process group of the agent, so an orphan can be found after a crash. */
+      pgid: z.number().optional(),
+      attempt: z.number().optional(),
+    }),
   /** An agent process exited; what it changed is recorded here. */
-  'agent.exited': z.object({
-    ...base,
-    type: z.literal('agent.exited'),
-    feature_id: id,
-    exit_code: z.number().nullable(),
-    signal: z.string().nullable(),
-    duration_ms: z.number(),
-    commit: z.string().optional(),
-    files: strings,
-    timed_out: z.boolean().optional(),
-    usage: AgentUsageSchema.optional(),
-    /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
-    reason: z.string().optional(),
-    /** Processes the agent left running outside its group (daemons), stopped by Baton. */
-    stopped_daemons: z.array(z.object({ pid: z.number(), command: z.string() })).optional(),
-  }),
+  'agent.exited': () =>
+    z.object({
+      ...base,
+      type: z.literal('agent.exited'),
+      feature_id: id,
+      exit_code: z.number().nullable(),
+      signal: z.string().nullable(),
+      duration_ms: z.number(),
+      commit: z.string().optional(),
+      files: strings,
+      timed_out: z.boolean().optional(),
+      usage: AgentUsageSchema.optional(),
+      /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
+      reason: z.string().optional(),
+      /** Processes the agent left running outside its group (daemons), stopped by Baton. */
+      stopped_daemons: z.array(z.object({ pid: z.number(), command: z.string() })).optional(),
+    }),
   /** An agent's own hook (or a hand-written completion hook) reported in. */
-  hook: z.object({
-    ...base,
-    type: z.literal('hook'),
-    feature_id: id,
-    /** The hook's name: `stop`, `notification`, `session-end`, `agent-turn-complete`… */
-    event: z.string(),
-    status: z.enum(FEATURE_STATUSES).optional(),
-    /** A short, secret-free summary of the hook's payload. */
-    detail: z.string().optional(),
-    session_id: z.string().optional(),
-  }),
+  hook: () =>
+    z.object({
+      ...base,
+      type: z.literal('hook'),
+      feature_id: id,
+      /** The hook's name: `stop`, `notification`, `session-end`, `agent-turn-complete`… */
+      event: z.string(),
+      status: z.enum(FEATURE_STATUSES).optional(),
+      /** A short, secret-free summary of the hook's payload. */
+      detail: z.string().optional(),
+      session_id: z.string().optional(),
+    }),
   /** The feature's outcome for this run: the one completion event per feature. */
-  'feature.ended': z.object({
-    ...base,
-    type: z.literal('feature.ended'),
-    feature_id: id,
-    status: z.enum(END_STATUSES),
-    reason: z.string().optional(),
-    /** Written at read time for a run whose orchestrator died (never appended to the log). */
-    inferred: z.literal(true).optional(),
-  }),
+  'feature.ended': () =>
+    z.object({
+      ...base,
+      type: z.literal('feature.ended'),
+      feature_id: id,
+      status: z.enum(END_STATUSES),
+      reason: z.string().optional(),
+      /** Written at read time for a run whose orchestrator died (never appended to the log). */
+      inferred: z.literal(true).optional(),
+    }),
   /** An agent wrote into the main checkout instead of its worktree. */
-  'feature.escaped': z.object({
-    ...base,
-    type: z.literal('feature.escaped'),
-    feature_id: id,
-    files: strings,
-    /** `repository`: the shared git config or a ref outside the feature's own branch changed. */
-    kind: z.enum(['checkout', 'repository']).optional(),
-    /** How the feature was named: by the run window of the only agent running, or `unknown`. */
-    attribution: z.enum(['run-window', 'unknown']).optional(),
-  }),
+  'feature.escaped': () =>
+    z.object({
+      ...base,
+      type: z.literal('feature.escaped'),
+      feature_id: id,
+      files: strings,
+      /** `repository`: the shared git config or a ref outside the feature's own branch changed. */
+      kind: z.enum(['checkout', 'repository']).optional(),
+      /** How the feature was named: by the run window of the only agent running, or `unknown`. */
+      attribution: z.enum(['run-window', 'unknown']).optional(),
+    }),
   /** An acceptance criterion held. */
-  'check.passed': z.object({ ...checkFields, type: z.literal('check.passed') }),
+  'check.passed': () => z.object({ ...checkFields, type: z.literal('check.passed') }),
   /** An acceptance criterion did not hold. */
-  'check.failed': z.object({ ...checkFields, type: z.literal('check.failed') }),
+  'check.failed': () => z.object({ ...checkFields, type: z.literal('check.failed') }),
   /** An acceptance criterion has nothing to run; never counted as passed. */
-  'check.unverifiable': z.object({ ...checkFields, type: z.literal('check.unverifiable') }),
+  'check.unverifiable': () => z.object({ ...checkFields, type: z.literal('check.unverifiable') }),
   // The integration's events (integration.started … integration.discarded), in their own file.
-  ...INTEGRATION_EVENT_SCHEMAS,
+  ...INTEGRATION_EVENT_MAKERS,
   /** The radar saw two running features' work collide: a path both touched, or a path one owns that the other touched. */
-  'collision.detected': z.object({
-    ...base,
-    type: z.literal('collision.detected'),
-    /** Stable id of the pair (`a+b`); a later detection with the same id updates it. */
-    collision_id: z.string(),
-    features: strings,
-    /** `overlap`: their versions merge; `conflict`: they do not; `owned`: one touched the other's owned path. */
-    kind: z.enum(['overlap', 'conflict', 'owned']),
-    paths: strings,
-    /** The feature that touched the paths last (the one `--on-collision stop-later` stops). */
-    second: z.string(),
-  }),
+  'collision.detected': () =>
+    z.object({
+      ...base,
+      type: z.literal('collision.detected'),
+      /** Stable id of the pair (`a+b`); a later detection with the same id updates it. */
+      collision_id: z.string(),
+      features: strings,
+      /** `overlap`: their versions merge; `conflict`: they do not; `owned`: one touched the other's owned path. */
+      kind: z.enum(['overlap', 'conflict', 'owned']),
+      paths: strings,
+      /** The feature that touched the paths last (the one `--on-collision stop-later` stops). */
+      second: z.string(),
+    }),
   /** Where a feature stands in the distributed queue (`baton run --queue`): the BullMQ job's state, worker host and attempt. */
-  'queue.job': z.object({
-    ...base,
-    type: z.literal('queue.job'),
-    feature_id: id,
-    job_id: z.string(),
-    state: z.enum(['waiting', 'active', 'stalled', 'completed', 'failed']),
-    host: z.string().optional(),
-    worker: z.string().optional(),
-    attempt: z.number().optional(),
-    /** The attempt ref promoted to `baton/<feature_id>`, on `completed`. */
-    attempt_ref: z.string().optional(),
-    commit: z.string().optional(),
-    reason: z.string().optional(),
-  }),
+  'queue.job': () =>
+    z.object({
+      ...base,
+      type: z.literal('queue.job'),
+      feature_id: id,
+      job_id: z.string(),
+      state: z.enum(['waiting', 'active', 'stalled', 'completed', 'failed']),
+      host: z.string().optional(),
+      worker: z.string().optional(),
+      attempt: z.number().optional(),
+      /** The attempt ref promoted to `baton/<feature_id>`, on `completed`. */
+      attempt_ref: z.string().optional(),
+      commit: z.string().optional(),
+      reason: z.string().optional(),
+    }),
   /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
-  'user.intervention': z.object({
-    ...base,
-    type: z.literal('user.intervention'),
-    feature_id: id,
-    /** How: `send` typed text into the agent's window, `attach` opened the window. */
-    action: z.enum(['send', 'attach']),
-    /** What was typed (first 200 characters, one line), for `send`. */
-    text: z.string().optional(),
-  }),
+  'user.intervention': () =>
+    z.object({
+      ...base,
+      type: z.literal('user.intervention'),
+      feature_id: id,
+      /** How: `send` typed text into the agent's window, `attach` opened the window. */
+      action: z.enum(['send', 'attach']),
+      /** What was typed (first 200 characters, one line), for `send`. */
+      text: z.string().optional(),
+    }),
   /** A best-of-N attempt of a feature began: its own worktree, branch, port block and agent. */
-  'attempt.started': z.object({
-    ...base,
-    type: z.literal('attempt.started'),
-    feature_id: id,
-    attempt: z.number(),
-    agent: z.string(),
-    branch: z.string(),
-    worktree: z.string(),
-    port: z.number(),
-  }),
+  'attempt.started': () =>
+    z.object({
+      ...base,
+      type: z.literal('attempt.started'),
+      feature_id: id,
+      attempt: z.number(),
+      agent: z.string(),
+      branch: z.string(),
+      worktree: z.string(),
+      port: z.number(),
+    }),
   /** A best-of-N attempt ended: its status, checks, measured values, diff size, cost and duration. */
-  'attempt.ended': z.object({
-    ...base,
-    type: z.literal('attempt.ended'),
-    feature_id: id,
-    attempt: z.number(),
-    status: z.enum(ATTEMPT_END_STATUSES),
-    reason: z.string().optional(),
-    commit: z.string().optional(),
-    files: strings,
-    checks: AttemptChecksSchema,
-    /** Numeric values the checks measured, by criterion id (e.g. `{ latency: { p95_ms: 20 } }`). */
-    measured: z.record(z.string(), z.record(z.string(), z.number())),
-    /** Lines added plus lines deleted on the attempt's branch. */
-    lines_changed: z.number(),
-    /** Files the attempt changed outside the contract's `owns`. */
-    outside_owns: z.number(),
-    cost_usd: z.number().optional(),
-    duration_ms: z.number(),
-  }),
+  'attempt.ended': () =>
+    z.object({
+      ...base,
+      type: z.literal('attempt.ended'),
+      feature_id: id,
+      attempt: z.number(),
+      status: z.enum(ATTEMPT_END_STATUSES),
+      reason: z.string().optional(),
+      commit: z.string().optional(),
+      files: strings,
+      checks: AttemptChecksSchema,
+      /** Numeric values the checks measured, by criterion id (e.g. `{ latency: { p95_ms: 20 } }`). */
+      measured: z.record(z.string(), z.record(z.string(), z.number())),
+      /** Lines added plus lines deleted on the attempt's branch. */
+      lines_changed: z.number(),
+      /** Files the attempt changed outside the contract's `owns`. */
+      outside_owns: z.number(),
+      cost_usd: z.number().optional(),
+      duration_ms: z.number(),
+    }),
   /** Best-of-N chose a feature's winner: `baton/<feature_id>` now points at its commit. */
-  'attempt.selected': z.object({
-    ...base,
-    type: z.literal('attempt.selected'),
-    feature_id: id,
-    winner: z.number(),
-    select: z.enum(['best', 'first-passing']),
-    /** Why the winner beat each runner-up, in words, best first. */
-    reasons: strings,
-    /** Attempt numbers, best first. */
-    ranking: z.array(z.number()),
-    /** The feature's branch, now at the winner's commit. */
-    branch: z.string(),
-    commit: z.string().optional(),
-  }),
+  'attempt.selected': () =>
+    z.object({
+      ...base,
+      type: z.literal('attempt.selected'),
+      feature_id: id,
+      winner: z.number(),
+      select: z.enum(['best', 'first-passing']),
+      /** Why the winner beat each runner-up, in words, best first. */
+      reasons: strings,
+      /** Attempt numbers, best first. */
+      ranking: z.array(z.number()),
+      /** The feature's branch, now at the winner's commit. */
+      branch: z.string(),
+      commit: z.string().optional(),
+    }),
   /** The conductor overrode best-of-N's choice (`baton pick`): `baton/<feature_id>` moved to this attempt. */
-  'attempt.picked': z.object({
-    ...base,
-    type: z.literal('attempt.picked'),
-    feature_id: id,
-    attempt: z.number(),
-    previous: z.number().optional(),
-    commit: z.string(),
-  }),
+  'attempt.picked': () =>
+    z.object({
+      ...base,
+      type: z.literal('attempt.picked'),
+      feature_id: id,
+      attempt: z.number(),
+      previous: z.number().optional(),
+      commit: z.string(),
+    }),
   /** A collision the radar reported is gone (one side reverted the paths). */
-  'collision.resolved': z.object({
-    ...base,
-    type: z.literal('collision.resolved'),
-    collision_id: z.string(),
-    features: strings,
-  }),
-} as const;
+  'collision.resolved': () =>
+    z.object({
+      ...base,
+      type: z.literal('collision.resolved'),
+      collision_id: z.string(),
+      features: strings,
+    }),
+});
 
 type Schemas = typeof EVENT_SCHEMAS;
 type EventOf<K extends keyof Schemas> = z.infer<Schemas[K]>;

@@ -1,96 +1,104 @@
 /**
- * The schemas of the integration's events, from `integration.started` to `integration.discarded`.
- * `events.ts` spreads them into the one event table, where they keep their place; each event is still
- * declared once, and its type is inferred from this schema.
+ * The schemas of the integration's events, from `integration.started` to `integration.discarded`, each
+ * as the function that builds it. `events.ts` spreads them into the one event table (built on first
+ * use), where they keep their place; each event is still declared once, and its type is inferred from
+ * this schema.
  */
 import { z } from 'zod';
 import { base, id, strings } from './event-fields.js';
 import { FEATURE_STATUSES } from './statuses.js';
 
-export const INTEGRATION_EVENT_SCHEMAS = {
+export const INTEGRATION_EVENT_MAKERS = {
   /** Integration began on its own branch and worktree. */
-  'integration.started': z.object({
-    ...base,
-    type: z.literal('integration.started'),
-    branch: z.string(),
-    worktree: z.string(),
-    order: strings,
-    /** The commit the integration branch starts from. */
-    base_commit: z.string().optional(),
-    /** The test command run after each merge, so `--continue` runs the same one. */
-    test: z.string().optional(),
-    /** What to do on a conflict: `stop`, `skip` or `agent`. */
-    on_conflict: z.string().optional(),
-    /** Statuses opted in with `--include` (besides `complete`). */
-    include: z.array(z.enum(FEATURE_STATUSES)).optional(),
-    /** Features merged although their status is not `complete`, because `--include` named it. */
-    included: z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES) })).optional(),
-    /** Features not merged because their status is not `complete`. */
-    excluded: z
-      .array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES), reason: z.string() }))
-      .optional(),
-  }),
+  'integration.started': () =>
+    z.object({
+      ...base,
+      type: z.literal('integration.started'),
+      branch: z.string(),
+      worktree: z.string(),
+      order: strings,
+      /** The commit the integration branch starts from. */
+      base_commit: z.string().optional(),
+      /** The test command run after each merge, so `--continue` runs the same one. */
+      test: z.string().optional(),
+      /** What to do on a conflict: `stop`, `skip` or `agent`. */
+      on_conflict: z.string().optional(),
+      /** Statuses opted in with `--include` (besides `complete`). */
+      include: z.array(z.enum(FEATURE_STATUSES)).optional(),
+      /** Features merged although their status is not `complete`, because `--include` named it. */
+      included: z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES) })).optional(),
+      /** Features not merged because their status is not `complete`. */
+      excluded: z
+        .array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES), reason: z.string() }))
+        .optional(),
+    }),
   /** A feature branch merged without conflict. */
-  'merge.clean': z.object({
-    ...base,
-    type: z.literal('merge.clean'),
-    feature_id: id,
-    commit: z.string(),
-    duration_ms: z.number(),
-  }),
+  'merge.clean': () =>
+    z.object({
+      ...base,
+      type: z.literal('merge.clean'),
+      feature_id: id,
+      commit: z.string(),
+      duration_ms: z.number(),
+    }),
   /** A feature branch conflicted with what was already merged. */
-  'merge.conflict': z.object({
-    ...base,
-    type: z.literal('merge.conflict'),
-    feature_id: id,
-    files: strings,
-    /** The already-merged features that also changed those files. */
-    with: strings,
-    duration_ms: z.number(),
-  }),
+  'merge.conflict': () =>
+    z.object({
+      ...base,
+      type: z.literal('merge.conflict'),
+      feature_id: id,
+      files: strings,
+      /** The already-merged features that also changed those files. */
+      with: strings,
+      duration_ms: z.number(),
+    }),
   /** A feature was left out of the integration (conflict skipped, or a dependency skipped). */
-  'merge.skipped': z.object({
-    ...base,
-    type: z.literal('merge.skipped'),
-    feature_id: id,
-    reason: z.string(),
-    /** Why, as a kind. */
-    kind: z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge']).optional(),
-    /** The feature's folded status, for `kind: excluded`. */
-    status: z.enum(FEATURE_STATUSES).optional(),
-  }),
+  'merge.skipped': () =>
+    z.object({
+      ...base,
+      type: z.literal('merge.skipped'),
+      feature_id: id,
+      reason: z.string(),
+      /** Why, as a kind. */
+      kind: z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge']).optional(),
+      /** The feature's folded status, for `kind: excluded`. */
+      status: z.enum(FEATURE_STATUSES).optional(),
+    }),
   /** The test command ran after a merge. */
-  'integration.tested': z.object({
-    ...base,
-    type: z.literal('integration.tested'),
-    after_feature: z.string(),
-    passed: z.boolean(),
-    exit_code: z.number().nullable(),
-    output_tail: z.string().optional(),
-    duration_ms: z.number(),
-  }),
+  'integration.tested': () =>
+    z.object({
+      ...base,
+      type: z.literal('integration.tested'),
+      after_feature: z.string(),
+      passed: z.boolean(),
+      exit_code: z.number().nullable(),
+      output_tail: z.string().optional(),
+      duration_ms: z.number(),
+    }),
   /** Integration finished (or stopped). */
-  'integration.ended': z.object({
-    ...base,
-    type: z.literal('integration.ended'),
-    outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial']),
-    duration_ms: z.number(),
-    commit: z.string().optional(),
-    /** Branch fast-forwarded to the result, with `--into`. */
-    into: z.string().optional(),
-    /** Why `--into` left the branch where it was. */
-    into_refused: z.string().optional(),
-  }),
+  'integration.ended': () =>
+    z.object({
+      ...base,
+      type: z.literal('integration.ended'),
+      outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial']),
+      duration_ms: z.number(),
+      commit: z.string().optional(),
+      /** Branch fast-forwarded to the result, with `--into`. */
+      into: z.string().optional(),
+      /** Why `--into` left the branch where it was. */
+      into_refused: z.string().optional(),
+    }),
   /** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
-  'integration.discarded': z.object({
-    ...base,
-    type: z.literal('integration.discarded'),
-    branch: z.string(),
-    /** `ts` of the discarded attempt's `integration.started`. */
-    started_at: z.string().optional(),
-    /** The discarded result's tip. */
-    commit: z.string().optional(),
-    /** The ref that keeps the discarded result. */
-    backup: z.string().optional(),
-  }),
+  'integration.discarded': () =>
+    z.object({
+      ...base,
+      type: z.literal('integration.discarded'),
+      branch: z.string(),
+      /** `ts` of the discarded attempt's `integration.started`. */
+      started_at: z.string().optional(),
+      /** The discarded result's tip. */
+      commit: z.string().optional(),
+      /** The ref that keeps the discarded result. */
+      backup: z.string().optional(),
+    }),
 } as const;

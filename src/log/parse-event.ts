@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import { EVENT_SCHEMAS, type LogEvent } from './events.js';
 import { type FastTest, fastTest } from './fast-check.js';
 
-const SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map(Object.entries(EVENT_SCHEMAS));
+// Looked up by key only: each schema is built when its first event is checked (`events.ts`).
+const SCHEMAS = EVENT_SCHEMAS as unknown as Readonly<Record<string, z.ZodType>>;
 
 /**
  * Each type's fast test, compiled when the first event of that type is checked: compiling all ~60 at
@@ -65,7 +66,7 @@ export function checkLogValue(value: unknown): { event: LogEvent } | { problem: 
     return { problem: 'not a JSON object' };
   const record = value as Record<string, unknown>;
   if (typeof record.type === 'string') {
-    const schema = SCHEMAS.get(record.type);
+    const schema = Object.hasOwn(SCHEMAS, record.type) ? SCHEMAS[record.type] : undefined;
     if (schema === undefined) return { problem: `unknown event type "${record.type}"` };
     if (fitsOf(record.type, schema)(record)) return { event: record as unknown as LogEvent };
     const result = schema.safeParse(record);

@@ -73,3 +73,22 @@ describe('the fast tests are compiled on first use', () => {
     });
   });
 });
+
+describe('the event table builds each schema on first use', () => {
+  it('lists every type from the start, each an accessor that builds its schema once', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/log/events.js');
+    expect(Object.keys(fresh.EVENT_SCHEMAS)).toEqual(fresh.BATON_EVENT_TYPES);
+    expect(fresh.BATON_EVENT_TYPES.slice(0, 2)).toEqual(['run.started', 'run.ended']);
+    for (const type of fresh.BATON_EVENT_TYPES) {
+      const slot = Object.getOwnPropertyDescriptor(fresh.EVENT_SCHEMAS, type);
+      expect(slot?.get, type).toBeTypeOf('function');
+      expect(slot?.enumerable, type).toBe(true);
+    }
+    const first = fresh.EVENT_SCHEMAS['feature.started'];
+    expect(fresh.EVENT_SCHEMAS['feature.started']).toBe(first);
+    expect(first.safeParse({ type: 'feature.started' }).success).toBe(false);
+    expect(fresh.isBatonEventType('hook')).toBe(true);
+    expect(fresh.isBatonEventType('toString')).toBe(false);
+  });
+});
