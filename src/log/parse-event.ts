@@ -11,8 +11,8 @@ import { type FastTest, fastTest } from './fast-check.js';
 const SCHEMAS = EVENT_SCHEMAS as unknown as Readonly<Record<string, z.ZodType>>;
 
 /**
- * Each type's fast test, compiled when the first event of that type is checked: compiling all ~60 at
- * load cost every command that imports the reader (`run` among them) about 15 ms, read a log or not.
+ * Each type's fast test, compiled when the first event of that type is checked: compiling every type's
+ * at load cost each command that imports the reader (`run` among them) its time, read a log or not.
  */
 const FITS = new Map<string, FastTest>();
 
