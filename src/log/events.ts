@@ -74,7 +74,7 @@ export const AttemptChecksSchema = z.object({
 
 /**
  * The table below, each schema built when first asked for: building every one of its zod objects took
- * each command that loads the log's modules about 15 ms, and most use a few types or none (a run
+ * each command that loads the log's modules about 10 ms here, and most use a few types or none (a run
  * writes events and reads none). The keys are all there from the start, in declaration order.
  */
 function builtOnUse<M extends { [type: string]: () => z.ZodType }>(

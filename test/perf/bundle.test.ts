@@ -13,7 +13,7 @@ const BUNDLE = resolve(import.meta.dirname, '..', '..', 'dist', 'bundle');
 const scratch = mkdtempSync(join(tmpdir(), 'baton-bundle-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** The files a `baton` process loaded through require() and import(), recorded at its exit. */
+/** The files a `baton` process loaded through require() (the bundle's way), recorded at its exit. */
 function loadedFiles(args: string[], env: NodeJS.ProcessEnv = {}, cwd = scratch): string[] {
   const out = join(scratch, `loaded-${Math.random().toString(36).slice(2)}.json`);
   const preload = join(scratch, 'record.cjs');
@@ -36,8 +36,8 @@ describe('the bundled CLI', () => {
     expect(files).toContain('main.cjs');
     expect(files.filter((f) => !f.endsWith('.cjs'))).toEqual([]);
     const loaded = loadedFiles(['--version']);
+    // The module tree's ES modules would not be in require's cache at all: main.cjs there is the bundle.
     expect(loaded).toContain(join(BUNDLE, 'main.cjs'));
-    expect(loaded.filter((f) => f.includes('/dist/cli/'))).toEqual([]);
   });
 
   it('loads the project of a first `status` in its worker thread, not on the main thread', () => {
