@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CONFIG_FILES } from './config-files.js';
-import { AgentOverrideSchema, type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
+import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
+import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
 import { yaml } from './text/yaml.js';
@@ -110,27 +111,24 @@ export function parseConfigText(file: string, text: string): Result<ConfigInput>
   return { ok: true, value: parsed.data, warnings: [] };
 }
 
-/** The keys allowed in the config object at `path`, for "did you mean". */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  if (path.length === 0) return Object.keys(ConfigSchema.shape);
-  if (path[0] === 'retry') return ['attempts', 'initial_delay_s', 'factor'];
-  if (path[0] === 'agents') return Object.keys(AgentOverrideSchema.shape);
-  return [];
-}
-
-/** An unknown key, with the closest known one (`concurency` → `concurrency`), located on its line. */
+/**
+ * An unknown key, with the closest known one at the same place (`concurency` → `concurrency`,
+ * `retry.attempt` → `retry.attempts`), located on its line.
+ */
 function unknownKey(file: string, text: string, path: readonly PropertyKey[], key: string): Diagnostic {
-  const known = knownKeysAt(path);
+  const known = objectKeysAt(ConfigSchema, path);
   const suggestion = closestName(key, known);
-  const name = [...path, key].map(String).join('.');
+  const dotted = (last: string) => [...path, last].map(String).join('.');
   return {
     severity: 'error',
     code: 'config/unknown-key',
-    message: `unknown key "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+    message: `unknown key "${dotted(key)}"${suggestion ? ` (did you mean "${dotted(suggestion)}"?)` : ''}`,
     location: { file, ...lineOf(text, key) },
     hint: suggestion
-      ? `Rename it to "${suggestion}".`
-      : `Known keys here: ${known.join(', ')} (see schema/config.schema.json).`,
+      ? `Rename "${key}" to "${suggestion}".`
+      : known.length > 0
+        ? `Known keys here: ${known.join(', ')} (see schema/config.schema.json).`
+        : 'See schema/config.schema.json for the keys allowed here.',
   };
 }
 

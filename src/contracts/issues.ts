@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Diagnostic } from '../errors.js';
-import { CriterionSchema, FilesCheckSchema, HttpCheckSchema } from './schema.js';
+import { ContractSchema } from './schema.js';
+import { objectKeysAt } from './schema-keys.js';
 import { closestName } from './suggest.js';
 
 /**
@@ -72,7 +73,7 @@ export function describeIssue(
     ];
   }
   if (issue.code === 'unrecognized_keys') {
-    const knownKeys = knownKeysAt(path);
+    const knownKeys = objectKeysAt(ContractSchema, path);
     return issue.keys.map((key) => {
       const suggestion = closestName(key, knownKeys);
       return emit(
@@ -84,18 +85,6 @@ export function describeIssue(
     });
   }
   return [emit('contract/invalid', `${name}: ${issue.message}, got ${describe(value)}`, path)];
-}
-
-/** The field names allowed in the nested object at `path`, for "did you mean". */
-function knownKeysAt(path: Path): string[] {
-  const last = path[path.length - 1];
-  if (last === 'http') return Object.keys(HttpCheckSchema.shape);
-  if (last === 'files') return Object.keys(FilesCheckSchema.shape);
-  if (last === 'depends_on') return ['features', 'services'];
-  if (last === 'agent') return ['command', 'name', 'args'];
-  if (path[0] === 'acceptance_criteria' && typeof last === 'number')
-    return Object.keys(CriterionSchema.shape);
-  return [];
 }
 
 export function formatPath(path: Path): string {

@@ -140,11 +140,31 @@ describe('baton lint', () => {
     expect(out.stdout).toContain(
       'baton.config.json:3: error: unknown key "concurency" (did you mean "concurrency"?) [config/unknown-key]',
     );
-    expect(out.stdout).toContain('unknown key "retry.atempts" (did you mean "attempts"?)');
+    expect(out.stdout).toContain('unknown key "retry.atempts" (did you mean "retry.attempts"?)');
+    expect(out.stdout).toContain('hint: Rename "atempts" to "attempts".');
     const yaml = repo({ 'baton.yaml': 'agent: demo\nspecz: contracts\n', 'specs/c/contract.md': ok('c') });
     const plan = await runBaton(['plan'], { cwd: yaml.root });
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain('baton.yaml:2: error: unknown key "specz" (did you mean "specs"?)');
+  });
+
+  it('an unknown key in any nested section is suggested from that section, or its keys are listed', async () => {
+    const r = repo({
+      'baton.yaml': 'agent: demo\ncoupling:\n  windw: 50\n  zzz: 1\nagents:\n  claude:\n    comand: x\n',
+      'specs/c/contract.md': ok('c'),
+    });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain(
+      'baton.yaml:3: error: unknown key "coupling.windw" (did you mean "coupling.window"?)',
+    );
+    // No close match: the keys that are allowed there, never an empty list.
+    expect(out.stdout).toMatch(
+      /unknown key "coupling\.zzz" \[config\/unknown-key\]\n\s+hint: Known keys here: window, /,
+    );
+    expect(out.stdout).toContain(
+      'unknown key "agents.claude.comand" (did you mean "agents.claude.command"?)',
+    );
   });
 
   it("--fix writes the http check that measures the seed contract's latency criterion, verbatim", async () => {
