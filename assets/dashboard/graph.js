@@ -1,5 +1,7 @@
 // The dependency graph, layered by waves: wave k holds the features whose dependencies all sit in
-// earlier waves. Nodes are coloured by status; edges on the critical path are drawn heavier.
+// earlier waves. Nodes are coloured by status; edges on the critical path are drawn heavier. Two
+// independent features whose owned paths overlap (the plan's predicted hotspots) are linked by a
+// dashed arc on the right of their nodes, titled with the path both own.
 import { columnOf } from './board.js';
 import { h, svg } from './dom.js';
 
@@ -40,7 +42,13 @@ export function renderGraph(container, model, onSelect) {
     return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Number.MAX_SAFE_INTEGER / 2;
   }
   const tallest = Math.max(...project.waves.map((w) => w.length));
-  const width = PAD * 2 + project.waves.length * NODE_W + (project.waves.length - 1) * GAP_X;
+  const overlaps = (project.overlaps ?? []).filter((o) => position.has(o.a) && position.has(o.b));
+  // Room on the right for the last wave's overlap arcs.
+  const width =
+    PAD * 2 +
+    project.waves.length * NODE_W +
+    (project.waves.length - 1) * GAP_X +
+    (overlaps.length > 0 ? GAP_X / 2 : 0);
   const height = PAD * 2 + tallest * (NODE_H + GAP_Y) - GAP_Y;
   const critical = new Set();
   for (let i = 1; i < project.critical_path.length; i++) {
@@ -62,6 +70,25 @@ export function renderGraph(container, model, onSelect) {
         d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`,
       });
     });
+  const overlapArcs = overlaps.map((o) => {
+    const [a, b] = [position.get(o.a), position.get(o.b)].sort((p, q) => p.x - q.x || p.y - q.y);
+    const x1 = a.x + NODE_W;
+    const y1 = a.y + NODE_H / 2;
+    const x2 = b.x + NODE_W;
+    const y2 = b.y + NODE_H / 2;
+    // Out to the right of both nodes and back: the arc never crosses a node of the later wave.
+    const out = Math.max(x1, x2) + GAP_X / 2 - 4;
+    return svg(
+      'path',
+      {
+        class: 'edge overlap',
+        'data-a': o.a,
+        'data-b': o.b,
+        d: `M${x1},${y1} C${out},${y1} ${out},${y2} ${x2},${y2}`,
+      },
+      svg('title', {}, `${o.a} and ${o.b} both own ${o.pattern} (a predicted merge hotspot)`),
+    );
+  });
   const nodes = project.features
     .filter((f) => position.has(f.id))
     .map((f) => {
@@ -93,6 +120,7 @@ export function renderGraph(container, model, onSelect) {
         'aria-label': `Dependency graph: ${project.features.length} features in ${project.waves.length} waves`,
       },
       ...edges,
+      ...overlapArcs,
       ...nodes,
     ),
   );

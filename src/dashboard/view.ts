@@ -1,5 +1,5 @@
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
-import type { Edge, Plan } from '../graph/types.js';
+import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
 import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, type FeatureState, pendingFeature } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
@@ -44,6 +44,8 @@ export interface ProjectView {
   features: ProjectFeatureView[];
   waves: string[][];
   edges: Edge[];
+  /** Independent pairs whose `owns` overlap (the plan's predicted hotspots), drawn as dashed links. */
+  overlaps: OwnershipOverlap[];
   critical_path: string[];
   sequential_minutes: number;
   parallel_minutes: number;
@@ -129,6 +131,7 @@ export function describePlan(plan: Plan): ProjectView {
     })),
     waves: plan.waves.map((w) => [...w]),
     edges: plan.edges.map((e) => ({ from: e.from, to: e.to })),
+    overlaps: plan.integration_points.overlaps.map((o) => ({ a: o.a, b: o.b, pattern: o.pattern })),
     critical_path: [...plan.critical_path.feature_ids],
     sequential_minutes: plan.amdahl.sequential_minutes,
     parallel_minutes: plan.amdahl.parallel_minutes,

@@ -12,6 +12,7 @@ import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-output');
 const IDS = ['feature-001-catalog', 'feature-002-cart', 'feature-003-checkout'];
+const SEARCH = 'feature-004-search';
 
 let repo: TempRepo;
 let server: ChildProcess;
@@ -49,6 +50,8 @@ beforeAll(async () => {
       { id: IDS[0]!, title: 'Product catalog', criteria: [{ id: 'tests', text: 'Tests pass', run: 'true' }] },
       { id: IDS[1]!, title: 'Cart', depends: [IDS[0]!] },
       { id: IDS[2]!, title: 'Checkout', depends: [IDS[1]!] },
+      // Independent of the catalog, yet owning part of its folder: a predicted hotspot, not yet run.
+      { id: SEARCH, title: 'Search', owns: [`src/${IDS[0]}/search/**`] },
     ]),
   });
   // A run in progress, as `baton run` leaves the log while three agents work.
@@ -154,9 +157,24 @@ describe('dashboard in a browser', () => {
     expect(await detail.locator('.feature-events').textContent()).toContain('agent claude started');
     // Checks n/m counts the contract's criteria before any has run.
     expect(await page.locator(`li[data-feature="${IDS[0]}"] .checks`).textContent()).toBe('0/1');
-    // The graph has one node per contract and the two dependency edges.
-    expect(await page.locator('#graph .node').count()).toBe(3);
-    expect(await page.locator('#graph .edge').count()).toBe(2);
+    // The graph has one node per contract, the two dependency edges, and the one overlap between
+    // independent features, dashed, titled with the path both own.
+    expect(await page.locator('#graph .node').count()).toBe(4);
+    expect(await page.locator('#graph .edge:not(.overlap)').count()).toBe(2);
+    const overlap = page.locator('#graph .edge.overlap');
+    expect(await overlap.count()).toBe(1);
+    expect([await overlap.getAttribute('data-a'), await overlap.getAttribute('data-b')].sort()).toEqual([
+      IDS[0],
+      SEARCH,
+    ]);
+    expect(await overlap.locator('title').textContent()).toContain(`src/${IDS[0]}/search/`);
+    const dashes = await overlap.evaluate(
+      (e) =>
+        (
+          globalThis as unknown as { getComputedStyle(el: unknown): { strokeDasharray: string } }
+        ).getComputedStyle(e).strokeDasharray,
+    );
+    expect(dashes).not.toBe('none');
     expect(await page.locator('#timeline .bar').count()).toBe(3);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-detail.png') });
     await page.keyboard.press('Escape');

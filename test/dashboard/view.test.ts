@@ -62,6 +62,21 @@ describe('dashboard view', () => {
     });
     expect(view.critical_path).toEqual(['a', 'b']);
     expect(view.max_speedup).toBeCloseTo(60 / 50);
+    expect(view.overlaps).toEqual([]);
+  });
+
+  it("lists the plan's ownership overlaps for the graph, only between independent features", () => {
+    const plan = planOf([
+      { id: 'a', owns: ['src/shared/**'] },
+      { id: 'b', depends: ['a'], owns: ['src/shared/**'] },
+      { id: 'c', owns: ['src/shared/routes.ts'] },
+    ]);
+    const view = describePlan(plan);
+    expect(view.overlaps.map((o) => [o.a, o.b].sort())).toEqual([
+      ['a', 'c'],
+      ['b', 'c'],
+    ]);
+    expect(view.overlaps[0]?.pattern).toContain('src/shared/');
   });
 
   it('lists the plan features first, pending until the log names them, then features only the log knows', () => {
