@@ -7,8 +7,22 @@ import { check, type DoctorCheck, versionAtLeast } from './check.js';
 
 /** git 2.38 brought `merge-tree --write-tree`, which conflict prediction needs. */
 export const MIN_GIT = [2, 38] as const;
-/** The oldest Node Baton supports (package.json `engines`). */
+/**
+ * The Node releases Baton supports (package.json `engines`: `^20.19.0 || >=22.12.0`), as the oldest
+ * of each major line: Baton loads ES-only packages with require() (slice-ansi, smol-toml, and
+ * oxc-parser from the CommonJS bundle), which Node does without a flag from 20.19 and 22.12, and in
+ * every release of 23 and later. Node 21 never did.
+ */
 export const MIN_NODE = [20, 19] as const;
+const MIN_NODE_22 = [22, 12] as const;
+
+/** Whether Baton runs on this Node version (pure). */
+export function nodeSupported(version: readonly number[]): boolean {
+  const major = version[0] ?? 0;
+  if (major === 20) return versionAtLeast(version, MIN_NODE);
+  if (major === 22) return versionAtLeast(version, MIN_NODE_22);
+  return major >= 23;
+}
 
 /** Checks a `git --version` output against `MIN_GIT` (pure); undefined output means git did not run. */
 export function checkGitVersion(output: string | undefined): DoctorCheck {
@@ -39,15 +53,17 @@ export async function checkGit(cwd: string): Promise<DoctorCheck> {
   }
 }
 
-/** Checks a Node version (`process.versions.node`) against `MIN_NODE` (pure). */
+/** Checks a Node version (`process.versions.node`) against the releases Baton supports (pure). */
 export function checkNodeVersion(version: string): DoctorCheck {
   const parsed = versionNumbers(version);
-  if (parsed && versionAtLeast(parsed, MIN_NODE)) return check('node', 'ok', `v${version}`);
+  if (parsed && nodeSupported(parsed)) return check('node', 'ok', `v${version}`);
   return check(
     'node',
     'fail',
-    `v${version} is older than ${MIN_NODE.join('.')}`,
-    'Install Node 20.19 or newer (e.g. with nvm, fnm or volta).',
+    parsed && parsed[0] !== undefined && parsed[0] > 20
+      ? `v${version} cannot require() ES modules without a flag; Baton needs 20.19+ or 22.12+`
+      : `v${version} is older than ${MIN_NODE.join('.')}`,
+    'Install Node 22.12 or newer, or 20.19+ (e.g. with nvm, fnm or volta).',
   );
 }
 

@@ -196,7 +196,13 @@ describe('version checks', () => {
   it.each([
     ['20.18.3', 'fail'],
     ['20.19.0', 'ok'],
-    ['21.0.0', 'ok'],
+    ['20.20.2', 'ok'],
+    // require() of an ES module needs a flag on 21 and on 22 before 22.12.
+    ['21.7.3', 'fail'],
+    ['22.11.0', 'fail'],
+    ['22.12.0', 'ok'],
+    ['23.0.0', 'ok'],
+    ['24.1.0', 'ok'],
     ['18.20.4', 'fail'],
   ])('node %s → %s', (version, status) => {
     expect(checkNodeVersion(version).status).toBe(status);
