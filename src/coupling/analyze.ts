@@ -145,21 +145,32 @@ async function findUndeclaredImports(
   dependsOn: (a: string, b: string) => boolean,
   cache: ImportCache,
 ): Promise<{ undeclared: UndeclaredImport[]; read: number }> {
-  // Loaded here so the history pass alone never pays for the parser's native binding.
-  const { findImports, isImportSource, resolveImport } = await import('./imports.js');
+  const { findImports, isImportSource, loadParser, needsParser, resolveImport } = await import(
+    './imports.js'
+  );
   const matchers = features.map((c) => ({ id: c.feature_id, match: compileOwns(c.owns) }));
   const ownersOf = (file: string) => matchers.filter((m) => m.match(file)).map((m) => m.id);
   const fileSet = new Set(files);
-  const sources = files.filter(isImportSource).map((f) => ({ file: f, owners: ownersOf(f) }));
-  const owned = sources.filter((s) => s.owners.length > 0);
+  const owned = files
+    .filter(isImportSource)
+    .map((file) => ({ file, owners: ownersOf(file) }))
+    .filter((s) => s.owners.length > 0)
+    .flatMap(({ file, owners }) => {
+      const full = join(root, file);
+      const st = statSync(full, { throwIfNoEntry: false });
+      return st?.isFile() && st.size <= MAX_SOURCE_BYTES ? [{ file, owners, full, st }] : [];
+    });
+  // The parser (a native binding) only when a JS/TS file's imports are not in the cache already.
+  const parse = owned.some((o) => needsParser(o.file) && !cache.fresh(o.file, o.st.size, o.st.mtimeMs))
+    ? await loadParser()
+    : undefined;
   const undeclared: UndeclaredImport[] = [];
   let read = 0;
-  for (const { file, owners } of owned) {
-    const full = join(root, file);
-    const st = statSync(full, { throwIfNoEntry: false });
-    if (!st?.isFile() || st.size > MAX_SOURCE_BYTES) continue;
+  for (const { file, owners, full, st } of owned) {
     read++;
-    const sites = cache.get(file, st.size, st.mtimeMs, () => findImports(file, readFileSync(full, 'utf8')));
+    const sites = cache.get(file, st.size, st.mtimeMs, () =>
+      findImports(file, readFileSync(full, 'utf8'), parse),
+    );
     for (const site of sites) {
       const target = resolveImport(file, site.specifier, fileSet);
       if (!target) continue;

@@ -34,11 +34,17 @@ export class ImportCache {
     return new ImportCache(EntryCache.open<Entry>(path, fingerprint));
   }
 
+  /** Whether the imports of `file` are kept for this size and modification time (`get` reads nothing). */
+  fresh(file: string, size: number, mtime: number): boolean {
+    const hit = this.#cache.peek(file);
+    return hit !== undefined && hit.size === size && hit.mtime === mtime;
+  }
+
   /** The imports of `file` when its size and modification time still match, else `read()`'s (remembered). */
   get(file: string, size: number, mtime: number, read: () => ImportSite[]): ImportSite[] {
     this.#cache.keep(file);
     const hit = this.#cache.peek(file);
-    if (hit && hit.size === size && hit.mtime === mtime) return hit.sites;
+    if (hit && this.fresh(file, size, mtime)) return hit.sites;
     const sites = read();
     this.#cache.put(file, { size, mtime, sites });
     return sites;

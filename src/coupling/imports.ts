@@ -1,5 +1,17 @@
 import { posix } from 'node:path';
-import { parseSync } from 'oxc-parser';
+import type { parseSync } from 'oxc-parser';
+
+/** oxc-parser's parse, loaded by `loadParser` only when a JS/TS file is to be read. */
+export type Parse = typeof parseSync;
+
+/**
+ * Loads the parser (and its native binding, ~20 ms): only when some JS/TS file's imports are not
+ * cached, so a warm `baton plan` or `lint` never pays for it. By `import()`, which loads the ES-only
+ * package from the CommonJS bundle on every Node Baton supports.
+ */
+export async function loadParser(): Promise<Parse> {
+  return (await import('oxc-parser')).parseSync;
+}
 
 /** One import found in a source file: what it names and where. */
 export interface ImportSite {
@@ -14,25 +26,32 @@ const JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.c
 
 /** Whether the import pass reads this file: JS/TS sources (through oxc-parser) and Python (line reader). */
 export function isImportSource(path: string): boolean {
-  return path.endsWith('.py') || JS_EXTENSIONS.some((e) => path.endsWith(e));
+  return path.endsWith('.py') || needsParser(path);
+}
+
+/** Whether reading this file's imports needs the parser (`loadParser`): JS/TS does, Python does not. */
+export function needsParser(path: string): boolean {
+  return JS_EXTENSIONS.some((e) => path.endsWith(e));
 }
 
 /**
  * The module specifiers a source file imports, with their lines (pure). JS/TS (static imports,
- * re-exports, dynamic `import()` with a string) goes through oxc-parser, which reads TypeScript and
- * JSX natively; Python goes through a line reader (`import a.b`, `from .x import y`), which is cheap
- * and skips what it cannot see on one line. A file that does not parse yields what was recovered.
+ * re-exports, dynamic `import()` with a string) goes through oxc-parser (`parse`), which reads
+ * TypeScript and JSX natively; Python goes through a line reader (`import a.b`, `from .x import y`),
+ * which is cheap and skips what it cannot see on one line. A file that does not parse yields what was
+ * recovered. A JS/TS file without a parser is an error: the caller loads one first.
  */
-export function findImports(path: string, text: string): ImportSite[] {
+export function findImports(path: string, text: string, parse?: Parse): ImportSite[] {
   if (path.endsWith('.py')) return findPythonImports(text);
-  if (!JS_EXTENSIONS.some((e) => path.endsWith(e))) return [];
+  if (!needsParser(path)) return [];
+  if (!parse) throw new Error(`findImports: ${path} needs the parser (loadParser)`);
   const lines = lineStarts(text);
   const out: ImportSite[] = [];
   const add = (specifier: string, offset: number) => {
     const line = lineAt(lines, offset);
     out.push({ specifier, line, source: sourceLine(text, lines, line) });
   };
-  const parsed = parseSync(path, text);
+  const parsed = parse(path, text);
   for (const i of parsed.module.staticImports) add(i.moduleRequest.value, i.moduleRequest.start);
   for (const e of parsed.module.staticExports) {
     for (const entry of e.entries)

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dependencyOracle } from '../../src/coupling/analysis.js';
 import { createCoChangeCounter } from '../../src/coupling/co-change.js';
 import { classifyHotspot, findHotspots } from '../../src/coupling/hotspots.js';
-import { findImports, resolveImport } from '../../src/coupling/imports.js';
+import { findImports, loadParser, type Parse, resolveImport } from '../../src/coupling/imports.js';
 import { createLogParser, type LoggedCommit } from '../../src/coupling/log-stream.js';
 
 describe('createLogParser', () => {
@@ -23,6 +23,10 @@ describe('createLogParser', () => {
 });
 
 describe('findImports', () => {
+  let parse: Parse;
+  beforeAll(async () => {
+    parse = await loadParser();
+  });
   it('reads TypeScript with types, re-exports and dynamic imports, with lines', () => {
     const text = [
       "import type { A } from './a';",
@@ -33,7 +37,7 @@ describe('findImports', () => {
       'const notAString = await import(name);',
       "import pkg from 'some-package';",
     ].join('\n');
-    expect(findImports('src/x.ts', text).map((s) => [s.specifier, s.line])).toEqual([
+    expect(findImports('src/x.ts', text, parse).map((s) => [s.specifier, s.line])).toEqual([
       ['./a', 1],
       ['./b/index.js', 3],
       ['./c', 4],
@@ -44,9 +48,13 @@ describe('findImports', () => {
   it('reads TSX and counts lines after non-ASCII text', () => {
     const text =
       "// héllo ✓\nimport { B } from './b';\nexport const C = () => <div>{a > b ? <B /> : null}</div>;\n";
-    expect(findImports('src/c.tsx', text)).toEqual([
+    expect(findImports('src/c.tsx', text, parse)).toEqual([
       { specifier: './b', line: 2, source: "import { B } from './b';" },
     ]);
+  });
+  it('refuses a JS/TS file without the parser, and reads Python without one', () => {
+    expect(() => findImports('src/x.ts', "import a from './a';")).toThrow(/needs the parser/);
+    expect(findImports('a/b.py', 'import os\n').map((s) => s.specifier)).toEqual(['os']);
   });
   it('reads Python imports line by line', () => {
     const text = 'import os, app.models as m\nfrom . import views\nfrom ..core.db import session\n';

@@ -107,6 +107,31 @@ describe('a command whose contracts come from the parse cache', () => {
   });
 });
 
+describe('the import pass of `baton plan`', () => {
+  it('loads the parser only while some owned JS/TS file has no cached imports', () => {
+    const ids = ['feature-001-a', 'feature-002-b'];
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      'src/feature-001-a/index.ts': "import { b } from '../feature-002-b/index.js';\nexport const a = b;\n",
+      'src/feature-002-b/index.ts': 'export const b = 1;\n',
+      ...contractFiles(ids.map((id) => ({ id }))),
+    });
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const parser = (modules: string[]) => modules.filter((m) => m.includes('/node_modules/oxc-parser/'));
+    const cold = baton(repo, ['plan']);
+    // The first plan reads both files' imports (the count can fail), and finds the undeclared one.
+    expect(parser(cold.modules).length).toBeGreaterThan(0);
+    expect(cold.stdout).toContain('feature-001-a');
+    const warm = baton(repo, ['plan']);
+    expect(parser(warm.modules)).toEqual([]);
+    expect(warm.stdout).toBe(cold.stdout);
+    // A file changed since: its imports are read again, with the parser.
+    writeFileSync(join(repo.root, 'src', 'feature-002-b', 'index.ts'), 'export const b = 2;\n// changed\n');
+    expect(parser(baton(repo, ['plan']).modules).length).toBeGreaterThan(0);
+  });
+});
+
 /** This environment without what moves git's repository (as a shell in the project has), and `git` a logging shim. */
 function gitLoggingEnv(dir: string): { env: NodeJS.ProcessEnv; calls: () => string[] } {
   const realGit = execFileSync('bash', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
