@@ -9,8 +9,8 @@ import { check, type DoctorCheck, versionAtLeast } from './check.js';
 export const MIN_GIT = [2, 38] as const;
 /**
  * The Node releases Baton supports (package.json `engines`: `^20.19.0 || >=22.12.0`), as the oldest
- * of each major line: Baton loads ES-only packages with require() (slice-ansi, smol-toml, and
- * oxc-parser from the CommonJS bundle), which Node does without a flag from 20.19 and 22.12, and in
+ * of each major line: Baton loads ES-only packages with require() where it must load them
+ * synchronously (slice-ansi, smol-toml), which Node does without a flag from 20.19 and 22.12, and in
  * every release of 23 and later. Node 21 never did.
  */
 export const MIN_NODE = [20, 19] as const;
