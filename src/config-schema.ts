@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   AgentSpecSchema,
   AttemptsSchema,
@@ -6,99 +5,100 @@ import {
   type SelectPolicy,
   SelectSchema,
 } from './contracts/schema.js';
+import { z } from './zod.js';
 
 /** Per-agent overrides: replace the argv, add flags, set env (never secrets: those come from the environment). */
 export const AgentOverrideSchema = z.strictObject({
-  command: z.string().optional(),
-  args: z.array(z.string()).optional(),
-  extra_args: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  model: z.string().optional(),
-  permission_mode: z.string().optional(),
+  command: z.optional(z.string()),
+  args: z.optional(z.array(z.string())),
+  extra_args: z.optional(z.array(z.string())),
+  env: z.optional(z.record(z.string(), z.string())),
+  model: z.optional(z.string()),
+  permission_mode: z.optional(z.string()),
 });
 
 /** `baton.config.json` / `baton.yaml` at the repository root. Every field has a default. */
 export const ConfigSchema = z.strictObject({
-  $schema: z.string().optional(),
+  $schema: z.optional(z.string()),
   /** Default agent for features whose contract names none. */
-  agent: AgentSpecSchema.optional(),
+  agent: z.optional(AgentSpecSchema),
   /** How many agents run at once; default: all. */
-  concurrency: z.number().int().positive().optional(),
+  concurrency: z.optional(z.int().check(z.positive())),
   /** Best-of-N for every feature whose contract says nothing: a count or one agent per attempt. */
-  attempts: AttemptsSchema.optional(),
+  attempts: z.optional(AttemptsSchema),
   /** Best-of-N: `best` (wait for every attempt) or `first-passing`; default `best`. */
-  select: SelectSchema.optional(),
+  select: z.optional(SelectSchema),
   /** Branch or ref the feature branches are cut from; default: HEAD. */
-  base: z.string().optional(),
+  base: z.optional(z.string()),
   /** Where worktrees go, relative to the repository root; default `../<repo>.baton-worktrees`. */
-  worktrees: z.string().optional(),
+  worktrees: z.optional(z.string()),
   /** Folder holding `<feature_id>/contract.md`; default `specs`. */
-  specs: z.string().optional(),
+  specs: z.optional(z.string()),
   /** Command run in each new worktree before the agent, e.g. `npm ci`. */
-  setup: z.string().optional(),
+  setup: z.optional(z.string()),
   /** Files (globs) copied from the main checkout into each new worktree, e.g. `.env`. */
-  copy: z.array(z.string()).optional(),
+  copy: z.optional(z.array(z.string())),
   /** Test command run after each merge during integration. */
-  test: z.string().optional(),
+  test: z.optional(z.string()),
   /** Default timeout of a `run` acceptance check, seconds. */
-  check_timeout_s: z.number().positive().optional(),
+  check_timeout_s: z.optional(z.number().check(z.positive())),
   /** Default agent timeout, minutes. */
-  timeout_minutes: z.number().positive().optional(),
+  timeout_minutes: z.optional(z.number().check(z.positive())),
   /** First port handed to features; each feature gets a block of ten. */
-  port_base: z.number().int().min(1024).max(65000).optional(),
+  port_base: z.optional(z.int().check(z.gte(1024)).check(z.lte(65000))),
   /** Sequential estimates of the non-implementation phases, minutes. */
-  estimates: z.record(z.string(), z.number().nonnegative()).optional(),
+  estimates: z.optional(z.record(z.string(), z.number().check(z.nonnegative()))),
   /** Per-agent settings, keyed by adapter name. */
-  agents: z.record(z.string(), AgentOverrideSchema).optional(),
+  agents: z.optional(z.record(z.string(), AgentOverrideSchema)),
   /** Interactive runs: every agent in its own tmux window (`true`, or settings). See docs/interactive.md. */
-  interactive: z
-    .union([
+  interactive: z.optional(
+    z.union([
       z.boolean(),
       z.strictObject({
         /** Whether runs are interactive by default. */
-        enabled: z.boolean().optional(),
+        enabled: z.optional(z.boolean()),
         /** Seconds of quiet after the agent's Stop hook before Baton ends its session; default 0. */
-        auto_finish_s: z.number().nonnegative().optional(),
+        auto_finish_s: z.optional(z.number().check(z.nonnegative())),
         /** Consent, given once, to record Claude Code's folder trust for Baton's own worktrees. */
-        trust_worktrees: z.boolean().optional(),
+        trust_worktrees: z.optional(z.boolean()),
         /** Ring the terminal bell when a feature starts needing input. */
-        bell: z.boolean().optional(),
+        bell: z.optional(z.boolean()),
         /** A desktop notification (`notify-send`, when installed) when a feature starts needing input. */
-        notify: z.boolean().optional(),
+        notify: z.optional(z.boolean()),
       }),
-    ])
-    .optional(),
+    ]),
+  ),
   /** Seconds between collision radar scans of the running worktrees; 0 turns the radar off. Default 5. */
-  radar_interval_s: z.number().nonnegative().optional(),
+  radar_interval_s: z.optional(z.number().check(z.nonnegative())),
   /** What the radar does on a collision: `notify` (default) or `stop-later` (stop the feature that came second). */
-  on_collision: z.enum(['notify', 'stop-later']).optional(),
+  on_collision: z.optional(z.enum(['notify', 'stop-later'])),
   /** `redis://…` URL of the BullMQ queue: features run as jobs on `baton worker`s (docs/distributed.md). */
-  queue: z.string().optional(),
+  queue: z.optional(z.string()),
   /** Git URL of the hub every worker clones from and pushes attempts to (with `queue`). */
-  hub: z.string().optional(),
+  hub: z.optional(z.string()),
   /** Retry policy for rate-limited agents. */
-  retry: z
-    .strictObject({
-      attempts: z.number().int().nonnegative().optional(),
-      initial_delay_s: z.number().nonnegative().optional(),
-      factor: z.number().positive().optional(),
-    })
-    .optional(),
+  retry: z.optional(
+    z.strictObject({
+      attempts: z.optional(z.int().check(z.nonnegative())),
+      initial_delay_s: z.optional(z.number().check(z.nonnegative())),
+      factor: z.optional(z.number().check(z.positive())),
+    }),
+  ),
   /** Coupling analysis (`baton couple`, `plan`, `lint`): how much history to read and what to flag. */
-  coupling: z
-    .strictObject({
+  coupling: z.optional(
+    z.strictObject({
       /** How many of the latest non-merge commits to read; default 1000. */
-      window: z.number().int().positive().optional(),
+      window: z.optional(z.int().check(z.positive())),
       /** Commits two independent features must share before they are flagged; default 3. */
-      min_support: z.number().int().positive().optional(),
+      min_support: z.optional(z.int().check(z.positive())),
       /** Share of the less active feature's commits that also touched the other; default 0.3. */
-      min_confidence: z.number().min(0).max(1).optional(),
+      min_confidence: z.optional(z.number().check(z.gte(0)).check(z.lte(1))),
       /** Commits touching more files than this (imports, mass renames) are ignored; default 50. */
-      max_commit_files: z.number().int().positive().optional(),
+      max_commit_files: z.optional(z.int().check(z.positive())),
       /** Share of the features an unowned file must change with to be a hotspot; default 0.5. */
-      hotspot_share: z.number().min(0).max(1).optional(),
-    })
-    .optional(),
+      hotspot_share: z.optional(z.number().check(z.gte(0)).check(z.lte(1))),
+    }),
+  ),
 });
 
 /** The configuration as written. */

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import type { Diagnostic } from '../errors.js';
+import type { z } from '../zod.js';
 import { ContractSchema } from './schema.js';
 import { objectKeysAt } from './schema-keys.js';
 import { closestName } from './suggest.js';

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { ConfigSchema } from '../config-schema.js';
+import { z } from '../zod.js';
 import { ContractSchema } from './schema.js';
 
 /** One line of documentation per top-level field, shown by editors on hover. */

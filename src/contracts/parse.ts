@@ -1,7 +1,7 @@
 import type { Node } from 'yaml';
-import type { z } from 'zod';
 import type { Diagnostic, Result } from '../errors.js';
 import { yaml } from '../text/yaml.js';
+import type { z } from '../zod.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
 import { describe, describeIssue, type Path } from './issues.js';
 import {

@@ -3,25 +3,25 @@
  * source for the "did you mean" of an unknown key in a contract's front matter and in the config,
  * so a key added to a schema is suggested at once and no list of names is kept by hand.
  */
-import type { z } from 'zod';
+import type { z } from '../zod.js';
 
 interface Def {
   type: string;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  valueType?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
+  innerType?: z.ZodMiniType;
+  in?: z.ZodMiniType;
+  shape?: Record<string, z.ZodMiniType>;
+  valueType?: z.ZodMiniType;
+  element?: z.ZodMiniType;
+  options?: z.ZodMiniType[];
 }
 
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.ZodMiniType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /** Types that only wrap another schema, for what an object's keys are. */
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'catch', 'readonly', 'nonoptional']);
 
 /** What `schema` can be once its wrappers are taken off; a union is each of its options. */
-function forms(schema: z.ZodType): z.ZodType[] {
+function forms(schema: z.ZodMiniType): z.ZodMiniType[] {
   const def = defOf(schema);
   if (WRAPPERS.has(def.type) && def.innerType) return forms(def.innerType);
   if (def.type === 'pipe' && def.in) return forms(def.in);
@@ -30,10 +30,10 @@ function forms(schema: z.ZodType): z.ZodType[] {
 }
 
 /** The schemas found one step in, by `key` (an object's field, any record value, an array's element). */
-function stepInto(schema: z.ZodType, key: PropertyKey): z.ZodType[] {
+function stepInto(schema: z.ZodMiniType, key: PropertyKey): z.ZodMiniType[] {
   const def = defOf(schema);
   if (def.type === 'object' && typeof key === 'string' && def.shape && Object.hasOwn(def.shape, key))
-    return forms(def.shape[key] as z.ZodType);
+    return forms(def.shape[key] as z.ZodMiniType);
   if (def.type === 'record' && def.valueType) return forms(def.valueType);
   if (def.type === 'array' && typeof key === 'number' && def.element) return forms(def.element);
   return [];
@@ -43,7 +43,7 @@ function stepInto(schema: z.ZodType, key: PropertyKey): z.ZodType[] {
  * The keys an object at `path` inside `schema` may have: every object form's, in declaration order,
  * when a union allows several; none when no object can be there.
  */
-export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+export function objectKeysAt(schema: z.ZodMiniType, path: readonly PropertyKey[]): string[] {
   let here = forms(schema);
   for (const key of path) here = here.flatMap((s) => stepInto(s, key));
   const keys = here.flatMap((s) => {

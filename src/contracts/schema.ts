@@ -1,62 +1,67 @@
-import { z } from 'zod';
-
 import { RESERVED_IDS } from '../git/refs.js';
+import { z } from '../zod.js';
 import { FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from './feature-id.js';
 
 export { FEATURE_ID_PATTERN };
 
 const featureId = z
   .string()
-  .max(
-    MAX_FEATURE_ID_LENGTH,
-    `feature ids are at most ${MAX_FEATURE_ID_LENGTH} characters (they become branch and folder names)`,
+  .check(
+    z.maxLength(
+      MAX_FEATURE_ID_LENGTH,
+      `feature ids are at most ${MAX_FEATURE_ID_LENGTH} characters (they become branch and folder names)`,
+    ),
   )
-  .regex(
-    FEATURE_ID_PATTERN,
-    'feature ids are lowercase letters, digits and dashes, starting with a letter or digit',
+  .check(
+    z.regex(
+      FEATURE_ID_PATTERN,
+      'feature ids are lowercase letters, digits and dashes, starting with a letter or digit',
+    ),
   )
-  .refine((id) => !RESERVED_IDS.has(id), {
-    message: `this id is reserved: Baton names its own branch and folder ${[...RESERVED_IDS].map((r) => `"${r}"`).join(', ')}`,
-  });
+  .check(
+    z.refine((id) => !RESERVED_IDS.has(id), {
+      message: `this id is reserved: Baton names its own branch and folder ${[...RESERVED_IDS].map((r) => `"${r}"`).join(', ')}`,
+    }),
+  );
 
 /** An HTTP latency check against the feature's server. */
 export const HttpCheckSchema = z.strictObject({
-  url: z.string().min(1),
-  method: z.string().optional(),
-  requests: z.number().int().positive().optional(),
-  concurrency: z.number().int().positive().optional(),
-  warmup: z.number().int().nonnegative().optional(),
-  p50_ms: z.number().positive().optional(),
-  p95_ms: z.number().positive().optional(),
-  p99_ms: z.number().positive().optional(),
-  max_error_rate: z.number().min(0).max(1).optional(),
-  body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  start_timeout_s: z.number().positive().optional(),
+  url: z.string().check(z.minLength(1)),
+  method: z.optional(z.string()),
+  requests: z.optional(z.int().check(z.positive())),
+  concurrency: z.optional(z.int().check(z.positive())),
+  warmup: z.optional(z.int().check(z.nonnegative())),
+  p50_ms: z.optional(z.number().check(z.positive())),
+  p95_ms: z.optional(z.number().check(z.positive())),
+  p99_ms: z.optional(z.number().check(z.positive())),
+  max_error_rate: z.optional(z.number().check(z.gte(0)).check(z.lte(1))),
+  body: z.optional(z.union([z.string(), z.record(z.string(), z.unknown())])),
+  headers: z.optional(z.record(z.string(), z.string())),
+  start_timeout_s: z.optional(z.number().check(z.positive())),
 });
 
 /** A file check: globs that must exist, and whether the branch stayed inside `owns`. */
 export const FilesCheckSchema = z.strictObject({
-  exist: z.array(z.string()).optional(),
-  untouched_outside_owns: z.boolean().optional(),
+  exist: z.optional(z.array(z.string())),
+  untouched_outside_owns: z.optional(z.boolean()),
 });
 
 /** One acceptance criterion: text plus at most one of run / http / files. */
 export const CriterionSchema = z.strictObject({
-  id: z.string().min(1).optional(),
-  text: z.string().min(1),
-  run: z.string().min(1).optional(),
-  http: HttpCheckSchema.optional(),
-  files: FilesCheckSchema.optional(),
-  timeout_s: z.number().positive().optional(),
-  after: z.literal('integration').optional(),
+  id: z.optional(z.string().check(z.minLength(1))),
+  text: z.string().check(z.minLength(1)),
+  run: z.optional(z.string().check(z.minLength(1))),
+  http: z.optional(HttpCheckSchema),
+  files: z.optional(FilesCheckSchema),
+  timeout_s: z.optional(z.number().check(z.positive())),
+  after: z.optional(z.literal('integration')),
 });
 
 /** Which agent does a feature's work: an adapter name, or an arbitrary shell command. */
 export const AgentSpecSchema = z.union([
-  z.string().min(1),
-  z.strictObject({ command: z.string().min(1) }),
-  z.strictObject({ name: z.string().min(1), args: z.array(z.string()).optional() }),
+  z.string().check(z.minLength(1)),
+  z.strictObject({ command: z.string().check(z.minLength(1)) }),
+  z.strictObject({ name: z.string().check(z.minLength(1)), args: z.optional(z.array(z.string())) }),
 ]);
 
 /** The most attempts of one feature (each is a worktree, an agent and a port block). */
@@ -64,8 +69,8 @@ export const MAX_ATTEMPTS = 9;
 
 /** Best-of-N attempts: a count (every attempt with the feature's agent), or one agent per attempt. */
 export const AttemptsSchema = z.union([
-  z.number().int().min(1).max(MAX_ATTEMPTS),
-  z.array(AgentSpecSchema).min(1).max(MAX_ATTEMPTS),
+  z.int().check(z.gte(1)).check(z.lte(MAX_ATTEMPTS)),
+  z.array(AgentSpecSchema).check(z.minLength(1)).check(z.maxLength(MAX_ATTEMPTS)),
 ]);
 
 /** How the winner of best-of-N is chosen: `best` waits for all; `first-passing` keeps the first that passes everything. */
@@ -74,33 +79,33 @@ export const SelectSchema = z.enum(['best', 'first-passing']);
 /** The front matter of `specs/<feature_id>/contract.md`. */
 export const ContractSchema = z.strictObject({
   feature_id: featureId,
-  title: z.string().optional(),
-  provides: z
-    .union([z.record(z.string(), z.union([z.array(z.string()), z.string()])), z.array(z.string())])
-    .optional(),
-  owns: z.array(z.string().min(1)).optional(),
+  title: z.optional(z.string()),
+  provides: z.optional(
+    z.union([z.record(z.string(), z.union([z.array(z.string()), z.string()])), z.array(z.string())]),
+  ),
+  owns: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** `strict` (default): a change outside `owns` fails the implicit `owns` check; `warn`: it only warns. */
-  owns_policy: z.enum(['strict', 'warn']).optional(),
-  depends_on: z
-    .union([
+  owns_policy: z.optional(z.enum(['strict', 'warn'])),
+  depends_on: z.optional(
+    z.union([
       z.strictObject({
-        features: z.array(featureId).optional(),
-        services: z.array(z.string()).optional(),
+        features: z.optional(z.array(featureId)),
+        services: z.optional(z.array(z.string())),
       }),
       z.array(featureId),
-    ])
-    .optional(),
-  acceptance_criteria: z.array(z.union([CriterionSchema, z.string().min(1)])).optional(),
-  serve: z.string().min(1).optional(),
-  estimate_minutes: z.number().positive().optional(),
-  agent: AgentSpecSchema.optional(),
-  timeout_minutes: z.number().positive().optional(),
-  retries: z.number().int().nonnegative().optional(),
-  interactive: z.boolean().optional(),
+    ]),
+  ),
+  acceptance_criteria: z.optional(z.array(z.union([CriterionSchema, z.string().check(z.minLength(1))]))),
+  serve: z.optional(z.string().check(z.minLength(1))),
+  estimate_minutes: z.optional(z.number().check(z.positive())),
+  agent: z.optional(AgentSpecSchema),
+  timeout_minutes: z.optional(z.number().check(z.positive())),
+  retries: z.optional(z.int().check(z.nonnegative())),
+  interactive: z.optional(z.boolean()),
   /** Best-of-N: how many attempts, or one agent per attempt (docs/best-of-n.md). */
-  attempts: AttemptsSchema.optional(),
+  attempts: z.optional(AttemptsSchema),
   /** Best-of-N: wait for every attempt and keep the best, or keep the first that passes every criterion. */
-  select: SelectSchema.optional(),
+  select: z.optional(SelectSchema),
 });
 
 /** An HTTP check as declared in a contract. */

@@ -9,7 +9,7 @@
  * lines) stays one file on purpose: it is one table, whose order is the event order and whose entries
  * the union, the type list and every exhaustive switch are derived from.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 import { base, id, strings } from './event-fields.js';
 import { INTEGRATION_EVENT_MAKERS } from './integration-events.js';
@@ -20,27 +20,27 @@ export { END_STATUSES, FEATURE_STATUSES, type FeatureStatus, TERMINAL_STATUSES }
 
 /** Usage an agent reported, when it reports any (tokens, cost, refused tool calls). */
 export const AgentUsageSchema = z.object({
-  cost_usd: z.number().optional(),
-  input_tokens: z.number().optional(),
-  output_tokens: z.number().optional(),
-  turns: z.number().optional(),
+  cost_usd: z.optional(z.number()),
+  input_tokens: z.optional(z.number()),
+  output_tokens: z.optional(z.number()),
+  turns: z.optional(z.number()),
   /** Tool calls the agent was refused (Claude Code's `permission_denials`). */
-  permission_denials: z.array(z.object({ tool: z.string(), detail: z.string().optional() })).optional(),
+  permission_denials: z.optional(z.array(z.object({ tool: z.string(), detail: z.optional(z.string()) }))),
 });
 /** Usage an agent reported. */
 export type AgentUsage = z.infer<typeof AgentUsageSchema>;
 
 /** What a check measured (latency percentiles, exit code, output tail, offending files). */
 export const CheckMeasurementSchema = z.object({
-  exit_code: z.number().nullable().optional(),
-  output_tail: z.string().optional(),
-  p50_ms: z.number().optional(),
-  p95_ms: z.number().optional(),
-  p99_ms: z.number().optional(),
-  error_rate: z.number().optional(),
-  requests: z.number().optional(),
-  files: strings.optional(),
-  duration_ms: z.number().optional(),
+  exit_code: z.optional(z.nullable(z.number())),
+  output_tail: z.optional(z.string()),
+  p50_ms: z.optional(z.number()),
+  p95_ms: z.optional(z.number()),
+  p99_ms: z.optional(z.number()),
+  error_rate: z.optional(z.number()),
+  requests: z.optional(z.number()),
+  files: z.optional(strings),
+  duration_ms: z.optional(z.number()),
 });
 /** What a check measured. */
 export type CheckMeasurement = z.infer<typeof CheckMeasurementSchema>;
@@ -56,7 +56,7 @@ const checkFields = {
   kind: z.enum(CHECK_KINDS),
   on: z.enum(['worktree', 'integration']),
   message: z.string(),
-  measured: CheckMeasurementSchema.optional(),
+  measured: z.optional(CheckMeasurementSchema),
 };
 
 /** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */
@@ -77,12 +77,12 @@ export const AttemptChecksSchema = z.object({
  * each command that loads the log's modules about 10 ms here, and most use a few types or none (a run
  * writes events and reads none). The keys are all there from the start, in declaration order.
  */
-function builtOnUse<M extends { [type: string]: () => z.ZodType }>(
+function builtOnUse<M extends { [type: string]: () => z.ZodMiniType }>(
   makers: M,
 ): { readonly [K in keyof M]: ReturnType<M[K]> } {
-  const table: Partial<Record<keyof M, z.ZodType>> = {};
+  const table: Partial<Record<keyof M, z.ZodMiniType>> = {};
   for (const key of Object.keys(makers)) {
-    let built: z.ZodType | undefined;
+    let built: z.ZodMiniType | undefined;
     Object.defineProperty(table, key, {
       enumerable: true,
       get: () => {
@@ -108,15 +108,15 @@ export const EVENT_SCHEMAS = builtOnUse({
       base_commit: z.string(),
       mode: z.enum(['contract-first', 'wait-for-deps']),
       pid: z.number(),
-      resume: z.boolean().optional(),
+      resume: z.optional(z.boolean()),
       /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
-      stopped_orphans: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
+      stopped_orphans: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
       /** Process groups the log named but Baton could not prove were that run's: left alone, with why. */
-      refused_orphans: z
-        .array(z.object({ feature_id: z.string(), pgid: z.number(), reason: z.string() }))
-        .optional(),
+      refused_orphans: z.optional(
+        z.array(z.object({ feature_id: z.string(), pgid: z.number(), reason: z.string() })),
+      ),
       /** Interactive agents of the dead orchestrator, still in their tmux windows, that this resumed run follows. */
-      adopted_windows: z.array(z.object({ feature_id: z.string(), pgid: z.number() })).optional(),
+      adopted_windows: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
     }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': () =>
@@ -127,7 +127,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       outcome: z.enum(['complete', 'failed', 'interrupted']),
       duration_ms: z.number(),
       /** Written at read time for a run whose orchestrator died (never appended to the log). */
-      inferred: z.literal(true).optional(),
+      inferred: z.optional(z.literal(true)),
     }),
   /** A named phase (specification, planning, implementation, integration…) began. */
   'phase.started': () => z.object({ ...base, type: z.literal('phase.started'), phase: z.string() }),
@@ -144,8 +144,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       base_commit: z.string(),
       reused: z.boolean(),
       /** On `--resume`: commits the dead run's agent left on the branch, and whether `--restart` dropped them. */
-      kept_commits: z.number().optional(),
-      restarted: z.literal(true).optional(),
+      kept_commits: z.optional(z.number()),
+      restarted: z.optional(z.literal(true)),
     }),
   /** A feature's agent was launched. */
   'feature.started': () =>
@@ -159,10 +159,10 @@ export const EVENT_SCHEMAS = builtOnUse({
       worktree: z.string(),
       log_file: z.string(),
       port: z.number(),
-      pid: z.number().optional(),
+      pid: z.optional(z.number()),
       /** Process group of the agent, so an orphan can be found after a crash. */
-      pgid: z.number().optional(),
-      attempt: z.number().optional(),
+      pgid: z.optional(z.number()),
+      attempt: z.optional(z.number()),
     }),
   /** An agent process exited; what it changed is recorded here. */
   'agent.exited': () =>
@@ -170,17 +170,17 @@ export const EVENT_SCHEMAS = builtOnUse({
       ...base,
       type: z.literal('agent.exited'),
       feature_id: id,
-      exit_code: z.number().nullable(),
-      signal: z.string().nullable(),
+      exit_code: z.nullable(z.number()),
+      signal: z.nullable(z.string()),
       duration_ms: z.number(),
-      commit: z.string().optional(),
+      commit: z.optional(z.string()),
       files: strings,
-      timed_out: z.boolean().optional(),
-      usage: AgentUsageSchema.optional(),
+      timed_out: z.optional(z.boolean()),
+      usage: z.optional(AgentUsageSchema),
       /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
-      reason: z.string().optional(),
+      reason: z.optional(z.string()),
       /** Processes the agent left running outside its group (daemons), stopped by Baton. */
-      stopped_daemons: z.array(z.object({ pid: z.number(), command: z.string() })).optional(),
+      stopped_daemons: z.optional(z.array(z.object({ pid: z.number(), command: z.string() }))),
     }),
   /** An agent's own hook (or a hand-written completion hook) reported in. */
   hook: () =>
@@ -190,10 +190,10 @@ export const EVENT_SCHEMAS = builtOnUse({
       feature_id: id,
       /** The hook's name: `stop`, `notification`, `session-end`, `agent-turn-complete`… */
       event: z.string(),
-      status: z.enum(FEATURE_STATUSES).optional(),
+      status: z.optional(z.enum(FEATURE_STATUSES)),
       /** A short, secret-free summary of the hook's payload. */
-      detail: z.string().optional(),
-      session_id: z.string().optional(),
+      detail: z.optional(z.string()),
+      session_id: z.optional(z.string()),
     }),
   /** The feature's outcome for this run: the one completion event per feature. */
   'feature.ended': () =>
@@ -202,9 +202,9 @@ export const EVENT_SCHEMAS = builtOnUse({
       type: z.literal('feature.ended'),
       feature_id: id,
       status: z.enum(END_STATUSES),
-      reason: z.string().optional(),
+      reason: z.optional(z.string()),
       /** Written at read time for a run whose orchestrator died (never appended to the log). */
-      inferred: z.literal(true).optional(),
+      inferred: z.optional(z.literal(true)),
     }),
   /** An agent wrote into the main checkout instead of its worktree. */
   'feature.escaped': () =>
@@ -214,9 +214,9 @@ export const EVENT_SCHEMAS = builtOnUse({
       feature_id: id,
       files: strings,
       /** `repository`: the shared git config or a ref outside the feature's own branch changed. */
-      kind: z.enum(['checkout', 'repository']).optional(),
+      kind: z.optional(z.enum(['checkout', 'repository'])),
       /** How the feature was named: by the run window of the only agent running, or `unknown`. */
-      attribution: z.enum(['run-window', 'unknown']).optional(),
+      attribution: z.optional(z.enum(['run-window', 'unknown'])),
     }),
   /** An acceptance criterion held. */
   'check.passed': () => z.object({ ...checkFields, type: z.literal('check.passed') }),
@@ -248,13 +248,13 @@ export const EVENT_SCHEMAS = builtOnUse({
       feature_id: id,
       job_id: z.string(),
       state: z.enum(['waiting', 'active', 'stalled', 'completed', 'failed']),
-      host: z.string().optional(),
-      worker: z.string().optional(),
-      attempt: z.number().optional(),
+      host: z.optional(z.string()),
+      worker: z.optional(z.string()),
+      attempt: z.optional(z.number()),
       /** The attempt ref promoted to `baton/<feature_id>`, on `completed`. */
-      attempt_ref: z.string().optional(),
-      commit: z.string().optional(),
-      reason: z.string().optional(),
+      attempt_ref: z.optional(z.string()),
+      commit: z.optional(z.string()),
+      reason: z.optional(z.string()),
     }),
   /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
   'user.intervention': () =>
@@ -265,7 +265,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** How: `send` typed text into the agent's window, `attach` opened the window. */
       action: z.enum(['send', 'attach']),
       /** What was typed (first 200 characters, one line), for `send`. */
-      text: z.string().optional(),
+      text: z.optional(z.string()),
     }),
   /** A best-of-N attempt of a feature began: its own worktree, branch, port block and agent. */
   'attempt.started': () =>
@@ -287,8 +287,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       feature_id: id,
       attempt: z.number(),
       status: z.enum(ATTEMPT_END_STATUSES),
-      reason: z.string().optional(),
-      commit: z.string().optional(),
+      reason: z.optional(z.string()),
+      commit: z.optional(z.string()),
       files: strings,
       checks: AttemptChecksSchema,
       /** Numeric values the checks measured, by criterion id (e.g. `{ latency: { p95_ms: 20 } }`). */
@@ -297,7 +297,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       lines_changed: z.number(),
       /** Files the attempt changed outside the contract's `owns`. */
       outside_owns: z.number(),
-      cost_usd: z.number().optional(),
+      cost_usd: z.optional(z.number()),
       duration_ms: z.number(),
     }),
   /** Best-of-N chose a feature's winner: `baton/<feature_id>` now points at its commit. */
@@ -314,7 +314,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       ranking: z.array(z.number()),
       /** The feature's branch, now at the winner's commit. */
       branch: z.string(),
-      commit: z.string().optional(),
+      commit: z.optional(z.string()),
     }),
   /** The conductor overrode best-of-N's choice (`baton pick`): `baton/<feature_id>` moved to this attempt. */
   'attempt.picked': () =>
@@ -323,7 +323,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       type: z.literal('attempt.picked'),
       feature_id: id,
       attempt: z.number(),
-      previous: z.number().optional(),
+      previous: z.optional(z.number()),
       commit: z.string(),
     }),
   /** A collision the radar reported is gone (one side reverted the paths). */

@@ -5,24 +5,24 @@
  * The test is derived from the schema, so it cannot drift from it; a schema using anything it does
  * not know compiles to zod's own check. Messages still come from zod, on the rare failures.
  */
-import type { z } from 'zod';
+import type { z } from '../zod.js';
 
 /** Whether a value fits. */
 export type FastTest = (value: unknown) => boolean;
 
 interface Def {
   type: string;
-  shape?: Record<string, z.ZodType>;
+  shape?: Record<string, z.ZodMiniType>;
   checks?: Array<{ _zod: { def: { check: string; minimum?: number } } }>;
   values?: unknown[];
   entries?: Record<string, unknown>;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  keyType?: z.ZodType;
-  valueType?: z.ZodType;
+  innerType?: z.ZodMiniType;
+  element?: z.ZodMiniType;
+  keyType?: z.ZodMiniType;
+  valueType?: z.ZodMiniType;
 }
 
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.ZodMiniType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /**
  * Constants the generated code refers to by index (enum sets, nested tests). The code itself is
@@ -50,7 +50,7 @@ function literalTest(values: readonly unknown[], v: string): string | undefined 
 }
 
 /** A test of the value named `v` as a JavaScript expression, or undefined when unknown. */
-function expressionFor(schema: z.ZodType, v: string, consts: Constants): string | undefined {
+function expressionFor(schema: z.ZodMiniType, v: string, consts: Constants): string | undefined {
   const def = defOf(schema);
   switch (def.type) {
     case 'string': {
@@ -121,7 +121,7 @@ function functionFor(def: Def): FastTest | undefined {
 }
 
 /** Compiles a test, or undefined when the schema uses something this compiler does not know. */
-export function compileFastTest(schema: z.ZodType): FastTest | undefined {
+export function compileFastTest(schema: z.ZodMiniType): FastTest | undefined {
   const def = defOf(schema);
   if (def.type === 'object' || def.type === 'array' || def.type === 'record') return functionFor(def);
   const consts: Constants = [];
@@ -130,6 +130,6 @@ export function compileFastTest(schema: z.ZodType): FastTest | undefined {
 }
 
 /** The fast test of `schema`: compiled when possible, else zod's own check. */
-export function fastTest(schema: z.ZodType): FastTest {
+export function fastTest(schema: z.ZodMiniType): FastTest {
   return compileFastTest(schema) ?? ((v) => schema.safeParse(v).success);
 }

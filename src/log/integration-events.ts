@@ -4,7 +4,7 @@
  * use), where they keep their place; each event is still declared once, and its type is inferred from
  * this schema.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { base, id, strings } from './event-fields.js';
 import { FEATURE_STATUSES } from './statuses.js';
 
@@ -18,19 +18,19 @@ export const INTEGRATION_EVENT_MAKERS = {
       worktree: z.string(),
       order: strings,
       /** The commit the integration branch starts from. */
-      base_commit: z.string().optional(),
+      base_commit: z.optional(z.string()),
       /** The test command run after each merge, so `--continue` runs the same one. */
-      test: z.string().optional(),
+      test: z.optional(z.string()),
       /** What to do on a conflict: `stop`, `skip` or `agent`. */
-      on_conflict: z.string().optional(),
+      on_conflict: z.optional(z.string()),
       /** Statuses opted in with `--include` (besides `complete`). */
-      include: z.array(z.enum(FEATURE_STATUSES)).optional(),
+      include: z.optional(z.array(z.enum(FEATURE_STATUSES))),
       /** Features merged although their status is not `complete`, because `--include` named it. */
-      included: z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES) })).optional(),
+      included: z.optional(z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES) }))),
       /** Features not merged because their status is not `complete`. */
-      excluded: z
-        .array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES), reason: z.string() }))
-        .optional(),
+      excluded: z.optional(
+        z.array(z.object({ feature_id: id, status: z.enum(FEATURE_STATUSES), reason: z.string() })),
+      ),
     }),
   /** A feature branch merged without conflict. */
   'merge.clean': () =>
@@ -60,9 +60,9 @@ export const INTEGRATION_EVENT_MAKERS = {
       feature_id: id,
       reason: z.string(),
       /** Why, as a kind. */
-      kind: z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge']).optional(),
+      kind: z.optional(z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge'])),
       /** The feature's folded status, for `kind: excluded`. */
-      status: z.enum(FEATURE_STATUSES).optional(),
+      status: z.optional(z.enum(FEATURE_STATUSES)),
     }),
   /** The test command ran after a merge. */
   'integration.tested': () =>
@@ -71,8 +71,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       type: z.literal('integration.tested'),
       after_feature: z.string(),
       passed: z.boolean(),
-      exit_code: z.number().nullable(),
-      output_tail: z.string().optional(),
+      exit_code: z.nullable(z.number()),
+      output_tail: z.optional(z.string()),
       duration_ms: z.number(),
     }),
   /** Integration finished (or stopped). */
@@ -82,11 +82,11 @@ export const INTEGRATION_EVENT_MAKERS = {
       type: z.literal('integration.ended'),
       outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial']),
       duration_ms: z.number(),
-      commit: z.string().optional(),
+      commit: z.optional(z.string()),
       /** Branch fast-forwarded to the result, with `--into`. */
-      into: z.string().optional(),
+      into: z.optional(z.string()),
       /** Why `--into` left the branch where it was. */
-      into_refused: z.string().optional(),
+      into_refused: z.optional(z.string()),
     }),
   /** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
   'integration.discarded': () =>
@@ -95,10 +95,10 @@ export const INTEGRATION_EVENT_MAKERS = {
       type: z.literal('integration.discarded'),
       branch: z.string(),
       /** `ts` of the discarded attempt's `integration.started`. */
-      started_at: z.string().optional(),
+      started_at: z.optional(z.string()),
       /** The discarded result's tip. */
-      commit: z.string().optional(),
+      commit: z.optional(z.string()),
       /** The ref that keeps the discarded result. */
-      backup: z.string().optional(),
+      backup: z.optional(z.string()),
     }),
 } as const;

@@ -3,12 +3,12 @@
  * schema in `events.ts`, so the fold and every renderer can trust the types. Extra fields are
  * allowed (newer writers add them) and kept as written.
  */
-import type { z } from 'zod';
+import type { z } from '../zod.js';
 import { EVENT_SCHEMAS, type LogEvent } from './events.js';
 import { type FastTest, fastTest } from './fast-check.js';
 
 // Looked up by key only: each schema is built when its first event is checked (`events.ts`).
-const SCHEMAS = EVENT_SCHEMAS as unknown as Readonly<Record<string, z.ZodType>>;
+const SCHEMAS = EVENT_SCHEMAS as unknown as Readonly<Record<string, z.ZodMiniType>>;
 
 /**
  * Each type's fast test, compiled when the first event of that type is checked: compiling every type's
@@ -16,7 +16,7 @@ const SCHEMAS = EVENT_SCHEMAS as unknown as Readonly<Record<string, z.ZodType>>;
  */
 const FITS = new Map<string, FastTest>();
 
-function fitsOf(type: string, schema: z.ZodType): FastTest {
+function fitsOf(type: string, schema: z.ZodMiniType): FastTest {
   let fits = FITS.get(type);
   if (fits === undefined) {
     fits = fastTest(schema);

@@ -1,26 +1,26 @@
-import { z } from 'zod';
 import type { Config } from '../config-schema.js';
 import { AgentSpecSchema } from '../contracts/schema.js';
 import type { FeatureEnded } from '../log/events.js';
+import { z } from '../zod.js';
 
 /** What the orchestrator puts in a feature's job: everything a worker on another machine needs. */
 export const JobDataSchema = z.object({
   v: z.literal(1),
-  run_id: z.string().min(1),
-  feature_id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  run_id: z.string().check(z.minLength(1)),
+  feature_id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/)),
   agent: AgentSpecSchema,
   /** The adapter name, also the queue the job is on. */
-  agent_name: z.string().min(1),
-  base_commit: z.string().regex(/^[0-9a-f]{40,64}$/),
+  agent_name: z.string().check(z.minLength(1)),
+  base_commit: z.string().check(z.regex(/^[0-9a-f]{40,64}$/)),
   /** The hub ref that holds the base commit. */
-  base_ref: z.string().startsWith('refs/baton/runs/'),
-  contract: z.object({ file: z.string(), text: z.string(), spec: z.string().optional() }),
+  base_ref: z.string().check(z.startsWith('refs/baton/runs/')),
+  contract: z.object({ file: z.string(), text: z.string(), spec: z.optional(z.string()) }),
   known_ids: z.array(z.string()),
   /** The orchestrator's resolved config; the worker replaces its paths with its own. */
   config: z.record(z.string(), z.unknown()),
-  port: z.number().int(),
-  port_base: z.number().int(),
-  timeout_ms: z.number().positive().optional(),
+  port: z.int(),
+  port_base: z.int(),
+  timeout_ms: z.optional(z.number().check(z.positive())),
   verify: z.boolean(),
 });
 /** A feature's job data. */
@@ -51,10 +51,10 @@ export function parseJobResult(value: unknown): JobResult | undefined {
   const r = z
     .object({
       status: z.enum(['complete', 'empty', 'failed', 'failed-checks', 'timeout', 'interrupted']),
-      reason: z.string().optional(),
+      reason: z.optional(z.string()),
       attempt_ref: z.string(),
-      commit: z.string().regex(/^[0-9a-f]{40,64}$/),
-      attempt: z.number().int().positive(),
+      commit: z.string().check(z.regex(/^[0-9a-f]{40,64}$/)),
+      attempt: z.int().check(z.positive()),
       host: z.string(),
       worker: z.string(),
       files: z.array(z.string()),

@@ -165,6 +165,18 @@ describe('src/ layers', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('builds every schema with the one zod (src/zod.ts: zod/mini and its messages), never the package', () => {
+    const wrong = [...tree].flatMap(([f, s]) =>
+      f === 'zod.ts'
+        ? []
+        : s.imports
+            .filter((i) => i.spec === 'zod' || i.spec.startsWith('zod/'))
+            .map((i) => `${f} → ${i.spec}`),
+    );
+    expect(wrong).toEqual([]);
+    expect(tree.get('zod.ts')?.imports.map((i) => i.spec)).toContain('zod/mini');
+  });
+
   it('keeps checks/ off runner/ (processes go through process/)', () => {
     const wrong = [...tree].flatMap(([f, s]) =>
       folderOf(f) === 'checks'

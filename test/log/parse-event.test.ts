@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import type { ZodType } from 'zod';
 import { EVENT_SCHEMAS } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
 import { checkLogValue, parseLogEvent } from '../../src/log/parse-event.js';
+import type { z } from '../../src/zod.js';
 import { anyEvent, corruptedEvent, illTypedEvent, wellFormedEvent } from '../fuzz/arbitraries.js';
 
 describe('parseLogEvent', () => {
@@ -15,7 +15,7 @@ describe('parseLogEvent', () => {
   it('the fast test accepts exactly what the zod schema accepts', () => {
     fc.assert(
       fc.property(fc.oneof(anyEvent, illTypedEvent, corruptedEvent), (e) => {
-        const schema = (EVENT_SCHEMAS as Record<string, ZodType>)[String(e.type)];
+        const schema = (EVENT_SCHEMAS as Record<string, z.ZodMiniType>)[String(e.type)];
         if (!schema) return;
         expect(compileFastTest(schema)?.(e)).toBe(schema.safeParse(e).success);
       }),
