@@ -1,4 +1,10 @@
+/**
+ * What the event table (`events.ts`) is built from: the fields every event of Baton's carries, the
+ * field schemas several events share (an agent's usage, a check's measurement, an attempt's counts),
+ * and `builtOnUse`, which builds each entry of the table when it is first asked for.
+ */
 import { z } from '../zod.js';
+import { END_STATUSES } from './statuses.js';
 
 /** A non-empty id (feature, criterion, collision). */
 export const id = z.string().check(z.minLength(1));
@@ -7,3 +13,80 @@ export const strings = z.array(z.string());
 
 /** Fields Baton writes on every event of its own: schema version, ISO-8601 time, run. */
 export const base = { v: z.literal(1), ts: z.string(), run_id: z.optional(z.string()) };
+
+/** Usage an agent reported, when it reports any (tokens, cost, refused tool calls). */
+export const AgentUsageSchema = z.object({
+  cost_usd: z.optional(z.number()),
+  input_tokens: z.optional(z.number()),
+  output_tokens: z.optional(z.number()),
+  turns: z.optional(z.number()),
+  /** Tool calls the agent was refused (Claude Code's `permission_denials`). */
+  permission_denials: z.optional(z.array(z.object({ tool: z.string(), detail: z.optional(z.string()) }))),
+});
+/** Usage an agent reported. */
+export type AgentUsage = z.infer<typeof AgentUsageSchema>;
+
+/** What a check measured (latency percentiles, exit code, output tail, offending files). */
+export const CheckMeasurementSchema = z.object({
+  exit_code: z.optional(z.nullable(z.number())),
+  output_tail: z.optional(z.string()),
+  p50_ms: z.optional(z.number()),
+  p95_ms: z.optional(z.number()),
+  p99_ms: z.optional(z.number()),
+  error_rate: z.optional(z.number()),
+  requests: z.optional(z.number()),
+  files: z.optional(strings),
+  duration_ms: z.optional(z.number()),
+});
+/** What a check measured. */
+export type CheckMeasurement = z.infer<typeof CheckMeasurementSchema>;
+
+/** A criterion's kind, as the contract normalises it. */
+export const CHECK_KINDS = ['run', 'http', 'files', 'unverifiable'] as const;
+
+/** The fields of `check.passed`, `check.failed` and `check.unverifiable`. */
+export const checkFields = {
+  ...base,
+  feature_id: id,
+  criterion_id: z.string(),
+  text: z.string(),
+  kind: z.enum(CHECK_KINDS),
+  on: z.enum(['worktree', 'integration']),
+  message: z.string(),
+  measured: z.optional(CheckMeasurementSchema),
+};
+
+/** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */
+export const ATTEMPT_END_STATUSES = [...END_STATUSES, 'stopped'] as const;
+/** How a best-of-N attempt ended. */
+export type AttemptEndStatus = (typeof ATTEMPT_END_STATUSES)[number];
+
+/** One best-of-N attempt's check results, counted. */
+export const AttemptChecksSchema = z.object({
+  passed: z.number(),
+  failed: z.number(),
+  unverifiable: z.number(),
+  total: z.number(),
+});
+
+/**
+ * The table below, each schema built when first asked for: building every one of its zod objects took
+ * each command that loads the log's modules about 10 ms here, and most use a few types or none (a run
+ * writes events and reads none). The keys are all there from the start, in declaration order.
+ */
+export function builtOnUse<M extends { [type: string]: () => z.ZodMiniType }>(
+  makers: M,
+): { readonly [K in keyof M]: ReturnType<M[K]> } {
+  const table: Partial<Record<keyof M, z.ZodMiniType>> = {};
+  for (const key of Object.keys(makers)) {
+    let built: z.ZodMiniType | undefined;
+    Object.defineProperty(table, key, {
+      enumerable: true,
+      get: () => {
+        built ??= makers[key]?.();
+        return built;
+      },
+    });
+  }
+  return table as { readonly [K in keyof M]: ReturnType<M[K]> };
+}

@@ -5,94 +5,39 @@
  * so the type the fold trusts and the shape the reader accepts cannot drift apart.
  *
  * The integration's events are declared in `integration-events.ts` and spread into the table in their
- * place; the fields every event shares are in `event-fields.ts`. Long because what is left (about 430
- * lines) stays one file on purpose: it is one table, whose order is the event order and whose entries
- * the union, the type list and every exhaustive switch are derived from.
+ * place; the fields and field schemas events share, and the table's build-on-use helper, are in
+ * `event-fields.ts`. What is left is one table, whose order is the event order and whose entries the
+ * union, the type list and every exhaustive switch are derived from.
  */
 import { z } from '../zod.js';
 
-import { base, id, strings } from './event-fields.js';
+import {
+  AgentUsageSchema,
+  ATTEMPT_END_STATUSES,
+  AttemptChecksSchema,
+  base,
+  builtOnUse,
+  checkFields,
+  id,
+  strings,
+} from './event-fields.js';
 import { INTEGRATION_EVENT_MAKERS } from './integration-events.js';
 import { END_STATUSES, FEATURE_STATUSES } from './statuses.js';
 
+// The shared field schemas live in event-fields.ts; their types are part of this module's surface.
+export {
+  type AgentUsage,
+  AgentUsageSchema,
+  ATTEMPT_END_STATUSES,
+  AttemptChecksSchema,
+  type AttemptEndStatus,
+  CHECK_KINDS,
+  type CheckMeasurement,
+  CheckMeasurementSchema,
+} from './event-fields.js';
+
 // The statuses are plain constants in statuses.ts (no zod there, for the fold and a warm status).
 export { END_STATUSES, FEATURE_STATUSES, type FeatureStatus, TERMINAL_STATUSES } from './statuses.js';
-
-/** Usage an agent reported, when it reports any (tokens, cost, refused tool calls). */
-export const AgentUsageSchema = z.object({
-  cost_usd: z.optional(z.number()),
-  input_tokens: z.optional(z.number()),
-  output_tokens: z.optional(z.number()),
-  turns: z.optional(z.number()),
-  /** Tool calls the agent was refused (Claude Code's `permission_denials`). */
-  permission_denials: z.optional(z.array(z.object({ tool: z.string(), detail: z.optional(z.string()) }))),
-});
-/** Usage an agent reported. */
-export type AgentUsage = z.infer<typeof AgentUsageSchema>;
-
-/** What a check measured (latency percentiles, exit code, output tail, offending files). */
-export const CheckMeasurementSchema = z.object({
-  exit_code: z.optional(z.nullable(z.number())),
-  output_tail: z.optional(z.string()),
-  p50_ms: z.optional(z.number()),
-  p95_ms: z.optional(z.number()),
-  p99_ms: z.optional(z.number()),
-  error_rate: z.optional(z.number()),
-  requests: z.optional(z.number()),
-  files: z.optional(strings),
-  duration_ms: z.optional(z.number()),
-});
-/** What a check measured. */
-export type CheckMeasurement = z.infer<typeof CheckMeasurementSchema>;
-
-/** A criterion's kind, as the contract normalises it. */
-export const CHECK_KINDS = ['run', 'http', 'files', 'unverifiable'] as const;
-
-const checkFields = {
-  ...base,
-  feature_id: id,
-  criterion_id: z.string(),
-  text: z.string(),
-  kind: z.enum(CHECK_KINDS),
-  on: z.enum(['worktree', 'integration']),
-  message: z.string(),
-  measured: z.optional(CheckMeasurementSchema),
-};
-
-/** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */
-export const ATTEMPT_END_STATUSES = [...END_STATUSES, 'stopped'] as const;
-/** How a best-of-N attempt ended. */
-export type AttemptEndStatus = (typeof ATTEMPT_END_STATUSES)[number];
-
-/** One best-of-N attempt's check results, counted. */
-export const AttemptChecksSchema = z.object({
-  passed: z.number(),
-  failed: z.number(),
-  unverifiable: z.number(),
-  total: z.number(),
-});
-
-/**
- * The table below, each schema built when first asked for: building every one of its zod objects took
- * each command that loads the log's modules about 10 ms here, and most use a few types or none (a run
- * writes events and reads none). The keys are all there from the start, in declaration order.
- */
-function builtOnUse<M extends { [type: string]: () => z.ZodMiniType }>(
-  makers: M,
-): { readonly [K in keyof M]: ReturnType<M[K]> } {
-  const table: Partial<Record<keyof M, z.ZodMiniType>> = {};
-  for (const key of Object.keys(makers)) {
-    let built: z.ZodMiniType | undefined;
-    Object.defineProperty(table, key, {
-      enumerable: true,
-      get: () => {
-        built ??= makers[key]?.();
-        return built;
-      },
-    });
-  }
-  return table as { readonly [K in keyof M]: ReturnType<M[K]> };
-}
 
 /** Every event type's schema, keyed by its `type`; the union below is built from these. */
 export const EVENT_SCHEMAS = builtOnUse({
