@@ -3,19 +3,7 @@
  * source for the "did you mean" of an unknown key in a contract's front matter and in the config,
  * so a key added to a schema is suggested at once and no list of names is kept by hand.
  */
-import type { z } from '../zod.js';
-
-interface Def {
-  type: string;
-  innerType?: z.ZodMiniType;
-  in?: z.ZodMiniType;
-  shape?: Record<string, z.ZodMiniType>;
-  valueType?: z.ZodMiniType;
-  element?: z.ZodMiniType;
-  options?: z.ZodMiniType[];
-}
-
-const defOf = (schema: z.ZodMiniType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+import { defOf, type z } from '../zod.js';
 
 /** Types that only wrap another schema, for what an object's keys are. */
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'catch', 'readonly', 'nonoptional']);

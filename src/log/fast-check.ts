@@ -5,24 +5,10 @@
  * The test is derived from the schema, so it cannot drift from it; a schema using anything it does
  * not know compiles to zod's own check. Messages still come from zod, on the rare failures.
  */
-import type { z } from '../zod.js';
+import { defOf, type SchemaDef, type z } from '../zod.js';
 
 /** Whether a value fits. */
 export type FastTest = (value: unknown) => boolean;
-
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodMiniType>;
-  checks?: Array<{ _zod: { def: { check: string; minimum?: number } } }>;
-  values?: unknown[];
-  entries?: Record<string, unknown>;
-  innerType?: z.ZodMiniType;
-  element?: z.ZodMiniType;
-  keyType?: z.ZodMiniType;
-  valueType?: z.ZodMiniType;
-}
-
-const defOf = (schema: z.ZodMiniType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /**
  * Constants the generated code refers to by index (enum sets, nested tests). The code itself is
@@ -85,7 +71,7 @@ function expressionFor(schema: z.ZodMiniType, v: string, consts: Constants): str
 }
 
 /** The body of a test of `o` for an object, array or record, or undefined when a part is unknown. */
-function bodyFor(def: Def, consts: Constants): string | undefined {
+function bodyFor(def: SchemaDef, consts: Constants): string | undefined {
   const notRecord = "if (o === null || typeof o !== 'object' || Array.isArray(o)) return false;";
   if (def.type === 'object') {
     const lines = [notRecord];
@@ -112,7 +98,7 @@ function bodyFor(def: Def, consts: Constants): string | undefined {
   return test && `${notRecord}\nreturn Object.values(o).every((e) => ${test});`;
 }
 
-function functionFor(def: Def): FastTest | undefined {
+function functionFor(def: SchemaDef): FastTest | undefined {
   const consts: Constants = [];
   const body = bodyFor(def, consts);
   if (body === undefined) return undefined;
