@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
+import { headAndTrackedChanges } from '../git/git.js';
 import type { Clock } from '../log/append.js';
 import type {
   BatonEvent,
@@ -11,11 +12,14 @@ import type {
   CheckUnverifiable,
 } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import { criteriaFor } from './criteria.js';
 import { runFilesCheck } from './files-check.js';
 import { runHttpCheck } from './http-check.js';
 import { type CheckVerdict, judgeRun, judgeUnverifiable } from './judge.js';
-import { applyOwnsPolicy, OWNS_CRITERION_ID, ownsCriterion } from './owns-criterion.js';
+import { applyOwnsPolicy, OWNS_CRITERION_ID } from './owns-criterion.js';
 import { runCommand } from './run-check.js';
+
+export { criteriaFor } from './criteria.js';
 
 /** Where and how to verify one feature. */
 export interface VerifyFeatureOptions {
@@ -40,6 +44,11 @@ export interface VerifyFeatureOptions {
   env?: NodeJS.ProcessEnv;
   /** Ctrl-C: stop whatever is running (servers, commands), whole process groups. */
   signal?: AbortSignal;
+  /**
+   * On a worktree: the commit checked, when the caller knows it (the run, right after its commit);
+   * otherwise the worktree's HEAD is read, and whether tracked files differ from it.
+   */
+  checked?: { commit: string };
 }
 
 /** The check events of one feature's verification, counted. */
@@ -61,18 +70,6 @@ export interface CheckReport {
 
 /** A check event, as appended. */
 export type CheckEvent = CheckPassed | CheckFailed | CheckUnverifiable;
-
-/**
- * The criteria of a contract that run `on` a worktree or on the integration branch (pure); on a
- * worktree the implicit `owns` criterion comes first, so an ownership failure is named before the rest.
- */
-export function criteriaFor(contract: Contract, on: 'worktree' | 'integration'): Criterion[] {
-  const declared = contract.acceptance_criteria.filter(
-    (c) => (c.after === 'integration') === (on === 'integration'),
-  );
-  const owns = on === 'worktree' ? ownsCriterion(contract) : undefined;
-  return owns ? [owns, ...declared] : declared;
-}
 
 /** Where a check's process output is kept, beside the log, so a failure can be read in full. */
 export function checkOutputPath(
@@ -113,6 +110,7 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       ...(opts.runId ? { runId: opts.runId } : {}),
     });
   const events: CheckEvent[] = [];
+  const checked = opts.on === 'worktree' ? await checkedCommit(opts) : {};
   let interrupted = false;
   for (const criterion of criteria) {
     if (opts.signal?.aborted) {
@@ -134,6 +132,7 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       message: verdict.message,
       ...(verdict.measured && Object.keys(verdict.measured).length > 0 ? { measured: verdict.measured } : {}),
       ...(opts.runId ? { run_id: opts.runId } : {}),
+      ...checked,
     }) as CheckEvent;
     events.push(event);
   }
@@ -150,6 +149,13 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
     events,
     ...(interrupted ? { interrupted: true as const } : {}),
   };
+}
+
+/** What worktree check events say they checked: the commit, and `dirty` when tracked files differed from it. */
+async function checkedCommit(opts: VerifyFeatureOptions): Promise<{ commit?: string; dirty?: true }> {
+  if (opts.checked) return { commit: opts.checked.commit };
+  const { commit, dirty } = await headAndTrackedChanges(opts.cwd);
+  return { ...(commit ? { commit } : {}), ...(dirty ? { dirty: true as const } : {}) };
 }
 
 async function checkCriterion(
@@ -247,6 +253,8 @@ export interface AgentExitedFeature {
   runId: string;
   /** The files the agent's branch changed since its base, as the runner recorded them. */
   changed: readonly string[];
+  /** The worktree's HEAD once the runner committed the agent's work: the commit checked. */
+  commit?: string;
   signal: AbortSignal;
   /** The run's sink: check events reach the live progress and the log through it. */
   sink: EventSink;
@@ -268,6 +276,7 @@ export function makeWorktreeVerifier(
       port: input.port,
       diff: { base: input.base, branch: input.branch },
       changed: input.changed,
+      ...(input.commit ? { checked: { commit: input.commit } } : {}),
       runId: input.runId,
       signal: input.signal,
       sink: input.sink,

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { verifyFeature } from '../checks/verify.js';
 import { UserError } from '../errors.js';
-import { existingBranches } from '../git/branches.js';
 import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
+import { chooseForIntegration } from '../integrate/choose.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
 import { predictConflicts } from '../integrate/predict.js';
-import { INCLUDABLE_STATUSES, parseInclude, selectForIntegration } from '../integrate/selection.js';
+import { INCLUDABLE_STATUSES, type IntegrationSelection, parseInclude } from '../integrate/selection.js';
 import {
   type CheckRunner,
   CONFLICT_POLICIES,
@@ -17,7 +17,6 @@ import {
   type IntegrationSettings,
 } from '../integrate/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
-import { foldForFeatures } from '../log/fold-from-end.js';
 import { findLastRunStart } from '../log/last-run.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
@@ -190,17 +189,12 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const { project, flags, ctx, out } = a;
   const p = palette(ctx.color);
   const base = await baseCommit(project, flags);
-  const selected = selectFeatures(project.plan, a.ids);
-  const branches = await existingBranches(project.root, selected.map(featureBranch));
-  const withBranch = new Set(selected.filter((id) => branches.has(featureBranch(id))));
-  // Statuses span runs (a feature finished two runs ago still merges): each one with a branch is read
-  // back to where it last started over, or taken from the status snapshot when that reads less.
-  const state = foldForFeatures(project.logPath, [...withBranch]);
-  const selection = selectForIntegration({
+  const selection = await chooseForIntegration({
+    root: project.root,
+    logPath: project.logPath,
     plan: project.plan,
-    selected,
-    hasBranch: (id) => withBranch.has(id),
-    stateOf: (id) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined),
+    selected: selectFeatures(project.plan, a.ids),
+    base,
     include: a.include,
   });
   if (selection.merge.length === 0) throw nothingToMerge(selection);
@@ -241,16 +235,25 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
 }
 
 /** The error when no selected feature can be merged, naming why each was left out. */
-function nothingToMerge(selection: ReturnType<typeof selectForIntegration>): UserError {
+function nothingToMerge(selection: IntegrationSelection): UserError {
   if (selection.excluded.length === 0) {
     return new UserError('integrate/nothing', 'no feature has a branch to integrate', {
       hint: 'Run `baton run` first; it makes a branch baton/<id> per feature.',
     });
   }
   const left = selection.excluded.map((x) => `${x.feature_id} (${x.status}: ${x.reason})`).join(', ');
-  const statuses = [...new Set(selection.excluded.map((x) => x.status))].join(',');
-  return new UserError('integrate/nothing-passed', `no selected feature is complete; not merged: ${left}`, {
-    hint: `Fix and re-run them (baton run <ids>), or merge them anyway with --include ${statuses}.`,
+  const statuses = [...new Set(selection.excluded.map((x) => x.status))].filter((s) => s !== 'complete');
+  const hints = [
+    ...(statuses.length > 0
+      ? [`Fix and re-run them (baton run <ids>), or merge them anyway with --include ${statuses.join(',')}.`]
+      : []),
+    // A complete feature is left out for its commit or a dependency: the reason says what to do.
+    ...(selection.excluded.some((x) => x.status === 'complete')
+      ? ['Each reason above says what it needs.']
+      : []),
+  ];
+  return new UserError('integrate/nothing-passed', `no selected feature can be merged; not merged: ${left}`, {
+    hint: hints.join(' '),
   });
 }
 

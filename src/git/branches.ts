@@ -11,6 +11,19 @@ export async function localBranches(cwd: string): Promise<Set<string>> {
   );
 }
 
+/** Every local branch (`refs/heads/*` without the prefix) and the commit it is at, from one git process. */
+export async function localBranchTips(cwd: string): Promise<Map<string, string>> {
+  const out = await git(cwd, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/']);
+  const tips = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const space = line.indexOf(' ');
+    const ref = line.slice(space + 1);
+    if (space > 0 && ref.startsWith('refs/heads/'))
+      tips.set(ref.slice('refs/heads/'.length), line.slice(0, space));
+  }
+  return tips;
+}
+
 /** Which of `branches` exist as local branches: one git process, however many are asked about. */
 export async function existingBranches(cwd: string, branches: readonly string[]): Promise<Set<string>> {
   const all = await localBranches(cwd);

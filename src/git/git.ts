@@ -191,6 +191,19 @@ export async function resolveCommit(cwd: string, ref: string): Promise<string | 
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
+/**
+ * A work tree's HEAD commit, and whether tracked files differ from it (staged or not; untracked files,
+ * such as a build's output, do not count). Undefined commit when HEAD is unborn or unreadable.
+ */
+export async function headAndTrackedChanges(cwd: string): Promise<{ commit?: string; dirty: boolean }> {
+  const [head, diff] = await Promise.all([
+    gitRaw(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']),
+    gitRaw(cwd, ['diff', '--quiet', 'HEAD', '--']),
+  ]);
+  const commit = head.exitCode === 0 ? head.stdout.trim() : undefined;
+  return { ...(commit ? { commit } : {}), dirty: diff.exitCode !== 0 };
+}
+
 /** The current branch name, or undefined on a detached HEAD. */
 export async function currentBranch(cwd: string): Promise<string | undefined> {
   const r = await gitRaw(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);

@@ -2,9 +2,14 @@
  * Which features an integration takes: by default only those whose folded status is `complete`;
  * `--include` opts other statuses in. Pure: the caller folds the log and asks git for branches.
  */
+
+import { criteriaFor } from '../checks/criteria.js';
+import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
+import { featureBranch } from '../git/refs.js';
 import { dependentsOf, orderForIntegration } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
+import { failedChecksReason } from '../log/check-reason.js';
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
 
@@ -31,11 +36,9 @@ export function parseInclude(values: readonly string[]): FeatureStatus[] {
 /** Why a feature that is not `complete` did not pass, in a few words from its folded state (pure). */
 export function notPassedReason(f: FeatureState | undefined): string {
   if (f === undefined || f.status === 'pending') return 'no run recorded in the log';
-  const failing = Object.values(f.checks).filter((c) => c.outcome === 'failed');
   switch (f.status) {
     case 'failed-checks':
-      if (failing.length > 0) return failing.map((c) => `${c.criterion_id}: ${c.message}`).join('; ');
-      return f.reason ?? 'its acceptance checks failed';
+      return failedChecksReason(f.checks) ?? f.reason ?? 'its acceptance checks failed';
     case 'failed':
       return f.reason ?? (f.exit_code != null ? `agent exit ${f.exit_code}` : 'the agent failed');
     case 'empty':
@@ -78,12 +81,53 @@ export interface SelectionInput {
   /** The folded state of each feature (undefined: the log never mentions it). */
   stateOf: (id: string) => FeatureState | undefined;
   include: readonly FeatureStatus[];
+  /** The commit each selected branch is at now (undefined: unknown). */
+  tipOf: (id: string) => string | undefined;
+  /** Dependencies of selected features, not merged in this integration, whose work the base already holds. */
+  inBase: ReadonlySet<string>;
+}
+
+/**
+ * Why a `complete` feature's branch is not what its checks passed (pure): they never ran (`baton run
+ * --no-verify`, or a hook reported it complete) although its contract has worktree criteria, its last
+ * checks ran on uncommitted changes, or the branch moved past the commit they checked. Undefined when
+ * the branch is that commit, or when the log predates the record of which commit it was.
+ */
+export function uncheckedReason(
+  contract: Contract | undefined,
+  f: FeatureState | undefined,
+  tip: string | undefined,
+): string | undefined {
+  const id = contract?.feature_id ?? f?.feature_id ?? '';
+  if (f && contract && Object.keys(f.checks).length === 0 && criteriaFor(contract, 'worktree').length > 0) {
+    return `its acceptance checks never ran (a run with --no-verify, or a hook's word); run \`baton verify ${id}\``;
+  }
+  if (f?.checked_dirty) {
+    return `its last checks ran on changes not committed in its worktree; commit them, then run \`baton verify ${id}\``;
+  }
+  if (f?.commit === undefined || tip === undefined || tip === f.commit) return undefined;
+  return `${featureBranch(id)} is at ${tip.slice(0, 10)}, but its checks passed on ${f.commit.slice(0, 10)}; run \`baton verify ${id}\``;
+}
+
+/** Why a feature cannot be taken although it passed: a dependency neither merged here nor in the base (pure). */
+function missingDependency(
+  input: SelectionInput,
+  id: string,
+  order: readonly string[],
+  notRun: readonly string[],
+) {
+  const deps = input.plan.byId.get(id)?.depends_on.features ?? [];
+  const missing = deps.find((d) => !order.includes(d) && !input.inBase.has(d));
+  if (missing === undefined) return undefined;
+  const why = notRun.includes(missing) ? 'not run: no branch' : 'not selected, and not in the base';
+  return `depends on ${missing}, which is not merged (${why})`;
 }
 
 /**
  * Splits the selected features into those to merge and those left out (pure). A feature is taken
- * when its status is `complete` or named in `include`; a feature that depends on one left out is
- * left out too, since its branch may carry or assume the work that did not pass.
+ * when its status is `complete` (and its branch is the commit its checks passed) or named in
+ * `include`, and each of its dependencies is taken too or already in the base; a feature that depends
+ * on one left out is left out too, since its branch may carry or assume the work that did not pass.
  */
 export function selectForIntegration(input: SelectionInput): IntegrationSelection {
   const { order, notRun } = orderForIntegration(input.plan, input.selected, input.hasBranch);
@@ -93,16 +137,24 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
   for (const id of order) {
     if (out.has(id)) continue;
     const status = statusOf(id);
-    if (status === 'complete' || input.include.includes(status)) continue;
+    const f = input.stateOf(id);
+    const reason =
+      status === 'complete'
+        ? uncheckedReason(input.plan.byId.get(id), f, input.tipOf(id))
+        : input.include.includes(status)
+          ? undefined
+          : notPassedReason(f);
+    const why = reason ?? missingDependency(input, id, order, notRun);
+    if (why === undefined) continue;
     out.add(id);
-    excluded.push({ feature_id: id, status, reason: notPassedReason(input.stateOf(id)) });
+    excluded.push({ feature_id: id, status, reason: why });
     for (const dep of dependentsOf(input.plan, id, order)) {
       if (out.has(dep)) continue;
       out.add(dep);
       excluded.push({
         feature_id: dep,
         status: statusOf(dep),
-        reason: `depends on ${id}, which is not merged (${status})`,
+        reason: `depends on ${id}, which is not merged${status === 'complete' ? '' : ` (${status})`}`,
       });
     }
   }

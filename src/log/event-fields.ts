@@ -54,6 +54,12 @@ export const checkFields = {
   on: z.enum(['worktree', 'integration']),
   message: z.string(),
   measured: z.optional(CheckMeasurementSchema),
+  /**
+   * On a worktree: the commit checked (its HEAD), and `dirty` when tracked files differed from it, so
+   * the result is not that commit's. Absent in logs older than these fields.
+   */
+  commit: z.optional(z.string()),
+  dirty: z.optional(z.literal(true)),
 };
 
 /** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */

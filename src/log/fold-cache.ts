@@ -6,7 +6,13 @@
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { applyEvent, type BatonState, initialState } from './fold.js';
-import { type FoldSnapshot, foldCachePath, headOf, loadFoldSnapshot } from './fold-snapshot.js';
+import {
+  FOLD_SNAPSHOT_VERSION,
+  type FoldSnapshot,
+  foldCachePath,
+  headOf,
+  loadFoldSnapshot,
+} from './fold-snapshot.js';
 import { type LogProblem, streamLog } from './read.js';
 
 export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot } from './fold-snapshot.js';
@@ -38,7 +44,7 @@ export function foldLogCached(
   };
   const end = streamLog(logPath, from, {}, sink);
   const next: FoldSnapshot = {
-    version: 1,
+    version: FOLD_SNAPSHOT_VERSION,
     ino: s.ino,
     offset: end.endOffset,
     line: end.endLine,

@@ -8,9 +8,15 @@ import { dirname, join } from 'node:path';
 import type { LogProblem } from './read.js';
 import type { BatonState } from './state.js';
 
+/**
+ * The snapshot's format and fold rules: a snapshot written under other rules (2: a worktree check
+ * after the run re-decides `complete`/`failed-checks`) is folded again from the start.
+ */
+export const FOLD_SNAPSHOT_VERSION = 2;
+
 /** What the cache file holds. */
 export interface FoldSnapshot {
-  version: 1;
+  version: typeof FOLD_SNAPSHOT_VERSION;
   ino: number;
   /** Byte offset just after the last complete line folded. */
   offset: number;
@@ -48,7 +54,8 @@ export function loadFoldSnapshot(
   try {
     const snap = JSON.parse(readFileSync(cachePath, 'utf8')) as FoldSnapshot;
     const s = statSync(logPath);
-    if (snap.version !== 1 || snap.ino !== s.ino || s.size < snap.offset) return undefined;
+    if (snap.version !== FOLD_SNAPSHOT_VERSION || snap.ino !== s.ino || s.size < snap.offset)
+      return undefined;
     if (headOf(logPath, snap.offset) !== snap.head) return undefined;
     return { ...snap, logSize: s.size };
   } catch {

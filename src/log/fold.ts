@@ -1,5 +1,6 @@
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
+import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
@@ -111,6 +112,7 @@ function startOver(f: FeatureState): void {
   f.reason = undefined;
   f.exit_code = undefined;
   f.signal = undefined;
+  f.checked_dirty = undefined;
 }
 
 /**
@@ -124,6 +126,23 @@ export function featuresStartedOver(e: LogEvent): readonly string[] {
   if (e.type !== 'run.started' || e.resume) return [];
   const adopted = new Set(e.adopted_windows?.map((a) => a.feature_id));
   return e.feature_ids.filter((id) => !adopted.has(id));
+}
+
+/**
+ * A worktree check recorded: the commit it checked becomes the feature's, and a feature the run had
+ * finished (`complete`, `failed-checks`) takes its status from its checks as they now stand, so a
+ * `baton verify` after the run can fail a feature or pass it again. A running or verifying feature
+ * waits for its `feature.ended`; other end statuses (failed, empty, …) are not about checks.
+ */
+function recheckedFeature(f: FeatureState, commit: string | undefined, dirty: true | undefined): void {
+  if (commit !== undefined) {
+    f.commit = commit;
+    f.checked_dirty = dirty;
+  }
+  if (f.status !== 'complete' && f.status !== 'failed-checks') return;
+  const reason = failedChecksReason(f.checks);
+  f.status = reason === undefined ? 'complete' : 'failed-checks';
+  f.reason = reason;
 }
 
 /**
@@ -213,6 +232,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.reason = undefined;
       f.usage = undefined;
       f.checks = {};
+      f.checked_dirty = undefined;
       return;
     }
     case 'agent.exited': {
@@ -287,6 +307,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         ...(ev.measured ? { measured: ev.measured } : {}),
       };
       setOwn(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criterion_id, result);
+      if (ev.on === 'worktree') recheckedFeature(f, ev.commit, ev.dirty);
       return;
     }
     case 'integration.started':

@@ -68,7 +68,13 @@ export interface FeatureState {
   duration_ms?: number | undefined;
   exit_code?: number | null | undefined;
   signal?: string | null | undefined;
+  /**
+   * The commit the feature's status describes: the run's commit after the agent, the winner's with
+   * best-of-N, or the commit a later `baton verify` checked.
+   */
   commit?: string | undefined;
+  /** Set when the latest worktree checks ran on tracked changes not committed: they checked no commit. */
+  checked_dirty?: true | undefined;
   files: string[];
   usage?: AgentUsage | undefined;
   reason?: string | undefined;

@@ -157,7 +157,7 @@ async function lifecycle(
   if (collision) facts.stoppedFor = collision;
   const agentOk =
     !interrupted && !collision && !run.exit.timedOut && run.exit.exitCode === 0 && settled.files.length > 0;
-  const checks = agentOk ? await check(ctx, feature, p, forkPoint, settled.files) : undefined;
+  const checks = agentOk ? await check(ctx, feature, p, forkPoint, settled) : undefined;
   if (checks) facts.checks = checks;
   const outcome = decideOutcome({
     interrupted,
@@ -267,7 +267,7 @@ async function check(
   feature: Contract,
   p: FeaturePaths,
   forkPoint: string,
-  files: readonly string[],
+  settled: Settled,
 ): Promise<CheckCounts | undefined> {
   if (!ctx.opts.verifier) return undefined;
   return ctx.opts.verifier({
@@ -277,7 +277,8 @@ async function check(
     base: forkPoint,
     branch: p.branch,
     runId: ctx.runId,
-    changed: files,
+    changed: settled.files,
+    ...(settled.commit ? { commit: settled.commit } : {}),
     signal: ctx.opts.signal,
     sink: ctx.sink,
   });

@@ -1,3 +1,4 @@
+import { checkFailuresReason } from '../log/check-reason.js';
 import type { CheckMeasurement, FeatureEnded } from '../log/events.js';
 
 /** Results of a feature's worktree checks, with the criteria that failed. */
@@ -10,6 +11,8 @@ export interface CheckCounts {
   failures?: ReadonlyArray<{ criterion_id: string; message: string }>;
   /** What each criterion measured, by criterion id (best-of-N compares these). */
   measured?: Readonly<Record<string, CheckMeasurement>>;
+  /** Set when Ctrl-C (or a signal) stopped the checks: the criteria after the last result did not run. */
+  interrupted?: true;
 }
 
 /** What is known when a feature's agent has finished, to decide how the feature ends. */
@@ -27,18 +30,12 @@ export interface FeatureFacts {
   checks?: CheckCounts;
 }
 
-/** A check message on one line, short enough for a table cell or a log line. */
-export function oneLine(message: string, max = 200): string {
-  const line = message.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
 /** Why checks failed, in words: the first failing criterion's id and message, and how many more failed (pure). */
 export function describeCheckFailures(checks: CheckCounts): string {
-  const [first, ...rest] = checks.failures ?? [];
-  if (!first) return `${checks.failed} of ${checks.total} acceptance checks failed`;
-  const more = rest.length > 0 ? ` (and ${rest.map((f) => f.criterion_id).join(', ')} failed too)` : '';
-  return `${first.criterion_id}: ${oneLine(first.message)}${more}`;
+  return (
+    checkFailuresReason(checks.failures ?? []) ??
+    `${checks.failed} of ${checks.total} acceptance checks failed`
+  );
 }
 
 /** Decides a feature's final status and the reason in words (pure). */
@@ -55,6 +52,12 @@ export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']
   if (f.changedFiles === 0) return { status: 'empty', reason: 'the agent exited 0 but changed nothing' };
   if (f.checks && f.checks.failed > 0)
     return { status: 'failed-checks', reason: describeCheckFailures(f.checks) };
+  // Checks cut short passed nothing: the feature is not complete until they all ran.
+  if (f.checks?.interrupted)
+    return {
+      status: 'interrupted',
+      reason: `${stoppedBy(f.interruptedBy)} while its checks ran; the worktree and its commit are kept`,
+    };
   return { status: 'complete' };
 }
 

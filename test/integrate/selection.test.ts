@@ -77,6 +77,8 @@ describe('selectForIntegration', () => {
       hasBranch: () => true,
       stateOf: (id) => (statuses[id] ? feature(id, statuses[id]) : undefined),
       include,
+      tipOf: () => undefined,
+      inBase: new Set(),
     });
     expect(s.merge).toEqual(expected.merge);
     expect(s.excluded.map((x) => x.feature_id)).toEqual(expected.out);
@@ -92,10 +94,51 @@ describe('selectForIntegration', () => {
       hasBranch: () => true,
       stateOf: (id) => feature(id, id === 'a' ? 'failed' : 'complete', { reason: 'the agent exited 3' }),
       include: [],
+      tipOf: () => undefined,
+      inBase: new Set(),
     });
     expect(s.excluded).toEqual([
       { feature_id: 'a', status: 'failed', reason: 'the agent exited 3' },
       { feature_id: 'b', status: 'complete', reason: 'depends on a, which is not merged (failed)' },
+    ]);
+  });
+});
+
+describe('selectForIntegration: dependencies outside the selection', () => {
+  const select = (selected: string[], inBase: string[], hasBranch = (_: string) => true) =>
+    selectForIntegration({
+      plan,
+      selected,
+      hasBranch,
+      stateOf: (id) => feature(id, 'complete'),
+      include: [],
+      tipOf: () => undefined,
+      inBase: new Set(inBase),
+    });
+
+  it('leaves out a feature whose dependency is not selected and not in the base, with what depends on it', () => {
+    const s = select(['b', 'c'], []);
+    expect(s.merge).toEqual([]);
+    expect(s.excluded).toEqual([
+      {
+        feature_id: 'b',
+        status: 'complete',
+        reason: 'depends on a, which is not merged (not selected, and not in the base)',
+      },
+      { feature_id: 'c', status: 'complete', reason: 'depends on b, which is not merged' },
+    ]);
+  });
+
+  it('takes it when the base holds the dependency, and says "not run" for one without a branch', () => {
+    expect(select(['b', 'c'], ['a']).merge).toEqual(['b', 'c']);
+    const s = select(undefined as unknown as string[], [], (id) => id !== 'd');
+    expect(s.notRun).toEqual(['d']);
+    expect(s.excluded).toEqual([
+      {
+        feature_id: 'e',
+        status: 'complete',
+        reason: 'depends on d, which is not merged (not run: no branch)',
+      },
     ]);
   });
 });

@@ -137,7 +137,7 @@ describe('git processes of baton integrate --predict-only', () => {
       ),
     });
     repos.push(repo);
-    const run = await runBaton(['run', '--no-verify'], { cwd: repo.root });
+    const run = await runBaton(['run'], { cwd: repo.root });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const shim = gitShim(join(repo.root, '..'));
     const savedPath = process.env.PATH;

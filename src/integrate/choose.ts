@@ -1,0 +1,67 @@
+/**
+ * What an integration takes, from the repository and the log: each selected branch and the commit it is
+ * at, the features' folded states, and which dependencies the base already holds; the rule itself is
+ * `selectForIntegration`'s (pure). A dependency not merged in this integration (not selected, or never
+ * run) counts as merged only when its commit — its branch's tip, or the last one the log recorded once
+ * the branch is gone (`baton clean` after an integration) — is an ancestor of the base.
+ */
+import { localBranchTips } from '../git/branches.js';
+import { isAncestor } from '../git/git.js';
+import { featureBranch } from '../git/refs.js';
+import type { Plan } from '../graph/types.js';
+import type { FeatureStatus } from '../log/events.js';
+import type { FeatureState } from '../log/fold.js';
+import { foldForFeatures } from '../log/fold-from-end.js';
+import { type IntegrationSelection, selectForIntegration } from './selection.js';
+
+/** Selects what an integration takes (see `selectForIntegration`), reading git and the log. */
+export async function chooseForIntegration(q: {
+  root: string;
+  logPath: string;
+  plan: Plan;
+  selected: readonly string[];
+  base: string;
+  include: readonly FeatureStatus[];
+}): Promise<IntegrationSelection> {
+  const tips = await localBranchTips(q.root);
+  const tipOf = (id: string) => tips.get(featureBranch(id));
+  const withBranch = q.selected.filter((id) => tipOf(id) !== undefined);
+  const deps = outsideDependencies(q.plan, withBranch);
+  // Statuses span runs (a feature finished two runs ago still merges): each one is read back to where
+  // it last started over, or taken from the status snapshot when that reads less.
+  const state = foldForFeatures(q.logPath, [...withBranch, ...deps]);
+  const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
+  return selectForIntegration({
+    plan: q.plan,
+    selected: q.selected,
+    hasBranch: (id) => tipOf(id) !== undefined,
+    stateOf,
+    include: q.include,
+    tipOf,
+    inBase: await dependenciesInBase({ root: q.root, base: q.base, deps, tipOf, stateOf }),
+  });
+}
+
+/** The dependencies of `order`'s features that are not in `order` themselves (pure). */
+export function outsideDependencies(plan: Plan, order: readonly string[]): string[] {
+  const inside = new Set(order);
+  const deps = order.flatMap((id) => plan.byId.get(id)?.depends_on.features ?? []);
+  return [...new Set(deps)].filter((d) => !inside.has(d));
+}
+
+/** Those of `deps` whose work `base` holds, asked of git one dependency at a time (there are few). */
+export async function dependenciesInBase(opts: {
+  root: string;
+  base: string;
+  deps: readonly string[];
+  tipOf: (id: string) => string | undefined;
+  stateOf: (id: string) => FeatureState | undefined;
+}): Promise<Set<string>> {
+  const held = await Promise.all(
+    opts.deps.map(async (d) => {
+      const commit = opts.tipOf(d) ?? opts.stateOf(d)?.commit;
+      return commit !== undefined && (await isAncestor(opts.root, commit, opts.base));
+    }),
+  );
+  return new Set(opts.deps.filter((_, i) => held[i]));
+}
