@@ -138,7 +138,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
         'best-of-N: best (wait for every attempt) or first-passing (stop the others once one passes everything)',
       ).choices(['best', 'first-passing']),
     )
-    .option('--no-verify', 'do not run acceptance checks after each agent')
+    .option(
+      '--no-verify',
+      'do not run acceptance checks after each agent (integrate then leaves the features out until `baton verify` checks them)',
+    )
     .option(
       '--resume',
       'continue an interrupted run: skip complete features, reuse worktrees and branches; with --interactive, re-attach to agents still in their tmux windows',
