@@ -152,7 +152,10 @@ describe('baton integrate', () => {
     expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
     expect(repo.git('status', '--porcelain')).toBe('');
     const log = events(repo);
-    expect(log.find((e) => e.type === 'check.passed')).toMatchObject({ feature_id: 'f1', on: 'integration' });
+    expect(log.find((e) => e.type === 'check.passed' && e.on === 'integration')).toMatchObject({
+      feature_id: 'f1',
+      on: 'integration',
+    });
     const phases = log.filter((e) => e.type === 'phase.started' || e.type === 'phase.ended');
     expect(phases.map((e) => e.type)).toEqual(['phase.started', 'phase.ended']);
     const ended = log.find((e) => e.type === 'integration.ended');

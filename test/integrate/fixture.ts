@@ -145,11 +145,29 @@ export function checkoutSnapshot(repo: TempRepo): { status: string; head: string
 
 /**
  * Appends a completion line per feature to the repo's log, as a hand-written completion hook would
- * (`{"feature_id":…,"status":…}`): integration takes only features the log shows `complete`.
+ * (`{"feature_id":…,"status":…}`), and, for `complete`, the passed check a `baton verify` of the
+ * branch's commit records: integration takes only features the log shows `complete` on the commit
+ * their checks passed on.
  */
 export function recordStatus(repo: TempRepo, ids: readonly string[], status = 'complete'): void {
   const dir = join(repo.root, '.baton');
   mkdirSync(dir, { recursive: true });
-  const lines = ids.map((id) => `${JSON.stringify({ feature_id: id, status })}\n`).join('');
-  appendFileSync(join(dir, 'log.jsonl'), lines);
+  const lines = ids.flatMap((id) => {
+    const done = { feature_id: id, status };
+    if (status !== 'complete') return [done];
+    const checked = {
+      v: 1,
+      ts: new Date().toISOString(),
+      type: 'check.passed',
+      feature_id: id,
+      criterion_id: 'owns',
+      text: 'changes stay inside owns',
+      kind: 'files',
+      on: 'worktree',
+      message: 'checked by the test fixture',
+      commit: repo.git('rev-parse', `baton/${id}`),
+    };
+    return [done, checked];
+  });
+  appendFileSync(join(dir, 'log.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
 }

@@ -138,6 +138,8 @@ describe('integration takes only what passed', () => {
     // b is redone without touching a's lines, and integration starts over.
     const fixedB = repo.git('commit-tree', '-p', 'main', '-m', 'b: redone', rebuiltTreeForB(repo));
     repo.git('update-ref', 'refs/heads/baton/b', fixedB);
+    // … and checked again: the commit integration takes is the one its checks passed on.
+    recordStatus(repo, ['b']);
     const second = await runBaton(['integrate', '--fresh', '--json'], { cwd: repo.root });
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
