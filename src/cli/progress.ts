@@ -24,9 +24,23 @@ export interface ProgressRenderer {
   close(): void;
 }
 
-/** Describes one event in a line, for logs and non-interactive output (strings from the log escaped). */
+/**
+ * Describes one event, for logs and non-interactive output (strings from the log escaped): one line,
+ * followed for a resumed run or branch by what the resume did, a note a line, indented.
+ */
 export function describeEvent(e: BatonEvent, p: Palette): string | undefined {
-  return describeRaw(escapeFields(e), p);
+  return describeLines(e, p)?.join('\n');
+}
+
+/**
+ * The event's line and its resume notes, each line escaped on its own: the line breaks between them
+ * are Baton's, never a log string's (those show as `\n`).
+ */
+function describeLines(e: BatonEvent, p: Palette): string[] | undefined {
+  const line = describeRaw(escapeFields(e), p);
+  if (line === undefined) return undefined;
+  const notes = e.type === 'run.started' || e.type === 'worktree.created' ? resumeNotes(e) : [];
+  return [line, ...notes.map((n) => `  ${escapeControl(n)}`)];
 }
 
 /** The event with control characters escaped in its strings and lists of strings (not the colours added later). */
@@ -47,13 +61,13 @@ function escapeFields<T extends BatonEvent>(e: T): T {
 function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   switch (e.type) {
     case 'run.started':
-      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})${resumeNotes(e)}`;
+      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
     case 'run.ended':
       return `run ${e.outcome} in ${formatDuration(e.duration_ms)}`;
     case 'feature.started':
       return `${e.feature_id}: ${paintStatus(p, 'running')} ${e.agent} (pid ${e.pid ?? '?'}, PORT ${e.port}, log ${e.log_file})`;
     case 'worktree.created':
-      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}${resumeNotes(e)}`;
+      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}`;
     case 'agent.exited':
       return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${e.files.length} file(s) changed`;
     case 'feature.ended':
@@ -146,8 +160,8 @@ export async function createProgressRenderer(
     return createTableRenderer(p, featureIds, (await import('./live-view.js')).createLiveView(out));
   return {
     onEvent(e) {
-      const line = describeEvent(e, p);
-      if (line) out.write(`${escapeKeepingPalette(line)}\n`);
+      const lines = describeLines(e, p);
+      if (lines) out.write(`${lines.map(escapeKeepingPalette).join('\n')}\n`);
     },
     interject(write) {
       write();

@@ -144,11 +144,11 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--resume',
-      'continue an interrupted run: skip complete features, reuse worktrees and branches; with --interactive, re-attach to agents still in their tmux windows',
+      'continue an interrupted run, or rerun failed features on their branches: skip complete features, reuse worktrees and branches (each keeps the base it was cut from); with --interactive, re-attach to agents still in their tmux windows',
     )
     .option(
       '--restart <id>',
-      "with --resume: start this feature over from the base, dropping the dead run's commits on its branch (repeatable)",
+      "with --resume: start this feature over from the current base, dropping the dead run's commits on its branch (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--dry-run', 'print the command each agent would run, and create nothing')

@@ -9,9 +9,16 @@ export async function addWorktreeForBranch(cwd: string, path: string, branch: st
   await git(cwd, ['worktree', 'add', '--quiet', path, branch]);
 }
 
-/** Where a reused branch forked from the run's base: their merge base, or the base when they share none. */
-export async function forkPointOf(cwd: string, baseCommit: string, branch: string): Promise<string> {
-  return (await mergeBase(cwd, baseCommit, branch)) ?? baseCommit;
+/**
+ * Where a reused branch forked from the run's base: their merge base (the base an earlier run cut it
+ * from, when the base has moved on since), or undefined when they share no history.
+ */
+export async function forkPointOf(
+  cwd: string,
+  baseCommit: string,
+  branch: string,
+): Promise<string | undefined> {
+  return mergeBase(cwd, baseCommit, branch);
 }
 
 /**

@@ -2,9 +2,10 @@ import { gitRaw } from '../git/git.js';
 
 /**
  * Checks, after an agent ended, that its worktree is still where Baton put it: HEAD on `branch`,
- * the branch present, and descending from the run's base. Returns the reason the feature must fail,
- * or undefined when all is well (an agent that checked out another branch, deleted its own or reset
- * below the base must never end `complete` with a commit that is not on its branch).
+ * the branch present, and descending from the base it was cut from (the run's base, or a resumed
+ * branch's own). Returns the reason the feature must fail, or undefined when all is well (an agent
+ * that checked out another branch, deleted its own or reset below the base must never end
+ * `complete` with a commit that is not on its branch).
  */
 export async function checkFeatureBranch(
   worktree: string,
@@ -33,7 +34,7 @@ async function branchProblem(
   }
   const descends = await gitRaw(worktree, ['merge-base', '--is-ancestor', opts.baseCommit, ref]);
   if (descends.exitCode !== 0) {
-    return `${opts.branch} no longer descends from the run's base ${opts.baseCommit.slice(0, 8)} (reset or rewritten by the agent)`;
+    return `${opts.branch} no longer descends from its base ${opts.baseCommit.slice(0, 8)} (reset or rewritten by the agent)`;
   }
   return undefined;
 }

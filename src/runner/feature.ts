@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
-import { changedFiles, commonGitDir, git } from '../git/git.js';
+import { changedFiles, commonGitDir, git, statusEntries } from '../git/git.js';
 import { commitOnBranch } from '../git/sequence.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
@@ -22,7 +22,7 @@ import { featureEnvironment } from './feature-env.js';
 import { type AgentRun, launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
-import { prepareWorktree, runSetup } from './prepare.js';
+import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 
 /** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
 const SHARED_SWEEP_MS = 20;
@@ -122,13 +122,14 @@ async function lifecycle(
   if (opts.signal.aborted) return undefined;
   const p = ctx.pathsOf(id);
   makeFeatureDir(p);
-  let forkPoint: string;
+  let prepared: Prepared;
   try {
-    forkPoint = await prepareWorktree(ctx, feature, p);
-    facts.forkPoint = forkPoint;
+    prepared = await prepareWorktree(ctx, feature, p);
+    facts.forkPoint = prepared.forkPoint;
   } catch (err) {
     return { status: 'failed', reason: errorText(err) };
   }
+  const { forkPoint } = prepared;
   // Every process with the feature's environment starts after this (setup, agent, their daemons),
   // except a re-attached agent's, which a dead orchestrator started.
   const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
@@ -145,7 +146,7 @@ async function lifecycle(
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
   let settled: Settled;
   try {
-    const r = await settle(ctx, feature, p, forkPoint, { ...run, stoppedDaemons }, interrupted);
+    const r = await settle(ctx, feature, p, prepared, { ...run, stoppedDaemons }, interrupted);
     // An agent that switched branch, deleted its branch or reset below the base cannot end complete.
     if ('problem' in r) return { status: 'failed', reason: r.problem };
     settled = r;
@@ -211,7 +212,7 @@ async function settle(
   ctx: RunContext,
   feature: Contract,
   p: FeaturePaths,
-  forkPoint: string,
+  { forkPoint, base }: Prepared,
   run: AgentRun & { stoppedDaemons: readonly Straggler[] },
   interrupted: boolean,
 ): Promise<Settled | { problem: string }> {
@@ -223,20 +224,21 @@ async function settle(
     commit = await git(p.worktree, ['rev-parse', 'HEAD']);
     files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
   } else {
-    // Committed only while the worktree is still on its branch above the base, checked in the same
-    // process as the commit; when it is not, the step-by-step check says why.
+    // Committed only while the worktree is still on its branch above the base it was cut from (a
+    // resumed branch's own, not this run's), checked in the same process as the commit; when it is
+    // not, the step-by-step check says why, and whether the agent's work was left uncommitted.
     const message = `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`;
     const onBranch = {
       ref: `refs/heads/${p.branch}`,
-      base: ctx.baseCommit,
+      base,
       commonDir: await commonGitDir(ctx.opts.root),
     };
     const done = await commitOnBranch(p.worktree, message, forkPoint, onBranch);
     if (!done) {
-      const branch = { branch: p.branch, baseCommit: ctx.baseCommit };
-      return {
-        problem: (await checkFeatureBranch(p.worktree, branch)) ?? `${p.branch} moved while Baton committed`,
-      };
+      const problem =
+        (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base })) ??
+        `${p.branch} moved while Baton committed`;
+      return { problem: `${problem}${await uncommittedNote(p.worktree)}` };
     }
     ({ head: commit, files } = done);
   }
@@ -259,6 +261,14 @@ async function settle(
   // ended; each change named once, attributed; reported, never silently kept or reverted.
   emitEscapes(ctx.sink, await ctx.findEscapes(), id);
   return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
+}
+
+/** What a failure reason adds when Baton committed nothing and the agent's changes are still in the worktree. */
+async function uncommittedNote(worktree: string): Promise<string> {
+  const left = await statusEntries(worktree).catch(() => []);
+  return left.length > 0
+    ? `; Baton committed nothing: the agent's ${left.length} changed path(s) are left uncommitted in ${worktree}`
+    : '';
 }
 
 /** Runs the feature's worktree checks through the run's sink, when a verifier is set. */

@@ -29,27 +29,30 @@ function recordWorktree(
   });
 }
 
+/** Where a prepared feature's branch stands. */
+export interface Prepared {
+  /** The commit the feature's own work is measured from: its changed files, its checks, the radar. */
+  forkPoint: string;
+  /**
+   * The commit its branch was cut from, which the branch must still descend from when Baton commits
+   * the agent's work: the run's base for a new branch, the branch's own fork point for a resumed one.
+   */
+  base: string;
+}
+
 /**
  * Creates the feature's worktree and branch (or reuses them when resuming), merges its
- * dependencies' branches in with `--wait-for-deps`, copies untracked files in, and returns the
- * commit the feature's own work is measured from.
+ * dependencies' branches in with `--wait-for-deps`, copies untracked files in, and returns where
+ * the feature's own work is measured from and the base its branch must keep.
  */
-export async function prepareWorktree(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+export async function prepareWorktree(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+): Promise<Prepared> {
   const { opts } = ctx;
   const id = feature.feature_id;
-  if (opts.resume && (await branchExists(opts.root, p.branch))) {
-    // Reuse the branch (and its worktree, re-adding it if its folder was removed): partial work is kept.
-    const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
-    if (!existing) await ctx.gitLock(() => addWorktreeForBranch(opts.root, p.worktree, p.branch));
-    const resumed = await inspectResumedBranch(p.worktree, {
-      branch: p.branch,
-      baseCommit: ctx.baseCommit,
-      restart: opts.restart?.includes(id) ?? false,
-    });
-    const forkPoint = await forkPointOf(opts.root, ctx.baseCommit, p.branch);
-    recordWorktree(ctx, id, p, forkPoint, true, resumed);
-    return forkPoint;
-  }
+  if (opts.resume && (await branchExists(opts.root, p.branch))) return reuseBranch(ctx, id, p);
   // Only the ref and the admin files need the lock; the checkout itself runs in parallel.
   await addFeatureWorktree(
     opts.root,
@@ -75,7 +78,31 @@ export async function prepareWorktree(ctx: RunContext, feature: Contract, p: Fea
     ...readWorktreeInclude(opts.root),
   ]);
   if (copied.length > 0) writeFileSync(join(p.dir, 'copied.txt'), `${copied.join('\n')}\n`);
-  return forkPoint;
+  return { forkPoint, base: ctx.baseCommit };
+}
+
+/**
+ * A resumed feature: its branch and worktree reused (the worktree re-added if its folder was removed),
+ * the dead run's commits kept. The branch keeps the base an earlier run cut it from, found by git as
+ * where it meets this run's base: commits on the main branch since then do not move it. `--restart
+ * <id>` starts it over from this run's base. A branch that shares no history with the base is refused
+ * before its agent starts.
+ */
+async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promise<Prepared> {
+  const { opts } = ctx;
+  const restart = opts.restart?.includes(id) ?? false;
+  const base = restart ? ctx.baseCommit : await forkPointOf(opts.root, ctx.baseCommit, p.branch);
+  if (base === undefined) {
+    throw new UserError(
+      'run/resume-unrelated',
+      `${p.branch} shares no history with the base ${ctx.baseCommit.slice(0, 8)}, so Baton cannot tell what it was cut from; its agent was not started. Resume with --base <the commit it was cut from>, or start it over with --restart ${id}`,
+    );
+  }
+  const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
+  if (!existing) await ctx.gitLock(() => addWorktreeForBranch(opts.root, p.worktree, p.branch));
+  const resumed = await inspectResumedBranch(p.worktree, { branch: p.branch, baseCommit: base, restart });
+  recordWorktree(ctx, id, p, base, true, resumed);
+  return { forkPoint: base, base };
 }
 
 /** Runs the config's `setup` command in the new worktree; a result when it failed or was interrupted. */

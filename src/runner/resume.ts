@@ -113,10 +113,12 @@ export async function inspectResumedBranch(
 }
 
 /**
- * What a resumed run did, in words for the live output (pure): the tmux windows it re-attached to,
- * the orphaned agents it stopped, the groups it left alone, and the commits a resumed branch kept or dropped.
+ * What a resumed run did, in words for the live output (pure), one note a line: the tmux windows it
+ * re-attached to, the orphaned agents it stopped, the groups it left alone, and the commits a resumed
+ * branch kept or dropped. The notes carry ids and reasons from the log as they are: the printer
+ * escapes each line.
  */
-export function resumeNotes(e: object): string {
+export function resumeNotes(e: object): string[] {
   const r = e as {
     run_id?: string;
     adopted_windows?: Array<{ feature_id: string }>;
@@ -141,5 +143,5 @@ export function resumeNotes(e: object): string {
       `keeps ${r.kept_commits} commit(s) from the dead run; the agent continues from them (--restart <id> starts over)`,
     );
   }
-  return notes.map((n) => `\n  ${n}`).join('');
+  return notes;
 }

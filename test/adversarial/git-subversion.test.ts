@@ -80,9 +80,12 @@ describe('adversarial: agents must not subvert git', () => {
       status: 'failed',
       reason: expect.stringMatching(/switched|deleted/),
     });
+    // Nothing was committed on the reset branch, and the reason says the agent's file is left uncommitted.
     expect(ended.get('feature-003-reset')).toMatchObject({
       status: 'failed',
-      reason: expect.stringContaining('no longer descends'),
+      reason: expect.stringMatching(
+        /no longer descends from its base .*; Baton committed nothing: the agent's 1 changed path\(s\) are left uncommitted in \S+feature-003-reset$/,
+      ),
     });
     // The branch the first agent made is its own doing; the user's checkout, main, config: untouched.
     world.expectUntouched({ refs: ['refs/heads/elsewhere'] });

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createProgressRenderer, describeEvent } from '../../src/cli/progress.js';
+import type { BatonEvent } from '../../src/log/events.js';
 import { inspectResumedBranch, resumeNotes } from '../../src/runner/resume.js';
+import { palette } from '../../src/terminal/style.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { watchWorld } from './rig.js';
 
@@ -25,7 +28,7 @@ describe('--resume says what it found', () => {
       restart: false,
     });
     expect(kept).toEqual({ kept_commits: 2 });
-    expect(resumeNotes(kept)).toContain('keeps 2 commit(s) from the dead run');
+    expect(resumeNotes(kept).join('\n')).toContain('keeps 2 commit(s) from the dead run');
     const restarted = await inspectResumedBranch(wt, {
       branch: 'baton/feature-001-a',
       baseCommit: base,
@@ -40,8 +43,55 @@ describe('--resume says what it found', () => {
         stopped_orphans: [{ feature_id: 'feature-001-a', pgid: 4242 }],
         refused_orphans: [{ feature_id: 'feature-002-b', pgid: 1, reason: 'pgid 1 is not an agent group' }],
       }),
-    ).toBe(
-      '\n  stopped orphaned agent of feature-001-a (group 4242)\n  left group 1 of feature-002-b alone: pgid 1 is not an agent group',
+    ).toEqual([
+      'stopped orphaned agent of feature-001-a (group 4242)',
+      'left group 1 of feature-002-b alone: pgid 1 is not an agent group',
+    ]);
+  });
+
+  it('prints each note on a line of its own, indented, with the log’s strings still escaped', async () => {
+    const ts = '2026-01-01T00:00:00.000Z';
+    const created = {
+      ts,
+      run_id: 'r1',
+      type: 'worktree.created',
+      feature_id: 'c',
+      path: '/tmp/wt\nforged: line',
+      branch: 'baton/c',
+      base_commit: 'a'.repeat(40),
+      reused: true,
+      kept_commits: 2,
+    } as BatonEvent;
+    const started = {
+      ts,
+      run_id: 'r1',
+      type: 'run.started',
+      feature_ids: ['c'],
+      concurrency: 1,
+      base: 'HEAD',
+      base_commit: 'a'.repeat(40),
+      mode: 'contract-first',
+      pid: 1,
+      resume: true,
+      stopped_orphans: [{ feature_id: 'c\u001b[2J', pgid: 4242 }],
+      refused_orphans: [{ feature_id: 'd', pgid: 1, reason: 'no\nproof' }],
+    } as BatonEvent;
+    const written: string[] = [];
+    const progress = await createProgressRenderer(
+      { write: (t) => written.push(t), isTTY: false },
+      palette(false),
+      ['c'],
     );
+    progress.onEvent(started);
+    progress.onEvent(created);
+    expect(written).toEqual([
+      'run r1: 1 feature, 1 at a time, contract-first, base HEAD (aaaaaaaa)\n' +
+        '  stopped orphaned agent of c\\x1b[2J (group 4242)\n' +
+        '  left group 1 of d alone: no\\nproof\n',
+      'c: worktree /tmp/wt\\nforged: line on baton/c (reused)\n' +
+        '  keeps 2 commit(s) from the dead run; the agent continues from them (--restart <id> starts over)\n',
+    ]);
+    // What the live table prints above itself on a terminal: the same lines, escaped the same way.
+    expect(describeEvent(started, palette(false))).toBe(written[0]?.slice(0, -1));
   });
 });

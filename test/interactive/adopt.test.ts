@@ -131,7 +131,7 @@ describe('a resumed run that re-attached, in the fold and the live output', () =
 
   it('says which windows it re-attached to, in which session', () => {
     const note = resumeNotes({ run_id: RUN, adopted_windows: [{ feature_id: A }, { feature_id: B }] });
-    expect(note).toBe(`\n  re-attached to baton-r1: ${A}, ${B}`);
+    expect(note).toEqual([`re-attached to baton-r1: ${A}, ${B}`]);
   });
 });
 
