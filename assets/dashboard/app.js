@@ -53,6 +53,7 @@ function applySnapshot(s) {
   model.clockOffset = Date.parse(s.server_time) - Date.now();
   board.reset(model);
   renderBanner();
+  renderEscapes();
   renderEvents(true);
   renderHeader();
   drawCharts(true);
@@ -63,7 +64,10 @@ function applySnapshot(s) {
 
 function applyUpdate(u) {
   model.clockOffset = Date.parse(u.server_time) - Date.now();
-  if (u.run) model.run = u.run;
+  if (u.run) {
+    model.run = u.run;
+    renderEscapes();
+  }
   for (const f of u.features) model.features.set(f.feature_id, f);
   model.metrics = u.metrics;
   model.events = [...model.events, ...u.events].slice(-KEEP_EVENTS);
@@ -162,6 +166,14 @@ function renderBanner() {
   const banner = $('banner');
   banner.hidden = lines.length === 0;
   banner.replaceChildren(...lines.map((l) => h('pre', {}, l)));
+}
+
+// What agents changed outside their worktrees (the main checkout, the git config, refs), in the
+// server's words: Baton leaves it in the user's checkout, so it stays on screen.
+function renderEscapes() {
+  const lines = model.run.escapes ?? [];
+  $('escapes').hidden = lines.length === 0;
+  $('escapes-list').replaceChildren(...lines.map((l) => h('li', {}, l)));
 }
 
 function connect() {

@@ -127,6 +127,7 @@ export function createBoard(root, { onSelect }) {
     const checks = h('dd', { class: 'checks' });
     const last = h('p', { class: 'last' });
     const collision = h('p', { class: 'collision', hidden: true });
+    const escaped = h('p', { class: 'escaped', hidden: true });
     const attempts = h('p', { class: 'attempts-line', hidden: true });
     const article = h(
       'article',
@@ -155,11 +156,12 @@ export function createBoard(root, { onSelect }) {
         checks,
       ),
       attempts,
+      escaped,
       collision,
       last,
     );
     const li = h('li', { 'data-feature': id }, article);
-    return { li, article, title, badge, agent, elapsed, checks, last, collision, attempts };
+    return { li, article, title, badge, agent, elapsed, checks, last, collision, escaped, attempts };
   }
 
   function fillCard(model, card, f) {
@@ -204,6 +206,11 @@ export function createBoard(root, { onSelect }) {
       .map((c) => `⚠ ${c.kind} with ${c.with}: ${c.paths.join(', ')} · since ${formatClock(c.since)}`)
       .join('\n');
     card.collision.title = card.collision.textContent;
+    // What its agent changed outside its worktree (the main checkout, the git config, refs).
+    const escaped = f.escaped ?? [];
+    card.escaped.hidden = escaped.length === 0;
+    card.escaped.textContent = `⚠ changed outside its worktree: ${escaped.join(', ')}`;
+    card.escaped.title = card.escaped.textContent;
   }
 
   function counts() {

@@ -1,6 +1,7 @@
 import { describeAttemptNumbers } from '../attempts/describe.js';
 import { unreachable } from '../errors.js';
 import { featureBranch as featureBranchName } from '../git/refs.js';
+import { UNATTRIBUTED } from '../log/escapes.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { resumeNotes } from '../runner/resume.js';
@@ -73,8 +74,8 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'feature.ended':
       return `${e.feature_id}: ${paintStatus(p, e.status)}${e.reason ? ` — ${e.reason}` : ''}`;
     case 'feature.escaped':
-      // Unattributed: no feature is named for what several running agents may have done.
-      return `${e.attribution === 'unknown' ? 'an agent (unknown which: several were running)' : e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
+      // Unattributed: no feature is named for what several running agents (or none) may have done.
+      return `${e.attribution === 'unknown' ? UNATTRIBUTED : e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'user.intervention':

@@ -2,6 +2,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { interruptionEvents } from '../guard/liveness.js';
+import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
@@ -29,7 +30,7 @@ import { locatePlan } from './status-plan-load.js';
 const STATUS_DISK_BUDGET = 50_000;
 
 /** The `--json` shape of one feature (documented in the README). */
-function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
+function featureJson(f: FeatureState, disk: DiskUsage | undefined, escaped: readonly string[]) {
   const checks = Object.values(f.checks);
   return {
     feature_id: f.feature_id,
@@ -46,7 +47,7 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined) {
     worktree: f.worktree ?? null,
     log_file: f.log_file ?? null,
     files: f.files,
-    escaped: f.escaped,
+    escaped,
     collisions: f.collisions,
     reason: f.reason ?? null,
     checks: {
@@ -188,13 +189,11 @@ function statusTable(
 /** The lists under the table: agent logs, escapes, collisions and refused tool calls (each line escaped). */
 function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palette): string {
   const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);
-  const escaped = rows
-    .filter((f) => f.escaped.length)
-    .map((f) => `  ${f.feature_id} wrote into the main checkout: ${f.escaped.join(', ')}`);
-  if (state.escaped_unknown?.length)
-    escaped.push(
-      `  an agent (unknown which: several were running) changed: ${state.escaped_unknown.join(', ')}`,
-    );
+  const byFeature = escapesByFeature(state);
+  const escaped = describeEscapes(
+    rows.map((f) => ({ feature_id: f.feature_id, escaped: byFeature.get(f.feature_id) ?? [] })),
+    unattributedEscapes(state),
+  ).map((line) => `  ${line}`);
   const collisions = rows.flatMap((f) =>
     Object.values(f.collisions)
       .filter((c) => f.feature_id < c.with)
@@ -248,7 +247,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
     .description(
       'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
     )
-    .option('--json', 'print { run_id, features: [...] } as JSON')
+    .option('--json', 'print { run_id, features: [...], escaped_unknown } as JSON')
     .option(
       '--watch',
       'keep following the log: on a terminal one table redrawn in place, elapsed times ticking, rows cut to ' +
@@ -292,9 +291,12 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
-          const features = rows.map((f) => featureJson(f, sizes.get(f.feature_id)));
+          const escaped = escapesByFeature(state);
+          const features = rows.map((f) =>
+            featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? []),
+          );
           ctx.stdout.write(
-            `${stringifyJson({ run_id: state.run_id ?? null, features, escaped_unknown: state.escaped_unknown ?? [] }, 2)}\n`,
+            `${stringifyJson({ run_id: state.run_id ?? null, features, escaped_unknown: unattributedEscapes(state) }, 2)}\n`,
           );
           return;
         }

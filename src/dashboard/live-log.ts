@@ -35,7 +35,8 @@ const FEATURE_ONLY = {
   'agent.exited': true,
   hook: true,
   'feature.ended': true,
-  'feature.escaped': true,
+  // Unattributed escapes are run-level, and the run view lists every escape (`describeRun`).
+  'feature.escaped': false,
   'user.intervention': true,
   'check.passed': true,
   'check.failed': true,

@@ -1,5 +1,6 @@
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
+import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, type FeatureState, pendingFeature } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
@@ -60,8 +61,11 @@ export interface LoadedProject {
   diagnostics: Diagnostic[];
 }
 
-/** Run-level state: everything folded except the features. */
-export type RunView = Omit<BatonState, 'features'>;
+/**
+ * Run-level state: everything folded except the features, and `escapes`: every change agents made
+ * outside their worktrees, in the words `baton status` and the report use (`describeEscapes`).
+ */
+export type RunView = Omit<BatonState, 'features'> & { escapes: string[] };
 
 /** The headline numbers of the run. */
 export interface HeadlineMetrics {
@@ -142,7 +146,12 @@ export function describePlan(plan: Plan): ProjectView {
 /** The run-level part of a state (pure). */
 export function describeRun(state: BatonState): RunView {
   const { features: _features, ...run } = state;
-  return run;
+  const escaped = escapesByFeature(state);
+  const escapes = describeEscapes(
+    [...escaped].map(([feature_id, changes]) => ({ feature_id, escaped: changes })),
+    unattributedEscapes(state),
+  );
+  return { ...run, escapes };
 }
 
 /** Every feature to show: those of the plan (pending until the log says otherwise) and those of the log. */

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { commonGitDir, git, gitRaw } from '../git/git.js';
 import type { NewEvent } from '../log/events.js';
 
@@ -177,12 +178,18 @@ export interface AgentWindow {
 }
 
 /**
- * Who most likely made a change seen at `nowMs`, last checked at `sinceMs`: the one agent whose
- * window overlaps that span, or `unknown` when none or several do (never a confident wrong name).
+ * Who most likely made a change seen at `nowMs`, last checked at `sinceMs`: the one unit (a feature,
+ * or a best-of-N attempt `<id>.a<n>`) whose windows overlap that span; the feature when only its
+ * attempts do (the feature is known, the attempt is not); `unknown` when none or several features
+ * do (never a confident wrong name).
  */
 export function attributeChange(windows: readonly AgentWindow[], sinceMs: number, nowMs: number): string {
-  const suspects = windows.filter((w) => w.startMs <= nowMs && (w.endMs ?? nowMs) >= sinceMs);
-  return suspects.length === 1 ? (suspects[0] as AgentWindow).feature_id : 'unknown';
+  const units = new Set(
+    windows.filter((w) => w.startMs <= nowMs && (w.endMs ?? nowMs) >= sinceMs).map((w) => w.feature_id),
+  );
+  if (units.size === 1) return [...units][0] as string;
+  const features = new Set([...units].map((id) => parseAttemptUnitId(id)?.featureId ?? id));
+  return features.size === 1 ? ([...features][0] as string) : 'unknown';
 }
 
 /**

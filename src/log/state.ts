@@ -139,7 +139,7 @@ export interface BatonState {
   /** Runs that started and have not ended (normally at most one): their orchestrator pid and start. */
   open_runs?: Array<{ run_id: string; pid: number; started_at: string }> | undefined;
   features: Record<string, FeatureState>;
-  /** Main-checkout paths and repository changes no single agent explains (several were running): never filed under a feature. */
+  /** Main-checkout paths and repository changes no single feature's agents explain (several ran, or none): never filed under a feature. */
   escaped_unknown?: string[] | undefined;
   /** Best-of-N attempts as units of work (`<feature_id>.a<n>`): their agents', checks' and hooks' events. */
   attempt_units?: Record<string, FeatureState> | undefined;

@@ -144,6 +144,8 @@ export interface FeatureContext {
   unknowns: string[];
   /** Spans that came out negative, clamped to 0 (see `clampElapsed`). */
   backwards: string[];
+  /** Each feature's escapes (`escapesByFeature`). */
+  escaped: ReadonlyMap<string, string[]>;
 }
 
 /** Checks counted as none ran. */
@@ -229,6 +231,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
     files_changed: files,
     outside_owns: contract ? outsideOwns(contract, files) : null,
+    escaped: ctx.escaped.get(id) ?? [],
     conflicts: ctx.conflicts.filter((c) => c.feature_id === id || c.with.includes(id)).length,
     ...usageOf(exits),
     start_min: rel(firstStart),

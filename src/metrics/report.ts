@@ -1,4 +1,5 @@
 import type { Plan } from '../graph/types.js';
+import { escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { LogEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { buildAmdahl } from './amdahl.js';
@@ -11,6 +12,7 @@ import {
   buildFeature,
   earliestStart,
   extent,
+  type FeatureContext,
   type FeatureScan,
   featureSpan,
   firstRunStart,
@@ -220,6 +222,15 @@ function clampedIntervals(events: readonly LogEvent[], backwards: string[]) {
   return { phaseIntervals, attempts };
 }
 
+/** The report's features: each one's row, its escapes, and its best-of-N attempts (pure). */
+function reportFeatures(ids: readonly string[], ctx: Omit<FeatureContext, 'escaped'>): FeatureReport[] {
+  const escaped = escapesByFeature(ctx.state);
+  return ids.map((id) => ({
+    ...buildFeature(id, { ...ctx, escaped }),
+    best_of_n: buildBestOfN(id, ctx.state, ctx.scans, ctx.backwards),
+  }));
+}
+
 /** Computes the whole report from events (pure: no file, no clock; the same input gives the same report). */
 export function computeReport(input: ReportInput): Report {
   const unknowns: string[] = [];
@@ -243,10 +254,8 @@ export function computeReport(input: ReportInput): Report {
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
   const conflictEvents = distinctConflicts(events);
-  const features = featureIds.map((id) => ({
-    ...buildFeature(id, { state, scans, plan, origin, conflicts: conflictEvents, unknowns, backwards }),
-    best_of_n: buildBestOfN(id, state, scans, backwards),
-  }));
+  const ctx = { state, scans, plan, origin, conflicts: conflictEvents, unknowns, backwards };
+  const features = reportFeatures(featureIds, ctx);
 
   const { phaseIntervals, attempts } = clampedIntervals(events, backwards);
   const rows = worksheetRows({
@@ -272,6 +281,7 @@ export function computeReport(input: ReportInput): Report {
     features,
     conflicts: buildConflicts(conflictEvents, scope, plan),
     collisions: summariseCollisions(events),
+    escaped_unknown: unattributedEscapes(state),
     interventions: countInterventions(events),
     integration: buildIntegration({
       attempts,

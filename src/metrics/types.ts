@@ -15,6 +15,11 @@ export interface Report {
   conflicts: ConflictReport;
   /** Collisions the radar saw while the agents worked, and whether integration proved them right. */
   collisions: CollisionSummary;
+  /**
+   * Main-checkout paths and repository changes no single feature's agents explain (several ran, or
+   * none); each feature's own are its `escaped`. As `baton status --json` names them.
+   */
+  escaped_unknown: string[];
   /** How often, per feature, the conductor stepped into an interactive agent (the measure of the contracts). */
   interventions: FeatureInterventions[];
   integration: IntegrationReport;
@@ -177,6 +182,11 @@ export interface FeatureReport {
   files_changed: string[];
   /** Changed files that no `owns` glob of the feature's contract covers; null without a contract. */
   outside_owns: string[] | null;
+  /**
+   * What its agents changed outside their worktrees: main-checkout paths and repository changes
+   * (`feature.escaped`), a best-of-N attempt's marked `(attempt n)`. Left as they are for the user.
+   */
+  escaped: string[];
   conflicts: number;
   cost_usd: number | null;
   input_tokens: number | null;

@@ -1,3 +1,4 @@
+import { describeEscapes } from '../log/escapes.js';
 import {
   formatCount,
   formatMinutes,
@@ -231,4 +232,21 @@ export function describeBestOfNWork(report: Report): string | undefined {
     `(${formatMinutes(w.extra_agent_min)} by attempts that did not win); Sequential (measured) and the ` +
     'speedup count each feature’s winner only.'
   );
+}
+
+/** The heading of the report's escapes section (markdown and HTML). */
+export const ESCAPES_HEADING = 'Changes outside the worktrees';
+
+/**
+ * The escapes as the report lists them (ids and changes as `code`), then what to do about them;
+ * empty when the run recorded none.
+ */
+export function escapeItems(report: Report): { lines: string[]; note: string } {
+  return {
+    lines: describeEscapes(report.features, report.escaped_unknown, (s) => `\`${s}\``),
+    note:
+      'Baton found these after the agents ran and left them as they are, neither kept nor reverted: ' +
+      'they are in your main checkout or repository, not on a feature’s branch. Look at them ' +
+      '(`git status`, `git diff`) before you integrate.',
+  };
 }

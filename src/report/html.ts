@@ -8,6 +8,8 @@ import {
   describeBestOfNWork,
   describeDecision,
   describeExtra,
+  ESCAPES_HEADING,
+  escapeItems,
   FEATURE_HEAD,
   featureCells,
   featureRow,
@@ -81,6 +83,7 @@ svg .node.critical rect { stroke: #0f172a; stroke-width: 2.5; }
 .legend { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 6px; color: var(--muted); font-size: 12px; }
 .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; background: var(--c); }
 ul.diagnosis li { margin-bottom: 6px; }
+ul.escapes { color: #92400e; overflow-wrap: anywhere; }
 .unknown { color: #92400e; }
 `;
 
@@ -92,6 +95,7 @@ export function renderHtml(report: Report): string {
   const title = report.run.run_id ? `Baton report — ${report.run.run_id}` : 'Baton report';
   const sections = [
     ...headSections(report, title),
+    ...escapeSections(report),
     ...worksheetSections(report),
     ...featureSections(report),
     ...attemptSections(report),
@@ -148,6 +152,17 @@ function headSections(report: Report, title: string): string[] {
   );
   if (graph) sections.push('<h2>Dependency graph</h2>', `<div class="figure">${graph}</div>`);
   return sections;
+}
+
+/** What agents changed outside their worktrees: Baton left it in the user's checkout. */
+function escapeSections(report: Report): string[] {
+  const { lines, note } = escapeItems(report);
+  if (lines.length === 0) return [];
+  return [
+    `<h2>${escapeXml(ESCAPES_HEADING)}</h2>`,
+    `<ul class="escapes">${lines.map((l) => `<li>${prose(l)}</li>`).join('\n')}</ul>`,
+    `<p>${prose(note)}</p>`,
+  ];
 }
 
 /** The time-tracking worksheet. */

@@ -16,6 +16,8 @@ import {
   describeBestOfNWork,
   describeDecision,
   describeExtra,
+  ESCAPES_HEADING,
+  escapeItems,
   FEATURE_HEAD,
   featureCells,
   featureRow,
@@ -106,6 +108,7 @@ export function renderMarkdown(report: Report): string {
     '',
     `**${report.headline.text}**`,
     '',
+    ...escapesSection(report),
     ...worksheetSection(report),
     ...featuresSection(report),
     ...attemptsSection(report),
@@ -117,6 +120,13 @@ export function renderMarkdown(report: Report): string {
     ...diagnosisSection(report),
   ].join('\n');
   return escapeControl(text, { keepNewlines: true });
+}
+
+/** What agents changed outside their worktrees, first: Baton left it in the user's checkout. */
+function escapesSection(report: Report): string[] {
+  const { lines, note } = escapeItems(report);
+  if (lines.length === 0) return [];
+  return [`## ${ESCAPES_HEADING}`, '', ...lines.map((l) => `- ${l}`), '', note, ''];
 }
 
 /** The worksheet: a row per phase, the total, and where each column comes from. */

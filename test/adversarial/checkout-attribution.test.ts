@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckoutWatch } from '../../src/guard/checkout-watch.js';
+import { attributeChange } from '../../src/guard/repo-snapshot.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
@@ -52,8 +53,10 @@ describe('adversarial: writes into the main checkout', () => {
     expect(status.features.find((f) => f.feature_id === 'sleeper')?.escaped).toEqual([]);
     expect(status.features.find((f) => f.feature_id === 'writer')?.escaped).toEqual([]);
     const text = (await runBaton(['status'], { cwd: repo.root })).stdout;
-    expect(text).toContain('an agent (unknown which: several were running) changed: STRAY.txt');
-    expect(text).not.toMatch(/sleeper wrote into the main checkout/);
+    expect(text).toContain(
+      'an agent (unknown which: several or none were running) changed outside its worktree: STRAY.txt',
+    );
+    expect(text).not.toMatch(/(sleeper|writer) changed outside its worktree/);
     // Baton reports, and leaves the file for the user: the stray file is the one change in the checkout.
     expect(repo.git('status', '--porcelain', '--', '.', ':!.baton')).toBe('?? STRAY.txt');
     world.expectUntouched({ status: true });
@@ -101,5 +104,20 @@ describe('adversarial: writes into the main checkout', () => {
     // Looking changed nothing: the files the test wrote are the only change.
     expect(repo.git('status', '--porcelain')).toBe('?? X.txt\n?? Y.txt');
     world.expectUntouched({ status: true });
+  });
+
+  it('names the one unit, the feature when only its attempts ran, unknown for none or several features', () => {
+    const w = (feature_id: string, startMs: number, endMs?: number) => ({
+      feature_id,
+      startMs,
+      ...(endMs === undefined ? {} : { endMs }),
+    });
+    expect(attributeChange([w('a', 10, 20)], 0, 30)).toBe('a');
+    expect(attributeChange([w('a.a1', 10, 20)], 0, 30)).toBe('a.a1');
+    expect(attributeChange([w('a.a1', 10, 20), w('a.a2', 12, 25)], 0, 30)).toBe('a');
+    expect(attributeChange([w('a.a1', 10, 20), w('b', 12, 25)], 0, 30)).toBe('unknown');
+    expect(attributeChange([w('a', 10, 20), w('b', 12, 25)], 0, 30)).toBe('unknown');
+    // No window overlaps the span since the last look: no agent explains it.
+    expect(attributeChange([w('a', 10, 20)], 25, 30)).toBe('unknown');
   });
 });

@@ -182,6 +182,34 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  it("shows what agents changed outside their worktrees: on the feature's card, and every escape above the board", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('#escapes').isHidden()).toBe(true);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const escaped = { type: 'feature.escaped', run_id: 'run-1', kind: 'checkout' } as const;
+    appendEvent(log, { ...escaped, feature_id: IDS[0]!, files: ['base.txt'], attribution: 'run-window' });
+    appendEvent(log, { ...escaped, feature_id: IDS[1]!, files: ['STRAY.txt'], attribution: 'unknown' });
+    // Pushed down the open stream: the card of the feature it is filed under, and the run-level list.
+    const card = page.locator(`li[data-feature="${IDS[0]}"] .escaped`);
+    await expect
+      .poll(() => card.textContent(), { timeout: 20_000 })
+      .toBe('⚠ changed outside its worktree: base.txt');
+    expect(await card.isVisible()).toBe(true);
+    const list = page.locator('#escapes li');
+    await expect
+      .poll(() => list.allTextContents(), { timeout: 20_000 })
+      .toEqual([
+        `${IDS[0]} changed outside its worktree: base.txt`,
+        'an agent (unknown which: several or none were running) changed outside its worktree: STRAY.txt',
+      ]);
+    expect(await page.locator('#escapes').isVisible()).toBe(true);
+    // Unattributed: no card carries it.
+    expect(await page.locator(`li[data-feature="${IDS[1]}"] .escaped`).isHidden()).toBe(true);
+    await page.close();
+  });
+
   it('stops cleanly on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
     server.kill('SIGINT');

@@ -61,6 +61,29 @@ describe('LiveLog', () => {
     expect(live.featureEvents('a')).toEqual([]);
   });
 
+  it('marks the run changed by an escape, so the board gets the run-level escapes (unattributed ones too)', () => {
+    const path = tempLog();
+    const live = new LiveLog(path);
+    const escaped = (attribution: string, file: string) =>
+      line({
+        v: 1,
+        ts: '2026-01-01T00:00:00.000Z',
+        type: 'feature.escaped',
+        feature_id: 'a',
+        files: [file],
+        kind: 'checkout',
+        attribution,
+      });
+    appendFileSync(path, escaped('unknown', 'STRAY.txt'));
+    const unknown = live.read();
+    expect(unknown.runChanged).toBe(true);
+    expect(live.state.escaped_unknown).toEqual(['STRAY.txt']);
+    appendFileSync(path, escaped('run-window', 'OWN.txt'));
+    const own = live.read();
+    expect(own.changed).toEqual(['a']);
+    expect(own.runChanged).toBe(true);
+  });
+
   it('keeps the latest events overall and per feature, bounded', () => {
     const path = tempLog(
       Array.from({ length: 10 }, (_, i) =>
