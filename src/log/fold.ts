@@ -113,6 +113,7 @@ function startOver(f: FeatureState): void {
   f.exit_code = undefined;
   f.signal = undefined;
   f.checked_dirty = undefined;
+  f.escaped = [];
 }
 
 /**
@@ -177,6 +178,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       state.base_commit = ev.base_commit;
       state.mode = ev.mode;
       state.orchestrator_pid = ev.pid;
+      // What an earlier run's agents changed outside their worktrees belongs to that run's report.
+      if (!ev.resume) state.escaped_unknown = undefined;
       state.open_runs = [
         ...(state.open_runs ?? []).filter((r) => r.run_id !== ev.run_id),
         { run_id: ev.run_id, pid: ev.pid, started_at: ev.ts },

@@ -161,4 +161,31 @@ describe('the per-feature view (pure)', () => {
     expect([...escapesByFeature(state)]).toEqual([['a', ['x.txt', 'y.txt (attempt 2)']]]);
     expect(state.escaped_unknown).toEqual(['z.txt']);
   });
+
+  it('starts a fresh run without the escapes of the one before; a resumed run keeps them', () => {
+    const started = (resume: boolean) =>
+      ({
+        type: 'run.started',
+        v: 1,
+        ts: '2026-01-01T00:00:00Z',
+        run_id: resume ? 'r2' : 'r3',
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: 'c0ffee',
+        mode: 'parallel',
+        pid: 1,
+        ...(resume ? { resume: true } : {}),
+      }) as unknown as BatonEvent;
+    const first = [
+      { type: 'feature.escaped', feature_id: 'a', files: ['x.txt'], attribution: 'run-window' },
+      { type: 'feature.escaped', feature_id: 'b', files: ['z.txt'], attribution: 'unknown' },
+    ] as BatonEvent[];
+    const resumed = foldEvents([...first, started(true)]);
+    expect(resumed.features.a?.escaped).toEqual(['x.txt']);
+    expect(resumed.escaped_unknown).toEqual(['z.txt']);
+    const fresh = foldEvents([...first, started(false)]);
+    expect(fresh.features.a?.escaped).toEqual([]);
+    expect(fresh.escaped_unknown).toBeUndefined();
+  });
 });
