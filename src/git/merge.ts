@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { escapeControl } from '../text/escape.js';
 import { commitIdentityArgs } from './commit-identity.js';
 import {
   GitError,
@@ -170,13 +171,34 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
     // Typically an untracked file in the way; git has changed nothing.
     throw new UserError(
       'integrate/into-failed',
-      `git could not fast-forward ${branch} in ${checkout.path}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`,
+      `git could not fast-forward ${branch} in ${checkout.path}: ${gitRefusal(r.stderr || r.stdout)}`,
       {
         hint: `Move the files git names out of the way, then run: git -C ${checkout.path} merge --ff-only ${commit}`,
       },
     );
   }
   return { branch, from, to: commit, via: 'merge-ff-only' };
+}
+
+/** Paths a git refusal names at most, before "and N more". */
+const MAX_NAMED = 10;
+
+/**
+ * A git refusal on one line (pure): its first line and the paths git lists under it, one a line and
+ * tab-indented (`error: The following untracked working tree files would be overwritten by merge:`
+ * then `\tsrc/m/m.txt`), control characters escaped: the paths are the repository's, not Baton's.
+ */
+export function gitRefusal(output: string): string {
+  const lines = output.replace(/\s+$/, '').split('\n');
+  const head = escapeControl(lines[0]?.trim() ?? '');
+  const paths: string[] = [];
+  for (const line of lines.slice(1)) {
+    if (!line.startsWith('\t')) break;
+    paths.push(escapeControl(line.slice(1)));
+  }
+  if (paths.length === 0) return head;
+  const more = paths.length > MAX_NAMED ? ` and ${paths.length - MAX_NAMED} more` : '';
+  return `${head} ${paths.slice(0, MAX_NAMED).join(', ')}${more}`;
 }
 
 /** Adds a worktree at `path` for a branch that already exists. */

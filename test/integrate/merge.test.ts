@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Contract } from '../../src/contracts/schema.js';
 import { UserError } from '../../src/errors.js';
+import { gitRefusal } from '../../src/git/merge.js';
 import {
   type ConflictResolver,
   continueIntegration,
@@ -311,11 +312,31 @@ describe('--into, continued', () => {
     const result = await startIntegration(optionsFor(repo, f.contracts, { into: 'main' }));
     expect(result.outcome).toBe('clean');
     expect(result.into).toMatchObject({ moved: false });
-    expect(result.into && !result.into.moved && result.into.reason).toContain(
-      'git could not fast-forward main',
+    // Git lists the files on the lines after its first: the reason names them.
+    expect(result.into && !result.into.moved && result.into.reason).toMatch(
+      /^git could not fast-forward main in .*: error: The following untracked working tree files would be overwritten by merge: src\/f1\/index\.ts$/,
     );
     expect(checkoutSnapshot(repo)).toEqual(before);
     expect(readFileSync(join(repo.root, 'src/f1/index.ts'), 'utf8')).toBe('mine, untracked\n');
+  });
+
+  it('names every file git lists, on one line, control characters escaped', () => {
+    const head = 'error: The following untracked working tree files would be overwritten by merge:';
+    const paths = Array.from({ length: 12 }, (_, i) => `src/f${i}.ts`);
+    const output = [
+      head,
+      '\ta\tb\u001b[31m.ts',
+      ...paths.map((p) => `\t${p}`),
+      'Please move or remove them before you merge.',
+      'Aborting',
+      '',
+    ];
+    expect(gitRefusal(output.join('\n'))).toBe(
+      `${head} a\\tb\\x1b[31m.ts, ${paths.slice(0, 9).join(', ')} and 3 more`,
+    );
+    expect(gitRefusal('fatal: Not possible to fast-forward, aborting.\n')).toBe(
+      'fatal: Not possible to fast-forward, aborting.',
+    );
   });
 });
 
