@@ -125,18 +125,25 @@ export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s
   }
 }
 
-/** "4 of 5 merged, 1 not merged": per feature, each counted once by what last happened to it (pure). */
-export function countSteps(steps: readonly MergeStep[]): string {
+/**
+ * "4 of 5 merged, 1 not merged": every selected feature counted once, by what last happened to it;
+ * a feature to merge that has no step yet (merging stopped before it) is "not reached" (pure).
+ */
+export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): string {
+  const { steps } = r;
   const n = (status: MergeStep['status']) => steps.filter((s) => s.status === status).length;
+  const stepped = new Set(steps.map((s) => s.feature_id));
+  const notReached = new Set(r.order.filter((id) => !stepped.has(id))).size;
   const parts = [
     [n('nothing-to-merge'), 'with nothing to merge'],
     [n('not-merged'), 'not merged (did not pass)'],
     [n('skipped'), 'skipped'],
     [n('conflict'), 'stopped at a conflict'],
+    [notReached, 'not reached'],
     [n('not-run'), 'not run'],
   ] as const;
   const rest = parts.filter(([k]) => k > 0).map(([k, words]) => `${k} ${words}`);
-  return [`${n('merged')} of ${steps.length} merged`, ...rest].join(', ');
+  return [`${n('merged')} of ${steps.length + notReached} merged`, ...rest].join(', ');
 }
 
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
@@ -172,7 +179,7 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
   }
   const paint = r.outcome === 'clean' ? p.green : r.outcome === 'partial' ? p.yellow : p.red;
   out(
-    `Integration ${paint(r.outcome)} in ${formatDuration(r.duration_ms)}: ${countSteps(r.steps)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
+    `Integration ${paint(r.outcome)} in ${formatDuration(r.duration_ms)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
   );
   for (const s of r.steps) {
     if (s.status === 'not-merged')

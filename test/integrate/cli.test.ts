@@ -1,40 +1,24 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatonEvent } from '../../src/log/events.js';
-import { readLog } from '../../src/log/read.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
-import { checkoutSnapshot, featureBranch, lines, makeFourFeatures, recordStatus } from './fixture.js';
+import {
+  checkoutSnapshot,
+  featureBranch,
+  lines,
+  logEvents,
+  makeFourFeatures,
+  projectRepo,
+  recordStatus,
+} from './fixture.js';
 
 let repo: TempRepo | undefined;
 afterEach(() => {
   repo?.cleanup();
   repo = undefined;
 });
-
-function events(r: TempRepo): BatonEvent[] {
-  return readLog(join(r.root, '.baton', 'log.jsonl'), undefined, { final: true }).events as BatonEvent[];
-}
-
-/** A repo whose contracts load through `baton` itself, with one branch per feature adding its own file. */
-function projectRepo(contracts: TestContract[], config: Record<string, unknown> = {}): TempRepo {
-  // Built once per test process for each set of contracts and config, then copied.
-  return cachedRepo(`project:${JSON.stringify({ contracts, config })}`, () => {
-    const r = makeRepo({
-      '.gitignore': '.baton/\n',
-      'baton.config.json': `${JSON.stringify(config)}\n`,
-      ...contractFiles(contracts),
-    });
-    for (const c of contracts) featureBranch(r, c.id, { [`src/${c.id}/index.ts`]: `// ${c.id}\n` });
-    recordStatus(
-      r,
-      contracts.map((c) => c.id),
-    );
-    return r;
-  });
-}
 
 /** The four-feature fixture with every feature recorded complete in the log. */
 function completeFour(): TempRepo {
@@ -106,7 +90,7 @@ describe('baton integrate', () => {
     const r = await runBaton(['integrate', '--json'], { cwd: repo.root });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).integration.order).toEqual(['z-db', 'a-api', 'm-ui']);
-    const merged = events(repo).flatMap((e) => (e.type === 'merge.clean' ? [e.feature_id] : []));
+    const merged = logEvents(repo).flatMap((e) => (e.type === 'merge.clean' ? [e.feature_id] : []));
     expect(merged).toEqual(['z-db', 'a-api', 'm-ui']);
     // The integration branch's first-parent history has the merges in the same order.
     const subjects = repo
@@ -121,7 +105,7 @@ describe('baton integrate', () => {
     const r = await runBaton(['integrate', '--test', 'test ! -f src/f3/index.ts'], { cwd: repo.root });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Tests failed after merging f3 (merge 3 of 4): exit 1');
-    expect(events(repo).find((e) => e.type === 'integration.ended')).toMatchObject({
+    expect(logEvents(repo).find((e) => e.type === 'integration.ended')).toMatchObject({
       outcome: 'tests-failed',
     });
   });
@@ -151,7 +135,7 @@ describe('baton integrate', () => {
     expect(r.stdout).toContain('main fast-forwarded');
     expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
     expect(repo.git('status', '--porcelain')).toBe('');
-    const log = events(repo);
+    const log = logEvents(repo);
     expect(log.find((e) => e.type === 'check.passed' && e.on === 'integration')).toMatchObject({
       feature_id: 'f1',
       on: 'integration',
@@ -214,7 +198,7 @@ describe('baton integrate', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/agent "claude".*not installed/);
-    expect(events(repo).some((e) => e.type === 'integration.started')).toBe(false);
+    expect(logEvents(repo).some((e) => e.type === 'integration.started')).toBe(false);
   });
 
   it('goes on with --continue after Baton itself was killed mid-integration', async () => {
@@ -223,7 +207,7 @@ describe('baton integrate', () => {
     const killer = 'if [ -f src/f2/index.ts ]; then kill -9 $PPID; fi; true';
     const killed = runBatonProcess(['integrate', '--test', killer], { cwd: repo.root });
     expect(killed.code).not.toBe(0);
-    const before = events(repo).map((e) => e.type);
+    const before = logEvents(repo).map((e) => e.type);
     expect(before).not.toContain('integration.ended');
     expect(before.filter((t) => t === 'merge.clean')).toHaveLength(2);
 
@@ -231,10 +215,37 @@ describe('baton integrate', () => {
     // The killed Baton left its integrate lock: it is taken over, and said so.
     expect(r.stderr).toMatch(/^baton: took over a stale lock .* is no longer running\n$/);
     expect(r.code).toBe(0);
-    const tested = events(repo).flatMap((e) => (e.type === 'integration.tested' ? [e.after_feature] : []));
+    const tested = logEvents(repo).flatMap((e) => (e.type === 'integration.tested' ? [e.after_feature] : []));
     // f2's tests never reported before the kill, so they run first.
     expect(tested).toEqual(['f1', 'f2', 'f3', 'f4']);
     expect(r.stdout).toMatch(/Integration clean .*: 4 of 4 merged/);
+  });
+
+  it('counts the features a conflict stop left unreached in the summary line', async () => {
+    // x → y → z; y edits the line x edits, so merging stops at y, before z.
+    repo = cachedRepo('chain-conflict', () => {
+      const r = makeRepo({
+        '.gitignore': '.baton/\n',
+        'baton.config.json': '{}\n',
+        'shared.txt': lines(3),
+        ...contractFiles([
+          { id: 'x', owns: ['shared.txt'] },
+          { id: 'y', owns: ['shared.txt'], depends: ['x'] },
+          { id: 'z', depends: ['y'] },
+        ]),
+      });
+      featureBranch(r, 'x', { 'shared.txt': lines(3, { 1: 'x' }) });
+      featureBranch(r, 'y', { 'shared.txt': lines(3, { 1: 'y' }) });
+      featureBranch(r, 'z', { 'src/z/index.ts': '// z\n' });
+      recordStatus(r, ['x', 'y', 'z']);
+      return r;
+    });
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('(merge 2 of 3)');
+    expect(r.stdout).toMatch(
+      /Integration conflict in .*: 1 of 3 merged, 1 stopped at a conflict, 1 not reached;/,
+    );
   });
 
   it('exits 2 on usage errors', async () => {

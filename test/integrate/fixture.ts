@@ -2,6 +2,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contract } from '../../src/contracts/schema.js';
 import type { Plan } from '../../src/graph/types.js';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
 
 /** A contract with defaults for the fields a test does not care about. */
@@ -170,4 +173,27 @@ export function recordStatus(repo: TempRepo, ids: readonly string[], status = 'c
     return [done, checked];
   });
   appendFileSync(join(dir, 'log.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}
+
+/** The repo's log, every event (a torn last line read as final). */
+export function logEvents(r: TempRepo): BatonEvent[] {
+  return readLog(join(r.root, '.baton', 'log.jsonl'), undefined, { final: true }).events as BatonEvent[];
+}
+
+/** A repo whose contracts load through `baton` itself, with one branch per feature adding its own file. */
+export function projectRepo(contracts: TestContract[], config: Record<string, unknown> = {}): TempRepo {
+  // Built once per test process for each set of contracts and config, then copied.
+  return cachedRepo(`project:${JSON.stringify({ contracts, config })}`, () => {
+    const r = makeRepo({
+      '.gitignore': '.baton/\n',
+      'baton.config.json': `${JSON.stringify(config)}\n`,
+      ...contractFiles(contracts),
+    });
+    for (const c of contracts) featureBranch(r, c.id, { [`src/${c.id}/index.ts`]: `// ${c.id}\n` });
+    recordStatus(
+      r,
+      contracts.map((c) => c.id),
+    );
+    return r;
+  });
 }

@@ -103,9 +103,17 @@ describe('countSteps', () => {
     commit: 'c',
     duration_ms: 1,
   });
-  const rows: Array<[MergeStep[], string]> = [
-    [[merged('a'), merged('b')], '2 of 2 merged'],
+  const conflict: MergeStep = {
+    feature_id: 'b',
+    status: 'conflict',
+    files: ['x'],
+    with: ['a'],
+    duration_ms: 1,
+  };
+  const rows: Array<[string[], MergeStep[], string]> = [
+    [['a', 'b'], [merged('a'), merged('b')], '2 of 2 merged'],
     [
+      ['a', 'e'],
       [
         merged('a'),
         { feature_id: 'f', status: 'not-merged', feature_status: 'failed', reason: 'x' },
@@ -114,12 +122,16 @@ describe('countSteps', () => {
       ],
       '1 of 4 merged, 1 with nothing to merge, 1 not merged (did not pass), 1 not run',
     ],
+    [['a', 'b'], [merged('a'), conflict], '1 of 2 merged, 1 stopped at a conflict'],
+    // Merging stopped at b: c, selected and after it in the order, has no step yet.
+    [['a', 'b', 'c'], [merged('a'), conflict], '1 of 3 merged, 1 stopped at a conflict, 1 not reached'],
     [
-      [merged('a'), { feature_id: 'b', status: 'conflict', files: ['x'], with: ['a'], duration_ms: 1 }],
-      '1 of 2 merged, 1 stopped at a conflict',
+      ['a', 'b', 'c'],
+      [merged('a'), { feature_id: 'n', status: 'not-run', reason: 'x' }],
+      '1 of 4 merged, 2 not reached, 1 not run',
     ],
   ];
-  it.each(rows)('counts each feature once: %#', (steps, text) => {
-    expect(countSteps(steps)).toBe(text);
+  it.each(rows)('counts each selected feature once: %#', (order, steps, text) => {
+    expect(countSteps({ order, steps })).toBe(text);
   });
 });
