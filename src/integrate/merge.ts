@@ -131,6 +131,8 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     base: o.base,
     fresh: o.fresh,
     stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
+    // Read only when refusing: `--continue` is offered only when the log says it would go on.
+    canContinue: () => resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events).ok,
   });
   session.worktree = wt.path;
   if (wt.backup) session.backup = wt.backup;

@@ -26,6 +26,11 @@ export interface PrepareOptions {
   fresh: boolean;
   /** Names the backup ref of an earlier result (a timestamp). */
   stamp: string;
+  /**
+   * Whether `baton integrate --continue` would go on with the earlier result (it stopped at a conflict
+   * or was interrupted), so the refusal offers it only then; asked only when refusing.
+   */
+  canContinue?: () => boolean;
 }
 
 function samePath(a: string, b: string): boolean {
@@ -91,11 +96,15 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     return { path, created };
   }
   if (!options.fresh) {
+    const fresh =
+      '`baton integrate --fresh` to start over from the base (the old result is kept under refs/baton/integration-backup/)';
     throw new UserError(
       'integrate/earlier-result',
       `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
       {
-        hint: `Run \`baton integrate --continue\` to go on with it, or \`baton integrate --fresh\` to start over from the base (the old result is kept under refs/baton/integration-backup/).`,
+        hint: options.canContinue?.()
+          ? `Run \`baton integrate --continue\` to go on with it, or ${fresh}.`
+          : `It is not stopped at a conflict, so there is nothing to continue: run ${fresh}.`,
       },
     );
   }

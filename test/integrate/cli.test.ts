@@ -248,6 +248,20 @@ describe('baton integrate', () => {
     );
   });
 
+  it('offers --continue for an earlier result only when there is something to continue', async () => {
+    repo = projectRepo(four());
+    // f4 failed after the statuses were recorded: it is left out, and the integration ends partial.
+    recordStatus(repo, ['f4'], 'failed');
+    expect((await runBaton(['integrate'], { cwd: repo.root })).stdout).toMatch(/Integration partial/);
+    const again = await runBaton(['integrate'], { cwd: repo.root });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('[integrate/earlier-result]');
+    expect(again.stderr).not.toContain('--continue');
+    expect(again.stderr).toContain(
+      'hint: It is not stopped at a conflict, so there is nothing to continue: run `baton integrate --fresh`',
+    );
+  });
+
   it('exits 2 on usage errors', async () => {
     repo = completeFour();
     expect((await runBaton(['integrate', '--on-conflict', 'pray'], { cwd: repo.root })).code).toBe(2);
