@@ -10,6 +10,7 @@ import type { Prediction } from '../integrate/predict.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
+import { stoppedBy } from '../runner/outcome.js';
 import { formatDuration, type Palette } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 
@@ -146,6 +147,18 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
   return [`${n('merged')} of ${steps.length + notReached} merged`, ...rest].join(', ');
 }
 
+/**
+ * The one line after Ctrl-C (on stderr, with `--json` too): what stopped the integration and how to
+ * go on; a conflict left mid-merge by a stopped resolver is for a person to finish first.
+ */
+export function interruptedLine(r: IntegrationResult): string {
+  const conflict = r.steps.find((s) => s.status === 'conflict');
+  const next = conflict
+    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`baton integrate --continue\``
+    : 'go on with `baton integrate --continue`';
+  return `baton: integration interrupted (${stoppedBy(r.interrupted_by)}); ${next}, or start over with \`baton integrate --fresh\`\n`;
+}
+
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   if (r.conflict) {
     for (const line of explainConflict(r.conflict)) out(escapeControl(line));
@@ -177,7 +190,12 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
       `${id}: ${paint(`${t.passed}/${t.total} integration checks passed`)}${t.unverifiable ? `, ${t.unverifiable} unverifiable` : ''}`,
     );
   }
-  const paint = r.outcome === 'clean' ? p.green : r.outcome === 'partial' ? p.yellow : p.red;
+  const paint =
+    r.outcome === 'clean'
+      ? p.green
+      : r.outcome === 'partial' || r.outcome === 'interrupted'
+        ? p.yellow
+        : p.red;
   out(
     `Integration ${paint(r.outcome)} in ${formatDuration(r.duration_ms)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
   );

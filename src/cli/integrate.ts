@@ -20,11 +20,13 @@ import { lockForCommand } from '../lock/baton-lock.js';
 import { findLastRunStart } from '../log/last-run.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
+import { stoppedBy } from '../runner/outcome.js';
 import { palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
-import { integratePrinter, renderPrediction, renderResult } from './integrate-render.js';
+import { integratePrinter, interruptedLine, renderPrediction, renderResult } from './integrate-render.js';
+import { abortOnInterrupt, type InterruptAbort } from './interrupt.js';
 
 interface IntegrateFlags {
   predictOnly?: boolean;
@@ -53,8 +55,10 @@ into_refused).
 The test command gets PORT, BATON_INTEGRATION=1 and BATON_AFTER_FEATURE. With --on-conflict agent,
 the feature agent (any adapter) runs in the integration worktree with BATON_TASK_FILE (the conflict and
 both contracts) and BATON_CONFLICT_FILES (one path a line).
+Ctrl-C stops the test, check or agent running (its whole process group) and records the integration
+as interrupted; go on with --continue, or start over with --fresh.
 Exit code: 0 when integration is clean (and --into moved the branch), 1 on a predicted or real
-conflict, a feature left out, failed tests or checks, or a refused --into; 2 on a usage error.`;
+conflict, a feature left out, failed tests or checks, a refused --into, or Ctrl-C; 2 on a usage error.`;
 
 /** `baton integrate`: predict conflicts, then merge the feature branches in dependency order. */
 export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
@@ -100,6 +104,9 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       const project = await loadProject(ctx.cwd);
       // Released when the command ends (a CLI process exits then anyway; an in-process caller goes on).
       const lock = flags.predictOnly ? undefined : lockForCommand(project.root, 'integrate', ctx.stderr);
+      // Ctrl-C stops the test, check or resolver running (whole process groups) and ends the integration
+      // `interrupted`, recorded, the lock released. A prediction alone records nothing: Ctrl-C just ends it.
+      const abort = flags.predictOnly ? undefined : abortOnInterrupt(ctx);
       try {
         const out = (s: string) => {
           if (!flags.json) ctx.stdout.write(`${s}\n`);
@@ -114,19 +121,52 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
           ...(runId ? { runId } : {}),
         });
         sink.subscribe(printer);
-        const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId });
-        const done = flags.continue
-          ? await continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
-          : await integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit });
+        const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId, abort });
+        const done = await stopsOnInterrupt(abort, flags, () =>
+          flags.continue
+            ? continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
+            : integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit }),
+        );
         if (!done) return;
         renderResult(done.result, p, out);
         if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
+        if (done.result.outcome === 'interrupted') ctx.stderr.write(interruptedLine(done.result));
         setExit(exitCodeOf(done.result));
       } finally {
+        abort?.release();
         lock?.release();
       }
     });
 };
+
+/**
+ * Runs an invocation; Ctrl-C before its first merge (git, in Baton's process group, stops with it)
+ * is said as such rather than as the error of whatever git call it cut short. Once integration
+ * began, an interruption is its outcome (`interrupted`), recorded and printed with the result.
+ */
+async function stopsOnInterrupt(
+  abort: InterruptAbort | undefined,
+  flags: IntegrateFlags,
+  invocation: () => Promise<Printed | undefined>,
+): Promise<Printed | undefined> {
+  const stopped = () => {
+    const by = typeof abort?.signal.reason === 'string' ? abort.signal.reason : 'SIGINT';
+    return new UserError(
+      'integrate/interrupted',
+      `the integration was interrupted (${stoppedBy(by)}) before it merged anything`,
+      { hint: `Run \`baton integrate${flags.continue ? ' --continue' : ''}\` again when you are ready.` },
+    );
+  };
+  let done: Printed | undefined;
+  try {
+    done = await invocation();
+  } catch (err) {
+    if (abort?.signal.aborted && !(err instanceof UserError)) throw stopped();
+    throw err;
+  }
+  if (done === undefined && abort?.signal.aborted) throw stopped();
+  return done;
+}
 
 /** Validates the flags that need no project; returns the test timeout in seconds. */
 function checkFlags(ids: string[], flags: IntegrateFlags): number {
@@ -207,6 +247,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     clock: ctx.clock,
   });
   renderPrediction(prediction, project.plan, p, out);
+  // Ctrl-C during the prediction: nothing merged yet, nothing to record.
+  if (a.settings.signal?.aborted) return undefined;
   if (flags.predictOnly) {
     if (flags.json) {
       const doc = { prediction, not_run: selection.notRun, not_merged: selection.excluded };
@@ -272,12 +314,13 @@ interface SettingsInput {
   testTimeoutS: number;
   sink: EventSink;
   runId: string | undefined;
+  abort: InterruptAbort | undefined;
 }
 
 /** The settings every invocation shares: the sink, the test command, the resolver and the check runner. */
 function integrationSettings(i: SettingsInput): IntegrationSettings {
   const { project, ctx, flags, sink, runId } = i;
-  const runChecks: CheckRunner = async ({ feature, cwd, port }) => {
+  const runChecks: CheckRunner = async ({ feature, cwd, port, signal }) => {
     const report = await verifyFeature({
       contract: feature,
       cwd,
@@ -290,6 +333,7 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
       clock: ctx.clock,
       env: ctx.env,
       ...(runId ? { runId } : {}),
+      ...(signal ? { signal } : {}),
     });
     return report;
   };
@@ -318,5 +362,6 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
     runChecks,
     portBase: project.config.port_base,
     ...(flags.into ? { into: flags.into } : {}),
+    ...(i.abort ? { signal: i.abort.signal } : {}),
   };
 }

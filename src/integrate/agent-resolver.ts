@@ -41,7 +41,7 @@ export async function assertResolversInstalled(
 
 /** A resolver that runs the feature's agent in the integration worktree with the conflict task. */
 export function agentResolver(o: AgentResolverOptions): ConflictResolver {
-  return async ({ worktree, files, feature, task }) => {
+  return async ({ worktree, files, feature, task, signal }) => {
     const minutes = feature.timeout_minutes ?? o.config.timeout_minutes;
     const exit = await runAgentOnce({
       spec: agentSpecFor(feature, o.config),
@@ -56,6 +56,7 @@ export function agentResolver(o: AgentResolverOptions): ConflictResolver {
       batonCommand: o.batonCommand,
       extraEnv: { BATON_CONFLICT_FILES: files.join('\n') },
       ...(minutes ? { timeoutMs: minutes * 60_000 } : {}),
+      ...(signal ? { signal } : {}),
     });
     return { exitCode: exit.exitCode };
   };

@@ -6,13 +6,23 @@ import { git } from '../git/git.js';
 import type { IntegrationEnded } from '../log/events.js';
 import { portBlockFor } from '../ports.js';
 import { moveInto } from './into.js';
-import { contractOf, emit, type Halt, now, orderedSteps, type Session } from './session.js';
+import {
+  contractOf,
+  emit,
+  type Halt,
+  interrupted,
+  interruptedHalt,
+  now,
+  orderedSteps,
+  type Session,
+} from './session.js';
 import type { CheckTally, IntegrationResult, IntoResult } from './types.js';
 
 /** Runs the after-integration criteria of every merged feature, each on its own port block. */
 async function runIntegrationChecks(session: Session): Promise<Record<string, CheckTally>> {
   const checks: Record<string, CheckTally> = {};
   for (const id of session.merged) {
+    if (interrupted(session)) break;
     const feature = contractOf(session.s.plan, id);
     const criteria = feature.acceptance_criteria.filter((c) => c.after === 'integration');
     if (criteria.length === 0) continue;
@@ -25,7 +35,11 @@ async function runIntegrationChecks(session: Session): Promise<Record<string, Ch
     }
     const index = Math.max(0, session.s.plan.order.indexOf(id));
     const port = portBlockFor(index, session.s.portBase).port;
-    checks[id] = await session.s.runChecks({ feature, cwd: session.worktree, port });
+    const signal = session.s.signal ? { signal: session.s.signal } : {};
+    const tally = await session.s.runChecks({ feature, cwd: session.worktree, port, ...signal });
+    // Cut short by Ctrl-C, it is no result: what finished is recorded, `--continue` runs them all again.
+    if (interrupted(session)) break;
+    checks[id] = tally;
   }
   return checks;
 }
@@ -43,8 +57,10 @@ export function outcomeOf(
 }
 
 /** Runs the integration criteria, decides the outcome, moves `into`, and records the end. */
-export async function finish(session: Session, halt: Halt | undefined): Promise<IntegrationResult> {
-  const checks = halt ? {} : await runIntegrationChecks(session);
+export async function finish(session: Session, stopped: Halt | undefined): Promise<IntegrationResult> {
+  const checks = stopped ? {} : await runIntegrationChecks(session);
+  // Ctrl-C during the checks: those that finished are recorded, the rest did not run.
+  const halt = stopped ?? (interrupted(session) ? interruptedHalt(session) : undefined);
   const steps = [...orderedSteps(session)];
   const outcome = outcomeOf(halt, checks, steps);
   if (!session.test) session.notes.push('no test command (config `test` or --test): merges were not tested');
@@ -88,6 +104,7 @@ export async function finish(session: Session, halt: Halt | undefined): Promise<
   };
   if (halt?.kind === 'tests-failed') result.tests_failed_after = halt.run;
   if (halt?.kind === 'conflict') result.conflict = halt.report;
+  if (halt?.kind === 'interrupted') result.interrupted_by = halt.signal;
   if (into) result.into = into;
   if (session.backup) result.backup = session.backup;
   return result;

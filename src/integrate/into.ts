@@ -45,6 +45,12 @@ function notMergedWords(step: MergeStep): string | undefined {
 
 /** Why the branch must stay where it is, or undefined when `--into` may move it (pure). */
 export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
+  if (input.outcome === 'interrupted') {
+    return {
+      reason: 'the integration was interrupted before it finished',
+      hint: `Finish it with baton integrate --continue --into ${input.branch}.`,
+    };
+  }
   const failedTest = input.tests.find((t) => !t.passed);
   if (failedTest) return { reason: `tests failed after merging ${failedTest.after_feature}` };
   const left = input.steps.flatMap((s) => notMergedWords(s) ?? []);

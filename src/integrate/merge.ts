@@ -21,6 +21,8 @@ import {
   contractOf,
   emit,
   type Halt,
+  interrupted,
+  interruptedHalt,
   now,
   recordMerged,
   type Session,
@@ -159,7 +161,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       ...(o.excluded && o.excluded.length > 0 ? { excluded: [...o.excluded] } : {}),
     });
     recordLeftOut(session, o);
-    return await finish(session, await mergeQueue(session, session.order));
+    return await mergeAndFinish(session, () => mergeQueue(session, session.order));
   } finally {
     emit(session, { type: 'phase.ended', phase: 'integration' });
   }
@@ -234,33 +236,52 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
       recordMerged(session, id, resolved, now(session) - Date.parse(r.pending.ts), 'by-hand');
       last = id;
     }
-    if (last) {
-      const tested = await testAfter(session, last);
-      if (tested && !tested.passed) return await finish(session, { kind: 'tests-failed', run: tested });
-    }
-    return await finish(
-      session,
-      await mergeQueue(
+    return await mergeAndFinish(session, async () => {
+      const halt = last ? await testAfter(session, last) : undefined;
+      if (halt) return halt;
+      return mergeQueue(
         session,
         session.order.filter((f) => !session.steps.has(f)),
-      ),
-    );
+      );
+    });
   } finally {
     emit(session, { type: 'phase.ended', phase: 'integration' });
   }
+}
+
+/**
+ * Runs the merging part of an invocation, then finishes it. Ctrl-C reaches git too (it runs in
+ * Baton's process group), so a git call failing once the integration was interrupted is the
+ * interruption, and ends the integration `interrupted` like any other.
+ */
+async function mergeAndFinish(
+  session: Session,
+  merge: () => Promise<Halt | undefined>,
+): Promise<IntegrationResult> {
+  let halt: Halt | undefined;
+  try {
+    halt = await merge();
+  } catch (err) {
+    if (!interrupted(session)) throw err;
+    halt = interruptedHalt(session);
+  }
+  return finish(session, halt);
 }
 
 /** Merges each feature of `queue` in turn; returns why it stopped early, if it did. */
 async function mergeQueue(session: Session, queue: readonly string[]): Promise<Halt | undefined> {
   for (const id of queue) {
     if (session.steps.has(id)) continue; // skipped along with a dependency
-    const halt = await mergeOne(session, id);
+    if (interrupted(session)) return interruptedHalt(session);
+    const halt = (await mergeOne(session, id)) ?? (await testAfterMerge(session, id));
     if (halt) return halt;
-    if (session.steps.get(id)?.status !== 'merged') continue;
-    const tested = await testAfter(session, id);
-    if (tested && !tested.passed) return { kind: 'tests-failed', run: tested };
   }
   return undefined;
+}
+
+/** Tests after `id` when it was merged (not skipped, not with nothing to merge). */
+async function testAfterMerge(session: Session, id: string): Promise<Halt | undefined> {
+  return session.steps.get(id)?.status === 'merged' ? testAfter(session, id) : undefined;
 }
 
 /** One `git merge --no-ff baton/<id>`, with the conflict policy applied. */
@@ -313,9 +334,14 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
   }
 }
 
-/** Runs the test command in the integration worktree after merging `id`; undefined without one. */
-async function testAfter(session: Session, id: string): Promise<TestRun | undefined> {
+/**
+ * Runs the test command in the integration worktree after merging `id`: the halt when it failed or
+ * Ctrl-C stopped it (its whole process group, and nothing recorded: `--continue` runs it again);
+ * undefined when it passed or there is none.
+ */
+async function testAfter(session: Session, id: string): Promise<Halt | undefined> {
   if (!session.test) return undefined;
+  if (interrupted(session)) return interruptedHalt(session);
   const port = portBlockFor(session.s.plan.order.length, session.s.portBase).port;
   const child = spawnSupervised(session.test, {
     cwd: session.worktree,
@@ -323,7 +349,10 @@ async function testAfter(session: Session, id: string): Promise<TestRun | undefi
     shell: true,
     timeoutMs: session.s.testTimeoutMs,
   });
-  const exit = await child.exited;
+  const stop = () => void child.stop('interrupt');
+  session.s.signal?.addEventListener('abort', stop, { once: true });
+  const exit = await child.exited.finally(() => session.s.signal?.removeEventListener('abort', stop));
+  if (exit.stoppedBy === 'interrupt') return interruptedHalt(session);
   const passed = exit.exitCode === 0 && !exit.timedOut;
   const output = tailLines(`${exit.stdout}${exit.stdout && exit.stderr ? '\n' : ''}${exit.stderr}`, 20);
   const result: TestRun = {
@@ -345,5 +374,5 @@ async function testAfter(session: Session, id: string): Promise<TestRun | undefi
     output_tail: output,
     duration_ms: exit.durationMs,
   });
-  return result;
+  return passed ? undefined : { kind: 'tests-failed', run: result };
 }

@@ -14,7 +14,15 @@ import {
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { buildConflictTask, type ConflictReport } from './explain.js';
-import { contractOf, type Halt, now, recordMerged, type Session } from './session.js';
+import {
+  contractOf,
+  type Halt,
+  interrupted,
+  interruptedHalt,
+  now,
+  recordMerged,
+  type Session,
+} from './session.js';
 
 /** Commits a merge a person resolved, or accepts the merge commit they made themselves. */
 export async function commitResolution(
@@ -109,7 +117,17 @@ export async function resolveByAgent(
   const others = report.with.map((w) => contractOf(session.s.plan, w));
   const task = buildConflictTask(report, feature, others);
   const wt = session.worktree;
-  const { exitCode } = await resolver({ worktree: wt, files: report.files, feature, others, task });
+  const signal = session.s.signal ? { signal: session.s.signal } : {};
+  const { exitCode } = await resolver({
+    worktree: wt,
+    files: report.files,
+    feature,
+    others,
+    task,
+    ...signal,
+  });
+  // Stopped by Ctrl-C: its work is left as it is, mid-merge, for a person (and `--continue`) to finish.
+  if (interrupted(session)) return interruptedHalt(session);
   const unresolved = await unresolvedAfter(session, id, report.files, exitCode);
   if (unresolved.length > 0 || exitCode !== 0) {
     return { kind: 'conflict', report: { ...report, unresolved, resolver_exit: exitCode } };

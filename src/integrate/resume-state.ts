@@ -94,9 +94,10 @@ export function resumeStateFrom(events: readonly LogEvent[]): ResumeVerdict {
   const latest = new Map<string, MergeRecord>();
   for (const m of state.merges) latest.set(m.feature_id, m);
   const conflict = [...latest.values()].find((m) => m.outcome === 'conflict');
-  // Without a conflict to resolve, only an integration that never recorded its end can go on.
+  // Without a conflict to resolve, only an integration that was interrupted (Ctrl-C records
+  // `interrupted`; a killed Baton records no end) can go on.
   const outcome = lastOutcome(tail);
-  if (!conflict && outcome !== undefined) {
+  if (!conflict && outcome !== undefined && outcome !== 'interrupted') {
     return {
       ok: false,
       refusal: {

@@ -36,7 +36,9 @@ export interface Session {
 /** Why the merge loop stopped early. */
 export type Halt =
   | { kind: 'conflict'; report: ConflictReport & { unresolved?: string[]; resolver_exit?: number | null } }
-  | { kind: 'tests-failed'; run: TestRun };
+  | { kind: 'tests-failed'; run: TestRun }
+  /** Ctrl-C (or SIGTERM, SIGHUP): what was running was stopped; `signal` names what stopped it. */
+  | { kind: 'interrupted'; signal: string };
 
 /** The sink integration emits through: the caller's, or one writing the log. */
 export function sinkFor(s: IntegrationSettings): EventSink {
@@ -53,6 +55,17 @@ export function sinkFor(s: IntegrationSettings): EventSink {
 /** Emits one integration event through the session's sink. */
 export function emit(session: Session, event: NewEvent): void {
   session.sink.emit(event);
+}
+
+/** Whether Ctrl-C (or SIGTERM, SIGHUP) asked the integration to stop. */
+export function interrupted(session: Session): boolean {
+  return session.s.signal?.aborted === true;
+}
+
+/** The halt for an interruption, naming the signal (the abort's reason). */
+export function interruptedHalt(session: Session): Halt {
+  const reason: unknown = session.s.signal?.reason;
+  return { kind: 'interrupted', signal: typeof reason === 'string' ? reason : 'SIGINT' };
 }
 
 /** The session clock, in ms since the epoch. */

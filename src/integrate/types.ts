@@ -26,6 +26,8 @@ export interface ConflictResolverInput {
   others: Contract[];
   /** The task text for an agent: the conflict, the rules, both contracts. */
   task: string;
+  /** Ctrl-C: stop the resolver's whole process group. */
+  signal?: AbortSignal;
 }
 
 /** Resolves a conflict left in progress in a worktree (an agent, usually); its exit is only advisory. */
@@ -39,8 +41,16 @@ export interface CheckTally {
   total: number;
 }
 
-/** Runs a feature's `after: integration` criteria in the integration worktree (and records them). */
-export type CheckRunner = (input: { feature: Contract; cwd: string; port: number }) => Promise<CheckTally>;
+/**
+ * Runs a feature's `after: integration` criteria in the integration worktree (and records them);
+ * `signal` (Ctrl-C) stops the check that is running, whole process group, and the rest.
+ */
+export type CheckRunner = (input: {
+  feature: Contract;
+  cwd: string;
+  port: number;
+  signal?: AbortSignal;
+}) => Promise<CheckTally>;
 
 /** What happened to one feature during integration. */
 export type MergeStep =
@@ -92,6 +102,8 @@ export interface IntegrationResult {
   tests: TestRun[];
   /** The first test run that failed; merging stopped there. */
   tests_failed_after?: TestRun;
+  /** What stopped it (outcome `interrupted`): `SIGINT` for Ctrl-C, `SIGTERM`, `SIGHUP`. */
+  interrupted_by?: string;
   /** The conflict integration stopped at (outcome `conflict`). */
   conflict?: ConflictReport & { unresolved?: string[]; resolver_exit?: number | null };
   checks: Record<string, CheckTally>;
@@ -134,6 +146,11 @@ export interface IntegrationSettings {
   portBase: number;
   /** Branch to fast-forward to the result when everything passed. */
   into?: string;
+  /**
+   * Ctrl-C (or SIGTERM, SIGHUP; the signal's name is the reason): stops the test command, the check
+   * or the resolver that is running, whole process groups, and ends the integration `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of `startIntegration`. */

@@ -75,12 +75,13 @@ export const INTEGRATION_EVENT_MAKERS = {
       output_tail: z.optional(z.string()),
       duration_ms: z.number(),
     }),
-  /** Integration finished (or stopped). */
+  /** Integration finished (or stopped: at a conflict, at failed tests, or by Ctrl-C). */
   'integration.ended': () =>
     z.object({
       ...base,
       type: z.literal('integration.ended'),
-      outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial']),
+      /** `interrupted`: Ctrl-C (or SIGTERM, SIGHUP) stopped it; `--continue` goes on from there. */
+      outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial', 'interrupted']),
       duration_ms: z.number(),
       commit: z.optional(z.string()),
       /** Branch fast-forwarded to the result, with `--into`. */

@@ -1,6 +1,6 @@
 /** The folded state of the log: what `status`, the dashboard and the report read (types only). */
 
-import type { AgentUsage, CheckMeasurement, FeatureStatus } from './events.js';
+import type { AgentUsage, CheckMeasurement, FeatureStatus, IntegrationEnded } from './events.js';
 
 /** The latest outcome of one acceptance criterion. */
 export interface CheckResult {
@@ -147,7 +147,7 @@ export interface BatonState {
   integration: {
     started_at?: string | undefined;
     ended_at?: string | undefined;
-    outcome?: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial' | undefined;
+    outcome?: IntegrationEnded['outcome'] | undefined;
     duration_ms?: number | undefined;
     branch?: string | undefined;
     worktree?: string | undefined;

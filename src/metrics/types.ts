@@ -1,4 +1,4 @@
-import type { FeatureStatus } from '../log/events.js';
+import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import type { CollisionSummary } from './collisions.js';
 import type { FeatureInterventions } from './interventions.js';
 
@@ -287,7 +287,7 @@ export interface IntegrationReport {
   discarded_attempts: number;
   /** The time those discarded attempts took; null when none or not recorded. */
   discarded_min: number | null;
-  outcome: 'clean' | 'conflict' | 'tests-failed' | 'checks-failed' | 'partial' | null;
+  outcome: IntegrationEnded['outcome'] | null;
   duration_min: number | null;
   /** The implementation's wall-clock. */
   execution_min: number | null;

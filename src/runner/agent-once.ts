@@ -23,6 +23,8 @@ export interface AgentOnceOptions {
   /** Extra environment for the agent (e.g. the conflicted files). */
   extraEnv?: Record<string, string>;
   timeoutMs?: number;
+  /** Ctrl-C: stops the agent's whole process group (its exit then says `stoppedBy: 'interrupt'`). */
+  signal?: AbortSignal;
 }
 
 /** Checks that the agent is installed; a clear error naming it and how to install it otherwise. */
@@ -84,6 +86,9 @@ export async function runAgentOnce(
     },
     { logFile, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) },
   );
-  const exit = await child.exited;
+  const stop = () => void child.stop('interrupt');
+  if (opts.signal?.aborted) stop();
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  const exit = await child.exited.finally(() => opts.signal?.removeEventListener('abort', stop));
   return { ...exit, logFile, agent: agentLabel(opts.spec) };
 }

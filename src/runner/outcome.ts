@@ -62,7 +62,7 @@ export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']
 }
 
 /** What stopped a run, in words: Ctrl-C is SIGINT; a SIGTERM came from another program (kill, a supervisor). */
-function stoppedBy(signal: string | undefined): string {
+export function stoppedBy(signal: string | undefined): string {
   if (signal === 'SIGINT') return 'stopped by Ctrl-C';
   if (signal === 'SIGTERM') return 'stopped by SIGTERM';
   if (signal === 'SIGHUP') return 'stopped: the terminal was closed (SIGHUP)';

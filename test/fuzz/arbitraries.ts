@@ -148,6 +148,7 @@ export const wellFormedEvent: fc.Arbitrary<BatonEvent> = fc.oneof(
       'tests-failed',
       'checks-failed',
       'partial',
+      'interrupted',
     ) as fc.Arbitrary<'clean'>,
     duration_ms: fc.nat(),
   }),

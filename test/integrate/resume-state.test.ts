@@ -37,7 +37,7 @@ const tested = (id: string, passed = true): NewEvent => ({
   exit_code: passed ? 0 : 1,
   duration_ms: 1,
 });
-const ended = (outcome: 'clean' | 'conflict' | 'partial'): NewEvent => ({
+const ended = (outcome: 'clean' | 'conflict' | 'partial' | 'interrupted'): NewEvent => ({
   type: 'integration.ended',
   outcome,
   duration_ms: 10,
@@ -79,6 +79,16 @@ describe('resumeStateFrom', () => {
       'a kill after a merge whose tests never reported',
       log(started(), clean('a'), tested('a'), clean('b')),
       { merged: ['a', 'b'], pending: undefined, untested: 'b' },
+    ],
+    [
+      'a Ctrl-C during the tests after a merge (they never reported)',
+      log(started(), clean('a'), tested('a'), clean('b'), ended('interrupted')),
+      { merged: ['a', 'b'], pending: undefined, untested: 'b' },
+    ],
+    [
+      'a Ctrl-C while an agent resolved a conflict',
+      log(started(), clean('a'), tested('a'), conflict('b'), ended('interrupted')),
+      { merged: ['a'], pending: { feature_id: 'b', files: ['src/x.ts'] }, untested: undefined },
     ],
     [
       'a kill after a tested merge',
