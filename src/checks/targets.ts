@@ -5,6 +5,7 @@ import { listWorktrees, resolveCommit, type WorktreeInfo } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
+import type { MergeRecord } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 
 /** The branch integration happens on when the log names none. */
@@ -29,6 +30,26 @@ export function locateWorktree(
   const live = worktrees.filter((w) => !w.prunable);
   if (recorded && live.some((w) => w.path === recorded)) return recorded;
   return live.find((w) => w.branch === branch)?.path;
+}
+
+/**
+ * The features the integration left out, each with why (pure): each feature's last merge record is
+ * its final word, so a conflict that `integrate --continue` resolved (a later clean merge) is merged.
+ */
+export function notMergedFeatures(merges: readonly MergeRecord[]): Map<string, string> {
+  const last = new Map<string, MergeRecord>();
+  for (const m of merges) last.set(m.feature_id, m);
+  const out = new Map<string, string>();
+  for (const [id, m] of last) {
+    if (m.outcome === 'clean') continue;
+    out.set(
+      id,
+      m.outcome === 'conflict'
+        ? 'it conflicted during integration'
+        : (m.reason ?? 'it was skipped during integration'),
+    );
+  }
+  return out;
 }
 
 /** What `resolveVerifyTargets` needs. */
@@ -88,16 +109,7 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
       );
     }
     // Features integration left out would fail for that reason alone; name them instead.
-    const notMerged = new Map(
-      q.state.integration.merges
-        .filter((m) => m.outcome !== 'clean')
-        .map((m) => [
-          m.feature_id,
-          m.outcome === 'conflict'
-            ? 'it conflicted during integration'
-            : (m.reason ?? 'it was skipped during integration'),
-        ]),
-    );
+    const notMerged = notMergedFeatures(q.state.integration.merges);
     const skipped = explicit
       ? []
       : ids

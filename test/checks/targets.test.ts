@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { locateWorktree } from '../../src/checks/targets.js';
+import { locateWorktree, notMergedFeatures } from '../../src/checks/targets.js';
+import type { MergeRecord } from '../../src/log/state.js';
 
 const list = [
   { path: '/repo', branch: 'main' },
@@ -42,5 +43,42 @@ describe('locateWorktree', () => {
     },
   ])('$name', ({ branch, recorded, expected }) => {
     expect(locateWorktree(branch, recorded, list)).toBe(expected);
+  });
+});
+
+describe('notMergedFeatures', () => {
+  const merge = (feature_id: string, outcome: MergeRecord['outcome'], reason?: string): MergeRecord => ({
+    feature_id,
+    outcome,
+    files: outcome === 'conflict' ? ['shared.txt'] : [],
+    with: [],
+    ...(reason ? { reason } : {}),
+    ts: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('takes each feature’s last merge: a conflict resolved by --continue (a later clean merge) is merged', () => {
+    const left = notMergedFeatures([
+      merge('a-core', 'clean'),
+      merge('b-ui', 'conflict'),
+      merge('c-api', 'skipped', 'not run: b-ui stopped at a conflict'),
+      // `integrate --continue`: b-ui's resolved merge, then the rest.
+      merge('b-ui', 'clean'),
+      merge('c-api', 'clean'),
+    ]);
+    expect([...left]).toEqual([]);
+  });
+
+  it('names the features whose last word is a conflict or a skip, with why', () => {
+    const left = notMergedFeatures([
+      merge('a-core', 'clean'),
+      merge('b-ui', 'conflict'),
+      merge('c-api', 'skipped', 'its status is failed'),
+      merge('d-web', 'skipped'),
+    ]);
+    expect([...left]).toEqual([
+      ['b-ui', 'it conflicted during integration'],
+      ['c-api', 'its status is failed'],
+      ['d-web', 'it was skipped during integration'],
+    ]);
   });
 });

@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canConnect } from '../../src/checks/server.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
+import { lines, makeFourFeatures, recordStatus } from '../integrate/fixture.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -176,6 +178,36 @@ describe('baton verify', () => {
         checks: [{ criterion_id: 'merged', outcome: 'passed' }],
       },
     ]);
+  });
+
+  it('checks a feature whose conflict `integrate --continue` resolved: it is merged, not skipped', async () => {
+    // a and b conflict on src/routes.ts; b has a criterion that fails on the integrated branch.
+    const { repo } = makeFourFeatures({
+      b: {
+        acceptance_criteria: [
+          { id: 'integ', text: 'works once merged', run: 'false', after: 'integration' },
+        ] as never,
+      },
+    });
+    repos.push(repo);
+    recordStatus(repo, ['a', 'b', 'c', 'd']);
+    const stopped = await runBaton(['integrate'], { cwd: repo.root });
+    expect(stopped.stdout).toContain('b: conflict in src/routes.ts');
+    const wt = join(repo.root, '..', 'repo.baton-worktrees', 'integration');
+    writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
+    repo.git('-C', wt, 'add', 'src/routes.ts');
+    const continued = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(continued.stdout).toContain('b: check integ failed');
+
+    const r = await runBaton(['verify', '--on', 'integration', '--json'], { cwd: repo.root });
+    expect(r.stderr).not.toContain('skipped b');
+    const json = JSON.parse(r.stdout) as JsonReport;
+    expect(json.features.find((f) => f.feature_id === 'b')).toMatchObject({
+      passed: 0,
+      failed: 1,
+      checks: [{ criterion_id: 'integ', outcome: 'failed' }],
+    });
+    expect(r.code).toBe(1);
   });
 
   it('rejects a bad --on or --jobs as usage errors', async () => {
