@@ -2,6 +2,7 @@ import { dirname, relative } from 'node:path';
 import { Option } from 'commander';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
+import { lockForCommand } from '../lock/baton-lock.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
@@ -105,7 +106,9 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
         'baton/integration; the others run only on the feature worktrees. Each feature gets its own\n' +
         'PORT (a block of ten ports); a contract `serve:` command is started there for `http:` checks\n' +
         'and stopped afterwards. Results are appended to .baton/log.jsonl; each command and server output\n' +
-        'is kept in .baton/checks/<feature>/. Exit code: 0 when every verifiable criterion passed, 1 otherwise.',
+        'is kept in .baton/checks/<feature>/. While another Baton runs (run, integrate or verify) verify\n' +
+        'refuses (lock/busy): its worktrees are still being written. Exit code: 0 when every verifiable\n' +
+        'criterion passed, 1 otherwise.',
     )
     .action((ids: string[], flags: VerifyFlags) => verifyAction(ctx, setExit, ids, flags));
 };
@@ -118,6 +121,24 @@ async function verifyAction(
 ): Promise<void> {
   const project = await loadProject(ctx.cwd);
   const named = ids.length > 0 ? selectFeatures(project.plan, ids) : [];
+  // A run's agents are still writing the worktrees, an integration the integration worktree: checks
+  // wait for neither. Released when the command ends (a CLI process exits then anyway).
+  const lock = lockForCommand(project.root, 'verify', ctx.stderr);
+  try {
+    await verifyLocked(ctx, setExit, project, named, flags);
+  } finally {
+    lock.release();
+  }
+}
+
+/** `baton verify` once it holds the lock: resolves the targets, runs their checks, prints. */
+async function verifyLocked(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  project: Project,
+  named: string[],
+  flags: VerifyFlags,
+): Promise<void> {
   // The whole fold (worktrees and the integration branch span runs), from the status snapshot.
   const { state } = foldLogCached(project.logPath);
   const { targets, skipped } = await resolveVerifyTargets({

@@ -1,16 +1,20 @@
 /**
- * One Baton at a time per repository: `baton run` holds `.baton/run.lock`, `baton integrate` holds
- * `.baton/integrate.lock`, and each refuses to start while the other's lock (or its own) is held by a
- * live process. A lock records the holder's pid and process start time, so a lock left by a process
- * that died (or whose pid was recycled) is recognised as stale and taken over, and said so.
+ * One Baton at a time per repository: `baton run` (and `pick`) holds `.baton/run.lock`, `baton
+ * integrate` holds `.baton/integrate.lock`, `baton verify` holds `.baton/verify.lock`, and each
+ * refuses to start while any of these locks is held by a live process. A lock records the holder's
+ * pid and process start time, so a lock left by a process that died (or whose pid was recycled) is
+ * recognised as stale and taken over, and said so.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { processInfo, sameProcessAlive } from '../guard/proc.js';
 
+/** The commands that take a lock, each its own file. */
+const LOCK_KINDS = ['run', 'integrate', 'verify'] as const;
+
 /** The commands that take a lock. */
-export type LockKind = 'run' | 'integrate';
+export type LockKind = (typeof LOCK_KINDS)[number];
 
 /** What a lock file holds. */
 export interface LockHolder {
@@ -74,18 +78,31 @@ function refuse(h: LockHolder, path: string): UserError {
   );
 }
 
+/** The live Baton holding one of the locks of `kinds`, when there is one. */
+function liveHolder(
+  root: string,
+  kinds: readonly LockKind[],
+): { holder: LockHolder; path: string } | undefined {
+  for (const kind of kinds) {
+    const path = lockPath(root, kind);
+    const holder = readHolder(path);
+    if (holder && holder !== 'unreadable' && holderAlive(holder)) return { holder, path };
+  }
+  return undefined;
+}
+
 /**
- * Takes the lock of `kind` for this process, after checking no live Baton holds it or the other
+ * Takes the lock of `kind` for this process, after checking no live Baton holds it or another
  * kind's lock; a stale lock (its holder is gone) is replaced and returned in `tookOver`. The lock
  * is also released when the process exits. Throws `lock/busy` otherwise.
  */
 export function acquireBatonLock(root: string, kind: LockKind, now: Date = new Date()): BatonLock {
   mkdirSync(join(root, '.baton'), { recursive: true });
-  const other: LockKind = kind === 'run' ? 'integrate' : 'run';
-  const otherHolder = readHolder(lockPath(root, other));
-  if (otherHolder && otherHolder !== 'unreadable' && holderAlive(otherHolder)) {
-    throw refuse(otherHolder, lockPath(root, other));
-  }
+  const other = liveHolder(
+    root,
+    LOCK_KINDS.filter((k) => k !== kind),
+  );
+  if (other) throw refuse(other.holder, other.path);
   const path = lockPath(root, kind);
   const self = processInfo(process.pid);
   const me: LockHolder = {
@@ -142,16 +159,20 @@ export function acquireBatonLock(root: string, kind: LockKind, now: Date = new D
 }
 
 /**
- * Throws `lock/busy` ("another Baton is running (pid N, since …)") when a live Baton holds the run
- * or the integrate lock: for commands that would pull worktrees and branches from under it (`clean`).
- * Stale locks are left for the next `run` or `integrate` to take over.
+ * The live Baton (`run`, `integrate` or `verify`) holding a lock, when one does; stale locks are
+ * left for the next command that takes a lock to take over.
+ */
+export function batonRunning(root: string): LockHolder | undefined {
+  return liveHolder(root, LOCK_KINDS)?.holder;
+}
+
+/**
+ * Throws `lock/busy` ("another Baton is running (pid N, since …)") when a live Baton holds any lock:
+ * for commands that would pull worktrees and branches from under it (`clean`).
  */
 export function refuseWhileBatonRuns(root: string): void {
-  for (const kind of ['run', 'integrate'] as const) {
-    const path = lockPath(root, kind);
-    const holder = readHolder(path);
-    if (holder && holder !== 'unreadable' && holderAlive(holder)) throw refuse(holder, path);
-  }
+  const live = liveHolder(root, LOCK_KINDS);
+  if (live) throw refuse(live.holder, live.path);
 }
 
 /** The line saying a stale lock was taken over, for the command to print. */
