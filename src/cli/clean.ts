@@ -11,13 +11,13 @@ import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
-import { refuseWhileBatonRuns } from '../lock/baton-lock.js';
+import { batonRunning, type LockHolder, refuseWhileBatonRuns } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
 import { loadProject } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -80,6 +80,7 @@ function render(
   absent: readonly string[],
   freed: { bytes: number; complete: boolean },
   p: Palette,
+  running: LockHolder | undefined,
 ): string {
   const lines: string[] = [];
   const pad = Math.max(0, ...decisions.map((d) => d.target.id.length));
@@ -117,7 +118,12 @@ function render(
   if (decisions.length === 0 && absent.length === 0)
     lines.push('Nothing to clean: no baton/* worktrees or branches.');
   const forceable = refused.filter((d) => !d.target.protected);
-  if (forceable.length > 0) {
+  if (forceable.length > 0 && running) {
+    // --force and integrate are both refused while it runs: waiting is the only way on.
+    lines.push(
+      `hint: another Baton is running (pid ${running.pid}: baton ${escapeControl(String(running.command))}), and clean removes nothing while it runs: wait for it to finish, or stop it (kill -INT ${running.pid}), then clean.`,
+    );
+  } else if (forceable.length > 0) {
     lines.push(
       `hint: commit and integrate that work first (baton integrate), or discard it with \`baton clean --force ${forceable
         .map((d) => d.target.id)
@@ -154,8 +160,8 @@ const CLEAN_HELP_AFTER =
   '\nA branch counts as merged when its tip is in baton/integration or in the base (config base, else the\n' +
   'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
   'your main checkout, a branch checked out there, the worktree you run from. While another Baton runs\n' +
-  '(run or integrate lock held by a live process) clean refuses, --force or not. `git worktree prune`\n' +
-  'runs afterwards.\n' +
+  '(its run, integrate or verify lock held by a live process) clean refuses, --force or not (--dry-run\n' +
+  'still looks). `git worktree prune` runs afterwards.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
   "(`baton clean <id>.a<n>`). A losing attempt's commits are recorded in the log, so its branch is\n" +
   'removed even though they are merged nowhere, and the sha is printed (git branch <branch> <sha>\n' +
@@ -258,6 +264,8 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
       const root = await findMainWorktree(ctx.cwd);
       // A live run's agents work in these worktrees: nothing is removed under them, --force or not.
       if (!flags.dryRun) refuseWhileBatonRuns(root);
+      // --dry-run still looks; its hint then says to wait, not to --force.
+      const running = flags.dryRun ? batonRunning(root) : undefined;
       const config = loadConfig(root);
       if (!config.ok) {
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
@@ -295,6 +303,6 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
         return;
       }
-      ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color)));
+      ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), running));
     });
 };

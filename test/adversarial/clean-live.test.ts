@@ -49,8 +49,14 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
     }
     const json = runBin(['clean', '--json'], { cwd: r.root });
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'lock/busy' } });
-    // --dry-run changes nothing and may still look.
-    expect(runBin(['clean', '--dry-run'], { cwd: r.root }).stderr).not.toContain('another Baton');
+    // --dry-run changes nothing and may still look; its hint says to wait, since --force is refused too.
+    const dry = runBin(['clean', '--dry-run'], { cwd: r.root });
+    expect(dry.stderr).not.toContain('another Baton');
+    expect(dry.stdout).toContain('Refused 1');
+    expect(dry.stdout).not.toContain('--force');
+    expect(dry.stdout).toContain(
+      `hint: another Baton is running (pid ${run.pid}: baton run), and clean removes nothing while it runs: wait for it to finish, or stop it (kill -INT ${run.pid}), then clean.`,
+    );
     // The live run's agent, worktree and branch are all still there.
     expect(processesMatching(marker)).toEqual(agents);
     expect(r.git('worktree', 'list', '--porcelain')).toBe(worktree);
