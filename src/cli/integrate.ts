@@ -6,6 +6,7 @@ import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { chooseForIntegration } from '../integrate/choose.js';
+import { assertIntoBranch, defaultBaseRef } from '../integrate/into.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
 import { predictConflicts } from '../integrate/predict.js';
 import { INCLUDABLE_STATUSES, type IntegrationSelection, parseInclude } from '../integrate/selection.js';
@@ -95,13 +96,17 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       '--fresh',
       'start over when baton/integration holds an earlier result (kept as a backup ref; the attempt is logged as discarded)',
     )
-    .option('--base <ref>', 'where baton/integration starts (default: config base, else the checkout HEAD)')
+    .option(
+      '--base <ref>',
+      'where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD)',
+    )
     .option('--json', 'print the prediction and the merge results as JSON')
     .addHelpText('after', HELP_AFTER)
     .action(async (ids: string[], flags: IntegrateFlags) => {
       const testTimeoutS = checkFlags(ids, flags);
       const include = parseInclude(flags.include ?? []);
       const project = await loadProject(ctx.cwd);
+      if (flags.into !== undefined) await assertIntoBranch(project.root, flags.into);
       // Released when the command ends (a CLI process exits then anyway; an in-process caller goes on).
       const lock = flags.predictOnly ? undefined : lockForCommand(project.root, 'integrate', ctx.stderr);
       // Ctrl-C stops the test, check or resolver running (whole process groups) and ends the integration
@@ -207,7 +212,7 @@ interface Printed {
 
 /** The commit integration starts from; a repository without commits is told to make one. */
 async function baseCommit(project: Project, flags: IntegrateFlags): Promise<string> {
-  const baseRef = flags.base ?? project.config.base ?? 'HEAD';
+  const baseRef = flags.base ?? defaultBaseRef(project.config.base, flags.into);
   const base = await resolveCommit(project.root, baseRef);
   if (base !== undefined) return base;
   if ((await resolveCommit(project.root, 'HEAD')) === undefined) {
@@ -287,7 +292,9 @@ function nothingToMerge(selection: IntegrationSelection): UserError {
   const statuses = [...new Set(selection.excluded.map((x) => x.status))].filter((s) => s !== 'complete');
   const hints = [
     ...(statuses.length > 0
-      ? [`Fix and re-run them (baton run <ids>), or merge them anyway with --include ${statuses.join(',')}.`]
+      ? [
+          `Fix and re-run them (baton run --resume <ids> keeps their work; --restart <ids> starts them over), or merge them anyway with --include ${statuses.join(',')}.`,
+        ]
       : []),
     // A complete feature is left out for its commit or a dependency: the reason says what to do.
     ...(selection.excluded.some((x) => x.status === 'complete')

@@ -4,6 +4,7 @@
  * after a merge passed and every `after: integration` criterion passed.
  */
 import { UserError } from '../errors.js';
+import { gitRaw, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
 import { INTEGRATION_BRANCH } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
@@ -57,7 +58,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   if (left.length > 0 && input.outcome !== 'conflict') {
     return {
       reason: `not every selected feature was merged: ${left.join(', ')}`,
-      hint: `Fix and re-run them (baton run <ids>), or name only the features to take: baton integrate <ids> --fresh --into ${input.branch}.`,
+      hint: `Fix and re-run them (baton run --resume <ids> keeps their work; --restart <ids> starts them over), or name only the features to take: baton integrate <ids> --fresh --into ${input.branch}.`,
     };
   }
   if (input.outcome !== 'clean') return { reason: `the integration ended ${input.outcome}` };
@@ -92,4 +93,36 @@ export async function moveInto(root: string, input: IntoInput, commit: string): 
     }
     throw err;
   }
+}
+
+/**
+ * Refuses an `--into` that can never happen, before anything is merged: a name git does not take for
+ * a branch (a usage error), or a branch that does not exist.
+ */
+export async function assertIntoBranch(root: string, into: string): Promise<void> {
+  const valid = await gitRaw(root, ['check-ref-format', '--branch', into]);
+  if (valid.exitCode !== 0 || into.startsWith('-')) {
+    throw new UserError(
+      'integrate/bad-into',
+      `--into takes a branch, and "${into}" is not a valid branch name`,
+      {
+        exitCode: 2,
+        hint: 'Name a local branch, e.g. --into main.',
+      },
+    );
+  }
+  if ((await resolveCommit(root, `refs/heads/${into}`)) === undefined) {
+    throw new UserError('integrate/no-into-branch', `there is no branch ${into} to fast-forward`, {
+      hint: `Create it first (git branch ${into} <commit>), or name an existing branch; nothing was merged.`,
+    });
+  }
+}
+
+/**
+ * Where an integration starts when `--base` does not say: the config's base, else the `--into`
+ * branch (so that what moves it is only the features, never the commits of whatever branch is
+ * checked out), else the checkout's HEAD.
+ */
+export function defaultBaseRef(configBase: string | undefined, into: string | undefined): string {
+  return configBase ?? (into !== undefined ? `refs/heads/${into}` : 'HEAD');
 }

@@ -1,0 +1,57 @@
+// `--into` names a branch that can move: checked before anything is merged, and the integration starts
+// from it (not from whatever branch is checked out) unless `--base` or the config says otherwise.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readLog } from '../../src/log/read.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+async function ranOneFeature(): Promise<TempRepo> {
+  const repo = makeRepo({
+    '.gitignore': '.baton/\n',
+    ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+  });
+  repos.push(repo);
+  const run = await runBaton(['run'], { cwd: repo.root });
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  return repo;
+}
+
+const integrationsStarted = (repo: TempRepo) =>
+  readLog(join(repo.root, '.baton', 'log.jsonl')).events.filter((e) => e.type === 'integration.started')
+    .length;
+
+describe('integrate --into', () => {
+  it('refuses a branch that does not exist, or a name that is not a branch, before merging anything', async () => {
+    const repo = await ranOneFeature();
+    const missing = await runBaton(['integrate', '--into', 'nonexistent'], { cwd: repo.root });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      'there is no branch nonexistent to fast-forward [integrate/no-into-branch]',
+    );
+    const bad = await runBaton(['integrate', '--into', 'bad..name'], { cwd: repo.root });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"bad..name" is not a valid branch name');
+    expect(integrationsStarted(repo)).toBe(0);
+  });
+
+  it("starts from the --into branch, so another checked-out branch's commits never reach it", async () => {
+    const repo = await ranOneFeature();
+    repo.git('checkout', '-qb', 'dev');
+    repo.write({ 'experimental.txt': 'wip\n' });
+    repo.git('add', 'experimental.txt');
+    repo.git('commit', '-qm', 'experimental WIP on dev');
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const onMain = repo.git('ls-tree', '-r', '--name-only', 'main');
+    expect(onMain).toContain('src/a/a.txt');
+    expect(onMain).not.toContain('experimental.txt');
+    expect(repo.git('log', '--format=%s', 'main')).not.toContain('experimental WIP on dev');
+  });
+});
