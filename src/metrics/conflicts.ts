@@ -15,7 +15,10 @@ export function ownersOf(plan: Plan, file: string): string[] {
   return plan.features.filter((c) => compileOwns(c.owns)(file)).map((c) => c.feature_id);
 }
 
-/** Merge conflicts, each counted once even if integrate was run again and hit it again (pure). */
+/**
+ * Merge conflicts, each counted once even if integrate met it again (pure). The report counts those
+ * of the final integration attempt only (`splitIntegrationAttempts`): a discarded attempt counts for nothing.
+ */
 export function distinctConflicts(events: readonly LogEvent[]): MergeConflict[] {
   const seen = new Set<string>();
   const out: MergeConflict[] = [];

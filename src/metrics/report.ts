@@ -5,7 +5,7 @@ import { foldEvents } from '../log/fold.js';
 import { buildAmdahl } from './amdahl.js';
 import { buildBestOfN, isAttemptUnit, summariseBestOfN, withWinnerScans } from './attempts.js';
 import { summariseCollisions } from './collisions.js';
-import { buildConflicts, distinctConflicts } from './conflicts.js';
+import { buildConflicts } from './conflicts.js';
 import { buildGraph, measuredCriticalPath, plannedCriticalPath } from './critical-path.js';
 import { diagnoseReport } from './diagnose.js';
 import {
@@ -207,14 +207,13 @@ function clockBackwardsNote(spans: string[]): string {
 }
 
 /** The phase intervals and the integration attempts of the log, each interval clamped (backwards ones noted). */
-function clampedIntervals(events: readonly LogEvent[], backwards: string[]) {
+function clampedIntervals(events: readonly LogEvent[], split: IntegrationAttempts, backwards: string[]) {
   const phaseIntervals = new Map(
     [...collectPhaseIntervals(events)].map(([name, list]) => [
       name,
       list.map((i) => clampInterval(i, `phase ${name}`, backwards)),
     ]),
   );
-  const split = splitIntegrationAttempts(events);
   const attempts = {
     ...split,
     intervals: split.intervals.map((i) => clampInterval(i, 'integration span', backwards)),
@@ -253,11 +252,12 @@ export function computeReport(input: ReportInput): Report {
   // The features the implementation covers: the run's, or every contract's when the log names none.
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
-  const conflictEvents = distinctConflicts(events);
-  const ctx = { state, scans, plan, origin, conflicts: conflictEvents, unknowns, backwards };
+  // The conflicts that count are the final integration attempt's: the same ones everywhere below.
+  const split = splitIntegrationAttempts(events);
+  const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards };
   const features = reportFeatures(featureIds, ctx);
 
-  const { phaseIntervals, attempts } = clampedIntervals(events, backwards);
+  const { phaseIntervals, attempts } = clampedIntervals(events, split, backwards);
   const rows = worksheetRows({
     events,
     phaseIntervals,
@@ -279,7 +279,7 @@ export function computeReport(input: ReportInput): Report {
     headline: headlineSpeedup(implementation, n),
     worksheet,
     features,
-    conflicts: buildConflicts(conflictEvents, scope, plan),
+    conflicts: buildConflicts(split.conflicts, scope, plan),
     collisions: summariseCollisions(events),
     escaped_unknown: unattributedEscapes(state),
     interventions: countInterventions(events),
@@ -287,7 +287,6 @@ export function computeReport(input: ReportInput): Report {
       attempts,
       row: rows.find((r) => r.phase === 'integration'),
       implementation,
-      conflicts: conflictEvents.length,
       failedIntegrationChecks: features.reduce((k, f) => k + f.integration_checks.failed, 0),
     }),
     amdahl: buildAmdahl(worksheet, n),

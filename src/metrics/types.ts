@@ -262,7 +262,7 @@ export interface ConflictPair {
 
 /** Merge conflicts against the potential integration points. */
 export interface ConflictReport {
-  /** Distinct conflicts (a conflict seen again on a re-run of integrate counts once). */
+  /** Distinct conflicts of the final integration attempt (one met again in it counts once; discarded attempts count for nothing). */
   count: number;
   pairs: ConflictPair[];
   files: string[];

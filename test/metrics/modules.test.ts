@@ -175,6 +175,23 @@ describe('integration: splitIntegrationAttempts', () => {
     const ms = coveredMs(a.intervals);
     expect(ms === null ? null : ms / MIN).toBe(finalMin);
   });
+
+  it('counts the conflicts of the final attempt only, each once', () => {
+    const conflict = (m: number, id: string) =>
+      ev(m, { type: 'merge.conflict', feature_id: id, files: ['routes.txt'], with: ['x'], duration_ms: 1 });
+    const a = splitIntegrationAttempts([
+      started(0),
+      conflict(1, 'y'),
+      ended(2, 2 * MIN),
+      ev(3, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) }),
+      started(3),
+      conflict(4, 'z'),
+      // an interrupted attempt that `--continue` took up met the same conflict again
+      conflict(5, 'z'),
+      ended(6, 3 * MIN),
+    ]);
+    expect(a.conflicts.map((c) => c.feature_id)).toEqual(['z']);
+  });
 });
 
 describe('amdahl', () => {
