@@ -32,14 +32,18 @@ export function distinctConflicts(events: readonly LogEvent[]): MergeConflict[] 
   return out;
 }
 
-/** Conflicts weighed against the N·(N−1)/2 potential integration points and the contracts (pure). */
+/**
+ * Conflicts weighed against the N·(N−1)/2 potential integration points and the contracts (pure).
+ * N counts the run's features and the ones integration merged them with that conflicted (a feature
+ * of an earlier run, merged in the same integration): a pair that conflicted is always one of the points.
+ */
 export function buildConflicts(
   conflicts: readonly MergeConflict[],
   featureIds: readonly string[],
   plan: Plan | undefined,
 ): ConflictReport {
-  const n = featureIds.length;
-  const inRun = new Set(featureIds);
+  const inRun = new Set([...featureIds, ...conflicts.flatMap((c) => [c.feature_id, ...c.with])]);
+  const n = inRun.size;
   const edges = plan ? plan.edges.filter((e) => inRun.has(e.from) && inRun.has(e.to)) : null;
   const linked = (a: string, b: string) =>
     edges ? edges.some((e) => (e.from === a && e.to === b) || (e.from === b && e.to === a)) : null;
@@ -61,6 +65,7 @@ export function buildConflicts(
   );
   return {
     count: conflicts.length,
+    n,
     pairs,
     files: [...new Set(conflicts.flatMap((c) => c.files))].sort(),
     potential_points: (n * (n - 1)) / 2,

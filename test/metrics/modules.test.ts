@@ -239,6 +239,18 @@ describe('conflicts', () => {
     expect(report.pairs[0]?.files).toEqual([{ file: 'src/db.ts', owners: ['a'] }]);
   });
 
+  it('counts in N a feature of an earlier run that integration merged and that conflicted: never more pairs than points', () => {
+    const conflict = ev(1, {
+      type: 'merge.conflict',
+      feature_id: 'b',
+      files: ['src/db.ts'],
+      with: ['a'],
+      duration_ms: 1,
+    });
+    const report = buildConflicts(distinctConflicts([conflict]), ['b'], undefined);
+    expect(report).toMatchObject({ count: 1, n: 2, potential_points: 1, conflicting_pairs: 1 });
+  });
+
   it.each([
     [['src/catalog', 'lib/'], 'src/catalog/a.ts', []],
     [['src/catalog', 'lib/'], 'lib/x/y.ts', []],
