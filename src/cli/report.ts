@@ -8,7 +8,7 @@ import { interruptionEvents } from '../guard/liveness.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { computeReport } from '../metrics/report.js';
-import { listRuns } from '../metrics/runs.js';
+import { listRuns, namesRun } from '../metrics/runs.js';
 import type { Report } from '../metrics/types.js';
 import { loadProject } from '../project.js';
 import { renderHtml } from '../report/html.js';
@@ -76,7 +76,10 @@ export const registerReport: RegisterCommand = (program, ctx) => {
     )
     .option('--json', 'same as --format json')
     .option('--out <file>', 'write the report to FILE and print its path')
-    .option('--run <run_id>', 'the run to report on (default: the latest)')
+    .option(
+      '--run <run_id>',
+      'the run to report on (default: the latest); a run continued by `run --resume` is one run, named by either id',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  baton report\n  baton report --format html --out report.html\n  baton report --json --run 20260302-0900-ab12',
@@ -104,9 +107,10 @@ export const registerReport: RegisterCommand = (program, ctx) => {
           hint: 'Run `baton run` first, or record phases with `baton phase start <name>` and `baton phase end <name>`.',
         });
       }
-      if (flags.run !== undefined) {
+      const runId = flags.run;
+      if (runId !== undefined) {
         const runs = listRuns(chunk.events).filter((r) => r.run_id !== null);
-        if (!runs.some((r) => r.run_id === flags.run)) {
+        if (!runs.some((r) => namesRun(r, runId))) {
           throw new UserError('report/unknown-run', `no run ${flags.run} in ${logPath}`, {
             hint:
               runs.length > 0

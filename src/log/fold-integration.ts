@@ -25,6 +25,11 @@ export type IntegrationEvent =
 export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): void {
   switch (ev.type) {
     case 'integration.started':
+      // A new attempt ends the one before (discarded with `--fresh`, or nothing left of it on the
+      // branch): its after-integration criteria judged a result that is gone, so they count no more.
+      for (const f of Object.values(state.features)) {
+        if (Object.keys(f.integration_checks).length > 0) f.integration_checks = {};
+      }
       state.integration = {
         started_at: ev.ts,
         branch: ev.branch,
@@ -81,7 +86,8 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
       if (ev.into) state.integration.into = ev.into;
       break;
     case 'integration.discarded':
-      // The next `integration.started` resets the integration state; the report reads this one itself.
+      // The next `integration.started` resets the integration state and the features' integration
+      // criteria; the report reads this one itself.
       break;
     default:
       unreachable(ev);

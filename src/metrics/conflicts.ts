@@ -15,7 +15,10 @@ export function ownersOf(plan: Plan, file: string): string[] {
   return plan.features.filter((c) => compileOwns(c.owns)(file)).map((c) => c.feature_id);
 }
 
-/** Merge conflicts, each counted once even if integrate was run again and hit it again (pure). */
+/**
+ * Merge conflicts, each counted once even if integrate met it again (pure). The report counts those
+ * of the final integration attempt only (`splitIntegrationAttempts`): a discarded attempt counts for nothing.
+ */
 export function distinctConflicts(events: readonly LogEvent[]): MergeConflict[] {
   const seen = new Set<string>();
   const out: MergeConflict[] = [];
@@ -29,14 +32,18 @@ export function distinctConflicts(events: readonly LogEvent[]): MergeConflict[] 
   return out;
 }
 
-/** Conflicts weighed against the N·(N−1)/2 potential integration points and the contracts (pure). */
+/**
+ * Conflicts weighed against the N·(N−1)/2 potential integration points and the contracts (pure).
+ * N counts the run's features and the ones integration merged them with that conflicted (a feature
+ * of an earlier run, merged in the same integration): a pair that conflicted is always one of the points.
+ */
 export function buildConflicts(
   conflicts: readonly MergeConflict[],
   featureIds: readonly string[],
   plan: Plan | undefined,
 ): ConflictReport {
-  const n = featureIds.length;
-  const inRun = new Set(featureIds);
+  const inRun = new Set([...featureIds, ...conflicts.flatMap((c) => [c.feature_id, ...c.with])]);
+  const n = inRun.size;
   const edges = plan ? plan.edges.filter((e) => inRun.has(e.from) && inRun.has(e.to)) : null;
   const linked = (a: string, b: string) =>
     edges ? edges.some((e) => (e.from === a && e.to === b) || (e.from === b && e.to === a)) : null;
@@ -58,6 +65,7 @@ export function buildConflicts(
   );
   return {
     count: conflicts.length,
+    n,
     pairs,
     files: [...new Set(conflicts.flatMap((c) => c.files))].sort(),
     potential_points: (n * (n - 1)) / 2,

@@ -24,12 +24,12 @@ function diagnoseDecomposition(report: Report): string[] {
   } else if (conflicts.count === 0) {
     out.push(
       `No merge conflicts: none of the ${conflicts.potential_points} potential integration points ` +
-        `(N·(N−1)/2 for N = ${n}) conflicted, so the boundaries between features held.`,
+        `(N·(N−1)/2 for N = ${conflicts.n}) conflicted, so the boundaries between features held.`,
     );
   } else {
     out.push(
       `${conflicts.count} merge conflict${conflicts.count === 1 ? '' : 's'}: ${conflicts.conflicting_pairs} ` +
-        `of the ${conflicts.potential_points} potential integration points (N·(N−1)/2 for N = ${n}) really ` +
+        `of the ${conflicts.potential_points} potential integration points (N·(N−1)/2 for N = ${conflicts.n}) really ` +
         `conflicted, on ${conflicts.files.length} file${conflicts.files.length === 1 ? '' : 's'}.`,
     );
     for (const pair of conflicts.pairs) out.push(explainPair(pair));

@@ -1,4 +1,5 @@
-import type { LogEvent } from '../log/events.js';
+import type { LogEvent, MergeConflict } from '../log/events.js';
+import { distinctConflicts } from './conflicts.js';
 import { formatMinutes } from './format.js';
 import { collectIntegrationIntervals, collectPhaseIntervals, coveredMs, type Interval } from './intervals.js';
 import type { IntegrationReport, IntegrationVerdict, WorksheetRow } from './types.js';
@@ -10,10 +11,16 @@ export const HIGH_INTEGRATION = 0.3;
 
 const MINUTE = 60_000;
 
-/** The integration attempts in the log: the final one, which counts, and the discarded ones before it. */
+/**
+ * The integration attempts in the log: the final one, which counts, and the discarded ones before it.
+ * Everything the report says of integration (its time, merges, conflicts, post-merge tests, verdict)
+ * is read from here, so no part of it counts an attempt another part left out.
+ */
 export interface IntegrationAttempts {
   /** Events of the final attempt (from its `phase.started integration`, `--continue`s included). */
   final: LogEvent[];
+  /** The merge conflicts that count: the final attempt's, each once (`distinctConflicts`). */
+  conflicts: MergeConflict[];
   /** Integration spans of the final attempt: integrate's own events and its `integration` phase. */
   intervals: Interval[];
   /** Attempts begun before the final one and discarded (`--fresh`). */
@@ -31,8 +38,10 @@ function integrationSpans(events: readonly LogEvent[]): Interval[] {
 
 /**
  * Splits the log's integration into attempts (pure): each `integration.started` begins one (with
- * the `integration` phase opened just before it); only the last counts toward the integration time.
- * A log without `integration.started` (a phase recorded by hand) is one attempt.
+ * the `integration` phase opened just before it) and ends the one before, which `--fresh` discarded
+ * (`integration.discarded`) or which left nothing on the branch to keep; only the last counts, for
+ * the integration time as for the conflicts. A log without `integration.started` (a phase recorded
+ * by hand, or conflicts alone) is one attempt.
  */
 export function splitIntegrationAttempts(events: readonly LogEvent[]): IntegrationAttempts {
   const starts: number[] = [];
@@ -41,7 +50,13 @@ export function splitIntegrationAttempts(events: readonly LogEvent[]): Integrati
   });
   const last = starts.at(-1);
   if (last === undefined)
-    return { final: [...events], intervals: integrationSpans(events), discarded: 0, discardedMin: null };
+    return {
+      final: [...events],
+      conflicts: distinctConflicts(events),
+      intervals: integrationSpans(events),
+      discarded: 0,
+      discardedMin: null,
+    };
   const previous = starts.at(-2) ?? -1;
   let cut = last;
   for (let i = last - 1; i > previous; i--) {
@@ -57,6 +72,7 @@ export function splitIntegrationAttempts(events: readonly LogEvent[]): Integrati
   const discardedMs = starts.length > 1 ? coveredMs(integrationSpans(before)) : null;
   return {
     final,
+    conflicts: distinctConflicts(final),
     intervals: integrationSpans(final),
     discarded: starts.length - 1,
     discardedMin: discardedMs === null ? null : discardedMs / MINUTE,
@@ -127,7 +143,6 @@ export interface IntegrationInput {
   attempts: IntegrationAttempts;
   row: WorksheetRow | undefined;
   implementation: WorksheetRow | undefined;
-  conflicts: number;
   failedIntegrationChecks: number;
 }
 
@@ -146,7 +161,10 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
   const testsMin = tested.length === 0 ? null : tested.reduce((n, e) => n + e.duration_ms, 0) / MINUTE;
   // Integrate ran and nothing went wrong: a long integration is then not a sign of missing interfaces.
   const uneventful =
-    started && a.conflicts === 0 && a.failedIntegrationChecks === 0 && tested.every((e) => e.passed);
+    started &&
+    a.attempts.conflicts.length === 0 &&
+    a.failedIntegrationChecks === 0 &&
+    tested.every((e) => e.passed);
   return {
     ran: a.row !== undefined && (attempts > 0 || duration !== null),
     attempts,

@@ -5,7 +5,7 @@ import { foldEvents } from '../log/fold.js';
 import { buildAmdahl } from './amdahl.js';
 import { buildBestOfN, isAttemptUnit, summariseBestOfN, withWinnerScans } from './attempts.js';
 import { summariseCollisions } from './collisions.js';
-import { buildConflicts, distinctConflicts } from './conflicts.js';
+import { buildConflicts } from './conflicts.js';
 import { buildGraph, measuredCriticalPath, plannedCriticalPath } from './critical-path.js';
 import { diagnoseReport } from './diagnose.js';
 import {
@@ -31,7 +31,7 @@ import {
   timeOf,
 } from './intervals.js';
 import { countInterventions } from './interventions.js';
-import { selectRun } from './runs.js';
+import { type RunSegment, selectRun } from './runs.js';
 import { timelinePhases } from './timeline.js';
 import type { FeatureReport, Report, RunReport, WorksheetRow } from './types.js';
 import { keepWellFormed } from './well-formed.js';
@@ -80,20 +80,28 @@ function selectEvents(input: ReportInput, unknowns: string[]) {
   return { segment, events: kept };
 }
 
-/** Run facts: id, start, end, whether it ended. */
+/**
+ * Run facts: id, start, end, whether it ended. A run resumed with `run --resume` is one run (see
+ * `segmentRuns`): it started at its first start, ended at the end after its last one, and ran as
+ * many agents at once as its widest start allowed.
+ */
 function describeRun(
   events: readonly LogEvent[],
-  runId: string | null,
-  plan: Plan | undefined,
+  input: Pick<ReportInput, 'plan' | 'runId'>,
+  segment: Pick<RunSegment, 'run_id' | 'resumed_by'> | undefined,
   featureIds: string[],
 ): RunReport {
+  let firstStart: Extract<LogEvent, { type: 'run.started' }> | undefined;
   let lastStart: Extract<LogEvent, { type: 'run.started' }> | undefined;
   let lastEnd: Extract<LogEvent, { type: 'run.ended' }> | undefined;
   let endAfterStart = false;
+  let concurrency: number | null = null;
   for (const e of events) {
     if (e.type === 'run.started') {
+      firstStart ??= e;
       lastStart = e;
       endAfterStart = false;
+      concurrency = Math.max(concurrency ?? 0, e.concurrency);
     } else if (e.type === 'run.ended') {
       lastEnd = e;
       endAfterStart = true;
@@ -101,14 +109,15 @@ function describeRun(
   }
   const unfinished = lastStart !== undefined && !endAfterStart;
   return {
-    run_id: runId,
-    started_at: lastStart?.ts ?? null,
+    run_id: segment?.run_id ?? input.runId ?? null,
+    resumed_by: segment?.resumed_by ?? [],
+    started_at: firstStart?.ts ?? null,
     ended_at: unfinished ? null : (lastEnd?.ts ?? null),
     outcome: unfinished ? null : (lastEnd?.outcome ?? null),
     unfinished,
-    concurrency: lastStart?.concurrency ?? null,
+    concurrency,
     feature_ids: featureIds,
-    with_plan: plan !== undefined,
+    with_plan: input.plan !== undefined,
   };
 }
 
@@ -190,12 +199,34 @@ function timelineEnd(
   return extent([...(last === undefined ? [] : [(last - origin) / MINUTE]), ...ends])?.max ?? null;
 }
 
-/** The unknown a run without run.ended adds: its wall-clock time. */
-function unfinishedRunNote(runId: string | null): string {
-  return (
-    `Run ${runId} has no run.ended event (the orchestrator stopped before it could record the end): ` +
-    'its wall-clock time is unknown.'
-  );
+/**
+ * The unknowns a run without `run.ended` adds: its wall-clock time. A resumed run says so of each
+ * start whose orchestrator died before `run.ended` and that a `run --resume` with another id went on
+ * from (a resume under the same id, re-attached to its agents, continues its span instead), and of
+ * its last start when that never recorded its end.
+ */
+function unendedRunNotes(events: readonly LogEvent[]): string[] {
+  const notes: string[] = [];
+  let open: string | undefined;
+  for (const e of events) {
+    if (e.type === 'run.ended') open = undefined;
+    else if (e.type === 'run.started') {
+      if (open !== undefined && open !== e.run_id) {
+        notes.push(
+          `Run ${open} has no run.ended event before \`run --resume\` went on as ${e.run_id} (its orchestrator ` +
+            'stopped before it could record the end): the wall-clock time of its part is unknown.',
+        );
+      }
+      open = e.run_id;
+    }
+  }
+  if (open !== undefined) {
+    notes.push(
+      `Run ${open} has no run.ended event (the orchestrator stopped before it could record the end): ` +
+        'its wall-clock time is unknown.',
+    );
+  }
+  return notes;
 }
 
 /** The unknown the spans stamped backwards add, each counted as 0. */
@@ -207,14 +238,13 @@ function clockBackwardsNote(spans: string[]): string {
 }
 
 /** The phase intervals and the integration attempts of the log, each interval clamped (backwards ones noted). */
-function clampedIntervals(events: readonly LogEvent[], backwards: string[]) {
+function clampedIntervals(events: readonly LogEvent[], split: IntegrationAttempts, backwards: string[]) {
   const phaseIntervals = new Map(
     [...collectPhaseIntervals(events)].map(([name, list]) => [
       name,
       list.map((i) => clampInterval(i, `phase ${name}`, backwards)),
     ]),
   );
-  const split = splitIntegrationAttempts(events);
   const attempts = {
     ...split,
     intervals: split.intervals.map((i) => clampInterval(i, 'integration span', backwards)),
@@ -247,17 +277,18 @@ export function computeReport(input: ReportInput): Report {
     [...scans.keys()].filter((id) => !isAttemptUnit(id)),
     plan,
   );
-  const run = describeRun(events, segment?.run_id ?? input.runId ?? null, plan, featureIds);
-  if (run.unfinished) unknowns.push(unfinishedRunNote(run.run_id));
+  const run = describeRun(events, input, segment, featureIds);
+  unknowns.push(...unendedRunNotes(events));
   const origin = firstRunStart(events) ?? earliestStart(scans);
   // The features the implementation covers: the run's, or every contract's when the log names none.
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
-  const conflictEvents = distinctConflicts(events);
-  const ctx = { state, scans, plan, origin, conflicts: conflictEvents, unknowns, backwards };
+  // The conflicts that count are the final integration attempt's: the same ones everywhere below.
+  const split = splitIntegrationAttempts(events);
+  const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards };
   const features = reportFeatures(featureIds, ctx);
 
-  const { phaseIntervals, attempts } = clampedIntervals(events, backwards);
+  const { phaseIntervals, attempts } = clampedIntervals(events, split, backwards);
   const rows = worksheetRows({
     events,
     phaseIntervals,
@@ -279,7 +310,7 @@ export function computeReport(input: ReportInput): Report {
     headline: headlineSpeedup(implementation, n),
     worksheet,
     features,
-    conflicts: buildConflicts(conflictEvents, scope, plan),
+    conflicts: buildConflicts(split.conflicts, scope, plan),
     collisions: summariseCollisions(events),
     escaped_unknown: unattributedEscapes(state),
     interventions: countInterventions(events),
@@ -287,7 +318,6 @@ export function computeReport(input: ReportInput): Report {
       attempts,
       row: rows.find((r) => r.phase === 'integration'),
       implementation,
-      conflicts: conflictEvents.length,
       failedIntegrationChecks: features.reduce((k, f) => k + f.integration_checks.failed, 0),
     }),
     amdahl: buildAmdahl(worksheet, n),

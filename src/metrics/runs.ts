@@ -4,6 +4,8 @@ import type { LogEvent } from '../log/events.js';
 export interface RunSegment {
   run_id: string | null;
   started_at: string | null;
+  /** Ids of the `run --resume` starts that continue this run, oldest first (see `continuedRun`). */
+  resumed_by: string[];
   events: LogEvent[];
 }
 
@@ -11,8 +13,11 @@ export interface RunSegment {
 export interface RunSummary {
   run_id: string | null;
   started_at: string | null;
+  resumed_by: string[];
   events: number;
 }
+
+type RunStarted = Extract<LogEvent, { type: 'run.started' }>;
 
 /** Phases the method places before implementation: recorded after a run, they prepare the next one. */
 const PREPARATORY_PHASES: ReadonlySet<string> = new Set(['specification', 'planning']);
@@ -22,19 +27,35 @@ function isPhaseEvent(e: LogEvent): boolean {
 }
 
 /**
- * Cuts the log into runs (pure). A run owns everything from its `run.started` up to the next run's,
- * so integration done after a run belongs to it. Phase events are the exception: specification and
- * planning recorded after a run's last activity prepare the next run and move to it, as does a
- * prelude made only of phase events; with no next run they are left out (they belong to a run not
- * started yet).
+ * Which earlier start a `run --resume` start continues (pure), as an index into `earlier` (the
+ * log's earlier starts, oldest first); undefined for a fresh start. `run.started` says only that it
+ * resumes, not what, so the log decides: the latest earlier start that lists one of the features
+ * the resume lists, since a resume goes on with those features where that start left them. A resume
+ * of features no earlier start lists continues nothing and is a run of its own.
  */
-export function segmentRuns(events: readonly LogEvent[]): RunSegment[] {
+export function continuedRun(start: RunStarted, earlier: readonly RunStarted[]): number | undefined {
+  if (start.resume !== true) return undefined;
+  const ids = new Set(start.feature_ids);
+  for (let i = earlier.length - 1; i >= 0; i--) {
+    if (earlier[i]!.feature_ids.some((id) => ids.has(id))) return i;
+  }
+  return undefined;
+}
+
+/**
+ * Cuts the log where each run starts (pure): a run owns everything from its `run.started` up to the
+ * next one with another id, so integration done after a run belongs to it. Phase events are the
+ * exception: specification and planning recorded after a run's last activity prepare the next run
+ * and move to it, as does a prelude made only of phase events; with no next run they are left out
+ * (they belong to a run not started yet).
+ */
+function cutAtStarts(events: readonly LogEvent[]): RunSegment[] {
   const segments: RunSegment[] = [];
-  let current: RunSegment = { run_id: null, started_at: null, events: [] };
+  let current: RunSegment = { run_id: null, started_at: null, resumed_by: [], events: [] };
   for (const e of events) {
     if (e.type === 'run.started' && e.run_id !== current.run_id) {
       if (current.events.length > 0) segments.push(current);
-      current = { run_id: e.run_id, started_at: e.ts, events: [] };
+      current = { run_id: e.run_id, started_at: e.ts, resumed_by: [], events: [] };
     }
     current.events.push(e);
   }
@@ -78,22 +99,72 @@ export function segmentRuns(events: readonly LogEvent[]): RunSegment[] {
   return out;
 }
 
+/** The `run.started` that opens a cut segment, if it has one. */
+function startOf(seg: RunSegment): RunStarted | undefined {
+  for (const e of seg.events) if (e.type === 'run.started' && e.run_id === seg.run_id) return e;
+  return undefined;
+}
+
+/**
+ * Cuts the log into runs (pure): at each run's start (see `cutAtStarts`), then each `run --resume`
+ * folded into the run it continues (`continuedRun`), its events after that run's in log order, so a
+ * resumed run is reported as a whole: the features finished before the resume, their times and
+ * conflicts, and the integration done after it.
+ */
+export function segmentRuns(events: readonly LogEvent[]): RunSegment[] {
+  const cut = cutAtStarts(events);
+  const runs: RunSegment[] = [];
+  // For each start seen so far: the start, and the run (index in `runs`) it belongs to.
+  const starts: RunStarted[] = [];
+  const runOfStart: number[] = [];
+  for (const seg of cut) {
+    const start = startOf(seg);
+    const continued = start ? continuedRun(start, starts) : undefined;
+    const into = continued === undefined ? undefined : runOfStart[continued];
+    const run = into === undefined ? undefined : runs[into];
+    if (run && start) {
+      run.events.push(...seg.events);
+      if (start.run_id !== run.run_id && !run.resumed_by.includes(start.run_id))
+        run.resumed_by.push(start.run_id);
+    } else {
+      runs.push({ ...seg, resumed_by: [], events: [...seg.events] });
+    }
+    if (start) {
+      starts.push(start);
+      runOfStart.push(into ?? runs.length - 1);
+    }
+  }
+  return runs;
+}
+
 /** The runs in the log, oldest first (pure). */
 export function listRuns(events: readonly LogEvent[]): RunSummary[] {
   return segmentRuns(events).map((s) => ({
     run_id: s.run_id,
     started_at: s.started_at,
+    resumed_by: s.resumed_by,
     events: s.events.length,
   }));
 }
 
+/** Whether `runId` names the run: its own id, or the id of a `run --resume` that continues it. */
+export function namesRun(run: Pick<RunSummary, 'run_id' | 'resumed_by'>, runId: string): boolean {
+  return run.run_id === runId || run.resumed_by.includes(runId);
+}
+
 /**
- * The events of one run (pure): the run named `runId`, or by default the latest run with an id
- * (the whole log when no run was ever started). Undefined when `runId` names no run.
+ * The events of one run (pure): the run `runId` names (`namesRun`), or by default the run the
+ * latest `run.started` belongs to (the whole log when no run was ever started). Undefined when
+ * `runId` names no run.
  */
 export function selectRun(events: readonly LogEvent[], runId?: string): RunSegment | undefined {
   const segments = segmentRuns(events);
-  if (runId !== undefined) return segments.find((s) => s.run_id === runId);
-  const withId = segments.filter((s) => s.run_id !== null);
-  return withId.at(-1) ?? segments.at(-1);
+  if (runId !== undefined) return segments.find((s) => namesRun(s, runId));
+  let lastStart: string | undefined;
+  for (let i = events.length - 1; i >= 0 && lastStart === undefined; i--) {
+    const e = events[i]!;
+    if (e.type === 'run.started') lastStart = e.run_id;
+  }
+  const latest = lastStart === undefined ? undefined : segments.findLast((s) => namesRun(s, lastStart));
+  return latest ?? segments.at(-1);
 }

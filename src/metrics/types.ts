@@ -59,11 +59,15 @@ export interface TimelinePhase {
 export interface RunReport {
   /** Null when the log holds no `run.started` (hand-written hooks, or phases only). */
   run_id: string | null;
+  /** Ids of the `run --resume` starts this run includes, oldest first: a resumed run is reported whole. */
+  resumed_by: string[];
+  /** Its first start (a resumed run's original one). */
   started_at: string | null;
   ended_at: string | null;
   outcome: 'complete' | 'failed' | 'interrupted' | null;
   /** True when the run started and no `run.ended` followed (the orchestrator stopped abruptly). */
   unfinished: boolean;
+  /** Agents at once (`-j`): the widest of its starts when it was resumed. */
   concurrency: number | null;
   feature_ids: string[];
   /** Whether contracts (a plan) informed the report. */
@@ -262,11 +266,13 @@ export interface ConflictPair {
 
 /** Merge conflicts against the potential integration points. */
 export interface ConflictReport {
-  /** Distinct conflicts (a conflict seen again on a re-run of integrate counts once). */
+  /** Distinct conflicts of the final integration attempt (one met again in it counts once; discarded attempts count for nothing). */
   count: number;
   pairs: ConflictPair[];
   files: string[];
-  /** N·(N−1)/2 for the run's N features. */
+  /** N: the run's features, and any other feature its counted conflicts name (merged in the same integration). */
+  n: number;
+  /** N·(N−1)/2 for those N features. */
   potential_points: number;
   /** Distinct pairs of features that really conflicted. */
   conflicting_pairs: number;

@@ -43,10 +43,12 @@ function table(head: string[], align: Array<'l' | 'r'>, rows: string[][]): strin
   return [line(all[0] ?? []), `| ${rule.join(' | ')} |`, ...all.slice(1).map(line)];
 }
 
-/** Describes the run in one line: id, start, end and outcome. */
+/** Describes the run in one line: id (and the resumes it includes), start, end and outcome. */
 export function describeRun(report: Report): string {
   const r = report.run;
-  const parts = [r.run_id === null ? 'No `run.started` in the log' : `Run \`${r.run_id}\``];
+  const resumed =
+    r.resumed_by.length > 0 ? ` (resumed as ${r.resumed_by.map((id) => `\`${id}\``).join(', ')})` : '';
+  const parts = [r.run_id === null ? 'No `run.started` in the log' : `Run \`${r.run_id}\`${resumed}`];
   if (r.started_at) parts.push(`started ${formatTime(r.started_at)}`);
   if (r.unfinished) parts.push('never recorded its end (interrupted)');
   else if (r.ended_at) parts.push(`ended ${formatTime(r.ended_at)} (${r.outcome ?? UNKNOWN})`);

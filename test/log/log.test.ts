@@ -78,4 +78,40 @@ describe('log', () => {
       duration_ms: 5000,
     });
   });
+
+  it('a new integration attempt drops the after-integration criteria of the attempt it replaces', () => {
+    const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
+    const started = (s: number, order: string[]) =>
+      ({
+        v: 1,
+        ts: at(s),
+        type: 'integration.started',
+        branch: 'baton/integration',
+        worktree: '/w',
+        order,
+      }) as const;
+    const check = (s: number, type: 'check.passed' | 'check.failed', id: string) =>
+      ({
+        v: 1,
+        ts: at(s),
+        type,
+        feature_id: id,
+        criterion_id: 'merged',
+        text: 'after merge',
+        kind: 'run',
+        on: 'integration',
+        message: '',
+      }) as const;
+    const state = foldEvents([
+      started(0, ['p', 'q']),
+      check(1, 'check.passed', 'p'),
+      check(2, 'check.failed', 'q'),
+      { v: 1, ts: at(3), type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) },
+      started(4, ['p']),
+      check(5, 'check.passed', 'p'),
+    ]);
+    expect(Object.keys(state.features.p?.integration_checks ?? {})).toEqual(['merged']);
+    expect(state.features.p?.integration_checks.merged?.ts).toBe(at(5));
+    expect(state.features.q?.integration_checks).toEqual({});
+  });
 });

@@ -175,6 +175,23 @@ describe('integration: splitIntegrationAttempts', () => {
     const ms = coveredMs(a.intervals);
     expect(ms === null ? null : ms / MIN).toBe(finalMin);
   });
+
+  it('counts the conflicts of the final attempt only, each once', () => {
+    const conflict = (m: number, id: string) =>
+      ev(m, { type: 'merge.conflict', feature_id: id, files: ['routes.txt'], with: ['x'], duration_ms: 1 });
+    const a = splitIntegrationAttempts([
+      started(0),
+      conflict(1, 'y'),
+      ended(2, 2 * MIN),
+      ev(3, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) }),
+      started(3),
+      conflict(4, 'z'),
+      // an interrupted attempt that `--continue` took up met the same conflict again
+      conflict(5, 'z'),
+      ended(6, 3 * MIN),
+    ]);
+    expect(a.conflicts.map((c) => c.feature_id)).toEqual(['z']);
+  });
 });
 
 describe('amdahl', () => {
@@ -220,6 +237,18 @@ describe('conflicts', () => {
     const report = buildConflicts(distinctConflicts([c(1), c(2)]), ['a', 'b', 'c'], plan);
     expect(report).toMatchObject({ count: 1, potential_points: 3, conflicting_pairs: 1, declared_points: 0 });
     expect(report.pairs[0]?.files).toEqual([{ file: 'src/db.ts', owners: ['a'] }]);
+  });
+
+  it('counts in N a feature of an earlier run that integration merged and that conflicted: never more pairs than points', () => {
+    const conflict = ev(1, {
+      type: 'merge.conflict',
+      feature_id: 'b',
+      files: ['src/db.ts'],
+      with: ['a'],
+      duration_ms: 1,
+    });
+    const report = buildConflicts(distinctConflicts([conflict]), ['b'], undefined);
+    expect(report).toMatchObject({ count: 1, n: 2, potential_points: 1, conflicting_pairs: 1 });
   });
 
   it.each([

@@ -9,7 +9,7 @@ import {
 } from '../../src/metrics/format.js';
 import { collectPhaseIntervals, coveredMs } from '../../src/metrics/intervals.js';
 import { computeReport } from '../../src/metrics/report.js';
-import { listRuns, segmentRuns } from '../../src/metrics/runs.js';
+import { listRuns, segmentRuns, selectRun } from '../../src/metrics/runs.js';
 import { ev, featureEvents, phase, runEnded, runStarted, T0 } from './log-builder.js';
 
 describe('coveredMs', () => {
@@ -89,9 +89,37 @@ describe('segmentRuns', () => {
       runStarted(20, 'r2', ['b']),
     ];
     expect(listRuns(events)).toEqual([
-      { run_id: 'r1', started_at: events[0]!.ts, events: 4 },
-      { run_id: 'r2', started_at: events[4]!.ts, events: 1 },
+      { run_id: 'r1', started_at: events[0]!.ts, resumed_by: [], events: 4 },
+      { run_id: 'r2', started_at: events[4]!.ts, resumed_by: [], events: 1 },
     ]);
+  });
+
+  it('folds a run --resume into the latest run that lists a feature it resumes, whatever ran between', () => {
+    const resumed = (min: number, runId: string, ids: string[]) => ({
+      ...runStarted(min, runId, ids, 1),
+      resume: true,
+    });
+    const events = [
+      runStarted(0, 'r1', ['a', 'b']),
+      runEnded(5, 'r1', 0, 'failed'),
+      runStarted(6, 'r2', ['c']),
+      runEnded(8, 'r2', 6),
+      resumed(10, 'r3', ['b']),
+      runEnded(12, 'r3', 10),
+      resumed(13, 'r4', ['b']),
+      ev(14, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ['a', 'b'] }),
+      // A resume of a feature no run listed continues nothing: a run of its own.
+      resumed(20, 'r5', ['z']),
+    ] as LogEvent[];
+    expect(listRuns(events)).toEqual([
+      { run_id: 'r1', started_at: events[0]!.ts, resumed_by: ['r3', 'r4'], events: 6 },
+      { run_id: 'r2', started_at: events[2]!.ts, resumed_by: [], events: 2 },
+      { run_id: 'r5', started_at: events[8]!.ts, resumed_by: [], events: 1 },
+    ]);
+    // r1's events, then its resumes', in log order; the runs between stay their own.
+    expect(selectRun(events, 'r4')?.events).toEqual([...events.slice(0, 2), ...events.slice(4, 8)]);
+    expect(selectRun(events, 'r1')).toEqual(selectRun(events, 'r3'));
+    expect(selectRun(events.slice(0, 8))?.run_id).toBe('r1');
   });
 
   it('leaves out specification started after the latest run: it prepares a run not started yet', () => {
