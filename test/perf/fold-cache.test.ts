@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { foldEvents } from '../../src/log/fold.js';
 import { type FoldSnapshot, foldCachePath, foldLogCached } from '../../src/log/fold-cache.js';
+import { FOLD_SNAPSHOT_VERSION } from '../../src/log/fold-snapshot.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -75,7 +76,8 @@ describe('the status fold snapshot', () => {
     const bad = [
       '{"version":1,"ino":', // cut short (a crash mid-write)
       'null',
-      JSON.stringify({ ...snapshot(log), version: 2 }), // another format
+      JSON.stringify({ ...snapshot(log), version: FOLD_SNAPSHOT_VERSION + 1 }), // another format
+      JSON.stringify({ ...snapshot(log), version: FOLD_SNAPSHOT_VERSION - 1 }), // folded under older rules
       JSON.stringify({ ...snapshot(log), ino: snapshot(log).ino + 1 }), // another file's
       JSON.stringify({ ...snapshot(log), offset: statSync(log).size + 10 }), // past the end
       JSON.stringify({ ...snapshot(log), head: Buffer.from('{"other":1}').toString('base64') }),
