@@ -148,7 +148,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--restart <id>',
-      "with --resume: start this feature over from the current base, dropping the dead run's commits on its branch (repeatable)",
+      "with --resume: start this feature over from the current base, dropping the dead run's commits from its branch (their ids are printed and kept under refs/baton/restart-backup/); refused while its worktree holds uncommitted changes or untracked files (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--dry-run', 'print the command each agent would run, and create nothing')
@@ -213,6 +213,13 @@ async function runCommand(
   const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds);
   const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
   if (queueUrl && !flags.dryRun) {
+    if (flags.restart?.length) {
+      throw new UserError(
+        'run/restart-queue',
+        "--restart does not apply with --queue: `baton run --queue … --resume` re-attaches to the run's jobs on the workers and starts nothing over",
+        { hint: 'Leave out --restart, or run the feature here, without --queue.', exitCode: 2 },
+      );
+    }
     // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
     const { runQueuedCommand } = await import('./run-queued.js');
     setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));

@@ -35,3 +35,14 @@ export function attemptBranch(featureId: string, attempt: number): string {
 export function attemptRef(featureId: string, jobId: string, attempt: number): string {
   return `refs/baton/attempts/${featureId}/${jobId}.${attempt}`;
 }
+
+/** Where `--restart` keeps the tips it drops, as `integrate --fresh` keeps its under `refs/baton/integration-backup/`. */
+export const RESTART_BACKUP_PREFIX = 'refs/baton/restart-backup/';
+
+/**
+ * The backup ref of a restarted unit (a feature, or an attempt `<id>.a<n>`) whose branch tip was `tip`:
+ * named by the tip, so a second restart never overwrites an earlier backup.
+ */
+export function restartBackupRef(unitId: string, tip: string): string {
+  return `${RESTART_BACKUP_PREFIX}${unitId}/${tip}`;
+}

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shellQuote } from '../text/shell-quote.js';
-import { GIT_ENV, GitError, type GitOutput, HARDENED_GIT_OPTIONS } from './git.js';
+import { GIT_ENV, GitError, type GitOutput, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 import { readOr } from './sequence.js';
 
 /** A worktree to make at `path` on a new branch `branch` (`refs/heads/<branch>`) from the commit `base`. */
@@ -74,13 +74,30 @@ function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): stri
   ];
   items.forEach((w, i) => {
     const files = `>"$d/a${i}.out" 2>"$d/a${i}.err"`;
+    const ref = `refs/heads/${w.branch}`;
+    // `m`: this add's branch is Baton's own (made by the transaction, or by `worktree add -b`, which
+    // git leaves behind when the add fails); a failed add deletes it, if it is still at the base.
     lines.push(
-      `if [ -n "$b" ]; then ${gitWords(addArgs(w, true))} ${files}; else ${gitWords(addArgs(w, false))} ${files}; fi; rc=$?; echo $rc >"$d/a${i}.rc"`,
-      `if [ $rc -eq 0 ]; then co ${i} ${shellQuote(w.path)} & else echo "a ${i}"; fi`,
+      `m=$b; if [ -n "$b" ]; then ${gitWords(addArgs(w, true))} ${files}; else ${gitWords(['show-ref', '--verify', '--quiet', ref])} || m=1; ${gitWords(addArgs(w, false))} ${files}; fi; rc=$?; echo $rc >"$d/a${i}.rc"`,
+      `if [ $rc -eq 0 ]; then co ${i} ${shellQuote(w.path)} & else [ -z "$m" ] || ${gitWords(['update-ref', '-d', ref, w.base])} >/dev/null 2>&1; echo "a ${i}"; fi`,
     );
   });
   lines.push('echo added', 'wait');
   return lines.join('\n');
+}
+
+/** Whether `err` is a new worktree's checkout failing after its add (the worktree and branch then exist). */
+export function isCheckoutFailure(err: unknown): boolean {
+  return err instanceof GitError && err.args[0] === CHECKOUT_ARGS[0];
+}
+
+/**
+ * Takes back a new worktree whose checkout failed: the worktree (only what the checkout put in it) and
+ * its branch, if it still points at the base it was made at. Best effort: a step git refuses is left.
+ */
+export async function undoNewWorktree(root: string, w: NewWorktree): Promise<void> {
+  await gitRaw(root, ['worktree', 'remove', '--force', w.path]);
+  await gitRaw(root, ['update-ref', '-d', `refs/heads/${w.branch}`, w.base]);
 }
 
 /** What the shell left for item `i`: the add's failure, the checkout's, or nothing (ready). */

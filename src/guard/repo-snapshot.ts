@@ -213,15 +213,17 @@ export class RepoGuard {
 
   /**
    * Snapshots the repository before any agent starts (or takes the `baseline` the run's preflight
-   * already took); `ownBranches` are the features' `baton/<id>`.
+   * already took); `ownBranches` are the features' `baton/<id>`, `ownRef` the other refs Baton itself
+   * writes during the run (a restarted feature's backup ref).
    */
   static async start(
     root: string,
     ownBranches: Iterable<string>,
     baseline?: RepoSnapshot,
+    ownRef: (ref: string) => boolean = () => false,
   ): Promise<RepoGuard> {
     const own = new Set([...ownBranches].map((b) => `refs/heads/${b}`));
-    return new RepoGuard(root, baseline ?? (await snapshotRepo(root)), (ref) => own.has(ref));
+    return new RepoGuard(root, baseline ?? (await snapshotRepo(root)), (ref) => own.has(ref) || ownRef(ref));
   }
 
   /** Records that a feature's agent started. */

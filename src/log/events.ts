@@ -91,6 +91,9 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** On `--resume`: commits the dead run's agent left on the branch, and whether `--restart` dropped them. */
       kept_commits: z.optional(z.number()),
       restarted: z.optional(z.literal(true)),
+      /** With `restarted`: the commits dropped from the branch, and the ref that keeps its old tip. */
+      dropped_commits: z.optional(z.array(z.string())),
+      backup: z.optional(z.string()),
     }),
   /** A feature's agent was launched. */
   'feature.started': () =>

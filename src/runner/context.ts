@@ -5,7 +5,7 @@ import type { AttemptPlan } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
 import type { StatusEntry } from '../git/git.js';
-import { attemptBranch, featureBranch } from '../git/refs.js';
+import { attemptBranch, featureBranch, restartBackupRef } from '../git/refs.js';
 import { CheckoutWatch } from '../guard/checkout-watch.js';
 import { RepoGuard, type RepoSnapshot } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
@@ -96,7 +96,9 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
   const ownBranches = [...new Set([...opts.featureIds, ...(init.unitIds ?? [])])].map(unitBranch);
   const [checkoutWatch, repoGuard] = await Promise.all([
     CheckoutWatch.start(opts.root, Date.now(), init.checkoutBaseline),
-    RepoGuard.start(opts.root, ownBranches, init.repoBaseline),
+    RepoGuard.start(opts.root, ownBranches, init.repoBaseline, (ref) =>
+      (opts.restart ?? []).some((id) => ref.startsWith(restartBackupRef(id, ''))),
+    ),
   ]);
   const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);
   const portOf = (id: string) =>

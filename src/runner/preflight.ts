@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -23,6 +24,7 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
+import { assertNothingUncommitted } from './resume.js';
 import type { RunOptions } from './run.js';
 import { checkCopyPatterns } from './worktree.js';
 
@@ -48,7 +50,40 @@ function dirtyCheckoutError(dirty: readonly StatusEntry[]): UserError {
   );
 }
 
-/** Checks each feature's branch and folder before anything is created; throws a UserError otherwise. */
+/**
+ * The registered worktree at `path`, if any. Git lists each worktree by its real path, so a path that
+ * leads through a symlink is resolved first (its folder, or else its parent's).
+ */
+export function worktreeAt(worktrees: readonly WorktreeInfo[], path: string): WorktreeInfo | undefined {
+  const exact = worktrees.find((w) => w.path === path);
+  if (exact) return exact;
+  let real: string;
+  try {
+    real = existsSync(path) ? realpathSync(path) : join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return undefined;
+  }
+  return worktrees.find((w) => w.path === real);
+}
+
+/**
+ * A folder where a feature's worktree goes that is not a worktree of this repository: neither a run
+ * nor a resume can use it, and Baton never removes what it did not make.
+ */
+function foreignFolderError(path: string): UserError {
+  return new UserError(
+    'run/worktree-exists',
+    `the folder ${path} already exists and is not a worktree of this repository; Baton will not use or remove it`,
+    {
+      hint: 'Move it away (or delete it yourself if nothing in it is needed), or set a different `worktrees` folder in the config; then run again.',
+    },
+  );
+}
+
+/**
+ * Checks each feature's branch and folder before anything is created; throws a UserError otherwise.
+ * On `--resume`, a feature to restart (`opts.restart`) must have nothing uncommitted in its worktree.
+ */
 async function checkFeatureFolders(
   opts: RunOptions,
   pathsOf: (id: string) => FeaturePaths,
@@ -61,6 +96,16 @@ async function checkFeatureFolders(
     : await Promise.all([listWorktrees(opts.root), localBranches(opts.root)]);
   for (const id of ids) {
     const p = pathsOf(id);
+    const wt = worktreeAt(worktrees, p.worktree);
+    const live = wt !== undefined && !wt.prunable;
+    if (!live && existsSync(p.worktree)) throw foreignFolderError(p.worktree);
+    if (wt && wt.branch !== p.branch) {
+      throw new UserError(
+        'run/worktree-mismatch',
+        `${p.worktree} is a worktree on ${wt.branch ?? 'a detached HEAD'}, not ${p.branch}`,
+        { hint: 'Move or remove that worktree, or set a different `worktrees` folder in the config.' },
+      );
+    }
     if (branches.has(p.branch) && !opts.resume) {
       throw new UserError(
         'run/branch-exists',
@@ -70,19 +115,7 @@ async function checkFeatureFolders(
         },
       );
     }
-    const wt = worktrees.find((w) => w.path === p.worktree);
-    if (!opts.resume && (wt || existsSync(p.worktree))) {
-      throw new UserError('run/worktree-exists', `the folder ${p.worktree} already exists`, {
-        hint: `Remove it, or resume with \`baton run --resume ${id}\`.`,
-      });
-    }
-    if (wt && wt.branch !== p.branch) {
-      throw new UserError(
-        'run/worktree-mismatch',
-        `${p.worktree} is a worktree on ${wt.branch ?? 'a detached HEAD'}, not ${p.branch}`,
-        { hint: 'Move or remove that worktree, or set a different `worktrees` folder in the config.' },
-      );
-    }
+    if (opts.resume && live && opts.restart?.includes(id)) await assertNothingUncommitted(wt.path, id);
   }
 }
 

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { addWorktreeForBranch, forkPointOf, mergeDependencies } from '../git/feature-branch.js';
-import { branchExists, listWorktrees } from '../git/git.js';
+import { branchExists, git, listWorktrees } from '../git/git.js';
 import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
-import type { FeaturePaths } from './preflight.js';
+import { type FeaturePaths, worktreeAt } from './preflight.js';
 import { inspectResumedBranch, type ResumedBranch } from './resume.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
 
@@ -85,8 +85,9 @@ export async function prepareWorktree(
  * A resumed feature: its branch and worktree reused (the worktree re-added if its folder was removed),
  * the dead run's commits kept. The branch keeps the base an earlier run cut it from, found by git as
  * where it meets this run's base: commits on the main branch since then do not move it. `--restart
- * <id>` starts it over from this run's base. A branch that shares no history with the base is refused
- * before its agent starts.
+ * <id>` starts it over from this run's base, keeping the dropped commits under a backup ref and
+ * refusing a worktree with anything uncommitted. A branch that shares no history with the base is
+ * refused before its agent starts.
  */
 async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promise<Prepared> {
   const { opts } = ctx;
@@ -98,9 +99,20 @@ async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promis
       `${p.branch} shares no history with the base ${ctx.baseCommit.slice(0, 8)}, so Baton cannot tell what it was cut from; its agent was not started. Resume with --base <the commit it was cut from>, or start it over with --restart ${id}`,
     );
   }
-  const existing = (await listWorktrees(opts.root)).find((w) => w.path === p.worktree);
-  if (!existing) await ctx.gitLock(() => addWorktreeForBranch(opts.root, p.worktree, p.branch));
-  const resumed = await inspectResumedBranch(p.worktree, { branch: p.branch, baseCommit: base, restart });
+  const existing = worktreeAt(await listWorktrees(opts.root), p.worktree);
+  if (!existing || existing.prunable) {
+    await ctx.gitLock(async () => {
+      // Its folder was deleted by hand: forget the stale registration so the branch can be checked out again.
+      if (existing) await git(opts.root, ['worktree', 'prune']);
+      await addWorktreeForBranch(opts.root, p.worktree, p.branch);
+    });
+  }
+  const resumed = await inspectResumedBranch(p.worktree, {
+    unitId: id,
+    branch: p.branch,
+    baseCommit: base,
+    restart,
+  });
   recordWorktree(ctx, id, p, base, true, resumed);
   return { forkPoint: base, base };
 }

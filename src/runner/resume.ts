@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
-import { git, gitRaw } from '../git/git.js';
+import { git, type StatusEntry, statusEntries } from '../git/git.js';
+import { restartBackupRef } from '../git/refs.js';
 import { proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun } from '../guard/liveness.js';
 import { listProcesses } from '../guard/proc.js';
@@ -7,6 +8,7 @@ import { sessionName } from '../interactive/tmux.js';
 import type { BatonState } from '../log/fold.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
+import { escapeControl } from '../text/escape.js';
 
 /** An agent process group left running by an orchestrator that died, proven to be that run's. */
 export interface Orphan {
@@ -94,22 +96,128 @@ export interface ResumedBranch {
   kept_commits: number;
   /** The branch was reset to the base (`--restart <id>`), dropping those commits. */
   restarted?: true;
+  /** With `restarted`: the commits dropped from the branch (newest first), kept reachable by `backup`. */
+  dropped_commits?: string[];
+  /** With `restarted` and commits dropped: the ref that keeps the branch's old tip. */
+  backup?: string;
+}
+
+/** What `--restart` may name: the units of the run, and what an earlier run left of them. */
+export interface RestartRequest {
+  resume: boolean;
+  /** The names given to `--restart`. */
+  restart: readonly string[];
+  /** The features the run selects. */
+  featureIds: readonly string[];
+  /** The run's units: features, and best-of-N attempts (`<id>.a<n>`). */
+  units: ReadonlyArray<{ id: string; featureId: string }>;
+  /** Whether a feature ended complete in an earlier run (a resume skips it). */
+  complete: (featureId: string) => boolean;
+  /** Whether an attempt ended in an earlier run (a resume keeps it and does not run it again). */
+  kept: (unitId: string) => boolean;
+}
+
+function restartUsage(code: string, message: string, hint: string): UserError {
+  return new UserError(code, message, { hint, exitCode: 2 });
 }
 
 /**
- * Looks at a feature branch being resumed: counts the commits it holds beyond the base and, when
- * the user asked `--restart <id>`, resets its worktree to the base so the agent starts over.
+ * The names `--restart` is to act on, with the attempts a best-of-N feature's name stands for (pure).
+ * Each name must be a feature the run selects (or one of its attempts) that the resume will run; a
+ * name that would be silently ignored is a usage error (exit 2) that says why: `--restart` without
+ * `--resume`, a feature not selected, one complete in an earlier run, attempts all kept from one.
+ */
+export function restartUnits(r: RestartRequest): string[] {
+  if (r.restart.length === 0) return [];
+  const first = r.restart[0] as string;
+  if (!r.resume) {
+    throw restartUsage(
+      'run/restart-without-resume',
+      `--restart ${first} works only with --resume: it starts over a branch that a resumed run would continue, and a run without --resume reuses no branch`,
+      `Run \`baton run --resume --restart ${first}\`.`,
+    );
+  }
+  const out = new Set(r.restart);
+  for (const name of r.restart) {
+    const units = r.units.filter((u) => u.id === name || u.featureId === name);
+    const feature = units[0]?.featureId;
+    if (feature === undefined) {
+      throw restartUsage(
+        'run/restart-not-selected',
+        `--restart ${name}: ${name} is not a feature this run selects (${r.featureIds.join(', ')}), so nothing would restart`,
+        'Name one of those, or select the feature too (baton run --resume <id> --restart <id>).',
+      );
+    }
+    if (r.complete(feature)) {
+      throw restartUsage(
+        'run/restart-complete',
+        `--restart ${name}: ${feature} is complete, and a resume skips complete features, so nothing would restart`,
+        `Leave it out of --restart. To do it again from the base, remove it first with \`baton clean ${feature}\` (which refuses while its work is not merged), then run \`baton run ${feature}\`.`,
+      );
+    }
+    const runs = units.filter((u) => !r.kept(u.id));
+    if (runs.length === 0) {
+      throw restartUsage(
+        'run/restart-kept',
+        `--restart ${name}: ${units.length > 1 ? 'its attempts' : name} ended in an earlier run and the resume keeps ${units.length > 1 ? 'them' : 'it'} without running ${units.length > 1 ? 'them' : 'it'} again, so nothing would restart`,
+        `Leave it out of --restart; \`baton clean ${name}\` removes what an attempt left.`,
+      );
+    }
+    for (const u of runs) out.add(u.id);
+  }
+  return [...out];
+}
+
+/** At most five of a worktree's uncommitted paths, escaped, for a one-line error. */
+function shownPaths(entries: readonly StatusEntry[]): string {
+  const shown = entries.slice(0, 5).map((e) => escapeControl(e.path));
+  return `${shown.join(', ')}${entries.length > 5 ? ` and ${entries.length - 5} more` : ''}`;
+}
+
+/**
+ * Refuses to restart a unit whose worktree holds uncommitted changes or untracked files (ignored files
+ * aside): starting over from the base would delete them, and Baton never deletes work that is not
+ * committed. Nothing is changed; the hint says how to keep them or remove them by hand.
+ */
+export async function assertNothingUncommitted(worktree: string, unitId: string): Promise<void> {
+  const entries = await statusEntries(worktree);
+  if (entries.length === 0) return;
+  throw new UserError(
+    'run/restart-uncommitted',
+    `--restart ${unitId} would delete what is not committed in ${escapeControl(worktree)}: ${shownPaths(entries)}; nothing was changed`,
+    {
+      hint: `Keep it by committing it (git -C ${worktree} add -A && git -C ${worktree} commit -m wip: the restart then keeps it with the dropped commits) or stashing it (git -C ${worktree} stash -u), or delete it yourself; then run again.`,
+    },
+  );
+}
+
+/**
+ * Looks at a feature branch being resumed: counts the commits it holds beyond the base and, when the
+ * user asked `--restart <id>`, starts it over from the base. A restart refuses a worktree holding
+ * anything uncommitted (`assertNothingUncommitted`), keeps the dropped tip under a backup ref
+ * (`restartBackupRef`) and moves the branch with `reset --keep`, which never overwrites a change.
  */
 export async function inspectResumedBranch(
   worktree: string,
-  opts: { branch: string; baseCommit: string; restart: boolean },
+  opts: { unitId: string; branch: string; baseCommit: string; restart: boolean },
 ): Promise<ResumedBranch> {
-  const count = await gitRaw(worktree, ['rev-list', '--count', `${opts.baseCommit}..${opts.branch}`]);
-  const kept = Number(count.stdout.trim()) || 0;
-  if (!opts.restart) return { kept_commits: kept };
-  await git(worktree, ['reset', '--quiet', '--hard', opts.baseCommit]);
-  await git(worktree, ['clean', '-fdq']);
-  return { kept_commits: 0, restarted: true };
+  const listed = await git(worktree, ['rev-list', `${opts.baseCommit}..refs/heads/${opts.branch}`]);
+  const commits = listed.split('\n').filter(Boolean);
+  if (!opts.restart) return { kept_commits: commits.length };
+  await assertNothingUncommitted(worktree, opts.unitId);
+  let backup: string | undefined;
+  if (commits.length > 0) {
+    const tip = await git(worktree, ['rev-parse', `refs/heads/${opts.branch}`]);
+    backup = restartBackupRef(opts.unitId, tip);
+    await git(worktree, ['update-ref', '-m', `baton: --restart ${opts.unitId}`, backup, tip]);
+  }
+  await git(worktree, ['reset', '--quiet', '--keep', opts.baseCommit]);
+  return {
+    kept_commits: 0,
+    restarted: true,
+    dropped_commits: commits,
+    ...(backup ? { backup } : {}),
+  };
 }
 
 /**
@@ -126,6 +234,8 @@ export function resumeNotes(e: object): string[] {
     refused_orphans?: RefusedGroup[];
     kept_commits?: number;
     restarted?: boolean;
+    dropped_commits?: string[];
+    backup?: string;
   };
   const notes: string[] = [];
   if (r.adopted_windows?.length && r.run_id) {
@@ -137,11 +247,20 @@ export function resumeNotes(e: object): string[] {
     notes.push(`stopped orphaned agent of ${o.feature_id} (group ${o.pgid})`);
   for (const o of r.refused_orphans ?? [])
     notes.push(`left group ${o.pgid} of ${o.feature_id} alone: ${o.reason}`);
-  if (r.restarted) notes.push('restarted from the base (--restart)');
+  if (r.restarted) notes.push(restartNote(r.dropped_commits ?? [], r.backup));
   else if (r.kept_commits) {
     notes.push(
       `keeps ${r.kept_commits} commit(s) from the dead run; the agent continues from them (--restart <id> starts over)`,
     );
   }
   return notes;
+}
+
+/** What a restart dropped, and where it is kept (pure). */
+function restartNote(dropped: readonly string[], backup: string | undefined): string {
+  if (dropped.length === 0 || backup === undefined)
+    return 'restarted from the base (--restart); the branch held no commits to drop';
+  const ids = dropped.slice(0, 5).map((c) => c.slice(0, 8));
+  const more = dropped.length > 5 ? ` and ${dropped.length - 5} more` : '';
+  return `restarted from the base (--restart): dropped ${dropped.length} commit(s) from the branch (${ids.join(', ')}${more}), kept as ${backup}`;
 }

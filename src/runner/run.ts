@@ -7,6 +7,7 @@ import type { AgentAdapter, AgentLaunch } from '../agents/adapter.js';
 import { resolveAdapter } from '../agents/registry.js';
 import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { AgentSpec, AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import { autoMaintenance } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
@@ -17,10 +18,11 @@ import {
   scanAdoptableWindows,
 } from '../interactive/adopt.js';
 import type { BatonEvent, FeatureEnded, FeatureStatus } from '../log/events.js';
+import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { type EventSink, withRunId } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
-import { createAttemptCoordinator } from './attempts.js';
+import { createAttemptCoordinator, planFeatureAttempts } from './attempts.js';
 import { createRunContext, featurePaths, type RunContext } from './context.js';
 import type { RunControl } from './control.js';
 import { createRunControl } from './control.js';
@@ -29,7 +31,14 @@ import { runFeature } from './feature.js';
 import type { CheckCounts } from './outcome.js';
 import { runPool } from './pool.js';
 import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
-import { assertNoLiveRun, type Orphan, type RefusedGroup, scanOrphans, stopOrphans } from './resume.js';
+import {
+  assertNoLiveRun,
+  type Orphan,
+  type RefusedGroup,
+  restartUnits,
+  scanOrphans,
+  stopOrphans,
+} from './resume.js';
 import { planUnits } from './units.js';
 
 /** Runs a feature's acceptance checks in its worktree, emitting through the run's sink; provided by `checks/`. */
@@ -112,16 +121,56 @@ interface Previous {
   adoption: AdoptionPlan;
 }
 
-/** Each feature's status in the log before this run, the windows to re-attach to, and the other orphans (stopped). */
-async function readPrevious(opts: RunOptions, unitIds: readonly string[]): Promise<Previous> {
-  if (!opts.resume)
-    return { previous: new Map(), attempts: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
+/** What the log says of the runs before this one: the fold, and each feature's status and attempts. */
+interface Earlier {
+  folded: BatonState;
+  previous: Map<string, FeatureStatus>;
+  attempts: Map<string, Record<string, AttemptState>>;
+}
+
+/** The log before a resumed run, read without changing anything (undefined for a fresh run). */
+function readEarlier(opts: RunOptions): Earlier | undefined {
+  if (!opts.resume) return undefined;
   // Statuses span runs: the whole fold, from the status snapshot (only appended bytes are read).
   const folded = foldLogCached(opts.logPath).state;
   const previous = new Map(Object.values(folded.features).map((f) => [f.feature_id, f.status]));
   const attempts = new Map(
     Object.values(folded.features).flatMap((f) => (f.attempts ? [[f.feature_id, f.attempts] as const] : [])),
   );
+  return { folded, previous, attempts };
+}
+
+/** `--restart`'s names checked against what the resume will run (`restartUnits`), a best-of-N feature's attempts added. */
+function withRestart(
+  opts: RunOptions,
+  plan: ReturnType<typeof planUnits>,
+  earlier: Earlier | undefined,
+): RunOptions {
+  if (!opts.restart?.length) return opts;
+  const kept = planFeatureAttempts(plan.bestOfN, earlier?.attempts);
+  const restart = restartUnits({
+    resume: Boolean(opts.resume),
+    restart: opts.restart,
+    featureIds: opts.featureIds,
+    units: plan.units,
+    complete: (id) => earlier?.previous.get(id) === 'complete',
+    kept: (id) => {
+      const parsed = parseAttemptUnitId(id);
+      return parsed !== undefined && (kept.get(parsed.featureId)?.ended.has(parsed.attempt) ?? false);
+    },
+  });
+  return { ...opts, restart };
+}
+
+/** Each feature's status in the log before this run, the windows to re-attach to, and the other orphans (stopped). */
+async function readPrevious(
+  opts: RunOptions,
+  unitIds: readonly string[],
+  earlier: Earlier | undefined,
+): Promise<Previous> {
+  if (!earlier)
+    return { previous: new Map(), attempts: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
+  const { folded, previous, attempts } = earlier;
   if (opts.dryRun) return { previous, attempts, orphans: [], refused: [], adoption: NO_ADOPTION };
   // Best-of-N attempts' agents are units of their own: their groups are looked for like features'.
   const state = { ...folded, features: { ...folded.features, ...folded.attempt_units } };
@@ -148,11 +197,17 @@ async function readPrevious(opts: RunOptions, unitIds: readonly string[]): Promi
  */
 export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  // Best-of-N stops attempts through the run control, so a run always has one.
-  const opts: RunOptions = { ...options, control: options.control ?? createRunControl() };
-  const stateDir = ensureStateDir(opts.root);
-  const { units, bestOfN } = planUnits(opts);
+  const planned = planUnits(options);
+  const { units, bestOfN } = planned;
   const unitIds = units.map((u) => u.id);
+  const earlier = readEarlier(options);
+  // Best-of-N stops attempts through the run control, so a run always has one. A `--restart` that
+  // would do nothing is refused before anything changes.
+  const opts: RunOptions = {
+    ...withRestart(options, planned, earlier),
+    control: options.control ?? createRunControl(),
+  };
+  const stateDir = ensureStateDir(opts.root);
   const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter, units);
   // One shell asks git for the refs, the worktrees and the main checkout's status: the preflight's
   // checks and the escape watches' baselines. A resume stops or adopts a dead run's agents first, so
@@ -165,7 +220,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     [...new Set([...opts.featureIds, ...unitIds])],
     look,
   );
-  const found = await readPrevious(opts, unitIds);
+  const found = await readPrevious(opts, unitIds, earlier);
   // Re-attaching continues the dead run: its windows' hooks, session and run folder carry its id.
   const runId = found.adoption.runId ?? newRunId(opts.clock());
   const ctx = await createRunContext({

@@ -12,7 +12,7 @@ import {
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
-import { addWorktrees, type NewWorktree } from '../git/worktree-batch.js';
+import { addWorktrees, isCheckoutFailure, type NewWorktree, undoNewWorktree } from '../git/worktree-batch.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
@@ -227,6 +227,7 @@ const batchers = new WeakMap<Lock, Map<string, (w: NewWorktree) => Promise<void>
  * A new feature's worktree: the branch and the admin files under `lock` (the run's git lock: they
  * are the shared repository's; features asking in the same turn share one process), the checkout
  * outside it, beside the next features' adds; settles when this feature's worktree is checked out.
+ * When it fails, neither the worktree nor the branch it made is left behind.
  */
 export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: Lock): Promise<void> {
   let byRoot = batchers.get(lock);
@@ -239,5 +240,11 @@ export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: 
     add = worktreeBatcher(root, lock);
     byRoot.set(root, add);
   }
-  await add(opts);
+  try {
+    await add(opts);
+  } catch (err) {
+    // No failed attempt leaves behind a worktree or branch it made (a failed add takes back its branch in the shell).
+    if (isCheckoutFailure(err)) await lock(() => undoNewWorktree(root, opts));
+    throw err;
+  }
 }

@@ -22,7 +22,10 @@ describe('--resume says what it found', () => {
     repo.git('worktree', 'add', '-q', '-b', 'baton/feature-001-a', wt);
     repo.git('-C', wt, 'commit', '-q', '--allow-empty', '-m', 'agent work 1');
     repo.git('-C', wt, 'commit', '-q', '--allow-empty', '-m', 'agent work 2');
+    const tip = repo.git('rev-parse', 'baton/feature-001-a');
+    const commits = repo.git('rev-list', `${base}..${tip}`).split('\n');
     const kept = await inspectResumedBranch(wt, {
+      unitId: 'feature-001-a',
       branch: 'baton/feature-001-a',
       baseCommit: base,
       restart: false,
@@ -30,12 +33,19 @@ describe('--resume says what it found', () => {
     expect(kept).toEqual({ kept_commits: 2 });
     expect(resumeNotes(kept).join('\n')).toContain('keeps 2 commit(s) from the dead run');
     const restarted = await inspectResumedBranch(wt, {
+      unitId: 'feature-001-a',
       branch: 'baton/feature-001-a',
       baseCommit: base,
       restart: true,
     });
-    expect(restarted).toEqual({ kept_commits: 0, restarted: true });
+    const backup = `refs/baton/restart-backup/feature-001-a/${tip}`;
+    expect(restarted).toEqual({ kept_commits: 0, restarted: true, dropped_commits: commits, backup });
     expect(repo.git('rev-parse', 'baton/feature-001-a')).toBe(base);
+    // The dropped commits stay reachable, and the note names them and where they are kept.
+    expect(repo.git('rev-parse', backup)).toBe(tip);
+    expect(resumeNotes(restarted).join('\n')).toBe(
+      `restarted from the base (--restart): dropped 2 commit(s) from the branch (${commits.map((c) => c.slice(0, 8)).join(', ')}), kept as ${backup}`,
+    );
     // Only the feature's own branch and worktree moved.
     world.expectUntouched();
     expect(

@@ -2,7 +2,8 @@
  * Worktrees of features starting together are made by one shell under the run's git lock, and each
  * request still gets its own outcome: one failing `worktree add` fails only its own feature.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMutex } from '../../src/lock/mutex.js';
@@ -36,5 +37,60 @@ describe('feature worktrees asked for together', () => {
     const listed = repo.git('worktree', 'list', '--porcelain');
     expect(listed).toContain(where('a'));
     expect(listed).toContain(where('b'));
+  });
+
+  it('leaves no branch behind for an add git refused, and never deletes a branch it did not make', async () => {
+    const repo = makeRepo({ 'README.md': '# app\n' });
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'HEAD');
+    const lock = createMutex();
+    const where = (id: string) => join(repo.root, '..', 'wt', id);
+    mkdirSync(where('full'), { recursive: true });
+    writeFileSync(join(where('full'), 'important.txt'), 'data\n');
+    const ask = (ids: string[]) =>
+      Promise.allSettled(
+        ids.map((id) =>
+          addFeatureWorktree(repo.root, { path: where(id), branch: `baton/${id}`, base }, lock),
+        ),
+      );
+    // The branches made together, in one transaction: the refused add takes its own back.
+    expect((await ask(['a', 'full'])).map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(repo.git('branch', '--list', 'baton/full')).toBe('');
+    // Each add making its own (a branch existed): the same, and the branch that existed stays.
+    repo.git('branch', 'baton/taken');
+    const results = await ask(['b', 'full', 'taken']);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(repo.git('branch', '--list', 'baton/full')).toBe('');
+    expect(repo.git('rev-parse', 'baton/taken')).toBe(base);
+    expect(repo.git('rev-parse', 'baton/b')).toBe(base);
+    expect(readFileSync(join(where('full'), 'important.txt'), 'utf8')).toBe('data\n');
+  });
+
+  it('takes back the worktree and the branch it made when the checkout fails', async () => {
+    const repo = makeRepo({ 'README.md': '# app\n' });
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'HEAD');
+    // A git whose `read-tree` (the checkout) fails; every other command is the real git's.
+    const bin = join(repo.root, '..', 'bin');
+    mkdirSync(bin);
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(bin, 'git'),
+      `#!/bin/sh\nfor a in "$@"; do [ "$a" = read-tree ] && { echo 'disk full' >&2; exit 1; }; done\nexec '${real}' "$@"\n`,
+    );
+    chmodSync(join(bin, 'git'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    const where = join(repo.root, '..', 'wt', 'c');
+    try {
+      await expect(
+        addFeatureWorktree(repo.root, { path: where, branch: 'baton/c', base }, createMutex()),
+      ).rejects.toThrow(/disk full/);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(where)).toBe(false);
+    expect(repo.git('branch', '--list', 'baton/c')).toBe('');
+    expect(repo.git('worktree', 'list', '--porcelain')).not.toContain(where);
   });
 });

@@ -1,0 +1,187 @@
+// @module-tag slow
+/**
+ * `--restart` and the folders of a resumed run: nothing Baton does destroys uncommitted or unmerged
+ * work, a flag that would do nothing is a usage error, and a refused or failed run leaves no branch.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { inspectResumedBranch, restartUnits } from '../../src/runner/resume.js';
+import { expectErrorLine } from '../adversarial/rig.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles, contractText, type TestContract } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** A feature whose check wants `OK` in its file; its agent writes `word` there. */
+const feature = (id: string, word: string): TestContract => ({
+  id,
+  agent: { command: `mkdir -p src/${id} && echo ${word} > src/${id}/x.txt` },
+  criteria: [{ text: `src/${id}/x.txt says OK`, run: `grep -q OK src/${id}/x.txt` }],
+});
+
+const logOf = (repo: TempRepo) => join(repo.root, '.baton', 'log.jsonl');
+const eventsOf = (repo: TempRepo) =>
+  existsSync(logOf(repo)) ? (readLog(logOf(repo)).events as BatonEvent[]) : [];
+const worktreeOf = (repo: TempRepo, id: string) => join(repo.root, '..', 'repo.baton-worktrees', id);
+
+/** The events of the last run in the log. */
+function lastRun(repo: TempRepo): BatonEvent[] {
+  const all = eventsOf(repo);
+  return all.slice(all.findLastIndex((e) => e.type === 'run.started'));
+}
+
+describe('baton run --resume --restart', () => {
+  it('refuses a worktree with uncommitted changes or untracked files before anything changes, then drops the commits it names and keeps them under a backup ref', async () => {
+    const repo = makeRepo(contractFiles([feature('a', 'C')]));
+    repos.push(repo);
+    expect((await runBaton(['run', 'a'], { cwd: repo.root })).code).toBe(1);
+    const wt = worktreeOf(repo, 'a');
+    const tip = repo.git('rev-parse', 'baton/a');
+    const dropped = repo.git('rev-list', 'main..baton/a').split('\n');
+    writeFileSync(join(wt, 'src', 'a', 'x.txt'), 'edited by hand\n');
+    writeFileSync(join(wt, 'src', 'a', 'uncommitted.txt'), 'mine\n');
+    const logged = eventsOf(repo).length;
+
+    const refused = await runBaton(['run', '--resume', 'a', '--restart', 'a'], { cwd: repo.root });
+    expect(refused.code).toBe(1);
+    const line = expectErrorLine(refused.stderr, 'run/restart-uncommitted');
+    expect(line).toContain('src/a/x.txt');
+    expect(line).toContain('src/a/uncommitted.txt');
+    expect(refused.stderr).toMatch(/^hint: .*stash -u.*delete it yourself/m);
+    // Nothing changed: the files, the branch, the log.
+    expect(readFileSync(join(wt, 'src', 'a', 'uncommitted.txt'), 'utf8')).toBe('mine\n');
+    expect(readFileSync(join(wt, 'src', 'a', 'x.txt'), 'utf8')).toBe('edited by hand\n');
+    expect(repo.git('rev-parse', 'baton/a')).toBe(tip);
+    expect(eventsOf(repo)).toHaveLength(logged);
+
+    rmSync(join(wt, 'src', 'a', 'uncommitted.txt'));
+    repo.git('-C', wt, 'checkout', '--', 'src/a/x.txt');
+    const r = await runBaton(['run', '--resume', 'a', '--restart', 'a'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const backup = `refs/baton/restart-backup/a/${tip}`;
+    expect(r.stdout).toContain(
+      `  restarted from the base (--restart): dropped 1 commit(s) from the branch (${tip.slice(0, 8)}), kept as ${backup}\n`,
+    );
+    expect(repo.git('rev-parse', backup)).toBe(tip);
+    // The branch started over from the base: only the new agent's commit is on it.
+    expect(repo.git('rev-list', 'main..baton/a').split('\n')).not.toContain(dropped[0]);
+    expect(repo.git('rev-list', '--count', 'main..baton/a')).toBe('1');
+    const run = lastRun(repo);
+    expect(run.find((e) => e.type === 'worktree.created')).toMatchObject({
+      restarted: true,
+      dropped_commits: dropped,
+      backup,
+    });
+    // Baton's own backup ref is not an agent's escape.
+    expect(run.some((e) => e.type === 'feature.escaped')).toBe(false);
+  });
+
+  it('refuses at the moment of the reset too, when something uncommitted appeared after the run began', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'HEAD');
+    const wt = join(repo.root, '..', 'wt-a');
+    repo.git('worktree', 'add', '-q', '-b', 'baton/a', wt);
+    repo.git('-C', wt, 'commit', '-q', '--allow-empty', '-m', 'agent work');
+    const tip = repo.git('rev-parse', 'baton/a');
+    writeFileSync(join(wt, 'late.txt'), 'written by an orphan\n');
+    await expect(
+      inspectResumedBranch(wt, { unitId: 'a', branch: 'baton/a', baseCommit: base, restart: true }),
+    ).rejects.toMatchObject({ code: 'run/restart-uncommitted' });
+    expect(readFileSync(join(wt, 'late.txt'), 'utf8')).toBe('written by an orphan\n');
+    expect(repo.git('rev-parse', 'baton/a')).toBe(tip);
+    expect(repo.git('for-each-ref', 'refs/baton')).toBe('');
+  });
+
+  it('is a usage error, changing nothing, without --resume, for a complete feature and for one the run does not select', async () => {
+    const repo = makeRepo(contractFiles([feature('a', 'C'), feature('s', 'OK')]));
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(1);
+    const tip = repo.git('rev-parse', 'baton/a');
+    const logged = eventsOf(repo).length;
+    const cases: Array<[string[], string, RegExp]> = [
+      [['run', '--restart', 'a'], 'run/restart-without-resume', /only with --resume/],
+      [['run', '--resume', '--restart', 's'], 'run/restart-complete', /s is complete/],
+      [
+        ['run', '--resume', 'a', '--restart', 's'],
+        'run/restart-not-selected',
+        /not a feature this run selects \(a\)/,
+      ],
+      [['run', '--resume', '--restart', 'nope'], 'run/restart-not-selected', /nope is not a feature/],
+    ];
+    for (const [args, code, why] of cases) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(expectErrorLine(r.stderr, code)).toMatch(why);
+    }
+    expect(repo.git('rev-parse', 'baton/a')).toBe(tip);
+    expect(eventsOf(repo)).toHaveLength(logged);
+  });
+
+  it('names every attempt of a best-of-N feature the resume runs, and refuses one whose attempts are all kept (pure)', () => {
+    const units = [
+      { id: 'a', featureId: 'a' },
+      { id: 'b.a1', featureId: 'b' },
+      { id: 'b.a2', featureId: 'b' },
+    ];
+    const request = {
+      resume: true,
+      featureIds: ['a', 'b'],
+      units,
+      complete: () => false,
+      kept: (id: string) => id === 'b.a1',
+    };
+    expect(restartUnits({ ...request, restart: ['b'] })).toEqual(['b', 'b.a2']);
+    expect(restartUnits({ ...request, restart: ['a', 'b.a2'] })).toEqual(['a', 'b.a2']);
+    expect(() => restartUnits({ ...request, restart: ['b.a1'] })).toThrow(
+      expect.objectContaining({ code: 'run/restart-kept', exitCode: 2 }),
+    );
+    expect(() => restartUnits({ ...request, kept: () => true, restart: ['b'] })).toThrow(
+      /its attempts ended in an earlier run/,
+    );
+  });
+});
+
+describe('a folder where a feature’s worktree goes', () => {
+  it('that is not a worktree of the repository is refused by run and by --resume, before any branch is made, with a hint that works', async () => {
+    const repo = makeRepo(contractFiles([feature('a', 'OK')]));
+    repos.push(repo);
+    const folder = worktreeOf(repo, 'a');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'important.txt'), 'data\n');
+    for (const args of [['run'], ['run', '--resume', 'a']]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(expectErrorLine(r.stderr, 'run/worktree-exists')).toContain(
+        'is not a worktree of this repository',
+      );
+      expect(r.stderr).toMatch(/^hint: Move it away/m);
+      expect(r.stderr).not.toContain('--resume');
+      expect(repo.git('branch', '--list', 'baton/a')).toBe('');
+      expect(readFileSync(join(folder, 'important.txt'), 'utf8')).toBe('data\n');
+    }
+    expect(eventsOf(repo).some((e) => e.type === 'run.started')).toBe(false);
+    // Moved away, the plain run the refusal asked for goes through.
+    renameSync(folder, `${folder}.moved`);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+  });
+
+  it('deleted by hand is made again on --resume from the branch, which keeps its commits', async () => {
+    const repo = makeRepo(contractFiles([feature('a', 'C')]));
+    repos.push(repo);
+    expect((await runBaton(['run', 'a'], { cwd: repo.root })).code).toBe(1);
+    rmSync(worktreeOf(repo, 'a'), { recursive: true, force: true });
+    repo.commit('fix a', { 'specs/a/contract.md': contractText(feature('a', 'OK')) });
+    const r = await runBaton(['run', '--resume', 'a'], { cwd: repo.root });
+    expect(r.stdout).toMatch(/keeps 1 commit\(s\) from the dead run/);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(worktreeOf(repo, 'a'), 'src', 'a', 'x.txt'))).toBe(true);
+  });
+});
