@@ -102,47 +102,55 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option('--json', 'print the prediction and the merge results as JSON')
     .addHelpText('after', HELP_AFTER)
-    .action(async (ids: string[], flags: IntegrateFlags) => {
-      const testTimeoutS = checkFlags(ids, flags);
-      const include = parseInclude(flags.include ?? []);
-      const project = await loadProject(ctx.cwd);
-      if (flags.into !== undefined) await assertIntoBranch(project.root, flags.into);
-      // Released when the command ends (a CLI process exits then anyway; an in-process caller goes on).
-      const lock = flags.predictOnly ? undefined : lockForCommand(project.root, 'integrate', ctx.stderr);
-      // Ctrl-C stops the test, check or resolver running (whole process groups) and ends the integration
-      // `interrupted`, recorded, the lock released. A prediction alone records nothing: Ctrl-C just ends it.
-      const abort = flags.predictOnly ? undefined : abortOnInterrupt(ctx);
-      try {
-        const out = (s: string) => {
-          if (!flags.json) ctx.stdout.write(`${s}\n`);
-        };
-        const p = palette(ctx.color);
-        const printer = integratePrinter(p, out);
-        // The run the events belong to: the last one, found from the log's end.
-        const runId = findLastRunStart(project.logPath)?.run_id;
-        const sink = createLogSink({
-          logPath: project.logPath,
-          clock: ctx.clock,
-          ...(runId ? { runId } : {}),
-        });
-        sink.subscribe(printer);
-        const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId, abort });
-        const done = await stopsOnInterrupt(abort, flags, () =>
-          flags.continue
-            ? continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
-            : integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit }),
-        );
-        if (!done) return;
-        renderResult(done.result, p, out);
-        if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
-        if (done.result.outcome === 'interrupted') ctx.stderr.write(interruptedLine(done.result));
-        setExit(exitCodeOf(done.result));
-      } finally {
-        abort?.release();
-        lock?.release();
-      }
-    });
+    .action((ids: string[], flags: IntegrateFlags) => integrateAction(ctx, setExit, ids, flags));
 };
+
+/** `baton integrate`: checks the flags, takes the lock, and predicts, merges or goes on. */
+async function integrateAction(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  ids: string[],
+  flags: IntegrateFlags,
+): Promise<void> {
+  const testTimeoutS = checkFlags(ids, flags);
+  const include = parseInclude(flags.include ?? []);
+  const project = await loadProject(ctx.cwd);
+  if (flags.into !== undefined) await assertIntoBranch(project.root, flags.into);
+  // Released when the command ends (a CLI process exits then anyway; an in-process caller goes on).
+  const lock = flags.predictOnly ? undefined : lockForCommand(project.root, 'integrate', ctx.stderr);
+  // Ctrl-C stops the test, check or resolver running (whole process groups) and ends the integration
+  // `interrupted`, recorded, the lock released. A prediction alone records nothing: Ctrl-C just ends it.
+  const abort = flags.predictOnly ? undefined : abortOnInterrupt(ctx);
+  try {
+    const out = (s: string) => {
+      if (!flags.json) ctx.stdout.write(`${s}\n`);
+    };
+    const p = palette(ctx.color);
+    const printer = integratePrinter(p, out);
+    // The run the events belong to: the last one, found from the log's end.
+    const runId = findLastRunStart(project.logPath)?.run_id;
+    const sink = createLogSink({
+      logPath: project.logPath,
+      clock: ctx.clock,
+      ...(runId ? { runId } : {}),
+    });
+    sink.subscribe(printer);
+    const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId, abort });
+    const done = await stopsOnInterrupt(abort, flags, () =>
+      flags.continue
+        ? continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
+        : integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit }),
+    );
+    if (!done) return;
+    renderResult(done.result, p, out);
+    if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
+    if (done.result.outcome === 'interrupted') ctx.stderr.write(interruptedLine(done.result));
+    setExit(exitCodeOf(done.result));
+  } finally {
+    abort?.release();
+    lock?.release();
+  }
+}
 
 /**
  * Runs an invocation; Ctrl-C before its first merge (git, in Baton's process group, stops with it)

@@ -197,6 +197,15 @@ function readRadarSeconds(text: string | undefined, configured: number): number 
 
 type RunProject = Awaited<ReturnType<typeof loadProject>>;
 
+/** `--restart` with `--queue`: a queued resume re-attaches to the workers' jobs and starts nothing over. */
+function restartWithQueue(): UserError {
+  return new UserError(
+    'run/restart-queue',
+    "--restart does not apply with --queue: `baton run --queue … --resume` re-attaches to the run's jobs on the workers and starts nothing over",
+    { hint: 'Leave out --restart, or run the feature here, without --queue.', exitCode: 2 },
+  );
+}
+
 /** The action of `baton run`: reads the flags, then runs the features here, or as jobs on the queue. */
 async function runCommand(
   ctx: CliContext,
@@ -213,13 +222,7 @@ async function runCommand(
   const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds);
   const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
   if (queueUrl && !flags.dryRun) {
-    if (flags.restart?.length) {
-      throw new UserError(
-        'run/restart-queue',
-        "--restart does not apply with --queue: `baton run --queue … --resume` re-attaches to the run's jobs on the workers and starts nothing over",
-        { hint: 'Leave out --restart, or run the feature here, without --queue.', exitCode: 2 },
-      );
-    }
+    if (flags.restart?.length) throw restartWithQueue();
     // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
     const { runQueuedCommand } = await import('./run-queued.js');
     setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
