@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { loadConfig, logPathFor, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts } from './contracts/lint.js';
-import { loadContracts } from './contracts/load.js';
-import { type Diagnostic, UserError } from './errors.js';
+import { loadContracts, readContracts } from './contracts/load.js';
+import { type Diagnostic, formatLocation, formatUserError, UserError } from './errors.js';
 import { findMainWorktree, gitRaw } from './git/git.js';
 import { buildPlan } from './graph/plan.js';
 import type { Plan } from './graph/types.js';
@@ -61,6 +61,52 @@ export async function loadProject(cwd: string): Promise<Project> {
     logPath: logPathFor(root),
     warnings: [...contracts.warnings, ...plan.warnings],
   };
+}
+
+/** What `baton status` needs from the project; `problem` says why the contracts or config did not load. */
+export interface StatusFacts {
+  root: string;
+  /** The features in plan order; without a plan, those the specs folder declares, in folder order. */
+  ids: string[];
+  worktreesDir?: string;
+  specs?: string;
+  /** When the project did not load: which part failed, and its first located problem on one line. */
+  problem?: { part: 'config' | 'contracts'; detail: string };
+}
+
+/**
+ * The project's feature ids for a status view. A project that does not load still gives the ids its
+ * specs folder declares (a broken contract by its folder's name), so no feature goes missing.
+ */
+export async function statusFacts(cwd: string): Promise<StatusFacts> {
+  try {
+    const project = await loadProject(cwd);
+    const { root, config } = project;
+    return { root, ids: [...project.plan.order], worktreesDir: config.worktrees, specs: config.specs };
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code.startsWith('git/')) throw err;
+    const root = await findMainWorktree(cwd);
+    // A project with no contracts at all (the log written by hooks alone) hides nothing.
+    if (err.code === 'contracts/none') return { root, ids: [] };
+    const config = loadConfig(root);
+    const read = config.ok ? await readContracts(config.value) : undefined;
+    return {
+      root,
+      ids: read?.ok ? read.value.declared : [],
+      ...(config.ok ? { worktreesDir: config.value.worktrees } : {}),
+      problem: { part: config.ok ? 'contracts' : 'config', detail: firstProblem(err) },
+    };
+  }
+}
+
+/** A user error as one line: its first located error when it has one, and how many more there are. */
+function firstProblem(err: UserError): string {
+  const errors = err.diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0];
+  if (!first) return formatUserError(err);
+  const where = first.location ? `${formatLocation(first.location)}: ` : '';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${where}${first.message} [${first.code}]${more}`;
 }
 
 /** The ids to act on: all features in plan order when `ids` is empty; an unknown id is a `UserError`. */
