@@ -100,7 +100,7 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
 }
 
 /** A user error as one line: its first located error when it has one, and how many more there are. */
-function firstProblem(err: UserError): string {
+export function firstProblem(err: UserError): string {
   const errors = err.diagnostics.filter((d) => d.severity === 'error');
   const first = errors[0];
   if (!first) return formatUserError(err);

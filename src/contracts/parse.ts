@@ -2,8 +2,9 @@ import type { Node } from 'yaml';
 import type { Diagnostic, Result } from '../errors.js';
 import { yaml } from '../text/yaml.js';
 import type { z } from '../zod.js';
+import { agentNameErrors } from './agent-names.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
-import { describe, describeIssue, type Path } from './issues.js';
+import { describe, describeIssue, type Emit, type Path } from './issues.js';
 import {
   CONTRACT_FIELDS,
   type Contract,
@@ -56,8 +57,12 @@ export function parseContract(
     return { ok: false, errors };
   }
   const input = parsed.data;
+  const emit: Emit = (code, msg, path, hint) => at(code, msg, raw.locate(path), hint);
   const criteria = readCriteria(input.acceptance_criteria ?? [], raw.locate, at);
-  if (!criteria.ok) return criteria;
+  const agents = agentNameErrors(input.feature_id, input, emit);
+  if (!criteria.ok || agents.length > 0) {
+    return { ok: false, errors: [...(criteria.ok ? [] : criteria.errors), ...agents] };
+  }
 
   const dependsOn = Array.isArray(input.depends_on)
     ? { features: [...input.depends_on], services: [] }

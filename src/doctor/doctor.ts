@@ -1,12 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
-import { formatLocation, formatUserError, UserError } from '../errors.js';
+import { formatLocation, UserError } from '../errors.js';
 import { findMainWorktree, gitRaw, listWorktrees, resolveCommit } from '../git/git.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
-import { loadProject } from '../project.js';
+import { firstProblem, loadProject } from '../project.js';
 import { check, type DoctorCheck } from './check.js';
 import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
 import {
@@ -89,9 +89,15 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
       used = agentsInUse(project.plan.features, config.value.agent);
     } catch (err) {
       const message =
-        err instanceof UserError ? formatUserError(err) : err instanceof Error ? err.message : String(err);
-      const hint = err instanceof UserError && err.hint ? err.hint : 'Run `baton lint` for the details.';
-      checks.push(check('contracts', 'warn', message, hint));
+        err instanceof UserError ? firstProblem(err) : err instanceof Error ? err.message : String(err);
+      // Contracts that `run` would refuse (an unknown agent among them) fail; none yet only warns.
+      const invalid = err instanceof UserError && err.code === 'contracts/invalid';
+      const hint = invalid
+        ? 'Run `baton lint` for every problem.'
+        : err instanceof UserError && err.hint
+          ? err.hint
+          : 'Run `baton lint` for the details.';
+      checks.push(check('contracts', invalid ? 'fail' : 'warn', message, hint));
     }
   }
   checks.push(...(await checkAgents(o.env, used, config.ok ? config.value.agents : {})));

@@ -130,6 +130,25 @@ describe('baton lint', () => {
     expect(json.diagnostics[1].message).toContain('b depends on "feature-009-nowhere"');
   });
 
+  it('an unknown agent is a lint error at its line; run refuses it before starting, naming feature and file', async () => {
+    const r = repo({
+      'specs/a/contract.md': ok('a', ['agent: demo']),
+      'specs/b/contract.md': ok('b', ['agent: cluade']),
+    });
+    r.commit('contracts');
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.code).toBe(1);
+    expect(lint.stdout).toContain(
+      'specs/b/contract.md:3:1: error: agent of b: unknown agent "cluade" (did you mean "claude"?) [contract/unknown-agent]\n' +
+        '     3 | agent: cluade\n',
+    );
+    expect(lint.stdout).toMatch(/1 error\n$/);
+    const run = await runBaton(['run', 'a'], { cwd: r.root });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('specs/b/contract.md:3:1: error: agent of b: unknown agent "cluade"');
+    expect(run.stdout).not.toContain('worktree');
+  });
+
   it('an unknown config key is an error with the key it was probably meant to be', async () => {
     const r = repo({
       'baton.config.json': '{\n  "agent": "demo",\n  "concurency": 2,\n  "retry": { "atempts": 1 }\n}\n',
