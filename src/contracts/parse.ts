@@ -14,6 +14,7 @@ import {
   type SourcePosition,
 } from './schema.js';
 import { closestName } from './suggest.js';
+import { openedAt } from './yaml-opened.js';
 
 /** What the parser may know beyond the text: the other features' ids, to classify heading-form dependencies. */
 export interface ParseContractOptions {
@@ -253,12 +254,13 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
     return { line: pos.line + 1, column: pos.col };
   };
   if (doc.errors.length > 0) {
+    const taken = new Set<number>();
     return {
       ok: false,
       errors: doc.errors.map((e) =>
         invalid(
           `the front matter is not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
-          toSpot(e.pos[0]),
+          toSpot(openedAt(doc, yamlText, e, taken) ?? e.pos[0]),
           'Check indentation, and quote values containing ": " or starting with a special character.',
         ),
       ),

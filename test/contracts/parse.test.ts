@@ -92,8 +92,37 @@ describe('parseContract: bad input names the file and line', () => {
     const [e] = errors(parseContract(fm('feature_id: a', 'owns: [src/**', 'title: x'), FILE));
     expect(e?.code).toBe('contract/invalid-yaml');
     expect(e?.location?.file).toBe(FILE);
-    expect(e?.location?.line).toBeGreaterThanOrEqual(3);
-    expect(e?.source).toBeDefined();
+    expect(e?.location?.line).toBe(3);
+    expect(e?.source).toBe('owns: [src/**');
+  });
+
+  it.each([
+    ['an unclosed [ at the line it opens', ['feature_id: b', 'owns: ["src/b/**"', 'title: t'], [[3, 7]]],
+    ['an unclosed [ on the last line', ['feature_id: b', 'owns: ["src/b/**"'], [[3, 7]]],
+    ['an unclosed { at the line it opens', ['feature_id: b', 'agent: { command: "x"', 'owns: []'], [[3, 8]]],
+    [
+      'an unclosed { inside a criterion',
+      ['feature_id: b', 'acceptance_criteria:', '  - id: x', '    http: { url: "u", p95_ms: 1', '  - id: y'],
+      [[5, 11]],
+    ],
+    [
+      'two unclosed [, one error at each',
+      ['feature_id: b', 'owns: [a, [b, c'],
+      [
+        [3, 11],
+        [3, 7],
+      ],
+    ],
+    ['an unclosed " at its string', ['feature_id: b', 'title: "abc', 'owns: []'], [[3, 8]]],
+    ["an unclosed ' at its string", ['feature_id: b', "title: 'abc", 'owns: []'], [[3, 8]]],
+    ['a tab as indentation, at its line', ['feature_id: b', '\towns: []'], [[3, 1]]],
+    ['a repeated key, at the second', ['feature_id: b', 'feature_id: c'], [[3, 1]]],
+    ['a second ": " in a plain value, at the value', ['feature_id: b', 'title: a: b'], [[3, 8]]],
+  ])('a YAML error points where the mistake is: %s', (_name, lines, spots) => {
+    const found = errors(parseContract(fm(...lines), FILE));
+    expect(found.map((e) => e.code)).toEqual(spots.map(() => 'contract/invalid-yaml'));
+    expect(found.map((e) => [e.location?.line, e.location?.column])).toEqual(spots);
+    expect(found.map((e) => e.source)).toEqual(spots.map(([line]) => lines[(line ?? 0) - 2]));
   });
 
   it('front matter never closed', () => {

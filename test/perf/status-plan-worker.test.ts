@@ -47,7 +47,7 @@ describe('the plan of a first `status` (built)', () => {
       expect(plan.ids).toEqual(ids);
       expect(plan.problem?.part).toBe('contracts');
       expect(plan.problem?.detail).toMatch(
-        /^specs\/feature-002-b\/contract\.md:\d+:\d+: the front matter is not valid YAML/,
+        /^specs\/feature-002-b\/contract\.md:3:7: the front matter is not valid YAML/,
       );
     } finally {
       repo.cleanup();
