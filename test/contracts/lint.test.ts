@@ -107,6 +107,8 @@ describe('closestName', () => {
     ['titel', 'title'],
     ['zzz', undefined],
     ['description', undefined],
+    ['ttl', 'title'],
+    ['own', 'owns'],
   ])('%s → %s', (word, expected) => {
     expect(
       closestName(word, [
@@ -118,5 +120,11 @@ describe('closestName', () => {
         'owns',
       ]),
     ).toBe(expected);
+  });
+
+  it('takes an abbreviation for its word, with the default distance only', () => {
+    expect(closestName('cmd', ['command', 'name', 'args'])).toBe('command');
+    expect(closestName('cmd', ['command'], 2)).toBeUndefined();
+    expect(closestName('xmd', ['command'])).toBeUndefined();
   });
 });

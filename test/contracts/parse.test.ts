@@ -183,18 +183,69 @@ describe('parseContract: bad input names the file and line', () => {
     ]);
   });
 
-  it('an unknown nested field is an error located at its key, with the closest name', () => {
+  it('an unknown nested field is a warning located at its key, with the closest name there, and is ignored', () => {
     const text = fm(
       'feature_id: a',
+      'depends_on: { feature: [b] }',
+      'agent: { cmd: ./x.sh, command: ./y.sh }',
       'acceptance_criteria:',
       '  - text: fast',
-      '    http: { url: "http://127.0.0.1/", p59_ms: 100 }',
+      '    file: x',
+      '    http: { url: "http://127.0.0.1/", p59_ms: 100, zzz: 1 }',
     );
-    const [e, ...rest] = errors(parseContract(text, FILE));
-    expect(rest).toEqual([]);
-    expect(e?.code).toBe('contract/unknown-field');
-    expect(e?.message).toBe('acceptance_criteria[0].http: unknown field "p59_ms" (did you mean "p50_ms"?)');
-    expect(e?.location?.line).toBe(5);
+    const r = parseContract(text, FILE);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.depends_on.features).toEqual([]);
+    expect(r.value.agent).toEqual({ command: './y.sh' });
+    expect(r.warnings.map((w) => [w.severity, w.code, w.message, w.location?.line, w.hint])).toEqual([
+      [
+        'warning',
+        'contract/unknown-field',
+        'depends_on: unknown field "feature" (did you mean "features"?); it is ignored',
+        3,
+        'Rename it to "features".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'agent: unknown field "cmd" (did you mean "command"?); it is ignored',
+        4,
+        'Rename it to "command".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'acceptance_criteria[0]: unknown field "file" (did you mean "files"?); it is ignored',
+        7,
+        'Rename it to "files".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'acceptance_criteria[0].http: unknown field "p59_ms" (did you mean "p50_ms"?); it is ignored',
+        8,
+        'Rename it to "p50_ms".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'acceptance_criteria[0].http: unknown field "zzz"; it is ignored',
+        8,
+        expect.stringMatching(/^Known fields here: url, method, requests, /),
+      ],
+    ]);
+  });
+
+  it('unknown fields are reported alongside the errors of a contract that does not parse', () => {
+    const text = fm('feature_id: a', 'own: [src/a/**]', 'estimate_minutes: soon', 'agent: { cmd: ./x.sh }');
+    const found = errors(parseContract(text, FILE));
+    expect(found.map((d) => [d.severity, d.message, d.location?.line])).toEqual([
+      ['error', 'estimate_minutes: expected number, got string "soon"', 4],
+      ['error', 'missing required field "agent.command"', 5],
+      ['warning', 'unknown field "own" (did you mean "owns"?); it is ignored', 3],
+      ['warning', 'agent: unknown field "cmd" (did you mean "command"?); it is ignored', 5],
+    ]);
   });
 
   it('a wrong type names the expectation and what it got, at the offending line', () => {
