@@ -248,6 +248,13 @@ describe('parseContract: bad input names the file and line', () => {
     ]);
   });
 
+  it("a field of one form of agent beside another form's is an error that says so", () => {
+    const [e, ...rest] = errors(parseContract(fm('feature_id: a', 'agent: { command: x, args: [y] }'), FILE));
+    expect(rest).toEqual([]);
+    expect(e?.message).toBe('agent: field "args" does not go with "command"');
+    expect(e?.location?.line).toBe(3);
+  });
+
   it('a wrong type names the expectation and what it got, at the offending line', () => {
     const [e] = errors(parseContract(fm('feature_id: a', 'title: t', 'estimate_minutes: soon'), FILE));
     expect(e?.message).toBe('estimate_minutes: expected number, got string "soon"');
