@@ -20,7 +20,7 @@ export function openedAt(
   const { isMap, isScalar, isSeq, visit } = yaml();
   let opened: number | undefined;
   visit(doc, (_key, node) => {
-    const range = (node as Node).range;
+    const range = (node as Node | null)?.range;
     if (!range || range[0] >= error.pos[0]) return;
     const written = text.slice(range[0], range[1]).trimEnd();
     const unclosed =
