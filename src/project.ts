@@ -90,7 +90,7 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
     // A project with no contracts at all (the log written by hooks alone) hides nothing.
     if (err.code === 'contracts/none') return { root, ids: [] };
     const config = loadConfig(root);
-    const read = config.ok ? await readContracts(config.value) : undefined;
+    const read = config.ok ? await readContracts(config.value, cacheOptions(root)) : undefined;
     return {
       root,
       ids: read?.ok ? read.value.declared : [],

@@ -30,7 +30,7 @@ export function agentNameProblem(name: string): { message: string; hint: string 
   if (name === 'command') {
     return {
       message: 'agent "command" needs the command to run',
-      hint: `Give the shell command with it: ${COMMAND_FORM}; or name an agent. ${known}.`,
+      hint: `Give the shell command with it, in a contract or the config: ${COMMAND_FORM}; or name an agent. ${known}.`,
     };
   }
   const suggestion = closestName(name, AGENT_NAMES);

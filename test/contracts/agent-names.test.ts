@@ -52,7 +52,9 @@ describe('agent names in a contract', () => {
   it('`command` alone is refused with what it needs: the command to run', () => {
     const [e] = errors(fm('feature_id: b', 'agent: command'));
     expect(e?.message).toBe('agent of b: agent "command" needs the command to run');
-    expect(e?.hint).toMatch(/^Give the shell command with it: agent: \{ command: "\.\/my-agent\.sh" \}/);
+    expect(e?.hint).toMatch(
+      /^Give the shell command with it, in a contract or the config: agent: \{ command: "\.\/my-agent\.sh" \}/,
+    );
   });
 
   it('the heading form is held to the same names', () => {
