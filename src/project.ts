@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, logPathFor, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
-import { lintContracts } from './contracts/lint.js';
-import { loadContracts } from './contracts/load.js';
-import { type Diagnostic, UserError } from './errors.js';
+import { lintContracts, unknownDependencies } from './contracts/lint.js';
+import { loadContracts, readContracts } from './contracts/load.js';
+import type { Contract } from './contracts/schema.js';
+import { type Diagnostic, formatLocation, formatUserError, UserError } from './errors.js';
 import { findMainWorktree, gitRaw } from './git/git.js';
 import { buildPlan } from './graph/plan.js';
 import type { Plan } from './graph/types.js';
@@ -63,6 +64,52 @@ export async function loadProject(cwd: string): Promise<Project> {
   };
 }
 
+/** What `baton status` needs from the project; `problem` says why the contracts or config did not load. */
+export interface StatusFacts {
+  root: string;
+  /** The features in plan order; without a plan, those the specs folder declares, in folder order. */
+  ids: string[];
+  worktreesDir?: string;
+  specs?: string;
+  /** When the project did not load: which part failed, and its first located problem on one line. */
+  problem?: { part: 'config' | 'contracts'; detail: string };
+}
+
+/**
+ * The project's feature ids for a status view. A project that does not load still gives the ids its
+ * specs folder declares (a broken contract by its folder's name), so no feature goes missing.
+ */
+export async function statusFacts(cwd: string): Promise<StatusFacts> {
+  try {
+    const project = await loadProject(cwd);
+    const { root, config } = project;
+    return { root, ids: [...project.plan.order], worktreesDir: config.worktrees, specs: config.specs };
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code.startsWith('git/')) throw err;
+    const root = await findMainWorktree(cwd);
+    // A project with no contracts at all (the log written by hooks alone) hides nothing.
+    if (err.code === 'contracts/none') return { root, ids: [] };
+    const config = loadConfig(root);
+    const read = config.ok ? await readContracts(config.value, cacheOptions(root)) : undefined;
+    return {
+      root,
+      ids: read?.ok ? read.value.declared : [],
+      ...(config.ok ? { worktreesDir: config.value.worktrees } : {}),
+      problem: { part: config.ok ? 'contracts' : 'config', detail: firstProblem(err) },
+    };
+  }
+}
+
+/** A user error as one line: its first located error when it has one, and how many more there are. */
+export function firstProblem(err: UserError): string {
+  const errors = err.diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0];
+  if (!first) return formatUserError(err);
+  const where = first.location ? `${formatLocation(first.location)}: ` : '';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${where}${first.message} [${first.code}]${more}`;
+}
+
 /** The ids to act on: all features in plan order when `ids` is empty; an unknown id is a `UserError`. */
 export function selectFeatures(plan: Plan, ids: readonly string[]): string[] {
   if (ids.length === 0) return [...plan.order];
@@ -113,19 +160,46 @@ export async function lintProject(cwd: string): Promise<LintReport> {
   const listing = trackedFiles(root);
   const config = loadConfig(root);
   if (!config.ok) return { root, contracts: undefined, diagnostics: config.errors };
-  const loaded = await loadContracts(config.value, cacheOptions(root));
-  if (!loaded.ok) {
-    if (loaded.errors.some((e) => e.code === 'contracts/no-specs')) {
-      throw new UserError('contracts/none', loaded.errors[0]?.message ?? 'no specs folder', {
+  const read = await readContracts(config.value, cacheOptions(root));
+  if (!read.ok) {
+    if (read.errors.some((e) => e.code === 'contracts/no-specs')) {
+      throw new UserError('contracts/none', read.errors[0]?.message ?? 'no specs folder', {
         hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
       });
     }
-    return { root, contracts: undefined, diagnostics: loaded.errors };
+    return { root, contracts: undefined, diagnostics: read.errors };
   }
-  const plan = buildPlan(loaded.value, { files: await listing });
+  const { contracts, errors, warnings, folders } = read.value;
+  if (errors.length > 0) {
+    // The contracts that did parse are planned and linted too, so one pass shows every problem.
+    const parsed = lintParsed(contracts, new Set(folders), await listing);
+    return { root, contracts: undefined, diagnostics: [...errors, ...parsed, ...warnings] };
+  }
+  const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
-    return { root, contracts: loaded.value.length, diagnostics: [...plan.errors, ...loaded.warnings] };
+    return { root, contracts: contracts.length, diagnostics: [...plan.errors, ...warnings] };
   }
-  const warnings = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
-  return { root, contracts: loaded.value.length, diagnostics: [...loaded.warnings, ...warnings] };
+  const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
+  return { root, contracts: contracts.length, diagnostics: [...warnings, ...lint] };
+}
+
+/**
+ * The plan's errors (repeated ids, cycles, dependencies on no feature folder) and the lint warnings
+ * among the contracts that parsed, while others did not: a dependency on a feature whose contract did
+ * not parse is left to that contract's own error.
+ */
+function lintParsed(
+  contracts: readonly Contract[],
+  folders: ReadonlySet<string>,
+  files: string[],
+): Diagnostic[] {
+  const ids = new Set(contracts.map((c) => c.feature_id));
+  const amongParsed = contracts.map((c) => ({
+    ...c,
+    depends_on: { ...c.depends_on, features: c.depends_on.features.filter((d) => ids.has(d)) },
+  }));
+  const unknown = unknownDependencies(contracts, folders);
+  const plan = buildPlan(amongParsed, { files });
+  if (!plan.ok) return [...plan.errors, ...unknown];
+  return [...unknown, ...lintContracts(plan.value.features, plan.value.integration_points.overlaps)];
 }

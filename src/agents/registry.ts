@@ -7,31 +7,28 @@ import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
 import { demoAdapter } from './demo.js';
 import { geminiAdapter } from './gemini.js';
+import { type AgentName, agentNameProblem } from './names.js';
 import { opencodeAdapter } from './opencode.js';
 
-/** Every named adapter, by the name used in contracts, config and `--agent`. */
-export const ADAPTERS: Record<string, AgentAdapter> = {
+/** Every named adapter, by the name used in contracts, config and `--agent` (names.ts lists the names). */
+export const ADAPTERS: Readonly<Record<string, AgentAdapter>> = {
   claude: claudeAdapter,
   codex: codexAdapter,
   gemini: geminiAdapter,
   opencode: opencodeAdapter,
   aider: aiderAdapter,
   demo: demoAdapter,
-};
-
-/** Names accepted for `agent:`, for error messages. */
-export function adapterNames(): string[] {
-  return [...Object.keys(ADAPTERS), 'command'].sort();
-}
+} satisfies Record<AgentName, AgentAdapter>;
 
 /** Resolves an agent spec from a contract, `--agent` or config to its adapter. */
 export function resolveAdapter(spec: AgentSpec): AgentAdapter {
   if (typeof spec === 'object' && 'command' in spec) return commandAdapter(spec.command);
   const name = typeof spec === 'string' ? spec : spec.name;
+  const problem = agentNameProblem(name);
   const adapter = ADAPTERS[name];
-  if (!adapter) {
-    throw new UserError('agents/unknown', `unknown agent "${name}"`, {
-      hint: `Known agents: ${adapterNames().join(', ')}; or give a shell command: agent: { command: "…" }.`,
+  if (problem || !adapter) {
+    throw new UserError('agents/unknown', problem?.message ?? `unknown agent "${name}"`, {
+      ...(problem ? { hint: problem.hint } : {}),
     });
   }
   return adapter;

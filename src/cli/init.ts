@@ -24,16 +24,22 @@ const SAMPLE_ID = 'feature-001-example';
 const AGENT_PREFERENCE = ['claude', 'codex', 'gemini', 'opencode', 'aider'] as const;
 
 /**
- * Where the published schemas are, as a path an editor can follow from `from` (a folder in the project):
- * a copy of Baton inside the project (node_modules) relatively, so it moves with the repository; otherwise
- * the installed copy by its absolute path, which at least exists on this machine.
+ * Where the published schemas are, as a path an editor can follow from `from` (a folder in the project),
+ * or undefined. Written into files the user commits, so only a path that holds in every clone will do: a
+ * copy of Baton inside the project (its node_modules, or the project being Baton), relative to `from`.
+ * A global install's absolute path would be wrong on any other machine, so none is given then.
  */
-export function schemaReference(ctx: CliContext, root: string, from: string, file: string): string {
+export function schemaReference(
+  ctx: CliContext,
+  root: string,
+  from: string,
+  file: string,
+): string | undefined {
   const installed = resolve(dirname(ctx.batonBin), '..', 'schema', file);
   const local = join(root, 'node_modules', 'baton-cli', 'schema', file);
   const inProject = installed.startsWith(root + sep) && existsSync(installed) ? installed : local;
-  if (!existsSync(inProject)) return installed;
-  const path = relative(from, inProject);
+  if (!existsSync(inProject)) return undefined;
+  const path = relative(from, inProject).split(sep).join('/');
   return path.startsWith('..') ? path : `./${path}`;
 }
 

@@ -8,21 +8,16 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
+import type { StatusFacts } from '../project.js';
 import type { CliContext } from './context.js';
 import { readStatusPlan, type StatusPlan, writeStatusPlan } from './status-plan.js';
 
-type Loaded = StatusPlan & { specs: string };
+type Loaded = StatusFacts;
 
 async function loadHere(cwd: string): Promise<Loaded | undefined> {
   try {
-    const { loadProject } = await import('../project.js');
-    const project = await loadProject(cwd);
-    return {
-      root: project.root,
-      ids: [...project.plan.order],
-      worktreesDir: project.config.worktrees,
-      specs: project.config.specs,
-    };
+    const { statusFacts } = await import('../project.js');
+    return await statusFacts(cwd);
   } catch {
     return undefined;
   }
@@ -58,7 +53,9 @@ function loadInWorker(
  * The cached plan is looked for first where the file system says the repository is (no git process);
  * it names the root git gave when it was written, so a wrong guess finds no plan and git is asked.
  */
-export async function locatePlan(ctx: CliContext): Promise<{ root: string; plan: Promise<StatusPlan> }> {
+export async function locatePlan(
+  ctx: CliContext,
+): Promise<{ root: string; plan: Promise<StatusPlan & Pick<StatusFacts, 'problem'>> }> {
   const guess = mainWorktreeFromFiles(ctx.cwd);
   const quick = guess === undefined ? undefined : readStatusPlan(guess);
   if (quick) return { root: quick.root, plan: Promise.resolve(quick) };
@@ -75,11 +72,12 @@ export async function locatePlan(ctx: CliContext): Promise<{ root: string; plan:
   // worker started after that (behind an `await`) would leave the plan to load once the fold is over.
   const Worker = built ? (await import('node:worker_threads')).Worker : undefined;
   const plan = (Worker ? loadInWorker(Worker, ctx.cwd, script) : loadHere(ctx.cwd)).then(
-    (loaded): StatusPlan => {
+    (loaded): StatusPlan & Pick<StatusFacts, 'problem'> => {
       // Status still works from the log alone when the contracts do not load.
       if (!loaded) return { root, ids: [] };
       const { specs, ...facts } = loaded;
-      writeStatusPlan(facts, specs);
+      // Kept only when the project loaded, so a broken one is looked at (and told) again next time.
+      if (specs !== undefined && facts.problem === undefined) writeStatusPlan(facts, specs);
       return facts;
     },
   );

@@ -8,6 +8,7 @@ import { freshFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
 import type { watchLog as WatchLog } from '../log/tail.js';
+import type { StatusFacts } from '../project.js';
 import {
   escapeKeepingPalette,
   formatDuration,
@@ -214,6 +215,12 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
   return `${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
 }
 
+/** The warning for a project whose contracts or config did not load: what status shows instead. */
+function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
+  const shown = problem.part === 'config' ? 'the log names' : 'the log and the specs folder name';
+  return `${problem.part} not loaded (${problem.detail}): showing the features ${shown}; run \`baton lint\` for every problem`;
+}
+
 /** A log line status skipped, for stderr (its text escaped: it comes from the log). */
 function problemLine(logPath: string, pr: LogProblem): string {
   return `${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`;
@@ -264,7 +271,9 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       // appended), while a stale plan loads in a worker; its errors are thrown where it is awaited.
       const once = flags.watch ? undefined : foldOnce(logPath);
       once?.catch(() => {});
-      const { ids, worktreesDir } = await located.plan;
+      const { ids, worktreesDir, problem } = await located.plan;
+      // Never a silent partial table: say what did not load, and where to see all of it.
+      if (problem) ctx.stderr.write(`baton: ${escapeControl(notLoaded(problem))}\n`);
       const p = palette(ctx.color);
       let state = initialState();
       // The tailer (and with it the log reader and its schemas) is loaded for --watch only.

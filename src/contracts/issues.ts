@@ -75,6 +75,16 @@ export function describeIssue(
   if (issue.code === 'unrecognized_keys') {
     const knownKeys = objectKeysAt(ContractSchema, path);
     return issue.keys.map((key) => {
+      if (knownKeys.includes(key)) {
+        // Known here, but in another form of a union than the fields beside it (`{ command, args }`).
+        const beside = Object.keys((value ?? {}) as object).filter((k) => k !== key && knownKeys.includes(k));
+        return emit(
+          'contract/invalid',
+          `${name}: field "${key}" does not go with ${beside.map((k) => `"${k}"`).join(', ') || 'the others'}`,
+          [...path, key],
+          `Keep the fields of one form of ${name} (docs/contracts.md lists them).`,
+        );
+      }
       const suggestion = closestName(key, knownKeys);
       return emit(
         'contract/unknown-field',

@@ -152,8 +152,23 @@ export function lintContracts(
   return out;
 }
 
-/** The warning one criterion earns: a placeholder command, vague words, or no check to run. */
+/**
+ * Whether an `http` check's URL is the feature's own server (`${PORT}` in it, or a bare path), which
+ * nothing serves unless the contract's `serve:` starts it (pure).
+ */
+export function targetsOwnServer(url: string): boolean {
+  return url.includes(PORT) || url.startsWith('/');
+}
+
+/** The warning one criterion earns: a placeholder command, vague words, no check to run, or no server to measure. */
 function lintCriterion(c: Contract, criterion: Criterion, i: number): Diagnostic | undefined {
+  if (criterion.http !== undefined && c.serve === undefined && targetsOwnServer(criterion.http.url)) {
+    return warn(c, `acceptance_criteria.${i}`, {
+      code: 'lint/http-without-serve',
+      message: `criterion ${criterion.id} measures ${JSON.stringify(criterion.http.url)} on the feature's own port, but ${c.feature_id} has no \`serve:\`: Baton starts nothing there, so no request can be answered`,
+      hint: "Add `serve:` with the command that starts the feature's server on $PORT (e.g. `serve: npm start`).",
+    });
+  }
   if (criterion.run !== undefined && /\bTODO\b/.test(criterion.run)) {
     return warn(c, `acceptance_criteria.${i}`, {
       code: 'lint/placeholder-check',

@@ -13,11 +13,30 @@ export interface LoadContractsOptions {
   cacheFile?: string;
 }
 
-/** Reads and parses `<config.specs>/*\/contract.md` (with sibling `spec.md`), in folder-name order. */
-export async function loadContracts(
+/** Every contract of the specs folder read: the ones that parsed, and the problems of the others. */
+export interface ContractsRead {
+  /** The contracts that parsed, in folder-name order (a folder's `spec.md` attached). */
+  contracts: Contract[];
+  /** Why the others did not parse (with their warnings, so one pass shows every problem). */
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+  /** Every feature folder's name (those without a contract.md too), in name order. */
+  folders: string[];
+  /**
+   * The feature ids the folder declares, in folder order: each parsed contract's id, and for a contract that
+   * did not parse, its folder's name (the id it most likely has).
+   */
+  declared: string[];
+}
+
+/**
+ * Reads and parses `<config.specs>/*\/contract.md` (with sibling `spec.md`), in folder-name order, keeping
+ * the contracts that parse when others do not; fails only when the specs folder cannot be listed.
+ */
+export async function readContracts(
   config: Config,
   options: LoadContractsOptions = {},
-): Promise<Result<Contract[]>> {
+): Promise<Result<ContractsRead>> {
   const specsRel = relative(config.root, config.specs) || '.';
   const listed = listFeatureFolders(config.specs, specsRel);
   if (!listed.ok) return listed;
@@ -33,13 +52,11 @@ export async function loadContracts(
   });
 
   const cache = options.cacheFile === undefined ? undefined : ParseCache.open(options.cacheFile);
-  const contracts: Contract[] = [];
-  const errors: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
+  const out: ContractsRead = { contracts: [], errors: [], warnings: [], folders, declared: [] };
   for (const { folder, dir, contract, spec } of read) {
     const file = relative(config.root, join(dir, 'contract.md'));
     if (contract === undefined) {
-      warnings.push({
+      out.warnings.push({
         severity: 'warning',
         code: 'contracts/missing-contract',
         message: `${relative(config.root, dir)}/ has no contract.md; the folder is skipped`,
@@ -53,30 +70,48 @@ export async function loadContracts(
     const parsed = cached ?? parseContract(contract, file, { knownIds });
     if (cache && !cached && parsed.ok) cache.set(file, key, parsed);
     if (!parsed.ok) {
-      errors.push(...parsed.errors);
+      out.errors.push(...parsed.errors);
+      out.declared.push(folder);
       continue;
     }
-    warnings.push(...parsed.warnings);
+    out.warnings.push(...parsed.warnings);
     const value = spec === undefined ? parsed.value : { ...parsed.value, spec };
-    if (value.feature_id !== folder) {
-      const pos = value.positions?.feature_id;
-      warnings.push({
-        severity: 'warning',
-        code: 'contracts/folder-mismatch',
-        message: `feature_id "${value.feature_id}" differs from its folder name "${folder}"`,
-        location: { file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
-        ...(pos ? { source: pos.source } : {}),
-        hint: `Rename the folder to ${specsRel}/${value.feature_id}/ so paths and ids agree.`,
-      });
-    }
-    contracts.push(value);
+    if (value.feature_id !== folder) out.warnings.push(folderMismatch(value, folder, file, specsRel));
+    out.contracts.push(value);
+    out.declared.push(value.feature_id);
   }
   cache?.save();
+  return { ok: true, value: out, warnings: [] };
+}
+
+/** Reads and parses `<config.specs>/*\/contract.md` (with sibling `spec.md`), in folder-name order; all or nothing. */
+export async function loadContracts(
+  config: Config,
+  options: LoadContractsOptions = {},
+): Promise<Result<Contract[]>> {
+  const read = await readContracts(config, options);
+  if (!read.ok) return read;
+  const { contracts, errors, warnings, folders } = read.value;
   if (errors.length > 0) {
     // The plan, which checks dependencies, will not be built: check them here so one pass shows both.
-    return { ok: false, errors: [...errors, ...unknownDependencies(contracts, knownIds), ...warnings] };
+    return {
+      ok: false,
+      errors: [...errors, ...unknownDependencies(contracts, new Set(folders)), ...warnings],
+    };
   }
   return { ok: true, value: contracts, warnings };
+}
+
+function folderMismatch(value: Contract, folder: string, file: string, specsRel: string): Diagnostic {
+  const pos = value.positions?.feature_id;
+  return {
+    severity: 'warning',
+    code: 'contracts/folder-mismatch',
+    message: `feature_id "${value.feature_id}" differs from its folder name "${folder}"`,
+    location: { file, ...(pos ? { line: pos.line, column: pos.column } : {}) },
+    ...(pos ? { source: pos.source } : {}),
+    hint: `Rename the folder to ${specsRel}/${value.feature_id}/ so paths and ids agree.`,
+  };
 }
 
 /** The feature folders of the specs folder, in name order (hidden ones left out), or why it cannot be read. */

@@ -17,7 +17,16 @@ let parserFingerprint: string | undefined;
 function fingerprint(): string {
   parserFingerprint ??= sourceFingerprint(
     import.meta.url,
-    ['parse', 'heading-form', 'schema', 'suggest'],
+    [
+      'parse',
+      'heading-form',
+      'schema',
+      'schema-keys',
+      'suggest',
+      'unknown-fields',
+      'agent-names',
+      '../agents/names',
+    ],
     CACHE_FORMAT,
   );
   return parserFingerprint;

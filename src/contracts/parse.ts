@@ -2,8 +2,9 @@ import type { Node } from 'yaml';
 import type { Diagnostic, Result } from '../errors.js';
 import { yaml } from '../text/yaml.js';
 import type { z } from '../zod.js';
+import { agentNameErrors } from './agent-names.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
-import { describe, describeIssue, type Path } from './issues.js';
+import { describe, describeIssue, type Emit, formatPath, type Path } from './issues.js';
 import {
   CONTRACT_FIELDS,
   type Contract,
@@ -13,6 +14,8 @@ import {
   type SourcePosition,
 } from './schema.js';
 import { closestName } from './suggest.js';
+import { withoutUnknownFields } from './unknown-fields.js';
+import { openedAt } from './yaml-opened.js';
 
 /** What the parser may know beyond the text: the other features' ids, to classify heading-form dependencies. */
 export interface ParseContractOptions {
@@ -53,11 +56,16 @@ export function parseContract(
     const errors = parsed.error.issues.flatMap((issue) =>
       describeIssue(issue, [], known, (code, msg, path, hint) => at(code, msg, raw.locate(path), hint)),
     );
-    return { ok: false, errors };
+    // The warnings too: an unknown field is often the reason for the error (`own:` for `owns:`).
+    return { ok: false, errors: [...errors, ...warnings] };
   }
   const input = parsed.data;
+  const emit: Emit = (code, msg, path, hint) => at(code, msg, raw.locate(path), hint);
   const criteria = readCriteria(input.acceptance_criteria ?? [], raw.locate, at);
-  if (!criteria.ok) return criteria;
+  const agents = agentNameErrors(input.feature_id, input, emit);
+  if (!criteria.ok || agents.length > 0) {
+    return { ok: false, errors: [...(criteria.ok ? [] : criteria.errors), ...agents, ...warnings] };
+  }
 
   const dependsOn = Array.isArray(input.depends_on)
     ? { features: [...input.depends_on], services: [] }
@@ -128,8 +136,8 @@ function readRaw(
 }
 
 /**
- * The fields this version knows; each unknown one is a warning, so a newer contract still runs on an
- * older Baton.
+ * The fields this version knows, at every depth; each unknown one is a warning naming the closest known
+ * field there, so a newer contract still runs on an older Baton.
  */
 function knownFields(
   data: object,
@@ -137,23 +145,22 @@ function knownFields(
   file: string,
   lines: readonly string[],
 ): { known: Record<string, unknown>; warnings: Diagnostic[] } {
+  const { known, unknown } = withoutUnknownFields(data as Record<string, unknown>);
   const warnings = [...raw.warnings];
-  const known: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) {
-    if (CONTRACT_FIELDS.includes(key)) {
-      known[key] = value;
-      continue;
-    }
-    const suggestion = closestName(key, CONTRACT_FIELDS);
+  for (const { at, key, known: here } of unknown) {
+    const suggestion = closestName(key, here);
+    const where = at.length > 0 ? `${formatPath(at)}: ` : '';
     warnings.push(
       located(
         'warning',
         'contract/unknown-field',
-        `unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; it is ignored`,
+        `${where}unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; it is ignored`,
         file,
         lines,
-        raw.locate([key]),
-        suggestion ? `Rename it to "${suggestion}".` : `Known fields: ${CONTRACT_FIELDS.join(', ')}.`,
+        raw.locate([...at, key]),
+        suggestion
+          ? `Rename it to "${suggestion}".`
+          : `Known fields${at.length > 0 ? ' here' : ''}: ${here.join(', ')}.`,
       ),
     );
   }
@@ -248,12 +255,13 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
     return { line: pos.line + 1, column: pos.col };
   };
   if (doc.errors.length > 0) {
+    const taken = new Set<number>();
     return {
       ok: false,
       errors: doc.errors.map((e) =>
         invalid(
           `the front matter is not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
-          toSpot(e.pos[0]),
+          toSpot(openedAt(doc, yamlText, e, taken) ?? e.pos[0]),
           'Check indentation, and quote values containing ": " or starting with a special character.',
         ),
       ),

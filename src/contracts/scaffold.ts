@@ -1,6 +1,11 @@
-/** The `baton.config.json` that `baton init` writes (pure). */
-export function renderConfig(schemaRef: string, agent = 'claude', test?: string): string {
-  const config = { $schema: schemaRef, agent, specs: 'specs', ...(test !== undefined ? { test } : {}) };
+/** The `baton.config.json` that `baton init` writes (pure); no `$schema` without a path to give. */
+export function renderConfig(schemaRef: string | undefined, agent = 'claude', test?: string): string {
+  const config = {
+    ...(schemaRef !== undefined ? { $schema: schemaRef } : {}),
+    agent,
+    specs: 'specs',
+    ...(test !== undefined ? { test } : {}),
+  };
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 

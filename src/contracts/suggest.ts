@@ -14,7 +14,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, if close enough to be a plausible typo: within `maxDistance` edits
- * (default: a third of the word's length, at least 2), or a misspelt short form of it (`dependz` → `depends_on`).
+ * (default: a third of the word's length, at least 2), or a misspelt short form of it (`dependz` → `depends_on`),
+ * or (with the default distance) an abbreviation of it (`cmd` → `command`).
  */
 export function closestName(
   word: string,
@@ -31,7 +32,21 @@ export function closestName(
     if (distance > limit && w.length >= 4 && lower.length > w.length) {
       if (editDistance(w, lower.slice(0, w.length)) <= 1) distance = limit;
     }
+    // So is an abbreviation: the candidate's first letter, then some of its letters in order ("cmd").
+    if (distance > limit && maxDistance === undefined && abbreviates(w, lower)) distance = limit;
     if (distance <= limit && (!best || distance < best.distance)) best = { name: c, distance };
   }
   return best?.name;
+}
+
+/** Whether `word` (3 letters or more) abbreviates `name`: same first letter, its letters in order in `name`. */
+function abbreviates(word: string, name: string): boolean {
+  if (word.length < 3 || name.length <= word.length || name.length > word.length * 3 || word[0] !== name[0])
+    return false;
+  let at = 0;
+  for (const ch of word) {
+    at = name.indexOf(ch, at) + 1;
+    if (at === 0) return false;
+  }
+  return true;
 }

@@ -7,7 +7,7 @@ export interface ContractTemplate {
   /** The short name (`upload`), used for owned folders and test filters. */
   name: string;
   /** Path from the contract's folder to the published JSON Schema, for editors' YAML language servers. */
-  schemaPath?: string;
+  schemaPath?: string | undefined;
   /** The command that runs this feature's tests with the project's own runner (`node --test test/upload/`). */
   testCommand?: string;
 }

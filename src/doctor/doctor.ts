@@ -1,12 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
-import { formatLocation, formatUserError, UserError } from '../errors.js';
+import { formatLocation, UserError } from '../errors.js';
 import { findMainWorktree, gitRaw, listWorktrees, resolveCommit } from '../git/git.js';
+import type { Plan } from '../graph/types.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
-import { loadProject } from '../project.js';
+import { firstProblem, loadProject } from '../project.js';
 import { check, type DoctorCheck } from './check.js';
 import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
 import {
@@ -82,17 +83,9 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     );
   } else {
     checks.push(check('config', 'ok', config.value.file ?? 'no config file (all defaults)'));
-    try {
-      const project = await loadProject(o.cwd);
-      const n = project.plan.order.length;
-      checks.push(check('contracts', 'ok', `${n} feature${n === 1 ? '' : 's'}, plan valid`));
-      used = agentsInUse(project.plan.features, config.value.agent);
-    } catch (err) {
-      const message =
-        err instanceof UserError ? formatUserError(err) : err instanceof Error ? err.message : String(err);
-      const hint = err instanceof UserError && err.hint ? err.hint : 'Run `baton lint` for the details.';
-      checks.push(check('contracts', 'warn', message, hint));
-    }
+    const contracts = await checkContracts(o.cwd);
+    checks.push(contracts.check);
+    if (contracts.features) used = agentsInUse(contracts.features, config.value.agent);
   }
   checks.push(...(await checkAgents(o.env, used, config.ok ? config.value.agents : {})));
 
@@ -114,6 +107,29 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   const common = await gitCommonDir(root);
   if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
   return checks;
+}
+
+/** The contracts check, and the features when the project plans. */
+async function checkContracts(cwd: string): Promise<{ check: DoctorCheck; features?: Plan['features'] }> {
+  try {
+    const project = await loadProject(cwd);
+    const n = project.plan.order.length;
+    return {
+      check: check('contracts', 'ok', `${n} feature${n === 1 ? '' : 's'}, plan valid`),
+      features: project.plan.features,
+    };
+  } catch (err) {
+    const message =
+      err instanceof UserError ? firstProblem(err) : err instanceof Error ? err.message : String(err);
+    // Contracts that `run` would refuse (an unknown agent among them) fail; none yet only warns.
+    const invalid = err instanceof UserError && err.code === 'contracts/invalid';
+    const hint = invalid
+      ? 'Run `baton lint` for every problem.'
+      : err instanceof UserError && err.hint
+        ? err.hint
+        : 'Run `baton lint` for the details.';
+    return { check: check('contracts', invalid ? 'fail' : 'warn', message, hint) };
+  }
 }
 
 /** Reads the whole log once: its size, events and bad lines (the first few kept), and the folded state. */

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runBaton } from '../rig/cli.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -47,9 +47,12 @@ describe('baton init', () => {
     );
     const config = JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8'));
     expect(config.agent).toBe('claude');
-    // The $schema an editor follows is a file that exists (the installed copy, when none is in the project).
-    expect(config.$schema).toMatch(/schema\/config\.schema\.json$/);
-    expect(existsSync(resolve(r.root, config.$schema))).toBe(true);
+    // No copy of Baton in the project: no $schema, rather than this machine's install path, which a
+    // clone elsewhere would not have.
+    expect(config.$schema).toBeUndefined();
+    const sample = readFileSync(join(r.root, 'specs/feature-001-example/contract.md'), 'utf8');
+    expect(sample).not.toContain('yaml-language-server');
+    expect(`${JSON.stringify(config)}${sample}`).not.toContain(resolve(BATON_BIN, '..', '..'));
     // git itself now ignores the log folder.
     expect(r.git('check-ignore', '.baton/log.jsonl')).toBe('.baton/log.jsonl');
     // It ends by saying to commit the contracts.
@@ -59,6 +62,23 @@ describe('baton init', () => {
     expect(lint).toMatchObject({ code: 0 });
     expect(lint.stdout).toContain('feature-001-example is still the template');
     expect(lint.stdout).toContain('1 contract: 2 warnings');
+  });
+
+  it('points the config and contracts at the schemas of a copy of Baton in node_modules, relative to each file', async () => {
+    const r = repo({
+      'node_modules/baton-cli/schema/config.schema.json': '{}',
+      'node_modules/baton-cli/schema/contract.schema.json': '{}',
+    });
+    expect((await runBaton(['init'], { cwd: r.root })).code).toBe(0);
+    const config = JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8'));
+    expect(config.$schema).toBe('./node_modules/baton-cli/schema/config.schema.json');
+    expect((await runBaton(['new', 'upload'], { cwd: r.root })).code).toBe(0);
+    for (const id of ['feature-001-example', 'feature-002-upload']) {
+      const text = readFileSync(join(r.root, 'specs', id, 'contract.md'), 'utf8');
+      expect(text).toContain(
+        '# yaml-language-server: $schema=../../node_modules/baton-cli/schema/contract.schema.json\n',
+      );
+    }
   });
 
   it('sets the test command it finds and writes the sample criterion with that runner', async () => {
@@ -164,9 +184,8 @@ describe('baton new', () => {
     });
     const text = readFileSync(join(r.root, 'specs/feature-003-product-catalog/contract.md'), 'utf8');
     expect(text).toContain('title: "Product catalog"');
-    // No copy of Baton in the project: the schema path is the installed one, which exists.
-    const schema = /\$schema=(.*)/.exec(text)?.[1] ?? '';
-    expect(existsSync(resolve(join(r.root, 'specs/feature-003-product-catalog'), schema))).toBe(true);
+    // No copy of Baton in the project: no schema comment (an absolute path would hold on this machine only).
+    expect(text).not.toContain('$schema');
     const plan = await runBaton(['plan', '--json'], { cwd: r.root });
     expect(JSON.parse(plan.stdout).waves).toEqual([
       ['feature-001-example', 'feature-002-upload', 'feature-003-product-catalog'],

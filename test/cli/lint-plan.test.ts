@@ -130,6 +130,66 @@ describe('baton lint', () => {
     expect(json.diagnostics[1].message).toContain('b depends on "feature-009-nowhere"');
   });
 
+  it('an unknown agent is a lint error at its line; run refuses it before starting, naming feature and file', async () => {
+    const r = repo({
+      'specs/a/contract.md': ok('a', ['agent: demo']),
+      'specs/b/contract.md': ok('b', ['agent: cluade']),
+    });
+    r.commit('contracts');
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.code).toBe(1);
+    expect(lint.stdout).toContain(
+      'specs/b/contract.md:3:1: error: agent of b: unknown agent "cluade" (did you mean "claude"?) [contract/unknown-agent]\n' +
+        '     3 | agent: cluade\n',
+    );
+    expect(lint.stdout).toMatch(/1 error\n$/);
+    const run = await runBaton(['run', 'a'], { cwd: r.root });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('specs/b/contract.md:3:1: error: agent of b: unknown agent "cluade"');
+    expect(run.stdout).not.toContain('worktree');
+  });
+
+  it('one pass: schema errors with the unknown fields beside them, and the plan and lint rules on the contracts that parsed', async () => {
+    const r = repo({
+      'specs/one/contract.md': ok('one'),
+      'specs/two/contract.md': ok('one'),
+      'specs/three/contract.md': '---\nfeature_id: Three\nown: [src/**]\nestimate_minutes: soon\n---\n',
+      'specs/four/contract.md':
+        '---\nfeature_id: four\ndepends_on: [three, five]\nacceptance_criteria: [it is fast]\n---\n',
+    });
+    const out = await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    const json = JSON.parse(out.stdout);
+    expect(
+      json.diagnostics.map(
+        (d: { severity: string; code: string; location: { file: string; line: number } }) => [
+          d.severity,
+          d.code,
+          d.location.file,
+          d.location.line,
+        ],
+      ),
+    ).toEqual([
+      ['error', 'contract/invalid-id', 'specs/three/contract.md', 2],
+      ['error', 'contract/invalid', 'specs/three/contract.md', 4],
+      ['warning', 'contract/unknown-field', 'specs/three/contract.md', 3],
+      ['error', 'plan/duplicate-id', 'specs/two/contract.md', 2],
+      ['error', 'plan/unknown-dependency', 'specs/four/contract.md', 3],
+      ['warning', 'contracts/folder-mismatch', 'specs/two/contract.md', 2],
+    ]);
+    expect(json.diagnostics[4].message).toContain('four depends on "five"');
+    // With the duplicate gone, the lint rules run on the contracts that parsed as well.
+    r.write({ 'specs/two/contract.md': ok('two') });
+    const again = JSON.parse((await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root })).stdout);
+    expect(again.diagnostics.map((d: { code: string }) => d.code)).toEqual([
+      'contract/invalid-id',
+      'contract/invalid',
+      'contract/unknown-field',
+      'plan/unknown-dependency',
+      'lint/vague-criterion',
+    ]);
+  });
+
   it('an unknown config key is an error with the key it was probably meant to be', async () => {
     const r = repo({
       'baton.config.json': '{\n  "agent": "demo",\n  "concurency": 2,\n  "retry": { "atempts": 1 }\n}\n',

@@ -7,6 +7,7 @@ import { stampEvent } from '../../src/log/append.js';
 import { pendingFeature } from '../../src/log/fold.js';
 import { palette } from '../../src/terminal/style.js';
 import { runBaton } from '../rig/cli.js';
+import { contractFiles, contractText } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -60,6 +61,46 @@ describe('baton status', () => {
     expect(r.stderr).toMatch(/log\.jsonl:2: skipped/);
     expect(r.stdout).toMatch(/a\s+complete/);
     expect(r.stdout).toMatch(/c\s+failed/);
+    // No contracts at all (a log written by hooks alone): nothing is hidden, nothing to warn about.
+    expect(r.stderr).not.toMatch(/not loaded/);
+  });
+
+  it('warns on stderr when a contract does not parse, and still lists every feature', async () => {
+    const repo = makeRepo(contractFiles([{ id: 'a' }, { id: 'b' }, { id: 'c' }]));
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    appendFileSync(join(repo.root, '.baton', 'log.jsonl'), '{"feature_id":"a","status":"complete"}\n');
+    const broken = contractText({ id: 'b' }).replace(/^owns:\n {2}- (.*)$/m, 'owns: ["$1"');
+    expect(broken).toContain('owns: ["src/b/**"\n');
+    repo.write({ 'specs/b/contract.md': broken });
+    const r = await runBaton(['status'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^a\s+complete/m);
+    expect(r.stdout).toMatch(/^b\s+pending/m);
+    expect(r.stdout).toMatch(/^c\s+pending/m);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^baton: contracts not loaded \(specs\/b\/contract\.md:\d+:\d+: the front matter is not valid YAML: .*\): showing the features the log and the specs folder name; run `baton lint` for every problem$/,
+    );
+  });
+
+  it('warns on stderr when the config is invalid, and still shows what the log names', async () => {
+    const repo = makeRepo(contractFiles([{ id: 'a' }, { id: 'b' }]));
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    appendFileSync(
+      join(repo.root, '.baton', 'log.jsonl'),
+      '{"feature_id":"a","status":"complete"}\n{"feature_id":"b","status":"failed"}\n',
+    );
+    repo.write({ 'baton.config.json': '{"test": ' });
+    const r = await runBaton(['status'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^a\s+complete/m);
+    expect(r.stdout).toMatch(/^b\s+failed/m);
+    expect(r.stderr).toMatch(
+      /^baton: config not loaded \(baton\.config\.json: .*\): showing the features the log names; run `baton lint` for every problem\n$/,
+    );
   });
 });
 

@@ -45,6 +45,9 @@ describe('suggestCheck', () => {
   });
 });
 
+/** The placeholder contracts write literally (Baton substitutes the feature's port). */
+const PORT = ['$', '{PORT}'].join('');
+
 function contract(text: string, file: string): Contract {
   const r = parseContract(text, file);
   if (!r.ok) throw new Error(r.errors[0]?.message);
@@ -79,6 +82,32 @@ describe('lintContracts', () => {
     expect(ds[1]?.hint).toMatch(/^Add `http:/);
   });
 
+  it("warns, at the criterion's line, for an http check on the feature's own port in a contract with no serve", () => {
+    const text = (serve: string[]) =>
+      [
+        '---',
+        'feature_id: a',
+        ...serve,
+        'acceptance_criteria:',
+        '  - { text: tests pass, run: npm test }',
+        `  - { id: latency, text: p95 under 100 ms, http: { url: "http://127.0.0.1:${PORT}/a", p95_ms: 100 } }`,
+        '  - { id: health, text: answers, http: { url: /health } }',
+        '  - { id: upstream, text: upstream answers, http: { url: "https://status.example.com/" } }',
+        '---',
+      ].join('\n');
+    const ds = lintContracts([contract(text([]), 'specs/a/contract.md')], []);
+    expect(ds.map((d) => [d.code, d.location?.line, d.severity])).toEqual([
+      ['lint/http-without-serve', 5, 'warning'],
+      ['lint/http-without-serve', 6, 'warning'],
+    ]);
+    expect(ds[0]?.message).toBe(
+      `criterion latency measures "http://127.0.0.1:${PORT}/a" on the feature's own port, but a has no \`serve:\`: Baton starts nothing there, so no request can be answered`,
+    );
+    expect(ds[0]?.source).toContain('id: latency');
+    expect(ds[0]?.hint).toMatch(/^Add `serve:`/);
+    expect(lintContracts([contract(text(['serve: npm start']), 'specs/a/contract.md')], [])).toEqual([]);
+  });
+
   it('names both features, their globs and the overlapping path', () => {
     const a = contract(
       '---\nfeature_id: a\nowns: [src/auth/**]\nacceptance_criteria: [{text: t, run: x}]\n---\n',
@@ -107,6 +136,8 @@ describe('closestName', () => {
     ['titel', 'title'],
     ['zzz', undefined],
     ['description', undefined],
+    ['ttl', 'title'],
+    ['own', 'owns'],
   ])('%s → %s', (word, expected) => {
     expect(
       closestName(word, [
@@ -118,5 +149,11 @@ describe('closestName', () => {
         'owns',
       ]),
     ).toBe(expected);
+  });
+
+  it('takes an abbreviation for its word, with the default distance only', () => {
+    expect(closestName('cmd', ['command', 'name', 'args'])).toBe('command');
+    expect(closestName('cmd', ['command'], 2)).toBeUndefined();
+    expect(closestName('xmd', ['command'])).toBeUndefined();
   });
 });

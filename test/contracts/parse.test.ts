@@ -92,8 +92,37 @@ describe('parseContract: bad input names the file and line', () => {
     const [e] = errors(parseContract(fm('feature_id: a', 'owns: [src/**', 'title: x'), FILE));
     expect(e?.code).toBe('contract/invalid-yaml');
     expect(e?.location?.file).toBe(FILE);
-    expect(e?.location?.line).toBeGreaterThanOrEqual(3);
-    expect(e?.source).toBeDefined();
+    expect(e?.location?.line).toBe(3);
+    expect(e?.source).toBe('owns: [src/**');
+  });
+
+  it.each([
+    ['an unclosed [ at the line it opens', ['feature_id: b', 'owns: ["src/b/**"', 'title: t'], [[3, 7]]],
+    ['an unclosed [ on the last line', ['feature_id: b', 'owns: ["src/b/**"'], [[3, 7]]],
+    ['an unclosed { at the line it opens', ['feature_id: b', 'agent: { command: "x"', 'owns: []'], [[3, 8]]],
+    [
+      'an unclosed { inside a criterion',
+      ['feature_id: b', 'acceptance_criteria:', '  - id: x', '    http: { url: "u", p95_ms: 1', '  - id: y'],
+      [[5, 11]],
+    ],
+    [
+      'two unclosed [, one error at each',
+      ['feature_id: b', 'owns: [a, [b, c'],
+      [
+        [3, 11],
+        [3, 7],
+      ],
+    ],
+    ['an unclosed " at its string', ['feature_id: b', 'title: "abc', 'owns: []'], [[3, 8]]],
+    ["an unclosed ' at its string", ['feature_id: b', "title: 'abc", 'owns: []'], [[3, 8]]],
+    ['a tab as indentation, at its line', ['feature_id: b', '\towns: []'], [[3, 1]]],
+    ['a repeated key, at the second', ['feature_id: b', 'feature_id: c'], [[3, 1]]],
+    ['a second ": " in a plain value, at the value', ['feature_id: b', 'title: a: b'], [[3, 8]]],
+  ])('a YAML error points where the mistake is: %s', (_name, lines, spots) => {
+    const found = errors(parseContract(fm(...lines), FILE));
+    expect(found.map((e) => e.code)).toEqual(spots.map(() => 'contract/invalid-yaml'));
+    expect(found.map((e) => [e.location?.line, e.location?.column])).toEqual(spots);
+    expect(found.map((e) => e.source)).toEqual(spots.map(([line]) => lines[(line ?? 0) - 2]));
   });
 
   it('front matter never closed', () => {
@@ -154,18 +183,76 @@ describe('parseContract: bad input names the file and line', () => {
     ]);
   });
 
-  it('an unknown nested field is an error located at its key, with the closest name', () => {
+  it('an unknown nested field is a warning located at its key, with the closest name there, and is ignored', () => {
     const text = fm(
       'feature_id: a',
+      'depends_on: { feature: [b] }',
+      'agent: { cmd: ./x.sh, command: ./y.sh }',
       'acceptance_criteria:',
       '  - text: fast',
-      '    http: { url: "http://127.0.0.1/", p59_ms: 100 }',
+      '    file: x',
+      '    http: { url: "http://127.0.0.1/", p59_ms: 100, zzz: 1 }',
     );
-    const [e, ...rest] = errors(parseContract(text, FILE));
+    const r = parseContract(text, FILE);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.depends_on.features).toEqual([]);
+    expect(r.value.agent).toEqual({ command: './y.sh' });
+    expect(r.warnings.map((w) => [w.severity, w.code, w.message, w.location?.line, w.hint])).toEqual([
+      [
+        'warning',
+        'contract/unknown-field',
+        'depends_on: unknown field "feature" (did you mean "features"?); it is ignored',
+        3,
+        'Rename it to "features".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'agent: unknown field "cmd" (did you mean "command"?); it is ignored',
+        4,
+        'Rename it to "command".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'acceptance_criteria[0]: unknown field "file" (did you mean "files"?); it is ignored',
+        7,
+        'Rename it to "files".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'acceptance_criteria[0].http: unknown field "p59_ms" (did you mean "p50_ms"?); it is ignored',
+        8,
+        'Rename it to "p50_ms".',
+      ],
+      [
+        'warning',
+        'contract/unknown-field',
+        'acceptance_criteria[0].http: unknown field "zzz"; it is ignored',
+        8,
+        expect.stringMatching(/^Known fields here: url, method, requests, /),
+      ],
+    ]);
+  });
+
+  it('unknown fields are reported alongside the errors of a contract that does not parse', () => {
+    const text = fm('feature_id: a', 'own: [src/a/**]', 'estimate_minutes: soon', 'agent: { cmd: ./x.sh }');
+    const found = errors(parseContract(text, FILE));
+    expect(found.map((d) => [d.severity, d.message, d.location?.line])).toEqual([
+      ['error', 'estimate_minutes: expected number, got string "soon"', 4],
+      ['error', 'missing required field "agent.command"', 5],
+      ['warning', 'unknown field "own" (did you mean "owns"?); it is ignored', 3],
+      ['warning', 'agent: unknown field "cmd" (did you mean "command"?); it is ignored', 5],
+    ]);
+  });
+
+  it("a field of one form of agent beside another form's is an error that says so", () => {
+    const [e, ...rest] = errors(parseContract(fm('feature_id: a', 'agent: { command: x, args: [y] }'), FILE));
     expect(rest).toEqual([]);
-    expect(e?.code).toBe('contract/unknown-field');
-    expect(e?.message).toBe('acceptance_criteria[0].http: unknown field "p59_ms" (did you mean "p50_ms"?)');
-    expect(e?.location?.line).toBe(5);
+    expect(e?.message).toBe('agent: field "args" does not go with "command"');
+    expect(e?.location?.line).toBe(3);
   });
 
   it('a wrong type names the expectation and what it got, at the offending line', () => {

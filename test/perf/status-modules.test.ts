@@ -173,7 +173,7 @@ describe('`baton status` after the first read', () => {
 });
 
 describe('a first `baton status` (the built CLI loads the project in a worker thread)', () => {
-  it('lists the plan in order, and the log features alone when a contract does not load', () => {
+  it('lists the plan in order, and every feature the specs folder and the log name when a contract does not load', () => {
     const ids = ['feature-002-b', 'feature-001-a'];
     const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(ids.map((id) => ({ id }))) });
     repos.push(repo);
@@ -191,6 +191,11 @@ describe('a first `baton status` (the built CLI loads the project in a worker th
       join(repo.root, 'specs', 'feature-001-a', 'contract.md'),
       '---\nfeature_id: [broken\n---\n',
     );
-    expect(listed(baton(repo, ['status', '--json']).stdout)).toEqual(['feature-009-z']);
+    // The broken contract by its folder's name, in folder order (there is no plan), then the log's own.
+    expect(listed(baton(repo, ['status', '--json']).stdout)).toEqual([
+      'feature-001-a',
+      'feature-002-b',
+      'feature-009-z',
+    ]);
   });
 });

@@ -32,4 +32,25 @@ describe('the plan of a first `status` (built)', () => {
       repo.cleanup();
     }
   });
+
+  it('gives the ids the specs folder declares, and the problem, when a contract does not parse', async () => {
+    const { locatePlan } = (await import(BUILT)) as typeof import('../../src/cli/status-plan-load.js');
+    const ids = ['feature-001-a', 'feature-002-b', 'feature-003-c'];
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles(ids.map((id) => ({ id }))),
+      'specs/feature-002-b/contract.md': '---\nfeature_id: feature-002-b\nowns: ["src/b/**"\ntitle: B\n---\n',
+    });
+    try {
+      const located = await locatePlan({ cwd: repo.root, env: process.env } as CliContext);
+      const plan = await located.plan;
+      expect(plan.ids).toEqual(ids);
+      expect(plan.problem?.part).toBe('contracts');
+      expect(plan.problem?.detail).toMatch(
+        /^specs\/feature-002-b\/contract\.md:3:7: the front matter is not valid YAML/,
+      );
+    } finally {
+      repo.cleanup();
+    }
+  });
 });

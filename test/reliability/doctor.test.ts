@@ -157,8 +157,11 @@ describe('baton doctor', () => {
     );
     const r = await runBaton(['doctor'], { cwd: repo.root });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^✗ agent no-such-agent {2}unknown agent — used by a$/m);
-    expect(r.stdout).toContain('hint: Known agents:');
+    // The contract that names it is refused where it is read: the check says which file and line.
+    expect(r.stdout).toMatch(
+      /^✗ contracts +specs\/a\/contract\.md:\d+:1: agent of a: unknown agent "no-such-agent" \[contract\/unknown-agent\]$/m,
+    );
+    expect(r.stdout).toContain('hint: Run `baton lint` for every problem.');
     expect(r.stdout).toMatch(/1 check failed\n$/);
   });
 
