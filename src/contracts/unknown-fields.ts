@@ -22,9 +22,20 @@ export function withoutUnknownFields(data: Record<string, unknown>): {
 } {
   const unknown: UnknownField[] = [];
   const keysAt = new Map<string, string[]>();
+  // A YAML alias can make a value contain itself (`owns: &a [*a]`): one already being walked is left
+  // as written, for the schema to judge, instead of being walked for ever.
+  const walking = new Set<object>();
   const strip = (value: unknown, path: Path): unknown => {
+    if (typeof value !== 'object' || value === null || walking.has(value)) return value;
+    walking.add(value);
+    try {
+      return stripWalked(value, path);
+    } finally {
+      walking.delete(value);
+    }
+  };
+  const stripWalked = (value: object, path: Path): unknown => {
     if (Array.isArray(value)) return value.map((item, i) => strip(item, [...path, i]));
-    if (typeof value !== 'object' || value === null) return value;
     // Every element of a list has the same fields: one lookup per shape of path.
     const shape = path.map((s) => (typeof s === 'number' ? '#' : String(s))).join('.');
     let known = keysAt.get(shape);

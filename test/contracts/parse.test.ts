@@ -88,6 +88,13 @@ const PORT = ['$', '{PORT}'].join('');
 const fm = (...lines: string[]) => ['---', ...lines, '---', ''].join('\n');
 
 describe('parseContract: bad input names the file and line', () => {
+  it('a value that contains itself through a YAML alias is an error, not a stack overflow', () => {
+    // Found by the contract fuzz test: `owns: &a [*a]` made the unknown-field walk recurse for ever.
+    const found = errors(parseContract(fm('feature_id: a', 'owns: &a', '  - *a', 'title: x'), FILE));
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((e) => e.location?.file === FILE)).toBe(true);
+  });
+
   it('unparsable YAML', () => {
     const [e] = errors(parseContract(fm('feature_id: a', 'owns: [src/**', 'title: x'), FILE));
     expect(e?.code).toBe('contract/invalid-yaml');
