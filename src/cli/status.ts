@@ -247,6 +247,18 @@ async function followUntilInterrupt(
   view?.done();
 }
 
+/** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
+function statusJson(
+  state: BatonState,
+  rows: ReturnType<typeof rowsOf>,
+  sizes: ReadonlyMap<string, DiskUsage>,
+): string {
+  const escaped = escapesByFeature(state);
+  const features = rows.map((f) => featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? []));
+  const doc = { run_id: state.run_id ?? null, features, escaped_unknown: unattributedEscapes(state) };
+  return `${stringifyJson(doc, 2)}\n`;
+}
+
 /** `baton status`: the state of every feature, folded from the log. */
 export const registerStatus: RegisterCommand = (program, ctx) => {
   program
@@ -300,13 +312,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
-          const escaped = escapesByFeature(state);
-          const features = rows.map((f) =>
-            featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? []),
-          );
-          ctx.stdout.write(
-            `${stringifyJson({ run_id: state.run_id ?? null, features, escaped_unknown: unattributedEscapes(state) }, 2)}\n`,
-          );
+          ctx.stdout.write(statusJson(state, rows, sizes));
           return;
         }
         const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx)}\n${statusNotes(state, rows, p)}`;

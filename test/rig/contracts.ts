@@ -36,3 +36,12 @@ export function contractText(c: TestContract): string {
 export function contractFiles(contracts: TestContract[]): Record<string, string> {
   return Object.fromEntries(contracts.map((c) => [`specs/${c.id}/contract.md`, contractText(c)]));
 }
+
+/** A feature whose check wants `OK` in its file; its agent writes `word` there (so `C` fails, `OK` passes). */
+export function okCheckedFeature(id: string, word: string): TestContract {
+  return {
+    id,
+    agent: { command: `mkdir -p src/${id} && echo ${word} > src/${id}/x.txt` },
+    criteria: [{ text: `src/${id}/x.txt says OK`, run: `grep -q OK src/${id}/x.txt` }],
+  };
+}

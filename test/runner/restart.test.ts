@@ -11,19 +11,12 @@ import { readLog } from '../../src/log/read.js';
 import { inspectResumedBranch, restartUnits } from '../../src/runner/resume.js';
 import { expectErrorLine } from '../adversarial/rig.js';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles, contractText, type TestContract } from '../rig/contracts.js';
+import { contractFiles, contractText, okCheckedFeature as feature } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
-});
-
-/** A feature whose check wants `OK` in its file; its agent writes `word` there. */
-const feature = (id: string, word: string): TestContract => ({
-  id,
-  agent: { command: `mkdir -p src/${id} && echo ${word} > src/${id}/x.txt` },
-  criteria: [{ text: `src/${id}/x.txt says OK`, run: `grep -q OK src/${id}/x.txt` }],
 });
 
 const logOf = (repo: TempRepo) => join(repo.root, '.baton', 'log.jsonl');

@@ -5,19 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles, contractText, type TestContract } from '../rig/contracts.js';
+import { contractFiles, contractText, okCheckedFeature as feature } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
-});
-
-/** A feature whose check wants `OK` in its file; its agent writes `word` there. */
-const feature = (id: string, word: string): TestContract => ({
-  id,
-  agent: { command: `mkdir -p src/${id} && echo ${word} > src/${id}/x.txt` },
-  criteria: [{ text: `src/${id}/x.txt says OK`, run: `grep -q OK src/${id}/x.txt` }],
 });
 
 const eventsOf = (repo: TempRepo) => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
