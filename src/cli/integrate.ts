@@ -91,7 +91,10 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       '--into <branch>',
       'fast-forward this branch to the result only when every selected feature merged and every test and check passed',
     )
-    .option('--continue', 'go on after resolving a conflict (and `git add`) in the integration worktree')
+    .option(
+      '--continue',
+      'go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) after a clean integration whose --into was refused',
+    )
     .option(
       '--fresh',
       'start over when baton/integration holds an earlier result (kept as a backup ref; the attempt is logged as discarded)',

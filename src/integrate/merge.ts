@@ -134,7 +134,11 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     fresh: o.fresh,
     stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
     // Read only when refusing: `--continue` is offered only when the log says it would go on.
-    canContinue: () => resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events).ok,
+    continueCommand: () =>
+      resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events, o.into ? { into: o.into } : {})
+        .ok
+        ? `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`
+        : undefined,
   });
   session.worktree = wt.path;
   if (wt.backup) session.backup = wt.backup;
@@ -206,7 +210,10 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
  * before is read back from the log.
  */
 export async function continueIntegration(o: ContinueIntegrationOptions): Promise<IntegrationResult> {
-  const verdict = resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events);
+  const verdict = resumeStateFrom(
+    readLog(o.logPath, undefined, { final: true }).events,
+    o.into ? { into: o.into } : {},
+  );
   if (!verdict.ok) {
     const { code, message, hint } = verdict.refusal;
     throw new UserError(code, message, { hint });

@@ -49,10 +49,12 @@ function lastStartIndex(events: readonly LogEvent[]): number {
  * How the integration ended, unless a `--continue` went on after that end (it re-emits merges and
  * tests, and may have been killed before recording its own end).
  */
-function lastOutcome(tail: readonly LogEvent[]): string | undefined {
+function lastEnd(tail: readonly LogEvent[]): { outcome: string; intoRefused?: string } | undefined {
   for (let i = tail.length - 1; i >= 0; i--) {
     const e = tail[i];
-    if (e?.type === 'integration.ended') return e.outcome;
+    if (e?.type === 'integration.ended') {
+      return { outcome: e.outcome, ...(e.into_refused ? { intoRefused: e.into_refused } : {}) };
+    }
     if (e?.type?.startsWith('merge.') || e?.type === 'integration.tested') return undefined;
   }
   return undefined;
@@ -75,8 +77,13 @@ function skippedStep(m: MergeRecord, skipped: MergeSkipped | undefined): MergeSt
   return { feature_id: m.feature_id, status: 'skipped', reason };
 }
 
-/** Rebuilds the last integration's state from the log, or says why it cannot go on (pure). */
-export function resumeStateFrom(events: readonly LogEvent[]): ResumeVerdict {
+/**
+ * Rebuilds the last integration's state from the log, or says why it cannot go on (pure). Besides a
+ * conflict or an interruption, a clean integration whose `--into` was refused (a checkout with
+ * uncommitted changes, say) goes on when `--into` is asked again: nothing is merged again, its
+ * integration criteria run again, and the branch moves if everything still passes.
+ */
+export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: string } = {}): ResumeVerdict {
   const start = lastStartIndex(events);
   if (start === -1) {
     return {
@@ -96,14 +103,18 @@ export function resumeStateFrom(events: readonly LogEvent[]): ResumeVerdict {
   const conflict = [...latest.values()].find((m) => m.outcome === 'conflict');
   // Without a conflict to resolve, only an integration that was interrupted (Ctrl-C records
   // `interrupted`; a killed Baton records no end) can go on.
-  const outcome = lastOutcome(tail);
-  if (!conflict && outcome !== undefined && outcome !== 'interrupted') {
+  const end = lastEnd(tail);
+  const outcome = end?.outcome;
+  const promotable = outcome === 'clean' && end?.intoRefused !== undefined;
+  if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
     return {
       ok: false,
       refusal: {
         code: 'integrate/nothing-to-continue',
         message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
-        hint: 'Start a new one with `baton integrate --fresh`.',
+        hint: promotable
+          ? 'It ended clean but its --into was refused: run `baton integrate --continue --into <branch>` once that is fixed, or start a new one with `baton integrate --fresh`.'
+          : 'Start a new one with `baton integrate --fresh`.',
       },
     };
   }

@@ -27,10 +27,18 @@ export interface PrepareOptions {
   /** Names the backup ref of an earlier result (a timestamp). */
   stamp: string;
   /**
-   * Whether `baton integrate --continue` would go on with the earlier result (it stopped at a conflict
-   * or was interrupted), so the refusal offers it only then; asked only when refusing.
+   * The `baton integrate --continue …` that would go on with the earlier result (it stopped at a
+   * conflict, was interrupted, or ended clean with its `--into` refused), so the refusal offers it
+   * only then; asked only when refusing.
    */
-  canContinue?: () => boolean;
+  continueCommand?: () => string | undefined;
+}
+
+/** The earlier-result refusal's hint: go on with it when that can happen, and start over always. */
+function continueHint(command: string | undefined, fresh: string): string {
+  return command
+    ? `Run \`${command}\` to go on with it, or ${fresh}.`
+    : `It is not stopped at a conflict, so there is nothing to continue: run ${fresh}.`;
 }
 
 function samePath(a: string, b: string): boolean {
@@ -102,9 +110,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
       'integrate/earlier-result',
       `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
       {
-        hint: options.canContinue?.()
-          ? `Run \`baton integrate --continue\` to go on with it, or ${fresh}.`
-          : `It is not stopped at a conflict, so there is nothing to continue: run ${fresh}.`,
+        hint: continueHint(options.continueCommand?.(), fresh),
       },
     );
   }

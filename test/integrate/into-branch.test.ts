@@ -55,3 +55,59 @@ describe('integrate --into', () => {
     expect(repo.git('log', '--format=%s', 'main')).not.toContain('experimental WIP on dev');
   });
 });
+
+describe('integrate --continue --into', () => {
+  it('promotes a clean integration whose --into was refused, once the checkout is clean again', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      'README.md': '# test\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+    });
+    repos.push(repo);
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    repo.write({ 'README.md': '# test\nuncommitted line\n' });
+
+    const refused = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(refused.stdout + refused.stderr).toContain('uncommitted changes (README.md)');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('src/a/a.txt');
+
+    // Without --into there is nothing to go on with, and the refusal says what would be.
+    const bare = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('[integrate/nothing-to-continue]');
+    expect(bare.stderr).toContain('baton integrate --continue --into <branch>');
+
+    repo.git('checkout', '--', 'README.md');
+    const promoted = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toContain('src/a/a.txt');
+    const ends = readLog(join(repo.root, '.baton', 'log.jsonl')).events.filter(
+      (e) => e.type === 'integration.ended',
+    );
+    expect(
+      ends.map((e) => (e.type === 'integration.ended' ? [e.outcome, e.into ?? e.into_refused] : [])),
+    ).toEqual([
+      ['clean', expect.stringContaining('uncommitted changes')],
+      ['clean', 'main'],
+    ]);
+    // Nothing was merged twice.
+    expect(repo.git('log', '--merges', '--format=%s', 'main').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('offers --continue --into when a new integration meets the refused one', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      'README.md': '# test\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    repo.write({ 'README.md': '# test\nuncommitted line\n' });
+    await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    repo.git('checkout', '--', 'README.md');
+    const again = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Run `baton integrate --continue --into main` to go on with it');
+  });
+});
