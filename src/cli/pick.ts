@@ -36,7 +36,7 @@ export const registerPick: RegisterCommand = (program, ctx) => {
       }
       const project = await loadProject(ctx.cwd);
       // A pick while a run is deciding would race its own choice: the run lock keeps them apart.
-      const lock = lockForCommand(project.root, 'run', ctx.stderr);
+      const lock = lockForCommand(project.root, 'run', ctx.stderr, 'pick');
       try {
         const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
         const plan = planPick(state, id, attempt);

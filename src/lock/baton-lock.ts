@@ -9,6 +9,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { processInfo, sameProcessAlive } from '../guard/proc.js';
+import { escapeControl } from '../text/escape.js';
 
 /** The commands that take a lock, each its own file. */
 const LOCK_KINDS = ['run', 'integrate', 'verify'] as const;
@@ -24,6 +25,8 @@ export interface LockHolder {
   /** When the lock was taken (ISO-8601). */
   since: string;
   command: LockKind;
+  /** The command as the user typed it when it is not the lock's own (`pick` takes the run lock). */
+  as?: string;
 }
 
 /** A held lock. */
@@ -68,10 +71,15 @@ export function holderAlive(h: LockHolder): boolean {
   return true;
 }
 
+/** The command a holder runs, in words; a lock file is anyone's to write, so escaped (pure). */
+function holderCommand(h: LockHolder): string {
+  return escapeControl(String(typeof h.as === 'string' ? h.as : h.command));
+}
+
 function refuse(h: LockHolder, path: string): UserError {
   return new UserError(
     'lock/busy',
-    `another Baton is running (pid ${h.pid}, since ${h.since}: baton ${h.command})`,
+    `another Baton is running (pid ${h.pid}, since ${escapeControl(h.since)}: baton ${holderCommand(h)})`,
     {
       hint: `Wait for it to finish, or stop it (kill -INT ${h.pid}). A lock left by a process that died is taken over by itself (${path}).`,
     },
@@ -96,7 +104,12 @@ function liveHolder(
  * kind's lock; a stale lock (its holder is gone) is replaced and returned in `tookOver`. The lock
  * is also released when the process exits. Throws `lock/busy` otherwise.
  */
-export function acquireBatonLock(root: string, kind: LockKind, now: Date = new Date()): BatonLock {
+export function acquireBatonLock(
+  root: string,
+  kind: LockKind,
+  opts: { now?: Date; as?: string } = {},
+): BatonLock {
+  const now = opts.now ?? new Date();
   mkdirSync(join(root, '.baton'), { recursive: true });
   const other = liveHolder(
     root,
@@ -110,6 +123,7 @@ export function acquireBatonLock(root: string, kind: LockKind, now: Date = new D
     ...(self ? { process_started_ms: self.startMs } : {}),
     since: now.toISOString(),
     command: kind,
+    ...(opts.as && opts.as !== kind ? { as: opts.as } : {}),
   };
   let tookOver: LockHolder | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -179,12 +193,20 @@ export function refuseWhileBatonRuns(root: string): void {
 export function describeTakeOver(lock: BatonLock): string | undefined {
   const h = lock.tookOver;
   if (!h) return undefined;
-  return `baton: took over a stale lock (${lock.path}): pid ${h.pid} (baton ${h.command}, since ${h.since}) is no longer running\n`;
+  return `baton: took over a stale lock (${lock.path}): pid ${h.pid} (baton ${holderCommand(h)}, since ${escapeControl(h.since)}) is no longer running\n`;
 }
 
-/** Takes the command's lock and says so on `stderr` when it replaced a stale one (one call per command). */
-export function lockForCommand(root: string, kind: LockKind, stderr: { write(s: string): void }): BatonLock {
-  const lock = acquireBatonLock(root, kind);
+/**
+ * Takes the command's lock and says so on `stderr` when it replaced a stale one (one call per
+ * command); `as` names the command when it takes another's lock (`pick` takes `run`'s).
+ */
+export function lockForCommand(
+  root: string,
+  kind: LockKind,
+  stderr: { write(s: string): void },
+  as?: string,
+): BatonLock {
+  const lock = acquireBatonLock(root, kind, as ? { as } : {});
   const note = describeTakeOver(lock);
   if (note) stderr.write(note);
   return lock;
