@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { agentNameProblem } from './agents/names.js';
 import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
+import type { AgentSpec } from './contracts/schema.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
@@ -108,7 +110,47 @@ export function parseConfigText(file: string, text: string): Result<ConfigInput>
     });
     return { ok: false, errors };
   }
+  const agentErrors = unknownAgents(file, text, parsed.data);
+  if (agentErrors.length > 0) return { ok: false, errors: agentErrors };
   return { ok: true, value: parsed.data, warnings: [] };
+}
+
+/**
+ * Errors for each agent the config names that Baton has no adapter for: the default `agent`, each of
+ * `attempts`, and each key of `agents` (settings for an adapter that does not exist would do nothing).
+ * Found where the config is read, so `baton lint` and `baton plan` say so, not the run once begun (pure).
+ */
+function unknownAgents(file: string, text: string, input: ConfigInput): Diagnostic[] {
+  const named: Array<{ field: string; key: string; name: string }> = [];
+  const nameOf = (spec: AgentSpec) =>
+    typeof spec === 'string' ? spec : 'name' in spec ? spec.name : undefined;
+  const add = (field: string, key: string, spec: AgentSpec) => {
+    const name = nameOf(spec);
+    if (name !== undefined) named.push({ field, key, name });
+  };
+  if (input.agent !== undefined) add('agent', 'agent', input.agent);
+  if (Array.isArray(input.attempts)) {
+    input.attempts.forEach((spec, i) => {
+      add(`attempts[${i}]`, 'attempts', spec);
+    });
+  }
+  // `command` is the shell-command agent's adapter: its settings (env, say) apply to every such agent.
+  for (const key of Object.keys(input.agents ?? {})) {
+    if (key !== 'command') named.push({ field: `agents.${key}`, key, name: key });
+  }
+  return named.flatMap(({ field, key, name }): Diagnostic[] => {
+    const problem = agentNameProblem(name);
+    if (!problem) return [];
+    return [
+      {
+        severity: 'error',
+        code: 'config/unknown-agent',
+        message: `${field}: ${problem.message}`,
+        location: { file, ...lineOf(text, key) },
+        hint: problem.hint,
+      },
+    ];
+  });
 }
 
 /**

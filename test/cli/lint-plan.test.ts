@@ -149,6 +149,27 @@ describe('baton lint', () => {
     expect(run.stdout).not.toContain('worktree');
   });
 
+  it('an unknown agent in the config (default, attempts, settings) is a lint error at its line, not a run failure', async () => {
+    const r = repo({
+      'specs/a/contract.md': ok('a'),
+      'baton.yaml':
+        'agent: cluade\nattempts: [codex, nosuch]\nagents:\n  gemni: { model: x }\n  command: { env: { A: b } }\n',
+    });
+    r.commit('contracts');
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.code).toBe(1);
+    const out = lint.stdout + lint.stderr;
+    expect(out).toContain('baton.yaml:1');
+    expect(out).toContain('agent: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]');
+    expect(out).toContain('attempts[1]: unknown agent "nosuch"');
+    expect(out).toContain('agents.gemni: unknown agent "gemni" (did you mean "gemini"?)');
+    expect(out).not.toContain('agents.command');
+    expect(out).not.toContain('attempts[0]');
+    const plan = await runBaton(['plan'], { cwd: r.root });
+    expect(plan.code).toBe(1);
+    expect(plan.stdout + plan.stderr).toContain('[config/unknown-agent]');
+  });
+
   it('one pass: schema errors with the unknown fields beside them, and the plan and lint rules on the contracts that parsed', async () => {
     const r = repo({
       'specs/one/contract.md': ok('one'),
