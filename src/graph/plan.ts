@@ -16,14 +16,18 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Validates the feature graph and computes waves, critical path, integration points and Amdahl's bound (pure). */
 export function buildPlan(contracts: readonly Contract[], options: BuildPlanOptions = {}): Result<Plan> {
-  const indexed = indexContracts(contracts);
-  if (!indexed.ok) return indexed;
-  const byId = indexed.value;
-
+  const { byId, errors } = indexContracts(contracts);
+  // Every problem of the graph in one pass: ids declared twice, unknown dependencies, and the cycles
+  // among the features that are known (the first of a repeated id stands for it).
   const graph = new Map<string, readonly string[]>();
-  for (const c of contracts) graph.set(c.feature_id, c.depends_on.features);
+  for (const [id, c] of byId)
+    graph.set(
+      id,
+      c.depends_on.features.filter((dep) => byId.has(dep)),
+    );
   const sequence = sequenceGraph(graph, byString);
-  if (!sequence.safe) return { ok: false, errors: sequence.cycles.map((cycle) => cycleError(cycle, byId)) };
+  if (!sequence.safe) errors.push(...sequence.cycles.map((cycle) => cycleError(cycle, byId)));
+  if (errors.length > 0 || !sequence.safe) return { ok: false, errors };
 
   const waves = sequence.chunks;
   const order = waves.flat();
@@ -60,8 +64,11 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
   return { ok: true, value: plan, warnings: [] };
 }
 
-/** The contracts by id, or the ids declared twice, else the dependencies on unknown features. */
-function indexContracts(contracts: readonly Contract[]): Result<Map<string, Contract>> {
+/** The contracts by id (the first of a repeated id), with the ids declared twice and the dependencies on unknown features. */
+function indexContracts(contracts: readonly Contract[]): {
+  byId: Map<string, Contract>;
+  errors: Diagnostic[];
+} {
   const errors: Diagnostic[] = [];
   const byId = new Map<string, Contract>();
   for (const c of contracts) {
@@ -78,7 +85,6 @@ function indexContracts(contracts: readonly Contract[]): Result<Map<string, Cont
     }
     byId.set(c.feature_id, c);
   }
-  if (errors.length > 0) return { ok: false, errors };
 
   const known = [...byId.keys()].sort(byString);
   for (const c of contracts) {
@@ -97,7 +103,7 @@ function indexContracts(contracts: readonly Contract[]): Result<Map<string, Cont
       );
     });
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: byId, warnings: [] };
+  return { byId, errors };
 }
 
 /** The error for one dependency cycle, at the dependency that closes it in its first feature. */

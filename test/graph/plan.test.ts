@@ -85,6 +85,19 @@ describe('buildPlan', () => {
     expect(e?.location).toEqual({ file: 'specs/other/contract.md', line: 2, column: 1 });
   });
 
+  it('reports every problem of the graph in one pass: a repeated id, an unknown dependency and a cycle', () => {
+    const errors = errorsOf(
+      buildPlan([
+        contract('dup'),
+        { ...contract('dup'), file: 'specs/other/contract.md' },
+        contract('a', { deps: ['b', 'nowhere'] }),
+        contract('b', { deps: ['a'] }),
+      ]),
+    );
+    expect(errors.map((e) => e.code)).toEqual(['plan/duplicate-id', 'plan/unknown-dependency', 'plan/cycle']);
+    expect(errors[2]?.message).toBe('dependency cycle: a → b → a (each depends on the next)');
+  });
+
   it('an unknown dependency lists the known ids, at the line that names it', () => {
     const [e, ...rest] = errorsOf(
       buildPlan([
