@@ -218,6 +218,8 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
   } else if (r.into) {
     out(`${p.red(`${r.into.branch} left where it was`)}: ${escapeControl(r.into.reason)}`);
     if (r.into.hint) out(`hint: ${r.into.hint}`);
+  } else if (r.outcome === 'clean') {
+    out(p.dim('To move a branch to this result: baton integrate --continue --into <branch>'));
   }
   for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));
 }

@@ -93,7 +93,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--continue',
-      'go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) after a clean integration whose --into was refused',
+      'go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none',
     )
     .option(
       '--fresh',

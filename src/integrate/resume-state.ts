@@ -49,11 +49,11 @@ function lastStartIndex(events: readonly LogEvent[]): number {
  * How the integration ended, unless a `--continue` went on after that end (it re-emits merges and
  * tests, and may have been killed before recording its own end).
  */
-function lastEnd(tail: readonly LogEvent[]): { outcome: string; intoRefused?: string } | undefined {
+function lastEnd(tail: readonly LogEvent[]): { outcome: string; into?: string } | undefined {
   for (let i = tail.length - 1; i >= 0; i--) {
     const e = tail[i];
     if (e?.type === 'integration.ended') {
-      return { outcome: e.outcome, ...(e.into_refused ? { intoRefused: e.into_refused } : {}) };
+      return { outcome: e.outcome, ...(e.into ? { into: e.into } : {}) };
     }
     if (e?.type?.startsWith('merge.') || e?.type === 'integration.tested') return undefined;
   }
@@ -79,9 +79,10 @@ function skippedStep(m: MergeRecord, skipped: MergeSkipped | undefined): MergeSt
 
 /**
  * Rebuilds the last integration's state from the log, or says why it cannot go on (pure). Besides a
- * conflict or an interruption, a clean integration whose `--into` was refused (a checkout with
- * uncommitted changes, say) goes on when `--into` is asked again: nothing is merged again, its
- * integration criteria run again, and the branch moves if everything still passes.
+ * conflict or an interruption, a clean integration that moved no branch (its `--into` was refused,
+ * a checkout with uncommitted changes say, or none was asked) goes on when `--into` is asked:
+ * nothing is merged again, its integration criteria run again, and the branch moves if everything
+ * still passes.
  */
 export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: string } = {}): ResumeVerdict {
   const start = lastStartIndex(events);
@@ -105,7 +106,7 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   // `interrupted`; a killed Baton records no end) can go on.
   const end = lastEnd(tail);
   const outcome = end?.outcome;
-  const promotable = outcome === 'clean' && end?.intoRefused !== undefined;
+  const promotable = outcome === 'clean' && end?.into === undefined;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
     return {
       ok: false,
@@ -113,7 +114,7 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
         code: 'integrate/nothing-to-continue',
         message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
         hint: promotable
-          ? 'It ended clean but its --into was refused: run `baton integrate --continue --into <branch>` once that is fixed, or start a new one with `baton integrate --fresh`.'
+          ? 'It ended clean and moved no branch: to move one to it, run `baton integrate --continue --into <branch>`; or start a new one with `baton integrate --fresh`.'
           : 'Start a new one with `baton integrate --fresh`.',
       },
     };

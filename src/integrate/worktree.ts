@@ -28,7 +28,7 @@ export interface PrepareOptions {
   stamp: string;
   /**
    * The `baton integrate --continue …` that would go on with the earlier result (it stopped at a
-   * conflict, was interrupted, or ended clean with its `--into` refused), so the refusal offers it
+   * conflict, was interrupted, or ended clean having moved no branch and `--into` is asked), so the refusal offers it
    * only then; asked only when refusing.
    */
   continueCommand?: () => string | undefined;

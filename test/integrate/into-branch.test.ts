@@ -95,6 +95,23 @@ describe('integrate --continue --into', () => {
     expect(repo.git('log', '--merges', '--format=%s', 'main').trim().split('\n')).toHaveLength(1);
   });
 
+  it('moves a branch to a clean integration that was run without --into, and not twice', async () => {
+    const repo = await ranOneFeature();
+    const plain = await runBaton(['integrate'], { cwd: repo.root });
+    expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+    expect(plain.stdout).toContain(
+      'To move a branch to this result: baton integrate --continue --into <branch>',
+    );
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('src/a/a.txt');
+    const promoted = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toContain('src/a/a.txt');
+    // Once a branch moved, there is nothing left to continue.
+    const again = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('[integrate/nothing-to-continue]');
+  });
+
   it('offers --continue --into when a new integration meets the refused one', async () => {
     const repo = makeRepo({
       '.gitignore': '.baton/\n',
