@@ -286,6 +286,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     include: a.include,
     included: selection.included,
     base,
+    commits: selection.commits,
     worktreePath: join(project.config.worktrees, 'integration'),
     fresh: Boolean(flags.fresh),
   });

@@ -22,7 +22,7 @@ export async function chooseForIntegration(q: {
   selected: readonly string[];
   base: string;
   include: readonly FeatureStatus[];
-}): Promise<IntegrationSelection> {
+}): Promise<IntegrationSelection & { commits: Record<string, string> }> {
   const tips = await localBranchTips(q.root);
   const tipOf = (id: string) => tips.get(featureBranch(id));
   const withBranch = q.selected.filter((id) => tipOf(id) !== undefined);
@@ -31,7 +31,7 @@ export async function chooseForIntegration(q: {
   // it last started over, or taken from the status snapshot when that reads less.
   const state = foldForFeatures(q.logPath, [...withBranch, ...deps]);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
-  return selectForIntegration({
+  const selection = selectForIntegration({
     plan: q.plan,
     selected: q.selected,
     hasBranch: (id) => tipOf(id) !== undefined,
@@ -40,6 +40,11 @@ export async function chooseForIntegration(q: {
     tipOf,
     inBase: await dependenciesInBase({ root: q.root, base: q.base, deps, tipOf, stateOf }),
   });
+  // The commit each feature is merged at: its tip now, which the selection found to be the checked one.
+  const commits = Object.fromEntries(
+    selection.merge.flatMap((id) => (tips.has(featureBranch(id)) ? [[id, tipOf(id) as string]] : [])),
+  );
+  return { ...selection, commits };
 }
 
 /** The dependencies of `order`'s features that are not in `order` themselves (pure). */

@@ -76,6 +76,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
       tests: session.tests,
       checks,
       included: session.included,
+      stale: session.stale ?? [],
     };
     into = await moveInto(session.s.root, input, commit);
   }

@@ -25,6 +25,8 @@ export interface IntoInput {
   checks: Readonly<Record<string, CheckTally>>;
   /** Features merged although their status is not `complete` (`--include`). */
   included: ReadonlyArray<{ feature_id: string; status: FeatureStatus }>;
+  /** Features merged earlier in this integration that no longer pass (failed `baton verify` since). */
+  stale?: ReadonlyArray<{ feature_id: string; reason: string }>;
 }
 
 /** A feature that was selected and not merged, in words; undefined for one merged or with nothing to merge. */
@@ -62,6 +64,13 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     };
   }
   if (input.outcome !== 'clean') return { reason: `the integration ended ${input.outcome}` };
+  if (input.stale && input.stale.length > 0) {
+    const list = input.stale.map((s) => `${s.feature_id} (${s.reason})`).join(', ');
+    return {
+      reason: `merged before, no longer passing: ${list}`,
+      hint: `Fix them and integrate again from the start: baton integrate --fresh --into ${input.branch}.`,
+    };
+  }
   const tallies = Object.values(input.checks);
   const unverifiable = tallies.reduce((n, t) => n + t.unverifiable, 0);
   if (unverifiable > 0) {

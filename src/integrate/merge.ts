@@ -9,6 +9,7 @@ import { existingBranches } from '../git/branches.js';
 import { git } from '../git/git.js';
 import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
+import { foldForFeatures } from '../log/fold-from-end.js';
 import { readLog } from '../log/read.js';
 import { portBlockFor } from '../ports.js';
 import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
@@ -17,12 +18,15 @@ import { finish } from './finish.js';
 import { collectBranchChanges } from './predict.js';
 import { commitResolution, resolveByAgent } from './resolve.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
+import { noLongerTaken } from './selection.js';
 import {
   contractOf,
   emit,
+  excludeWithDependents,
   type Halt,
   interrupted,
   interruptedHalt,
+  mergeRef,
   now,
   recordMerged,
   type Session,
@@ -116,6 +120,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     worktree: o.worktreePath,
     base: o.base,
     order: [...o.features],
+    commits: { ...(o.commits ?? {}) },
     changed: {},
     merged: [],
     steps: new Map(),
@@ -148,7 +153,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     const changes = await collectBranchChanges(
       o.root,
       o.base,
-      session.order.map((id) => ({ feature_id: id, branch: featureBranch(id) })),
+      session.order.map((id) => ({ feature_id: id, branch: mergeRef(session, id) })),
     );
     session.changed = Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
     session.startedAt = now(session);
@@ -158,6 +163,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       worktree: session.worktree,
       order: session.order,
       base_commit: o.base,
+      ...(Object.keys(session.commits).length > 0 ? { commits: { ...session.commits } } : {}),
       ...(session.test ? { test: session.test } : {}),
       on_conflict: session.policy,
       ...(session.include.length > 0 ? { include: session.include } : {}),
@@ -181,6 +187,7 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     worktree: r.worktree,
     base: r.base,
     order: r.order,
+    commits: r.commits,
     changed: {},
     merged: [...r.merged],
     steps: new Map(r.steps.map((s) => [s.feature_id, s])),
@@ -196,11 +203,41 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     const changes = await collectBranchChanges(
       o.root,
       r.base,
-      present.map((id) => ({ feature_id: id, branch: featureBranch(id) })),
+      present.map((id) => ({ feature_id: id, branch: mergeRef(session, id) })),
     );
     session.changed = Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
   }
   return session;
+}
+
+/**
+ * Applies the integration's rule again before going on (`noLongerTaken`): a feature still to merge
+ * that no longer passes is left out (and its dependents), one already merged keeps `--into` from
+ * moving, and the conflict being resolved is not committed for one.
+ */
+async function leaveOutNoLongerPassing(session: Session, r: ResumeState): Promise<void> {
+  // An integration logged before commits were recorded has nothing to compare with.
+  if (Object.keys(r.commits).length === 0) return;
+  const state = foldForFeatures(session.s.logPath, session.order);
+  const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
+  const failing = noLongerTaken(session.s.plan, session.order, stateOf, r.include, r.commits);
+  const pending = failing.find((x) => x.feature_id === r.pending?.feature_id);
+  if (pending) {
+    throw new UserError(
+      'integrate/no-longer-passes',
+      `${pending.feature_id} no longer passes since this integration began (${pending.reason}); its merge is left uncommitted in ${session.worktree}`,
+      {
+        hint: `Fix it, then start over: git -C ${session.worktree} merge --abort && baton integrate --fresh.`,
+      },
+    );
+  }
+  session.stale = failing.filter((x) => session.merged.includes(x.feature_id));
+  for (const x of session.stale)
+    session.notes.push(`${x.feature_id} was merged but no longer passes: ${x.reason}`);
+  for (const x of failing) {
+    if (session.steps.has(x.feature_id) || x.feature_id === r.pending?.feature_id) continue;
+    excludeWithDependents(session, x, (id) => stateOf(id)?.status ?? 'pending');
+  }
 }
 
 /**
@@ -225,6 +262,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     });
   }
   const session = await resumedSession(o, r);
+  await leaveOutNoLongerPassing(session, r);
   if (!r.pending && (await mergeInProgress(session.worktree))) {
     throw new UserError(
       'integrate/merge-in-progress',
@@ -296,7 +334,11 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
   const feature = contractOf(session.s.plan, id);
   const t0 = now(session);
   const title = feature.title && feature.title !== id ? ` (${feature.title})` : '';
-  const outcome = await mergeNoFf(session.worktree, featureBranch(id), `Merge ${featureBranch(id)}${title}`);
+  const outcome = await mergeNoFf(
+    session.worktree,
+    mergeRef(session, id),
+    `Merge ${featureBranch(id)}${title}`,
+  );
   if (outcome.kind === 'up-to-date') {
     // No commit of the branch is new here (an agent that changed nothing): claim no merge commit.
     const reason = `nothing to merge: ${featureBranch(id)} adds no commit beyond the integration`;

@@ -19,10 +19,48 @@ import {
   type Halt,
   interrupted,
   interruptedHalt,
+  mergeRef,
   now,
   recordMerged,
   type Session,
 } from './session.js';
+
+/** The integration's tip before `id` is merged: the last merge commit, else the base (unknown for an old log). */
+function tipBefore(session: Session): string | undefined {
+  const last = session.merged.at(-1);
+  const step = last === undefined ? undefined : session.steps.get(last);
+  return step?.status === 'merged' && step.commit !== '' ? step.commit : session.base;
+}
+
+/** The commit `id` is merged at: the one recorded when it was selected, else its branch's tip. */
+async function featureCommit(session: Session, id: string): Promise<string> {
+  return git(session.s.root, ['rev-parse', '--verify', `${mergeRef(session, id)}^{commit}`]);
+}
+
+/**
+ * Why `head` is not the merge of `id` the integration asked for, or undefined when it is: a commit
+ * whose parents are exactly the integration's tip before it and the feature's commit. Anything else
+ * (another branch merged too, a commit on top, the feature's later commits) would bring unchecked
+ * work along, whoever made it: a person or the resolving agent.
+ */
+async function wrongMerge(session: Session, id: string, head: string): Promise<string | undefined> {
+  const parents = (await git(session.worktree, ['rev-list', '--parents', '-n', '1', head]))
+    .split(' ')
+    .slice(1);
+  const feature = await featureCommit(session, id);
+  const before = tipBefore(session);
+  if (parents.length === 2 && parents[1] === feature && (before === undefined || parents[0] === before)) {
+    return undefined;
+  }
+  const short = (c: string | undefined) => (c === undefined ? '?' : c.slice(0, 10));
+  return `${short(head)} is not the merge of ${featureBranch(id)} at ${short(feature)} into ${short(before)}: its parents are ${parents.map(short).join(', ') || 'none'}`;
+}
+
+/** The way back to the merge a person must resolve, after a wrong one. */
+function redoHint(session: Session, id: string): string {
+  const before = tipBefore(session) ?? 'HEAD';
+  return `Put it back and merge only ${featureBranch(id)}: git -C ${session.worktree} reset --hard ${before.slice(0, 12)} && git -C ${session.worktree} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`baton integrate --continue\`.`;
+}
 
 /** Commits a merge a person resolved, or accepts the merge commit they made themselves. */
 export async function commitResolution(
@@ -32,6 +70,16 @@ export async function commitResolution(
 ): Promise<string> {
   const wt = session.worktree;
   if (await mergeInProgress(wt)) {
+    const [head, mergeHead] = (await git(wt, ['rev-parse', 'HEAD', 'MERGE_HEAD'])).split('\n');
+    const feature = await featureCommit(session, id);
+    const before = tipBefore(session);
+    if (mergeHead !== feature || (before !== undefined && head !== before)) {
+      throw new UserError(
+        'integrate/wrong-merge',
+        `the merge in progress in ${wt} is not the merge of ${featureBranch(id)} at ${feature.slice(0, 10)} into ${before?.slice(0, 10) ?? 'the integration'}`,
+        { hint: redoHint(session, id) },
+      );
+    }
     const unmerged = await unmergedPaths(wt);
     if (unmerged.length > 0) {
       throw new UserError(
@@ -56,12 +104,17 @@ export async function commitResolution(
     return commitMerge(wt);
   }
   const head = await git(wt, ['rev-parse', 'HEAD']);
-  if (await isAncestor(session.s.root, featureBranch(id), head)) return head; // committed by hand already
+  if (await isAncestor(session.s.root, mergeRef(session, id), head)) {
+    // Committed by hand already: only the merge asked for is accepted.
+    const wrong = await wrongMerge(session, id, head);
+    if (wrong === undefined) return head;
+    throw new UserError('integrate/wrong-merge', wrong, { hint: redoHint(session, id) });
+  }
   throw new UserError(
     'integrate/merge-gone',
     `no merge is in progress in ${wt} and ${featureBranch(id)} is not merged there (was the merge aborted?)`,
     {
-      hint: `Merge it again by hand (git -C ${wt} merge ${featureBranch(id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
+      hint: `Merge it again by hand (git -C ${wt} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
     },
   );
 }
@@ -76,7 +129,7 @@ async function unresolvedAfter(
   const wt = session.worktree;
   if (!(await mergeInProgress(wt))) {
     const head = await git(wt, ['rev-parse', 'HEAD']);
-    return (await isAncestor(session.s.root, featureBranch(id), head)) ? [] : [...files];
+    return (await isAncestor(session.s.root, mergeRef(session, id), head)) ? [] : [...files];
   }
   const cleared = files.filter((f) => !filesWithConflictMarkers(wt, [f]).length);
   // An agent that edited the files but forgot `git add` still resolved them; one that failed did not.
@@ -133,6 +186,15 @@ export async function resolveByAgent(
     return { kind: 'conflict', report: { ...report, unresolved, resolver_exit: exitCode } };
   }
   const commit = (await mergeInProgress(wt)) ? await commitMerge(wt) : await git(wt, ['rev-parse', 'HEAD']);
+  const wrong = await wrongMerge(session, id, commit);
+  if (wrong !== undefined) {
+    // What the resolver committed is not the merge alone: a person looks at it; `--continue` refuses it.
+    session.notes.push(`the resolving agent's work was not accepted: ${wrong}. ${redoHint(session, id)}`);
+    return {
+      kind: 'conflict',
+      report: { ...report, unresolved: [...report.files], resolver_exit: exitCode },
+    };
+  }
   const leftovers = (await statusEntries(wt)).filter((e) => e.code !== '??');
   if (leftovers.length > 0) {
     session.notes.push(

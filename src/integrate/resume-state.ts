@@ -28,6 +28,8 @@ export interface ResumeState {
   untested?: string;
   include: FeatureStatus[];
   included: Array<{ feature_id: string; status: FeatureStatus }>;
+  /** The commit merged for each feature, as the integration recorded it at its start. */
+  commits: Record<string, string>;
 }
 
 /** Why there is nothing to continue, as a user error's code, message and hint. */
@@ -157,6 +159,7 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
       ...(untested ? { untested } : {}),
       include: [...(started.include ?? [])],
       included: [...(started.included ?? [])],
+      commits: { ...(started.commits ?? {}) },
     },
   };
 }

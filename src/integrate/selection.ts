@@ -109,6 +109,41 @@ export function uncheckedReason(
   return `${featureBranch(id)} is at ${tip.slice(0, 10)}, but its checks passed on ${f.commit.slice(0, 10)}; run \`baton verify ${id}\``;
 }
 
+/**
+ * Why a feature is not taken on its own account (pure): its status is neither `complete` nor one
+ * `include` opts in, or it is `complete` but `commit` (what would be merged) is not what its checks
+ * passed on. Undefined when it is taken.
+ */
+export function notTakenReason(
+  contract: Contract | undefined,
+  f: FeatureState | undefined,
+  include: readonly FeatureStatus[],
+  commit: string | undefined,
+): string | undefined {
+  const status = f?.status ?? 'pending';
+  if (status === 'complete') return uncheckedReason(contract, f, commit);
+  return include.includes(status) ? undefined : notPassedReason(f);
+}
+
+/**
+ * The features of an integration under way that would no longer be taken (pure), by the rule it
+ * began with (`notTakenReason`, with its `include`), against the commit it recorded for each: a
+ * feature whose checks failed since (`baton verify`), or whose last checks ran on another commit.
+ */
+export function noLongerTaken(
+  plan: Plan,
+  ids: readonly string[],
+  stateOf: (id: string) => FeatureState | undefined,
+  include: readonly FeatureStatus[],
+  commits: Readonly<Record<string, string>>,
+): IntegrationExclusion[] {
+  return ids.flatMap((id) => {
+    const f = stateOf(id);
+    const reason = notTakenReason(plan.byId.get(id), f, include, commits[id]);
+    return reason === undefined ? [] : [{ feature_id: id, status: f?.status ?? 'pending', reason }];
+  });
+}
+
 /** Why a feature cannot be taken although it passed: a dependency neither merged here nor in the base (pure). */
 function missingDependency(
   input: SelectionInput,
@@ -137,13 +172,7 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
   for (const id of order) {
     if (out.has(id)) continue;
     const status = statusOf(id);
-    const f = input.stateOf(id);
-    const reason =
-      status === 'complete'
-        ? uncheckedReason(input.plan.byId.get(id), f, input.tipOf(id))
-        : input.include.includes(status)
-          ? undefined
-          : notPassedReason(f);
+    const reason = notTakenReason(input.plan.byId.get(id), input.stateOf(id), input.include, input.tipOf(id));
     const why = reason ?? missingDependency(input, id, order, notRun);
     if (why === undefined) continue;
     out.add(id);

@@ -4,9 +4,10 @@
  */
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
+import { featureBranch } from '../git/refs.js';
 import { dependentsOf } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
-import type { FeatureStatus, NewEvent } from '../log/events.js';
+import type { FeatureStatus, IntegrationExclusion, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { ConflictReport } from './explain.js';
 import type { ConflictPolicy, IntegrationSettings, MergeStep, TestRun } from './types.js';
@@ -21,6 +22,8 @@ export interface Session {
   base: string | undefined;
   /** Features this integration merges, in plan order. */
   order: string[];
+  /** The commit merged for each feature, recorded when it was selected (see `mergeRef`). */
+  commits: Readonly<Record<string, string>>;
   changed: Record<string, readonly string[]>;
   /** Features merged so far (earlier invocations included), in merge order. */
   merged: string[];
@@ -30,7 +33,18 @@ export interface Session {
   notes: string[];
   include: FeatureStatus[];
   included: Array<{ feature_id: string; status: FeatureStatus }>;
+  /** Features merged by an earlier invocation that no longer pass (`--continue`): `--into` refuses. */
+  stale?: IntegrationExclusion[];
   backup?: string;
+}
+
+/**
+ * What `git merge` is given for a feature: the commit recorded when it was selected, the one its
+ * checks passed on, never the branch as it is when its turn comes (an agent or a person may have
+ * committed to it since); the branch only for an integration logged before commits were recorded.
+ */
+export function mergeRef(session: Session, id: string): string {
+  return session.commits[id] ?? featureBranch(id);
 }
 
 /** Why the merge loop stopped early. */
@@ -108,6 +122,26 @@ export function skipWithDependents(session: Session, id: string, reason: string)
     const why = `depends on skipped ${id}`;
     session.steps.set(dep, { feature_id: dep, status: 'skipped', reason: why });
     emit(session, { type: 'merge.skipped', feature_id: dep, reason: why, kind: 'dependency' });
+  }
+}
+
+/**
+ * Leaves a feature out because it no longer passes (`--continue`), and the features still to merge
+ * that depend on it, each recorded as not merged.
+ */
+export function excludeWithDependents(
+  session: Session,
+  x: IntegrationExclusion,
+  statusOf: (id: string) => FeatureStatus,
+): void {
+  const leaveOut = (feature_id: string, status: FeatureStatus, reason: string) => {
+    session.steps.set(feature_id, { feature_id, status: 'not-merged', feature_status: status, reason });
+    emit(session, { type: 'merge.skipped', feature_id, reason, kind: 'excluded', status });
+  };
+  leaveOut(x.feature_id, x.status, `no longer passes: ${x.reason}`);
+  const rest = session.order.filter((f) => !session.steps.has(f));
+  for (const dep of dependentsOf(session.s.plan, x.feature_id, rest)) {
+    leaveOut(dep, statusOf(dep), `depends on ${x.feature_id}, which is not merged (${x.status})`);
   }
 }
 

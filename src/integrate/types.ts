@@ -167,6 +167,8 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   included?: ReadonlyArray<{ feature_id: string; status: FeatureStatus }>;
   /** The commit integration starts from. */
   base: string;
+  /** The commit to merge for each feature (its branch's tip when selected; the branch when absent). */
+  commits?: Readonly<Record<string, string>>;
   /** Where the integration worktree goes when there is none yet. */
   worktreePath: string;
   fresh: boolean;

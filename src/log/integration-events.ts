@@ -19,6 +19,11 @@ export const INTEGRATION_EVENT_MAKERS = {
       order: strings,
       /** The commit the integration branch starts from. */
       base_commit: z.optional(z.string()),
+      /**
+       * The commit merged for each feature of `order`: its branch's tip when it was selected (the
+       * commit its checks passed on), so a branch that moves meanwhile brings nothing unchecked.
+       */
+      commits: z.optional(z.record(z.string(), z.string())),
       /** The test command run after each merge, so `--continue` runs the same one. */
       test: z.optional(z.string()),
       /** What to do on a conflict: `stop`, `skip` or `agent`. */

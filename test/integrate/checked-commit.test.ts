@@ -1,0 +1,139 @@
+// What integration merges is the commit each feature's checks passed on, recorded when it was selected:
+// a branch that moves during the integration, a feature that fails `baton verify` while a conflict
+// waits, and a merge that brings more than the feature (by hand or by the resolving agent) never reach
+// the user's branch.
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { lines, logEvents, makeFourFeatures, projectRepo, recordStatus } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+const integrationWorktree = (r: TempRepo) => join(r.root, '..', 'repo.baton-worktrees', 'integration');
+
+/** The four-feature fixture (a × b conflict in src/routes.ts), every feature recorded complete. */
+function completeFour(): TempRepo {
+  const r = makeFourFeatures().repo;
+  recordStatus(r, ['a', 'b', 'c', 'd']);
+  return r;
+}
+
+/** Records a failed worktree check of `id` on its branch's tip, as `baton verify` would. */
+function failVerify(r: TempRepo, id: string): void {
+  const failed = {
+    v: 1,
+    ts: new Date().toISOString(),
+    type: 'check.failed',
+    feature_id: id,
+    criterion_id: 'works',
+    text: 'it works',
+    kind: 'run',
+    on: 'worktree',
+    message: 'exit 1 after 3 ms: broken since',
+    commit: r.git('rev-parse', `baton/${id}`),
+  };
+  appendFileSync(join(r.root, '.baton', 'log.jsonl'), `${JSON.stringify(failed)}\n`);
+}
+
+/** Stops at the a × b conflict, then resolves it in the integration worktree and stages it. */
+async function stopAtConflictAndResolve(r: TempRepo): Promise<string> {
+  const stop = await runBaton(['integrate', '--into', 'main'], { cwd: r.root });
+  expect(stop.code).toBe(1);
+  expect(stop.stdout).toContain('Merging baton/b (merge 2 of 4) conflicts');
+  const wt = integrationWorktree(r);
+  writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
+  r.git('-C', wt, 'add', 'src/routes.ts');
+  return wt;
+}
+
+describe('integration merges the checked commit', () => {
+  it('merges the commit selected, not a commit added to the branch while the integration runs', async () => {
+    repo = projectRepo(['f1', 'f2', 'f3'].map((id) => ({ id, criteria: [] })));
+    const checked = repo.git('rev-parse', 'baton/f3');
+    // A commit nobody checked, put on baton/f3 by the test command after the first merge.
+    repo.git('checkout', '-q', 'baton/f3');
+    const late = repo.commit('late, unchecked', { 'src/f3/late.ts': '// unchecked\n' });
+    repo.git('checkout', '-q', 'main');
+    repo.git('update-ref', 'refs/heads/baton/f3', checked);
+    const marker = join(repo.root, '..', 'moved');
+    const test = `[ -e ${marker} ] || { touch ${marker}; git -C ${repo.root} update-ref refs/heads/baton/f3 ${late}; }`;
+    const r = await runBaton(['integrate', '--test', test, '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(repo.git('rev-parse', 'baton/f3')).toBe(late);
+    const onMain = repo.git('ls-tree', '-r', '--name-only', 'main');
+    expect(onMain).toContain('src/f3/index.ts');
+    expect(onMain).not.toContain('src/f3/late.ts');
+    const started = logEvents(repo).find((e) => e.type === 'integration.started');
+    expect(started?.type === 'integration.started' && started.commits?.f3).toBe(checked);
+  });
+
+  it('--continue leaves out a feature that failed its checks while the conflict waited, and --into refuses', async () => {
+    repo = completeFour();
+    await stopAtConflictAndResolve(repo);
+    failVerify(repo, 'd');
+    const mainBefore = repo.git('rev-parse', 'main');
+    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(c.code).toBe(1);
+    expect(c.stdout).toContain('not merged: d (failed-checks: no longer passes: works: exit 1 after 3 ms');
+    expect(c.stdout).toContain('main left where it was: not every selected feature was merged');
+    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+    const merged = logEvents(repo).flatMap((e) => (e.type === 'merge.clean' ? [e.feature_id] : []));
+    expect(merged).toEqual(['a', 'b', 'c']);
+  });
+
+  it('--continue keeps --into from moving when a feature merged before no longer passes', async () => {
+    repo = completeFour();
+    await stopAtConflictAndResolve(repo);
+    failVerify(repo, 'a');
+    const mainBefore = repo.git('rev-parse', 'main');
+    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(c.code).toBe(1);
+    expect(c.stdout).toContain('main left where it was: merged before, no longer passing: a (works: exit 1');
+    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+  });
+
+  it('refuses a merge committed by hand that brings another branch along', async () => {
+    repo = completeFour();
+    const wt = await stopAtConflictAndResolve(repo);
+    repo.git('-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--no-edit');
+    repo.git('-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@t', 'merge', '-q', '--no-edit', 'baton/d');
+    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain('is not the merge of baton/b at');
+    expect(c.stderr).toContain('[integrate/wrong-merge]');
+    expect(c.stderr).toContain(`git -C ${wt} reset --hard`);
+  });
+
+  it('does not accept a resolving agent that merges another branch too', async () => {
+    repo = completeFour();
+    const script = join(repo.root, '..', 'resolve.sh');
+    writeFileSync(
+      script,
+      [
+        'set -e',
+        'for f in $BATON_CONFLICT_FILES; do grep -v "^[<=>|]\\{7\\}" "$f" > "$f.tmp"; mv "$f.tmp" "$f"; git add "$f"; done',
+        'git -c user.name=x -c user.email=x@x commit -q --no-edit',
+        'git -c user.name=x -c user.email=x@x merge -q --no-edit baton/d',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(repo.root, 'baton.config.json'),
+      JSON.stringify({ agent: { command: `sh ${script}` } }),
+    );
+    repo.commit('config');
+    const mainBefore = repo.git('rev-parse', 'main');
+    const r = await runBaton(['integrate', '--on-conflict', 'agent', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("the resolving agent's work was not accepted");
+    expect(logEvents(repo).find((e) => e.type === 'integration.ended')).toMatchObject({
+      outcome: 'conflict',
+    });
+    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+  });
+});
