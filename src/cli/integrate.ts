@@ -6,7 +6,7 @@ import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { chooseForIntegration } from '../integrate/choose.js';
-import { assertIntoBranch, defaultBaseRef } from '../integrate/into.js';
+import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
 import { predictConflicts } from '../integrate/predict.js';
 import { INCLUDABLE_STATUSES, type IntegrationSelection, parseInclude } from '../integrate/selection.js';
@@ -274,6 +274,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     a.setExit(prediction.conflicts.length > 0 ? 1 : 0);
     return undefined;
   }
+  if (flags.into !== undefined)
+    await assertIntoHoldsBases(project.root, flags.into, selection.bases, selection.commits);
   if (a.settings.onConflict === 'agent') {
     await assertResolversInstalled(project.plan, selection.merge, project.config, ctx.env);
   }
@@ -287,6 +289,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     included: selection.included,
     base,
     commits: selection.commits,
+    bases: selection.bases,
     worktreePath: join(project.config.worktrees, 'integration'),
     fresh: Boolean(flags.fresh),
   });

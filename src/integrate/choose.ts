@@ -22,7 +22,7 @@ export async function chooseForIntegration(q: {
   selected: readonly string[];
   base: string;
   include: readonly FeatureStatus[];
-}): Promise<IntegrationSelection & { commits: Record<string, string> }> {
+}): Promise<IntegrationSelection & { commits: Record<string, string>; bases: Record<string, string> }> {
   const tips = await localBranchTips(q.root);
   const tipOf = (id: string) => tips.get(featureBranch(id));
   const withBranch = q.selected.filter((id) => tipOf(id) !== undefined);
@@ -44,7 +44,14 @@ export async function chooseForIntegration(q: {
   const commits = Object.fromEntries(
     selection.merge.flatMap((id) => (tips.has(featureBranch(id)) ? [[id, tipOf(id) as string]] : [])),
   );
-  return { ...selection, commits };
+  // The commit each was cut from, as the log recorded it (`--into` must hold it).
+  const bases = Object.fromEntries(
+    selection.merge.flatMap((id) => {
+      const base = stateOf(id)?.base_commit;
+      return base === undefined ? [] : [[id, base]];
+    }),
+  );
+  return { ...selection, commits, bases };
 }
 
 /** The dependencies of `order`'s features that are not in `order` themselves (pure). */

@@ -5,7 +5,7 @@
 import { git } from '../git/git.js';
 import type { IntegrationEnded } from '../log/events.js';
 import { portBlockFor } from '../ports.js';
-import { moveInto } from './into.js';
+import { foreignBases, moveInto } from './into.js';
 import {
   contractOf,
   emit,
@@ -69,7 +69,15 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
 
   let into: IntoResult | undefined;
   if (session.s.into) {
+    const merged = Object.entries(session.bases).filter(([id]) => session.merged.includes(id));
+    const foreign = await foreignBases(
+      session.s.root,
+      session.s.into,
+      Object.fromEntries(merged),
+      session.commits,
+    );
     const input = {
+      foreign,
       branch: session.s.into,
       outcome,
       steps,

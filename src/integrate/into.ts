@@ -4,9 +4,9 @@
  * after a merge passed and every `after: integration` criterion passed.
  */
 import { UserError } from '../errors.js';
-import { gitRaw, resolveCommit } from '../git/git.js';
+import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
-import { INTEGRATION_BRANCH } from '../git/refs.js';
+import { featureBranch as featureBranchRef, INTEGRATION_BRANCH } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
@@ -27,6 +27,89 @@ export interface IntoInput {
   included: ReadonlyArray<{ feature_id: string; status: FeatureStatus }>;
   /** Features merged earlier in this integration that no longer pass (failed `baton verify` since). */
   stale?: ReadonlyArray<{ feature_id: string; reason: string }>;
+  /** Commits the merged features were cut from that the branch does not hold (`foreignBases`). */
+  foreign?: readonly ForeignBase[];
+}
+
+/** A commit features were cut from that the `--into` branch does not hold, and what it would bring. */
+export interface ForeignBase {
+  base: string;
+  feature_ids: string[];
+  /** Commits reachable from `base` and not from the branch: in no feature, yet they would reach it. */
+  count: number;
+  /** The newest few of them, `<short hash> <subject>`. */
+  subjects: string[];
+}
+
+/**
+ * The commits `bases` names (each feature's: the one its branch was cut from) that `into` does not
+ * hold, of the features whose commit (`commits`, else the branch) still holds it. Merging such a
+ * feature would also bring every commit between `into` and its base, work no feature made and nothing
+ * checked as part of it: the branch they were cut from had moved on (`dev`'s own commits), or `into`
+ * was reset below it. A feature moved onto `into` since (a rebase) holds its old base no more and
+ * passes. One git process per distinct base; more only when one is foreign.
+ */
+export async function foreignBases(
+  root: string,
+  into: string,
+  bases: Readonly<Record<string, string>>,
+  commits: Readonly<Record<string, string>>,
+): Promise<ForeignBase[]> {
+  const byBase = new Map<string, string[]>();
+  for (const [id, base] of Object.entries(bases)) byBase.set(base, [...(byBase.get(base) ?? []), id]);
+  const ref = `refs/heads/${into}`;
+  const out: ForeignBase[] = [];
+  for (const [base, all] of byBase) {
+    if (await isAncestor(root, base, ref)) continue;
+    const holds = await Promise.all(
+      all.map((id) => isAncestor(root, base, commits[id] ?? featureBranchRef(id))),
+    );
+    const ids = all.filter((_, i) => holds[i]);
+    if (ids.length === 0) continue;
+    const count = Number(await git(root, ['rev-list', '--count', base, '--not', ref]));
+    const subjects = (await git(root, ['log', '-n', '3', '--format=%h %s', base, '--not', ref]))
+      .split('\n')
+      .filter((l) => l !== '');
+    out.push({ base, feature_ids: ids.sort(), count, subjects });
+  }
+  return out;
+}
+
+/** Refuses `--into` before anything is merged when it could never move (`foreignBases`). */
+export async function assertIntoHoldsBases(
+  root: string,
+  into: string,
+  bases: Readonly<Record<string, string>>,
+  commits: Readonly<Record<string, string>>,
+): Promise<void> {
+  const refusal = foreignRefusal(into, await foreignBases(root, into, bases, commits));
+  if (refusal) {
+    throw new UserError(
+      'integrate/into-foreign',
+      `${into} would get commits no feature made: ${refusal.reason}`,
+      {
+        hint: `${refusal.hint} Nothing was merged.`,
+      },
+    );
+  }
+}
+
+/** The refusal for features cut from commits `into` does not hold (pure). */
+export function foreignRefusal(into: string, foreign: readonly ForeignBase[]): IntoRefusal | undefined {
+  if (foreign.length === 0) return undefined;
+  const parts = foreign.map((f) => {
+    const n = f.count === 1 ? '1 commit' : `${f.count} commits`;
+    const shown = f.subjects.map((s) => `"${s}"`).join(', ');
+    return `${f.feature_ids.join(', ')} ${f.feature_ids.length === 1 ? 'was' : 'were'} cut from ${f.base.slice(0, 10)}, which ${into} does not hold: ${n} no feature made would come along (${shown}${f.count > f.subjects.length ? ', …' : ''})`;
+  });
+  const moves = foreign.flatMap((f) =>
+    f.feature_ids.map((id) => `in ${id}'s worktree: git rebase --onto ${into} ${f.base.slice(0, 10)}`),
+  );
+  const ids = [...new Set(foreign.flatMap((f) => f.feature_ids))].join(' ');
+  return {
+    reason: parts.join('; '),
+    hint: `Integrate into the branch they were cut from instead, or move them onto ${into} (${moves.join('; ')}), then \`baton verify ${ids}\` and integrate again.`,
+  };
 }
 
 /** A feature that was selected and not merged, in words; undefined for one merged or with nothing to merge. */
@@ -64,6 +147,8 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     };
   }
   if (input.outcome !== 'clean') return { reason: `the integration ended ${input.outcome}` };
+  const foreign = foreignRefusal(input.branch, input.foreign ?? []);
+  if (foreign) return foreign;
   if (input.stale && input.stale.length > 0) {
     const list = input.stale.map((s) => `${s.feature_id} (${s.reason})`).join(', ');
     return {

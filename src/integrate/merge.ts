@@ -121,6 +121,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     base: o.base,
     order: [...o.features],
     commits: { ...(o.commits ?? {}) },
+    bases: { ...(o.bases ?? {}) },
     changed: {},
     merged: [],
     steps: new Map(),
@@ -188,6 +189,7 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     base: r.base,
     order: r.order,
     commits: r.commits,
+    bases: {},
     changed: {},
     merged: [...r.merged],
     steps: new Map(r.steps.map((s) => [s.feature_id, s])),
@@ -216,10 +218,16 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
  * moving, and the conflict being resolved is not committed for one.
  */
 async function leaveOutNoLongerPassing(session: Session, r: ResumeState): Promise<void> {
-  // An integration logged before commits were recorded has nothing to compare with.
-  if (Object.keys(r.commits).length === 0) return;
   const state = foldForFeatures(session.s.logPath, session.order);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
+  session.bases = Object.fromEntries(
+    session.order.flatMap((id) => {
+      const base = stateOf(id)?.base_commit;
+      return base === undefined ? [] : [[id, base]];
+    }),
+  );
+  // An integration logged before commits were recorded has nothing to compare with.
+  if (Object.keys(r.commits).length === 0) return;
   const failing = noLongerTaken(session.s.plan, session.order, stateOf, r.include, r.commits);
   const pending = failing.find((x) => x.feature_id === r.pending?.feature_id);
   if (pending) {

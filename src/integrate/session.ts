@@ -24,6 +24,8 @@ export interface Session {
   order: string[];
   /** The commit merged for each feature, recorded when it was selected (see `mergeRef`). */
   commits: Readonly<Record<string, string>>;
+  /** The commit each feature's branch was cut from, where the log says. */
+  bases: Readonly<Record<string, string>>;
   changed: Record<string, readonly string[]>;
   /** Features merged so far (earlier invocations included), in merge order. */
   merged: string[];

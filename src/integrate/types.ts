@@ -169,6 +169,8 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   base: string;
   /** The commit to merge for each feature (its branch's tip when selected; the branch when absent). */
   commits?: Readonly<Record<string, string>>;
+  /** The commit each feature's branch was cut from, where the log says (for `--into`'s `foreignBases`). */
+  bases?: Readonly<Record<string, string>>;
   /** Where the integration worktree goes when there is none yet. */
   worktreePath: string;
   fresh: boolean;

@@ -111,6 +111,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** Process group of the agent, so an orphan can be found after a crash. */
       pgid: z.optional(z.number()),
       attempt: z.optional(z.number()),
+      /** The commit the feature's branch was cut from (the run's base, or a resumed branch's own). */
+      base_commit: z.optional(z.string()),
     }),
   /** An agent process exited; what it changed is recorded here. */
   'agent.exited': () =>

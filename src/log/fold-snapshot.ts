@@ -12,7 +12,7 @@ import type { BatonState } from './state.js';
  * The snapshot's format and fold rules: a snapshot written under other rules (2: a worktree check
  * after the run re-decides `complete`/`failed-checks`) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 2;
+export const FOLD_SNAPSHOT_VERSION = 3;
 
 /** What the cache file holds. */
 export interface FoldSnapshot {

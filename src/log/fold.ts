@@ -221,6 +221,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.run_id = ev.run_id;
       f.agent = ev.agent;
       f.branch = ev.branch;
+      f.base_commit = ev.base_commit;
       f.worktree = ev.worktree;
       f.log_file = ev.log_file;
       f.port = ev.port;

@@ -57,6 +57,8 @@ export interface FeatureState {
   run_id?: string | undefined;
   agent?: string | undefined;
   branch?: string | undefined;
+  /** The commit its branch was cut from, as its last `feature.started` recorded it. */
+  base_commit?: string | undefined;
   worktree?: string | undefined;
   log_file?: string | undefined;
   port?: number | undefined;

@@ -211,6 +211,7 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
     port: data.port,
     attempt: ctx.attempt,
     ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
+    base_commit: data.base_commit,
   });
   await ctx.forwarder.flush();
   const exit = await child.exited;

@@ -140,7 +140,7 @@ async function lifecycle(
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
-  const run = await launchAgent(ctx, feature, task, p, owned);
+  const run = await launchAgent(ctx, feature, task, p, owned, prepared.base);
   ctx.repoGuard.agentEnded(id);
   const stoppedDaemons = await stopDaemons(ctx, id, run.tracked, featureFromMs);
   const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';

@@ -79,6 +79,7 @@ export async function launchAgent(
   task: AgentTask,
   p: FeaturePaths,
   owned: Set<Supervised>,
+  base: string,
 ): Promise<AgentRun> {
   const { opts } = ctx;
   const id = feature.feature_id;
@@ -120,6 +121,7 @@ export async function launchAgent(
         port: ctx.portOf(id).port,
         ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
         ...(attempt > 1 ? { attempt } : {}),
+        base_commit: base,
       });
     if (opts.signal.aborted) void child.stop('interrupt');
     const exit = await child.exited;

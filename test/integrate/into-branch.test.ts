@@ -128,3 +128,47 @@ describe('integrate --continue --into', () => {
     expect(again.stderr).toContain('Run `baton integrate --continue --into main` to go on with it');
   });
 });
+
+describe('integrate --into a branch that lacks what the features were cut from', () => {
+  it('refuses before merging when the features were cut from a branch with commits of its own', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+    });
+    repos.push(repo);
+    repo.git('checkout', '-qb', 'dev');
+    repo.commit('dev-only WIP', { 'dev-wip.txt': 'wip\n' });
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('main would get commits no feature made: a was cut from');
+    expect(r.stderr).toContain('which main does not hold: 1 commit no feature made would come along');
+    expect(r.stderr).toContain('dev-only WIP');
+    expect(r.stderr).toContain('[integrate/into-foreign]');
+    expect(r.stderr).toContain("in a's worktree: git rebase --onto main");
+    expect(integrationsStarted(repo)).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('dev-wip.txt');
+    // Into the branch they were cut from, it goes.
+    const dev = await runBaton(['integrate', '--into', 'dev'], { cwd: repo.root });
+    expect(dev.code, dev.stdout + dev.stderr).toBe(0);
+  });
+
+  it('keeps the branch where it is when it was reset below the base after the run', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+    });
+    repos.push(repo);
+    repo.commit('secret', { 'secret.txt': 'do not ship\n' });
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    repo.git('reset', '-q', '--hard', 'HEAD~1');
+    // Started without --into, then promoted: the check is at the move too.
+    expect((await runBaton(['integrate', '--base', 'main'], { cwd: repo.root })).code).toBe(0);
+    const promoted = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(promoted.code).toBe(1);
+    expect(promoted.stdout).toContain('main left where it was: a was cut from');
+    expect(promoted.stdout).toMatch(/\("[0-9a-f]+ secret"\)/);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('secret.txt');
+  });
+});
