@@ -107,7 +107,10 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     };
   }
 
-  const merge = await mergeTargets(root, main, options.base, branches);
+  // Work merged into an integration that did not end clean (tests or checks failed, a conflict, left
+  // out features) is not done with: its branch stays until it is merged somewhere that passed.
+  const integrationPassed = options.state.integration.outcome === 'clean';
+  const merge = await mergeTargets(root, main, options.base, branches, integrationPassed);
   const live = liveRun(options.state, options.alive);
   for (const t of targets.values()) {
     if (main?.branch === t.branch) {
@@ -204,19 +207,21 @@ async function batonBranches(root: string): Promise<Map<string, string>> {
 }
 
 /**
- * What a branch counts as merged into: the integration branch (when it exists), then the base
- * (`base` from the config, else the branch the main checkout is on, else its HEAD).
+ * What a branch counts as merged into: the integration branch (when it exists and the log's last
+ * integration ended clean), then the base (`base` from the config, else the branch the main checkout
+ * is on, else its HEAD).
  */
 async function mergeTargets(
   root: string,
   main: WorktreeInfo | undefined,
   base: string | undefined,
   branches: Map<string, string>,
+  integrationPassed: boolean,
 ): Promise<{ names: string[]; commits: string[]; integrationIndex: number }> {
   const names: string[] = [];
   const commits: string[] = [];
   const integration = branches.get(INTEGRATION_BRANCH);
-  if (integration) {
+  if (integration && integrationPassed) {
     names.push(INTEGRATION_BRANCH);
     commits.push(integration);
   }

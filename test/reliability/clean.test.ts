@@ -23,6 +23,23 @@ afterEach(() => {
   repo = undefined;
 });
 
+/** Records in the log an integration on baton/integration that ended with `outcome`. */
+function integrationEnded(r: TempRepo, outcome: 'clean' | 'tests-failed'): void {
+  const ts = new Date().toISOString();
+  const worktree = worktreePath(r, 'integration');
+  appendLog(r, [
+    { v: 1, ts, type: 'integration.started', branch: 'baton/integration', worktree, order: ['a'] },
+    {
+      v: 1,
+      ts,
+      type: 'integration.ended',
+      outcome,
+      duration_ms: 1,
+      commit: r.git('rev-parse', 'baton/integration'),
+    },
+  ]);
+}
+
 /** Three features: `a` with nothing of its own, `b` with an uncommitted file, `c` with an unmerged commit. */
 function threeFeatures(): TempRepo {
   const r = projectRepo(['a', 'b', 'c']);
@@ -85,6 +102,7 @@ describe('baton clean', () => {
     repo.git('reset', '-q', '--hard', 'HEAD~1'); // main back where it was; a lives only in integration
     writeIn(d, { 'src/d/extra.ts': 'uncommitted\n' });
     repo.git('-C', d, 'merge', '-q', 'baton/integration', '--no-edit'); // d now contains integration too
+    integrationEnded(repo, 'clean');
 
     const dry = await runBaton(['clean', '--merged', '--dry-run', '--json'], { cwd: repo.root });
     const plan = JSON.parse(dry.stdout);
@@ -106,6 +124,17 @@ describe('baton clean', () => {
     expect(existsSync(worktreePath(repo, 'b'))).toBe(true);
   });
 
+  it('does not count an integration that failed its tests: what was merged there only is kept', async () => {
+    repo = projectRepo(['a']);
+    commitIn(repo, addFeatureWorktree(repo, 'a'), 'a work', { 'src/a/index.ts': 'a\n' });
+    repo.git('branch', 'baton/integration', 'baton/a');
+    integrationEnded(repo, 'tests-failed');
+    const r = await runBaton(['clean', '--merged'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}a {2}1 commit not merged into main$/m);
+    expect(batonBranches(repo)).toEqual(['baton/a', 'baton/integration']);
+  });
+
   it('leaves the integration worktree alone unless named or --all, and refuses it while it holds unmerged merges', async () => {
     repo = projectRepo(['a']);
     commitIn(repo, addFeatureWorktree(repo, 'a'), 'a work', { 'src/a/index.ts': 'a\n' });
@@ -125,6 +154,7 @@ describe('baton clean', () => {
       '-m',
       'merge a',
     );
+    integrationEnded(repo, 'clean');
 
     const r = await runBaton(['clean'], { cwd: repo.root });
     expect(r.code).toBe(0);
