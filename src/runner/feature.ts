@@ -241,8 +241,8 @@ async function settle(
         `${p.branch} moved while Baton committed`;
       return { problem: `${problem}${await uncommittedNote(p.worktree)}` };
     }
-    // A nested repository on the branch: the feature fails, and Baton's commit
-    // is taken back, so the branch never carries it and the agent's work stays in the worktree.
+    // Baton's own state or a nested repository on the branch: the feature fails, and Baton's commit
+    // is taken back, so the branch never carries them and the agent's work stays in the worktree.
     const refused = unmergeableReason(await findUnmergeable(p.worktree, done));
     if (refused) {
       if (done.commit) await takeBackCommit(p.worktree, done.commit);

@@ -1,12 +1,15 @@
 /**
- * What a feature's branch must never carry, found in what the runner just committed: a nested git
- * repository that `git add --all` took as a gitlink (a pointer to a commit no one else has, not its files).
+ * What a feature's branch must never carry, found in what the runner just committed: Baton's own
+ * state (`.baton/`, which a merge would lay over the user's log) and a nested git repository that
+ * `git add --all` took as a gitlink (a pointer to a commit no one else has, not its files).
  */
 import { git, gitRaw } from '../git/git.js';
 import type { Committed } from '../git/sequence.js';
+import { isStatePath } from '../log/paths.js';
 
-/** What the branch holds that cannot be merged: nested repositories. */
+/** What the branch holds that cannot be merged: paths under `.baton/`, and nested repositories. */
 export interface Unmergeable {
+  state: string[];
   nested: string[];
 }
 
@@ -29,6 +32,11 @@ export function unmergeableReason(u: Unmergeable): string | undefined {
   } else if (u.nested.length > 1) {
     reasons.push(
       `${named(u.nested)} are nested git repositories (each has its own .git): git would commit only a pointer to each one's HEAD (a gitlink, with no .gitmodules entry), not their files; remove their .git folders to make the files part of the feature, or register them with git submodule add`,
+    );
+  }
+  if (u.state.length > 0) {
+    reasons.push(
+      `the feature adds Baton's own state (${named(u.state)}), which must never be committed: merged, it would replace the project's; leave .baton/ out of the work (git rm -r --cached .baton, if a commit of the agent's holds it)`,
     );
   }
   return reasons.length > 0 ? reasons.join('; ') : undefined;
@@ -60,9 +68,10 @@ export async function findUnmergeable(
   worktree: string,
   done: Pick<Committed, 'files' | 'gitlinks'>,
 ): Promise<Unmergeable> {
-  if (done.gitlinks.length === 0) return { nested: [] };
+  const state = done.files.filter(isStatePath);
+  if (done.gitlinks.length === 0) return { state, nested: [] };
   const registered = await submodulePaths(worktree);
-  return { nested: done.gitlinks.filter((p) => !registered.has(p)) };
+  return { state, nested: done.gitlinks.filter((p) => !registered.has(p)) };
 }
 
 /**

@@ -1,8 +1,8 @@
 // What a feature's branch must never carry: a nested git repository (`git add --all` takes it as a
-// gitlink, a pointer to a commit nobody else has, not its files). The feature fails naming the paths,
-// Baton takes its commit back, and the agent's work stays in the worktree. Real runs of command
-// agents, real git.
-import { readFileSync } from 'node:fs';
+// gitlink, a pointer to a commit nobody else has, not its files) and Baton's own `.baton/` state. The
+// feature fails naming the paths, Baton takes its commit back, and the agent's work stays in the
+// worktree. Real runs of command agents, real git.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
@@ -76,5 +76,38 @@ describe('a nested git repository in the agent work', () => {
 
     expect(ended(repo, 'h')).toEqual({ status: 'complete' });
     expect(repo.git('ls-tree', 'baton/h', 'mod')).toMatch(/^160000 commit /);
+  });
+});
+
+describe("Baton's own state in the agent work", () => {
+  it('fails a feature whose work adds files under .baton/, and integrate has nothing to merge', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        {
+          id: 's',
+          agent: {
+            command:
+              'mkdir -p src/s .baton && echo s > src/s/s.txt && echo \'{"feature_id":"zzz","status":"complete"}\' > .baton/log.jsonl && git add -f .baton/log.jsonl',
+          },
+        },
+      ]),
+    });
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'main');
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(ended(repo, 's')).toEqual({
+      status: 'failed',
+      reason: `the feature adds Baton's own state (.baton/log.jsonl), which must never be committed: merged, it would replace the project's; leave .baton/ out of the work (git rm -r --cached .baton, if a commit of the agent's holds it); Baton committed nothing: the agent's 1 changed path(s) are left uncommitted in ${worktreeOf(repo, 's')}`,
+    });
+    expect(repo.git('rev-parse', 'baton/s')).toBe(base);
+    expect(existsSync(join(worktreeOf(repo, 's'), 'src/s/s.txt'))).toBe(true);
+
+    const integrate = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(integrate.code).toBe(1);
+    expect(integrate.stderr).toContain('not merged: s (failed: the feature adds Baton');
+    expect(repo.git('rev-parse', 'main')).toBe(base);
+    expect(readFileSync(join(repo.root, '.baton', 'log.jsonl'), 'utf8')).not.toContain('zzz');
   });
 });
