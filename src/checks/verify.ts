@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
-import { headAndTrackedChanges } from '../git/git.js';
+import { headAndUncommitted } from '../git/git.js';
 import type { Clock } from '../log/append.js';
 import type {
   BatonEvent,
@@ -46,7 +46,8 @@ export interface VerifyFeatureOptions {
   signal?: AbortSignal;
   /**
    * On a worktree: the commit checked, when the caller knows it (the run, right after its commit);
-   * otherwise the worktree's HEAD is read, and whether tracked files differ from it.
+   * otherwise the worktree's HEAD is read, and whether the worktree differs from it (tracked changes,
+   * or untracked files that are not ignored).
    */
   checked?: { commit: string };
 }
@@ -151,10 +152,10 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
   };
 }
 
-/** What worktree check events say they checked: the commit, and `dirty` when tracked files differed from it. */
+/** What worktree check events say they checked: the commit, and `dirty` when the worktree held changes it lacks (untracked files included). */
 async function checkedCommit(opts: VerifyFeatureOptions): Promise<{ commit?: string; dirty?: true }> {
   if (opts.checked) return { commit: opts.checked.commit };
-  const { commit, dirty } = await headAndTrackedChanges(opts.cwd);
+  const { commit, dirty } = await headAndUncommitted(opts.cwd);
   return { ...(commit ? { commit } : {}), ...(dirty ? { dirty: true as const } : {}) };
 }
 

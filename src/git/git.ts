@@ -192,16 +192,37 @@ export async function resolveCommit(cwd: string, ref: string): Promise<string | 
 }
 
 /**
- * A work tree's HEAD commit, and whether tracked files differ from it (staged or not; untracked files,
- * such as a build's output, do not count). Undefined commit when HEAD is unborn or unreadable.
+ * A work tree's HEAD commit, and whether it holds anything a commit of it would take that HEAD lacks:
+ * tracked files changed (staged or not) or untracked files git does not ignore (an ignored build
+ * output does not count). One `git status`; undefined commit when HEAD is unborn or unreadable.
  */
-export async function headAndTrackedChanges(cwd: string): Promise<{ commit?: string; dirty: boolean }> {
-  const [head, diff] = await Promise.all([
-    gitRaw(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']),
-    gitRaw(cwd, ['diff', '--quiet', 'HEAD', '--']),
-  ]);
-  const commit = head.exitCode === 0 ? head.stdout.trim() : undefined;
-  return { ...(commit ? { commit } : {}), dirty: diff.exitCode !== 0 };
+export async function headAndUncommitted(cwd: string): Promise<{ commit?: string; dirty: boolean }> {
+  const r = await gitRaw(cwd, [...HEAD_STATUS_ARGS]);
+  if (r.exitCode !== 0) return { dirty: true };
+  return parseHeadStatus(r.stdout);
+}
+
+/** The `git status` arguments `parseHeadStatus` reads: HEAD's commit in a header, then any change. */
+export const HEAD_STATUS_ARGS: readonly string[] = [
+  'status',
+  '--porcelain=v2',
+  '-z',
+  '--branch',
+  '--no-ahead-behind',
+  '--untracked-files=normal',
+];
+
+/** HEAD's commit (`# branch.oid`, not `(initial)`) and whether any entry follows the headers (pure). */
+export function parseHeadStatus(out: string): { commit?: string; dirty: boolean } {
+  let commit: string | undefined;
+  let dirty = false;
+  for (const token of out.split('\0')) {
+    if (token.startsWith('# branch.oid ')) {
+      const oid = token.slice('# branch.oid '.length);
+      if (/^[0-9a-f]{40,64}$/.test(oid)) commit = oid;
+    } else if (token.length > 0 && !token.startsWith('# ')) dirty = true;
+  }
+  return { ...(commit ? { commit } : {}), dirty };
 }
 
 /** The current branch name, or undefined on a detached HEAD. */

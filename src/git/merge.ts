@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
@@ -130,8 +130,9 @@ export interface FastForward {
 
 /**
  * Moves `branch` forward to `commit`, never by force: refuses unless the branch's tip is an
- * ancestor of `commit`. Where the branch is checked out, that checkout must be clean and is moved
- * with `git merge --ff-only`; elsewhere only the ref moves (compare-and-swap on the old value).
+ * ancestor of `commit`. Where the branch is checked out, that checkout must be clean, with no
+ * untracked or ignored file where the result puts one (`untrackedInTheWay`), and is moved with
+ * `git merge --ff-only`; elsewhere only the ref moves (compare-and-swap on the old value).
  */
 export async function fastForwardBranch(cwd: string, branch: string, commit: string): Promise<FastForward> {
   const from = await resolveCommit(cwd, `refs/heads/${branch}`);
@@ -166,6 +167,22 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
       { hint: `Commit or stash them, then run: git -C ${checkout.path} merge --ff-only ${commit}` },
     );
   }
+  // git replaces an ignored file the result adds without a word (a secret, Baton's own log): refused
+  // here, untracked ones too, with the same words.
+  const inTheWay = await untrackedInTheWay(checkout.path, from, commit);
+  if (inTheWay.length > 0) {
+    const more = inTheWay.length > MAX_NAMED ? ` and ${inTheWay.length - MAX_NAMED} more` : '';
+    throw new UserError(
+      'integrate/into-overwrites',
+      `cannot fast-forward ${branch}: it would overwrite ${inTheWay.length} file(s) in ${checkout.path} that git does not track there (untracked or ignored): ${inTheWay
+        .slice(0, MAX_NAMED)
+        .map((p) => escapeControl(p))
+        .join(', ')}${more}`,
+      {
+        hint: `The integration adds these paths. If they should not be committed (local settings, secrets, Baton's .baton/), take them out of the feature branches and integrate again; if the integration's versions are wanted, move yours out of the way, then run: git -C ${checkout.path} merge --ff-only ${commit}`,
+      },
+    );
+  }
   const r = await gitRaw(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
   if (r.exitCode !== 0) {
     // Typically an untracked file in the way; git has changed nothing.
@@ -180,8 +197,99 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
   return { branch, from, to: commit, via: 'merge-ff-only' };
 }
 
-/** Paths a git refusal names at most, before "and N more". */
+/** Paths a refusal names at most, before "and N more". */
 const MAX_NAMED = 10;
+
+/** One entry of `git diff --name-status -z`: its status letter (`A`, `M`, `D`, `T`…) and path. */
+export interface PathChange {
+  status: string;
+  path: string;
+}
+
+/** The entries of `git diff --name-status -z --no-renames` output (pure). */
+export function parseNameStatus(out: string): PathChange[] {
+  const parts = out.split('\0');
+  const changes: PathChange[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const status = parts[i];
+    const path = parts[i + 1];
+    if (status && path) changes.push({ status: status.slice(0, 1), path });
+  }
+  return changes;
+}
+
+/** What is at a path of a checkout: nothing, a real folder, or anything else (a file, a symlink). */
+type PathKind = 'absent' | 'dir' | 'other';
+
+function kindAt(path: string): PathKind {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return 'absent';
+  return st.isDirectory() ? 'dir' : 'other';
+}
+
+/** Every file and symlink below a folder (relative to `root`, `/`-separated), symlinks not followed. */
+function filesBelow(root: string, dir: string): string[] {
+  const out: string[] = [];
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(join(root, dir), { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) out.push(...filesBelow(root, rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * What moving a clean checkout from one commit to another would overwrite that git does not track at
+ * the first (untracked or ignored files), from the changes between them: a file at a path the result
+ * adds, a file below a folder the result turns into a file, or a file where the result needs a folder.
+ * A path the change deletes was tracked: git may replace it. Sorted.
+ */
+export function pathsInTheWay(checkout: string, changes: readonly PathChange[]): string[] {
+  const deleted = new Set(changes.filter((c) => c.status === 'D').map((c) => c.path));
+  const kinds = new Map<string, PathKind>();
+  const kind = (rel: string): PathKind => {
+    let k = kinds.get(rel);
+    if (k === undefined) {
+      k = kindAt(join(checkout, rel));
+      kinds.set(rel, k);
+    }
+    return k;
+  };
+  const found = new Set<string>();
+  for (const { status, path } of changes) {
+    // A path present at the first commit (modified, type-changed) is tracked; the checkout is clean.
+    if (status !== 'A') continue;
+    const parts = path.split('/');
+    let reached = true;
+    for (let i = 1; i < parts.length && reached; i++) {
+      const dir = parts.slice(0, i).join('/');
+      const k = kind(dir);
+      if (k === 'dir') continue;
+      reached = false;
+      if (k === 'other' && !deleted.has(dir)) found.add(dir);
+    }
+    if (!reached) continue;
+    const k = kind(path);
+    if (k === 'other') found.add(path);
+    else if (k === 'dir') for (const f of filesBelow(checkout, path)) if (!deleted.has(f)) found.add(f);
+  }
+  return [...found].sort();
+}
+
+/**
+ * Untracked or ignored files in a clean `checkout` that fast-forwarding it from `from` to `to` would
+ * overwrite (`pathsInTheWay`): git refuses for untracked ones but replaces ignored ones silently.
+ */
+export async function untrackedInTheWay(checkout: string, from: string, to: string): Promise<string[]> {
+  const out = await git(checkout, ['diff', '--name-status', '-z', '--no-renames', from, to]);
+  return pathsInTheWay(checkout, parseNameStatus(out));
+}
 
 /**
  * A git refusal on one line (pure): its first line and the paths git lists under it, one a line and

@@ -188,6 +188,24 @@ export interface Committed {
   commit?: string;
   head: string;
   files: string[];
+  /** Those of `files` that HEAD holds as a gitlink (mode 160000: another repository's commit, not files). */
+  gitlinks: string[];
+}
+
+/** The paths of `git diff --raw -z --no-renames` output, and those whose new mode is a gitlink (pure). */
+export function parseRawDiff(out: string): { files: string[]; gitlinks: string[] } {
+  const files: string[] = [];
+  const gitlinks: string[] = [];
+  const parts = out.split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    // `:<old mode> <new mode> <old id> <new id> <status>`, then the path.
+    const meta = parts[i];
+    const path = parts[i + 1];
+    if (!meta?.startsWith(':') || !path) continue;
+    files.push(path);
+    if (meta.split(' ')[1] === '160000') gitlinks.push(path);
+  }
+  return { files, gitlinks };
 }
 
 /**
@@ -213,7 +231,8 @@ function commitSteps(
     },
     // HEAD is on the guarded branch: its loose ref, when git left one, is HEAD's commit.
     { args: ['rev-parse', 'HEAD'], ...(headFile ? { fromFile: headFile } : {}) },
-    { args: ['diff', '--name-only', '-z', '--no-renames', `${from}..HEAD`] },
+    // Raw, not names only: the modes show a gitlink (a nested repository `add --all` took as one).
+    { args: ['diff', '--raw', '-z', '--no-renames', `${from}..HEAD`] },
   ];
 }
 
@@ -232,7 +251,7 @@ async function readCommitted(
   return {
     ...(commit.exitCode === 0 ? { commit: head.stdout.trim() } : {}),
     head: head.stdout.trim(),
-    files: diff.stdout.split('\0').filter((f) => f.length > 0),
+    ...parseRawDiff(diff.stdout),
   };
 }
 

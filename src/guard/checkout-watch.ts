@@ -6,6 +6,7 @@
  * window overlaps the span since the last look, or to `unknown` — never confidently to the wrong one.
  */
 import { type StatusEntry, statusEntries } from '../git/git.js';
+import { isStatePath } from '../log/paths.js';
 import { type AgentWindow, attributeChange } from './repo-snapshot.js';
 
 /** A path of the main checkout that changed, and who is taken to have changed it. */
@@ -16,7 +17,7 @@ export interface CheckoutChange {
 }
 
 /** Whether a status entry is outside Baton's own `.baton/` (which agents and Baton write by design). */
-export const outsideStateDir = (e: StatusEntry) => !e.path.startsWith('.baton/') && e.path !== '.baton';
+export const outsideStateDir = (e: StatusEntry) => !isStatePath(e.path);
 
 /** Watches the main checkout through a run; `checkWhenIdle` after each agent reports what is new. */
 export class CheckoutWatch {

@@ -55,8 +55,9 @@ export const checkFields = {
   message: z.string(),
   measured: z.optional(CheckMeasurementSchema),
   /**
-   * On a worktree: the commit checked (its HEAD), and `dirty` when tracked files differed from it, so
-   * the result is not that commit's. Absent in logs older than these fields.
+   * On a worktree: the commit checked (its HEAD), and `dirty` when the worktree differed from it
+   * (tracked changes, or untracked files that are not ignored), so the result is not that commit's.
+   * Absent in logs older than these fields.
    */
   commit: z.optional(z.string()),
   dirty: z.optional(z.literal(true)),

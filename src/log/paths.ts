@@ -10,6 +10,11 @@ export function stateDirFor(root: string): string {
   return join(root, '.baton');
 }
 
+/** Whether a repository path is Baton's state folder or inside it: never a feature's work, never committed. */
+export function isStatePath(path: string): boolean {
+  return path === '.baton' || path.startsWith('.baton/');
+}
+
 /** One unit's files for one run, kept outside its worktree (never committed). */
 export interface UnitFiles {
   /** The folder holding the rest. */

@@ -23,6 +23,7 @@ import { type AgentRun, launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
+import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
 
 /** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
 const SHARED_SWEEP_MS = 20;
@@ -239,6 +240,13 @@ async function settle(
         (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base })) ??
         `${p.branch} moved while Baton committed`;
       return { problem: `${problem}${await uncommittedNote(p.worktree)}` };
+    }
+    // Baton's own state or a nested repository on the branch: the feature fails, and Baton's commit
+    // is taken back, so the branch never carries them and the agent's work stays in the worktree.
+    const refused = unmergeableReason(await findUnmergeable(p.worktree, done));
+    if (refused) {
+      if (done.commit) await takeBackCommit(p.worktree, done.commit);
+      return { problem: `${refused}${await uncommittedNote(p.worktree)}` };
     }
     ({ head: commit, files } = done);
   }

@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
 import { addWorktrees, isCheckoutFailure, type NewWorktree, undoNewWorktree } from '../git/worktree-batch.js';
+import { isStatePath } from '../log/paths.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
@@ -134,7 +135,7 @@ function resolveCopySources(root: string, patterns: readonly string[]): string[]
   const sources: string[] = [];
   for (const rel of [...candidates].sort()) {
     const from = join(root, rel);
-    if (!existsSync(from) || rel === '.baton' || rel.startsWith('.baton/')) continue;
+    if (!existsSync(from) || isStatePath(rel)) continue;
     checkSourceInside(realRoot, from, rel);
     sources.push(rel);
   }

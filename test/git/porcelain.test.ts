@@ -1,8 +1,8 @@
-/** `git status --porcelain=v1 -z` read once (git/git.ts), checked against a real repository's output. */
-import { renameSync } from 'node:fs';
+/** `git status --porcelain` read once (git/git.ts), checked against a real repository's output. */
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePorcelainStatus, statusEntries } from '../../src/git/git.js';
+import { headAndUncommitted, parsePorcelainStatus, statusEntries } from '../../src/git/git.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 let repo: TempRepo | undefined;
@@ -42,5 +42,26 @@ describe('parsePorcelainStatus', () => {
       { code: ' M', path: 'c.txt' },
       { code: '??', path: 'new.txt' },
     ]);
+  });
+});
+
+describe('headAndUncommitted', () => {
+  it('calls a worktree dirty for tracked changes and untracked files, not for ignored ones', async () => {
+    repo = makeRepo({ '.gitignore': 'dist/\n', 'a.txt': 'a\n' });
+    const head = repo.git('rev-parse', 'HEAD');
+    expect(await headAndUncommitted(repo.root)).toEqual({ commit: head, dirty: false });
+    repo.write({ 'dist/out.js': 'built\n' });
+    expect(await headAndUncommitted(repo.root)).toEqual({ commit: head, dirty: false });
+    repo.write({ 'src/new file.txt': 'new\n' });
+    expect(await headAndUncommitted(repo.root)).toEqual({ commit: head, dirty: true });
+    repo.git('add', 'src/new file.txt');
+    expect((await headAndUncommitted(repo.root)).dirty).toBe(true);
+    repo.git('rm', '-q', '--cached', 'src/new file.txt');
+    rmSync(join(repo.root, 'src'), { recursive: true });
+    repo.write({ 'a.txt': 'changed\n' });
+    expect(await headAndUncommitted(repo.root)).toEqual({ commit: head, dirty: true });
+    // An unborn branch has no commit to name.
+    repo.git('checkout', '-q', '--orphan', 'unborn');
+    expect(await headAndUncommitted(repo.root)).toEqual({ dirty: true });
   });
 });

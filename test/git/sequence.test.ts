@@ -69,6 +69,22 @@ describe('commitOnBranch on its branch', () => {
     expect(r.git('status', '--porcelain')).toBe('');
   });
 
+  it('names the paths the commit holds as gitlinks (a nested repository), from the same diff', async () => {
+    const r = repo();
+    const base = r.git('rev-parse', 'HEAD');
+    r.write({ 'nest/n.txt': 'n\n', 'a.txt': 'a\n' });
+    const nested = join(r.root, 'nest');
+    for (const args of [
+      ['init', '-q'],
+      ['add', 'n.txt'],
+      ['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '-qm', 'n'],
+    ])
+      r.git('-C', nested, ...args);
+    const c = await commitOnBranch(r.root, 'work', base, onMain(base));
+    expect(c?.files.sort()).toEqual(['a.txt', 'nest']);
+    expect(c?.gitlinks).toEqual(['nest']);
+  });
+
   it('makes no commit when nothing changed, and still reports HEAD and the files', async () => {
     const r = repo();
     const base = r.git('rev-parse', 'HEAD');

@@ -3,7 +3,7 @@
 // that never ran (`--no-verify`) or ran on uncommitted changes keep a feature out, and so does a
 // dependency that is neither merged nor in the base. Real runs of command agents, real git.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
@@ -87,7 +87,7 @@ describe('checks decide what integrates, on the commit merged', () => {
     expect(repo.git('show', 'main:src/p/p.txt')).toBe('good');
   });
 
-  it('leaves out a feature whose checks never ran (--no-verify) or ran on uncommitted changes', async () => {
+  it('leaves out a feature whose checks never ran (--no-verify) or ran on uncommitted changes, untracked files included', async () => {
     const repo = goodFeatureRepo();
     expect((await runBaton(['run', '--no-verify'], { cwd: repo.root })).code).toBe(0);
     const never = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
@@ -104,8 +104,18 @@ describe('checks decide what integrates, on the commit merged', () => {
       'not merged: p (complete: its last checks ran on changes not committed in its worktree; commit them, then run `baton verify p`)',
     );
 
-    // Untracked files (a build's output) do not make the checks' commit unknown.
+    // An untracked file the commit lacks (one the checks may have needed) is a change too.
     repo.git('-C', wt, 'checkout', '--', 'src/p/p.txt');
+    writeFileSync(join(wt, 'src/p/helper.txt'), 'not committed\n');
+    expect((await runBaton(['verify', 'p'], { cwd: repo.root })).code).toBe(0);
+    const untracked = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(untracked.stderr).toContain(
+      'not merged: p (complete: its last checks ran on changes not committed in its worktree; commit them, then run `baton verify p`)',
+    );
+
+    // Ignored files (a build's output) do not make the checks' commit unknown.
+    rmSync(join(wt, 'src/p/helper.txt'));
+    writeFileSync(join(repo.root, '.git', 'info', 'exclude'), '*.log\n');
     writeFileSync(join(wt, 'src/p/build.log'), 'made by a check\n');
     expect((await runBaton(['verify', 'p'], { cwd: repo.root })).code).toBe(0);
     const clean = await runBaton(['integrate'], { cwd: repo.root });

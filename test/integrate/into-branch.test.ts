@@ -1,5 +1,6 @@
 // `--into` names a branch that can move: checked before anything is merged, and the integration starts
 // from it (not from whatever branch is checked out) unless `--base` or the config says otherwise.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
@@ -53,6 +54,36 @@ describe('integrate --into', () => {
     expect(onMain).toContain('src/a/a.txt');
     expect(onMain).not.toContain('experimental.txt');
     expect(repo.git('log', '--format=%s', 'main')).not.toContain('experimental WIP on dev');
+  });
+});
+
+describe('integrate --into a checkout with ignored files', () => {
+  it('refuses to lay a committed copy over an ignored file of the checkout, changing nothing', async () => {
+    // The agent force-adds a file the project ignores (a local secret): the checkout's own copy stays.
+    const repo = makeRepo({
+      '.gitignore': '.baton/\nlocal.cfg\n',
+      ...contractFiles([
+        {
+          id: 'a',
+          agent: {
+            command:
+              'mkdir -p src/a && echo a > src/a/a.txt && echo theirs > src/a/local.cfg && git add -f src/a/local.cfg',
+          },
+        },
+      ]),
+    });
+    repos.push(repo);
+    repo.write({ 'src/a/local.cfg': 'SECRET\n' });
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const before = repo.git('rev-parse', 'main');
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain(
+      `main left where it was: cannot fast-forward main: it would overwrite 1 file(s) in ${repo.root} that git does not track there (untracked or ignored): src/a/local.cfg`,
+    );
+    expect(repo.git('rev-parse', 'main')).toBe(before);
+    expect(readFileSync(join(repo.root, 'src/a/local.cfg'), 'utf8')).toBe('SECRET\n');
   });
 });
 

@@ -1,0 +1,83 @@
+/**
+ * What a feature's branch must never carry, found in what the runner just committed: Baton's own
+ * state (`.baton/`, which a merge would lay over the user's log) and a nested git repository that
+ * `git add --all` took as a gitlink (a pointer to a commit no one else has, not its files).
+ */
+import { git, gitRaw } from '../git/git.js';
+import type { Committed } from '../git/sequence.js';
+import { isStatePath } from '../log/paths.js';
+
+/** What the branch holds that cannot be merged: paths under `.baton/`, and nested repositories. */
+export interface Unmergeable {
+  state: string[];
+  nested: string[];
+}
+
+/** Paths named in a reason at most, before "and N more". */
+const MAX_NAMED = 5;
+
+function named(paths: readonly string[]): string {
+  const more = paths.length > MAX_NAMED ? ` and ${paths.length - MAX_NAMED} more` : '';
+  return `${paths.slice(0, MAX_NAMED).join(', ')}${more}`;
+}
+
+/** Why the branch cannot be a feature's work, in words (pure); undefined when nothing is in the way. */
+export function unmergeableReason(u: Unmergeable): string | undefined {
+  const reasons: string[] = [];
+  const [first] = u.nested;
+  if (u.nested.length === 1 && first !== undefined) {
+    reasons.push(
+      `${first} is a nested git repository (it has its own .git): git would commit only a pointer to its HEAD (a gitlink, with no .gitmodules entry), not its files; remove ${first}/.git to make its files part of the feature, or register it with git submodule add`,
+    );
+  } else if (u.nested.length > 1) {
+    reasons.push(
+      `${named(u.nested)} are nested git repositories (each has its own .git): git would commit only a pointer to each one's HEAD (a gitlink, with no .gitmodules entry), not their files; remove their .git folders to make the files part of the feature, or register them with git submodule add`,
+    );
+  }
+  if (u.state.length > 0) {
+    reasons.push(
+      `the feature adds Baton's own state (${named(u.state)}), which must never be committed: merged, it would replace the project's; leave .baton/ out of the work (git rm -r --cached .baton, if a commit of the agent's holds it)`,
+    );
+  }
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+/** The paths the repository's `.gitmodules` at HEAD registers as submodules (none when it has none). */
+async function submodulePaths(worktree: string): Promise<Set<string>> {
+  const r = await gitRaw(worktree, [
+    'config',
+    '--blob',
+    'HEAD:.gitmodules',
+    '--get-regexp',
+    '^submodule\\..*\\.path$',
+  ]);
+  const paths = new Set<string>();
+  if (r.exitCode !== 0) return paths;
+  for (const line of r.stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) paths.add(line.slice(space + 1));
+  }
+  return paths;
+}
+
+/**
+ * What of the branch's changes since its fork point cannot be merged; asks git only when the commit
+ * holds a gitlink (whether `.gitmodules` registers it), so the common case costs no process.
+ */
+export async function findUnmergeable(
+  worktree: string,
+  done: Pick<Committed, 'files' | 'gitlinks'>,
+): Promise<Unmergeable> {
+  const state = done.files.filter(isStatePath);
+  if (done.gitlinks.length === 0) return { state, nested: [] };
+  const registered = await submodulePaths(worktree);
+  return { state, nested: done.gitlinks.filter((p) => !registered.has(p)) };
+}
+
+/**
+ * Takes back the commit Baton just made (`git reset` to its parent: the branch and index move, the
+ * files stay as the agent left them), so a branch refused for what it holds does not keep it.
+ */
+export async function takeBackCommit(worktree: string, commit: string): Promise<void> {
+  await git(worktree, ['reset', '--quiet', `${commit}~1`]);
+}

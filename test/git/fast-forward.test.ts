@@ -1,0 +1,100 @@
+// `--into` moves a checked-out branch with `git merge --ff-only`, which silently replaces an ignored
+// file the result adds (a local secret, Baton's own log): such files, and untracked ones, are found
+// first and the move refused, nothing changed. Real repositories.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { fastForwardBranch } from '../../src/git/merge.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/**
+ * A repository on `main` (`files` committed) and a commit `next` above it on branch `next` made by
+ * `change` in a worktree-free way: checkout, edit with `git add -f`, commit, back to main.
+ */
+function repoWithNext(
+  files: Record<string, string>,
+  change: (r: TempRepo) => void,
+): { r: TempRepo; next: string } {
+  const r = makeRepo(files);
+  repos.push(r);
+  r.git('switch', '-q', '-c', 'next');
+  change(r);
+  r.git('commit', '-q', '-m', 'next');
+  const next = r.git('rev-parse', 'HEAD');
+  r.git('switch', '-q', 'main');
+  return { r, next };
+}
+
+/** The refusal `fastForwardBranch` throws, or a failure when it moves the branch. */
+async function refusal(r: TempRepo, commit: string): Promise<UserError> {
+  const err = await fastForwardBranch(r.root, 'main', commit).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof UserError)) throw new Error(`expected a refusal, got ${String(err)}`);
+  return err;
+}
+
+describe('fastForwardBranch in a checkout', () => {
+  it('refuses, changing nothing, when the result adds files the checkout ignores or does not track', async () => {
+    const { r, next } = repoWithNext({ '.gitignore': '.baton/\nlocal.cfg\n', 'README.md': '# x\n' }, (r) => {
+      r.write({ '.baton/log.jsonl': '{"forged":true}\n', 'conf/local.cfg': 'theirs\n', 'new.txt': 'n\n' });
+      r.git('add', '-f', '.baton/log.jsonl', 'conf/local.cfg', 'new.txt');
+    });
+    r.write({ '.baton/log.jsonl': '{"real":true}\n', 'conf/local.cfg': 'SECRET\n', 'new.txt': 'mine\n' });
+    const before = r.git('rev-parse', 'main');
+    const err = await refusal(r, next);
+    expect(err.code).toBe('integrate/into-overwrites');
+    expect(err.message).toBe(
+      `cannot fast-forward main: it would overwrite 3 file(s) in ${r.root} that git does not track there (untracked or ignored): .baton/log.jsonl, conf/local.cfg, new.txt`,
+    );
+    expect(err.hint).toContain(`git -C ${r.root} merge --ff-only ${next}`);
+    expect(r.git('rev-parse', 'main')).toBe(before);
+    expect(readFileSync(join(r.root, '.baton/log.jsonl'), 'utf8')).toBe('{"real":true}\n');
+    expect(readFileSync(join(r.root, 'conf/local.cfg'), 'utf8')).toBe('SECRET\n');
+  });
+
+  it('refuses for an ignored file where the result needs a folder or inside a folder it makes a file, not for what it tracked', async () => {
+    // Besides: a tracked folder becomes a file and a tracked file a folder; git replaces what it tracks.
+    const files = { '.gitignore': 'build\ncache/\n', 'dir/a.txt': 'a\n', 'file.txt': 'f\n' };
+    const { r, next } = repoWithNext(files, (r) => {
+      r.git('rm', '-q', 'dir/a.txt', 'file.txt');
+      r.write({ dir: 'now a file\n', 'file.txt/inner.txt': 'now a folder\n', 'build/out.js': 'theirs\n' });
+      r.write({ cache: 'now a file\n' });
+      r.git('add', '-A');
+      r.git('add', '-f', 'build/out.js', 'cache');
+    });
+    r.write({ build: 'my ignored file\n', 'cache/a/b.bin': 'mine\n' });
+    const err = await refusal(r, next);
+    expect(err.message).toMatch(
+      /that git does not track there \(untracked or ignored\): build, cache\/a\/b\.bin$/,
+    );
+    expect(readFileSync(join(r.root, 'build'), 'utf8')).toBe('my ignored file\n');
+    rmSync(join(r.root, 'build'));
+    rmSync(join(r.root, 'cache'), { recursive: true });
+    const moved = await fastForwardBranch(r.root, 'main', next);
+    expect(moved.via).toBe('merge-ff-only');
+    expect(r.git('rev-parse', 'main')).toBe(next);
+    expect(readFileSync(join(r.root, 'dir'), 'utf8')).toBe('now a file\n');
+  });
+
+  it('names ten files and how many more', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `gen/f${String(i).padStart(2, '0')}.txt`);
+    const { r, next } = repoWithNext({ '.gitignore': 'gen/\n' }, (r) => {
+      r.write(Object.fromEntries(names.map((n) => [n, 'theirs\n'])));
+      r.git('add', '-f', ...names);
+    });
+    r.write(Object.fromEntries(names.map((n) => [n, 'mine\n'])));
+    const err = await refusal(r, next);
+    expect(err.message).toContain('it would overwrite 12 file(s)');
+    expect(err.message).toMatch(/gen\/f09\.txt and 2 more$/);
+    rmSync(join(r.root, 'gen'), { recursive: true });
+    expect((await fastForwardBranch(r.root, 'main', next)).via).toBe('merge-ff-only');
+  });
+});
