@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { foldEvents } from '../../src/log/fold.js';
 import { foldCachePath, foldLogCached } from '../../src/log/fold-cache.js';
 import { readLog } from '../../src/log/read.js';
+import { LogTailer } from '../../src/log/tail.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -70,5 +71,27 @@ describe('the fold snapshot on a log edited in place', () => {
     // The snapshot written now describes the restored log: an append after it is read from there.
     const snap = JSON.parse(readFileSync(foldCachePath(log), 'utf8'));
     expect(snap.offset).toBe(statSync(log).size);
+  });
+});
+
+describe('the log tailer (`status --watch`, the dashboard) on a log edited in place', () => {
+  it('reads a same-size rewrite and a `cp`-restored backup again from the start', () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const log = logIn(repo);
+    writeFileSync(log, LONG + line('bbb', 'running'));
+    const tailer = new LogTailer(log);
+    expect(tailer.readChunk().events).toHaveLength(2);
+    writeFileSync(log, LONG + line('bbb', 'timeout'));
+    expect(tailer.hasNews()).toBe(true);
+    const rewritten = tailer.readChunk();
+    expect(rewritten.reset).toBe(true);
+    expect(rewritten.events.map((e) => (e as { status?: string }).status)).toEqual(['complete', 'timeout']);
+    writeFileSync(`${log}.bak`, LONG + line('bbb', 'complete') + line('ccc-with-a-longer-id', 'failed'));
+    copyFileSync(`${log}.bak`, log);
+    const restored = tailer.readChunk();
+    expect(restored.reset).toBe(true);
+    expect(restored.problems).toEqual([]);
+    expect(restored.events).toHaveLength(3);
   });
 });
