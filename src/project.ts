@@ -44,11 +44,7 @@ export async function loadProject(cwd: string): Promise<Project> {
       diagnostics: contracts.errors,
     });
   }
-  if (contracts.value.length === 0) {
-    throw new UserError('contracts/none', `no contracts found in ${config.value.specs}`, {
-      hint: 'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
-    });
-  }
+  if (contracts.value.length === 0) throw noContracts(config.value.specs);
   const plan = buildPlan(contracts.value, { files: await listing });
   if (!plan.ok) {
     throw new UserError('contracts/invalid', countProblems(plan.errors), {
@@ -62,6 +58,12 @@ export async function loadProject(cwd: string): Promise<Project> {
     logPath: logPathFor(root),
     warnings: [...contracts.warnings, ...plan.warnings],
   };
+}
+
+function noContracts(specs: string): UserError {
+  return new UserError('contracts/none', `no contracts found in ${specs}`, {
+    hint: 'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
+  });
 }
 
 /** What `baton status` needs from the project; `problem` says why the contracts or config did not load. */
@@ -170,6 +172,8 @@ export async function lintProject(cwd: string): Promise<LintReport> {
     return { root, contracts: undefined, diagnostics: read.errors };
   }
   const { contracts, errors, warnings, folders } = read.value;
+  // As `plan` and `run` say: a specs folder without contracts is not a clean project.
+  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.value.specs);
   if (errors.length > 0) {
     // The contracts that did parse are planned and linted too, so one pass shows every problem.
     const parsed = lintParsed(contracts, new Set(folders), await listing);

@@ -291,6 +291,15 @@ describe('baton lint', () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('hint: Run `baton init`');
   });
+
+  it('an empty specs folder is an error, as for plan, not "0 contracts: no problems"', async () => {
+    const r = repo({ 'specs/.gitkeep': '' });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).not.toContain('no problems');
+    expect(out.stderr).toContain('no contracts found in');
+    expect(out.stderr).toContain('[contracts/none]');
+  });
 });
 
 describe('baton plan', () => {
