@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, logPathFor, stateDirFor } from './config.js';
+import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts, unknownDependencies } from './contracts/lint.js';
 import { loadContracts, readContracts } from './contracts/load.js';
@@ -92,10 +92,12 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
     // A project with no contracts at all (the log written by hooks alone) hides nothing.
     if (err.code === 'contracts/none') return { root, ids: [] };
     const config = loadConfig(root);
-    const read = config.ok ? await readContracts(config.value, cacheOptions(root)) : undefined;
+    // A config that does not load still leaves the default specs folder to list.
+    const specsFrom = config.ok ? config.value : resolveConfig(root, {});
+    const read = await readContracts(specsFrom, cacheOptions(root));
     return {
       root,
-      ids: read?.ok ? read.value.declared : [],
+      ids: read.ok ? read.value.declared : [],
       ...(config.ok ? { worktreesDir: config.value.worktrees } : {}),
       problem: { part: config.ok ? 'contracts' : 'config', detail: firstProblem(err) },
     };
