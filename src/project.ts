@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, logPathFor, stateDirFor } from './config.js';
+import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts, unknownDependencies } from './contracts/lint.js';
 import { loadContracts, readContracts } from './contracts/load.js';
@@ -44,11 +44,7 @@ export async function loadProject(cwd: string): Promise<Project> {
       diagnostics: contracts.errors,
     });
   }
-  if (contracts.value.length === 0) {
-    throw new UserError('contracts/none', `no contracts found in ${config.value.specs}`, {
-      hint: 'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
-    });
-  }
+  if (contracts.value.length === 0) throw noContracts(config.value.specs);
   const plan = buildPlan(contracts.value, { files: await listing });
   if (!plan.ok) {
     throw new UserError('contracts/invalid', countProblems(plan.errors), {
@@ -62,6 +58,12 @@ export async function loadProject(cwd: string): Promise<Project> {
     logPath: logPathFor(root),
     warnings: [...contracts.warnings, ...plan.warnings],
   };
+}
+
+function noContracts(specs: string): UserError {
+  return new UserError('contracts/none', `no contracts found in ${specs}`, {
+    hint: 'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
+  });
 }
 
 /** What `baton status` needs from the project; `problem` says why the contracts or config did not load. */
@@ -90,10 +92,12 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
     // A project with no contracts at all (the log written by hooks alone) hides nothing.
     if (err.code === 'contracts/none') return { root, ids: [] };
     const config = loadConfig(root);
-    const read = config.ok ? await readContracts(config.value, cacheOptions(root)) : undefined;
+    // A config that does not load still leaves the default specs folder to list.
+    const specsFrom = config.ok ? config.value : resolveConfig(root, {});
+    const read = await readContracts(specsFrom, cacheOptions(root));
     return {
       root,
-      ids: read?.ok ? read.value.declared : [],
+      ids: read.ok ? read.value.declared : [],
       ...(config.ok ? { worktreesDir: config.value.worktrees } : {}),
       problem: { part: config.ok ? 'contracts' : 'config', detail: firstProblem(err) },
     };
@@ -170,6 +174,8 @@ export async function lintProject(cwd: string): Promise<LintReport> {
     return { root, contracts: undefined, diagnostics: read.errors };
   }
   const { contracts, errors, warnings, folders } = read.value;
+  // As `plan` and `run` say: a specs folder without contracts is not a clean project.
+  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.value.specs);
   if (errors.length > 0) {
     // The contracts that did parse are planned and linted too, so one pass shows every problem.
     const parsed = lintParsed(contracts, new Set(folders), await listing);

@@ -217,7 +217,10 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
 
 /** The warning for a project whose contracts or config did not load: what status shows instead. */
 function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
-  const shown = problem.part === 'config' ? 'the log names' : 'the log and the specs folder name';
+  const shown =
+    problem.part === 'config'
+      ? 'the log and the default specs folder (specs/) name'
+      : 'the log and the specs folder name';
   return `${problem.part} not loaded (${problem.detail}): showing the features ${shown}; run \`baton lint\` for every problem`;
 }
 

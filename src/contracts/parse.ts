@@ -56,8 +56,9 @@ export function parseContract(
     const errors = parsed.error.issues.flatMap((issue) =>
       describeIssue(issue, [], known, (code, msg, path, hint) => at(code, msg, raw.locate(path), hint)),
     );
+    const others = checksBeside(parsed.error.issues, known, raw.locate, at);
     // The warnings too: an unknown field is often the reason for the error (`own:` for `owns:`).
-    return { ok: false, errors: [...errors, ...warnings] };
+    return { ok: false, errors: [...errors, ...others, ...warnings] };
   }
   const input = parsed.data;
   const emit: Emit = (code, msg, path, hint) => at(code, msg, raw.locate(path), hint);
@@ -97,6 +98,44 @@ export function parseContract(
 }
 
 type At = (code: string, message: string, spot: Spot | undefined, hint?: string) => Diagnostic;
+
+/**
+ * The checks after the schema (criteria, agent names) on the fields the schema did accept while others
+ * failed, so one pass shows every error: a check is left out when a field it reads is among the failed.
+ */
+function checksBeside(
+  issues: readonly { path: readonly PropertyKey[] }[],
+  known: Record<string, unknown>,
+  locate: Locate,
+  at: At,
+): Diagnostic[] {
+  const failed = new Set(issues.map((i) => i.path[0]));
+  // An issue on the contract as a whole: no field can be trusted.
+  if (failed.has(undefined)) return [];
+  const field = <K extends 'feature_id' | 'acceptance_criteria' | 'agent' | 'attempts'>(key: K) => {
+    if (failed.has(key)) return { ok: false as const };
+    const r = ContractSchema.shape[key].safeParse(known[key]);
+    return r.success ? { ok: true as const, value: r.data as ContractInput[K] } : { ok: false as const };
+  };
+  const out: Diagnostic[] = [];
+  const criteria = field('acceptance_criteria');
+  if (criteria.ok) {
+    const read = readCriteria(criteria.value ?? [], locate, at);
+    if (!read.ok) out.push(...read.errors);
+  }
+  const id = field('feature_id');
+  const agent = field('agent');
+  const attempts = field('attempts');
+  if (id.ok) {
+    const emit: Emit = (code, msg, path, hint) => at(code, msg, locate(path), hint);
+    const fields = {
+      agent: agent.ok ? agent.value : undefined,
+      attempts: attempts.ok ? attempts.value : undefined,
+    };
+    out.push(...agentNameErrors(id.value, fields, emit));
+  }
+  return out;
+}
 type ContractInput = z.output<typeof ContractSchema>;
 
 /** The raw fields of either form, or why the file is neither. */

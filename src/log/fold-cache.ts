@@ -1,7 +1,8 @@
 /**
  * A snapshot of the log's fold with the byte offset it covers, kept in `.baton/cache/`, so a
  * `status` after the first reads only what was appended since. The snapshot names the log's inode,
- * size and first bytes: a replaced or truncated log does not match and is read again from its start.
+ * size, mtime and a stamp of its first bytes and of the bytes just before the offset: a replaced,
+ * truncated or rewritten log does not match and is read again from its start.
  */
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,9 +11,9 @@ import {
   FOLD_SNAPSHOT_VERSION,
   type FoldSnapshot,
   foldCachePath,
-  headOf,
   loadFoldSnapshot,
 } from './fold-snapshot.js';
+import { prefixStamp } from './prefix-stamp.js';
 import { type LogProblem, streamLog } from './read.js';
 
 export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot } from './fold-snapshot.js';
@@ -28,7 +29,7 @@ export function foldLogCached(
   /** The snapshot as the caller already loaded it (`loadFoldSnapshot`), so it is not read twice. */
   loaded?: { snap: ReturnType<typeof loadFoldSnapshot> },
 ): { state: BatonState; problems: LogProblem[]; fromOffset: number } {
-  let s: { ino: number };
+  let s: { ino: number; size: number; mtimeMs: number };
   try {
     s = statSync(logPath);
   } catch {
@@ -48,7 +49,9 @@ export function foldLogCached(
     ino: s.ino,
     offset: end.endOffset,
     line: end.endLine,
-    head: headOf(logPath, end.endOffset),
+    stamp: prefixStamp(logPath, end.endOffset),
+    size: s.size,
+    mtimeMs: s.mtimeMs,
     state,
     problems,
   };

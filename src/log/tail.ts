@@ -1,11 +1,12 @@
 /**
  * The one log tailer: `status --watch` and the dashboard follow the log through it. It keeps a byte
  * offset and reads only what was appended since the last read; a last line still being written is
- * left for the next read, and a truncated or replaced log is read again from its start.
+ * left for the next read, and a truncated, replaced or rewritten log is read again from its start.
  */
 import { type FSWatcher, statSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { LogEvent } from './events.js';
+import { prefixStamp } from './prefix-stamp.js';
 import { type LineSink, type LogProblem, streamLog } from './read.js';
 
 /** Where a tailer's reads go: each event and problem in line order, and a reset before a re-read. */
@@ -14,10 +15,10 @@ export interface TailSink extends LineSink {
   reset?(): void;
 }
 
-function statOrUndefined(path: string): { size: number; ino: number } | undefined {
+function statOrUndefined(path: string): { size: number; ino: number; mtimeMs: number } | undefined {
   try {
     const s = statSync(path);
-    return { size: s.size, ino: s.ino };
+    return { size: s.size, ino: s.ino, mtimeMs: s.mtimeMs };
   } catch {
     return undefined;
   }
@@ -29,6 +30,9 @@ export class LogTailer {
   #offset = 0;
   #line = 0;
   #ino: number | undefined;
+  /** The log's mtime at the last read, and `prefixStamp` of the bytes before the offset. */
+  #mtimeMs: number | undefined;
+  #stamp = '';
 
   constructor(path: string) {
     this.path = path;
@@ -43,7 +47,11 @@ export class LogTailer {
   hasNews(): boolean {
     const s = statOrUndefined(this.path);
     if (!s) return this.#offset > 0;
-    return s.size !== this.#offset || (this.#ino !== undefined && s.ino !== this.#ino);
+    return (
+      s.size !== this.#offset ||
+      (this.#ino !== undefined && s.ino !== this.#ino) ||
+      (this.#mtimeMs !== undefined && s.mtimeMs !== this.#mtimeMs)
+    );
   }
 
   /**
@@ -53,8 +61,12 @@ export class LogTailer {
   read(sink: TailSink, options: { final?: boolean } = {}): { reset: boolean; advanced: boolean } {
     const s = statOrUndefined(this.path);
     let reset = false;
-    // A shorter or different file means the log was truncated or replaced: read it again from its start.
-    if ((s === undefined && this.#offset > 0) || (s && (s.size < this.#offset || this.#ino !== s.ino))) {
+    // A shorter, different or rewritten file means the log was truncated, replaced or edited in place:
+    // read it again from its start.
+    if (
+      (s === undefined && this.#offset > 0) ||
+      (s && (s.size < this.#offset || this.#ino !== s.ino || this.#rewritten()))
+    ) {
       reset = this.#offset > 0;
       this.#offset = 0;
       this.#line = 0;
@@ -66,7 +78,22 @@ export class LogTailer {
     const end = streamLog(this.path, { offset: this.#offset, line: this.#line }, options, sink);
     this.#offset = end.endOffset;
     this.#line = end.endLine;
+    this.#mtimeMs = s.mtimeMs;
+    this.#stamp = this.#stampNow();
     return { reset, advanced: reset || end.endOffset !== before };
+  }
+
+  #stampNow(): string {
+    try {
+      return this.#offset > 0 ? prefixStamp(this.path, this.#offset) : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** Whether the bytes already read are no longer those on disk (a log rewritten in place). */
+  #rewritten(): boolean {
+    return this.#offset > 0 && this.#stampNow() !== this.#stamp;
   }
 
   /** Reads what was appended and returns it collected (for small increments). */

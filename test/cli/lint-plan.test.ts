@@ -291,6 +291,54 @@ describe('baton lint', () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('hint: Run `baton init`');
   });
+
+  it('an empty specs folder is an error, as for plan, not "0 contracts: no problems"', async () => {
+    const r = repo({ 'specs/.gitkeep': '' });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).not.toContain('no problems');
+    expect(out.stderr).toContain('no contracts found in');
+    expect(out.stderr).toContain('[contracts/none]');
+  });
+
+  it('a schema error does not hide the criteria and agent errors of the fields that are valid, and only of those', async () => {
+    const r = repo({
+      'specs/a/contract.md': [
+        '---',
+        'feature_id: a',
+        'estimate_minutes: -5',
+        'agent: nosuchagent',
+        'acceptance_criteria:',
+        '  - id: k',
+        '    text: one',
+        '    run: "true"',
+        '    http: { url: "http://localhost:3000/" }',
+        '  - { id: k, text: two, run: "true" }',
+        '---',
+        '',
+      ].join('\n'),
+    });
+    const out = await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    const codes = JSON.parse(out.stdout).diagnostics.map(
+      (d: { code: string; location: { line: number } }) => [d.code, d.location.line],
+    );
+    expect(codes).toEqual([
+      ['contract/invalid', 3],
+      ['contract/ambiguous-check', 6],
+      ['contract/duplicate-criterion', 10],
+      ['contract/unknown-agent', 4],
+    ]);
+    // A criteria list that fails the schema is not checked again (its duplicate ids are not reported).
+    const bad = repo({
+      'specs/a/contract.md':
+        '---\nfeature_id: a\nacceptance_criteria:\n  - { id: k, text: one, run: "true", timeout_s: soon }\n  - { id: k, text: two }\n---\n',
+    });
+    const badOut = await runBaton(['lint', '--json', '--no-coupling'], { cwd: bad.root });
+    expect(JSON.parse(badOut.stdout).diagnostics.map((d: { code: string }) => d.code)).toEqual([
+      'contract/invalid',
+    ]);
+  });
 });
 
 describe('baton plan', () => {

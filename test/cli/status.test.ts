@@ -99,8 +99,18 @@ describe('baton status', () => {
     expect(r.stdout).toMatch(/^a\s+complete/m);
     expect(r.stdout).toMatch(/^b\s+failed/m);
     expect(r.stderr).toMatch(
-      /^baton: config not loaded \(baton\.config\.json: .*\): showing the features the log names; run `baton lint` for every problem\n$/,
+      /^baton: config not loaded \(baton\.config\.json: .*\): showing the features the log and the default specs folder \(specs\/\) name; run `baton lint` for every problem\n$/,
     );
+  });
+
+  it('lists the features of the default specs folder when the config does not load and the log is empty', async () => {
+    const repo = makeRepo(contractFiles([{ id: 'a' }]));
+    repos.push(repo);
+    repo.write({ 'baton.yaml': 'agent: [\n' });
+    const r = await runBaton(['status'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^a\s+pending/m);
+    expect(r.stderr).toMatch(/^baton: config not loaded \(baton\.yaml:/);
   });
 });
 

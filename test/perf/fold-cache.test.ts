@@ -80,7 +80,8 @@ describe('the status fold snapshot', () => {
       JSON.stringify({ ...snapshot(log), version: FOLD_SNAPSHOT_VERSION - 1 }), // folded under older rules
       JSON.stringify({ ...snapshot(log), ino: snapshot(log).ino + 1 }), // another file's
       JSON.stringify({ ...snapshot(log), offset: statSync(log).size + 10 }), // past the end
-      JSON.stringify({ ...snapshot(log), head: Buffer.from('{"other":1}').toString('base64') }),
+      JSON.stringify({ ...snapshot(log), stamp: 'another log' }), // other bytes before the offset
+      JSON.stringify({ ...snapshot(log), mtimeMs: snapshot(log).mtimeMs - 1000 }), // same size, written since
     ];
     for (const text of bad) {
       writeFileSync(cache, text);
