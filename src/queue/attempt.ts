@@ -7,8 +7,9 @@ import type { Config } from '../config-schema.js';
 import { parseContract } from '../contracts/parse.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatDiagnostic } from '../errors.js';
-import { changedFiles, commitAll, git, gitRaw, listWorktrees } from '../git/git.js';
+import { commitAll, git, gitRaw, listWorktrees } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
+import { parseRawDiff } from '../git/sequence.js';
 import { unitFilesIn } from '../log/paths.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { describeExit, type ProcessExit, type Supervised } from '../process/supervise.js';
@@ -16,6 +17,7 @@ import { featureEnvironment } from '../runner/feature-env.js';
 import { startAgent } from '../runner/launch.js';
 import { decideOutcome } from '../runner/outcome.js';
 import { buildTaskPrompt } from '../runner/task.js';
+import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import type { EventForwarder } from './event-stream.js';
 import { fetchRef, pushAttempt } from './hub.js';
 import { type JobData, type JobResult, workerConfig } from './job.js';
@@ -106,6 +108,8 @@ interface SettledAttempt {
   files: string[];
   /** Why the agent failed, in words, when its exit code was not 0. */
   reason: string | undefined;
+  /** Why the work cannot be merged whatever its checks say (`unmergeableReason`). */
+  refused?: string;
 }
 
 /**
@@ -120,13 +124,17 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
   const settled = await settleAttempt(ctx, prepared, await launchAttempt(ctx, prepared));
   const checks = await checkAttempt(ctx, prepared, settled);
   const { exitCode, timedOut } = settled.exit;
-  const outcome = decideOutcome({
+  const decided = decideOutcome({
     interrupted: settled.interrupted,
     timedOut,
     exitCode,
     changedFiles: settled.files.length,
     ...(checks ? { checks } : {}),
   });
+  const outcome =
+    settled.refused && decided.status === 'complete'
+      ? { status: 'failed' as const, reason: settled.refused }
+      : decided;
   const ref = attemptRef(ctx.data.feature_id, ctx.jobId, ctx.attempt);
   await pushAttempt(prepared.paths.worktree, ctx.hub, settled.commit, ref);
   await ctx.forwarder.flush();
@@ -251,7 +259,13 @@ async function settleAttempt(
           worktree,
           `${a.feature.title}\n\nBaton: feature ${data.feature_id}, run ${data.run_id}, job ${ctx.jobId}.${ctx.attempt} on ${ctx.host}`,
         )) ?? (await git(worktree, ['rev-parse', 'HEAD']));
-  const files = await changedFiles(worktree, data.base_commit, 'HEAD', false);
+  const changed = parseRawDiff(
+    await git(worktree, ['diff', '--raw', '-z', '--no-renames', `${data.base_commit}..HEAD`]),
+  );
+  const files = changed.files;
+  // What no branch may carry (Baton's state, a nested repository): the commit still goes to the hub,
+  // where it stays an attempt's ref, and the attempt ends failed, so nothing merges it.
+  const refused = unmergeableReason(await findUnmergeable(worktree, changed));
   const reason = exit.exitCode !== 0 ? describeExit(exit, data.timeout_ms) : undefined;
   a.sink.emit({
     type: 'agent.exited',
@@ -265,7 +279,7 @@ async function settleAttempt(
     ...(reason ? { reason } : {}),
   });
   await ctx.forwarder.flush();
-  return { exit, interrupted, commit, files, reason };
+  return { exit, interrupted, commit, files, reason, ...(refused ? { refused } : {}) };
 }
 
 /** The feature's checks, when the job asks for them and the agent ended well with changes. */

@@ -4,6 +4,7 @@ import type { LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { runBatonProcess } from '../rig/cli.js';
 import {
+  AGENT,
   type BatonChild,
   kill,
   makeQueuedProject,
@@ -136,5 +137,25 @@ describe('baton run --queue with baton worker', () => {
       if (ref !== done?.attempt_ref) expect(oid).not.toBe(promoted);
     }
     expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(promoted);
+  }, 120_000);
+
+  test('an attempt whose work holds a nested git repository ends failed on the worker, and is never merged', async () => {
+    const redis = await startRedis();
+    const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n && git add n && git -c user.name=n -c user.email=n@n commit -qm n`;
+    const p = makeQueuedProject(1, { agent });
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    await ready(worker(p, redis, 'w1'));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    expect(await orch.exited, orch.output()).toBe(1);
+    const ended = p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
+    expect(ended?.status).toBe('failed');
+    expect(String(ended?.reason)).toContain('src/feature-001/nest is a nested git repository');
+    const integrate = await runBatonProcess(['integrate'], { cwd: p.repo.root });
+    expect(integrate.code).toBe(1);
+    expect(integrate.stderr).toContain('no selected feature can be merged');
   }, 120_000);
 });
