@@ -150,9 +150,9 @@ export function featureRow(
     : last;
   const why = EXPLAINED.has(f.status) && f.reason ? f.reason : undefined;
   return [
-    f.feature_id,
+    escapeControl(f.feature_id),
     status,
-    f.agent ?? '—',
+    escapeControl(f.agent ?? '—'),
     formatDuration(elapsed),
     f.exit_code === undefined ? '—' : String(f.exit_code ?? f.signal ?? '—'),
     checks,
@@ -175,9 +175,9 @@ export function attemptRows(f: FeatureState, p: Palette, now: number): string[][
     const numbers = describeAttemptState(a) ?? '';
     const why = won ? `winner: ${f.winner?.reasons[0] ?? ''}` : (a.reason ?? numbers);
     return [
-      `  ${won ? '★' : '└'} ${f.feature_id}.a${a.attempt}`,
+      `  ${won ? '★' : '└'} ${escapeControl(f.feature_id)}.a${a.attempt}`,
       a.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, a.status),
-      a.agent ?? '—',
+      escapeControl(a.agent ?? '—'),
       formatDuration(elapsed),
       '—',
       a.checks && a.checks.total > 0 ? `${a.checks.passed}/${a.checks.total}` : '—',

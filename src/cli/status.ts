@@ -11,13 +11,7 @@ import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
 import type { watchLog as WatchLog } from '../log/tail.js';
 import type { StatusFacts } from '../project.js';
-import {
-  escapeKeepingPalette,
-  formatDuration,
-  type Palette,
-  palette,
-  renderTable,
-} from '../terminal/style.js';
+import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -233,9 +227,10 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
       (f) =>
         `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
     );
-  // Paths, ids and tool details come from the log: each listed line is escaped (the palette's colours kept).
+  // Paths, ids and tool details come from the log: each listed line is escaped whole (none is painted,
+  // so an ESC sequence in them that looks like one of the palette's colours is escaped too).
   for (const list of [logs, escaped, collisions, denied])
-    list.splice(0, list.length, ...list.map(escapeKeepingPalette));
+    list.splice(0, list.length, ...list.map((line) => escapeControl(line)));
   return `${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
 }
 

@@ -82,3 +82,23 @@ describe.runIf(built)('adversarial: status reads no path a log line names', () =
     expect(out).toMatch(/^named\s+running\s/m);
   });
 });
+
+describe('adversarial: status escapes what looks like a palette colour', () => {
+  it('escapes an SGR sequence in a hook-recorded feature id and in the escapes list', async () => {
+    const r = repo();
+    const red = '\u001b[31m';
+    appendLog(r, [
+      { type: 'hook', feature_id: `h${red}`, event: 'stop' },
+      {
+        type: 'feature.escaped',
+        feature_id: `w${red}`,
+        files: [`leak${red}.txt`],
+        attribution: 'run-window',
+      },
+    ]);
+    const out = (await runBaton(['status', '--no-disk'], { cwd: r.root })).stdout;
+    expect(out).not.toContain('\u001b');
+    expect(out).toContain('h\\x1b[31m');
+    expect(out).toContain('leak\\x1b[31m.txt');
+  });
+});
