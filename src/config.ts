@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
 import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
@@ -110,8 +110,8 @@ export function parseConfigText(file: string, text: string): Result<ConfigInput>
     });
     return { ok: false, errors };
   }
-  const agentErrors = unknownAgents(file, text, parsed.data);
-  if (agentErrors.length > 0) return { ok: false, errors: agentErrors };
+  const problems = [...unknownAgents(file, text, parsed.data), ...specsOutside(file, text, parsed.data)];
+  if (problems.length > 0) return { ok: false, errors: problems };
   return { ok: true, value: parsed.data, warnings: [] };
 }
 
@@ -174,6 +174,31 @@ function unknownKey(file: string, text: string, path: readonly PropertyKey[], ke
   };
 }
 
+/** The error for a `specs` folder outside the repository, where `baton new` would write contracts. */
+function specsOutsideError(file: string, text: string, specs: string, why: string): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'config/specs-outside',
+    message: `specs: "${specs}" ${why}: Baton writes contracts there, and writes nothing outside the repository`,
+    location: { file, ...lineOf(text, 'specs') },
+    hint: 'Name a folder inside the repository, relative to its root (the default is `specs`).',
+  };
+}
+
+/**
+ * An error when `specs` is absolute or climbs out of the repository with `..` (pure): every path Baton
+ * writes stays inside the repository, or the worktrees folder (`worktrees` may be outside).
+ */
+function specsOutside(file: string, text: string, input: ConfigInput): Diagnostic[] {
+  const specs = input.specs;
+  if (specs === undefined) return [];
+  if (isAbsolute(specs)) return [specsOutsideError(file, text, specs, 'is an absolute path')];
+  const norm = normalize(specs);
+  if (norm === '..' || norm.startsWith(`..${sep}`))
+    return [specsOutsideError(file, text, specs, 'is outside the repository')];
+  return [];
+}
+
 /** The first line where `key` is written as a key (`"key":` or `key:`), when it can be found. */
 function lineOf(text: string, key: PropertyKey | undefined): { line?: number } {
   if (typeof key !== 'string') return {};
@@ -183,14 +208,41 @@ function lineOf(text: string, key: PropertyKey | undefined): { line?: number } {
   return index < 0 ? {} : { line: index + 1 };
 }
 
+/** Whether `path` (or, when it does not exist yet, its nearest existing folder) is really inside `root`. */
+function insideReal(root: string, path: string): boolean {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    const rel = relative(realpathSync(root), realpathSync(at));
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  } catch {
+    return true;
+  }
+}
+
 /** Reads the config at the repository root; no file means all defaults. */
 export function loadConfig(root: string): Result<Config> {
   for (const name of CONFIG_FILES) {
     const path = join(root, name);
     if (!existsSync(path)) continue;
-    const parsed = parseConfigText(name, readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    const parsed = parseConfigText(name, text);
     if (!parsed.ok) return parsed;
-    return { ok: true, value: resolveConfig(root, parsed.value, path), warnings: [] };
+    const config = resolveConfig(root, parsed.value, path);
+    // A specs folder inside the repository by name, but a symlink out of it.
+    if (parsed.value.specs !== undefined && !insideReal(root, config.specs))
+      return {
+        ok: false,
+        errors: [
+          specsOutsideError(
+            name,
+            text,
+            parsed.value.specs,
+            'leads out of the repository (through a symlink)',
+          ),
+        ],
+      };
+    return { ok: true, value: config, warnings: [] };
   }
   return { ok: true, value: resolveConfig(root, {}), warnings: [] };
 }

@@ -1,3 +1,5 @@
+import { escapeControl } from './text/escape.js';
+
 /** Where a problem sits in a file: 1-based line and column. */
 export interface Location {
   file: string;
@@ -29,7 +31,10 @@ export function formatLocation(loc: Location): string {
   return out;
 }
 
-/** Renders a diagnostic as the lines a person reads in a terminal. */
+/**
+ * Renders a diagnostic as the lines a person reads in a terminal, control characters escaped: the
+ * message and the source excerpt quote contracts and configs an agent may have written.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.location ? `${formatLocation(d.location)}: ` : '';
   const lines = [`${where}${d.severity}: ${d.message} [${d.code}]`];
@@ -37,7 +42,7 @@ export function formatDiagnostic(d: Diagnostic): string {
     lines.push(`  ${String(d.location.line).padStart(4)} | ${d.source}`);
   }
   if (d.hint) lines.push(`  hint: ${d.hint}`);
-  return lines.join('\n');
+  return escapeControl(lines.join('\n'), { keepNewlines: true });
 }
 
 /**

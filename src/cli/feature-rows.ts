@@ -1,8 +1,10 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
+import { agentLogPath } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
+import { openRegular } from '../open-regular.js';
 import { formatDuration, type Palette, paintStatus } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 
@@ -24,35 +26,52 @@ export const SILENCE_MS = 60_000;
 /** Statuses whose row shows why the feature ended instead of its last event. */
 const EXPLAINED = new Set(['failed', 'failed-checks', 'timeout', 'empty', 'interrupted']);
 
-/** When the agent last wrote to its log (the file's modification time), or undefined. */
-export function lastOutputAt(f: FeatureState): number | undefined {
-  if (!f.log_file) return undefined;
-  try {
-    return statSync(f.log_file).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
-
 /** How much of the end of an agent's log is read to see whether it is retrying its API. */
 const TAIL_BYTES = 4096;
 
-/** Whether a running agent's log ends saying it is retrying its model API (read from the log's last 4 KB). */
-export function lastApiRetry(f: FeatureState): ApiRetry | undefined {
-  if (f.status !== 'running' || !f.log_file) return undefined;
-  let fd: number | undefined;
-  try {
-    fd = openSync(f.log_file, 'r');
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, TAIL_BYTES);
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, size - length);
-    return apiRetryIn(buf.toString('utf8'));
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+/** What the feature table reads of each agent's log: when it last grew, and whether it ends retrying. */
+export interface AgentLogLook {
+  /** When the agent last wrote to its log (the file's modification time), or undefined. */
+  outputAt(f: FeatureState): number | undefined;
+  /** Whether a running agent's log ends saying it is retrying its model API (from its last 4 KB). */
+  retryOf(f: FeatureState): ApiRetry | undefined;
+}
+
+/** Reads nothing: every agent counts as having no log yet. */
+export const NO_AGENT_LOG: AgentLogLook = { outputAt: () => undefined, retryOf: () => undefined };
+
+/**
+ * Reads the agent logs of the repository whose main checkout is `root`, at the place Baton writes them
+ * (`agentLogPath`) — never the `log_file` a line of the log names — and only regular files, opened
+ * without following a symlink or waiting on a FIFO.
+ */
+export function agentLogLook(root: string): AgentLogLook {
+  const withLog = <T>(f: FeatureState, read: (fd: number) => T): T | undefined => {
+    // A best-of-N feature's log is its winner's (the fold copies the winner's log file onto the feature).
+    const path = f.log_file ? agentLogPath(root, f.run_id, f.feature_id, f.winner?.attempt) : undefined;
+    const fd = path === undefined ? undefined : openRegular(path);
+    if (fd === undefined) return undefined;
+    try {
+      return read(fd);
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return {
+    outputAt: (f) => withLog(f, (fd) => fstatSync(fd).mtimeMs),
+    retryOf: (f) =>
+      f.status !== 'running'
+        ? undefined
+        : withLog(f, (fd) => {
+            const size = fstatSync(fd).size;
+            const length = Math.min(size, TAIL_BYTES);
+            const buf = Buffer.alloc(length);
+            readSync(fd, buf, 0, length, size - length);
+            return apiRetryIn(buf.toString('utf8'));
+          }),
+  };
 }
 
 /** "retrying its API: attempt 2 of 10, HTTP 529". */
@@ -103,15 +122,15 @@ function clip(text: string, max: number): string {
 }
 
 /**
- * One row of the feature table for a folded feature state; `outputAt` reads the agent log's time and
- * `retryOf` the end of the log by default.
+ * One row of the feature table for a folded feature state; `outputAt` gives the agent log's time and
+ * `retryOf` what the end of the log says (`agentLogLook`; nothing is read by default).
  */
 export function featureRow(
   f: FeatureState,
   p: Palette,
   now: number,
-  outputAt: (f: FeatureState) => number | undefined = lastOutputAt,
-  retryOf: (f: FeatureState) => ApiRetry | undefined = lastApiRetry,
+  outputAt: (f: FeatureState) => number | undefined = NO_AGENT_LOG.outputAt,
+  retryOf: (f: FeatureState) => ApiRetry | undefined = NO_AGENT_LOG.retryOf,
 ): string[] {
   const elapsed =
     f.duration_ms ??
@@ -131,9 +150,9 @@ export function featureRow(
     : last;
   const why = EXPLAINED.has(f.status) && f.reason ? f.reason : undefined;
   return [
-    f.feature_id,
+    escapeControl(f.feature_id),
     status,
-    f.agent ?? '—',
+    escapeControl(f.agent ?? '—'),
     formatDuration(elapsed),
     f.exit_code === undefined ? '—' : String(f.exit_code ?? f.signal ?? '—'),
     checks,
@@ -156,9 +175,9 @@ export function attemptRows(f: FeatureState, p: Palette, now: number): string[][
     const numbers = describeAttemptState(a) ?? '';
     const why = won ? `winner: ${f.winner?.reasons[0] ?? ''}` : (a.reason ?? numbers);
     return [
-      `  ${won ? '★' : '└'} ${f.feature_id}.a${a.attempt}`,
+      `  ${won ? '★' : '└'} ${escapeControl(f.feature_id)}.a${a.attempt}`,
       a.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, a.status),
-      a.agent ?? '—',
+      escapeControl(a.agent ?? '—'),
       formatDuration(elapsed),
       '—',
       a.checks && a.checks.total > 0 ? `${a.checks.passed}/${a.checks.total}` : '—',

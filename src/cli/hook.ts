@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
-import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
+import { FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { buildHookEvent } from '../log/hook.js';
 import { logPathFor } from '../log/paths.js';
 import { createLogSink } from '../log/sink.js';
+import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -77,7 +78,19 @@ function parsePayload(text: string | undefined): unknown {
 async function findFeature(ctx: CliContext, explicit: string | undefined): Promise<string> {
   const fromEnv = ctx.env.BATON_FEATURE_ID;
   const id = explicit ?? (fromEnv && fromEnv !== '' ? fromEnv : undefined);
-  if (id) return id;
+  if (id !== undefined) {
+    if (FEATURE_ID_PATTERN.test(id)) return id;
+    // Written to the shared log and later into paths and branch names: only an id of the contracts' shape.
+    const shown = id.length > 40 ? `${id.slice(0, 40)}… (${id.length} characters)` : id;
+    throw new UserError(
+      'hook/bad-feature',
+      `${explicit !== undefined ? '--feature' : 'BATON_FEATURE_ID'} "${escapeControl(shown)}" is not a feature id`,
+      {
+        hint: `A feature id is 1 to ${MAX_FEATURE_ID_LENGTH} lowercase letters, digits and dashes, starting with a letter or digit.`,
+        exitCode: 2,
+      },
+    );
+  }
   // git loads only on this fallback path: hooks run once per agent and must start fast.
   const { currentBranch, findRepoRoot } = await import('../git/git.js');
   const root = await findRepoRoot(ctx.cwd);

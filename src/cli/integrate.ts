@@ -23,7 +23,7 @@ import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { stoppedBy } from '../runner/outcome.js';
 import { palette } from '../terminal/style.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { integratePrinter, interruptedLine, renderPrediction, renderResult } from './integrate-render.js';
@@ -270,7 +270,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
       const doc = { prediction, not_run: selection.notRun, not_merged: selection.excluded };
       ctx.stdout.write(`${stringifyJson(doc, 2)}\n`);
     }
-    for (const x of selection.excluded) out(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`);
+    for (const x of selection.excluded)
+      out(escapeControl(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`));
     a.setExit(prediction.conflicts.length > 0 ? 1 : 0);
     return undefined;
   }

@@ -14,7 +14,14 @@ import {
 } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { Output } from './context.js';
-import { attemptRows, FEATURE_HEADER, featureRow } from './feature-rows.js';
+import {
+  type AgentLogLook,
+  agentLogLook,
+  attemptRows,
+  FEATURE_HEADER,
+  featureRow,
+  NO_AGENT_LOG,
+} from './feature-rows.js';
 import type { LiveView } from './live-view.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
@@ -150,15 +157,18 @@ const KEPT_ABOVE_TABLE = {
 
 /**
  * Creates the renderer for `baton run`, drawing the features listed in `featureIds`: a live table on a
- * terminal (log-update and the width rules are loaded only then), one line per event elsewhere.
+ * terminal (log-update and the width rules are loaded only then), one line per event elsewhere. The
+ * table's silent and retrying notes read the agent logs of the checkout `root` (none without it).
  */
 export async function createProgressRenderer(
   out: Output,
   p: Palette,
   featureIds: readonly string[],
+  root?: string,
 ): Promise<ProgressRenderer> {
+  const logs = root === undefined ? NO_AGENT_LOG : agentLogLook(root);
   if (out.isTTY)
-    return createTableRenderer(p, featureIds, (await import('./live-view.js')).createLiveView(out));
+    return createTableRenderer(p, featureIds, (await import('./live-view.js')).createLiveView(out), logs);
   return {
     onEvent(e) {
       const lines = describeLines(e, p);
@@ -172,7 +182,12 @@ export async function createProgressRenderer(
 }
 
 /** The live table of `baton run` on a terminal, redrawn in `view`. */
-function createTableRenderer(p: Palette, featureIds: readonly string[], view: LiveView): ProgressRenderer {
+function createTableRenderer(
+  p: Palette,
+  featureIds: readonly string[],
+  view: LiveView,
+  logs: AgentLogLook,
+): ProgressRenderer {
   const state = initialState();
   /**
    * Redraws the table in place, with `above` (finished checks, ended features, a best-of-N winner) printed
@@ -183,7 +198,7 @@ function createTableRenderer(p: Palette, featureIds: readonly string[], view: Li
     const now = Date.now();
     const text = renderTable(
       FEATURE_HEADER,
-      rows.flatMap((f) => [featureRow(f, p, now), ...attemptRows(f, p, now)]),
+      rows.flatMap((f) => [featureRow(f, p, now, logs.outputAt, logs.retryOf), ...attemptRows(f, p, now)]),
     );
     if (above) view.print(above);
     view.update(text);

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { loadConfig, logPathFor } from '../config.js';
 import { formatUserError, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
@@ -17,6 +15,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { writeReportOut } from './report-out.js';
 
 const FORMATS = { md: renderMarkdown, markdown: renderMarkdown, json: renderJson, html: renderHtml } as const;
 type Format = keyof typeof FORMATS;
@@ -56,6 +55,18 @@ export async function loadReport(ctx: CliContext, runId?: string): Promise<Repor
   });
 }
 
+/** Refuses a `--run` the log holds no run of, listing the runs it holds. */
+function checkRunIn(events: Parameters<typeof listRuns>[0], runId: string, logPath: string): void {
+  const runs = listRuns(events).filter((r) => r.run_id !== null);
+  if (runs.some((r) => namesRun(r, runId))) return;
+  throw new UserError('report/unknown-run', `no run ${runId} in ${logPath}`, {
+    hint:
+      runs.length > 0
+        ? `Runs in the log: ${runs.map((r) => r.run_id).join(', ')}.`
+        : 'The log holds no run.started event; leave out --run.',
+  });
+}
+
 /** `baton report`: the worksheet, features, conflicts, integration ratio, Amdahl and diagnosis. */
 export const registerReport: RegisterCommand = (program, ctx) => {
   program
@@ -75,7 +86,12 @@ export const registerReport: RegisterCommand = (program, ctx) => {
       'md',
     )
     .option('--json', 'same as --format json')
-    .option('--out <file>', 'write the report to FILE and print its path')
+    .option(
+      '--out <file>',
+      'write the report to FILE and print its path; refused inside .baton/ or .git/, for a directory, and ' +
+        'for an existing file that is not a report Baton wrote (unless --force)',
+    )
+    .option('--force', 'with --out: replace an existing file even if it is not a report Baton wrote')
     .option(
       '--run <run_id>',
       'the run to report on (default: the latest); a run continued by `run --resume` is one run, named by either id',
@@ -84,55 +100,44 @@ export const registerReport: RegisterCommand = (program, ctx) => {
       'after',
       '\nExamples:\n  baton report\n  baton report --format html --out report.html\n  baton report --json --run 20260302-0900-ab12',
     )
-    .action(async (flags: { format: string; json?: boolean; out?: string; run?: string }) => {
-      const format = (flags.json ? 'json' : flags.format.toLowerCase()) as Format;
-      if (!(format in FORMATS)) {
-        throw new UserError(
-          'report/bad-format',
-          `unknown format "${flags.format}": expected md, json or html`,
-          {
-            exitCode: 2,
-          },
-        );
-      }
-      const { root, plan, estimates, note } = await loadInputs(ctx);
-      if (note) ctx.stderr.write(`baton: ${escapeControl(note)}\n`);
-      const logPath = logPathFor(root);
-      const chunk = readLog(logPath, undefined, { final: true });
-      for (const p of chunk.problems)
-        ctx.stderr.write(`${logPath}:${p.line}: skipped: ${p.message}: ${escapeControl(p.text)}\n`);
-      chunk.events.push(...interruptionEvents(foldEvents(chunk.events)));
-      if (chunk.events.length === 0) {
-        throw new UserError('report/empty-log', `nothing to report: ${logPath} holds no events`, {
-          hint: 'Run `baton run` first, or record phases with `baton phase start <name>` and `baton phase end <name>`.',
-        });
-      }
-      const runId = flags.run;
-      if (runId !== undefined) {
-        const runs = listRuns(chunk.events).filter((r) => r.run_id !== null);
-        if (!runs.some((r) => namesRun(r, runId))) {
-          throw new UserError('report/unknown-run', `no run ${flags.run} in ${logPath}`, {
-            hint:
-              runs.length > 0
-                ? `Runs in the log: ${runs.map((r) => r.run_id).join(', ')}.`
-                : 'The log holds no run.started event; leave out --run.',
+    .action(
+      async (flags: { format: string; json?: boolean; out?: string; run?: string; force?: boolean }) => {
+        const format = (flags.json ? 'json' : flags.format.toLowerCase()) as Format;
+        if (!(format in FORMATS)) {
+          throw new UserError(
+            'report/bad-format',
+            `unknown format "${flags.format}": expected md, json or html`,
+            {
+              exitCode: 2,
+            },
+          );
+        }
+        const { root, plan, estimates, note } = await loadInputs(ctx);
+        if (note) ctx.stderr.write(`baton: ${escapeControl(note)}\n`);
+        const logPath = logPathFor(root);
+        const chunk = readLog(logPath, undefined, { final: true });
+        for (const p of chunk.problems)
+          ctx.stderr.write(`${logPath}:${p.line}: skipped: ${p.message}: ${escapeControl(p.text)}\n`);
+        chunk.events.push(...interruptionEvents(foldEvents(chunk.events)));
+        if (chunk.events.length === 0) {
+          throw new UserError('report/empty-log', `nothing to report: ${logPath} holds no events`, {
+            hint: 'Run `baton run` first, or record phases with `baton phase start <name>` and `baton phase end <name>`.',
           });
         }
-      }
-      const report = computeReport({
-        events: chunk.events,
-        ...(plan ? { plan } : {}),
-        estimates,
-        ...(flags.run !== undefined ? { runId: flags.run } : {}),
-      });
-      const text = FORMATS[format](report);
-      if (flags.out === undefined) {
-        ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-        return;
-      }
-      const out = resolve(ctx.cwd, flags.out);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, text);
-      ctx.stdout.write(`${out}\n`);
-    });
+        if (flags.run !== undefined) checkRunIn(chunk.events, flags.run, logPath);
+        const report = computeReport({
+          events: chunk.events,
+          ...(plan ? { plan } : {}),
+          estimates,
+          ...(flags.run !== undefined ? { runId: flags.run } : {}),
+        });
+        const text = FORMATS[format](report);
+        if (flags.out === undefined) {
+          ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+          return;
+        }
+        const out = writeReportOut(root, ctx.cwd, flags.out, text, flags.force === true);
+        ctx.stdout.write(`${escapeControl(out)}\n`);
+      },
+    );
 };

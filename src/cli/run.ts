@@ -219,7 +219,7 @@ async function runCommand(
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
-  const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds);
+  const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root);
   const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
   if (queueUrl && !flags.dryRun) {
     if (flags.restart?.length) throw restartWithQueue();

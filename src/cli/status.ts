@@ -1,6 +1,8 @@
 import { existsSync, lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
+import type { WorktreeInfo } from '../git/git.js';
+import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
@@ -9,17 +11,18 @@ import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
 import type { watchLog as WatchLog } from '../log/tail.js';
 import type { StatusFacts } from '../project.js';
-import {
-  escapeKeepingPalette,
-  formatDuration,
-  type Palette,
-  palette,
-  renderTable,
-} from '../terminal/style.js';
+import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
-import { attemptRows, attemptsOf, FEATURE_HEADER, featureRow } from './feature-rows.js';
+import {
+  type AgentLogLook,
+  agentLogLook,
+  attemptRows,
+  attemptsOf,
+  FEATURE_HEADER,
+  featureRow,
+} from './feature-rows.js';
 import { untilInterrupted } from './interrupt.js';
 import type { LiveView } from './live-view.js';
 import { locatePlan } from './status-plan-load.js';
@@ -69,21 +72,36 @@ function featureJson(f: FeatureState, disk: DiskUsage | undefined, escaped: read
   };
 }
 
-/** Each feature's worktree folder on disk: the one the log recorded, else the default place. */
+/**
+ * Each feature's worktree folder on disk, among the worktrees git lists for this repository (`listed`,
+ * the main checkout first): the one on the feature's branch `baton/<id>`, else the path the log recorded
+ * when git lists it on one of Baton's branches (a best-of-N winner's). A path only the log names
+ * (`"worktree": "/"`) is never measured: the log is a file anyone can append to.
+ */
 function worktreeFolders(
   rows: readonly FeatureState[],
-  worktreesDir: string | undefined,
+  listed: readonly WorktreeInfo[],
 ): Map<string, string> {
+  const ours = listed.slice(1).filter((w) => !w.prunable && w.branch?.startsWith(BRANCH_PREFIX));
   const folders = new Map<string, string>();
   for (const f of rows) {
-    const path = f.worktree ?? (worktreesDir ? join(worktreesDir, f.feature_id) : undefined);
-    if (path && existsSync(path)) folders.set(f.feature_id, path);
+    const recorded = f.worktree === undefined ? undefined : resolve(f.worktree);
+    const w =
+      ours.find((w) => w.branch === featureBranch(f.feature_id)) ??
+      ours.find((w) => resolve(w.path) === recorded);
+    if (w && existsSync(w.path)) folders.set(f.feature_id, w.path);
   }
   return folders;
 }
 
 function formatDisk(u: DiskUsage | undefined): string {
   return u ? `${u.complete ? '' : '≥ '}${formatBytes(u.bytes)}` : '—';
+}
+
+/** The worktrees git lists for the repository at `root` (none when git cannot list them). */
+async function listOwnWorktrees(root: string): Promise<WorktreeInfo[]> {
+  const { listWorktrees } = await import('../git/git.js');
+  return listWorktrees(root).catch(() => []);
 }
 
 /** Whether nothing is at the log's path (a symlink or other odd file is left to the reader to refuse). */
@@ -125,18 +143,17 @@ function runClock(startedAt: string, ctx: CliContext): string {
 }
 
 /**
- * The disk use of each feature's worktree, by feature id (empty with `--no-disk`). Sized once: a walk
- * of every worktree on each redraw would cost more than the redraw.
+ * The disk use of each feature's worktree, by feature id (empty with `--no-disk`, when `listed` is
+ * undefined). Sized once: a walk of every worktree on each redraw would cost more than the redraw.
  */
 function diskSizer(
-  measure: boolean,
-  worktreesDir: string | undefined,
+  listed: readonly WorktreeInfo[] | undefined,
 ): (rows: readonly FeatureState[]) => Map<string, DiskUsage> {
   let disk: Map<string, DiskUsage> | undefined;
   return (rows) => {
-    if (!measure) return new Map<string, DiskUsage>();
+    if (!listed) return new Map<string, DiskUsage>();
     if (!disk) {
-      const folders = worktreeFolders(rows, worktreesDir);
+      const folders = worktreeFolders(rows, listed);
       const sizes = measureDiskUsage([...folders.values()], { entryBudget: STATUS_DISK_BUDGET });
       disk = new Map(
         [...folders].flatMap(([id, path]) => {
@@ -164,6 +181,7 @@ function statusTable(
   sizes: Map<string, DiskUsage>,
   p: Palette,
   ctx: CliContext,
+  logs: AgentLogLook,
 ): string {
   // The disk column goes before the last one (last event), which has no fixed width.
   const withDisk = sizes.size > 0;
@@ -174,7 +192,7 @@ function statusTable(
     header,
     rows.flatMap((f) => {
       const now = ctx.clock().getTime();
-      const row = featureRow(f, p, now);
+      const row = featureRow(f, p, now, logs.outputAt, logs.retryOf);
       const own = withDisk
         ? [...row.slice(0, -1), formatDisk(sizes.get(f.feature_id)), ...row.slice(-1)]
         : row;
@@ -209,9 +227,10 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
       (f) =>
         `  ${f.feature_id}: ${f.usage!.permission_denials!.map((d) => `${d.tool}${d.detail ? ` (${d.detail})` : ''}`).join(', ')}`,
     );
-  // Paths, ids and tool details come from the log: each listed line is escaped (the palette's colours kept).
+  // Paths, ids and tool details come from the log: each listed line is escaped whole (none is painted,
+  // so an ESC sequence in them that looks like one of the palette's colours is escaped too).
   for (const list of [logs, escaped, collisions, denied])
-    list.splice(0, list.length, ...list.map(escapeKeepingPalette));
+    list.splice(0, list.length, ...list.map((line) => escapeControl(line)));
   return `${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
 }
 
@@ -286,10 +305,13 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       // appended), while a stale plan loads in a worker; its errors are thrown where it is awaited.
       const once = flags.watch ? undefined : foldOnce(logPath);
       once?.catch(() => {});
-      const { ids, worktreesDir, problem } = await located.plan;
+      // The worktrees git lists, to size the features' own (never a path the log names), asked meanwhile.
+      const listed = flags.disk ? listOwnWorktrees(located.root) : undefined;
+      const { ids, problem } = await located.plan;
       // Never a silent partial table: say what did not load, and where to see all of it.
       if (problem) ctx.stderr.write(`baton: ${escapeControl(notLoaded(problem))}\n`);
       const p = palette(ctx.color);
+      const logLook = agentLogLook(located.root);
       let state = initialState();
       // The tailer (and with it the log reader and its schemas) is loaded for --watch only.
       const tail = flags.watch ? await import('../log/tail.js') : undefined;
@@ -307,7 +329,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           },
           { final },
         ).advanced;
-      const diskOf = diskSizer(flags.disk, worktreesDir);
+      const diskOf = diskSizer(await listed);
       // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
       const view = flags.watch ? (await import('./live-view.js')).createLiveView(ctx.stdout) : undefined;
       const render = () => {
@@ -318,7 +340,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx)}\n${statusNotes(state, rows, p)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, logLook)}\n${statusNotes(state, rows, p)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

@@ -10,9 +10,10 @@ import { describeAttemptState, measureLabel, measureValue } from '../attempts/de
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { gitStream, isAncestor, resolveCommit } from '../git/git.js';
 import { attemptBranch } from '../git/refs.js';
+import { agentLogPath } from '../log/paths.js';
 import type { AttemptState, FeatureState } from '../log/state.js';
 import { escapeControl } from '../text/escape.js';
-import { agentLogPath, type FileTail, readTail } from './feature-detail.js';
+import { type FileTail, readTail } from './feature-detail.js';
 
 /** The most of a diff's patch sent to the page, per attempt. */
 export const PATCH_BYTES = 64 * 1024;

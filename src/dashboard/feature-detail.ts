@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
-import { attemptUnitId, FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { FeatureState } from '../log/fold.js';
-import { stateDirFor, unitFilesIn, unitRunDir } from '../log/paths.js';
+import { agentLogPath } from '../log/paths.js';
+import { openRegular } from '../open-regular.js';
 import type { SequencedEvent } from './live-log.js';
 
 /** The tail of a text file: its last lines, and whether earlier ones were left out. */
@@ -26,30 +26,6 @@ export interface FeatureDetail {
 const TAIL_BYTES = 256 * 1024;
 /** Contracts are small; anything larger is shown cut. */
 const CONTRACT_BYTES = 256 * 1024;
-
-/** The shape of a run id Baton makes (`20261201T081555Z-1a2b3c`), loosely: no separators, no dots first. */
-const RUN_ID_SHAPE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$/;
-
-/**
- * Where Baton writes a feature's agent log: `<root>/.baton/runs/<run>/<feature>/agent.log`, or a best-of-N
- * attempt's, `<root>/.baton/runs/<run>/<feature>.a<n>/agent.log`, computed from validated ids — never a
- * path read from the log. Undefined when an id has another shape.
- */
-export function agentLogPath(
-  root: string,
-  runId: string | undefined,
-  featureId: string,
-  attempt?: number,
-): string | undefined {
-  if (runId === undefined || !RUN_ID_SHAPE.test(runId) || !FEATURE_ID_PATTERN.test(featureId))
-    return undefined;
-  if (attempt !== undefined && (!Number.isSafeInteger(attempt) || attempt < 1)) return undefined;
-  const stateDir = stateDirFor(resolve(root));
-  const runs = resolve(stateDir, 'runs');
-  const unit = attempt === undefined ? featureId : attemptUnitId(featureId, attempt);
-  const path = resolve(unitFilesIn(unitRunDir(stateDir, runId, unit)).logFile);
-  return path.startsWith(`${runs}${sep}`) ? path : undefined;
-}
 
 /**
  * Gathers a feature's detail. Only two files are read: the contract the plan names and the agent log
@@ -77,21 +53,6 @@ export function readFeatureDetail(options: {
       : undefined;
   if (path) agentLog = { ...readTail(path, options.maxLines ?? 200), file: relative(root, path) };
   return { feature, contract, events: options.events, agent_log: agentLog };
-}
-
-/** Opens a file to read as data: no symlink followed (an agent may plant one), no FIFO waited on, regular files only. */
-function openRegular(path: string): number | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  if (!fstatSync(fd).isFile()) {
-    closeSync(fd);
-    return undefined;
-  }
-  return fd;
 }
 
 /** Reads the last `maxLines` lines of a file from its last 256 KiB, without terminal escape codes. */

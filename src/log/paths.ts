@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { attemptUnitId, FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 
 /** Path of the event log of the repository whose main checkout is `root`. */
 export function logPathFor(root: string): string {
@@ -40,4 +41,28 @@ export function unitFilesIn(dir: string): UnitFiles {
 /** A unit's folder for one run: `.baton/runs/<run>/<unit>` (a feature, or an attempt `<feature>.a<n>`). */
 export function unitRunDir(stateDir: string, runId: string, unit: string): string {
   return join(stateDir, 'runs', runId, unit);
+}
+
+/** The shape of a run id Baton makes (`20261201T081555Z-1a2b3c`), loosely: no separators, no dots first. */
+const RUN_ID_SHAPE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$/;
+
+/**
+ * Where Baton writes a feature's agent log: `<root>/.baton/runs/<run>/<feature>/agent.log`, or a best-of-N
+ * attempt's, `<root>/.baton/runs/<run>/<feature>.a<n>/agent.log`, computed from validated ids — never a
+ * path read from the log. Undefined when an id has another shape.
+ */
+export function agentLogPath(
+  root: string,
+  runId: string | undefined,
+  featureId: string,
+  attempt?: number,
+): string | undefined {
+  if (runId === undefined || !RUN_ID_SHAPE.test(runId) || !FEATURE_ID_PATTERN.test(featureId))
+    return undefined;
+  if (attempt !== undefined && (!Number.isSafeInteger(attempt) || attempt < 1)) return undefined;
+  const stateDir = stateDirFor(resolve(root));
+  const runs = resolve(stateDir, 'runs');
+  const unit = attempt === undefined ? featureId : attemptUnitId(featureId, attempt);
+  const path = resolve(unitFilesIn(unitRunDir(stateDir, runId, unit)).logFile);
+  return path.startsWith(`${runs}${sep}`) ? path : undefined;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { lintContracts } from '../../src/contracts/lint.js';
 import { parseContract } from '../../src/contracts/parse.js';
 import { startDashboard } from '../../src/dashboard/server.js';
@@ -81,6 +82,39 @@ describe('adversarial: copies stay inside the repository', () => {
     expect(r.git('branch', '--list', 'baton/*')).toBe('');
     expect(events(r).some((e) => e.type === 'feature.started')).toBe(false);
     world.expectUntouched();
+  });
+});
+
+describe('adversarial: the specs folder stays inside the repository', () => {
+  it.each([
+    ['an absolute path', '/etc', 'is an absolute path'],
+    ['a path up out of the repository', '../x', 'is outside the repository'],
+    ['a symlink out of the repository', 'out', 'leads out of the repository'],
+  ])('refuses %s as specs at its config line, and baton new writes nothing', async (_what, specs, why) => {
+    const r = repo();
+    const outside = join(r.root, '..', 'outside-specs');
+    mkdirSync(outside, { recursive: true });
+    cleanups.push(() => rmSync(outside, { recursive: true, force: true }));
+    symlinkSync(outside, join(r.root, 'out'));
+    writeFileSync(join(r.root, 'baton.config.json'), `{\n  "agent": "claude",\n  "specs": "${specs}"\n}\n`);
+    const c = loadConfig(r.root);
+    expect(c.ok).toBe(false);
+    const err = c.ok ? undefined : c.errors[0];
+    expect(err?.code).toBe('config/specs-outside');
+    expect(err?.location).toEqual({ file: 'baton.config.json', line: 3 });
+    expect(err?.message).toContain(why);
+    const res = await runBaton(['new', 'bar'], { cwd: r.root });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('[config/specs-outside]');
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('keeps a specs folder inside the repository, and a worktrees folder outside it', () => {
+    const r = repo();
+    writeFileSync(join(r.root, 'baton.config.json'), '{ "specs": "docs/specs", "worktrees": "../wt" }\n');
+    const c = loadConfig(r.root);
+    expect(c.ok).toBe(true);
+    if (c.ok) expect(c.value.specs).toBe(join(r.root, 'docs', 'specs'));
   });
 });
 

@@ -151,3 +151,26 @@ describe.runIf(built)('adversarial: baton hook reads its payload until EOF', () 
     world.expectUntouched();
   });
 });
+
+describe('adversarial: baton hook takes only a feature id of the contracts shape', () => {
+  it.each([
+    ['a path', ['--feature', '../x']],
+    ['5,000 characters', ['--feature', 'a'.repeat(5000)]],
+    ['an ESC sequence', ['--feature', 'h\u001b[31m']],
+  ])('refuses %s with a usage error and writes nothing to the log', async (_what, flag) => {
+    const r = repo();
+    const res = await runBaton(['hook', 'stop', ...flag], { cwd: r.root });
+    expect(res.code).toBe(2);
+    expect(expectErrorLine(res.stderr, 'hook/bad-feature')).toContain('is not a feature id');
+    expect(res.stderr).not.toContain('\u001b');
+    expect(res.stderr.length).toBeLessThan(400);
+    expect(readLog(logOf(r)).events).toEqual([]);
+  });
+
+  it('refuses a bad BATON_FEATURE_ID the same way', async () => {
+    const r = repo();
+    const res = await runBaton(['hook', 'stop'], { cwd: r.root, env: { BATON_FEATURE_ID: '../../etc' } });
+    expect(res.code).toBe(2);
+    expectErrorLine(res.stderr, 'hook/bad-feature');
+  });
+});

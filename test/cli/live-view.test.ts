@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,21 +91,26 @@ describe("`baton run`'s live table and a silent agent", () => {
     const dir = mkdtempSync(join(tmpdir(), 'baton-silent-'));
     try {
       const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
-      const quiet = join(dir, 'quiet.log');
-      const busy = join(dir, 'busy.log');
+      // Each agent's log where Baton writes it for the run (a path a line names is never read).
+      const logOf = (id: string) => {
+        mkdirSync(join(dir, '.baton', 'runs', 'r1', id), { recursive: true });
+        return join(dir, '.baton', 'runs', 'r1', id, 'agent.log');
+      };
+      const quiet = logOf('quiet');
+      const busy = logOf('busy');
       writeFileSync(quiet, 'thinking…\n');
       writeFileSync(busy, 'writing src/busy/index.ts\n');
       utimesSync(quiet, minutesAgo(2), minutesAgo(2));
       // Claude Code's stream-json while it waits to retry an overloaded API: output, but no progress.
-      const retrying = join(dir, 'retrying.log');
+      const retrying = logOf('retrying');
       const retry = { type: 'system', subtype: 'api_retry', attempt: 2, max_retries: 10, error_status: 529 };
       writeFileSync(retrying, `${'{"type":"assistant"}\n'.repeat(500)}${JSON.stringify(retry)}\n`);
       // The same, after the retry went through.
-      const retried = join(dir, 'retried.log');
+      const retried = logOf('retried');
       writeFileSync(retried, `${JSON.stringify(retry)}\n{"type":"assistant","message":{}}\n`);
       const term = new FakeTerminal(100, 20);
       const ids = ['quiet', 'busy', 'retrying', 'retried'];
-      const live = await createProgressRenderer(term, palette(false), ids);
+      const live = await createProgressRenderer(term, palette(false), ids, dir);
       for (const [id, log] of [
         ['quiet', quiet],
         ['busy', busy],
@@ -115,6 +120,7 @@ describe("`baton run`'s live table and a silent agent", () => {
         const started = {
           type: 'feature.started' as const,
           feature_id: id,
+          run_id: 'r1',
           status: 'running' as const,
           agent: 'demo',
           branch: `baton/${id}`,

@@ -77,6 +77,44 @@ describe('baton report', () => {
     expect(readFileSync(join(repo.root, 'r.html'), 'utf8')).toContain('<h2>Time-tracking worksheet</h2>');
   });
 
+  it('--out refuses the log, .baton/, .git/, a directory and a file Baton did not write; replaces its own reports', async () => {
+    const repo = repoWith({ ...contractFiles(THREE), 'baton.config.json': METHOD_CONFIG }, METHOD_LOG);
+    const logPath = join(repo.root, '.baton', 'log.jsonl');
+    const contract = join(repo.root, 'specs', 'feature-001-auth', 'contract.md');
+    const before = { log: readFileSync(logPath, 'utf8'), contract: readFileSync(contract, 'utf8') };
+    for (const [out, code] of [
+      ['.baton/log.jsonl', 'report/out-protected'],
+      ['.baton', 'report/out-protected'],
+      ['.git/config', 'report/out-protected'],
+      ['specs', 'report/out-is-directory'],
+      ['specs/feature-001-auth/contract.md', 'report/out-exists'],
+    ] as const) {
+      const r = await runBaton(['report', '--out', out], { cwd: repo.root });
+      expect(r.code, out).toBe(2);
+      expect(r.stderr.split('\n')[0], out).toMatch(new RegExp(`^baton: --out .* \\[${code}\\]$`));
+      expect(r.stderr, out).not.toMatch(/\n\s+at /);
+    }
+    // Even with --force, the log is never a report's place.
+    expect(
+      (await runBaton(['report', '--out', '.baton/log.jsonl', '--force'], { cwd: repo.root })).code,
+    ).toBe(2);
+    expect(readFileSync(logPath, 'utf8')).toBe(before.log);
+    expect(readFileSync(contract, 'utf8')).toBe(before.contract);
+    // A report Baton wrote is replaced without --force, in each format.
+    for (const format of ['md', 'json', 'html']) {
+      for (let i = 0; i < 2; i++) {
+        const r = await runBaton(['report', '--format', format, '--out', `r.${format}`], { cwd: repo.root });
+        expect(r.code, `${format} #${i + 1}: ${r.stderr}`).toBe(0);
+      }
+    }
+    // --force replaces any file.
+    const forced = await runBaton(['report', '--out', 'specs/feature-001-auth/contract.md', '--force'], {
+      cwd: repo.root,
+    });
+    expect(forced.code).toBe(0);
+    expect(readFileSync(contract, 'utf8')).toMatch(/^# Baton report\n/);
+  });
+
   it('reports from the log alone when there are no contracts, and says estimates are unknown', async () => {
     const repo = repoWith({}, toJsonl(interruptedRun().events));
     const r = await runBaton(['report'], { cwd: repo.root });

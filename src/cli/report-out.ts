@@ -1,0 +1,99 @@
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { UserError } from '../errors.js';
+import { stateDirFor } from '../log/paths.js';
+import { openRegular } from '../open-regular.js';
+import { escapeControl } from '../text/escape.js';
+
+/** How each format's report begins: an existing file that begins so is one Baton wrote, replaced freely. */
+const REPORT_HEADS = [
+  /^# Baton report\n/,
+  /^\{\n {2}"schema_version": \d+,\n {2}"run": \{/,
+  /^<!doctype html>\n[\s\S]*<title>Baton report[ <]/,
+];
+
+/** The first KiB of a regular file (not through a symlink, not waiting on a FIFO), or undefined. */
+function headOf(path: string): string | undefined {
+  const fd = openRegular(path);
+  if (fd === undefined) return undefined;
+  try {
+    const buf = Buffer.alloc(1024);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether `path` is `dir` or inside it. */
+function within(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+}
+
+/** The real path of `path`'s nearest existing ancestor joined with the rest (symlinks in it resolved). */
+function realish(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const up = dirname(path);
+    return up === path ? path : join(realish(up), basename(path));
+  }
+}
+
+function refuse(code: string, message: string, hint?: string): UserError {
+  return new UserError(code, message, { exitCode: 2, ...(hint ? { hint } : {}) });
+}
+
+/**
+ * Writes `text` to `--out`, refusing what would destroy work: a path inside `.baton/` (the log, the
+ * locks, the agents' files) or `.git/`, a directory, and an existing file that is not a report Baton
+ * wrote, unless `force`. The file is written beside the target and renamed onto it, so a symlink at
+ * `--out` is replaced, never written through. Returns the path written.
+ */
+export function writeReportOut(root: string, cwd: string, out: string, text: string, force: boolean): string {
+  const path = resolve(cwd, out);
+  const shown = escapeControl(path);
+  const protectedDirs = [stateDirFor(root), join(root, '.git')];
+  if (protectedDirs.some((d) => within(d, path) || within(realish(d), realish(path))))
+    throw refuse(
+      'report/out-protected',
+      `--out ${shown} is inside ${within(realish(join(root, '.git')), realish(path)) ? '.git/' : ".baton/ (Baton's log and state)"}; write the report elsewhere`,
+    );
+  let existing: ReturnType<typeof lstatSync> | undefined;
+  try {
+    existing = lstatSync(path);
+  } catch {}
+  if (existing?.isDirectory())
+    throw refuse(
+      'report/out-is-directory',
+      `--out ${shown} is a directory; name a file in it, e.g. ${shown}${sep}report.html`,
+    );
+  if (existing && !force) {
+    const head = existing.isFile() ? headOf(path) : undefined;
+    if (head === undefined || !REPORT_HEADS.some((h) => h.test(head)))
+      throw refuse(
+        'report/out-exists',
+        `--out ${shown} exists and is not a report Baton wrote; not overwritten`,
+        'Pass --force to replace it, or name another file.',
+      );
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${basename(path)}.baton-${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, text, { flag: 'wx' });
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  return path;
+}
