@@ -65,10 +65,17 @@ function selectTargets(
   };
 }
 
+/** Words for a worktree git lists as prunable: its folder gone, or left without its `.git` file. */
+function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
+  if (w.exists) return '';
+  return w.strayFolder
+    ? ' (its folder is no longer a git worktree: its .git file is gone; the folder is kept)'
+    : ' (folder already gone)';
+}
+
 function what(t: CleanTarget): string {
   const parts: string[] = [];
-  if (t.worktree)
-    parts.push(`worktree ${t.worktree.path}${t.worktree.exists ? '' : ' (folder already gone)'}`);
+  if (t.worktree) parts.push(`worktree ${t.worktree.path}${worktreeNote(t.worktree)}`);
   if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
   const recorded = describeRecorded(t);
   return `${parts.join(', ')}${recorded ? `; ${recorded}` : ''}`;
