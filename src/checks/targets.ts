@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -7,6 +8,7 @@ import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
 import type { MergeRecord } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
+import { shellQuote } from '../text/shell-quote.js';
 
 /** The branch integration happens on when the log names none. */
 
@@ -124,20 +126,42 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
     cwd: locateWorktree(featureBranch(id), q.state.features[id]?.worktree, worktrees),
   }));
   const missing = located.filter((l) => l.cwd === undefined).map((l) => l.id);
+  // A branch whose worktree folder was removed by hand: `baton run` refuses an existing branch.
+  const orphaned = new Set<string>();
+  for (const id of missing) if (await resolveCommit(q.root, featureBranch(id))) orphaned.add(id);
+  const readd = (ids: readonly string[]) =>
+    [
+      'git worktree prune',
+      ...ids.map(
+        (id) =>
+          `git worktree add ${shellQuote(q.state.features[id]?.worktree ?? join(q.config.worktrees, id))} ${featureBranch(id)}`,
+      ),
+    ].join(' && ');
   if (missing.length > 0 && (explicit || missing.length === located.length)) {
     const which =
       missing.length === 1
         ? `feature ${missing[0]} has no worktree to verify (nothing is checked out on ${featureBranch(missing[0] ?? '')})`
         : `features ${missing.join(', ')} have no worktree to verify`;
-    throw new UserError('verify/no-worktree', which, {
-      hint: `Run \`baton run ${missing.join(' ')}\` first; it creates the worktree and runs the agent.`,
-    });
+    const never = missing.filter((id) => !orphaned.has(id));
+    const hints = [
+      ...(never.length > 0
+        ? [`Run \`baton run ${never.join(' ')}\` first; it creates the worktree and runs the agent.`]
+        : []),
+      ...(orphaned.size > 0
+        ? [
+            `${orphaned.size === 1 ? `Its branch ${featureBranch([...orphaned][0] ?? '')} is` : `The branches of ${[...orphaned].join(', ')} are`} still there: check ${orphaned.size === 1 ? 'it' : 'them'} out again with \`${readd([...orphaned])}\`, then verify.`,
+          ]
+        : []),
+    ];
+    throw new UserError('verify/no-worktree', which, { hint: hints.join(' ') });
   }
   return {
     targets: located.flatMap((l) => (l.cwd ? [target(l.id, l.cwd)] : [])),
     skipped: missing.map((id) => ({
       feature_id: id,
-      reason: 'it has no worktree yet (run `baton run` first)',
+      reason: orphaned.has(id)
+        ? `its worktree is gone but its branch is not (\`${readd([id])}\` checks it out again)`
+        : 'it has no worktree yet (run `baton run` first)',
     })),
   };
 }
