@@ -15,7 +15,7 @@ import { batonRunning, type LockHolder, refuseWhileBatonRuns } from '../lock/bat
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
-import { loadProject } from '../project.js';
+import { loadProject, unknownFeaturesError } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -50,10 +50,10 @@ function selectTargets(
   }
   const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length > 0) {
-    throw new UserError(
-      'features/unknown',
-      `unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known ids: ${known.join(', ') || '(none)'}`,
-      { hint: 'Run `baton status` to list the features and their worktrees.' },
+    throw unknownFeaturesError(
+      unknown,
+      known,
+      'Run `baton status` to list the features and their worktrees.',
     );
   }
   const wanted = new Set(ids);
