@@ -54,6 +54,37 @@ export function notMergedFeatures(merges: readonly MergeRecord[]): Map<string, s
   return out;
 }
 
+/** The git commands that check existing feature branches out again where their worktrees were. */
+function readdCommand(q: TargetQuery, ids: readonly string[]): string {
+  const add = (id: string) =>
+    `git worktree add ${shellQuote(q.state.features[id]?.worktree ?? join(q.config.worktrees, id))} ${featureBranch(id)}`;
+  return ['git worktree prune', ...ids.map(add)].join(' && ');
+}
+
+/** What to run for features with no worktree: `baton run` for those never run, git for branches left without one. */
+function noWorktreeHint(
+  missing: readonly string[],
+  orphaned: ReadonlySet<string>,
+  readd: (ids: readonly string[]) => string,
+): string {
+  const never = missing.filter((id) => !orphaned.has(id));
+  const left = [...orphaned];
+  const hints: string[] = [];
+  if (never.length > 0) {
+    hints.push(`Run \`baton run ${never.join(' ')}\` first; it creates the worktree and runs the agent.`);
+  }
+  if (left.length > 0) {
+    const which =
+      left.length === 1
+        ? `Its branch ${featureBranch(left[0] ?? '')} is`
+        : `The branches of ${left.join(', ')} are`;
+    hints.push(
+      `${which} still there: check ${left.length === 1 ? 'it' : 'them'} out again with \`${readd(left)}\`, then verify.`,
+    );
+  }
+  return hints.join(' ');
+}
+
 /** What `resolveVerifyTargets` needs. */
 export interface TargetQuery {
   root: string;
@@ -129,31 +160,14 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
   // A branch whose worktree folder was removed by hand: `baton run` refuses an existing branch.
   const orphaned = new Set<string>();
   for (const id of missing) if (await resolveCommit(q.root, featureBranch(id))) orphaned.add(id);
-  const readd = (ids: readonly string[]) =>
-    [
-      'git worktree prune',
-      ...ids.map(
-        (id) =>
-          `git worktree add ${shellQuote(q.state.features[id]?.worktree ?? join(q.config.worktrees, id))} ${featureBranch(id)}`,
-      ),
-    ].join(' && ');
+  const readd = (ids: readonly string[]) => readdCommand(q, ids);
   if (missing.length > 0 && (explicit || missing.length === located.length)) {
     const which =
       missing.length === 1
         ? `feature ${missing[0]} has no worktree to verify (nothing is checked out on ${featureBranch(missing[0] ?? '')})`
         : `features ${missing.join(', ')} have no worktree to verify`;
-    const never = missing.filter((id) => !orphaned.has(id));
-    const hints = [
-      ...(never.length > 0
-        ? [`Run \`baton run ${never.join(' ')}\` first; it creates the worktree and runs the agent.`]
-        : []),
-      ...(orphaned.size > 0
-        ? [
-            `${orphaned.size === 1 ? `Its branch ${featureBranch([...orphaned][0] ?? '')} is` : `The branches of ${[...orphaned].join(', ')} are`} still there: check ${orphaned.size === 1 ? 'it' : 'them'} out again with \`${readd([...orphaned])}\`, then verify.`,
-          ]
-        : []),
-    ];
-    throw new UserError('verify/no-worktree', which, { hint: hints.join(' ') });
+    const hint = noWorktreeHint(missing, orphaned, readd);
+    throw new UserError('verify/no-worktree', which, { hint });
   }
   return {
     targets: located.flatMap((l) => (l.cwd ? [target(l.id, l.cwd)] : [])),
