@@ -114,17 +114,24 @@ export function firstProblem(err: UserError): string {
   return `${where}${first.message} [${first.code}]${more}`;
 }
 
+/** The error for ids no feature has, listing the known ones: one wording for every command. */
+export function unknownFeaturesError(
+  unknown: readonly string[],
+  known: readonly string[],
+  hint = 'Run `baton plan` to list the features.',
+): UserError {
+  return new UserError(
+    'features/unknown',
+    `unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known ids: ${known.join(', ') || '(none)'}`,
+    { hint },
+  );
+}
+
 /** The ids to act on: all features in plan order when `ids` is empty; an unknown id is a `UserError`. */
 export function selectFeatures(plan: Plan, ids: readonly string[]): string[] {
   if (ids.length === 0) return [...plan.order];
   const unknown = ids.filter((id) => !plan.byId.has(id));
-  if (unknown.length > 0) {
-    throw new UserError(
-      'features/unknown',
-      `unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known ids: ${plan.order.join(', ')}`,
-      { hint: 'Run `baton plan` to list the features.' },
-    );
-  }
+  if (unknown.length > 0) throw unknownFeaturesError(unknown, plan.order);
   const wanted = new Set(ids);
   return plan.order.filter((id) => wanted.has(id));
 }

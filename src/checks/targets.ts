@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -7,6 +8,7 @@ import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
 import type { MergeRecord } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
+import { shellQuote } from '../text/shell-quote.js';
 
 /** The branch integration happens on when the log names none. */
 
@@ -50,6 +52,37 @@ export function notMergedFeatures(merges: readonly MergeRecord[]): Map<string, s
     );
   }
   return out;
+}
+
+/** The git commands that check existing feature branches out again where their worktrees were. */
+function readdCommand(q: TargetQuery, ids: readonly string[]): string {
+  const add = (id: string) =>
+    `git worktree add ${shellQuote(q.state.features[id]?.worktree ?? join(q.config.worktrees, id))} ${featureBranch(id)}`;
+  return ['git worktree prune', ...ids.map(add)].join(' && ');
+}
+
+/** What to run for features with no worktree: `baton run` for those never run, git for branches left without one. */
+function noWorktreeHint(
+  missing: readonly string[],
+  orphaned: ReadonlySet<string>,
+  readd: (ids: readonly string[]) => string,
+): string {
+  const never = missing.filter((id) => !orphaned.has(id));
+  const left = [...orphaned];
+  const hints: string[] = [];
+  if (never.length > 0) {
+    hints.push(`Run \`baton run ${never.join(' ')}\` first; it creates the worktree and runs the agent.`);
+  }
+  if (left.length > 0) {
+    const which =
+      left.length === 1
+        ? `Its branch ${featureBranch(left[0] ?? '')} is`
+        : `The branches of ${left.join(', ')} are`;
+    hints.push(
+      `${which} still there: check ${left.length === 1 ? 'it' : 'them'} out again with \`${readd(left)}\`, then verify.`,
+    );
+  }
+  return hints.join(' ');
 }
 
 /** What `resolveVerifyTargets` needs. */
@@ -124,20 +157,25 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
     cwd: locateWorktree(featureBranch(id), q.state.features[id]?.worktree, worktrees),
   }));
   const missing = located.filter((l) => l.cwd === undefined).map((l) => l.id);
+  // A branch whose worktree folder was removed by hand: `baton run` refuses an existing branch.
+  const orphaned = new Set<string>();
+  for (const id of missing) if (await resolveCommit(q.root, featureBranch(id))) orphaned.add(id);
+  const readd = (ids: readonly string[]) => readdCommand(q, ids);
   if (missing.length > 0 && (explicit || missing.length === located.length)) {
     const which =
       missing.length === 1
         ? `feature ${missing[0]} has no worktree to verify (nothing is checked out on ${featureBranch(missing[0] ?? '')})`
         : `features ${missing.join(', ')} have no worktree to verify`;
-    throw new UserError('verify/no-worktree', which, {
-      hint: `Run \`baton run ${missing.join(' ')}\` first; it creates the worktree and runs the agent.`,
-    });
+    const hint = noWorktreeHint(missing, orphaned, readd);
+    throw new UserError('verify/no-worktree', which, { hint });
   }
   return {
     targets: located.flatMap((l) => (l.cwd ? [target(l.id, l.cwd)] : [])),
     skipped: missing.map((id) => ({
       feature_id: id,
-      reason: 'it has no worktree yet (run `baton run` first)',
+      reason: orphaned.has(id)
+        ? `its worktree is gone but its branch is not (\`${readd([id])}\` checks it out again)`
+        : 'it has no worktree yet (run `baton run` first)',
     })),
   };
 }

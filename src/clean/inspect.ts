@@ -25,8 +25,10 @@ export interface CleanTarget {
   tip?: string;
   worktree?: {
     path: string;
-    /** False when the folder was deleted by hand (git lists the worktree as prunable). */
+    /** False when the folder was deleted by hand, or its `.git` file was (git lists the worktree as prunable). */
     exists: boolean;
+    /** The folder is still there though git no longer sees a worktree in it (its `.git` file is gone): it is kept. */
+    strayFolder?: boolean;
     locked: boolean;
   };
   /** Paths with uncommitted changes (staged, unstaged, untracked); ignored files do not count. */
@@ -100,9 +102,11 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   for (const [branch, tip] of branches) targetFor(branch).tip = tip;
   for (const w of worktrees.slice(1)) {
     if (!w.branch?.startsWith(BRANCH_PREFIX) || w.branch.slice(BRANCH_PREFIX.length).includes('/')) continue;
+    const folder = existsSync(w.path);
     targetFor(w.branch).worktree = {
       path: w.path,
-      exists: !w.prunable && existsSync(w.path),
+      exists: !w.prunable && folder,
+      ...(w.prunable && folder ? { strayFolder: true } : {}),
       locked: w.locked === true,
     };
   }

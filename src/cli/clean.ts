@@ -15,7 +15,7 @@ import { batonRunning, type LockHolder, refuseWhileBatonRuns } from '../lock/bat
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
-import { loadProject } from '../project.js';
+import { loadProject, unknownFeaturesError } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -50,10 +50,10 @@ function selectTargets(
   }
   const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length > 0) {
-    throw new UserError(
-      'features/unknown',
-      `unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known ids: ${known.join(', ') || '(none)'}`,
-      { hint: 'Run `baton status` to list the features and their worktrees.' },
+    throw unknownFeaturesError(
+      unknown,
+      known,
+      'Run `baton status` to list the features and their worktrees.',
     );
   }
   const wanted = new Set(ids);
@@ -65,10 +65,17 @@ function selectTargets(
   };
 }
 
+/** Words for a worktree git lists as prunable: its folder gone, or left without its `.git` file. */
+function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
+  if (w.exists) return '';
+  return w.strayFolder
+    ? ' (its folder is no longer a git worktree: its .git file is gone; the folder is kept)'
+    : ' (folder already gone)';
+}
+
 function what(t: CleanTarget): string {
   const parts: string[] = [];
-  if (t.worktree)
-    parts.push(`worktree ${t.worktree.path}${t.worktree.exists ? '' : ' (folder already gone)'}`);
+  if (t.worktree) parts.push(`worktree ${t.worktree.path}${worktreeNote(t.worktree)}`);
   if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
   const recorded = describeRecorded(t);
   return `${parts.join(', ')}${recorded ? `; ${recorded}` : ''}`;

@@ -214,7 +214,11 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
   if (r.backup) out(p.dim(`The earlier result is kept as ${r.backup}.`));
   if (r.into?.moved) {
     const ff = r.into.fast_forward;
-    out(`${p.green(`${r.into.branch} fast-forwarded`)} ${ff.from.slice(0, 10)} → ${ff.to.slice(0, 10)}`);
+    out(
+      ff.via === 'already-there'
+        ? `${p.green(`${r.into.branch} already at`)} ${ff.to.slice(0, 10)}`
+        : `${p.green(`${r.into.branch} fast-forwarded`)} ${ff.from.slice(0, 10)} → ${ff.to.slice(0, 10)}`,
+    );
   } else if (r.into) {
     out(`${p.red(`${r.into.branch} left where it was`)}: ${escapeControl(r.into.reason)}`);
     if (r.into.hint) out(`hint: ${r.into.hint}`);

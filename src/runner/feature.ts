@@ -15,6 +15,7 @@ import { type Straggler, stopStragglers } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
+import { oneLine } from '../text/one-line.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
@@ -59,10 +60,11 @@ export interface UnitFacts {
   stoppedFor?: string;
 }
 
-/** Why a unit failed, as the run shows it: a user error with its code, as the CLI prints it. */
+/** Why a unit failed, as the run shows it on one line: a user error with its code, as the CLI prints it. */
 function errorText(err: unknown): string {
-  if (err instanceof UserError) return formatUserError(err);
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof UserError) return oneLine(formatUserError(err));
+  // git's own messages span lines (index.lock's does): a reason is shown on one row.
+  return oneLine(err instanceof Error ? err.message : String(err));
 }
 
 /**

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canConnect } from '../../src/checks/server.js';
@@ -147,6 +148,28 @@ describe('baton verify', () => {
     const unknown = await runBaton(['verify', 'feature-999'], { cwd: repo.root });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown feature: feature-999');
+  });
+
+  it('for a run feature whose worktree folder was deleted, says how to check its branch out again, not to run it', async () => {
+    const agent = { command: 'mkdir -p src/feature-001-a && echo hi > src/feature-001-a/x.txt' };
+    const repo = makeRepo(
+      contractFiles([{ id: 'feature-001-a', agent, criteria: [{ text: 'ok', run: 'true' }] }]),
+    );
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const worktree = repo
+      .git('worktree', 'list', '--porcelain')
+      .match(/^worktree (.*\/feature-001-a)$/m)?.[1];
+    rmSync(worktree ?? '', { recursive: true, force: true });
+    const r = await runBaton(['verify', 'feature-001-a'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('baton run feature-001-a');
+    const command = r.stderr.match(
+      /check it out again with `(git worktree prune && git worktree add .*)`/,
+    )?.[1];
+    expect(command).toBe(`git worktree prune && git worktree add '${worktree}' baton/feature-001-a`);
+    execSync(command ?? '', { cwd: repo.root, stdio: 'ignore' });
+    expect((await runBaton(['verify', 'feature-001-a'], { cwd: repo.root })).code).toBe(0);
   });
 
   it('runs only `after: integration` criteria with --on integration, on the integration worktree', async () => {

@@ -81,6 +81,17 @@ describe('small words', () => {
     expect(readdirSync(state).filter((f) => !['cache', '.gitignore'].includes(f))).toEqual([]);
   });
 
+  it('stop with an unknown id is an error listing the known ids, as every command says it', async () => {
+    const agent = { command: 'mkdir -p src/feature-001-a && echo hi > src/feature-001-a/x.txt' };
+    const r = makeRepo(contractFiles([{ id: 'feature-001-a', agent }]));
+    repos.push(r);
+    expect((await runBaton(['run'], { cwd: r.root })).code).toBe(0);
+    const out = await runBaton(['stop', 'zz'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('unknown feature: zz; known ids: feature-001-a [features/unknown]');
+    expect(out.stdout).toBe('');
+  });
+
   it('verify <id> --json on a cleaned feature prints the error as JSON', async () => {
     const agent = { command: 'mkdir -p src/feature-001-a && echo hi > src/feature-001-a/x.txt' };
     const r = makeRepo(

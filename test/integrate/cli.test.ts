@@ -119,6 +119,17 @@ describe('baton integrate', () => {
     expect(checkoutSnapshot(repo)).toEqual(before);
   });
 
+  it('says main is already at the result when a second --into main has nothing to move', async () => {
+    repo = projectRepo(four(), { test: 'true' });
+    expect((await runBaton(['integrate', '--into', 'main'], { cwd: repo.root })).code).toBe(0);
+    const at = repo.git('rev-parse', 'main');
+    const again = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`main already at ${at.slice(0, 10)}`);
+    expect(again.stdout).not.toContain('fast-forwarded');
+    expect(repo.git('rev-parse', 'main')).toBe(at);
+  });
+
   it('runs after-integration criteria, then fast-forwards main when everything passed', async () => {
     repo = projectRepo(
       four({

@@ -215,6 +215,20 @@ describe('baton clean', () => {
     expect(worktreeList(repo)).toEqual([repo.root]);
   });
 
+  it('says a folder whose .git file was deleted is no longer a worktree, not that it is gone, and keeps it', async () => {
+    repo = projectRepo(['a']);
+    const a = addFeatureWorktree(repo, 'a');
+    rmSync(`${a}/.git`);
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'its folder is no longer a git worktree: its .git file is gone; the folder is kept',
+    );
+    expect(r.stdout).not.toContain('folder already gone');
+    expect(existsSync(a)).toBe(true);
+    expect(batonBranches(repo)).toEqual([]);
+  });
+
   it('refuses a feature a live run is working on, but not one of a run whose orchestrator is dead', async () => {
     repo = projectRepo(['a']);
     addFeatureWorktree(repo, 'a');

@@ -126,6 +126,23 @@ describe('baton run', () => {
     expect(status.features.find((f) => f.feature_id === 'good')?.status).toBe('complete');
   });
 
+  it("gives git's multi-line error as a one-line reason when the agent's work cannot be recorded", async () => {
+    const lock =
+      'mkdir -p src/locked && echo x > src/locked/f && touch "$(git rev-parse --git-dir)/index.lock"';
+    const repo = repoWith([{ id: 'locked', agent: { command: lock } }]);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const ended = events(repo).find((e) => e.type === 'feature.ended' && e.feature_id === 'locked');
+    const reason = ended?.type === 'feature.ended' ? (ended.reason ?? '') : '';
+    expect(reason).toMatch(
+      /^could not record the agent's work: git add --all failed .*index\.lock': File exists\. \/ /,
+    );
+    expect(reason).not.toContain('\n');
+    const line = r.stdout.split('\n').find((l) => l.startsWith('locked: failed'));
+    expect(line).toContain('index.lock');
+    expect(line).not.toContain('\\n');
+  });
+
   it('lists the known ids for an unknown one, and refuses to overwrite an existing branch', async () => {
     const repo = repoWith([{ id: 'one', agent: writer('one') }]);
     const unknown = await runBaton(['run', 'nope'], { cwd: repo.root });

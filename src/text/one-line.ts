@@ -1,0 +1,23 @@
+/**
+ * A multi-line message (git's stderr, a user error) as one line for a status row or a log reason
+ * (pure): the lines of a wrapped paragraph are joined with a space, and a new paragraph (after a
+ * blank line) or a new `fatal:` / `error:` / `hint:`-style line is set off with ` / `.
+ */
+export function oneLine(text: string): string {
+  const parts: string[] = [];
+  let current: string[] = [];
+  const flush = () => {
+    if (current.length > 0) parts.push(current.join(' '));
+    current = [];
+  };
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '') flush();
+    else {
+      if (/^[a-z]+: /i.test(line)) flush();
+      current.push(line);
+    }
+  }
+  flush();
+  return parts.join(' / ');
+}
