@@ -3,16 +3,10 @@ import type { Diagnostic, Result } from '../errors.js';
 import { yaml } from '../text/yaml.js';
 import type { z } from '../zod.js';
 import { agentNameErrors } from './agent-names.js';
+import { type At, type Locate, readCriteria } from './criteria-read.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
 import { describe, describeIssue, type Emit, formatPath, type Path } from './issues.js';
-import {
-  CONTRACT_FIELDS,
-  type Contract,
-  ContractSchema,
-  type Criterion,
-  type CriterionSchema,
-  type SourcePosition,
-} from './schema.js';
+import { CONTRACT_FIELDS, type Contract, ContractSchema, type SourcePosition } from './schema.js';
 import { closestName } from './suggest.js';
 import { withoutUnknownFields } from './unknown-fields.js';
 import { openedAt } from './yaml-opened.js';
@@ -21,8 +15,6 @@ import { openedAt } from './yaml-opened.js';
 export interface ParseContractOptions {
   knownIds?: ReadonlySet<string>;
 }
-
-type Locate = (path: Path) => Spot | undefined;
 
 /** Raw fields read from either form, before validation, and how to find where each was written. */
 interface RawContract {
@@ -96,8 +88,6 @@ export function parseContract(
   };
   return { ok: true, value: contract, warnings };
 }
-
-type At = (code: string, message: string, spot: Spot | undefined, hint?: string) => Diagnostic;
 
 /**
  * The checks after the schema (criteria, agent names) on the fields the schema did accept while others
@@ -204,47 +194,6 @@ function knownFields(
     );
   }
   return { known, warnings };
-}
-
-/** The criteria normalised, or the ones with two checks or a repeated id. */
-function readCriteria(
-  written: NonNullable<ContractInput['acceptance_criteria']>,
-  locate: Locate,
-  at: At,
-): Result<Criterion[]> {
-  const errors: Diagnostic[] = [];
-  const criteria: Criterion[] = [];
-  const seenCriteria = new Map<string, number>();
-  written.forEach((c, i) => {
-    const criterion = normaliseCriterion(c, i);
-    const checks = (['run', 'http', 'files'] as const).filter(
-      (k) => typeof c !== 'string' && c[k] !== undefined,
-    );
-    if (checks.length > 1) {
-      errors.push(
-        at(
-          'contract/ambiguous-check',
-          `acceptance criterion "${criterion.id}" has ${checks.join(' and ')}; expected at most one of run, http, files`,
-          locate(['acceptance_criteria', i]),
-          'Split it into one criterion per check.',
-        ),
-      );
-    }
-    const previous = seenCriteria.get(criterion.id);
-    if (previous !== undefined) {
-      errors.push(
-        at(
-          'contract/duplicate-criterion',
-          `acceptance criterion id "${criterion.id}" is used twice (criteria ${previous + 1} and ${i + 1})`,
-          locate(['acceptance_criteria', i, 'id']),
-          'Give each criterion its own id.',
-        ),
-      );
-    }
-    seenCriteria.set(criterion.id, i);
-    criteria.push(criterion);
-  });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: criteria, warnings: [] };
 }
 
 /** Where the fields that later diagnostics point at were written (ids, dependencies, owns, criteria). */
@@ -367,29 +316,6 @@ function located(
     location: spot ? { file, line: spot.line, column: spot.column } : { file },
     ...(spot && lines[spot.line - 1] !== undefined ? { source: lines[spot.line - 1] } : {}),
     ...(hint ? { hint } : {}),
-  };
-}
-
-function normaliseCriterion(c: z.infer<typeof CriterionSchema> | string, index: number): Criterion {
-  const id = typeof c === 'string' ? `c${index + 1}` : (c.id ?? `c${index + 1}`);
-  if (typeof c === 'string') return { id, text: c, kind: 'unverifiable' };
-  const kind =
-    c.run !== undefined
-      ? 'run'
-      : c.http !== undefined
-        ? 'http'
-        : c.files !== undefined
-          ? 'files'
-          : 'unverifiable';
-  return {
-    id,
-    text: c.text,
-    kind,
-    ...(c.run !== undefined ? { run: c.run } : {}),
-    ...(c.http !== undefined ? { http: c.http } : {}),
-    ...(c.files !== undefined ? { files: c.files } : {}),
-    ...(c.timeout_s !== undefined ? { timeout_s: c.timeout_s } : {}),
-    ...(c.after !== undefined ? { after: c.after } : {}),
   };
 }
 

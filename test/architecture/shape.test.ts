@@ -39,6 +39,7 @@ const CORE_EDGES: Record<string, string> = {
   'log/fold-from-end.ts': "folds the log's tail for chosen features, or takes the snapshot",
   'log/fold-cache.ts': 'keeps the folded state next to the log',
   'log/fold-snapshot.ts': 'reads the status fold snapshot in .baton/cache, checks it against the log',
+  'log/prefix-stamp.ts': "reads the log's first bytes and those before an offset, to stamp what was read",
   'log/sink.ts': 'the one sink: stamps events and appends them (through append.ts)',
 };
 
