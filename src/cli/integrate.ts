@@ -272,7 +272,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     }
     for (const x of selection.excluded)
       out(escapeControl(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`));
-    a.setExit(prediction.conflicts.length > 0 ? 1 : 0);
+    // As the merge would: 1 when it would conflict or leave a selected feature out (outcome partial).
+    a.setExit(prediction.conflicts.length > 0 || selection.excluded.length > 0 ? 1 : 0);
     return undefined;
   }
   if (flags.into !== undefined)

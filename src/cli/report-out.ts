@@ -53,20 +53,38 @@ function refuse(code: string, message: string, hint?: string): UserError {
   return new UserError(code, message, { exitCode: 2, ...(hint ? { hint } : {}) });
 }
 
+/** Report file names Baton's state folder may hold beside the log: `.baton/<name>.md|.html|.json`. */
+const REPORT_NAME = /^[^.][^/]*\.(md|html|json)$/;
+
+/**
+ * Whether `path` may be written as far as `.baton/` goes: anywhere outside it, and inside it only as a
+ * report straight in the folder (`.baton/report.html`, where `baton demo` puts its own), never the log,
+ * the locks, the cache or the agents' folders.
+ */
+function allowedInState(root: string, path: string): boolean {
+  const state = stateDirFor(root);
+  const inside = [path, realish(path)].find((p) => within(state, p) || within(realish(state), p));
+  if (inside === undefined) return true;
+  const parent = dirname(inside);
+  return (parent === state || parent === realish(state)) && REPORT_NAME.test(basename(inside));
+}
+
 /**
  * Writes `text` to `--out`, refusing what would destroy work: a path inside `.baton/` (the log, the
- * locks, the agents' files) or `.git/`, a directory, and an existing file that is not a report Baton
+ * locks, the agents' files; a report straight in it is allowed) or `.git/`, a directory, and an existing file that is not a report Baton
  * wrote, unless `force`. The file is written beside the target and renamed onto it, so a symlink at
  * `--out` is replaced, never written through. Returns the path written.
  */
 export function writeReportOut(root: string, cwd: string, out: string, text: string, force: boolean): string {
   const path = resolve(cwd, out);
   const shown = escapeControl(path);
-  const protectedDirs = [stateDirFor(root), join(root, '.git')];
-  if (protectedDirs.some((d) => within(d, path) || within(realish(d), realish(path))))
+  const inGit = [path, realish(path)].some(
+    (p) => within(join(root, '.git'), p) || within(realish(join(root, '.git')), p),
+  );
+  if (inGit || !allowedInState(root, path))
     throw refuse(
       'report/out-protected',
-      `--out ${shown} is inside ${within(realish(join(root, '.git')), realish(path)) ? '.git/' : ".baton/ (Baton's log and state)"}; write the report elsewhere`,
+      `--out ${shown} is inside ${inGit ? '.git/' : ".baton/ (Baton's log and state)"}; write the report elsewhere (a report may go straight in .baton/, e.g. .baton/report.html)`,
     );
   let existing: ReturnType<typeof lstatSync> | undefined;
   try {

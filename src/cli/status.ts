@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { WorktreeInfo } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
+import { worktreesFromFiles } from '../git/worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
@@ -98,8 +99,13 @@ function formatDisk(u: DiskUsage | undefined): string {
   return u ? `${u.complete ? '' : '≥ '}${formatBytes(u.bytes)}` : '—';
 }
 
-/** The worktrees git lists for the repository at `root` (none when git cannot list them). */
+/**
+ * The repository's worktrees: read from git's own administrative files when the layout allows (no
+ * process, as a warm `status` starts none), else as git lists them (none when git cannot).
+ */
 async function listOwnWorktrees(root: string): Promise<WorktreeInfo[]> {
+  const fromFiles = worktreesFromFiles(root);
+  if (fromFiles) return fromFiles;
   const { listWorktrees } = await import('../git/git.js');
   return listWorktrees(root).catch(() => []);
 }

@@ -85,6 +85,8 @@ describe('baton report', () => {
     for (const [out, code] of [
       ['.baton/log.jsonl', 'report/out-protected'],
       ['.baton', 'report/out-protected'],
+      ['.baton/cache/r.json', 'report/out-protected'],
+      ['.baton/runs/r.md', 'report/out-protected'],
       ['.git/config', 'report/out-protected'],
       ['specs', 'report/out-is-directory'],
       ['specs/feature-001-auth/contract.md', 'report/out-exists'],
@@ -100,6 +102,11 @@ describe('baton report', () => {
     ).toBe(2);
     expect(readFileSync(logPath, 'utf8')).toBe(before.log);
     expect(readFileSync(contract, 'utf8')).toBe(before.contract);
+    // A report straight in .baton/ is allowed (where `baton demo` writes its own).
+    const inState = await runBaton(['report', '--format', 'html', '--out', '.baton/report.html'], {
+      cwd: repo.root,
+    });
+    expect(inState.code, inState.stderr).toBe(0);
     // A report Baton wrote is replaced without --force, in each format.
     for (const format of ['md', 'json', 'html']) {
       for (let i = 0; i < 2; i++) {

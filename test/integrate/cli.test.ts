@@ -52,6 +52,16 @@ describe('baton integrate --predict-only', () => {
     expect(checkoutSnapshot(repo)).toEqual(before);
     expect(repo.git('branch', '--list', 'baton/integration')).toBe('');
   });
+
+  it('exits 1 when the merge would leave a selected feature out, as the integration itself would end partial', async () => {
+    repo = projectRepo(four());
+    const clean = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    recordStatus(repo, ['f4'], 'failed');
+    const r = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(r.stdout + r.stderr).toContain('not merged: f4 (failed');
+    expect(r.code).toBe(1);
+  });
 });
 
 describe('baton integrate', () => {
