@@ -296,6 +296,27 @@ describe('computeReport: choosing the run', () => {
     expect(impl?.sequential_measured_min).toBeNull();
   });
 
+  it('leaves out a hand-written status line for a feature the run did not start, keeping its speedup', () => {
+    const ids = ['a', 'b', 'c'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...ids.flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 10 })),
+      runEnded(10, 'r1', 0),
+      // `sh examples/completionhook.sh zeta complete`, an hour later, for a feature of no run.
+      { feature_id: 'zeta', status: 'running', ts: '2026-03-02T10:00:00.000Z' },
+      { feature_id: 'zeta', status: 'complete', ts: '2026-03-02T10:10:00.000Z' },
+    ];
+    const r = computeReport({ events });
+    expect(r.run.feature_ids).toEqual(ids);
+    expect(r.features.map((f) => f.feature_id)).toEqual(ids);
+    expect(r.conflicts.potential_points).toBe(3);
+    expect(r.headline.speedup).toBe(3);
+    expect(r.worksheet.rows.find((x) => x.phase === 'implementation')?.parallel_actual_min).toBe(10);
+    expect(r.unknowns).toEqual([
+      "Left out: events for `zeta`, which this run did not start (a hook or command for a feature outside the run); they count in none of this run's numbers.",
+    ]);
+  });
+
   it('sums agent time and usage over retries, and counts a conflict seen twice once', () => {
     const events: LogEvent[] = [
       runStarted(0, 'r1', ['a', 'b']),
