@@ -312,7 +312,7 @@ export function computeReport(input: ReportInput): Report {
   const planned = plannedCriticalPath(plan, featureIds);
   const report: Report = {
     run,
-    headline: headlineSpeedup(implementation, n),
+    headline: headlineSpeedup(implementation, n, features),
     worksheet,
     features,
     conflicts: buildConflicts(split.conflicts, scope, plan),

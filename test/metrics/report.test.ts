@@ -317,6 +317,20 @@ describe('computeReport: choosing the run', () => {
     ]);
   });
 
+  it('leads with no speedup when every feature failed, in the headline and the diagnosis alike', () => {
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b']),
+      ...['a', 'b'].flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 10, exitCode: 2 })),
+      runEnded(10, 'r1', 0, 'failed'),
+    ];
+    const r = computeReport({ events });
+    expect(r.features.map((f) => f.status)).toEqual(['failed', 'failed']);
+    expect(r.headline.speedup).toBeNull();
+    expect(r.headline.text).toMatch(/^Implementation speedup not measured: no feature completed \(0 of 2\)/);
+    expect(r.diagnosis).toContain(r.headline.text);
+    expect(r.diagnosis.join('\n')).not.toMatch(/Implementation speedup \d/);
+  });
+
   it('sums agent time and usage over retries, and counts a conflict seen twice once', () => {
     const events: LogEvent[] = [
       runStarted(0, 'r1', ['a', 'b']),
