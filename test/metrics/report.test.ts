@@ -417,6 +417,23 @@ describe('computeReport: the diagnosis in plain words', () => {
   });
 });
 
+describe('computeReport: a run of less than a second', () => {
+  it('prints its times precisely enough that the speedup and the times it divides agree', () => {
+    const sec = 1 / 60;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['alpha', 'beta']),
+      ...featureEvents({ id: 'alpha', runId: 'r1', start: 0, exit: 0.8 * sec }),
+      ...featureEvents({ id: 'beta', runId: 'r1', start: 0, exit: 0.3 * sec }),
+      runEnded(0.85 * sec, 'r1', 0),
+    ];
+    const r = computeReport({ events });
+    expect(r.headline.text).toBe(
+      "Implementation speedup 1.3× (measured): 850 ms in parallel; the agents' own times add up to 1.1 s.",
+    );
+    expect(r.diagnosis.join('\n')).toContain('`alpha` took 800 ms while the features averaged 550 ms');
+  });
+});
+
 describe('computeReport: phases and integration weighed against the record', () => {
   it('leaves a phase that was only estimated out of both sides of the total, and says so', () => {
     const r = computeReport({
