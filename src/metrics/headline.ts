@@ -1,17 +1,24 @@
 import { formatMinutes, formatSpeedup } from './format.js';
-import type { Headline, WorksheetRow } from './types.js';
+import type { FeatureReport, Headline, WorksheetRow } from './types.js';
 
 /**
  * THE headline speedup (pure), the one number `run`, `demo`, the markdown, JSON and HTML report
  * and the dashboard lead with: the implementation's sequential measurement (a `-j 1` run when one
  * was recorded, else the agents' summed time) over its parallel wall-clock. Estimates never make
- * the headline. A speedup above N is flagged: parallelism alone cannot give it.
+ * the headline, and neither does a run none of whose `features` completed: it sped up no finished
+ * work. A speedup above N is flagged: parallelism alone cannot give it.
  */
-export function headlineSpeedup(implementation: WorksheetRow | undefined, n: number | null): Headline {
+export function headlineSpeedup(
+  implementation: WorksheetRow | undefined,
+  n: number | null,
+  features: readonly Pick<FeatureReport, 'status'>[] = [],
+): Headline {
   const actual = implementation?.parallel_actual_min ?? null;
   const sequential = implementation?.sequential_measured_min ?? null;
   const basis = implementation?.sequential_basis ?? null;
-  const speedup = actual !== null && actual > 0 && sequential !== null ? sequential / actual : null;
+  const nothingDone = features.length > 0 && !features.some((f) => f.status === 'complete');
+  const speedup =
+    !nothingDone && actual !== null && actual > 0 && sequential !== null ? sequential / actual : null;
   const superlinear = speedup !== null && n !== null && speedup > n;
   const estimate = implementation?.speedup_estimate ?? null;
   return {
@@ -19,7 +26,16 @@ export function headlineSpeedup(implementation: WorksheetRow | undefined, n: num
     basis: speedup === null ? null : basis,
     n,
     superlinear,
-    text: describeHeadline({ speedup, basis, n, superlinear, sequential, actual, estimate }),
+    text: describeHeadline({
+      speedup,
+      basis,
+      n,
+      superlinear,
+      sequential,
+      actual,
+      estimate,
+      incomplete: nothingDone ? features.length : null,
+    }),
   };
 }
 
@@ -31,8 +47,17 @@ function describeHeadline(h: {
   sequential: number | null;
   actual: number | null;
   estimate: number | null;
+  /** How many features the run had when none of them completed. */
+  incomplete: number | null;
 }): string {
   const { speedup, basis, n, superlinear, sequential, actual } = h;
+  if (h.incomplete !== null) {
+    const times =
+      actual !== null && sequential !== null
+        ? ` (its agents ran ${formatMinutes(sequential)} in ${formatMinutes(actual)} of wall-clock)`
+        : '';
+    return `Implementation speedup not measured: no feature completed (0 of ${h.incomplete}), so the run finished no work to speed up${times}.`;
+  }
   if (speedup === null) {
     return (
       `Implementation speedup not measured: ${actual === null ? 'the parallel wall-clock was not recorded' : "no sequential measurement was recorded (no -j 1 run, no agents' times)"}` +

@@ -31,7 +31,7 @@ import {
   timeOf,
 } from './intervals.js';
 import { countInterventions } from './interventions.js';
-import { type RunSegment, selectRun } from './runs.js';
+import { type RunSegment, runFeatures, selectRun } from './runs.js';
 import { timelinePhases } from './timeline.js';
 import type { FeatureReport, Report, RunReport, WorksheetRow } from './types.js';
 import { keepWellFormed } from './well-formed.js';
@@ -121,18 +121,21 @@ function describeRun(
   };
 }
 
-/** The run's features: its list first (in plan order when there is one), then any other seen. */
-function orderFeatures(
-  events: readonly LogEvent[],
-  seen: Iterable<string>,
-  plan: Plan | undefined,
-): string[] {
-  const listed = events.flatMap((e) => (e.type === 'run.started' ? e.feature_ids : []));
-  const ids = [...new Set([...listed, ...seen])];
-  if (!plan) return ids;
+/** The run's features (`runFeatures`), in plan order when there is one. */
+function orderFeatures(ids: readonly string[], plan: Plan | undefined): string[] {
+  if (!plan) return [...ids];
   const rank = new Map(plan.order.map((id, i) => [id, i]));
   const at = (id: string) => rank.get(id) ?? Number.MAX_SAFE_INTEGER;
-  return ids.sort((a, b) => at(a) - at(b));
+  return [...ids].sort((a, b) => at(a) - at(b));
+}
+
+/** The unknown that events for features outside the run add: what was left out, and why. */
+function outsideNote(outside: readonly string[]): string {
+  const names = outside.map((id) => `\`${id}\``).join(', ');
+  return (
+    `Left out: events for ${names}, which this run did not start (a hook or command for a feature ` +
+    "outside the run); they count in none of this run's numbers."
+  );
 }
 
 /** What the worksheet's rows are computed from. */
@@ -272,11 +275,12 @@ export function computeReport(input: ReportInput): Report {
   // Best-of-N attempts are units of their own in the log; the report's features are the features,
   // each standing on its winner's work.
   const scans = withWinnerScans(state, scanFeatures(events));
-  const featureIds = orderFeatures(
+  const members = runFeatures(
     events,
     [...scans.keys()].filter((id) => !isAttemptUnit(id)),
-    plan,
   );
+  const featureIds = orderFeatures(members.ids, plan);
+  if (members.outside.length > 0) unknowns.push(outsideNote(members.outside));
   const run = describeRun(events, input, segment, featureIds);
   unknowns.push(...unendedRunNotes(events));
   const origin = firstRunStart(events) ?? earliestStart(scans);
@@ -293,7 +297,8 @@ export function computeReport(input: ReportInput): Report {
     events,
     phaseIntervals,
     attempts,
-    scans,
+    // A feature outside the run does not stretch its wall-clock either.
+    scans: new Map([...scans].filter(([id]) => !members.outside.includes(id))),
     features,
     scope,
     plan,
@@ -307,7 +312,7 @@ export function computeReport(input: ReportInput): Report {
   const planned = plannedCriticalPath(plan, featureIds);
   const report: Report = {
     run,
-    headline: headlineSpeedup(implementation, n),
+    headline: headlineSpeedup(implementation, n, features),
     worksheet,
     features,
     conflicts: buildConflicts(split.conflicts, scope, plan),

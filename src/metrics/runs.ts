@@ -137,6 +137,29 @@ export function segmentRuns(events: readonly LogEvent[]): RunSegment[] {
   return runs;
 }
 
+/** A run's features, and the ones its events name that are not among them. */
+export interface RunFeatures {
+  /** The run's features, in the order its starts list them (then first seen, for a log with no start). */
+  ids: string[];
+  /** Features only events outside the run's list name (a hand-written hook for another feature). */
+  outside: string[];
+}
+
+/**
+ * The one rule for which features a run has (pure): those its `run.started` events list (a resumed
+ * run's starts together). A status line or event naming another feature, such as a completion hook
+ * written by hand for a feature the run never started, does not join the run: it is `outside`. Only a
+ * log with no start at all (hand-written hooks alone) takes every feature its events name.
+ */
+export function runFeatures(events: readonly LogEvent[], seen: Iterable<string>): RunFeatures {
+  const starts = events.filter((e): e is RunStarted => e.type === 'run.started');
+  const named = [...new Set(seen)];
+  if (starts.length === 0) return { ids: named, outside: [] };
+  const ids = [...new Set(starts.flatMap((e) => e.feature_ids))];
+  const listed = new Set(ids);
+  return { ids, outside: named.filter((id) => !listed.has(id)) };
+}
+
 /** The runs in the log, oldest first (pure). */
 export function listRuns(events: readonly LogEvent[]): RunSummary[] {
   return segmentRuns(events).map((s) => ({

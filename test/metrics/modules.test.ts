@@ -334,6 +334,22 @@ describe('headlineSpeedup', () => {
     },
   );
 
+  it('claims no speedup for a run none of whose features completed, and says why', () => {
+    const impl = row({
+      sequential_measured_min: 2 / 60,
+      sequential_basis: 'agent-time',
+      parallel_actual_min: 1 / 60,
+    });
+    const failed = [{ status: 'failed' as const }, { status: 'failed-checks' as const }];
+    const h = headlineSpeedup(impl, 2, failed);
+    expect(h).toMatchObject({ speedup: null, basis: null, superlinear: false });
+    expect(h.text).toBe(
+      'Implementation speedup not measured: no feature completed (0 of 2), so the run finished no work to speed up (its agents ran 2 s in 1 s of wall-clock).',
+    );
+    // One feature that completed is finished work: the speedup is measured again.
+    expect(headlineSpeedup(impl, 2, [failed[0]!, { status: 'complete' }]).speedup).toBeCloseTo(2, 10);
+  });
+
   it('never leads with an estimate', () => {
     const h = headlineSpeedup(
       row({ sequential_estimate_min: 180, speedup_estimate: 3, parallel_actual_min: 60 }),

@@ -296,6 +296,41 @@ describe('computeReport: choosing the run', () => {
     expect(impl?.sequential_measured_min).toBeNull();
   });
 
+  it('leaves out a hand-written status line for a feature the run did not start, keeping its speedup', () => {
+    const ids = ['a', 'b', 'c'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...ids.flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 10 })),
+      runEnded(10, 'r1', 0),
+      // `sh examples/completionhook.sh zeta complete`, an hour later, for a feature of no run.
+      { feature_id: 'zeta', status: 'running', ts: '2026-03-02T10:00:00.000Z' },
+      { feature_id: 'zeta', status: 'complete', ts: '2026-03-02T10:10:00.000Z' },
+    ];
+    const r = computeReport({ events });
+    expect(r.run.feature_ids).toEqual(ids);
+    expect(r.features.map((f) => f.feature_id)).toEqual(ids);
+    expect(r.conflicts.potential_points).toBe(3);
+    expect(r.headline.speedup).toBe(3);
+    expect(r.worksheet.rows.find((x) => x.phase === 'implementation')?.parallel_actual_min).toBe(10);
+    expect(r.unknowns).toEqual([
+      "Left out: events for `zeta`, which this run did not start (a hook or command for a feature outside the run); they count in none of this run's numbers.",
+    ]);
+  });
+
+  it('leads with no speedup when every feature failed, in the headline and the diagnosis alike', () => {
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b']),
+      ...['a', 'b'].flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 10, exitCode: 2 })),
+      runEnded(10, 'r1', 0, 'failed'),
+    ];
+    const r = computeReport({ events });
+    expect(r.features.map((f) => f.status)).toEqual(['failed', 'failed']);
+    expect(r.headline.speedup).toBeNull();
+    expect(r.headline.text).toMatch(/^Implementation speedup not measured: no feature completed \(0 of 2\)/);
+    expect(r.diagnosis).toContain(r.headline.text);
+    expect(r.diagnosis.join('\n')).not.toMatch(/Implementation speedup \d/);
+  });
+
   it('sums agent time and usage over retries, and counts a conflict seen twice once', () => {
     const events: LogEvent[] = [
       runStarted(0, 'r1', ['a', 'b']),
@@ -379,6 +414,23 @@ describe('computeReport: the diagnosis in plain words', () => {
     ];
     const line = computeReport({ events }).diagnosis.find((d) => d.startsWith('Implementation speedup'));
     expect(line).toContain(`: ${words}`);
+  });
+});
+
+describe('computeReport: a run of less than a second', () => {
+  it('prints its times precisely enough that the speedup and the times it divides agree', () => {
+    const sec = 1 / 60;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['alpha', 'beta']),
+      ...featureEvents({ id: 'alpha', runId: 'r1', start: 0, exit: 0.8 * sec }),
+      ...featureEvents({ id: 'beta', runId: 'r1', start: 0, exit: 0.3 * sec }),
+      runEnded(0.85 * sec, 'r1', 0),
+    ];
+    const r = computeReport({ events });
+    expect(r.headline.text).toBe(
+      "Implementation speedup 1.3× (measured): 850 ms in parallel; the agents' own times add up to 1.1 s.",
+    );
+    expect(r.diagnosis.join('\n')).toContain('`alpha` took 800 ms while the features averaged 550 ms');
   });
 });
 
