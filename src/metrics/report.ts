@@ -153,6 +153,22 @@ interface RowsInput {
   backwards: string[];
 }
 
+/**
+ * The implementation's wall-clock spans: each run's (start to end, a resume's part its own), the
+ * recorded implementation phases, and the features' first start to last end only when some run has
+ * no end (killed) or none was recorded, since that span would also cover the idle time between a run
+ * and the resume that finished it the next day.
+ */
+function implementationIntervals(
+  events: readonly LogEvent[],
+  phases: readonly Interval[],
+  a: Pick<RowsInput, 'scans' | 'backwards'>,
+): Interval[] {
+  const runs = collectRunIntervals(events).map((i) => clampInterval(i, 'run span', a.backwards));
+  const runsEnded = runs.length > 0 && runs.every((i) => i.start !== null && i.end !== null);
+  return [...runs, ...phases, ...(runsEnded ? [] : featureSpan(a.scans))];
+}
+
 /** One row per phase: the recorded ones, implementation, the final integration attempt, the estimated. */
 function worksheetRows(a: RowsInput): WorksheetRow[] {
   const { events, phaseIntervals, attempts, scope } = a;
@@ -167,11 +183,7 @@ function worksheetRows(a: RowsInput): WorksheetRow[] {
   return phaseNames.map((phase) =>
     phase === 'implementation'
       ? buildImplementationRow({
-          intervals: [
-            ...collectRunIntervals(events).map((i) => clampInterval(i, 'run span', a.backwards)),
-            ...(phaseIntervals.get(phase) ?? []),
-            ...featureSpan(a.scans),
-          ],
+          intervals: implementationIntervals(events, phaseIntervals.get(phase) ?? [], a),
           features: a.features,
           scope,
           plan: a.plan,
@@ -264,6 +276,21 @@ function reportFeatures(ids: readonly string[], ctx: Omit<FeatureContext, 'escap
   }));
 }
 
+/** The run's features in plan order, and those the log names outside it (noted among the unknowns). */
+function runMembers(
+  events: readonly LogEvent[],
+  scans: ReadonlyMap<string, unknown>,
+  plan: Plan | undefined,
+  unknowns: string[],
+): { ids: string[]; outside: string[] } {
+  const members = runFeatures(
+    events,
+    [...scans.keys()].filter((id) => !isAttemptUnit(id)),
+  );
+  if (members.outside.length > 0) unknowns.push(outsideNote(members.outside));
+  return { ids: orderFeatures(members.ids, plan), outside: members.outside };
+}
+
 /** Computes the whole report from events (pure: no file, no clock; the same input gives the same report). */
 export function computeReport(input: ReportInput): Report {
   const unknowns: string[] = [];
@@ -275,12 +302,8 @@ export function computeReport(input: ReportInput): Report {
   // Best-of-N attempts are units of their own in the log; the report's features are the features,
   // each standing on its winner's work.
   const scans = withWinnerScans(state, scanFeatures(events));
-  const members = runFeatures(
-    events,
-    [...scans.keys()].filter((id) => !isAttemptUnit(id)),
-  );
-  const featureIds = orderFeatures(members.ids, plan);
-  if (members.outside.length > 0) unknowns.push(outsideNote(members.outside));
+  const members = runMembers(events, scans, plan, unknowns);
+  const featureIds = members.ids;
   const run = describeRun(events, input, segment, featureIds);
   unknowns.push(...unendedRunNotes(events));
   const origin = firstRunStart(events) ?? earliestStart(scans);

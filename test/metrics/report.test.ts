@@ -507,3 +507,38 @@ describe('judgeIntegration', () => {
     expect(judgeIntegration(ratio)).toBe(verdict);
   });
 });
+
+describe('computeReport: a run resumed the next day', () => {
+  it('counts the two parts of the run, not the night between them, as its wall-clock', () => {
+    const ids = ['feature-001-auth', 'feature-002-catalog'];
+    const resumed = { ...runStarted(600, 'r2', ['feature-002-catalog']), resume: true } as LogEvent;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...featureEvents({ id: 'feature-001-auth', runId: 'r1', start: 0, exit: 10 }),
+      ev(0, {
+        type: 'feature.started',
+        run_id: 'r1',
+        feature_id: 'feature-002-catalog',
+        status: 'running',
+        agent: 'claude',
+        branch: 'baton/feature-002-catalog',
+        worktree: '/tmp/wt/feature-002-catalog',
+        log_file: '/tmp/logs/feature-002-catalog.log',
+        port: 41001,
+      }),
+      ev(10, {
+        type: 'feature.ended',
+        run_id: 'r1',
+        feature_id: 'feature-002-catalog',
+        status: 'interrupted',
+        reason: 'stopped by Ctrl-C',
+      }),
+      ev(10, { type: 'run.ended', run_id: 'r1', outcome: 'interrupted', duration_ms: 10 * 60_000 }),
+      resumed,
+      ...featureEvents({ id: 'feature-002-catalog', runId: 'r2', start: 600, exit: 610 }),
+      runEnded(610, 'r2', 600),
+    ];
+    const impl = computeReport({ events }).worksheet.rows.find((r) => r.phase === 'implementation');
+    expect(impl?.parallel_actual_min).toBe(20);
+  });
+});
