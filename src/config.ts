@@ -3,6 +3,7 @@ import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep 
 import { agentNameProblem } from './agents/names.js';
 import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
+import { describeIssue, type Emit } from './contracts/issues.js';
 import type { AgentSpec } from './contracts/schema.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
@@ -99,14 +100,29 @@ export function parseConfigText(file: string, text: string): Result<ConfigInput>
       const where = issue.path.join('.');
       if (issue.code === 'unrecognized_keys')
         return issue.keys.map((key) => unknownKey(file, text, issue.path, key));
-      return [
-        {
-          severity: 'error',
-          code: 'config/invalid',
-          message: `${where || '(root)'}: ${issue.message}`,
-          location: { file, ...lineOf(text, issue.path[issue.path.length - 1]) },
+      if (where === '') {
+        return [
+          {
+            severity: 'error',
+            code: 'config/invalid',
+            message: `(root): ${issue.message}`,
+            location: { file },
+          },
+        ];
+      }
+      // The contract's words for a field gone wrong (the union alternative that got furthest, what
+      // was expected and what was there), located on the config's line.
+      const emit: Emit = (code, message, path, hint) => ({
+        severity: 'error',
+        code: code === 'contract/missing-field' ? 'config/missing-field' : 'config/invalid',
+        message,
+        location: {
+          file,
+          ...lineOfPath(text, path),
         },
-      ];
+        ...(hint ? { hint } : {}),
+      });
+      return describeIssue(issue, [], data, emit);
     });
     return { ok: false, errors };
   }
@@ -197,6 +213,15 @@ function specsOutside(file: string, text: string, input: ConfigInput): Diagnosti
   if (norm === '..' || norm.startsWith(`..${sep}`))
     return [specsOutsideError(file, text, specs, 'is outside the repository')];
   return [];
+}
+
+/** The line of the deepest key of `path` that can be found (`agent: {command: 5}`: the line of `agent`). */
+function lineOfPath(text: string, path: readonly PropertyKey[]): { line?: number } {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const found = lineOf(text, path[i]);
+    if (found.line !== undefined) return found;
+  }
+  return {};
 }
 
 /** The first line where `key` is written as a key (`"key":` or `key:`), when it can be found. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ADAPTERS } from '../agents/registry.js';
@@ -14,7 +14,7 @@ import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
 import { palette } from '../terminal/style.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -178,6 +178,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     return;
   }
   printInitSummary(ctx, {
+    root,
     created,
     ignoreChanged: ignore.changed,
     gitignore,
@@ -188,10 +189,20 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   });
 }
 
+/** A folder's real path, for comparing the current one with the root (itself when it cannot be resolved). */
+function realish(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /** What `baton init` did and what to do next, in words. */
 function printInitSummary(
   ctx: CliContext,
   o: {
+    root: string;
     created: readonly string[];
     ignoreChanged: boolean;
     gitignore: string;
@@ -214,6 +225,10 @@ function printInitSummary(
     : `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in baton.config.json and the sample's \`run:\``;
   ctx.stdout.write(
     [
+      // Run from a subfolder, the files still go to the repository's root: say where that is.
+      ...(realish(ctx.cwd) === realish(o.root)
+        ? []
+        : [`in the repository's root, ${escapeControl(o.root)}:`]),
       ...o.created.map((f) => `${p.green('created')} ${f}`),
       `${o.ignoreChanged ? p.green('updated') : p.dim('kept')} .gitignore (.baton/ ${o.gitignore})`,
       agentLine,

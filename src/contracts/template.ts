@@ -26,7 +26,7 @@ export function checkFeatureName(raw: string): string | undefined {
   if (name === '') return 'the name is empty';
   if (/[/\\]|\.\./.test(name)) return 'it contains a path separator or ".."';
   if (!/^[A-Za-z0-9][A-Za-z0-9 _-]*$/.test(name)) {
-    return 'use letters, digits, spaces, dashes or underscores, starting with a letter or digit';
+    return 'use ASCII letters (a-z, A-Z), digits, spaces, dashes or underscores, starting with a letter or digit';
   }
   if (name.length > 48)
     return `it is ${name.length} characters long; keep it under 48 (it becomes a branch name)`;

@@ -161,6 +161,17 @@ describe('baton init', () => {
     });
   });
 
+  it('run from a subfolder, says the files went to the repository root', async () => {
+    const r = repo();
+    mkdirSync(join(r.root, 'sub'));
+    const out = await runBaton(['init'], { cwd: join(r.root, 'sub') });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.split('\n')[0]).toBe(`in the repository's root, ${r.root}:`);
+    expect(existsSync(join(r.root, 'baton.config.json'))).toBe(true);
+    const atRoot = await runBaton(['init', '--force'], { cwd: r.root });
+    expect(atRoot.stdout).not.toContain("in the repository's root");
+  });
+
   it('outside a git repository says to run git init', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-nogit-')));
     const out = await runBaton(['init'], { cwd: dir });

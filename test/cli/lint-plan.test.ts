@@ -229,6 +229,15 @@ describe('baton lint', () => {
     expect(plan.stderr).toContain('baton.yaml:2: error: unknown key "specz" (did you mean "specs"?)');
   });
 
+  it('a wrong value in the config names the field inside a union and what was there, at its line', async () => {
+    const r = repo({ 'baton.yaml': 'test: npm test\nagent: {command: 5}\n', 'specs/c/contract.md': ok('c') });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain(
+      'baton.yaml:2: error: agent.command: expected string, got number 5 [config/invalid]',
+    );
+  });
+
   it('an unknown key in any nested section is suggested from that section, or its keys are listed', async () => {
     const r = repo({
       'baton.yaml': 'agent: demo\ncoupling:\n  windw: 50\n  zzz: 1\nagents:\n  claude:\n    comand: x\n',
