@@ -26,8 +26,9 @@ import {
   worksheetRow,
 } from './cells.js';
 
+/** A table cell: control characters escaped before the columns are measured, pipes escaped. */
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return escapeControl(s.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|');
 }
 
 /** A table padded to column width, so the markdown reads as a table before it is rendered too. */
@@ -328,12 +329,12 @@ function diagnosisSection(report: Report): string[] {
   const out: string[] = [];
   out.push('## Diagnosis', '');
   if (report.diagnosis.length === 0) out.push('Nothing to diagnose yet.');
-  for (const d of report.diagnosis) out.push(`- ${d}`);
+  for (const d of report.diagnosis) out.push(`- ${escapeControl(d)}`);
   out.push('');
 
   if (report.unknowns.length > 0) {
     out.push('## Unknown', '');
-    for (const u of report.unknowns) out.push(`- ${u}`);
+    for (const u of report.unknowns) out.push(`- ${escapeControl(u)}`);
     out.push('');
   }
   return out;

@@ -60,6 +60,25 @@ describe('markdown', () => {
     r.features[0]!.exit_code = 2;
     expect(renderMarkdown(r)).toContain('exit 2: a \\| b');
   });
+
+  it('escapes control characters before measuring columns, and keeps a bullet on one line', () => {
+    const r = computeReport(interruptedRun());
+    r.features[0]!.reason = 'bad\u001b[31m name';
+    r.features[0]!.exit_code = 2;
+    r.diagnosis.push('file src/a\nb.ts conflicts');
+    const md = renderMarkdown(r);
+    // Every line of the features table is as wide as its head: the escaped cell was measured as printed.
+    const featureTable = md.split('\n\n').find((b) => b.includes('bad\\x1b[31m name')) ?? '';
+    const widths = new Set(
+      featureTable
+        .split('\n')
+        .filter((l) => l.startsWith('|'))
+        .map((l) => [...l].length),
+    );
+    expect(featureTable).not.toBe('');
+    expect(widths.size).toBe(1);
+    expect(md).toContain('- file src/a\\nb.ts conflicts');
+  });
 });
 
 describe('json', () => {
