@@ -30,7 +30,7 @@ import {
   sinkFor,
   skipWithDependents,
 } from './session.js';
-import { leaveOutNoLongerPassing } from './still-passing.js';
+import { applyRecheck, recheck } from './still-passing.js';
 import type {
   ContinueIntegrationOptions,
   IntegrationResult,
@@ -232,7 +232,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     });
   }
   const session = await resumedSession(o, r);
-  await leaveOutNoLongerPassing(session, r);
+  const found = recheck(session, r);
   if (!r.pending && (await mergeInProgress(session.worktree))) {
     throw new UserError(
       'integrate/merge-in-progress',
@@ -251,6 +251,8 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
       recordMerged(session, id, resolved, now(session) - Date.parse(r.pending.ts), 'by-hand');
       last = id;
     }
+    // Only now that nothing refused: what no longer passes is left out (and recorded so).
+    applyRecheck(session, found);
     return await mergeAndFinish(session, async () => {
       const halt = last ? await testAfter(session, last) : undefined;
       if (halt) return halt;

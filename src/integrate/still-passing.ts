@@ -3,19 +3,30 @@
  * the integration began is left out, or keeps `--into` from moving, or is not committed.
  */
 import { UserError } from '../errors.js';
+import type { FeatureStatus, IntegrationExclusion } from '../log/events.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
 import type { ResumeState } from './resume-state.js';
 import { noLongerTaken } from './selection.js';
 import { excludeWithDependents, type Session } from './session.js';
 
+/** What `--continue` found no longer passing, to apply once the merge being resolved is committed. */
+export interface Recheck {
+  failing: IntegrationExclusion[];
+  statusOf: (id: string) => FeatureStatus;
+}
+
 /**
- * Applies the integration's rule again before going on (`noLongerTaken`): a feature still to merge
- * that no longer passes is left out (and its dependents), one already merged keeps `--into` from
- * moving, and the conflict being resolved is not committed for one.
+ * Applies the integration's rule again before going on (`noLongerTaken`), reading the log and
+ * emitting nothing, so a `--continue` refused for another reason changes nothing: the conflict being
+ * resolved is refused here when its feature no longer passes; the rest waits for `applyRecheck`.
+ * Also reads each feature's fork point for `--into`. A feature verified since on another commit than
+ * the one this integration recorded is not judged by that check (the recorded commit's pass stands,
+ * and it is the one merged); a note says so.
  */
-export async function leaveOutNoLongerPassing(session: Session, r: ResumeState): Promise<void> {
+export function recheck(session: Session, r: ResumeState): Recheck {
   const state = foldForFeatures(session.s.logPath, session.order);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
+  const statusOf = (id: string): FeatureStatus => stateOf(id)?.status ?? 'pending';
   session.bases = Object.fromEntries(
     session.order.flatMap((id) => {
       const base = stateOf(id)?.base_commit;
@@ -23,8 +34,17 @@ export async function leaveOutNoLongerPassing(session: Session, r: ResumeState):
     }),
   );
   // An integration logged before commits were recorded has nothing to compare with.
-  if (Object.keys(r.commits).length === 0) return;
-  const failing = noLongerTaken(session.s.plan, session.order, stateOf, r.include, r.commits);
+  if (Object.keys(r.commits).length === 0) return { failing: [], statusOf };
+  const sameCommit = session.order.filter((id) => {
+    const checked = stateOf(id)?.commit;
+    const recorded = r.commits[id];
+    if (checked === undefined || recorded === undefined || checked === recorded) return true;
+    session.notes.push(
+      `${id} was checked on ${checked.slice(0, 10)} since this integration began; it merges ${recorded.slice(0, 10)}, the commit selected (\`baton integrate --fresh\` takes the newer one)`,
+    );
+    return false;
+  });
+  const failing = noLongerTaken(session.s.plan, sameCommit, stateOf, r.include, r.commits);
   const pending = failing.find((x) => x.feature_id === r.pending?.feature_id);
   if (pending) {
     throw new UserError(
@@ -35,11 +55,19 @@ export async function leaveOutNoLongerPassing(session: Session, r: ResumeState):
       },
     );
   }
-  session.stale = failing.filter((x) => session.merged.includes(x.feature_id));
+  return { failing, statusOf };
+}
+
+/**
+ * What `recheck` found, applied: a feature still to merge that no longer passes is left out (and its
+ * dependents), one already merged keeps `--into` from moving.
+ */
+export function applyRecheck(session: Session, found: Recheck): void {
+  session.stale = found.failing.filter((x) => session.merged.includes(x.feature_id));
   for (const x of session.stale)
     session.notes.push(`${x.feature_id} was merged but no longer passes: ${x.reason}`);
-  for (const x of failing) {
-    if (session.steps.has(x.feature_id) || x.feature_id === r.pending?.feature_id) continue;
-    excludeWithDependents(session, x, (id) => stateOf(id)?.status ?? 'pending');
+  for (const x of found.failing) {
+    if (session.steps.has(x.feature_id)) continue;
+    excludeWithDependents(session, x, found.statusOf);
   }
 }

@@ -222,6 +222,12 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.agent = ev.agent;
       f.branch = ev.branch;
       f.base_commit = ev.base_commit;
+      // A best-of-N attempt is cut from its feature's base: the feature, merged at its winner, has it too.
+      if (ev.base_commit !== undefined && ev.feature_id.includes('.')) {
+        const unit = parseAttemptUnitId(ev.feature_id);
+        const parent = unit ? state.features[unit.featureId] : undefined;
+        if (parent) parent.base_commit = ev.base_commit;
+      }
       f.worktree = ev.worktree;
       f.log_file = ev.log_file;
       f.port = ev.port;

@@ -26,17 +26,22 @@ function completeFour(): TempRepo {
 
 /** Records a failed worktree check of `id` on its branch's tip, as `baton verify` would. */
 function failVerify(r: TempRepo, id: string): void {
+  recordCheck(r, id, 'check.failed');
+}
+
+/** Records a worktree check of `id` on its branch's tip (or `commit`), as `baton verify` would. */
+function recordCheck(r: TempRepo, id: string, type: 'check.passed' | 'check.failed', commit?: string): void {
   const failed = {
     v: 1,
     ts: new Date().toISOString(),
-    type: 'check.failed',
+    type,
     feature_id: id,
     criterion_id: 'works',
     text: 'it works',
     kind: 'run',
     on: 'worktree',
-    message: 'exit 1 after 3 ms: broken since',
-    commit: r.git('rev-parse', `baton/${id}`),
+    message: type === 'check.failed' ? 'exit 1 after 3 ms: broken since' : 'exit 0',
+    commit: commit ?? r.git('rev-parse', `baton/${id}`),
   };
   appendFileSync(join(r.root, '.baton', 'log.jsonl'), `${JSON.stringify(failed)}\n`);
 }
@@ -135,5 +140,41 @@ describe('integration merges the checked commit', () => {
       outcome: 'conflict',
     });
     expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+  });
+
+  it('a --continue refused for an unresolved path changes nothing: the next one judges every feature again', async () => {
+    repo = completeFour();
+    const stop = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(stop.code).toBe(1);
+    const wt = integrationWorktree(repo);
+    writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
+    failVerify(repo, 'd');
+    const refused = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('[integrate/unresolved]');
+    expect(logEvents(repo).filter((e) => e.type === 'merge.skipped')).toEqual([]);
+    recordCheck(repo, 'd', 'check.passed');
+    repo.git('-C', wt, 'add', 'src/routes.ts');
+    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/Integration clean in .*: 4 of 4 merged/);
+  });
+
+  it('--continue merges the recorded commit of a feature verified on a newer one since, and says so', async () => {
+    repo = completeFour();
+    const recorded = repo.git('rev-parse', 'baton/d');
+    await stopAtConflictAndResolve(repo);
+    repo.git('checkout', '-q', 'baton/d');
+    const newer = repo.commit('d: more', { 'src/d/more.ts': 'export const more = 1;\n' });
+    repo.git('checkout', '-q', 'main');
+    recordCheck(repo, 'd', 'check.passed', newer);
+    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).toContain(
+      `d was checked on ${newer.slice(0, 10)} since this integration began; it merges ${recorded.slice(0, 10)}`,
+    );
+    const onMain = repo.git('ls-tree', '-r', '--name-only', 'main');
+    expect(onMain).toContain('src/d/index.ts');
+    expect(onMain).not.toContain('src/d/more.ts');
   });
 });

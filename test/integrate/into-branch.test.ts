@@ -185,6 +185,22 @@ describe('integrate --into a branch that lacks what the features were cut from',
     expect(dev.code, dev.stdout + dev.stderr).toBe(0);
   });
 
+  it('refuses best-of-N features cut from such a branch too: the winner carries the fork point', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+    });
+    repos.push(repo);
+    repo.git('checkout', '-qb', 'dev');
+    repo.commit('dev-only WIP', { 'dev-wip.txt': 'wip\n' });
+    const run = await runBaton(['run', '--attempts', '2'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[integrate/into-foreign]');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('dev-wip.txt');
+  });
+
   it('keeps the branch where it is when it was reset below the base after the run', async () => {
     const repo = makeRepo({
       '.gitignore': '.baton/\n',
