@@ -3,7 +3,7 @@
  * An attempt's own agent, check and hook events are folded like a feature's, under its unit id
  * (`<feature_id>.a<n>`, in `state.attempt_units`); the winner's are copied onto the feature.
  */
-import { attemptUnitId } from '../contracts/feature-id.js';
+import { attemptUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
 import type {
   AttemptEnded,
   AttemptPicked,
@@ -121,4 +121,15 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
       return;
     }
   }
+}
+
+/**
+ * A best-of-N attempt is cut from its feature's base: the feature, merged at its winner, records the
+ * fork point its attempt's `feature.started` gives (`unitId` is `<feature_id>.a<n>`; others are left).
+ */
+export function attemptBase(state: BatonState, unitId: string, base: string | undefined): void {
+  if (base === undefined || !unitId.includes('.')) return;
+  const unit = parseAttemptUnitId(unitId);
+  const parent = unit ? state.features[unit.featureId] : undefined;
+  if (parent) parent.base_commit = base;
 }

@@ -2,7 +2,7 @@ import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, LogEvent, PlainEvent } from './events.js';
-import { applyAttemptEvent } from './fold-attempts.js';
+import { applyAttemptEvent, attemptBase } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
 import { normaliseStatus, TERMINAL_STATUSES } from './statuses.js';
@@ -222,12 +222,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.agent = ev.agent;
       f.branch = ev.branch;
       f.base_commit = ev.base_commit;
-      // A best-of-N attempt is cut from its feature's base: the feature, merged at its winner, has it too.
-      if (ev.base_commit !== undefined && ev.feature_id.includes('.')) {
-        const unit = parseAttemptUnitId(ev.feature_id);
-        const parent = unit ? state.features[unit.featureId] : undefined;
-        if (parent) parent.base_commit = ev.base_commit;
-      }
+      attemptBase(state, ev.feature_id, ev.base_commit);
       f.worktree = ev.worktree;
       f.log_file = ev.log_file;
       f.port = ev.port;
