@@ -29,7 +29,10 @@ export async function chooseForIntegration(q: {
   const deps = outsideDependencies(q.plan, withBranch);
   // Statuses span runs (a feature finished two runs ago still merges): each one is read back to where
   // it last started over, or taken from the status snapshot when that reads less.
-  const state = foldForFeatures(q.logPath, [...withBranch, ...deps]);
+  // Selected features without a branch whose work the base already holds (integrated, then removed by
+  // `baton clean`) are done with, not "not run": the rule is the dependencies' (`dependenciesInBase`).
+  const withoutBranch = q.selected.filter((id) => tipOf(id) === undefined);
+  const state = foldForFeatures(q.logPath, [...withBranch, ...deps, ...withoutBranch]);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
   const selection = selectForIntegration({
     plan: q.plan,
@@ -40,6 +43,8 @@ export async function chooseForIntegration(q: {
     tipOf,
     inBase: await dependenciesInBase({ root: q.root, base: q.base, deps, tipOf, stateOf }),
   });
+  const done = await dependenciesInBase({ root: q.root, base: q.base, deps: withoutBranch, tipOf, stateOf });
+  selection.notRun = selection.notRun.filter((id) => !done.has(id));
   // The commit each feature is merged at: its tip now, which the selection found to be the checked one.
   const commits = Object.fromEntries(
     selection.merge.flatMap((id) => (tips.has(featureBranch(id)) ? [[id, tipOf(id) as string]] : [])),

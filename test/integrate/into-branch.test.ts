@@ -219,3 +219,25 @@ describe('integrate --into a branch that lacks what the features were cut from',
     expect(repo.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('secret.txt');
   });
 });
+
+describe('integrate --into after baton clean removed what was integrated', () => {
+  it('counts a feature whose branch is gone but whose work main holds as done, not as not run', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        { id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } },
+        { id: 'b', depends: ['a'], agent: { command: 'mkdir -p src/b && echo b > src/b/b.txt' } },
+      ]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run', 'a'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['integrate', 'a', '--into', 'main'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['clean', '--merged'], { cwd: repo.root })).code).toBe(0);
+    expect(repo.git('branch', '--list', 'baton/a')).toBe('');
+    expect((await runBaton(['run', 'b'], { cwd: repo.root })).code).toBe(0);
+    const r = await runBaton(['integrate', '--fresh', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('not run');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toContain('src/b/b.txt');
+  });
+});
