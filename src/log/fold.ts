@@ -1,3 +1,9 @@
+/**
+ * The pure fold of the log into Baton's state. Long because `applyEvent` is one table, a case per
+ * event type, so a new type cannot be forgotten; what can live apart already does (best-of-N
+ * attempts in fold-attempts.ts, integration in fold-integration.ts, snapshots in fold-cache.ts), and
+ * the next event family to grow should move out the same way rather than lengthen this file.
+ */
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';

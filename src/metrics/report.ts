@@ -1,3 +1,8 @@
+/**
+ * `computeReport`: the whole report from the log, pure. It holds the wiring of the parts (features,
+ * worksheet rows, integration, Amdahl, timeline) in one place so every renderer reads one set of
+ * numbers; each part's rule lives in its own module (worksheet.ts, headline.ts, integration.ts, …).
+ */
 import type { Plan } from '../graph/types.js';
 import { escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { LogEvent } from '../log/events.js';

@@ -1,3 +1,9 @@
+/**
+ * `baton run`'s orchestration: the run's context, its waves, its start and end events and the
+ * checks of the repository around it. It stays one file because these share the run context and
+ * its lifetime; each feature's lifecycle is in feature.ts, worktrees in prepare.ts, launches in
+ * launch.ts, best-of-N in attempts.ts.
+ */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
