@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
 import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
@@ -8,6 +8,7 @@ import type { AgentSpec } from './contracts/schema.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
+import { isInside } from './path-inside.js';
 import { yaml } from './text/yaml.js';
 
 /** Config file names, in the order they are looked for. */
@@ -238,8 +239,7 @@ function insideReal(root: string, path: string): boolean {
   let at = path;
   while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
   try {
-    const rel = relative(realpathSync(root), realpathSync(at));
-    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+    return isInside(realpathSync(root), realpathSync(at));
   } catch {
     return true;
   }

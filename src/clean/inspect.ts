@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import {
   currentBranch,
@@ -12,6 +12,7 @@ import {
 } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import type { BatonState } from '../log/fold.js';
+import { isInside } from '../path-inside.js';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
 export interface CleanTarget {
@@ -249,8 +250,7 @@ async function countUnmerged(root: string, tip: string, targets: readonly string
 /** Whether `inner` is `outer` or inside it (symlinks resolved, as git reports real paths). */
 function contains(outer: string, inner: string): boolean {
   const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
-  const rel = relative(real(outer), real(inner));
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  return isInside(real(outer), real(inner));
 }
 
 /** Whether a process with this id exists (one owned by another user counts as alive). */

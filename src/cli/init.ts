@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ADAPTERS } from '../agents/registry.js';
@@ -13,6 +13,7 @@ import {
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { findRepoRoot } from '../git/git.js';
+import { realNearest } from '../path-inside.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -189,15 +190,6 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   });
 }
 
-/** A folder's real path, for comparing the current one with the root (itself when it cannot be resolved). */
-function realish(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
 /** What `baton init` did and what to do next, in words. */
 function printInitSummary(
   ctx: CliContext,
@@ -226,7 +218,7 @@ function printInitSummary(
   ctx.stdout.write(
     [
       // Run from a subfolder, the files still go to the repository's root: say where that is.
-      ...(realish(ctx.cwd) === realish(o.root)
+      ...(realNearest(ctx.cwd) === realNearest(o.root)
         ? []
         : [`in the repository's root, ${escapeControl(o.root)}:`]),
       ...o.created.map((f) => `${p.green('created')} ${f}`),

@@ -1,17 +1,9 @@
-import {
-  closeSync,
-  lstatSync,
-  mkdirSync,
-  readSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { closeSync, lstatSync, mkdirSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { stateDirFor } from '../log/paths.js';
 import { openRegular } from '../open-regular.js';
+import { isInside, realNearest } from '../path-inside.js';
 import { escapeControl } from '../text/escape.js';
 
 /** How each format's report begins: an existing file that begins so is one Baton wrote, replaced freely. */
@@ -33,22 +25,6 @@ function headOf(path: string): string | undefined {
   }
 }
 
-/** Whether `path` is `dir` or inside it. */
-function within(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
-}
-
-/** The real path of `path`'s nearest existing ancestor joined with the rest (symlinks in it resolved). */
-function realish(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const up = dirname(path);
-    return up === path ? path : join(realish(up), basename(path));
-  }
-}
-
 function refuse(code: string, message: string, hint?: string): UserError {
   return new UserError(code, message, { exitCode: 2, ...(hint ? { hint } : {}) });
 }
@@ -63,10 +39,10 @@ const REPORT_NAME = /^[^.][^/]*\.(md|html|json)$/;
  */
 function allowedInState(root: string, path: string): boolean {
   const state = stateDirFor(root);
-  const inside = [path, realish(path)].find((p) => within(state, p) || within(realish(state), p));
+  const inside = [path, realNearest(path)].find((p) => isInside(state, p) || isInside(realNearest(state), p));
   if (inside === undefined) return true;
   const parent = dirname(inside);
-  return (parent === state || parent === realish(state)) && REPORT_NAME.test(basename(inside));
+  return (parent === state || parent === realNearest(state)) && REPORT_NAME.test(basename(inside));
 }
 
 /**
@@ -78,8 +54,8 @@ function allowedInState(root: string, path: string): boolean {
 export function writeReportOut(root: string, cwd: string, out: string, text: string, force: boolean): string {
   const path = resolve(cwd, out);
   const shown = escapeControl(path);
-  const inGit = [path, realish(path)].some(
-    (p) => within(join(root, '.git'), p) || within(realish(join(root, '.git')), p),
+  const inGit = [path, realNearest(path)].some(
+    (p) => isInside(join(root, '.git'), p) || isInside(realNearest(join(root, '.git')), p),
   );
   if (inGit || !allowedInState(root, path))
     throw refuse(

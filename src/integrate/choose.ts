@@ -49,14 +49,20 @@ export async function chooseForIntegration(q: {
   const commits = Object.fromEntries(
     selection.merge.flatMap((id) => (tips.has(featureBranch(id)) ? [[id, tipOf(id) as string]] : [])),
   );
-  // The commit each was cut from, as the log recorded it (`--into` must hold it).
-  const bases = Object.fromEntries(
-    selection.merge.flatMap((id) => {
+  return { ...selection, commits, bases: basesOf(selection.merge, stateOf) };
+}
+
+/** The commit each of `ids` was cut from, where the log recorded it (`--into` must hold it; pure). */
+export function basesOf(
+  ids: readonly string[],
+  stateOf: (id: string) => FeatureState | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    ids.flatMap((id) => {
       const base = stateOf(id)?.base_commit;
       return base === undefined ? [] : [[id, base]];
     }),
   );
-  return { ...selection, commits, bases };
 }
 
 /** The dependencies of `order`'s features that are not in `order` themselves (pure). */

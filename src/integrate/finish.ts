@@ -69,13 +69,12 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
 
   let into: IntoResult | undefined;
   if (session.s.into) {
+    // Asked of git only for a clean outcome: `intoRefusal` refuses any other before it looks at these.
     const merged = Object.entries(session.bases).filter(([id]) => session.merged.includes(id));
-    const foreign = await foreignBases(
-      session.s.root,
-      session.s.into,
-      Object.fromEntries(merged),
-      session.commits,
-    );
+    const foreign =
+      outcome === 'clean'
+        ? await foreignBases(session.s.root, session.s.into, Object.fromEntries(merged), session.commits)
+        : [];
     const input = {
       foreign,
       branch: session.s.into,

@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import type { FeatureStatus, IntegrationExclusion } from '../log/events.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
+import { basesOf } from './choose.js';
 import type { ResumeState } from './resume-state.js';
 import { noLongerTaken } from './selection.js';
 import { excludeWithDependents, type Session } from './session.js';
@@ -27,12 +28,7 @@ export function recheck(session: Session, r: ResumeState): Recheck {
   const state = foldForFeatures(session.s.logPath, session.order);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
   const statusOf = (id: string): FeatureStatus => stateOf(id)?.status ?? 'pending';
-  session.bases = Object.fromEntries(
-    session.order.flatMap((id) => {
-      const base = stateOf(id)?.base_commit;
-      return base === undefined ? [] : [[id, base]];
-    }),
-  );
+  session.bases = basesOf(session.order, stateOf);
   // An integration logged before commits were recorded has nothing to compare with.
   if (Object.keys(r.commits).length === 0) return { failing: [], statusOf };
   const sameCommit = session.order.filter((id) => {

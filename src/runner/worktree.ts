@@ -9,20 +9,15 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '../errors.js';
 import { addWorktrees, isCheckoutFailure, type NewWorktree, undoNewWorktree } from '../git/worktree-batch.js';
 import { isStatePath } from '../log/paths.js';
+import { isInside } from '../path-inside.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
-
-/** Whether `inner` is `outer` itself or lies inside it (both already resolved). */
-function inside(outer: string, inner: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
 
 function refuseCopy(where: PatternSource, pattern: string, why: string): UserError {
   return new UserError(
@@ -81,7 +76,7 @@ function checkSourceInside(realRoot: string, from: string, rel: string): void {
   } catch {
     throw refuseCopy(rel, rel, 'is a symlink to nothing');
   }
-  if (!inside(realRoot, real)) throw refuseCopy(rel, rel, `resolves outside the repository (to ${real})`);
+  if (!isInside(realRoot, real)) throw refuseCopy(rel, rel, `resolves outside the repository (to ${real})`);
   if (!lstatSync(from).isDirectory() && !statSync(real).isDirectory()) return;
   for (const e of readdirSync(from, { withFileTypes: true })) {
     const child = join(from, e.name);

@@ -13,12 +13,25 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-async function ranOneFeature(): Promise<TempRepo> {
+/** A repository with one feature `a` whose agent writes src/a/a.txt, and `extra` files. */
+function oneFeatureRepo(extra: Record<string, string> = {}): TempRepo {
   const repo = makeRepo({
     '.gitignore': '.baton/\n',
+    ...extra,
     ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
   });
   repos.push(repo);
+  return repo;
+}
+
+/** Checks out a branch `dev` with a commit of its own, which `main` does not hold. */
+function devWithItsOwnCommit(repo: TempRepo): void {
+  repo.git('checkout', '-qb', 'dev');
+  repo.commit('dev-only WIP', { 'dev-wip.txt': 'wip\n' });
+}
+
+async function ranOneFeature(): Promise<TempRepo> {
+  const repo = oneFeatureRepo();
   const run = await runBaton(['run'], { cwd: repo.root });
   expect(run.code, run.stdout + run.stderr).toBe(0);
   return repo;
@@ -89,12 +102,7 @@ describe('integrate --into a checkout with ignored files', () => {
 
 describe('integrate --continue --into', () => {
   it('promotes a clean integration whose --into was refused, once the checkout is clean again', async () => {
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      'README.md': '# test\n',
-      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
-    });
-    repos.push(repo);
+    const repo = oneFeatureRepo({ 'README.md': '# test\n' });
     const run = await runBaton(['run'], { cwd: repo.root });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     repo.write({ 'README.md': '# test\nuncommitted line\n' });
@@ -144,12 +152,7 @@ describe('integrate --continue --into', () => {
   });
 
   it('offers --continue --into when a new integration meets the refused one', async () => {
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      'README.md': '# test\n',
-      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
-    });
-    repos.push(repo);
+    const repo = oneFeatureRepo({ 'README.md': '# test\n' });
     expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
     repo.write({ 'README.md': '# test\nuncommitted line\n' });
     await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
@@ -162,13 +165,8 @@ describe('integrate --continue --into', () => {
 
 describe('integrate --into a branch that lacks what the features were cut from', () => {
   it('refuses before merging when the features were cut from a branch with commits of its own', async () => {
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
-    });
-    repos.push(repo);
-    repo.git('checkout', '-qb', 'dev');
-    repo.commit('dev-only WIP', { 'dev-wip.txt': 'wip\n' });
+    const repo = oneFeatureRepo();
+    devWithItsOwnCommit(repo);
     const run = await runBaton(['run'], { cwd: repo.root });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
@@ -186,13 +184,8 @@ describe('integrate --into a branch that lacks what the features were cut from',
   });
 
   it('refuses best-of-N features cut from such a branch too: the winner carries the fork point', async () => {
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
-    });
-    repos.push(repo);
-    repo.git('checkout', '-qb', 'dev');
-    repo.commit('dev-only WIP', { 'dev-wip.txt': 'wip\n' });
+    const repo = oneFeatureRepo();
+    devWithItsOwnCommit(repo);
     const run = await runBaton(['run', '--attempts', '2'], { cwd: repo.root });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
@@ -202,11 +195,7 @@ describe('integrate --into a branch that lacks what the features were cut from',
   });
 
   it('keeps the branch where it is when it was reset below the base after the run', async () => {
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
-    });
-    repos.push(repo);
+    const repo = oneFeatureRepo();
     repo.commit('secret', { 'secret.txt': 'do not ship\n' });
     expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
     repo.git('reset', '-q', '--hard', 'HEAD~1');
