@@ -2,6 +2,7 @@ import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { gitRaw } from '../git/git.js';
+import { someOf } from '../text/some-of.js';
 import { versionNumbers } from '../version.js';
 import { check, type DoctorCheck, versionAtLeast } from './check.js';
 
@@ -129,6 +130,5 @@ export async function checkAgents(
 }
 
 function describeFeatures(ids: readonly string[]): string {
-  const shown = ids.slice(0, 3).join(', ');
-  return ids.length > 3 ? `${shown} and ${ids.length - 3} more` : shown;
+  return someOf(ids, 3);
 }

@@ -2,6 +2,7 @@ import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
+import { someOf } from '../text/some-of.js';
 import { commitIdentityArgs } from './commit-identity.js';
 import {
   GitError,
@@ -171,13 +172,12 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
   // here, untracked ones too, with the same words.
   const inTheWay = await untrackedInTheWay(checkout.path, from, commit);
   if (inTheWay.length > 0) {
-    const more = inTheWay.length > MAX_NAMED ? ` and ${inTheWay.length - MAX_NAMED} more` : '';
     throw new UserError(
       'integrate/into-overwrites',
-      `cannot fast-forward ${branch}: it would overwrite ${inTheWay.length} file(s) in ${checkout.path} that git does not track there (untracked or ignored): ${inTheWay
-        .slice(0, MAX_NAMED)
-        .map((p) => escapeControl(p))
-        .join(', ')}${more}`,
+      `cannot fast-forward ${branch}: it would overwrite ${inTheWay.length} file(s) in ${checkout.path} that git does not track there (untracked or ignored): ${someOf(
+        inTheWay.map((p) => escapeControl(p)),
+        MAX_NAMED,
+      )}`,
       {
         hint: `The integration adds these paths. If they should not be committed (local settings, secrets, Baton's .baton/), take them out of the feature branches and integrate again; if the integration's versions are wanted, move yours out of the way, then run: git -C ${checkout.path} merge --ff-only ${commit}`,
       },
@@ -305,8 +305,7 @@ export function gitRefusal(output: string): string {
     paths.push(escapeControl(line.slice(1)));
   }
   if (paths.length === 0) return head;
-  const more = paths.length > MAX_NAMED ? ` and ${paths.length - MAX_NAMED} more` : '';
-  return `${head} ${paths.slice(0, MAX_NAMED).join(', ')}${more}`;
+  return `${head} ${someOf(paths, MAX_NAMED)}`;
 }
 
 /** Adds a worktree at `path` for a branch that already exists. */

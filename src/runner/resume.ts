@@ -9,6 +9,7 @@ import type { BatonState } from '../log/fold.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
+import { someOf } from '../text/some-of.js';
 
 /** An agent process group left running by an orchestrator that died, proven to be that run's. */
 export interface Orphan {
@@ -170,8 +171,10 @@ export function restartUnits(r: RestartRequest): string[] {
 
 /** At most five of a worktree's uncommitted paths, escaped, for a one-line error. */
 function shownPaths(entries: readonly StatusEntry[]): string {
-  const shown = entries.slice(0, 5).map((e) => escapeControl(e.path));
-  return `${shown.join(', ')}${entries.length > 5 ? ` and ${entries.length - 5} more` : ''}`;
+  return someOf(
+    entries.map((e) => escapeControl(e.path)),
+    5,
+  );
 }
 
 /**
@@ -260,7 +263,9 @@ export function resumeNotes(e: object): string[] {
 function restartNote(dropped: readonly string[], backup: string | undefined): string {
   if (dropped.length === 0 || backup === undefined)
     return 'restarted from the base (--restart); the branch held no commits to drop';
-  const ids = dropped.slice(0, 5).map((c) => c.slice(0, 8));
-  const more = dropped.length > 5 ? ` and ${dropped.length - 5} more` : '';
-  return `restarted from the base (--restart): dropped ${dropped.length} commit(s) from the branch (${ids.join(', ')}${more}), kept as ${backup}`;
+  const ids = someOf(
+    dropped.map((c) => c.slice(0, 8)),
+    5,
+  );
+  return `restarted from the base (--restart): dropped ${dropped.length} commit(s) from the branch (${ids}), kept as ${backup}`;
 }

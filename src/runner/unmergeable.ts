@@ -6,6 +6,7 @@
 import { git, gitRaw } from '../git/git.js';
 import type { Committed } from '../git/sequence.js';
 import { isStatePath } from '../log/paths.js';
+import { someOf } from '../text/some-of.js';
 
 /** What the branch holds that cannot be merged: paths under `.baton/`, and nested repositories. */
 export interface Unmergeable {
@@ -15,11 +16,6 @@ export interface Unmergeable {
 
 /** Paths named in a reason at most, before "and N more". */
 const MAX_NAMED = 5;
-
-function named(paths: readonly string[]): string {
-  const more = paths.length > MAX_NAMED ? ` and ${paths.length - MAX_NAMED} more` : '';
-  return `${paths.slice(0, MAX_NAMED).join(', ')}${more}`;
-}
 
 /** Why the branch cannot be a feature's work, in words (pure); undefined when nothing is in the way. */
 export function unmergeableReason(u: Unmergeable): string | undefined {
@@ -31,12 +27,12 @@ export function unmergeableReason(u: Unmergeable): string | undefined {
     );
   } else if (u.nested.length > 1) {
     reasons.push(
-      `${named(u.nested)} are nested git repositories (each has its own .git): git would commit only a pointer to each one's HEAD (a gitlink, with no .gitmodules entry), not their files; remove their .git folders to make the files part of the feature, or register them with git submodule add`,
+      `${someOf(u.nested, MAX_NAMED)} are nested git repositories (each has its own .git): git would commit only a pointer to each one's HEAD (a gitlink, with no .gitmodules entry), not their files; remove their .git folders to make the files part of the feature, or register them with git submodule add`,
     );
   }
   if (u.state.length > 0) {
     reasons.push(
-      `the feature adds Baton's own state (${named(u.state)}), which must never be committed: merged, it would replace the project's; leave .baton/ out of the work (git rm -r --cached .baton, if a commit of the agent's holds it)`,
+      `the feature adds Baton's own state (${someOf(u.state, MAX_NAMED)}), which must never be committed: merged, it would replace the project's; leave .baton/ out of the work (git rm -r --cached .baton, if a commit of the agent's holds it)`,
     );
   }
   return reasons.length > 0 ? reasons.join('; ') : undefined;
