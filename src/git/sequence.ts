@@ -1,13 +1,13 @@
 /**
  * Several git commands in one process: a small `/bin/sh` runs them one after another, each with
- * Baton's hardened options, its output and exit code in files of a private temporary folder. Node's
- * `spawn` forks the whole orchestrator (its cost grows with Baton's memory, issue #17) while the
- * shell's own forks are cheap: four commands cost one Node fork instead of four.
+ * Baton's hardened options. Node's `spawn` forks the whole orchestrator (its cost grows with Baton's
+ * memory, issue #17) while the shell's own forks are cheap: four commands cost one Node fork instead
+ * of four. Nothing touches the disk: step `i` writes its output to a pipe of its own (file descriptor
+ * 3 + i), and the shell's standard output carries one record per step, `<i> <exit code> <stderr>`
+ * ended by a NUL byte (a shell variable cannot hold one, so no stderr can forge a record).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { shellQuote } from '../text/shell-quote.js';
 import { GIT_ENV, GitError, type GitOutput, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 
@@ -39,6 +39,13 @@ export interface OnBranch {
   commonDir?: string;
 }
 
+/** The record the branch guard prints when it stops the script. */
+const OFF_RECORD = 'off';
+/** Step `i`'s standard output goes to this file descriptor plus `i`. */
+const FIRST_FD = 3;
+/** A POSIX shell names file descriptors 0 to 9 in its redirections: at most 7 steps, on 3 to 9. */
+export const MAX_STEPS = 7;
+
 /** A shell line that empties `$<name>` unless it holds a full hexadecimal object id (40 or 64 digits). */
 function objectIdOnly(name: string): string {
   return `case $${name} in *[!0-9a-f]*) ${name}= ;; esac; [ \${#${name}} -eq 40 ] || [ \${#${name}} -eq 64 ] || ${name}=`;
@@ -67,7 +74,7 @@ export function refFromFilesScript(ref: string, commonDir: string): string[] {
 }
 
 /**
- * Shell lines that stop the script (writing `<dir>/off`) unless HEAD is on `ref` and descends from
+ * Shell lines that stop the script (printing the record `off`) unless HEAD is on `ref` and descends from
  * `base`: HEAD and the tip read from git's files when `on.commonDir` is known and they read as git
  * writes them, else from one `rev-parse` (the tip and HEAD's ref name at once); `merge-base
  * --is-ancestor` only when the tip moved. A detached HEAD names `HEAD`, an unborn branch has no tip:
@@ -76,7 +83,7 @@ export function refFromFilesScript(ref: string, commonDir: string): string[] {
 export function branchGuardScript(on: OnBranch): string[] {
   const git = ['git', ...HARDENED_GIT_OPTIONS].map(shellQuote).join(' ');
   const base = shellQuote(on.base);
-  const off = '{ : >"$d/off"; exit 0; }';
+  const off = `{ printf '${OFF_RECORD}\\0'; exit 0; }`;
   return [
     // No globbing of what git printed; the words are the tip and the ref name, or the guard stops.
     'set -f',
@@ -90,21 +97,42 @@ export function branchGuardScript(on: OnBranch): string[] {
   ];
 }
 
-/** The script: each step's stdout, stderr and exit code to `<dir>/<i>.out|err|rc`, stopping where asked. */
+/**
+ * The script: step `i`'s stdout to file descriptor 3 + i (the other steps' closed for it), its stderr
+ * and exit code as a record on the shell's stdout; it stops where asked.
+ */
 export function sequenceScript(steps: readonly GitStep[], onBranch?: OnBranch): string {
+  if (steps.length > MAX_STEPS) throw new Error(`a git sequence runs at most ${MAX_STEPS} steps`);
   const lines = steps.map((step, i) => {
+    const fd = FIRST_FD + i;
+    const others = steps.flatMap((_, j) => (j === i ? [] : [`${FIRST_FD + j}>&-`])).join(' ');
     const words = ['git', ...HARDENED_GIT_OPTIONS, ...step.args].map(shellQuote).join(' ');
-    const run = `${words} >"$d/${i}.out" 2>"$d/${i}.err"; rc=$?; echo $rc >"$d/${i}.rc"`;
+    const run = `e=$(${words} 2>&1 >&${fd} ${others}); rc=$?; printf '%s %s %s\\0' ${i} $rc "$e"`;
     const ran = step.mayFail ? run : `${run}; [ $rc -eq 0 ] || exit 0`;
     if (step.fromFile === undefined) return ran;
-    const read = `printf '%s\\n' "$r" >"$d/${i}.out"; : >"$d/${i}.err"; echo 0 >"$d/${i}.rc"`;
+    const read = `printf '%s\\n' "$r" >&${fd}; printf '%s 0 \\0' ${i}`;
     return [
       `r=; [ -f ${shellQuote(step.fromFile)} ] && read -r r <${shellQuote(step.fromFile)} 2>/dev/null`,
       objectIdOnly('r'),
       `if [ -n "$r" ]; then ${read}; else ${ran}; fi`,
     ].join('\n');
   });
-  return ['d=$1', ...(onBranch ? branchGuardScript(onBranch) : []), ...lines].join('\n');
+  return [...(onBranch ? branchGuardScript(onBranch) : []), ...lines].join('\n');
+}
+
+/** The records of the shell's stdout: each step's exit code and stderr, and whether the guard stopped it. */
+export function parseRecords(text: string): {
+  off: boolean;
+  steps: Map<number, { exitCode: number; stderr: string }>;
+} {
+  const steps = new Map<number, { exitCode: number; stderr: string }>();
+  let off = false;
+  for (const record of text.split('\0')) {
+    if (record === OFF_RECORD) off = true;
+    const m = /^(\d+) (\d+) ([\s\S]*)$/.exec(record);
+    if (m) steps.set(Number(m[1]), { exitCode: Number(m[2]), stderr: m[3] ?? '' });
+  }
+  return { off, steps };
 }
 
 /** A file's text, or `fallback` when it cannot be read (a step that never ran wrote none). */
@@ -141,36 +169,40 @@ export function gitSequenceOnBranch(
   return runSequence(cwd, steps, onBranch);
 }
 
+/** Everything a readable stream of the child's gives, kept as it comes. */
+function collect(child: ChildProcess, fd: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  child.stdio[fd]?.on('data', (b: Buffer) => chunks.push(b));
+  return chunks;
+}
+
 function runSequence(cwd: string, steps: readonly GitStep[], onBranch?: OnBranch): Promise<GuardedOutput> {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-git-'));
+  const script = sequenceScript(steps, onBranch);
   return new Promise<GuardedOutput>((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', sequenceScript(steps, onBranch), 'sh', dir], {
+    const child = spawn('/bin/sh', ['-c', script, 'sh'], {
       cwd,
       env: { ...process.env, ...GIT_ENV },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...steps.map(() => 'pipe' as const)],
     });
-    const err: Buffer[] = [];
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    const records = collect(child, 1);
+    const shellErr = collect(child, 2);
+    const outs = steps.map((_, i) => collect(child, FIRST_FD + i));
     child.on('error', reject);
     child.on('close', () => {
-      if (onBranch && existsSync(join(dir, 'off'))) {
+      const { off, steps: done } = parseRecords(Buffer.concat(records).toString('utf8'));
+      if (onBranch && off) {
         resolve({ offBranch: true });
         return;
       }
       const out = steps.map((_, i) => {
-        const rc = readOr(join(dir, `${i}.rc`), '');
-        if (rc === '')
-          return { ran: false, stdout: '', stderr: Buffer.concat(err).toString('utf8'), exitCode: -1 };
-        return {
-          ran: true,
-          stdout: readOr(join(dir, `${i}.out`), ''),
-          stderr: readOr(join(dir, `${i}.err`), ''),
-          exitCode: Number(rc.trim()),
-        };
+        const r = done.get(i);
+        if (r === undefined)
+          return { ran: false, stdout: '', stderr: Buffer.concat(shellErr).toString('utf8'), exitCode: -1 };
+        return { ran: true, stdout: Buffer.concat(outs[i] ?? []).toString('utf8'), ...r };
       });
       resolve({ offBranch: false, out });
     });
-  }).finally(() => rmSync(dir, { recursive: true, force: true }));
+  });
 }
 
 /** Throws a `GitError` for the first step that failed and was not allowed to (or did not run). */

@@ -4,10 +4,11 @@
  * commit — all against a real repository.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitOnBranch, gitSequence } from '../../src/git/sequence.js';
+import { commitOnBranch, gitSequence, MAX_STEPS } from '../../src/git/sequence.js';
 import { gitShim } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -51,6 +52,48 @@ describe('gitSequence', () => {
     ]);
     expect(out[1]?.stdout.trim()).toBe(r.git('rev-parse', 'HEAD'));
     expect(out[0]?.stderr).toContain('no-such-ref');
+  });
+  it('writes nothing to disk: outputs, errors and exit codes come back through pipes', async () => {
+    const r = repo();
+    const tmp = mkdtempSync(join(tmpdir(), 'baton-seq-tmp-'));
+    const saved = process.env.TMPDIR;
+    // A temporary folder that cannot be written: a sequence that needed one would fail.
+    process.env.TMPDIR = join(tmp, 'missing');
+    try {
+      const out = await gitSequence(r.root, [
+        { args: ['rev-parse', 'HEAD'] },
+        { args: ['cat-file', '-p', 'no-such-object'], mayFail: true },
+        { args: ['ls-files', '-z'] },
+      ]);
+      expect(out.map((o) => o.exitCode)).toEqual([0, 128, 0]);
+      expect(out[2]?.stdout).toBe('README.md\0');
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a step’s stderr whole, whatever it holds, and never takes it for another step’s record', async () => {
+    const r = repo();
+    // git echoes the bad revision back: newlines and a forged record inside it stay that step's words.
+    const forged = 'x\n1 0 forged\n2 0 ';
+    const out = await gitSequence(r.root, [
+      { args: ['rev-parse', '--verify', forged], mayFail: true },
+      { args: ['rev-parse', 'HEAD'] },
+    ]);
+    expect(out[0]?.exitCode).not.toBe(0);
+    expect(out[1]).toMatchObject({ ran: true, exitCode: 0, stderr: '' });
+    expect(out[1]?.stdout.trim()).toBe(r.git('rev-parse', 'HEAD'));
+  });
+
+  it(`refuses more than ${MAX_STEPS} steps (a shell names file descriptors up to 9)`, async () => {
+    const r = repo();
+    const steps = Array.from({ length: MAX_STEPS + 1 }, () => ({ args: ['rev-parse', 'HEAD'] }));
+    await expect(gitSequence(r.root, steps)).rejects.toThrow(/at most 7 steps/);
+    const seven = await gitSequence(r.root, steps.slice(0, MAX_STEPS));
+    expect(seven.map((o) => o.stdout.trim())).toEqual(Array(MAX_STEPS).fill(r.git('rev-parse', 'HEAD')));
   });
 });
 
