@@ -5,6 +5,7 @@
  * project loads in this thread; either way the result is cached for the next status.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mainWorktreeFromFiles } from '../git/main-worktree-files.js';
@@ -70,7 +71,11 @@ export async function locatePlan(
   const built = ext !== '.ts' && existsSync(fileURLToPath(script));
   // The worker is started before this returns: the caller then folds the log without yielding, and a
   // worker started after that (behind an `await`) would leave the plan to load once the fold is over.
-  const Worker = built ? (await import('node:worker_threads')).Worker : undefined;
+  // By require, not import(): a chunk that calls import() is not compiled from cached code on Node 20
+  // (bin/compile-cache.js), and this one runs on every `baton status`.
+  const Worker = built
+    ? (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker
+    : undefined;
   const plan = (Worker ? loadInWorker(Worker, ctx.cwd, script) : loadHere(ctx.cwd)).then(
     (loaded): StatusPlan & Pick<StatusFacts, 'problem'> => {
       // Status still works from the log alone when the contracts do not load.
