@@ -4,14 +4,16 @@
  */
 
 import { criteriaFor } from '../checks/criteria.js';
-import type { Contract } from '../contracts/schema.js';
+import type { Contract, Criterion } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { featureBranch } from '../git/refs.js';
 import { dependentsOf, orderForIntegration } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
-import { failedChecksReason } from '../log/check-reason.js';
+import { checkFailuresReason, failedChecksReason } from '../log/check-reason.js';
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
+import type { CheckResult } from '../log/state.js';
+import { someOf } from '../text/some-of.js';
 
 /** Statuses `--include` accepts: every status but `complete`, which is always taken. */
 export const INCLUDABLE_STATUSES: readonly FeatureStatus[] = FEATURE_STATUSES.filter((s) => s !== 'complete');
@@ -87,11 +89,42 @@ export interface SelectionInput {
   inBase: ReadonlySet<string>;
 }
 
+/** Whether a recorded result is of the criterion as the contract now words it (pure): same kind and text. */
+function sameCriterion(c: Criterion, r: CheckResult): boolean {
+  return r.kind === c.kind && r.text === c.text;
+}
+
+/**
+ * Why a feature's recorded checks do not pass its contract's worktree criteria as they now stand
+ * (pure): one of them failed (whatever a hook said of the feature's status since), or one has no
+ * result (a criterion added, or reworded, after its checks ran). A words-only criterion's result is
+ * `unverifiable`, never counted as passed, and does not stop it here.
+ */
+export function criteriaNotPassed(contract: Contract, f: FeatureState): string | undefined {
+  const id = contract.feature_id;
+  const criteria = criteriaFor(contract, 'worktree');
+  const failed = criteria.flatMap((c) => {
+    const r = f.checks[c.id];
+    return r?.outcome === 'failed' && sameCriterion(c, r) ? [r] : [];
+  });
+  const failures = checkFailuresReason(failed);
+  if (failures !== undefined)
+    return `its checks failed (${failures}); fix it, then run \`baton verify ${id}\``;
+  const unchecked = criteria.filter((c) => {
+    const r = f.checks[c.id];
+    return r === undefined || !sameCriterion(c, r);
+  });
+  if (unchecked.length === 0) return undefined;
+  const ids = unchecked.map((c) => c.id);
+  return `${unchecked.length === 1 ? 'criterion' : 'criteria'} ${someOf(ids, 3)} of its contract ${unchecked.length === 1 ? 'has' : 'have'} no result from its last checks (added or changed since they ran); run \`baton verify ${id}\``;
+}
+
 /**
  * Why a `complete` feature's branch is not what its checks passed (pure): they never ran (`baton run
- * --no-verify`, or a hook reported it complete) although its contract has worktree criteria, its last
- * checks ran on uncommitted changes, or the branch moved past the commit they checked. Undefined when
- * the branch is that commit, or when the log predates the record of which commit it was.
+ * --no-verify`, or a hook reported it complete) although its contract has worktree criteria, they do
+ * not pass its criteria as they now stand (`criteriaNotPassed`), its last checks ran on uncommitted
+ * changes, or the branch moved past the commit they checked. Undefined when the branch is that
+ * commit, or when the log predates the record of which commit it was.
  */
 export function uncheckedReason(
   contract: Contract | undefined,
@@ -102,6 +135,8 @@ export function uncheckedReason(
   if (f && contract && Object.keys(f.checks).length === 0 && criteriaFor(contract, 'worktree').length > 0) {
     return `its acceptance checks never ran (a run with --no-verify, or a hook's word); run \`baton verify ${id}\``;
   }
+  const notPassed = f && contract ? criteriaNotPassed(contract, f) : undefined;
+  if (notPassed !== undefined) return notPassed;
   if (f?.checked_dirty) {
     return `its last checks ran on changes not committed in its worktree; commit them, then run \`baton verify ${id}\``;
   }

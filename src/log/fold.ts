@@ -7,7 +7,7 @@
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
-import type { BatonEvent, LogEvent, PlainEvent } from './events.js';
+import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
@@ -95,12 +95,22 @@ function durationBetween(start: string | undefined, end: string | undefined): nu
   return Number.isFinite(d) ? d : undefined;
 }
 
+/**
+ * A status a hook reported (any process may append one): taken as said, but for "complete" over
+ * failed checks, which stays `failed-checks` — a hook's word never outweighs the checks.
+ */
+function setReportedStatus(f: FeatureState, status: FeatureStatus): void {
+  const failed = status === 'complete' ? failedChecksReason(f.checks) : undefined;
+  f.status = failed === undefined ? status : 'failed-checks';
+  if (failed !== undefined) f.reason = failed;
+}
+
 function applyPlain(state: BatonState, e: PlainEvent): void {
   const f = feature(state, String(e.feature_id));
   const status = normaliseStatus(String(e.status));
   const ts = typeof e.ts === 'string' ? e.ts : typeof e.timestamp === 'string' ? e.timestamp : undefined;
   if (status) {
-    f.status = status;
+    setReportedStatus(f, status);
     if (status === 'running' && ts) f.started_at = ts;
     if (status !== 'running' && status !== 'needs-input' && ts) {
       f.ended_at = ts;
@@ -266,7 +276,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       // An interactive agent that reports anything after asking for input has carried on.
       if (!ev.status && f.status === 'needs-input') f.status = 'running';
       if (ev.status) {
-        f.status = ev.status;
+        setReportedStatus(f, ev.status);
         // A hook that reports a final status (a hand-made completion hook) ends the feature there.
         if (TERMINAL_STATUSES.has(ev.status)) {
           f.ended_at = ev.ts;

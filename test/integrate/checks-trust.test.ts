@@ -3,7 +3,7 @@
 // that never ran (`--no-verify`) or ran on uncommitted changes keep a feature out, and so does a
 // dependency that is neither merged nor in the base. Real runs of command agents, real git.
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
@@ -121,6 +121,41 @@ describe('checks decide what integrates, on the commit merged', () => {
     const clean = await runBaton(['integrate'], { cwd: repo.root });
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     expect(clean.stdout).toMatch(/p: merged/);
+  });
+
+  it('a hook saying complete never outweighs failed checks, and a criterion added after the checks keeps a feature out', async () => {
+    const repo = goodFeatureRepo();
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const wt = worktreeOf(repo, 'p');
+    writeFileSync(join(wt, 'src/p/p.txt'), 'bad\n');
+    repo.git('-C', wt, 'commit', '-qam', 'p says bad');
+    expect((await runBaton(['verify', 'p'], { cwd: repo.root })).code).not.toBe(0);
+    // Any process can append a plain completion line, as examples/completionhook.sh does.
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    writeFileSync(log, `${JSON.stringify({ feature_id: 'p', status: 'complete' })}\n`, { flag: 'a' });
+    expect((await statusOf(repo, 'p')).status).toBe('failed-checks');
+    const mainBefore = repo.git('rev-parse', 'main');
+    const forged = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(forged.code).not.toBe(0);
+    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+
+    // Good again and verified, then the contract gains a criterion: not merged until verified again.
+    writeFileSync(join(wt, 'src/p/p.txt'), 'good\n');
+    repo.git('-C', wt, 'commit', '-qam', 'p says good');
+    expect((await runBaton(['verify', 'p'], { cwd: repo.root })).code).toBe(0);
+    const contract = join(repo.root, 'specs', 'p', 'contract.md');
+    const text = readFileSync(contract, 'utf8');
+    writeFileSync(
+      contract,
+      text.replace(
+        'acceptance_criteria:\n',
+        'acceptance_criteria:\n  - { id: newgate, text: a new gate, run: "false" }\n',
+      ),
+    );
+    repo.git('commit', '-qam', 'a new gate');
+    const added = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(added.stderr).toContain('criterion newgate of its contract has no result from its last checks');
+    expect((await runBaton(['verify', 'p'], { cwd: repo.root })).code).not.toBe(0);
   });
 
   it('leaves out a dependent whose dependency is neither merged nor in the base, and takes it once the base has it', async () => {
