@@ -249,9 +249,12 @@ export const ESCAPES_HEADING = 'Changes outside the worktrees';
  * The escapes as the report lists them (ids and changes as `code`), then what to do about them;
  * empty when the run recorded none.
  */
-export function escapeItems(report: Report): { lines: string[]; note: string } {
+export function escapeItems(
+  report: Report,
+  code: (s: string) => string = (s) => `\`${s}\``,
+): { lines: string[]; note: string } {
   return {
-    lines: describeEscapes(report.features, report.escaped_unknown, (s) => `\`${s}\``),
+    lines: describeEscapes(report.features, report.escaped_unknown, code),
     note:
       'Baton found these after the agents ran and left them as they are, neither kept nor reverted: ' +
       'they are in your main checkout or repository, not on a feature’s branch. Look at them ' +
