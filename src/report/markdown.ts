@@ -248,7 +248,7 @@ function conflictsSection(report: Report): string[] {
   const c = report.conflicts;
   out.push('## Merge conflicts', '');
   out.push(
-    `- Conflicts: ${c.count}` + (c.files.length > 0 ? ` on ${c.files.map(markdownCode).join(', ')}` : ''),
+    `- Conflicts: ${c.count}${c.files.length > 0 ? ` on ${c.files.map(markdownCode).join(', ')}` : ''}`,
     `- Potential integration points N·(N−1)/2: ${c.potential_points}; pairs that really conflicted: ${c.conflicting_pairs}`,
   );
   if (c.declared_points !== null)

@@ -110,7 +110,8 @@ describe('a duration too large for JSON', () => {
     const line = FORGED.replace('1e308', '1e400');
     const checked = checkLogValue(JSON.parse(line));
     expect(checked).toEqual({
-      problem: 'agent.exited: "duration_ms" must be a finite number, got Infinity (a number too large to hold)',
+      problem:
+        'agent.exited: "duration_ms" must be a finite number, got Infinity (a number too large to hold)',
     });
   });
 });

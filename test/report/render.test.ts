@@ -74,7 +74,9 @@ describe('markdown', () => {
     const row = md.split('\n').find((l) => l.includes('onerror')) ?? '';
     const bare = row.replace(/\\\\/g, '').replace(/`[^`]*`/g, '');
     expect(bare).not.toMatch(/(^|[^\\])[<>[\]&]/);
-    expect(md).toContain('exit 2: \\<img src=x onerror=alert(1)\\> \\[click\\](javascript:alert(1)) \\`x\\` \\&amp; a\\\\\\<b\\>');
+    expect(md).toContain(
+      'exit 2: \\<img src=x onerror=alert(1)\\> \\[click\\](javascript:alert(1)) \\`x\\` \\&amp; a\\\\\\<b\\>',
+    );
     expect(md).toContain('\\<script\\>alert(1)\\</script\\>');
     expect(md).toContain('- see \\[here\\](javascript:alert(2)) \\<b\\>now\\</b\\>');
     // A code span holding a backtick is fenced by two, so it ends where it should.
