@@ -3,7 +3,7 @@
 // does the folding; the page only draws.
 import { createBoard, isLive } from './board.js';
 import { createDetail } from './detail.js';
-import { h } from './dom.js';
+import { h, shown } from './dom.js';
 import { describeEvent, formatClock, formatDuration, formatFactor, formatPercent } from './format.js';
 import { renderGraph } from './graph.js';
 import { renderTimeline } from './timeline.js';
@@ -99,11 +99,12 @@ function renderHeader() {
   const m = model.metrics;
   if (run.run_id) {
     const state = run.run_outcome ? run.run_outcome : 'running';
-    $('run-info').textContent =
+    $('run-info').textContent = shown(
       `run ${run.run_id} · ${state} · started ${formatClock(run.run_started_at)}` +
-      (run.concurrency ? ` · ${run.concurrency} at once` : '');
+        (run.concurrency ? ` · ${run.concurrency} at once` : ''),
+    );
   } else {
-    $('run-info').textContent = `no run in ${model.logPath} yet`;
+    $('run-info').textContent = shown(`no run in ${model.logPath} yet`);
   }
   if (!m) return;
   const elapsed = run.run_started_at

@@ -1,6 +1,6 @@
 // The board: one column per group of statuses, one card per feature. Cards are kept by id and moved
 // between columns as their status changes, so an update touches only the cards it names.
-import { h } from './dom.js';
+import { h, shown } from './dom.js';
 import { attemptMark, formatClock, formatDuration } from './format.js';
 
 const COLUMN_TITLES = {
@@ -168,18 +168,18 @@ export function createBoard(root, { onSelect }) {
     const contract = model.projectById.get(f.feature_id);
     card.li.dataset.status = f.status;
     card.article.dataset.status = f.status;
-    card.title.textContent = contract?.title ?? '';
+    card.title.textContent = shown(contract?.title ?? '');
     const column = columnOf(model, f.status);
-    card.badge.textContent = f.status === column ? '' : f.status;
+    card.badge.textContent = f.status === column ? '' : shown(f.status);
     card.badge.hidden = f.status === column;
-    card.agent.textContent = f.agent ?? '—';
+    card.agent.textContent = shown(f.agent ?? '—');
     card.elapsed.textContent = formatDuration(elapsedOf(model, f));
     const { passed, total } = checksOf(model, f);
     card.checks.textContent = total > 0 ? `${passed}/${total}` : '—';
     card.checks.dataset.outcome = total === 0 ? 'none' : passed === total ? 'all' : 'some';
     const last = f.last_event;
     const text = last ? `${last.type}${last.detail ? `: ${last.detail}` : ''}` : 'no events yet';
-    card.last.textContent = last?.ts ? `${formatClock(last.ts)} · ${text}` : text;
+    card.last.textContent = shown(last?.ts ? `${formatClock(last.ts)} · ${text}` : text);
     card.last.title = card.last.textContent;
     // Best-of-N: one mark per attempt under the card ("a1 ✗ a2 ✓★ a3 ✓"), the winner starred.
     const attempts = Object.values(f.attempts ?? {}).sort((a, b) => a.attempt - b.attempt);

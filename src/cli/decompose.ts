@@ -3,7 +3,12 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
-import { type DecomposeOptions, type DecomposeResult, runDecompose } from '../coupling/decompose.js';
+import {
+  type DecomposeOptions,
+  type DecomposeResult,
+  describeAgentExit,
+  runDecompose,
+} from '../coupling/decompose.js';
 import { DECOMPOSE_ID } from '../coupling/decompose-task.js';
 import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
@@ -27,7 +32,7 @@ export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {
         'git history and the contract schema. It writes specs/<id>/contract.md files in a scratch worktree of ' +
         'HEAD; Baton lints and scores them and hands the findings back, for up to --rounds rounds, until lint is ' +
         'clean and the score stops improving. The best round is copied into specs/. A round that changes anything ' +
-        'outside specs/ is refused and reported. Existing contracts are never overwritten without --force. ' +
+        'outside specs/, or whose agent exits non-zero, is refused and reported. Existing contracts are never overwritten without --force. ' +
         'See docs/decompose.md.',
     )
     .argument('<spec>', 'the specification to decompose (markdown)')
@@ -161,6 +166,7 @@ function toJson(r: DecomposeResult, ok: boolean): object {
       round: x.round,
       exit_code: x.exit_code,
       accepted: x.accepted,
+      ...(x.refused ? { refused: x.refused } : {}),
       outside: x.outside,
       contracts: x.evaluation?.contracts,
       errors: x.evaluation?.errors,
@@ -177,7 +183,17 @@ function toJson(r: DecomposeResult, ok: boolean): object {
 function renderResult(r: DecomposeResult, p: Palette): string {
   const out: string[] = [];
   const refused = r.rounds.find((x) => !x.accepted);
-  if (refused) {
+  if (refused?.refused === 'agent-failed') {
+    out.push(
+      p.red(
+        `round ${refused.round} refused: ${describeAgentExit(refused.exit_code)}, so what it wrote in that round is not kept [decompose/agent-failed]`,
+      ),
+      p.dim(
+        `its output is in .baton/decompose/<run>/round-${refused.round}/agent.log; the agent's worktree is kept at ${r.worktree}`,
+      ),
+      '',
+    );
+  } else if (refused) {
     out.push(
       p.red(`round ${refused.round} refused: the agent changed files outside the specs folder:`),
       ...refused.outside.map((f) => `  ${escapeControl(f)}`),

@@ -4,6 +4,8 @@ import { describeAttemptState } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import { agentLogPath } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
+import { UNKNOWN } from '../metrics/format.js';
+import { foldedAgentTime, LONGER_THAN_LOGGED } from '../metrics/intervals.js';
 import { openRegular } from '../open-regular.js';
 import { formatDuration, type Palette, paintStatus } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
@@ -35,6 +37,12 @@ export interface AgentLogLook {
   outputAt(f: FeatureState): number | undefined;
   /** Whether a running agent's log ends saying it is retrying its model API (from its last 4 KB). */
   retryOf(f: FeatureState): ApiRetry | undefined;
+}
+
+/** What the feature table reads of each feature: its agent log, and when the run it is part of started. */
+export interface FeatureRowLook extends AgentLogLook {
+  /** The run's start, the earliest a feature's recorded agent time can count from (`foldedAgentTime`). */
+  runStartedAt?: string | undefined;
 }
 
 /** Reads nothing: every agent counts as having no log yet. */
@@ -122,18 +130,19 @@ function clip(text: string, max: number): string {
 }
 
 /**
- * One row of the feature table for a folded feature state; `outputAt` gives the agent log's time and
- * `retryOf` what the end of the log says (`agentLogLook`; nothing is read by default).
+ * One row of the feature table for a folded feature state; `look` gives the agent log's time and what
+ * the end of the log says (`agentLogLook`; nothing is read by default), and the run's start.
  */
 export function featureRow(
   f: FeatureState,
   p: Palette,
   now: number,
-  outputAt: (f: FeatureState) => number | undefined = NO_AGENT_LOG.outputAt,
-  retryOf: (f: FeatureState) => ApiRetry | undefined = NO_AGENT_LOG.retryOf,
+  look: FeatureRowLook = NO_AGENT_LOG,
 ): string[] {
+  const { outputAt, retryOf } = look;
+  const recorded = foldedAgentTime(f, look.runStartedAt);
   const elapsed =
-    f.duration_ms ??
+    recorded.ms ??
     (f.started_at && (f.status === 'running' || f.status === 'verifying' || f.status === 'needs-input')
       ? now - Date.parse(f.started_at)
       : undefined);
@@ -153,7 +162,7 @@ export function featureRow(
     escapeControl(f.feature_id),
     status,
     escapeControl(f.agent ?? '—'),
-    formatDuration(elapsed),
+    recorded.implausible ? `${UNKNOWN} (${LONGER_THAN_LOGGED})` : formatDuration(elapsed),
     f.exit_code === undefined ? '—' : String(f.exit_code ?? f.signal ?? '—'),
     checks,
     formatCost(f),

@@ -198,7 +198,10 @@ function createTableRenderer(
     const now = Date.now();
     const text = renderTable(
       FEATURE_HEADER,
-      rows.flatMap((f) => [featureRow(f, p, now, logs.outputAt, logs.retryOf), ...attemptRows(f, p, now)]),
+      rows.flatMap((f) => [
+        featureRow(f, p, now, { ...logs, runStartedAt: state.run_started_at }),
+        ...attemptRows(f, p, now),
+      ]),
     );
     if (above) view.print(above);
     view.update(text);

@@ -11,17 +11,18 @@ import { freshFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
 import type { watchLog as WatchLog } from '../log/tail.js';
+import { foldedAgentTime } from '../metrics/intervals.js';
 import type { StatusFacts } from '../project.js';
 import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import {
-  type AgentLogLook,
   agentLogLook,
   attemptRows,
   attemptsOf,
   FEATURE_HEADER,
+  type FeatureRowLook,
   featureRow,
 } from './feature-rows.js';
 import { untilInterrupted } from './interrupt.js';
@@ -35,17 +36,24 @@ import { locatePlan } from './status-plan-load.js';
 const STATUS_DISK_BUDGET = 50_000;
 
 /** The `--json` shape of one feature (documented in the README). */
-function featureJson(f: FeatureState, disk: DiskUsage | undefined, escaped: readonly string[]) {
+function featureJson(
+  f: FeatureState,
+  disk: DiskUsage | undefined,
+  escaped: readonly string[],
+  runStartedAt: string | undefined,
+) {
   const checks = Object.values(f.checks);
+  const recorded = foldedAgentTime(f, runStartedAt);
   return {
     feature_id: f.feature_id,
     status: f.status,
     agent: f.agent ?? null,
     started_at: f.started_at ?? null,
     ended_at: f.ended_at ?? null,
-    // A negative duration (forged or skewed timestamps) is given as 0 and flagged.
-    duration_ms: f.duration_ms === undefined ? null : Math.max(0, f.duration_ms),
-    ...(f.duration_ms !== undefined && f.duration_ms < 0 ? { clock_backwards: true } : {}),
+    // A negative duration (forged or skewed timestamps) is given as 0 and flagged; an impossible one as null.
+    duration_ms: recorded.ms === undefined ? null : Math.max(0, recorded.ms),
+    ...(recorded.ms !== undefined && recorded.ms < 0 ? { clock_backwards: true } : {}),
+    ...(recorded.implausible ? { duration_implausible: true } : {}),
     exit_code: f.exit_code ?? null,
     branch: f.branch ?? null,
     commit: f.commit ?? null,
@@ -187,7 +195,7 @@ function statusTable(
   sizes: Map<string, DiskUsage>,
   p: Palette,
   ctx: CliContext,
-  logs: AgentLogLook,
+  logs: FeatureRowLook,
 ): string {
   // The disk column goes before the last one (last event), which has no fixed width.
   const withDisk = sizes.size > 0;
@@ -198,7 +206,7 @@ function statusTable(
     header,
     rows.flatMap((f) => {
       const now = ctx.clock().getTime();
-      const row = featureRow(f, p, now, logs.outputAt, logs.retryOf);
+      const row = featureRow(f, p, now, logs);
       const own = withDisk
         ? [...row.slice(0, -1), formatDisk(sizes.get(f.feature_id)), ...row.slice(-1)]
         : row;
@@ -282,7 +290,9 @@ function statusJson(
   sizes: ReadonlyMap<string, DiskUsage>,
 ): string {
   const escaped = escapesByFeature(state);
-  const features = rows.map((f) => featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? []));
+  const features = rows.map((f) =>
+    featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? [], state.run_started_at),
+  );
   const doc = { run_id: state.run_id ?? null, features, escaped_unknown: unattributedEscapes(state) };
   return `${stringifyJson(doc, 2)}\n`;
 }
@@ -346,7 +356,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, logLook)}\n${statusNotes(state, rows, p)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at })}\n${statusNotes(state, rows, p)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

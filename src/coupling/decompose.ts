@@ -17,8 +17,10 @@ import { renderScoreText } from './render.js';
 export interface RoundResult {
   round: number;
   exit_code: number | null;
-  /** Accepted rounds changed nothing outside the specs folder. */
+  /** Accepted rounds' agents exited 0 and changed nothing outside the specs folder. */
   accepted: boolean;
+  /** Why a round was refused: it changed files or refs outside the specs folder, or its agent failed. */
+  refused?: 'outside' | 'agent-failed';
   /** Files (and refs) changed outside the specs folder, when the round was refused. */
   outside: string[];
   evaluation?: Evaluation;
@@ -130,8 +132,14 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
       ...changedRefs(refsBefore, await refSnapshot(o.root)).map((r) => `ref ${r}`),
     ];
     if (outside.length > 0) {
-      rounds.push({ round, exit_code: exitCode, accepted: false, outside });
+      rounds.push({ round, exit_code: exitCode, accepted: false, refused: 'outside', outside });
       o.progress(`round ${round}: refused: the agent changed ${outside.length} path(s) outside ${specsRel}/`);
+      break;
+    }
+    // An agent that failed may have left half its contracts: what it wrote is not its answer.
+    if (exitCode !== 0) {
+      rounds.push({ round, exit_code: exitCode, accepted: false, refused: 'agent-failed', outside: [] });
+      o.progress(`round ${round}: refused: ${describeAgentExit(exitCode)}`);
       break;
     }
     const evaluation = await evaluateContracts(worktree, scratchConfig, o.features);
@@ -155,6 +163,11 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
   const refused = rounds.some((r) => !r.accepted);
   if (!refused) await gitRaw(o.root, ['worktree', 'remove', '--force', worktree]);
   return { rounds, best, written, worktree, kept_worktree: refused };
+}
+
+/** A failed agent's exit in words: `the agent exited 3`, or killed by a signal. */
+export function describeAgentExit(exitCode: number | null): string {
+  return exitCode === null ? 'the agent was killed by a signal' : `the agent exited ${exitCode}`;
 }
 
 /** Orders rounds: fewer errors, then fewer lint warnings, then a lower score. */

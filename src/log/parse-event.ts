@@ -32,6 +32,8 @@ export function compiledEventTests(): string[] {
 
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
+  // JSON reads a number too large for a double (1e400) as Infinity, which JSON.stringify writes as null.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (a number too large to hold)`;
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
@@ -45,7 +47,8 @@ const ARTICLE: Readonly<Record<string, string>> = {
 };
 
 /** What a zod issue expected, in words ("a string", "one of a, b"). */
-function expectedOf(issue: z.core.$ZodIssue): string {
+function expectedOf(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'invalid_type' && typeof value === 'number') return 'a finite number';
   if (issue.code === 'invalid_type') return ARTICLE[issue.expected] ?? String(issue.expected);
   if (issue.code === 'invalid_value')
     return issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`;
@@ -76,8 +79,9 @@ export function checkLogValue(value: unknown): { event: LogEvent } | { problem: 
     const issue = (issues.find((i) => i.path[0] !== 'v' && i.path[0] !== 'ts') ??
       issues[0]) as z.core.$ZodIssue;
     const field = issue.path.map(String).join('.');
+    const value = valueAt(record, issue.path);
     return {
-      problem: `${record.type}: "${field}" must be ${expectedOf(issue)}, got ${describeValue(valueAt(record, issue.path))}`,
+      problem: `${record.type}: "${field}" must be ${expectedOf(issue, value)}, got ${describeValue(value)}`,
     };
   }
   if (record.type !== undefined) return { problem: '"type" must be a string' };

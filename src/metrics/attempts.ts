@@ -6,7 +6,7 @@
 import { attemptUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { BatonState } from '../log/fold.js';
 import { agentTimeMs, type FeatureScan, NO_CHECKS, usageOf } from './features.js';
-import { clampElapsed } from './intervals.js';
+import { checkDuration, type TimeFlags } from './intervals.js';
 import type { AttemptReport, BestOfNReport, FeatureReport, Worksheet } from './types.js';
 import { sumOrNull } from './worksheet.js';
 
@@ -36,6 +36,7 @@ export function withWinnerScans(
       launches: winner?.launches ?? 0,
       worked: (own?.worked ?? false) || units.some((u) => u?.worked),
       exits: winner?.exits ?? [],
+      attempts: winner?.attempts ?? [],
       endedAt: own?.endedAt ?? null,
     });
   }
@@ -47,7 +48,7 @@ export function buildBestOfN(
   id: string,
   state: BatonState,
   scans: ReadonlyMap<string, FeatureScan>,
-  backwards: string[],
+  flags: TimeFlags & { origin: number | null },
 ): BestOfNReport | null {
   const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
   if (!f?.attempts) return null;
@@ -57,8 +58,10 @@ export function buildBestOfN(
       const unitId = attemptUnitId(id, a.attempt);
       const scan = scans.get(unitId);
       const ms =
-        agentTimeMs(unitId, scan, state.attempt_units?.[unitId], backwards) ??
-        (a.duration_ms === undefined ? null : clampElapsed(a.duration_ms, `${unitId} duration`, backwards));
+        agentTimeMs(unitId, scan, state.attempt_units?.[unitId], flags) ??
+        (a.duration_ms === undefined
+          ? null
+          : checkDuration(a.duration_ms, null, `${unitId} duration`, flags));
       return {
         attempt: a.attempt,
         agent: a.agent ?? null,

@@ -4,7 +4,7 @@ import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } 
 import { type BatonState, countChecks } from '../log/fold.js';
 import { normaliseStatus, TERMINAL_STATUSES } from '../log/statuses.js';
 import { outsideOwns } from './conflicts.js';
-import { clampElapsed, type Interval, timeOf } from './intervals.js';
+import { checkDuration, clampElapsed, type Interval, type TimeFlags, timeOf } from './intervals.js';
 import type { FeatureReport, UsageTotals } from './types.js';
 
 const MINUTE = 60_000;
@@ -16,7 +16,15 @@ export interface FeatureScan {
   /** Something worked on the feature (a `feature.ended` alone may only say it was skipped). */
   worked: boolean;
   exits: AgentExited[];
+  /** Launches and exits in log order, each exit closing the launch before it (one without a launch stands alone). */
+  attempts: ScanAttempt[];
   endedAt: number | null;
+}
+
+/** One launch of a feature's agent and the exit that closed it, as far as the log recorded either. */
+export interface ScanAttempt {
+  start: number | null;
+  exit: AgentExited | null;
 }
 
 /** The smallest and largest of many numbers without spreading them into arguments (no stack limit). */
@@ -36,7 +44,7 @@ export function scanFeatures(events: readonly LogEvent[]): Map<string, FeatureSc
   const scan = (id: string) => {
     let s = scans.get(id);
     if (!s) {
-      s = { starts: [], launches: 0, worked: false, exits: [], endedAt: null };
+      s = { starts: [], launches: 0, worked: false, exits: [], attempts: [], endedAt: null };
       scans.set(id, s);
     }
     return s;
@@ -63,12 +71,16 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
       s.launches++;
       s.worked = true;
       if (t !== null) s.starts.push(t);
+      s.attempts.push({ start: t, exit: null });
       break;
     }
     case 'agent.exited': {
       const s = scan(ev.feature_id);
       s.exits.push(ev);
       s.worked = true;
+      const open = s.attempts.at(-1);
+      if (open && open.exit === null) open.exit = ev;
+      else s.attempts.push({ start: null, exit: ev });
       break;
     }
     case 'hook':
@@ -135,15 +147,13 @@ export function featureSpan(scans: ReadonlyMap<string, FeatureScan>): Interval[]
 }
 
 /** What `buildFeature` reads besides the feature's id. */
-export interface FeatureContext {
+export interface FeatureContext extends TimeFlags {
   state: BatonState;
   scans: ReadonlyMap<string, FeatureScan>;
   plan: Plan | undefined;
   origin: number | null;
   conflicts: readonly MergeConflict[];
   unknowns: string[];
-  /** Spans that came out negative, clamped to 0 (see `clampElapsed`). */
-  backwards: string[];
   /** Each feature's escapes (`escapesByFeature`). */
   escaped: ReadonlyMap<string, string[]>;
 }
@@ -151,24 +161,63 @@ export interface FeatureContext {
 /** Checks counted as none ran. */
 export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
 
-/** A unit's agent time: its exits' durations summed (negative ones clamped and named in `backwards`), null when a launch never reported back (pure). */
+/**
+ * Launches a later launch replaced before they recorded an exit (a retried job whose worker died, a
+ * local retry): their time is the log's to measure only through the exit that followed (pure).
+ */
+export function supersededAttempts(scan: FeatureScan | undefined): number {
+  const attempts = scan?.attempts ?? [];
+  return attempts.filter((a, i) => a.exit === null && i < attempts.length - 1).length;
+}
+
+/**
+ * Each recorded exit with the earliest time its agent can have started: the first launch since the
+ * previous exit (a retry's exit may time every launch since), else the run's origin.
+ */
+function exitsWithSince(attempts: readonly ScanAttempt[], origin: number | null) {
+  const out: Array<{ exit: AgentExited; since: number | null }> = [];
+  let since: number | null = null;
+  for (const a of attempts) {
+    since ??= a.start;
+    if (a.exit === null) continue;
+    out.push({ exit: a.exit, since: since ?? origin });
+    since = null;
+  }
+  return out;
+}
+
+/**
+ * A unit's agent time (pure): its exits' durations summed, each held against the span its
+ * timestamps allow (`checkDuration`: negative ones clamped, impossible ones unknown), null when
+ * the last launch never reported back or a duration is impossible.
+ */
 export function agentTimeMs(
   id: string,
   scan: FeatureScan | undefined,
   f: BatonState['features'][string] | undefined,
-  backwards: string[],
-) {
-  const exits = scan?.exits ?? [];
+  ctx: TimeFlags & { origin: number | null },
+): number | null {
+  const attempts = scan?.attempts ?? [];
   const status: FeatureStatus = f?.status ?? 'pending';
   const what = `${id} agent time`;
-  // A launch with no exit after it is agent time the log never measured.
-  if (exits.length > 0) {
-    return (scan?.launches ?? 0) > exits.length
-      ? null
-      : exits.reduce((sum, e) => sum + clampElapsed(e.duration_ms, what, backwards), 0);
+  if (attempts.some((a) => a.exit !== null)) {
+    // A last launch with no exit after it is agent time the log never measured.
+    if (attempts.at(-1)?.exit === null) return null;
+    let sum: number | null = 0;
+    for (const { exit, since } of exitsWithSince(attempts, ctx.origin)) {
+      const at = timeOf(exit);
+      const ms = checkDuration(
+        exit.duration_ms,
+        at === null || since === null ? null : at - since,
+        what,
+        ctx,
+      );
+      sum = ms === null || sum === null ? null : sum + ms;
+    }
+    return sum;
   }
   return f?.duration_ms !== undefined && TERMINAL_STATUSES.has(status)
-    ? clampElapsed(f.duration_ms, what, backwards)
+    ? clampElapsed(f.duration_ms, what, ctx.backwards)
     : null;
 }
 
@@ -197,9 +246,9 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
   const contract = ctx.plan?.byId.get(id);
   const exits = scan?.exits ?? [];
   const status: FeatureStatus = f?.status ?? 'pending';
-  const durationMs = agentTimeMs(id, scan, f, ctx.backwards);
+  const durationMs = agentTimeMs(id, scan, f, ctx);
   const launched = scan?.worked ?? false;
-  if (durationMs === null && launched) {
+  if (durationMs === null && launched && !ctx.implausible.includes(`${id} agent time`)) {
     ctx.unknowns.push(
       `${id}: agent time unknown (${TERMINAL_STATUSES.has(status) ? 'no agent.exited event recorded its duration' : 'started and never recorded an end'}).`,
     );
@@ -207,7 +256,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
   const files = [...new Set(exits.flatMap((e) => e.files))];
   const firstStart = scan ? (extent(scan.starts)?.min ?? null) : null;
   const lastExit = exits.length > 0 ? timeOf(exits.at(-1)!) : null;
-  const exitedLast = exits.length > 0 && (scan?.launches ?? 0) <= exits.length;
+  const exitedLast = (scan?.attempts.at(-1)?.exit ?? null) !== null;
   const endSeen = scan?.endedAt ?? (exitedLast ? lastExit : null);
   // An end stamped before the first start ends the feature where it started, flagged.
   const endAt =
@@ -222,6 +271,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     status,
     launched,
     attempts: Math.max(scan?.launches ?? 0, exits.length),
+    superseded_attempts: supersededAttempts(scan),
     duration_min: durationMs === null ? null : durationMs / MINUTE,
     estimate_min: contract?.estimate_minutes ?? null,
     exit_code: f?.exit_code ?? null,

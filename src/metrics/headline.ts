@@ -11,7 +11,8 @@ import type { FeatureReport, Headline, WorksheetRow } from './types.js';
 export function headlineSpeedup(
   implementation: WorksheetRow | undefined,
   n: number | null,
-  features: readonly Pick<FeatureReport, 'status'>[] = [],
+  features: readonly (Pick<FeatureReport, 'status'> &
+    Partial<Pick<FeatureReport, 'feature_id' | 'launched' | 'duration_min'>>)[] = [],
 ): Headline {
   const actual = implementation?.parallel_actual_min ?? null;
   const sequential = implementation?.sequential_measured_min ?? null;
@@ -35,6 +36,7 @@ export function headlineSpeedup(
       actual,
       estimate,
       incomplete: nothingDone ? features.length : null,
+      untimed: features.filter((f) => f.launched && f.duration_min === null).map((f) => f.feature_id ?? '?'),
     }),
   };
 }
@@ -49,6 +51,8 @@ function describeHeadline(h: {
   estimate: number | null;
   /** How many features the run had when none of them completed. */
   incomplete: number | null;
+  /** Features that ran without a known agent time. */
+  untimed: readonly string[];
 }): string {
   const { speedup, basis, n, superlinear, sequential, actual } = h;
   if (h.incomplete !== null) {
@@ -60,7 +64,7 @@ function describeHeadline(h: {
   }
   if (speedup === null) {
     return (
-      `Implementation speedup not measured: ${actual === null ? 'the parallel wall-clock was not recorded' : "no sequential measurement was recorded (no -j 1 run, no agents' times)"}` +
+      `Implementation speedup not measured: ${actual === null ? 'the parallel wall-clock was not recorded' : `no sequential measurement was recorded (no -j 1 run, ${missingTimes(h.untimed)})`}` +
       (h.estimate === null ? '.' : `; the contracts' estimates alone give ${formatSpeedup(h.estimate)}.`)
     );
   }
@@ -74,4 +78,10 @@ function describeHeadline(h: {
     `${head}. That is above N = ${n}, more than parallelism alone can give (superlinear): ` +
     'the sequential run was likely slowed by something else (machine load, cold caches), so read it as an upper bound.'
   );
+}
+
+/** Why the agents' times give no sequential measurement: whose time is unknown, when the report knows. */
+function missingTimes(untimed: readonly string[]): string {
+  if (untimed.length === 0) return "no agents' times";
+  return `the agent time of ${untimed.join(', ')} unknown`;
 }

@@ -1,4 +1,5 @@
 import type { LogEvent } from '../log/events.js';
+import type { FeatureState } from '../log/state.js';
 
 /** A span of time in epoch milliseconds; a missing end (or start) means the log never said. */
 export interface Interval {
@@ -26,12 +27,69 @@ export function clampInterval(i: Interval, what: string, backwards: string[]): I
 /** The words a report and `status` use for a clamped span. */
 export const CLOCK_BACKWARDS = 'clock went backwards';
 
+/** The words a report and `status` use for a duration the log's own timestamps cannot support. */
+export const LONGER_THAN_LOGGED = "longer than the log's timestamps allow";
+
+/** Where a report's doubtful times are named: spans clamped to 0, durations made unknown. */
+export interface TimeFlags {
+  backwards: string[];
+  implausible: string[];
+}
+
+/**
+ * How far a recorded duration may exceed the span its events' timestamps give it: the agent's clock
+ * starts a moment before its start event is written, and timestamps are rounded.
+ */
+function durationSlackMs(spanMs: number): number {
+  return Math.max(10_000, spanMs * 0.1);
+}
+
+/**
+ * A recorded duration held against the span the log's own timestamps give it (`spanMs`, null when they
+ * give none), the one rule the report and `status` share (pure). Not a finite number, or longer than
+ * that span by more than a small slack (a forged line), it is unknown: null, with `what` added to
+ * `flags.implausible`. A negative one is clamped to 0 and flagged as `clampElapsed` does.
+ */
+export function checkDuration(
+  ms: number,
+  spanMs: number | null,
+  what: string,
+  flags: TimeFlags,
+): number | null {
+  const span = spanMs === null ? null : Math.max(0, spanMs);
+  if (!Number.isFinite(ms) || (span !== null && ms > span + durationSlackMs(span))) {
+    flags.implausible.push(what);
+    return null;
+  }
+  return clampElapsed(ms, what, flags.backwards);
+}
+
 /** Epoch milliseconds of an event's timestamp, when it has a valid one. */
 export function timeOf(e: LogEvent): number | null {
   const ts = (e as { ts?: unknown }).ts;
   if (typeof ts !== 'string') return null;
   const t = Date.parse(ts);
   return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * A folded feature's recorded agent time as `status` shows it, held to the report's rule
+ * (`checkDuration`) against the span from its start (or its run's, when earlier: a retry restarts the
+ * feature's clock, a duration may cover every launch) to its last event (pure). An impossible one is
+ * undefined and `implausible`; a negative one is left for the renderer to flag.
+ */
+export function foldedAgentTime(
+  f: FeatureState,
+  runStartedAt: string | undefined,
+): { ms: number | undefined; implausible: boolean } {
+  if (f.duration_ms === undefined) return { ms: undefined, implausible: false };
+  const times = (list: Array<string | undefined>) =>
+    list.map((t) => (t === undefined ? Number.NaN : Date.parse(t))).filter(Number.isFinite);
+  const from = times([f.started_at, runStartedAt]);
+  const to = times([f.ended_at, f.last_event?.ts]);
+  const span = from.length === 0 || to.length === 0 ? null : Math.max(...to) - Math.min(...from);
+  const ms = checkDuration(f.duration_ms, span, f.feature_id, { backwards: [], implausible: [] });
+  return ms === null ? { ms: undefined, implausible: true } : { ms: f.duration_ms, implausible: false };
 }
 
 /**

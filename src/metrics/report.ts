@@ -33,6 +33,7 @@ import {
   collectRunIntervals,
   coveredMs,
   type Interval,
+  LONGER_THAN_LOGGED,
   timeOf,
 } from './intervals.js';
 import { countInterventions } from './interventions.js';
@@ -257,6 +258,14 @@ function clockBackwardsNote(spans: string[]): string {
   );
 }
 
+/** The unknown the durations no timestamps can support add, each left out of every sum. */
+function implausibleNote(what: string[]): string {
+  return (
+    `Durations ${LONGER_THAN_LOGGED} (not a number, or longer than the span between the events that bound them: a forged line): ` +
+    `${what.join(', ')}; each is unknown.`
+  );
+}
+
 /** The phase intervals and the integration attempts of the log, each interval clamped (backwards ones noted). */
 function clampedIntervals(events: readonly LogEvent[], split: IntegrationAttempts, backwards: string[]) {
   const phaseIntervals = new Map(
@@ -277,7 +286,7 @@ function reportFeatures(ids: readonly string[], ctx: Omit<FeatureContext, 'escap
   const escaped = escapesByFeature(ctx.state);
   return ids.map((id) => ({
     ...buildFeature(id, { ...ctx, escaped }),
-    best_of_n: buildBestOfN(id, ctx.state, ctx.scans, ctx.backwards),
+    best_of_n: buildBestOfN(id, ctx.state, ctx.scans, ctx),
   }));
 }
 
@@ -300,6 +309,7 @@ function runMembers(
 export function computeReport(input: ReportInput): Report {
   const unknowns: string[] = [];
   const backwards: string[] = [];
+  const implausible: string[] = [];
   const { segment, events } = selectEvents(input, unknowns);
   const plan = input.plan;
   const estimates = input.estimates ?? {};
@@ -317,7 +327,7 @@ export function computeReport(input: ReportInput): Report {
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
   // The conflicts that count are the final integration attempt's: the same ones everywhere below.
   const split = splitIntegrationAttempts(events);
-  const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards };
+  const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards, implausible };
   const features = reportFeatures(featureIds, ctx);
 
   const { phaseIntervals, attempts } = clampedIntervals(events, split, backwards);
@@ -369,8 +379,10 @@ export function computeReport(input: ReportInput): Report {
     diagnosis: [],
     unknowns,
     clock_backwards: [...new Set(backwards)],
+    implausible_durations: [...new Set(implausible)],
   };
   if (report.clock_backwards.length > 0) unknowns.push(clockBackwardsNote(report.clock_backwards));
+  if (report.implausible_durations.length > 0) unknowns.push(implausibleNote(report.implausible_durations));
   report.diagnosis = diagnoseReport(report);
   return report;
 }

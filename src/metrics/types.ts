@@ -45,6 +45,8 @@ export interface Report {
   unknowns: string[];
   /** Spans the log made negative (an end before its start, a negative duration), each counted as 0. */
   clock_backwards: string[];
+  /** Durations the log's own timestamps cannot support (not finite, or longer than their span): each unknown. */
+  implausible_durations: string[];
 }
 
 /** A serial phase on the timeline (integration, or one recorded by hand after the run began). */
@@ -179,6 +181,8 @@ export interface FeatureReport {
   launched: boolean;
   /** Agent launches (retries count). */
   attempts: number;
+  /** Launches a later launch replaced before any exit was recorded (a retried job whose worker died). */
+  superseded_attempts: number;
   /** Agent time summed over attempts. */
   duration_min: number | null;
   estimate_min: number | null;

@@ -82,27 +82,40 @@ function ownedTouches(
 }
 
 /**
- * Classifies a candidate (pure): shared paths that the merge check found conflicting make it a
- * `conflict`, other shared paths an `overlap`, owned-path touches alone `owned`.
+ * Classifies a candidate (pure), one collision per kind it shows: the shared paths the merge check
+ * found conflicting as a `conflict`, the other shared paths as an `overlap`, the owned-path touches as
+ * `owned`, so a pair that shares one file never hides one writing into the other's folder. The first
+ * keeps the pair's key; the others add their kind to it.
  */
 export function classify(
   c: CollisionCandidate,
   conflicting: readonly string[],
   features: ReadonlyMap<string, RadarFeature>,
-): Collision {
-  const clash = c.shared.filter((p) => conflicting.includes(p));
-  const kind: CollisionKind = clash.length > 0 ? 'conflict' : c.shared.length > 0 ? 'overlap' : 'owned';
-  const paths = kind === 'owned' ? [...new Set(c.owned.map((o) => o.path))].sort() : c.shared;
-  return { key: c.key, features: c.features, kind, paths, second: secondToucher(c, paths, features) };
+): Collision[] {
+  const byKind: Array<[CollisionKind, string[]]> = [
+    ['conflict', c.shared.filter((p) => conflicting.includes(p))],
+    ['overlap', c.shared.filter((p) => !conflicting.includes(p))],
+    ['owned', [...new Set(c.owned.map((o) => o.path))].sort()],
+  ];
+  return byKind
+    .filter(([, paths]) => paths.length > 0)
+    .map(([kind, paths], i) => ({
+      key: i === 0 ? c.key : `${c.key}:${kind}`,
+      features: c.features,
+      kind,
+      paths,
+      second: secondToucher(c, kind, paths, features),
+    }));
 }
 
 /** The feature that reached the colliding paths last; an owned-path touch is always the toucher's. */
 function secondToucher(
   c: CollisionCandidate,
+  kind: CollisionKind,
   paths: readonly string[],
   features: ReadonlyMap<string, RadarFeature>,
 ): string {
-  if (c.shared.length === 0) return c.owned[0]?.by ?? c.features[1];
+  if (kind === 'owned') return c.owned.find((o) => paths.includes(o.path))?.by ?? c.features[1];
   const [a, b] = c.features;
   const earliest = (id: string) =>
     Math.min(...paths.map((p) => features.get(id)?.firstSeen.get(p) ?? Number.POSITIVE_INFINITY));

@@ -122,11 +122,13 @@ class CollisionRadar {
     );
     if (this.#closed) return;
     const features = radarFeatures(this.#tracked, this.#opts.contracts);
-    const collisions = await Promise.all(
-      findCandidates([...features.values()]).map(async (c) =>
-        classify(c, await this.#conflictsOf(c), features),
-      ),
-    );
+    const collisions = (
+      await Promise.all(
+        findCandidates([...features.values()]).map(async (c) =>
+          classify(c, await this.#conflictsOf(c), features),
+        ),
+      )
+    ).flat();
     if (this.#closed) return;
     const { detected, resolved } = diffCollisions(this.#open, collisions);
     for (const c of detected) {

@@ -114,7 +114,7 @@ export function featureCells(f: FeatureReport): FeatureCells {
   return {
     feature: f.feature_id,
     agent: f.agent ?? UNKNOWN,
-    status: f.attempts > 1 ? `${f.status} (${f.attempts} attempts)` : f.status,
+    status: statusText(f),
     duration: formatMinutes(f.duration_min),
     exit: exitText(f),
     checks: checksText(f.checks),
@@ -126,6 +126,14 @@ export function featureCells(f: FeatureReport): FeatureCells {
         ? '—'
         : `${formatCount(f.input_tokens)} / ${formatCount(f.output_tokens)}`,
   };
+}
+
+/** The status, with the launches when there were several and those a later launch superseded unfinished. */
+function statusText(f: FeatureReport): string {
+  if (f.attempts <= 1) return f.status;
+  const superseded =
+    f.superseded_attempts > 0 ? `, ${f.superseded_attempts} superseded before recording an exit` : '';
+  return `${f.status} (${f.attempts} attempts${superseded})`;
 }
 
 /** A feature row's cells in the order of `FEATURE_HEAD`. */
@@ -241,9 +249,12 @@ export const ESCAPES_HEADING = 'Changes outside the worktrees';
  * The escapes as the report lists them (ids and changes as `code`), then what to do about them;
  * empty when the run recorded none.
  */
-export function escapeItems(report: Report): { lines: string[]; note: string } {
+export function escapeItems(
+  report: Report,
+  code: (s: string) => string = (s) => `\`${s}\``,
+): { lines: string[]; note: string } {
   return {
-    lines: describeEscapes(report.features, report.escaped_unknown, (s) => `\`${s}\``),
+    lines: describeEscapes(report.features, report.escaped_unknown, code),
     note:
       'Baton found these after the agents ran and left them as they are, neither kept nor reverted: ' +
       'they are in your main checkout or repository, not on a feature’s branch. Look at them ' +

@@ -26,14 +26,49 @@ import {
   worksheetRow,
 } from './cells.js';
 
-/** A table cell: control characters escaped before the columns are measured, pipes escaped. */
-function cell(s: string): string {
-  return escapeControl(s.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|');
+/**
+ * Untrusted text (ids, reasons, paths, agent names from the log) as markdown that renders as itself:
+ * no HTML tag or entity, no link, no code span. The one escape for every such value.
+ */
+export function markdownText(s: string): string {
+  return oneLine(s).replace(/[\\`[\]<>&]/g, (c) => `\\${c}`);
+}
+
+/**
+ * A sentence the report wrote around untrusted values (the headline, a diagnosis, an unknown): its own
+ * code spans kept, but no HTML tag or entity and no link, whatever the values hold.
+ */
+function markdownProse(s: string): string {
+  return escapeControl(s).replace(/[<>&[\]]/g, (c) => `\\${c}`);
+}
+
+/** Newlines as spaces: a value from the log never starts a line of its own (a heading, a block of HTML). */
+function oneLine(s: string): string {
+  return s.replace(/\r?\n|\r/g, ' ');
+}
+
+/** Untrusted text as a code span, fenced by more backticks than it holds: shown as typed, never as markup. */
+export function markdownCode(raw: string): string {
+  const s = oneLine(raw);
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((run) => run.length));
+  const pad = longest > 0 ? ' ' : '';
+  return `${'`'.repeat(longest + 1)}${pad}${s}${pad}${'`'.repeat(longest + 1)}`;
+}
+
+/** A cell this renderer wrote as markdown from escaped parts (`**…**`, a code span): kept as it is. */
+interface Markdown {
+  md: string;
+}
+
+/** A table cell: plain text escaped (`markdownText`), control characters escaped before the columns are measured, pipes escaped. */
+function cell(c: string | Markdown): string {
+  const md = typeof c === 'string' ? markdownText(c) : c.md;
+  return escapeControl(md.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|');
 }
 
 /** A table padded to column width, so the markdown reads as a table before it is rendered too. */
-function table(head: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
-  const all = [head, ...rows].map((r) => r.map(cell));
+function table(head: string[], align: Array<'l' | 'r'>, rows: Array<Array<string | Markdown>>): string[] {
+  const all = [head.map((h) => cell({ md: h })), ...rows.map((r) => r.map(cell))];
   const widths = head.map((_, i) => Math.max(3, ...all.map((r) => [...(r[i] ?? '')].length)));
   const pad = (s: string, i: number) => {
     const fill = ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...s].length));
@@ -47,9 +82,10 @@ function table(head: string[], align: Array<'l' | 'r'>, rows: string[][]): strin
 /** Describes the run in one line: id (and the resumes it includes), start, end and outcome. */
 export function describeRun(report: Report): string {
   const r = report.run;
-  const resumed =
-    r.resumed_by.length > 0 ? ` (resumed as ${r.resumed_by.map((id) => `\`${id}\``).join(', ')})` : '';
-  const parts = [r.run_id === null ? 'No `run.started` in the log' : `Run \`${r.run_id}\`${resumed}`];
+  const resumed = r.resumed_by.length > 0 ? ` (resumed as ${r.resumed_by.map(markdownCode).join(', ')})` : '';
+  const parts = [
+    r.run_id === null ? 'No `run.started` in the log' : `Run ${markdownCode(r.run_id)}${resumed}`,
+  ];
   if (r.started_at) parts.push(`started ${formatTime(r.started_at)}`);
   if (r.unfinished) parts.push('never recorded its end (interrupted)');
   else if (r.ended_at) parts.push(`ended ${formatTime(r.ended_at)} (${r.outcome ?? UNKNOWN})`);
@@ -81,10 +117,10 @@ export function describeCriticalPaths(report: Report): string[] {
   const out: string[] = [];
   if (cp.planned) {
     out.push(
-      `Critical path (estimates): ${cp.planned.feature_ids.join(' → ')}, ${formatMinutes(cp.planned.minutes)}.`,
+      `Critical path (estimates): ${cp.planned.feature_ids.map(markdownText).join(' → ')}, ${formatMinutes(cp.planned.minutes)}.`,
     );
   } else if (cp.planned_unknown) {
-    out.push(cp.planned_unknown);
+    out.push(markdownProse(cp.planned_unknown));
   }
   if (cp.measured) {
     const wall = cp.measured.wall_min ?? null;
@@ -93,7 +129,7 @@ export function describeCriticalPaths(report: Report): string[] {
         ? ` of agent time, overlapping into ${formatMinutes(wall)} of wall-clock`
         : '';
     out.push(
-      `Critical path (measured): ${cp.measured.feature_ids.join(' → ')}, ${formatMinutes(cp.measured.minutes)}${overlap}.`,
+      `Critical path (measured): ${cp.measured.feature_ids.map(markdownText).join(' → ')}, ${formatMinutes(cp.measured.minutes)}${overlap}.`,
     );
   }
   return out;
@@ -109,7 +145,7 @@ export function renderMarkdown(report: Report): string {
     '',
     describeRun(report),
     '',
-    `**${report.headline.text}**`,
+    `**${markdownProse(report.headline.text)}**`,
     '',
     ...escapesSection(report),
     ...worksheetSection(report),
@@ -127,7 +163,7 @@ export function renderMarkdown(report: Report): string {
 
 /** What agents changed outside their worktrees, first: Baton left it in the user's checkout. */
 function escapesSection(report: Report): string[] {
-  const { lines, note } = escapeItems(report);
+  const { lines, note } = escapeItems(report, markdownCode);
   if (lines.length === 0) return [];
   return [`## ${ESCAPES_HEADING}`, '', ...lines.map((l) => `- ${l}`), '', note, ''];
 }
@@ -141,7 +177,7 @@ function worksheetSection(report: Report): string[] {
     ...table(
       WORKSHEET_HEAD,
       ['l', 'r', 'r', 'r', 'r', 'r'],
-      [...ws.rows.map(worksheetRow), worksheetRow(ws.total).map((c) => `**${c}**`)],
+      [...ws.rows.map(worksheetRow), worksheetRow(ws.total).map((c) => ({ md: `**${markdownText(c)}**` }))],
     ),
   );
   out.push(
@@ -166,7 +202,7 @@ function attemptsSection(report: Report): string[] {
   for (const f of withAttempts) {
     const b = f.best_of_n!;
     const align = ATTEMPT_HEAD.map((_, i): 'l' | 'r' => (ATTEMPT_NUMERIC.includes(i) ? 'r' : 'l'));
-    out.push(`### \`${f.feature_id}\``, '');
+    out.push(`### ${markdownCode(f.feature_id)}`, '');
     out.push(
       ...table(
         ATTEMPT_HEAD,
@@ -175,7 +211,7 @@ function attemptsSection(report: Report): string[] {
       ),
       '',
     );
-    out.push(describeDecision(b), '', describeExtra(b), '');
+    out.push(markdownProse(describeDecision(b)), '', describeExtra(b), '');
   }
   return out;
 }
@@ -190,7 +226,9 @@ function featuresSection(report: Report): string[] {
       ...table(
         FEATURE_HEAD,
         ['l', 'l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r'],
-        report.features.map((f) => featureRow(featureCells(f)).map((s, i) => (i === 0 ? `\`${s}\`` : s))),
+        report.features.map((f) =>
+          featureRow(featureCells(f)).map((s, i) => (i === 0 ? { md: markdownCode(s) } : s)),
+        ),
       ),
       '',
     );
@@ -210,26 +248,25 @@ function conflictsSection(report: Report): string[] {
   const c = report.conflicts;
   out.push('## Merge conflicts', '');
   out.push(
-    `- Conflicts: ${c.count}` +
-      (c.files.length > 0 ? ` on ${c.files.map((f) => `\`${f}\``).join(', ')}` : ''),
+    `- Conflicts: ${c.count}${c.files.length > 0 ? ` on ${c.files.map(markdownCode).join(', ')}` : ''}`,
     `- Potential integration points N·(N−1)/2: ${c.potential_points}; pairs that really conflicted: ${c.conflicting_pairs}`,
   );
   if (c.declared_points !== null)
     out.push(`- Declared dependencies between these features: ${c.declared_points}`);
   if (c.predicted_overlaps && c.predicted_overlaps.length > 0) {
     out.push(
-      `- Overlaps the plan predicted: ${c.predicted_overlaps.map((o) => `\`${o.a}\` × \`${o.b}\` (\`${o.pattern}\`)`).join(', ')}`,
+      `- Overlaps the plan predicted: ${c.predicted_overlaps.map((o) => `${markdownCode(o.a)} × ${markdownCode(o.b)} (${markdownCode(o.pattern)})`).join(', ')}`,
     );
   }
   for (const p of c.pairs) {
     const owners = p.files
       .map(
         (f) =>
-          `\`${f.file}\`${f.owners === null ? '' : ` (owned by ${f.owners.length > 0 ? f.owners.join(', ') : 'no contract'})`}`,
+          `${markdownCode(f.file)}${f.owners === null ? '' : ` (owned by ${f.owners.length > 0 ? f.owners.map(markdownText).join(', ') : 'no contract'})`}`,
       )
       .join(', ');
     out.push(
-      `- \`${p.feature_id}\` × ${p.with === null ? 'already merged work' : `\`${p.with}\``}: ${owners}`,
+      `- ${markdownCode(p.feature_id)} × ${p.with === null ? 'already merged work' : markdownCode(p.with)}: ${owners}`,
     );
   }
   out.push('');
@@ -256,7 +293,7 @@ function collisionsSection(report: Report): string[] {
           ? 'conflicted at integration'
           : 'merged cleanly';
     out.push(
-      `- \`${r.features.join('` × `')}\` (${r.kind}): ${r.paths.map((p) => `\`${p}\``).join(', ')}${r.resolved_at ? ', resolved while running' : ''}; ${verdict}`,
+      `- ${r.features.map(markdownCode).join(' × ')} (${r.kind}): ${r.paths.map(markdownCode).join(', ')}${r.resolved_at ? ', resolved while running' : ''}; ${verdict}`,
     );
   }
   out.push('');
@@ -273,7 +310,7 @@ function interventionsSection(report: Report): string[] {
     '',
     ...rows.map(
       (f) =>
-        `- \`${f.feature_id}\`: ${f.interventions} intervention${f.interventions === 1 ? '' : 's'}, waited for input ${f.waits} time${f.waits === 1 ? '' : 's'} (${formatMinutes(f.waiting_ms / 60_000)})`,
+        `- ${markdownCode(f.feature_id)}: ${f.interventions} intervention${f.interventions === 1 ? '' : 's'}, waited for input ${f.waits} time${f.waits === 1 ? '' : 's'} (${formatMinutes(f.waiting_ms / 60_000)})`,
     ),
     '',
   ];
@@ -291,7 +328,7 @@ function integrationSection(report: Report): string[] {
       [[formatMinutes(i.duration_min), formatMinutes(i.execution_min), formatPercent(i.ratio), i.verdict]],
     ),
     '',
-    i.verdict_text,
+    markdownProse(i.verdict_text),
     '',
   );
   if (i.ran) out.push(describeMerges(report), '');
@@ -329,12 +366,12 @@ function diagnosisSection(report: Report): string[] {
   const out: string[] = [];
   out.push('## Diagnosis', '');
   if (report.diagnosis.length === 0) out.push('Nothing to diagnose yet.');
-  for (const d of report.diagnosis) out.push(`- ${escapeControl(d)}`);
+  for (const d of report.diagnosis) out.push(`- ${markdownProse(d)}`);
   out.push('');
 
   if (report.unknowns.length > 0) {
     out.push('## Unknown', '');
-    for (const u of report.unknowns) out.push(`- ${escapeControl(u)}`);
+    for (const u of report.unknowns) out.push(`- ${markdownProse(u)}`);
     out.push('');
   }
   return out;

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { featureRow } from '../../src/cli/feature-rows.js';
+import { featureRow, NO_AGENT_LOG } from '../../src/cli/feature-rows.js';
 import { createProgressRenderer } from '../../src/cli/progress.js';
 import { stampEvent } from '../../src/log/append.js';
 import { pendingFeature } from '../../src/log/fold.js';
@@ -233,9 +233,11 @@ describe('why, what it cost, and who went silent', () => {
       log_file: '/l/quiet',
     };
     const now = at(100).getTime();
-    const row = featureRow(f, palette(false), now, () => at(25).getTime());
+    const row = featureRow(f, palette(false), now, { ...NO_AGENT_LOG, outputAt: () => at(25).getTime() });
     expect(row[1]).toBe('running (silent 75 s)');
-    expect(featureRow(f, palette(false), now, () => at(50).getTime())[1]).toBe('running');
+    expect(featureRow(f, palette(false), now, { ...NO_AGENT_LOG, outputAt: () => at(50).getTime() })[1]).toBe(
+      'running',
+    );
   });
 });
 

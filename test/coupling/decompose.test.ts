@@ -121,4 +121,34 @@ describe('baton decompose', () => {
     expect(readFileSync(join(r.root, 'notes.txt'), 'utf8')).toBe('my uncommitted work\n');
     expect(r.git('worktree', 'list').split('\n')).toHaveLength(2);
   });
+
+  it('refuses a round whose agent failed, even with a valid contract written, and says why', async () => {
+    const r = graderRepo();
+    // A command agent that writes a valid contract and then fails.
+    const agent = join(r.root, '..', 'failing-agent.sh');
+    writeFileSync(
+      agent,
+      [
+        '#!/bin/sh',
+        'mkdir -p specs/feature-001-all',
+        'printf -- "---\\nfeature_id: feature-001-all\\nowns: [src/**]\\nacceptance_criteria:\\n  - { text: tests pass, run: \\"true\\" }\\n---\\n" > specs/feature-001-all/contract.md',
+        'exit 3',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(agent, 0o755);
+    r.write({ 'baton.config.json': JSON.stringify({ agent: { command: agent } }) });
+    const out = await runBaton(['decompose', 'docs/spec.md', '--rounds', '2'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('round 1 refused: the agent exited 3');
+    expect(out.stdout).toContain('[decompose/agent-failed]');
+    expect(out.stdout).not.toContain('round 1: 1 contract(s)');
+    expect(out.stdout).toContain('no round produced contracts to keep; nothing was written');
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+    expect(r.git('worktree', 'list').split('\n')).toHaveLength(2);
+    const json = await runBaton(['decompose', 'docs/spec.md', '--rounds', '1', '--json'], { cwd: r.root });
+    const doc = JSON.parse(json.stdout) as { ok: boolean; rounds: Array<Record<string, unknown>> };
+    expect(doc.ok).toBe(false);
+    expect(doc.rounds[0]).toMatchObject({ exit_code: 3, accepted: false, refused: 'agent-failed' });
+  });
 });

@@ -210,6 +210,28 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  it('shows bidi overrides and escape characters from the log escaped, as status does', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    // A hook line carrying a right-to-left override (to make "exe.txt" read as "txt.exe") and ESC.
+    appendEvent(join(repo.root, '.baton', 'log.jsonl'), {
+      type: 'hook',
+      run_id: 'run-1',
+      feature_id: IDS[0]!,
+      event: 'notify',
+      detail: 'report\u202etxt.exe \u001b[31mred\u2066',
+    });
+    const last = page.locator(`li[data-feature="${IDS[0]}"] .last`);
+    await expect.poll(() => last.textContent(), { timeout: 20_000 }).toContain('report\\u202etxt.exe');
+    const text = (await last.textContent()) ?? '';
+    expect(text).toContain('\\x1b[31mred\\u2066');
+    const raw = (t: string | null) => ['\u001b', '\u202e', '\u2066'].some((c) => t?.includes(c));
+    expect(raw(text)).toBe(false);
+    expect(raw(await last.getAttribute('title'))).toBe(false);
+    await page.close();
+  });
+
   it('stops cleanly on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
     server.kill('SIGINT');

@@ -56,15 +56,15 @@ describe('classify', () => {
   };
 
   it('is a conflict when the merge check names a shared path, an overlap otherwise', () => {
-    expect(classify(candidate, ['x.ts'], features).kind).toBe('conflict');
-    expect(classify(candidate, [], features).kind).toBe('overlap');
+    expect(classify(candidate, ['x.ts', 'y.ts'], features).map((c) => c.kind)).toEqual(['conflict']);
+    expect(classify(candidate, [], features).map((c) => c.kind)).toEqual(['overlap']);
   });
 
   it('names as second the feature whose first touch of the paths came later', () => {
     // a first touched the pair at 100, b at 200: b came second.
-    expect(classify(candidate, [], features).second).toBe('b');
+    expect(classify(candidate, [], features)[0]?.second).toBe('b');
     const later = new Map(features).set('a', feature('a', ['x.ts', 'y.ts'], [], [900, 900]));
-    expect(classify(candidate, [], later).second).toBe('a');
+    expect(classify(candidate, [], later)[0]?.second).toBe('a');
   });
 
   it('makes an owned-path touch an `owned` collision whose second is the toucher', () => {
@@ -74,13 +74,35 @@ describe('classify', () => {
       shared: [],
       owned: [{ path: 'src/a/z.ts', by: 'b', owner: 'a' }],
     };
-    expect(classify(owned, [], features)).toEqual({
-      key: 'a+b',
-      features: ['a', 'b'],
-      kind: 'owned',
-      paths: ['src/a/z.ts'],
-      second: 'b',
-    });
+    expect(classify(owned, [], features)).toEqual([
+      {
+        key: 'a+b',
+        features: ['a', 'b'],
+        kind: 'owned',
+        paths: ['src/a/z.ts'],
+        second: 'b',
+      },
+    ]);
+  });
+
+  it('reports an owned-path touch beside a shared path, and a clean shared path apart from a conflicting one', () => {
+    const both = {
+      ...candidate,
+      shared: ['x.ts', 'y.ts'],
+      owned: [{ path: 'src/a/intrude.txt', by: 'b', owner: 'a' }],
+    };
+    expect(
+      classify(both, ['x.ts'], features).map(({ key, kind, paths, second }) => ({
+        key,
+        kind,
+        paths,
+        second,
+      })),
+    ).toEqual([
+      { key: 'a+b', kind: 'conflict', paths: ['x.ts'], second: 'b' },
+      { key: 'a+b:overlap', kind: 'overlap', paths: ['y.ts'], second: 'a' },
+      { key: 'a+b:owned', kind: 'owned', paths: ['src/a/intrude.txt'], second: 'b' },
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeReport } from '../../src/metrics/report.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
-import { renderMarkdown } from '../../src/report/markdown.js';
+import { markdownCode, markdownText, renderMarkdown } from '../../src/report/markdown.js';
 import { renderGanttSvg, renderGraphSvg } from '../../src/report/svg.js';
 import { fourFeatureRun, interruptedRun, methodologyWorksheet, tableRow } from './scenarios.js';
 
@@ -61,6 +61,30 @@ describe('markdown', () => {
     expect(renderMarkdown(r)).toContain('exit 2: a \\| b');
   });
 
+  it('never lets text from the log become HTML or a link', () => {
+    const r = computeReport(interruptedRun());
+    const f = r.features[0]!;
+    f.reason = '<img src=x onerror=alert(1)> [click](javascript:alert(1)) `x` &amp; a\\<b>';
+    f.exit_code = 2;
+    f.agent = '<script>alert(1)</script>';
+    r.diagnosis.push('see [here](javascript:alert(2)) <b>now</b>');
+    r.conflicts.files.push('src/`<i>`.ts');
+    const md = renderMarkdown(r);
+    // Outside code spans, every <, >, [, ], & and backtick from the log is escaped (an odd run of backslashes before it).
+    const row = md.split('\n').find((l) => l.includes('onerror')) ?? '';
+    const bare = row.replace(/\\\\/g, '').replace(/`[^`]*`/g, '');
+    expect(bare).not.toMatch(/(^|[^\\])[<>[\]&]/);
+    expect(md).toContain(
+      'exit 2: \\<img src=x onerror=alert(1)\\> \\[click\\](javascript:alert(1)) \\`x\\` \\&amp; a\\\\\\<b\\>',
+    );
+    expect(md).toContain('\\<script\\>alert(1)\\</script\\>');
+    expect(md).toContain('- see \\[here\\](javascript:alert(2)) \\<b\\>now\\</b\\>');
+    // A code span holding a backtick is fenced by two, so it ends where it should.
+    expect(md).toContain('`` src/`<i>`.ts ``');
+    expect(markdownText('a|b')).toBe('a|b');
+    expect(markdownCode('plain')).toBe('`plain`');
+  });
+
   it('escapes control characters before measuring columns, and keeps a bullet on one line', () => {
     const r = computeReport(interruptedRun());
     r.features[0]!.reason = 'bad\u001b[31m name';
@@ -68,7 +92,7 @@ describe('markdown', () => {
     r.diagnosis.push('file src/a\nb.ts conflicts');
     const md = renderMarkdown(r);
     // Every line of the features table is as wide as its head: the escaped cell was measured as printed.
-    const featureTable = md.split('\n\n').find((b) => b.includes('bad\\x1b[31m name')) ?? '';
+    const featureTable = md.split('\n\n').find((b) => b.includes('bad\\x1b\\[31m name')) ?? '';
     const widths = new Set(
       featureTable
         .split('\n')
