@@ -38,8 +38,11 @@ function queueState(state: string, previous: QueueJob['state'] | undefined): Que
   return previous === 'active' || previous === 'stalled' ? 'stalled' : 'waiting';
 }
 
+/** What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted. */
+type Promotion = { ok: true; ref: string } | { ok: false; reason: string };
+
 /**
- * Promotes a completed attempt: fetches its ref from the hub and moves `baton/<id>` to it with a
+ * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
  * compare-and-swap. Only the attempt BullMQ recorded as the job's return value is considered, and
  * its ref name is rebuilt from the job id and attempt rather than taken from the worker.
  */
@@ -47,7 +50,7 @@ async function promote(
   t: Tracked,
   ctx: ReconcileContext,
   result: { attempt: number; commit: string },
-): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {
+): Promise<Promotion> {
   const ref = attemptRef(t.featureId, t.jobId, result.attempt);
   let commit: string;
   try {
@@ -64,14 +67,32 @@ async function promote(
   const isAncestor = await gitRaw(ctx.root, ['merge-base', '--is-ancestor', ctx.baseCommit, commit]);
   if (isAncestor.exitCode !== 0)
     return { ok: false, reason: `${ref} does not build on the run's base commit` };
-  const branch = featureBranch(t.featureId);
-  const current = await gitRaw(ctx.root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-  const old = current.exitCode === 0 ? current.stdout.trim() : undefined;
-  if (old === commit) return { ok: true, ref };
-  const swapped = await compareAndSwapBranch(ctx.root, branch, commit, old);
-  return swapped.ok
-    ? { ok: true, ref }
-    : { ok: false, reason: `${branch} moved meanwhile: ${swapped.reason}` };
+  return createFeatureBranch(ctx.root, t.featureId, commit, ref);
+}
+
+/**
+ * Creates `baton/<id>` at `commit` only while it does not exist: a queued run makes no feature branch
+ * before promoting (its preflight refused any that existed), so a branch there now was made or moved
+ * by something else, and is left as it is. The comparison is with what the run expects, not with a
+ * value read just before, which would let the swap overwrite anything.
+ */
+async function createFeatureBranch(
+  root: string,
+  featureId: string,
+  commit: string,
+  ref: string,
+): Promise<Promotion> {
+  const branch = featureBranch(featureId);
+  const swapped = await compareAndSwapBranch(root, branch, commit, undefined);
+  if (swapped.ok) return { ok: true, ref };
+  const current = await gitRaw(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+  const now = current.exitCode === 0 ? current.stdout.trim() : undefined;
+  // This run promoted it already, then stopped before writing the feature's end (a crash, Ctrl-C).
+  if (now === commit) return { ok: true, ref };
+  return {
+    ok: false,
+    reason: `${branch} was ${now ? `made at ${now.slice(0, 12)}` : 'changed'} outside this run, which promotes only to a branch it has not made yet (${swapped.reason}); ${branch} is left as it is and the attempt's work is kept at ${ref}`,
+  };
 }
 
 /**
