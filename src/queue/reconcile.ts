@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
-import { gitRaw } from '../git/git.js';
+import { git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
+import { parseRawDiff } from '../git/sequence.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
+import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
 import { type JobClaim, parseJobResult } from './job.js';
 
@@ -44,7 +46,9 @@ type Promotion = { ok: true; ref: string } | { ok: false; reason: string };
 /**
  * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
  * compare-and-swap. Only the attempt BullMQ recorded as the job's return value is considered, and
- * its ref name is rebuilt from the job id and attempt rather than taken from the worker.
+ * its ref name is rebuilt from the job id and attempt rather than taken from the worker. Whatever
+ * status the worker reports, its work reaches the branch as a local run's would (failed agents and
+ * checks included), except what no branch may carry, checked here on the commit itself.
  */
 async function promote(
   t: Tracked,
@@ -67,7 +71,19 @@ async function promote(
   const isAncestor = await gitRaw(ctx.root, ['merge-base', '--is-ancestor', ctx.baseCommit, commit]);
   if (isAncestor.exitCode !== 0)
     return { ok: false, reason: `${ref} does not build on the run's base commit` };
+  const refused = await unmergeableSince(ctx.root, ctx.baseCommit, commit);
+  if (refused) return { ok: false, reason: `${refused}; the attempt's work is kept at ${ref}` };
   return createFeatureBranch(ctx.root, t.featureId, commit, ref);
+}
+
+/**
+ * Why the changes from `base` to `commit` cannot be on a feature's branch (Baton's state, a nested
+ * repository), by the local runner's rule; undefined when nothing is in the way. A worker checks this
+ * too, but its status is only its word: the orchestrator reads the commit it is about to promote.
+ */
+async function unmergeableSince(root: string, base: string, commit: string): Promise<string | undefined> {
+  const changed = parseRawDiff(await git(root, ['diff', '--raw', '-z', '--no-renames', base, commit]));
+  return unmergeableReason(await findUnmergeable(root, changed, commit));
 }
 
 /**

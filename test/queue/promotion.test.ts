@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'bullmq';
 import { afterEach, describe, expect, test } from 'vitest';
+import { attemptRef } from '../../src/git/refs.js';
+import { QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
@@ -96,5 +100,68 @@ describe('promotion of a queued run', () => {
     );
     const ref = String(ended?.reason).match(/refs\/baton\/attempts\/\S+/)?.[0] ?? '';
     expect(p.repo.git('show', `${ref}:src/feature-001/index.txt`)).toContain('feature-001 by');
+  }, 60_000);
+
+  test('an attempt that commits Baton state (.baton/) ends failed and never reaches baton/<id>', async () => {
+    const agent = `${AGENT} && mkdir -p .baton && echo PWNED > .baton/log.jsonl && git add -f .baton/log.jsonl`;
+    const { redis, p } = await setup(agent);
+    worker(p, redis);
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    expect(await orch.exited, orch.output()).toBe(1);
+    const ended = endOf(p);
+    expect(ended?.status).toBe('failed');
+    expect(String(ended?.reason)).toContain("the feature adds Baton's own state (.baton/log.jsonl)");
+    expect(branchExists(p)).toBe(false);
+    const heads = execFileSync('git', ['for-each-ref', '--format=%(refname)', 'refs/heads/'], {
+      cwd: p.repo.root,
+      encoding: 'utf8',
+    });
+    for (const head of heads.trim().split('\n')) {
+      expect(p.repo.git('ls-tree', '-r', '--name-only', head)).not.toContain('.baton/');
+    }
+  }, 60_000);
+
+  test('a worker that reports complete for a commit holding .baton/ is not believed: the orchestrator checks the commit itself', async () => {
+    const { redis, p } = await setup();
+    const orch = await waitingRun(p, redis);
+    // A forged result: a commit on the run's base that adds Baton's log, pushed to the attempt's ref.
+    const base = p.repo.git('rev-parse', 'HEAD');
+    const forged = execFileSync(
+      'sh',
+      [
+        '-c',
+        'export GIT_INDEX_FILE=$(mktemp -u) && git read-tree "$1" && ' +
+          'git update-index --add --cacheinfo "100644,$(echo PWNED | git hash-object -w --stdin),.baton/log.jsonl" && ' +
+          'git -c user.name=f -c user.email=f@f commit-tree "$(git write-tree)" -p "$1" -m forged && rm -f "$GIT_INDEX_FILE"',
+        'sh',
+        base,
+      ],
+      { cwd: p.repo.root, encoding: 'utf8' },
+    ).trim();
+    const forger = new Worker(
+      queueName('command'),
+      async (job) => {
+        const ref = attemptRef('feature-001', String(job.id), 1);
+        execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
+        return {
+          status: 'complete',
+          attempt_ref: ref,
+          commit: forged,
+          attempt: 1,
+          host: 'h',
+          worker: 'forger',
+          files: [],
+        };
+      },
+      { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
+    );
+    cleanups.push(() => forger.close());
+    expect(await orch.exited, orch.output()).toBe(1);
+    expect(p.repo.git('rev-parse', 'HEAD')).toBe(base);
+    expect(branchExists(p)).toBe(false);
+    const ended = endOf(p);
+    expect(ended?.status).toBe('failed');
+    expect(String(ended?.reason)).toContain("the feature adds Baton's own state (.baton/log.jsonl)");
   }, 60_000);
 });
