@@ -16,6 +16,7 @@ import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { portBlockFor } from '../ports.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
+import { escapeControl } from '../text/escape.js';
 import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
@@ -234,7 +235,8 @@ function consumeWorkerEvents(
         (event.feature_id === undefined || event.feature_id === t.featureId)
       );
     },
-    onRejected: (eid, why) => opts.say(`ignored worker event ${eid}: ${why}`),
+    // Both come from the worker's stream: shown with their control characters escaped.
+    onRejected: (eid, why) => opts.say(`ignored worker event ${escapeControl(eid)}: ${escapeControl(why)}`),
   });
 }
 
