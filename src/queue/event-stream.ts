@@ -68,9 +68,59 @@ export type EventFilter = (jobId: string, attempt: number, event: Record<string,
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
+/** What the consumer of a run's stream works with. */
+interface ConsumerOptions {
+  redis: Redis;
+  runId: string;
+  sink: EventSink;
+  seen: Set<string>;
+  accept: EventFilter;
+  onRejected?: (eid: string, why: string) => void;
+}
+
 /** Whether an error is the log refusing one line for its length: that line's fault, not the log's. */
 function isLineTooLong(err: unknown): boolean {
   return err instanceof UserError && err.code === 'log/line-too-long';
+}
+
+/** Appends one stream entry through the sink, unless it is a line already in the log, refused, or filtered out. */
+function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): void {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  const eid = map.get('eid') ?? `stream:${id}`;
+  if (opts.seen.has(eid)) return;
+  const parsed = parseEventId(eid);
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(map.get('line') ?? '');
+  } catch {
+    opts.onRejected?.(eid, 'not JSON');
+    return;
+  }
+  if (!parsed || event === null || typeof event !== 'object' || Array.isArray(event)) {
+    opts.onRejected?.(eid, 'not an event of this run');
+    return;
+  }
+  // The rule the local log's reader applies: a typed event by its schema, a plain hook line by its
+  // `feature_id` and `status`.
+  const checked = checkLogValue(event);
+  if ('problem' in checked) {
+    opts.onRejected?.(eid, checked.problem);
+    return;
+  }
+  if (!opts.accept(parsed.jobId, parsed.attempt, event)) return;
+  // Marked before the append: a subscriber that throws after the line is written must not get it
+  // written twice when the entry is read again.
+  opts.seen.add(eid);
+  const { v: _v, ...rest } = event;
+  try {
+    // A plain hook line goes through as written (no `type`): subscribers get the `LogEvent` it is.
+    opts.sink.emit({ ...rest, run_id: opts.runId, eid } as unknown as NewEvent);
+  } catch (err) {
+    if (!isLineTooLong(err)) throw err;
+    opts.seen.delete(eid);
+    opts.onRejected?.(eid, (err as Error).message);
+  }
 }
 
 /**
@@ -81,14 +131,7 @@ function isLineTooLong(err: unknown): boolean {
  * the log would not take (by the log's own rules: `checkLogValue`, the line length) is reported through
  * `onRejected` and acknowledged, so it never stops the run nor comes back on `--resume`.
  */
-export async function createEventConsumer(opts: {
-  redis: Redis;
-  runId: string;
-  sink: EventSink;
-  seen: Set<string>;
-  accept: EventFilter;
-  onRejected?: (eid: string, why: string) => void;
-}): Promise<EventConsumer> {
+export async function createEventConsumer(opts: ConsumerOptions): Promise<EventConsumer> {
   const key = eventStreamKey(opts.runId);
   const createGroup = async () => {
     try {
@@ -99,44 +142,6 @@ export async function createEventConsumer(opts: {
   };
   await createGroup();
   let pendingFirst = true;
-  const handle = (id: string, fields: string[]): void => {
-    const map = new Map<string, string>();
-    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
-    const eid = map.get('eid') ?? `stream:${id}`;
-    if (opts.seen.has(eid)) return;
-    const parsed = parseEventId(eid);
-    let event: Record<string, unknown>;
-    try {
-      event = JSON.parse(map.get('line') ?? '');
-    } catch {
-      opts.onRejected?.(eid, 'not JSON');
-      return;
-    }
-    if (!parsed || event === null || typeof event !== 'object' || Array.isArray(event)) {
-      opts.onRejected?.(eid, 'not an event of this run');
-      return;
-    }
-    // The rule the local log's reader applies: a typed event by its schema, a plain hook line by its
-    // `feature_id` and `status`.
-    const checked = checkLogValue(event);
-    if ('problem' in checked) {
-      opts.onRejected?.(eid, checked.problem);
-      return;
-    }
-    if (!opts.accept(parsed.jobId, parsed.attempt, event)) return;
-    // Marked before the append: a subscriber that throws after the line is written must not get it
-    // written twice when the entry is read again.
-    opts.seen.add(eid);
-    const { v: _v, ...rest } = event;
-    try {
-      // A plain hook line goes through as written (no `type`): subscribers get the `LogEvent` it is.
-      opts.sink.emit({ ...rest, run_id: opts.runId, eid } as unknown as NewEvent);
-    } catch (err) {
-      if (!isLineTooLong(err)) throw err;
-      opts.seen.delete(eid);
-      opts.onRejected?.(eid, (err as Error).message);
-    }
-  };
   /**
    * Handles a batch entry by entry, then acknowledges it. When handling fails for a reason that is not
    * the entry's (the log, a subscriber), those handled are acknowledged and the rest stay pending, for
@@ -146,7 +151,7 @@ export async function createEventConsumer(opts: {
     const done: string[] = [];
     try {
       for (const [id, fields] of entries) {
-        handle(id, fields);
+        handleEntry(opts, id, fields);
         done.push(id);
       }
     } finally {
