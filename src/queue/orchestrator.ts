@@ -61,6 +61,14 @@ const WORKER_EVENT_TYPES = new Set([
   'feature.escaped',
 ]);
 
+/**
+ * Whether a worker's event is of its job's current attempt: one superseded by a later attempt (its
+ * worker paused or cut off past its lock, then back) is no longer the feature's, whatever it writes.
+ */
+function isCurrentAttempt(t: Tracked, attempt: number): boolean {
+  return attempt >= (t.latestAttempt ?? 0);
+}
+
 /** The run this `--resume` re-attaches to: the log's last run that put jobs on a queue. */
 function previousQueuedRun(logPath: string): {
   runId: string;
@@ -226,14 +234,16 @@ function consumeWorkerEvents(
     runId: run.runId,
     sink: run.sink,
     seen: seenEventIds(opts.logPath),
-    accept: (jobId, _attempt, event) => {
+    accept: (jobId, attempt, event) => {
       const t = byJob.get(jobId);
-      return (
+      const ok =
         t !== undefined &&
         !t.ended &&
+        isCurrentAttempt(t, attempt) &&
         WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
-        (event.feature_id === undefined || event.feature_id === t.featureId)
-      );
+        (event.feature_id === undefined || event.feature_id === t.featureId);
+      if (ok) t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
+      return ok;
     },
     // Both come from the worker's stream: shown with their control characters escaped.
     onRejected: (eid, why) => opts.say(`ignored worker event ${escapeControl(eid)}: ${escapeControl(why)}`),

@@ -17,6 +17,8 @@ export interface Tracked {
   ended: boolean;
   state?: QueueJob['state'] | undefined;
   attempt?: number | undefined;
+  /** The latest attempt known to have started (its claim, or an event of its own): the job's current one. */
+  latestAttempt?: number | undefined;
   host?: string | undefined;
   status?: FeatureEnded['status'] | undefined;
   reason?: string | undefined;
@@ -129,6 +131,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
     if (state === 'stalled' && t.state === 'stalled') return;
     t.state = state;
     t.attempt = attempt;
+    if (attempt !== undefined) t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
     t.host = host;
     ctx.emit({
       ...base,

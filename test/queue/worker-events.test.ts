@@ -97,4 +97,39 @@ describe("a worker's events in the orchestrator's log", () => {
     const pending = (await client.xpending(eventStreamKey('r1'), EVENT_GROUP)) as [number];
     expect(pending[0]).toBe(0);
   }, 30_000);
+
+  test("a superseded attempt's events are not the feature's: written after the job was retried, they stay out of the log", async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    const client = new Redis(redis.url);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+      () => void client.disconnect(),
+    );
+    const w1 = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '5' });
+    cleanups.push(() => kill(w1));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    await until(() => /running command/.test(orch.output()), 'the agent to start on w1', 20_000);
+    await kill(w1);
+    const w2 = spawnWorker(p, redis.url, 'w2', { AGENT_SLEEP: '1' });
+    cleanups.push(() => kill(w2));
+    const second = () => p.events().find((e) => e.type === 'feature.started' && Number(e.attempt) >= 2);
+    await until(() => second() !== undefined, 'the second attempt to start', 20_000);
+    // What w1's attempt 1 would still send, had it been paused rather than killed.
+    const jobId = String(p.events().find((e) => e.type === 'queue.job')?.job_id);
+    const stale = JSON.stringify({ feature_id: 'feature-001', status: 'stale-attempt' });
+    await client.xadd(
+      eventStreamKey(String(second()?.run_id)),
+      '*',
+      'eid',
+      eventIdOf(jobId, 1, 999),
+      'line',
+      stale,
+    );
+    expect(await orch.exited, orch.output()).toBe(0);
+    expect(p.events().filter((e) => e.status === 'stale-attempt')).toEqual([]);
+    expect(p.events().find((e) => e.type === 'feature.ended')?.status).toBe('complete');
+  }, 60_000);
 });
