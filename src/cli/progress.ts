@@ -2,7 +2,7 @@ import { describeAttemptNumbers } from '../attempts/describe.js';
 import { unreachable } from '../errors.js';
 import { featureBranch as featureBranchName } from '../git/refs.js';
 import { UNATTRIBUTED } from '../log/escapes.js';
-import type { BatonEvent, BatonEventType } from '../log/events.js';
+import type { BatonEvent, BatonEventType, LogEvent, PlainEvent } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { resumeNotes } from '../runner/resume.js';
 import {
@@ -26,7 +26,8 @@ import type { LiveView } from './live-view.js';
 
 /** A sink of run events that shows progress: a table redrawn in place on a TTY, one line per event otherwise. */
 export interface ProgressRenderer {
-  onEvent(event: BatonEvent): void;
+  /** Any line the log accepts: a queued run also hands on a worker's plain hook lines (no `type`). */
+  onEvent(event: LogEvent): void;
   /** Runs `write`, which prints a message of its own (on stderr), without spoiling the live table. */
   interject(write: () => void): void;
   close(): void;
@@ -49,6 +50,11 @@ function describeLines(e: BatonEvent, p: Palette): string[] | undefined {
   if (line === undefined) return undefined;
   const notes = e.type === 'run.started' || e.type === 'worktree.created' ? resumeNotes(e) : [];
   return [line, ...notes.map((n) => `  ${escapeControl(n)}`)];
+}
+
+/** A plain hook line (`feature_id` and `status`, no `type`: examples/completionhook.sh), as a typed hook's line reads. */
+function describePlain(e: PlainEvent): string {
+  return escapeControl(`${String(e.feature_id)}: hook → ${String(e.status)}`);
 }
 
 /** The event with control characters escaped in its strings and lists of strings (not the colours added later). */
@@ -171,7 +177,7 @@ export async function createProgressRenderer(
     return createTableRenderer(p, featureIds, (await import('./live-view.js')).createLiveView(out), logs);
   return {
     onEvent(e) {
-      const lines = describeLines(e, p);
+      const lines = e.type === undefined ? [describePlain(e)] : describeLines(e, p);
       if (lines) out.write(`${lines.map(escapeKeepingPalette).join('\n')}\n`);
     },
     interject(write) {
@@ -211,7 +217,7 @@ function createTableRenderer(
   return {
     onEvent(e) {
       applyEvent(state, e);
-      const kept = KEPT_ABOVE_TABLE[e.type] ? describeEvent(e, p) : undefined;
+      const kept = e.type !== undefined && KEPT_ABOVE_TABLE[e.type] ? describeEvent(e, p) : undefined;
       draw(kept ? `${kept}\n` : '');
     },
     interject(write) {

@@ -18,7 +18,7 @@ import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
-import { createProgressRenderer } from './progress.js';
+import { createProgressRenderer, type ProgressRenderer } from './progress.js';
 import { reportRunSummary } from './run-summary.js';
 
 interface RunFlags {
@@ -221,14 +221,48 @@ async function runCommand(
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
   const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root);
   const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
-  if (queueUrl && !flags.dryRun) {
-    if (flags.restart?.length) throw restartWithQueue();
-    // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
-    const { runQueuedCommand } = await import('./run-queued.js');
-    setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
-    return;
+  const queued = Boolean(queueUrl) && !flags.dryRun;
+  if (queued && flags.restart?.length) throw restartWithQueue();
+  // Queued or not, one Baton at a time: a queued run moves `baton/<id>` branches when it promotes,
+  // which a local run's worktrees, `integrate` or `clean` must not have under them meanwhile.
+  const lock = flags.dryRun
+    ? undefined
+    : lockForCommand(project.root, 'run', ctx.stderr, queued ? 'run --queue' : undefined);
+  try {
+    if (queueUrl && queued) {
+      // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
+      const { runQueuedCommand } = await import('./run-queued.js');
+      setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
+      return;
+    }
+    await runHere(ctx, setExit, project, featureIds, flags, {
+      concurrency,
+      attempts,
+      radarSeconds,
+      progress,
+    });
+  } finally {
+    lock?.release();
   }
-  const lock = flags.dryRun ? undefined : lockForCommand(project.root, 'run', ctx.stderr);
+}
+
+/** What `runCommand` read from the flags for a run on this machine. */
+interface LocalRunInputs {
+  concurrency: number | undefined;
+  attempts: AttemptsSpec | undefined;
+  radarSeconds: number;
+  progress: ProgressRenderer;
+}
+
+/** Runs the features on this machine (or prints what it would run, with --dry-run), under the caller's lock. */
+async function runHere(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  project: RunProject,
+  featureIds: readonly string[],
+  flags: RunFlags,
+  { concurrency, attempts, radarSeconds, progress }: LocalRunInputs,
+): Promise<void> {
   // One sink for the whole run: the log writer, with the live progress and the radar subscribed to it.
   const sink = createLogSink({ logPath: project.logPath, clock: ctx.clock });
   const unsubscribeProgress = sink.subscribe((e) => progress.onEvent(e));
@@ -283,7 +317,6 @@ async function runCommand(
     radar?.stop();
     unsubscribeProgress();
     abort.release();
-    lock?.release();
   }
 }
 

@@ -263,8 +263,9 @@ async function settleAttempt(
     await git(worktree, ['diff', '--raw', '-z', '--no-renames', `${data.base_commit}..HEAD`]),
   );
   const files = changed.files;
-  // What no branch may carry (Baton's state, a nested repository): the commit still goes to the hub,
-  // where it stays an attempt's ref, and the attempt ends failed, so nothing merges it.
+  // What no branch may carry (Baton's state, a nested repository): the attempt ends failed, and its
+  // commit still goes to the hub, where it stays an attempt's ref. The orchestrator reads the commit
+  // again before promoting (this status is only the worker's word) and never moves `baton/<id>` to it.
   const refused = unmergeableReason(await findUnmergeable(worktree, changed));
   const reason = exit.exitCode !== 0 ? describeExit(exit, data.timeout_ms) : undefined;
   a.sink.emit({

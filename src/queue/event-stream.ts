@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { UserError } from '../errors.js';
 import type { NewEvent } from '../log/events.js';
 import { checkLogValue } from '../log/parse-event.js';
 import type { EventSink } from '../log/sink.js';
@@ -67,20 +68,70 @@ export type EventFilter = (jobId: string, attempt: number, event: Record<string,
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
-/**
- * The orchestrator's side: XREADGROUP on the run's stream (its own pending entries first, after a
- * crash), each line appended through the sink unless its `eid` is already in the log (`seen`, built
- * from the log at start-up), then XACK. Appending before acknowledging makes a crash in between
- * produce a redelivery, which `seen` turns into a no-op: each line lands exactly once.
- */
-export async function createEventConsumer(opts: {
+/** What the consumer of a run's stream works with. */
+interface ConsumerOptions {
   redis: Redis;
   runId: string;
   sink: EventSink;
   seen: Set<string>;
   accept: EventFilter;
   onRejected?: (eid: string, why: string) => void;
-}): Promise<EventConsumer> {
+}
+
+/** Whether an error is the log refusing one line for its length: that line's fault, not the log's. */
+function isLineTooLong(err: unknown): boolean {
+  return err instanceof UserError && err.code === 'log/line-too-long';
+}
+
+/** Appends one stream entry through the sink, unless it is a line already in the log, refused, or filtered out. */
+function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): void {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  const eid = map.get('eid') ?? `stream:${id}`;
+  if (opts.seen.has(eid)) return;
+  const parsed = parseEventId(eid);
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(map.get('line') ?? '');
+  } catch {
+    opts.onRejected?.(eid, 'not JSON');
+    return;
+  }
+  if (!parsed || event === null || typeof event !== 'object' || Array.isArray(event)) {
+    opts.onRejected?.(eid, 'not an event of this run');
+    return;
+  }
+  // The rule the local log's reader applies: a typed event by its schema, a plain hook line by its
+  // `feature_id` and `status`.
+  const checked = checkLogValue(event);
+  if ('problem' in checked) {
+    opts.onRejected?.(eid, checked.problem);
+    return;
+  }
+  if (!opts.accept(parsed.jobId, parsed.attempt, event)) return;
+  // Marked before the append: a subscriber that throws after the line is written must not get it
+  // written twice when the entry is read again.
+  opts.seen.add(eid);
+  const { v: _v, ...rest } = event;
+  try {
+    // A plain hook line goes through as written (no `type`): subscribers get the `LogEvent` it is.
+    opts.sink.emit({ ...rest, run_id: opts.runId, eid } as unknown as NewEvent);
+  } catch (err) {
+    if (!isLineTooLong(err)) throw err;
+    opts.seen.delete(eid);
+    opts.onRejected?.(eid, (err as Error).message);
+  }
+}
+
+/**
+ * The orchestrator's side: XREADGROUP on the run's stream (its own pending entries first, after a
+ * crash or a failed drain), each line appended through the sink unless its `eid` is already in the log
+ * (`seen`, built from the log at start-up), then XACK. Appending before acknowledging makes a crash in
+ * between produce a redelivery, which `seen` turns into a no-op: each line lands exactly once. A line
+ * the log would not take (by the log's own rules: `checkLogValue`, the line length) is reported through
+ * `onRejected` and acknowledged, so it never stops the run nor comes back on `--resume`.
+ */
+export async function createEventConsumer(opts: ConsumerOptions): Promise<EventConsumer> {
   const key = eventStreamKey(opts.runId);
   const createGroup = async () => {
     try {
@@ -91,63 +142,60 @@ export async function createEventConsumer(opts: {
   };
   await createGroup();
   let pendingFirst = true;
-  const handle = (id: string, fields: string[]): void => {
-    const map = new Map<string, string>();
-    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
-    const eid = map.get('eid') ?? `stream:${id}`;
-    if (opts.seen.has(eid)) return;
-    const parsed = parseEventId(eid);
-    let event: Record<string, unknown>;
+  /**
+   * Handles a batch entry by entry, then acknowledges it. When handling fails for a reason that is not
+   * the entry's (the log, a subscriber), those handled are acknowledged and the rest stay pending, for
+   * the next drain to read again from the group's pending list.
+   */
+  const handleBatch = async (entries: Array<[string, string[]]>): Promise<void> => {
+    const done: string[] = [];
     try {
-      event = JSON.parse(map.get('line') ?? '');
-    } catch {
-      opts.onRejected?.(eid, 'not JSON');
-      return;
+      for (const [id, fields] of entries) {
+        handleEntry(opts, id, fields);
+        done.push(id);
+      }
+    } finally {
+      if (done.length > 0) await opts.redis.xack(key, EVENT_GROUP, ...done);
     }
-    if (!parsed || event === null || typeof event !== 'object' || Array.isArray(event)) {
-      opts.onRejected?.(eid, 'not an event of this run');
-      return;
-    }
-    const checked = typeof event.type === 'string' ? checkLogValue(event) : undefined;
-    if (checked && 'problem' in checked) {
-      opts.onRejected?.(eid, checked.problem);
-      return;
-    }
-    if (!opts.accept(parsed.jobId, parsed.attempt, event)) return;
-    opts.seen.add(eid);
-    const { v: _v, ...rest } = event;
-    opts.sink.emit({ ...rest, run_id: opts.runId, eid } as unknown as NewEvent);
   };
-  const drain = async (blockMs = 0): Promise<number> => {
+  const readBatch = async (blockMs: number, total: number): Promise<StreamReply> => {
+    const start = pendingFirst ? '0' : '>';
+    const args: Array<string | number> = ['GROUP', EVENT_GROUP, 'orchestrator', 'COUNT', 500];
+    if (!pendingFirst && blockMs > 0 && total === 0) args.push('BLOCK', blockMs);
+    try {
+      return (await (opts.redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
+        ...args,
+        'STREAMS',
+        key,
+        start,
+      )) as StreamReply;
+    } catch (err) {
+      // A Redis that lost its data (no AOF) lost the group too; the ids in the log still guard duplicates.
+      if (!String(err).includes('NOGROUP')) throw err;
+      await createGroup();
+      return readBatch(blockMs, total);
+    }
+  };
+  const drainOnce = async (blockMs: number): Promise<number> => {
     let total = 0;
     for (;;) {
-      const start = pendingFirst ? '0' : '>';
-      const args: Array<string | number> = ['GROUP', EVENT_GROUP, 'orchestrator', 'COUNT', 500];
-      if (!pendingFirst && blockMs > 0 && total === 0) args.push('BLOCK', blockMs);
-      let reply: StreamReply;
-      try {
-        reply = (await (opts.redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
-          ...args,
-          'STREAMS',
-          key,
-          start,
-        )) as StreamReply;
-      } catch (err) {
-        // A Redis that lost its data (no AOF) lost the group too; the ids in the log still guard duplicates.
-        if (!String(err).includes('NOGROUP')) throw err;
-        await createGroup();
-        continue;
-      }
-      const entries = reply?.[0]?.[1] ?? [];
+      const entries = (await readBatch(blockMs, total))?.[0]?.[1] ?? [];
       if (pendingFirst && entries.length === 0) {
         pendingFirst = false;
         continue;
       }
       if (entries.length === 0) return total;
-      for (const [id, fields] of entries) handle(id, fields);
-      await opts.redis.xack(key, EVENT_GROUP, ...entries.map(([id]) => id));
+      await handleBatch(entries);
       total += entries.length;
-      if (pendingFirst) continue;
+    }
+  };
+  const drain = async (blockMs = 0): Promise<number> => {
+    try {
+      return await drainOnce(blockMs);
+    } catch (err) {
+      // Whatever was read and not acknowledged is in the group's pending list, which `>` never reads again.
+      pendingFirst = true;
+      throw err;
     }
   };
   return { drain };

@@ -16,6 +16,7 @@ import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { portBlockFor } from '../ports.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
+import { escapeControl } from '../text/escape.js';
 import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
@@ -59,6 +60,14 @@ const WORKER_EVENT_TYPES = new Set([
   'check.unverifiable',
   'feature.escaped',
 ]);
+
+/**
+ * Whether a worker's event is of its job's current attempt: one superseded by a later attempt (its
+ * worker paused or cut off past its lock, then back) is no longer the feature's, whatever it writes.
+ */
+function isCurrentAttempt(t: Tracked, attempt: number): boolean {
+  return attempt >= (t.latestAttempt ?? 0);
+}
 
 /** The run this `--resume` re-attaches to: the log's last run that put jobs on a queue. */
 function previousQueuedRun(logPath: string): {
@@ -225,16 +234,19 @@ function consumeWorkerEvents(
     runId: run.runId,
     sink: run.sink,
     seen: seenEventIds(opts.logPath),
-    accept: (jobId, _attempt, event) => {
+    accept: (jobId, attempt, event) => {
       const t = byJob.get(jobId);
-      return (
+      const ok =
         t !== undefined &&
         !t.ended &&
+        isCurrentAttempt(t, attempt) &&
         WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
-        (event.feature_id === undefined || event.feature_id === t.featureId)
-      );
+        (event.feature_id === undefined || event.feature_id === t.featureId);
+      if (ok) t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
+      return ok;
     },
-    onRejected: (eid, why) => opts.say(`ignored worker event ${eid}: ${why}`),
+    // Both come from the worker's stream: shown with their control characters escaped.
+    onRejected: (eid, why) => opts.say(`ignored worker event ${escapeControl(eid)}: ${escapeControl(why)}`),
   });
 }
 

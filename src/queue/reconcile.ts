@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
-import { gitRaw } from '../git/git.js';
+import { git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
+import { parseRawDiff } from '../git/sequence.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
+import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
 import { type JobClaim, parseJobResult } from './job.js';
 
@@ -15,6 +17,8 @@ export interface Tracked {
   ended: boolean;
   state?: QueueJob['state'] | undefined;
   attempt?: number | undefined;
+  /** The latest attempt known to have started (its claim, or an event of its own): the job's current one. */
+  latestAttempt?: number | undefined;
   host?: string | undefined;
   status?: FeatureEnded['status'] | undefined;
   reason?: string | undefined;
@@ -38,16 +42,21 @@ function queueState(state: string, previous: QueueJob['state'] | undefined): Que
   return previous === 'active' || previous === 'stalled' ? 'stalled' : 'waiting';
 }
 
+/** What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted. */
+type Promotion = { ok: true; ref: string } | { ok: false; reason: string };
+
 /**
- * Promotes a completed attempt: fetches its ref from the hub and moves `baton/<id>` to it with a
+ * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
  * compare-and-swap. Only the attempt BullMQ recorded as the job's return value is considered, and
- * its ref name is rebuilt from the job id and attempt rather than taken from the worker.
+ * its ref name is rebuilt from the job id and attempt rather than taken from the worker. Whatever
+ * status the worker reports, its work reaches the branch as a local run's would (failed agents and
+ * checks included), except what no branch may carry, checked here on the commit itself.
  */
 async function promote(
   t: Tracked,
   ctx: ReconcileContext,
   result: { attempt: number; commit: string },
-): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {
+): Promise<Promotion> {
   const ref = attemptRef(t.featureId, t.jobId, result.attempt);
   let commit: string;
   try {
@@ -64,14 +73,44 @@ async function promote(
   const isAncestor = await gitRaw(ctx.root, ['merge-base', '--is-ancestor', ctx.baseCommit, commit]);
   if (isAncestor.exitCode !== 0)
     return { ok: false, reason: `${ref} does not build on the run's base commit` };
-  const branch = featureBranch(t.featureId);
-  const current = await gitRaw(ctx.root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-  const old = current.exitCode === 0 ? current.stdout.trim() : undefined;
-  if (old === commit) return { ok: true, ref };
-  const swapped = await compareAndSwapBranch(ctx.root, branch, commit, old);
-  return swapped.ok
-    ? { ok: true, ref }
-    : { ok: false, reason: `${branch} moved meanwhile: ${swapped.reason}` };
+  const refused = await unmergeableSince(ctx.root, ctx.baseCommit, commit);
+  if (refused) return { ok: false, reason: `${refused}; the attempt's work is kept at ${ref}` };
+  return createFeatureBranch(ctx.root, t.featureId, commit, ref);
+}
+
+/**
+ * Why the changes from `base` to `commit` cannot be on a feature's branch (Baton's state, a nested
+ * repository), by the local runner's rule; undefined when nothing is in the way. A worker checks this
+ * too, but its status is only its word: the orchestrator reads the commit it is about to promote.
+ */
+async function unmergeableSince(root: string, base: string, commit: string): Promise<string | undefined> {
+  const changed = parseRawDiff(await git(root, ['diff', '--raw', '-z', '--no-renames', base, commit]));
+  return unmergeableReason(await findUnmergeable(root, changed, commit));
+}
+
+/**
+ * Creates `baton/<id>` at `commit` only while it does not exist: a queued run makes no feature branch
+ * before promoting (its preflight refused any that existed), so a branch there now was made or moved
+ * by something else, and is left as it is. The comparison is with what the run expects, not with a
+ * value read just before, which would let the swap overwrite anything.
+ */
+async function createFeatureBranch(
+  root: string,
+  featureId: string,
+  commit: string,
+  ref: string,
+): Promise<Promotion> {
+  const branch = featureBranch(featureId);
+  const swapped = await compareAndSwapBranch(root, branch, commit, undefined);
+  if (swapped.ok) return { ok: true, ref };
+  const current = await gitRaw(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+  const now = current.exitCode === 0 ? current.stdout.trim() : undefined;
+  // This run promoted it already, then stopped before writing the feature's end (a crash, Ctrl-C).
+  if (now === commit) return { ok: true, ref };
+  return {
+    ok: false,
+    reason: `${branch} was ${now ? `made at ${now.slice(0, 12)}` : 'changed'} outside this run, which promotes only to a branch it has not made yet (${swapped.reason}); ${branch} is left as it is and the attempt's work is kept at ${ref}`,
+  };
 }
 
 /**
@@ -92,6 +131,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
     if (state === 'stalled' && t.state === 'stalled') return;
     t.state = state;
     t.attempt = attempt;
+    if (attempt !== undefined) t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
     t.host = host;
     ctx.emit({
       ...base,

@@ -38,12 +38,12 @@ export function unmergeableReason(u: Unmergeable): string | undefined {
   return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
 
-/** The paths the repository's `.gitmodules` at HEAD registers as submodules (none when it has none). */
-async function submodulePaths(worktree: string): Promise<Set<string>> {
+/** The paths the repository's `.gitmodules` at `rev` registers as submodules (none when it has none). */
+async function submodulePaths(worktree: string, rev: string): Promise<Set<string>> {
   const r = await gitRaw(worktree, [
     'config',
     '--blob',
-    'HEAD:.gitmodules',
+    `${rev}:.gitmodules`,
     '--get-regexp',
     '^submodule\\..*\\.path$',
   ]);
@@ -58,15 +58,17 @@ async function submodulePaths(worktree: string): Promise<Set<string>> {
 
 /**
  * What of the branch's changes since its fork point cannot be merged; asks git only when the commit
- * holds a gitlink (whether `.gitmodules` registers it), so the common case costs no process.
+ * holds a gitlink (whether `.gitmodules` registers it), so the common case costs no process. `rev` is
+ * the commit the changes end at (HEAD of `worktree` by default; any commit of the repository at `worktree`).
  */
 export async function findUnmergeable(
   worktree: string,
   done: Pick<Committed, 'files' | 'gitlinks'>,
+  rev = 'HEAD',
 ): Promise<Unmergeable> {
   const state = done.files.filter(isStatePath);
   if (done.gitlinks.length === 0) return { state, nested: [] };
-  const registered = await submodulePaths(worktree);
+  const registered = await submodulePaths(worktree, rev);
   return { state, nested: done.gitlinks.filter((p) => !registered.has(p)) };
 }
 

@@ -139,7 +139,7 @@ describe('baton run --queue with baton worker', () => {
     expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(promoted);
   }, 120_000);
 
-  test('an attempt whose work holds a nested git repository ends failed on the worker, and is never merged', async () => {
+  test('an attempt whose work holds a nested git repository ends failed on the worker, and is never promoted nor merged', async () => {
     const redis = await startRedis();
     const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n && git add n && git -c user.name=n -c user.email=n@n commit -qm n`;
     const p = makeQueuedProject(1, { agent });
@@ -156,6 +156,8 @@ describe('baton run --queue with baton worker', () => {
     expect(String(ended?.reason)).toContain('src/feature-001/nest is a nested git repository');
     const integrate = await runBatonProcess(['integrate'], { cwd: p.repo.root });
     expect(integrate.code).toBe(1);
-    expect(integrate.stderr).toContain('no selected feature can be merged');
+    // Never promoted: the commit stays on its attempt ref, and there is no baton/<id> to merge.
+    expect(p.repo.git('branch', '--list', 'baton/*')).toBe('');
+    expect(integrate.stderr).toContain('[integrate/nothing]');
   }, 120_000);
 });

@@ -1,0 +1,167 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'bullmq';
+import { afterEach, describe, expect, test } from 'vitest';
+import { attemptRef } from '../../src/git/refs.js';
+import { QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
+import { runBaton } from '../rig/cli.js';
+import {
+  AGENT,
+  type BatonChild,
+  kill,
+  makeQueuedProject,
+  type QueuedProject,
+  spawnBaton,
+  spawnWorker,
+  startRedis,
+  type TestRedis,
+  until,
+} from './rig.js';
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function setup(agent?: string): Promise<{ redis: TestRedis; p: QueuedProject }> {
+  const redis = await startRedis();
+  const p = makeQueuedProject(1, agent ? { agent } : {});
+  cleanups.push(
+    () => redis.stop(),
+    () => p.cleanup(),
+  );
+  return { redis, p };
+}
+
+function worker(p: QueuedProject, redis: TestRedis): BatonChild {
+  const w = spawnWorker(p, redis.url, 'w1');
+  cleanups.push(() => kill(w));
+  return w;
+}
+
+/** A queued run started with no worker yet: it waits, its job on the queue. */
+async function waitingRun(p: QueuedProject, redis: TestRedis): Promise<BatonChild> {
+  const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+  cleanups.push(() => kill(orch));
+  await until(
+    () => p.events().some((e) => e.type === 'queue.job' && e.state === 'waiting'),
+    'the job to be on the queue',
+    20_000,
+  );
+  return orch;
+}
+
+const endOf = (p: QueuedProject) =>
+  p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
+
+const branchExists = (p: QueuedProject) => p.repo.git('branch', '--list', 'baton/feature-001').trim() !== '';
+
+describe('promotion of a queued run', () => {
+  test('a queued run holds the run lock: a local run, a second queued run, integrate and clean are refused while it follows its jobs', async () => {
+    const { redis, p } = await setup();
+    const orch = await waitingRun(p, redis);
+    for (const args of [
+      ['run'],
+      ['run', '--queue', redis.url, '--hub', p.hub],
+      ['integrate'],
+      ['clean', '--force'],
+    ]) {
+      const r = await runBaton(args, { cwd: p.repo.root });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
+      expect(r.stderr).toMatch(
+        /another Baton is running \(pid \d+, since .*: baton run --queue\).*\[lock\/busy\]/,
+      );
+    }
+    worker(p, redis);
+    expect(await orch.exited, orch.output()).toBe(0);
+    expect(existsSync(join(p.repo.root, '.baton', 'run.lock'))).toBe(false);
+    // A queued run that stops on an error gives its lock back (in-process: no exit hook does it).
+    const r = await runBaton(['run', '--queue', redis.url, '--hub', '/nonexistent/hub.git'], {
+      cwd: p.repo.root,
+    });
+    expect(r.stderr).toContain('[queue/hub-unreachable]');
+    expect(existsSync(join(p.repo.root, '.baton', 'run.lock'))).toBe(false);
+  }, 60_000);
+
+  test('a branch made while the job waited is left as it is: the attempt is not promoted and stays on its ref', async () => {
+    const { redis, p } = await setup();
+    const orch = await waitingRun(p, redis);
+    const base = p.repo.git('rev-parse', 'HEAD');
+    p.repo.git('branch', 'baton/feature-001', base);
+    worker(p, redis);
+    expect(await orch.exited, orch.output()).toBe(1);
+    expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(base);
+    const ended = endOf(p);
+    expect(ended?.status).toBe('failed');
+    expect(String(ended?.reason)).toMatch(
+      /baton\/feature-001 was made at [0-9a-f]{12} outside this run.*the attempt's work is kept at refs\/baton\/attempts\/feature-001\//,
+    );
+    const ref = String(ended?.reason).match(/refs\/baton\/attempts\/\S+/)?.[0] ?? '';
+    expect(p.repo.git('show', `${ref}:src/feature-001/index.txt`)).toContain('feature-001 by');
+  }, 60_000);
+
+  test('an attempt that commits Baton state (.baton/) ends failed and never reaches baton/<id>', async () => {
+    const agent = `${AGENT} && mkdir -p .baton && echo PWNED > .baton/log.jsonl && git add -f .baton/log.jsonl`;
+    const { redis, p } = await setup(agent);
+    worker(p, redis);
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    expect(await orch.exited, orch.output()).toBe(1);
+    const ended = endOf(p);
+    expect(ended?.status).toBe('failed');
+    expect(String(ended?.reason)).toContain("the feature adds Baton's own state (.baton/log.jsonl)");
+    expect(branchExists(p)).toBe(false);
+    const heads = execFileSync('git', ['for-each-ref', '--format=%(refname)', 'refs/heads/'], {
+      cwd: p.repo.root,
+      encoding: 'utf8',
+    });
+    for (const head of heads.trim().split('\n')) {
+      expect(p.repo.git('ls-tree', '-r', '--name-only', head)).not.toContain('.baton/');
+    }
+  }, 60_000);
+
+  test('a worker that reports complete for a commit holding .baton/ is not believed: the orchestrator checks the commit itself', async () => {
+    const { redis, p } = await setup();
+    const orch = await waitingRun(p, redis);
+    // A forged result: a commit on the run's base that adds Baton's log, pushed to the attempt's ref.
+    const base = p.repo.git('rev-parse', 'HEAD');
+    const forged = execFileSync(
+      'sh',
+      [
+        '-c',
+        'export GIT_INDEX_FILE=$(mktemp -u) && git read-tree "$1" && ' +
+          'git update-index --add --cacheinfo "100644,$(echo PWNED | git hash-object -w --stdin),.baton/log.jsonl" && ' +
+          'git -c user.name=f -c user.email=f@f commit-tree "$(git write-tree)" -p "$1" -m forged && rm -f "$GIT_INDEX_FILE"',
+        'sh',
+        base,
+      ],
+      { cwd: p.repo.root, encoding: 'utf8' },
+    ).trim();
+    const forger = new Worker(
+      queueName('command'),
+      async (job) => {
+        const ref = attemptRef('feature-001', String(job.id), 1);
+        execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
+        return {
+          status: 'complete',
+          attempt_ref: ref,
+          commit: forged,
+          attempt: 1,
+          host: 'h',
+          worker: 'forger',
+          files: [],
+        };
+      },
+      { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
+    );
+    cleanups.push(() => forger.close());
+    expect(await orch.exited, orch.output()).toBe(1);
+    expect(p.repo.git('rev-parse', 'HEAD')).toBe(base);
+    expect(branchExists(p)).toBe(false);
+    const ended = endOf(p);
+    expect(ended?.status).toBe('failed');
+    expect(String(ended?.reason)).toContain("the feature adds Baton's own state (.baton/log.jsonl)");
+  }, 60_000);
+});
