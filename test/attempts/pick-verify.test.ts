@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
-import { runBaton } from '../rig/cli.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -99,5 +99,29 @@ describe('baton pick and the winner branch', () => {
     const integrate = await runBaton(['integrate', 'fa'], { cwd: repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
     expect(repo.git('show', 'baton/integration:src/fa/out.txt')).toBe('ok v2');
+  });
+
+  it('attempts and their checks see BATON_FEATURE_ID=<feature> and BATON_ATTEMPT; their hooks still land on the attempt', async () => {
+    const agent = [
+      'mkdir -p src/fa; echo ok > src/fa/out.txt; echo "$BATON_FEATURE_ID $BATON_ATTEMPT" > src/fa/env.txt',
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(BATON_BIN)} hook stop </dev/null`,
+      '',
+    ].join('\n');
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      '.gitignore': '.baton/\n',
+      'agent.sh': agent,
+      'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
+      'specs/fa/contract.md': `---\nfeature_id: fa\ntitle: fa\nowns: ["src/fa/**"]\nacceptance_criteria:\n  - id: who\n    text: checks know the feature\n    run: test "$BATON_FEATURE_ID" = fa\n---\n`,
+    });
+    repos.push(repo);
+    const run = await runBaton(['run', 'fa', '--attempts', '2'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(repo.git('show', 'baton/fa.a1:src/fa/env.txt')).toBe('fa 1');
+    expect(repo.git('show', 'baton/fa.a2:src/fa/env.txt')).toBe('fa 2');
+    const hooks = events(repo).filter((e) => e.type === 'hook');
+    expect(hooks.map((e) => e.feature_id).sort()).toEqual(['fa.a1', 'fa.a2']);
+    const verify = await runBaton(['verify', 'fa'], { cwd: repo.root });
+    expect(verify.code, verify.stdout).toBe(0);
   });
 });
