@@ -66,7 +66,9 @@ async function main(): Promise<number> {
   process.stdout.write(`demo agent: committed ${files.length} files (turns: ${files.length + 1})\n`);
   if (hook && hook.length > 0) {
     const [cmd, ...args] = hook;
-    execFileSync(cmd!, [...args, 'hook', 'stop', '--feature', featureId], {
+    // A best-of-N attempt's hook belongs to its unit (`<id>.a<n>`), which BATON_UNIT_ID names.
+    const unit = process.env.BATON_UNIT_ID || featureId;
+    execFileSync(cmd!, [...args, 'hook', 'stop', '--feature', unit], {
       cwd: worktree,
       input: JSON.stringify({
         session_id: `demo-${featureId}`,

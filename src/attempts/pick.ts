@@ -1,12 +1,32 @@
 /** `baton pick`: which commit `baton/<feature_id>` moves to when the conductor overrides best-of-N (pure). */
-import type { BatonState } from '../log/state.js';
+import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
 
 /** The commit to put on the feature's branch, and the attempt it held before; or why not. */
 export type PickPlan =
-  | { ok: true; commit: string; previous?: number | undefined }
+  | { ok: true; commit: string; previous?: number | undefined; recorded: string[] }
   | { ok: false; code: string; message: string; hint: string };
 
-/** Checks that `featureId` ran best-of-N and that attempt `attempt` left a commit to pick. */
+const UNENDED = new Set<AttemptState['status']>(['pending', 'running', 'verifying', 'needs-input']);
+
+/**
+ * Why a best-of-N feature has no winner yet (pure): an attempt the log shows still at work (its run
+ * died, or is still deciding), or an interrupted one; undefined once the rule or `baton pick` chose.
+ * `baton pick` and `baton clean` both refuse such a feature: `baton run --resume` decides it.
+ */
+export function undecidedReason(f: FeatureState | undefined): string | undefined {
+  if (!f?.attempts || f.winner !== undefined) return undefined;
+  const attempts = Object.values(f.attempts);
+  const open = attempts.find((a) => UNENDED.has(a.status));
+  if (open) return `attempt ${open.attempt} is still ${open.status} in the log`;
+  const interrupted = attempts.find((a) => a.status === 'interrupted');
+  if (interrupted) return `attempt ${interrupted.attempt} was interrupted`;
+  return 'no attempt was selected yet';
+}
+
+/**
+ * Checks that `featureId` ran best-of-N, that its winner was chosen (`undecidedReason`) and that
+ * attempt `attempt` left a commit to pick; `recorded` lists every attempt's recorded commit.
+ */
 export function planPick(state: BatonState, featureId: string, attempt: number): PickPlan {
   const f = Object.hasOwn(state.features, featureId) ? state.features[featureId] : undefined;
   const attempts = f?.attempts ? Object.values(f.attempts) : [];
@@ -16,6 +36,15 @@ export function planPick(state: BatonState, featureId: string, attempt: number):
       code: 'pick/no-attempts',
       message: `feature ${featureId} has no best-of-N attempts in the log`,
       hint: 'Run it with `baton run --attempts N` (or `attempts:` in its contract) first.',
+    };
+  }
+  const undecided = undecidedReason(f);
+  if (undecided !== undefined) {
+    return {
+      ok: false,
+      code: 'pick/undecided',
+      message: `best-of-N for ${featureId} is not decided yet: ${undecided}`,
+      hint: `Run \`baton run --resume ${featureId}\`: it stops what the dead run left running, runs the attempts that did not end and makes the selection; pick after.`,
     };
   }
   const numbers = attempts.map((a) => a.attempt).sort((a, b) => a - b);
@@ -39,5 +68,6 @@ export function planPick(state: BatonState, featureId: string, attempt: number):
         .join(', ')}.`,
     };
   }
-  return { ok: true, commit: chosen.commit, previous: f.winner?.attempt };
+  const recorded = attempts.flatMap((a) => (a.commit ? [a.commit] : []));
+  return { ok: true, commit: chosen.commit, previous: f.winner?.attempt, recorded };
 }

@@ -4,6 +4,7 @@
  */
 import type { AgentSpec, AttemptsSpec, Contract, SelectPolicy } from '../contracts/schema.js';
 import { MAX_ATTEMPTS } from '../contracts/schema.js';
+import type { FeatureState } from '../log/state.js';
 
 /** A feature's attempts: one agent per attempt (one entry: a plain run), and the selection rule. */
 export interface AttemptPlan {
@@ -19,14 +20,22 @@ export interface AttemptSources {
   selectFlag?: SelectPolicy | undefined;
   /** `--agent`: every attempt runs it, whatever the lists say. */
   agentFlag?: AgentSpec | undefined;
+  /** The attempts count of the interrupted best-of-N run a resume continues (read from the log). */
+  resumed?: number | undefined;
   contract: Pick<Contract, 'attempts' | 'select' | 'agent'>;
   config: { attempts?: AttemptsSpec | undefined; select?: SelectPolicy | undefined; agent: AgentSpec };
 }
 
-/** The attempts of one feature (pure): `--attempts` > contract `attempts` > config `attempts` > one. */
+/**
+ * The attempts of one feature (pure): `--attempts` > the interrupted run's count (a resume) > contract
+ * `attempts` > config `attempts` > one. The interrupted run's count keeps the configured agents when
+ * they are as many; otherwise each attempt runs the feature's agent.
+ */
 export function planAttempts(s: AttemptSources): AttemptPlan {
   const agent = s.agentFlag ?? s.contract.agent ?? s.config.agent;
-  const spec = s.flag ?? s.contract.attempts ?? s.config.attempts ?? 1;
+  const configured = s.contract.attempts ?? s.config.attempts;
+  const sameCount = Array.isArray(configured) && configured.length === s.resumed;
+  const spec = s.flag ?? (sameCount ? configured : s.resumed) ?? configured ?? 1;
   const agents = typeof spec === 'number' ? Array.from({ length: spec }, () => agent) : [...spec];
   return {
     agents: s.agentFlag !== undefined ? agents.map(() => s.agentFlag as AgentSpec) : agents,
@@ -61,4 +70,23 @@ export function parseAttemptsFlag(
   if (agents.length > MAX_ATTEMPTS)
     return { ok: false, message: `--attempts names ${agents.length} agents; at most ${MAX_ATTEMPTS}` };
   return { ok: true, value: agents };
+}
+
+/**
+ * Best-of-N features a run left undecided (pure): no winner, not complete, with attempts in the log or
+ * planned by its `run.started`; each with how many attempts that run had (at most `MAX_ATTEMPTS`).
+ */
+export function undecidedAttemptCounts(
+  state: { features: Readonly<Record<string, FeatureState>> },
+  featureIds: readonly string[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const id of featureIds) {
+    const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
+    if (!f || f.winner !== undefined || f.status === 'complete') continue;
+    const numbers = Object.values(f.attempts ?? {}).map((a) => a.attempt);
+    const count = Math.max(f.planned_attempts ?? 0, ...numbers);
+    if (Number.isInteger(count) && count >= 2) out.set(id, Math.min(count, MAX_ATTEMPTS));
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { Config } from '../config-schema.js';
+import { unitEnvironment } from '../contracts/feature-id.js';
 import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
 import { headAndUncommitted } from '../git/git.js';
@@ -101,7 +102,8 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
     PORT: String(opts.port),
     // The block is port..port+9, as the agent was told; a server may need more than one port.
     BATON_PORT_BASE: String(opts.port),
-    BATON_FEATURE_ID: contract.feature_id,
+    // A run's attempt is checked under its unit id; its commands see the feature's, as `baton verify` gives.
+    ...unitEnvironment(contract.feature_id),
   };
   const sink =
     opts.sink ??

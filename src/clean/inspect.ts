@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { undecidedReason } from '../attempts/pick.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import {
   currentBranch,
@@ -180,7 +181,7 @@ function attemptFacts(
     known: a !== undefined,
     ...(recorded ? { recorded } : {}),
     tipRecorded: recorded !== undefined && recorded === tip,
-    decided: f?.winner !== undefined,
+    decided: undecidedReason(f) === undefined,
     winner: f?.winner?.attempt === n,
   };
 }

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from '../contracts/feature-id.js';
+import { isUnitId, MAX_FEATURE_ID_LENGTH } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { buildHookEvent } from '../log/hook.js';
 import { logPathFor } from '../log/paths.js';
@@ -76,10 +76,11 @@ function parsePayload(text: string | undefined): unknown {
 }
 
 async function findFeature(ctx: CliContext, explicit: string | undefined): Promise<string> {
-  const fromEnv = ctx.env.BATON_FEATURE_ID;
+  // A best-of-N attempt's events belong to its unit (`<id>.a<n>`): BATON_UNIT_ID, before the feature's id.
+  const fromEnv = ctx.env.BATON_UNIT_ID || ctx.env.BATON_FEATURE_ID;
   const id = explicit ?? (fromEnv && fromEnv !== '' ? fromEnv : undefined);
   if (id !== undefined) {
-    if (FEATURE_ID_PATTERN.test(id)) return id;
+    if (isUnitId(id)) return id;
     // Written to the shared log and later into paths and branch names: only an id of the contracts' shape.
     const shown = id.length > 40 ? `${id.slice(0, 40)}… (${id.length} characters)` : id;
     throw new UserError(
@@ -96,7 +97,7 @@ async function findFeature(ctx: CliContext, explicit: string | undefined): Promi
   const root = await findRepoRoot(ctx.cwd);
   const branch = await currentBranch(root);
   const m = branch ? /^baton\/(.+)$/.exec(branch) : null;
-  if (m?.[1] && FEATURE_ID_PATTERN.test(m[1])) return m[1];
+  if (m?.[1] && isUnitId(m[1])) return m[1];
   throw new UserError(
     'hook/no-feature',
     `cannot tell which feature this hook is for (branch: ${branch ?? 'detached'})`,

@@ -1,14 +1,22 @@
 import { planPick } from '../attempts/pick.js';
 import { UserError } from '../errors.js';
-import { setBranch } from '../git/branches.js';
-import { featureBranch } from '../git/refs.js';
+import { commitsNotIn, localBranchTips, setBranch } from '../git/branches.js';
+import { git } from '../git/git.js';
+import { attemptBranch, featureBranch, PICK_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { createLogSink } from '../log/sink.js';
-import { loadProject } from '../project.js';
+import type { FeatureState } from '../log/state.js';
+import { loadProject, unknownFeaturesError } from '../project.js';
 import { escapeControl } from '../text/escape.js';
+import { someOf } from '../text/some-of.js';
 import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
+
+interface PickFlags {
+  force?: boolean;
+}
 
 /** `baton pick <id> <attempt>`: overrides best-of-N's choice, moving `baton/<id>` to that attempt's commit. */
 export const registerPick: RegisterCommand = (program, ctx) => {
@@ -19,43 +27,114 @@ export const registerPick: RegisterCommand = (program, ctx) => {
     )
     .argument('<id>', 'the feature')
     .argument('<attempt>', 'the attempt number (`baton status` lists them)')
+    .option(
+      '--force',
+      `move baton/<id> even when it holds commits no attempt has (its old tip is kept under ${PICK_BACKUP_PREFIX})`,
+    )
     .addHelpText(
       'after',
       "\nThe pick is logged (attempt.picked); the feature takes the picked attempt's status, checks and files.\n" +
-        'The attempt must have left a commit; `baton status` lists the attempts, the current winner starred.\n' +
-        'The other attempts keep their branches (baton/<id>.a<n>) until `baton clean`, which prints each\n' +
-        "loser's commit as it removes it. Exit code: 0 when the branch moved, 1 when it could not (no such\n" +
-        'attempt, no commit), 2 on a usage error. See docs/best-of-n.md.',
+        'The branch moves to the commit the log recorded when the attempt ended (the one its checks passed on).\n' +
+        'Refused while best-of-N for the feature is undecided (`baton run --resume <id>` decides it), and when\n' +
+        'baton/<id> holds commits that no attempt has (made there by hand): --force moves it anyway and keeps\n' +
+        `its old tip under ${PICK_BACKUP_PREFIX}<id>/<sha>. The other attempts keep their branches\n` +
+        "(baton/<id>.a<n>) until `baton clean`, which prints each loser's commit as it removes it.\n" +
+        'Exit code: 0 when the branch moved (or already held the attempt), 1 when it could not, 2 on a usage\n' +
+        'error. See docs/best-of-n.md.',
     )
-    .action(async (id: string, attemptText: string) => {
-      const attempt = Number(attemptText);
-      if (!Number.isInteger(attempt) || attempt < 1) {
-        throw new UserError('pick/bad-attempt', `the attempt is a number from 1, got "${attemptText}"`, {
-          exitCode: 2,
-        });
-      }
-      const project = await loadProject(ctx.cwd);
-      // A pick while a run is deciding would race its own choice: the run lock keeps them apart.
-      const lock = lockForCommand(project.root, 'run', ctx.stderr, 'pick');
-      try {
-        const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
-        const plan = planPick(state, id, attempt);
-        if (!plan.ok) throw new UserError(plan.code, plan.message, { hint: plan.hint });
-        const branch = featureBranch(id);
-        await setBranch(project.root, branch, plan.commit, `baton pick: attempt ${attempt}`);
-        createLogSink({ logPath: project.logPath, clock: ctx.clock }).emit({
-          type: 'attempt.picked',
-          feature_id: id,
-          attempt,
-          ...(plan.previous !== undefined ? { previous: plan.previous } : {}),
-          commit: plan.commit,
-        });
-        const was = plan.previous !== undefined ? `; it held attempt ${plan.previous}` : '';
-        ctx.stdout.write(
-          `${escapeControl(branch)} now holds attempt ${attempt} (${plan.commit.slice(0, 8)})${was}\n`,
-        );
-      } finally {
-        lock.release();
-      }
-    });
+    .action((id: string, attemptText: string, flags: PickFlags) => pickAction(ctx, id, attemptText, flags));
 };
+
+async function pickAction(ctx: CliContext, id: string, attemptText: string, flags: PickFlags): Promise<void> {
+  const attempt = Number(attemptText);
+  if (!/^\d+$/.test(attemptText) || !Number.isInteger(attempt) || attempt < 1) {
+    throw new UserError('pick/bad-attempt', `the attempt is a number from 1, got "${attemptText}"`, {
+      exitCode: 2,
+    });
+  }
+  const project = await loadProject(ctx.cwd);
+  if (!project.plan.byId.has(id)) throw unknownFeaturesError([id], project.plan.order);
+  // A pick while a run is deciding would race its own choice: the run lock keeps them apart.
+  const lock = lockForCommand(project.root, 'run', ctx.stderr, 'pick');
+  try {
+    const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
+    const plan = planPick(state, id, attempt);
+    if (!plan.ok) throw new UserError(plan.code, plan.message, { hint: plan.hint });
+    const f = state.features[id] as FeatureState;
+    const branch = featureBranch(id);
+    const tips = await localBranchTips(project.root);
+    const tip = tips.get(branch);
+    if (f.winner?.attempt === attempt && tip !== undefined && (tip === plan.commit || tip === f.commit)) {
+      ctx.stdout.write(`${escapeControl(branch)} already holds attempt ${attempt} (${tip.slice(0, 8)})\n`);
+      return;
+    }
+    const backup = await keepOldTip(project.root, id, tip, plan, tips, Boolean(flags.force));
+    await setBranch(project.root, branch, plan.commit, `baton pick: attempt ${attempt}`);
+    createLogSink({ logPath: project.logPath, clock: ctx.clock }).emit({
+      type: 'attempt.picked',
+      feature_id: id,
+      attempt,
+      ...(plan.previous !== undefined ? { previous: plan.previous } : {}),
+      commit: plan.commit,
+    });
+    const was = plan.previous !== undefined ? `; it held attempt ${plan.previous}` : '';
+    ctx.stdout.write(
+      `${escapeControl(branch)} now holds attempt ${attempt} (${plan.commit.slice(0, 8)})${was}\n`,
+    );
+    if (backup) ctx.stdout.write(`${backup}\n`);
+    const ahead = await aheadNote(project.root, id, attempt, plan.commit, tips);
+    if (ahead) ctx.stdout.write(`${ahead}\n`);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Commits on `baton/<id>` that no attempt has (made there by hand) would be left behind by the move:
+ * refused without `--force`; with it, the old tip is kept under a backup ref, and the note says which.
+ */
+async function keepOldTip(
+  root: string,
+  id: string,
+  tip: string | undefined,
+  plan: { commit: string; recorded: string[] },
+  tips: ReadonlyMap<string, string>,
+  force: boolean,
+): Promise<string | undefined> {
+  if (tip === undefined) return undefined;
+  const attemptTips = [...tips].filter(([b]) => b.startsWith(`${featureBranch(id)}.a`)).map(([, c]) => c);
+  const lost = await commitsNotIn(root, tip, [plan.commit, ...plan.recorded, ...attemptTips]);
+  if (lost.length === 0) return undefined;
+  const shas = someOf(
+    lost.map((c) => c.slice(0, 8)),
+    5,
+  );
+  const backup = tipBackupRef(PICK_BACKUP_PREFIX, id, tip);
+  if (!force) {
+    throw new UserError(
+      'pick/unrecorded-commits',
+      `${featureBranch(id)} holds ${lost.length} commit(s) that no attempt has (${shas}); moving it would leave them behind, so nothing was changed`,
+      {
+        hint: `Keep them on an attempt or another branch first, or run again with --force (its tip ${tip.slice(0, 8)} is then kept as ${backup}).`,
+      },
+    );
+  }
+  await git(root, ['update-ref', '-m', `baton pick --force: old tip of ${featureBranch(id)}`, backup, tip]);
+  return `its old tip ${tip.slice(0, 8)} (${lost.length} commit(s) no attempt has: ${shas}) is kept as ${backup}`;
+}
+
+/** A note when the picked attempt's branch moved past the commit the log recorded: `baton verify` checks it. */
+async function aheadNote(
+  root: string,
+  id: string,
+  attempt: number,
+  commit: string,
+  tips: ReadonlyMap<string, string>,
+): Promise<string | undefined> {
+  const branch = attemptBranch(id, attempt);
+  const tip = tips.get(branch);
+  if (tip === undefined || tip === commit) return undefined;
+  const ahead = await commitsNotIn(root, tip, [commit]);
+  if (ahead.length === 0) return undefined;
+  return `note: ${escapeControl(branch)} has ${ahead.length} commit(s) past it that no check has passed; \`baton verify ${id}\` checks them and moves ${featureBranch(id)} on when they pass`;
+}

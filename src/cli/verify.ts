@@ -1,13 +1,15 @@
 import { dirname, relative } from 'node:path';
 import { Option } from 'commander';
+import { advanceWinnerBranch } from '../attempts/advance.js';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
+import type { BatonState } from '../log/state.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
@@ -157,6 +159,7 @@ async function verifyLocked(
   });
   const failed = reports.reduce((n, r) => n + r.failed, 0);
   const interrupted = aborted || reports.some((r) => r.interrupted);
+  if (flags.on === 'worktree' && !aborted) await advanceWinners(ctx, project, state, reports, flags);
   if (flags.json) {
     ctx.stdout.write(`${stringifyJson({ on: flags.on, features: reports.map(reportJson) }, 2)}\n`);
   } else {
@@ -166,6 +169,20 @@ async function verifyLocked(
   warnUnverifiable(ctx, reports, p);
   if (interrupted) ctx.stderr.write('baton: interrupted; the checks that finished are recorded\n');
   if (failed > 0 || interrupted) setExit(1);
+}
+
+/** Best-of-N features whose winner was fixed in its worktree: `baton/<id>` follows once the checks passed there. */
+async function advanceWinners(
+  ctx: CliContext,
+  project: Project,
+  state: BatonState,
+  reports: readonly CheckReport[],
+  flags: VerifyFlags,
+): Promise<void> {
+  for (const r of reports) {
+    const note = await advanceWinnerBranch(project.root, state, r);
+    if (note) (flags.json ? ctx.stderr : ctx.stdout).write(`${escapeControl(note)}\n`);
+  }
 }
 
 /** Runs the checks of every target, stopped by Ctrl-C: the reports, and whether it was stopped. */

@@ -17,3 +17,24 @@ export function parseAttemptUnitId(id: string): { featureId: string; attempt: nu
   const m = /^(.+)\.a([1-9]\d*)$/.exec(id);
   return m ? { featureId: m[1] ?? '', attempt: Number(m[2]) } : undefined;
 }
+
+/** Whether `id` names a unit of work (pure): a feature id, or a best-of-N attempt of one (`<feature_id>.a<n>`). */
+export function isUnitId(id: string): boolean {
+  const attempt = parseAttemptUnitId(id);
+  return FEATURE_ID_PATTERN.test(attempt?.featureId ?? id);
+}
+
+/**
+ * Who a unit's processes are working for (pure): `BATON_FEATURE_ID` is always the feature's id (as the
+ * README promises, and the same in the run's checks as in `baton verify`); a best-of-N attempt adds
+ * `BATON_ATTEMPT=<n>`. `BATON_UNIT_ID` is the unit (`<id>` or `<id>.a<n>`): what `baton hook` and the
+ * straggler sweep attribute a process to.
+ */
+export function unitEnvironment(unitId: string): Record<string, string> {
+  const attempt = parseAttemptUnitId(unitId);
+  return {
+    BATON_FEATURE_ID: attempt?.featureId ?? unitId,
+    BATON_UNIT_ID: unitId,
+    ...(attempt ? { BATON_ATTEMPT: String(attempt.attempt) } : {}),
+  };
+}

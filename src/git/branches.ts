@@ -48,3 +48,9 @@ export async function linesChanged(cwd: string, from: string, to: string): Promi
   }
   return total;
 }
+
+/** The commits reachable from `tip` and from none of `others` (newest first): what moving a branch off `tip` would leave. */
+export async function commitsNotIn(cwd: string, tip: string, others: readonly string[]): Promise<string[]> {
+  const out = await git(cwd, ['rev-list', tip, ...others.map((o) => `^${o}`)]);
+  return out.split('\n').filter(Boolean);
+}

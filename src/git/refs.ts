@@ -39,10 +39,18 @@ export function attemptRef(featureId: string, jobId: string, attempt: number): s
 /** Where `--restart` keeps the tips it drops, as `integrate --fresh` keeps its under `refs/baton/integration-backup/`. */
 export const RESTART_BACKUP_PREFIX = 'refs/baton/restart-backup/';
 
+/** Where `baton pick --force` keeps the tip of `baton/<id>` it moves away from. */
+export const PICK_BACKUP_PREFIX = 'refs/baton/pick-backup/';
+
 /**
- * The backup ref of a restarted unit (a feature, or an attempt `<id>.a<n>`) whose branch tip was `tip`:
- * named by the tip, so a second restart never overwrites an earlier backup.
+ * The backup ref of a unit (a feature, or an attempt `<id>.a<n>`) whose branch tip `tip` a command
+ * drops: named by the tip under the command's prefix, so a second drop never overwrites an earlier backup.
  */
+export function tipBackupRef(prefix: string, unitId: string, tip: string): string {
+  return `${prefix}${unitId}/${tip}`;
+}
+
+/** The backup ref of a restarted unit whose branch tip was `tip` (`tipBackupRef`). */
 export function restartBackupRef(unitId: string, tip: string): string {
-  return `${RESTART_BACKUP_PREFIX}${unitId}/${tip}`;
+  return tipBackupRef(RESTART_BACKUP_PREFIX, unitId, tip);
 }

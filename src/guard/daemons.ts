@@ -91,8 +91,9 @@ export function featureProcesses(
   const from = startedFromMs === undefined ? Number.NEGATIVE_INFINITY : startedFromMs - START_SLACK_MS;
   return all.filter((p) => {
     if (p.pid === process.pid || p.startMs < from) return false;
-    const env = processEnvVars(p.pid, ['BATON_RUN_ID', 'BATON_FEATURE_ID']);
-    return env.BATON_RUN_ID === runId && env.BATON_FEATURE_ID === featureId;
+    // The unit (an attempt `<id>.a<n>` shares its feature's BATON_FEATURE_ID with the other attempts).
+    const env = processEnvVars(p.pid, ['BATON_RUN_ID', 'BATON_UNIT_ID', 'BATON_FEATURE_ID']);
+    return env.BATON_RUN_ID === runId && (env.BATON_UNIT_ID ?? env.BATON_FEATURE_ID) === featureId;
   });
 }
 

@@ -63,6 +63,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       ),
       /** Interactive agents of the dead orchestrator, still in their tmux windows, that this resumed run follows. */
       adopted_windows: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
+      /** Best-of-N features of the run and how many attempts each: what a resume of it runs again. */
+      attempts: z.optional(z.record(z.string(), z.number())),
     }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': () =>

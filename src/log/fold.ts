@@ -123,6 +123,7 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
 /** What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. */
 function startOver(f: FeatureState): void {
   f.attempts = undefined;
+  f.planned_attempts = undefined;
   f.winner = undefined;
   f.checks = {};
   f.reason = undefined;
@@ -208,6 +209,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         if (!ev.resume || f.status !== 'complete') f.status = 'pending';
         // A fresh run starts the feature over (best-of-N too); a resumed one keeps the attempts that finished.
         if (!ev.resume) startOver(f);
+        const planned = ev.attempts && Object.hasOwn(ev.attempts, id) ? ev.attempts[id] : undefined;
+        if (planned !== undefined) f.planned_attempts = planned;
       }
       return;
     case 'run.ended':

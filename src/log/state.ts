@@ -91,6 +91,8 @@ export interface FeatureState {
   last_event?: { type: string; ts?: string; detail?: string };
   /** Best-of-N: the feature's attempts, by attempt number. */
   attempts?: Record<string, AttemptState> | undefined;
+  /** Best-of-N: how many attempts the feature's last run planned (its `run.started`). */
+  planned_attempts?: number | undefined;
   /** Best-of-N: the attempt on the feature's branch. */
   winner?: AttemptWinner | undefined;
 }

@@ -1,5 +1,8 @@
+import { unitEnvironment } from '../contracts/feature-id.js';
+
 /** Who a feature's process is, where its files are and its ports, as it finds them in its environment. */
 export interface FeatureEnvFacts {
+  /** The unit: a feature id, or `<feature_id>.a<n>` for a best-of-N attempt. */
   featureId: string;
   runId: string;
   taskFile: string;
@@ -17,7 +20,7 @@ export interface FeatureEnvFacts {
 export function featureEnvironment(base: NodeJS.ProcessEnv, f: FeatureEnvFacts): NodeJS.ProcessEnv {
   return {
     ...base,
-    BATON_FEATURE_ID: f.featureId,
+    ...unitEnvironment(f.featureId),
     BATON_RUN_ID: f.runId,
     BATON_TASK_FILE: f.taskFile,
     BATON_LOG: f.logPath,

@@ -11,11 +11,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentLaunch } from '../agents/adapter.js';
 import { resolveAdapter } from '../agents/registry.js';
+import { undecidedAttemptCounts } from '../attempts/plan.js';
 import type { AgentExitedFeature } from '../checks/verify.js';
 import type { Config } from '../config-schema.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { AgentSpec, AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
+import { UserError } from '../errors.js';
+import { localBranches } from '../git/branches.js';
 import { autoMaintenance } from '../git/git.js';
+import { attemptBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import {
   type AdoptionPlan,
@@ -146,6 +150,36 @@ function readEarlier(opts: RunOptions): Earlier | undefined {
   return { folded, previous, attempts };
 }
 
+/**
+ * The undecided best-of-N features of an interrupted run, with their attempts count, for a run given
+ * no `--attempts`: a resume runs them as that run did. A fresh run refuses one whose attempts' branches
+ * are still there (as it refuses a feature's existing branch): starting it over as a plain run would
+ * leave them undecided, and `--resume` decides them.
+ */
+async function interruptedBestOfN(
+  opts: RunOptions,
+  earlier: Earlier | undefined,
+): Promise<Map<string, number> | undefined> {
+  if (opts.attempts !== undefined || opts.dryRun) return undefined;
+  const state = earlier?.folded ?? foldLogCached(opts.logPath).state;
+  const counts = undecidedAttemptCounts(state, opts.featureIds);
+  if (opts.resume || counts.size === 0) return counts;
+  const branches = await localBranches(opts.root);
+  const left = [...counts.keys()].filter((id) =>
+    Array.from({ length: counts.get(id) ?? 0 }, (_, i) => attemptBranch(id, i + 1)).some((b) =>
+      branches.has(b),
+    ),
+  );
+  if (left.length === 0) return undefined;
+  throw new UserError(
+    'run/undecided-attempts',
+    `best-of-N for ${left.join(', ')} was interrupted before a winner was selected; the attempts' branches (${attemptBranch(left[0] ?? '', 1)}, …) are still there`,
+    {
+      hint: `Continue it with \`baton run --resume ${left.join(' ')}\` (it reads the attempts count from the log), or remove the attempts with \`baton clean ${left.join(' ')} --force\`.`,
+    },
+  );
+}
+
 /** `--restart`'s names checked against what the resume will run (`restartUnits`), a best-of-N feature's attempts added. */
 function withRestart(
   opts: RunOptions,
@@ -203,10 +237,10 @@ async function readPrevious(
  */
 export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  const planned = planUnits(options);
+  const earlier = readEarlier(options);
+  const planned = planUnits({ ...options, resumedAttempts: await interruptedBestOfN(options, earlier) });
   const { units, bestOfN } = planned;
   const unitIds = units.map((u) => u.id);
-  const earlier = readEarlier(options);
   // Best-of-N stops attempts through the run control, so a run always has one. A `--restart` that
   // would do nothing is refused before anything changes.
   const opts: RunOptions = {
@@ -311,6 +345,9 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     mode: opts.waitForDeps ? 'wait-for-deps' : 'contract-first',
     pid: process.pid,
     ...(opts.resume ? { resume: true } : {}),
+    ...(ctx.bestOfN.size > 0
+      ? { attempts: Object.fromEntries([...ctx.bestOfN].map(([id, p]) => [id, p.agents.length])) }
+      : {}),
     ...(orphans.length ? { stopped_orphans: orphans } : {}),
     ...(refused.length ? { refused_orphans: refused } : {}),
     ...(adoption.adopted.length

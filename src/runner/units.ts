@@ -26,6 +26,8 @@ export interface UnitSources {
   agent?: AgentSpec | undefined;
   attempts?: AttemptsSpec | undefined;
   select?: SelectPolicy | undefined;
+  /** A resume without `--attempts`: the interrupted best-of-N run's attempts count, by feature. */
+  resumedAttempts?: ReadonlyMap<string, number> | undefined;
 }
 
 /** The run's units in plan order (a feature's attempts in place of it), and the best-of-N features' plans. */
@@ -38,6 +40,7 @@ export function planUnits(s: UnitSources): { units: WorkUnit[]; bestOfN: Map<str
       flag: s.attempts,
       selectFlag: s.select,
       agentFlag: s.agent,
+      resumed: s.resumedAttempts?.get(id),
       contract,
       config: s.config,
     });

@@ -1,0 +1,127 @@
+// @module-tag slow
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** Each unit writes `ok` into its feature's folder; the one criterion greps it. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+const AGENT = 'f=${BATON_BRANCH#baton/}; f=${f%%.a*}; mkdir -p src/$f; echo ok > src/$f/out.txt\n';
+
+function contract(id: string): string {
+  return `---\nfeature_id: ${id}\ntitle: ${id}\nowns: ["src/${id}/**"]\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: grep -q ok src/${id}/out.txt\n---\n`;
+}
+
+/** A repository with features fa and fb, run by `sh ./agent.sh`, and fa run with two attempts. */
+async function ranTwoAttempts(): Promise<TempRepo> {
+  const repo = makeRepo({
+    'README.md': '# app\n',
+    '.gitignore': '.baton/\n',
+    'agent.sh': AGENT,
+    'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
+    'specs/fa/contract.md': contract('fa'),
+    'specs/fb/contract.md': contract('fb'),
+  });
+  repos.push(repo);
+  const run = await runBaton(['run', 'fa', '--attempts', '2'], { cwd: repo.root });
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  return repo;
+}
+
+const events = (repo: TempRepo) => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+
+describe('baton pick and the winner branch', () => {
+  it('refuses to drop commits made on baton/<id> by hand; --force keeps the old tip under refs/baton/pick-backup/', async () => {
+    const repo = await ranTwoAttempts();
+    const winner = events(repo).find((e) => e.type === 'attempt.selected');
+    const other = winner?.type === 'attempt.selected' && winner.winner === 1 ? 2 : 1;
+    // A hand fix committed on baton/fa, outside any attempt.
+    const hand = join(repo.root, '..', `hand-${Date.now()}`);
+    repo.git('worktree', 'add', '-q', hand, 'baton/fa');
+    writeFileSync(join(hand, 'fix.txt'), 'x\n');
+    repo.git('-C', hand, 'add', '-A');
+    repo.git('-C', hand, 'commit', '-qm', 'hand fix');
+    repo.git('worktree', 'remove', hand);
+    const handTip = repo.git('rev-parse', 'baton/fa');
+
+    const refused = await runBaton(['pick', 'fa', String(other)], { cwd: repo.root });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\[pick\/unrecorded-commits\]/);
+    expect(refused.stderr).toContain(handTip.slice(0, 8));
+    expect(refused.stderr).toMatch(/--force/);
+    expect(repo.git('rev-parse', 'baton/fa')).toBe(handTip);
+    expect(events(repo).some((e) => e.type === 'attempt.picked')).toBe(false);
+
+    const forced = await runBaton(['pick', 'fa', String(other), '--force'], { cwd: repo.root });
+    expect(forced.code, forced.stderr).toBe(0);
+    const backup = `refs/baton/pick-backup/fa/${handTip}`;
+    expect(forced.stdout).toContain(backup);
+    expect(repo.git('rev-parse', backup)).toBe(handTip);
+    expect(repo.git('rev-parse', 'baton/fa')).toBe(repo.git('rev-parse', `baton/fa.a${other}`));
+
+    // The same attempt again, written with a leading zero: nothing to do, nothing logged.
+    const again = await runBaton(['pick', 'fa', `0${other}`], { cwd: repo.root });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`baton/fa already holds attempt ${other}`));
+    expect(events(repo).filter((e) => e.type === 'attempt.picked')).toHaveLength(1);
+
+    const unknown = await runBaton(['pick', 'nope', '1'], { cwd: repo.root });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown feature: nope; known ids: fa, fb \[features\/unknown\]/);
+  });
+
+  it('a fix committed in the winner worktree is checked by `baton verify`, which moves baton/<id> to it, and integrates', async () => {
+    const repo = await ranTwoAttempts();
+    const sel = events(repo).find((e) => e.type === 'attempt.selected');
+    const n = sel?.type === 'attempt.selected' ? sel.winner : 0;
+    const wt = repo
+      .git('worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ') && l.endsWith(`fa.a${n}`))
+      .map((l) => l.slice('worktree '.length))[0]!;
+    writeFileSync(join(wt, 'src', 'fa', 'out.txt'), 'ok v2\n');
+    repo.git('-C', wt, 'commit', '-qam', 'fix');
+    const fixed = repo.git('rev-parse', `baton/fa.a${n}`);
+
+    const verify = await runBaton(['verify', 'fa'], { cwd: repo.root });
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/baton\/fa moved to [0-9a-f]{8}: its checks passed on baton\/fa\.a\d/);
+    expect(repo.git('rev-parse', 'baton/fa')).toBe(fixed);
+
+    const integrate = await runBaton(['integrate', 'fa'], { cwd: repo.root });
+    expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
+    expect(repo.git('show', 'baton/integration:src/fa/out.txt')).toBe('ok v2');
+  });
+
+  it('attempts and their checks see BATON_FEATURE_ID=<feature> and BATON_ATTEMPT; their hooks still land on the attempt', async () => {
+    const agent = [
+      'mkdir -p src/fa; echo ok > src/fa/out.txt; echo "$BATON_FEATURE_ID $BATON_ATTEMPT" > src/fa/env.txt',
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(BATON_BIN)} hook stop </dev/null`,
+      '',
+    ].join('\n');
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      '.gitignore': '.baton/\n',
+      'agent.sh': agent,
+      'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
+      'specs/fa/contract.md': `---\nfeature_id: fa\ntitle: fa\nowns: ["src/fa/**"]\nacceptance_criteria:\n  - id: who\n    text: checks know the feature\n    run: test "$BATON_FEATURE_ID" = fa\n---\n`,
+    });
+    repos.push(repo);
+    const run = await runBaton(['run', 'fa', '--attempts', '2'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(repo.git('show', 'baton/fa.a1:src/fa/env.txt')).toBe('fa 1');
+    expect(repo.git('show', 'baton/fa.a2:src/fa/env.txt')).toBe('fa 2');
+    const hooks = events(repo).filter((e) => e.type === 'hook');
+    expect(hooks.map((e) => e.feature_id).sort()).toEqual(['fa.a1', 'fa.a2']);
+    const verify = await runBaton(['verify', 'fa'], { cwd: repo.root });
+    expect(verify.code, verify.stdout).toBe(0);
+  });
+});
