@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { filesOutsideOwns } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
-import { changedFiles, currentBranch, statusEntries } from '../git/git.js';
+import { changedFiles, currentBranch, gitRaw, statusEntries } from '../git/git.js';
 import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
 
 /** Folders never searched unless a glob names them: they are not the feature's work. */
@@ -37,6 +37,29 @@ export function findMatches(root: string, glob: string): string[] {
   return matches.sort();
 }
 
+/**
+ * Each glob's matches on the disk, less the files git ignores (one `git check-ignore` for all): an
+ * ignored file never reaches a commit, so it cannot show that the feature's work holds it.
+ */
+async function findCommittable(
+  cwd: string,
+  globs: readonly string[],
+): Promise<Array<{ glob: string; matches: string[]; ignored?: string[] }>> {
+  const found = globs.map((glob) => ({ glob, matches: findMatches(cwd, glob) }));
+  const all = [...new Set(found.flatMap((f) => f.matches))];
+  if (all.length === 0) return found;
+  const r = await gitRaw(cwd, ['check-ignore', '-z', '--stdin'], `${all.join('\0')}\0`);
+  // Exit 1: none ignored; anything but 0 or 1 (not a repository): the disk's answer stands.
+  if (r.exitCode !== 0) return found;
+  const ignored = new Set(r.stdout.split('\0').filter((p) => p.length > 0));
+  return found.map(({ glob, matches }) => {
+    const left = matches.filter((m) => !ignored.has(m));
+    return left.length === matches.length
+      ? { glob, matches }
+      : { glob, matches: left, ignored: matches.filter((m) => ignored.has(m)) };
+  });
+}
+
 /** What a files check needs: where to look, what the feature owns, and the branch to diff. */
 export interface FilesCheckOptions {
   check: FilesCheck;
@@ -53,9 +76,7 @@ export interface FilesCheckOptions {
  * worktree of that branch included, so work the runner has not yet committed is seen too.
  */
 export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdict> {
-  const findings: FilesFindings = {
-    exist: (opts.check.exist ?? []).map((glob) => ({ glob, matches: findMatches(opts.cwd, glob) })),
-  };
+  const findings: FilesFindings = { exist: await findCommittable(opts.cwd, opts.check.exist ?? []) };
   if (opts.check.untouched_outside_owns && opts.changed) {
     const changed = [...opts.changed];
     findings.ownership = { changed, outside: filesOutsideOwns(changed, opts.owns), owns: [...opts.owns] };

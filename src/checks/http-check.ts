@@ -8,6 +8,7 @@ import {
   judgeLatency,
 } from './judge.js';
 import { summarizeLatencies } from './latency.js';
+import { listenersOn, proveListener } from './listener-proof.js';
 import { sendLoad } from './load.js';
 import { type RunningServer, startServer, waitForPort } from './server.js';
 
@@ -65,6 +66,30 @@ function requestOf(check: HttpCheck): { headers: Record<string, string>; body?: 
   return { headers, body: JSON.stringify(check.body) };
 }
 
+/** Hosts a URL can name for this machine, where /proc shows who listens. */
+const LOCAL_HOSTS = /^(127\.\d+\.\d+\.\d+|localhost|::1|0\.0\.0\.0|::)$/;
+
+/**
+ * Once the port answers: a failure when another process (a daemon the agent left) holds a socket
+ * listening on it, '' when the server's own processes hold them all, or a note saying why this
+ * could not be proven (no /proc, a URL off this machine), added to the verdict.
+ */
+function proveServer(host: string, port: number, server: RunningServer): CheckVerdict | string {
+  if (!LOCAL_HOSTS.test(host))
+    return ` (the URL is not on this machine: who answered was not proven to be the server)`;
+  const proof = proveListener(port, server.pgid);
+  if (proof.state === 'owned') return '';
+  if (proof.state === 'unknown')
+    return ` (who answered could not be proven to be the server: ${proof.reason})`;
+  const who = proof.pids.length > 0 ? ` (pid ${proof.pids.join(', ')})` : '';
+  return {
+    outcome: 'failed',
+    message:
+      `port ${port} answered, but from a process that the serve command did not start${who} ` +
+      `[checks/foreign-listener]: a leftover server would be measured instead; stop it and verify again`,
+  };
+}
+
 /** Everything an HTTP check needs from the feature. */
 export interface HttpCheckOptions {
   check: HttpCheck;
@@ -82,6 +107,50 @@ export interface HttpCheckOptions {
 }
 
 /**
+ * Starts `serve` on a port nothing listens on, waits until the port answers and proves the server's
+ * own processes answer it: the server and a note when that could not be proven, or the verdict
+ * (or `interrupted`) when it did not come up as the server.
+ */
+async function bringUpServer(
+  opts: HttpCheckOptions,
+  serve: string,
+  host: string,
+  port: number,
+): Promise<{ server: RunningServer; unproven: string } | { verdict: CheckVerdict | 'interrupted' }> {
+  if (!(await isPortFree(port)) || (listenersOn(port)?.size ?? 0) > 0)
+    return { verdict: { outcome: 'failed', message: describePortTaken(port, serve) } };
+  const server = startServer({ serve, cwd: opts.cwd, env: opts.env, outputFile: opts.outputFile });
+  const startTimeoutMs = (opts.check.start_timeout_s ?? HTTP_DEFAULTS.start_timeout_s) * 1000;
+  const wait = await waitForPort({
+    host,
+    port,
+    timeoutMs: startTimeoutMs,
+    exited: server.exited,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (wait.state === 'aborted') {
+    await server.stop();
+    return { verdict: 'interrupted' };
+  }
+  if (wait.state !== 'open') {
+    await server.stop();
+    const failure = describeServerFailure({
+      host,
+      port,
+      serve,
+      output: server.output(),
+      timeoutMs: startTimeoutMs,
+      ...(wait.state === 'exited' ? { exit: wait.exit } : {}),
+    });
+    return { verdict: { outcome: 'failed', message: failure } };
+  }
+  const proof = proveServer(host, port, server);
+  if (typeof proof === 'string') return { server, unproven: proof };
+  await server.stop();
+  return { verdict: proof };
+}
+
+/**
  * Starts the feature's server (when it declares one), waits for its port, warms up, measures the
  * load and stops the server's whole process group, whatever happened. Resolves to a verdict, or
  * to `interrupted` when `signal` aborted it.
@@ -93,34 +162,14 @@ export async function runHttpCheck(opts: HttpCheckOptions): Promise<CheckVerdict
   const { host, port } = endpointOf(target.url);
 
   let server: RunningServer | undefined;
+  // Said after the verdict when who answered could not be proven to be the server started.
+  let unproven = '';
   try {
     if (opts.serve !== undefined) {
-      if (!(await isPortFree(port)))
-        return { outcome: 'failed', message: describePortTaken(port, opts.serve) };
-      server = startServer({ serve: opts.serve, cwd: opts.cwd, env: opts.env, outputFile: opts.outputFile });
-      const startTimeoutMs = (check.start_timeout_s ?? HTTP_DEFAULTS.start_timeout_s) * 1000;
-      const wait = await waitForPort({
-        host,
-        port,
-        timeoutMs: startTimeoutMs,
-        exited: server.exited,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      if (wait.state === 'aborted') return 'interrupted';
-      if (wait.state !== 'open') {
-        await server.stop();
-        return {
-          outcome: 'failed',
-          message: describeServerFailure({
-            host,
-            port,
-            serve: opts.serve,
-            output: server.output(),
-            timeoutMs: startTimeoutMs,
-            ...(wait.state === 'exited' ? { exit: wait.exit } : {}),
-          }),
-        };
-      }
+      const started = await bringUpServer(opts, opts.serve, host, port);
+      if (!('server' in started)) return started.verdict;
+      server = started.server;
+      unproven = started.unproven;
     }
 
     const deadline = AbortSignal.timeout(opts.timeoutMs);
@@ -156,7 +205,7 @@ export async function runHttpCheck(opts: HttpCheckOptions): Promise<CheckVerdict
         : '';
     return {
       ...verdict,
-      message: verdict.message + unserved,
+      message: verdict.message + unserved + unproven,
       measured: { ...verdict.measured, duration_ms: Math.round(load.durationMs) },
     };
   } finally {

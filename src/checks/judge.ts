@@ -159,8 +159,8 @@ export function judgeLatency(check: HttpCheck, summary: LatencySummary, sampleEr
 
 /** What a files check found. */
 export interface FilesFindings {
-  /** For each `exist` glob, the files it matched. */
-  exist: Array<{ glob: string; matches: string[] }>;
+  /** For each `exist` glob, the files it matched, and those left out because git ignores them. */
+  exist: Array<{ glob: string; matches: string[]; ignored?: string[] }>;
   /** With `untouched_outside_owns`: every file the branch changed, and the feature's owns. */
   ownership?: { changed: string[]; outside: string[]; owns: string[] };
 }
@@ -171,7 +171,13 @@ export function judgeFiles(findings: FilesFindings): CheckVerdict {
   const found = findings.exist.reduce((n, e) => n + e.matches.length, 0);
   const problems: string[] = [];
   const fine: string[] = [];
-  if (missing.length > 0) problems.push(`missing: ${missing.join(', ')} (no file matches)`);
+  const ignored = findings.exist.flatMap((e) => (e.matches.length === 0 ? (e.ignored ?? []) : []));
+  // An ignored file is on the disk only: the commit that gets merged does not hold it.
+  const ignoredNote =
+    ignored.length > 0
+      ? `; git ignores ${ignored.slice(0, 5).join(', ')}, so no commit holds ${ignored.length === 1 ? 'it' : 'them'}`
+      : '';
+  if (missing.length > 0) problems.push(`missing: ${missing.join(', ')} (no file matches${ignoredNote})`);
   else if (findings.exist.length > 0)
     fine.push(
       `${plural(found, 'file')} found for ${findings.exist.length} glob${findings.exist.length === 1 ? '' : 's'}`,

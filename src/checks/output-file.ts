@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Empties (or creates) the file a check's process writes its output to. */
@@ -35,4 +35,27 @@ export function readTail(path: string, maxBytes = 64 * 1024): string {
 export function outputOf(outputFile: string, spawnStderr: string): string {
   const written = readTail(outputFile);
   return written.trim() !== '' ? written : spawnStderr;
+}
+
+/** How much of a check's output is kept: the tail, where the failure is. */
+export const OUTPUT_KEEP_BYTES = 1024 * 1024;
+
+/**
+ * Cuts a finished check's output file down to its last `keepBytes` (whole lines), saying at the top
+ * how much was dropped, so a chatty test run or server does not keep megabytes under `.baton/`.
+ */
+export function capOutputFile(path: string, keepBytes = OUTPUT_KEEP_BYTES): void {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return;
+  }
+  if (size <= keepBytes) return;
+  const tail = readTail(path, keepBytes);
+  const dropped = size - Buffer.byteLength(tail);
+  writeFileSync(
+    path,
+    `[baton: output cut: the first ${dropped} bytes of ${size} were dropped; the tail follows]\n${tail}`,
+  );
 }

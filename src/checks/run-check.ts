@@ -1,6 +1,6 @@
 import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
-import { outputOf, resetOutputFile } from './output-file.js';
+import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
 
 /** How to run a `run` check's command. */
 export interface RunCommandOptions {
@@ -33,6 +33,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const exit = await child.exited;
+    capOutputFile(opts.outputFile);
     return {
       exitCode: exit.exitCode,
       signal: exit.signal,

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { type ProcessExit, spawnSupervised } from '../process/supervise.js';
-import { outputOf, resetOutputFile } from './output-file.js';
+import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
 
 /** Tries one TCP connection; true when something accepted it. */
 export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -90,6 +90,7 @@ export function startServer(opts: {
     async stop() {
       await child.stop('stop');
       await exited;
+      capOutputFile(opts.outputFile);
     },
   };
 }

@@ -3,7 +3,6 @@ import type { Config } from '../config-schema.js';
 import { unitEnvironment } from '../contracts/feature-id.js';
 import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
-import { headAndUncommitted } from '../git/git.js';
 import type { Clock } from '../log/append.js';
 import type {
   BatonEvent,
@@ -13,6 +12,13 @@ import type {
   CheckUnverifiable,
 } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import {
+  type CheckoutState,
+  hiddenEntriesVerdict,
+  isDirty,
+  keepCheckout,
+  probeCheckout,
+} from './checkout-probe.js';
 import { criteriaFor } from './criteria.js';
 import { runFilesCheck } from './files-check.js';
 import { runHttpCheck } from './http-check.js';
@@ -113,14 +119,15 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       ...(opts.runId ? { runId: opts.runId } : {}),
     });
   const events: CheckEvent[] = [];
-  const checked = opts.on === 'worktree' ? await checkedCommit(opts) : {};
+  const before = opts.on === 'worktree' ? await probeCheckout(opts.cwd) : undefined;
+  const checked = before ? checkedCommit(opts, before) : {};
   let interrupted = false;
   for (const criterion of criteria) {
     if (opts.signal?.aborted) {
       interrupted = true;
       break;
     }
-    const verdict = await checkCriterion(criterion, opts, env);
+    const verdict = await checkOnCommit(criterion, opts, env, before);
     if (verdict === 'interrupted') {
       interrupted = true;
       break;
@@ -154,11 +161,35 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
   };
 }
 
-/** What worktree check events say they checked: the commit, and `dirty` when the worktree held changes it lacks (untracked files included). */
-async function checkedCommit(opts: VerifyFeatureOptions): Promise<{ commit?: string; dirty?: true }> {
-  if (opts.checked) return { commit: opts.checked.commit };
-  const { commit, dirty } = await headAndUncommitted(opts.cwd);
+/**
+ * What worktree check events say they checked: the commit, and `dirty` when the worktree held
+ * changes it lacks (untracked files and index entries hidden from git status included).
+ */
+function checkedCommit(opts: VerifyFeatureOptions, before: CheckoutState): { commit?: string; dirty?: true } {
+  const commit = opts.checked?.commit ?? before.commit;
+  // The run names the commit it made: a worktree whose HEAD is elsewhere is not that commit.
+  const dirty = isDirty(before) || before.commit !== commit;
   return { ...(commit ? { commit } : {}), ...(dirty ? { dirty: true as const } : {}) };
+}
+
+/**
+ * One criterion, held to the commit on a worktree: refused when the index hides files from git
+ * status, and failed when a command or server left tracked files changed or HEAD moved (what ran
+ * after it was no longer the commit). A worktree that already held tracked changes is recorded
+ * `dirty` instead, which integrate refuses; new untracked files (build output) are allowed.
+ */
+async function checkOnCommit(
+  criterion: Criterion,
+  opts: VerifyFeatureOptions,
+  env: NodeJS.ProcessEnv,
+  before: CheckoutState | undefined,
+): Promise<CheckVerdict | 'interrupted'> {
+  if (before && before.hidden.length > 0) return hiddenEntriesVerdict(before.hidden);
+  const verdict = await checkCriterion(criterion, opts, env);
+  const runsSomething = criterion.kind === 'run' || criterion.kind === 'http';
+  if (verdict === 'interrupted' || !before || !runsSomething) return verdict;
+  if (before.failed !== undefined || before.changed.length > 0) return verdict;
+  return keepCheckout(opts.cwd, before.commit, verdict);
 }
 
 async function checkCriterion(

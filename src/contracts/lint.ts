@@ -113,7 +113,7 @@ export function suggestCheck(text: string): string {
   return 'add `run: <command>` (exit 0 = pass), e.g. `run: npm test -- <feature>`, so Baton can check it';
 }
 
-/** Lint warnings for valid contracts: vague or unverifiable criteria, no criteria, overlapping owned paths (pure). */
+/** Lint warnings for valid contracts: vague or unverifiable criteria, no criteria, no or overlapping owned paths (pure). */
 export function lintContracts(
   contracts: readonly Contract[],
   overlaps: readonly OwnershipOverlap[],
@@ -122,6 +122,7 @@ export function lintContracts(
   const byId = new Map(contracts.map((c) => [c.feature_id, c]));
   for (const c of contracts) {
     out.push(...lintOwnsPatterns(c));
+    if (c.owns.length === 0) out.push(noOwnsWarning(c));
     if (c.acceptance_criteria.length === 0) {
       out.push(
         warn(c, 'feature_id', {
@@ -255,6 +256,19 @@ export function ownsPatternProblem(pattern: string): string | undefined {
   if (p.split('/').includes('..')) return 'contains ".." (owns patterns are paths inside the repository)';
   if (/^(\.\/)?\.(git|baton)(\/|$)/.test(p)) return "names git's or Baton's own folder";
   return undefined;
+}
+
+/**
+ * The warning for a contract without `owns` (pure): it gets no implicit ownership check, so nothing
+ * stops its agent from changing tests, config or another feature's files, and integrate's conflict
+ * prediction has nothing to compare.
+ */
+function noOwnsWarning(c: Contract): Diagnostic {
+  return warn(c, 'feature_id', {
+    code: 'lint/no-owns',
+    message: `${c.feature_id} owns no paths: no scope check runs, so nothing stops its agent from changing tests, config or other features' files`,
+    hint: `List the files it may change under \`owns:\` in ${c.file} (e.g. \`owns: ["src/${c.feature_id}/**", "test/${c.feature_id}/**"]\`).`,
+  });
 }
 
 /** Warnings for `owns` patterns that cannot match any path in the repository (pure). */

@@ -1,10 +1,12 @@
 /**
- * What an agent must not change behind Baton's back: the repository's shared git config and every
- * ref other than the features' own `baton/<id>` branches. Snapshotted before the agents start and
+ * What an agent must not change behind Baton's back: the repository's shared git config, the files
+ * git runs or reads on the user's behalf (`hooks/*`, `info/*` such as `exclude` and `attributes`,
+ * `config.worktree` files) and every ref other than the features' own `baton/<id>` branches. Snapshotted before the agents start and
  * compared each time the run goes idle (a wave's last agent ended) and at its end; a change is
  * reported (never silently kept, never silently undone), attributed best-effort by run windows.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { commonGitDir, git, gitRaw } from '../git/git.js';
@@ -18,18 +20,21 @@ export interface RepoSnapshot {
   /** The common git folder's `config` as read, or undefined when there is none. */
   configText: string | undefined;
   refs: Map<string, string>;
+  /** The watched files of the common git folder (`hooks/post-commit`), each as its mode, size and content hash. */
+  files: Map<string, string>;
 }
 
 /** Two snapshots' config, key by key, for `compareSnapshots`. */
 export interface ParsedSnapshot {
   config: Map<string, string>;
   refs: Map<string, string>;
+  files: Map<string, string>;
 }
 
 /** One change found between two snapshots. */
 export interface RepoChange {
-  kind: 'config' | 'ref';
-  /** The config key (`core.hookspath`) or the ref (`refs/heads/main`). */
+  kind: 'config' | 'ref' | 'file';
+  /** The config key (`core.hookspath`), the ref (`refs/heads/main`) or the file (`hooks/post-commit`). */
   name: string;
   before: string | undefined;
   after: string | undefined;
@@ -63,8 +68,8 @@ export async function parseSnapshots(
 ): Promise<[ParsedSnapshot, ParsedSnapshot]> {
   if (before.configText === after.configText) {
     return [
-      { config: new Map(), refs: before.refs },
-      { config: new Map(), refs: after.refs },
+      { config: new Map(), refs: before.refs, files: before.files },
+      { config: new Map(), refs: after.refs, files: after.files },
     ];
   }
   const [a, b] = await Promise.all([
@@ -72,8 +77,8 @@ export async function parseSnapshots(
     parseConfig(root, after.configText),
   ]);
   return [
-    { config: a, refs: before.refs },
-    { config: b, refs: after.refs },
+    { config: a, refs: before.refs, files: before.files },
+    { config: b, refs: after.refs, files: after.files },
   ];
 }
 
@@ -117,7 +122,73 @@ export async function snapshotFrom(root: string, out: string): Promise<RepoSnaps
     if (name && target) refs.set(name, target);
   }
   refs.set('HEAD', await mainHead(root, gitDir));
-  return { configText: readText(join(gitDir, 'config')), refs };
+  return { configText: readText(join(gitDir, 'config')), refs, files: snapshotGitFiles(gitDir) };
+}
+
+/** Files larger than this are known by mode, size and mtime only: hooks and excludes are small. */
+const HASHED_MAX_BYTES = 1024 * 1024;
+
+/** The lines Baton itself adds to `info/exclude` for Aider (agents/aider.ts): not an agent's change. */
+const BATON_EXCLUDE_LINES = new Set(["# Aider's caches (added by Baton)", '.aider*']);
+
+/** A file's content as compared: `info/exclude` without the lines Baton adds itself. */
+function comparedContent(name: string, file: string): Buffer | string {
+  const bytes = readFileSync(file);
+  if (name !== 'info/exclude') return bytes;
+  return bytes
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => !BATON_EXCLUDE_LINES.has(l.trim()))
+    .join('\n')
+    .trimEnd();
+}
+
+/** A file as `mode hash` (size and mtime instead of the hash when large); undefined when it is gone. */
+function fingerprint(name: string, file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return `${st.mode.toString(8)} not a file`;
+    const content = st.size > HASHED_MAX_BYTES ? undefined : comparedContent(name, file);
+    // An exclude file holding only Baton's own lines is as good as none.
+    if (content === '') return undefined;
+    const sum =
+      content === undefined
+        ? `${st.size} ${st.mtimeMs}`
+        : createHash('sha1').update(content).digest('hex').slice(0, 16);
+    return `${st.mode.toString(8)} ${sum}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entries of a folder, none when it is absent. */
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The files of the common git folder that git runs or reads for every checkout: `hooks/*` (a
+ * planted `post-commit` runs at the user's next commit), `info/*` (`exclude` hides files from
+ * status and commits, `attributes` sets filters), and `config.worktree` of the main and each linked
+ * worktree. A stat and a hash of a few small files: well under a millisecond.
+ */
+export function snapshotGitFiles(gitDir: string): Map<string, string> {
+  const names = [
+    ...entriesOf(join(gitDir, 'hooks')).map((n) => `hooks/${n}`),
+    ...entriesOf(join(gitDir, 'info')).map((n) => `info/${n}`),
+    'config.worktree',
+    ...entriesOf(join(gitDir, 'worktrees')).map((n) => `worktrees/${n}/config.worktree`),
+  ];
+  const files = new Map<string, string>();
+  for (const name of names) {
+    const print = fingerprint(name, join(gitDir, name));
+    if (print !== undefined) files.set(name, print);
+  }
+  return files;
 }
 
 /** The commit the main checkout's HEAD is at in a snapshot; undefined when it is unborn or not a branch or commit. */
@@ -155,6 +226,7 @@ export function compareSnapshots(
   };
   diff('config', before.config, after.config);
   diff('ref', before.refs, after.refs);
+  diff('file', before.files, after.files);
   return changes;
 }
 
@@ -164,6 +236,11 @@ export function describeChange(c: RepoChange): string {
     if (c.before === undefined) return `git config ${c.name} added (${JSON.stringify(c.after)})`;
     if (c.after === undefined) return `git config ${c.name} removed`;
     return `git config ${c.name} changed to ${JSON.stringify(c.after)}`;
+  }
+  if (c.kind === 'file') {
+    if (c.before === undefined) return `git file ${c.name} added (mode ${c.after?.split(' ')[0] ?? '?'})`;
+    if (c.after === undefined) return `git file ${c.name} removed`;
+    return `git file ${c.name} changed`;
   }
   if (c.before === undefined) return `ref ${c.name} created`;
   if (c.after === undefined) return `ref ${c.name} deleted`;

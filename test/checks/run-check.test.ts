@@ -57,6 +57,17 @@ describe('run checks', () => {
     ).toContain('FAIL catalog.test.ts');
   });
 
+  it('keeps only the last megabyte of a chatty command’s output, saying the rest was cut', async () => {
+    const { event } = await verifyRun('yes line | head -c 3000000; echo the end');
+    expect(event.type).toBe('check.passed');
+    const kept = readFileSync(checkOutputPath(project.logPath, 'feature-run', 'tests', 'worktree'), 'utf8');
+    expect(kept.length).toBeLessThanOrEqual(1024 * 1024 + 200);
+    expect(kept).toMatch(
+      /^\[baton: output cut: the first \d+ bytes of 3000008 were dropped; the tail follows\]\nline\n/,
+    );
+    expect(kept.endsWith('the end\n')).toBe(true);
+  });
+
   it('kills a command that hangs at its timeout, children included, and fails saying so', async () => {
     const started = Date.now();
     const { event } = await verifyRun('echo "pgid $$"; sleep 30 & sleep 30; wait', 1);

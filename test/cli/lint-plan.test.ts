@@ -14,11 +14,13 @@ function repo(files?: Record<string, string>): TempRepo {
   return r;
 }
 
+/** A valid contract; it owns its own folder unless `extra` says what it owns (no `lint/no-owns`). */
 const ok = (id: string, extra: string[] = []) =>
   [
     '---',
     `feature_id: ${id}`,
     ...extra,
+    ...(extra.some((l) => l.startsWith('owns:')) ? [] : [`owns: ["src/${id}/**"]`]),
     'acceptance_criteria:',
     '  - { text: tests pass, run: "true" }',
     '---',
@@ -176,7 +178,7 @@ describe('baton lint', () => {
       'specs/two/contract.md': ok('one'),
       'specs/three/contract.md': '---\nfeature_id: Three\nown: [src/**]\nestimate_minutes: soon\n---\n',
       'specs/four/contract.md':
-        '---\nfeature_id: four\ndepends_on: [three, five]\nacceptance_criteria: [it is fast]\n---\n',
+        '---\nfeature_id: four\ndepends_on: [three, five]\nacceptance_criteria: [it is fast]\nowns: [src/four/**]\n---\n',
     });
     const out = await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root });
     expect(out.code).toBe(1);

@@ -60,6 +60,7 @@ describe('lintContracts', () => {
       [
         '---',
         'feature_id: a',
+        'owns: [src/a/**]',
         'acceptance_criteria:',
         '  - Should be fast',
         '  - { text: tests pass, run: npm test }',
@@ -68,11 +69,11 @@ describe('lintContracts', () => {
       ].join('\n'),
       'specs/a/contract.md',
     );
-    const b = contract('## feature_id\nb\n', 'specs/b/contract.md');
+    const b = contract('## feature_id\nb\n\n## owns\n- src/b/**\n', 'specs/b/contract.md');
     const ds = lintContracts([a, b], []);
     expect(ds.map((d) => [d.code, d.location?.file, d.location?.line, d.severity])).toEqual([
-      ['lint/vague-criterion', 'specs/a/contract.md', 4, 'warning'],
-      ['lint/unverifiable-criterion', 'specs/a/contract.md', 6, 'warning'],
+      ['lint/vague-criterion', 'specs/a/contract.md', 5, 'warning'],
+      ['lint/unverifiable-criterion', 'specs/a/contract.md', 7, 'warning'],
       ['lint/no-criteria', 'specs/b/contract.md', 2, 'warning'],
     ]);
     expect(ds[0]?.message).toBe(
@@ -82,11 +83,31 @@ describe('lintContracts', () => {
     expect(ds[1]?.hint).toMatch(/^Add `http:/);
   });
 
+  it('warns at the feature id of a contract that owns no paths: no scope check would run', () => {
+    const text = (owns: string[]) =>
+      [
+        '---',
+        'feature_id: a',
+        ...owns,
+        'acceptance_criteria:',
+        '  - { text: tests pass, run: npm test }',
+        '---',
+      ].join('\n');
+    const ds = lintContracts([contract(text([]), 'specs/a/contract.md')], []);
+    expect(ds.map((d) => [d.code, d.location?.line, d.severity])).toEqual([['lint/no-owns', 2, 'warning']]);
+    expect(ds[0]?.message).toBe(
+      "a owns no paths: no scope check runs, so nothing stops its agent from changing tests, config or other features' files",
+    );
+    expect(ds[0]?.hint).toMatch(/^List the files it may change under `owns:`/);
+    expect(lintContracts([contract(text(['owns: [src/a/**]']), 'specs/a/contract.md')], [])).toEqual([]);
+  });
+
   it("warns, at the criterion's line, for an http check on the feature's own port in a contract with no serve", () => {
     const text = (serve: string[]) =>
       [
         '---',
         'feature_id: a',
+        'owns: [src/a/**]',
         ...serve,
         'acceptance_criteria:',
         '  - { text: tests pass, run: npm test }',
@@ -97,8 +118,8 @@ describe('lintContracts', () => {
       ].join('\n');
     const ds = lintContracts([contract(text([]), 'specs/a/contract.md')], []);
     expect(ds.map((d) => [d.code, d.location?.line, d.severity])).toEqual([
-      ['lint/http-without-serve', 5, 'warning'],
       ['lint/http-without-serve', 6, 'warning'],
+      ['lint/http-without-serve', 7, 'warning'],
     ]);
     expect(ds[0]?.message).toBe(
       `criterion latency measures "http://127.0.0.1:${PORT}/a" on the feature's own port, but a has no \`serve:\`: Baton starts nothing there, so no request can be answered`,
