@@ -63,6 +63,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       ),
       /** Interactive agents of the dead orchestrator, still in their tmux windows, that this resumed run follows. */
       adopted_windows: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
+      /** Set when a feature of the run runs in a tmux window (`--interactive`, the config or its contract). */
+      interactive: z.optional(z.literal(true)),
     }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': () =>
@@ -207,14 +209,14 @@ export const EVENT_SCHEMAS = builtOnUse({
       commit: z.optional(z.string()),
       reason: z.optional(z.string()),
     }),
-  /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
+  /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`, `baton stop`). */
   'user.intervention': () =>
     z.object({
       ...base,
       type: z.literal('user.intervention'),
       feature_id: id,
-      /** How: `send` typed text into the agent's window, `attach` opened the window. */
-      action: z.enum(['send', 'attach']),
+      /** How: `send` typed text into the agent's window, `attach` opened the window, `stop` ended the agent (`baton stop`). */
+      action: z.enum(['send', 'attach', 'stop']),
       /** What was typed (first 200 characters, one line), for `send`. */
       text: z.optional(z.string()),
     }),

@@ -159,7 +159,9 @@ async function lifecycle(
   const run = await launchAgent(ctx, feature, task, p, owned, prepared.base);
   ctx.repoGuard.agentEnded(id);
   const stoppedDaemons = await stopDaemons(ctx, task, run, featureFromMs);
-  const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
+  // `baton stop` ends an interactive agent as Ctrl-C ends every one: its worktree is kept as it is.
+  const stoppedByUser = run.exit.stoppedBy === 'user';
+  const interrupted = (opts.signal.aborted && run.exit.stoppedBy === 'interrupt') || stoppedByUser;
   let settled: Settled;
   try {
     const r = await settle(ctx, feature, p, prepared, { ...run, stoppedDaemons }, interrupted);
@@ -178,7 +180,11 @@ async function lifecycle(
   if (checks) facts.checks = checks;
   const outcome = decideOutcome({
     interrupted,
-    ...(typeof opts.signal.reason === 'string' ? { interruptedBy: opts.signal.reason } : {}),
+    ...(stoppedByUser
+      ? { interruptedBy: 'user' }
+      : typeof opts.signal.reason === 'string'
+        ? { interruptedBy: opts.signal.reason }
+        : {}),
     ...(collision ? { collision } : {}),
     timedOut: run.exit.timedOut,
     exitCode: run.exit.exitCode,
