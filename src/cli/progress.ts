@@ -92,7 +92,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'user.intervention':
-      return `${e.feature_id}: you ${e.action === 'send' ? `sent ${stringifyJson(e.text ?? '')}` : 'attached'}`;
+      return `${e.feature_id}: you ${e.action === 'send' ? `sent ${stringifyJson(e.text ?? '')}` : e.action === 'stop' ? 'stopped the agent (baton stop)' : 'attached'}`;
     case 'check.passed':
       return e.message.startsWith('warning:')
         ? `${e.feature_id}: check ${e.criterion_id} ${p.yellow('passed with a warning')}: ${e.message.slice('warning: '.length)}`

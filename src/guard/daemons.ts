@@ -97,6 +97,25 @@ export function featureProcesses(
   });
 }
 
+/** What `stopStragglers` looks at besides the run and the feature. */
+export interface StragglerSweep {
+  /** The agent's descendants a tracker saw while it ran. */
+  tracked?: readonly ProcessInfo[];
+  /** How long after SIGTERM a straggler gets SIGKILL. */
+  graceMs?: number;
+  /** When the feature began, on /proc's clock (`procNowMs`); see `featureProcesses`. */
+  startedFromMs?: number;
+  /** When the agent ended (wall clock): any listing begun since sees what it left. */
+  agentEndedMs?: number;
+  /** Features ending within this many ms of each other share one listing. */
+  shareWithinMs?: number;
+  /**
+   * Processes never to touch, whatever their environment: the tmux server of an interactive run
+   * and the processes it started itself (other agents' windows, their `pipe-pane` helpers).
+   */
+  spare?: (p: ProcessInfo) => boolean;
+}
+
 /**
  * Stops what a feature's agent left running (found by environment and by the tracker): SIGTERM,
  * then SIGKILL after `graceMs`. Only processes proven to be the run's are signalled; returns them.
@@ -104,18 +123,16 @@ export function featureProcesses(
 export async function stopStragglers(
   runId: string,
   featureId: string,
-  tracked: readonly ProcessInfo[] = [],
-  graceMs = 1000,
-  startedFromMs?: number,
-  agentEndedMs: number = Date.now(),
-  shareWithinMs = 0,
+  sweep: StragglerSweep = {},
 ): Promise<Straggler[]> {
+  const { tracked = [], graceMs = 1000, startedFromMs, agentEndedMs = Date.now(), shareWithinMs = 0 } = sweep;
   const found = new Map<number, ProcessInfo>();
   // Any listing begun after the agent ended sees what it left: features ending together share one
   // (with `shareWithinMs`, those ending within that many ms of each other).
   const all = await listProcessesShared(agentEndedMs, shareWithinMs);
   for (const p of featureProcesses(runId, featureId, all, startedFromMs)) found.set(p.pid, p);
   for (const p of tracked) if (p.pid !== process.pid && p.pid > 1) found.set(p.pid, p);
+  for (const p of found.values()) if (sweep.spare?.(p)) found.delete(p.pid);
   const stopped: Straggler[] = [];
   for (const p of found.values()) {
     stopped.push({ pid: p.pid, command: commandOf(p.pid) });

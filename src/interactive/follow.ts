@@ -158,6 +158,8 @@ class WindowFollower {
     this.#cursor = { offset: chunk.endOffset, line: chunk.endLine };
     for (const e of chunk.events as LogEvent[]) {
       if (!isSessionEvent(e, this.#task.feature.feature_id)) continue;
+      // `baton stop` writes this before it signals the window: the end is the user's, not a crash.
+      if (e.type === 'user.intervention' && e.action === 'stop') this.#stoppedBy ??= 'user';
       this.#sawHook = true;
       this.#watch = observeSessionEvent(this.#watch, e, Date.now());
       this.#onLogEvent?.(e as BatonEvent);
@@ -186,6 +188,8 @@ class WindowFollower {
     clearInterval(this.#interval);
     if (this.#timer) clearTimeout(this.#timer);
     const { exitFile, pgid } = this.#w;
+    // A `baton stop` written after this tick's read of the log.
+    this.#readHooks();
     // The wrapper's exit file may land a moment after the group is gone.
     for (let i = 0; i < 10 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 20));
     const code = existsSync(exitFile) ? Number(readFileSync(exitFile, 'utf8').trim()) : Number.NaN;

@@ -12,20 +12,49 @@ import { formatCommand, quoteArg } from '../agents/shell-words.js';
 import type { LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import type { Supervised } from '../process/supervise.js';
+import { FEATURE_ENV_KEYS } from '../runner/feature-env.js';
 import { finishTextOf, prepareInteractiveLaunch } from './argv.js';
 import { recordClaudeTrust } from './claude-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent } from './finish.js';
 import { type FollowedWindow, followWindow, type InteractiveOptions } from './follow.js';
-import { openWindow, runTmux, sessionName, tmuxFor } from './tmux.js';
+import { type OpenedWindow, openWindow, runTmux, sessionName, tmuxFor } from './tmux.js';
 
 /** Whether a feature runs interactively: its contract says so, else the config (or `--interactive`). */
 export function isInteractive(task: Pick<AgentTask, 'feature' | 'config'>): boolean {
   return task.feature.interactive ?? task.config.interactive?.enabled ?? false;
 }
 
-/** The little script the window runs: the agent, then its exit code written where Baton reads it. */
-function wrapperScript(command: string, exitFile: string): string {
-  return `${command}\necho $? > ${quoteArg(exitFile)}\n`;
+/**
+ * The little script the window runs: the task's environment read from its private file (then
+ * removed), the agent, then its exit code written where Baton reads it.
+ */
+function wrapperScript(command: string, envFile: string, exitFile: string): string {
+  const env = quoteArg(envFile);
+  return `. ${env}\nrm -f ${env}\n${command}\necho $? > ${quoteArg(exitFile)}\n`;
+}
+
+/** A name `sh` can export; tmux's server environment still hands the window any other the user has. */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Splits the window's environment: the feature's own variables (ids, paths, port; no secret) go on
+ * tmux's command line, so the window's program carries them from its start (the group proof reads
+ * `BATON_RUN_ID` there); every other one (API keys) goes into `envFile`, readable by the user alone,
+ * that the window's shell reads and removes before starting the agent. Never a command line: `ps`
+ * shows those to every local user.
+ */
+function handOverEnvironment(env: NodeJS.ProcessEnv, envFile: string): Record<string, string> {
+  const visible: Record<string, string> = {};
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (FEATURE_ENV_KEYS.includes(k)) visible[k] = v;
+    else if (SHELL_NAME.test(k)) lines.push(`export ${k}=${quoteArg(v)}`);
+  }
+  rmSync(envFile, { force: true });
+  // Created 0600 (`wx`: a file put in its place meanwhile is refused, not written through).
+  writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+  return visible;
 }
 
 /** Prepares the agent, writes its wrapper and opens its window, with the screen copied to the log file. */
@@ -39,23 +68,32 @@ async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: 
   mkdirSync(task.scratchDir, { recursive: true });
   const exitFile = join(task.scratchDir, 'interactive-exit');
   rmSync(exitFile, { force: true });
+  const envFile = join(task.scratchDir, 'interactive.env');
   const wrapper = join(task.scratchDir, 'interactive.sh');
   const command = launch.shell ? launch.command : formatCommand([launch.command, ...launch.args]);
-  writeFileSync(wrapper, wrapperScript(command, exitFile));
+  writeFileSync(wrapper, wrapperScript(command, envFile, exitFile));
   closeSync(openSync(logFile, 'a'));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...task.env, ...task.override?.env, ...launch.env })) {
-    if (v !== undefined) env[k] = v;
+  const env = handOverEnvironment({ ...task.env, ...task.override?.env, ...launch.env }, envFile);
+  // The window's shell removes the file first thing; a window that never started (or was stopped first) cannot.
+  const cleanup = () => {
+    rmSync(envFile, { force: true });
+    launch.cleanup?.();
+  };
+  let window: OpenedWindow;
+  try {
+    window = await openWindow(tmux, {
+      session: sessionName(task.runId),
+      name: task.feature.feature_id,
+      cwd: task.worktree,
+      shellCommand: formatCommand(['sh', wrapper]),
+      env,
+    });
+  } catch (err) {
+    cleanup();
+    throw err;
   }
-  const window = await openWindow(tmux, {
-    session: sessionName(task.runId),
-    name: task.feature.feature_id,
-    cwd: task.worktree,
-    shellCommand: formatCommand(['sh', wrapper]),
-    env,
-  });
   await runTmux(tmux, ['pipe-pane', '-t', window.paneId, '-o', `cat >> ${quoteArg(logFile)}`]);
-  return { tmux, launch, window, exitFile };
+  return { tmux, launch, window, exitFile, cleanup };
 }
 
 /**
@@ -70,7 +108,7 @@ export async function startInteractiveAgent(
 ): Promise<Supervised> {
   const startedAt = Date.now();
   const cursor = { offset: existsSync(task.logPath) ? statSync(task.logPath).size : 0, line: 0 };
-  const { tmux, launch, window, exitFile } = await openAgentWindow(adapter, task, opts.logFile);
+  const { tmux, launch, window, exitFile, cleanup } = await openAgentWindow(adapter, task, opts.logFile);
   return followWindow(adapter, task, opts, {
     tmux,
     windowId: window.windowId,
@@ -78,7 +116,7 @@ export async function startInteractiveAgent(
     pgid: window.panePid,
     exitFile,
     finishText: launch.finishText,
-    cleanup: launch.cleanup,
+    cleanup,
     startedAt,
     cursor,
     watch: { waiting: false },

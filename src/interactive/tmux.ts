@@ -1,11 +1,15 @@
 /**
  * The tmux edge: every call Baton makes to tmux, as argv arrays, on one server. The server is the
  * user's default one unless `BATON_TMUX_SOCKET` names a private socket (`tmux -L <name>`), which is
- * what the tests use so they never touch the user's sessions.
+ * what the tests use so they never touch the user's sessions. tmux is always run without a feature's
+ * own variables: the first call starts the server, which keeps the environment it was started with
+ * for as long as it lives, and serves every feature of every run.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.js';
+import type { ProcessInfo } from '../guard/proc.js';
+import { withoutFeatureEnvironment } from '../runner/feature-env.js';
 
 /** Which tmux server to talk to, and with which environment. */
 export interface Tmux {
@@ -23,10 +27,33 @@ export function sessionName(runId: string): string {
   return `baton-${runId.replace(/[.:]/g, '-')}`;
 }
 
-/** The tmux server for this environment: `BATON_TMUX_SOCKET` when set, else the default one. */
+/**
+ * The tmux server for this environment: `BATON_TMUX_SOCKET` when set, else the default one. tmux runs
+ * with `env` less its feature variables (`BATON_FEATURE_ID`, `BATON_RUN_ID`…): a server started with
+ * them would carry one feature's identity, and be stopped as that agent's leftover when it ends.
+ */
 export function tmuxFor(env: NodeJS.ProcessEnv): Tmux {
   const socket = env.BATON_TMUX_SOCKET;
-  return { prefix: socket ? ['-L', socket] : [], env };
+  return { prefix: socket ? ['-L', socket] : [], env: withoutFeatureEnvironment(env) };
+}
+
+/** The pid of the tmux server, when one runs (`#{pid}`, a server variable); it never starts one. */
+export async function serverPid(tmux: Tmux): Promise<number | undefined> {
+  const r = await runTmux(tmux, ['list-sessions', '-F', '#{pid}']);
+  const pid = Number(r.stdout.split('\n')[0]);
+  return r.code === 0 && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * What the sweep of an agent's leftovers must spare on this server: the server itself and the
+ * processes it started (windows' programs, which their windows' stops end, and `pipe-pane` helpers,
+ * which end with their panes); nothing when no server runs.
+ */
+export async function serverProcesses(
+  tmux: Tmux,
+): Promise<(p: Pick<ProcessInfo, 'pid' | 'ppid'>) => boolean> {
+  const server = await serverPid(tmux);
+  return (p) => server !== undefined && (p.pid === server || p.ppid === server);
 }
 
 /** Whether a program named `tmux` is on the environment's PATH. */
@@ -103,6 +130,7 @@ let opening: Promise<unknown> = Promise.resolve();
 /**
  * Opens a window named `name` running `shellCommand` (through `sh -c`) in `cwd`, creating the
  * session first when it does not exist. tmux makes the pane's program a session (and group) leader.
+ * `env` goes on tmux's command line (`-e`), where any local user can read it (`ps`): never a secret.
  */
 export function openWindow(
   tmux: Tmux,
@@ -110,7 +138,7 @@ export function openWindow(
 ): Promise<OpenedWindow> {
   const next = opening.then(async () => {
     const format = ['-P', '-F', '#{window_id} #{pane_id} #{pane_pid}'];
-    // `-e` hands the task's environment to this window only, through tmux's socket rather than a file.
+    // `-e` sets these for this window's program only, not for the session's other windows.
     const env = Object.entries(opts.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const common = ['-c', opts.cwd, '-n', opts.name, ...env, ...format];
     const exists = await hasSession(tmux, opts.session);

@@ -65,6 +65,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       adopted_windows: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
       /** Best-of-N features of the run and how many attempts each: what a resume of it runs again. */
       attempts: z.optional(z.record(z.string(), z.number())),
+      /** Set when a feature of the run runs in a tmux window (`--interactive`, the config or its contract). */
+      interactive: z.optional(z.literal(true)),
     }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': () =>
@@ -209,14 +211,14 @@ export const EVENT_SCHEMAS = builtOnUse({
       commit: z.optional(z.string()),
       reason: z.optional(z.string()),
     }),
-  /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`). */
+  /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`, `baton stop`). */
   'user.intervention': () =>
     z.object({
       ...base,
       type: z.literal('user.intervention'),
       feature_id: id,
-      /** How: `send` typed text into the agent's window, `attach` opened the window. */
-      action: z.enum(['send', 'attach']),
+      /** How: `send` typed text into the agent's window, `attach` opened the window, `stop` ended the agent (`baton stop`). */
+      action: z.enum(['send', 'attach', 'stop']),
       /** What was typed (first 200 characters, one line), for `send`. */
       text: z.optional(z.string()),
     }),

@@ -15,6 +15,8 @@ export interface LastRunStart {
   bytesRead: number;
   /** The start continued an earlier run (`baton run --resume`). */
   resume: boolean;
+  /** A feature of the run runs in a tmux window (false for runs logged before Baton said so). */
+  interactive: boolean;
 }
 
 /**
@@ -27,7 +29,13 @@ export function findLastRunStart(logPath: string, before?: number): LastRunStart
   for (const { line, offset } of linesBackward(logPath, read, before)) {
     const ev = eventOfLine(line, 'run.started');
     if (ev?.type === 'run.started') {
-      return { run_id: ev.run_id, resume: ev.resume === true, offset, bytesRead: read.bytes };
+      return {
+        run_id: ev.run_id,
+        resume: ev.resume === true,
+        interactive: ev.interactive === true,
+        offset,
+        bytesRead: read.bytes,
+      };
     }
   }
   return undefined;

@@ -2,14 +2,14 @@
  * How often, and how long, the conductor had to step into each interactive feature (pure): the
  * method's measure of how well its contract was written. A wait runs from a hook that set
  * `needs-input` to the next sign of the agent carrying on (any later hook, an intervention, or the
- * feature's end); an intervention is a `user.intervention` event (`baton send`, `baton attach`).
+ * feature's end); an intervention is a `user.intervention` event (`baton send`, `attach`, `stop`).
  */
 import type { LogEvent } from '../log/events.js';
 
 /** One feature's interventions and waits. */
 export interface FeatureInterventions {
   feature_id: string;
-  /** `user.intervention` events: messages sent and windows attached. */
+  /** `user.intervention` events: messages sent, windows attached, agents stopped. */
   interventions: number;
   /** Times the agent asked for input. */
   waits: number;

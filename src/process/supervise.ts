@@ -7,8 +7,8 @@ export interface ProcessExit {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
-  /** Set when Baton stopped it (interrupt, timeout). */
-  stoppedBy?: 'timeout' | 'interrupt' | 'stop';
+  /** Set when Baton stopped it (interrupt, timeout), or the user did (`baton stop`, interactive agents). */
+  stoppedBy?: 'timeout' | 'interrupt' | 'stop' | 'user';
   durationMs: number;
 }
 
@@ -108,9 +108,10 @@ export function groupAlive(pgid: number): boolean {
 
 /** Describes an exit in words: `exit 1`, `killed by SIGKILL (exit 137)`, `timed out after 2 s`. */
 export function describeExit(
-  exit: Pick<ProcessExit, 'exitCode' | 'signal' | 'timedOut'>,
+  exit: Pick<ProcessExit, 'exitCode' | 'signal' | 'timedOut' | 'stoppedBy'>,
   timeoutMs?: number,
 ): string {
+  if (exit.stoppedBy === 'user') return 'stopped by the user (baton stop)';
   if (exit.timedOut) return `timed out after ${Math.round((timeoutMs ?? 0) / 100) / 10} s and was stopped`;
   if (exit.signal) {
     const codes: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };

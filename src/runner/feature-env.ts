@@ -32,3 +32,25 @@ export function featureEnvironment(base: NodeJS.ProcessEnv, f: FeatureEnvFacts):
     BATON_PORT_BASE: String(f.portBase),
   };
 }
+
+/**
+ * The names `featureEnvironment` sets, derived from it so the two never disagree: who a feature's
+ * process is, its files and ports. None is a secret.
+ */
+export const FEATURE_ENV_KEYS: readonly string[] = Object.keys(
+  featureEnvironment(
+    {},
+    { featureId: '', runId: '', taskFile: '', logPath: '', worktree: '', branch: '', port: 0, portBase: 0 },
+  ),
+);
+
+/**
+ * `env` without the variables that make a process one feature's (pure): for processes that serve
+ * every feature, such as the tmux server, which Baton's sweep of an agent's leftovers must not take
+ * for that agent's.
+ */
+export function withoutFeatureEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of FEATURE_ENV_KEYS) delete out[k];
+  return out;
+}

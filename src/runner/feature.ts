@@ -5,6 +5,7 @@
  * and no process of its own is left running.
  */
 import { writeFileSync } from 'node:fs';
+import type { AgentTask } from '../agents/adapter.js';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
@@ -13,6 +14,8 @@ import { commitOnBranch } from '../git/sequence.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import { type Straggler, stopStragglers } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
+import { isInteractive } from '../interactive/launch.js';
+import { serverProcesses, tmuxFor } from '../interactive/tmux.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import { oneLine } from '../text/one-line.js';
@@ -34,14 +37,24 @@ const SHARED_SWEEP_MS = 20;
  * stopped, just after the agent ended. While other agents run, their ends may come within a few ms:
  * their sweeps share one /proc listing.
  */
-function stopDaemons(
+async function stopDaemons(
   ctx: RunContext,
-  id: string,
-  tracked: Parameters<typeof stopStragglers>[2],
+  task: AgentTask,
+  run: AgentRun,
   featureFromMs: number | undefined,
 ): ReturnType<typeof stopStragglers> {
-  const shareMs = ctx.running.size > 0 ? SHARED_SWEEP_MS : 0;
-  return stopStragglers(ctx.runId, id, tracked, 1000, featureFromMs, Date.now(), shareMs);
+  const id = task.feature.feature_id;
+  const agentEndedMs = Date.now();
+  // The tmux server serves every window (other agents', the user's own): never an agent's leftover.
+  const spare =
+    isInteractive(task) || ctx.adopted.has(id) ? await serverProcesses(tmuxFor(task.env)) : undefined;
+  return stopStragglers(ctx.runId, id, {
+    tracked: run.tracked,
+    ...(featureFromMs !== undefined ? { startedFromMs: featureFromMs } : {}),
+    agentEndedMs,
+    shareWithinMs: ctx.running.size > 0 ? SHARED_SWEEP_MS : 0,
+    ...(spare ? { spare } : {}),
+  });
 }
 
 /** What the agent left on its branch. */
@@ -145,8 +158,10 @@ async function lifecycle(
   ctx.repoGuard.agentStarted(id);
   const run = await launchAgent(ctx, feature, task, p, owned, prepared.base);
   ctx.repoGuard.agentEnded(id);
-  const stoppedDaemons = await stopDaemons(ctx, id, run.tracked, featureFromMs);
-  const interrupted = opts.signal.aborted && run.exit.stoppedBy === 'interrupt';
+  const stoppedDaemons = await stopDaemons(ctx, task, run, featureFromMs);
+  // `baton stop` ends an interactive agent as Ctrl-C ends every one: its worktree is kept as it is.
+  const stoppedByUser = run.exit.stoppedBy === 'user';
+  const interrupted = (opts.signal.aborted && run.exit.stoppedBy === 'interrupt') || stoppedByUser;
   let settled: Settled;
   try {
     const r = await settle(ctx, feature, p, prepared, { ...run, stoppedDaemons }, interrupted);
@@ -165,7 +180,11 @@ async function lifecycle(
   if (checks) facts.checks = checks;
   const outcome = decideOutcome({
     interrupted,
-    ...(typeof opts.signal.reason === 'string' ? { interruptedBy: opts.signal.reason } : {}),
+    ...(stoppedByUser
+      ? { interruptedBy: 'user' }
+      : typeof opts.signal.reason === 'string'
+        ? { interruptedBy: opts.signal.reason }
+        : {}),
     ...(collision ? { collision } : {}),
     timedOut: run.exit.timedOut,
     exitCode: run.exit.exitCode,

@@ -137,8 +137,8 @@ export async function launchAgent(
       tracked,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
-    if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut || opts.control?.stoppedFor(id))
-      return done();
+    const stopped = exit.stoppedBy === 'user' || opts.control?.stoppedFor(id);
+    if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut || stopped) return done();
     if (adapter.isRateLimited(output, exit.exitCode) && rateLimitRetries < opts.config.retry.attempts) {
       const delay = opts.config.retry.initial_delay_s * opts.config.retry.factor ** rateLimitRetries * 1000;
       rateLimitRetries++;

@@ -20,7 +20,7 @@ export interface FeatureFacts {
   interrupted: boolean;
   /** Set when the collision radar stopped the agent (`--on-collision stop-later`): why. */
   collision?: string;
-  /** The signal that stopped the run (`SIGINT` for Ctrl-C, `SIGTERM`, `SIGHUP`), when known. */
+  /** The signal that stopped the run (`SIGINT` for Ctrl-C, `SIGTERM`, `SIGHUP`), or `user` for `baton stop`, when known. */
   interruptedBy?: string;
   timedOut: boolean;
   exitCode: number | null;
@@ -61,8 +61,12 @@ export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']
   return { status: 'complete' };
 }
 
-/** What stopped a run, in words: Ctrl-C is SIGINT; a SIGTERM came from another program (kill, a supervisor). */
+/**
+ * What stopped a run or a feature, in words: Ctrl-C is SIGINT; a SIGTERM came from another program
+ * (kill, a supervisor); `user` is `baton stop`, which ends interactive agents.
+ */
 export function stoppedBy(signal: string | undefined): string {
+  if (signal === 'user') return 'stopped by the user (baton stop)';
   if (signal === 'SIGINT') return 'stopped by Ctrl-C';
   if (signal === 'SIGTERM') return 'stopped by SIGTERM';
   if (signal === 'SIGHUP') return 'stopped: the terminal was closed (SIGHUP)';

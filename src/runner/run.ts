@@ -27,6 +27,7 @@ import {
   NO_ADOPTION,
   scanAdoptableWindows,
 } from '../interactive/adopt.js';
+import { isInteractive } from '../interactive/launch.js';
 import type { BatonEvent, FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
@@ -352,6 +353,10 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     ...(refused.length ? { refused_orphans: refused } : {}),
     ...(adoption.adopted.length
       ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
+      : {}),
+    // `baton stop` reads it: a run without it has no tmux window to end.
+    ...(opts.featureIds.some((id) => isInteractive({ feature: ctx.contractOf(id), config: opts.config }))
+      ? { interactive: true }
       : {}),
   });
   // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.

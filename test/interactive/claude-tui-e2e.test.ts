@@ -150,7 +150,9 @@ describe('baton run --interactive with the real Claude Code TUI in real tmux, ag
     const r = await run;
     expect(r.code).toBe(1);
     expect(groupAlive(pgid)).toBe(false);
-    expect(state().features[FEATURE]?.status).toBe('failed');
+    // Stopped by the user, not a failed agent.
+    expect(state().features[FEATURE]?.status).toBe('interrupted');
+    expect(state().features[FEATURE]?.reason).toContain('stopped by the user (baton stop)');
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(FEATURE);
   }, 40_000);
 });

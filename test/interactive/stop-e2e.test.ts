@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { readLog } from '../../src/log/read.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo } from '../rig/repo.js';
+import { privateTmux, waitFor } from './tmux-rig.js';
+
+const FEATURE = 'feature-001-ask';
+const undo: Array<() => void> = [];
+afterEach(() => {
+  for (const u of undo.splice(0).reverse()) u();
+});
+
+/** An agent that asks through `baton hook` and waits on `read` (interactive), or for the file `go` (headless). */
+const agent = (go: string) =>
+  [
+    `echo '{"message":"go on?"}' | node ${BATON_BIN} hook notification --status needs-input`,
+    `if [ -t 0 ]; then read a; else while [ ! -e '${go}' ]; do sleep 0.1; done; fi`,
+    'mkdir -p src/ask && echo yes > src/ask/answer.txt',
+  ].join('\n');
+
+function setup() {
+  const rig = privateTmux();
+  undo.push(() => rig.kill());
+  const go = join(mkdtempSync(join(tmpdir(), 'baton-stop-')), 'go');
+  undo.push(() => rmSync(dirname(go), { recursive: true, force: true }));
+  const repo = makeRepo({
+    'agent.sh': `${agent(go)}\n`,
+    ...contractFiles([
+      {
+        id: FEATURE,
+        owns: ['src/ask/**'],
+        retries: 1,
+        agent: { command: 'sh "$BATON_WORKTREE/agent.sh"' },
+        criteria: [{ id: 'answered', text: 'answered', run: 'grep -qx yes src/ask/answer.txt' }],
+      },
+    ]),
+  });
+  undo.push(() => repo.cleanup());
+  const events = () => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+  const env = { BATON_TMUX_SOCKET: rig.socket };
+  return { rig, repo, go, env, events, state: () => foldEvents(events()) };
+}
+
+describe('baton stop', () => {
+  it('ends an interactive agent as stopped by the user, not as a failed agent, and does not retry it', async () => {
+    const { rig, repo, env, events, state } = setup();
+    const run = runBaton(['run', '--interactive'], { cwd: repo.root, env });
+    expect(
+      await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000),
+      rig.screens(),
+    ).toBe(true);
+    const stop = await runBaton(['stop'], { cwd: repo.root, env });
+    expect(stop.stdout).toBe(`stopped ${FEATURE}\n`);
+    await run;
+    const f = state().features[FEATURE];
+    expect(f?.status).toBe('interrupted');
+    expect(f?.reason).toContain('stopped by the user (baton stop)');
+    expect(events().find((e) => e.type === 'agent.exited')).toMatchObject({
+      reason: 'stopped by the user (baton stop)',
+    });
+    expect(events().filter((e) => e.type === 'user.intervention')).toMatchObject([
+      { feature_id: FEATURE, action: 'stop' },
+    ]);
+    // `retries: 1` is for agents that fail, not for one the user stopped.
+    expect(events().filter((e) => e.type === 'feature.started')).toHaveLength(1);
+  }, 30_000);
+
+  it('during a headless run says so and how to stop it, and exits 1; after it, says there is nothing to stop', async () => {
+    const { repo, go, env, state } = setup();
+    // A process of its own: the run lock, which says the run is live, names its pid.
+    const child = spawn(process.execPath, [BATON_BIN, 'run'], {
+      cwd: repo.root,
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
+    const run = new Promise<number | null>((resolve) => child.on('close', resolve));
+    undo.push(() => child.kill('SIGKILL'));
+    expect(await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000)).toBe(true);
+    const stop = await runBaton(['stop'], { cwd: repo.root, env });
+    expect(stop.code).toBe(1);
+    expect(stop.stderr).toContain('is headless');
+    expect(stop.stderr).toContain('[stop/headless-run]');
+    expect(stop.stderr).toContain(`kill -INT ${child.pid}`);
+    expect(stop.stderr).not.toContain('no agent windows');
+    writeFileSync(go, '');
+    expect(await run).toBe(0);
+    const after = await runBaton(['stop'], { cwd: repo.root, env });
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain('headless and has ended');
+  }, 30_000);
+});
