@@ -42,7 +42,7 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
     "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results",
   ],
   [
-    'pick <id> <attempt>',
+    'pick [options] <id> <attempt>',
     "best-of-N: keep another attempt instead of the checks' choice (moves baton/<id> to its commit)",
   ],
   [

@@ -18,7 +18,11 @@ const RED = '\u001b[31m';
 
 describe('adversarial: agent-written text printed escaped', () => {
   it('integrate --predict-only escapes the reason of a feature it does not merge', async () => {
-    const r = makeRepo({ 'README.md': '# app\n', ...contractFiles([{ id: 'a' }, { id: 'b' }]) });
+    // a's only criterion is its owns check, which the log records as passed: a is taken, b is not.
+    const r = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([{ id: 'a', criteria: [] }, { id: 'b' }]),
+    });
     repos.push(r);
     r.git('checkout', '-q', '-b', 'baton/a');
     mkdirSync(join(r.root, 'src', 'a'), { recursive: true });
@@ -33,7 +37,7 @@ describe('adversarial: agent-written text printed escaped', () => {
         type: 'check.passed',
         feature_id: 'a',
         criterion_id: 'owns',
-        text: 'owns',
+        text: 'changes stay inside owns',
         kind: 'files',
         on: 'worktree',
         message: 'ok',
