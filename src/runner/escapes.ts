@@ -28,17 +28,18 @@ export interface Escapes {
 const NONE: Escapes = { checkout: [], repo: [] };
 
 /**
- * Looks when idle. A caller that arrives while a look is under way, with no agent ended since it
- * began, waits for it and gets nothing: its agent's writes were there to be seen, and the caller
- * that started the look reports them (each change once).
+ * Looks when idle. A caller with no agent ended since the last look began (under way or done) gets
+ * nothing, once that look has ended: its agent's writes were there to be seen, and the caller that
+ * started the look reports them (each change once). A wave's features settling one after another so
+ * cost one look, not one each (issue #17).
  */
 export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGuard): () => Promise<Escapes> {
-  let inFlight: { since: number; look: Promise<Escapes> } | undefined;
+  let last: { since: number; look: Promise<Escapes> } | undefined;
   return () => {
     const windows = repo.windows;
     if (windows.some((w) => w.endMs === undefined)) return Promise.resolve(NONE);
-    const current = inFlight;
-    if (current && windows.every((w) => (w.endMs ?? 0) < current.since)) return current.look.then(() => NONE);
+    const prev = last;
+    if (prev && windows.every((w) => (w.endMs ?? 0) < prev.since)) return prev.look.then(() => NONE);
     const since = Date.now();
     const look = (async () => {
       // The status and the refs from one process.
@@ -51,9 +52,10 @@ export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGu
       return { checkout: c, repo: await repo.check(snapshot) };
     })();
     const mine = { since, look };
-    inFlight = mine;
-    void look.finally(() => {
-      if (inFlight === mine) inFlight = undefined;
+    last = mine;
+    // A look that failed is no answer: the next caller looks again.
+    look.catch(() => {
+      if (last === mine) last = undefined;
     });
     return look;
   };

@@ -7,8 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckoutWatch } from '../../src/guard/checkout-watch.js';
-import { attributeChange } from '../../src/guard/repo-snapshot.js';
+import { attributeChange, RepoGuard } from '../../src/guard/repo-snapshot.js';
 import type { BatonEvent } from '../../src/log/events.js';
+import { escapeLooker } from '../../src/runner/escapes.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -104,6 +105,39 @@ describe('adversarial: writes into the main checkout', () => {
     // Looking changed nothing: the files the test wrote are the only change.
     expect(repo.git('status', '--porcelain')).toBe('?? X.txt\n?? Y.txt');
     world.expectUntouched({ status: true });
+  });
+
+  it("a wave's features settling one after another share one look: no status again until an agent ends", async () => {
+    const repo = makeRepo({ 'README.md': '# app\n' });
+    repos.push(repo);
+    const watch = await CheckoutWatch.start(repo.root);
+    const guard = await RepoGuard.start(repo.root, []);
+    const look = escapeLooker(repo.root, watch, guard);
+    const settle = () => new Promise((r) => setTimeout(r, 5));
+    guard.agentStarted('a');
+    guard.agentStarted('b');
+    writeFileSync(join(repo.root, 'X.txt'), 'x');
+    guard.agentEnded('a');
+    guard.agentEnded('b');
+    await settle();
+    // a's settle step looks; b's, after that look ended, gets nothing and costs no git status.
+    expect((await look()).checkout).toEqual([{ path: 'X.txt', agent: 'unknown' }]);
+    expect(await look()).toEqual({ checkout: [], repo: [] });
+    expect(watch.statusRuns).toBe(2);
+    // Two callers at once: one look between them.
+    const [one, two] = await Promise.all([look(), look()]);
+    expect([one, two]).toEqual([
+      { checkout: [], repo: [] },
+      { checkout: [], repo: [] },
+    ]);
+    expect(watch.statusRuns).toBe(2);
+    // An agent that ends after the look began brings a new look, which sees its write.
+    guard.agentStarted('c');
+    writeFileSync(join(repo.root, 'Y.txt'), 'y');
+    guard.agentEnded('c');
+    await settle();
+    expect((await look()).checkout).toEqual([{ path: 'Y.txt', agent: 'c' }]);
+    expect(watch.statusRuns).toBe(3);
   });
 
   it('names the one unit, the feature when only its attempts ran, unknown for none or several features', () => {
