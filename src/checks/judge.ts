@@ -58,6 +58,19 @@ export interface CommandResult {
   durationMs: number;
   /** stdout and stderr, interleaved as they were written. */
   output: string;
+  /** Processes the command left running outside its process group, stopped once it ended. */
+  leftRunning?: ReadonlyArray<{ pid: number; command: string }>;
+}
+
+/** What a verdict's message adds when the command left processes running (stopped since). */
+export function leftRunningNote(left: CommandResult['leftRunning']): string {
+  if (!left || left.length === 0) return '';
+  const shown = left
+    .slice(0, 3)
+    .map((p) => clip(p.command, 80))
+    .join(', ');
+  const more = left.length > 3 ? `, and ${left.length - 3} more` : '';
+  return `; it left ${left.length} process${left.length === 1 ? '' : 'es'} running, stopped by Baton: ${shown}${more}`;
 }
 
 /** Lines of output kept in a check event. */
@@ -87,19 +100,23 @@ export function judgeRun(result: CommandResult, timeoutMs: number): CheckVerdict
   if (result.timedOut) {
     return {
       outcome: 'failed',
-      message: `timed out after ${formatLimit(timeoutMs)}: the command was stopped`,
+      message: `timed out after ${formatLimit(timeoutMs)}: the command was stopped${leftRunningNote(result.leftRunning)}`,
       measured,
     };
   }
   const took = formatDuration(result.durationMs);
   if (result.exitCode === 0 && result.signal === null) {
-    return { outcome: 'passed', message: `exit 0 after ${took}`, measured };
+    return {
+      outcome: 'passed',
+      message: `exit 0 after ${took}${leftRunningNote(result.leftRunning)}`,
+      measured,
+    };
   }
   const last = lastLines(result.output, 1)[0];
   const exit = describeExit({ exitCode: result.exitCode, signal: result.signal, timedOut: false });
   return {
     outcome: 'failed',
-    message: `${exit} after ${took}${last ? `: ${clip(last.trim(), 200)}` : ' (no output)'}`,
+    message: `${exit} after ${took}${last ? `: ${clip(last.trim(), 200)}` : ' (no output)'}${leftRunningNote(result.leftRunning)}`,
     measured,
   };
 }

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { CHECK_MARK, stopLeftByCheck } from '../guard/daemons.js';
+import { procNowMs } from '../guard/proc.js';
 import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
 import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
@@ -15,14 +18,17 @@ export interface RunCommandOptions {
 
 /**
  * Runs a shell command in its own process group, stopping the whole group at the timeout or when
- * `signal` aborts; resolves to what it did, never rejects.
+ * `signal` aborts, and then whatever it left running outside the group (`leftRunning`); resolves to
+ * what it did, never rejects.
  */
 export async function runCommand(opts: RunCommandOptions): Promise<CommandResult & { interrupted: boolean }> {
   resetOutputFile(opts.outputFile);
+  const mark = randomUUID();
+  const fromMs = procNowMs();
   // One stream for both, so the output reads in the order it was written.
   const child = spawnSupervised(`exec 2>&1\n${opts.command}`, {
     cwd: opts.cwd,
-    env: opts.env,
+    env: { ...opts.env, [CHECK_MARK]: mark },
     shell: true,
     logFile: opts.outputFile,
     timeoutMs: opts.timeoutMs,
@@ -33,8 +39,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const exit = await child.exited;
+    const left = await stopLeftByCheck(mark, fromMs);
     capOutputFile(opts.outputFile);
     return {
+      ...(left.length > 0 ? { leftRunning: left } : {}),
       exitCode: exit.exitCode,
       signal: exit.signal,
       timedOut: exit.timedOut,

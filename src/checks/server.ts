@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
+import { CHECK_MARK, stopLeftByCheck } from '../guard/daemons.js';
+import { procNowMs } from '../guard/proc.js';
 import { type ProcessExit, spawnSupervised } from '../process/supervise.js';
 import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
 
@@ -71,9 +74,11 @@ export function startServer(opts: {
   outputFile: string;
 }): RunningServer {
   resetOutputFile(opts.outputFile);
+  const mark = randomUUID();
+  const fromMs = procNowMs();
   const child = spawnSupervised(opts.serve, {
     cwd: opts.cwd,
-    env: opts.env,
+    env: { ...opts.env, [CHECK_MARK]: mark },
     shell: true,
     logFile: opts.outputFile,
     killGraceMs: 2000,
@@ -90,6 +95,8 @@ export function startServer(opts: {
     async stop() {
       await child.stop('stop');
       await exited;
+      // A server that daemonized (left its process group) is stopped too: nothing a check starts outlives it.
+      await stopLeftByCheck(mark, fromMs);
       capOutputFile(opts.outputFile);
     },
   };

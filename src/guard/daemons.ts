@@ -133,8 +133,13 @@ export async function stopStragglers(
   for (const p of featureProcesses(runId, featureId, all, startedFromMs)) found.set(p.pid, p);
   for (const p of tracked) if (p.pid !== process.pid && p.pid > 1) found.set(p.pid, p);
   for (const p of found.values()) if (sweep.spare?.(p)) found.delete(p.pid);
+  return stopProcesses([...found.values()], graceMs);
+}
+
+/** SIGTERM to each process, SIGKILL after `graceMs` to those still the same live process; returns them named. */
+async function stopProcesses(found: readonly ProcessInfo[], graceMs: number): Promise<Straggler[]> {
   const stopped: Straggler[] = [];
-  for (const p of found.values()) {
+  for (const p of found) {
     stopped.push({ pid: p.pid, command: commandOf(p.pid) });
     try {
       process.kill(p.pid, 'SIGTERM');
@@ -147,9 +152,8 @@ export async function stopStragglers(
     const now = processInfo(p.pid);
     return now !== undefined && (now.startMs === p.startMs || !Number.isFinite(p.startMs));
   };
-  while (Date.now() < deadline && [...found.values()].some(alive))
-    await new Promise((r) => setTimeout(r, 25));
-  for (const p of found.values()) {
+  while (Date.now() < deadline && found.some(alive)) await new Promise((r) => setTimeout(r, 25));
+  for (const p of found) {
     if (!alive(p)) continue;
     try {
       process.kill(p.pid, 'SIGKILL');
@@ -158,4 +162,26 @@ export async function stopStragglers(
     }
   }
   return stopped;
+}
+
+/** The variable that marks every process a check's command starts (`leftByCheck`). */
+export const CHECK_MARK = 'BATON_CHECK_ID';
+
+/**
+ * What a check's command left running once it ended (a server or watcher started with `setsid` or
+ * `nohup … &` leaves its process group): the live processes carrying the check's mark in their
+ * environment, started since `startedFromMs` (on /proc's clock), stopped like an agent's daemons.
+ * Only the mark given to this check proves a process is its own.
+ */
+export async function stopLeftByCheck(
+  mark: string,
+  startedFromMs?: number,
+  graceMs = 1000,
+): Promise<Straggler[]> {
+  const from = startedFromMs === undefined ? Number.NEGATIVE_INFINITY : startedFromMs - START_SLACK_MS;
+  const found = listProcesses().filter(
+    (p) =>
+      p.pid !== process.pid && p.startMs >= from && processEnvVars(p.pid, [CHECK_MARK])[CHECK_MARK] === mark,
+  );
+  return found.length > 0 ? stopProcesses(found, graceMs) : [];
 }

@@ -79,6 +79,15 @@ describe('http checks against a real server', () => {
     expect(logged).toContainEqual(event);
   });
 
+  it('stops a server that left its process group (setsid) once the check ends', async () => {
+    const { port } = await verifyHttp(
+      { url, p95_ms: 100 },
+      `setsid ${serveFixture('delay-server.js')} </dev/null & wait`,
+    );
+    // Whatever the verdict, nothing the serve command started is left listening.
+    expect(await canConnect('127.0.0.1', port)).toBe(false);
+  });
+
   it('fails p95 < 100 ms against a 150 ms server, giving the measured p95 and the threshold', async () => {
     const { event, output } = await verifyHttp(
       { url, p95_ms: 100, requests: 20, warmup: 2 },

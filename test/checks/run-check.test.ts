@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
@@ -6,6 +7,15 @@ import { groupAlive } from '../../src/process/supervise.js';
 import { criterion, makeContract, makeProject } from './rig.js';
 
 const project = makeProject();
+
+/** Whether `pid` is a live process (a zombie waiting for its parent is not). */
+function processAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 async function verifyRun(run: string, timeout_s?: number) {
   const contract = makeContract('feature-run', [
@@ -77,6 +87,31 @@ describe('run checks', () => {
     const pgid = Number(/pgid (\d+)/.exec(event.measured?.output_tail ?? '')?.[1]);
     expect(pgid).toBeGreaterThan(0);
     expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('stops what a passing command left running outside its group (setsid), and says so', async () => {
+    // The daemon leaves the check's process group and session: stopping the group misses it.
+    const { event } = await verifyRun(
+      'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo "daemon $!"; sleep 0.2',
+    );
+    expect(event.type, event.message).toBe('check.passed');
+    expect(event.message).toMatch(
+      /^exit 0 after .*; it left 1 process running, stopped by Baton: sleep 300$/,
+    );
+    const pid = Number(/daemon (\d+)/.exec(event.measured?.output_tail ?? '')?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(processAlive(pid)).toBe(false);
+  });
+
+  it('leaves alone a process it did not start, whatever the command', async () => {
+    const other = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    try {
+      const { event } = await verifyRun(`kill -0 ${other.pid}`);
+      expect(event.message).toMatch(/^exit 0 after \d+(\.\d)? m?s$/);
+      expect(processAlive(other.pid as number)).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('uses the configured default timeout when the criterion names none', async () => {
