@@ -153,14 +153,17 @@ async function stopProcesses(found: readonly ProcessInfo[], graceMs: number): Pr
     return now !== undefined && (now.startMs === p.startMs || !Number.isFinite(p.startMs));
   };
   while (Date.now() < deadline && found.some(alive)) await new Promise((r) => setTimeout(r, 25));
-  for (const p of found) {
-    if (!alive(p)) continue;
+  const killed = found.filter(alive);
+  for (const p of killed) {
     try {
       process.kill(p.pid, 'SIGKILL');
     } catch {
       // Gone already.
     }
   }
+  // SIGKILL is not instant either: the caller is told once they are gone (their ports closed).
+  const killDeadline = Date.now() + 1000;
+  while (Date.now() < killDeadline && killed.some(alive)) await new Promise((r) => setTimeout(r, 10));
   return stopped;
 }
 

@@ -8,6 +8,7 @@
  * Requests and replies are JSON messages on the IPC channel (`LaunchRequest`, `LaunchReply`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 /** Runs a shell script with `fds` extra output pipes (file descriptors 3, 4, …) and returns every output. */
 export interface ScriptRequest {
@@ -18,10 +19,29 @@ export interface ScriptRequest {
   fds: number;
 }
 
+/**
+ * Starts `file` with `args` as the leader of a new process group, its output appended to `logFile`
+ * and `input` (if any) on its stdin: the reply names its pid at once, and its exit when it comes.
+ */
+export interface LeaderRequest {
+  id: number;
+  leader: true;
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  input?: string;
+}
+
+export type LaunchRequest = ScriptRequest | LeaderRequest;
+
 export type LaunchReply =
   | { ready: true }
   | { id: number; error: string }
-  | { id: number; stdout: string; stderr: string; outs: string[] };
+  | { id: number; stdout: string; stderr: string; outs: string[] }
+  | { id: number; pid: number }
+  | { id: number; exit: { code: number | null; signal: NodeJS.Signals | null } };
 
 function collect(child: ChildProcess, fd: number): Buffer[] {
   const chunks: Buffer[] = [];
@@ -58,6 +78,39 @@ function runScript(req: ScriptRequest, reply: (r: LaunchReply) => void): void {
   });
 }
 
+function startLeader(req: LeaderRequest, reply: (r: LaunchReply) => void): void {
+  let child: ChildProcess;
+  try {
+    const fd = openSync(req.logFile, 'a');
+    try {
+      child = spawn(req.file, req.args, {
+        cwd: req.cwd,
+        env: req.env,
+        detached: true,
+        stdio: [req.input !== undefined ? 'pipe' : 'ignore', fd, fd],
+      });
+    } finally {
+      // The child holds its own copy of the log file's descriptor.
+      closeSync(fd);
+    }
+  } catch (err) {
+    reply({ id: req.id, error: (err as Error).message });
+    return;
+  }
+  if (req.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => {}); // a program that does not read its input closes the pipe early
+    child.stdin.end(req.input);
+  }
+  const pid = child.pid;
+  // A program that cannot start (a missing file, a bad cwd) has no pid and says so in 'error'.
+  child.once('error', (err) => {
+    if (pid === undefined) reply({ id: req.id, error: err.message });
+  });
+  if (pid === undefined) return;
+  reply({ id: req.id, pid });
+  child.once('exit', (code, signal) => reply({ id: req.id, exit: { code, signal } }));
+}
+
 /** Serves requests until the orchestrator goes: then ends, leaving whatever it started to finish. */
 function serve(): void {
   const send = (r: LaunchReply) => {
@@ -68,7 +121,7 @@ function serve(): void {
   // reaches the scripts it runs, as it would if the orchestrator had started them, and the
   // orchestrator still has it for what it does on its way out (committing stopped agents' work).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
-  process.on('message', (m: ScriptRequest) => runScript(m, send));
+  process.on('message', (m: LaunchRequest) => ('leader' in m ? startLeader(m, send) : runScript(m, send)));
   process.on('disconnect', () => process.exit(0));
   send({ ready: true });
 }

@@ -238,8 +238,9 @@ async function readPrevious(
  * and `run.ended` at the end whatever happened to the features.
  */
 export async function runFeatures(options: RunOptions): Promise<RunSummary> {
-  // Several features' git sequences are started by the launcher process, not by forks of this one.
-  const launched = !options.dryRun && options.featureIds.length >= LAUNCHER_MIN_FEATURES && startLauncher();
+  // Several features' agents and git sequences are started by the launcher process, not by forks of this one.
+  const min = process.env.BATON_LAUNCHER === '1' ? 2 : LAUNCHER_MIN_FEATURES;
+  const launched = !options.dryRun && options.featureIds.length >= min && startLauncher();
   try {
     return await runSelected(options);
   } finally {

@@ -3,11 +3,19 @@
  * process instead of the orchestrator (issue #17), with the same outputs, and it never outlives the
  * orchestrator or leaves a script without an answer.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitSequence } from '../../src/git/sequence.js';
-import { launcherPid, runScript, startLauncher, stopLauncher } from '../../src/process/launcher.js';
+import {
+  launcherPid,
+  runScript,
+  startLauncher,
+  startSupervised,
+  stopLauncher,
+} from '../../src/process/launcher.js';
+import { groupAlive } from '../../src/process/supervise.js';
 import { runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { gitTraceDuring } from '../rig/git-trace.js';
@@ -108,13 +116,76 @@ describe('the launcher process', () => {
   });
 });
 
+describe('a process group leader through the launcher (an agent)', () => {
+  const ppidOf = (pid: number) => Number(readStat(pid).split(' ')[3]);
+  const pgidOf = (pid: number) => Number(readStat(pid).split(' ')[4]);
+
+  it("leads its own group as the launcher's child, gets its input, writes its log, and exits with its code", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-launcher-'));
+    const launcher = await readyLauncher();
+    const logFile = join(dir, 'agent.log');
+    const child = await startSupervised('read -r line; echo "got $line"; sleep 0.3; exit 3', {
+      cwd: dir,
+      env: process.env,
+      shell: true,
+      logFile,
+      input: 'hello\n',
+    });
+    const pid = child.pid as number;
+    expect(ppidOf(pid)).toBe(launcher);
+    expect(pgidOf(pid)).toBe(pid);
+    const exit = await child.exited;
+    expect(exit).toMatchObject({ exitCode: 3, signal: null, timedOut: false });
+    expect(readFileSync(logFile, 'utf8')).toBe('got hello\n');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a signal, stops the whole group, and says when the program cannot start', async () => {
+    await readyLauncher();
+    const opts = { cwd: '/', env: process.env, shell: true, logFile: '/dev/null' };
+    expect((await (await startSupervised('kill -TERM $$', opts)).exited).signal).toBe('SIGTERM');
+    const long = await startSupervised('sleep 30 & sleep 30; wait', opts);
+    await new Promise((r) => setTimeout(r, 100));
+    await long.stop();
+    expect(await long.exited).toMatchObject({ signal: 'SIGTERM', stoppedBy: 'stop' });
+    expect(groupAlive(long.pid as number)).toBe(false);
+    const missing = await startSupervised('/nonexistent/agent', { ...opts, shell: false });
+    expect(missing.pid).toBeUndefined();
+    const exit = await missing.exited;
+    expect(exit.exitCode).toBe(127);
+    expect(exit.stderr).toMatch(/Command failed to start: .*ENOENT/);
+  });
+
+  it('outlives a launcher killed under it: Baton neither stops it nor loses track of its end', async () => {
+    const launcher = await readyLauncher();
+    const child = await startSupervised('sleep 0.6', {
+      cwd: '/',
+      env: process.env,
+      shell: true,
+      logFile: '/dev/null',
+    });
+    process.kill(launcher, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alive(child.pid as number)).toBe(true);
+    const exit = await child.exited;
+    expect(exit.exitCode).toBeNull();
+    expect(exit.durationMs).toBeGreaterThanOrEqual(500);
+  });
+});
+
 describe('baton run and the launcher', () => {
   it('a run of 16 features commits from the launcher, and none is left running after it', async () => {
     const ids = Array.from({ length: 16 }, (_, i) => `feature-${String(i + 1).padStart(3, '0')}-l`);
     const repo = makeRepo({
       'README.md': '# app\n',
       ...contractFiles(
-        ids.map((id) => ({ id, agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/a.txt` } })),
+        ids.map((id) => ({
+          id,
+          // Each agent notes who started it: its shell's parent.
+          agent: {
+            command: `mkdir -p src/${id} && echo ${id} > src/${id}/a.txt && cat /proc/$PPID/comm > src/${id}/by.txt`,
+          },
+        })),
       ),
     });
     repos.push(repo);
@@ -125,6 +196,10 @@ describe('baton run and the launcher', () => {
     });
     expect(r?.code, `${r?.stdout}${r?.stderr}`).toBe(0);
     for (const id of ids) expect(repo.git('show', `baton/${id}:src/${id}/a.txt`)).toBe(id);
+    // Agents started once the launcher was up are its children; any before, the orchestrator's.
+    const by = ids.map((id) => repo.git('show', `baton/${id}:src/${id}/by.txt`));
+    expect(by.filter((c) => c === 'baton-launcher').length, by.join(' ')).toBeGreaterThan(0);
+    expect(by.filter((c) => c !== 'baton-launcher' && c !== 'node')).toEqual([]);
     // git's trace names each git process's ancestors: a commit's shell was the launcher's child.
     // One sequence per feature's commit at least, each a shell the launcher started.
     const ancestry = trace.filter((l) => / cmd_ancestry /.test(l));
