@@ -137,7 +137,14 @@ for (const n of [1, 8, 32]) {
   }
   data.push({ n, baton_wall_ms: b.wall, baton_cpu_ms: b.cpu, loop_wall_ms: l.wall, loop_cpu_ms: l.cpu });
   if (off)
-    data.push({ n, launcher: false, baton_wall_ms: off.wall, baton_cpu_ms: off.cpu, loop_wall_ms: l.wall, loop_cpu_ms: l.cpu });
+    data.push({
+      n,
+      launcher: false,
+      baton_wall_ms: off.wall,
+      baton_cpu_ms: off.cpu,
+      loop_wall_ms: l.wall,
+      loop_cpu_ms: l.cpu,
+    });
 }
 const startWall = median(starts.wall);
 const startCpu = median(starts.cpu);
