@@ -104,7 +104,15 @@ export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s
     `Prediction for ${pr.features.length} feature(s): ${pr.pairs} potential integration point(s), ${pr.merge_tested} checked with git merge-tree ${p.dim(`(${formatDuration(pr.duration_ms)})`)}`,
   );
   if (pr.conflicts.length === 0 && pr.clean_overlaps.length === 0 && pr.violations.length === 0) {
-    out(`  ${p.green('no conflicts, no overlaps, no ownership violations')}`);
+    // A feature with no `owns` cannot step outside them: only others' owned files were checked for it.
+    const unowned = pr.features.filter((id) => plan.byId.get(id)?.owns.length === 0);
+    const note =
+      unowned.length === 0
+        ? ''
+        : p.dim(
+            ` (${list(unowned)} declare${unowned.length === 1 ? 's' : ''} no owns: only files others own were checked for ${unowned.length === 1 ? 'it' : 'them'})`,
+          );
+    out(`  ${p.green('no conflicts, no overlaps, no ownership violations')}${note}`);
     return;
   }
   for (const c of pr.conflicts) {

@@ -57,10 +57,22 @@ describe('baton integrate --predict-only', () => {
     repo = projectRepo(four());
     const clean = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/no conflicts, no overlaps, no ownership violations\n/);
     recordStatus(repo, ['f4'], 'failed');
     const r = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
     expect(r.stdout + r.stderr).toContain('not merged: f4 (failed');
     expect(r.code).toBe(1);
+  });
+  it('says which features it could not hold to their owns when they declare none', async () => {
+    repo = projectRepo([
+      { id: 'f1', criteria: [], owns: [] },
+      { id: 'f2', criteria: [] },
+    ]);
+    const r = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'no conflicts, no overlaps, no ownership violations (f1 declares no owns: only files others own were checked for it)',
+    );
   });
 });
 
