@@ -14,8 +14,6 @@ export default defineConfig([
       main: 'dist/cli/main.js',
       // Started as a worker thread by URL (`new URL('./status-plan-worker.js', import.meta.url)`).
       'status-plan-worker': 'dist/cli/status-plan-worker.js',
-      // Started as a child process by path, beside the chunk of process/launcher.ts.
-      'launcher-child': 'dist/process/launcher-child.js',
     },
     platform: 'node',
     external: [/^node:/, 'bullmq', 'ioredis', /^oxc-parser/],

@@ -54,13 +54,13 @@ function makeRepo(n, agent) {
 }
 
 /** Runs a command to completion: wall ms, and CPU ms of it and every child it waited for. */
-function timeProcess(cmd, args, cwd, okStatus = 0, env = {}) {
+function timeProcess(cmd, args, cwd, okStatus = 0) {
   const cpuFile = join(cwd, '..', 'cpu.txt');
   const [file, argv] = HAS_TIME
     ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, cmd, ...args]]
     : [cmd, args];
   const t = performance.now();
-  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', env: { ...GIT_ENV, ...env } });
+  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', env: GIT_ENV });
   const wall = performance.now() - t;
   if (r.status !== okStatus) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   const cpu = HAS_TIME
@@ -73,9 +73,9 @@ function timeProcess(cmd, args, cwd, okStatus = 0, env = {}) {
   return { wall, cpu, stdout: r.stdout };
 }
 
-function batonRun(n, agent, env = {}) {
+function batonRun(n, agent) {
   const { parent, root } = makeRepo(n, agent);
-  const r = timeProcess(process.execPath, [BATON, 'run', '-j', String(n), '--no-verify'], root, 0, env);
+  const r = timeProcess(process.execPath, [BATON, 'run', '-j', String(n), '--no-verify'], root);
   if (!r.stdout.includes(`${n}/${n} features complete`)) throw new Error(`baton run: ${r.stdout}`);
   rmSync(parent, { recursive: true, force: true });
   return r;
@@ -115,8 +115,6 @@ const data = [];
 for (const n of [1, 8, 32]) {
   const b = { wall: [], cpu: [] };
   const l = { wall: [], cpu: [] };
-  // From 16 features a run starts its launcher process; the same run without it, interleaved, shows what it changes.
-  const off = n >= 16 ? { wall: [], cpu: [] } : undefined;
   for (let i = 0; i < RUNS; i++) {
     const s = cliStart();
     starts.wall.push(s.baton.wall);
@@ -129,22 +127,8 @@ for (const n of [1, 8, 32]) {
     const run = batonRun(n, writeOne);
     b.wall.push(run.wall);
     b.cpu.push(run.cpu);
-    if (off) {
-      const plain = batonRun(n, writeOne, { BATON_LAUNCHER: '0' });
-      off.wall.push(plain.wall);
-      off.cpu.push(plain.cpu);
-    }
   }
   data.push({ n, baton_wall_ms: b.wall, baton_cpu_ms: b.cpu, loop_wall_ms: l.wall, loop_cpu_ms: l.cpu });
-  if (off)
-    data.push({
-      n,
-      launcher: false,
-      baton_wall_ms: off.wall,
-      baton_cpu_ms: off.cpu,
-      loop_wall_ms: l.wall,
-      loop_cpu_ms: l.cpu,
-    });
 }
 const startWall = median(starts.wall);
 const startCpu = median(starts.cpu);
@@ -158,7 +142,7 @@ for (const d of data) {
   const perCpu = (bc - startCpu) / d.n / (lc / d.n);
   Object.assign(d, { per_feature_wall_ratio: perWall, per_feature_cpu_ratio: perCpu });
   rows.push(
-    `| ${d.n}${d.launcher === false ? ' (`BATON_LAUNCHER=0`)' : ''} | ${ms(lw)} / ${ms(lc)} | ${ms(bw)} / ${ms(bc)} | ${(bw / lw).toFixed(2)}× | ${ms((bw - startWall) / d.n)} vs ${ms(lw / d.n)} | **${perWall.toFixed(2)}×** ${perWall <= 1.5 ? 'met' : 'missed'} | ${ms((bc - startCpu) / d.n)} vs ${ms(lc / d.n)} | **${perCpu.toFixed(2)}×** ${perCpu <= 1.5 ? 'met' : 'missed'} |`,
+    `| ${d.n} | ${ms(lw)} / ${ms(lc)} | ${ms(bw)} / ${ms(bc)} | ${(bw / lw).toFixed(2)}× | ${ms((bw - startWall) / d.n)} vs ${ms(lw / d.n)} | **${perWall.toFixed(2)}×** ${perWall <= 1.5 ? 'met' : 'missed'} | ${ms((bc - startCpu) / d.n)} vs ${ms(lc / d.n)} | **${perCpu.toFixed(2)}×** ${perCpu <= 1.5 ? 'met' : 'missed'} |`,
   );
 }
 
@@ -194,8 +178,6 @@ writeResult('run', {
     `Interleaved, ${RUNS} runs each, medians; CPU is user+sys of the whole process tree (/usr/bin/time). Temp folders on ${TMP}.`,
     `One CLI start (\`baton --help\`): ${ms(startWall)} wall / ${ms(startCpu)} CPU (\`node -e 0\`: ${ms(median(starts.nodeWall))} / ${ms(median(starts.nodeCpu))}, so \`--help\` is ${(startWall / median(starts.nodeWall)).toFixed(2)}× node's start).`,
     'Target (issue #17): per-feature cost, one CLI start taken out, ≤ 1.5× the loop, in wall and in CPU.',
-    'From 16 features a run starts a launcher process that forks its git sequences instead of the orchestrator',
-    '(src/process/launcher.ts); the row with `BATON_LAUNCHER=0` is the same run without it, in the same rounds.',
     '',
     '| N | loop wall / CPU | baton wall / CPU | wall ratio | per feature (baton − start) vs loop | per-feature wall | per feature CPU (baton − start) vs loop | per-feature CPU |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

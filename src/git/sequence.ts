@@ -2,12 +2,12 @@
  * Several git commands in one process: a small `/bin/sh` runs them one after another, each with
  * Baton's hardened options. Node's `spawn` forks the whole orchestrator (its cost grows with Baton's
  * memory, issue #17) while the shell's own forks are cheap: four commands cost one Node fork instead
- * of four (and none of the orchestrator's while a run's launcher process starts the shells). Nothing touches the disk: step `i` writes its output to a pipe of its own (file descriptor
+ * of four. Nothing touches the disk: step `i` writes its output to a pipe of its own (file descriptor
  * 3 + i), and the shell's standard output carries one record per step, `<i> <exit code> <stderr>`
  * ended by a NUL byte (a shell variable cannot hold one, so no stderr can forge a record).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { runScript } from '../process/launcher.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { GIT_ENV, GitError, type GitOutput, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 
@@ -169,23 +169,40 @@ export function gitSequenceOnBranch(
   return runSequence(cwd, steps, onBranch);
 }
 
-async function runSequence(
-  cwd: string,
-  steps: readonly GitStep[],
-  onBranch?: OnBranch,
-): Promise<GuardedOutput> {
-  const r = await runScript(cwd, sequenceScript(steps, onBranch), steps.length, {
-    ...process.env,
-    ...GIT_ENV,
+/** Everything a readable stream of the child's gives, kept as it comes. */
+function collect(child: ChildProcess, fd: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  child.stdio[fd]?.on('data', (b: Buffer) => chunks.push(b));
+  return chunks;
+}
+
+function runSequence(cwd: string, steps: readonly GitStep[], onBranch?: OnBranch): Promise<GuardedOutput> {
+  const script = sequenceScript(steps, onBranch);
+  return new Promise<GuardedOutput>((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', script, 'sh'], {
+      cwd,
+      env: { ...process.env, ...GIT_ENV },
+      stdio: ['ignore', 'pipe', 'pipe', ...steps.map(() => 'pipe' as const)],
+    });
+    const records = collect(child, 1);
+    const shellErr = collect(child, 2);
+    const outs = steps.map((_, i) => collect(child, FIRST_FD + i));
+    child.on('error', reject);
+    child.on('close', () => {
+      const { off, steps: done } = parseRecords(Buffer.concat(records).toString('utf8'));
+      if (onBranch && off) {
+        resolve({ offBranch: true });
+        return;
+      }
+      const out = steps.map((_, i) => {
+        const r = done.get(i);
+        if (r === undefined)
+          return { ran: false, stdout: '', stderr: Buffer.concat(shellErr).toString('utf8'), exitCode: -1 };
+        return { ran: true, stdout: Buffer.concat(outs[i] ?? []).toString('utf8'), ...r };
+      });
+      resolve({ offBranch: false, out });
+    });
   });
-  const { off, steps: done } = parseRecords(r.stdout);
-  if (onBranch && off) return { offBranch: true };
-  const out = steps.map((_, i) => {
-    const rec = done.get(i);
-    if (rec === undefined) return { ran: false, stdout: '', stderr: r.stderr, exitCode: -1 };
-    return { ran: true, stdout: r.outs[i] ?? '', ...rec };
-  });
-  return { offBranch: false, out };
 }
 
 /** Throws a `GitError` for the first step that failed and was not allowed to (or did not run). */

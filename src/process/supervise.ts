@@ -130,10 +130,10 @@ export function describeExit(
 const MAX_CAPTURE = 64 * 1024 * 1024;
 
 /** Leaders still running, stopped (SIGTERM) if Baton itself exits before they do. */
-const running = new Set<{ kill(): unknown }>();
+const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function trackUntilExit(child: { kill(): unknown }): void {
+function trackUntilExit(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
@@ -155,56 +155,29 @@ function capture(stream: Readable | null): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/** The program and arguments a leader runs: the command itself, or `sh -c command`. */
-export function leaderArgv(
-  command: string,
-  options: Pick<SpawnOptions, 'shell' | 'args'>,
-): [string, string[]] {
-  return options.shell ? ['/bin/sh', ['-c', command]] : [command, options.args ?? []];
-}
-
 /** Spawns the command as the leader of a new process group, its output to the log file or to pipes. */
 function startLeader(command: string, options: SpawnOptions): ChildProcess {
   const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
   const out = logFd ?? 'pipe';
   try {
-    const [file, args] = leaderArgv(command, options);
-    return spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: [options.input !== undefined ? 'pipe' : 'ignore', out, out],
-    });
+    return spawn(
+      options.shell ? '/bin/sh' : command,
+      options.shell ? ['-c', command] : (options.args ?? []),
+      {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: [options.input !== undefined ? 'pipe' : 'ignore', out, out],
+      },
+    );
   } finally {
     // The child holds its own copy of the log file's descriptor.
     if (logFd !== undefined) closeSync(logFd);
   }
 }
 
-/**
- * A started leader, however it was started: its pid, its exit (or a failure to start it:
- * `spawnError`), the end of its output streams, and what it printed when not to a log file.
- */
-export interface LeaderHandle {
-  pid: number | undefined;
-  leaderDone: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  streamsDone: Promise<void>;
-  spawnError(): Error | undefined;
-  stdout(): string;
-  stderr(): string;
-  /** SIGTERM to the leader alone (Baton exiting while it runs). */
-  kill(): void;
-}
-
-/** The handle of a leader this process spawned itself. */
-function localLeader(command: string, options: SpawnOptions): LeaderHandle {
-  const child = startLeader(command, options);
-  const stdout = capture(child.stdout);
-  const stderr = capture(child.stderr);
-  if (options.input !== undefined && child.stdin) {
-    child.stdin.on('error', () => {}); // a program that does not read its input closes the pipe early
-    child.stdin.end(options.input);
-  }
+/** The leader's exit (or a failure to start it: `spawnError`), then the end of its output streams. */
+function watchLeader(child: ChildProcess) {
   let spawnError: Error | undefined;
   const leaderDone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -217,15 +190,7 @@ function localLeader(command: string, options: SpawnOptions): LeaderHandle {
     child.once('close', () => resolve());
     child.once('error', () => resolve());
   });
-  return {
-    pid: child.pid,
-    leaderDone,
-    streamsDone,
-    spawnError: () => spawnError,
-    stdout,
-    stderr,
-    kill: () => child.kill(),
-  };
+  return { leaderDone, streamsDone, spawnError: () => spawnError };
 }
 
 /** Waits up to `ms` for every process of the group led by `pid` to be gone; true once none is left. */
@@ -245,14 +210,17 @@ async function waitGroupGone(pid: number | undefined, ms: number): Promise<boole
  */
 export function spawnSupervised(command: string, options: SpawnOptions): Supervised {
   const started = performance.now();
-  return supervise(localLeader(command, options), options, started);
-}
-
-/** Supervises a started leader: its timeout, its stop, and nothing of its group outliving it. */
-export function supervise(leader: LeaderHandle, options: SpawnOptions, started: number): Supervised {
   const grace = options.killGraceMs ?? 3000;
-  const { pid } = leader;
-  if (pid !== undefined) trackUntilExit(leader);
+  const child = startLeader(command, options);
+  const pid = child.pid;
+  if (pid !== undefined) trackUntilExit(child);
+  const stdout = capture(child.stdout);
+  const stderr = capture(child.stderr);
+  if (options.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => {}); // a program that does not read its input closes the pipe early
+    child.stdin.end(options.input);
+  }
+  const { leaderDone, streamsDone, spawnError } = watchLeader(child);
   let stoppedBy: ProcessExit['stoppedBy'];
   let timer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
@@ -278,8 +246,8 @@ export function supervise(leader: LeaderHandle, options: SpawnOptions, started: 
   }
 
   const exited = (async () => {
-    const r = await leader.leaderDone;
-    running.delete(leader);
+    const r = await leaderDone;
+    running.delete(child);
     if (timer) clearTimeout(timer);
     // The leader is gone; make sure nothing it started outlives it.
     if (
@@ -290,17 +258,17 @@ export function supervise(leader: LeaderHandle, options: SpawnOptions, started: 
       signalGroup(pid, 'SIGTERM');
       if (!(await waitGone(grace))) signalGroup(pid, 'SIGKILL');
     }
-    await leader.streamsDone;
+    await streamsDone;
     const exit: ProcessExit & { stdout: string; stderr: string } = {
       exitCode: r.code,
       signal: r.signal,
       timedOut: stoppedBy === 'timeout',
       durationMs: Math.round(performance.now() - started),
-      stdout: leader.stdout(),
-      stderr: leader.stderr(),
+      stdout: stdout(),
+      stderr: stderr(),
       ...(stoppedBy ? { stoppedBy } : {}),
     };
-    const failed = leader.spawnError();
+    const failed = spawnError();
     if (failed) {
       // The program could not be started at all (missing file, bad cwd).
       exit.stderr += `Command failed to start: ${failed.message}`;

@@ -6,8 +6,7 @@ import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
-import { startSupervised } from '../process/launcher.js';
-import type { ProcessExit, Supervised } from '../process/supervise.js';
+import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import type { RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
 
@@ -24,7 +23,7 @@ export async function startAgent(
   const { cleanup } = launch;
   let child: Supervised;
   try {
-    child = await startSupervised(launch.command, {
+    child = spawnSupervised(launch.command, {
       cwd: task.worktree,
       env: { ...task.env, ...task.override?.env, ...launch.env },
       shell: launch.shell ?? false,

@@ -33,7 +33,6 @@ import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { type EventSink, withRunId } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
-import { startLauncher, stopLauncher } from '../process/launcher.js';
 import { createAttemptCoordinator, planFeatureAttempts } from './attempts.js';
 import { createRunContext, featurePaths, type RunContext } from './context.js';
 import type { RunControl } from './control.js';
@@ -238,20 +237,6 @@ async function readPrevious(
  * and `run.ended` at the end whatever happened to the features.
  */
 export async function runFeatures(options: RunOptions): Promise<RunSummary> {
-  // Several features' agents and git sequences are started by the launcher process, not by forks of this one.
-  const min = process.env.BATON_LAUNCHER === '1' ? 2 : LAUNCHER_MIN_FEATURES;
-  const launched = !options.dryRun && options.featureIds.length >= min && startLauncher();
-  try {
-    return await runSelected(options);
-  } finally {
-    if (launched) stopLauncher();
-  }
-}
-
-/** From this many features a run starts the launcher (its start costs wall time; bench/run.bench.js). */
-const LAUNCHER_MIN_FEATURES = 16;
-
-async function runSelected(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const earlier = readEarlier(options);
   const planned = planUnits({ ...options, resumedAttempts: await interruptedBestOfN(options, earlier) });
