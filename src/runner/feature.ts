@@ -157,8 +157,14 @@ async function lifecycle(
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
   const run = await launchAgent(ctx, feature, task, p, owned, prepared.base);
-  ctx.repoGuard.agentEnded(id);
-  const stoppedDaemons = await stopDaemons(ctx, task, run, featureFromMs);
+  // The agent's window closes once its daemons are stopped too: what they write on the way out (a
+  // SIGTERM handler) is the agent's, and a look begun before that would miss it.
+  let stoppedDaemons: Awaited<ReturnType<typeof stopDaemons>>;
+  try {
+    stoppedDaemons = await stopDaemons(ctx, task, run, featureFromMs);
+  } finally {
+    ctx.repoGuard.agentEnded(id);
+  }
   // `baton stop` ends an interactive agent as Ctrl-C ends every one: its worktree is kept as it is.
   const stoppedByUser = run.exit.stoppedBy === 'user';
   const interrupted = (opts.signal.aborted && run.exit.stoppedBy === 'interrupt') || stoppedByUser;

@@ -63,6 +63,29 @@ describe('adversarial: writes into the main checkout', () => {
     world.expectUntouched({ status: true });
   });
 
+  it('a daemon that writes into the main checkout as Baton stops it is reported, whichever feature looks first', async () => {
+    // f2's agent leaves a setsid daemon that writes into the main checkout when told to stop: its
+    // write comes after f2's agent exited, while the daemon sweep runs, with f1 settling beside it.
+    const DAEMON = [
+      'mkdir -p src/$BATON_FEATURE_ID && echo x > src/$BATON_FEATURE_ID/a.txt',
+      `if [ "$BATON_FEATURE_ID" = f2 ]; then setsid sh -c 'trap "sleep 0.4; echo esc > "$BATON_WORKTREE/../../repo/ESCAPED.txt"; exit 0" TERM; while :; do sleep 0.1; done' >/dev/null 2>&1 & fi`,
+      'sleep 1',
+    ].join('\n');
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      'agent.sh': `${DAEMON}\n`,
+      ...contractFiles([
+        { id: 'f1', agent: { command: 'sh ../../repo/agent.sh' } },
+        { id: 'f2', agent: { command: 'sh ../../repo/agent.sh' } },
+      ]),
+    });
+    repos.push(repo);
+    const r = await runBaton(['run', '-j', '2', '--no-verify'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(repo.git('status', '--porcelain', '--', 'ESCAPED.txt')).toBe('?? ESCAPED.txt');
+    expect(escapes(repo).flatMap((e) => e.files)).toEqual(['ESCAPED.txt']);
+  });
+
   it('one agent at a time: the write is attributed to the agent whose window explains it', async () => {
     const repo = makeRepo({
       'README.md': '# app\n',
