@@ -58,11 +58,11 @@ export interface CommandResult {
   durationMs: number;
   /** stdout and stderr, interleaved as they were written. */
   output: string;
-  /** Processes the command left running outside its process group, stopped once it ended. */
+  /** Processes the command left running outside its process group, stopped when the Baton command ends. */
   leftRunning?: ReadonlyArray<{ pid: number; command: string }>;
 }
 
-/** What a verdict's message adds when the command left processes running (stopped since). */
+/** What a verdict's message adds when the command left processes running (stopped when the command ends). */
 export function leftRunningNote(left: CommandResult['leftRunning']): string {
   if (!left || left.length === 0) return '';
   const shown = left
@@ -70,7 +70,7 @@ export function leftRunningNote(left: CommandResult['leftRunning']): string {
     .map((p) => clip(p.command, 80))
     .join(', ');
   const more = left.length > 3 ? `, and ${left.length - 3} more` : '';
-  return `; it left ${left.length} process${left.length === 1 ? '' : 'es'} running, stopped by Baton: ${shown}${more}`;
+  return `; it left ${left.length} process${left.length === 1 ? '' : 'es'} running, which Baton stops when this command ends: ${shown}${more}`;
 }
 
 /** Lines of output kept in a check event. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CHECK_MARK, stopLeftByCheck } from '../guard/daemons.js';
+import { CHECK_MARK, leftByCheck, stopLeftByCheck } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
+import { atCommandEnd } from '../process/at-command-end.js';
 import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
 import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
@@ -18,8 +19,8 @@ export interface RunCommandOptions {
 
 /**
  * Runs a shell command in its own process group, stopping the whole group at the timeout or when
- * `signal` aborts, and then whatever it left running outside the group (`leftRunning`); resolves to
- * what it did, never rejects.
+ * `signal` aborts; whatever it left running outside the group (`leftRunning`) is stopped when the
+ * command ends. Resolves to what it did, never rejects.
  */
 export async function runCommand(opts: RunCommandOptions): Promise<CommandResult & { interrupted: boolean }> {
   resetOutputFile(opts.outputFile);
@@ -39,7 +40,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const exit = await child.exited;
-    const left = await stopLeftByCheck(mark, fromMs);
+    // What it left outside its group runs on until this command ends (another feature's check may be
+    // using a shared daemon it started: a build server, a compiler cache), then is stopped.
+    const left = leftByCheck(mark, fromMs);
+    if (left.length > 0) atCommandEnd(() => stopLeftByCheck(mark, fromMs));
     capOutputFile(opts.outputFile);
     return {
       ...(left.length > 0 ? { leftRunning: left } : {}),

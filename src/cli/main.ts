@@ -2,6 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, formatUserError, UserError } from '../errors.js';
+import { runCommandEndTasks } from '../process/at-command-end.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import { loadCommands, type RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -63,6 +64,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       ctx.stdout.write(`${stringifyJson({ ok: false, error }, 2)}\n`);
     }
     return reportError(err, ctx);
+  } finally {
+    await runCommandEndTasks();
   }
 }
 

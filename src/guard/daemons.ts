@@ -181,10 +181,19 @@ export async function stopLeftByCheck(
   startedFromMs?: number,
   graceMs = 1000,
 ): Promise<Straggler[]> {
+  const found = markedProcesses(mark, startedFromMs);
+  return found.length > 0 ? stopProcesses(found, graceMs) : [];
+}
+
+/** The live processes carrying a check's mark (see `stopLeftByCheck`), named; none is signalled. */
+export function leftByCheck(mark: string, startedFromMs?: number): Straggler[] {
+  return markedProcesses(mark, startedFromMs).map((p) => ({ pid: p.pid, command: commandOf(p.pid) }));
+}
+
+function markedProcesses(mark: string, startedFromMs: number | undefined): ProcessInfo[] {
   const from = startedFromMs === undefined ? Number.NEGATIVE_INFINITY : startedFromMs - START_SLACK_MS;
-  const found = listProcesses().filter(
+  return listProcesses().filter(
     (p) =>
       p.pid !== process.pid && p.startMs >= from && processEnvVars(p.pid, [CHECK_MARK])[CHECK_MARK] === mark,
   );
-  return found.length > 0 ? stopProcesses(found, graceMs) : [];
 }

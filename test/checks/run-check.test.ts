@@ -1,9 +1,15 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
 import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
+import { runCommandEndTasks } from '../../src/process/at-command-end.js';
 import { groupAlive } from '../../src/process/supervise.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo } from '../rig/repo.js';
 import { criterion, makeContract, makeProject } from './rig.js';
 
 const project = makeProject();
@@ -89,18 +95,41 @@ describe('run checks', () => {
     expect(groupAlive(pgid)).toBe(false);
   });
 
-  it('stops what a passing command left running outside its group (setsid), and says so', async () => {
+  it('names what a passing command left running outside its group (setsid), and stops it when the command ends', async () => {
     // The daemon leaves the check's process group and session: stopping the group misses it.
     const { event } = await verifyRun(
       'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo "daemon $!"; sleep 0.2',
     );
     expect(event.type, event.message).toBe('check.passed');
     expect(event.message).toMatch(
-      /^exit 0 after .*; it left 1 process running, stopped by Baton: sleep 300$/,
+      /^exit 0 after .*; it left 1 process running, which Baton stops when this command ends: (setsid )?sleep 300$/,
     );
     const pid = Number(/daemon (\d+)/.exec(event.measured?.output_tail ?? '')?.[1]);
     expect(pid).toBeGreaterThan(0);
+    // Still there while the command goes on (another feature's check may be using it)…
+    expect(processAlive(pid)).toBe(true);
+    await runCommandEndTasks();
+    // …and gone once it ends.
     expect(processAlive(pid)).toBe(false);
+  });
+
+  it("a shared daemon one feature's check started keeps serving another's until the command ends", async () => {
+    // A build server started on first use by whichever check comes first (as Gradle or sccache do).
+    const dir = mkdtempSync(join(tmpdir(), 'baton-shared-daemon-'));
+    const use = `[ -f ${dir}/pid ] && kill -0 "$(cat ${dir}/pid)" 2>/dev/null || { setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${dir}/pid; }; sleep 0.2; kill -0 "$(cat ${dir}/pid)"`;
+    try {
+      const first = await verifyRun(use);
+      expect(first.event.type, first.event.message).toBe('check.passed');
+      // The second feature's check finds the server there and uses it.
+      // (`kill -0` would pass on a zombie: the state in /proc must be a live one.)
+      const second = await verifyRun(`awk '{ exit ($3 == "Z") }' "/proc/$(cat ${dir}/pid)/stat"`);
+      expect(second.event.type, second.event.message).toBe('check.passed');
+      const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+      await runCommandEndTasks();
+      expect(processAlive(pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves alone a process it did not start, whatever the command', async () => {
@@ -154,5 +183,39 @@ describe('run checks', () => {
     expect(report).toMatchObject({ events: [], total: 2, interrupted: true });
     const output = readFileSync(checkOutputPath(project.logPath, 'feature-run', 'long', 'worktree'), 'utf8');
     expect(groupAlive(Number(/pgid (\d+)/.exec(output)?.[1]))).toBe(false);
+  });
+});
+
+describe('processes a check leaves, through baton run', () => {
+  it('are named in the run output and stopped once the command has ended', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        {
+          id: 'feature-001-d',
+          agent: { command: 'mkdir -p src/feature-001-d && echo x > src/feature-001-d/a.txt' },
+          criteria: [
+            {
+              id: 'serves',
+              text: 'starts its helper',
+              run: 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ../helper.pid',
+            },
+          ],
+        },
+      ]),
+    });
+    try {
+      const r = await runBaton(['run'], { cwd: repo.root });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      // Named by its command line (`setsid sleep 300` while setsid has not yet become sleep).
+      expect(r.stdout).toMatch(
+        /check serves passed: .*; it left 1 process running, which Baton stops when this command ends: (setsid )?sleep 300\n/,
+      );
+      const pid = Number(readFileSync(join(repo.root, '..', 'repo.baton-worktrees', 'helper.pid'), 'utf8'));
+      expect(pid).toBeGreaterThan(0);
+      expect(processAlive(pid)).toBe(false);
+    } finally {
+      repo.cleanup();
+    }
   });
 });
