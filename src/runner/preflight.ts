@@ -15,6 +15,7 @@ import {
   WORKTREE_LIST_ARGS,
   type WorktreeInfo,
 } from '../git/git.js';
+import { BRANCH_PREFIX } from '../git/refs.js';
 import { type GitStep, gitSequence, throwOnFailure } from '../git/sequence.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
 import {
@@ -178,6 +179,7 @@ export async function preflight(
   }
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   checkCopyPatterns(opts.root, opts.config.copy);
+  if (known) checkBranchNamespace(known.snapshot);
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {
     checkout = known?.status ?? (await statusEntries(opts.root));
@@ -186,6 +188,20 @@ export async function preflight(
   }
   await checkFeatureFolders(opts, pathsOf, ids, known);
   return { baseCommit, base, ...(checkout ? { checkout } : {}) };
+}
+
+/**
+ * A branch named like Baton's prefix itself (`baton`) leaves git no room for `baton/<id>`: a ref cannot
+ * be both a file and a folder, so every feature would fail at its worktree. Refused before anything exists.
+ */
+function checkBranchNamespace(snapshot: RepoSnapshot): void {
+  const blocking = BRANCH_PREFIX.slice(0, -1);
+  if (!snapshotBranches(snapshot).has(blocking)) return;
+  throw new UserError(
+    'run/branch-namespace',
+    `a branch named "${blocking}" exists, so git cannot create the features' ${BRANCH_PREFIX}<id> branches beside it`,
+    { hint: `Rename it (git branch -m ${blocking} <new name>), then run again.` },
+  );
 }
 
 /** Resolves each feature's adapter and checks that every agent needed is installed, before anything is created. */
