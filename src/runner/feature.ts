@@ -57,6 +57,23 @@ async function stopDaemons(
   });
 }
 
+/**
+ * Stops the agent's daemons, then closes its window: what they write on the way out (a SIGTERM
+ * handler) is the agent's, and a look begun before that would miss it.
+ */
+async function endAgentWindow(
+  ctx: RunContext,
+  task: AgentTask,
+  run: AgentRun,
+  featureFromMs: number | undefined,
+): ReturnType<typeof stopStragglers> {
+  try {
+    return await stopDaemons(ctx, task, run, featureFromMs);
+  } finally {
+    ctx.repoGuard.agentEnded(task.feature.feature_id);
+  }
+}
+
 /** What the agent left on its branch. */
 interface Settled {
   commit?: string;
@@ -157,14 +174,7 @@ async function lifecycle(
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
   const run = await launchAgent(ctx, feature, task, p, owned, prepared.base);
-  // The agent's window closes once its daemons are stopped too: what they write on the way out (a
-  // SIGTERM handler) is the agent's, and a look begun before that would miss it.
-  let stoppedDaemons: Awaited<ReturnType<typeof stopDaemons>>;
-  try {
-    stoppedDaemons = await stopDaemons(ctx, task, run, featureFromMs);
-  } finally {
-    ctx.repoGuard.agentEnded(id);
-  }
+  const stoppedDaemons = await endAgentWindow(ctx, task, run, featureFromMs);
   // `baton stop` ends an interactive agent as Ctrl-C ends every one: its worktree is kept as it is.
   const stoppedByUser = run.exit.stoppedBy === 'user';
   const interrupted = (opts.signal.aborted && run.exit.stoppedBy === 'interrupt') || stoppedByUser;
