@@ -2,7 +2,7 @@ import {
   type CleanDecision,
   type CleanResult,
   decideClean,
-  describeRecorded,
+  describeRestore,
   removeTargets,
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
@@ -77,8 +77,8 @@ function what(t: CleanTarget): string {
   const parts: string[] = [];
   if (t.worktree) parts.push(`worktree ${t.worktree.path}${worktreeNote(t.worktree)}`);
   if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
-  const recorded = describeRecorded(t);
-  return `${parts.join(', ')}${recorded ? `; ${recorded}` : ''}`;
+  const restore = describeRestore(t);
+  return `${parts.join(', ')}${restore ? `; ${restore}` : ''}`;
 }
 
 function render(

@@ -71,7 +71,9 @@ describe('baton clean', () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('Removed 2');
     expect(forced.stdout).toContain('forced, discarding: uncommitted: src/b/more.ts (+1 more)');
-    expect(forced.stdout).toContain('forced, discarding: 1 commit not merged into main');
+    expect(forced.stdout).toMatch(
+      /branch baton\/c; its tip was [0-9a-f]{40} \(git branch baton\/c [0-9a-f]{40} restores it\) — forced, discarding: 1 commit not merged into main$/m,
+    );
     expect(batonBranches(repo)).toEqual([]);
     expect(worktreeList(repo)).toEqual([repo.root]);
     expect(checkoutSnapshot(repo)).toEqual(before);
