@@ -27,6 +27,7 @@ interface CleanFlags {
   all?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  base?: string;
 }
 
 /** Feature ids the plan knows, when the contracts load (clean works from git alone otherwise). */
@@ -164,9 +165,13 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
 
 /** What `baton clean --help` adds after the options: what counts as merged, attempts, exit codes. */
 const CLEAN_HELP_AFTER =
-  '\nA branch counts as merged when its tip is in baton/integration or in the base (config base, else the\n' +
-  'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
-  'your main checkout, a branch checked out there, the worktree you run from. While another Baton runs\n' +
+  '\nA branch counts as merged when its tip is in baton/integration or in the base (--base, else config\n' +
+  'base, else the branch your main checkout is on); a branch with no commits beyond the base is merged.\n' +
+  'With no base named, clean refuses outright (clean/no-base) while your main checkout is on a detached\n' +
+  'HEAD or a baton/* branch, and a named base that does not exist is refused too (clean/bad-base).\n' +
+  'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
+  'way on (in any worktree), the worktree you run from. A branch --force removes with unmerged commits\n' +
+  'is printed with its tip (git branch <branch> <sha> restores it). While another Baton runs\n' +
   '(its run, integrate or verify lock held by a live process) clean refuses, --force or not (--dry-run\n' +
   'still looks). `git worktree prune` runs afterwards.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
@@ -264,6 +269,10 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
       '--merged',
       'remove exactly those already merged into baton/integration or the base; leave the rest',
     )
+    .option(
+      '--base <branch>',
+      'judge "merged" against this branch (default: config base, else the branch your main checkout is on)',
+    )
     .option('--all', 'with no ids, include the integration worktree and branch (baton/integration)')
     .option('--dry-run', 'print what would be removed and refused, and change nothing')
     .option('--json', 'print { removed, refused, kept, failed, ... } as JSON')
@@ -278,10 +287,11 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
       }
       const state = foldWholeLog(root);
+      const base = flags.base ?? config.value.base;
       const inspection = await inspectCleanTargets({
         root,
         cwd: ctx.cwd,
-        ...(config.value.base !== undefined ? { base: config.value.base } : {}),
+        ...(base !== undefined ? { base } : {}),
         state,
         alive: isProcessAlive,
       });
@@ -289,6 +299,8 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),
       ];
       const { selected, absent } = selectTargets(inspection.targets, ids, known, flags.all === true);
+      // Judged against no base (or a wrong one), merged work and lost work look alike: nothing is decided.
+      if (inspection.baseProblem && selected.length > 0) throw inspection.baseProblem;
       const decisions = decideClean(selected, {
         force: flags.force === true,
         merged: flags.merged === true,

@@ -188,7 +188,8 @@ describe('baton clean', () => {
     const b = addFeatureWorktree(repo, 'b');
     repo.git('switch', '-q', '-c', 'baton/a');
     const before = checkoutSnapshot(repo);
-    const r = await runBaton(['clean', '--force'], { cwd: b });
+    // A main checkout on a Baton branch is no base: one is named (clean-base.test.ts has the refusal without).
+    const r = await runBaton(['clean', '--force', '--base', 'main'], { cwd: b });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ {2}a {2}it is checked out in your main checkout /m);
     expect(r.stdout).toMatch(/^ {2}b {2}you are inside it /m);
