@@ -93,6 +93,8 @@ function render(
   const lines: string[] = [];
   const pad = Math.max(0, ...decisions.map((d) => d.target.id.length));
   const row = (id: string, text: string) => `  ${id.padEnd(pad)}  ${text}`;
+  // Reasons quote file names, paths and git's words an agent may have chosen: escaped before colouring.
+  const reasons = (d: CleanDecision) => escapeControl(d.reasons.join('; '));
   const removes = decisions.filter((d) => d.action === 'remove');
   const dry = results === undefined;
   const failed = (results ?? []).filter((r) => r.error !== undefined);
@@ -104,23 +106,23 @@ function render(
         : '';
     lines.push(`${dry ? 'Would remove' : p.green('Removed')} ${done.length}${size}:`);
     for (const d of done) {
-      const forced = d.forced ? p.yellow(` — forced, discarding: ${d.reasons.join('; ')}`) : '';
-      lines.push(row(d.target.id, `${what(d.target)}${forced}`));
+      const forced = d.forced ? p.yellow(` — forced, discarding: ${reasons(d)}`) : '';
+      lines.push(row(d.target.id, `${escapeControl(what(d.target))}${forced}`));
     }
   }
   if (failed.length > 0) {
     lines.push(`${p.red('Failed')} ${failed.length}:`);
-    for (const f of failed) lines.push(row(f.target.id, f.error ?? ''));
+    for (const f of failed) lines.push(row(f.target.id, escapeControl(f.error ?? '')));
   }
   const refused = decisions.filter((d) => d.action === 'refuse');
   if (refused.length > 0) {
     lines.push(`${p.red('Refused')} ${refused.length} (nothing of theirs was touched):`);
-    for (const d of refused) lines.push(row(d.target.id, d.reasons.join('; ')));
+    for (const d of refused) lines.push(row(d.target.id, reasons(d)));
   }
   const kept = decisions.filter((d) => d.action === 'keep');
   if (kept.length > 0) {
     lines.push(`Kept ${kept.length} not merged (--merged):`);
-    for (const d of kept) lines.push(row(d.target.id, p.dim(d.reasons.join('; '))));
+    for (const d of kept) lines.push(row(d.target.id, p.dim(reasons(d))));
   }
   for (const id of absent) lines.push(p.dim(`${id}: no worktree or branch to clean`));
   if (decisions.length === 0 && absent.length === 0)

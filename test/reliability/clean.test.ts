@@ -199,6 +199,15 @@ describe('baton clean', () => {
     expect(checkoutSnapshot(repo)).toEqual(before);
   });
 
+  it('prints a file name an agent chose with its control characters escaped', async () => {
+    repo = projectRepo(['a']);
+    writeIn(addFeatureWorktree(repo, 'a'), { 'evil\u001b[31mred.ts': 'x\n' });
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toMatch(/^ {2}a {2}uncommitted: evil\\(x1b|u001b|e)\[31mred\.ts$/m);
+  });
+
   it('--dry-run changes nothing and says what it would do', async () => {
     repo = threeFeatures();
     const r = await runBaton(['clean', '--dry-run'], { cwd: repo.root });
