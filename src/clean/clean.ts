@@ -28,11 +28,17 @@ export function describeDirty(paths: readonly string[]): string {
   return `uncommitted: ${first}${rest.length > 0 ? ` (+${rest.length} more)` : ''}`;
 }
 
-/** Words for a removed attempt branch holding commits that are nowhere else: its sha and how to get it back. */
-export function describeRecorded(target: CleanTarget): string | undefined {
-  const sha = target.attempt?.recorded;
-  if (!sha || target.unmerged === 0 || target.tip === undefined) return undefined;
-  return `its commit ${sha} is recorded in the log (git branch ${target.branch} ${sha} restores it)`;
+/**
+ * Words for a removed branch holding commits merged nowhere (a losing attempt's, or work `--force`
+ * discards): the sha of its tip and the command that restores it, which works until git prunes it.
+ */
+export function describeRestore(target: CleanTarget): string | undefined {
+  const sha = target.tip;
+  if (sha === undefined || target.unmerged === 0) return undefined;
+  const restore = `git branch ${target.branch} ${sha} restores it`;
+  return target.attempt?.tipRecorded
+    ? `its commit ${sha} is recorded in the log (${restore})`
+    : `its tip was ${sha} (${restore})`;
 }
 
 /**

@@ -2,6 +2,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { UserError } from '../errors.js';
+import { type BranchInProgress, branchesInProgress } from '../git/branch-in-progress.js';
 import {
   currentBranch,
   git,
@@ -68,6 +70,12 @@ export interface CleanInspection {
   targets: CleanTarget[];
   /** What "merged" was checked against, in words (`baton/integration`, `main`). */
   mergeTargets: string[];
+  /**
+   * Why there is no base to judge "merged" against (a base that does not exist; a main checkout on a
+   * detached HEAD or a `baton/*` branch with no base named): `baton clean` refuses with it. Until
+   * then nothing counts as merged into the base.
+   */
+  baseProblem?: UserError;
 }
 
 /** Inputs of `inspectCleanTargets`. */
@@ -76,7 +84,7 @@ export interface InspectOptions {
   root: string;
   /** Where the user runs Baton from (a worktree containing it is never removed). */
   cwd: string;
-  /** The configured base branch, if any; otherwise the main checkout's current branch. */
+  /** The base named (`--base`, else the config's), if any; otherwise the main checkout's current branch. */
   base?: string;
   /** The folded log, to see which features a live run is working on. */
   state: BatonState;
@@ -118,12 +126,10 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   const integrationPassed = options.state.integration.outcome === 'clean';
   const merge = await mergeTargets(root, main, options.base, branches, integrationPassed);
   const live = liveRun(options.state, options.alive);
+  const inProgress = await branchesInProgress(root);
   for (const t of targets.values()) {
-    if (main?.branch === t.branch) {
-      t.protected = `it is checked out in your main checkout ${main.path}`;
-    } else if (t.worktree?.exists && contains(t.worktree.path, options.cwd)) {
-      t.protected = `you are inside it (${t.worktree.path}); run baton from the main checkout`;
-    }
+    const why = protection(t, main, options.cwd, inProgress);
+    if (why) t.protected = why;
     if (t.worktree?.exists) {
       const status = await gitRaw(t.worktree.path, [
         'status',
@@ -160,7 +166,33 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   return {
     targets: [...targets.values()].sort((a, b) => a.id.localeCompare(b.id)),
     mergeTargets: merge.names,
+    ...(merge.problem ? { baseProblem: merge.problem } : {}),
   };
+}
+
+/**
+ * Why a target may never be removed, not even with `--force`: its branch is held by the main
+ * checkout (checked out, or a rebase or bisect of it under way there or in another worktree, as
+ * `git branch -d` sees it), or the user is inside its worktree.
+ */
+function protection(
+  t: CleanTarget,
+  main: WorktreeInfo | undefined,
+  cwd: string,
+  inProgress: readonly BranchInProgress[],
+): string | undefined {
+  if (main?.branch === t.branch) return `it is checked out in your main checkout ${main.path}`;
+  const held = inProgress.find((p) => p.branch === t.branch);
+  if (held?.operation === 'rebase') {
+    return `a rebase of it is in progress in ${held.worktree} (finish it with git rebase --continue, or git rebase --abort)`;
+  }
+  if (held?.operation === 'bisect') {
+    return `a bisect begun on it is in progress in ${held.worktree} (git bisect reset ends it)`;
+  }
+  if (t.worktree?.exists && contains(t.worktree.path, cwd)) {
+    return `you are inside it (${t.worktree.path}); run baton from the main checkout`;
+  }
+  return undefined;
 }
 
 const ACTIVE = new Set(['pending', 'running', 'verifying', 'needs-input']);
@@ -214,8 +246,8 @@ async function batonBranches(root: string): Promise<Map<string, string>> {
 
 /**
  * What a branch counts as merged into: the integration branch (when it exists and the log's last
- * integration ended clean), then the base (`base` from the config, else the branch the main checkout
- * is on, else its HEAD).
+ * integration ended clean), then the base (`base` when named, else the branch the main checkout is
+ * on). With no base to judge against (`resolveBase`), only the integration branch counts.
  */
 async function mergeTargets(
   root: string,
@@ -223,7 +255,7 @@ async function mergeTargets(
   base: string | undefined,
   branches: Map<string, string>,
   integrationPassed: boolean,
-): Promise<{ names: string[]; commits: string[]; integrationIndex: number }> {
+): Promise<{ names: string[]; commits: string[]; integrationIndex: number; problem?: UserError }> {
   const names: string[] = [];
   const commits: string[] = [];
   const integration = branches.get(INTEGRATION_BRANCH);
@@ -233,13 +265,48 @@ async function mergeTargets(
   }
   const integrationIndex = commits.length - 1;
   const mainPath = main?.path ?? root;
-  const baseName = base ?? (await currentBranch(mainPath)) ?? 'HEAD';
-  const baseCommit = await resolveCommit(mainPath, baseName);
-  if (baseCommit) {
-    names.push(baseName === 'HEAD' ? `the HEAD of ${mainPath}` : baseName);
-    commits.push(baseCommit);
+  const resolved = await resolveBase(mainPath, base);
+  if ('problem' in resolved) return { names, commits, integrationIndex, problem: resolved.problem };
+  if (resolved.commit) {
+    names.push(resolved.name === 'HEAD' ? `the HEAD of ${mainPath}` : resolved.name);
+    commits.push(resolved.commit);
   }
   return { names, commits, integrationIndex };
+}
+
+/**
+ * The base "merged" is judged against: the one named, which must exist; else the branch the main
+ * checkout is on, unless it is detached or on a Baton branch (`baton/*`, the integration branch
+ * included): judged against that, a branch merged only there, or the one checked out, would count
+ * as merged and be deleted. An unborn branch has no commit (nothing counts as merged into it).
+ */
+async function resolveBase(
+  mainPath: string,
+  base: string | undefined,
+): Promise<{ name: string; commit: string | undefined } | { problem: UserError }> {
+  if (base !== undefined) {
+    const commit = await resolveCommit(mainPath, base);
+    if (commit) return { name: base, commit };
+    const problem = new UserError(
+      'clean/bad-base',
+      `the base "${base}" is not a commit in this repository: clean cannot tell what is merged into it`,
+      {
+        hint: 'Name an existing branch: --base <branch>, or "base" in baton.config.json (git branch lists them).',
+      },
+    );
+    return { problem };
+  }
+  const branch = await currentBranch(mainPath);
+  if (branch === undefined || branch.startsWith(BRANCH_PREFIX)) {
+    const on = branch === undefined ? 'a detached HEAD' : `${branch}, a Baton branch`;
+    const problem = new UserError(
+      'clean/no-base',
+      `your main checkout ${mainPath} is on ${on}, not on your base branch: clean cannot tell what is merged`,
+      { hint: 'Check out your own branch there (git switch <branch>), or pass --base <branch>.' },
+    );
+    return { problem };
+  }
+  return { name: branch, commit: await resolveCommit(mainPath, branch) };
 }
 
 /** Commits reachable from `tip` and from none of `targets` (all of them when there is no target). */

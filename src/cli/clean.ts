@@ -2,7 +2,7 @@ import {
   type CleanDecision,
   type CleanResult,
   decideClean,
-  describeRecorded,
+  describeRestore,
   removeTargets,
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
@@ -27,6 +27,7 @@ interface CleanFlags {
   all?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  base?: string;
 }
 
 /** Feature ids the plan knows, when the contracts load (clean works from git alone otherwise). */
@@ -77,8 +78,8 @@ function what(t: CleanTarget): string {
   const parts: string[] = [];
   if (t.worktree) parts.push(`worktree ${t.worktree.path}${worktreeNote(t.worktree)}`);
   if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
-  const recorded = describeRecorded(t);
-  return `${parts.join(', ')}${recorded ? `; ${recorded}` : ''}`;
+  const restore = describeRestore(t);
+  return `${parts.join(', ')}${restore ? `; ${restore}` : ''}`;
 }
 
 function render(
@@ -92,6 +93,8 @@ function render(
   const lines: string[] = [];
   const pad = Math.max(0, ...decisions.map((d) => d.target.id.length));
   const row = (id: string, text: string) => `  ${id.padEnd(pad)}  ${text}`;
+  // Reasons quote file names, paths and git's words an agent may have chosen: escaped before colouring.
+  const reasons = (d: CleanDecision) => escapeControl(d.reasons.join('; '));
   const removes = decisions.filter((d) => d.action === 'remove');
   const dry = results === undefined;
   const failed = (results ?? []).filter((r) => r.error !== undefined);
@@ -103,23 +106,23 @@ function render(
         : '';
     lines.push(`${dry ? 'Would remove' : p.green('Removed')} ${done.length}${size}:`);
     for (const d of done) {
-      const forced = d.forced ? p.yellow(` — forced, discarding: ${d.reasons.join('; ')}`) : '';
-      lines.push(row(d.target.id, `${what(d.target)}${forced}`));
+      const forced = d.forced ? p.yellow(` — forced, discarding: ${reasons(d)}`) : '';
+      lines.push(row(d.target.id, `${escapeControl(what(d.target))}${forced}`));
     }
   }
   if (failed.length > 0) {
     lines.push(`${p.red('Failed')} ${failed.length}:`);
-    for (const f of failed) lines.push(row(f.target.id, f.error ?? ''));
+    for (const f of failed) lines.push(row(f.target.id, escapeControl(f.error ?? '')));
   }
   const refused = decisions.filter((d) => d.action === 'refuse');
   if (refused.length > 0) {
     lines.push(`${p.red('Refused')} ${refused.length} (nothing of theirs was touched):`);
-    for (const d of refused) lines.push(row(d.target.id, d.reasons.join('; ')));
+    for (const d of refused) lines.push(row(d.target.id, reasons(d)));
   }
   const kept = decisions.filter((d) => d.action === 'keep');
   if (kept.length > 0) {
     lines.push(`Kept ${kept.length} not merged (--merged):`);
-    for (const d of kept) lines.push(row(d.target.id, p.dim(d.reasons.join('; '))));
+    for (const d of kept) lines.push(row(d.target.id, p.dim(reasons(d))));
   }
   for (const id of absent) lines.push(p.dim(`${id}: no worktree or branch to clean`));
   if (decisions.length === 0 && absent.length === 0)
@@ -164,9 +167,13 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
 
 /** What `baton clean --help` adds after the options: what counts as merged, attempts, exit codes. */
 const CLEAN_HELP_AFTER =
-  '\nA branch counts as merged when its tip is in baton/integration or in the base (config base, else the\n' +
-  'branch your main checkout is on); a branch with no commits beyond the base is merged. Never removed:\n' +
-  'your main checkout, a branch checked out there, the worktree you run from. While another Baton runs\n' +
+  '\nA branch counts as merged when its tip is in baton/integration or in the base (--base, else config\n' +
+  'base, else the branch your main checkout is on); a branch with no commits beyond the base is merged.\n' +
+  'With no base named, clean refuses outright (clean/no-base) while your main checkout is on a detached\n' +
+  'HEAD or a baton/* branch, and a named base that does not exist is refused too (clean/bad-base).\n' +
+  'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
+  'way on (in any worktree), the worktree you run from. A branch --force removes with unmerged commits\n' +
+  'is printed with its tip (git branch <branch> <sha> restores it). While another Baton runs\n' +
   '(its run, integrate or verify lock held by a live process) clean refuses, --force or not (--dry-run\n' +
   'still looks). `git worktree prune` runs afterwards.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
@@ -264,6 +271,10 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
       '--merged',
       'remove exactly those already merged into baton/integration or the base; leave the rest',
     )
+    .option(
+      '--base <branch>',
+      'judge "merged" against this branch (default: config base, else the branch your main checkout is on)',
+    )
     .option('--all', 'with no ids, include the integration worktree and branch (baton/integration)')
     .option('--dry-run', 'print what would be removed and refused, and change nothing')
     .option('--json', 'print { removed, refused, kept, failed, ... } as JSON')
@@ -278,10 +289,11 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
       }
       const state = foldWholeLog(root);
+      const base = flags.base ?? config.value.base;
       const inspection = await inspectCleanTargets({
         root,
         cwd: ctx.cwd,
-        ...(config.value.base !== undefined ? { base: config.value.base } : {}),
+        ...(base !== undefined ? { base } : {}),
         state,
         alive: isProcessAlive,
       });
@@ -289,6 +301,8 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),
       ];
       const { selected, absent } = selectTargets(inspection.targets, ids, known, flags.all === true);
+      // Judged against no base (or a wrong one), merged work and lost work look alike: nothing is decided.
+      if (inspection.baseProblem && selected.length > 0) throw inspection.baseProblem;
       const decisions = decideClean(selected, {
         force: flags.force === true,
         merged: flags.merged === true,

@@ -71,7 +71,9 @@ describe('baton clean', () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('Removed 2');
     expect(forced.stdout).toContain('forced, discarding: uncommitted: src/b/more.ts (+1 more)');
-    expect(forced.stdout).toContain('forced, discarding: 1 commit not merged into main');
+    expect(forced.stdout).toMatch(
+      /branch baton\/c; its tip was [0-9a-f]{40} \(git branch baton\/c [0-9a-f]{40} restores it\) — forced, discarding: 1 commit not merged into main$/m,
+    );
     expect(batonBranches(repo)).toEqual([]);
     expect(worktreeList(repo)).toEqual([repo.root]);
     expect(checkoutSnapshot(repo)).toEqual(before);
@@ -186,7 +188,8 @@ describe('baton clean', () => {
     const b = addFeatureWorktree(repo, 'b');
     repo.git('switch', '-q', '-c', 'baton/a');
     const before = checkoutSnapshot(repo);
-    const r = await runBaton(['clean', '--force'], { cwd: b });
+    // A main checkout on a Baton branch is no base: one is named (clean-base.test.ts has the refusal without).
+    const r = await runBaton(['clean', '--force', '--base', 'main'], { cwd: b });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ {2}a {2}it is checked out in your main checkout /m);
     expect(r.stdout).toMatch(/^ {2}b {2}you are inside it /m);
@@ -194,6 +197,15 @@ describe('baton clean', () => {
     expect(batonBranches(repo)).toEqual(['baton/a', 'baton/b']);
     expect(existsSync(b)).toBe(true);
     expect(checkoutSnapshot(repo)).toEqual(before);
+  });
+
+  it('prints a file name an agent chose with its control characters escaped', async () => {
+    repo = projectRepo(['a']);
+    writeIn(addFeatureWorktree(repo, 'a'), { 'evil\u001b[31mred.ts': 'x\n' });
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toMatch(/^ {2}a {2}uncommitted: evil\\(x1b|u001b|e)\[31mred\.ts$/m);
   });
 
   it('--dry-run changes nothing and says what it would do', async () => {

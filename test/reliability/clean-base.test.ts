@@ -1,0 +1,149 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { addFeatureWorktree, batonBranches, commitIn, projectRepo, worktreePath } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+/** A repo with feature `a` whose one commit is on `baton/a` only. */
+function unmergedFeature(): TempRepo {
+  const r = projectRepo(['a']);
+  commitIn(r, addFeatureWorktree(r, 'a'), 'a work', { 'src/a/index.ts': 'a\n' });
+  return r;
+}
+
+describe('baton clean: what "merged" is judged against', () => {
+  it('refuses to judge against a main checkout on a detached HEAD (at a feature branch): nothing is removed', async () => {
+    repo = unmergedFeature();
+    repo.git('checkout', '-q', '--detach', 'baton/a');
+    for (const args of [['clean'], ['clean', '--dry-run'], ['clean', '--force']]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(
+        `your main checkout ${repo.root} is on a detached HEAD, not on your base branch: clean cannot tell what is merged [clean/no-base]`,
+      );
+      expect(r.stderr).toContain(
+        'hint: Check out your own branch there (git switch <branch>), or pass --base <branch>.',
+      );
+    }
+    expect(batonBranches(repo)).toEqual(['baton/a']);
+    expect(existsSync(worktreePath(repo, 'a'))).toBe(true);
+
+    // A base named on the command line is judged against: a's commit is not in main.
+    const named = await runBaton(['clean', '--base', 'main'], { cwd: repo.root });
+    expect(named.code).toBe(1);
+    expect(named.stdout).toMatch(/^ {2}a {2}1 commit not merged into main$/m);
+    expect(batonBranches(repo)).toEqual(['baton/a']);
+  });
+
+  it('refuses to judge against baton/integration checked out in the main checkout; a configured base is used instead', async () => {
+    repo = unmergedFeature();
+    // An integration that never passed holds a's work: a is merged only there.
+    repo.git('worktree', 'remove', '--force', worktreePath(repo, 'a'));
+    repo.git('branch', 'baton/integration', 'baton/a');
+    repo.git('checkout', '-q', 'baton/integration');
+    const r = await runBaton(['clean', '--dry-run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('is on baton/integration, a Baton branch, not on your base branch');
+    expect(r.stderr).toContain('[clean/no-base]');
+
+    writeFileSync(join(repo.root, 'baton.config.json'), '{"base":"main"}\n');
+    const configured = await runBaton(['clean'], { cwd: repo.root });
+    expect(configured.code).toBe(1);
+    expect(configured.stdout).toMatch(/^ {2}a {2}1 commit not merged into main$/m);
+    expect(batonBranches(repo)).toEqual(['baton/a', 'baton/integration']);
+  });
+
+  it('with nothing to clean, a detached main checkout is not an error', async () => {
+    repo = projectRepo(['a']);
+    repo.git('checkout', '-q', '--detach');
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Nothing to clean');
+  });
+
+  it('says a named base that does not exist does not exist, for a merged branch too', async () => {
+    repo = projectRepo(['a']);
+    addFeatureWorktree(repo, 'a'); // nothing beyond main: merged
+    writeFileSync(join(repo.root, 'baton.config.json'), '{"base":"master"}\n');
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'the base "master" is not a commit in this repository: clean cannot tell what is merged into it [clean/bad-base]',
+    );
+    expect(r.stderr).toContain(
+      'hint: Name an existing branch: --base <branch>, or "base" in baton.config.json',
+    );
+    expect(r.stdout).not.toContain('no base to compare with');
+    expect(batonBranches(repo)).toEqual(['baton/a']);
+    const flag = await runBaton(['clean', '--base', 'nope'], { cwd: repo.root });
+    expect(flag.stderr).toContain('the base "nope" is not a commit in this repository');
+    // --base overrides the config's.
+    const ok = await runBaton(['clean', '--base', 'main'], { cwd: repo.root });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(batonBranches(repo)).toEqual([]);
+  });
+});
+
+describe('baton clean: a branch a rebase or a bisect is under way on', () => {
+  it('refuses, even with --force, a feature branch rebased in its worktree (HEAD detached meanwhile)', async () => {
+    repo = projectRepo(['b']);
+    const b = addFeatureWorktree(repo, 'b');
+    commitIn(repo, b, 'b work', { 'src/b/index.ts': 'b\n' });
+    repo.git('merge', '-q', 'baton/b');
+    repo.git('-C', b, '-c', 'sequence.editor=sed -i s/^pick/edit/', 'rebase', '-q', '-i', 'HEAD~1');
+    const more = commitIn(repo, b, 'more', { 'src/b/more.ts': 'more\n' });
+    for (const args of [
+      ['clean', 'b'],
+      ['clean', '--force', 'b'],
+    ]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stdout).toMatch(
+        /^ {2}b {2}a rebase of it is in progress in .*repo\.baton-worktrees\/b \(finish it with git rebase --continue, or git rebase --abort\)$/m,
+      );
+      expect(r.stdout).not.toContain('hint:');
+    }
+    expect(batonBranches(repo)).toEqual(['baton/b']);
+    repo.git('-C', b, 'rebase', '--continue');
+    expect(repo.git('rev-parse', 'baton/b')).toBe(more);
+  });
+
+  it('refuses a feature branch a bisect was started on', async () => {
+    repo = projectRepo(['b']);
+    const b = addFeatureWorktree(repo, 'b');
+    commitIn(repo, b, 'one', { 'one.txt': '1\n' });
+    commitIn(repo, b, 'two', { 'two.txt': '2\n' });
+    repo.git('merge', '-q', 'baton/b');
+    repo.git('-C', b, 'bisect', 'start', 'HEAD', 'HEAD~2');
+    const r = await runBaton(['clean', 'b'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^ {2}b {2}a bisect begun on it is in progress in .*\(git bisect reset ends it\)$/m,
+    );
+    expect(batonBranches(repo)).toEqual(['baton/b']);
+  });
+});
+
+describe('baton clean --force', () => {
+  it('prints the tip of a branch it discards with unmerged commits, and the command that restores it', async () => {
+    repo = unmergedFeature();
+    const tip = repo.git('rev-parse', 'baton/a');
+    const r = await runBaton(['clean', '--force'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `branch baton/a; its tip was ${tip} (git branch baton/a ${tip} restores it) — forced, discarding: 1 commit not merged into main`,
+    );
+    expect(batonBranches(repo)).toEqual([]);
+    repo.git('branch', 'baton/a', tip);
+    expect(repo.git('log', '-1', '--format=%s', 'baton/a')).toBe('a work');
+  });
+});
