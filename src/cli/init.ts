@@ -120,21 +120,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   const configFile = join(root, 'baton.config.json');
   const contractDir = join(root, 'specs', SAMPLE_ID);
   const contractFile = join(contractDir, 'contract.md');
-  refuseWrongKinds(root, [
-    ...CONFIG_FILES.map((f) => ({ path: f, kind: 'file' as const })),
-    { path: 'specs', kind: 'folder' },
-    { path: relative(root, contractDir), kind: 'folder' },
-    { path: relative(root, contractFile), kind: 'file' },
-    { path: '.baton', kind: 'folder' },
-    { path: '.gitignore', kind: 'file' },
-  ]);
-  const existing = [...CONFIG_FILES.map((f) => join(root, f)), contractFile].filter((f) => existsSync(f));
-  if (existing.length > 0 && !flags.force) {
-    const names = existing.map((f) => relative(root, f)).join(', ');
-    throw new UserError('init/exists', `not overwriting ${names}: already there`, {
-      hint: 'Run `baton init --force` to replace them, or `baton new <name>` to add a contract.',
-    });
-  }
+  refuseBlockedPaths(root, contractFile, flags.force === true);
   if (flags.agent !== undefined && ADAPTERS[flags.agent] === undefined) {
     throw new UserError('init/unknown-agent', `unknown agent "${flags.agent}"`, {
       exitCode: 2,
@@ -196,6 +182,25 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     runner,
     ...(flags.agent !== undefined ? { agentFlag: flags.agent } : {}),
   });
+}
+
+/** Refuses, before anything is written, a path that is in the way of the files init writes. */
+function refuseBlockedPaths(root: string, contractFile: string, force: boolean): void {
+  refuseWrongKinds(root, [
+    ...CONFIG_FILES.map((f) => ({ path: f, kind: 'file' as const })),
+    { path: 'specs', kind: 'folder' },
+    { path: relative(root, dirname(contractFile)), kind: 'folder' },
+    { path: relative(root, contractFile), kind: 'file' },
+    { path: '.baton', kind: 'folder' },
+    { path: '.gitignore', kind: 'file' },
+  ]);
+  const existing = [...CONFIG_FILES.map((f) => join(root, f)), contractFile].filter((f) => existsSync(f));
+  if (existing.length > 0 && !force) {
+    const names = existing.map((f) => relative(root, f)).join(', ');
+    throw new UserError('init/exists', `not overwriting ${names}: already there`, {
+      hint: 'Run `baton init --force` to replace them, or `baton new <name>` to add a contract.',
+    });
+  }
 }
 
 /**
