@@ -211,3 +211,25 @@ describe('a contract.md or spec.md that is a folder', () => {
     expect(plan.stderr).toContain('specs/d/contract.md is a folder, not a file [contracts/not-a-file]');
   });
 });
+
+describe('plan and run stop with the errors lint reports', () => {
+  it('a repeated criterion id in one contract and a cycle among the others: two problems each time', async () => {
+    const r = repo({
+      'specs/f/contract.md':
+        '---\nfeature_id: f\nowns: ["src/f/**"]\nacceptance_criteria:\n  - { id: a, text: t, run: "true" }\n  - { id: a, text: u, run: "true" }\n---\n',
+      'specs/g/contract.md': contract('g', ['g']),
+    });
+    const lint = await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root });
+    const lintErrors = JSON.parse(lint.stdout)
+      .diagnostics.filter((d: { severity: string }) => d.severity === 'error')
+      .map((d: { code: string }) => d.code);
+    expect(lintErrors).toEqual(['contract/duplicate-criterion', 'plan/cycle']);
+    for (const command of [['plan'], ['run', '--dry-run']]) {
+      const out = await runBaton(command, { cwd: r.root });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain('[contract/duplicate-criterion]');
+      expect(out.stderr).toContain('dependency cycle: g → g');
+      expect(out.stderr).toContain('baton: 2 problems in the contracts [contracts/invalid]');
+    }
+  });
+});
