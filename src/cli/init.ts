@@ -95,7 +95,8 @@ export const registerInit: RegisterCommand = (program, ctx) => {
         'rewriting) and a sample contract in specs/feature-001-example/contract.md. The config names an agent ' +
         'that is installed (claude, codex, gemini, opencode, aider, in that order) and the test command found in ' +
         'package.json, pytest, go.mod, Cargo.toml or a Makefile; the sample criterion runs that runner. Existing ' +
-        'files are never overwritten without --force.',
+        'files are never overwritten without --force; a file named .baton or specs, or a folder named .gitignore, ' +
+        'stops init before it writes anything.',
     )
     .option('--force', 'overwrite an existing config or sample contract')
     .option('--agent <name>', 'default agent written to the config (default: the first one installed)')

@@ -23,7 +23,8 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
     .option(
       '--fix',
       'write the check a prose criterion asks for when Baton can tell it (e.g. an `http:` p95 check for ' +
-        '"GET requests < 100ms (p95)" against an endpoint in provides.api), then lint',
+        '"GET requests < 100ms (p95)" against an endpoint in provides.api), keeping its other fields and comment, ' +
+        'then lint; names each criterion it could not edit safely, and why',
     )
     .option('--json', 'print { ok, errors, warnings, diagnostics: [...] } as JSON')
     .action(async (flags: { strict?: boolean; json?: boolean; fix?: boolean; coupling: boolean }) => {
