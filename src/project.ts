@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts, unknownDependencies } from './contracts/lint.js';
-import { loadContracts, readContracts } from './contracts/load.js';
+import { readContracts } from './contracts/load.js';
 import type { Contract } from './contracts/schema.js';
 import { type Diagnostic, formatLocation, formatUserError, UserError } from './errors.js';
 import { findMainWorktree, gitRaw } from './git/git.js';
@@ -32,23 +32,31 @@ export async function loadProject(cwd: string): Promise<Project> {
       hint: 'Fix the file named above; every field is optional (see schema/config.schema.json).',
     });
   }
-  const contracts = await loadContracts(config.value, cacheOptions(root));
-  if (!contracts.ok) {
-    const missing = contracts.errors.find((e) => e.code === 'contracts/no-specs');
+  const read = await readContracts(config.value, cacheOptions(root));
+  if (!read.ok) {
+    const missing = read.errors.find((e) => e.code === 'contracts/no-specs');
     if (missing) {
       throw new UserError('contracts/none', missing.message, {
         hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
       });
     }
-    throw new UserError('contracts/invalid', countProblems(contracts.errors), {
-      diagnostics: contracts.errors,
+    throw new UserError('contracts/invalid', countProblems(read.errors), { diagnostics: read.errors });
+  }
+  const { contracts, errors, warnings, folders } = read.value;
+  if (errors.length > 0) {
+    // The same errors `baton lint` names: those of the contracts that did parse (cycles, repeated ids) too.
+    const parsed = lintParsed(contracts, new Set(folders), await listing).filter(
+      (d) => d.severity === 'error',
+    );
+    throw new UserError('contracts/invalid', countProblems([...errors, ...parsed]), {
+      diagnostics: [...errors, ...parsed, ...warnings],
     });
   }
-  if (contracts.value.length === 0) throw noContracts(config.value.specs);
-  const plan = buildPlan(contracts.value, { files: await listing });
+  if (contracts.length === 0) throw noContracts(config.value.specs);
+  const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
     throw new UserError('contracts/invalid', countProblems(plan.errors), {
-      diagnostics: [...plan.errors, ...contracts.warnings],
+      diagnostics: [...plan.errors, ...warnings],
     });
   }
   return {
@@ -56,7 +64,7 @@ export async function loadProject(cwd: string): Promise<Project> {
     config: config.value,
     plan: plan.value,
     logPath: logPathFor(root),
-    warnings: [...contracts.warnings, ...plan.warnings],
+    warnings: [...warnings, ...plan.warnings],
   };
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ADAPTERS } from '../agents/registry.js';
@@ -95,7 +95,8 @@ export const registerInit: RegisterCommand = (program, ctx) => {
         'rewriting) and a sample contract in specs/feature-001-example/contract.md. The config names an agent ' +
         'that is installed (claude, codex, gemini, opencode, aider, in that order) and the test command found in ' +
         'package.json, pytest, go.mod, Cargo.toml or a Makefile; the sample criterion runs that runner. Existing ' +
-        'files are never overwritten without --force.',
+        'files are never overwritten without --force; a file named .baton or specs, or a folder named .gitignore, ' +
+        'stops init before it writes anything.',
     )
     .option('--force', 'overwrite an existing config or sample contract')
     .option('--agent <name>', 'default agent written to the config (default: the first one installed)')
@@ -120,13 +121,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   const configFile = join(root, 'baton.config.json');
   const contractDir = join(root, 'specs', SAMPLE_ID);
   const contractFile = join(contractDir, 'contract.md');
-  const existing = [...CONFIG_FILES.map((f) => join(root, f)), contractFile].filter((f) => existsSync(f));
-  if (existing.length > 0 && !flags.force) {
-    const names = existing.map((f) => relative(root, f)).join(', ');
-    throw new UserError('init/exists', `not overwriting ${names}: already there`, {
-      hint: 'Run `baton init --force` to replace them, or `baton new <name>` to add a contract.',
-    });
-  }
+  refuseBlockedPaths(root, contractFile, flags.force === true);
   if (flags.agent !== undefined && ADAPTERS[flags.agent] === undefined) {
     throw new UserError('init/unknown-agent', `unknown agent "${flags.agent}"`, {
       exitCode: 2,
@@ -188,6 +183,41 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     runner,
     ...(flags.agent !== undefined ? { agentFlag: flags.agent } : {}),
   });
+}
+
+/** Refuses, before anything is written, a path that is in the way of the files init writes. */
+function refuseBlockedPaths(root: string, contractFile: string, force: boolean): void {
+  refuseWrongKinds(root, [
+    ...CONFIG_FILES.map((f) => ({ path: f, kind: 'file' as const })),
+    { path: 'specs', kind: 'folder' },
+    { path: relative(root, dirname(contractFile)), kind: 'folder' },
+    { path: relative(root, contractFile), kind: 'file' },
+    { path: '.baton', kind: 'folder' },
+    { path: '.gitignore', kind: 'file' },
+  ]);
+  const existing = [...CONFIG_FILES.map((f) => join(root, f)), contractFile].filter((f) => existsSync(f));
+  if (existing.length > 0 && !force) {
+    const names = existing.map((f) => relative(root, f)).join(', ');
+    throw new UserError('init/exists', `not overwriting ${names}: already there`, {
+      hint: 'Run `baton init --force` to replace them, or `baton new <name>` to add a contract.',
+    });
+  }
+}
+
+/**
+ * Refuses, before anything is written, when a path init writes to is there as the other kind (a file named
+ * `.baton`, a folder named `.gitignore`): init would fail half-way, leaving files a second init refuses.
+ */
+function refuseWrongKinds(root: string, paths: { path: string; kind: 'file' | 'folder' }[]): void {
+  for (const { path, kind } of paths) {
+    const stat = statSync(join(root, path), { throwIfNoEntry: false });
+    if (stat === undefined || stat.isDirectory() === (kind === 'folder')) continue;
+    const shown = escapeControl(path);
+    const what = kind === 'folder' ? 'a file, not a folder' : 'a folder, not a file';
+    throw new UserError(`init/not-a-${kind}`, `${shown} is ${what}; nothing was written`, {
+      hint: `\`baton init\` needs ${shown} to be a ${kind}: move it out of the way (e.g. \`mv ${shown} ${shown}.old\`), then run it again.`,
+    });
+  }
 }
 
 /** What `baton init` did and what to do next, in words. */

@@ -4,7 +4,7 @@ import { lintProject } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { fixContracts } from './lint-fix.js';
+import { fixContracts, renderFixOutcome } from './lint-fix.js';
 
 /** `baton lint`: are the contracts valid, their criteria measurable, their owned paths disjoint? */
 export const registerLint: RegisterCommand = (program, ctx, setExit) => {
@@ -23,20 +23,13 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
     .option(
       '--fix',
       'write the check a prose criterion asks for when Baton can tell it (e.g. an `http:` p95 check for ' +
-        '"GET requests < 100ms (p95)" against an endpoint in provides.api), then lint',
+        '"GET requests < 100ms (p95)" against an endpoint in provides.api), keeping its other fields and comment, ' +
+        'then lint; names each criterion it could not edit safely, and why',
     )
     .option('--json', 'print { ok, errors, warnings, diagnostics: [...] } as JSON')
     .action(async (flags: { strict?: boolean; json?: boolean; fix?: boolean; coupling: boolean }) => {
-      const fixed = flags.fix ? await fixContracts(ctx.cwd) : [];
-      if (!flags.json) {
-        for (const f of fixed) {
-          const serve = f.needsServe ? '; add `serve:` (the command that starts the server on $PORT)' : '';
-          ctx.stdout.write(
-            `${f.file}${f.line ? `:${f.line}` : ''}: fixed: ${f.criterion} now has \`${f.check}\`${serve}\n`,
-          );
-        }
-        if (fixed.length > 0) ctx.stdout.write('\n');
-      }
+      const fixed = flags.fix ? await fixContracts(ctx.cwd) : { applied: [], skipped: [] };
+      if (!flags.json) ctx.stdout.write(renderFixOutcome(fixed));
       const report = await lintProject(ctx.cwd);
       if (flags.coupling && !report.diagnostics.some((d) => d.severity === 'error')) {
         report.diagnostics.push(...(await couplingLintWarnings(ctx.cwd)));
@@ -49,7 +42,7 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
       const ok = errors === 0;
       if (flags.json) {
         ctx.stdout.write(
-          `${stringifyJson({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics, ...(flags.fix ? { fixed } : {}) }, 2)}\n`,
+          `${stringifyJson({ ok, contracts: report.contracts ?? null, errors, warnings, diagnostics, ...(flags.fix ? { fixed: fixed.applied, not_fixed: fixed.skipped } : {}) }, 2)}\n`,
         );
       } else {
         const p = palette(ctx.color);

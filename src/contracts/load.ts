@@ -53,8 +53,18 @@ export async function readContracts(
 
   const cache = options.cacheFile === undefined ? undefined : ParseCache.open(options.cacheFile);
   const out: ContractsRead = { contracts: [], errors: [], warnings: [], folders, declared: [] };
-  for (const { folder, dir, contract, spec } of read) {
+  for (const { folder, dir, contract: contractRead, spec: specRead } of read) {
     const file = relative(config.root, join(dir, 'contract.md'));
+    const spec = typeof specRead === 'object' ? undefined : specRead;
+    if (typeof specRead === 'object') {
+      out.errors.push(unreadable(relative(config.root, join(dir, 'spec.md')), specRead.error));
+    }
+    if (typeof contractRead === 'object') {
+      out.errors.push(unreadable(file, contractRead.error));
+      out.declared.push(folder);
+      continue;
+    }
+    const contract = contractRead;
     if (contract === undefined) {
       out.warnings.push({
         severity: 'warning',
@@ -144,11 +154,28 @@ function listFeatureFolders(specs: string, specsRel: string): Result<string[]> {
   return { ok: true, value: folders, warnings: [] };
 }
 
-function readOptional(path: string): string | undefined {
+/** A file's text, undefined when there is none, or why it cannot be read (a folder of that name, no permission). */
+function readOptional(path: string): string | undefined | { error: NodeJS.ErrnoException } {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    return { error: err as NodeJS.ErrnoException };
   }
+}
+
+/** The error for a contract or spec that is there but cannot be read, located at its path. */
+function unreadable(file: string, error: NodeJS.ErrnoException): Diagnostic {
+  const folder = error.code === 'EISDIR';
+  return {
+    severity: 'error',
+    code: folder ? 'contracts/not-a-file' : 'contracts/unreadable',
+    message: folder
+      ? `${file} is a folder, not a file`
+      : `cannot read ${file}: ${error.code ?? error.message}`,
+    location: { file },
+    hint: folder
+      ? `Move the folder out of the way and write ${file} as a file (\`baton new <name>\` writes one).`
+      : `Make ${file} readable (check its permissions).`,
+  };
 }

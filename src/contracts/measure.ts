@@ -68,38 +68,128 @@ export function httpFixes(contract: Contract): HttpFix[] {
   });
 }
 
+/** The contract's text with a fix written in, or why it could not be written safely. */
+export type HttpFixEdit = { ok: true; text: string } | { ok: false; reason: string };
+
 /**
  * The contract's text with the fix written in: in the front matter the criterion becomes a mapping with
- * `http:`; in the heading form a trailing `` `http: …` `` span is added to its line. Undefined when the
- * criterion is not written in a shape this can edit safely (pure).
+ * `http:` (a trailing comment and every other field kept); in the heading form a trailing `` `http: …` ``
+ * span is added to its line. Line ends (LF or CRLF) are kept. Fails, saying why, when the criterion is not
+ * written in a shape this can edit safely (pure).
  */
-export function applyHttpFix(text: string, contract: Contract, fix: HttpFix): string | undefined {
+export function applyHttpFix(text: string, contract: Contract, fix: HttpFix): HttpFixEdit {
   const line = contract.positions?.[`acceptance_criteria.${fix.index}`]?.line;
-  if (line === undefined) return undefined;
+  if (line === undefined) return cannot('its line in the file is not known');
   const lines = text.split('\n');
   const at = line - 1;
-  const current = lines[at];
-  if (current === undefined) return undefined;
-  const next = lines[at + 1] ?? '';
-  const indentOf = (s: string) => /^\s*/.exec(s)?.[0].length ?? 0;
-  const continues = next.trim() !== '' && indentOf(next) > indentOf(current) && !/^\s*[-*+]\s/.test(next);
-  if (text.startsWith('---')) {
-    const item = /^(\s*-\s+)(.*)$/.exec(current);
-    if (!item) return undefined;
-    const rest = item[2] ?? '';
-    if (rest.startsWith('{') && rest.trimEnd().endsWith('}')) {
-      lines[at] = `${current.trimEnd().slice(0, -1).trimEnd()}, http: ${fix.flow} }`;
-    } else if (/^[\w-]+:\s/.test(rest)) {
-      lines.splice(at + 1, 0, `${' '.repeat((item[1] ?? '').length)}http: ${fix.flow}`);
-    } else if (!continues) {
-      const c = fix.criterion;
-      lines[at] = `${item[1]}{ id: ${c.id}, text: ${JSON.stringify(c.text)}, http: ${fix.flow} }`;
-    } else {
-      return undefined;
-    }
-  } else {
-    if (continues) return undefined;
-    lines[at] = `${current.trimEnd()} \`http: ${fix.flow}\``;
+  const raw = lines[at];
+  if (raw === undefined) return cannot('its line in the file is not known');
+  // Keep a CRLF file CRLF: the edited and the added lines end as the criterion's line did.
+  const cr = raw.endsWith('\r') ? '\r' : '';
+  const current = cr ? raw.slice(0, -1) : raw;
+  const edited = text.replace(/^\uFEFF/, '').startsWith('---')
+    ? editFrontMatter(lines, at, current, fix)
+    : editHeadingForm(lines, at, current, fix);
+  if (!edited.ok) return edited;
+  lines.splice(at, edited.replaced, ...edited.lines.map((l) => `${l}${cr}`));
+  return { ok: true, text: lines.join('\n') };
+}
+
+/** The lines that replace the criterion's first `replaced` lines (without their line ends), or why not. */
+type LinesEdit = { ok: true; replaced: number; lines: string[] } | { ok: false; reason: string };
+
+function cannot(reason: string): { ok: false; reason: string } {
+  return { ok: false, reason };
+}
+
+function indentOf(s: string): number {
+  return /^\s*/.exec(s)?.[0].length ?? 0;
+}
+
+/** Whether the criterion goes on past its first line (a wrapped bullet or a multi-line scalar). */
+function continuesAfter(lines: readonly string[], at: number, current: string): boolean {
+  const next = (lines[at + 1] ?? '').replace(/\r$/, '');
+  return next.trim() !== '' && indentOf(next) > indentOf(current) && !/^\s*[-*+]\s/.test(next);
+}
+
+/** The criterion's line (and any line added after it) with `http:` written into its YAML item. */
+function editFrontMatter(lines: readonly string[], at: number, current: string, fix: HttpFix): LinesEdit {
+  const item = /^(\s*-\s+)(.*)$/.exec(current);
+  if (!item) return cannot('it is not written as a `- ` list item on its own line');
+  const dash = item[1] ?? '';
+  const { body, tail } = splitComment(item[2] ?? '');
+  if (/^[&*!]/.test(body)) return cannot('it uses a YAML anchor, alias or tag, which an edit could break');
+  if (body.startsWith('{')) {
+    if (!body.endsWith('}')) return cannot('its flow mapping `{ … }` does not end on its first line');
+    const inside = body.slice(0, -1).trimEnd();
+    const comma = inside === '{' ? ' ' : ', ';
+    return { ok: true, replaced: 1, lines: [`${dash}${inside}${comma}http: ${fix.flow} }${tail}`] };
   }
-  return lines.join('\n');
+  if (/^[\w-]+:(\s|$)/.test(body)) {
+    // A block mapping: add `http:` after its last line, so a multi-line value above stays whole.
+    const keyIndent = ' '.repeat(dash.length);
+    let last = at;
+    for (let i = at + 1; i < lines.length; i++) {
+      const l = (lines[i] ?? '').replace(/\r$/, '');
+      if (l.trim() === '') continue;
+      if (indentOf(l) < dash.length || l.trim() === '---') break;
+      last = i;
+    }
+    const between = lines.slice(at + 1, last + 1).map((l) => l.replace(/\r$/, ''));
+    return {
+      ok: true,
+      replaced: last - at + 1,
+      lines: [current, ...between, `${keyIndent}http: ${fix.flow}`],
+    };
+  }
+  if (continuesAfter(lines, at, current)) return cannot('its text goes on over several lines');
+  const c = fix.criterion;
+  return {
+    ok: true,
+    replaced: 1,
+    lines: [`${dash}{ id: ${c.id}, text: ${JSON.stringify(c.text)}, http: ${fix.flow} }${tail}`],
+  };
+}
+
+/** The criterion's bullet line with a trailing `` `http: …` `` span. */
+function editHeadingForm(lines: readonly string[], at: number, current: string, fix: HttpFix): LinesEdit {
+  if (continuesAfter(lines, at, current)) return cannot('its text goes on over several lines');
+  return { ok: true, replaced: 1, lines: [`${current.trimEnd()} \`http: ${fix.flow}\``] };
+}
+
+/**
+ * A YAML line's value apart from its trailing `# comment` (with the spaces before it): a `#` after a space,
+ * outside quotes, starts a comment. A quote opens a quoted scalar only where one can begin (line start,
+ * after a space, `{`, `[`, `,`), so the apostrophe in a plain `it's` is text.
+ */
+function splitComment(value: string): { body: string; tail: string } {
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    const prev = i === 0 ? ' ' : (value[i - 1] ?? ' ');
+    if (quote === '"') {
+      if (ch === '\\') i++;
+      else if (ch === '"') quote = undefined;
+    } else if (quote === "'") {
+      if (ch === "'" && value[i + 1] === "'") i++;
+      else if (ch === "'") quote = undefined;
+    } else if ((ch === '"' || ch === "'") && /[\s{[,:]/.test(prev)) {
+      quote = ch;
+    } else if (ch === '#' && /\s/.test(prev)) {
+      const body = value.slice(0, i).trimEnd();
+      return { body, tail: value.slice(body.length) };
+    }
+  }
+  const body = value.trimEnd();
+  return { body, tail: '' };
+}
+
+/**
+ * The fields a fixed criterion lost or changed compared with the criterion before the fix (any but its
+ * `kind` and the `http:` the fix adds); none when it kept them all (pure).
+ */
+export function changedFields(before: Criterion, after: Criterion): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const value = (c: Criterion, k: string) => JSON.stringify((c as unknown as Record<string, unknown>)[k]);
+  return [...keys].filter((k) => k !== 'kind' && k !== 'http' && value(before, k) !== value(after, k));
 }

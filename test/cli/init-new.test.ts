@@ -161,6 +161,38 @@ describe('baton init', () => {
     });
   });
 
+  it.each([
+    [
+      'a file named .baton',
+      '.baton',
+      'file',
+      '.baton is a file, not a folder; nothing was written [init/not-a-folder]',
+    ],
+    [
+      'a folder named .gitignore',
+      '.gitignore',
+      'folder',
+      '.gitignore is a folder, not a file; nothing was written [init/not-a-file]',
+    ],
+    [
+      'a file named specs',
+      'specs',
+      'file',
+      'specs is a file, not a folder; nothing was written [init/not-a-folder]',
+    ],
+  ])('refuses %s in one line, before writing anything', async (_name, path, kind, message) => {
+    const r = repo();
+    if (kind === 'file') writeFileSync(join(r.root, path), 'mine\n');
+    else mkdirSync(join(r.root, path));
+    const out = await runBaton(['init'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`baton: ${message}`);
+    expect(out.stderr).toContain(`hint: \`baton init\` needs ${path} to be a`);
+    expect(out.stderr).not.toContain('internal error');
+    expect(existsSync(join(r.root, 'baton.config.json'))).toBe(false);
+    expect(existsSync(join(r.root, 'specs/feature-001-example'))).toBe(false);
+  });
+
   it('run from a subfolder, says the files went to the repository root', async () => {
     const r = repo();
     mkdirSync(join(r.root, 'sub'));

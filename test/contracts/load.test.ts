@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { loadContracts } from '../../src/contracts/load.js';
 import { UserError } from '../../src/errors.js';
 import { loadProject, selectFeatures } from '../../src/project.js';
+import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -189,5 +190,46 @@ describe('loadContracts with a parse cache', () => {
       'specs/a/contract.md',
       'specs/b/contract.md',
     ]);
+  });
+});
+
+describe('a contract.md or spec.md that is a folder', () => {
+  it('is a located error in lint and plan, not a stack trace; the other contracts are still read', async () => {
+    const r = repo({ 'specs/a/contract.md': contract('a') });
+    mkdirSync(join(r.root, 'specs/d/contract.md'), { recursive: true });
+    mkdirSync(join(r.root, 'specs/a/spec.md'), { recursive: true });
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.code).toBe(1);
+    expect(lint.stderr).not.toContain('internal error');
+    expect(lint.stdout).toContain(
+      'specs/d/contract.md: error: specs/d/contract.md is a folder, not a file [contracts/not-a-file]',
+    );
+    expect(lint.stdout).toContain('specs/a/spec.md is a folder, not a file');
+    const plan = await runBaton(['plan'], { cwd: r.root });
+    expect(plan.code).toBe(1);
+    expect(`${plan.stdout}${plan.stderr}`).not.toContain('internal error');
+    expect(plan.stderr).toContain('specs/d/contract.md is a folder, not a file [contracts/not-a-file]');
+  });
+});
+
+describe('plan and run stop with the errors lint reports', () => {
+  it('a repeated criterion id in one contract and a cycle among the others: two problems each time', async () => {
+    const r = repo({
+      'specs/f/contract.md':
+        '---\nfeature_id: f\nowns: ["src/f/**"]\nacceptance_criteria:\n  - { id: a, text: t, run: "true" }\n  - { id: a, text: u, run: "true" }\n---\n',
+      'specs/g/contract.md': contract('g', ['g']),
+    });
+    const lint = await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root });
+    const lintErrors = JSON.parse(lint.stdout)
+      .diagnostics.filter((d: { severity: string }) => d.severity === 'error')
+      .map((d: { code: string }) => d.code);
+    expect(lintErrors).toEqual(['contract/duplicate-criterion', 'plan/cycle']);
+    for (const command of [['plan'], ['run', '--dry-run']]) {
+      const out = await runBaton(command, { cwd: r.root });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain('[contract/duplicate-criterion]');
+      expect(out.stderr).toContain('dependency cycle: g → g');
+      expect(out.stderr).toContain('baton: 2 problems in the contracts [contracts/invalid]');
+    }
   });
 });

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintContracts } from '../../src/contracts/lint.js';
-import { applyHttpFix, httpFixes, renderHttpFlow, suggestHttpCheck } from '../../src/contracts/measure.js';
+import {
+  applyHttpFix,
+  changedFields,
+  httpFixes,
+  renderHttpFlow,
+  suggestHttpCheck,
+} from '../../src/contracts/measure.js';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
 
@@ -94,8 +100,8 @@ describe('applyHttpFix', () => {
     const [fix] = httpFixes(before);
     if (!fix) throw new Error('no fix');
     const edited = applyHttpFix(text, before, fix);
-    if (edited === undefined) throw new Error('not applied');
-    const after = contract(edited);
+    if (!edited.ok) throw new Error(edited.reason);
+    const after = contract(edited.text);
     const criterion = after.acceptance_criteria[fix.index];
     expect(criterion?.kind).toBe('http');
     expect(criterion?.id).toBe(fix.criterion.id);
@@ -107,5 +113,98 @@ describe('applyHttpFix', () => {
       before.acceptance_criteria.filter((_, i) => i !== fix.index),
     );
     expect(httpFixes(after)).toEqual([]);
+  });
+});
+
+describe('applyHttpFix keeps what the criterion had', () => {
+  const FM = (items: string) =>
+    `---\nfeature_id: f\nprovides: { api: ["GET /products"] }\nacceptance_criteria:\n${items}\n  - other\n---\nbody\n`;
+  const FLOW = `{ url: "http://127.0.0.1:${PORT}/products", p95_ms: 100 }`;
+
+  it.each([
+    [
+      'a flow mapping with more fields and a trailing comment',
+      FM(
+        '  - {id: flow, text: "GET requests < 100ms (p95)", after: integration, timeout_s: 5}   # merged tree only',
+      ),
+      `  - {id: flow, text: "GET requests < 100ms (p95)", after: integration, timeout_s: 5, http: ${FLOW} }   # merged tree only`,
+    ],
+    [
+      'a flow mapping whose text holds a # and a }',
+      FM('  - { id: q, text: "GET requests < 100ms (p95) # not a comment }" } # yes one'),
+      `  - { id: q, text: "GET requests < 100ms (p95) # not a comment }", http: ${FLOW} } # yes one`,
+    ],
+    [
+      'a plain string with a comment',
+      FM("  - GET requests < 100ms (p95), it's fine # keep me"),
+      `  - { id: c1, text: "GET requests < 100ms (p95), it's fine", http: ${FLOW} } # keep me`,
+    ],
+  ])('%s', (_name, text, line) => {
+    const before = contract(text);
+    const [fix] = httpFixes(before);
+    if (!fix) throw new Error('no fix');
+    const edited = applyHttpFix(text, before, fix);
+    if (!edited.ok) throw new Error(edited.reason);
+    expect(edited.text.split('\n')[4]).toBe(line);
+    const after = contract(edited.text).acceptance_criteria[fix.index];
+    if (!after) throw new Error('no criterion');
+    expect(after.kind).toBe('http');
+    expect(changedFields(fix.criterion, after)).toEqual([]);
+  });
+
+  it('a block mapping with a folded text gets `http:` after its last line', () => {
+    const text = FM(
+      '  - id: latency\n    text: >\n      GET requests\n      < 100ms (p95)\n    timeout_s: 3',
+    );
+    const before = contract(text);
+    const [fix] = httpFixes(before);
+    if (!fix) throw new Error('no fix');
+    const edited = applyHttpFix(text, before, fix);
+    if (!edited.ok) throw new Error(edited.reason);
+    expect(edited.text).toContain(`    timeout_s: 3\n    http: ${FLOW}\n  - other`);
+    const after = contract(edited.text).acceptance_criteria[fix.index];
+    if (!after) throw new Error('no criterion');
+    expect(changedFields(fix.criterion, after)).toEqual([]);
+  });
+
+  it('a CRLF contract stays CRLF', () => {
+    const text = FM('  - GET requests < 100ms (p95)').replace(/\n/g, '\r\n');
+    const before = contract(text);
+    const [fix] = httpFixes(before);
+    if (!fix) throw new Error('no fix');
+    const edited = applyHttpFix(text, before, fix);
+    if (!edited.ok) throw new Error(edited.reason);
+    expect(edited.text.split('\r\n')[4]).toBe(
+      `  - { id: c1, text: "GET requests < 100ms (p95)", http: ${FLOW} }`,
+    );
+    expect(edited.text.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(contract(edited.text).acceptance_criteria[0]?.kind).toBe('http');
+  });
+
+  it.each([
+    ['an anchor', FM('  - &lat GET requests < 100ms (p95)'), /anchor/],
+    [
+      'a flow mapping over two lines',
+      FM('  - { id: q,\n      text: "GET requests < 100ms (p95)" }'),
+      /does not end/,
+    ],
+  ])('%s is left alone, saying why', (_name, text, reason) => {
+    const before = contract(text);
+    const [fix] = httpFixes(before);
+    if (!fix) throw new Error('no fix');
+    const edited = applyHttpFix(text, before, fix);
+    expect(edited.ok).toBe(false);
+    if (!edited.ok) expect(edited.reason).toMatch(reason);
+  });
+});
+
+describe('changedFields', () => {
+  it('names what a fix lost or changed, not the kind and check it adds', () => {
+    const before = { id: 'a', text: 't', kind: 'unverifiable', after: 'integration', timeout_s: 5 } as const;
+    const http = { url: 'http://x', p95_ms: 1 };
+    expect(
+      changedFields(before, { id: 'a', text: 't', kind: 'http', http, after: 'integration', timeout_s: 5 }),
+    ).toEqual([]);
+    expect(changedFields(before, { id: 'a', text: 't', kind: 'http', http })).toEqual(['after', 'timeout_s']);
   });
 });
