@@ -261,8 +261,9 @@ function printInitSummary(
       '  baton lint         check that every criterion is measurable and owned paths do not overlap',
       '  baton plan         see the waves, the critical path and the best possible speedup',
       '',
-      'Then commit the contracts, so every feature worktree starts from them:',
-      '  git add baton.config.json .gitignore specs && git commit -m "Baton contracts"',
+      'Then commit the contracts, so every feature worktree starts from them (the paths after -- keep',
+      'anything else you had staged out of that commit):',
+      '  git add baton.config.json .gitignore specs && git commit -m "Baton contracts" -- baton.config.json .gitignore specs',
       '',
     ].join('\n'),
   );

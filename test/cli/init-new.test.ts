@@ -36,6 +36,29 @@ function bareBin(r: TempRepo, name = 'bin'): string {
 }
 
 describe('baton init', () => {
+  it('suggests a commit of its own files that leaves what the user had staged out of it', async () => {
+    const r = repo({ 'README.md': '# app\n' });
+    r.write({ 'wip.txt': 'half done\n' });
+    r.git('add', 'wip.txt');
+    const res = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+    expect(res.code, res.stderr).toBe(0);
+    const command = res.stdout.split('\n').find((l) => l.trim().startsWith('git add '));
+    expect(command).toBeDefined();
+    execFileSync('sh', ['-c', command as string], {
+      cwd: r.root,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'u',
+        GIT_AUTHOR_EMAIL: 'u@u',
+        GIT_COMMITTER_NAME: 'u',
+        GIT_COMMITTER_EMAIL: 'u@u',
+      },
+    });
+    expect(r.git('show', '--name-only', '--format=', 'HEAD').split('\n')).not.toContain('wip.txt');
+    expect(r.git('show', '--name-only', '--format=', 'HEAD')).toContain('baton.config.json');
+    expect(r.git('status', '--porcelain', '--', 'wip.txt')).toBe('A  wip.txt');
+  });
+
   it('writes the config and a sample contract, and appends .baton/ to an existing .gitignore', async () => {
     const r = repo({ '.gitignore': 'node_modules/' });
     const out = await runBaton(['init'], { cwd: r.root });
