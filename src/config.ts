@@ -245,6 +245,19 @@ function insideReal(root: string, path: string): boolean {
   }
 }
 
+/** A warning for each config file beside the one read: the first of `CONFIG_FILES` wins, the others are ignored. */
+function shadowedConfigs(root: string, used: string): Diagnostic[] {
+  return CONFIG_FILES.slice(CONFIG_FILES.indexOf(used as (typeof CONFIG_FILES)[number]) + 1)
+    .filter((other) => existsSync(join(root, other)))
+    .map((other) => ({
+      severity: 'warning' as const,
+      code: 'config/ignored-file',
+      message: `${other} is ignored: ${used} is read instead (the first of ${CONFIG_FILES.join(', ')} that exists)`,
+      location: { file: other },
+      hint: `Move what ${other} says into ${used}, then delete ${other}.`,
+    }));
+}
+
 /** Reads the config at the repository root; no file means all defaults. */
 export function loadConfig(root: string): Result<Config> {
   for (const name of CONFIG_FILES) {
@@ -267,7 +280,7 @@ export function loadConfig(root: string): Result<Config> {
           ),
         ],
       };
-    return { ok: true, value: config, warnings: [] };
+    return { ok: true, value: config, warnings: shadowedConfigs(root, name) };
   }
   return { ok: true, value: resolveConfig(root, {}), warnings: [] };
 }

@@ -64,7 +64,7 @@ export async function loadProject(cwd: string): Promise<Project> {
     config: config.value,
     plan: plan.value,
     logPath: logPathFor(root),
-    warnings: [...warnings, ...plan.warnings],
+    warnings: [...config.warnings, ...warnings, ...plan.warnings],
   };
 }
 
@@ -201,7 +201,7 @@ export async function lintProject(cwd: string): Promise<LintReport> {
     return { root, contracts: contracts.length, diagnostics: [...plan.errors, ...warnings] };
   }
   const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
-  return { root, contracts: contracts.length, diagnostics: [...warnings, ...lint] };
+  return { root, contracts: contracts.length, diagnostics: [...config.warnings, ...warnings, ...lint] };
 }
 
 /**

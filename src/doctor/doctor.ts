@@ -82,7 +82,12 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
       ),
     );
   } else {
-    checks.push(check('config', 'ok', config.value.file ?? 'no config file (all defaults)'));
+    const ignored = config.warnings[0];
+    checks.push(
+      ignored
+        ? check('config', 'warn', `${config.value.file}; ${ignored.message}`, ignored.hint ?? '')
+        : check('config', 'ok', config.value.file ?? 'no config file (all defaults)'),
+    );
     const contracts = await checkContracts(o.cwd);
     checks.push(contracts.check);
     if (contracts.features) used = agentsInUse(contracts.features, config.value.agent);
