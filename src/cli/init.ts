@@ -12,8 +12,8 @@ import {
 } from '../contracts/scaffold.js';
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
-import { findRepoRoot } from '../git/git.js';
 import { realNearest } from '../path-inside.js';
+import { projectRootForWriting } from '../project-root.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -113,7 +113,8 @@ interface InitFlags {
 }
 
 async function initProject(ctx: CliContext, flags: InitFlags) {
-  const root = await findRepoRoot(ctx.cwd).catch(() => {
+  const root = await projectRootForWriting(ctx.cwd, 'init').catch((err: unknown) => {
+    if (err instanceof UserError && err.code === 'init/linked-worktree') throw err;
     throw new UserError('init/not-a-repo', `${ctx.cwd} is not inside a git repository`, {
       hint: 'Baton keeps one git worktree per feature, so it needs a repository: run `git init` first (and commit once).',
     });

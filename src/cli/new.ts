@@ -10,7 +10,7 @@ import {
   titleFromSlug,
 } from '../contracts/template.js';
 import { UserError } from '../errors.js';
-import { findRepoRoot } from '../git/git.js';
+import { projectRootForWriting } from '../project-root.js';
 import { palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -37,7 +37,7 @@ export const registerNew: RegisterCommand = (program, ctx) => {
           hint: 'For example: `baton new upload` or `baton new "product catalog"`.',
         });
       }
-      const root = await findRepoRoot(ctx.cwd);
+      const root = await projectRootForWriting(ctx.cwd, 'new');
       const config = loadConfig(root);
       if (!config.ok)
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });

@@ -36,6 +36,25 @@ function bareBin(r: TempRepo, name = 'bin'): string {
 }
 
 describe('baton init', () => {
+  it('in a linked worktree of the user, init and new refuse and write nothing: Baton reads the main checkout', async () => {
+    const r = repo({ 'README.md': '# app\n' });
+    const linked = join(dirname(r.root), 'dev-wt');
+    r.git('worktree', 'add', '-q', '-b', 'dev', linked);
+    for (const args of [
+      ['init', '--test', 'true'],
+      ['new', 'upload'],
+    ]) {
+      const res = await runBaton(args, { cwd: linked });
+      expect(res.code, res.stdout + res.stderr).toBe(1);
+      expect(res.stderr).toContain(
+        `baton: ${realpathSync(linked)} is a linked worktree; Baton reads the config and contracts from the main checkout, ${realpathSync(r.root)} [${args[0]}/linked-worktree]`,
+      );
+      expect(res.stderr).toContain(`hint: Run \`baton ${args[0]}\` in ${realpathSync(r.root)}.`);
+    }
+    expect(existsSync(join(linked, 'baton.config.json'))).toBe(false);
+    expect(existsSync(join(linked, 'specs'))).toBe(false);
+  });
+
   it('suggests a commit of its own files that leaves what the user had staged out of it', async () => {
     const r = repo({ 'README.md': '# app\n' });
     r.write({ 'wip.txt': 'half done\n' });
