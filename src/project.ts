@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { criteriaFor } from './checks/criteria.js';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts, unknownDependencies } from './contracts/lint.js';
@@ -80,9 +81,16 @@ export interface StatusFacts {
   /** The features in plan order; without a plan, those the specs folder declares, in folder order. */
   ids: string[];
   worktreesDir?: string;
+  /** How many criteria each feature's worktree checks run (`criteriaFor`, `owns` included), by id. */
+  criteria?: Record<string, number>;
   specs?: string;
   /** When the project did not load: which part failed, and its first located problem on one line. */
   problem?: { part: 'config' | 'contracts'; detail: string };
+}
+
+/** How many criteria each contract's worktree checks run, by feature id: the m of "checks n/m". */
+export function worktreeCriteriaCounts(contracts: readonly Contract[]): Record<string, number> {
+  return Object.fromEntries(contracts.map((c) => [c.feature_id, criteriaFor(c, 'worktree').length]));
 }
 
 /**
@@ -93,7 +101,13 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
   try {
     const project = await loadProject(cwd);
     const { root, config } = project;
-    return { root, ids: [...project.plan.order], worktreesDir: config.worktrees, specs: config.specs };
+    return {
+      root,
+      ids: [...project.plan.order],
+      worktreesDir: config.worktrees,
+      criteria: worktreeCriteriaCounts(project.plan.features),
+      specs: config.specs,
+    };
   } catch (err) {
     if (!(err instanceof UserError) || err.code.startsWith('git/')) throw err;
     const root = await findMainWorktree(cwd);

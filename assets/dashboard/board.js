@@ -41,12 +41,12 @@ export function isLive(status) {
   return status === 'running' || status === 'verifying' || status === 'needs-input';
 }
 
-/** Checks passed and expected: m is the contract's worktree criteria, or what was recorded if more. */
-export function checksOf(model, f) {
-  const results = Object.values(f.checks ?? {});
-  const passed = results.filter((r) => r.outcome === 'passed').length;
-  const expected = model.projectById.get(f.feature_id)?.criteria ?? 0;
-  return { passed, total: Math.max(expected, results.length) };
+/**
+ * Checks passed and expected, as the server counted them for `baton status` too (`check_count`: m is
+ * the criteria its checks run, the implicit `owns` one included); a feature without one shows none.
+ */
+export function checksOf(f) {
+  return { passed: f.check_count?.passed ?? 0, total: f.check_count?.total ?? 0 };
 }
 
 /** Creates the board inside `root`; `onSelect(id)` opens a feature's detail. */
@@ -174,7 +174,7 @@ export function createBoard(root, { onSelect }) {
     card.badge.hidden = f.status === column;
     card.agent.textContent = shown(f.agent ?? '—');
     card.elapsed.textContent = formatDuration(elapsedOf(model, f));
-    const { passed, total } = checksOf(model, f);
+    const { passed, total } = checksOf(f);
     card.checks.textContent = total > 0 ? `${passed}/${total}` : '—';
     card.checks.dataset.outcome = total === 0 ? 'none' : passed === total ? 'all' : 'some';
     const last = f.last_event;

@@ -44,6 +44,16 @@ export function count(n, noun) {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * How an agent's process ended, in words: the reason Baton gives a failure is "exit 3", "killed by
+ * SIGTERM (exit 143)", "timed out after 5 s and was stopped"…, read as the end of "agent …".
+ */
+function agentExit(e) {
+  const exitCode = /^exit (.*)$/.exec(e.reason ?? '');
+  if (exitCode) return `agent exited with code ${exitCode[1]}`;
+  return e.reason ? `agent ${e.reason}` : `agent exited with code ${e.exit_code}`;
+}
+
 /** One line saying what an event was, for the card, the feed and the detail panel. */
 export function describeEvent(e) {
   switch (e.type) {
@@ -62,7 +72,7 @@ export function describeEvent(e) {
     case 'feature.started':
       return `agent ${e.agent} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'agent.exited':
-      return `agent exited ${e.reason ?? `with code ${e.exit_code}`}, ${count(e.files?.length ?? 0, 'file')} changed`;
+      return `${agentExit(e)}, ${count(e.files?.length ?? 0, 'file')} changed`;
     case 'hook':
       return `hook ${e.event}${e.status ? ` → ${e.status}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
     case 'feature.ended':

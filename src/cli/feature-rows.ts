@@ -43,6 +43,13 @@ export interface AgentLogLook {
 export interface FeatureRowLook extends AgentLogLook {
   /** The run's start, the earliest a feature's recorded agent time can count from (`foldedAgentTime`). */
   runStartedAt?: string | undefined;
+  /** How many criteria each feature's worktree checks run, by id, when the contracts loaded. */
+  criteria?: Readonly<Record<string, number>> | undefined;
+}
+
+/** The worktree criteria a feature's checks run, by its contract (0 when unknown: the results count). */
+export function plannedChecks(criteria: Readonly<Record<string, number>> | undefined, id: string): number {
+  return criteria !== undefined && Object.hasOwn(criteria, id) ? (criteria[id] ?? 0) : 0;
 }
 
 /** Reads nothing: every agent counts as having no log yet. */
@@ -146,7 +153,7 @@ export function featureRow(
     (f.started_at && (f.status === 'running' || f.status === 'verifying' || f.status === 'needs-input')
       ? now - Date.parse(f.started_at)
       : undefined);
-  const c = countChecks(f);
+  const c = countChecks(f, 'worktree', plannedChecks(look.criteria, f.feature_id));
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
   const status = `${paintStatus(p, f.status)}${quietNote(f, p, now, outputAt, retryOf)}`;
   const last = f.last_event
@@ -162,7 +169,12 @@ export function featureRow(
     escapeControl(f.feature_id),
     status,
     escapeControl(f.agent ?? '—'),
-    recorded.implausible ? `${UNKNOWN} (${LONGER_THAN_LOGGED})` : formatDuration(elapsed),
+    recorded.implausible
+      ? `${UNKNOWN} (${LONGER_THAN_LOGGED})`
+      : // Started, stopped, and no end time known (a run killed outright): not a zero.
+        elapsed === undefined && f.started_at !== undefined
+        ? UNKNOWN
+        : formatDuration(elapsed),
     f.exit_code === undefined ? '—' : String(f.exit_code ?? f.signal ?? '—'),
     checks,
     formatCost(f),

@@ -15,10 +15,10 @@ import {
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { Output } from './context.js';
 import {
-  type AgentLogLook,
   agentLogLook,
   attemptRows,
   FEATURE_HEADER,
+  type FeatureRowLook,
   featureRow,
   NO_AGENT_LOG,
 } from './feature-rows.js';
@@ -171,8 +171,10 @@ export async function createProgressRenderer(
   p: Palette,
   featureIds: readonly string[],
   root?: string,
+  /** How many criteria each feature's worktree checks run (the m of "checks n/m"). */
+  plan: { criteria?: Readonly<Record<string, number>> } = {},
 ): Promise<ProgressRenderer> {
-  const logs = root === undefined ? NO_AGENT_LOG : agentLogLook(root);
+  const logs = { ...(root === undefined ? NO_AGENT_LOG : agentLogLook(root)), criteria: plan.criteria };
   if (out.isTTY)
     return createTableRenderer(p, featureIds, (await import('./live-view.js')).createLiveView(out), logs);
   return {
@@ -192,7 +194,7 @@ function createTableRenderer(
   p: Palette,
   featureIds: readonly string[],
   view: LiveView,
-  logs: AgentLogLook,
+  logs: FeatureRowLook,
 ): ProgressRenderer {
   const state = initialState();
   /**

@@ -9,7 +9,7 @@ import { assertTmuxInstalled } from '../interactive/tmux.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
-import { loadProject, selectFeatures } from '../project.js';
+import { loadProject, selectFeatures, worktreeCriteriaCounts } from '../project.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
@@ -220,7 +220,9 @@ async function runCommand(
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
-  const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root);
+  const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root, {
+    criteria: worktreeCriteriaCounts(loaded.plan.features),
+  });
   const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
   const queued = Boolean(queueUrl) && !flags.dryRun;
   if (queued && flags.restart?.length) throw restartWithQueue();

@@ -15,10 +15,15 @@ export interface StatusPlan {
   root: string;
   ids: string[];
   worktreesDir?: string;
+  /** How many criteria each feature's worktree checks run, by id (the m of "checks n/m"). */
+  criteria?: Record<string, number>;
 }
 
+/** The cache file's format (2: `criteria`). */
+const PLAN_CACHE_VERSION = 2;
+
 interface CachedPlan extends StatusPlan {
-  version: 1;
+  version: typeof PLAN_CACHE_VERSION;
   specs: string;
   stamp: string;
 }
@@ -57,11 +62,13 @@ function planStamp(root: string, specs: string): string {
 export function readStatusPlan(root: string): StatusPlan | undefined {
   try {
     const c = JSON.parse(readFileSync(cachePath(root), 'utf8')) as CachedPlan;
-    if (c.version !== 1 || c.root !== root || c.stamp !== planStamp(root, c.specs)) return undefined;
+    if (c.version !== PLAN_CACHE_VERSION || c.root !== root || c.stamp !== planStamp(root, c.specs))
+      return undefined;
     return {
       root: c.root,
       ids: c.ids,
       ...(c.worktreesDir !== undefined ? { worktreesDir: c.worktreesDir } : {}),
+      ...(c.criteria !== undefined ? { criteria: c.criteria } : {}),
     };
   } catch {
     return undefined;
@@ -72,7 +79,7 @@ export function readStatusPlan(root: string): StatusPlan | undefined {
 export function writeStatusPlan(plan: StatusPlan, specs: string): void {
   if (!existsSync(stateDirFor(plan.root))) return;
   try {
-    const c: CachedPlan = { version: 1, ...plan, specs, stamp: planStamp(plan.root, specs) };
+    const c: CachedPlan = { version: PLAN_CACHE_VERSION, ...plan, specs, stamp: planStamp(plan.root, specs) };
     writeFileAtomic(cachePath(plan.root), JSON.stringify(c));
   } catch {
     // the next status reads the project again

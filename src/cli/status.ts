@@ -6,7 +6,14 @@ import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
-import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
+import {
+  applyEvent,
+  type BatonState,
+  countChecks,
+  type FeatureState,
+  initialState,
+  pendingFeature,
+} from '../log/fold.js';
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
@@ -24,6 +31,7 @@ import {
   FEATURE_HEADER,
   type FeatureRowLook,
   featureRow,
+  plannedChecks,
 } from './feature-rows.js';
 import { untilInterrupted } from './interrupt.js';
 import type { LiveView } from './live-view.js';
@@ -40,10 +48,9 @@ function featureJson(
   f: FeatureState,
   disk: DiskUsage | undefined,
   escaped: readonly string[],
-  runStartedAt: string | undefined,
+  look: { runStartedAt: string | undefined; planned: number },
 ) {
-  const checks = Object.values(f.checks);
-  const recorded = foldedAgentTime(f, runStartedAt);
+  const recorded = foldedAgentTime(f, look.runStartedAt);
   return {
     feature_id: f.feature_id,
     status: f.status,
@@ -63,12 +70,8 @@ function featureJson(
     escaped,
     collisions: f.collisions,
     reason: f.reason ?? null,
-    checks: {
-      passed: checks.filter((c) => c.outcome === 'passed').length,
-      failed: checks.filter((c) => c.outcome === 'failed').length,
-      unverifiable: checks.filter((c) => c.outcome === 'unverifiable').length,
-      total: checks.length,
-    },
+    // `total` is the criteria its checks run (its contract's, `owns` included), as the table's n/m.
+    checks: countChecks(f, 'worktree', look.planned),
     usage: f.usage ?? null,
     /** Best-of-N: every attempt, in attempt order, and the one on the feature's branch (docs/best-of-n.md). */
     attempts: f.attempts ? attemptsOf(f) : null,
@@ -288,10 +291,14 @@ function statusJson(
   state: BatonState,
   rows: ReturnType<typeof rowsOf>,
   sizes: ReadonlyMap<string, DiskUsage>,
+  criteria: Readonly<Record<string, number>> | undefined,
 ): string {
   const escaped = escapesByFeature(state);
   const features = rows.map((f) =>
-    featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? [], state.run_started_at),
+    featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? [], {
+      runStartedAt: state.run_started_at,
+      planned: plannedChecks(criteria, f.feature_id),
+    }),
   );
   const doc = { run_id: state.run_id ?? null, features, escaped_unknown: unattributedEscapes(state) };
   return `${stringifyJson(doc, 2)}\n`;
@@ -323,7 +330,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       once?.catch(() => {});
       // The worktrees git lists, to size the features' own (never a path the log names), asked meanwhile.
       const listed = flags.disk ? listOwnWorktrees(located.root) : undefined;
-      const { ids, problem } = await located.plan;
+      const { ids, problem, criteria } = await located.plan;
       // Never a silent partial table: say what did not load, and where to see all of it.
       if (problem) ctx.stderr.write(`baton: ${escapeControl(notLoaded(problem))}\n`);
       const p = palette(ctx.color);
@@ -353,10 +360,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
-          ctx.stdout.write(statusJson(state, rows, sizes));
+          ctx.stdout.write(statusJson(state, rows, sizes, criteria));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at })}\n${statusNotes(state, rows, p)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

@@ -17,6 +17,7 @@ import {
   describeDiagnostics,
   describePlan,
   describeRun,
+  featureView,
   type HeadlineMetrics,
   type LoadedProject,
   listFeatures,
@@ -179,7 +180,7 @@ export class BoardState {
       project: this.#project.plan ? describePlan(this.#project.plan) : null,
       diagnostics: describeDiagnostics(this.#project.diagnostics),
       run: describeRun(live.state),
-      features: listFeatures(live.state, this.#project.plan),
+      features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project.plan)),
       events: live.recentEvents(),
       metrics: this.#currentMetrics(),
       problems: this.#readError
@@ -196,7 +197,9 @@ export class BoardState {
       seq: live.seq,
       server_time: new Date().toISOString(),
       ...(run ? { run: describeRun(live.state) } : {}),
-      features: ids.map((id) => live.state.features[id] ?? pendingFeature(id)),
+      features: ids.map((id) =>
+        featureView(live.state.features[id] ?? pendingFeature(id), this.#project.plan),
+      ),
       events: live.recentEvents(afterSeq, 100),
       metrics: this.#currentMetrics(),
     };

@@ -1,8 +1,9 @@
+import { criteriaFor } from '../checks/criteria.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
-import { type BatonState, type FeatureState, pendingFeature } from '../log/fold.js';
+import { type BatonState, countChecks, type FeatureState, pendingFeature } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import type { Report } from '../metrics/types.js';
 import type { SequencedEvent } from './live-log.js';
@@ -33,11 +34,24 @@ export interface ProjectFeatureView {
   title: string;
   depends_on: string[];
   estimate_minutes?: number;
-  /** Criteria checked in the feature's worktree (the m of "checks n/m"). */
+  /** Criteria checked in the feature's worktree, the implicit `owns` one included. */
   criteria: number;
   /** Criteria checked after integration. */
   integration_criteria: number;
   file: string;
+}
+
+/**
+ * A feature as the page gets it: its folded state, and its checks n/m counted as `baton status`
+ * counts them (`countChecks` with its contract's criteria), so the card never recounts them.
+ */
+export type FeatureView = FeatureState & { check_count: ReturnType<typeof countChecks> };
+
+/** A feature's state for the page (pure): with its checks counted against its contract's criteria. */
+export function featureView(f: FeatureState, plan: Plan | undefined): FeatureView {
+  const contract = plan?.byId.get(f.feature_id);
+  const planned = contract ? criteriaFor(contract, 'worktree').length : 0;
+  return { ...f, check_count: countChecks(f, 'worktree', planned) };
 }
 
 /** What the page needs of the plan: the features, the waves and edges of the graph, the bounds. */
@@ -102,7 +116,7 @@ export interface Snapshot {
   project: ProjectView | null;
   diagnostics: string[];
   run: RunView;
-  features: FeatureState[];
+  features: FeatureView[];
   events: SequencedEvent[];
   metrics: HeadlineMetrics;
   problems: LogProblem[];
@@ -115,7 +129,7 @@ export interface Update {
   server_time: string;
   /** Present when run-level fields may have changed. */
   run?: RunView;
-  features: FeatureState[];
+  features: FeatureView[];
   /** Events after the client's last message (the latest ones when there were many). */
   events: SequencedEvent[];
   metrics: HeadlineMetrics;
@@ -129,7 +143,7 @@ export function describePlan(plan: Plan): ProjectView {
       title: c.title,
       depends_on: [...c.depends_on.features],
       ...(c.estimate_minutes === undefined ? {} : { estimate_minutes: c.estimate_minutes }),
-      criteria: c.acceptance_criteria.filter((a) => a.after !== 'integration').length,
+      criteria: criteriaFor(c, 'worktree').length,
       integration_criteria: c.acceptance_criteria.filter((a) => a.after === 'integration').length,
       file: c.file,
     })),

@@ -11,6 +11,7 @@ import type {
   AttemptStarted,
   FeatureStatus,
 } from './events.js';
+import { holdByRunner, redecidedByBaton } from './runner-hold.js';
 import type { AttemptState, BatonState, FeatureState } from './state.js';
 
 /** An `attempt.*` event. */
@@ -60,6 +61,8 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
         f.checks = {};
       }
       f.status = 'running';
+      // The feature's own `feature.ended` comes once the winner is chosen: the runner holds it till then.
+      holdByRunner(f);
       f.run_id = ev.run_id;
       const a = attemptOf(f, ev.attempt);
       Object.assign(a, {
@@ -117,6 +120,7 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
       if (a) {
         f.status = featureStatusOfAttempt(a.status);
         f.reason = a.reason;
+        redecidedByBaton(f);
       }
       return;
     }

@@ -12,10 +12,11 @@ import type { BatonState } from './state.js';
 /**
  * The snapshot's format and fold rules: a snapshot written under other rules (2: a worktree check
  * after the run re-decides `complete`/`failed-checks`; 3: `stamp`, `size` and `mtimeMs` in place of
- * the first bytes alone; 4: a hook's "complete" over failed checks stays `failed-checks`) is folded
- * again from the start.
+ * the first bytes alone; 4: a hook's "complete" over failed checks stays `failed-checks`; 5: a
+ * hook's end status waits for the runner's `feature.ended`, kept in `runner`) is folded again from
+ * the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 4;
+export const FOLD_SNAPSHOT_VERSION = 5;
 
 /** What the cache file holds. */
 export interface FoldSnapshot {

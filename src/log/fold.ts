@@ -10,6 +10,7 @@ import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
+import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
 import { normaliseStatus, TERMINAL_STATUSES } from './statuses.js';
 
@@ -96,21 +97,23 @@ function durationBetween(start: string | undefined, end: string | undefined): nu
 }
 
 /**
- * A status a hook reported (any process may append one): taken as said, but for "complete" over
- * failed checks, which stays `failed-checks` — a hook's word never outweighs the checks.
+ * A status a hook or a plain line reported (any process may append one): not taken where the
+ * runner decides (`reportedStatusTaken`), and "complete" over failed checks stays `failed-checks` —
+ * a hook's word never outweighs the checks. Returns whether the status was taken.
  */
-function setReportedStatus(f: FeatureState, status: FeatureStatus): void {
+function setReportedStatus(f: FeatureState, status: FeatureStatus): boolean {
+  if (!reportedStatusTaken(f, status)) return false;
   const failed = status === 'complete' ? failedChecksReason(f.checks) : undefined;
   f.status = failed === undefined ? status : 'failed-checks';
   if (failed !== undefined) f.reason = failed;
+  return true;
 }
 
 function applyPlain(state: BatonState, e: PlainEvent): void {
   const f = feature(state, String(e.feature_id));
   const status = normaliseStatus(String(e.status));
   const ts = typeof e.ts === 'string' ? e.ts : typeof e.timestamp === 'string' ? e.timestamp : undefined;
-  if (status) {
-    setReportedStatus(f, status);
+  if (status && setReportedStatus(f, status)) {
     if (status === 'running' && ts) f.started_at = ts;
     if (status !== 'running' && status !== 'needs-input' && ts) {
       f.ended_at = ts;
@@ -131,6 +134,8 @@ function startOver(f: FeatureState): void {
   f.signal = undefined;
   f.checked_dirty = undefined;
   f.escaped = [];
+  // Only a new run lifts what the runner decided last time (a hook's "complete" after a failure).
+  f.runner = undefined;
 }
 
 /**
@@ -161,6 +166,7 @@ function recheckedFeature(f: FeatureState, commit: string | undefined, dirty: tr
   const reason = failedChecksReason(f.checks);
   f.status = reason === undefined ? 'complete' : 'failed-checks';
   f.reason = reason;
+  redecidedByBaton(f);
 }
 
 /**
@@ -237,6 +243,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     case 'feature.started': {
       const f = feat ?? feature(state, ev.feature_id);
       f.status = 'running';
+      holdByRunner(f);
       f.run_id = ev.run_id;
       f.agent = ev.agent;
       f.branch = ev.branch;
@@ -278,8 +285,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.last_event = ev.detail ? { type, ts: ev.ts, detail: ev.detail } : { type, ts: ev.ts };
       // An interactive agent that reports anything after asking for input has carried on.
       if (!ev.status && f.status === 'needs-input') f.status = 'running';
-      if (ev.status) {
-        setReportedStatus(f, ev.status);
+      if (ev.status && setReportedStatus(f, ev.status)) {
         // A hook that reports a final status (a hand-made completion hook) ends the feature there.
         if (TERMINAL_STATUSES.has(ev.status)) {
           f.ended_at = ev.ts;
@@ -291,8 +297,15 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     case 'feature.ended': {
       const f = feat ?? feature(state, ev.feature_id);
       f.status = ev.status;
-      f.ended_at = ev.ts;
+      endByRunner(f, ev.status);
       if (ev.reason) f.reason = ev.reason;
+      // A dead run's end is inferred at read time, stamped with its last known time, not its end:
+      // when the agent stopped is unknown, so no end time or duration is made up from that stamp.
+      if (ev.inferred) {
+        f.last_event = { type: ev.type, detail: ev.status };
+        return;
+      }
+      f.ended_at = ev.ts;
       f.duration_ms ??= durationBetween(f.started_at, ev.ts);
       f.last_event = { type: ev.type, ts: ev.ts, detail: ev.status };
       return;
@@ -400,10 +413,15 @@ export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initia
   return state;
 }
 
-/** Counts a feature's checks: passed of all verifiable-or-not criteria recorded. */
+/**
+ * Counts a feature's checks: passed, failed and unverifiable of the results recorded, and `total`,
+ * the m of "checks n/m": the criteria its checks run (`planned`: its contract's, the implicit `owns`
+ * one included, when known), or the results recorded if more. Status and the dashboard both show this.
+ */
 export function countChecks(
   f: FeatureState,
   on: 'worktree' | 'integration' = 'worktree',
+  planned = 0,
 ): {
   passed: number;
   failed: number;
@@ -414,5 +432,5 @@ export function countChecks(
   const passed = results.filter((r) => r.outcome === 'passed').length;
   const failed = results.filter((r) => r.outcome === 'failed').length;
   const unverifiable = results.filter((r) => r.outcome === 'unverifiable').length;
-  return { passed, failed, unverifiable, total: results.length };
+  return { passed, failed, unverifiable, total: Math.max(planned, results.length) };
 }

@@ -191,7 +191,7 @@ export function streamLog(
         line++;
         sink.problem({
           line,
-          message: `line longer than ${MAX_LINE_BYTES} bytes, skipped`,
+          message: `line longer than ${MAX_LINE_BYTES} bytes`,
           text: clip(decode(data.subarray(0, 200))),
         });
         skipping = true;
@@ -237,7 +237,7 @@ function parseBounded(bytes: Buffer, firstLine: number, sink: LineSink): number 
     count++;
     sink.problem({
       line: firstLine + count - 1,
-      message: `line longer than ${MAX_LINE_BYTES} bytes, skipped`,
+      message: `line longer than ${MAX_LINE_BYTES} bytes`,
       text: clip(decode(bytes.subarray(start, start + 200))),
     });
     start = nl + 1;

@@ -86,6 +86,12 @@ export interface FeatureState {
   checks: Record<string, CheckResult>;
   integration_checks: Record<string, CheckResult>;
   hooks: number;
+  /**
+   * Baton's runner's hold on the feature (`runner-hold.ts`): `{}` from a run's `feature.started` to its
+   * `feature.ended`, then `{ ended }` with the status it ended with; unset while no run has taken it
+   * (a log of hooks alone), and cleared by a fresh run.
+   */
+  runner?: { ended?: FeatureStatus | undefined } | undefined;
   /** With `baton run --queue`: the job's queue state, the worker host and the attempt. */
   queue?: { job_id: string; state: string; host?: string; attempt?: number; attempt_ref?: string };
   last_event?: { type: string; ts?: string; detail?: string };

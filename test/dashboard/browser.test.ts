@@ -95,7 +95,7 @@ afterAll(async () => {
 });
 
 describe('dashboard in a browser', () => {
-  it('moves a card to complete when `baton hook` appends, pushed down the open event stream (no request, no reload)', async () => {
+  it('moves a card to complete on its `feature.ended`, pushed down the open event stream (no request, no reload); a hook\'s "complete" alone does not', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     // Script errors and console errors (a Content-Security-Policy violation is one) fail the test.
     const pageErrors: string[] = [];
@@ -123,6 +123,17 @@ describe('dashboard in a browser', () => {
     });
     expect(hook.stderr).toBe('');
     expect(hook.code).toBe(0);
+    // The runner started the feature, so the runner decides how it ends: the hook's word moves nothing.
+    await expect
+      .poll(() => page.locator(`li[data-feature="${IDS[1]}"] .last`).textContent(), { timeout: 20_000 })
+      .toContain('hook stop');
+    expect(await page.locator(`[data-column="running"] li[data-feature="${IDS[1]}"]`).count()).toBe(1);
+    appendEvent(join(repo.root, '.baton', 'log.jsonl'), {
+      type: 'feature.ended',
+      run_id: 'run-1',
+      feature_id: IDS[1]!,
+      status: 'complete',
+    });
     // How fast it moves is measured by bench/dashboard.bench.js (event to page); here only that it moves, pushed.
     // The wait is long because the whole suite shares two cores with browsers and agents.
     await page.waitForSelector(`[data-column="complete"] li[data-feature="${IDS[1]}"]`, { timeout: 20_000 });
@@ -132,11 +143,10 @@ describe('dashboard in a browser', () => {
     );
     expect(await page.locator(`[data-column="running"] li[data-feature]`).count()).toBe(2);
     expect(await page.locator('[data-column="complete"] .count').textContent()).toBe('1');
-    // A hook's status carries no end time: the card stops its clock at the hook's event, not at "—".
     expect(await page.locator(`li[data-feature="${IDS[1]}"] .elapsed`).textContent()).toMatch(/^\d+s$/);
     await expect
       .poll(() => page.locator(`li[data-feature="${IDS[1]}"] .last`).textContent())
-      .toContain('hook stop');
+      .toContain('feature.ended: complete');
 
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
@@ -155,8 +165,8 @@ describe('dashboard in a browser', () => {
     expect(await page.locator('#detail-title').textContent()).toBe(`${IDS[0]} — Product catalog`);
     expect(await detail.locator('pre.log').textContent()).toContain(`wrote src/${IDS[0]}/index.ts`);
     expect(await detail.locator('.feature-events').textContent()).toContain('agent claude started');
-    // Checks n/m counts the contract's criteria before any has run.
-    expect(await page.locator(`li[data-feature="${IDS[0]}"] .checks`).textContent()).toBe('0/1');
+    // Checks n/m counts the criteria its checks will run before any has: its contract's and `owns`.
+    expect(await page.locator(`li[data-feature="${IDS[0]}"] .checks`).textContent()).toBe('0/2');
     // The graph has one node per contract, the two dependency edges, and the one overlap between
     // independent features, dashed, titled with the path both own.
     expect(await page.locator('#graph .node').count()).toBe(4);
@@ -229,6 +239,48 @@ describe('dashboard in a browser', () => {
     const raw = (t: string | null) => ['\u001b', '\u202e', '\u2066'].some((c) => t?.includes(c));
     expect(raw(text)).toBe(false);
     expect(raw(await last.getAttribute('title'))).toBe(false);
+    await page.close();
+  });
+
+  it("counts checks n/m as status does, the implicit owns check included, and words an agent's failed exit plainly", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    appendEvent(log, {
+      type: 'agent.exited',
+      run_id: 'run-1',
+      feature_id: IDS[2]!,
+      exit_code: 3,
+      signal: null,
+      duration_ms: 1200,
+      files: [],
+      reason: 'exit 3',
+    });
+    appendEvent(log, {
+      type: 'check.passed',
+      run_id: 'run-1',
+      feature_id: IDS[0]!,
+      criterion_id: 'owns',
+      text: 'changes stay inside owns',
+      kind: 'files',
+      on: 'worktree',
+      message: '1 changed file, none outside owns',
+    });
+    // `owns` passed, the contract's own criterion still runs: one of two, not "1/1" in green.
+    const checks = page.locator(`li[data-feature="${IDS[0]}"] .checks`);
+    await expect.poll(() => checks.textContent(), { timeout: 20_000 }).toBe('1/2');
+    expect(await checks.getAttribute('data-outcome')).toBe('some');
+    const status = runBatonProcess(['status', '--json', '--no-disk'], { cwd: repo.root });
+    const row = (JSON.parse(status.stdout) as { features: Array<{ feature_id: string; checks: unknown }> })
+      .features;
+    expect(row.find((f) => f.feature_id === IDS[0])?.checks).toMatchObject({ passed: 1, total: 2 });
+    // Cart has no criteria of its own and owns src/feature-002-cart/**: the owns check is its one.
+    expect(await page.locator(`li[data-feature="${IDS[1]}"] .checks`).textContent()).toBe('0/1');
+    await expect
+      .poll(() => page.locator('#events').textContent(), { timeout: 20_000 })
+      .toContain('agent exited with code 3, 0 files changed');
+    expect(await page.locator('#events').textContent()).not.toContain('exited exit');
     await page.close();
   });
 
