@@ -69,7 +69,9 @@ describe('status decides with the runner', () => {
 
   it('keeps a feature whose agent failed failed when a hook says complete afterwards; checks count what would have run', async () => {
     const repo = makeRepo(
-      contractFiles([{ id: 'g', agent: { command: 'exit 3' }, criteria: [{ id: 't', text: 't', run: 'true' }] }]),
+      contractFiles([
+        { id: 'g', agent: { command: 'exit 3' }, criteria: [{ id: 't', text: 't', run: 'true' }] },
+      ]),
     );
     repos.push(repo);
     const run = await runBaton(['run'], { cwd: repo.root });
@@ -99,7 +101,12 @@ describe('status of a run killed outright', () => {
     repos.push(repo);
     mkdirSync(join(repo.root, '.baton'), { recursive: true });
     const log = join(repo.root, '.baton', 'log.jsonl');
-    writeFileSync(log, `${deadRunLines('k').map((l) => JSON.stringify(l)).join('\n')}\n`);
+    writeFileSync(
+      log,
+      `${deadRunLines('k')
+        .map((l) => JSON.stringify(l))
+        .join('\n')}\n`,
+    );
     const r = runBatonProcess(['status', '--no-disk'], { cwd: repo.root });
     expect(r.stdout).toMatch(/^k\s+interrupted\s+—\s+unknown\s/m);
     expect(r.stdout).not.toContain('0.0 s');
@@ -110,7 +117,10 @@ describe('status of a run killed outright', () => {
     const repo = makeRepo();
     repos.push(repo);
     mkdirSync(join(repo.root, '.baton'), { recursive: true });
-    writeFileSync(join(repo.root, '.baton', 'log.jsonl'), `{"feature_id":"a","x":"${'y'.repeat(1100 * 1024)}"}\n`);
+    writeFileSync(
+      join(repo.root, '.baton', 'log.jsonl'),
+      `{"feature_id":"a","x":"${'y'.repeat(1100 * 1024)}"}\n`,
+    );
     const r = runBatonProcess(['status', '--no-disk'], { cwd: repo.root });
     expect(r.stderr).toMatch(/log\.jsonl:1: skipped: line longer than 1048576 bytes: /);
     expect(r.stderr.match(/skipped/g)).toHaveLength(1);
