@@ -54,8 +54,9 @@ describe('dashboard view', () => {
     const view = describePlan(plan);
     expect(view.waves).toEqual([['a', 'c'], ['b']]);
     expect(view.edges).toEqual([{ from: 'a', to: 'b' }]);
+    // Its worktree checks run the implicit `owns` criterion and its own one.
     expect(view.features.find((f) => f.id === 'a')).toMatchObject({
-      criteria: 1,
+      criteria: 2,
       integration_criteria: 1,
       file: 'specs/a/contract.md',
       estimate_minutes: 30,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/log/append.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { parseLogText, readLog } from '../../src/log/read.js';
+import { runStartedLine } from '../rig/log-lines.js';
 
 const clock = () => new Date('2026-01-01T00:00:00.000Z');
 
@@ -49,20 +50,9 @@ describe('log', () => {
     expect(second.endLine).toBe(2);
   });
 
-  it('a hook reporting a final status ends the feature at that time', () => {
+  it('a hook reporting a final status ends a feature no run holds at that time', () => {
     const state = foldEvents([
-      {
-        v: 1,
-        ts: '2026-01-01T00:00:00.000Z',
-        type: 'feature.started',
-        feature_id: 'f',
-        status: 'running',
-        agent: 'claude',
-        branch: 'baton/f',
-        worktree: '/w',
-        log_file: '/l',
-        port: 1,
-      },
+      { feature_id: 'f', status: 'running', ts: '2026-01-01T00:00:00.000Z' },
       {
         v: 1,
         ts: '2026-01-01T00:00:05.000Z',
@@ -77,6 +67,49 @@ describe('log', () => {
       ended_at: '2026-01-01T00:00:05.000Z',
       duration_ms: 5000,
     });
+  });
+
+  it("leaves a feature the runner holds to the runner's feature.ended, and a failed one failed", () => {
+    const started = {
+      v: 1 as const,
+      ts: '2026-01-01T00:00:00.000Z',
+      type: 'feature.started' as const,
+      feature_id: 'f',
+      status: 'running' as const,
+      agent: 'claude',
+      branch: 'baton/f',
+      worktree: '/w',
+      log_file: '/l',
+      port: 1,
+    };
+    const hook = {
+      v: 1 as const,
+      ts: '2026-01-01T00:00:05.000Z',
+      type: 'hook' as const,
+      feature_id: 'f',
+      event: 'stop',
+      status: 'complete' as const,
+    };
+    const held = foldEvents([started, hook]);
+    expect(held.features.f).toMatchObject({ status: 'running', last_event: { type: 'hook stop' } });
+    expect(held.features.f?.ended_at).toBeUndefined();
+    const ended = {
+      v: 1 as const,
+      ts: '2026-01-01T00:00:09.000Z',
+      type: 'feature.ended' as const,
+      feature_id: 'f',
+    };
+    const failed = foldEvents(
+      [{ ...ended, status: 'failed' as const }, hook, { feature_id: 'f', status: 'done' }],
+      held,
+    );
+    expect(failed.features.f?.status).toBe('failed');
+    // A fresh run starts the feature over: before its agent starts, hooks speak for it again.
+    const rerun = foldEvents(
+      [JSON.parse(runStartedLine('r2', ['f'])), { feature_id: 'f', status: 'complete' }],
+      failed,
+    );
+    expect(rerun.features.f?.status).toBe('complete');
   });
 
   it('a new integration attempt drops the after-integration criteria of the attempt it replaces', () => {
