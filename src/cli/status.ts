@@ -5,6 +5,7 @@ import type { WorktreeInfo } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
+import { formatUserError, UserError } from '../errors.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
@@ -283,6 +284,32 @@ async function followUntilInterrupt(
   view?.done();
 }
 
+/**
+ * While watching, a log that becomes unusable (a directory, FIFO or symlink in its place) is a problem
+ * to show, not the end of the watch: the table keeps what was read, one line says why nothing more is,
+ * and the next read once the log is a regular file again starts it over (another file: the tailer resets).
+ * `pull` returns the read's `advanced` and, when the log's usability changed, the line to print.
+ */
+function unusableWatch(): { pull(read: () => boolean): { advanced: boolean; news?: string } } {
+  let shown: string | undefined;
+  return {
+    pull(read) {
+      try {
+        const advanced = read();
+        const news = shown === undefined ? undefined : 'baton: the log is usable again; still watching';
+        shown = undefined;
+        return { advanced: advanced || news !== undefined, ...(news ? { news } : {}) };
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        const line = `baton: ${escapeControl(formatUserError(err))}; still watching (the table shows the log as last read)`;
+        const news = line === shown ? undefined : line;
+        shown = line;
+        return { advanced: false, ...(news ? { news } : {}) };
+      }
+    },
+  };
+}
+
 /** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
 function statusJson(
   state: BatonState,
@@ -369,9 +396,12 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
       render();
       if (!flags.watch) return;
+      const unusable = unusableWatch();
       await followUntilInterrupt(ctx, tail!.watchLog, logPath, view, render, () => {
-        const advanced = pull(false);
-        for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
+        const { advanced, news } = unusable.pull(() => pull(false));
+        const say = (line: string) => ctx.stderr.write(`${line}\n`);
+        const lines = [...(news === undefined ? [] : [news]), ...problems.splice(0)];
+        if (lines.length > 0) (view ? view.interject.bind(view) : (f: () => void) => f())(() => lines.forEach(say));
         if (advanced) render();
       });
     });
