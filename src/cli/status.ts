@@ -1,11 +1,11 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
+import { formatUserError, UserError } from '../errors.js';
 import type { WorktreeInfo } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
-import { formatUserError, UserError } from '../errors.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
 import { freshFoldSnapshot } from '../log/fold-snapshot.js';
@@ -401,7 +401,8 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const { advanced, news } = unusable.pull(() => pull(false));
         const say = (line: string) => ctx.stderr.write(`${line}\n`);
         const lines = [...(news === undefined ? [] : [news]), ...problems.splice(0)];
-        if (lines.length > 0) (view ? view.interject.bind(view) : (f: () => void) => f())(() => lines.forEach(say));
+        if (lines.length > 0)
+          (view ? view.interject.bind(view) : (f: () => void) => f())(() => lines.forEach(say));
         if (advanced) render();
       });
     });
