@@ -71,7 +71,13 @@ function buildHostileLogRepo(): TempRepo {
       log_file: `/tmp/${HOSTILE}.log`,
       port: 4100 + i,
     })),
-    { type: 'hook', feature_id: 'feature-002-b', event: 'notification', status: 'needs-input', detail: HOSTILE },
+    {
+      type: 'hook',
+      feature_id: 'feature-002-b',
+      event: 'notification',
+      status: 'needs-input',
+      detail: HOSTILE,
+    },
     // An id no contract could have: a problem line (its text escaped on stderr), never a feature.
     { type: 'hook', feature_id: EVIL_ID, event: 'notification', status: 'needs-input', detail: HOSTILE },
     {
