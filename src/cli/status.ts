@@ -1,17 +1,15 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import { formatUserError, UserError } from '../errors.js';
 import type { WorktreeInfo } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, type FeatureState, initialState, pendingFeature } from '../log/fold.js';
-import { freshFoldSnapshot } from '../log/fold-snapshot.js';
+import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
-import type { watchLog as WatchLog } from '../log/tail.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
 import type { StatusFacts } from '../project.js';
 import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
@@ -26,9 +24,8 @@ import {
   type FeatureRowLook,
   featureRow,
 } from './feature-rows.js';
-import { untilInterrupted } from './interrupt.js';
-import type { LiveView } from './live-view.js';
 import { locatePlan } from './status-plan-load.js';
+import { followUntilInterrupt } from './status-watch.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -135,10 +132,11 @@ function logMissing(logPath: string): boolean {
  */
 async function foldOnce(logPath: string): Promise<{ state: BatonState; problems: LogProblem[] }> {
   if (logMissing(logPath)) return { state: initialState(), problems: [] };
-  const fresh = freshFoldSnapshot(logPath);
-  if (fresh) return fresh;
+  const snap = loadFoldSnapshot(logPath);
+  if (snap !== undefined && snap.logSize === snap.offset) return snap;
   const { foldLogCached } = await import('../log/fold-cache.js');
-  return foldLogCached(logPath);
+  // The snapshot as checked above: checking it again would hash the log's prefix twice.
+  return foldLogCached(logPath, foldCachePath(logPath), { snap });
 }
 
 function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
@@ -263,53 +261,6 @@ function problemLine(logPath: string, pr: LogProblem): string {
   return `${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`;
 }
 
-/**
- * `--watch`: calls `onNews` whenever the log grows (and on a terminal redraws once a second, for the
- * elapsed times), until Ctrl-C; then stops watching and closes the view.
- */
-async function followUntilInterrupt(
-  ctx: CliContext,
-  watchLog: typeof WatchLog,
-  logPath: string,
-  view: LiveView | undefined,
-  render: () => void,
-  onNews: () => void,
-): Promise<void> {
-  const stopWatching = watchLog(logPath, onNews, { intervalMs: 500, keepAlive: true });
-  // On a terminal the elapsed times tick once a second even when nothing was appended.
-  const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
-  await untilInterrupted(ctx);
-  stopWatching();
-  if (ticker) clearInterval(ticker);
-  view?.done();
-}
-
-/**
- * While watching, a log that becomes unusable (a directory, FIFO or symlink in its place) is a problem
- * to show, not the end of the watch: the table keeps what was read, one line says why nothing more is,
- * and the next read once the log is a regular file again starts it over (another file: the tailer resets).
- * `pull` returns the read's `advanced` and, when the log's usability changed, the line to print.
- */
-function unusableWatch(): { pull(read: () => boolean): { advanced: boolean; news?: string } } {
-  let shown: string | undefined;
-  return {
-    pull(read) {
-      try {
-        const advanced = read();
-        const news = shown === undefined ? undefined : 'baton: the log is usable again; still watching';
-        shown = undefined;
-        return { advanced: advanced || news !== undefined, ...(news ? { news } : {}) };
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        const line = `baton: ${escapeControl(formatUserError(err))}; still watching (the table shows the log as last read)`;
-        const news = line === shown ? undefined : line;
-        shown = line;
-        return { advanced: false, ...(news ? { news } : {}) };
-      }
-    },
-  };
-}
-
 /** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
 function statusJson(
   state: BatonState,
@@ -396,14 +347,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
       render();
       if (!flags.watch) return;
-      const unusable = unusableWatch();
-      await followUntilInterrupt(ctx, tail!.watchLog, logPath, view, render, () => {
-        const { advanced, news } = unusable.pull(() => pull(false));
-        const say = (line: string) => ctx.stderr.write(`${line}\n`);
-        const lines = [...(news === undefined ? [] : [news]), ...problems.splice(0)];
-        if (lines.length > 0)
-          (view ? view.interject.bind(view) : (f: () => void) => f())(() => lines.forEach(say));
-        if (advanced) render();
-      });
+      await followUntilInterrupt(
+        { ctx, watchLog: tail!.watchLog, logPath, view, render },
+        () => pull(false),
+        problems,
+      );
     });
 };
