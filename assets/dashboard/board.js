@@ -53,6 +53,8 @@ export function checksOf(f) {
 export function createBoard(root, { onSelect }) {
   const columns = new Map();
   const cards = new Map();
+  // Arrival order breaks ties of rank (every feature outside the plan has the same one).
+  let arrivals = 0;
 
   function reset(model) {
     root.replaceChildren();
@@ -67,7 +69,8 @@ export function createBoard(root, { onSelect }) {
         h('h3', {}, COLUMN_TITLES[column] ?? column, ' ', count),
         list,
       );
-      columns.set(column, { list, count });
+      // `order`: the column's cards in the order of its list, for `place` to search without the DOM.
+      columns.set(column, { list, count, order: [] });
       root.append(section);
     }
     // Built off-document in plan order, then attached: one layout for the whole board.
@@ -79,7 +82,10 @@ export function createBoard(root, { onSelect }) {
       const card = makeCard(f.feature_id);
       cards.set(f.feature_id, card);
       fillCard(model, card, f);
-      fragments.get(columnOf(model, f.status))?.append(card.li);
+      const column = columnOf(model, f.status);
+      Object.assign(card, { column, rank: model.rank(f.feature_id), arrival: arrivals++ });
+      columns.get(column)?.order.push(card);
+      fragments.get(column)?.append(card.li);
     }
     for (const [column, fragment] of fragments) columns.get(column)?.list.append(fragment);
     counts();
@@ -111,12 +117,30 @@ export function createBoard(root, { onSelect }) {
     const column = columnOf(model, f.status);
     const target = columns.get(column);
     if (!target) return;
-    if (card.li.parentElement !== target.list) {
-      // Keep each column in plan order (dependencies first), whatever order the events came in.
-      const rank = model.rank(id);
-      const next = [...target.list.children].find((li) => model.rank(li.dataset.feature) > rank);
-      target.list.insertBefore(card.li, next ?? null);
+    if (card.column !== column) {
+      // Keep each column in plan order (dependencies first), whatever order the events came in: found
+      // by a binary search of the column's `order`, as a scan of the column per card froze the page
+      // for seconds on thousands of ids.
+      const from = columns.get(card.column);
+      if (from) from.order.splice(orderIndex(from.order, card), 1);
+      Object.assign(card, { column, rank: model.rank(id), arrival: arrivals++ });
+      const at = orderIndex(target.order, card);
+      target.list.insertBefore(card.li, target.order[at]?.li ?? null);
+      target.order.splice(at, 0, card);
     }
+  }
+
+  /** Where `card` is, or goes, in a column's `order` (by rank, then arrival): a binary search. */
+  function orderIndex(order, card) {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = order[mid];
+      if (other.rank < card.rank || (other.rank === card.rank && other.arrival < card.arrival)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   function makeCard(id) {

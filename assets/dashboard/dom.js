@@ -4,9 +4,9 @@
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 // What `escapeControl` (src/text/escape.ts) escapes for a terminal, newlines and tabs left for multi-line
-// text: C0, DEL, C1, U+2028/2029 and the bidi embeddings, overrides and isolates that reorder what a line
-// appears to say. The JSON the page reads turns `\u202e` back into the raw character: it is escaped here.
-const WIDE = '\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+// text: C0, DEL, C1, U+2028/2029 and every bidi control (the marks ALM, LRM and RLM, the embeddings,
+// overrides and isolates) that reorders what a line appears to say. The JSON the page reads turns `\u202e` back into the raw character: it is escaped here.
+const WIDE = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
 const CONTROL = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f${WIDE}]`, 'g');
 
 /** Attributes people read (tooltips, labels); data-* and the rest are keys and stay as the log wrote them. */

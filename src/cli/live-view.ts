@@ -39,12 +39,22 @@ export function createLiveView(out: Output): LiveView {
       done() {},
     };
   }
-  const draw = createLogUpdate(out as unknown as NodeJS.WriteStream, {
-    defaultWidth: 80,
-    defaultHeight: 40,
-  });
+  // A terminal that reports no size (0 columns: a serial console, some CI ptys) gets 80×40: log-update
+  // would otherwise wrap every line at 0 columns, one character per row.
+  const sized = (n: number | undefined, fallback: number) => (n !== undefined && n > 0 ? n : fallback);
+  const screen = {
+    write: (text: string) => out.write(text),
+    isTTY: true,
+    get columns() {
+      return sized(out.columns, 80);
+    },
+    get rows() {
+      return sized(out.rows, 40);
+    },
+  };
+  const draw = createLogUpdate(screen as unknown as NodeJS.WriteStream);
   // One column is left free: a line that fills the last column leaves some terminals waiting to wrap.
-  const width = () => Math.max(20, (out.columns ?? 80) - 1);
+  const width = () => Math.max(20, screen.columns - 1);
   let frame = '';
   const redraw = () =>
     draw(

@@ -14,10 +14,9 @@ import {
   initialState,
   pendingFeature,
 } from '../log/fold.js';
-import { freshFoldSnapshot } from '../log/fold-snapshot.js';
+import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
-import type { watchLog as WatchLog } from '../log/tail.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
 import type { StatusFacts } from '../project.js';
 import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
@@ -33,9 +32,8 @@ import {
   featureRow,
   plannedChecks,
 } from './feature-rows.js';
-import { untilInterrupted } from './interrupt.js';
-import type { LiveView } from './live-view.js';
 import { locatePlan } from './status-plan-load.js';
+import { followUntilInterrupt } from './status-watch.js';
 
 /**
  * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
@@ -137,10 +135,11 @@ function logMissing(logPath: string): boolean {
  */
 async function foldOnce(logPath: string): Promise<{ state: BatonState; problems: LogProblem[] }> {
   if (logMissing(logPath)) return { state: initialState(), problems: [] };
-  const fresh = freshFoldSnapshot(logPath);
-  if (fresh) return fresh;
+  const snap = loadFoldSnapshot(logPath);
+  if (snap !== undefined && snap.logSize === snap.offset) return snap;
   const { foldLogCached } = await import('../log/fold-cache.js');
-  return foldLogCached(logPath);
+  // The snapshot as checked above: checking it again would hash the log's prefix twice.
+  return foldLogCached(logPath, foldCachePath(logPath), { snap });
 }
 
 function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
@@ -265,27 +264,6 @@ function problemLine(logPath: string, pr: LogProblem): string {
   return `${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`;
 }
 
-/**
- * `--watch`: calls `onNews` whenever the log grows (and on a terminal redraws once a second, for the
- * elapsed times), until Ctrl-C; then stops watching and closes the view.
- */
-async function followUntilInterrupt(
-  ctx: CliContext,
-  watchLog: typeof WatchLog,
-  logPath: string,
-  view: LiveView | undefined,
-  render: () => void,
-  onNews: () => void,
-): Promise<void> {
-  const stopWatching = watchLog(logPath, onNews, { intervalMs: 500, keepAlive: true });
-  // On a terminal the elapsed times tick once a second even when nothing was appended.
-  const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
-  await untilInterrupted(ctx);
-  stopWatching();
-  if (ticker) clearInterval(ticker);
-  view?.done();
-}
-
 /** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
 function statusJson(
   state: BatonState,
@@ -376,10 +354,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
       render();
       if (!flags.watch) return;
-      await followUntilInterrupt(ctx, tail!.watchLog, logPath, view, render, () => {
-        const advanced = pull(false);
-        for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
-        if (advanced) render();
-      });
+      await followUntilInterrupt(
+        { ctx, watchLog: tail!.watchLog, logPath, view, render },
+        () => pull(false),
+        problems,
+      );
     });
 };

@@ -1,8 +1,8 @@
 /**
  * A snapshot of the log's fold with the byte offset it covers, kept in `.baton/cache/`, so a
- * `status` after the first reads only what was appended since. The snapshot names the log's inode,
- * size, mtime and a stamp of its first bytes and of the bytes just before the offset: a replaced,
- * truncated or rewritten log does not match and is read again from its start.
+ * `status` after the first reads only what was appended since. The snapshot names the log's inode
+ * and a `PrefixMark` of the bytes it folded (`prefix-stamp.ts`): a replaced, truncated or rewritten
+ * log, an edit in place of an already-folded line included, does not match and is read again from its start.
  */
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,7 +13,7 @@ import {
   foldCachePath,
   loadFoldSnapshot,
 } from './fold-snapshot.js';
-import { prefixStamp } from './prefix-stamp.js';
+import { markPrefix, PrefixHash } from './prefix-stamp.js';
 import { type LogProblem, streamLog } from './read.js';
 
 export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot } from './fold-snapshot.js';
@@ -47,11 +47,8 @@ export function foldLogCached(
   const next: FoldSnapshot = {
     version: FOLD_SNAPSHOT_VERSION,
     ino: s.ino,
-    offset: end.endOffset,
+    ...markPrefix(logPath, end.endOffset, s, snap?.prefix ?? new PrefixHash(logPath), snap),
     line: end.endLine,
-    stamp: prefixStamp(logPath, end.endOffset),
-    size: s.size,
-    mtimeMs: s.mtimeMs,
     state,
     problems,
   };

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { prefixStamp } from './prefix-stamp.js';
+import { PrefixHash, type PrefixMark, prefixHolds } from './prefix-stamp.js';
 import type { LogProblem } from './read.js';
 import type { BatonState } from './state.js';
 
@@ -13,23 +13,19 @@ import type { BatonState } from './state.js';
  * The snapshot's format and fold rules: a snapshot written under other rules (2: a worktree check
  * after the run re-decides `complete`/`failed-checks`; 3: `stamp`, `size` and `mtimeMs` in place of
  * the first bytes alone; 4: a hook's "complete" over failed checks stays `failed-checks`; 5: a
- * hook's end status waits for the runner's `feature.ended`, kept in `runner`) is folded again from
- * the start.
+ * hook's end status waits for the runner's `feature.ended`, kept in `runner`; 6: `hash` of the whole
+ * prefix, checked whenever the log was written since) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 5;
+export const FOLD_SNAPSHOT_VERSION = 6;
 
-/** What the cache file holds. */
-export interface FoldSnapshot {
+/**
+ * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that
+ * tells whether those bytes are still the log's (`prefix-stamp.ts`, the rule the tailer uses too).
+ */
+export interface FoldSnapshot extends PrefixMark {
   version: typeof FOLD_SNAPSHOT_VERSION;
   ino: number;
-  /** Byte offset just after the last complete line folded. */
-  offset: number;
   line: number;
-  /** `prefixStamp` of the bytes before `offset`: a log rewritten in place or restored differs here. */
-  stamp: string;
-  /** The log's size and mtime when the snapshot was taken: same size with another mtime is a rewrite. */
-  size: number;
-  mtimeMs: number;
   state: BatonState;
   problems: LogProblem[];
 }
@@ -39,20 +35,21 @@ export function foldCachePath(logPath: string): string {
   return join(dirname(logPath), 'cache', 'status-fold.json');
 }
 
-/** The snapshot when it still describes a prefix of this log; undefined otherwise (never throws). */
+/**
+ * The snapshot when it still describes a prefix of this log; undefined otherwise (never throws). With
+ * it, the log's size and the `PrefixHash` it was checked with, which the next snapshot's mark extends.
+ */
 export function loadFoldSnapshot(
   logPath: string,
   cachePath = foldCachePath(logPath),
-): (FoldSnapshot & { logSize: number }) | undefined {
+): (FoldSnapshot & { logSize: number; prefix: PrefixHash }) | undefined {
   try {
     const snap = JSON.parse(readFileSync(cachePath, 'utf8')) as FoldSnapshot;
     const s = statSync(logPath);
-    if (snap.version !== FOLD_SNAPSHOT_VERSION || snap.ino !== s.ino || s.size < snap.offset)
-      return undefined;
-    // Nothing appended since, yet written to: the log was rewritten in place.
-    if (s.size === snap.size && s.mtimeMs !== snap.mtimeMs) return undefined;
-    if (prefixStamp(logPath, snap.offset) !== snap.stamp) return undefined;
-    return { ...snap, logSize: s.size };
+    if (snap.version !== FOLD_SNAPSHOT_VERSION || snap.ino !== s.ino || !s.isFile()) return undefined;
+    const prefix = new PrefixHash(logPath);
+    if (!prefixHolds(logPath, snap, s, prefix)) return undefined;
+    return { ...snap, logSize: s.size, prefix };
   } catch {
     return undefined;
   }

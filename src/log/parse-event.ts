@@ -3,6 +3,7 @@
  * schema in `events.ts`, so the fold and every renderer can trust the types. Extra fields are
  * allowed (newer writers add them) and kept as written.
  */
+import { FEATURE_ID_PATTERN, isUnitId } from '../contracts/feature-id.js';
 import type { z } from '../zod.js';
 import { EVENT_SCHEMAS, type LogEvent } from './events.js';
 import { type FastTest, fastTest } from './fast-check.js';
@@ -63,8 +64,34 @@ function valueAt(record: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+const ID_SHAPE = 'a feature id (at most 100 characters of a-z, 0-9 and -, or <id>.a<n> for an attempt)';
+
+/**
+ * Why a line's feature ids cannot be used, or undefined: ids become table rows, cards, branch and folder
+ * names, so one read from the log must have the shape a contract's id has (docs/security.md), else the
+ * line is a problem line, never a feature (`<img onerror=…>`, `__proto__`).
+ */
+function featureIdProblem(record: Record<string, unknown>): string | undefined {
+  const own = record.feature_id;
+  if (typeof own === 'string' && !isUnitId(own))
+    return `"feature_id" must be ${ID_SHAPE}, got ${describeValue(own)}`;
+  const listed = record.feature_ids;
+  if (!Array.isArray(listed)) return undefined;
+  const bad = listed.find((x) => typeof x === 'string' && !FEATURE_ID_PATTERN.test(x));
+  return bad === undefined
+    ? undefined
+    : `"feature_ids" must hold feature ids only, got ${describeValue(bad)}`;
+}
+
 /** Checks a parsed JSON value: the event it is, or why it cannot be used (unknown type, a field missing or mistyped). */
 export function checkLogValue(value: unknown): { event: LogEvent } | { problem: string } {
+  const checked = checkShape(value);
+  if ('problem' in checked) return checked;
+  const problem = featureIdProblem(checked.event as unknown as Record<string, unknown>);
+  return problem === undefined ? checked : { problem };
+}
+
+function checkShape(value: unknown): { event: LogEvent } | { problem: string } {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return { problem: 'not a JSON object' };
   const record = value as Record<string, unknown>;

@@ -1,16 +1,32 @@
 /**
- * A cheap stamp of a log's first `offset` bytes, for anything that keeps a byte offset into the log
- * across processes or reads (the fold snapshot, the tailer): the log's first bytes and the bytes just
- * before `offset`. A log rewritten in place, or restored from a backup, differs there even when its
- * first line is the same; the bytes in between are not read, so the stamp costs a few KiB at most.
+ * The one rule for anything that keeps a byte offset into the log across reads or processes (the fold
+ * snapshot, the tailer): whether the log's bytes before that offset are still the bytes that were read.
+ * A reader keeps a `PrefixMark` of what it read; `prefixHolds` checks it:
+ *
+ * - always, a cheap stamp of the first bytes and of the last few KiB before the offset (a log replaced
+ *   or restored from a backup differs there, whatever its size and mtime);
+ * - when the log was written since the mark (its size or mtime moved), a hash of the whole prefix: an
+ *   edit in place of an already-read line (`"complete"` → `"failed"  `, same size) followed by an
+ *   append looks like a plain append to `stat`, and only the bytes themselves can tell.
+ *
+ * So a log nothing wrote to costs two small reads; one that was written to costs one pass of hashing
+ * over what was read before (shared with the new mark: `PrefixHash` only ever reads forward), about
+ * 30 ms for 40 MB, still far less than folding those bytes again.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 
 /** How many of the log's first bytes the stamp takes. */
 const HEAD_BYTES = 256;
 /** How many bytes just before the offset the stamp takes (the last lines read). */
 const TAIL_BYTES = 4096;
+/** How many bytes the whole-prefix hash reads at a time. */
+const HASH_CHUNK = 1 << 20;
+
+/** Opens the log for reading, never blocking on a FIFO put in its place. */
+function openForRead(logPath: string): number {
+  return openSync(logPath, constants.O_RDONLY | constants.O_NONBLOCK);
+}
 
 function readAt(fd: number, position: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
@@ -23,7 +39,7 @@ function readAt(fd: number, position: number, length: number): Buffer {
  * of `offset`); throws when the log cannot be read. Two stamps differ when those bytes differ.
  */
 export function prefixStamp(logPath: string, offset: number): string {
-  const fd = openSync(logPath, 'r');
+  const fd = openForRead(logPath);
   try {
     const head = readAt(fd, 0, Math.min(HEAD_BYTES, offset));
     const tailStart = Math.max(head.length, offset - TAIL_BYTES);
@@ -32,4 +48,97 @@ export function prefixStamp(logPath: string, offset: number): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The hash of the log's first bytes, read forward on demand: `upTo(a)` then `upTo(b)` reads the bytes
+ * before `b` once. Nothing is read until asked; throws when the log cannot be read or is shorter.
+ */
+export class PrefixHash {
+  readonly #path: string;
+  #hash: Hash = createHash('sha1');
+  #at = 0;
+
+  constructor(logPath: string) {
+    this.#path = logPath;
+  }
+
+  /** The hash of the log's bytes before `offset`. */
+  upTo(offset: number): string {
+    if (offset < this.#at) {
+      this.#hash = createHash('sha1');
+      this.#at = 0;
+    }
+    if (offset > this.#at) this.#read(offset);
+    return this.#hash.copy().digest('base64');
+  }
+
+  #read(offset: number): void {
+    const fd = openForRead(this.#path);
+    try {
+      const buf = Buffer.allocUnsafe(HASH_CHUNK);
+      while (this.#at < offset) {
+        const n = readSync(fd, buf, 0, Math.min(HASH_CHUNK, offset - this.#at), this.#at);
+        if (n <= 0) throw new Error(`${this.#path} is shorter than ${offset} bytes`);
+        this.#hash.update(buf.subarray(0, n));
+        this.#at += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** The log's size and mtime, as `stat` gives them. */
+export interface LogSeen {
+  size: number;
+  mtimeMs: number;
+}
+
+/** What a reader keeps of the bytes it read: how many, their stamp and hash, and the log as it was then. */
+export interface PrefixMark extends LogSeen {
+  /** Byte offset just after the last complete line read. */
+  offset: number;
+  /** `prefixStamp` of the bytes before `offset`. */
+  stamp: string;
+  /** `PrefixHash` of the bytes before `offset`. */
+  hash: string;
+}
+
+/**
+ * Whether the log's bytes before `mark.offset` are still those read (see the top of this file); `now` is
+ * the log's stat (a regular file), `hash` the hasher the next mark is taken with. Never throws.
+ */
+export function prefixHolds(logPath: string, mark: PrefixMark, now: LogSeen, hash: PrefixHash): boolean {
+  if (now.size < mark.offset) return false;
+  try {
+    if (prefixStamp(logPath, mark.offset) !== mark.stamp) return false;
+    // Nothing written since the mark: the stamp is enough.
+    if (now.size === mark.size && now.mtimeMs === mark.mtimeMs) return true;
+    return hash.upTo(mark.offset) === mark.hash;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The mark of a read that ended at `offset`, with the log as `seen` before it was read (so anything
+ * written during the read moves its size or mtime, and the next check hashes). `held` is the mark
+ * `prefixHolds` accepted before this read, whose hash is reused when nothing more was read.
+ */
+export function markPrefix(
+  logPath: string,
+  offset: number,
+  seen: LogSeen,
+  hash: PrefixHash,
+  held?: PrefixMark,
+): PrefixMark {
+  const same = held !== undefined && held.offset === offset;
+  return {
+    offset,
+    size: seen.size,
+    mtimeMs: seen.mtimeMs,
+    stamp: same ? held.stamp : prefixStamp(logPath, offset),
+    hash: same ? held.hash : hash.upTo(offset),
+  };
 }

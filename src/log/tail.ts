@@ -6,7 +6,7 @@
 import { type FSWatcher, statSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { LogEvent } from './events.js';
-import { prefixStamp } from './prefix-stamp.js';
+import { markPrefix, PrefixHash, type PrefixMark, prefixHolds } from './prefix-stamp.js';
 import { type LineSink, type LogProblem, streamLog } from './read.js';
 
 /** Where a tailer's reads go: each event and problem in line order, and a reset before a re-read. */
@@ -15,10 +15,12 @@ export interface TailSink extends LineSink {
   reset?(): void;
 }
 
-function statOrUndefined(path: string): { size: number; ino: number; mtimeMs: number } | undefined {
+function statOrUndefined(
+  path: string,
+): { size: number; ino: number; mtimeMs: number; file: boolean } | undefined {
   try {
     const s = statSync(path);
-    return { size: s.size, ino: s.ino, mtimeMs: s.mtimeMs };
+    return { size: s.size, ino: s.ino, mtimeMs: s.mtimeMs, file: s.isFile() };
   } catch {
     return undefined;
   }
@@ -30,9 +32,8 @@ export class LogTailer {
   #offset = 0;
   #line = 0;
   #ino: number | undefined;
-  /** The log's mtime at the last read, and `prefixStamp` of the bytes before the offset. */
-  #mtimeMs: number | undefined;
-  #stamp = '';
+  /** What the last read read (`prefix-stamp.ts`): whether those bytes still hold is checked before the next. */
+  #mark: PrefixMark | undefined;
 
   constructor(path: string) {
     this.path = path;
@@ -50,26 +51,30 @@ export class LogTailer {
     return (
       s.size !== this.#offset ||
       (this.#ino !== undefined && s.ino !== this.#ino) ||
-      (this.#mtimeMs !== undefined && s.mtimeMs !== this.#mtimeMs)
+      (this.#mark !== undefined && s.mtimeMs !== this.#mark.mtimeMs)
     );
   }
 
   /**
    * Reads what was appended since the last read into `sink`; with `final` an unterminated last line
    * is parsed too (nobody is still writing). Returns whether the log was reset and anything was read.
+   * A log that is not a regular file throws `log/unusable` (`streamLog`), the offset kept.
    */
   read(sink: TailSink, options: { final?: boolean } = {}): { reset: boolean; advanced: boolean } {
     const s = statOrUndefined(this.path);
+    const prefix = new PrefixHash(this.path);
     let reset = false;
-    // A shorter, different or rewritten file means the log was truncated, replaced or edited in place:
-    // read it again from its start.
+    // A missing, replaced, shorter or rewritten file (an edit in place of a line already read
+    // included): read it again from its start. Anything but a regular file is left to the reader to refuse.
+    const held = this.#offset > 0 && s?.file === true && this.#mark !== undefined;
     if (
       (s === undefined && this.#offset > 0) ||
-      (s && (s.size < this.#offset || this.#ino !== s.ino || this.#rewritten()))
+      (s?.file && (this.#ino !== s.ino || (held && !prefixHolds(this.path, this.#mark!, s, prefix))))
     ) {
       reset = this.#offset > 0;
       this.#offset = 0;
       this.#line = 0;
+      this.#mark = undefined;
       if (reset) sink.reset?.();
     }
     this.#ino = s?.ino;
@@ -78,22 +83,17 @@ export class LogTailer {
     const end = streamLog(this.path, { offset: this.#offset, line: this.#line }, options, sink);
     this.#offset = end.endOffset;
     this.#line = end.endLine;
-    this.#mtimeMs = s.mtimeMs;
-    this.#stamp = this.#stampNow();
+    this.#mark = this.#markNow(s, prefix);
     return { reset, advanced: reset || end.endOffset !== before };
   }
 
-  #stampNow(): string {
+  #markNow(seen: { size: number; mtimeMs: number }, prefix: PrefixHash): PrefixMark | undefined {
     try {
-      return this.#offset > 0 ? prefixStamp(this.path, this.#offset) : '';
+      return markPrefix(this.path, this.#offset, seen, prefix, this.#mark);
     } catch {
-      return '';
+      // Unreadable now: the next read finds no mark and trusts its offset, as before marks.
+      return undefined;
     }
-  }
-
-  /** Whether the bytes already read are no longer those on disk (a log rewritten in place). */
-  #rewritten(): boolean {
-    return this.#offset > 0 && this.#stampNow() !== this.#stamp;
   }
 
   /** Reads what was appended and returns it collected (for small increments). */

@@ -6,10 +6,11 @@
 
 /**
  * What counts as a control character: C0 (tab and newline included), DEL, C1 (U+0080–U+009F, among
- * them CSI U+009B), the line and paragraph separators U+2028/2029, and the bidi embeddings,
- * overrides and isolates that reorder what a line appears to say.
+ * them CSI U+009B), the line and paragraph separators U+2028/2029, and every bidi control (Unicode's
+ * Bidi_Control: the marks ALM U+061C, LRM U+200E and RLM U+200F, the embeddings, overrides and
+ * isolates) that reorders what a line appears to say.
  */
-const WIDE = '\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const WIDE = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
 const CONTROL = new RegExp(`[\\u0000-\\u001f${WIDE}]`, 'g');
 const CONTROL_KEEP_NEWLINE = new RegExp(`[\\u0000-\\u0009\\u000b-\\u001f${WIDE}]`, 'g');
 const HAS_CONTROL = new RegExp(`[\\u0000-\\u001f${WIDE}]`);

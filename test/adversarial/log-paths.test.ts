@@ -84,21 +84,22 @@ describe.runIf(built)('adversarial: status reads no path a log line names', () =
 });
 
 describe('adversarial: status escapes what looks like a palette colour', () => {
-  it('escapes an SGR sequence in a hook-recorded feature id and in the escapes list', async () => {
+  it('refuses a hook-recorded feature id holding an SGR sequence, and escapes one in the escapes list', async () => {
     const r = repo();
     const red = '\u001b[31m';
     appendLog(r, [
       { type: 'hook', feature_id: `h${red}`, event: 'stop' },
       {
         type: 'feature.escaped',
-        feature_id: `w${red}`,
+        feature_id: 'w',
         files: [`leak${red}.txt`],
         attribution: 'run-window',
       },
     ]);
-    const out = (await runBaton(['status', '--no-disk'], { cwd: r.root })).stdout;
-    expect(out).not.toContain('\u001b');
-    expect(out).toContain('h\\x1b[31m');
+    const { stdout: out, stderr } = await runBaton(['status', '--no-disk'], { cwd: r.root });
+    expect(out + stderr).not.toContain('\u001b');
+    // The hook's id is no feature id: its line is a problem line, its text escaped.
+    expect(stderr).toMatch(/skipped: "feature_id" must be a feature id .*got "h\\u001b\[31m"/);
     expect(out).toContain('leak\\x1b[31m.txt');
   });
 });

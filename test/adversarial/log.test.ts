@@ -119,8 +119,10 @@ describe('adversarial: the log is data, not a device', () => {
       `${JSON.stringify({ feature_id: 'x\u001b[2J\u001b]0;owned\u0007', status: 'running' })}\n`,
     );
     const status = await runBaton(['status'], { cwd: r.root });
-    expect(status.stdout).not.toContain('\u001b');
-    expect(status.stdout).toContain('x\\x1b[2J\\x1b]0;owned\\x07');
+    expect(status.stdout + status.stderr).not.toContain('\u001b');
+    // An id no contract could have is a problem line (docs/security.md), never a feature.
+    expect(status.stdout).not.toContain('owned');
+    expect(status.stderr).toMatch(/log\.jsonl:1: skipped: "feature_id" must be a feature id/);
     world.expectUntouched();
   });
 });

@@ -54,14 +54,14 @@ function buildHostileLogRepo(): TempRepo {
     {
       type: 'run.started',
       run_id: run,
-      feature_ids: ['feature-001-a', EVIL_ID],
+      feature_ids: ['feature-001-a', 'feature-002-b'],
       concurrency: 2,
       base: 'main',
       base_commit: base,
       mode: 'contract-first',
       pid: 2_147_000_000,
     },
-    ...['feature-001-a', EVIL_ID].map((id, i) => ({
+    ...['feature-001-a', 'feature-002-b'].map((id, i) => ({
       type: 'feature.started',
       feature_id: id,
       status: 'running',
@@ -71,6 +71,14 @@ function buildHostileLogRepo(): TempRepo {
       log_file: `/tmp/${HOSTILE}.log`,
       port: 4100 + i,
     })),
+    {
+      type: 'hook',
+      feature_id: 'feature-002-b',
+      event: 'notification',
+      status: 'needs-input',
+      detail: HOSTILE,
+    },
+    // An id no contract could have: a problem line (its text escaped on stderr), never a feature.
     { type: 'hook', feature_id: EVIL_ID, event: 'notification', status: 'needs-input', detail: HOSTILE },
     {
       type: 'agent.exited',
@@ -169,10 +177,13 @@ describe.runIf(built)('adversarial: no command prints a raw control byte from th
     if (args.includes('--json') && r.stdout.trim()) {
       const parsed = JSON.parse(r.stdout) as unknown;
       // The hostile text is still there, intact, for a program to read.
-      if (args[0] === 'status')
-        expect(JSON.stringify(parsed)).toContain(JSON.stringify(EVIL_ID).slice(1, -1));
+      if (args[0] === 'status') {
+        expect(JSON.stringify(parsed)).toContain(JSON.stringify(HOSTILE).slice(1, -1));
+        expect(JSON.stringify(parsed)).not.toContain(JSON.stringify(EVIL_ID).slice(1, -1));
+      }
     }
-    if (args.join(' ') === 'status') expect(r.stdout).toContain('evil\\x1b[2J\\x07');
+    // The line naming a hostile id is a problem line (on stderr), never a feature.
+    if (args[0] === 'status') expect(r.stdout).not.toContain('evil\\x1b');
     expect(r.stdout + r.stderr, `${what} shows none of the hostile text`).toMatch(SHOWN);
     if (code) expectErrorLine(r.stderr, code);
     world.expectUntouched();
@@ -212,7 +223,11 @@ describe.runIf(built)('adversarial: no command prints a raw control byte from th
       const state = await get('/api/state');
       expect(state.status).toBe(200);
       expectClean('/api/state', state.text);
-      expect(JSON.stringify(JSON.parse(state.text))).toContain('evil\\u001b[2J');
+      const snapshot = JSON.parse(state.text) as { features: unknown[]; problems: { message: string }[] };
+      expect(JSON.stringify(snapshot.features)).not.toContain(JSON.stringify(EVIL_ID).slice(1, -1));
+      expect(snapshot.problems.map((p) => p.message)).toContainEqual(
+        expect.stringMatching(/^"feature_id" must be a feature id/),
+      );
       for (const id of ['feature-001-a', encodeURIComponent(EVIL_ID), encodeURIComponent(`no${CLEAR}such`)]) {
         const detail = await get(`/api/features/${id}`);
         expectClean(`/api/features/${id}`, detail.text);

@@ -42,6 +42,16 @@ describe('createLiveView', () => {
     expect(term.screen()).toEqual(['header', `${'z'.repeat(28)}…`, 'next']);
   });
 
+  it('draws at 80 columns on a terminal that reports none, not one character per row', () => {
+    let raw = '';
+    const view = createLiveView({ write: (s) => (raw += s), isTTY: true, columns: 0, rows: 0 });
+    view.update(`header\n${'x'.repeat(100)}`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing terminal escapes is the point
+    const lines = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\n');
+    expect(lines).toContain('header');
+    expect(lines).toContain(`${'x'.repeat(78)}…`);
+  });
+
   it('appends each frame whole where nothing can be redrawn', () => {
     let out = '';
     const view = createLiveView({ write: (s) => (out += s), isTTY: false });

@@ -46,6 +46,49 @@ describe('parseLogEvent', () => {
   });
 });
 
+describe('feature ids read from the log', () => {
+  it.each([
+    ['<img src=x onerror=alert(5)>'],
+    ['__proto__'],
+    ['Feature-A'],
+    ['../etc'],
+    ['a'.repeat(101)],
+    ['-leading-dash'],
+    ['x.a0'],
+  ])('a line naming %j is a problem line, never a feature', (id) => {
+    const plain = checkLogValue({ feature_id: id, status: 'complete' });
+    expect(plain).toEqual({ problem: expect.stringMatching(/^"feature_id" must be a feature id/) });
+    const typed = checkLogValue({
+      v: 1,
+      ts: '2026-01-01T00:00:00Z',
+      type: 'feature.started',
+      feature_id: id,
+      status: 'running',
+    });
+    expect(typed).toHaveProperty('problem');
+  });
+
+  it('accepts a feature id and an attempt unit id, and refuses a bad id listed by run.started', () => {
+    expect(checkLogValue({ feature_id: 'feature-001-a', status: 'complete' })).toHaveProperty('event');
+    expect(checkLogValue({ feature_id: 'feature-001-a.a2', status: 'complete' })).toHaveProperty('event');
+    const run = {
+      v: 1,
+      ts: '2026-01-01T00:00:00Z',
+      type: 'run.started',
+      run_id: 'r1',
+      feature_ids: ['ok', '__proto__'],
+      concurrency: 1,
+      base: 'main',
+      base_commit: 'abc',
+      mode: 'contract-first',
+      pid: 1,
+    };
+    expect(checkLogValue(run)).toEqual({
+      problem: '"feature_ids" must hold feature ids only, got "__proto__"',
+    });
+  });
+});
+
 describe('the fast tests are compiled on first use', () => {
   it('importing the reader compiles none; an event compiles only its own type, once', async () => {
     // A fresh copy of the module: another test file in this worker may have checked events already.
