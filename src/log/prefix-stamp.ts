@@ -11,7 +11,9 @@
  *
  * So a log nothing wrote to costs two small reads; one that was written to costs one pass of hashing
  * over what was read before (shared with the new mark: `PrefixHash` only ever reads forward), about
- * 30 ms for 40 MB, still far less than folding those bytes again.
+ * 30 ms for 40 MB, still far less than folding those bytes again. The tailer, woken at every write,
+ * keeps its hasher from read to read (a mark costs only the appended bytes) and checks the whole
+ * prefix only for a write that did not grow the log: an edit in place seen on its own.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
@@ -107,14 +109,25 @@ export interface PrefixMark extends LogSeen {
 
 /**
  * Whether the log's bytes before `mark.offset` are still those read (see the top of this file); `now` is
- * the log's stat (a regular file), `hash` the hasher the next mark is taken with. Never throws.
+ * the log's stat (a regular file), `hash` a hasher that has not read past `mark.offset` (a fresh one,
+ * or the one the next mark is taken with). `afterAppends: false` (a reader that reads at every write)
+ * checks the whole prefix only when the log was written without growing. Never throws.
  */
-export function prefixHolds(logPath: string, mark: PrefixMark, now: LogSeen, hash: PrefixHash): boolean {
+export function prefixHolds(
+  logPath: string,
+  mark: PrefixMark,
+  now: LogSeen,
+  hash: PrefixHash,
+  { afterAppends = true }: { afterAppends?: boolean } = {},
+): boolean {
   if (now.size < mark.offset) return false;
   try {
     if (prefixStamp(logPath, mark.offset) !== mark.stamp) return false;
     // Nothing written since the mark: the stamp is enough.
     if (now.size === mark.size && now.mtimeMs === mark.mtimeMs) return true;
+    // A reader woken at every write (the tailer) sees an edit in place apart from the appends around
+    // it (same size, new mtime); hashing the whole prefix at each append would cost it O(log) per event.
+    if (!afterAppends && now.size !== mark.size) return true;
     return hash.upTo(mark.offset) === mark.hash;
   } catch {
     return false;

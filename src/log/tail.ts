@@ -34,9 +34,12 @@ export class LogTailer {
   #ino: number | undefined;
   /** What the last read read (`prefix-stamp.ts`): whether those bytes still hold is checked before the next. */
   #mark: PrefixMark | undefined;
+  /** The hash of the bytes read so far, carried from read to read: a mark costs only what was appended. */
+  #hasher: PrefixHash;
 
   constructor(path: string) {
     this.path = path;
+    this.#hasher = new PrefixHash(path);
   }
 
   /** Byte offset just after the last complete line read. */
@@ -62,19 +65,23 @@ export class LogTailer {
    */
   read(sink: TailSink, options: { final?: boolean } = {}): { reset: boolean; advanced: boolean } {
     const s = statOrUndefined(this.path);
-    const prefix = new PrefixHash(this.path);
+    // A fresh hasher, read only when a write that did not grow the log asks for the whole prefix.
+    const verify = new PrefixHash(this.path);
     let reset = false;
     // A missing, replaced, shorter or rewritten file (an edit in place of a line already read
     // included): read it again from its start. Anything but a regular file is left to the reader to refuse.
     const held = this.#offset > 0 && s?.file === true && this.#mark !== undefined;
     if (
       (s === undefined && this.#offset > 0) ||
-      (s?.file && (this.#ino !== s.ino || (held && !prefixHolds(this.path, this.#mark!, s, prefix))))
+      (s?.file &&
+        (this.#ino !== s.ino ||
+          (held && !prefixHolds(this.path, this.#mark!, s, verify, { afterAppends: false }))))
     ) {
       reset = this.#offset > 0;
       this.#offset = 0;
       this.#line = 0;
       this.#mark = undefined;
+      this.#hasher = new PrefixHash(this.path);
       if (reset) sink.reset?.();
     }
     this.#ino = s?.ino;
@@ -83,7 +90,7 @@ export class LogTailer {
     const end = streamLog(this.path, { offset: this.#offset, line: this.#line }, options, sink);
     this.#offset = end.endOffset;
     this.#line = end.endLine;
-    this.#mark = this.#markNow(s, prefix);
+    this.#mark = this.#markNow(s, this.#hasher);
     return { reset, advanced: reset || end.endOffset !== before };
   }
 
