@@ -11,6 +11,7 @@ import {
   type BatonState,
   countChecks,
   type FeatureState,
+  featureAt,
   initialState,
   pendingFeature,
 } from '../log/fold.js';
@@ -149,7 +150,7 @@ function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
       .filter((id) => !ids.includes(id))
       .sort(),
   ];
-  return order.map((id) => state.features[id] ?? pendingFeature(id));
+  return order.map((id) => featureAt(state, id) ?? pendingFeature(id));
 }
 
 /** ` · 1m 05s elapsed` since the run started, for the watched view's ticking header. */

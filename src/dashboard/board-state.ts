@@ -6,7 +6,7 @@ import { attemptUnitId } from '../contracts/feature-id.js';
 import { formatUserError, UserError } from '../errors.js';
 import { interruptionEvents } from '../guard/liveness.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
-import { type FeatureState, pendingFeature } from '../log/fold.js';
+import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { LiveLog, type LogDelta, type SequencedEvent } from './live-log.js';
@@ -198,7 +198,7 @@ export class BoardState {
       server_time: new Date().toISOString(),
       ...(run ? { run: describeRun(live.state) } : {}),
       features: ids.map((id) =>
-        featureView(live.state.features[id] ?? pendingFeature(id), this.#project.plan),
+        featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project.plan),
       ),
       events: live.recentEvents(afterSeq, 100),
       metrics: this.#currentMetrics(),
@@ -208,8 +208,7 @@ export class BoardState {
   /** A feature of the plan or the log, or undefined when neither knows the id. */
   lookupFeature(id: string): FeatureLookup | undefined {
     const contract = this.#project.plan?.byId.get(id);
-    // Own keys only: an id such as `constructor` must not reach the object's prototype.
-    const known = Object.hasOwn(this.#live.state.features, id) ? this.#live.state.features[id] : undefined;
+    const known = featureAt(this.#live.state, id);
     const feature = known ?? (contract ? pendingFeature(id) : undefined);
     if (!feature) return undefined;
     const attemptBases = new Map<number, string>();

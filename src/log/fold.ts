@@ -64,6 +64,11 @@ function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
  */
 const featureIndex = new WeakMap<Record<string, FeatureState>, Map<string, FeatureState>>();
 
+/** A feature's folded state, if the log named it (never a name every object holds, such as `constructor`). */
+export function featureAt(state: BatonState, id: string): FeatureState | undefined {
+  return Object.hasOwn(state.features, id) ? state.features[id] : undefined;
+}
+
 function attemptUnits(state: BatonState): Record<string, FeatureState> {
   if (state.attempt_units === undefined) state.attempt_units = {};
   return state.attempt_units;

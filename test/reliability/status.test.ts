@@ -72,24 +72,38 @@ describe('baton status on a hostile log', () => {
     const r = await runBaton(['status', '--json'], { cwd: repo.root });
     expect(r.code).toBe(0);
     const problems = r.stderr.trim().split('\n');
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
     expect(problems[0]).toMatch(
       /log\.jsonl:1: skipped: run\.started: "run_id" must be a string, got nothing: /,
     );
     expect(problems[1]).toMatch(/log\.jsonl:2: skipped: unknown event type "new\.kind": /);
-    expect(problems[2]).toMatch(
+    // An id outside the feature-id rule is refused (`constructor` fits it: an ordinary feature).
+    expect(problems[2]).toMatch(/log\.jsonl:4: skipped: .*"feature_id" must be a feature id .*, got "__proto__"/);
+    expect(problems[3]).toMatch(
       /log\.jsonl:5: skipped: hook: "status" must be one of pending, running, .*, got 42: /,
     );
-    expect(problems[3]).toMatch(
+    expect(problems[4]).toMatch(
       /log\.jsonl:6: skipped: agent\.exited: "usage\.permission_denials" must be a list, got "Bash"/,
     );
     const json = JSON.parse(r.stdout) as StatusJson;
     expect(json.features.map((f) => [f.feature_id, f.status])).toEqual([
       ['a', 'complete'],
-      ['__proto__', 'failed'],
       ['constructor', 'complete'],
     ]);
     expect(({} as Record<string, unknown>).status).toBeUndefined();
+  });
+});
+
+describe('baton status and a feature named like an object property', () => {
+  it('lists a contract called constructor, not yet in the log, as pending', async () => {
+    repo = projectRepo(['constructor', 'feature-001-a']);
+    const r = await runBaton(['status', '--json'], { cwd: repo.root });
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as StatusJson;
+    expect(json.features.map((f) => [f.feature_id, f.status])).toEqual([
+      ['constructor', 'pending'],
+      ['feature-001-a', 'pending'],
+    ]);
   });
 });
 
