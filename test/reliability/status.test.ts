@@ -78,7 +78,9 @@ describe('baton status on a hostile log', () => {
     );
     expect(problems[1]).toMatch(/log\.jsonl:2: skipped: unknown event type "new\.kind": /);
     // An id outside the feature-id rule is refused (`constructor` fits it: an ordinary feature).
-    expect(problems[2]).toMatch(/log\.jsonl:4: skipped: .*"feature_id" must be a feature id .*, got "__proto__"/);
+    expect(problems[2]).toMatch(
+      /log\.jsonl:4: skipped: .*"feature_id" must be a feature id .*, got "__proto__"/,
+    );
     expect(problems[3]).toMatch(
       /log\.jsonl:5: skipped: hook: "status" must be one of pending, running, .*, got 42: /,
     );
