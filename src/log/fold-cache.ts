@@ -13,8 +13,11 @@ import {
   foldCachePath,
   loadFoldSnapshot,
 } from './fold-snapshot.js';
-import { markPrefix, PrefixHash } from './prefix-stamp.js';
+import { hashAhead, markPrefix, PrefixHash } from './prefix-stamp.js';
 import { type LogProblem, streamLog } from './read.js';
+
+/** From this size a first read hashes the log on another thread (a thread costs more than hashing less). */
+const HASH_AHEAD_FROM = 8 * 1024 * 1024;
 
 export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot } from './fold-snapshot.js';
 
@@ -43,11 +46,14 @@ export function foldLogCached(
     event: (e: Parameters<typeof applyEvent>[1]) => applyEvent(state, e),
     problem: (p: LogProblem) => problems.push(p),
   };
+  // A first read of a large log hashes it (for the next read's check) on another thread meanwhile.
+  const ahead = !snap && s.size >= HASH_AHEAD_FROM ? hashAhead(logPath, s.size) : undefined;
   const end = streamLog(logPath, from, {}, sink);
+  const known = ahead?.take(end.endOffset);
   const next: FoldSnapshot = {
     version: FOLD_SNAPSHOT_VERSION,
     ino: s.ino,
-    ...markPrefix(logPath, end.endOffset, s, snap?.prefix ?? new PrefixHash(logPath), snap),
+    ...markPrefix(logPath, end.endOffset, s, snap?.prefix ?? new PrefixHash(logPath), snap, known),
     line: end.endLine,
     state,
     problems,

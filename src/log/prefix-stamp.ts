@@ -17,6 +17,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /** How many of the log's first bytes the stamp takes. */
 const HEAD_BYTES = 256;
@@ -145,6 +146,8 @@ export function markPrefix(
   seen: LogSeen,
   hash: PrefixHash,
   held?: PrefixMark,
+  /** The hash of the bytes before `offset`, when already known (`hashAhead`). */
+  known?: string,
 ): PrefixMark {
   const same = held !== undefined && held.offset === offset;
   return {
@@ -152,6 +155,69 @@ export function markPrefix(
     size: seen.size,
     mtimeMs: seen.mtimeMs,
     stamp: same ? held.stamp : prefixStamp(logPath, offset),
-    hash: same ? held.hash : hash.upTo(offset),
+    hash: same ? held.hash : (known ?? hash.upTo(offset)),
+  };
+}
+
+/** The worker's code: `PrefixHash`'s hash of the file's first `size` bytes, posted, then a flag raised. */
+const HASH_AHEAD_WORKER = `
+const { workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { openSync, readSync, closeSync, constants } = require('node:fs');
+const { path, size, shared, port } = workerData;
+let digest = null;
+try {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const hash = createHash('sha1');
+    const buf = Buffer.allocUnsafe(${HASH_CHUNK});
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, size - at), at);
+      if (n <= 0) throw new Error('short');
+      hash.update(buf.subarray(0, n));
+      at += n;
+    }
+    digest = hash.digest('base64');
+  } finally {
+    closeSync(fd);
+  }
+} catch {}
+port.postMessage(digest);
+const flag = new Int32Array(shared);
+Atomics.store(flag, 0, 1);
+Atomics.notify(flag, 0);
+`;
+
+/**
+ * \`PrefixHash\`'s hash of the log's first \`size\` bytes, computed on another thread while the caller
+ * folds those same bytes (a first read of a large log: the hash pass then costs no wall time on two
+ * cores). \`take(offset)\` waits for it when \`offset\` is \`size\`, and gives undefined otherwise (or
+ * when it failed): the caller hashes itself then.
+ */
+export function hashAhead(logPath: string, size: number): { take(offset: number): string | undefined } {
+  const { Worker, MessageChannel, receiveMessageOnPort } = createRequire(import.meta.url)(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads');
+  const shared = new SharedArrayBuffer(4);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(HASH_AHEAD_WORKER, {
+    eval: true,
+    workerData: { path: logPath, size, shared, port: port2 },
+    transferList: [port2],
+  });
+  worker.unref();
+  return {
+    take(offset: number): string | undefined {
+      try {
+        if (offset !== size) return undefined;
+        Atomics.wait(new Int32Array(shared), 0, 0, 30_000);
+        const got = receiveMessageOnPort(port1)?.message;
+        return typeof got === 'string' ? got : undefined;
+      } finally {
+        port1.close();
+        void worker.terminate();
+      }
+    },
   };
 }

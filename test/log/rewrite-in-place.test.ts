@@ -5,6 +5,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
   writeSync,
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyEvent, initialState } from '../../src/log/fold.js';
 import { foldLogCached } from '../../src/log/fold-cache.js';
+import { hashAhead, PrefixHash } from '../../src/log/prefix-stamp.js';
 import { LogTailer } from '../../src/log/tail.js';
 
 const dirs: string[] = [];
@@ -46,6 +48,24 @@ function editInPlace(log: string): void {
 describe('a log edited in place behind what was read', () => {
   it('the status snapshot notices it once something is appended after it', () => {
     const log = reviewersLog();
+    expect(foldLogCached(log).state.features['feat-a']?.status).toBe('complete');
+    editInPlace(log);
+    appendFileSync(log, FILLER);
+    const again = foldLogCached(log);
+    expect(again.fromOffset).toBe(0);
+    expect(again.state.features['feat-a']?.status).toBe('failed');
+  });
+
+  it('a large log hashed on another thread at its first read: the same hash, and the edit still noticed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-rewrite-large-'));
+    dirs.push(dir);
+    const log = join(dir, 'log.jsonl');
+    // Past the size from which the first read hashes on another thread (8 MiB).
+    writeFileSync(log, `{"feature_id":"feat-a","status":"complete"}\n${FILLER.repeat(220_000)}`);
+    const size = statSync(log).size;
+    expect(size).toBeGreaterThan(8 * 1024 * 1024);
+    expect(hashAhead(log, size).take(size)).toBe(new PrefixHash(log).upTo(size));
+    expect(hashAhead(log, size).take(size - 1)).toBeUndefined();
     expect(foldLogCached(log).state.features['feat-a']?.status).toBe('complete');
     editInPlace(log);
     appendFileSync(log, FILLER);
