@@ -45,15 +45,19 @@ function editInPlace(log: string): void {
   closeSync(fd);
 }
 
+/** Folded once (snapshot written), edited in place, appended to: the next fold starts over and sees the edit. */
+function expectEditNoticed(log: string): void {
+  expect(foldLogCached(log).state.features['feat-a']?.status).toBe('complete');
+  editInPlace(log);
+  appendFileSync(log, FILLER);
+  const again = foldLogCached(log);
+  expect(again.fromOffset).toBe(0);
+  expect(again.state.features['feat-a']?.status).toBe('failed');
+}
+
 describe('a log edited in place behind what was read', () => {
   it('the status snapshot notices it once something is appended after it', () => {
-    const log = reviewersLog();
-    expect(foldLogCached(log).state.features['feat-a']?.status).toBe('complete');
-    editInPlace(log);
-    appendFileSync(log, FILLER);
-    const again = foldLogCached(log);
-    expect(again.fromOffset).toBe(0);
-    expect(again.state.features['feat-a']?.status).toBe('failed');
+    expectEditNoticed(reviewersLog());
   });
 
   it('a large log hashed on another thread at its first read: the same hash, and the edit still noticed', () => {
@@ -66,12 +70,7 @@ describe('a log edited in place behind what was read', () => {
     expect(size).toBeGreaterThan(8 * 1024 * 1024);
     expect(hashAhead(log, size).take(size)).toBe(new PrefixHash(log).upTo(size));
     expect(hashAhead(log, size).take(size - 1)).toBeUndefined();
-    expect(foldLogCached(log).state.features['feat-a']?.status).toBe('complete');
-    editInPlace(log);
-    appendFileSync(log, FILLER);
-    const again = foldLogCached(log);
-    expect(again.fromOffset).toBe(0);
-    expect(again.state.features['feat-a']?.status).toBe('failed');
+    expectEditNoticed(log);
   });
 
   it('the tailer (status --watch, the dashboard), woken at every write, reads it again after an edit in place', () => {
