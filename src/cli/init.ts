@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ADAPTERS } from '../agents/registry.js';
@@ -18,6 +18,7 @@ import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { refuseWrongKinds } from './wrong-kind.js';
 
 const SAMPLE_ID = 'feature-001-example';
 
@@ -188,7 +189,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
 
 /** Refuses, before anything is written, a path that is in the way of the files init writes. */
 function refuseBlockedPaths(root: string, contractFile: string, force: boolean): void {
-  refuseWrongKinds(root, [
+  refuseWrongKinds('init', root, [
     ...CONFIG_FILES.map((f) => ({ path: f, kind: 'file' as const })),
     { path: 'specs', kind: 'folder' },
     { path: relative(root, dirname(contractFile)), kind: 'folder' },
@@ -201,22 +202,6 @@ function refuseBlockedPaths(root: string, contractFile: string, force: boolean):
     const names = existing.map((f) => relative(root, f)).join(', ');
     throw new UserError('init/exists', `not overwriting ${names}: already there`, {
       hint: 'Run `baton init --force` to replace them, or `baton new <name>` to add a contract.',
-    });
-  }
-}
-
-/**
- * Refuses, before anything is written, when a path init writes to is there as the other kind (a file named
- * `.baton`, a folder named `.gitignore`): init would fail half-way, leaving files a second init refuses.
- */
-function refuseWrongKinds(root: string, paths: { path: string; kind: 'file' | 'folder' }[]): void {
-  for (const { path, kind } of paths) {
-    const stat = statSync(join(root, path), { throwIfNoEntry: false });
-    if (stat === undefined || stat.isDirectory() === (kind === 'folder')) continue;
-    const shown = escapeControl(path);
-    const what = kind === 'folder' ? 'a file, not a folder' : 'a folder, not a file';
-    throw new UserError(`init/not-a-${kind}`, `${shown} is ${what}; nothing was written`, {
-      hint: `\`baton init\` needs ${shown} to be a ${kind}: move it out of the way (e.g. \`mv ${shown} ${shown}.old\`), then run it again.`,
     });
   }
 }

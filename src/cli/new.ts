@@ -15,6 +15,7 @@ import { palette } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { probeProject, schemaReference } from './init.js';
+import { refuseWrongKinds } from './wrong-kind.js';
 
 /** `baton new <name>`: a new contract from the template, with the next free feature number. */
 export const registerNew: RegisterCommand = (program, ctx) => {
@@ -42,6 +43,7 @@ export const registerNew: RegisterCommand = (program, ctx) => {
       if (!config.ok)
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
       const specs = config.value.specs;
+      refuseWrongKinds('new', root, [{ path: relative(root, specs), kind: 'folder' }]);
       const existing = existsSync(specs)
         ? readdirSync(specs, { withFileTypes: true })
             .filter((e) => e.isDirectory())

@@ -235,6 +235,18 @@ describe('baton init', () => {
     expect(existsSync(join(r.root, 'specs/feature-001-example'))).toBe(false);
   });
 
+  it('new refuses a file named specs in one line, not a stack trace', async () => {
+    const r = repo();
+    writeFileSync(join(r.root, 'specs'), 'mine\n');
+    const out = await runBaton(['new', 'upload'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      'baton: specs is a file, not a folder; nothing was written [new/not-a-folder]',
+    );
+    expect(out.stderr).not.toContain('internal error');
+    expect(readFileSync(join(r.root, 'specs'), 'utf8')).toBe('mine\n');
+  });
+
   it('run from a subfolder, says the files went to the repository root', async () => {
     const r = repo();
     mkdirSync(join(r.root, 'sub'));
