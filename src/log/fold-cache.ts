@@ -16,6 +16,15 @@ import {
 import { hashAhead, markPrefix, PrefixHash } from './prefix-stamp.js';
 import { type LogProblem, streamLog } from './read.js';
 
+/** `hashAhead`, or nothing when no thread can be started (the mark then hashes on this one). */
+function hashAheadOrNot(logPath: string, size: number): ReturnType<typeof hashAhead> | undefined {
+  try {
+    return hashAhead(logPath, size);
+  } catch {
+    return undefined;
+  }
+}
+
 /** From this size a first read hashes the log on another thread (a thread costs more than hashing less). */
 const HASH_AHEAD_FROM = 8 * 1024 * 1024;
 
@@ -47,7 +56,7 @@ export function foldLogCached(
     problem: (p: LogProblem) => problems.push(p),
   };
   // A first read of a large log hashes it (for the next read's check) on another thread meanwhile.
-  const ahead = !snap && s.size >= HASH_AHEAD_FROM ? hashAhead(logPath, s.size) : undefined;
+  const ahead = !snap && s.size >= HASH_AHEAD_FROM ? hashAheadOrNot(logPath, s.size) : undefined;
   const end = streamLog(logPath, from, {}, sink);
   const known = ahead?.take(end.endOffset);
   const next: FoldSnapshot = {
