@@ -1,21 +1,30 @@
 import { realpathSync } from 'node:fs';
 import { UserError } from './errors.js';
-import { findMainWorktree, findRepoRoot } from './git/git.js';
+import { findRepoRoot, gitRaw } from './git/git.js';
 
 /**
- * Where `init` and `new` write the project's files: the repository's main checkout, where every
- * other command reads the config and the contracts. In a linked worktree of the user's (another
- * branch checked out beside the main one) they refuse: files written there would never be read.
+ * Where `init` and `new` write the project's files: the checkout they run in, unless it is a linked
+ * worktree of the user's (`git worktree add`: its git folder is not the repository's common one).
+ * Every command reads the config and the contracts from the main checkout, so files written in a
+ * linked worktree would never be read: refused there, naming the main checkout. A submodule or a
+ * checkout with a separate git folder is a main checkout of its own.
  */
 export async function projectRootForWriting(cwd: string, command: string): Promise<string> {
   const here = await findRepoRoot(cwd);
-  const main = await findMainWorktree(cwd);
-  if (realOr(here) === realOr(main)) return here;
+  const dirs = await gitRaw(cwd, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']);
+  const [gitDir, commonDir] = dirs.stdout.split('\n');
+  if (dirs.exitCode !== 0 || !gitDir || !commonDir || realOr(gitDir) === realOr(commonDir)) return here;
   throw new UserError(
     `${command}/linked-worktree`,
-    `${here} is a linked worktree; Baton reads the config and contracts from the main checkout, ${main}`,
-    { hint: `Run \`baton ${command}\` in ${main}.` },
+    `${here} is a linked worktree; Baton reads the config and contracts from the main checkout, ${await mainCheckout(cwd)}`,
+    { hint: `Run \`baton ${command}\` in the main checkout.` },
   );
+}
+
+/** The main checkout's path: the first worktree git lists. */
+async function mainCheckout(cwd: string): Promise<string> {
+  const list = await gitRaw(cwd, ['worktree', 'list', '--porcelain']);
+  return /^worktree (.*)$/m.exec(list.stdout)?.[1] ?? 'the main checkout';
 }
 
 function realOr(path: string): string {

@@ -8,6 +8,7 @@ import { ADAPTERS } from '../agents/registry.js';
 import { isProcessAlive } from '../clean/inspect.js';
 import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
+import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
 import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
@@ -188,7 +189,12 @@ function openQueues(
   const workers = agents.map((agent) => {
     const connection = state.redis.duplicate(BULLMQ_CONNECTION);
     connections.push(connection);
-    const w = new Worker(queueName(agent), (job: Job) => handleJob(state, job), {
+    // What a job's checks left running is stopped once no job runs (another may be using a daemon it started).
+    const handle = (job: Job) =>
+      handleJob(state, job).finally(() => {
+        if (state.running.size === 0) void runCommandEndTasks();
+      });
+    const w = new Worker(queueName(agent), handle, {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: opts.concurrency,

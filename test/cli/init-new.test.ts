@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readFileSync,
   realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -49,10 +50,23 @@ describe('baton init', () => {
       expect(res.stderr).toContain(
         `baton: ${realpathSync(linked)} is a linked worktree; Baton reads the config and contracts from the main checkout, ${realpathSync(r.root)} [${args[0]}/linked-worktree]`,
       );
-      expect(res.stderr).toContain(`hint: Run \`baton ${args[0]}\` in ${realpathSync(r.root)}.`);
+      expect(res.stderr).toContain(`hint: Run \`baton ${args[0]}\` in the main checkout.`);
     }
     expect(existsSync(join(linked, 'baton.config.json'))).toBe(false);
     expect(existsSync(join(linked, 'specs'))).toBe(false);
+  });
+
+  it('works in a checkout whose git folder is elsewhere (--separate-git-dir, as a submodule has): it is a main checkout', async () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), 'baton-sepgit-')));
+    const root = join(base, 'app');
+    try {
+      execFileSync('git', ['init', '-q', '-b', 'main', `--separate-git-dir=${join(base, 'app.git')}`, root]);
+      const res = await runBaton(['init', '--test', 'true'], { cwd: root });
+      expect(res.code, res.stderr).toBe(0);
+      expect(existsSync(join(root, 'baton.config.json'))).toBe(true);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('suggests a commit of its own files that leaves what the user had staged out of it', async () => {
