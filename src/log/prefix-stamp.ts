@@ -159,12 +159,13 @@ export function markPrefix(
   };
 }
 
-/** The worker's code: `PrefixHash`'s hash of the file's first `size` bytes, posted, then a flag raised. */
+/** The worker's code: `PrefixHash`'s hash of the file's first `size` bytes, posted, then a flag raised; it counts the chunks it hashed. */
 const HASH_AHEAD_WORKER = `
 const { workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { openSync, readSync, closeSync, constants } = require('node:fs');
 const { path, size, shared, port } = workerData;
+const progress = new Int32Array(shared);
 let digest = null;
 try {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -177,6 +178,7 @@ try {
       if (n <= 0) throw new Error('short');
       hash.update(buf.subarray(0, n));
       at += n;
+      Atomics.add(progress, 1, 1);
     }
     digest = hash.digest('base64');
   } finally {
@@ -184,10 +186,12 @@ try {
   }
 } catch {}
 port.postMessage(digest);
-const flag = new Int32Array(shared);
-Atomics.store(flag, 0, 1);
-Atomics.notify(flag, 0);
+Atomics.store(progress, 0, 1);
+Atomics.notify(progress, 0);
 `;
+
+/** How long \`take\` waits for the hashing thread to read another chunk before hashing itself. */
+const STALL_MS = 2000;
 
 /**
  * \`PrefixHash\`'s hash of the log's first \`size\` bytes, computed on another thread while the caller
@@ -199,7 +203,8 @@ export function hashAhead(logPath: string, size: number): { take(offset: number)
   const { Worker, MessageChannel, receiveMessageOnPort } = createRequire(import.meta.url)(
     'node:worker_threads',
   ) as typeof import('node:worker_threads');
-  const shared = new SharedArrayBuffer(4);
+  // [0]: done; [1]: chunks hashed so far (a thread that died stops counting).
+  const shared = new SharedArrayBuffer(8);
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(HASH_AHEAD_WORKER, {
     eval: true,
@@ -211,7 +216,15 @@ export function hashAhead(logPath: string, size: number): { take(offset: number)
     take(offset: number): string | undefined {
       try {
         if (offset !== size) return undefined;
-        Atomics.wait(new Int32Array(shared), 0, 0, 30_000);
+        const flags = new Int32Array(shared);
+        let seen = -1;
+        while (Atomics.load(flags, 0) === 0) {
+          const chunks = Atomics.load(flags, 1);
+          // No chunk read since the last wait: the thread is stuck or gone; hash on this one.
+          if (chunks === seen) return undefined;
+          seen = chunks;
+          Atomics.wait(flags, 0, 0, STALL_MS);
+        }
         const got = receiveMessageOnPort(port1)?.message;
         return typeof got === 'string' ? got : undefined;
       } finally {
