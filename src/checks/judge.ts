@@ -60,17 +60,23 @@ export interface CommandResult {
   output: string;
   /** Processes the command left running outside its process group, stopped when the Baton command ends. */
   leftRunning?: ReadonlyArray<{ pid: number; command: string }>;
+  /** A port of the feature's block one of them listened on: they were stopped at once. */
+  heldPort?: number;
 }
 
 /** What a verdict's message adds when the command left processes running (stopped when the command ends). */
-export function leftRunningNote(left: CommandResult['leftRunning']): string {
+export function leftRunningNote(left: CommandResult['leftRunning'], heldPort?: number): string {
   if (!left || left.length === 0) return '';
   const shown = left
     .slice(0, 3)
     .map((p) => clip(p.command, 80))
     .join(', ');
   const more = left.length > 3 ? `, and ${left.length - 3} more` : '';
-  return `; it left ${left.length} process${left.length === 1 ? '' : 'es'} running, which Baton stops when this command ends: ${shown}${more}`;
+  const when =
+    heldPort === undefined
+      ? 'which Baton stops when this command ends'
+      : `stopped by Baton at once (one listened on port ${heldPort}, the feature's)`;
+  return `; it left ${left.length} process${left.length === 1 ? '' : 'es'} running, ${when}: ${shown}${more}`;
 }
 
 /** Lines of output kept in a check event. */
@@ -100,7 +106,7 @@ export function judgeRun(result: CommandResult, timeoutMs: number): CheckVerdict
   if (result.timedOut) {
     return {
       outcome: 'failed',
-      message: `timed out after ${formatLimit(timeoutMs)}: the command was stopped${leftRunningNote(result.leftRunning)}`,
+      message: `timed out after ${formatLimit(timeoutMs)}: the command was stopped${leftRunningNote(result.leftRunning, result.heldPort)}`,
       measured,
     };
   }
@@ -108,7 +114,7 @@ export function judgeRun(result: CommandResult, timeoutMs: number): CheckVerdict
   if (result.exitCode === 0 && result.signal === null) {
     return {
       outcome: 'passed',
-      message: `exit 0 after ${took}${leftRunningNote(result.leftRunning)}`,
+      message: `exit 0 after ${took}${leftRunningNote(result.leftRunning, result.heldPort)}`,
       measured,
     };
   }
@@ -116,7 +122,7 @@ export function judgeRun(result: CommandResult, timeoutMs: number): CheckVerdict
   const exit = describeExit({ exitCode: result.exitCode, signal: result.signal, timedOut: false });
   return {
     outcome: 'failed',
-    message: `${exit} after ${took}${last ? `: ${clip(last.trim(), 200)}` : ' (no output)'}${leftRunningNote(result.leftRunning)}`,
+    message: `${exit} after ${took}${last ? `: ${clip(last.trim(), 200)}` : ' (no output)'}${leftRunningNote(result.leftRunning, result.heldPort)}`,
     measured,
   };
 }

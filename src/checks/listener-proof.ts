@@ -22,8 +22,7 @@ export function parseListeners(tables: readonly string[], port: number): Set<str
   return inodes;
 }
 
-/** The inodes listening on `port`, or undefined where /proc/net/tcp cannot be read. */
-export function listenersOn(port: number): Set<string> | undefined {
+function tcpTables(): string[] {
   const tables: string[] = [];
   for (const name of ['/proc/net/tcp', '/proc/net/tcp6']) {
     try {
@@ -32,7 +31,21 @@ export function listenersOn(port: number): Set<string> | undefined {
       // tcp6 is absent on a kernel without IPv6; tcp alone still answers.
     }
   }
+  return tables;
+}
+
+/** The inodes listening on `port`, or undefined where /proc/net/tcp cannot be read. */
+export function listenersOn(port: number): Set<string> | undefined {
+  const tables = tcpTables();
   return tables.length === 0 ? undefined : parseListeners(tables, port);
+}
+
+/** The first of `ports` one of `pids` listens on, if any (from /proc; none where it cannot be read). */
+export function portHeldBy(pids: readonly number[], ports: readonly number[]): number | undefined {
+  if (pids.length === 0) return undefined;
+  const tables = tcpTables();
+  const held = new Set(pids.flatMap((pid) => [...socketsOf(pid)]));
+  return ports.find((port) => [...parseListeners(tables, port)].some((inode) => held.has(inode)));
 }
 
 /** The socket inodes a process holds open (`socket:[N]` links in /proc/<pid>/fd). */

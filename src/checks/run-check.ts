@@ -4,6 +4,7 @@ import { procNowMs } from '../guard/proc.js';
 import { atCommandEnd } from '../process/at-command-end.js';
 import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
+import { portHeldBy } from './listener-proof.js';
 import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
 
 /** How to run a `run` check's command. */
@@ -15,6 +16,12 @@ export interface RunCommandOptions {
   /** stdout and stderr go here, interleaved, so the tail is what the user would have seen. */
   outputFile: string;
   signal?: AbortSignal;
+}
+
+/** The feature's ten ports, from the environment its checks get (`BATON_PORT_BASE`, else `PORT`). */
+function portBlockOf(env: NodeJS.ProcessEnv): number[] {
+  const base = Number(env.BATON_PORT_BASE ?? env.PORT);
+  return Number.isInteger(base) && base > 0 ? Array.from({ length: 10 }, (_, i) => base + i) : [];
 }
 
 /**
@@ -43,10 +50,16 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     // What it left outside its group runs on until this command ends (another feature's check may be
     // using a shared daemon it started: a build server, a compiler cache), then is stopped.
     const left = leftByCheck(mark, fromMs);
-    if (left.length > 0) atCommandEnd(() => stopLeftByCheck(mark, fromMs));
+    // Unless one holds a port of the feature's block: the next check (or feature) would meet it there.
+    const heldPort = portHeldBy(
+      left.map((p) => p.pid),
+      portBlockOf(opts.env),
+    );
+    if (heldPort !== undefined) await stopLeftByCheck(mark, fromMs);
+    else if (left.length > 0) atCommandEnd(() => stopLeftByCheck(mark, fromMs));
     capOutputFile(opts.outputFile);
     return {
-      ...(left.length > 0 ? { leftRunning: left } : {}),
+      ...(left.length > 0 ? { leftRunning: left, ...(heldPort !== undefined ? { heldPort } : {}) } : {}),
       exitCode: exit.exitCode,
       signal: exit.signal,
       timedOut: exit.timedOut,

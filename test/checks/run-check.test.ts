@@ -113,6 +113,20 @@ describe('run checks', () => {
     expect(processAlive(pid)).toBe(false);
   });
 
+  it("stops at once a leftover that listens on a port of the feature's block, saying which", async () => {
+    const server = `require('net').createServer().listen(Number(process.env.BATON_PORT_BASE) + 3, '127.0.0.1', () => console.log('up'))`;
+    const { event } = await verifyRun(
+      `setsid ${JSON.stringify(process.execPath)} -e "${server}" > ../leftover.out 2>&1 </dev/null & echo "daemon $!"; for i in $(seq 50); do grep -q up ../leftover.out 2>/dev/null && break; sleep 0.1; done`,
+    );
+    expect(event.type, event.message).toBe('check.passed');
+    expect(event.message).toMatch(
+      /; it left 1 process running, stopped by Baton at once \(one listened on port 41233, the feature's\): .*node/,
+    );
+    const pid = Number(/daemon (\d+)/.exec(event.measured?.output_tail ?? '')?.[1]);
+    // Gone before the command ends: nothing left for its end.
+    expect(processAlive(pid)).toBe(false);
+  });
+
   it("a shared daemon one feature's check started keeps serving another's until the command ends", async () => {
     // A build server started on first use by whichever check comes first (as Gradle or sccache do).
     const dir = mkdtempSync(join(tmpdir(), 'baton-shared-daemon-'));
