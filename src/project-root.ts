@@ -1,6 +1,6 @@
-import { realpathSync } from 'node:fs';
 import { UserError } from './errors.js';
-import { findRepoRoot, gitRaw } from './git/git.js';
+import { gitRaw, notARepo } from './git/git.js';
+import { realNearest } from './path-inside.js';
 
 /**
  * Where `init` and `new` write the project's files: the checkout they run in, unless it is a linked
@@ -10,10 +10,17 @@ import { findRepoRoot, gitRaw } from './git/git.js';
  * checkout with a separate git folder is a main checkout of its own.
  */
 export async function projectRootForWriting(cwd: string, command: string): Promise<string> {
-  const here = await findRepoRoot(cwd);
-  const dirs = await gitRaw(cwd, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']);
-  const [gitDir, commonDir] = dirs.stdout.split('\n');
-  if (dirs.exitCode !== 0 || !gitDir || !commonDir || realOr(gitDir) === realOr(commonDir)) return here;
+  // The checkout and both git folders from one process.
+  const r = await gitRaw(cwd, [
+    'rev-parse',
+    '--show-toplevel',
+    '--path-format=absolute',
+    '--git-dir',
+    '--git-common-dir',
+  ]);
+  const [here, gitDir, commonDir] = r.stdout.split('\n');
+  if (r.exitCode !== 0 || !here || !gitDir || !commonDir) throw notARepo(cwd);
+  if (realNearest(gitDir) === realNearest(commonDir)) return here;
   throw new UserError(
     `${command}/linked-worktree`,
     `${here} is a linked worktree; Baton reads the config and contracts from the main checkout, ${await mainCheckout(cwd)}`,
@@ -25,12 +32,4 @@ export async function projectRootForWriting(cwd: string, command: string): Promi
 async function mainCheckout(cwd: string): Promise<string> {
   const list = await gitRaw(cwd, ['worktree', 'list', '--porcelain']);
   return /^worktree (.*)$/m.exec(list.stdout)?.[1] ?? 'the main checkout';
-}
-
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }

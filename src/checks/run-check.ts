@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CHECK_MARK, leftByCheck, stopLeftByCheck } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
+import { PORTS_PER_FEATURE } from '../ports.js';
 import { atCommandEnd } from '../process/at-command-end.js';
 import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
@@ -18,10 +19,12 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
 }
 
-/** The feature's ten ports, from the environment its checks get (`BATON_PORT_BASE`, else `PORT`). */
+/** The feature's block of ports, from the environment its checks get (`BATON_PORT_BASE`, else `PORT`). */
 function portBlockOf(env: NodeJS.ProcessEnv): number[] {
   const base = Number(env.BATON_PORT_BASE ?? env.PORT);
-  return Number.isInteger(base) && base > 0 ? Array.from({ length: 10 }, (_, i) => base + i) : [];
+  return Number.isInteger(base) && base > 0
+    ? Array.from({ length: PORTS_PER_FEATURE }, (_, i) => base + i)
+    : [];
 }
 
 /**

@@ -138,7 +138,8 @@ export class GitError extends Error {
   }
 }
 
-function notARepo(cwd: string): UserError {
+/** The error every command gives outside a git repository. */
+export function notARepo(cwd: string): UserError {
   return new UserError('git/not-a-repo', `${cwd} is not inside a git repository`, {
     hint: 'Run baton from your project folder, or create a repository with `git init` and commit once.',
   });
