@@ -88,13 +88,20 @@ export function featureProcesses(
   all = listProcesses(),
   startedFromMs?: number,
 ): ProcessInfo[] {
-  const from = startedFromMs === undefined ? Number.NEGATIVE_INFINITY : startedFromMs - START_SLACK_MS;
-  return all.filter((p) => {
-    if (p.pid === process.pid || p.startMs < from) return false;
+  return startedSince(all, startedFromMs).filter((p) => {
     // The unit (an attempt `<id>.a<n>` shares its feature's BATON_FEATURE_ID with the other attempts).
     const env = processEnvVars(p.pid, ['BATON_RUN_ID', 'BATON_UNIT_ID', 'BATON_FEATURE_ID']);
     return env.BATON_RUN_ID === runId && (env.BATON_UNIT_ID ?? env.BATON_FEATURE_ID) === featureId;
   });
+}
+
+/**
+ * The processes of `all` other than this one that started since `startedFromMs` (on /proc's clock,
+ * with `START_SLACK_MS` of slack; unknown, all of them): the only ones whose environment is worth reading.
+ */
+function startedSince(all: readonly ProcessInfo[], startedFromMs: number | undefined): ProcessInfo[] {
+  const from = startedFromMs === undefined ? Number.NEGATIVE_INFINITY : startedFromMs - START_SLACK_MS;
+  return all.filter((p) => p.pid !== process.pid && p.startMs >= from);
 }
 
 /** What `stopStragglers` looks at besides the run and the feature. */
@@ -191,9 +198,7 @@ export function leftByCheck(mark: string, startedFromMs?: number): Straggler[] {
 }
 
 function markedProcesses(mark: string, startedFromMs: number | undefined): ProcessInfo[] {
-  const from = startedFromMs === undefined ? Number.NEGATIVE_INFINITY : startedFromMs - START_SLACK_MS;
-  return listProcesses().filter(
-    (p) =>
-      p.pid !== process.pid && p.startMs >= from && processEnvVars(p.pid, [CHECK_MARK])[CHECK_MARK] === mark,
+  return startedSince(listProcesses(), startedFromMs).filter(
+    (p) => processEnvVars(p.pid, [CHECK_MARK])[CHECK_MARK] === mark,
   );
 }
