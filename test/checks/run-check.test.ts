@@ -212,7 +212,9 @@ describe('processes a check leaves, through baton run', () => {
             {
               id: 'serves',
               text: 'starts its helper',
-              run: 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ../helper.pid',
+              // The pause lets setsid take the helper out of the check's group before the check ends
+              // (still in it, the group's stop at the check's end takes it, rightly).
+              run: 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ../helper.pid; sleep 0.3',
             },
           ],
         },
