@@ -95,7 +95,7 @@ class CollisionRadar {
     switch (e.type) {
       case 'worktree.created':
         this.#tracked.get(e.feature_id)?.watch?.close();
-        this.#tracked.set(e.feature_id, trackWorktree(e.path, e.base_commit, !e.reused));
+        this.#tracked.set(e.feature_id, trackWorktree(e.path, e.base_commit));
         return;
       case 'feature.started': {
         const t = this.#tracked.get(e.feature_id);
@@ -151,6 +151,8 @@ class CollisionRadar {
 
   /** Refreshes one due worktree (its last look once the agent exited) and dates the paths seen first now. */
   async #refresh(id: string, t: Tracked): Promise<void> {
+    // A closed radar starts no watch (a first look sets one up): it would keep the process alive.
+    if (this.#closed) return;
     const final = !t.running;
     t.owed = false;
     try {

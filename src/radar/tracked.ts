@@ -26,8 +26,10 @@ export interface Tracked {
   owed: boolean;
   snapshot?: WorktreeSnapshot;
   firstSeen: Map<string, number>;
-  /** File events since the worktree was created; absent when watching failed (then every scan is full). */
+  /** File events since the first scan; absent before it and when watching failed (then every scan is full). */
   watch?: WorktreeWatch;
+  /** Whether the watch was set up (or failed to be): once, at the first scan of a running agent. */
+  watchTried: boolean;
   /** Every path the watch ever reported: re-added on each scan, since the agent's index may not have them. */
   everDirty: Set<string>;
   indexPath?: string;
@@ -38,31 +40,32 @@ export interface Tracked {
 }
 
 /**
- * A worktree to follow from its creation, watched when the watch can be set up (else every scan is
- * full). A `fresh` worktree was just checked out at its fork point: with a watch, its first snapshot
- * is the fork point itself (nothing touched, no git process) and the watch reports every write after.
- * A reused one may hold earlier work, so its first scan is a full git snapshot.
+ * A worktree to follow from its creation. Nothing is watched or read yet: the first scan that finds
+ * its agent running starts the watch and takes a full git snapshot (which covers what was written
+ * before the watch), so a feature that ends before the radar first looks costs nothing, and making
+ * the worktree costs no inotify set-up (one watch per folder) on the way to starting its agent.
  */
-export function trackWorktree(worktree: string, forkPoint: string, fresh: boolean): Tracked {
-  let watch: WorktreeWatch | undefined;
-  try {
-    watch = new WorktreeWatch(worktree);
-  } catch {
-    watch = undefined;
-  }
-  const atForkPoint = fresh && watch !== undefined;
+export function trackWorktree(worktree: string, forkPoint: string): Tracked {
   return {
     worktree,
     forkPoint,
     running: false,
     owed: false,
+    watchTried: false,
     firstSeen: new Map(),
     everDirty: new Set(),
     touched: new Set(),
     ignored: new Map(),
-    ...(watch ? { watch } : {}),
-    ...(atForkPoint ? { snapshot: { paths: [], commit: () => Promise.resolve(forkPoint) } } : {}),
   };
+}
+
+/** The watch of a worktree, or undefined when it cannot be set up (every scan is then full). */
+function startWatch(worktree: string): WorktreeWatch | undefined {
+  try {
+    return new WorktreeWatch(worktree);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where a refresh reads: the main checkout, the scratch folder, and the files of each fork point, listed once. */
@@ -73,12 +76,19 @@ export interface RefreshPlaces {
 }
 
 /**
- * Brings a feature's touched paths up to date; false when nothing changed. The first scan of a reused
+ * Brings a feature's touched paths up to date; false when nothing changed. The first scan of a
  * worktree (and any scan after the watch lost events) is a full git snapshot; the others hash only
  * the files the watch reported and compare them with the fork point's blobs, so they cost no git
  * process at all unless a new file needs an ignore check, and a worktree nobody wrote to costs none.
  */
 export async function refreshTracked(id: string, t: Tracked, where: RefreshPlaces): Promise<boolean> {
+  // The first look at a running agent: the watch reports what is written from now on, and the full
+  // snapshot below (there is none yet) covers what came before. A last look needs no watch.
+  if (!t.watchTried && t.running) {
+    t.watchTried = true;
+    const watch = startWatch(t.worktree);
+    if (watch) t.watch = watch;
+  }
   const changes = t.watch ? await t.watch.take((dirs) => ignoredAmong(t, dirs)) : 'all';
   if (changes !== 'all') for (const c of changes) t.everDirty.add(c);
   const scratchIndex = join(where.scratchDir, `${id}.index`);

@@ -1,6 +1,7 @@
 /**
- * What a radar scan of one worktree asks of git: nothing while nobody wrote to a freshly checked-out
- * worktree, and for a new folder one ignore check that answers for the folder and its files together.
+ * What a radar scan of one worktree costs: nothing before the radar first looks (no watch, no git),
+ * one full snapshot at that first look, then no git process while nobody writes, and for a new
+ * folder one ignore check that answers for the folder and its files together.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +16,8 @@ afterEach(() => {
 });
 
 /**
- * A repository with a worktree checked out at its first commit, followed by the radar from then on
- * (or, with `earlier` work written first, followed as a reused worktree).
+ * A repository with a worktree checked out at its first commit (with `earlier` work written in it),
+ * followed by the radar from then on while its agent runs.
  */
 function freshWorktree(earlier?: Record<string, string>): {
   repo: TempRepo;
@@ -28,7 +29,8 @@ function freshWorktree(earlier?: Record<string, string>): {
   const worktree = join(repo.root, '..', 'wt');
   repo.git('worktree', 'add', '-q', '-b', 'f', worktree);
   for (const [path, text] of Object.entries(earlier ?? {})) writeFileSync(join(worktree, path), text);
-  const t = trackWorktree(worktree, repo.git('rev-parse', 'HEAD'), !earlier);
+  const t = trackWorktree(worktree, repo.git('rev-parse', 'HEAD'));
+  t.running = true;
   cleanups.push(() => t.watch?.close());
   const places = { root: repo.root, scratchDir: join(repo.root, '..', 'scratch'), forkFiles: new Map() };
   return { repo, t, places };
@@ -49,10 +51,29 @@ async function gitCallsOf(dir: string, scan: () => Promise<unknown>): Promise<st
 
 const settle = () => new Promise((r) => setTimeout(r, 200));
 
+/** The git subcommands of `calls`, sorted (the hardening `-c` options dropped). */
+const subcommands = (calls: string[]) => calls.map((c) => c.replace(/^(-c \S+ )*/, '').split(' ')[0]).sort();
+
 describe('a radar scan of a fresh worktree', () => {
-  it('costs no git process while nobody wrote to it, and sees nothing touched', async () => {
-    const { repo, t, places } = freshWorktree();
+  it('sets up nothing before the first scan: no watch, no snapshot', () => {
+    const { t } = freshWorktree();
+    expect(t.watch, 'inotify watch').toBeUndefined();
+    expect(t.snapshot).toBeUndefined();
+  });
+
+  it('takes a full snapshot at the first scan, which sees what was written before it, and watches from then on', async () => {
+    const { repo, t, places } = freshWorktree({ 'README.md': '# earlier work\n', 'notes.txt': 'n\n' });
+    const calls = await gitCallsOf(join(repo.root, '..'), async () => {
+      expect(await refreshTracked('f', t, places)).toBe(true);
+    });
+    expect(t.snapshot?.paths).toEqual(['README.md', 'notes.txt']);
     expect(t.watch, 'inotify watch').toBeDefined();
+    expect(subcommands(calls)).toEqual(['add', 'diff-index', 'rev-parse']);
+  });
+
+  it('costs no git process after the first scan while nobody writes to it', async () => {
+    const { repo, t, places } = freshWorktree();
+    await refreshTracked('f', t, places);
     await settle();
     const calls = await gitCallsOf(join(repo.root, '..'), async () => {
       expect(await refreshTracked('f', t, places)).toBe(false);
@@ -64,6 +85,7 @@ describe('a radar scan of a fresh worktree', () => {
 
   it('asks one ignore check for a new folder and its files, then hashes them without git', async () => {
     const { repo, t, places } = freshWorktree();
+    await refreshTracked('f', t, places);
     mkdirSync(join(t.worktree, 'src', 'deep'), { recursive: true });
     writeFileSync(join(t.worktree, 'src', 'deep', 'a.txt'), 'a\n');
     writeFileSync(join(t.worktree, 'src', 'deep', 'b.log'), 'ignored\n');
@@ -78,16 +100,14 @@ describe('a radar scan of a fresh worktree', () => {
     });
     expect(t.snapshot?.paths).toEqual(want);
     // The fork point's files (once per fork point) and one check-ignore: no snapshot through an index.
-    expect(calls.map((c) => c.replace(/^(-c \S+ )*/, '').split(' ')[0]).sort()).toEqual([
-      'check-ignore',
-      'ls-tree',
-    ]);
+    expect(subcommands(calls)).toEqual(['check-ignore', 'ls-tree']);
   });
 
-  it('takes a full snapshot first of a reused worktree, which may hold work from before', async () => {
-    const { t, places } = freshWorktree({ 'README.md': '# earlier work\n', 'notes.txt': 'n\n' });
-    expect(t.snapshot).toBeUndefined();
+  it('takes a last look at an agent that ended before the first scan without starting a watch', async () => {
+    const { t, places } = freshWorktree({ 'notes.txt': 'n\n' });
+    t.running = false;
     expect(await refreshTracked('f', t, places)).toBe(true);
-    expect(t.snapshot?.paths).toEqual(['README.md', 'notes.txt']);
+    expect(t.snapshot?.paths).toEqual(['notes.txt']);
+    expect(t.watch, 'inotify watch').toBeUndefined();
   });
 });
