@@ -166,24 +166,66 @@ export function commonGitDir(root: string): Promise<string> {
   return dir;
 }
 
+/** Where `cwd` is: its checkout's top folder, its own git folder and the repository's common one (absolute). */
+export interface GitPlaces {
+  top: string;
+  gitDir: string;
+  commonDir: string;
+}
+
+/** `GitPlaces` from one `rev-parse`, which also says whether `cwd` is in a work tree at all. */
+export async function gitPlaces(cwd: string): Promise<GitPlaces> {
+  const r = await gitRaw(cwd, [
+    'rev-parse',
+    '--show-toplevel',
+    '--path-format=absolute',
+    '--git-dir',
+    '--git-common-dir',
+  ]);
+  const [top, gitDir, commonDir] = r.stdout.split('\n');
+  if (r.exitCode !== 0 || !top || !gitDir || !commonDir) throw notARepo(cwd);
+  return { top, gitDir, commonDir };
+}
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
- * The main work tree of the repository (not a linked worktree), from any of its worktrees: git's
- * own rule (`git worktree list`'s first entry) — the real path of the common git folder without its
- * `/.git` — from one `rev-parse`, which also says whether `cwd` is in a work tree at all.
+ * The main work tree of the repository (not a linked worktree), from any of its worktrees. In the
+ * main work tree itself (its git folder is the common one) it is the checkout git names, whatever
+ * its git folder is called (a submodule's `.git/modules/<name>`, a `--separate-git-dir`). From a
+ * linked worktree it is the common folder without its `/.git` (git's own rule), or else the
+ * `core.worktree` the common folder's config names (a submodule's); a repository that records
+ * neither cannot say where its main checkout is, and that is one clear error.
  */
 export async function findMainWorktree(cwd: string): Promise<string> {
-  const r = await gitRaw(cwd, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-common-dir']);
-  const [top, common] = r.stdout.split('\n');
-  if (r.exitCode !== 0 || !top || !common) throw notARepo(cwd);
-  let real: string;
-  try {
-    real = realpathSync(common);
-  } catch {
-    return top;
-  }
-  const main = real.endsWith('/.git') ? real.slice(0, -'/.git'.length) : real.replace(/\/\.$/, '');
+  const { top, gitDir, commonDir } = await gitPlaces(cwd);
+  const real = realOr(commonDir);
+  const main =
+    realOr(gitDir) === real
+      ? top
+      : real.endsWith('/.git')
+        ? real.slice(0, -'/.git'.length)
+        : await configuredWorktree(cwd, real, top);
   if (!commonDirs.has(main)) commonDirs.set(main, Promise.resolve(real));
   return main;
+}
+
+/** The `core.worktree` of the common git folder `common`, absolute; a `UserError` when it names none. */
+async function configuredWorktree(cwd: string, common: string, here: string): Promise<string> {
+  const r = await gitRaw(cwd, ['config', '--file', join(common, 'config'), '--get', 'core.worktree']);
+  const named = r.exitCode === 0 ? r.stdout.trim() : '';
+  if (named) return realOr(isAbsolute(named) ? named : join(common, named));
+  throw new UserError(
+    'git/no-main-checkout',
+    `${here} is a linked worktree of a repository whose git folder (${common}) does not say where its main checkout is`,
+    { hint: 'Run Baton in the main checkout, where the config and the contracts are read from.' },
+  );
 }
 
 /** Resolves a ref to a full commit id, or undefined when it does not exist. */
