@@ -147,6 +147,8 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
   return {
     feature_id: d.target.id,
     branch: d.target.tip !== undefined ? d.target.branch : null,
+    // The commit the branch pointed at: `git branch <branch> <tip>` restores a discarded one.
+    tip: d.target.tip ?? null,
     worktree: d.target.worktree?.path ?? null,
     reasons: d.reasons,
     ...(d.action === 'remove' ? { forced: d.forced, disk_bytes: disk ?? null } : {}),

@@ -67,6 +67,10 @@ describe('baton clean', () => {
     expect(existsSync(worktreePath(repo, 'b'))).toBe(true);
     expect(existsSync(worktreePath(repo, 'c'))).toBe(true);
 
+    // A script sees each branch's tip too, so it can restore what --force discards.
+    const plan = await runBaton(['clean', '--force', '--dry-run', '--json'], { cwd: repo.root });
+    const removed = JSON.parse(plan.stdout).removed as Array<{ feature_id: string; tip: string | null }>;
+    expect(removed.find((d) => d.feature_id === 'c')?.tip).toBe(repo.git('rev-parse', 'baton/c'));
     const forced = await runBaton(['clean', '--force'], { cwd: repo.root });
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('Removed 2');
