@@ -6,12 +6,18 @@ import { findImports, loadParser, type Parse, resolveImport } from '../../src/co
 import { createLogParser, type LoggedCommit } from '../../src/coupling/log-stream.js';
 
 describe('createLogParser', () => {
+  // As `git log -z --name-only` writes it: NUL-ended headers and paths, a newline before a commit's first path.
   const STREAM =
-    '\x1eabc1234\x1fadd stock to catalog\n\nsrc/catalog/a.ts\nsrc/stock/b.ts\n\x1edef5678\x1f\n\x1e0123abc\x1fone file\n\nREADME.md\n';
+    '/abc1234 fff0000\x1fadd stock\x1e to\x1f catalog\0\nsrc/catalog/a.ts\0src/stock/b\tq"\\.ts\0' +
+    '/def5678\x1f\0/0123abc\x1fone file\0\n\nREADME\n.md\0';
   const expected: LoggedCommit[] = [
-    { sha: 'abc1234', subject: 'add stock to catalog', files: ['src/catalog/a.ts', 'src/stock/b.ts'] },
+    {
+      sha: 'abc1234',
+      subject: 'add stock\x1e to\x1f catalog',
+      files: ['src/catalog/a.ts', 'src/stock/b\tq"\\.ts'],
+    },
     { sha: 'def5678', subject: '', files: [] },
-    { sha: '0123abc', subject: 'one file', files: ['README.md'] },
+    { sha: '0123abc', subject: 'one file', files: ['\nREADME\n.md'] },
   ];
   it.each([1, 2, 3, 7, 1000])('reads the same commits whatever the chunk size (%i)', (size) => {
     const got: LoggedCommit[] = [];
