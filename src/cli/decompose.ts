@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -35,7 +35,7 @@ export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {
         'outside specs/, or whose agent exits non-zero, is refused and reported. Existing contracts are never overwritten without --force. ' +
         'See docs/decompose.md.',
     )
-    .argument('<spec>', 'the specification to decompose (markdown)')
+    .argument('<spec>', 'the specification to decompose (a markdown file, at most 1 MiB)')
     .option('--agent <name>', 'agent adapter to run (default: the config’s agent)')
     .option('--features <n>', 'ask for exactly this many features')
     .option('--rounds <r>', 'at most this many rounds of findings', '3')
@@ -92,6 +92,9 @@ async function decomposeAction(
   if (!ok) setExit(1);
 }
 
+/** The largest spec read: it goes whole into the agent's task. */
+const MAX_SPEC_BYTES = 1024 * 1024;
+
 /** The flags parsed, the config loaded and the spec read: a user error for each that is wrong. */
 async function readDecomposeInputs(
   ctx: CliContext,
@@ -105,16 +108,31 @@ async function readDecomposeInputs(
   if (!loaded.ok) {
     throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: loaded.errors });
   }
-  const file = resolve(ctx.cwd, specPath);
-  if (!existsSync(file)) {
-    throw new UserError('decompose/no-spec', `no spec at ${specPath}`, {
-      hint: 'Pass the path of a markdown file that describes what to build.',
-      exitCode: 2,
-    });
-  }
   const config = loaded.value;
   const agent = flags.agent ?? config.agent;
-  return { rounds, features, root, config, spec: readFileSync(file, 'utf8'), agent };
+  return { rounds, features, root, config, spec: readSpec(resolve(ctx.cwd, specPath), specPath), agent };
+}
+
+/** The spec's text: a regular file (not a folder, a device or a pipe, which could block) of at most MAX_SPEC_BYTES. */
+function readSpec(file: string, shown: string): string {
+  const hint = 'Pass the path of a markdown file that describes what to build.';
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new UserError('decompose/no-spec', `no spec at ${shown}`, { hint, exitCode: 2 });
+  }
+  if (!st.isFile()) {
+    throw new UserError('decompose/no-spec', `${shown} is not a regular file`, { hint, exitCode: 2 });
+  }
+  if (st.size > MAX_SPEC_BYTES) {
+    throw new UserError(
+      'decompose/spec-too-large',
+      `${st.size} bytes in ${shown}; a spec may hold at most ${MAX_SPEC_BYTES} (it goes whole into the agent's task)`,
+      { hint: 'Pass a shorter spec, e.g. the part to build now.', exitCode: 2 },
+    );
+  }
+  return readFileSync(file, 'utf8');
 }
 
 /** Runs the decomposing agent once per round, in the round's worktree, with its own log and state folder. */

@@ -1,0 +1,61 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+const groups: number[] = [];
+afterEach(() => {
+  for (const pgid of groups.splice(0)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** A shell line that writes one valid contract owning `src/<name>/**`. */
+const contract = (id: string, name: string) =>
+  `mkdir -p specs/${id} && printf -- "---\\nfeature_id: ${id}\\ntitle: ${name}\\nowns: [src/${name}/**]\\nacceptance_criteria:\\n  - { text: tests pass, run: \\"true\\" }\\n---\\n" > specs/${id}/contract.md`;
+
+/** A repository with a spec, configured for a command agent running `lines` in the scratch worktree. */
+function repoWithAgent(lines: string[], files: Record<string, string> = {}): TempRepo {
+  const r = makeRepo({
+    'src/a/x.ts': 'export const a = 1;\n',
+    'src/b/y.ts': 'export const b = 1;\n',
+    '.gitignore': '.baton/\n',
+    'spec.md': '# Shop\n',
+    ...files,
+  });
+  repos.push(r);
+  const agent = join(r.root, '..', 'agent.sh');
+  writeFileSync(agent, ['#!/bin/sh', ...lines, ''].join('\n'));
+  chmodSync(agent, 0o755);
+  r.write({ 'baton.config.json': JSON.stringify({ agent: { command: agent } }) });
+  r.git('add', '-A');
+  r.git('commit', '-q', '-m', 'config');
+  return r;
+}
+
+const worktreeCount = (r: TempRepo) => r.git('worktree', 'list').split('\n').length;
+
+describe('baton decompose, at its edges', () => {
+  it('reads the spec only from a regular file of reasonable size, refusing in one line', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a')]);
+    const folder = await runBaton(['decompose', '.'], { cwd: r.root });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain('baton: . is not a regular file');
+    expect(folder.stderr).not.toContain('EISDIR');
+    const device = await runBaton(['decompose', '/dev/zero'], { cwd: r.root });
+    expect(device.code).toBe(2);
+    expect(device.stderr).toContain('/dev/zero is not a regular file');
+    writeFileSync(join(r.root, 'huge.md'), 'x'.repeat(1024 * 1024 + 1));
+    const huge = await runBaton(['decompose', 'huge.md'], { cwd: r.root });
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain('1048577 bytes in huge.md; a spec may hold at most 1048576');
+    expect(worktreeCount(r)).toBe(1);
+  });
+});
