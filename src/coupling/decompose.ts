@@ -19,9 +19,12 @@ export interface RoundResult {
   exit_code: number | null;
   /** Accepted rounds' agents exited 0 and changed nothing outside the specs folder. */
   accepted: boolean;
-  /** Why a round was refused: it changed files or refs outside the specs folder, or its agent failed. */
-  refused?: 'outside' | 'agent-failed';
-  /** Files (and refs) changed outside the specs folder, when the round was refused. */
+  /**
+   * Why a round was refused: it changed files or refs outside the specs folder, its agent failed, or
+   * Ctrl-C stopped its agent.
+   */
+  refused?: 'outside' | 'agent-failed' | 'interrupted';
+  /** Files (and refs) changed outside the specs folder, when the round was refused for them. */
   outside: string[];
   evaluation?: Evaluation;
 }
@@ -38,6 +41,8 @@ export interface DecomposeOptions {
   /** Runs the agent once in `worktree` with `task`; resolves to its exit code. */
   runAgent(args: { task: string; worktree: string; round: number }): Promise<number | null>;
   progress(line: string): void;
+  /** Ctrl-C: `runAgent` stops the agent's process group; the loop then ends, writes nothing and removes its worktree. */
+  signal?: AbortSignal;
 }
 
 /** The outcome: every round, the one kept, and the files written into the main checkout. */
@@ -48,6 +53,18 @@ export interface DecomposeResult {
   /** The scratch worktree, kept when a round was refused so the user can look at what the agent did. */
   worktree: string;
   kept_worktree: boolean;
+  /** Ctrl-C ended the loop: nothing was written, the scratch worktree was removed. */
+  interrupted: boolean;
+}
+
+/** Every file of a specs folder (relative path → text). */
+type SpecsSnapshot = Map<string, string>;
+
+/** Where the loop runs: the specs folder (relative), the commit the worktree was cut from, the worktree. */
+interface Scratch {
+  specsRel: string;
+  base: string;
+  worktree: string;
 }
 
 /**
@@ -55,7 +72,8 @@ export interface DecomposeResult {
  * scores them and hands the findings back, until lint is clean and the score stops improving (or R
  * rounds). A round that changed anything outside the specs folder is refused and ends the loop. The
  * best round's files are then copied into the main checkout's specs folder, never over an existing
- * file without `force`. Long because it is the loop's whole lifecycle, each step one call.
+ * file without `force`. The scratch worktree is removed unless a round was refused or a refusal was
+ * thrown (both name it, for the user to look at).
  */
 export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult> {
   const specsRel = relative(o.root, o.config.specs).split('\\').join('/');
@@ -65,6 +83,38 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
       `the specs folder ${o.config.specs} is not inside the repository`,
     );
   }
+  refuseExistingContracts(o, specsRel);
+  const base = await resolveCommit(o.root, 'HEAD');
+  if (!base) {
+    throw new UserError('decompose/no-commit', 'the repository has no commit yet', {
+      hint: 'Commit once (`git add -A && git commit -m start`); the agent works in a worktree of HEAD.',
+    });
+  }
+  const scratch = { specsRel, base, worktree: await addScratchWorktree(o, base) };
+  let keep = false;
+  try {
+    const { rounds, best, start, kept } = await runRounds(o, scratch);
+    const interrupted = o.signal?.aborted === true;
+    keep = !interrupted && rounds.some((r) => !r.accepted);
+    const written =
+      best && !interrupted ? copyChanged(start, kept.get(best.round) ?? new Map(), o, scratch) : [];
+    return { rounds, best, written, worktree: scratch.worktree, kept_worktree: keep, interrupted };
+  } catch (err) {
+    // A refusal keeps what the agent did and says where; anything else is a bug, and the worktree goes.
+    if (!(err instanceof UserError)) throw err;
+    keep = true;
+    throw new UserError(err.code, err.message, {
+      hint: `${err.hint ? `${err.hint} ` : ''}The scratch worktree is kept at ${scratch.worktree}.`,
+      exitCode: err.exitCode,
+      diagnostics: err.diagnostics,
+    });
+  } finally {
+    if (!keep) await removeScratchWorktree(o, scratch.worktree);
+  }
+}
+
+/** Refuses contracts that `force` does not allow to rewrite. */
+function refuseExistingContracts(o: DecomposeOptions, specsRel: string): void {
   const existing = listFiles(o.config.specs).filter((f) => f.endsWith('contract.md'));
   if (existing.length > 0 && !o.force) {
     throw new UserError(
@@ -73,12 +123,10 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
       { hint: 'Pass --force to let the agent rewrite them, or move them away first.' },
     );
   }
-  const base = await resolveCommit(o.root, 'HEAD');
-  if (!base) {
-    throw new UserError('decompose/no-commit', 'the repository has no commit yet', {
-      hint: 'Commit once (`git add -A && git commit -m start`); the agent works in a worktree of HEAD.',
-    });
-  }
+}
+
+/** Creates the detached scratch worktree of `base` beside the feature worktrees. */
+async function addScratchWorktree(o: DecomposeOptions, base: string): Promise<string> {
   const worktree = join(o.config.worktrees, `decompose-${o.runId}`);
   mkdirSync(dirname(worktree), { recursive: true });
   const added = await gitRaw(o.root, ['worktree', 'add', '--detach', worktree, base]);
@@ -88,11 +136,16 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
       `could not create the scratch worktree: ${added.stderr.trim()}`,
     );
   }
-  // Contracts not yet committed are part of what the agent must see (and may rewrite with --force).
-  if (existsSync(o.config.specs)) cpSync(o.config.specs, join(worktree, specsRel), { recursive: true });
-  const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
-  const start = snapshot(scratchConfig.specs);
+  return worktree;
+}
 
+/** Removes the scratch worktree. */
+async function removeScratchWorktree(o: DecomposeOptions, worktree: string): Promise<void> {
+  await gitRaw(o.root, ['worktree', 'remove', '--force', worktree]);
+}
+
+/** The task's parts every round shares: the spec, the layout, the folder coupling, the schema. */
+async function commonTask(o: DecomposeOptions, { specsRel, worktree }: Scratch) {
   const files = await trackedFiles(worktree);
   const ignore = [`${specsRel}/`, '.baton/'];
   const folders = folderOwners(files, ignore);
@@ -102,7 +155,7 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     // The scratch worktree shares the repository's commits, so it shares their cache too.
     ...(existsSync(stateDir) ? { cacheFile: join(stateDir, 'cache', 'history.txt') } : {}),
   });
-  const common = {
+  return {
     spec: o.spec,
     specsDir: specsRel,
     layout: renderLayout(files, ignore),
@@ -111,13 +164,26 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     features: o.features,
     rounds: o.rounds,
   };
+}
 
+/**
+ * The rounds: the agent runs, the round is checked (Ctrl-C, paths and refs outside the specs folder, the
+ * agent's exit, links), then linted and scored. Returns every round, the best, the specs folder as it
+ * was before the first round and as each accepted round left it.
+ */
+async function runRounds(o: DecomposeOptions, scratch: Scratch) {
+  const { specsRel, worktree } = scratch;
+  // Contracts not yet committed are part of what the agent must see (and may rewrite with --force).
+  if (existsSync(o.config.specs)) cpSync(o.config.specs, join(worktree, specsRel), { recursive: true });
+  const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
+  const start = snapshot(scratchConfig.specs);
+  const common = await commonTask(o, scratch);
   const refsBefore = await refSnapshot(o.root);
   const rounds: RoundResult[] = [];
-  const kept = new Map<number, Map<string, string>>();
+  const kept = new Map<number, SpecsSnapshot>();
   let best: RoundResult | undefined;
   let previous: RoundResult | undefined;
-  for (let round = 1; round <= o.rounds; round++) {
+  for (let round = 1; round <= o.rounds && !o.signal?.aborted; round++) {
     const last = previous?.evaluation;
     const task = buildDecomposeTask({
       ...common,
@@ -127,19 +193,11 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     });
     o.progress(`round ${round}: running the agent`);
     const exitCode = await o.runAgent({ task, worktree, round });
-    const outside = [
-      ...(await changesOutside(worktree, base, `${specsRel}/`)),
-      ...changedRefs(refsBefore, await refSnapshot(o.root)).map((r) => `ref ${r}`),
-    ];
-    if (outside.length > 0) {
-      rounds.push({ round, exit_code: exitCode, accepted: false, refused: 'outside', outside });
-      o.progress(`round ${round}: refused: the agent changed ${outside.length} path(s) outside ${specsRel}/`);
-      break;
-    }
-    // An agent that failed may have left half its contracts: what it wrote is not its answer.
-    if (exitCode !== 0) {
-      rounds.push({ round, exit_code: exitCode, accepted: false, refused: 'agent-failed', outside: [] });
-      o.progress(`round ${round}: refused: ${describeAgentExit(exitCode)}`);
+    const refusal = await checkRound(o, scratch, exitCode, refsBefore);
+    if (refusal) {
+      const refused: RoundResult = { round, exit_code: exitCode, accepted: false, ...refusal };
+      rounds.push(refused);
+      o.progress(`round ${round}: refused: ${describeRefusal(refused, specsRel)}`);
       break;
     }
     const evaluation = await evaluateContracts(worktree, scratchConfig, o.features);
@@ -156,13 +214,32 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     if (clean && (evaluation.score?.penalty === 0 || !improved)) break;
     previous = result;
   }
+  return { rounds, best, start, kept };
+}
 
-  const written = best
-    ? copyChanged(start, kept.get(best.round) ?? new Map(), o.root, specsRel, o.force)
-    : [];
-  const refused = rounds.some((r) => !r.accepted);
-  if (!refused) await gitRaw(o.root, ['worktree', 'remove', '--force', worktree]);
-  return { rounds, best, written, worktree, kept_worktree: refused };
+/** Why a round that just ended is refused, if it is. */
+async function checkRound(
+  o: DecomposeOptions,
+  { specsRel, base, worktree }: Scratch,
+  exitCode: number | null,
+  refsBefore: ReadonlyMap<string, string>,
+): Promise<Pick<RoundResult, 'refused' | 'outside'> | undefined> {
+  if (o.signal?.aborted) return { refused: 'interrupted', outside: [] };
+  const outside = [
+    ...(await changesOutside(worktree, base, `${specsRel}/`)),
+    ...changedRefs(refsBefore, await refSnapshot(o.root)).map((r) => `ref ${r}`),
+  ];
+  if (outside.length > 0) return { refused: 'outside', outside };
+  // An agent that failed may have left half its contracts: what it wrote is not its answer.
+  if (exitCode !== 0) return { refused: 'agent-failed', outside: [] };
+  return undefined;
+}
+
+/** A refused round's reason in words, for the progress line. */
+function describeRefusal(r: RoundResult, specsRel: string): string {
+  if (r.refused === 'interrupted') return 'interrupted; the agent was stopped';
+  if (r.refused === 'outside') return `the agent changed ${r.outside.length} path(s) outside ${specsRel}/`;
+  return describeAgentExit(r.exit_code);
 }
 
 /** A failed agent's exit in words: `the agent exited 3`, or killed by a signal. */
@@ -178,7 +255,7 @@ function rank(r: RoundResult): number {
 }
 
 /** Every file under a folder, relative to it, with its text. */
-function snapshot(dir: string): Map<string, string> {
+function snapshot(dir: string): SpecsSnapshot {
   return new Map(listFiles(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
@@ -198,16 +275,15 @@ function listFiles(dir: string, prefix = ''): string[] {
 function copyChanged(
   start: ReadonlyMap<string, string>,
   end: ReadonlyMap<string, string>,
-  root: string,
-  specsRel: string,
-  force: boolean,
+  o: DecomposeOptions,
+  { specsRel }: Scratch,
 ): string[] {
   const written: string[] = [];
-  for (const [file, text] of end) {
-    if (start.get(file) === text) continue;
-    const target = join(root, specsRel, file);
-    if (existsSync(target) && !force) {
-      if (readFileSync(target, 'utf8') === text) continue;
+  for (const [file, data] of end) {
+    if (start.get(file) === data) continue;
+    const target = join(o.root, specsRel, file);
+    if (existsSync(target) && !o.force) {
+      if (readFileSync(target, 'utf8') === data) continue;
       throw new UserError(
         'decompose/would-overwrite',
         `${specsRel}/${file} appeared while the agent worked; not overwritten`,
@@ -217,7 +293,7 @@ function copyChanged(
       );
     }
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, text);
+    writeFileSync(target, data);
     written.push(`${specsRel}/${file}`);
   }
   return written;

@@ -1,8 +1,9 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
 
 const repos: TempRepo[] = [];
 const groups: number[] = [];
@@ -43,6 +44,45 @@ function repoWithAgent(lines: string[], files: Record<string, string> = {}): Tem
 const worktreeCount = (r: TempRepo) => r.git('worktree', 'list').split('\n').length;
 
 describe('baton decompose, at its edges', () => {
+  it('stops the agent’s process group on Ctrl-C, removes the scratch worktree and says so (exit 130)', async () => {
+    const pidFile = join(makeRepo().root, '..', 'agent.pid');
+    // The agent's shell and its process group (the adapter's launcher leads the group).
+    const r = repoWithAgent([
+      `echo $$ $(ps -o pgid= -p $$) > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}`,
+      'sleep 30',
+    ]);
+    let fire: ((signal?: string) => void) | undefined;
+    const done = runBaton(['decompose', 'spec.md'], {
+      cwd: r.root,
+      interrupt: (handler) => {
+        fire = handler;
+      },
+    });
+    expect(await until(() => existsSync(pidFile), 4000)).toBe(true);
+    const [pid, pgid] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number) as [number, number];
+    groups.push(pgid);
+    expect(fire).toBeDefined();
+    fire?.('SIGINT');
+    const out = await done;
+    expect(out.code).toBe(130);
+    expect(out.stdout).toContain(
+      'interrupted in round 1: the agent was stopped, nothing was written and the scratch worktree was removed [decompose/interrupted]',
+    );
+    expect(out.stderr).toContain('stopping the agent');
+    // Gone once reaped (an orphan is reaped by init, a moment after it died).
+    const alive = (id: number) => {
+      try {
+        process.kill(id, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(await until(() => !alive(pid) && !alive(-pgid), 2000)).toBe(true);
+    expect(worktreeCount(r)).toBe(1);
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
   it('reads the spec only from a regular file of reasonable size, refusing in one line', async () => {
     const r = repoWithAgent([contract('feature-001-a', 'a')]);
     const folder = await runBaton(['decompose', '.'], { cwd: r.root });
