@@ -57,8 +57,8 @@ export interface DecomposeResult {
   interrupted: boolean;
 }
 
-/** Every file of a specs folder (relative path → text). */
-type SpecsSnapshot = Map<string, string>;
+/** Every file of a specs folder (relative path → bytes): bytes, so an image or a PDF is copied as it is. */
+type SpecsSnapshot = Map<string, Buffer>;
 
 /** Where the loop runs: the specs folder (relative), the commit the worktree was cut from, the worktree. */
 interface Scratch {
@@ -254,9 +254,9 @@ function rank(r: RoundResult): number {
   return e.errors * 1e6 + e.lint_warnings * 1e3 + (e.score?.penalty ?? 999);
 }
 
-/** Every file under a folder, relative to it, with its text. */
+/** Every file under a folder, relative to it, with its bytes. */
 function snapshot(dir: string): SpecsSnapshot {
-  return new Map(listFiles(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  return new Map(listFiles(dir).map((f) => [f, readFileSync(join(dir, f))]));
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
@@ -273,17 +273,17 @@ function listFiles(dir: string, prefix = ''): string[] {
 
 /** Copies the files the agent added or changed into the main specs folder; an existing file only with `force`. */
 function copyChanged(
-  start: ReadonlyMap<string, string>,
-  end: ReadonlyMap<string, string>,
+  start: ReadonlyMap<string, Buffer>,
+  end: ReadonlyMap<string, Buffer>,
   o: DecomposeOptions,
   { specsRel }: Scratch,
 ): string[] {
   const written: string[] = [];
   for (const [file, data] of end) {
-    if (start.get(file) === data) continue;
+    if (start.get(file)?.equals(data)) continue;
     const target = join(o.root, specsRel, file);
     if (existsSync(target) && !o.force) {
-      if (readFileSync(target, 'utf8') === data) continue;
+      if (readFileSync(target).equals(data)) continue;
       throw new UserError(
         'decompose/would-overwrite',
         `${specsRel}/${file} appeared while the agent worked; not overwritten`,

@@ -83,6 +83,18 @@ describe('baton decompose, at its edges', () => {
     expect(existsSync(join(r.root, 'specs'))).toBe(false);
   });
 
+  it('copies a binary file the agent adds byte for byte', async () => {
+    const r = repoWithAgent([
+      contract('feature-001-a', 'a'),
+      contract('feature-002-b', 'b'),
+      "printf '\\377\\376\\000\\200PNG' > specs/feature-001-a/diagram.png",
+    ]);
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    const bytes = readFileSync(join(r.root, 'specs/feature-001-a/diagram.png'));
+    expect([...bytes]).toEqual([0xff, 0xfe, 0x00, 0x80, 0x50, 0x4e, 0x47]);
+  });
+
   it('reads the spec only from a regular file of reasonable size, refusing in one line', async () => {
     const r = repoWithAgent([contract('feature-001-a', 'a')]);
     const folder = await runBaton(['decompose', '.'], { cwd: r.root });
