@@ -263,8 +263,12 @@ function renderRefusal(refused: RoundResult, worktree: string, p: Palette): stri
       p.dim(`its output is in .baton/decompose/<run>/round-${refused.round}/agent.log; ${where}`),
     ];
   }
+  const what =
+    refused.refused === 'symlink'
+      ? 'the agent left symbolic links in the specs folder (only regular files are copied) [decompose/symlink]:'
+      : 'the agent changed files outside the specs folder:';
   return [
-    p.red(`round ${refused.round} refused: the agent changed files outside the specs folder:`),
+    p.red(`round ${refused.round} refused: ${what}`),
     ...refused.outside.map((f) => `  ${escapeControl(f)}`),
     p.dim(`nothing was reverted; ${where}`),
   ];

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -7,6 +7,7 @@ import { formatDiagnostic, UserError } from '../errors.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
 import { trackedFiles } from '../project.js';
 import { palette } from '../terminal/style.js';
+import { escapeControl } from '../text/escape.js';
 import { couplingSettings } from './analysis.js';
 import { readCoChange } from './analyze.js';
 import { buildDecomposeTask, folderOwners, renderFolderCoupling, renderLayout } from './decompose-task.js';
@@ -20,11 +21,11 @@ export interface RoundResult {
   /** Accepted rounds' agents exited 0 and changed nothing outside the specs folder. */
   accepted: boolean;
   /**
-   * Why a round was refused: it changed files or refs outside the specs folder, its agent failed, or
-   * Ctrl-C stopped its agent.
+   * Why a round was refused: it changed files or refs outside the specs folder, its agent failed, it
+   * left symbolic links in the specs folder, or Ctrl-C stopped its agent.
    */
-  refused?: 'outside' | 'agent-failed' | 'interrupted';
-  /** Files (and refs) changed outside the specs folder, when the round was refused for them. */
+  refused?: 'outside' | 'agent-failed' | 'symlink' | 'interrupted';
+  /** Files (and refs) changed outside the specs folder, or the links left in it, when the round was refused for them. */
   outside: string[];
   evaluation?: Evaluation;
 }
@@ -113,9 +114,11 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
   }
 }
 
-/** Refuses contracts that `force` does not allow to rewrite. */
+/** Refuses a specs folder holding a symbolic link, or contracts that `force` does not allow to rewrite. */
 function refuseExistingContracts(o: DecomposeOptions, specsRel: string): void {
-  const existing = listFiles(o.config.specs).filter((f) => f.endsWith('contract.md'));
+  const { files, links } = listSpecs(o.config.specs);
+  if (links.length > 0) throw symlinkRefused(specsRel, links);
+  const existing = files.filter((f) => f.endsWith('contract.md'));
   if (existing.length > 0 && !o.force) {
     throw new UserError(
       'decompose/contracts-exist',
@@ -123,6 +126,14 @@ function refuseExistingContracts(o: DecomposeOptions, specsRel: string): void {
       { hint: 'Pass --force to let the agent rewrite them, or move them away first.' },
     );
   }
+}
+
+function symlinkRefused(specsRel: string, links: readonly string[]): UserError {
+  return new UserError(
+    'decompose/symlink',
+    `${specsRel}/${escapeControl(links[0] ?? '')} is a symbolic link${links.length > 1 ? ` (and ${links.length - 1} more)` : ''}; decompose copies regular files only`,
+    { hint: `Replace the link with the files it points to, or move it out of ${specsRel}/.` },
+  );
 }
 
 /** Creates the detached scratch worktree of `base` beside the feature worktrees. */
@@ -232,12 +243,16 @@ async function checkRound(
   if (outside.length > 0) return { refused: 'outside', outside };
   // An agent that failed may have left half its contracts: what it wrote is not its answer.
   if (exitCode !== 0) return { refused: 'agent-failed', outside: [] };
+  // A link could make the copy read outside the repository (or loop): only regular files are taken.
+  const links = listSpecs(join(worktree, specsRel)).links;
+  if (links.length > 0) return { refused: 'symlink', outside: links.map((l) => `${specsRel}/${l}`) };
   return undefined;
 }
 
 /** A refused round's reason in words, for the progress line. */
 function describeRefusal(r: RoundResult, specsRel: string): string {
   if (r.refused === 'interrupted') return 'interrupted; the agent was stopped';
+  if (r.refused === 'symlink') return `the agent left ${r.outside.length} symbolic link(s) in ${specsRel}/`;
   if (r.refused === 'outside') return `the agent changed ${r.outside.length} path(s) outside ${specsRel}/`;
   return describeAgentExit(r.exit_code);
 }
@@ -254,21 +269,30 @@ function rank(r: RoundResult): number {
   return e.errors * 1e6 + e.lint_warnings * 1e3 + (e.score?.penalty ?? 999);
 }
 
-/** Every file under a folder, relative to it, with its bytes. */
+/** Every regular file under a specs folder, relative to it, with its bytes (links are refused before). */
 function snapshot(dir: string): SpecsSnapshot {
-  return new Map(listFiles(dir).map((f) => [f, readFileSync(join(dir, f))]));
+  return new Map(listSpecs(dir).files.map((f) => [f, readFileSync(join(dir, f))]));
 }
 
-function listFiles(dir: string, prefix = ''): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = join(dir, name);
-    const st = statSync(full);
-    if (st.isDirectory()) out.push(...listFiles(full, `${prefix}${name}/`));
-    else if (st.isFile()) out.push(`${prefix}${name}`);
+/**
+ * The regular files and the symbolic links under a folder, relative to it, sorted. Never follows a link
+ * (`withFileTypes` reads the entries themselves): a link to a folder outside the repository, or to `..`,
+ * is listed as a link, not walked.
+ */
+function listSpecs(dir: string, prefix = ''): { files: string[]; links: string[] } {
+  const found = { files: [] as string[], links: [] as string[] };
+  if (!existsSync(dir)) return found;
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
+    const rel = `${prefix}${entry.name}`;
+    if (entry.isSymbolicLink()) found.links.push(rel);
+    else if (entry.isDirectory()) {
+      const inner = listSpecs(join(dir, entry.name), `${rel}/`);
+      found.files.push(...inner.files);
+      found.links.push(...inner.links);
+    } else if (entry.isFile()) found.files.push(rel);
   }
-  return out;
+  return found;
 }
 
 /** Copies the files the agent added or changed into the main specs folder; an existing file only with `force`. */

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -81,6 +81,36 @@ describe('baton decompose, at its edges', () => {
     expect(await until(() => !alive(pid) && !alive(-pgid), 2000)).toBe(true);
     expect(worktreeCount(r)).toBe(1);
     expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
+  it('refuses a round that leaves a symbolic link in specs/, copying nothing through it', async () => {
+    const outside = join(makeRepo().root, '..', 'secrets');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'id_rsa'), 'PRIVATE\n');
+    const r = repoWithAgent([
+      contract('feature-001-a', 'a'),
+      `ln -s ${outside} specs/x`,
+      'ln -s .. specs/loop',
+    ]);
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.stderr).not.toContain('internal error');
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('round 1 refused: the agent left symbolic links in the specs folder');
+    expect(out.stdout).toContain('  specs/loop\n  specs/x\n');
+    expect(out.stdout).not.toContain('wrote');
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+    expect(worktreeCount(r)).toBe(2);
+  });
+
+  it('refuses to start over a symbolic link in the user’s specs folder, in one line', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a')]);
+    mkdirSync(join(r.root, 'specs'));
+    symlinkSync('..', join(r.root, 'specs', 'loop'));
+    const out = await runBaton(['decompose', 'spec.md'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('specs/loop is a symbolic link; decompose copies regular files only');
+    expect(out.stderr).not.toContain('internal error');
+    expect(worktreeCount(r)).toBe(1);
   });
 
   it('copies a binary file the agent adds byte for byte', async () => {
