@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -295,30 +295,56 @@ function listSpecs(dir: string, prefix = ''): { files: string[]; links: string[]
   return found;
 }
 
-/** Copies the files the agent added or changed into the main specs folder; an existing file only with `force`. */
+/**
+ * Copies the files the agent added or changed into the main specs folder. Every file is checked before
+ * any is written: one that the agent changed although it already existed, or that appeared in the
+ * checkout while the agent worked, is a conflict; without `force` a conflict writes nothing.
+ */
 function copyChanged(
   start: ReadonlyMap<string, Buffer>,
   end: ReadonlyMap<string, Buffer>,
   o: DecomposeOptions,
   { specsRel }: Scratch,
 ): string[] {
-  const written: string[] = [];
+  const writes: { target: string; file: string; data: Buffer }[] = [];
+  const conflicts: string[] = [];
   for (const [file, data] of end) {
-    if (start.get(file)?.equals(data)) continue;
+    const before = start.get(file);
+    if (before?.equals(data)) continue;
     const target = join(o.root, specsRel, file);
-    if (existsSync(target) && !o.force) {
-      if (readFileSync(target).equals(data)) continue;
-      throw new UserError(
-        'decompose/would-overwrite',
-        `${specsRel}/${file} appeared while the agent worked; not overwritten`,
-        {
-          hint: 'Move it away and run again, or pass --force.',
-        },
+    const now = readRegularFile(target);
+    if (now?.equals(data)) continue;
+    const shown = `${specsRel}/${escapeControl(file)}`;
+    if (now === null) conflicts.push(`${shown} (not a regular file in your checkout)`);
+    else if (now !== undefined && !o.force)
+      conflicts.push(
+        `${shown} (${before ? 'already there; the agent changed it' : 'appeared while the agent worked'})`,
       );
-    }
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
-    written.push(`${specsRel}/${file}`);
+    writes.push({ target, file, data });
   }
-  return written;
+  if (conflicts.length > 0) {
+    throw new UserError(
+      'decompose/would-overwrite',
+      `the kept round would overwrite ${conflicts.length} file(s) in ${specsRel}/: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', …' : ''}; nothing was written`,
+      {
+        hint: `Copy what you want from ${specsRel}/ in the scratch worktree, or pass --force to let the agent's files replace yours.`,
+      },
+    );
+  }
+  for (const w of writes) {
+    mkdirSync(dirname(w.target), { recursive: true });
+    writeFileSync(w.target, w.data);
+  }
+  return writes.map((w) => `${specsRel}/${w.file}`);
+}
+
+/** A file's bytes; undefined when nothing is there, null when something other than a regular file is. */
+function readRegularFile(path: string): Buffer | null | undefined {
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  return st.isFile() ? readFileSync(path) : null;
 }

@@ -1,4 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -111,6 +119,26 @@ describe('baton decompose, at its edges', () => {
     expect(out.stderr).toContain('specs/loop is a symbolic link; decompose copies regular files only');
     expect(out.stderr).not.toContain('internal error');
     expect(worktreeCount(r)).toBe(1);
+  });
+
+  it('checks every file before writing any: an existing file the agent changed writes nothing, and says how to accept it', async () => {
+    const r = repoWithAgent(
+      [contract('feature-001-a', 'a'), contract('feature-002-b', 'b'), 'echo more >> specs/zz-notes.md'],
+      { 'specs/zz-notes.md': 'notes\n' },
+    );
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      'the kept round would overwrite 1 file(s) in specs/: specs/zz-notes.md (already there; the agent changed it); nothing was written',
+    );
+    expect(out.stderr).toContain('--force');
+    expect(out.stderr).toMatch(/The scratch worktree is kept at .*decompose-/);
+    expect(readdirSync(join(r.root, 'specs'))).toEqual(['zz-notes.md']);
+    expect(worktreeCount(r)).toBe(2);
+    const forced = await runBaton(['decompose', 'spec.md', '--rounds', '1', '--force'], { cwd: r.root });
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(r.root, 'specs/zz-notes.md'), 'utf8')).toBe('notes\nmore\n');
+    expect(forced.stdout).toContain('wrote specs/feature-002-b/contract.md');
   });
 
   it('copies a binary file the agent adds byte for byte', async () => {
