@@ -227,7 +227,7 @@ function renderResult(r: DecomposeResult, p: Palette, runId: string): string {
     );
     return `${out.join('\n')}\n`;
   }
-  if (refused) out.push(...renderRefusal(refused, r.worktree, p), '');
+  if (refused) out.push(...renderRefusal(refused, r.worktree, runId, p), '');
   const best = r.best;
   if (!best?.evaluation) {
     out.push(p.red('no round produced contracts to keep; nothing was written'));
@@ -253,14 +253,14 @@ function agentLog(runId: string, round: number): string {
 }
 
 /** Why a round was refused, and where to look: its files, the kept worktree, the agent's output. */
-function renderRefusal(refused: RoundResult, worktree: string, p: Palette): string[] {
+function renderRefusal(refused: RoundResult, worktree: string, runId: string, p: Palette): string[] {
   const where = `the agent's worktree is kept at ${worktree}`;
   if (refused.refused === 'agent-failed') {
     return [
       p.red(
         `round ${refused.round} refused: ${describeAgentExit(refused.exit_code)}, so what it wrote in that round is not kept [decompose/agent-failed]`,
       ),
-      p.dim(`its output is in .baton/decompose/<run>/round-${refused.round}/agent.log; ${where}`),
+      p.dim(`its output is in ${agentLog(runId, refused.round)}; ${where}`),
     ];
   }
   const what =

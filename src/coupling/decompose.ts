@@ -1,4 +1,13 @@
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -150,9 +159,14 @@ async function addScratchWorktree(o: DecomposeOptions, base: string): Promise<st
   return worktree;
 }
 
-/** Removes the scratch worktree. */
+/** Removes the scratch worktree, and the worktrees folder when it was made for it alone. */
 async function removeScratchWorktree(o: DecomposeOptions, worktree: string): Promise<void> {
   await gitRaw(o.root, ['worktree', 'remove', '--force', worktree]);
+  try {
+    rmdirSync(dirname(worktree));
+  } catch {
+    // Not empty (feature worktrees live there too) or already gone: left as it is.
+  }
 }
 
 /** The task's parts every round shares: the spec, the layout, the folder coupling, the schema. */

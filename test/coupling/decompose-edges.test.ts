@@ -153,6 +153,17 @@ describe('baton decompose, at its edges', () => {
     expect([...bytes]).toEqual([0xff, 0xfe, 0x00, 0x80, 0x50, 0x4e, 0x47]);
   });
 
+  it('leaves no empty worktrees folder, and names the real agent log of a failed round', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a'), contract('feature-002-b', 'b')]);
+    expect((await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root })).code).toBe(0);
+    expect(existsSync(join(r.root, '..', 'repo.baton-worktrees'))).toBe(false);
+    const failing = repoWithAgent([contract('feature-001-a', 'a'), 'exit 3']);
+    const failed = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: failing.root });
+    const log = /its output is in (\S+);/.exec(failed.stdout)?.[1] ?? '';
+    expect(log).toMatch(/^\.baton\/decompose\/[^<]+\/round-1\/agent\.log$/);
+    expect(existsSync(join(failing.root, log))).toBe(true);
+  });
+
   it('reads the spec only from a regular file of reasonable size, refusing in one line', async () => {
     const r = repoWithAgent([contract('feature-001-a', 'a')]);
     const folder = await runBaton(['decompose', '.'], { cwd: r.root });
