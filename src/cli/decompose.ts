@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -7,12 +7,14 @@ import {
   type DecomposeOptions,
   type DecomposeResult,
   describeAgentExit,
+  type RoundResult,
   runDecompose,
 } from '../coupling/decompose.js';
 import { DECOMPOSE_ID } from '../coupling/decompose-task.js';
 import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
+import { unitFilesIn } from '../log/paths.js';
 import { assertAgentInstalled, runAgentOnce } from '../runner/agent-once.js';
 import { ensureStateDir, newRunId } from '../runner/run.js';
 import { type Palette, palette } from '../terminal/style.js';
@@ -20,6 +22,7 @@ import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { positiveInt } from './couple.js';
+import { abortOnInterrupt } from './interrupt.js';
 import { renderPlanText } from './plan.js';
 
 /** `baton decompose <spec.md>`: an agent writes the contracts; Baton lints and scores them round by round. */
@@ -35,7 +38,7 @@ export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {
         'outside specs/, or whose agent exits non-zero, is refused and reported. Existing contracts are never overwritten without --force. ' +
         'See docs/decompose.md.',
     )
-    .argument('<spec>', 'the specification to decompose (markdown)')
+    .argument('<spec>', 'the specification to decompose (a markdown file, at most 1 MiB)')
     .option('--agent <name>', 'agent adapter to run (default: the config’s agent)')
     .option('--features <n>', 'ask for exactly this many features')
     .option('--rounds <r>', 'at most this many rounds of findings', '3')
@@ -73,24 +76,37 @@ async function decomposeAction(
   await assertAgentInstalled(agent, ctx.env, config);
   const runId = newRunId(ctx.clock());
   const p = palette(ctx.color);
-  const result = await runDecompose({
-    root,
-    config,
-    spec: inputs.spec,
-    features: inputs.features,
-    rounds: inputs.rounds,
-    force: Boolean(flags.force),
-    runId,
-    progress: (line: string) => (flags.json ? ctx.stderr : ctx.stdout).write(`${p.dim(line)}\n`),
-    runAgent: decomposeAgentRunner(ctx, inputs, runId),
-  });
+  // Ctrl-C stops the agent's process group; the loop then ends, writes nothing and removes its worktree.
+  const abort = abortOnInterrupt(ctx, 'stopping the agent…');
+  let result: DecomposeResult;
+  try {
+    result = await runDecompose({
+      root,
+      config,
+      spec: inputs.spec,
+      features: inputs.features,
+      rounds: inputs.rounds,
+      force: Boolean(flags.force),
+      runId,
+      progress: (line: string) => (flags.json ? ctx.stderr : ctx.stdout).write(`${p.dim(line)}\n`),
+      runAgent: decomposeAgentRunner(ctx, inputs, runId, abort.signal),
+      signal: abort.signal,
+    });
+  } finally {
+    abort.release();
+  }
   const ok = Boolean(
     result.best && result.best.evaluation?.errors === 0 && result.rounds.every((r) => r.accepted),
   );
   if (flags.json) ctx.stdout.write(`${stringifyJson(toJson(result, ok), 2)}\n`);
-  else ctx.stdout.write(renderResult(result, p));
-  if (!ok) setExit(1);
+  else ctx.stdout.write(renderResult(result, p, runId));
+  // 130: stopped by Ctrl-C, as a shell reports it.
+  if (result.interrupted) setExit(130);
+  else if (!ok) setExit(1);
 }
+
+/** The largest spec read: it goes whole into the agent's task. */
+const MAX_SPEC_BYTES = 1024 * 1024;
 
 /** The flags parsed, the config loaded and the spec read: a user error for each that is wrong. */
 async function readDecomposeInputs(
@@ -105,16 +121,31 @@ async function readDecomposeInputs(
   if (!loaded.ok) {
     throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: loaded.errors });
   }
-  const file = resolve(ctx.cwd, specPath);
-  if (!existsSync(file)) {
-    throw new UserError('decompose/no-spec', `no spec at ${specPath}`, {
-      hint: 'Pass the path of a markdown file that describes what to build.',
-      exitCode: 2,
-    });
-  }
   const config = loaded.value;
   const agent = flags.agent ?? config.agent;
-  return { rounds, features, root, config, spec: readFileSync(file, 'utf8'), agent };
+  return { rounds, features, root, config, spec: readSpec(resolve(ctx.cwd, specPath), specPath), agent };
+}
+
+/** The spec's text: a regular file (not a folder, a device or a pipe, which could block) of at most MAX_SPEC_BYTES. */
+function readSpec(file: string, shown: string): string {
+  const hint = 'Pass the path of a markdown file that describes what to build.';
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new UserError('decompose/no-spec', `no spec at ${shown}`, { hint, exitCode: 2 });
+  }
+  if (!st.isFile()) {
+    throw new UserError('decompose/no-spec', `${shown} is not a regular file`, { hint, exitCode: 2 });
+  }
+  if (st.size > MAX_SPEC_BYTES) {
+    throw new UserError(
+      'decompose/spec-too-large',
+      `${st.size} bytes in ${shown}; a spec may hold at most ${MAX_SPEC_BYTES} (it goes whole into the agent's task)`,
+      { hint: 'Pass a shorter spec, e.g. the part to build now.', exitCode: 2 },
+    );
+  }
+  return readFileSync(file, 'utf8');
 }
 
 /** Runs the decomposing agent once per round, in the round's worktree, with its own log and state folder. */
@@ -122,6 +153,7 @@ function decomposeAgentRunner(
   ctx: CliContext,
   { root, config, agent }: DecomposeInputs,
   runId: string,
+  signal: AbortSignal,
 ): DecomposeOptions['runAgent'] {
   const stateDir = join(ensureStateDir(root), 'decompose', runId);
   const feature = decomposeFeature(config.specs, root);
@@ -138,6 +170,7 @@ function decomposeAgentRunner(
       runId,
       env: ctx.env,
       batonCommand: [process.execPath, ctx.batonBin],
+      signal,
       ...(config.timeout_minutes ? { timeoutMs: config.timeout_minutes * 60_000 } : {}),
     });
     return exit.exitCode;
@@ -177,30 +210,24 @@ function toJson(r: DecomposeResult, ok: boolean): object {
     written: r.written,
     remaining: r.best?.evaluation?.diagnostics ?? [],
     ...(r.kept_worktree ? { worktree: r.worktree } : {}),
+    ...(r.interrupted ? { interrupted: true } : {}),
   };
 }
 
-function renderResult(r: DecomposeResult, p: Palette): string {
+function renderResult(r: DecomposeResult, p: Palette, runId: string): string {
   const out: string[] = [];
   const refused = r.rounds.find((x) => !x.accepted);
-  if (refused?.refused === 'agent-failed') {
+  if (r.interrupted) {
+    const last = r.rounds.at(-1);
     out.push(
       p.red(
-        `round ${refused.round} refused: ${describeAgentExit(refused.exit_code)}, so what it wrote in that round is not kept [decompose/agent-failed]`,
+        `interrupted${last ? ` in round ${last.round}` : ''}: ${last ? 'the agent was stopped, ' : ''}nothing was written and the scratch worktree was removed [decompose/interrupted]`,
       ),
-      p.dim(
-        `its output is in .baton/decompose/<run>/round-${refused.round}/agent.log; the agent's worktree is kept at ${r.worktree}`,
-      ),
-      '',
+      ...(last ? [p.dim(`its output is in ${agentLog(runId, last.round)}`)] : []),
     );
-  } else if (refused) {
-    out.push(
-      p.red(`round ${refused.round} refused: the agent changed files outside the specs folder:`),
-      ...refused.outside.map((f) => `  ${escapeControl(f)}`),
-      p.dim(`nothing was reverted; the agent's worktree is kept at ${r.worktree}`),
-      '',
-    );
+    return `${out.join('\n')}\n`;
   }
+  if (refused) out.push(...renderRefusal(refused, r.worktree, runId, p), '');
   const best = r.best;
   if (!best?.evaluation) {
     out.push(p.red('no round produced contracts to keep; nothing was written'));
@@ -209,7 +236,7 @@ function renderResult(r: DecomposeResult, p: Palette): string {
   const e = best.evaluation;
   out.push(
     p.bold(`kept round ${best.round} of ${r.rounds.length}: ${e.contracts} contract(s)`),
-    ...(r.written.length ? r.written.map((f) => `  wrote ${f}`) : ['  (no file changed)']),
+    ...(r.written.length ? r.written.map((f) => `  wrote ${escapeControl(f)}`) : ['  (no file changed)']),
     '',
   );
   if (e.plan) out.push(renderPlanText(e.plan, p));
@@ -218,6 +245,33 @@ function renderResult(r: DecomposeResult, p: Palette): string {
     out.push(p.yellow(`left to fix (${e.diagnostics.length}):`), ...e.diagnostics.map(safeDiagnostic), '');
   } else out.push(p.green('lint is clean'));
   return `${out.join('\n')}\n`;
+}
+
+/** Where a round's agent output is kept (as `decomposeAgentRunner` puts it), relative to the repository. */
+function agentLog(runId: string, round: number): string {
+  return unitFilesIn(`.baton/decompose/${runId}/round-${round}`).logFile;
+}
+
+/** Why a round was refused, and where to look: its files, the kept worktree, the agent's output. */
+function renderRefusal(refused: RoundResult, worktree: string, runId: string, p: Palette): string[] {
+  const where = `the agent's worktree is kept at ${worktree}`;
+  if (refused.refused === 'agent-failed') {
+    return [
+      p.red(
+        `round ${refused.round} refused: ${describeAgentExit(refused.exit_code)}, so what it wrote in that round is not kept [decompose/agent-failed]`,
+      ),
+      p.dim(`its output is in ${agentLog(runId, refused.round)}; ${where}`),
+    ];
+  }
+  const what =
+    refused.refused === 'symlink'
+      ? 'the agent left symbolic links in the specs folder (only regular files are copied) [decompose/symlink]:'
+      : 'the agent changed files outside the specs folder:';
+  return [
+    p.red(`round ${refused.round} refused: ${what}`),
+    ...refused.outside.map((f) => `  ${escapeControl(f)}`),
+    p.dim(`nothing was reverted; ${where}`),
+  ];
 }
 
 /** A diagnostic as lines, with control characters from agent-written contracts escaped. */

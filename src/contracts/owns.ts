@@ -25,7 +25,8 @@ export function expandOwnedPattern(pattern: string): string[] {
 export function compileOwns(patterns: readonly string[]): OwnsMatcher {
   const globs = patterns.flatMap(expandOwnedPattern);
   if (globs.length === 0) return () => false;
-  const match = picomatch(globs, { dot: true });
+  // `s`: picomatch's `**` is built on `.`, which would stop at a newline, and a path may hold one.
+  const match = picomatch(globs, { dot: true, flags: 's' });
   return (path) => match(path.replace(/^\.\//, ''));
 }
 

@@ -1,4 +1,13 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -7,6 +16,7 @@ import { formatDiagnostic, UserError } from '../errors.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
 import { trackedFiles } from '../project.js';
 import { palette } from '../terminal/style.js';
+import { escapeControl } from '../text/escape.js';
 import { couplingSettings } from './analysis.js';
 import { readCoChange } from './analyze.js';
 import { buildDecomposeTask, folderOwners, renderFolderCoupling, renderLayout } from './decompose-task.js';
@@ -19,9 +29,12 @@ export interface RoundResult {
   exit_code: number | null;
   /** Accepted rounds' agents exited 0 and changed nothing outside the specs folder. */
   accepted: boolean;
-  /** Why a round was refused: it changed files or refs outside the specs folder, or its agent failed. */
-  refused?: 'outside' | 'agent-failed';
-  /** Files (and refs) changed outside the specs folder, when the round was refused. */
+  /**
+   * Why a round was refused: it changed files or refs outside the specs folder, its agent failed, it
+   * left symbolic links in the specs folder, or Ctrl-C stopped its agent.
+   */
+  refused?: 'outside' | 'agent-failed' | 'symlink' | 'interrupted';
+  /** Files (and refs) changed outside the specs folder, or the links left in it, when the round was refused for them. */
   outside: string[];
   evaluation?: Evaluation;
 }
@@ -38,6 +51,8 @@ export interface DecomposeOptions {
   /** Runs the agent once in `worktree` with `task`; resolves to its exit code. */
   runAgent(args: { task: string; worktree: string; round: number }): Promise<number | null>;
   progress(line: string): void;
+  /** Ctrl-C: `runAgent` stops the agent's process group; the loop then ends, writes nothing and removes its worktree. */
+  signal?: AbortSignal;
 }
 
 /** The outcome: every round, the one kept, and the files written into the main checkout. */
@@ -48,6 +63,18 @@ export interface DecomposeResult {
   /** The scratch worktree, kept when a round was refused so the user can look at what the agent did. */
   worktree: string;
   kept_worktree: boolean;
+  /** Ctrl-C ended the loop: nothing was written, the scratch worktree was removed. */
+  interrupted: boolean;
+}
+
+/** Every file of a specs folder (relative path → bytes): bytes, so an image or a PDF is copied as it is. */
+type SpecsSnapshot = Map<string, Buffer>;
+
+/** Where the loop runs: the specs folder (relative), the commit the worktree was cut from, the worktree. */
+interface Scratch {
+  specsRel: string;
+  base: string;
+  worktree: string;
 }
 
 /**
@@ -55,7 +82,8 @@ export interface DecomposeResult {
  * scores them and hands the findings back, until lint is clean and the score stops improving (or R
  * rounds). A round that changed anything outside the specs folder is refused and ends the loop. The
  * best round's files are then copied into the main checkout's specs folder, never over an existing
- * file without `force`. Long because it is the loop's whole lifecycle, each step one call.
+ * file without `force`. The scratch worktree is removed unless a round was refused or a refusal was
+ * thrown (both name it, for the user to look at).
  */
 export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult> {
   const specsRel = relative(o.root, o.config.specs).split('\\').join('/');
@@ -65,7 +93,41 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
       `the specs folder ${o.config.specs} is not inside the repository`,
     );
   }
-  const existing = listFiles(o.config.specs).filter((f) => f.endsWith('contract.md'));
+  refuseExistingContracts(o, specsRel);
+  const base = await resolveCommit(o.root, 'HEAD');
+  if (!base) {
+    throw new UserError('decompose/no-commit', 'the repository has no commit yet', {
+      hint: 'Commit once (`git add -A && git commit -m start`); the agent works in a worktree of HEAD.',
+    });
+  }
+  const scratch = { specsRel, base, worktree: await addScratchWorktree(o, base) };
+  let keep = false;
+  try {
+    const { rounds, best, start, kept } = await runRounds(o, scratch);
+    const interrupted = o.signal?.aborted === true;
+    keep = !interrupted && rounds.some((r) => !r.accepted);
+    const written =
+      best && !interrupted ? copyChanged(start, kept.get(best.round) ?? new Map(), o, scratch) : [];
+    return { rounds, best, written, worktree: scratch.worktree, kept_worktree: keep, interrupted };
+  } catch (err) {
+    // A refusal keeps what the agent did and says where; anything else is a bug, and the worktree goes.
+    if (!(err instanceof UserError)) throw err;
+    keep = true;
+    throw new UserError(err.code, err.message, {
+      hint: `${err.hint ? `${err.hint} ` : ''}The scratch worktree is kept at ${scratch.worktree}.`,
+      exitCode: err.exitCode,
+      diagnostics: err.diagnostics,
+    });
+  } finally {
+    if (!keep) await removeScratchWorktree(o, scratch.worktree);
+  }
+}
+
+/** Refuses a specs folder holding a symbolic link, or contracts that `force` does not allow to rewrite. */
+function refuseExistingContracts(o: DecomposeOptions, specsRel: string): void {
+  const { files, links } = listSpecs(o.config.specs);
+  if (links.length > 0) throw symlinkRefused(specsRel, links);
+  const existing = files.filter((f) => f.endsWith('contract.md'));
   if (existing.length > 0 && !o.force) {
     throw new UserError(
       'decompose/contracts-exist',
@@ -73,12 +135,18 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
       { hint: 'Pass --force to let the agent rewrite them, or move them away first.' },
     );
   }
-  const base = await resolveCommit(o.root, 'HEAD');
-  if (!base) {
-    throw new UserError('decompose/no-commit', 'the repository has no commit yet', {
-      hint: 'Commit once (`git add -A && git commit -m start`); the agent works in a worktree of HEAD.',
-    });
-  }
+}
+
+function symlinkRefused(specsRel: string, links: readonly string[]): UserError {
+  return new UserError(
+    'decompose/symlink',
+    `${specsRel}/${escapeControl(links[0] ?? '')} is a symbolic link${links.length > 1 ? ` (and ${links.length - 1} more)` : ''}; decompose copies regular files only`,
+    { hint: `Replace the link with the files it points to, or move it out of ${specsRel}/.` },
+  );
+}
+
+/** Creates the detached scratch worktree of `base` beside the feature worktrees. */
+async function addScratchWorktree(o: DecomposeOptions, base: string): Promise<string> {
   const worktree = join(o.config.worktrees, `decompose-${o.runId}`);
   mkdirSync(dirname(worktree), { recursive: true });
   const added = await gitRaw(o.root, ['worktree', 'add', '--detach', worktree, base]);
@@ -88,11 +156,21 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
       `could not create the scratch worktree: ${added.stderr.trim()}`,
     );
   }
-  // Contracts not yet committed are part of what the agent must see (and may rewrite with --force).
-  if (existsSync(o.config.specs)) cpSync(o.config.specs, join(worktree, specsRel), { recursive: true });
-  const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
-  const start = snapshot(scratchConfig.specs);
+  return worktree;
+}
 
+/** Removes the scratch worktree, and the worktrees folder when it was made for it alone. */
+async function removeScratchWorktree(o: DecomposeOptions, worktree: string): Promise<void> {
+  await gitRaw(o.root, ['worktree', 'remove', '--force', worktree]);
+  try {
+    rmdirSync(dirname(worktree));
+  } catch {
+    // Not empty (feature worktrees live there too) or already gone: left as it is.
+  }
+}
+
+/** The task's parts every round shares: the spec, the layout, the folder coupling, the schema. */
+async function commonTask(o: DecomposeOptions, { specsRel, worktree }: Scratch) {
   const files = await trackedFiles(worktree);
   const ignore = [`${specsRel}/`, '.baton/'];
   const folders = folderOwners(files, ignore);
@@ -102,7 +180,7 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     // The scratch worktree shares the repository's commits, so it shares their cache too.
     ...(existsSync(stateDir) ? { cacheFile: join(stateDir, 'cache', 'history.txt') } : {}),
   });
-  const common = {
+  return {
     spec: o.spec,
     specsDir: specsRel,
     layout: renderLayout(files, ignore),
@@ -111,13 +189,26 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     features: o.features,
     rounds: o.rounds,
   };
+}
 
+/**
+ * The rounds: the agent runs, the round is checked (Ctrl-C, paths and refs outside the specs folder, the
+ * agent's exit, links), then linted and scored. Returns every round, the best, the specs folder as it
+ * was before the first round and as each accepted round left it.
+ */
+async function runRounds(o: DecomposeOptions, scratch: Scratch) {
+  const { specsRel, worktree } = scratch;
+  // Contracts not yet committed are part of what the agent must see (and may rewrite with --force).
+  if (existsSync(o.config.specs)) cpSync(o.config.specs, join(worktree, specsRel), { recursive: true });
+  const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
+  const start = snapshot(scratchConfig.specs);
+  const common = await commonTask(o, scratch);
   const refsBefore = await refSnapshot(o.root);
   const rounds: RoundResult[] = [];
-  const kept = new Map<number, Map<string, string>>();
+  const kept = new Map<number, SpecsSnapshot>();
   let best: RoundResult | undefined;
   let previous: RoundResult | undefined;
-  for (let round = 1; round <= o.rounds; round++) {
+  for (let round = 1; round <= o.rounds && !o.signal?.aborted; round++) {
     const last = previous?.evaluation;
     const task = buildDecomposeTask({
       ...common,
@@ -127,19 +218,11 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     });
     o.progress(`round ${round}: running the agent`);
     const exitCode = await o.runAgent({ task, worktree, round });
-    const outside = [
-      ...(await changesOutside(worktree, base, `${specsRel}/`)),
-      ...changedRefs(refsBefore, await refSnapshot(o.root)).map((r) => `ref ${r}`),
-    ];
-    if (outside.length > 0) {
-      rounds.push({ round, exit_code: exitCode, accepted: false, refused: 'outside', outside });
-      o.progress(`round ${round}: refused: the agent changed ${outside.length} path(s) outside ${specsRel}/`);
-      break;
-    }
-    // An agent that failed may have left half its contracts: what it wrote is not its answer.
-    if (exitCode !== 0) {
-      rounds.push({ round, exit_code: exitCode, accepted: false, refused: 'agent-failed', outside: [] });
-      o.progress(`round ${round}: refused: ${describeAgentExit(exitCode)}`);
+    const refusal = await checkRound(o, scratch, exitCode, refsBefore);
+    if (refusal) {
+      const refused: RoundResult = { round, exit_code: exitCode, accepted: false, ...refusal };
+      rounds.push(refused);
+      o.progress(`round ${round}: refused: ${describeRefusal(refused, specsRel)}`);
       break;
     }
     const evaluation = await evaluateContracts(worktree, scratchConfig, o.features);
@@ -156,13 +239,36 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     if (clean && (evaluation.score?.penalty === 0 || !improved)) break;
     previous = result;
   }
+  return { rounds, best, start, kept };
+}
 
-  const written = best
-    ? copyChanged(start, kept.get(best.round) ?? new Map(), o.root, specsRel, o.force)
-    : [];
-  const refused = rounds.some((r) => !r.accepted);
-  if (!refused) await gitRaw(o.root, ['worktree', 'remove', '--force', worktree]);
-  return { rounds, best, written, worktree, kept_worktree: refused };
+/** Why a round that just ended is refused, if it is. */
+async function checkRound(
+  o: DecomposeOptions,
+  { specsRel, base, worktree }: Scratch,
+  exitCode: number | null,
+  refsBefore: ReadonlyMap<string, string>,
+): Promise<Pick<RoundResult, 'refused' | 'outside'> | undefined> {
+  if (o.signal?.aborted) return { refused: 'interrupted', outside: [] };
+  const outside = [
+    ...(await changesOutside(worktree, base, `${specsRel}/`)),
+    ...changedRefs(refsBefore, await refSnapshot(o.root)).map((r) => `ref ${r}`),
+  ];
+  if (outside.length > 0) return { refused: 'outside', outside };
+  // An agent that failed may have left half its contracts: what it wrote is not its answer.
+  if (exitCode !== 0) return { refused: 'agent-failed', outside: [] };
+  // A link could make the copy read outside the repository (or loop): only regular files are taken.
+  const links = listSpecs(join(worktree, specsRel)).links;
+  if (links.length > 0) return { refused: 'symlink', outside: links.map((l) => `${specsRel}/${l}`) };
+  return undefined;
+}
+
+/** A refused round's reason in words, for the progress line. */
+function describeRefusal(r: RoundResult, specsRel: string): string {
+  if (r.refused === 'interrupted') return 'interrupted; the agent was stopped';
+  if (r.refused === 'symlink') return `the agent left ${r.outside.length} symbolic link(s) in ${specsRel}/`;
+  if (r.refused === 'outside') return `the agent changed ${r.outside.length} path(s) outside ${specsRel}/`;
+  return describeAgentExit(r.exit_code);
 }
 
 /** A failed agent's exit in words: `the agent exited 3`, or killed by a signal. */
@@ -177,48 +283,82 @@ function rank(r: RoundResult): number {
   return e.errors * 1e6 + e.lint_warnings * 1e3 + (e.score?.penalty ?? 999);
 }
 
-/** Every file under a folder, relative to it, with its text. */
-function snapshot(dir: string): Map<string, string> {
-  return new Map(listFiles(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+/** Every regular file under a specs folder, relative to it, with its bytes (links are refused before). */
+function snapshot(dir: string): SpecsSnapshot {
+  return new Map(listSpecs(dir).files.map((f) => [f, readFileSync(join(dir, f))]));
 }
 
-function listFiles(dir: string, prefix = ''): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = join(dir, name);
-    const st = statSync(full);
-    if (st.isDirectory()) out.push(...listFiles(full, `${prefix}${name}/`));
-    else if (st.isFile()) out.push(`${prefix}${name}`);
+/**
+ * The regular files and the symbolic links under a folder, relative to it, sorted. Never follows a link
+ * (`withFileTypes` reads the entries themselves): a link to a folder outside the repository, or to `..`,
+ * is listed as a link, not walked.
+ */
+function listSpecs(dir: string, prefix = ''): { files: string[]; links: string[] } {
+  const found = { files: [] as string[], links: [] as string[] };
+  if (!existsSync(dir)) return found;
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
+    const rel = `${prefix}${entry.name}`;
+    if (entry.isSymbolicLink()) found.links.push(rel);
+    else if (entry.isDirectory()) {
+      const inner = listSpecs(join(dir, entry.name), `${rel}/`);
+      found.files.push(...inner.files);
+      found.links.push(...inner.links);
+    } else if (entry.isFile()) found.files.push(rel);
   }
-  return out;
+  return found;
 }
 
-/** Copies the files the agent added or changed into the main specs folder; an existing file only with `force`. */
+/**
+ * Copies the files the agent added or changed into the main specs folder. Every file is checked before
+ * any is written: one that the agent changed although it already existed, or that appeared in the
+ * checkout while the agent worked, is a conflict; without `force` a conflict writes nothing.
+ */
 function copyChanged(
-  start: ReadonlyMap<string, string>,
-  end: ReadonlyMap<string, string>,
-  root: string,
-  specsRel: string,
-  force: boolean,
+  start: ReadonlyMap<string, Buffer>,
+  end: ReadonlyMap<string, Buffer>,
+  o: DecomposeOptions,
+  { specsRel }: Scratch,
 ): string[] {
-  const written: string[] = [];
-  for (const [file, text] of end) {
-    if (start.get(file) === text) continue;
-    const target = join(root, specsRel, file);
-    if (existsSync(target) && !force) {
-      if (readFileSync(target, 'utf8') === text) continue;
-      throw new UserError(
-        'decompose/would-overwrite',
-        `${specsRel}/${file} appeared while the agent worked; not overwritten`,
-        {
-          hint: 'Move it away and run again, or pass --force.',
-        },
+  const writes: { target: string; file: string; data: Buffer }[] = [];
+  const conflicts: string[] = [];
+  for (const [file, data] of end) {
+    const before = start.get(file);
+    if (before?.equals(data)) continue;
+    const target = join(o.root, specsRel, file);
+    const now = readRegularFile(target);
+    if (now?.equals(data)) continue;
+    const shown = `${specsRel}/${escapeControl(file)}`;
+    if (now === null) conflicts.push(`${shown} (not a regular file in your checkout)`);
+    else if (now !== undefined && !o.force)
+      conflicts.push(
+        `${shown} (${before ? 'already there; the agent changed it' : 'appeared while the agent worked'})`,
       );
-    }
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, text);
-    written.push(`${specsRel}/${file}`);
+    writes.push({ target, file, data });
   }
-  return written;
+  if (conflicts.length > 0) {
+    throw new UserError(
+      'decompose/would-overwrite',
+      `the kept round would overwrite ${conflicts.length} file(s) in ${specsRel}/: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', …' : ''}; nothing was written`,
+      {
+        hint: `Copy what you want from ${specsRel}/ in the scratch worktree, or pass --force to let the agent's files replace yours.`,
+      },
+    );
+  }
+  for (const w of writes) {
+    mkdirSync(dirname(w.target), { recursive: true });
+    writeFileSync(w.target, w.data);
+  }
+  return writes.map((w) => `${specsRel}/${w.file}`);
+}
+
+/** A file's bytes; undefined when nothing is there, null when something other than a regular file is. */
+function readRegularFile(path: string): Buffer | null | undefined {
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  return st.isFile() ? readFileSync(path) : null;
 }

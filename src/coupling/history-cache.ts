@@ -3,16 +3,20 @@ import { dirname } from 'node:path';
 import {
   formatLoggedCommit,
   headerKey,
+  isRecordStart,
   type LoggedCommit,
   namesArgs,
+  nextRecord,
   parseLoggedCommit,
 } from './log-stream.js';
 
 /**
- * Bumped when the cache file's layout changes. 2: records keyed by "sha parent…" in the header line,
+ * Bumped when the cache file's layout changes. 3: NUL-ended headers and paths as `git log -z` writes them,
+ * so a subject or a path may hold any other character (2 cut records at every record separator, one a
+ * subject could hold, and kept git's quoted paths). 2: records keyed by "sha parent…" in the header line,
  * written as the pass goes (1 keyed them the same way but held the whole window until the end).
  */
-export const HISTORY_CACHE_FORMAT = 2;
+export const HISTORY_CACHE_FORMAT = 3;
 
 /** The first line of a cache file: its format and the git options its paths were read with. */
 const HEADER = `baton history cache ${HISTORY_CACHE_FORMAT} ${namesArgs().join(' ')}\n`;
@@ -60,10 +64,10 @@ export class HistoryCache {
       }
       if (text.startsWith(HEADER)) {
         let start = HEADER.length;
-        while (start < text.length && text.charCodeAt(start) === 0x1e) {
-          const next = text.indexOf('\x1e', start + 1);
-          const record = text.slice(start + 1, next < 0 ? undefined : next);
-          records.set(headerKey(record, 0), record);
+        while (start < text.length && isRecordStart(text, start)) {
+          const next = nextRecord(text, start);
+          const record = text.slice(start, next < 0 ? undefined : next);
+          records.set(headerKey(record), record);
           start = next < 0 ? text.length : next;
         }
       }
@@ -84,7 +88,7 @@ export class HistoryCache {
     const record = this.#records.get(key);
     if (record === undefined) return undefined;
     this.#records.delete(key);
-    this.#append(`\x1e${record}`);
+    this.#append(record);
     return parseLoggedCommit(record).commit;
   }
 

@@ -7,22 +7,28 @@ export interface LoggedCommit {
   files: string[];
 }
 
-/** Marks the start of a commit's header line; record and unit separators never occur in a subject. */
-const COMMIT_MARK = '\x1e';
+/**
+ * Opens a commit's header. With `-z` git writes paths as they are (tabs, quotes, newlines, control
+ * characters: anything but NUL), so the stream is cut into NUL-ended tokens, and a header is told from a
+ * path by its first character: no path git lists starts with `/`. The subject, after the field mark, may
+ * hold any character but NUL (record and unit separators included): only the first field mark counts.
+ */
+const COMMIT_MARK = '/';
 const FIELD_MARK = '\x1f';
 
 /**
- * The `--format` that `createLogParser` reads: a marked header line, then the files. The header's first
+ * The `--format` that `createLogParser` reads: a marked header, then the files. The header's first
  * field is the commit's key, its full sha and its parents' (`%H %P`, as `rev-list --parents` lists it).
  */
-export const LOG_FORMAT = `--format=${'%x1e'}%H %P${'%x1f'}%s`;
+export const LOG_FORMAT = `--format=${COMMIT_MARK}%H %P${'%x1f'}%s`;
 
 /**
- * The git arguments that read changed paths in the format `createLogParser` reads: names only, no rename
- * search (renames are not needed to count co-changes, and cost most). Revisions and limits come after.
+ * The git arguments that read changed paths in the format `createLogParser` reads: names only, NUL-ended
+ * and never quoted (`-z`), no rename search (renames are not needed to count co-changes, and cost most).
+ * Revisions and limits come after.
  */
 export function namesArgs(): string[] {
-  return ['-c', 'core.quotePath=false', 'log', '--no-renames', '--name-only', LOG_FORMAT];
+  return ['log', '-z', '--no-renames', '--name-only', LOG_FORMAT];
 }
 
 /** An incremental reader of the stream: feed it chunks in any sizes, it calls `onCommit` per commit. */
@@ -33,34 +39,39 @@ export interface LogParser {
 }
 
 /**
- * Parses `git log --name-only` output produced with `LOG_FORMAT`, chunk by chunk (pure). `key` is the
+ * Parses `git log -z --name-only` output produced with `LOG_FORMAT`, chunk by chunk (pure): NUL-ended
+ * tokens, each a header or a path; git puts a newline before a commit's first path. `key` is the
  * header's first field: "sha parent…" (just the sha for a root commit or a format without parents).
  */
 export function createLogParser(onCommit: (c: LoggedCommit, key: string) => void): LogParser {
   let rest = '';
   let current: LoggedCommit | undefined;
   let key = '';
-  const line = (text: string) => {
-    if (text.charCodeAt(0) === 0x1e) {
+  let first = false;
+  const token = (text: string) => {
+    if (text.startsWith(COMMIT_MARK)) {
       if (current) onCommit(current, key);
-      key = headerKey(text, 1);
-      current = commitOfHeader(text, 1, key);
-    } else if (text !== '' && current) {
-      current.files.push(text);
+      key = headerKey(text);
+      current = commitOfHeader(text, key);
+      first = true;
+    } else if (current) {
+      const path = first && text.startsWith('\n') ? text.slice(1) : text;
+      first = false;
+      if (path !== '') current.files.push(path);
     }
   };
   return {
     push(chunk) {
       const text = rest === '' ? chunk : rest + chunk;
       let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        line(text.slice(start, nl));
-        start = nl + 1;
+      for (let end = text.indexOf('\0'); end >= 0; end = text.indexOf('\0', start)) {
+        token(text.slice(start, end));
+        start = end + 1;
       }
       rest = text.slice(start);
     },
     end() {
-      if (rest !== '') line(rest);
+      if (rest !== '') token(rest);
       rest = '';
       if (current) onCommit(current, key);
       current = undefined;
@@ -68,29 +79,44 @@ export function createLogParser(onCommit: (c: LoggedCommit, key: string) => void
   };
 }
 
-/** Reads one record of the format (without its leading mark, e.g. a history cache record) (pure). */
+/** Reads one record of the format, a header and its paths, each NUL-ended (a history cache record) (pure). */
 export function parseLoggedCommit(record: string): { commit: LoggedCommit; key: string } {
-  const nl = record.indexOf('\n');
-  const header = nl < 0 ? record : record.slice(0, nl);
-  const key = headerKey(header, 0);
-  const commit = commitOfHeader(header, 0, key);
-  if (nl >= 0) for (const f of record.slice(nl + 1).split('\n')) if (f !== '') commit.files.push(f);
+  const nul = record.indexOf('\0');
+  const header = nul < 0 ? record : record.slice(0, nul);
+  const key = headerKey(header);
+  const commit = commitOfHeader(header, key);
+  if (nul >= 0 && nul + 1 < record.length) {
+    const from = record.charCodeAt(nul + 1) === 0x0a ? nul + 2 : nul + 1;
+    for (const f of record.slice(from).split('\0')) if (f !== '') commit.files.push(f);
+  }
   return { commit, key };
 }
 
 /** Writes a commit in the format `createLogParser` reads, under its key (the history cache's records). */
 export function formatLoggedCommit(c: LoggedCommit, key: string = c.sha): string {
-  return `${COMMIT_MARK}${key}${FIELD_MARK}${c.subject}\n${c.files.map((f) => `${f}\n`).join('')}`;
+  const files = c.files.length === 0 ? '' : `\n${c.files.join('\0')}\0`;
+  return `${COMMIT_MARK}${key}${FIELD_MARK}${c.subject}\0${files}`;
 }
 
-/** The record's key, the header's text up to the field mark (trailing space of a root's empty `%P` cut). */
-export function headerKey(header: string, from: number): string {
-  const sep = header.indexOf(FIELD_MARK, from);
-  return header.slice(from, sep < 0 ? undefined : sep).trimEnd();
+/** Where the next record of a text of records starts: after a NUL, at a header (-1: none) (pure). */
+export function nextRecord(text: string, from: number): number {
+  const at = text.indexOf(`\0${COMMIT_MARK}`, from);
+  return at < 0 ? -1 : at + 1;
 }
 
-function commitOfHeader(header: string, from: number, key: string): LoggedCommit {
-  const sep = header.indexOf(FIELD_MARK, from);
+/** Whether `text` starts a record at `at`. */
+export function isRecordStart(text: string, at: number): boolean {
+  return text.startsWith(COMMIT_MARK, at);
+}
+
+/** A header's key, its text up to the field mark (trailing space of a root's empty `%P` cut). */
+export function headerKey(header: string): string {
+  const sep = header.indexOf(FIELD_MARK);
+  return header.slice(COMMIT_MARK.length, sep < 0 ? undefined : sep).trimEnd();
+}
+
+function commitOfHeader(header: string, key: string): LoggedCommit {
+  const sep = header.indexOf(FIELD_MARK);
   const space = key.indexOf(' ');
   return {
     sha: space < 0 ? key : key.slice(0, space),

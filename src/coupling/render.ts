@@ -18,7 +18,7 @@ export function renderScoreText(score: DecompositionScore, p: Palette): string {
     }`,
     `  undeclared dependencies    ${flag(score.undeclared_dependencies, String(score.undeclared_dependencies))}`,
     `  hotspots                   ${flag(score.hotspots.length, String(score.hotspots.length))}${
-      score.hotspots.length ? `: ${score.hotspots.join(', ')}` : ''
+      score.hotspots.length ? `: ${score.hotspots.map((f) => escapeControl(f)).join(', ')}` : ''
     }`,
     `  critical path              ${score.critical_path.feature_ids.join(' → ') || '—'}${
       score.critical_path.minutes > 0 ? ` (${score.critical_path.minutes} min)` : ''
@@ -59,13 +59,18 @@ export function renderCouplingText(analysis: CouplingAnalysis, p: Palette): stri
   );
   if (analysis.undeclared.length === 0) out.push('  none');
   for (const u of analysis.undeclared) {
-    out.push(`  ${u.file}:${u.line} imports ${u.target} (${u.from_feature} → ${u.to_feature})`);
+    // File names come from the repository and import targets from its code: escaped like the source line.
+    out.push(
+      `  ${escapeControl(u.file)}:${u.line} imports ${escapeControl(u.target)} (${u.from_feature} → ${u.to_feature})`,
+    );
     out.push(p.dim(`    ${escapeControl(u.source)}`));
   }
   out.push('', p.bold('hotspots (shared files no feature owns)'));
   if (analysis.hotspots.length === 0) out.push('  none');
   for (const h of analysis.hotspots) {
-    out.push(`  ${p.yellow(h.file)} (${h.kind}): with ${h.features.join(', ')} in ${h.commits} commits`);
+    out.push(
+      `  ${p.yellow(escapeControl(h.file))} (${h.kind}): with ${h.features.join(', ')} in ${h.commits} commits`,
+    );
     out.push(`    fix: ${h.fix}`);
   }
   return `${out.join('\n')}\n`;

@@ -25,6 +25,8 @@ describe('compileOwns', () => {
     { owns: ['**/*.md'], path: 'docs/.hidden/a.md', expected: true },
     { owns: ['src/catalog/**', 'test/catalog/**'], path: 'test/catalog/a.test.ts', expected: true },
     { owns: [], path: 'anything', expected: false },
+    { owns: ['src/stock/**'], path: 'src/stock/new\nline\x01.ts', expected: true },
+    { owns: ['src/**/*.ts'], path: 'src/a\nb/t\tab.ts', expected: true },
   ])('$owns covers $path: $expected', ({ owns, path, expected }) => {
     expect(compileOwns(owns)(path)).toBe(expected);
     expect(compileOwns(owns)(`./${path}`)).toBe(expected);

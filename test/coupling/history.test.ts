@@ -64,21 +64,11 @@ function addHistory(r: TempRepo, count: number, seed: number, tag: string): void
   r.git('reset', '-q', '--hard', 'main');
 }
 
-/** The reference: one plain `git log --no-merges --name-only` stream, as the pass read it before the split. */
+/** The reference: one plain `git log -z --no-merges --name-only` stream, as the pass read it before the split. */
 function oneStream(root: string, window: number): LoggedCommit[] {
   const text = execFileSync(
     'git',
-    [
-      '-c',
-      'core.quotePath=false',
-      'log',
-      '--no-merges',
-      '--no-renames',
-      '--name-only',
-      '-n',
-      String(window),
-      '--format=%x1e%H%x1f%s',
-    ],
+    ['log', '-z', '--no-merges', '--no-renames', '--name-only', '-n', String(window), '--format=/%H%x1f%s'],
     { cwd: root, encoding: 'utf8', maxBuffer: 2 ** 28 },
   );
   const commits: LoggedCommit[] = [];
@@ -237,6 +227,52 @@ describe('the per-commit history cache', () => {
     const broken = await readHistory(r.root, { window: 1000, cacheFile }, () => {});
     expect(broken.exitCode).not.toBe(0);
     expect(readFileSync(cacheFile, 'utf8')).toBe(text);
+  });
+});
+
+describe('subjects and paths with any character', () => {
+  /** Three commits that each change cart and stock through paths git would quote, under subjects holding separators. */
+  function oddNames(): TempRepo {
+    const r = makeRepo();
+    repos.push(r);
+    for (let i = 1; i <= 3; i++) {
+      r.write({
+        'src/cart/t\tab.ts': `${i}\n`,
+        'src/stock/q"uote\\back.ts': `${i}\n`,
+        'src/stock/new\nline\x01.ts': `${i}\n`,
+        '\x1etop\x1f.md': `${i}\n`,
+      });
+      r.git('add', '-A');
+      r.git('commit', '-q', '-m', `fix\x1epart\x1f${i}\x00`.slice(0, -1));
+    }
+    return r;
+  }
+
+  it('keeps a subject holding record and unit separators whole in the cache, and the counts with it', async () => {
+    const r = oddNames();
+    const cacheFile = join(r.root, '.baton', 'cache', 'history.txt');
+    const cold = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
+    const warm = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
+    expect(warm.read.read).toBe(1); // only the root commit
+    expect(strip(warm)).toEqual(strip(cold));
+    expect(warm.pairs[0]?.examples[0]?.subject).toBe('fix\x1epart\x1f3');
+  });
+
+  it('reads paths git would quote as they are, so they match owns, from git and from the cache', async () => {
+    const r = oddNames();
+    const cacheFile = join(r.root, '.baton', 'cache', 'history.txt');
+    const cold = await readCoChange(r.root, FEATURES, SETTINGS, { cacheFile });
+    expect(cold.pairs).toMatchObject([{ a: 'cart', b: 'stock', support: 3 }]);
+    expect(cold.unowned.map((u) => u.file)).toEqual(['\x1etop\x1f.md']);
+    const { commits } = await history(r.root, { window: 10, cacheFile: join(r.root, 'other.txt') });
+    expect([...(commits[0]?.files ?? [])].sort()).toEqual([
+      '\x1etop\x1f.md',
+      'src/cart/t\tab.ts',
+      'src/stock/new\nline\x01.ts',
+      'src/stock/q"uote\\back.ts',
+    ]);
+    expect((await history(r.root, { window: 10, cacheFile })).commits).toEqual(commits);
+    expect((await history(r.root, { window: 10, cacheFile })).commits).toEqual(commits);
   });
 });
 

@@ -1,17 +1,25 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dependencyOracle } from '../../src/coupling/analysis.js';
+import { COUPLING_DEFAULTS, dependencyOracle } from '../../src/coupling/analysis.js';
 import { createCoChangeCounter } from '../../src/coupling/co-change.js';
 import { classifyHotspot, findHotspots } from '../../src/coupling/hotspots.js';
 import { findImports, loadParser, type Parse, resolveImport } from '../../src/coupling/imports.js';
 import { createLogParser, type LoggedCommit } from '../../src/coupling/log-stream.js';
+import { renderCouplingText, renderScoreText } from '../../src/coupling/render.js';
+import { palette } from '../../src/terminal/style.js';
 
 describe('createLogParser', () => {
+  // As `git log -z --name-only` writes it: NUL-ended headers and paths, a newline before a commit's first path.
   const STREAM =
-    '\x1eabc1234\x1fadd stock to catalog\n\nsrc/catalog/a.ts\nsrc/stock/b.ts\n\x1edef5678\x1f\n\x1e0123abc\x1fone file\n\nREADME.md\n';
+    '/abc1234 fff0000\x1fadd stock\x1e to\x1f catalog\0\nsrc/catalog/a.ts\0src/stock/b\tq"\\.ts\0' +
+    '/def5678\x1f\0/0123abc\x1fone file\0\n\nREADME\n.md\0';
   const expected: LoggedCommit[] = [
-    { sha: 'abc1234', subject: 'add stock to catalog', files: ['src/catalog/a.ts', 'src/stock/b.ts'] },
+    {
+      sha: 'abc1234',
+      subject: 'add stock\x1e to\x1f catalog',
+      files: ['src/catalog/a.ts', 'src/stock/b\tq"\\.ts'],
+    },
     { sha: 'def5678', subject: '', files: [] },
-    { sha: '0123abc', subject: 'one file', files: ['README.md'] },
+    { sha: '0123abc', subject: 'one file', files: ['\nREADME\n.md'] },
   ];
   it.each([1, 2, 3, 7, 1000])('reads the same commits whatever the chunk size (%i)', (size) => {
     const got: LoggedCommit[] = [];
@@ -169,5 +177,53 @@ describe('dependencyOracle', () => {
     expect(o.dependsOn('a', 'c')).toBe(false);
     expect(o.related('a', 'c')).toBe(true);
     expect(o.related('a', 'd')).toBe(false);
+  });
+});
+
+describe('the coupling renderers', () => {
+  it('print file names and import targets from the repository with control characters escaped', () => {
+    const evil = 'src/\x1b[2Jx\n.ts';
+    const text = renderCouplingText(
+      {
+        settings: COUPLING_DEFAULTS,
+        commits: 3,
+        skipped_large: 0,
+        feature_commits: {},
+        pairs: [],
+        undeclared: [
+          { from_feature: 'a', to_feature: 'b', file: evil, line: 1, source: 'import', target: `${evil}!` },
+        ],
+        hotspots: [
+          {
+            file: evil,
+            kind: 'shared-file',
+            features: ['a', 'b'],
+            commits: 3,
+            examples: [],
+            fix: 'split it',
+          },
+        ],
+        files_read: 1,
+      },
+      palette(false),
+    );
+    expect(text).not.toContain('\x1b');
+    expect(text).not.toContain('x\n.ts');
+    expect(text).toContain('  src/\\x1b[2Jx\\n.ts:1 imports src/\\x1b[2Jx\\n.ts! (a → b)');
+    expect(text).toContain('  src/\\x1b[2Jx\\n.ts (shared-file): with a, b in 3 commits');
+    const score = renderScoreText(
+      {
+        features: 2,
+        predicted_conflict_pairs: [],
+        undeclared_dependencies: 0,
+        hotspots: [evil],
+        critical_path: { feature_ids: [], minutes: 0 },
+        amdahl_bound: undefined,
+        commits: 3,
+        penalty: 1,
+      },
+      palette(false),
+    );
+    expect(score).toContain('hotspots                   1: src/\\x1b[2Jx\\n.ts\n');
   });
 });

@@ -1,0 +1,182 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
+
+const repos: TempRepo[] = [];
+const groups: number[] = [];
+afterEach(() => {
+  for (const pgid of groups.splice(0)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** A shell line that writes one valid contract owning `src/<name>/**`. */
+const contract = (id: string, name: string) =>
+  `mkdir -p specs/${id} && printf -- "---\\nfeature_id: ${id}\\ntitle: ${name}\\nowns: [src/${name}/**]\\nacceptance_criteria:\\n  - { text: tests pass, run: \\"true\\" }\\n---\\n" > specs/${id}/contract.md`;
+
+/** A repository with a spec, configured for a command agent running `lines` in the scratch worktree. */
+function repoWithAgent(lines: string[], files: Record<string, string> = {}): TempRepo {
+  const r = makeRepo({
+    'src/a/x.ts': 'export const a = 1;\n',
+    'src/b/y.ts': 'export const b = 1;\n',
+    '.gitignore': '.baton/\n',
+    'spec.md': '# Shop\n',
+    ...files,
+  });
+  repos.push(r);
+  const agent = join(r.root, '..', 'agent.sh');
+  writeFileSync(agent, ['#!/bin/sh', ...lines, ''].join('\n'));
+  chmodSync(agent, 0o755);
+  r.write({ 'baton.config.json': JSON.stringify({ agent: { command: agent } }) });
+  r.git('add', '-A');
+  r.git('commit', '-q', '-m', 'config');
+  return r;
+}
+
+const worktreeCount = (r: TempRepo) => r.git('worktree', 'list').split('\n').length;
+
+describe('baton decompose, at its edges', () => {
+  it('stops the agent’s process group on Ctrl-C, removes the scratch worktree and says so (exit 130)', async () => {
+    const pidFile = join(makeRepo().root, '..', 'agent.pid');
+    // The agent's shell and its process group (the adapter's launcher leads the group).
+    const r = repoWithAgent([
+      `echo $$ $(ps -o pgid= -p $$) > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}`,
+      'sleep 30',
+    ]);
+    let fire: ((signal?: string) => void) | undefined;
+    const done = runBaton(['decompose', 'spec.md'], {
+      cwd: r.root,
+      interrupt: (handler) => {
+        fire = handler;
+      },
+    });
+    expect(await until(() => existsSync(pidFile), 4000)).toBe(true);
+    const [pid, pgid] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number) as [number, number];
+    groups.push(pgid);
+    expect(fire).toBeDefined();
+    fire?.('SIGINT');
+    const out = await done;
+    expect(out.code).toBe(130);
+    expect(out.stdout).toContain(
+      'interrupted in round 1: the agent was stopped, nothing was written and the scratch worktree was removed [decompose/interrupted]',
+    );
+    expect(out.stderr).toContain('stopping the agent');
+    // Gone once reaped (an orphan is reaped by init, a moment after it died).
+    const alive = (id: number) => {
+      try {
+        process.kill(id, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(await until(() => !alive(pid) && !alive(-pgid), 2000)).toBe(true);
+    expect(worktreeCount(r)).toBe(1);
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
+  it('refuses a round that leaves a symbolic link in specs/, copying nothing through it', async () => {
+    const outside = join(makeRepo().root, '..', 'secrets');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'id_rsa'), 'PRIVATE\n');
+    const r = repoWithAgent([
+      contract('feature-001-a', 'a'),
+      `ln -s ${outside} specs/x`,
+      'ln -s .. specs/loop',
+    ]);
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.stderr).not.toContain('internal error');
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('round 1 refused: the agent left symbolic links in the specs folder');
+    expect(out.stdout).toContain('  specs/loop\n  specs/x\n');
+    expect(out.stdout).not.toContain('wrote');
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+    expect(worktreeCount(r)).toBe(2);
+  });
+
+  it('refuses to start over a symbolic link in the user’s specs folder, in one line', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a')]);
+    mkdirSync(join(r.root, 'specs'));
+    symlinkSync('..', join(r.root, 'specs', 'loop'));
+    const out = await runBaton(['decompose', 'spec.md'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('specs/loop is a symbolic link; decompose copies regular files only');
+    expect(out.stderr).not.toContain('internal error');
+    expect(worktreeCount(r)).toBe(1);
+  });
+
+  it('checks every file before writing any: an existing file the agent changed writes nothing, and says how to accept it', async () => {
+    const r = repoWithAgent(
+      [contract('feature-001-a', 'a'), contract('feature-002-b', 'b'), 'echo more >> specs/zz-notes.md'],
+      { 'specs/zz-notes.md': 'notes\n' },
+    );
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      'the kept round would overwrite 1 file(s) in specs/: specs/zz-notes.md (already there; the agent changed it); nothing was written',
+    );
+    expect(out.stderr).toContain('--force');
+    expect(out.stderr).toMatch(/The scratch worktree is kept at .*decompose-/);
+    expect(readdirSync(join(r.root, 'specs'))).toEqual(['zz-notes.md']);
+    expect(worktreeCount(r)).toBe(2);
+    const forced = await runBaton(['decompose', 'spec.md', '--rounds', '1', '--force'], { cwd: r.root });
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(r.root, 'specs/zz-notes.md'), 'utf8')).toBe('notes\nmore\n');
+    expect(forced.stdout).toContain('wrote specs/feature-002-b/contract.md');
+  });
+
+  it('copies a binary file the agent adds byte for byte', async () => {
+    const r = repoWithAgent([
+      contract('feature-001-a', 'a'),
+      contract('feature-002-b', 'b'),
+      "printf '\\377\\376\\000\\200PNG' > specs/feature-001-a/diagram.png",
+    ]);
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    const bytes = readFileSync(join(r.root, 'specs/feature-001-a/diagram.png'));
+    expect([...bytes]).toEqual([0xff, 0xfe, 0x00, 0x80, 0x50, 0x4e, 0x47]);
+  });
+
+  it('leaves no empty worktrees folder, and names the real agent log of a failed round', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a'), contract('feature-002-b', 'b')]);
+    expect((await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root })).code).toBe(0);
+    expect(existsSync(join(r.root, '..', 'repo.baton-worktrees'))).toBe(false);
+    const failing = repoWithAgent([contract('feature-001-a', 'a'), 'exit 3']);
+    const failed = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: failing.root });
+    const log = /its output is in (\S+);/.exec(failed.stdout)?.[1] ?? '';
+    expect(log).toMatch(/^\.baton\/decompose\/[^<]+\/round-1\/agent\.log$/);
+    expect(existsSync(join(failing.root, log))).toBe(true);
+  });
+
+  it('reads the spec only from a regular file of reasonable size, refusing in one line', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a')]);
+    const folder = await runBaton(['decompose', '.'], { cwd: r.root });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain('baton: . is not a regular file');
+    expect(folder.stderr).not.toContain('EISDIR');
+    const device = await runBaton(['decompose', '/dev/zero'], { cwd: r.root });
+    expect(device.code).toBe(2);
+    expect(device.stderr).toContain('/dev/zero is not a regular file');
+    writeFileSync(join(r.root, 'huge.md'), 'x'.repeat(1024 * 1024 + 1));
+    const huge = await runBaton(['decompose', 'huge.md'], { cwd: r.root });
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain('1048577 bytes in huge.md; a spec may hold at most 1048576');
+    expect(worktreeCount(r)).toBe(1);
+  });
+});
