@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { filesOutsideOwns } from '../contracts/owns.js';
+import { filesOutsideOwns, pathGlobMatcher } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, gitRaw, statusEntries } from '../git/git.js';
 import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
@@ -14,7 +14,7 @@ export function findMatches(root: string, glob: string): string[] {
   const pattern = glob.replace(/^\.\//, '');
   const scan = picomatch.scan(pattern);
   if (!scan.isGlob) return existsSync(join(root, pattern)) ? [pattern] : [];
-  const isMatch = picomatch(pattern, { dot: true });
+  const isMatch = pathGlobMatcher(pattern);
   const matches: string[] = [];
   const walk = (dir: string) => {
     let entries: import('node:fs').Dirent[];

@@ -21,12 +21,20 @@ export function expandOwnedPattern(pattern: string): string[] {
   return [p];
 }
 
+/**
+ * How globs match a repository path, wherever Baton matches one (`owns`, copy patterns, a files
+ * check's globs, lint's overlap witnesses): dot files included, and `*`/`**` across any character a
+ * path may hold. `s`: picomatch builds them on `.`, which would stop at a newline.
+ */
+export function pathGlobMatcher(globs: string | readonly string[]): (path: string) => boolean {
+  return picomatch(globs as string | string[], { dot: true, flags: 's' });
+}
+
 /** Compiles `owns` patterns into one matcher (pure); no patterns match nothing. */
 export function compileOwns(patterns: readonly string[]): OwnsMatcher {
   const globs = patterns.flatMap(expandOwnedPattern);
   if (globs.length === 0) return () => false;
-  // `s`: picomatch's `**` is built on `.`, which would stop at a newline, and a path may hold one.
-  const match = picomatch(globs, { dot: true, flags: 's' });
+  const match = pathGlobMatcher(globs);
   return (path) => match(path.replace(/^\.\//, ''));
 }
 

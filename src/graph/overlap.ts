@@ -1,5 +1,4 @@
-import picomatch from 'picomatch';
-import { expandOwnedPattern } from '../contracts/owns.js';
+import { expandOwnedPattern, pathGlobMatcher } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import type { OwnershipOverlap } from './types.js';
 
@@ -59,7 +58,7 @@ function compileGlob(glob: string, base: string): (path: string) => boolean {
     const folder = `${base}/`;
     return (path) => path === base || path.startsWith(folder);
   }
-  return picomatch(glob, { dot: true });
+  return pathGlobMatcher(glob);
 }
 
 /** `a/{b,c}/d` → `a/b/d`, `a/c/d` (capped: only a witness is needed, not every path). */

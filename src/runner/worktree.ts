@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import picomatch from 'picomatch';
+import { pathGlobMatcher } from '../contracts/owns.js';
 import { UserError } from '../errors.js';
 import { addWorktrees, isCheckoutFailure, type NewWorktree, undoNewWorktree } from '../git/worktree-batch.js';
 import { isStatePath } from '../log/paths.js';
@@ -124,7 +125,7 @@ function resolveCopySources(root: string, patterns: readonly string[]): string[]
       continue;
     }
     // Walk only below the glob's literal base, so `local/*.json` never scans node_modules.
-    const isMatch = picomatch(clean, { dot: true });
+    const isMatch = pathGlobMatcher(clean);
     for (const rel of walkFiles(root, scan.base)) if (isMatch(rel)) candidates.add(rel);
   }
   const sources: string[] = [];

@@ -125,4 +125,11 @@ describe('files.exist', () => {
     expect(findMatches(worktree, '**/HEAD')).toEqual([]);
     expect(findMatches(worktree, 'node_modules/x/e.ts')).toEqual(['node_modules/x/e.ts']);
   });
+
+  it('matches a file name holding a newline as owns does (one glob rule)', () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'a/odd\nname.ts': '\n', 'a/plain.ts': '\n' });
+    expect(findMatches(worktree, 'a/**')).toEqual(['a/odd\nname.ts', 'a/plain.ts']);
+    expect(findMatches(worktree, 'a/*.ts')).toEqual(['a/odd\nname.ts', 'a/plain.ts']);
+  });
 });
