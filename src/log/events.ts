@@ -67,6 +67,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       attempts: z.optional(z.record(z.string(), z.number())),
       /** Set when a feature of the run runs in a tmux window (`--interactive`, the config or its contract). */
       interactive: z.optional(z.literal(true)),
+      /** Set when the run's features are jobs on a queue (`run --queue`): its URL (password redacted) and git hub, which a resume of it needs. */
+      queue: z.optional(z.object({ url: z.string(), hub: z.string() })),
     }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': () =>

@@ -10,10 +10,12 @@ import { existingBranches } from '../git/branches.js';
 import { resolveCommit } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { resumeCommand } from '../guard/liveness.js';
 import type { Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent, QueueJob, RunStarted } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import type { RunQueue } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
@@ -87,6 +89,11 @@ function previousQueuedRun(logPath: string): {
     if (e.type === 'feature.ended' && e.run_id === last.run_id) ended.set(e.feature_id, e.status);
   }
   return { runId: last.run_id, baseCommit: last.base_commit, ended };
+}
+
+/** The queue as the log records it (`run.started`): what a resume of the run names, password redacted. */
+function runQueueOf(opts: QueuedRunOptions): RunQueue {
+  return { url: redactUrl(opts.queue), hub: opts.hub };
 }
 
 /** The base commit of a fresh run, and a check that no feature branch would be overwritten. */
@@ -313,6 +320,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       mode: 'contract-first',
       pid: process.pid,
       ...(resumed ? { resume: true } : {}),
+      queue: runQueueOf(opts),
     });
     if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
 
@@ -339,7 +347,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const { features, outcome } = summariseRun(opts, tracked);
     if (opts.signal.aborted) {
       opts.say(
-        `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: baton run --queue ${redactUrl(opts.queue)} --hub ${opts.hub} --resume`,
+        `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: ${resumeCommand(runQueueOf(opts))}`,
       );
     }
     emit({ type: 'phase.ended', phase: 'implementation' });
