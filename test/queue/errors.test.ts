@@ -65,6 +65,38 @@ describe('bad input to a queued run names the thing in one line', () => {
     ]);
   }, 60_000);
 
+  test('a database index that is not a number, or that the server does not have, stops the command in one line (exit 2)', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const cases: Array<[string[], string]> = [
+      [['workers', '--queue', `${redis.url}/abc`], 'bad database index in the queue URL'],
+      [['workers', '--queue', `${redis.url}/16`], 'has no database 16 (ERR DB index is out of range)'],
+      [['run', '--queue', `${redis.url}/x1`, '--hub', p.hub], 'bad database index in the queue URL'],
+      [['run', '--queue', `${redis.url}/99`, '--hub', p.hub], 'has no database 99'],
+    ];
+    for (const [args, said] of cases) {
+      const r = await runBaton(args, { cwd: p.repo.root });
+      expect(r.code, r.stderr).toBe(2);
+      expect(errorLines(r.stderr)).toEqual([expect.stringContaining(said)]);
+      expect(r.stderr).not.toMatch(/ReplyError|\n\s+at /);
+    }
+    const w = spawnWorker(p, `${redis.url}/16`, 'w1');
+    cleanups.push(() => kill(w));
+    const code = await Promise.race([
+      w.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 15_000)),
+    ]);
+    expect(code, w.output()).toBe(2);
+    expect(w.output()).toContain('[queue/bad-db]');
+    expect(
+      execFileSync('redis-cli', ['-p', String(redis.port), 'keys', '*'], { encoding: 'utf8' }).trim(),
+    ).toBe('');
+  }, 60_000);
+
   test('a worker asked for an agent it does not have', async () => {
     const redis = await startRedis();
     const p = makeQueuedProject(1);
