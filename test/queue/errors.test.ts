@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { afterEach, describe, expect, test } from 'vitest';
 import { jobIdOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { freePort, kill, makeQueuedProject, spawnWorker, startRedis, until } from './rig.js';
+import { freePort, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -95,6 +95,38 @@ describe('bad input to a queued run names the thing in one line', () => {
     expect(
       execFileSync('redis-cli', ['-p', String(redis.port), 'keys', '*'], { encoding: 'utf8' }).trim(),
     ).toBe('');
+  }, 60_000);
+
+  test('a worker whose hub is not reachable says so and exits (its Redis connection closed)', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnBaton(
+      [
+        'worker',
+        '--queue',
+        redis.url,
+        '--hub',
+        '/nonexistent/hub.git',
+        '--dir',
+        join(p.scratch, 'wz'),
+        '--agents',
+        'command',
+      ],
+      { cwd: p.scratch },
+    );
+    cleanups.push(() => kill(w));
+    const code = await Promise.race([
+      w.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 15_000)),
+    ]);
+    expect(code, w.output()).toBe(1);
+    expect(errorLines(w.output())).toEqual([
+      expect.stringContaining('the git hub /nonexistent/hub.git is not reachable'),
+    ]);
   }, 60_000);
 
   test('a worker asked for an agent it does not have', async () => {
