@@ -60,8 +60,9 @@ describe('bad input to a queued run names the thing in one line', () => {
       cwd: p.repo.root,
     });
     expect(r.code).toBe(1);
+    // git's own error, not the advice it prints after it ("… and the repository exists.").
     expect(errorLines(r.stderr)).toEqual([
-      expect.stringContaining('the git hub /nonexistent/hub.git is not reachable'),
+      "baton: the git hub /nonexistent/hub.git is not reachable: fatal: '/nonexistent/hub.git' does not appear to be a git repository [queue/hub-unreachable]",
     ]);
   }, 60_000);
 
