@@ -78,6 +78,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       run_id: z.string(),
       outcome: z.enum(['complete', 'failed', 'interrupted']),
       duration_ms: z.number(),
+      /** Set by a queued run's `--resume`, which goes on under the run's id: `duration_ms` counts from the resume. */
+      resumed: z.optional(z.literal(true)),
       /** Written at read time for a run whose orchestrator died (never appended to the log). */
       inferred: z.optional(z.literal(true)),
     }),

@@ -278,6 +278,36 @@ function summariseRun(
   return { features, outcome };
 }
 
+/** The run's end: the detach notice when Ctrl-C detached it, `phase.ended` and `run.ended`, and its summary. */
+function endRun(
+  opts: QueuedRunOptions,
+  run: {
+    runId: string;
+    tracked: Map<string, Tracked>;
+    emit: (e: NewEvent) => void;
+    durationMs: number;
+    resumed: boolean;
+  },
+): RunSummary {
+  const { runId, emit, durationMs } = run;
+  const { features, outcome } = summariseRun(opts, run.tracked);
+  if (opts.signal.aborted) {
+    opts.say(
+      `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: ${resumeCommand(runQueueOf(opts))}`,
+    );
+  }
+  emit({ type: 'phase.ended', phase: 'implementation' });
+  // A resume goes on under the run's id; its duration counts from the resume only.
+  emit({
+    type: 'run.ended',
+    run_id: runId,
+    outcome,
+    duration_ms: durationMs,
+    ...(run.resumed ? { resumed: true } : {}),
+  });
+  return { runId, outcome, features, durationMs };
+}
+
 /**
  * `baton run --queue`: puts each feature on its agent's BullMQ queue as a job with a stable id, then
  * follows the jobs until each has ended. Job state (read at start and every few seconds, sooner on a
@@ -344,16 +374,13 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       hint,
     });
     await consumer.drain(0).catch(() => undefined);
-    const { features, outcome } = summariseRun(opts, tracked);
-    if (opts.signal.aborted) {
-      opts.say(
-        `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: ${resumeCommand(runQueueOf(opts))}`,
-      );
-    }
-    emit({ type: 'phase.ended', phase: 'implementation' });
-    const durationMs = Date.now() - started;
-    emit({ type: 'run.ended', run_id: runId, outcome, duration_ms: durationMs });
-    return { runId, outcome, features, durationMs };
+    return endRun(opts, {
+      runId,
+      tracked,
+      emit,
+      durationMs: Date.now() - started,
+      resumed: resumed !== undefined,
+    });
   } finally {
     // Dropping every client first ends QueueEvents' blocking read instead of waiting it out, and leaves
     // nothing for a reconnect to revive; BullMQ's close() then only releases its own state.

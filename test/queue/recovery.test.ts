@@ -27,6 +27,12 @@ describe('recovery of a queued run', () => {
     });
     cleanups.push(() => kill(resumed));
     expect(await resumed.exited, resumed.output()).toBe(0);
+    // A queued run runs as many at once as the workers take, and its resume times only itself.
+    expect(first.output()).toMatch(
+      /4 features, as jobs on redis:\/\/127\.0\.0\.1:\d+ \(each worker runs its own -j\)/,
+    );
+    expect(first.output()).not.toContain('at a time');
+    expect(resumed.output()).toMatch(/run complete in \S.* \(since the resume\)/);
     const events = p.events();
     const eids = events.map((e) => e.eid).filter(Boolean);
     expect(new Set(eids).size).toBe(eids.length);
