@@ -75,9 +75,10 @@ function escapeFields<T extends BatonEvent>(e: T): T {
 function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   switch (e.type) {
     case 'run.started':
-      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.concurrency} at a time, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
+      // A queued run's features run as many at once as its workers' -j allow, not `concurrency`.
+      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.queue ? `as jobs on ${escapeControl(e.queue.url)} (each worker runs its own -j)` : `${e.concurrency} at a time`}, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
     case 'run.ended':
-      return `run ${e.outcome} in ${formatDuration(e.duration_ms)}`;
+      return `run ${e.outcome} in ${formatDuration(e.duration_ms)}${e.resumed ? ' (since the resume)' : ''}`;
     case 'feature.started':
       return `${e.feature_id}: ${paintStatus(p, 'running')} ${e.agent} (pid ${e.pid ?? '?'}, PORT ${e.port}, log ${e.log_file})`;
     case 'worktree.created':

@@ -4,7 +4,7 @@ import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usa
 import type { WorktreeInfo } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
-import { interruptionEvents } from '../guard/liveness.js';
+import { interruptionEvents, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import {
   applyEvent,
@@ -251,6 +251,14 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
   return `${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
 }
 
+/** Under an interrupted queued run: its jobs go on on the workers, and the command that re-attaches (the row's reason is cut). */
+function requeueNote(state: BatonState): string {
+  const queued = state.run_outcome === 'interrupted' ? queuedRunToResume(state) : undefined;
+  return queued
+    ? `${escapeControl(`its jobs stay on the queue; re-attach with: ${resumeCommand(queued.queue)}`)}\n`
+    : '';
+}
+
 /** The warning for a project whose contracts or config did not load: what status shows instead. */
 function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
   const shown =
@@ -342,7 +350,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes, criteria));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p)}${requeueNote(state)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanTarget } from '../clean/inspect.js';
 import { gitRaw, type WorktreeInfo } from '../git/git.js';
+import { queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
@@ -148,12 +149,15 @@ export function checkLastRun(state: BatonState, alive: (pid: number) => boolean)
     const s = state.features[id]?.status;
     return s === undefined || !TERMINAL_STATUSES.has(s);
   });
+  const queue = queuedRunToResume(state)?.queue;
   return check(
     'last run',
     'warn',
     `${state.run_id} was interrupted: its orchestrator${pid !== undefined ? ` (pid ${pid})` : ''} is gone and it never ended` +
       (unfinished.length > 0 ? `; unfinished: ${unfinished.join(', ')}` : ''),
-    'Resume it with `baton run --resume` (it stops orphaned agents and reuses the worktrees).',
+    queue
+      ? `Re-attach to its jobs with \`${resumeCommand(queue)}\`.`
+      : 'Resume it with `baton run --resume` (it stops orphaned agents and reuses the worktrees).',
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import type { BatonEvent, FeatureEnded, RunEnded } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
+import type { OpenRun, RunQueue } from '../log/state.js';
 import { sameProcessAlive } from './proc.js';
 
 /** Tells whether a run's orchestrator (pid, start time of the run) is still alive. */
@@ -16,8 +17,16 @@ export const orchestratorAlive: OrchestratorProbe = (pid, startedAt) => {
   return sameProcessAlive(pid, Number.isFinite(at) ? at : undefined);
 };
 
+/**
+ * The command that resumes a run: a queued run re-attaches to its jobs on the workers with `--queue`
+ * (a plain `--resume` would run every feature again on this machine and leave the jobs' results unpromoted).
+ */
+export function resumeCommand(queue: RunQueue | undefined): string {
+  return queue ? `baton run --queue ${queue.url} --hub ${queue.hub} --resume` : 'baton run --resume';
+}
+
 /** Every run that has not ended, from the fold (the last run when the fold predates `open_runs`). */
-function openRuns(state: BatonState): Array<{ run_id: string; pid: number; started_at?: string }> {
+function openRuns(state: BatonState): Array<Omit<OpenRun, 'started_at'> & { started_at?: string }> {
   if (state.open_runs) return state.open_runs;
   if (state.run_id && !state.run_ended_at && state.orchestrator_pid !== undefined) {
     return [
@@ -29,6 +38,17 @@ function openRuns(state: BatonState): Array<{ run_id: string; pid: number; start
     ];
   }
   return [];
+}
+
+/**
+ * The last run when its features are jobs on a queue and it has not finished: not ended (its
+ * orchestrator alive or dead) or ended interrupted (detached). Its jobs go on on the workers, so
+ * resuming it means re-attaching to them (pure).
+ */
+export function queuedRunToResume(state: BatonState): { run_id: string; queue: RunQueue } | undefined {
+  if (!state.run_id || !state.run_queue) return undefined;
+  if (state.run_ended_at !== undefined && state.run_outcome !== 'interrupted') return undefined;
+  return { run_id: state.run_id, queue: state.run_queue };
 }
 
 /** A run that has not ended and whose orchestrator is alive (any of them, not only the last). */
@@ -56,7 +76,7 @@ export function interruptionEvents(
     if (alive(run.pid, run.started_at)) continue;
     const isLast = run.run_id === state.run_id;
     let lastTs = run.started_at ?? state.run_started_at ?? new Date(0).toISOString();
-    const reason = `the run's orchestrator (baton pid ${run.pid}) is gone; resume with \`baton run --resume\``;
+    const reason = `the run's orchestrator (baton pid ${run.pid}) is gone; resume with \`${resumeCommand(run.queue)}\``;
     for (const f of Object.values(state.features)) {
       const ofRun =
         f.run_id === run.run_id ||

@@ -67,6 +67,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       attempts: z.optional(z.record(z.string(), z.number())),
       /** Set when a feature of the run runs in a tmux window (`--interactive`, the config or its contract). */
       interactive: z.optional(z.literal(true)),
+      /** Set when the run's features are jobs on a queue (`run --queue`): its URL (password redacted) and git hub, which a resume of it needs. */
+      queue: z.optional(z.object({ url: z.string(), hub: z.string() })),
     }),
   /** A run ended: its outcome and wall-clock duration. */
   'run.ended': () =>
@@ -76,6 +78,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       run_id: z.string(),
       outcome: z.enum(['complete', 'failed', 'interrupted']),
       duration_ms: z.number(),
+      /** Set by a queued run's `--resume`, which goes on under the run's id: `duration_ms` counts from the resume. */
+      resumed: z.optional(z.literal(true)),
       /** Written at read time for a run whose orchestrator died (never appended to the log). */
       inferred: z.optional(z.literal(true)),
     }),

@@ -206,11 +206,12 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       state.base_commit = ev.base_commit;
       state.mode = ev.mode;
       state.orchestrator_pid = ev.pid;
+      state.run_queue = ev.queue;
       // What an earlier run's agents changed outside their worktrees belongs to that run's report.
       if (!ev.resume) state.escaped_unknown = undefined;
       state.open_runs = [
         ...(state.open_runs ?? []).filter((r) => r.run_id !== ev.run_id),
-        { run_id: ev.run_id, pid: ev.pid, started_at: ev.ts },
+        { run_id: ev.run_id, pid: ev.pid, started_at: ev.ts, ...(ev.queue ? { queue: ev.queue } : {}) },
       ];
       for (const id of ev.feature_ids) {
         const f = feature(state, id);

@@ -133,6 +133,21 @@ export interface PhaseRecord {
   ended_at?: string | undefined;
 }
 
+/** The queue a run's features went to as jobs (`run --queue`): URL (password redacted) and git hub. */
+export interface RunQueue {
+  url: string;
+  hub: string;
+}
+
+/** A run that started and has not ended. */
+export interface OpenRun {
+  run_id: string;
+  pid: number;
+  started_at: string;
+  /** Set when the run's features are queued jobs: a resume of it must re-attach to them. */
+  queue?: RunQueue | undefined;
+}
+
 /** The state of the project's orchestration, folded from the log. */
 export interface BatonState {
   run_id?: string | undefined;
@@ -146,8 +161,10 @@ export interface BatonState {
   base_commit?: string | undefined;
   mode?: 'contract-first' | 'wait-for-deps' | undefined;
   orchestrator_pid?: number | undefined;
-  /** Runs that started and have not ended (normally at most one): their orchestrator pid and start. */
-  open_runs?: Array<{ run_id: string; pid: number; started_at: string }> | undefined;
+  /** The last run's queue when its features were jobs on one (`run --queue`). */
+  run_queue?: RunQueue | undefined;
+  /** Runs that started and have not ended (normally at most one): their orchestrator pid and start, and queue if queued. */
+  open_runs?: OpenRun[] | undefined;
   features: Record<string, FeatureState>;
   /** Main-checkout paths and repository changes no single feature's agents explain (several ran, or none): never filed under a feature. */
   escaped_unknown?: string[] | undefined;

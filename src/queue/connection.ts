@@ -11,8 +11,26 @@ export const BULLMQ_CONNECTION: RedisOptions = { maxRetriesPerRequest: null, ena
 /** What Redis says when the password or user is wrong. */
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
 
-/** Checks a queue URL's form; throws a UserError naming it otherwise. */
-export function assertQueueUrl(url: string): void {
+/**
+ * The database index in a queue URL's path (`/N`; none is 0); a UserError otherwise, since Redis
+ * clients read `/abc` as `SELECT NaN` and two projects meant to be apart would share a queue.
+ */
+function databaseIndex(u: URL, url: string): number {
+  if (u.pathname === '' || u.pathname === '/') return 0;
+  const m = /^\/(\d{1,9})$/.exec(u.pathname);
+  if (m) return Number(m[1]);
+  throw new UserError(
+    'queue/bad-db',
+    `bad database index in the queue URL "${redactUrl(url)}": "${u.pathname.slice(1)}" is not a non-negative integer`,
+    {
+      hint: 'Use redis://host:port/N with N a database number (0 to 15 on a default server), or no path for 0.',
+      exitCode: 2,
+    },
+  );
+}
+
+/** Checks a queue URL's form and returns its database index; throws a UserError naming it otherwise. */
+export function assertQueueUrl(url: string): { db: number } {
   let u: URL;
   try {
     u = new URL(url);
@@ -28,6 +46,7 @@ export function assertQueueUrl(url: string): void {
       exitCode: 2,
     });
   }
+  return { db: databaseIndex(u, url) };
 }
 
 /** Turns a connection failure into one line naming the URL and what went wrong. */
@@ -44,6 +63,28 @@ function connectionError(url: string, err: unknown): UserError {
   });
 }
 
+/**
+ * Selects the URL's database again and waits for the answer: the client's own SELECT on connect only
+ * emits an error (ERR DB index is out of range) and goes on in database 0, sharing another project's queue.
+ */
+async function assertDatabase(client: Redis, url: string, db: number): Promise<void> {
+  if (db === 0) return;
+  try {
+    await client.select(db);
+  } catch (err) {
+    client.disconnect();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new UserError(
+      'queue/bad-db',
+      `Redis at ${redactUrl(url)} has no database ${db} (${message.split('\n')[0]})`,
+      {
+        hint: 'Use a database index the server has (0 to 15 unless its config sets `databases`), or no path for 0.',
+        exitCode: 2,
+      },
+    );
+  }
+}
+
 /** A first-connection error that retrying cannot mend: refused, unknown host, unreachable network, a bad password. */
 function isDefinite(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -57,7 +98,7 @@ function isDefinite(err: unknown): boolean {
  * unreachable server or a wrong password is a UserError naming the URL, never a hang.
  */
 export async function connectRedis(url: string, name: string): Promise<Redis> {
-  assertQueueUrl(url);
+  const { db } = assertQueueUrl(url);
   const client = new Redis(url, {
     ...BULLMQ_CONNECTION,
     lazyConnect: true,
@@ -87,6 +128,7 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
     client.disconnect();
     throw connectionError(url, lastError ?? err);
   }
+  await assertDatabase(client, url, db);
   // Proven to work: from now on reconnect for as long as it takes (a Redis restart keeps the jobs).
   client.options.retryStrategy = (times) => Math.min(times * 200, 2000);
   return client;

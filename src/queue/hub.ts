@@ -2,19 +2,25 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { git, gitRaw } from '../git/git.js';
+import { escapeControl } from '../text/escape.js';
 
-/** The last non-empty line of git's stderr, for one-line errors. */
-function lastLine(text: string): string {
+/**
+ * What git said went wrong, in one line: its first `fatal:` or `error:` line (the advice git prints
+ * after it, "Please make sure you have the correct access rights / and the repository exists.", says
+ * nothing about this hub), else its last line; control characters escaped.
+ */
+function gitReason(text: string): string {
   const lines = text
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  return lines.at(-1) ?? 'no output';
+  const error = lines.find((l) => /^(fatal|error):/.test(l));
+  return escapeControl(error ?? lines.at(-1) ?? 'no output');
 }
 
 /** The error of a hub that does not answer, with git's last words and what to do (which depends on who asks). */
 function hubUnreachable(hub: string, stderr: string, hint: string): UserError {
-  return new UserError('queue/hub-unreachable', `the git hub ${hub} is not reachable: ${lastLine(stderr)}`, {
+  return new UserError('queue/hub-unreachable', `the git hub ${hub} is not reachable: ${gitReason(stderr)}`, {
     hint,
   });
 }
@@ -37,7 +43,7 @@ export async function pushBase(root: string, hub: string, commit: string, ref: s
   if (r.exitCode !== 0) {
     throw new UserError(
       'queue/hub-push',
-      `could not push the base commit to the hub ${hub}: ${lastLine(r.stderr)}`,
+      `could not push the base commit to the hub ${hub}: ${gitReason(r.stderr)}`,
       {
         hint: 'Check that the hub accepts pushes from this machine.',
       },
@@ -51,7 +57,7 @@ export async function fetchRef(cwd: string, hub: string, ref: string): Promise<s
   if (r.exitCode !== 0) {
     throw new UserError(
       'queue/hub-fetch',
-      `could not fetch ${ref} from the hub ${hub}: ${lastLine(r.stderr)}`,
+      `could not fetch ${ref} from the hub ${hub}: ${gitReason(r.stderr)}`,
     );
   }
   return git(cwd, ['rev-parse', '--verify', `${ref}^{commit}`]);
@@ -76,7 +82,7 @@ export async function ensureHubClone(dir: string, hub: string): Promise<void> {
 export async function pushAttempt(cwd: string, hub: string, commit: string, ref: string): Promise<void> {
   const r = await gitRaw(cwd, ['push', '--quiet', '--force', hub, `${commit}:${ref}`]);
   if (r.exitCode !== 0) {
-    throw new Error(`could not push ${ref} to the hub ${hub}: ${lastLine(r.stderr)}`);
+    throw new Error(`could not push ${ref} to the hub ${hub}: ${gitReason(r.stderr)}`);
   }
 }
 
@@ -101,5 +107,5 @@ export async function compareAndSwapBranch(
     next,
     expected ?? ZERO_OID,
   ]);
-  return r.exitCode === 0 ? { ok: true } : { ok: false, reason: lastLine(r.stderr) };
+  return r.exitCode === 0 ? { ok: true } : { ok: false, reason: gitReason(r.stderr) };
 }

@@ -10,10 +10,12 @@ import { existingBranches } from '../git/branches.js';
 import { resolveCommit } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { resumeCommand } from '../guard/liveness.js';
 import type { Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent, QueueJob, RunStarted } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import type { RunQueue } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
@@ -87,6 +89,11 @@ function previousQueuedRun(logPath: string): {
     if (e.type === 'feature.ended' && e.run_id === last.run_id) ended.set(e.feature_id, e.status);
   }
   return { runId: last.run_id, baseCommit: last.base_commit, ended };
+}
+
+/** The queue as the log records it (`run.started`): what a resume of the run names, password redacted. */
+function runQueueOf(opts: QueuedRunOptions): RunQueue {
+  return { url: redactUrl(opts.queue), hub: opts.hub };
 }
 
 /** The base commit of a fresh run, and a check that no feature branch would be overwritten. */
@@ -271,6 +278,36 @@ function summariseRun(
   return { features, outcome };
 }
 
+/** The run's end: the detach notice when Ctrl-C detached it, `phase.ended` and `run.ended`, and its summary. */
+function endRun(
+  opts: QueuedRunOptions,
+  run: {
+    runId: string;
+    tracked: Map<string, Tracked>;
+    emit: (e: NewEvent) => void;
+    durationMs: number;
+    resumed: boolean;
+  },
+): RunSummary {
+  const { runId, emit, durationMs } = run;
+  const { features, outcome } = summariseRun(opts, run.tracked);
+  if (opts.signal.aborted) {
+    opts.say(
+      `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: ${resumeCommand(runQueueOf(opts))}`,
+    );
+  }
+  emit({ type: 'phase.ended', phase: 'implementation' });
+  // A resume goes on under the run's id; its duration counts from the resume only.
+  emit({
+    type: 'run.ended',
+    run_id: runId,
+    outcome,
+    duration_ms: durationMs,
+    ...(run.resumed ? { resumed: true } : {}),
+  });
+  return { runId, outcome, features, durationMs };
+}
+
 /**
  * `baton run --queue`: puts each feature on its agent's BullMQ queue as a job with a stable id, then
  * follows the jobs until each has ended. Job state (read at start and every few seconds, sooner on a
@@ -313,6 +350,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       mode: 'contract-first',
       pid: process.pid,
       ...(resumed ? { resume: true } : {}),
+      queue: runQueueOf(opts),
     });
     if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
 
@@ -336,16 +374,13 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       hint,
     });
     await consumer.drain(0).catch(() => undefined);
-    const { features, outcome } = summariseRun(opts, tracked);
-    if (opts.signal.aborted) {
-      opts.say(
-        `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: baton run --queue ${redactUrl(opts.queue)} --hub ${opts.hub} --resume`,
-      );
-    }
-    emit({ type: 'phase.ended', phase: 'implementation' });
-    const durationMs = Date.now() - started;
-    emit({ type: 'run.ended', run_id: runId, outcome, duration_ms: durationMs });
-    return { runId, outcome, features, durationMs };
+    return endRun(opts, {
+      runId,
+      tracked,
+      emit,
+      durationMs: Date.now() - started,
+      resumed: resumed !== undefined,
+    });
   } finally {
     // Dropping every client first ends QueueEvents' blocking read instead of waiting it out, and leaves
     // nothing for a reconnect to revive; BullMQ's close() then only releases its own state.

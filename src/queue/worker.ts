@@ -139,6 +139,17 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     );
   }
   const redis = await connectRedis(opts.queue, 'baton-worker');
+  // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
+  try {
+    return await startOn(redis, opts, agents);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+}
+
+/** The rest of the start, on the worker's proven connection: the clone, the heartbeat, the queues. */
+async function startOn(redis: Redis, opts: WorkerOptions, agents: string[]): Promise<RunningWorker> {
   const dir = claimDir(opts);
   const clone = join(dir, 'hub.git');
   await ensureHubClone(clone, opts.hub);
@@ -163,7 +174,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     heartbeat,
     running: new Map(),
   };
-  const { workers, connections } = openQueues(state, agents);
+  let opened: ReturnType<typeof openQueues>;
+  try {
+    opened = openQueues(state, agents);
+  } catch (err) {
+    await heartbeat.stop();
+    throw err;
+  }
+  const { workers, connections } = opened;
   opts.log(
     `worker ${id} on ${redactUrl(opts.queue)}, hub ${opts.hub}, agents ${agents.join(', ')}, ${opts.concurrency} at once`,
   );
@@ -183,38 +201,49 @@ function openQueues(
   state: WorkerState,
   agents: readonly string[],
 ): { workers: Worker[]; connections: Redis[] } {
+  const connections: Redis[] = [];
+  const workers: Worker[] = [];
+  try {
+    for (const agent of agents) workers.push(openQueue(state, agent, connections));
+  } catch (err) {
+    // What was opened before the failure is closed with it; the caller closes the rest.
+    for (const w of workers) void w.close().catch(() => undefined);
+    for (const c of connections) c.disconnect();
+    throw err;
+  }
+  return { workers, connections };
+}
+
+/** The BullMQ worker of one agent's queue, on a connection of its own (added to `connections`). */
+function openQueue(state: WorkerState, agent: string, connections: Redis[]): Worker {
   const { opts } = state;
   const lockMs = opts.lockMs ?? 30_000;
-  const connections: Redis[] = [];
-  const workers = agents.map((agent) => {
-    const connection = state.redis.duplicate(BULLMQ_CONNECTION);
-    connections.push(connection);
-    // What a job's checks left running is stopped once no job runs (another may be using a daemon it started).
-    const handle = (job: Job) =>
-      handleJob(state, job).finally(() => {
-        if (state.running.size === 0) void runCommandEndTasks();
-      });
-    const w = new Worker(queueName(agent), handle, {
-      connection,
-      prefix: QUEUE_PREFIX,
-      concurrency: opts.concurrency,
-      lockDuration: lockMs,
-      stalledInterval: opts.stalledMs ?? Math.max(1000, Math.round(lockMs / 2)),
-      maxStalledCount: 3,
-      name: state.id,
+  const connection = state.redis.duplicate(BULLMQ_CONNECTION);
+  connections.push(connection);
+  // What a job's checks left running is stopped once no job runs (another may be using a daemon it started).
+  const handle = (job: Job) =>
+    handleJob(state, job).finally(() => {
+      if (state.running.size === 0) void runCommandEndTasks();
     });
-    w.on('lockRenewalFailed', (jobIds: string[]) => stopLostJobs(state, jobIds));
-    w.on('error', (err) => {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
-      else opts.log(`queue error: ${message.split('\n')[0]}`);
-    });
-    w.on('failed', (job, err) => {
-      if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
-    });
-    return w;
+  const w = new Worker(queueName(agent), handle, {
+    connection,
+    prefix: QUEUE_PREFIX,
+    concurrency: opts.concurrency,
+    lockDuration: lockMs,
+    stalledInterval: opts.stalledMs ?? Math.max(1000, Math.round(lockMs / 2)),
+    maxStalledCount: 3,
+    name: state.id,
   });
-  return { workers, connections };
+  w.on('lockRenewalFailed', (jobIds: string[]) => stopLostJobs(state, jobIds));
+  w.on('error', (err) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
+    else opts.log(`queue error: ${message.split('\n')[0]}`);
+  });
+  w.on('failed', (job, err) => {
+    if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
+  });
+  return w;
 }
 
 /** Stops the agents of jobs whose lock could not be renewed: another worker takes (or took) them. */

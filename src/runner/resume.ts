@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { git, type StatusEntry, statusEntries } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
 import { proveRunGroup } from '../guard/group-proof.js';
-import { findLiveRun } from '../guard/liveness.js';
+import { findLiveRun, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import { listProcesses } from '../guard/proc.js';
 import { sessionName } from '../interactive/tmux.js';
 import type { BatonState } from '../log/fold.js';
@@ -62,6 +62,24 @@ export function assertNoLiveRun(state: BatonState): void {
       },
     );
   }
+}
+
+/**
+ * Refuses a resume on this machine of a queued run that did not finish: it would run every feature
+ * again in local worktrees and leave the workers' finished jobs unpromoted; `--queue … --resume` re-attaches.
+ */
+export function assertNotQueuedRun(state: BatonState): void {
+  const queued = queuedRunToResume(state);
+  if (!queued) return;
+  // The URL and hub come from the log: shown with their control characters escaped.
+  const queue = { url: escapeControl(queued.queue.url), hub: escapeControl(queued.queue.hub) };
+  throw new UserError(
+    'run/resume-queued',
+    `run ${escapeControl(queued.run_id)} put its features on the queue ${queue.url}; \`baton run --resume\` here would run them all again on this machine`,
+    {
+      hint: `Re-attach to its jobs with \`${resumeCommand(queue)}\`${queue.url.includes(':***@') ? ' (with the password in place of ***)' : ''}.`,
+    },
+  );
 }
 
 /**

@@ -44,6 +44,7 @@ import { runPool } from './pool.js';
 import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
   assertNoLiveRun,
+  assertNotQueuedRun,
   type Orphan,
   type RefusedGroup,
   restartUnits,
@@ -216,6 +217,7 @@ async function readPrevious(
   // Best-of-N attempts' agents are units of their own: their groups are looked for like features'.
   const state = { ...folded, features: { ...folded.features, ...folded.attempt_units } };
   assertNoLiveRun(state);
+  assertNotQueuedRun(state);
   // Interactive agents of a dead orchestrator still in its tmux session are followed, not restarted.
   const adoption = await scanAdoptableWindows(state, opts.env, adoptionCandidates(opts));
   const adopted = new Set(adoption.adopted.map((a) => a.feature_id));

@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { afterEach, describe, expect, test } from 'vitest';
 import { jobIdOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { freePort, kill, makeQueuedProject, spawnWorker, startRedis, until } from './rig.js';
+import { freePort, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -60,7 +60,72 @@ describe('bad input to a queued run names the thing in one line', () => {
       cwd: p.repo.root,
     });
     expect(r.code).toBe(1);
+    // git's own error, not the advice it prints after it ("… and the repository exists.").
     expect(errorLines(r.stderr)).toEqual([
+      "baton: the git hub /nonexistent/hub.git is not reachable: fatal: '/nonexistent/hub.git' does not appear to be a git repository [queue/hub-unreachable]",
+    ]);
+  }, 60_000);
+
+  test('a database index that is not a number, or that the server does not have, stops the command in one line (exit 2)', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const cases: Array<[string[], string]> = [
+      [['workers', '--queue', `${redis.url}/abc`], 'bad database index in the queue URL'],
+      [['workers', '--queue', `${redis.url}/16`], 'has no database 16 (ERR DB index is out of range)'],
+      [['run', '--queue', `${redis.url}/x1`, '--hub', p.hub], 'bad database index in the queue URL'],
+      [['run', '--queue', `${redis.url}/99`, '--hub', p.hub], 'has no database 99'],
+    ];
+    for (const [args, said] of cases) {
+      const r = await runBaton(args, { cwd: p.repo.root });
+      expect(r.code, r.stderr).toBe(2);
+      expect(errorLines(r.stderr)).toEqual([expect.stringContaining(said)]);
+      expect(r.stderr).not.toMatch(/ReplyError|\n\s+at /);
+    }
+    const w = spawnWorker(p, `${redis.url}/16`, 'w1');
+    cleanups.push(() => kill(w));
+    const code = await Promise.race([
+      w.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 15_000)),
+    ]);
+    expect(code, w.output()).toBe(2);
+    expect(w.output()).toContain('[queue/bad-db]');
+    expect(
+      execFileSync('redis-cli', ['-p', String(redis.port), 'keys', '*'], { encoding: 'utf8' }).trim(),
+    ).toBe('');
+  }, 60_000);
+
+  test('a worker whose hub is not reachable says so and exits (its Redis connection closed)', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnBaton(
+      [
+        'worker',
+        '--queue',
+        redis.url,
+        '--hub',
+        '/nonexistent/hub.git',
+        '--dir',
+        join(p.scratch, 'wz'),
+        '--agents',
+        'command',
+      ],
+      { cwd: p.scratch },
+    );
+    cleanups.push(() => kill(w));
+    const code = await Promise.race([
+      w.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 15_000)),
+    ]);
+    expect(code, w.output()).toBe(1);
+    expect(errorLines(w.output())).toEqual([
       expect.stringContaining('the git hub /nonexistent/hub.git is not reachable'),
     ]);
   }, 60_000);

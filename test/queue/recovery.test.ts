@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { runBaton } from '../rig/cli.js';
 import { kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
 
 let cleanups: Array<() => Promise<void> | void> = [];
@@ -26,6 +27,12 @@ describe('recovery of a queued run', () => {
     });
     cleanups.push(() => kill(resumed));
     expect(await resumed.exited, resumed.output()).toBe(0);
+    // A queued run runs as many at once as the workers take, and its resume times only itself.
+    expect(first.output()).toMatch(
+      /4 features, as jobs on redis:\/\/127\.0\.0\.1:\d+ \(each worker runs its own -j\)/,
+    );
+    expect(first.output()).not.toContain('at a time');
+    expect(resumed.output()).toMatch(/run complete in \S.* \(since the resume\)/);
     const events = p.events();
     const eids = events.map((e) => e.eid).filter(Boolean);
     expect(new Set(eids).size).toBe(eids.length);
@@ -40,6 +47,44 @@ describe('recovery of a queued run', () => {
       expect(ended[0]?.status).toBe('complete');
     }
   }, 120_000);
+
+  test('the orchestrator killed mid-run: status names the queued resume, a plain --resume refuses naming it, and the named command finishes the run', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(2);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(first));
+    await until(
+      () => p.events().filter((e) => e.type === 'queue.job' && e.state === 'waiting').length === 2,
+      'two jobs on the queue',
+    );
+    await kill(first);
+    const command = `baton run --queue ${redis.url} --hub ${p.hub} --resume`;
+    const status = await runBaton(['status'], { cwd: p.repo.root });
+    expect(status.stdout + status.stderr).toContain(command);
+    expect(status.stdout + status.stderr).not.toContain('resume with `baton run --resume`');
+
+    const local = await runBaton(['run', '--resume'], { cwd: p.repo.root });
+    expect(local.code).toBe(1);
+    const errors = local.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('baton:') && !l.includes('stale lock'));
+    expect(errors).toEqual([expect.stringContaining('[run/resume-queued]')]);
+    expect(local.stderr).toContain(command);
+    expect(p.repo.git('worktree', 'list').split('\n')).toHaveLength(1);
+
+    const w = spawnWorker(p, redis.url, 'w1', {}, ['-j', '2']);
+    cleanups.push(() => kill(w));
+    const resumed = spawnBaton(command.split(' ').slice(1), { cwd: p.repo.root });
+    cleanups.push(() => kill(resumed));
+    expect(await resumed.exited, resumed.output()).toBe(0);
+    const ended = p.events().filter((e) => e.type === 'feature.ended');
+    expect(ended.map((e) => e.status)).toEqual(['complete', 'complete']);
+    expect(p.repo.git('branch', '--list', 'baton/*').split('\n')).toHaveLength(2);
+  }, 60_000);
 
   test('redis-server killed with -9 (AOF on) and restarted: the queued jobs survive and complete', async () => {
     const redis = await startRedis({ aof: true });
