@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { realNearest } from '../path-inside.js';
 
 /** The outcome of one git invocation. */
 export interface GitOutput {
@@ -187,14 +188,6 @@ export async function gitPlaces(cwd: string): Promise<GitPlaces> {
   return { top, gitDir, commonDir };
 }
 
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
 /**
  * The main work tree of the repository (not a linked worktree), from any of its worktrees. In the
  * main work tree itself (its git folder is the common one) it is the checkout git names, whatever
@@ -205,9 +198,9 @@ function realOr(path: string): string {
  */
 export async function findMainWorktree(cwd: string): Promise<string> {
   const { top, gitDir, commonDir } = await gitPlaces(cwd);
-  const real = realOr(commonDir);
+  const real = realNearest(commonDir);
   const main =
-    realOr(gitDir) === real
+    realNearest(gitDir) === real
       ? top
       : real.endsWith('/.git')
         ? real.slice(0, -'/.git'.length)
@@ -220,7 +213,7 @@ export async function findMainWorktree(cwd: string): Promise<string> {
 async function configuredWorktree(cwd: string, common: string, here: string): Promise<string> {
   const r = await gitRaw(cwd, ['config', '--file', join(common, 'config'), '--get', 'core.worktree']);
   const named = r.exitCode === 0 ? r.stdout.trim() : '';
-  if (named) return realOr(isAbsolute(named) ? named : join(common, named));
+  if (named) return realNearest(isAbsolute(named) ? named : join(common, named));
   throw new UserError(
     'git/no-main-checkout',
     `${here} is a linked worktree of a repository whose git folder (${common}) does not say where its main checkout is`,

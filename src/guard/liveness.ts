@@ -3,6 +3,7 @@
  * so at read time its recorded pid and start are checked, and a dead run's unfinished features are
  * shown `interrupted`. Status, the report and the dashboard all call `interruptionEvents`.
  */
+import { formatCommand } from '../agents/shell-words.js';
 import type { BatonEvent, FeatureEnded, RunEnded } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import type { OpenRun, RunQueue } from '../log/state.js';
@@ -20,9 +21,12 @@ export const orchestratorAlive: OrchestratorProbe = (pid, startedAt) => {
 /**
  * The command that resumes a run: a queued run re-attaches to its jobs on the workers with `--queue`
  * (a plain `--resume` would run every feature again on this machine and leave the jobs' results unpromoted).
+ * Quoted where the shell needs it (a hub path with a space), so it can be pasted as it is.
  */
 export function resumeCommand(queue: RunQueue | undefined): string {
-  return queue ? `baton run --queue ${queue.url} --hub ${queue.hub} --resume` : 'baton run --resume';
+  return queue
+    ? formatCommand(['baton', 'run', '--queue', queue.url, '--hub', queue.hub, '--resume'])
+    : 'baton run --resume';
 }
 
 /** Every run that has not ended, from the fold (the last run when the fold predates `open_runs`). */
