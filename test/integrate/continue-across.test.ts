@@ -1,0 +1,76 @@
+// A `--continue` goes on with the integration it continues, whatever happened in between: another
+// `baton run` started since, or a pause of any length.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { lines, logEvents, makeFourFeatures, recordStatus } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+const integrationWorktree = (r: TempRepo) => join(r.root, '..', 'repo.baton-worktrees', 'integration');
+
+/** Appends events to the repo's log as Baton would write them. */
+function append(r: TempRepo, ...events: Array<Record<string, unknown>>): void {
+  const lines = events.map((e) => `${JSON.stringify({ v: 1, ts: new Date().toISOString(), ...e })}\n`);
+  mkdirSync(join(r.root, '.baton'), { recursive: true });
+  appendFileSync(join(r.root, '.baton', 'log.jsonl'), lines.join(''));
+}
+
+/** A `run.started` and its `run.ended`, for a run of `ids`. */
+function run(r: TempRepo, runId: string, ids: string[]): void {
+  const started = {
+    type: 'run.started',
+    run_id: runId,
+    feature_ids: ids,
+    concurrency: ids.length,
+    base: 'main',
+    base_commit: r.git('rev-parse', 'main'),
+    mode: 'contract-first',
+    pid: 1,
+  };
+  append(r, started, { type: 'run.ended', run_id: runId, outcome: 'complete', duration_ms: 5 });
+}
+
+/** The four-feature fixture, run as `r1` and recorded complete. */
+function completeFour(): TempRepo {
+  const r = makeFourFeatures().repo;
+  run(r, 'r1', ['a', 'b', 'c', 'd']);
+  recordStatus(r, ['a', 'b', 'c', 'd']);
+  return r;
+}
+
+/** Resolves the a × b conflict in the integration worktree and stages it. */
+function resolve(r: TempRepo): void {
+  const wt = integrationWorktree(r);
+  writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
+  r.git('-C', wt, 'add', 'src/routes.ts');
+}
+
+describe('baton integrate --continue, later', () => {
+  it('records a --continue after another run in the run the integration began in, and reports it there', async () => {
+    repo = completeFour();
+    expect((await runBaton(['integrate', '--test', 'true'], { cwd: repo.root })).code).toBe(1);
+    run(repo, 'r2', ['z']);
+    resolve(repo);
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    const events = logEvents(repo);
+    const afterR2 = events.slice(events.findIndex((e) => e.type === 'run.started' && e.run_id === 'r2') + 2);
+    expect(afterR2.length).toBeGreaterThan(0);
+    expect(new Set(afterR2.map((e) => e.run_id))).toEqual(new Set(['r1']));
+    const report = async (...args: string[]) =>
+      JSON.parse((await runBaton(['report', '--json', ...args], { cwd: repo!.root })).stdout).integration;
+    expect(await report('--run', 'r1')).toMatchObject({
+      attempts: 1,
+      outcome: 'clean',
+      merges: { clean: 4 },
+    });
+    expect(await report()).toMatchObject({ attempts: 0, merges: { clean: 0, conflict: 0 } });
+  });
+});
