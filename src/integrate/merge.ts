@@ -165,6 +165,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       ...(Object.keys(session.commits).length > 0 ? { commits: { ...session.commits } } : {}),
       ...(session.test ? { test: session.test } : {}),
       on_conflict: session.policy,
+      ...(o.into ? { into: o.into } : {}),
       ...(session.include.length > 0 ? { include: session.include } : {}),
       ...(session.included.length > 0 ? { included: session.included } : {}),
       ...(o.excluded && o.excluded.length > 0 ? { excluded: [...o.excluded] } : {}),
@@ -179,7 +180,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
 /** The session `--continue` goes on with, from the state the log recorded. */
 async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Promise<Session> {
   const session: Session = {
-    s: o,
+    s: r.into === undefined ? o : { ...o, into: r.into },
     sink: sinkFor(o),
     policy: o.onConflict ?? r.policy,
     test: o.test ?? r.test,

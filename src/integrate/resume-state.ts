@@ -13,6 +13,8 @@ export interface ResumeState {
   /** The policy the integration began with (`stop` when the log has none). */
   policy: ConflictPolicy;
   test: string | undefined;
+  /** The branch to move: this `--continue`'s `--into`, else the one the integration began with. */
+  into?: string;
   worktree: string;
   base: string | undefined;
   order: string[];
@@ -109,6 +111,8 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   const end = lastEnd(tail);
   const outcome = end?.outcome;
   const promotable = outcome === 'clean' && end?.into === undefined;
+  // Going on moves the branch the integration began `--into`; a promotion needs one named.
+  const into = opts.into ?? started.into;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
     return {
       ok: false,
@@ -147,6 +151,7 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
       started,
       policy: isConflictPolicy(started.on_conflict) ? started.on_conflict : 'stop',
       test: started.test,
+      ...(into ? { into } : {}),
       worktree: started.worktree,
       base: started.base_commit,
       order: [...started.order],

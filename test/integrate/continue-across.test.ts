@@ -73,4 +73,17 @@ describe('baton integrate --continue, later', () => {
     });
     expect(await report()).toMatchObject({ attempts: 0, merges: { clean: 0, conflict: 0 } });
   });
+
+  it('moves the --into branch the integration began with when --continue does not name one', async () => {
+    repo = completeFour();
+    const stop = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
+    expect(stop.code).toBe(1);
+    resolve(repo);
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).toContain('main fast-forwarded');
+    expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
+    const started = logEvents(repo).find((e) => e.type === 'integration.started');
+    expect(started).toMatchObject({ into: 'main' });
+  });
 });
