@@ -492,6 +492,25 @@ describe('computeReport: phases and integration weighed against the record', () 
         'the cost is the test suite, not the interfaces.',
     );
   });
+
+  it('does not say the contracts held when a cheap integration recorded a conflict and a skipped feature', () => {
+    const ids = ['a', 'b'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...ids.flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 100 })),
+      runEnded(100, 'r1', 0),
+      ev(100, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ids }),
+      ev(101, { type: 'merge.clean', feature_id: 'a', commit: 'a'.repeat(40), duration_ms: 100 }),
+      ev(101, { type: 'merge.conflict', feature_id: 'b', files: ['x'], with: ['a'], duration_ms: 100 }),
+      ev(101, { type: 'merge.skipped', feature_id: 'b', reason: 'conflicts with a in x', kind: 'conflict' }),
+      ev(101, { type: 'integration.ended', outcome: 'partial', duration_ms: 60_000 }),
+    ];
+    const r = computeReport({ events });
+    expect(r.integration.verdict).toBe('low');
+    expect(r.integration.verdict_text).toBe(
+      '1 %, below the healthy 15–20 %: integration was cheap, but 1 conflict; 1 feature skipped.',
+    );
+  });
 });
 
 describe('judgeIntegration', () => {
