@@ -193,7 +193,7 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     merged: [...r.merged],
     steps: new Map(r.steps.map((s) => [s.feature_id, s])),
     tests: [],
-    startedAt: r.startedAt,
+    startedAt: o.clock().getTime(),
     notes: [],
     include: r.include,
     included: r.included,

@@ -118,13 +118,17 @@ function troubles(r: IntegrationRecord): string[] {
   ].filter(Boolean);
 }
 
+/** From this share of the integration time on, the post-merge tests are what it cost. */
+const TESTS_DOMINATE = 0.5;
+
 /** Where a long integration in which nothing went wrong spent its time (pure). */
 function whereTimeWent(r: IntegrationRecord): string {
   if (r.tests_min === null) return 'look at what else the integration waited on';
-  return (
-    `post-merge tests took ${formatMinutes(r.tests_min)} of the ${formatMinutes(r.duration_min)} — ` +
-    'the cost is the test suite, not the interfaces'
-  );
+  const took = `post-merge tests took ${formatMinutes(r.tests_min)} of the ${formatMinutes(r.duration_min)}`;
+  const dominate = r.duration_min !== null && r.tests_min >= r.duration_min * TESTS_DOMINATE;
+  return dominate
+    ? `${took} — the cost is the test suite, not the interfaces`
+    : `${took}; look at what else the integration waited on`;
 }
 
 /** The verdict in a sentence, weighed against what the integration recorded (pure). */

@@ -86,4 +86,23 @@ describe('baton integrate --continue, later', () => {
     const started = logEvents(repo).find((e) => e.type === 'integration.started');
     expect(started).toMatchObject({ into: 'main' });
   });
+
+  it('counts what a --continue and a promotion an hour later ran, not the hours between', async () => {
+    repo = completeFour();
+    expect((await runBaton(['integrate', '--test', 'true'], { cwd: repo.root })).code).toBe(1);
+    resolve(repo);
+    const later = (h: number) => () => new Date(Date.now() + h * 3_600_000);
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root, clock: later(1) });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    const p = await runBaton(['integrate', '--continue', '--into', 'main'], {
+      cwd: repo.root,
+      clock: later(2),
+    });
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    const ends = logEvents(repo).flatMap((e) => (e.type === 'integration.ended' ? [e.duration_ms] : []));
+    expect(ends).toHaveLength(3);
+    for (const ms of ends) expect(ms).toBeLessThan(60_000);
+    const report = JSON.parse((await runBaton(['report', '--json'], { cwd: repo.root })).stdout);
+    expect(report.integration.duration_min).toBeLessThan(1);
+  });
 });
