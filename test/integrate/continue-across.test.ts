@@ -105,4 +105,26 @@ describe('baton integrate --continue, later', () => {
     const report = JSON.parse((await runBaton(['report', '--json'], { cwd: repo.root })).stdout);
     expect(report.integration.duration_min).toBeLessThan(1);
   });
+
+  it('after the tests fail on a hand-resolved merge, points at the resolution, and --continue takes it amended', async () => {
+    repo = completeFour();
+    const test = '! grep -q broken src/routes.ts';
+    expect((await runBaton(['integrate', '--test', test], { cwd: repo.root })).code).toBe(1);
+    const wt = integrationWorktree(repo);
+    writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'broken' }));
+    repo.git('-C', wt, 'add', 'src/routes.ts');
+    const failed = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('Tests failed after merging b');
+    expect(failed.stdout).toContain('The merge of baton/b was a conflict resolved by hand');
+    expect(failed.stdout).toContain(
+      `git -C ${wt} commit --amend --no-edit), then run \`baton integrate --continue\``,
+    );
+    expect(failed.stdout).not.toContain('Fix it on baton/b');
+    resolve(repo);
+    repo.git('-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--amend', '--no-edit');
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/Integration clean in .*: 4 of 4 merged/);
+  });
 });
