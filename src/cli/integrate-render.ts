@@ -2,7 +2,7 @@
  * What `baton integrate` prints: one line per integration event as it is emitted (a subscriber of
  * the event sink, with one formatter per event type), the prediction, and the closing summary.
  */
-import { quoteArg } from '../agents/shell-words.js';
+import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { explainConflict, explainFile } from '../integrate/explain.js';
@@ -196,7 +196,7 @@ function testsFailedAdvice(r: IntegrationResult, id: string): string {
   if (step?.status !== 'merged' || step.resolved === undefined) {
     return `Fix it on ${featureBranch(id)}, then run \`baton integrate --fresh\`; the state is in ${escapeControl(r.worktree)}.`;
   }
-  const wt = quoteArg(r.worktree);
+  const wt = printableArg(r.worktree);
   const by = step.resolved === 'by-agent' ? 'by the agent' : 'by hand';
   return escapeControl(
     `The merge of ${featureBranch(id)} was a conflict resolved ${by}: the tests fail on that resolution (${step.commit.slice(0, 10)}), not on ${featureBranch(id)} alone. ` +

@@ -15,7 +15,7 @@ import { describeExit, spawnSupervised, tailLines } from '../process/supervise.j
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { collectBranchChanges } from './predict.js';
-import { commitResolution, resolveByAgent } from './resolve.js';
+import { commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
 import {
   contractOf,
@@ -234,15 +234,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
   }
   const session = await resumedSession(o, r);
   const found = recheck(session, r);
-  if (!r.pending && (await mergeInProgress(session.worktree))) {
-    throw new UserError(
-      'integrate/merge-in-progress',
-      `a merge is in progress in ${session.worktree} that the log does not record (was Baton interrupted?)`,
-      {
-        hint: `Discard it (git -C ${session.worktree} merge --abort), then run \`baton integrate --continue\` again.`,
-      },
-    );
-  }
+  if (!r.pending && (await mergeInProgress(session.worktree))) throw strayMerge(session.worktree);
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
     let last = r.untested;

@@ -2,7 +2,7 @@
  * Finishing a conflicted merge: accepting a person's resolution on `--continue`, or handing the
  * conflict to the resolver (an agent) and accepting its work only when nothing is left unresolved.
  */
-import { quoteArg } from '../agents/shell-words.js';
+import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { git, isAncestor, statusEntries } from '../git/git.js';
@@ -87,7 +87,7 @@ async function wrongMerge(session: Session, id: string, head: string): Promise<W
   const what = `${short(head)} is not the merge of ${featureBranch(id)} at ${short(feature)} into ${short(before)}`;
   const below = await mergeBelow(session, head, feature, before);
   if (below !== undefined) {
-    const wt = quoteArg(session.worktree);
+    const wt = printableArg(session.worktree);
     return {
       message: `${what}: ${short(below.commit)} is that merge, with ${below.above} commit(s) on top of it`,
       hint: `Keep the merge and drop only what is on top of it: git -C ${wt} reset --hard ${below.commit.slice(0, 12)} (save those commits first if you need them: git -C ${wt} branch <name> ${short(head)}), then \`baton integrate --continue\`.`,
@@ -102,7 +102,19 @@ async function wrongMerge(session: Session, id: string, head: string): Promise<W
 /** The way back to the merge a person must resolve, after a wrong one. */
 function redoHint(session: Session, id: string): string {
   const before = tipBefore(session) ?? 'HEAD';
-  return `Put it back and merge only ${featureBranch(id)}: git -C ${session.worktree} reset --hard ${before.slice(0, 12)} && git -C ${session.worktree} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`baton integrate --continue\`.`;
+  const wt = printableArg(session.worktree);
+  return `Put it back and merge only ${featureBranch(id)}: git -C ${wt} reset --hard ${before.slice(0, 12)} && git -C ${wt} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`baton integrate --continue\`.`;
+}
+
+/** The refusal of `--continue` when a merge is in progress in `wt` that the log does not record. */
+export function strayMerge(wt: string): UserError {
+  return new UserError(
+    'integrate/merge-in-progress',
+    `a merge is in progress in ${wt} that the log does not record (was Baton interrupted?)`,
+    {
+      hint: `Discard it (git -C ${printableArg(wt)} merge --abort), then run \`baton integrate --continue\` again.`,
+    },
+  );
 }
 
 /** Commits a merge a person resolved, or accepts the merge commit they made themselves. */
@@ -157,7 +169,7 @@ export async function commitResolution(
     'integrate/merge-gone',
     `no merge is in progress in ${wt} and ${featureBranch(id)} is not merged there (was the merge aborted?)`,
     {
-      hint: `Merge it again by hand (git -C ${wt} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
+      hint: `Merge it again by hand (git -C ${printableArg(wt)} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
     },
   );
 }
