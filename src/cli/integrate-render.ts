@@ -2,6 +2,7 @@
  * What `baton integrate` prints: one line per integration event as it is emitted (a subscriber of
  * the event sink, with one formatter per event type), the prediction, and the closing summary.
  */
+import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { explainConflict, explainFile } from '../integrate/explain.js';
@@ -182,10 +183,25 @@ function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => voi
       `${p.red(`Tests failed after merging ${t.after_feature}`)} (merge ${t.index} of ${t.total}): ${t.exit}`,
     );
     if (t.output_tail) for (const line of t.output_tail.split('\n')) out(p.dim(`  | ${escapeControl(line)}`));
-    out(
-      `Fix it on ${featureBranch(t.after_feature)}, then run \`baton integrate --fresh\`; the state is in ${r.worktree}.`,
-    );
+    out(testsFailedAdvice(r, t.after_feature));
   }
+}
+
+/**
+ * What to do after the tests failed: fix the feature, unless its merge was a resolved conflict; then
+ * the resolution is what broke, fixed where it was made and taken up again by `--continue`.
+ */
+function testsFailedAdvice(r: IntegrationResult, id: string): string {
+  const step = r.steps.find((s) => s.feature_id === id);
+  if (step?.status !== 'merged' || step.resolved === undefined) {
+    return `Fix it on ${featureBranch(id)}, then run \`baton integrate --fresh\`; the state is in ${escapeControl(r.worktree)}.`;
+  }
+  const wt = printableArg(r.worktree);
+  const by = step.resolved === 'by-agent' ? 'by the agent' : 'by hand';
+  return escapeControl(
+    `The merge of ${featureBranch(id)} was a conflict resolved ${by}: the tests fail on that resolution (${step.commit.slice(0, 10)}), not on ${featureBranch(id)} alone. ` +
+      `Fix the resolution in ${r.worktree} and amend the merge (git -C ${wt} add <files> && git -C ${wt} commit --amend --no-edit), then run \`baton integrate --continue\`; or start over with \`baton integrate --fresh\`.`,
+  );
 }
 
 /** Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`. */

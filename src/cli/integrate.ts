@@ -18,7 +18,7 @@ import {
   type IntegrationSettings,
 } from '../integrate/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
-import { findLastRunStart } from '../log/last-run.js';
+import { findIntegrationRun } from '../log/last-run.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { stoppedBy } from '../runner/outcome.js';
@@ -89,7 +89,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--into <branch>',
-      'fast-forward this branch to the result only when every selected feature merged and every test and check passed',
+      'fast-forward this branch to the result only when every selected feature merged and every test and check passed (a --continue of this integration moves it too)',
     )
     .option(
       '--continue',
@@ -130,8 +130,7 @@ async function integrateAction(
     };
     const p = palette(ctx.color);
     const printer = integratePrinter(p, out);
-    // The run the events belong to: the last one, found from the log's end.
-    const runId = findLastRunStart(project.logPath)?.run_id;
+    const runId = findIntegrationRun(project.logPath, flags.continue === true);
     const sink = createLogSink({
       logPath: project.logPath,
       clock: ctx.clock,

@@ -1,4 +1,4 @@
-import { quoteArg } from '../agents/shell-words.js';
+import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { ownersOf } from './ownership.js';
 
@@ -74,11 +74,11 @@ export function explainConflict(c: ConflictReport): string[] {
     '',
     `The merge is left in progress in ${c.worktree} (branch ${c.branch}); your checkout is untouched.`,
     'To resolve it:',
-    `  cd ${c.worktree}`,
+    `  cd ${printableArg(c.worktree)}`,
     `  # edit ${c.files.length === 1 ? 'the file' : 'the files'}, keeping both features' intent, and remove the conflict markers`,
-    `  git add ${c.files.map(quoteArg).join(' ')}`,
+    `  git add ${c.files.map(printableArg).join(' ')}`,
     '  baton integrate --continue',
-    `Or skip the feature instead: git -C ${quoteArg(c.worktree)} merge --abort, then baton integrate --fresh --on-conflict skip`,
+    `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then baton integrate --fresh --on-conflict skip`,
   );
   return lines;
 }

@@ -15,7 +15,7 @@ import { describeExit, spawnSupervised, tailLines } from '../process/supervise.j
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { collectBranchChanges } from './predict.js';
-import { commitResolution, resolveByAgent } from './resolve.js';
+import { commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
 import {
   contractOf,
@@ -165,6 +165,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       ...(Object.keys(session.commits).length > 0 ? { commits: { ...session.commits } } : {}),
       ...(session.test ? { test: session.test } : {}),
       on_conflict: session.policy,
+      ...(o.into ? { into: o.into } : {}),
       ...(session.include.length > 0 ? { include: session.include } : {}),
       ...(session.included.length > 0 ? { included: session.included } : {}),
       ...(o.excluded && o.excluded.length > 0 ? { excluded: [...o.excluded] } : {}),
@@ -179,7 +180,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
 /** The session `--continue` goes on with, from the state the log recorded. */
 async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Promise<Session> {
   const session: Session = {
-    s: o,
+    s: r.into === undefined ? o : { ...o, into: r.into },
     sink: sinkFor(o),
     policy: o.onConflict ?? r.policy,
     test: o.test ?? r.test,
@@ -192,7 +193,7 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     merged: [...r.merged],
     steps: new Map(r.steps.map((s) => [s.feature_id, s])),
     tests: [],
-    startedAt: r.startedAt,
+    startedAt: o.clock().getTime(),
     notes: [],
     include: r.include,
     included: r.included,
@@ -233,15 +234,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
   }
   const session = await resumedSession(o, r);
   const found = recheck(session, r);
-  if (!r.pending && (await mergeInProgress(session.worktree))) {
-    throw new UserError(
-      'integrate/merge-in-progress',
-      `a merge is in progress in ${session.worktree} that the log does not record (was Baton interrupted?)`,
-      {
-        hint: `Discard it (git -C ${session.worktree} merge --abort), then run \`baton integrate --continue\` again.`,
-      },
-    );
-  }
+  if (!r.pending && (await mergeInProgress(session.worktree))) throw strayMerge(session.worktree);
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
     let last = r.untested;

@@ -2,6 +2,7 @@
  * Finishing a conflicted merge: accepting a person's resolution on `--continue`, or handing the
  * conflict to the resolver (an agent) and accepting its work only when nothing is left unresolved.
  */
+import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { git, isAncestor, statusEntries } from '../git/git.js';
@@ -37,29 +38,83 @@ async function featureCommit(session: Session, id: string): Promise<string> {
   return git(session.s.root, ['rev-parse', '--verify', `${mergeRef(session, id)}^{commit}`]);
 }
 
+/** Whether a commit with `parents` is the merge asked for: the tip before it, then the feature's commit. */
+function isTheMerge(parents: readonly string[], feature: string, before: string | undefined): boolean {
+  return parents.length === 2 && parents[1] === feature && (before === undefined || parents[0] === before);
+}
+
+/**
+ * The merge asked for, when it is an ancestor of `head` along first parents (a person committed the
+ * right merge, then more on top of it), with how many commits sit on top; undefined otherwise.
+ */
+async function mergeBelow(
+  session: Session,
+  head: string,
+  feature: string,
+  before: string | undefined,
+): Promise<{ commit: string; above: number } | undefined> {
+  const range = before === undefined ? ['-n', '100', head] : [head, '--not', before];
+  const out = await git(session.worktree, ['log', '--first-parent', '--format=%H %P', ...range, '--']);
+  const chain = out.split('\n').filter(Boolean);
+  for (const [above, line] of chain.entries()) {
+    const [commit, ...parents] = line.split(' ');
+    if (commit && isTheMerge(parents, feature, before)) return { commit, above };
+  }
+  return undefined;
+}
+
+/** Why a commit is not the merge asked for, and the way back to it. */
+interface WrongMerge {
+  message: string;
+  hint: string;
+}
+
 /**
  * Why `head` is not the merge of `id` the integration asked for, or undefined when it is: a commit
  * whose parents are exactly the integration's tip before it and the feature's commit. Anything else
  * (another branch merged too, a commit on top, the feature's later commits) would bring unchecked
- * work along, whoever made it: a person or the resolving agent.
+ * work along, whoever made it: a person or the resolving agent. When the right merge is there with
+ * commits on top, the way back keeps it (and the resolution it holds) and drops only those.
  */
-async function wrongMerge(session: Session, id: string, head: string): Promise<string | undefined> {
+async function wrongMerge(session: Session, id: string, head: string): Promise<WrongMerge | undefined> {
   const parents = (await git(session.worktree, ['rev-list', '--parents', '-n', '1', head]))
     .split(' ')
     .slice(1);
   const feature = await featureCommit(session, id);
   const before = tipBefore(session);
-  if (parents.length === 2 && parents[1] === feature && (before === undefined || parents[0] === before)) {
-    return undefined;
-  }
+  if (isTheMerge(parents, feature, before)) return undefined;
   const short = (c: string | undefined) => (c === undefined ? '?' : c.slice(0, 10));
-  return `${short(head)} is not the merge of ${featureBranch(id)} at ${short(feature)} into ${short(before)}: its parents are ${parents.map(short).join(', ') || 'none'}`;
+  const what = `${short(head)} is not the merge of ${featureBranch(id)} at ${short(feature)} into ${short(before)}`;
+  const below = await mergeBelow(session, head, feature, before);
+  if (below !== undefined) {
+    const wt = printableArg(session.worktree);
+    return {
+      message: `${what}: ${short(below.commit)} is that merge, with ${below.above} commit(s) on top of it`,
+      hint: `Keep the merge and drop only what is on top of it: git -C ${wt} reset --hard ${below.commit.slice(0, 12)} (save those commits first if you need them: git -C ${wt} branch <name> ${short(head)}), then \`baton integrate --continue\`.`,
+    };
+  }
+  return {
+    message: `${what}: its parents are ${parents.map(short).join(', ') || 'none'}`,
+    hint: redoHint(session, id),
+  };
 }
 
 /** The way back to the merge a person must resolve, after a wrong one. */
 function redoHint(session: Session, id: string): string {
   const before = tipBefore(session) ?? 'HEAD';
-  return `Put it back and merge only ${featureBranch(id)}: git -C ${session.worktree} reset --hard ${before.slice(0, 12)} && git -C ${session.worktree} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`baton integrate --continue\`.`;
+  const wt = printableArg(session.worktree);
+  return `Put it back and merge only ${featureBranch(id)}: git -C ${wt} reset --hard ${before.slice(0, 12)} && git -C ${wt} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`baton integrate --continue\`.`;
+}
+
+/** The refusal of `--continue` when a merge is in progress in `wt` that the log does not record. */
+export function strayMerge(wt: string): UserError {
+  return new UserError(
+    'integrate/merge-in-progress',
+    `a merge is in progress in ${wt} that the log does not record (was Baton interrupted?)`,
+    {
+      hint: `Discard it (git -C ${printableArg(wt)} merge --abort), then run \`baton integrate --continue\` again.`,
+    },
+  );
 }
 
 /** Commits a merge a person resolved, or accepts the merge commit they made themselves. */
@@ -108,13 +163,13 @@ export async function commitResolution(
     // Committed by hand already: only the merge asked for is accepted.
     const wrong = await wrongMerge(session, id, head);
     if (wrong === undefined) return head;
-    throw new UserError('integrate/wrong-merge', wrong, { hint: redoHint(session, id) });
+    throw new UserError('integrate/wrong-merge', wrong.message, { hint: wrong.hint });
   }
   throw new UserError(
     'integrate/merge-gone',
     `no merge is in progress in ${wt} and ${featureBranch(id)} is not merged there (was the merge aborted?)`,
     {
-      hint: `Merge it again by hand (git -C ${wt} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
+      hint: `Merge it again by hand (git -C ${printableArg(wt)} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
     },
   );
 }
@@ -189,7 +244,7 @@ export async function resolveByAgent(
   const wrong = await wrongMerge(session, id, commit);
   if (wrong !== undefined) {
     // What the resolver committed is not the merge alone: a person looks at it; `--continue` refuses it.
-    session.notes.push(`the resolving agent's work was not accepted: ${wrong}. ${redoHint(session, id)}`);
+    session.notes.push(`the resolving agent's work was not accepted: ${wrong.message}. ${wrong.hint}`);
     return {
       kind: 'conflict',
       report: { ...report, unresolved: [...report.files], resolver_exit: exitCode },

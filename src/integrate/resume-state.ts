@@ -13,6 +13,8 @@ export interface ResumeState {
   /** The policy the integration began with (`stop` when the log has none). */
   policy: ConflictPolicy;
   test: string | undefined;
+  /** The branch to move: this `--continue`'s `--into`, else the one the integration began with. */
+  into?: string;
   worktree: string;
   base: string | undefined;
   order: string[];
@@ -62,6 +64,24 @@ function lastEnd(tail: readonly LogEvent[]): { outcome: string; into?: string } 
   return undefined;
 }
 
+/**
+ * A resolved conflict whose merge then failed the tests: the integration ended `tests-failed` after
+ * a feature that had conflicted in this attempt. The fault is in the resolution, so `--continue`
+ * takes it up again like a conflict: a person fixes it and amends the merge, and the tests run again.
+ */
+function failedResolution(
+  tail: readonly LogEvent[],
+  outcome: string | undefined,
+): { feature_id: string; files: string[]; ts: string } | undefined {
+  if (outcome !== 'tests-failed') return undefined;
+  const failed = tail.findLast((e) => e.type === 'integration.tested');
+  if (failed?.type !== 'integration.tested' || failed.passed) return undefined;
+  const conflict = tail.findLast((e) => e.type === 'merge.conflict' && e.feature_id === failed.after_feature);
+  return conflict?.type === 'merge.conflict'
+    ? { feature_id: conflict.feature_id, files: [...conflict.files], ts: conflict.ts }
+    : undefined;
+}
+
 /** The step a recorded skip stands for; logs older than `kind` say "not run: …" in the reason. */
 function skippedStep(m: MergeRecord, skipped: MergeSkipped | undefined): MergeStep {
   const reason = m.reason ?? '';
@@ -77,6 +97,33 @@ function skippedStep(m: MergeRecord, skipped: MergeSkipped | undefined): MergeSt
     };
   }
   return { feature_id: m.feature_id, status: 'skipped', reason };
+}
+
+/** What the attempt merged and left out so far, but for `pending`, the feature to resolve again. */
+function stepsSoFar(
+  tail: readonly LogEvent[],
+  merges: readonly MergeRecord[],
+  pending: string | undefined,
+): { merged: string[]; steps: Map<string, MergeStep> } {
+  const skips = new Map<string, MergeSkipped>();
+  for (const e of tail) if (e.type === 'merge.skipped') skips.set(e.feature_id, e);
+  const merged: string[] = [];
+  const steps = new Map<string, MergeStep>();
+  for (const m of merges) {
+    if (m.feature_id === pending) continue;
+    if (m.outcome === 'clean') {
+      if (!merged.includes(m.feature_id)) merged.push(m.feature_id);
+      steps.set(m.feature_id, {
+        feature_id: m.feature_id,
+        status: 'merged',
+        commit: m.commit ?? '',
+        duration_ms: m.duration_ms ?? 0,
+      });
+    } else if (m.outcome === 'skipped') {
+      steps.set(m.feature_id, skippedStep(m, skips.get(m.feature_id)));
+    }
+  }
+  return { merged, steps };
 }
 
 /**
@@ -103,12 +150,15 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   const state = foldEvents(tail).integration;
   const latest = new Map<string, MergeRecord>();
   for (const m of state.merges) latest.set(m.feature_id, m);
-  const conflict = [...latest.values()].find((m) => m.outcome === 'conflict');
-  // Without a conflict to resolve, only an integration that was interrupted (Ctrl-C records
-  // `interrupted`; a killed Baton records no end) can go on.
+  // Without a conflict to resolve (or a resolution to fix), only an integration that was
+  // interrupted (Ctrl-C records `interrupted`; a killed Baton records no end) can go on.
   const end = lastEnd(tail);
   const outcome = end?.outcome;
+  const conflict =
+    [...latest.values()].find((m) => m.outcome === 'conflict') ?? failedResolution(tail, outcome);
   const promotable = outcome === 'clean' && end?.into === undefined;
+  // Going on moves the branch the integration began `--into`; a promotion needs one named.
+  const into = opts.into ?? started.into;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
     return {
       ok: false,
@@ -121,23 +171,7 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
       },
     };
   }
-  const skips = new Map<string, MergeSkipped>();
-  for (const e of tail) if (e.type === 'merge.skipped') skips.set(e.feature_id, e);
-  const merged: string[] = [];
-  const steps = new Map<string, MergeStep>();
-  for (const m of state.merges) {
-    if (m.outcome === 'clean') {
-      if (!merged.includes(m.feature_id)) merged.push(m.feature_id);
-      steps.set(m.feature_id, {
-        feature_id: m.feature_id,
-        status: 'merged',
-        commit: m.commit ?? '',
-        duration_ms: m.duration_ms ?? 0,
-      });
-    } else if (m.outcome === 'skipped') {
-      steps.set(m.feature_id, skippedStep(m, skips.get(m.feature_id)));
-    }
-  }
+  const { merged, steps } = stepsSoFar(tail, state.merges, conflict?.feature_id);
   const last = merged.at(-1);
   const untested =
     !conflict && last !== undefined && !state.tests.some((t) => t.after_feature === last) ? last : undefined;
@@ -147,6 +181,7 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
       started,
       policy: isConflictPolicy(started.on_conflict) ? started.on_conflict : 'stop',
       test: started.test,
+      ...(into ? { into } : {}),
       worktree: started.worktree,
       base: started.base_commit,
       order: [...started.order],

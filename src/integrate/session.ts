@@ -31,6 +31,10 @@ export interface Session {
   merged: string[];
   steps: Map<string, MergeStep>;
   tests: TestRun[];
+  /**
+   * When this invocation began its work (ms): `integration.ended` records the time since, so a
+   * `--continue` adds its own running time to the integration, not the wait before it.
+   */
   startedAt: number;
   notes: string[];
   include: FeatureStatus[];

@@ -2,6 +2,7 @@
  * `--continue` applies the integration's rule again before it goes on: what no longer passes since
  * the integration began is left out, or keeps `--into` from moving, or is not committed.
  */
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { FeatureStatus, IntegrationExclusion } from '../log/events.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
@@ -47,7 +48,7 @@ export function recheck(session: Session, r: ResumeState): Recheck {
       'integrate/no-longer-passes',
       `${pending.feature_id} no longer passes since this integration began (${pending.reason}); its merge is left uncommitted in ${session.worktree}`,
       {
-        hint: `Fix it, then start over: git -C ${session.worktree} merge --abort && baton integrate --fresh.`,
+        hint: `Fix it, then start over: git -C ${printableArg(session.worktree)} merge --abort && baton integrate --fresh.`,
       },
     );
   }

@@ -28,6 +28,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       test: z.optional(z.string()),
       /** What to do on a conflict: `stop`, `skip` or `agent`. */
       on_conflict: z.optional(z.string()),
+      /** The branch `--into` asked to move, so `--continue` moves the same one. */
+      into: z.optional(z.string()),
       /** Statuses opted in with `--include` (besides `complete`). */
       include: z.optional(z.array(z.enum(FEATURE_STATUSES))),
       /** Features merged although their status is not `complete`, because `--include` named it. */

@@ -41,6 +41,26 @@ export function findLastRunStart(logPath: string, before?: number): LastRunStart
   return undefined;
 }
 
+/** The last `integration.started` of the log, read from its end, if any. */
+function findLastIntegrationStart(logPath: string): { run_id?: string | undefined } | undefined {
+  for (const { line } of linesBackward(logPath, { bytes: 0 })) {
+    const ev = eventOfLine(line, 'integration.started');
+    if (ev?.type === 'integration.started') return ev;
+  }
+  return undefined;
+}
+
+/**
+ * The run an integrate invocation's events belong to: for a new integration the last run; for
+ * `--continue` (`continuing`), the run the attempt it goes on with began in, even when another run
+ * started since (the report's rule, `continuedIntegrationStarts`).
+ */
+export function findIntegrationRun(logPath: string, continuing: boolean): string | undefined {
+  const attempt = continuing ? findLastIntegrationStart(logPath) : undefined;
+  if (attempt !== undefined) return attempt.run_id;
+  return findLastRunStart(logPath)?.run_id;
+}
+
 /**
  * Where the last run begins counting its continuations: a `run --resume` start goes on with the
  * run before it, so the search steps back over resumed starts to the fresh one they continue.

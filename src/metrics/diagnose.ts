@@ -1,3 +1,4 @@
+import { markdownCode } from '../text/markdown-code.js';
 import { formatMinutes, formatPercent, formatSpeedup } from './format.js';
 import type { ConflictPair, FileOwnership, Report } from './types.js';
 
@@ -11,7 +12,7 @@ export function diagnoseReport(report: Report): string[] {
 }
 
 function list(ids: readonly string[]): string {
-  return ids.map((id) => `\`${id}\``).join(', ');
+  return ids.map(markdownCode).join(', ');
 }
 
 function diagnoseDecomposition(report: Report): string[] {
@@ -36,10 +37,10 @@ function diagnoseDecomposition(report: Report): string[] {
   }
   for (const f of features) {
     if (f.outside_owns && f.outside_owns.length > 0) {
-      const shown = f.outside_owns.slice(0, 3).map((p) => `\`${p}\``);
+      const shown = f.outside_owns.slice(0, 3).map(markdownCode);
       const more = f.outside_owns.length > 3 ? ` and ${f.outside_owns.length - 3} more` : '';
       out.push(
-        `\`${f.feature_id}\` changed ${f.outside_owns.length} file${f.outside_owns.length === 1 ? '' : 's'} ` +
+        `${markdownCode(f.feature_id)} changed ${f.outside_owns.length} file${f.outside_owns.length === 1 ? '' : 's'} ` +
           `outside its contract's \`owns\` (${shown.join(', ')}${more}): widen \`owns\` or move that work to its owner.`,
       );
     }
@@ -51,11 +52,11 @@ function diagnoseDecomposition(report: Report): string[] {
 function explainPair(pair: ConflictPair): string {
   const a = pair.feature_id;
   const b = pair.with;
-  const files = pair.files.map((f) => `\`${f.file}\``).join(', ');
+  const files = pair.files.map((f) => markdownCode(f.file)).join(', ');
   if (b === null) {
-    return `\`${a}\` conflicted with work already merged on ${files}; the log does not name the other feature.`;
+    return `${markdownCode(a)} conflicted with work already merged on ${files}; the log does not name the other feature.`;
   }
-  const head = `\`${a}\` and \`${b}\` both changed ${files}`;
+  const head = `${markdownCode(a)} and ${markdownCode(b)} both changed ${files}`;
   if (pair.files.every((f) => f.owners === null)) {
     return `${head}; without contracts Baton cannot tell whose boundary that was.`;
   }
@@ -65,7 +66,7 @@ function explainPair(pair: ConflictPair): string {
 
 function explainFile(f: FileOwnership, a: string, b: string, dependent: boolean): string {
   const owners = f.owners ?? [];
-  const name = `\`${f.file}\``;
+  const name = markdownCode(f.file);
   const ownsA = owners.includes(a);
   const ownsB = owners.includes(b);
   if (ownsA && ownsB) {
@@ -75,9 +76,9 @@ function explainFile(f: FileOwnership, a: string, b: string, dependent: boolean)
     const owner = ownsA ? a : b;
     const intruder = ownsA ? b : a;
     const remedy = dependent
-      ? `the two are declared dependent, so what \`${intruder}\` needed there belongs in \`${owner}\`'s \`provides\``
-      : `what \`${intruder}\` needed there belongs in \`${owner}\`'s contract (\`provides\`), or \`${intruder}\` should depend on it`;
-    return `${name} is owned only by \`${owner}\`, so \`${intruder}\` crossed its boundary — ${remedy}`;
+      ? `the two are declared dependent, so what ${markdownCode(intruder)} needed there belongs in ${markdownCode(owner)}'s \`provides\``
+      : `what ${markdownCode(intruder)} needed there belongs in ${markdownCode(owner)}'s contract (\`provides\`), or ${markdownCode(intruder)} should depend on it`;
+    return `${name} is owned only by ${markdownCode(owner)}, so ${markdownCode(intruder)} crossed its boundary — ${remedy}`;
   }
   if (owners.length > 0) {
     return `${name} belongs to ${list(owners)}, yet neither of these two owns it — both crossed into another feature's files`;
@@ -129,7 +130,7 @@ function belowNReasons(report: Report): string[] {
   const inARow = chain !== null && (wall === null || wall >= chain.minutes * 0.95);
   if (chain && inARow) {
     reasons.push(
-      `the dependency chain ${chain.feature_ids.map((id) => `\`${id}\``).join(' → ')} took ` +
+      `the dependency chain ${chain.feature_ids.map(markdownCode).join(' → ')} took ` +
         `${formatMinutes(chain.minutes)} of agent time in a row, which no number of agents shortens`,
     );
   } else if (!chain) {
@@ -139,7 +140,7 @@ function belowNReasons(report: Report): string[] {
       const mean = timed.reduce((s, f) => s + (f.duration_min ?? 0), 0) / timed.length;
       if ((slowest.duration_min ?? 0) > mean * 1.05) {
         reasons.push(
-          `the run lasts as long as its slowest feature: \`${slowest.feature_id}\` took ` +
+          `the run lasts as long as its slowest feature: ${markdownCode(slowest.feature_id)} took ` +
             `${formatMinutes(slowest.duration_min)} while the features averaged ${formatMinutes(mean)}`,
         );
       }
@@ -172,7 +173,7 @@ function chainOverlap(report: Report): string[] {
   const wall = chain?.wall_min ?? null;
   if (!chain || chain.feature_ids.length < 2 || wall === null || wall >= chain.minutes * 0.95) return [];
   return [
-    `The dependency chain ${chain.feature_ids.map((id) => `\`${id}\``).join(' → ')} did not run in a row: ` +
+    `The dependency chain ${chain.feature_ids.map(markdownCode).join(' → ')} did not run in a row: ` +
       `its ${formatMinutes(chain.minutes)} of agent time overlapped into ${formatMinutes(wall)} of wall-clock, ` +
       "because dependents built against their dependencies' contracts while those were still being built.",
   ];
@@ -210,7 +211,7 @@ function diagnoseSpeedup(report: Report): string[] {
     const measured = report.critical_path.measured;
     const same = measured !== null && measured.feature_ids.join() === planned.feature_ids.join();
     out.push(
-      `The contracts’ critical path ${planned.feature_ids.map((id) => `\`${id}\``).join(' → ')} is ` +
+      `The contracts’ critical path ${planned.feature_ids.map(markdownCode).join(' → ')} is ` +
         `${formatMinutes(planned.minutes)} of estimates${same ? ` (${formatMinutes(measured.minutes)} measured)` : ''}: ` +
         'its features must run one after another, so no number of agents finishes the implementation sooner.',
     );

@@ -88,29 +88,77 @@ export function judgeIntegration(ratio: number | null): IntegrationVerdict {
   return 'high';
 }
 
+/** What the final attempt recorded that bears on the verdict. */
+export interface IntegrationRecord {
+  /** Whether integrate itself ran (`integration.started`), rather than a phase recorded by hand. */
+  started: boolean;
+  conflicts: number;
+  /** Features skipped at a conflict, or along with one they depend on. */
+  skipped: number;
+  /** Features left out because they did not pass, or had no branch. */
+  left_out: number;
+  failed_tests: number;
+  failed_checks: number;
+  tests_min: number | null;
+  duration_min: number | null;
+}
+
+const counted = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** What went wrong in the attempt, in words ("1 conflict", "1 feature skipped"); empty when nothing did. */
+function troubles(r: IntegrationRecord): string[] {
+  return [
+    r.conflicts > 0 ? counted(r.conflicts, 'conflict') : '',
+    r.skipped > 0 ? `${counted(r.skipped, 'feature')} skipped` : '',
+    r.left_out > 0 ? `${counted(r.left_out, 'feature')} not merged` : '',
+    r.failed_tests > 0 ? counted(r.failed_tests, 'failing post-merge test run') : '',
+    r.failed_checks > 0
+      ? counted(r.failed_checks, 'failed integration criterion', 'failed integration criteria')
+      : '',
+  ].filter(Boolean);
+}
+
+/** From this share of the integration time on, the post-merge tests are what it cost. */
+const TESTS_DOMINATE = 0.5;
+
+/** Where a long integration in which nothing went wrong spent its time (pure). */
+function whereTimeWent(r: IntegrationRecord): string {
+  if (r.tests_min === null) return 'look at what else the integration waited on';
+  const took = `post-merge tests took ${formatMinutes(r.tests_min)} of the ${formatMinutes(r.duration_min)}`;
+  const dominate = r.duration_min !== null && r.tests_min >= r.duration_min * TESTS_DOMINATE;
+  return dominate
+    ? `${took} — the cost is the test suite, not the interfaces`
+    : `${took}; look at what else the integration waited on`;
+}
+
 /** The verdict in a sentence, weighed against what the integration recorded (pure). */
 export function describeVerdict(
   verdict: IntegrationVerdict,
   ratio: number | null,
-  uneventful: { tests_min: number | null; duration_min: number | null } | null,
+  recorded: IntegrationRecord,
 ): string {
   const pct = ratio === null ? '' : `${Math.round(ratio * 100)} %`;
+  // Integrate ran and nothing went wrong: a long integration is then not a sign of missing interfaces.
+  const uneventful =
+    recorded.started &&
+    recorded.conflicts === 0 &&
+    recorded.failed_checks === 0 &&
+    recorded.failed_tests === 0;
   if (uneventful && (verdict === 'elevated' || verdict === 'high')) {
-    const where =
-      uneventful.tests_min !== null
-        ? `post-merge tests took ${formatMinutes(uneventful.tests_min)} of the ${formatMinutes(uneventful.duration_min)} — ` +
-          'the cost is the test suite, not the interfaces'
-        : 'look at what else the integration waited on';
     return (
       `${pct}, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration ` +
-      `criterion was recorded: the contracts held at merge time, and ${where}.`
+      `criterion was recorded: the contracts held at merge time, and ${whereTimeWent(recorded)}.`
     );
   }
   switch (verdict) {
     case 'unknown':
       return 'Integration ÷ execution is unknown: one of the two times was not recorded.';
-    case 'low':
-      return `${pct}, below the healthy 15–20 %: the contracts held and integration was cheap.`;
+    case 'low': {
+      const wrong = troubles(recorded);
+      return wrong.length === 0
+        ? `${pct}, below the healthy 15–20 %: the contracts held and integration was cheap.`
+        : `${pct}, below the healthy 15–20 %: integration was cheap, but ${wrong.join('; ')}.`;
+    }
     case 'healthy':
       return `${pct}, within the healthy 15–20 %.`;
     case 'elevated':
@@ -138,6 +186,27 @@ function countMerges(events: readonly LogEvent[]): IntegrationReport['merges'] {
   return out;
 }
 
+/**
+ * The features the attempt did not merge, each by its last merge event: skipped (at a conflict, or
+ * with a dependency) or not merged (did not pass, no branch); nothing to merge is neither.
+ */
+function leftOut(events: readonly LogEvent[]): { skipped: number; notMerged: number } {
+  const last = new Map<string, LogEvent>();
+  for (const e of events) {
+    if (e.type === 'merge.clean' || e.type === 'merge.conflict' || e.type === 'merge.skipped') {
+      last.set(e.feature_id, e);
+    }
+  }
+  let skipped = 0;
+  let notMerged = 0;
+  for (const e of last.values()) {
+    if (e.type !== 'merge.skipped' || e.kind === 'nothing-to-merge') continue;
+    if (e.kind === 'excluded' || e.kind === 'not-run') notMerged++;
+    else skipped++;
+  }
+  return { skipped, notMerged };
+}
+
 /** What `buildIntegration` weighs. */
 export interface IntegrationInput {
   attempts: IntegrationAttempts;
@@ -159,12 +228,17 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
   for (const e of events) if (e.type === 'integration.ended') outcome = e.outcome;
   const tested = events.filter((e) => e.type === 'integration.tested');
   const testsMin = tested.length === 0 ? null : tested.reduce((n, e) => n + e.duration_ms, 0) / MINUTE;
-  // Integrate ran and nothing went wrong: a long integration is then not a sign of missing interfaces.
-  const uneventful =
-    started &&
-    a.attempts.conflicts.length === 0 &&
-    a.failedIntegrationChecks === 0 &&
-    tested.every((e) => e.passed);
+  const left = leftOut(events);
+  const recorded: IntegrationRecord = {
+    started,
+    conflicts: a.attempts.conflicts.length,
+    skipped: left.skipped,
+    left_out: left.notMerged,
+    failed_tests: tested.filter((e) => !e.passed).length,
+    failed_checks: a.failedIntegrationChecks,
+    tests_min: testsMin,
+    duration_min: duration,
+  };
   return {
     ran: a.row !== undefined && (attempts > 0 || duration !== null),
     attempts,
@@ -175,11 +249,7 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
     execution_min: execution,
     ratio,
     verdict,
-    verdict_text: describeVerdict(
-      verdict,
-      ratio,
-      uneventful ? { tests_min: testsMin, duration_min: duration } : null,
-    ),
+    verdict_text: describeVerdict(verdict, ratio, recorded),
     tests_min: testsMin,
     merges: countMerges(events),
     tests: { passed: tested.filter((t) => t.passed).length, failed: tested.filter((t) => !t.passed).length },

@@ -165,25 +165,49 @@ export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
   return out;
 }
 
-/** Integration attempts, `integration.started` to `integration.ended` (pure). */
+/**
+ * The integration's running spans (pure): each `integration.ended` closes the span of its own
+ * invocation of `baton integrate`, which began at its `phase.started integration` (or its
+ * `integration.started`): from its `integration.started` when it made one, else its recorded
+ * duration back from its end, never reaching before the invocation began. So the time an
+ * integration waited between invocations (a conflict for a person, a refused `--into`) is not
+ * integration time, also in logs whose `--continue` recorded the time since the first start.
+ */
 export function collectIntegrationIntervals(events: readonly LogEvent[]): Interval[] {
   const out: Interval[] = [];
   let open: Interval | undefined;
+  let invoked: number | null = null;
   for (const e of events) {
-    if (e.type === 'integration.started') {
+    if (e.type === 'phase.started' && e.phase === 'integration') {
+      invoked = timeOf(e);
+    } else if (e.type === 'integration.started') {
       open = { start: timeOf(e), end: null };
       out.push(open);
     } else if (e.type === 'integration.ended') {
-      closeSpan(out, open, e);
+      // A start left open by an earlier invocation (Baton killed) is not this invocation's to close.
+      const own = open?.start != null && invoked !== null && open.start < invoked ? undefined : open;
+      closeSpan(out, own, e, invoked);
       open = undefined;
+      invoked = null;
     }
   }
   return out;
 }
 
-/** Closes the open span at its end event, or, with none open, adds the span the end's duration stands for. */
-function closeSpan(out: Interval[], open: Interval | undefined, e: LogEvent & { duration_ms: number }): void {
+/**
+ * Closes the open span at its end event, or, with none open, adds the span the end's duration stands
+ * for, starting no earlier than `floor` when one is given.
+ */
+function closeSpan(
+  out: Interval[],
+  open: Interval | undefined,
+  e: LogEvent & { duration_ms: number },
+  floor: number | null = null,
+): void {
   const end = timeOf(e);
   if (open && open.end === null) open.end = end;
-  else out.push({ start: end === null ? null : end - e.duration_ms, end });
+  else {
+    const start = end === null ? null : end - e.duration_ms;
+    out.push({ start: start !== null && floor !== null ? Math.max(start, floor) : start, end });
+  }
 }

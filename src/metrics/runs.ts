@@ -42,23 +42,65 @@ export function continuedRun(start: RunStarted, earlier: readonly RunStarted[]):
   return undefined;
 }
 
+function isIntegrationPhase(e: LogEvent | undefined, type: 'phase.started' | 'phase.ended'): boolean {
+  return e?.type === type && e.phase === 'integration';
+}
+
+/**
+ * The one rule for which run an integration event belongs to (pure): the run its attempt began in.
+ * An invocation of `baton integrate` (from its `phase.started integration` to its `phase.ended`, or
+ * to the next invocation or run when it was killed) that records no `integration.started` of its own
+ * is a `--continue` of the latest attempt, so each of its events belongs with that attempt's
+ * `integration.started`, even when another run started in between. Returns, per event index, the
+ * index of that `integration.started` (only for the events of such an invocation).
+ */
+export function continuedIntegrationStarts(events: readonly LogEvent[]): Map<number, number> {
+  const owner = new Map<number, number>();
+  let attempt: number | undefined;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i]?.type === 'integration.started') attempt = i;
+    if (!isIntegrationPhase(events[i], 'phase.started')) continue;
+    const before = attempt;
+    let end = i + 1;
+    for (; end < events.length; end++) {
+      const x = events[end];
+      if (x?.type === 'integration.started') attempt = end;
+      if (x?.type === 'run.started' || isIntegrationPhase(x, 'phase.started')) break;
+      if (isIntegrationPhase(x, 'phase.ended')) {
+        end++;
+        break;
+      }
+    }
+    if (attempt === before && before !== undefined) for (let j = i; j < end; j++) owner.set(j, before);
+    i = end - 1;
+  }
+  return owner;
+}
+
 /**
  * Cuts the log where each run starts (pure): a run owns everything from its `run.started` up to the
- * next one with another id, so integration done after a run belongs to it. Phase events are the
- * exception: specification and planning recorded after a run's last activity prepare the next run
- * and move to it, as does a prelude made only of phase events; with no next run they are left out
- * (they belong to a run not started yet).
+ * next one with another id, so integration done after a run belongs to it, and an integration
+ * continued after another run started still belongs to the run it began in
+ * (`continuedIntegrationStarts`). Phase events are the exception: specification and planning
+ * recorded after a run's last activity prepare the next run and move to it, as does a prelude made
+ * only of phase events; with no next run they are left out (they belong to a run not started yet).
  */
 function cutAtStarts(events: readonly LogEvent[]): RunSegment[] {
   const segments: RunSegment[] = [];
+  const continued = continuedIntegrationStarts(events);
+  // The segment each `integration.started` landed in, for the continuations that go back to it.
+  const segmentAt = new Map<number, RunSegment>();
   let current: RunSegment = { run_id: null, started_at: null, resumed_by: [], events: [] };
-  for (const e of events) {
+  events.forEach((e, i) => {
     if (e.type === 'run.started' && e.run_id !== current.run_id) {
       if (current.events.length > 0) segments.push(current);
       current = { run_id: e.run_id, started_at: e.ts, resumed_by: [], events: [] };
     }
-    current.events.push(e);
-  }
+    const start = continued.get(i);
+    const into = (start === undefined ? undefined : segmentAt.get(start)) ?? current;
+    into.events.push(e);
+    if (e.type === 'integration.started') segmentAt.set(i, into);
+  });
   if (current.events.length > 0) segments.push(current);
 
   const out: RunSegment[] = [];

@@ -20,9 +20,15 @@ import {
 import { describeCriticalPaths, describeMerges, describeRun } from './markdown.js';
 import { escapeXml, renderGanttSvg, renderGraphSvg, STATUS_COLORS } from './svg.js';
 
-/** Escapes text and turns markdown `code` spans into <code>, for diagnosis sentences. */
+/**
+ * Escapes text and turns markdown code spans into <code>, for diagnosis sentences: fenced by one
+ * backtick, or by a longer run with a space inside when the code holds backticks (`markdownCode`).
+ */
 function prose(s: string): string {
-  return escapeXml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+  return escapeXml(s).replace(/(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/g, (_, fence: string, body: string) => {
+    const padded = fence.length > 1 && body.length > 1 && body.startsWith(' ') && body.endsWith(' ');
+    return `<code>${padded ? body.slice(1, -1) : body}</code>`;
+  });
 }
 
 function table(

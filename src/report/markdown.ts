@@ -8,6 +8,7 @@ import {
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
 import { escapeControl } from '../text/escape.js';
+import { markdownCode } from '../text/markdown-code.js';
 import {
   ATTEMPT_HEAD,
   ATTEMPT_NUMERIC,
@@ -47,13 +48,7 @@ function oneLine(s: string): string {
   return s.replace(/\r?\n|\r/g, ' ');
 }
 
-/** Untrusted text as a code span, fenced by more backticks than it holds: shown as typed, never as markup. */
-export function markdownCode(raw: string): string {
-  const s = oneLine(raw);
-  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((run) => run.length));
-  const pad = longest > 0 ? ' ' : '';
-  return `${'`'.repeat(longest + 1)}${pad}${s}${pad}${'`'.repeat(longest + 1)}`;
-}
+export { markdownCode };
 
 /** A cell this renderer wrote as markdown from escaped parts (`**…**`, a code span): kept as it is. */
 interface Markdown {

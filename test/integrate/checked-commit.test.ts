@@ -115,6 +115,28 @@ describe('integration merges the checked commit', () => {
     expect(c.stderr).toContain(`git -C ${wt} reset --hard`);
   });
 
+  it('a hand-committed merge with a commit on top: the hint keeps the merge and drops only what is on top', async () => {
+    repo = completeFour();
+    const wt = await stopAtConflictAndResolve(repo);
+    const id = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
+    repo.git('-C', wt, ...id, 'commit', '-q', '--no-edit');
+    const merge = repo.git('-C', wt, 'rev-parse', 'HEAD');
+    writeFileSync(join(wt, 'extra.txt'), 'x\n');
+    repo.git('-C', wt, 'add', 'extra.txt');
+    repo.git('-C', wt, ...id, 'commit', '-q', '-m', 'extra');
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain('[integrate/wrong-merge]');
+    expect(c.stderr).toContain(`${merge.slice(0, 10)} is that merge, with 1 commit(s) on top of it`);
+    expect(c.stderr).toContain(`git -C ${wt} reset --hard ${merge.slice(0, 12)}`);
+    expect(c.stderr).not.toContain('merge --no-ff');
+    // Following the hint keeps the resolution: the merge is accepted as it is.
+    repo.git('-C', wt, 'reset', '-q', '--hard', merge);
+    const ok = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(repo.git('-C', wt, 'show', 'HEAD~2:src/routes.ts')).toContain('route a and b');
+  });
+
   it('does not accept a resolving agent that merges another branch too', async () => {
     repo = completeFour();
     const script = join(repo.root, '..', 'resolve.sh');

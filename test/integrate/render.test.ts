@@ -1,8 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { countSteps, describeIntegrateEvent, INTEGRATE_EVENT_TYPES } from '../../src/cli/integrate-render.js';
+import { printableArg } from '../../src/agents/shell-words.js';
+import {
+  countSteps,
+  describeIntegrateEvent,
+  INTEGRATE_EVENT_TYPES,
+  renderResult,
+} from '../../src/cli/integrate-render.js';
 import type { MergeStep } from '../../src/integrate/types.js';
 import type { BatonEvent, NewEvent } from '../../src/log/events.js';
 import { createLogSink } from '../../src/log/sink.js';
@@ -133,5 +140,52 @@ describe('countSteps', () => {
   ];
   it.each(rows)('counts each selected feature once: %#', (order, steps, text) => {
     expect(countSteps({ order, steps })).toBe(text);
+  });
+});
+
+describe('the commands printed to copy', () => {
+  it('quote a worktree path with a space, and write a file name with control characters so it still runs', () => {
+    const worktree = '/tmp/x/my proj.baton-worktrees/integration';
+    const file = "evil\x1b[31m'\u202e.txt";
+    const out: string[] = [];
+    renderResult(
+      {
+        outcome: 'conflict',
+        branch: 'baton/integration',
+        worktree,
+        base: undefined,
+        order: ['a', 'b'],
+        steps: [{ feature_id: 'b', status: 'conflict', files: [file], with: ['a'], duration_ms: 1 }],
+        tests: [],
+        checks: {},
+        include: [],
+        included: [],
+        commit: 'c'.repeat(40),
+        duration_ms: 1,
+        notes: [],
+        conflict: {
+          feature_id: 'b',
+          files: [file],
+          with: ['a'],
+          owners: {},
+          index: 2,
+          total: 2,
+          worktree,
+          branch: 'baton/integration',
+        },
+      },
+      p,
+      (line) => out.push(line),
+    );
+    expect(out).toContain(`  cd '${worktree}'`);
+    expect(out).toContain("  git add $'evil\\x1b[31m\\'\\xe2\\x80\\xae.txt'");
+    expect(out.join('\n')).toContain(`git -C '${worktree}' merge --abort`);
+    expect(out.join('\n')).not.toContain('\x1b');
+  });
+
+  it('writes a name that the shell reads back as the very same bytes', () => {
+    const name = "a b\x1b[0m'\\\u0085\u202ez";
+    const r = spawnSync('bash', ['-c', `printf %s ${printableArg(name)}`], { encoding: 'utf8' });
+    expect(r.stdout).toBe(name);
   });
 });

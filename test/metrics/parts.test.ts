@@ -128,6 +128,34 @@ describe('segmentRuns', () => {
     expect(only?.events.map((e) => e.type)).toEqual(['run.started', 'run.ended']);
   });
 
+  it('keeps an integration continued after another run started with the run it began in', () => {
+    const integration = (min: number) => ev(min, { type: 'phase.started', phase: 'integration' });
+    const ended = (min: number) => ev(min, { type: 'phase.ended', phase: 'integration' });
+    const events = [
+      runStarted(0, 'r1', ['a', 'b']),
+      runEnded(5, 'r1', 0),
+      integration(6),
+      ev(6, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ['a', 'b'] }),
+      ev(6, { type: 'merge.clean', feature_id: 'a', commit: 'c1', duration_ms: 10 }),
+      ev(6, { type: 'merge.conflict', feature_id: 'b', files: ['x'], with: ['a'], duration_ms: 10 }),
+      ev(6, { type: 'integration.ended', outcome: 'conflict', duration_ms: 100, commit: 'c1' }),
+      ended(6),
+      runStarted(10, 'r2', ['c']),
+      runEnded(12, 'r2', 10),
+      // `baton integrate --continue` after r2 (stamped r2 by an older Baton): still r1's integration.
+      integration(15),
+      ev(15, { type: 'merge.clean', feature_id: 'b', commit: 'c2', duration_ms: 10 }),
+      ev(15, { type: 'integration.ended', outcome: 'clean', duration_ms: 100, commit: 'c2' }),
+      ended(15),
+      // A new integration after r2 is r2's.
+      integration(20),
+      ev(20, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ['c'] }),
+      ended(21),
+    ] as LogEvent[];
+    expect(selectRun(events, 'r1')?.events).toEqual([...events.slice(0, 8), ...events.slice(10, 14)]);
+    expect(selectRun(events)?.events).toEqual([...events.slice(8, 10), ...events.slice(14)]);
+  });
+
   it('keeps a hand-made prelude of hook lines as its own run without id', () => {
     const events: LogEvent[] = [{ feature_id: 'x', status: 'complete' }, runStarted(0, 'r1', ['a'])];
     expect(listRuns(events).map((r) => r.run_id)).toEqual([null, 'r1']);

@@ -166,3 +166,17 @@ describe('html', () => {
     expect(renderHtml(r)).toContain('a &lt;b&gt; &amp; &quot;c&quot;');
   });
 });
+
+describe('diagnosis code spans', () => {
+  it('fence a file name holding a backtick as the tables do, in markdown and in HTML', () => {
+    const input = fourFeatureRun();
+    const events = input.events.map((e) =>
+      e.type === 'merge.conflict' ? { ...e, files: ['src/a`b.ts'] } : e,
+    );
+    const report = computeReport({ ...input, events });
+    const line = report.diagnosis.find((d) => d.includes('a`b'));
+    expect(line).toContain(markdownCode('src/a`b.ts'));
+    expect(line).toContain('`` src/a`b.ts ``');
+    expect(renderHtml(report)).toContain('<code>src/a`b.ts</code>');
+  });
+});
