@@ -75,8 +75,8 @@ try {
       path: wt,
       branch: `baton/f${i}`,
       base_commit: base,
-      // These worktrees hold work from before the radar followed them, as a resumed run's do: the
-      // first scan is a full snapshot. (A worktree Baton just checked out starts from its fork point.)
+      // The first scan of every worktree is a full snapshot (its watch starts then), whether it held
+      // work before, as a resumed run's does, or was just checked out.
       reused: true,
     });
     sink.emit({
@@ -165,13 +165,13 @@ try {
     '',
     `| scan (median of ${SCANS}, CPU includes git children) | CPU | wall | vs \`git status\` loop CPU |`,
     '| --- | --- | --- | --- |',
-    `| first scan of worktrees that held work before (\`--resume\`; full snapshot of every worktree) | ${ms(first.cpu)} | ${ms(first.wall)} | ${(first.cpu / median(loopCpu)).toFixed(2)}× |`,
+    `| first scan (once per feature: a full snapshot of every worktree, and its watch set up) | ${ms(first.cpu)} | ${ms(first.wall)} | ${(first.cpu / median(loopCpu)).toFixed(2)}× |`,
     `| nothing changed since the last scan | ${ms(median(radarCpu))} | ${ms(median(radarWall))} | ${(median(radarCpu) / median(loopCpu)).toFixed(2)}× |`,
     `| all 20 agents wrote a file since the last scan | ${ms(cpu)} | ${ms(median(activeWall))} | ${(cpu / median(loopCpu)).toFixed(2)}× |`,
     `| the two colliding agents both rewrote their shared file (merge check runs again) | ${ms(median(clashCpu))} | — | ${(median(clashCpu) / median(loopCpu)).toFixed(2)}× |`,
     `| baseline: \`git status --porcelain\` in each of the 20 worktrees | ${ms(median(loopCpu))} | ${ms(median(loopWall))} | 1× |`,
     '',
-    `With every agent writing between scans, at the default ${INTERVAL_S} s interval: ${ms((cpu * 60) / INTERVAL_S)} of CPU per minute, **${(share * 100).toFixed(1)} % of one core** (target < 5 %). Scans hash only the paths inotify reported and compare them with the fork point's blobs, so an idle or ordinarily busy feature costs no git process (nor does a freshly checked-out worktree's first scan: it starts from its fork point); a merge check (two snapshot commits and \`git merge-tree\`) runs only when a shared file's content changes. CPU is read from /proc in 10 ms ticks. Collisions found: ${collisions} (the one shared file).`,
+    `With every agent writing between scans, at the default ${INTERVAL_S} s interval: ${ms((cpu * 60) / INTERVAL_S)} of CPU per minute, **${(share * 100).toFixed(1)} % of one core** (target < 5 %). Scans hash only the paths inotify reported and compare them with the fork point's blobs, so after its first scan (the one full snapshot per feature, which the radar takes instead of setting up a watch on the way to the agent's start; a feature that ends before it costs the radar nothing until its last look) an idle or ordinarily busy feature costs no git process; a merge check (two snapshot commits and \`git merge-tree\`) runs only when a shared file's content changes. CPU is read from /proc in 10 ms ticks. Collisions found: ${collisions} (the one shared file).`,
   ].join('\n');
   writeResult('radar', { title: 'Collision radar: CPU per scan, 20 features × 5,000 files', markdown, data });
 } finally {
