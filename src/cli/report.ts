@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { loadConfig, logPathFor } from '../config.js';
 import { formatUserError, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
@@ -101,8 +102,22 @@ export const registerReport: RegisterCommand = (program, ctx) => {
       '\nExamples:\n  baton report\n  baton report --format html --out report.html\n  baton report --json --run 20260302-0900-ab12',
     )
     .action(
-      async (flags: { format: string; json?: boolean; out?: string; run?: string; force?: boolean }) => {
-        const format = (flags.json ? 'json' : flags.format.toLowerCase()) as Format;
+      async (
+        flags: { format: string; json?: boolean; out?: string; run?: string; force?: boolean },
+        command: Command,
+      ) => {
+        const asked = flags.format.toLowerCase();
+        if (flags.json && command.getOptionValueSource('format') === 'cli' && asked !== 'json') {
+          throw new UserError(
+            'report/two-formats',
+            `--json asks for json, --format for ${escapeControl(asked)}`,
+            {
+              hint: 'Give one of them.',
+              exitCode: 2,
+            },
+          );
+        }
+        const format = (flags.json ? 'json' : asked) as Format;
         if (!(format in FORMATS)) {
           throw new UserError(
             'report/bad-format',

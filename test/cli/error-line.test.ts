@@ -40,6 +40,16 @@ describe('the error line', () => {
     expect(res.stderr).toBe('baton: unknown format "nope": expected md, json or html [report/bad-format]\n');
   });
 
+  it('refuses two formats asked at once instead of picking one silently', async () => {
+    const r = repo();
+    const res = await runBaton(['report', '--json', '--format', 'html'], { cwd: r.root });
+    expect(res.code).toBe(2);
+    expect(res.stdout).toContain('report/two-formats');
+    expect(res.stderr).toBe(
+      'baton: --json asks for json, --format for html [report/two-formats]\nhint: Give one of them.\n',
+    );
+  });
+
   it('keeps the code on the first line of a message that lists more below, and --json carries the same code', async () => {
     const r = repo({
       'README.md': '# app\n',
