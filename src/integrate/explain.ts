@@ -51,9 +51,11 @@ export function explainFile(
   owners: readonly string[],
 ): string {
   const who =
-    others.length > 0
-      ? `${featureId} and ${list(others)} both changed ${file}`
-      : `${featureId} changed ${file}`;
+    others.length === 0
+      ? `${featureId} changed ${file}`
+      : others.length === 1
+        ? `${featureId} and ${others[0]} both changed ${file}`
+        : `${list([featureId, ...others])} all changed ${file}`;
   if (owners.length === 0) return `${who}, which no contract owns`;
   if (owners.length === 1) return `${who}, which only ${owners[0]} owns`;
   if (owners.length === 2) return `${who}, which both ${list(owners)} claim to own`;

@@ -47,6 +47,12 @@ describe('conflict explanations', () => {
     expect(explainFile('db.ts', 'b', ['a'], owners)).toBe(expected);
   });
 
+  it('says "all" of three or more features, not "both"', () => {
+    expect(explainFile('db.ts', 'c', ['a', 'b'], [])).toBe(
+      'c, a and b all changed db.ts, which no contract owns',
+    );
+  });
+
   it('names only the already-merged features that changed a conflicted file', () => {
     const changed = { a: ['db.ts', 'x'], b: ['y'], c: ['db.ts'] };
     expect(featuresTouching(['db.ts'], ['a', 'b'], changed)).toEqual(['a']);
