@@ -36,7 +36,8 @@ export function formatLocation(loc: Location): string {
  * message and the source excerpt quote contracts and configs an agent may have written.
  */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.location ? `${formatLocation(d.location)}: ` : '';
+  // A path is one line however it is named (a file name may hold a newline); a message may span lines.
+  const where = d.location ? `${escapeControl(formatLocation(d.location))}: ` : '';
   const lines = [`${where}${d.severity}: ${d.message} [${d.code}]`];
   if (d.source !== undefined && d.location?.line !== undefined) {
     lines.push(`  ${String(d.location.line).padStart(4)} | ${d.source}`);

@@ -78,7 +78,7 @@ export function couplingDiagnostics(plan: Plan, analysis: CouplingAnalysis): Dia
     out.push({
       severity: 'warning',
       code: 'coupling/undeclared-import',
-      message: `undeclared dependency: ${u.file}:${u.line} imports ${u.target} (owned by ${u.to_feature}) but ${u.from_feature} does not depend on ${u.to_feature}`,
+      message: `undeclared dependency: ${escapeControl(u.file)}:${u.line} imports ${escapeControl(u.target)} (owned by ${u.to_feature}) but ${u.from_feature} does not depend on ${u.to_feature}`,
       location: { file: u.file, line: u.line },
       source: u.source,
       hint: `Add ${u.to_feature} to ${u.from_feature}'s depends_on.features, or move what is imported into ${u.from_feature}.`,
@@ -89,7 +89,7 @@ export function couplingDiagnostics(plan: Plan, analysis: CouplingAnalysis): Dia
       severity: 'warning',
       code: 'coupling/hotspot',
       message:
-        `hotspot: ${h.file} (${h.kind}) is owned by no feature but changed with the files of ${h.features.length} ` +
+        `hotspot: ${escapeControl(h.file)} (${h.kind}) is owned by no feature but changed with the files of ${h.features.length} ` +
         `of ${plan.features.length} features (${h.features.join(', ')}) in ${h.commits} commits${exampleText(h.examples)}`,
       location: { file: h.file },
       hint: `${h.fix[0]?.toUpperCase()}${h.fix.slice(1)}.`,

@@ -3,7 +3,7 @@
  * formatter whichever command threw it, in-process and through `bin/baton.js`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatUserError, UserError } from '../../src/errors.js';
+import { formatDiagnostic, formatUserError, UserError } from '../../src/errors.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -29,6 +29,18 @@ describe('formatUserError', () => {
     ],
   ])('%s', (_what, message, line) => {
     expect(formatUserError(new UserError('a/b', message))).toBe(line);
+  });
+});
+
+describe('formatDiagnostic', () => {
+  it('keeps a located file name holding a newline on its one line', () => {
+    const text = formatDiagnostic({
+      severity: 'warning',
+      code: 'coupling/hotspot',
+      message: 'hotspot',
+      location: { file: 'src/a\nb.ts', line: 3 },
+    });
+    expect(text).toBe('src/a\\nb.ts:3: warning: hotspot [coupling/hotspot]');
   });
 });
 
