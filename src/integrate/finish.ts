@@ -93,7 +93,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
     duration_ms: duration,
     commit,
     ...(into?.moved ? { into: into.branch } : {}),
-    ...(into && !into.moved ? { into_refused: into.reason } : {}),
+    ...(into && !into.moved ? { into_refused: into.reason, into_asked: into.branch } : {}),
   });
   const result: IntegrationResult = {
     outcome,

@@ -13,7 +13,7 @@ export interface ResumeState {
   /** The policy the integration began with (`stop` when the log has none). */
   policy: ConflictPolicy;
   test: string | undefined;
-  /** The branch to move: this `--continue`'s `--into`, else the one the integration began with. */
+  /** The branch to move: this `--continue`'s `--into`, else the one the last `--into` named. */
   into?: string;
   worktree: string;
   base: string | undefined;
@@ -60,6 +60,18 @@ function lastEnd(tail: readonly LogEvent[]): { outcome: string; into?: string } 
       return { outcome: e.outcome, ...(e.into ? { into: e.into } : {}) };
     }
     if (e?.type?.startsWith('merge.') || e?.type === 'integration.tested') return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The branch the latest `--into` of this integration named and could not move yet (a `--continue
+ * --into X` that stopped at the next conflict): a later plain `--continue` moves that one.
+ */
+function lastAskedInto(tail: readonly LogEvent[]): string | undefined {
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const e = tail[i];
+    if (e?.type === 'integration.ended' && e.into_asked) return e.into_asked;
   }
   return undefined;
 }
@@ -157,8 +169,9 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   const conflict =
     [...latest.values()].find((m) => m.outcome === 'conflict') ?? failedResolution(tail, outcome);
   const promotable = outcome === 'clean' && end?.into === undefined;
-  // Going on moves the branch the integration began `--into`; a promotion needs one named.
-  const into = opts.into ?? started.into;
+  // Going on moves the branch the last `--into` named (the integration's first, or a later
+  // `--continue`'s); a promotion needs one named.
+  const into = opts.into ?? lastAskedInto(tail) ?? started.into;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
     return {
       ok: false,

@@ -95,6 +95,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       into: z.optional(z.string()),
       /** Why `--into` left the branch where it was. */
       into_refused: z.optional(z.string()),
+      /** The branch `--into` named when it was left where it was, so a later `--continue` moves that one. */
+      into_asked: z.optional(z.string()),
     }),
   /** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
   'integration.discarded': () =>

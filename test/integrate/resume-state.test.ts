@@ -122,6 +122,27 @@ describe('resumeStateFrom', () => {
     }
   });
 
+  it('moves the branch the last --into named: a --continue --into that stopped at the next conflict wins over the first', () => {
+    const stoppedAt = (id: string, asked: string): NewEvent[] => [
+      conflict(id),
+      { ...ended('conflict'), into_refused: 'the integration ended conflict', into_asked: asked } as NewEvent,
+    ];
+    const first = log(started({ into: 'main' }), clean('a'), ...stoppedAt('b', 'main'));
+    const firstState = resumeStateFrom(first);
+    expect(firstState.ok && firstState.state.into).toBe('main');
+    const later = log(
+      started({ into: 'main' }),
+      clean('a'),
+      ...stoppedAt('b', 'main'),
+      clean('b'),
+      ...stoppedAt('c', 'release'),
+    );
+    const v = resumeStateFrom(later);
+    expect(v.ok && v.state.into).toBe('release');
+    const named = resumeStateFrom(later, { into: 'other' });
+    expect(named.ok && named.state.into).toBe('other');
+  });
+
   it('rebuilds every kind of step, including logs written before skips had a kind', () => {
     const v = resumeStateFrom(
       log(
