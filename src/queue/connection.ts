@@ -16,6 +16,14 @@ const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-passwor
  * clients read `/abc` as `SELECT NaN` and two projects meant to be apart would share a queue.
  */
 function databaseIndex(u: URL, url: string): number {
+  // The client would read `?db=N` too, past the checks below: one place for the index, the path.
+  if (u.searchParams.has('db')) {
+    throw new UserError(
+      'queue/bad-db',
+      `the queue URL "${redactUrl(url)}" names its database as ?db=; Baton reads it from the path only`,
+      { hint: 'Write it as redis://host:port/N (N the database number), or leave it out for 0.', exitCode: 2 },
+    );
+  }
   if (u.pathname === '' || u.pathname === '/') return 0;
   const m = /^\/(\d{1,9})$/.exec(u.pathname);
   if (m) return Number(m[1]);

@@ -78,6 +78,8 @@ describe('bad input to a queued run names the thing in one line', () => {
       [['workers', '--queue', `${redis.url}/16`], 'has no database 16 (ERR DB index is out of range)'],
       [['run', '--queue', `${redis.url}/x1`, '--hub', p.hub], 'bad database index in the queue URL'],
       [['run', '--queue', `${redis.url}/99`, '--hub', p.hub], 'has no database 99'],
+      // The client reads ?db= too: only the path names the database.
+      [['workers', '--queue', `${redis.url}?db=99`], 'names its database as ?db='],
     ];
     for (const [args, said] of cases) {
       const r = await runBaton(args, { cwd: p.repo.root });
