@@ -254,9 +254,7 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
 /** Under an interrupted queued run: its jobs go on on the workers, and the command that re-attaches (the row's reason is cut). */
 function requeueNote(state: BatonState): string {
   const queued = state.run_outcome === 'interrupted' ? queuedRunToResume(state) : undefined;
-  return queued
-    ? `${escapeControl(`its jobs stay on the queue; re-attach with: ${resumeCommand(queued.queue)}`)}\n`
-    : '';
+  return queued ? `its jobs stay on the queue; re-attach with ${resumeCommand(queued.queue)}\n` : '';
 }
 
 /** The warning for a project whose contracts or config did not load: what status shows instead. */

@@ -156,7 +156,7 @@ export function checkLastRun(state: BatonState, alive: (pid: number) => boolean)
     `${state.run_id} was interrupted: its orchestrator${pid !== undefined ? ` (pid ${pid})` : ''} is gone and it never ended` +
       (unfinished.length > 0 ? `; unfinished: ${unfinished.join(', ')}` : ''),
     queue
-      ? `Re-attach to its jobs with \`${resumeCommand(queue)}\`.`
+      ? `Re-attach to its jobs with ${resumeCommand(queue)}.`
       : 'Resume it with `baton run --resume` (it stops orphaned agents and reuses the worktrees).',
   );
 }

@@ -3,10 +3,11 @@
  * so at read time its recorded pid and start are checked, and a dead run's unfinished features are
  * shown `interrupted`. Status, the report and the dashboard all call `interruptionEvents`.
  */
-import { formatCommand } from '../agents/shell-words.js';
+import { printableArg } from '../agents/shell-words.js';
 import type { BatonEvent, FeatureEnded, RunEnded } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import type { OpenRun, RunQueue } from '../log/state.js';
+import { passwordCaveat } from '../queue/names.js';
 import { sameProcessAlive } from './proc.js';
 
 /** Tells whether a run's orchestrator (pid, start time of the run) is still alive. */
@@ -19,14 +20,16 @@ export const orchestratorAlive: OrchestratorProbe = (pid, startedAt) => {
 };
 
 /**
- * The command that resumes a run: a queued run re-attaches to its jobs on the workers with `--queue`
- * (a plain `--resume` would run every feature again on this machine and leave the jobs' results unpromoted).
- * Quoted where the shell needs it (a hub path with a space), so it can be pasted as it is.
+ * The command that resumes a run, in backticks, as every message shows it: a queued run re-attaches
+ * to its jobs on the workers with `--queue` (a plain `--resume` would run every feature again on this
+ * machine and leave the jobs' results unpromoted). Its URL and hub come from the log: quoted where the
+ * shell needs it and written `$'…'` when they hold control characters, so the line pastes as it is;
+ * the password the log keeps as `***` is named as the one part to put back.
  */
 export function resumeCommand(queue: RunQueue | undefined): string {
-  return queue
-    ? formatCommand(['baton', 'run', '--queue', queue.url, '--hub', queue.hub, '--resume'])
-    : 'baton run --resume';
+  if (!queue) return '`baton run --resume`';
+  const words = ['baton', 'run', '--queue', queue.url, '--hub', queue.hub, '--resume'];
+  return `\`${words.map(printableArg).join(' ')}\`${passwordCaveat(queue.url)}`;
 }
 
 /** Every run that has not ended, from the fold (the last run when the fold predates `open_runs`). */
@@ -80,7 +83,7 @@ export function interruptionEvents(
     if (alive(run.pid, run.started_at)) continue;
     const isLast = run.run_id === state.run_id;
     let lastTs = run.started_at ?? state.run_started_at ?? new Date(0).toISOString();
-    const reason = `the run's orchestrator (baton pid ${run.pid}) is gone; resume with \`${resumeCommand(run.queue)}\``;
+    const reason = `the run's orchestrator (baton pid ${run.pid}) is gone; resume with ${resumeCommand(run.queue)}`;
     for (const f of Object.values(state.features)) {
       const ofRun =
         f.run_id === run.run_id ||

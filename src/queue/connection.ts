@@ -21,7 +21,10 @@ function databaseIndex(u: URL, url: string): number {
     throw new UserError(
       'queue/bad-db',
       `the queue URL "${redactUrl(url)}" names its database as ?db=; Baton reads it from the path only`,
-      { hint: 'Write it as redis://host:port/N (N the database number), or leave it out for 0.', exitCode: 2 },
+      {
+        hint: 'Write it as redis://host:port/N (N the database number), or leave it out for 0.',
+        exitCode: 2,
+      },
     );
   }
   if (u.pathname === '' || u.pathname === '/') return 0;

@@ -5,11 +5,13 @@
  */
 import { type Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { NewEvent } from '../log/events.js';
+import { escapeControl } from '../text/escape.js';
 import type { EventConsumer } from './event-stream.js';
 import { listWorkers } from './heartbeat.js';
-import { QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { passwordCaveat, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import type { QueuedRunOptions } from './orchestrator.js';
 import { reconcileJob, type Tracked } from './reconcile.js';
 
@@ -106,8 +108,10 @@ async function warnIdleAgents(
   for (const agent of waiting) {
     if (warned.has(agent) || workers.some((w) => w.agents.includes(agent))) continue;
     warned.add(agent);
+    const url = redactUrl(opts.queue);
+    const start = ['baton', 'worker', '--queue', url, '--hub', opts.hub].map(printableArg).join(' ');
     opts.say(
-      `no live worker takes "${agent}" jobs; they wait on the queue. Start one where ${agent} is installed: baton worker --queue ${redactUrl(opts.queue)} --hub ${opts.hub}`,
+      `no live worker takes "${escapeControl(agent)}" jobs; they wait on the queue. Start one where it is installed: ${start}${passwordCaveat(url)}`,
     );
   }
 }

@@ -64,3 +64,8 @@ export function redactUrl(url: string): string {
     return url.replace(/\/\/[^@/]*@/, '//***@');
   }
 }
+
+/** What a printed command holding a URL that `redactUrl` redacted needs said: the one part to put back. */
+export function passwordCaveat(shownUrl: string): string {
+  return shownUrl.includes(':***@') ? ' (with the password in place of ***)' : '';
+}

@@ -293,7 +293,7 @@ function endRun(
   const { features, outcome } = summariseRun(opts, run.tracked);
   if (opts.signal.aborted) {
     opts.say(
-      `detached from run ${runId}; its jobs keep running on the workers. Re-attach with: ${resumeCommand(runQueueOf(opts))}`,
+      `detached from run ${runId}; its jobs keep running on the workers. Re-attach with ${resumeCommand(runQueueOf(opts))}.`,
     );
   }
   emit({ type: 'phase.ended', phase: 'implementation' });

@@ -71,14 +71,11 @@ export function assertNoLiveRun(state: BatonState): void {
 export function assertNotQueuedRun(state: BatonState): void {
   const queued = queuedRunToResume(state);
   if (!queued) return;
-  // The URL and hub come from the log: shown with their control characters escaped.
-  const queue = { url: escapeControl(queued.queue.url), hub: escapeControl(queued.queue.hub) };
   throw new UserError(
     'run/resume-queued',
-    `run ${escapeControl(queued.run_id)} put its features on the queue ${queue.url}; \`baton run --resume\` here would run them all again on this machine`,
-    {
-      hint: `Re-attach to its jobs with \`${resumeCommand(queue)}\`${queue.url.includes(':***@') ? ' (with the password in place of ***)' : ''}.`,
-    },
+    // The run id and URL come from the log: shown with their control characters escaped.
+    `run ${escapeControl(queued.run_id)} put its features on the queue ${escapeControl(queued.queue.url)}; \`baton run --resume\` here would run them all again on this machine`,
+    { hint: `Re-attach to its jobs with ${resumeCommand(queued.queue)}.` },
   );
 }
 

@@ -40,7 +40,7 @@ describe('resuming a queued run names the queued command', () => {
     const queued = interruptionEvents(foldEvents(runLog({ queued: true })), dead);
     expect(queued.find((e) => e.type === 'feature.ended')).toMatchObject({
       reason: expect.stringContaining(
-        "resume with `baton run --queue 'redis://:***@10.0.0.5:6379/2' --hub ssh://git@hub/p.git --resume`",
+        "resume with `baton run --queue 'redis://:***@10.0.0.5:6379/2' --hub ssh://git@hub/p.git --resume` (with the password in place of ***)",
       ),
     });
     const local = interruptionEvents(foldEvents(runLog({ queued: false })), dead);
@@ -56,10 +56,14 @@ describe('resuming a queued run names the queued command', () => {
     );
     expect(queuedRunToResume(foldEvents(runLog({ queued: true, ended: 'failed' })))).toBeUndefined();
     expect(queuedRunToResume(foldEvents(runLog({ queued: false })))).toBeUndefined();
-    expect(resumeCommand(undefined)).toBe('baton run --resume');
-    // Pasted as it is: a hub path with a space stays one argument.
+    expect(resumeCommand(undefined)).toBe('`baton run --resume`');
+    // Pasted as it is: a hub path with a space stays one argument, and one with a control character
+    // is written so the shell reads back the same bytes (and the terminal sees no raw escape).
     expect(resumeCommand({ url: 'redis://127.0.0.1:6379', hub: '/srv/my hub.git' })).toBe(
-      "baton run --queue redis://127.0.0.1:6379 --hub '/srv/my hub.git' --resume",
+      "`baton run --queue redis://127.0.0.1:6379 --hub '/srv/my hub.git' --resume`",
+    );
+    expect(resumeCommand({ url: 'redis://127.0.0.1:6379', hub: '/srv/x\u001b[31m.git' })).toBe(
+      "`baton run --queue redis://127.0.0.1:6379 --hub $'/srv/x\\x1b[31m.git' --resume`",
     );
   });
 });
