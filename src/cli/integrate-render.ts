@@ -200,7 +200,7 @@ function testsFailedAdvice(r: IntegrationResult, id: string): string {
   const by = step.resolved === 'by-agent' ? 'by the agent' : 'by hand';
   return escapeControl(
     `The merge of ${featureBranch(id)} was a conflict resolved ${by}: the tests fail on that resolution (${step.commit.slice(0, 10)}), not on ${featureBranch(id)} alone. ` +
-      `Fix the resolution in ${r.worktree} and amend the merge (git -C ${wt} add <files> && git -C ${wt} commit --amend --no-edit), then run \`baton integrate --continue\`; or start over with \`baton integrate --fresh\`.`,
+      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`baton integrate --continue\`; or start over with \`baton integrate --fresh\`.`,
   );
 }
 

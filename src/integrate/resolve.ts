@@ -14,6 +14,7 @@ import {
   unmergedPaths,
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
+import { escapeControl } from '../text/escape.js';
 import { buildConflictTask, type ConflictReport } from './explain.js';
 import {
   contractOf,
@@ -90,7 +91,7 @@ async function wrongMerge(session: Session, id: string, head: string): Promise<W
     const wt = printableArg(session.worktree);
     return {
       message: `${what}: ${short(below.commit)} is that merge, with ${below.above} commit(s) on top of it`,
-      hint: `Keep the merge and drop only what is on top of it: git -C ${wt} reset --hard ${below.commit.slice(0, 12)} (save those commits first if you need them: git -C ${wt} branch <name> ${short(head)}), then \`baton integrate --continue\`.`,
+      hint: `Keep the merge and drop only what is on top of it (first keep those commits on a branch if you need them: git -C ${wt} branch kept-${short(head)} ${short(head)}): git -C ${wt} reset --hard ${below.commit.slice(0, 12)}, then \`baton integrate --continue\`.`,
     };
   }
   return {
@@ -131,7 +132,7 @@ export async function commitResolution(
     if (mergeHead !== feature || (before !== undefined && head !== before)) {
       throw new UserError(
         'integrate/wrong-merge',
-        `the merge in progress in ${wt} is not the merge of ${featureBranch(id)} at ${feature.slice(0, 10)} into ${before?.slice(0, 10) ?? 'the integration'}`,
+        `the merge in progress in ${escapeControl(wt)} is not the merge of ${featureBranch(id)} at ${feature.slice(0, 10)} into ${before?.slice(0, 10) ?? 'the integration'}`,
         { hint: redoHint(session, id) },
       );
     }
@@ -139,9 +140,10 @@ export async function commitResolution(
     if (unmerged.length > 0) {
       throw new UserError(
         'integrate/unresolved',
-        `the merge of ${featureBranch(id)} still has unmerged paths: ${unmerged.join(', ')}`,
+        // The paths come from the agents' work: escaped where shown, quoted where pasted.
+        `the merge of ${featureBranch(id)} still has unmerged paths: ${escapeControl(unmerged.join(', '))}`,
         {
-          hint: `Resolve them in ${wt}, mark each with \`git add <file>\`, then run \`baton integrate --continue\`.`,
+          hint: `Resolve them in ${escapeControl(wt)} and mark them resolved (git -C ${printableArg(wt)} add -- ${unmerged.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
         },
       );
     }
@@ -150,9 +152,9 @@ export async function commitResolution(
     if (marked.length > 0) {
       throw new UserError(
         'integrate/conflict-markers',
-        `conflict markers remain in ${marked.join(', ')} (lines starting with <<<<<<< or >>>>>>>)`,
+        `conflict markers remain in ${escapeControl(marked.join(', '))} (lines starting with <<<<<<< or >>>>>>>)`,
         {
-          hint: `Finish resolving them in ${wt}, \`git add\` them, then run \`baton integrate --continue\`.`,
+          hint: `Finish resolving them in ${escapeControl(wt)} and add them again (git -C ${printableArg(wt)} add -- ${marked.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
         },
       );
     }

@@ -118,11 +118,24 @@ describe('baton integrate --continue, later', () => {
     expect(failed.stdout).toContain('Tests failed after merging b');
     expect(failed.stdout).toContain('The merge of baton/b was a conflict resolved by hand');
     expect(failed.stdout).toContain(
-      `git -C ${wt} commit --amend --no-edit), then run \`baton integrate --continue\``,
+      `git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`baton integrate --continue\``,
     );
     expect(failed.stdout).not.toContain('Fix it on baton/b');
-    resolve(repo);
-    repo.git('-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--amend', '--no-edit');
+    // The fix, amended into the merge as the advice says (a tracked file: no `git add` needed).
+    writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
+    repo.git(
+      '-C',
+      wt,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@t',
+      'commit',
+      '-q',
+      '--all',
+      '--amend',
+      '--no-edit',
+    );
     const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
     expect(c.code, c.stdout + c.stderr).toBe(0);
     expect(c.stdout).toMatch(/Integration clean in .*: 4 of 4 merged/);

@@ -114,10 +114,18 @@ describe('startIntegration with --on-conflict stop', () => {
     const wt = first.worktree;
     const opts = optionsFor(repo, f.contracts);
 
-    await expect(continueIntegration(opts)).rejects.toMatchObject({ code: 'integrate/unresolved' });
+    // The hint names the command that marks the paths resolved, with the paths themselves.
+    const mark = `git -C ${wt} add -- src/routes.ts`;
+    await expect(continueIntegration(opts)).rejects.toMatchObject({
+      code: 'integrate/unresolved',
+      hint: expect.stringContaining(mark),
+    });
     // Staged, but the markers are still in the file.
     gitIn(wt, 'add', 'src/routes.ts');
-    await expect(continueIntegration(opts)).rejects.toMatchObject({ code: 'integrate/conflict-markers' });
+    await expect(continueIntegration(opts)).rejects.toMatchObject({
+      code: 'integrate/conflict-markers',
+      hint: expect.stringContaining(mark),
+    });
 
     writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a', 11: 'route b' }));
     gitIn(wt, 'add', 'src/routes.ts');
