@@ -83,9 +83,3 @@ export const RATE_LIMIT_PATTERN =
 export function looksRateLimited(output: string, exitCode: number | null): boolean {
   return exitCode !== null && exitCode !== 0 && RATE_LIMIT_PATTERN.test(output);
 }
-
-/** Shortens a text to one line of at most `max` characters. */
-export function oneLine(text: string, max = 200): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max)}…` : one;
-}

@@ -21,9 +21,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
+import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
-import { lastEventOfType, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
+import { lastEventOfType, looksRateLimited, numberOf, objectOf } from './agent-output.js';
 import { batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
 import { permissionFlags, stdinLaunch } from './launch-args.js';
@@ -154,10 +155,10 @@ function describeToolInput(input: Record<string, unknown> | undefined): string |
   if (!input) return undefined;
   for (const key of ['command', 'file_path', 'notebook_path', 'path', 'url', 'pattern']) {
     const v = input[key];
-    if (typeof v === 'string' && v !== '') return oneLine(v);
+    if (typeof v === 'string' && v !== '') return clipLine(v);
   }
   const json = JSON.stringify(input);
-  return json === '{}' ? undefined : oneLine(json);
+  return json === '{}' ? undefined : clipLine(json);
 }
 
 /** Reads cost, tokens, turns and denied tool calls from the last `result` event of Claude's output (pure). */

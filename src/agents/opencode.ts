@@ -21,9 +21,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
+import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, mirrorEntries, writePrivateFile } from './agent-home.js';
-import { jsonObjectLines, looksRateLimited, numberOf, objectOf, oneLine } from './agent-output.js';
+import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
 import { detectExecutable } from './executable.js';
 import { stdinLaunch, userFlags } from './launch-args.js';
 
@@ -66,7 +67,7 @@ export function parseOpenCodeUsage(output: string): AgentUsage | undefined {
         const what = args?.command ?? args?.filePath ?? args?.url;
         denials.push({
           tool: typeof part.tool === 'string' ? part.tool : 'unknown',
-          ...(typeof what === 'string' ? { detail: oneLine(what) } : {}),
+          ...(typeof what === 'string' ? { detail: clipLine(what) } : {}),
         });
       }
     }

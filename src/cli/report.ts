@@ -69,6 +69,26 @@ function checkRunIn(events: Parameters<typeof listRuns>[0], runId: string, logPa
 }
 
 /** `baton report`: the worksheet, features, conflicts, integration ratio, Amdahl and diagnosis. */
+/** The format asked for: `--json`, or `--format` (md, json, html); both naming different ones, or an unknown one, is a usage error. */
+function chosenFormat(flags: { format: string; json?: boolean }, command: Command): Format {
+  const asked = flags.format.toLowerCase();
+  if (flags.json && command.getOptionValueSource('format') === 'cli' && asked !== 'json') {
+    throw new UserError('report/two-formats', `--json asks for json, --format for ${escapeControl(asked)}`, {
+      hint: 'Give one of them.',
+      exitCode: 2,
+    });
+  }
+  const format = flags.json ? 'json' : asked;
+  if (!(format in FORMATS)) {
+    throw new UserError(
+      'report/bad-format',
+      `unknown format "${escapeControl(flags.format)}": expected md, json or html`,
+      { exitCode: 2 },
+    );
+  }
+  return format as Format;
+}
+
 export const registerReport: RegisterCommand = (program, ctx) => {
   program
     .command('report')
@@ -106,27 +126,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
         flags: { format: string; json?: boolean; out?: string; run?: string; force?: boolean },
         command: Command,
       ) => {
-        const asked = flags.format.toLowerCase();
-        if (flags.json && command.getOptionValueSource('format') === 'cli' && asked !== 'json') {
-          throw new UserError(
-            'report/two-formats',
-            `--json asks for json, --format for ${escapeControl(asked)}`,
-            {
-              hint: 'Give one of them.',
-              exitCode: 2,
-            },
-          );
-        }
-        const format = (flags.json ? 'json' : asked) as Format;
-        if (!(format in FORMATS)) {
-          throw new UserError(
-            'report/bad-format',
-            `unknown format "${flags.format}": expected md, json or html`,
-            {
-              exitCode: 2,
-            },
-          );
-        }
+        const format = chosenFormat(flags, command);
         const { root, plan, estimates, note } = await loadInputs(ctx);
         if (note) ctx.stderr.write(`baton: ${escapeControl(note)}\n`);
         const logPath = logPathFor(root);

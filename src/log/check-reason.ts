@@ -2,13 +2,8 @@
  * Why checks failed, in words: one rule for the run's verdict (`runner/outcome.ts`), the fold after a
  * `baton verify`, and integration's "not merged".
  */
+import { clipLine } from '../text/one-line.js';
 import type { CheckResult } from './state.js';
-
-/** A message on one line, at most `max` characters. */
-export function oneLine(message: string, max = 200): string {
-  const line = message.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
 
 /** The first failed criterion's id and message, and which others failed; undefined for none (pure). */
 export function checkFailuresReason(
@@ -17,7 +12,7 @@ export function checkFailuresReason(
   const [first, ...rest] = failures;
   if (!first) return undefined;
   const more = rest.length > 0 ? ` (and ${rest.map((f) => f.criterion_id).join(', ')} failed too)` : '';
-  return `${first.criterion_id}: ${oneLine(first.message)}${more}`;
+  return `${first.criterion_id}: ${clipLine(first.message)}${more}`;
 }
 
 /** The same, from a feature's folded checks (pure). */

@@ -8,7 +8,7 @@ import {
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
 import { escapeControl } from '../text/escape.js';
-import { markdownCode } from '../text/markdown-code.js';
+import { markdownCode, newlinesAsSpaces } from '../text/markdown-code.js';
 import {
   ATTEMPT_HEAD,
   ATTEMPT_NUMERIC,
@@ -32,7 +32,7 @@ import {
  * no HTML tag or entity, no link, no code span. The one escape for every such value.
  */
 export function markdownText(s: string): string {
-  return oneLine(s).replace(/[\\`[\]<>&]/g, (c) => `\\${c}`);
+  return newlinesAsSpaces(s).replace(/[\\`[\]<>&]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -41,11 +41,6 @@ export function markdownText(s: string): string {
  */
 function markdownProse(s: string): string {
   return escapeControl(s).replace(/[<>&[\]]/g, (c) => `\\${c}`);
-}
-
-/** Newlines as spaces: a value from the log never starts a line of its own (a heading, a block of HTML). */
-function oneLine(s: string): string {
-  return s.replace(/\r?\n|\r/g, ' ');
 }
 
 export { markdownCode };

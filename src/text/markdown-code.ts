@@ -1,5 +1,5 @@
 /** Newlines as spaces: a value from the log never starts a line of its own (a heading, a block of HTML). */
-function newlinesAsSpaces(s: string): string {
+export function newlinesAsSpaces(s: string): string {
   return s.replace(/\r?\n|\r/g, ' ');
 }
 

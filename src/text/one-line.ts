@@ -21,3 +21,13 @@ export function oneLine(text: string): string {
   flush();
   return parts.join(' / ');
 }
+
+/**
+ * A text as one short line (pure): every run of whitespace, newlines included, becomes one space, and
+ * past `max` characters it is cut with `…`. For a value shown in a row or a reason (a check's message,
+ * an agent's detail).
+ */
+export function clipLine(text: string, max = 200): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
