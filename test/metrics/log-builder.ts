@@ -177,3 +177,20 @@ export function handPlan(args: {
 export function toJsonl(events: readonly LogEvent[]): string {
   return events.map((e) => `${JSON.stringify(e)}\n`).join('');
 }
+
+/** Three features of 30 minutes each, all at once, merged cleanly in 5 minutes. */
+export function threeParallelFeatures(): LogEvent[] {
+  const ids = ['feature-001-auth', 'feature-002-catalog', 'feature-003-cart'];
+  return [
+    runStarted(0, 'r1', ids),
+    ...ids.flatMap((id) =>
+      featureEvents({ id, runId: 'r1', start: 0, exit: 30, checks: { passed: 2, failed: 0 } }),
+    ),
+    runEnded(30, 'r1', 0),
+    ev(30, { type: 'integration.started', branch: 'baton/integration', worktree: '/tmp/int', order: ids }),
+    ...ids.map((id, i) =>
+      ev(31 + i, { type: 'merge.clean', feature_id: id, commit: 'c'.repeat(40), duration_ms: 1000 }),
+    ),
+    ev(35, { type: 'integration.ended', outcome: 'clean', duration_ms: 5 * 60_000 }),
+  ];
+}

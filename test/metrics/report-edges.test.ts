@@ -1,0 +1,75 @@
+/** The report's diagnosis in words, and runs whose times are unusual: under a second, resumed the next day. */
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/log/events.js';
+import { computeReport } from '../../src/metrics/report.js';
+import { ev, featureEvents, runEnded, runStarted } from './log-builder.js';
+
+describe('computeReport: the diagnosis in plain words', () => {
+  it.each([
+    [1, 'only 1 agent ran at once for 3 features'],
+    [2, 'only 2 agents ran at once for 3 features'],
+  ])('with %i at a time for 3 features it says %j', (concurrency, words) => {
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b', 'c'], concurrency),
+      // One after another, with time between them: the speedup is below N whatever N is.
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 }),
+      ...featureEvents({ id: 'b', runId: 'r1', start: 15, exit: 25 }),
+      ...featureEvents({ id: 'c', runId: 'r1', start: 30, exit: 40 }),
+      runEnded(45, 'r1', 0),
+    ];
+    const line = computeReport({ events }).diagnosis.find((d) => d.startsWith('Implementation speedup'));
+    expect(line).toContain(`: ${words}`);
+  });
+});
+
+describe('computeReport: a run of less than a second', () => {
+  it('prints its times precisely enough that the speedup and the times it divides agree', () => {
+    const sec = 1 / 60;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['alpha', 'beta']),
+      ...featureEvents({ id: 'alpha', runId: 'r1', start: 0, exit: 0.8 * sec }),
+      ...featureEvents({ id: 'beta', runId: 'r1', start: 0, exit: 0.3 * sec }),
+      runEnded(0.85 * sec, 'r1', 0),
+    ];
+    const r = computeReport({ events });
+    expect(r.headline.text).toBe(
+      "Implementation speedup 1.3× (measured): 850 ms in parallel; the agents' own times add up to 1.1 s.",
+    );
+    expect(r.diagnosis.join('\n')).toContain('`alpha` took 800 ms while the features averaged 550 ms');
+  });
+});
+
+describe('computeReport: a run resumed the next day', () => {
+  it('counts the two parts of the run, not the night between them, as its wall-clock', () => {
+    const ids = ['feature-001-auth', 'feature-002-catalog'];
+    const resumed = { ...runStarted(600, 'r2', ['feature-002-catalog']), resume: true } as LogEvent;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...featureEvents({ id: 'feature-001-auth', runId: 'r1', start: 0, exit: 10 }),
+      ev(0, {
+        type: 'feature.started',
+        run_id: 'r1',
+        feature_id: 'feature-002-catalog',
+        status: 'running',
+        agent: 'claude',
+        branch: 'baton/feature-002-catalog',
+        worktree: '/tmp/wt/feature-002-catalog',
+        log_file: '/tmp/logs/feature-002-catalog.log',
+        port: 41001,
+      }),
+      ev(10, {
+        type: 'feature.ended',
+        run_id: 'r1',
+        feature_id: 'feature-002-catalog',
+        status: 'interrupted',
+        reason: 'stopped by Ctrl-C',
+      }),
+      ev(10, { type: 'run.ended', run_id: 'r1', outcome: 'interrupted', duration_ms: 10 * 60_000 }),
+      resumed,
+      ...featureEvents({ id: 'feature-002-catalog', runId: 'r2', start: 600, exit: 610 }),
+      runEnded(610, 'r2', 600),
+    ];
+    const impl = computeReport({ events }).worksheet.rows.find((r) => r.phase === 'implementation');
+    expect(impl?.parallel_actual_min).toBe(20);
+  });
+});

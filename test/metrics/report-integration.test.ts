@@ -1,0 +1,144 @@
+/** The report on integration: how its time is weighed against the record, and the verdict's words. */
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/log/events.js';
+import { computeReport, judgeIntegration } from '../../src/metrics/report.js';
+import { ev, featureEvents, runEnded, runStarted, threeParallelFeatures } from './log-builder.js';
+
+describe('computeReport: phases and integration weighed against the record', () => {
+  it('leaves a phase that was only estimated out of both sides of the total, and says so', () => {
+    const r = computeReport({
+      events: threeParallelFeatures(),
+      estimates: { specification: 60, integration: 10 },
+    });
+    expect(r.worksheet.rows.map((x) => [x.phase, x.recorded, x.parallel_actual_min])).toEqual([
+      ['specification', false, null],
+      ['implementation', true, 30],
+      ['integration', true, 5],
+    ]);
+    expect(r.worksheet.total).toMatchObject({
+      excluded: ['specification'],
+      sequential_measured_min: 95,
+      parallel_actual_min: 35,
+      // No estimate for implementation (no contracts): the estimate total is unknown.
+      sequential_estimate_min: null,
+      speedup_basis: 'measured',
+    });
+    expect(r.amdahl.serial_min).toBe(5);
+    expect(r.unknowns[0]).toMatch(
+      /^Phase specification was not recorded \(estimated at 60 min\), so the totals/,
+    );
+  });
+
+  it('does not blame the contracts for a long integration in which nothing went wrong', () => {
+    const ids = ['a', 'b'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...ids.flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 10 })),
+      runEnded(10, 'r1', 0),
+      ev(10, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ids }),
+      ev(11, { type: 'merge.clean', feature_id: 'a', commit: 'a'.repeat(40), duration_ms: 100 }),
+      ev(15, {
+        type: 'integration.tested',
+        after_feature: 'a',
+        passed: true,
+        exit_code: 0,
+        duration_ms: 4 * 60_000,
+      }),
+      ev(16, { type: 'merge.clean', feature_id: 'b', commit: 'b'.repeat(40), duration_ms: 100 }),
+      ev(20, {
+        type: 'integration.tested',
+        after_feature: 'b',
+        passed: true,
+        exit_code: 0,
+        duration_ms: 4 * 60_000,
+      }),
+      ev(20, { type: 'integration.ended', outcome: 'clean', duration_ms: 10 * 60_000 }),
+    ];
+    const r = computeReport({ events });
+    expect(r.integration).toMatchObject({ ratio: 1, verdict: 'high', tests_min: 8 });
+    expect(r.integration.verdict_text).toBe(
+      '100 %, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration criterion ' +
+        'was recorded: the contracts held at merge time, and post-merge tests took 8 min of the 10 min — ' +
+        'the cost is the test suite, not the interfaces.',
+    );
+  });
+
+  it('does not say the contracts held when a cheap integration recorded a conflict and a skipped feature', () => {
+    const ids = ['a', 'b'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...ids.flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 100 })),
+      runEnded(100, 'r1', 0),
+      ev(100, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ids }),
+      ev(101, { type: 'merge.clean', feature_id: 'a', commit: 'a'.repeat(40), duration_ms: 100 }),
+      ev(101, { type: 'merge.conflict', feature_id: 'b', files: ['x'], with: ['a'], duration_ms: 100 }),
+      ev(101, { type: 'merge.skipped', feature_id: 'b', reason: 'conflicts with a in x', kind: 'conflict' }),
+      ev(101, { type: 'integration.ended', outcome: 'partial', duration_ms: 60_000 }),
+    ];
+    const r = computeReport({ events });
+    expect(r.integration.verdict).toBe('low');
+    expect(r.integration.verdict_text).toBe(
+      '1 %, below the healthy 15–20 %: integration was cheap, but 1 conflict; 1 feature skipped.',
+    );
+  });
+
+  it('counts each integration invocation by its own span, not the wait between them', () => {
+    const ids = ['a', 'b'];
+    const integration = (min: number) => ev(min, { type: 'phase.started', phase: 'integration' });
+    const ended = (min: number) => ev(min, { type: 'phase.ended', phase: 'integration' });
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...ids.flatMap((id) => featureEvents({ id, runId: 'r1', start: 0, exit: 100 })),
+      runEnded(100, 'r1', 0),
+      integration(100),
+      ev(100, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ids }),
+      ev(101, { type: 'merge.conflict', feature_id: 'b', files: ['x'], with: [], duration_ms: 100 }),
+      ev(102, { type: 'integration.ended', outcome: 'conflict', duration_ms: 2 * 60_000 }),
+      ended(102),
+      // `--continue` after 100 min of waiting, as an older Baton recorded it: the time since the start.
+      integration(202),
+      ev(203, { type: 'merge.clean', feature_id: 'b', commit: 'b'.repeat(40), duration_ms: 60_000 }),
+      ev(204, { type: 'integration.ended', outcome: 'clean', duration_ms: 104 * 60_000 }),
+      ended(204),
+    ];
+    const r = computeReport({ events });
+    expect(r.integration.duration_min).toBe(4);
+  });
+
+  it('does not call the test suite the cost when the tests took a small share of a long integration', () => {
+    const ids = ['a'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 }),
+      runEnded(10, 'r1', 0),
+      ev(10, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ids }),
+      ev(11, { type: 'merge.clean', feature_id: 'a', commit: 'a'.repeat(40), duration_ms: 100 }),
+      ev(11, {
+        type: 'integration.tested',
+        after_feature: 'a',
+        passed: true,
+        exit_code: 0,
+        duration_ms: 6_000,
+      }),
+      ev(20, { type: 'integration.ended', outcome: 'clean', duration_ms: 10 * 60_000 }),
+    ];
+    const r = computeReport({ events });
+    expect(r.integration.verdict).toBe('high');
+    expect(r.integration.verdict_text).not.toContain('the cost is the test suite');
+    expect(r.integration.verdict_text).toContain('look at what else the integration waited on');
+  });
+});
+
+describe('judgeIntegration', () => {
+  it.each([
+    [null, 'unknown'],
+    [0.05, 'low'],
+    [0.15, 'healthy'],
+    [0.2, 'healthy'],
+    [0.25, 'elevated'],
+    [0.3, 'elevated'],
+    [0.67, 'high'],
+  ] as const)('%s → %s', (ratio, verdict) => {
+    expect(judgeIntegration(ratio)).toBe(verdict);
+  });
+});
