@@ -140,6 +140,16 @@ export function checkLocks(locks: ReadonlyArray<{ path: string; ageMs: number }>
 export function checkLastRun(state: BatonState, alive: (pid: number) => boolean): DoctorCheck {
   if (!state.run_id) return check('last run', 'ok', 'no run yet');
   if (state.run_ended_at !== undefined) {
+    // A queued run detached with Ctrl-C ended here, but its jobs go on on the workers until re-attached.
+    const detached = queuedRunToResume(state)?.queue;
+    if (detached) {
+      return check(
+        'last run',
+        'warn',
+        `${state.run_id} was detached from its queue: its jobs go on on the workers, and their results are promoted only on re-attaching`,
+        `Re-attach to its jobs with ${resumeCommand(detached)}.`,
+      );
+    }
     return check('last run', 'ok', `${state.run_id} ended (${state.run_outcome ?? 'unknown outcome'})`);
   }
   const pid = state.orchestrator_pid;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { checkLastRun } from '../../src/doctor/repository.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand } from '../../src/guard/liveness.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
@@ -65,5 +66,13 @@ describe('resuming a queued run names the queued command', () => {
     expect(resumeCommand({ url: 'redis://127.0.0.1:6379', hub: '/srv/x\u001b[31m.git' })).toBe(
       "`baton run --queue redis://127.0.0.1:6379 --hub $'/srv/x\\x1b[31m.git' --resume`",
     );
+  });
+
+  test('doctor warns about a queued run detached with Ctrl-C, naming the re-attach; a finished one is fine', () => {
+    const detached = checkLastRun(foldEvents(runLog({ queued: true, ended: 'interrupted' })), () => false);
+    expect(detached).toMatchObject({ status: 'warn' });
+    expect(detached.hint).toContain('`baton run --queue');
+    const finished = checkLastRun(foldEvents(runLog({ queued: true, ended: 'complete' })), () => false);
+    expect(finished).toMatchObject({ status: 'ok' });
   });
 });
