@@ -37,7 +37,14 @@ describe('baton run --resume after commits on the main branch', () => {
     const ended = Object.fromEntries(
       run.flatMap((e) => (e.type === 'feature.ended' ? [[e.feature_id, e.status] as const] : [])),
     );
-    expect(ended).toEqual({ a: 'complete', b: 'complete', d: 'complete' });
+    const reasons = run.flatMap((e) =>
+      e.type === 'feature.ended' && e.reason ? [`${e.feature_id}: ${e.reason}`] : [],
+    );
+    expect(ended, `${reasons.join('\n')}\n${r.stdout}${r.stderr}`).toEqual({
+      a: 'complete',
+      b: 'complete',
+      d: 'complete',
+    });
     expect(r.code).toBe(0);
     // Each feature measured from, and guarded against, the base its branch was cut from.
     const bases = Object.fromEntries(
