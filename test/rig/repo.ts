@@ -16,7 +16,7 @@ export interface TempRepo {
   cleanup(): void;
 }
 
-const GIT_ENV = {
+export const GIT_ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Test',
   GIT_AUTHOR_EMAIL: 'test@example.com',
