@@ -11,6 +11,11 @@
  * 6. lower cost (when both report one);
  * 7. earlier finish;
  * 8. the lower attempt number (so the rule never leaves a tie).
+ *
+ * The tolerance of rule 3 makes this comparison non-transitive (1 beats 2 on lines, 2 beats 3 on
+ * lines, 3 beats 1 on a p95 more than 10% lower), so it cannot feed a sort. `selectBest` plays every
+ * pair instead (a round robin) and ranks by pairwise wins, then by the lower attempt number: an attempt
+ * that beats every other always wins, and in a cycle the result does not depend on input order.
  */
 import { measureLabel, measureValue } from './describe.js';
 
@@ -42,8 +47,17 @@ export const COMPARED_MEASURES = ['p95_ms', 'p99_ms', 'p50_ms', 'error_rate'] as
 /** How much better (relative) a measured value must be to count: 10%. */
 export const MEASURE_TOLERANCE = 0.1;
 
+/** How two attempts compare: negative when `a` is better; `rule` is the deciding rule with its figures. */
+export interface Comparison {
+  order: number;
+  /** `attempt 3 over attempt 2: lower latency p95 (20 ms vs 150 ms)`. */
+  why: string;
+  /** `lower latency p95 (20 ms vs 150 ms)`. */
+  rule: string;
+}
+
 /** Which of two attempts is better (negative: `a`), and the rule that decided, in words from the better one's side. */
-export function compareAttempts(a: AttemptFacts, b: AttemptFacts): { order: number; why: string } {
+export function compareAttempts(a: AttemptFacts, b: AttemptFacts): Comparison {
   const aAll = a.status === 'complete';
   const bAll = b.status === 'complete';
   if (aAll !== bAll)
@@ -84,17 +98,18 @@ function decided(
   a: AttemptFacts,
   b: AttemptFacts,
   show?: (x: AttemptFacts) => string,
-): { order: number; why: string } {
+): Comparison {
   const [better, worse] = order < 0 ? [a, b] : [b, a];
   const figures = show ? ` (${show(better)} vs ${show(worse)})` : '';
   return {
     order: Math.sign(order),
     why: `attempt ${better.attempt} over attempt ${worse.attempt}: ${rule}${figures}`,
+    rule: `${rule}${figures}`,
   };
 }
 
 /** Rule 3: the first measured value, criterion by criterion, that one attempt has clearly lower. */
-function compareMeasured(a: AttemptFacts, b: AttemptFacts): { order: number; why: string } | undefined {
+function compareMeasured(a: AttemptFacts, b: AttemptFacts): Comparison | undefined {
   const criteria = Object.keys(a.measured)
     .filter((c) => Object.hasOwn(b.measured, c))
     .sort();
@@ -113,10 +128,17 @@ function compareMeasured(a: AttemptFacts, b: AttemptFacts): { order: number; why
   return undefined;
 }
 
-/** Ranks finished attempts by the rule and names the winner with a reason against each other attempt (pure). */
+/**
+ * Ranks finished attempts by the rule and names the winner with a reason against each other attempt
+ * (pure). Every pair is compared once; the ranking is by pairwise wins, then the lower attempt number,
+ * so it is the same whatever order the attempts come in, even when the pairwise rule goes round in a
+ * cycle.
+ */
 export function selectBest(attempts: readonly AttemptFacts[]): Selection {
   if (attempts.length === 0) throw new Error('selectBest: no attempts');
-  const ranked = [...attempts].sort((a, b) => compareAttempts(a, b).order);
+  const wins = new Map(attempts.map((a) => [a.attempt, countWins(a, attempts)]));
+  const winsOf = (a: AttemptFacts) => wins.get(a.attempt) ?? 0;
+  const ranked = [...attempts].sort((a, b) => winsOf(b) - winsOf(a) || a.attempt - b.attempt);
   const [winner, ...rest] = ranked as [AttemptFacts, ...AttemptFacts[]];
   return {
     winner: winner.attempt,
@@ -124,8 +146,29 @@ export function selectBest(attempts: readonly AttemptFacts[]): Selection {
     reasons:
       rest.length === 0
         ? [`attempt ${winner.attempt} is the only attempt`]
-        : rest.map((r) => compareAttempts(winner, r).why),
+        : rest.map((r) => reasonOver(winner, r, winsOf)),
   };
+}
+
+/** How many of the other attempts `a` beats head to head. */
+function countWins(a: AttemptFacts, attempts: readonly AttemptFacts[]): number {
+  return attempts.filter((b) => b !== a && compareAttempts(a, b).order < 0).length;
+}
+
+/**
+ * Why the winner is ranked over `other`: the head-to-head rule when the winner wins it; otherwise (a
+ * cycle) the round robin, with the head-to-head loss stated as what it is, so no reason names `other`
+ * as the better attempt.
+ */
+function reasonOver(winner: AttemptFacts, other: AttemptFacts, winsOf: (a: AttemptFacts) => number): string {
+  const head = compareAttempts(winner, other);
+  if (head.order < 0) return head.why;
+  const [w, o] = [winsOf(winner), winsOf(other)];
+  const count =
+    w > o
+      ? `beats more of the other attempts (${w} vs ${o})`
+      : `beats as many of the other attempts (${w} each), then the lower attempt number`;
+  return `attempt ${winner.attempt} over attempt ${other.attempt}: ${count}; head to head, attempt ${other.attempt} had ${head.rule}, but the rule goes round in a cycle`;
 }
 
 /**

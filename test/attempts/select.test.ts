@@ -124,6 +124,61 @@ describe('the best-of-N rule', () => {
       expect(selectBest(order).ranking).toEqual([3, 1, 2, 4]);
   });
 
+  describe('a cycle from the 10% tolerance (1 beats 2 on lines, 2 beats 3 on lines, 3 beats 1 on p95)', () => {
+    const cycle = [
+      facts(1, { measured: p95(102.7), lines_changed: 1 }),
+      facts(2, { measured: p95(95), lines_changed: 2 }),
+      facts(3, { measured: p95(88.4), lines_changed: 3 }),
+    ];
+    const permutations = (xs: AttemptFacts[]): AttemptFacts[][] =>
+      xs.length <= 1
+        ? [xs]
+        : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+
+    it('is a cycle head to head', () => {
+      const [a1, a2, a3] = cycle as [AttemptFacts, AttemptFacts, AttemptFacts];
+      expect(compareAttempts(a1, a2).order).toBeLessThan(0);
+      expect(compareAttempts(a2, a3).order).toBeLessThan(0);
+      expect(compareAttempts(a3, a1).order).toBeLessThan(0);
+    });
+
+    it('picks the same winner and ranking in every input order, tie broken by the lower attempt number', () => {
+      for (const order of permutations(cycle)) {
+        const s = selectBest(order);
+        expect(s.winner).toBe(1);
+        expect(s.ranking).toEqual([1, 2, 3]);
+      }
+    });
+
+    it('records no reason that names another attempt as better than the winner', () => {
+      const s = selectBest(cycle);
+      for (const reason of s.reasons) expect(reason).toMatch(/^attempt 1 over attempt \d/);
+      expect(s.reasons).toEqual([
+        'attempt 1 over attempt 2: fewer lines changed (1 vs 2)',
+        'attempt 1 over attempt 3: beats as many of the other attempts (1 each), then the lower attempt number; head to head, attempt 3 had lower latency p95 (88.4 ms vs 102.7 ms), but the rule goes round in a cycle',
+      ]);
+    });
+
+    it('four attempts: the most pairwise wins, in any order, with a reason against each', () => {
+      // 4 beats 1 and 2 on p95, loses to 3 (within the tolerance, more lines); 3 beats 1 and 4: 3 and 4
+      // win two each, 3 has the lower number, though 2 beats 3 head to head.
+      const list = [
+        ...cycle.slice(0, 2),
+        facts(3, { measured: p95(88.4), lines_changed: 3 }),
+        facts(4, { measured: p95(80), lines_changed: 9 }),
+      ];
+      for (const order of permutations(list)) {
+        const s = selectBest(order);
+        expect(s.ranking).toEqual([3, 4, 1, 2]);
+        expect(s.reasons).toEqual([
+          'attempt 3 over attempt 4: fewer lines changed (3 vs 9)',
+          'attempt 3 over attempt 1: lower latency p95 (88.4 ms vs 102.7 ms)',
+          'attempt 3 over attempt 2: beats more of the other attempts (2 vs 1); head to head, attempt 2 had fewer lines changed (2 vs 3), but the rule goes round in a cycle',
+        ]);
+      }
+    });
+  });
+
   it('first-passing keeps the first attempt to pass everything, even a slower one', () => {
     const s = selectFirstPassing([
       facts(1, { measured: p95(150), finished: 5 }),
