@@ -4,8 +4,10 @@
  *
  * 1. every criterion passes (status `complete`) beats not;
  * 2. more criteria passed;
- * 3. better measured values of numeric criteria — lower `p95`, then `p99`, `p50`, error rate, per
- *    criterion in id order — when one is at least `MEASURE_TOLERANCE` better (smaller gaps are noise);
+ * 3. better measured values of numeric criteria — lower error rate, then `p95`, `p99`, `p50`, per
+ *    criterion in id order — when one is at least `MEASURE_TOLERANCE` better (smaller gaps are noise).
+ *    The error rate comes first: fast errors (a server answering 500 to everything) lower the
+ *    latencies, so an attempt that fails more requests must not win on its speed;
  * 4. fewer files changed outside `owns`;
  * 5. fewer lines changed;
  * 6. lower cost (when both report one);
@@ -41,8 +43,8 @@ export interface Selection {
   reasons: string[];
 }
 
-/** Measurements compared, in order; lower is better for each. */
-export const COMPARED_MEASURES = ['p95_ms', 'p99_ms', 'p50_ms', 'error_rate'] as const;
+/** Measurements compared, in order (error rate first: fast failures must not buy speed); lower is better for each. */
+export const COMPARED_MEASURES = ['error_rate', 'p95_ms', 'p99_ms', 'p50_ms'] as const;
 
 /** How much better (relative) a measured value must be to count: 10%. */
 export const MEASURE_TOLERANCE = 0.1;

@@ -197,6 +197,29 @@ describe('the best-of-N rule', () => {
   });
 });
 
+describe('error rate before latency', () => {
+  it('an attempt answering 500 to everything (fast) loses to a slow one that works', () => {
+    const broken = facts(2, { measured: { lat: { p95_ms: 3.1, error_rate: 1 } } });
+    const slow = facts(1, { measured: { lat: { p95_ms: 154, error_rate: 0 } } });
+    for (const order of [
+      [broken, slow],
+      [slow, broken],
+    ]) {
+      const s = selectBest(order);
+      expect(s.winner).toBe(1);
+      expect(s.reasons).toEqual(['attempt 1 over attempt 2: lower lat error rate (0% vs 100%)']);
+    }
+  });
+
+  it('error rates within the tolerance go on to the latencies', () => {
+    const r = compareAttempts(
+      facts(1, { measured: { lat: { p95_ms: 150, error_rate: 0.5 } } }),
+      facts(2, { measured: { lat: { p95_ms: 20, error_rate: 0.52 } } }),
+    );
+    expect(r.why).toBe('attempt 2 over attempt 1: lower lat p95 (20 ms vs 150 ms)');
+  });
+});
+
 describe('error rate wording', () => {
   it('names the error rate in full', () => {
     const r = compareAttempts(
