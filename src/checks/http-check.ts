@@ -195,12 +195,12 @@ export async function runHttpCheck(opts: HttpCheckOptions): Promise<CheckVerdict
     }
     const verdict = judgeLatency(
       check,
-      summarizeLatencies(load.latenciesMs, load.requests, load.errors),
+      summarizeLatencies(load.latenciesMs, load.requests, load.errors, load.unanswered),
       load.firstError,
     );
     // Nothing answered and nothing was started: the likely cause is the missing `serve:`.
     const unserved =
-      opts.serve === undefined && load.latenciesMs.length === 0
+      opts.serve === undefined && load.unanswered >= load.requests
         ? " (the contract has no `serve:` command, so Baton started nothing on this URL's port)"
         : '';
     return {

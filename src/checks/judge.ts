@@ -139,12 +139,13 @@ export function judgeLatency(check: HttpCheck, summary: LatencySummary, sampleEr
     ...(summary.p95_ms !== undefined ? { p95_ms: round1(summary.p95_ms) } : {}),
     ...(summary.p99_ms !== undefined ? { p99_ms: round1(summary.p99_ms) } : {}),
   };
-  const counts = `${summary.requests} requests, ${summary.errors} error${summary.errors === 1 ? '' : 's'}`;
+  const noAnswer = summary.unanswered > 0 ? `, ${summary.unanswered} without a response` : '';
+  const counts = `${summary.requests} requests, ${summary.errors} error${summary.errors === 1 ? '' : 's'}${noAnswer}`;
   const because = sampleError ? `; first error: ${clip(sampleError, 200)}` : '';
   if (summary.requests === 0) {
     return { outcome: 'failed', message: 'no request was sent', measured };
   }
-  if (summary.p50_ms === undefined) {
+  if (summary.unanswered >= summary.requests) {
     return {
       outcome: 'failed',
       message: `no response to any of ${summary.requests} requests${because}`,

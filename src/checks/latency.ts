@@ -6,7 +6,9 @@ export interface LatencySummary {
   errors: number;
   /** errors ÷ requests (0 when nothing was sent). */
   error_rate: number;
-  /** Percentiles of the responses received, in milliseconds; undefined when none was received. */
+  /** Requests that got no response (counted in `errors`, and in the percentiles at the time they took to fail). */
+  unanswered: number;
+  /** Percentiles of every request's latency, in milliseconds; undefined when none was sent. */
   p50_ms: number | undefined;
   p95_ms: number | undefined;
   p99_ms: number | undefined;
@@ -23,17 +25,19 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-/** Summarises a load: latencies of the responses received, and how many requests failed. */
+/** Summarises a load: latencies of its requests (answered or not), and how many failed. */
 export function summarizeLatencies(
   latenciesMs: readonly number[],
   requests: number,
   errors: number,
+  unanswered = 0,
 ): LatencySummary {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   return {
     requests,
     errors,
     error_rate: requests === 0 ? 0 : errors / requests,
+    unanswered,
     p50_ms: percentile(sorted, 50),
     p95_ms: percentile(sorted, 95),
     p99_ms: percentile(sorted, 99),

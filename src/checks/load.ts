@@ -17,10 +17,16 @@ export interface LoadOptions {
   signal?: AbortSignal;
 }
 
-/** What a load measured: latencies of the responses received, and the failures. */
+/**
+ * What a load measured: the latency of every measured request, and the failures. A request that got
+ * no response (reset, timed out) counts at the time it took to fail, at least the timeout for a
+ * timed-out one: leaving it out would let a server that hangs or drops requests show fast percentiles.
+ */
 export interface LoadResult {
   latenciesMs: number[];
   requests: number;
+  /** Requests that got no complete response (counted in `errors` and, at their elapsed time, in `latenciesMs`). */
+  unanswered: number;
   errors: number;
   /** The first failure, in words, to explain an error rate. */
   firstError?: string;
@@ -78,6 +84,7 @@ export async function sendLoad(opts: LoadOptions): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   let errors = 0;
   let sent = 0;
+  let unanswered = 0;
   let firstError: string | undefined;
   const pump = async (count: number, record: boolean) => {
     let next = 0;
@@ -87,7 +94,8 @@ export async function sendLoad(opts: LoadOptions): Promise<LoadResult> {
         const o = await sendOne(agent, opts);
         if (!record || opts.signal?.aborted) continue;
         sent++;
-        if (o.response) latenciesMs.push(o.ms);
+        latenciesMs.push(o.ms);
+        if (!o.response) unanswered++;
         if (o.error !== undefined) {
           errors++;
           firstError ??= o.error;
@@ -103,6 +111,7 @@ export async function sendLoad(opts: LoadOptions): Promise<LoadResult> {
     return {
       latenciesMs,
       requests: sent,
+      unanswered,
       errors,
       aborted: opts.signal?.aborted ?? false,
       durationMs: performance.now() - started,

@@ -175,6 +175,29 @@ describe('http checks against a real server', () => {
     );
   });
 
+  it('counts requests that got no response in the percentiles, at the time they took to fail', async () => {
+    const port = await freePortBase();
+    let seen = 0;
+    // Every 10th request: no answer, the connection dropped after 300 ms.
+    const server = await listen(port, (req, res) => {
+      if (++seen % 10 === 0) setTimeout(() => req.socket.destroy(), 300);
+      else res.end('ok');
+    });
+    try {
+      const { event } = await verifyHttp(
+        { url: `http://127.0.0.1:${port}/`, requests: 20, warmup: 0, p99_ms: 100, max_error_rate: 0.5 },
+        undefined,
+      );
+      expect(event?.type, event?.message).toBe('check.failed');
+      expect(event?.measured?.p99_ms).toBeGreaterThanOrEqual(300);
+      expect(event?.message).toMatch(
+        /^p99 \d+\.\d ms > threshold 100 ms .*20 requests, 2 errors, 2 without a response\)/,
+      );
+    } finally {
+      await close(server);
+    }
+  });
+
   it('sends the method, headers and a JSON body', async () => {
     const serve = serveFixture('delay-server.js');
     const ok = await verifyHttp({ url, method: 'post', body: { name: 'tea' }, requests: 10 }, serve);

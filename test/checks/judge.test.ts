@@ -16,6 +16,7 @@ const summary = (s: Partial<LatencySummary>): LatencySummary => ({
   requests: 200,
   errors: 0,
   error_rate: 0,
+  unanswered: 0,
   p50_ms: 20,
   p95_ms: 25,
   p99_ms: 30,
@@ -79,10 +80,19 @@ describe('judgeLatency', () => {
     {
       name: 'no response at all',
       check: { p95_ms: 100 },
-      s: summary({ errors: 200, error_rate: 1, p50_ms: undefined, p95_ms: undefined, p99_ms: undefined }),
+      s: summary({ errors: 200, error_rate: 1, unanswered: 200, p50_ms: 3, p95_ms: 4, p99_ms: 5 }),
       sample: 'connect ECONNREFUSED 127.0.0.1:41000',
       outcome: 'failed',
       message: 'no response to any of 200 requests; first error: connect ECONNREFUSED 127.0.0.1:41000',
+    },
+    {
+      name: 'requests without a response are counted and named',
+      check: { p99_ms: 100, max_error_rate: 0.05 },
+      s: summary({ errors: 8, error_rate: 0.04, unanswered: 8, p99_ms: 3001.2 }),
+      sample: 'socket hang up',
+      outcome: 'failed',
+      message:
+        'p99 3001.2 ms > threshold 100 ms (p50 20.0, p95 25.0; 200 requests, 8 errors, 8 without a response)',
     },
   ])('$name', ({ check, s, sample, outcome, message }) => {
     const v = judgeLatency({ url: 'http://x', ...check }, s, sample);
