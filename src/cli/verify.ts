@@ -10,6 +10,7 @@ import type { BatonState } from '../log/state.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
+import { clipLine } from '../text/one-line.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
@@ -51,6 +52,14 @@ function reportJson(r: CheckReport) {
   };
 }
 
+/** Lines of a failed command's output shown under it; each is cut to this many characters. */
+const SHOWN_OUTPUT_LINES = 10;
+const SHOWN_OUTPUT_WIDTH = 200;
+
+/**
+ * The report of one feature. Criterion ids, texts, messages and output come from contracts, checks
+ * and servers: untrusted, so their control characters are escaped, and an output line is clipped.
+ */
 function renderReport(r: CheckReport, t: VerifyTarget | undefined, p: Palette, root: string): string {
   const where = t ? ` ${p.dim(`(${relative(root, t.cwd) || '.'}, PORT ${t.port})`)}` : '';
   const lines = [`${p.bold(r.feature_id)}  checks ${r.passed}/${r.total}${where}`];
@@ -58,11 +67,12 @@ function renderReport(r: CheckReport, t: VerifyTarget | undefined, p: Palette, r
   for (const e of r.events as CheckEvent[]) {
     const mark =
       e.type === 'check.passed' ? p.green('✓') : e.type === 'check.failed' ? p.red('✗') : p.yellow('?');
-    lines.push(`  ${mark} ${e.criterion_id}: ${e.text}`);
-    lines.push(`      ${e.type === 'check.unverifiable' ? p.yellow(e.message) : e.message}`);
+    lines.push(`  ${mark} ${escapeControl(e.criterion_id)}: ${escapeControl(e.text)}`);
+    const message = escapeControl(e.message);
+    lines.push(`      ${e.type === 'check.unverifiable' ? p.yellow(message) : message}`);
     if (e.type === 'check.failed' && e.kind === 'run' && e.measured?.output_tail) {
-      const tail = e.measured.output_tail.split('\n').slice(-10);
-      for (const l of tail) lines.push(p.dim(`      │ ${l}`));
+      const tail = e.measured.output_tail.split('\n').slice(-SHOWN_OUTPUT_LINES);
+      for (const l of tail) lines.push(p.dim(`      │ ${escapeControl(clipLine(l, SHOWN_OUTPUT_WIDTH))}`));
     }
   }
   if (r.interrupted) lines.push(p.yellow(`  interrupted: ${r.total - r.events.length} criteria did not run`));
@@ -74,7 +84,7 @@ function warnUnverifiable(ctx: CliContext, reports: readonly CheckReport[], p: P
     for (const e of r.events as CheckEvent[]) {
       if (e.type !== 'check.unverifiable') continue;
       ctx.stderr.write(
-        `${p.yellow('warning:')} ${r.feature_id}: criterion "${e.criterion_id}" is unverifiable, so it is never counted as passed: ${stringifyJson(e.text)}\n` +
+        `${p.yellow('warning:')} ${r.feature_id}: criterion "${escapeControl(e.criterion_id)}" is unverifiable, so it is never counted as passed: ${stringifyJson(e.text)}\n` +
           `  hint: give it a \`run:\` command, an \`http:\` threshold or a \`files:\` check in the contract\n`,
       );
     }

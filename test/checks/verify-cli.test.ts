@@ -137,6 +137,35 @@ describe('baton verify', () => {
     expect(failing.stdout).toContain('the full output of each check is in .baton/checks/<feature>/');
   });
 
+  it('escapes control characters in criterion ids, texts, messages and output, and clips a huge output line', async () => {
+    const ESC = '\u001b';
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        {
+          id: 'feature-esc',
+          agent: { command: 'mkdir -p src/feature-esc && echo x > src/feature-esc/x.txt' },
+          criteria: [
+            {
+              id: `id${ESC}[2J`,
+              text: `text${ESC}]8;;http://evil${ESC}\\`,
+              run: "printf 'x\\033[2Jcleared\\n'; head -c 50000 /dev/zero | tr '\\0' a; echo; echo 'last\\033[31m'; exit 1",
+            },
+          ],
+        },
+      ]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run', '--no-verify'], { cwd: repo.root })).code).toBe(0);
+    const r = await runBaton(['verify', 'feature-esc'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain(ESC);
+    expect(r.stdout).toContain('✗ id\\x1b[2J: text\\x1b]8;;http://evil\\x1b\\');
+    expect(r.stdout).toContain('│ x\\x1b[2Jcleared');
+    expect(r.stdout).toContain('last\\x1b[31m');
+    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThan(400);
+  });
+
   it('names a feature without a worktree and says how to make one', async () => {
     const { repo } = await shop();
     const r = await runBaton(['verify', 'feature-003-ui'], { cwd: repo.root });
