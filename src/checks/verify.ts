@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { unitEnvironment } from '../contracts/feature-id.js';
@@ -86,13 +87,23 @@ export function checkOutputPath(
   criterionId: string,
   on: 'worktree' | 'integration',
 ): string {
-  const safe = criterionId.replace(/[^A-Za-z0-9._-]+/g, '-');
   return join(
     dirname(logPath),
     'checks',
     featureId,
-    `${safe}${on === 'integration' ? '.integration' : ''}.log`,
+    `${outputFileStem(criterionId)}${on === 'integration' ? '.integration' : ''}.log`,
   );
+}
+
+/**
+ * A criterion id as a file name: kept as is when it is already safe (`latency`); otherwise its
+ * unsafe runs become `-` and a short hash of the id is added (`a b` → `a-b-<hash>`), so two ids that
+ * differ only in punctuation (`a b`, `a/b`) never share, and overwrite, one output file.
+ */
+function outputFileStem(criterionId: string): string {
+  const safe = criterionId.replace(/[^A-Za-z0-9._-]+/g, '-');
+  if (safe === criterionId) return safe;
+  return `${safe}-${createHash('sha256').update(criterionId).digest('hex').slice(0, 8)}`;
 }
 
 /**

@@ -73,6 +73,32 @@ describe('run checks', () => {
     ).toContain('FAIL catalog.test.ts');
   });
 
+  it('gives ids that differ only in punctuation their own output files; a plain id keeps its name', async () => {
+    const contract = makeContract('feature-ids', [
+      criterion({ id: 'a b', text: 'fails', run: 'echo the failure; exit 1' }),
+      criterion({ id: 'a/b', text: 'passes', run: 'echo fine' }),
+    ]);
+    await verifyFeature({
+      contract,
+      cwd: project.root,
+      on: 'worktree',
+      port: 41230,
+      config: project.config,
+      logPath: project.logPath,
+    });
+    const spaced = checkOutputPath(project.logPath, 'feature-ids', 'a b', 'worktree');
+    const slashed = checkOutputPath(project.logPath, 'feature-ids', 'a/b', 'worktree');
+    expect(spaced).not.toBe(slashed);
+    expect(readFileSync(spaced, 'utf8')).toContain('the failure');
+    expect(readFileSync(slashed, 'utf8')).toContain('fine');
+    expect(checkOutputPath('/p/.baton/log.jsonl', 'f', 'latency', 'worktree')).toBe(
+      '/p/.baton/checks/f/latency.log',
+    );
+    expect(checkOutputPath('/p/.baton/log.jsonl', 'f', 'a b', 'integration')).toMatch(
+      /^\/p\/\.baton\/checks\/f\/a-b-[0-9a-f]{8}\.integration\.log$/,
+    );
+  });
+
   it('keeps only the last megabyte of a chatty command’s output, saying the rest was cut', async () => {
     const { event } = await verifyRun('yes line | head -c 3000000; echo the end');
     expect(event.type).toBe('check.passed');
