@@ -1,9 +1,17 @@
 /** `baton pick`: which commit `baton/<feature_id>` moves to when the conductor overrides best-of-N (pure). */
+import { featureBranch } from '../git/refs.js';
 import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
 
 /** The commit to put on the feature's branch, and the attempt it held before; or why not. */
 export type PickPlan =
-  | { ok: true; commit: string; previous?: number | undefined; recorded: string[] }
+  | {
+      ok: true;
+      commit: string;
+      previous?: number | undefined;
+      recorded: string[];
+      /** Said when the picked attempt did not pass its checks (the pick still happens: the user's call). */
+      warning?: string | undefined;
+    }
   | { ok: false; code: string; message: string; hint: string };
 
 const UNENDED = new Set<AttemptState['status']>(['pending', 'running', 'verifying', 'needs-input']);
@@ -69,5 +77,26 @@ export function planPick(state: BatonState, featureId: string, attempt: number):
     };
   }
   const recorded = attempts.flatMap((a) => (a.commit ? [a.commit] : []));
-  return { ok: true, commit: chosen.commit, previous: f.winner?.attempt, recorded };
+  const warning = uncheckedWarning(featureId, chosen);
+  return { ok: true, commit: chosen.commit, previous: f.winner?.attempt, recorded, warning };
+}
+
+/**
+ * What to say when the picked attempt did not pass every check (pure): it failed some, or its checks
+ * never ran (it ended failed, timed out, was stopped…); undefined for a `complete` attempt.
+ */
+export function uncheckedWarning(
+  featureId: string,
+  a: Pick<AttemptState, 'attempt' | 'status' | 'checks'>,
+): string | undefined {
+  if (a.status === 'complete') return undefined;
+  const c = a.checks;
+  const ran = c ? c.passed + c.failed + c.unverifiable : 0;
+  const what =
+    c && c.failed > 0
+      ? `failed ${c.failed} of its ${c.total} checks`
+      : ran === 0
+        ? `was never checked (it ended ${a.status})`
+        : `did not pass every check (it ended ${a.status}, ${c?.passed ?? 0}/${c?.total ?? 0} passed)`;
+  return `attempt ${a.attempt} ${what}: ${featureBranch(featureId)} now holds work its checks did not pass; \`baton verify ${featureId}\` checks it again`;
 }

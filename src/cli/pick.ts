@@ -34,7 +34,8 @@ export const registerPick: RegisterCommand = (program, ctx) => {
     .addHelpText(
       'after',
       "\nThe pick is logged (attempt.picked); the feature takes the picked attempt's status, checks and files.\n" +
-        'The branch moves to the commit the log recorded when the attempt ended (the one its checks passed on).\n' +
+        'The branch moves to the commit the log recorded when the attempt ended (the one its checks ran on);\n' +
+        'picking an attempt that failed its checks, or was never checked, warns on stderr and still picks.\n' +
         'Refused while best-of-N for the feature is undecided (`baton run --resume <id>` decides it), and when\n' +
         'baton/<id> holds commits that no attempt has (made there by hand): --force moves it anyway and keeps\n' +
         `its old tip under ${PICK_BACKUP_PREFIX}<id>/<sha>. The other attempts keep their branches\n` +
@@ -82,6 +83,7 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       `${escapeControl(branch)} now holds attempt ${attempt} (${plan.commit.slice(0, 8)})${was}\n`,
     );
     if (backup) ctx.stdout.write(`${backup}\n`);
+    if (plan.warning) ctx.stderr.write(`warning: ${escapeControl(plan.warning)}\n`);
     const ahead = await aheadNote(project.root, id, attempt, plan.commit, tips);
     if (ahead) ctx.stdout.write(`${ahead}\n`);
   } finally {

@@ -78,6 +78,30 @@ describe('baton pick and the winner branch', () => {
     expect(unknown.stderr).toMatch(/unknown feature: nope; known ids: fa, fb \[features\/unknown\]/);
   });
 
+  it('picking an attempt that failed its checks warns, and still picks; picking a passing one does not warn', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      '.gitignore': '.baton/\n',
+      // Attempt 2 writes `bad`, so its check fails.
+      'agent.sh':
+        'mkdir -p src/fa; if [ "$BATON_ATTEMPT" = 2 ]; then echo bad; else echo ok; fi > src/fa/out.txt\n',
+      'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
+      'specs/fa/contract.md': contract('fa'),
+    });
+    repos.push(repo);
+    const run = await runBaton(['run', 'fa', '--attempts', '2'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const failing = await runBaton(['pick', 'fa', '2'], { cwd: repo.root });
+    expect(failing.code, failing.stderr).toBe(0);
+    expect(failing.stderr).toBe(
+      'warning: attempt 2 failed 1 of its 2 checks: baton/fa now holds work its checks did not pass; `baton verify fa` checks it again\n',
+    );
+    expect(repo.git('rev-parse', 'baton/fa')).toBe(repo.git('rev-parse', 'baton/fa.a2'));
+    const passing = await runBaton(['pick', 'fa', '1'], { cwd: repo.root });
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(passing.stderr).toBe('');
+  });
+
   it('a fix committed in the winner worktree is checked by `baton verify`, which moves baton/<id> to it, and integrates', async () => {
     const repo = await ranTwoAttempts();
     const sel = events(repo).find((e) => e.type === 'attempt.selected');
