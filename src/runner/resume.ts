@@ -1,9 +1,10 @@
 import { UserError } from '../errors.js';
 import { git, type StatusEntry, statusEntries } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
+import { featureProcesses } from '../guard/daemons.js';
 import { proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
-import { listProcesses } from '../guard/proc.js';
+import { listProcesses, type ProcessInfo } from '../guard/proc.js';
 import { sessionName } from '../interactive/tmux.js';
 import type { BatonState } from '../log/fold.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
@@ -27,22 +28,38 @@ export interface RefusedGroup {
 /**
  * Agent groups the log says were running, split into those proven to be the run's own (alive, and
  * carrying its `BATON_RUN_ID` or its recorded start time) and those left alone, with the reason.
+ * Besides the group the log names last, the groups of the run's own processes for the feature (found
+ * by environment, `featureProcesses`) are orphans too: a forged `feature.started` naming another
+ * group must not hide the real agent, which would then work next to the new one in its worktree.
  */
 export function scanOrphans(state: BatonState): { orphans: Orphan[]; refused: RefusedGroup[] } {
   const orphans: Orphan[] = [];
   const refused: RefusedGroup[] = [];
   const all = listProcesses();
   for (const f of Object.values(state.features)) {
-    if (f.pgid === undefined || TERMINAL_STATUSES.has(f.status) || f.status === 'pending') continue;
-    const proof = proveRunGroup(
-      { pgid: f.pgid, runId: f.run_id ?? state.run_id, startedAt: f.started_at },
-      all,
-    );
-    if (proof.ok) orphans.push({ feature_id: f.feature_id, pgid: f.pgid });
-    else if (groupAlive(f.pgid) || f.pgid <= 1)
-      refused.push({ feature_id: f.feature_id, pgid: f.pgid, reason: proof.reason });
+    if (TERMINAL_STATUSES.has(f.status) || f.status === 'pending') continue;
+    const runId = f.run_id ?? state.run_id;
+    if (f.pgid !== undefined) {
+      const proof = proveRunGroup({ pgid: f.pgid, runId, startedAt: f.started_at }, all);
+      if (proof.ok) orphans.push({ feature_id: f.feature_id, pgid: f.pgid });
+      else if (groupAlive(f.pgid) || f.pgid <= 1)
+        refused.push({ feature_id: f.feature_id, pgid: f.pgid, reason: proof.reason });
+    }
+    if (runId === undefined) continue;
+    for (const pgid of featureGroups(runId, f.feature_id, all)) {
+      if (pgid !== f.pgid) orphans.push({ feature_id: f.feature_id, pgid });
+    }
   }
   return { orphans, refused };
+}
+
+/**
+ * The process groups of a unit's live processes in a run, by the environment Baton gave its agent
+ * (`featureProcesses`), each proven like a group the log names (never pgid 1 or Baton's own group).
+ */
+function featureGroups(runId: string, unitId: string, all: readonly ProcessInfo[]): number[] {
+  const pgids = new Set(featureProcesses(runId, unitId, [...all]).map((p) => p.pgid));
+  return [...pgids].filter((pgid) => proveRunGroup({ pgid, runId }, all).ok);
 }
 
 /** Agent groups of a dead run that are proven to be its own and still alive (see `scanOrphans`). */
