@@ -32,7 +32,7 @@ export const registerAttach: RegisterCommand = (program, ctx, setExit) => {
           exitCode: 1,
         });
       }
-      const { w, tmux } = await openWindow(state, id, ctx.env);
+      const { w, tmux } = await openWindow(state, id, ctx.env, logPath);
       const args = [
         ...tmux.prefix,
         ...(ctx.env.TMUX ? ['switch-client', '-t', w.target] : ['attach-session', '-t', w.target]),

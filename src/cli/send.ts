@@ -23,7 +23,7 @@ export const registerSend: RegisterCommand = (program, ctx) => {
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
       // Windows belong to the current run: fold its bytes only, found from the end of the log.
       const { state } = foldLastRun(logPath);
-      const { w, tmux } = await openWindow(state, id, ctx.env);
+      const { w, tmux } = await openWindow(state, id, ctx.env, logPath);
       const text = words.join(' ');
       await sendText(tmux, w.target, text, flags.enter);
       appendEvent(

@@ -1,12 +1,14 @@
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
-import { type LiveWindow, listWindows, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
+import { type AgentPane, namePanes, sessionPanes, stillAgent } from '../interactive/panes.js';
+import { type LiveWindow, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
 import { batonRunning } from '../lock/baton-lock.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import { findLastRunStart, foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
 import { loadProject, unknownFeaturesError } from '../project.js';
+import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
 /** Feature ids the plan knows (when the contracts load) and those the last run started (its window names). */
@@ -31,28 +33,50 @@ function headlessRunError(runId: string, pid: number): UserError {
 }
 
 /**
- * Ends the windows' process groups (SIGTERM, SIGKILL after 3 s), then the windows. Each stop is
- * written to the log first, so the run reports the feature stopped by the user, not as a crash.
+ * Ends the proven agents' process groups (SIGTERM, SIGKILL after 3 s to a group still proven the
+ * run's), then their panes. Each stop is written to the log first, so the run reports the feature
+ * stopped by the user, not as a crash.
  */
-async function stopWindows(
+async function stopAgents(
   env: NodeJS.ProcessEnv,
-  windows: readonly LiveWindow[],
-  log: { path: string; clock?: Clock | undefined },
+  agents: readonly AgentPane[],
+  run: { runId: string; logPath: string; clock?: Clock | undefined },
 ): Promise<void> {
-  for (const w of windows) {
-    appendEvent(log.path, { type: 'user.intervention', feature_id: w.name, action: 'stop' }, log.clock);
+  for (const a of agents) {
+    appendEvent(run.logPath, { type: 'user.intervention', feature_id: a.unitId, action: 'stop' }, run.clock);
   }
-  for (const w of windows) signalGroup(w.panePid, 'SIGTERM');
+  for (const a of agents) signalGroup(a.panePid, 'SIGTERM');
   const deadline = Date.now() + 3000;
-  while (Date.now() < deadline && windows.some((w) => groupAlive(w.panePid))) {
+  while (Date.now() < deadline && agents.some((a) => groupAlive(a.panePid))) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  for (const w of windows) if (groupAlive(w.panePid)) signalGroup(w.panePid, 'SIGKILL');
-  for (const w of windows) await runTmux(tmuxFor(env), ['kill-window', '-t', w.windowId]);
+  for (const a of agents) if (groupAlive(a.panePid) && stillAgent(a, run)) signalGroup(a.panePid, 'SIGKILL');
+  // The pane, not its window: a pane the user split off beside it stays.
+  for (const a of agents) await runTmux(tmuxFor(env), ['kill-pane', '-t', a.paneId]);
+}
+
+/** What `baton stop` says it did: the agents stopped, or that none was open, and the panes left alone. */
+function stopReport(
+  session: string,
+  ids: readonly string[],
+  stopped: readonly AgentPane[],
+  alone: readonly LiveWindow[],
+): string {
+  const lines = [
+    stopped.length === 0
+      ? `no agent window${ids.length > 0 ? ` open for ${ids.join(', ')}` : 's open'} in ${escapeControl(session)}`
+      : `stopped ${stopped.map((a) => escapeControl(a.unitId)).join(', ')}`,
+  ];
+  if (alone.length > 0) {
+    lines.push(
+      `left alone (their programs are not proven agents of this run of this repository): ${namePanes(alone)}`,
+    );
+  }
+  return `${lines.map((l) => `${l}\n`).join('')}`;
 }
 
 /** `baton stop`: ends every agent window of the current interactive run (each window's process group). */
-export const registerStop: RegisterCommand = (program, ctx) => {
+export const registerStop: RegisterCommand = (program, ctx, setExit) => {
   program
     .command('stop')
     .description(
@@ -74,21 +98,21 @@ export const registerStop: RegisterCommand = (program, ctx) => {
         return;
       }
       const session = sessionName(run.run_id);
-      // Only windows of Baton's own session are touched: tmux, not the log, says which pids they are.
-      const windows = (await listWindows(tmuxFor(ctx.env), session)).filter(
-        (w) => ids.length === 0 || ids.includes(w.name),
-      );
-      if (windows.length === 0 && !run.interactive) {
+      // tmux says which panes the session has; only those proven to be this run's agents are touched.
+      const panes = await sessionPanes(tmuxFor(ctx.env), session, { runId: run.run_id, logPath });
+      const asked = (name: string) => ids.length === 0 || ids.includes(name);
+      const agents = panes.agents.filter((a) => asked(a.unitId));
+      const alone = panes.others.filter((w) => asked(w.name));
+      if (panes.agents.length + panes.others.length === 0 && !run.interactive) {
         const live = batonRunning(root);
         if (live?.command === 'run') throw headlessRunError(run.run_id, live.pid);
         ctx.stdout.write(`no agent to stop: the last run (${run.run_id}) was headless and has ended\n`);
         return;
       }
-      await stopWindows(ctx.env, windows, { path: logPath, clock: ctx.clock });
-      ctx.stdout.write(
-        windows.length === 0
-          ? `no agent window${ids.length > 0 ? ` open for ${ids.join(', ')}` : 's open'} in ${session}\n`
-          : `stopped ${windows.map((w) => w.name).join(', ')}\n`,
-      );
+      await stopAgents(ctx.env, agents, { runId: run.run_id, logPath, clock: ctx.clock });
+      ctx.stdout.write(stopReport(session, ids, agents, alone));
+      // A feature asked for whose window is there but not proven: it was not stopped, and says so.
+      if (ids.some((id) => !agents.some((a) => a.unitId === id) && alone.some((w) => w.name === id)))
+        setExit(1);
     });
 };

@@ -13,6 +13,8 @@ import {
   type ProcessInfo,
   processEnvVars,
   processInfo,
+  UNIT_VARS,
+  unitOfEnv,
 } from './proc.js';
 
 /** A process Baton stopped after the agent that started it ended. */
@@ -90,8 +92,8 @@ export function featureProcesses(
 ): ProcessInfo[] {
   return startedSince(all, startedFromMs).filter((p) => {
     // The unit (an attempt `<id>.a<n>` shares its feature's BATON_FEATURE_ID with the other attempts).
-    const env = processEnvVars(p.pid, ['BATON_RUN_ID', 'BATON_UNIT_ID', 'BATON_FEATURE_ID']);
-    return env.BATON_RUN_ID === runId && (env.BATON_UNIT_ID ?? env.BATON_FEATURE_ID) === featureId;
+    const env = processEnvVars(p.pid, ['BATON_RUN_ID', ...UNIT_VARS]);
+    return env.BATON_RUN_ID === runId && unitOfEnv(env) === featureId;
   });
 }
 

@@ -151,6 +151,14 @@ export function processEnvVars<K extends string>(
   return out;
 }
 
+/** The variables that say which unit of a run a process is (a best-of-N attempt's first). */
+export const UNIT_VARS = ['BATON_UNIT_ID', 'BATON_FEATURE_ID'] as const;
+
+/** The unit a process's environment names: `BATON_UNIT_ID` (`<id>.a<n>` for an attempt), else `BATON_FEATURE_ID`. */
+export function unitOfEnv(env: Partial<Record<(typeof UNIT_VARS)[number], string>>): string | undefined {
+  return env.BATON_UNIT_ID ?? env.BATON_FEATURE_ID;
+}
+
 /** Now, on the clock of `ProcessInfo.startMs` (boot time plus uptime); undefined without /proc. */
 export function procNowMs(): number | undefined {
   const boot = bootTimeMs();

@@ -1,25 +1,43 @@
 import { UserError } from '../errors.js';
 import type { BatonState } from '../log/fold.js';
+import { escapeControl } from '../text/escape.js';
+import { type AgentPane, namePanes, sessionPanes } from './panes.js';
 import { type FeatureWindow, featureWindow } from './target.js';
-import { runTmux, type Tmux, tmuxFor } from './tmux.js';
+import { type Tmux, tmuxFor } from './tmux.js';
 
-/** A feature's tmux window that is open now, or a clear error (for `attach` and `send`). */
+/**
+ * A feature's agent pane that is open now, or a clear error (for `attach` and `send`). The pane is
+ * the one whose program is proven to be the feature's agent in this run of this repository
+ * (`sessionPanes`), found whatever its window is called; the target names that pane, so a window the
+ * user renamed is still found and another window of the feature's name is never typed into.
+ */
 export async function openWindow(
   state: BatonState,
   featureId: string,
   env: NodeJS.ProcessEnv,
+  logPath: string,
 ): Promise<{ w: FeatureWindow; tmux: Tmux }> {
   const w = featureWindow(state, featureId);
   const tmux = tmuxFor(env);
-  if ((await runTmux(tmux, ['has-session', '-t', w.target])).code !== 0) {
+  const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
+  const panes = await sessionPanes(tmux, w.session, { runId, logPath });
+  const mine = panes.agents.filter((a) => a.unitId === featureId);
+  if (mine.length === 1) return { w: { ...w, target: (mine[0] as AgentPane).paneId }, tmux };
+  if (mine.length > 1) {
     throw new UserError(
-      'interactive/no-window',
-      `feature ${featureId} has no tmux window open (${w.target})`,
-      {
-        hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
-        exitCode: 1,
-      },
+      'interactive/ambiguous-window',
+      `feature ${featureId} has ${mine.length} agent windows open in ${escapeControl(w.session)}: ${namePanes(mine)}; Baton does not guess which`,
+      { hint: 'Close the ones you do not want (tmux kill-pane -t <pane>), then try again.', exitCode: 1 },
     );
   }
-  return { w, tmux };
+  const named = panes.others.filter((o) => o.name === featureId);
+  const alone = named.length > 0 ? `; left alone, not proven to be its agent: ${namePanes(named)}` : '';
+  throw new UserError(
+    'interactive/no-window',
+    `feature ${featureId} has no tmux window open (${escapeControl(w.target)})${alone}`,
+    {
+      hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
+      exitCode: 1,
+    },
+  );
 }

@@ -79,14 +79,13 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
 
     // `baton attach` with no id goes to the first feature that needs input (outside tmux: attach-session).
     const attach = await runBaton(['attach', '--print'], { cwd: repo.root, env: { ...env, TMUX: '' } });
-    expect(attach.stdout).toMatch(
-      new RegExp(`^tmux -L ${rig.socket} attach-session -t =baton-[^:]+:=${FEATURE}\\n$`),
-    );
+    // The target is the agent's own pane, proven by its environment (not a window name anyone can give).
+    expect(attach.stdout).toMatch(new RegExp(`^tmux -L ${rig.socket} attach-session -t %\\d+\\n$`));
     const inside = await runBaton(['attach', FEATURE, '--print'], {
       cwd: repo.root,
       env: { ...env, TMUX: '/tmp/x,1,0' },
     });
-    expect(inside.stdout).toContain('switch-client -t =baton-');
+    expect(inside.stdout).toMatch(/switch-client -t %\d+\n$/);
 
     const sent = await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
     expect(sent.stderr).toBe('');

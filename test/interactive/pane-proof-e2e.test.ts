@@ -1,0 +1,152 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { privateTmux, type TmuxRig, waitFor } from './tmux-rig.js';
+
+const RUN = '20260101T000000Z-5e5e5e';
+const SESSION = `baton-${RUN}`;
+const undo: Array<() => void> = [];
+afterEach(() => {
+  for (const u of undo.splice(0).reverse()) u();
+});
+
+function repo(): TempRepo {
+  const r = makeRepo();
+  undo.push(() => r.cleanup());
+  return r;
+}
+const logOf = (r: TempRepo) => join(r.root, '.baton', 'log.jsonl');
+
+/** A log whose last run is `RUN`, interactive, having started `ids` (a `run.started` anyone could append). */
+function writeLog(r: TempRepo, ids: string[]): void {
+  const ts = new Date().toISOString();
+  const lines = [
+    {
+      v: 1,
+      ts,
+      type: 'run.started',
+      run_id: RUN,
+      feature_ids: ids,
+      concurrency: 1,
+      base: 'main',
+      base_commit: r.git('rev-parse', 'HEAD'),
+      mode: 'contract-first',
+      pid: 1,
+      interactive: true,
+    },
+    ...ids.map((id) => ({
+      v: 1,
+      ts,
+      run_id: RUN,
+      type: 'feature.started',
+      feature_id: id,
+      status: 'running',
+      agent: 'command',
+      branch: `baton/${id}`,
+      worktree: r.root,
+      log_file: '/dev/null',
+      port: 1,
+      pid: 1,
+      pgid: 1,
+    })),
+  ];
+  mkdirSync(join(r.root, '.baton'), { recursive: true });
+  writeFileSync(logOf(r), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}
+
+/** A window in the run's session running `program`, with an agent's environment when `agentOf` is given. */
+function window(
+  rig: TmuxRig,
+  name: string,
+  program: string,
+  agentOf?: { log: string; unit: string },
+): number {
+  const env = agentOf
+    ? `env BATON_RUN_ID=${RUN} BATON_FEATURE_ID=${agentOf.unit} BATON_LOG=${agentOf.log} `
+    : '';
+  const has = rig.tmux('has-session', '-t', `=${SESSION}`).status === 0;
+  const args = has ? ['new-window', '-d', '-t', `=${SESSION}:`] : ['new-session', '-d', '-s', SESSION];
+  const out = rig.tmux(...args, '-P', '-F', '#{pane_pid}', '-n', name, `exec ${env}${program}`).stdout;
+  return Number(out.trim());
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function setup() {
+  const rig = privateTmux();
+  undo.push(() => rig.kill());
+  return { rig, env: { BATON_TMUX_SOCKET: rig.socket } };
+}
+
+describe('interactive commands act only on panes proven to be this run’s agents', () => {
+  it('baton stop after a forged run.started leaves another repository’s agents alone and names them', async () => {
+    const { rig, env } = setup();
+    const a = repo();
+    const b = repo();
+    writeLog(a, ['ib']);
+    const theirs = window(rig, 'ib', 'sleep 600', { log: logOf(b), unit: 'ib' });
+    await waitFor(() => alive(theirs), 2000);
+    const r = await runBaton(['stop'], { cwd: a.root, env });
+    expect(r.stdout).toContain(`no agent windows open in ${SESSION}`);
+    expect(r.stdout).toContain(
+      `left alone (their programs are not proven agents of this run of this repository): ib (window @`,
+    );
+    expect(r.stdout).toContain(`pid ${theirs})`);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(alive(theirs)).toBe(true);
+  });
+
+  it('baton stop <id> finds the agent whose window was renamed, and spares a user window of the same name', async () => {
+    const { rig, env } = setup();
+    const a = repo();
+    writeLog(a, ['ib']);
+    const agent = window(rig, 'renamed-by-user', 'sleep 600', { log: logOf(a), unit: 'ib' });
+    const user = window(rig, 'ib', 'sleep 600');
+    await waitFor(() => alive(agent) && alive(user), 2000);
+    const r = await runBaton(['stop', 'ib'], { cwd: a.root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^stopped ib\nleft alone \(their programs are not proven agents of this run of this repository\): ib \(window @\d+, pid \d+\)\n$/,
+    );
+    expect(await waitFor(() => !alive(agent), 4000)).toBe(true);
+    expect(alive(user)).toBe(true);
+  });
+
+  it('baton send and attach target the proven agent’s pane, not a user window of the same name', async () => {
+    const { rig, env } = setup();
+    const a = repo();
+    writeLog(a, ['ib']);
+    window(rig, 'ib', 'sleep 600');
+    window(rig, 'ib', 'cat', { log: logOf(a), unit: 'ib' });
+    const panes = rig.tmux('list-panes', '-s', '-t', `=${SESSION}`, '-F', '#{pane_id} #{pane_pid}').stdout;
+    const agentPane = panes.trim().split('\n')[1]?.split(' ')[0] as string;
+    const sent = await runBaton(['send', 'ib', 'hello'], { cwd: a.root, env });
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout).toBe('sent to ib\n');
+    expect(
+      await waitFor(() => rig.tmux('capture-pane', '-p', '-t', agentPane).stdout.includes('hello'), 2000),
+    ).toBe(true);
+    const attach = await runBaton(['attach', 'ib', '--print'], { cwd: a.root, env: { ...env, TMUX: '' } });
+    expect(attach.stdout).toBe(`tmux -L ${rig.socket} attach-session -t ${agentPane}\n`);
+  });
+
+  it('baton send to a feature whose only window is not proven its agent says so, naming the window', async () => {
+    const { rig, env } = setup();
+    const a = repo();
+    writeLog(a, ['ib']);
+    window(rig, 'ib', 'sleep 600');
+    const sent = await runBaton(['send', 'ib', 'hello'], { cwd: a.root, env });
+    expect(sent.code).toBe(1);
+    expect(sent.stderr).toContain('feature ib has no tmux window open');
+    expect(sent.stderr).toContain('left alone, not proven to be its agent: ib (window @');
+  });
+});
