@@ -12,7 +12,7 @@ import {
   paintStatus,
   renderTable,
 } from '../terminal/style.js';
-import { escapeControl, stringifyJson } from '../text/escape.js';
+import { escapeControl } from '../text/escape.js';
 import type { Output } from './context.js';
 import {
   agentLogLook,
@@ -93,7 +93,8 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'user.intervention':
-      return `${e.feature_id}: you ${e.action === 'send' ? `sent ${stringifyJson(e.text ?? '')}` : e.action === 'stop' ? 'stopped the agent (baton stop)' : 'attached'}`;
+      // The text is escaped already (escapeFields): quoted as it is, so a control character shows as \x1b once.
+      return `${e.feature_id}: you ${e.action === 'send' ? `sent "${e.text ?? ''}"` : e.action === 'stop' ? 'stopped the agent (baton stop)' : 'attached'}`;
     case 'check.passed':
       return e.message.startsWith('warning:')
         ? `${e.feature_id}: check ${e.criterion_id} ${p.yellow('passed with a warning')}: ${e.message.slice('warning: '.length)}`

@@ -33,6 +33,16 @@ describe('small words', () => {
     expect(describeEvent(event, palette(false))).toContain(words);
   });
 
+  it('a sent text with a control character shows it escaped once (\\x1b), not with doubled backslashes', () => {
+    const event = stampEvent({
+      type: 'user.intervention',
+      feature_id: 'ib',
+      action: 'send',
+      text: 'hello\x1b]0;title\x07',
+    });
+    expect(describeEvent(event, palette(false))).toBe('ib: you sent "hello\\x1b]0;title\\x07"');
+  });
+
   it.each([
     ['SIGINT', 'stopped by Ctrl-C; the worktree and its changes are kept'],
     ['SIGTERM', 'stopped by SIGTERM; the worktree and its changes are kept'],
