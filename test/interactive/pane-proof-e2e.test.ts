@@ -139,6 +139,21 @@ describe('interactive commands act only on panes proven to be this run’s agent
     expect(attach.stdout).toBe(`tmux -L ${rig.socket} attach-session -t ${agentPane}\n`);
   });
 
+  it('baton send to a feature with two proven agent panes reports them as ambiguous and types into neither', async () => {
+    const { rig, env } = setup();
+    const a = repo();
+    writeLog(a, ['ib']);
+    window(rig, 'ib', 'cat', { log: logOf(a), unit: 'ib' });
+    window(rig, 'other', 'cat', { log: logOf(a), unit: 'ib' });
+    const sent = await runBaton(['send', 'ib', 'hello'], { cwd: a.root, env });
+    expect(sent.code).toBe(1);
+    expect(sent.stderr).toContain('[interactive/ambiguous-window]');
+    expect(sent.stderr).toMatch(
+      /feature ib has 2 agent windows open in baton-\S+: ib \(window @\d+, pid \d+\), other \(window/,
+    );
+    expect(rig.screens()).not.toContain('hello');
+  });
+
   it('baton send to a feature whose only window is not proven its agent says so, naming the window', async () => {
     const { rig, env } = setup();
     const a = repo();
