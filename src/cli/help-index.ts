@@ -35,7 +35,7 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
   ],
   [
     'stop [ids...]',
-    "end every agent of the current interactive run: each tmux window's process group, then the session",
+    "end every agent of the current interactive run: each pane whose program is proven this run's agent (its BATON_RUN_ID and this repository's BATON_LOG), by its process group; other windows are left alone and named",
   ],
   [
     'verify [options] [ids...]',

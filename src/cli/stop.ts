@@ -75,12 +75,13 @@ function stopReport(
   return `${lines.map((l) => `${l}\n`).join('')}`;
 }
 
-/** `baton stop`: ends every agent window of the current interactive run (each window's process group). */
+/** `baton stop`: ends every proven agent of the current interactive run (each pane's process group). */
 export const registerStop: RegisterCommand = (program, ctx, setExit) => {
   program
     .command('stop')
     .description(
-      "end every agent of the current interactive run: each tmux window's process group, then the session",
+      "end every agent of the current interactive run: each pane whose program is proven this run's agent " +
+        "(its BATON_RUN_ID and this repository's BATON_LOG), by its process group; other windows are left alone and named",
     )
     .argument('[ids...]', 'only these features (default: all)')
     .action(async (ids: string[]) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -69,7 +69,24 @@ function window(
   const has = rig.tmux('has-session', '-t', `=${SESSION}`).status === 0;
   const args = has ? ['new-window', '-d', '-t', `=${SESSION}:`] : ['new-session', '-d', '-s', SESSION];
   const out = rig.tmux(...args, '-P', '-F', '#{pane_pid}', '-n', name, `exec ${env}${program}`).stdout;
-  return Number(out.trim());
+  const pid = Number(out.trim());
+  // The pane's shell execs `env`, which execs the program: until then its environment lacks the
+  // agent's variables (and a loaded machine can take a while to get there).
+  waitForExec(pid, program.split(' ')[0] as string);
+  return pid;
+}
+
+/** Blocks until `pid` runs `program` (its cmdline's first word), for at most 5 s. */
+function waitForExec(pid: number, program: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 500; i++) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === program) return;
+    } catch {
+      return;
+    }
+    Atomics.wait(pause, 0, 0, 10);
+  }
 }
 
 function alive(pid: number): boolean {
