@@ -114,7 +114,7 @@ export function logUnusable(logPath: string, why: string): UserError {
  * Opens the log for reading without following a symlink and without blocking on a FIFO, and checks
  * it is a regular file; undefined when it does not exist, a `log/unusable` UserError otherwise.
  */
-function openLogForRead(logPath: string): { fd: number; size: number } | undefined {
+export function openLogForRead(logPath: string): { fd: number; size: number } | undefined {
   let fd: number;
   try {
     fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
