@@ -268,7 +268,7 @@ function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
 
 /** A log line status skipped, for stderr (its text escaped: it comes from the log). */
 function problemLine(logPath: string, pr: LogProblem): string {
-  return `${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`;
+  return `${logPath}:${pr.line}: skipped: ${escapeControl(pr.message)}: ${escapeControl(pr.text)}`;
 }
 
 /** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
