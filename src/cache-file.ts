@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readRegular } from './open-regular.js';
 
 /** Writes `text` to `path` through a temporary file and a rename, so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string): void {
@@ -64,11 +65,15 @@ export class EntryCache<E> {
     this.#entries = entries;
   }
 
-  /** Opens the cache at `path` (none: in memory only); a missing, corrupt or foreign file is empty. */
+  /**
+   * Opens the cache at `path` (none: in memory only); a missing, corrupt or foreign file is empty, and
+   * so is one that is not a regular file (an agent's FIFO or symlink there is never waited on or followed).
+   */
   static open<E>(path: string | undefined, fingerprint: () => string): EntryCache<E> {
-    if (path !== undefined) {
+    const bytes = path === undefined ? undefined : readRegular(path);
+    if (path !== undefined && bytes !== undefined) {
       try {
-        const data = JSON.parse(readFileSync(path, 'utf8')) as StoredEntries<E>;
+        const data = JSON.parse(bytes.toString('utf8')) as StoredEntries<E>;
         if (data.fingerprint === fingerprint() && typeof data.entries === 'object' && data.entries !== null) {
           return new EntryCache(path, fingerprint, data.entries);
         }

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, readSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
-import { agentLogPath } from '../log/paths.js';
+import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
 import { UNKNOWN } from '../metrics/format.js';
 import { foldedAgentTime, LONGER_THAN_LOGGED } from '../metrics/intervals.js';
@@ -62,8 +62,7 @@ export const NO_AGENT_LOG: AgentLogLook = { outputAt: () => undefined, retryOf: 
  */
 export function agentLogLook(root: string): AgentLogLook {
   const withLog = <T>(f: FeatureState, read: (fd: number) => T): T | undefined => {
-    // A best-of-N feature's log is its winner's (the fold copies the winner's log file onto the feature).
-    const path = f.log_file ? agentLogPath(root, f.run_id, f.feature_id, f.winner?.attempt) : undefined;
+    const path = featureAgentLog(root, f);
     const fd = path === undefined ? undefined : openRegular(path);
     if (fd === undefined) return undefined;
     try {

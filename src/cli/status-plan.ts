@@ -4,11 +4,13 @@
  * the specs folder's entries (inode, size, mtime). While the stamp matches, a warm `status` does not
  * parse contracts or config (no yaml, no zod); any change to those files reads the project again.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../cache-file.js';
 import { CONFIG_FILES } from '../config-files.js';
+import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { stateDirFor } from '../log/paths.js';
+import { readRegular } from '../open-regular.js';
 
 /** The plan facts a status view shows. */
 export interface StatusPlan {
@@ -58,12 +60,35 @@ function planStamp(root: string, specs: string): string {
   return parts.join('\n');
 }
 
-/** The cached plan facts when the files they came from are unchanged; undefined otherwise. */
+/**
+ * Whether a parsed cache file has the shape Baton writes, its ids of the contracts' id rule: agents can
+ * write `.baton/cache/`, and an id from here is shown as a feature.
+ */
+function isCachedPlan(c: unknown, root: string): c is CachedPlan {
+  if (typeof c !== 'object' || c === null) return false;
+  const p = c as Partial<Record<keyof CachedPlan, unknown>>;
+  if (p.version !== PLAN_CACHE_VERSION || p.root !== root) return false;
+  if (typeof p.specs !== 'string' || typeof p.stamp !== 'string') return false;
+  if (!Array.isArray(p.ids) || !p.ids.every((id) => typeof id === 'string' && FEATURE_ID_PATTERN.test(id)))
+    return false;
+  if (p.worktreesDir !== undefined && typeof p.worktreesDir !== 'string') return false;
+  const criteria = p.criteria;
+  if (criteria === undefined) return true;
+  if (typeof criteria !== 'object' || criteria === null || Array.isArray(criteria)) return false;
+  return Object.values(criteria).every((n) => typeof n === 'number');
+}
+
+/**
+ * The cached plan facts when the files they came from are unchanged; undefined otherwise, and when
+ * the cache is not a regular file (a FIFO or symlink planted there is neither waited on nor followed)
+ * or not of the shape Baton writes.
+ */
 export function readStatusPlan(root: string): StatusPlan | undefined {
   try {
-    const c = JSON.parse(readFileSync(cachePath(root), 'utf8')) as CachedPlan;
-    if (c.version !== PLAN_CACHE_VERSION || c.root !== root || c.stamp !== planStamp(root, c.specs))
-      return undefined;
+    const bytes = readRegular(cachePath(root));
+    if (bytes === undefined) return undefined;
+    const c: unknown = JSON.parse(bytes.toString('utf8'));
+    if (!isCachedPlan(c, root) || c.stamp !== planStamp(root, c.specs)) return undefined;
     return {
       root: c.root,
       ids: c.ids,

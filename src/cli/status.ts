@@ -16,7 +16,7 @@ import {
   pendingFeature,
 } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
-import { logPathFor } from '../log/paths.js';
+import { featureAgentLog, logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
 import type { StatusFacts } from '../project.js';
@@ -222,9 +222,16 @@ function statusTable(
   );
 }
 
-/** The lists under the table: agent logs, escapes, collisions and refused tool calls (each line escaped). */
-function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palette): string {
-  const logs = rows.filter((f) => f.log_file).map((f) => `  ${f.feature_id}: ${f.log_file}`);
+/**
+ * The lists under the table: agent logs, escapes, collisions and refused tool calls (each line escaped).
+ * An agent log is named where Baton writes it under `root` (`featureAgentLog`), never by the `log_file`
+ * a line of the log claims.
+ */
+function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palette, root: string): string {
+  const logs = rows.flatMap((f) => {
+    const path = featureAgentLog(root, f);
+    return path === undefined ? [] : [`  ${f.feature_id}: ${path}`];
+  });
   const byFeature = escapesByFeature(state);
   const escaped = describeEscapes(
     rows.map((f) => ({ feature_id: f.feature_id, escaped: byFeature.get(f.feature_id) ?? [] })),
@@ -268,7 +275,7 @@ function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
 
 /** A log line status skipped, for stderr (its text escaped: it comes from the log). */
 function problemLine(logPath: string, pr: LogProblem): string {
-  return `${logPath}:${pr.line}: skipped: ${pr.message}: ${escapeControl(pr.text)}`;
+  return `${logPath}:${pr.line}: skipped: ${escapeControl(pr.message)}: ${escapeControl(pr.text)}`;
 }
 
 /** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
@@ -348,7 +355,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes, criteria));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p)}${requeueNote(state)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p, located.root)}${requeueNote(state)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { FeatureState } from '../log/fold.js';
-import { agentLogPath } from '../log/paths.js';
+import { featureAgentLog } from '../log/paths.js';
 import { openRegular } from '../open-regular.js';
 import type { SequencedEvent } from './live-log.js';
 
@@ -46,11 +46,7 @@ export function readFeatureDetail(options: {
     if (head) contract = { file: options.contractFile, text: head.text, truncated: head.truncated };
   }
   let agentLog: FileTail | null = null;
-  // A best-of-N feature's log is its winner's (the fold copies the winner's log file onto the feature).
-  const path =
-    feature.log_file !== undefined
-      ? agentLogPath(root, feature.run_id, feature.feature_id, feature.winner?.attempt)
-      : undefined;
+  const path = featureAgentLog(root, feature);
   if (path) agentLog = { ...readTail(path, options.maxLines ?? 200), file: relative(root, path) };
   return { feature, contract, events: options.events, agent_log: agentLog };
 }

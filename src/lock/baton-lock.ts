@@ -5,10 +5,11 @@
  * pid and process start time, so a lock left by a process that died (or whose pid was recycled) is
  * recognised as stale and taken over, and said so.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { processInfo, sameProcessAlive } from '../guard/proc.js';
+import { readRegular } from '../open-regular.js';
 import { escapeControl } from '../text/escape.js';
 
 /** The commands that take a lock, each its own file. */
@@ -43,13 +44,15 @@ export function lockPath(root: string, kind: LockKind): string {
   return join(root, '.baton', `${kind}.lock`);
 }
 
+/**
+ * Who holds the lock at `path`: undefined when there is no lock, 'unreadable' when it is not a lock
+ * Baton wrote. An agent may put a FIFO or a symlink there: it is read as `readRegular` reads, never
+ * waited on nor followed, and counts as unreadable (taken over like a stale lock).
+ */
 function readHolder(path: string): LockHolder | undefined | 'unreadable' {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
-  }
+  const bytes = readRegular(path);
+  if (bytes === undefined) return lockMissing(path) ? undefined : 'unreadable';
+  const text = bytes.toString('utf8');
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
     if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || typeof v.since !== 'string')
@@ -57,6 +60,16 @@ function readHolder(path: string): LockHolder | undefined | 'unreadable' {
     return v as LockHolder;
   } catch {
     return 'unreadable';
+  }
+}
+
+/** Whether nothing, not even a dangling symlink, is at `path`. */
+function lockMissing(path: string): boolean {
+  try {
+    lstatSync(path);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
 

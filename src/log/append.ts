@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSy
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import type { BatonEvent, NewEvent } from './events.js';
-import { logUnusable } from './read.js';
+import { logUnusable, unusableWhy } from './read.js';
 
 /** Supplies the current time; passed in so callers and tests control the clock. */
 export type Clock = () => Date;
@@ -28,21 +28,12 @@ function openLogForAppend(logPath: string): number {
       0o644,
     );
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ELOOP' || code === 'EMLINK'
-        ? 'it is a symbolic link'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'ENXIO'
-            ? 'it is a FIFO or socket'
-            : `it cannot be opened for writing (${code ?? String(err)})`;
-    throw logUnusable(logPath, why);
+    throw logUnusable(logPath, unusableWhy({ err, doing: 'opened for writing' }));
   }
   const s = fstatSync(fd);
   if (!s.isFile()) {
     closeSync(fd);
-    throw logUnusable(logPath, 'it is not a regular file');
+    throw logUnusable(logPath, unusableWhy(s));
   }
   return fd;
 }

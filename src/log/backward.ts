@@ -2,10 +2,10 @@
  * Reading the log from its end, line by line, in chunks: what commands that need only the latest
  * events use, so their cost is the size of what they look at, not of the whole history.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import type { LogEvent } from './events.js';
 import { parseLogEvent } from './parse-event.js';
-import { MAX_LINE_BYTES } from './read.js';
+import { MAX_LINE_BYTES, openLogForRead } from './read.js';
 
 const CHUNK = 64 * 1024;
 
@@ -17,22 +17,21 @@ export interface BackwardLine {
 
 /**
  * The log's lines from the last one back to the first (or from the line ending before byte
- * `before`), each with its start offset; `read.bytes` counts the bytes read so far. A missing or
- * unreadable log yields nothing. The lines are views into a chunk: copy one to keep it.
+ * `before`), each with its start offset; `read.bytes` counts the bytes read so far. A missing log
+ * yields nothing; one that is a directory, FIFO, socket, symlink or unreadable throws `log/unusable`,
+ * as the forward reader does (opened the same way, so a FIFO never blocks). The lines are views into a
+ * chunk: copy one to keep it.
  */
 export function* linesBackward(
   logPath: string,
   read: { bytes: number },
   before?: number,
 ): Generator<BackwardLine, void, undefined> {
-  let fd: number;
+  const opened = openLogForRead(logPath);
+  if (opened === undefined) return;
+  const { fd, size } = opened;
   try {
-    fd = openSync(logPath, 'r');
-  } catch {
-    return;
-  }
-  try {
-    let end = Math.min(before ?? Number.POSITIVE_INFINITY, fstatSync(fd).size);
+    let end = Math.min(before ?? Number.POSITIVE_INFINITY, size);
     // Bytes after the last newline seen so far (the start of a line that began in an earlier chunk).
     let carry = Buffer.alloc(0);
     while (end > 0) {

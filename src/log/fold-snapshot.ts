@@ -3,10 +3,12 @@
  * whether it still describes this log. No log parsing here (no zod), so a `status` whose snapshot is
  * fresh loads nothing more; `fold-cache.ts` reads the appended bytes and writes the snapshot.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readRegular } from '../open-regular.js';
 import { PrefixHash, type PrefixMark, prefixHolds } from './prefix-stamp.js';
 import type { LogProblem } from './read.js';
+import { isFoldSnapshot } from './snapshot-shape.js';
 import type { BatonState } from './state.js';
 
 /**
@@ -37,7 +39,10 @@ export function foldCachePath(logPath: string): string {
 }
 
 /**
- * The snapshot when it still describes a prefix of this log; undefined otherwise (never throws). With
+ * The snapshot when it still describes a prefix of this log; undefined otherwise (never throws). Agents
+ * can write the file: it is read as a regular file only (no FIFO waited on, no symlink followed) and
+ * used only when it has a snapshot's shape, its ids of the log's id rule (`isFoldSnapshot`); any other
+ * is ignored and the log folded again. With
  * it, the log's size and the `PrefixHash` it was checked with, which the next snapshot's mark extends.
  */
 export function loadFoldSnapshot(
@@ -45,9 +50,13 @@ export function loadFoldSnapshot(
   cachePath = foldCachePath(logPath),
 ): (FoldSnapshot & { logSize: number; prefix: PrefixHash }) | undefined {
   try {
-    const snap = JSON.parse(readFileSync(cachePath, 'utf8')) as FoldSnapshot;
+    const bytes = readRegular(cachePath);
+    if (bytes === undefined) return undefined;
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    if (!isFoldSnapshot(parsed, FOLD_SNAPSHOT_VERSION)) return undefined;
+    const snap = parsed as FoldSnapshot;
     const s = statSync(logPath);
-    if (snap.version !== FOLD_SNAPSHOT_VERSION || snap.ino !== s.ino || !s.isFile()) return undefined;
+    if (snap.ino !== s.ino || !s.isFile()) return undefined;
     const prefix = new PrefixHash(logPath);
     if (!prefixHolds(logPath, snap, s, prefix)) return undefined;
     return { ...snap, logSize: s.size, prefix };

@@ -66,3 +66,20 @@ export function agentLogPath(
   const path = resolve(unitFilesIn(unitRunDir(stateDir, runId, unit)).logFile);
   return path.startsWith(`${runs}${sep}`) ? path : undefined;
 }
+
+/**
+ * The agent log of a feature the log says has one (`log_file` set), where Baton wrote it: a best-of-N
+ * feature's is its winner's (the fold copies the winner's log file onto the feature). Computed by
+ * `agentLogPath` from the feature's ids; the `log_file` a line names is never the path.
+ */
+export function featureAgentLog(
+  root: string,
+  f: {
+    feature_id: string;
+    run_id?: string | undefined;
+    log_file?: string | undefined;
+    winner?: { attempt: number } | undefined;
+  },
+): string | undefined {
+  return f.log_file !== undefined ? agentLogPath(root, f.run_id, f.feature_id, f.winner?.attempt) : undefined;
+}

@@ -47,7 +47,7 @@ function parseLines(text: string, firstLine: number, sink: LineSink): number {
     try {
       value = JSON.parse(trimmed);
     } catch {
-      sink.problem({ line: lineNo, message: 'not valid JSON (torn or hand-edited line)', text: clip(raw) });
+      sink.problem({ line: lineNo, message: unparsedWhy(trimmed), text: clip(raw) });
       continue;
     }
     const checked = checkLogValue(value);
@@ -58,6 +58,21 @@ function parseLines(text: string, firstLine: number, sink: LineSink): number {
     sink.event(checked.event);
   }
   return newlines;
+}
+
+/**
+ * Why a line did not parse: bytes that are no UTF-8 (decoded as U+FFFD, which no valid JSON needs
+ * outside a string) are named as such; anything else is torn or edited JSON.
+ */
+function unparsedWhy(text: string): string {
+  if (!text.includes('\uFFFD')) return 'not valid JSON (torn or hand-edited line)';
+  const cleaned = text.replaceAll('\uFFFD', '');
+  try {
+    JSON.parse(cleaned);
+    return 'invalid UTF-8 (bytes that are no character; without them the line is valid JSON)';
+  } catch {
+    return 'not valid JSON, with invalid UTF-8 in it (torn, hand-edited or binary line)';
+  }
 }
 
 /** Parses complete log text (pure): every good line becomes an event, every bad one a problem. */
@@ -93,6 +108,22 @@ export interface LogCursor {
   skipping?: boolean;
 }
 
+/**
+ * Why the log cannot be used, in the `log/unusable` message's words: from the error of its open
+ * (`doing`: what the open was for), or from what it is once opened (`fstat`). The one wording of the
+ * readers and the writer.
+ */
+export function unusableWhy(from: { err: unknown; doing: string } | Stats): string {
+  if ('err' in from) {
+    const code = (from.err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') return 'it is a symbolic link';
+    if (code === 'EISDIR') return 'it is a directory';
+    if (code === 'ENXIO') return 'it is a socket';
+    return `it cannot be ${from.doing} (${code ?? String(from.err)})`;
+  }
+  return `it is ${describeKind(from)}`;
+}
+
 /** What a kind of file is called in the `log/unusable` message. */
 function describeKind(s: Stats): string {
   if (s.isDirectory()) return 'a directory';
@@ -114,22 +145,18 @@ export function logUnusable(logPath: string, why: string): UserError {
  * Opens the log for reading without following a symlink and without blocking on a FIFO, and checks
  * it is a regular file; undefined when it does not exist, a `log/unusable` UserError otherwise.
  */
-function openLogForRead(logPath: string): { fd: number; size: number } | undefined {
+export function openLogForRead(logPath: string): { fd: number; size: number } | undefined {
   let fd: number;
   try {
     fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP' || code === 'EMLINK') throw logUnusable(logPath, 'it is a symbolic link');
-    if (code === 'EISDIR') throw logUnusable(logPath, 'it is a directory');
-    if (code === 'ENXIO') throw logUnusable(logPath, 'it is a socket');
-    throw logUnusable(logPath, `it cannot be opened (${code ?? String(err)})`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw logUnusable(logPath, unusableWhy({ err, doing: 'opened' }));
   }
   const s = fstatSync(fd);
   if (!s.isFile()) {
     closeSync(fd);
-    throw logUnusable(logPath, `it is ${describeKind(s)}`);
+    throw logUnusable(logPath, unusableWhy(s));
   }
   return { fd, size: s.size };
 }

@@ -83,6 +83,20 @@ describe.runIf(built)('adversarial: status reads no path a log line names', () =
   });
 });
 
+describe("adversarial: status names an agent's log where Baton writes it", () => {
+  it("lists under agent logs the computed .baton/runs/<run>/<id>/agent.log, never the line's log_file", async () => {
+    const r = repo();
+    appendLog(r, [started('forged', { log_file: '/etc/passwd' }), started('bad-run', { run_id: '../..' })]);
+    const out = (await runBaton(['status', '--no-disk'], { cwd: r.root })).stdout;
+    expect(out).toContain(
+      `agent logs:\n  forged: ${join(r.root, '.baton', 'runs', 'r1', 'forged', 'agent.log')}\n`,
+    );
+    expect(out).not.toContain('/etc/passwd');
+    // A run id of another shape gives no path at all.
+    expect(out).not.toMatch(/bad-run: /);
+  });
+});
+
 describe('adversarial: status escapes what looks like a palette colour', () => {
   it('refuses a hook-recorded feature id holding an SGR sequence, and escapes one in the escapes list', async () => {
     const r = repo();

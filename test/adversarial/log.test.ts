@@ -8,7 +8,7 @@ import { renderTable } from '../../src/terminal/style.js';
 import { escapeControl } from '../../src/text/escape.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { BATON_BIN, built, expectErrorLine, hostileRepo, printedError, watchWorld } from './rig.js';
+import { BATON_BIN, built, expectErrorLine, hostileRepo, printedError, runBin, watchWorld } from './rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -93,6 +93,7 @@ describe('adversarial: the log is data, not a device', () => {
       cleanups.push(() => r.cleanup());
       const world = watchWorld(r);
       make(logOf(r));
+      const lines = new Set<string>();
       for (const args of [
         ['status'],
         ['status', '--json'],
@@ -102,9 +103,41 @@ describe('adversarial: the log is data, not a device', () => {
       ]) {
         const res = await runBaton(args, { cwd: r.root });
         expect(res.code, args.join(' ')).toBe(1);
+        lines.add(expectErrorLine(res.stderr, 'log/unusable'));
+      }
+      // One wording: the writer (`hook`, `run`) says what the log is as the readers do.
+      expect([...lines]).toHaveLength(1);
+      expect(r.git('branch', '--list', 'baton/*')).toBe('');
+      world.expectUntouched();
+    },
+  );
+
+  it.runIf(built).each([
+    ['a directory', (p: string) => mkdirSync(p)],
+    ['a FIFO', (p: string) => execFileSync('mkfifo', [p])],
+    [
+      'a symlink to a file outside',
+      (p: string) => symlinkSync(join(dirname(dirname(dirname(p))), 'canary.txt'), p),
+    ],
+  ])(
+    'a log that is %s gives one log/unusable line in the commands that read it from its end (stop, attach, send, integrate)',
+    (_what, make) => {
+      const r = hostileRepo({ 'feature-001-a': 'true' });
+      cleanups.push(() => r.cleanup());
+      const world = watchWorld(r);
+      make(logOf(r));
+      // Real processes with a deadline: the old reader blocked in open() on a FIFO, deaf to signals.
+      for (const args of [
+        ['stop'],
+        ['attach'],
+        ['send', 'feature-001-a', 'hi'],
+        ['integrate', '--predict-only'],
+        ['integrate'],
+      ]) {
+        const res = runBin(args, { cwd: r.root, timeoutMs: 4_000 });
+        expect(res.code, args.join(' ')).toBe(1);
         expectErrorLine(res.stderr, 'log/unusable');
       }
-      expect(r.git('branch', '--list', 'baton/*')).toBe('');
       world.expectUntouched();
     },
   );

@@ -234,6 +234,8 @@ export function runBin(
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       encoding: 'utf8',
       timeout: opts.timeoutMs ?? 20_000,
+      // A process blocked in a system call (open() on a FIFO) never runs its signal handlers.
+      killSignal: 'SIGKILL',
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return { code: 0, stdout, stderr: '' };

@@ -38,6 +38,24 @@ describe('log', () => {
     expect(state.features.b?.status).toBe('complete');
   });
 
+  it('says a line skipped for bytes that are no UTF-8 holds invalid UTF-8, not that it is torn JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-utf8-'));
+    const log = join(dir, 'log.jsonl');
+    appendFileSync(
+      log,
+      Buffer.concat([
+        Buffer.from('{"feature_id":"a","status":"running"}'),
+        Buffer.from([0xff]),
+        Buffer.from('\n{"feature_id":"b","sta\n'),
+      ]),
+    );
+    const { problems } = readLog(log, undefined, { final: true });
+    expect(problems.map((p) => p.message)).toEqual([
+      'invalid UTF-8 (bytes that are no character; without them the line is valid JSON)',
+      'not valid JSON (torn or hand-edited line)',
+    ]);
+  });
+
   it('reads only what was appended since the last offset and leaves a half-written last line', () => {
     const log = join(mkdtempSync(join(tmpdir(), 'baton-log-')), 'log.jsonl');
     appendFileSync(log, '{"feature_id":"a","status":"running"}\n{"feature_id":"a"');

@@ -1,0 +1,120 @@
+/**
+ * Whether a parsed fold snapshot has the shape the fold and the status views rely on (pure). Any agent
+ * can write `.baton/cache/status-fold.json`, so what it holds is checked like a log line before it is
+ * used: the ids with the log's own id rule, every feature's fields by type, the problems' texts. The
+ * check is structural and by hand (no zod, as the fast path loads none), one pass over the snapshot:
+ * cheap next to the fold it saves, even for a log of a million events.
+ */
+import { FEATURE_ID_PATTERN, isUnitId } from '../contracts/feature-id.js';
+import { FEATURE_STATUSES } from './statuses.js';
+
+type Obj = Record<string, unknown>;
+
+const STATUSES: ReadonlySet<unknown> = new Set(FEATURE_STATUSES);
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+/** Whether each named field of `o` is absent or of its type. */
+function optionalOf(o: Obj, type: 'string' | 'number', keys: readonly string[]): boolean {
+  return keys.every((k) => o[k] === undefined || typeof o[k] === type);
+}
+
+const FEATURE_STRINGS = [
+  'run_id',
+  'agent',
+  'branch',
+  'base_commit',
+  'worktree',
+  'log_file',
+  'started_at',
+  'ended_at',
+  'commit',
+  'reason',
+] as const;
+const FEATURE_NUMBERS = ['port', 'pid', 'pgid', 'attempt', 'duration_ms', 'planned_attempts'] as const;
+
+/** A check result's texts, which every view prints. */
+function isCheck(v: unknown): boolean {
+  return (
+    isObj(v) &&
+    typeof v.criterion_id === 'string' &&
+    typeof v.text === 'string' &&
+    typeof v.message === 'string' &&
+    typeof v.outcome === 'string'
+  );
+}
+
+function isChecks(v: unknown): boolean {
+  return isObj(v) && Object.values(v).every(isCheck);
+}
+
+const ATTEMPT_STRINGS = [
+  'agent',
+  'branch',
+  'worktree',
+  'reason',
+  'commit',
+  'started_at',
+  'ended_at',
+] as const;
+
+/** One attempt of a best-of-N feature. */
+function isAttempt(v: unknown): boolean {
+  if (!isObj(v) || typeof v.attempt !== 'number') return false;
+  if (!STATUSES.has(v.status) && v.status !== 'stopped') return false;
+  return isStrings(v.files) && isObj(v.measured) && optionalOf(v, 'string', ATTEMPT_STRINGS);
+}
+
+/** One feature's state, filed under `key`, which must be the id it holds and of the id rule `idOk`. */
+function isFeature(key: string, v: unknown, idOk: (id: string) => boolean): boolean {
+  if (!isObj(v) || v.feature_id !== key || !idOk(key) || !STATUSES.has(v.status)) return false;
+  if (!isStrings(v.files) || !isStrings(v.escaped) || typeof v.hooks !== 'number') return false;
+  if (!isObj(v.collisions) || !isChecks(v.checks) || !isChecks(v.integration_checks)) return false;
+  if (!optionalOf(v, 'string', FEATURE_STRINGS) || !optionalOf(v, 'number', FEATURE_NUMBERS)) return false;
+  if (v.exit_code !== undefined && v.exit_code !== null && typeof v.exit_code !== 'number') return false;
+  if (v.signal !== undefined && v.signal !== null && typeof v.signal !== 'string') return false;
+  return v.attempts === undefined || (isObj(v.attempts) && Object.values(v.attempts).every(isAttempt));
+}
+
+function isFeatures(v: unknown, idOk: (id: string) => boolean): boolean {
+  return isObj(v) && Object.entries(v).every(([k, f]) => isFeature(k, f, idOk));
+}
+
+const isFeatureId = (id: string) => FEATURE_ID_PATTERN.test(id);
+
+function isIntegration(v: unknown): boolean {
+  return isObj(v) && isStrings(v.order) && Array.isArray(v.merges) && Array.isArray(v.tests);
+}
+
+/** The fold state's top level: its ids, its features and what the views read of the rest. */
+function isState(v: unknown): boolean {
+  if (!isObj(v) || typeof v.events !== 'number' || !Array.isArray(v.phases)) return false;
+  if (!isStrings(v.run_feature_ids) || !v.run_feature_ids.every(isFeatureId)) return false;
+  if (!isFeatures(v.features, isFeatureId) || !isIntegration(v.integration)) return false;
+  if (v.attempt_units !== undefined && !isFeatures(v.attempt_units, isUnitId)) return false;
+  if (v.escaped_unknown !== undefined && !isStrings(v.escaped_unknown)) return false;
+  if (v.open_runs !== undefined && !Array.isArray(v.open_runs)) return false;
+  return optionalOf(v, 'string', ['run_id', 'run_started_at', 'run_ended_at', 'base', 'base_commit']);
+}
+
+function isProblem(v: unknown): boolean {
+  return (
+    isObj(v) && typeof v.line === 'number' && typeof v.message === 'string' && typeof v.text === 'string'
+  );
+}
+
+/** Whether `v`, parsed from the snapshot file, is a snapshot of `version` Baton could have written. */
+export function isFoldSnapshot(v: unknown, version: number): boolean {
+  if (!isObj(v) || v.version !== version || typeof v.ino !== 'number' || typeof v.line !== 'number')
+    return false;
+  if (typeof v.offset !== 'number' || typeof v.size !== 'number' || typeof v.mtimeMs !== 'number')
+    return false;
+  if (typeof v.stamp !== 'string' || typeof v.hash !== 'string') return false;
+  return Array.isArray(v.problems) && v.problems.every(isProblem) && isState(v.state);
+}
