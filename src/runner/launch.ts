@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { agentLabel } from '../agents/registry.js';
@@ -6,6 +6,7 @@ import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
+import { readRegular } from '../open-regular.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import type { RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
@@ -64,8 +65,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The agent log from `offset` on. The agent can reach `.baton/` and replace its log: only a regular
+ * file is read (a FIFO put in its place would block the orchestrator), and what else is there reads as empty.
+ */
 function readFrom(file: string, offset: number): string {
-  return existsSync(file) ? readFileSync(file).subarray(offset).toString('utf8') : '';
+  return readRegular(file)?.subarray(offset).toString('utf8') ?? '';
+}
+
+/** How long the agent log already is (a retry appends to it); nothing but a regular file counts. */
+function logLength(file: string): number {
+  const s = lstatSync(file, { throwIfNoEntry: false });
+  return s?.isFile() ? s.size : 0;
 }
 
 /**
@@ -95,7 +106,7 @@ export async function launchAgent(
   const started = performance.now() - (Number.isFinite(adoptedFor) ? Math.max(0, adoptedFor) : 0);
   const tracked: ProcessInfo[] = [];
   for (let attempt = 1; ; attempt++) {
-    const logOffset = existsSync(p.logFile) ? readFileSync(p.logFile).length : 0;
+    const logOffset = logLength(p.logFile);
     const agentOpts = { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
     const interactiveOpts = { ...agentOpts, ...(opts.onAgentEvent ? { onLogEvent: opts.onAgentEvent } : {}) };
     const adopted = attempt === 1 ? adoptedWindow : undefined;
