@@ -136,7 +136,10 @@ describe('addWorktrees', () => {
       return { peak, order: r.ready.map((x) => x.i) };
     };
     const one = await most(1, 0.2);
-    expect(one).toEqual({ peak: 1, order: [0, 1, 2] });
+    // One at a time; which waiting checkout takes the freed lane is up to the scheduler (two shells
+    // reading one FIFO), so only that all three ended is checked, not their order.
+    expect(one.peak).toBe(1);
+    expect([...one.order].sort()).toEqual([0, 1, 2]);
     // With three lanes they overlap: a checkout long enough that the next adds end while it runs.
     expect((await most(3, 2)).peak).toBeGreaterThanOrEqual(2);
   });
