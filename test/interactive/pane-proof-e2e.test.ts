@@ -89,10 +89,11 @@ function waitForExec(pid: number, program: string): void {
   }
 }
 
+/** Whether `pid` still runs: a zombie (ended, its parent not yet told) has stopped, whatever kill(0) says. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
