@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
@@ -6,7 +6,7 @@ import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
 import { UNKNOWN } from '../metrics/format.js';
 import { foldedAgentTime, LONGER_THAN_LOGGED } from '../metrics/intervals.js';
-import { openRegular } from '../open-regular.js';
+import { withRegular } from '../open-regular.js';
 import { formatDuration, type Palette, paintStatus } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 
@@ -63,15 +63,7 @@ export const NO_AGENT_LOG: AgentLogLook = { outputAt: () => undefined, retryOf: 
 export function agentLogLook(root: string): AgentLogLook {
   const withLog = <T>(f: FeatureState, read: (fd: number) => T): T | undefined => {
     const path = featureAgentLog(root, f);
-    const fd = path === undefined ? undefined : openRegular(path);
-    if (fd === undefined) return undefined;
-    try {
-      return read(fd);
-    } catch {
-      return undefined;
-    } finally {
-      closeSync(fd);
-    }
+    return path === undefined ? undefined : withRegular(path, read);
   };
   return {
     outputAt: (f) => withLog(f, (fd) => fstatSync(fd).mtimeMs),

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { WorktreeInfo } from '../git/git.js';
@@ -19,6 +19,7 @@ import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import type { LogProblem } from '../log/read.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
+import { nothingAt } from '../open-regular.js';
 import type { StatusFacts } from '../project.js';
 import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
@@ -120,22 +121,12 @@ async function listOwnWorktrees(root: string): Promise<WorktreeInfo[]> {
   return listWorktrees(root).catch(() => []);
 }
 
-/** Whether nothing is at the log's path (a symlink or other odd file is left to the reader to refuse). */
-function logMissing(logPath: string): boolean {
-  try {
-    lstatSync(logPath);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
-
 /**
  * One look at the log: a fresh snapshot as it is (nothing appended, nothing to parse); otherwise the
  * snapshot plus the appended bytes, read and checked by `fold-cache.ts`, loaded only then.
  */
 async function foldOnce(logPath: string): Promise<{ state: BatonState; problems: LogProblem[] }> {
-  if (logMissing(logPath)) return { state: initialState(), problems: [] };
+  if (nothingAt(logPath)) return { state: initialState(), problems: [] };
   const snap = loadFoldSnapshot(logPath);
   if (snap !== undefined && snap.logSize === snap.offset) return snap;
   const { foldLogCached } = await import('../log/fold-cache.js');

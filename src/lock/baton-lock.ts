@@ -5,11 +5,11 @@
  * pid and process start time, so a lock left by a process that died (or whose pid was recycled) is
  * recognised as stale and taken over, and said so.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { processInfo, sameProcessAlive } from '../guard/proc.js';
-import { readRegular } from '../open-regular.js';
+import { nothingAt, readRegular } from '../open-regular.js';
 import { escapeControl } from '../text/escape.js';
 
 /** The commands that take a lock, each its own file. */
@@ -51,7 +51,7 @@ export function lockPath(root: string, kind: LockKind): string {
  */
 function readHolder(path: string): LockHolder | undefined | 'unreadable' {
   const bytes = readRegular(path);
-  if (bytes === undefined) return lockMissing(path) ? undefined : 'unreadable';
+  if (bytes === undefined) return nothingAt(path) ? undefined : 'unreadable';
   const text = bytes.toString('utf8');
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
@@ -60,16 +60,6 @@ function readHolder(path: string): LockHolder | undefined | 'unreadable' {
     return v as LockHolder;
   } catch {
     return 'unreadable';
-  }
-}
-
-/** Whether nothing, not even a dangling symlink, is at `path`. */
-function lockMissing(path: string): boolean {
-  try {
-    lstatSync(path);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
 
