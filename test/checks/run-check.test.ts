@@ -23,11 +23,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function verifyRun(run: string, timeout_s?: number) {
-  const contract = makeContract('feature-run', [
-    criterion({ id: 'tests', text: 'the tests pass', run, ...(timeout_s ? { timeout_s } : {}) }),
-  ]);
-  const report = await verifyFeature({
+/** Verifies `contract` in the project's checkout, as a run's worktree check would. */
+function verifyInProject(contract: ReturnType<typeof makeContract>) {
+  return verifyFeature({
     contract,
     cwd: project.root,
     on: 'worktree',
@@ -36,6 +34,13 @@ async function verifyRun(run: string, timeout_s?: number) {
     logPath: project.logPath,
     runId: 'run-1',
   });
+}
+
+async function verifyRun(run: string, timeout_s?: number) {
+  const contract = makeContract('feature-run', [
+    criterion({ id: 'tests', text: 'the tests pass', run, ...(timeout_s ? { timeout_s } : {}) }),
+  ]);
+  const report = await verifyInProject(contract);
   return { report, event: report.events[0] as CheckPassed | CheckFailed };
 }
 
@@ -78,14 +83,7 @@ describe('run checks', () => {
       criterion({ id: 'a b', text: 'fails', run: 'echo the failure; exit 1' }),
       criterion({ id: 'a/b', text: 'passes', run: 'echo fine' }),
     ]);
-    await verifyFeature({
-      contract,
-      cwd: project.root,
-      on: 'worktree',
-      port: 41230,
-      config: project.config,
-      logPath: project.logPath,
-    });
+    await verifyInProject(contract);
     const spaced = checkOutputPath(project.logPath, 'feature-ids', 'a b', 'worktree');
     const slashed = checkOutputPath(project.logPath, 'feature-ids', 'a/b', 'worktree');
     expect(spaced).not.toBe(slashed);
