@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readRegular } from '../open-regular.js';
 import { commonGitDir } from './git.js';
 
 /** A worktree rebasing or bisecting a branch: its HEAD is detached, yet git counts the branch as held there. */
@@ -55,11 +56,10 @@ function branchNamed(line: string | undefined): string | undefined {
   return line;
 }
 
-/** A file's first line, or undefined when it cannot be read (no such state). */
+/**
+ * A file's first line, or undefined when it cannot be read (no such state). An agent can write in its
+ * worktree's git folder: only a regular file is read (a FIFO there would hang `baton clean`).
+ */
 function readLine(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').split('\n')[0]?.trim();
-  } catch {
-    return undefined;
-  }
+  return readRegular(path)?.toString('utf8').split('\n')[0]?.trim();
 }

@@ -4,11 +4,12 @@
  * the window's program is gone (its exit code read from the wrapper's file).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { batonHookArgv } from '../agents/baton-hook.js';
 import type { BatonEvent, LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
+import { readRegular } from '../open-regular.js';
 import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../process/supervise.js';
 import { showsTrustDialog } from './claude-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';
@@ -192,7 +193,9 @@ class WindowFollower {
     this.#readHooks();
     // The wrapper's exit file may land a moment after the group is gone.
     for (let i = 0; i < 10 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 20));
-    const code = existsSync(exitFile) ? Number(readFileSync(exitFile, 'utf8').trim()) : Number.NaN;
+    // The agent can reach its scratch folder: a FIFO or symlink put there is no exit code, never waited on.
+    const text = readRegular(exitFile)?.toString('utf8').trim();
+    const code = text === undefined || text === '' ? Number.NaN : Number(text);
     if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
     await runTmux(this.#w.tmux, ['kill-window', '-t', this.#w.windowId]);
     // Copies of the user's agent config (tokens) must not outlive the agent.

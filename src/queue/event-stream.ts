@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync, readSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { UserError } from '../errors.js';
 import type { NewEvent } from '../log/events.js';
 import { checkLogValue } from '../log/parse-event.js';
+import { openLogForRead } from '../log/read.js';
 import type { EventSink } from '../log/sink.js';
 import { EVENT_GROUP, eventIdOf, eventStreamKey, parseEventId } from './names.js';
 
@@ -28,11 +29,15 @@ export function createEventForwarder(opts: {
   let seq = 0;
   let chain: Promise<void> = Promise.resolve();
   const once = async () => {
-    if (!existsSync(opts.logPath)) return;
-    const buf = readFileSync(opts.logPath);
-    const end = buf.lastIndexOf(0x0a) + 1;
+    const appended = readAppended(opts.logPath, offset);
+    if (appended === undefined) return;
+    const end = offset + appended.lastIndexOf(0x0a) + 1;
     if (end <= offset) return;
-    const lines = buf.subarray(offset, end).toString('utf8').split('\n').slice(0, -1);
+    const lines = appended
+      .subarray(0, end - offset)
+      .toString('utf8')
+      .split('\n')
+      .slice(0, -1);
     const pipeline = opts.redis.pipeline();
     for (const line of lines) {
       seq++;
@@ -55,6 +60,27 @@ export function createEventForwarder(opts: {
       return chain;
     },
   };
+}
+
+/**
+ * The bytes of the log from `offset` to its end; undefined when there is no log. The agent can reach
+ * this log (its hooks append to it): a FIFO or symlink put in its place is `log/unusable`, never waited on.
+ */
+function readAppended(logPath: string, offset: number): Buffer | undefined {
+  const opened = openLogForRead(logPath);
+  if (!opened) return undefined;
+  try {
+    const buf = Buffer.alloc(Math.max(0, opened.size - offset));
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(opened.fd, buf, got, buf.length - got, offset + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(opened.fd);
+  }
 }
 
 /** Reads a run's stream with a consumer group and appends each new event to the log once. */
@@ -204,8 +230,15 @@ export async function createEventConsumer(opts: ConsumerOptions): Promise<EventC
 /** The event ids already in a log, so a restarted orchestrator appends no line twice. */
 export function seenEventIds(logPath: string): Set<string> {
   const seen = new Set<string>();
-  if (!existsSync(logPath)) return seen;
-  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+  const opened = openLogForRead(logPath);
+  if (!opened) return seen;
+  let text: string;
+  try {
+    text = readFileSync(opened.fd, 'utf8');
+  } finally {
+    closeSync(opened.fd);
+  }
+  for (const line of text.split('\n')) {
     if (!line.includes('"eid"')) continue;
     try {
       const e = JSON.parse(line) as { eid?: unknown };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -8,6 +8,7 @@ import { ADAPTERS } from '../agents/registry.js';
 import { isProcessAlive } from '../clean/inspect.js';
 import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
+import { nothingAt, readRegular } from '../open-regular.js';
 import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
@@ -88,7 +89,11 @@ function claimDir(opts: WorkerOptions): string {
   for (let slot = 0; ; slot++) {
     const dir = join(base, String(slot));
     const lock = join(dir, 'pid');
-    const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : undefined;
+    // Read as a regular file only. Anything else there (a FIFO would block the read and the write
+    // alike) leaves the slot to whoever put it there.
+    const text = readRegular(lock)?.toString('utf8');
+    if (text === undefined && !nothingAt(lock)) continue;
+    const holder = text === undefined ? undefined : Number(text);
     if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) continue;
     mkdirSync(dir, { recursive: true });
     writeFileSync(lock, String(process.pid));

@@ -88,4 +88,44 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
     expect(exit?.durationMs).toBeGreaterThan(Date.now() - Date.parse('2026-01-01T00:00:02.000Z'));
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(F);
   });
+
+  it('takes a FIFO the agent put in place of its exit file as no exit code: never waits on it, stops the window', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const dir = mkdtempSync(join(tmpdir(), 'baton-follow-'));
+    undo.push(() => rmSync(dir, { recursive: true, force: true }));
+    const scratch = join(dir, 'scratch');
+    mkdirSync(scratch);
+    // No writer ever opens it: a read of it would block the orchestrator's whole event loop for good.
+    const program = `mkfifo ${join(scratch, 'interactive-exit')}; sleep 30`;
+    rig.tmux('new-session', '-d', '-s', 'baton-r1', '-n', F, '-x', '80', '-y', '24', program);
+    const [windowId = '', paneId = '', pid = '0'] = rig
+      .tmux('list-panes', '-a', '-F', '#{window_id} #{pane_id} #{pane_pid}')
+      .stdout.trim()
+      .split(' ');
+    const logPath = join(dir, 'log.jsonl');
+    writeFileSync(logPath, '');
+    const task = {
+      feature: { feature_id: F },
+      logPath,
+      scratchDir: scratch,
+      env: { ...process.env, BATON_TMUX_SOCKET: rig.socket },
+      config: {
+        interactive: { enabled: true, auto_finish_s: 0, trust_worktrees: false, bell: false, notify: false },
+      },
+    } as unknown as AgentTask;
+    const child = followInteractiveAgent(
+      { name: 'claude' } as AgentAdapter,
+      task,
+      { windowId, paneId, pgid: Number(pid), startedAt: new Date().toISOString() },
+      { logFile: join(dir, 'agent.log'), pollMs: 50 },
+    );
+    const exit = await Promise.race([
+      child.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+    ]);
+    expect(exit, rig.screens()).toBeDefined();
+    expect(exit).toMatchObject({ exitCode: null, timedOut: false });
+    expect(rig.tmux('list-windows', '-a').stdout).not.toContain(F);
+  });
 });

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runBin } from '../adversarial/rig.js';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { addFeatureWorktree, batonBranches, commitIn, projectRepo, worktreePath } from './fixture.js';
@@ -130,6 +132,19 @@ describe('baton clean: a branch a rebase or a bisect is under way on', () => {
       /^ {2}b {2}a bisect begun on it is in progress in .*\(git bisect reset ends it\)$/m,
     );
     expect(batonBranches(repo)).toEqual(['baton/b']);
+  });
+
+  it("reads no FIFO an agent put among its worktree's git files: it cleans a merged feature instead of hanging", async () => {
+    repo = projectRepo(['b']);
+    const b = addFeatureWorktree(repo, 'b');
+    commitIn(repo, b, 'b work', { 'src/b/index.ts': 'b\n' });
+    repo.git('merge', '-q', 'baton/b');
+    const gitDir = repo.git('-C', b, 'rev-parse', '--absolute-git-dir');
+    execFileSync('mkfifo', [join(gitDir, 'BISECT_START')]);
+    // As a process with a deadline: a read blocked on the FIFO would block a test run in-process for good.
+    const r = runBin(['clean', 'b'], { cwd: repo.root, timeoutMs: 15_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(batonBranches(repo)).toEqual([]);
   });
 });
 

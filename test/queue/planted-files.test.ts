@@ -1,0 +1,98 @@
+/**
+ * A worker's files an agent (or another process) can reach: the attempt's log, which the agent's hooks
+ * append to, and the worker's cache slots. A FIFO put in place of either must not hang the worker.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createEventForwarder } from '../../src/queue/event-stream.js';
+import { eventStreamKey } from '../../src/queue/names.js';
+import { kill, makeQueuedProject, spawnBaton, startRedis, until } from './rig.js';
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-planted-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function connected(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  cleanups.push(() => void redis.disconnect());
+  return redis;
+}
+
+describe("the forwarder of an attempt's log", () => {
+  test('sends each complete line once, in order, and leaves a half-written line for the next flush', async () => {
+    const server = await startRedis();
+    cleanups.push(() => server.stop());
+    const redis = await connected(server.url);
+    const logPath = join(scratch(), 'log.jsonl');
+    const f = createEventForwarder({ redis, runId: 'r1', jobId: 'r1.a', attempt: 1, logPath });
+    await f.flush(); // no log yet: nothing to send
+    writeFileSync(logPath, '{"n":1}\n{"n":2}\n');
+    await f.flush();
+    appendFileSync(logPath, '{"n":3');
+    await f.flush();
+    appendFileSync(logPath, '}\n\n{"n":4}\n');
+    await f.flush();
+    await f.flush();
+    const entries = (await redis.xrange(eventStreamKey('r1'), '-', '+')).map(([, fields]) => fields);
+    expect(entries).toEqual([
+      ['eid', 'r1.a:1:1', 'line', '{"n":1}'],
+      ['eid', 'r1.a:1:2', 'line', '{"n":2}'],
+      ['eid', 'r1.a:1:3', 'line', '{"n":3}'],
+      // The blank line has a number of its own and is not sent.
+      ['eid', 'r1.a:1:5', 'line', '{"n":4}'],
+    ]);
+  });
+
+  test('refuses a FIFO put in place of the log with the log/unusable error, without waiting on it', async () => {
+    const server = await startRedis();
+    cleanups.push(() => server.stop());
+    const redis = await connected(server.url);
+    const logPath = join(scratch(), 'log.jsonl');
+    execFileSync('mkfifo', [logPath]);
+    const f = createEventForwarder({ redis, runId: 'r1', jobId: 'r1.a', attempt: 1, logPath });
+    await expect(f.flush()).rejects.toThrow(/cannot be used: it is a FIFO \(named pipe\)/);
+    expect(await redis.xlen(eventStreamKey('r1'))).toBe(0);
+  });
+});
+
+describe("a worker's cache slot", () => {
+  test('with a FIFO in place of its pid file is left alone: the worker takes the next slot and starts', async () => {
+    const server = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => server.stop(),
+      () => p.cleanup(),
+    );
+    const cache = scratch();
+    const slots = join(
+      cache,
+      'baton',
+      'workers',
+      createHash('sha1').update(p.hub).digest('hex').slice(0, 12),
+    );
+    mkdirSync(join(slots, '0'), { recursive: true });
+    execFileSync('mkfifo', [join(slots, '0', 'pid')]);
+    // Without `--dir` the worker claims a cache slot.
+    const w = spawnBaton(
+      ['worker', '--queue', server.url, '--hub', p.hub, '--name', 'w1', '--agents', 'command'],
+      { cwd: p.scratch, env: { XDG_CACHE_HOME: cache } },
+    );
+    cleanups.push(() => kill(w));
+    await until(() => w.output().includes(' agents command'), 'the worker to start', 15_000);
+    expect(readFileSync(join(slots, '1', 'pid'), 'utf8')).toBe(String(w.proc.pid));
+  }, 30_000);
+});
