@@ -8,11 +8,11 @@
  */
 import {
   chmodSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -27,10 +27,27 @@ export function linkEntries(realDir: string, shadowDir: string, names: Iterable<
   for (const name of names) linkOne(join(realDir, name), join(shadowDir, name));
 }
 
-/** Links every entry of `realDir` into `shadowDir` except the names in `except`. */
-export function mirrorEntries(realDir: string, shadowDir: string, except: readonly string[]): void {
-  const names = existsSync(realDir) ? readdirSync(realDir).filter((n) => !except.includes(n)) : [];
-  linkEntries(realDir, shadowDir, names);
+/**
+ * Links every entry of `realDir` into `shadowDir` except those `except` names (a name, or a pattern
+ * for a family such as `*.sqlite`): the agent then finds everything its config names relative to
+ * its own folder, as it does outside Baton. A `realDir` that is not a folder has nothing to link.
+ */
+export function mirrorEntries(
+  realDir: string,
+  shadowDir: string,
+  except: readonly (string | RegExp)[],
+): void {
+  const skipped = (name: string) => except.some((e) => (typeof e === 'string' ? e === name : e.test(name)));
+  linkEntries(
+    realDir,
+    shadowDir,
+    entriesOf(realDir).filter((n) => !skipped(n)),
+  );
+}
+
+/** The names in a folder; none when it is missing or not a folder. */
+function entriesOf(dir: string): string[] {
+  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : [];
 }
 
 function linkOne(target: string, path: string): void {

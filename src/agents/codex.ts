@@ -23,7 +23,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
+import { makePrivateDir, mirrorEntries, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
@@ -50,22 +50,28 @@ export function readCodexNotify(toml: string): string[] | undefined {
 }
 
 /**
- * What Codex reads from the user's `CODEX_HOME`, linked (never copied) into its own home for the
- * run: the config, the login, instructions, prompts, rules, skills. Not linked, so written in the
- * run's own home: `sessions/`, `history.jsonl`, `log/`, its SQLite state, shell snapshots, caches.
+ * What Codex writes in its home on every run, so not linked from the user's `CODEX_HOME` but kept in
+ * the run's own: transcripts, history, logs, its SQLite state, shell snapshots, caches, temp and lock
+ * files. Everything else (the config, the login, instructions, prompts, rules, skills, and any file
+ * the config names relative to its folder, such as a `model_instructions_file`) is linked.
  */
-export const CODEX_LINKED_ENTRIES = [
-  'config.toml',
-  'auth.json',
-  '.credentials.json',
-  'AGENTS.md',
-  'AGENTS.override.md',
-  'prompts',
-  'rules',
-  'skills',
-  'hooks.json',
-  'themes',
-] as const;
+export const CODEX_OWN_ENTRIES: readonly (string | RegExp)[] = [
+  'sessions',
+  'archived_sessions',
+  'history.jsonl',
+  'log',
+  'shell_snapshots',
+  'thread-writer-locks',
+  'tmp',
+  '.tmp',
+  'cache',
+  'models_cache.json',
+  'version.json',
+  '.sandbox_migration',
+  '.personality_migration',
+  /\.(sqlite|db)(-wal|-shm|-journal)?$/,
+  /\.lock$/,
+];
 
 /** What the notify wrapper runs, each with Codex's JSON appended: the user's program, then Baton's hook. */
 export interface CodexNotifyPlan {
@@ -156,7 +162,7 @@ export const codexAdapter: AgentAdapter = {
     );
     const home = join(task.scratchDir, 'codex-home');
     makePrivateDir(home);
-    linkEntries(userHome, home, CODEX_LINKED_ENTRIES);
+    mirrorEntries(userHome, home, CODEX_OWN_ENTRIES);
     const wrapper = join(task.scratchDir, 'codex-notify.mjs');
     const planFile = join(task.scratchDir, 'codex-notify.json');
     // The plan holds the user's notify argv, which may carry a bearer token.

@@ -13,9 +13,9 @@
  *
  * OpenCode finds its config, data and state only through the XDG folders, so Baton gives it XDG
  * folders of the run's own: each mirrors the user's (a link per entry, so other programs the agent
- * runs still find theirs) except `opencode/`, which links only what OpenCode reads (agents, commands,
- * plugins, `auth.json`; its config files are private copies); its sessions, logs, snapshots and
- * state are written there.
+ * runs still find theirs) except `opencode/`: in the config folder, every entry but the config files
+ * (private copies) and OpenCode's plugin installs; in the data folder only `auth.json` and
+ * `mcp-auth.json`. Its sessions, logs, snapshots and state are written there.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -96,27 +96,28 @@ export function isOpenCodeRateLimited(output: string, exitCode: number | null): 
   return looksRateLimited(output, exitCode);
 }
 
-/** What OpenCode reads from its folder in each XDG base folder, linked (never copied) for the run. */
-export const OPENCODE_LINKED_ENTRIES = {
-  config: [
-    'AGENTS.md',
-    'agent',
-    'agents',
-    'command',
-    'commands',
-    'mode',
-    'modes',
-    'plugin',
-    'plugins',
-    'tool',
-    'tools',
-    'skill',
-    'skills',
-    'themes',
-  ],
+/**
+ * What OpenCode reads from its folder in the XDG data and state folders, linked (never copied) for
+ * the run; the rest of those folders is what OpenCode writes (sessions, logs, snapshots, state).
+ */
+export const OPENCODE_LINKED_DATA = {
   data: ['auth.json', 'mcp-auth.json'],
   state: [],
 } as const;
+
+/**
+ * What OpenCode writes in its config folder (the plugin installs it lists in the `.gitignore` it puts
+ * there), so kept in the run's own: everything else of the user's `opencode/` config folder is linked,
+ * so a file the config names relative to its folder (`{file:./key.txt}`) is found as outside Baton.
+ */
+export const OPENCODE_OWN_CONFIG_ENTRIES = [
+  'node_modules',
+  'package.json',
+  'package-lock.json',
+  'bun.lock',
+  'bun.lockb',
+  '.gitignore',
+] as const;
 
 /**
  * OpenCode's config files, copied (0600, removed when it ends) rather than linked: OpenCode rewrites
@@ -125,7 +126,7 @@ export const OPENCODE_LINKED_ENTRIES = {
 export const OPENCODE_COPIED_CONFIG = ['opencode.json', 'opencode.jsonc', 'config.json', 'tui.json'] as const;
 
 /** The user's XDG base folders, as OpenCode resolves them. */
-function userXdg(env: NodeJS.ProcessEnv): Record<keyof typeof OPENCODE_LINKED_ENTRIES, string> {
+function userXdg(env: NodeJS.ProcessEnv): Record<'config' | keyof typeof OPENCODE_LINKED_DATA, string> {
   const home = env.HOME || homedir();
   return {
     config: env.XDG_CONFIG_HOME || join(home, '.config'),
@@ -148,7 +149,13 @@ export function writeOpenCodeHome(
   for (const kind of ['config', 'data', 'state'] as const) {
     const shadow = join(shadowRoot, kind);
     mirrorEntries(user[kind], shadow, ['opencode']);
-    linkEntries(join(user[kind], 'opencode'), join(shadow, 'opencode'), OPENCODE_LINKED_ENTRIES[kind]);
+    const own = join(user[kind], 'opencode');
+    if (kind === 'config') {
+      mirrorEntries(own, join(shadow, 'opencode'), [
+        ...OPENCODE_COPIED_CONFIG,
+        ...OPENCODE_OWN_CONFIG_ENTRIES,
+      ]);
+    } else linkEntries(own, join(shadow, 'opencode'), OPENCODE_LINKED_DATA[kind]);
     vars[`XDG_${kind.toUpperCase()}_HOME`] = shadow;
   }
   const copies: string[] = [];

@@ -1,11 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writePrivateFile } from '../../src/agents/agent-home.js';
+import { mirrorEntries, writePrivateFile } from '../../src/agents/agent-home.js';
 import { reportHooksOff } from '../../src/agents/baton-hook.js';
 import { buildClaudeSettings, claudeHooksOffReason, writeClaudeHome } from '../../src/agents/claude.js';
+import { CODEX_OWN_ENTRIES } from '../../src/agents/codex.js';
 import { buildGeminiHooks, mergeGeminiSettings, readGeminiWorkspace } from '../../src/agents/gemini.js';
 import { writeOpenCodeHome } from '../../src/agents/opencode.js';
 import type { Contract } from '../../src/contracts/schema.js';
@@ -124,6 +134,8 @@ describe('agent homes', () => {
     mkdirSync(join(home, '.config', 'git'), { recursive: true });
     mkdirSync(join(home, '.config', 'opencode'), { recursive: true });
     writeFileSync(join(home, '.config', 'opencode', 'opencode.json'), '{}');
+    writeFileSync(join(home, '.config', 'opencode', 'key.txt'), 'k');
+    mkdirSync(join(home, '.config', 'opencode', 'node_modules'));
     mkdirSync(join(home, '.local', 'share', 'opencode', 'storage'), { recursive: true });
     writeFileSync(join(home, '.local', 'share', 'opencode', 'auth.json'), '{}');
     const shadow = join(temp(), 'oc');
@@ -134,6 +146,13 @@ describe('agent homes', () => {
       XDG_STATE_HOME: join(shadow, 'state'),
     });
     expect(readlinkSync(join(shadow, 'config', 'git'))).toBe(join(home, '.config', 'git'));
+    // A file the config names relative to its folder (`{file:./key.txt}`) is there; plugin installs are not.
+    expect(readlinkSync(join(shadow, 'config', 'opencode', 'key.txt'))).toBe(
+      join(home, '.config', 'opencode', 'key.txt'),
+    );
+    expect(
+      lstatSync(join(shadow, 'config', 'opencode', 'node_modules'), { throwIfNoEntry: false }),
+    ).toBeUndefined();
     // OpenCode rewrites its config file as it starts: a private copy, not a link.
     expect(copies).toEqual([join(shadow, 'config', 'opencode', 'opencode.json')]);
     expect(lstatSync(copies[0] ?? '').mode & 0o777).toBe(0o600);
@@ -141,5 +160,22 @@ describe('agent homes', () => {
       join(home, '.local', 'share', 'opencode', 'auth.json'),
     );
     expect(lstatSync(join(shadow, 'data', 'opencode', 'storage'), { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  it('Codex’s home links every entry of the user’s but what Codex writes on each run', () => {
+    const user = join(temp(), '.codex');
+    for (const dir of ['sessions/2026', 'log', 'skills']) mkdirSync(join(user, dir), { recursive: true });
+    for (const file of [
+      'config.toml',
+      'my-instructions.md',
+      'history.jsonl',
+      'state_5.sqlite',
+      'state_5.sqlite-wal',
+    ])
+      writeFileSync(join(user, file), '');
+    const shadow = join(temp(), 'codex-home');
+    mirrorEntries(user, shadow, CODEX_OWN_ENTRIES);
+    expect(readdirSync(shadow).sort()).toEqual(['config.toml', 'my-instructions.md', 'skills']);
+    expect(readlinkSync(join(shadow, 'my-instructions.md'))).toBe(join(user, 'my-instructions.md'));
   });
 });

@@ -104,6 +104,8 @@ interface Case {
   copies: string[];
   /** Baton's completion hooks, or [] where the exit is the documented signal. */
   hooks: string[];
+  /** What the model must have been sent, read from a file the user's config names relative to its folder. */
+  sent?: string;
 }
 
 const CASES: Case[] = [
@@ -128,6 +130,8 @@ const CASES: Case[] = [
       '.codex/config.toml': [
         'model = "mock-model"',
         'model_provider = "mock"',
+        // A path relative to the config's own folder, as Codex resolves it.
+        'model_instructions_file = "my-instructions.md"',
         // A notifier carrying a token: Baton's copy of it must be private and short-lived.
         'notify = ["/bin/true", "--token=Bearer notify-secret"]',
         '',
@@ -143,10 +147,12 @@ const CASES: Case[] = [
       '.codex/history.jsonl': '{"session_id":"old","ts":1,"text":"an old prompt"}\n',
       '.codex/sessions/2026/01/01/rollout-old.jsonl': '{"type":"session_meta"}\n',
       '.codex/AGENTS.md': '# my rules\n',
+      '.codex/my-instructions.md': 'You are a careful engineer.\n',
     }),
     env: () => ({ OPENAI_API_KEY: FAKE_KEY }),
     copies: ['codex-notify.json'],
     hooks: ['agent-turn-complete'],
+    sent: 'You are a careful engineer.',
   },
   {
     agent: 'gemini',
@@ -182,18 +188,21 @@ const CASES: Case[] = [
           mock: {
             npm: '@ai-sdk/openai-compatible',
             name: 'Mock',
-            options: { baseURL: `${s.url}/v1`, apiKey: '{env:MOCK_API_KEY}' },
+            // A file named relative to the config's own folder, as OpenCode resolves it.
+            options: { baseURL: `${s.url}/v1`, apiKey: '{file:./mock-key.txt}' },
             models: { 'mock-model': { name: 'Mock' } },
           },
         },
       }),
+      '.config/opencode/mock-key.txt': FAKE_KEY,
       '.local/share/opencode/auth.json': '{}',
       '.local/share/opencode/storage/session/old.json': '{}',
       '.local/state/opencode/prompt-history.jsonl': '{"input":"an old prompt"}\n',
     }),
-    env: () => ({ MOCK_API_KEY: FAKE_KEY }),
+    env: () => ({}),
     copies: ['opencode.json'],
     hooks: [],
+    sent: `Bearer ${FAKE_KEY}`,
   },
 ];
 
@@ -229,6 +238,7 @@ describe('the user’s agent home is never written, and Baton’s completion hoo
         expect.objectContaining({ status: 'complete' }),
       ]);
       expect(hooksOf(events)).toEqual(c.hooks);
+      if (c.sent) expect(JSON.stringify(server.requests)).toContain(c.sent);
       expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe(`hello from ${c.agent}`);
       // Every copy was seen while the agent ran, private, and none is left.
       expect(Object.fromEntries(watch.modes)).toEqual(Object.fromEntries(c.copies.map((n) => [n, 0o600])));
