@@ -1,13 +1,19 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 
+/** How a file is opened: `followLinks` for a file of the user's own (dotfile managers link them), not one an agent can reach. */
+export interface OpenRegularOptions {
+  followLinks?: boolean;
+}
+
 /**
- * Opens a file to read as data: no symlink followed (an agent may plant one), no FIFO waited on, regular
- * files only. Undefined when it cannot be opened or is not a regular file.
+ * Opens a file to read as data: no symlink followed (an agent may plant one) unless `followLinks`, no
+ * FIFO waited on, regular files only. Undefined when it cannot be opened or is not a regular file.
  */
-export function openRegular(path: string): number | undefined {
+export function openRegular(path: string, opts: OpenRegularOptions = {}): number | undefined {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const noFollow = opts.followLinks ? 0 : constants.O_NOFOLLOW;
+    fd = openSync(path, constants.O_RDONLY | noFollow | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
@@ -23,8 +29,12 @@ export function openRegular(path: string): number | undefined {
  * `.baton/` cannot block or redirect the read), the file closed after; undefined when there is none,
  * it is not one, or `read` throws.
  */
-export function withRegular<T>(path: string, read: (fd: number) => T): T | undefined {
-  const fd = openRegular(path);
+export function withRegular<T>(
+  path: string,
+  read: (fd: number) => T,
+  opts: OpenRegularOptions = {},
+): T | undefined {
+  const fd = openRegular(path, opts);
   if (fd === undefined) return undefined;
   try {
     return read(fd);
@@ -36,8 +46,8 @@ export function withRegular<T>(path: string, read: (fd: number) => T): T | undef
 }
 
 /** The whole content of a regular file (see `withRegular`). */
-export function readRegular(path: string): Buffer | undefined {
-  return withRegular(path, (fd) => readFileSync(fd));
+export function readRegular(path: string, opts: OpenRegularOptions = {}): Buffer | undefined {
+  return withRegular(path, (fd) => readFileSync(fd), opts);
 }
 
 /** Whether nothing, not even a dangling symlink, is at `path` (an odd file there is left to its reader to refuse). */

@@ -12,11 +12,14 @@ import {
   mkdirSync,
   readdirSync,
   rmSync,
+  type Stats,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { readRegular } from '../open-regular.js';
 
 /**
  * Links each named entry of `realDir` that exists into `shadowDir` (a symlink to the user's file,
@@ -76,4 +79,35 @@ export function removeFiles(files: readonly string[]): () => void {
 export function makePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+}
+
+/**
+ * The text of a config file of the user's (`~/.claude.json`, `~/.codex/config.toml`…), or undefined
+ * when there is none. A link is followed (dotfile managers link them); anything but a regular file
+ * there (a folder, a FIFO, which would block the read for ever) or a file that cannot be read is a
+ * UserError naming it: the agent could not start with it either.
+ */
+export function readUserConfig(path: string, agent: string): string | undefined {
+  let st: Stats | undefined;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return undefined;
+  } catch (err) {
+    // A file where a folder of the path should be: there is no such config, as for the agent.
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+  }
+  const text = st?.isFile() ? readRegular(path, { followLinks: true })?.toString('utf8') : undefined;
+  if (text !== undefined) return text;
+  throw new UserError('agents/config-unreadable', `cannot read ${path}: ${oddFile(st)}`, {
+    hint: `${agent} reads this file too: make it a regular file you can read (or remove it), then run again.`,
+  });
+}
+
+/** Why a path that is there cannot be read as a config file. */
+function oddFile(st: Stats | undefined): string {
+  if (!st) return 'it cannot be reached';
+  if (st.isDirectory()) return 'it is a folder, not a file';
+  if (st.isFIFO()) return 'it is a FIFO, not a file';
+  if (st.isFile()) return 'it cannot be read';
+  return 'it is not a regular file';
 }

@@ -47,6 +47,22 @@ export function batonHookCommand(
 }
 
 /**
+ * A settings `hooks` object with `added`'s groups appended to each event's list, the user's own kept
+ * first (pure): agents with Claude-like hooks (Claude, Gemini) run every group of an event.
+ */
+export function appendHookGroups(
+  existing: Record<string, unknown>,
+  added: Readonly<Record<string, readonly unknown[]>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...existing };
+  for (const [event, groups] of Object.entries(added)) {
+    const mine = existing[event];
+    out[event] = [...(Array.isArray(mine) ? mine : []), ...groups];
+  }
+  return out;
+}
+
+/**
  * For an agent whose hooks a setting Baton cannot override turns off (a managed policy, a project's
  * own settings): runs the agent through `sh`, which first records a `hook` event named `hooks-off`
  * whose detail says why and that completion will come from the exit code, then `exec`s the agent

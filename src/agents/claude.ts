@@ -19,15 +19,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
+import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
 import { lastEventOfType, looksRateLimited, numberOf, objectOf } from './agent-output.js';
-import { batonHookCommand, reportHooksOff } from './baton-hook.js';
+import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
-import { permissionFlags, stdinLaunch } from './launch-args.js';
+import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
 /** The permission mode used unless the config sets `agents.claude.permission_mode`. */
 export const CLAUDE_DEFAULT_PERMISSION_MODE = 'acceptEdits';
@@ -134,7 +135,30 @@ function readManagedSettings(file: string): unknown {
   }
 }
 
-/** The argv after `claude`: headless, streamed JSON, Baton's settings layer, then the user's flags (pure). */
+/**
+ * Flags of the user's that Claude would let replace what Baton needs, refused. A `--settings` of the
+ * user's is merged into Baton's layer instead (Claude keeps only the last `--settings`).
+ */
+export const CLAUDE_RESERVED_FLAGS: Readonly<Record<string, string>> = {
+  '--output-format': 'stream-json, from which it reads the usage and the denied tool calls',
+  '--bare': "it skips every hook, Baton's included",
+};
+
+/** The user's flags for Claude: their own `--settings` (the last one, as Claude keeps) and the rest. */
+function claudeUserFlags(task: Pick<AgentTask, 'override' | 'feature'>): {
+  settings: string | undefined;
+  rest: string[];
+} {
+  const flags = permissionFlags(task, 'claude', '--permission-mode', CLAUDE_DEFAULT_PERMISSION_MODE);
+  refuseReservedFlags(flags, 'claude', CLAUDE_RESERVED_FLAGS);
+  const { values, rest } = takeFlagValues(flags, ['--settings']);
+  return { settings: values.at(-1), rest };
+}
+
+/**
+ * The argv after `claude`: headless, streamed JSON, Baton's settings layer (with the user's own
+ * `--settings` merged in), then the user's other flags. A flag in `CLAUDE_RESERVED_FLAGS` is a UserError.
+ */
 export function buildClaudeArgs(
   task: Pick<AgentTask, 'override' | 'feature'>,
   settingsFile: string,
@@ -146,8 +170,47 @@ export function buildClaudeArgs(
     '--verbose',
     '--settings',
     settingsFile,
-    ...permissionFlags(task, 'claude', '--permission-mode', CLAUDE_DEFAULT_PERMISSION_MODE),
+    ...claudeUserFlags(task).rest,
   ];
+}
+
+/**
+ * The settings a user gave with `--settings` (a file, read from `cwd` as Claude would, or JSON text),
+ * to merge into Baton's layer; one that Claude could not read either is a UserError naming it.
+ */
+export function readUserClaudeSettings(value: string, cwd: string): Record<string, unknown> {
+  const file = value.trimStart().startsWith('{') ? undefined : resolve(cwd, value);
+  const text = file === undefined ? value : readUserConfig(file, 'Claude Code');
+  let parsed: unknown;
+  try {
+    parsed = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    // reported below
+  }
+  const settings = objectOf(parsed);
+  if (settings) return settings;
+  const what =
+    file === undefined ? 'the JSON given to claude --settings' : `${file}, given to claude --settings`;
+  throw new UserError(
+    'agents/claude-settings',
+    `cannot read ${what}: ${text === undefined ? 'there is no such file' : 'it is not a JSON object'}`,
+    {
+      hint: 'Fix the file or the flag in agents.claude.args / extra_args (Claude Code cannot start with it either).',
+    },
+  );
+}
+
+/** Baton's settings layer with the user's own `--settings` merged under it: their keys and hooks, Baton's hooks on (pure). */
+export function mergeClaudeSettings(
+  user: Record<string, unknown> | undefined,
+  baton: ClaudeSettings,
+): Record<string, unknown> {
+  if (!user) return { ...baton };
+  return {
+    ...user,
+    disableAllHooks: false,
+    hooks: appendHookGroups(objectOf(user.hooks) ?? {}, baton.hooks),
+  };
 }
 
 /** A short, readable account of what a denied tool call wanted to do. */
@@ -218,10 +281,15 @@ export const claudeAdapter: AgentAdapter = {
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
     const settingsFile = join(task.scratchDir, 'claude-settings.json');
-    writePrivateFile(settingsFile, `${JSON.stringify(buildClaudeSettings(task), null, 2)}\n`);
+    const own = claudeUserFlags(task).settings;
+    // Claude reads a relative --settings from its cwd, the worktree (not there yet for a dry run).
+    const cwd = existsSync(task.worktree) ? task.worktree : task.config.root;
+    const user = own === undefined ? undefined : readUserClaudeSettings(own, cwd);
+    const settings = mergeClaudeSettings(user, buildClaudeSettings(task));
+    writePrivateFile(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
     const configDir = join(task.scratchDir, 'claude-config');
     const copies = writeClaudeHome(task.env, configDir);
-    const own = {
+    const vars = {
       CLAUDE_CONFIG_DIR: configDir,
       // Credentials stay where Claude keeps them for the user (the keychain entry or
       // `.credentials.json` of the user's config dir), so a refreshed login is not lost.
@@ -231,7 +299,7 @@ export const claudeAdapter: AgentAdapter = {
     const launch = stdinLaunch(task, {
       program: 'claude',
       args: buildClaudeArgs(task, settingsFile),
-      own,
+      own: vars,
       shown: { CLAUDE_CONFIG_DIR: configDir },
       copies: [settingsFile, ...copies],
     });

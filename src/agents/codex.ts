@@ -21,13 +21,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { makePrivateDir, mirrorEntries, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
-import { permissionFlags, stdinLaunch } from './launch-args.js';
+import { permissionFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
 /** The sandbox used unless the config sets `agents.codex.permission_mode`. */
 export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
@@ -79,13 +80,44 @@ export interface CodexNotifyPlan {
   baton: string[];
 }
 
-/** Builds the wrapper's plan from the user's config text (pure). */
+/**
+ * Builds the wrapper's plan (pure): the user's notify program is the one a `-c notify=…` of theirs
+ * sets (`override`), else the one of their config text.
+ */
 export function buildCodexNotifyPlan(
   task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>,
   userConfigToml: string | undefined,
+  override?: readonly string[],
 ): CodexNotifyPlan {
-  const user = userConfigToml === undefined ? undefined : readCodexNotify(userConfigToml);
-  return { user: user && user.length > 0 ? user : null, baton: batonHookArgv(task, 'agent-turn-complete') };
+  const user = override ?? (userConfigToml === undefined ? undefined : readCodexNotify(userConfigToml));
+  return {
+    user: user && user.length > 0 ? [...user] : null,
+    baton: batonHookArgv(task, 'agent-turn-complete'),
+  };
+}
+
+/** Whether a `-c key=value` override sets `notify`. */
+function setsNotify(override: string): boolean {
+  return override.split('=')[0]?.trim() === 'notify';
+}
+
+/**
+ * The user's flags for Codex: the notify program a `-c notify=…` of theirs sets (the last, as Codex
+ * keeps), which the wrapper runs before Baton's hook rather than in its place, and the other flags.
+ */
+export function codexUserFlags(task: Pick<AgentTask, 'override' | 'feature'>): {
+  notify: string[] | undefined;
+  rest: string[];
+} {
+  const flags = permissionFlags(task, 'codex', '--sandbox', CODEX_DEFAULT_SANDBOX);
+  const { values, rest } = takeFlagValues(flags, ['-c', '--config'], setsNotify);
+  const last = values.at(-1);
+  if (last === undefined) return { notify: undefined, rest };
+  const notify = readCodexNotify(`notify = ${last.slice(last.indexOf('=') + 1)}`);
+  if (notify) return { notify, rest };
+  throw new UserError('agents/codex-notify', `-c ${last}, given to codex, is not a list of strings`, {
+    hint: 'Write it as -c \'notify=["program", "arg"]\' in agents.codex.args / extra_args, as Codex expects.',
+  });
 }
 
 /** The wrapper Codex runs as `notify`; it reads its plan from the JSON file beside it. */
@@ -102,19 +134,15 @@ for (const argv of [plan.user, plan.baton]) {
 }
 `;
 
-/** The argv after `codex` (pure): exec, JSON events, the notify override, the user's flags, stdin prompt. */
+/**
+ * The argv after `codex` (pure): exec, JSON events, the notify override, the user's flags (their own
+ * `-c notify=…` taken out: the wrapper runs it), stdin prompt.
+ */
 export function buildCodexArgs(
   task: Pick<AgentTask, 'override' | 'feature'>,
   notify: readonly string[],
 ): string[] {
-  return [
-    'exec',
-    '--json',
-    '-c',
-    `notify=${JSON.stringify(notify)}`,
-    ...permissionFlags(task, 'codex', '--sandbox', CODEX_DEFAULT_SANDBOX),
-    '-',
-  ];
+  return ['exec', '--json', '-c', `notify=${JSON.stringify(notify)}`, ...codexUserFlags(task).rest, '-'];
 }
 
 /** Sums the token usage of every `turn.completed` event in Codex's `--json` output (pure). */
@@ -159,6 +187,7 @@ export const codexAdapter: AgentAdapter = {
     const plan = buildCodexNotifyPlan(
       task,
       existsSync(userConfig) ? readFileSync(userConfig, 'utf8') : undefined,
+      codexUserFlags(task).notify,
     );
     const home = join(task.scratchDir, 'codex-home');
     makePrivateDir(home);

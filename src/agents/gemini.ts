@@ -34,9 +34,9 @@ import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
 import { lastEventOfType, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
-import { batonHookCommand, reportHooksOff } from './baton-hook.js';
+import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
-import { permissionFlags, stdinLaunch } from './launch-args.js';
+import { permissionFlags, refuseReservedFlags, stdinLaunch } from './launch-args.js';
 
 /** The approval mode used unless the config sets `agents.gemini.permission_mode`. */
 export const GEMINI_DEFAULT_APPROVAL_MODE = 'auto_edit';
@@ -77,12 +77,7 @@ export function mergeGeminiSettings(
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...(user ?? {}) };
   const existing = objectOf(merged.hooks) ?? {};
-  const out: Record<string, unknown> = { ...existing };
-  for (const [event, groups] of Object.entries(hooks)) {
-    const mine = existing[event];
-    out[event] = [...(Array.isArray(mine) ? mine : []), ...groups];
-  }
-  merged.hooks = out;
+  merged.hooks = appendHookGroups(existing, hooks);
   const config = objectOf(merged.hooksConfig) ?? {};
   const disabled = Array.isArray(config.disabled)
     ? config.disabled.filter((n) => !BATON_GEMINI_HOOK_NAMES.includes(String(n)))
@@ -213,13 +208,17 @@ export function readGeminiWorkspace(worktree: string): { hooksOff?: string; hook
   return { hookNames };
 }
 
+/** Flags of the user's that would replace what Baton needs from Gemini, refused. */
+const GEMINI_RESERVED_FLAGS: Readonly<Record<string, string>> = {
+  '--output-format': 'stream-json, from which it reads the usage',
+  '-o': 'stream-json (--output-format), from which it reads the usage',
+};
+
 /** The argv after `gemini` (pure): streamed JSON, then the user's flags; the prompt comes on stdin. */
 export function buildGeminiArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
-  return [
-    '--output-format',
-    'stream-json',
-    ...permissionFlags(task, 'gemini', '--approval-mode', GEMINI_DEFAULT_APPROVAL_MODE),
-  ];
+  const flags = permissionFlags(task, 'gemini', '--approval-mode', GEMINI_DEFAULT_APPROVAL_MODE);
+  refuseReservedFlags(flags, 'gemini', GEMINI_RESERVED_FLAGS);
+  return ['--output-format', 'stream-json', ...flags];
 }
 
 /** Reads token counts from the last `result` event of Gemini's stream-json output (pure). */

@@ -1,4 +1,5 @@
 import type { AgentOverride } from '../config-schema.js';
+import { UserError } from '../errors.js';
 import type { AgentLaunch, AgentTask } from './adapter.js';
 import { removeFiles } from './agent-home.js';
 import { formatCommand, quoteArg } from './shell-words.js';
@@ -39,6 +40,72 @@ export function permissionFlags(
 ): string[] {
   const mode = task.override?.permission_mode ?? defaultMode;
   return userFlags(task, adapterName, [flag, mode], (m) => ['--model', m]);
+}
+
+/** Where the user's flags for an agent come from, as a message names them. */
+function flagSources(adapterName: string): string {
+  return `agents.${adapterName}.args / extra_args in the config, or a contract's agent.args`;
+}
+
+/**
+ * Refuses a user's flag that would silently undo what Baton needs (`reserved`: flag → why Baton
+ * sets it), with a UserError naming the flag: the agent would otherwise run and Baton lose its
+ * usage or its completion signal without a word.
+ */
+export function refuseReservedFlags(
+  flags: readonly string[],
+  adapterName: string,
+  reserved: Readonly<Record<string, string>>,
+): void {
+  for (const flag of flags) {
+    const name = flag.split('=')[0] ?? flag;
+    const why = reserved[name];
+    if (why === undefined) continue;
+    throw new UserError(
+      'agents/reserved-flag',
+      `the flags for ${adapterName} set ${name}, which Baton sets itself: ${why}`,
+      { hint: `Remove ${name} from ${flagSources(adapterName)}.` },
+    );
+  }
+}
+
+/**
+ * Takes out of the user's flags the values given to one of `names` (`--name value`, `--name=value`,
+ * or `-nvalue` for a one-letter name) that `wanted` accepts; returns them and the other flags, in
+ * order (pure). Baton folds such a value into its own (a `--settings` layer, the `notify` program)
+ * rather than let the agent keep only one of the two.
+ */
+export function takeFlagValues(
+  flags: readonly string[],
+  names: readonly string[],
+  wanted: (value: string) => boolean = () => true,
+): { values: string[]; rest: string[] } {
+  const values: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i] ?? '';
+    const given = flagValue(flag, flags[i + 1], names);
+    if (given && wanted(given.value)) {
+      values.push(given.value);
+      i += given.used - 1;
+    } else rest.push(flag);
+  }
+  return { values, rest };
+}
+
+/** The value `flag` (and the argument after it) gives to one of `names`, and how many arguments it used. */
+function flagValue(
+  flag: string,
+  next: string | undefined,
+  names: readonly string[],
+): { value: string; used: number } | undefined {
+  for (const name of names) {
+    if (flag === name) return next === undefined ? undefined : { value: next, used: 2 };
+    if (flag.startsWith(`${name}=`)) return { value: flag.slice(name.length + 1), used: 1 };
+    const short = !name.startsWith('--') && name.length === 2;
+    if (short && flag.startsWith(name)) return { value: flag.slice(2), used: 1 };
+  }
+  return undefined;
 }
 
 /** The program to run: `agents.<name>.command` from the config, else the agent's usual name. */

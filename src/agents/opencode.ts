@@ -26,12 +26,16 @@ import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, mirrorEntries, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
 import { detectExecutable } from './executable.js';
-import { stdinLaunch, userFlags } from './launch-args.js';
+import { refuseReservedFlags, stdinLaunch, userFlags } from './launch-args.js';
 
 /** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
 export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
   const defaults = task.override?.permission_mode === 'auto' ? ['--auto'] : [];
-  return ['run', '--format', 'json', ...userFlags(task, 'opencode', defaults, (m) => ['--model', m])];
+  const flags = userFlags(task, 'opencode', defaults, (m) => ['--model', m]);
+  refuseReservedFlags(flags, 'opencode', {
+    '--format': 'json, from which it reads the usage and the refused tool calls',
+  });
+  return ['run', '--format', 'json', ...flags];
 }
 
 /** Sums tokens and cost over the `step_finish` parts, and lists the tool calls that were refused (pure). */

@@ -84,6 +84,36 @@ describe('claude adapter, real Claude Code against a mock Anthropic API', () => 
     expect(filesContaining(join(repo.root, '.baton'), FAKE_KEY)).toEqual([]);
   });
 
+  it('keeps its hooks when the config passes a --settings of the user’s, whose own hook runs too', async () => {
+    agentBin('claude');
+    const server = await mock({
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from claude\n' } }],
+      finalText: 'Wrote the greeting.',
+    });
+    // Claude keeps only the last --settings: the user's must not replace Baton's layer. Claude reads a
+    // relative one from its cwd, the worktree: here a file of the project's.
+    const marker = join(process.env.TMPDIR ?? '/tmp', `baton-user-stop-${process.pid}-${Date.now()}.txt`);
+    defer(() => existsSync(marker) && writeFileSync(marker, ''));
+    const repo = projectFor('claude', {
+      'tools/my-settings.json': JSON.stringify({
+        hooks: { Stop: [{ hooks: [{ type: 'command', command: `echo user-stop >> ${marker}` }] }] },
+      }),
+      'baton.config.json': JSON.stringify({
+        agents: { claude: { extra_args: ['--settings', 'tools/my-settings.json'] } },
+      }),
+    });
+    defer(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY });
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const events = logEvents(repo.root);
+    expect(hooksOf(events).map((h) => h.event)).toEqual(['stop', 'session-end']);
+    expect(readFileSync(marker, 'utf8')).toContain('user-stop');
+    expect(exitOf(events)?.usage?.turns).toBe(2);
+  });
+
   it('reports tool calls Claude denied in the log and in status', async () => {
     agentBin('claude');
     const server = await mock({

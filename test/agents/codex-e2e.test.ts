@@ -1,5 +1,5 @@
 // @module-tag slow
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent, HookEvent } from '../../src/log/events.js';
@@ -94,6 +94,38 @@ describe('codex adapter, real Codex CLI against a mock OpenAI Responses API', ()
     expect(exitOf(events)?.usage).toEqual({ input_tokens: 200, output_tokens: 40 });
     expect(server.requests.some((q) => q.headers.authorization === `Bearer ${FAKE_KEY}`)).toBe(true);
     expect(filesContaining(join(repo.root, '.baton'), FAKE_KEY)).toEqual([]);
+  });
+
+  it('runs a notify program the config passes with -c notify=… as well as its own hook', async () => {
+    agentBin('codex');
+    const server = await mock({
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from codex\n' } }],
+      finalText: 'Wrote the greeting.',
+    });
+    const scripts = join(process.env.TMPDIR ?? '/tmp', `baton-flag-notify-${process.pid}-${Date.now()}`);
+    mkdirSync(scripts, { recursive: true });
+    const userNotify = join(scripts, 'flag-notify.sh');
+    const userMarker = join(scripts, 'flag-notify.log');
+    writeFileSync(userNotify, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${userMarker}'\n`);
+    chmodSync(userNotify, 0o755);
+    const repo = projectFor('codex', {
+      'baton.config.json': JSON.stringify({
+        agents: { codex: { extra_args: ['-c', `notify=${JSON.stringify([userNotify])}`] } },
+      }),
+    });
+    defer(() => repo.cleanup());
+    defer(() => rmSync(scripts, { recursive: true, force: true }));
+    writeCodexConfig(repo.home, server);
+    const env = isolatedEnv(repo.home, { OPENAI_API_KEY: FAKE_KEY });
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const hooks = hooksOf(logEvents(repo.root));
+    expect(hooks.map((h) => h.event)).toEqual(['agent-turn-complete']);
+    expect(JSON.parse(readFileSync(userMarker, 'utf8').trim())).toMatchObject({
+      type: 'agent-turn-complete',
+    });
   });
 
   it('retries a run that failed on the API rate limit', async () => {

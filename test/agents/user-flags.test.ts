@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { batonHookArgv } from '../../src/agents/baton-hook.js';
+import {
+  buildClaudeArgs,
+  buildClaudeSettings,
+  mergeClaudeSettings,
+  readUserClaudeSettings,
+} from '../../src/agents/claude.js';
+import { buildCodexArgs, buildCodexNotifyPlan, codexUserFlags } from '../../src/agents/codex.js';
+import { buildGeminiArgs } from '../../src/agents/gemini.js';
+import { takeFlagValues } from '../../src/agents/launch-args.js';
+import { buildOpenCodeArgs } from '../../src/agents/opencode.js';
+import type { AgentOverride } from '../../src/config-schema.js';
+import type { Contract } from '../../src/contracts/schema.js';
+import { UserError } from '../../src/errors.js';
+
+const task = (override?: AgentOverride) => ({
+  feature: { feature_id: 'feature-002-catalog' } as Contract,
+  override,
+  batonCommand: ['/usr/bin/node', '/opt/baton/bin/baton.js'],
+  logPath: '/repo/.baton/log.jsonl',
+});
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const t of temps.splice(0)) rmSync(t, { recursive: true, force: true });
+});
+
+/** The UserError `build` throws (its code and message), or undefined when it throws none. */
+function refusal(build: () => unknown): { code: string; message: string } | undefined {
+  try {
+    build();
+  } catch (err) {
+    if (err instanceof UserError) return { code: err.code, message: err.message };
+    throw err;
+  }
+  return undefined;
+}
+
+describe('the user’s flags never silently undo what Baton needs', () => {
+  it('takes a flag’s values in each spelling, keeping the other flags in order', () => {
+    const flags = ['--settings', 'a.json', '--max-turns', '3', '--settings=b.json', '-cnotify=["x"]'];
+    expect(takeFlagValues(flags, ['--settings'])).toEqual({
+      values: ['a.json', 'b.json'],
+      rest: ['--max-turns', '3', '-cnotify=["x"]'],
+    });
+    expect(
+      takeFlagValues(['-c', 'model="o3"', '-cnotify=["x"]'], ['-c'], (v) => v.startsWith('notify')),
+    ).toEqual({
+      values: ['notify=["x"]'],
+      rest: ['-c', 'model="o3"'],
+    });
+  });
+
+  it('Claude: a --settings of the user’s is merged into Baton’s one layer, their hooks first and Baton’s kept on', () => {
+    const args = buildClaudeArgs(
+      task({ extra_args: ['--settings', 'mine.json', '--max-turns', '3'] }),
+      '/s/c.json',
+    );
+    expect(args.filter((a) => a === '--settings')).toHaveLength(1);
+    expect(args.slice(4)).toEqual([
+      '--settings',
+      '/s/c.json',
+      '--permission-mode',
+      'acceptEdits',
+      '--max-turns',
+      '3',
+    ]);
+    const mine = { hooks: { Stop: [{ hooks: [{ type: 'command', command: 'mine' }] }] } };
+    const baton = buildClaudeSettings(task());
+    const merged = mergeClaudeSettings({ ...mine, disableAllHooks: true, model: 'opus' }, baton);
+    expect(merged).toMatchObject({ model: 'opus', disableAllHooks: false });
+    expect(merged.hooks).toEqual({ ...baton.hooks, Stop: [...mine.hooks.Stop, ...baton.hooks.Stop] });
+  });
+
+  it('Claude: reads the user’s --settings as a file from its cwd, or as JSON text, and names one it cannot read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-flags-'));
+    temps.push(dir);
+    writeFileSync(join(dir, 'mine.json'), '{"model":"opus"}');
+    expect(readUserClaudeSettings('mine.json', dir)).toEqual({ model: 'opus' });
+    expect(readUserClaudeSettings(' {"model":"x"}', dir)).toEqual({ model: 'x' });
+    mkdirSync(join(dir, 'folder.json'));
+    expect(refusal(() => readUserClaudeSettings('folder.json', dir))).toEqual({
+      code: 'agents/config-unreadable',
+      message: `cannot read ${join(dir, 'folder.json')}: it is a folder, not a file`,
+    });
+    expect(refusal(() => readUserClaudeSettings('missing.json', dir))?.message).toBe(
+      `cannot read ${join(dir, 'missing.json')}, given to claude --settings: there is no such file`,
+    );
+  });
+
+  it('Codex: a -c notify=… of the user’s runs from the wrapper before Baton’s hook, not in its place', () => {
+    const t = task({ extra_args: ['-c', 'notify=["notify-send", "done"]', '-c', 'model="o3"'] });
+    expect(codexUserFlags(t).notify).toEqual(['notify-send', 'done']);
+    const args = buildCodexArgs(t, ['/usr/bin/node', '/s/codex-notify.mjs']);
+    expect(args.filter((a) => a.startsWith('notify='))).toEqual([
+      'notify=["/usr/bin/node","/s/codex-notify.mjs"]',
+    ]);
+    expect(args.slice(4)).toEqual(['--sandbox', 'workspace-write', '-c', 'model="o3"', '-']);
+    // The flag outranks the config file's notify, as in Codex.
+    expect(buildCodexNotifyPlan(t, 'notify = ["old"]\n', codexUserFlags(t).notify)).toEqual({
+      user: ['notify-send', 'done'],
+      baton: batonHookArgv(t, 'agent-turn-complete'),
+    });
+    expect(refusal(() => codexUserFlags(task({ extra_args: ['--config=notify=oops'] })))?.code).toBe(
+      'agents/codex-notify',
+    );
+  });
+
+  it('refuses an output format of the user’s, which would lose the usage, naming the flag', () => {
+    expect(refusal(() => buildClaudeArgs(task({ extra_args: ['--output-format', 'json'] }), 's'))).toEqual({
+      code: 'agents/reserved-flag',
+      message:
+        'the flags for claude set --output-format, which Baton sets itself: stream-json, from which it reads the usage and the denied tool calls',
+    });
+    expect(refusal(() => buildClaudeArgs(task({ args: ['--bare'] }), 's'))?.code).toBe(
+      'agents/reserved-flag',
+    );
+    expect(refusal(() => buildGeminiArgs(task({ extra_args: ['--output-format=json'] })))?.code).toBe(
+      'agents/reserved-flag',
+    );
+    expect(refusal(() => buildOpenCodeArgs(task({ extra_args: ['--format', 'default'] })))?.code).toBe(
+      'agents/reserved-flag',
+    );
+  });
+});
