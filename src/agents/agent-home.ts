@@ -49,7 +49,7 @@ export function mirrorEntries(
 }
 
 /** The names in a folder; none when it is missing or not a folder. */
-function entriesOf(dir: string): string[] {
+export function entriesOf(dir: string): string[] {
   return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : [];
 }
 

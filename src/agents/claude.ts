@@ -17,11 +17,12 @@
  * Observed with Claude Code 2.1.197: Stop → SessionEnd → exit; `Notification` does not fire in `-p`
  * mode, so a headless run's "needs input" is its `permission_denials`, which `parseUsage` reports.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
+import { readRegular } from '../open-regular.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
@@ -100,16 +101,11 @@ export function writeClaudeHome(env: NodeJS.ProcessEnv, shadowDir: string): stri
   const user = claudeUserPaths(env);
   makePrivateDir(shadowDir);
   linkEntries(user.configDir, shadowDir, CLAUDE_LINKED_ENTRIES);
-  const copies: string[] = [];
-  if (existsSync(user.globalConfig)) {
-    const copy = join(
-      shadowDir,
-      user.globalConfig.endsWith('.config.json') ? '.config.json' : '.claude.json',
-    );
-    writePrivateFile(copy, readFileSync(user.globalConfig, 'utf8'));
-    copies.push(copy);
-  }
-  return copies;
+  const text = readUserConfig(user.globalConfig, 'Claude Code');
+  if (text === undefined) return [];
+  const copy = join(shadowDir, user.globalConfig.endsWith('.config.json') ? '.config.json' : '.claude.json');
+  writePrivateFile(copy, text);
+  return [copy];
 }
 
 /** Where an administrator's managed Claude settings live (they override every other layer). */
@@ -129,7 +125,8 @@ export function claudeHooksOffReason(managed: unknown, file: string): string | u
 
 function readManagedSettings(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    // A regular file only: a FIFO there would block the run.
+    return JSON.parse(readRegular(file, { followLinks: true })?.toString('utf8') ?? '');
   } catch {
     return undefined; // absent or unreadable: Claude ignores it too
   }

@@ -17,14 +17,14 @@
  * folder) that first calls the program the user configured, then `baton hook agent-turn-complete`.
  * Observed with Codex CLI 0.169.0.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { makePrivateDir, mirrorEntries, writePrivateFile } from './agent-home.js';
+import { makePrivateDir, mirrorEntries, readUserConfig, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
@@ -183,10 +183,9 @@ export const codexAdapter: AgentAdapter = {
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
     const userHome = codexHome(task.env);
-    const userConfig = join(userHome, 'config.toml');
     const plan = buildCodexNotifyPlan(
       task,
-      existsSync(userConfig) ? readFileSync(userConfig, 'utf8') : undefined,
+      readUserConfig(join(userHome, 'config.toml'), 'Codex CLI'),
       codexUserFlags(task).notify,
     );
     const home = join(task.scratchDir, 'codex-home');

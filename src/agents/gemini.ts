@@ -24,7 +24,6 @@
  * forced on. Gemini writes its chats, history and project registry there, never in the user's home.
  * Observed with Gemini CLI 0.61.0.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +31,7 @@ import type { ParseError } from 'jsonc-parser';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, writePrivateFile } from './agent-home.js';
+import { entriesOf, linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
 import { lastEventOfType, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectExecutable } from './executable.js';
@@ -172,12 +171,11 @@ export function writeGeminiHome(
   const shadowDir = join(shadowHome, '.gemini');
   makePrivateDir(shadowHome);
   linkEntries(realHome, shadowHome, GEMINI_HOME_LINKED_ENTRIES);
-  const memory = existsSync(realDir) ? readdirSync(realDir).filter((n) => n.endsWith('.md')) : [];
+  const memory = entriesOf(realDir).filter((n) => n.endsWith('.md'));
   linkEntries(realDir, shadowDir, [...GEMINI_LINKED_ENTRIES, ...memory]);
   const userFile = join(realDir, 'settings.json');
-  const user = existsSync(userFile)
-    ? parseGeminiSettings(readFileSync(userFile, 'utf8'), userFile)
-    : undefined;
+  const text = readUserConfig(userFile, 'Gemini CLI');
+  const user = text === undefined ? undefined : parseGeminiSettings(text, userFile);
   const copy = join(shadowDir, 'settings.json');
   writePrivateFile(copy, `${JSON.stringify(mergeGeminiSettings(user, hooks, alsoOff), null, 2)}\n`);
   return [copy];
@@ -190,8 +188,9 @@ export function writeGeminiHome(
  */
 export function readGeminiWorkspace(worktree: string): { hooksOff?: string; hookNames: string[] } {
   const file = join(worktree, '.gemini', 'settings.json');
-  if (!existsSync(file)) return { hookNames: [] };
-  const settings = parseGeminiSettings(readFileSync(file, 'utf8'), file);
+  const text = readUserConfig(file, 'Gemini CLI');
+  if (text === undefined) return { hookNames: [] };
+  const settings = parseGeminiSettings(text, file);
   const config = objectOf(settings.hooksConfig);
   const hookNames = hookNamesOf(objectOf(settings.hooks) ?? {});
   if (config?.enabled === false) {

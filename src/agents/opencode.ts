@@ -17,13 +17,18 @@
  * (private copies) and OpenCode's plugin installs; in the data folder only `auth.json` and
  * `mcp-auth.json`. Its sessions, logs, snapshots and state are written there.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, mirrorEntries, writePrivateFile } from './agent-home.js';
+import {
+  linkEntries,
+  makePrivateDir,
+  mirrorEntries,
+  readUserConfig,
+  writePrivateFile,
+} from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
 import { detectExecutable } from './executable.js';
 import { refuseReservedFlags, stdinLaunch, userFlags } from './launch-args.js';
@@ -164,10 +169,10 @@ export function writeOpenCodeHome(
   }
   const copies: string[] = [];
   for (const name of OPENCODE_COPIED_CONFIG) {
-    const from = join(user.config, 'opencode', name);
-    if (!existsSync(from)) continue;
+    const text = readUserConfig(join(user.config, 'opencode', name), 'OpenCode');
+    if (text === undefined) continue;
     const copy = join(shadowRoot, 'config', 'opencode', name);
-    writePrivateFile(copy, readFileSync(from, 'utf8'));
+    writePrivateFile(copy, text);
     copies.push(copy);
   }
   return { vars, copies };

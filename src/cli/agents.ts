@@ -7,7 +7,7 @@ import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { palette, renderTable } from '../terminal/style.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
 /** The project's config when run inside a repository, else the defaults for the current folder. */
@@ -33,7 +33,8 @@ export const registerAgents: RegisterCommand = (program, ctx) => {
     .description(
       'List every agent adapter: whether its CLI is installed (on PATH, or agents.<name>.command in the config), ' +
         `its version and path, whether its own hooks report to Baton, and the exact command Baton would run for a sample feature (${SAMPLE_FEATURE_ID}), ` +
-        'with the config overrides applied. The task reaches the agent on stdin (Aider: --message-file); the prompt itself is not shown.',
+        'with the config overrides applied, or why it cannot be built (a config file of the agent that Baton cannot read, a refused flag). ' +
+        'The task reaches the agent on stdin (Aider: --message-file); the prompt itself is not shown. Nothing is written.',
     )
     .option('--json', 'print the list as JSON')
     .action(async (flags: { json?: boolean }) => {
@@ -60,7 +61,10 @@ export const registerAgents: RegisterCommand = (program, ctx) => {
           r.path ?? p.dim(r.installHint),
         ]),
       );
-      const commands = reports.map((r) => `  ${p.bold(r.name)}: ${r.command}`).join('\n');
+      // A problem quotes a path of the user's: shown with its control characters escaped.
+      const commands = reports
+        .map((r) => `  ${p.bold(r.name)}: ${r.command ?? p.red(escapeControl(r.problem ?? ''))}`)
+        .join('\n');
       const configNote = config.file && existsSync(config.file) ? ` (with ${config.file})` : '';
       ctx.stdout.write(
         `${table}\ncommands for ${SAMPLE_FEATURE_ID}${configNote}, run in its worktree:\n${commands}\n` +

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentReport } from '../../src/agents/inventory.js';
-import { fixture, runBaton } from '../rig/cli.js';
+import { BATON_BIN, fixture, runBaton } from '../rig/cli.js';
 import { AGENT_BIN_DIR, agentBin, deferAfterEach, isolatedEnv, projectFor } from './agent-rig.js';
 
 const defer = deferAfterEach();
@@ -72,5 +73,84 @@ describe('baton agents', () => {
     );
     expect(r.stdout).toContain('commands for feature-001-example');
     expect(r.stdout).toMatch(/^ {2}codex: CODEX_HOME=\S+\/scratch\/codex-home codex exec --json -c /m);
+  });
+
+  it('shows a problem with one agent’s config on its row and lists the others', async () => {
+    const repo = projectFor('claude');
+    defer(() => repo.cleanup());
+    const home = repo.home;
+    mkdirSync(join(home, '.gemini'), { recursive: true });
+    writeFileSync(join(home, '.gemini', 'settings.json'), '{ "general": {}, }');
+    mkdirSync(join(home, '.claude.json'));
+    mkdirSync(join(home, '.codex', 'config.toml'), { recursive: true });
+    mkdirSync(join(home, '.config', 'opencode', 'opencode.json'), { recursive: true });
+    const env = isolatedEnv(home, { PATH: `${fixture('agents')}:${AGENT_BIN_DIR}:/usr/bin:/bin` });
+
+    const r = await runBaton(['agents', '--json'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const agents = (JSON.parse(r.stdout) as { agents: AgentReport[] }).agents;
+    const problems = Object.fromEntries(agents.map((a) => [a.name, a.problem]));
+    expect(problems).toEqual({
+      claude: expect.stringContaining(
+        `cannot read ${join(home, '.claude.json')}: it is a folder, not a file [agents/config-unreadable]`,
+      ),
+      codex: expect.stringContaining(`${join(home, '.codex', 'config.toml')}: it is a folder`),
+      gemini: expect.stringContaining(
+        `cannot read ${join(home, '.gemini', 'settings.json')}: it is not a JSON object [agents/gemini-settings]`,
+      ),
+      opencode: expect.stringContaining(
+        `${join(home, '.config', 'opencode', 'opencode.json')}: it is a folder`,
+      ),
+      aider: null,
+      demo: null,
+    });
+    expect(agents.find((a) => a.name === 'aider')?.command).toMatch(/^aider --message-file /);
+
+    // `baton run` names the file, as a user error, before the agent starts.
+    const dry = await runBaton(['run', '--dry-run'], { cwd: repo.root, env });
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toContain(
+      `cannot read ${join(home, '.claude.json')}: it is a folder, not a file [agents/config-unreadable]`,
+    );
+    expect(dry.stderr).not.toContain('internal error');
+  });
+
+  it('does not wait on a FIFO in place of an agent’s config file', () => {
+    const repo = projectFor('claude');
+    defer(() => repo.cleanup());
+    mkdirSync(join(repo.home, '.gemini'), { recursive: true });
+    execFileSync('mkfifo', [join(repo.home, '.gemini', 'settings.json')]);
+    const env = isolatedEnv(repo.home, { PATH: `${fixture('agents')}:${AGENT_BIN_DIR}:/usr/bin:/bin` });
+    const r = spawnSync(process.execPath, [BATON_BIN, 'agents', '--json'], {
+      cwd: repo.root,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    const gemini = (JSON.parse(r.stdout) as { agents: AgentReport[] }).agents.find(
+      (a) => a.name === 'gemini',
+    );
+    expect(gemini?.problem).toContain('it is a FIFO, not a file');
+  });
+
+  it('writes nothing, even where the sample feature has a worktree of an earlier run', async () => {
+    const repo = projectFor('aider');
+    defer(() => repo.cleanup());
+    const worktree = join(
+      repo.root,
+      '..',
+      `${repo.root.split('/').at(-1)}.baton-worktrees`,
+      'feature-001-example',
+    );
+    repo.git('worktree', 'add', '-q', '-b', 'baton/feature-001-example', worktree);
+    const exclude = join(repo.root, '.git', 'info', 'exclude');
+    const before = readFileSync(exclude, 'utf8');
+    const env = isolatedEnv(repo.home, { PATH: `${fixture('agents')}:/usr/bin:/bin` });
+    const r = await runBaton(['agents'], { cwd: repo.root, env });
+    expect(r.code).toBe(0);
+    expect(readFileSync(exclude, 'utf8')).toBe(before);
   });
 });
