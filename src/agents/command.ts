@@ -1,4 +1,5 @@
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
+import { printableArg } from './shell-words.js';
 
 /**
  * The `command` agent: any shell command, run through `sh -c` in the worktree. It learns its task
@@ -14,7 +15,9 @@ export function commandAdapter(command: string): AgentAdapter {
       return { installed: true };
     },
     async prepare(_task: AgentTask): Promise<AgentLaunch> {
-      return { command, args: [], shell: true, env: {}, display: `sh -c ${JSON.stringify(command)}` };
+      // Shell-quoted as every shown command is: pasted, it runs this very command, with no `$HOME` or
+      // backquote expanded on the way, and control characters shown escaped.
+      return { command, args: [], shell: true, env: {}, display: `sh -c ${printableArg(command)}` };
     },
     parseUsage() {
       return undefined;
