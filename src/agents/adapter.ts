@@ -54,6 +54,8 @@ export interface AgentDetection {
   installed: boolean;
   path?: string;
   version?: string;
+  /** What to do when it is not installed, when not the adapter's `installHint` (a configured path that is not there). */
+  hint?: string;
 }
 
 /** One agent's integration: launch, hook wiring, usage accounting. */
@@ -65,8 +67,11 @@ export interface AgentAdapter {
   readonly installHint: string;
   /** Whether the agent has a hook system Baton wires to `baton hook` (otherwise process exit is the signal). */
   readonly hasOwnHooks: boolean;
-  /** Finds the agent's program (`override.command` when the config names one) and its version. */
-  detect(env: NodeJS.ProcessEnv, override?: AgentOverride): Promise<AgentDetection>;
+  /**
+   * Finds the agent's program (`override.command` when the config names one, a relative path taken
+   * from `root`, the repository root; default the current folder) and its version, as the launch runs it.
+   */
+  detect(env: NodeJS.ProcessEnv, override?: AgentOverride, root?: string): Promise<AgentDetection>;
   /** Builds the launch, writing any settings it needs into `task.scratchDir` (never the worktree). */
   prepare(task: AgentTask): Promise<AgentLaunch>;
   /**

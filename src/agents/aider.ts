@@ -19,7 +19,7 @@ import { git } from '../git/git.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { looksRateLimited } from './agent-output.js';
-import { detectExecutable } from './executable.js';
+import { detectAgent } from './executable.js';
 import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
 
 /** The argv after `aider` (pure): the task file, no questions, history in the scratch folder, the user's flags. */
@@ -108,15 +108,20 @@ export const aiderAdapter: AgentAdapter = {
   installHint:
     'Install Aider: python -m pip install aider-install && aider-install (https://aider.chat/docs/install.html)',
   hasOwnHooks: false,
-  detect(env, override) {
-    return detectExecutable(override?.command ?? 'aider', env);
+  detect(env, override, root) {
+    return detectAgent({ name: 'aider', command: 'aider' }, env, override, root);
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     mkdirSync(task.scratchDir, { recursive: true });
     await excludeAiderFiles(task.worktree);
-    const command = programOf(task, 'aider');
+    const program = programOf(task, 'aider');
     const args = buildAiderArgs(task);
-    return { command, args, env: launchEnv(task, {}), display: displayLaunch(command, args) };
+    return {
+      command: program.path,
+      args,
+      env: launchEnv(task, {}),
+      display: displayLaunch(program.shown, args),
+    };
   },
   parseUsage: parseAiderUsage,
   isRateLimited: isAiderRateLimited,

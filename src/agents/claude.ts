@@ -28,7 +28,7 @@ import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
 import { lastEventOfType, looksRateLimited, numberOf, objectOf } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
-import { detectExecutable } from './executable.js';
+import { detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
 /** The permission mode used unless the config sets `agents.claude.permission_mode`. */
@@ -272,8 +272,13 @@ export const claudeAdapter: AgentAdapter = {
   installHint:
     'Install Claude Code: npm install -g @anthropic-ai/claude-code (https://docs.anthropic.com/en/docs/claude-code/setup)',
   hasOwnHooks: true,
-  detect(env, override) {
-    return detectExecutable(override?.command ?? 'claude', env, { packageName: '@anthropic-ai/claude-code' });
+  detect(env, override, root) {
+    return detectAgent(
+      { name: 'claude', command: 'claude', packageName: '@anthropic-ai/claude-code' },
+      env,
+      override,
+      root,
+    );
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);

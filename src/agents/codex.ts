@@ -27,7 +27,7 @@ import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { makePrivateDir, mirrorEntries, readUserConfig, writePrivateFile } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
-import { detectExecutable } from './executable.js';
+import { detectAgent } from './executable.js';
 import { permissionFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
 /** The sandbox used unless the config sets `agents.codex.permission_mode`. */
@@ -177,8 +177,13 @@ export const codexAdapter: AgentAdapter = {
   displayName: 'Codex CLI',
   installHint: 'Install Codex CLI: npm install -g @openai/codex (https://github.com/openai/codex)',
   hasOwnHooks: true,
-  detect(env, override) {
-    return detectExecutable(override?.command ?? 'codex', env, { packageName: '@openai/codex' });
+  detect(env, override, root) {
+    return detectAgent(
+      { name: 'codex', command: 'codex', packageName: '@openai/codex' },
+      env,
+      override,
+      root,
+    );
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);

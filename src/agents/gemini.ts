@@ -34,7 +34,7 @@ import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { entriesOf, linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
 import { lastEventOfType, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
-import { detectExecutable } from './executable.js';
+import { detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch } from './launch-args.js';
 
 /** The approval mode used unless the config sets `agents.gemini.permission_mode`. */
@@ -239,8 +239,13 @@ export const geminiAdapter: AgentAdapter = {
   installHint:
     'Install Gemini CLI: npm install -g @google/gemini-cli (https://github.com/google-gemini/gemini-cli)',
   hasOwnHooks: true,
-  detect(env, override) {
-    return detectExecutable(override?.command ?? 'gemini', env, { packageName: '@google/gemini-cli' });
+  detect(env, override, root) {
+    return detectAgent(
+      { name: 'gemini', command: 'gemini', packageName: '@google/gemini-cli' },
+      env,
+      override,
+      root,
+    );
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     const realHome = task.env.GEMINI_CLI_HOME || task.env.HOME || homedir();

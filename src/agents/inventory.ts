@@ -58,7 +58,7 @@ export async function describeAgents(opts: {
   try {
     const reports: AgentReport[] = [];
     for (const adapter of opts.adapters) {
-      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name]);
+      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name], opts.config.root);
       const sample = await sampleCommand(adapter, opts, join(scratchRoot, adapter.name), shown);
       reports.push({
         name: adapter.name,
@@ -67,7 +67,7 @@ export async function describeAgents(opts: {
         version: found.version ?? null,
         path: found.path ?? null,
         hooks: adapter.hasOwnHooks,
-        installHint: adapter.installHint,
+        installHint: found.hint ?? adapter.installHint,
         ...sample,
       });
     }

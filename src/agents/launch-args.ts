@@ -2,6 +2,7 @@ import type { AgentOverride } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import type { AgentLaunch, AgentTask } from './adapter.js';
 import { removeFiles } from './agent-home.js';
+import { resolveAgentProgram } from './executable.js';
 import { formatCommand, quoteArg } from './shell-words.js';
 
 /**
@@ -108,9 +109,16 @@ function flagValue(
   return undefined;
 }
 
-/** The program to run: `agents.<name>.command` from the config, else the agent's usual name. */
-export function programOf(task: Pick<AgentTask, 'override'>, defaultCommand: string): string {
-  return task.override?.command ?? defaultCommand;
+/**
+ * The program to run: `agents.<name>.command` from the config, else the agent's usual name, found as
+ * `baton agents` finds it (`resolveAgentProgram`): `path` to start, `shown` for the displayed command.
+ */
+export function programOf(
+  task: Pick<AgentTask, 'override' | 'env' | 'config'>,
+  defaultCommand: string,
+): { path: string; shown: string } {
+  const command = task.override?.command ?? defaultCommand;
+  return resolveAgentProgram(command, task.env, task.override, task.config.root);
 }
 
 /**
@@ -147,7 +155,7 @@ export function displayLaunch(
  * all of `own`).
  */
 export function stdinLaunch(
-  task: Pick<AgentTask, 'override' | 'worktree' | 'prompt' | 'taskFile'>,
+  task: Pick<AgentTask, 'override' | 'worktree' | 'prompt' | 'taskFile' | 'env' | 'config'>,
   spec: {
     program: string;
     args: string[];
@@ -157,13 +165,16 @@ export function stdinLaunch(
     settleMs?: number;
   },
 ): AgentLaunch {
-  const command = programOf(task, spec.program);
+  const program = programOf(task, spec.program);
   return {
-    command,
+    command: program.path,
     args: spec.args,
     env: launchEnv(task, spec.own),
     stdin: task.prompt,
-    display: displayLaunch(command, spec.args, { stdinFrom: task.taskFile, env: spec.shown ?? spec.own }),
+    display: displayLaunch(program.shown, spec.args, {
+      stdinFrom: task.taskFile,
+      env: spec.shown ?? spec.own,
+    }),
     ...(spec.settleMs !== undefined ? { settleMs: spec.settleMs } : {}),
     cleanup: removeFiles(spec.copies ?? []),
   };

@@ -30,7 +30,7 @@ import {
   writePrivateFile,
 } from './agent-home.js';
 import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
-import { detectExecutable } from './executable.js';
+import { detectAgent } from './executable.js';
 import { refuseReservedFlags, stdinLaunch, userFlags } from './launch-args.js';
 
 /** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
@@ -184,8 +184,13 @@ export const opencodeAdapter: AgentAdapter = {
   displayName: 'OpenCode',
   installHint: 'Install OpenCode: npm install -g opencode-ai (https://opencode.ai/docs/)',
   hasOwnHooks: false,
-  detect(env, override) {
-    return detectExecutable(override?.command ?? 'opencode', env, { packageName: 'opencode-ai' });
+  detect(env, override, root) {
+    return detectAgent(
+      { name: 'opencode', command: 'opencode', packageName: 'opencode-ai' },
+      env,
+      override,
+      root,
+    );
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);

@@ -11,7 +11,7 @@ import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
 /** The project's config when run inside a repository, else the defaults for the current folder. */
-async function configFor(cwd: string): Promise<Config> {
+export async function configFor(cwd: string): Promise<Config> {
   let root: string;
   try {
     root = await findMainWorktree(cwd);

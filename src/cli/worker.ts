@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { configFor } from './agents.js';
 import type { RegisterCommand } from './commands.js';
 import { untilInterrupted } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
@@ -49,6 +50,8 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
         });
       const concurrency = readJobsFlag('worker', flags.jobs, 1);
       const { startWorker } = await import('../queue/worker.js');
+      // The agents are looked for as `baton agents` here finds them: with this folder's config.
+      const agentConfig = await configFor(ctx.cwd);
       const say = (line: string) => ctx.stderr.write(`baton worker: ${line}\n`);
       const running = await startWorker({
         queue,
@@ -65,6 +68,7 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
         ...(flags.dir ? { dir: flags.dir } : {}),
         ...(flags.name ? { name: flags.name } : {}),
         env: ctx.env,
+        agentConfig,
         batonCommand: [process.execPath, ctx.batonBin],
         ...(ctx.env.BATON_QUEUE_LOCK_MS ? { lockMs: Number(ctx.env.BATON_QUEUE_LOCK_MS) } : {}),
         ...(ctx.env.BATON_QUEUE_STALLED_MS ? { stalledMs: Number(ctx.env.BATON_QUEUE_STALLED_MS) } : {}),

@@ -6,6 +6,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADAPTERS } from '../agents/registry.js';
 import { isProcessAlive } from '../clean/inspect.js';
+import type { Config } from '../config-schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
 import { nothingAt, readRegular } from '../open-regular.js';
@@ -31,6 +32,11 @@ export interface WorkerOptions {
   dir?: string;
   name?: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * The config of the folder the worker runs in (its `agents.<name>.command` and `env`, relative paths
+   * from its `root`), with which each agent is looked for, as `baton agents` there would find it.
+   */
+  agentConfig?: Pick<Config, 'root' | 'agents'>;
   batonCommand: readonly string[];
   /** Lock duration and stalled-check interval, ms (short in tests). */
   lockMs?: number;
@@ -60,13 +66,13 @@ async function chooseAgents(opts: WorkerOptions): Promise<string[]> {
         exitCode: 2,
       });
     }
-    const found = await adapter.detect(opts.env, undefined);
+    const found = await adapter.detect(opts.env, opts.agentConfig?.agents[name], opts.agentConfig?.root);
     if (found.installed) chosen.push(name);
     else if (opts.agents) {
       throw new UserError(
         'worker/agent-missing',
         `agent "${name}" (${adapter.displayName}) is not installed on ${hostname()}; this worker cannot take its jobs`,
-        { hint: adapter.installHint },
+        { hint: found.hint ?? adapter.installHint },
       );
     }
   }

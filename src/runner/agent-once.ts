@@ -34,13 +34,13 @@ export async function assertAgentInstalled(
   config: Config,
 ): Promise<void> {
   const adapter = resolveAdapter(spec);
-  const found = await adapter.detect(env, config.agents[adapter.name]);
+  const found = await adapter.detect(env, config.agents[adapter.name], config.root);
   if (!found.installed) {
     throw new UserError(
       'agents/not-installed',
       `agent "${adapter.name}" (${adapter.displayName}) is not installed`,
       {
-        hint: adapter.installHint,
+        hint: found.hint ?? adapter.installHint,
       },
     );
   }

@@ -215,13 +215,13 @@ export async function resolveAgents(
   for (const { id, spec } of units) {
     const adapter = resolve(spec);
     if (!checked.has(adapter.name)) {
-      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name]);
+      const found = await adapter.detect(opts.env, opts.config.agents[adapter.name], opts.config.root);
       checked.set(adapter.name, found.installed);
       if (!found.installed) {
         throw new UserError(
           'agents/not-installed',
           `agent "${adapter.name}" (${adapter.displayName}) is not installed; it is needed for ${id}`,
-          { hint: adapter.installHint },
+          { hint: found.hint ?? adapter.installHint },
         );
       }
     }
