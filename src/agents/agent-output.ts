@@ -74,12 +74,39 @@ export function objectOf(v: unknown): Record<string, unknown> | undefined {
 /**
  * Wording that model APIs use for "slow down" (HTTP 429), "overloaded" (HTTP 529) and "unavailable"
  * (HTTP 503): Anthropic's `rate_limit_error`/`overloaded_error`, OpenAI's `rate_limit_exceeded`,
- * Google's `RESOURCE_EXHAUSTED`, and the plain-English forms the CLIs print around them.
+ * Google's `RESOURCE_EXHAUSTED` ("Resource has been exhausted"), and the plain-English forms the CLIs
+ * print around them.
  */
 export const RATE_LIMIT_PATTERN =
-  /rate[ _-]?limit|too many requests|overloaded|resource[ _]exhausted|\b(?:429|529)\b|service unavailable/i;
+  /rate[ _-]?limit|too many requests|overloaded|resource[ _](?:has been )?exhausted|\b(?:429|529)\b|service unavailable/i;
 
-/** Whether a failed run's output says the model API refused for load or quota; a success or a kill never is. */
-export function looksRateLimited(output: string, exitCode: number | null): boolean {
-  return exitCode !== null && exitCode !== 0 && RATE_LIMIT_PATTERN.test(output);
+/**
+ * Whether a failed run's error text says the model API refused for load or quota; a success or a kill
+ * never is. `errorText` is only what the agent itself said about why it stopped (its error events, its
+ * stderr, its last lines), never the transcript: code and tool output mention "rate limit" and 429 too.
+ */
+export function looksRateLimited(errorText: string, exitCode: number | null): boolean {
+  return exitCode !== null && exitCode !== 0 && RATE_LIMIT_PATTERN.test(errorText);
 }
+
+/** The last `count` non-blank lines of `output`, in order (where a text-only agent says why it stopped). */
+export function lastLines(output: string, count: number): string[] {
+  const lines = output.split('\n').filter((l) => l.trim() !== '');
+  return lines.slice(Math.max(0, lines.length - count));
+}
+
+/**
+ * The last `count` lines of a JSON-streaming agent's output that are not JSON objects: its stderr and
+ * its own notices (warnings, a stack trace as it gives up). The model's words and every tool's output
+ * come inside JSON events, so they are never among these.
+ */
+export function ownTextLines(output: string, count: number): string[] {
+  const lines = output.split('\n').filter((l) => {
+    const t = l.trim();
+    return t !== '' && !(t.startsWith('{') && t.endsWith('}'));
+  });
+  return lines.slice(Math.max(0, lines.length - count));
+}
+
+/** How many of its own text lines a JSON-streaming agent's rate-limit check reads (a stack trace's worth). */
+export const OWN_TEXT_LINES = 40;

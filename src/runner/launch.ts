@@ -6,6 +6,7 @@ import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
+import type { AgentRetrying } from '../log/events.js';
 import { readRegular } from '../open-regular.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import type { RunContext } from './context.js';
@@ -79,6 +80,62 @@ function logLength(file: string): number {
   return s?.isFile() ? s.size : 0;
 }
 
+/** `feature.started` for one attempt of the feature's agent. */
+function emitStarted(
+  ctx: RunContext,
+  {
+    feature,
+    p,
+    child,
+    attempt,
+    base,
+  }: { feature: Contract; p: FeaturePaths; child: Supervised; attempt: number; base: string },
+): void {
+  const id = feature.feature_id;
+  ctx.sink.emit({
+    type: 'feature.started',
+    feature_id: id,
+    status: 'running',
+    agent: agentLabel(ctx.agents.get(id)!.spec),
+    branch: p.branch,
+    worktree: p.worktree,
+    log_file: p.logFile,
+    port: ctx.portOf(id).port,
+    ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
+    ...(attempt > 1 ? { attempt } : {}),
+    base_commit: base,
+  });
+}
+
+/** A failed attempt's retry, as `agent.retrying` tells it, or undefined when the agent is not run again. */
+function nextRetry(
+  ctx: RunContext,
+  rateLimited: boolean,
+  exit: ProcessExit,
+  done: { rateLimited: number; failed: number; maxFailed: number },
+): Omit<AgentRetrying, 'type' | 'feature_id' | 'v' | 'ts' | 'run_id'> | undefined {
+  const { retry } = ctx.opts.config;
+  if (rateLimited && done.rateLimited < retry.attempts) {
+    return {
+      reason: 'rate-limited',
+      exit_code: exit.exitCode,
+      retry: done.rateLimited + 1,
+      of: retry.attempts,
+      delay_ms: Math.round(retry.initial_delay_s * retry.factor ** done.rateLimited * 1000),
+    };
+  }
+  if (done.failed < done.maxFailed) {
+    return {
+      reason: 'failed',
+      exit_code: exit.exitCode,
+      retry: done.failed + 1,
+      of: done.maxFailed,
+      delay_ms: 0,
+    };
+  }
+  return undefined;
+}
+
 /**
  * Runs the feature's agent until it exits for good: a rate-limited exit is retried with backoff
  * (config `retry`), any other failure up to the contract's `retries`. Emits `feature.started` for
@@ -94,7 +151,7 @@ export async function launchAgent(
 ): Promise<AgentRun> {
   const { opts } = ctx;
   const id = feature.feature_id;
-  const { adapter, spec } = ctx.agents.get(id)!;
+  const { adapter } = ctx.agents.get(id)!;
   const timeoutMinutes = feature.timeout_minutes ?? opts.config.timeout_minutes;
   const timeoutMs = timeoutMinutes !== undefined ? Math.round(timeoutMinutes * 60_000) : undefined;
   const maxRetries = feature.retries ?? 0;
@@ -120,20 +177,7 @@ export async function launchAgent(
     const detach = opts.control?.attach(id, () => void child.stop('stop'));
     const tracker = new ProcessTracker(child.pid ?? -1);
     // An adopted window's `feature.started` is the dead orchestrator's; the run's `adopted_windows` says it goes on.
-    if (!adopted)
-      ctx.sink.emit({
-        type: 'feature.started',
-        feature_id: id,
-        status: 'running',
-        agent: agentLabel(spec),
-        branch: p.branch,
-        worktree: p.worktree,
-        log_file: p.logFile,
-        port: ctx.portOf(id).port,
-        ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
-        ...(attempt > 1 ? { attempt } : {}),
-        base_commit: base,
-      });
+    if (!adopted) emitStarted(ctx, { feature, p, child, attempt, base });
     if (opts.signal.aborted) void child.stop('interrupt');
     const exit = await child.exited;
     tracked.push(...tracker.stop());
@@ -150,15 +194,17 @@ export async function launchAgent(
     });
     const stopped = exit.stoppedBy === 'user' || opts.control?.stoppedFor(id);
     if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut || stopped) return done();
-    if (adapter.isRateLimited(output, exit.exitCode) && rateLimitRetries < opts.config.retry.attempts) {
-      const delay = opts.config.retry.initial_delay_s * opts.config.retry.factor ** rateLimitRetries * 1000;
-      rateLimitRetries++;
-      await sleep(delay, opts.signal);
+    const retry = nextRetry(ctx, adapter.isRateLimited(output, exit.exitCode), exit, {
+      rateLimited: rateLimitRetries,
+      failed: failureRetries,
+      maxFailed: maxRetries,
+    });
+    if (retry) {
+      ctx.sink.emit({ type: 'agent.retrying', feature_id: id, ...retry });
+      if (retry.reason === 'rate-limited') rateLimitRetries++;
+      else failureRetries++;
+      await sleep(retry.delay_ms, opts.signal);
       if (opts.signal.aborted) return done();
-      continue;
-    }
-    if (failureRetries < maxRetries) {
-      failureRetries++;
       continue;
     }
     return done();

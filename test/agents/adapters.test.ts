@@ -427,6 +427,77 @@ describe('rate limits in general', () => {
   });
 });
 
+describe('rate limits are read from what the agent said, not from its transcript', () => {
+  // Code and tool output that talk about rate limits, as a feature implementing one prints them.
+  const code =
+    'export function rateLimit() { /* token bucket rate limit: answer 429, or 529 when overloaded */ }';
+  const json = (...events: object[]) => events.map((e) => JSON.stringify(e)).join('\n');
+
+  it('Claude: the result event decides when there is one; without it, only its stderr', () => {
+    const toolResult = { type: 'user', message: { content: [{ type: 'tool_result', content: code }] } };
+    const maxTurns = { type: 'result', subtype: 'error_max_turns', is_error: true, api_error_status: null };
+    expect(isClaudeRateLimited(json(toolResult, maxTurns), 1)).toBe(false);
+    expect(isClaudeRateLimited(json(toolResult, { ...maxTurns, api_error_status: 529 }), 1)).toBe(true);
+    expect(isClaudeRateLimited(json(toolResult), 1)).toBe(false);
+    expect(isClaudeRateLimited(`${json(toolResult)}\nError: 529 {"type":"overloaded_error"}`, 1)).toBe(true);
+  });
+
+  it('Codex: its error and turn.failed events and its stderr, never a command’s output', () => {
+    const ran = { type: 'item.completed', item: { type: 'command_execution', aggregated_output: code } };
+    const failed = { type: 'turn.failed', error: { message: 'stream disconnected before completion' } };
+    expect(isCodexRateLimited(json(ran, failed), 1)).toBe(false);
+    expect(isCodexRateLimited(json(ran, { type: 'agent_message', text: code }), 1)).toBe(false);
+    const limited = { type: 'turn.failed', error: { message: 'exceeded retry limit, last status: 429' } };
+    expect(isCodexRateLimited(json(ran, limited), 1)).toBe(true);
+  });
+
+  it('Gemini: a successful result never; a failed one by its message and Gemini’s stderr', () => {
+    const tool = { type: 'tool_result', status: 'success', output: code };
+    const result = (status: string, message?: string) => ({
+      type: 'result',
+      status,
+      ...(message ? { error: { type: 'unknown', message } } : {}),
+    });
+    expect(isGeminiRateLimited(json(tool, result('error', 'Reached max session turns')), 1)).toBe(false);
+    expect(isGeminiRateLimited(json(tool, result('success')), 1)).toBe(false);
+    expect(
+      isGeminiRateLimited(
+        json(tool, result('error', '[API Error: Resource has been exhausted (e.g. check quota).]')),
+        1,
+      ),
+    ).toBe(true);
+  });
+
+  it('OpenCode: the error event’s status code decides; a tool’s output never counts', () => {
+    const tool = { type: 'tool_use', part: { tool: 'bash', state: { status: 'completed', output: code } } };
+    const error = (data: object) => ({ type: 'error', error: { name: 'APIError', data } });
+    expect(isOpenCodeRateLimited(json(tool), 1)).toBe(false);
+    expect(
+      isOpenCodeRateLimited(json(tool, error({ message: 'Rate limit reached', statusCode: 500 })), 1),
+    ).toBe(false);
+    expect(isOpenCodeRateLimited(json(tool, error({ message: 'Rate limit reached for requests' })), 1)).toBe(
+      true,
+    );
+  });
+
+  it('Aider: only its last lines, where it says why it stopped', () => {
+    const transcript = [
+      'src/limit.ts',
+      '```',
+      code,
+      '```',
+      ...Array(10).fill('Applied edit to src/limit.ts'),
+    ];
+    expect(isAiderRateLimited([...transcript, 'Tokens: 2k sent, 100 received.'].join('\n'), 1)).toBe(false);
+    expect(
+      isAiderRateLimited(
+        [...transcript, 'litellm.RateLimitError: AnthropicException - rate_limit_error'].join('\n'),
+        1,
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('versions', () => {
   it('reads an npm-installed CLI’s version from its package, and parses --version output', () => {
     agentBin('gemini');
