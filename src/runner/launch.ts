@@ -7,8 +7,8 @@ import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
 import type { AgentRetrying } from '../log/events.js';
-import { readRegular } from '../open-regular.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
+import { readAttemptOutput } from './attempt-output.js';
 import type { RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
 
@@ -64,14 +64,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/**
- * The agent log from `offset` on. The agent can reach `.baton/` and replace its log: only a regular
- * file is read (a FIFO put in its place would block the orchestrator), and what else is there reads as empty.
- */
-function readFrom(file: string, offset: number): string {
-  return readRegular(file)?.subarray(offset).toString('utf8') ?? '';
 }
 
 /** How long the agent log already is (a retry appends to it); nothing but a regular file counts. */
@@ -184,7 +176,7 @@ export async function launchAgent(
     detach?.();
     ctx.running.delete(child);
     owned.delete(child);
-    const output = readFrom(p.logFile, logOffset);
+    const output = adapter.ignoresOutput ? '' : readAttemptOutput(p.logFile, logOffset);
     const done = (): AgentRun => ({
       exit,
       output,

@@ -108,3 +108,37 @@ describe('agent retries', () => {
     expect(r.stdout).toMatch(/hello: agent rate-limited \(exit 1\); retry 1 of 2 in 0 s/);
   });
 });
+
+/** Grows the agent's own log past V8's longest string (0x1fffffe8 characters) at once: a sparse 600 MB. */
+const GROW_LOG = 'truncate -s +600M "$(dirname "$BATON_TASK_FILE")/agent.log"';
+
+describe('an agent that prints more than a string can hold', () => {
+  it('a command agent: its work is committed, its log never read', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        { id: 'hello', agent: { command: `mkdir -p src/hello && echo hi > src/hello/x && ${GROW_LOG}` } },
+      ]),
+    });
+    repos.push(repo);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(repo.git('show', 'baton/hello:src/hello/x')).toBe('hi');
+  });
+
+  it('Claude: its usage is still read from the end of the log', async () => {
+    const repo = repoWithFakeClaude(
+      [
+        'mkdir -p src/hello && echo hi > src/hello/x',
+        GROW_LOG,
+        'echo',
+        print({ type: 'result', subtype: 'success', is_error: false, total_cost_usd: 1.5, num_turns: 3 }),
+      ].join('\n'),
+    );
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    const exited = events(repo).find((e) => e.type === 'agent.exited');
+    expect(exited).toMatchObject({ exit_code: 0, usage: { cost_usd: 1.5, turns: 3 } });
+  });
+});
