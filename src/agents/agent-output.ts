@@ -1,3 +1,5 @@
+import type { AgentUsage } from '../log/events.js';
+
 /** Every line of an agent's output that is a JSON object, in order; other lines are skipped. */
 export function jsonObjectLines(output: string): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
@@ -57,6 +59,24 @@ export function tokenUsage(
     ...(input !== undefined ? { input_tokens: input } : {}),
     ...(output !== undefined ? { output_tokens: output } : {}),
   };
+}
+
+/**
+ * Two attempts' usage as one: every figure summed (each attempt was a session of its own, paid for),
+ * the refused tool calls of both listed. A figure neither reported stays absent (pure).
+ */
+export function addUsage(a: AgentUsage | undefined, b: AgentUsage | undefined): AgentUsage | undefined {
+  if (!a || !b) return a ?? b;
+  const out: AgentUsage = {};
+  for (const key of ['cost_usd', 'input_tokens', 'output_tokens', 'turns'] as const) {
+    const x = a[key];
+    const y = b[key];
+    // Cents of two costs add up to float noise (0.1 + 0.2); eight decimals is below any price.
+    if (x !== undefined || y !== undefined) out[key] = Math.round(((x ?? 0) + (y ?? 0)) * 1e8) / 1e8;
+  }
+  const denials = [...(a.permission_denials ?? []), ...(b.permission_denials ?? [])];
+  if (denials.length > 0) out.permission_denials = denials;
+  return out;
 }
 
 /** Reads a finite, non-negative number, or undefined. */

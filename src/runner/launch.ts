@@ -1,12 +1,13 @@
 import { lstatSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
+import { addUsage } from '../agents/agent-output.js';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
-import type { AgentRetrying } from '../log/events.js';
+import type { AgentRetrying, AgentUsage } from '../log/events.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import { readAttemptOutput } from './attempt-output.js';
 import type { RunContext } from './context.js';
@@ -43,10 +44,11 @@ export async function startAgent(
   return cleanup ? { ...child, exited: child.exited.finally(cleanup) } : child;
 }
 
-/** How the agent's last attempt ended, what it printed, and how long all attempts took (monotonic). */
+/** How the agent's last attempt ended, what all its attempts reported using, and how long they took (monotonic). */
 export interface AgentRun {
   exit: ProcessExit;
-  output: string;
+  /** Cost, tokens and turns summed over every attempt of this run (a retry is paid for too). */
+  usage?: AgentUsage;
   durationMs: number;
   timeoutMs?: number;
   /** Every process seen under the agent while it ran, so daemons that left its group can be found. */
@@ -154,6 +156,7 @@ export async function launchAgent(
   const adoptedFor = Date.now() - Date.parse(adoptedWindow?.startedAt ?? '');
   const started = performance.now() - (Number.isFinite(adoptedFor) ? Math.max(0, adoptedFor) : 0);
   const tracked: ProcessInfo[] = [];
+  let usage: AgentUsage | undefined;
   for (let attempt = 1; ; attempt++) {
     const logOffset = logLength(p.logFile);
     const agentOpts = { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
@@ -177,9 +180,10 @@ export async function launchAgent(
     ctx.running.delete(child);
     owned.delete(child);
     const output = adapter.ignoresOutput ? '' : readAttemptOutput(p.logFile, logOffset);
+    usage = addUsage(usage, adapter.parseUsage(output));
     const done = (): AgentRun => ({
       exit,
-      output,
+      ...(usage ? { usage } : {}),
       durationMs: Math.round(performance.now() - started),
       tracked,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),

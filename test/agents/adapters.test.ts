@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentTask } from '../../src/agents/adapter.js';
-import { looksRateLimited } from '../../src/agents/agent-output.js';
+import { addUsage, looksRateLimited } from '../../src/agents/agent-output.js';
 import { buildAiderArgs, isAiderRateLimited, parseAiderUsage } from '../../src/agents/aider.js';
 import { batonHookArgv, batonHookCommand } from '../../src/agents/baton-hook.js';
 import {
@@ -495,6 +495,20 @@ describe('rate limits are read from what the agent said, not from its transcript
         1,
       ),
     ).toBe(true);
+  });
+});
+
+describe('usage over attempts', () => {
+  it('sums every figure, lists both attempts’ denials, and keeps what neither reported absent', () => {
+    const denied = { tool: 'Bash', detail: 'curl x' };
+    expect(
+      addUsage(
+        { cost_usd: 0.1, turns: 40, permission_denials: [denied] },
+        { cost_usd: 0.2, input_tokens: 5 },
+      ),
+    ).toEqual({ cost_usd: 0.3, input_tokens: 5, turns: 40, permission_denials: [denied] });
+    expect(addUsage(undefined, { turns: 1 })).toEqual({ turns: 1 });
+    expect(addUsage(undefined, undefined)).toBeUndefined();
   });
 });
 

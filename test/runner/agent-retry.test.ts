@@ -109,6 +109,33 @@ describe('agent retries', () => {
   });
 });
 
+describe('usage over attempts', () => {
+  it('sums the cost and turns of every attempt, the failed ones included', async () => {
+    const repo = repoWithFakeClaude(
+      [
+        'mkdir -p src/hello',
+        print({ type: 'result', subtype: 'success', is_error: false, total_cost_usd: 3.5, num_turns: 40 }),
+        'if [ -f src/hello/.tried ]; then echo ok > src/hello/x; exit 0; fi',
+        'touch src/hello/.tried',
+        'exit 1',
+      ].join('\n'),
+      { retries: 1 },
+    );
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    const log = events(repo);
+    expect(log.filter((e) => e.type === 'feature.started')).toHaveLength(2);
+    expect(log.filter((e) => e.type === 'agent.retrying')).toMatchObject([
+      { reason: 'failed', retry: 1, of: 1 },
+    ]);
+    expect(log.find((e) => e.type === 'agent.exited')).toMatchObject({ usage: { cost_usd: 7, turns: 80 } });
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Array<{ usage?: { cost_usd?: number; turns?: number } }>;
+    };
+    expect(status.features[0]?.usage).toMatchObject({ cost_usd: 7, turns: 80 });
+  });
+});
+
 /** Grows the agent's own log past V8's longest string (0x1fffffe8 characters) at once: a sparse 600 MB. */
 const GROW_LOG = 'truncate -s +600M "$(dirname "$BATON_TASK_FILE")/agent.log"';
 
