@@ -77,10 +77,15 @@ function openInBrowser(ctx: CliContext, file: string): void {
 export const registerDemo: RegisterCommand = (program, ctx, setExit, runSubcommand) => {
   program
     .command('demo')
-    .description(
+    .summary(
       'run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader\n' +
         '(Upload, Grade, Feedback), decompose its spec into contracts, lint, plan, parallel agents, checks,\n' +
         'integration with tests, report',
+    )
+    .description(
+      'Run the whole method on a built-in example with no API key: a fresh repo with the Assignment Grader ' +
+        '(Upload, Grade, Feedback), decompose its spec into contracts, lint, plan, parallel agents, checks, ' +
+        'integration with tests, report. Ctrl-C stops it at the step it is in (exit 130).',
     )
     .option('--dir <dir>', 'where to create the demo repository (default: a new temporary folder)')
     .option('--agent-seconds <s>', "the scripted agent's working time per feature", '8')
