@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
 import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
@@ -8,7 +8,7 @@ import type { AgentSpec } from './contracts/schema.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
-import { isInside } from './path-inside.js';
+import { isInside, realNearest } from './path-inside.js';
 import { yaml } from './text/yaml.js';
 
 /** Config file names, in the order they are looked for. */
@@ -236,13 +236,7 @@ function lineOf(text: string, key: PropertyKey | undefined): { line?: number } {
 
 /** Whether `path` (or, when it does not exist yet, its nearest existing folder) is really inside `root`. */
 function insideReal(root: string, path: string): boolean {
-  let at = path;
-  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
-  try {
-    return isInside(realpathSync(root), realpathSync(at));
-  } catch {
-    return true;
-  }
+  return isInside(realNearest(root), realNearest(path));
 }
 
 /** A warning for each config file beside the one read: the first of `CONFIG_FILES` wins, the others are ignored. */

@@ -208,11 +208,21 @@ export async function lintProject(cwd: string): Promise<LintReport> {
   if (errors.length > 0) {
     // The contracts that did parse are planned and linted too, so one pass shows every problem.
     const parsed = lintParsed(contracts, new Set(folders), await listing);
-    return { root, contracts: undefined, diagnostics: [...errors, ...parsed, ...warnings] };
+    return {
+      root,
+      contracts: undefined,
+      diagnostics: [...errors, ...parsed, ...config.warnings, ...warnings],
+    };
   }
   const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
-    return { root, contracts: contracts.length, diagnostics: [...plan.errors, ...warnings] };
+    // The graph's errors do not hide the warnings: the lint rules run beside them.
+    const { lint } = planAndLintAmongKnown(contracts, await listing);
+    return {
+      root,
+      contracts: contracts.length,
+      diagnostics: [...plan.errors, ...config.warnings, ...warnings, ...lint],
+    };
   }
   const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
   return { root, contracts: contracts.length, diagnostics: [...config.warnings, ...warnings, ...lint] };
@@ -228,13 +238,30 @@ function lintParsed(
   folders: ReadonlySet<string>,
   files: string[],
 ): Diagnostic[] {
+  const unknown = unknownDependencies(contracts, folders);
+  const { errors, lint } = planAndLintAmongKnown(contracts, files);
+  return [...errors, ...unknown, ...lint];
+}
+
+/**
+ * The graph's errors among `contracts` with their dependencies on no contract left out (the caller
+ * reports those), and the lint rules' warnings: all of them when that graph holds; when it does not
+ * (a cycle, a repeated id), every rule but the ownership overlaps, which need the dependency order
+ * to tell a conflict from a feature building on another.
+ */
+function planAndLintAmongKnown(
+  contracts: readonly Contract[],
+  files: string[],
+): { errors: Diagnostic[]; lint: Diagnostic[] } {
   const ids = new Set(contracts.map((c) => c.feature_id));
-  const amongParsed = contracts.map((c) => ({
+  const amongKnown = contracts.map((c) => ({
     ...c,
     depends_on: { ...c.depends_on, features: c.depends_on.features.filter((d) => ids.has(d)) },
   }));
-  const unknown = unknownDependencies(contracts, folders);
-  const plan = buildPlan(amongParsed, { files });
-  if (!plan.ok) return [...plan.errors, ...unknown];
-  return [...unknown, ...lintContracts(plan.value.features, plan.value.integration_points.overlaps)];
+  const plan = buildPlan(amongKnown, { files });
+  if (!plan.ok) return { errors: plan.errors, lint: lintContracts(contracts, []) };
+  return {
+    errors: [],
+    lint: lintContracts(plan.value.features, plan.value.integration_points.overlaps),
+  };
 }

@@ -79,6 +79,8 @@ export interface AgentAdapter {
    * that ends the session once the agent has stopped; without it Baton derives one (src/interactive/argv.ts).
    */
   prepareInteractive?(task: AgentTask): Promise<AgentLaunch & { finishText?: string }>;
+  /** Reads nothing from the agent's output (no usage, no rate limit), so Baton does not read its log at all. */
+  readonly ignoresOutput?: boolean;
   /** Reads cost, tokens, turns and denials from the agent's captured output, when it reports them. */
   parseUsage(output: string): AgentUsage | undefined;
   /** Whether a failed run was a rate-limit or overload error worth retrying after a pause. */

@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { git } from '../git/git.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { looksRateLimited } from './agent-output.js';
+import { lastLines, looksRateLimited } from './agent-output.js';
 import { detectAgent } from './executable.js';
 import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
 
@@ -82,10 +82,17 @@ export function parseAiderUsage(output: string): AgentUsage | undefined {
   };
 }
 
-/** Whether Aider gave up on a provider rate limit (litellm's `RateLimitError`) or overload. */
+/**
+ * Whether Aider gave up on a provider rate limit (litellm's `RateLimitError`) or overload. Aider prints
+ * only text, the files and commands it worked on among it, so only its last lines are read: where it
+ * says why it stopped.
+ */
 export function isAiderRateLimited(output: string, exitCode: number | null): boolean {
-  return looksRateLimited(output, exitCode);
+  return looksRateLimited(lastLines(output, AIDER_LAST_LINES).join('\n'), exitCode);
 }
+
+/** How many of its last lines say why Aider stopped (the error, then its "Retrying in…" notes). */
+const AIDER_LAST_LINES = 10;
 
 /** Adds `.aider*` to the repository's local exclude file once, so Aider's caches are never committed. */
 async function excludeAiderFiles(worktree: string): Promise<void> {

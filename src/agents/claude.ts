@@ -26,7 +26,14 @@ import { readRegular } from '../open-regular.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
-import { lastEventOfType, looksRateLimited, numberOf, objectOf } from './agent-output.js';
+import {
+  lastEventOfType,
+  looksRateLimited,
+  numberOf,
+  OWN_TEXT_LINES,
+  objectOf,
+  ownTextLines,
+} from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
@@ -254,15 +261,19 @@ export function parseClaudeUsage(output: string): AgentUsage | undefined {
 }
 
 /**
- * Whether Claude stopped on a rate limit or overload: the `result` event's `api_error_status` is 429
- * or 529, or the error text says so (`rate_limit_error`, `overloaded_error`).
+ * Whether Claude stopped on a rate limit or overload. Its closing `result` event says so in
+ * `api_error_status` (429 or 529), and when there is one it alone decides: a run that hit its turn limit
+ * (`api_error_status: null`) is not retried because its transcript mentions a rate limit. Without a
+ * `result` event (Claude died before it could write one) only its own lines, its stderr, are read.
  */
 export function isClaudeRateLimited(output: string, exitCode: number | null): boolean {
   if (exitCode === 0 || exitCode === null) return false;
   const result = lastEventOfType(output, 'result');
-  const status = result?.api_error_status;
-  if (status === 429 || status === 529 || status === '429' || status === '529') return true;
-  return looksRateLimited(output, exitCode);
+  if (result) {
+    const status = result.api_error_status;
+    return status === 429 || status === 529 || status === '429' || status === '529';
+  }
+  return looksRateLimited(ownTextLines(output, OWN_TEXT_LINES).join('\n'), exitCode);
 }
 
 /** Claude Code: `claude -p`, hooks through `--settings`, usage from the `result` event. */

@@ -25,7 +25,15 @@ import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { makePrivateDir, mirrorEntries, readUserConfig, writePrivateFile } from './agent-home.js';
-import { jsonObjectLines, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
+import {
+  jsonObjectLines,
+  looksRateLimited,
+  numberOf,
+  OWN_TEXT_LINES,
+  objectOf,
+  ownTextLines,
+  tokenUsage,
+} from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
 import { detectAgent } from './executable.js';
 import { permissionFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
@@ -161,9 +169,20 @@ export function parseCodexUsage(output: string): AgentUsage | undefined {
   return tokenUsage(input, outputTokens);
 }
 
-/** Whether Codex failed on a rate limit: its `turn.failed`/`error` events or stderr say 429 or "rate limit". */
+/**
+ * Whether Codex failed on a rate limit. Codex gives no status field, only words: those of its own
+ * `error` and `turn.failed` events ("exceeded retry limit, last status: 429 Too Many Requests") and of
+ * its stderr are read; never a command's output or the model's messages.
+ */
 export function isCodexRateLimited(output: string, exitCode: number | null): boolean {
-  return looksRateLimited(output, exitCode);
+  if (exitCode === 0 || exitCode === null) return false;
+  const said: string[] = ownTextLines(output, OWN_TEXT_LINES);
+  for (const e of jsonObjectLines(output)) {
+    const message =
+      e.type === 'error' ? e.message : e.type === 'turn.failed' ? objectOf(e.error)?.message : undefined;
+    if (typeof message === 'string') said.push(message);
+  }
+  return looksRateLimited(said.join('\n'), exitCode);
 }
 
 /** The Codex home the user's config is read from: `$CODEX_HOME`, else `~/.codex`. */

@@ -11,6 +11,7 @@ export function commandAdapter(command: string): AgentAdapter {
     displayName: 'Shell command',
     installHint: 'Give the command in the contract or config: agent: { command: "…" }.',
     hasOwnHooks: false,
+    ignoresOutput: true,
     async detect() {
       return { installed: true };
     },

@@ -32,7 +32,15 @@ import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { entriesOf, linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
-import { lastEventOfType, looksRateLimited, numberOf, objectOf, tokenUsage } from './agent-output.js';
+import {
+  lastEventOfType,
+  looksRateLimited,
+  numberOf,
+  OWN_TEXT_LINES,
+  objectOf,
+  ownTextLines,
+  tokenUsage,
+} from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch } from './launch-args.js';
@@ -227,9 +235,19 @@ export function parseGeminiUsage(output: string): AgentUsage | undefined {
   return tokenUsage(numberOf(stats.input_tokens), numberOf(stats.output_tokens));
 }
 
-/** Whether Gemini gave up on a quota or overload error (`429`, `RESOURCE_EXHAUSTED`, `503`). */
+/**
+ * Whether Gemini gave up on a quota or overload error (`429`, `RESOURCE_EXHAUSTED`, `503`). Its closing
+ * `result` event says whether it failed, but only in words (`error.message`): a successful result is
+ * never a rate limit; otherwise that message and Gemini's stderr (where it prints the API's `status: 429`)
+ * are read, never the transcript.
+ */
 export function isGeminiRateLimited(output: string, exitCode: number | null): boolean {
-  return looksRateLimited(output, exitCode);
+  if (exitCode === 0 || exitCode === null) return false;
+  const result = lastEventOfType(output, 'result');
+  if (result?.status === 'success') return false;
+  const message = objectOf(result?.error)?.message;
+  const said = [...ownTextLines(output, OWN_TEXT_LINES), ...(typeof message === 'string' ? [message] : [])];
+  return looksRateLimited(said.join('\n'), exitCode);
 }
 
 /** Gemini CLI: headless stream-json, hooks through a mirrored `GEMINI_CLI_HOME`, tokens from `result`. */

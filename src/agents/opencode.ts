@@ -29,7 +29,14 @@ import {
   readUserConfig,
   writePrivateFile,
 } from './agent-home.js';
-import { jsonObjectLines, looksRateLimited, numberOf, objectOf } from './agent-output.js';
+import {
+  jsonObjectLines,
+  looksRateLimited,
+  numberOf,
+  OWN_TEXT_LINES,
+  objectOf,
+  ownTextLines,
+} from './agent-output.js';
 import { detectAgent } from './executable.js';
 import { refuseReservedFlags, stdinLaunch, userFlags } from './launch-args.js';
 
@@ -92,17 +99,26 @@ export function parseOpenCodeUsage(output: string): AgentUsage | undefined {
 }
 
 /**
- * Whether OpenCode gave up on a provider rate limit or overload (it retries those itself first): an
- * `error` event with status 429, 529 or 503, or the provider's own wording.
+ * Whether OpenCode gave up on a provider rate limit or overload (it retries those itself first). Its
+ * `error` events carry the provider's HTTP status, which decides when given (429, 529 or 503); an error
+ * without one is read by its own words, and without any error event only OpenCode's stderr is.
  */
 export function isOpenCodeRateLimited(output: string, exitCode: number | null): boolean {
   if (exitCode === 0 || exitCode === null) return false;
-  for (const e of jsonObjectLines(output)) {
-    if (e.type !== 'error') continue;
-    const status = objectOf(objectOf(e.error)?.data)?.statusCode;
-    if (status === 429 || status === 529 || status === 503) return true;
+  const errors = jsonObjectLines(output)
+    .filter((e) => e.type === 'error')
+    .map((e) => objectOf(e.error) ?? {});
+  const said: string[] = errors.length === 0 ? ownTextLines(output, OWN_TEXT_LINES) : [];
+  for (const error of errors) {
+    const data = objectOf(error.data);
+    const status = data?.statusCode;
+    if (typeof status === 'number') {
+      if (status === 429 || status === 529 || status === 503) return true;
+      continue;
+    }
+    said.push(...[error.name, data?.message].filter((t): t is string => typeof t === 'string'));
   }
-  return looksRateLimited(output, exitCode);
+  return looksRateLimited(said.join('\n'), exitCode);
 }
 
 /**

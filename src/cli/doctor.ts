@@ -18,9 +18,14 @@ function renderCheck(c: DoctorCheck, p: Palette, width: number): string {
 export const registerDoctor: RegisterCommand = (program, ctx, setExit) => {
   program
     .command('doctor')
+    .summary(
+      'check git (≥ 2.38), Node, the agents on PATH (and command agents), the config and contracts, uncommitted ' +
+        'changes run would refuse, the log, the last run, worktrees left behind and git lock files; it only reads, never repairs',
+    )
     .description(
-      'check git (≥ 2.38), Node, the agents on PATH, the config and contracts, the log, the last run, ' +
-        'worktrees left behind and git lock files; it only reads, never repairs',
+      'Check git (≥ 2.38), Node, the agents on PATH (and command agents), the config and contracts, uncommitted ' +
+        'changes `baton run` would refuse, the log, the last run, worktrees left behind and git lock files. It only ' +
+        'reads, never repairs.',
     )
     .option('--json', 'print { ok, checks: [{ name, status, detail, hint }] } as JSON')
     .addHelpText('after', '\nExit code: 1 when any check fails (warnings do not), 0 otherwise.')

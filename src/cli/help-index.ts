@@ -68,7 +68,7 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
   ],
   [
     'doctor [options]',
-    'check git (≥ 2.38), Node, the agents on PATH, the config and contracts, the log, the last run, worktrees left behind and git lock files; it only reads, never repairs',
+    'check git (≥ 2.38), Node, the agents on PATH (and command agents), the config and contracts, uncommitted changes run would refuse, the log, the last run, worktrees left behind and git lock files; it only reads, never repairs',
   ],
   [
     'demo [options]',

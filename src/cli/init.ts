@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ADAPTERS } from '../agents/registry.js';
-import { CONFIG_FILES } from '../config.js';
+import { CONFIG_FILES, loadConfig } from '../config.js';
 import {
   detectTestRunner,
   ignoreBatonFolder,
@@ -14,10 +14,20 @@ import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { realNearest } from '../path-inside.js';
 import { projectRootForWriting } from '../project-root.js';
-import { palette } from '../terminal/style.js';
+import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import {
+  applyFile,
+  checkPlannedWrites,
+  contractFolders,
+  describeFile,
+  type InitFile,
+  pathsWritten,
+  planFile,
+} from './init-plan.js';
+import { writeInProject } from './project-writes.js';
 import { refuseWrongKinds } from './wrong-kind.js';
 
 const SAMPLE_ID = 'feature-001-example';
@@ -95,11 +105,13 @@ export const registerInit: RegisterCommand = (program, ctx) => {
       'Set up Baton in this git repository: write baton.config.json, add .baton/ to .gitignore (appending, never ' +
         'rewriting) and a sample contract in specs/feature-001-example/contract.md. The config names an agent ' +
         'that is installed (claude, codex, gemini, opencode, aider, in that order) and the test command found in ' +
-        'package.json, pytest, go.mod, Cargo.toml or a Makefile; the sample criterion runs that runner. Existing ' +
-        'files are never overwritten without --force; a file named .baton or specs, or a folder named .gitignore, ' +
-        'stops init before it writes anything.',
+        'package.json, pytest, go.mod, Cargo.toml or a Makefile; the sample criterion runs that runner. Writes only ' +
+        'what is missing: a config already there (baton.config.json, baton.yaml or baton.yml) and a sample already ' +
+        'there are kept unless --force, which replaces them after a backup (<file>.bak); no sample is added when ' +
+        'the specs folder already holds contracts. Every write is checked first (inside the repository, writable), ' +
+        'so a refusal writes nothing.',
     )
-    .option('--force', 'overwrite an existing config or sample contract')
+    .option('--force', 'replace an existing config or sample contract, keeping each as <file>.bak first')
     .option('--agent <name>', 'default agent written to the config (default: the first one installed)')
     .option('--test <command>', 'test command written to the config (default: the one detected)')
     .option('--json', 'print { root, created, gitignore, agent, agents_found, test } as JSON')
@@ -113,17 +125,25 @@ interface InitFlags {
   json?: boolean;
 }
 
+/** What init will write, planned before the first write. */
+interface InitPlan {
+  /** The config file (the one already there, whatever its supported name, else baton.config.json). */
+  config: InitFile;
+  /** The sample contract, or undefined when the specs folder already holds other contracts. */
+  sample: InitFile | undefined;
+  /** The specs folder, relative to the root. */
+  specs: string;
+  /** The contracts already in the specs folder, when the sample is left out for them. */
+  others: string[];
+}
+
 async function initProject(ctx: CliContext, flags: InitFlags) {
   const root = await projectRootForWriting(ctx.cwd, 'init').catch((err: unknown) => {
-    if (err instanceof UserError && err.code === 'init/linked-worktree') throw err;
+    if (err instanceof UserError && err.code !== 'git/not-a-repo') throw err;
     throw new UserError('init/not-a-repo', `${ctx.cwd} is not inside a git repository`, {
       hint: 'Baton keeps one git worktree per feature, so it needs a repository: run `git init` first (and commit once).',
     });
   });
-  const configFile = join(root, 'baton.config.json');
-  const contractDir = join(root, 'specs', SAMPLE_ID);
-  const contractFile = join(contractDir, 'contract.md');
-  refuseBlockedPaths(root, contractFile, flags.force === true);
   if (flags.agent !== undefined && ADAPTERS[flags.agent] === undefined) {
     throw new UserError('init/unknown-agent', `unknown agent "${flags.agent}"`, {
       exitCode: 2,
@@ -135,38 +155,36 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   const runner: TestRunner | undefined = flags.test
     ? { command: flags.test, source: '--test', forFeature: () => flags.test as string }
     : detectTestRunner(probeProject(root));
+  const plan = planInit(ctx, root, { force: flags.force === true, agent, runner });
+  const files = [plan.config, ...(plan.sample ? [plan.sample] : [])];
 
-  const created: string[] = [];
-  writeFileSync(
-    configFile,
-    renderConfig(schemaReference(ctx, root, root, 'config.schema.json'), agent, runner?.command),
-  );
-  created.push('baton.config.json');
-  mkdirSync(contractDir, { recursive: true });
-  writeFileSync(
-    contractFile,
-    renderContract({
-      feature_id: SAMPLE_ID,
-      title: 'Example feature',
-      name: 'example',
-      schemaPath: schemaReference(ctx, root, contractDir, 'contract.schema.json'),
-      ...(runner ? { testCommand: runner.forFeature('example') } : {}),
-    }),
-  );
-  created.push(relative(root, contractFile));
-  // Baton's state folder; its presence also turns on the contract parse cache.
-  mkdirSync(join(root, '.baton'), { recursive: true });
   const ignorePath = join(root, '.gitignore');
   const before = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : undefined;
   const ignore = ignoreBatonFolder(before);
-  if (ignore.changed) writeFileSync(ignorePath, ignore.text);
+  // Every write checked first (inside the repository, writable), so a refusal leaves no half setup.
+  checkPlannedWrites(root, [
+    ...pathsWritten(files),
+    join(root, '.baton'),
+    ...(ignore.changed ? [ignorePath] : []),
+  ]);
+  for (const f of files) applyFile(root, f);
+  // Baton's state folder; its presence also turns on the contract parse cache.
+  writeInProject('init', root, join(root, '.baton'), () =>
+    mkdirSync(join(root, '.baton'), { recursive: true }),
+  );
+  if (ignore.changed) writeInProject('init', root, ignorePath, () => writeFileSync(ignorePath, ignore.text));
   const gitignore = !ignore.changed ? 'already ignored' : before === undefined ? 'created' : 'appended';
   const agentsFound = found.map((a) => a.name);
 
   if (flags.json) {
     const json = {
       root,
-      created,
+      created: files.filter((f) => f.action === 'create').map((f) => f.rel),
+      kept: files.filter((f) => f.action === 'keep' || f.action === 'same').map((f) => f.rel),
+      replaced: files.flatMap((f) =>
+        f.action === 'replace' ? [{ file: f.rel, backup: relative(root, f.backup) }] : [],
+      ),
+      sample_skipped: plan.sample === undefined,
       gitignore,
       agent,
       agents_found: agentsFound,
@@ -177,8 +195,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   }
   printInitSummary(ctx, {
     root,
-    created,
-    ignoreChanged: ignore.changed,
+    plan,
     gitignore,
     agent,
     agentsFound,
@@ -187,23 +204,60 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   });
 }
 
-/** Refuses, before anything is written, a path that is in the way of the files init writes. */
-function refuseBlockedPaths(root: string, contractFile: string, force: boolean): void {
+/**
+ * The config and sample contract init would write, and what it does with each. The config is the file
+ * already there when there is one (init never adds a second, which would be read instead of it); the
+ * sample goes in the specs folder that config names, and only when that folder holds no other contract
+ * (`baton run` would run the placeholder with them).
+ */
+function planInit(
+  ctx: CliContext,
+  root: string,
+  o: { force: boolean; agent: string; runner: TestRunner | undefined },
+): InitPlan {
   refuseWrongKinds('init', root, [
     ...CONFIG_FILES.map((f) => ({ path: f, kind: 'file' as const })),
-    { path: 'specs', kind: 'folder' },
-    { path: relative(root, dirname(contractFile)), kind: 'folder' },
-    { path: relative(root, contractFile), kind: 'file' },
     { path: '.baton', kind: 'folder' },
     { path: '.gitignore', kind: 'file' },
   ]);
-  const existing = [...CONFIG_FILES.map((f) => join(root, f)), contractFile].filter((f) => existsSync(f));
-  if (existing.length > 0 && !force) {
-    const names = existing.map((f) => relative(root, f)).join(', ');
-    throw new UserError('init/exists', `not overwriting ${names}: already there`, {
-      hint: 'Run `baton init --force` to replace them, or `baton new <name>` to add a contract.',
-    });
-  }
+  const configName = CONFIG_FILES.find((f) => existsSync(join(root, f))) ?? 'baton.config.json';
+  const configText = renderConfig(
+    schemaReference(ctx, root, root, 'config.schema.json'),
+    o.agent,
+    o.runner?.command,
+  );
+  const config = planFile(root, configName, configText, o.force);
+  const specsDir =
+    config.action === 'create' || config.action === 'replace' ? join(root, 'specs') : keptSpecs(root);
+  const specs = relative(root, specsDir);
+  const sampleDir = join(specsDir, SAMPLE_ID);
+  const sampleFile = join(sampleDir, 'contract.md');
+  refuseWrongKinds('init', root, [
+    { path: specs, kind: 'folder' },
+    { path: relative(root, sampleDir), kind: 'folder' },
+    { path: relative(root, sampleFile), kind: 'file' },
+  ]);
+  const others = existsSync(sampleFile) ? [] : contractFolders(specsDir, SAMPLE_ID);
+  if (others.length > 0) return { config, sample: undefined, specs, others };
+  const sampleText = renderContract({
+    feature_id: SAMPLE_ID,
+    title: 'Example feature',
+    name: 'example',
+    schemaPath: schemaReference(ctx, root, sampleDir, 'contract.schema.json'),
+    ...(o.runner ? { testCommand: o.runner.forFeature('example') } : {}),
+  });
+  const sample = planFile(root, relative(root, sampleFile), sampleText, o.force);
+  return { config, sample, specs, others };
+}
+
+/** The specs folder of the config init keeps; a config that does not load is refused, naming why. */
+function keptSpecs(root: string): string {
+  const config = loadConfig(root);
+  if (config.ok) return config.value.specs;
+  throw new UserError('config/invalid', 'the configuration is invalid; nothing was written', {
+    diagnostics: config.errors,
+    hint: 'Fix it and run `baton init` again, or `baton init --force` to replace it (keeping a backup).',
+  });
 }
 
 /** What `baton init` did and what to do next, in words. */
@@ -211,9 +265,8 @@ function printInitSummary(
   ctx: CliContext,
   o: {
     root: string;
-    created: readonly string[];
-    ignoreChanged: boolean;
-    gitignore: string;
+    plan: InitPlan;
+    gitignore: 'created' | 'appended' | 'already ignored';
     agent: string;
     agentFlag?: string;
     agentsFound: readonly string[];
@@ -221,26 +274,27 @@ function printInitSummary(
   },
 ): void {
   const p = palette(ctx.color);
-  const others = o.agentsFound.filter((n) => n !== o.agent);
-  const agentLine =
-    o.agentFlag !== undefined
-      ? `agent: ${o.agent} (from --agent)${o.agentsFound.length ? `; installed: ${o.agentsFound.join(', ')}` : ''}`
-      : o.agentsFound.length > 0
-        ? `agent: ${o.agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`
-        : `agent: ${o.agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
-  const testLine = o.runner
-    ? `test: ${o.runner.command} (from ${o.runner.source}); the sample criterion runs \`${o.runner.forFeature('example')}\``
-    : `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in baton.config.json and the sample's \`run:\``;
+  const { config, sample, specs, others } = o.plan;
+  const files = [config, ...(sample ? [sample] : [])].map((f) => {
+    const { word, rest } = describeFile(o.root, f);
+    return `${word === 'kept' ? p.dim(word) : p.green(word)} ${escapeControl(rest)}`;
+  });
+  const skipped =
+    sample === undefined
+      ? [
+          `${p.dim('no sample contract')}: ${escapeControl(specs)}/ already holds ${others.length} contract${others.length === 1 ? '' : 's'} (\`baton new <name>\` adds one)`,
+        ]
+      : [];
+  const commit = [config.rel, '.gitignore', specs].map(shellWord).join(' ');
   ctx.stdout.write(
     [
       // Run from a subfolder, the files still go to the repository's root: say where that is.
-      ...(realNearest(ctx.cwd) === realNearest(o.root)
-        ? []
-        : [`in the repository's root, ${escapeControl(o.root)}:`]),
-      ...o.created.map((f) => `${p.green('created')} ${f}`),
-      `${o.ignoreChanged ? p.green('updated') : p.dim('kept')} .gitignore (.baton/ ${o.gitignore})`,
-      agentLine,
-      testLine,
+      ...rootLine(ctx, o.root),
+      ...files,
+      ...skipped,
+      gitignoreLine(p, o.gitignore),
+      agentLine(p, o),
+      testLine(p, o.runner, config.rel, sample !== undefined),
       '',
       'Next:',
       '  baton new <name>   write a contract per feature (specs/feature-NNN-<name>/contract.md)',
@@ -249,8 +303,48 @@ function printInitSummary(
       '',
       'Then commit the contracts, so every feature worktree starts from them (the paths after -- keep',
       'anything else you had staged out of that commit):',
-      '  git add baton.config.json .gitignore specs && git commit -m "Baton contracts" -- baton.config.json .gitignore specs',
+      `  git add ${commit} && git commit -m "Baton contracts" -- ${commit}`,
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * The line that names the repository's root, when the command runs in a subfolder (its paths are
+ * relative to the root): none at the root itself.
+ */
+export function rootLine(ctx: CliContext, root: string): string[] {
+  return realNearest(ctx.cwd) === realNearest(root)
+    ? []
+    : [`in the repository's root, ${escapeControl(root)}:`];
+}
+
+/** What init did to .gitignore, in words. */
+function gitignoreLine(p: Palette, gitignore: 'created' | 'appended' | 'already ignored'): string {
+  if (gitignore === 'created') return `${p.green('created')} .gitignore (.baton/ ignored)`;
+  if (gitignore === 'appended') return `${p.green('updated')} .gitignore (.baton/ appended)`;
+  return `${p.dim('kept')} .gitignore (.baton/ already ignored)`;
+}
+
+function agentLine(
+  p: Palette,
+  o: { agent: string; agentFlag?: string; agentsFound: readonly string[] },
+): string {
+  const others = o.agentsFound.filter((n) => n !== o.agent);
+  if (o.agentFlag !== undefined)
+    return `agent: ${o.agent} (from --agent)${o.agentsFound.length ? `; installed: ${o.agentsFound.join(', ')}` : ''}`;
+  if (o.agentsFound.length > 0)
+    return `agent: ${o.agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`;
+  return `agent: ${o.agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
+}
+
+function testLine(p: Palette, runner: TestRunner | undefined, configName: string, sample: boolean): string {
+  return runner
+    ? `test: ${runner.command} (from ${runner.source})${sample ? `; the sample criterion runs \`${runner.forFeature('example')}\`` : ''}`
+    : `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in ${configName}${sample ? " and the sample's `run:`" : ''}`;
+}
+
+/** A path as one shell word: as it is when it is plain, else single-quoted. */
+function shellWord(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
 }

@@ -2,11 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { readContracts } from '../contracts/load.js';
-import { applyHttpFix, changedFields, type HttpFix, httpFixes } from '../contracts/measure.js';
+import { applyHttpFix, changedFields, type HttpFix, httpFixes, uncoveredNote } from '../contracts/measure.js';
 import { parseContract } from '../contracts/parse.js';
 import type { Contract } from '../contracts/schema.js';
 import { findMainWorktree } from '../git/git.js';
 import { escapeControl } from '../text/escape.js';
+import { refuseUnsafeWrite, writeInProject } from './project-writes.js';
 
 /** One criterion `lint --fix` gave a check, for the message. */
 export interface AppliedFix {
@@ -15,6 +16,8 @@ export interface AppliedFix {
   criterion: string;
   check: string;
   needsServe: boolean;
+  /** The endpoints the criterion names that the one check does not measure. */
+  uncovered: string[];
 }
 
 /** One criterion `lint --fix` could have given a check but left alone, and why. */
@@ -46,18 +49,21 @@ export async function fixContracts(cwd: string): Promise<FixOutcome> {
   if (!read.ok) return outcome;
   // Parsed as `readContracts` did, so a heading-form contract's dependencies read the same after the edit.
   const knownIds = new Set(read.value.folders);
-  for (const contract of read.value.contracts) {
-    if (httpFixes(contract).length > 0) fixContract(join(root, contract.file), contract, knownIds, outcome);
-  }
+  const toFix = read.value.contracts.filter((c) => httpFixes(c).length > 0);
+  // Every file checked before the first is written: a contract.md that is a symlink out of the
+  // repository (or not writable) stops the fix with nothing written.
+  for (const contract of toFix) refuseUnsafeWrite('lint --fix', root, join(root, contract.file));
+  for (const contract of toFix) fixContract(root, contract, knownIds, outcome);
   return outcome;
 }
 
 function fixContract(
-  path: string,
+  root: string,
   contract: Contract,
   knownIds: ReadonlySet<string>,
   outcome: FixOutcome,
 ): void {
+  const path = join(root, contract.file);
   let text = readFileSync(path, 'utf8');
   let current = contract;
   // One at a time, re-parsing after each, so every fix is placed by up-to-date positions.
@@ -71,11 +77,11 @@ function fixContract(
       outcome.skipped.push({ ...where, reason: edited.reason });
       continue;
     }
-    outcome.applied.push({ ...where, needsServe: fix.needsServe });
+    outcome.applied.push({ ...where, needsServe: fix.needsServe, uncovered: fix.uncovered });
     text = edited.text;
     current = edited.contract;
   }
-  if (current !== contract) writeFileSync(path, text);
+  if (current !== contract) writeInProject('lint --fix', root, path, () => writeFileSync(path, text));
 }
 
 /** The text with one fix written in and re-read, or why it is not kept. */
@@ -113,7 +119,7 @@ export function renderFixOutcome({ applied, skipped }: FixOutcome): string {
     escapeControl(`${f.file}${f.line ? `:${f.line}` : ''}`);
   const lines = applied.map((f) => {
     const serve = f.needsServe ? '; add `serve:` (the command that starts the server on $PORT)' : '';
-    return `${at(f)}: fixed: ${escapeControl(f.criterion)} now has \`${f.check}\`${serve}`;
+    return `${at(f)}: fixed: ${escapeControl(f.criterion)} now has \`${f.check}\`${serve}${escapeControl(uncoveredNote(f))}`;
   });
   if (skipped.length > 0) {
     lines.push(`could not fix ${skipped.length} criteri${skipped.length === 1 ? 'on' : 'a'}:`);

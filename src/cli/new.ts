@@ -12,9 +12,10 @@ import {
 import { UserError } from '../errors.js';
 import { projectRootForWriting } from '../project-root.js';
 import { palette } from '../terminal/style.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { probeProject, schemaReference } from './init.js';
+import { probeProject, rootLine, schemaReference } from './init.js';
+import { refuseUnsafeWrite, writeInProject } from './project-writes.js';
 import { refuseWrongKinds } from './wrong-kind.js';
 
 /** `baton new <name>`: a new contract from the template, with the next free feature number. */
@@ -64,26 +65,28 @@ export const registerNew: RegisterCommand = (program, ctx) => {
       const runner = detectTestRunner(probeProject(root));
       const dir = join(specs, featureId);
       const file = join(dir, 'contract.md');
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(
-        file,
-        renderContract({
-          feature_id: featureId,
-          title: flags.title ?? titleFromSlug(slug),
-          name: slug,
-          schemaPath: schemaReference(ctx, root, dir, 'contract.schema.json'),
-          ...(runner ? { testCommand: runner.forFeature(slug) } : {}),
-        }),
-        { flag: 'wx' },
-      );
+      const text = renderContract({
+        feature_id: featureId,
+        title: flags.title ?? titleFromSlug(slug),
+        name: slug,
+        schemaPath: schemaReference(ctx, root, dir, 'contract.schema.json'),
+        ...(runner ? { testCommand: runner.forFeature(slug) } : {}),
+      });
+      refuseUnsafeWrite('new', root, file);
+      writeInProject('new', root, dir, () => mkdirSync(dir, { recursive: true }));
+      writeInProject('new', root, file, () => writeFileSync(file, text, { flag: 'wx' }));
       const rel = relative(root, file);
       if (flags.json) {
         ctx.stdout.write(`${stringifyJson({ feature_id: featureId, file: rel }, 2)}\n`);
         return;
       }
       const p = palette(ctx.color);
-      ctx.stdout.write(
-        `${p.green('created')} ${rel}\nEdit what it provides, owns and depends on, and its acceptance criteria; then \`baton lint\`.\n`,
-      );
+      // Run from a subfolder, the path is still the root's: name the root, as init does.
+      const lines = [
+        ...rootLine(ctx, root),
+        `${p.green('created')} ${escapeControl(rel)}`,
+        'Edit what it provides, owns and depends on, and its acceptance criteria; then `baton lint`.',
+      ];
+      ctx.stdout.write(`${lines.join('\n')}\n`);
     });
 };

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { analyzeProject } from '../coupling/project.js';
 import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
@@ -7,6 +8,7 @@ import { loadProject } from '../project.js';
 import { type Palette, palette, renderTable } from '../terminal/style.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
+import { askedFormat } from './format-flags.js';
 
 const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
 
@@ -25,8 +27,8 @@ export const registerPlan: RegisterCommand = (program, ctx) => {
     .option('--no-coupling', 'skip the coupling analysis (git history and imports)')
     .option('--json', 'print the plan as one JSON object')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'text')
-    .action(async (flags: { json?: boolean; format: string; coupling: boolean }) => {
-      const format = flags.json ? 'json' : flags.format;
+    .action(async (flags: { json?: boolean; format: string; coupling: boolean }, command: Command) => {
+      const format = askedFormat(flags, command);
       if (!(FORMATS as readonly string[]).includes(format)) {
         throw new UserError(
           'usage/format',

@@ -4,6 +4,7 @@ import { featureBranch as featureBranchName } from '../git/refs.js';
 import { UNATTRIBUTED } from '../log/escapes.js';
 import type { BatonEvent, BatonEventType, LogEvent, PlainEvent } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
+import { describeRetry } from '../log/retry-events.js';
 import { resumeNotes } from '../runner/resume.js';
 import {
   escapeKeepingPalette,
@@ -85,6 +86,8 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}`;
     case 'agent.exited':
       return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${e.files.length} file(s) changed`;
+    case 'agent.retrying':
+      return `${e.feature_id}: ${p.yellow(`agent ${e.reason}`)} ${describeRetry(e).slice(e.reason.length + 1)}`;
     case 'feature.ended':
       return `${e.feature_id}: ${paintStatus(p, e.status)}${e.reason ? ` — ${e.reason}` : ''}`;
     case 'feature.escaped':
@@ -140,6 +143,7 @@ const KEPT_ABOVE_TABLE = {
   'worktree.created': false,
   'feature.started': false,
   'agent.exited': false,
+  'agent.retrying': true,
   hook: false,
   'feature.ended': true,
   'feature.escaped': true,

@@ -16,6 +16,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { askedFormat } from './format-flags.js';
 import { writeReportOut } from './report-out.js';
 
 const FORMATS = { md: renderMarkdown, markdown: renderMarkdown, json: renderJson, html: renderHtml } as const;
@@ -71,14 +72,7 @@ function checkRunIn(events: Parameters<typeof listRuns>[0], runId: string, logPa
 /** `baton report`: the worksheet, features, conflicts, integration ratio, Amdahl and diagnosis. */
 /** The format asked for: `--json`, or `--format` (md, json, html); both naming different ones, or an unknown one, is a usage error. */
 function chosenFormat(flags: { format: string; json?: boolean }, command: Command): Format {
-  const asked = flags.format.toLowerCase();
-  if (flags.json && command.getOptionValueSource('format') === 'cli' && asked !== 'json') {
-    throw new UserError('report/two-formats', `--json asks for json, --format for ${escapeControl(asked)}`, {
-      hint: 'Give one of them.',
-      exitCode: 2,
-    });
-  }
-  const format = flags.json ? 'json' : asked;
+  const format = askedFormat(flags, command);
   if (!(format in FORMATS)) {
     throw new UserError(
       'report/bad-format',

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../errors.js';
 import type { OwnershipOverlap } from '../graph/types.js';
 import { diagnosticAt } from './diagnostic-at.js';
-import { renderHttpFlow, suggestHttpCheck } from './measure.js';
+import { fixBlockedBy, renderHttpFlow, suggestHttpMeasure, uncoveredNote } from './measure.js';
 import { compileOwns } from './owns.js';
 import type { Contract, Criterion } from './schema.js';
 import { closestName } from './suggest.js';
@@ -188,13 +188,18 @@ function lintCriterion(c: Contract, criterion: Criterion, i: number): Diagnostic
       hint: `${capitalise(words[0]?.suggestion ?? '')}.`,
     });
   }
-  const http = suggestHttpCheck(c, criterion);
+  const measure = suggestHttpMeasure(c, criterion);
   const serve = c.serve === undefined ? ' and a `serve:` command that starts the server on $PORT' : '';
+  // Promise --fix only where it will write the check (it refuses an anchored item, for one).
+  const blocked = fixBlockedBy(c.positions?.[`acceptance_criteria.${i}`]?.source ?? '');
+  const byFix = blocked
+    ? `\`baton lint --fix\` cannot write it: ${blocked}`
+    : '`baton lint --fix` writes the check';
   return warn(c, `acceptance_criteria.${i}`, {
     code: 'lint/unverifiable-criterion',
     message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,
-    hint: http
-      ? `Baton can measure it: give it \`http: ${renderHttpFlow(http)}\`${serve} (\`baton lint --fix\` writes the check).`
+    hint: measure
+      ? `Baton can measure it: give it \`http: ${renderHttpFlow(measure.http)}\`${serve} (${byFix})${uncoveredNote(measure)}.`
       : `${capitalise(suggestCheck(criterion.text))}.`,
   });
 }

@@ -13,6 +13,14 @@ export interface HttpFix {
   flow: string;
   /** Whether the contract lacks the `serve` command the check needs to start the server. */
   needsServe: boolean;
+  /** The other endpoints the criterion's words name, which the one check does not measure (`GET /b`). */
+  uncovered: string[];
+}
+
+/** The check for a prose criterion, and the endpoints its words also name that the check leaves out. */
+export interface HttpMeasure {
+  http: HttpCheck;
+  uncovered: string[];
 }
 
 const THRESHOLD =
@@ -25,6 +33,14 @@ const METHOD = /\b(GET|POST|PUT|PATCH|DELETE)\b/;
  * the contract provides ("`GET` requests < 100ms (p95)" with `GET /products` in `provides.api`) (pure).
  */
 export function suggestHttpCheck(contract: Contract, criterion: Criterion): HttpCheck | undefined {
+  return suggestHttpMeasure(contract, criterion)?.http;
+}
+
+/**
+ * `suggestHttpCheck`'s check with the endpoints it leaves out: a check requests one URL, so "GET requests
+ * < 100ms" over `GET /a` and `GET /b` measures `/a` only, and whoever writes it in must be told (pure).
+ */
+export function suggestHttpMeasure(contract: Contract, criterion: Criterion): HttpMeasure | undefined {
   if (criterion.kind !== 'unverifiable') return undefined;
   const text = criterion.text.replace(/`/g, '');
   const threshold = THRESHOLD.exec(text);
@@ -44,11 +60,20 @@ export function suggestHttpCheck(contract: Contract, criterion: Criterion): Http
   const chosen = candidates.find((e) => !e.path.includes('{')) ?? candidates[0];
   if (!chosen) return undefined;
   const path = chosen.path.replace(/\{[^}]*\}/g, '1');
-  return {
+  const http = {
     url: `http://127.0.0.1:${PORT}${path}`,
     ...(chosen.method !== 'GET' ? { method: chosen.method } : {}),
     [`p${percentile}_ms`]: ms,
   } as HttpCheck;
+  const uncovered = candidates.filter((e) => e !== chosen).map((e) => `${e.method} ${e.path}`);
+  return { http, uncovered };
+}
+
+/** The words that say which endpoints a check leaves out, or '' when it measures every one named (pure). */
+export function uncoveredNote(measure: Pick<HttpMeasure, 'uncovered'>): string {
+  const n = measure.uncovered.length;
+  if (n === 0) return '';
+  return `; it measures one endpoint: ${measure.uncovered.join(', ')} ${n === 1 ? 'is' : 'are'} not covered (a criterion per endpoint measures ${n === 1 ? 'it' : 'them'})`;
 }
 
 /** An http check as a one-line YAML flow mapping. */
@@ -62,9 +87,19 @@ export function renderHttpFlow(http: HttpCheck): string {
 /** Every prose criterion of a contract that an `http:` check can measure, with that check (pure). */
 export function httpFixes(contract: Contract): HttpFix[] {
   return contract.acceptance_criteria.flatMap((criterion, index) => {
-    const http = suggestHttpCheck(contract, criterion);
-    if (!http) return [];
-    return [{ index, criterion, http, flow: renderHttpFlow(http), needsServe: contract.serve === undefined }];
+    const measure = suggestHttpMeasure(contract, criterion);
+    if (!measure) return [];
+    const { http, uncovered } = measure;
+    return [
+      {
+        index,
+        criterion,
+        http,
+        flow: renderHttpFlow(http),
+        needsServe: contract.serve === undefined,
+        uncovered,
+      },
+    ];
   });
 }
 
@@ -112,42 +147,71 @@ function continuesAfter(lines: readonly string[], at: number, current: string): 
   return next.trim() !== '' && indentOf(next) > indentOf(current) && !/^\s*[-*+]\s/.test(next);
 }
 
+const ANCHORED = 'it uses a YAML anchor, alias or tag, which an edit could break';
+const OPEN_FLOW = 'its flow mapping `{ … }` does not end on its first line';
+
+/**
+ * Why `lint --fix` cannot write a check into the front-matter criterion whose first line is `source`, as
+ * far as that line tells (an anchor, alias or tag on the item; a flow mapping that goes on past it), or
+ * undefined; `lint`'s hint asks it too, so the hint promises only what --fix does (pure).
+ */
+export function fixBlockedBy(source: string): string | undefined {
+  const item = /^\s*-\s+(.*)$/.exec(source.replace(/\r$/, ''));
+  if (!item) return undefined;
+  const { body } = splitComment(item[1] ?? '');
+  if (/^[&*!]/.test(body)) return ANCHORED;
+  if (body.startsWith('{') && !body.endsWith('}')) return OPEN_FLOW;
+  return undefined;
+}
+
 /** The criterion's line (and any line added after it) with `http:` written into its YAML item. */
 function editFrontMatter(lines: readonly string[], at: number, current: string, fix: HttpFix): LinesEdit {
   const item = /^(\s*-\s+)(.*)$/.exec(current);
+  // A mapping whose item starts on the line above (`-` alone, or `- &anchor`): the criterion's line is its first key.
+  const opener = (lines[at - 1] ?? '').replace(/\r$/, '');
+  if (!item && /^\s*-(\s+&\S+)?\s*$/.test(opener) && /^\s*[\w-]+:(\s|$)/.test(current)) {
+    return appendToMapping(lines, at, current, indentOf(current), fix);
+  }
   if (!item) return cannot('it is not written as a `- ` list item on its own line');
   const dash = item[1] ?? '';
   const { body, tail } = splitComment(item[2] ?? '');
-  if (/^[&*!]/.test(body)) return cannot('it uses a YAML anchor, alias or tag, which an edit could break');
+  const blocked = fixBlockedBy(current);
+  if (blocked) return cannot(blocked);
   if (body.startsWith('{')) {
-    if (!body.endsWith('}')) return cannot('its flow mapping `{ … }` does not end on its first line');
     const inside = body.slice(0, -1).trimEnd();
     const comma = inside === '{' ? ' ' : ', ';
     return { ok: true, replaced: 1, lines: [`${dash}${inside}${comma}http: ${fix.flow} }${tail}`] };
   }
-  if (/^[\w-]+:(\s|$)/.test(body)) {
-    // A block mapping: add `http:` after its last line, so a multi-line value above stays whole.
-    const keyIndent = ' '.repeat(dash.length);
-    let last = at;
-    for (let i = at + 1; i < lines.length; i++) {
-      const l = (lines[i] ?? '').replace(/\r$/, '');
-      if (l.trim() === '') continue;
-      if (indentOf(l) < dash.length || l.trim() === '---') break;
-      last = i;
-    }
-    const between = lines.slice(at + 1, last + 1).map((l) => l.replace(/\r$/, ''));
-    return {
-      ok: true,
-      replaced: last - at + 1,
-      lines: [current, ...between, `${keyIndent}http: ${fix.flow}`],
-    };
-  }
+  if (/^[\w-]+:(\s|$)/.test(body)) return appendToMapping(lines, at, current, dash.length, fix);
   if (continuesAfter(lines, at, current)) return cannot('its text goes on over several lines');
   const c = fix.criterion;
   return {
     ok: true,
     replaced: 1,
     lines: [`${dash}{ id: ${c.id}, text: ${JSON.stringify(c.text)}, http: ${fix.flow} }${tail}`],
+  };
+}
+
+/** A block mapping's lines from `at` with `http:` added after its last line, so a multi-line value above stays whole. */
+function appendToMapping(
+  lines: readonly string[],
+  at: number,
+  current: string,
+  keyIndent: number,
+  fix: HttpFix,
+): LinesEdit {
+  let last = at;
+  for (let i = at + 1; i < lines.length; i++) {
+    const l = (lines[i] ?? '').replace(/\r$/, '');
+    if (l.trim() === '') continue;
+    if (indentOf(l) < keyIndent || l.trim() === '---') break;
+    last = i;
+  }
+  const between = lines.slice(at + 1, last + 1).map((l) => l.replace(/\r$/, ''));
+  return {
+    ok: true,
+    replaced: last - at + 1,
+    lines: [current, ...between, `${' '.repeat(keyIndent)}http: ${fix.flow}`],
   };
 }
 

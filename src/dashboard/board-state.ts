@@ -71,6 +71,7 @@ const MOVES_REPORT = {
   'worktree.created': false,
   'feature.started': true,
   'agent.exited': true,
+  'agent.retrying': false,
   // Only a hook line carrying a status moves the numbers (see movesReport).
   hook: false,
   'feature.ended': true,

@@ -38,6 +38,7 @@ const FEATURE_ONLY = {
   // Unattributed escapes are run-level, and the run view lists every escape (`describeRun`).
   'feature.escaped': false,
   'user.intervention': true,
+  'agent.retrying': true,
   'check.passed': true,
   'check.failed': true,
   'check.unverifiable': true,

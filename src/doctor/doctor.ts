@@ -2,19 +2,22 @@ import { existsSync, statSync } from 'node:fs';
 import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { formatLocation, UserError } from '../errors.js';
-import { findMainWorktree, gitRaw, listWorktrees, resolveCommit } from '../git/git.js';
+import { findMainWorktree, gitRaw, listWorktrees, resolveCommit, statusEntries } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
 import { firstProblem, loadProject } from '../project.js';
+import { refusesDirty } from '../runner/preflight.js';
 import { check, type DoctorCheck } from './check.js';
+import { checkCommandAgents, commandAgentsInUse } from './command-agents.js';
 import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
 import {
   checkFinishedWorktrees,
   checkLastRun,
   checkLocks,
   checkLogHealth,
+  checkMainCheckout,
   checkStaleRecords,
   findStaleLocks,
   gitCommonDir,
@@ -70,7 +73,41 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   );
 
   const config = loadConfig(root);
+  checks.push(...(await checkConfigAndAgents(o, root, config)));
+  if (head) {
+    const runRefuses = refusesDirty({ config: config.ok ? config.value : { base: undefined } });
+    checks.push(checkMainCheckout(runRefuses ? await statusEntries(root) : [], runRefuses));
+  }
+
+  const { reading, state } = readLogForDoctor(logPathFor(root));
+  checks.push(checkLogHealth(reading));
+  checks.push(checkLastRun(state, o.alive));
+
+  const worktrees = await listWorktrees(root);
+  checks.push(checkStaleRecords(worktrees, existsSync));
+  const inspection = await inspectCleanTargets({
+    root,
+    cwd: o.cwd,
+    ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
+    state,
+    alive: o.alive,
+  });
+  checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
+
+  const common = await gitCommonDir(root);
+  if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
+  return checks;
+}
+
+/** The config, the contracts, and the agents they use (named ones and shell commands). */
+async function checkConfigAndAgents(
+  o: DoctorOptions,
+  root: string,
+  config: ReturnType<typeof loadConfig>,
+): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
   let used: ReturnType<typeof agentsInUse> = new Map();
+  let commands: ReturnType<typeof commandAgentsInUse> = new Map();
   if (!config.ok) {
     const first = config.errors[0];
     checks.push(
@@ -91,26 +128,16 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     const contracts = await checkContracts(o.cwd);
     checks.push(contracts.check);
     if (contracts.features) used = agentsInUse(contracts.features, config.value.agent);
+    commands = commandAgentsInUse(contracts.features ?? [], config.value.agent);
   }
-  checks.push(...(await checkAgents(o.env, used, config.ok ? config.value.agents : {})));
-
-  const { reading, state } = readLogForDoctor(logPathFor(root));
-  checks.push(checkLogHealth(reading));
-  checks.push(checkLastRun(state, o.alive));
-
-  const worktrees = await listWorktrees(root);
-  checks.push(checkStaleRecords(worktrees, existsSync));
-  const inspection = await inspectCleanTargets({
-    root,
-    cwd: o.cwd,
-    ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
-    state,
-    alive: o.alive,
-  });
-  checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
-
-  const common = await gitCommonDir(root);
-  if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
+  checks.push(
+    ...(await checkAgents(
+      o.env,
+      used,
+      config.ok ? { agents: config.value.agents, file: config.value.file } : undefined,
+    )),
+  );
+  checks.push(...(await checkCommandAgents(commands, o.env, root)));
   return checks;
 }
 

@@ -85,6 +85,12 @@ export function agentsInUse(
   return used;
 }
 
+/** The config's agent settings (`agents.<name>.command` and the rest) and the file they come from. */
+export interface AgentSettings {
+  agents: Readonly<Record<string, AgentOverride>>;
+  file?: string | undefined;
+}
+
 /**
  * Detects every known agent adapter (installed, version, path). A missing agent is a warning,
  * unless a feature is set to use it (or names an agent Baton does not know): that is a failure.
@@ -92,8 +98,9 @@ export function agentsInUse(
 export async function checkAgents(
   env: NodeJS.ProcessEnv,
   used: ReadonlyMap<string, { spec: AgentSpec; features: string[] }>,
-  overrides: Readonly<Record<string, AgentOverride>> = {},
+  settings: AgentSettings = { agents: {} },
 ): Promise<DoctorCheck[]> {
+  const overrides = settings.agents;
   const names = [...new Set([...Object.keys(ADAPTERS), ...used.keys()])].sort();
   return Promise.all(
     names.map(async (name): Promise<DoctorCheck> => {
@@ -118,6 +125,16 @@ export async function checkAgents(
       if (found.installed) {
         const where = [found.version, found.path ? `at ${found.path}` : undefined].filter(Boolean).join(' ');
         return check(label, 'ok', `${adapter.displayName} ${where || 'installed'}${usedBy}`);
+      }
+      const configured = overrides[name]?.command;
+      if (configured !== undefined) {
+        // The config names the program: that is what was looked for, and what to fix.
+        return check(
+          label,
+          users.length > 0 ? 'fail' : 'warn',
+          `${adapter.displayName}: agents.${name}.command "${configured}" in ${settings.file ?? 'the config'} was not found${usedBy}`,
+          `Fix agents.${name}.command in ${settings.file ?? 'the config'} (an executable path, or a name on PATH), or remove it to use ${name} from PATH.`,
+        );
       }
       return check(
         label,

@@ -2,11 +2,12 @@ import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:f
 import { isAbsolute, join } from 'node:path';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanTarget } from '../clean/inspect.js';
-import { gitRaw, type WorktreeInfo } from '../git/git.js';
+import { gitRaw, type StatusEntry, type WorktreeInfo } from '../git/git.js';
 import { queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
+import { dirtyCheckoutRefusal } from '../runner/preflight.js';
 import { check, type DoctorCheck } from './check.js';
 
 /** What was learnt from reading the whole log once. */
@@ -45,6 +46,29 @@ export function checkLogHealth(log: LogReading): DoctorCheck {
     `${log.path}: ${size}; ${log.problemCount} bad line${log.problemCount === 1 ? '' : 's'} skipped: ${lines.join(', ')}${more}` +
       (first ? ` (line ${first.line}: ${first.message})` : ''),
     'Bad lines are skipped, never fatal; a torn last line comes from an interrupted write. To see them: baton status (they are printed on stderr).',
+  );
+}
+
+/**
+ * The main checkout as `baton run` will judge it (pure): uncommitted changes that a run without
+ * `--base` refuses (the same rule, the same fix), unless the config's `base` means it never looks.
+ */
+export function checkMainCheckout(status: readonly StatusEntry[], runRefusesDirty: boolean): DoctorCheck {
+  const refusal = runRefusesDirty ? dirtyCheckoutRefusal(status) : undefined;
+  if (!refusal) {
+    return check(
+      'main checkout',
+      'ok',
+      runRefusesDirty ? 'no uncommitted changes' : "not checked: the config's `base` is what runs start from",
+    );
+  }
+  // The refusal lists the paths one a line; a doctor line holds them in one.
+  const [first, ...paths] = refusal.message.split('\n');
+  return check(
+    'main checkout',
+    'warn',
+    `\`baton run\` will refuse it [${refusal.code}]: ${first} ${paths.map((p) => p.trim()).join(', ')}`,
+    refusal.hint,
   );
 }
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { realNearest } from '../path-inside.js';
+import { noWorkTreeError } from './no-work-tree.js';
 
 /** The outcome of one git invocation. */
 export interface GitOutput {
@@ -139,17 +140,19 @@ export class GitError extends Error {
   }
 }
 
-/** The error every command gives outside a git repository. */
-export function notARepo(cwd: string): UserError {
-  return new UserError('git/not-a-repo', `${cwd} is not inside a git repository`, {
-    hint: 'Run baton from your project folder, or create a repository with `git init` and commit once.',
-  });
+/**
+ * Why `cwd` has no work tree, as the error to give (a bare repository, a git folder, no repository);
+ * the one rev-parse that tells them apart is run here, the words are in `no-work-tree.ts`.
+ */
+async function noWorkTree(cwd: string): Promise<UserError> {
+  const r = await gitRaw(cwd, ['rev-parse', '--is-bare-repository', '--absolute-git-dir']);
+  return noWorkTreeError(cwd, r.exitCode === 0 ? r.stdout : '');
 }
 
 /** The top-level folder of the work tree containing `cwd`, or a clear error outside a repository. */
 export async function findRepoRoot(cwd: string): Promise<string> {
   const r = await gitRaw(cwd, ['rev-parse', '--show-toplevel']);
-  if (r.exitCode !== 0) throw notARepo(cwd);
+  if (r.exitCode !== 0) throw await noWorkTree(cwd);
   return r.stdout.trim();
 }
 
@@ -184,7 +187,7 @@ export async function gitPlaces(cwd: string): Promise<GitPlaces> {
     '--git-common-dir',
   ]);
   const [top, gitDir, commonDir] = r.stdout.split('\n');
-  if (r.exitCode !== 0 || !top || !gitDir || !commonDir) throw notARepo(cwd);
+  if (r.exitCode !== 0 || !top || !gitDir || !commonDir) throw await noWorkTree(cwd);
   return { top, gitDir, commonDir };
 }
 

@@ -23,6 +23,7 @@ import {
   strings,
 } from './event-fields.js';
 import { INTEGRATION_EVENT_MAKERS } from './integration-events.js';
+import { RETRY_EVENT_MAKERS } from './retry-events.js';
 import { END_STATUSES, FEATURE_STATUSES } from './statuses.js';
 
 // The shared field schemas live in event-fields.ts; their types are part of this module's surface.
@@ -141,6 +142,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** Processes the agent left running outside its group (daemons), stopped by Baton. */
       stopped_daemons: z.optional(z.array(z.object({ pid: z.number(), command: z.string() }))),
     }),
+  ...RETRY_EVENT_MAKERS,
   /** An agent's own hook (or a hand-written completion hook) reported in. */
   hook: () =>
     z.object({
@@ -312,6 +314,8 @@ export type WorktreeCreated = EventOf<'worktree.created'>;
 export type FeatureStarted = EventOf<'feature.started'>;
 /** An agent process exited. */
 export type AgentExited = EventOf<'agent.exited'>;
+/** A failed agent is started again. */
+export type AgentRetrying = EventOf<'agent.retrying'>;
 /** An agent's hook reported in. */
 export type HookEvent = EventOf<'hook'>;
 /** A feature's outcome for this run. */

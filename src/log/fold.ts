@@ -4,12 +4,14 @@
  * attempts in fold-attempts.ts, integration in fold-integration.ts, snapshots in fold-cache.ts), and
  * the next event family to grow should move out the same way rather than lengthen this file.
  */
+
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
+import { describeRetry } from './retry-events.js';
 import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
 import { normaliseStatus, TERMINAL_STATUSES } from './statuses.js';
@@ -314,6 +316,12 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.ended_at = ev.ts;
       f.duration_ms ??= durationBetween(f.started_at, ev.ts);
       f.last_event = { type: ev.type, ts: ev.ts, detail: ev.status };
+      return;
+    }
+    case 'agent.retrying': {
+      // What the agent waits for shows in `baton status` until it is started again.
+      const f = feat ?? feature(state, ev.feature_id);
+      f.last_event = { type: ev.type, ts: ev.ts, detail: describeRetry(ev) };
       return;
     }
     case 'user.intervention': {

@@ -27,12 +27,12 @@ export function redecidedByBaton(f: FeatureState): void {
 /**
  * Whether a status a hook or a plain log line reported is taken. While the runner holds the feature
  * an end status waits for its `feature.ended` (running, needs-input still show: an interactive agent
- * reports them); once the runner ended it other than complete, a reported "complete" does not undo
- * that (only a new run does). A feature no run has taken is taken at the hook's word.
+ * reports them). Once the runner ended it, its word stands until a new run: the agent is gone, so a
+ * later "needs-input", "running" or "failed" is stale or forged, and would move a finished feature
+ * out of what `integrate` takes. A feature no run has taken is taken at the hook's word.
  */
 export function reportedStatusTaken(f: FeatureState, status: FeatureStatus): boolean {
   const runner = f.runner;
   if (runner === undefined) return true;
-  if (runner.ended === undefined) return !TERMINAL_STATUSES.has(status);
-  return status !== 'complete' || runner.ended === 'complete';
+  return runner.ended === undefined && !TERMINAL_STATUSES.has(status);
 }

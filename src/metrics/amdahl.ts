@@ -1,11 +1,17 @@
-import type { AmdahlReport, Worksheet } from './types.js';
+import { finishedNoWork } from './headline.js';
+import type { AmdahlReport, FeatureReport, Worksheet } from './types.js';
 import { sumOrNull } from './worksheet.js';
 
 /**
  * Amdahl's law for this run (pure): the serial phases as they took, the implementation's
- * sequential time as the parallelisable work, N the features that could run at once.
+ * sequential time as the parallelisable work, N the features that could run at once. A run whose
+ * `features` all failed to complete achieved no speedup (the headline's rule).
  */
-export function buildAmdahl(worksheet: Worksheet, n: number | null): AmdahlReport {
+export function buildAmdahl(
+  worksheet: Worksheet,
+  n: number | null,
+  features: readonly Pick<FeatureReport, 'status'>[] = [],
+): AmdahlReport {
   const rows = worksheet.rows;
   const implementation = rows.find((r) => r.parallel);
   const serialRows = rows.filter((r) => !r.parallel && r.recorded);
@@ -18,7 +24,8 @@ export function buildAmdahl(worksheet: Worksheet, n: number | null): AmdahlRepor
   const s = work !== null && work > 0 ? (serial ?? 0) / work : null;
   const bound = s !== null && n !== null && n > 0 ? 1 / (s + (1 - s) / n) : null;
   // Achieved needs the implementation's own wall-clock inside the total.
-  const elapsed = implementation?.recorded ? worksheet.total.parallel_actual_min : null;
+  const elapsed =
+    implementation?.recorded && !finishedNoWork(features) ? worksheet.total.parallel_actual_min : null;
   return {
     n,
     serial_min: serial,

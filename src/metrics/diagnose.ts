@@ -225,13 +225,17 @@ function diagnoseSpeedup(report: Report): string[] {
         serialRows.length === 1
           ? `The serial phase (${parts}) is`
           : `The serial phases (${parts}: ${formatMinutes(amdahl.serial_min)}) are`;
-      out.push(
+      const bound =
         `${subject} s = ${formatPercent(amdahl.serial_fraction)} ` +
-          `of the work, so Amdahl bounds the overall speedup at ${formatSpeedup(amdahl.bound)} with N = ${n}; ` +
-          `this run achieved ${formatSpeedup(amdahl.achieved)} on the same terms for the whole method` +
-          (report.worksheet.total.speedup_estimate !== null
-            ? ` (${formatSpeedup(report.worksheet.total.speedup_estimate)} against the worksheet's estimates).`
-            : '.'),
+        `of the work, so Amdahl bounds the overall speedup at ${formatSpeedup(amdahl.bound)} with N = ${n}`;
+      // No achieved speedup (a run that completed nothing, or an unrecorded wall-clock) is claimed as one.
+      out.push(
+        amdahl.achieved === null
+          ? `${bound}; what this run achieved on the same terms is not measured.`
+          : `${bound}; this run achieved ${formatSpeedup(amdahl.achieved)} on the same terms for the whole method` +
+              (report.worksheet.total.speedup_estimate !== null
+                ? ` (${formatSpeedup(report.worksheet.total.speedup_estimate)} against the worksheet's estimates).`
+                : '.'),
       );
     }
   } else if (report.worksheet.rows.some((r) => !r.parallel)) {

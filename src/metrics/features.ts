@@ -86,6 +86,9 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'hook':
       scan(ev.feature_id).worked = true;
       break;
+    case 'agent.retrying':
+      // The attempts it separates are counted by their own `feature.started` events.
+      break;
     case 'feature.ended':
       scan(ev.feature_id).endedAt = t;
       break;

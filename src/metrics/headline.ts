@@ -2,6 +2,14 @@ import { formatMinutes, formatSpeedup } from './format.js';
 import type { FeatureReport, Headline, WorksheetRow } from './types.js';
 
 /**
+ * Whether a run finished no work (pure): it had features and none of them completed. Then no speedup
+ * is measured for it, neither the headline's nor the whole method's (Amdahl's "achieved").
+ */
+export function finishedNoWork(features: readonly Pick<FeatureReport, 'status'>[]): boolean {
+  return features.length > 0 && !features.some((f) => f.status === 'complete');
+}
+
+/**
  * THE headline speedup (pure), the one number `run`, `demo`, the markdown, JSON and HTML report
  * and the dashboard lead with: the implementation's sequential measurement (a `-j 1` run when one
  * was recorded, else the agents' summed time) over its parallel wall-clock. Estimates never make
@@ -17,7 +25,7 @@ export function headlineSpeedup(
   const actual = implementation?.parallel_actual_min ?? null;
   const sequential = implementation?.sequential_measured_min ?? null;
   const basis = implementation?.sequential_basis ?? null;
-  const nothingDone = features.length > 0 && !features.some((f) => f.status === 'complete');
+  const nothingDone = finishedNoWork(features);
   const speedup =
     !nothingDone && actual !== null && actual > 0 && sequential !== null ? sequential / actual : null;
   const superlinear = speedup !== null && n !== null && speedup > n;
@@ -56,10 +64,13 @@ function describeHeadline(h: {
 }): string {
   const { speedup, basis, n, superlinear, sequential, actual } = h;
   if (h.incomplete !== null) {
+    // A -j 1 run's time is another run's: only the agents' own summed time is what this run's agents ran.
     const times =
-      actual !== null && sequential !== null
-        ? ` (its agents ran ${formatMinutes(sequential)} in ${formatMinutes(actual)} of wall-clock)`
-        : '';
+      actual === null || sequential === null
+        ? ''
+        : basis === 'sequential-run'
+          ? ` (it ran ${formatMinutes(actual)} of wall-clock; the -j 1 run took ${formatMinutes(sequential)})`
+          : ` (its agents ran ${formatMinutes(sequential)} in ${formatMinutes(actual)} of wall-clock)`;
     return `Implementation speedup not measured: no feature completed (0 of ${h.incomplete}), so the run finished no work to speed up${times}.`;
   }
   if (speedup === null) {

@@ -363,7 +363,7 @@ export function computeReport(input: ReportInput): Report {
       implementation,
       failedIntegrationChecks: features.reduce((k, f) => k + f.integration_checks.failed, 0),
     }),
-    amdahl: buildAmdahl(worksheet, n),
+    amdahl: buildAmdahl(worksheet, n, features),
     critical_path: {
       planned: planned.path,
       planned_unknown: planned.unknown,

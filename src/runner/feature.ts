@@ -255,7 +255,7 @@ async function settle(
   interrupted: boolean,
 ): Promise<Settled | { problem: string }> {
   const id = feature.feature_id;
-  const { adapter, spec } = ctx.agents.get(id)!;
+  const { spec } = ctx.agents.get(id)!;
   let commit: string;
   let files: string[];
   if (interrupted) {
@@ -287,7 +287,7 @@ async function settle(
     }
     ({ head: commit, files } = done);
   }
-  const usage = adapter.parseUsage(run.output);
+  const { usage } = run;
   const { exit } = run;
   ctx.sink.emit({
     type: 'agent.exited',

@@ -1,13 +1,15 @@
 import { lstatSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
+import { addUsage } from '../agents/agent-output.js';
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
-import { readRegular } from '../open-regular.js';
+import type { AgentRetrying, AgentUsage } from '../log/events.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
+import { readAttemptOutput } from './attempt-output.js';
 import type { RunContext } from './context.js';
 import type { FeaturePaths } from './preflight.js';
 
@@ -42,10 +44,11 @@ export async function startAgent(
   return cleanup ? { ...child, exited: child.exited.finally(cleanup) } : child;
 }
 
-/** How the agent's last attempt ended, what it printed, and how long all attempts took (monotonic). */
+/** How the agent's last attempt ended, what all its attempts reported using, and how long they took (monotonic). */
 export interface AgentRun {
   exit: ProcessExit;
-  output: string;
+  /** Cost, tokens and turns summed over every attempt of this run (a retry is paid for too). */
+  usage?: AgentUsage;
   durationMs: number;
   timeoutMs?: number;
   /** Every process seen under the agent while it ran, so daemons that left its group can be found. */
@@ -65,18 +68,66 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * The agent log from `offset` on. The agent can reach `.baton/` and replace its log: only a regular
- * file is read (a FIFO put in its place would block the orchestrator), and what else is there reads as empty.
- */
-function readFrom(file: string, offset: number): string {
-  return readRegular(file)?.subarray(offset).toString('utf8') ?? '';
-}
-
 /** How long the agent log already is (a retry appends to it); nothing but a regular file counts. */
 function logLength(file: string): number {
   const s = lstatSync(file, { throwIfNoEntry: false });
   return s?.isFile() ? s.size : 0;
+}
+
+/** `feature.started` for one attempt of the feature's agent. */
+function emitStarted(
+  ctx: RunContext,
+  {
+    feature,
+    p,
+    child,
+    attempt,
+    base,
+  }: { feature: Contract; p: FeaturePaths; child: Supervised; attempt: number; base: string },
+): void {
+  const id = feature.feature_id;
+  ctx.sink.emit({
+    type: 'feature.started',
+    feature_id: id,
+    status: 'running',
+    agent: agentLabel(ctx.agents.get(id)!.spec),
+    branch: p.branch,
+    worktree: p.worktree,
+    log_file: p.logFile,
+    port: ctx.portOf(id).port,
+    ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
+    ...(attempt > 1 ? { attempt } : {}),
+    base_commit: base,
+  });
+}
+
+/** A failed attempt's retry, as `agent.retrying` tells it, or undefined when the agent is not run again. */
+function nextRetry(
+  ctx: RunContext,
+  rateLimited: boolean,
+  exit: ProcessExit,
+  done: { rateLimited: number; failed: number; maxFailed: number },
+): Omit<AgentRetrying, 'type' | 'feature_id' | 'v' | 'ts' | 'run_id'> | undefined {
+  const { retry } = ctx.opts.config;
+  if (rateLimited && done.rateLimited < retry.attempts) {
+    return {
+      reason: 'rate-limited',
+      exit_code: exit.exitCode,
+      retry: done.rateLimited + 1,
+      of: retry.attempts,
+      delay_ms: Math.round(retry.initial_delay_s * retry.factor ** done.rateLimited * 1000),
+    };
+  }
+  if (done.failed < done.maxFailed) {
+    return {
+      reason: 'failed',
+      exit_code: exit.exitCode,
+      retry: done.failed + 1,
+      of: done.maxFailed,
+      delay_ms: 0,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -94,7 +145,7 @@ export async function launchAgent(
 ): Promise<AgentRun> {
   const { opts } = ctx;
   const id = feature.feature_id;
-  const { adapter, spec } = ctx.agents.get(id)!;
+  const { adapter } = ctx.agents.get(id)!;
   const timeoutMinutes = feature.timeout_minutes ?? opts.config.timeout_minutes;
   const timeoutMs = timeoutMinutes !== undefined ? Math.round(timeoutMinutes * 60_000) : undefined;
   const maxRetries = feature.retries ?? 0;
@@ -105,6 +156,7 @@ export async function launchAgent(
   const adoptedFor = Date.now() - Date.parse(adoptedWindow?.startedAt ?? '');
   const started = performance.now() - (Number.isFinite(adoptedFor) ? Math.max(0, adoptedFor) : 0);
   const tracked: ProcessInfo[] = [];
+  let usage: AgentUsage | undefined;
   for (let attempt = 1; ; attempt++) {
     const logOffset = logLength(p.logFile);
     const agentOpts = { logFile: p.logFile, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
@@ -120,45 +172,35 @@ export async function launchAgent(
     const detach = opts.control?.attach(id, () => void child.stop('stop'));
     const tracker = new ProcessTracker(child.pid ?? -1);
     // An adopted window's `feature.started` is the dead orchestrator's; the run's `adopted_windows` says it goes on.
-    if (!adopted)
-      ctx.sink.emit({
-        type: 'feature.started',
-        feature_id: id,
-        status: 'running',
-        agent: agentLabel(spec),
-        branch: p.branch,
-        worktree: p.worktree,
-        log_file: p.logFile,
-        port: ctx.portOf(id).port,
-        ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
-        ...(attempt > 1 ? { attempt } : {}),
-        base_commit: base,
-      });
+    if (!adopted) emitStarted(ctx, { feature, p, child, attempt, base });
     if (opts.signal.aborted) void child.stop('interrupt');
     const exit = await child.exited;
     tracked.push(...tracker.stop());
     detach?.();
     ctx.running.delete(child);
     owned.delete(child);
-    const output = readFrom(p.logFile, logOffset);
+    const output = adapter.ignoresOutput ? '' : readAttemptOutput(p.logFile, logOffset);
+    usage = addUsage(usage, adapter.parseUsage(output));
     const done = (): AgentRun => ({
       exit,
-      output,
+      ...(usage ? { usage } : {}),
       durationMs: Math.round(performance.now() - started),
       tracked,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
     const stopped = exit.stoppedBy === 'user' || opts.control?.stoppedFor(id);
     if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut || stopped) return done();
-    if (adapter.isRateLimited(output, exit.exitCode) && rateLimitRetries < opts.config.retry.attempts) {
-      const delay = opts.config.retry.initial_delay_s * opts.config.retry.factor ** rateLimitRetries * 1000;
-      rateLimitRetries++;
-      await sleep(delay, opts.signal);
+    const retry = nextRetry(ctx, adapter.isRateLimited(output, exit.exitCode), exit, {
+      rateLimited: rateLimitRetries,
+      failed: failureRetries,
+      maxFailed: maxRetries,
+    });
+    if (retry) {
+      ctx.sink.emit({ type: 'agent.retrying', feature_id: id, ...retry });
+      if (retry.reason === 'rate-limited') rateLimitRetries++;
+      else failureRetries++;
+      await sleep(retry.delay_ms, opts.signal);
       if (opts.signal.aborted) return done();
-      continue;
-    }
-    if (failureRetries < maxRetries) {
-      failureRetries++;
       continue;
     }
     return done();

@@ -129,9 +129,23 @@ export interface RunStartLook {
   status?: StatusEntry[];
 }
 
-/** Whether a run refuses a main checkout with uncommitted changes: its branches, cut from HEAD, would miss them. */
-function refusesDirty(opts: RunOptions): boolean {
+/**
+ * Whether a run refuses a main checkout with uncommitted changes: its branches, cut from HEAD, would
+ * miss them (`baton doctor` asks it too, for a run without flags).
+ */
+export function refusesDirty(
+  opts: Pick<RunOptions, 'base' | 'resume'> & { config: Pick<RunOptions['config'], 'base'> },
+): boolean {
   return !opts.base && !opts.config.base && !opts.resume;
+}
+
+/**
+ * The refusal of a main checkout with uncommitted changes outside `.baton/`, given its status, or
+ * undefined when it has none (run throws it; `baton doctor` shows it).
+ */
+export function dirtyCheckoutRefusal(status: readonly StatusEntry[]): UserError | undefined {
+  const dirty = status.filter(outsideStateDir);
+  return dirty.length > 0 ? dirtyCheckoutError(dirty) : undefined;
 }
 
 /** The refs, the worktrees and (when it matters) the main checkout's status, from one shell. */
@@ -183,8 +197,8 @@ export async function preflight(
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {
     checkout = known?.status ?? (await statusEntries(opts.root));
-    const dirty = checkout.filter(outsideStateDir);
-    if (dirty.length > 0) throw dirtyCheckoutError(dirty);
+    const refusal = dirtyCheckoutRefusal(checkout);
+    if (refusal) throw refusal;
   }
   await checkFeatureFolders(opts, pathsOf, ids, known);
   return { baseCommit, base, ...(checkout ? { checkout } : {}) };

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentTask } from '../../src/agents/adapter.js';
-import { looksRateLimited } from '../../src/agents/agent-output.js';
+import { addUsage, looksRateLimited } from '../../src/agents/agent-output.js';
 import { buildAiderArgs, isAiderRateLimited, parseAiderUsage } from '../../src/agents/aider.js';
 import { batonHookArgv, batonHookCommand } from '../../src/agents/baton-hook.js';
 import {
@@ -424,6 +424,91 @@ describe('rate limits in general', () => {
     ['TypeError: x is undefined', 1, false],
   ])('%s, exit %s → %s', (text, code, expected) => {
     expect(looksRateLimited(text, code)).toBe(expected);
+  });
+});
+
+describe('rate limits are read from what the agent said, not from its transcript', () => {
+  // Code and tool output that talk about rate limits, as a feature implementing one prints them.
+  const code =
+    'export function rateLimit() { /* token bucket rate limit: answer 429, or 529 when overloaded */ }';
+  const json = (...events: object[]) => events.map((e) => JSON.stringify(e)).join('\n');
+
+  it('Claude: the result event decides when there is one; without it, only its stderr', () => {
+    const toolResult = { type: 'user', message: { content: [{ type: 'tool_result', content: code }] } };
+    const maxTurns = { type: 'result', subtype: 'error_max_turns', is_error: true, api_error_status: null };
+    expect(isClaudeRateLimited(json(toolResult, maxTurns), 1)).toBe(false);
+    expect(isClaudeRateLimited(json(toolResult, { ...maxTurns, api_error_status: 529 }), 1)).toBe(true);
+    expect(isClaudeRateLimited(json(toolResult), 1)).toBe(false);
+    expect(isClaudeRateLimited(`${json(toolResult)}\nError: 529 {"type":"overloaded_error"}`, 1)).toBe(true);
+  });
+
+  it('Codex: its error and turn.failed events and its stderr, never a command’s output', () => {
+    const ran = { type: 'item.completed', item: { type: 'command_execution', aggregated_output: code } };
+    const failed = { type: 'turn.failed', error: { message: 'stream disconnected before completion' } };
+    expect(isCodexRateLimited(json(ran, failed), 1)).toBe(false);
+    expect(isCodexRateLimited(json(ran, { type: 'agent_message', text: code }), 1)).toBe(false);
+    const limited = { type: 'turn.failed', error: { message: 'exceeded retry limit, last status: 429' } };
+    expect(isCodexRateLimited(json(ran, limited), 1)).toBe(true);
+  });
+
+  it('Gemini: a successful result never; a failed one by its message and Gemini’s stderr', () => {
+    const tool = { type: 'tool_result', status: 'success', output: code };
+    const result = (status: string, message?: string) => ({
+      type: 'result',
+      status,
+      ...(message ? { error: { type: 'unknown', message } } : {}),
+    });
+    expect(isGeminiRateLimited(json(tool, result('error', 'Reached max session turns')), 1)).toBe(false);
+    expect(isGeminiRateLimited(json(tool, result('success')), 1)).toBe(false);
+    expect(
+      isGeminiRateLimited(
+        json(tool, result('error', '[API Error: Resource has been exhausted (e.g. check quota).]')),
+        1,
+      ),
+    ).toBe(true);
+  });
+
+  it('OpenCode: the error event’s status code decides; a tool’s output never counts', () => {
+    const tool = { type: 'tool_use', part: { tool: 'bash', state: { status: 'completed', output: code } } };
+    const error = (data: object) => ({ type: 'error', error: { name: 'APIError', data } });
+    expect(isOpenCodeRateLimited(json(tool), 1)).toBe(false);
+    expect(
+      isOpenCodeRateLimited(json(tool, error({ message: 'Rate limit reached', statusCode: 500 })), 1),
+    ).toBe(false);
+    expect(isOpenCodeRateLimited(json(tool, error({ message: 'Rate limit reached for requests' })), 1)).toBe(
+      true,
+    );
+  });
+
+  it('Aider: only its last lines, where it says why it stopped', () => {
+    const transcript = [
+      'src/limit.ts',
+      '```',
+      code,
+      '```',
+      ...Array(10).fill('Applied edit to src/limit.ts'),
+    ];
+    expect(isAiderRateLimited([...transcript, 'Tokens: 2k sent, 100 received.'].join('\n'), 1)).toBe(false);
+    expect(
+      isAiderRateLimited(
+        [...transcript, 'litellm.RateLimitError: AnthropicException - rate_limit_error'].join('\n'),
+        1,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('usage over attempts', () => {
+  it('sums every figure, lists both attempts’ denials, and keeps what neither reported absent', () => {
+    const denied = { tool: 'Bash', detail: 'curl x' };
+    expect(
+      addUsage(
+        { cost_usd: 0.1, turns: 40, permission_denials: [denied] },
+        { cost_usd: 0.2, input_tokens: 5 },
+      ),
+    ).toEqual({ cost_usd: 0.3, input_tokens: 5, turns: 40, permission_denials: [denied] });
+    expect(addUsage(undefined, { turns: 1 })).toEqual({ turns: 1 });
+    expect(addUsage(undefined, undefined)).toBeUndefined();
   });
 });
 

@@ -62,6 +62,29 @@ describe('the error line', () => {
     );
   });
 
+  it('refuses two formats in plan as in report, and takes --json with --format json', async () => {
+    const r = repo(contractFiles([{ id: 'feature-001-a' }]));
+    const res = await runBaton(['plan', '--json', '--format', 'mermaid'], { cwd: r.root });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      'baton: --json asks for json, --format for mermaid [plan/two-formats]\nhint: Give one of them.\n',
+    );
+    const same = await runBaton(['plan', '--json', '--format', 'json', '--no-coupling'], { cwd: r.root });
+    expect(same.code, same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout).features.map((f: { feature_id: string }) => f.feature_id)).toEqual([
+      'feature-001-a',
+    ]);
+  });
+
+  it.each(['doctor', 'demo'])(
+    '%s --help starts its description with a capital, as the others do',
+    async (name) => {
+      const r = repo();
+      const res = await runBaton([name, '--help'], { cwd: r.root });
+      expect(res.stdout.split('\n')[2]).toMatch(/^[A-Z]/);
+    },
+  );
+
   it('keeps the code on the first line of a message that lists more below, and --json carries the same code', async () => {
     const r = repo({
       'README.md': '# app\n',

@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -202,19 +204,78 @@ describe('baton init', () => {
     expect(none.stdout).toContain('agent: claude, but no agent CLI was found on PATH');
   });
 
-  it('refuses to overwrite, naming the files, unless --force', async () => {
-    const r = repo({ 'baton.yaml': 'agent: codex\n' });
-    const out = await runBaton(['init'], { cwd: r.root });
-    expect(out.code).toBe(1);
-    expect(out.stderr).toContain('not overwriting baton.yaml: already there');
-    expect(out.stderr).toContain('baton init --force');
-    expect(existsSync(join(r.root, 'specs'))).toBe(false);
-    const forced = await runBaton(['init', '--force', '--json'], { cwd: r.root });
-    expect(forced.code).toBe(0);
+  it('writes only what is missing: a config gone, an edited sample is kept; --force replaces it after a backup', async () => {
+    const r = repo();
+    expect((await runBaton(['init', '--test', 'true'], { cwd: r.root })).code).toBe(0);
+    const sample = join(r.root, 'specs/feature-001-example/contract.md');
+    const edited = `${readFileSync(sample, 'utf8')}MY REAL WORK\n`;
+    writeFileSync(sample, edited);
+    rmSync(join(r.root, 'baton.config.json'));
+    const again = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('created baton.config.json');
+    expect(again.stdout).toContain(
+      'kept specs/feature-001-example/contract.md (already there; `baton init --force` replaces it, keeping a backup)',
+    );
+    expect(readFileSync(sample, 'utf8')).toBe(edited);
+    const forced = await runBaton(['init', '--force', '--test', 'true'], { cwd: r.root });
+    expect(forced.stdout).toContain(
+      'replaced specs/feature-001-example/contract.md (backup: specs/feature-001-example/contract.md.bak)',
+    );
+    expect(forced.stdout).toContain('kept baton.config.json (unchanged)');
+    expect(readFileSync(`${sample}.bak`, 'utf8')).toBe(edited);
+    // A second replacement never overwrites the first backup.
+    writeFileSync(sample, 'second edit\n');
+    const twice = await runBaton(['init', '--force', '--json', '--test', 'true'], { cwd: r.root });
+    expect(JSON.parse(twice.stdout).replaced).toEqual([
+      {
+        file: 'specs/feature-001-example/contract.md',
+        backup: 'specs/feature-001-example/contract.md.bak.1',
+      },
+    ]);
+    expect(readFileSync(`${sample}.bak`, 'utf8')).toBe(edited);
+    expect(readFileSync(`${sample}.bak.1`, 'utf8')).toBe('second edit\n');
+  });
+
+  it('works with the config already there (baton.yaml): kept, or rewritten in place with --force; no sample beside contracts', async () => {
+    const r = repo({ 'baton.yaml': 'agent: codex\n', 'specs/feature-001-upload/contract.md': 'mine\n' });
+    const out = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('kept baton.yaml (already there;');
+    expect(out.stdout).toContain(
+      'no sample contract: specs/ already holds 1 contract (`baton new <name>` adds one)',
+    );
+    expect(out.stdout).toContain('git add baton.yaml .gitignore specs');
+    expect(existsSync(join(r.root, 'specs/feature-001-example'))).toBe(false);
+    const forced = await runBaton(['init', '--force', '--json', '--test', 'true'], { cwd: r.root });
+    expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({
-      created: ['baton.config.json', 'specs/feature-001-example/contract.md'],
-      gitignore: 'created',
+      created: [],
+      replaced: [{ file: 'baton.yaml', backup: 'baton.yaml.bak' }],
+      sample_skipped: true,
+      gitignore: 'already ignored',
     });
+    expect(existsSync(join(r.root, 'baton.config.json'))).toBe(false);
+    expect(readFileSync(join(r.root, 'baton.yaml.bak'), 'utf8')).toBe('agent: codex\n');
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.stdout + lint.stderr).not.toContain('ignored');
+    expect(readFileSync(join(r.root, 'specs/feature-001-upload/contract.md'), 'utf8')).toBe('mine\n');
+  });
+
+  it('puts the sample in the specs folder of the config it keeps', async () => {
+    const r = repo({ 'baton.config.json': '{"specs": "contracts"}\n' });
+    const out = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('created contracts/feature-001-example/contract.md');
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
+  it('says it created .gitignore when there was none', async () => {
+    const r = repo();
+    const out = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+    expect(out.stdout).toContain('created .gitignore (.baton/ ignored)');
+    const again = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+    expect(again.stdout).toContain('kept .gitignore (.baton/ already ignored)');
   });
 
   it.each([
@@ -272,6 +333,59 @@ describe('baton init', () => {
     expect(atRoot.stdout).not.toContain("in the repository's root");
   });
 
+  it('refuses, in one line, a specs folder that is a symlink out of the repository: init and new write nothing there', async () => {
+    const r = repo();
+    const outside = join(dirname(r.root), 'elsewhere');
+    mkdirSync(outside);
+    symlinkSync(outside, join(r.root, 'specs'));
+    for (const args of [
+      ['init', '--test', 'true'],
+      ['new', 'foo'],
+    ]) {
+      const res = await runBaton(args, { cwd: r.root });
+      expect(res.code, res.stdout).toBe(1);
+      expect(res.stderr).toContain(
+        `baton: specs is a symlink out of the repository (to ${outside}); nothing was written [${args[0]}/outside-repo]`,
+      );
+      expect(res.stderr).toContain('hint: Baton writes only inside the repository');
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(join(r.root, 'baton.config.json'))).toBe(false);
+  });
+
+  it('in a folder it cannot write, init and new say so in one line and init writes nothing', async () => {
+    const r = repo();
+    mkdirSync(join(r.root, 'specs'));
+    // Root writes anywhere: run Baton as a user that cannot, the repository being that user's.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    if ('uid' in asUser) {
+      chmodSync(dirname(r.root), 0o755);
+      execFileSync('chown', ['-R', '65534:65534', r.root]);
+    }
+    chmodSync(join(r.root, 'specs'), 0o555);
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [BATON_BIN, ...args], {
+        cwd: r.root,
+        env: { ...process.env, NO_COLOR: '1', HOME: r.root },
+        encoding: 'utf8',
+        ...asUser,
+      });
+    for (const args of [
+      ['init', '--test', 'true'],
+      ['new', 'y'],
+    ]) {
+      const res = run(args);
+      expect(res.status, res.stdout).toBe(1);
+      expect(res.stderr).toContain(
+        `baton: cannot write specs: permission denied; nothing was written [${args[0]}/not-writable]`,
+      );
+      expect(res.stderr).not.toContain('internal error');
+    }
+    expect(existsSync(join(r.root, 'baton.config.json'))).toBe(false);
+    expect(existsSync(join(r.root, '.gitignore'))).toBe(false);
+    expect(existsSync(join(r.root, '.baton'))).toBe(false);
+  });
+
   it('outside a git repository says to run git init', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-nogit-')));
     const out = await runBaton(['init'], { cwd: dir });
@@ -317,6 +431,18 @@ describe('baton new', () => {
     const out = await runBaton(['new', 'Upload'], { cwd: r.root });
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('a feature named "upload" already exists: specs/feature-001-upload');
+  });
+
+  it('run from a subfolder, names the repository root its path is relative to, as init does', async () => {
+    const r = repo();
+    mkdirSync(join(r.root, 'sub'));
+    const out = await runBaton(['new', 'upload'], { cwd: join(r.root, 'sub') });
+    expect(out.stdout.split('\n').slice(0, 2)).toEqual([
+      `in the repository's root, ${r.root}:`,
+      'created specs/feature-001-upload/contract.md',
+    ]);
+    const atRoot = await runBaton(['new', 'other'], { cwd: r.root });
+    expect(atRoot.stdout).not.toContain("in the repository's root");
   });
 
   it('writes into the specs folder of the config', async () => {

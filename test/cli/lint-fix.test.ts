@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -84,5 +84,59 @@ describe('baton lint --fix', () => {
     );
     expect(json.fixed).toEqual([]);
     expect(json.not_fixed.map((f: { criterion: string }) => f.criterion)).toEqual(['c1']);
+  });
+
+  it('says which endpoints the one check leaves out, in --fix and in the hint', async () => {
+    const text = contract('  - GET requests < 100ms (p95)').replace('["GET /b"]', '["GET /a", "GET /b"]');
+    const r = repo({ [FILE]: text });
+    const note = '; it measures one endpoint: GET /b is not covered (a criterion per endpoint measures it)';
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.stdout).toContain(`(\`baton lint --fix\` writes the check)${note}.`);
+    const out = await runBaton(['lint', '--fix', '--no-coupling'], { cwd: r.root });
+    const check = `http: { url: "http://127.0.0.1:${'$'}{PORT}/a", p95_ms: 100 }`;
+    expect(out.stdout).toContain(`${FILE}:7: fixed: c1 now has \`${check}\`${note}`);
+  });
+
+  it('promises --fix in the hint only where --fix writes the check: an anchored block mapping it writes, an anchored scalar it cannot', async () => {
+    const text = contract(
+      '  - &anch',
+      '    id: lat2',
+      '    text: GET /b p95 < 50 ms',
+      '  - &lat GET /b p95 < 40 ms',
+    );
+    const r = repo({ [FILE]: text });
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.stdout).toContain(
+      '(`baton lint --fix` cannot write it: it uses a YAML anchor, alias or tag, which an edit could break).',
+    );
+    expect(lint.stdout.match(/`baton lint --fix` writes the check/g)).toHaveLength(1);
+    const out = await runBaton(['lint', '--fix', '--no-coupling'], { cwd: r.root });
+    expect(out.stdout).toContain(`${FILE}:8: fixed: lat2 now has`);
+    expect(out.stdout).toContain('could not fix 1 criterion:');
+    expect(readFileSync(join(r.root, FILE), 'utf8')).toBe(
+      contract(
+        '  - &anch',
+        '    id: lat2',
+        '    text: GET /b p95 < 50 ms',
+        `    http: { url: "http://127.0.0.1:${'$'}{PORT}/b", p95_ms: 50 }`,
+        '  - &lat GET /b p95 < 40 ms',
+      ),
+    );
+  });
+
+  it('refuses a contract.md that is a symlink out of the repository, writing nothing', async () => {
+    const r = repo({ 'README.md': '# x\n' });
+    const outside = join(dirname(r.root), 'outside.md');
+    const text = contract('  - GET /b p95 < 40 ms');
+    writeFileSync(outside, text);
+    mkdirSync(join(r.root, 'specs/f'), { recursive: true });
+    symlinkSync(outside, join(r.root, FILE));
+    const out = await runBaton(['lint', '--fix', '--no-coupling'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      `baton: ${FILE} is a symlink out of the repository (to ${outside}); nothing was written [lint/outside-repo]`,
+    );
+    expect(out.stderr).toContain('then run `baton lint --fix` again');
+    expect(readFileSync(outside, 'utf8')).toBe(text);
   });
 });

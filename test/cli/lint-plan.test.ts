@@ -198,10 +198,11 @@ describe('baton lint', () => {
       ['warning', 'contract/unknown-field', 'specs/three/contract.md', 3],
       ['error', 'plan/duplicate-id', 'specs/two/contract.md', 2],
       ['error', 'plan/unknown-dependency', 'specs/four/contract.md', 3],
+      ['warning', 'lint/vague-criterion', 'specs/four/contract.md', 4],
       ['warning', 'contracts/folder-mismatch', 'specs/two/contract.md', 2],
     ]);
     expect(json.diagnostics[4].message).toContain('four depends on "five"');
-    // With the duplicate gone, the lint rules run on the contracts that parsed as well.
+    // The repeated id does not hide the lint rules; with it gone, they still run on the contracts that parsed.
     r.write({ 'specs/two/contract.md': ok('two') });
     const again = JSON.parse((await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root })).stdout);
     expect(again.diagnostics.map((d: { code: string }) => d.code)).toEqual([
@@ -284,6 +285,39 @@ describe('baton lint', () => {
     const plan = JSON.parse((await runBaton(['plan', '--json'], { cwd: r.root })).stdout);
     expect(plan.waves).toEqual([['feature-001-authentication'], ['feature-002-product-catalog']]);
   });
+
+  it.each([
+    ['an unknown dependency', 'depends_on: [nowhere]', 'plan/unknown-dependency', true],
+    ['a cycle', 'depends_on: [c]', 'plan/cycle', false],
+  ] as const)(
+    '%s does not hide the warnings: every problem at once',
+    async (_, deps, planError, overlaps) => {
+      const r = repo({
+        'baton.config.json': '{}\n',
+        'baton.yaml': 'agent: codex\n',
+        'specs/a/contract.md':
+          '---\nfeature_id: a\nowns: ["src/**"]\nacceptance_criteria:\n  - text: The API should be fast\n---\n',
+        'specs/b/contract.md': ok('b', [deps, 'owns: ["src/b/**"]']),
+        'specs/c/contract.md': [
+          '---',
+          'feature_id: c',
+          ...(deps === 'depends_on: [c]' ? ['depends_on: [b]'] : []),
+          'acceptance_criteria:',
+          '  - { text: tests pass, run: "true" }',
+          '---',
+          '',
+        ].join('\n'),
+      });
+      const out = await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root });
+      expect(out.code).toBe(1);
+      const codes = JSON.parse(out.stdout).diagnostics.map((d: { code: string }) => d.code);
+      expect(codes).toEqual(
+        expect.arrayContaining([planError, 'config/ignored-file', 'lint/vague-criterion', 'lint/no-owns']),
+      );
+      // Ownership overlaps need the dependency order: said when the graph holds without the unknown id, never guessed.
+      expect(codes.includes('lint/owns-overlap')).toBe(overlaps);
+    },
+  );
 
   it('a cycle is an error naming the cycle in order', async () => {
     const r = repo({

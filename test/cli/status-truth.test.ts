@@ -83,6 +83,24 @@ describe('status decides with the runner', () => {
     expect(table).toMatch(/^g\s+failed\s+command\s+\S+ s\s+3\s+0\/2\s/m);
   });
 
+  it('keeps a feature the runner ended as it ended it when a late hook or plain line reports another status', async () => {
+    const repo = makeRepo(
+      contractFiles([{ id: 'c', agent: { command: 'mkdir -p src/c && echo c > src/c/a' } }]),
+    );
+    repos.push(repo);
+    expect((await runBaton(['run', '--no-verify'], { cwd: repo.root })).code).toBe(0);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const hook = runBatonProcess(['hook', 'notification', '--feature', 'c', '--status', 'needs-input'], {
+      cwd: repo.root,
+    });
+    expect(hook.code, hook.stderr).toBe(0);
+    expect(statusJson(repo.root)[0]?.status).toBe('complete');
+    for (const status of ['running', 'failed']) {
+      appendFileSync(log, `${JSON.stringify({ feature_id: 'c', status })}\n`);
+      expect(statusJson(repo.root)[0]?.status, status).toBe('complete');
+    }
+  });
+
   it('still takes a log written by hooks alone at its word', async () => {
     const repo = makeRepo();
     repos.push(repo);

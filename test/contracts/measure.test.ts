@@ -67,7 +67,7 @@ describe('lint of the seed contract, verbatim', () => {
     );
     expect(warning?.code).toBe('lint/unverifiable-criterion');
     expect(warning?.hint).toBe(
-      `Baton can measure it: give it \`http: { url: "http://127.0.0.1:${PORT}/products", p95_ms: 100 }\` (\`baton lint --fix\` writes the check).`,
+      `Baton can measure it: give it \`http: { url: "http://127.0.0.1:${PORT}/products", p95_ms: 100 }\` (\`baton lint --fix\` writes the check); it measures one endpoint: GET /products/{id} is not covered (a criterion per endpoint measures it).`,
     );
     const [unserved] = lintContracts([contract(SEED)], []).filter((d) =>
       d.message.includes('criterion performance'),

@@ -210,6 +210,16 @@ describe('amdahl', () => {
     expect(a.serial_min).toBe(serial);
   });
 
+  it('claims no achieved speedup for a run none of whose features completed (the headline rule)', () => {
+    const rows = [
+      row({ sequential_measured_min: 1, parallel_actual_min: 0.5, speedup: 2 }),
+      row({ phase: 'planning', parallel: false, parallel_actual_min: 0.1 }),
+    ];
+    const worksheet = { rows, best_of_n: null, total: totalOf(rows, 3) };
+    expect(buildAmdahl(worksheet, 3, [{ status: 'complete' }]).achieved).toBeCloseTo(1.1 / 0.6, 10);
+    expect(buildAmdahl(worksheet, 3, [{ status: 'failed' }, { status: 'interrupted' }]).achieved).toBeNull();
+  });
+
   it('leaves the parallelisable work unknown rather than take estimates of another kind', () => {
     const rows = [
       row({ sequential_estimate_min: 180, parallel_actual_min: 0.5, estimate_comparable: false }),
@@ -348,6 +358,19 @@ describe('headlineSpeedup', () => {
     );
     // One feature that completed is finished work: the speedup is measured again.
     expect(headlineSpeedup(impl, 2, [failed[0]!, { status: 'complete' }]).speedup).toBeCloseTo(2, 10);
+  });
+
+  it("does not call a -j 1 run's time its agents' when nothing completed", () => {
+    const impl = row({
+      sequential_measured_min: 13 / 60,
+      sequential_basis: 'sequential-run',
+      parallel_actual_min: 1.2 / 60,
+    });
+    const h = headlineSpeedup(impl, 3, [{ status: 'interrupted' }]);
+    expect(h.text).not.toContain('its agents ran');
+    expect(h.text).toBe(
+      'Implementation speedup not measured: no feature completed (0 of 1), so the run finished no work to speed up (it ran 1.2 s of wall-clock; the -j 1 run took 13 s).',
+    );
   });
 
   it('never leads with an estimate', () => {

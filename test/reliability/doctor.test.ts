@@ -75,6 +75,7 @@ describe('baton doctor', () => {
       'repository',
       'config',
       'contracts',
+      'main checkout',
       'log',
       'last run',
       'worktree records',
@@ -101,6 +102,66 @@ describe('baton doctor', () => {
     const r = await runBaton(['doctor'], { cwd: repo.root, env: { PATH: join(repo.root, 'nothing-here') } });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✗ agent codex +Codex CLI not found on PATH — used by a$/m);
+  });
+
+  it('names the configured command, not PATH, when agents.<name>.command points nowhere', async () => {
+    repo = makeRepo({
+      'baton.config.json': JSON.stringify({ agents: { claude: { command: '/opt/nothere/claude' } } }),
+      ...contractFiles([{ id: 'a', agent: 'claude' }]),
+    });
+    // A working `claude` on PATH: the configured path is what the run would start, and what is wrong.
+    const bin = join(repo.root, '..', 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "2.1.5 (Claude Code)"\n', { mode: 0o755 });
+    const r = await runBaton(['doctor', '--json'], { cwd: repo.root, env: { PATH: bin } });
+    const claude = (JSON.parse(r.stdout) as { checks: DoctorCheck[] }).checks.find(
+      (c) => c.name === 'agent claude',
+    );
+    expect(r.code).toBe(1);
+    expect(claude).toMatchObject({
+      status: 'fail',
+      detail: `Claude Code: agents.claude.command "/opt/nothere/claude" in ${join(repo.root, 'baton.config.json')} was not found — used by a`,
+    });
+    expect(claude?.hint).toContain('Fix agents.claude.command in');
+    expect(claude?.hint).not.toContain('npm install');
+  });
+
+  it("fails when a command agent's program does not resolve, as sh -c would look it up", async () => {
+    repo = makeRepo({
+      'baton.config.json': JSON.stringify({ agent: { command: 'nonexistent-cli --go' } }),
+      ...contractFiles([{ id: 'a' }, { id: 'b', agent: { command: 'FOO=1 git --version' } }]),
+    });
+    const r = await runBaton(['doctor', '--json'], { cwd: repo.root });
+    const commands = (JSON.parse(r.stdout) as { checks: DoctorCheck[] }).checks.filter(
+      (c) => c.name === 'agent command',
+    );
+    expect(r.code).toBe(1);
+    expect(commands.map((c) => [c.status, c.detail.replace(/: \/\S+git /, ': git ')])).toEqual([
+      [
+        'fail',
+        '"nonexistent-cli --go": nonexistent-cli was not found on PATH (or at that path), so the agent cannot start — used by a',
+      ],
+      ['ok', '"FOO=1 git --version": git — used by b'],
+    ]);
+  });
+
+  it('warns about a dirty main checkout with the rule and the fix of `baton run`', async () => {
+    repo = demoProject(['a']);
+    repo.write({ 'notes.txt': 'not committed\n' });
+    const { code, checks } = await doctor(repo.root);
+    expect(code).toBe(0);
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.stderr).toContain('[run/dirty-checkout]');
+    const hint = /^hint: (.*)$/m.exec(run.stderr)?.[1];
+    expect(checks.get('main checkout')).toMatchObject({
+      status: 'warn',
+      detail:
+        '`baton run` will refuse it [run/dirty-checkout]: the main checkout has uncommitted changes that the feature branches (cut from HEAD) would not contain: ?? notes.txt',
+      hint,
+    });
+    repo.git('add', '-A');
+    repo.git('commit', '-qm', 'notes');
+    expect((await doctor(repo.root)).checks.get('main checkout')).toMatchObject({ status: 'ok' });
   });
 
   it('names the bad log lines, an interrupted run, stale and finished worktrees and old lock files', async () => {

@@ -1,0 +1,94 @@
+/**
+ * What `baton init` writes, decided before anything is written (plan, check, then apply): a file that is
+ * missing is created; one already there is kept, or with --force replaced after a backup of it; no path
+ * loses what the user wrote in it.
+ */
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { refuseUnsafeWrite, writeInProject } from './project-writes.js';
+
+/** One file init writes and what it does with it: create it, keep it, leave it (same text) or replace it. */
+export type InitFile =
+  | { rel: string; path: string; text: string; action: 'create' | 'keep' | 'same' }
+  | { rel: string; path: string; text: string; action: 'replace'; backup: string };
+
+/** What init does with the file at `rel` that should read `text`: only --force replaces one already there. */
+export function planFile(root: string, rel: string, text: string, force: boolean): InitFile {
+  const path = join(root, rel);
+  if (!existsSync(path)) return { rel, path, text, action: 'create' };
+  if (readFileSync(path, 'utf8') === text) return { rel, path, text, action: 'same' };
+  if (!force) return { rel, path, text, action: 'keep' };
+  return { rel, path, text, action: 'replace', backup: backupPath(path) };
+}
+
+/** A name beside `path` for its backup that nothing has yet: `<file>.bak`, else `<file>.bak.1`, `.bak.2`, … */
+export function backupPath(path: string): string {
+  if (!existsSync(`${path}.bak`)) return `${path}.bak`;
+  let n = 1;
+  while (existsSync(`${path}.bak.${n}`)) n++;
+  return `${path}.bak.${n}`;
+}
+
+/** The feature folders under `specs` that hold a contract.md, but `except`. */
+export function contractFolders(specs: string, except: string): string[] {
+  try {
+    return readdirSync(specs, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== except && existsSync(join(specs, e.name, 'contract.md')))
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Every path a planned file's writes touch (the file, and its backup), for the checks before writing. */
+export function pathsWritten(files: readonly InitFile[]): string[] {
+  return files.flatMap((f) =>
+    f.action === 'create' ? [f.path] : f.action === 'replace' ? [f.path, f.backup] : [],
+  );
+}
+
+/** Refuses, before the first write, any path of the plan that leads out of the repository or is not writable. */
+export function checkPlannedWrites(root: string, paths: readonly string[]): void {
+  for (const path of paths) refuseUnsafeWrite('init', root, path);
+}
+
+/** Writes a planned file: a new one exclusively, a replaced one after copying it to its backup. */
+export function applyFile(root: string, f: InitFile): void {
+  if (f.action === 'keep' || f.action === 'same') return;
+  if (f.action === 'replace') {
+    // COPYFILE_EXCL: a backup that appeared since the plan is never overwritten.
+    writeInProject('init', root, f.backup, () => copyFileSync(f.path, f.backup, constants.COPYFILE_EXCL));
+    writeInProject('init', root, f.path, () => writeFileSync(f.path, f.text));
+    return;
+  }
+  writeInProject('init', root, dirname(f.path), () => mkdirSync(dirname(f.path), { recursive: true }));
+  writeInProject('init', root, f.path, () => writeFileSync(f.path, f.text, { flag: 'wx' }));
+}
+
+/** A planned file's line in init's summary: the word for what was done, then the file and why. */
+export function describeFile(
+  root: string,
+  f: InitFile,
+): { word: 'created' | 'kept' | 'replaced'; rest: string } {
+  switch (f.action) {
+    case 'create':
+      return { word: 'created', rest: f.rel };
+    case 'same':
+      return { word: 'kept', rest: `${f.rel} (unchanged)` };
+    case 'keep':
+      return {
+        word: 'kept',
+        rest: `${f.rel} (already there; \`baton init --force\` replaces it, keeping a backup)`,
+      };
+    case 'replace':
+      return { word: 'replaced', rest: `${f.rel} (backup: ${relative(root, f.backup)})` };
+  }
+}

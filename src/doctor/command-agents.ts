@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import type { AgentSpec } from '../contracts/schema.js';
+import { someOf } from '../text/some-of.js';
+import { check, type DoctorCheck } from './check.js';
+
+/**
+ * The shell-command agents (`agent: { command: "…" }`) and the features that run each: a contract's
+ * own agent, else the configured default. The default is listed even when no feature uses it yet.
+ */
+export function commandAgentsInUse(
+  features: ReadonlyArray<{ feature_id: string; agent?: AgentSpec }>,
+  fallback: AgentSpec,
+): Map<string, string[]> {
+  const used = new Map<string, string[]>();
+  const commandOf = (spec: AgentSpec) =>
+    typeof spec === 'object' && 'command' in spec ? spec.command : undefined;
+  const fallbackCommand = commandOf(fallback);
+  if (fallbackCommand !== undefined) used.set(fallbackCommand, []);
+  for (const f of features) {
+    const command = commandOf(f.agent ?? fallback);
+    if (command !== undefined) used.set(command, [...(used.get(command) ?? []), f.feature_id]);
+  }
+  return used;
+}
+
+/** A word the shell takes as it is: no quotes, expansions or operators in it. */
+const PLAIN_WORD = /^[\w@%+=:,./-]+$/;
+const ASSIGNMENT = /^[A-Za-z_]\w*=/;
+
+/**
+ * The program a shell command starts (pure): its first word after any `NAME=value` assignments, or
+ * undefined when that word is not plain (quoted, expanded, a subshell): only the shell could say then.
+ */
+export function programOfCommand(command: string): string | undefined {
+  const words = command.trim().split(/\s+/);
+  const first = words.find((w) => !(ASSIGNMENT.test(w) && PLAIN_WORD.test(w)));
+  return first !== undefined && PLAIN_WORD.test(first) ? first : undefined;
+}
+
+/** Asks `sh` whether it can start `program` (a builtin, or an executable by path or on PATH), in `cwd`. */
+function shellFinds(program: string, env: NodeJS.ProcessEnv, cwd: string): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile(
+      'sh',
+      ['-c', 'command -v -- "$1"', 'sh', program],
+      { cwd, env, timeout: 10_000, encoding: 'utf8' },
+      (err, stdout) => done(err ? undefined : stdout.trim() || program),
+    );
+  });
+}
+
+/**
+ * Whether each command agent's program can start, as the run starts it (`sh -c` in a checkout of the
+ * repository, with this environment): one that cannot fails every feature using it at once, so it is a
+ * failure when a feature uses it, a warning otherwise.
+ */
+export async function checkCommandAgents(
+  used: ReadonlyMap<string, readonly string[]>,
+  env: NodeJS.ProcessEnv,
+  root: string,
+): Promise<DoctorCheck[]> {
+  return Promise.all(
+    [...used].map(async ([command, features]): Promise<DoctorCheck> => {
+      const usedBy = features.length > 0 ? ` — used by ${someOf(features, 3)}` : '';
+      const shown = JSON.stringify(command);
+      const program = programOfCommand(command);
+      if (program === undefined) {
+        return check(
+          'agent command',
+          'ok',
+          `${shown} (its program is not a plain word: not checked)${usedBy}`,
+        );
+      }
+      const found = await shellFinds(program, env, root);
+      if (found !== undefined) return check('agent command', 'ok', `${shown}: ${found}${usedBy}`);
+      return check(
+        'agent command',
+        features.length > 0 ? 'fail' : 'warn',
+        `${shown}: ${program} was not found on PATH (or at that path), so the agent cannot start${usedBy}`,
+        `Install ${program} or put it on PATH, or fix the \`agent: { command: … }\` that names it (in the contract or the config).`,
+      );
+    }),
+  );
+}
