@@ -16,10 +16,15 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** What the gate checks a request against; `port` is read per request, as it is known only once listening. */
+/**
+ * What the gate checks a request against; `port` and `urlHost` are read per request, as they are known
+ * only once listening.
+ */
 export interface AccessOptions {
   host: string;
   port: () => number;
+  /** The host part of the printed URL (the address bound), accepted in `Host` too. */
+  urlHost: () => string;
   token: string;
   /** The random path the page lives under (`/<prefix>`); the session cookie is scoped to it. */
   base: string;
@@ -43,7 +48,7 @@ export function accessGate(options: AccessOptions): MiddlewareHandler {
   return async (c, next) => {
     const port = options.port();
     // A page on another name that resolves to 127.0.0.1 (DNS rebinding) is not this dashboard's page.
-    if (!hostAllowed(c.req.header('host'), host, port)) {
+    if (!hostAllowed(c.req.header('host'), host, port, options.urlHost())) {
       return c.text(`403: this dashboard answers only to ${host}:${port}\n`, 403);
     }
     const cookie = tokenCookieName(port);

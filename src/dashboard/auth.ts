@@ -48,17 +48,34 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Whether a request's `Host` header names this dashboard: when bound to loopback it must be a
- * loopback name with the bound port (a DNS-rebinding page on another name is refused); when bound
- * elsewhere any host is accepted (the token still guards every request).
+ * loopback name, the name asked for or the one the printed URL uses (`urlHost`), with the bound port
+ * (a DNS-rebinding page on another name is refused); when bound elsewhere any host is accepted (the
+ * token still guards every request).
  */
-export function hostAllowed(hostHeader: string | undefined, boundHost: string, port: number): boolean {
+export function hostAllowed(
+  hostHeader: string | undefined,
+  boundHost: string,
+  port: number,
+  urlHost?: string,
+): boolean {
   if (!isLoopbackHost(boundHost)) return true;
   if (!hostHeader) return false;
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader.trim().toLowerCase());
   if (!m?.[1]) return false;
   const name = m[1];
   const presentedPort = m[2] === undefined ? 80 : Number(m[2]);
-  return presentedPort === port && (LOOPBACK_NAMES.has(name) || name === boundHost);
+  return presentedPort === port && (LOOPBACK_NAMES.has(name) || name === boundHost || name === urlHost);
+}
+
+/**
+ * The host part of the dashboard's URL: the address the server actually bound (`server.address()`),
+ * never the name it was asked for. A browser resolves `localhost` to `::1` first, where another local
+ * user's server may listen and would receive the path and the token. A wildcard bind is opened on
+ * 127.0.0.1; an IPv6 address goes in brackets.
+ */
+export function urlHostFor(boundAddress: string): string {
+  if (boundAddress === '0.0.0.0' || boundAddress === '::') return '127.0.0.1';
+  return boundAddress.includes(':') ? `[${boundAddress}]` : boundAddress;
 }
 
 /** The sessions a dashboard handed out: random cookie values, never the token itself. */

@@ -90,6 +90,31 @@ describe('baton dashboard', () => {
     );
   });
 
+  it('names the address it bound in the URL, never `localhost` (which a browser may resolve to another server on ::1)', async () => {
+    const r0 = repo();
+    let opened = 0;
+    let printed: { url: string; host: string; port: number } | undefined;
+    const r = await runBaton(['dashboard', '--host', 'localhost', '--port', '0', '--json'], {
+      cwd: r0.root,
+      onStdout: (out) => {
+        if (!printed && out.includes('\n')) printed = JSON.parse(out.split('\n')[0] ?? '');
+      },
+      interrupt: (fire) => {
+        void (async () => {
+          while (!printed) await new Promise((resolve) => setTimeout(resolve, 10));
+          opened = (await fetch(printed.url, { redirect: 'manual' })).status;
+        })().finally(fire);
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(printed?.url).not.toContain('localhost');
+    expect(['127.0.0.1', '::1']).toContain(printed?.host);
+    const urlHost = printed?.host === '::1' ? '\\[::1\\]' : '127\\.0\\.0\\.1';
+    expect(printed?.url).toMatch(new RegExp(`^http://${urlHost}:${printed?.port}/[A-Za-z0-9_-]+/\\?token=`));
+    // The address printed is the one that answers, and its Host header is accepted.
+    expect(opened).toBe(303);
+  });
+
   it('falls back to a free port when the default one is taken, but not when --port was given', async () => {
     const r0 = repo();
     await occupy(DEFAULT_DASHBOARD_PORT);
