@@ -38,9 +38,15 @@ export function securityHeaders(): MiddlewareHandler {
   };
 }
 
+/** Whether a path is the page itself (at the root or under the prefix), the only one a visit opens. */
+function isPagePath(path: string, base: string): boolean {
+  return path === '/' || path === base || path === `${base}/`;
+}
+
 /**
  * Lets through only requests on the dashboard's own host that present the token (bearer or `?token=`)
- * or, under the path prefix, a session cookie; a `?token=` visit gets a session and a clean address.
+ * or, under the path prefix, a session cookie; a `?token=` visit to the page gets a session and a clean
+ * address.
  */
 export function accessGate(options: AccessOptions): MiddlewareHandler {
   const { host, token, base } = options;
@@ -68,11 +74,12 @@ export function accessGate(options: AccessOptions): MiddlewareHandler {
         401,
       );
     }
-    if (query !== undefined) {
+    // Only opening the page makes a session: a script polling `/api/state?token=…` is let through
+    // request by request, so it never pushes the browser's session out of the store.
+    if (query !== undefined && isPagePath(c.req.path, base)) {
       setCookie(c, cookie, sessions.create(), { httpOnly: true, sameSite: 'Strict', path: `${base}/` });
       // Drop the token from the address bar (and so from the browser's history) once the session is set.
-      if (c.req.path === '/' || c.req.path === base || c.req.path === `${base}/`)
-        return c.redirect(`${base}/`, 303);
+      return c.redirect(`${base}/`, 303);
     }
     if (c.req.path === base) return c.redirect(`${base}/`, 303);
     await next();
