@@ -162,7 +162,10 @@ function renderEvents(full, fresh = []) {
 function renderBanner() {
   const lines = [
     ...model.diagnostics,
-    ...model.problems.map((p) => `${model.logPath}:${p.line}: ${p.message} — skipped`),
+    // Line 0 is the log as a whole (a FIFO or directory in its place): its `log/unusable` message as is.
+    ...model.problems.map((p) =>
+      p.line === 0 ? p.message : `${model.logPath}:${p.line}: ${p.message} — skipped`,
+    ),
   ];
   const banner = $('banner');
   banner.hidden = lines.length === 0;

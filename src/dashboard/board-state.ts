@@ -184,6 +184,7 @@ export class BoardState {
       features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project.plan)),
       events: live.recentEvents(),
       metrics: this.#currentMetrics(),
+      // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
       problems: this.#readError
         ? [...live.problems, { line: 0, message: this.#readError, text: '' }]
         : [...live.problems],
