@@ -162,7 +162,10 @@ function renderEvents(full, fresh = []) {
 function renderBanner() {
   const lines = [
     ...model.diagnostics,
-    ...model.problems.map((p) => `${model.logPath}:${p.line}: ${p.message} — skipped`),
+    // Line 0 is the log as a whole (a FIFO or directory in its place): its `log/unusable` message as is.
+    ...model.problems.map((p) =>
+      p.line === 0 ? p.message : `${model.logPath}:${p.line}: ${p.message} — skipped`,
+    ),
   ];
   const banner = $('banner');
   banner.hidden = lines.length === 0;
@@ -186,7 +189,14 @@ function connect() {
     status.dataset.state = 'live';
   });
   source.addEventListener('error', () => {
-    // EventSource reconnects by itself; the server answers a reconnection with a fresh snapshot.
+    // EventSource reconnects by itself after a dropped connection; the server answers a reconnection
+    // with a fresh snapshot. A refused one (401: the session is gone; 404: the dashboard restarted
+    // under a new path) stops it for good: say so, instead of "reconnecting…" forever.
+    if (source.readyState === EventSource.CLOSED) {
+      status.textContent = 'connection closed: open the URL `baton dashboard` printed again';
+      status.dataset.state = 'closed';
+      return;
+    }
     status.textContent = 'reconnecting…';
     status.dataset.state = 'down';
   });

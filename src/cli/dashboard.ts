@@ -32,7 +32,7 @@ export const registerDashboard: RegisterCommand = (program, ctx) => {
       parsePort,
     )
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .option('--open', 'open the page in the default browser')
+    .option('--open', 'open the page in the default browser (given a one-time code, never the token)')
     .option('--json', 'print the address (with its token) as one JSON line')
     .addHelpText(
       'after',
@@ -90,7 +90,8 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
       `Baton dashboard: ${dashboard.url}\n` + `  following ${options.logPath} · read-only · Ctrl-C to stop\n`,
     );
   }
-  if (flags.open) openBrowser(ctx, dashboard.url);
+  // The opener gets a one-time code, not the token: its command line is readable by every local user.
+  if (flags.open) openBrowser(ctx, dashboard.openUrl(), dashboard.url);
 
   await untilInterrupted(ctx);
   await dashboard.close();
@@ -113,16 +114,17 @@ async function loadForDashboard(root: string): Promise<LoadedProject> {
   }
 }
 
-function openBrowser(ctx: CliContext, url: string): void {
+/** Runs the system's opener on `url`; on failure tells the user to open `printed` themselves. */
+function openBrowser(ctx: CliContext, url: string, printed: string): void {
   const [command, args] =
     process.platform === 'darwin'
       ? ['open', [url]]
       : process.platform === 'win32'
         ? ['cmd', ['/c', 'start', '""', url]]
         : ['xdg-open', [url]];
-  const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+  const child = spawn(command, args, { detached: true, stdio: 'ignore', env: ctx.env });
   child.on('error', () => {
-    ctx.stderr.write(`could not run ${command} to open the page; open ${url} yourself\n`);
+    ctx.stderr.write(`could not run ${command} to open the page; open ${printed} yourself\n`);
   });
   child.unref();
 }

@@ -4,7 +4,14 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { hostAllowed, presentedToken, SessionStore, tokenCookieName, tokenMatches } from './auth.js';
+import {
+  hostAllowed,
+  type OneTimeCodes,
+  presentedToken,
+  SessionStore,
+  tokenCookieName,
+  tokenMatches,
+} from './auth.js';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -16,13 +23,20 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** What the gate checks a request against; `port` is read per request, as it is known only once listening. */
+/**
+ * What the gate checks a request against; `port` and `urlHost` are read per request, as they are known
+ * only once listening.
+ */
 export interface AccessOptions {
   host: string;
   port: () => number;
+  /** The host part of the printed URL (the address bound), accepted in `Host` too. */
+  urlHost: () => string;
   token: string;
   /** The random path the page lives under (`/<prefix>`); the session cookie is scoped to it. */
   base: string;
+  /** The one-time codes `--open` hands out (`?code=`), each traded once for a session. */
+  codes: OneTimeCodes;
 }
 
 /** Adds the security headers to every answer, whatever route gave it. */
@@ -33,9 +47,15 @@ export function securityHeaders(): MiddlewareHandler {
   };
 }
 
+/** Whether a path is the page itself (at the root or under the prefix), the only one a visit opens. */
+function isPagePath(path: string, base: string): boolean {
+  return path === '/' || path === base || path === `${base}/`;
+}
+
 /**
  * Lets through only requests on the dashboard's own host that present the token (bearer or `?token=`)
- * or, under the path prefix, a session cookie; a `?token=` visit gets a session and a clean address.
+ * or, under the path prefix, a session cookie; a visit to the page with `?token=` or an unspent
+ * one-time `?code=` gets a session and a clean address.
  */
 export function accessGate(options: AccessOptions): MiddlewareHandler {
   const { host, token, base } = options;
@@ -43,10 +63,23 @@ export function accessGate(options: AccessOptions): MiddlewareHandler {
   return async (c, next) => {
     const port = options.port();
     // A page on another name that resolves to 127.0.0.1 (DNS rebinding) is not this dashboard's page.
-    if (!hostAllowed(c.req.header('host'), host, port)) {
+    if (!hostAllowed(c.req.header('host'), host, port, options.urlHost())) {
       return c.text(`403: this dashboard answers only to ${host}:${port}\n`, 403);
     }
     const cookie = tokenCookieName(port);
+    const startSession = () => {
+      setCookie(c, cookie, sessions.create(), { httpOnly: true, sameSite: 'Strict', path: `${base}/` });
+      // Drop the token or code from the address bar (and so from the browser's history).
+      return c.redirect(`${base}/`, 303);
+    };
+    const code = c.req.query('code');
+    if (code !== undefined && isPagePath(c.req.path, base)) {
+      if (options.codes.take(code)) return startSession();
+      return c.text(
+        '401: this one-time link was used or has expired. Open the URL `baton dashboard` printed (it ends in ?token=…).\n',
+        401,
+      );
+    }
     const inPrefix = c.req.path === base || c.req.path.startsWith(`${base}/`);
     const query = c.req.query('token');
     const presented = presentedToken({
@@ -63,12 +96,9 @@ export function accessGate(options: AccessOptions): MiddlewareHandler {
         401,
       );
     }
-    if (query !== undefined) {
-      setCookie(c, cookie, sessions.create(), { httpOnly: true, sameSite: 'Strict', path: `${base}/` });
-      // Drop the token from the address bar (and so from the browser's history) once the session is set.
-      if (c.req.path === '/' || c.req.path === base || c.req.path === `${base}/`)
-        return c.redirect(`${base}/`, 303);
-    }
+    // Only opening the page makes a session: a script polling `/api/state?token=…` is let through
+    // request by request, so it never pushes the browser's session out of the store.
+    if (query !== undefined && isPagePath(c.req.path, base)) return startSession();
     if (c.req.path === base) return c.redirect(`${base}/`, 303);
     await next();
   };

@@ -48,17 +48,34 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Whether a request's `Host` header names this dashboard: when bound to loopback it must be a
- * loopback name with the bound port (a DNS-rebinding page on another name is refused); when bound
- * elsewhere any host is accepted (the token still guards every request).
+ * loopback name, the name asked for or the one the printed URL uses (`urlHost`), with the bound port
+ * (a DNS-rebinding page on another name is refused); when bound elsewhere any host is accepted (the
+ * token still guards every request).
  */
-export function hostAllowed(hostHeader: string | undefined, boundHost: string, port: number): boolean {
+export function hostAllowed(
+  hostHeader: string | undefined,
+  boundHost: string,
+  port: number,
+  urlHost?: string,
+): boolean {
   if (!isLoopbackHost(boundHost)) return true;
   if (!hostHeader) return false;
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader.trim().toLowerCase());
   if (!m?.[1]) return false;
   const name = m[1];
   const presentedPort = m[2] === undefined ? 80 : Number(m[2]);
-  return presentedPort === port && (LOOPBACK_NAMES.has(name) || name === boundHost);
+  return presentedPort === port && (LOOPBACK_NAMES.has(name) || name === boundHost || name === urlHost);
+}
+
+/**
+ * The host part of the dashboard's URL: the address the server actually bound (`server.address()`),
+ * never the name it was asked for. A browser resolves `localhost` to `::1` first, where another local
+ * user's server may listen and would receive the path and the token. A wildcard bind is opened on
+ * 127.0.0.1; an IPv6 address goes in brackets.
+ */
+export function urlHostFor(boundAddress: string): string {
+  if (boundAddress === '0.0.0.0' || boundAddress === '::') return '127.0.0.1';
+  return boundAddress.includes(':') ? `[${boundAddress}]` : boundAddress;
 }
 
 /** The sessions a dashboard handed out: random cookie values, never the token itself. */
@@ -81,5 +98,38 @@ export class SessionStore {
     let found = false;
     for (const id of this.#ids) if (tokenMatches(id, value)) found = true;
     return found;
+  }
+}
+
+/**
+ * One-time codes for the address `--open` hands to the browser opener: its argv (and a browser it
+ * starts, for that browser's whole life) is readable by every local user in /proc/<pid>/cmdline, so it
+ * never carries the token. A code opens one session, once, within `ttlMs` of its making.
+ */
+export class OneTimeCodes {
+  readonly #codes = new Map<string, number>();
+  readonly #ttlMs: number;
+  constructor(ttlMs = 60_000) {
+    this.#ttlMs = ttlMs;
+  }
+  /** Makes a code valid for one use until `ttlMs` from now. */
+  create(now = Date.now()): string {
+    this.#forgetExpired(now);
+    const code = createSecret(24);
+    this.#codes.set(code, now + this.#ttlMs);
+    return code;
+  }
+  /** Whether a presented code is one of ours and still valid; it is spent either way. */
+  take(value: string | undefined, now = Date.now()): boolean {
+    this.#forgetExpired(now);
+    if (!value) return false;
+    let found: string | undefined;
+    for (const code of this.#codes.keys()) if (tokenMatches(code, value)) found = code;
+    if (found === undefined) return false;
+    this.#codes.delete(found);
+    return true;
+  }
+  #forgetExpired(now: number): void {
+    for (const [code, expires] of this.#codes) if (expires <= now) this.#codes.delete(code);
   }
 }

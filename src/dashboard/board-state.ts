@@ -9,6 +9,7 @@ import type { BatonEventType, LogEvent } from '../log/events.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
+import { clipSent } from './clip.js';
 import { LiveLog, type LogDelta, type SequencedEvent } from './live-log.js';
 import { watchLog } from './tail.js';
 import {
@@ -169,10 +170,10 @@ export class BoardState {
     for (const subscriber of this.#subscribers) subscriber.close();
   }
 
-  /** The whole board, as sent first on every stream and by `/api/state`. */
+  /** The whole board, as sent first on every stream and by `/api/state`; text from the log clipped (`clipSent`). */
   snapshot(): Snapshot {
     const live = this.#live;
-    return {
+    return clipSent({
       type: 'snapshot',
       seq: live.seq,
       server_time: new Date().toISOString(),
@@ -184,16 +185,17 @@ export class BoardState {
       features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project.plan)),
       events: live.recentEvents(),
       metrics: this.#currentMetrics(),
+      // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
       problems: this.#readError
         ? [...live.problems, { line: 0, message: this.#readError, text: '' }]
         : [...live.problems],
-    };
+    } satisfies Snapshot);
   }
 
-  /** What changed since `afterSeq`: the named features, the run fields if asked, the newer events. */
+  /** What changed since `afterSeq`: the named features, the run fields if asked, the newer events (clipped). */
   update(afterSeq: number, ids: readonly string[], run: boolean): Update {
     const live = this.#live;
-    return {
+    return clipSent({
       type: 'update',
       seq: live.seq,
       server_time: new Date().toISOString(),
@@ -203,7 +205,7 @@ export class BoardState {
       ),
       events: live.recentEvents(afterSeq, 100),
       metrics: this.#currentMetrics(),
-    };
+    } satisfies Update);
   }
 
   /** A feature of the plan or the log, or undefined when neither knows the id. */

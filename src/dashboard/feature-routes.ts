@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { sendJson } from './api-routes.js';
 import { readAttemptViews } from './attempt-view.js';
 import type { BoardState } from './board-state.js';
+import { clipSent } from './clip.js';
 import { readFeatureDetail } from './feature-detail.js';
 
 /** Routes `/api/features/:id`; `root` is the checkout that contract and agent-log paths are relative to. */
@@ -26,7 +27,14 @@ export function featureRoutes(state: BoardState, root: string): Hono {
       runBase: found.runBase,
       runs: found.attemptRuns,
     });
-    return sendJson(c, { ...detail, attempts });
+    // Text from the log and the agents' logs is clipped; the contract (the user's own file) and the
+    // diffs (Baton's own git diff) are already cut to their documented sizes.
+    const { contract, ...fromLog } = detail;
+    return sendJson(c, {
+      ...clipSent(fromLog),
+      contract,
+      attempts: attempts.map(({ diff, ...rest }) => ({ ...clipSent(rest), diff })),
+    });
   });
   return routes;
 }

@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { accessGate, securityHeaders } from './access.js';
 import { apiRoutes } from './api-routes.js';
 import { loadAssets } from './assets.js';
-import { createSecret, createToken } from './auth.js';
+import { createSecret, createToken, OneTimeCodes, urlHostFor } from './auth.js';
 import { BoardState } from './board-state.js';
 import { eventFeedRoutes } from './event-feed.js';
 import { featureRoutes } from './feature-routes.js';
@@ -35,17 +35,25 @@ export interface DashboardOptions {
   pollMs?: number;
   /** Period of the SSE keep-alive comment. */
   heartbeatMs?: number;
+  /** How long a one-time `openUrl()` code stays valid (60 s; tests shorten it). */
+  openCodeMs?: number;
 }
 
 /** A running dashboard. */
 export interface Dashboard {
+  /** The address bound (`localhost` asked for is `127.0.0.1` or `::1` here): the one the URL names. */
   host: string;
   port: number;
   token: string;
   /** The random path the page lives under (`/<prefix>`); the session cookie is scoped to it. */
   base: string;
-  /** The address to open, token included. */
+  /** The address to open, token included: printed for the user. */
   url: string;
+  /**
+   * A fresh address for a browser opener (`--open`): a one-time code in place of the token, valid once
+   * within a minute, since the opener's command line is readable by every local user.
+   */
+  openUrl(): string;
   /** Number of connected event-stream clients. */
   clients(): number;
   /** Stops watching, ends every stream and closes the server. */
@@ -77,10 +85,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
   });
   let port = 0;
+  let urlHost = host;
+  const codes = new OneTimeCodes(options.openCodeMs);
 
   const app = new Hono();
   app.use('*', securityHeaders());
-  app.use('*', accessGate({ host, port: () => port, token, base }));
+  app.use('*', accessGate({ host, port: () => port, urlHost: () => urlHost, token, base, codes }));
   // The same routes at the root (for API clients presenting the bearer token) and under the prefix
   // (for the browser, whose session cookie is sent only there); the page uses relative addresses.
   const routes = new Hono()
@@ -95,17 +105,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.onError((err, c) => c.text(`500: ${err.message}\n`, 500));
 
   const server = await listen(app, host, options.port ?? 0);
-  port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  port = bound.port;
+  urlHost = urlHostFor(bound.address);
   state.watch();
 
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
   return {
-    host,
+    host: bound.address,
     port,
     token,
     base,
     url: `http://${urlHost}:${port}${base}/?token=${token}`,
+    openUrl: () => `http://${urlHost}:${port}${base}/?code=${codes.create()}`,
     clients: () => state.subscribers,
     close() {
       closing ??= (async () => {

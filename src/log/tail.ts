@@ -3,7 +3,7 @@
  * offset and reads only what was appended since the last read; a last line still being written is
  * left for the next read, and a truncated, replaced or rewritten log is read again from its start.
  */
-import { type FSWatcher, statSync, watch } from 'node:fs';
+import { type FSWatcher, lstatSync, statSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { LogEvent } from './events.js';
 import { markPrefix, PrefixHash, type PrefixMark, prefixHolds } from './prefix-stamp.js';
@@ -26,12 +26,27 @@ function statOrUndefined(
   }
 }
 
+/**
+ * What is at the log's path, as far as reading it goes: nothing, a regular file, or something else
+ * (a FIFO, directory, symlink…) named by its kind and inode. Not following a symlink, as the reader does not.
+ */
+function entryAt(path: string): string {
+  try {
+    const s = lstatSync(path);
+    return s.isFile() ? 'file' : `other:${s.mode & 0o170000}:${s.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 /** Follows one log file from a byte offset. */
 export class LogTailer {
   readonly path: string;
   #offset = 0;
   #line = 0;
   #ino: number | undefined;
+  /** What was at the path at the last read (`entryAt`): a FIFO or directory appearing or going is news. */
+  #entry = 'missing';
   /** What the last read read (`prefix-stamp.ts`): whether those bytes still hold is checked before the next. */
   #mark: PrefixMark | undefined;
   /** The hash of the bytes read so far, carried from read to read: a mark costs only what was appended. */
@@ -47,8 +62,16 @@ export class LogTailer {
     return this.#offset;
   }
 
-  /** Whether the file on disk differs from what was read (cheap: one stat). */
+  /**
+   * Whether the file on disk differs from what was read (cheap: two stats). A change of what is there
+   * counts even at offset 0 with no bytes: a FIFO put where a removed log was (size 0) must be read, to
+   * be reported unusable, and its removal, to clear that.
+   */
   hasNews(): boolean {
+    const entry = entryAt(this.path);
+    if (entry !== this.#entry) return true;
+    // The same FIFO, directory or symlink as at the last read: it was reported then.
+    if (entry !== 'file') return entry === 'missing' && this.#offset > 0;
     const s = statOrUndefined(this.path);
     if (!s) return this.#offset > 0;
     return (
@@ -64,6 +87,8 @@ export class LogTailer {
    * A log that is not a regular file throws `log/unusable` (`streamLog`), the offset kept.
    */
   read(sink: TailSink, options: { final?: boolean } = {}): { reset: boolean; advanced: boolean } {
+    // Noted before anything is read: a change after this is news for the next `hasNews`.
+    this.#entry = entryAt(this.path);
     const s = statOrUndefined(this.path);
     // A fresh hasher, read only when a write that did not grow the log asks for the whole prefix.
     const verify = new PrefixHash(this.path);

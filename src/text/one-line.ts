@@ -28,6 +28,13 @@ export function oneLine(text: string): string {
  * an agent's detail).
  */
 export function clipLine(text: string, max = 200): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return clipText(text.replace(/\s+/g, ' ').trim(), max);
+}
+
+/**
+ * A text cut to at most `max` characters, the last one `…` when it was longer (pure); its whitespace and
+ * newlines are kept. The cut `clipLine` makes, for multi-line text.
+ */
+export function clipText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

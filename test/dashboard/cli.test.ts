@@ -1,4 +1,6 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DASHBOARD_PORT, isLoopback } from '../../src/cli/dashboard.js';
 import { runBaton } from '../rig/cli.js';
@@ -88,6 +90,64 @@ describe('baton dashboard', () => {
     expect(printed.url).toMatch(
       new RegExp(`^http://127\\.0\\.0\\.1:${port}/[A-Za-z0-9_-]+/\\?token=${printed.token}$`),
     );
+  });
+
+  it('names the address it bound in the URL, never `localhost` (which a browser may resolve to another server on ::1)', async () => {
+    const r0 = repo();
+    let opened = 0;
+    let printed: { url: string; host: string; port: number } | undefined;
+    const r = await runBaton(['dashboard', '--host', 'localhost', '--port', '0', '--json'], {
+      cwd: r0.root,
+      onStdout: (out) => {
+        if (!printed && out.includes('\n')) printed = JSON.parse(out.split('\n')[0] ?? '');
+      },
+      interrupt: (fire) => {
+        void (async () => {
+          while (!printed) await new Promise((resolve) => setTimeout(resolve, 10));
+          opened = (await fetch(printed.url, { redirect: 'manual' })).status;
+        })().finally(fire);
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(printed?.url).not.toContain('localhost');
+    expect(['127.0.0.1', '::1']).toContain(printed?.host);
+    const urlHost = printed?.host === '::1' ? '\\[::1\\]' : '127\\.0\\.0\\.1';
+    expect(printed?.url).toMatch(new RegExp(`^http://${urlHost}:${printed?.port}/[A-Za-z0-9_-]+/\\?token=`));
+    // The address printed is the one that answers, and its Host header is accepted.
+    expect(opened).toBe(303);
+  });
+
+  it('--open hands the opener a one-time code, never the token (its command line is world-readable)', async () => {
+    const r0 = repo();
+    // A stand-in xdg-open that records the command line it was given.
+    const bin = join(r0.root, '..', `opener-bin-${process.pid}`);
+    mkdirSync(bin, { recursive: true });
+    const argvFile = join(bin, 'argv');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$*" > '${argvFile}'\n`, { mode: 0o755 });
+    let used = 0;
+    let opened = '';
+    const r = await runBaton(['dashboard', '--port', '0', '--open'], {
+      cwd: r0.root,
+      env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
+      interrupt: (fire) => {
+        void (async () => {
+          const deadline = Date.now() + 5000;
+          while (!existsSync(argvFile) && Date.now() < deadline)
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (!existsSync(argvFile)) return;
+          opened = readFileSync(argvFile, 'utf8');
+          used = (await fetch(opened, { redirect: 'manual' })).status;
+        })().finally(fire);
+      },
+    });
+    rmSync(bin, { recursive: true, force: true });
+    expect(r.code).toBe(0);
+    const printed = /\?token=([A-Za-z0-9_-]+)/.exec(r.stdout)?.[1];
+    expect(printed).toBeDefined();
+    expect(opened).not.toContain(printed);
+    expect(opened).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/\?code=[A-Za-z0-9_-]{32}$/);
+    expect(used).toBe(303);
   });
 
   it('falls back to a free port when the default one is taken, but not when --port was given', async () => {

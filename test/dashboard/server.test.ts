@@ -1,9 +1,8 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
+import { describe, expect, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/server.js';
 import type { Snapshot, Update } from '../../src/dashboard/view.js';
 import { appendEvent } from '../../src/log/append.js';
 import { readLog } from '../../src/log/read.js';
@@ -12,60 +11,8 @@ import { loadProject } from '../../src/project.js';
 import { contractFiles } from '../rig/contracts.js';
 import { deadRunLines } from '../rig/dead-run.js';
 import { makeRepo } from '../rig/repo.js';
+import { bearer, cleanups, send, setup } from './server-rig.js';
 import { SseClient } from './sse-client.js';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw HTTP request: the path goes on the wire exactly as given (no URL normalisation). */
-function send(
-  port: number,
-  path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(lines: object[] = []): Promise<{ dir: string; log: string; dash: Dashboard }> {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-dash-'));
-  mkdirSync(join(dir, '.baton'));
-  const log = join(dir, '.baton', 'log.jsonl');
-  writeFileSync(log, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-  const dash = await startDashboard({
-    root: dir,
-    logPath: log,
-    port: 0,
-    loadProject: async () => ({ diagnostics: [] }),
-    pollMs: 50,
-  });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => dash.close());
-  return { dir, log, dash };
-}
-
-const bearer = (dash: Dashboard) => ({ Authorization: `Bearer ${dash.token}` });
 
 /**
  * An update that carries log events. The report's first run can send a metrics-only update (no
