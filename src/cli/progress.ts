@@ -4,7 +4,7 @@ import { featureBranch as featureBranchName } from '../git/refs.js';
 import { UNATTRIBUTED } from '../log/escapes.js';
 import type { BatonEvent, BatonEventType, LogEvent, PlainEvent } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
-import { describeRetry } from '../log/retry-events.js';
+import { describeRetry } from '../log/retry-words.js';
 import { resumeNotes } from '../runner/resume.js';
 import {
   escapeKeepingPalette,

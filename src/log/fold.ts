@@ -11,7 +11,7 @@ import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
-import { describeRetry } from './retry-events.js';
+import { describeRetry } from './retry-words.js';
 import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
 import { normaliseStatus, TERMINAL_STATUSES } from './statuses.js';
