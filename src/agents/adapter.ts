@@ -72,6 +72,11 @@ export interface AgentAdapter {
    * from `root`, the repository root; default the current folder) and its version, as the launch runs it.
    */
   detect(env: NodeJS.ProcessEnv, override?: AgentOverride, root?: string): Promise<AgentDetection>;
+  /**
+   * Optional: refuses, with a UserError, flags of the user's (config or contract) that the launch would
+   * refuse, without building it: the run checks every feature this way before it creates anything.
+   */
+  checkFlags?(task: Pick<AgentTask, 'override' | 'feature'>): void;
   /** Builds the launch, writing any settings it needs into `task.scratchDir` (never the worktree). */
   prepare(task: AgentTask): Promise<AgentLaunch>;
   /**

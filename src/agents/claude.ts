@@ -319,6 +319,7 @@ export const claudeAdapter: AgentAdapter = {
     const off = claudeHooksOffReason(readManagedSettings(CLAUDE_MANAGED_SETTINGS), CLAUDE_MANAGED_SETTINGS);
     return off ? reportHooksOff(task, launch, off) : launch;
   },
+  checkFlags: (task) => void claudeUserFlags(task),
   parseUsage: parseClaudeUsage,
   isRateLimited: isClaudeRateLimited,
 };

@@ -230,6 +230,7 @@ export const codexAdapter: AgentAdapter = {
       settleMs: 15_000,
     });
   },
+  checkFlags: (task) => void codexUserFlags(task),
   parseUsage: parseCodexUsage,
   isRateLimited: isCodexRateLimited,
 };

@@ -277,6 +277,7 @@ export const geminiAdapter: AgentAdapter = {
     const launch = stdinLaunch(task, { program: 'gemini', args: buildGeminiArgs(task), own, copies });
     return workspace.hooksOff ? reportHooksOff(task, launch, workspace.hooksOff) : launch;
   },
+  checkFlags: (task) => void buildGeminiArgs(task),
   parseUsage: parseGeminiUsage,
   isRateLimited: isGeminiRateLimited,
 };

@@ -214,6 +214,7 @@ export const opencodeAdapter: AgentAdapter = {
     // The XDG variables are not shown: they name folders of the run, not a choice of the user's.
     return stdinLaunch(task, { program: 'opencode', args: buildOpenCodeArgs(task), own, shown: {}, copies });
   },
+  checkFlags: (task) => void buildOpenCodeArgs(task),
   parseUsage: parseOpenCodeUsage,
   isRateLimited: isOpenCodeRateLimited,
 };

@@ -27,6 +27,7 @@ import {
 } from '../guard/repo-snapshot.js';
 import { assertNothingUncommitted } from './resume.js';
 import type { RunOptions } from './run.js';
+import { unitContract } from './units.js';
 import { checkCopyPatterns } from './worktree.js';
 
 /** Paths Baton keeps for one feature of one run, all outside the worktree. */
@@ -239,6 +240,11 @@ export async function resolveAgents(
         );
       }
     }
+    // A flag the launch would refuse fails the run here, before any worktree or branch exists.
+    adapter.checkFlags?.({
+      override: opts.config.agents[adapter.name],
+      feature: unitContract(opts.plan, id),
+    });
     out.set(id, { spec, adapter });
   }
   return out;
