@@ -24,7 +24,7 @@ import {
   scanFeatures,
   sumUsage,
 } from './features.js';
-import { headlineSpeedup } from './headline.js';
+import { finishedNoWork, headlineSpeedup } from './headline.js';
 import { buildIntegration, type IntegrationAttempts, splitIntegrationAttempts } from './integration.js';
 import {
   CLOCK_BACKWARDS,
@@ -345,7 +345,11 @@ export function computeReport(input: ReportInput): Report {
     unknowns,
     backwards,
   });
-  const worksheet = { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n) };
+  const worksheet = {
+    rows,
+    best_of_n: summariseBestOfN(features),
+    total: totalOf(rows, n, finishedNoWork(features)),
+  };
   const implementation = rows.find((r) => r.phase === 'implementation');
   const planned = plannedCriticalPath(plan, featureIds);
   const report: Report = {

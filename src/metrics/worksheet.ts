@@ -1,5 +1,6 @@
 import type { Plan } from '../graph/types.js';
 import { formatMinutes } from './format.js';
+import { finishedNoWork } from './headline.js';
 import { coveredMs, type Interval } from './intervals.js';
 import type { FeatureReport, SequentialBasis, SpeedupBasis, Worksheet, WorksheetRow } from './types.js';
 
@@ -153,7 +154,15 @@ export function buildImplementationRow(a: ImplementationInput): WorksheetRow {
   const measured = a.sequentialRunMin ?? agentTime;
   const basis: SequentialBasis | null =
     a.sequentialRunMin !== null ? 'sequential-run' : agentTime !== null ? 'agent-time' : null;
-  const speedups = speedupOf(measured, estimate, actual, a.n ?? 1);
+  // The headline's rule: a run none of whose features completed sped up no finished work, measured
+  // or estimated (the times themselves stay in the row).
+  const noWork = finishedNoWork(a.features);
+  if (noWork) {
+    a.unknowns.push(
+      'No feature of the run completed: the implementation has no speedup, measured or estimated, for work that did not finish.',
+    );
+  }
+  const speedups = noWork ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, a.n ?? 1);
   if (speedups.estimate_comparable === false && estimate !== null) {
     a.unknowns.push(
       `The contracts' estimates (${formatMinutes(estimate)} of implementation) and the measured time ` +
@@ -199,8 +208,8 @@ export function sumOrNull(values: ReadonlyArray<number | null>): number | null {
   return values.reduce<number>((s, v) => s + (v ?? 0), 0);
 }
 
-/** The worksheet's total over the recorded phases (pure). */
-export function totalOf(all: readonly WorksheetRow[], n: number | null): Worksheet['total'] {
+/** The worksheet's total over the recorded phases (pure); `noWork`: the run's features all failed to complete. */
+export function totalOf(all: readonly WorksheetRow[], n: number | null, noWork = false): Worksheet['total'] {
   // A phase never recorded is left out on both sides, so the ratio still compares like with like.
   const rows = all.filter((r) => r.recorded);
   // Estimates that are not of the kind measured cannot enter the total either.
@@ -213,7 +222,8 @@ export function totalOf(all: readonly WorksheetRow[], n: number | null): Workshe
   );
   const actual = sumOrNull(rows.map((r) => r.parallel_actual_min));
   const notComparable = rows.some((r) => r.estimate_comparable === false);
-  const speedups = speedupOf(measured, estimate, actual, n ?? 1);
+  // A run that finished no work has no speedup in total either (the headline's rule, `finishedNoWork`).
+  const speedups = noWork ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, n ?? 1);
   return {
     sequential_estimate_min: estimate,
     sequential_measured_min: measured,

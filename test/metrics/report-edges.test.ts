@@ -73,3 +73,22 @@ describe('computeReport: a run resumed the next day', () => {
     expect(impl?.parallel_actual_min).toBe(20);
   });
 });
+
+describe('computeReport: a run none of whose features completed', () => {
+  it('gives its worksheet no speedup, measured or estimated, in the implementation row or the total', () => {
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b']),
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10, exitCode: 1 }),
+      ...featureEvents({ id: 'b', runId: 'r1', start: 0, exit: 8, exitCode: 2 }),
+      runEnded(11, 'r1', 1),
+    ];
+    const r = computeReport({ events, estimates: { implementation: 60 } });
+    const implementation = r.worksheet.rows.find((row) => row.phase === 'implementation');
+    // The times stay: the agents worked 18 minutes in 11.
+    expect(implementation).toMatchObject({ sequential_measured_min: 18, parallel_actual_min: 11 });
+    expect(implementation).toMatchObject({ speedup: null, speedup_measured: null, speedup_estimate: null });
+    expect(r.worksheet.total).toMatchObject({ speedup: null, speedup_measured: null, speedup_estimate: null });
+    expect(r.unknowns.join('\n')).toContain('No feature of the run completed');
+    expect(r.headline.speedup).toBeNull();
+  });
+});
