@@ -87,7 +87,11 @@ describe('computeReport: a run none of whose features completed', () => {
     // The times stay: the agents worked 18 minutes in 11.
     expect(implementation).toMatchObject({ sequential_measured_min: 18, parallel_actual_min: 11 });
     expect(implementation).toMatchObject({ speedup: null, speedup_measured: null, speedup_estimate: null });
-    expect(r.worksheet.total).toMatchObject({ speedup: null, speedup_measured: null, speedup_estimate: null });
+    expect(r.worksheet.total).toMatchObject({
+      speedup: null,
+      speedup_measured: null,
+      speedup_estimate: null,
+    });
     expect(r.unknowns.join('\n')).toContain('No feature of the run completed');
     expect(r.headline.speedup).toBeNull();
   });
