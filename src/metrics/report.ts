@@ -39,7 +39,7 @@ import {
 import { countInterventions } from './interventions.js';
 import { type RunSegment, runFeatures, selectRun } from './runs.js';
 import { timelinePhases } from './timeline.js';
-import type { FeatureReport, Report, RunReport, WorksheetRow } from './types.js';
+import type { FeatureReport, Report, RunReport, Worksheet, WorksheetRow } from './types.js';
 import { keepWellFormed } from './well-formed.js';
 import {
   buildImplementationRow,
@@ -207,6 +207,11 @@ function worksheetRows(a: RowsInput): WorksheetRow[] {
   );
 }
 
+/** The worksheet: its rows, best-of-N, and the total (none when the run finished no work). */
+function worksheetOf(rows: WorksheetRow[], features: readonly FeatureReport[], n: number | null): Worksheet {
+  return { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n, finishedNoWork(features)) };
+}
+
 /** Where the timeline ends: the last event or feature end, in minutes from the origin. */
 function timelineEnd(
   events: readonly LogEvent[],
@@ -345,11 +350,7 @@ export function computeReport(input: ReportInput): Report {
     unknowns,
     backwards,
   });
-  const worksheet = {
-    rows,
-    best_of_n: summariseBestOfN(features),
-    total: totalOf(rows, n, finishedNoWork(features)),
-  };
+  const worksheet = worksheetOf(rows, features, n);
   const implementation = rows.find((r) => r.phase === 'implementation');
   const planned = plannedCriticalPath(plan, featureIds);
   const report: Report = {
