@@ -9,6 +9,7 @@ import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
 import { isInside, realNearest } from './path-inside.js';
+import { DEFAULT_PORT_BASE } from './ports.js';
 import { yaml } from './text/yaml.js';
 
 /** Config file names, in the order they are looked for. */
@@ -29,7 +30,7 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
     test: input.test,
     check_timeout_s: input.check_timeout_s ?? 300,
     timeout_minutes: input.timeout_minutes,
-    port_base: input.port_base ?? 41000,
+    port_base: input.port_base ?? DEFAULT_PORT_BASE,
     estimates: input.estimates ?? {},
     agents: input.agents ?? {},
     radar_interval_s: input.radar_interval_s ?? 5,

@@ -6,6 +6,9 @@ export interface PortBlock {
   base: number;
 }
 
+/** The first feature's port when the config names no `port_base`. */
+export const DEFAULT_PORT_BASE = 41000;
+
 /** Ports in each feature's block. */
 export const PORTS_PER_FEATURE = 10;
 

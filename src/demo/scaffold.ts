@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
+import { DEFAULT_PORT_BASE, isPortFree, portBlockFor } from '../ports.js';
 
 /** The demo project's skeleton shipped in the package (the capstone: the Assignment Grader). */
 export const SKELETON_DIR = fileURLToPath(new URL('../../assets/demo/skeleton', import.meta.url));
@@ -16,9 +17,10 @@ export const DEMO_SPEC = 'docs/spec.md';
  * contracts), and the integration test command (the grader's whole suite in one process: the tests after
  * each merge are most of the integration time).
  */
-export function demoConfig(agentSeconds: number): object {
+export function demoConfig(agentSeconds: number, portBase: number): object {
   return {
     agent: 'demo',
+    port_base: portBase,
     test: 'node scripts/run-tests.js',
     check_timeout_s: 60,
     agents: {
@@ -30,6 +32,25 @@ export function demoConfig(agentSeconds: number): object {
       },
     },
   };
+}
+
+/** Port blocks the demo's features and their servers may use (its three features, with room to spare). */
+const DEMO_BLOCKS = 10;
+
+/**
+ * A port base whose first port of each of the demo's blocks nothing listens on now: the default (41000)
+ * when free, else another hundred-port range up to 49900, tried from a random one (two demos at once,
+ * or a test suite running several, should not both take the same). The default when none is found.
+ */
+async function freeDemoPortBase(): Promise<number> {
+  const candidates = Array.from({ length: 90 }, (_, i) => DEFAULT_PORT_BASE + i * 100);
+  const from = Math.floor(Math.random() * candidates.length);
+  const order = [DEFAULT_PORT_BASE, ...candidates.slice(from), ...candidates.slice(0, from)];
+  for (const base of order) {
+    const ports = Array.from({ length: DEMO_BLOCKS }, (_, i) => portBlockFor(i, base).port);
+    if ((await Promise.all(ports.map((p) => isPortFree(p)))).every(Boolean)) return base;
+  }
+  return DEFAULT_PORT_BASE;
 }
 
 const DEMO_IDENTITY = ['-c', 'user.name=Baton demo', '-c', 'user.email=demo@localhost'];
@@ -53,7 +74,8 @@ export async function scaffoldDemo(dir: string, agentSeconds: number): Promise<v
   cpSync(SKELETON_DIR, dir, { recursive: true });
   mkdirSync(join(dir, 'docs'), { recursive: true });
   cpSync(SPEC_FILE, join(dir, DEMO_SPEC));
-  writeFileSync(join(dir, 'baton.config.json'), `${JSON.stringify(demoConfig(agentSeconds), null, 2)}\n`);
+  const config = demoConfig(agentSeconds, await freeDemoPortBase());
+  writeFileSync(join(dir, 'baton.config.json'), `${JSON.stringify(config, null, 2)}\n`);
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\n.baton/\n');
   await git(dir, ['init', '-q', '-b', 'main']);
   await git(dir, ['config', 'gc.auto', '0']);
