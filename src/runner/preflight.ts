@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
@@ -108,17 +109,30 @@ async function checkFeatureFolders(
         { hint: 'Move or remove that worktree, or set a different `worktrees` folder in the config.' },
       );
     }
-    if (branches.has(p.branch) && !opts.resume) {
-      throw new UserError(
-        'run/branch-exists',
-        `branch ${p.branch} already exists; Baton will not overwrite it`,
-        {
-          hint: `Keep its work with \`baton run --resume ${id}\`, or remove it after merging with \`baton clean ${id}\`.`,
-        },
-      );
-    }
     if (opts.resume && live && opts.restart?.includes(id)) await assertNothingUncommitted(wt.path, id);
   }
+  if (!opts.resume)
+    refuseExistingBranches(
+      ids.filter((id) => branches.has(pathsOf(id).branch)),
+      pathsOf,
+    );
+}
+
+/** The features whose branch exists already, all named at once (a run refuses to overwrite any). */
+function refuseExistingBranches(ids: readonly string[], pathsOf: (id: string) => FeaturePaths): void {
+  if (ids.length === 0) return;
+  const names = ids.map((id) => pathsOf(id).branch);
+  // A best-of-N attempt's branch is its feature's to resume or clean.
+  const features = [...new Set(ids.map((id) => parseAttemptUnitId(id)?.featureId ?? id))].join(' ');
+  const shown =
+    names.length === 1 ? `branch ${names[0]} already exists` : `branches ${names.join(', ')} already exist`;
+  throw new UserError(
+    'run/branch-exists',
+    `${shown}; Baton will not overwrite ${names.length === 1 ? 'it' : 'them'}`,
+    {
+      hint: `Keep their work with \`baton run --resume ${features}\`, or remove them after merging with \`baton clean ${features}\`.`,
+    },
+  );
 }
 
 /** What a run looks at before anything is created, asked of git in one process. */

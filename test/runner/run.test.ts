@@ -156,6 +156,23 @@ describe('baton run', () => {
     expect(existsSync(join(repo.root, '..', 'repo.baton-worktrees', 'one'))).toBe(false);
   });
 
+  it('names every existing branch at once, with one command that resumes them all', async () => {
+    const repo = repoWith([
+      { id: 'one', agent: writer('one') },
+      { id: 'two', agent: writer('two') },
+      { id: 'three', agent: writer('three') },
+    ]);
+    repo.git('branch', 'baton/one');
+    repo.git('branch', 'baton/three');
+    const clash = await runBaton(['run'], { cwd: repo.root });
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain(
+      'branches baton/one, baton/three already exist; Baton will not overwrite them [run/branch-exists]',
+    );
+    expect(clash.stderr).toContain('baton run --resume one three');
+    expect(repo.git('branch', '--list', 'baton/two')).toBe('');
+  });
+
   it('refuses a dirty main checkout whose changes the branches would miss', async () => {
     const repo = repoWith([{ id: 'one', agent: writer('one') }]);
     repo.write({ 'README.md': '# changed\n' });
