@@ -14,6 +14,7 @@ import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
+import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
@@ -308,6 +309,8 @@ async function runHere(
         progress.onEvent(e);
         callOnNeedsInput(ctx, project, e);
       },
+      onWarning: (message) =>
+        progress.interject(() => ctx.stderr.write(`warning: ${escapeControl(message)}\n`)),
       onDryRun: (id, launch, worktree) => ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
     });
     progress.close();

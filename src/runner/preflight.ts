@@ -193,7 +193,7 @@ export async function preflight(
     });
   }
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
-  checkCopyPatterns(opts.root, opts.config.copy);
+  for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
   if (known) checkBranchNamespace(known.snapshot);
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {

@@ -50,11 +50,21 @@ export function checkCopyPattern(pattern: string, where: PatternSource): void {
 /**
  * Checks every copy pattern (the config's and `.worktreeinclude`'s) and every file they name before a
  * run creates anything: a pattern or a source that resolves outside the repository is refused here, as
- * one `run/copy-outside` error, not later as one feature's failure.
+ * one `run/copy-outside` error, not later as one feature's failure. Returns a warning for each entry
+ * that matches nothing, so a typo is said once, not silently copied nowhere in every worktree.
  */
-export function checkCopyPatterns(root: string, configCopy: readonly string[]): void {
-  for (const [i, p] of configCopy.entries()) checkCopyPattern(p, `config copy[${i}]`);
-  resolveCopySources(root, [...configCopy, ...readWorktreeInclude(root)]);
+export function checkCopyPatterns(root: string, configCopy: readonly string[]): string[] {
+  const entries: CopyEntry[] = configCopy.map((pattern, i) => ({ pattern, where: `config copy[${i}]` }));
+  for (const e of entries) checkCopyPattern(e.pattern, e.where);
+  entries.push(...readWorktreeIncludeEntries(root));
+  const warnings: string[] = [];
+  for (const e of entries) {
+    if (resolveCopySources(root, [e.pattern]).length > 0) continue;
+    warnings.push(
+      `copy entry ${JSON.stringify(e.pattern)} (${e.where}) matches nothing in ${root}; nothing is copied for it`,
+    );
+  }
+  return warnings;
 }
 
 /**

@@ -78,3 +78,41 @@ describe('copy into a worktree: symlinks', () => {
     expect(readFileSync(join(repo.root, 'local', 'env'), 'utf8')).toBe('SECRET=1\n');
   });
 });
+
+describe('copy into a worktree: folders and missing entries', () => {
+  it('copies the untracked files of a folder the checkout already made, never overwriting a tracked file', async () => {
+    const repo = repoWith([], {
+      '.gitignore': 'config/local.json\n',
+      'config/app.json': '{"tracked":true}\n',
+    });
+    repo.write({ 'config/local.json': '{"local":true}\n' });
+    const wt = emptyWorktree(repo);
+    mkdirSync(join(wt, 'config'));
+    writeFileSync(join(wt, 'config', 'app.json'), '{"tracked":"as checked out"}\n');
+    repo.write({ 'config/app.json': '{"tracked":"edited in main"}\n' });
+    expect(await copyIntoWorktree(repo.root, wt, ['config'])).toEqual(['config/local.json']);
+    expect(readFileSync(join(wt, 'config', 'local.json'), 'utf8')).toBe('{"local":true}\n');
+    expect(readFileSync(join(wt, 'config', 'app.json'), 'utf8')).toBe('{"tracked":"as checked out"}\n');
+  });
+
+  it('baton run copies config/local.json into the checked-out config folder and warns once of an entry matching nothing', async () => {
+    const repo = repoWith(
+      ['f-a', 'f-b'].map((id) => ({
+        id,
+        agent: { command: `mkdir -p src/${id} && cat config/local.json > src/${id}/seen.txt` },
+      })),
+      {
+        'baton.config.json': JSON.stringify({ copy: ['config', '.env.missing'] }),
+        '.gitignore': 'config/local.json\n',
+        'config/app.json': '{}\n',
+      },
+    );
+    repo.write({ 'config/local.json': '{"local":true}\n' });
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(repo.git('show', 'baton/f-a:src/f-a/seen.txt')).toBe('{"local":true}');
+    const warnings = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('.env.missing'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/matches nothing/);
+  });
+});
