@@ -61,8 +61,9 @@ export async function prepareWorktree(
   );
   let forkPoint = ctx.baseCommit;
   if (opts.waitForDeps) {
-    // Build on the dependencies' real code: merge their branches into the fresh branch.
-    const deps = feature.depends_on.features.filter((d) => ctx.selected.has(d)).sort();
+    // Build on the dependencies' real code: merge their branches into the fresh branch. Each is
+    // complete: one of this run's was waited for, any other was proved complete before the run began.
+    const deps = [...feature.depends_on.features].sort();
     const merged = await mergeDependencies(p.worktree, id, deps);
     if (!merged.ok) {
       throw new UserError(
