@@ -124,8 +124,9 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option('--agent <name>', 'agent for every feature: claude, codex, gemini, aider, opencode, demo')
     .option(
       '--wait-for-deps',
-      'start a feature only when its dependencies are complete, on top of their branches',
+      'start a feature only when its dependencies are complete, on top of their branches (--resume keeps the mode of the run it continues)',
     )
+    .option('--no-wait-for-deps', 'with --resume: start every feature at once (contract-first)')
     .option(
       '--base <ref>',
       'branch or commit to cut the feature branches from (default: config base, else HEAD)',
@@ -294,7 +295,7 @@ async function runHere(
       ...(flags.agent ? { agent: flags.agent } : {}),
       ...(attempts !== undefined ? { attempts } : {}),
       ...(flags.select ? { select: flags.select } : {}),
-      waitForDeps: Boolean(flags.waitForDeps),
+      ...(flags.waitForDeps !== undefined ? { waitForDeps: flags.waitForDeps } : {}),
       ...(flags.base ? { base: flags.base } : {}),
       resume: Boolean(flags.resume),
       ...(flags.restart ? { restart: flags.restart } : {}),

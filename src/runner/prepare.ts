@@ -2,7 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { addWorktreeForBranch, forkPointOf, mergeDependencies } from '../git/feature-branch.js';
+import {
+  addWorktreeForBranch,
+  dependenciesMissingFrom,
+  forkPointOf,
+  mergeDependencies,
+} from '../git/feature-branch.js';
 import { branchExists, git, listWorktrees } from '../git/git.js';
 import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
@@ -52,27 +57,14 @@ export async function prepareWorktree(
 ): Promise<Prepared> {
   const { opts } = ctx;
   const id = feature.feature_id;
-  if (opts.resume && (await branchExists(opts.root, p.branch))) return reuseBranch(ctx, id, p);
+  if (opts.resume && (await branchExists(opts.root, p.branch))) return reuseBranch(ctx, feature, p);
   // Only the ref and the admin files need the lock; the checkout itself runs in parallel.
   await addFeatureWorktree(
     opts.root,
     { path: p.worktree, branch: p.branch, base: ctx.baseCommit },
     ctx.gitLock,
   );
-  let forkPoint = ctx.baseCommit;
-  if (opts.waitForDeps) {
-    // Build on the dependencies' real code: merge their branches into the fresh branch. Each is
-    // complete: one of this run's was waited for, any other was proved complete before the run began.
-    const deps = [...feature.depends_on.features].sort();
-    const merged = await mergeDependencies(p.worktree, id, deps);
-    if (!merged.ok) {
-      throw new UserError(
-        'run/dependency-merge',
-        `could not merge dependency ${merged.dependency} into ${p.branch}: ${tailLines(merged.output, 5)}`,
-      );
-    }
-    forkPoint = merged.head;
-  }
+  const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);
   const copied = await copyIntoWorktree(opts.root, p.worktree, [
     ...opts.config.copy,
@@ -83,6 +75,41 @@ export async function prepareWorktree(
 }
 
 /**
+ * With `--wait-for-deps`, builds on the dependencies' real code: merges their branches into the
+ * feature's branch, fresh from the base. Each is complete: one of this run's was waited for, any
+ * other was proved complete before the run began. Returns the head the feature's work starts from.
+ */
+async function mergeDependenciesInto(feature: Contract, p: FeaturePaths): Promise<string> {
+  const deps = [...feature.depends_on.features].sort();
+  const merged = await mergeDependencies(p.worktree, feature.feature_id, deps);
+  if (!merged.ok) {
+    throw new UserError(
+      'run/dependency-merge',
+      `could not merge dependency ${merged.dependency} into ${p.branch}: ${tailLines(merged.output, 5)}`,
+    );
+  }
+  return merged.head;
+}
+
+/**
+ * With `--wait-for-deps`, a resumed branch kept as it is must hold its dependencies' code: one cut
+ * before a dependency completed (a run that forgot the mode), or behind a dependency that moved on
+ * since, is refused before its agent starts, saying how to start it over on top of them.
+ */
+async function refuseMissingDependencies(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<void> {
+  const id = feature.feature_id;
+  const missing = await dependenciesMissingFrom(ctx.opts.root, p.branch, feature.depends_on.features);
+  if (missing.length === 0) return;
+  throw new UserError(
+    'run/resume-missing-dependency',
+    `${p.branch} lacks the latest code of its dependency ${missing.join(', ')} (cut before it was complete, or it moved on since), so its agent was not started; start it over on top of them with \`baton run --resume --wait-for-deps --restart ${id}\``,
+    {
+      hint: `Start it over on top of its dependencies: baton run --resume --wait-for-deps --restart ${id} (its commits are kept under refs/baton/restart-backup/)`,
+    },
+  );
+}
+
+/**
  * A resumed feature: its branch and worktree reused (the worktree re-added if its folder was removed),
  * the dead run's commits kept. The branch keeps the base an earlier run cut it from, found by git as
  * where it meets this run's base: commits on the main branch since then do not move it. `--restart
@@ -90,8 +117,9 @@ export async function prepareWorktree(
  * refusing a worktree with anything uncommitted. A branch that shares no history with the base is
  * refused before its agent starts.
  */
-async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promise<Prepared> {
+async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<Prepared> {
   const { opts } = ctx;
+  const id = feature.feature_id;
   const restart = opts.restart?.includes(id) ?? false;
   const base = restart ? ctx.baseCommit : await forkPointOf(opts.root, ctx.baseCommit, p.branch);
   if (base === undefined) {
@@ -100,6 +128,7 @@ async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promis
       `${p.branch} shares no history with the base ${ctx.baseCommit.slice(0, 8)}, so Baton cannot tell what it was cut from; its agent was not started. Resume with --base <the commit it was cut from>, or start it over with --restart ${id}`,
     );
   }
+  if (opts.waitForDeps && !restart) await refuseMissingDependencies(ctx, feature, p);
   const existing = worktreeAt(await listWorktrees(opts.root), p.worktree);
   if (!existing || existing.prunable) {
     await ctx.gitLock(async () => {
@@ -114,8 +143,10 @@ async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promis
     baseCommit: base,
     restart,
   });
-  recordWorktree(ctx, id, p, base, true, resumed);
-  return { forkPoint: base, base };
+  // Started over, it is cut afresh: on top of its dependencies, with `--wait-for-deps`.
+  const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(feature, p) : base;
+  recordWorktree(ctx, id, p, forkPoint, true, resumed);
+  return { forkPoint, base };
 }
 
 /** Runs the config's `setup` command in the new worktree; a result when it failed or was interrupted. */

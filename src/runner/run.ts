@@ -74,6 +74,7 @@ export interface RunOptions {
   attempts?: AttemptsSpec;
   /** `--select`: how best-of-N picks its winner. */
   select?: SelectPolicy;
+  /** `--wait-for-deps`; unset, a resume keeps the mode of the run it continues (contract-first otherwise). */
   waitForDeps?: boolean;
   base?: string;
   verifier?: Verifier;
@@ -251,6 +252,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const opts: RunOptions = {
     ...withRestart(options, planned, earlier),
     control: options.control ?? createRunControl(),
+    waitForDeps: options.waitForDeps ?? earlier?.folded.mode === 'wait-for-deps',
   };
   const stateDir = ensureStateDir(opts.root);
   const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter, units);
