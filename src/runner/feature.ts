@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AgentTask } from '../agents/adapter.js';
 import { agentLabel } from '../agents/registry.js';
+import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { changedFiles, commonGitDir, git, statusEntries } from '../git/git.js';
@@ -24,7 +25,7 @@ import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
 import { featureEnvironment } from './feature-env.js';
 import { type AgentRun, launchAgent } from './launch.js';
-import { type CheckCounts, decideOutcome } from './outcome.js';
+import { type CheckCounts, decideOutcome, featureTimeLimit, type TimeLimit } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
@@ -203,6 +204,7 @@ async function lifecycle(
         : {}),
     ...(collision ? { collision } : {}),
     timedOut: run.exit.timedOut,
+    ...timeLimitOf(feature, opts.config),
     exitCode: run.exit.exitCode,
     changedFiles: settled.files.length,
     ...(checks ? { checks } : {}),
@@ -227,6 +229,12 @@ async function waitForDependencies(ctx: RunContext, feature: Contract): Promise<
     }
   }
   return undefined;
+}
+
+/** The feature's time limit, as `decideOutcome`'s facts take it. */
+function timeLimitOf(feature: Contract, config: Config): { timeLimit?: TimeLimit } {
+  const timeLimit = featureTimeLimit(feature, config);
+  return timeLimit ? { timeLimit } : {};
 }
 
 /** The environment every process of the feature gets: who it is, where its files are, its ports. */
