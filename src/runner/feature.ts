@@ -163,14 +163,17 @@ async function lifecycle(
   } catch (err) {
     return { status: 'failed', reason: errorText(err) };
   }
-  const { forkPoint } = prepared;
   // Every process with the feature's environment starts after this (setup, agent, their daemons),
   // except a re-attached agent's, which a dead orchestrator started.
   const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
   const env = featureEnv(ctx, id, p);
   // A re-attached agent is already at work in its worktree: its setup ran before the orchestrator died.
-  const setupFailed = ctx.adopted.has(id) ? undefined : await runSetup(ctx, p, env, owned);
-  if (setupFailed) return setupFailed;
+  const setup = ctx.adopted.has(id) ? prepared : await runSetup(ctx, feature, { p, env, owned, prepared });
+  if ('status' in setup) return setup;
+  // Setup's changes are a commit of their own: the agent's work is measured from after it.
+  prepared = setup;
+  facts.forkPoint = prepared.forkPoint;
+  const { forkPoint } = prepared;
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);

@@ -8,9 +8,17 @@ import {
   forkPointOf,
   mergeDependencies,
 } from '../git/feature-branch.js';
-import { branchExists, git, listWorktrees } from '../git/git.js';
-import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
+import { branchExists, commonGitDir, git, listWorktrees } from '../git/git.js';
+import { commitOnBranch } from '../git/sequence.js';
+import {
+  describeExit,
+  type ProcessExit,
+  type Supervised,
+  spawnSupervised,
+  tailLines,
+} from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
+import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.js';
 import { type FeaturePaths, worktreeAt } from './preflight.js';
 import { inspectResumedBranch, type ResumedBranch } from './resume.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
@@ -149,27 +157,101 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   return { forkPoint, base };
 }
 
-/** Runs the config's `setup` command in the new worktree; a result when it failed or was interrupted. */
+/** What `runSetup` is given besides the run and the contract. */
+export interface SetupInput {
+  p: FeaturePaths;
+  env: NodeJS.ProcessEnv;
+  /** The feature's processes, stopped when it ends whatever happens. */
+  owned: Set<Supervised>;
+  prepared: Prepared;
+}
+
+/**
+ * Runs the config's `setup` command in the new worktree, under the feature's time limit
+ * (`timeout_minutes`), between `setup.started` and `setup.ended` (so `baton status` shows it running).
+ * What it changes that git does not ignore (a rewritten lockfile) is committed apart, as setup's own
+ * commit, and the agent's work is measured from there: it is never the agent's, never counted against
+ * `owns`. Returns where the feature stands after it, or a result when it failed, timed out or was
+ * interrupted.
+ */
 export async function runSetup(
   ctx: RunContext,
-  p: FeaturePaths,
-  env: NodeJS.ProcessEnv,
-  owned: Set<Supervised>,
-): Promise<FeatureResult | undefined> {
-  const setupCommand = ctx.opts.config.setup;
-  if (!setupCommand) return undefined;
-  const setup = spawnSupervised(setupCommand, { cwd: p.worktree, env, shell: true, logFile: p.logFile });
+  feature: Contract,
+  { p, env, owned, prepared }: SetupInput,
+): Promise<Prepared | FeatureResult> {
+  const command = ctx.opts.config.setup;
+  if (!command) return prepared;
+  const id = feature.feature_id;
+  const limit = featureTimeLimit(feature, ctx.opts.config);
+  ctx.sink.emit({
+    type: 'setup.started',
+    feature_id: id,
+    command,
+    ...(limit ? { timeout_ms: limit.ms } : {}),
+  });
+  const setup = spawnSupervised(command, {
+    cwd: p.worktree,
+    env,
+    shell: true,
+    logFile: p.logFile,
+    ...(limit ? { timeoutMs: limit.ms } : {}),
+  });
   owned.add(setup);
   ctx.running.add(setup);
   const exit = await setup.exited;
   ctx.running.delete(setup);
   owned.delete(setup);
+  const ended = { type: 'setup.ended' as const, feature_id: id, exit_code: exit.exitCode };
+  const failure = setupFailure(ctx, command, exit, limit, p.logFile);
+  if (failure) {
+    ctx.sink.emit({
+      ...ended,
+      duration_ms: Math.round(exit.durationMs),
+      files: [],
+      ...(exit.timedOut ? { timed_out: true } : {}),
+      ...(failure.reason ? { reason: failure.reason } : {}),
+    });
+    return failure;
+  }
+  const done = await commitOnBranch(
+    p.worktree,
+    `Setup: ${command}\n\nBaton: what the setup command changed in feature ${id}'s worktree, run ${ctx.runId}; kept apart from the agent's work`,
+    prepared.forkPoint,
+    { ref: `refs/heads/${p.branch}`, base: prepared.base, commonDir: await commonGitDir(ctx.opts.root) },
+  );
+  if (!done) {
+    const reason = `setup command "${command}" moved the worktree off ${p.branch}; its agent was not started`;
+    ctx.sink.emit({ ...ended, duration_ms: Math.round(exit.durationMs), files: [], reason });
+    return { status: 'failed', reason };
+  }
+  ctx.sink.emit({
+    ...ended,
+    duration_ms: Math.round(exit.durationMs),
+    files: done.files,
+    ...(done.commit ? { commit: done.commit } : {}),
+  });
+  return { forkPoint: done.head, base: prepared.base };
+}
+
+/** How a setup that did not succeed ends the feature: interrupted, timed out (with its limit) or failed. */
+function setupFailure(
+  ctx: RunContext,
+  command: string,
+  exit: ProcessExit,
+  limit: TimeLimit | undefined,
+  logFile: string,
+): FeatureResult | undefined {
   if (ctx.opts.signal.aborted) return { status: 'interrupted', reason: 'stopped during setup' };
-  if (exit.exitCode !== 0) {
+  if (exit.timedOut) {
+    const of = limit ? ` of ${describeTimeLimit(limit)}` : '';
     return {
-      status: 'failed',
-      reason: `setup command "${setupCommand}" failed: ${describeExit(exit)} (see ${p.logFile})`,
+      status: 'timeout',
+      reason: `setup command "${command}" ran past its timeout${of} and was stopped; its agent was not started (see ${logFile})`,
     };
   }
-  return undefined;
+  if (exit.exitCode === 0) return undefined;
+  return {
+    status: 'failed',
+    reason: `setup command "${command}" failed: ${describeExit(exit)} (see ${logFile})`,
+  };
 }

@@ -6,6 +6,7 @@ import { decideOutcome } from '../../src/runner/outcome.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -56,5 +57,57 @@ describe('timeouts say their limit and where it was set', () => {
     expect(endReason(repo, 'slow')).toBe(
       'the agent ran past its timeout of 0.6 s (timeout_minutes in the config) and was stopped',
     );
+  });
+});
+
+describe('setup', () => {
+  it("commits what setup changes apart, before the agent: the agent's files and its owns check start after it", async () => {
+    const repo = repoWith(
+      [
+        {
+          id: 'f-a',
+          agent: { command: 'mkdir -p src/f-a && echo a > src/f-a/a.txt' },
+          criteria: [{ text: 'setup ran first', run: 'test -f package-lock.json' }],
+        },
+      ],
+      {
+        'baton.config.json': JSON.stringify({ setup: 'echo "lock $BATON_FEATURE_ID" > package-lock.json' }),
+        'package-lock.json': '{}\n',
+      },
+    );
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/f-a: setup exited 0 after .*1 file\(s\) it changed: package-lock\.json/);
+    const log = events(repo);
+    const ended = log.find((e) => e.type === 'setup.ended');
+    expect(ended && 'files' in ended ? ended.files : []).toEqual(['package-lock.json']);
+    const exited = log.find((e) => e.type === 'agent.exited');
+    expect(exited && 'files' in exited ? exited.files : []).toEqual(['src/f-a/a.txt']);
+    // Two commits on the branch: setup's own, then the agent's.
+    expect(repo.git('log', '--format=%s', 'main..baton/f-a').split('\n')).toEqual([
+      'Feature f-a',
+      expect.stringMatching(/^Setup: echo/),
+    ]);
+    expect(endReason(repo, 'f-a')).toBe('');
+  });
+
+  it('stops a setup past the feature time limit, says why, and status shows setup while it runs', async () => {
+    const repo = repoWith([{ id: 'f-a', timeout_minutes: 0.04, agent: { command: 'true' } }], {
+      'baton.config.json': JSON.stringify({ setup: 'sleep 15' }),
+    });
+    const t0 = Date.now();
+    let seen = '';
+    const run = runBaton(['run'], { cwd: repo.root });
+    await until(() => events(repo).some((e) => e.type === 'setup.started'), 5000);
+    seen = (await runBaton(['status'], { cwd: repo.root })).stdout;
+    const r = await run;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.code).toBe(1);
+    expect(seen).toMatch(/setup\.started \(sleep 15\)/);
+    expect(endReason(repo, 'f-a')).toMatch(
+      /^setup command "sleep 15" ran past its timeout of 2\.4 s \(timeout_minutes in the contract\) and was stopped; its agent was not started/,
+    );
+    expect(events(repo).some((e) => e.type === 'feature.started')).toBe(false);
   });
 });
