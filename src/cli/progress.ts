@@ -84,6 +84,10 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: ${paintStatus(p, 'running')} ${e.agent} (pid ${e.pid ?? '?'}, PORT ${e.port}, log ${e.log_file})`;
     case 'worktree.created':
       return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}`;
+    case 'setup.started':
+      return `${e.feature_id}: setup running: ${e.command}${e.timeout_ms !== undefined ? ` (limit ${formatDuration(e.timeout_ms)})` : ''}`;
+    case 'setup.ended':
+      return `${e.feature_id}: setup ${e.reason ?? `exited ${e.exit_code}`} after ${formatDuration(e.duration_ms)}${e.files.length ? `; committed apart from the agent's work, ${e.files.length} file(s) it changed: ${e.files.join(', ')}` : ''}`;
     case 'agent.exited':
       return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${e.files.length} file(s) changed`;
     case 'agent.retrying':
@@ -141,6 +145,8 @@ const KEPT_ABOVE_TABLE = {
   'phase.started': false,
   'phase.ended': false,
   'worktree.created': false,
+  'setup.started': false,
+  'setup.ended': true,
   'feature.started': false,
   'agent.exited': false,
   'agent.retrying': true,

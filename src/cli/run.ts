@@ -14,6 +14,7 @@ import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
+import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
@@ -123,8 +124,9 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option('--agent <name>', 'agent for every feature: claude, codex, gemini, aider, opencode, demo')
     .option(
       '--wait-for-deps',
-      'start a feature only when its dependencies are complete, on top of their branches',
+      'start a feature only when its dependencies are complete, on top of their branches (--resume keeps the mode of the run it continues)',
     )
+    .option('--no-wait-for-deps', 'with --resume: start every feature at once (contract-first)')
     .option(
       '--base <ref>',
       'branch or commit to cut the feature branches from (default: config base, else HEAD)',
@@ -293,7 +295,7 @@ async function runHere(
       ...(flags.agent ? { agent: flags.agent } : {}),
       ...(attempts !== undefined ? { attempts } : {}),
       ...(flags.select ? { select: flags.select } : {}),
-      waitForDeps: Boolean(flags.waitForDeps),
+      ...(flags.waitForDeps !== undefined ? { waitForDeps: flags.waitForDeps } : {}),
       ...(flags.base ? { base: flags.base } : {}),
       resume: Boolean(flags.resume),
       ...(flags.restart ? { restart: flags.restart } : {}),
@@ -308,6 +310,8 @@ async function runHere(
         progress.onEvent(e);
         callOnNeedsInput(ctx, project, e);
       },
+      onWarning: (message) =>
+        progress.interject(() => ctx.stderr.write(`warning: ${escapeControl(message)}\n`)),
       onDryRun: (id, launch, worktree) => ctx.stdout.write(`${id}: in ${worktree}\n  ${launch.display}\n`),
     });
     progress.close();

@@ -70,6 +70,8 @@ const MOVES_REPORT = {
   'phase.started': true,
   'phase.ended': true,
   'worktree.created': false,
+  'setup.started': false,
+  'setup.ended': false,
   'feature.started': true,
   'agent.exited': true,
   'agent.retrying': false,

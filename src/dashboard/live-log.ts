@@ -31,6 +31,8 @@ const FEATURE_ONLY = {
   'phase.started': false,
   'phase.ended': false,
   'worktree.created': true,
+  'setup.started': true,
+  'setup.ended': true,
   'feature.started': true,
   'agent.exited': true,
   hook: true,

@@ -46,3 +46,18 @@ export async function mergeDependencies(
   }
   return { ok: true, head: await git(worktree, ['rev-parse', 'HEAD']) };
 }
+
+/** The dependencies whose branch tip `branch` does not contain: their code is not (all) merged in. */
+export async function dependenciesMissingFrom(
+  cwd: string,
+  branch: string,
+  deps: readonly string[],
+): Promise<string[]> {
+  const missing: string[] = [];
+  for (const dep of deps) {
+    const tip = `refs/heads/${featureBranch(dep)}`;
+    const r = await gitRaw(cwd, ['merge-base', '--is-ancestor', tip, `refs/heads/${branch}`]);
+    if (r.exitCode !== 0) missing.push(dep);
+  }
+  return missing;
+}

@@ -24,6 +24,7 @@ import {
 } from './event-fields.js';
 import { INTEGRATION_EVENT_MAKERS } from './integration-events.js';
 import { RETRY_EVENT_MAKERS } from './retry-events.js';
+import { SETUP_EVENT_MAKERS } from './setup-events.js';
 import { END_STATUSES, FEATURE_STATUSES } from './statuses.js';
 
 // The shared field schemas live in event-fields.ts; their types are part of this module's surface.
@@ -105,6 +106,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       dropped_commits: z.optional(z.array(z.string())),
       backup: z.optional(z.string()),
     }),
+  ...SETUP_EVENT_MAKERS,
   /** A feature's agent was launched. */
   'feature.started': () =>
     z.object({
@@ -310,6 +312,10 @@ export type PhaseStarted = EventOf<'phase.started'>;
 export type PhaseEnded = EventOf<'phase.ended'>;
 /** A feature's worktree was created or reused. */
 export type WorktreeCreated = EventOf<'worktree.created'>;
+/** A feature's setup command started. */
+export type SetupStarted = EventOf<'setup.started'>;
+/** A feature's setup command ended. */
+export type SetupEnded = EventOf<'setup.ended'>;
 /** A feature's agent was launched. */
 export type FeatureStarted = EventOf<'feature.started'>;
 /** An agent process exited. */

@@ -248,6 +248,14 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.branch = ev.branch;
       return;
     }
+    case 'setup.started': {
+      // `baton status` says setup is running (and which command) until the agent starts.
+      const f = feat ?? feature(state, ev.feature_id);
+      f.last_event = { type: ev.type, ts: ev.ts, detail: ev.command };
+      return;
+    }
+    case 'setup.ended':
+      return;
     case 'feature.started': {
       const f = feat ?? feature(state, ev.feature_id);
       f.status = 'running';

@@ -93,6 +93,8 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
       scan(ev.feature_id).endedAt = t;
       break;
     case 'worktree.created':
+    case 'setup.started':
+    case 'setup.ended':
     case 'feature.escaped':
     case 'check.passed':
     case 'check.failed':

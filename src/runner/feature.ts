@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AgentTask } from '../agents/adapter.js';
 import { agentLabel } from '../agents/registry.js';
+import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { changedFiles, commonGitDir, git, statusEntries } from '../git/git.js';
@@ -24,7 +25,7 @@ import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
 import { featureEnvironment } from './feature-env.js';
 import { type AgentRun, launchAgent } from './launch.js';
-import { type CheckCounts, decideOutcome } from './outcome.js';
+import { type CheckCounts, decideOutcome, featureTimeLimit, type TimeLimit } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
@@ -162,14 +163,17 @@ async function lifecycle(
   } catch (err) {
     return { status: 'failed', reason: errorText(err) };
   }
-  const { forkPoint } = prepared;
   // Every process with the feature's environment starts after this (setup, agent, their daemons),
   // except a re-attached agent's, which a dead orchestrator started.
   const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
   const env = featureEnv(ctx, id, p);
   // A re-attached agent is already at work in its worktree: its setup ran before the orchestrator died.
-  const setupFailed = ctx.adopted.has(id) ? undefined : await runSetup(ctx, p, env, owned);
-  if (setupFailed) return setupFailed;
+  const setup = ctx.adopted.has(id) ? prepared : await runSetup(ctx, feature, { p, env, owned, prepared });
+  if ('status' in setup) return setup;
+  // Setup's changes are a commit of their own: the agent's work is measured from after it.
+  prepared = setup;
+  facts.forkPoint = prepared.forkPoint;
+  const { forkPoint } = prepared;
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
@@ -203,6 +207,7 @@ async function lifecycle(
         : {}),
     ...(collision ? { collision } : {}),
     timedOut: run.exit.timedOut,
+    ...timeLimitOf(feature, opts.config),
     exitCode: run.exit.exitCode,
     changedFiles: settled.files.length,
     ...(checks ? { checks } : {}),
@@ -227,6 +232,12 @@ async function waitForDependencies(ctx: RunContext, feature: Contract): Promise<
     }
   }
   return undefined;
+}
+
+/** The feature's time limit, as `decideOutcome`'s facts take it. */
+function timeLimitOf(feature: Contract, config: Config): { timeLimit?: TimeLimit } {
+  const timeLimit = featureTimeLimit(feature, config);
+  return timeLimit ? { timeLimit } : {};
 }
 
 /** The environment every process of the feature gets: who it is, where its files are, its ports. */

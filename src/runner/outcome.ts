@@ -1,3 +1,5 @@
+import type { Config } from '../config-schema.js';
+import type { Contract } from '../contracts/schema.js';
 import { checkFailuresReason } from '../log/check-reason.js';
 import type { CheckMeasurement, FeatureEnded } from '../log/events.js';
 
@@ -15,6 +17,29 @@ export interface CheckCounts {
   interrupted?: true;
 }
 
+/** A feature's time limit and where it was set: the contract's `timeout_minutes`, else the config's. */
+export interface TimeLimit {
+  ms: number;
+  where: 'timeout_minutes in the contract' | 'timeout_minutes in the config';
+}
+
+/** The feature's time limit (its agent's, and its setup's), undefined when none is set (pure). */
+export function featureTimeLimit(feature: Contract, config: Config): TimeLimit | undefined {
+  if (feature.timeout_minutes !== undefined) {
+    return { ms: Math.round(feature.timeout_minutes * 60_000), where: 'timeout_minutes in the contract' };
+  }
+  if (config.timeout_minutes === undefined) return undefined;
+  return { ms: Math.round(config.timeout_minutes * 60_000), where: 'timeout_minutes in the config' };
+}
+
+/** A time limit in words, for a reason: `20 min (timeout_minutes in the contract)`, `1.2 s (…)` (pure). */
+export function describeTimeLimit(limit: TimeLimit): string {
+  const minutes = limit.ms / 60_000;
+  const amount =
+    minutes >= 1 ? `${Number(minutes.toFixed(2))} min` : `${Number((limit.ms / 1000).toFixed(1))} s`;
+  return `${amount} (${limit.where})`;
+}
+
 /** What is known when a feature's agent has finished, to decide how the feature ends. */
 export interface FeatureFacts {
   interrupted: boolean;
@@ -23,6 +48,8 @@ export interface FeatureFacts {
   /** The signal that stopped the run (`SIGINT` for Ctrl-C, `SIGTERM`, `SIGHUP`), or `user` for `baton stop`, when known. */
   interruptedBy?: string;
   timedOut: boolean;
+  /** The limit the agent ran past, for the reason. */
+  timeLimit?: TimeLimit;
   exitCode: number | null;
   /** Files the branch changed since its base. */
   changedFiles: number;
@@ -46,7 +73,10 @@ export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']
       reason: `${stoppedBy(f.interruptedBy)}; the worktree and its changes are kept`,
     };
   if (f.collision) return { status: 'collision', reason: f.collision };
-  if (f.timedOut) return { status: 'timeout', reason: 'the agent ran past its timeout and was stopped' };
+  if (f.timedOut) {
+    const limit = f.timeLimit ? ` of ${describeTimeLimit(f.timeLimit)}` : '';
+    return { status: 'timeout', reason: `the agent ran past its timeout${limit} and was stopped` };
+  }
   if (f.exitCode !== 0)
     return { status: 'failed', reason: `the agent exited ${f.exitCode ?? 'by a signal'}` };
   if (f.changedFiles === 0) return { status: 'empty', reason: 'the agent exited 0 but changed nothing' };

@@ -26,6 +26,7 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
+import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './resume.js';
 import type { RunOptions } from './run.js';
 import { unitContract } from './units.js';
@@ -207,8 +208,9 @@ export async function preflight(
     });
   }
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
-  checkCopyPatterns(opts.root, opts.config.copy);
+  for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
   if (known) checkBranchNamespace(known.snapshot);
+  await checkUnselectedDependencies(opts);
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {
     checkout = known?.status ?? (await statusEntries(opts.root));

@@ -2,10 +2,23 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { addWorktreeForBranch, forkPointOf, mergeDependencies } from '../git/feature-branch.js';
-import { branchExists, git, listWorktrees } from '../git/git.js';
-import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
+import {
+  addWorktreeForBranch,
+  dependenciesMissingFrom,
+  forkPointOf,
+  mergeDependencies,
+} from '../git/feature-branch.js';
+import { branchExists, commonGitDir, git, listWorktrees } from '../git/git.js';
+import { commitOnBranch } from '../git/sequence.js';
+import {
+  describeExit,
+  type ProcessExit,
+  type Supervised,
+  spawnSupervised,
+  tailLines,
+} from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
+import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.js';
 import { type FeaturePaths, worktreeAt } from './preflight.js';
 import { inspectResumedBranch, type ResumedBranch } from './resume.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
@@ -52,26 +65,14 @@ export async function prepareWorktree(
 ): Promise<Prepared> {
   const { opts } = ctx;
   const id = feature.feature_id;
-  if (opts.resume && (await branchExists(opts.root, p.branch))) return reuseBranch(ctx, id, p);
+  if (opts.resume && (await branchExists(opts.root, p.branch))) return reuseBranch(ctx, feature, p);
   // Only the ref and the admin files need the lock; the checkout itself runs in parallel.
   await addFeatureWorktree(
     opts.root,
     { path: p.worktree, branch: p.branch, base: ctx.baseCommit },
     ctx.gitLock,
   );
-  let forkPoint = ctx.baseCommit;
-  if (opts.waitForDeps) {
-    // Build on the dependencies' real code: merge their branches into the fresh branch.
-    const deps = feature.depends_on.features.filter((d) => ctx.selected.has(d)).sort();
-    const merged = await mergeDependencies(p.worktree, id, deps);
-    if (!merged.ok) {
-      throw new UserError(
-        'run/dependency-merge',
-        `could not merge dependency ${merged.dependency} into ${p.branch}: ${tailLines(merged.output, 5)}`,
-      );
-    }
-    forkPoint = merged.head;
-  }
+  const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);
   const copied = await copyIntoWorktree(opts.root, p.worktree, [
     ...opts.config.copy,
@@ -82,6 +83,41 @@ export async function prepareWorktree(
 }
 
 /**
+ * With `--wait-for-deps`, builds on the dependencies' real code: merges their branches into the
+ * feature's branch, fresh from the base. Each is complete: one of this run's was waited for, any
+ * other was proved complete before the run began. Returns the head the feature's work starts from.
+ */
+async function mergeDependenciesInto(feature: Contract, p: FeaturePaths): Promise<string> {
+  const deps = [...feature.depends_on.features].sort();
+  const merged = await mergeDependencies(p.worktree, feature.feature_id, deps);
+  if (!merged.ok) {
+    throw new UserError(
+      'run/dependency-merge',
+      `could not merge dependency ${merged.dependency} into ${p.branch}: ${tailLines(merged.output, 5)}`,
+    );
+  }
+  return merged.head;
+}
+
+/**
+ * With `--wait-for-deps`, a resumed branch kept as it is must hold its dependencies' code: one cut
+ * before a dependency completed (a run that forgot the mode), or behind a dependency that moved on
+ * since, is refused before its agent starts, saying how to start it over on top of them.
+ */
+async function refuseMissingDependencies(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<void> {
+  const id = feature.feature_id;
+  const missing = await dependenciesMissingFrom(ctx.opts.root, p.branch, feature.depends_on.features);
+  if (missing.length === 0) return;
+  throw new UserError(
+    'run/resume-missing-dependency',
+    `${p.branch} lacks the latest code of its dependency ${missing.join(', ')} (cut before it was complete, or it moved on since), so its agent was not started; start it over on top of them with \`baton run --resume --wait-for-deps --restart ${id}\``,
+    {
+      hint: `Start it over on top of its dependencies: baton run --resume --wait-for-deps --restart ${id} (its commits are kept under refs/baton/restart-backup/)`,
+    },
+  );
+}
+
+/**
  * A resumed feature: its branch and worktree reused (the worktree re-added if its folder was removed),
  * the dead run's commits kept. The branch keeps the base an earlier run cut it from, found by git as
  * where it meets this run's base: commits on the main branch since then do not move it. `--restart
@@ -89,8 +125,9 @@ export async function prepareWorktree(
  * refusing a worktree with anything uncommitted. A branch that shares no history with the base is
  * refused before its agent starts.
  */
-async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promise<Prepared> {
+async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<Prepared> {
   const { opts } = ctx;
+  const id = feature.feature_id;
   const restart = opts.restart?.includes(id) ?? false;
   const base = restart ? ctx.baseCommit : await forkPointOf(opts.root, ctx.baseCommit, p.branch);
   if (base === undefined) {
@@ -99,6 +136,7 @@ async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promis
       `${p.branch} shares no history with the base ${ctx.baseCommit.slice(0, 8)}, so Baton cannot tell what it was cut from; its agent was not started. Resume with --base <the commit it was cut from>, or start it over with --restart ${id}`,
     );
   }
+  if (opts.waitForDeps && !restart) await refuseMissingDependencies(ctx, feature, p);
   const existing = worktreeAt(await listWorktrees(opts.root), p.worktree);
   if (!existing || existing.prunable) {
     await ctx.gitLock(async () => {
@@ -113,31 +151,107 @@ async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promis
     baseCommit: base,
     restart,
   });
-  recordWorktree(ctx, id, p, base, true, resumed);
-  return { forkPoint: base, base };
+  // Started over, it is cut afresh: on top of its dependencies, with `--wait-for-deps`.
+  const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(feature, p) : base;
+  recordWorktree(ctx, id, p, forkPoint, true, resumed);
+  return { forkPoint, base };
 }
 
-/** Runs the config's `setup` command in the new worktree; a result when it failed or was interrupted. */
+/** What `runSetup` is given besides the run and the contract. */
+export interface SetupInput {
+  p: FeaturePaths;
+  env: NodeJS.ProcessEnv;
+  /** The feature's processes, stopped when it ends whatever happens. */
+  owned: Set<Supervised>;
+  prepared: Prepared;
+}
+
+/**
+ * Runs the config's `setup` command in the new worktree, under the feature's time limit
+ * (`timeout_minutes`), between `setup.started` and `setup.ended` (so `baton status` shows it running).
+ * What it changes that git does not ignore (a rewritten lockfile) is committed apart, as setup's own
+ * commit, and the agent's work is measured from there: it is never the agent's, never counted against
+ * `owns`. Returns where the feature stands after it, or a result when it failed, timed out or was
+ * interrupted.
+ */
 export async function runSetup(
   ctx: RunContext,
-  p: FeaturePaths,
-  env: NodeJS.ProcessEnv,
-  owned: Set<Supervised>,
-): Promise<FeatureResult | undefined> {
-  const setupCommand = ctx.opts.config.setup;
-  if (!setupCommand) return undefined;
-  const setup = spawnSupervised(setupCommand, { cwd: p.worktree, env, shell: true, logFile: p.logFile });
+  feature: Contract,
+  { p, env, owned, prepared }: SetupInput,
+): Promise<Prepared | FeatureResult> {
+  const command = ctx.opts.config.setup;
+  if (!command) return prepared;
+  const id = feature.feature_id;
+  const limit = featureTimeLimit(feature, ctx.opts.config);
+  ctx.sink.emit({
+    type: 'setup.started',
+    feature_id: id,
+    command,
+    ...(limit ? { timeout_ms: limit.ms } : {}),
+  });
+  const setup = spawnSupervised(command, {
+    cwd: p.worktree,
+    env,
+    shell: true,
+    logFile: p.logFile,
+    ...(limit ? { timeoutMs: limit.ms } : {}),
+  });
   owned.add(setup);
   ctx.running.add(setup);
   const exit = await setup.exited;
   ctx.running.delete(setup);
   owned.delete(setup);
+  const ended = { type: 'setup.ended' as const, feature_id: id, exit_code: exit.exitCode };
+  const failure = setupFailure(ctx, command, exit, limit, p.logFile);
+  if (failure) {
+    ctx.sink.emit({
+      ...ended,
+      duration_ms: Math.round(exit.durationMs),
+      files: [],
+      ...(exit.timedOut ? { timed_out: true } : {}),
+      ...(failure.reason ? { reason: failure.reason } : {}),
+    });
+    return failure;
+  }
+  const done = await commitOnBranch(
+    p.worktree,
+    `Setup: ${command}\n\nBaton: what the setup command changed in feature ${id}'s worktree, run ${ctx.runId}; kept apart from the agent's work`,
+    prepared.forkPoint,
+    { ref: `refs/heads/${p.branch}`, base: prepared.base, commonDir: await commonGitDir(ctx.opts.root) },
+  );
+  if (!done) {
+    const reason = `setup command "${command}" moved the worktree off ${p.branch}; its agent was not started`;
+    ctx.sink.emit({ ...ended, duration_ms: Math.round(exit.durationMs), files: [], reason });
+    return { status: 'failed', reason };
+  }
+  ctx.sink.emit({
+    ...ended,
+    duration_ms: Math.round(exit.durationMs),
+    files: done.files,
+    ...(done.commit ? { commit: done.commit } : {}),
+  });
+  return { forkPoint: done.head, base: prepared.base };
+}
+
+/** How a setup that did not succeed ends the feature: interrupted, timed out (with its limit) or failed. */
+function setupFailure(
+  ctx: RunContext,
+  command: string,
+  exit: ProcessExit,
+  limit: TimeLimit | undefined,
+  logFile: string,
+): FeatureResult | undefined {
   if (ctx.opts.signal.aborted) return { status: 'interrupted', reason: 'stopped during setup' };
-  if (exit.exitCode !== 0) {
+  if (exit.timedOut) {
+    const of = limit ? ` of ${describeTimeLimit(limit)}` : '';
     return {
-      status: 'failed',
-      reason: `setup command "${setupCommand}" failed: ${describeExit(exit)} (see ${p.logFile})`,
+      status: 'timeout',
+      reason: `setup command "${command}" ran past its timeout${of} and was stopped; its agent was not started (see ${logFile})`,
     };
   }
-  return undefined;
+  if (exit.exitCode === 0) return undefined;
+  return {
+    status: 'failed',
+    reason: `setup command "${command}" failed: ${describeExit(exit)} (see ${logFile})`,
+  };
 }

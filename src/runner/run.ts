@@ -74,6 +74,7 @@ export interface RunOptions {
   attempts?: AttemptsSpec;
   /** `--select`: how best-of-N picks its winner. */
   select?: SelectPolicy;
+  /** `--wait-for-deps`; unset, a resume keeps the mode of the run it continues (contract-first otherwise). */
   waitForDeps?: boolean;
   base?: string;
   verifier?: Verifier;
@@ -93,6 +94,8 @@ export interface RunOptions {
   control?: RunControl;
   /** Receives the agents' own hook events and the conductor's interventions of interactive runs as they reach the log. */
   onAgentEvent?: (event: BatonEvent) => void;
+  /** Receives each warning the run gives once, before it starts (a copy entry that matches nothing). */
+  onWarning?: (message: string) => void;
   /** Finds the adapter for an agent spec (default: the registry); tests pass their own. */
   resolveAdapter?: (spec: AgentSpec) => AgentAdapter;
 }
@@ -249,6 +252,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const opts: RunOptions = {
     ...withRestart(options, planned, earlier),
     control: options.control ?? createRunControl(),
+    waitForDeps: options.waitForDeps ?? earlier?.folded.mode === 'wait-for-deps',
   };
   const stateDir = ensureStateDir(opts.root);
   const agents = await resolveAgents(opts, opts.resolveAdapter ?? resolveAdapter, units);

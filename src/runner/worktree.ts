@@ -1,5 +1,6 @@
 import {
-  cpSync,
+  constants,
+  copyFileSync,
   type Dirent,
   existsSync,
   lstatSync,
@@ -15,7 +16,7 @@ import { pathGlobMatcher } from '../contracts/owns.js';
 import { UserError } from '../errors.js';
 import { addWorktrees, isCheckoutFailure, type NewWorktree, undoNewWorktree } from '../git/worktree-batch.js';
 import { isStatePath } from '../log/paths.js';
-import { isInside } from '../path-inside.js';
+import { isInside, realNearest } from '../path-inside.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
@@ -28,6 +29,12 @@ function refuseCopy(where: PatternSource, pattern: string, why: string): UserErr
       hint: 'Name files by their path inside the repository (e.g. .env, config/local.json), without "..", absolute paths or symlinks that lead out.',
     },
   );
+}
+
+/** A copy pattern and where it was written. */
+interface CopyEntry {
+  pattern: string;
+  where: PatternSource;
 }
 
 /** Refuses a copy pattern that could reach outside the repository: absolute, or with a `..` segment. */
@@ -43,11 +50,21 @@ export function checkCopyPattern(pattern: string, where: PatternSource): void {
 /**
  * Checks every copy pattern (the config's and `.worktreeinclude`'s) and every file they name before a
  * run creates anything: a pattern or a source that resolves outside the repository is refused here, as
- * one `run/copy-outside` error, not later as one feature's failure.
+ * one `run/copy-outside` error, not later as one feature's failure. Returns a warning for each entry
+ * that matches nothing, so a typo is said once, not silently copied nowhere in every worktree.
  */
-export function checkCopyPatterns(root: string, configCopy: readonly string[]): void {
-  for (const [i, p] of configCopy.entries()) checkCopyPattern(p, `config copy[${i}]`);
-  resolveCopySources(root, [...configCopy, ...readWorktreeInclude(root)]);
+export function checkCopyPatterns(root: string, configCopy: readonly string[]): string[] {
+  const entries: CopyEntry[] = configCopy.map((pattern, i) => ({ pattern, where: `config copy[${i}]` }));
+  for (const e of entries) checkCopyPattern(e.pattern, e.where);
+  entries.push(...readWorktreeIncludeEntries(root));
+  const warnings: string[] = [];
+  for (const e of entries) {
+    if (resolveCopySources(root, [e.pattern]).length > 0) continue;
+    warnings.push(
+      `copy entry ${JSON.stringify(e.pattern)} (${e.where}) matches nothing in ${root}; nothing is copied for it`,
+    );
+  }
+  return warnings;
 }
 
 /**
@@ -55,62 +72,96 @@ export function checkCopyPatterns(root: string, configCopy: readonly string[]): 
  * absent); a pattern that could reach outside the repository is refused with its line number.
  */
 export function readWorktreeInclude(root: string): string[] {
+  return readWorktreeIncludeEntries(root).map((e) => e.pattern);
+}
+
+/** `.worktreeinclude`'s patterns, each with its line. */
+function readWorktreeIncludeEntries(root: string): CopyEntry[] {
   const file = join(root, '.worktreeinclude');
   if (!existsSync(file)) return [];
-  const out: string[] = [];
+  const out: CopyEntry[] = [];
   readFileSync(file, 'utf8')
     .split('\n')
     .forEach((raw, i) => {
       const l = raw.trim();
       if (l === '' || l.startsWith('#')) return;
-      checkCopyPattern(l, `.worktreeinclude:${i + 1}`);
-      out.push(l);
+      const where = `.worktreeinclude:${i + 1}`;
+      checkCopyPattern(l, where);
+      out.push({ pattern: l, where });
     });
   return out;
 }
 
-/** Refuses a source that is, or holds, a symlink resolving outside the repository. */
-function checkSourceInside(realRoot: string, from: string, rel: string): void {
-  let real: string;
-  try {
-    real = realpathSync(from);
-  } catch {
-    throw refuseCopy(rel, rel, 'is a symlink to nothing');
-  }
-  if (!isInside(realRoot, real)) throw refuseCopy(rel, rel, `resolves outside the repository (to ${real})`);
-  if (!lstatSync(from).isDirectory() && !statSync(real).isDirectory()) return;
-  for (const e of readdirSync(from, { withFileTypes: true })) {
-    const child = join(from, e.name);
-    if (e.isSymbolicLink() || e.isDirectory()) checkSourceInside(realRoot, child, `${rel}/${e.name}`);
-  }
+/** One regular file a copy source holds: its path as the worktree gets it, and the real file it is read from. */
+interface SourceFile {
+  rel: string;
+  real: string;
+}
+
+/**
+ * The regular files a copy source is or holds (sorted), symlinks followed to what they name: a worktree
+ * gets contents, never a link, so nothing it writes lands back in the main checkout. A symlink that
+ * resolves outside the repository, or to nothing, is refused; one leading back up to a folder being
+ * walked (a loop) is left out; FIFOs and sockets are never read.
+ */
+function sourceFiles(realRoot: string, root: string, source: string): SourceFile[] {
+  const out: SourceFile[] = [];
+  const visit = (rel: string, walking: readonly string[]) => {
+    let real: string;
+    try {
+      real = realpathSync(join(root, rel));
+    } catch {
+      throw refuseCopy(rel, rel, 'is a symlink to nothing');
+    }
+    if (!isInside(realRoot, real)) throw refuseCopy(rel, rel, `resolves outside the repository (to ${real})`);
+    const st = statSync(real);
+    if (st.isFile()) out.push({ rel, real });
+    if (!st.isDirectory() || walking.some((folder) => isInside(real, folder))) return;
+    for (const name of readdirSync(real).sort()) visit(`${rel}/${name}`, [...walking, real]);
+  };
+  visit(source, []);
+  return out;
+}
+
+/** Whether anything (a dangling symlink too) is at `path`. */
+function occupied(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 /**
  * Copies files that git does not carry into a new worktree (`.env`, local config): the config's
- * `copy` globs and the patterns of `.worktreeinclude`. Returns the paths copied. A pattern or a
- * source that resolves outside the repository (absolute, `..`, a symlink leading out) is refused
- * with `run/copy-outside`, before anything is copied.
+ * `copy` globs and the patterns of `.worktreeinclude`. A folder is copied file by file into the
+ * folder the checkout may already have made (its tracked files are never overwritten); a symlink
+ * arrives as the contents it names. Returns the files copied. A pattern or a source that resolves
+ * outside the repository (absolute, `..`, a symlink leading out) is refused with `run/copy-outside`,
+ * before anything is copied; so is a destination reached through a symlink out of the worktree.
  */
 export async function copyIntoWorktree(
   root: string,
   worktree: string,
   patterns: readonly string[],
 ): Promise<string[]> {
+  const realRoot = realpathSync(root);
+  const files = resolveCopySources(root, patterns).flatMap((rel) => sourceFiles(realRoot, root, rel));
+  const realWorktree = realpathSync(worktree);
   const copied: string[] = [];
-  for (const rel of resolveCopySources(root, patterns)) {
-    const from = join(root, rel);
-    const to = join(worktree, rel);
-    if (existsSync(to)) continue; // tracked files arrive with the checkout; never overwrite
+  for (const f of files) {
+    const to = join(worktree, f.rel);
+    if (occupied(to)) continue; // tracked files arrive with the checkout; never overwrite
+    if (!isInside(realWorktree, realNearest(dirname(to)))) {
+      throw refuseCopy(f.rel, f.rel, 'would be written through a symlink out of the worktree');
+    }
     mkdirSync(dirname(to), { recursive: true });
-    cpSync(from, to, { recursive: statSync(from).isDirectory(), errorOnExist: false, force: false });
-    copied.push(rel);
+    copyFileSync(f.real, to, constants.COPYFILE_EXCL);
+    copied.push(f.rel);
   }
   return copied;
 }
 
 /**
- * The files copy patterns name in the main checkout (relative, sorted; `.baton` never), each proved to
- * lie inside the repository: a pattern or a source that resolves outside it is a `run/copy-outside` error.
+ * The sources copy patterns name in the main checkout (relative, sorted; `.baton` never), each proved,
+ * with every file it holds, to lie inside the repository: a pattern or a source that resolves outside
+ * it is a `run/copy-outside` error.
  */
 function resolveCopySources(root: string, patterns: readonly string[]): string[] {
   if (patterns.length === 0) return [];
@@ -130,9 +181,9 @@ function resolveCopySources(root: string, patterns: readonly string[]): string[]
   }
   const sources: string[] = [];
   for (const rel of [...candidates].sort()) {
-    const from = join(root, rel);
-    if (!existsSync(from) || isStatePath(rel)) continue;
-    checkSourceInside(realRoot, from, rel);
+    // A symlink to nothing names nothing, like a missing file.
+    if (!existsSync(join(root, rel)) || isStatePath(rel)) continue;
+    sourceFiles(realRoot, root, rel);
     sources.push(rel);
   }
   return sources;

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { decideOutcome } from '../../src/runner/outcome.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function repoWith(contracts: TestContract[], extra: Record<string, string> = {}): TempRepo {
+  const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(contracts), ...extra });
+  repos.push(repo);
+  return repo;
+}
+
+function events(repo: TempRepo): BatonEvent[] {
+  return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+}
+
+function endReason(repo: TempRepo, id: string): string {
+  const ended = events(repo)
+    .filter((e) => e.type === 'feature.ended' && e.feature_id === id)
+    .at(-1);
+  return ended && 'reason' in ended ? String(ended.reason) : '';
+}
+
+describe('timeouts say their limit and where it was set', () => {
+  it.each([
+    [
+      { ms: 20 * 60_000, where: 'timeout_minutes in the contract' as const },
+      'of 20 min (timeout_minutes in the contract)',
+    ],
+    [
+      { ms: 1200, where: 'timeout_minutes in the config' as const },
+      'of 1.2 s (timeout_minutes in the config)',
+    ],
+  ])('a timeout reason with %j says %j', (timeLimit, words) => {
+    const facts = { interrupted: false, timedOut: true, exitCode: null, changedFiles: 0, timeLimit };
+    expect(decideOutcome(facts)).toEqual({
+      status: 'timeout',
+      reason: `the agent ran past its timeout ${words} and was stopped`,
+    });
+  });
+
+  it('baton run: an agent past the config timeout ends timeout with the limit and the config named', async () => {
+    const repo = repoWith([{ id: 'slow', agent: { command: 'sleep 10' } }], {
+      'baton.config.json': JSON.stringify({ timeout_minutes: 0.01 }),
+    });
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(endReason(repo, 'slow')).toBe(
+      'the agent ran past its timeout of 0.6 s (timeout_minutes in the config) and was stopped',
+    );
+  });
+});
+
+describe('setup', () => {
+  it("commits what setup changes apart, before the agent: the agent's files and its owns check start after it", async () => {
+    const repo = repoWith(
+      [
+        {
+          id: 'f-a',
+          agent: { command: 'mkdir -p src/f-a && echo a > src/f-a/a.txt' },
+          criteria: [{ text: 'setup ran first', run: 'test -f package-lock.json' }],
+        },
+      ],
+      {
+        'baton.config.json': JSON.stringify({ setup: 'echo "lock $BATON_FEATURE_ID" > package-lock.json' }),
+        'package-lock.json': '{}\n',
+      },
+    );
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/f-a: setup exited 0 after .*1 file\(s\) it changed: package-lock\.json/);
+    const log = events(repo);
+    const ended = log.find((e) => e.type === 'setup.ended');
+    expect(ended && 'files' in ended ? ended.files : []).toEqual(['package-lock.json']);
+    const exited = log.find((e) => e.type === 'agent.exited');
+    expect(exited && 'files' in exited ? exited.files : []).toEqual(['src/f-a/a.txt']);
+    // Two commits on the branch: setup's own, then the agent's.
+    expect(repo.git('log', '--format=%s', 'main..baton/f-a').split('\n')).toEqual([
+      'Feature f-a',
+      expect.stringMatching(/^Setup: echo/),
+    ]);
+    expect(endReason(repo, 'f-a')).toBe('');
+  });
+
+  it('stops a setup past the feature time limit, says why, and status shows setup while it runs', async () => {
+    const repo = repoWith([{ id: 'f-a', timeout_minutes: 0.04, agent: { command: 'true' } }], {
+      'baton.config.json': JSON.stringify({ setup: 'sleep 15' }),
+    });
+    const t0 = Date.now();
+    let seen = '';
+    const run = runBaton(['run'], { cwd: repo.root });
+    await until(() => events(repo).some((e) => e.type === 'setup.started'), 5000);
+    seen = (await runBaton(['status'], { cwd: repo.root })).stdout;
+    const r = await run;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.code).toBe(1);
+    expect(seen).toMatch(/setup\.started \(sleep 15\)/);
+    expect(endReason(repo, 'f-a')).toMatch(
+      /^setup command "sleep 15" ran past its timeout of 2\.4 s \(timeout_minutes in the contract\) and was stopped; its agent was not started/,
+    );
+    expect(events(repo).some((e) => e.type === 'feature.started')).toBe(false);
+  });
+});
