@@ -204,3 +204,23 @@ function markedProcesses(mark: string, startedFromMs: number | undefined): Proce
     (p) => processEnvVars(p.pid, [CHECK_MARK])[CHECK_MARK] === mark,
   );
 }
+
+/** The variable that marks the shell making a run's worktrees and its git processes (`addWorktrees`). */
+export const WORKTREE_BATCH_MARK = 'BATON_WORKTREE_BATCH';
+
+/**
+ * Stops what a dead run left making its worktrees: the live processes carrying `WORKTREE_BATCH_MARK`
+ * and one of `runIds` as `BATON_RUN_ID` (a batch shell killed with its orchestrator runs on, its
+ * checkouts writing into worktrees a resume is about to reuse). Returns them named.
+ */
+export async function stopDeadWorktreeBatches(
+  runIds: ReadonlySet<string>,
+  graceMs = 1000,
+): Promise<Straggler[]> {
+  if (runIds.size === 0) return [];
+  const found = startedSince(listProcesses(), undefined).filter((p) => {
+    const env = processEnvVars(p.pid, ['BATON_RUN_ID', WORKTREE_BATCH_MARK]);
+    return env[WORKTREE_BATCH_MARK] !== undefined && runIds.has(env.BATON_RUN_ID ?? '');
+  });
+  return found.length > 0 ? stopProcesses(found, graceMs) : [];
+}

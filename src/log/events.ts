@@ -104,6 +104,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** With `restarted`: the commits dropped from the branch, and the ref that keeps its old tip. */
       dropped_commits: z.optional(z.array(z.string())),
       backup: z.optional(z.string()),
+      /** On `--resume`: the dead run had not finished the worktree's checkout (no agent ran in it); done now. */
+      checked_out_again: z.optional(z.literal(true)),
     }),
   /** A feature's agent was launched. */
   'feature.started': () =>

@@ -4,6 +4,7 @@ import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { addWorktreeForBranch, forkPointOf, mergeDependencies } from '../git/feature-branch.js';
 import { branchExists, git, listWorktrees } from '../git/git.js';
+import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { type FeaturePaths, worktreeAt } from './preflight.js';
@@ -58,6 +59,7 @@ export async function prepareWorktree(
     opts.root,
     { path: p.worktree, branch: p.branch, base: ctx.baseCommit },
     ctx.gitLock,
+    ctx.runId,
   );
   let forkPoint = ctx.baseCommit;
   if (opts.waitForDeps) {
@@ -107,13 +109,15 @@ async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promis
       await addWorktreeForBranch(opts.root, p.worktree, p.branch);
     });
   }
+  // A worktree the dead run added but never checked out (no agent ever ran in it) is checked out now.
+  const checkedOut = await finishUnfinishedCheckout(p.worktree);
   const resumed = await inspectResumedBranch(p.worktree, {
     unitId: id,
     branch: p.branch,
     baseCommit: base,
     restart,
   });
-  recordWorktree(ctx, id, p, base, true, resumed);
+  recordWorktree(ctx, id, p, base, true, checkedOut ? { ...resumed, checked_out_again: true } : resumed);
   return { forkPoint: base, base };
 }
 

@@ -62,6 +62,14 @@ function featureGroups(runId: string, unitId: string, all: readonly ProcessInfo[
   return [...pgids].filter((pgid) => proveRunGroup({ pgid, runId }, all).ok);
 }
 
+/** The runs a resume continues, whose orchestrators are gone: the last one and each unit's own. */
+export function deadRunIds(state: BatonState): Set<string> {
+  const ids = new Set<string>();
+  if (state.run_id !== undefined) ids.add(state.run_id);
+  for (const f of Object.values(state.features)) if (f.run_id !== undefined) ids.add(f.run_id);
+  return ids;
+}
+
 /** Agent groups of a dead run that are proven to be its own and still alive (see `scanOrphans`). */
 export function findOrphans(state: BatonState): Orphan[] {
   return scanOrphans(state).orphans;
@@ -133,6 +141,8 @@ export interface ResumedBranch {
   dropped_commits?: string[];
   /** With `restarted` and commits dropped: the ref that keeps the branch's old tip. */
   backup?: string;
+  /** The dead run had added the worktree but not finished its checkout (no agent ran in it): checked out now. */
+  checked_out_again?: true;
 }
 
 /** What `--restart` may name: the units of the run, and what an earlier run left of them. */
@@ -271,8 +281,13 @@ export function resumeNotes(e: object): string[] {
     restarted?: boolean;
     dropped_commits?: string[];
     backup?: string;
+    checked_out_again?: boolean;
   };
   const notes: string[] = [];
+  if (r.checked_out_again)
+    notes.push(
+      'its checkout had not finished when the dead run stopped (no agent ran in it): checked out again',
+    );
   if (r.adopted_windows?.length && r.run_id) {
     notes.push(
       `re-attached to ${sessionName(r.run_id)}: ${r.adopted_windows.map((a) => a.feature_id).join(', ')}`,

@@ -21,6 +21,7 @@ import { localBranches } from '../git/branches.js';
 import { autoMaintenance } from '../git/git.js';
 import { attemptBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { stopDeadWorktreeBatches } from '../guard/daemons.js';
 import {
   type AdoptionPlan,
   adoptionCandidates,
@@ -45,6 +46,7 @@ import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
   assertNoLiveRun,
   assertNotQueuedRun,
+  deadRunIds,
   type Orphan,
   type RefusedGroup,
   restartUnits,
@@ -225,7 +227,11 @@ async function readPrevious(
   // but only groups proven to be that run's (the log's pgid is a claim, not a fact).
   const scan = scanOrphans(state);
   const orphans = scan.orphans.filter((o) => unitIds.includes(o.feature_id) && !adopted.has(o.feature_id));
-  await stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id);
+  // A dead run's worktree checkouts run on too, into the worktrees this resume reuses.
+  await Promise.all([
+    stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id),
+    stopDeadWorktreeBatches(deadRunIds(state)),
+  ]);
   const refused = [...scan.refused];
   for (const r of adoption.refused) {
     if (!refused.some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid)) refused.push(r);
