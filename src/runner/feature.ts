@@ -27,6 +27,7 @@ import { type AgentRun, launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
+import type { FinishedAgent } from './resume.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
 
 /** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
@@ -163,6 +164,8 @@ async function lifecycle(
     return { status: 'failed', reason: errorText(err) };
   }
   const { forkPoint } = prepared;
+  // A resumed feature whose agent had finished, its work committed: its checks again, no second session.
+  if (prepared.finished) return recheckFinished(ctx, feature, p, forkPoint, prepared.finished);
   // Every process with the feature's environment starts after this (setup, agent, their daemons),
   // except a re-attached agent's, which a dead orchestrator started.
   const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
@@ -214,6 +217,29 @@ async function lifecycle(
     };
   }
   return outcome;
+}
+
+/**
+ * A resumed feature whose agent finished in an earlier run, its work committed by Baton and still its
+ * branch's tip (`FinishedAgent`): only its checks run, on that commit, and decide how it ends.
+ */
+async function recheckFinished(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+  forkPoint: string,
+  finished: FinishedAgent,
+): Promise<FeatureResult> {
+  const checks = await check(ctx, feature, p, forkPoint, finished);
+  const { signal } = ctx.opts;
+  return decideOutcome({
+    interrupted: signal.aborted && !checks?.interrupted,
+    ...(typeof signal.reason === 'string' ? { interruptedBy: signal.reason } : {}),
+    timedOut: false,
+    exitCode: 0,
+    changedFiles: finished.files.length,
+    ...(checks ? { checks } : {}),
+  });
 }
 
 /** With `--wait-for-deps`: waits for the feature's selected dependencies; a result when one did not complete. */
@@ -298,6 +324,7 @@ async function settle(
     files,
     ...(commit ? { commit } : {}),
     ...(exit.timedOut ? { timed_out: true } : {}),
+    ...(interrupted ? { interrupted: true } : {}),
     ...(usage ? { usage } : {}),
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
     ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),

@@ -8,7 +8,7 @@ import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { describeExit, type Supervised, spawnSupervised, tailLines } from '../process/supervise.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { type FeaturePaths, worktreeAt } from './preflight.js';
-import { inspectResumedBranch, type ResumedBranch } from './resume.js';
+import { type FinishedAgent, inspectResumedBranch, type ResumedBranch } from './resume.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
 
 function recordWorktree(
@@ -39,6 +39,8 @@ export interface Prepared {
    * the agent's work: the run's base for a new branch, the branch's own fork point for a resumed one.
    */
   base: string;
+  /** A resumed feature whose agent had finished, its work still the branch's tip: only its checks run again. */
+  finished?: FinishedAgent;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function prepareWorktree(
 async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promise<Prepared> {
   const { opts } = ctx;
   const restart = opts.restart?.includes(id) ?? false;
+  const finished = ctx.finishedAgents.get(id);
   const base = restart ? ctx.baseCommit : await forkPointOf(opts.root, ctx.baseCommit, p.branch);
   if (base === undefined) {
     throw new UserError(
@@ -116,9 +119,10 @@ async function reuseBranch(ctx: RunContext, id: string, p: FeaturePaths): Promis
     branch: p.branch,
     baseCommit: base,
     restart,
+    ...(finished ? { finished } : {}),
   });
   recordWorktree(ctx, id, p, base, true, checkedOut ? { ...resumed, checked_out_again: true } : resumed);
-  return { forkPoint: base, base };
+  return { forkPoint: base, base, ...(resumed.agent_finished && finished ? { finished } : {}) };
 }
 
 /** Runs the config's `setup` command in the new worktree; a result when it failed or was interrupted. */

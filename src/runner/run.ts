@@ -47,6 +47,8 @@ import {
   assertNoLiveRun,
   assertNotQueuedRun,
   deadRunIds,
+  type FinishedAgent,
+  finishedAgents,
   type Orphan,
   type RefusedGroup,
   restartUnits,
@@ -139,6 +141,7 @@ interface Previous {
 interface Earlier {
   folded: BatonState;
   previous: Map<string, FeatureStatus>;
+  finished: Map<string, FinishedAgent>;
   attempts: Map<string, Record<string, AttemptState>>;
 }
 
@@ -151,7 +154,7 @@ function readEarlier(opts: RunOptions): Earlier | undefined {
   const attempts = new Map(
     Object.values(folded.features).flatMap((f) => (f.attempts ? [[f.feature_id, f.attempts] as const] : [])),
   );
-  return { folded, previous, attempts };
+  return { folded, previous, attempts, finished: finishedAgents(folded) };
 }
 
 /**
@@ -280,6 +283,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     baseCommit: pre.baseCommit,
     agents,
     previous: found.previous,
+    ...(earlier ? { finishedAgents: earlier.finished } : {}),
     adopted: new Map(found.adoption.adopted.map((a) => [a.feature_id, a])),
     bestOfN,
     previousAttempts: found.attempts,
