@@ -23,7 +23,8 @@ export interface Straggler {
   command: string;
 }
 
-function commandOf(pid: number): string {
+/** A process's command line as /proc shows it (at most 200 characters, `?` when unreadable); not escaped. */
+export function commandOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200);
   } catch {
