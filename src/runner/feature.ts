@@ -24,7 +24,7 @@ import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
 import { featureEnvironment } from './feature-env.js';
 import { type AgentRun, launchAgent } from './launch.js';
-import { type CheckCounts, decideOutcome } from './outcome.js';
+import { type CheckCounts, decideOutcome, stoppedBy } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import type { FinishedAgent } from './resume.js';
@@ -166,6 +166,7 @@ async function lifecycle(
   const { forkPoint } = prepared;
   // A resumed feature whose agent had finished, its work committed: its checks again, no second session.
   if (prepared.finished) return recheckFinished(ctx, feature, p, forkPoint, prepared.finished);
+  if (opts.signal.aborted) return stoppedBeforeAgent(opts.signal);
   // Every process with the feature's environment starts after this (setup, agent, their daemons),
   // except a re-attached agent's, which a dead orchestrator started.
   const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
@@ -173,6 +174,7 @@ async function lifecycle(
   // A re-attached agent is already at work in its worktree: its setup ran before the orchestrator died.
   const setupFailed = ctx.adopted.has(id) ? undefined : await runSetup(ctx, p, env, owned);
   if (setupFailed) return setupFailed;
+  if (opts.signal.aborted) return stoppedBeforeAgent(opts.signal);
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
@@ -217,6 +219,15 @@ async function lifecycle(
     };
   }
   return outcome;
+}
+
+/**
+ * How a unit ends when the run was stopped (Ctrl-C) while its worktree was being made or set up: no
+ * setup or agent starts after it, so `lifecycle` looks before each.
+ */
+function stoppedBeforeAgent(signal: AbortSignal): FeatureResult {
+  const by = stoppedBy(typeof signal.reason === 'string' ? signal.reason : undefined);
+  return { status: 'interrupted', reason: `${by} before its agent started; the worktree is kept` };
 }
 
 /**
