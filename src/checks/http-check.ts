@@ -8,7 +8,7 @@ import {
   judgeLatency,
 } from './judge.js';
 import { summarizeLatencies } from './latency.js';
-import { listenersOn, proveListener } from './listener-proof.js';
+import { listenersOn, portHolders, proveListener } from './listener-proof.js';
 import { sendLoad } from './load.js';
 import { type RunningServer, startServer, waitForPort } from './server.js';
 
@@ -118,7 +118,7 @@ async function bringUpServer(
   port: number,
 ): Promise<{ server: RunningServer; unproven: string } | { verdict: CheckVerdict | 'interrupted' }> {
   if (!(await isPortFree(port)) || (listenersOn(port)?.size ?? 0) > 0)
-    return { verdict: { outcome: 'failed', message: describePortTaken(port, serve) } };
+    return { verdict: { outcome: 'failed', message: describePortTaken(port, serve, portHolders(port)) } };
   const server = startServer({ serve, cwd: opts.cwd, env: opts.env, outputFile: opts.outputFile });
   const startTimeoutMs = (opts.check.start_timeout_s ?? HTTP_DEFAULTS.start_timeout_s) * 1000;
   const wait = await waitForPort({

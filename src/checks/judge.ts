@@ -5,6 +5,7 @@
 import type { HttpCheck } from '../contracts/schema.js';
 import type { CheckMeasurement } from '../log/events.js';
 import { describeExit } from '../process/supervise.js';
+import { escapeControl } from '../text/escape.js';
 import type { LatencySummary } from './latency.js';
 
 /** The outcome of one criterion, before it becomes an event. */
@@ -246,7 +247,20 @@ export function describeServerFailure(f: ServerFailure): string {
   return `${head} (serve: ${JSON.stringify(f.serve)}); ${said}`;
 }
 
-/** The message of an HTTP check whose port another process holds. */
-export function describePortTaken(port: number, serve: string): string {
-  return `port ${port} is already in use by another process, so the server cannot start there (serve: ${JSON.stringify(serve)})`;
+/**
+ * The message of an HTTP check whose port another process holds, naming it when it was found
+ * (`holders`: pid and command line, as /proc shows them; escaped here).
+ */
+export function describePortTaken(
+  port: number,
+  serve: string,
+  holders: ReadonlyArray<{ pid: number; command: string }> = [],
+): string {
+  const who =
+    holders.length > 0
+      ? `by ${holders.map((h) => `pid ${h.pid} (${clip(escapeControl(h.command), 80)})`).join(', ')}`
+      : 'by another process';
+  const hint =
+    holders.length > 0 ? `; stop it (kill ${holders.map((h) => h.pid).join(' ')}) and verify again` : '';
+  return `port ${port} is already in use ${who}, so the server cannot start there (serve: ${JSON.stringify(serve)})${hint}`;
 }

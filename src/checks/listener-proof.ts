@@ -4,7 +4,8 @@
  * HTTP check proves the listener is one of the server's processes before it trusts the numbers.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { descendantsOf, listProcesses } from '../guard/proc.js';
+import { commandOf } from '../guard/daemons.js';
+import { descendantsOf, listProcesses, type ProcessInfo } from '../guard/proc.js';
 import { groupMembers } from '../process/supervise.js';
 
 /** The socket inodes listening on `port` in /proc/net/tcp{,6} (pure, given their texts). */
@@ -93,8 +94,26 @@ export function proveListener(port: number, pgid: number | undefined): ListenerP
   for (const pid of own) for (const inode of socketsOf(pid)) held.add(inode);
   const strays = [...listening].filter((inode) => !held.has(inode));
   if (strays.length === 0) return { state: 'owned' };
-  const pids = all
-    .filter((p) => !own.has(p.pid) && strays.some((i) => socketsOf(p.pid).has(i)))
+  return { state: 'foreign', pids: holdersOf(strays, all, own) };
+}
+
+/** The processes of `all` (but those of `except`) holding one of the sockets `inodes`. */
+function holdersOf(
+  inodes: readonly string[],
+  all: readonly ProcessInfo[],
+  except: ReadonlySet<number> = new Set(),
+): number[] {
+  return all
+    .filter((p) => !except.has(p.pid) && inodes.some((i) => socketsOf(p.pid).has(i)))
     .map((p) => p.pid);
-  return { state: 'foreign', pids };
+}
+
+/**
+ * The processes listening on `port` with their command lines, where /proc shows them (empty when none
+ * is found: only this user's processes' sockets can be read).
+ */
+export function portHolders(port: number): Array<{ pid: number; command: string }> {
+  const listening = listenersOn(port);
+  if (listening === undefined || listening.size === 0) return [];
+  return holdersOf([...listening], listProcesses()).map((pid) => ({ pid, command: commandOf(pid) }));
 }

@@ -121,6 +121,8 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
     BATON_PORT_BASE: String(opts.port),
     // A run's attempt is checked under its unit id; its commands see the feature's, as `baton verify` gives.
     ...unitEnvironment(contract.feature_id),
+    // In a run, the run's id too: a resume of a killed run finds a server or check it left by it, as its agents.
+    ...(opts.runId ? { BATON_RUN_ID: opts.runId } : {}),
   };
   const sink =
     opts.sink ??

@@ -6,13 +6,19 @@
  * background as soon as its own add has ended, at most `lanes` at a time, while the next adds go on.
  * The shell prints a line when the adds are all done (the lock can go) and one as each worktree is
  * ready, so a feature starts its agent while later worktrees are still being made.
+ *
+ * The shell and its git processes carry the run's id and `WORKTREE_BATCH_MARK` in their environment:
+ * a resume finds those of a dead run and stops them (`stopDeadWorktreeBatches`), and they start no add
+ * or checkout once the orchestrator is gone. A worktree whose checkout did not finish (no index) never
+ * had an agent: a resume checks it out again (`finishUnfinishedCheckout`).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WORKTREE_BATCH_MARK } from '../guard/daemons.js';
 import { shellQuote } from '../text/shell-quote.js';
-import { GIT_ENV, GitError, type GitOutput, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
+import { GIT_ENV, GitError, type GitOutput, git, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 import { readOr } from './sequence.js';
 
 /** A worktree to make at `path` on a new branch `branch` (`refs/heads/<branch>`) from the commit `base`. */
@@ -29,6 +35,9 @@ export interface WorktreeBatchEvents {
 }
 
 const CHECKOUT_ARGS = ['read-tree', '-mu', 'HEAD'];
+
+/** Checks HEAD out over whatever an interrupted checkout left (files it wrote would block `-m`). */
+const CHECKOUT_AGAIN_ARGS = ['read-tree', '--reset', '-u', 'HEAD'] as const;
 
 /** git's words for the shell, with Baton's hardened options. */
 function gitWords(args: readonly string[]): string {
@@ -56,6 +65,9 @@ function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): stri
   const capped = items.length > lanes;
   const lines = [
     'd=$1',
+    // The orchestrator: once it is gone (killed), no add or checkout starts; what it left, a resume stops.
+    'o=$2',
+    'alive() { kill -0 "$o" 2>/dev/null; }',
     's=',
     ...(capped
       ? [
@@ -64,6 +76,7 @@ function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): stri
       : []),
     'co() {',
     '  [ -z "$s" ] || read -r _ <&3',
+    '  alive || exit 0',
     `  if cd -- "$2" 2>"$d/c$1.err"; then ${gitWords(CHECKOUT_ARGS)} >"$d/c$1.out" 2>"$d/c$1.err"; echo $? >"$d/c$1.rc"; else echo 128 >"$d/c$1.rc"; fi`,
     '  [ -z "$s" ] || echo >&3',
     '  echo "c $1"',
@@ -78,12 +91,29 @@ function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): stri
     // `m`: this add's branch is Baton's own (made by the transaction, or by `worktree add -b`, which
     // git leaves behind when the add fails); a failed add deletes it, if it is still at the base.
     lines.push(
+      'alive || exit 0',
       `m=$b; if [ -n "$b" ]; then ${gitWords(addArgs(w, true))} ${files}; else ${gitWords(['show-ref', '--verify', '--quiet', ref])} || m=1; ${gitWords(addArgs(w, false))} ${files}; fi; rc=$?; echo $rc >"$d/a${i}.rc"`,
       `if [ $rc -eq 0 ]; then co ${i} ${shellQuote(w.path)} & else [ -z "$m" ] || ${gitWords(['update-ref', '-d', ref, w.base])} >/dev/null 2>&1; echo "a ${i}"; fi`,
     );
   });
   lines.push('echo added', 'wait');
   return lines.join('\n');
+}
+
+/**
+ * Finishes the checkout of a resumed worktree that a dead run added (`--no-checkout`) but never
+ * checked out: no index yet (git writes it last, when the checkout ends), perhaps the `index.lock` of
+ * a checkout killed midway and some of its files. Such a worktree never had an agent (an agent starts
+ * only once its checkout is ready), so its files are git's own: the stale lock is removed and HEAD
+ * checked out over them. A worktree with an index, any Baton version's, is left as it is. True when
+ * it checked one out; the dead run's batch must be stopped first (`stopDeadWorktreeBatches`).
+ */
+export async function finishUnfinishedCheckout(worktree: string): Promise<boolean> {
+  const index = await git(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
+  if (existsSync(index)) return false;
+  rmSync(`${index}.lock`, { force: true });
+  await git(worktree, [...CHECKOUT_AGAIN_ARGS]);
+  return true;
 }
 
 /** Whether `err` is a new worktree's checkout failing after its add (the worktree and branch then exist). */
@@ -130,8 +160,9 @@ export function addWorktrees(
   root: string,
   items: readonly NewWorktree[],
   events: WorktreeBatchEvents,
-  lanes = availableParallelism(),
+  opts: { lanes?: number; runId?: string } = {},
 ): Promise<void> {
+  const lanes = opts.lanes ?? availableParallelism();
   const dir = mkdtempSync(join(tmpdir(), 'baton-git-'));
   writeFileSync(join(dir, 'refs'), branchTransaction(items));
   const reported = new Set<number>();
@@ -148,9 +179,15 @@ export function addWorktrees(
     events.ready(i, outcome(dir, w, i, shellErr));
   };
   return new Promise<void>((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', worktreeBatchScript(items, lanes), 'sh', dir], {
+    const script = worktreeBatchScript(items, lanes);
+    const child = spawn('/bin/sh', ['-c', script, 'sh', dir, String(process.pid)], {
       cwd: root,
-      env: { ...process.env, ...GIT_ENV },
+      env: {
+        ...process.env,
+        ...GIT_ENV,
+        [WORKTREE_BATCH_MARK]: '1',
+        ...(opts.runId !== undefined ? { BATON_RUN_ID: opts.runId } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let rest = '';

@@ -23,7 +23,8 @@ export interface Straggler {
   command: string;
 }
 
-function commandOf(pid: number): string {
+/** A process's command line as /proc shows it (at most 200 characters, `?` when unreadable); not escaped. */
+export function commandOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200);
   } catch {
@@ -203,4 +204,24 @@ function markedProcesses(mark: string, startedFromMs: number | undefined): Proce
   return startedSince(listProcesses(), startedFromMs).filter(
     (p) => processEnvVars(p.pid, [CHECK_MARK])[CHECK_MARK] === mark,
   );
+}
+
+/** The variable that marks the shell making a run's worktrees and its git processes (`addWorktrees`). */
+export const WORKTREE_BATCH_MARK = 'BATON_WORKTREE_BATCH';
+
+/**
+ * Stops what a dead run left making its worktrees: the live processes carrying `WORKTREE_BATCH_MARK`
+ * and one of `runIds` as `BATON_RUN_ID` (a batch shell killed with its orchestrator runs on, its
+ * checkouts writing into worktrees a resume is about to reuse). Returns them named.
+ */
+export async function stopDeadWorktreeBatches(
+  runIds: ReadonlySet<string>,
+  graceMs = 1000,
+): Promise<Straggler[]> {
+  if (runIds.size === 0) return [];
+  const found = startedSince(listProcesses(), undefined).filter((p) => {
+    const env = processEnvVars(p.pid, ['BATON_RUN_ID', WORKTREE_BATCH_MARK]);
+    return env[WORKTREE_BATCH_MARK] !== undefined && runIds.has(env.BATON_RUN_ID ?? '');
+  });
+  return found.length > 0 ? stopProcesses(found, graceMs) : [];
 }

@@ -105,6 +105,10 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** With `restarted`: the commits dropped from the branch, and the ref that keeps its old tip. */
       dropped_commits: z.optional(z.array(z.string())),
       backup: z.optional(z.string()),
+      /** On `--resume`: the dead run had not finished the worktree's checkout (no agent ran in it); done now. */
+      checked_out_again: z.optional(z.literal(true)),
+      /** On `--resume`: the commit of an agent that had finished, still the branch's tip: only its checks run again. */
+      agent_finished: z.optional(z.string()),
     }),
   ...SETUP_EVENT_MAKERS,
   /** A feature's agent was launched. */
@@ -138,6 +142,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       commit: z.optional(z.string()),
       files: strings,
       timed_out: z.optional(z.boolean()),
+      /** The agent was stopped (Ctrl-C, `baton stop`) before it ended on its own: Baton committed none of its work. */
+      interrupted: z.optional(z.literal(true)),
       usage: z.optional(AgentUsageSchema),
       /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
       reason: z.optional(z.string()),

@@ -276,6 +276,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.duration_ms = undefined;
       f.exit_code = undefined;
       f.signal = undefined;
+      f.agent_interrupted = undefined;
       f.reason = undefined;
       f.usage = undefined;
       f.checks = {};
@@ -286,6 +287,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       const f = feat ?? feature(state, ev.feature_id);
       f.exit_code = ev.exit_code;
       f.signal = ev.signal;
+      f.agent_interrupted = ev.interrupted;
       f.duration_ms = ev.duration_ms;
       if (ev.commit) f.commit = ev.commit;
       f.files = [...ev.files];

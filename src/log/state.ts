@@ -70,6 +70,8 @@ export interface FeatureState {
   duration_ms?: number | undefined;
   exit_code?: number | null | undefined;
   signal?: string | null | undefined;
+  /** Set when the last `agent.exited` says the agent was stopped before it ended on its own. */
+  agent_interrupted?: true | undefined;
   /**
    * The commit the feature's status describes: the run's commit after the agent, the winner's with
    * best-of-N, or the commit a later `baton verify` checked.

@@ -18,6 +18,7 @@ import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
 import { type Escapes, escapeLooker } from './escapes.js';
 import type { FeaturePaths } from './preflight.js';
+import type { FinishedAgent } from './resume.js';
 import type { RunOptions } from './run.js';
 import { buildTaskPrompt } from './task.js';
 import { unitContract, unitPortIndex } from './units.js';
@@ -38,6 +39,8 @@ export interface RunContext {
   readonly agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   /** Each feature's status before this run, when resuming. */
   readonly previous: ReadonlyMap<string, FeatureStatus>;
+  /** Features whose agent had finished, its work committed, when their checks were cut short (resume.ts). */
+  readonly finishedAgents: ReadonlyMap<string, FinishedAgent>;
   /** Best-of-N features of this run and their attempts' plan. */
   readonly bestOfN: ReadonlyMap<string, AttemptPlan>;
   /** Each best-of-N feature's attempts in the log before this run, when resuming. */
@@ -79,6 +82,7 @@ export interface RunContextInit {
   baseCommit: string;
   agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   previous: ReadonlyMap<string, FeatureStatus>;
+  finishedAgents?: ReadonlyMap<string, FinishedAgent>;
   adopted?: ReadonlyMap<string, AdoptedWindow>;
   bestOfN?: ReadonlyMap<string, AttemptPlan>;
   previousAttempts?: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>;
@@ -106,6 +110,7 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
   return {
     ...init,
     adopted: init.adopted ?? new Map(),
+    finishedAgents: init.finishedAgents ?? new Map(),
     bestOfN: init.bestOfN ?? new Map(),
     previousAttempts: init.previousAttempts ?? new Map(),
     contractOf: (id) => unitContract(opts.plan, id),

@@ -25,9 +25,10 @@ import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
 import { featureEnvironment } from './feature-env.js';
 import { type AgentRun, launchAgent } from './launch.js';
-import { type CheckCounts, decideOutcome, featureTimeLimit, type TimeLimit } from './outcome.js';
+import { type CheckCounts, decideOutcome, featureTimeLimit, stoppedBy, type TimeLimit } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
+import type { FinishedAgent } from './resume.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
 
 /** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
@@ -163,6 +164,9 @@ async function lifecycle(
   } catch (err) {
     return { status: 'failed', reason: errorText(err) };
   }
+  // A resumed feature whose agent had finished, its work committed: its checks again, no second session.
+  if (prepared.finished) return recheckFinished(ctx, feature, p, prepared.forkPoint, prepared.finished);
+  if (opts.signal.aborted) return stoppedBeforeAgent(opts.signal);
   // Every process with the feature's environment starts after this (setup, agent, their daemons),
   // except a re-attached agent's, which a dead orchestrator started.
   const featureFromMs = ctx.adopted.has(id) ? undefined : procNowMs();
@@ -174,6 +178,7 @@ async function lifecycle(
   prepared = setup;
   facts.forkPoint = prepared.forkPoint;
   const { forkPoint } = prepared;
+  if (opts.signal.aborted) return stoppedBeforeAgent(opts.signal);
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
@@ -219,6 +224,38 @@ async function lifecycle(
     };
   }
   return outcome;
+}
+
+/**
+ * How a unit ends when the run was stopped (Ctrl-C) while its worktree was being made or set up: no
+ * setup or agent starts after it, so `lifecycle` looks before each.
+ */
+function stoppedBeforeAgent(signal: AbortSignal): FeatureResult {
+  const by = stoppedBy(typeof signal.reason === 'string' ? signal.reason : undefined);
+  return { status: 'interrupted', reason: `${by} before its agent started; the worktree is kept` };
+}
+
+/**
+ * A resumed feature whose agent finished in an earlier run, its work committed by Baton and still its
+ * branch's tip (`FinishedAgent`): only its checks run, on that commit, and decide how it ends.
+ */
+async function recheckFinished(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+  forkPoint: string,
+  finished: FinishedAgent,
+): Promise<FeatureResult> {
+  const checks = await check(ctx, feature, p, forkPoint, finished);
+  const { signal } = ctx.opts;
+  return decideOutcome({
+    interrupted: signal.aborted && !checks?.interrupted,
+    ...(typeof signal.reason === 'string' ? { interruptedBy: signal.reason } : {}),
+    timedOut: false,
+    exitCode: 0,
+    changedFiles: finished.files.length,
+    ...(checks ? { checks } : {}),
+  });
 }
 
 /** With `--wait-for-deps`: waits for the feature's selected dependencies; a result when one did not complete. */
@@ -309,6 +346,7 @@ async function settle(
     files,
     ...(commit ? { commit } : {}),
     ...(exit.timedOut ? { timed_out: true } : {}),
+    ...(interrupted ? { interrupted: true } : {}),
     ...(usage ? { usage } : {}),
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
     ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),

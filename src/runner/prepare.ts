@@ -10,6 +10,7 @@ import {
 } from '../git/feature-branch.js';
 import { branchExists, commonGitDir, git, listWorktrees } from '../git/git.js';
 import { commitOnBranch } from '../git/sequence.js';
+import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import {
   describeExit,
   type ProcessExit,
@@ -20,7 +21,7 @@ import {
 import type { FeatureResult, RunContext } from './context.js';
 import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.js';
 import { type FeaturePaths, worktreeAt } from './preflight.js';
-import { inspectResumedBranch, type ResumedBranch } from './resume.js';
+import { type FinishedAgent, inspectResumedBranch, type ResumedBranch } from './resume.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
 
 function recordWorktree(
@@ -51,6 +52,8 @@ export interface Prepared {
    * the agent's work: the run's base for a new branch, the branch's own fork point for a resumed one.
    */
   base: string;
+  /** A resumed feature whose agent had finished, its work still the branch's tip: only its checks run again. */
+  finished?: FinishedAgent;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function prepareWorktree(
     opts.root,
     { path: p.worktree, branch: p.branch, base: ctx.baseCommit },
     ctx.gitLock,
+    ctx.runId,
   );
   const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);
@@ -129,6 +133,7 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   const { opts } = ctx;
   const id = feature.feature_id;
   const restart = opts.restart?.includes(id) ?? false;
+  const finished = ctx.finishedAgents.get(id);
   const base = restart ? ctx.baseCommit : await forkPointOf(opts.root, ctx.baseCommit, p.branch);
   if (base === undefined) {
     throw new UserError(
@@ -145,16 +150,19 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
       await addWorktreeForBranch(opts.root, p.worktree, p.branch);
     });
   }
+  // A worktree the dead run added but never checked out (no agent ever ran in it) is checked out now.
+  const checkedOut = await finishUnfinishedCheckout(p.worktree);
   const resumed = await inspectResumedBranch(p.worktree, {
     unitId: id,
     branch: p.branch,
     baseCommit: base,
     restart,
+    ...(finished ? { finished } : {}),
   });
   // Started over, it is cut afresh: on top of its dependencies, with `--wait-for-deps`.
   const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(feature, p) : base;
-  recordWorktree(ctx, id, p, forkPoint, true, resumed);
-  return { forkPoint, base };
+  recordWorktree(ctx, id, p, forkPoint, true, checkedOut ? { ...resumed, checked_out_again: true } : resumed);
+  return { forkPoint, base, ...(resumed.agent_finished && finished ? { finished } : {}) };
 }
 
 /** What `runSetup` is given besides the run and the contract. */

@@ -62,6 +62,14 @@ function featureGroups(runId: string, unitId: string, all: readonly ProcessInfo[
   return [...pgids].filter((pgid) => proveRunGroup({ pgid, runId }, all).ok);
 }
 
+/** The runs a resume continues, whose orchestrators are gone: the last one and each unit's own. */
+export function deadRunIds(state: BatonState): Set<string> {
+  const ids = new Set<string>();
+  if (state.run_id !== undefined) ids.add(state.run_id);
+  for (const f of Object.values(state.features)) if (f.run_id !== undefined) ids.add(f.run_id);
+  return ids;
+}
+
 /** Agent groups of a dead run that are proven to be its own and still alive (see `scanOrphans`). */
 export function findOrphans(state: BatonState): Orphan[] {
   return scanOrphans(state).orphans;
@@ -123,6 +131,32 @@ export async function stopOrphans(
   }
 }
 
+/** An earlier run's agent that ended on its own, exit 0, its work committed by Baton, its checks not finished. */
+export interface FinishedAgent {
+  /** The commit Baton made of its work (`agent.exited`). */
+  commit: string;
+  /** The files its branch changed. */
+  files: string[];
+}
+
+/** The statuses of a feature whose checks an earlier run began and did not finish (killed, or Ctrl-C). */
+const CHECKS_CUT_SHORT = new Set(['verifying', 'interrupted']);
+
+/**
+ * The features whose agent an earlier run saw end on its own with exit 0 and work that Baton
+ * committed, but whose checks were cut short (pure): a resume checks them again without paying for
+ * another agent session, when their branch still ends at that commit (`inspectResumedBranch`).
+ */
+export function finishedAgents(state: BatonState): Map<string, FinishedAgent> {
+  const out = new Map<string, FinishedAgent>();
+  for (const f of Object.values(state.features)) {
+    if (!CHECKS_CUT_SHORT.has(f.status) || f.exit_code !== 0 || f.agent_interrupted) continue;
+    if (f.commit === undefined || f.files.length === 0) continue;
+    out.set(f.feature_id, { commit: f.commit, files: [...f.files] });
+  }
+  return out;
+}
+
 /** What a resumed feature branch already holds from the dead run. */
 export interface ResumedBranch {
   /** Commits on the branch beyond the run's base (the dead run's agent work). */
@@ -133,6 +167,10 @@ export interface ResumedBranch {
   dropped_commits?: string[];
   /** With `restarted` and commits dropped: the ref that keeps the branch's old tip. */
   backup?: string;
+  /** The dead run had added the worktree but not finished its checkout (no agent ran in it): checked out now. */
+  checked_out_again?: true;
+  /** The branch still ends at the commit of an agent that had finished (`FinishedAgent`): only its checks run again. */
+  agent_finished?: string;
 }
 
 /** What `--restart` may name: the units of the run, and what an earlier run left of them. */
@@ -231,14 +269,21 @@ export async function assertNothingUncommitted(worktree: string, unitId: string)
  * user asked `--restart <id>`, starts it over from the base. A restart refuses a worktree holding
  * anything uncommitted (`assertNothingUncommitted`), keeps the dropped tip under a backup ref
  * (`restartBackupRef`) and moves the branch with `reset --keep`, which never overwrites a change.
+ * Without a restart, a branch still ending at the commit of an agent that had finished is said so.
  */
 export async function inspectResumedBranch(
   worktree: string,
-  opts: { unitId: string; branch: string; baseCommit: string; restart: boolean },
+  opts: { unitId: string; branch: string; baseCommit: string; restart: boolean; finished?: FinishedAgent },
 ): Promise<ResumedBranch> {
   const listed = await git(worktree, ['rev-list', `${opts.baseCommit}..refs/heads/${opts.branch}`]);
   const commits = listed.split('\n').filter(Boolean);
-  if (!opts.restart) return { kept_commits: commits.length };
+  if (!opts.restart) {
+    const finished = opts.finished?.commit;
+    return {
+      kept_commits: commits.length,
+      ...(finished !== undefined && commits[0] === finished ? { agent_finished: finished } : {}),
+    };
+  }
   await assertNothingUncommitted(worktree, opts.unitId);
   let backup: string | undefined;
   if (commits.length > 0) {
@@ -271,8 +316,14 @@ export function resumeNotes(e: object): string[] {
     restarted?: boolean;
     dropped_commits?: string[];
     backup?: string;
+    checked_out_again?: boolean;
+    agent_finished?: string;
   };
   const notes: string[] = [];
+  if (r.checked_out_again)
+    notes.push(
+      'its checkout had not finished when the dead run stopped (no agent ran in it): checked out again',
+    );
   if (r.adopted_windows?.length && r.run_id) {
     notes.push(
       `re-attached to ${sessionName(r.run_id)}: ${r.adopted_windows.map((a) => a.feature_id).join(', ')}`,
@@ -283,7 +334,11 @@ export function resumeNotes(e: object): string[] {
   for (const o of r.refused_orphans ?? [])
     notes.push(`left group ${o.pgid} of ${o.feature_id} alone: ${o.reason}`);
   if (r.restarted) notes.push(restartNote(r.dropped_commits ?? [], r.backup));
-  else if (r.kept_commits) {
+  else if (r.agent_finished) {
+    notes.push(
+      `its agent had finished in an earlier run and its work is committed (${r.agent_finished.slice(0, 8)}): only its checks run again (--restart <id> runs the agent again)`,
+    );
+  } else if (r.kept_commits) {
     notes.push(
       `keeps ${r.kept_commits} commit(s) from the dead run; the agent continues from them (--restart <id> starts over)`,
     );

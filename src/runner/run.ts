@@ -21,6 +21,7 @@ import { localBranches } from '../git/branches.js';
 import { autoMaintenance } from '../git/git.js';
 import { attemptBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { stopDeadWorktreeBatches } from '../guard/daemons.js';
 import {
   type AdoptionPlan,
   adoptionCandidates,
@@ -45,6 +46,9 @@ import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
   assertNoLiveRun,
   assertNotQueuedRun,
+  deadRunIds,
+  type FinishedAgent,
+  finishedAgents,
   type Orphan,
   type RefusedGroup,
   restartUnits,
@@ -140,6 +144,7 @@ interface Previous {
 interface Earlier {
   folded: BatonState;
   previous: Map<string, FeatureStatus>;
+  finished: Map<string, FinishedAgent>;
   attempts: Map<string, Record<string, AttemptState>>;
 }
 
@@ -152,7 +157,7 @@ function readEarlier(opts: RunOptions): Earlier | undefined {
   const attempts = new Map(
     Object.values(folded.features).flatMap((f) => (f.attempts ? [[f.feature_id, f.attempts] as const] : [])),
   );
-  return { folded, previous, attempts };
+  return { folded, previous, attempts, finished: finishedAgents(folded) };
 }
 
 /**
@@ -228,7 +233,11 @@ async function readPrevious(
   // but only groups proven to be that run's (the log's pgid is a claim, not a fact).
   const scan = scanOrphans(state);
   const orphans = scan.orphans.filter((o) => unitIds.includes(o.feature_id) && !adopted.has(o.feature_id));
-  await stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id);
+  // A dead run's worktree checkouts run on too, into the worktrees this resume reuses.
+  await Promise.all([
+    stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id),
+    stopDeadWorktreeBatches(deadRunIds(state)),
+  ]);
   const refused = [...scan.refused];
   for (const r of adoption.refused) {
     if (!refused.some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid)) refused.push(r);
@@ -278,6 +287,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     baseCommit: pre.baseCommit,
     agents,
     previous: found.previous,
+    ...(earlier ? { finishedAgents: earlier.finished } : {}),
     adopted: new Map(found.adoption.adopted.map((a) => [a.feature_id, a])),
     bestOfN,
     previousAttempts: found.attempts,

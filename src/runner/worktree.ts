@@ -244,7 +244,11 @@ type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
  * worktree's checkout touches only its own index and files, so it runs outside the lock, beside the
  * adds that follow. Each request settles once its own worktree is checked out, or with its error.
  */
-function worktreeBatcher(root: string, lock: Lock): (w: NewWorktree) => Promise<void> {
+function worktreeBatcher(
+  root: string,
+  lock: Lock,
+  runId: string | undefined,
+): (w: NewWorktree) => Promise<void> {
   return sameTurnBatcher<NewWorktree>((batch) => {
     lock(
       () =>
@@ -257,6 +261,7 @@ function worktreeBatcher(root: string, lock: Lock): (w: NewWorktree) => Promise<
             root,
             batch.map(({ item }) => item),
             { added: released, ready: (i, err) => batch[i]?.done(err) },
+            runId !== undefined ? { runId } : {},
           ).catch((err: unknown) => {
             released();
             for (const { done } of batch) done(err);
@@ -275,9 +280,15 @@ const batchers = new WeakMap<Lock, Map<string, (w: NewWorktree) => Promise<void>
  * A new feature's worktree: the branch and the admin files under `lock` (the run's git lock: they
  * are the shared repository's; features asking in the same turn share one process), the checkout
  * outside it, beside the next features' adds; settles when this feature's worktree is checked out.
- * When it fails, neither the worktree nor the branch it made is left behind.
+ * When it fails, neither the worktree nor the branch it made is left behind. The processes making it
+ * carry `runId` (a resume of a killed run finds them by it).
  */
-export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: Lock): Promise<void> {
+export async function addFeatureWorktree(
+  root: string,
+  opts: NewWorktree,
+  lock: Lock,
+  runId?: string,
+): Promise<void> {
   let byRoot = batchers.get(lock);
   if (!byRoot) {
     byRoot = new Map();
@@ -285,7 +296,7 @@ export async function addFeatureWorktree(root: string, opts: NewWorktree, lock: 
   }
   let add = byRoot.get(root);
   if (!add) {
-    add = worktreeBatcher(root, lock);
+    add = worktreeBatcher(root, lock, runId);
     byRoot.set(root, add);
   }
   try {

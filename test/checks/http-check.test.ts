@@ -155,7 +155,10 @@ describe('http checks against a real server', () => {
       });
       expect(report.events[0]?.type).toBe('check.failed');
       expect((report.events[0] as CheckFailed).message).toMatch(
-        new RegExp(`^port ${port} is already in use by another process, so the server cannot start there`),
+        // The squatter is this test's own process: named, with its command line.
+        new RegExp(
+          `^port ${port} is already in use by pid ${process.pid} \\(.*\\), so the server cannot start there`,
+        ),
       );
       expect(await canConnect('127.0.0.1', port)).toBe(true);
     } finally {

@@ -22,6 +22,20 @@ function check(port: number, serve: string) {
 }
 
 describe('who answers an HTTP check', () => {
+  it('names the process holding the port when serve cannot start there', async () => {
+    const port = await freePortBase();
+    const holder = createServer((_q, s) => s.end('ok'));
+    await new Promise<void>((r) => holder.listen(port, '127.0.0.1', r));
+    try {
+      const verdict = await check(port, 'exit 0');
+      const message = verdict === 'interrupted' ? '' : verdict.message;
+      expect(message).toContain(`port ${port} is already in use by pid ${process.pid} (`);
+      expect(message).toContain(`; stop it (kill ${process.pid}) and verify again`);
+    } finally {
+      holder.close();
+    }
+  });
+
   it('fails when a process the serve command did not start takes the port while serve never listens', async () => {
     const port = await freePortBase();
     const pending = check(port, 'sleep 5');

@@ -45,7 +45,7 @@ async function batch(repo: TempRepo, ids: string[], lanes = 2) {
       },
       ready: (i, err) => ready.push({ i, err, at: Date.now() - t0 }),
     },
-    lanes,
+    { lanes },
   );
   return { items, ready, addedAt, base };
 }
