@@ -1,6 +1,6 @@
 /**
- * The one event union (one table, so near 400 lines: each event declared once; the integration's
- * events and the shared fields already live in their own files). Every line of `.baton/log.jsonl`
+ * The one event union. Long because it is one table, each event declared once (the integration's,
+ * setup's and retry's events and the shared fields already live in their own files). Every line of `.baton/log.jsonl`
  * is one of these (or a plain `{feature_id, status}` line written by a hand-made hook). Each event is declared once, as a zod
  * schema: its TypeScript type is inferred from it and the log reader checks each line against it,
  * so the type the fold trusts and the shape the reader accepts cannot drift apart.

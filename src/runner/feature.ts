@@ -5,7 +5,6 @@
  * and no process of its own is left running.
  */
 import { writeFileSync } from 'node:fs';
-import type { AgentTask } from '../agents/adapter.js';
 import { agentLabel } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
@@ -13,13 +12,12 @@ import { formatUserError, UserError } from '../errors.js';
 import { changedFiles, commonGitDir, git, statusEntries } from '../git/git.js';
 import { commitOnBranch } from '../git/sequence.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
-import { type Straggler, stopStragglers } from '../guard/daemons.js';
+import type { Straggler } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
-import { isInteractive } from '../interactive/launch.js';
-import { serverProcesses, tmuxFor } from '../interactive/tmux.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
 import { oneLine } from '../text/one-line.js';
+import { endAgentWindow } from './agent-end.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
@@ -30,51 +28,6 @@ import type { FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import type { FinishedAgent } from './resume.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
-
-/** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
-const SHARED_SWEEP_MS = 20;
-
-/**
- * Daemons the agent started in a session of their own outlive its group: found by the run's ids and
- * stopped, just after the agent ended. While other agents run, their ends may come within a few ms:
- * their sweeps share one /proc listing.
- */
-async function stopDaemons(
-  ctx: RunContext,
-  task: AgentTask,
-  run: AgentRun,
-  featureFromMs: number | undefined,
-): ReturnType<typeof stopStragglers> {
-  const id = task.feature.feature_id;
-  const agentEndedMs = Date.now();
-  // The tmux server serves every window (other agents', the user's own): never an agent's leftover.
-  const spare =
-    isInteractive(task) || ctx.adopted.has(id) ? await serverProcesses(tmuxFor(task.env)) : undefined;
-  return stopStragglers(ctx.runId, id, {
-    tracked: run.tracked,
-    ...(featureFromMs !== undefined ? { startedFromMs: featureFromMs } : {}),
-    agentEndedMs,
-    shareWithinMs: ctx.running.size > 0 ? SHARED_SWEEP_MS : 0,
-    ...(spare ? { spare } : {}),
-  });
-}
-
-/**
- * Stops the agent's daemons, then closes its window: what they write on the way out (a SIGTERM
- * handler) is the agent's, and a look begun before that would miss it.
- */
-async function endAgentWindow(
-  ctx: RunContext,
-  task: AgentTask,
-  run: AgentRun,
-  featureFromMs: number | undefined,
-): ReturnType<typeof stopStragglers> {
-  try {
-    return await stopDaemons(ctx, task, run, featureFromMs);
-  } finally {
-    ctx.repoGuard.agentEnded(task.feature.feature_id);
-  }
-}
 
 /** What the agent left on its branch. */
 interface Settled {
@@ -140,22 +93,27 @@ export async function runFeature(ctx: RunContext, id: string): Promise<void> {
   }
 }
 
-/** The steps; `kept` for a feature complete in an earlier run, undefined when the run stopped before it began. */
-async function lifecycle(
+/** A feature's worktree made (or reused) and set up, and the environment its agent starts with. */
+interface Ready {
+  prepared: Prepared;
+  env: NodeJS.ProcessEnv;
+  /** When the feature's own processes began (undefined for a re-attached agent's). */
+  featureFromMs: number | undefined;
+}
+
+/**
+ * Makes the feature's worktree and runs its setup, or says how it ended before its agent: a failure, a
+ * resumed feature whose finished agent only needs its checks again, or a Ctrl-C (looked for before each step).
+ */
+async function readyForAgent(
   ctx: RunContext,
-  id: string,
+  feature: Contract,
+  p: FeaturePaths,
   owned: Set<Supervised>,
   facts: UnitFacts,
-): Promise<FeatureResult | 'kept' | undefined> {
+): Promise<Ready | FeatureResult> {
   const { opts } = ctx;
-  const feature = ctx.contractOf(id);
-  if (opts.resume && ctx.previous.get(id) === 'complete') return 'kept';
-  if (opts.waitForDeps) {
-    const blocked = await waitForDependencies(ctx, feature);
-    if (blocked) return blocked;
-  }
-  if (opts.signal.aborted) return undefined;
-  const p = ctx.pathsOf(id);
+  const id = feature.feature_id;
   makeFeatureDir(p);
   let prepared: Prepared;
   try {
@@ -175,10 +133,31 @@ async function lifecycle(
   const setup = ctx.adopted.has(id) ? prepared : await runSetup(ctx, feature, { p, env, owned, prepared });
   if ('status' in setup) return setup;
   // Setup's changes are a commit of their own: the agent's work is measured from after it.
-  prepared = setup;
-  facts.forkPoint = prepared.forkPoint;
-  const { forkPoint } = prepared;
+  facts.forkPoint = setup.forkPoint;
   if (opts.signal.aborted) return stoppedBeforeAgent(opts.signal);
+  return { prepared: setup, env, featureFromMs };
+}
+
+/** The steps; `kept` for a feature complete in an earlier run, undefined when the run stopped before it began. */
+async function lifecycle(
+  ctx: RunContext,
+  id: string,
+  owned: Set<Supervised>,
+  facts: UnitFacts,
+): Promise<FeatureResult | 'kept' | undefined> {
+  const { opts } = ctx;
+  const feature = ctx.contractOf(id);
+  if (opts.resume && ctx.previous.get(id) === 'complete') return 'kept';
+  if (opts.waitForDeps) {
+    const blocked = await waitForDependencies(ctx, feature);
+    if (blocked) return blocked;
+  }
+  if (opts.signal.aborted) return undefined;
+  const p = ctx.pathsOf(id);
+  const ready = await readyForAgent(ctx, feature, p, owned, facts);
+  if (!('env' in ready)) return ready;
+  const { prepared, env, featureFromMs } = ready;
+  const { forkPoint } = prepared;
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeFileSync(p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
