@@ -54,6 +54,20 @@ function agentExit(e) {
   return e.reason ? `agent ${e.reason}` : `agent exited with code ${e.exit_code}`;
 }
 
+/**
+ * A retry in words, as the terminal and `baton status` say it: `rate-limited (exit 1); retry 1 of 3 in
+ * 5 s (config retry)`. A mirror of describeRetry in src/log/retry-words.ts (the page loads no server
+ * module); test/dashboard/retry-words.test.ts holds them to the same words.
+ */
+export function describeRetry(e) {
+  const exit = e.exit_code === null ? 'killed by a signal' : `exit ${e.exit_code}`;
+  const when =
+    e.reason === 'rate-limited'
+      ? ` in ${Math.round(e.delay_ms / 100) / 10} s (config retry)`
+      : ' (contract retries)';
+  return `${e.reason} (${exit}); retry ${e.retry} of ${e.of}${when}`;
+}
+
 /** One line saying what an event was, for the card, the feed and the detail panel. */
 export function describeEvent(e) {
   switch (e.type) {
@@ -73,6 +87,8 @@ export function describeEvent(e) {
       return `agent ${e.agent} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'agent.exited':
       return `${agentExit(e)}, ${count(e.files?.length ?? 0, 'file')} changed`;
+    case 'agent.retrying':
+      return `agent ${describeRetry(e)}`;
     case 'hook':
       return `hook ${e.event}${e.status ? ` → ${e.status}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
     case 'feature.ended':

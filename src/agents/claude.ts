@@ -19,10 +19,11 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import { readRegular } from '../open-regular.js';
+import { newWorktreeHas } from '../runner/worktree-sees.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
@@ -204,6 +205,27 @@ export function readUserClaudeSettings(value: string, cwd: string): Record<strin
   );
 }
 
+/**
+ * The user's `--settings`, read as the run will: Claude reads a relative path from its cwd, the
+ * feature's worktree. Before there is one (`run --dry-run`, `baton agents`) it is read from the main
+ * checkout only when the worktree will have it, committed at the base or copied in: a gitignored file
+ * there would pass the dry run and fail every feature.
+ */
+async function readOwnSettings(value: string, task: AgentTask): Promise<Record<string, unknown>> {
+  const inline = value.trimStart().startsWith('{');
+  if (existsSync(task.worktree) || inline || isAbsolute(value)) {
+    return readUserClaudeSettings(value, existsSync(task.worktree) ? task.worktree : task.config.root);
+  }
+  const has = await newWorktreeHas(task.config.root, value, task.config);
+  if (has === 'tracked' || has === 'copied') return readUserClaudeSettings(value, task.config.root);
+  const why = has === 'outside' ? 'leads out of the repository' : 'is not committed (untracked or ignored)';
+  throw new UserError(
+    'agents/claude-settings',
+    `cannot read ${value}, given to claude --settings: Claude reads a relative path in the feature's worktree, and ${value} ${why}, so worktrees will not have it`,
+    { hint: "Commit the file, list it in the config's `copy`, or give --settings an absolute path." },
+  );
+}
+
 /** Baton's settings layer with the user's own `--settings` merged under it: their keys and hooks, Baton's hooks on (pure). */
 export function mergeClaudeSettings(
   user: Record<string, unknown> | undefined,
@@ -295,9 +317,7 @@ export const claudeAdapter: AgentAdapter = {
     makePrivateDir(task.scratchDir);
     const settingsFile = join(task.scratchDir, 'claude-settings.json');
     const own = claudeUserFlags(task).settings;
-    // Claude reads a relative --settings from its cwd, the worktree (not there yet for a dry run).
-    const cwd = existsSync(task.worktree) ? task.worktree : task.config.root;
-    const user = own === undefined ? undefined : readUserClaudeSettings(own, cwd);
+    const user = own === undefined ? undefined : await readOwnSettings(own, task);
     const settings = mergeClaudeSettings(user, buildClaudeSettings(task));
     writePrivateFile(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
     const configDir = join(task.scratchDir, 'claude-config');

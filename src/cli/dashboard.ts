@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { InvalidArgumentError } from 'commander';
 import { logPathFor } from '../config.js';
+import { writeOpenPage } from '../dashboard/open-page.js';
 import { type Dashboard, ListenError, startDashboard } from '../dashboard/server.js';
 import type { LoadedProject } from '../dashboard/view.js';
 import { UserError } from '../errors.js';
@@ -32,7 +33,10 @@ export const registerDashboard: RegisterCommand = (program, ctx) => {
       parsePort,
     )
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .option('--open', 'open the page in the default browser (given a one-time code, never the token)')
+    .option(
+      '--open',
+      'open the page in the default browser (through a private file: no token in any command line)',
+    )
     .option('--json', 'print the address (with its token) as one JSON line')
     .addHelpText(
       'after',
@@ -90,10 +94,15 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
       `Baton dashboard: ${dashboard.url}\n` + `  following ${options.logPath} · read-only · Ctrl-C to stop\n`,
     );
   }
-  // The opener gets a one-time code, not the token: its command line is readable by every local user.
-  if (flags.open) openBrowser(ctx, dashboard.openUrl(), dashboard.url);
+  // The opener gets a file that redirects, not the token: its command line is readable by every local user.
+  const page = flags.open ? writeOpenPage(dashboard.url) : undefined;
+  if (page) openBrowser(ctx, page.fileUrl, dashboard.url);
 
-  await untilInterrupted(ctx);
+  try {
+    await untilInterrupted(ctx);
+  } finally {
+    page?.remove();
+  }
   await dashboard.close();
   if (!flags.json) ctx.stdout.write('dashboard stopped\n');
 }

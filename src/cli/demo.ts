@@ -22,7 +22,7 @@ interface DemoFlags {
 }
 
 /** The demo repository and how to run a step in it, shared by the steps. */
-interface DemoSteps {
+export interface DemoSteps {
   ctx: CliContext;
   parent: string;
   repo: string;
@@ -37,7 +37,7 @@ interface DemoSteps {
  * How the demo's steps ended: all of them ran (`failed` of them failed; `integrated` when main holds
  * the integrated grader), decompose wrote no clean contracts, or a signal stopped it during `step`.
  */
-type DemoOutcome =
+export type DemoOutcome =
   | { kind: 'ran'; failed: number; integrated: boolean }
   | { kind: 'no-contracts' }
   | { kind: 'interrupted'; step: string; signal: string };
@@ -198,7 +198,7 @@ const htmlReportPath = (repo: string): string => join(repo, '.baton', 'report.ht
  * The method's steps in the demo repository, in order, until one is interrupted or decompose writes
  * no clean contracts (then nothing after it can run).
  */
-async function runDemoSteps(d: DemoSteps, compare: boolean): Promise<DemoOutcome> {
+export async function runDemoSteps(d: DemoSteps, compare: boolean): Promise<DemoOutcome> {
   const { ctx, repo, runSubcommand, step } = d;
   const inRepo = quiet({ ...ctx, cwd: repo });
   await runSubcommand(['phase', 'start', 'planning'], inRepo);
@@ -225,7 +225,7 @@ async function runDemoSteps(d: DemoSteps, compare: boolean): Promise<DemoOutcome
   failed += integrateCode === 0 ? 0 : 1;
   await step('6. report', ['report', '--format', 'md']);
   await runSubcommand(['report', '--format', 'html', '--out', htmlReportPath(repo)], inRepo);
-  return { kind: 'ran', failed, integrated: integrateCode === 0 };
+  return interruptedAt(d, '6 (report)') ?? { kind: 'ran', failed, integrated: integrateCode === 0 };
 }
 
 /** Steps 1 to 3 (decompose, lint, plan): how many failed, unless decompose failed or a signal came. */
@@ -240,6 +240,9 @@ async function planningSteps(d: DemoSteps): Promise<DemoOutcome> {
   if (afterDecompose) return afterDecompose;
   if (decomposed !== 0) return { kind: 'no-contracts' };
   await commitContracts(repo);
+  // A signal during the commit is step 1's: lint, which it keeps from starting, is not blamed.
+  const afterCommit = interruptedAt(d, '1 (decompose: committing the contracts)');
+  if (afterCommit) return afterCommit;
   let failed = (await step('2. lint the contracts', ['lint'])) === 0 ? 0 : 1;
   const afterLint = interruptedAt(d, '2 (lint)');
   if (afterLint) return afterLint;

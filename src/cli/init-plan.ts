@@ -13,27 +13,37 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { nothingAt } from '../open-regular.js';
 import { refuseUnsafeWrite, writeInProject } from './project-writes.js';
+import { refuseWrongKinds } from './wrong-kind.js';
 
 /** One file init writes and what it does with it: create it, keep it, leave it (same text) or replace it. */
 export type InitFile =
   | { rel: string; path: string; text: string; action: 'create' | 'keep' | 'same' }
   | { rel: string; path: string; text: string; action: 'replace'; backup: string };
 
-/** What init does with the file at `rel` that should read `text`: only --force replaces one already there. */
+/**
+ * What init does with the file at `rel` that should read `text`: only --force replaces one already
+ * there. Anything there but a file (a dangling symlink, a FIFO, a folder) is refused now, before the
+ * first write: an exclusive create would fail on it half-way, a read would wait on a FIFO.
+ */
 export function planFile(root: string, rel: string, text: string, force: boolean): InitFile {
   const path = join(root, rel);
-  if (!existsSync(path)) return { rel, path, text, action: 'create' };
+  refuseWrongKinds('init', root, [{ path: rel, kind: 'file' }]);
+  if (nothingAt(path)) return { rel, path, text, action: 'create' };
   if (readFileSync(path, 'utf8') === text) return { rel, path, text, action: 'same' };
   if (!force) return { rel, path, text, action: 'keep' };
   return { rel, path, text, action: 'replace', backup: backupPath(path) };
 }
 
-/** A name beside `path` for its backup that nothing has yet: `<file>.bak`, else `<file>.bak.1`, `.bak.2`, … */
+/**
+ * A name beside `path` for its backup that nothing has yet, not even a dangling symlink (the exclusive
+ * copy would fail on it): `<file>.bak`, else `<file>.bak.1`, `.bak.2`, …
+ */
 export function backupPath(path: string): string {
-  if (!existsSync(`${path}.bak`)) return `${path}.bak`;
+  if (nothingAt(`${path}.bak`)) return `${path}.bak`;
   let n = 1;
-  while (existsSync(`${path}.bak.${n}`)) n++;
+  while (!nothingAt(`${path}.bak.${n}`)) n++;
   return `${path}.bak.${n}`;
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../contracts/scaffold.js';
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
+import { nothingAt } from '../open-regular.js';
 import { realNearest } from '../path-inside.js';
 import { projectRootForWriting } from '../project-root.js';
 import { type Palette, palette } from '../terminal/style.js';
@@ -220,7 +221,8 @@ function planInit(
     { path: '.baton', kind: 'folder' },
     { path: '.gitignore', kind: 'file' },
   ]);
-  const configName = CONFIG_FILES.find((f) => existsSync(join(root, f))) ?? 'baton.config.json';
+  // A dangling link counts as there: planFile refuses it rather than add a second config beside it.
+  const configName = CONFIG_FILES.find((f) => !nothingAt(join(root, f))) ?? 'baton.config.json';
   const configText = renderConfig(
     schemaReference(ctx, root, root, 'config.schema.json'),
     o.agent,

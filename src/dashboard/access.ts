@@ -4,14 +4,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import {
-  hostAllowed,
-  type OneTimeCodes,
-  presentedToken,
-  SessionStore,
-  tokenCookieName,
-  tokenMatches,
-} from './auth.js';
+import { hostAllowed, presentedToken, SessionStore, tokenCookieName, tokenMatches } from './auth.js';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -35,8 +28,6 @@ export interface AccessOptions {
   token: string;
   /** The random path the page lives under (`/<prefix>`); the session cookie is scoped to it. */
   base: string;
-  /** The one-time codes `--open` hands out (`?code=`), each traded once for a session. */
-  codes: OneTimeCodes;
 }
 
 /** Adds the security headers to every answer, whatever route gave it. */
@@ -54,8 +45,8 @@ function isPagePath(path: string, base: string): boolean {
 
 /**
  * Lets through only requests on the dashboard's own host that present the token (bearer or `?token=`)
- * or, under the path prefix, a session cookie; a visit to the page with `?token=` or an unspent
- * one-time `?code=` gets a session and a clean address.
+ * or, under the path prefix, a session cookie; a visit to the page with `?token=` gets a session and
+ * a clean address.
  */
 export function accessGate(options: AccessOptions): MiddlewareHandler {
   const { host, token, base } = options;
@@ -69,17 +60,9 @@ export function accessGate(options: AccessOptions): MiddlewareHandler {
     const cookie = tokenCookieName(port);
     const startSession = () => {
       setCookie(c, cookie, sessions.create(), { httpOnly: true, sameSite: 'Strict', path: `${base}/` });
-      // Drop the token or code from the address bar (and so from the browser's history).
+      // Drop the token from the address bar (and so from the browser's history).
       return c.redirect(`${base}/`, 303);
     };
-    const code = c.req.query('code');
-    if (code !== undefined && isPagePath(c.req.path, base)) {
-      if (options.codes.take(code)) return startSession();
-      return c.text(
-        '401: this one-time link was used or has expired. Open the URL `baton dashboard` printed (it ends in ?token=…).\n',
-        401,
-      );
-    }
     const inPrefix = c.req.path === base || c.req.path.startsWith(`${base}/`);
     const query = c.req.query('token');
     const presented = presentedToken({

@@ -100,36 +100,3 @@ export class SessionStore {
     return found;
   }
 }
-
-/**
- * One-time codes for the address `--open` hands to the browser opener: its argv (and a browser it
- * starts, for that browser's whole life) is readable by every local user in /proc/<pid>/cmdline, so it
- * never carries the token. A code opens one session, once, within `ttlMs` of its making.
- */
-export class OneTimeCodes {
-  readonly #codes = new Map<string, number>();
-  readonly #ttlMs: number;
-  constructor(ttlMs = 60_000) {
-    this.#ttlMs = ttlMs;
-  }
-  /** Makes a code valid for one use until `ttlMs` from now. */
-  create(now = Date.now()): string {
-    this.#forgetExpired(now);
-    const code = createSecret(24);
-    this.#codes.set(code, now + this.#ttlMs);
-    return code;
-  }
-  /** Whether a presented code is one of ours and still valid; it is spent either way. */
-  take(value: string | undefined, now = Date.now()): boolean {
-    this.#forgetExpired(now);
-    if (!value) return false;
-    let found: string | undefined;
-    for (const code of this.#codes.keys()) if (tokenMatches(code, value)) found = code;
-    if (found === undefined) return false;
-    this.#codes.delete(found);
-    return true;
-  }
-  #forgetExpired(now: number): void {
-    for (const [code, expires] of this.#codes) if (expires <= now) this.#codes.delete(code);
-  }
-}

@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { accessGate, securityHeaders } from './access.js';
 import { apiRoutes } from './api-routes.js';
 import { loadAssets } from './assets.js';
-import { createSecret, createToken, OneTimeCodes, urlHostFor } from './auth.js';
+import { createSecret, createToken, urlHostFor } from './auth.js';
 import { BoardState } from './board-state.js';
 import { eventFeedRoutes } from './event-feed.js';
 import { featureRoutes } from './feature-routes.js';
@@ -35,8 +35,6 @@ export interface DashboardOptions {
   pollMs?: number;
   /** Period of the SSE keep-alive comment. */
   heartbeatMs?: number;
-  /** How long a one-time `openUrl()` code stays valid (60 s; tests shorten it). */
-  openCodeMs?: number;
 }
 
 /** A running dashboard. */
@@ -47,13 +45,8 @@ export interface Dashboard {
   token: string;
   /** The random path the page lives under (`/<prefix>`); the session cookie is scoped to it. */
   base: string;
-  /** The address to open, token included: printed for the user. */
+  /** The address to open, token included: printed for the user (never put in a command line). */
   url: string;
-  /**
-   * A fresh address for a browser opener (`--open`): a one-time code in place of the token, valid once
-   * within a minute, since the opener's command line is readable by every local user.
-   */
-  openUrl(): string;
   /** Number of connected event-stream clients. */
   clients(): number;
   /** Stops watching, ends every stream and closes the server. */
@@ -86,11 +79,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   let port = 0;
   let urlHost = host;
-  const codes = new OneTimeCodes(options.openCodeMs);
 
   const app = new Hono();
   app.use('*', securityHeaders());
-  app.use('*', accessGate({ host, port: () => port, urlHost: () => urlHost, token, base, codes }));
+  app.use('*', accessGate({ host, port: () => port, urlHost: () => urlHost, token, base }));
   // The same routes at the root (for API clients presenting the bearer token) and under the prefix
   // (for the browser, whose session cookie is sent only there); the page uses relative addresses.
   const routes = new Hono()
@@ -117,7 +109,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     token,
     base,
     url: `http://${urlHost}:${port}${base}/?token=${token}`,
-    openUrl: () => `http://${urlHost}:${port}${base}/?code=${codes.create()}`,
     clients: () => state.subscribers,
     close() {
       closing ??= (async () => {

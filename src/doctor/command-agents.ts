@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AgentSpec } from '../contracts/schema.js';
+import { newWorktreeHas, type WorktreeSource } from '../runner/worktree-sees.js';
 import { someOf } from '../text/some-of.js';
 import { check, type DoctorCheck } from './check.js';
 
@@ -50,19 +53,32 @@ function shellFinds(program: string, env: NodeJS.ProcessEnv, cwd: string): Promi
 }
 
 /**
- * Whether each command agent's program can start, as the run starts it (`sh -c` in a checkout of the
- * repository, with this environment): one that cannot fails every feature using it at once, so it is a
+ * The path, relative to the folder `sh` ran in, of what `command -v` found there: `./agent.sh`,
+ * `bin/agent` through a relative PATH entry, or a bare name through an empty one (a bare name is
+ * otherwise a builtin). Undefined for an absolute path or a builtin, which every worktree sees alike.
+ */
+function relativeFind(found: string, cwd: string): string | undefined {
+  if (found.startsWith('/')) return undefined;
+  if (found.includes('/')) return found;
+  return existsSync(join(cwd, found)) ? found : undefined;
+}
+
+/**
+ * Whether each command agent's program can start, as the run starts it (`sh -c` in the feature's
+ * worktree, with this environment): one that cannot fails every feature using it at once, so it is a
  * failure when a feature uses it, a warning otherwise.
  */
 export async function checkCommandAgents(
   used: ReadonlyMap<string, readonly string[]>,
   env: NodeJS.ProcessEnv,
   root: string,
+  worktree: WorktreeSource,
 ): Promise<DoctorCheck[]> {
   return Promise.all(
     [...used].map(async ([command, features]): Promise<DoctorCheck> => {
       const usedBy = features.length > 0 ? ` — used by ${someOf(features, 3)}` : '';
       const shown = JSON.stringify(command);
+      const missing = features.length > 0 ? 'fail' : 'warn';
       const program = programOfCommand(command);
       if (program === undefined) {
         return check(
@@ -72,12 +88,28 @@ export async function checkCommandAgents(
         );
       }
       const found = await shellFinds(program, env, root);
-      if (found !== undefined) return check('agent command', 'ok', `${shown}: ${found}${usedBy}`);
+      if (found === undefined) {
+        return check(
+          'agent command',
+          missing,
+          `${shown}: ${program} was not found on PATH (or at that path), so the agent cannot start${usedBy}`,
+          `Install ${program} or put it on PATH, or fix the \`agent: { command: … }\` that names it (in the contract or the config).`,
+        );
+      }
+      const relativePath = relativeFind(found, root);
+      if (relativePath === undefined) return check('agent command', 'ok', `${shown}: ${found}${usedBy}`);
+      const has = await newWorktreeHas(root, relativePath, worktree);
+      if (has === 'tracked' || has === 'copied') {
+        const how = has === 'tracked' ? 'committed' : 'copied in by `copy` or .worktreeinclude';
+        return check('agent command', 'ok', `${shown}: ${relativePath} (${how}: in every worktree)${usedBy}`);
+      }
+      const why =
+        has === 'outside' ? 'it leads out of the repository' : 'it is not committed (untracked or ignored)';
       return check(
         'agent command',
-        features.length > 0 ? 'fail' : 'warn',
-        `${shown}: ${program} was not found on PATH (or at that path), so the agent cannot start${usedBy}`,
-        `Install ${program} or put it on PATH, or fix the \`agent: { command: … }\` that names it (in the contract or the config).`,
+        missing,
+        `${shown}: ${relativePath} is found from the feature's worktree, where the run starts it, and ${why}: worktrees will not have it, so the agent cannot start${usedBy}`,
+        `Commit ${relativePath}, list it in the config's \`copy\`, or name the program by an absolute path.`,
       );
     }),
   );

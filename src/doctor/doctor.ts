@@ -137,7 +137,10 @@ async function checkConfigAndAgents(
       config.ok ? { agents: config.value.agents, file: config.value.file } : undefined,
     )),
   );
-  checks.push(...(await checkCommandAgents(commands, o.env, root)));
+  const worktree = config.ok
+    ? { base: config.value.base, copy: config.value.copy }
+    : { base: undefined, copy: [] };
+  checks.push(...(await checkCommandAgents(commands, o.env, root, worktree)));
   return checks;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import { makeWorktreeVerifier } from '../checks/verify.js';
-import type { Config } from '../config-schema.js';
+import type { AgentOverride, Config } from '../config-schema.js';
 import { parseContract } from '../contracts/parse.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatDiagnostic } from '../errors.js';
@@ -44,9 +44,26 @@ export interface AttemptContext {
   forwarder: EventForwarder;
   /** Serialises git commands on the shared clone's admin files. */
   gitLock: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The program this worker found for each agent as it joined that agent's queue (absolute paths). */
+  programs: ReadonlyMap<string, string>;
   /** Receives the agent's process as soon as it runs, so a lost lock can stop it. */
   onAgent: (child: Supervised | undefined) => void;
   signal: AbortSignal;
+}
+
+/**
+ * The agent's settings for a job on this worker: the orchestrator's (model, permission mode, args,
+ * env), but the program is the one this worker found when it joined the agent's queue (its own
+ * `agents.<name>.command`, or the agent on its PATH), never the orchestrator's `command`, a path on
+ * another machine. Without one found, the adapter's usual name.
+ */
+export function workerOverride(
+  orchestrator: AgentOverride | undefined,
+  program: string | undefined,
+): AgentOverride | undefined {
+  if (orchestrator === undefined && program === undefined) return undefined;
+  const { command: _elsewhere, ...rest } = orchestrator ?? {};
+  return program === undefined ? rest : { ...rest, command: program };
 }
 
 /** Parses the contract carried by a job; a contract this worker cannot read is a BadJobError naming the file. */
@@ -201,7 +218,7 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
       portBase: data.port_base,
       env: attemptEnv(ctx, paths),
       config,
-      override: config.agents[adapter.name],
+      override: workerOverride(config.agents[adapter.name], ctx.programs.get(adapter.name)),
     },
     { logFile, ...(data.timeout_ms !== undefined ? { timeoutMs: data.timeout_ms } : {}) },
   );

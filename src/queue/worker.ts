@@ -50,10 +50,16 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** The agents this worker will take jobs for; an agent it names but cannot run is a UserError naming it. */
-async function chooseAgents(opts: WorkerOptions): Promise<string[]> {
+/**
+ * The agents this worker will take jobs for, and the program it found for each (which its jobs run);
+ * an agent it names but cannot run is a UserError naming it.
+ */
+async function chooseAgents(
+  opts: WorkerOptions,
+): Promise<{ chosen: string[]; programs: Map<string, string> }> {
   const wanted = opts.agents ?? [...Object.keys(ADAPTERS), 'command'];
   const chosen: string[] = [];
+  const programs = new Map<string, string>();
   for (const name of wanted) {
     if (name === 'command') {
       chosen.push(name);
@@ -67,8 +73,10 @@ async function chooseAgents(opts: WorkerOptions): Promise<string[]> {
       });
     }
     const found = await adapter.detect(opts.env, opts.agentConfig?.agents[name], opts.agentConfig?.root);
-    if (found.installed) chosen.push(name);
-    else if (opts.agents) {
+    if (found.installed) {
+      chosen.push(name);
+      if (found.path !== undefined) programs.set(name, found.path);
+    } else if (opts.agents) {
       throw new UserError(
         'worker/agent-missing',
         `agent "${name}" (${adapter.displayName}) is not installed on ${hostname()}; this worker cannot take its jobs`,
@@ -76,7 +84,7 @@ async function chooseAgents(opts: WorkerOptions): Promise<string[]> {
       );
     }
   }
-  return chosen;
+  return { chosen, programs };
 }
 
 /** The worker's folder: the given one, else a per-hub cache slot that no live worker holds. */
@@ -130,6 +138,8 @@ interface WorkerState {
   gitLock: ReturnType<typeof createMutex>;
   heartbeat: Heartbeat;
   running: Map<string, RunningJob>;
+  /** The program this worker found for each agent: the one its jobs run (see workerOverride). */
+  programs: ReadonlyMap<string, string>;
 }
 
 /**
@@ -139,7 +149,7 @@ interface WorkerState {
  * will take (or has taken) the job.
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  const agents = await chooseAgents(opts);
+  const { chosen: agents, programs } = await chooseAgents(opts);
   if (agents.length === 0) {
     throw new UserError(
       'worker/no-agents',
@@ -152,7 +162,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const redis = await connectRedis(opts.queue, 'baton-worker');
   // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
   try {
-    return await startOn(redis, opts, agents);
+    return await startOn(redis, opts, agents, programs);
   } catch (err) {
     redis.disconnect();
     throw err;
@@ -160,7 +170,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 }
 
 /** The rest of the start, on the worker's proven connection: the clone, the heartbeat, the queues. */
-async function startOn(redis: Redis, opts: WorkerOptions, agents: string[]): Promise<RunningWorker> {
+async function startOn(
+  redis: Redis,
+  opts: WorkerOptions,
+  agents: string[],
+  programs: ReadonlyMap<string, string>,
+): Promise<RunningWorker> {
   const dir = claimDir(opts);
   const clone = join(dir, 'hub.git');
   await ensureHubClone(clone, opts.hub);
@@ -184,6 +199,7 @@ async function startOn(redis: Redis, opts: WorkerOptions, agents: string[]): Pro
     gitLock: createMutex(),
     heartbeat,
     running: new Map(),
+    programs,
   };
   let opened: ReturnType<typeof openQueues>;
   try {
@@ -314,6 +330,7 @@ async function handleJob(state: WorkerState, job: Job): Promise<JobResult> {
       batonCommand: opts.batonCommand,
       forwarder,
       gitLock: state.gitLock,
+      programs: state.programs,
       onAgent: (child) => {
         if (child) entry.child = child;
       },

@@ -38,95 +38,126 @@ export function readAttemptOutput(
   return withRegular(file, (fd) => scanTail(fd, offset, limits)) ?? '';
 }
 
-/** The lines of `fd` from `offset` to its size when opened (an agent's straggler may still write), as above. */
+/**
+ * The lines of `fd` from `offset` to its size when opened (an agent's straggler may still write), as above.
+ * Work and memory follow the bytes, not the lines: 60 MB of empty lines once made a Buffer each (76 s,
+ * 4.5 GB). A chunk no longer than a line may be holds no over-long line between its first and last
+ * newline, so those lines are kept in one copy; only the line across a chunk's edge is looked at alone.
+ */
 function scanTail(fd: number, offset: number, limits: AttemptOutputLimits): string {
   const size = fstatSync(fd).size;
   const from = Math.max(offset, size - limits.scanBytes);
-  const lines = new LineKeeper(limits);
+  const kept = new TailBuffer(limits.keepBytes);
+  const line = new PendingLine(limits.lineBytes + 1);
   // Started mid-log: the first line read is torn, so it is skipped like an over-long one.
-  if (from > offset) lines.skipCurrent();
-  const chunk = Buffer.allocUnsafe(limits.chunkBytes);
+  if (from > offset) line.skip();
+  const chunk = Buffer.allocUnsafe(
+    Math.max(1, Math.min(limits.chunkBytes, limits.lineBytes + 1, size - from)),
+  );
   for (let pos = from; pos < size; ) {
     const n = readSync(fd, chunk, 0, Math.min(chunk.length, size - pos), pos);
     if (n === 0) break;
     pos += n;
-    lines.add(chunk.subarray(0, n));
+    const piece = chunk.subarray(0, n);
+    const first = piece.indexOf(10);
+    if (first === -1) {
+      line.extend(piece);
+      continue;
+    }
+    line.extend(piece.subarray(0, first + 1));
+    line.flushTo(kept);
+    const last = piece.lastIndexOf(10);
+    kept.append(piece.subarray(first + 1, last + 1));
+    line.extend(piece.subarray(last + 1));
   }
-  return lines.text();
+  line.flushTo(kept);
+  return kept.text();
 }
 
-/** Keeps the last `keepBytes` of whole lines fed to it in pieces, leaving out those over `lineBytes`. */
-class LineKeeper {
-  readonly #limits: AttemptOutputLimits;
-  /** Kept bytes, oldest first, from `#head` on; each a copy (the read buffer is reused). */
-  #kept: Buffer[] = [];
-  #head = 0;
-  #keptBytes = 0;
-  /** Whether bytes were dropped from the front, so the first kept line may be torn. */
-  #dropped = false;
-  /** The line being read, not yet ended by a newline. */
-  #line: Buffer[] = [];
-  #lineBytes = 0;
+/** The line being read, up to `capacity` bytes with its newline; a longer one is skipped whole. */
+class PendingLine {
+  readonly #capacity: number;
+  #buf: Buffer | undefined;
+  #length = 0;
   #skipping = false;
 
-  constructor(limits: AttemptOutputLimits) {
-    this.#limits = limits;
+  constructor(capacity: number) {
+    this.#capacity = capacity;
   }
 
-  skipCurrent(): void {
+  skip(): void {
     this.#skipping = true;
-    this.#line = [];
-    this.#lineBytes = 0;
+    this.#length = 0;
   }
 
-  add(piece: Buffer): void {
-    let start = 0;
-    for (let nl = piece.indexOf(10); nl !== -1; nl = piece.indexOf(10, start)) {
-      this.#extend(piece.subarray(start, nl + 1));
-      if (!this.#skipping) for (const part of this.#line) this.#keep(part);
-      this.#line = [];
-      this.#lineBytes = 0;
-      this.#skipping = false;
-      start = nl + 1;
-    }
-    this.#extend(piece.subarray(start));
-  }
-
-  text(): string {
-    if (!this.#skipping) for (const part of this.#line) this.#keep(part);
-    const text = Buffer.concat(this.#kept.slice(this.#head)).toString('utf8');
-    return this.#dropped ? text.slice(text.indexOf('\n') + 1) : text;
-  }
-
-  #extend(part: Buffer): void {
+  extend(part: Buffer): void {
     if (this.#skipping || part.length === 0) return;
-    if (this.#lineBytes + part.length > this.#limits.lineBytes + 1) {
-      this.skipCurrent();
+    if (this.#length + part.length > this.#capacity) {
+      this.skip();
       return;
     }
-    this.#line.push(Buffer.from(part));
-    this.#lineBytes += part.length;
+    this.#buf ??= Buffer.allocUnsafe(this.#capacity);
+    part.copy(this.#buf, this.#length);
+    this.#length += part.length;
   }
 
-  #keep(part: Buffer): void {
-    this.#kept.push(part);
-    this.#keptBytes += part.length;
-    while (this.#keptBytes > this.#limits.keepBytes) {
-      const first = this.#kept[this.#head]!;
-      const over = this.#keptBytes - this.#limits.keepBytes;
-      this.#dropped = true;
-      if (first.length > over) {
-        this.#kept[this.#head] = first.subarray(over);
-        this.#keptBytes -= over;
-      } else {
-        this.#head++;
-        this.#keptBytes -= first.length;
-      }
+  /** Hands the line, unless skipped, to `kept`, and starts the next one. */
+  flushTo(kept: TailBuffer): void {
+    // The room for a newline is not room for one more byte of the log's last, unended line.
+    const full = this.#length === this.#capacity && this.#buf?.[this.#length - 1] !== 10;
+    if (!this.#skipping && !full && this.#buf) kept.append(this.#buf.subarray(0, this.#length));
+    this.#length = 0;
+    this.#skipping = false;
+  }
+}
+
+/**
+ * The last `keepBytes` of what is appended, in one buffer of at most twice that: when it is full, the
+ * newest `keepBytes` move to its front, so each byte is copied a bounded number of times.
+ */
+class TailBuffer {
+  readonly #keepBytes: number;
+  #buf = Buffer.alloc(0);
+  #length = 0;
+  #total = 0;
+
+  constructor(keepBytes: number) {
+    this.#keepBytes = keepBytes;
+  }
+
+  append(part: Buffer): void {
+    if (part.length === 0) return;
+    this.#total += part.length;
+    const keep = this.#keepBytes;
+    if (part.length >= keep) {
+      this.#reserve(keep);
+      part.copy(this.#buf, 0, part.length - keep);
+      this.#length = keep;
+      return;
     }
-    // The dropped entries are let go now and then, not one array shift per line.
-    if (this.#head > 1024 && this.#head * 2 > this.#kept.length) {
-      this.#kept = this.#kept.slice(this.#head);
-      this.#head = 0;
+    if (this.#length + part.length > this.#buf.length) this.#reserve(this.#length + part.length);
+    if (this.#length + part.length > this.#buf.length) {
+      const old = keep - part.length;
+      this.#buf.copy(this.#buf, 0, this.#length - old, this.#length);
+      this.#length = old;
     }
+    part.copy(this.#buf, this.#length);
+    this.#length += part.length;
+  }
+
+  /** The kept text from its first whole line (the oldest kept line is torn when bytes before it were dropped). */
+  text(): string {
+    const start = Math.max(0, this.#length - this.#keepBytes);
+    const text = this.#buf.toString('utf8', start, this.#length);
+    return this.#total > this.#keepBytes ? text.slice(text.indexOf('\n') + 1) : text;
+  }
+
+  /** Grows the buffer towards `needed` bytes, doubling, never past twice `keepBytes`. */
+  #reserve(needed: number): void {
+    const cap = Math.min(2 * this.#keepBytes, Math.max(needed, 2 * this.#buf.length, 4096));
+    if (cap <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(cap);
+    this.#buf.copy(grown, 0, 0, this.#length);
+    this.#buf = grown;
   }
 }

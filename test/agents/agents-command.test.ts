@@ -116,6 +116,39 @@ describe('baton agents', () => {
     expect(dry.stderr).not.toContain('internal error');
   });
 
+  it('reads a relative Claude --settings as the run will, from the worktree: a gitignored file is refused', async () => {
+    agentBin('claude');
+    const settings = (file: string) =>
+      JSON.stringify({ agents: { claude: { extra_args: ['--settings', file] } } });
+    const repo = projectFor('claude', {
+      '.gitignore': '.baton/\n.claude/local.json\n',
+      '.claude/shared.json': '{"model":"opus"}\n',
+      'baton.config.json': settings('.claude/local.json'),
+    });
+    defer(() => repo.cleanup());
+    repo.write({ '.claude/local.json': '{"model":"haiku"}\n' });
+    const env = isolatedEnv(repo.home, { PATH: `${fixture('agents')}:${AGENT_BIN_DIR}:/usr/bin:/bin` });
+    const refusal =
+      "cannot read .claude/local.json, given to claude --settings: Claude reads a relative path in the feature's worktree, and .claude/local.json is not committed (untracked or ignored), so worktrees will not have it [agents/claude-settings]";
+
+    const dry = await runBaton(['run', '--dry-run'], { cwd: repo.root, env });
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toContain(refusal);
+    const listed = await runBaton(['agents', '--json'], { cwd: repo.root, env });
+    const claude = (JSON.parse(listed.stdout) as { agents: AgentReport[] }).agents.find(
+      (a) => a.name === 'claude',
+    );
+    expect(claude?.problem).toContain(refusal);
+
+    // A committed one is what every worktree has: the dry run reads it.
+    repo.write({ 'baton.config.json': settings('.claude/shared.json') });
+    repo.git('add', 'baton.config.json');
+    repo.git('commit', '-qm', 'shared settings');
+    const ok = await runBaton(['run', '--dry-run'], { cwd: repo.root, env });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+  });
+
   it('does not wait on a FIFO in place of an agent’s config file', () => {
     const repo = projectFor('claude');
     defer(() => repo.cleanup());

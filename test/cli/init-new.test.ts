@@ -353,6 +353,35 @@ describe('baton init', () => {
     expect(existsSync(join(r.root, 'baton.config.json'))).toBe(false);
   });
 
+  it('refuses a dangling symlink or a FIFO where it writes, before writing anything; a dangling .bak is passed over', async () => {
+    const r = repo();
+    const tree = () => r.git('status', '--porcelain', '--ignored', '--untracked-files=all');
+    const clean = tree();
+    const refused = async (path: string, what: string) => {
+      const res = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+      expect(res.code, res.stderr).toBe(1);
+      expect(res.stderr).toContain(`baton: ${path} is ${what}; nothing was written [init/not-a-file]`);
+      expect(res.stderr).not.toContain('internal error');
+      rmSync(join(r.root, path));
+      expect(tree()).toBe(clean);
+    };
+    mkdirSync(join(r.root, 'specs/feature-001-example'), { recursive: true });
+    symlinkSync('../../notes.md', join(r.root, 'specs/feature-001-example/contract.md'));
+    await refused('specs/feature-001-example/contract.md', 'a symbolic link to nothing');
+    symlinkSync('nowhere.json', join(r.root, 'baton.config.json'));
+    await refused('baton.config.json', 'a symbolic link to nothing');
+    execFileSync('mkfifo', [join(r.root, 'baton.config.json')]);
+    await refused('baton.config.json', 'not a regular file (a FIFO, socket or device)');
+
+    expect((await runBaton(['init', '--test', 'true'], { cwd: r.root })).code).toBe(0);
+    writeFileSync(join(r.root, 'baton.config.json'), '{}\n');
+    symlinkSync('gone', join(r.root, 'baton.config.json.bak'));
+    const forced = await runBaton(['init', '--force', '--test', 'true'], { cwd: r.root });
+    expect(forced.stderr).toBe('');
+    expect(forced.stdout).toContain('replaced baton.config.json (backup: baton.config.json.bak.1)');
+    expect(readFileSync(join(r.root, 'baton.config.json.bak.1'), 'utf8')).toBe('{}\n');
+  });
+
   it('in a folder it cannot write, init and new say so in one line and init writes nothing', async () => {
     const r = repo();
     mkdirSync(join(r.root, 'specs'));

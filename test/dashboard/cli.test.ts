@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DASHBOARD_PORT, isLoopback } from '../../src/cli/dashboard.js';
 import { runBaton } from '../rig/cli.js';
@@ -117,15 +118,17 @@ describe('baton dashboard', () => {
     expect(opened).toBe(303);
   });
 
-  it('--open hands the opener a one-time code, never the token (its command line is world-readable)', async () => {
+  it('--open hands the opener a private file that redirects, never an address that opens the page', async () => {
     const r0 = repo();
-    // A stand-in xdg-open that records the command line it was given.
+    // A stand-in xdg-open that records the command line it was given (every local user can read it).
     const bin = join(r0.root, '..', `opener-bin-${process.pid}`);
     mkdirSync(bin, { recursive: true });
     const argvFile = join(bin, 'argv');
     writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$*" > '${argvFile}'\n`, { mode: 0o755 });
-    let used = 0;
     let opened = '';
+    let page = '';
+    let modes: number[] = [];
+    let used = 0;
     const r = await runBaton(['dashboard', '--port', '0', '--open'], {
       cwd: r0.root,
       env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
@@ -137,17 +140,27 @@ describe('baton dashboard', () => {
           await new Promise((resolve) => setTimeout(resolve, 20));
           if (!existsSync(argvFile)) return;
           opened = readFileSync(argvFile, 'utf8');
-          used = (await fetch(opened, { redirect: 'manual' })).status;
+          const file = fileURLToPath(opened);
+          page = readFileSync(file, 'utf8');
+          modes = [statSync(dirname(file)).mode & 0o777, statSync(file).mode & 0o777];
+          const target = /content="0;url=([^"]+)"/.exec(page)?.[1] ?? '';
+          used = (await fetch(target, { redirect: 'manual' })).status;
         })().finally(fire);
       },
     });
     rmSync(bin, { recursive: true, force: true });
     expect(r.code).toBe(0);
-    const printed = /\?token=([A-Za-z0-9_-]+)/.exec(r.stdout)?.[1];
+    const printed = /(http:\S+\?token=[A-Za-z0-9_-]+)/.exec(r.stdout)?.[1];
     expect(printed).toBeDefined();
-    expect(opened).not.toContain(printed);
-    expect(opened).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/\?code=[A-Za-z0-9_-]{32}$/);
+    // The command line names a file, nothing a spy could fetch to open the page.
+    expect(opened).toMatch(/^file:\/\/\/\S+\/open\.html$/);
+    expect(opened).not.toContain('http');
+    expect(modes).toEqual([0o700, 0o600]);
+    expect(page).toContain(`content="0;url=${printed}"`);
+    expect(page).toContain(`location.replace(${JSON.stringify(printed)})`);
     expect(used).toBe(303);
+    // Gone once the dashboard stops: the token does not outlive it on disk.
+    expect(existsSync(fileURLToPath(opened))).toBe(false);
   });
 
   it('falls back to a free port when the default one is taken, but not when --port was given', async () => {

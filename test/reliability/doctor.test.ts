@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -143,6 +143,43 @@ describe('baton doctor', () => {
       ],
       ['ok', '"FOO=1 git --version": git — used by b'],
     ]);
+  });
+
+  it('judges a command agent found by a relative path as the worktree will see it, not the main checkout', async () => {
+    const script = '#!/bin/sh\nexit 0\n';
+    repo = makeRepo({
+      '.gitignore': '.baton/\nagent.sh\nlocal/\n',
+      'baton.config.json': JSON.stringify({ copy: ['local'] }),
+      'tools/run.sh': script,
+      ...contractFiles([
+        { id: 'a', agent: { command: './agent.sh --go' } },
+        { id: 'b', agent: { command: './tools/run.sh' } },
+        { id: 'c', agent: { command: 'local/agent.sh' } },
+      ]),
+    });
+    repo.write({ 'agent.sh': script, 'local/agent.sh': script });
+    for (const f of ['agent.sh', 'tools/run.sh', 'local/agent.sh']) chmodSync(join(repo.root, f), 0o755);
+    repo.git('add', 'tools/run.sh');
+    repo.git('commit', '-qm', 'tools/run.sh is executable');
+    const r = await runBaton(['doctor', '--json'], { cwd: repo.root });
+    const commands = (JSON.parse(r.stdout) as { checks: DoctorCheck[] }).checks.filter(
+      (c) => c.name === 'agent command',
+    );
+    expect(r.code).toBe(1);
+    expect(commands.map((c) => [c.status, c.detail])).toEqual([
+      [
+        'fail',
+        '"./agent.sh --go": ./agent.sh is found from the feature\'s worktree, where the run starts it, and it is not committed (untracked or ignored): worktrees will not have it, so the agent cannot start — used by a',
+      ],
+      ['ok', '"./tools/run.sh": ./tools/run.sh (committed: in every worktree) — used by b'],
+      [
+        'ok',
+        '"local/agent.sh": local/agent.sh (copied in by `copy` or .worktreeinclude: in every worktree) — used by c',
+      ],
+    ]);
+    expect(commands[0]?.hint).toBe(
+      "Commit ./agent.sh, list it in the config's `copy`, or name the program by an absolute path.",
+    );
   });
 
   it('warns about a dirty main checkout with the rule and the fix of `baton run`', async () => {

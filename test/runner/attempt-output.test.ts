@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AttemptOutputLimits, readAttemptOutput } from '../../src/runner/attempt-output.js';
 
 const dirs: string[] = [];
@@ -53,4 +53,66 @@ describe('readAttemptOutput', () => {
   it('reads a regular file only', () => {
     expect(readAttemptOutput(join(tmpdir(), 'no-such-baton-log'), 0, small)).toBe('');
   });
+
+  it('does work by bytes, not by lines: empty lines cost no object each', () => {
+    // 2 MB of empty lines (2 M lines) and a result: the reader once made a Buffer per kept line.
+    const file = logWith(`${'\n'.repeat(2 * 1024 * 1024)}${result}\n`);
+    const limits = {
+      scanBytes: 4 * 1024 * 1024,
+      keepBytes: 1024 * 1024,
+      lineBytes: 1024,
+      chunkBytes: 64 * 1024,
+    };
+    const made = [
+      vi.spyOn(Buffer, 'from'),
+      vi.spyOn(Buffer, 'alloc'),
+      vi.spyOn(Buffer, 'allocUnsafe'),
+      vi.spyOn(Buffer, 'concat'),
+    ];
+    try {
+      const out = readAttemptOutput(file, 0, limits);
+      expect(out.endsWith(`\n${result}\n`)).toBe(true);
+      expect(out.length).toBeLessThanOrEqual(limits.keepBytes);
+      const buffers = made.reduce((n, spy) => n + spy.mock.calls.length, 0);
+      expect(buffers).toBeLessThan(40);
+    } finally {
+      for (const spy of made) spy.mockRestore();
+    }
+  });
+
+  it('agrees with reading the whole log and filtering its lines, for any line lengths and limits', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 300; round++) {
+      const lines = Array.from(
+        { length: random(60) },
+        (_, i) => `${i}:${'a'.repeat(random(4) === 0 ? random(120) : random(8))}`,
+      );
+      const text = lines.join('\n') + (random(2) ? '\n' : '');
+      const limits = {
+        scanBytes: 1 + random(text.length + 20),
+        keepBytes: 1 + random(300),
+        lineBytes: 1 + random(80),
+        chunkBytes: 1 + random(40),
+      };
+      const offset = random(3) === 0 ? random(text.length + 1) : 0;
+      expect(readAttemptOutput(logWith(text), offset, limits), JSON.stringify({ text, limits, offset })).toBe(
+        expectedOutput(text, offset, limits),
+      );
+    }
+  });
 });
+
+/** The reader's contract written the slow, obvious way, to check the fast one against. */
+function expectedOutput(text: string, offset: number, limits: AttemptOutputLimits): string {
+  const from = Math.max(offset, text.length - limits.scanBytes);
+  const lines = text.slice(from).split(/(?<=\n)/);
+  if (from > offset) lines.shift();
+  const kept = lines.filter((l) => l.replace(/\n$/, '').length <= limits.lineBytes).join('');
+  if (kept.length <= limits.keepBytes) return kept;
+  const tail = kept.slice(kept.length - limits.keepBytes);
+  return tail.slice(tail.indexOf('\n') + 1);
+}

@@ -1,0 +1,69 @@
+/**
+ * What a new feature worktree holds at a relative path, for the checks that judge a path the way the
+ * run will meet it (a command agent's `./agent.sh`, Claude's `--settings .claude/x.json`): the run
+ * starts in the worktree, where git put the base's tracked files and `copy` / `.worktreeinclude`
+ * brought some others. What else sits in the main checkout (untracked, ignored) is not there, so a
+ * check run from the main checkout would pass what every feature then fails on.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { pathGlobMatcher } from '../contracts/owns.js';
+import { gitRaw } from '../git/git.js';
+import { isStatePath } from '../log/paths.js';
+import { readWorktreeInclude } from './worktree.js';
+
+/**
+ * `tracked`: committed at the base; `copied`: brought by a copy pattern; `absent`: only in the main
+ * checkout, if anywhere; `outside`: the path leads out of the repository (it names another place from
+ * a worktree).
+ */
+export type WorktreeHas = 'tracked' | 'copied' | 'absent' | 'outside';
+
+/** What the run's worktrees are made from: the base (HEAD when unset) and the config's `copy`. */
+export interface WorktreeSource {
+  base: string | undefined;
+  copy: readonly string[];
+}
+
+/** Whether a new worktree will hold `path` (relative to the repository root), and why. */
+export async function newWorktreeHas(
+  root: string,
+  path: string,
+  source: WorktreeSource,
+): Promise<WorktreeHas> {
+  const rel = relative(root, resolve(root, path));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return 'outside';
+  const posix = rel.split(sep).join('/');
+  if (await trackedAt(root, source.base ?? 'HEAD', posix)) return 'tracked';
+  return existsSync(join(root, rel)) && copiedIn(root, posix, source.copy) ? 'copied' : 'absent';
+}
+
+/** Whether `path` is a file (or a link) in the tree of `ref`. */
+async function trackedAt(root: string, ref: string, path: string): Promise<boolean> {
+  const r = await gitRaw(root, ['ls-tree', '-z', ref, '--', path]).catch(() => undefined);
+  if (r?.exitCode !== 0) return false;
+  return r.stdout.split('\0').some((entry) => {
+    const [meta, name] = entry.split('\t');
+    return name === path && meta?.split(' ')[1] === 'blob';
+  });
+}
+
+/**
+ * Whether a copy pattern (the config's or `.worktreeinclude`'s) brings `path`, as `copyIntoWorktree`
+ * reads them: a plain path copies that file or that whole folder, a glob the files it matches.
+ */
+function copiedIn(root: string, path: string, copy: readonly string[]): boolean {
+  if (isStatePath(path)) return false;
+  let include: string[] = [];
+  try {
+    include = readWorktreeInclude(root);
+  } catch {
+    // A refused pattern stops the run itself, with its own message.
+  }
+  return [...copy, ...include].some((pattern) => {
+    const clean = pattern.replace(/^\.\//, '').replace(/\/$/, '');
+    if (!picomatch.scan(clean).isGlob) return path === clean || path.startsWith(`${clean}/`);
+    return pathGlobMatcher(clean)(path);
+  });
+}
