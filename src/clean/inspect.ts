@@ -4,16 +4,9 @@ import { undecidedReason } from '../attempts/pick.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { type BranchInProgress, branchesInProgress } from '../git/branch-in-progress.js';
-import {
-  currentBranch,
-  git,
-  gitRaw,
-  listWorktrees,
-  parsePorcelainStatus,
-  resolveCommit,
-  type WorktreeInfo,
-} from '../git/git.js';
+import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
+import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import type { WorktreeInfo } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
+import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import {
@@ -117,7 +117,7 @@ function formatDisk(u: DiskUsage | undefined): string {
 async function listOwnWorktrees(root: string): Promise<WorktreeInfo[]> {
   const fromFiles = worktreesFromFiles(root);
   if (fromFiles) return fromFiles;
-  const { listWorktrees } = await import('../git/git.js');
+  const { listWorktrees } = await import('../git/worktree-list.js');
   return listWorktrees(root).catch(() => []);
 }
 

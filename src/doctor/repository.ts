@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:f
 import { isAbsolute, join } from 'node:path';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanTarget } from '../clean/inspect.js';
-import { gitRaw, type StatusEntry, type WorktreeInfo } from '../git/git.js';
+import { gitRaw, type StatusEntry } from '../git/git.js';
+import type { WorktreeInfo } from '../git/worktree-list.js';
 import { queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';

@@ -304,39 +304,6 @@ export function parsePorcelainStatus(out: string): StatusEntry[] {
   return entries;
 }
 
-/** One linked or main worktree. */
-export interface WorktreeInfo {
-  path: string;
-  head?: string;
-  branch?: string;
-  locked?: boolean;
-  prunable?: boolean;
-}
-
-/** The `git worktree list` arguments `parseWorktrees` reads the output of. */
-export const WORKTREE_LIST_ARGS: readonly string[] = ['worktree', 'list', '--porcelain'];
-
-/** Lists the repository's worktrees; the first is the main one. */
-export async function listWorktrees(cwd: string): Promise<WorktreeInfo[]> {
-  return parseWorktrees(await git(cwd, [...WORKTREE_LIST_ARGS]));
-}
-
-/** The worktrees in `git worktree list --porcelain` output. */
-export function parseWorktrees(out: string): WorktreeInfo[] {
-  const list: WorktreeInfo[] = [];
-  let cur: WorktreeInfo | undefined;
-  for (const line of out.split('\n')) {
-    if (line.startsWith('worktree ')) {
-      cur = { path: line.slice('worktree '.length) };
-      list.push(cur);
-    } else if (cur && line.startsWith('HEAD ')) cur.head = line.slice(5);
-    else if (cur && line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
-    else if (cur && line.startsWith('locked')) cur.locked = true;
-    else if (cur && line.startsWith('prunable')) cur.prunable = true;
-  }
-  return list;
-}
-
 /** Creates a worktree at `path` on a new branch cut from `base`. */
 export async function addWorktree(
   cwd: string,

@@ -4,16 +4,8 @@ import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { commitIdentityArgs } from './commit-identity.js';
-import {
-  GitError,
-  git,
-  gitRaw,
-  isAncestor,
-  listWorktrees,
-  resolveCommit,
-  statusEntries,
-  type WorktreeInfo,
-} from './git.js';
+import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
+import { listWorktrees, type WorktreeInfo } from './worktree-list.js';
 
 /** What `git merge-tree --write-tree` says about merging two commits, without touching any checkout. */
 export interface MergeTreeResult {

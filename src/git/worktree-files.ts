@@ -7,7 +7,7 @@
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { WorktreeInfo } from './git.js';
+import type { WorktreeInfo } from './worktree-list.js';
 
 function readTrimmed(path: string): string | undefined {
   try {

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { addWorktree, branchExists, git, isAncestor, listWorktrees, statusEntries } from '../git/git.js';
+import { addWorktree, branchExists, git, isAncestor, statusEntries } from '../git/git.js';
 import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/merge.js';
+import { listWorktrees } from '../git/worktree-list.js';
 
 /** The integration worktree, ready for the first merge. */
 export interface IntegrationWorktree {

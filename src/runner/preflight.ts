@@ -6,18 +6,20 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
 import {
-  listWorktrees,
   parsePorcelainStatus,
-  parseWorktrees,
   resolveCommit,
   STATUS_ARGS,
   type StatusEntry,
   statusEntries,
-  WORKTREE_LIST_ARGS,
-  type WorktreeInfo,
 } from '../git/git.js';
 import { BRANCH_PREFIX } from '../git/refs.js';
 import { type GitStep, gitSequence, throwOnFailure } from '../git/sequence.js';
+import {
+  listWorktrees,
+  parseWorktrees,
+  WORKTREE_LIST_ARGS,
+  type WorktreeInfo,
+} from '../git/worktree-list.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
 import {
   type RepoSnapshot,

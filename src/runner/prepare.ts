@@ -8,9 +8,10 @@ import {
   forkPointOf,
   mergeDependencies,
 } from '../git/feature-branch.js';
-import { branchExists, commonGitDir, git, listWorktrees } from '../git/git.js';
+import { branchExists, commonGitDir, git } from '../git/git.js';
 import { commitOnBranch } from '../git/sequence.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
+import { listWorktrees } from '../git/worktree-list.js';
 import {
   describeExit,
   type ProcessExit,

@@ -4,8 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listWorktrees } from '../../src/git/git.js';
 import { worktreesFromFiles } from '../../src/git/worktree-files.js';
+import { listWorktrees } from '../../src/git/worktree-list.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 let repo: TempRepo | undefined;

@@ -1,0 +1,60 @@
+/**
+ * The repository's worktrees as `git worktree list --porcelain` gives them. A listing races with a
+ * `git worktree add` under way in another process (a run adds worktrees while its checks and resumes
+ * list them): git then fails on the half-made one, and the listing is tried again.
+ */
+import { GitError, git } from './git.js';
+
+/** One linked or main worktree. */
+export interface WorktreeInfo {
+  path: string;
+  head?: string;
+  branch?: string;
+  locked?: boolean;
+  prunable?: boolean;
+}
+
+/** The `git worktree list` arguments `parseWorktrees` reads the output of. */
+export const WORKTREE_LIST_ARGS: readonly string[] = ['worktree', 'list', '--porcelain'];
+
+/** Lists the repository's worktrees; the first is the main one. */
+export async function listWorktrees(cwd: string): Promise<WorktreeInfo[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return parseWorktrees(await git(cwd, [...WORKTREE_LIST_ARGS]));
+    } catch (err) {
+      if (attempt >= LIST_ATTEMPTS || !isHalfMadeWorktree(err)) throw err;
+      await new Promise((r) => setTimeout(r, 25 * attempt));
+    }
+  }
+}
+
+/** How many times a listing that met a worktree being added is tried. */
+const LIST_ATTEMPTS = 5;
+
+/**
+ * Whether git failed on a worktree another process is adding at that moment: `git worktree list` reads
+ * every `.git/worktrees/<name>/` and stops at one whose `commondir` or `gitdir` is not written yet
+ * (git 2.39: "failed to read .git/worktrees/d/commondir: Success"). The listing is tried again.
+ */
+function isHalfMadeWorktree(err: unknown): boolean {
+  return (
+    err instanceof GitError && /failed to read \S*worktrees\/[^/\s]+\/(commondir|gitdir)/.test(err.stderr)
+  );
+}
+
+/** The worktrees in `git worktree list --porcelain` output. */
+export function parseWorktrees(out: string): WorktreeInfo[] {
+  const list: WorktreeInfo[] = [];
+  let cur: WorktreeInfo | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      cur = { path: line.slice('worktree '.length) };
+      list.push(cur);
+    } else if (cur && line.startsWith('HEAD ')) cur.head = line.slice(5);
+    else if (cur && line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
+    else if (cur && line.startsWith('locked')) cur.locked = true;
+    else if (cur && line.startsWith('prunable')) cur.prunable = true;
+  }
+  return list;
+}
