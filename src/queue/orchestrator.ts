@@ -17,6 +17,7 @@ import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
+import { featureTimeLimit } from '../runner/outcome.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
 import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
@@ -125,7 +126,7 @@ function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id
   const feature = opts.plan.byId.get(id)!;
   const spec = opts.agent ?? feature.agent ?? opts.config.agent;
   const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
-  const timeoutMinutes = feature.timeout_minutes ?? opts.config.timeout_minutes;
+  const timeoutMs = featureTimeLimit(feature, opts.config)?.ms;
   return {
     v: 1,
     run_id: runId,
@@ -143,7 +144,7 @@ function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id
     config: JSON.parse(JSON.stringify(opts.config)) as Record<string, unknown>,
     port: block.port,
     port_base: block.base,
-    ...(timeoutMinutes !== undefined ? { timeout_ms: Math.round(timeoutMinutes * 60_000) } : {}),
+    ...(timeoutMs !== undefined ? { timeout_ms: timeoutMs } : {}),
     verify: opts.verify,
   };
 }

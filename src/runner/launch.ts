@@ -11,6 +11,7 @@ import type { AgentRetrying, AgentUsage } from '../log/events.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import { readAttemptOutput } from './attempt-output.js';
 import type { RunContext } from './context.js';
+import { featureTimeLimit } from './outcome.js';
 import type { FeaturePaths } from './preflight.js';
 
 /**
@@ -146,8 +147,7 @@ export async function launchAgent(
   const { opts } = ctx;
   const id = feature.feature_id;
   const { adapter } = ctx.agents.get(id)!;
-  const timeoutMinutes = feature.timeout_minutes ?? opts.config.timeout_minutes;
-  const timeoutMs = timeoutMinutes !== undefined ? Math.round(timeoutMinutes * 60_000) : undefined;
+  const timeoutMs = featureTimeLimit(feature, opts.config)?.ms;
   const maxRetries = feature.retries ?? 0;
   let rateLimitRetries = 0;
   let failureRetries = 0;

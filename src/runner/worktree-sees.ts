@@ -7,11 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
-import { pathGlobMatcher } from '../contracts/owns.js';
 import { gitRaw } from '../git/git.js';
 import { isStatePath } from '../log/paths.js';
-import { readWorktreeInclude } from './worktree.js';
+import { copyPatternNames, readWorktreeInclude } from './worktree.js';
 
 /**
  * `tracked`: committed at the base; `copied`: brought by a copy pattern; `absent`: only in the main
@@ -61,9 +59,5 @@ function copiedIn(root: string, path: string, copy: readonly string[]): boolean 
   } catch {
     // A refused pattern stops the run itself, with its own message.
   }
-  return [...copy, ...include].some((pattern) => {
-    const clean = pattern.replace(/^\.\//, '').replace(/\/$/, '');
-    if (!picomatch.scan(clean).isGlob) return path === clean || path.startsWith(`${clean}/`);
-    return pathGlobMatcher(clean)(path);
-  });
+  return [...copy, ...include].some((pattern) => copyPatternNames(pattern, path));
 }

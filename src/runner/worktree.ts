@@ -158,6 +158,22 @@ export async function copyIntoWorktree(
   return copied;
 }
 
+/** A copy pattern as every reader takes it: `./` and a trailing `/` dropped, and whether it is a glob. */
+function readCopyPattern(pattern: string): { clean: string; scan: ReturnType<typeof picomatch.scan> } {
+  const clean = pattern.replace(/^\.\//, '').replace(/\/$/, '');
+  return { clean, scan: picomatch.scan(clean) };
+}
+
+/**
+ * Whether a copy pattern (the config's or `.worktreeinclude`'s) names `path` (repository-relative, `/`
+ * separated): a plain path that file or anything in that folder, a glob the files it matches.
+ */
+export function copyPatternNames(pattern: string, path: string): boolean {
+  const { clean, scan } = readCopyPattern(pattern);
+  if (!scan.isGlob) return path === clean || path.startsWith(`${clean}/`);
+  return pathGlobMatcher(clean)(path);
+}
+
 /**
  * The sources copy patterns name in the main checkout (relative, sorted; `.baton` never), each proved,
  * with every file it holds, to lie inside the repository: a pattern or a source that resolves outside
@@ -169,8 +185,7 @@ function resolveCopySources(root: string, patterns: readonly string[]): string[]
   const realRoot = realpathSync(root);
   const candidates = new Set<string>();
   for (const pattern of patterns) {
-    const clean = pattern.replace(/^\.\//, '').replace(/\/$/, '');
-    const scan = picomatch.scan(clean);
+    const { clean, scan } = readCopyPattern(pattern);
     if (!scan.isGlob) {
       candidates.add(clean);
       continue;
