@@ -1,20 +1,12 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { BatonEvent } from '../../src/log/events.js';
-import { readLog } from '../../src/log/read.js';
+import { describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { events, tempRepos } from './repo-rig.js';
 
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-function events(repo: TempRepo): BatonEvent[] {
-  return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
-}
+const { kept } = tempRepos();
 
 /**
  * A repository whose `claude` is a fake Claude Code: `script` is the shell body run after it answered
@@ -29,8 +21,8 @@ function repoWithFakeClaude(
     'README.md': '# app\n',
     ...contractFiles([{ id: 'hello', agent: 'claude', owns: ['src/hello/**'], ...contract }]),
   });
-  repos.push(repo);
-  const fake = join(repo.root, '..', `fake-claude-${repos.length}.sh`);
+  kept(repo);
+  const fake = join(repo.root, '..', 'fake-claude.sh');
   writeFileSync(
     fake,
     `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "2.1.197 (Claude Code)"; exit 0; fi\ncat > /dev/null\n${script}\n`,
@@ -147,7 +139,7 @@ describe('an agent that prints more than a string can hold', () => {
         { id: 'hello', agent: { command: `mkdir -p src/hello && echo hi > src/hello/x && ${GROW_LOG}` } },
       ]),
     });
-    repos.push(repo);
+    kept(repo);
     const r = await runBaton(['run'], { cwd: repo.root });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

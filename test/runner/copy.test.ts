@@ -1,21 +1,12 @@
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyIntoWorktree } from '../../src/runner/worktree.js';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles, type TestContract } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import type { TempRepo } from '../rig/repo.js';
+import { tempRepos } from './repo-rig.js';
 
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-function repoWith(contracts: TestContract[], extra: Record<string, string> = {}): TempRepo {
-  const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(contracts), ...extra });
-  repos.push(repo);
-  return repo;
-}
+const { repoWith } = tempRepos();
 
 /** A fresh, empty folder beside the repository, standing for a worktree. */
 function emptyWorktree(repo: TempRepo, name = 'wt'): string {

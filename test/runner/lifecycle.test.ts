@@ -1,30 +1,14 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentAdapter } from '../../src/agents/adapter.js';
 import { resolveAdapter } from '../../src/agents/registry.js';
-import type { BatonEvent } from '../../src/log/events.js';
-import { readLog } from '../../src/log/read.js';
 import { createLogSink } from '../../src/log/sink.js';
 import { loadProject } from '../../src/project.js';
 import { runFeatures } from '../../src/runner/run.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { contractFiles, type TestContract } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { events, tempRepos } from './repo-rig.js';
 
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-function repoWith(contracts: TestContract[]): TempRepo {
-  const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(contracts) });
-  repos.push(repo);
-  return repo;
-}
-
-function events(repo: TempRepo): BatonEvent[] {
-  return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
-}
+const { repoWith } = tempRepos();
 
 const writer = (id: string) => ({
   command: `mkdir -p src/${id} && echo "$BATON_FEATURE_ID" > src/${id}/index.txt`,

@@ -1,27 +1,11 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { BatonEvent } from '../../src/log/events.js';
-import { readLog } from '../../src/log/read.js';
+import { describe, expect, it } from 'vitest';
 import { decideOutcome } from '../../src/runner/outcome.js';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles, type TestContract } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import type { TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
+import { events, tempRepos } from './repo-rig.js';
 
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-function repoWith(contracts: TestContract[], extra: Record<string, string> = {}): TempRepo {
-  const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(contracts), ...extra });
-  repos.push(repo);
-  return repo;
-}
-
-function events(repo: TempRepo): BatonEvent[] {
-  return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
-}
+const { repoWith } = tempRepos();
 
 function endReason(repo: TempRepo, id: string): string {
   const ended = events(repo)

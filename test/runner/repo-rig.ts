@@ -1,0 +1,32 @@
+/** The repositories a runner test file makes (removed after each test), and the events a run logged. */
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
+import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+/** Call at a test file's top level: `repoWith` makes a repository that is removed after each test. */
+export function tempRepos(): {
+  repoWith(contracts: TestContract[], extra?: Record<string, string>): TempRepo;
+  kept(repo: TempRepo): TempRepo;
+} {
+  const repos: TempRepo[] = [];
+  afterEach(() => {
+    for (const r of repos.splice(0)) r.cleanup();
+  });
+  const kept = (repo: TempRepo) => {
+    repos.push(repo);
+    return repo;
+  };
+  return {
+    kept,
+    repoWith: (contracts, extra = {}) =>
+      kept(makeRepo({ 'README.md': '# app\n', ...contractFiles(contracts), ...extra })),
+  };
+}
+
+/** Baton's events in the repository's log, in order. */
+export function events(repo: TempRepo): BatonEvent[] {
+  return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+}
