@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
 import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
+import { isPortFree } from '../../src/ports.js';
 import { runCommandEndTasks } from '../../src/process/at-command-end.js';
 import { groupAlive } from '../../src/process/supervise.js';
 import { runBaton } from '../rig/cli.js';
@@ -138,13 +139,19 @@ describe('run checks', () => {
   });
 
   it("stops at once a leftover that listens on a port of the feature's block, saying which", async () => {
-    const server = `require('net').createServer().listen(Number(process.env.BATON_PORT_BASE) + 3, '127.0.0.1', () => console.log('up'))`;
+    // A port of the block nothing else (another test file running meanwhile) listens on; the exact
+    // marker, since a failed listen's stack trace says `setupListenHandle`.
+    let port = 41231;
+    while (port < 41239 && !(await isPortFree(port))) port++;
+    const server = `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('listening-ready'))`;
     const { event } = await verifyRun(
-      `setsid ${JSON.stringify(process.execPath)} -e "${server}" > ../leftover.out 2>&1 </dev/null & echo "daemon $!"; for i in $(seq 50); do grep -q up ../leftover.out 2>/dev/null && break; sleep 0.1; done`,
+      `setsid ${JSON.stringify(process.execPath)} -e "${server}" > ../leftover.out 2>&1 </dev/null & echo "daemon $!"; for i in $(seq 50); do grep -qx listening-ready ../leftover.out 2>/dev/null && break; sleep 0.1; done; grep -qx listening-ready ../leftover.out`,
     );
     expect(event.type, event.message).toBe('check.passed');
     expect(event.message).toMatch(
-      /; it left 1 process running, stopped by Baton at once \(one listened on port 41233, the feature's\): .*node/,
+      new RegExp(
+        `; it left 1 process running, stopped by Baton at once \\(one listened on port ${port}, the feature's\\): .*node`,
+      ),
     );
     const pid = Number(/daemon (\d+)/.exec(event.measured?.output_tail ?? '')?.[1]);
     // Gone before the command ends: nothing left for its end.
