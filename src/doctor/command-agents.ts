@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { newWorktreeHas, type WorktreeSource } from '../runner/worktree-sees.js';
 import { someOf } from '../text/some-of.js';
@@ -98,10 +99,18 @@ export async function checkCommandAgents(
       }
       const relativePath = relativeFind(found, root);
       if (relativePath === undefined) return check('agent command', 'ok', `${shown}: ${found}${usedBy}`);
-      const has = await newWorktreeHas(root, relativePath, worktree);
+      const has = await newWorktreeHas(root, relativePath, worktree, true);
       if (has === 'tracked' || has === 'copied') {
         const how = has === 'tracked' ? 'committed' : 'copied in by `copy` or .worktreeinclude';
         return check('agent command', 'ok', `${shown}: ${relativePath} (${how}: in every worktree)${usedBy}`);
+      }
+      if (has === 'not-executable') {
+        return check(
+          'agent command',
+          missing,
+          `${shown}: ${relativePath} is committed without its executable bit, so the worktree's copy cannot be run (exit 126)${usedBy}`,
+          `Commit it executable: git update-index --chmod=+x ${printableArg(relativePath)} && git commit -m 'make the agent executable'`,
+        );
       }
       const why =
         has === 'outside' ? 'it leads out of the repository' : 'it is not committed (untracked or ignored)';

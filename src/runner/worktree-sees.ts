@@ -14,9 +14,9 @@ import { copyPatternNames, readWorktreeInclude } from './worktree.js';
 /**
  * `tracked`: committed at the base; `copied`: brought by a copy pattern; `absent`: only in the main
  * checkout, if anywhere; `outside`: the path leads out of the repository (it names another place from
- * a worktree).
+ * a worktree); `not-executable`: committed, but without the executable bit a program needs (asked for).
  */
-export type WorktreeHas = 'tracked' | 'copied' | 'absent' | 'outside';
+export type WorktreeHas = 'tracked' | 'copied' | 'absent' | 'outside' | 'not-executable';
 
 /** What the run's worktrees are made from: the base (HEAD when unset) and the config's `copy`. */
 export interface WorktreeSource {
@@ -29,22 +29,27 @@ export async function newWorktreeHas(
   root: string,
   path: string,
   source: WorktreeSource,
+  asProgram = false,
 ): Promise<WorktreeHas> {
   const rel = relative(root, resolve(root, path));
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return 'outside';
   const posix = rel.split(sep).join('/');
-  if (await trackedAt(root, source.base ?? 'HEAD', posix)) return 'tracked';
+  const mode = await trackedModeAt(root, source.base ?? 'HEAD', posix);
+  // git records 100755 for an executable file and 120000 for a link (its target decides).
+  if (mode !== undefined) return asProgram && mode === '100644' ? 'not-executable' : 'tracked';
   return existsSync(join(root, rel)) && copiedIn(root, posix, source.copy) ? 'copied' : 'absent';
 }
 
-/** Whether `path` is a file (or a link) in the tree of `ref`. */
-async function trackedAt(root: string, ref: string, path: string): Promise<boolean> {
+/** The mode of `path` when it is a file (or a link) in the tree of `ref`, else undefined. */
+async function trackedModeAt(root: string, ref: string, path: string): Promise<string | undefined> {
   const r = await gitRaw(root, ['ls-tree', '-z', ref, '--', path]).catch(() => undefined);
-  if (r?.exitCode !== 0) return false;
-  return r.stdout.split('\0').some((entry) => {
+  if (r?.exitCode !== 0) return undefined;
+  for (const entry of r.stdout.split('\0')) {
     const [meta, name] = entry.split('\t');
-    return name === path && meta?.split(' ')[1] === 'blob';
-  });
+    const [mode, kind] = meta?.split(' ') ?? [];
+    if (name === path && kind === 'blob') return mode;
+  }
+  return undefined;
 }
 
 /**

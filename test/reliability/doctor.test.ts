@@ -182,6 +182,24 @@ describe('baton doctor', () => {
     );
   });
 
+  it('fails a command agent committed without its executable bit (made executable only in the main checkout)', async () => {
+    repo = makeRepo({
+      'tools/run.sh': '#!/bin/sh\nexit 0\n',
+      ...contractFiles([{ id: 'a', agent: { command: './tools/run.sh' } }]),
+    });
+    // `chmod +x` after the commit, never committed: worktrees get the file as git has it, 100644.
+    chmodSync(join(repo.root, 'tools/run.sh'), 0o755);
+    repo.git('config', 'core.fileMode', 'false');
+    const r = await runBaton(['doctor', '--json'], { cwd: repo.root });
+    const command = (JSON.parse(r.stdout) as { checks: DoctorCheck[] }).checks.find(
+      (c) => c.name === 'agent command',
+    );
+    expect(r.code).toBe(1);
+    expect(command?.status).toBe('fail');
+    expect(command?.detail).toContain('./tools/run.sh is committed without its executable bit');
+    expect(command?.hint).toContain('git update-index --chmod=+x ./tools/run.sh');
+  });
+
   it('warns about a dirty main checkout with the rule and the fix of `baton run`', async () => {
     repo = demoProject(['a']);
     repo.write({ 'notes.txt': 'not committed\n' });
