@@ -87,7 +87,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'setup.started':
       return `${e.feature_id}: setup running: ${e.command}${e.timeout_ms !== undefined ? ` (limit ${formatDuration(e.timeout_ms)})` : ''}`;
     case 'setup.ended':
-      return `${e.feature_id}: setup ${e.reason ?? `exited ${e.exit_code}`} after ${formatDuration(e.duration_ms)}${e.files.length ? `; committed apart from the agent's work, ${e.files.length} file(s) it changed: ${e.files.join(', ')}` : ''}`;
+      return `${e.feature_id}: setup ${e.reason ? `ended after ${formatDuration(e.duration_ms)}: ${e.reason}` : `exited ${e.exit_code} after ${formatDuration(e.duration_ms)}`}${e.files.length ? `; ${e.files.length} file(s) it changed that git does not ignore, committed with the agent's work: ${e.files.join(', ')}` : ''}`;
     case 'agent.exited':
       return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${e.files.length} file(s) changed`;
     case 'agent.retrying':

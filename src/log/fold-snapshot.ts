@@ -19,7 +19,7 @@ import type { BatonState } from './state.js';
  * prefix, checked whenever the log was written since; 7: an open run keeps the queue it was started
  * on) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 7;
+export const FOLD_SNAPSHOT_VERSION = 8;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

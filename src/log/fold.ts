@@ -246,6 +246,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       const f = feat ?? feature(state, ev.feature_id);
       f.worktree = ev.path;
       f.branch = ev.branch;
+      // Taken up for a new agent session, not to check a finished agent's commit again.
+      f.agent_superseded = ev.agent_finished === undefined ? true : undefined;
       return;
     }
     case 'setup.started': {
@@ -277,6 +279,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.exit_code = undefined;
       f.signal = undefined;
       f.agent_interrupted = undefined;
+      f.agent_superseded = undefined;
       f.reason = undefined;
       f.usage = undefined;
       f.checks = {};
@@ -288,6 +291,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.exit_code = ev.exit_code;
       f.signal = ev.signal;
       f.agent_interrupted = ev.interrupted;
+      f.agent_superseded = undefined;
       f.duration_ms = ev.duration_ms;
       if (ev.commit) f.commit = ev.commit;
       f.files = [...ev.files];

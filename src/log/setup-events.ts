@@ -16,7 +16,7 @@ export const SETUP_EVENT_MAKERS = {
       /** The time limit setup runs under (the feature's `timeout_minutes`), when one is set. */
       timeout_ms: z.optional(z.number()),
     }),
-  /** The `setup` command ended; the files it changed are committed apart, before the agent's work. */
+  /** The `setup` command ended; the files it changed are left in the worktree, the feature's work with the agent's. */
   'setup.ended': () =>
     z.object({
       ...base,
@@ -24,9 +24,8 @@ export const SETUP_EVENT_MAKERS = {
       feature_id: id,
       exit_code: z.nullable(z.number()),
       duration_ms: z.number(),
-      /** Files setup changed that git does not ignore, committed as setup's own commit. */
+      /** Files setup changed that git does not ignore (committed with the agent's work, judged by `owns`). */
       files: strings,
-      commit: z.optional(z.string()),
       timed_out: z.optional(z.boolean()),
       /** Why setup failed, in words. */
       reason: z.optional(z.string()),

@@ -73,6 +73,12 @@ export interface FeatureState {
   /** Set when the last `agent.exited` says the agent was stopped before it ended on its own. */
   agent_interrupted?: true | undefined;
   /**
+   * Set when a later run took the feature's worktree up again for a new agent session (a
+   * `worktree.created` that does not carry on with that exit): the last `agent.exited` no longer says
+   * what the branch holds, so a resume never re-checks it in place of running the agent.
+   */
+  agent_superseded?: true | undefined;
+  /**
    * The commit the feature's status describes: the run's commit after the agent, the winner's with
    * best-of-N, or the commit a later `baton verify` checked.
    */

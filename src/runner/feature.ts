@@ -132,8 +132,6 @@ async function readyForAgent(
   // A re-attached agent is already at work in its worktree: its setup ran before the orchestrator died.
   const setup = ctx.adopted.has(id) ? prepared : await runSetup(ctx, feature, { p, env, owned, prepared });
   if ('status' in setup) return setup;
-  // Setup's changes are a commit of their own: the agent's work is measured from after it.
-  facts.forkPoint = setup.forkPoint;
   if (opts.signal.aborted) return stoppedBeforeAgent(opts.signal);
   return { prepared: setup, env, featureFromMs };
 }

@@ -8,8 +8,7 @@ import {
   forkPointOf,
   mergeDependencies,
 } from '../git/feature-branch.js';
-import { branchExists, commonGitDir, git } from '../git/git.js';
-import { commitOnBranch } from '../git/sequence.js';
+import { branchExists, git, statusEntries } from '../git/git.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import {
@@ -178,9 +177,11 @@ export interface SetupInput {
 /**
  * Runs the config's `setup` command in the new worktree, under the feature's time limit
  * (`timeout_minutes`), between `setup.started` and `setup.ended` (so `baton status` shows it running).
- * What it changes that git does not ignore (a rewritten lockfile) is committed apart, as setup's own
- * commit, and the agent's work is measured from there: it is never the agent's, never counted against
- * `owns`. Returns where the feature stands after it, or a result when it failed, timed out or was
+ * What it changes that git does not ignore (a rewritten lockfile) is said in `setup.ended` and the
+ * run's output, and is left in the worktree: it is committed with the feature's work and `owns`
+ * judges it, as before. Committing it apart would pass anything in the worktree by then (a resumed
+ * agent's work, a copied `.env`, a port written per worktree) as setup's, past `owns` and into
+ * integration. Returns the feature as prepared, or a result when setup failed, timed out or was
  * interrupted.
  */
 export async function runSetup(
@@ -198,6 +199,8 @@ export async function runSetup(
     command,
     ...(limit ? { timeout_ms: limit.ms } : {}),
   });
+  // What was already changed (a resumed worktree, files `copy` brought) is not setup's to report.
+  const before = new Set((await statusEntries(p.worktree)).map((e) => e.path));
   const setup = spawnSupervised(command, {
     cwd: p.worktree,
     env,
@@ -207,6 +210,8 @@ export async function runSetup(
   });
   owned.add(setup);
   ctx.running.add(setup);
+  // A Ctrl-C that came while setup was being started found it not yet among the running.
+  if (ctx.opts.signal.aborted) void setup.stop('interrupt');
   const exit = await setup.exited;
   ctx.running.delete(setup);
   owned.delete(setup);
@@ -222,24 +227,9 @@ export async function runSetup(
     });
     return failure;
   }
-  const done = await commitOnBranch(
-    p.worktree,
-    `Setup: ${command}\n\nBaton: what the setup command changed in feature ${id}'s worktree, run ${ctx.runId}; kept apart from the agent's work`,
-    prepared.forkPoint,
-    { ref: `refs/heads/${p.branch}`, base: prepared.base, commonDir: await commonGitDir(ctx.opts.root) },
-  );
-  if (!done) {
-    const reason = `setup command "${command}" moved the worktree off ${p.branch}; its agent was not started`;
-    ctx.sink.emit({ ...ended, duration_ms: Math.round(exit.durationMs), files: [], reason });
-    return { status: 'failed', reason };
-  }
-  ctx.sink.emit({
-    ...ended,
-    duration_ms: Math.round(exit.durationMs),
-    files: done.files,
-    ...(done.commit ? { commit: done.commit } : {}),
-  });
-  return { forkPoint: done.head, base: prepared.base };
+  const changed = (await statusEntries(p.worktree)).map((e) => e.path).filter((f) => !before.has(f));
+  ctx.sink.emit({ ...ended, duration_ms: Math.round(exit.durationMs), files: changed });
+  return prepared;
 }
 
 /** How a setup that did not succeed ends the feature: interrupted, timed out (with its limit) or failed. */

@@ -150,7 +150,8 @@ const CHECKS_CUT_SHORT = new Set(['verifying', 'interrupted']);
 export function finishedAgents(state: BatonState): Map<string, FinishedAgent> {
   const out = new Map<string, FinishedAgent>();
   for (const f of Object.values(state.features)) {
-    if (!CHECKS_CUT_SHORT.has(f.status) || f.exit_code !== 0 || f.agent_interrupted) continue;
+    if (!CHECKS_CUT_SHORT.has(f.status) || f.exit_code !== 0 || f.agent_interrupted || f.agent_superseded)
+      continue;
     if (f.commit === undefined || f.files.length === 0) continue;
     out.set(f.feature_id, { commit: f.commit, files: [...f.files] });
   }

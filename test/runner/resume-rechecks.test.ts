@@ -2,7 +2,7 @@
  * A feature whose agent finished, its work committed, and whose checks were cut short (Ctrl-C): a
  * resume checks it again without another agent session; an agent that was itself stopped runs again.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
@@ -64,5 +64,51 @@ describe('resume after Ctrl-C during the checks', () => {
     expect(sessionsIn(sessions)).toBe(1);
     expect(repo.git('rev-parse', 'baton/a')).toBe(commit);
     expect(existsSync(go)).toBe(true);
+  });
+});
+
+describe('resume after a resume stopped before its agent started', () => {
+  it('runs the agent again for a feature whose checks had failed: that earlier exit no longer stands', async () => {
+    const repo = makeRepo({ 'README.md': '# app\n' });
+    repos.push(repo);
+    const dir = join(repo.root, '..');
+    const [sessions, word, slow] = ['sessions', 'word', 'slow'].map((f) => join(dir, f)) as [
+      string,
+      string,
+      string,
+    ];
+    repo.write({
+      'baton.config.json': JSON.stringify({ setup: `if [ -f ${slow} ]; then sleep 4; fi` }),
+      ...contractFiles([
+        {
+          id: 'a',
+          agent: { command: `echo x >> ${sessions}; mkdir -p src/a && cat ${word} > src/a/x.txt` },
+          criteria: [{ id: 'ok', text: 'says OK', run: 'grep -q OK src/a/x.txt' }],
+        },
+      ]),
+    });
+    repo.git('add', '-A');
+    repo.git('commit', '-qm', 'contract');
+    repo.write({ '../word': 'C\n' });
+    expect((await runBaton(['run'], { cwd: repo.root })).stdout).toContain('a: failed-checks');
+    // A resume stopped during setup: it took the worktree up again, and no agent ran.
+    repo.write({ '../slow': '' });
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const stopped = await runBaton(['run', '--resume'], {
+      cwd: repo.root,
+      interrupt: (fire) => {
+        // The first run's setup started too: this one's is the second.
+        const setups = () => readLog(log).events.filter((e) => e.type === 'setup.started').length;
+        void until(() => setups() >= 2, 10_000).then(() => fire());
+      },
+    });
+    expect(stopped.stdout).toContain('a: interrupted');
+    expect(sessionsIn(sessions)).toBe(1);
+    repo.write({ '../word': 'OK\n' });
+    rmSync(slow);
+    const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
+    expect(resumed.stdout).not.toContain('only its checks run again');
+    expect(sessionsIn(sessions)).toBe(2);
+    expect(resumed.stdout).toContain('a: complete');
   });
 });

@@ -45,7 +45,7 @@ describe('timeouts say their limit and where it was set', () => {
 });
 
 describe('setup', () => {
-  it("commits what setup changes apart, before the agent: the agent's files and its owns check start after it", async () => {
+  it("says what setup changed that git does not ignore, and leaves it to owns: no copied file or resumed work passes as setup's", async () => {
     const repo = repoWith(
       [
         {
@@ -55,25 +55,26 @@ describe('setup', () => {
         },
       ],
       {
-        'baton.config.json': JSON.stringify({ setup: 'echo "lock $BATON_FEATURE_ID" > package-lock.json' }),
+        'baton.config.json': JSON.stringify({
+          setup: 'echo "lock $BATON_FEATURE_ID" > package-lock.json',
+          copy: ['.env'],
+        }),
         'package-lock.json': '{}\n',
+        '.gitignore': '.baton/\n',
       },
     );
-    const r = await runBaton(['run'], { cwd: repo.root });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/f-a: setup exited 0 after .*1 file\(s\) it changed: package-lock\.json/);
-    const log = events(repo);
-    const ended = log.find((e) => e.type === 'setup.ended');
+    // Copied in before setup runs, untracked and not ignored: never reported as setup's.
+    repo.write({ '.env': 'SECRET=1\n' });
+    const r = await runBaton(['run', '--base', 'HEAD'], { cwd: repo.root });
+    expect(r.stdout).toMatch(
+      /f-a: setup exited 0 after .*; 1 file\(s\) it changed that git does not ignore, committed with the agent's work: package-lock\.json$/m,
+    );
+    const ended = events(repo).find((e) => e.type === 'setup.ended');
     expect(ended && 'files' in ended ? ended.files : []).toEqual(['package-lock.json']);
-    const exited = log.find((e) => e.type === 'agent.exited');
-    expect(exited && 'files' in exited ? exited.files : []).toEqual(['src/f-a/a.txt']);
-    // Two commits on the branch: setup's own, then the agent's.
-    expect(repo.git('log', '--format=%s', 'main..baton/f-a').split('\n')).toEqual([
-      'Feature f-a',
-      expect.stringMatching(/^Setup: echo/),
-    ]);
-    expect(endReason(repo, 'f-a')).toBe('');
+    // One commit, the feature's: owns judges all of it, the lockfile and the copied file included.
+    expect(repo.git('log', '--format=%s', 'main..baton/f-a').split('\n')).toEqual(['Feature f-a']);
+    expect(r.stdout).toMatch(/f-a: failed-checks — owns: changed outside owns: .*package-lock\.json/);
+    expect(r.stdout).toContain('.env');
   });
 
   it('stops a setup past the feature time limit, says why, and status shows setup while it runs', async () => {
