@@ -38,6 +38,7 @@ export function withWinnerScans(
       exits: winner?.exits ?? [],
       attempts: winner?.attempts ?? [],
       endedAt: own?.endedAt ?? null,
+      keptFrom: winner?.keptFrom ?? 0,
     });
   }
   return out;

@@ -19,6 +19,8 @@ export interface FeatureScan {
   /** Launches and exits in log order, each exit closing the launch before it (one without a launch stands alone). */
   attempts: ScanAttempt[];
   endedAt: number | null;
+  /** The first exit whose work the branch still holds: a `--restart` dropped the commits of those before. */
+  keptFrom: number;
 }
 
 /** One launch of a feature's agent and the exit that closed it, as far as the log recorded either. */
@@ -44,7 +46,7 @@ export function scanFeatures(events: readonly LogEvent[]): Map<string, FeatureSc
   const scan = (id: string) => {
     let s = scans.get(id);
     if (!s) {
-      s = { starts: [], launches: 0, worked: false, exits: [], attempts: [], endedAt: null };
+      s = { starts: [], launches: 0, worked: false, exits: [], attempts: [], endedAt: null, keptFrom: 0 };
       scans.set(id, s);
     }
     return s;
@@ -92,7 +94,11 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'feature.ended':
       scan(ev.feature_id).endedAt = t;
       break;
-    case 'worktree.created':
+    case 'worktree.created': {
+      const s = scan(ev.feature_id);
+      if (ev.restarted) s.keptFrom = s.exits.length;
+      break;
+    }
     case 'setup.started':
     case 'setup.ended':
     case 'feature.escaped':
@@ -258,7 +264,8 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
       `${id}: agent time unknown (${TERMINAL_STATUSES.has(status) ? 'no agent.exited event recorded its duration' : 'started and never recorded an end'}).`,
     );
   }
-  const files = [...new Set(exits.flatMap((e) => e.files))];
+  // What the branch holds: the files of the exits since the last `--restart` (it dropped the others' commits).
+  const files = [...new Set(exits.slice(scan?.keptFrom ?? 0).flatMap((e) => e.files))];
   const firstStart = scan ? (extent(scan.starts)?.min ?? null) : null;
   const lastExit = exits.length > 0 ? timeOf(exits.at(-1)!) : null;
   const exitedLast = (scan?.attempts.at(-1)?.exit ?? null) !== null;

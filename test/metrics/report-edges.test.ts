@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
 import { computeReport } from '../../src/metrics/report.js';
-import { ev, featureEvents, runEnded, runStarted } from './log-builder.js';
+import { contract, ev, featureEvents, handPlan, runEnded, runStarted } from './log-builder.js';
 
 describe('computeReport: the diagnosis in plain words', () => {
   it.each([
@@ -94,5 +94,43 @@ describe('computeReport: a run none of whose features completed', () => {
     });
     expect(r.unknowns.join('\n')).toContain('No feature of the run completed');
     expect(r.headline.speedup).toBeNull();
+  });
+});
+
+describe('computeReport: a feature started over with --restart', () => {
+  it('counts the files its branch holds, not those of the attempt the restart dropped', () => {
+    const plan = handPlan({
+      contracts: [contract('b', { owns: ['src/b/**'] })],
+      waves: [['b']],
+      critical: { feature_ids: ['b'], minutes: 0 },
+    });
+    const resumed = { ...runStarted(20, 'r2', ['b']), resume: true } as LogEvent;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['b']),
+      ...featureEvents({
+        id: 'b',
+        runId: 'r1',
+        start: 0,
+        exit: 5,
+        files: ['src/b/index.js', 'package.json'],
+        status: 'failed-checks',
+      }),
+      runEnded(6, 'r1', 1),
+      resumed,
+      ev(20, {
+        type: 'worktree.created',
+        run_id: 'r2',
+        feature_id: 'b',
+        path: '/tmp/wt/b',
+        branch: 'baton/b',
+        base_commit: '0'.repeat(40),
+        reused: true,
+        restarted: true,
+      }),
+      ...featureEvents({ id: 'b', runId: 'r2', start: 20, exit: 25, files: ['src/b/index.js'] }),
+      runEnded(26, 'r2', 0),
+    ];
+    const b = computeReport({ events, plan }).features.find((f) => f.feature_id === 'b');
+    expect(b).toMatchObject({ files_changed: ['src/b/index.js'], outside_owns: [] });
   });
 });
