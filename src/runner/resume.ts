@@ -341,7 +341,7 @@ export function resumeNotes(e: object): string[] {
     );
   } else if (r.kept_commits) {
     notes.push(
-      `keeps ${r.kept_commits} commit(s) from the dead run; the agent continues from them (--restart <id> starts over)`,
+      `keeps ${r.kept_commits} commit(s) from the earlier run: the agent continues from them and the checks (owns included) judge them too; --restart <id> starts over without them`,
     );
   }
   return notes;

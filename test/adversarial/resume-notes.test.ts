@@ -31,7 +31,7 @@ describe('--resume says what it found', () => {
       restart: false,
     });
     expect(kept).toEqual({ kept_commits: 2 });
-    expect(resumeNotes(kept).join('\n')).toContain('keeps 2 commit(s) from the dead run');
+    expect(resumeNotes(kept).join('\n')).toContain('keeps 2 commit(s) from the earlier run');
     const restarted = await inspectResumedBranch(wt, {
       unitId: 'feature-001-a',
       branch: 'baton/feature-001-a',
@@ -99,7 +99,7 @@ describe('--resume says what it found', () => {
         '  stopped orphaned agent of c\\x1b[2J (group 4242)\n' +
         '  left group 1 of d alone: no\\nproof\n',
       'c: worktree /tmp/wt\\nforged: line on baton/c (reused)\n' +
-        '  keeps 2 commit(s) from the dead run; the agent continues from them (--restart <id> starts over)\n',
+        '  keeps 2 commit(s) from the earlier run: the agent continues from them and the checks (owns included) judge them too; --restart <id> starts over without them\n',
     ]);
     // What the live table prints above itself on a terminal: the same lines, escaped the same way.
     expect(describeEvent(started, palette(false))).toBe(written[0]?.slice(0, -1));

@@ -173,7 +173,7 @@ describe('a folder where a feature’s worktree goes', () => {
     rmSync(worktreeOf(repo, 'a'), { recursive: true, force: true });
     repo.commit('fix a', { 'specs/a/contract.md': contractText(feature('a', 'OK')) });
     const r = await runBaton(['run', '--resume', 'a'], { cwd: repo.root });
-    expect(r.stdout).toMatch(/keeps 1 commit\(s\) from the dead run/);
+    expect(r.stdout).toMatch(/keeps 1 commit\(s\) from the earlier run/);
     expect(r.code).toBe(0);
     expect(existsSync(join(worktreeOf(repo, 'a'), 'src', 'a', 'x.txt'))).toBe(true);
   });

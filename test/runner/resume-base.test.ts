@@ -68,7 +68,7 @@ describe('baton run --resume after commits on the main branch', () => {
     // Baton's own line break, not an escaped one: the note is a line of its own, indented.
     expect(r.stdout).not.toContain('\\n');
     expect(r.stdout).toMatch(
-      /^a: worktree .* on baton\/a \(reused\)\n {2}keeps 1 commit\(s\) from the dead run;/m,
+      /^a: worktree .* on baton\/a \(reused\)\n {2}keeps 1 commit\(s\) from the earlier run:/m,
     );
   });
 
