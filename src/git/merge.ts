@@ -1,5 +1,6 @@
 import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
@@ -140,7 +141,7 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
       'integrate/into-diverged',
       `cannot fast-forward ${branch}: its tip ${from.slice(0, 10)} is not in the integration result ${commit.slice(0, 10)}`,
       {
-        hint: `${branch} has commits the integration does not contain. Integrate again from its current tip (base: ${branch}); Baton never forces a branch.`,
+        hint: `${branch} has commits the integration does not contain: integrate again from its current tip with \`baton integrate --fresh --into ${branch}\`; Baton never forces a branch.`,
       },
     );
   }
@@ -157,7 +158,9 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
         .slice(0, 5)
         .map((e) => e.path)
         .join(', ')}${dirty.length > 5 ? ', …' : ''})`,
-      { hint: `Commit or stash them, then run: git -C ${checkout.path} merge --ff-only ${commit}` },
+      {
+        hint: `Stash them (git -C ${printableArg(checkout.path)} stash), then run: git -C ${printableArg(checkout.path)} merge --ff-only ${commit}; if you commit them instead, ${branch} is no longer behind the integration: run \`baton integrate --fresh --into ${branch}\`.`,
+      },
     );
   }
   // git replaces an ignored file the result adds without a word (a secret, Baton's own log): refused

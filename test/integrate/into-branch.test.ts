@@ -109,6 +109,10 @@ describe('integrate --continue --into', () => {
 
     const refused = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
     expect(refused.stdout + refused.stderr).toContain('uncommitted changes (README.md)');
+    // Committing them instead of stashing leaves main ahead of the integration: the hint says what then.
+    expect(refused.stdout + refused.stderr).toContain('Stash them (git -C ');
+    expect(refused.stdout + refused.stderr).toContain('if you commit them instead');
+    expect(refused.stdout + refused.stderr).toContain('baton integrate --fresh --into main');
     expect(repo.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('src/a/a.txt');
 
     // Without --into there is nothing to go on with, and the refusal says what would be.
