@@ -166,6 +166,20 @@ export function dirtyCheckoutRefusal(status: readonly StatusEntry[]): UserError 
   return dirty.length > 0 ? dirtyCheckoutError(dirty) : undefined;
 }
 
+/**
+ * A resume goes on whatever the main checkout holds (the dead run's branches are what it continues),
+ * but says what no branch will get: uncommitted changes, an edited contract included.
+ */
+async function warnDirtyOnResume(opts: RunOptions): Promise<void> {
+  const dirty = (await statusEntries(opts.root)).filter(outsideStateDir);
+  if (dirty.length === 0) return;
+  const shown = dirty.slice(0, 5).map((e) => e.path);
+  if (dirty.length > 5) shown.push(`… and ${dirty.length - 5} more`);
+  opts.onWarning?.(
+    `the main checkout has uncommitted changes (${shown.join(', ')}): a resume goes on, but no feature branch gets them, and worktrees keep the committed contracts; commit them first for the agents to see them`,
+  );
+}
+
 /** The refs, the worktrees and (when it matters) the main checkout's status, from one shell. */
 export async function lookBeforeRun(opts: RunOptions): Promise<RunStartLook> {
   const steps: GitStep[] = [{ args: SNAPSHOT_REFS_ARGS }, { args: WORKTREE_LIST_ARGS }];
@@ -218,7 +232,7 @@ export async function preflight(
     checkout = known?.status ?? (await statusEntries(opts.root));
     const refusal = dirtyCheckoutRefusal(checkout);
     if (refusal) throw refusal;
-  }
+  } else if (opts.resume && !opts.base && !opts.config.base) await warnDirtyOnResume(opts);
   await checkFeatureFolders(opts, pathsOf, ids, known);
   return { baseCommit, base, ...(checkout ? { checkout } : {}) };
 }

@@ -140,6 +140,16 @@ describe('baton run', () => {
     expect(existsSync(join(repo.root, '..', 'repo.baton-worktrees', 'one'))).toBe(false);
   });
 
+  it('warns, on a resume, of uncommitted changes no branch will get (a fresh run refuses them)', async () => {
+    const repo = repoWith([{ id: 'one', agent: { command: 'exit 3' } }]);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(1);
+    repo.write({ 'README.md': '# changed\n' });
+    const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
+    expect(resumed.stderr).toContain(
+      'warning: the main checkout has uncommitted changes (README.md): a resume goes on, but no feature branch gets them',
+    );
+  });
+
   it('names every existing branch at once, with one command that resumes them all', async () => {
     const repo = repoWith([
       { id: 'one', agent: writer('one') },
