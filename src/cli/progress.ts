@@ -77,7 +77,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
   switch (e.type) {
     case 'run.started':
       // A queued run's features run as many at once as its workers' -j allow, not `concurrency`.
-      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}, ${e.queue ? `as jobs on ${escapeControl(e.queue.url)} (each worker runs its own -j)` : `${e.concurrency} at a time`}, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
+      return `run ${e.run_id}: ${e.feature_ids.length} feature${e.feature_ids.length === 1 ? '' : 's'}${e.kept?.length ? ` (${e.kept.length} complete in an earlier run, kept: ${e.kept.join(', ')})` : ''}, ${e.queue ? `as jobs on ${escapeControl(e.queue.url)} (each worker runs its own -j)` : `${e.concurrency} at a time`}, ${e.mode}, base ${e.base} (${e.base_commit.slice(0, 8)})`;
     case 'run.ended':
       return `run ${e.outcome} in ${formatDuration(e.duration_ms)}${e.resumed ? ' (since the resume)' : ''}`;
     case 'feature.started':

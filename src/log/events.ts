@@ -57,6 +57,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       mode: z.enum(['contract-first', 'wait-for-deps']),
       pid: z.number(),
       resume: z.optional(z.boolean()),
+      /** On a resume: the features complete in an earlier run, kept as they are (not run again). */
+      kept: z.optional(strings),
       /** Agent process groups of a dead orchestrator that this resumed run stopped first. */
       stopped_orphans: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
       /** Process groups the log named but Baton could not prove were that run's: left alone, with why. */

@@ -311,6 +311,7 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     mode: opts.waitForDeps ? 'wait-for-deps' : 'contract-first',
     pid: process.pid,
     ...(opts.resume ? { resume: true } : {}),
+    ...(keptComplete(opts, o.found).length > 0 ? { kept: keptComplete(opts, o.found) } : {}),
     ...(ctx.bestOfN.size > 0
       ? { attempts: Object.fromEntries([...ctx.bestOfN].map(([id, p]) => [id, p.agents.length])) }
       : {}),
@@ -326,6 +327,11 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
   });
   // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.
   if (!adoption.runId) sink.emit({ type: 'phase.started', phase: 'implementation' });
+}
+
+/** The features a resume keeps as an earlier run completed them (the lifecycle's `kept`), in run order. */
+function keptComplete(opts: RunOptions, found: Previous): string[] {
+  return opts.resume ? opts.featureIds.filter((id) => found.previous.get(id) === 'complete') : [];
 }
 
 /** Writes the end of the implementation phase and `run.ended`, and sums the run up. */

@@ -150,6 +150,18 @@ describe('baton run', () => {
     );
   });
 
+  it('says in its first line which features a resume keeps as complete, not run again', async () => {
+    const repo = repoWith([
+      { id: 'one', agent: { command: 'exit 3' } },
+      { id: 'two', agent: writer('two') },
+    ]);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(1);
+    const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
+    expect(resumed.stdout.split('\n')[0]).toMatch(
+      /^run \S+: 2 features \(1 complete in an earlier run, kept: two\), 2 at a time, /,
+    );
+  });
+
   it('names every existing branch at once, with one command that resumes them all', async () => {
     const repo = repoWith([
       { id: 'one', agent: writer('one') },
