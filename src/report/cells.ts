@@ -133,7 +133,9 @@ function statusText(f: FeatureReport): string {
   if (f.attempts <= 1) return f.status;
   const superseded =
     f.superseded_attempts > 0 ? `, ${f.superseded_attempts} superseded before recording an exit` : '';
-  return `${f.status} (${f.attempts} attempts${superseded})`;
+  // "launches", not "attempts": a retry, a resume or a restart launched the agent again; best-of-N's
+  // attempts are units of their own, reported in their own section.
+  return `${f.status} (${f.attempts} launches${superseded})`;
 }
 
 /** A feature row's cells in the order of `FEATURE_HEAD`. */

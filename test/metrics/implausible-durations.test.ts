@@ -138,7 +138,7 @@ describe('a retried job whose first attempt never exited (a dead distributed wor
     expect(r.headline.speedup).toBeCloseTo((12_051 / 60_000 + 2) / 5, 10);
     expect(r.headline.text).not.toContain("no agents' times");
     const md = renderMarkdown(r);
-    expect(md).toContain('complete (2 attempts, 1 superseded before recording an exit)');
+    expect(md).toContain('complete (2 launches, 1 superseded before recording an exit)');
     expect(md).not.toContain('agent time unknown');
   });
 
