@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { send as rawSend } from '../dashboard/server-rig.js';
 import type { TempRepo } from '../rig/repo.js';
 import { BATON_BIN, built, hostileRepo, watchWorld } from './rig.js';
 
@@ -17,27 +17,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw HTTP request (fetch cannot set `Host`). */
-function send(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** A raw HTTP request with these headers (fetch cannot set `Host`). */
+const send = (port: number, path: string, headers: Record<string, string> = {}) =>
+  rawSend(port, path, { headers });
 
 /** Starts `baton dashboard --json --port 0` in the repository; stopped (and awaited) after the test. */
 async function dashboard(repo: TempRepo): Promise<{ port: number; token: string; base: string }> {
