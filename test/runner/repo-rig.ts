@@ -26,6 +26,21 @@ export function tempRepos(): {
   };
 }
 
+/** Call at a test file's top level: the pids pushed on the list are killed (SIGKILL) after each test. */
+export function killedAfterEach(): number[] {
+  const pids: number[] = [];
+  afterEach(() => {
+    for (const pid of pids.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+  return pids;
+}
+
 /** Baton's events in the repository's log, in order. */
 export function events(repo: TempRepo): BatonEvent[] {
   return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];

@@ -6,25 +6,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WORKTREE_BATCH_MARK } from '../../src/guard/daemons.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
+import { killedAfterEach, tempRepos } from './repo-rig.js';
 
-const repos: TempRepo[] = [];
-const pids: number[] = [];
-afterEach(() => {
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  for (const r of repos.splice(0)) r.cleanup();
-});
+const pids = killedAfterEach();
+const { kept } = tempRepos();
 
 const DEAD_RUN = 'r-dead';
 
@@ -44,7 +35,7 @@ function deadRunRepo(): TempRepo {
     ...files,
     ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo hi > src/a/a.txt' } }]),
   });
-  repos.push(repo);
+  kept(repo);
   const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
     encoding: 'utf8',
   });

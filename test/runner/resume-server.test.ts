@@ -5,24 +5,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { makeRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
+import { killedAfterEach, tempRepos } from './repo-rig.js';
 
-const repos: TempRepo[] = [];
-const pids: number[] = [];
-afterEach(() => {
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  for (const r of repos.splice(0)) r.cleanup();
-});
+const pids = killedAfterEach();
+const { kept } = tempRepos();
 
 function alive(pid: number): boolean {
   try {
@@ -35,7 +26,7 @@ function alive(pid: number): boolean {
 describe('resume after a run killed during a serve check', () => {
   it('stops the dead run’s server, found by the run id in its environment', async () => {
     const repo = makeRepo({ 'README.md': '# app\n' });
-    repos.push(repo);
+    kept(repo);
     const pidFile = join(repo.root, '..', 'server.pid');
     repo.write(
       contractFiles([
