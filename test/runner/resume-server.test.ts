@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isPortFree } from '../../src/ports.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
@@ -28,8 +29,12 @@ describe('resume after a run killed during a serve check', () => {
     const repo = makeRepo({ 'README.md': '# app\n' });
     kept(repo);
     const pidFile = join(repo.root, '..', 'server.pid');
-    repo.write(
-      contractFiles([
+    // A port of its own: other test files running meanwhile serve on the default 41000.
+    let portBase = 45000 + Math.floor(Math.random() * 400) * 10;
+    while (!(await isPortFree(portBase))) portBase += 10;
+    repo.write({
+      'baton.config.json': JSON.stringify({ port_base: portBase }),
+      ...contractFiles([
         {
           id: 'b',
           agent: { command: 'mkdir -p src/b && echo hi > src/b/a.txt' },
@@ -39,7 +44,7 @@ describe('resume after a run killed during a serve check', () => {
           ],
         },
       ]),
-    );
+    });
     repo.git('add', '-A');
     repo.git('commit', '-qm', 'contract');
     const child = spawn(process.execPath, [BATON_BIN, 'run'], { cwd: repo.root, stdio: 'ignore' });
