@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isPortFree } from '../../src/ports.js';
+import { freePortBase } from '../checks/rig.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
@@ -30,8 +30,7 @@ describe('resume after a run killed during a serve check', () => {
     kept(repo);
     const pidFile = join(repo.root, '..', 'server.pid');
     // A port of its own: other test files running meanwhile serve on the default 41000.
-    let portBase = 45000 + Math.floor(Math.random() * 400) * 10;
-    while (!(await isPortFree(portBase))) portBase += 10;
+    const portBase = await freePortBase();
     repo.write({
       'baton.config.json': JSON.stringify({ port_base: portBase }),
       ...contractFiles([
