@@ -12,22 +12,53 @@ afterEach(() => {
   for (const u of undo.splice(0).reverse()) u();
 });
 
+/** A private tmux server and a scratch folder: what a dead orchestrator left for its agent's window. */
+function deadRunWorld(): { rig: ReturnType<typeof privateTmux>; dir: string; scratch: string } {
+  const rig = privateTmux();
+  undo.push(() => rig.kill());
+  const dir = mkdtempSync(join(tmpdir(), 'baton-follow-'));
+  undo.push(() => rmSync(dir, { recursive: true, force: true }));
+  const scratch = join(dir, 'scratch');
+  mkdirSync(scratch);
+  return { rig, dir, scratch };
+}
+
+/** Opens the agent's window running `program`, then follows it as a resumed run would. */
+function followWindow(
+  w: ReturnType<typeof deadRunWorld>,
+  program: string,
+  logPath: string,
+  startedAt: string,
+): ReturnType<typeof followInteractiveAgent> {
+  w.rig.tmux('new-session', '-d', '-s', 'baton-r1', '-n', F, '-x', '80', '-y', '24', program);
+  const [windowId = '', paneId = '', pid = '0'] = w.rig
+    .tmux('list-panes', '-a', '-F', '#{window_id} #{pane_id} #{pane_pid}')
+    .stdout.trim()
+    .split(' ');
+  const task = {
+    feature: { feature_id: F },
+    logPath,
+    scratchDir: w.scratch,
+    env: { ...process.env, BATON_TMUX_SOCKET: w.rig.socket },
+    config: {
+      interactive: { enabled: true, auto_finish_s: 0, trust_worktrees: false, bell: false, notify: false },
+    },
+  } as unknown as AgentTask;
+  return followInteractiveAgent(
+    { name: 'claude' } as AgentAdapter,
+    task,
+    { windowId, paneId, pgid: Number(pid), startedAt },
+    { logFile: join(w.dir, 'agent.log'), pollMs: 50 },
+  );
+}
+
 describe('following a window a dead orchestrator opened (followInteractiveAgent)', () => {
   it('ends a session whose Stop hook fired while no orchestrator watched: types the exit command at once and reads the exit code', async () => {
-    const rig = privateTmux();
-    undo.push(() => rig.kill());
-    const dir = mkdtempSync(join(tmpdir(), 'baton-follow-'));
-    undo.push(() => rmSync(dir, { recursive: true, force: true }));
-    const scratch = join(dir, 'scratch');
-    mkdirSync(scratch);
+    const world = deadRunWorld();
+    const { rig, dir, scratch } = world;
     const typed = join(dir, 'typed.txt');
     // The agent stays open at its prompt after its turn (as Claude Code does) until it reads a line.
     const program = `read line; printf %s "$line" > ${typed}; echo 0 > ${join(scratch, 'interactive-exit')}`;
-    rig.tmux('new-session', '-d', '-s', 'baton-r1', '-n', F, '-x', '80', '-y', '24', program);
-    const [windowId = '', paneId = '', pid = '0'] = rig
-      .tmux('list-panes', '-a', '-F', '#{window_id} #{pane_id} #{pane_pid}')
-      .stdout.trim()
-      .split(' ');
     const logPath = join(dir, 'log.jsonl');
     const line = (e: Record<string, unknown>) => `${JSON.stringify({ v: 1, run_id: 'r1', ...e })}\n`;
     writeFileSync(
@@ -61,22 +92,7 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
         }) +
         line({ ts: '2026-01-01T00:00:04.000Z', type: 'hook', feature_id: F, event: 'stop' }),
     );
-    const task = {
-      feature: { feature_id: F },
-      logPath,
-      scratchDir: scratch,
-      env: { ...process.env, BATON_TMUX_SOCKET: rig.socket },
-      config: {
-        interactive: { enabled: true, auto_finish_s: 0, trust_worktrees: false, bell: false, notify: false },
-      },
-    } as unknown as AgentTask;
-    const adapter = { name: 'claude' } as AgentAdapter;
-    const child = followInteractiveAgent(
-      adapter,
-      task,
-      { windowId, paneId, pgid: Number(pid), startedAt: '2026-01-01T00:00:01.000Z' },
-      { logFile: join(dir, 'agent.log'), pollMs: 50 },
-    );
+    const child = followWindow(world, program, logPath, '2026-01-01T00:00:01.000Z');
     const exit = await Promise.race([
       child.exited,
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
@@ -90,36 +106,13 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
   });
 
   it('takes a FIFO the agent put in place of its exit file as no exit code: never waits on it, stops the window', async () => {
-    const rig = privateTmux();
-    undo.push(() => rig.kill());
-    const dir = mkdtempSync(join(tmpdir(), 'baton-follow-'));
-    undo.push(() => rmSync(dir, { recursive: true, force: true }));
-    const scratch = join(dir, 'scratch');
-    mkdirSync(scratch);
+    const world = deadRunWorld();
+    const { rig, dir, scratch } = world;
     // No writer ever opens it: a read of it would block the orchestrator's whole event loop for good.
     const program = `mkfifo ${join(scratch, 'interactive-exit')}; sleep 30`;
-    rig.tmux('new-session', '-d', '-s', 'baton-r1', '-n', F, '-x', '80', '-y', '24', program);
-    const [windowId = '', paneId = '', pid = '0'] = rig
-      .tmux('list-panes', '-a', '-F', '#{window_id} #{pane_id} #{pane_pid}')
-      .stdout.trim()
-      .split(' ');
     const logPath = join(dir, 'log.jsonl');
     writeFileSync(logPath, '');
-    const task = {
-      feature: { feature_id: F },
-      logPath,
-      scratchDir: scratch,
-      env: { ...process.env, BATON_TMUX_SOCKET: rig.socket },
-      config: {
-        interactive: { enabled: true, auto_finish_s: 0, trust_worktrees: false, bell: false, notify: false },
-      },
-    } as unknown as AgentTask;
-    const child = followInteractiveAgent(
-      { name: 'claude' } as AgentAdapter,
-      task,
-      { windowId, paneId, pgid: Number(pid), startedAt: new Date().toISOString() },
-      { logFile: join(dir, 'agent.log'), pollMs: 50 },
-    );
+    const child = followWindow(world, program, logPath, new Date().toISOString());
     const exit = await Promise.race([
       child.exited,
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
