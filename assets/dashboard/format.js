@@ -54,6 +54,13 @@ function agentExit(e) {
   return e.reason ? `agent ${e.reason}` : `agent exited with code ${e.exit_code}`;
 }
 
+/** What an agent changed; an interrupted agent's work is left uncommitted in its worktree, so that is counted too. */
+function agentChanges(e) {
+  const files = count(e.files?.length ?? 0, 'file');
+  if (!e.uncommitted) return `${files} changed`;
+  return `${files} changed in its own commits, ${count(e.uncommitted, 'path')} left uncommitted in the worktree`;
+}
+
 /**
  * A retry in words, as the terminal and `baton status` say it: `rate-limited (exit 1); retry 1 of 3 in
  * 5 s (config retry)`. A mirror of describeRetry in src/log/retry-words.ts (the page loads no server
@@ -86,7 +93,7 @@ export function describeEvent(e) {
     case 'feature.started':
       return `agent ${e.agent} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'agent.exited':
-      return `${agentExit(e)}, ${count(e.files?.length ?? 0, 'file')} changed`;
+      return `${agentExit(e)}, ${agentChanges(e)}`;
     case 'agent.retrying':
       return `agent ${describeRetry(e)}`;
     case 'hook':

@@ -2,7 +2,7 @@ import { describeAttemptNumbers } from '../attempts/describe.js';
 import { unreachable } from '../errors.js';
 import { featureBranch as featureBranchName } from '../git/refs.js';
 import { UNATTRIBUTED } from '../log/escapes.js';
-import type { BatonEvent, BatonEventType, LogEvent, PlainEvent } from '../log/events.js';
+import type { AgentExited, BatonEvent, BatonEventType, LogEvent, PlainEvent } from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { describeRetry } from '../log/retry-words.js';
 import { resumeNotes } from '../runner/resume.js';
@@ -89,7 +89,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'setup.ended':
       return `${e.feature_id}: setup ${e.reason ? `ended after ${formatDuration(e.duration_ms)}: ${e.reason}` : `exited ${e.exit_code} after ${formatDuration(e.duration_ms)}`}${e.files.length ? `; ${e.files.length} file(s) it changed that git does not ignore, committed with the agent's work: ${e.files.join(', ')}` : ''}`;
     case 'agent.exited':
-      return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${e.files.length} file(s) changed`;
+      return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${agentChanges(e)}`;
     case 'agent.retrying':
       return `${e.feature_id}: ${p.yellow(`agent ${e.reason}`)} ${describeRetry(e).slice(e.reason.length + 1)}`;
     case 'feature.ended':
@@ -199,6 +199,12 @@ export async function createProgressRenderer(
     },
     close() {},
   };
+}
+
+/** What an agent changed: an interrupted agent's work is left uncommitted in its worktree, so that is counted too. */
+function agentChanges(e: AgentExited): string {
+  if (!e.uncommitted) return `${e.files.length} file(s) changed`;
+  return `${e.files.length} file(s) changed in its own commits, ${e.uncommitted} path(s) left uncommitted in the worktree`;
 }
 
 /** The live table of `baton run` on a terminal, redrawn in `view`. */

@@ -146,6 +146,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       timed_out: z.optional(z.boolean()),
       /** The agent was stopped (Ctrl-C, `baton stop`) before it ended on its own: Baton committed none of its work. */
       interrupted: z.optional(z.literal(true)),
+      /** An interrupted agent's changed paths left uncommitted in its worktree (kept there, not on the branch). */
+      uncommitted: z.optional(z.number()),
       usage: z.optional(AgentUsageSchema),
       /** Why the exit is a failure, in words (e.g. "killed (SIGKILL, exit 137)"). */
       reason: z.optional(z.string()),

@@ -283,9 +283,11 @@ async function settle(
   const { spec } = ctx.agents.get(id)!;
   let commit: string;
   let files: string[];
+  let uncommitted: number | undefined;
   if (interrupted) {
     commit = await git(p.worktree, ['rev-parse', 'HEAD']);
     files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
+    uncommitted = (await statusEntries(p.worktree).catch(() => [])).length;
   } else {
     // Committed only while the worktree is still on its branch above the base it was cut from (a
     // resumed branch's own, not this run's), checked in the same process as the commit; when it is
@@ -323,7 +325,7 @@ async function settle(
     files,
     ...(commit ? { commit } : {}),
     ...(exit.timedOut ? { timed_out: true } : {}),
-    ...(interrupted ? { interrupted: true } : {}),
+    ...(interrupted ? { interrupted: true, uncommitted } : {}),
     ...(usage ? { usage } : {}),
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
     ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),

@@ -48,7 +48,9 @@ describe('interrupting baton run', () => {
   });
 
   it('a run stopped by SIGTERM says so, not Ctrl-C, as it stops and in status', async () => {
-    const repo = makeRepo(contractFiles([{ id: 'w1', agent: { command: 'sleep 30' } }]));
+    const repo = makeRepo(
+      contractFiles([{ id: 'w1', agent: { command: 'echo draft > draft.txt && sleep 30' } }]),
+    );
     repos.push(repo);
     const log = join(repo.root, '.baton', 'log.jsonl');
     const child = spawn(process.execPath, [BATON_BIN, 'run'], {
@@ -61,12 +63,16 @@ describe('interrupting baton run', () => {
       out += d.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const started = () => readLog(log).events.some((e) => e.type === 'feature.started');
-    expect(await until(started, 15_000)).toBe(true);
+    const drafted = () =>
+      readLog(log).events.some((e) => e.type === 'worktree.created' && existsSync(join(e.path, 'draft.txt')));
+    expect(await until(drafted, 15_000)).toBe(true);
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
     expect(out).toContain('w1: interrupted — stopped by SIGTERM; the worktree and its changes are kept');
     expect(out).not.toContain('Ctrl-C');
+    // Nothing it made is committed on an interrupt; what it left in the worktree is counted, not "0 changed".
+    expect(out).toContain('w1: agent exited SIGTERM after');
+    expect(out).toContain('0 file(s) changed in its own commits, 1 path(s) left uncommitted in the worktree');
     const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
       features: Array<{ status: string; reason?: string }>;
     };
