@@ -1,3 +1,4 @@
+import { killGroupsInGrace } from '../process/supervise.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -23,7 +24,8 @@ export interface InterruptAbort {
  * An abort for commands that stop their work on Ctrl-C and then report (run, verify, a queued run):
  * the signal's name is the abort's reason, so what was stopped can say why; `notice` is printed once,
  * at the first signal, through `around` when given (a live table that must be taken off the screen
- * first and redrawn under it, or its next redraw erases the wrong lines).
+ * first and redrawn under it, or its next redraw erases the wrong lines). A second signal does not
+ * wait out the grace period any more: every process group still given one is killed at once.
  */
 export function abortOnInterrupt(
   ctx: Pick<CliContext, 'onInterrupt' | 'stderr'>,
@@ -32,9 +34,19 @@ export function abortOnInterrupt(
 ): InterruptAbort {
   const abort = new AbortController();
   const release = ctx.onInterrupt((signal) => {
-    if (abort.signal.aborted) return;
+    if (abort.signal.aborted) {
+      const killed = killGroupsInGrace();
+      around(() => ctx.stderr.write(`\nbaton: ${againNotice(killed)}\n`));
+      return;
+    }
     if (notice) around(() => ctx.stderr.write(`\nbaton: ${notice}\n`));
     abort.abort(signal ?? 'SIGINT');
   });
   return { signal: abort.signal, release };
+}
+
+/** What a second Ctrl-C does, in words. */
+function againNotice(killed: number): string {
+  if (killed === 0) return 'already stopping: recording what was stopped and keeping its work…';
+  return `stopping now: killed ${killed} process group${killed === 1 ? '' : 's'} that had not ended on SIGTERM (SIGKILL)…`;
 }

@@ -97,7 +97,7 @@ function readAttemptsFlag(text: string | undefined): AttemptsSpec | undefined {
 const RUN_HELP_AFTER =
   '\nEach agent gets BATON_FEATURE_ID, BATON_RUN_ID, BATON_TASK_FILE, BATON_LOG, BATON_WORKTREE,\n' +
   'PORT and BATON_PORT_BASE (a block of ten ports of its own); a best-of-N attempt also BATON_ATTEMPT.\n' +
-  'Ctrl-C stops every agent and keeps\n' +
+  'Ctrl-C stops every agent (SIGTERM; SIGKILL after 3 s, or at once on a second Ctrl-C) and keeps\n' +
   'every worktree and commit; no agent starts after it. Each check is printed as it finishes; a feature with `owns` is also\n' +
   'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
   'Best-of-N (--attempts, or attempts: in a contract or the config): each attempt gets its own worktree,\n' +

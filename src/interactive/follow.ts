@@ -10,7 +10,13 @@ import { batonHookArgv } from '../agents/baton-hook.js';
 import type { BatonEvent, LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import { readRegular } from '../open-regular.js';
-import { groupAlive, type ProcessExit, type Supervised, signalGroup } from '../process/supervise.js';
+import {
+  groupAlive,
+  type ProcessExit,
+  type Supervised,
+  signalGroup,
+  terminateGroup,
+} from '../process/supervise.js';
 import { showsTrustDialog } from './claude-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';
 import { capturePane, runTmux, sendText, type Tmux } from './tmux.js';
@@ -121,9 +127,7 @@ class WindowFollower {
     this.#stoppedBy ??= reason;
     this.#stopping ??= (async () => {
       const { pgid } = this.#w;
-      signalGroup(pgid, 'SIGTERM');
-      if (!(await this.#waitGone(this.#grace))) signalGroup(pgid, 'SIGKILL');
-      await this.#waitGone(2000);
+      if (!(await terminateGroup(pgid, this.#grace, (ms) => this.#waitGone(ms)))) await this.#waitGone(2000);
       await runTmux(this.#w.tmux, ['kill-window', '-t', this.#w.windowId]);
     })();
     return this.#stopping;

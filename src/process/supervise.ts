@@ -53,6 +53,36 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** Groups sent SIGTERM and given their grace period, not yet gone: a second Ctrl-C ends them at once. */
+const graceGroups = new Set<number>();
+
+/**
+ * Stops a group: SIGTERM, then SIGKILL when it outlives `graceMs` (or at once on `killGroupsInGrace`).
+ * Resolves true when the group went within the grace period.
+ */
+export async function terminateGroup(
+  pgid: number,
+  graceMs: number,
+  waitGone: (ms: number) => Promise<boolean>,
+): Promise<boolean> {
+  graceGroups.add(pgid);
+  try {
+    signalGroup(pgid, 'SIGTERM');
+    if (await waitGone(graceMs)) return true;
+    signalGroup(pgid, 'SIGKILL');
+    return false;
+  } finally {
+    graceGroups.delete(pgid);
+  }
+}
+
+/** Kills every group still within its grace period (the user asked twice); how many there were. */
+export function killGroupsInGrace(): number {
+  const groups = [...graceGroups];
+  for (const pgid of groups) signalGroup(pgid, 'SIGKILL');
+  return groups.length;
+}
+
 /**
  * Whether a process has finished exiting. A zombie main thread is not enough: a multi-threaded program
  * (node) shows `Z` once its main thread ends while its other threads still hold its sockets open, so the
@@ -231,11 +261,7 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
     stoppedBy ??= reason;
     stopping ??= (async () => {
       if (pid === undefined) return;
-      signalGroup(pid, 'SIGTERM');
-      if (!(await waitGone(grace))) {
-        signalGroup(pid, 'SIGKILL');
-        await waitGone(2000);
-      }
+      if (!(await terminateGroup(pid, grace, waitGone))) await waitGone(2000);
     })();
     return stopping;
   };
@@ -255,8 +281,7 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
       groupAlive(pid) &&
       !(stoppedBy === undefined && (await waitGone(options.settleMs ?? 0)))
     ) {
-      signalGroup(pid, 'SIGTERM');
-      if (!(await waitGone(grace))) signalGroup(pid, 'SIGKILL');
+      await terminateGroup(pid, grace, waitGone);
     }
     await streamsDone;
     const exit: ProcessExit & { stdout: string; stderr: string } = {

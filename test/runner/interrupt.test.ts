@@ -81,6 +81,33 @@ describe('interrupting baton run', () => {
     ]);
   });
 
+  it('a second Ctrl-C kills an agent that ignores SIGTERM at once, not after the grace period', async () => {
+    const repo = makeRepo(contractFiles([{ id: 'w1', agent: { command: "trap '' TERM; sleep 30" } }]));
+    repos.push(repo);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const child = spawn(process.execPath, [BATON_BIN, 'run'], {
+      cwd: repo.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const started = () => readLog(log).events.find((e) => e.type === 'feature.started') as FeatureStarted;
+    expect(await until(() => started() !== undefined, 15_000)).toBe(true);
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    expect(await until(() => err.includes('stopping every agent'), 5000)).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    // The grace period is 3 s; the second Ctrl-C did not wait it out.
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(err).toContain('stopping now: killed 1 process group that had not ended on SIGTERM (SIGKILL)');
+    expect(groupAlive(started().pgid!)).toBe(false);
+  });
+
   it('says clearly when run outside a git repository', async () => {
     const r = await runBaton(['run'], { cwd: '/' });
     expect(r.code).toBe(1);
