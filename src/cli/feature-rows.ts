@@ -28,6 +28,14 @@ export const SILENCE_MS = 60_000;
 /** Statuses whose row shows why the feature ended instead of its last event. */
 const EXPLAINED = new Set(['failed', 'failed-checks', 'timeout', 'empty', 'interrupted']);
 
+/** The characters of a reason a table row shows; a longer one is cut, and given in full under the table. */
+export const REASON_WIDTH = 100;
+
+/** The reason a feature's row shows in place of its last event: why it ended as it did. */
+export function shownReason(f: FeatureState): string | undefined {
+  return EXPLAINED.has(f.status) && f.reason ? f.reason : undefined;
+}
+
 /** How much of the end of an agent's log is read to see whether it is retrying its API. */
 const TAIL_BYTES = 4096;
 
@@ -155,7 +163,7 @@ export function featureRow(
   const note = open[0]
     ? `⚠ ${open[0].kind} with ${open[0].with}: ${open[0].paths.join(', ')} (${formatDuration(now - Date.parse(open[0].since))} ago)${open.length > 1 ? ` +${open.length - 1}` : ''}`
     : last;
-  const why = EXPLAINED.has(f.status) && f.reason ? f.reason : undefined;
+  const why = shownReason(f);
   return [
     escapeControl(f.feature_id),
     status,
@@ -169,7 +177,7 @@ export function featureRow(
     f.exit_code === undefined ? '—' : String(f.exit_code ?? f.signal ?? '—'),
     checks,
     formatCost(f),
-    escapeControl(why !== undefined ? clip(why, 100) : clip(note, 60)),
+    escapeControl(why !== undefined ? clip(why, REASON_WIDTH) : clip(note, 60)),
   ];
 }
 
@@ -194,7 +202,7 @@ export function attemptRows(f: FeatureState, p: Palette, now: number): string[][
       '—',
       a.checks && a.checks.total > 0 ? `${a.checks.passed}/${a.checks.total}` : '—',
       a.cost_usd !== undefined ? `$${a.cost_usd.toFixed(2)}` : '—',
-      escapeControl(clip(why || '—', 100)),
+      escapeControl(clip(why || '—', REASON_WIDTH)),
     ];
   });
 }

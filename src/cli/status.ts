@@ -33,6 +33,8 @@ import {
   type FeatureRowLook,
   featureRow,
   plannedChecks,
+  REASON_WIDTH,
+  shownReason,
 } from './feature-rows.js';
 import { locatePlan } from './status-plan-load.js';
 import { followUntilInterrupt } from './status-watch.js';
@@ -236,6 +238,11 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
           `  ${f.feature_id} × ${c.with}: ${c.kind} on ${c.paths.join(', ')} (since ${formatDuration(Date.now() - Date.parse(c.since))} ago)`,
       ),
   );
+  // A reason the row cut ends with what to do about it as often as not: given here in full.
+  const reasons = rows.flatMap((f) => {
+    const why = shownReason(f);
+    return why !== undefined && why.length > REASON_WIDTH ? [`  ${f.feature_id}: ${why}`] : [];
+  });
   const denied = rows
     .filter((f) => f.usage?.permission_denials?.length)
     .map(
@@ -244,9 +251,9 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
     );
   // Paths, ids and tool details come from the log: each listed line is escaped whole (none is painted,
   // so an ESC sequence in them that looks like one of the palette's colours is escaped too).
-  for (const list of [logs, escaped, collisions, denied])
+  for (const list of [reasons, logs, escaped, collisions, denied])
     list.splice(0, list.length, ...list.map((line) => escapeControl(line)));
-  return `${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
+  return `${reasons.length ? `why, in full:\n${reasons.join('\n')}\n` : ''}${logs.length ? `agent logs:\n${logs.join('\n')}\n` : ''}${escaped.length ? `${p.yellow('escapes:')}\n${escaped.join('\n')}\n` : ''}${collisions.length ? `${p.yellow('collisions seen while the agents work:')}\n${collisions.join('\n')}\n` : ''}${denied.length ? `${p.yellow('tool calls the agent was refused (it may need input or a wider permission mode):')}\n${denied.join('\n')}\n` : ''}`;
 }
 
 /** Under an interrupted queued run: its jobs go on on the workers, and the command that re-attaches (the row's reason is cut). */

@@ -143,4 +143,28 @@ describe('status of a run killed outright', () => {
     expect(r.stderr).toMatch(/log\.jsonl:1: skipped: line longer than 1048576 bytes: /);
     expect(r.stderr.match(/skipped/g)).toHaveLength(1);
   });
+
+  it('gives a reason the row cut in full under the table, its hint at the end included', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const [start] = deadRunLines('k');
+    const reason = `${'the branch lacks the latest code of its dependency '.repeat(3)}; start it over with \`baton run --restart k\``;
+    const ended = {
+      v: 1,
+      ts: new Date().toISOString(),
+      type: 'feature.ended',
+      feature_id: 'k',
+      status: 'failed',
+      reason,
+    };
+    writeFileSync(
+      join(repo.root, '.baton', 'log.jsonl'),
+      `${JSON.stringify(start)}\n${JSON.stringify(ended)}\n`,
+    );
+    const r = runBatonProcess(['status', '--no-disk'], { cwd: repo.root });
+    const row = r.stdout.split('\n').find((l) => l.startsWith('k '));
+    expect(row).not.toContain('--restart k');
+    expect(r.stdout).toContain(`why, in full:\n  k: ${reason}\n`);
+  });
 });
