@@ -17,6 +17,7 @@ import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { askedFormat } from './format-flags.js';
+import { skippedLogLines } from './log-problems.js';
 import { writeReportOut } from './report-out.js';
 
 const FORMATS = { md: renderMarkdown, markdown: renderMarkdown, json: renderJson, html: renderHtml } as const;
@@ -125,8 +126,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
         if (note) ctx.stderr.write(`baton: ${escapeControl(note)}\n`);
         const logPath = logPathFor(root);
         const chunk = readLog(logPath, undefined, { final: true });
-        for (const p of chunk.problems)
-          ctx.stderr.write(`${logPath}:${p.line}: skipped: ${p.message}: ${escapeControl(p.text)}\n`);
+        for (const line of skippedLogLines(logPath, chunk.problems)) ctx.stderr.write(`${line}\n`);
         chunk.events.push(...interruptionEvents(foldEvents(chunk.events)));
         if (chunk.events.length === 0) {
           throw new UserError('report/empty-log', `nothing to report: ${logPath} holds no events`, {

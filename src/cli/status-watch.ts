@@ -45,20 +45,21 @@ function unusableWatch(): { pull(read: () => boolean): { advanced: boolean; news
 }
 
 /**
- * Reads the log (`pull`, which returns whether anything was read and adds skipped lines to `problems`)
+ * Reads the log (`pull`, which returns whether anything was read; `takeSkipped` then gives the lines about
+ * the log lines it skipped)
  * whenever it may have changed, printing those lines and redrawing, and on a terminal redraws once a
  * second for the elapsed times, until Ctrl-C; then stops watching and closes the view.
  */
 export async function followUntilInterrupt(
   watch: StatusWatch,
   pull: () => boolean,
-  problems: string[],
+  takeSkipped: () => string[],
 ): Promise<void> {
   const { ctx, view, render } = watch;
   const unusable = unusableWatch();
   const onNews = () => {
     const { advanced, news } = unusable.pull(pull);
-    const lines = [...(news === undefined ? [] : [news]), ...problems.splice(0)];
+    const lines = [...(news === undefined ? [] : [news]), ...takeSkipped()];
     // On a terminal the frame is taken off the screen first, so the next redraw erases the right rows.
     const say = () => {
       for (const line of lines) ctx.stderr.write(`${line}\n`);

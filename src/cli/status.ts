@@ -36,6 +36,7 @@ import {
   REASON_WIDTH,
   shownReason,
 } from './feature-rows.js';
+import { skippedLogLines } from './log-problems.js';
 import { locatePlan } from './status-plan-load.js';
 import { followUntilInterrupt } from './status-watch.js';
 
@@ -271,11 +272,6 @@ function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
   return `${problem.part} not loaded (${problem.detail}): showing the features ${shown}; run \`baton lint\` for every problem`;
 }
 
-/** A log line status skipped, for stderr (its text escaped: it comes from the log). */
-function problemLine(logPath: string, pr: LogProblem): string {
-  return `${logPath}:${pr.line}: skipped: ${escapeControl(pr.message)}: ${escapeControl(pr.text)}`;
-}
-
 /** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
 function statusJson(
   state: BatonState,
@@ -329,7 +325,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       // The tailer (and with it the log reader and its schemas) is loaded for --watch only.
       const tail = flags.watch ? await import('../log/tail.js') : undefined;
       const tailer = tail ? new tail.LogTailer(logPath) : undefined;
-      const problems: string[] = [];
+      const problems: LogProblem[] = [];
       // Folded as it is read, so a million-event log is never held in memory at once.
       const pull = (final: boolean) =>
         tailer!.read(
@@ -338,7 +334,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
               state = initialState();
             },
             event: (e) => applyEvent(state, e),
-            problem: (pr) => problems.push(problemLine(logPath, pr)),
+            problem: (pr) => problems.push(pr),
           },
           { final },
         ).advanced;
@@ -361,15 +357,15 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       else {
         const folded = await once!;
         state = folded.state;
-        problems.push(...folded.problems.map((pr) => problemLine(logPath, pr)));
+        problems.push(...folded.problems);
       }
-      for (const pr of problems.splice(0)) ctx.stderr.write(`${pr}\n`);
+      for (const line of skippedLogLines(logPath, problems.splice(0))) ctx.stderr.write(`${line}\n`);
       render();
       if (!flags.watch) return;
       await followUntilInterrupt(
         { ctx, watchLog: tail!.watchLog, logPath, view, render },
         () => pull(false),
-        problems,
+        () => skippedLogLines(logPath, problems.splice(0)),
       );
     });
 };

@@ -167,4 +167,18 @@ describe('status of a run killed outright', () => {
     expect(row).not.toContain('--restart k');
     expect(r.stdout).toContain(`why, in full:\n  k: ${reason}\n`);
   });
+
+  it('names the first ten bad log lines and counts the rest, in status and in report', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    mkdirSync(join(repo.root, '.baton'), { recursive: true });
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const [start] = deadRunLines('k');
+    writeFileSync(log, `${JSON.stringify(start)}\n${'not json\n'.repeat(100)}`);
+    for (const args of [['status', '--no-disk'], ['report']]) {
+      const lines = runBatonProcess(args, { cwd: repo.root }).stderr.trimEnd().split('\n');
+      expect(lines.filter((l) => l.includes(': skipped: '))).toHaveLength(10);
+      expect(lines.at(-1)).toBe(`${log}: 90 more bad lines skipped (\`baton doctor\` counts them all)`);
+    }
+  });
 });
