@@ -31,7 +31,7 @@ describe('Ctrl-C, one rule for every command', () => {
     expect(s.listening()).toBe(0);
   });
 
-  it('abortOnInterrupt aborts with the signal name, says its notice once, and releases', () => {
+  it('abortOnInterrupt aborts with the signal name, says its notice once, then that it is already stopping, and releases', () => {
     const s = signals();
     const abort = abortOnInterrupt(s.ctx, 'stopping the checks…');
     expect(abort.signal.aborted).toBe(false);
@@ -39,7 +39,11 @@ describe('Ctrl-C, one rule for every command', () => {
     s.send('SIGINT');
     expect(abort.signal.aborted).toBe(true);
     expect(abort.signal.reason).toBe('SIGHUP');
-    expect(s.stderr).toEqual(['\nbaton: stopping the checks…\n']);
+    // The second signal found no process group waiting out a grace period.
+    expect(s.stderr).toEqual([
+      '\nbaton: stopping the checks…\n',
+      '\nbaton: already stopping: recording what was stopped and keeping its work…\n',
+    ]);
     abort.release();
     expect(s.listening()).toBe(0);
   });
@@ -61,6 +65,8 @@ describe('Ctrl-C, one rule for every command', () => {
     });
     s.send('SIGINT');
     s.send('SIGINT');
-    expect(order).toEqual(['clear', 'redraw after ["\\nbaton: stopping every agent…\\n"]']);
+    expect(order.slice(0, 2)).toEqual(['clear', 'redraw after ["\\nbaton: stopping every agent…\\n"]']);
+    // The second signal's line goes through `around` too.
+    expect(order).toHaveLength(4);
   });
 });
