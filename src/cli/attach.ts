@@ -4,7 +4,7 @@ import { findMainWorktree } from '../git/git.js';
 import { firstNeedingInput } from '../interactive/target.js';
 import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
-import { foldLastRun } from '../log/last-run.js';
+import { findLastRunStart, foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
 import type { RegisterCommand } from './commands.js';
 
@@ -32,7 +32,10 @@ export const registerAttach: RegisterCommand = (program, ctx, setExit) => {
           exitCode: 1,
         });
       }
-      const { w, tmux } = await openWindow(state, id, ctx.env, logPath);
+      const { w, tmux } = await openWindow(state, id, ctx.env, {
+        logPath,
+        interactive: findLastRunStart(logPath)?.interactive === true,
+      });
       const args = [
         ...tmux.prefix,
         ...(ctx.env.TMUX ? ['switch-client', '-t', w.target] : ['attach-session', '-t', w.target]),

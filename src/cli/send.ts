@@ -3,7 +3,7 @@ import { interventionText } from '../interactive/target.js';
 import { sendText } from '../interactive/tmux.js';
 import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
-import { foldLastRun } from '../log/last-run.js';
+import { findLastRunStart, foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
 import type { RegisterCommand } from './commands.js';
 
@@ -23,7 +23,10 @@ export const registerSend: RegisterCommand = (program, ctx) => {
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
       // Windows belong to the current run: fold its bytes only, found from the end of the log.
       const { state } = foldLastRun(logPath);
-      const { w, tmux } = await openWindow(state, id, ctx.env, logPath);
+      const { w, tmux } = await openWindow(state, id, ctx.env, {
+        logPath,
+        interactive: findLastRunStart(logPath)?.interactive === true,
+      });
       const text = words.join(' ');
       await sendText(tmux, w.target, text, flags.enter);
       appendEvent(

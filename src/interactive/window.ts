@@ -15,8 +15,9 @@ export async function openWindow(
   state: BatonState,
   featureId: string,
   env: NodeJS.ProcessEnv,
-  logPath: string,
+  run: { logPath: string; interactive: boolean },
 ): Promise<{ w: FeatureWindow; tmux: Tmux }> {
+  const { logPath } = run;
   const w = featureWindow(state, featureId);
   const tmux = tmuxFor(env);
   const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
@@ -31,6 +32,10 @@ export async function openWindow(
     );
   }
   const named = panes.others.filter((o) => o.name === featureId);
+  if (named.length === 0) {
+    const why = noWindowReason(state, featureId, run.interactive);
+    if (why) throw why;
+  }
   const alone = named.length > 0 ? `; left alone, not proven to be its agent: ${namePanes(named)}` : '';
   throw new UserError(
     'interactive/no-window',
@@ -39,5 +44,27 @@ export async function openWindow(
       hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
       exitCode: 1,
     },
+  );
+}
+
+/** Why a feature has no window when the reason is known from the log: a headless run, or an agent that ended. */
+function noWindowReason(state: BatonState, featureId: string, interactive: boolean): UserError | undefined {
+  const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
+  if (!interactive) {
+    return new UserError(
+      'interactive/headless-run',
+      `run ${escapeControl(runId)} is headless (started without --interactive): its agents have no tmux window`,
+      {
+        hint: 'Start it with `baton run --interactive` to attach or type to its agents; `baton status` names each agent log.',
+        exitCode: 1,
+      },
+    );
+  }
+  const status = state.features[featureId]?.status;
+  if (status === undefined || status === 'running' || status === 'needs-input') return undefined;
+  return new UserError(
+    'interactive/agent-ended',
+    `feature ${escapeControl(featureId)} is ${status}: its agent has ended, so it has no window to open`,
+    { hint: '`baton status` says how it ended and names its agent log.', exitCode: 1 },
   );
 }

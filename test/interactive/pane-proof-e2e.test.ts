@@ -20,7 +20,7 @@ function repo(): TempRepo {
 const logOf = (r: TempRepo) => join(r.root, '.baton', 'log.jsonl');
 
 /** A log whose last run is `RUN`, interactive, having started `ids` (a `run.started` anyone could append). */
-function writeLog(r: TempRepo, ids: string[]): void {
+function writeLog(r: TempRepo, ids: string[], { interactive = true, after = [] as object[] } = {}): void {
   const ts = new Date().toISOString();
   const lines = [
     {
@@ -34,7 +34,7 @@ function writeLog(r: TempRepo, ids: string[]): void {
       base_commit: r.git('rev-parse', 'HEAD'),
       mode: 'contract-first',
       pid: 1,
-      interactive: true,
+      ...(interactive ? { interactive: true } : {}),
     },
     ...ids.map((id) => ({
       v: 1,
@@ -51,6 +51,7 @@ function writeLog(r: TempRepo, ids: string[]): void {
       pid: 1,
       pgid: 1,
     })),
+    ...after,
   ];
   mkdirSync(join(r.root, '.baton'), { recursive: true });
   writeFileSync(logOf(r), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
@@ -181,5 +182,39 @@ describe('interactive commands act only on panes proven to be this run’s agent
     expect(sent.code).toBe(1);
     expect(sent.stderr).toContain('feature ib has no tmux window open');
     expect(sent.stderr).toContain('left alone, not proven to be its agent: ib (window @');
+  });
+
+  it('baton send and attach to a headless run say it is headless, not that a window is missing', async () => {
+    const { env } = setup();
+    const a = repo();
+    writeLog(a, ['ib'], { interactive: false });
+    for (const args of [
+      ['send', 'ib', 'hello'],
+      ['attach', 'ib', '--print'],
+    ]) {
+      const r = await runBaton(args, { cwd: a.root, env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `run ${RUN} is headless (started without --interactive): its agents have no tmux window`,
+      );
+    }
+  });
+
+  it('baton send to a feature whose agent has ended says how it ended', async () => {
+    const { env } = setup();
+    const a = repo();
+    const ended = {
+      v: 1,
+      ts: new Date().toISOString(),
+      run_id: RUN,
+      type: 'feature.ended',
+      feature_id: 'ib',
+      status: 'complete',
+    };
+    writeLog(a, ['ib'], { after: [ended] });
+    const sent = await runBaton(['send', 'ib', 'hello'], { cwd: a.root, env });
+    expect(sent.code).toBe(1);
+    expect(sent.stderr).toContain('[interactive/agent-ended]');
+    expect(sent.stderr).toContain('feature ib is complete: its agent has ended, so it has no window to open');
   });
 });
