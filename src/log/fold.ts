@@ -120,14 +120,18 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
   const f = feature(state, String(e.feature_id));
   const status = normaliseStatus(String(e.status));
   const ts = typeof e.ts === 'string' ? e.ts : typeof e.timestamp === 'string' ? e.timestamp : undefined;
-  if (status && setReportedStatus(f, status)) {
+  const taken = status !== undefined && setReportedStatus(f, status);
+  if (taken) {
     if (status === 'running' && ts) f.started_at = ts;
     if (status !== 'running' && status !== 'needs-input' && ts) {
       f.ended_at = ts;
       f.duration_ms = durationBetween(f.started_at, ts) ?? f.duration_ms;
     }
   }
-  f.last_event = { type: 'status', detail: String(e.status), ...(ts ? { ts } : {}) };
+  // A line whose status was not taken is still shown as the last event, marked, so the row's status
+  // and a "failed" beside it do not contradict each other.
+  const detail = taken ? String(e.status) : `${String(e.status)}, ignored`;
+  f.last_event = { type: 'status', detail, ...(ts ? { ts } : {}) };
 }
 
 /** What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. */

@@ -99,6 +99,9 @@ describe('status decides with the runner', () => {
       appendFileSync(log, `${JSON.stringify({ feature_id: 'c', status })}\n`);
       expect(statusJson(repo.root)[0]?.status, status).toBe('complete');
     }
+    // The last-event column says the line was ignored, not a bare "failed" beside "complete".
+    const row = runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout;
+    expect(row).toMatch(/^c\s+complete\s.*status \(failed, ignored\)/m);
   });
 
   it('still takes a log written by hooks alone at its word', async () => {
