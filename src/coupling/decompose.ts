@@ -20,7 +20,14 @@ import { escapeControl } from '../text/escape.js';
 import { couplingSettings } from './analysis.js';
 import { readCoChange } from './analyze.js';
 import { buildDecomposeTask, folderOwners, renderFolderCoupling, renderLayout } from './decompose-task.js';
-import { changedRefs, changesOutside, type Evaluation, evaluateContracts, refSnapshot } from './evaluate.js';
+import {
+  changedRefs,
+  changesOutside,
+  checkoutSnapshot,
+  type Evaluation,
+  evaluateContracts,
+  refSnapshot,
+} from './evaluate.js';
 import { renderScoreText } from './render.js';
 
 /** One round as it went: what the agent left and how it scored. */
@@ -203,7 +210,7 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
   const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
   const start = snapshot(scratchConfig.specs);
   const common = await commonTask(o, scratch);
-  const refsBefore = await refSnapshot(o.root);
+  const before = { refs: await refSnapshot(o.root), checkout: await checkoutSnapshot(o.root) };
   const rounds: RoundResult[] = [];
   const kept = new Map<number, SpecsSnapshot>();
   let best: RoundResult | undefined;
@@ -218,7 +225,7 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
     });
     o.progress(`round ${round}: running the agent`);
     const exitCode = await o.runAgent({ task, worktree, round });
-    const refusal = await checkRound(o, scratch, exitCode, refsBefore);
+    const refusal = await checkRound(o, scratch, exitCode, before);
     if (refusal) {
       const refused: RoundResult = { round, exit_code: exitCode, accepted: false, ...refusal };
       rounds.push(refused);
@@ -247,12 +254,16 @@ async function checkRound(
   o: DecomposeOptions,
   { specsRel, base, worktree }: Scratch,
   exitCode: number | null,
-  refsBefore: ReadonlyMap<string, string>,
+  before: { refs: ReadonlyMap<string, string>; checkout: ReadonlyMap<string, string> },
 ): Promise<Pick<RoundResult, 'refused' | 'outside'> | undefined> {
   if (o.signal?.aborted) return { refused: 'interrupted', outside: [] };
+  // The main checkout too: an agent that left its scratch worktree to write there is refused, the
+  // paths named (and left as they are for the user: never silently reverted).
+  const checkout = await checkoutSnapshot(o.root);
   const outside = [
     ...(await changesOutside(worktree, base, `${specsRel}/`)),
-    ...changedRefs(refsBefore, await refSnapshot(o.root)).map((r) => `ref ${r}`),
+    ...changedRefs(before.refs, await refSnapshot(o.root)).map((r) => `ref ${r}`),
+    ...changedRefs(before.checkout, checkout).map((p) => `main checkout ${p}`),
   ];
   if (outside.length > 0) return { refused: 'outside', outside };
   // An agent that failed may have left half its contracts: what it wrote is not its answer.

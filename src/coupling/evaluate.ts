@@ -2,9 +2,10 @@ import type { Config } from '../config-schema.js';
 import { lintContracts } from '../contracts/lint.js';
 import { loadContracts } from '../contracts/load.js';
 import type { Diagnostic } from '../errors.js';
-import { gitRaw, parsePorcelainStatus } from '../git/git.js';
+import { gitRaw, parsePorcelainStatus, statusEntries } from '../git/git.js';
 import { buildPlan } from '../graph/plan.js';
 import type { Plan } from '../graph/types.js';
+import { outsideStateDir } from '../guard/checkout-watch.js';
 import { trackedFiles } from '../project.js';
 import type { CouplingAnalysis } from './analysis.js';
 import { analyzeCoupling } from './analyze.js';
@@ -95,11 +96,20 @@ export async function refSnapshot(root: string): Promise<Map<string, string>> {
   return refs;
 }
 
-/** The refs that differ between two snapshots (created, moved or deleted), by name. */
+/** The names (refs, or paths of the main checkout) that differ between two snapshots: created, changed or gone. */
 export function changedRefs(
   before: ReadonlyMap<string, string>,
   after: ReadonlyMap<string, string>,
 ): string[] {
   const names = new Set([...before.keys(), ...after.keys()]);
   return [...names].filter((n) => before.get(n) !== after.get(n)).sort();
+}
+
+/**
+ * The main checkout's changed paths (outside Baton's own `.baton/`) with their status codes, so a
+ * path the agent wrote there while it worked in its scratch worktree shows as a difference.
+ */
+export async function checkoutSnapshot(root: string): Promise<Map<string, string>> {
+  const entries = (await statusEntries(root)).filter(outsideStateDir);
+  return new Map(entries.map((e) => [e.path, e.code]));
 }

@@ -110,6 +110,21 @@ describe('baton decompose, at its edges', () => {
     expect(worktreeCount(r)).toBe(2);
   });
 
+  it('refuses a round whose agent wrote into the main checkout, naming the path and leaving it there', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a'), 'echo changed >> "$MAIN/src/a/x.ts"']);
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], {
+      cwd: r.root,
+      env: { ...process.env, MAIN: r.root },
+    });
+    expect(out.stderr).not.toContain('internal error');
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('round 1 refused');
+    expect(out.stdout).toContain('  main checkout src/a/x.ts\n');
+    expect(out.stdout).not.toContain('wrote');
+    // Reported, not reverted: the user decides what to do with it.
+    expect(readFileSync(join(r.root, 'src/a/x.ts'), 'utf8')).toContain('changed');
+  });
+
   it('refuses to start over a symbolic link in the user’s specs folder, in one line', async () => {
     const r = repoWithAgent([contract('feature-001-a', 'a')]);
     mkdirSync(join(r.root, 'specs'));
