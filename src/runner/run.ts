@@ -139,6 +139,20 @@ async function interruptedBestOfN(
   );
 }
 
+/**
+ * Best-of-N picks its winner by the acceptance checks; with `--no-verify` none runs, and the winner would
+ * be chosen by lines changed alone, a choice no later `verify` takes back. Refused before anything starts.
+ */
+function refuseUncheckedBestOfN(opts: RunOptions, bestOfN: ReadonlyMap<string, unknown>): void {
+  if (opts.verifier || opts.dryRun || bestOfN.size === 0) return;
+  const ids = [...bestOfN.keys()];
+  throw new UserError(
+    'run/attempts-unchecked',
+    `${ids.join(', ')} ${ids.length === 1 ? 'runs' : 'run'} best-of-N, whose winner the acceptance checks pick, and --no-verify runs none`,
+    { hint: 'Drop --no-verify, or run one attempt each with --attempts 1.' },
+  );
+}
+
 /** `--restart`'s names checked against what the resume will run (`restartUnits`), a best-of-N feature's attempts added. */
 function withRestart(
   opts: RunOptions,
@@ -204,6 +218,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const earlier = readEarlier(options);
   const planned = planUnits({ ...options, resumedAttempts: await interruptedBestOfN(options, earlier) });
   const { units, bestOfN } = planned;
+  refuseUncheckedBestOfN(options, bestOfN);
   const unitIds = units.map((u) => u.id);
   // Best-of-N stops attempts through the run control, so a run always has one. A `--restart` that
   // would do nothing is refused before anything changes.

@@ -169,4 +169,19 @@ describe('best-of-N with command agents of known quality', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/attempt 7/);
   });
+
+  it('--no-verify with best-of-N is refused before anything starts: the checks pick the winner', async () => {
+    const repo = await repoWith({ attempts: 2, agent: agent('0') }, false);
+    const r = await runBaton(['run', '--no-verify'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[run/attempts-unchecked]');
+    expect(r.stderr).toContain(
+      'api runs best-of-N, whose winner the acceptance checks pick, and --no-verify runs none',
+    );
+    expect(r.stderr).toContain('--attempts 1');
+    expect(repo.git('branch', '--list', 'baton/*')).toBe('');
+    // One attempt each is a plain run, unchecked as asked.
+    const plain = await runBaton(['run', '--no-verify', '--attempts', '1'], { cwd: repo.root });
+    expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+  });
 });
