@@ -5,7 +5,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
-import { explainConflict, explainFile } from '../integrate/explain.js';
+import { baseSide, explainConflict, explainFile } from '../integrate/explain.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
@@ -101,10 +101,16 @@ export function integratePrinter(p: Palette, out: (s: string) => void): EventLis
 
 /** Prints the conflict prediction: conflicting pairs, harmless overlaps, ownership violations. */
 export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s: string) => void): void {
+  const base = escapeControl(pr.base_name);
+  const againstBase =
+    pr.base_tested > 0
+      ? `; ${pr.base_tested} against ${base}, which moved on since ${pr.base_tested === 1 ? 'that branch was' : 'those branches were'} cut`
+      : '';
   out(
-    `Prediction for ${pr.features.length} feature(s): ${pr.pairs} potential integration point(s), ${pr.merge_tested} checked with git merge-tree ${p.dim(`(${formatDuration(pr.duration_ms)})`)}`,
+    `Prediction for ${pr.features.length} feature(s): ${pr.pairs} potential integration point(s), ${pr.merge_tested} checked with git merge-tree${againstBase} ${p.dim(`(${formatDuration(pr.duration_ms)})`)}`,
   );
-  if (pr.conflicts.length === 0 && pr.clean_overlaps.length === 0 && pr.violations.length === 0) {
+  const found = pr.conflicts.length + pr.base_conflicts.length + pr.clean_overlaps.length;
+  if (found === 0 && pr.violations.length === 0) {
     // A feature with no `owns` cannot step outside them: only others' owned files were checked for it.
     const unowned = pr.features.filter((id) => plan.byId.get(id)?.owns.length === 0);
     const note =
@@ -120,6 +126,13 @@ export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s
     out(`  ${p.red('conflict')}   ${c.a} × ${c.b}: ${list(c.files)}`);
     for (const f of c.files)
       out(p.dim(`             ${escapeControl(explainFile(f, c.a, [c.b], ownersOf(f, plan.features)))}`));
+  }
+  for (const c of pr.base_conflicts) {
+    out(`  ${p.red('conflict')}   ${c.feature_id} × ${base}: ${list(c.files)}`);
+    for (const f of c.files) {
+      const why = explainFile(f, c.feature_id, [baseSide(pr.base_name)], ownersOf(f, plan.features));
+      out(p.dim(`             ${escapeControl(why)}`));
+    }
   }
   for (const c of pr.clean_overlaps) {
     out(

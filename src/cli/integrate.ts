@@ -220,9 +220,14 @@ interface Printed {
   json: unknown;
 }
 
+/** The ref integration starts from: `--base`, else `defaultBaseRef`'s. */
+function baseRefOf(project: Project, flags: IntegrateFlags): string {
+  return flags.base ?? defaultBaseRef(project.config.base, flags.into);
+}
+
 /** The commit integration starts from; a repository without commits is told to make one. */
 async function baseCommit(project: Project, flags: IntegrateFlags): Promise<string> {
-  const baseRef = flags.base ?? defaultBaseRef(project.config.base, flags.into);
+  const baseRef = baseRefOf(project, flags);
   const base = await resolveCommit(project.root, baseRef);
   if (base !== undefined) return base;
   if ((await resolveCommit(project.root, 'HEAD')) === undefined) {
@@ -257,6 +262,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const prediction = await predictConflicts({
     cwd: project.root,
     base,
+    baseRef: baseRefOf(project, flags),
     branches: selection.merge.map((id) => ({ feature_id: id, branch: featureBranch(id) })),
     contracts: project.plan.features,
     clock: ctx.clock,
@@ -272,7 +278,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     for (const x of selection.excluded)
       out(escapeControl(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`));
     // As the merge would: 1 when it would conflict or leave a selected feature out (outcome partial).
-    a.setExit(prediction.conflicts.length > 0 || selection.excluded.length > 0 ? 1 : 0);
+    const conflicts = prediction.conflicts.length + prediction.base_conflicts.length;
+    a.setExit(conflicts > 0 || selection.excluded.length > 0 ? 1 : 0);
     return undefined;
   }
   if (flags.into !== undefined)

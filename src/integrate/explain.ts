@@ -6,8 +6,10 @@ import { ownersOf } from './ownership.js';
 export interface ConflictReport {
   feature_id: string;
   files: string[];
-  /** Already-merged features that also changed those files. */
+  /** Already-merged features that also changed those files; none: the base did (see `otherSides`). */
   with: string[];
+  /** The base the integration started from, as the user names it (`main`); unset: "the base". */
+  base?: string;
   /** Per file, the features whose contracts own it. */
   owners: Record<string, string[]>;
   /** 1-based position of this merge, and how many merges the integration has. */
@@ -40,6 +42,20 @@ function list(ids: readonly string[]): string {
   return `${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
 }
 
+/** How a conflict names the base it happened with: `main (the base)`, or just `the base` (pure). */
+export function baseSide(name?: string): string {
+  return name ? `${name} (the base)` : 'the base';
+}
+
+/**
+ * Who changed a merge's conflicted files on the other side (pure): the already-merged features that
+ * did, or, when none did, the base itself: the integration branch is the base plus those features,
+ * so a conflict no merged feature took part in is with what the base changed since the branch was cut.
+ */
+export function otherSides(c: Pick<ConflictReport, 'with' | 'base'>): string[] {
+  return c.with.length > 0 ? c.with : [baseSide(c.base)];
+}
+
 /**
  * Says, in terms of the decomposition, why a file conflicted (pure): "feature-002 and feature-001
  * both changed src/db.ts, which only feature-001 owns".
@@ -64,13 +80,15 @@ export function explainFile(
 
 /** The lines printed when integration stops at a conflict: what, why, and the commands to go on (pure). */
 export function explainConflict(c: ConflictReport): string[] {
+  const withWhom =
+    c.with.length > 0
+      ? `with ${list(c.with)}, already merged`
+      : `with ${c.base ?? 'the base'}, which changed them since baton/${c.feature_id} was cut from it`;
   const lines = [
-    `Merging baton/${c.feature_id} (merge ${c.index} of ${c.total}) conflicts in ${c.files.length} file(s)${
-      c.with.length > 0 ? ` with ${list(c.with)}, already merged` : ''
-    }:`,
+    `Merging baton/${c.feature_id} (merge ${c.index} of ${c.total}) conflicts in ${c.files.length} file(s) ${withWhom}:`,
   ];
   for (const file of c.files) {
-    lines.push(`  ${file}: ${explainFile(file, c.feature_id, c.with, c.owners[file] ?? [])}`);
+    lines.push(`  ${file}: ${explainFile(file, c.feature_id, otherSides(c), c.owners[file] ?? [])}`);
   }
   lines.push(
     '',
@@ -104,7 +122,7 @@ function describeContract(c: Contract): string {
 
 /** The task handed to an agent resolving a merge conflict: the conflict, the rules, both contracts (pure). */
 export function buildConflictTask(c: ConflictReport, feature: Contract, others: readonly Contract[]): string {
-  const why = c.files.map((f) => `- ${f}: ${explainFile(f, c.feature_id, c.with, c.owners[f] ?? [])}`);
+  const why = c.files.map((f) => `- ${f}: ${explainFile(f, c.feature_id, otherSides(c), c.owners[f] ?? [])}`);
   return [
     `# Resolve a merge conflict`,
     '',

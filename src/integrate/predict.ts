@@ -1,21 +1,34 @@
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { git, mergeBase, resolveCommit } from '../git/git.js';
-import { commitGraphSince, diffNamesByTip, mergeTree } from '../git/merge.js';
+import { currentBranch, git, mergeBase, resolveCommit } from '../git/git.js';
+import { commitGraphSince, diffNamesByTip, type MergeTreeResult, mergeTree } from '../git/merge.js';
 import type { Clock } from '../log/append.js';
+import {
+  conflictsOwnChangesTouch,
+  dependenciesAmong,
+  type OwnWalk,
+  walkOwnCommits,
+  walkStackedWork,
+} from './own-work.js';
 import { findOwnershipViolations, type OwnershipViolation } from './ownership.js';
 
-/** What one feature branch changed relative to the base. */
+export { walkOwnCommits } from './own-work.js';
+
+/** What one feature branch changed since its own work began (see `collectBranchChanges`). */
 export interface BranchChanges {
   feature_id: string;
   branch: string;
   tip: string;
-  /** The one commit where the branch leaves the base; undefined when there is none or several. */
+  /** The one commit where the branch's own work starts; undefined when there is none or several. */
   fork: string | undefined;
-  /** Commits on the branch that the base does not have. */
+  /** Commits on the branch that the base (and the dependencies it carries) does not have. */
   own: readonly string[];
   /** Files that differ between the fork point and the tip. */
   files: readonly string[];
+  /** The dependencies whose work the branch carries (cut from theirs), measured beyond; usually none. */
+  stacked_on: readonly string[];
+  /** Whether the tip holds the base commit, so that merging it onto the base cannot conflict. */
+  holds_base: boolean;
 }
 
 /** A pair of features worth a real merge test, and why. */
@@ -39,17 +52,30 @@ export interface PairFinding {
   files: string[];
 }
 
+/** A feature whose branch conflicts with the base as it is now (it moved on since the branch was cut). */
+export interface BaseFinding {
+  feature_id: string;
+  files: string[];
+}
+
 /** The prediction for a set of feature branches: conflicts, harmless overlaps, ownership violations. */
 export interface Prediction {
+  /** The commit the integration starts from. */
   base: string;
+  /** The base as the user named it (`main`), for messages. */
+  base_name: string;
   features: string[];
-  /** Changed files per feature, relative to its fork point. */
+  /** Changed files per feature, relative to where its own work starts. */
   changed: Record<string, string[]>;
   /** N·(N−1)/2 for the features compared. */
   pairs: number;
   /** Pairs that went through `git merge-tree` after the prefilter. */
   merge_tested: number;
+  /** Features merge-tested against the base: those whose branch lacks its latest commits. */
+  base_tested: number;
   conflicts: PairFinding[];
+  /** Features whose merge onto the base conflicts with what the base changed since they were cut. */
+  base_conflicts: BaseFinding[];
   clean_overlaps: PairFinding[];
   violations: OwnershipViolation[];
   duration_ms: number;
@@ -124,39 +150,41 @@ async function mapLimited<T, R>(
 export interface FeatureBranch {
   feature_id: string;
   branch: string;
+  /**
+   * Features of the same set whose branches this one may be cut from (its dependencies, with
+   * `baton run --wait-for-deps`): the work it carries from them is theirs, not its own.
+   */
+  carries?: readonly string[];
 }
 
-/**
- * Walks a branch's own commits back from its tip within `graph` (the commits the base lacks), and
- * collects the base commits where they stop: its fork point when there is exactly one (pure).
- */
-export function walkOwnCommits(
+/** Where a branch's own work starts, from the commit graph (pure; see `walkStackedWork`). */
+function measureOwnWork(
   graph: ReadonlyMap<string, readonly string[]>,
   tip: string,
-): { own: string[]; boundary: string[] } {
-  const own: string[] = [];
-  const boundary = new Set<string>();
-  if (!graph.has(tip)) return { own, boundary: [] };
-  const seen = new Set([tip]);
-  const stack = [tip];
-  while (stack.length > 0) {
-    const commit = stack.pop()!;
-    own.push(commit);
-    for (const parent of graph.get(commit) ?? []) {
-      if (!graph.has(parent)) boundary.add(parent);
-      else if (!seen.has(parent)) {
-        seen.add(parent);
-        stack.push(parent);
-      }
-    }
-  }
-  return { own, boundary: [...boundary] };
+  carriedTips: readonly string[],
+): { walk: OwnWalk; fromBase: OwnWalk; stacked: boolean } {
+  const fromBase = walkOwnCommits(graph, tip);
+  if (carriedTips.length === 0) return { walk: fromBase, fromBase, stacked: false };
+  const stacked = walkStackedWork(graph, tip, carriedTips);
+  // Carrying nothing (cut from the base) or starting at several points: measured from the base.
+  const carries = stacked.own.length < fromBase.own.length;
+  if (carries && (stacked.own.length === 0 || stacked.boundary.length === 1))
+    return { walk: stacked, fromBase, stacked: true };
+  return { walk: fromBase, fromBase, stacked: false };
+}
+
+function unrelatedToBase(names: readonly string[], base: string): UserError {
+  return new UserError('integrate/unrelated', `${names.join(', ')} shares no history with the base ${base}`, {
+    hint: 'Feature branches must be cut from the base; check `git log --oneline --graph`.',
+  });
 }
 
 /**
- * Reads what each branch changed since it left `base` in three git calls whatever the number of
- * branches (tips, the commit graph, and every diff at once); a branch that left the base at more
- * than one point costs one more call for its merge base.
+ * Reads what each branch changed since its own work began in three git calls whatever the number
+ * of branches (tips, the commit graph, and every diff at once): since it left `base`, or, for a
+ * branch cut from branches it `carries`, since the merge that stacked it on them. A branch that
+ * left the base at more than one point costs one more call for its merge base. Branches at one
+ * tip are measured as the first of them.
  */
 export async function collectBranchChanges(
   cwd: string,
@@ -165,30 +193,33 @@ export async function collectBranchChanges(
 ): Promise<BranchChanges[]> {
   if (branches.length === 0) return [];
   const tips = (await git(cwd, ['rev-parse', ...branches.map((b) => `${b.branch}^{commit}`)])).split('\n');
-  const unique = [...new Set(tips)];
-  const graph = await commitGraphSince(cwd, base, unique);
-  const walks = new Map(unique.map((tip) => [tip, walkOwnCommits(graph, tip)]));
-  const from: Array<{ tip: string; from: string }> = [];
-  for (const [tip, walk] of walks) {
-    if (walk.own.length === 0) continue;
-    const single = walk.boundary.length === 1 ? walk.boundary[0] : undefined;
+  const graph = await commitGraphSince(cwd, base, [...new Set(tips)]);
+  const tipOf = new Map(branches.map((b, i) => [b.feature_id, tips[i]!]));
+  const measured = branches.map((b, i) => {
+    const carried = (b.carries ?? []).filter((id) => tipOf.has(id) && tipOf.get(id) !== tips[i]);
+    const carriedTips = carried.map((id) => tipOf.get(id)!).filter((t) => graph.has(t));
+    return { ...measureOwnWork(graph, tips[i]!, carriedTips), carried };
+  });
+  const from = new Map<string, string>();
+  for (const [i, m] of measured.entries()) {
+    const tip = tips[i]!;
+    if (m.walk.own.length === 0 || from.has(tip)) continue;
+    const single = m.walk.boundary.length === 1 ? m.walk.boundary[0] : undefined;
     const fork = single ?? (await mergeBase(cwd, base, tip));
-    if (fork === undefined) {
-      const names = branches.filter((_, i) => tips[i] === tip).map((b) => b.branch);
-      throw new UserError(
-        'integrate/unrelated',
-        `${names.join(', ')} shares no history with the base ${base}`,
-        {
-          hint: 'Feature branches must be cut from the base; check `git log --oneline --graph`.',
-        },
+    if (fork === undefined)
+      throw unrelatedToBase(
+        branches.filter((_, k) => tips[k] === tip).map((b) => b.branch),
+        base,
       );
-    }
-    from.push({ tip, from: fork });
+    from.set(tip, fork);
   }
-  const files = await diffNamesByTip(cwd, from);
+  const files = await diffNamesByTip(
+    cwd,
+    [...from].map(([tip, fork]) => ({ tip, from: fork })),
+  );
   return branches.map((b, i) => {
     const tip = tips[i]!;
-    const walk = walks.get(tip)!;
+    const { walk, fromBase, stacked, carried } = measured[i]!;
     return {
       feature_id: b.feature_id,
       branch: b.branch,
@@ -196,6 +227,8 @@ export async function collectBranchChanges(
       fork: walk.boundary.length === 1 ? walk.boundary[0] : undefined,
       own: walk.own,
       files: files.get(tip) ?? [],
+      stacked_on: stacked ? carried : [],
+      holds_base: fromBase.own.length === 0 || fromBase.boundary.includes(base),
     };
   });
 }
@@ -204,8 +237,10 @@ export async function collectBranchChanges(
 export interface PredictOptions {
   /** Any checkout of the repository. */
   cwd: string;
-  /** Commit or ref the feature branches were cut from. */
+  /** The commit (or ref) the integration starts from: every feature is also tested against it. */
   base: string;
+  /** The ref the base was read from, as the user gave it (`HEAD`, `refs/heads/main`), for messages. */
+  baseRef?: string;
   /** Features to compare, in plan order. */
   branches: readonly FeatureBranch[];
   /** Contracts, for ownership (all of the plan's, so files owned by unselected features count too). */
@@ -217,10 +252,41 @@ export interface PredictOptions {
   clock?: Clock;
 }
 
+/** The branches, each told which of the others it depends on (those it may be cut from). */
+function withCarried(branches: readonly FeatureBranch[], contracts: readonly Contract[]): FeatureBranch[] {
+  const dependsOn = new Map(contracts.map((c) => [c.feature_id, c.depends_on.features]));
+  const present = new Set(branches.map((b) => b.feature_id));
+  return branches.map((b) => ({
+    ...b,
+    carries: b.carries ?? dependenciesAmong(b.feature_id, dependsOn, present),
+  }));
+}
+
+/**
+ * The conflicted files of a merge that the features' own work takes part in (undefined when it is
+ * clean): a feature stacked on its dependencies is not blamed for what only they changed.
+ */
+function ownConflicts(result: MergeTreeResult, sides: readonly BranchChanges[]): string[] | undefined {
+  if (result.clean) return undefined;
+  let files = [...result.conflicts].sort();
+  const stacked = sides.filter((s) => s.stacked_on.length > 0);
+  if (stacked.length === 0) return files;
+  for (const s of stacked) files = conflictsOwnChangesTouch(files, s.files);
+  return files.length > 0 ? files : undefined;
+}
+
+/** How messages name the base: its branch (`main` for `refs/heads/main`, HEAD's branch for `HEAD`). */
+async function nameOfBase(cwd: string, ref: string): Promise<string> {
+  if (ref === 'HEAD') return (await currentBranch(cwd)) ?? 'HEAD';
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+}
+
 /**
  * Predicts integration problems before any merge: which pairs of branches truly conflict (by
- * `git merge-tree`, run only on pairs the changed-file prefilter cannot clear), which overlap
- * harmlessly, and which changed files break the contracts' ownership.
+ * `git merge-tree`, run only on pairs the changed-file prefilter cannot clear), which features
+ * conflict with the base the integration starts from (one `git merge-tree` each, only for a branch
+ * that lacks the base's tip: the base moved on since it was cut), which overlap harmlessly, and
+ * which changed files break the contracts' ownership.
  */
 export async function predictConflicts(options: PredictOptions): Promise<Prediction> {
   const clock = options.clock ?? (() => new Date());
@@ -236,28 +302,46 @@ export async function predictConflicts(options: PredictOptions): Promise<Predict
       },
     );
   }
-  const changes = await collectBranchChanges(options.cwd, baseCommit, options.branches);
+  const changes = await collectBranchChanges(
+    options.cwd,
+    baseCommit,
+    withCarried(options.branches, options.contracts),
+  );
   const candidates = options.exhaustive ? everyPair(changes) : selectCandidatePairs(changes);
-  const tips = new Map(changes.map((c) => [c.feature_id, c.tip]));
-  const tested = await mapLimited(candidates, concurrency, async (pair) => ({
-    pair,
-    result: await mergeTree(options.cwd, tips.get(pair.a)!, tips.get(pair.b)!),
-  }));
+  const byId = new Map(changes.map((c) => [c.feature_id, c]));
+  const behindBase = changes.filter((c) => c.own.length > 0 && !c.holds_base);
+  // One queue for both kinds of test, so that `concurrency` bounds them together.
+  const tests = [
+    ...candidates.map((pair) => [byId.get(pair.a)!, byId.get(pair.b)!] as const),
+    ...behindBase.map((c) => [undefined, c] as const),
+  ];
+  const results = await mapLimited(tests, concurrency, ([a, b]) =>
+    mergeTree(options.cwd, a?.tip ?? baseCommit, b.tip),
+  );
   const conflicts: PairFinding[] = [];
   const cleanOverlaps: PairFinding[] = [];
-  for (const { pair, result } of tested) {
-    if (!result.clean) conflicts.push({ a: pair.a, b: pair.b, files: [...result.conflicts].sort() });
+  for (const [i, pair] of candidates.entries()) {
+    const files = ownConflicts(results[i]!, [byId.get(pair.a)!, byId.get(pair.b)!]);
+    if (files) conflicts.push({ a: pair.a, b: pair.b, files });
     else if (pair.files.length > 0) cleanOverlaps.push({ a: pair.a, b: pair.b, files: pair.files });
+  }
+  const baseConflicts: BaseFinding[] = [];
+  for (const [k, c] of behindBase.entries()) {
+    const files = ownConflicts(results[candidates.length + k]!, [c]);
+    if (files) baseConflicts.push({ feature_id: c.feature_id, files });
   }
   const changed = new Map(changes.map((c) => [c.feature_id, c.files]));
   const n = changes.length;
   return {
     base: baseCommit,
+    base_name: await nameOfBase(options.cwd, options.baseRef ?? options.base),
     features: changes.map((c) => c.feature_id),
     changed: Object.fromEntries([...changed].map(([id, files]) => [id, [...files]])),
     pairs: (n * (n - 1)) / 2,
     merge_tested: candidates.length,
+    base_tested: behindBase.length,
     conflicts,
+    base_conflicts: baseConflicts,
     clean_overlaps: cleanOverlaps,
     violations: findOwnershipViolations(changed, options.contracts),
     duration_ms: clock().getTime() - started,

@@ -22,6 +22,8 @@ const changes = (
   fork: fork ?? undefined,
   own,
   files,
+  stacked_on: [],
+  holds_base: true,
 });
 
 describe('selectCandidatePairs', () => {

@@ -1,0 +1,104 @@
+/**
+ * Which commits of a feature branch are the feature's own work (pure): those the base lacks, less,
+ * for a branch stacked on its dependencies (`baton run --wait-for-deps`), the dependencies' commits
+ * it carries and the merges that stacked it on them. Conflict prediction measures each feature from
+ * where its own work starts, so a dependent is not blamed for what its dependencies changed.
+ */
+
+/** A branch's own commits and the commits outside them where they stop. */
+export interface OwnWalk {
+  own: string[];
+  /** The fork point when there is exactly one. */
+  boundary: string[];
+}
+
+/**
+ * Walks a branch's own commits back from its tip within `graph` (the commits the base lacks), and
+ * collects the commits where they stop: its fork point when there is exactly one (pure). A commit
+ * `outside` says is not the branch's (by default: one the graph lacks, that is, the base's).
+ */
+export function walkOwnCommits(
+  graph: ReadonlyMap<string, readonly string[]>,
+  tip: string,
+  outside: (commit: string) => boolean = (c) => !graph.has(c),
+): OwnWalk {
+  const own: string[] = [];
+  const boundary = new Set<string>();
+  if (outside(tip)) return { own, boundary: [] };
+  const seen = new Set([tip]);
+  const stack = [tip];
+  while (stack.length > 0) {
+    const commit = stack.pop()!;
+    own.push(commit);
+    for (const parent of graph.get(commit) ?? []) {
+      if (outside(parent)) boundary.add(parent);
+      else if (!seen.has(parent)) {
+        seen.add(parent);
+        stack.push(parent);
+      }
+    }
+  }
+  return { own, boundary: [...boundary] };
+}
+
+/**
+ * The walk of `tip`'s own work when its branch may carry the work of the branches at `carriedTips`
+ * (pure): their commits are theirs, and a merge commit whose parents are all the base's or theirs is
+ * the merge that stacked the branch on them (`mergeDependencies`), not work. A branch cut from its
+ * dependency therefore starts at that merge, and its changes are measured from there.
+ */
+export function walkStackedWork(
+  graph: ReadonlyMap<string, readonly string[]>,
+  tip: string,
+  carriedTips: readonly string[],
+): OwnWalk {
+  const carried = new Set<string>();
+  for (const t of carriedTips) for (const c of walkOwnCommits(graph, t).own) carried.add(c);
+  const stacking = new Map<string, boolean>();
+  const outside = (c: string): boolean => {
+    const parents = graph.get(c);
+    if (parents === undefined || carried.has(c)) return true;
+    let known = stacking.get(c);
+    if (known === undefined) {
+      stacking.set(c, false);
+      known = parents.length > 1 && parents.every(outside);
+      stacking.set(c, known);
+    }
+    return known;
+  };
+  return walkOwnCommits(graph, tip, outside);
+}
+
+/**
+ * The features among `present` that `id` depends on, directly or through others (pure): the
+ * dependencies whose work a stacked branch of `id` may carry within this integration.
+ */
+export function dependenciesAmong(
+  id: string,
+  dependsOn: ReadonlyMap<string, readonly string[]>,
+  present: ReadonlySet<string>,
+): string[] {
+  const found = new Set<string>();
+  const stack = [...(dependsOn.get(id) ?? [])];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    if (found.has(d) || d === id) continue;
+    found.add(d);
+    stack.push(...(dependsOn.get(d) ?? []));
+  }
+  return [...found].filter((d) => present.has(d));
+}
+
+/**
+ * The conflicted paths of a merge that a feature's own changes take part in (pure): the same path, a
+ * folder holding it or a file in its place, or git's `path~side` name for a file/folder clash. A
+ * path only a dependency it carries changed conflicts with that dependency, not with the feature.
+ */
+export function conflictsOwnChangesTouch(
+  conflicts: readonly string[],
+  ownFiles: readonly string[],
+): string[] {
+  return conflicts.filter((p) =>
+    ownFiles.some((f) => p === f || p.startsWith(`${f}/`) || f.startsWith(`${p}/`) || p.startsWith(`${f}~`)),
+  );
+}

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { explainConflict } from '../../src/integrate/explain.js';
+import { predictConflicts } from '../../src/integrate/predict.js';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { contract, featureBranch, lines, makeFourFeatures, recordStatus } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+describe('predictConflicts against a base that moved on since the branches were cut', () => {
+  it('tests each branch that lacks the base tip against it, once, and names the base', async () => {
+    repo = makeRepo({ 'shared.txt': lines(10), 'other.txt': lines(10) });
+    featureBranch(repo, 'a', { 'shared.txt': lines(10, { 1: 'a' }) });
+    featureBranch(repo, 'far', { 'other.txt': lines(10, { 9: 'far' }) });
+    // The user's own commit on main, after the run cut the branches.
+    repo.commit('user', { 'shared.txt': lines(10, { 1: 'USER' }) });
+    featureBranch(repo, 'fresh', { 'fresh.txt': 'cut from the tip\n' });
+    const p = await predictConflicts({
+      cwd: repo.root,
+      base: repo.git('rev-parse', 'HEAD'),
+      baseRef: 'HEAD',
+      branches: ['a', 'far', 'fresh'].map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+      contracts: [contract('a', { owns: ['shared.txt'] }), contract('far'), contract('fresh')],
+    });
+    expect(p.base_conflicts).toEqual([{ feature_id: 'a', files: ['shared.txt'] }]);
+    // a and far lack the tip; fresh holds it, so merging it onto the base cannot conflict.
+    expect(p.base_tested).toBe(2);
+    expect(p.base_name).toBe('main');
+  });
+
+  it('tests nothing against the base when every branch holds its tip', async () => {
+    repo = makeRepo({ 'shared.txt': lines(10) });
+    featureBranch(repo, 'a', { 'shared.txt': lines(10, { 1: 'a' }) });
+    const p = await predictConflicts({
+      cwd: repo.root,
+      base: 'main',
+      branches: [{ feature_id: 'a', branch: 'baton/a' }],
+      contracts: [contract('a')],
+    });
+    expect(p.base_tested).toBe(0);
+    expect(p.base_conflicts).toEqual([]);
+  });
+});
+
+describe('baton integrate against a base that moved on', () => {
+  it('--predict-only reports the conflict with main and exits 1; the merge explains it as main’s', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b', 'c', 'd']);
+    repo.commit('user', { 'src/routes.ts': lines(20, { 10: 'route user' }) });
+    const predicted = await runBaton(['integrate', 'a', '--predict-only'], { cwd: repo.root });
+    expect(predicted.code, predicted.stdout + predicted.stderr).toBe(1);
+    expect(predicted.stdout).toContain('1 against main, which moved on since that branch was cut');
+    expect(predicted.stdout).toContain(
+      [
+        '  conflict   a × main: src/routes.ts',
+        '             a and main (the base) both changed src/routes.ts, which both a and b claim to own',
+      ].join('\n'),
+    );
+
+    const merged = await runBaton(['integrate', 'a'], { cwd: repo.root });
+    expect(merged.code).toBe(1);
+    expect(merged.stdout).toContain(
+      'conflicts in 1 file(s) with the base, which changed them since baton/a was cut from it:',
+    );
+    expect(merged.stdout).toContain(
+      '  src/routes.ts: a and the base both changed src/routes.ts, which both a and b claim to own',
+    );
+  });
+});
+
+describe('explainConflict', () => {
+  const report = {
+    feature_id: 'a',
+    files: ['x.ts'],
+    owners: { 'x.ts': ['a'] },
+    index: 1,
+    total: 2,
+    worktree: '/w',
+    branch: 'baton/integration',
+  };
+  it('names the base, by name when known, when no merged feature changed the files', () => {
+    expect(explainConflict({ ...report, with: [], base: 'main' }).slice(0, 2)).toEqual([
+      'Merging baton/a (merge 1 of 2) conflicts in 1 file(s) with main, which changed them since baton/a was cut from it:',
+      '  x.ts: a and main (the base) both changed x.ts, which only a owns',
+    ]);
+  });
+  it('names the merged features that changed them otherwise', () => {
+    expect(explainConflict({ ...report, with: ['b'] }).slice(0, 2)).toEqual([
+      'Merging baton/a (merge 1 of 2) conflicts in 1 file(s) with b, already merged:',
+      '  x.ts: a and b both changed x.ts, which only a owns',
+    ]);
+  });
+});
