@@ -89,7 +89,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--into <branch>',
-      'fast-forward this branch to the result only when every selected feature merged and every test and check passed (a --continue of this integration moves it too)',
+      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed (a --continue of this integration moves it too)',
     )
     .option(
       '--continue',

@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
-import { featureBranch as featureBranchRef, INTEGRATION_BRANCH } from '../git/refs.js';
+import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
@@ -191,7 +191,7 @@ export async function moveInto(root: string, input: IntoInput, commit: string): 
 
 /**
  * Refuses an `--into` that can never happen, before anything is merged: a name git does not take for
- * a branch (a usage error), or a branch that does not exist.
+ * a branch or one of Baton's own branches (usage errors), or a branch that does not exist.
  */
 export async function assertIntoBranch(root: string, into: string): Promise<void> {
   const valid = await gitRaw(root, ['check-ref-format', '--branch', into]);
@@ -202,6 +202,18 @@ export async function assertIntoBranch(root: string, into: string): Promise<void
       {
         exitCode: 2,
         hint: 'Name a local branch, e.g. --into main.',
+      },
+    );
+  }
+  // A feature's branch would take the other features' work and drop out of the next integration
+  // (it would hold what is merged); attempt branches and baton/integration are Baton's to move.
+  if (isBatonBranch(into)) {
+    throw new UserError(
+      'integrate/bad-into',
+      `--into takes a branch of yours, and ${into} is one of Baton's own (a feature's, an attempt's or the integration branch)`,
+      {
+        exitCode: 2,
+        hint: `Name the branch the features should reach, e.g. --into main; the result is on ${INTEGRATION_BRANCH} to look at. Nothing was merged.`,
       },
     );
   }

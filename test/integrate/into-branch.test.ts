@@ -55,6 +55,35 @@ describe('integrate --into', () => {
     expect(integrationsStarted(repo)).toBe(0);
   });
 
+  it("refuses Baton's own branches (a feature's, an attempt's, the integration branch) as the target", async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles(
+        ['a', 'b'].map((id) => ({
+          id,
+          agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
+        })),
+      ),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const tipA = repo.git('rev-parse', 'baton/a').trim();
+    repo.git('branch', 'baton/a.a1', 'baton/a');
+    for (const target of ['baton/a', 'baton/a.a1', 'baton/integration']) {
+      const r = await runBaton(['integrate', '--into', target, 'a', 'b'], { cwd: repo.root });
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${target} is one of Baton's own`);
+      expect(r.stderr).toContain('[integrate/bad-into]');
+      expect(r.stderr).toContain('hint: Name the branch the features should reach, e.g. --into main');
+    }
+    // Nothing merged, and a's branch holds only a's work: the next integration still takes a and b.
+    expect(repo.git('rev-parse', 'baton/a').trim()).toBe(tipA);
+    expect(integrationsStarted(repo)).toBe(0);
+    const next = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toMatch(/src\/a\/x\.txt[\s\S]*src\/b\/x\.txt/);
+  });
+
   it("starts from the --into branch, so another checked-out branch's commits never reach it", async () => {
     const repo = await ranOneFeature();
     repo.git('checkout', '-qb', 'dev');
