@@ -262,4 +262,31 @@ describe('integrate --into after baton clean removed what was integrated', () =>
     expect(r.stdout).not.toContain('not run');
     expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toContain('src/b/b.txt');
   });
+
+  it('ends partial, exit 1, when a feature of the plan has no branch and its work is not in the base', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles(
+        ['a', 'b'].map((id) => ({
+          id,
+          agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
+        })),
+      ),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['clean', '--force', 'b'], { cwd: repo.root })).code).toBe(0);
+    const predicted = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(predicted.stdout).toContain('not merged: b (not run: no branch baton/b)');
+    expect(predicted.code).toBe(1);
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.stdout).toContain('not merged: b (not run: no branch baton/b)');
+    expect(r.stdout).toContain('Integration partial');
+    expect(r.stdout).toContain('1 of 2 merged, 1 not run');
+    expect(r.code).toBe(1);
+    const ended = readLog(join(repo.root, '.baton', 'log.jsonl')).events.filter(
+      (e) => e.type === 'integration.ended',
+    );
+    expect(ended.map((e) => (e.type === 'integration.ended' ? e.outcome : ''))).toEqual(['partial']);
+  });
 });
