@@ -129,6 +129,15 @@ function notMergedWords(step: MergeStep): string | undefined {
   }
 }
 
+/** The features whose after-integration criteria failed, in words; undefined when none did. */
+function failedChecksWords(checks: Readonly<Record<string, CheckTally>>): string | undefined {
+  const failed = Object.entries(checks).filter(([, t]) => t.failed > 0);
+  if (failed.length === 0) return undefined;
+  return failed
+    .map(([id, t]) => `${id} failed ${t.failed} of ${t.total} after-integration criteria`)
+    .join(', ');
+}
+
 /** Why the branch must stay where it is, or undefined when `--into` may move it (pure). */
 export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   if (input.outcome === 'interrupted') {
@@ -140,13 +149,17 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   const failedTest = input.tests.find((t) => !t.passed);
   if (failedTest) return { reason: `tests failed after merging ${failedTest.after_feature}` };
   const left = input.steps.flatMap((s) => notMergedWords(s) ?? []);
+  const failedChecks = failedChecksWords(input.checks);
   if (left.length > 0 && input.outcome !== 'conflict') {
+    // Both, when both hold: fixing the features left out would still leave the failed checks.
     return {
-      reason: `not every selected feature was merged: ${left.join(', ')}`,
+      reason: `not every selected feature was merged: ${left.join(', ')}${failedChecks ? `; and ${failedChecks}` : ''}`,
       hint: `Fix and re-run them (baton run --resume <ids> keeps their work; --restart <ids> starts them over), or name only the features to take: baton integrate <ids> --fresh --into ${input.branch}.`,
     };
   }
-  if (input.outcome !== 'clean') return { reason: `the integration ended ${input.outcome}` };
+  if (input.outcome !== 'clean') {
+    return { reason: `the integration ended ${input.outcome}${failedChecks ? `: ${failedChecks}` : ''}` };
+  }
   const foreign = foreignRefusal(input.branch, input.foreign ?? []);
   if (foreign) return foreign;
   if (input.stale && input.stale.length > 0) {

@@ -290,3 +290,46 @@ describe('integrate --into after baton clean removed what was integrated', () =>
     expect(ended.map((e) => (e.type === 'integration.ended' ? e.outcome : ''))).toEqual(['partial']);
   });
 });
+
+describe('what integrate says about moving a branch', () => {
+  const writes = (id: string) => ({ command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` });
+
+  it('does not offer --continue --into for a result --include let a failed feature into', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        { id: 'a', agent: writes('a') },
+        { id: 'd', agent: writes('d'), criteria: [{ id: 'no', text: 'fails', run: 'exit 1' }] },
+      ]),
+    });
+    repos.push(repo);
+    await runBaton(['run'], { cwd: repo.root });
+    const r = await runBaton(['integrate', '--include', 'failed-checks'], { cwd: repo.root });
+    expect(r.stdout, r.stderr).toContain('Integration clean');
+    expect(r.stdout).toContain('d (failed-checks) merged although not complete');
+    // `--continue --into` would refuse it (`intoRefusal`: merged by --include), so it is not offered.
+    expect(r.stdout).not.toContain('--continue --into');
+  });
+
+  it('names the failed after-integration checks as well as the features not run', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        {
+          id: 'a',
+          agent: writes('a'),
+          criteria: [{ id: 'later', text: 'fails', run: 'exit 1', after: 'integration' }],
+        },
+        { id: 'b', agent: writes('b') },
+      ]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['clean', '--force', 'b'], { cwd: repo.root })).code).toBe(0);
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout, r.stderr).toContain(
+      'main left where it was: not every selected feature was merged: b (not run: no branch baton/b); and a failed 1 of 1 after-integration criteria',
+    );
+  });
+});
