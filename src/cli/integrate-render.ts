@@ -6,6 +6,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { baseSide, explainConflict, explainFile } from '../integrate/explain.js';
+import { intoRefusal } from '../integrate/into.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
@@ -217,6 +218,15 @@ function testsFailedAdvice(r: IntegrationResult, id: string): string {
   );
 }
 
+/**
+ * Whether `--continue --into` could move a branch to this result: the `--into` rule, which refuses
+ * one that `--include` let a feature into or with unverifiable criteria, so that is not offered.
+ */
+function promotable(r: IntegrationResult): boolean {
+  const { outcome, steps, tests, checks, included } = r;
+  return intoRefusal({ branch: '<branch>', outcome, steps, tests, checks, included }) === undefined;
+}
+
 /** Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`. */
 export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   out('');
@@ -259,7 +269,7 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
   } else if (r.into) {
     out(`${p.red(`${r.into.branch} left where it was`)}: ${escapeControl(r.into.reason)}`);
     if (r.into.hint) out(`hint: ${r.into.hint}`);
-  } else if (r.outcome === 'clean') {
+  } else if (r.outcome === 'clean' && promotable(r)) {
     out(p.dim('To move a branch to this result: baton integrate --continue --into <branch>'));
   }
   for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));

@@ -9,7 +9,12 @@ import { chooseForIntegration } from '../integrate/choose.js';
 import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
 import { predictConflicts } from '../integrate/predict.js';
-import { INCLUDABLE_STATUSES, type IntegrationSelection, parseInclude } from '../integrate/selection.js';
+import {
+  INCLUDABLE_STATUSES,
+  type IntegrationSelection,
+  notRunReason,
+  parseInclude,
+} from '../integrate/selection.js';
 import {
   type CheckRunner,
   CONFLICT_POLICIES,
@@ -89,7 +94,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--into <branch>',
-      'fast-forward this branch to the result only when every selected feature merged and every test and check passed (a --continue of this integration moves it too)',
+      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed (a --continue of this integration moves it too)',
     )
     .option(
       '--continue',
@@ -275,11 +280,13 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
       const doc = { prediction, not_run: selection.notRun, not_merged: selection.excluded };
       ctx.stdout.write(`${stringifyJson(doc, 2)}\n`);
     }
+    for (const id of selection.notRun) out(`  not merged: ${id} (${notRunReason(id)})`);
     for (const x of selection.excluded)
       out(escapeControl(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`));
     // As the merge would: 1 when it would conflict or leave a selected feature out (outcome partial).
     const conflicts = prediction.conflicts.length + prediction.base_conflicts.length;
-    a.setExit(conflicts > 0 || selection.excluded.length > 0 ? 1 : 0);
+    const leftOut = selection.notRun.length + selection.excluded.length;
+    a.setExit(conflicts > 0 || leftOut > 0 ? 1 : 0);
     return undefined;
   }
   if (flags.into !== undefined)

@@ -17,6 +17,15 @@ export const INTEGRATION_BRANCH = `${BRANCH_PREFIX}${INTEGRATION_ID}`;
 /** Feature ids that would collide with Baton's own refs and folders. */
 export const RESERVED_IDS: ReadonlySet<string> = new Set([INTEGRATION_ID]);
 
+/**
+ * Whether `branch` (a short name, `main`, not `refs/heads/main`) is one of Baton's own: a feature's,
+ * an attempt's or the integration branch, all under the one prefix. Baton moves and deletes these
+ * itself, so they are never a place for the user's result.
+ */
+export function isBatonBranch(branch: string): boolean {
+  return branch.startsWith(BRANCH_PREFIX);
+}
+
 /** A feature's branch: `baton/<feature_id>`. */
 export function featureBranch(featureId: string): string {
   return `${BRANCH_PREFIX}${featureId}`;

@@ -52,9 +52,15 @@ export function outcomeOf(
 ): IntegrationEnded['outcome'] {
   if (halt) return halt.kind;
   if (Object.values(checks).some((t) => t.failed > 0)) return 'checks-failed';
-  for (const s of steps) if (s.status === 'skipped' || s.status === 'not-merged') return 'partial';
+  for (const s of steps) if (LEFT_OUT.has(s.status)) return 'partial';
   return 'clean';
 }
+
+/**
+ * Steps of a selected feature that did not get merged: it did not pass, was skipped at a conflict or
+ * for a dependency, or has no branch (never run; one integrated before and cleaned has no step).
+ */
+const LEFT_OUT: ReadonlySet<string> = new Set(['skipped', 'not-merged', 'not-run']);
 
 /** Runs the integration criteria, decides the outcome, moves `into`, and records the end. */
 export async function finish(session: Session, stopped: Halt | undefined): Promise<IntegrationResult> {

@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
-import { featureBranch as featureBranchRef, INTEGRATION_BRANCH } from '../git/refs.js';
+import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
@@ -129,6 +129,15 @@ function notMergedWords(step: MergeStep): string | undefined {
   }
 }
 
+/** The features whose after-integration criteria failed, in words; undefined when none did. */
+function failedChecksWords(checks: Readonly<Record<string, CheckTally>>): string | undefined {
+  const failed = Object.entries(checks).filter(([, t]) => t.failed > 0);
+  if (failed.length === 0) return undefined;
+  return failed
+    .map(([id, t]) => `${id} failed ${t.failed} of ${t.total} after-integration criteria`)
+    .join(', ');
+}
+
 /** Why the branch must stay where it is, or undefined when `--into` may move it (pure). */
 export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   if (input.outcome === 'interrupted') {
@@ -140,13 +149,17 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   const failedTest = input.tests.find((t) => !t.passed);
   if (failedTest) return { reason: `tests failed after merging ${failedTest.after_feature}` };
   const left = input.steps.flatMap((s) => notMergedWords(s) ?? []);
+  const failedChecks = failedChecksWords(input.checks);
   if (left.length > 0 && input.outcome !== 'conflict') {
+    // Both, when both hold: fixing the features left out would still leave the failed checks.
     return {
-      reason: `not every selected feature was merged: ${left.join(', ')}`,
+      reason: `not every selected feature was merged: ${left.join(', ')}${failedChecks ? `; and ${failedChecks}` : ''}`,
       hint: `Fix and re-run them (baton run --resume <ids> keeps their work; --restart <ids> starts them over), or name only the features to take: baton integrate <ids> --fresh --into ${input.branch}.`,
     };
   }
-  if (input.outcome !== 'clean') return { reason: `the integration ended ${input.outcome}` };
+  if (input.outcome !== 'clean') {
+    return { reason: `the integration ended ${input.outcome}${failedChecks ? `: ${failedChecks}` : ''}` };
+  }
   const foreign = foreignRefusal(input.branch, input.foreign ?? []);
   if (foreign) return foreign;
   if (input.stale && input.stale.length > 0) {
@@ -191,7 +204,7 @@ export async function moveInto(root: string, input: IntoInput, commit: string): 
 
 /**
  * Refuses an `--into` that can never happen, before anything is merged: a name git does not take for
- * a branch (a usage error), or a branch that does not exist.
+ * a branch or one of Baton's own branches (usage errors), or a branch that does not exist.
  */
 export async function assertIntoBranch(root: string, into: string): Promise<void> {
   const valid = await gitRaw(root, ['check-ref-format', '--branch', into]);
@@ -202,6 +215,18 @@ export async function assertIntoBranch(root: string, into: string): Promise<void
       {
         exitCode: 2,
         hint: 'Name a local branch, e.g. --into main.',
+      },
+    );
+  }
+  // A feature's branch would take the other features' work and drop out of the next integration
+  // (it would hold what is merged); attempt branches and baton/integration are Baton's to move.
+  if (isBatonBranch(into)) {
+    throw new UserError(
+      'integrate/bad-into',
+      `--into takes a branch of yours, and ${into} is one of Baton's own (a feature's, an attempt's or the integration branch)`,
+      {
+        exitCode: 2,
+        hint: `Name the branch the features should reach, e.g. --into main; the result is on ${INTEGRATION_BRANCH} to look at. Nothing was merged.`,
       },
     );
   }

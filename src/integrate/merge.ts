@@ -17,6 +17,7 @@ import { finish } from './finish.js';
 import { collectBranchChanges } from './predict.js';
 import { commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
+import { notRunReason } from './selection.js';
 import {
   contractOf,
   emit,
@@ -83,7 +84,7 @@ async function recordDiscarded(session: Session, o: StartIntegrationOptions): Pr
 /** Records what this integration leaves out: features without a branch and features that did not pass. */
 function recordLeftOut(session: Session, o: StartIntegrationOptions): void {
   for (const id of o.notRun) {
-    const reason = `not run: no branch ${featureBranch(id)}`;
+    const reason = notRunReason(id);
     session.steps.set(id, { feature_id: id, status: 'not-run', reason });
     emit(session, { type: 'merge.skipped', feature_id: id, reason, kind: 'not-run' });
   }

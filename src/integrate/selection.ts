@@ -179,6 +179,11 @@ export function noLongerTaken(
   });
 }
 
+/** Why a selected feature without a branch is left out, as the merge records it and the prediction lists it. */
+export function notRunReason(id: string): string {
+  return `not run: no branch ${featureBranch(id)}`;
+}
+
 /** Why a feature cannot be taken although it passed: a dependency neither merged here nor in the base (pure). */
 function missingDependency(
   input: SelectionInput,

@@ -55,6 +55,35 @@ describe('integrate --into', () => {
     expect(integrationsStarted(repo)).toBe(0);
   });
 
+  it("refuses Baton's own branches (a feature's, an attempt's, the integration branch) as the target", async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles(
+        ['a', 'b'].map((id) => ({
+          id,
+          agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
+        })),
+      ),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const tipA = repo.git('rev-parse', 'baton/a').trim();
+    repo.git('branch', 'baton/a.a1', 'baton/a');
+    for (const target of ['baton/a', 'baton/a.a1', 'baton/integration']) {
+      const r = await runBaton(['integrate', '--into', target, 'a', 'b'], { cwd: repo.root });
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${target} is one of Baton's own`);
+      expect(r.stderr).toContain('[integrate/bad-into]');
+      expect(r.stderr).toContain('hint: Name the branch the features should reach, e.g. --into main');
+    }
+    // Nothing merged, and a's branch holds only a's work: the next integration still takes a and b.
+    expect(repo.git('rev-parse', 'baton/a').trim()).toBe(tipA);
+    expect(integrationsStarted(repo)).toBe(0);
+    const next = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toMatch(/src\/a\/x\.txt[\s\S]*src\/b\/x\.txt/);
+  });
+
   it("starts from the --into branch, so another checked-out branch's commits never reach it", async () => {
     const repo = await ranOneFeature();
     repo.git('checkout', '-qb', 'dev');
@@ -232,5 +261,75 @@ describe('integrate --into after baton clean removed what was integrated', () =>
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toContain('not run');
     expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toContain('src/b/b.txt');
+  });
+
+  it('ends partial, exit 1, when a feature of the plan has no branch and its work is not in the base', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles(
+        ['a', 'b'].map((id) => ({
+          id,
+          agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
+        })),
+      ),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['clean', '--force', 'b'], { cwd: repo.root })).code).toBe(0);
+    const predicted = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(predicted.stdout).toContain('not merged: b (not run: no branch baton/b)');
+    expect(predicted.code).toBe(1);
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.stdout).toContain('not merged: b (not run: no branch baton/b)');
+    expect(r.stdout).toContain('Integration partial');
+    expect(r.stdout).toContain('1 of 2 merged, 1 not run');
+    expect(r.code).toBe(1);
+    const ended = readLog(join(repo.root, '.baton', 'log.jsonl')).events.filter(
+      (e) => e.type === 'integration.ended',
+    );
+    expect(ended.map((e) => (e.type === 'integration.ended' ? e.outcome : ''))).toEqual(['partial']);
+  });
+});
+
+describe('what integrate says about moving a branch', () => {
+  const writes = (id: string) => ({ command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` });
+
+  it('does not offer --continue --into for a result --include let a failed feature into', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        { id: 'a', agent: writes('a') },
+        { id: 'd', agent: writes('d'), criteria: [{ id: 'no', text: 'fails', run: 'exit 1' }] },
+      ]),
+    });
+    repos.push(repo);
+    await runBaton(['run'], { cwd: repo.root });
+    const r = await runBaton(['integrate', '--include', 'failed-checks'], { cwd: repo.root });
+    expect(r.stdout, r.stderr).toContain('Integration clean');
+    expect(r.stdout).toContain('d (failed-checks) merged although not complete');
+    // `--continue --into` would refuse it (`intoRefusal`: merged by --include), so it is not offered.
+    expect(r.stdout).not.toContain('--continue --into');
+  });
+
+  it('names the failed after-integration checks as well as the features not run', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        {
+          id: 'a',
+          agent: writes('a'),
+          criteria: [{ id: 'later', text: 'fails', run: 'exit 1', after: 'integration' }],
+        },
+        { id: 'b', agent: writes('b') },
+      ]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['clean', '--force', 'b'], { cwd: repo.root })).code).toBe(0);
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout, r.stderr).toContain(
+      'main left where it was: not every selected feature was merged: b (not run: no branch baton/b); and a failed 1 of 1 after-integration criteria',
+    );
   });
 });

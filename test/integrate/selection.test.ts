@@ -242,7 +242,16 @@ describe('intoRefusal', () => {
     [
       'a failed after-integration criterion',
       { outcome: 'checks-failed', checks: { a: { passed: 0, failed: 1, unverifiable: 0, total: 1 } } },
-      'the integration ended checks-failed',
+      'the integration ended checks-failed: a failed 1 of 1 after-integration criteria',
+    ],
+    [
+      'a failed after-integration criterion and a feature never run: both',
+      {
+        outcome: 'checks-failed',
+        steps: [...base.steps, { feature_id: 'n', status: 'not-run', reason: 'not run: no branch baton/n' }],
+        checks: { a: { passed: 1, failed: 1, unverifiable: 0, total: 2 } },
+      },
+      'not every selected feature was merged: n (not run: no branch baton/n); and a failed 1 of 2 after-integration criteria',
     ],
     [
       'an unverifiable after-integration criterion',
