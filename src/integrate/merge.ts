@@ -229,9 +229,12 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
   const session = await resumedSession(o, r);
   const found = recheck(session, r);
   if (!r.pending && (await mergeInProgress(session.worktree))) throw strayMerge(session.worktree);
+  // Nothing pending to commit: the branch must be where the log left it. Nothing uncommitted either,
+  // unless a merge is being resolved (then `commitResolution` refuses what is not added to it).
   if (!r.pending) {
-    // Nothing pending to commit: the branch must be where the log left it, with nothing uncommitted.
     await assertAtRecordedTip(session, `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`);
+  }
+  if (!r.pending || !(await mergeInProgress(session.worktree))) {
     await assertNoUncommittedChanges(session.worktree);
   }
   emit(session, { type: 'phase.started', phase: 'integration' });

@@ -12,6 +12,7 @@ import {
   mergeInProgress,
   stagePaths,
   unmergedPaths,
+  unstagedPaths,
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
@@ -228,6 +229,18 @@ export async function commitResolution(
         `conflict markers remain in ${escapeControl(marked.join(', '))} (lines starting with <<<<<<< or >>>>>>>)`,
         {
           hint: `Finish resolving them in ${escapeControl(wt)} and add them again (git -C ${printableArg(wt)} add -- ${marked.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
+        },
+      );
+    }
+    // Left unstaged, a change would stay in the worktree after the commit: the tests would run on it
+    // and the next merge would carry it or fail on it. The person decides whether it belongs.
+    const unstaged = await unstagedPaths(wt);
+    if (unstaged.length > 0) {
+      throw new UserError(
+        'integrate/unstaged',
+        `changes not added to the merge of ${featureBranch(id)}: ${escapeControl(unstaged.join(', '))}`,
+        {
+          hint: `Add them to the merge (git -C ${printableArg(wt)} add -- ${unstaged.map(printableArg).join(' ')}) or discard them (git -C ${printableArg(wt)} checkout -- ${unstaged.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
         },
       );
     }

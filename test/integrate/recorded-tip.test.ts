@@ -4,14 +4,14 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import type { TempRepo } from '../rig/repo.js';
-import { cachedRepo, makeRepo } from '../rig/repo.js';
+import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
 import {
   contract,
   contractFile,
   featureBranch,
   lines,
   logEvents,
+  makeFourFeatures,
   projectRepo,
   recordStatus,
 } from './fixture.js';
@@ -149,5 +149,32 @@ describe('a test command that changes the integration', () => {
     inWorktree(repo, 'reset', '-q', '--hard');
     const again = await runBaton(['integrate', '--fresh', '--test', 'true'], { cwd: repo.root });
     expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+});
+
+describe('integrate --continue after a conflict', () => {
+  it('refuses to commit a resolution while changes are left out of it, so no test is blamed for them', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b']);
+    const stop = await runBaton(['integrate', 'a', 'b', '--test', 'true'], { cwd: repo.root });
+    expect(stop.code).toBe(1);
+    const wt = integrationWorktree(repo);
+    repo.write({
+      [join('..', 'repo.baton-worktrees', 'integration', 'src/routes.ts')]: lines(20, { 10: 'a and b' }),
+    });
+    inWorktree(repo, 'add', 'src/routes.ts');
+    repo.write({ [join('..', 'repo.baton-worktrees', 'integration', '.gitignore')]: 'stray edit\n' });
+
+    const refused = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'changes not added to the merge of baton/b: .gitignore [integrate/unstaged]',
+    );
+    expect(refused.stderr).toContain(`checkout -- .gitignore`);
+    expect(repo.git('-C', wt, 'rev-parse', '-q', '--verify', 'MERGE_HEAD')).not.toBe('');
+
+    inWorktree(repo, 'checkout', '--', '.gitignore');
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
   });
 });
