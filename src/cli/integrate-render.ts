@@ -197,7 +197,7 @@ function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => voi
       `${p.red(`Tests failed after merging ${t.after_feature}`)} (merge ${t.index} of ${t.total}): ${t.exit}`,
     );
     if (t.output_tail) for (const line of t.output_tail.split('\n')) out(p.dim(`  | ${escapeControl(line)}`));
-    out(testsFailedAdvice(r, t.after_feature));
+    out(t.hint ?? testsFailedAdvice(r, t.after_feature));
   }
 }
 

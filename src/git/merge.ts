@@ -70,6 +70,12 @@ export async function unmergedPaths(cwd: string): Promise<string[]> {
   return [...new Set(out.split('\0').filter((s) => s.length > 0))];
 }
 
+/** Tracked paths whose changes in the worktree are not staged (`git diff` against the index). */
+export async function unstagedPaths(cwd: string): Promise<string[]> {
+  const out = await git(cwd, ['diff', '--name-only', '-z']);
+  return [...new Set(out.split('\0').filter((s) => s.length > 0))];
+}
+
 /** Whether a merge is in progress (MERGE_HEAD exists) in the worktree. */
 export async function mergeInProgress(cwd: string): Promise<boolean> {
   const r = await gitRaw(cwd, ['rev-parse', '-q', '--verify', 'MERGE_HEAD']);

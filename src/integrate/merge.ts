@@ -10,12 +10,10 @@ import { git } from '../git/git.js';
 import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
-import { portBlockFor } from '../ports.js';
-import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { collectBranchChanges } from './predict.js';
-import { commitResolution, resolveByAgent, strayMerge } from './resolve.js';
+import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
 import { notRunReason } from './selection.js';
 import {
@@ -32,13 +30,9 @@ import {
   skipWithDependents,
 } from './session.js';
 import { applyRecheck, recheck } from './still-passing.js';
-import type {
-  ContinueIntegrationOptions,
-  IntegrationResult,
-  StartIntegrationOptions,
-  TestRun,
-} from './types.js';
-import { prepareIntegrationWorktree } from './worktree.js';
+import { testAfter } from './test-after.js';
+import type { ContinueIntegrationOptions, IntegrationResult, StartIntegrationOptions } from './types.js';
+import { assertNoUncommittedChanges, prepareIntegrationWorktree } from './worktree.js';
 
 export { orderForIntegration } from '../graph/integration-order.js';
 export type {
@@ -236,6 +230,14 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
   const session = await resumedSession(o, r);
   const found = recheck(session, r);
   if (!r.pending && (await mergeInProgress(session.worktree))) throw strayMerge(session.worktree);
+  // Nothing pending to commit: the branch must be where the log left it. Nothing uncommitted either,
+  // unless a merge is being resolved (then `commitResolution` refuses what is not added to it).
+  if (!r.pending) {
+    await assertAtRecordedTip(session, `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`);
+  }
+  if (!r.pending || !(await mergeInProgress(session.worktree))) {
+    await assertNoUncommittedChanges(session.worktree);
+  }
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
     let last = r.untested;
@@ -347,47 +349,4 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     default:
       return unreachable(session.policy);
   }
-}
-
-/**
- * Runs the test command in the integration worktree after merging `id`: the halt when it failed or
- * Ctrl-C stopped it (its whole process group, and nothing recorded: `--continue` runs it again);
- * undefined when it passed or there is none.
- */
-async function testAfter(session: Session, id: string): Promise<Halt | undefined> {
-  if (!session.test) return undefined;
-  if (interrupted(session)) return interruptedHalt(session);
-  const port = portBlockFor(session.s.plan.order.length, session.s.portBase).port;
-  const child = spawnSupervised(session.test, {
-    cwd: session.worktree,
-    env: { ...session.s.env, PORT: String(port), BATON_INTEGRATION: '1', BATON_AFTER_FEATURE: id },
-    shell: true,
-    timeoutMs: session.s.testTimeoutMs,
-  });
-  const stop = () => void child.stop('interrupt');
-  session.s.signal?.addEventListener('abort', stop, { once: true });
-  const exit = await child.exited.finally(() => session.s.signal?.removeEventListener('abort', stop));
-  if (exit.stoppedBy === 'interrupt') return interruptedHalt(session);
-  const passed = exit.exitCode === 0 && !exit.timedOut;
-  const output = tailLines(`${exit.stdout}${exit.stdout && exit.stderr ? '\n' : ''}${exit.stderr}`, 20);
-  const result: TestRun = {
-    after_feature: id,
-    index: session.order.indexOf(id) + 1,
-    total: session.order.length,
-    passed,
-    exit_code: exit.exitCode,
-    exit: describeExit(exit, session.s.testTimeoutMs),
-    output_tail: output,
-    duration_ms: exit.durationMs,
-  };
-  session.tests.push(result);
-  emit(session, {
-    type: 'integration.tested',
-    after_feature: id,
-    passed,
-    exit_code: exit.exitCode,
-    output_tail: output,
-    duration_ms: exit.durationMs,
-  });
-  return passed ? undefined : { kind: 'tests-failed', run: result };
 }

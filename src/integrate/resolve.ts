@@ -12,6 +12,7 @@ import {
   mergeInProgress,
   stagePaths,
   unmergedPaths,
+  unstagedPaths,
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
@@ -27,8 +28,11 @@ import {
   type Session,
 } from './session.js';
 
-/** The integration's tip before `id` is merged: the last merge commit, else the base (unknown for an old log). */
-function tipBefore(session: Session): string | undefined {
+/**
+ * The integration's tip as the log records it, which is its tip before the next merge: the last merge
+ * commit, else the base (unknown for an old log).
+ */
+export function tipBefore(session: Session): string | undefined {
   const last = session.merged.at(-1);
   const step = last === undefined ? undefined : session.steps.get(last);
   return step?.status === 'merged' && step.commit !== '' ? step.commit : session.base;
@@ -62,6 +66,76 @@ async function mergeBelow(
     if (commit && isTheMerge(parents, feature, before)) return { commit, above };
   }
   return undefined;
+}
+
+/** How the integration branch differs from the tip the log recorded (`tipMoved`). */
+export interface TipMoved {
+  head: string;
+  recorded: string;
+  /** `<short hash> <subject>` of commits on the branch that Baton did not record, newest first. */
+  extra: string[];
+  /** The same for recorded commits the branch no longer holds. */
+  missing: string[];
+}
+
+/**
+ * How the integration branch moved away from the tip the log recorded (the last merge Baton made and
+ * recorded, else the base), or undefined when it is still there: Baton goes on from, tests and
+ * promotes that commit only, never whatever the branch points at now (a commit made by hand or by
+ * the test command, a reset that dropped a merge). Undefined too when the log does not say (old logs).
+ */
+export async function tipMoved(session: Session): Promise<TipMoved | undefined> {
+  const recorded = tipBefore(session);
+  if (recorded === undefined) return undefined;
+  const head = await git(session.worktree, ['rev-parse', 'HEAD']);
+  if (head === recorded) return undefined;
+  const subjects = async (from: string, not: string) =>
+    (await git(session.worktree, ['log', '--format=%h %s', from, '--not', not, '--']))
+      .split('\n')
+      .filter(Boolean);
+  return { head, recorded, extra: await subjects(head, recorded), missing: await subjects(recorded, head) };
+}
+
+/** `tipMoved` in words: where the branch is, where it should be, and the commits in between. */
+export function tipMovedWords(session: Session, moved: TipMoved): string {
+  const some = (list: readonly string[]) =>
+    `${list
+      .slice(0, 3)
+      .map((c) => `"${c}"`)
+      .join(', ')}${list.length > 3 ? ', …' : ''}`;
+  const parts = [
+    moved.extra.length > 0 ? `${moved.extra.length} commit(s) Baton did not make (${some(moved.extra)})` : '',
+    moved.missing.length > 0
+      ? `without ${moved.missing.length} commit(s) Baton recorded (${some(moved.missing)})`
+      : '',
+  ].filter(Boolean);
+  return escapeControl(
+    `${session.s.branch} is at ${moved.head.slice(0, 10)}, not at ${moved.recorded.slice(0, 10)}, the commit Baton recorded: ${parts.join(', ') || 'another commit'}`,
+  );
+}
+
+/** The way back to the recorded tip: keep what is on top if wanted, reset to it, or start over. */
+export function tipMovedHint(session: Session, moved: TipMoved, then: string): string {
+  const wt = printableArg(session.worktree);
+  const keep =
+    moved.extra.length > 0
+      ? `keep the extra commits first if you need them (git -C ${wt} branch kept-${moved.head.slice(0, 10)} ${moved.head.slice(0, 12)}), then `
+      : '';
+  return `Put it back: ${keep}git -C ${wt} reset --hard ${moved.recorded.slice(0, 12)}, then ${then}; or start over with \`baton integrate --fresh\`.`;
+}
+
+/**
+ * Refuses to go on (`--continue`, a promotion with `--into`) from anything but the tip the log
+ * recorded: what is merged next, tested and moved into the user's branch must be what Baton merged.
+ */
+export async function assertAtRecordedTip(session: Session, command: string): Promise<void> {
+  const moved = await tipMoved(session);
+  if (moved === undefined) return;
+  throw new UserError(
+    'integrate/branch-moved',
+    `${tipMovedWords(session, moved)}; --continue goes on only from the commit Baton recorded`,
+    { hint: tipMovedHint(session, moved, `run \`${command}\` again`) },
+  );
 }
 
 /** Why a commit is not the merge asked for, and the way back to it. */
@@ -155,6 +229,18 @@ export async function commitResolution(
         `conflict markers remain in ${escapeControl(marked.join(', '))} (lines starting with <<<<<<< or >>>>>>>)`,
         {
           hint: `Finish resolving them in ${escapeControl(wt)} and add them again (git -C ${printableArg(wt)} add -- ${marked.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
+        },
+      );
+    }
+    // Left unstaged, a change would stay in the worktree after the commit: the tests would run on it
+    // and the next merge would carry it or fail on it. The person decides whether it belongs.
+    const unstaged = await unstagedPaths(wt);
+    if (unstaged.length > 0) {
+      throw new UserError(
+        'integrate/unstaged',
+        `changes not added to the merge of ${featureBranch(id)}: ${escapeControl(unstaged.join(', '))}`,
+        {
+          hint: `Add them to the merge (git -C ${printableArg(wt)} add -- ${unstaged.map(printableArg).join(' ')}) or discard them (git -C ${printableArg(wt)} checkout -- ${unstaged.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
         },
       );
     }

@@ -82,6 +82,8 @@ export interface TestRun {
   exit: string;
   output_tail: string;
   duration_ms: number;
+  /** What to do when the run failed for what it left (changes, a moved branch), not for its exit. */
+  hint?: string;
 }
 
 /** How `--into` went. */

@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { addWorktree, branchExists, git, isAncestor, statusEntries } from '../git/git.js';
 import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/merge.js';
 import { listWorktrees } from '../git/worktree-list.js';
+import { escapeControl } from '../text/escape.js';
 
 /** The integration worktree, ready for the first merge. */
 export interface IntegrationWorktree {
@@ -131,15 +133,35 @@ async function assertIdle(path: string): Promise<void> {
       },
     );
   }
-  const dirty = (await statusEntries(path)).filter((e) => e.code !== '??');
+  await assertNoUncommittedChanges(path);
+}
+
+/**
+ * The paths of tracked files changed and not committed in the integration worktree (staged or not):
+ * what a merge would carry along or refuse to overwrite. Untracked files are not counted.
+ */
+export async function uncommittedChanges(path: string): Promise<string[]> {
+  return (await statusEntries(path)).filter((e) => e.code !== '??').map((e) => e.path);
+}
+
+/** `paths` for one line: the first five, control characters escaped. */
+export function somePaths(paths: readonly string[]): string {
+  return escapeControl(`${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', …' : ''}`);
+}
+
+/**
+ * Refuses to merge on top of uncommitted changes to tracked files in the integration worktree: a merge
+ * would fail on them, or carry them into the next merge commit, work no feature made.
+ */
+export async function assertNoUncommittedChanges(path: string): Promise<void> {
+  const dirty = await uncommittedChanges(path);
   if (dirty.length > 0) {
     throw new UserError(
       'integrate/worktree-dirty',
-      `the integration worktree ${path} has uncommitted changes: ${dirty
-        .slice(0, 5)
-        .map((e) => e.path)
-        .join(', ')}${dirty.length > 5 ? ', …' : ''}`,
-      { hint: `Commit or discard them yourself (git -C ${path} status), then run again.` },
+      `the integration worktree ${escapeControl(path)} has uncommitted changes: ${somePaths(dirty)}`,
+      {
+        hint: `The integration holds only what Baton merged: look at them (git -C ${printableArg(path)} status) and discard them (git -C ${printableArg(path)} reset --hard), copying first what you need, then run again.`,
+      },
     );
   }
 }

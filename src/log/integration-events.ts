@@ -81,6 +81,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       exit_code: z.nullable(z.number()),
       output_tail: z.optional(z.string()),
       duration_ms: z.number(),
+      /** Why the run failed although it exited 0 too: the test command changed tracked files or moved the branch. */
+      reason: z.optional(z.string()),
     }),
   /** Integration finished (or stopped: at a conflict, at failed tests, or by Ctrl-C). */
   'integration.ended': () =>
