@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import { filesOutsideOwns, pathGlobMatcher } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, gitRaw, statusEntries } from '../git/git.js';
+import { oneLine } from '../text/one-line.js';
 import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
 
 /** Folders never searched unless a glob names them: they are not the feature's work. */
@@ -97,7 +98,8 @@ export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdi
     } catch (err) {
       return {
         outcome: 'failed',
-        message: `could not diff ${opts.diff.branch} against ${opts.diff.base}: ${err instanceof Error ? err.message : String(err)}`,
+        // git's stderr spans lines; a check's message is one.
+        message: `could not diff ${opts.diff.branch} against ${opts.diff.base}: ${oneLine(err instanceof Error ? err.message : String(err))}`,
       };
     }
     findings.ownership = { changed, outside: filesOutsideOwns(changed, opts.owns), owns: [...opts.owns] };

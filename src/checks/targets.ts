@@ -1,17 +1,17 @@
 import { join } from 'node:path';
+import { undecidedReason } from '../attempts/pick.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
+import { type BranchInProgress, branchesInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
-import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
+import { attemptBranch, BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
-import type { MergeRecord } from '../log/state.js';
+import type { FeatureState, MergeRecord } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { shellQuote } from '../text/shell-quote.js';
-
-/** The branch integration happens on when the log names none. */
 
 /** One feature to verify: its contract, where its commands run, its port, and the branch to diff. */
 export interface VerifyTarget {
@@ -22,17 +22,72 @@ export interface VerifyTarget {
 }
 
 /**
- * Where a branch is checked out (pure): the recorded path when git still lists it as a worktree,
- * else whichever live worktree has the branch; undefined when there is none.
+ * Where a branch is checked out (pure): the recorded path when git still lists it there, else whichever
+ * live worktree has the branch; undefined when there is none. A worktree on another branch, or on a
+ * detached HEAD, is not the branch's, even at the recorded path: its checks would check other work.
  */
 export function locateWorktree(
   branch: string,
   recorded: string | undefined,
   worktrees: readonly WorktreeInfo[],
 ): string | undefined {
-  const live = worktrees.filter((w) => !w.prunable);
-  if (recorded && live.some((w) => w.path === recorded)) return recorded;
-  return live.find((w) => w.branch === branch)?.path;
+  const live = worktrees.filter((w) => !w.prunable && w.branch === branch);
+  return (live.find((w) => w.path === recorded) ?? live[0])?.path;
+}
+
+/**
+ * The recorded worktree when git still lists it but it has left `branch` (pure): switched to another
+ * branch, or to a detached HEAD. Undefined when it is on `branch`, gone, or nothing is recorded.
+ */
+export function strayWorktree(
+  branch: string,
+  recorded: string | undefined,
+  worktrees: readonly WorktreeInfo[],
+): WorktreeInfo | undefined {
+  const w = worktrees.find((x) => !x.prunable && x.path === recorded);
+  return w && w.branch !== branch ? w : undefined;
+}
+
+/** Why checks cannot run somewhere: the `UserError` a named feature gets, or why an unnamed one is skipped. */
+export interface Refusal {
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/**
+ * What to say of a worktree that left the branch its checks are for (pure): they would pass or fail
+ * work the branch does not hold, and integrate would refuse the branch for it. `whose` names it
+ * (`the worktree of api`); `inProgress` is the rebase or bisect of `branch` under way there, if any.
+ */
+export function strayRefusal(
+  whose: string,
+  branch: string,
+  w: WorktreeInfo,
+  inProgress?: Pick<BranchInProgress, 'operation'>,
+): Refusal {
+  const where = `${whose} (${w.path})`;
+  const git = `git -C ${shellQuote(w.path)}`;
+  if (inProgress?.operation === 'rebase') {
+    return {
+      code: 'verify/wrong-branch',
+      message: `${where} is in the middle of a rebase of ${branch}: its HEAD is detached until the rebase ends`,
+      hint: `Finish the rebase (\`${git} rebase --continue\`) or give it up (\`${git} rebase --abort\`), then verify again.`,
+    };
+  }
+  if (inProgress?.operation === 'bisect') {
+    return {
+      code: 'verify/wrong-branch',
+      message: `${where} is bisecting ${branch}: its HEAD is detached until the bisect ends`,
+      hint: `End the bisect (\`${git} bisect reset\`), then verify again.`,
+    };
+  }
+  const on = w.branch ?? w.head?.slice(0, 8);
+  return {
+    code: 'verify/wrong-branch',
+    message: `${where} is on ${w.branch ?? `a detached HEAD (at ${on})`}, not ${branch}: its checks would not check what ${branch} holds`,
+    hint: `Switch it back (\`${git} switch ${branch}\`), merge there what you committed on ${w.branch ?? 'the detached HEAD'} if ${branch} needs it (\`${git} merge ${shellQuote(on ?? 'HEAD')}\`), then verify again.`,
+  };
 }
 
 /**
@@ -55,32 +110,31 @@ export function notMergedFeatures(merges: readonly MergeRecord[]): Map<string, s
   return out;
 }
 
-/** The git commands that check existing feature branches out again where their worktrees were. */
-function readdCommand(q: TargetQuery, ids: readonly string[]): string {
-  const add = (id: string) =>
-    `git worktree add ${shellQuote(q.state.features[id]?.worktree ?? join(q.config.worktrees, id))} ${featureBranch(id)}`;
-  return ['git worktree prune', ...ids.map(add)].join(' && ');
+/** The git commands that check existing branches out again where their worktrees were. */
+function readdCommand(q: TargetQuery, left: ReadonlyMap<string, string>): string {
+  const add = ([id, branch]: [string, string]) =>
+    `git worktree add ${shellQuote(q.state.features[id]?.worktree ?? join(q.config.worktrees, branch.slice(BRANCH_PREFIX.length)))} ${branch}`;
+  return ['git worktree prune', ...[...left].map(add)].join(' && ');
 }
 
 /** What to run for features with no worktree: `baton run` for those never run, git for branches left without one. */
 function noWorktreeHint(
   missing: readonly string[],
-  orphaned: ReadonlySet<string>,
-  readd: (ids: readonly string[]) => string,
+  orphaned: ReadonlyMap<string, string>,
+  readd: (left: ReadonlyMap<string, string>) => string,
 ): string {
   const never = missing.filter((id) => !orphaned.has(id));
-  const left = [...orphaned];
   const hints: string[] = [];
   if (never.length > 0) {
     hints.push(`Run \`baton run ${never.join(' ')}\` first; it creates the worktree and runs the agent.`);
   }
-  if (left.length > 0) {
+  if (orphaned.size > 0) {
     const which =
-      left.length === 1
-        ? `Its branch ${featureBranch(left[0] ?? '')} is`
-        : `The branches of ${left.join(', ')} are`;
+      orphaned.size === 1
+        ? `Its branch ${[...orphaned.values()][0]} is`
+        : `The branches of ${[...orphaned.keys()].join(', ')} are`;
     hints.push(
-      `${which} still there: check ${left.length === 1 ? 'it' : 'them'} out again with \`${readd(left)}\`, then verify.`,
+      `${which} still there: check ${orphaned.size === 1 ? 'it' : 'them'} out again with \`${readd(orphaned)}\`, then verify.`,
     );
   }
   return hints.join(' ');
@@ -104,14 +158,17 @@ export interface Targets {
   skipped: Array<{ feature_id: string; reason: string }>;
 }
 
+/** A target of one feature: its contract and port, its checks run in `cwd`, the owns rule diffing `branch`. */
+type MakeTarget = (id: string, cwd: string, branch?: string) => VerifyTarget;
+
 /**
  * Finds where each selected feature's checks run: its own worktree, or the integration worktree.
- * A feature the user named that has nowhere to run is a `UserError` with the command that fixes it;
- * with no ids, features without a worktree are skipped (and reported), unless none has one.
+ * A feature the user named that has nowhere to run, or whose worktree cannot be checked as its
+ * branch (`Refusal`), is a `UserError` with the command that fixes it; with no ids, such features
+ * are skipped (and reported), unless none has a worktree.
  */
 export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
-  const explicit = q.ids.length > 0;
-  const ids = explicit ? q.ids : q.plan.order;
+  const ids = q.ids.length > 0 ? q.ids : q.plan.order;
   const worktrees = await listWorktrees(q.root);
   const base = q.state.base_commit ?? (await resolveCommit(q.root, q.config.base ?? 'HEAD'));
   if (base === undefined) {
@@ -119,64 +176,168 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
       hint: 'Set `base` in baton.config.json to an existing branch, or commit once.',
     });
   }
-  const target = (id: string, cwd: string): VerifyTarget => {
+  const target: MakeTarget = (id, cwd, branch = featureBranch(id)) => {
     const contract = q.plan.byId.get(id);
     if (!contract) throw new Error(`feature ${id} is not in the plan`);
     return {
       contract,
       cwd,
       port: portBlockFor(q.plan.order.indexOf(id), q.config.port_base).port,
-      diff: { base, branch: featureBranch(id) },
+      diff: { base, branch },
     };
   };
+  if (q.on === 'integration') return integrationTargets(q, ids, worktrees, target);
+  return worktreeTargets(q, ids, worktrees, target);
+}
 
-  if (q.on === 'integration') {
-    const branch = q.state.integration.branch ?? INTEGRATION_BRANCH;
-    const cwd = locateWorktree(branch, q.state.integration.worktree, worktrees);
-    if (!cwd) {
-      throw new UserError(
-        'verify/no-integration',
-        `no integration worktree: nothing is checked out on ${branch}`,
-        {
-          hint: 'Run `baton integrate` first; `--on integration` checks the merged result.',
-        },
-      );
+/** `--on integration`: every feature's checks in the integration worktree, those it left out skipped unless named. */
+async function integrationTargets(
+  q: TargetQuery,
+  ids: readonly string[],
+  worktrees: readonly WorktreeInfo[],
+  target: MakeTarget,
+): Promise<Targets> {
+  const explicit = q.ids.length > 0;
+  const branch = q.state.integration.branch ?? INTEGRATION_BRANCH;
+  const cwd = locateWorktree(branch, q.state.integration.worktree, worktrees);
+  if (!cwd) {
+    const stray = strayWorktree(branch, q.state.integration.worktree, worktrees);
+    if (stray) {
+      const doing = (await branchesInProgress(q.root)).find((p) => p.branch === branch);
+      throw refusalError(strayRefusal('the integration worktree', branch, stray, doing));
     }
-    // Features integration left out would fail for that reason alone; name them instead.
-    const notMerged = notMergedFeatures(q.state.integration.merges);
-    const skipped = explicit
-      ? []
-      : ids
-          .filter((id) => notMerged.has(id))
-          .map((id) => ({ feature_id: id, reason: notMerged.get(id) ?? '' }));
-    const chosen = ids.filter((id) => explicit || !notMerged.has(id));
-    return { targets: chosen.map((id) => target(id, cwd)), skipped };
+    throw new UserError(
+      'verify/no-integration',
+      `no integration worktree: nothing is checked out on ${branch}`,
+      {
+        hint: 'Run `baton integrate` first; `--on integration` checks the merged result.',
+      },
+    );
   }
+  // Features integration left out would fail for that reason alone; name them instead.
+  const notMerged = notMergedFeatures(q.state.integration.merges);
+  const skipped = explicit
+    ? []
+    : ids
+        .filter((id) => notMerged.has(id))
+        .map((id) => ({ feature_id: id, reason: notMerged.get(id) ?? '' }));
+  const chosen = ids.filter((id) => explicit || !notMerged.has(id));
+  return { targets: chosen.map((id) => target(id, cwd)), skipped };
+}
 
-  const located = ids.map((id) => ({
-    id,
-    cwd: locateWorktree(featureBranch(id), q.state.features[id]?.worktree, worktrees),
-  }));
-  const missing = located.filter((l) => l.cwd === undefined).map((l) => l.id);
+function refusalError(r: Refusal): UserError {
+  return new UserError(r.code, r.message, { hint: r.hint });
+}
+
+/**
+ * The branch a feature's worktree checks run on (pure): `baton/<id>`, or for best-of-N the winner's
+ * attempt branch, in whose worktree a fix is made (a pass there moves `baton/<id>` on to it:
+ * attempts/advance.ts). Undecided best-of-N has none: the rule `baton pick` and `baton clean` refuse by.
+ */
+export function checkedBranch(
+  id: string,
+  f: FeatureState | undefined,
+): { branch: string; attempt?: number } | { refusal: Refusal } {
+  const undecided = undecidedReason(f);
+  if (undecided !== undefined) {
+    return {
+      refusal: {
+        code: 'verify/undecided',
+        message: `${id} has no winner yet: ${undecided}, so no attempt is its work to check`,
+        hint: `Run \`baton run --resume ${id}\`: it stops what the dead run left running, runs the attempts that did not end and selects the winner; verify after.`,
+      },
+    };
+  }
+  if (f?.attempts === undefined || f.winner === undefined) return { branch: featureBranch(id) };
+  return { branch: attemptBranch(id, f.winner.attempt), attempt: f.winner.attempt };
+}
+
+/** A best-of-N feature whose `baton/<id>` is gone (`baton clean` removed it): a pass would have nothing to move. */
+function noFeatureBranch(id: string, attempt: number): Refusal {
+  const branch = featureBranch(id);
+  return {
+    code: 'verify/no-branch',
+    message: `${branch} does not exist (\`baton clean\` removes it), so checks passing on the winner's branch ${attemptBranch(id, attempt)} would have no branch to move on`,
+    hint: `Run \`baton pick ${id} ${attempt}\`: it puts attempt ${attempt}'s recorded commit back on ${branch}; verify after.`,
+  };
+}
+
+/** Where one feature's worktree checks run, or why they cannot; `missing` when no worktree holds its branch. */
+type Located =
+  | { id: string; branch: string; cwd: string }
+  | { id: string; branch: string; missing: true }
+  | { id: string; refusal: Refusal };
+
+async function locateFeature(
+  q: TargetQuery,
+  id: string,
+  worktrees: readonly WorktreeInfo[],
+  inProgress: () => Promise<BranchInProgress[]>,
+): Promise<Located> {
+  const f = Object.hasOwn(q.state.features, id) ? q.state.features[id] : undefined;
+  const checked = checkedBranch(id, f);
+  if ('refusal' in checked) return { id, refusal: checked.refusal };
+  const { branch, attempt } = checked;
+  if (attempt !== undefined && !(await resolveCommit(q.root, `refs/heads/${featureBranch(id)}`))) {
+    return { id, refusal: noFeatureBranch(id, attempt) };
+  }
+  const cwd = locateWorktree(branch, f?.worktree, worktrees);
+  if (cwd) return { id, branch, cwd };
+  const stray = strayWorktree(branch, f?.worktree, worktrees);
+  if (!stray) return { id, branch, missing: true };
+  const doing = stray.branch ? undefined : (await inProgress()).find((p) => p.branch === branch);
+  return { id, refusal: strayRefusal(`the worktree of ${id}`, branch, stray, doing) };
+}
+
+/** A refused feature as a skipped one: why, with its code and what to do. */
+function refusalReason(r: Refusal): string {
+  return `${r.message} [${r.code}]; ${r.hint}`;
+}
+
+/** Each feature's own worktree, on the branch its checks are for (`checkedBranch`). */
+async function worktreeTargets(
+  q: TargetQuery,
+  ids: readonly string[],
+  worktrees: readonly WorktreeInfo[],
+  target: MakeTarget,
+): Promise<Targets> {
+  const explicit = q.ids.length > 0;
+  let progress: Promise<BranchInProgress[]> | undefined;
+  const inProgress = () => {
+    progress ??= branchesInProgress(q.root);
+    return progress;
+  };
+  const located = await Promise.all(ids.map((id) => locateFeature(q, id, worktrees, inProgress)));
+  const refused = located.flatMap((l) => ('refusal' in l ? [l.refusal] : []));
+  if (explicit && refused[0]) throw refusalError(refused[0]);
+  const missing = located.flatMap((l) => ('missing' in l ? [l] : []));
   // A branch whose worktree folder was removed by hand: `baton run` refuses an existing branch.
-  const orphaned = new Set<string>();
-  for (const id of missing) if (await resolveCommit(q.root, featureBranch(id))) orphaned.add(id);
-  const readd = (ids: readonly string[]) => readdCommand(q, ids);
+  const orphaned = new Map<string, string>();
+  for (const m of missing)
+    if (await resolveCommit(q.root, `refs/heads/${m.branch}`)) orphaned.set(m.id, m.branch);
   if (missing.length > 0 && (explicit || missing.length === located.length)) {
+    const [one] = missing;
     const which =
-      missing.length === 1
-        ? `feature ${missing[0]} has no worktree to verify (nothing is checked out on ${featureBranch(missing[0] ?? '')})`
-        : `features ${missing.join(', ')} have no worktree to verify`;
-    const hint = noWorktreeHint(missing, orphaned, readd);
+      missing.length === 1 && one
+        ? `feature ${one.id} has no worktree to verify (nothing is checked out on ${one.branch})`
+        : `features ${missing.map((m) => m.id).join(', ')} have no worktree to verify`;
+    const hint = noWorktreeHint(
+      missing.map((m) => m.id),
+      orphaned,
+      (left) => readdCommand(q, left),
+    );
     throw new UserError('verify/no-worktree', which, { hint });
   }
   return {
-    targets: located.flatMap((l) => (l.cwd ? [target(l.id, l.cwd)] : [])),
-    skipped: missing.map((id) => ({
-      feature_id: id,
-      reason: orphaned.has(id)
-        ? `its worktree is gone but its branch is not (\`${readd([id])}\` checks it out again)`
-        : 'it has no worktree yet (run `baton run` first)',
-    })),
+    targets: located.flatMap((l) => ('cwd' in l ? [target(l.id, l.cwd, l.branch)] : [])),
+    skipped: located.flatMap((l) => {
+      if ('refusal' in l) return [{ feature_id: l.id, reason: refusalReason(l.refusal) }];
+      if (!('missing' in l)) return [];
+      const left = orphaned.get(l.id);
+      const reason = left
+        ? `its worktree is gone but its branch is not (\`${readdCommand(q, new Map([[l.id, left]]))}\` checks it out again)`
+        : 'it has no worktree yet (run `baton run` first)';
+      return [{ feature_id: l.id, reason }];
+    }),
   };
 }

@@ -38,6 +38,18 @@ async function ranTwoAttempts(): Promise<TempRepo> {
 
 const events = (repo: TempRepo) => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
 
+/** The winning attempt of fa and the worktree it ran in. */
+function winnerOf(repo: TempRepo): { n: number; wt: string } {
+  const sel = events(repo).find((e) => e.type === 'attempt.selected');
+  const n = sel?.type === 'attempt.selected' ? sel.winner : 0;
+  const wt = repo
+    .git('worktree', 'list', '--porcelain')
+    .split('\n')
+    .filter((l) => l.startsWith('worktree ') && l.endsWith(`fa.a${n}`))
+    .map((l) => l.slice('worktree '.length))[0]!;
+  return { n, wt };
+}
+
 describe('baton pick and the winner branch', () => {
   it('refuses to drop commits made on baton/<id> by hand; --force keeps the old tip under refs/baton/pick-backup/', async () => {
     const repo = await ranTwoAttempts();
@@ -104,13 +116,7 @@ describe('baton pick and the winner branch', () => {
 
   it('a fix committed in the winner worktree is checked by `baton verify`, which moves baton/<id> to it, and integrates', async () => {
     const repo = await ranTwoAttempts();
-    const sel = events(repo).find((e) => e.type === 'attempt.selected');
-    const n = sel?.type === 'attempt.selected' ? sel.winner : 0;
-    const wt = repo
-      .git('worktree', 'list', '--porcelain')
-      .split('\n')
-      .filter((l) => l.startsWith('worktree ') && l.endsWith(`fa.a${n}`))
-      .map((l) => l.slice('worktree '.length))[0]!;
+    const { n, wt } = winnerOf(repo);
     writeFileSync(join(wt, 'src', 'fa', 'out.txt'), 'ok v2\n');
     repo.git('-C', wt, 'commit', '-qam', 'fix');
     const fixed = repo.git('rev-parse', `baton/fa.a${n}`);
@@ -123,6 +129,58 @@ describe('baton pick and the winner branch', () => {
     const integrate = await runBaton(['integrate', 'fa'], { cwd: repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
     expect(repo.git('show', 'baton/integration:src/fa/out.txt')).toBe('ok v2');
+  });
+
+  it('holds what is made in the winner worktree to `owns`: a commit or a new file outside it fails, and baton/<id> stays', async () => {
+    const repo = await ranTwoAttempts();
+    const { n, wt } = winnerOf(repo);
+    const before = repo.git('rev-parse', 'baton/fa');
+    writeFileSync(join(wt, 'README.md'), '# hacked\n');
+    repo.git('-C', wt, 'commit', '-qam', 'outside owns');
+
+    const committed = await runBaton(['verify', 'fa'], { cwd: repo.root });
+    expect(committed.code, committed.stdout + committed.stderr).toBe(1);
+    expect(committed.stdout).toMatch(
+      /✗ owns: .*\n\s+changed outside owns: README\.md \(owns: src\/fa\/\*\*\)/,
+    );
+    expect(committed.stdout).not.toMatch(/moved to/);
+    expect(repo.git('rev-parse', 'baton/fa')).toBe(before);
+
+    // Back to the recorded work, plus a file outside owns not yet committed: the checks see it, so must owns.
+    repo.git('-C', wt, 'reset', '-q', '--hard', `baton/fa.a${n}~1`);
+    writeFileSync(join(wt, 'stray.txt'), 'x\n');
+    const uncommitted = await runBaton(['verify', 'fa'], { cwd: repo.root });
+    expect(uncommitted.code, uncommitted.stdout + uncommitted.stderr).toBe(1);
+    expect(uncommitted.stdout).toMatch(/changed outside owns: stray\.txt/);
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout);
+    expect(status.features.find((f: { feature_id: string }) => f.feature_id === 'fa').status).toBe(
+      'failed-checks',
+    );
+  });
+
+  it('refuses a best-of-N feature whose baton/<id> is gone (as `baton clean` leaves it), logging nothing; `pick` brings it back', async () => {
+    const repo = await ranTwoAttempts();
+    const { n, wt } = winnerOf(repo);
+    writeFileSync(join(wt, 'src', 'fa', 'out.txt'), 'ok v2\n');
+    repo.git('-C', wt, 'commit', '-qam', 'fix');
+    // `baton clean fa` once fa is merged: baton/fa goes, the winner's attempt (a commit past the log) stays.
+    repo.git('branch', '-D', 'baton/fa');
+    const logged = events(repo).length;
+
+    const verify = await runBaton(['verify', 'fa'], { cwd: repo.root });
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toMatch(
+      new RegExp(
+        `^baton: baton/fa does not exist .*baton/fa\\.a${n} .*\\[verify/no-branch\\]\nhint: Run \`baton pick fa ${n}\``,
+      ),
+    );
+    expect(verify.stderr).not.toMatch(/could not diff|\\n/);
+    expect(events(repo)).toHaveLength(logged);
+
+    expect((await runBaton(['pick', 'fa', String(n)], { cwd: repo.root })).code).toBe(0);
+    const again = await runBaton(['verify', 'fa'], { cwd: repo.root });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(repo.git('rev-parse', 'baton/fa')).toBe(repo.git('rev-parse', `baton/fa.a${n}`));
   });
 
   it('attempts and their checks see BATON_FEATURE_ID=<feature> and BATON_ATTEMPT; their hooks still land on the attempt', async () => {

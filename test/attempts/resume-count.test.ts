@@ -61,6 +61,19 @@ describe('an interrupted best-of-N run, resumed without repeating --attempts', (
     expect(pick.stderr).toMatch(/not decided yet: attempt 2 is still running in the log \[pick\/undecided\]/);
     expect(events().some((e) => e.type === 'attempt.picked')).toBe(false);
 
+    // No winner, so no attempt is fa's work: verify refuses as pick does, and checks (logs) nothing.
+    const logged = events().length;
+    const verify = await runBaton(['verify', 'fa'], { cwd: repo.root, env });
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toMatch(
+      /^baton: fa has no winner yet: attempt 2 is still running in the log, .* \[verify\/undecided\]\nhint: Run `baton run --resume fa`/,
+    );
+    expect(verify.stdout).toBe('');
+    const every = await runBaton(['verify'], { cwd: repo.root, env });
+    expect(every.code, every.stderr).toBe(0);
+    expect(every.stderr).toMatch(/^skipped fa: fa has no winner yet: .*\[verify\/undecided\]/);
+    expect(events()).toHaveLength(logged);
+
     const plain = await runBaton(['run', 'fa'], { cwd: repo.root, env });
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/\[run\/undecided-attempts\]/);

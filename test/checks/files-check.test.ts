@@ -82,7 +82,7 @@ describe('files.untouched_outside_owns', () => {
     expect(event.message).toBe('changed outside owns: package.json (owns: src/catalog/**, test/catalog/**)');
   });
 
-  it('fails clearly when the base does not exist', async () => {
+  it('fails clearly, on one line, when the base does not exist', async () => {
     const { worktree } = setup();
     const project = makeProject();
     const report = await verifyFeature({
@@ -96,9 +96,11 @@ describe('files.untouched_outside_owns', () => {
       config: project.config,
       logPath: project.logPath,
     });
-    expect((report.events[0] as CheckFailed).message).toMatch(
-      /^could not diff baton\/feature-002-catalog against no-such-branch: git diff/,
-    );
+    const message = (report.events[0] as CheckFailed).message;
+    expect(message).toMatch(/^could not diff baton\/feature-002-catalog against no-such-branch: git diff/);
+    // git's several lines of stderr joined: a check's message is printed (and escaped) as one line.
+    expect(message).not.toContain('\n');
+    expect(message).toContain("unknown revision or path not in the working tree. Use '--'");
   });
 });
 

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { locateWorktree, notMergedFeatures } from '../../src/checks/targets.js';
-import type { MergeRecord } from '../../src/log/state.js';
+import {
+  checkedBranch,
+  locateWorktree,
+  notMergedFeatures,
+  strayRefusal,
+  strayWorktree,
+} from '../../src/checks/targets.js';
+import type { FeatureState, MergeRecord } from '../../src/log/state.js';
 
 const list = [
   { path: '/repo', branch: 'main' },
   { path: '/wt/feature-001', branch: 'baton/feature-001' },
   { path: '/wt/old', branch: 'baton/feature-002', prunable: true },
   { path: '/elsewhere/f3', branch: 'baton/feature-003' },
+  { path: '/wt/feature-005', branch: 'mywork' },
+  { path: '/wt/feature-006', head: 'abcdef0123456789' },
+  { path: '/elsewhere/f6', branch: 'baton/feature-006' },
 ];
 
 describe('locateWorktree', () => {
@@ -41,8 +50,77 @@ describe('locateWorktree', () => {
       recorded: undefined,
       expected: undefined,
     },
+    {
+      name: 'nothing when the recorded worktree is on another branch: it is not the branch’s',
+      branch: 'baton/feature-005',
+      recorded: '/wt/feature-005',
+      expected: undefined,
+    },
+    {
+      name: 'the branch’s worktree elsewhere when the recorded one has a detached HEAD',
+      branch: 'baton/feature-006',
+      recorded: '/wt/feature-006',
+      expected: '/elsewhere/f6',
+    },
   ])('$name', ({ branch, recorded, expected }) => {
     expect(locateWorktree(branch, recorded, list)).toBe(expected);
+  });
+});
+
+describe('strayWorktree and strayRefusal', () => {
+  it('names the recorded worktree when it left the branch, and nothing otherwise', () => {
+    expect(strayWorktree('baton/feature-005', '/wt/feature-005', list)?.branch).toBe('mywork');
+    expect(strayWorktree('baton/feature-006', '/wt/feature-006', list)?.head).toBe('abcdef0123456789');
+    expect(strayWorktree('baton/feature-001', '/wt/feature-001', list)).toBeUndefined();
+    expect(strayWorktree('baton/feature-002', '/wt/old', list)).toBeUndefined();
+    expect(strayWorktree('baton/feature-005', undefined, list)).toBeUndefined();
+  });
+
+  it('says how to go back: switch for another branch or a detached HEAD, finish a rebase or a bisect', () => {
+    const detached = { path: '/wt/f', head: 'abcdef0123456789' };
+    const other = strayRefusal('the worktree of f', 'baton/f', { path: '/wt/f', branch: 'mywork' });
+    expect(other).toEqual({
+      code: 'verify/wrong-branch',
+      message:
+        'the worktree of f (/wt/f) is on mywork, not baton/f: its checks would not check what baton/f holds',
+      hint: "Switch it back (`git -C '/wt/f' switch baton/f`), merge there what you committed on mywork if baton/f needs it (`git -C '/wt/f' merge 'mywork'`), then verify again.",
+    });
+    expect(strayRefusal('the worktree of f', 'baton/f', detached).message).toContain(
+      'is on a detached HEAD (at abcdef01), not baton/f',
+    );
+    const rebase = strayRefusal('the worktree of f', 'baton/f', detached, { operation: 'rebase' });
+    expect(rebase.message).toContain('is in the middle of a rebase of baton/f');
+    expect(rebase.hint).toContain("`git -C '/wt/f' rebase --continue`");
+    const bisect = strayRefusal('the integration worktree', 'baton/integration', detached, {
+      operation: 'bisect',
+    });
+    expect(bisect.hint).toContain("`git -C '/wt/f' bisect reset`");
+  });
+});
+
+describe('checkedBranch', () => {
+  const feature = (over: Partial<FeatureState>): FeatureState =>
+    ({ feature_id: 'api', status: 'complete', ...over }) as FeatureState;
+  const attempt = (n: number, status: string) => ({ attempt: n, status, files: [], measured: {} });
+
+  it('is baton/<id> for a plain feature, the winner’s attempt branch for best-of-N', () => {
+    expect(checkedBranch('api', undefined)).toEqual({ branch: 'baton/api' });
+    expect(checkedBranch('api', feature({}))).toEqual({ branch: 'baton/api' });
+    const decided = feature({
+      attempts: { 1: attempt(1, 'complete'), 2: attempt(2, 'complete') } as never,
+      winner: { attempt: 2, select: 'best', reasons: [], ranking: [2, 1] },
+    });
+    expect(checkedBranch('api', decided)).toEqual({ branch: 'baton/api.a2', attempt: 2 });
+  });
+
+  it('refuses while best-of-N is undecided, with the reason pick gives', () => {
+    const undecided = feature({ attempts: { 1: attempt(1, 'complete'), 2: attempt(2, 'running') } as never });
+    expect(checkedBranch('api', undecided)).toMatchObject({
+      refusal: {
+        code: 'verify/undecided',
+        message: expect.stringMatching(/^api has no winner yet: attempt 2 is still running in the log/),
+      },
+    });
   });
 });
 

@@ -201,6 +201,44 @@ describe('baton verify', () => {
     expect((await runBaton(['verify', 'feature-001-a'], { cwd: repo.root })).code).toBe(0);
   });
 
+  it('refuses a worktree switched off its branch (another branch, a detached HEAD), checking and logging nothing', async () => {
+    const agent = { command: 'mkdir -p src/f && echo C > src/f/x.txt' };
+    const criteria = [{ id: 'ok', text: 'says OK', run: 'grep -q OK src/f/x.txt' }];
+    const repo = makeRepo(contractFiles([{ id: 'f', agent, criteria }]));
+    repos.push(repo);
+    await runBaton(['run'], { cwd: repo.root });
+    const wt = repo.git('worktree', 'list', '--porcelain').match(/^worktree (.*\/f)$/m)?.[1] ?? '';
+    // The fix is committed on a branch of its own: baton/f, which integrate merges, does not hold it.
+    repo.git('-C', wt, 'checkout', '-q', '-b', 'mywork');
+    writeFileSync(join(wt, 'src/f/x.txt'), 'OK\n');
+    repo.git('-C', wt, 'commit', '-qam', 'fix');
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const logged = readLog(log).events.length;
+
+    const other = await runBaton(['verify', 'f'], { cwd: repo.root });
+    expect(other.code).toBe(1);
+    expect(other.stdout).toBe('');
+    expect(other.stderr).toContain(
+      `baton: the worktree of f (${wt}) is on mywork, not baton/f: its checks would not check what baton/f holds [verify/wrong-branch]\n`,
+    );
+    const hint = other.stderr.match(/^hint: Switch it back \(`(.*)`\), merge there .* \(`(.*)`\)/m);
+    expect(hint?.[1]).toBe(`git -C '${wt}' switch baton/f`);
+
+    repo.git('-C', wt, 'checkout', '-q', '--detach');
+    const detached = await runBaton(['verify'], { cwd: repo.root });
+    expect(detached.stderr).toMatch(
+      /^skipped f: the worktree of f \(.*\) is on a detached HEAD \(at [0-9a-f]{8}\), not baton\/f: .*\[verify\/wrong-branch\]/,
+    );
+    expect(readLog(log).events).toHaveLength(logged);
+
+    // What the hint says: back on baton/f with the fix merged, the checks pass on the commit integrate merges.
+    repo.git('-C', wt, 'switch', '-q', 'baton/f');
+    repo.git('-C', wt, 'merge', '-q', 'mywork');
+    expect((await runBaton(['verify', 'f'], { cwd: repo.root })).code).toBe(0);
+    const checked = readLog(log).events.at(-1) as { type: string; commit?: string };
+    expect(checked).toMatchObject({ type: 'check.passed', commit: repo.git('rev-parse', 'baton/f') });
+  });
+
   it('runs only `after: integration` criteria with --on integration, on the integration worktree', async () => {
     const { repo } = await shop();
     const none = await runBaton(['verify', '--on', 'integration'], { cwd: repo.root });
