@@ -1,5 +1,6 @@
 /** `baton pick`: which commit `baton/<feature_id>` moves to when the conductor overrides best-of-N (pure). */
 import { featureBranch } from '../git/refs.js';
+import type { CheckFailed, CheckPassed, CheckUnverifiable, LogEvent } from '../log/events.js';
 import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
 
 /** The commit to put on the feature's branch, and the attempt it held before; or why not. */
@@ -99,4 +100,41 @@ export function uncheckedWarning(
         ? `was never checked (it ended ${a.status})`
         : `did not pass every check (it ended ${a.status}, ${c?.passed ?? 0}/${c?.total ?? 0} passed)`;
   return `attempt ${a.attempt} ${what}: ${featureBranch(featureId)} now holds work its checks did not pass; \`baton verify ${featureId}\` checks it again`;
+}
+
+/** What the log's worktree checks say of one commit: how many criteria passed of those checked there. */
+export interface CommitChecks {
+  passed: number;
+  total: number;
+  /** Some ran on changes not committed: they did not check the commit alone. */
+  dirty: boolean;
+}
+
+type CheckEvent = CheckPassed | CheckFailed | CheckUnverifiable;
+
+/**
+ * The feature's worktree checks the log records on `commit`, the latest result of each criterion
+ * (pure); undefined when none ran there. A `baton verify` of a best-of-N feature runs in its
+ * winner's worktree and records the commit it checked, so a commit made on an attempt's branch can
+ * have passed although no `attempt.ended` names it.
+ */
+export function checksOnCommit(
+  events: readonly LogEvent[],
+  featureId: string,
+  commit: string,
+): CommitChecks | undefined {
+  const latest = new Map<string, CheckEvent>();
+  for (const e of events) {
+    if (e.type !== 'check.passed' && e.type !== 'check.failed' && e.type !== 'check.unverifiable') continue;
+    const c = e as CheckEvent;
+    if (c.on === 'worktree' && c.feature_id === featureId && c.commit === commit)
+      latest.set(c.criterion_id, c);
+  }
+  if (latest.size === 0) return undefined;
+  const results = [...latest.values()];
+  return {
+    passed: results.filter((c) => c.type === 'check.passed').length,
+    total: results.length,
+    dirty: results.some((c) => c.dirty === true),
+  };
 }

@@ -9,6 +9,7 @@ import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
+import { someOf } from '../text/some-of.js';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
 export interface CleanTarget {
@@ -63,6 +64,10 @@ export interface CleanInspection {
   targets: CleanTarget[];
   /** What "merged" was checked against, in words (`baton/integration`, `main`). */
   mergeTargets: string[];
+  /** The base branch "merged" was judged against, when there is one (`main`). */
+  base?: string;
+  /** Why `baton/integration` exists but is not among `mergeTargets` (`integrationSetAside`). */
+  integrationSetAside?: string;
   /**
    * Why there is no base to judge "merged" against (a base that does not exist; a main checkout on a
    * detached HEAD or a `baton/*` branch with no base named): `baton clean` refuses with it. Until
@@ -116,8 +121,8 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
 
   // Work merged into an integration that did not end clean (tests or checks failed, a conflict, left
   // out features) is not done with: its branch stays until it is merged somewhere that passed.
-  const integrationPassed = options.state.integration.outcome === 'clean';
-  const merge = await mergeTargets(root, main, options.base, branches, integrationPassed);
+  const setAside = branches.has(INTEGRATION_BRANCH) ? integrationSetAside(options.state) : undefined;
+  const merge = await mergeTargets(root, main, options.base, branches, setAside === undefined);
   const live = liveRun(options.state, options.alive);
   const inProgress = await branchesInProgress(root);
   for (const t of targets.values()) {
@@ -159,8 +164,27 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   return {
     targets: [...targets.values()].sort((a, b) => a.id.localeCompare(b.id)),
     mergeTargets: merge.names,
+    ...(merge.base !== undefined ? { base: merge.base } : {}),
+    ...(setAside !== undefined ? { integrationSetAside: setAside } : {}),
     ...(merge.problem ? { baseProblem: merge.problem } : {}),
   };
+}
+
+/**
+ * Why work on `baton/integration` does not count as merged (pure): the log's last integration did
+ * not end clean (left features out, failed its tests or checks, stopped at a conflict or by Ctrl-C,
+ * or has no end), or the log records none. Undefined when it ended clean.
+ */
+export function integrationSetAside(state: BatonState): string | undefined {
+  const { outcome, started_at, merges } = state.integration;
+  if (outcome === 'clean') return undefined;
+  if (started_at === undefined) return 'the log records no integration that ended clean';
+  if (outcome === undefined) return 'the last integration has not ended (still running, or Baton was killed)';
+  // A conflict resolved with `--continue` is recorded again, merged: the latest record counts.
+  const latest = new Map(merges.map((m) => [m.feature_id, m.outcome]));
+  const left = [...latest].filter(([, o]) => o !== 'clean').map(([id]) => id);
+  const detail = left.length > 0 ? ` (not merged: ${someOf(left, 3)})` : '';
+  return `the last integration ended ${outcome}${detail}`;
 }
 
 /**
@@ -248,7 +272,13 @@ async function mergeTargets(
   base: string | undefined,
   branches: Map<string, string>,
   integrationPassed: boolean,
-): Promise<{ names: string[]; commits: string[]; integrationIndex: number; problem?: UserError }> {
+): Promise<{
+  names: string[];
+  commits: string[];
+  integrationIndex: number;
+  base?: string;
+  problem?: UserError;
+}> {
   const names: string[] = [];
   const commits: string[] = [];
   const integration = branches.get(INTEGRATION_BRANCH);
@@ -260,11 +290,10 @@ async function mergeTargets(
   const mainPath = main?.path ?? root;
   const resolved = await resolveBase(mainPath, base);
   if ('problem' in resolved) return { names, commits, integrationIndex, problem: resolved.problem };
-  if (resolved.commit) {
-    names.push(resolved.name === 'HEAD' ? `the HEAD of ${mainPath}` : resolved.name);
-    commits.push(resolved.commit);
-  }
-  return { names, commits, integrationIndex };
+  if (!resolved.commit) return { names, commits, integrationIndex };
+  names.push(resolved.name === 'HEAD' ? `the HEAD of ${mainPath}` : resolved.name);
+  commits.push(resolved.commit);
+  return { names, commits, integrationIndex, ...(resolved.name !== 'HEAD' ? { base: resolved.name } : {}) };
 }
 
 /**

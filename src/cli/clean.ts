@@ -6,18 +6,24 @@ import {
   removeTargets,
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import { type CleanTarget, inspectCleanTargets, isProcessAlive } from '../clean/inspect.js';
+import {
+  type CleanInspection,
+  type CleanTarget,
+  inspectCleanTargets,
+  isProcessAlive,
+} from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
-import { batonRunning, type LockHolder, refuseWhileBatonRuns } from '../lock/baton-lock.js';
+import { batonRunning, refuseWhileBatonRuns } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
 import { loadProject, unknownFeaturesError } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
+import { adviceLines, type CleanAdvice, cleanAdvice } from './clean-advice.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -88,7 +94,7 @@ function render(
   absent: readonly string[],
   freed: { bytes: number; complete: boolean },
   p: Palette,
-  running: LockHolder | undefined,
+  advice: CleanAdvice,
 ): string {
   const lines: string[] = [];
   const pad = Math.max(0, ...decisions.map((d) => d.target.id.length));
@@ -127,19 +133,7 @@ function render(
   for (const id of absent) lines.push(p.dim(`${id}: no worktree or branch to clean`));
   if (decisions.length === 0 && absent.length === 0)
     lines.push('Nothing to clean: no baton/* worktrees or branches.');
-  const forceable = refused.filter((d) => !d.target.protected);
-  if (forceable.length > 0 && running) {
-    // --force and integrate are both refused while it runs: waiting is the only way on.
-    lines.push(
-      `hint: another Baton is running (pid ${running.pid}: baton ${escapeControl(String(running.command))}), and clean removes nothing while it runs: wait for it to finish, or stop it (kill -INT ${running.pid}), then clean.`,
-    );
-  } else if (forceable.length > 0) {
-    lines.push(
-      `hint: commit and integrate that work first (baton integrate), or discard it with \`baton clean --force ${forceable
-        .map((d) => d.target.id)
-        .join(' ')}\`.`,
-    );
-  }
+  lines.push(...adviceLines(decisions, advice));
   return `${lines.join('\n')}\n`;
 }
 
@@ -171,6 +165,7 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
 const CLEAN_HELP_AFTER =
   '\nA branch counts as merged when its tip is in baton/integration or in the base (--base, else config\n' +
   'base, else the branch your main checkout is on); a branch with no commits beyond the base is merged.\n' +
+  'baton/integration counts only when the last integration ended clean; otherwise clean says why not.\n' +
   'With no base named, clean refuses outright (clean/no-base) while your main checkout is on a detached\n' +
   'HEAD or a baton/* branch, and a named base that does not exist is refused too (clean/bad-base).\n' +
   'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
@@ -229,7 +224,7 @@ function cleanJson(
     absent: readonly string[];
     freed: { bytes: number };
   },
-  mergeTargets: readonly string[],
+  inspection: Pick<CleanInspection, 'mergeTargets' | 'integrationSetAside'>,
   dryRun: boolean,
 ) {
   const { decisions, removes, results, disk, absent, freed } = outcome;
@@ -237,7 +232,9 @@ function cleanJson(
   const diskOf = (t: CleanTarget) => (t.worktree ? disk.get(t.worktree.path)?.bytes : undefined);
   return {
     dry_run: dryRun,
-    merge_targets: mergeTargets,
+    merge_targets: inspection.mergeTargets,
+    // Why baton/integration is not among merge_targets although it exists (null when it is, or is absent).
+    integration_set_aside: inspection.integrationSetAside ?? null,
     removed: removes
       .filter((d) => resultOf(d.target)?.error === undefined)
       .map((d) => decisionJson(d, resultOf(d.target), diskOf(d.target))),
@@ -322,10 +319,11 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
 
       if (flags.json) {
         const outcome = { decisions, removes, results, disk, absent, freed };
-        const json = cleanJson(outcome, inspection.mergeTargets, flags.dryRun === true);
+        const json = cleanJson(outcome, inspection, flags.dryRun === true);
         ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
         return;
       }
-      ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), running));
+      const advice = cleanAdvice(root, inspection, running);
+      ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice));
     });
 };

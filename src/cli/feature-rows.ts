@@ -1,6 +1,7 @@
 import { fstatSync, readSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
+import { uncommittedChecksReason } from '../log/check-reason.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
@@ -31,9 +32,13 @@ const EXPLAINED = new Set(['failed', 'failed-checks', 'timeout', 'empty', 'inter
 /** The characters of a reason a table row shows; a longer one is cut, and given in full under the table. */
 export const REASON_WIDTH = 100;
 
-/** The reason a feature's row shows in place of its last event: why it ended as it did. */
+/**
+ * The reason a feature's row shows in place of its last event: why it ended as it did, or, for one
+ * `complete` on checks that ran on uncommitted changes, why integrate will leave it out.
+ */
 export function shownReason(f: FeatureState): string | undefined {
-  return EXPLAINED.has(f.status) && f.reason ? f.reason : undefined;
+  if (EXPLAINED.has(f.status) && f.reason) return f.reason;
+  return f.status === 'complete' ? uncommittedChecksReason(f) : undefined;
 }
 
 /** How much of the end of an agent's log is read to see whether it is retrying its API. */

@@ -1,9 +1,10 @@
-import { planPick } from '../attempts/pick.js';
+import { checksOnCommit, planPick } from '../attempts/pick.js';
 import { UserError } from '../errors.js';
 import { commitsNotIn, localBranchTips, setBranch } from '../git/branches.js';
 import { git } from '../git/git.js';
 import { attemptBranch, featureBranch, PICK_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import { lockForCommand } from '../lock/baton-lock.js';
+import type { LogEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { createLogSink } from '../log/sink.js';
@@ -58,7 +59,8 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
   // A pick while a run is deciding would race its own choice: the run lock keeps them apart.
   const lock = lockForCommand(project.root, 'run', ctx.stderr, 'pick');
   try {
-    const state = foldEvents(readLog(project.logPath, undefined, { final: true }).events);
+    const { events } = readLog(project.logPath, undefined, { final: true });
+    const state = foldEvents(events);
     const plan = planPick(state, id, attempt);
     if (!plan.ok) throw new UserError(plan.code, plan.message, { hint: plan.hint });
     const f = state.features[id] as FeatureState;
@@ -78,17 +80,30 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       ...(plan.previous !== undefined ? { previous: plan.previous } : {}),
       commit: plan.commit,
     });
-    const was = plan.previous !== undefined ? `; it held attempt ${plan.previous}` : '';
-    ctx.stdout.write(
-      `${escapeControl(branch)} now holds attempt ${attempt} (${plan.commit.slice(0, 8)})${was}\n`,
-    );
+    ctx.stdout.write(`${escapeControl(movedLine(branch, attempt, plan.commit, tip, plan.previous))}\n`);
     if (backup) ctx.stdout.write(`${backup}\n`);
     if (plan.warning) ctx.stderr.write(`warning: ${escapeControl(plan.warning)}\n`);
-    const ahead = await aheadNote(project.root, id, attempt, plan.commit, tips);
+    const ahead = await aheadNote(project.root, { id, attempt, commit: plan.commit, tips, events });
     if (ahead) ctx.stdout.write(`${ahead}\n`);
   } finally {
     lock.release();
   }
+}
+
+/**
+ * What the pick did to the branch: moved from the attempt it held, or, after `baton clean <id>`
+ * deleted it, created (it held no attempt, whatever the log's last winner was).
+ */
+function movedLine(
+  branch: string,
+  attempt: number,
+  commit: string,
+  tip: string | undefined,
+  previous: number | undefined,
+): string {
+  const sha = commit.slice(0, 8);
+  if (tip === undefined) return `${branch} created at attempt ${attempt} (${sha}); it did not exist`;
+  return `${branch} now holds attempt ${attempt} (${sha})${previous !== undefined ? `; it held attempt ${previous}` : ''}`;
 }
 
 /**
@@ -125,18 +140,32 @@ async function keepOldTip(
   return `its old tip ${tip.slice(0, 8)} (${lost.length} commit(s) no attempt has: ${shas}) is kept as ${backup}`;
 }
 
-/** A note when the picked attempt's branch moved past the commit the log recorded: `baton verify` checks it. */
+/**
+ * A note when the picked attempt's branch moved past the commit the log recorded: what the log's
+ * checks say of its tip (`checksOnCommit`), and that `baton verify` checks it and moves the branch on.
+ */
 async function aheadNote(
   root: string,
-  id: string,
-  attempt: number,
-  commit: string,
-  tips: ReadonlyMap<string, string>,
+  o: {
+    id: string;
+    attempt: number;
+    commit: string;
+    tips: ReadonlyMap<string, string>;
+    events: readonly LogEvent[];
+  },
 ): Promise<string | undefined> {
-  const branch = attemptBranch(id, attempt);
-  const tip = tips.get(branch);
-  if (tip === undefined || tip === commit) return undefined;
-  const ahead = await commitsNotIn(root, tip, [commit]);
+  const branch = attemptBranch(o.id, o.attempt);
+  const tip = o.tips.get(branch);
+  if (tip === undefined || tip === o.commit) return undefined;
+  const ahead = await commitsNotIn(root, tip, [o.commit]);
   if (ahead.length === 0) return undefined;
-  return `note: ${escapeControl(branch)} has ${ahead.length} commit(s) past it that no check has passed; \`baton verify ${id}\` checks them and moves ${featureBranch(id)} on when they pass`;
+  const onward = `\`baton verify ${o.id}\` checks them and moves ${featureBranch(o.id)} on when they pass`;
+  const c = checksOnCommit(o.events, o.id, tip);
+  const said =
+    c === undefined
+      ? 'that no check has passed'
+      : c.passed === c.total && !c.dirty
+        ? `; its checks passed on its tip ${tip.slice(0, 8)} (${c.passed}/${c.total}), but ${featureBranch(o.id)} holds the recorded commit`
+        : `; the last checks on its tip ${tip.slice(0, 8)} did not all pass (${c.passed}/${c.total}${c.dirty ? ', on uncommitted changes' : ''})`;
+  return `note: ${escapeControl(branch)} has ${ahead.length} commit(s) past it${said}; ${onward}`;
 }

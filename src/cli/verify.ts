@@ -4,6 +4,8 @@ import { advanceWinnerBranch } from '../attempts/advance.js';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
 import { lockForCommand } from '../lock/baton-lock.js';
+import { uncommittedChecks } from '../log/check-reason.js';
+import { featureAt } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import type { BatonState } from '../log/state.js';
@@ -21,6 +23,9 @@ interface VerifyFlags {
   jobs?: string;
   json?: boolean;
 }
+
+/** The flags once read: `--jobs` a number. */
+type VerifyOptions = Omit<VerifyFlags, 'jobs'> & { jobs: number };
 
 /** Features verified at once on their own worktrees, unless `--jobs` says otherwise. */
 const DEFAULT_JOBS = 4;
@@ -91,6 +96,30 @@ function warnUnverifiable(ctx: CliContext, reports: readonly CheckReport[], p: P
   }
 }
 
+/**
+ * A feature whose checks ran on changes not committed in its worktree checked no commit: integrate
+ * leaves it out, by the rule it decides with (`uncommittedChecks`), read from the log as it now is.
+ */
+function warnUncommitted(
+  ctx: CliContext,
+  project: Project,
+  reports: readonly CheckReport[],
+  byId: ReadonlyMap<string, VerifyTarget>,
+  p: Palette,
+): void {
+  const { state } = foldLogCached(project.logPath);
+  for (const r of reports) {
+    const u = uncommittedChecks(featureAt(state, r.feature_id));
+    if (u === undefined) continue;
+    const t = byId.get(r.feature_id);
+    const where = t ? ` (${relative(ctx.cwd, t.cwd) || '.'})` : '';
+    ctx.stderr.write(
+      `${p.yellow('warning:')} ${r.feature_id}: ${u.reason}${escapeControl(where)}, and integrate merges only committed work\n` +
+        `  hint: ${u.hint}\n`,
+    );
+  }
+}
+
 /** `baton verify`: runs each feature's acceptance criteria and records one check event each. */
 export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
   program
@@ -131,13 +160,16 @@ async function verifyAction(
   ids: string[],
   flags: VerifyFlags,
 ): Promise<void> {
+  // Arguments first: a bad --jobs is a usage error before any feature is looked at or skipped.
+  // Features on the integration branch share one checkout, so their commands take turns.
+  const jobs = readJobsFlag('verify', flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
   const project = await loadProject(ctx.cwd);
   const named = ids.length > 0 ? selectFeatures(project.plan, ids) : [];
   // A run's agents are still writing the worktrees, an integration the integration worktree: checks
   // wait for neither. Released when the command ends (a CLI process exits then anyway).
   const lock = lockForCommand(project.root, 'verify', ctx.stderr);
   try {
-    await verifyLocked(ctx, setExit, project, named, flags);
+    await verifyLocked(ctx, setExit, project, named, { ...flags, jobs });
   } finally {
     lock.release();
   }
@@ -149,7 +181,7 @@ async function verifyLocked(
   setExit: (code: number) => void,
   project: Project,
   named: string[],
-  flags: VerifyFlags,
+  flags: VerifyOptions,
 ): Promise<void> {
   // The whole fold (worktrees and the integration branch span runs), from the status snapshot.
   const { state } = foldLogCached(project.logPath);
@@ -177,6 +209,7 @@ async function verifyLocked(
     ctx.stdout.write(renderSummary(reports, flags.on, checksFolder, p));
   }
   warnUnverifiable(ctx, reports, p);
+  if (flags.on === 'worktree') warnUncommitted(ctx, project, reports, byId, p);
   if (interrupted) ctx.stderr.write('baton: interrupted; the checks that finished are recorded\n');
   if (failed > 0 || interrupted) setExit(1);
 }
@@ -187,7 +220,7 @@ async function advanceWinners(
   project: Project,
   state: BatonState,
   reports: readonly CheckReport[],
-  flags: VerifyFlags,
+  flags: VerifyOptions,
 ): Promise<void> {
   for (const r of reports) {
     const note = await advanceWinnerBranch(project.root, state, r);
@@ -198,13 +231,11 @@ async function advanceWinners(
 /** Runs the checks of every target, stopped by Ctrl-C: the reports, and whether it was stopped. */
 async function runChecks(
   ctx: CliContext,
-  flags: VerifyFlags,
+  flags: VerifyOptions,
   targets: VerifyTarget[],
   project: Project,
   onReport: (r: CheckReport) => void,
 ): Promise<{ reports: CheckReport[]; aborted: boolean }> {
-  // Features on the integration branch share one checkout, so their commands take turns.
-  const jobs = readJobsFlag('verify', flags.jobs, flags.on === 'integration' ? 1 : DEFAULT_JOBS);
   const abort = abortOnInterrupt(ctx, 'stopping the checks (servers and commands)…');
   try {
     const reports = await verifyFeatures(targets, {
@@ -215,7 +246,7 @@ async function runChecks(
       clock: ctx.clock,
       env: ctx.env,
       signal: abort.signal,
-      concurrency: jobs,
+      concurrency: flags.jobs,
       onReport,
     });
     return { reports, aborted: abort.signal.aborted };

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { featureBranch } from '../git/refs.js';
 import { dependentsOf, orderForIntegration } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
-import { checkFailuresReason, failedChecksReason } from '../log/check-reason.js';
+import { checkFailuresReason, failedChecksReason, uncommittedChecksReason } from '../log/check-reason.js';
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
 import type { CheckResult } from '../log/state.js';
@@ -137,9 +137,8 @@ export function uncheckedReason(
   }
   const notPassed = f && contract ? criteriaNotPassed(contract, f) : undefined;
   if (notPassed !== undefined) return notPassed;
-  if (f?.checked_dirty) {
-    return `its last checks ran on changes not committed in its worktree; commit them, then run \`baton verify ${id}\``;
-  }
+  const uncommitted = uncommittedChecksReason(f);
+  if (uncommitted !== undefined) return uncommitted;
   if (f?.commit === undefined || tip === undefined || tip === f.commit) return undefined;
   return `${featureBranch(id)} is at ${tip.slice(0, 10)}, but its checks passed on ${f.commit.slice(0, 10)}; run \`baton verify ${id}\``;
 }

@@ -1,9 +1,9 @@
 /**
  * Why checks failed, in words: one rule for the run's verdict (`runner/outcome.ts`), the fold after a
- * `baton verify`, and integration's "not merged".
+ * `baton verify`, and integration's "not merged"; and why checks that passed vouch for no commit.
  */
 import { clipLine } from '../text/one-line.js';
-import type { CheckResult } from './state.js';
+import type { CheckResult, FeatureState } from './state.js';
 
 /** The first failed criterion's id and message, and which others failed; undefined for none (pure). */
 export function checkFailuresReason(
@@ -18,4 +18,33 @@ export function checkFailuresReason(
 /** The same, from a feature's folded checks (pure). */
 export function failedChecksReason(checks: Readonly<Record<string, CheckResult>>): string | undefined {
   return checkFailuresReason(Object.values(checks).filter((c) => c.outcome === 'failed'));
+}
+
+/** Why a feature's passing checks vouch for no commit, and what to do about it. */
+export interface UncommittedChecks {
+  reason: string;
+  hint: string;
+}
+
+/**
+ * Whether a feature's last worktree checks ran on changes not committed in its worktree, and so
+ * checked no commit (pure). One rule for integrate's "not merged" (`uncheckedReason`), the warning
+ * `baton verify` prints and the note on `baton status`'s row: integrate merges only committed work.
+ */
+export function uncommittedChecks(
+  f: Pick<FeatureState, 'feature_id' | 'checked_dirty'> | undefined,
+): UncommittedChecks | undefined {
+  if (!f?.checked_dirty) return undefined;
+  return {
+    reason: 'its last checks ran on changes not committed in its worktree',
+    hint: `commit them, then run \`baton verify ${f.feature_id}\``,
+  };
+}
+
+/** The same in one line: the reason, then the hint. */
+export function uncommittedChecksReason(
+  f: Pick<FeatureState, 'feature_id' | 'checked_dirty'> | undefined,
+): string | undefined {
+  const u = uncommittedChecks(f);
+  return u && `${u.reason}; ${u.hint}`;
 }

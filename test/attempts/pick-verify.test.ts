@@ -183,6 +183,34 @@ describe('baton pick and the winner branch', () => {
     expect(repo.git('rev-parse', 'baton/fa')).toBe(repo.git('rev-parse', `baton/fa.a${n}`));
   });
 
+  it('picking back an attempt whose later commit `baton verify` passed says so; after `baton clean` the branch is created', async () => {
+    const repo = await ranTwoAttempts();
+    const sel = events(repo).find((e) => e.type === 'attempt.selected');
+    const n = sel?.type === 'attempt.selected' ? sel.winner : 0;
+    const other = n === 1 ? 2 : 1;
+    const wt = join(`${repo.root}.baton-worktrees`, `fa.a${n}`);
+    writeFileSync(join(wt, 'src', 'fa', 'out.txt'), 'ok v2\n');
+    repo.git('-C', wt, 'commit', '-qam', 'fix');
+    const fixed = repo.git('rev-parse', `baton/fa.a${n}`);
+    expect((await runBaton(['verify', 'fa'], { cwd: repo.root })).code).toBe(0);
+
+    expect((await runBaton(['pick', 'fa', String(other)], { cwd: repo.root })).code).toBe(0);
+    const back = await runBaton(['pick', 'fa', String(n)], { cwd: repo.root });
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain(
+      `note: baton/fa.a${n} has 1 commit(s) past it; its checks passed on its tip ${fixed.slice(0, 8)} (2/2), but baton/fa holds the recorded commit`,
+    );
+    expect(back.stdout).not.toContain('no check has passed');
+
+    expect((await runBaton(['clean', 'fa', '--force'], { cwd: repo.root })).code).toBe(0);
+    const made = await runBaton(['pick', 'fa', String(other)], { cwd: repo.root });
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(
+      new RegExp(`^baton/fa created at attempt ${other} \\([0-9a-f]{8}\\); it did not exist\n`),
+    );
+    expect(made.stdout).not.toContain('it held attempt');
+  });
+
   it('attempts and their checks see BATON_FEATURE_ID=<feature> and BATON_ATTEMPT; their hooks still land on the attempt', async () => {
     const agent = [
       'mkdir -p src/fa; echo ok > src/fa/out.txt; echo "$BATON_FEATURE_ID $BATON_ATTEMPT" > src/fa/env.txt',

@@ -300,9 +300,18 @@ describe('baton verify', () => {
     expect(r.code).toBe(1);
   });
 
-  it('rejects a bad --on or --jobs as usage errors', async () => {
+  it('rejects a bad --on or --jobs as usage errors, before looking at any feature', async () => {
     const { repo } = await shop();
     expect((await runBaton(['verify', '--on', 'staging'], { cwd: repo.root })).code).toBe(2);
-    expect((await runBaton(['verify', '--jobs', '0'], { cwd: repo.root })).code).toBe(2);
+    // feature-003-ui has no worktree: a verify that got as far as the features would say it skipped it.
+    for (const jobs of ['0', 'abc']) {
+      const r = await runBaton(['verify', '-j', jobs], { cwd: repo.root });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toContain('skipped');
+      expect(r.stderr).toContain(
+        `--jobs must be a whole number of at least 1, got "${jobs}" [verify/bad-jobs]`,
+      );
+    }
   });
 });

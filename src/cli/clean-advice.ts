@@ -1,0 +1,107 @@
+/**
+ * What `baton clean` says under its lists: why `baton/integration` did not count as merged, and what
+ * to run for what it left, each kind of target with the command that fits it (the integration
+ * branch, a best-of-N feature not decided yet, a feature's work).
+ */
+import type { CleanDecision } from '../clean/clean.js';
+import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
+import { resumeStateFrom } from '../integrate/resume-state.js';
+import type { LockHolder } from '../lock/baton-lock.js';
+import { logPathFor } from '../log/paths.js';
+import { readLog } from '../log/read.js';
+import { escapeControl } from '../text/escape.js';
+
+/** What the hints are worked out from, besides the decisions. */
+export interface CleanAdvice {
+  /** Another Baton holding its lock (a `--dry-run` looks while it runs). */
+  running?: LockHolder | undefined;
+  /** Why `baton/integration` exists but did not count as merged (`integrationSetAside`). */
+  integrationSetAside?: string | undefined;
+  /** What to do with `baton/integration` itself, when clean leaves it (`integrationHint`). */
+  integrationHint?: (() => string) | undefined;
+}
+
+/**
+ * What to do with `baton/integration`, by the rule integrate goes on with (`resumeStateFrom`): go
+ * on with the last integration and move the base to it, or start a new one.
+ */
+export function integrationHint(root: string, base: string | undefined): string {
+  const events = readLog(logPathFor(root), undefined, { final: true }).events;
+  const verdict = resumeStateFrom(events, base !== undefined ? { into: base } : {});
+  if (!verdict.ok) return verdict.refusal.hint;
+  const into = base !== undefined ? ` --into ${base}` : ' --into <branch>';
+  return `Go on with it and move ${base ?? 'your branch'} to it: \`baton integrate --continue${into}\`.`;
+}
+
+/** The advice for what `inspectCleanTargets` found, with another Baton that holds its lock, if any. */
+export function cleanAdvice(
+  root: string,
+  inspection: Pick<CleanInspection, 'integrationSetAside' | 'base'>,
+  running: LockHolder | undefined,
+): CleanAdvice {
+  return {
+    running,
+    integrationSetAside: inspection.integrationSetAside,
+    integrationHint: () => integrationHint(root, inspection.base),
+  };
+}
+
+/** A best-of-N attempt whose feature has no winner yet: `baton run --resume` decides it, not an integration. */
+function undecidedFeature(t: CleanTarget): string | undefined {
+  return t.attempt?.known && !t.attempt.decided ? t.attempt.featureId : undefined;
+}
+
+/** The hint for best-of-N features not decided yet, one line per feature, naming its attempts. */
+function undecidedHints(targets: readonly CleanTarget[]): string[] {
+  const byFeature = new Map<string, string[]>();
+  for (const t of targets) {
+    const id = undecidedFeature(t);
+    if (id !== undefined) byFeature.set(id, [...(byFeature.get(id) ?? []), t.id]);
+  }
+  return [...byFeature].map(
+    ([id, units]) =>
+      `hint: finish best-of-N for ${id} first (\`baton run --resume ${id}\` decides it), or discard its attempts with \`baton clean --force ${units.join(' ')}\`.`,
+  );
+}
+
+/** The lines under the lists: the note on `baton/integration`, then a hint for each kind of target left. */
+export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAdvice): string[] {
+  const lines: string[] = [];
+  const left = decisions.filter((d) => d.action === 'keep' || (d.action === 'refuse' && !d.target.protected));
+  // Shown when it decided something: a feature's commits it holds were judged against the base alone.
+  if (
+    advice.integrationSetAside !== undefined &&
+    left.some((d) => d.target.kind !== 'integration' && d.target.unmerged > 0)
+  ) {
+    lines.push(`note: baton/integration not counted as merged: ${escapeControl(advice.integrationSetAside)}`);
+  }
+  const forceable = decisions.filter((d) => d.action === 'refuse' && !d.target.protected);
+  if (forceable.length > 0 && advice.running) {
+    const { pid, command } = advice.running;
+    // --force and integrate are both refused while it runs: waiting is the only way on.
+    lines.push(
+      `hint: another Baton is running (pid ${pid}: baton ${escapeControl(String(command))}), and clean removes nothing while it runs: wait for it to finish, or stop it (kill -INT ${pid}), then clean.`,
+    );
+    return lines;
+  }
+  const integration = left.find((d) => d.target.kind === 'integration');
+  if (integration && advice.integrationHint) {
+    const discard =
+      integration.action === 'refuse' ? ' Or discard it: `baton clean --force integration`.' : '';
+    lines.push(
+      `hint: baton/integration holds the last integration's result. ${advice.integrationHint()}${discard}`,
+    );
+  }
+  lines.push(...undecidedHints(forceable.map((d) => d.target)));
+  const rest = forceable.filter(
+    (d) => d.target.kind !== 'integration' && undecidedFeature(d.target) === undefined,
+  );
+  if (rest.length > 0) {
+    lines.push(
+      `hint: commit and integrate that work first (baton integrate), or discard it with \`baton clean --force ${rest
+        .map((d) => d.target.id)
+        .join(' ')}\`.`,
+    );
+  }
+  return lines;
+}
