@@ -7,6 +7,7 @@ import { type BranchInProgress, branchesInProgress } from '../git/branch-in-prog
 import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
+import { liveLastRun, type OrchestratorProbe } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
@@ -86,8 +87,8 @@ export interface InspectOptions {
   base?: string;
   /** The folded log, to see which features a live run is working on. */
   state: BatonState;
-  /** Whether a process id is alive (injected so tests can drive it). */
-  alive(pid: number): boolean;
+  /** Whether a run the log records is live (`runLiveness`; injected so tests can drive it). */
+  alive: OrchestratorProbe;
 }
 
 /** Lists the repository's `baton/*` branches and worktrees with the facts deciding whether each may go. */
@@ -235,14 +236,13 @@ function attemptFacts(
   };
 }
 
-/** The run in progress, when the log's last run has not ended and its orchestrator is alive. */
+/** The run in progress, when the log's last run has not ended and is live (`liveLastRun`). */
 function liveRun(
   state: BatonState,
-  alive: (pid: number) => boolean,
+  alive: OrchestratorProbe,
 ): { state: BatonState; pid: number } | undefined {
-  const pid = state.orchestrator_pid;
-  if (!state.run_id || state.run_ended_at !== undefined || pid === undefined || !alive(pid)) return undefined;
-  return { state, pid };
+  const run = liveLastRun(state, alive);
+  return run ? { state, pid: run.pid } : undefined;
 }
 
 /** `refs/heads/baton/*` branches (one level: `baton/<id>`) and their tips. */

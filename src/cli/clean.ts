@@ -6,17 +6,13 @@ import {
   removeTargets,
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import {
-  type CleanInspection,
-  type CleanTarget,
-  inspectCleanTargets,
-  isProcessAlive,
-} from '../clean/inspect.js';
+import { type CleanInspection, type CleanTarget, inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
-import { batonRunning, refuseWhileBatonRuns } from '../lock/baton-lock.js';
+import { runLiveness } from '../guard/liveness.js';
+import { batonRunning, type LockHolder, refuseWhileBatonRuns } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
@@ -294,7 +290,7 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         cwd: ctx.cwd,
         ...(base !== undefined ? { base } : {}),
         state,
-        alive: isProcessAlive,
+        alive: runLiveness(root),
       });
       const known = [
         ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),

@@ -1,4 +1,3 @@
-import { isProcessAlive } from '../clean/inspect.js';
 import type { DoctorCheck } from '../doctor/check.js';
 import { runDoctor } from '../doctor/doctor.js';
 import { type Palette, palette } from '../terminal/style.js';
@@ -34,7 +33,6 @@ export const registerDoctor: RegisterCommand = (program, ctx, setExit) => {
         cwd: ctx.cwd,
         env: ctx.env,
         now: ctx.clock().getTime(),
-        alive: isProcessAlive,
       });
       const failed = checks.filter((c) => c.status === 'fail').length;
       const warned = checks.filter((c) => c.status === 'warn').length;

@@ -3,7 +3,7 @@ import { loadConfig, logPathFor } from '../config.js';
 import { formatUserError, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
-import { interruptionEvents } from '../guard/liveness.js';
+import { interruptionEvents, runLiveness } from '../guard/liveness.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { computeReport } from '../metrics/report.js';
@@ -127,7 +127,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
         const logPath = logPathFor(root);
         const chunk = readLog(logPath, undefined, { final: true });
         for (const line of skippedLogLines(logPath, chunk.problems)) ctx.stderr.write(`${line}\n`);
-        chunk.events.push(...interruptionEvents(foldEvents(chunk.events)));
+        chunk.events.push(...interruptionEvents(foldEvents(chunk.events), runLiveness(root)));
         if (chunk.events.length === 0) {
           throw new UserError('report/empty-log', `nothing to report: ${logPath} holds no events`, {
             hint: 'Run `baton run` first, or record phases with `baton phase start <name>` and `baton phase end <name>`.',

@@ -4,7 +4,7 @@ import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usa
 import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
-import { interruptionEvents, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
+import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import {
   applyEvent,
@@ -321,6 +321,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       if (problem) ctx.stderr.write(`baton: ${escapeControl(notLoaded(problem))}\n`);
       const p = palette(ctx.color);
       const logLook = agentLogLook(located.root);
+      const liveness = runLiveness(located.root);
       let state = initialState();
       // The tailer (and with it the log reader and its schemas) is loaded for --watch only.
       const tail = flags.watch ? await import('../log/tail.js') : undefined;
@@ -342,7 +343,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
       const view = flags.watch ? (await import('./live-view.js')).createLiveView(ctx.stdout) : undefined;
       const render = () => {
-        for (const e of interruptionEvents(state)) applyEvent(state, e);
+        for (const e of interruptionEvents(state, liveness)) applyEvent(state, e);
         const rows = rowsOf(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {

@@ -4,7 +4,7 @@
  */
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { formatUserError, UserError } from '../errors.js';
-import { interruptionEvents } from '../guard/liveness.js';
+import { interruptionEvents, runLiveness } from '../guard/liveness.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
@@ -57,6 +57,8 @@ export interface FeatureLookup {
 /** How to open the state. */
 export interface BoardStateOptions {
   logPath: string;
+  /** The repository, whose run lock says which run is live (`runLiveness`). */
+  root: string;
   /** Loads the contracts and plan; called at open and again when a new run starts. */
   loadProject: () => Promise<LoadedProject>;
   /** Period of the stat fallback of the log watcher. */
@@ -308,7 +310,7 @@ export class BoardState {
   }
 
   #onNews(): void {
-    const inferred = interruptionEvents(this.#live.state);
+    const inferred = interruptionEvents(this.#live.state, runLiveness(this.#options.root));
     if (inferred.length > 0) this.#broadcast(this.#live.applyInferred(inferred));
     if (!this.#live.hasNews()) return;
     const hadError = this.#readError;

@@ -74,6 +74,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const assets = loadAssets();
   const state = await BoardState.open({
     logPath: options.logPath,
+    root: options.root,
     loadProject: options.loadProject,
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
   });

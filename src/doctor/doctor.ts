@@ -5,6 +5,7 @@ import { formatLocation, UserError } from '../errors.js';
 import { findMainWorktree, gitRaw, resolveCommit, statusEntries } from '../git/git.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
+import { type OrchestratorProbe, runLiveness } from '../guard/liveness.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
@@ -37,8 +38,8 @@ export interface DoctorOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now: number;
-  /** Whether a process id is alive. */
-  alive(pid: number): boolean;
+  /** Whether a run the log records is live (default: `runLiveness` of the repository). */
+  alive?: OrchestratorProbe;
 }
 
 /**
@@ -82,7 +83,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
 
   const { reading, state } = readLogForDoctor(logPathFor(root));
   checks.push(checkLogHealth(reading));
-  checks.push(checkLastRun(state, o.alive));
+  const alive = o.alive ?? runLiveness(root);
+  checks.push(checkLastRun(state, alive));
 
   const worktrees = await listWorktrees(root);
   checks.push(checkStaleRecords(worktrees, existsSync));
@@ -91,7 +93,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     cwd: o.cwd,
     ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
     state,
-    alive: o.alive,
+    alive,
   });
   checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
 

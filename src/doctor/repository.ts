@@ -4,7 +4,7 @@ import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanTarget } from '../clean/inspect.js';
 import { gitRaw, type StatusEntry } from '../git/git.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
-import { queuedRunToResume, resumeCommand } from '../guard/liveness.js';
+import { liveLastRun, type OrchestratorProbe, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
@@ -162,7 +162,7 @@ export function checkLocks(locks: ReadonlyArray<{ path: string; ageMs: number }>
 }
 
 /** Judges the last run: finished, in progress, or interrupted (its orchestrator is gone) (pure). */
-export function checkLastRun(state: BatonState, alive: (pid: number) => boolean): DoctorCheck {
+export function checkLastRun(state: BatonState, alive: OrchestratorProbe): DoctorCheck {
   if (!state.run_id) return check('last run', 'ok', 'no run yet');
   if (state.run_ended_at !== undefined) {
     // A queued run detached with Ctrl-C ended here, but its jobs go on on the workers until re-attached.
@@ -177,9 +177,9 @@ export function checkLastRun(state: BatonState, alive: (pid: number) => boolean)
     }
     return check('last run', 'ok', `${state.run_id} ended (${state.run_outcome ?? 'unknown outcome'})`);
   }
+  const live = liveLastRun(state, alive);
+  if (live) return check('last run', 'ok', `${state.run_id} is in progress (baton pid ${live.pid})`);
   const pid = state.orchestrator_pid;
-  if (pid !== undefined && alive(pid))
-    return check('last run', 'ok', `${state.run_id} is in progress (baton pid ${pid})`);
   const unfinished = state.run_feature_ids.filter((id) => {
     const s = state.features[id]?.status;
     return s === undefined || !TERMINAL_STATUSES.has(s);

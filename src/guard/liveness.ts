@@ -1,23 +1,44 @@
 /**
  * Runs that died look dead: the log of an orchestrator that was killed never gets its `run.ended`,
- * so at read time its recorded pid and start are checked, and a dead run's unfinished features are
- * shown `interrupted`. Status, the report and the dashboard all call `interruptionEvents`.
+ * so at read time each run that has not ended is proven live or not (`runLiveness`), and a dead
+ * run's unfinished features are shown `interrupted`. Status, the report, the dashboard and
+ * integrate call `interruptionEvents`; resume, doctor and clean ask `findLiveRun`.
  */
 import { printableArg } from '../agents/shell-words.js';
+import { holderAlive, runLockHolder } from '../lock/baton-lock.js';
 import type { BatonEvent, FeatureEnded, RunEnded } from '../log/events.js';
-import type { BatonState } from '../log/fold.js';
+import type { BatonState, FeatureState } from '../log/fold.js';
 import type { OpenRun, RunQueue } from '../log/state.js';
 import { passwordCaveat } from '../queue/names.js';
 import { sameProcessAlive } from './proc.js';
 
-/** Tells whether a run's orchestrator (pid, start time of the run) is still alive. */
-export type OrchestratorProbe = (pid: number, runStartedAt: string | undefined) => boolean;
+/** A run the log says was started: its id, its orchestrator's pid and when it started. */
+export interface RunClaim {
+  run_id: string;
+  pid: number;
+  started_at?: string | undefined;
+}
 
-/** The default probe: the pid is alive and started no later than the run did (not a recycled pid). */
-export const orchestratorAlive: OrchestratorProbe = (pid, startedAt) => {
-  const at = startedAt === undefined ? Number.NaN : Date.parse(startedAt);
-  return sameProcessAlive(pid, Number.isFinite(at) ? at : undefined);
-};
+/** Tells whether a run the log records is live: its orchestrator is running it now. */
+export type OrchestratorProbe = (run: RunClaim) => boolean;
+
+/**
+ * The one rule for a live run. Any process can append a `run.started` naming any pid, so the log's
+ * claim is not enough: the run lock (`.baton/run.lock`) must name that run and that pid, its holder
+ * must be the live process that took it (pid and process start time), and that process must have
+ * started no later than the run did (not a recycled pid). A run `baton run` started records its id
+ * on the lock before its `run.started` (`recordRunInLock`); every other `run.started` is dead.
+ */
+export function runLiveness(root: string): OrchestratorProbe {
+  return (run) => {
+    const holder = runLockHolder(root);
+    if (holder === undefined || holder.run_id !== run.run_id || holder.pid !== run.pid) return false;
+    // This process holding the lock for that run is that run (a dashboard it serves asks too).
+    if (holder.pid !== process.pid && !holderAlive(holder)) return false;
+    const at = Date.parse(run.started_at ?? '');
+    return sameProcessAlive(run.pid, Number.isFinite(at) ? at : undefined);
+  };
+}
 
 /**
  * The command that resumes a run, in backticks, as every message shows it: a queued run re-attaches
@@ -59,38 +80,51 @@ export function queuedRunToResume(state: BatonState): { run_id: string; queue: R
 }
 
 /** A run that has not ended and whose orchestrator is alive (any of them, not only the last). */
-export function findLiveRun(
-  state: BatonState,
-  alive: OrchestratorProbe = orchestratorAlive,
-): { run_id: string; pid: number; started_at?: string } | undefined {
-  return openRuns(state).find((r) => alive(r.pid, r.started_at));
+export function findLiveRun(state: BatonState, alive: OrchestratorProbe): RunClaim | undefined {
+  return openRuns(state).find((r) => alive(r));
+}
+
+/** The log's last run when it has not ended and is live (`runLiveness`): the run in progress. */
+export function liveLastRun(state: BatonState, alive: OrchestratorProbe): RunClaim | undefined {
+  return openRuns(state).find((r) => r.run_id === state.run_id && alive(r));
 }
 
 const UNFINISHED = new Set(['pending', 'running', 'verifying', 'needs-input']);
 
+/** The latest time the fold recorded for a feature (its last event, start or end), if any. */
+function latestTime(f: FeatureState): string | undefined {
+  let latest: string | undefined;
+  for (const ts of [f.last_event?.ts, f.started_at, f.ended_at])
+    if (ts && (!latest || ts > latest)) latest = ts;
+  return latest;
+}
+
 /**
  * The events a dead run never wrote, inferred at read time (never appended to the log): a
- * `feature.ended` `interrupted` for each of its unfinished features and its `run.ended`
- * `interrupted`. They carry `inferred: true` and are stamped with the run's last known time.
- * Apply them to the fold (status, dashboard) or append them to the events (report).
+ * `feature.ended` `interrupted` for each of its unfinished features — those it started and those
+ * the last run's start listed and it never got to — and its `run.ended` `interrupted`. They carry
+ * `inferred: true`; the run's end is stamped with the last time any of its features recorded, so
+ * it is never earlier than what the run did. Apply them to the fold (status, dashboard, integrate)
+ * or append them to the events (report).
  */
-export function interruptionEvents(
-  state: BatonState,
-  alive: OrchestratorProbe = orchestratorAlive,
-): BatonEvent[] {
+export function interruptionEvents(state: BatonState, alive: OrchestratorProbe): BatonEvent[] {
   const out: BatonEvent[] = [];
   for (const run of openRuns(state)) {
-    if (alive(run.pid, run.started_at)) continue;
+    if (alive(run)) continue;
     const isLast = run.run_id === state.run_id;
-    let lastTs = run.started_at ?? state.run_started_at ?? new Date(0).toISOString();
-    const reason = `the run's orchestrator (baton pid ${run.pid}) is gone; resume with ${resumeCommand(run.queue)}`;
+    const startedAt = run.started_at ?? state.run_started_at ?? new Date(0).toISOString();
+    let lastTs = startedAt;
+    const gone = `the run's orchestrator (baton pid ${run.pid}) is gone`;
+    const resume = `resume with ${resumeCommand(run.queue)}`;
     for (const f of Object.values(state.features)) {
-      const ofRun =
-        f.run_id === run.run_id ||
-        (f.run_id === undefined && isLast && state.run_feature_ids.includes(f.feature_id));
-      if (!ofRun || !UNFINISHED.has(f.status)) continue;
-      const ts = f.last_event?.ts ?? f.started_at ?? lastTs;
+      const own = f.run_id === run.run_id;
+      // A feature the start listed that this run never started still carries an earlier run's id.
+      const listed = isLast && state.run_feature_ids.includes(f.feature_id);
+      if (!own && !listed) continue;
+      const seen = latestTime(f);
+      const ts = seen !== undefined && (own || seen > startedAt) ? seen : startedAt;
       if (ts > lastTs) lastTs = ts;
+      if (!UNFINISHED.has(f.status)) continue;
       const ended: FeatureEnded & { inferred: true } = {
         v: 1,
         ts,
@@ -98,7 +132,7 @@ export function interruptionEvents(
         type: 'feature.ended',
         feature_id: f.feature_id,
         status: 'interrupted',
-        reason,
+        reason: own ? `${gone}; ${resume}` : `${gone} and never started this feature; ${resume}`,
         inferred: true,
       };
       out.push(ended);

@@ -9,8 +9,9 @@ import { localBranchTips } from '../git/branches.js';
 import { isAncestor } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { interruptionEvents, runLiveness } from '../guard/liveness.js';
 import type { FeatureStatus } from '../log/events.js';
-import type { FeatureState } from '../log/fold.js';
+import { applyEvent, type FeatureState } from '../log/fold.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
 import { type IntegrationSelection, selectForIntegration } from './selection.js';
 
@@ -33,6 +34,8 @@ export async function chooseForIntegration(q: {
   // `baton clean`) are done with, not "not run": the rule is the dependencies' (`dependenciesInBase`).
   const withoutBranch = q.selected.filter((id) => tipOf(id) === undefined);
   const state = foldForFeatures(q.logPath, [...withBranch, ...deps, ...withoutBranch]);
+  // A run whose orchestrator is gone left its features unfinished: they read `interrupted`, as in status.
+  for (const e of interruptionEvents(state, runLiveness(q.root))) applyEvent(state, e);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
   const selection = selectForIntegration({
     plan: q.plan,

@@ -5,7 +5,7 @@
  * pid and process start time, so a lock left by a process that died (or whose pid was recycled) is
  * recognised as stale and taken over, and said so.
  */
-import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { processInfo, sameProcessAlive } from '../guard/proc.js';
@@ -28,6 +28,11 @@ export interface LockHolder {
   command: LockKind;
   /** The command as the user typed it when it is not the lock's own (`pick` takes the run lock). */
   as?: string;
+  /**
+   * The run the holder of the `run` lock started, written just before its `run.started`: what proves
+   * a run the log records is live (`runLiveness`), since any process can append a `run.started`.
+   */
+  run_id?: string;
 }
 
 /** A held lock. */
@@ -61,6 +66,32 @@ function readHolder(path: string): LockHolder | undefined | 'unreadable' {
   } catch {
     return 'unreadable';
   }
+}
+
+/**
+ * Records on the run lock this process holds which run it started (`LockHolder.run_id`), before the
+ * run's `run.started` is written; replaced whole (a rename), so a reader sees the lock before or after.
+ * Does nothing when this process does not hold the run lock (an in-process caller without one).
+ */
+export function recordRunInLock(root: string, runId: string): void {
+  const path = lockPath(root, 'run');
+  const holder = readHolder(path);
+  if (holder === undefined || holder === 'unreadable' || holder.pid !== process.pid) return;
+  const next = `${path}.${process.pid}.tmp`;
+  // Created afresh (O_EXCL), so a symlink put there is removed, never written through.
+  try {
+    unlinkSync(next);
+  } catch {
+    // Nothing there.
+  }
+  writeFileSync(next, `${JSON.stringify({ ...holder, run_id: runId })}\n`, { mode: 0o644, flag: 'wx' });
+  renameSync(next, path);
+}
+
+/** Who holds the run lock, as its file says (alive or not); undefined when there is none Baton could read. */
+export function runLockHolder(root: string): LockHolder | undefined {
+  const holder = readHolder(lockPath(root, 'run'));
+  return holder === 'unreadable' ? undefined : holder;
 }
 
 /** Whether a recorded holder is still the live process that took the lock. */

@@ -109,17 +109,19 @@ function describeRun(
       endAfterStart = false;
       concurrency = Math.max(concurrency ?? 0, e.concurrency);
     } else if (e.type === 'run.ended') {
+      // An end inferred for a dead run (`interruptionEvents`) gives its outcome, but was never recorded.
       lastEnd = e;
-      endAfterStart = true;
+      endAfterStart = e.inferred !== true;
     }
   }
   const unfinished = lastStart !== undefined && !endAfterStart;
+  const inferred = unfinished && lastEnd?.inferred === true;
   return {
     run_id: segment?.run_id ?? input.runId ?? null,
     resumed_by: segment?.resumed_by ?? [],
     started_at: firstStart?.ts ?? null,
     ended_at: unfinished ? null : (lastEnd?.ts ?? null),
-    outcome: unfinished ? null : (lastEnd?.outcome ?? null),
+    outcome: unfinished && !inferred ? null : (lastEnd?.outcome ?? null),
     unfinished,
     concurrency,
     feature_ids: featureIds,

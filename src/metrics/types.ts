@@ -71,7 +71,10 @@ export interface RunReport {
   started_at: string | null;
   ended_at: string | null;
   outcome: 'complete' | 'failed' | 'interrupted' | null;
-  /** True when the run started and no `run.ended` followed (the orchestrator stopped abruptly). */
+  /**
+   * True when the run started and no `run.ended` followed (the orchestrator stopped abruptly); an end
+   * inferred for a dead run does not count, though `outcome` then says `interrupted`.
+   */
   unfinished: boolean;
   /** Agents at once (`-j`): the widest of its starts when it was resumed. */
   concurrency: number | null;

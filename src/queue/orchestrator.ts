@@ -11,6 +11,7 @@ import { resolveCommit } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { resumeCommand } from '../guard/liveness.js';
+import { recordRunInLock } from '../lock/baton-lock.js';
 import type { Clock } from '../log/append.js';
 import type { BatonEvent, FeatureEnded, NewEvent, QueueJob, RunStarted } from '../log/events.js';
 import { readLog } from '../log/read.js';
@@ -341,6 +342,8 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const sink: EventSink = createLogSink({ logPath: opts.logPath, clock: opts.clock, runId });
     if (opts.onEvent) sink.subscribe(opts.onEvent);
     const emit = (e: NewEvent) => sink.emit(e);
+    // The lock names the run first: a `run.started` no lock names is not a live run (`runLiveness`).
+    recordRunInLock(opts.root, runId);
     emit({
       type: 'run.started',
       run_id: runId,

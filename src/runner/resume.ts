@@ -3,7 +3,7 @@ import { git, type StatusEntry, statusEntries } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
 import { featureProcesses } from '../guard/daemons.js';
 import { proveRunGroup } from '../guard/group-proof.js';
-import { findLiveRun, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
+import { findLiveRun, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import { listProcesses, type ProcessInfo } from '../guard/proc.js';
 import { sessionName } from '../interactive/tmux.js';
 import type { BatonState } from '../log/fold.js';
@@ -76,8 +76,8 @@ export function findOrphans(state: BatonState): Orphan[] {
 }
 
 /** Refuses to resume while the orchestrator of any run that has not ended is still alive. */
-export function assertNoLiveRun(state: BatonState): void {
-  const live = findLiveRun(state);
+export function assertNoLiveRun(state: BatonState, root: string): void {
+  const live = findLiveRun(state, runLiveness(root));
   if (live && live.pid !== process.pid) {
     throw new UserError(
       'run/in-progress',

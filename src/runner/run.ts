@@ -24,6 +24,7 @@ import {
   scanAdoptableWindows,
 } from '../interactive/adopt.js';
 import { isInteractive } from '../interactive/launch.js';
+import { recordRunInLock } from '../lock/baton-lock.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
@@ -187,7 +188,7 @@ async function readPrevious(
   if (opts.dryRun) return { previous, attempts, orphans: [], refused: [], adoption: NO_ADOPTION };
   // Best-of-N attempts' agents are units of their own: their groups are looked for like features'.
   const state = { ...folded, features: { ...folded.features, ...folded.attempt_units } };
-  assertNoLiveRun(state);
+  assertNoLiveRun(state, opts.root);
   assertNotQueuedRun(state);
   // Interactive agents of a dead orchestrator still in its tmux session are followed, not restarted.
   const adoption = await scanAdoptableWindows(state, opts.env, adoptionCandidates(opts));
@@ -316,6 +317,8 @@ async function dryRun(ctx: RunContext, stateDir: string, unitIds: readonly strin
 function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string; found: Previous }): void {
   const { opts, sink, runId } = ctx;
   const { orphans, refused, adoption } = o.found;
+  // The lock names the run first: a `run.started` no lock names is not a live run (`runLiveness`).
+  recordRunInLock(opts.root, runId);
   sink.emit({
     type: 'run.started',
     run_id: runId,

@@ -10,6 +10,7 @@ import { stampEvent } from '../../src/log/append.js';
 import { cutToWidth, visibleWidth } from '../../src/terminal/cut.js';
 import { palette } from '../../src/terminal/style.js';
 import { BATON_BIN } from '../rig/cli.js';
+import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo } from '../rig/repo.js';
 import { FakeTerminal } from '../rig/terminal.js';
 
@@ -177,6 +178,7 @@ describe('baton status --watch on a terminal', () => {
           base_commit: '0'.repeat(40),
         })}\n${JSON.stringify({ feature_id: 'feature-001-with-a-very-long-name-indeed', status: 'running' })}\n`,
       });
+      holdRunLock(r.root, 'r1');
       const term = new FakeTerminal(50, 30);
       let stop: (() => void) | undefined;
       const frames: string[][] = [];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { appendEvent } from '../../src/log/append.js';
 import { contractFiles } from '../rig/contracts.js';
+import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 /** The best-of-N feature of the dashboard tests. */
@@ -87,6 +88,7 @@ export function bestOfThreeRepo(
     mode: 'contract-first',
     pid: process.pid,
   });
+  holdRunLock(repo.root, 'run-1');
   for (const a of ATTEMPTS) {
     const unit = `${FEATURE}.a${a.n}`;
     appendEvent(log, {

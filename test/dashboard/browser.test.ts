@@ -8,6 +8,7 @@ import { appendEvent } from '../../src/log/append.js';
 import { launchChromium } from '../rig/browser.js';
 import { BATON_BIN, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
+import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-output');
@@ -67,6 +68,7 @@ beforeAll(async () => {
     mode: 'contract-first',
     pid: process.pid,
   });
+  holdRunLock(repo.root, 'run-1');
   IDS.forEach((id, i) => {
     // Where Baton writes an agent's log: the dashboard reads it only there, never from a path in the log.
     const logFile = join(repo.root, '.baton', 'runs', 'run-1', id, 'agent.log');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { type Dashboard, type DashboardOptions, startDashboard } from '../../src/dashboard/server.js';
+import { holdRunLock } from '../rig/dead-run.js';
 
 /** An HTTP answer as received. */
 export interface Reply {
@@ -42,6 +43,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Whether a log line is a `run.started` naming `pid`. */
+function isRunOf(line: object, pid: number): boolean {
+  const l = line as { type?: unknown; pid?: unknown; run_id?: unknown };
+  return l.type === 'run.started' && l.pid === pid && typeof l.run_id === 'string';
+}
+
 /** Starts a dashboard on any free port over a log holding `lines`; stopped and removed after the test. */
 export async function setup(
   lines: object[] = [],
@@ -51,6 +58,9 @@ export async function setup(
   mkdirSync(join(dir, '.baton'));
   const log = join(dir, '.baton', 'log.jsonl');
   writeFileSync(log, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  // A run started by this process is a live run: the run lock names it, as `baton run`'s does.
+  const live = lines.find((l): l is { run_id: string } => isRunOf(l, process.pid));
+  if (live) holdRunLock(dir, live.run_id);
   const dash = await startDashboard({
     root: dir,
     logPath: log,

@@ -9,7 +9,7 @@ import { readLog } from '../../src/log/read.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { loadProject } from '../../src/project.js';
 import { contractFiles } from '../rig/contracts.js';
-import { deadRunLines } from '../rig/dead-run.js';
+import { deadRunLines, holdRunLock } from '../rig/dead-run.js';
 import { makeRepo } from '../rig/repo.js';
 import { bearer, cleanups, send, setup } from './server-rig.js';
 import { SseClient } from './sse-client.js';
@@ -284,6 +284,8 @@ describe('dashboard server: the plan', () => {
 
     repo.commit('second contract', contractFiles([{ id: 'feature-002-b', depends: ['feature-001-a'] }]));
     const from = sse.received.length;
+    // A live run: this process, named by the run lock as `baton run` is (a bare pid in the log is no proof).
+    holdRunLock(repo.root, 'r2');
     appendEvent(log, {
       type: 'run.started',
       run_id: 'r2',
@@ -292,7 +294,7 @@ describe('dashboard server: the plan', () => {
       base: 'main',
       base_commit: repo.git('rev-parse', 'HEAD'),
       mode: 'contract-first',
-      pid: 1,
+      pid: process.pid,
     });
     const again = JSON.parse((await sse.next((e) => e.event === 'snapshot', { from })).data) as Snapshot;
     expect(again.project?.edges).toEqual([{ from: 'feature-001-a', to: 'feature-002-b' }]);

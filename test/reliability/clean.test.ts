@@ -4,6 +4,7 @@ import { type CleanDecision, decideClean, removeTargets } from '../../src/clean/
 import { type CleanTarget, inspectCleanTargets } from '../../src/clean/inspect.js';
 import { initialState } from '../../src/log/fold.js';
 import { runBaton } from '../rig/cli.js';
+import { holdRunLock } from '../rig/dead-run.js';
 import type { TempRepo } from '../rig/repo.js';
 import {
   addFeatureWorktree,
@@ -250,7 +251,7 @@ describe('baton clean', () => {
     addFeatureWorktree(repo, 'a');
     const started = {
       v: 1,
-      ts: '2026-01-01T00:00:00.000Z',
+      ts: new Date().toISOString(),
       run_id: 'r1',
       type: 'run.started',
       feature_ids: ['a'],
@@ -261,6 +262,7 @@ describe('baton clean', () => {
       pid: process.pid,
     };
     appendLog(repo, [started, { feature_id: 'a', status: 'running' }]);
+    holdRunLock(repo.root, 'r1');
     const live = await runBaton(['clean'], { cwd: repo.root });
     expect(live.code).toBe(1);
     expect(live.stdout).toContain(`a  run r1 is working on it (status running, baton pid ${process.pid})`);

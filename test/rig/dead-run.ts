@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processInfo } from '../../src/guard/proc.js';
 
 /**
  * Log lines of a run whose orchestrator no longer exists: its pid is that of a real process that has
  * exited, and one feature was left `running`.
  */
 export function deadRunLines(featureId = 'a'): object[] {
-  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
-    encoding: 'utf8',
-  });
   const now = new Date().toISOString();
   return [
     {
@@ -20,8 +20,33 @@ export function deadRunLines(featureId = 'a'): object[] {
       base: 'HEAD',
       base_commit: '0'.repeat(40),
       mode: 'contract-first',
-      pid: Number(gone.stdout),
+      pid: deadPid(),
     },
     { feature_id: featureId, status: 'running', ts: now },
   ];
+}
+
+/** The pid of a real process that has exited (nothing of ours runs under it). */
+export function deadPid(): number {
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  });
+  return Number(gone.stdout);
+}
+
+/**
+ * Makes this test process the live orchestrator of `runId`, as `baton run` is: the run lock names
+ * it and the run (`recordRunInLock`). A log's `run.started` with `pid: process.pid` then reads live.
+ */
+export function holdRunLock(root: string, runId: string): void {
+  mkdirSync(join(root, '.baton'), { recursive: true });
+  const started = processInfo(process.pid)?.startMs;
+  const holder = {
+    pid: process.pid,
+    ...(started !== undefined ? { process_started_ms: started } : {}),
+    since: new Date().toISOString(),
+    command: 'run',
+    run_id: runId,
+  };
+  writeFileSync(join(root, '.baton', 'run.lock'), `${JSON.stringify(holder)}\n`);
 }
