@@ -12,7 +12,7 @@ import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
 import { runLiveness } from '../guard/liveness.js';
-import { batonRunning, type LockHolder, refuseWhileBatonRuns } from '../lock/baton-lock.js';
+import { batonRunning, refuseWhileBatonRuns } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
