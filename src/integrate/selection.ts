@@ -234,3 +234,28 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
   excluded.sort((a, b) => (rank.get(a.feature_id) ?? 0) - (rank.get(b.feature_id) ?? 0));
   return { merge, notRun, excluded, included };
 }
+
+/** The error when no selected feature can be merged, naming why each was left out. */
+export function nothingToMerge(selection: IntegrationSelection): UserError {
+  if (selection.excluded.length === 0) {
+    return new UserError('integrate/nothing', 'no feature has a branch to integrate', {
+      hint: 'Run `baton run` first; it makes a branch baton/<id> per feature.',
+    });
+  }
+  const left = selection.excluded.map((x) => `${x.feature_id} (${x.status}: ${x.reason})`).join(', ');
+  const statuses = [...new Set(selection.excluded.map((x) => x.status))].filter((s) => s !== 'complete');
+  const hints = [
+    ...(statuses.length > 0
+      ? [
+          `Fix and re-run them (baton run --resume <ids> keeps their work; --restart <ids> starts them over), or merge them anyway with --include ${statuses.join(',')}.`,
+        ]
+      : []),
+    // A complete feature is left out for its commit or a dependency: the reason says what to do.
+    ...(selection.excluded.some((x) => x.status === 'complete')
+      ? ['Each reason above says what it needs.']
+      : []),
+  ];
+  return new UserError('integrate/nothing-passed', `no selected feature can be merged; not merged: ${left}`, {
+    hint: hints.join(' '),
+  });
+}
