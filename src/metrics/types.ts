@@ -71,8 +71,13 @@ export interface RunReport {
   started_at: string | null;
   ended_at: string | null;
   outcome: 'complete' | 'failed' | 'interrupted' | null;
-  /** True when the run started and no `run.ended` followed (the orchestrator stopped abruptly). */
+  /**
+   * True when the run started and no `run.ended` followed: the orchestrator stopped abruptly, or it
+   * is still working (`in_progress`).
+   */
   unfinished: boolean;
+  /** True when the run has no `run.ended` yet and its orchestrator was alive when the report was made. */
+  in_progress: boolean;
   /** Agents at once (`-j`): the widest of its starts when it was resumed. */
   concurrency: number | null;
   feature_ids: string[];
