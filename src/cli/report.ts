@@ -3,9 +3,9 @@ import { loadConfig, logPathFor } from '../config.js';
 import { formatUserError, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
-import { interruptionEvents, runLiveness } from '../guard/liveness.js';
+import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
 import { foldEvents } from '../log/fold.js';
-import { readLog } from '../log/read.js';
+import { type LogChunk, readLog } from '../log/read.js';
 import { computeReport } from '../metrics/report.js';
 import { listRuns, namesRun } from '../metrics/runs.js';
 import type { Report } from '../metrics/types.js';
@@ -49,13 +49,28 @@ async function loadInputs(
  */
 export async function loadReport(ctx: CliContext, runId?: string): Promise<Report> {
   const { root, plan, estimates } = await loadInputs(ctx);
-  const events = readLog(logPathFor(root), undefined, { final: true }).events;
+  const { chunk, liveRunIds } = readRunLog(root);
   return computeReport({
-    events,
+    events: chunk.events,
     ...(plan ? { plan } : {}),
     estimates,
+    liveRunIds,
     ...(runId !== undefined ? { runId } : {}),
   });
+}
+
+/**
+ * The log as the report reads it, with the liveness `baton status` applies: a dead run's unwritten
+ * ends inferred (`interruptionEvents`), and the run whose orchestrator is alive (`findLiveRun`), which
+ * is in progress rather than interrupted.
+ */
+function readRunLog(root: string): { chunk: LogChunk; liveRunIds: string[] } {
+  const chunk = readLog(logPathFor(root), undefined, { final: true });
+  const state = foldEvents(chunk.events);
+  const alive = runLiveness(root);
+  const live = findLiveRun(state, alive);
+  chunk.events.push(...interruptionEvents(state, alive));
+  return { chunk, liveRunIds: live ? [live.run_id] : [] };
 }
 
 /** Refuses a `--run` the log holds no run of, listing the runs it holds. */
@@ -125,9 +140,8 @@ export const registerReport: RegisterCommand = (program, ctx) => {
         const { root, plan, estimates, note } = await loadInputs(ctx);
         if (note) ctx.stderr.write(`baton: ${escapeControl(note)}\n`);
         const logPath = logPathFor(root);
-        const chunk = readLog(logPath, undefined, { final: true });
+        const { chunk, liveRunIds } = readRunLog(root);
         for (const line of skippedLogLines(logPath, chunk.problems)) ctx.stderr.write(`${line}\n`);
-        chunk.events.push(...interruptionEvents(foldEvents(chunk.events), runLiveness(root)));
         if (chunk.events.length === 0) {
           throw new UserError('report/empty-log', `nothing to report: ${logPath} holds no events`, {
             hint: 'Run `baton run` first, or record phases with `baton phase start <name>` and `baton phase end <name>`.',
@@ -138,6 +152,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
           events: chunk.events,
           ...(plan ? { plan } : {}),
           estimates,
+          liveRunIds,
           ...(flags.run !== undefined ? { runId: flags.run } : {}),
         });
         const text = FORMATS[format](report);

@@ -4,7 +4,7 @@
  */
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { formatUserError, UserError } from '../errors.js';
-import { interruptionEvents, runLiveness } from '../guard/liveness.js';
+import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
@@ -275,12 +275,15 @@ export class BoardState {
     this.#reportTimer = undefined;
     const started = performance.now();
     const { plan, estimates } = this.#project;
+    // A run whose orchestrator is alive is in progress, as `baton status` and `baton report` say.
+    const live = findLiveRun(this.#live.state, runLiveness(this.#options.root));
     try {
       this.#report = {
         value: computeReport({
           events: this.#live.allEvents(),
           ...(plan ? { plan } : {}),
           ...(estimates ? { estimates } : {}),
+          liveRunIds: live ? [live.run_id] : [],
         }),
         seq: this.#live.seq,
       };
@@ -311,7 +314,11 @@ export class BoardState {
 
   #onNews(): void {
     const inferred = interruptionEvents(this.#live.state, runLiveness(this.#options.root));
-    if (inferred.length > 0) this.#broadcast(this.#live.applyInferred(inferred));
+    if (inferred.length > 0) {
+      this.#broadcast(this.#live.applyInferred(inferred));
+      // The run is over (interrupted), no longer in progress: the report says so too.
+      this.#scheduleReport();
+    }
     if (!this.#live.hasNews()) return;
     const hadError = this.#readError;
     const delta = this.#readLive();

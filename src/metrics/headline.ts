@@ -1,55 +1,75 @@
+import { markdownCode } from '../text/markdown-code.js';
+import { someOf } from '../text/some-of.js';
 import { formatMinutes, formatSpeedup } from './format.js';
 import type { FeatureReport, Headline, WorksheetRow } from './types.js';
 
 /**
- * Whether a run finished no work (pure): it had features and none of them completed. Then no speedup
- * is measured for it, neither the headline's nor the whole method's (Amdahl's "achieved").
+ * The run's features that did not complete (pure). While one did not, the run has no speedup: not the
+ * headline's, not the worksheet's, not the whole method's (Amdahl's "achieved"). A speedup compares
+ * the same work done one after another and in parallel, "with zero quality sacrifice": the agents'
+ * time on a feature that failed, was interrupted or is still running delivered nothing yet, and the
+ * wall-clock is not yet the time of the run's work. Every number that withholds a speedup asks this.
  */
-export function finishedNoWork(features: readonly Pick<FeatureReport, 'status'>[]): boolean {
-  return features.length > 0 && !features.some((f) => f.status === 'complete');
+export function incompleteFeatures<F extends Pick<FeatureReport, 'status'>>(features: readonly F[]): F[] {
+  return features.filter((f) => f.status !== 'complete');
 }
 
 /**
  * THE headline speedup (pure), the one number `run`, `demo`, the markdown, JSON and HTML report
  * and the dashboard lead with: the implementation's sequential measurement (a `-j 1` run when one
  * was recorded, else the agents' summed time) over its parallel wall-clock. Estimates never make
- * the headline, and neither does a run none of whose `features` completed: it sped up no finished
- * work. A speedup above N is flagged: parallelism alone cannot give it.
+ * the headline, and neither does a run one of whose `features` did not complete (`incompleteFeatures`):
+ * the sentence then says which and why. A speedup above N is flagged: parallelism alone cannot give it.
  */
 export function headlineSpeedup(
   implementation: WorksheetRow | undefined,
   n: number | null,
-  features: readonly (Pick<FeatureReport, 'status'> &
-    Partial<Pick<FeatureReport, 'feature_id' | 'launched' | 'duration_min'>>)[] = [],
+  run: HeadlineRun = {},
 ): Headline {
+  const features = run.features ?? [];
   const actual = implementation?.parallel_actual_min ?? null;
   const sequential = implementation?.sequential_measured_min ?? null;
   const basis = implementation?.sequential_basis ?? null;
-  const nothingDone = finishedNoWork(features);
+  const incomplete = incompleteFeatures(features);
+  const inProgress = run.in_progress === true;
   const speedup =
-    !nothingDone && actual !== null && actual > 0 && sequential !== null ? sequential / actual : null;
+    incomplete.length === 0 && !inProgress && actual !== null && actual > 0 && sequential !== null
+      ? sequential / actual
+      : null;
   const superlinear = speedup !== null && n !== null && speedup > n;
   const estimate = implementation?.speedup_estimate ?? null;
+  const facts = { speedup, basis, n, superlinear, sequential, actual, estimate };
   return {
     speedup,
     basis: speedup === null ? null : basis,
     n,
     superlinear,
-    text: describeHeadline({
-      speedup,
-      basis,
-      n,
-      superlinear,
-      sequential,
-      actual,
-      estimate,
-      incomplete: nothingDone ? features.length : null,
-      untimed: features.filter((f) => f.launched && f.duration_min === null).map((f) => f.feature_id ?? '?'),
-    }),
+    text:
+      incomplete.length > 0 || inProgress
+        ? describeIncomplete(facts, incomplete, { total: features.length, inProgress })
+        : describeHeadline({
+            ...facts,
+            untimed: features
+              .filter((f) => f.launched && f.duration_min === null)
+              .map((f) => f.feature_id ?? '?'),
+          }),
   };
 }
 
-function describeHeadline(h: {
+/** A feature as the headline needs it: its status, and for the sentence its id and agent time. */
+type HeadlineFeature = Pick<FeatureReport, 'status'> &
+  Partial<Pick<FeatureReport, 'feature_id' | 'launched' | 'duration_min'>>;
+
+/** What the headline knows of the run besides its implementation row. */
+export interface HeadlineRun {
+  /** The run's features (`incompleteFeatures` decides whether a speedup can be claimed). */
+  features?: readonly HeadlineFeature[];
+  /** Whether the run's orchestrator is still working (`RunReport.in_progress`). */
+  in_progress?: boolean;
+}
+
+/** What the headline sentence is made of. */
+interface HeadlineFacts {
   speedup: number | null;
   basis: Headline['basis'];
   n: number | null;
@@ -57,22 +77,55 @@ function describeHeadline(h: {
   sequential: number | null;
   actual: number | null;
   estimate: number | null;
-  /** How many features the run had when none of them completed. */
-  incomplete: number | null;
-  /** Features that ran without a known agent time. */
-  untimed: readonly string[];
-}): string {
-  const { speedup, basis, n, superlinear, sequential, actual } = h;
-  if (h.incomplete !== null) {
-    // A -j 1 run's time is another run's: only the agents' own summed time is what this run's agents ran.
-    const times =
-      actual === null || sequential === null
+}
+
+/**
+ * Why a run with unfinished work has no speedup: which features did not complete and in what state,
+ * with the times it did measure (none of them a speedup).
+ */
+function describeIncomplete(
+  h: HeadlineFacts,
+  incomplete: readonly HeadlineFeature[],
+  run: { total: number; inProgress: boolean },
+): string {
+  const { basis, sequential, actual } = h;
+  // A -j 1 run's time is another run's: only the agents' own summed time is what this run's agents ran.
+  const times =
+    actual === null || sequential === null
+      ? ''
+      : basis === 'sequential-run'
+        ? ` (it ran ${formatMinutes(actual)} of wall-clock; the -j 1 run took ${formatMinutes(sequential)})`
+        : ` (its agents ran ${formatMinutes(sequential)} in ${formatMinutes(actual)} of wall-clock)`;
+  const { total } = run;
+  if (run.inProgress) {
+    const open =
+      incomplete.length === 0
         ? ''
-        : basis === 'sequential-run'
-          ? ` (it ran ${formatMinutes(actual)} of wall-clock; the -j 1 run took ${formatMinutes(sequential)})`
-          : ` (its agents ran ${formatMinutes(sequential)} in ${formatMinutes(actual)} of wall-clock)`;
-    return `Implementation speedup not measured: no feature completed (0 of ${h.incomplete}), so the run finished no work to speed up${times}.`;
+        : `, ${incomplete.length} of ${total} feature${total === 1 ? '' : 's'} not complete (${byStatus(incomplete)})`;
+    return `Implementation speedup not measured yet: the run is in progress${open}.`;
   }
+  if (incomplete.length === total) {
+    return `Implementation speedup not measured: no feature completed (0 of ${total}), so the run finished no work to speed up${times}.`;
+  }
+  return (
+    `Implementation speedup not measured: ${incomplete.length} of ${total} features did not complete ` +
+    `(${byStatus(incomplete)}), so a speedup would count agent time that delivered nothing yet${times}.`
+  );
+}
+
+/** Features named by status: `` `b`, `c` interrupted; `d` failed-checks `` (at most five names a status). */
+function byStatus(features: readonly HeadlineFeature[]): string {
+  const groups = new Map<string, string[]>();
+  for (const f of features) {
+    const ids = groups.get(f.status) ?? [];
+    ids.push(markdownCode(f.feature_id ?? '?'));
+    groups.set(f.status, ids);
+  }
+  return [...groups].map(([status, ids]) => `${someOf(ids, 5)} ${status}`).join('; ');
+}
+
+function describeHeadline(h: HeadlineFacts & { untimed: readonly string[] }): string {
+  const { speedup, basis, n, superlinear, sequential, actual } = h;
   if (speedup === null) {
     return (
       `Implementation speedup not measured: ${actual === null ? 'the parallel wall-clock was not recorded' : `no sequential measurement was recorded (no -j 1 run, ${missingTimes(h.untimed)})`}` +

@@ -24,7 +24,7 @@ import {
   scanFeatures,
   sumUsage,
 } from './features.js';
-import { finishedNoWork, headlineSpeedup } from './headline.js';
+import { headlineSpeedup, incompleteFeatures } from './headline.js';
 import { buildIntegration, type IntegrationAttempts, splitIntegrationAttempts } from './integration.js';
 import {
   CLOCK_BACKWARDS,
@@ -37,9 +37,10 @@ import {
   timeOf,
 } from './intervals.js';
 import { countInterventions } from './interventions.js';
-import { type RunSegment, runFeatures, selectRun } from './runs.js';
+import { describeRun, unendedRunNotes } from './run-facts.js';
+import { runFeatures, selectRun } from './runs.js';
 import { timelinePhases } from './timeline.js';
-import type { FeatureReport, Report, RunReport, Worksheet, WorksheetRow } from './types.js';
+import type { FeatureReport, Report, Worksheet, WorksheetRow } from './types.js';
 import { keepWellFormed } from './well-formed.js';
 import {
   buildImplementationRow,
@@ -61,6 +62,11 @@ export interface ReportInput {
   estimates?: Record<string, number>;
   /** The run to report on; default the latest. */
   runId?: string;
+  /**
+   * Ids of the runs whose orchestrator is alive, as the edge found them (`findLiveRun`, the rule
+   * `baton status` uses): a run without `run.ended` among them is in progress, not interrupted.
+   */
+  liveRunIds?: readonly string[];
 }
 
 const MINUTE = 60_000;
@@ -84,49 +90,6 @@ function selectEvents(input: ReportInput, unknowns: string[]) {
     unknowns.push(`Events of types this version does not know were left out: ${unknownTypes.join(', ')}.`);
   }
   return { segment, events: kept };
-}
-
-/**
- * Run facts: id, start, end, whether it ended. A run resumed with `run --resume` is one run (see
- * `segmentRuns`): it started at its first start, ended at the end after its last one, and ran as
- * many agents at once as its widest start allowed.
- */
-function describeRun(
-  events: readonly LogEvent[],
-  input: Pick<ReportInput, 'plan' | 'runId'>,
-  segment: Pick<RunSegment, 'run_id' | 'resumed_by'> | undefined,
-  featureIds: string[],
-): RunReport {
-  let firstStart: Extract<LogEvent, { type: 'run.started' }> | undefined;
-  let lastStart: Extract<LogEvent, { type: 'run.started' }> | undefined;
-  let lastEnd: Extract<LogEvent, { type: 'run.ended' }> | undefined;
-  let endAfterStart = false;
-  let concurrency: number | null = null;
-  for (const e of events) {
-    if (e.type === 'run.started') {
-      firstStart ??= e;
-      lastStart = e;
-      endAfterStart = false;
-      concurrency = Math.max(concurrency ?? 0, e.concurrency);
-    } else if (e.type === 'run.ended') {
-      // An end inferred for a dead run (`interruptionEvents`) gives its outcome, but was never recorded.
-      lastEnd = e;
-      endAfterStart = e.inferred !== true;
-    }
-  }
-  const unfinished = lastStart !== undefined && !endAfterStart;
-  const inferred = unfinished && lastEnd?.inferred === true;
-  return {
-    run_id: segment?.run_id ?? input.runId ?? null,
-    resumed_by: segment?.resumed_by ?? [],
-    started_at: firstStart?.ts ?? null,
-    ended_at: unfinished ? null : (lastEnd?.ts ?? null),
-    outcome: unfinished && !inferred ? null : (lastEnd?.outcome ?? null),
-    unfinished,
-    concurrency,
-    feature_ids: featureIds,
-    with_plan: input.plan !== undefined,
-  };
 }
 
 /** The run's features (`runFeatures`), in plan order when there is one. */
@@ -159,6 +122,8 @@ interface RowsInput {
   n: number | null;
   unknowns: string[];
   backwards: string[];
+  /** The run's orchestrator is still working (`RunReport.in_progress`). */
+  inProgress: boolean;
 }
 
 /**
@@ -199,6 +164,7 @@ function worksheetRows(a: RowsInput): WorksheetRow[] {
           sequentialRunMin: comparisonMs === null ? null : comparisonMs / MINUTE,
           n: a.n,
           unknowns: a.unknowns,
+          inProgress: a.inProgress,
         })
       : buildSerialRow(
           phase,
@@ -209,9 +175,10 @@ function worksheetRows(a: RowsInput): WorksheetRow[] {
   );
 }
 
-/** The worksheet: its rows, best-of-N, and the total (none when the run finished no work). */
+/** The worksheet: its rows, best-of-N, and the total (no speedup while a feature did not complete). */
 function worksheetOf(rows: WorksheetRow[], features: readonly FeatureReport[], n: number | null): Worksheet {
-  return { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n, finishedNoWork(features)) };
+  const unfinished = incompleteFeatures(features).length > 0;
+  return { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n, unfinished) };
 }
 
 /** Where the timeline ends: the last event or feature end, in minutes from the origin. */
@@ -225,36 +192,6 @@ function timelineEnd(
   const ends = features.map((f) => f.end_min ?? Number.NaN).filter(Number.isFinite);
   const last = extent(times)?.max;
   return extent([...(last === undefined ? [] : [(last - origin) / MINUTE]), ...ends])?.max ?? null;
-}
-
-/**
- * The unknowns a run without `run.ended` adds: its wall-clock time. A resumed run says so of each
- * start whose orchestrator died before `run.ended` and that a `run --resume` with another id went on
- * from (a resume under the same id, re-attached to its agents, continues its span instead), and of
- * its last start when that never recorded its end.
- */
-function unendedRunNotes(events: readonly LogEvent[]): string[] {
-  const notes: string[] = [];
-  let open: string | undefined;
-  for (const e of events) {
-    if (e.type === 'run.ended') open = undefined;
-    else if (e.type === 'run.started') {
-      if (open !== undefined && open !== e.run_id) {
-        notes.push(
-          `Run ${open} has no run.ended event before \`run --resume\` went on as ${e.run_id} (its orchestrator ` +
-            'stopped before it could record the end): the wall-clock time of its part is unknown.',
-        );
-      }
-      open = e.run_id;
-    }
-  }
-  if (open !== undefined) {
-    notes.push(
-      `Run ${open} has no run.ended event (the orchestrator stopped before it could record the end): ` +
-        'its wall-clock time is unknown.',
-    );
-  }
-  return notes;
 }
 
 /** The unknown the spans stamped backwards add, each counted as 0. */
@@ -324,10 +261,9 @@ export function computeReport(input: ReportInput): Report {
   // Best-of-N attempts are units of their own in the log; the report's features are the features,
   // each standing on its winner's work.
   const scans = withWinnerScans(state, scanFeatures(events));
-  const members = runMembers(events, scans, plan, unknowns);
-  const featureIds = members.ids;
+  const { ids: featureIds, outside } = runMembers(events, scans, plan, unknowns);
   const run = describeRun(events, input, segment, featureIds);
-  unknowns.push(...unendedRunNotes(events));
+  unknowns.push(...unendedRunNotes(events, run.in_progress));
   const origin = firstRunStart(events) ?? earliestStart(scans);
   // The features the implementation covers: the run's, or every contract's when the log names none.
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
@@ -343,7 +279,7 @@ export function computeReport(input: ReportInput): Report {
     phaseIntervals,
     attempts,
     // A feature outside the run does not stretch its wall-clock either.
-    scans: new Map([...scans].filter(([id]) => !members.outside.includes(id))),
+    scans: new Map([...scans].filter(([id]) => !outside.includes(id))),
     features,
     scope,
     plan,
@@ -351,13 +287,14 @@ export function computeReport(input: ReportInput): Report {
     n,
     unknowns,
     backwards,
+    inProgress: run.in_progress,
   });
   const worksheet = worksheetOf(rows, features, n);
   const implementation = rows.find((r) => r.phase === 'implementation');
   const planned = plannedCriticalPath(plan, featureIds);
   const report: Report = {
     run,
-    headline: headlineSpeedup(implementation, n, features),
+    headline: headlineSpeedup(implementation, n, { features, in_progress: run.in_progress }),
     worksheet,
     features,
     conflicts: buildConflicts(split.conflicts, scope, plan),

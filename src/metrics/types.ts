@@ -72,10 +72,13 @@ export interface RunReport {
   ended_at: string | null;
   outcome: 'complete' | 'failed' | 'interrupted' | null;
   /**
-   * True when the run started and no `run.ended` followed (the orchestrator stopped abruptly); an end
-   * inferred for a dead run does not count, though `outcome` then says `interrupted`.
+   * True when the run started and no `run.ended` followed: the orchestrator stopped abruptly (an end
+   * inferred for a dead run does not count, though `outcome` then says `interrupted`), or it is still
+   * working (`in_progress`).
    */
   unfinished: boolean;
+  /** True when the run has no `run.ended` yet and its orchestrator was alive when the report was made. */
+  in_progress: boolean;
   /** Agents at once (`-j`): the widest of its starts when it was resumed. */
   concurrency: number | null;
   feature_ids: string[];

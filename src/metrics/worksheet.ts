@@ -1,6 +1,6 @@
 import type { Plan } from '../graph/types.js';
 import { formatMinutes } from './format.js';
-import { finishedNoWork } from './headline.js';
+import { incompleteFeatures } from './headline.js';
 import { coveredMs, type Interval } from './intervals.js';
 import type { FeatureReport, SequentialBasis, SpeedupBasis, Worksheet, WorksheetRow } from './types.js';
 
@@ -105,6 +105,8 @@ export interface ImplementationInput {
   /** Features that could run at once. */
   n: number | null;
   unknowns: string[];
+  /** The run's orchestrator is still working: its features may complete yet. */
+  inProgress?: boolean;
 }
 
 function implementationEstimate(a: ImplementationInput): number | null {
@@ -154,15 +156,13 @@ export function buildImplementationRow(a: ImplementationInput): WorksheetRow {
   const measured = a.sequentialRunMin ?? agentTime;
   const basis: SequentialBasis | null =
     a.sequentialRunMin !== null ? 'sequential-run' : agentTime !== null ? 'agent-time' : null;
-  // The headline's rule: a run none of whose features completed sped up no finished work, measured
-  // or estimated (the times themselves stay in the row).
-  const noWork = finishedNoWork(a.features);
-  if (noWork) {
-    a.unknowns.push(
-      'No feature of the run completed: the implementation has no speedup, measured or estimated, for work that did not finish.',
-    );
-  }
-  const speedups = noWork ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, a.n ?? 1);
+  // The headline's rule: a run with a feature that did not complete has no speedup, measured or
+  // estimated, for work it did not finish (the times themselves stay in the row).
+  const incomplete = incompleteFeatures(a.features);
+  if (incomplete.length > 0)
+    a.unknowns.push(incompleteNote(incomplete.length, a.features.length, a.inProgress === true));
+  const speedups =
+    incomplete.length > 0 ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, a.n ?? 1);
   if (speedups.estimate_comparable === false && estimate !== null) {
     a.unknowns.push(
       `The contracts' estimates (${formatMinutes(estimate)} of implementation) and the measured time ` +
@@ -180,6 +180,19 @@ export function buildImplementationRow(a: ImplementationInput): WorksheetRow {
     parallel_actual_min: actual,
     ...speedups,
   };
+}
+
+/** The unknown a run with unfinished features adds: why the implementation has no speedup. */
+function incompleteNote(incomplete: number, total: number, inProgress: boolean): string {
+  const features = `feature${total === 1 ? '' : 's'}`;
+  if (inProgress) {
+    return `The run is in progress, ${incomplete} of ${total} ${features} not complete yet: the implementation has no speedup, measured or estimated, until its work is done.`;
+  }
+  const which =
+    incomplete === total
+      ? 'No feature of the run completed'
+      : `${incomplete} of ${total} ${features} of the run did not complete`;
+  return `${which}: the implementation has no speedup, measured or estimated, for work that did not finish.`;
 }
 
 /** A serial phase's row: it takes as long sequentially as it did here. */
@@ -208,8 +221,15 @@ export function sumOrNull(values: ReadonlyArray<number | null>): number | null {
   return values.reduce<number>((s, v) => s + (v ?? 0), 0);
 }
 
-/** The worksheet's total over the recorded phases (pure); `noWork`: the run's features all failed to complete. */
-export function totalOf(all: readonly WorksheetRow[], n: number | null, noWork = false): Worksheet['total'] {
+/**
+ * The worksheet's total over the recorded phases (pure); `unfinished`: a feature of the run did not
+ * complete (`incompleteFeatures`), so the total has no speedup either.
+ */
+export function totalOf(
+  all: readonly WorksheetRow[],
+  n: number | null,
+  unfinished = false,
+): Worksheet['total'] {
   // A phase never recorded is left out on both sides, so the ratio still compares like with like.
   const rows = all.filter((r) => r.recorded);
   // Estimates that are not of the kind measured cannot enter the total either.
@@ -222,8 +242,8 @@ export function totalOf(all: readonly WorksheetRow[], n: number | null, noWork =
   );
   const actual = sumOrNull(rows.map((r) => r.parallel_actual_min));
   const notComparable = rows.some((r) => r.estimate_comparable === false);
-  // A run that finished no work has no speedup in total either (the headline's rule, `finishedNoWork`).
-  const speedups = noWork ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, n ?? 1);
+  // A run that left work unfinished has no speedup in total either (the headline's rule).
+  const speedups = unfinished ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, n ?? 1);
   return {
     sequential_estimate_min: estimate,
     sequential_measured_min: measured,

@@ -77,7 +77,8 @@ export function describeRun(report: Report): string {
     r.run_id === null ? 'No `run.started` in the log' : `Run ${markdownCode(r.run_id)}${resumed}`,
   ];
   if (r.started_at) parts.push(`started ${formatTime(r.started_at)}`);
-  if (r.unfinished) parts.push('never recorded its end (interrupted)');
+  if (r.in_progress) parts.push('in progress');
+  else if (r.unfinished) parts.push('never recorded its end (interrupted)');
   else if (r.ended_at) parts.push(`ended ${formatTime(r.ended_at)} (${r.outcome ?? UNKNOWN})`);
   parts.push(`${r.feature_ids.length} feature${r.feature_ids.length === 1 ? '' : 's'}`);
   if (r.concurrency !== null) parts.push(`concurrency ${r.concurrency}`);

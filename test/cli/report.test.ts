@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/log/events.js';
 import type { Report } from '../../src/metrics/types.js';
 import { phase, toJsonl } from '../metrics/log-builder.js';
 import { interruptedRun, tableRow } from '../report/scenarios.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { deadRunLines } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -131,6 +134,40 @@ describe('baton report', () => {
     );
     expect(r.stdout).toContain('without contracts (estimates unknown)');
     expect(r.stdout).toContain('`feature-002-orders` and `feature-001-db` both changed');
+  });
+
+  it('calls a run whose orchestrator is alive in progress, as status does, and interrupted once it is gone', async () => {
+    // A real live process stands for the orchestrator; the run starts after it did (not a recycled pid).
+    const orchestrator = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((ok) => orchestrator.once('spawn', ok));
+      await new Promise((ok) => setTimeout(ok, 50));
+      const log = deadRunLines('feature-001-a').map((e) =>
+        'pid' in e ? { ...e, run_id: 'r-live', pid: orchestrator.pid } : e,
+      );
+      const repo = repoWith({}, toJsonl(log as LogEvent[]));
+      const md = await runBaton(['report'], { cwd: repo.root });
+      expect(md.stdout.split('\n')[2]).toMatch(
+        /^Run `r-live` · started .* · in progress · 1 feature · concurrency 1 · without contracts/,
+      );
+      expect(md.stdout).toContain(
+        '**Implementation speedup not measured yet: the run is in progress, 1 of 1 feature not complete (`feature-001-a` running).**',
+      );
+      expect(md.stdout).not.toContain('interrupted');
+      const json = JSON.parse((await runBaton(['report', '--json'], { cwd: repo.root })).stdout) as Report;
+      expect(json.run).toMatchObject({ in_progress: true, unfinished: true, outcome: null });
+      expect((await runBaton(['status'], { cwd: repo.root })).stdout).toMatch(/^run r-live \(in progress\)/);
+
+      orchestrator.kill('SIGKILL');
+      await new Promise((ok) => orchestrator.once('exit', ok));
+      const gone = await runBaton(['report', '--json'], { cwd: repo.root });
+      expect((JSON.parse(gone.stdout) as Report).run).toMatchObject({
+        in_progress: false,
+        outcome: 'interrupted',
+      });
+    } finally {
+      orchestrator.kill('SIGKILL');
+    }
   });
 
   it('skips a torn line with its number and still reports', async () => {

@@ -142,12 +142,13 @@ describe('a retried job whose first attempt never exited (a dead distributed wor
     expect(md).not.toContain('agent time unknown');
   });
 
-  it('a last attempt that never exited still leaves the time unknown, and the headline names it', () => {
+  it('a last attempt that never exited still leaves the time unknown, and the headline names it unfinished', () => {
     const unfinished = events.filter(
       (e) => !((e.type === 'agent.exited' || e.type === 'feature.ended') && e.feature_id === 'alpha'),
     );
     const r = computeReport({ events: unfinished });
     expect(r.features.find((f) => f.feature_id === 'alpha')?.duration_min).toBeNull();
-    expect(r.headline.text).toContain('the agent time of alpha unknown');
+    expect(r.headline.speedup).toBeNull();
+    expect(r.headline.text).toContain('1 of 2 features did not complete (`alpha` running)');
   });
 });

@@ -40,7 +40,7 @@ export function runEnded(
   min: number,
   runId: string,
   startMin: number,
-  outcome: 'complete' | 'failed' = 'complete',
+  outcome: 'complete' | 'failed' | 'interrupted' = 'complete',
 ) {
   return ev(min, { type: 'run.ended', run_id: runId, outcome, duration_ms: (min - startMin) * 60_000 });
 }

@@ -351,13 +351,49 @@ describe('headlineSpeedup', () => {
       parallel_actual_min: 1 / 60,
     });
     const failed = [{ status: 'failed' as const }, { status: 'failed-checks' as const }];
-    const h = headlineSpeedup(impl, 2, failed);
+    const h = headlineSpeedup(impl, 2, { features: failed });
     expect(h).toMatchObject({ speedup: null, basis: null, superlinear: false });
     expect(h.text).toBe(
       'Implementation speedup not measured: no feature completed (0 of 2), so the run finished no work to speed up (its agents ran 2 s in 1 s of wall-clock).',
     );
-    // One feature that completed is finished work: the speedup is measured again.
-    expect(headlineSpeedup(impl, 2, [failed[0]!, { status: 'complete' }]).speedup).toBeCloseTo(2, 10);
+    // Every feature complete: the speedup is measured again.
+    const done = [{ status: 'complete' as const }, { status: 'complete' as const }];
+    expect(headlineSpeedup(impl, 2, { features: done }).speedup).toBeCloseTo(2, 10);
+  });
+
+  it('claims no speedup while some features did not complete, naming them by status', () => {
+    // 1 of 5 complete, the rest interrupted: the old headline read "3.9× (measured)" on their time.
+    const impl = row({
+      sequential_measured_min: 31 / 60,
+      sequential_basis: 'agent-time',
+      parallel_actual_min: 7.8 / 60,
+    });
+    const features = [
+      { feature_id: 'a', status: 'complete' as const },
+      ...['b', 'c', 'd'].map((id) => ({ feature_id: id, status: 'interrupted' as const })),
+      { feature_id: 'e', status: 'failed-checks' as const },
+    ];
+    const h = headlineSpeedup(impl, 5, { features });
+    expect(h).toMatchObject({ speedup: null, basis: null, superlinear: false });
+    expect(h.text).toBe(
+      'Implementation speedup not measured: 4 of 5 features did not complete (`b`, `c`, `d` interrupted; `e` failed-checks), ' +
+        'so a speedup would count agent time that delivered nothing yet (its agents ran 31 s in 7.8 s of wall-clock).',
+    );
+  });
+
+  it('says a run in progress is not measured yet, whatever its features did so far', () => {
+    const impl = row({ sequential_measured_min: null, sequential_basis: null, parallel_actual_min: null });
+    const features = [
+      { feature_id: 'a', status: 'complete' as const },
+      { feature_id: 'b', status: 'running' as const },
+    ];
+    expect(headlineSpeedup(impl, 2, { features, in_progress: true }).text).toBe(
+      'Implementation speedup not measured yet: the run is in progress, 1 of 2 features not complete (`b` running).',
+    );
+    const done = features.map((f) => ({ ...f, status: 'complete' as const }));
+    expect(headlineSpeedup(impl, 2, { features: done, in_progress: true }).text).toBe(
+      'Implementation speedup not measured yet: the run is in progress.',
+    );
   });
 
   it("does not call a -j 1 run's time its agents' when nothing completed", () => {
@@ -366,7 +402,7 @@ describe('headlineSpeedup', () => {
       sequential_basis: 'sequential-run',
       parallel_actual_min: 1.2 / 60,
     });
-    const h = headlineSpeedup(impl, 3, [{ status: 'interrupted' }]);
+    const h = headlineSpeedup(impl, 3, { features: [{ status: 'interrupted' }] });
     expect(h.text).not.toContain('its agents ran');
     expect(h.text).toBe(
       'Implementation speedup not measured: no feature completed (0 of 1), so the run finished no work to speed up (it ran 1.2 s of wall-clock; the -j 1 run took 13 s).',

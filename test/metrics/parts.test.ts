@@ -205,7 +205,10 @@ describe('computeReport: tolerance', () => {
       duration_min: null,
       start_min: null,
     });
-    expect(r.unknowns).toEqual(['Never launched: b; the measured sequential time covers the 1 that ran.']);
+    expect(r.unknowns).toEqual([
+      'Never launched: b; the measured sequential time covers the 1 that ran.',
+      '1 of 2 features of the run did not complete: the implementation has no speedup, measured or estimated, for work that did not finish.',
+    ]);
   });
 });
 

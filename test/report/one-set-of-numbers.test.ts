@@ -114,6 +114,53 @@ describe('one headline speedup', () => {
   });
 });
 
+describe('a run that left features unfinished', () => {
+  // The reviewer's run: 1 of 5 features complete, 4 interrupted by Ctrl-C after ~7.8 s, whose agents'
+  // time used to make a "3.9× (measured)" headline for work that was never delivered.
+  const ids = ['feature-001-a', 'feature-002-b', 'feature-003-c', 'feature-004-d', 'feature-005-e'];
+  const events: LogEvent[] = [
+    runStarted(0, 'r1', ids),
+    ...featureEvents({ id: ids[0]!, runId: 'r1', start: 0.1 * SEC, exit: 0.2 * SEC }),
+    ...ids
+      .slice(1)
+      .flatMap((id) =>
+        featureEvents({ id, runId: 'r1', start: 0.2 * SEC, exit: 7.8 * SEC, exitCode: 130 }).map((e) =>
+          e.type === 'feature.ended' ? { ...e, status: 'interrupted' as const } : e,
+        ),
+      ),
+    runEnded(7.8 * SEC, 'r1', 0, 'interrupted'),
+  ];
+  const report = computeReport({ events });
+
+  it('has no speedup anywhere, and every output says which features did not complete', () => {
+    expect(report.headline).toMatchObject({ speedup: null, basis: null, superlinear: false });
+    const text = report.headline.text;
+    expect(text).toMatch(
+      /^Implementation speedup not measured: 4 of 5 features did not complete \(`feature-002-b`, `feature-003-c`, `feature-004-d`, `feature-005-e` interrupted\)/,
+    );
+    expect(renderMarkdown(report)).toContain(`**${text}**`);
+    expect(JSON.parse(renderJson(report)).headline).toMatchObject({ speedup: null, text });
+    const html = renderHtml(report);
+    expect(html).toContain(
+      `<p class="headline">${escapeXml(text).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`,
+    );
+    expect(html).toContain(
+      '<div class="v">unknown</div><div class="k">Implementation speedup (measured)</div>',
+    );
+    const dashboard = withReport(countHeadline(foldEvents(events), undefined), report, 1);
+    expect(dashboard.speedup).toBeUndefined();
+    expect(dashboard.headline_text).toBe(text);
+    // The worksheet, its total and Amdahl's achieved follow the headline's rule.
+    const impl = report.worksheet.rows.find((r) => r.parallel);
+    expect(impl).toMatchObject({ speedup_measured: null, speedup_estimate: null, speedup: null });
+    expect(report.worksheet.total.speedup).toBeNull();
+    expect(report.amdahl.achieved).toBeNull();
+    // The diagnosis agrees instead of contradicting a speedup above it.
+    expect(report.diagnosis).toContain(text);
+    expect(report.diagnosis.join('\n')).not.toMatch(/Implementation speedup \d/);
+  });
+});
+
 describe('critical path and dependency chain', () => {
   it('prints the estimated critical path as unknown when no contract has an estimate', () => {
     const events = [

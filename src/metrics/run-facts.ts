@@ -1,0 +1,95 @@
+/**
+ * The run's own facts (pure): when it started and ended, with what outcome, and whether it is still
+ * in progress; and the unknowns a run without `run.ended` leaves.
+ */
+import type { LogEvent } from '../log/events.js';
+import type { RunSegment } from './runs.js';
+import type { RunReport } from './types.js';
+
+/** What the run's facts need of the report's input (`ReportInput`). */
+export interface RunFactsInput {
+  plan?: unknown;
+  runId?: string;
+  /** Ids of the runs whose orchestrator is alive (`ReportInput.liveRunIds`). */
+  liveRunIds?: readonly string[];
+}
+
+/**
+ * Run facts: id, start, end, whether it ended. A run resumed with `run --resume` is one run (see
+ * `segmentRuns`): it started at its first start, ended at the end after its last one, and ran as
+ * many agents at once as its widest start allowed.
+ */
+export function describeRun(
+  events: readonly LogEvent[],
+  input: RunFactsInput,
+  segment: Pick<RunSegment, 'run_id' | 'resumed_by'> | undefined,
+  featureIds: string[],
+): RunReport {
+  let firstStart: Extract<LogEvent, { type: 'run.started' }> | undefined;
+  let lastStart: Extract<LogEvent, { type: 'run.started' }> | undefined;
+  let lastEnd: Extract<LogEvent, { type: 'run.ended' }> | undefined;
+  let endAfterStart = false;
+  let concurrency: number | null = null;
+  for (const e of events) {
+    if (e.type === 'run.started') {
+      firstStart ??= e;
+      lastStart = e;
+      endAfterStart = false;
+      concurrency = Math.max(concurrency ?? 0, e.concurrency);
+    } else if (e.type === 'run.ended') {
+      // An end inferred for a dead run (`interruptionEvents`) gives its outcome, but was never recorded.
+      lastEnd = e;
+      endAfterStart = e.inferred !== true;
+    }
+  }
+  const unfinished = lastStart !== undefined && !endAfterStart;
+  const inferred = unfinished && lastEnd?.inferred === true;
+  // The start without an end is the one whose orchestrator would still be working.
+  const live = input.liveRunIds ?? [];
+  return {
+    run_id: segment?.run_id ?? input.runId ?? null,
+    resumed_by: segment?.resumed_by ?? [],
+    started_at: firstStart?.ts ?? null,
+    ended_at: unfinished ? null : (lastEnd?.ts ?? null),
+    outcome: unfinished && !inferred ? null : (lastEnd?.outcome ?? null),
+    unfinished,
+    in_progress: unfinished && lastStart !== undefined && live.includes(lastStart.run_id),
+    concurrency,
+    feature_ids: featureIds,
+    with_plan: input.plan !== undefined,
+  };
+}
+
+/**
+ * The unknowns a run without `run.ended` adds: its wall-clock time. A resumed run says so of each
+ * start whose orchestrator died before `run.ended` and that a `run --resume` with another id went on
+ * from (a resume under the same id, re-attached to its agents, continues its span instead), and of
+ * its last start when that never recorded its end — or, `inProgress`, has not recorded it yet.
+ */
+export function unendedRunNotes(events: readonly LogEvent[], inProgress: boolean): string[] {
+  const notes: string[] = [];
+  let open: string | undefined;
+  for (const e of events) {
+    if (e.type === 'run.ended') open = undefined;
+    else if (e.type === 'run.started') {
+      if (open !== undefined && open !== e.run_id) {
+        notes.push(
+          `Run ${open} has no run.ended event before \`run --resume\` went on as ${e.run_id} (its orchestrator ` +
+            'stopped before it could record the end): the wall-clock time of its part is unknown.',
+        );
+      }
+      open = e.run_id;
+    }
+  }
+  if (open !== undefined && inProgress) {
+    notes.push(
+      `Run ${open} is in progress (its orchestrator is still working): its wall-clock time is not known yet.`,
+    );
+  } else if (open !== undefined) {
+    notes.push(
+      `Run ${open} has no run.ended event (the orchestrator stopped before it could record the end): ` +
+        'its wall-clock time is unknown.',
+    );
+  }
+  return notes;
+}
