@@ -104,7 +104,7 @@ async function warnIdleAgents(
     [...tracked.values()].filter((t) => !t.ended && t.state === 'waiting').map((t) => t.agent),
   );
   if (waiting.size === 0) return;
-  const workers = await listWorkers(redis);
+  const { workers } = await listWorkers(redis);
   for (const agent of waiting) {
     if (warned.has(agent) || workers.some((w) => w.agents.includes(agent))) continue;
     warned.add(agent);
