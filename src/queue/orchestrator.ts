@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, type QueueEvents } from 'bullmq';
@@ -12,8 +13,7 @@ import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { resumeCommand } from '../guard/liveness.js';
 import type { Clock } from '../log/append.js';
-import type { BatonEvent, FeatureEnded, NewEvent, QueueJob, RunStarted } from '../log/events.js';
-import { readLog } from '../log/read.js';
+import type { BatonEvent, FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
@@ -26,7 +26,8 @@ import { followJobs, listenForHints } from './follow.js';
 import { assertHubReachable, pushBase } from './hub.js';
 import type { JobData } from './job.js';
 import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
-import type { Tracked } from './reconcile.js';
+import { enqueueOf, type Tracked } from './reconcile.js';
+import { previousQueuedRun } from './resume.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
 export interface QueuedRunOptions {
@@ -72,26 +73,6 @@ function isCurrentAttempt(t: Tracked, attempt: number): boolean {
   return attempt >= (t.latestAttempt ?? 0);
 }
 
-/** The run this `--resume` re-attaches to: the log's last run that put jobs on a queue. */
-function previousQueuedRun(logPath: string): {
-  runId: string;
-  baseCommit: string;
-  ended: Map<string, FeatureEnded['status']>;
-} {
-  const events = readLog(logPath, undefined, { final: true }).events as BatonEvent[];
-  const last = [...events].reverse().find((e): e is RunStarted => e.type === 'run.started');
-  if (!last || !events.some((e) => e.type === 'queue.job' && e.run_id === last.run_id)) {
-    throw new UserError('queue/nothing-to-resume', 'the log has no queued run to resume', {
-      hint: 'Start one with `baton run --queue redis://… --hub <git url>`.',
-    });
-  }
-  const ended = new Map<string, FeatureEnded['status']>();
-  for (const e of events) {
-    if (e.type === 'feature.ended' && e.run_id === last.run_id) ended.set(e.feature_id, e.status);
-  }
-  return { runId: last.run_id, baseCommit: last.base_commit, ended };
-}
-
 /** The queue as the log records it (`run.started`): what a resume of the run names, password redacted. */
 function runQueueOf(opts: QueuedRunOptions): RunQueue {
   return { url: redactUrl(opts.queue), hub: opts.hub };
@@ -122,7 +103,12 @@ async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCo
 }
 
 /** A feature's job data: the contract's text travels with it, so a worker needs nothing but the hub. */
-function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id: string): JobData {
+function jobDataOf(
+  opts: QueuedRunOptions,
+  run: { runId: string; baseCommit: string; enqueue: string },
+  id: string,
+): JobData {
+  const { runId, baseCommit } = run;
   const feature = opts.plan.byId.get(id)!;
   const spec = opts.agent ?? feature.agent ?? opts.config.agent;
   const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
@@ -130,6 +116,7 @@ function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id
   return {
     v: 1,
     run_id: runId,
+    enqueue: run.enqueue,
     feature_id: id,
     agent: spec,
     agent_name: resolveAdapter(spec).name,
@@ -209,8 +196,13 @@ async function enqueueJobs(
     if (t.ended) continue;
     const queue = run.queues.get(t.agent)!;
     const existing = await queue.getJob(t.jobId);
-    if (existing) continue;
-    await queue.add('feature', jobDataOf(opts, run.runId, run.baseCommit, t.featureId), {
+    if (existing) {
+      t.enqueue = enqueueOf(existing);
+      continue;
+    }
+    // A job enqueued again (Redis lost the first) starts at attempt 1 again: its tag names its attempts apart.
+    t.enqueue = randomBytes(4).toString('hex');
+    await queue.add('feature', jobDataOf(opts, { ...run, enqueue: t.enqueue }, t.featureId), {
       jobId: t.jobId,
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
@@ -242,11 +234,12 @@ function consumeWorkerEvents(
     runId: run.runId,
     sink: run.sink,
     seen: seenEventIds(opts.logPath),
-    accept: (jobId, attempt, event) => {
+    accept: ({ jobId, enqueue, attempt }, event) => {
       const t = byJob.get(jobId);
       const ok =
         t !== undefined &&
         !t.ended &&
+        enqueue === t.enqueue &&
         isCurrentAttempt(t, attempt) &&
         WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
         (event.feature_id === undefined || event.feature_id === t.featureId);
@@ -373,6 +366,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       baseCommit,
       emit,
       hint,
+      resume: resumeCommand(runQueueOf(opts)),
     });
     await consumer.drain(0).catch(() => undefined);
     return endRun(opts, {
