@@ -20,7 +20,7 @@ import { portBlockFor } from '../ports.js';
 import { featureTimeLimit } from '../runner/outcome.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
-import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
+import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages } from './connection.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
 import { assertHubReachable, pushBase } from './hub.js';
@@ -142,10 +142,10 @@ function jobDataOf(
  */
 function recordedConnections(redis: Redis, clients: Redis[]): () => Redis {
   return () => {
-    const c = redis.duplicate(BULLMQ_CONNECTION);
+    const c = quietErrors(redis.duplicate(BULLMQ_CONNECTION));
     const duplicate = c.duplicate.bind(c);
     c.duplicate = (...args: Parameters<Redis['duplicate']>) => {
-      const d = duplicate(...args);
+      const d = quietErrors(duplicate(...args));
       clients.push(d);
       return d;
     };
@@ -313,7 +313,9 @@ function endRun(
 export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const started = Date.now();
   const redis = await connectRedis(opts.queue, 'baton-orchestrator');
-  const reader = redis.duplicate();
+  // One line when Redis goes away and one when it is back, said for the main client; the others keep quiet.
+  reportOutages(redis, opts.queue, opts.say);
+  const reader = quietErrors(redis.duplicate());
   const queues = new Map<string, Queue>();
   const hints: QueueEvents[] = [];
   // Every Redis client of the run, ended in `finally`. BullMQ leaves a client it is handed open on close(),

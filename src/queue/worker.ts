@@ -10,7 +10,13 @@ import { createMutex } from '../lock/mutex.js';
 import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
-import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
+import {
+  BULLMQ_CONNECTION,
+  connectRedis,
+  isConnectionError,
+  quietErrors,
+  reportOutages,
+} from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone } from './hub.js';
@@ -130,6 +136,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     );
   }
   const redis = await connectRedis(opts.queue, 'baton-worker');
+  reportOutages(redis, opts.queue, opts.log);
   // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
   try {
     return await startOn(redis, opts, agents, programs);
@@ -215,7 +222,7 @@ function openQueues(
 function openQueue(state: WorkerState, agent: string, connections: Redis[]): Worker {
   const { opts } = state;
   const lockMs = opts.lockMs ?? 30_000;
-  const connection = state.redis.duplicate(BULLMQ_CONNECTION);
+  const connection = quietErrors(state.redis.duplicate(BULLMQ_CONNECTION));
   connections.push(connection);
   // What a job's checks left running is stopped once no job runs (another may be using a daemon it started).
   const handle = (job: Job) =>
@@ -233,6 +240,8 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
   });
   w.on('lockRenewalFailed', (jobIds: string[]) => stopLostJobs(state, jobIds));
   w.on('error', (err) => {
+    // A lost connection is said once, by the worker's outage report, not at each reconnect of each queue.
+    if (isConnectionError(err)) return;
     const message = err instanceof Error ? err.message : String(err);
     if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
     else opts.log(`queue error: ${message.split('\n')[0]}`);

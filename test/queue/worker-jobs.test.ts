@@ -162,3 +162,35 @@ describe('baton workers', () => {
     expect(json.stderr).toContain('baton: baton:worker:h  not a worker: not a string key');
   }, 30_000);
 });
+
+describe('a Redis outage', () => {
+  test('the orchestrator and the worker each say once that Redis is lost and once that it is back, and the run completes', async () => {
+    const redis = await startRedis({ aof: true });
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '4' });
+    cleanups.push(() => kill(w));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start');
+    await redis.kill9();
+    await new Promise((r) => setTimeout(r, 2500));
+    await redis.restart();
+    expect(await endsWithin(orch, 'the run to end', 30_000), orch.output()).toBe(0);
+    const url = redis.url.replace(/\/$/, '');
+    for (const out of [orch.output(), w.output()]) {
+      expect(
+        out.match(/lost Redis at \S+ \(connect ECONNREFUSED [^)]*\); retrying/g) ?? [],
+        out,
+      ).toHaveLength(1);
+      expect(out.match(/reconnected to Redis at \S+/g) ?? [], out).toEqual([
+        `reconnected to Redis at ${url}`,
+      ]);
+      expect(out).not.toContain('[ioredis]');
+      expect(out).not.toContain('queue error');
+    }
+  }, 60_000);
+});
