@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton workers`: the live workers of a queue, from their heartbeats. */
@@ -20,21 +20,22 @@ export const registerWorkers: RegisterCommand = (program, ctx) => {
       const { listWorkers } = await import('../queue/heartbeat.js');
       const redis = await connectRedis(queue, 'baton-workers');
       try {
-        const workers = await listWorkers(redis);
+        const { workers, others } = await listWorkers(redis);
+        // Keys someone else wrote under the heartbeat prefix: named, never taken for workers.
+        const foreign = others.map((o) => `${escapeControl(o.key)}  not a worker: ${escapeControl(o.why)}`);
         if (flags.json) {
           ctx.stdout.write(`${stringifyJson(workers, 2)}\n`);
+          for (const line of foreign) ctx.stderr.write(`baton: ${line}\n`);
           return;
         }
-        if (workers.length === 0) {
-          ctx.stdout.write('no live workers\n');
-          return;
-        }
+        if (workers.length === 0) ctx.stdout.write('no live workers\n');
         for (const w of workers) {
-          const busy = w.active.length ? `busy: ${w.active.join(', ')}` : 'idle';
+          const busy = w.active.length ? `busy: ${w.active.map((s) => escapeControl(s)).join(', ')}` : 'idle';
           ctx.stdout.write(
-            `${w.id}  host ${w.host}  pid ${w.pid}  agents ${w.agents.join(',')}  ×${w.concurrency}  ${busy}\n`,
+            `${escapeControl(w.id)}  host ${escapeControl(w.host)}  pid ${w.pid}  agents ${w.agents.map((s) => escapeControl(s)).join(',')}  ×${w.concurrency}  ${busy}\n`,
           );
         }
+        for (const line of foreign) ctx.stdout.write(`${line}\n`);
       } finally {
         redis.disconnect();
       }

@@ -40,9 +40,12 @@ export function attemptBranch(featureId: string, attempt: number): string {
   return `${BRANCH_PREFIX}${attemptUnitId(featureId, attempt)}`;
 }
 
-/** A worker's attempt ref in a shared hub: `refs/baton/attempts/<feature_id>/<job_id>.<attempt>`. */
-export function attemptRef(featureId: string, jobId: string, attempt: number): string {
-  return `refs/baton/attempts/${featureId}/${jobId}.${attempt}`;
+/**
+ * A worker's attempt ref in a shared hub: `refs/baton/attempts/<feature_id>/<job>.<attempt>`, where
+ * `<job>` names one enqueue of the job (`<job_id>.<enqueue tag>`), so no attempt overwrites another's.
+ */
+export function attemptRef(featureId: string, job: string, attempt: number): string {
+  return `refs/baton/attempts/${featureId}/${job}.${attempt}`;
 }
 
 /** Where `--restart` keeps the tips it drops, as `integrate --fresh` keeps its under `refs/baton/integration-backup/`. */

@@ -228,6 +228,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       attempt_ref: z.optional(z.string()),
       commit: z.optional(z.string()),
       reason: z.optional(z.string()),
+      /** On `failed`: the job was no longer on the queue (Redis lost it); a resume enqueues it again. */
+      lost: z.optional(z.literal(true)),
     }),
   /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`, `baton stop`). */
   'user.intervention': () =>

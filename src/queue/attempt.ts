@@ -10,7 +10,6 @@ import { formatDiagnostic } from '../errors.js';
 import { commitAll, git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
-import { listWorktrees } from '../git/worktree-list.js';
 import { unitFilesIn } from '../log/paths.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { describeExit, type ProcessExit, type Supervised } from '../process/supervise.js';
@@ -22,6 +21,7 @@ import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import type { EventForwarder } from './event-stream.js';
 import { fetchRef, pushAttempt } from './hub.js';
 import { type JobData, type JobResult, workerConfig } from './job.js';
+import { jobInstanceOf, workerBranchOf } from './names.js';
 
 /** A job's input the worker could not use: the job fails at once, without retries elsewhere. */
 export class BadJobError extends Error {
@@ -82,14 +82,27 @@ function contractOf(data: JobData) {
   return data.contract.spec !== undefined ? { ...parsed.value, spec: data.contract.spec } : parsed.value;
 }
 
-/** A worktree of the clone on `baton/<id>` at the base commit, after removing this feature's old ones. */
+/**
+ * A worktree of the clone at the base commit, on the attempt's own branch (`workerBranchOf`): other
+ * jobs of the same feature on this worker (another run, the job enqueued again) have theirs, and
+ * nothing here touches them.
+ */
 async function makeWorktree(ctx: AttemptContext, path: string, branch: string): Promise<void> {
   await ctx.gitLock(async () => {
-    for (const w of await listWorktrees(ctx.clone)) {
-      if (w.branch === branch) await gitRaw(ctx.clone, ['worktree', 'remove', '--force', w.path]);
-    }
+    // Only registrations whose folder is gone (this attempt's own, removed with its folder).
     await gitRaw(ctx.clone, ['worktree', 'prune']);
     await git(ctx.clone, ['worktree', 'add', '--quiet', '-f', '-B', branch, path, ctx.data.base_commit]);
+  });
+}
+
+/**
+ * Once its commit is in the hub, the attempt's worktree and branch leave the clone (its log and task
+ * stay in its folder): a worker that runs many jobs does not pile up checkouts.
+ */
+async function dropWorktree(ctx: AttemptContext, path: string, branch: string): Promise<void> {
+  await ctx.gitLock(async () => {
+    await gitRaw(ctx.clone, ['worktree', 'remove', '--force', path]);
+    await gitRaw(ctx.clone, ['branch', '-D', branch]);
   });
 }
 
@@ -100,7 +113,10 @@ interface AttemptPaths {
   logFile: string;
   taskFile: string;
   scratchDir: string;
+  /** The attempt's own branch in the worker's clone, checked out in its worktree. */
   branch: string;
+  /** The feature's branch, `baton/<feature_id>`: what the orchestrator promotes this work to. */
+  featureBranch: string;
 }
 
 /** An attempt ready to launch: the contract, the adapter, its worktree made and its log sink open. */
@@ -153,8 +169,9 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
     settled.refused && decided.status === 'complete'
       ? { status: 'failed' as const, reason: settled.refused }
       : decided;
-  const ref = attemptRef(ctx.data.feature_id, ctx.jobId, ctx.attempt);
+  const ref = attemptRef(ctx.data.feature_id, jobInstanceOf(ctx.jobId, ctx.data.enqueue), ctx.attempt);
   await pushAttempt(prepared.paths.worktree, ctx.hub, settled.commit, ref);
+  await dropWorktree(ctx, prepared.paths.worktree, prepared.paths.branch);
   await ctx.forwarder.flush();
   return attemptResult(ctx, outcome, settled, ref);
 }
@@ -169,7 +186,11 @@ async function prepareAttempt(ctx: AttemptContext): Promise<PreparedAttempt> {
   } catch (err) {
     throw new BadJobError(err instanceof Error ? err.message : String(err));
   }
-  const paths = attemptPaths(ctx.dir, data.feature_id);
+  const paths = attemptPaths(
+    ctx.dir,
+    data.feature_id,
+    workerBranchOf(jobInstanceOf(ctx.jobId, data.enqueue), ctx.attempt),
+  );
   rmSync(ctx.dir, { recursive: true, force: true });
   mkdirSync(paths.scratchDir, { recursive: true });
   const config = workerConfig(data, ctx.dir);
@@ -180,19 +201,20 @@ async function prepareAttempt(ctx: AttemptContext): Promise<PreparedAttempt> {
     type: 'worktree.created',
     feature_id: data.feature_id,
     path: paths.worktree,
-    branch: paths.branch,
+    branch: paths.featureBranch,
     base_commit: data.base_commit,
     reused: false,
   });
   return { feature, adapter, config, sink, paths };
 }
 
-function attemptPaths(dir: string, featureId: string): AttemptPaths {
+function attemptPaths(dir: string, featureId: string, branch: string): AttemptPaths {
   return {
     worktree: join(dir, 'worktree'),
     logPath: join(dir, 'log.jsonl'),
     ...unitFilesIn(dir),
-    branch: featureBranch(featureId),
+    branch,
+    featureBranch: featureBranch(featureId),
   };
 }
 
@@ -231,7 +253,7 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
     feature_id: data.feature_id,
     status: 'running',
     agent: agentLabel(data.agent),
-    branch,
+    branch: paths.featureBranch,
     worktree,
     log_file: logFile,
     port: data.port,
@@ -275,7 +297,7 @@ async function settleAttempt(
       ? undefined
       : await commitAll(
           worktree,
-          `${a.feature.title}\n\nBaton: feature ${data.feature_id}, run ${data.run_id}, job ${ctx.jobId}.${ctx.attempt} on ${ctx.host}`,
+          `${a.feature.title}\n\nBaton: feature ${data.feature_id}, run ${data.run_id}, job ${jobInstanceOf(ctx.jobId, data.enqueue)}.${ctx.attempt} on ${ctx.host}`,
         )) ?? (await git(worktree, ['rev-parse', 'HEAD']));
   const changed = parseRawDiff(
     await git(worktree, ['diff', '--raw', '-z', '--no-renames', `${data.base_commit}..HEAD`]),

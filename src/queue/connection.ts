@@ -144,3 +144,51 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
   client.options.retryStrategy = (times) => Math.min(times * 200, 2000);
   return client;
 }
+
+/** An error of the connection itself (Redis down, restarting, unreachable), not of a command. */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (
+    code &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(
+      code,
+    )
+  ) {
+    return true;
+  }
+  return /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/.test(
+    err instanceof Error ? err.message : String(err),
+  );
+}
+
+/**
+ * Says once that Redis was lost and once that it is back, in Baton's words, for a client that keeps
+ * reconnecting: without it the client repeats the error at each try (ioredis prints it with a stack
+ * when nobody listens). `lost` says whether an outage is going on, for callers to keep quiet meanwhile.
+ */
+export function reportOutages(
+  client: Redis,
+  url: string,
+  say: (line: string) => void,
+): { readonly lost: boolean } {
+  const state = { lost: false };
+  client.on('error', (err: unknown) => {
+    if (state.lost) return;
+    state.lost = true;
+    say(
+      `lost Redis at ${redactUrl(url)} (${(err instanceof Error ? err.message : String(err)).split('\n')[0]}); retrying`,
+    );
+  });
+  client.on('ready', () => {
+    if (!state.lost) return;
+    state.lost = false;
+    say(`reconnected to Redis at ${redactUrl(url)}`);
+  });
+  return state;
+}
+
+/** Keeps a client's connection errors to itself: another client of the same server (`reportOutages`) says them. */
+export function quietErrors<T extends Redis>(client: T): T {
+  client.on('error', () => undefined);
+  return client;
+}

@@ -16,12 +16,13 @@ export interface EventForwarder {
 /**
  * Tails the local log an attempt writes (the runner's events, the agent's hooks, the checks) and
  * sends each line to the run's Redis stream as `{eid, line}`, where `eid` is
- * `<job_id>:<attempt>:<line number>`: a line sent twice has the same id, so the orchestrator keeps one.
+ * `<job_id>.<enqueue tag>:<attempt>:<line number>`: a line sent twice has the same id, so the orchestrator keeps one.
  */
 export function createEventForwarder(opts: {
   redis: Redis;
   runId: string;
-  jobId: string;
+  /** The job's enqueue this attempt belongs to (`jobInstanceOf`). */
+  instance: string;
   attempt: number;
   logPath: string;
 }): EventForwarder {
@@ -46,7 +47,7 @@ export function createEventForwarder(opts: {
         eventStreamKey(opts.runId),
         '*',
         'eid',
-        eventIdOf(opts.jobId, opts.attempt, seq),
+        eventIdOf(opts.instance, opts.attempt, seq),
         'line',
         line,
       );
@@ -89,8 +90,14 @@ export interface EventConsumer {
   drain(blockMs?: number): Promise<number>;
 }
 
-/** Decides whether a forwarded event may enter the log: its job must be one of the run's, for its own feature. */
-export type EventFilter = (jobId: string, attempt: number, event: Record<string, unknown>) => boolean;
+/**
+ * Decides whether a forwarded event may enter the log: its job must be one of the run's, as enqueued
+ * now (`enqueue`, its tag), for its own feature.
+ */
+export type EventFilter = (
+  from: { jobId: string; enqueue: string; attempt: number },
+  event: Record<string, unknown>,
+) => boolean;
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
@@ -134,7 +141,7 @@ function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): void 
     opts.onRejected?.(eid, checked.problem);
     return;
   }
-  if (!opts.accept(parsed.jobId, parsed.attempt, event)) return;
+  if (!opts.accept(parsed, event)) return;
   // Marked before the append: a subscriber that throws after the line is written must not get it
   // written twice when the entry is read again.
   opts.seen.add(eid);

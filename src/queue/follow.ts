@@ -55,6 +55,8 @@ export async function followJobs(
     baseCommit: string;
     emit: (e: NewEvent) => void;
     hint: { wake: boolean };
+    /** The command that re-attaches to the run, for a job Redis lost. */
+    resume: string;
   },
 ): Promise<void> {
   const { consumer, tracked } = run;
@@ -78,6 +80,7 @@ export async function followJobs(
           baseCommit: run.baseCommit,
           emit: run.emit,
           drain: () => consumer.drain(0),
+          resume: run.resume,
         });
       }
       await warnIdleAgents(run.redis, tracked, warned, opts);
@@ -104,7 +107,7 @@ async function warnIdleAgents(
     [...tracked.values()].filter((t) => !t.ended && t.state === 'waiting').map((t) => t.agent),
   );
   if (waiting.size === 0) return;
-  const workers = await listWorkers(redis);
+  const { workers } = await listWorkers(redis);
   for (const agent of waiting) {
     if (warned.has(agent) || workers.some((w) => w.agents.includes(agent))) continue;
     warned.add(agent);

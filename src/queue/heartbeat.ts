@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { z } from '../zod.js';
 import { WORKER_KEY_PATTERN, workerKey } from './names.js';
 
 /** What a worker says about itself every few seconds. */
@@ -54,22 +55,71 @@ export function startHeartbeat(
   };
 }
 
-/** The live workers: every heartbeat key that has not expired. */
-export async function listWorkers(redis: Redis): Promise<WorkerInfo[]> {
-  const out: WorkerInfo[] = [];
+/** A heartbeat as `startHeartbeat` writes it: what `listWorkers` requires of a key before calling it a worker. */
+const WorkerInfoSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.int(),
+  agents: z.array(z.string()),
+  concurrency: z.int(),
+  hub: z.string(),
+  started_at: z.string(),
+  seen_at: z.string(),
+  active: z.array(z.string()),
+});
+
+/** A key under the heartbeat prefix that is not a worker's heartbeat (someone else wrote it), and why. */
+export interface NotAWorker {
+  key: string;
+  why: string;
+}
+
+/** What one heartbeat key holds: a worker, something else, or nothing any more (it expired meanwhile). */
+async function readHeartbeat(redis: Redis, key: string): Promise<WorkerInfo | NotAWorker | undefined> {
+  let raw: string | null;
+  try {
+    raw = await redis.get(key);
+  } catch (err) {
+    // WRONGTYPE: a hash, a list… under our prefix.
+    if (/WRONGTYPE/.test(String(err))) return { key, why: 'not a string key' };
+    throw err;
+  }
+  if (raw === null) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { key, why: 'not JSON' };
+  }
+  const r = WorkerInfoSchema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  return {
+    key,
+    why: `not a heartbeat (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'wrong shape'})`,
+  };
+}
+
+/**
+ * The live workers: every heartbeat key that has not expired, checked for the shape a worker writes;
+ * the keys under the prefix that are something else are in `others`, for `baton workers` to name.
+ */
+export async function listWorkers(redis: Redis): Promise<{ workers: WorkerInfo[]; others: NotAWorker[] }> {
+  const workers: WorkerInfo[] = [];
+  const others: NotAWorker[] = [];
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', WORKER_KEY_PATTERN, 'COUNT', 200);
     cursor = next;
     for (const key of keys) {
-      const raw = await redis.get(key);
-      if (!raw) continue;
-      try {
-        out.push(JSON.parse(raw) as WorkerInfo);
-      } catch {
-        // A key someone else wrote under our prefix; not a worker.
-      }
+      const read = await readHeartbeat(redis, key);
+      if (read === undefined) continue;
+      if ('why' in read) others.push(read);
+      else workers.push(read);
     }
   } while (cursor !== '0');
-  return out.sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    workers: workers.sort((a, b) => a.id.localeCompare(b.id)),
+    others: others.sort((a, b) => a.key.localeCompare(b.key)),
+  };
 }

@@ -7,6 +7,8 @@ import { z } from '../zod.js';
 export const JobDataSchema = z.object({
   v: z.literal(1),
   run_id: z.string().check(z.minLength(1)),
+  /** This enqueue of the job (`jobInstanceOf`): a job enqueued again names its attempts apart. */
+  enqueue: z.string().check(z.regex(/^[0-9a-f]{8}$/)),
   feature_id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/)),
   agent: AgentSpecSchema,
   /** The adapter name, also the queue the job is on. */

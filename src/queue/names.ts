@@ -21,16 +21,39 @@ export function jobIdOf(runId: string, featureId: string): string {
   return `${runId}.${featureId}`;
 }
 
-/** The stable id of a worker event: `<job_id>:<attempt>:<seq>`, the log line's identity for idempotent appends. */
-export function eventIdOf(jobId: string, attempt: number, seq: number): string {
-  return `${jobId}:${attempt}:${seq}`;
+/**
+ * One enqueue of a job: `<job_id>.<enqueue tag>` (the tag: 8 random hex digits, in the job's data). A job Redis lost and a `--resume` enqueued again
+ * keeps its job id but starts at attempt 1 again, so what names an attempt (its event ids, its ref in
+ * the hub, its folder and branch on a worker) is built from this, never from the job id alone.
+ */
+export function jobInstanceOf(jobId: string, enqueue: string): string {
+  return `${jobId}.${enqueue}`;
 }
 
-/** Splits an event id back into its job id and attempt; undefined when it is not one of ours. */
-export function parseEventId(eid: string): { jobId: string; attempt: number; seq: number } | undefined {
-  const m = /^([^:]+):(\d+):(\d+)$/.exec(eid);
+/**
+ * The stable id of a worker event: `<job_id>.<enqueue tag>:<attempt>:<seq>`, the log line's identity for
+ * idempotent appends.
+ */
+export function eventIdOf(instance: string, attempt: number, seq: number): string {
+  return `${instance}:${attempt}:${seq}`;
+}
+
+/** Splits an event id back into its job id, enqueue tag and attempt; undefined when it is not one of ours. */
+export function parseEventId(
+  eid: string,
+): { jobId: string; enqueue: string; attempt: number; seq: number } | undefined {
+  const m = /^([^:]+)\.([0-9a-f]{8}):(\d+):(\d+)$/.exec(eid);
   if (!m) return undefined;
-  return { jobId: m[1] as string, attempt: Number(m[2]), seq: Number(m[3]) };
+  return { jobId: m[1] as string, enqueue: m[2] as string, attempt: Number(m[3]), seq: Number(m[4]) };
+}
+
+/**
+ * The branch one attempt works on in a worker's clone: `baton/<job_id>.<enqueue tag>.<attempt>`, its
+ * own, so two jobs of one feature on one worker (two runs, or a job enqueued again) never share a
+ * checkout. The orchestrator's `baton/<feature_id>` is made only by promotion, on its own machine.
+ */
+export function workerBranchOf(instance: string, attempt: number): string {
+  return `baton/${instance}.${attempt}`;
 }
 
 /** The Redis stream that carries a run's worker events to its orchestrator. */

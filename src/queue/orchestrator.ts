@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, type QueueEvents } from 'bullmq';
@@ -13,21 +14,21 @@ import type { Plan } from '../graph/types.js';
 import { resumeCommand } from '../guard/liveness.js';
 import { recordRunInLock } from '../lock/baton-lock.js';
 import type { Clock } from '../log/append.js';
-import type { BatonEvent, FeatureEnded, NewEvent, QueueJob, RunStarted } from '../log/events.js';
-import { readLog } from '../log/read.js';
+import type { BatonEvent, FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { featureTimeLimit } from '../runner/outcome.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
-import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
+import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages } from './connection.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
 import { assertHubReachable, pushBase } from './hub.js';
 import type { JobData } from './job.js';
 import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
-import type { Tracked } from './reconcile.js';
+import { enqueueOf, type Tracked } from './reconcile.js';
+import { previousQueuedRun } from './resume.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
 export interface QueuedRunOptions {
@@ -73,26 +74,6 @@ function isCurrentAttempt(t: Tracked, attempt: number): boolean {
   return attempt >= (t.latestAttempt ?? 0);
 }
 
-/** The run this `--resume` re-attaches to: the log's last run that put jobs on a queue. */
-function previousQueuedRun(logPath: string): {
-  runId: string;
-  baseCommit: string;
-  ended: Map<string, FeatureEnded['status']>;
-} {
-  const events = readLog(logPath, undefined, { final: true }).events as BatonEvent[];
-  const last = [...events].reverse().find((e): e is RunStarted => e.type === 'run.started');
-  if (!last || !events.some((e) => e.type === 'queue.job' && e.run_id === last.run_id)) {
-    throw new UserError('queue/nothing-to-resume', 'the log has no queued run to resume', {
-      hint: 'Start one with `baton run --queue redis://… --hub <git url>`.',
-    });
-  }
-  const ended = new Map<string, FeatureEnded['status']>();
-  for (const e of events) {
-    if (e.type === 'feature.ended' && e.run_id === last.run_id) ended.set(e.feature_id, e.status);
-  }
-  return { runId: last.run_id, baseCommit: last.base_commit, ended };
-}
-
 /** The queue as the log records it (`run.started`): what a resume of the run names, password redacted. */
 function runQueueOf(opts: QueuedRunOptions): RunQueue {
   return { url: redactUrl(opts.queue), hub: opts.hub };
@@ -123,7 +104,12 @@ async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCo
 }
 
 /** A feature's job data: the contract's text travels with it, so a worker needs nothing but the hub. */
-function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id: string): JobData {
+function jobDataOf(
+  opts: QueuedRunOptions,
+  run: { runId: string; baseCommit: string; enqueue: string },
+  id: string,
+): JobData {
+  const { runId, baseCommit } = run;
   const feature = opts.plan.byId.get(id)!;
   const spec = opts.agent ?? feature.agent ?? opts.config.agent;
   const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
@@ -131,6 +117,7 @@ function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id
   return {
     v: 1,
     run_id: runId,
+    enqueue: run.enqueue,
     feature_id: id,
     agent: spec,
     agent_name: resolveAdapter(spec).name,
@@ -156,10 +143,10 @@ function jobDataOf(opts: QueuedRunOptions, runId: string, baseCommit: string, id
  */
 function recordedConnections(redis: Redis, clients: Redis[]): () => Redis {
   return () => {
-    const c = redis.duplicate(BULLMQ_CONNECTION);
+    const c = quietErrors(redis.duplicate(BULLMQ_CONNECTION));
     const duplicate = c.duplicate.bind(c);
     c.duplicate = (...args: Parameters<Redis['duplicate']>) => {
-      const d = duplicate(...args);
+      const d = quietErrors(duplicate(...args));
       clients.push(d);
       return d;
     };
@@ -210,8 +197,13 @@ async function enqueueJobs(
     if (t.ended) continue;
     const queue = run.queues.get(t.agent)!;
     const existing = await queue.getJob(t.jobId);
-    if (existing) continue;
-    await queue.add('feature', jobDataOf(opts, run.runId, run.baseCommit, t.featureId), {
+    if (existing) {
+      t.enqueue = enqueueOf(existing);
+      continue;
+    }
+    // A job enqueued again (Redis lost the first) starts at attempt 1 again: its tag names its attempts apart.
+    t.enqueue = randomBytes(4).toString('hex');
+    await queue.add('feature', jobDataOf(opts, { ...run, enqueue: t.enqueue }, t.featureId), {
       jobId: t.jobId,
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
@@ -243,11 +235,12 @@ function consumeWorkerEvents(
     runId: run.runId,
     sink: run.sink,
     seen: seenEventIds(opts.logPath),
-    accept: (jobId, attempt, event) => {
+    accept: ({ jobId, enqueue, attempt }, event) => {
       const t = byJob.get(jobId);
       const ok =
         t !== undefined &&
         !t.ended &&
+        enqueue === t.enqueue &&
         isCurrentAttempt(t, attempt) &&
         WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
         (event.feature_id === undefined || event.feature_id === t.featureId);
@@ -321,7 +314,9 @@ function endRun(
 export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const started = Date.now();
   const redis = await connectRedis(opts.queue, 'baton-orchestrator');
-  const reader = redis.duplicate();
+  // One line when Redis goes away and one when it is back, said for the main client; the others keep quiet.
+  reportOutages(redis, opts.queue, opts.say);
+  const reader = quietErrors(redis.duplicate());
   const queues = new Map<string, Queue>();
   const hints: QueueEvents[] = [];
   // Every Redis client of the run, ended in `finally`. BullMQ leaves a client it is handed open on close(),
@@ -376,6 +371,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       baseCommit,
       emit,
       hint,
+      resume: resumeCommand(runQueueOf(opts)),
     });
     await consumer.drain(0).catch(() => undefined);
     return endRun(opts, {

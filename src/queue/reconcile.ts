@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
@@ -6,6 +6,7 @@ import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
 import { type JobClaim, parseJobResult } from './job.js';
+import { jobInstanceOf } from './names.js';
 
 /** What the orchestrator knows of one feature's job between two readings of its state. */
 export interface Tracked {
@@ -15,6 +16,8 @@ export interface Tracked {
   agentLabel: string;
   /** Whether its `feature.ended` is in the log (this run, or before a resume). */
   ended: boolean;
+  /** The tag of the job's enqueue on the queue now (`jobInstanceOf`): only its attempts speak for the feature. */
+  enqueue?: string | undefined;
   state?: QueueJob['state'] | undefined;
   attempt?: number | undefined;
   /** The latest attempt known to have started (its claim, or an event of its own): the job's current one. */
@@ -33,6 +36,14 @@ export interface ReconcileContext {
   emit: (event: NewEvent) => void;
   /** Appends every worker event already in the stream, before the feature's end is written. */
   drain: () => Promise<unknown>;
+  /** The command that re-attaches to the run (and enqueues again a job Redis lost), as a user types it. */
+  resume: string;
+}
+
+/** The enqueue tag in a job's data (`JobData.enqueue`); undefined for a job some other program put there. */
+export function enqueueOf(job: Job): string | undefined {
+  const tag = (job.data as { enqueue?: unknown } | undefined)?.enqueue;
+  return typeof tag === 'string' ? tag : undefined;
 }
 
 /** Maps BullMQ's job states onto the few the log records. */
@@ -57,7 +68,9 @@ async function promote(
   ctx: ReconcileContext,
   result: { attempt: number; commit: string },
 ): Promise<Promotion> {
-  const ref = attemptRef(t.featureId, t.jobId, result.attempt);
+  if (t.enqueue === undefined)
+    return { ok: false, reason: `job ${t.jobId} carries no enqueue tag Baton put there` };
+  const ref = attemptRef(t.featureId, jobInstanceOf(t.jobId, t.enqueue), result.attempt);
   let commit: string;
   try {
     commit = await fetchRef(ctx.root, ctx.hub, ref);
@@ -114,12 +127,41 @@ async function createFeatureBranch(
 }
 
 /**
+ * A job that is no longer on the queue (Redis restarted without persistence, its key deleted) will
+ * never end there: the feature ends `failed` now, saying so, and the `queue.job` says `lost`, so a
+ * resume of the run enqueues it again rather than counting it as ended.
+ */
+async function endLostJob(t: Tracked, ctx: ReconcileContext): Promise<void> {
+  await ctx.drain();
+  const reason = `job ${t.jobId} is no longer on the queue (Redis lost it?); ${ctx.resume} enqueues it again`;
+  ctx.emit({
+    type: 'queue.job',
+    feature_id: t.featureId,
+    job_id: t.jobId,
+    state: 'failed',
+    lost: true,
+    reason,
+  });
+  t.state = 'failed';
+  t.ended = true;
+  t.status = 'failed';
+  t.reason = reason;
+  ctx.emit({ type: 'feature.ended', feature_id: t.featureId, status: 'failed', reason });
+}
+
+/**
  * Reads one job's state from BullMQ and records what changed: a `queue.job` event per new state
  * (with host and attempt), and on `completed` or `failed` the promotion and the one `feature.ended`.
  */
 export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<void> {
   const job = await ctx.queue.getJob(t.jobId);
-  if (!job) return;
+  if (!job) return endLostJob(t, ctx);
+  const enqueue = enqueueOf(job);
+  if (enqueue !== t.enqueue) {
+    // Enqueued again meanwhile (another orchestrator's resume): its attempts count from 1 again.
+    t.enqueue = enqueue;
+    t.latestAttempt = undefined;
+  }
   const raw = await job.getState();
   const state = queueState(raw, t.state);
   const claim = (job.progress ?? {}) as Partial<JobClaim>;

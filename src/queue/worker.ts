@@ -1,24 +1,28 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADAPTERS } from '../agents/registry.js';
-import { isProcessAlive } from '../clean/inspect.js';
 import type { Config } from '../config-schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
-import { nothingAt, readRegular } from '../open-regular.js';
 import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
 import { BadJobError, runAttempt } from './attempt.js';
-import { BULLMQ_CONNECTION, connectRedis } from './connection.js';
+import {
+  BULLMQ_CONNECTION,
+  connectRedis,
+  isConnectionError,
+  quietErrors,
+  reportOutages,
+} from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone } from './hub.js';
 import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
-import { QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { claimWorkerDir } from './worker-dir.js';
 
 /** Everything `baton worker` needs. */
 export interface WorkerOptions {
@@ -87,34 +91,6 @@ async function chooseAgents(
   return { chosen, programs };
 }
 
-/** The worker's folder: the given one, else a per-hub cache slot that no live worker holds. */
-function claimDir(opts: WorkerOptions): string {
-  if (opts.dir) {
-    mkdirSync(opts.dir, { recursive: true });
-    return opts.dir;
-  }
-  const cacheHome = opts.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  const base = join(
-    cacheHome,
-    'baton',
-    'workers',
-    createHash('sha1').update(opts.hub).digest('hex').slice(0, 12),
-  );
-  for (let slot = 0; ; slot++) {
-    const dir = join(base, String(slot));
-    const lock = join(dir, 'pid');
-    // Read as a regular file only. Anything else there (a FIFO would block the read and the write
-    // alike) leaves the slot to whoever put it there.
-    const text = readRegular(lock)?.toString('utf8');
-    if (text === undefined && !nothingAt(lock)) continue;
-    const holder = text === undefined ? undefined : Number(text);
-    if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) continue;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(lock, String(process.pid));
-    return dir;
-  }
-}
-
 /** The first line of why an attempt failed; a user error with its code, as the CLI prints it. */
 function failureLine(err: Error): string {
   return (err instanceof UserError ? formatUserError(err) : err.message).split('\n')[0] ?? '';
@@ -160,6 +136,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     );
   }
   const redis = await connectRedis(opts.queue, 'baton-worker');
+  reportOutages(redis, opts.queue, opts.log);
   // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
   try {
     return await startOn(redis, opts, agents, programs);
@@ -176,7 +153,7 @@ async function startOn(
   agents: string[],
   programs: ReadonlyMap<string, string>,
 ): Promise<RunningWorker> {
-  const dir = claimDir(opts);
+  const dir = claimWorkerDir(opts);
   const clone = join(dir, 'hub.git');
   await ensureHubClone(clone, opts.hub);
   const host = hostname();
@@ -245,7 +222,7 @@ function openQueues(
 function openQueue(state: WorkerState, agent: string, connections: Redis[]): Worker {
   const { opts } = state;
   const lockMs = opts.lockMs ?? 30_000;
-  const connection = state.redis.duplicate(BULLMQ_CONNECTION);
+  const connection = quietErrors(state.redis.duplicate(BULLMQ_CONNECTION));
   connections.push(connection);
   // What a job's checks left running is stopped once no job runs (another may be using a daemon it started).
   const handle = (job: Job) =>
@@ -263,6 +240,8 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
   });
   w.on('lockRenewalFailed', (jobIds: string[]) => stopLostJobs(state, jobIds));
   w.on('error', (err) => {
+    // A lost connection is said once, by the worker's outage report, not at each reconnect of each queue.
+    if (isConnectionError(err)) return;
     const message = err instanceof Error ? err.message : String(err);
     if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
     else opts.log(`queue error: ${message.split('\n')[0]}`);
@@ -306,11 +285,13 @@ async function handleJob(state: WorkerState, job: Job): Promise<JobResult> {
   const entry: RunningJob = { lost: false, abort: new AbortController() };
   running.set(jobId, entry);
   heartbeat.setActive([...running.keys()]);
-  const attemptDir = join(state.dir, 'attempts', `${jobId}.${attempt}`);
+  // Named by this enqueue of the job: one enqueued again after Redis lost it starts at attempt 1 again.
+  const instance = jobInstanceOf(jobId, parsed.data.enqueue);
+  const attemptDir = join(state.dir, 'attempts', `${instance}.${attempt}`);
   const forwarder = createEventForwarder({
     redis: state.redis,
     runId: parsed.data.run_id,
-    jobId,
+    instance,
     attempt,
     logPath: join(attemptDir, 'log.jsonl'),
   });

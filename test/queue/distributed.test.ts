@@ -84,9 +84,10 @@ describe('baton run --queue with baton worker', () => {
     const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
     for (const id of p.ids) expect(p.repo.git('show', `baton/integration:src/${id}/index.txt`)).toContain(id);
-    // The queued agent's environment is a local feature's: its branch, its port block, its task and log.
+    // The queued agent's environment is a local feature's: its branch (the attempt's own on the worker,
+    // `baton/<job_id>.<enqueue tag>.<attempt>`), its port block, its task and log.
     expect(p.repo.git('show', 'baton/feature-001:src/feature-001/index.txt')).toMatch(
-      /\nbranch=baton\/feature-001 port=\d+ base=\d+ task=task\.md log=log\.jsonl cwd=worktree$/,
+      /\nbranch=baton\/\S+\.feature-001\.[0-9a-f]{8}\.1 port=\d+ base=\d+ task=task\.md log=log\.jsonl cwd=worktree$/,
     );
   }, 180_000);
 

@@ -169,6 +169,7 @@ describe('bad input to a queued run names the thing in one line', () => {
       {
         v: 1,
         run_id: 'r1',
+        enqueue: '0000beef',
         feature_id: 'feature-001',
         agent: { command: 'true' },
         agent_name: 'command',

@@ -1,16 +1,30 @@
 import { describe, expect, test } from 'vitest';
 import { attemptRef } from '../../src/git/refs.js';
-import { eventIdOf, jobIdOf, parseEventId, queueName, redactUrl } from '../../src/queue/names.js';
+import {
+  eventIdOf,
+  jobIdOf,
+  jobInstanceOf,
+  parseEventId,
+  queueName,
+  redactUrl,
+} from '../../src/queue/names.js';
 
 describe('queue names', () => {
   test('a job id is stable per run and feature, and round-trips through event ids', () => {
     const job = jobIdOf('20261201T080000Z-abc123', 'feature-002-catalog');
+    const instance = jobInstanceOf(job, '0a1b2c3d');
     expect(job).toBe('20261201T080000Z-abc123.feature-002-catalog');
     expect(job).not.toContain(':');
-    expect(parseEventId(eventIdOf(job, 3, 17))).toEqual({ jobId: job, attempt: 3, seq: 17 });
+    expect(parseEventId(eventIdOf(instance, 3, 17))).toEqual({
+      jobId: job,
+      enqueue: '0a1b2c3d',
+      attempt: 3,
+      seq: 17,
+    });
+    expect(parseEventId(`${job}:3:17`)).toBeUndefined();
     expect(parseEventId('not-an-id')).toBeUndefined();
-    expect(attemptRef('feature-002-catalog', job, 3)).toBe(
-      'refs/baton/attempts/feature-002-catalog/20261201T080000Z-abc123.feature-002-catalog.3',
+    expect(attemptRef('feature-002-catalog', instance, 3)).toBe(
+      'refs/baton/attempts/feature-002-catalog/20261201T080000Z-abc123.feature-002-catalog.0a1b2c3d.3',
     );
   });
 

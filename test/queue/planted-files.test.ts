@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -38,7 +38,7 @@ describe("the forwarder of an attempt's log", () => {
     cleanups.push(() => server.stop());
     const redis = await connected(server.url);
     const logPath = join(scratch(), 'log.jsonl');
-    const f = createEventForwarder({ redis, runId: 'r1', jobId: 'r1.a', attempt: 1, logPath });
+    const f = createEventForwarder({ redis, runId: 'r1', instance: 'r1.a.0000beef', attempt: 1, logPath });
     await f.flush(); // no log yet: nothing to send
     writeFileSync(logPath, '{"n":1}\n{"n":2}\n');
     await f.flush();
@@ -49,11 +49,11 @@ describe("the forwarder of an attempt's log", () => {
     await f.flush();
     const entries = (await redis.xrange(eventStreamKey('r1'), '-', '+')).map(([, fields]) => fields);
     expect(entries).toEqual([
-      ['eid', 'r1.a:1:1', 'line', '{"n":1}'],
-      ['eid', 'r1.a:1:2', 'line', '{"n":2}'],
-      ['eid', 'r1.a:1:3', 'line', '{"n":3}'],
+      ['eid', 'r1.a.0000beef:1:1', 'line', '{"n":1}'],
+      ['eid', 'r1.a.0000beef:1:2', 'line', '{"n":2}'],
+      ['eid', 'r1.a.0000beef:1:3', 'line', '{"n":3}'],
       // The blank line has a number of its own and is not sent.
-      ['eid', 'r1.a:1:5', 'line', '{"n":4}'],
+      ['eid', 'r1.a.0000beef:1:5', 'line', '{"n":4}'],
     ]);
   });
 
@@ -63,7 +63,7 @@ describe("the forwarder of an attempt's log", () => {
     const redis = await connected(server.url);
     const logPath = join(scratch(), 'log.jsonl');
     execFileSync('mkfifo', [logPath]);
-    const f = createEventForwarder({ redis, runId: 'r1', jobId: 'r1.a', attempt: 1, logPath });
+    const f = createEventForwarder({ redis, runId: 'r1', instance: 'r1.a.0000beef', attempt: 1, logPath });
     await expect(f.flush()).rejects.toThrow(/cannot be used: it is a FIFO \(named pipe\)/);
     expect(await redis.xlen(eventStreamKey('r1'))).toBe(0);
   });
@@ -93,6 +93,6 @@ describe("a worker's cache slot", () => {
     );
     cleanups.push(() => kill(w));
     await until(() => w.output().includes(' agents command'), 'the worker to start', 15_000);
-    expect(readFileSync(join(slots, '1', 'pid'), 'utf8')).toBe(String(w.proc.pid));
+    expect(readFileSync(join(slots, '1', 'pid'), 'utf8')).toBe(`${w.proc.pid} ${hostname()}`);
   }, 30_000);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import { afterEach, describe, expect, test } from 'vitest';
 import { attemptRef } from '../../src/git/refs.js';
-import { QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
+import { jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
@@ -142,7 +142,7 @@ describe('promotion of a queued run', () => {
     const forger = new Worker(
       queueName('command'),
       async (job) => {
-        const ref = attemptRef('feature-001', String(job.id), 1);
+        const ref = attemptRef('feature-001', jobInstanceOf(String(job.id), job.data.enqueue), 1);
         execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
         return {
           status: 'complete',

@@ -6,7 +6,13 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLogSink } from '../../src/log/sink.js';
 import { createEventConsumer } from '../../src/queue/event-stream.js';
-import { EVENT_GROUP, eventIdOf, eventStreamKey } from '../../src/queue/names.js';
+import {
+  EVENT_GROUP,
+  eventIdOf,
+  eventStreamKey,
+  jobInstanceOf,
+  parseEventId,
+} from '../../src/queue/names.js';
 import { AGENT, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
 
 let cleanups: Array<() => Promise<void> | void> = [];
@@ -85,7 +91,14 @@ describe("a worker's events in the orchestrator's log", () => {
     });
     for (let seq = 1; seq <= 3; seq++) {
       const line = JSON.stringify({ feature_id: 'feature-001', status: 'running', seq });
-      await client.xadd(eventStreamKey('r1'), '*', 'eid', eventIdOf('r1.feature-001', 1, seq), 'line', line);
+      await client.xadd(
+        eventStreamKey('r1'),
+        '*',
+        'eid',
+        eventIdOf(jobInstanceOf('r1.feature-001', '0000beef'), 1, seq),
+        'line',
+        line,
+      );
     }
     await expect(consumer.drain(0)).rejects.toThrow('a subscriber failed once');
     await consumer.drain(0);
@@ -119,12 +132,13 @@ describe("a worker's events in the orchestrator's log", () => {
     await until(() => second() !== undefined, 'the second attempt to start', 20_000);
     // What w1's attempt 1 would still send, had it been paused rather than killed.
     const jobId = String(p.events().find((e) => e.type === 'queue.job')?.job_id);
+    const enqueue = parseEventId(String(second()?.eid))?.enqueue ?? '';
     const stale = JSON.stringify({ feature_id: 'feature-001', status: 'stale-attempt' });
     await client.xadd(
       eventStreamKey(String(second()?.run_id)),
       '*',
       'eid',
-      eventIdOf(jobId, 1, 999),
+      eventIdOf(jobInstanceOf(jobId, enqueue), 1, 999),
       'line',
       stale,
     );

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { isProcessAlive } from '../clean/inspect.js';
+import { UserError } from '../errors.js';
+import { nothingAt, readRegular } from '../open-regular.js';
+
+/** How often a worker touches its folder's lock, and how long a lock of another machine counts as held without it. */
+const TOUCH_MS = 10_000;
+const FOREIGN_STALE_MS = 60_000;
+
+/** Who holds a worker folder: the `pid` file in it, `<pid> <host>` (a bare pid from older Batons is this host's). */
+interface Holder {
+  pid: number;
+  host: string;
+  touchedMs: number;
+}
+
+/** What is at a folder's lock: nothing, a holder, or something else there (a FIFO, a folder) that nobody should read. */
+function readHolder(lock: string): Holder | 'odd' | undefined {
+  const text = readRegular(lock)?.toString('utf8');
+  if (text === undefined) return nothingAt(lock) ? undefined : 'odd';
+  const [pid, ...host] = text.trim().split(' ');
+  let touchedMs = 0;
+  try {
+    touchedMs = statSync(lock).mtimeMs;
+  } catch {}
+  return { pid: Number(pid), host: host.join(' ') || hostname(), touchedMs };
+}
+
+/**
+ * Whether a holder is a live worker other than this one: on this machine, its pid alive; on another
+ * (a volume shared between machines), its lock touched within the last minute.
+ */
+function isHeldByOther(h: Holder): boolean {
+  if (h.host === hostname()) return h.pid !== process.pid && isProcessAlive(h.pid);
+  return Date.now() - h.touchedMs < FOREIGN_STALE_MS;
+}
+
+/**
+ * Takes a worker folder's lock unless a live worker holds it: returns the holder then, else undefined
+ * once the lock is this worker's. The lock is made with O_EXCL, so two workers starting at once cannot
+ * both take it.
+ */
+function tryClaim(dir: string): Holder | 'odd' | undefined {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, 'pid');
+  const holder = readHolder(lock);
+  // Anything else there (a FIFO would block the read and the write alike) leaves the folder to whoever put it there.
+  if (holder === 'odd') return holder;
+  if (holder && isHeldByOther(holder)) return holder;
+  if (holder) rmSync(lock, { force: true });
+  try {
+    writeFileSync(lock, `${process.pid} ${hostname()}`, { flag: 'wx' });
+  } catch {
+    // Another worker took it between the read and the write.
+    return readHolder(lock) ?? 'odd';
+  }
+  return undefined;
+}
+
+/** Keeps the folder's lock fresh for workers on other machines sharing the volume; stops with the process. */
+function keepTouched(dir: string): void {
+  const lock = join(dir, 'pid');
+  setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(lock, now, now);
+    } catch {}
+  }, TOUCH_MS).unref();
+}
+
+/**
+ * The worker's folder: the given one, which no other live worker may hold (a UserError naming the
+ * holder otherwise: two workers on one clone would remove each other's checkouts and clone over each
+ * other), else a per-hub cache slot that no live worker holds.
+ */
+export function claimWorkerDir(opts: { dir?: string; hub: string; env: NodeJS.ProcessEnv }): string {
+  if (opts.dir) {
+    const holder = tryClaim(opts.dir);
+    if (holder !== undefined) {
+      const who =
+        holder === 'odd'
+          ? 'something that is not a worker lock'
+          : `worker pid ${holder.pid} on ${holder.host}`;
+      throw new UserError(
+        'worker/dir-busy',
+        `the worker folder ${opts.dir} is held by ${who} (${join(opts.dir, 'pid')}); two workers cannot share one --dir`,
+        {
+          hint: 'Give each worker its own --dir (on Kubernetes, a volume per pod), or leave --dir out: each worker then takes a free slot of the cache.',
+        },
+      );
+    }
+    keepTouched(opts.dir);
+    return opts.dir;
+  }
+  const cacheHome = opts.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  const base = join(
+    cacheHome,
+    'baton',
+    'workers',
+    createHash('sha1').update(opts.hub).digest('hex').slice(0, 12),
+  );
+  for (let slot = 0; ; slot++) {
+    const dir = join(base, String(slot));
+    if (tryClaim(dir) !== undefined) continue;
+    keepTouched(dir);
+    return dir;
+  }
+}

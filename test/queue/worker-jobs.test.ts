@@ -1,0 +1,196 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import {
+  type BatonChild,
+  kill,
+  makeQueuedProject,
+  spawnBaton,
+  spawnWorker,
+  startRedis,
+  until,
+} from './rig.js';
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+/** The exit code of a child that must end within `ms`. */
+async function endsWithin(child: BatonChild, what: string, ms: number): Promise<number | null> {
+  await until(() => child.proc.exitCode !== null || child.proc.signalCode !== null, what, ms);
+  return child.exited;
+}
+
+describe('jobs on one worker', () => {
+  test('two jobs of the same feature at once on one worker each keep their own worktree and branch', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '3' }, ['-j', '2']);
+    cleanups.push(() => kill(w));
+    // A first run detached by Ctrl-C: its job goes on, and a fresh run puts a second job for the feature.
+    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(first));
+    await until(() => /attempt 1 started/.test(w.output()), 'the first job to start');
+    first.proc.kill('SIGINT');
+    await endsWithin(first, 'the first run to detach', 10_000);
+    const second = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(second));
+    expect(await endsWithin(second, 'the second run to end', 30_000), second.output()).toBe(0);
+    await until(
+      () => (w.output().match(/attempt 1 ended complete/g) ?? []).length === 2,
+      'both jobs to end',
+      15_000,
+    );
+    expect(w.output()).not.toContain('attempt failed');
+    // Each attempt's worktree and branch left the clone once its commit was in the hub.
+    const clone = join(p.scratch, 'w1', 'hub.git');
+    expect(
+      execFileSync('git', ['worktree', 'list'], { cwd: clone, encoding: 'utf8' }).trim().split('\n'),
+    ).toHaveLength(1);
+    expect(execFileSync('git', ['branch', '--list', 'baton/*'], { cwd: clone, encoding: 'utf8' })).toBe('');
+  }, 60_000);
+
+  test('a second worker on the same --dir is refused in one line naming the holder, and the first goes on', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w1 = spawnWorker(p, redis.url, 'shared');
+    cleanups.push(() => kill(w1));
+    await until(() => w1.output().includes(' agents command'), 'the first worker to start');
+    const w2 = spawnWorker(p, redis.url, 'shared');
+    cleanups.push(() => kill(w2));
+    expect(await endsWithin(w2, 'the second worker to stop', 15_000)).toBe(1);
+    const errors = w2
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('baton:'));
+    expect(errors).toEqual([
+      `baton: the worker folder ${join(p.scratch, 'shared')} is held by worker pid ${w1.proc.pid} on ${execFileSync('hostname', { encoding: 'utf8' }).trim()} (${join(p.scratch, 'shared', 'pid')}); two workers cannot share one --dir [worker/dir-busy]`,
+    ]);
+    expect(w1.proc.exitCode).toBeNull();
+    // Once the first has stopped, the folder is free again.
+    await kill(w1);
+    const w3 = spawnWorker(p, redis.url, 'shared');
+    cleanups.push(() => kill(w3));
+    await until(() => w3.output().includes(' agents command'), 'a third worker to take the folder');
+  }, 60_000);
+});
+
+describe('a job Redis lost', () => {
+  test('ends its feature failed naming the resume; the resume enqueues it again under new event ids and a new attempt ref', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '2' });
+    cleanups.push(() => kill(w));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start');
+    // Redis restarted without persistence: every key gone, the job's and the event stream's alike.
+    execFileSync('redis-cli', ['-p', String(redis.port), 'flushall']);
+    expect(await endsWithin(orch, 'the run to end', 15_000), orch.output()).toBe(1);
+    const command = `baton run --queue ${redis.url} --hub ${p.hub} --resume`;
+    const ended = p.events().filter((e) => e.type === 'feature.ended');
+    expect(ended).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        reason: expect.stringMatching(
+          new RegExp(
+            `^job \\S+\\.feature-001 is no longer on the queue \\(Redis lost it\\?\\); \`${command}\` enqueues it again$`,
+          ),
+        ),
+      }),
+    ]);
+
+    const resumed = spawnBaton(command.split(' ').slice(1), { cwd: p.repo.root });
+    cleanups.push(() => kill(resumed));
+    expect(await endsWithin(resumed, 'the resume to end', 30_000), resumed.output()).toBe(0);
+    const events = p.events();
+    const eids = events.map((e) => e.eid).filter(Boolean);
+    expect(new Set(eids).size).toBe(eids.length);
+    // Both enqueues' first attempts are in the log, and the new one's end is the feature's.
+    const started = events.filter((e) => e.type === 'feature.started');
+    expect(started.map((e) => e.attempt)).toEqual([1, 1]);
+    const exits = events.filter((e) => e.type === 'agent.exited');
+    expect(exits.at(-1)).toMatchObject({ exit_code: 0, files: ['src/feature-001/index.txt'] });
+    expect(events.filter((e) => e.type === 'feature.ended').at(-1)?.status).toBe('complete');
+    const status = await runBaton(['status', '--json'], { cwd: p.repo.root });
+    expect(JSON.parse(status.stdout).features[0]).toMatchObject({ status: 'complete' });
+    // The attempt refs of the two enqueues are apart: the second did not overwrite the first.
+    const refs = execFileSync('git', ['for-each-ref', '--format=%(refname)', 'refs/baton/attempts/'], {
+      cwd: p.hub,
+      encoding: 'utf8',
+    });
+    expect(refs.trim().split('\n')).toHaveLength(2);
+  }, 90_000);
+});
+
+describe('baton workers', () => {
+  test('keys under the heartbeat prefix that are not heartbeats are shown as not workers, without a crash', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(redis.port), ...args]);
+    cli('set', 'baton:worker:g', '{}', 'EX', '100');
+    cli('set', 'baton:worker:z', '{"id":"z","agents":"x"}', 'EX', '100');
+    cli('set', 'baton:worker:t', 'plain text');
+    cli('hset', 'baton:worker:h', 'a', '1');
+    const r = await runBaton(['workers', '--queue', redis.url], { cwd: redis.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'no live workers',
+      expect.stringMatching(/^baton:worker:g {2}not a worker: not a heartbeat \(id: /),
+      'baton:worker:h  not a worker: not a string key',
+      'baton:worker:t  not a worker: not JSON',
+      expect.stringMatching(/^baton:worker:z {2}not a worker: not a heartbeat \(host: /),
+    ]);
+    const json = await runBaton(['workers', '--queue', redis.url, '--json'], { cwd: redis.dir });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(json.stderr).toContain('baton: baton:worker:h  not a worker: not a string key');
+  }, 30_000);
+});
+
+describe('a Redis outage', () => {
+  test('the orchestrator and the worker each say once that Redis is lost and once that it is back, and the run completes', async () => {
+    const redis = await startRedis({ aof: true });
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '4' });
+    cleanups.push(() => kill(w));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start');
+    await redis.kill9();
+    await new Promise((r) => setTimeout(r, 2500));
+    await redis.restart();
+    expect(await endsWithin(orch, 'the run to end', 30_000), orch.output()).toBe(0);
+    const url = redis.url.replace(/\/$/, '');
+    for (const out of [orch.output(), w.output()]) {
+      expect(
+        out.match(/lost Redis at \S+ \(connect ECONNREFUSED [^)]*\); retrying/g) ?? [],
+        out,
+      ).toHaveLength(1);
+      expect(out.match(/reconnected to Redis at \S+/g) ?? [], out).toEqual([
+        `reconnected to Redis at ${url}`,
+      ]);
+      expect(out).not.toContain('[ioredis]');
+      expect(out).not.toContain('queue error');
+    }
+  }, 60_000);
+});
