@@ -19,6 +19,7 @@ import { assertAgentInstalled, runAgentOnce } from '../runner/agent-once.js';
 import { ensureStateDir, newRunId } from '../runner/run.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
+import { shellQuote } from '../text/shell-quote.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { positiveInt } from './couple.js';
@@ -254,7 +255,8 @@ function agentLog(runId: string, round: number): string {
 
 /** Why a round was refused, and where to look: its files, the kept worktree, the agent's output. */
 function renderRefusal(refused: RoundResult, worktree: string, runId: string, p: Palette): string[] {
-  const where = `the agent's worktree is kept at ${worktree}`;
+  // `baton clean` is for features' worktrees; this one is removed by hand once looked at.
+  const where = `the agent's worktree is kept at ${worktree} (\`git worktree remove --force ${shellQuote(worktree)}\` removes it)`;
   if (refused.refused === 'agent-failed') {
     return [
       p.red(

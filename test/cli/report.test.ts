@@ -8,7 +8,7 @@ import { phase, toJsonl } from '../metrics/log-builder.js';
 import { interruptedRun, tableRow } from '../report/scenarios.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
-import { deadRunLines } from '../rig/dead-run.js';
+import { deadRunLines, holdRunLock } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -146,6 +146,8 @@ describe('baton report', () => {
         'pid' in e ? { ...e, run_id: 'r-live', pid: orchestrator.pid } : e,
       );
       const repo = repoWith({}, toJsonl(log as LogEvent[]));
+      // A live run is one its run lock names (the lock's holder, its start time and the run id).
+      holdRunLock(repo.root, 'r-live', orchestrator.pid!);
       const md = await runBaton(['report'], { cwd: repo.root });
       expect(md.stdout.split('\n')[2]).toMatch(
         /^Run `r-live` · started .* · in progress · 1 feature · concurrency 1 · without contracts/,

@@ -123,6 +123,8 @@ describe('baton decompose, at its edges', () => {
     expect(out.stdout).not.toContain('wrote');
     // Reported, not reverted: the user decides what to do with it.
     expect(readFileSync(join(r.root, 'src/a/x.ts'), 'utf8')).toContain('changed');
+    // The kept scratch worktree is not one `baton clean` removes: the line says how.
+    expect(out.stdout).toMatch(/worktree is kept at (\S+) \(`git worktree remove --force '\1'` removes it\)/);
   });
 
   it('refuses to start over a symbolic link in the user’s specs folder, in one line', async () => {

@@ -35,14 +35,14 @@ export function deadPid(): number {
 }
 
 /**
- * Makes this test process the live orchestrator of `runId`, as `baton run` is: the run lock names
+ * Makes this test process (or `pid`) the live orchestrator of `runId`, as `baton run` is: the run lock names
  * it and the run (`recordRunInLock`). A log's `run.started` with `pid: process.pid` then reads live.
  */
-export function holdRunLock(root: string, runId: string): void {
+export function holdRunLock(root: string, runId: string, pid: number = process.pid): void {
   mkdirSync(join(root, '.baton'), { recursive: true });
-  const started = processInfo(process.pid)?.startMs;
+  const started = processInfo(pid)?.startMs;
   const holder = {
-    pid: process.pid,
+    pid,
     ...(started !== undefined ? { process_started_ms: started } : {}),
     since: new Date().toISOString(),
     command: 'run',
