@@ -24,7 +24,7 @@ const UNENDED = new Set<AttemptState['status']>(['pending', 'running', 'verifyin
  * `baton pick` and `baton clean` both refuse such a feature: `baton run --resume` decides it.
  */
 export function undecidedReason(f: FeatureState | undefined): string | undefined {
-  if (!f?.attempts || f.winner !== undefined) return undefined;
+  if (!f?.attempts || f.winner !== undefined || f.attempts_superseded) return undefined;
   const attempts = Object.values(f.attempts);
   const open = attempts.find((a) => UNENDED.has(a.status));
   if (open) return `attempt ${open.attempt} is still ${open.status} in the log`;

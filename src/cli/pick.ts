@@ -85,7 +85,9 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       tips,
       force,
     });
-    const backup = await keepOldTip(project.root, id, tip, plan, tips, force);
+    // After a plain rerun (`run --resume` once every attempt failed) the branch holds that run's commits.
+    const rerun = f.attempts_superseded === true && tip !== undefined && tip === f.commit;
+    const backup = await keepOldTip(project.root, id, tip, plan, tips, { force, rerun });
     await setBranch(project.root, branch, plan.commit, `baton pick: attempt ${attempt}`);
     createLogSink({ logPath: project.logPath, clock: ctx.clock }).emit({
       type: 'attempt.picked',
@@ -163,7 +165,7 @@ async function keepOldTip(
   tip: string | undefined,
   plan: { commit: string; recorded: string[] },
   tips: ReadonlyMap<string, string>,
-  force: boolean,
+  o: { force: boolean; rerun: boolean },
 ): Promise<string | undefined> {
   if (tip === undefined) return undefined;
   const attemptTips = [...tips].filter(([b]) => b.startsWith(`${featureBranch(id)}.a`)).map(([, c]) => c);
@@ -174,10 +176,11 @@ async function keepOldTip(
     5,
   );
   const backup = tipBackupRef(PICK_BACKUP_PREFIX, id, tip);
-  if (!force) {
+  if (!o.force) {
+    const whose = o.rerun ? 'that its plain rerun (`baton run --resume`) made and' : 'that';
     throw new UserError(
       'pick/unrecorded-commits',
-      `${featureBranch(id)} holds ${lost.length} commit(s) that no attempt has (${shas}); moving it would leave them behind, so nothing was changed`,
+      `${featureBranch(id)} holds ${lost.length} commit(s) ${whose} no attempt has (${shas}); moving it would leave them behind, so nothing was changed`,
       {
         hint: `Keep them on an attempt or another branch first, or run again with --force (its tip ${tip.slice(0, 8)} is then kept as ${backup}).`,
       },

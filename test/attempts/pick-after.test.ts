@@ -67,13 +67,14 @@ describe('baton pick and what follows it', () => {
     );
     expect(repo.git('rev-parse', 'baton/aaa')).toBe(repo.git('rev-parse', 'baton/aaa.a2'));
 
-    // The way out it names puts them on the pick: integration then holds attempt 2 only.
+    // The way out it names puts them on the pick, and off the old attempt.
     expect((await runBaton(['clean', '--force', 'bbb', 'ccc'], { cwd: repo.root })).code).toBe(0);
     const rerun = await runBaton(['run', '--wait-for-deps', 'bbb', 'ccc'], { cwd: repo.root });
     expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
-    expect((await runBaton(['integrate'], { cwd: repo.root })).code).toBe(0);
-    const files = repo.git('ls-tree', '-r', '--name-only', 'baton/integration', 'src/aaa');
-    expect(files.split('\n')).toEqual(['src/aaa/out.txt', 'src/aaa/two.txt']);
+    for (const b of ['baton/bbb', 'baton/ccc']) {
+      expect(repo.git('branch', '--contains', 'baton/aaa', '--list', b)).toContain(b);
+      expect(repo.git('branch', '--contains', old, '--list', b)).toBe('');
+    }
   });
 
   it('after an integration began, pick says only --fresh takes it, and --continue words the pick as a pick', async () => {
@@ -122,5 +123,32 @@ describe('baton pick and what follows it', () => {
     );
     expect(repo.git('rev-parse', 'baton/api')).toBe(held);
     expect(picks(repo)).toHaveLength(0);
+  });
+
+  it('a plain rerun after every attempt failed takes over: no winner left in status, report and agent log; pick names the rerun', async () => {
+    const repo = repoWith({
+      'agent.sh':
+        'mkdir -p src/api; if [ -n "$FIXED" ]; then echo good; else echo bad; fi > src/api/out.txt\n',
+      'specs/api/contract.md': contract('api'),
+    });
+    expect((await runBaton(['run', '--attempts', '2'], { cwd: repo.root })).code).toBe(1);
+    const resumed = await runBaton(['run', '--resume'], { cwd: repo.root, env: { FIXED: '1' } });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    const rerun = repo.git('rev-parse', 'baton/api');
+
+    const status = await runBaton(['status'], { cwd: repo.root });
+    expect(status.stdout).not.toContain('★');
+    expect(status.stdout).toMatch(/api: \S+\/api\/agent\.log\n/);
+    const json = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout);
+    expect(json.features[0]).toMatchObject({ status: 'complete', winner: null });
+    const report = JSON.parse((await runBaton(['report', '--json'], { cwd: repo.root })).stdout);
+    expect(report.features[0].best_of_n).toMatchObject({ winner: null, rerun: true });
+
+    const pick = await runBaton(['pick', 'api', '2'], { cwd: repo.root });
+    expect(pick.code).toBe(1);
+    expect(pick.stderr).toContain(
+      `baton: baton/api holds 1 commit(s) that its plain rerun (\`baton run --resume\`) made and no attempt has (${rerun.slice(0, 8)})`,
+    );
+    expect(repo.git('rev-parse', 'baton/api')).toBe(rerun);
   });
 });
