@@ -1,4 +1,5 @@
 /** `baton pick`: which commit `baton/<feature_id>` moves to when the conductor overrides best-of-N (pure). */
+import { attemptUnitId } from '../contracts/feature-id.js';
 import { featureBranch } from '../git/refs.js';
 import type { CheckFailed, CheckPassed, CheckUnverifiable, LogEvent } from '../log/events.js';
 import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
@@ -23,7 +24,7 @@ const UNENDED = new Set<AttemptState['status']>(['pending', 'running', 'verifyin
  * `baton pick` and `baton clean` both refuse such a feature: `baton run --resume` decides it.
  */
 export function undecidedReason(f: FeatureState | undefined): string | undefined {
-  if (!f?.attempts || f.winner !== undefined) return undefined;
+  if (!f?.attempts || f.winner !== undefined || f.attempts_superseded) return undefined;
   const attempts = Object.values(f.attempts);
   const open = attempts.find((a) => UNENDED.has(a.status));
   if (open) return `attempt ${open.attempt} is still ${open.status} in the log`;
@@ -66,20 +67,45 @@ export function planPick(state: BatonState, featureId: string, attempt: number):
       hint: `Pick one of ${numbers.join(', ')} (\`baton status\` lists them).`,
     };
   }
-  if (!chosen.commit) {
+  const work = workCommit(state, featureId, chosen);
+  if (!work) {
+    const others = attempts
+      .filter((a) => a !== chosen && workCommit(state, featureId, a))
+      .map((a) => a.attempt);
     return {
       ok: false,
       code: 'pick/no-commit',
-      message: `attempt ${attempt} of ${featureId} left no commit (${chosen.status}${chosen.reason ? `: ${chosen.reason}` : ''})`,
-      hint: `Pick an attempt that finished with work: ${attempts
-        .filter((a) => a.commit)
-        .map((a) => a.attempt)
-        .join(', ')}.`,
+      message: `attempt ${attempt} of ${featureId} left no commit (${endedWords(chosen)}): ${chosen.commit ? `it recorded ${chosen.commit.slice(0, 8)}, the commit it was cut from` : 'the log records none'}, so there is no work to pick`,
+      hint:
+        others.length > 0
+          ? `Pick an attempt that left work: ${others.join(', ')}.`
+          : `No attempt of ${featureId} left work: run it again (\`baton run --resume ${featureId}\`).`,
     };
   }
   const recorded = attempts.flatMap((a) => (a.commit ? [a.commit] : []));
   const warning = uncheckedWarning(featureId, chosen);
-  return { ok: true, commit: chosen.commit, previous: f.winner?.attempt, recorded, warning };
+  return { ok: true, commit: work, previous: f.winner?.attempt, recorded, warning };
+}
+
+/** How an attempt ended, in words: its reason, which often begins with its status already. */
+function endedWords(a: Pick<AttemptState, 'status' | 'reason'>): string {
+  if (!a.reason) return a.status;
+  return a.reason.startsWith(a.status) ? a.reason : `${a.status}: ${a.reason}`;
+}
+
+/**
+ * The attempt's recorded commit when it holds work (pure): undefined when it recorded none, or only
+ * the commit it was cut from (its fork point, from its own `feature.started`: an attempt stopped, or
+ * whose agent changed nothing, before it committed anything). Picking that would put no work on the branch.
+ */
+export function workCommit(
+  state: BatonState,
+  featureId: string,
+  a: Pick<AttemptState, 'attempt' | 'commit'>,
+): string | undefined {
+  if (!a.commit) return undefined;
+  const forkPoint = state.attempt_units?.[attemptUnitId(featureId, a.attempt)]?.base_commit;
+  return a.commit === forkPoint ? undefined : a.commit;
 }
 
 /**
@@ -137,4 +163,27 @@ export function checksOnCommit(
     total: results.length,
     dirty: results.some((c) => c.dirty === true),
   };
+}
+
+/**
+ * When an integration began before this pick and recorded another commit of the feature (pure):
+ * `baton integrate --continue` merges the recorded one (or holds it already), so only `baton integrate
+ * --fresh` takes the pick. Undefined when no integration is under way: none, its branch is gone, or its
+ * result was moved to a branch with `--into` (the next integration starts from there).
+ */
+export function integrationNote(
+  state: BatonState,
+  events: readonly LogEvent[],
+  o: { featureId: string; commit: string; hasBranch: (branch: string) => boolean },
+): string | undefined {
+  const integ = state.integration;
+  if (integ.branch === undefined || integ.into !== undefined || !o.hasBranch(integ.branch)) return undefined;
+  const started = events.findLast((e) => e.type === 'integration.started');
+  const held = started?.type === 'integration.started' ? started.commits?.[o.featureId] : undefined;
+  if (held === undefined || held === o.commit) return undefined;
+  const f = state.features[o.featureId];
+  const n = Object.values(f?.attempts ?? {}).find((a) => a.commit === held)?.attempt;
+  const what = `${n !== undefined ? `attempt ${n}` : 'commit'} ${held.slice(0, 8)} of ${o.featureId}`;
+  const merged = integ.merges.some((m) => m.feature_id === o.featureId && m.outcome === 'clean');
+  return `${integ.branch} ${merged ? 'holds' : 'is to merge'} ${what}, recorded when the integration began, and \`baton integrate --continue\` keeps it: run \`baton integrate --fresh\` for this pick to count`;
 }

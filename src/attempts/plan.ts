@@ -83,7 +83,7 @@ export function undecidedAttemptCounts(
   const out = new Map<string, number>();
   for (const id of featureIds) {
     const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
-    if (!f || f.winner !== undefined || f.status === 'complete') continue;
+    if (!f || f.winner !== undefined || f.attempts_superseded || f.status === 'complete') continue;
     const numbers = Object.values(f.attempts ?? {}).map((a) => a.attempt);
     const count = Math.max(f.planned_attempts ?? 0, ...numbers);
     if (Number.isInteger(count) && count >= 2) out.set(id, Math.min(count, MAX_ATTEMPTS));

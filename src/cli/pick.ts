@@ -1,8 +1,10 @@
-import { checksOnCommit, planPick } from '../attempts/pick.js';
+import { checksOnCommit, integrationNote, planPick } from '../attempts/pick.js';
+import { dependentsBuiltOn, rebuildLine } from '../attempts/stale-dependents.js';
 import { UserError } from '../errors.js';
 import { commitsNotIn, localBranchTips, setBranch } from '../git/branches.js';
 import { git } from '../git/git.js';
 import { attemptBranch, featureBranch, PICK_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
+import type { Plan } from '../graph/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import type { LogEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
@@ -30,16 +32,20 @@ export const registerPick: RegisterCommand = (program, ctx) => {
     .argument('<attempt>', 'the attempt number (`baton status` lists them)')
     .option(
       '--force',
-      `move baton/<id> even when it holds commits no attempt has (its old tip is kept under ${PICK_BACKUP_PREFIX})`,
+      `move baton/<id> even when it holds commits no attempt has (its old tip is kept under ${PICK_BACKUP_PREFIX}), or dependents are built on it`,
     )
     .addHelpText(
       'after',
       "\nThe pick is logged (attempt.picked); the feature takes the picked attempt's status, checks and files.\n" +
         'The branch moves to the commit the log recorded when the attempt ended (the one its checks ran on);\n' +
-        'picking an attempt that failed its checks, or was never checked, warns on stderr and still picks.\n' +
+        'picking an attempt that failed its checks, or was never checked, warns on stderr and still picks;\n' +
+        'an attempt that left no commit (stopped before it wrote anything) cannot be picked.\n' +
         'Refused while best-of-N for the feature is undecided (`baton run --resume <id>` decides it), and when\n' +
         'baton/<id> holds commits that no attempt has (made there by hand): --force moves it anyway and keeps\n' +
-        `its old tip under ${PICK_BACKUP_PREFIX}<id>/<sha>. The other attempts keep their branches\n` +
+        `its old tip under ${PICK_BACKUP_PREFIX}<id>/<sha>. Also refused when a feature depending on <id> has a\n` +
+        'branch built on the attempt baton/<id> held (with --wait-for-deps): --force picks, and says how to build\n' +
+        'it again on the pick. When an integration under way recorded another attempt, it warns: only\n' +
+        '`baton integrate --fresh` takes the pick. The other attempts keep their branches\n' +
         "(baton/<id>.a<n>) until `baton clean`, which prints each loser's commit as it removes it.\n" +
         'Exit code: 0 when the branch moved (or already held the attempt), 1 when it could not, 2 on a usage\n' +
         'error. See docs/best-of-n.md.',
@@ -71,7 +77,17 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       ctx.stdout.write(`${escapeControl(branch)} already holds attempt ${attempt} (${tip.slice(0, 8)})\n`);
       return;
     }
-    const backup = await keepOldTip(project.root, id, tip, plan, tips, Boolean(flags.force));
+    const force = Boolean(flags.force);
+    const built = await builtOnOld(project.root, project.plan, {
+      id,
+      old: tip ?? f.commit,
+      plan,
+      tips,
+      force,
+    });
+    // After a plain rerun (`run --resume` once every attempt failed) the branch holds that run's commits.
+    const rerun = f.attempts_superseded === true && tip !== undefined && tip === f.commit;
+    const backup = await keepOldTip(project.root, id, tip, plan, tips, { force, rerun });
     await setBranch(project.root, branch, plan.commit, `baton pick: attempt ${attempt}`);
     createLogSink({ logPath: project.logPath, clock: ctx.clock }).emit({
       type: 'attempt.picked',
@@ -83,6 +99,13 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
     ctx.stdout.write(`${escapeControl(movedLine(branch, attempt, plan.commit, tip, plan.previous))}\n`);
     if (backup) ctx.stdout.write(`${backup}\n`);
     if (plan.warning) ctx.stderr.write(`warning: ${escapeControl(plan.warning)}\n`);
+    if (built) ctx.stderr.write(`warning: ${escapeControl(built)}\n`);
+    const integration = integrationNote(foldEvents(events), events, {
+      featureId: id,
+      commit: plan.commit,
+      hasBranch: (b) => tips.has(b),
+    });
+    if (integration) ctx.stderr.write(`warning: ${escapeControl(integration)}\n`);
     const ahead = await aheadNote(project.root, { id, attempt, commit: plan.commit, tips, events });
     if (ahead) ctx.stdout.write(`${ahead}\n`);
   } finally {
@@ -107,6 +130,32 @@ function movedLine(
 }
 
 /**
+ * Dependents whose branch was built on what `baton/<id>` held (`dependentsBuiltOn`) would bring that
+ * attempt into the integration beside the pick: refused without `--force`; with it, the warning to say.
+ */
+async function builtOnOld(
+  root: string,
+  plan: Plan,
+  o: {
+    id: string;
+    old: string | undefined;
+    plan: { commit: string; previous?: number | undefined };
+    tips: ReadonlyMap<string, string>;
+    force: boolean;
+  },
+): Promise<string | undefined> {
+  if (o.old === undefined || o.old === o.plan.commit) return undefined;
+  const built = await dependentsBuiltOn(root, plan, { featureId: o.id, old: o.old, tips: o.tips });
+  if (built.length === 0) return undefined;
+  const held = `${o.old.slice(0, 8)}${o.plan.previous !== undefined ? `, attempt ${o.plan.previous}` : ''}`;
+  const what = `${built.join(', ')} ${built.length === 1 ? 'is' : 'are'} built on what ${featureBranch(o.id)} held (${held}): integrating ${built.length === 1 ? 'it' : 'them'} would merge that attempt beside the pick`;
+  if (o.force) return `${what}; ${rebuildLine(built)}`;
+  throw new UserError('pick/dependents-built', `${what}, so nothing was changed`, {
+    hint: `Run again with --force, then ${rebuildLine(built)}.`,
+  });
+}
+
+/**
  * Commits on `baton/<id>` that no attempt has (made there by hand) would be left behind by the move:
  * refused without `--force`; with it, the old tip is kept under a backup ref, and the note says which.
  */
@@ -116,7 +165,7 @@ async function keepOldTip(
   tip: string | undefined,
   plan: { commit: string; recorded: string[] },
   tips: ReadonlyMap<string, string>,
-  force: boolean,
+  o: { force: boolean; rerun: boolean },
 ): Promise<string | undefined> {
   if (tip === undefined) return undefined;
   const attemptTips = [...tips].filter(([b]) => b.startsWith(`${featureBranch(id)}.a`)).map(([, c]) => c);
@@ -127,10 +176,11 @@ async function keepOldTip(
     5,
   );
   const backup = tipBackupRef(PICK_BACKUP_PREFIX, id, tip);
-  if (!force) {
+  if (!o.force) {
+    const whose = o.rerun ? 'that its plain rerun (`baton run --resume`) made and' : 'that';
     throw new UserError(
       'pick/unrecorded-commits',
-      `${featureBranch(id)} holds ${lost.length} commit(s) that no attempt has (${shas}); moving it would leave them behind, so nothing was changed`,
+      `${featureBranch(id)} holds ${lost.length} commit(s) ${whose} no attempt has (${shas}); moving it would leave them behind, so nothing was changed`,
       {
         hint: `Keep them on an attempt or another branch first, or run again with --force (its tip ${tip.slice(0, 8)} is then kept as ${backup}).`,
       },

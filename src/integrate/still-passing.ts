@@ -6,6 +6,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { FeatureStatus, IntegrationExclusion } from '../log/events.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
+import type { FeatureState } from '../log/state.js';
 import { basesOf } from './choose.js';
 import type { ResumeState } from './resume-state.js';
 import { noLongerTaken } from './selection.js';
@@ -36,9 +37,7 @@ export function recheck(session: Session, r: ResumeState): Recheck {
     const checked = stateOf(id)?.commit;
     const recorded = r.commits[id];
     if (checked === undefined || recorded === undefined || checked === recorded) return true;
-    session.notes.push(
-      `${id} was checked on ${checked.slice(0, 10)} since this integration began; it merges ${recorded.slice(0, 10)}, the commit selected (\`baton integrate --fresh\` takes the newer one)`,
-    );
+    session.notes.push(changedSinceNote(id, stateOf(id), checked, recorded));
     return false;
   });
   const failing = noLongerTaken(session.s.plan, sameCommit, stateOf, r.include, r.commits);
@@ -53,6 +52,26 @@ export function recheck(session: Session, r: ResumeState): Recheck {
     );
   }
   return { failing, statusOf };
+}
+
+/**
+ * Why a feature's commit differs from the one this integration recorded, in words: `baton pick` put
+ * another attempt on its branch (the fold's winner is picked and holds that commit), or a check ran on
+ * a newer commit (`baton verify`). Either way `--continue` merges the recorded one.
+ */
+function changedSinceNote(
+  id: string,
+  f: FeatureState | undefined,
+  current: string,
+  recorded: string,
+): string {
+  const attemptOf = (c: string) => Object.values(f?.attempts ?? {}).find((a) => a.commit === c);
+  const picked = f?.winner?.picked ? attemptOf(current) : undefined;
+  if (picked !== undefined && picked.attempt === f?.winner?.attempt) {
+    const was = attemptOf(recorded);
+    return `${id}: attempt ${picked.attempt} (${current.slice(0, 10)}, ${picked.status}) was picked since this integration began; it merges ${recorded.slice(0, 10)}${was ? ` (attempt ${was.attempt})` : ''}, the commit it recorded (\`baton integrate --fresh\` takes the pick)`;
+  }
+  return `${id} was checked on ${current.slice(0, 10)} since this integration began; it merges ${recorded.slice(0, 10)}, the commit selected (\`baton integrate --fresh\` takes the newer one)`;
 }
 
 /**

@@ -61,6 +61,7 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
         f.checks = {};
       }
       f.status = 'running';
+      f.attempts_superseded = undefined;
       // The feature's own `feature.ended` comes once the winner is chosen: the runner holds it till then.
       holdByRunner(f);
       f.run_id = ev.run_id;
@@ -102,6 +103,7 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
         reasons: [...ev.reasons],
         ranking: [...ev.ranking],
       };
+      f.attempts_superseded = undefined;
       f.branch = ev.branch;
       takeWinner(state, f, ev.winner, ev.commit);
       return;
@@ -115,6 +117,7 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
         ranking: f.winner?.ranking ?? [],
         picked: true,
       };
+      f.attempts_superseded = undefined;
       takeWinner(state, f, ev.attempt, ev.commit);
       const a = f.attempts?.[String(ev.attempt)];
       if (a) {
@@ -125,6 +128,18 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
       return;
     }
   }
+}
+
+/**
+ * A plain run of a best-of-N feature (its own `feature.started`: `run --resume` reruns a feature whose
+ * attempts all failed as one agent on `baton/<id>`, from the winner's work) takes over from the
+ * attempts: none is the feature's work any more, so the winner goes (its star, its agent log, its
+ * worktree for `verify`); the attempts stay as history, with nothing left to select.
+ */
+export function supersedeAttempts(f: FeatureState): void {
+  if (f.attempts === undefined) return;
+  f.winner = undefined;
+  f.attempts_superseded = true;
 }
 
 /**

@@ -9,7 +9,7 @@ import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
-import { applyAttemptEvent, attemptBase } from './fold-attempts.js';
+import { applyAttemptEvent, attemptBase, supersedeAttempts } from './fold-attempts.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import { describeRetry } from './retry-words.js';
 import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
@@ -139,6 +139,7 @@ function startOver(f: FeatureState): void {
   f.attempts = undefined;
   f.planned_attempts = undefined;
   f.winner = undefined;
+  f.attempts_superseded = undefined;
   f.checks = {};
   f.reason = undefined;
   f.exit_code = undefined;
@@ -271,6 +272,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.branch = ev.branch;
       f.base_commit = ev.base_commit;
       attemptBase(state, ev.feature_id, ev.base_commit);
+      supersedeAttempts(f);
       f.worktree = ev.worktree;
       f.log_file = ev.log_file;
       f.port = ev.port;

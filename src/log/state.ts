@@ -109,6 +109,11 @@ export interface FeatureState {
   planned_attempts?: number | undefined;
   /** Best-of-N: the attempt on the feature's branch. */
   winner?: AttemptWinner | undefined;
+  /**
+   * Best-of-N: a plain run of the feature took over from its attempts (`run --resume` reruns a feature
+   * whose attempts all failed on `baton/<id>`): no attempt is on the branch, and none is left to select.
+   */
+  attempts_superseded?: true | undefined;
 }
 
 /** A collision the radar saw and has not seen resolved, from one feature's side. */

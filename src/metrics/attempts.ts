@@ -82,6 +82,7 @@ export function buildBestOfN(
   return {
     select: f.winner?.select ?? null,
     winner: f.winner?.attempt ?? null,
+    rerun: f.attempts_superseded === true,
     picked: f.winner?.picked === true,
     reasons: [...(f.winner?.reasons ?? [])],
     ranking: [...(f.winner?.ranking ?? [])],

@@ -245,8 +245,10 @@ export interface AttemptReport {
 /** A best-of-N feature's attempts, the winner and why. */
 export interface BestOfNReport {
   select: 'best' | 'first-passing' | null;
-  /** Null while no attempt was chosen (the run stopped first). */
+  /** Null while no attempt was chosen (the run stopped first), or once a plain rerun took over (`rerun`). */
   winner: number | null;
+  /** A plain rerun of the feature (`baton run --resume` after every attempt failed) took over from the attempts. */
+  rerun: boolean;
   /** The winner was chosen by hand (`baton pick`). */
   picked: boolean;
   /** Why the winner beat each other attempt, as the log recorded it. */

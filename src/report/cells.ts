@@ -215,6 +215,8 @@ export function attemptRow(a: AttemptReport, b: BestOfNReport): string[] {
 
 /** The decision in a sentence: who won, by which rule, and why (or that none was chosen). */
 export function describeDecision(b: BestOfNReport): string {
+  if (b.winner === null && b.rerun)
+    return 'No winner: a plain rerun (`baton run --resume`) took over from the attempts on the feature branch; `baton pick` puts one back.';
   if (b.winner === null)
     return 'No winner yet: the run stopped before every attempt ended (`baton run --resume` decides it).';
   const how = b.picked ? 'picked by hand (`baton pick`)' : `select: ${b.select ?? UNKNOWN}`;

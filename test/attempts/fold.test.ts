@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { undecidedReason } from '../../src/attempts/pick.js';
 import { EVENT_SCHEMAS, type NewEvent } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
 import { foldEvents } from '../../src/log/fold.js';
@@ -135,6 +136,31 @@ describe('folding best-of-N', () => {
     expect(f.winner?.reasons[0]).toMatch(/picked by hand over attempt 2/);
     expect(f.status).toBe('failed-checks');
     expect(f.commit).toBe('c1');
+  });
+
+  it('a plain rerun of the feature (its own feature.started) clears the winner and keeps the attempts, decided; a pick brings one back', () => {
+    const rerun = stamp({
+      type: 'feature.started',
+      feature_id: 'search',
+      status: 'running',
+      agent: 'command',
+      branch: 'baton/search',
+      worktree: '/w/search',
+      log_file: '/l/search.log',
+      port: 41000,
+    });
+    const f = foldEvents([...bestOfTwo(), rerun]).features.search!;
+    expect(f.winner).toBeUndefined();
+    expect(f.attempts_superseded).toBe(true);
+    expect(Object.keys(f.attempts ?? {})).toEqual(['1', '2']);
+    expect(undecidedReason(f)).toBeUndefined();
+    const picked = foldEvents([
+      ...bestOfTwo(),
+      rerun,
+      stamp({ type: 'attempt.picked', feature_id: 'search', attempt: 2, commit: 'c2' }),
+    ]).features.search!;
+    expect(picked.winner).toMatchObject({ attempt: 2, picked: true });
+    expect(picked.attempts_superseded).toBeUndefined();
   });
 
   it('a fresh run forgets the attempts; a resumed run keeps them', () => {
