@@ -15,6 +15,28 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
+/** `baton run` as a child process, its output collected as it comes (colours off). */
+function startRun(root: string) {
+  const child = spawn(process.execPath, [BATON_BIN, 'run'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const run = {
+    child,
+    out: '',
+    err: '',
+    exited: new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))),
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    run.out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    run.err += d.toString();
+  });
+  return run;
+}
+
 describe('interrupting baton run', () => {
   it('SIGINT stops every agent group within 5 s, records interrupted and keeps the worktrees', async () => {
     const ids = ['w1', 'w2', 'w3', 'w4'];
@@ -53,26 +75,20 @@ describe('interrupting baton run', () => {
     );
     repos.push(repo);
     const log = join(repo.root, '.baton', 'log.jsonl');
-    const child = spawn(process.execPath, [BATON_BIN, 'run'], {
-      cwd: repo.root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const run = startRun(repo.root);
+    const { child, exited } = run;
     const drafted = () =>
       readLog(log).events.some((e) => e.type === 'worktree.created' && existsSync(join(e.path, 'draft.txt')));
     expect(await until(drafted, 15_000)).toBe(true);
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
-    expect(out).toContain('w1: interrupted — stopped by SIGTERM; the worktree and its changes are kept');
-    expect(out).not.toContain('Ctrl-C');
+    expect(run.out).toContain('w1: interrupted — stopped by SIGTERM; the worktree and its changes are kept');
+    expect(run.out).not.toContain('Ctrl-C');
     // Nothing it made is committed on an interrupt; what it left in the worktree is counted, not "0 changed".
-    expect(out).toContain('w1: agent exited SIGTERM after');
-    expect(out).toContain('0 file(s) changed in its own commits, 1 path(s) left uncommitted in the worktree');
+    expect(run.out).toContain('w1: agent exited SIGTERM after');
+    expect(run.out).toContain(
+      '0 file(s) changed in its own commits, 1 path(s) left uncommitted in the worktree',
+    );
     const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
       features: Array<{ status: string; reason?: string }>;
     };
@@ -85,26 +101,18 @@ describe('interrupting baton run', () => {
     const repo = makeRepo(contractFiles([{ id: 'w1', agent: { command: "trap '' TERM; sleep 30" } }]));
     repos.push(repo);
     const log = join(repo.root, '.baton', 'log.jsonl');
-    const child = spawn(process.execPath, [BATON_BIN, 'run'], {
-      cwd: repo.root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const run = startRun(repo.root);
+    const { child, exited } = run;
     const started = () => readLog(log).events.find((e) => e.type === 'feature.started') as FeatureStarted;
     expect(await until(() => started() !== undefined, 15_000)).toBe(true);
     const t0 = Date.now();
     child.kill('SIGINT');
-    expect(await until(() => err.includes('stopping every agent'), 5000)).toBe(true);
+    expect(await until(() => run.err.includes('stopping every agent'), 5000)).toBe(true);
     child.kill('SIGINT');
     expect(await exited).toBe(1);
     // The grace period is 3 s; the second Ctrl-C did not wait it out.
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect(err).toContain('stopping now: killed 1 process group that had not ended on SIGTERM (SIGKILL)');
+    expect(run.err).toContain('stopping now: killed 1 process group that had not ended on SIGTERM (SIGKILL)');
     expect(groupAlive(started().pgid!)).toBe(false);
   });
 
