@@ -30,6 +30,22 @@ function devWithItsOwnCommit(repo: TempRepo): void {
   repo.commit('dev-only WIP', { 'dev-wip.txt': 'wip\n' });
 }
 
+/** Features a and b, each writing its own file, run to completion. */
+async function ranTwoFeatures(): Promise<TempRepo> {
+  const repo = makeRepo({
+    '.gitignore': '.baton/\n',
+    ...contractFiles(
+      ['a', 'b'].map((id) => ({
+        id,
+        agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
+      })),
+    ),
+  });
+  repos.push(repo);
+  expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+  return repo;
+}
+
 async function ranOneFeature(): Promise<TempRepo> {
   const repo = oneFeatureRepo();
   const run = await runBaton(['run'], { cwd: repo.root });
@@ -56,17 +72,7 @@ describe('integrate --into', () => {
   });
 
   it("refuses Baton's own branches (a feature's, an attempt's, the integration branch) as the target", async () => {
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      ...contractFiles(
-        ['a', 'b'].map((id) => ({
-          id,
-          agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
-        })),
-      ),
-    });
-    repos.push(repo);
-    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const repo = await ranTwoFeatures();
     const tipA = repo.git('rev-parse', 'baton/a').trim();
     repo.git('branch', 'baton/a.a1', 'baton/a');
     for (const target of ['baton/a', 'baton/a.a1', 'baton/integration']) {
@@ -264,17 +270,7 @@ describe('integrate --into after baton clean removed what was integrated', () =>
   });
 
   it('ends partial, exit 1, when a feature of the plan has no branch and its work is not in the base', async () => {
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      ...contractFiles(
-        ['a', 'b'].map((id) => ({
-          id,
-          agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
-        })),
-      ),
-    });
-    repos.push(repo);
-    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const repo = await ranTwoFeatures();
     expect((await runBaton(['clean', '--force', 'b'], { cwd: repo.root })).code).toBe(0);
     const predicted = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
     expect(predicted.stdout).toContain('not merged: b (not run: no branch baton/b)');
