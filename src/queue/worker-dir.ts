@@ -4,15 +4,20 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive } from '../clean/inspect.js';
 import { UserError } from '../errors.js';
+import { processInfo } from '../guard/proc.js';
 import { nothingAt, readRegular } from '../open-regular.js';
 
 /** How often a worker touches its folder's lock, and how long a lock of another machine counts as held without it. */
 const TOUCH_MS = 10_000;
 const FOREIGN_STALE_MS = 60_000;
 
-/** Who holds a worker folder: the `pid` file in it, `<pid> <host>` (a bare pid from older Batons is this host's). */
+/**
+ * Who holds a worker folder: the `pid` file in it, `<pid> <start> <host>` with the process's start time
+ * in ms (a bare pid from older Batons is this host's, its start unknown).
+ */
 interface Holder {
   pid: number;
+  startMs: number | undefined;
   host: string;
   touchedMs: number;
 }
@@ -21,12 +26,13 @@ interface Holder {
 function readHolder(lock: string): Holder | 'odd' | undefined {
   const text = readRegular(lock)?.toString('utf8');
   if (text === undefined) return nothingAt(lock) ? undefined : 'odd';
-  const [pid, ...host] = text.trim().split(' ');
+  const [pid, start, ...host] = text.trim().split(' ');
   let touchedMs = 0;
   try {
     touchedMs = statSync(lock).mtimeMs;
   } catch {}
-  return { pid: Number(pid), host: host.join(' ') || hostname(), touchedMs };
+  const startMs = start !== undefined && /^\d+$/.test(start) ? Number(start) : undefined;
+  return { pid: Number(pid), startMs, host: host.join(' ') || hostname(), touchedMs };
 }
 
 /**
@@ -34,16 +40,24 @@ function readHolder(lock: string): Holder | 'odd' | undefined {
  * (a volume shared between machines), its lock touched within the last minute.
  */
 function isHeldByOther(h: Holder): boolean {
-  if (h.host === hostname()) return h.pid !== process.pid && isProcessAlive(h.pid);
-  return Date.now() - h.touchedMs < FOREIGN_STALE_MS;
+  if (h.host !== hostname()) return Date.now() - h.touchedMs < FOREIGN_STALE_MS;
+  if (h.pid === process.pid || !isProcessAlive(h.pid)) return false;
+  // A pid reused by another process since (a container's pid 1 after a restart) is not the holder.
+  const now = processInfo(h.pid)?.startMs;
+  return h.startMs === undefined || now === undefined || Math.abs(now - h.startMs) < 2000;
+}
+
+/** This worker's line in a folder's lock. */
+function ownLine(): string {
+  return `${process.pid} ${Math.round(processInfo(process.pid)?.startMs ?? 0)} ${hostname()}`;
 }
 
 /**
  * Takes a worker folder's lock unless a live worker holds it: returns the holder then, else undefined
  * once the lock is this worker's. The lock is made with O_EXCL, so two workers starting at once cannot
- * both take it.
+ * both take it; a stale lock taken over is read again after a moment (see below).
  */
-function tryClaim(dir: string): Holder | 'odd' | undefined {
+async function tryClaim(dir: string): Promise<Holder | 'odd' | undefined> {
   mkdirSync(dir, { recursive: true });
   const lock = join(dir, 'pid');
   const holder = readHolder(lock);
@@ -51,13 +65,18 @@ function tryClaim(dir: string): Holder | 'odd' | undefined {
   if (holder === 'odd') return holder;
   if (holder && isHeldByOther(holder)) return holder;
   if (holder) rmSync(lock, { force: true });
+  const mine = ownLine();
   try {
-    writeFileSync(lock, `${process.pid} ${hostname()}`, { flag: 'wx' });
+    writeFileSync(lock, mine, { flag: 'wx' });
   } catch {
     // Another worker took it between the read and the write.
     return readHolder(lock) ?? 'odd';
   }
-  return undefined;
+  if (!holder) return undefined;
+  // Taking over a stale lock is a remove then a create: a second worker that read the same stale lock
+  // may remove this one and create its own. A moment later only one line is there; the other backs off.
+  await new Promise((r) => setTimeout(r, 100));
+  return readRegular(lock)?.toString('utf8') === mine ? undefined : (readHolder(lock) ?? 'odd');
 }
 
 /** Keeps the folder's lock fresh for workers on other machines sharing the volume; stops with the process. */
@@ -76,9 +95,13 @@ function keepTouched(dir: string): void {
  * holder otherwise: two workers on one clone would remove each other's checkouts and clone over each
  * other), else a per-hub cache slot that no live worker holds.
  */
-export function claimWorkerDir(opts: { dir?: string; hub: string; env: NodeJS.ProcessEnv }): string {
+export async function claimWorkerDir(opts: {
+  dir?: string;
+  hub: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<string> {
   if (opts.dir) {
-    const holder = tryClaim(opts.dir);
+    const holder = await tryClaim(opts.dir);
     if (holder !== undefined) {
       const who =
         holder === 'odd'
@@ -104,7 +127,7 @@ export function claimWorkerDir(opts: { dir?: string; hub: string; env: NodeJS.Pr
   );
   for (let slot = 0; ; slot++) {
     const dir = join(base, String(slot));
-    if (tryClaim(dir) !== undefined) continue;
+    if ((await tryClaim(dir)) !== undefined) continue;
     keepTouched(dir);
     return dir;
   }

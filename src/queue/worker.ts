@@ -153,7 +153,7 @@ async function startOn(
   agents: string[],
   programs: ReadonlyMap<string, string>,
 ): Promise<RunningWorker> {
-  const dir = claimWorkerDir(opts);
+  const dir = await claimWorkerDir(opts);
   const clone = join(dir, 'hub.git');
   await ensureHubClone(clone, opts.hub);
   const host = hostname();

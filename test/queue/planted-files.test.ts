@@ -93,6 +93,28 @@ describe("a worker's cache slot", () => {
     );
     cleanups.push(() => kill(w));
     await until(() => w.output().includes(' agents command'), 'the worker to start', 15_000);
-    expect(readFileSync(join(slots, '1', 'pid'), 'utf8')).toBe(`${w.proc.pid} ${hostname()}`);
+    expect(readFileSync(join(slots, '1', 'pid'), 'utf8')).toMatch(
+      new RegExp(`^${w.proc.pid} \\d+ ${hostname()}$`),
+    );
+  }, 30_000);
+
+  test('held in the lock by a live pid that started at another time (a reused pid) is taken', async () => {
+    const server = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => server.stop(),
+      () => p.cleanup(),
+    );
+    const dir = join(scratch(), 'shared');
+    mkdirSync(dir, { recursive: true });
+    // This test's own process is alive, but it did not start in 1970: it is not the worker that wrote this.
+    writeFileSync(join(dir, 'pid'), `${process.pid} 1000 ${hostname()}`);
+    const w = spawnBaton(
+      ['worker', '--queue', server.url, '--hub', p.hub, '--name', 'w1', '--agents', 'command', '--dir', dir],
+      { cwd: p.scratch },
+    );
+    cleanups.push(() => kill(w));
+    await until(() => w.output().includes(' agents command'), 'the worker to start', 15_000);
+    expect(readFileSync(join(dir, 'pid'), 'utf8')).toMatch(new RegExp(`^${w.proc.pid} \\d+ `));
   }, 30_000);
 });
