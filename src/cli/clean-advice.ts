@@ -29,6 +29,9 @@ export function integrationHint(root: string, base: string | undefined): string 
   const events = readLog(logPathFor(root), undefined, { final: true }).events;
   const verdict = resumeStateFrom(events, base !== undefined ? { into: base } : {});
   if (!verdict.ok) return verdict.refusal.hint;
+  if (verdict.state.promotionRefused) {
+    return `No branch can be moved to it (${verdict.state.promotionRefused}): start a new one with \`baton integrate --fresh\`.`;
+  }
   const into = base !== undefined ? ` --into ${base}` : ' --into <branch>';
   return `Go on with it and move ${base ?? 'your branch'} to it: \`baton integrate --continue${into}\`.`;
 }

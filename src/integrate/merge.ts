@@ -133,11 +133,15 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     fresh: o.fresh,
     stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
     // Read only when refusing: `--continue` is offered only when the log says it would go on.
-    continueCommand: () =>
-      resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events, o.into ? { into: o.into } : {})
-        .ok
+    continueCommand: () => {
+      const v = resumeStateFrom(
+        readLog(o.logPath, undefined, { final: true }).events,
+        o.into ? { into: o.into } : {},
+      );
+      return v.ok && !v.state.promotionRefused
         ? `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`
-        : undefined,
+        : undefined;
+    },
   });
   session.worktree = wt.path;
   if (wt.backup) session.backup = wt.backup;

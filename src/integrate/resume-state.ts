@@ -4,8 +4,10 @@
  * tested. The checks that need the disk (the worktree is there, no stray merge) stay with the caller.
  */
 import type { FeatureStatus, IntegrationStarted, LogEvent, MergeSkipped } from '../log/events.js';
-import { foldEvents, type MergeRecord } from '../log/fold.js';
-import { type ConflictPolicy, isConflictPolicy, type MergeStep } from './types.js';
+import type { BatonState } from '../log/fold.js';
+import { countChecks, foldEvents, type MergeRecord } from '../log/fold.js';
+import { intoRefusal } from './into.js';
+import { type CheckTally, type ConflictPolicy, isConflictPolicy, type MergeStep } from './types.js';
 
 /** The state an interrupted or conflicted integration goes on from. */
 export interface ResumeState {
@@ -32,6 +34,11 @@ export interface ResumeState {
   included: Array<{ feature_id: string; status: FeatureStatus }>;
   /** The commit merged for each feature, as the integration recorded it at its start. */
   commits: Record<string, string>;
+  /**
+   * An integration that ended clean and moved no branch, which the `--into` rule would refuse to move
+   * any branch to (a feature let in by `--include`, an unverifiable criterion): why. Nothing is offered then.
+   */
+  promotionRefused?: string;
 }
 
 /** Why there is nothing to continue, as a user error's code, message and hint. */
@@ -159,7 +166,8 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   }
   const started = events[start] as IntegrationStarted;
   const tail = events.slice(start);
-  const state = foldEvents(tail).integration;
+  const folded = foldEvents(tail);
+  const state = folded.integration;
   const latest = new Map<string, MergeRecord>();
   for (const m of state.merges) latest.set(m.feature_id, m);
   // Without a conflict to resolve (or a resolution to fix), only an integration that was
@@ -169,6 +177,7 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   const conflict =
     [...latest.values()].find((m) => m.outcome === 'conflict') ?? failedResolution(tail, outcome);
   const promotable = outcome === 'clean' && end?.into === undefined;
+  const promotionRefused = promotable && !conflict ? refusedPromotion(started, folded) : undefined;
   // Going on moves the branch the last `--into` named (the integration's first, or a later
   // `--continue`'s); a promotion needs one named.
   const into = opts.into ?? lastAskedInto(tail) ?? started.into;
@@ -178,9 +187,10 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
       refusal: {
         code: 'integrate/nothing-to-continue',
         message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
-        hint: promotable
-          ? 'It ended clean and moved no branch: to move one to it, run `baton integrate --continue --into <branch>`; or start a new one with `baton integrate --fresh`.'
-          : 'Start a new one with `baton integrate --fresh`.',
+        hint:
+          promotable && !promotionRefused
+            ? 'It ended clean and moved no branch: to move one to it, run `baton integrate --continue --into <branch>`; or start a new one with `baton integrate --fresh`.'
+            : `${promotionRefused ? `No branch can be moved to it (${promotionRefused}). ` : ''}Start a new one with \`baton integrate --fresh\`.`,
       },
     };
   }
@@ -208,6 +218,28 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
       include: [...(started.include ?? [])],
       included: [...(started.included ?? [])],
       commits: { ...(started.commits ?? {}) },
+      ...(promotionRefused ? { promotionRefused } : {}),
     },
   };
+}
+
+/**
+ * Why the `--into` rule (`intoRefusal`, the one rule) would refuse to move a branch to a clean
+ * integration: what the log alone tells (features let in by `--include`, unverifiable criteria).
+ */
+function refusedPromotion(started: IntegrationStarted, folded: BatonState): string | undefined {
+  const checks: Record<string, CheckTally> = {};
+  for (const [id, f] of Object.entries(folded.features)) {
+    const tally = countChecks(f, 'integration');
+    if (tally.total > 0) checks[id] = tally;
+  }
+  const refusal = intoRefusal({
+    branch: '<branch>',
+    outcome: 'clean',
+    steps: [],
+    tests: [],
+    checks,
+    included: started.included ?? [],
+  });
+  return refusal?.reason;
 }

@@ -305,6 +305,16 @@ describe('what integrate says about moving a branch', () => {
     expect(r.stdout).toContain('d (failed-checks) merged although not complete');
     // `--continue --into` would refuse it (`intoRefusal`: merged by --include), so it is not offered.
     expect(r.stdout).not.toContain('--continue --into');
+    // Nor by the refusals that come after it: nothing to continue, and an earlier result in the way.
+    const again = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(again.stderr).toContain('No branch can be moved to it (d (failed-checks) was merged by --include');
+    expect(again.stderr).not.toContain('--continue --into');
+    const anew = await runBaton(['integrate', '--include', 'failed-checks', '--into', 'main'], {
+      cwd: repo.root,
+    });
+    expect(anew.code).not.toBe(0);
+    expect(anew.stderr).not.toContain('--continue --into');
+    expect(anew.stderr).toContain('--fresh');
   });
 
   it('names the failed after-integration checks as well as the features not run', async () => {
