@@ -10,6 +10,7 @@ import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, selectFeatures, worktreeCriteriaCounts } from '../project.js';
+import { queuedResumeFeatures } from '../queue/resume.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
@@ -217,7 +218,13 @@ async function runCommand(
   flags: RunFlags,
 ): Promise<void> {
   const loaded = await loadProject(ctx.cwd);
-  const featureIds = selectFeatures(loaded.plan, ids);
+  const queueUrl = flags.queue ?? loaded.config.queue ?? ctx.env.BATON_QUEUE;
+  const queued = Boolean(queueUrl) && !flags.dryRun;
+  // A queued resume re-attaches to its run's jobs: given no ids, it takes the run's features, not the plan's.
+  const featureIds =
+    queued && flags.resume
+      ? queuedResumeFeatures(loaded.logPath, loaded.plan, ids)
+      : selectFeatures(loaded.plan, ids);
   const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
@@ -225,8 +232,6 @@ async function runCommand(
   const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root, {
     criteria: worktreeCriteriaCounts(loaded.plan.features),
   });
-  const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
-  const queued = Boolean(queueUrl) && !flags.dryRun;
   if (queued && flags.restart?.length) throw restartWithQueue();
   // Queued or not, one Baton at a time: a queued run moves `baton/<id>` branches when it promotes,
   // which a local run's worktrees, `integrate` or `clean` must not have under them meanwhile.

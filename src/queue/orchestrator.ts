@@ -28,7 +28,7 @@ import { assertHubReachable, pushBase } from './hub.js';
 import type { JobData } from './job.js';
 import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import { enqueueOf, type Tracked } from './reconcile.js';
-import { previousQueuedRun } from './resume.js';
+import { followedFeatures, previousQueuedRun } from './resume.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
 export interface QueuedRunOptions {
@@ -339,11 +339,12 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const emit = (e: NewEvent) => sink.emit(e);
     // The lock names the run first: a `run.started` no lock names is not a live run (`runLiveness`).
     recordRunInLock(opts.root, runId);
+    const followed = followedFeatures(opts.featureIds, resumed?.ended);
     emit({
       type: 'run.started',
       run_id: runId,
-      feature_ids: [...opts.featureIds],
-      concurrency: opts.featureIds.length,
+      feature_ids: followed,
+      concurrency: followed.length,
       base,
       base_commit: baseCommit,
       mode: 'contract-first',
