@@ -179,7 +179,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       '--queue <url>',
       'run the features as jobs on BullMQ/Redis for `baton worker`s (or config `queue:`, BATON_QUEUE); see docs/distributed.md',
     )
-    .option('--hub <git url>', 'with --queue: the git remote every worker can reach (or config `hub:`)')
+    .option(
+      '--hub <git url>',
+      'with --queue: the git remote every worker can reach, a path taken from here (or config `hub:`)',
+    )
     .addHelpText('after', RUN_HELP_AFTER)
     .action((ids: string[], flags: RunFlags) => runCommand(ctx, setExit, ids, flags));
 };

@@ -122,6 +122,7 @@ function jobDataOf(
     agent: spec,
     agent_name: resolveAdapter(spec).name,
     base_commit: baseCommit,
+    hub: opts.hub,
     base_ref: baseRefOf(runId),
     contract: {
       file: feature.file,
@@ -356,14 +357,17 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
 
     const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
       if (!queues.has(agent)) {
-        queues.set(agent, new Queue(queueName(agent), { connection: connection(), prefix: QUEUE_PREFIX }));
+        queues.set(
+          agent,
+          new Queue(queueName(agent, opts.hub), { connection: connection(), prefix: QUEUE_PREFIX }),
+        );
       }
     });
     const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked });
 
     await enqueueJobs(opts, { tracked, queues, runId, baseCommit, emit });
 
-    const hint = listenForHints(queues.keys(), connection, hints);
+    const hint = listenForHints(queues.keys(), opts.hub, connection, hints);
     await followJobs(opts, {
       redis,
       consumer,
