@@ -183,6 +183,11 @@ function trackFeatures(
   return tracked;
 }
 
+/** The run's queue of one agent's jobs: that agent's queue for the run's hub (`queueName`). */
+function openAgentQueue(agent: string, hub: string, connection: () => Redis): Queue {
+  return new Queue(queueName(agent, hub), { connection: connection(), prefix: QUEUE_PREFIX });
+}
+
 /** Enqueue: a job that already exists (a resumed run, a second orchestrator) is re-attached, not added. */
 async function enqueueJobs(
   opts: QueuedRunOptions,
@@ -356,12 +361,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
 
     const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
-      if (!queues.has(agent)) {
-        queues.set(
-          agent,
-          new Queue(queueName(agent, opts.hub), { connection: connection(), prefix: QUEUE_PREFIX }),
-        );
-      }
+      if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts.hub, connection));
     });
     const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked });
 
