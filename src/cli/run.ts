@@ -10,6 +10,7 @@ import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, selectFeatures, worktreeCriteriaCounts } from '../project.js';
+import { queuedResumeFeatures } from '../queue/resume.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
@@ -178,7 +179,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       '--queue <url>',
       'run the features as jobs on BullMQ/Redis for `baton worker`s (or config `queue:`, BATON_QUEUE); see docs/distributed.md',
     )
-    .option('--hub <git url>', 'with --queue: the git remote every worker can reach (or config `hub:`)')
+    .option(
+      '--hub <git url>',
+      'with --queue: the git remote every worker can reach, a path taken from here (or config `hub:`)',
+    )
     .addHelpText('after', RUN_HELP_AFTER)
     .action((ids: string[], flags: RunFlags) => runCommand(ctx, setExit, ids, flags));
 };
@@ -217,7 +221,13 @@ async function runCommand(
   flags: RunFlags,
 ): Promise<void> {
   const loaded = await loadProject(ctx.cwd);
-  const featureIds = selectFeatures(loaded.plan, ids);
+  const queueUrl = flags.queue ?? loaded.config.queue ?? ctx.env.BATON_QUEUE;
+  const queued = Boolean(queueUrl) && !flags.dryRun;
+  // A queued resume re-attaches to its run's jobs: given no ids, it takes the run's features, not the plan's.
+  const featureIds =
+    queued && flags.resume
+      ? queuedResumeFeatures(loaded.logPath, loaded.plan, ids)
+      : selectFeatures(loaded.plan, ids);
   const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
@@ -225,8 +235,6 @@ async function runCommand(
   const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root, {
     criteria: worktreeCriteriaCounts(loaded.plan.features),
   });
-  const queueUrl = flags.queue ?? project.config.queue ?? ctx.env.BATON_QUEUE;
-  const queued = Boolean(queueUrl) && !flags.dryRun;
   if (queued && flags.restart?.length) throw restartWithQueue();
   // Queued or not, one Baton at a time: a queued run moves `baton/<id>` branches when it promotes,
   // which a local run's worktrees, `integrate` or `clean` must not have under them meanwhile.

@@ -21,6 +21,7 @@ import type { LogProblem } from '../log/read.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
 import { nothingAt } from '../open-regular.js';
 import type { StatusFacts } from '../project.js';
+import { jobIdOf } from '../queue/names.js';
 import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -217,14 +218,28 @@ function statusTable(
 }
 
 /**
+ * Where a feature's agent log is: for a job of a queued run (its job id is its run's, `jobIdOf`), on the
+ * machine of the worker that ran it, at the path that worker reported (nothing is there on this one);
+ * else where Baton writes it under `root`.
+ */
+function agentLogNote(root: string, f: FeatureState): string | undefined {
+  const queued =
+    f.queue !== undefined && f.run_id !== undefined && f.queue.job_id === jobIdOf(f.run_id, f.feature_id);
+  if (!queued) return featureAgentLog(root, f);
+  return f.log_file === undefined
+    ? undefined
+    : `on worker host ${f.queue?.host ?? 'unknown'}, at ${f.log_file}`;
+}
+
+/**
  * The lists under the table: agent logs, escapes, collisions and refused tool calls (each line escaped).
  * An agent log is named where Baton writes it under `root` (`featureAgentLog`), never by the `log_file`
  * a line of the log claims.
  */
 function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palette, root: string): string {
   const logs = rows.flatMap((f) => {
-    const path = featureAgentLog(root, f);
-    return path === undefined ? [] : [`  ${f.feature_id}: ${path}`];
+    const where = agentLogNote(root, f);
+    return where === undefined ? [] : [`  ${f.feature_id}: ${where}`];
   });
   const byFeature = escapesByFeature(state);
   const escaped = describeEscapes(

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { absoluteHub } from '../queue/hub.js';
 import { configFor } from './agents.js';
 import type { RegisterCommand } from './commands.js';
 import { untilInterrupted } from './interrupt.js';
@@ -21,13 +23,19 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
       'take feature jobs from a `baton run --queue` run and do them here, in a cached clone of the hub',
     )
     .option('--queue <url>', 'redis://[:password@]host:port[/db] (or BATON_QUEUE)')
-    .option('--hub <git url>', 'the git hub the orchestrator pushes to (or BATON_HUB)')
+    .option(
+      '--hub <git url>',
+      'the git hub the orchestrator pushes to, as it names it; a path is taken from here (or BATON_HUB)',
+    )
     .option('-j, --jobs <n>', 'jobs at once, per agent', '1')
     .option(
       '--agents <names>',
       'only these agents, comma-separated (default: every one installed here, and command)',
     )
-    .option('--dir <path>', 'where the cached clone and attempts live (default: ~/.cache/baton/workers/…)')
+    .option(
+      '--dir <path>',
+      'where the cached clone and attempts live (default: ~/.cache/baton/workers/<hub key>/…)',
+    )
     .option('--name <id>', "this worker's id in `baton workers` (default: host-pid-random)")
     .addHelpText(
       'after',
@@ -55,7 +63,8 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
       const say = (line: string) => ctx.stderr.write(`baton worker: ${line}\n`);
       const running = await startWorker({
         queue,
-        hub,
+        // Git runs in the clone's folder, not here: a relative hub (or --dir) is made absolute from where it was given.
+        hub: absoluteHub(hub, ctx.cwd),
         concurrency,
         ...(flags.agents
           ? {
@@ -65,7 +74,7 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
                 .filter(Boolean),
             }
           : {}),
-        ...(flags.dir ? { dir: flags.dir } : {}),
+        ...(flags.dir ? { dir: resolve(ctx.cwd, flags.dir) } : {}),
         ...(flags.name ? { name: flags.name } : {}),
         env: ctx.env,
         agentConfig,

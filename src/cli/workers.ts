@@ -32,7 +32,7 @@ export const registerWorkers: RegisterCommand = (program, ctx) => {
         for (const w of workers) {
           const busy = w.active.length ? `busy: ${w.active.map((s) => escapeControl(s)).join(', ')}` : 'idle';
           ctx.stdout.write(
-            `${escapeControl(w.id)}  host ${escapeControl(w.host)}  pid ${w.pid}  agents ${w.agents.map((s) => escapeControl(s)).join(',')}  ×${w.concurrency}  ${busy}\n`,
+            `${escapeControl(w.id)}  host ${escapeControl(w.host)}  pid ${w.pid}  agents ${w.agents.map((s) => escapeControl(s)).join(',')}  ×${w.concurrency}  hub ${escapeControl(w.hub)}  ${busy}\n`,
           );
         }
         for (const line of foreign) ctx.stdout.write(`${line}\n`);

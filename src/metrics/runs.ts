@@ -29,15 +29,18 @@ function isPhaseEvent(e: LogEvent): boolean {
 /**
  * Which earlier start a `run --resume` start continues (pure), as an index into `earlier` (the
  * log's earlier starts, oldest first); undefined for a fresh start. `run.started` says only that it
- * resumes, not what, so the log decides: the latest earlier start that lists one of the features
- * the resume lists, since a resume goes on with those features where that start left them. A resume
- * of features no earlier start lists continues nothing and is a run of its own.
+ * resumes, not what, so the log decides: the latest earlier start under the same run id (a queued
+ * resume goes on under its run's id, and lists only the features it still follows, maybe none) or
+ * that lists one of the features the resume lists, since a resume goes on with those features where
+ * that start left them. A resume of features no earlier start lists continues nothing and is a run
+ * of its own.
  */
 export function continuedRun(start: RunStarted, earlier: readonly RunStarted[]): number | undefined {
   if (start.resume !== true) return undefined;
   const ids = new Set(start.feature_ids);
   for (let i = earlier.length - 1; i >= 0; i--) {
-    if (earlier[i]!.feature_ids.some((id) => ids.has(id))) return i;
+    const e = earlier[i]!;
+    if (e.run_id === start.run_id || e.feature_ids.some((id) => ids.has(id))) return i;
   }
   return undefined;
 }

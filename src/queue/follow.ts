@@ -24,12 +24,13 @@ type FollowOptions = Pick<QueuedRunOptions, 'signal' | 'reconcileMs' | 'root' | 
  */
 export function listenForHints(
   agents: Iterable<string>,
+  hub: string,
   connection: () => Redis,
   hints: QueueEvents[],
 ): { wake: boolean } {
   const hint = { wake: false };
   for (const name of agents) {
-    const qe = new QueueEvents(queueName(name), {
+    const qe = new QueueEvents(queueName(name, hub), {
       connection: connection(),
       prefix: QUEUE_PREFIX,
     });
@@ -96,7 +97,11 @@ export async function followJobs(
   }
 }
 
-/** Says once per agent when jobs wait and no live worker takes that agent's queue. */
+/**
+ * Says once per agent when jobs wait and no live worker of this run's hub takes that agent's queue
+ * (each hub has its own queues: a worker given another hub never sees them), naming the hubs that the
+ * live workers with the agent serve, if any, since a hub spelled two ways is two hubs to the queue.
+ */
 async function warnIdleAgents(
   redis: Redis,
   tracked: Map<string, Tracked>,
@@ -109,12 +114,18 @@ async function warnIdleAgents(
   if (waiting.size === 0) return;
   const { workers } = await listWorkers(redis);
   for (const agent of waiting) {
-    if (warned.has(agent) || workers.some((w) => w.agents.includes(agent))) continue;
+    const able = workers.filter((w) => w.agents.includes(agent));
+    if (warned.has(agent) || able.some((w) => w.hub === opts.hub)) continue;
     warned.add(agent);
     const url = redactUrl(opts.queue);
     const start = ['baton', 'worker', '--queue', url, '--hub', opts.hub].map(printableArg).join(' ');
+    const others = [...new Set(able.map((w) => w.hub))];
+    // Heartbeats come from Redis: their hubs are shown with their control characters escaped.
+    const elsewhere = others.length
+      ? ` (the live workers with it serve ${others.map((h) => escapeControl(h)).join(', ')})`
+      : '';
     opts.say(
-      `no live worker takes "${escapeControl(agent)}" jobs; they wait on the queue. Start one where it is installed: ${start}${passwordCaveat(url)}`,
+      `no live worker of the hub ${escapeControl(opts.hub)} takes "${escapeControl(agent)}" jobs${elsewhere}; they wait on the queue. Start one where it is installed: ${start}${passwordCaveat(url)}`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { git, gitRaw } from '../git/git.js';
 import { escapeControl } from '../text/escape.js';
@@ -23,6 +23,20 @@ function hubUnreachable(hub: string, stderr: string, hint: string): UserError {
   return new UserError('queue/hub-unreachable', `the git hub ${hub} is not reachable: ${gitReason(stderr)}`, {
     hint,
   });
+}
+
+/**
+ * The hub as the orchestrator and every worker name it: a URL (`ssh://`, `https://`, `file://`…) or
+ * scp-like address (`git@host:srv/app.git`, git's rule: a colon before any slash) as it is, less a
+ * trailing slash; a path made absolute from `cwd`, the folder it was given in. Git runs in other
+ * folders (the worker's clone, an attempt's worktree), where a relative path names nothing, and the
+ * hub's spelling names its queues (`queueName`).
+ */
+export function absoluteHub(hub: string, cwd: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(hub)) return hub.replace(/\/+$/, '');
+  const colon = hub.indexOf(':');
+  if (colon > 0 && !hub.slice(0, colon).includes('/')) return hub;
+  return resolve(cwd, hub);
 }
 
 /** Proves the hub answers (`git ls-remote`); a UserError naming it otherwise. */

@@ -14,6 +14,8 @@ export const JobDataSchema = z.object({
   /** The adapter name, also the queue the job is on. */
   agent_name: z.string().check(z.minLength(1)),
   base_commit: z.string().check(z.regex(/^[0-9a-f]{40,64}$/)),
+  /** The hub the run's refs live in, as `absoluteHub` spells it: only a worker of that hub takes the job. */
+  hub: z.string().check(z.minLength(1)),
   /** The hub ref that holds the base commit. */
   base_ref: z.string().check(z.startsWith('refs/baton/runs/')),
   contract: z.object({ file: z.string(), text: z.string(), spec: z.optional(z.string()) }),

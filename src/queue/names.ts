@@ -2,14 +2,27 @@
  * Every name the distributed runner writes into Redis and the hub, in one place: queues, job ids,
  * event ids, stream and heartbeat keys, the run's base ref (pure).
  */
+import { createHash } from 'node:crypto';
 
 /** The key prefix of every BullMQ structure Baton makes. */
 export const QUEUE_PREFIX = 'baton';
 
-/** The queue of one agent: a worker listens only on the queues of agents it has installed. */
-export function queueName(agent: string): string {
+/**
+ * A hub's short name: 12 hex digits of the SHA-1 of its URL as `absoluteHub` spelled it. It names the
+ * hub's queues and a worker's default cache folder.
+ */
+export function hubKey(hub: string): string {
+  return createHash('sha1').update(hub).digest('hex').slice(0, 12);
+}
+
+/**
+ * The queue of one agent's jobs for one hub: `agent-<name>-<hub key>`. A worker listens only on the
+ * queues of the agents it has installed, for the hub it was given, so it never takes a job whose base
+ * and attempt refs live in another hub (it could only fail it, spending the job's attempts).
+ */
+export function queueName(agent: string, hub: string): string {
   // BullMQ refuses ':' in queue names; adapter names are [a-z]+.
-  return `agent-${agent}`;
+  return `agent-${agent}-${hubKey(hub)}`;
 }
 
 /**

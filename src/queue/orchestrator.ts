@@ -28,7 +28,7 @@ import { assertHubReachable, pushBase } from './hub.js';
 import type { JobData } from './job.js';
 import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import { enqueueOf, type Tracked } from './reconcile.js';
-import { previousQueuedRun } from './resume.js';
+import { followedFeatures, previousQueuedRun } from './resume.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
 export interface QueuedRunOptions {
@@ -122,6 +122,7 @@ function jobDataOf(
     agent: spec,
     agent_name: resolveAdapter(spec).name,
     base_commit: baseCommit,
+    hub: opts.hub,
     base_ref: baseRefOf(runId),
     contract: {
       file: feature.file,
@@ -180,6 +181,11 @@ function trackFeatures(
     });
   }
   return tracked;
+}
+
+/** The run's queue of one agent's jobs: that agent's queue for the run's hub (`queueName`). */
+function openAgentQueue(agent: string, hub: string, connection: () => Redis): Queue {
+  return new Queue(queueName(agent, hub), { connection: connection(), prefix: QUEUE_PREFIX });
 }
 
 /** Enqueue: a job that already exists (a resumed run, a second orchestrator) is re-attached, not added. */
@@ -339,11 +345,12 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const emit = (e: NewEvent) => sink.emit(e);
     // The lock names the run first: a `run.started` no lock names is not a live run (`runLiveness`).
     recordRunInLock(opts.root, runId);
+    const followed = followedFeatures(opts.featureIds, resumed?.ended);
     emit({
       type: 'run.started',
       run_id: runId,
-      feature_ids: [...opts.featureIds],
-      concurrency: opts.featureIds.length,
+      feature_ids: followed,
+      concurrency: followed.length,
       base,
       base_commit: baseCommit,
       mode: 'contract-first',
@@ -354,15 +361,13 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
 
     const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
-      if (!queues.has(agent)) {
-        queues.set(agent, new Queue(queueName(agent), { connection: connection(), prefix: QUEUE_PREFIX }));
-      }
+      if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts.hub, connection));
     });
     const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked });
 
     await enqueueJobs(opts, { tracked, queues, runId, baseCommit, emit });
 
-    const hint = listenForHints(queues.keys(), connection, hints);
+    const hint = listenForHints(queues.keys(), opts.hub, connection, hints);
     await followJobs(opts, {
       redis,
       consumer,

@@ -1,16 +1,20 @@
 /** What a `baton run --queue … --resume` takes up from the log: the run, its base, its features that ended. */
 import { UserError } from '../errors.js';
+import type { Plan } from '../graph/types.js';
 import type { BatonEvent, FeatureEnded, RunStarted } from '../log/events.js';
 import { readLog } from '../log/read.js';
+import { selectFeatures } from '../project.js';
 
 /**
- * The run this `--resume` re-attaches to: the log's last run that put jobs on a queue, and its features
- * that ended. A feature that ended because Redis lost its job (its last `queue.job` says `lost`) has
+ * The run this `--resume` re-attaches to: the log's last run that put jobs on a queue, its features,
+ * and those that ended. A feature that ended because Redis lost its job (its last `queue.job` says `lost`) has
  * not: the resume enqueues it again.
  */
 export function previousQueuedRun(logPath: string): {
   runId: string;
   baseCommit: string;
+  /** The run's features: those its starts listed (its first start lists them all; a resume, those it followed). */
+  featureIds: string[];
   ended: Map<string, FeatureEnded['status']>;
 } {
   const events = readLog(logPath, undefined, { final: true }).events as BatonEvent[];
@@ -22,8 +26,10 @@ export function previousQueuedRun(logPath: string): {
   }
   const ended = new Map<string, FeatureEnded['status']>();
   const lost = new Set<string>();
+  const featureIds = new Set<string>();
   for (const e of events) {
     if (e.run_id !== last.run_id) continue;
+    if (e.type === 'run.started') for (const id of e.feature_ids) featureIds.add(id);
     if (e.type === 'feature.ended') ended.set(e.feature_id, e.status);
     if (e.type === 'queue.job') {
       if (e.lost) lost.add(e.feature_id);
@@ -31,5 +37,27 @@ export function previousQueuedRun(logPath: string): {
     }
   }
   for (const id of lost) ended.delete(id);
-  return { runId: last.run_id, baseCommit: last.base_commit, ended };
+  return { runId: last.run_id, baseCommit: last.base_commit, featureIds: [...featureIds], ended };
+}
+
+/**
+ * The features a `baton run --queue … --resume` re-attaches to: those named, else the run's own
+ * (`previousQueuedRun`), never the rest of the plan: a resume enqueues nothing the run did not. The
+ * run's ids go through `selectFeatures`, so one whose contract is gone is named as a local run names it.
+ */
+export function queuedResumeFeatures(logPath: string, plan: Plan, ids: readonly string[]): string[] {
+  return selectFeatures(plan, ids.length > 0 ? ids : previousQueuedRun(logPath).featureIds);
+}
+
+/**
+ * The features a start of the run lists: all of them, and on a resume only those that have not ended.
+ * The fold starts a resume's listed features that are not complete over as `pending`, which is right
+ * for a local resume (it runs them again) but not here: a queued resume re-attaches to jobs, runs
+ * nothing again, and writes no second `feature.ended` for a feature that failed before it.
+ */
+export function followedFeatures(
+  featureIds: readonly string[],
+  ended: ReadonlyMap<string, FeatureEnded['status']> | undefined,
+): string[] {
+  return featureIds.filter((id) => !ended?.has(id));
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { isProcessAlive } from '../clean/inspect.js';
 import { UserError } from '../errors.js';
 import { processInfo } from '../guard/proc.js';
 import { nothingAt, readRegular } from '../open-regular.js';
+import { hubKey } from './names.js';
 
 /** How often a worker touches its folder's lock, and how long a lock of another machine counts as held without it. */
 const TOUCH_MS = 10_000;
@@ -119,12 +119,7 @@ export async function claimWorkerDir(opts: {
     return opts.dir;
   }
   const cacheHome = opts.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  const base = join(
-    cacheHome,
-    'baton',
-    'workers',
-    createHash('sha1').update(opts.hub).digest('hex').slice(0, 12),
-  );
+  const base = join(cacheHome, 'baton', 'workers', hubKey(opts.hub));
   for (let slot = 0; ; slot++) {
     const dir = join(base, String(slot));
     if ((await tryClaim(dir)) !== undefined) continue;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADAPTERS } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
@@ -9,6 +9,7 @@ import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
 import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
+import { escapeControl } from '../text/escape.js';
 import { BadJobError, runAttempt } from './attempt.js';
 import {
   BULLMQ_CONNECTION,
@@ -225,11 +226,11 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
   const connection = quietErrors(state.redis.duplicate(BULLMQ_CONNECTION));
   connections.push(connection);
   // What a job's checks left running is stopped once no job runs (another may be using a daemon it started).
-  const handle = (job: Job) =>
-    handleJob(state, job).finally(() => {
+  const handle = (job: Job, token?: string) =>
+    handleJob(state, job, token).finally(() => {
       if (state.running.size === 0) void runCommandEndTasks();
     });
-  const w = new Worker(queueName(agent), handle, {
+  const w = new Worker(queueName(agent, opts.hub), handle, {
     connection,
     prefix: QUEUE_PREFIX,
     concurrency: opts.concurrency,
@@ -270,7 +271,7 @@ function stopLostJobs(state: WorkerState, jobIds: readonly string[]): void {
  * Runs one job: claims it (host, worker, attempt), runs the attempt with its events forwarded, and
  * discards the result if the lock was lost meanwhile. A job this worker cannot use fails for good.
  */
-async function handleJob(state: WorkerState, job: Job): Promise<JobResult> {
+async function handleJob(state: WorkerState, job: Job, token: string | undefined): Promise<JobResult> {
   const { opts, running, heartbeat } = state;
   const parsed = JobDataSchema.safeParse(job.data);
   if (!parsed.success) {
@@ -278,6 +279,7 @@ async function handleJob(state: WorkerState, job: Job): Promise<JobResult> {
       `job ${job.id} carries data this worker cannot read (a different Baton version?)`,
     );
   }
+  if (parsed.data.hub !== opts.hub) return putBack(state, job, token, parsed.data.hub);
   const jobId = String(job.id);
   const attempt = job.attemptsStarted;
   const claim: JobClaim = { host: state.host, worker: state.id, attempt };
@@ -329,6 +331,22 @@ async function handleJob(state: WorkerState, job: Job): Promise<JobResult> {
     running.delete(jobId);
     heartbeat.setActive([...running.keys()]);
   }
+}
+
+/** How long a job of another hub waits before a worker takes it again (only a hub key collision puts it here). */
+const PUT_BACK_MS = 5000;
+
+/**
+ * Puts back a job whose base and attempt refs live in another hub than this worker's, without spending
+ * one of its attempts (a delay, not a failure): this worker could only fail it. Queues are per hub
+ * (`queueName`), so this takes two hubs whose keys collide, or a job written by hand.
+ */
+async function putBack(state: WorkerState, job: Job, token: string | undefined, hub: string): Promise<never> {
+  state.opts.log(
+    `${job.id}: its hub is ${escapeControl(hub)}, not this worker's; put back on the queue for a worker of that hub`,
+  );
+  await job.moveToDelayed(Date.now() + PUT_BACK_MS, token);
+  throw new DelayedError();
 }
 
 /** For `baton workers`: the connection is the caller's. */

@@ -122,6 +122,21 @@ describe('segmentRuns', () => {
     expect(selectRun(events.slice(0, 8))?.run_id).toBe('r1');
   });
 
+  it('folds a queued resume into its run by the run id, even one listing no feature (every one had ended)', () => {
+    const events = [
+      runStarted(0, 'q1', ['a', 'b']),
+      runEnded(5, 'q1', 0, 'interrupted'),
+      runStarted(6, 'r2', ['c']),
+      runEnded(8, 'r2', 6),
+      { ...runStarted(10, 'q1', [], 1), resume: true },
+      runEnded(11, 'q1', 10),
+    ] as LogEvent[];
+    expect(listRuns(events).map((r) => [r.run_id, r.events])).toEqual([
+      ['q1', 4],
+      ['r2', 2],
+    ]);
+  });
+
   it('leaves out specification started after the latest run: it prepares a run not started yet', () => {
     const events = [runStarted(0, 'r1', ['a']), runEnded(5, 'r1', 0), ...phase(10, 20, 'specification')];
     const [only] = segmentRuns(events);

@@ -159,7 +159,10 @@ describe('bad input to a queued run names the thing in one line', () => {
       () => redis.stop(),
       () => p.cleanup(),
     );
-    const queue = new Queue(queueName('command'), { connection: { url: redis.url }, prefix: QUEUE_PREFIX });
+    const queue = new Queue(queueName('command', p.hub), {
+      connection: { url: redis.url },
+      prefix: QUEUE_PREFIX,
+    });
     cleanups.push(() => queue.close());
     const base = p.repo.git('rev-parse', 'HEAD');
     execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
@@ -174,6 +177,7 @@ describe('bad input to a queued run names the thing in one line', () => {
         agent: { command: 'true' },
         agent_name: 'command',
         base_commit: base,
+        hub: p.hub,
         base_ref: 'refs/baton/runs/r1/base',
         contract: { file: 'specs/feature-001/contract.md', text: '---\nfeature_id: [unclosed\n---\n' },
         known_ids: ['feature-001'],

@@ -36,7 +36,9 @@ describe('queue names', () => {
     expect(redactUrl(url)).toBe(shown);
   });
 
-  test('one queue per agent, with no colon', () => {
-    expect(queueName('claude')).toBe('agent-claude');
+  test('one queue per agent and hub, with no colon', () => {
+    expect(queueName('claude', '/srv/a.git')).toMatch(/^agent-claude-[0-9a-f]{12}$/);
+    expect(queueName('claude', '/srv/a.git')).toBe(queueName('claude', '/srv/a.git'));
+    expect(queueName('claude', '/srv/b.git')).not.toBe(queueName('claude', '/srv/a.git'));
   });
 });

@@ -140,7 +140,7 @@ describe('promotion of a queued run', () => {
       { cwd: p.repo.root, encoding: 'utf8' },
     ).trim();
     const forger = new Worker(
-      queueName('command'),
+      queueName('command', p.hub),
       async (job) => {
         const ref = attemptRef('feature-001', jobInstanceOf(String(job.id), job.data.enqueue), 1);
         execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
