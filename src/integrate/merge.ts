@@ -4,12 +4,14 @@
  * in pure modules (selection, resume-state, into); the events go through the sink.
  */
 import { existsSync } from 'node:fs';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError, unreachable } from '../errors.js';
 import { existingBranches } from '../git/branches.js';
 import { git } from '../git/git.js';
 import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
+import { escapeControl } from '../text/escape.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { collectBranchChanges } from './predict.js';
@@ -32,7 +34,7 @@ import {
 import { applyRecheck, recheck } from './still-passing.js';
 import { testAfter } from './test-after.js';
 import type { ContinueIntegrationOptions, IntegrationResult, StartIntegrationOptions } from './types.js';
-import { assertNoUncommittedChanges, prepareIntegrationWorktree } from './worktree.js';
+import { assertNoUncommittedChanges, prepareIntegrationWorktree, somePaths } from './worktree.js';
 
 export { orderForIntegration } from '../graph/integration-order.js';
 export type {
@@ -297,6 +299,25 @@ async function testAfterMerge(session: Session, id: string): Promise<Halt | unde
   return session.steps.get(id)?.status === 'merged' ? testAfter(session, id) : undefined;
 }
 
+/**
+ * git refused to merge `id` over untracked files in the integration worktree (nothing changed): most
+ * likely the test command wrote them (`leftBehind` stops at those it can foresee). The integration
+ * stays where it was, with no end recorded, so `--continue` merges `id` once they are gone.
+ */
+function blockedMerge(session: Session, id: string, paths: readonly string[]): UserError {
+  const wt = printableArg(session.worktree);
+  const source = session.test
+    ? `written by the test command (${escapeControl(session.test)}) or by hand`
+    : 'put there by hand';
+  return new UserError(
+    'integrate/untracked-in-the-way',
+    `cannot merge ${featureBranch(id)}: untracked files in the integration worktree (${source}) are where it puts its own: ${somePaths(paths)}`,
+    {
+      hint: `Remove them (git -C ${wt} clean -f -- ${paths.map(printableArg).join(' ')}); if the test command writes them, have it delete them or list them in .gitignore (a merge replaces an ignored file). Then run \`baton integrate --continue\`.`,
+    },
+  );
+}
+
 /** One `git merge --no-ff baton/<id>`, with the conflict policy applied. */
 async function mergeOne(session: Session, id: string): Promise<Halt | undefined> {
   const feature = contractOf(session.s.plan, id);
@@ -318,6 +339,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     recordMerged(session, id, outcome.commit, now(session) - t0);
     return undefined;
   }
+  if (outcome.kind === 'blocked') throw blockedMerge(session, id, outcome.paths);
 
   const files = outcome.files;
   const withIds = featuresTouching(files, session.merged, session.changed);

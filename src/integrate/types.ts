@@ -109,6 +109,11 @@ export interface IntegrationResult {
   /** The conflict integration stopped at (outcome `conflict`). */
   conflict?: ConflictReport & { unresolved?: string[]; resolver_exit?: number | null };
   checks: Record<string, CheckTally>;
+  /**
+   * What the after-integration criteria left that they must not (a commit, changes to tracked files),
+   * which made the outcome `checks-failed` whatever they exited.
+   */
+  checks_left?: { reason: string; hint: string };
   /** Statuses `--include` opted in, besides `complete`. */
   include: FeatureStatus[];
   /** Features merged although not `complete`, because `--include` named their status. */

@@ -93,6 +93,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial', 'interrupted']),
       duration_ms: z.number(),
       commit: z.optional(z.string()),
+      /** Why the outcome when no event before says: the after-integration criteria committed or left changes. */
+      reason: z.optional(z.string()),
       /** Branch fast-forwarded to the result, with `--into`. */
       into: z.optional(z.string()),
       /** Why `--into` left the branch where it was. */
