@@ -14,7 +14,7 @@ import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
-import { collectBranchChanges } from './predict.js';
+import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
 import { notRunReason } from './selection.js';
@@ -114,6 +114,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     test: o.test,
     worktree: o.worktreePath,
     base: o.base,
+    ...(o.baseName ? { baseName: o.baseName } : {}),
     order: [...o.features],
     commits: { ...(o.commits ?? {}) },
     bases: { ...(o.bases ?? {}) },
@@ -146,12 +147,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
   if (o.fresh) await recordDiscarded(session, o);
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
-    const changes = await collectBranchChanges(
-      o.root,
-      o.base,
-      session.order.map((id) => ({ feature_id: id, branch: mergeRef(session, id) })),
-    );
-    session.changed = Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
+    session.changed = await ownChanges(session, o.base, session.order);
     session.startedAt = now(session);
     emit(session, {
       type: 'integration.started',
@@ -159,6 +155,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       worktree: session.worktree,
       order: session.order,
       base_commit: o.base,
+      ...(o.baseName ? { base_name: o.baseName } : {}),
       ...(Object.keys(session.commits).length > 0 ? { commits: { ...session.commits } } : {}),
       ...(session.test ? { test: session.test } : {}),
       on_conflict: session.policy,
@@ -183,6 +180,7 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     test: o.test ?? r.test,
     worktree: r.worktree,
     base: r.base,
+    ...(r.started.base_name ? { baseName: r.started.base_name } : {}),
     order: r.order,
     commits: r.commits,
     bases: {},
@@ -198,14 +196,28 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
   if (r.base) {
     const branches = await existingBranches(o.root, r.order.map(featureBranch));
     const present = r.order.filter((id) => branches.has(featureBranch(id)));
-    const changes = await collectBranchChanges(
-      o.root,
-      r.base,
-      present.map((id) => ({ feature_id: id, branch: mergeRef(session, id) })),
-    );
-    session.changed = Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
+    session.changed = await ownChanges(session, r.base, present);
   }
   return session;
+}
+
+/**
+ * What each feature changed, measured as the prediction measures it (`collectBranchChanges`): from
+ * the base, or, for a branch cut from its dependencies' (`--wait-for-deps`), from the merge that
+ * stacked it on them, so a conflict's "with" never blames a dependent for its dependency's files.
+ */
+async function ownChanges(
+  session: Session,
+  base: string,
+  ids: readonly string[],
+): Promise<Record<string, readonly string[]>> {
+  const branches = ids.map((id) => ({ feature_id: id, branch: mergeRef(session, id) }));
+  const changes = await collectBranchChanges(
+    session.s.root,
+    base,
+    withCarried(branches, session.s.plan.features),
+  );
+  return Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
 }
 
 /**
@@ -354,6 +366,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     total: session.order.length,
     worktree: session.worktree,
     branch: session.s.branch,
+    ...(session.baseName ? { base: session.baseName } : {}),
   };
   session.steps.set(id, { feature_id: id, status: 'conflict', files, with: withIds, duration_ms: duration });
 

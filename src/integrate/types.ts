@@ -174,6 +174,8 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   included?: ReadonlyArray<{ feature_id: string; status: FeatureStatus }>;
   /** The commit integration starts from. */
   base: string;
+  /** The base as the user named it (`main`), for messages; unset: "the base". */
+  baseName?: string;
   /** The commit to merge for each feature (its branch's tip when selected; the branch when absent). */
   commits?: Readonly<Record<string, string>>;
   /** The commit each feature's branch was cut from, where the log says (for `--into`'s `foreignBases`). */

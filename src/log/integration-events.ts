@@ -19,6 +19,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       order: strings,
       /** The commit the integration branch starts from. */
       base_commit: z.optional(z.string()),
+      /** The base as the user named it (`main`), so a conflict with it says so after `--continue` too. */
+      base_name: z.optional(z.string()),
       /**
        * The commit merged for each feature of `order`: its branch's tip when it was selected (the
        * commit its checks passed on), so a branch that moves meanwhile brings nothing unchecked.
