@@ -199,6 +199,10 @@ function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => voi
     if (t.output_tail) for (const line of t.output_tail.split('\n')) out(p.dim(`  | ${escapeControl(line)}`));
     out(t.hint ?? testsFailedAdvice(r, t.after_feature));
   }
+  if (r.checks_left) {
+    out(`${p.red('Checks failed after integration')}: ${escapeControl(r.checks_left.reason)}`);
+    out(r.checks_left.hint);
+  }
 }
 
 /**

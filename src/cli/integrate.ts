@@ -298,6 +298,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     include: a.include,
     included: selection.included,
     base,
+    baseName: prediction.base_name,
     commits: selection.commits,
     bases: selection.bases,
     worktreePath: join(project.config.worktrees, 'integration'),

@@ -6,7 +6,10 @@ import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { commitIdentityArgs } from './commit-identity.js';
 import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
+import { gitRefusal, MAX_NAMED, untrackedBlocking } from './refusal.js';
 import { listWorktrees, type WorktreeInfo } from './worktree-list.js';
+
+export { gitRefusal, untrackedBlocking } from './refusal.js';
 
 /** What `git merge-tree --write-tree` says about merging two commits, without touching any checkout. */
 export interface MergeTreeResult {
@@ -45,7 +48,9 @@ export function noFfMergeArgs(identity: readonly string[], ref: string, message:
 export type MergeOutcome =
   | { kind: 'merged'; commit: string }
   | { kind: 'up-to-date'; commit: string }
-  | { kind: 'conflict'; files: string[] };
+  | { kind: 'conflict'; files: string[] }
+  /** git refused before changing anything: untracked files stand where the merge puts its own. */
+  | { kind: 'blocked'; paths: string[] };
 
 /**
  * Merges `ref` into the branch checked out in `cwd` with a merge commit (`--no-ff`), skipping the
@@ -61,6 +66,8 @@ export async function mergeNoFf(cwd: string, ref: string, message: string): Prom
   }
   const files = await unmergedPaths(cwd);
   if (files.length > 0 && (await mergeInProgress(cwd))) return { kind: 'conflict', files };
+  const blocking = untrackedBlocking(r.stderr);
+  if (blocking.length > 0) return { kind: 'blocked', paths: blocking };
   throw new GitError(args, r);
 }
 
@@ -198,9 +205,6 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
   return { branch, from, to: commit, via: 'merge-ff-only' };
 }
 
-/** Paths a refusal names at most, before "and N more". */
-const MAX_NAMED = 10;
-
 /** One entry of `git diff --name-status -z`: its status letter (`A`, `M`, `D`, `T`…) and path. */
 export interface PathChange {
   status: string;
@@ -290,23 +294,6 @@ export function pathsInTheWay(checkout: string, changes: readonly PathChange[]):
 export async function untrackedInTheWay(checkout: string, from: string, to: string): Promise<string[]> {
   const out = await git(checkout, ['diff', '--name-status', '-z', '--no-renames', from, to]);
   return pathsInTheWay(checkout, parseNameStatus(out));
-}
-
-/**
- * A git refusal on one line (pure): its first line and the paths git lists under it, one a line and
- * tab-indented (`error: The following untracked working tree files would be overwritten by merge:`
- * then `\tsrc/m/m.txt`), control characters escaped: the paths are the repository's, not Baton's.
- */
-export function gitRefusal(output: string): string {
-  const lines = output.replace(/\s+$/, '').split('\n');
-  const head = escapeControl(lines[0]?.trim() ?? '');
-  const paths: string[] = [];
-  for (const line of lines.slice(1)) {
-    if (!line.startsWith('\t')) break;
-    paths.push(escapeControl(line.slice(1)));
-  }
-  if (paths.length === 0) return head;
-  return `${head} ${someOf(paths, MAX_NAMED)}`;
 }
 
 /** Adds a worktree at `path` for a branch that already exists. */

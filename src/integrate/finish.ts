@@ -16,6 +16,7 @@ import {
   orderedSteps,
   type Session,
 } from './session.js';
+import { AFTER_INTEGRATION_CRITERIA, type LeftBehind, leftBehind } from './test-after.js';
 import type { CheckTally, IntegrationResult, IntoResult } from './types.js';
 
 /** Runs the after-integration criteria of every merged feature, each on its own port block. */
@@ -44,14 +45,18 @@ async function runIntegrationChecks(session: Session): Promise<Record<string, Ch
   return checks;
 }
 
-/** The outcome: where merging stopped, else failed checks, else anything left out, else clean (pure). */
+/**
+ * The outcome: where merging stopped, else failed checks (or checks that changed the integration:
+ * `checksLeft`), else anything left out, else clean (pure).
+ */
 export function outcomeOf(
   halt: Halt | undefined,
   checks: Readonly<Record<string, CheckTally>>,
   steps: Iterable<{ status: string }>,
+  checksLeft?: LeftBehind,
 ): IntegrationEnded['outcome'] {
   if (halt) return halt.kind;
-  if (Object.values(checks).some((t) => t.failed > 0)) return 'checks-failed';
+  if (checksLeft || Object.values(checks).some((t) => t.failed > 0)) return 'checks-failed';
   for (const s of steps) if (LEFT_OUT.has(s.status)) return 'partial';
   return 'clean';
 }
@@ -68,7 +73,10 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
   // Ctrl-C during the checks: those that finished are recorded, the rest did not run.
   const halt = stopped ?? (interrupted(session) ? interruptedHalt(session) : undefined);
   const steps = [...orderedSteps(session)];
-  const outcome = outcomeOf(halt, checks, steps);
+  // A criterion that committed or left changes: what it left is no merge Baton made or tested.
+  const ran = Object.values(checks).some((t) => t.passed + t.failed > 0);
+  const checksLeft = halt || !ran ? undefined : await leftBehind(session, AFTER_INTEGRATION_CRITERIA);
+  const outcome = outcomeOf(halt, checks, steps, checksLeft);
   if (!session.test) session.notes.push('no test command (config `test` or --test): merges were not tested');
   const commit = await git(session.worktree, ['rev-parse', 'HEAD']);
   const duration = now(session) - session.startedAt;
@@ -90,6 +98,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
       checks,
       included: session.included,
       stale: session.stale ?? [],
+      ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
     };
     into = await moveInto(session.s.root, input, commit);
   }
@@ -98,6 +107,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
     outcome,
     duration_ms: duration,
     commit,
+    ...(checksLeft ? { reason: checksLeft.reason } : {}),
     ...(into?.moved ? { into: into.branch } : {}),
     ...(into && !into.moved ? { into_refused: into.reason, into_asked: into.branch } : {}),
   });
@@ -116,6 +126,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
     duration_ms: duration,
     notes: session.notes,
   };
+  if (checksLeft) result.checks_left = checksLeft;
   if (halt?.kind === 'tests-failed') result.tests_failed_after = halt.run;
   if (halt?.kind === 'conflict') result.conflict = halt.report;
   if (halt?.kind === 'interrupted') result.interrupted_by = halt.signal;

@@ -29,6 +29,8 @@ export interface IntoInput {
   stale?: ReadonlyArray<{ feature_id: string; reason: string }>;
   /** Commits the merged features were cut from that the branch does not hold (`foreignBases`). */
   foreign?: readonly ForeignBase[];
+  /** What the after-integration criteria left in the integration (a commit, changes), in words. */
+  checksLeft?: string;
 }
 
 /** A commit features were cut from that the `--into` branch does not hold, and what it would bring. */
@@ -149,7 +151,8 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   const failedTest = input.tests.find((t) => !t.passed);
   if (failedTest) return { reason: `tests failed after merging ${failedTest.after_feature}` };
   const left = input.steps.flatMap((s) => notMergedWords(s) ?? []);
-  const failedChecks = failedChecksWords(input.checks);
+  const failedChecks =
+    [failedChecksWords(input.checks), input.checksLeft].filter(Boolean).join('; ') || undefined;
   if (left.length > 0 && input.outcome !== 'conflict') {
     // Both, when both hold: fixing the features left out would still leave the failed checks.
     return {

@@ -4,15 +4,17 @@
  * in pure modules (selection, resume-state, into); the events go through the sink.
  */
 import { existsSync } from 'node:fs';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError, unreachable } from '../errors.js';
 import { existingBranches } from '../git/branches.js';
 import { git } from '../git/git.js';
 import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
+import { escapeControl } from '../text/escape.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
-import { collectBranchChanges } from './predict.js';
+import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
 import { notRunReason } from './selection.js';
@@ -32,7 +34,7 @@ import {
 import { applyRecheck, recheck } from './still-passing.js';
 import { testAfter } from './test-after.js';
 import type { ContinueIntegrationOptions, IntegrationResult, StartIntegrationOptions } from './types.js';
-import { assertNoUncommittedChanges, prepareIntegrationWorktree } from './worktree.js';
+import { assertNoUncommittedChanges, prepareIntegrationWorktree, somePaths } from './worktree.js';
 
 export { orderForIntegration } from '../graph/integration-order.js';
 export type {
@@ -112,6 +114,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     test: o.test,
     worktree: o.worktreePath,
     base: o.base,
+    ...(o.baseName ? { baseName: o.baseName } : {}),
     order: [...o.features],
     commits: { ...(o.commits ?? {}) },
     bases: { ...(o.bases ?? {}) },
@@ -148,12 +151,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
   if (o.fresh) await recordDiscarded(session, o);
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
-    const changes = await collectBranchChanges(
-      o.root,
-      o.base,
-      session.order.map((id) => ({ feature_id: id, branch: mergeRef(session, id) })),
-    );
-    session.changed = Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
+    session.changed = await ownChanges(session, o.base, session.order);
     session.startedAt = now(session);
     emit(session, {
       type: 'integration.started',
@@ -161,6 +159,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       worktree: session.worktree,
       order: session.order,
       base_commit: o.base,
+      ...(o.baseName ? { base_name: o.baseName } : {}),
       ...(Object.keys(session.commits).length > 0 ? { commits: { ...session.commits } } : {}),
       ...(session.test ? { test: session.test } : {}),
       on_conflict: session.policy,
@@ -185,6 +184,7 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     test: o.test ?? r.test,
     worktree: r.worktree,
     base: r.base,
+    ...(r.started.base_name ? { baseName: r.started.base_name } : {}),
     order: r.order,
     commits: r.commits,
     bases: {},
@@ -200,14 +200,28 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
   if (r.base) {
     const branches = await existingBranches(o.root, r.order.map(featureBranch));
     const present = r.order.filter((id) => branches.has(featureBranch(id)));
-    const changes = await collectBranchChanges(
-      o.root,
-      r.base,
-      present.map((id) => ({ feature_id: id, branch: mergeRef(session, id) })),
-    );
-    session.changed = Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
+    session.changed = await ownChanges(session, r.base, present);
   }
   return session;
+}
+
+/**
+ * What each feature changed, measured as the prediction measures it (`collectBranchChanges`): from
+ * the base, or, for a branch cut from its dependencies' (`--wait-for-deps`), from the merge that
+ * stacked it on them, so a conflict's "with" never blames a dependent for its dependency's files.
+ */
+async function ownChanges(
+  session: Session,
+  base: string,
+  ids: readonly string[],
+): Promise<Record<string, readonly string[]>> {
+  const branches = ids.map((id) => ({ feature_id: id, branch: mergeRef(session, id) }));
+  const changes = await collectBranchChanges(
+    session.s.root,
+    base,
+    withCarried(branches, session.s.plan.features),
+  );
+  return Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
 }
 
 /**
@@ -301,6 +315,25 @@ async function testAfterMerge(session: Session, id: string): Promise<Halt | unde
   return session.steps.get(id)?.status === 'merged' ? testAfter(session, id) : undefined;
 }
 
+/**
+ * git refused to merge `id` over untracked files in the integration worktree (nothing changed): most
+ * likely the test command wrote them (`leftBehind` stops at those it can foresee). The integration
+ * stays where it was, with no end recorded, so `--continue` merges `id` once they are gone.
+ */
+function blockedMerge(session: Session, id: string, paths: readonly string[]): UserError {
+  const wt = printableArg(session.worktree);
+  const source = session.test
+    ? `written by the test command (${escapeControl(session.test)}) or by hand`
+    : 'put there by hand';
+  return new UserError(
+    'integrate/untracked-in-the-way',
+    `cannot merge ${featureBranch(id)}: untracked files in the integration worktree (${source}) are where it puts its own: ${somePaths(paths)}`,
+    {
+      hint: `Remove them (git -C ${wt} clean -f -- ${paths.map(printableArg).join(' ')}); if the test command writes them, have it delete them or list them in .gitignore (a merge replaces an ignored file). Then run \`baton integrate --continue\`.`,
+    },
+  );
+}
+
 /** One `git merge --no-ff baton/<id>`, with the conflict policy applied. */
 async function mergeOne(session: Session, id: string): Promise<Halt | undefined> {
   const feature = contractOf(session.s.plan, id);
@@ -322,6 +355,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     recordMerged(session, id, outcome.commit, now(session) - t0);
     return undefined;
   }
+  if (outcome.kind === 'blocked') throw blockedMerge(session, id, outcome.paths);
 
   const files = outcome.files;
   const withIds = featuresTouching(files, session.merged, session.changed);
@@ -336,6 +370,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     total: session.order.length,
     worktree: session.worktree,
     branch: session.s.branch,
+    ...(session.baseName ? { base: session.baseName } : {}),
   };
   session.steps.set(id, { feature_id: id, status: 'conflict', files, with: withIds, duration_ms: duration });
 

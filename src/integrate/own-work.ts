@@ -98,7 +98,13 @@ export function conflictsOwnChangesTouch(
   conflicts: readonly string[],
   ownFiles: readonly string[],
 ): string[] {
-  return conflicts.filter((p) =>
-    ownFiles.some((f) => p === f || p.startsWith(`${f}/`) || f.startsWith(`${p}/`) || p.startsWith(`${f}~`)),
-  );
+  return conflicts.filter((p) => ownFiles.some((f) => samePlace(p, f) || p.startsWith(`${f}~`)));
+}
+
+/**
+ * Whether two paths stand in each other's way in a checkout (pure): the same path, or one a folder
+ * holding the other (a file where the other needs a folder).
+ */
+export function samePlace(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }

@@ -253,7 +253,10 @@ export interface PredictOptions {
 }
 
 /** The branches, each told which of the others it depends on (those it may be cut from). */
-function withCarried(branches: readonly FeatureBranch[], contracts: readonly Contract[]): FeatureBranch[] {
+export function withCarried(
+  branches: readonly FeatureBranch[],
+  contracts: readonly Contract[],
+): FeatureBranch[] {
   const dependsOn = new Map(contracts.map((c) => [c.feature_id, c.depends_on.features]));
   const present = new Set(branches.map((b) => b.feature_id));
   return branches.map((b) => ({

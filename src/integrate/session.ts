@@ -20,6 +20,8 @@ export interface Session {
   test: string | undefined;
   worktree: string;
   base: string | undefined;
+  /** The base as the user named it (`main`), for messages. */
+  baseName?: string;
   /** Features this integration merges, in plan order. */
   order: string[];
   /** The commit merged for each feature, recorded when it was selected (see `mergeRef`). */

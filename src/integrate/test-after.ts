@@ -3,37 +3,97 @@
  * judged by its exit and by what it left behind (a test must change neither the files nor the branch).
  */
 import { printableArg } from '../agents/shell-words.js';
+import { featureBranch } from '../git/refs.js';
 import { portBlockFor } from '../ports.js';
 import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
+import { samePlace } from './own-work.js';
 import { tipBefore, tipMoved, tipMovedWords } from './resolve.js';
 import { emit, type Halt, interrupted, interruptedHalt, type Session } from './session.js';
 import type { TestRun } from './types.js';
-import { somePaths, uncommittedChanges } from './worktree.js';
+import { somePaths, worktreeChanges } from './worktree.js';
 
-/** Why a test run counts as failed whatever its exit, with the way back. */
-interface LeftBehind {
+/** Why a run in the integration worktree counts as failed whatever its exit, with the way back. */
+export interface LeftBehind {
   reason: string;
   hint: string;
 }
 
+/** What ran in the integration worktree, in the words of `leftBehind`. */
+export interface Runner {
+  /** Who left it: `the test command`. */
+  name: string;
+  /** The rule it broke, first in the hint. */
+  rule: string;
+  /** What to fix before starting over. */
+  fix: string;
+}
+
+/** The test command after a merge. */
+export const TEST_COMMAND: Runner = {
+  name: 'the test command',
+  rule: 'A test must leave the integration as it found it (write what it generates to files git ignores, commit nothing)',
+  fix: 'fix the test command',
+};
+
+/** The `after: integration` criteria, once every feature is merged. */
+export const AFTER_INTEGRATION_CRITERIA: Runner = {
+  name: 'the after-integration criteria',
+  rule: 'An after-integration criterion must leave the integration as it found it (write what it generates to files git ignores, commit nothing): Baton promotes only the merges it made and tested',
+  fix: 'fix the criterion',
+};
+
 /**
- * What the test command left that a test must not: uncommitted changes to tracked files (the next
- * merge would fail on them or carry them along), or the integration branch moved off the merge Baton
- * made (a commit `--into` would promote unchecked, a reset that drops a merge). Undefined when none.
+ * Untracked files a merge still to come would overwrite or remove (git refuses that merge): those at
+ * or around a path one of the features not yet merged changed, with those features.
  */
-async function leftBehind(session: Session): Promise<LeftBehind | undefined> {
+function untrackedInTheWay(
+  session: Session,
+  untracked: readonly string[],
+): { paths: string[]; features: string[] } {
+  const rest = session.order.filter((f) => !session.steps.has(f));
+  const features = new Set<string>();
+  const paths = untracked.filter((u) => {
+    const by = rest.filter((f) => (session.changed[f] ?? []).some((c) => samePlace(u, c)));
+    for (const f of by) features.add(f);
+    return by.length > 0;
+  });
+  return { paths, features: rest.filter((f) => features.has(f)) };
+}
+
+/**
+ * What `runner` left that it must not: uncommitted changes to tracked files (the next merge would fail
+ * on them or carry them along), the integration branch moved off the merge Baton made (a commit
+ * `--into` would promote unchecked, a reset that drops a merge), or untracked files where a merge
+ * still to come puts its own (git would refuse it). Undefined when none.
+ */
+export async function leftBehind(session: Session, runner: Runner): Promise<LeftBehind | undefined> {
   const moved = await tipMoved(session);
-  const dirty = await uncommittedChanges(session.worktree);
-  if (!moved && dirty.length === 0) return undefined;
+  const { tracked: dirty, untracked } = await worktreeChanges(session.worktree);
+  const inTheWay = untrackedInTheWay(session, untracked);
+  if (!moved && dirty.length === 0 && inTheWay.paths.length === 0) return undefined;
+  const merges = inTheWay.features.map(featureBranch).join(', ');
   const reasons = [
-    moved ? `the test command moved the integration branch: ${tipMovedWords(session, moved)}` : '',
-    dirty.length > 0 ? `the test command left changes to tracked files in: ${somePaths(dirty)}` : '',
+    moved ? `${runner.name} moved the integration branch: ${tipMovedWords(session, moved)}` : '',
+    dirty.length > 0 ? `${runner.name} left changes to tracked files in: ${somePaths(dirty)}` : '',
+    inTheWay.paths.length > 0
+      ? `${runner.name} left untracked files that merging ${merges} would overwrite: ${somePaths(inTheWay.paths)}`
+      : '',
   ].filter(Boolean);
   const wt = printableArg(session.worktree);
   const back = (moved?.recorded ?? tipBefore(session) ?? 'HEAD').slice(0, 12);
+  const ways = [
+    moved || dirty.length > 0 ? `put it back (git -C ${wt} reset --hard ${back})` : '',
+    inTheWay.paths.length > 0
+      ? `remove the untracked files (git -C ${wt} clean -f -- ${inTheWay.paths.map(printableArg).join(' ')})`
+      : '',
+  ].filter(Boolean);
+  const fix =
+    inTheWay.paths.length > 0
+      ? `${runner.fix} (have it delete them, or list them in .gitignore: a merge replaces an ignored file)`
+      : runner.fix;
   return {
     reason: reasons.join('; '),
-    hint: `A test must leave the integration as it found it (write what it generates to files git ignores, commit nothing): put it back (git -C ${wt} reset --hard ${back}), fix the test command, then start over with \`baton integrate --fresh\`.`,
+    hint: `${runner.rule}: ${ways.join(', ')}, ${fix}, then start over with \`baton integrate --fresh\`.`,
   };
 }
 
@@ -56,7 +116,7 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
   session.s.signal?.addEventListener('abort', stop, { once: true });
   const exit = await child.exited.finally(() => session.s.signal?.removeEventListener('abort', stop));
   if (exit.stoppedBy === 'interrupt') return interruptedHalt(session);
-  const left = await leftBehind(session);
+  const left = await leftBehind(session, TEST_COMMAND);
   const passed = exit.exitCode === 0 && !exit.timedOut && left === undefined;
   const output = tailLines(`${exit.stdout}${exit.stdout && exit.stderr ? '\n' : ''}${exit.stderr}`, 20);
   const described = describeExit(exit, session.s.testTimeoutMs);

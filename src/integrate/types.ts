@@ -109,6 +109,11 @@ export interface IntegrationResult {
   /** The conflict integration stopped at (outcome `conflict`). */
   conflict?: ConflictReport & { unresolved?: string[]; resolver_exit?: number | null };
   checks: Record<string, CheckTally>;
+  /**
+   * What the after-integration criteria left that they must not (a commit, changes to tracked files),
+   * which made the outcome `checks-failed` whatever they exited.
+   */
+  checks_left?: { reason: string; hint: string };
   /** Statuses `--include` opted in, besides `complete`. */
   include: FeatureStatus[];
   /** Features merged although not `complete`, because `--include` named their status. */
@@ -169,6 +174,8 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   included?: ReadonlyArray<{ feature_id: string; status: FeatureStatus }>;
   /** The commit integration starts from. */
   base: string;
+  /** The base as the user named it (`main`), for messages; unset: "the base". */
+  baseName?: string;
   /** The commit to merge for each feature (its branch's tip when selected; the branch when absent). */
   commits?: Readonly<Record<string, string>>;
   /** The commit each feature's branch was cut from, where the log says (for `--into`'s `foreignBases`). */

@@ -141,7 +141,19 @@ async function assertIdle(path: string): Promise<void> {
  * what a merge would carry along or refuse to overwrite. Untracked files are not counted.
  */
 export async function uncommittedChanges(path: string): Promise<string[]> {
-  return (await statusEntries(path)).filter((e) => e.code !== '??').map((e) => e.path);
+  return (await worktreeChanges(path)).tracked;
+}
+
+/**
+ * What is not committed in a worktree: changed tracked files (`uncommittedChanges`) and untracked
+ * files git does not ignore, each file named (no folder collapsed), in one `git status`.
+ */
+export async function worktreeChanges(path: string): Promise<{ tracked: string[]; untracked: string[] }> {
+  const entries = await statusEntries(path);
+  return {
+    tracked: entries.filter((e) => e.code !== '??').map((e) => e.path),
+    untracked: entries.filter((e) => e.code === '??').map((e) => e.path),
+  };
 }
 
 /** `paths` for one line: the first five, control characters escaped. */

@@ -19,6 +19,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       order: strings,
       /** The commit the integration branch starts from. */
       base_commit: z.optional(z.string()),
+      /** The base as the user named it (`main`), so a conflict with it says so after `--continue` too. */
+      base_name: z.optional(z.string()),
       /**
        * The commit merged for each feature of `order`: its branch's tip when it was selected (the
        * commit its checks passed on), so a branch that moves meanwhile brings nothing unchecked.
@@ -93,6 +95,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       outcome: z.enum(['clean', 'conflict', 'tests-failed', 'checks-failed', 'partial', 'interrupted']),
       duration_ms: z.number(),
       commit: z.optional(z.string()),
+      /** Why the outcome when no event before says: the after-integration criteria committed or left changes. */
+      reason: z.optional(z.string()),
       /** Branch fast-forwarded to the result, with `--into`. */
       into: z.optional(z.string()),
       /** Why `--into` left the branch where it was. */

@@ -173,16 +173,25 @@ export function describeVerdict(
   }
 }
 
-/** Each feature's last merge outcome in the attempt, counted: one per feature, never one per try. */
+/**
+ * Each feature's last merge outcome in the attempt, counted: one per feature, never one per try. A
+ * feature merged after its conflict was resolved counts as merged (`clean`), and in `resolved` too.
+ */
 function countMerges(events: readonly LogEvent[]): IntegrationReport['merges'] {
   const last = new Map<string, 'clean' | 'conflict' | 'skipped'>();
+  const conflicted = new Set<string>();
   for (const e of events) {
     if (e.type === 'merge.clean') last.set(e.feature_id, 'clean');
-    else if (e.type === 'merge.conflict') last.set(e.feature_id, 'conflict');
-    else if (e.type === 'merge.skipped') last.set(e.feature_id, 'skipped');
+    else if (e.type === 'merge.conflict') {
+      last.set(e.feature_id, 'conflict');
+      conflicted.add(e.feature_id);
+    } else if (e.type === 'merge.skipped') last.set(e.feature_id, 'skipped');
   }
-  const out = { clean: 0, conflict: 0, skipped: 0 };
-  for (const outcome of last.values()) out[outcome]++;
+  const out = { clean: 0, conflict: 0, skipped: 0, resolved: 0 };
+  for (const [id, outcome] of last) {
+    out[outcome]++;
+    if (outcome === 'clean' && conflicted.has(id)) out.resolved++;
+  }
   return out;
 }
 

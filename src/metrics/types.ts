@@ -320,8 +320,12 @@ export interface IntegrationReport {
   verdict_text: string;
   /** Time the post-merge test runs took, summed; null when none ran. */
   tests_min: number | null;
-  /** The final attempt's merges, one outcome per feature (its last). */
-  merges: { clean: number; conflict: number; skipped: number };
+  /**
+   * The final attempt's merges, one outcome per feature (its last): `clean` merged (a conflict
+   * resolved included), `conflict` stopped at a conflict not resolved, `skipped`; `resolved`: of the
+   * `clean` ones, those merged after a conflict was resolved (by hand or by an agent).
+   */
+  merges: { clean: number; conflict: number; skipped: number; resolved: number };
   /** The final attempt's post-merge test runs. */
   tests: { passed: number; failed: number };
 }

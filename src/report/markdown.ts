@@ -94,8 +94,10 @@ export function describeMerges(report: Report): string {
       ? ` ${i.discarded_attempts} earlier attempt${i.discarded_attempts === 1 ? ' was' : 's were'} discarded` +
         `${i.discarded_min === null ? '' : ` (${formatMinutes(i.discarded_min)})`} and not counted in the integration time.`
       : '';
+  const m = i.merges;
+  const resolved = m.resolved > 0 ? ` (${m.resolved} after a conflict was resolved)` : '';
   return (
-    `Merges (final attempt, one per feature): ${i.merges.clean} clean, ${i.merges.conflict} conflicted, ${i.merges.skipped} skipped` +
+    `Merges (final attempt, one per feature): ${m.clean} merged${resolved}, ${m.conflict} stopped at a conflict, ${m.skipped} skipped` +
     `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
     (i.outcome ? `; outcome: ${i.outcome}.` : '.') +
     discarded

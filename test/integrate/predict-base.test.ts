@@ -64,10 +64,10 @@ describe('baton integrate against a base that moved on', () => {
     const merged = await runBaton(['integrate', 'a'], { cwd: repo.root });
     expect(merged.code).toBe(1);
     expect(merged.stdout).toContain(
-      'conflicts in 1 file(s) with the base, which changed them since baton/a was cut from it:',
+      'conflicts in 1 file(s) with main, which changed them since baton/a was cut from it:',
     );
     expect(merged.stdout).toContain(
-      '  src/routes.ts: a and the base both changed src/routes.ts, which both a and b claim to own',
+      '  src/routes.ts: a and main (the base) both changed src/routes.ts, which both a and b claim to own',
     );
   });
 });

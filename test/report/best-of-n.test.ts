@@ -171,7 +171,7 @@ describe('report: best-of-N', () => {
     });
     expect(report.totals.cost_usd).toBeCloseTo(0.5 + 0.4 + 0.9, 10);
     expect(report.totals.best_of_n_extra_cost_usd).toBeCloseTo(0.9, 10);
-    expect(report.integration.merges).toEqual({ clean: 2, conflict: 0, skipped: 0 });
+    expect(report.integration.merges).toEqual({ clean: 2, conflict: 0, skipped: 0, resolved: 0 });
   });
 
   it('markdown has an attempts table per feature with the winner and why (golden file)', async () => {

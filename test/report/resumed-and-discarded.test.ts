@@ -158,7 +158,7 @@ describe('a run continued by `run --resume` is reported whole', () => {
       ['r2', 'complete', true],
     ]);
     expect(json.features[0]?.duration_min).not.toBeNull();
-    expect(json.integration.merges).toEqual({ clean: 2, conflict: 0, skipped: 0 });
+    expect(json.integration.merges).toEqual({ clean: 2, conflict: 0, skipped: 0, resolved: 0 });
     expect(md).not.toContain('not started');
     // The crashed part never recorded its end: said, not guessed.
     expect(json.unknowns).toContain(
@@ -194,7 +194,9 @@ describe('an integration attempt discarded by --fresh counts for nothing', () =>
       merges: { clean: 1, conflict: 0, skipped: 0 },
     });
     expect(md).toContain('- Conflicts: 0\n');
-    expect(md).toContain('Merges (final attempt, one per feature): 1 clean, 0 conflicted, 0 skipped');
+    expect(md).toContain(
+      'Merges (final attempt, one per feature): 1 merged, 0 stopped at a conflict, 0 skipped',
+    );
     expect(md).toContain('2 earlier attempts were discarded');
     expect(md).toContain('No merge conflicts: none of the 1 potential integration points');
     expect(md).not.toContain('Where it shows');
