@@ -193,12 +193,27 @@ async function startOn(
   return {
     id,
     async close() {
-      await Promise.all(workers.map((w) => w.close()));
-      await heartbeat.stop();
+      // With no job in hand there is nothing to finish, and BullMQ's close and the heartbeat's removal
+      // wait on Redis, which may be gone (an outage would keep the worker from ever exiting).
+      const idle = state.running.size === 0;
+      await Promise.all([
+        bounded(Promise.all(workers.map((w) => w.close(idle))), idle ? CLOSE_WAIT_MS : undefined),
+        bounded(heartbeat.stop(), CLOSE_WAIT_MS),
+      ]);
       for (const c of connections) c.disconnect();
       redis.disconnect();
     },
   };
+}
+
+/** How long a closing worker waits on Redis for what it need not wait for (an idle close, the heartbeat's removal). */
+const CLOSE_WAIT_MS = 2000;
+
+/** `work`, or nothing once `ms` have passed (never rejects). */
+function bounded(work: Promise<unknown>, ms: number | undefined): Promise<unknown> {
+  const settled = work.catch(() => undefined);
+  if (ms === undefined) return settled;
+  return Promise.race([settled, new Promise((r) => setTimeout(r, ms).unref())]);
 }
 
 /** One BullMQ worker per agent queue, each on its own connection, and what it reports logged. */

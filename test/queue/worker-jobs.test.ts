@@ -193,4 +193,21 @@ describe('a Redis outage', () => {
       expect(out).not.toContain('queue error');
     }
   }, 60_000);
+
+  test('an idle worker asked to stop while Redis is down exits, instead of waiting on Redis for ever', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1');
+    cleanups.push(() => kill(w));
+    await until(() => w.output().includes(' agents command'), 'the worker to start');
+    await redis.kill9();
+    await until(() => w.output().includes('lost Redis'), 'the worker to notice');
+    w.proc.kill('SIGTERM');
+    await endsWithin(w, 'the worker to exit', 15_000);
+    expect(w.output()).toContain('finishing the jobs in hand, then exiting');
+  }, 40_000);
 });
