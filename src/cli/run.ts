@@ -13,6 +13,7 @@ import { loadProject, selectFeatures, worktreeCriteriaCounts } from '../project.
 import { queuedResumeFeatures } from '../queue/resume.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
+import { resumedRunFeatures } from '../runner/resume.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
@@ -148,7 +149,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--resume',
-      'continue an interrupted run, or rerun failed features on their branches: skip complete features, reuse worktrees and branches (each keeps the base it was cut from); with --interactive, re-attach to agents still in their tmux windows',
+      'continue an interrupted run (given no ids, the features that run had), or rerun failed features on their branches: skip complete features, reuse worktrees and branches (each keeps the base it was cut from); with --interactive, re-attach to agents still in their tmux windows',
     )
     .option(
       '--restart <id>',
@@ -223,11 +224,13 @@ async function runCommand(
   const loaded = await loadProject(ctx.cwd);
   const queueUrl = flags.queue ?? loaded.config.queue ?? ctx.env.BATON_QUEUE;
   const queued = Boolean(queueUrl) && !flags.dryRun;
-  // A queued resume re-attaches to its run's jobs: given no ids, it takes the run's features, not the plan's.
-  const featureIds =
-    queued && flags.resume
+  // A resume goes on with its run: given no ids, it takes the run's features, not the plan's (queued, it
+  // re-attaches to the run's jobs).
+  const featureIds = !flags.resume
+    ? selectFeatures(loaded.plan, ids)
+    : queued
       ? queuedResumeFeatures(loaded.logPath, loaded.plan, ids)
-      : selectFeatures(loaded.plan, ids);
+      : resumedRunFeatures(loaded.logPath, loaded.plan, ids);
   const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);

@@ -4,6 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { eventOfLine, linesBackward } from './backward.js';
+import type { LogEvent } from './events.js';
 import { applyEvent, type BatonState, initialState } from './fold.js';
 import { type LogProblem, streamLog } from './read.js';
 
@@ -86,6 +87,8 @@ export interface LastRunFold {
   offset: number;
   /** Bytes read in all: the backward search plus the run's own bytes. */
   bytesRead: number;
+  /** The features the run's starts listed, its resumes' included, in first-listed order. */
+  featureIds: string[];
 }
 
 /**
@@ -97,12 +100,17 @@ export function foldLastRun(logPath: string): LastRunFold {
   const start = findLastRunChain(logPath);
   const state = initialState();
   const problems: LogProblem[] = [];
+  const listed = new Set<string>();
   const from = start?.offset ?? 0;
+  const event = (e: LogEvent) => {
+    applyEvent(state, e);
+    if (e.type === 'run.started') for (const id of e.feature_ids) listed.add(id);
+  };
   const end = streamLog(
     logPath,
     { offset: from, line: 0 },
     { final: true },
-    { event: (e) => applyEvent(state, e), problem: (p) => problems.push(p) },
+    { event, problem: (p) => problems.push(p) },
   );
   let size = end.endOffset;
   try {
@@ -110,5 +118,11 @@ export function foldLastRun(logPath: string): LastRunFold {
   } catch {
     // a missing log reads as empty
   }
-  return { state, problems, offset: from, bytesRead: (start?.bytesRead ?? 0) + Math.max(0, size - from) };
+  return {
+    state,
+    problems,
+    offset: from,
+    bytesRead: (start?.bytesRead ?? 0) + Math.max(0, size - from),
+    featureIds: [...listed],
+  };
 }

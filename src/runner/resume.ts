@@ -1,14 +1,17 @@
 import { UserError } from '../errors.js';
 import { git, type StatusEntry, statusEntries } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
+import type { Plan } from '../graph/types.js';
 import { featureProcesses } from '../guard/daemons.js';
 import { proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import { listProcesses, type ProcessInfo } from '../guard/proc.js';
 import { sessionName } from '../interactive/tmux.js';
 import type { BatonState } from '../log/fold.js';
+import { foldLastRun } from '../log/last-run.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
+import { selectFeatures } from '../project.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 
@@ -356,4 +359,15 @@ function restartNote(dropped: readonly string[], backup: string | undefined): st
     5,
   );
   return `restarted from the base (--restart): dropped ${dropped.length} commit(s) from the branch (${ids}), kept as ${backup}`;
+}
+
+/**
+ * The features a `run --resume` given no ids goes on with: those the run it continues listed (its
+ * resumes' too), not every contract — a feature the run never had is not started by a resume. A log
+ * with no run gives the whole plan, as a plain run.
+ */
+export function resumedRunFeatures(logPath: string, plan: Plan, ids: readonly string[]): string[] {
+  if (ids.length > 0) return selectFeatures(plan, ids);
+  const listed = foldLastRun(logPath).featureIds.filter((id) => plan.byId.has(id));
+  return selectFeatures(plan, listed);
 }

@@ -7,6 +7,7 @@ import { readLog } from '../../src/log/read.js';
 import { groupAlive } from '../../src/process/supervise.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
+import { deadRunLines } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 
@@ -101,5 +102,27 @@ describe('crash-safe runs', () => {
       (e) => e.type === 'feature.started',
     );
     expect(starts).toHaveLength(2);
+  });
+  it("goes on with the dead run's own features when given no ids: a contract the run never had is not started", async () => {
+    const agent = (id: string) => ({ command: `mkdir -p src/${id} && echo ok > src/${id}/done.txt` });
+    const repo = makeRepo(contractFiles(['a', 'b'].map((id) => ({ id, agent: agent(id) }))));
+    repos.push(repo);
+    // A run of `a` alone (`baton run a`) whose orchestrator died with `a` running.
+    repo.write({
+      '.baton/log.jsonl': deadRunLines('a')
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    });
+    const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
+    expect(resumed.code).toBe(0);
+    const events = readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+    const runs = events.filter((e) => e.type === 'run.started');
+    expect(runs.map((e) => (e.type === 'run.started' ? e.feature_ids : []))).toEqual([['a'], ['a']]);
+    expect(events.filter((e) => e.type === 'feature.started').map((e) => e.feature_id)).toEqual(['a']);
+    expect(repo.git('branch', '--list', 'baton/*')).not.toMatch(/baton\/b/);
+    // Named, a contract outside the run is taken: the ids say what the resume covers.
+    const named = await runBaton(['run', '--resume', 'b'], { cwd: repo.root });
+    expect(named.code).toBe(0);
+    expect(repo.git('show', 'baton/b:src/b/done.txt')).toBe('ok');
   });
 });
