@@ -11,6 +11,7 @@ import {
   runDecompose,
 } from '../coupling/decompose.js';
 import { DECOMPOSE_ID } from '../coupling/decompose-task.js';
+import { contractsPhrase } from '../coupling/evaluate.js';
 import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
@@ -202,7 +203,7 @@ function toJson(r: DecomposeResult, ok: boolean): object {
       accepted: x.accepted,
       ...(x.refused ? { refused: x.refused } : {}),
       outside: x.outside,
-      contracts: x.evaluation?.contracts,
+      contracts: x.evaluation ? (x.evaluation.contracts ?? null) : undefined,
       errors: x.evaluation?.errors,
       warnings: x.evaluation ? x.evaluation.diagnostics.length - x.evaluation.errors : undefined,
       score: x.evaluation?.score,
@@ -236,7 +237,7 @@ function renderResult(r: DecomposeResult, p: Palette, runId: string): string {
   }
   const e = best.evaluation;
   out.push(
-    p.bold(`kept round ${best.round} of ${r.rounds.length}: ${e.contracts} contract(s)`),
+    p.bold(`kept round ${best.round} of ${r.rounds.length}: ${contractsPhrase(e)}`),
     ...(r.written.length ? r.written.map((f) => `  wrote ${escapeControl(f)}`) : ['  (no file changed)']),
     '',
   );

@@ -24,6 +24,7 @@ import {
   changedRefs,
   changesOutside,
   checkoutSnapshot,
+  contractsPhrase,
   type Evaluation,
   evaluateContracts,
   refSnapshot,
@@ -237,7 +238,7 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
     rounds.push(result);
     kept.set(round, snapshot(scratchConfig.specs));
     o.progress(
-      `round ${round}: ${evaluation.contracts} contract(s), ${evaluation.errors} error(s), ` +
+      `round ${round}: ${contractsPhrase(evaluation)}, ${evaluation.errors} error(s), ` +
         `${evaluation.diagnostics.length - evaluation.errors} warning(s), score ${evaluation.score?.penalty ?? '—'}`,
     );
     const improved = !best || rank(result) < rank(best);

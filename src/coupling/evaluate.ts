@@ -13,7 +13,8 @@ import { couplingDiagnostics, type DecompositionScore, scoreDecomposition } from
 
 /** How a set of contracts fares: `baton lint` plus the coupling score, in one value. */
 export interface Evaluation {
-  contracts: number;
+  /** How many contracts loaded; undefined when they did not load (their errors are the diagnostics). */
+  contracts: number | undefined;
   diagnostics: Diagnostic[];
   errors: number;
   /** Warnings from the contract rules (vague criteria, overlaps), apart from coupling. */
@@ -33,7 +34,7 @@ export async function evaluateContracts(
   features?: number,
 ): Promise<Evaluation> {
   const loaded = await loadContracts(config);
-  if (!loaded.ok) return summarise(0, loaded.errors);
+  if (!loaded.ok) return summarise(undefined, loaded.errors);
   const count = loaded.value.length;
   const extra: Diagnostic[] = [];
   if (count === 0) {
@@ -61,9 +62,14 @@ export async function evaluateContracts(
   };
 }
 
-function summarise(contracts: number, diagnostics: Diagnostic[]): Evaluation {
+function summarise(contracts: number | undefined, diagnostics: Diagnostic[]): Evaluation {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return { contracts, diagnostics, errors, lint_warnings: diagnostics.length - errors };
+}
+
+/** How a round's contracts read in its progress line and the kept summary: a count, or that they do not load. */
+export function contractsPhrase(e: Evaluation): string {
+  return e.contracts === undefined ? 'contracts that do not load' : `${e.contracts} contract(s)`;
 }
 
 /**

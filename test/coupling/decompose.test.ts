@@ -151,4 +151,30 @@ describe('baton decompose', () => {
     expect(doc.ok).toBe(false);
     expect(doc.rounds[0]).toMatchObject({ exit_code: 3, accepted: false, refused: 'agent-failed' });
   });
+  it("says a round's contracts do not load rather than counting them 0, in the progress line, the summary and --json", async () => {
+    const r = graderRepo();
+    // A command agent that writes one contract that loads and one with a field of the wrong type.
+    const agent = join(r.root, '..', 'malformed-agent.sh');
+    writeFileSync(
+      agent,
+      [
+        '#!/bin/sh',
+        'mkdir -p specs/feature-001-a specs/feature-002-b',
+        'printf -- "---\\nfeature_id: feature-001-a\\nowns: [src/app.js]\\nacceptance_criteria:\\n  - { text: tests pass, run: \\"true\\" }\\n---\\n" > specs/feature-001-a/contract.md',
+        'printf -- "---\\nfeature_id: feature-002-b\\nowns: 7\\n---\\n" > specs/feature-002-b/contract.md',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(agent, 0o755);
+    r.write({ 'baton.config.json': JSON.stringify({ agent: { command: agent } }) });
+    const out = await runBaton(['decompose', 'docs/spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.stdout).toMatch(/round 1: contracts that do not load, [1-9]\d* error\(s\)/);
+    expect(out.stdout).toContain('kept round 1 of 1: contracts that do not load');
+    expect(out.stdout).not.toContain('0 contract(s)');
+    const json = await runBaton(['decompose', 'docs/spec.md', '--rounds', '1', '--json', '--force'], {
+      cwd: r.root,
+    });
+    const doc = JSON.parse(json.stdout) as { rounds: Array<Record<string, unknown>> };
+    expect(doc.rounds[0]).toMatchObject({ accepted: true, contracts: null });
+  });
 });
