@@ -8,8 +8,9 @@ import type { AgentSpec } from './contracts/schema.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
-import { isInside, realNearest } from './path-inside.js';
+import { isInside } from './path-inside.js';
 import { DEFAULT_PORT_BASE } from './ports.js';
+import { realNearest } from './real-nearest.js';
 import { yaml } from './text/yaml.js';
 
 /** Config file names, in the order they are looked for. */

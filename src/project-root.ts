@@ -1,6 +1,6 @@
 import { UserError } from './errors.js';
 import { findMainWorktree, gitPlaces } from './git/git.js';
-import { realNearest } from './path-inside.js';
+import { realNearest } from './real-nearest.js';
 
 /**
  * Where `init` and `new` write the project's files: the checkout they run in, unless it is a linked

@@ -13,8 +13,8 @@ import {
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { nothingAt } from '../open-regular.js';
-import { realNearest } from '../path-inside.js';
 import { projectRootForWriting } from '../project-root.js';
+import { realNearest } from '../real-nearest.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';

@@ -7,7 +7,8 @@
 import { accessSync, constants, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
-import { isInside, realNearest } from '../path-inside.js';
+import { isInside } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 import { escapeControl } from '../text/escape.js';
 
 /**

@@ -3,7 +3,8 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { stateDirFor } from '../log/paths.js';
 import { openRegular } from '../open-regular.js';
-import { isInside, realNearest } from '../path-inside.js';
+import { isInside } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 import { escapeControl } from '../text/escape.js';
 
 /** How each format's report begins: an existing file that begins so is one Baton wrote, replaced freely. */

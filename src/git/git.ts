@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { realNearest } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 import { noWorkTreeError } from './no-work-tree.js';
 
 /** The outcome of one git invocation. */

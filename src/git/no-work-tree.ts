@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { realNearest } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 
 /** The error every command gives outside a git repository. */
 export function notARepo(cwd: string): UserError {

@@ -16,7 +16,8 @@ import { pathGlobMatcher } from '../contracts/owns.js';
 import { UserError } from '../errors.js';
 import { addWorktrees, isCheckoutFailure, type NewWorktree, undoNewWorktree } from '../git/worktree-batch.js';
 import { isStatePath } from '../log/paths.js';
-import { isInside, realNearest } from '../path-inside.js';
+import { isInside } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
