@@ -4,17 +4,40 @@ import picomatch from 'picomatch';
 import { filesOutsideOwns, pathGlobMatcher } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, gitRaw, statusEntries } from '../git/git.js';
+import { isInside, isWrittenInside } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 import { oneLine } from '../text/one-line.js';
 import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
 
 /** Folders never searched unless a glob names them: they are not the feature's work. */
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
 
-/** Files under `root` matching a glob (repository-relative, `/`-separated). */
-export function findMatches(root: string, glob: string): string[] {
+/** What one glob found: the matches, and what it would have reached outside the worktree. */
+interface GlobScan {
+  matches: string[];
+  /** The glob itself when it is written outside, or the paths that lead out through a symlink. */
+  outside: string[];
+}
+
+/**
+ * The files under `root` a glob matches (repository-relative, `/`-separated), never anything outside
+ * `root`: a glob written outside it (absolute, `..`) matches nothing, and neither does a path whose real
+ * location is elsewhere (a symlink in the worktree pointing out), nor is a folder outside ever listed.
+ */
+function scanGlob(root: string, glob: string): GlobScan {
   const pattern = glob.replace(/^\.\//, '');
+  if (!isWrittenInside(pattern)) return { matches: [], outside: [glob] };
+  const realRoot = realNearest(root);
+  const leaves = (path: string) => !isInside(realRoot, realNearest(path));
+  const outside: string[] = [];
   const scan = picomatch.scan(pattern);
-  if (!scan.isGlob) return existsSync(join(root, pattern)) ? [pattern] : [];
+  if (!scan.isGlob) {
+    const full = join(root, pattern);
+    if (leaves(full)) return { matches: [], outside: [pattern] };
+    return { matches: existsSync(full) ? [pattern] : [], outside };
+  }
+  const start = scan.base ? join(root, scan.base) : root;
+  if (leaves(start)) return { matches: [], outside: [scan.base] };
   const isMatch = pathGlobMatcher(pattern);
   const matches: string[] = [];
   const walk = (dir: string) => {
@@ -27,37 +50,45 @@ export function findMatches(root: string, glob: string): string[] {
     for (const entry of entries) {
       const full = join(dir, entry.name);
       const rel = relative(root, full).split(sep).join('/');
+      // A symlink is never followed into a folder; it counts only when where it leads is in the worktree.
       if (entry.isDirectory()) {
         if (!SKIPPED_FOLDERS.has(entry.name)) walk(full);
       } else if (isMatch(rel)) {
-        matches.push(rel);
+        if (!entry.isSymbolicLink()) matches.push(rel);
+        else if (leaves(full)) outside.push(rel);
+        else if (existsSync(full)) matches.push(rel);
       }
     }
   };
-  walk(scan.base ? join(root, scan.base) : root);
-  return matches.sort();
+  walk(start);
+  return { matches: matches.sort(), outside: outside.sort() };
+}
+
+/** Files under `root` matching a glob (repository-relative, `/`-separated), none outside `root`. */
+export function findMatches(root: string, glob: string): string[] {
+  return scanGlob(root, glob).matches;
 }
 
 /**
  * Each glob's matches on the disk, less the files git ignores (one `git check-ignore` for all): an
  * ignored file never reaches a commit, so it cannot show that the feature's work holds it.
  */
-async function findCommittable(
-  cwd: string,
-  globs: readonly string[],
-): Promise<Array<{ glob: string; matches: string[]; ignored?: string[] }>> {
-  const found = globs.map((glob) => ({ glob, matches: findMatches(cwd, glob) }));
+async function findCommittable(cwd: string, globs: readonly string[]): Promise<FilesFindings['exist']> {
+  const found = globs.map((glob) => {
+    const { matches, outside } = scanGlob(cwd, glob);
+    return outside.length > 0 ? { glob, matches, outside } : { glob, matches };
+  });
   const all = [...new Set(found.flatMap((f) => f.matches))];
   if (all.length === 0) return found;
   const r = await gitRaw(cwd, ['check-ignore', '-z', '--stdin'], `${all.join('\0')}\0`);
   // Exit 1: none ignored; anything but 0 or 1 (not a repository): the disk's answer stands.
   if (r.exitCode !== 0) return found;
   const ignored = new Set(r.stdout.split('\0').filter((p) => p.length > 0));
-  return found.map(({ glob, matches }) => {
-    const left = matches.filter((m) => !ignored.has(m));
-    return left.length === matches.length
-      ? { glob, matches }
-      : { glob, matches: left, ignored: matches.filter((m) => ignored.has(m)) };
+  return found.map((f) => {
+    const left = f.matches.filter((m) => !ignored.has(m));
+    return left.length === f.matches.length
+      ? f
+      : { ...f, matches: left, ignored: f.matches.filter((m) => ignored.has(m)) };
   });
 }
 

@@ -1,3 +1,4 @@
+import { resolveCheckMethod, resolveCheckUrl } from '../contracts/http-target.js';
 import type { HttpCheck } from '../contracts/schema.js';
 import { isPortFree } from '../ports.js';
 import {
@@ -20,35 +21,6 @@ export const HTTP_DEFAULTS = {
   start_timeout_s: 10,
   request_timeout_s: 30,
 } as const;
-
-/**
- * The URL a check targets (pure): `${PORT}` becomes the feature's port, and a bare path such as
- * `/products` means the feature's own server on 127.0.0.1. A Result, since the URL is user input.
- */
-export function resolveCheckUrl(
-  raw: string,
-  port: number,
-): { ok: true; url: URL } | { ok: false; message: string } {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholder syntax
-  const text = raw.replaceAll('${PORT}', String(port));
-  const absolute = text.startsWith('/') ? `http://127.0.0.1:${port}${text}` : text;
-  let url: URL;
-  try {
-    url = new URL(absolute);
-  } catch {
-    return {
-      ok: false,
-      message: `not a valid URL: ${JSON.stringify(raw)} (expected e.g. "http://127.0.0.1:\${PORT}/path")`,
-    };
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return {
-      ok: false,
-      message: `only http: and https: URLs can be measured, received ${JSON.stringify(raw)}`,
-    };
-  }
-  return { ok: true, url };
-}
 
 /** Host and port a URL connects to, for the TCP readiness poll. */
 function endpointOf(url: URL): { host: string; port: number } {
@@ -159,6 +131,8 @@ export async function runHttpCheck(opts: HttpCheckOptions): Promise<CheckVerdict
   const { check } = opts;
   const target = resolveCheckUrl(check.url, opts.port);
   if (!target.ok) return { outcome: 'failed', message: target.message };
+  const method = resolveCheckMethod(check.method);
+  if (!method.ok) return { outcome: 'failed', message: method.message };
   const { host, port } = endpointOf(target.url);
 
   let server: RunningServer | undefined;
@@ -177,7 +151,7 @@ export async function runHttpCheck(opts: HttpCheckOptions): Promise<CheckVerdict
     const requests = check.requests ?? HTTP_DEFAULTS.requests;
     const load = await sendLoad({
       url: target.url,
-      method: (check.method ?? 'GET').toUpperCase(),
+      method: method.method,
       ...requestOf(check),
       requests,
       concurrency: check.concurrency ?? HTTP_DEFAULTS.concurrency,

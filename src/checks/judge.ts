@@ -184,8 +184,11 @@ export function judgeLatency(check: HttpCheck, summary: LatencySummary, sampleEr
 
 /** What a files check found. */
 export interface FilesFindings {
-  /** For each `exist` glob, the files it matched, and those left out because git ignores them. */
-  exist: Array<{ glob: string; matches: string[]; ignored?: string[] }>;
+  /**
+   * For each `exist` glob, the files it matched, those left out because git ignores them, and what it
+   * would have reached outside the worktree (the glob itself, or paths through a symlink out).
+   */
+  exist: Array<{ glob: string; matches: string[]; ignored?: string[]; outside?: string[] }>;
   /** With `untouched_outside_owns`: every file the branch changed, and the feature's owns. */
   ownership?: { changed: string[]; outside: string[]; owns: string[] };
 }
@@ -202,7 +205,14 @@ export function judgeFiles(findings: FilesFindings): CheckVerdict {
     ignored.length > 0
       ? `; git ignores ${ignored.slice(0, 5).join(', ')}, so no commit holds ${ignored.length === 1 ? 'it' : 'them'}`
       : '';
-  if (missing.length > 0) problems.push(`missing: ${missing.join(', ')} (no file matches${ignoredNote})`);
+  const outside = findings.exist.flatMap((e) => (e.matches.length === 0 ? (e.outside ?? []) : []));
+  // A glob or symlink leading out names what it found there: the check looked, and refused to count it.
+  const outsideNote =
+    outside.length > 0
+      ? `; ${outside.slice(0, 5).join(', ')} ${outside.length === 1 ? 'leads' : 'lead'} outside the worktree, where a files check does not look`
+      : '';
+  if (missing.length > 0)
+    problems.push(`missing: ${missing.join(', ')} (no file matches${ignoredNote}${outsideNote})`);
   else if (findings.exist.length > 0)
     fine.push(
       `${plural(found, 'file')} found for ${findings.exist.length} glob${findings.exist.length === 1 ? '' : 's'}`,

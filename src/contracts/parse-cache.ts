@@ -19,6 +19,10 @@ function fingerprint(): string {
     import.meta.url,
     [
       'parse',
+      'criteria-read',
+      'empty-check',
+      'http-target',
+      '../path-inside',
       'heading-form',
       'schema',
       'schema-keys',

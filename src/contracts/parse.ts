@@ -4,6 +4,7 @@ import { yaml } from '../text/yaml.js';
 import type { z } from '../zod.js';
 import { agentNameErrors } from './agent-names.js';
 import { type At, type Locate, readCriteria } from './criteria-read.js';
+import { findEmptyChecks } from './empty-check.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
 import { describe, describeIssue, type Emit, formatPath, type Path } from './issues.js';
 import { CONTRACT_FIELDS, type Contract, ContractSchema, type SourcePosition } from './schema.js';
@@ -42,22 +43,24 @@ export function parseContract(
     return { ok: false, errors: [at('contract/invalid', message, { line: 2, column: 1 })] };
   }
   const { known, warnings } = knownFields(raw.data, raw, file, lines);
+  const emit: Emit = (code, msg, path, hint) => at(code, msg, raw.locate(path), hint);
+  const empty = findEmptyChecks(known.acceptance_criteria, emit);
+  // The other rules read the criteria less their empty checks: each is told once, and hides no other error.
+  const checked = empty.errors.length > 0 ? { ...known, acceptance_criteria: empty.criteria } : known;
 
-  const parsed = ContractSchema.safeParse(known);
+  const parsed = ContractSchema.safeParse(checked);
   if (!parsed.success) {
-    const errors = parsed.error.issues.flatMap((issue) =>
-      describeIssue(issue, [], known, (code, msg, path, hint) => at(code, msg, raw.locate(path), hint)),
-    );
-    const others = checksBeside(parsed.error.issues, known, raw.locate, at);
+    const errors = parsed.error.issues.flatMap((issue) => describeIssue(issue, [], checked, emit));
+    const others = checksBeside(parsed.error.issues, checked, raw.locate, at);
     // The warnings too: an unknown field is often the reason for the error (`own:` for `owns:`).
-    return { ok: false, errors: [...errors, ...others, ...warnings] };
+    return { ok: false, errors: [...empty.errors, ...errors, ...others, ...warnings] };
   }
   const input = parsed.data;
-  const emit: Emit = (code, msg, path, hint) => at(code, msg, raw.locate(path), hint);
   const criteria = readCriteria(input.acceptance_criteria ?? [], raw.locate, at);
   const agents = agentNameErrors(input.feature_id, input, emit);
-  if (!criteria.ok || agents.length > 0) {
-    return { ok: false, errors: [...(criteria.ok ? [] : criteria.errors), ...agents, ...warnings] };
+  if (empty.errors.length > 0 || !criteria.ok || agents.length > 0) {
+    const read = criteria.ok ? [] : criteria.errors;
+    return { ok: false, errors: [...empty.errors, ...read, ...agents, ...warnings] };
   }
 
   const dependsOn = Array.isArray(input.depends_on)

@@ -1,3 +1,4 @@
+import { DEFAULT_HTTP_METHOD } from '../contracts/http-target.js';
 import type { Contract } from '../contracts/schema.js';
 
 /** Writes the text handed to an agent: the rules, the contract, the spec (pure). */
@@ -13,7 +14,7 @@ export function buildTaskPrompt(
       const how = c.run
         ? ` — check: \`${c.run}\``
         : c.http
-          ? ` — check: HTTP ${c.http.method ?? 'GET'} ${c.http.url}`
+          ? ` — check: HTTP ${c.http.method ?? DEFAULT_HTTP_METHOD} ${c.http.url}`
           : '';
       const when = c.after === 'integration' ? ' (checked after integration)' : '';
       return `- [${c.id}] ${c.text}${how}${when}`;

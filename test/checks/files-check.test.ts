@@ -1,3 +1,4 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findMatches } from '../../src/checks/files-check.js';
@@ -133,5 +134,53 @@ describe('files.exist', () => {
     commitInWorktree({ 'a/odd\nname.ts': '\n', 'a/plain.ts': '\n' });
     expect(findMatches(worktree, 'a/**')).toEqual(['a/odd\nname.ts', 'a/plain.ts']);
     expect(findMatches(worktree, 'a/*.ts')).toEqual(['a/odd\nname.ts', 'a/plain.ts']);
+  });
+});
+
+describe('files.exist never matches or reads anything outside the worktree', () => {
+  /**
+   * A worktree with `out` → a folder outside it (holding secret.txt and deep/more.txt), `leak.txt` → the
+   * secret file, and `inner.ts` → a file of the worktree itself; all committed, as an agent could.
+   */
+  function withLinksOut() {
+    const { worktree, commitInWorktree } = setup();
+    const outside = join(repo.root, '..', 'outside');
+    mkdirSync(join(outside, 'deep'), { recursive: true });
+    writeFileSync(join(outside, 'secret.txt'), 'secret\n');
+    writeFileSync(join(outside, 'deep', 'more.txt'), 'more\n');
+    symlinkSync(outside, join(worktree, 'out'));
+    symlinkSync(join(outside, 'secret.txt'), join(worktree, 'leak.txt'));
+    symlinkSync('src/db.ts', join(worktree, 'inner.ts'));
+    commitInWorktree({ 'src/catalog/index.ts': '\n' });
+    return { worktree, outside };
+  }
+
+  it.each([
+    'out/secret.txt',
+    'out/*.txt',
+    'out/**',
+    'out/deep/more.txt',
+    'leak.txt',
+    '../outside/secret.txt',
+    'src/../../outside/secret.txt',
+  ])('%s matches nothing: it leads outside the worktree', async (glob) => {
+    const { worktree } = withLinksOut();
+    expect(findMatches(worktree, glob)).toEqual([]);
+    const event = await verifyFiles(worktree, { exist: [glob] });
+    expect(event.type).toBe('check.failed');
+    expect(event.message).toMatch(/^missing: .* \(no file matches; .* outside the worktree/);
+  });
+
+  it('an absolute path matches nothing, even one naming a file of the worktree', async () => {
+    const { worktree, outside } = withLinksOut();
+    expect(findMatches(worktree, join(outside, 'secret.txt'))).toEqual([]);
+    expect(findMatches(worktree, join(worktree, 'src', 'db.ts'))).toEqual([]);
+  });
+
+  it('a walk over the whole tree skips the links that leave it and keeps the ones that stay', () => {
+    const { worktree } = withLinksOut();
+    expect(findMatches(worktree, '**/*.txt')).toEqual([]);
+    expect(findMatches(worktree, '**/*.ts')).toEqual(['inner.ts', 'src/catalog/index.ts', 'src/db.ts']);
+    expect(findMatches(worktree, 'inner.ts')).toEqual(['inner.ts']);
   });
 });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveCheckUrl } from '../../src/checks/http-check.js';
 import { canConnect } from '../../src/checks/server.js';
 import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
+import { resolveCheckUrl } from '../../src/contracts/http-target.js';
 import type { HttpCheck } from '../../src/contracts/schema.js';
 import type { CheckFailed, CheckPassed } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
@@ -239,6 +239,29 @@ describe('http checks against a real server', () => {
     expect(event?.message).toMatch(
       /^no response to any of 5 requests; first error: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(the contract has no `serve:` command/,
     );
+  });
+
+  it('sends the method as the contract rule reads it, and refuses one it does not, before any request', async () => {
+    const port = await freePortBase();
+    const seen: string[] = [];
+    const server = await listen(port, (req, res) => {
+      seen.push(req.method ?? '');
+      res.end('ok');
+    });
+    try {
+      const target = `http://127.0.0.1:${port}/`;
+      const ok = await verifyHttp({ url: target, method: 'patch', requests: 2, warmup: 0 }, undefined);
+      expect(ok.event?.type, ok.event?.message).toBe('check.passed');
+      expect(seen).toEqual(['PATCH', 'PATCH']);
+      const bad = await verifyHttp({ url: target, method: 'GE T', requests: 2, warmup: 0 }, undefined);
+      expect(bad.event?.type).toBe('check.failed');
+      expect(bad.event?.message).toBe(
+        '"GE T" is not an HTTP method a check can send; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE',
+      );
+      expect(seen).toHaveLength(2);
+    } finally {
+      await close(server);
+    }
   });
 
   it('starts and stops the server for each HTTP criterion in turn, on the same port', async () => {
