@@ -110,6 +110,37 @@ describe('baton lint', () => {
     ]);
   });
 
+  it('a check that checks nothing or reaches outside is an error at its line, and verify runs nothing', async () => {
+    const contract = (...criteria: string[]) =>
+      ['---', 'feature_id: a', 'owns: ["src/a/**"]', 'acceptance_criteria:', ...criteria, '---', ''].join(
+        '\n',
+      );
+    const r = repo({
+      'specs/a/contract.md': contract(
+        '  - { id: blank, text: tests pass, run: "  " }',
+        '  - { id: none, text: files exist, files: { exist: [] } }',
+        '  - { id: away, text: secret exists, files: { exist: ["../secret.txt"] } }',
+        '  - { id: ftp, text: answers, http: { url: "ftp://127.0.0.1/x", method: get } }',
+      ),
+    });
+    const out = await runBaton(['lint'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain(
+      'specs/a/contract.md:5:36: error: acceptance_criteria[0].run: criterion "blank" has an empty command: it would pass without running anything [contract/empty-check]',
+    );
+    expect(out.stdout).toContain('specs/a/contract.md:6:');
+    expect(out.stdout).toContain('criterion "none" has a files check that checks nothing');
+    expect(out.stdout).toContain('specs/a/contract.md:7:');
+    expect(out.stdout).toContain('criterion "away" looks for "../secret.txt" outside the worktree');
+    expect(out.stdout).toContain('specs/a/contract.md:8:');
+    expect(out.stdout).toContain(
+      'acceptance_criteria[3].http.url: criterion "ftp" has an http check that cannot be sent',
+    );
+    const verify = await runBaton(['verify', 'a', '--json'], { cwd: r.root });
+    expect(verify.code).not.toBe(0);
+    expect(verify.stdout + verify.stderr).toContain('contract/empty-check');
+  });
+
   it('reports an unknown dependency in the same pass as a schema error in another contract', async () => {
     const r = repo({
       'specs/a/contract.md': '---\nfeature_id: "x;rm -rf"\n---\n',
