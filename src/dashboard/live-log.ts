@@ -184,6 +184,9 @@ export class LiveLog {
     const own = 'feature_id' in e && typeof e.feature_id === 'string' ? e.feature_id : undefined;
     if (own !== undefined) ids.push(own);
     if (e.type === 'run.started' && Array.isArray(e.feature_ids)) ids.push(...e.feature_ids);
+    // A collision names its pair in `features`: both cards show it (or stop showing it).
+    if ((e.type === 'collision.detected' || e.type === 'collision.resolved') && Array.isArray(e.features))
+      ids.push(...e.features);
     for (const id of ids) {
       // An attempt's own events (`<feature_id>.a<n>`) change what its feature's card and detail show.
       changed.add(id.includes('.') ? (parseAttemptUnitId(id)?.featureId ?? id) : id);
@@ -192,7 +195,7 @@ export class LiveLog {
         list = [];
         this.#byFeature.set(id, list);
       }
-      // run.started names every feature but is not one of their own events.
+      // run.started and a collision name features but are not one of their own events.
       if (id === own) pushBounded(list, sequenced, this.#keepPerFeature);
     }
   }
