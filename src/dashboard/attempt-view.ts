@@ -201,12 +201,12 @@ async function readCapped(
   return r.exitCode === 0 ? { text, truncated } : undefined;
 }
 
-/** Control characters of each line shown as `\xNN` (a patch can carry escape codes); line breaks kept. */
+/**
+ * Control characters shown as `\xNN` (a patch can carry escape codes); line breaks kept, and tabs, so
+ * tab-indented code reads as it is written (the page shows a tab as a tab).
+ */
 function escapeLines(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => escapeControl(l))
-    .join('\n');
+  return escapeControl(text, { keepNewlines: true, keepTabs: true });
 }
 
 /** Exposed for tests: forgets the computed diffs. */
