@@ -139,6 +139,9 @@ export class BoardState {
     while (state.#readLive()?.more) {
       // Read the existing log to its end, slice by slice.
     }
+    // A run that died before the dashboard started is interrupted from the first state served, not
+    // "running" until the first look at the log (the report, first computed by `watch`, counts it so).
+    state.#inferInterruptions();
     state.#project = await options.loadProject();
     return state;
   }
@@ -312,13 +315,20 @@ export class BoardState {
     });
   }
 
-  #onNews(): void {
+  /**
+   * Folds in the end of every open run whose orchestrator is gone (`interruptionEvents`) and tells the
+   * subscribers; true when there was one.
+   */
+  #inferInterruptions(): boolean {
     const inferred = interruptionEvents(this.#live.state, runLiveness(this.#options.root));
-    if (inferred.length > 0) {
-      this.#broadcast(this.#live.applyInferred(inferred));
-      // The run is over (interrupted), no longer in progress: the report says so too.
-      this.#scheduleReport();
-    }
+    if (inferred.length === 0) return false;
+    this.#broadcast(this.#live.applyInferred(inferred));
+    return true;
+  }
+
+  #onNews(): void {
+    // The run is over (interrupted), no longer in progress: the report says so too.
+    if (this.#inferInterruptions()) this.#scheduleReport();
     if (!this.#live.hasNews()) return;
     const hadError = this.#readError;
     const delta = this.#readLive();

@@ -437,6 +437,34 @@ describe('dashboard server: headline metrics', () => {
 });
 
 describe('dashboard server: a run whose orchestrator died', () => {
+  it('says so in the first state it serves, before it has looked at the log again', async () => {
+    const [started] = deadRunLines('feature-001-a');
+    const feature = {
+      v: 1,
+      ts: new Date().toISOString(),
+      run_id: 'r-dead',
+      type: 'feature.started',
+      feature_id: 'feature-001-a',
+      status: 'running',
+      agent: 'claude',
+      branch: 'baton/feature-001-a',
+      worktree: '/w/feature-001-a',
+      log_file: '/w/feature-001-a.log',
+      port: 41000,
+    };
+    // No liveness tick within the test: what is served first is what the state opened with.
+    const { dash } = await setup([started ?? {}, feature], { pollMs: 3_600_000 });
+    const state = JSON.parse(
+      (await send(dash.port, '/api/state', { headers: bearer(dash) })).body,
+    ) as Snapshot;
+    expect(state.features.map((f) => [f.feature_id, f.status])).toEqual([['feature-001-a', 'interrupted']]);
+    expect(state.run.run_outcome).toBe('interrupted');
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    const first = JSON.parse((await sse.next((e) => e.event === 'snapshot')).data) as Snapshot;
+    expect(first.features.map((f) => f.status)).toEqual(['interrupted']);
+  });
+
   it('shows the run and its unfinished features interrupted, not running forever', async () => {
     const { dash } = await setup(deadRunLines('a'));
     await expect
