@@ -13,7 +13,7 @@ import { attemptBranch } from '../git/refs.js';
 import { agentLogPath } from '../log/paths.js';
 import type { AttemptState, FeatureState } from '../log/state.js';
 import { escapeControl } from '../text/escape.js';
-import { type FileTail, readTail } from './feature-detail.js';
+import { type FileTail, readAgentLog } from './feature-detail.js';
 
 /** The most of a diff's patch sent to the page, per attempt. */
 export const PATCH_BYTES = 64 * 1024;
@@ -92,7 +92,10 @@ export async function readAttemptViews(options: {
         a.attempt,
       );
       const agent_log = logPath
-        ? { ...readTail(logPath, options.logLines ?? 40), file: relative(options.root, logPath) }
+        ? {
+            ...readAgentLog(options.root, logPath, options.logLines ?? 40),
+            file: relative(options.root, logPath),
+          }
         : null;
       const found = await attemptDiff(
         options.root,

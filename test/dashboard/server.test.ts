@@ -1,4 +1,12 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -248,6 +256,37 @@ describe('dashboard server: state and stream', () => {
     }
     const outside = await send(dash.port, '/api/features/..%2f..%2fetc%2fpasswd', { headers: bearer(dash) });
     expect(outside.status).toBe(404);
+  });
+
+  it('reads no agent log through a symlinked folder that leads out of .baton/runs', async () => {
+    const run = '20260101T000000Z-abcdef';
+    const { dash, dir } = await setup([
+      {
+        v: 1,
+        ts: '2026-01-01T00:00:00.000Z',
+        run_id: run,
+        type: 'feature.started',
+        feature_id: 'feature-001-a',
+        status: 'running',
+        agent: 'claude',
+        branch: 'baton/feature-001-a',
+        worktree: '/tmp/wt',
+        log_file: 'agent.log',
+        port: 41000,
+      },
+    ]);
+    // The run's folder is a link to a folder elsewhere, holding a file at the place an agent log would be.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'baton-elsewhere-'));
+    cleanups.push(() => rmSync(elsewhere, { recursive: true, force: true }));
+    mkdirSync(join(elsewhere, 'feature-001-a'));
+    writeFileSync(join(elsewhere, 'feature-001-a', 'agent.log'), 'secret from outside\n');
+    mkdirSync(join(dir, '.baton', 'runs'));
+    symlinkSync(elsewhere, join(dir, '.baton', 'runs', run));
+    const detail = JSON.parse(
+      (await send(dash.port, '/api/features/feature-001-a', { headers: bearer(dash) })).body,
+    );
+    expect(detail.agent_log).toMatchObject({ lines: [], missing: true });
+    expect(JSON.stringify(detail)).not.toContain('secret from outside');
   });
 
   it('ends open streams and stops listening on close', async () => {
