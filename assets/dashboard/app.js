@@ -4,7 +4,7 @@
 import { createBoard, isLive } from './board.js';
 import { createDetail } from './detail.js';
 import { h, shown } from './dom.js';
-import { describeEvent, formatClock, formatDuration, formatFactor, formatPercent } from './format.js';
+import { eventLine, formatClock, formatDuration, formatFactor, formatPercent } from './format.js';
 import { renderGraph } from './graph.js';
 import { renderTimeline } from './timeline.js';
 
@@ -144,15 +144,15 @@ function renderHeader() {
 
 function renderEvents(full, fresh = []) {
   const list = $('events');
-  const item = ({ event }) =>
+  const item = (sent) =>
     h(
       'li',
       {},
-      h('time', { datetime: event.ts ?? '' }, formatClock(event.ts)),
+      h('time', { datetime: sent.event.ts ?? '' }, formatClock(sent.event.ts)),
       ' ',
-      event.feature_id ? h('code', {}, event.feature_id) : '',
-      event.feature_id ? ' ' : '',
-      describeEvent(event),
+      sent.event.feature_id ? h('code', {}, sent.event.feature_id) : '',
+      sent.event.feature_id ? ' ' : '',
+      eventLine(sent),
     );
   if (full) list.replaceChildren(...model.events.map(item).reverse());
   else for (const e of fresh) list.prepend(item(e));

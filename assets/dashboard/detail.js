@@ -2,7 +2,7 @@
 // fetched from /api/features/:id when opened and again (at most once a second) while it changes.
 import { elapsedOf } from './board.js';
 import { h, shown } from './dom.js';
-import { describeEvent, formatClock, formatDuration } from './format.js';
+import { eventLine, formatClock, formatDuration } from './format.js';
 
 /** Creates the panel over `aside`; returns open/close and a hook for changes. */
 export function createDetail(aside, model) {
@@ -141,13 +141,13 @@ export function createDetail(aside, model) {
           : h(
               'ol',
               { class: 'feature-events' },
-              ...detail.events.map(({ event }) =>
+              ...detail.events.map((sent) =>
                 h(
                   'li',
                   {},
-                  h('time', { datetime: event.ts ?? '' }, formatClock(event.ts)),
+                  h('time', { datetime: sent.event.ts ?? '' }, formatClock(sent.event.ts)),
                   ' ',
-                  describeEvent(event),
+                  eventLine(sent),
                 ),
               ),
             ),

@@ -10,7 +10,7 @@ import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { clipSent } from './clip.js';
-import { LiveLog, type LogDelta, type SequencedEvent } from './live-log.js';
+import { LiveLog, type LogDelta } from './live-log.js';
 import { watchLog } from './tail.js';
 import {
   BOARD_COLUMNS,
@@ -22,9 +22,11 @@ import {
   type HeadlineMetrics,
   type LoadedProject,
   listFeatures,
+  type SentEvent,
   type Snapshot,
   type Update,
   withReport,
+  withWords,
 } from './view.js';
 
 /** What a subscriber has to resend: a whole snapshot, some features, the run fields, the headline. */
@@ -45,7 +47,7 @@ export interface BoardSubscriber {
 export interface FeatureLookup {
   feature: FeatureState;
   contractFile: string | undefined;
-  events: SequencedEvent[];
+  events: SentEvent[];
   /** Best-of-N: the commit each attempt's worktree started from, as the log says (checked before use). */
   attemptBases: Map<number, string>;
   /** The run's base commit, as the log says. */
@@ -190,7 +192,7 @@ export class BoardState {
       diagnostics: describeDiagnostics(this.#project.diagnostics),
       run: describeRun(live.state),
       features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project.plan)),
-      events: live.recentEvents(),
+      events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
       // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
       problems: this.#readError
@@ -210,7 +212,7 @@ export class BoardState {
       features: ids.map((id) =>
         featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project.plan),
       ),
-      events: live.recentEvents(afterSeq, 100),
+      events: withWords(live.recentEvents(afterSeq, 100)),
       metrics: this.#currentMetrics(),
     } satisfies Update);
   }
@@ -234,7 +236,7 @@ export class BoardState {
     return {
       feature,
       contractFile: contract?.file,
-      events: this.#live.featureEvents(id),
+      events: withWords(this.#live.featureEvents(id)),
       attemptBases,
       attemptRuns,
       runBase: this.#live.state.base_commit,

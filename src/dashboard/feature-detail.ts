@@ -4,7 +4,7 @@ import type { FeatureState } from '../log/fold.js';
 import { featureAgentLog, stateDirFor } from '../log/paths.js';
 import { openRegular } from '../open-regular.js';
 import { isInside, realNearest } from '../path-inside.js';
-import type { SequencedEvent } from './live-log.js';
+import type { SentEvent } from './view.js';
 
 /** The tail of a text file: its last lines, and whether earlier ones were left out. */
 export interface FileTail {
@@ -19,7 +19,7 @@ export interface FileTail {
 export interface FeatureDetail {
   feature: FeatureState;
   contract: { file: string; text: string; truncated: boolean } | null;
-  events: SequencedEvent[];
+  events: SentEvent[];
   agent_log: FileTail | null;
 }
 
@@ -37,7 +37,7 @@ export function readFeatureDetail(options: {
   root: string;
   feature: FeatureState;
   contractFile: string | undefined;
-  events: SequencedEvent[];
+  events: SentEvent[];
   maxLines?: number;
 }): FeatureDetail {
   const { root, feature } = options;
