@@ -2,6 +2,7 @@
  * The dashboard's live state: the log folded as it grows, the project's contracts, the report on its own
  * timer, and the subscribers told what changed. The routes read it; only the log watcher moves it.
  */
+import { randomBytes } from 'node:crypto';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { formatUserError, UserError } from '../errors.js';
 import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
@@ -129,6 +130,10 @@ export class BoardState {
   #reportTimer: NodeJS.Timeout | undefined;
   #nextReportAt = 0;
   #stopWatching: (() => void) | undefined;
+  // What a stream's event ids are valid against: this dashboard, and how many times every client had to
+  // be sent the whole board (a log folded again, contracts reloaded, the log's readability changed).
+  readonly #instance = randomBytes(6).toString('hex');
+  #generation = 0;
 
   private constructor(options: BoardStateOptions) {
     this.#options = options;
@@ -217,6 +222,25 @@ export class BoardState {
     } satisfies Update);
   }
 
+  /** The event-stream id of the message that brings a client up to `seq`: `<instance>.<generation>.<seq>`. */
+  eventId(seq: number): string {
+    return `${this.#instance}.${this.#generation}.${seq}`;
+  }
+
+  /**
+   * Where a client that had every message up to `lastEventId` (an `eventId`) resumes: the seq it has and the
+   * features changed since; undefined when it must start again from a snapshot (another dashboard's or an
+   * earlier generation's id, or events it missed that are no longer kept).
+   */
+  resumeFrom(lastEventId: string): { afterSeq: number; features: string[] } | undefined {
+    const dot = lastEventId.lastIndexOf('.');
+    if (lastEventId.slice(0, dot) !== `${this.#instance}.${this.#generation}`) return undefined;
+    const raw = lastEventId.slice(dot + 1);
+    const afterSeq = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+    const features = this.#live.changedSince(afterSeq);
+    return features ? { afterSeq, features } : undefined;
+  }
+
   /** A feature of the plan or the log, or undefined when neither knows the id. */
   lookupFeature(id: string): FeatureLookup | undefined {
     const contract = this.#project.plan?.byId.get(id);
@@ -244,6 +268,8 @@ export class BoardState {
   }
 
   #notify(change: BoardChange): void {
+    // A whole board to resend makes every earlier event id stale (`resumeFrom`).
+    if (change.snapshot) this.#generation++;
     for (const subscriber of this.#subscribers) subscriber.changed(change);
   }
 
