@@ -3,35 +3,55 @@
  * and `baton integrate` print them (after the feature's id, in colour), and the dashboard server sends
  * them with each such event of its feed (the page loads no server module), so the two never drift.
  */
-import type { BatonEvent } from '../log/events.js';
+import type { BatonEvent, BatonEventType, LogEvent } from '../log/events.js';
 import { formatDuration, type Palette } from './style.js';
 
+/** Whether each event type is worded here (typed: a new type must be placed). */
+const WORDED = {
+  'run.started': false,
+  'run.ended': false,
+  'phase.started': false,
+  'phase.ended': false,
+  'worktree.created': false,
+  'setup.started': true,
+  'setup.ended': true,
+  'feature.started': false,
+  'agent.exited': false,
+  'agent.retrying': false,
+  hook: false,
+  'feature.ended': false,
+  'feature.escaped': false,
+  'user.intervention': true,
+  'check.passed': false,
+  'check.failed': false,
+  'check.unverifiable': false,
+  'integration.started': false,
+  'merge.clean': false,
+  'merge.conflict': false,
+  'merge.skipped': false,
+  'integration.tested': false,
+  'integration.ended': false,
+  'integration.discarded': true,
+  'collision.detected': true,
+  'collision.resolved': true,
+  'queue.job': true,
+  'attempt.started': false,
+  'attempt.ended': false,
+  'attempt.selected': false,
+  'attempt.picked': false,
+} as const satisfies Record<BatonEventType, boolean>;
+
 /** The event types worded here. */
-export type WordedEventType =
-  | 'setup.started'
-  | 'setup.ended'
-  | 'user.intervention'
-  | 'integration.discarded'
-  | 'collision.detected'
-  | 'collision.resolved'
-  | 'queue.job';
+export type WordedEventType = {
+  [K in BatonEventType]: (typeof WORDED)[K] extends true ? K : never;
+}[BatonEventType];
 
 /** An event worded here. */
 export type WordedEvent = Extract<BatonEvent, { type: WordedEventType }>;
 
-const WORDED: ReadonlySet<string> = new Set<WordedEventType>([
-  'setup.started',
-  'setup.ended',
-  'user.intervention',
-  'integration.discarded',
-  'collision.detected',
-  'collision.resolved',
-  'queue.job',
-]);
-
 /** Whether an event is one worded here. */
-export function isWordedEvent(e: { type?: string | undefined }): e is WordedEvent {
-  return e.type !== undefined && WORDED.has(e.type);
+export function isWordedEvent(e: LogEvent): e is WordedEvent {
+  return e.type !== undefined && WORDED[e.type];
 }
 
 /**
