@@ -1,10 +1,10 @@
 // The dashboard page. It subscribes to /api/events: the first message is a snapshot of the folded
 // state and the plan, later ones carry the current state of the features that changed. The server
-// does the folding; the page only draws.
+// does the folding; the page only draws. While the tab is hidden it holds no stream (see `follow`).
 import { createBoard, isLive } from './board.js';
 import { createDetail } from './detail.js';
 import { h, shown } from './dom.js';
-import { describeEvent, formatClock, formatDuration, formatFactor, formatPercent } from './format.js';
+import { eventLine, formatClock, formatDuration, formatFactor, formatPercent } from './format.js';
 import { renderGraph } from './graph.js';
 import { renderTimeline } from './timeline.js';
 
@@ -22,6 +22,8 @@ const model = {
   diagnostics: [],
   problems: [],
   logPath: '',
+  /** Sequence number of the last event the page has: an event at or before it is never shown twice. */
+  seq: 0,
   clockOffset: 0,
   /** Now on the server's clock, so elapsed times do not depend on this machine's. */
   now() {
@@ -58,6 +60,7 @@ function applySnapshot(s) {
   renderHeader();
   drawCharts(true);
   if (detail.current) detail.changed([detail.current]);
+  model.seq = s.seq;
   document.body.dataset.ready = 'true';
   document.body.dataset.seq = String(s.seq);
 }
@@ -70,14 +73,16 @@ function applyUpdate(u) {
   }
   for (const f of u.features) model.features.set(f.feature_id, f);
   model.metrics = u.metrics;
-  model.events = [...model.events, ...u.events].slice(-KEEP_EVENTS);
+  const fresh = u.events.filter((e) => e.seq > model.seq);
+  model.events = [...model.events, ...fresh].slice(-KEEP_EVENTS);
   const ids = u.features.map((f) => f.feature_id);
   board.update(model, ids);
   detail.changed(ids);
-  renderEvents(false, u.events);
+  renderEvents(false, fresh);
   renderHeader();
   drawCharts(false);
-  document.body.dataset.seq = String(u.seq);
+  model.seq = Math.max(model.seq, u.seq);
+  document.body.dataset.seq = String(model.seq);
 }
 
 // The charts redraw whole; under a burst of updates they are redrawn at most twice a second.
@@ -144,15 +149,15 @@ function renderHeader() {
 
 function renderEvents(full, fresh = []) {
   const list = $('events');
-  const item = ({ event }) =>
+  const item = (sent) =>
     h(
       'li',
       {},
-      h('time', { datetime: event.ts ?? '' }, formatClock(event.ts)),
+      h('time', { datetime: sent.event.ts ?? '' }, formatClock(sent.event.ts)),
       ' ',
-      event.feature_id ? h('code', {}, event.feature_id) : '',
-      event.feature_id ? ' ' : '',
-      describeEvent(event),
+      sent.event.feature_id ? h('code', {}, sent.event.feature_id) : '',
+      sent.event.feature_id ? ' ' : '',
+      eventLine(sent),
     );
   if (full) list.replaceChildren(...model.events.map(item).reverse());
   else for (const e of fresh) list.prepend(item(e));
@@ -180,19 +185,27 @@ function renderEscapes() {
   $('escapes-list').replaceChildren(...lines.map((l) => h('li', {}, l)));
 }
 
+// The open stream, while the tab is shown, and the id of the last message applied, to resume from.
+let source;
+let lastEventId;
+
 function connect() {
   performance.mark('baton:connect');
   const status = $('connection');
-  const source = new EventSource('api/events');
+  // Back from hidden: the server sends what changed since the last message (or the board, when it cannot).
+  const url =
+    lastEventId === undefined ? 'api/events' : `api/events?last_event_id=${encodeURIComponent(lastEventId)}`;
+  source = new EventSource(url);
   source.addEventListener('open', () => {
     status.textContent = 'live';
     status.dataset.state = 'live';
   });
-  source.addEventListener('error', () => {
-    // EventSource reconnects by itself after a dropped connection; the server answers a reconnection
-    // with a fresh snapshot. A refused one (401: the session is gone; 404: the dashboard restarted
-    // under a new path) stops it for good: say so, instead of "reconnecting…" forever.
-    if (source.readyState === EventSource.CLOSED) {
+  source.addEventListener('error', (ev) => {
+    // EventSource reconnects by itself after a dropped connection, sending the id of its last message:
+    // the server resumes from it, or sends the board again. A refused one (401: the session is gone;
+    // 404: the dashboard restarted under a new path) stops it for good: say so, instead of
+    // "reconnecting…" forever.
+    if (ev.target.readyState === EventSource.CLOSED) {
       status.textContent = 'connection closed: open the URL `baton dashboard` printed again';
       status.dataset.state = 'closed';
       return;
@@ -203,9 +216,31 @@ function connect() {
   source.addEventListener('snapshot', (ev) => {
     performance.mark('baton:snapshot-received');
     applySnapshot(JSON.parse(ev.data));
+    lastEventId = ev.lastEventId;
     performance.mark('baton:snapshot-drawn');
   });
-  source.addEventListener('update', (ev) => applyUpdate(JSON.parse(ev.data)));
+  source.addEventListener('update', (ev) => {
+    applyUpdate(JSON.parse(ev.data));
+    lastEventId = ev.lastEventId;
+  });
+}
+
+/**
+ * Holds a stream only while the tab is shown. A browser allows six connections to one host: with a
+ * stream held by every tab, a seventh dashboard tab would never load. Hidden, the tab closes its stream;
+ * shown again, it resumes from the last message it had.
+ */
+function follow() {
+  if (!document.hidden) {
+    if (!source) connect();
+    return;
+  }
+  if (!source) return;
+  source.close();
+  source = undefined;
+  const status = $('connection');
+  status.textContent = 'paused while the tab is hidden';
+  status.dataset.state = 'paused';
 }
 
 setInterval(() => {
@@ -218,4 +253,5 @@ setInterval(() => {
   }
 }, 1000);
 
-connect();
+document.addEventListener('visibilitychange', follow);
+follow();

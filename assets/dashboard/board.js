@@ -226,14 +226,16 @@ export function createBoard(root, { onSelect }) {
     // Open collisions the radar reported: the other feature, the kind, the paths, since when.
     const open = Object.values(f.collisions ?? {});
     card.collision.hidden = open.length === 0;
-    card.collision.textContent = open
-      .map((c) => `⚠ ${c.kind} with ${c.with}: ${c.paths.join(', ')} · since ${formatClock(c.since)}`)
-      .join('\n');
+    card.collision.textContent = shown(
+      open
+        .map((c) => `⚠ ${c.kind} with ${c.with}: ${c.paths.join(', ')} · since ${formatClock(c.since)}`)
+        .join('\n'),
+    );
     card.collision.title = card.collision.textContent;
     // What its agent changed outside its worktree (the main checkout, the git config, refs).
     const escaped = f.escaped ?? [];
     card.escaped.hidden = escaped.length === 0;
-    card.escaped.textContent = `⚠ changed outside its worktree: ${escaped.join(', ')}`;
+    card.escaped.textContent = shown(`⚠ changed outside its worktree: ${escaped.join(', ')}`);
     card.escaped.title = card.escaped.textContent;
   }
 

@@ -1,8 +1,8 @@
 // The detail panel: a feature's state, checks, contract, events and the tail of its agent log,
 // fetched from /api/features/:id when opened and again (at most once a second) while it changes.
 import { elapsedOf } from './board.js';
-import { h } from './dom.js';
-import { describeEvent, formatClock, formatDuration } from './format.js';
+import { h, shown } from './dom.js';
+import { eventLine, formatClock, formatDuration } from './format.js';
 
 /** Creates the panel over `aside`; returns open/close and a hook for changes. */
 export function createDetail(aside, model) {
@@ -23,7 +23,7 @@ export function createDetail(aside, model) {
     current = id;
     aside.hidden = false;
     aside.dataset.feature = id;
-    title.textContent = id;
+    title.textContent = shown(id);
     body.replaceChildren(h('p', { class: 'empty' }, 'loading…'));
     load();
   }
@@ -72,10 +72,11 @@ export function createDetail(aside, model) {
   function render(detail) {
     const f = detail.feature;
     const contract = model.projectById.get(f.feature_id);
-    title.textContent =
+    title.textContent = shown(
       contract?.title && contract.title !== f.feature_id
         ? `${f.feature_id} — ${contract.title}`
-        : f.feature_id;
+        : f.feature_id,
+    );
     const facts = [
       ['status', f.status],
       ['agent', f.agent],
@@ -140,13 +141,13 @@ export function createDetail(aside, model) {
           : h(
               'ol',
               { class: 'feature-events' },
-              ...detail.events.map(({ event }) =>
+              ...detail.events.map((sent) =>
                 h(
                   'li',
                   {},
-                  h('time', { datetime: event.ts ?? '' }, formatClock(event.ts)),
+                  h('time', { datetime: sent.event.ts ?? '' }, formatClock(sent.event.ts)),
                   ' ',
-                  describeEvent(event),
+                  eventLine(sent),
                 ),
               ),
             ),

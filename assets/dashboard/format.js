@@ -131,6 +131,15 @@ export function describeEvent(e) {
   }
 }
 
+/**
+ * An event of the feed or the detail panel in words: the words the server sent with it (`text`: the
+ * terminal's, for the events it words — setup, interventions, collisions, queue jobs, a discarded
+ * integration), else `describeEvent`'s.
+ */
+export function eventLine({ event, text }) {
+  return text ?? describeEvent(event);
+}
+
 /** One mark per attempt status, for the card's compact attempt line: ✓ passed, ✗ not, … still going. */
 export function attemptMark(status) {
   if (status === 'complete') return '✓';

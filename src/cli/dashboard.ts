@@ -132,8 +132,17 @@ function openBrowser(ctx: CliContext, url: string, printed: string): void {
         ? ['cmd', ['/c', 'start', '""', url]]
         : ['xdg-open', [url]];
   const child = spawn(command, args, { detached: true, stdio: 'ignore', env: ctx.env });
-  child.on('error', () => {
-    ctx.stderr.write(`could not run ${command} to open the page; open ${printed} yourself\n`);
+  // One line, whichever way it fails: not started (error), or started and failed (exit; both may come).
+  let told = false;
+  const tell = (why: string) => {
+    if (told) return;
+    told = true;
+    ctx.stderr.write(`could not open the page in a browser (${why}); open ${printed} yourself\n`);
+  };
+  child.on('error', () => tell(`could not run ${command}`));
+  child.on('exit', (code, signal) => {
+    if (code !== 0)
+      tell(code === null ? `${command} was killed by ${signal}` : `${command} exited with code ${code}`);
   });
   child.unref();
 }

@@ -13,6 +13,7 @@ import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
 import { stoppedBy } from '../runner/outcome.js';
+import { describeWordedEvent } from '../terminal/event-words.js';
 import { formatDuration, type Palette } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 
@@ -43,10 +44,7 @@ const list = (xs: readonly string[]): string => xs.map((x) => escapeControl(x)).
 const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
   'phase.started': () => undefined,
   'phase.ended': () => undefined,
-  'integration.discarded': (e, p) =>
-    p.yellow(
-      `Discarded the previous integration attempt${e.started_at ? ` (started ${e.started_at})` : ''}${e.backup ? `; its result is kept as ${e.backup}` : ''}: its merges and time no longer count`,
-    ),
+  'integration.discarded': (e, p) => p.yellow(describeWordedEvent(e, p)),
   'integration.started': (e, p) => {
     const head = `Integrating ${e.order.length} feature(s) on ${e.branch} in ${e.worktree}: ${e.order.join(' → ')}`;
     if (!e.include?.length) return head;

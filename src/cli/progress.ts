@@ -6,6 +6,7 @@ import type { AgentExited, BatonEvent, BatonEventType, LogEvent, PlainEvent } fr
 import { applyEvent, initialState } from '../log/fold.js';
 import { describeRetry } from '../log/retry-words.js';
 import { resumeNotes } from '../runner/resume.js';
+import { describeWordedEvent } from '../terminal/event-words.js';
 import {
   escapeKeepingPalette,
   formatDuration,
@@ -85,9 +86,8 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'worktree.created':
       return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}`;
     case 'setup.started':
-      return `${e.feature_id}: setup running: ${e.command}${e.timeout_ms !== undefined ? ` (limit ${formatDuration(e.timeout_ms)})` : ''}`;
     case 'setup.ended':
-      return `${e.feature_id}: setup ${e.reason ? `ended after ${formatDuration(e.duration_ms)}: ${e.reason}` : `exited ${e.exit_code} after ${formatDuration(e.duration_ms)}`}${e.files.length ? `; ${e.files.length} file(s) it changed that git does not ignore, committed with the agent's work: ${e.files.join(', ')}` : ''}`;
+      return `${e.feature_id}: ${describeWordedEvent(e, p)}`;
     case 'agent.exited':
       return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${agentChanges(e)}`;
     case 'agent.retrying':
@@ -101,7 +101,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'user.intervention':
       // The text is escaped already (escapeFields): quoted as it is, so a control character shows as \x1b once.
-      return `${e.feature_id}: you ${e.action === 'send' ? `sent "${e.text ?? ''}"` : e.action === 'stop' ? 'stopped the agent (baton stop)' : 'attached'}`;
+      return `${e.feature_id}: ${describeWordedEvent(e, p)}`;
     case 'check.passed':
       return e.message.startsWith('warning:')
         ? `${e.feature_id}: check ${e.criterion_id} ${p.yellow('passed with a warning')}: ${e.message.slice('warning: '.length)}`
@@ -119,9 +119,8 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'attempt.picked':
       return `${e.feature_id}: attempt ${e.attempt} picked by hand${e.previous !== undefined ? ` over attempt ${e.previous}` : ''}; ${featureBranchName(e.feature_id)} moved to ${e.commit.slice(0, 8)}`;
     case 'collision.detected':
-      return `${e.features.join(' & ')}: ${p.yellow(`collision (${e.kind})`)} on ${e.paths.join(', ')}; ${e.second} touched it last`;
     case 'collision.resolved':
-      return `${e.features.join(' & ')}: collision resolved`;
+      return `${e.features.join(' & ')}: ${describeWordedEvent(e, p)}`;
     case 'phase.started':
     case 'phase.ended':
     case 'integration.started':

@@ -13,7 +13,7 @@ import { attemptBranch } from '../git/refs.js';
 import { agentLogPath } from '../log/paths.js';
 import type { AttemptState, FeatureState } from '../log/state.js';
 import { escapeControl } from '../text/escape.js';
-import { type FileTail, readTail } from './feature-detail.js';
+import { type FileTail, readAgentLog } from './feature-detail.js';
 
 /** The most of a diff's patch sent to the page, per attempt. */
 export const PATCH_BYTES = 64 * 1024;
@@ -92,7 +92,10 @@ export async function readAttemptViews(options: {
         a.attempt,
       );
       const agent_log = logPath
-        ? { ...readTail(logPath, options.logLines ?? 40), file: relative(options.root, logPath) }
+        ? {
+            ...readAgentLog(options.root, logPath, options.logLines ?? 40),
+            file: relative(options.root, logPath),
+          }
         : null;
       const found = await attemptDiff(
         options.root,
@@ -201,12 +204,12 @@ async function readCapped(
   return r.exitCode === 0 ? { text, truncated } : undefined;
 }
 
-/** Control characters of each line shown as `\xNN` (a patch can carry escape codes); line breaks kept. */
+/**
+ * Control characters shown as `\xNN` (a patch can carry escape codes); line breaks kept, and tabs, so
+ * tab-indented code reads as it is written (the page shows a tab as a tab).
+ */
 function escapeLines(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => escapeControl(l))
-    .join('\n');
+  return escapeControl(text, { keepNewlines: true, keepTabs: true });
 }
 
 /** Exposed for tests: forgets the computed diffs. */

@@ -2,6 +2,7 @@
  * The dashboard's live state: the log folded as it grows, the project's contracts, the report on its own
  * timer, and the subscribers told what changed. The routes read it; only the log watcher moves it.
  */
+import { randomBytes } from 'node:crypto';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { formatUserError, UserError } from '../errors.js';
 import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
@@ -10,7 +11,7 @@ import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { clipSent } from './clip.js';
-import { LiveLog, type LogDelta, type SequencedEvent } from './live-log.js';
+import { LiveLog, type LogDelta } from './live-log.js';
 import { watchLog } from './tail.js';
 import {
   BOARD_COLUMNS,
@@ -22,9 +23,11 @@ import {
   type HeadlineMetrics,
   type LoadedProject,
   listFeatures,
+  type SentEvent,
   type Snapshot,
   type Update,
   withReport,
+  withWords,
 } from './view.js';
 
 /** What a subscriber has to resend: a whole snapshot, some features, the run fields, the headline. */
@@ -45,7 +48,7 @@ export interface BoardSubscriber {
 export interface FeatureLookup {
   feature: FeatureState;
   contractFile: string | undefined;
-  events: SequencedEvent[];
+  events: SentEvent[];
   /** Best-of-N: the commit each attempt's worktree started from, as the log says (checked before use). */
   attemptBases: Map<number, string>;
   /** The run's base commit, as the log says. */
@@ -127,6 +130,10 @@ export class BoardState {
   #reportTimer: NodeJS.Timeout | undefined;
   #nextReportAt = 0;
   #stopWatching: (() => void) | undefined;
+  // What a stream's event ids are valid against: this dashboard, and how many times every client had to
+  // be sent the whole board (a log folded again, contracts reloaded, the log's readability changed).
+  readonly #instance = randomBytes(6).toString('hex');
+  #generation = 0;
 
   private constructor(options: BoardStateOptions) {
     this.#options = options;
@@ -139,6 +146,9 @@ export class BoardState {
     while (state.#readLive()?.more) {
       // Read the existing log to its end, slice by slice.
     }
+    // A run that died before the dashboard started is interrupted from the first state served, not
+    // "running" until the first look at the log (the report, first computed by `watch`, counts it so).
+    state.#inferInterruptions();
     state.#project = await options.loadProject();
     return state;
   }
@@ -187,7 +197,7 @@ export class BoardState {
       diagnostics: describeDiagnostics(this.#project.diagnostics),
       run: describeRun(live.state),
       features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project.plan)),
-      events: live.recentEvents(),
+      events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
       // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
       problems: this.#readError
@@ -207,9 +217,28 @@ export class BoardState {
       features: ids.map((id) =>
         featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project.plan),
       ),
-      events: live.recentEvents(afterSeq, 100),
+      events: withWords(live.recentEvents(afterSeq, 100)),
       metrics: this.#currentMetrics(),
     } satisfies Update);
+  }
+
+  /** The event-stream id of the message that brings a client up to `seq`: `<instance>.<generation>.<seq>`. */
+  eventId(seq: number): string {
+    return `${this.#instance}.${this.#generation}.${seq}`;
+  }
+
+  /**
+   * Where a client that had every message up to `lastEventId` (an `eventId`) resumes: the seq it has and the
+   * features changed since; undefined when it must start again from a snapshot (another dashboard's or an
+   * earlier generation's id, or events it missed that are no longer kept).
+   */
+  resumeFrom(lastEventId: string): { afterSeq: number; features: string[] } | undefined {
+    const dot = lastEventId.lastIndexOf('.');
+    if (lastEventId.slice(0, dot) !== `${this.#instance}.${this.#generation}`) return undefined;
+    const raw = lastEventId.slice(dot + 1);
+    const afterSeq = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+    const features = this.#live.changedSince(afterSeq);
+    return features ? { afterSeq, features } : undefined;
   }
 
   /** A feature of the plan or the log, or undefined when neither knows the id. */
@@ -231,7 +260,7 @@ export class BoardState {
     return {
       feature,
       contractFile: contract?.file,
-      events: this.#live.featureEvents(id),
+      events: withWords(this.#live.featureEvents(id)),
       attemptBases,
       attemptRuns,
       runBase: this.#live.state.base_commit,
@@ -239,6 +268,8 @@ export class BoardState {
   }
 
   #notify(change: BoardChange): void {
+    // A whole board to resend makes every earlier event id stale (`resumeFrom`).
+    if (change.snapshot) this.#generation++;
     for (const subscriber of this.#subscribers) subscriber.changed(change);
   }
 
@@ -312,13 +343,20 @@ export class BoardState {
     });
   }
 
-  #onNews(): void {
+  /**
+   * Folds in the end of every open run whose orchestrator is gone (`interruptionEvents`) and tells the
+   * subscribers; true when there was one.
+   */
+  #inferInterruptions(): boolean {
     const inferred = interruptionEvents(this.#live.state, runLiveness(this.#options.root));
-    if (inferred.length > 0) {
-      this.#broadcast(this.#live.applyInferred(inferred));
-      // The run is over (interrupted), no longer in progress: the report says so too.
-      this.#scheduleReport();
-    }
+    if (inferred.length === 0) return false;
+    this.#broadcast(this.#live.applyInferred(inferred));
+    return true;
+  }
+
+  #onNews(): void {
+    // The run is over (interrupted), no longer in progress: the report says so too.
+    if (this.#inferInterruptions()) this.#scheduleReport();
     if (!this.#live.hasNews()) return;
     const hadError = this.#readError;
     const delta = this.#readLive();

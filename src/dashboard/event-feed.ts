@@ -1,6 +1,9 @@
 /**
  * The event stream (`/api/events`, server-sent events): a snapshot first, then updates as the log
- * grows. Each client is one subscriber of the board state with what it has not been sent yet.
+ * grows. Each client is one subscriber of the board state with what it has not been sent yet. A client
+ * that comes back with the id of the last message it had (`Last-Event-ID`, as EventSource sends it on
+ * its own reconnections, or `?last_event_id=` from a page that closed its stream while hidden) resumes
+ * from there with an update, when the state can say what changed since (`BoardState.resumeFrom`).
  */
 import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
@@ -20,9 +23,21 @@ class StreamClient implements BoardSubscriber {
   busy = false;
   closed = false;
 
-  constructor(stream: SSEStreamingApi, state: BoardState) {
+  constructor(
+    stream: SSEStreamingApi,
+    state: BoardState,
+    resume?: { afterSeq: number; features: readonly string[] },
+  ) {
     this.#stream = stream;
     this.#state = state;
+    if (resume) {
+      // What changed since its last message, the run and the headline included: an update, not the board.
+      this.#snapshotDue = false;
+      this.#lastSeq = resume.afterSeq;
+      for (const id of resume.features) this.#dirty.add(id);
+      this.#runDirty = true;
+      this.#metricsDirty = true;
+    }
   }
 
   changed(change: BoardChange): void {
@@ -66,10 +81,11 @@ class StreamClient implements BoardSubscriber {
         this.#runDirty = false;
         this.#metricsDirty = false;
         this.#lastSeq = message.seq;
+        const id = this.#state.eventId(message.seq);
         await this.#stream.writeSSE({
           event: message.type,
           data: stringifyJson(message),
-          id: String(message.seq),
+          id,
           ...(message.type === 'snapshot' ? { retry: 1000 } : {}),
         });
       }
@@ -86,8 +102,11 @@ export function eventFeedRoutes(state: BoardState, heartbeatMs = 15_000): Hono {
   const routes = new Hono();
   routes.get('/api/events', (c) => {
     c.header('Cache-Control', 'no-store');
+    const lastEventId = c.req.header('Last-Event-ID') ?? c.req.query('last_event_id');
     return streamSSE(c, async (stream) => {
-      const client = new StreamClient(stream, state);
+      // Judged as it subscribes (no await between): nothing that changes meanwhile is missed.
+      const resume = lastEventId === undefined ? undefined : state.resumeFrom(lastEventId);
+      const client = new StreamClient(stream, state, resume);
       const unsubscribe = state.subscribe(client);
       const ended = new Promise<void>((resolve) => {
         stream.onAbort(() => {

@@ -1,9 +1,10 @@
-import { closeSync, fstatSync, readSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { closeSync, fstatSync, readSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { FeatureState } from '../log/fold.js';
-import { featureAgentLog } from '../log/paths.js';
+import { featureAgentLog, stateDirFor } from '../log/paths.js';
 import { openRegular } from '../open-regular.js';
-import type { SequencedEvent } from './live-log.js';
+import { isInside, realNearest } from '../path-inside.js';
+import type { SentEvent } from './view.js';
 
 /** The tail of a text file: its last lines, and whether earlier ones were left out. */
 export interface FileTail {
@@ -18,7 +19,7 @@ export interface FileTail {
 export interface FeatureDetail {
   feature: FeatureState;
   contract: { file: string; text: string; truncated: boolean } | null;
-  events: SequencedEvent[];
+  events: SentEvent[];
   agent_log: FileTail | null;
 }
 
@@ -36,7 +37,7 @@ export function readFeatureDetail(options: {
   root: string;
   feature: FeatureState;
   contractFile: string | undefined;
-  events: SequencedEvent[];
+  events: SentEvent[];
   maxLines?: number;
 }): FeatureDetail {
   const { root, feature } = options;
@@ -47,8 +48,30 @@ export function readFeatureDetail(options: {
   }
   let agentLog: FileTail | null = null;
   const path = featureAgentLog(root, feature);
-  if (path) agentLog = { ...readTail(path, options.maxLines ?? 200), file: relative(root, path) };
+  if (path) agentLog = { ...readAgentLog(root, path, options.maxLines ?? 200), file: relative(root, path) };
   return { feature, contract, events: options.events, agent_log: agentLog };
+}
+
+/**
+ * The tail of an agent log at `path` (an `agentLogPath`), read only when the folder holding it really is
+ * inside `<root>/.baton/runs/`: a folder on the way that is a symlink leading out of it reads as missing,
+ * as does a symlink in the file's place (`readTail` opens it without following one).
+ */
+export function readAgentLog(root: string, path: string, maxLines?: number): FileTail {
+  const runs = join(stateDirFor(realNearest(resolve(root))), 'runs');
+  const folder = realFolder(path);
+  if (folder === undefined || folder === runs || !isInside(runs, folder))
+    return { file: path, lines: [], truncated: false, missing: true };
+  return { ...readTail(join(folder, basename(path)), maxLines), file: path };
+}
+
+/** The real path of the folder holding `path`, or undefined when it does not exist. */
+function realFolder(path: string): string | undefined {
+  try {
+    return realpathSync(dirname(path));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads the last `maxLines` lines of a file from its last 256 KiB, without terminal escape codes. */

@@ -177,22 +177,32 @@ export class LiveLog {
     return { events, changed: [...changed], runChanged: true, reset: false, problems: [] };
   }
 
+  /**
+   * The features whose state changed after `afterSeq`, from the events kept (`recentEvents`): what a
+   * client that has everything up to `afterSeq` needs resent. Undefined when some of those events are no
+   * longer kept (too many, or the log was folded again since) or `afterSeq` is not one of this log's.
+   */
+  changedSince(afterSeq: number): string[] | undefined {
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0 || afterSeq > this.#seq) return undefined;
+    const after = this.recentEvents(afterSeq, Number.POSITIVE_INFINITY);
+    if (after.length !== this.#seq - afterSeq) return undefined;
+    const changed = new Set<string>();
+    for (const { event } of after) for (const id of namedIds(event)) changed.add(featureOf(id));
+    return [...changed];
+  }
+
   #remember(sequenced: SequencedEvent, changed: Set<string>): void {
     pushBounded(this.#recent, sequenced, this.#keepRecent);
     const e = sequenced.event;
-    const ids: string[] = [];
     const own = 'feature_id' in e && typeof e.feature_id === 'string' ? e.feature_id : undefined;
-    if (own !== undefined) ids.push(own);
-    if (e.type === 'run.started' && Array.isArray(e.feature_ids)) ids.push(...e.feature_ids);
-    for (const id of ids) {
-      // An attempt's own events (`<feature_id>.a<n>`) change what its feature's card and detail show.
-      changed.add(id.includes('.') ? (parseAttemptUnitId(id)?.featureId ?? id) : id);
+    for (const id of namedIds(e)) {
+      changed.add(featureOf(id));
       let list = this.#byFeature.get(id);
       if (!list) {
         list = [];
         this.#byFeature.set(id, list);
       }
-      // run.started names every feature but is not one of their own events.
+      // run.started and a collision name features but are not one of their own events.
       if (id === own) pushBounded(list, sequenced, this.#keepPerFeature);
     }
   }
@@ -205,6 +215,22 @@ export class LiveLog {
     this.#problems = [];
     if (this.#all) this.#all = [];
   }
+}
+
+/** The features (or attempt units) an event names: its own, those a run starts, a collision's pair. */
+function namedIds(e: LogEvent): string[] {
+  const ids: string[] = [];
+  if ('feature_id' in e && typeof e.feature_id === 'string') ids.push(e.feature_id);
+  if (e.type === 'run.started' && Array.isArray(e.feature_ids)) ids.push(...e.feature_ids);
+  // A collision names its pair in `features`: both cards show it (or stop showing it).
+  if ((e.type === 'collision.detected' || e.type === 'collision.resolved') && Array.isArray(e.features))
+    ids.push(...e.features);
+  return ids;
+}
+
+/** The feature whose card and detail an id's events change: an attempt's (`<feature_id>.a<n>`) are its feature's. */
+function featureOf(id: string): string {
+  return id.includes('.') ? (parseAttemptUnitId(id)?.featureId ?? id) : id;
 }
 
 function pushBounded<T>(list: T[], item: T, max: number): void {

@@ -6,6 +6,8 @@ import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState, pendingFeature } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import type { Report } from '../metrics/types.js';
+import { describeWordedEvent, isWordedEvent, wordedSubject } from '../terminal/event-words.js';
+import { palette } from '../terminal/style.js';
 import type { SequencedEvent } from './live-log.js';
 
 /** The board's columns and the statuses each one holds (the page reads this, so it is defined once). */
@@ -117,7 +119,7 @@ export interface Snapshot {
   diagnostics: string[];
   run: RunView;
   features: FeatureView[];
-  events: SequencedEvent[];
+  events: SentEvent[];
   metrics: HeadlineMetrics;
   problems: LogProblem[];
 }
@@ -131,8 +133,26 @@ export interface Update {
   run?: RunView;
   features: FeatureView[];
   /** Events after the client's last message (the latest ones when there were many). */
-  events: SequencedEvent[];
+  events: SentEvent[];
   metrics: HeadlineMetrics;
+}
+
+/**
+ * An event as the page gets it: for those whose words the terminal owns (`describeWordedEvent`), those
+ * words in `text`, led by whom it is about when that is not one feature (a collision's pair).
+ */
+export type SentEvent = SequencedEvent & { text?: string };
+
+const PLAIN = palette(false);
+
+/** Events for the page, each with the terminal's words where it has them (pure). */
+export function withWords(events: readonly SequencedEvent[]): SentEvent[] {
+  return events.map((e) => {
+    if (!isWordedEvent(e.event)) return e;
+    const text = describeWordedEvent(e.event, PLAIN);
+    const subject = 'feature_id' in e.event ? undefined : wordedSubject(e.event);
+    return { ...e, text: subject ? `${subject}: ${text}` : text };
+  });
 }
 
 /** Describes a plan for the page (pure). */

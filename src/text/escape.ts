@@ -11,8 +11,19 @@
  * isolates) that reorders what a line appears to say.
  */
 const WIDE = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
-const CONTROL = new RegExp(`[\\u0000-\\u001f${WIDE}]`, 'g');
-const CONTROL_KEEP_NEWLINE = new RegExp(`[\\u0000-\\u0009\\u000b-\\u001f${WIDE}]`, 'g');
+/** C0 but what an option keeps: `\n` (keepNewlines), `\t` (keepTabs), or both. */
+const C0 = {
+  none: '\\u0000-\\u001f',
+  newlines: '\\u0000-\\u0009\\u000b-\\u001f',
+  tabs: '\\u0000-\\u0008\\u000a-\\u001f',
+  both: '\\u0000-\\u0008\\u000b-\\u001f',
+};
+const CONTROL = {
+  none: new RegExp(`[${C0.none}${WIDE}]`, 'g'),
+  newlines: new RegExp(`[${C0.newlines}${WIDE}]`, 'g'),
+  tabs: new RegExp(`[${C0.tabs}${WIDE}]`, 'g'),
+  both: new RegExp(`[${C0.both}${WIDE}]`, 'g'),
+};
 const HAS_CONTROL = new RegExp(`[\\u0000-\\u001f${WIDE}]`);
 /** What `JSON.stringify` leaves raw among the characters above (it escapes C0 itself). */
 const JSON_RAW = new RegExp(`[${WIDE}]`, 'g');
@@ -30,10 +41,20 @@ const escapeOne = (c: string): string => {
 /**
  * Shows the control characters of an untrusted string as `\x1b`, `\r`, `\u2028`… so it cannot move
  * the cursor, clear the screen, open a hyperlink or reorder the line; `keepNewlines` leaves `\n`
- * alone for multi-line text.
+ * alone for multi-line text, `keepTabs` leaves `\t` alone for text shown as it is indented (a diff).
  */
-export function escapeControl(text: string, options: { keepNewlines?: boolean } = {}): string {
-  return text.replace(options.keepNewlines ? CONTROL_KEEP_NEWLINE : CONTROL, escapeOne);
+export function escapeControl(
+  text: string,
+  options: { keepNewlines?: boolean; keepTabs?: boolean } = {},
+): string {
+  const kept = options.keepNewlines
+    ? options.keepTabs
+      ? 'both'
+      : 'newlines'
+    : options.keepTabs
+      ? 'tabs'
+      : 'none';
+  return text.replace(CONTROL[kept], escapeOne);
 }
 
 /** Whether a string holds a control character `escapeControl` would escape. */

@@ -71,6 +71,19 @@ describe('best-of-N attempts in the feature detail', () => {
     expect(fromBase.stat).toContain('src/dep/index.js');
   });
 
+  it('keeps the tabs of tab-indented code in a diff as tabs, and escapes every other control character', async () => {
+    const repo = repoOfThree();
+    repo.git('checkout', '-q', `baton/${FEATURE}.a2`);
+    repo.commit('tabs', { 'src/search/go.go': 'func f() {\n\tif x {\n\t\treturn\t"\u001b[2J\r"\n\t}\n}\n' });
+    repo.git('checkout', '-q', 'main');
+    const diff = await attemptDiff(repo.root, FEATURE, 2, repo.base);
+    if ('note' in diff) throw new Error(diff.note);
+    expect(diff.patch).toContain('+\tif x {\n+\t\treturn\t"\\x1b[2J\\r"\n+\t}\n');
+    expect(diff.patch).not.toContain('\\t');
+    expect(diff.patch).not.toContain(String.fromCharCode(27));
+    expect(diff.patch).not.toContain('\r');
+  });
+
   it('computes no diff from a base it cannot trust or a branch it does not name', async () => {
     const repo = repoOfThree();
     const other = repo.commit('unrelated on main', { 'x.txt': 'x\n' });

@@ -14,6 +14,7 @@ import { makeRepo, type TempRepo } from '../rig/repo.js';
 const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-output');
 const IDS = ['feature-001-catalog', 'feature-002-cart', 'feature-003-checkout'];
 const SEARCH = 'feature-004-search';
+const SEARCH_TITLE = 'Search\u202etxt.exe \u001b[31mred';
 
 let repo: TempRepo;
 let server: ChildProcess;
@@ -52,7 +53,8 @@ beforeAll(async () => {
       { id: IDS[1]!, title: 'Cart', depends: [IDS[0]!] },
       { id: IDS[2]!, title: 'Checkout', depends: [IDS[1]!] },
       // Independent of the catalog, yet owning part of its folder: a predicted hotspot, not yet run.
-      { id: SEARCH, title: 'Search', owns: [`src/${IDS[0]}/search/**`] },
+      // A title with a right-to-left override and ESC: shown escaped on its card and in its detail's heading.
+      { id: SEARCH, title: SEARCH_TITLE, owns: [`src/${IDS[0]}/search/**`] },
     ]),
   });
   // A run in progress, as `baton run` leaves the log while three agents work.
@@ -241,6 +243,46 @@ describe('dashboard in a browser', () => {
     const raw = (t: string | null) => ['\u001b', '\u202e', '\u2066'].some((c) => t?.includes(c));
     expect(raw(text)).toBe(false);
     expect(raw(await last.getAttribute('title'))).toBe(false);
+
+    // A collision's paths and what an agent changed outside its worktree, on the card and its tooltip.
+    // The collision comes alone: it names its features in `features`, not `feature_id`.
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    appendEvent(log, {
+      type: 'collision.detected',
+      run_id: 'run-1',
+      collision_id: `${IDS[0]}+${IDS[2]}`,
+      features: [IDS[0]!, IDS[2]!],
+      kind: 'overlap',
+      paths: ['src/\u202egnp.exe\u001b[31m'],
+      second: IDS[2]!,
+    });
+    const card = page.locator(`li[data-feature="${IDS[2]}"]`);
+    await expect
+      .poll(() => card.locator('.collision').textContent(), { timeout: 20_000 })
+      .toContain('src/\\u202egnp.exe\\x1b[31m');
+    appendEvent(log, {
+      type: 'feature.escaped',
+      run_id: 'run-1',
+      feature_id: IDS[2]!,
+      files: ['evil\u202etxt.exe\u001b[2J'],
+      kind: 'checkout',
+      attribution: 'run-window',
+    });
+    await expect
+      .poll(() => card.locator('.escaped').textContent(), { timeout: 20_000 })
+      .toContain('evil\\u202etxt.exe\\x1b[2J');
+    for (const line of [card.locator('.collision'), card.locator('.escaped')]) {
+      expect(raw(await line.textContent())).toBe(false);
+      expect(raw(await line.getAttribute('title'))).toBe(false);
+    }
+
+    // A contract's title: on its card and in the heading of its detail.
+    const search = page.locator(`li[data-feature="${SEARCH}"]`);
+    expect(await search.locator('.title').textContent()).toBe('Search\\u202etxt.exe \\x1b[31mred');
+    await search.locator('article').click();
+    const heading = page.locator('#detail-title');
+    await expect.poll(() => heading.textContent()).toBe(`${SEARCH} — Search\\u202etxt.exe \\x1b[31mred`);
+    expect(raw(await heading.textContent())).toBe(false);
     await page.close();
   });
 

@@ -1,4 +1,12 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -250,6 +258,37 @@ describe('dashboard server: state and stream', () => {
     expect(outside.status).toBe(404);
   });
 
+  it('reads no agent log through a symlinked folder that leads out of .baton/runs', async () => {
+    const run = '20260101T000000Z-abcdef';
+    const { dash, dir } = await setup([
+      {
+        v: 1,
+        ts: '2026-01-01T00:00:00.000Z',
+        run_id: run,
+        type: 'feature.started',
+        feature_id: 'feature-001-a',
+        status: 'running',
+        agent: 'claude',
+        branch: 'baton/feature-001-a',
+        worktree: '/tmp/wt',
+        log_file: 'agent.log',
+        port: 41000,
+      },
+    ]);
+    // The run's folder is a link to a folder elsewhere, holding a file at the place an agent log would be.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'baton-elsewhere-'));
+    cleanups.push(() => rmSync(elsewhere, { recursive: true, force: true }));
+    mkdirSync(join(elsewhere, 'feature-001-a'));
+    writeFileSync(join(elsewhere, 'feature-001-a', 'agent.log'), 'secret from outside\n');
+    mkdirSync(join(dir, '.baton', 'runs'));
+    symlinkSync(elsewhere, join(dir, '.baton', 'runs', run));
+    const detail = JSON.parse(
+      (await send(dash.port, '/api/features/feature-001-a', { headers: bearer(dash) })).body,
+    );
+    expect(detail.agent_log).toMatchObject({ lines: [], missing: true });
+    expect(JSON.stringify(detail)).not.toContain('secret from outside');
+  });
+
   it('ends open streams and stops listening on close', async () => {
     const { dash } = await setup();
     const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
@@ -437,6 +476,34 @@ describe('dashboard server: headline metrics', () => {
 });
 
 describe('dashboard server: a run whose orchestrator died', () => {
+  it('says so in the first state it serves, before it has looked at the log again', async () => {
+    const [started] = deadRunLines('feature-001-a');
+    const feature = {
+      v: 1,
+      ts: new Date().toISOString(),
+      run_id: 'r-dead',
+      type: 'feature.started',
+      feature_id: 'feature-001-a',
+      status: 'running',
+      agent: 'claude',
+      branch: 'baton/feature-001-a',
+      worktree: '/w/feature-001-a',
+      log_file: '/w/feature-001-a.log',
+      port: 41000,
+    };
+    // No liveness tick within the test: what is served first is what the state opened with.
+    const { dash } = await setup([started ?? {}, feature], { pollMs: 3_600_000 });
+    const state = JSON.parse(
+      (await send(dash.port, '/api/state', { headers: bearer(dash) })).body,
+    ) as Snapshot;
+    expect(state.features.map((f) => [f.feature_id, f.status])).toEqual([['feature-001-a', 'interrupted']]);
+    expect(state.run.run_outcome).toBe('interrupted');
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    const first = JSON.parse((await sse.next((e) => e.event === 'snapshot')).data) as Snapshot;
+    expect(first.features.map((f) => f.status)).toEqual(['interrupted']);
+  });
+
   it('shows the run and its unfinished features interrupted, not running forever', async () => {
     const { dash } = await setup(deadRunLines('a'));
     await expect

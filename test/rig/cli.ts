@@ -24,6 +24,8 @@ export async function runBaton(
     interrupt?: (fire: () => void) => void;
     /** Sees stdout as it is written (for commands that keep running, like `status --watch`). */
     onStdout?: (text: string) => void;
+    /** Sees stderr as it is written. */
+    onStderr?: (text: string) => void;
   },
 ): Promise<CliResult> {
   let stdout = '';
@@ -41,6 +43,7 @@ export async function runBaton(
     stderr: {
       write: (s) => {
         stderr += s;
+        opts.onStderr?.(stderr);
       },
       isTTY: false,
     },

@@ -32,3 +32,15 @@ describe('every bidi control is escaped, in the terminal, in JSON and on the pag
     }
   });
 });
+
+describe('what escapeControl keeps', () => {
+  const text = 'a\tb\nc\r\u001b[2J\u202e';
+  it.each([
+    [{}, 'a\\tb\\nc\\r\\x1b[2J\\u202e'],
+    [{ keepNewlines: true }, 'a\\tb\nc\\r\\x1b[2J\\u202e'],
+    [{ keepTabs: true }, 'a\tb\\nc\\r\\x1b[2J\\u202e'],
+    [{ keepNewlines: true, keepTabs: true }, 'a\tb\nc\\r\\x1b[2J\\u202e'],
+  ])('%o', (options, shown) => {
+    expect(escapeControl(text, options)).toBe(shown);
+  });
+});
