@@ -3,7 +3,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { FeatureState } from '../log/fold.js';
 import { featureAgentLog, stateDirFor } from '../log/paths.js';
 import { openRegular } from '../open-regular.js';
-import { isInside, realNearest } from '../path-inside.js';
+import { isInside } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 import type { SentEvent } from './view.js';
 
 /** The tail of a text file: its last lines, and whether earlier ones were left out. */
