@@ -2,13 +2,13 @@
 // `baton pick` moves `baton/<id>`: what counts as kept is what a real attempt branch holds, never
 // what a log line claims (any process can append one); a tip left on no other branch is always kept
 // under refs/baton/pick-backup/. Real repositories, the real CLI in-process.
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttemptEnded, BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
+import { racingGit } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -121,19 +121,14 @@ describe('baton pick keeps what no attempt branch holds', () => {
     const repo = await ranAlpha();
     const { other } = winnerAndOther(repo);
     const theirs = repo.git('rev-parse', 'main');
-    // A git first on PATH that, just before pick moves baton/alpha, moves it elsewhere: the race, made certain.
-    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    const bin = join(repo.root, '..', 'racing-git');
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, 'git'),
-      `#!/bin/sh\ncase "$*" in *"update-ref -m baton pick: attempt"*) '${realGit}' update-ref refs/heads/baton/alpha ${theirs} ;; esac\nexec '${realGit}' "$@"\n`,
-    );
-    chmodSync(join(bin, 'git'), 0o755);
-
+    // Just before pick moves baton/alpha, another process moves it elsewhere: the race, made certain.
+    const git = racingGit(join(repo.root, '..'), {
+      when: 'update-ref -m baton pick: attempt',
+      first: ['update-ref', 'refs/heads/baton/alpha', theirs],
+    });
     const r = runBatonProcess(['pick', 'alpha', String(other)], {
       cwd: repo.root,
-      env: { PATH: `${bin}:${process.env.PATH}` },
+      env: { PATH: git.path },
     });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toMatch(
@@ -141,5 +136,29 @@ describe('baton pick keeps what no attempt branch holds', () => {
     );
     expect(repo.git('rev-parse', 'baton/alpha')).toBe(theirs);
     expect(events(repo).some((e) => e.type === 'attempt.picked')).toBe(false);
+  });
+});
+
+describe('baton verify moves baton/<id> only from the tip it read', () => {
+  it('a branch another process moves while verify runs is left where it put it, and verify says so', async () => {
+    const repo = await ranAlpha();
+    const { winner } = winnerAndOther(repo);
+    const wt = join(repo.root, '..', 'repo.baton-worktrees', `alpha.a${winner}`);
+    writeFileSync(join(wt, 'src', 'alpha', 'a.txt'), 'fixed\n');
+    repo.git('-C', wt, 'commit', '-qam', 'fix');
+    const theirs = repo.git('rev-parse', 'main');
+    const git = racingGit(join(repo.root, '..'), {
+      when: 'update-ref -m baton verify: checks passed',
+      first: ['update-ref', 'refs/heads/baton/alpha', theirs],
+    });
+
+    const r = runBatonProcess(['verify', 'alpha'], { cwd: repo.root, env: { PATH: git.path } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `baton/alpha was not moved to [0-9a-f]{8}, the commit just checked on baton/alpha\\.a${winner}: another process moved it while verify ran, and it was left there`,
+      ),
+    );
+    expect(repo.git('rev-parse', 'baton/alpha')).toBe(theirs);
   });
 });
