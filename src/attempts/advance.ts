@@ -2,10 +2,11 @@
  * `baton verify` of a best-of-N feature runs in its winner's worktree, on the attempt's branch. When the
  * conductor fixed the winner there, the checks passed on a commit `baton/<id>` does not hold, and
  * integration would refuse the branch forever. Once those checks pass, `baton/<id>` moves on to the
- * checked commit, fast-forward only: nothing unchecked and nothing made on `baton/<id>` is lost.
+ * checked commit, fast-forward only and only from the tip it read: nothing unchecked and nothing made
+ * on `baton/<id>` is lost.
  */
 import type { CheckReport } from '../checks/verify.js';
-import { commitsNotIn, setBranch } from '../git/branches.js';
+import { commitsNotIn, moveBranch } from '../git/branches.js';
 import { resolveCommit } from '../git/git.js';
 import { attemptBranch, featureBranch } from '../git/refs.js';
 import type { BatonState } from '../log/state.js';
@@ -40,6 +41,9 @@ export async function advanceWinnerBranch(
     return `${branch} was not moved to ${commit.slice(0, 8)}, the commit just checked on ${winnerBranch}: it holds ${behind.length} commit(s) ${winnerBranch} lacks; merge ${branch} into ${winnerBranch}, then run \`baton verify ${id}\` again`;
   }
   const ahead = tip === undefined ? [] : await commitsNotIn(root, commit, [tip]);
-  await setBranch(root, branch, commit, `baton verify: checks passed on ${winnerBranch}`);
+  const why = `baton verify: checks passed on ${winnerBranch}`;
+  if (!(await moveBranch(root, { branch, to: commit, from: tip, why }))) {
+    return `${branch} was not moved to ${commit.slice(0, 8)}, the commit just checked on ${winnerBranch}: another process moved it while verify ran, and it was left there; run \`baton verify ${id}\` again`;
+  }
   return `${branch} moved to ${commit.slice(0, 8)}: its checks passed on ${winnerBranch} (${ahead.length} commit(s) past the winner's recorded work)`;
 }

@@ -10,7 +10,8 @@ export type PickPlan =
       ok: true;
       commit: string;
       previous?: number | undefined;
-      recorded: string[];
+      /** Every attempt's recorded commit: a claim of the log, which any process can append to. */
+      recorded: { attempt: number; commit: string }[];
       /** Said when the picked attempt did not pass its checks (the pick still happens: the user's call). */
       warning?: string | undefined;
     }
@@ -82,7 +83,7 @@ export function planPick(state: BatonState, featureId: string, attempt: number):
           : `No attempt of ${featureId} left work: run it again (\`baton run --resume ${featureId}\`).`,
     };
   }
-  const recorded = attempts.flatMap((a) => (a.commit ? [a.commit] : []));
+  const recorded = attempts.flatMap((a) => (a.commit ? [{ attempt: a.attempt, commit: a.commit }] : []));
   const warning = uncheckedWarning(featureId, chosen);
   return { ok: true, commit: work, previous: f.winner?.attempt, recorded, warning };
 }

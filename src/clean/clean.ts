@@ -1,4 +1,5 @@
 import { git, gitRaw } from '../git/git.js';
+import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import type { CleanTarget } from './inspect.js';
 
 /** What the user asked `baton clean` for. */
@@ -29,16 +30,28 @@ export function describeDirty(paths: readonly string[]): string {
 }
 
 /**
+ * Where a branch removed with commits merged nowhere keeps its tip (`removeTargets` writes it before it
+ * deletes the branch); undefined when the branch has no such commits, or there is no branch.
+ */
+export function cleanBackupOf(target: CleanTarget): string | undefined {
+  if (target.tip === undefined || target.unmerged === 0) return undefined;
+  return tipBackupRef(CLEAN_BACKUP_PREFIX, target.id, target.tip);
+}
+
+/**
  * Words for a removed branch holding commits merged nowhere (a losing attempt's, or work `--force`
- * discards): the sha of its tip and the command that restores it, which works until git prunes it.
+ * discards): the sha of its tip, the ref that keeps it (`cleanBackupOf`) and the command that restores it.
+ * A loser's commit is said to be the one the log records only as the log's claim: any process can append it.
  */
 export function describeRestore(target: CleanTarget): string | undefined {
+  const backup = cleanBackupOf(target);
+  if (backup === undefined || target.tip === undefined) return undefined;
   const sha = target.tip;
-  if (sha === undefined || target.unmerged === 0) return undefined;
-  const restore = `git branch ${target.branch} ${sha} restores it`;
-  return target.attempt?.tipRecorded
-    ? `its commit ${sha} is recorded in the log (${restore})`
-    : `its tip was ${sha} (${restore})`;
+  const a = target.attempt;
+  const what = a?.tipRecorded
+    ? `its commit ${sha} (attempt ${a.attempt}'s, as the log records it)`
+    : `its tip ${sha}`;
+  return `${what} is kept as ${backup} (git branch ${target.branch} ${sha} restores it)`;
 }
 
 /**
@@ -61,7 +74,8 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
         `best-of-N for ${a.featureId} is not decided yet (\`baton run --resume ${a.featureId}\` finishes it)`,
       );
     }
-    // A losing attempt's commits are recorded in the log (and printed when removed): not lost work.
+    // A losing attempt's commits are merged nowhere by design: its tip is kept under a backup ref
+    // (`cleanBackupOf`) when it goes, so the log's record (a claim anyone can append) is not all that keeps them.
     if (target.unmerged > 0 && !a?.tipRecorded)
       reasons.push(describeUnmerged(target.unmerged, target.mergeTargets));
     if (target.worktree?.exists && target.worktree.locked) {
@@ -77,13 +91,16 @@ export interface CleanResult {
   target: CleanTarget;
   removedWorktree: boolean;
   deletedBranch: boolean;
+  /** The backup ref its tip was kept under before its branch was deleted (`cleanBackupOf`). */
+  keptAs?: string;
   /** Why it stopped half-way, in git's words. */
   error?: string;
 }
 
 /**
  * Removes each target's worktree (`git worktree remove`, forced only for a forced decision), then
- * its branch, then prunes stale worktree records. The branch is deleted only at the tip that was
+ * its branch, its tip first kept under a backup ref when it holds commits merged nowhere
+ * (`cleanBackupOf`), then prunes stale worktree records. The branch is deleted only at the tip that was
  * inspected, so a commit made since then is never lost; a worktree git refuses to remove keeps
  * its branch. The main checkout is never touched: targets are linked worktrees only.
  */
@@ -106,6 +123,16 @@ export async function removeTargets(
       result.removedWorktree = true;
     }
     if (target.tip !== undefined) {
+      const backup = cleanBackupOf(target);
+      if (backup !== undefined) {
+        const why = `baton clean: tip of ${target.branch}, merged nowhere`;
+        const kept = await gitRaw(root, ['update-ref', '-m', why, backup, target.tip]);
+        if (kept.exitCode !== 0) {
+          result.error = `its tip could not be kept as ${backup} (${kept.stderr.trim().replace(/^fatal: /, '')}), so ${target.branch} was kept`;
+          continue;
+        }
+        result.keptAs = backup;
+      }
       const r = await gitRaw(root, ['update-ref', '-d', `refs/heads/${target.branch}`, target.tip]);
       if (r.exitCode !== 0) {
         result.error = `${target.branch} moved since it was checked (a new commit?); it was kept: run again`;

@@ -1,6 +1,7 @@
 import {
   type CleanDecision,
   type CleanResult,
+  cleanBackupOf,
   decideClean,
   describeRestore,
   removeTargets,
@@ -141,7 +142,14 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
     tip: d.target.tip ?? null,
     worktree: d.target.worktree?.path ?? null,
     reasons: d.reasons,
-    ...(d.action === 'remove' ? { forced: d.forced, disk_bytes: disk ?? null } : {}),
+    ...(d.action === 'remove'
+      ? {
+          forced: d.forced,
+          disk_bytes: disk ?? null,
+          // The backup ref keeping a tip merged nowhere: the one written, or for --dry-run the one it would be.
+          kept_as: (result ? result.keptAs : cleanBackupOf(d.target)) ?? null,
+        }
+      : {}),
     ...(d.target.attempt
       ? {
           attempt: {
@@ -165,14 +173,15 @@ const CLEAN_HELP_AFTER =
   'With no base named, clean refuses outright (clean/no-base) while your main checkout is on a detached\n' +
   'HEAD or a baton/* branch, and a named base that does not exist is refused too (clean/bad-base).\n' +
   'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
-  'way on (in any worktree), the worktree you run from. A branch --force removes with unmerged commits\n' +
-  'is printed with its tip (git branch <branch> <sha> restores it). While another Baton runs\n' +
+  'way on (in any worktree), the worktree you run from. A branch removed with commits merged nowhere\n' +
+  '(--force, or a losing attempt) has its tip kept under refs/baton/clean-backup/<id>/<sha> first, and\n' +
+  'printed (git branch <branch> <sha> restores it). While another Baton runs\n' +
   '(its run, integrate or verify lock held by a live process) clean refuses, --force or not (--dry-run\n' +
   'still looks). `git worktree prune` runs afterwards.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
-  "(`baton clean <id>.a<n>`). A losing attempt's commits are recorded in the log, so its branch is\n" +
-  'removed even though they are merged nowhere, and the sha is printed (git branch <branch> <sha>\n' +
-  'restores it until git prunes it); uncommitted changes in its worktree still need --force, and so\n' +
+  "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
+  'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +
+  'a claim, so nothing rests on it alone); uncommitted changes in its worktree still need --force, and so\n' +
   'does an attempt whose feature has no winner yet (`baton run --resume` decides it).\n' +
   'Exit code: 0 when everything selected was removed (or kept by --merged), 1 when anything was refused\n' +
   'or failed, 2 on a usage error.';
@@ -260,7 +269,7 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
     )
     .option(
       '--force',
-      'also remove worktrees with uncommitted changes and branches with unmerged commits (that work is lost)',
+      'also remove worktrees with uncommitted changes (lost) and branches with unmerged commits (their tips kept under refs/baton/clean-backup/)',
     )
     .option(
       '--merged',

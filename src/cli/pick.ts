@@ -1,9 +1,16 @@
-import { checksOnCommit, integrationNote, planPick } from '../attempts/pick.js';
+import { checksOnCommit, integrationNote, type PickPlan, planPick } from '../attempts/pick.js';
 import { dependentsBuiltOn, rebuildLine } from '../attempts/stale-dependents.js';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { commitsNotIn, localBranchTips, setBranch } from '../git/branches.js';
+import { commitsNotIn, localBranchTips, moveBranch } from '../git/branches.js';
 import { git } from '../git/git.js';
-import { attemptBranch, featureBranch, PICK_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
+import {
+  attemptBranch,
+  BRANCH_PREFIX,
+  featureBranch,
+  PICK_BACKUP_PREFIX,
+  tipBackupRef,
+} from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import type { LogEvent } from '../log/events.js';
@@ -41,12 +48,16 @@ export const registerPick: RegisterCommand = (program, ctx) => {
         'picking an attempt that failed its checks, or was never checked, warns on stderr and still picks;\n' +
         'an attempt that left no commit (stopped before it wrote anything) cannot be picked.\n' +
         'Refused while best-of-N for the feature is undecided (`baton run --resume <id>` decides it), and when\n' +
-        'baton/<id> holds commits that no attempt has (made there by hand): --force moves it anyway and keeps\n' +
-        `its old tip under ${PICK_BACKUP_PREFIX}<id>/<sha>. Also refused when a feature depending on <id> has a\n` +
-        'branch built on the attempt baton/<id> held (with --wait-for-deps): --force picks, and says how to build\n' +
-        'it again on the pick. When an integration under way recorded another attempt, it warns: only\n' +
-        '`baton integrate --fresh` takes the pick. The other attempts keep their branches\n' +
-        "(baton/<id>.a<n>) until `baton clean`, which prints each loser's commit as it removes it.\n" +
+        'baton/<id> holds commits that no attempt has (made there by hand): --force moves it anyway. An\n' +
+        'attempt has a commit when its branch baton/<id>.a<n> holds it, or, once `baton clean` removed that\n' +
+        'branch, when the log recorded it. Whenever the old tip is left on no other branch, forced or not,\n' +
+        `it is kept under ${PICK_BACKUP_PREFIX}<id>/<sha> and pick says so. Also refused when a feature\n` +
+        'depending on <id> has a branch built on the attempt baton/<id> held (with --wait-for-deps): --force\n' +
+        'picks, and says how to build it again on the pick. The branch moves only from the tip pick read: if\n' +
+        'another process moved it meanwhile, pick leaves it there and changes nothing (pick/branch-moved).\n' +
+        'When an integration under way recorded another attempt, it warns: only `baton integrate --fresh`\n' +
+        'takes the pick. The other attempts keep their branches (baton/<id>.a<n>) until `baton clean`, which\n' +
+        "keeps each loser's commit under refs/baton/clean-backup/ as it removes it.\n" +
         'Exit code: 0 when the branch moved (or already held the attempt), 1 when it could not, 2 on a usage\n' +
         'error. See docs/best-of-n.md.',
     )
@@ -88,7 +99,14 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
     // After a plain rerun (`run --resume` once every attempt failed) the branch holds that run's commits.
     const rerun = f.attempts_superseded === true && tip !== undefined && tip === f.commit;
     const backup = await keepOldTip(project.root, id, tip, plan, tips, { force, rerun });
-    await setBranch(project.root, branch, plan.commit, `baton pick: attempt ${attempt}`);
+    const why = `baton pick: attempt ${attempt}`;
+    if (!(await moveBranch(project.root, { branch, to: plan.commit, from: tip, why }))) {
+      throw new UserError(
+        'pick/branch-moved',
+        `${branch} moved while pick ran (it was ${tip === undefined ? 'absent' : `at ${tip.slice(0, 8)}`}): it was left as it is and nothing was picked`,
+        { hint: `Run \`baton pick ${id} ${attempt}\` again; it looks at the branch anew.` },
+      );
+    }
     createLogSink({ logPath: project.logPath, clock: ctx.clock }).emit({
       type: 'attempt.picked',
       feature_id: id,
@@ -156,38 +174,59 @@ async function builtOnOld(
 }
 
 /**
- * Commits on `baton/<id>` that no attempt has (made there by hand) would be left behind by the move:
- * refused without `--force`; with it, the old tip is kept under a backup ref, and the note says which.
+ * What moving `baton/<id>` off `tip` would leave behind. Commits no attempt has (made there by hand)
+ * are refused without `--force`. An attempt has a commit when its branch `baton/<id>.a<n>` holds it,
+ * or, its branch gone (`baton clean`), when the log recorded it: a claim any process can append. So
+ * the old tip is kept under a backup ref whenever no other branch holds it, forced or not; the note says which.
  */
 async function keepOldTip(
   root: string,
   id: string,
   tip: string | undefined,
-  plan: { commit: string; recorded: string[] },
+  plan: Extract<PickPlan, { ok: true }>,
   tips: ReadonlyMap<string, string>,
   o: { force: boolean; rerun: boolean },
 ): Promise<string | undefined> {
   if (tip === undefined) return undefined;
-  const attemptTips = [...tips].filter(([b]) => b.startsWith(`${featureBranch(id)}.a`)).map(([, c]) => c);
-  const lost = await commitsNotIn(root, tip, [plan.commit, ...plan.recorded, ...attemptTips]);
-  if (lost.length === 0) return undefined;
-  const shas = someOf(
-    lost.map((c) => c.slice(0, 8)),
-    5,
-  );
+  const attemptTips = attemptBranchTips(id, tips);
+  const claimed = plan.recorded.filter((r) => !attemptTips.has(r.attempt)).map((r) => r.commit);
+  const lost = await commitsNotIn(root, tip, [plan.commit, ...attemptTips.values(), ...claimed]);
   const backup = tipBackupRef(PICK_BACKUP_PREFIX, id, tip);
-  if (!o.force) {
+  const shas = (commits: readonly string[]) =>
+    someOf(
+      commits.map((c) => c.slice(0, 8)),
+      5,
+    );
+  if (lost.length > 0 && !o.force) {
     const whose = o.rerun ? 'that its plain rerun (`baton run --resume`) made and' : 'that';
     throw new UserError(
       'pick/unrecorded-commits',
-      `${featureBranch(id)} holds ${lost.length} commit(s) ${whose} no attempt has (${shas}); moving it would leave them behind, so nothing was changed`,
+      `${featureBranch(id)} holds ${lost.length} commit(s) ${whose} no attempt has (${shas(lost)}); moving it would leave them behind, so nothing was changed`,
       {
         hint: `Keep them on an attempt or another branch first, or run again with --force (its tip ${tip.slice(0, 8)} is then kept as ${backup}).`,
       },
     );
   }
-  await git(root, ['update-ref', '-m', `baton pick --force: old tip of ${featureBranch(id)}`, backup, tip]);
-  return `its old tip ${tip.slice(0, 8)} (${lost.length} commit(s) no attempt has: ${shas}) is kept as ${backup}`;
+  const others = [...tips].filter(([b]) => b !== featureBranch(id)).map(([, c]) => c);
+  const orphaned = lost.length > 0 ? lost : await commitsNotIn(root, tip, [plan.commit, ...new Set(others)]);
+  if (orphaned.length === 0) return undefined;
+  const why = lost.length > 0 ? 'baton pick --force' : 'baton pick';
+  await git(root, ['update-ref', '-m', `${why}: old tip of ${featureBranch(id)}`, backup, tip]);
+  if (lost.length > 0)
+    return `its old tip ${tip.slice(0, 8)} (${lost.length} commit(s) no attempt has: ${shas(lost)}) is kept as ${backup}`;
+  return `its old tip ${tip.slice(0, 8)} is on no other branch (${orphaned.length} commit(s): ${shas(orphaned)}), so it is kept as ${backup}`;
+}
+
+/** The tips of the feature's attempt branches `baton/<id>.a<n>`, by attempt number. */
+function attemptBranchTips(id: string, tips: ReadonlyMap<string, string>): Map<number, string> {
+  const byAttempt = new Map<number, string>();
+  for (const [branch, commit] of tips) {
+    const unit = branch.startsWith(BRANCH_PREFIX)
+      ? parseAttemptUnitId(branch.slice(BRANCH_PREFIX.length))
+      : undefined;
+    if (unit?.featureId === id) byAttempt.set(unit.attempt, commit);
+  }
+  return byAttempt;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { git } from './git.js';
+import { GitError, git, gitRaw, resolveCommit } from './git.js';
 
 /** The names of every local branch (`refs/heads/*` without the prefix), from one git process. */
 export async function localBranches(cwd: string): Promise<Set<string>> {
@@ -36,6 +36,23 @@ export async function existingBranches(cwd: string, branches: readonly string[])
  */
 export async function setBranch(cwd: string, branch: string, commit: string, why: string): Promise<void> {
   await git(cwd, ['update-ref', '-m', why, `refs/heads/${branch}`, commit]);
+}
+
+/**
+ * Moves a local branch to `to` only while it is still at `from` (undefined: only while it does not
+ * exist), in one `update-ref <ref> <new> <old>`: false, the branch left as it is, when another process
+ * moved it since it was read, so that move is never overwritten. The reflog says why.
+ */
+export async function moveBranch(
+  cwd: string,
+  o: { branch: string; to: string; from: string | undefined; why: string },
+): Promise<boolean> {
+  const ref = `refs/heads/${o.branch}`;
+  const args = ['update-ref', '-m', o.why, ref, o.to, o.from ?? ''];
+  const r = await gitRaw(cwd, args);
+  if (r.exitCode === 0) return true;
+  if ((await resolveCommit(cwd, ref)) !== o.from) return false;
+  throw new GitError(args, r);
 }
 
 /** Lines added plus lines deleted from `from` to `to` (binary files count as none). */

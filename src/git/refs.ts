@@ -55,6 +55,12 @@ export const RESTART_BACKUP_PREFIX = 'refs/baton/restart-backup/';
 export const PICK_BACKUP_PREFIX = 'refs/baton/pick-backup/';
 
 /**
+ * Where `baton clean` keeps the tip of a branch it deletes with commits merged nowhere (a losing
+ * attempt's, or work `--force` discards), so no commit it removes is left unreachable.
+ */
+export const CLEAN_BACKUP_PREFIX = 'refs/baton/clean-backup/';
+
+/**
  * The backup ref of a unit (a feature, or an attempt `<id>.a<n>`) whose branch tip `tip` a command
  * drops: named by the tip under the command's prefix, so a second drop never overwrites an earlier backup.
  */

@@ -85,7 +85,7 @@ describe('baton clean and best-of-N attempts (rule)', () => {
 });
 
 describe('baton clean and best-of-N attempts (real run)', () => {
-  it('removes attempt worktrees and loser branches, printing the loser commit recorded in the log; refuses uncommitted or unrecorded work without --force', async () => {
+  it('removes attempt worktrees and loser branches, keeping the loser commit under refs/baton/clean-backup/ and printing it; refuses uncommitted or unrecorded work without --force', async () => {
     const contract = {
       feature_id: 'api',
       title: 'API',
@@ -127,13 +127,14 @@ describe('baton clean and best-of-N attempts (real run)', () => {
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/^Removed 2/m);
     expect(r.stdout).toContain(
-      `api.a1  worktree ${wt(1)}, branch baton/api.a1; its commit ${loser} is recorded in the log (git branch baton/api.a1 ${loser} restores it)`,
+      `api.a1  worktree ${wt(1)}, branch baton/api.a1; its commit ${loser} (attempt 1's, as the log records it) is kept as refs/baton/clean-backup/api.a1/${loser} (git branch baton/api.a1 ${loser} restores it)`,
     );
     expect(r.stdout).toMatch(/^ {2}api\.a2 {2}worktree .*api\.a2, branch baton\/api\.a2$/m);
     expect(r.stdout).toMatch(/^ {2}api {5}1 commit not merged into main$/m);
     expect(branches()).toEqual(['baton/api']);
     expect(existsSync(wt(1)) || existsSync(wt(2))).toBe(false);
-    // The printed sha brings the loser back.
+    // The printed sha brings the loser back; the backup ref keeps it until then.
+    expect(repo.git('rev-parse', `refs/baton/clean-backup/api.a1/${loser}`)).toBe(loser);
     repo.git('branch', 'baton/api.a1', loser);
     expect(repo.git('log', '-1', '--format=%s', 'baton/api.a1')).toBe('API');
   });

@@ -149,15 +149,16 @@ describe('baton clean: a branch a rebase or a bisect is under way on', () => {
 });
 
 describe('baton clean --force', () => {
-  it('prints the tip of a branch it discards with unmerged commits, and the command that restores it', async () => {
+  it('keeps the tip of a branch it discards with unmerged commits under refs/baton/clean-backup/, and prints it with the command that restores it', async () => {
     repo = unmergedFeature();
     const tip = repo.git('rev-parse', 'baton/a');
     const r = await runBaton(['clean', '--force'], { cwd: repo.root });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      `branch baton/a; its tip was ${tip} (git branch baton/a ${tip} restores it) — forced, discarding: 1 commit not merged into main`,
+      `branch baton/a; its tip ${tip} is kept as refs/baton/clean-backup/a/${tip} (git branch baton/a ${tip} restores it) — forced, discarding: 1 commit not merged into main`,
     );
     expect(batonBranches(repo)).toEqual([]);
+    expect(repo.git('rev-parse', `refs/baton/clean-backup/a/${tip}`)).toBe(tip);
     repo.git('branch', 'baton/a', tip);
     expect(repo.git('log', '-1', '--format=%s', 'baton/a')).toBe('a work');
   });

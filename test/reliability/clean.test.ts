@@ -77,7 +77,7 @@ describe('baton clean', () => {
     expect(forced.stdout).toContain('Removed 2');
     expect(forced.stdout).toContain('forced, discarding: uncommitted: src/b/more.ts (+1 more)');
     expect(forced.stdout).toMatch(
-      /branch baton\/c; its tip was [0-9a-f]{40} \(git branch baton\/c [0-9a-f]{40} restores it\) — forced, discarding: 1 commit not merged into main$/m,
+      /branch baton\/c; its tip [0-9a-f]{40} is kept as refs\/baton\/clean-backup\/c\/[0-9a-f]{40} \(git branch baton\/c [0-9a-f]{40} restores it\) — forced, discarding: 1 commit not merged into main$/m,
     );
     expect(batonBranches(repo)).toEqual([]);
     expect(worktreeList(repo)).toEqual([repo.root]);

@@ -20,3 +20,20 @@ export function gitShim(dir: string): { path: string; calls: () => string[] } {
     calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
   };
 }
+
+/**
+ * A `git` first on PATH that runs the real git with `first` just before any call whose arguments
+ * contain `when`, then that call: another process's move made certain to land mid-command, no timing.
+ */
+export function racingGit(dir: string, o: { when: string; first: readonly string[] }): { path: string } {
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = join(dir, 'racing-git');
+  mkdirSync(bin, { recursive: true });
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  writeFileSync(
+    join(bin, 'git'),
+    `#!/bin/sh\ncase "$*" in *${quote(o.when)}*) ${quote(realGit)} ${o.first.map(quote).join(' ')} ;; esac\nexec ${quote(realGit)} "$@"\n`,
+  );
+  chmodSync(join(bin, 'git'), 0o755);
+  return { path: `${bin}:${process.env.PATH}` };
+}
