@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
 import { CONFIG_FILES } from './config-files.js';
@@ -8,6 +8,7 @@ import type { AgentSpec } from './contracts/schema.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
+import { readRegularText, type TextUnread } from './open-regular.js';
 import { isInside, realNearest } from './path-inside.js';
 import { DEFAULT_PORT_BASE } from './ports.js';
 import { yaml } from './text/yaml.js';
@@ -253,12 +254,42 @@ function shadowedConfigs(root: string, used: string): Diagnostic[] {
     }));
 }
 
-/** Reads the config at the repository root; no file means all defaults. */
+/** The most a config file may hold: a page of settings, far below this. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The error for a config file that is there but cannot be read (a FIFO, a folder, too large…). */
+function unreadableConfig(file: string, { reason, problem }: TextUnread): Diagnostic {
+  return {
+    severity: 'error',
+    code:
+      reason === 'too-large'
+        ? 'config/too-large'
+        : reason === 'not-regular'
+          ? 'config/not-a-file'
+          : 'config/unreadable',
+    message: `${file} ${problem}`,
+    location: { file },
+    hint:
+      reason === 'unreadable'
+        ? `Make ${file} readable (check its permissions).`
+        : reason === 'too-large'
+          ? `Keep ${file} to Baton's settings (see schema/config.schema.json).`
+          : `Write ${file} as a regular text file of settings (\`baton init\` writes one), or remove it.`,
+  };
+}
+
+/** Reads the config at the repository root (the first of `CONFIG_FILES` there); no file means all defaults. */
 export function loadConfig(root: string): Result<Config> {
   for (const name of CONFIG_FILES) {
     const path = join(root, name);
-    if (!existsSync(path)) continue;
-    const text = readFileSync(path, 'utf8');
+    const read = readRegularText(path, {
+      maxBytes: MAX_CONFIG_BYTES,
+      what: 'a config file',
+      followLinks: true,
+    });
+    if (!read.ok && read.reason === 'missing') continue;
+    if (!read.ok) return { ok: false, errors: [unreadableConfig(name, read)] };
+    const text = read.text;
     const parsed = parseConfigText(name, text);
     if (!parsed.ok) return parsed;
     const config = resolveConfig(root, parsed.value, path);
