@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
+import { parseConfigData } from './config-data.js';
 import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
 import { describeIssue, type Emit } from './contracts/issues.js';
@@ -11,7 +12,6 @@ import type { Diagnostic, Result } from './errors.js';
 import { readRegularText, type TextUnread } from './open-regular.js';
 import { isInside, realNearest } from './path-inside.js';
 import { DEFAULT_PORT_BASE } from './ports.js';
-import { yaml } from './text/yaml.js';
 
 /** Config file names, in the order they are looked for. */
 export { CONFIG_FILES } from './config-files.js';
@@ -62,41 +62,9 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
 
 /** Parses config text (JSON or YAML, chosen by file name) into diagnostics or a validated input (pure). */
 export function parseConfigText(file: string, text: string): Result<ConfigInput> {
-  let data: unknown;
-  if (file.endsWith('.json')) {
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const pos = /position (\d+)/.exec(message);
-      const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-      return {
-        ok: false,
-        errors: [
-          {
-            severity: 'error',
-            code: 'config/invalid-json',
-            message: `not valid JSON: ${message}`,
-            location: { file, ...(line ? { line } : {}) },
-          },
-        ],
-      };
-    }
-  } else {
-    const doc = yaml().parseDocument(text, { prettyErrors: false });
-    if (doc.errors.length > 0) {
-      return {
-        ok: false,
-        errors: doc.errors.map((e) => ({
-          severity: 'error' as const,
-          code: 'config/invalid-yaml',
-          message: e.message.split('\n')[0] ?? e.message,
-          location: { file, line: e.linePos?.[0].line ?? 1, column: e.linePos?.[0].col ?? 1 },
-        })),
-      };
-    }
-    data = doc.toJS() ?? {};
-  }
+  const read = parseConfigData(file, text);
+  if (!read.ok) return read;
+  const data = read.value;
   const parsed = ConfigSchema.safeParse(data);
   if (!parsed.success) {
     const errors: Diagnostic[] = parsed.error.issues.flatMap((issue): Diagnostic[] => {
