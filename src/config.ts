@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
+import { parseConfigData } from './config-data.js';
 import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
 import { describeIssue, type Emit } from './contracts/issues.js';
@@ -8,10 +9,10 @@ import type { AgentSpec } from './contracts/schema.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
+import { readRegularText, type TextUnread } from './open-regular.js';
 import { isInside } from './path-inside.js';
 import { DEFAULT_PORT_BASE } from './ports.js';
 import { realNearest } from './real-nearest.js';
-import { yaml } from './text/yaml.js';
 
 /** Config file names, in the order they are looked for. */
 export { CONFIG_FILES } from './config-files.js';
@@ -62,41 +63,9 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
 
 /** Parses config text (JSON or YAML, chosen by file name) into diagnostics or a validated input (pure). */
 export function parseConfigText(file: string, text: string): Result<ConfigInput> {
-  let data: unknown;
-  if (file.endsWith('.json')) {
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const pos = /position (\d+)/.exec(message);
-      const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-      return {
-        ok: false,
-        errors: [
-          {
-            severity: 'error',
-            code: 'config/invalid-json',
-            message: `not valid JSON: ${message}`,
-            location: { file, ...(line ? { line } : {}) },
-          },
-        ],
-      };
-    }
-  } else {
-    const doc = yaml().parseDocument(text, { prettyErrors: false });
-    if (doc.errors.length > 0) {
-      return {
-        ok: false,
-        errors: doc.errors.map((e) => ({
-          severity: 'error' as const,
-          code: 'config/invalid-yaml',
-          message: e.message.split('\n')[0] ?? e.message,
-          location: { file, line: e.linePos?.[0].line ?? 1, column: e.linePos?.[0].col ?? 1 },
-        })),
-      };
-    }
-    data = doc.toJS() ?? {};
-  }
+  const read = parseConfigData(file, text);
+  if (!read.ok) return read;
+  const data = read.value;
   const parsed = ConfigSchema.safeParse(data);
   if (!parsed.success) {
     const errors: Diagnostic[] = parsed.error.issues.flatMap((issue): Diagnostic[] => {
@@ -254,12 +223,42 @@ function shadowedConfigs(root: string, used: string): Diagnostic[] {
     }));
 }
 
-/** Reads the config at the repository root; no file means all defaults. */
+/** The most a config file may hold: a page of settings, far below this. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The error for a config file that is there but cannot be read (a FIFO, a folder, too large…). */
+function unreadableConfig(file: string, { reason, problem }: TextUnread): Diagnostic {
+  return {
+    severity: 'error',
+    code:
+      reason === 'too-large'
+        ? 'config/too-large'
+        : reason === 'not-regular'
+          ? 'config/not-a-file'
+          : 'config/unreadable',
+    message: `${file} ${problem}`,
+    location: { file },
+    hint:
+      reason === 'unreadable'
+        ? `Make ${file} readable (check its permissions).`
+        : reason === 'too-large'
+          ? `Keep ${file} to Baton's settings (see schema/config.schema.json).`
+          : `Write ${file} as a regular text file of settings (\`baton init\` writes one), or remove it.`,
+  };
+}
+
+/** Reads the config at the repository root (the first of `CONFIG_FILES` there); no file means all defaults. */
 export function loadConfig(root: string): Result<Config> {
   for (const name of CONFIG_FILES) {
     const path = join(root, name);
-    if (!existsSync(path)) continue;
-    const text = readFileSync(path, 'utf8');
+    const read = readRegularText(path, {
+      maxBytes: MAX_CONFIG_BYTES,
+      what: 'a config file',
+      followLinks: true,
+    });
+    if (!read.ok && read.reason === 'missing') continue;
+    if (!read.ok) return { ok: false, errors: [unreadableConfig(name, read)] };
+    const text = read.text;
     const parsed = parseConfigText(name, text);
     if (!parsed.ok) return parsed;
     const config = resolveConfig(root, parsed.value, path);

@@ -1,4 +1,13 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+} from 'node:fs';
 
 /** How a file is opened: `followLinks` for a file of the user's own (dotfile managers link them), not one an agent can reach. */
 export interface OpenRegularOptions {
@@ -58,4 +67,133 @@ export function nothingAt(path: string): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
+}
+
+/** How `readRegularText` reads: the most bytes it takes, and what the file is (for the message). */
+export interface ReadTextOptions extends OpenRegularOptions {
+  maxBytes: number;
+  /** What the file is, for the too-large message: "a contract" → "a contract may hold at most 1 MiB". */
+  what: string;
+}
+
+/**
+ * A text input's content (a UTF-8 byte order mark dropped), or why there is none: `missing` when
+ * nothing is at `path`, else `problem` finishes a sentence that starts with the path ("is a FIFO, not a
+ * regular file"). Opened without waiting (a FIFO never blocks the read), regular files only, at most
+ * `maxBytes`; never throws.
+ */
+export type TextRead =
+  | { ok: true; text: string }
+  | { ok: false; reason: 'missing' | 'not-regular' | 'too-large' | 'unreadable'; problem: string };
+
+/** Why `readRegularText` read nothing. */
+export type TextUnread = Extract<TextRead, { ok: false }>;
+
+/** Reads a contract, spec or config file as `TextRead` says: the one reader of those inputs. */
+export function readRegularText(path: string, opts: ReadTextOptions): TextRead {
+  let fd: number;
+  try {
+    const noFollow = opts.followLinks ? 0 : constants.O_NOFOLLOW;
+    fd = openSync(path, constants.O_RDONLY | noFollow | constants.O_NONBLOCK);
+  } catch (err) {
+    return notOpened(path, err as NodeJS.ErrnoException);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      return { ok: false, reason: 'not-regular', problem: `is ${kindOf(st)}, not a regular file` };
+    if (st.size > opts.maxBytes) return tooLarge(st.size, opts);
+    // One byte more than allowed: a file that grew since the stat is still caught.
+    const bytes = readUpTo(fd, st.size, opts.maxBytes + 1);
+    if (bytes.length > opts.maxBytes) return tooLarge(bytes.length, opts);
+    const text = bytes.toString('utf8');
+    return { ok: true, text: text.startsWith('\uFEFF') ? text.slice(1) : text };
+  } catch (err) {
+    return {
+      ok: false,
+      reason: 'unreadable',
+      problem: `cannot be read (${errorWords(err as NodeJS.ErrnoException)})`,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLarge(size: number, opts: ReadTextOptions): TextRead {
+  const problem = `is ${size} bytes, more than ${opts.what} may hold (${formatSize(opts.maxBytes)})`;
+  return { ok: false, reason: 'too-large', problem };
+}
+
+/**
+ * Up to `limit` bytes from the start of an open file (fewer at its end), in a buffer first sized for
+ * `expected` bytes and one more, grown only when the file grew since its stat.
+ */
+function readUpTo(fd: number, expected: number, limit: number): Buffer {
+  let buffer = Buffer.alloc(Math.min(expected + 1, limit));
+  let filled = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, filled, buffer.length - filled, filled);
+    if (n === 0) break;
+    filled += n;
+    if (filled < buffer.length) continue;
+    if (buffer.length >= limit) break;
+    const grown = Buffer.alloc(Math.min(buffer.length * 2, limit));
+    buffer.copy(grown);
+    buffer = grown;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** Why `path` could not be opened, in words: nothing there, a symlink to nothing, a socket, no permission. */
+function notOpened(path: string, err: NodeJS.ErrnoException): TextRead {
+  if (err.code === 'ENOENT') {
+    let link = false;
+    try {
+      link = lstatSync(path).isSymbolicLink();
+    } catch {}
+    return link
+      ? {
+          ok: false,
+          reason: 'not-regular',
+          problem: 'is a dangling symlink (what it points to does not exist)',
+        }
+      : { ok: false, reason: 'missing', problem: 'does not exist' };
+  }
+  // O_NOFOLLOW refuses a symlink with ELOOP; a socket cannot be opened (ENXIO).
+  if (err.code === 'ELOOP' || err.code === 'ENXIO') {
+    let kind = err.code === 'ELOOP' ? 'a symlink (or a loop of them)' : 'a socket';
+    try {
+      kind = kindOf(lstatSync(path));
+    } catch {}
+    return { ok: false, reason: 'not-regular', problem: `is ${kind}, not a regular file` };
+  }
+  return { ok: false, reason: 'unreadable', problem: `cannot be read (${errorWords(err)})` };
+}
+
+/** What a non-regular file is, with its article: "a FIFO", "a folder", "a character device". */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symlink';
+  return 'a regular file';
+}
+
+function errorWords(err: NodeJS.ErrnoException): string {
+  if (err.code === 'EACCES' || err.code === 'EPERM') return `permission denied, ${err.code}`;
+  return err.code ?? err.message;
+}
+
+/** 1048576 → "1 MiB", 1536 → "1.5 KiB", 900 → "900 bytes". */
+function formatSize(bytes: number): string {
+  const units: [number, string][] = [
+    [1024 * 1024, 'MiB'],
+    [1024, 'KiB'],
+  ];
+  for (const [size, unit] of units) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }

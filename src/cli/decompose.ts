@@ -1,7 +1,7 @@
-import { readFileSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import type { Config } from '../config-schema.js';
+import { MAX_SPEC_BYTES } from '../contracts/load.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import {
   type DecomposeOptions,
@@ -16,6 +16,7 @@ import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { unitFilesIn } from '../log/paths.js';
+import { readRegularText } from '../open-regular.js';
 import { assertAgentInstalled, runAgentOnce } from '../runner/agent-once.js';
 import { ensureStateDir, newRunId } from '../runner/run.js';
 import { type Palette, palette } from '../terminal/style.js';
@@ -107,9 +108,6 @@ async function decomposeAction(
   else if (!ok) setExit(1);
 }
 
-/** The largest spec read: it goes whole into the agent's task. */
-const MAX_SPEC_BYTES = 1024 * 1024;
-
 /** The flags parsed, the config loaded and the spec read: a user error for each that is wrong. */
 async function readDecomposeInputs(
   ctx: CliContext,
@@ -131,23 +129,18 @@ async function readDecomposeInputs(
 /** The spec's text: a regular file (not a folder, a device or a pipe, which could block) of at most MAX_SPEC_BYTES. */
 function readSpec(file: string, shown: string): string {
   const hint = 'Pass the path of a markdown file that describes what to build.';
-  let st: Stats;
-  try {
-    st = statSync(file);
-  } catch {
+  const read = readRegularText(file, { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true });
+  if (read.ok) return read.text;
+  if (read.reason === 'missing')
     throw new UserError('decompose/no-spec', `no spec at ${shown}`, { hint, exitCode: 2 });
+  if (read.reason === 'too-large') {
+    // It goes whole into the agent's task.
+    throw new UserError('decompose/spec-too-large', `${shown} ${read.problem}`, {
+      hint: 'Pass a shorter spec, e.g. the part to build now.',
+      exitCode: 2,
+    });
   }
-  if (!st.isFile()) {
-    throw new UserError('decompose/no-spec', `${shown} is not a regular file`, { hint, exitCode: 2 });
-  }
-  if (st.size > MAX_SPEC_BYTES) {
-    throw new UserError(
-      'decompose/spec-too-large',
-      `${st.size} bytes in ${shown}; a spec may hold at most ${MAX_SPEC_BYTES} (it goes whole into the agent's task)`,
-      { hint: 'Pass a shorter spec, e.g. the part to build now.', exitCode: 2 },
-    );
-  }
-  return readFileSync(file, 'utf8');
+  throw new UserError('decompose/no-spec', `${shown} ${read.problem}`, { hint, exitCode: 2 });
 }
 
 /** Runs the decomposing agent once per round, in the round's worktree, with its own log and state folder. */

@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
-import { readContracts } from '../contracts/load.js';
+import { readContractFile, readContracts } from '../contracts/load.js';
 import { applyHttpFix, changedFields, type HttpFix, httpFixes, uncoveredNote } from '../contracts/measure.js';
 import { parseContract } from '../contracts/parse.js';
 import type { Contract } from '../contracts/schema.js';
@@ -64,7 +64,17 @@ function fixContract(
   outcome: FixOutcome,
 ): void {
   const path = join(root, contract.file);
-  let text = readFileSync(path, 'utf8');
+  const read = readContractFile(path);
+  if (!read.ok) {
+    // Replaced since it was read a moment ago (by a FIFO, say): left alone, each fix told why.
+    for (const fix of httpFixes(contract)) {
+      const line = contract.positions?.[`acceptance_criteria.${fix.index}`]?.line;
+      const where = { file: contract.file, line, criterion: fix.criterion.id, check: `http: ${fix.flow}` };
+      outcome.skipped.push({ ...where, reason: `the file ${read.problem}` });
+    }
+    return;
+  }
+  let text = read.text;
   let current = contract;
   // One at a time, re-parsing after each, so every fix is placed by up-to-date positions.
   for (const { index } of httpFixes(contract)) {

@@ -26,6 +26,8 @@ export interface HeadingForm {
   spots: Map<string, Spot>;
   /** Headings that look like a misspelt field, with the closest known name. */
   unknown: { heading: string; suggestion: string; spot: Spot }[];
+  /** A field's heading written again after its first: where each stands (what is under the second is not read). */
+  duplicates: { field: string; first: Spot; spot: Spot }[];
 }
 
 const SCALAR_FIELDS = new Set(['feature_id', 'title', 'serve', 'agent', 'attempts', 'select']);
@@ -57,7 +59,7 @@ function numberedField(raw: string): string | undefined {
 
 /** Reads the heading form (`## feature_id`, `## provides`, … with bullets) into front-matter-shaped fields. */
 export function readHeadingForm(text: string, knownIds: ReadonlySet<string> = new Set()): HeadingForm {
-  const { sections, unknown, title } = findSections(text.split(/\r?\n/));
+  const { sections, unknown, duplicates, title } = findSections(text.split(/\r?\n/));
   const spots = new Map<string, Spot>();
   const data: Record<string, unknown> = {};
   for (const [key, section] of sections) {
@@ -82,7 +84,7 @@ export function readHeadingForm(text: string, knownIds: ReadonlySet<string> = ne
     data.title = title.text;
     spots.set('title', title.spot);
   }
-  return { data, spots, unknown };
+  return { data, spots, unknown, duplicates };
 }
 
 /** A field's section: where its heading stands and the lines under it. */
@@ -98,9 +100,11 @@ interface Section {
 function findSections(lines: readonly string[]): {
   sections: Map<string, Section>;
   unknown: HeadingForm['unknown'];
+  duplicates: HeadingForm['duplicates'];
   title: { text: string; spot: Spot } | undefined;
 } {
   const unknown: HeadingForm['unknown'] = [];
+  const duplicates: HeadingForm['duplicates'] = [];
   const sections = new Map<string, Section>();
   let title: { text: string; spot: Spot } | undefined;
   let current: { lines: { text: string; line: number }[] } | undefined;
@@ -143,12 +147,15 @@ function findSections(lines: readonly string[]): {
     const key = normaliseKey(headingText.replace(/^\d+[.)]\s*/, '').replace(/^['"](.*)['"]$/, '$1'));
     const spot = heading ? { line: lineNo, column: level + 2 } : { line: lineNo, column: 1 };
     if (CONTRACT_FIELDS.includes(key)) {
-      if (!sections.has(key)) {
-        const section: Section = { spot, lines: [] };
-        sections.set(key, section);
-        current = section;
-        currentLevel = level;
+      const first = sections.get(key);
+      if (first) {
+        duplicates.push({ field: key, first: first.spot, spot });
+        return;
       }
+      const section: Section = { spot, lines: [] };
+      sections.set(key, section);
+      current = section;
+      currentLevel = level;
       return;
     }
     // Prose headings ("## Notes") are body; only a near miss of a field name is worth a warning.
@@ -159,7 +166,7 @@ function findSections(lines: readonly string[]): {
       }
     }
   });
-  return { sections, unknown, title };
+  return { sections, unknown, duplicates, title };
 }
 
 /** Groups a section's lines into bullets (nested by indentation) and loose lines. */

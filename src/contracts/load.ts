@@ -1,11 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
-import type { Diagnostic, Result } from '../errors.js';
+import { type Diagnostic, type Result, UserError } from '../errors.js';
+import { readRegularText, type TextRead, type TextUnread } from '../open-regular.js';
 import { unknownDependencies } from './lint.js';
 import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
 import type { Contract } from './schema.js';
+
+/** The most a contract may hold: a contract is a page of fields, far below this. */
+export const MAX_CONTRACT_BYTES = 1024 * 1024;
+/** The most a spec may hold (a feature's `spec.md`, the spec `baton decompose` reads): it goes whole into an agent's task. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
 
 /** How contracts are loaded. */
 export interface LoadContractsOptions {
@@ -46,8 +52,10 @@ export async function readContracts(
   // which is four trips to the thread pool and back (seconds on a busy machine).
   const read = folders.map((folder) => {
     const dir = join(config.specs, folder);
-    const contract = readOptional(join(dir, 'contract.md'));
-    const spec = readOptional(join(dir, 'spec.md'));
+    const contract = readOptional(readContractFile(join(dir, 'contract.md')));
+    const spec = readOptional(
+      readRegularText(join(dir, 'spec.md'), { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true }),
+    );
     return { folder, dir, contract, spec };
   });
 
@@ -57,10 +65,10 @@ export async function readContracts(
     const file = relative(config.root, join(dir, 'contract.md'));
     const spec = typeof specRead === 'object' ? undefined : specRead;
     if (typeof specRead === 'object') {
-      out.errors.push(unreadable(relative(config.root, join(dir, 'spec.md')), specRead.error));
+      out.errors.push(unreadable(relative(config.root, join(dir, 'spec.md')), specRead));
     }
     if (typeof contractRead === 'object') {
-      out.errors.push(unreadable(file, contractRead.error));
+      out.errors.push(unreadable(file, contractRead));
       out.declared.push(folder);
       continue;
     }
@@ -154,28 +162,48 @@ function listFeatureFolders(specs: string, specsRel: string): Result<string[]> {
   return { ok: true, value: folders, warnings: [] };
 }
 
-/** A file's text, undefined when there is none, or why it cannot be read (a folder of that name, no permission). */
-function readOptional(path: string): string | undefined | { error: NodeJS.ErrnoException } {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return { error: err as NodeJS.ErrnoException };
-  }
+/**
+ * A contract file read as every reader of one reads it: a regular file (a FIFO is never waited on, a
+ * folder, a device or a dangling symlink is told as such) of at most MAX_CONTRACT_BYTES, BOM dropped.
+ */
+export function readContractFile(path: string): TextRead {
+  return readRegularText(path, { maxBytes: MAX_CONTRACT_BYTES, what: 'a contract', followLinks: true });
+}
+
+/**
+ * The text of a contract read again after it loaded (to send it or edit it), or a user error naming
+ * what is there now instead; `file` is its path as shown.
+ */
+export function rereadContract(path: string, file: string): string {
+  const read = readContractFile(path);
+  if (read.ok) return read.text;
+  const diagnostic = unreadable(file, read);
+  throw new UserError(diagnostic.code, diagnostic.message, diagnostic.hint ? { hint: diagnostic.hint } : {});
+}
+
+/** A spec or contract's text, undefined when there is none, or why it cannot be read. */
+function readOptional(read: TextRead): string | undefined | TextUnread {
+  if (read.ok) return read.text;
+  return read.reason === 'missing' ? undefined : read;
 }
 
 /** The error for a contract or spec that is there but cannot be read, located at its path. */
-function unreadable(file: string, error: NodeJS.ErrnoException): Diagnostic {
-  const folder = error.code === 'EISDIR';
+function unreadable(file: string, { reason, problem }: TextUnread): Diagnostic {
   return {
     severity: 'error',
-    code: folder ? 'contracts/not-a-file' : 'contracts/unreadable',
-    message: folder
-      ? `${file} is a folder, not a file`
-      : `cannot read ${file}: ${error.code ?? error.message}`,
+    code:
+      reason === 'not-regular'
+        ? 'contracts/not-a-file'
+        : reason === 'too-large'
+          ? 'contracts/too-large'
+          : 'contracts/unreadable',
+    message: `${file} ${problem}`,
     location: { file },
-    hint: folder
-      ? `Move the folder out of the way and write ${file} as a file (\`baton new <name>\` writes one).`
-      : `Make ${file} readable (check its permissions).`,
+    hint:
+      reason === 'too-large'
+        ? `Keep ${file} to the fields (and spec.md to what the agent must know); move the rest elsewhere.`
+        : reason === 'not-regular'
+          ? `Move what is at ${file} out of the way and write a regular text file there (\`baton new <name>\` writes a contract).`
+          : `Make ${file} readable (check its permissions).`,
   };
 }

@@ -1,6 +1,7 @@
 import type { Node } from 'yaml';
 import type { Diagnostic, Result } from '../errors.js';
 import { yaml } from '../text/yaml.js';
+import { duplicateKeyOf } from '../text/yaml-duplicate.js';
 import type { z } from '../zod.js';
 import { agentNameErrors } from './agent-names.js';
 import { type At, type Locate, readCriteria } from './criteria-read.js';
@@ -152,6 +153,10 @@ function readRaw(
         `Known field headings: ${CONTRACT_FIELDS.join(', ')}.`,
       ),
     );
+    if (form.duplicates.length > 0) {
+      const errors = form.duplicates.map((d) => duplicateField(d.field, d.first, d.spot, file, lines));
+      return { ok: false, errors: [...errors, ...warnings] };
+    }
     const value = { data: form.data, locate: locateBySpots(form.spots), body: clean, warnings };
     return { ok: true, value, warnings: [] };
   }
@@ -249,13 +254,15 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
     const taken = new Set<number>();
     return {
       ok: false,
-      errors: doc.errors.map((e) =>
-        invalid(
+      errors: doc.errors.map((e) => {
+        const twice = duplicateKeyOf(doc, e);
+        if (twice) return duplicateField(twice.path, toSpot(twice.first), toSpot(twice.again), file, lines);
+        return invalid(
           `the front matter is not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
           toSpot(openedAt(doc, yamlText, e, taken) ?? e.pos[0]),
           'Check indentation, and quote values containing ": " or starting with a special character.',
-        ),
-      ),
+        );
+      }),
     };
   }
   const locate: Locate = (path) => {
@@ -290,6 +297,25 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
     value: { data, locate, body: lines.slice(close + 1).join('\n'), warnings: [] },
     warnings: [],
   };
+}
+
+/** The error for a field written twice (in the front matter, or as two headings), located at the second. */
+function duplicateField(
+  field: string,
+  first: Spot,
+  again: Spot,
+  file: string,
+  lines: readonly string[],
+): Diagnostic {
+  return located(
+    'error',
+    'contract/duplicate-field',
+    `field "${field}" is written twice (first on line ${first.line}); one would be lost`,
+    file,
+    lines,
+    again,
+    `Keep one "${field}" and move what the other says into it.`,
+  );
 }
 
 /** A locator over dotted-path spots: the deepest recorded prefix of the path. */

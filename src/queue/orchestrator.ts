@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, type QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
+import { rereadContract } from '../contracts/load.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { existingBranches } from '../git/branches.js';
@@ -126,7 +126,7 @@ function jobDataOf(
     base_ref: baseRefOf(runId),
     contract: {
       file: feature.file,
-      text: readFileSync(join(opts.root, feature.file), 'utf8'),
+      text: rereadContract(join(opts.root, feature.file), feature.file),
       ...(feature.spec !== undefined ? { spec: feature.spec } : {}),
     },
     known_ids: [...opts.plan.order],

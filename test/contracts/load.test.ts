@@ -202,13 +202,15 @@ describe('a contract.md or spec.md that is a folder', () => {
     expect(lint.code).toBe(1);
     expect(lint.stderr).not.toContain('internal error');
     expect(lint.stdout).toContain(
-      'specs/d/contract.md: error: specs/d/contract.md is a folder, not a file [contracts/not-a-file]',
+      'specs/d/contract.md: error: specs/d/contract.md is a folder, not a regular file [contracts/not-a-file]',
     );
-    expect(lint.stdout).toContain('specs/a/spec.md is a folder, not a file');
+    expect(lint.stdout).toContain('specs/a/spec.md is a folder, not a regular file');
     const plan = await runBaton(['plan'], { cwd: r.root });
     expect(plan.code).toBe(1);
     expect(`${plan.stdout}${plan.stderr}`).not.toContain('internal error');
-    expect(plan.stderr).toContain('specs/d/contract.md is a folder, not a file [contracts/not-a-file]');
+    expect(plan.stderr).toContain(
+      'specs/d/contract.md is a folder, not a regular file [contracts/not-a-file]',
+    );
   });
 });
 

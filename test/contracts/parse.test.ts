@@ -123,7 +123,6 @@ describe('parseContract: bad input names the file and line', () => {
     ['an unclosed " at its string', ['feature_id: b', 'title: "abc', 'owns: []'], [[3, 8]]],
     ["an unclosed ' at its string", ['feature_id: b', "title: 'abc", 'owns: []'], [[3, 8]]],
     ['a tab as indentation, at its line', ['feature_id: b', '\towns: []'], [[3, 1]]],
-    ['a repeated key, at the second', ['feature_id: b', 'feature_id: c'], [[3, 1]]],
     ['a second ": " in a plain value, at the value', ['feature_id: b', 'title: a: b'], [[3, 8]]],
   ])('a YAML error points where the mistake is: %s', (_name, lines, spots) => {
     const found = errors(parseContract(fm(...lines), FILE));
@@ -291,6 +290,61 @@ describe('parseContract: bad input names the file and line', () => {
     const [e] = errors(parseContract(text, FILE));
     expect(e?.code).toBe('contract/duplicate-criterion');
     expect(e?.location?.line).toBe(5);
+  });
+
+  it('a field heading written twice is an error at the second, naming the field and the first line', () => {
+    const text = [
+      '## feature_id',
+      'a',
+      '## owns',
+      '- src/a/**',
+      '## Acceptance Criteria',
+      '- tests pass `run: npm test`',
+      '## owns',
+      '- src/b/**',
+      '## acceptance_criteria',
+      '- lint passes `run: npm run lint`',
+      '',
+    ].join('\n');
+    const found = errors(parseContract(text, FILE)).map((e) => [
+      e.code,
+      `${e.location?.file}:${e.location?.line}:${e.location?.column}`,
+      e.message,
+      e.source,
+    ]);
+    expect(found).toEqual([
+      [
+        'contract/duplicate-field',
+        `${FILE}:7:4`,
+        'field "owns" is written twice (first on line 3); one would be lost',
+        '## owns',
+      ],
+      [
+        'contract/duplicate-field',
+        `${FILE}:9:4`,
+        'field "acceptance_criteria" is written twice (first on line 5); one would be lost',
+        '## acceptance_criteria',
+      ],
+    ]);
+  });
+
+  it('a front-matter key written twice is a duplicate-field error naming it, at the second', () => {
+    const text = fm(
+      'feature_id: a',
+      'owns: ["src/a/**"]',
+      'acceptance_criteria:',
+      '  - { text: t, run: "true", run: "false" }',
+      'owns: ["src/b/**"]',
+    );
+    const found = errors(parseContract(text, FILE)).map((e) => [e.code, e.location?.line, e.message]);
+    expect(found).toEqual([
+      [
+        'contract/duplicate-field',
+        5,
+        'field "acceptance_criteria.0.run" is written twice (first on line 5); one would be lost',
+      ],
+      ['contract/duplicate-field', 6, 'field "owns" is written twice (first on line 3); one would be lost'],
+    ]);
   });
 });
 

@@ -185,15 +185,15 @@ describe('baton decompose, at its edges', () => {
     const r = repoWithAgent([contract('feature-001-a', 'a')]);
     const folder = await runBaton(['decompose', '.'], { cwd: r.root });
     expect(folder.code).toBe(2);
-    expect(folder.stderr).toContain('baton: . is not a regular file');
+    expect(folder.stderr).toContain('baton: . is a folder, not a regular file');
     expect(folder.stderr).not.toContain('EISDIR');
     const device = await runBaton(['decompose', '/dev/zero'], { cwd: r.root });
     expect(device.code).toBe(2);
-    expect(device.stderr).toContain('/dev/zero is not a regular file');
+    expect(device.stderr).toContain('/dev/zero is a character device, not a regular file');
     writeFileSync(join(r.root, 'huge.md'), 'x'.repeat(1024 * 1024 + 1));
     const huge = await runBaton(['decompose', 'huge.md'], { cwd: r.root });
     expect(huge.code).toBe(2);
-    expect(huge.stderr).toContain('1048577 bytes in huge.md; a spec may hold at most 1048576');
+    expect(huge.stderr).toContain('huge.md is 1048577 bytes, more than a spec may hold (1 MiB)');
     expect(worktreeCount(r)).toBe(1);
   });
 });

@@ -1,0 +1,74 @@
+/** A config that does not parse, or writes a key twice, is one line at file:line:col from `baton lint`. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** The error lines `baton lint` prints for a repository whose only config file is `name` holding `text`. */
+async function lintErrors(name: string, text: string): Promise<string[]> {
+  const repo = makeRepo({
+    'README.md': '# app\n',
+    [name]: text,
+    ...contractFiles([{ id: 'feature-001-a', agent: { command: 'true' } }]),
+  });
+  repos.push(repo);
+  const r = await runBaton(['lint'], { cwd: repo.root });
+  expect(r.code).toBe(1);
+  const out = r.stdout + r.stderr;
+  expect(out).not.toContain('internal error');
+  return out.split('\n').filter((l) => l.includes(': error: '));
+}
+
+describe('a baton.yaml that is not valid YAML', () => {
+  it('names the line and column where the mistake is', async () => {
+    expect(await lintErrors('baton.yaml', 'concurrency: 2\nagent: [claude\ntest: npm test\n')).toEqual([
+      'baton.yaml:2:8: error: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] [config/invalid-yaml]',
+    ]);
+    expect(await lintErrors('baton.yml', 'concurrency: 2\n\tagent: claude\n')).toEqual([
+      'baton.yml:2:1: error: not valid YAML: Tabs are not allowed as indentation [config/invalid-yaml]',
+    ]);
+  });
+});
+
+describe('a key written twice in a config', () => {
+  it('is config/duplicate-key at its second writing, naming the key and its first line (YAML)', async () => {
+    const text = 'agent: claude\nretry:\n  attempts: 1\n  attempts: 2\nagent: codex\n';
+    expect(await lintErrors('baton.yaml', text)).toEqual([
+      'baton.yaml:4:3: error: key "retry.attempts" is written twice (first on line 3); only one would be read [config/duplicate-key]',
+      'baton.yaml:5:1: error: key "agent" is written twice (first on line 1); only one would be read [config/duplicate-key]',
+    ]);
+  });
+
+  it('is config/duplicate-key in baton.config.json too, which JSON.parse would read as the last', async () => {
+    const text =
+      '{\n  "agent": "claude",\n  "retry": { "attempts": 1, "attempts": 2 },\n  "agent": "codex"\n}\n';
+    expect(await lintErrors('baton.config.json', text)).toEqual([
+      'baton.config.json:3:29: error: key "retry.attempts" is written twice (first on line 3); only one would be read [config/duplicate-key]',
+      'baton.config.json:4:3: error: key "agent" is written twice (first on line 2); only one would be read [config/duplicate-key]',
+    ]);
+  });
+
+  it('leaves alone the same key in two objects, and a string value that looks like a key', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      'baton.config.json':
+        '{ "test": "echo \\"a\\": b", "retry": { "attempts": 2 }, "interactive": { "enabled": false } }\n',
+      ...contractFiles([{ id: 'feature-001-a', agent: { command: 'true' } }]),
+    });
+    repos.push(repo);
+    const r = await runBaton(['lint'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe('a baton.config.json that is not valid JSON', () => {
+  it('names the line and column of the mistake', async () => {
+    const [line] = await lintErrors('baton.config.json', '{\n  "agent": "claude"\n  "concurrency": 2\n}\n');
+    expect(line).toMatch(/^baton\.config\.json:3:3: error: not valid JSON: .* \[config\/invalid-json\]$/);
+  });
+});
