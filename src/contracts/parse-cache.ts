@@ -9,30 +9,41 @@ const FRONT_MATTER = /^\uFEFF?[^\S\r\n]*---[^\S\r\n]*(\r?\n|$)/;
 /** Bumped when the cache file's layout changes. */
 const CACHE_FORMAT = 1;
 
+/**
+ * The parser's modules, beside this file: every module `parse` imports for its values, directly or not
+ * (test/contracts/parse-cache-modules.test.ts holds the list to that).
+ */
+export const PARSER_MODULES: readonly string[] = [
+  'parse',
+  'criteria-read',
+  'empty-check',
+  'http-target',
+  'heading-form',
+  'heading-sections',
+  'issues',
+  'labels',
+  'feature-id',
+  'schema',
+  'schema-keys',
+  'suggest',
+  'unknown-fields',
+  'yaml-opened',
+  'agent-names',
+  '../agents/names',
+  '../git/refs',
+  '../path-inside',
+  '../text/yaml',
+  '../text/yaml-duplicate',
+  '../zod',
+];
+
 let parserFingerprint: string | undefined;
 /**
  * Identifies the parser that produced a cached result: a hash of its own compiled sources, so a rebuilt or
  * upgraded Baton never reuses results an older parser produced.
  */
 function fingerprint(): string {
-  parserFingerprint ??= sourceFingerprint(
-    import.meta.url,
-    [
-      'parse',
-      'criteria-read',
-      'empty-check',
-      'http-target',
-      '../path-inside',
-      'heading-form',
-      'schema',
-      'schema-keys',
-      'suggest',
-      'unknown-fields',
-      'agent-names',
-      '../agents/names',
-    ],
-    CACHE_FORMAT,
-  );
+  parserFingerprint ??= sourceFingerprint(import.meta.url, PARSER_MODULES, CACHE_FORMAT);
   return parserFingerprint;
 }
 
