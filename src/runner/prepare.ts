@@ -74,7 +74,7 @@ export async function prepareWorktree(
     opts.root,
     { path: p.worktree, branch: p.branch, base: ctx.baseCommit },
     ctx.gitLock,
-    ctx.runId,
+    { runId: ctx.runId, logPath: opts.logPath },
   );
   const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);

@@ -3,11 +3,11 @@ import { git, type StatusEntry, statusEntries } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { featureProcesses } from '../guard/daemons.js';
-import { proveRunGroup } from '../guard/group-proof.js';
+import { type GroupClaim, proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
-import { listProcesses, type ProcessInfo } from '../guard/proc.js';
+import { listProcesses } from '../guard/proc.js';
 import { sessionName } from '../interactive/tmux.js';
-import type { BatonState } from '../log/fold.js';
+import { type BatonState, featureAt } from '../log/fold.js';
 import { foldLastRun } from '../log/last-run.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
@@ -30,39 +30,50 @@ export interface RefusedGroup {
 
 /**
  * Agent groups the log says were running, split into those proven to be the run's own (alive, and
- * carrying its `BATON_RUN_ID` or its recorded start time) and those left alone, with the reason.
- * Besides the group the log names last, the groups of the run's own processes for the feature (found
- * by environment, `featureProcesses`) are orphans too: a forged `feature.started` naming another
- * group must not hide the real agent, which would then work next to the new one in its worktree.
+ * carrying its `BATON_RUN_ID`, this repository's `BATON_LOG` at `logPath` and the unit's id) and those
+ * left alone, with the reason. Besides the group the log names last, the groups of the run's own
+ * processes for the feature (found by environment, `featureProcesses`) are orphans too: a forged
+ * `feature.started` naming another group must not hide the real agent, which would then work next
+ * to the new one in its worktree.
  */
-export function scanOrphans(state: BatonState): { orphans: Orphan[]; refused: RefusedGroup[] } {
+export function scanOrphans(
+  state: BatonState,
+  logPath: string,
+): { orphans: Orphan[]; refused: RefusedGroup[] } {
   const orphans: Orphan[] = [];
   const refused: RefusedGroup[] = [];
   const all = listProcesses();
+  const claimOf = orphanClaim(state, logPath);
   for (const f of Object.values(state.features)) {
     if (TERMINAL_STATUSES.has(f.status) || f.status === 'pending') continue;
-    const runId = f.run_id ?? state.run_id;
     if (f.pgid !== undefined) {
-      const proof = proveRunGroup({ pgid: f.pgid, runId, startedAt: f.started_at }, all);
-      if (proof.ok) orphans.push({ feature_id: f.feature_id, pgid: f.pgid });
-      else if (groupAlive(f.pgid) || f.pgid <= 1)
-        refused.push({ feature_id: f.feature_id, pgid: f.pgid, reason: proof.reason });
+      const o = { feature_id: f.feature_id, pgid: f.pgid };
+      const proof = proveRunGroup(claimOf(o), all);
+      if (proof.ok) orphans.push(o);
+      else if (groupAlive(f.pgid) || f.pgid <= 1) refused.push({ ...o, reason: proof.reason });
     }
+    const runId = f.run_id ?? state.run_id;
     if (runId === undefined) continue;
-    for (const pgid of featureGroups(runId, f.feature_id, all)) {
-      if (pgid !== f.pgid) orphans.push({ feature_id: f.feature_id, pgid });
+    for (const p of featureProcesses(runId, f.feature_id, [...all])) {
+      const o = { feature_id: f.feature_id, pgid: p.pgid };
+      if (p.pgid !== f.pgid && !orphans.some((k) => k.pgid === p.pgid) && proveRunGroup(claimOf(o), all).ok)
+        orphans.push(o);
     }
   }
   return { orphans, refused };
 }
 
 /**
- * The process groups of a unit's live processes in a run, by the environment Baton gave its agent
- * (`featureProcesses`), each proven like a group the log names (never pgid 1 or Baton's own group).
+ * What a group of a unit of the log's run must carry to be that run's agent (`proveRunGroup`): the
+ * unit's run id (its own, else the run's), this repository's log and the unit's id.
  */
-function featureGroups(runId: string, unitId: string, all: readonly ProcessInfo[]): number[] {
-  const pgids = new Set(featureProcesses(runId, unitId, [...all]).map((p) => p.pgid));
-  return [...pgids].filter((pgid) => proveRunGroup({ pgid, runId }, all).ok);
+export function orphanClaim(state: BatonState, logPath: string): (o: Orphan) => GroupClaim {
+  return (o) => ({
+    pgid: o.pgid,
+    runId: featureAt(state, o.feature_id)?.run_id ?? state.run_id,
+    logPath,
+    unitId: o.feature_id,
+  });
 }
 
 /** The runs a resume continues, whose orchestrators are gone: the last one and each unit's own. */
@@ -74,8 +85,8 @@ export function deadRunIds(state: BatonState): Set<string> {
 }
 
 /** Agent groups of a dead run that are proven to be its own and still alive (see `scanOrphans`). */
-export function findOrphans(state: BatonState): Orphan[] {
-  return scanOrphans(state).orphans;
+export function findOrphans(state: BatonState, logPath: string): Orphan[] {
+  return scanOrphans(state, logPath).orphans;
 }
 
 /** Refuses to resume while the orchestrator of any run that has not ended is still alive. */
@@ -109,12 +120,13 @@ export function assertNotQueuedRun(state: BatonState): void {
 
 /**
  * Stops orphaned agent groups: SIGTERM, then SIGKILL after `graceMs`; resolves when all are gone.
- * Each group is proven again just before each signal, so a group whose pgid was recycled is spared.
+ * Each group still alive is proven again (`claimOf`, see `orphanClaim`) just before the SIGKILL, so
+ * a group whose pgid was recycled meanwhile is spared.
  */
 export async function stopOrphans(
   orphans: readonly Orphan[],
+  claimOf: (o: Orphan) => GroupClaim,
   graceMs = 3000,
-  runIdOf: (o: Orphan) => string | undefined = () => undefined,
 ): Promise<void> {
   const still = (o: Orphan) => groupAlive(o.pgid) && o.pgid > 1 && o.pgid !== process.pid;
   for (const o of orphans) if (still(o)) signalGroup(o.pgid, 'SIGTERM');
@@ -124,8 +136,7 @@ export async function stopOrphans(
   }
   for (const o of orphans) {
     if (!still(o)) continue;
-    const runId = runIdOf(o);
-    if (runId !== undefined && !proveRunGroup({ pgid: o.pgid, runId }).ok) continue;
+    if (!proveRunGroup(claimOf(o)).ok) continue;
     signalGroup(o.pgid, 'SIGKILL');
   }
   const hardDeadline = Date.now() + 2000;
