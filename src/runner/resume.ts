@@ -1,6 +1,4 @@
 import { UserError } from '../errors.js';
-import { git, type StatusEntry, statusEntries } from '../git/git.js';
-import { restartBackupRef } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { featureProcesses } from '../guard/daemons.js';
 import { type GroupClaim, proveRunGroup } from '../guard/group-proof.js';
@@ -252,67 +250,6 @@ export function restartUnits(r: RestartRequest): string[] {
     for (const u of runs) out.add(u.id);
   }
   return [...out];
-}
-
-/** At most five of a worktree's uncommitted paths, escaped, for a one-line error. */
-function shownPaths(entries: readonly StatusEntry[]): string {
-  return someOf(
-    entries.map((e) => escapeControl(e.path)),
-    5,
-  );
-}
-
-/**
- * Refuses to restart a unit whose worktree holds uncommitted changes or untracked files (ignored files
- * aside): starting over from the base would delete them, and Baton never deletes work that is not
- * committed. Nothing is changed; the hint says how to keep them or remove them by hand.
- */
-export async function assertNothingUncommitted(worktree: string, unitId: string): Promise<void> {
-  const entries = await statusEntries(worktree);
-  if (entries.length === 0) return;
-  throw new UserError(
-    'run/restart-uncommitted',
-    `--restart ${unitId} would delete what is not committed in ${escapeControl(worktree)}: ${shownPaths(entries)}; nothing was changed`,
-    {
-      hint: `Keep it by committing it (git -C ${worktree} add -A && git -C ${worktree} commit -m wip: the restart then keeps it with the dropped commits) or stashing it (git -C ${worktree} stash -u), or delete it yourself; then run again.`,
-    },
-  );
-}
-
-/**
- * Looks at a feature branch being resumed: counts the commits it holds beyond the base and, when the
- * user asked `--restart <id>`, starts it over from the base. A restart refuses a worktree holding
- * anything uncommitted (`assertNothingUncommitted`), keeps the dropped tip under a backup ref
- * (`restartBackupRef`) and moves the branch with `reset --keep`, which never overwrites a change.
- * Without a restart, a branch still ending at the commit of an agent that had finished is said so.
- */
-export async function inspectResumedBranch(
-  worktree: string,
-  opts: { unitId: string; branch: string; baseCommit: string; restart: boolean; finished?: FinishedAgent },
-): Promise<ResumedBranch> {
-  const listed = await git(worktree, ['rev-list', `${opts.baseCommit}..refs/heads/${opts.branch}`]);
-  const commits = listed.split('\n').filter(Boolean);
-  if (!opts.restart) {
-    const finished = opts.finished?.commit;
-    return {
-      kept_commits: commits.length,
-      ...(finished !== undefined && commits[0] === finished ? { agent_finished: finished } : {}),
-    };
-  }
-  await assertNothingUncommitted(worktree, opts.unitId);
-  let backup: string | undefined;
-  if (commits.length > 0) {
-    const tip = await git(worktree, ['rev-parse', `refs/heads/${opts.branch}`]);
-    backup = restartBackupRef(opts.unitId, tip);
-    await git(worktree, ['update-ref', '-m', `baton: --restart ${opts.unitId}`, backup, tip]);
-  }
-  await git(worktree, ['reset', '--quiet', '--keep', opts.baseCommit]);
-  return {
-    kept_commits: 0,
-    restarted: true,
-    dropped_commits: commits,
-    ...(backup ? { backup } : {}),
-  };
 }
 
 /**
