@@ -121,8 +121,9 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
     BATON_PORT_BASE: String(opts.port),
     // A run's attempt is checked under its unit id; its commands see the feature's, as `baton verify` gives.
     ...unitEnvironment(contract.feature_id),
-    // In a run, the run's id too: a resume of a killed run finds a server or check it left by it, as its agents.
-    ...(opts.runId ? { BATON_RUN_ID: opts.runId } : {}),
+    // In a run, the run's id and log too: a resume of a killed run finds a server or check it left by
+    // them, as its agents (the log says whose run: another repository's can have the same id).
+    ...(opts.runId ? { BATON_RUN_ID: opts.runId, BATON_LOG: opts.logPath } : {}),
   };
   const sink =
     opts.sink ??

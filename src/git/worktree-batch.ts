@@ -7,8 +7,8 @@
  * The shell prints a line when the adds are all done (the lock can go) and one as each worktree is
  * ready, so a feature starts its agent while later worktrees are still being made.
  *
- * The shell and its git processes carry the run's id and `WORKTREE_BATCH_MARK` in their environment:
- * a resume finds those of a dead run and stops them (`stopDeadWorktreeBatches`), and they start no add
+ * The shell and its git processes carry the run's id, its log and `WORKTREE_BATCH_MARK` in their
+ * environment: a resume finds those of a dead run of this repository and stops them (`stopDeadWorktreeBatches`), and they start no add
  * or checkout once the orchestrator is gone. A worktree whose checkout did not finish (no index) never
  * had an agent: a resume checks it out again (`finishUnfinishedCheckout`).
  */
@@ -20,6 +20,12 @@ import { WORKTREE_BATCH_MARK } from '../guard/daemons.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { GIT_ENV, GitError, type GitOutput, git, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 import { readOr } from './sequence.js';
+
+/** The run a batch works for: its id and its log, carried by the batch's processes (`stopDeadWorktreeBatches`). */
+export interface BatchRun {
+  runId: string;
+  logPath: string;
+}
 
 /** A worktree to make at `path` on a new branch `branch` (`refs/heads/<branch>`) from the commit `base`. */
 export interface NewWorktree {
@@ -160,7 +166,7 @@ export function addWorktrees(
   root: string,
   items: readonly NewWorktree[],
   events: WorktreeBatchEvents,
-  opts: { lanes?: number; runId?: string } = {},
+  opts: { lanes?: number; run?: BatchRun } = {},
 ): Promise<void> {
   const lanes = opts.lanes ?? availableParallelism();
   const dir = mkdtempSync(join(tmpdir(), 'baton-git-'));
@@ -186,7 +192,7 @@ export function addWorktrees(
         ...process.env,
         ...GIT_ENV,
         [WORKTREE_BATCH_MARK]: '1',
-        ...(opts.runId !== undefined ? { BATON_RUN_ID: opts.runId } : {}),
+        ...(opts.run !== undefined ? { BATON_RUN_ID: opts.run.runId, BATON_LOG: opts.run.logPath } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -5,6 +5,7 @@
  * is found (plus the descendants a tracker saw while it ran), stopped and reported.
  */
 import { readFileSync } from 'node:fs';
+import { isLogOf } from './group-proof.js';
 import {
   descendantsOf,
   listProcesses,
@@ -210,18 +211,24 @@ function markedProcesses(mark: string, startedFromMs: number | undefined): Proce
 export const WORKTREE_BATCH_MARK = 'BATON_WORKTREE_BATCH';
 
 /**
- * Stops what a dead run left making its worktrees: the live processes carrying `WORKTREE_BATCH_MARK`
- * and one of `runIds` as `BATON_RUN_ID` (a batch shell killed with its orchestrator runs on, its
- * checkouts writing into worktrees a resume is about to reuse). Returns them named.
+ * Stops what a dead run left making its worktrees: the live processes carrying `WORKTREE_BATCH_MARK`,
+ * one of `runIds` as `BATON_RUN_ID` and this repository's log (`logPath`) as `BATON_LOG` (a batch
+ * shell killed with its orchestrator runs on, its checkouts writing into worktrees a resume is about
+ * to reuse; the run ids come from the log, which another repository's lines can fill). Returns them named.
  */
 export async function stopDeadWorktreeBatches(
   runIds: ReadonlySet<string>,
+  logPath: string,
   graceMs = 1000,
 ): Promise<Straggler[]> {
   if (runIds.size === 0) return [];
   const found = startedSince(listProcesses(), undefined).filter((p) => {
-    const env = processEnvVars(p.pid, ['BATON_RUN_ID', WORKTREE_BATCH_MARK]);
-    return env[WORKTREE_BATCH_MARK] !== undefined && runIds.has(env.BATON_RUN_ID ?? '');
+    const env = processEnvVars(p.pid, ['BATON_RUN_ID', 'BATON_LOG', WORKTREE_BATCH_MARK]);
+    return (
+      env[WORKTREE_BATCH_MARK] !== undefined &&
+      runIds.has(env.BATON_RUN_ID ?? '') &&
+      isLogOf(env.BATON_LOG, logPath)
+    );
   });
   return found.length > 0 ? stopProcesses(found, graceMs) : [];
 }

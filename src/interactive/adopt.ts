@@ -42,12 +42,13 @@ export const NO_ADOPTION: AdoptionPlan = { adopted: [], refused: [] };
  * Decides which of the session's windows a resumed run adopts (pure; `prove` reads the processes).
  * A window is adopted when it is the only one named after a feature the run may adopt (`candidates`),
  * the log shows that feature unfinished in this run, its pane's program is the group the log
- * names, and `prove` shows that group is the run's. Any other window named after a candidate is refused.
+ * names, and `prove` shows that group is the run's agent for that feature, writing this repository's
+ * log (`logPath`). Any other window named after a candidate is refused.
  */
 export function planAdoption(
   state: BatonState,
   windows: readonly LiveWindow[],
-  opts: { candidates: ReadonlySet<string>; prove: (claim: GroupClaim) => GroupProof },
+  opts: { candidates: ReadonlySet<string>; logPath: string; prove: (claim: GroupClaim) => GroupProof },
 ): AdoptionPlan {
   const runId = state.run_id;
   if (runId === undefined) return NO_ADOPTION;
@@ -68,7 +69,7 @@ export function planAdoption(
       refuse(`its program (pid ${w.panePid}) is not the group ${f.pgid ?? '(none)'} the log names`);
       continue;
     }
-    const proof = opts.prove({ pgid: w.panePid, runId, startedAt: f.started_at });
+    const proof = opts.prove({ pgid: w.panePid, runId, logPath: opts.logPath, unitId: w.name });
     if (!proof.ok) {
       refuse(proof.reason);
       continue;
@@ -110,11 +111,12 @@ export function adoptionCandidates(opts: {
 export async function scanAdoptableWindows(
   state: BatonState,
   env: NodeJS.ProcessEnv,
-  candidates: ReadonlySet<string>,
+  opts: { candidates: ReadonlySet<string>; logPath: string },
 ): Promise<AdoptionPlan> {
+  const { candidates, logPath } = opts;
   if (state.run_id === undefined || candidates.size === 0) return NO_ADOPTION;
   const windows = await listWindows(tmuxFor(env), sessionName(state.run_id));
   if (windows.length === 0) return NO_ADOPTION;
   const all = listProcesses();
-  return planAdoption(state, windows, { candidates, prove: (claim) => proveRunGroup(claim, all) });
+  return planAdoption(state, windows, { candidates, logPath, prove: (claim) => proveRunGroup(claim, all) });
 }

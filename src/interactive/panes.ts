@@ -34,8 +34,8 @@ export async function sessionPanes(
   const others: LiveWindow[] = [];
   for (const w of panes) {
     const unitId = unitOfEnv(processEnvVars(w.panePid, UNIT_VARS));
-    const claim = { pgid: w.panePid, runId: run.runId, logPath: run.logPath, unitId };
-    if (unitId !== undefined && proveRunGroup(claim, all).ok) agents.push({ ...w, unitId });
+    if (unitId !== undefined && proveRunGroup({ pgid: w.panePid, ...run, unitId }, all).ok)
+      agents.push({ ...w, unitId });
     else others.push(w);
   }
   return { agents, others };

@@ -20,6 +20,7 @@ import {
   WORKTREE_LIST_ARGS,
   type WorktreeInfo,
 } from '../git/worktree-list.js';
+import { proveFeatureWorktree, refuseSymlinkedWorktree } from '../git/worktree-proof.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
 import {
   type RepoSnapshot,
@@ -29,7 +30,7 @@ import {
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
 import { checkUnselectedDependencies } from './dependencies.js';
-import { assertNothingUncommitted } from './resume.js';
+import { assertNothingUncommitted } from './restart.js';
 import type { RunOptions } from './run.js';
 import { unitContract } from './units.js';
 import { checkCopyPatterns } from './worktree.js';
@@ -88,7 +89,9 @@ function foreignFolderError(path: string): UserError {
 
 /**
  * Checks each feature's branch and folder before anything is created; throws a UserError otherwise.
- * On `--resume`, a feature to restart (`opts.restart`) must have nothing uncommitted in its worktree.
+ * A symlink where a worktree goes is refused; on `--resume`, a worktree to reuse must be proven the
+ * branch's (`proveFeatureWorktree`), and a feature to restart (`opts.restart`) must have nothing
+ * uncommitted in it.
  */
 async function checkFeatureFolders(
   opts: RunOptions,
@@ -102,6 +105,7 @@ async function checkFeatureFolders(
     : await Promise.all([listWorktrees(opts.root), localBranches(opts.root)]);
   for (const id of ids) {
     const p = pathsOf(id);
+    refuseSymlinkedWorktree(p.worktree, p.branch);
     const wt = worktreeAt(worktrees, p.worktree);
     const live = wt !== undefined && !wt.prunable;
     if (!live && existsSync(p.worktree)) throw foreignFolderError(p.worktree);
@@ -112,7 +116,10 @@ async function checkFeatureFolders(
         { hint: 'Move or remove that worktree, or set a different `worktrees` folder in the config.' },
       );
     }
-    if (opts.resume && live && opts.restart?.includes(id)) await assertNothingUncommitted(wt.path, id);
+    if (opts.resume && live) {
+      const proven = await proveFeatureWorktree(opts.root, p.worktree, p.branch);
+      if (opts.restart?.includes(id)) await assertNothingUncommitted(proven, id);
+    }
   }
   if (!opts.resume)
     refuseExistingBranches(

@@ -11,6 +11,7 @@ import {
 import { branchExists, git, statusEntries } from '../git/git.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees } from '../git/worktree-list.js';
+import { proveFeatureWorktree } from '../git/worktree-proof.js';
 import {
   describeExit,
   type ProcessExit,
@@ -21,7 +22,8 @@ import {
 import type { FeatureResult, RunContext } from './context.js';
 import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.js';
 import { type FeaturePaths, worktreeAt } from './preflight.js';
-import { type FinishedAgent, inspectResumedBranch, type ResumedBranch } from './resume.js';
+import { inspectResumedBranch } from './restart.js';
+import type { FinishedAgent, ResumedBranch } from './resume.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
 
 function recordWorktree(
@@ -74,7 +76,7 @@ export async function prepareWorktree(
     opts.root,
     { path: p.worktree, branch: p.branch, base: ctx.baseCommit },
     ctx.gitLock,
-    ctx.runId,
+    { runId: ctx.runId, logPath: opts.logPath },
   );
   const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);
@@ -150,11 +152,13 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
       await addWorktreeForBranch(opts.root, p.worktree, p.branch);
     });
   }
+  // Nothing runs in the folder before it is proven the branch's worktree: a symlink or another
+  // repository put there would have the agent, a checkout or a restart work in the user's checkout.
+  const worktree = await proveFeatureWorktree(opts.root, p.worktree, p.branch);
   // A worktree the dead run added but never checked out (no agent ever ran in it) is checked out now.
-  const checkedOut = await finishUnfinishedCheckout(p.worktree);
-  const resumed = await inspectResumedBranch(p.worktree, {
+  const checkedOut = await finishUnfinishedCheckout(worktree.path);
+  const resumed = await inspectResumedBranch(worktree, {
     unitId: id,
-    branch: p.branch,
     baseCommit: base,
     restart,
     ...(finished ? { finished } : {}),

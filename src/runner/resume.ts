@@ -1,13 +1,11 @@
 import { UserError } from '../errors.js';
-import { git, type StatusEntry, statusEntries } from '../git/git.js';
-import { restartBackupRef } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { featureProcesses } from '../guard/daemons.js';
-import { proveRunGroup } from '../guard/group-proof.js';
+import { type GroupClaim, proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
-import { listProcesses, type ProcessInfo } from '../guard/proc.js';
+import { listProcesses } from '../guard/proc.js';
 import { sessionName } from '../interactive/tmux.js';
-import type { BatonState } from '../log/fold.js';
+import { type BatonState, featureAt } from '../log/fold.js';
 import { foldLastRun } from '../log/last-run.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
@@ -30,39 +28,50 @@ export interface RefusedGroup {
 
 /**
  * Agent groups the log says were running, split into those proven to be the run's own (alive, and
- * carrying its `BATON_RUN_ID` or its recorded start time) and those left alone, with the reason.
- * Besides the group the log names last, the groups of the run's own processes for the feature (found
- * by environment, `featureProcesses`) are orphans too: a forged `feature.started` naming another
- * group must not hide the real agent, which would then work next to the new one in its worktree.
+ * carrying its `BATON_RUN_ID`, this repository's `BATON_LOG` at `logPath` and the unit's id) and those
+ * left alone, with the reason. Besides the group the log names last, the groups of the run's own
+ * processes for the feature (found by environment, `featureProcesses`) are orphans too: a forged
+ * `feature.started` naming another group must not hide the real agent, which would then work next
+ * to the new one in its worktree.
  */
-export function scanOrphans(state: BatonState): { orphans: Orphan[]; refused: RefusedGroup[] } {
+export function scanOrphans(
+  state: BatonState,
+  logPath: string,
+): { orphans: Orphan[]; refused: RefusedGroup[] } {
   const orphans: Orphan[] = [];
   const refused: RefusedGroup[] = [];
   const all = listProcesses();
+  const claimOf = orphanClaim(state, logPath);
   for (const f of Object.values(state.features)) {
     if (TERMINAL_STATUSES.has(f.status) || f.status === 'pending') continue;
-    const runId = f.run_id ?? state.run_id;
     if (f.pgid !== undefined) {
-      const proof = proveRunGroup({ pgid: f.pgid, runId, startedAt: f.started_at }, all);
-      if (proof.ok) orphans.push({ feature_id: f.feature_id, pgid: f.pgid });
-      else if (groupAlive(f.pgid) || f.pgid <= 1)
-        refused.push({ feature_id: f.feature_id, pgid: f.pgid, reason: proof.reason });
+      const o = { feature_id: f.feature_id, pgid: f.pgid };
+      const proof = proveRunGroup(claimOf(o), all);
+      if (proof.ok) orphans.push(o);
+      else if (groupAlive(f.pgid) || f.pgid <= 1) refused.push({ ...o, reason: proof.reason });
     }
+    const runId = f.run_id ?? state.run_id;
     if (runId === undefined) continue;
-    for (const pgid of featureGroups(runId, f.feature_id, all)) {
-      if (pgid !== f.pgid) orphans.push({ feature_id: f.feature_id, pgid });
+    for (const p of featureProcesses(runId, f.feature_id, [...all])) {
+      const o = { feature_id: f.feature_id, pgid: p.pgid };
+      if (p.pgid !== f.pgid && !orphans.some((k) => k.pgid === p.pgid) && proveRunGroup(claimOf(o), all).ok)
+        orphans.push(o);
     }
   }
   return { orphans, refused };
 }
 
 /**
- * The process groups of a unit's live processes in a run, by the environment Baton gave its agent
- * (`featureProcesses`), each proven like a group the log names (never pgid 1 or Baton's own group).
+ * What a group of a unit of the log's run must carry to be that run's agent (`proveRunGroup`): the
+ * unit's run id (its own, else the run's), this repository's log and the unit's id.
  */
-function featureGroups(runId: string, unitId: string, all: readonly ProcessInfo[]): number[] {
-  const pgids = new Set(featureProcesses(runId, unitId, [...all]).map((p) => p.pgid));
-  return [...pgids].filter((pgid) => proveRunGroup({ pgid, runId }, all).ok);
+export function orphanClaim(state: BatonState, logPath: string): (o: Orphan) => GroupClaim {
+  return (o) => ({
+    pgid: o.pgid,
+    runId: featureAt(state, o.feature_id)?.run_id ?? state.run_id,
+    logPath,
+    unitId: o.feature_id,
+  });
 }
 
 /** The runs a resume continues, whose orchestrators are gone: the last one and each unit's own. */
@@ -74,8 +83,8 @@ export function deadRunIds(state: BatonState): Set<string> {
 }
 
 /** Agent groups of a dead run that are proven to be its own and still alive (see `scanOrphans`). */
-export function findOrphans(state: BatonState): Orphan[] {
-  return scanOrphans(state).orphans;
+export function findOrphans(state: BatonState, logPath: string): Orphan[] {
+  return scanOrphans(state, logPath).orphans;
 }
 
 /** Refuses to resume while the orchestrator of any run that has not ended is still alive. */
@@ -109,12 +118,13 @@ export function assertNotQueuedRun(state: BatonState): void {
 
 /**
  * Stops orphaned agent groups: SIGTERM, then SIGKILL after `graceMs`; resolves when all are gone.
- * Each group is proven again just before each signal, so a group whose pgid was recycled is spared.
+ * Each group still alive is proven again (`claimOf`, see `orphanClaim`) just before the SIGKILL, so
+ * a group whose pgid was recycled meanwhile is spared.
  */
 export async function stopOrphans(
   orphans: readonly Orphan[],
+  claimOf: (o: Orphan) => GroupClaim,
   graceMs = 3000,
-  runIdOf: (o: Orphan) => string | undefined = () => undefined,
 ): Promise<void> {
   const still = (o: Orphan) => groupAlive(o.pgid) && o.pgid > 1 && o.pgid !== process.pid;
   for (const o of orphans) if (still(o)) signalGroup(o.pgid, 'SIGTERM');
@@ -124,8 +134,7 @@ export async function stopOrphans(
   }
   for (const o of orphans) {
     if (!still(o)) continue;
-    const runId = runIdOf(o);
-    if (runId !== undefined && !proveRunGroup({ pgid: o.pgid, runId }).ok) continue;
+    if (!proveRunGroup(claimOf(o)).ok) continue;
     signalGroup(o.pgid, 'SIGKILL');
   }
   const hardDeadline = Date.now() + 2000;
@@ -241,67 +250,6 @@ export function restartUnits(r: RestartRequest): string[] {
     for (const u of runs) out.add(u.id);
   }
   return [...out];
-}
-
-/** At most five of a worktree's uncommitted paths, escaped, for a one-line error. */
-function shownPaths(entries: readonly StatusEntry[]): string {
-  return someOf(
-    entries.map((e) => escapeControl(e.path)),
-    5,
-  );
-}
-
-/**
- * Refuses to restart a unit whose worktree holds uncommitted changes or untracked files (ignored files
- * aside): starting over from the base would delete them, and Baton never deletes work that is not
- * committed. Nothing is changed; the hint says how to keep them or remove them by hand.
- */
-export async function assertNothingUncommitted(worktree: string, unitId: string): Promise<void> {
-  const entries = await statusEntries(worktree);
-  if (entries.length === 0) return;
-  throw new UserError(
-    'run/restart-uncommitted',
-    `--restart ${unitId} would delete what is not committed in ${escapeControl(worktree)}: ${shownPaths(entries)}; nothing was changed`,
-    {
-      hint: `Keep it by committing it (git -C ${worktree} add -A && git -C ${worktree} commit -m wip: the restart then keeps it with the dropped commits) or stashing it (git -C ${worktree} stash -u), or delete it yourself; then run again.`,
-    },
-  );
-}
-
-/**
- * Looks at a feature branch being resumed: counts the commits it holds beyond the base and, when the
- * user asked `--restart <id>`, starts it over from the base. A restart refuses a worktree holding
- * anything uncommitted (`assertNothingUncommitted`), keeps the dropped tip under a backup ref
- * (`restartBackupRef`) and moves the branch with `reset --keep`, which never overwrites a change.
- * Without a restart, a branch still ending at the commit of an agent that had finished is said so.
- */
-export async function inspectResumedBranch(
-  worktree: string,
-  opts: { unitId: string; branch: string; baseCommit: string; restart: boolean; finished?: FinishedAgent },
-): Promise<ResumedBranch> {
-  const listed = await git(worktree, ['rev-list', `${opts.baseCommit}..refs/heads/${opts.branch}`]);
-  const commits = listed.split('\n').filter(Boolean);
-  if (!opts.restart) {
-    const finished = opts.finished?.commit;
-    return {
-      kept_commits: commits.length,
-      ...(finished !== undefined && commits[0] === finished ? { agent_finished: finished } : {}),
-    };
-  }
-  await assertNothingUncommitted(worktree, opts.unitId);
-  let backup: string | undefined;
-  if (commits.length > 0) {
-    const tip = await git(worktree, ['rev-parse', `refs/heads/${opts.branch}`]);
-    backup = restartBackupRef(opts.unitId, tip);
-    await git(worktree, ['update-ref', '-m', `baton: --restart ${opts.unitId}`, backup, tip]);
-  }
-  await git(worktree, ['reset', '--quiet', '--keep', opts.baseCommit]);
-  return {
-    kept_commits: 0,
-    restarted: true,
-    dropped_commits: commits,
-    ...(backup ? { backup } : {}),
-  };
 }
 
 /**

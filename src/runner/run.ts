@@ -44,6 +44,7 @@ import {
   type FinishedAgent,
   finishedAgents,
   type Orphan,
+  orphanClaim,
   type RefusedGroup,
   restartUnits,
   scanOrphans,
@@ -191,16 +192,19 @@ async function readPrevious(
   assertNoLiveRun(state, opts.root);
   assertNotQueuedRun(state);
   // Interactive agents of a dead orchestrator still in its tmux session are followed, not restarted.
-  const adoption = await scanAdoptableWindows(state, opts.env, adoptionCandidates(opts));
+  const adoption = await scanAdoptableWindows(state, opts.env, {
+    candidates: adoptionCandidates(opts),
+    logPath: opts.logPath,
+  });
   const adopted = new Set(adoption.adopted.map((a) => a.feature_id));
   // Agents of a dead orchestrator keep running in their own groups; stop them before restarting,
-  // but only groups proven to be that run's (the log's pgid is a claim, not a fact).
-  const scan = scanOrphans(state);
+  // but only groups proven to be that run's in this repository (the log's pgid and run id are claims).
+  const scan = scanOrphans(state, opts.logPath);
   const orphans = scan.orphans.filter((o) => unitIds.includes(o.feature_id) && !adopted.has(o.feature_id));
   // A dead run's worktree checkouts run on too, into the worktrees this resume reuses.
   await Promise.all([
-    stopOrphans(orphans, 3000, (o) => state.features[o.feature_id]?.run_id),
-    stopDeadWorktreeBatches(deadRunIds(state)),
+    stopOrphans(orphans, orphanClaim(state, opts.logPath)),
+    stopDeadWorktreeBatches(deadRunIds(state), opts.logPath),
   ]);
   const refused = [...scan.refused];
   for (const r of adoption.refused) {

@@ -14,7 +14,13 @@ import { dirname, isAbsolute, join } from 'node:path';
 import picomatch from 'picomatch';
 import { pathGlobMatcher } from '../contracts/owns.js';
 import { UserError } from '../errors.js';
-import { addWorktrees, isCheckoutFailure, type NewWorktree, undoNewWorktree } from '../git/worktree-batch.js';
+import {
+  addWorktrees,
+  type BatchRun,
+  isCheckoutFailure,
+  type NewWorktree,
+  undoNewWorktree,
+} from '../git/worktree-batch.js';
 import { isStatePath } from '../log/paths.js';
 import { isInside } from '../path-inside.js';
 import { realNearest } from '../real-nearest.js';
@@ -263,7 +269,7 @@ type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
 function worktreeBatcher(
   root: string,
   lock: Lock,
-  runId: string | undefined,
+  run: BatchRun | undefined,
 ): (w: NewWorktree) => Promise<void> {
   return sameTurnBatcher<NewWorktree>((batch) => {
     lock(
@@ -277,7 +283,7 @@ function worktreeBatcher(
             root,
             batch.map(({ item }) => item),
             { added: released, ready: (i, err) => batch[i]?.done(err) },
-            runId !== undefined ? { runId } : {},
+            run !== undefined ? { run } : {},
           ).catch((err: unknown) => {
             released();
             for (const { done } of batch) done(err);
@@ -297,13 +303,13 @@ const batchers = new WeakMap<Lock, Map<string, (w: NewWorktree) => Promise<void>
  * are the shared repository's; features asking in the same turn share one process), the checkout
  * outside it, beside the next features' adds; settles when this feature's worktree is checked out.
  * When it fails, neither the worktree nor the branch it made is left behind. The processes making it
- * carry `runId` (a resume of a killed run finds them by it).
+ * carry the run's id and log (a resume of a killed run finds them by those).
  */
 export async function addFeatureWorktree(
   root: string,
   opts: NewWorktree,
   lock: Lock,
-  runId?: string,
+  run?: BatchRun,
 ): Promise<void> {
   let byRoot = batchers.get(lock);
   if (!byRoot) {
@@ -312,7 +318,7 @@ export async function addFeatureWorktree(
   }
   let add = byRoot.get(root);
   if (!add) {
-    add = worktreeBatcher(root, lock, runId);
+    add = worktreeBatcher(root, lock, run);
     byRoot.set(root, add);
   }
   try {

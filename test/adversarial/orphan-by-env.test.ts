@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { foldEvents } from '../../src/log/fold.js';
-import { scanOrphans, stopOrphans } from '../../src/runner/resume.js';
+import { orphanClaim, scanOrphans, stopOrphans } from '../../src/runner/resume.js';
 import { unrelatedSleeper } from './rig.js';
 
 const RUN = '20260101T000000Z-0a0b0c';
 const FEATURE = 'feature-001-a';
+const LOG = '/nowhere/repo/.baton/log.jsonl';
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
@@ -25,7 +26,7 @@ function realAgent(): number {
   const child = spawn('sleep', ['300'], {
     detached: true,
     stdio: 'ignore',
-    env: { ...process.env, BATON_RUN_ID: RUN, BATON_FEATURE_ID: FEATURE },
+    env: { ...process.env, BATON_RUN_ID: RUN, BATON_FEATURE_ID: FEATURE, BATON_LOG: LOG },
   });
   const pid = child.pid as number;
   cleanups.push(() => {
@@ -77,10 +78,10 @@ describe('adversarial: a forged feature.started does not hide the real orphan', 
       // A line appended afterwards, naming an unrelated group for the same feature.
       started(bystander.pid),
     ] as never);
-    const { orphans, refused } = scanOrphans(state);
+    const { orphans, refused } = scanOrphans(state, LOG);
     expect(orphans).toEqual([{ feature_id: FEATURE, pgid: agent }]);
     expect(refused.map((r) => [r.feature_id, r.pgid])).toEqual([[FEATURE, bystander.pid]]);
-    await stopOrphans(orphans, 500, () => RUN);
+    await stopOrphans(orphans, orphanClaim(state, LOG), 500);
     expect(alive(agent)).toBe(false);
     expect(bystander.alive()).toBe(true);
   });

@@ -6,7 +6,7 @@ import { proveRunGroup } from '../../src/guard/group-proof.js';
 import { ownProcessGroup } from '../../src/guard/proc.js';
 import { acquireBatonLock } from '../../src/lock/baton-lock.js';
 import { foldEvents } from '../../src/log/fold.js';
-import { scanOrphans, stopOrphans } from '../../src/runner/resume.js';
+import { orphanClaim, scanOrphans, stopOrphans } from '../../src/runner/resume.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import {
@@ -30,6 +30,8 @@ function repo(): TempRepo {
 }
 const ts = (d = new Date()) => d.toISOString();
 const RUN = '20260101T000000Z-abcdef';
+/** The log of the repository a test's process claims are judged for. */
+const LOG = '/nowhere/repo/.baton/log.jsonl';
 
 describe('adversarial: never act on what the log claims', () => {
   it('--resume leaves a forged pgid alone (an unrelated setsid sleep, pgid 1, Baton’s own group) and says why', async () => {
@@ -56,7 +58,7 @@ describe('adversarial: never act on what the log claims', () => {
       forged('feature-002-b', 1),
       forged('feature-003-c', ownProcessGroup() as number),
     ] as never);
-    const { orphans, refused } = scanOrphans(state);
+    const { orphans, refused } = scanOrphans(state, LOG);
     expect(orphans).toEqual([]);
     expect(refused.map((r) => r.feature_id).sort()).toEqual([
       'feature-001-a',
@@ -64,7 +66,7 @@ describe('adversarial: never act on what the log claims', () => {
       'feature-003-c',
     ]);
     expect(refused.find((r) => r.feature_id === 'feature-001-a')?.reason).toMatch(/lack BATON_RUN_ID/);
-    await stopOrphans(orphans, 200);
+    await stopOrphans(orphans, orphanClaim(state, LOG), 200);
     expect(bystander.alive()).toBe(true);
   });
 
@@ -127,11 +129,11 @@ describe('adversarial: never act on what the log claims', () => {
     world.expectUntouched();
   });
 
-  it('proves and stops a real agent group that carries the run’s BATON_RUN_ID', async () => {
+  it('proves and stops a real agent group that carries the run’s BATON_RUN_ID, this repository’s BATON_LOG and its unit', async () => {
     const child = spawn('sleep', ['300'], {
       detached: true,
       stdio: 'ignore',
-      env: { ...process.env, BATON_RUN_ID: RUN },
+      env: { ...process.env, BATON_RUN_ID: RUN, BATON_LOG: LOG, BATON_FEATURE_ID: 'feature-001-a' },
     });
     const pgid = child.pid as number;
     cleanups.push(() => {
@@ -144,11 +146,17 @@ describe('adversarial: never act on what the log claims', () => {
     const bystander = unrelatedSleeper();
     cleanups.push(() => bystander.kill());
     await new Promise((r) => setTimeout(r, 100));
-    expect(proveRunGroup({ pgid, runId: RUN })).toMatchObject({ ok: true });
-    expect(proveRunGroup({ pgid: bystander.pid, runId: RUN })).toMatchObject({ ok: false });
-    expect(proveRunGroup({ pgid, runId: 'another-run' })).toMatchObject({ ok: false });
+    const claim = { pgid, runId: RUN, logPath: LOG, unitId: 'feature-001-a' };
+    expect(proveRunGroup(claim)).toMatchObject({ ok: true });
+    expect(proveRunGroup({ ...claim, pgid: bystander.pid })).toMatchObject({ ok: false });
+    expect(proveRunGroup({ ...claim, runId: 'another-run' })).toMatchObject({ ok: false });
+    // The run id is the log's word: another repository's log, or another unit, proves nothing.
+    expect(proveRunGroup({ ...claim, logPath: '/elsewhere/repo/.baton/log.jsonl' })).toMatchObject({
+      ok: false,
+    });
+    expect(proveRunGroup({ ...claim, unitId: 'feature-002-b' })).toMatchObject({ ok: false });
     const exited = new Promise((r) => child.once('exit', r));
-    await stopOrphans([{ feature_id: 'feature-001-a', pgid }], 2000);
+    await stopOrphans([{ feature_id: 'feature-001-a', pgid }], () => claim, 2000);
     await exited;
     expect(bystander.alive()).toBe(true);
   });

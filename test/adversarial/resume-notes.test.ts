@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProgressRenderer, describeEvent } from '../../src/cli/progress.js';
+import { proveFeatureWorktree } from '../../src/git/worktree-proof.js';
 import type { BatonEvent } from '../../src/log/events.js';
-import { inspectResumedBranch, resumeNotes } from '../../src/runner/resume.js';
+import { inspectResumedBranch } from '../../src/runner/restart.js';
+import { resumeNotes } from '../../src/runner/resume.js';
 import { palette } from '../../src/terminal/style.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { watchWorld } from './rig.js';
@@ -24,17 +26,16 @@ describe('--resume says what it found', () => {
     repo.git('-C', wt, 'commit', '-q', '--allow-empty', '-m', 'agent work 2');
     const tip = repo.git('rev-parse', 'baton/feature-001-a');
     const commits = repo.git('rev-list', `${base}..${tip}`).split('\n');
-    const kept = await inspectResumedBranch(wt, {
+    const proven = await proveFeatureWorktree(repo.root, wt, 'baton/feature-001-a');
+    const kept = await inspectResumedBranch(proven, {
       unitId: 'feature-001-a',
-      branch: 'baton/feature-001-a',
       baseCommit: base,
       restart: false,
     });
     expect(kept).toEqual({ kept_commits: 2 });
     expect(resumeNotes(kept).join('\n')).toContain('keeps 2 commit(s) from the earlier run');
-    const restarted = await inspectResumedBranch(wt, {
+    const restarted = await inspectResumedBranch(proven, {
       unitId: 'feature-001-a',
-      branch: 'baton/feature-001-a',
       baseCommit: base,
       restart: true,
     });

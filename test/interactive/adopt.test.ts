@@ -13,6 +13,7 @@ const ev = (s: number, e: NewEvent): LogEvent => ({ v: 1, ts: at(s), ...e }) as 
 const A = 'feature-001-a';
 const B = 'feature-002-b';
 const RUN = 'r1';
+const LOG = '/repo/.baton/log.jsonl';
 
 const runStarted = (s: number, extra: Record<string, unknown> = {}) =>
   ev(s, {
@@ -46,11 +47,11 @@ const win = (name: string, panePid: number, n = panePid): LiveWindow => ({
   paneId: `%${n}`,
   panePid,
 });
-/** Proves exactly the groups listed as the run's. */
+/** Proves exactly the groups listed as the run's, asked for this repository's log and the window's feature. */
 const provenFor =
   (...ours: number[]) =>
   (claim: GroupClaim): GroupProof =>
-    ours.includes(claim.pgid) && claim.runId === RUN
+    ours.includes(claim.pgid) && claim.runId === RUN && claim.logPath === LOG && [A, B].includes(claim.unitId)
       ? { ok: true, members: [claim.pgid] }
       : { ok: false, reason: `group ${claim.pgid} lacks BATON_RUN_ID=${RUN}` };
 const both = new Set([A, B]);
@@ -61,6 +62,7 @@ describe('which windows of a dead run a resume re-attaches to (planAdoption)', (
   it('adopts each proven window whose program is the group the log names, and continues the run', () => {
     const plan = planAdoption(state, [win(A, 500), win(B, 600)], {
       candidates: both,
+      logPath: LOG,
       prove: provenFor(500, 600),
     });
     expect(plan.runId).toBe(RUN);
@@ -81,7 +83,7 @@ describe('which windows of a dead run a resume re-attaches to (planAdoption)', (
       /more than one window/,
     ],
   ])('refuses %s, naming it, and continues no run', (_, windows, prove, reason) => {
-    const plan = planAdoption(state, windows, { candidates: both, prove });
+    const plan = planAdoption(state, windows, { candidates: both, logPath: LOG, prove });
     expect(plan.adopted).toEqual([]);
     expect(plan.runId).toBeUndefined();
     expect(plan.refused[0]?.feature_id).toBe(A);
@@ -97,8 +99,11 @@ describe('which windows of a dead run a resume re-attaches to (planAdoption)', (
     ]);
     const windows = [win(A, 500), win(B, 600), win('feature-009-other', 700)];
     const prove = provenFor(500, 600, 700);
-    expect(planAdoption(ended, windows, { candidates: both, prove })).toEqual({ adopted: [], refused: [] });
-    const onlyB = planAdoption(state, windows, { candidates: new Set([B]), prove });
+    expect(planAdoption(ended, windows, { candidates: both, logPath: LOG, prove })).toEqual({
+      adopted: [],
+      refused: [],
+    });
+    const onlyB = planAdoption(state, windows, { candidates: new Set([B]), logPath: LOG, prove });
     expect(onlyB.adopted.map((a) => a.feature_id)).toEqual([B]);
   });
 });

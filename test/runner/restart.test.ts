@@ -6,9 +6,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { proveFeatureWorktree } from '../../src/git/worktree-proof.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
-import { inspectResumedBranch, restartUnits } from '../../src/runner/resume.js';
+import { inspectResumedBranch } from '../../src/runner/restart.js';
+import { restartUnits } from '../../src/runner/resume.js';
 import { expectErrorLine } from '../adversarial/rig.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, contractText, okCheckedFeature as feature } from '../rig/contracts.js';
@@ -86,7 +88,11 @@ describe('baton run --resume --restart', () => {
     const tip = repo.git('rev-parse', 'baton/a');
     writeFileSync(join(wt, 'late.txt'), 'written by an orphan\n');
     await expect(
-      inspectResumedBranch(wt, { unitId: 'a', branch: 'baton/a', baseCommit: base, restart: true }),
+      inspectResumedBranch(await proveFeatureWorktree(repo.root, wt, 'baton/a'), {
+        unitId: 'a',
+        baseCommit: base,
+        restart: true,
+      }),
     ).rejects.toMatchObject({ code: 'run/restart-uncommitted' });
     expect(readFileSync(join(wt, 'late.txt'), 'utf8')).toBe('written by an orphan\n');
     expect(repo.git('rev-parse', 'baton/a')).toBe(tip);

@@ -86,10 +86,11 @@ describe('resume after a run killed while making its worktrees', () => {
 
   it('stops the dead run’s worktree batch (found by its environment), and only that run’s', async () => {
     const repo = deadRunRepo();
+    const log = join(repo.root, '.baton', 'log.jsonl');
     const batch = (runId: string) => {
       const child = spawn('sleep', ['300'], {
         stdio: 'ignore',
-        env: { ...process.env, BATON_RUN_ID: runId, [WORKTREE_BATCH_MARK]: '1' },
+        env: { ...process.env, BATON_RUN_ID: runId, BATON_LOG: log, [WORKTREE_BATCH_MARK]: '1' },
       });
       pids.push(child.pid as number);
       return child.pid as number;
