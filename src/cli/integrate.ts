@@ -89,11 +89,11 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--into <branch>',
-      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed (a --continue of this integration moves it too)',
+      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed (a --continue moves it when given --into again)',
     )
     .option(
       '--continue',
-      'go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none',
+      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's",
     )
     .option(
       '--fresh',
