@@ -1,8 +1,9 @@
 /**
- * The integration worktree `--continue` works in, found and proven, never taken from the log: any
- * process can append an `integration.started` naming any folder (the user's own checkout, say), and
- * a folder can be swapped for a symlink after Baton was killed. Only the worktree git registered for
- * `baton/integration`, a real folder whose git dir is this repository's, is ever used.
+ * The integration worktree Baton merges in (`--continue`, and an existing one `--fresh` reuses), found
+ * and proven, never taken from the log: any process can append an `integration.started` naming any
+ * folder (the user's own checkout, say), and a folder can be swapped for a symlink after Baton was
+ * killed. Only the worktree git registered for `baton/integration`, a real folder whose git dir is
+ * this repository's, is ever used.
  */
 import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -32,7 +33,7 @@ function readTrimmed(path: string): string | undefined {
 function notProven(branch: string, why: string, hint: string): UserError {
   return new UserError(
     'integrate/worktree-unproven',
-    `${escapeControl(why)}; --continue works only in the worktree git registered for ${branch}, and did nothing`,
+    `${escapeControl(why)}; Baton integrates only in the worktree git registered for ${branch}, and did nothing`,
     { hint },
   );
 }

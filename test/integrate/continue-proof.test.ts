@@ -73,7 +73,7 @@ describe('baton integrate --continue proves what the log says before acting on i
     expect(r.code).toBe(1);
     expect(codeOf(r.stderr)).toBe('integrate/worktree-unproven');
     expect(r.stderr.split('\n')[0]).toBe(
-      'baton: no integration worktree: no linked worktree has baton/integration checked out; --continue works only in the worktree git registered for baton/integration, and did nothing [integrate/worktree-unproven]',
+      'baton: no integration worktree: no linked worktree has baton/integration checked out; Baton integrates only in the worktree git registered for baton/integration, and did nothing [integrate/worktree-unproven]',
     );
     expect(existsSync(pwned)).toBe(false);
     expect(repo.git('rev-parse', 'main')).toBe(main);
@@ -161,6 +161,32 @@ describe('baton integrate --continue proves what the log says before acting on i
     const fresh = await runBaton(['integrate', '--fresh', '--test', 'true'], { cwd: repo.root });
     expect(fresh.code).toBe(0);
     expect(checkoutSnapshot(repo)).toEqual(before);
+  });
+
+  it('--fresh does not reuse an integration folder replaced by a symlink to another repository', async () => {
+    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
+    killedAfter(repo, 'f1');
+    const elsewhere = makeRepo({ 'theirs.txt': 'theirs\n' });
+    try {
+      const wt = integrationWorktree(repo);
+      rmSync(wt, { recursive: true, force: true });
+      symlinkSync(elsewhere.root, wt);
+      const theirs = {
+        head: elsewhere.git('rev-parse', 'HEAD'),
+        status: elsewhere.git('status', '--porcelain'),
+      };
+      const r = await runBaton(['integrate', '--fresh', '--test', 'true'], { cwd: repo.root });
+      expect(r.code).toBe(1);
+      expect(codeOf(r.stderr)).toBe('integrate/worktree-unproven');
+      expect(r.stderr).toContain(`the integration worktree ${wt} is a symbolic link (to ${elsewhere.root})`);
+      expect({
+        head: elsewhere.git('rev-parse', 'HEAD'),
+        status: elsewhere.git('status', '--porcelain'),
+      }).toEqual(theirs);
+      expect(elsewhere.git('for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
+    } finally {
+      elsewhere.cleanup();
+    }
   });
 
   it('moves the --into branch only when --continue names it again', async () => {
