@@ -169,20 +169,29 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
 }
 
 /**
+ * The `--continue` that goes on with `r`: naming the branch its `--into` asked to move and did not
+ * yet, since `--continue` moves only a branch named on its command line.
+ */
+function continueCommand(r: IntegrationResult): string {
+  const into = r.into && !r.into.moved ? ` --into ${printableArg(r.into.branch)}` : '';
+  return `baton integrate --continue${into}`;
+}
+
+/**
  * The one line after Ctrl-C (on stderr, with `--json` too): what stopped the integration and how to
  * go on; a conflict left mid-merge by a stopped resolver is for a person to finish first.
  */
 export function interruptedLine(r: IntegrationResult): string {
   const conflict = r.steps.find((s) => s.status === 'conflict');
   const next = conflict
-    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`baton integrate --continue\``
-    : 'go on with `baton integrate --continue`';
+    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`${continueCommand(r)}\``
+    : `go on with \`${continueCommand(r)}\``;
   return `baton: integration interrupted (${stoppedBy(r.interrupted_by)}); ${next}, or start over with \`baton integrate --fresh\`\n`;
 }
 
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   if (r.conflict) {
-    for (const line of explainConflict(r.conflict)) out(escapeControl(line));
+    for (const line of explainConflict(r.conflict, continueCommand(r))) out(escapeControl(line));
     if (r.conflict.resolver_exit !== undefined) {
       out(
         `The agent (exit ${r.conflict.resolver_exit ?? 'none'}) left ${r.conflict.unresolved?.length ? `unresolved: ${list(r.conflict.unresolved)}` : 'the merge unfinished'}.`,
@@ -216,7 +225,7 @@ function testsFailedAdvice(r: IntegrationResult, id: string): string {
   const by = step.resolved === 'by-agent' ? 'by the agent' : 'by hand';
   return escapeControl(
     `The merge of ${featureBranch(id)} was a conflict resolved ${by}: the tests fail on that resolution (${step.commit.slice(0, 10)}), not on ${featureBranch(id)} alone. ` +
-      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`baton integrate --continue\`; or start over with \`baton integrate --fresh\`.`,
+      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`${continueCommand(r)}\`; or start over with \`baton integrate --fresh\`.`,
   );
 }
 

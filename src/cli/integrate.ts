@@ -89,11 +89,11 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--into <branch>',
-      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed (a --continue of this integration moves it too)',
+      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed (a --continue moves it when given --into again)',
     )
     .option(
       '--continue',
-      'go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none',
+      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's",
     )
     .option(
       '--fresh',
@@ -328,7 +328,7 @@ interface SettingsInput {
 /** The settings every invocation shares: the sink, the test command, the resolver and the check runner. */
 function integrationSettings(i: SettingsInput): IntegrationSettings {
   const { project, ctx, flags, sink, runId } = i;
-  const runChecks: CheckRunner = async ({ feature, cwd, port, signal }) => {
+  const runChecks: CheckRunner = async ({ feature, cwd, port, signal, marks }) => {
     const report = await verifyFeature({
       contract: feature,
       cwd,
@@ -339,14 +339,14 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
       // Through the integration's sink: the printer subscribed to it shows each check as it finishes.
       sink,
       clock: ctx.clock,
-      env: ctx.env,
+      env: marks ? { ...ctx.env, ...marks } : ctx.env,
       ...(runId ? { runId } : {}),
       ...(signal ? { signal } : {}),
     });
     return report;
   };
-  // `--continue` falls back to the command the integration began with, recorded in the log.
-  const test = flags.continue ? flags.test : (flags.test ?? project.config.test);
+  // `--continue` too: a command is never taken from the log, which any process can append to.
+  const test = flags.test ?? project.config.test;
   return {
     root: project.root,
     plan: project.plan,

@@ -232,3 +232,45 @@ export async function stopDeadWorktreeBatches(
   });
   return found.length > 0 ? stopProcesses(found, graceMs) : [];
 }
+
+/**
+ * The variables that mark every process an integration's test command (or after-integration check)
+ * starts: the Baton that started it (`<pid>:<start ms>`) and the repository (its real common git dir).
+ */
+export const INTEGRATION_MARK = 'BATON_INTEGRATION_OWNER';
+export const INTEGRATION_REPO_MARK = 'BATON_INTEGRATION_REPO';
+
+/** The marks this process gives what an integration of `repo` (its real common git dir) starts. */
+export function integrationMarks(repo: string): Record<string, string> {
+  const self = processInfo(process.pid);
+  const started = self && Number.isFinite(self.startMs) ? String(self.startMs) : '';
+  return { [INTEGRATION_MARK]: `${process.pid}:${started}`, [INTEGRATION_REPO_MARK]: repo };
+}
+
+/** Whether the Baton a mark names (`<pid>:<start ms>`) is still that live process. */
+function markOwnerAlive(owner: string): boolean {
+  const [pidText, startText] = owner.split(':');
+  const pid = Number(pidText);
+  if (pid === process.pid) return true;
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  const now = processInfo(pid);
+  if (now === undefined) return false;
+  const started = Number(startText);
+  if (startText === '' || !Number.isFinite(started) || !Number.isFinite(now.startMs)) return true;
+  return Math.abs(now.startMs - started) < 2000;
+}
+
+/**
+ * Stops what a dead integration of `repo` left running (a `kill -9` of Baton during its tests leaves
+ * the test command's group running): the live processes whose environment carries this repository's
+ * `INTEGRATION_REPO_MARK` and an `INTEGRATION_MARK` naming a Baton that is no longer alive. A pid
+ * read from the log proves nothing; the mark Baton gave the process, and its owner's death, do.
+ */
+export async function stopDeadIntegrationTests(repo: string, graceMs = 1000): Promise<Straggler[]> {
+  const found = startedSince(listProcesses(), undefined).filter((p) => {
+    const env = processEnvVars(p.pid, [INTEGRATION_MARK, INTEGRATION_REPO_MARK]);
+    const owner = env[INTEGRATION_MARK];
+    return env[INTEGRATION_REPO_MARK] === repo && owner !== undefined && !markOwnerAlive(owner);
+  });
+  return found.length > 0 ? stopProcesses(found, graceMs) : [];
+}

@@ -78,8 +78,11 @@ export function explainFile(
   return `${who}, which ${list(owners)} all claim to own`;
 }
 
-/** The lines printed when integration stops at a conflict: what, why, and the commands to go on (pure). */
-export function explainConflict(c: ConflictReport): string[] {
+/**
+ * The lines printed when integration stops at a conflict: what, why, and the commands to go on (pure);
+ * `next` is the `--continue` to run (with the `--into` this integration was asked to move, if any).
+ */
+export function explainConflict(c: ConflictReport, next = 'baton integrate --continue'): string[] {
   const withWhom =
     c.with.length > 0
       ? `with ${list(c.with)}, already merged`
@@ -97,7 +100,7 @@ export function explainConflict(c: ConflictReport): string[] {
     `  cd ${printableArg(c.worktree)}`,
     `  # edit ${c.files.length === 1 ? 'the file' : 'the files'}, keeping both features' intent, and remove the conflict markers`,
     `  git add ${c.files.map(printableArg).join(' ')}`,
-    '  baton integrate --continue',
+    `  ${next}`,
     `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then baton integrate --fresh --on-conflict skip`,
   );
   return lines;

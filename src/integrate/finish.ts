@@ -37,7 +37,8 @@ async function runIntegrationChecks(session: Session): Promise<Record<string, Ch
     const index = Math.max(0, session.s.plan.order.indexOf(id));
     const port = portBlockFor(index, session.s.portBase).port;
     const signal = session.s.signal ? { signal: session.s.signal } : {};
-    const tally = await session.s.runChecks({ feature, cwd: session.worktree, port, ...signal });
+    const marks = session.marks ? { marks: session.marks } : {};
+    const tally = await session.s.runChecks({ feature, cwd: session.worktree, port, ...signal, ...marks });
     // Cut short by Ctrl-C, it is no result: what finished is recorded, `--continue` runs them all again.
     if (interrupted(session)) break;
     checks[id] = tally;

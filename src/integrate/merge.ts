@@ -3,11 +3,9 @@
  * worktree of its own, tests after each merge and applies the conflict policy. The decisions live
  * in pure modules (selection, resume-state, into); the events go through the sink.
  */
-import { existsSync } from 'node:fs';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError, unreachable } from '../errors.js';
 import { existingBranches } from '../git/branches.js';
-import { git } from '../git/git.js';
 import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
@@ -16,8 +14,8 @@ import { type ConflictReport, featuresTouching, ownersByFile } from './explain.j
 import { finish } from './finish.js';
 import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
+import { marksFor, proveResume, stopDeadIntegration, testCommandNote } from './resume-proof.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
-import { notRunReason } from './selection.js';
 import {
   contractOf,
   emit,
@@ -31,6 +29,7 @@ import {
   sinkFor,
   skipWithDependents,
 } from './session.js';
+import { recordDiscarded, recordLeftOut } from './start-records.js';
 import { applyRecheck, recheck } from './still-passing.js';
 import { testAfter } from './test-after.js';
 import type { ContinueIntegrationOptions, IntegrationResult, StartIntegrationOptions } from './types.js';
@@ -52,54 +51,6 @@ export type {
   TestRun,
 } from './types.js';
 export { CONFLICT_POLICIES } from './types.js';
-
-/** The `ts` of the last `integration.started` the log records, if any. */
-function lastIntegrationStart(logPath: string): string | undefined {
-  const events = readLog(logPath, undefined, { final: true }).events;
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i];
-    if (e?.type === 'integration.started') return e.ts;
-  }
-  return undefined;
-}
-
-/** Records that `--fresh` discarded the previous attempt, so its merges and time no longer count. */
-async function recordDiscarded(session: Session, o: StartIntegrationOptions): Promise<void> {
-  const startedAt = lastIntegrationStart(o.logPath);
-  if (!session.backup && startedAt === undefined) return;
-  const commit = session.backup ? await git(o.root, ['rev-parse', session.backup]) : undefined;
-  emit(session, {
-    type: 'integration.discarded',
-    branch: o.branch,
-    ...(startedAt ? { started_at: startedAt } : {}),
-    ...(commit ? { commit } : {}),
-    ...(session.backup ? { backup: session.backup } : {}),
-  });
-}
-
-/** Records what this integration leaves out: features without a branch and features that did not pass. */
-function recordLeftOut(session: Session, o: StartIntegrationOptions): void {
-  for (const id of o.notRun) {
-    const reason = notRunReason(id);
-    session.steps.set(id, { feature_id: id, status: 'not-run', reason });
-    emit(session, { type: 'merge.skipped', feature_id: id, reason, kind: 'not-run' });
-  }
-  for (const x of o.excluded ?? []) {
-    session.steps.set(x.feature_id, {
-      feature_id: x.feature_id,
-      status: 'not-merged',
-      feature_status: x.status,
-      reason: x.reason,
-    });
-    emit(session, {
-      type: 'merge.skipped',
-      feature_id: x.feature_id,
-      reason: x.reason,
-      kind: 'excluded',
-      status: x.status,
-    });
-  }
-}
 
 /**
  * Integrates features from scratch: prepares the integration worktree, then merges each feature
@@ -126,7 +77,11 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     notes: [],
     include: [...(o.include ?? [])],
     included: [...(o.included ?? [])],
+    marks: await marksFor(o.root),
   };
+  // Starting over: what a killed integration left running would run beside the new tests.
+  const stopped = o.fresh ? await stopDeadIntegration(o.root) : undefined;
+  if (stopped) session.notes.push(stopped);
   // A refusal here (an earlier result, a merge being resolved) records nothing.
   const wt = await prepareIntegrationWorktree({
     root: o.root,
@@ -141,9 +96,10 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
         readLog(o.logPath, undefined, { final: true }).events,
         o.into ? { into: o.into } : {},
       );
-      return v.ok && !v.state.promotionRefused
-        ? `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`
-        : undefined;
+      if (!v.ok || v.state.promotionRefused) return undefined;
+      // `--continue` moves only a branch it is given: the one this integration was asked to move.
+      const into = o.into ?? v.state.askedInto;
+      return `baton integrate --continue${into ? ` --into ${printableArg(into)}` : ''}`;
     },
   });
   session.worktree = wt.path;
@@ -175,14 +131,21 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
   }
 }
 
-/** The session `--continue` goes on with, from the state the log recorded. */
-async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Promise<Session> {
+/**
+ * The session `--continue` goes on with, from the state the log recorded, in the worktree proven to be
+ * the integration's; the test command and the conflict policy are this invocation's (flag, else config).
+ */
+async function resumedSession(
+  o: ContinueIntegrationOptions,
+  r: ResumeState,
+  worktree: string,
+): Promise<Session> {
   const session: Session = {
     s: r.into === undefined ? o : { ...o, into: r.into },
     sink: sinkFor(o),
-    policy: o.onConflict ?? r.policy,
-    test: o.test ?? r.test,
-    worktree: r.worktree,
+    policy: o.onConflict ?? 'stop',
+    test: o.test,
+    worktree,
     base: r.base,
     ...(r.started.base_name ? { baseName: r.started.base_name } : {}),
     order: r.order,
@@ -196,6 +159,7 @@ async function resumedSession(o: ContinueIntegrationOptions, r: ResumeState): Pr
     notes: [],
     include: r.include,
     included: r.included,
+    marks: await marksFor(o.root),
   };
   if (r.base) {
     const branches = await existingBranches(o.root, r.order.map(featureBranch));
@@ -240,21 +204,23 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     throw new UserError(code, message, { hint });
   }
   const r = verdict.state;
-  if (!existsSync(r.worktree)) {
-    throw new UserError('integrate/worktree-missing', `the integration worktree ${r.worktree} is gone`, {
-      hint: 'Start over with `baton integrate --fresh`.',
-    });
-  }
-  const session = await resumedSession(o, r);
+  // Nothing the log names is acted on unproven: the worktree, the commits, the branch to move.
+  const { worktree } = await proveResume(o, r);
+  // What a killed integration left running (its test command) would run beside the new tests.
+  const stopped = await stopDeadIntegration(o.root);
+  const session = await resumedSession(o, r, worktree);
+  for (const note of [stopped, testCommandNote(r.started.test, session.test)])
+    if (note) session.notes.push(note);
   const found = recheck(session, r);
   if (!r.pending && (await mergeInProgress(session.worktree))) throw strayMerge(session.worktree);
-  // Nothing pending to commit: the branch must be where the log left it. Nothing uncommitted either,
-  // unless a merge is being resolved (then `commitResolution` refuses what is not added to it).
-  if (!r.pending) {
-    await assertAtRecordedTip(session, `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`);
-  }
+  // Nothing uncommitted (unless a merge is being resolved: then `commitResolution` refuses what is
+  // not added to it), checked first: the way back from a moved branch is a `reset --hard`, which
+  // would discard it. Nothing pending to commit: the branch must be where the log left it.
   if (!r.pending || !(await mergeInProgress(session.worktree))) {
     await assertNoUncommittedChanges(session.worktree);
+  }
+  if (!r.pending) {
+    await assertAtRecordedTip(session, `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`);
   }
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {

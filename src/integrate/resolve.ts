@@ -181,13 +181,17 @@ function redoHint(session: Session, id: string): string {
   return `Put it back and merge only ${featureBranch(id)}: git -C ${wt} reset --hard ${before.slice(0, 12)} && git -C ${wt} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`baton integrate --continue\`.`;
 }
 
-/** The refusal of `--continue` when a merge is in progress in `wt` that the log does not record. */
+/**
+ * The refusal of `--continue` when a merge is in progress in `wt` that the log does not record. The
+ * way on discards it, and with it any resolution a person made there: the hint saves that first.
+ */
 export function strayMerge(wt: string): UserError {
+  const at = printableArg(wt);
   return new UserError(
     'integrate/merge-in-progress',
-    `a merge is in progress in ${wt} that the log does not record (was Baton interrupted?)`,
+    `a merge is in progress in ${escapeControl(wt)} that the log does not record (was Baton interrupted?)`,
     {
-      hint: `Discard it (git -C ${printableArg(wt)} merge --abort), then run \`baton integrate --continue\` again.`,
+      hint: `Discarding it discards what was resolved in it too: save that first if you need it (git -C ${at} diff HEAD > ${printableArg(`${wt}.resolution.patch`)}; or, once every path is added, git -C ${at} stash, which also ends the merge). Then discard it (git -C ${at} merge --abort, if it is still in progress) and run \`baton integrate --continue\` again.`,
     },
   );
 }

@@ -1,22 +1,30 @@
 /**
- * What `baton integrate --continue` goes on from, rebuilt from the log (pure): the last
- * integration's settings, what it merged, left out or stopped at, and whether the last merge was
- * tested. The checks that need the disk (the worktree is there, no stray merge) stay with the caller.
+ * What `baton integrate --continue` goes on from, rebuilt from the log (pure): what the last
+ * integration merged, left out or stopped at, and whether the last merge was tested. Nothing the log
+ * says is acted on unproven: the test command and the conflict policy come from the flags and the
+ * config, the branch to move from `--into`, the worktree and the recorded commits are proven against
+ * git (`resume-proof.ts`), as are the checks that need the disk (no stray merge) by the caller.
  */
+
+import { printableArg } from '../agents/shell-words.js';
 import type { FeatureStatus, IntegrationStarted, LogEvent, MergeSkipped } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { countChecks, foldEvents, type MergeRecord } from '../log/fold.js';
+import { escapeControl } from '../text/escape.js';
 import { intoRefusal } from './into.js';
-import { type CheckTally, type ConflictPolicy, isConflictPolicy, type MergeStep } from './types.js';
+import type { CheckTally, MergeStep } from './types.js';
 
 /** The state an interrupted or conflicted integration goes on from. */
 export interface ResumeState {
   started: IntegrationStarted;
-  /** The policy the integration began with (`stop` when the log has none). */
-  policy: ConflictPolicy;
-  test: string | undefined;
-  /** The branch to move: this `--continue`'s `--into`, else the one the last `--into` named. */
+  /** The branch to move: this `--continue`'s `--into` only, never one read from the log. */
   into?: string;
+  /**
+   * The branch the log says the last `--into` of this integration named (its first, or a later
+   * `--continue --into`'s): not moved unless this `--continue` names it (`--into`), see `intoUnnamed`.
+   */
+  askedInto?: string;
+  /** The worktree the log names: for nothing but words; the one worked in is proven (`provenIntegrationWorktree`). */
   worktree: string;
   base: string | undefined;
   order: string[];
@@ -178,9 +186,10 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
     [...latest.values()].find((m) => m.outcome === 'conflict') ?? failedResolution(tail, outcome);
   const promotable = outcome === 'clean' && end?.into === undefined;
   const promotionRefused = promotable && !conflict ? refusedPromotion(started, folded) : undefined;
-  // Going on moves the branch the last `--into` named (the integration's first, or a later
-  // `--continue`'s); a promotion needs one named.
-  const into = opts.into ?? lastAskedInto(tail) ?? started.into;
+  // Only the command line names a branch to move; the log's (the last `--into` asked) is kept to
+  // refuse a `--continue` that does not name it again (`intoUnnamed`).
+  const into = opts.into;
+  const askedInto = lastAskedInto(tail) ?? started.into;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
     return {
       ok: false,
@@ -202,9 +211,8 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
     ok: true,
     state: {
       started,
-      policy: isConflictPolicy(started.on_conflict) ? started.on_conflict : 'stop',
-      test: started.test,
       ...(into ? { into } : {}),
+      ...(askedInto ? { askedInto } : {}),
       worktree: started.worktree,
       base: started.base_commit,
       order: [...started.order],
@@ -242,4 +250,20 @@ function refusedPromotion(started: IntegrationStarted, folded: BatonState): stri
     included: started.included ?? [],
   });
   return refusal?.reason;
+}
+
+/**
+ * The refusal of a `--continue` that does not name the branch the integration was asked to move: the
+ * log says which (`askedInto`), but a log line is anyone's to write, so only the command line moves a
+ * branch; moving none silently would break what `baton integrate --into` promised. Undefined when
+ * `--into` was given or the log asks none.
+ */
+export function intoUnnamed(state: ResumeState, command: string): ResumeRefusal | undefined {
+  if (state.into !== undefined || state.askedInto === undefined) return undefined;
+  const asked = printableArg(state.askedInto);
+  return {
+    code: 'integrate/into-unnamed',
+    message: `this integration was asked to move ${escapeControl(state.askedInto)} (--into ${escapeControl(state.askedInto)}), and --continue moves a branch only when you name it again`,
+    hint: `Go on and move it when everything passes: \`${command} --into ${asked}\`; or, to move nothing, start over without --into: \`baton integrate --fresh\`.`,
+  };
 }

@@ -44,6 +44,8 @@ export interface Session {
   /** Features merged by an earlier invocation that no longer pass (`--continue`): `--into` refuses. */
   stale?: IntegrationExclusion[];
   backup?: string;
+  /** The variables marking what this invocation starts (test commands, checks) as its own (`integrationMarks`). */
+  marks?: Readonly<Record<string, string>>;
 }
 
 /**

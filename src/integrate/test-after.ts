@@ -108,7 +108,13 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
   const port = portBlockFor(session.s.plan.order.length, session.s.portBase).port;
   const child = spawnSupervised(session.test, {
     cwd: session.worktree,
-    env: { ...session.s.env, PORT: String(port), BATON_INTEGRATION: '1', BATON_AFTER_FEATURE: id },
+    env: {
+      ...session.s.env,
+      ...session.marks,
+      PORT: String(port),
+      BATON_INTEGRATION: '1',
+      BATON_AFTER_FEATURE: id,
+    },
     shell: true,
     timeoutMs: session.s.testTimeoutMs,
   });

@@ -50,6 +50,8 @@ export type CheckRunner = (input: {
   cwd: string;
   port: number;
   signal?: AbortSignal;
+  /** Variables to add to the checks' environment: the integration's marks (`integrationMarks`). */
+  marks?: Readonly<Record<string, string>>;
 }) => Promise<CheckTally>;
 
 /** What happened to one feature during integration. */

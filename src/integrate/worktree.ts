@@ -6,6 +6,7 @@ import { addWorktree, branchExists, git, isAncestor, statusEntries } from '../gi
 import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/merge.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { escapeControl } from '../text/escape.js';
+import { provenIntegrationWorktree } from './worktree-proof.js';
 
 /** The integration worktree, ready for the first merge. */
 export interface IntegrationWorktree {
@@ -86,7 +87,8 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     return { path: options.path, created: true };
   }
 
-  let path = holder?.path;
+  // An existing one is worked in (reset, merged in) only once proven to be this repository's.
+  let path = holder ? await provenIntegrationWorktree(root, branch) : undefined;
   let created = false;
   if (path === undefined) {
     assertFreeFolder(

@@ -26,11 +26,11 @@ export const INTEGRATION_EVENT_MAKERS = {
        * commit its checks passed on), so a branch that moves meanwhile brings nothing unchecked.
        */
       commits: z.optional(z.record(z.string(), z.string())),
-      /** The test command run after each merge, so `--continue` runs the same one. */
+      /** The test command run after each merge; a record only: `--continue` never runs a command from the log. */
       test: z.optional(z.string()),
       /** What to do on a conflict: `stop`, `skip` or `agent`. */
       on_conflict: z.optional(z.string()),
-      /** The branch `--into` asked to move, so `--continue` moves the same one. */
+      /** The branch `--into` asked to move; `--continue` moves it only when named again on its command line. */
       into: z.optional(z.string()),
       /** Statuses opted in with `--include` (besides `complete`). */
       include: z.optional(z.array(z.enum(FEATURE_STATUSES))),

@@ -124,7 +124,7 @@ describe('integration merges the checked commit', () => {
     writeFileSync(join(wt, 'extra.txt'), 'x\n');
     repo.git('-C', wt, 'add', 'extra.txt');
     repo.git('-C', wt, ...id, 'commit', '-q', '-m', 'extra');
-    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('[integrate/wrong-merge]');
     expect(c.stderr).toContain(`${merge.slice(0, 10)} is that merge, with 1 commit(s) on top of it`);
@@ -132,7 +132,7 @@ describe('integration merges the checked commit', () => {
     expect(c.stderr).not.toContain('merge --no-ff');
     // Following the hint keeps the resolution: the merge is accepted as it is.
     repo.git('-C', wt, 'reset', '-q', '--hard', merge);
-    const ok = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const ok = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(repo.git('-C', wt, 'show', 'HEAD~2:src/routes.ts')).toContain('route a and b');
   });
@@ -171,7 +171,7 @@ describe('integration merges the checked commit', () => {
     const wt = integrationWorktree(repo);
     writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
     failVerify(repo, 'd');
-    const refused = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const refused = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('[integrate/unresolved]');
     expect(logEvents(repo).filter((e) => e.type === 'merge.skipped')).toEqual([]);

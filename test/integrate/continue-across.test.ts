@@ -74,12 +74,18 @@ describe('baton integrate --continue, later', () => {
     expect(await report()).toMatchObject({ attempts: 0, merges: { clean: 0, conflict: 0 } });
   });
 
-  it('moves the --into branch the integration began with when --continue does not name one', async () => {
+  it('moves the --into branch the integration began with only when --continue names it again', async () => {
     repo = completeFour();
     const stop = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
     expect(stop.code).toBe(1);
+    expect(stop.stdout).toContain('  baton integrate --continue --into main\n');
     resolve(repo);
-    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const main = repo.git('rev-parse', 'main');
+    const plain = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('[integrate/into-unnamed]');
+    expect(repo.git('rev-parse', 'main')).toBe(main);
+    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(c.code, c.stdout + c.stderr).toBe(0);
     expect(c.stdout).toContain('main fast-forwarded');
     expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
@@ -113,7 +119,8 @@ describe('baton integrate --continue, later', () => {
     const wt = integrationWorktree(repo);
     writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'broken' }));
     repo.git('-C', wt, 'add', 'src/routes.ts');
-    const failed = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    // The test command is never taken from the log: `--continue` is given it again.
+    const failed = await runBaton(['integrate', '--continue', '--test', test], { cwd: repo.root });
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('Tests failed after merging b');
     expect(failed.stdout).toContain('The merge of baton/b was a conflict resolved by hand');
@@ -136,7 +143,7 @@ describe('baton integrate --continue, later', () => {
       '--amend',
       '--no-edit',
     );
-    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const c = await runBaton(['integrate', '--continue', '--test', test], { cwd: repo.root });
     expect(c.code, c.stdout + c.stderr).toBe(0);
     expect(c.stdout).toMatch(/Integration clean in .*: 4 of 4 merged/);
   });

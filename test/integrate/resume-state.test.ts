@@ -122,14 +122,14 @@ describe('resumeStateFrom', () => {
     }
   });
 
-  it('moves the branch the last --into named: a --continue --into that stopped at the next conflict wins over the first', () => {
+  it('knows the branch the last --into named (a --continue --into that stopped at the next conflict wins over the first), and moves only the one named now', () => {
     const stoppedAt = (id: string, asked: string): NewEvent[] => [
       conflict(id),
       { ...ended('conflict'), into_refused: 'the integration ended conflict', into_asked: asked } as NewEvent,
     ];
     const first = log(started({ into: 'main' }), clean('a'), ...stoppedAt('b', 'main'));
     const firstState = resumeStateFrom(first);
-    expect(firstState.ok && firstState.state.into).toBe('main');
+    expect(firstState.ok && firstState.state.askedInto).toBe('main');
     const later = log(
       started({ into: 'main' }),
       clean('a'),
@@ -138,7 +138,8 @@ describe('resumeStateFrom', () => {
       ...stoppedAt('c', 'release'),
     );
     const v = resumeStateFrom(later);
-    expect(v.ok && v.state.into).toBe('release');
+    expect(v.ok && v.state.askedInto).toBe('release');
+    expect(v.ok && v.state.into).toBe(undefined);
     const named = resumeStateFrom(later, { into: 'other' });
     expect(named.ok && named.state.into).toBe('other');
   });
@@ -177,17 +178,18 @@ describe('resumeStateFrom', () => {
     expect(v.state.merged).toEqual(['a']);
   });
 
+  it('offers no test command, conflict policy or branch to move from the log: only the command line names them', () => {
+    const v = resumeStateFrom(
+      log(started({ on_conflict: 'agent', test: 'npm test', into: 'main' }), clean('a')),
+    );
+    if (!v.ok) throw new Error(v.refusal.message);
+    expect(v.state).not.toHaveProperty('policy');
+    expect(v.state).not.toHaveProperty('test');
+    expect(v.state).not.toHaveProperty('into');
+    expect(v.state.askedInto).toBe('main');
+  });
+
   const settings: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
-    [
-      'the recorded policy and test',
-      { on_conflict: 'agent', test: 'npm test' },
-      { policy: 'agent', test: 'npm test' },
-    ],
-    [
-      'stop for a policy this version does not know',
-      { on_conflict: 'pray' },
-      { policy: 'stop', test: undefined },
-    ],
     [
       'what --include let in',
       { include: ['failed'], included: [{ feature_id: 'b', status: 'failed' }] },

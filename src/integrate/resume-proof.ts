@@ -1,0 +1,112 @@
+/**
+ * What `baton integrate --continue` proves before it acts on what the log recorded: any process can
+ * append an `integration.started`, so its worktree, its feature commits and its `--into` branch are
+ * used only once proven (the test command and the conflict policy are never taken from it at all),
+ * and what a dead integration left running is stopped only when its own mark proves it.
+ */
+import { realpathSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { commonGitDir, gitRaw } from '../git/git.js';
+import { featureBranch } from '../git/refs.js';
+import type { Plan } from '../graph/types.js';
+import { integrationMarks, stopDeadIntegrationTests } from '../guard/daemons.js';
+import { escapeControl } from '../text/escape.js';
+import { intoUnnamed, type ResumeState } from './resume-state.js';
+import { provenIntegrationWorktree } from './worktree-proof.js';
+
+/** A full object id, as git prints one: the only form a recorded commit is handed to git in. */
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** The refusal of a recorded commit that is not the feature's own. */
+function foreignCommit(id: string, commit: string, why: string): UserError {
+  const branch = featureBranch(id);
+  return new UserError(
+    'integrate/recorded-commit',
+    `the log records commit ${escapeControl(commit.slice(0, 40))} for ${id}, ${why}; --continue merges only a commit of the feature's own branch ${branch}, and did nothing`,
+    {
+      hint: `If ${branch} was rewritten since the integration began (a rebase), start over with \`baton integrate --fresh\`, which takes its commit now; otherwise something other than Baton wrote that line of .baton/log.jsonl.`,
+    },
+  );
+}
+
+/**
+ * Refuses unless the commit recorded for each feature still to merge (the one stopped at included)
+ * is a commit its branch `baton/<id>` holds (`git merge-base --is-ancestor`), the feature in the plan.
+ */
+export async function proveRecordedCommits(root: string, plan: Plan, r: ResumeState): Promise<void> {
+  const done = new Set(r.steps.map((s) => s.feature_id));
+  for (const id of r.order.filter((f) => !done.has(f))) {
+    if (!plan.byId.has(id)) {
+      throw new UserError(
+        'integrate/unknown-feature',
+        `the integration to continue names feature ${escapeControl(id)}, which is not in the plan; --continue did nothing`,
+        { hint: 'Start over with `baton integrate --fresh`.' },
+      );
+    }
+    const commit = r.commits[id];
+    if (commit === undefined) continue; // an old log: the branch itself is merged
+    if (!OBJECT_ID.test(commit)) throw foreignCommit(id, commit, 'which is not a commit id');
+    const held = await gitRaw(root, [
+      'merge-base',
+      '--is-ancestor',
+      commit,
+      `refs/heads/${featureBranch(id)}`,
+    ]);
+    if (held.exitCode !== 0) throw foreignCommit(id, commit, `which ${featureBranch(id)} does not hold`);
+  }
+}
+
+/** What `--continue` goes on in, once proven: the integration worktree. */
+export interface ProvenResume {
+  worktree: string;
+}
+
+/**
+ * Proves what the log says before `--continue` acts on it, in this order: the branch to move is named
+ * on the command line (`intoUnnamed`), the integration worktree is the one git registered
+ * (`provenIntegrationWorktree`), and each recorded commit is its feature's (`proveRecordedCommits`).
+ */
+export async function proveResume(
+  o: { root: string; plan: Plan; branch: string },
+  r: ResumeState,
+): Promise<ProvenResume> {
+  const unnamed = intoUnnamed(r, 'baton integrate --continue');
+  if (unnamed) throw new UserError(unnamed.code, unnamed.message, { hint: unnamed.hint });
+  const worktree = await provenIntegrationWorktree(o.root, o.branch);
+  await proveRecordedCommits(o.root, o.plan, r);
+  return { worktree };
+}
+
+/**
+ * The note when the log records another test command than the one `--continue` runs (`--test`, else
+ * the config's): it is never taken from the log, and the user should know what runs instead.
+ */
+export function testCommandNote(logged: string | undefined, used: string | undefined): string | undefined {
+  if (logged === undefined || logged === used) return undefined;
+  const now = used === undefined ? 'none runs (no --test, no config `test`)' : `it runs \`${used}\``;
+  return `the integration began with the test command \`${logged}\`; --continue takes no command from the log: ${now}`;
+}
+
+/** The repository as the integration marks name it: its common git folder, real. */
+async function repoIdentity(root: string): Promise<string> {
+  return realpathSync(await commonGitDir(root));
+}
+
+/** The marks this invocation gives the test commands and checks it starts (`integrationMarks`). */
+export async function marksFor(root: string): Promise<Record<string, string>> {
+  return integrationMarks(await repoIdentity(root));
+}
+
+/**
+ * Stops what a dead integration of this repository left running (its test command, a check), proven
+ * by the marks Baton gave it; the note naming them, when there were any.
+ */
+export async function stopDeadIntegration(root: string): Promise<string | undefined> {
+  const stopped = await stopDeadIntegrationTests(await repoIdentity(root));
+  if (stopped.length === 0) return undefined;
+  const some = stopped
+    .slice(0, 3)
+    .map((p) => `pid ${p.pid} (${p.command})`)
+    .join(', ');
+  return `stopped ${stopped.length} process(es) a killed integration left running: ${some}${stopped.length > 3 ? ', …' : ''}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * The integration worktree Baton merges in (`--continue`, and an existing one `--fresh` reuses), found
+ * and proven, never taken from the log: any process can append an `integration.started` naming any
+ * folder (the user's own checkout, say), and a folder can be swapped for a symlink after Baton was
+ * killed. Only the worktree git registered for `baton/integration`, a real folder whose git dir is
+ * this repository's, is ever used.
+ */
+import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
+import { UserError } from '../errors.js';
+import { commonGitDir, gitRaw } from '../git/git.js';
+import { listWorktrees } from '../git/worktree-list.js';
+import { escapeControl } from '../text/escape.js';
+
+function realOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function readTrimmed(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The refusal: nothing was done, and the way to start over in a folder Baton makes itself. */
+function notProven(branch: string, why: string, hint: string): UserError {
+  return new UserError(
+    'integrate/worktree-unproven',
+    `${escapeControl(why)}; Baton integrates only in the worktree git registered for ${branch}, and did nothing`,
+    { hint },
+  );
+}
+
+/** Why `path` is not a plain folder reached without symlinks, or undefined when it is. */
+function notPlainFolder(path: string): string | undefined {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return `the integration worktree ${path} is gone`;
+  if (st.isSymbolicLink()) {
+    let target = '?';
+    try {
+      target = readlinkSync(path);
+    } catch {
+      // Unreadable: named without its target.
+    }
+    return `the integration worktree ${path} is a symbolic link (to ${target})`;
+  }
+  if (!st.isDirectory()) return `the integration worktree ${path} is not a folder`;
+  const real = realOrUndefined(path);
+  if (real !== path)
+    return `the integration worktree ${path} is reached through a symbolic link (it is ${real})`;
+  return undefined;
+}
+
+/**
+ * Whether git in `path` is this repository's linked worktree of `branch`: its git dir is
+ * `<common dir>/worktrees/<name>`, whose `gitdir` names `path` back, and its HEAD is the branch.
+ */
+async function notOurWorktree(root: string, path: string, branch: string): Promise<string | undefined> {
+  const dir = await gitRaw(path, ['rev-parse', '--absolute-git-dir']);
+  const gitDir = dir.exitCode === 0 ? realOrUndefined(dir.stdout.trim()) : undefined;
+  const admin = realOrUndefined(join(await commonGitDir(root), 'worktrees'));
+  if (gitDir === undefined || admin === undefined || dirname(gitDir) !== admin) {
+    return `${path} is not a worktree of this repository (its git dir is ${gitDir ?? 'unknown'})`;
+  }
+  if (realOrUndefined(readTrimmed(join(gitDir, 'gitdir')) ?? '') !== join(path, '.git')) {
+    return `${path} is not where this repository's worktree ${basename(gitDir)} is registered`;
+  }
+  const head = await gitRaw(path, ['symbolic-ref', '--quiet', 'HEAD']);
+  if (head.exitCode !== 0 || head.stdout.trim() !== `refs/heads/${branch}`) {
+    return `${path} is not on ${branch} (its HEAD is ${head.stdout.trim() || 'detached'})`;
+  }
+  return undefined;
+}
+
+/**
+ * The integration worktree of `branch`, proven to be this repository's: the one `git worktree list`
+ * shows on `refs/heads/<branch>` (not the main checkout), a folder with no symlink on its path (its
+ * realpath is the registered path), whose git dir is this repository's `.git/worktrees/<name>` and
+ * whose HEAD is the branch. Refuses with `integrate/worktree-unproven` otherwise; the hint never
+ * runs a git command in the unproven folder.
+ */
+export async function provenIntegrationWorktree(root: string, branch: string): Promise<string> {
+  const fresh = 'start over with `baton integrate --fresh`';
+  const worktrees = await listWorktrees(root);
+  const holder = worktrees.slice(1).find((w) => w.branch === branch);
+  if (holder === undefined || holder.prunable) {
+    const main =
+      worktrees[0]?.branch === branch ? ` (it is checked out in your checkout ${worktrees[0]?.path})` : '';
+    throw notProven(
+      branch,
+      `no integration worktree: no linked worktree has ${branch} checked out${main}`,
+      `Nothing to continue in: ${fresh}${main ? ' once your checkout is on another branch (git switch -)' : ''}.`,
+    );
+  }
+  const path = holder.path;
+  const folder = notPlainFolder(path);
+  if (folder !== undefined) {
+    throw notProven(
+      branch,
+      folder,
+      `Move it away (mv ${printableArg(path)} ${printableArg(`${path}.moved`)}; a symbolic link moves alone, not what it points to), then run \`git worktree prune\` and ${fresh}.`,
+    );
+  }
+  const foreign = await notOurWorktree(root, path, branch);
+  if (foreign !== undefined) {
+    throw notProven(
+      branch,
+      foreign,
+      `Look at it yourself (it may be another repository's), move it away, run \`git worktree prune\`, then ${fresh}.`,
+    );
+  }
+  return path;
+}
