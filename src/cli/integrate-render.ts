@@ -169,12 +169,13 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
 }
 
 /**
- * The `--continue` that goes on with `r`: naming the branch its `--into` asked to move and did not
- * yet, since `--continue` moves only a branch named on its command line.
+ * The `--continue` that goes on with `r`: naming its test command and the branch its `--into` asked
+ * to move and did not yet, since `--continue` takes neither from the log, only from its command line.
  */
 function continueCommand(r: IntegrationResult): string {
+  const test = r.test !== undefined ? ` --test ${printableArg(r.test)}` : '';
   const into = r.into && !r.into.moved ? ` --into ${printableArg(r.into.branch)}` : '';
-  return `baton integrate --continue${into}`;
+  return `baton integrate --continue${test}${into}`;
 }
 
 /**

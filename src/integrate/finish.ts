@@ -133,5 +133,6 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
   if (halt?.kind === 'interrupted') result.interrupted_by = halt.signal;
   if (into) result.into = into;
   if (session.backup) result.backup = session.backup;
+  if (session.s.test !== undefined) result.test = session.s.test;
   return result;
 }

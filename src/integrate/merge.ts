@@ -14,7 +14,7 @@ import { type ConflictReport, featuresTouching, ownersByFile } from './explain.j
 import { finish } from './finish.js';
 import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
-import { marksFor, proveResume, stopDeadIntegration, testCommandNote } from './resume-proof.js';
+import { marksFor, proveResume, stopDeadIntegration, testCommandNote, testUnnamed } from './resume-proof.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
 import {
   contractOf,
@@ -206,6 +206,8 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
   const r = verdict.state;
   // Nothing the log names is acted on unproven: the worktree, the commits, the branch to move.
   const { worktree } = await proveResume(o, r);
+  const untested = testUnnamed(r.started.test, o.test);
+  if (untested) throw untested;
   // What a killed integration left running (its test command) would run beside the new tests.
   const stopped = await stopDeadIntegration(o.root);
   const session = await resumedSession(o, r, worktree);

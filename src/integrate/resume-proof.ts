@@ -5,6 +5,7 @@
  * and what a dead integration left running is stopped only when its own mark proves it.
  */
 import { realpathSync } from 'node:fs';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { commonGitDir, gitRaw } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
@@ -78,13 +79,31 @@ export async function proveResume(
 }
 
 /**
+ * The refusal of a `--continue` that would run no test command where the integration began with one:
+ * the log's command is never run (a log line is anyone's to write), and going on without a test would
+ * merge the rest untested, which the user did not ask for. The hint names the logged command, printed
+ * so that it cannot act on the terminal, for the user to read and give back with `--test`.
+ */
+export function testUnnamed(logged: string | undefined, used: string | undefined): UserError | undefined {
+  if (logged === undefined || used !== undefined) return undefined;
+  return new UserError(
+    'integrate/test-unnamed',
+    `this integration began with the test command ${printableArg(logged)}, and --continue runs a test command only when you give it (--test, or \`test\` in the config)`,
+    {
+      hint: `If it is the command you gave (read it first: the log is anyone's to write), go on with it: \`baton integrate --continue --test ${printableArg(logged)}\`; or start over: \`baton integrate --fresh\`.`,
+    },
+  );
+}
+
+/**
  * The note when the log records another test command than the one `--continue` runs (`--test`, else
  * the config's): it is never taken from the log, and the user should know what runs instead.
  */
 export function testCommandNote(logged: string | undefined, used: string | undefined): string | undefined {
   if (logged === undefined || logged === used) return undefined;
-  const now = used === undefined ? 'none runs (no --test, no config `test`)' : `it runs \`${used}\``;
-  return `the integration began with the test command \`${logged}\`; --continue takes no command from the log: ${now}`;
+  const now =
+    used === undefined ? 'none runs (no --test, no config `test`)' : `it runs \`${escapeControl(used)}\``;
+  return `the integration began with the test command \`${escapeControl(logged)}\`; --continue takes no command from the log: ${now}`;
 }
 
 /** The repository as the integration marks name it: its common git folder, real. */

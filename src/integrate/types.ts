@@ -127,6 +127,8 @@ export interface IntegrationResult {
   into?: IntoResult;
   /** Where an earlier result was kept by `--fresh`. */
   backup?: string;
+  /** The test command this invocation ran after each merge (`--test`, else the config's), if any. */
+  test?: string;
   notes: string[];
 }
 

@@ -58,7 +58,7 @@ describe('baton integrate --continue, later', () => {
     expect((await runBaton(['integrate', '--test', 'true'], { cwd: repo.root })).code).toBe(1);
     run(repo, 'r2', ['z']);
     resolve(repo);
-    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const c = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
     expect(c.code, c.stdout + c.stderr).toBe(0);
     const events = logEvents(repo);
     const afterR2 = events.slice(events.findIndex((e) => e.type === 'run.started' && e.run_id === 'r2') + 2);
@@ -78,14 +78,16 @@ describe('baton integrate --continue, later', () => {
     repo = completeFour();
     const stop = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
     expect(stop.code).toBe(1);
-    expect(stop.stdout).toContain('  baton integrate --continue --into main\n');
+    expect(stop.stdout).toContain('  baton integrate --continue --test true --into main\n');
     resolve(repo);
     const main = repo.git('rev-parse', 'main');
-    const plain = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const plain = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
     expect(plain.code).toBe(1);
     expect(plain.stderr).toContain('[integrate/into-unnamed]');
     expect(repo.git('rev-parse', 'main')).toBe(main);
-    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    const c = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
+      cwd: repo.root,
+    });
     expect(c.code, c.stdout + c.stderr).toBe(0);
     expect(c.stdout).toContain('main fast-forwarded');
     expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
@@ -98,9 +100,12 @@ describe('baton integrate --continue, later', () => {
     expect((await runBaton(['integrate', '--test', 'true'], { cwd: repo.root })).code).toBe(1);
     resolve(repo);
     const later = (h: number) => () => new Date(Date.now() + h * 3_600_000);
-    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root, clock: later(1) });
+    const c = await runBaton(['integrate', '--continue', '--test', 'true'], {
+      cwd: repo.root,
+      clock: later(1),
+    });
     expect(c.code, c.stdout + c.stderr).toBe(0);
-    const p = await runBaton(['integrate', '--continue', '--into', 'main'], {
+    const p = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
       clock: later(2),
     });
@@ -125,7 +130,7 @@ describe('baton integrate --continue, later', () => {
     expect(failed.stdout).toContain('Tests failed after merging b');
     expect(failed.stdout).toContain('The merge of baton/b was a conflict resolved by hand');
     expect(failed.stdout).toContain(
-      `git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`baton integrate --continue\``,
+      `git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`baton integrate --continue --test '${test}'\``,
     );
     expect(failed.stdout).not.toContain('Fix it on baton/b');
     // The fix, amended into the merge as the advice says (a tracked file: no `git add` needed).

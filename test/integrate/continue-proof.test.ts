@@ -108,15 +108,21 @@ describe('baton integrate --continue proves what the log says before acting on i
       on_conflict: 'skip',
     });
     append(repo, ...merges);
-    const r = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    // No --test and none in the config: refused, rather than merging the rest untested.
+    const refused = await runBaton(['integrate', '--continue'], { cwd: repo.root });
     expect(existsSync(pwned)).toBe(false);
-    // The config has no test and no policy: none runs, and y stops at its conflict (`stop`), not skipped.
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('[integrate/test-unnamed]');
+    expect(refused.stderr).toContain(`baton integrate --continue --test 'touch ${pwned}; true'`);
+    const r = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
+    expect(existsSync(pwned)).toBe(false);
+    // The config has no policy: y stops at its conflict (`stop`), not skipped.
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       'Merging baton/y (merge 2 of 2) conflicts in 1 file(s) with x, already merged:',
     );
     expect(r.stdout).toContain(
-      `note: the integration began with the test command \`touch ${pwned}; true\`; --continue takes no command from the log: none runs (no --test, no config \`test\`)`,
+      `note: the integration began with the test command \`touch ${pwned}; true\`; --continue takes no command from the log: it runs \`true\``,
     );
     expect(logEvents(repo).filter((e) => e.type === 'merge.skipped')).toEqual([]);
   });

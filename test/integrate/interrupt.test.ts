@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { printableArg } from '../../src/agents/shell-words.js';
 import { lockPath } from '../../src/lock/baton-lock.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { groupAlive } from '../../src/process/supervise.js';
@@ -51,13 +52,17 @@ describe('Ctrl-C during baton integrate', () => {
     repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
     const pgidFile = join(repo.root, '..', 'test.pgid');
     const main = repo.git('rev-parse', 'main');
-    const r = await runBaton(['integrate', '--into', 'main', '--test', longCommand(pgidFile)], {
+    const test = longCommand(pgidFile);
+    const r = await runBaton(['integrate', '--into', 'main', '--test', test], {
       cwd: repo.root,
       interrupt: ctrlCWhenRunning(pgidFile),
     });
     expect(r.code).toBe(1);
-    // `--continue` moves only a branch it is given: the line names the one this integration asked for.
-    expect(r.stderr).toBe(CONTINUE_LINE.replace('--continue`', '--continue --into main`'));
+    // `--continue` takes neither the test command nor the branch to move from the log: the line names
+    // the ones this integration was given.
+    expect(r.stderr).toBe(
+      CONTINUE_LINE.replace('--continue`', () => `--continue --test ${printableArg(test)} --into main\``),
+    );
     expect(r.stdout).toMatch(/Integration interrupted in .*: 1 of 2 merged, 1 not reached;/);
     expect(r.stdout).toContain('main left where it was: the integration was interrupted before it finished');
     expect(repo.git('rev-parse', 'main')).toBe(main);

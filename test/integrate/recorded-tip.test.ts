@@ -165,7 +165,7 @@ describe('integrate --continue after a conflict', () => {
     inWorktree(repo, 'add', 'src/routes.ts');
     repo.write({ [join('..', 'repo.baton-worktrees', 'integration', '.gitignore')]: 'stray edit\n' });
 
-    const refused = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const refused = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
       'changes not added to the merge of baton/b: .gitignore [integrate/unstaged]',
@@ -174,7 +174,7 @@ describe('integrate --continue after a conflict', () => {
     expect(repo.git('-C', wt, 'rev-parse', '-q', '--verify', 'MERGE_HEAD')).not.toBe('');
 
     inWorktree(repo, 'checkout', '--', '.gitignore');
-    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    const c = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
     expect(c.code, c.stdout + c.stderr).toBe(0);
   });
 });
