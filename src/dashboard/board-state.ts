@@ -206,7 +206,10 @@ export class BoardState {
     } satisfies Snapshot);
   }
 
-  /** What changed since `afterSeq`: the named features, the run fields if asked, the newer events (clipped). */
+  /**
+   * What changed since `afterSeq`: the named features, the run fields if asked, the newer events (clipped)
+   * as many as are kept — each of them when `carriesSince(afterSeq)`, else a snapshot is due instead.
+   */
   update(afterSeq: number, ids: readonly string[], run: boolean): Update {
     const live = this.#live;
     return clipSent({
@@ -217,9 +220,14 @@ export class BoardState {
       features: ids.map((id) =>
         featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project.plan),
       ),
-      events: withWords(live.recentEvents(afterSeq, 100)),
+      events: withWords(live.recentEvents(afterSeq)),
       metrics: this.#currentMetrics(),
     } satisfies Update);
+  }
+
+  /** Whether an update from `afterSeq` carries every event since (none missed were dropped from those kept). */
+  carriesSince(afterSeq: number): boolean {
+    return this.#live.keepsSince(afterSeq);
   }
 
   /** The event-stream id of the message that brings a client up to `seq`: `<instance>.<generation>.<seq>`. */

@@ -71,7 +71,8 @@ class StreamClient implements BoardSubscriber {
     try {
       while (!this.closed && this.#pending()) {
         let message: Snapshot | Update;
-        if (this.#snapshotDue) {
+        // More events since its last message than an update carries: the whole board, never a gap.
+        if (this.#snapshotDue || !this.#state.carriesSince(this.#lastSeq)) {
           message = this.#state.snapshot();
           this.#snapshotDue = false;
         } else {

@@ -183,12 +183,21 @@ export class LiveLog {
    * longer kept (too many, or the log was folded again since) or `afterSeq` is not one of this log's.
    */
   changedSince(afterSeq: number): string[] | undefined {
-    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0 || afterSeq > this.#seq) return undefined;
-    const after = this.recentEvents(afterSeq, Number.POSITIVE_INFINITY);
-    if (after.length !== this.#seq - afterSeq) return undefined;
+    if (!this.keepsSince(afterSeq)) return undefined;
     const changed = new Set<string>();
-    for (const { event } of after) for (const id of namedIds(event)) changed.add(featureOf(id));
+    for (const { event } of this.recentEvents(afterSeq))
+      for (const id of namedIds(event)) changed.add(featureOf(id));
     return [...changed];
+  }
+
+  /**
+   * Whether every event after `afterSeq` is still kept, so `recentEvents(afterSeq)` returns each of them:
+   * false when more came since than are kept, the log was folded again since, or `afterSeq` is not one of
+   * this log's.
+   */
+  keepsSince(afterSeq: number): boolean {
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0 || afterSeq > this.#seq) return false;
+    return this.recentEvents(afterSeq).length === this.#seq - afterSeq;
   }
 
   #remember(sequenced: SequencedEvent, changed: Set<string>): void {

@@ -64,6 +64,54 @@ describe('dashboard stream: a client coming back', () => {
     },
   );
 
+  it('resumes after 150 missed events with every one of them, once (more than an update used to carry)', async () => {
+    const { dash, log } = await setup([started('a'), started('b')]);
+    const id = await firstId(dash);
+    appendFileSync(
+      log,
+      Array.from(
+        { length: 150 },
+        (_, i) => `${JSON.stringify({ feature_id: `f${i}`, status: 'running' })}\n`,
+      ).join(''),
+    );
+    await expect
+      .poll(async () => {
+        const probe = connect(dash);
+        const s = JSON.parse((await probe.next((e) => e.event === 'snapshot')).data) as Snapshot;
+        probe.close();
+        return s.seq;
+      })
+      .toBe(152);
+    const back = connect(dash, id);
+    const first = await back.next(() => true);
+    expect(first.event).toBe('update');
+    const update = JSON.parse(first.data) as Update;
+    expect(update.events.map((e) => e.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 3));
+  });
+
+  it('never skips events on a live stream, even when more are appended at once than the stream keeps', async () => {
+    const { dash, log } = await setup([started('a')]);
+    const live = connect(dash);
+    await live.next((e) => e.event === 'snapshot');
+    appendFileSync(
+      log,
+      Array.from(
+        { length: 250 },
+        (_, i) => `${JSON.stringify({ feature_id: `f${i}`, status: 'running' })}\n`,
+      ).join(''),
+    );
+    await live.next((e) => (JSON.parse(e.data) as Update).seq === 251);
+    // Each update carries every event after the message before it (no gap, whatever the batch); a batch
+    // larger than the events kept comes as a snapshot.
+    let seq = 0;
+    for (const e of live.received) {
+      const message = JSON.parse(e.data) as Update;
+      if (e.event === 'update' && message.events.length > 0)
+        expect(message.events[0]?.seq, e.id).toBe(seq + 1);
+      seq = message.seq;
+    }
+  });
+
   it('gets a snapshot when its id is not of this dashboard, of an earlier generation, or older than the events kept', async () => {
     const { dash, log } = await setup([started('a')]);
     const other = await setup([started('a')]);
