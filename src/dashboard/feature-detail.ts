@@ -55,11 +55,12 @@ export function readFeatureDetail(options: {
 
 /**
  * The tail of an agent log at `path` (an `agentLogPath`), read only when the folder holding it really is
- * inside `<root>/.baton/runs/`: a folder on the way that is a symlink leading out of it reads as missing,
- * as does a symlink in the file's place (`readTail` opens it without following one).
+ * inside the real `<root>/.baton/runs/` (wherever a `.baton` the user linked to another disk leads): a
+ * folder below `runs` that is a symlink leading out of it reads as missing, as does a symlink in the
+ * file's place (`readTail` opens it without following one).
  */
 export function readAgentLog(root: string, path: string, maxLines?: number): FileTail {
-  const runs = join(stateDirFor(realNearest(resolve(root))), 'runs');
+  const runs = realNearest(join(stateDirFor(resolve(root)), 'runs'));
   const folder = realFolder(path);
   if (folder === undefined || folder === runs || !isInside(runs, folder))
     return { file: path, lines: [], truncated: false, missing: true };

@@ -289,6 +289,59 @@ describe('dashboard server: state and stream', () => {
     expect(JSON.stringify(detail)).not.toContain('secret from outside');
   });
 
+  it('reads agent logs when .baton is a symlink to another disk, and still none through a link planted in runs', async () => {
+    const started = (feature: string, run: string) => ({
+      v: 1,
+      ts: '2026-01-01T00:00:00.000Z',
+      run_id: run,
+      type: 'feature.started',
+      feature_id: feature,
+      status: 'running',
+      agent: 'claude',
+      branch: `baton/${feature}`,
+      worktree: '/tmp/wt',
+      log_file: 'agent.log',
+      port: 41000,
+    });
+    const [own, planted] = ['20260101T000000Z-abcdef', '20260101T000000Z-fedcba'];
+    const dir = mkdtempSync(join(tmpdir(), 'baton-dash-'));
+    const store = mkdtempSync(join(tmpdir(), 'baton-store-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'baton-elsewhere-'));
+    cleanups.push(() => {
+      for (const d of [dir, store, elsewhere]) rmSync(d, { recursive: true, force: true });
+    });
+    // `.baton` lives elsewhere (a link the user made to another disk), as `baton run` allows.
+    symlinkSync(store, join(dir, '.baton'));
+    const log = join(dir, '.baton', 'log.jsonl');
+    writeFileSync(
+      log,
+      `${JSON.stringify(started('feature-001-a', own))}\n${JSON.stringify(started('feature-002-b', planted))}\n`,
+    );
+    mkdirSync(join(store, 'runs', own, 'feature-001-a'), { recursive: true });
+    writeFileSync(join(store, 'runs', own, 'feature-001-a', 'agent.log'), 'the agent worked\n');
+    // A run folder inside runs that is a link leading out of it.
+    mkdirSync(join(elsewhere, 'feature-002-b'));
+    writeFileSync(join(elsewhere, 'feature-002-b', 'agent.log'), 'secret from outside\n');
+    symlinkSync(elsewhere, join(store, 'runs', planted));
+    const dash = await startDashboard({
+      root: dir,
+      logPath: log,
+      port: 0,
+      loadProject: async () => ({ diagnostics: [] }),
+      pollMs: 50,
+    });
+    cleanups.push(() => dash.close());
+    const detail = async (id: string) =>
+      JSON.parse((await send(dash.port, `/api/features/${id}`, { headers: bearer(dash) })).body);
+    expect((await detail('feature-001-a')).agent_log).toMatchObject({
+      file: join('.baton', 'runs', own, 'feature-001-a', 'agent.log'),
+      lines: ['the agent worked'],
+    });
+    const refused = await detail('feature-002-b');
+    expect(refused.agent_log).toMatchObject({ lines: [], missing: true });
+    expect(JSON.stringify(refused)).not.toContain('secret from outside');
+  });
+
   it('ends open streams and stops listening on close', async () => {
     const { dash } = await setup();
     const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
