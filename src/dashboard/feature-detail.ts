@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, readSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { readContractFile } from '../contracts/load.js';
 import type { FeatureState } from '../log/fold.js';
 import { featureAgentLog, stateDirFor } from '../log/paths.js';
 import { openRegular } from '../open-regular.js';
@@ -26,7 +27,7 @@ export interface FeatureDetail {
 
 /** How much of a file is read for its tail: agent logs can be huge and only the end matters. */
 const TAIL_BYTES = 256 * 1024;
-/** Contracts are small; anything larger is shown cut. */
+/** Contracts are small (the loader takes up to 1 MiB); anything larger is shown cut. */
 const CONTRACT_BYTES = 256 * 1024;
 
 /**
@@ -44,8 +45,8 @@ export function readFeatureDetail(options: {
   const { root, feature } = options;
   let contract: FeatureDetail['contract'] = null;
   if (options.contractFile !== undefined) {
-    const head = readHead(resolve(root, options.contractFile), CONTRACT_BYTES);
-    if (head) contract = { file: options.contractFile, text: head.text, truncated: head.truncated };
+    const read = readContractFile(resolve(root, options.contractFile));
+    if (read.ok) contract = { file: options.contractFile, ...cutBytes(read.text, CONTRACT_BYTES) };
   }
   let agentLog: FileTail | null = null;
   const path = featureAgentLog(root, feature);
@@ -96,17 +97,12 @@ export function readTail(path: string, maxLines = 200): FileTail {
   }
 }
 
-function readHead(path: string, max: number): { text: string; truncated: boolean } | undefined {
-  const fd = openRegular(path);
-  if (fd === undefined) return undefined;
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.alloc(Math.min(size, max));
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return { text: buf.toString('utf8', 0, n), truncated: size > max };
-  } finally {
-    closeSync(fd);
-  }
+/** `text` cut to its first `max` UTF-8 bytes, and whether it was. */
+function cutBytes(text: string, max: number): { text: string; truncated: boolean } {
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length > max
+    ? { text: bytes.subarray(0, max).toString('utf8'), truncated: true }
+    : { text, truncated: false };
 }
 
 const ESC = String.fromCharCode(0x1b);

@@ -16,7 +16,7 @@ import { appendEvent } from '../../src/log/append.js';
 import { readLog } from '../../src/log/read.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { loadProject } from '../../src/project.js';
-import { contractFiles } from '../rig/contracts.js';
+import { contractFiles, contractText } from '../rig/contracts.js';
 import { deadRunLines, holdRunLock } from '../rig/dead-run.js';
 import { makeRepo } from '../rig/repo.js';
 import { bearer, cleanups, send, setup } from './server-rig.js';
@@ -398,6 +398,46 @@ describe('dashboard server: the plan', () => {
     expect(detail.feature.status).toBe('pending');
     expect(detail.contract.file).toBe('specs/feature-002-b/contract.md');
     expect(detail.contract.text).toContain('feature_id: feature-002-b');
+  });
+});
+
+describe('dashboard server: the contract in the detail', () => {
+  it('shows a symlinked contract.md, read as the loader reads it (the link followed, a BOM dropped)', async () => {
+    const repo = makeRepo({ 'README.md': '# x\n' });
+    cleanups.push(() => repo.cleanup());
+    const kept = mkdtempSync(join(tmpdir(), 'baton-contracts-'));
+    cleanups.push(() => rmSync(kept, { recursive: true, force: true }));
+    // The contract lives elsewhere (a dotfile manager's link), with a byte order mark an editor wrote.
+    writeFileSync(join(kept, 'contract.md'), `\uFEFF${contractText({ id: 'feature-001-a' })}`);
+    mkdirSync(join(repo.root, 'specs', 'feature-001-a'), { recursive: true });
+    symlinkSync(join(kept, 'contract.md'), join(repo.root, 'specs', 'feature-001-a', 'contract.md'));
+    mkdirSync(join(repo.root, 'specs', 'feature-002-b'));
+    writeFileSync(
+      join(repo.root, 'specs', 'feature-002-b', 'contract.md'),
+      `\uFEFF${contractText({ id: 'feature-002-b' })}`,
+    );
+    const dash = await startDashboard({
+      root: repo.root,
+      logPath: join(repo.root, '.baton', 'log.jsonl'),
+      port: 0,
+      pollMs: 50,
+      loadProject: async () => {
+        const p = await loadProject(repo.root);
+        return { plan: p.plan, diagnostics: p.warnings };
+      },
+    });
+    cleanups.push(() => dash.close());
+    for (const id of ['feature-001-a', 'feature-002-b']) {
+      const detail = JSON.parse(
+        (await send(dash.port, `/api/features/${id}`, { headers: bearer(dash) })).body,
+      );
+      expect(detail.feature.status, id).toBe('pending');
+      expect(detail.contract, id).toEqual({
+        file: `specs/${id}/contract.md`,
+        text: contractText({ id }),
+        truncated: false,
+      });
+    }
   });
 });
 
