@@ -163,33 +163,38 @@ describe('baton dashboard', () => {
     expect(existsSync(fileURLToPath(opened))).toBe(false);
   });
 
-  it('--open says, in one line, that the browser could not be opened and which URL to open, when the opener fails', async () => {
-    const r0 = repo();
-    // A stand-in xdg-open that fails, as the real one does with no browser to hand the page to (exit 3).
-    const bin = join(r0.root, '..', `failing-opener-bin-${process.pid}`);
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'xdg-open'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
-    let told: () => void = () => {};
-    const toldOrGaveUp = new Promise<void>((resolve) => {
-      told = resolve;
-      setTimeout(resolve, 10_000);
-    });
-    const r = await runBaton(['dashboard', '--port', '0', '--open'], {
-      cwd: r0.root,
-      env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
-      onStderr: (err) => {
-        if (err.includes('\n')) told();
-      },
-      interrupt: (fire) => void toldOrGaveUp.then(fire),
-    });
-    rmSync(bin, { recursive: true, force: true });
-    expect(r.code).toBe(0);
-    const printed = /(http:\S+\?token=[A-Za-z0-9_-]+)/.exec(r.stdout)?.[1];
-    expect(printed).toBeDefined();
-    expect(r.stderr).toBe(
-      `could not open the page in a browser (xdg-open exited with code 3); open ${printed} yourself\n`,
-    );
-  });
+  // Stand-in xdg-opens that fail: as the real one does with no browser to hand the page to (exit 3), and
+  // one killed by a signal before it could say anything.
+  it.each([
+    ['exits with code 3', 'exit 3', 'xdg-open exited with code 3'],
+    ['is killed by a signal', 'kill -TERM $$', 'xdg-open was killed by SIGTERM'],
+  ])(
+    '--open says, in one line, that the browser could not be opened and which URL to open, when the opener %s',
+    async (_, script, why) => {
+      const r0 = repo();
+      const bin = join(r0.root, '..', `failing-opener-bin-${process.pid}`);
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+      let told: () => void = () => {};
+      const toldOrGaveUp = new Promise<void>((resolve) => {
+        told = resolve;
+        setTimeout(resolve, 10_000);
+      });
+      const r = await runBaton(['dashboard', '--port', '0', '--open'], {
+        cwd: r0.root,
+        env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
+        onStderr: (err) => {
+          if (err.includes('\n')) told();
+        },
+        interrupt: (fire) => void toldOrGaveUp.then(fire),
+      });
+      rmSync(bin, { recursive: true, force: true });
+      expect(r.code).toBe(0);
+      const printed = /(http:\S+\?token=[A-Za-z0-9_-]+)/.exec(r.stdout)?.[1];
+      expect(printed).toBeDefined();
+      expect(r.stderr).toBe(`could not open the page in a browser (${why}); open ${printed} yourself\n`);
+    },
+  );
 
   it('falls back to a free port when the default one is taken, but not when --port was given', async () => {
     const r0 = repo();
