@@ -226,6 +226,20 @@ function positionsOf(
     remember(`owns.${i}`, ['owns', i]);
   });
   for (let i = 0; i < criteriaCount; i++) remember(`acceptance_criteria.${i}`, ['acceptance_criteria', i]);
+  // The globs lint warns about (a leading `/`, see lint.ts), at their own line.
+  (input.acceptance_criteria ?? []).forEach((c, i) => {
+    if (typeof c === 'string') return;
+    (c.files?.exist ?? []).forEach((glob, j) => {
+      if (glob.trim().startsWith('/'))
+        remember(`acceptance_criteria.${i}.files.exist.${j}`, [
+          'acceptance_criteria',
+          i,
+          'files',
+          'exist',
+          j,
+        ]);
+    });
+  });
   return positions;
 }
 

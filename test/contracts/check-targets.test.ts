@@ -131,11 +131,13 @@ describe('contract/empty-check: a check that checks nothing is an error at its l
 
 describe('contract/files-outside: a files glob must stay inside the worktree', () => {
   it.each([
-    ['/etc/passwd', 'an absolute path'],
+    ['/../etc/passwd', 'climbs out'],
+    ['~/secret.txt', 'the home folder'],
+    ['C:/secret.txt', 'an absolute path'],
     ['../other/secret.txt', 'climbs out'],
     ['src/../../secret.txt', 'climbs out'],
     ['src/**/../../../x', 'climbs out'],
-  ])('%s is refused (%s), at its line', (glob, _) => {
+  ])('%s is refused (%s), at its line', (glob, why) => {
     const [first, ...rest] = told(
       withCheck('    files:', '      exist:', '        - src/a.ts', `        - ${glob}`),
     );
@@ -144,12 +146,16 @@ describe('contract/files-outside: a files glob must stay inside the worktree', (
     expect(first?.[1]).toBe(9);
     expect(first?.[2]).toContain('acceptance_criteria[0].files.exist[1]:');
     expect(first?.[2]).toContain(JSON.stringify(glob));
+    expect(first?.[2]).toContain(why);
   });
 
-  it.each(['src/../README.md', './src/*.ts', 'a/./b/**'])('%s stays inside once normalised', (glob) => {
-    const c = value(parseContract(withCheck(`    files: { exist: ["${glob}"] }`), FILE));
-    expect(c.acceptance_criteria[0]?.files?.exist).toEqual([glob]);
-  });
+  it.each(['src/../README.md', './src/*.ts', 'a/./b/**', '/src/a/i.ts', '/docs/**/*.md', '//etc/passwd'])(
+    '%s stays inside once normalised (a leading / is the worktree root)',
+    (glob) => {
+      const c = value(parseContract(withCheck(`    files: { exist: ["${glob}"] }`), FILE));
+      expect(c.acceptance_criteria[0]?.files?.exist).toEqual([glob]);
+    },
+  );
 });
 
 describe('http checks: url and method are checked when the contract is read', () => {
