@@ -270,7 +270,14 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
       ok: false,
       errors: doc.errors.map((e) => {
         const twice = duplicateKeyOf(doc, e);
-        if (twice) return duplicateField(twice.path, toSpot(twice.first), toSpot(twice.again), file, lines);
+        if (twice)
+          return duplicateField(
+            formatPath(twice.path),
+            toSpot(twice.first),
+            toSpot(twice.again),
+            file,
+            lines,
+          );
         return invalid(
           `the front matter is not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
           toSpot(openedAt(doc, yamlText, e, taken) ?? e.pos[0]),

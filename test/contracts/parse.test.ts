@@ -368,7 +368,7 @@ describe('parseContract: bad input names the file and line', () => {
       [
         'contract/duplicate-field',
         5,
-        'field "acceptance_criteria.0.run" is written twice (first on line 5); one would be lost',
+        'field "acceptance_criteria[0].run" is written twice (first on line 5); one would be lost',
       ],
       ['contract/duplicate-field', 6, 'field "owns" is written twice (first on line 3); one would be lost'],
     ]);
