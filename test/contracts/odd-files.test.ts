@@ -5,10 +5,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { loadContracts } from '../../src/contracts/load.js';
+import { readRegularText } from '../../src/open-regular.js';
 import { BATON_BIN } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -153,5 +155,25 @@ describe('a UTF-8 byte order mark', () => {
     ]);
     const lint = baton(r.root, ['lint', '--no-coupling']);
     expect(lint.code, lint.out).toBe(0);
+  });
+});
+
+describe('readRegularText on a unix socket', () => {
+  it('tells it as a socket, not a regular file, without waiting on it', async () => {
+    const r = repo();
+    const path = join(r.root, 'specs/feature-002-b/spec.md');
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(path, done));
+    try {
+      for (const followLinks of [true, false]) {
+        expect(readRegularText(path, { maxBytes: 1024, what: 'a spec', followLinks })).toEqual({
+          ok: false,
+          reason: 'not-regular',
+          problem: 'is a socket, not a regular file',
+        });
+      }
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 });
