@@ -95,7 +95,7 @@ function duplicateKeys(file: string, text: string, doc: Document, lines: LineCou
       {
         severity: 'error',
         code: 'config/duplicate-key',
-        message: `key "${twice.path}" is written twice (first on line ${first.line}); only one would be read`,
+        message: `key "${twice.path.join('.')}" is written twice (first on line ${first.line}); only one would be read`,
         location: { file, line: again.line, column: again.col },
         ...sourceLine(text, again.line),
         hint: `Keep one "${twice.path}" and delete the other.`,

@@ -236,7 +236,8 @@ function unreadableConfig(file: string, { reason, problem }: TextUnread): Diagno
         : reason === 'not-regular'
           ? 'config/not-a-file'
           : 'config/unreadable',
-    message: `${file} ${problem}`,
+    // The location names the file: said once (`baton.yaml: error: the config file is a FIFO, …`).
+    message: `the config file ${problem}`,
     location: { file },
     hint:
       reason === 'unreadable'

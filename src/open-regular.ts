@@ -83,7 +83,8 @@ export interface ReadTextOptions extends OpenRegularOptions {
  * `maxBytes`; never throws.
  */
 export type TextRead =
-  | { ok: true; text: string }
+  /** `bom`: the file began with a byte order mark, for a writer that keeps the file as it was. */
+  | { ok: true; text: string; bom?: true }
   | { ok: false; reason: 'missing' | 'not-regular' | 'too-large' | 'unreadable'; problem: string };
 
 /** Why `readRegularText` read nothing. */
@@ -107,7 +108,7 @@ export function readRegularText(path: string, opts: ReadTextOptions): TextRead {
     const bytes = readUpTo(fd, st.size, opts.maxBytes + 1);
     if (bytes.length > opts.maxBytes) return tooLarge(bytes.length, opts);
     const text = bytes.toString('utf8');
-    return { ok: true, text: text.startsWith('\uFEFF') ? text.slice(1) : text };
+    return text.startsWith('\uFEFF') ? { ok: true, text: text.slice(1), bom: true } : { ok: true, text };
   } catch (err) {
     return {
       ok: false,

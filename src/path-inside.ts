@@ -1,7 +1,8 @@
 /**
  * The one rule for "this path is inside that folder", which the checks that keep Baton's writes and
  * reads in place share (a copy pattern, `clean`'s current folder, the config's `specs`, `report
- * --out`, a contract's `files` globs), pure; src/real-nearest.ts gives the real path to judge it on.
+ * --out`, a contract's `files` globs and `owns` patterns), pure; src/real-nearest.ts gives the real
+ * path to judge it on.
  */
 import { isAbsolute, normalize, relative, sep } from 'node:path';
 
@@ -16,10 +17,28 @@ export function isInside(outer: string, inner: string): boolean {
 }
 
 /**
- * Whether a path written relative to a folder (a contract's glob) stays inside whatever folder it is
- * taken from, once normalised: not absolute, and no `..` left that climbs out (pure). Symlinks on the
- * way are for the caller to judge on the real path, with `isInside`.
+ * A path written from a folder's root as the relative path it names there (pure): `/src/a.ts` and
+ * `./src/a.ts` are `src/a.ts`. People write a contract's paths "from the repository root" with a
+ * leading `/`; a path that still climbs out (`/../x` is `../x`) is for `writtenOutside` to refuse.
  */
+export function rootRelative(path: string): string {
+  return path.replace(/^(?:\.?\/)+/, '');
+}
+
+/**
+ * Why a path written relative to a folder (a contract's glob) would lead out of whatever folder it is
+ * taken from, or undefined when it stays inside once normalised (pure): an absolute path (a drive
+ * letter `C:` included, on any system), the home folder `~`, or a `..` left that climbs out. Symlinks
+ * on the way are for the caller to judge on the real path, with `isInside`.
+ */
+export function writtenOutside(path: string): string | undefined {
+  if (path.startsWith('~')) return 'it starts at the home folder "~"';
+  if (isAbsolute(path) || /^[A-Za-z]:/.test(path)) return 'an absolute path';
+  if (!staysBelow(normalize(path))) return 'it climbs out with ".."';
+  return undefined;
+}
+
+/** Whether a path written relative to a folder stays inside it (`writtenOutside` finds nothing; pure). */
 export function isWrittenInside(path: string): boolean {
-  return staysBelow(normalize(path));
+  return writtenOutside(path) === undefined;
 }

@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { filesOutsideOwns, pathGlobMatcher } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, gitRaw, statusEntries } from '../git/git.js';
-import { isInside, isWrittenInside } from '../path-inside.js';
+import { isInside, isWrittenInside, rootRelative } from '../path-inside.js';
 import { realNearest } from '../real-nearest.js';
 import { oneLine } from '../text/one-line.js';
 import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
@@ -20,12 +20,13 @@ interface GlobScan {
 }
 
 /**
- * The files under `root` a glob matches (repository-relative, `/`-separated), never anything outside
- * `root`: a glob written outside it (absolute, `..`) matches nothing, and neither does a path whose real
- * location is elsewhere (a symlink in the worktree pointing out), nor is a folder outside ever listed.
+ * The files under `root` a glob matches (repository-relative, `/`-separated; `/src/*.ts` is taken from
+ * `root`), never anything outside `root`: a glob written outside it (`..`, `~`) matches nothing, and
+ * neither does a path whose real location is elsewhere (a symlink in the worktree pointing out), nor is
+ * a folder outside ever listed.
  */
 function scanGlob(root: string, glob: string): GlobScan {
-  const pattern = glob.replace(/^\.\//, '');
+  const pattern = rootRelative(glob);
   if (!isWrittenInside(pattern)) return { matches: [], outside: [glob] };
   const realRoot = realNearest(root);
   const leaves = (path: string) => !isInside(realRoot, realNearest(path));

@@ -91,7 +91,9 @@ function fixContract(
     text = edited.text;
     current = edited.contract;
   }
-  if (current !== contract) writeInProject('lint --fix', root, path, () => writeFileSync(path, text));
+  // The file as it was around the fix: its byte order mark kept (the reader drops it), its CRLF kept by the edit.
+  const bom = read.bom ? '\uFEFF' : '';
+  if (current !== contract) writeInProject('lint --fix', root, path, () => writeFileSync(path, bom + text));
 }
 
 /** The text with one fix written in and re-read, or why it is not kept. */

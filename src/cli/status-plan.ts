@@ -1,11 +1,14 @@
 /**
  * What `baton status` needs from the plan (the feature order and the worktrees folder), kept in
  * `.baton/cache/status-plan.json` with a stamp of the files it was read from: the config files and
- * the specs folder's entries (inode, size, mtime). While the stamp matches, a warm `status` does not
- * parse contracts or config (no yaml, no zod); any change to those files reads the project again.
+ * the specs folder's entries (inode, size, mtime), and the build of Baton that read them (build-id.ts:
+ * another build may read the same files otherwise, e.g. refuse a contract this one accepted). While the
+ * stamp matches, a warm `status` does not parse contracts or config (no yaml, no zod); any change to
+ * those files, or another Baton, reads the project again.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILD_ID } from '../build-id.js';
 import { writeFileAtomic } from '../cache-file.js';
 import { CONFIG_FILES } from '../config-files.js';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
@@ -21,11 +24,13 @@ export interface StatusPlan {
   criteria?: Record<string, number>;
 }
 
-/** The cache file's format (2: `criteria`). */
-const PLAN_CACHE_VERSION = 2;
+/** The cache file's format (2: `criteria`; 3: `build`). */
+const PLAN_CACHE_VERSION = 3;
 
 interface CachedPlan extends StatusPlan {
   version: typeof PLAN_CACHE_VERSION;
+  /** The build of Baton that read the plan (`BUILD_ID`). */
+  build: string;
   specs: string;
   stamp: string;
 }
@@ -67,7 +72,7 @@ function planStamp(root: string, specs: string): string {
 function isCachedPlan(c: unknown, root: string): c is CachedPlan {
   if (typeof c !== 'object' || c === null) return false;
   const p = c as Partial<Record<keyof CachedPlan, unknown>>;
-  if (p.version !== PLAN_CACHE_VERSION || p.root !== root) return false;
+  if (p.version !== PLAN_CACHE_VERSION || p.build !== BUILD_ID || p.root !== root) return false;
   if (typeof p.specs !== 'string' || typeof p.stamp !== 'string') return false;
   if (!Array.isArray(p.ids) || !p.ids.every((id) => typeof id === 'string' && FEATURE_ID_PATTERN.test(id)))
     return false;
@@ -79,9 +84,9 @@ function isCachedPlan(c: unknown, root: string): c is CachedPlan {
 }
 
 /**
- * The cached plan facts when the files they came from are unchanged; undefined otherwise, and when
- * the cache is not a regular file (a FIFO or symlink planted there is neither waited on nor followed)
- * or not of the shape Baton writes.
+ * The cached plan facts when the files they came from are unchanged and this build read them; undefined
+ * otherwise, and when the cache is not a regular file (a FIFO or symlink planted there is neither waited
+ * on nor followed) or not of the shape Baton writes.
  */
 export function readStatusPlan(root: string): StatusPlan | undefined {
   try {
@@ -104,7 +109,13 @@ export function readStatusPlan(root: string): StatusPlan | undefined {
 export function writeStatusPlan(plan: StatusPlan, specs: string): void {
   if (!existsSync(stateDirFor(plan.root))) return;
   try {
-    const c: CachedPlan = { version: PLAN_CACHE_VERSION, ...plan, specs, stamp: planStamp(plan.root, specs) };
+    const c: CachedPlan = {
+      version: PLAN_CACHE_VERSION,
+      build: BUILD_ID,
+      ...plan,
+      specs,
+      stamp: planStamp(plan.root, specs),
+    };
     writeFileAtomic(cachePath(plan.root), JSON.stringify(c));
   } catch {
     // the next status reads the project again

@@ -3,9 +3,8 @@
  * default id, and the errors no schema can see (two checks in one criterion, an id used twice).
  */
 
-import { isAbsolute } from 'node:path';
 import type { Diagnostic, Result } from '../errors.js';
-import { isWrittenInside } from '../path-inside.js';
+import { rootRelative, writtenOutside } from '../path-inside.js';
 import type { z } from '../zod.js';
 import type { Spot } from './heading-form.js';
 import { resolveCheckMethod, resolveCheckUrl } from './http-target.js';
@@ -63,7 +62,8 @@ export function readCriteria(
 }
 
 /**
- * What a check points at that it cannot reach: a files glob leading out of the worktree, an http URL
+ * What a check points at that it cannot reach: a files glob leading out of the worktree (by the rule
+ * the files check reads it with: `/src/a.ts` is the worktree's `src/a.ts`), an http URL
  * or method that cannot be sent. A blank URL or glob is left to the empty-check rule (empty-check.ts).
  */
 function targetErrors(
@@ -77,8 +77,9 @@ function targetErrors(
   const say = (code: string, path: Path, message: string, hint: string) =>
     out.push(at(code, `${formatPath(path)}: criterion "${id}" ${message}`, locate(path), hint));
   (c.files?.exist ?? []).forEach((glob, j) => {
-    if (glob.trim() === '' || isWrittenInside(glob)) return;
-    const why = isAbsolute(glob) ? 'an absolute path' : 'it climbs out with ".."';
+    // A leading `/` means the worktree's root (lint suggests writing it without); the check reads it so too.
+    const why = glob.trim() === '' ? undefined : writtenOutside(rootRelative(glob));
+    if (why === undefined) return;
     say(
       'contract/files-outside',
       ['acceptance_criteria', i, 'files', 'exist', j],

@@ -90,6 +90,8 @@ export function readHeadingForm(text: string, knownIds: ReadonlySet<string> = ne
 /** A field's section: where its heading stands and the lines under it. */
 interface Section {
   spot: Spot;
+  /** The heading's level (a numbered field line counts as 2). */
+  level: number;
   lines: { text: string; line: number }[];
 }
 
@@ -148,11 +150,12 @@ function findSections(lines: readonly string[]): {
     const spot = heading ? { line: lineNo, column: level + 2 } : { line: lineNo, column: 1 };
     if (CONTRACT_FIELDS.includes(key)) {
       const first = sections.get(key);
+      // A repeat deeper than the first (`### Owns` under a later `## Notes`) is that prose's heading.
       if (first) {
-        duplicates.push({ field: key, first: first.spot, spot });
+        if (level <= first.level) duplicates.push({ field: key, first: first.spot, spot });
         return;
       }
-      const section: Section = { spot, lines: [] };
+      const section: Section = { spot, level, lines: [] };
       sections.set(key, section);
       current = section;
       currentLevel = level;

@@ -5,16 +5,13 @@
  */
 
 /**
- * The methods a latency check can send. CONNECT is left out: it opens a tunnel, it does not ask for
- * a resource whose answer could be timed.
+ * A method a check can send: any HTTP token (RFC 7230: `PURGE`, `REPORT`, `PROPFIND`, `QUERY` too, as
+ * node:http sends them), in capitals.
  */
-export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
-
-/** One of the methods a check can send. */
-export type HttpMethod = (typeof HTTP_METHODS)[number];
+const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The method a check sends when it names none. */
-export const DEFAULT_HTTP_METHOD: HttpMethod = 'GET';
+export const DEFAULT_HTTP_METHOD = 'GET';
 
 /** A port to resolve `${PORT}` with when the feature's port is not known yet (reading the contract). */
 const ANY_PORT = 3000;
@@ -49,15 +46,27 @@ export function resolveCheckUrl(
   return { ok: true, url };
 }
 
-/** The method a check sends, in capitals (`GET` when it names none), or why it is not one. */
+/**
+ * The method a check sends, in capitals (`GET` when it names none), or why it cannot be sent: not an
+ * HTTP token, or CONNECT, which opens a tunnel rather than asking for an answer that could be timed.
+ */
 export function resolveCheckMethod(
   raw: string | undefined,
-): { ok: true; method: HttpMethod } | { ok: false; message: string } {
+): { ok: true; method: string } | { ok: false; message: string } {
   if (raw === undefined) return { ok: true, method: DEFAULT_HTTP_METHOD };
-  const method = HTTP_METHODS.find((m) => m === raw.trim().toUpperCase());
-  if (method !== undefined) return { ok: true, method };
-  return {
-    ok: false,
-    message: `${JSON.stringify(raw)} is not an HTTP method a check can send; expected one of ${HTTP_METHODS.join(', ')}`,
-  };
+  const method = raw.trim().toUpperCase();
+  if (!METHOD_TOKEN.test(method)) {
+    return {
+      ok: false,
+      message: `${JSON.stringify(raw)} is not an HTTP method: a method is one word of letters, digits and !#$%&'*+.^_\`|~- (e.g. GET, POST, PURGE)`,
+    };
+  }
+  if (method === 'CONNECT') {
+    return {
+      ok: false,
+      message:
+        'CONNECT cannot be measured: it asks the server to open a tunnel, not for an answer whose latency a check could time',
+    };
+  }
+  return { ok: true, method };
 }

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors.js';
 import type { OwnershipOverlap } from '../graph/types.js';
+import { rootRelative, writtenOutside } from '../path-inside.js';
 import { diagnosticAt } from './diagnostic-at.js';
 import { fixBlockedBy, renderHttpFlow, suggestHttpMeasure, uncoveredNote } from './measure.js';
 import { compileOwns } from './owns.js';
@@ -144,6 +145,7 @@ export function lintContracts(
     c.acceptance_criteria.forEach((criterion, i) => {
       const found = lintCriterion(c, criterion, i);
       if (found) out.push(found);
+      out.push(...lintRootedGlobs(c, criterion, i));
     });
   }
   for (const o of overlaps) {
@@ -251,16 +253,63 @@ export function unknownDependencies(
 }
 
 /**
- * Why an `owns` pattern can never cover a path of the repository, or undefined (pure): absolute
- * paths, `..` segments, backslashes and Baton's or git's own folders.
+ * Why an `owns` pattern can never cover a path of the repository, or undefined (pure): one that leads
+ * out of it by the rule a files check's globs share (path-inside.ts), or one of the owns-only problems.
+ * A leading `/` is the repository root (`rootedPathWarning` suggests writing it without).
  */
 export function ownsPatternProblem(pattern: string): string | undefined {
-  const p = pattern.trim();
-  if (p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.startsWith('~')) return 'is an absolute path';
+  const p = rootRelative(pattern.trim());
+  const outside = writtenOutside(p);
+  if (outside !== undefined) return `leads outside the repository (${outside})`;
+  return ownsOnlyProblem(p);
+}
+
+/**
+ * What only `owns` refuses on top of the shared rule (pure): an owns pattern is matched against the
+ * paths git reports, which never hold a `..` segment or a backslash nor lie in `.git/` or `.baton/`;
+ * so `src/../x`, inside once normalised and fine for a files check, still never matches.
+ */
+function ownsOnlyProblem(p: string): string | undefined {
   if (p.includes('\\')) return 'uses backslashes (owns patterns are repository paths with /)';
   if (p.split('/').includes('..')) return 'contains ".." (owns patterns are paths inside the repository)';
   if (/^(\.\/)?\.(git|baton)(\/|$)/.test(p)) return "names git's or Baton's own folder";
   return undefined;
+}
+
+/**
+ * The warning for a path written from the repository root with a leading `/` (an `owns` pattern or a
+ * files check's glob), which Baton reads as the path without it (pure).
+ */
+function rootedPathWarning(c: Contract, key: string, fallbackKey: string, what: string, path: string) {
+  const bare = rootRelative(path.trim());
+  return diagnosticAt(
+    c,
+    key,
+    'warning',
+    {
+      code: 'lint/rooted-path',
+      message: `${what} ${JSON.stringify(path)} starts with "/": Baton reads it from the repository root, as ${JSON.stringify(bare)}, not from the file system's root`,
+      hint: `Write it without the leading /: ${bare} (paths in a contract are relative to the repository root).`,
+    },
+    fallbackKey,
+  );
+}
+
+/** Warnings for a criterion's files globs written with a leading `/` (pure). */
+function lintRootedGlobs(c: Contract, criterion: Criterion, i: number): Diagnostic[] {
+  return (criterion.files?.exist ?? []).flatMap((glob, j) =>
+    glob.trim().startsWith('/')
+      ? [
+          rootedPathWarning(
+            c,
+            `acceptance_criteria.${i}.files.exist.${j}`,
+            `acceptance_criteria.${i}`,
+            `criterion ${criterion.id}'s files glob`,
+            glob,
+          ),
+        ]
+      : [],
+  );
 }
 
 /**
@@ -276,11 +325,14 @@ function noOwnsWarning(c: Contract): Diagnostic {
   });
 }
 
-/** Warnings for `owns` patterns that cannot match any path in the repository (pure). */
+/** Warnings for `owns` patterns that cannot match any path in the repository, or start with `/` (pure). */
 function lintOwnsPatterns(c: Contract): Diagnostic[] {
   return c.owns.flatMap((pattern, i) => {
     const problem = ownsPatternProblem(pattern);
-    if (!problem) return [];
+    if (!problem) {
+      if (!pattern.trim().startsWith('/')) return [];
+      return [rootedPathWarning(c, `owns.${i}`, 'feature_id', 'owns pattern', pattern)];
+    }
     return [
       warn(c, `owns.${i}`, {
         code: 'lint/owns-outside',

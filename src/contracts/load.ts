@@ -65,10 +65,10 @@ export async function readContracts(
     const file = relative(config.root, join(dir, 'contract.md'));
     const spec = typeof specRead === 'object' ? undefined : specRead;
     if (typeof specRead === 'object') {
-      out.errors.push(unreadable(relative(config.root, join(dir, 'spec.md')), specRead));
+      out.errors.push(unreadable(relative(config.root, join(dir, 'spec.md')), specRead, 'spec'));
     }
     if (typeof contractRead === 'object') {
-      out.errors.push(unreadable(file, contractRead));
+      out.errors.push(unreadable(file, contractRead, 'contract'));
       out.declared.push(folder);
       continue;
     }
@@ -177,8 +177,10 @@ export function readContractFile(path: string): TextRead {
 export function rereadContract(path: string, file: string): string {
   const read = readContractFile(path);
   if (read.ok) return read.text;
-  const diagnostic = unreadable(file, read);
-  throw new UserError(diagnostic.code, diagnostic.message, diagnostic.hint ? { hint: diagnostic.hint } : {});
+  const diagnostic = unreadable(file, read, 'contract');
+  // No location here to name the file: the message does.
+  const message = `${file} ${read.problem}`;
+  throw new UserError(diagnostic.code, message, diagnostic.hint ? { hint: diagnostic.hint } : {});
 }
 
 /** A spec or contract's text, undefined when there is none, or why it cannot be read. */
@@ -187,8 +189,11 @@ function readOptional(read: TextRead): string | undefined | TextUnread {
   return read.reason === 'missing' ? undefined : read;
 }
 
-/** The error for a contract or spec that is there but cannot be read, located at its path. */
-function unreadable(file: string, { reason, problem }: TextUnread): Diagnostic {
+/**
+ * The error for a contract or spec that is there but cannot be read, located at its path (which the
+ * message leaves to the location, so it is said once: `specs/a/spec.md: error: the spec is a FIFO, …`).
+ */
+function unreadable(file: string, { reason, problem }: TextUnread, what: 'contract' | 'spec'): Diagnostic {
   return {
     severity: 'error',
     code:
@@ -197,13 +202,21 @@ function unreadable(file: string, { reason, problem }: TextUnread): Diagnostic {
         : reason === 'too-large'
           ? 'contracts/too-large'
           : 'contracts/unreadable',
-    message: `${file} ${problem}`,
+    message: `the ${what} ${problem}`,
     location: { file },
-    hint:
-      reason === 'too-large'
-        ? `Keep ${file} to the fields (and spec.md to what the agent must know); move the rest elsewhere.`
-        : reason === 'not-regular'
-          ? `Move what is at ${file} out of the way and write a regular text file there (\`baton new <name>\` writes a contract).`
-          : `Make ${file} readable (check its permissions).`,
+    hint: unreadableHint(file, reason, what),
   };
+}
+
+/** What to do about a contract or spec that cannot be read. */
+function unreadableHint(file: string, reason: TextUnread['reason'], what: 'contract' | 'spec'): string {
+  if (reason === 'unreadable') return `Make ${file} readable (check its permissions).`;
+  if (what === 'spec') {
+    return reason === 'too-large'
+      ? `Keep ${file} to what the agent must know (at most 1 MiB); move the rest elsewhere.`
+      : `Move what is at ${file} out of the way and write the feature's spec there as a regular text file, or leave none (a spec is optional).`;
+  }
+  return reason === 'too-large'
+    ? `Keep ${file} to the fields and a short description (at most 1 MiB); move the rest to spec.md or elsewhere.`
+    : `Move what is at ${file} out of the way and write a regular text file there (\`baton new <name>\` writes a contract).`;
 }

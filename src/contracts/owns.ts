@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { rootRelative } from '../path-inside.js';
 
 /**
  * The one rule for what an `owns` entry covers. Lint's overlaps, the ownership check, integrate's
@@ -11,11 +12,12 @@ const GLOB_CHARS = /[*?[\]{}()!+@]/;
 export type OwnsMatcher = (path: string) => boolean;
 
 /**
- * The globs an `owns` entry stands for (pure): `src/db.ts` is that file, and `src/catalog` and
- * `src/catalog/` also cover everything under it, because people name folders without `/**`.
+ * The globs an `owns` entry stands for (pure): `src/db.ts` is that file (and so are `./src/db.ts` and
+ * `/src/db.ts`, from the repository root), and `src/catalog` and `src/catalog/` also cover everything
+ * under it, because people name folders without `/**`.
  */
 export function expandOwnedPattern(pattern: string): string[] {
-  let p = pattern.trim().replace(/^\.\//, '');
+  let p = rootRelative(pattern.trim());
   if (p.endsWith('/')) p = `${p.replace(/\/+$/, '')}/**`;
   if (!GLOB_CHARS.test(p)) return [p, `${p}/**`];
   return [p];

@@ -226,6 +226,20 @@ function positionsOf(
     remember(`owns.${i}`, ['owns', i]);
   });
   for (let i = 0; i < criteriaCount; i++) remember(`acceptance_criteria.${i}`, ['acceptance_criteria', i]);
+  // The globs lint warns about (a leading `/`, see lint.ts), at their own line.
+  (input.acceptance_criteria ?? []).forEach((c, i) => {
+    if (typeof c === 'string') return;
+    (c.files?.exist ?? []).forEach((glob, j) => {
+      if (glob.trim().startsWith('/'))
+        remember(`acceptance_criteria.${i}.files.exist.${j}`, [
+          'acceptance_criteria',
+          i,
+          'files',
+          'exist',
+          j,
+        ]);
+    });
+  });
   return positions;
 }
 
@@ -256,7 +270,14 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
       ok: false,
       errors: doc.errors.map((e) => {
         const twice = duplicateKeyOf(doc, e);
-        if (twice) return duplicateField(twice.path, toSpot(twice.first), toSpot(twice.again), file, lines);
+        if (twice)
+          return duplicateField(
+            formatPath(twice.path),
+            toSpot(twice.first),
+            toSpot(twice.again),
+            file,
+            lines,
+          );
         return invalid(
           `the front matter is not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
           toSpot(openedAt(doc, yamlText, e, taken) ?? e.pos[0]),

@@ -1,9 +1,9 @@
 import type { Document, Node, Pair, YAMLError, YAMLMap } from 'yaml';
 import { yaml } from './yaml.js';
 
-/** A key written twice in one mapping: its dotted path, and the offsets of its first and its second writing. */
+/** A key written twice in one mapping: its path (keys, and list indexes as numbers), and the offsets of its first and its second writing. */
 export interface DuplicateKey {
-  path: string;
+  path: Array<string | number>;
   first: number;
   again: number;
 }
@@ -25,13 +25,13 @@ export function duplicateKeyOf(doc: Document, error: YAMLError): DuplicateKey | 
       const first = isMap(map)
         ? (map as YAMLMap).items.find((p) => p !== pair && name(p.key) === name(pair.key))
         : undefined;
-      // `acceptance_criteria.1.id`: the keys of the pairs around it, and the index in each list.
-      const outer = path.flatMap((n, i) => {
+      // `['acceptance_criteria', 1, 'id']`: the keys of the pairs around it, and the index in each list.
+      const outer = path.flatMap((n, i): Array<string | number> => {
         if (isPair(n)) return [name((n as Pair).key)];
-        return isSeq(n) ? [String(n.items.indexOf(path[i + 1] as never))] : [];
+        return isSeq(n) ? [n.items.indexOf(path[i + 1] as never)] : [];
       });
       found = {
-        path: [...outer, name(pair.key)].join('.'),
+        path: [...outer, name(pair.key)],
         first: start(first?.key) ?? error.pos[0],
         again: error.pos[0],
       };

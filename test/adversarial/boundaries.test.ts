@@ -151,15 +151,15 @@ describe('adversarial: contract limits', () => {
 
   it('warns about owns patterns that can never match a repository path', () => {
     const parsed = parseContract(
-      contract('feature-001-a', '["/etc/**", "../outside/**", ".git/config", "src/ok/**"]'),
+      contract('feature-001-a', '["C:/etc/**", "../outside/**", ".git/config", "src/ok/**"]'),
       'c.md',
     );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     const warnings = lintContracts([parsed.value], []).filter((d) => d.code === 'lint/owns-outside');
     expect(warnings.map((w) => w.message)).toEqual([
-      expect.stringContaining('"/etc/**" is an absolute path'),
-      expect.stringContaining('"../outside/**" contains ".."'),
+      expect.stringContaining('"C:/etc/**" leads outside the repository (an absolute path)'),
+      expect.stringContaining('"../outside/**" leads outside the repository (it climbs out with "..")'),
       expect.stringContaining('".git/config" names git'),
     ]);
   });
@@ -168,7 +168,7 @@ describe('adversarial: contract limits', () => {
     const r = makeRepo({
       'specs/feature-001-a/contract.md': contract(
         'feature-001-a',
-        '["/etc/**", "../outside/**", ".git/config", "src/ok/**"]',
+        '["C:/etc/**", "../outside/**", ".git/config", "src/ok/**"]',
       ),
     });
     cleanups.push(() => r.cleanup());

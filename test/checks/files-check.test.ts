@@ -171,11 +171,22 @@ describe('files.exist never matches or reads anything outside the worktree', () 
     expect(event.message).toMatch(/^missing: .* \(no file matches; .* outside the worktree/);
   });
 
-  it('an absolute path matches nothing, even one naming a file of the worktree', async () => {
+  it('a path with a leading / is taken from the worktree root, never from the file system', async () => {
     const { worktree, outside } = withLinksOut();
+    expect(findMatches(worktree, '/src/db.ts')).toEqual(['src/db.ts']);
+    expect(findMatches(worktree, '/src/*/index.ts')).toEqual(['src/catalog/index.ts']);
     expect(findMatches(worktree, join(outside, 'secret.txt'))).toEqual([]);
-    expect(findMatches(worktree, join(worktree, 'src', 'db.ts'))).toEqual([]);
+    const event = await verifyFiles(worktree, { exist: ['/src/catalog/index.ts'] });
+    expect(event.type, event.message).toBe('check.passed');
   });
+
+  it.each(['/../outside/secret.txt', '~/secret.txt', 'C:/secret.txt'])(
+    '%s matches nothing: it leads outside the worktree',
+    (glob) => {
+      const { worktree } = withLinksOut();
+      expect(findMatches(worktree, glob)).toEqual([]);
+    },
+  );
 
   it('a walk over the whole tree skips the links that leave it and keeps the ones that stay', () => {
     const { worktree } = withLinksOut();

@@ -253,12 +253,19 @@ describe('http checks against a real server', () => {
       const ok = await verifyHttp({ url: target, method: 'patch', requests: 2, warmup: 0 }, undefined);
       expect(ok.event?.type, ok.event?.message).toBe('check.passed');
       expect(seen).toEqual(['PATCH', 'PATCH']);
+      // Any method node:http sends, not only the common eight (a cache's PURGE, WebDAV's PROPFIND).
+      const purge = await verifyHttp({ url: target, method: 'purge', requests: 1, warmup: 0 }, undefined);
+      expect(purge.event?.type, purge.event?.message).toBe('check.passed');
+      const find = await verifyHttp({ url: target, method: 'PROPFIND', requests: 1, warmup: 0 }, undefined);
+      expect(find.event?.type, find.event?.message).toBe('check.passed');
+      expect(seen).toEqual(['PATCH', 'PATCH', 'PURGE', 'PROPFIND']);
       const bad = await verifyHttp({ url: target, method: 'GE T', requests: 2, warmup: 0 }, undefined);
       expect(bad.event?.type).toBe('check.failed');
-      expect(bad.event?.message).toBe(
-        '"GE T" is not an HTTP method a check can send; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE',
-      );
-      expect(seen).toHaveLength(2);
+      expect(bad.event?.message).toMatch(/^"GE T" is not an HTTP method: a method is one word/);
+      const connect = await verifyHttp({ url: target, method: 'connect', requests: 2, warmup: 0 }, undefined);
+      expect(connect.event?.type).toBe('check.failed');
+      expect(connect.event?.message).toMatch(/^CONNECT cannot be measured: .*tunnel/);
+      expect(seen).toHaveLength(4);
     } finally {
       await close(server);
     }

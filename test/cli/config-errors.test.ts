@@ -1,4 +1,6 @@
 /** A config that does not parse, or writes a key twice, is one line at file:line:col from `baton lint`. */
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
@@ -70,5 +72,26 @@ describe('a baton.config.json that is not valid JSON', () => {
   it('names the line and column of the mistake', async () => {
     const [line] = await lintErrors('baton.config.json', '{\n  "agent": "claude"\n  "concurrency": 2\n}\n');
     expect(line).toMatch(/^baton\.config\.json:3:3: error: not valid JSON: .* \[config\/invalid-json\]$/);
+  });
+});
+
+describe('a config file that is there but cannot be read', () => {
+  // Not chmod 000: tests may run as root, who reads it anyway. A link through a file (its "folder" is a
+  // regular file) cannot be opened by anyone: ENOTDIR, which is neither missing nor another kind of file.
+  it('is config/unreadable at the file, saying why, with a hint to make it readable', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([{ id: 'feature-001-a', agent: { command: 'true' } }]),
+    });
+    repos.push(repo);
+    symlinkSync('README.md/baton.config.json', join(repo.root, 'baton.config.json'));
+    const r = await runBaton(['lint'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const out = r.stdout + r.stderr;
+    expect(out).not.toContain('internal error');
+    expect(out.split('\n').filter((l) => l.includes(': error: '))).toEqual([
+      'baton.config.json: error: the config file cannot be read (ENOTDIR) [config/unreadable]',
+    ]);
+    expect(out).toContain('Make baton.config.json readable');
   });
 });

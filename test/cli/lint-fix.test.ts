@@ -66,6 +66,20 @@ describe('baton lint --fix', () => {
     );
   });
 
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('keeps the byte order mark of a %s contract, and its line ends', async (_, eol) => {
+    const bom = '\uFEFF';
+    const r = repo({ [FILE]: bom + contract('  - GET /b p95 < 40 ms').replace(/\n/g, eol) });
+    const out = await runBaton(['lint', '--fix', '--no-coupling'], { cwd: r.root });
+    expect(out.stdout).toContain(`${FILE}:7: fixed: c1 now has`);
+    const text = readFileSync(join(r.root, FILE), 'utf8');
+    expect(text).toBe(
+      bom + contract(`  - { id: c1, text: "GET /b p95 < 40 ms", http: ${FLOW} }`).replace(/\n/g, eol),
+    );
+  });
+
   it('says which criteria it could not fix, and why, and leaves them as written', async () => {
     const text = contract('  - &lat GET /b p95 < 40 ms', '  - { id: again, text: *lat }');
     const r = repo({ [FILE]: text });

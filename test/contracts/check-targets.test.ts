@@ -109,7 +109,7 @@ describe('contract/empty-check: a check that checks nothing is an error at its l
       'acceptance_criteria:',
       '  - { text: t, http: {} }',
       '  - { text: u, files: { exist: ["../x"] } }',
-      '  - { text: v, http: { url: "ftp://x", method: fetch } }',
+      '  - { text: v, http: { url: "ftp://x", method: "fe tch" } }',
       '  - { id: k, text: w, run: "" }',
       '  - { id: k, text: z, run: "true" }',
     );
@@ -131,11 +131,13 @@ describe('contract/empty-check: a check that checks nothing is an error at its l
 
 describe('contract/files-outside: a files glob must stay inside the worktree', () => {
   it.each([
-    ['/etc/passwd', 'an absolute path'],
+    ['/../etc/passwd', 'climbs out'],
+    ['~/secret.txt', 'the home folder'],
+    ['C:/secret.txt', 'an absolute path'],
     ['../other/secret.txt', 'climbs out'],
     ['src/../../secret.txt', 'climbs out'],
     ['src/**/../../../x', 'climbs out'],
-  ])('%s is refused (%s), at its line', (glob, _) => {
+  ])('%s is refused (%s), at its line', (glob, why) => {
     const [first, ...rest] = told(
       withCheck('    files:', '      exist:', '        - src/a.ts', `        - ${glob}`),
     );
@@ -144,12 +146,16 @@ describe('contract/files-outside: a files glob must stay inside the worktree', (
     expect(first?.[1]).toBe(9);
     expect(first?.[2]).toContain('acceptance_criteria[0].files.exist[1]:');
     expect(first?.[2]).toContain(JSON.stringify(glob));
+    expect(first?.[2]).toContain(why);
   });
 
-  it.each(['src/../README.md', './src/*.ts', 'a/./b/**'])('%s stays inside once normalised', (glob) => {
-    const c = value(parseContract(withCheck(`    files: { exist: ["${glob}"] }`), FILE));
-    expect(c.acceptance_criteria[0]?.files?.exist).toEqual([glob]);
-  });
+  it.each(['src/../README.md', './src/*.ts', 'a/./b/**', '/src/a/i.ts', '/docs/**/*.md', '//etc/passwd'])(
+    '%s stays inside once normalised (a leading / is the worktree root)',
+    (glob) => {
+      const c = value(parseContract(withCheck(`    files: { exist: ["${glob}"] }`), FILE));
+      expect(c.acceptance_criteria[0]?.files?.exist).toEqual([glob]);
+    },
+  );
 });
 
 describe('http checks: url and method are checked when the contract is read', () => {
@@ -174,21 +180,32 @@ describe('http checks: url and method are checked when the contract is read', ()
     },
   );
 
-  it.each(['FETCH', 'GE T', 'get /x', 'CONNECT'])(
-    'method %j is an error naming the field at its line',
-    (m) => {
-      const [first, ...rest] = told(withCheck('    http:', '      url: /x', `      method: "${m}"`));
-      expect(rest).toEqual([]);
-      expect(first?.[0]).toBe('contract/invalid-http-method');
-      expect(first?.[1]).toBe(8);
-      expect(first?.[2]).toContain('acceptance_criteria[0].http.method:');
-      expect(first?.[2]).toContain('GET, HEAD, POST');
-    },
-  );
+  it.each([
+    ['GE T', 'is not an HTTP method'],
+    ['get /x', 'is not an HTTP method'],
+    ['GET\u00e9', 'is not an HTTP method'],
+    ['(GET)', 'is not an HTTP method'],
+    ['CONNECT', 'CONNECT cannot be measured'],
+    ['connect', 'CONNECT cannot be measured'],
+  ])('method %j is an error naming the field at its line', (m, says) => {
+    const [first, ...rest] = told(withCheck('    http:', '      url: /x', `      method: "${m}"`));
+    expect(rest).toEqual([]);
+    expect(first?.[0]).toBe('contract/invalid-http-method');
+    expect(first?.[1]).toBe(8);
+    expect(first?.[2]).toContain('acceptance_criteria[0].http.method:');
+    expect(first?.[2]).toContain(says);
+  });
 
-  it('a method in any case is read in capitals', () => {
-    const c = value(parseContract(withCheck('    http: { url: /x, method: patch }'), FILE));
-    expect(c.acceptance_criteria[0]?.http?.method).toBe('PATCH');
+  it.each([
+    ['patch', 'PATCH'],
+    ['purge', 'PURGE'],
+    ['REPORT', 'REPORT'],
+    ['PropFind', 'PROPFIND'],
+    ['query', 'QUERY'],
+    ['x-custom.1', 'X-CUSTOM.1'],
+  ])('method %j is any HTTP token, read in capitals (%s)', (m, method) => {
+    const c = value(parseContract(withCheck(`    http: { url: /x, method: "${m}" }`), FILE));
+    expect(c.acceptance_criteria[0]?.http?.method).toBe(method);
   });
 
   it('is told in the heading form too', () => {

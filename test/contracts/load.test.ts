@@ -193,6 +193,20 @@ describe('loadContracts with a parse cache', () => {
   });
 });
 
+describe('an unreadable spec.md is told as a spec', () => {
+  it('names it once, and its hint is about the spec, not about writing a contract', async () => {
+    const r = repo({ 'specs/a/contract.md': contract('a') });
+    mkdirSync(join(r.root, 'specs/a/spec.md'), { recursive: true });
+    const result = await loadContracts(configOf(r.root));
+    if (result.ok) throw new Error('expected the spec to be refused');
+    const [e] = result.errors;
+    expect(e?.location?.file).toBe('specs/a/spec.md');
+    expect(e?.message).toBe('the spec is a folder, not a regular file');
+    expect(e?.hint).toContain('a spec is optional');
+    expect(e?.hint).not.toContain('baton new');
+  });
+});
+
 describe('a contract.md or spec.md that is a folder', () => {
   it('is a located error in lint and plan, not a stack trace; the other contracts are still read', async () => {
     const r = repo({ 'specs/a/contract.md': contract('a') });
@@ -202,14 +216,14 @@ describe('a contract.md or spec.md that is a folder', () => {
     expect(lint.code).toBe(1);
     expect(lint.stderr).not.toContain('internal error');
     expect(lint.stdout).toContain(
-      'specs/d/contract.md: error: specs/d/contract.md is a folder, not a regular file [contracts/not-a-file]',
+      'specs/d/contract.md: error: the contract is a folder, not a regular file [contracts/not-a-file]',
     );
-    expect(lint.stdout).toContain('specs/a/spec.md is a folder, not a regular file');
+    expect(lint.stdout).toContain('specs/a/spec.md: error: the spec is a folder, not a regular file');
     const plan = await runBaton(['plan'], { cwd: r.root });
     expect(plan.code).toBe(1);
     expect(`${plan.stdout}${plan.stderr}`).not.toContain('internal error');
     expect(plan.stderr).toContain(
-      'specs/d/contract.md is a folder, not a regular file [contracts/not-a-file]',
+      'specs/d/contract.md: error: the contract is a folder, not a regular file [contracts/not-a-file]',
     );
   });
 });

@@ -5,10 +5,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { loadContracts } from '../../src/contracts/load.js';
+import { readRegularText } from '../../src/open-regular.js';
 import { BATON_BIN } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -60,9 +62,9 @@ describe('a contract or spec that is not a regular file', () => {
     execFileSync('mkfifo', [join(r.root, 'specs/feature-002-b/contract.md')]);
     execFileSync('mkfifo', [join(r.root, 'specs/feature-001-a/spec.md')]);
     const contractLine =
-      'specs/feature-002-b/contract.md: error: specs/feature-002-b/contract.md is a FIFO, not a regular file [contracts/not-a-file]';
+      'specs/feature-002-b/contract.md: error: the contract is a FIFO, not a regular file [contracts/not-a-file]';
     const specLine =
-      'specs/feature-001-a/spec.md: error: specs/feature-001-a/spec.md is a FIFO, not a regular file [contracts/not-a-file]';
+      'specs/feature-001-a/spec.md: error: the spec is a FIFO, not a regular file [contracts/not-a-file]';
     expectRefused(r.root, ['lint', '--no-coupling'], contractLine);
     expectRefused(r.root, ['lint', '--no-coupling'], specLine);
     expectRefused(r.root, ['plan'], contractLine);
@@ -75,14 +77,14 @@ describe('a contract or spec that is not a regular file', () => {
     expectRefused(
       r.root,
       ['lint', '--no-coupling'],
-      `${file} is a dangling symlink (what it points to does not exist) [contracts/not-a-file]`,
+      `${file}: error: the contract is a dangling symlink (what it points to does not exist) [contracts/not-a-file]`,
     );
     rmSync(join(r.root, file));
     symlinkSync('/dev/null', join(r.root, file));
     expectRefused(
       r.root,
       ['plan'],
-      `${file} is a character device, not a regular file [contracts/not-a-file]`,
+      `${file}: error: the contract is a character device, not a regular file [contracts/not-a-file]`,
     );
     rmSync(join(r.root, file));
     const huge = `${contract('feature-002-b')}${'x'.repeat(1024 * 1024)}\n`;
@@ -90,7 +92,7 @@ describe('a contract or spec that is not a regular file', () => {
     expectRefused(
       r.root,
       ['lint', '--no-coupling'],
-      `${file} is ${huge.length} bytes, more than a contract may hold (1 MiB) [contracts/too-large]`,
+      `${file}: error: the contract is ${huge.length} bytes, more than a contract may hold (1 MiB) [contracts/too-large]`,
     );
   });
 });
@@ -103,26 +105,34 @@ describe('a config file that is not a regular file', () => {
     expectRefused(
       r.root,
       ['plan'],
-      'baton.config.json: error: baton.config.json is a FIFO, not a regular file [config/not-a-file]',
+      'baton.config.json: error: the config file is a FIFO, not a regular file [config/not-a-file]',
     );
-    expectRefused(r.root, ['lint'], 'baton.config.json is a FIFO, not a regular file [config/not-a-file]');
+    expectRefused(
+      r.root,
+      ['lint'],
+      'baton.config.json: error: the config file is a FIFO, not a regular file [config/not-a-file]',
+    );
     rmSync(config);
     symlinkSync('elsewhere.yaml', join(r.root, 'baton.yaml'));
     expectRefused(
       r.root,
       ['plan'],
-      'baton.yaml: error: baton.yaml is a dangling symlink (what it points to does not exist) [config/not-a-file]',
+      'baton.yaml: error: the config file is a dangling symlink (what it points to does not exist) [config/not-a-file]',
     );
     rmSync(join(r.root, 'baton.yaml'));
     mkdirSync(config);
-    expectRefused(r.root, ['plan'], 'baton.config.json is a folder, not a regular file [config/not-a-file]');
+    expectRefused(
+      r.root,
+      ['plan'],
+      'baton.config.json: error: the config file is a folder, not a regular file [config/not-a-file]',
+    );
     rmSync(config, { recursive: true });
     const huge = `{"agent": "claude"${' '.repeat(1024 * 1024)}}`;
     writeFileSync(config, huge);
     expectRefused(
       r.root,
       ['lint'],
-      `baton.config.json is ${huge.length} bytes, more than a config file may hold (1 MiB) [config/too-large]`,
+      `baton.config.json: error: the config file is ${huge.length} bytes, more than a config file may hold (1 MiB) [config/too-large]`,
     );
   });
 });
@@ -145,5 +155,25 @@ describe('a UTF-8 byte order mark', () => {
     ]);
     const lint = baton(r.root, ['lint', '--no-coupling']);
     expect(lint.code, lint.out).toBe(0);
+  });
+});
+
+describe('readRegularText on a unix socket', () => {
+  it('tells it as a socket, not a regular file, without waiting on it', async () => {
+    const r = repo();
+    const path = join(r.root, 'specs/feature-002-b/spec.md');
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(path, done));
+    try {
+      for (const followLinks of [true, false]) {
+        expect(readRegularText(path, { maxBytes: 1024, what: 'a spec', followLinks })).toEqual({
+          ok: false,
+          reason: 'not-regular',
+          problem: 'is a socket, not a regular file',
+        });
+      }
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 });

@@ -328,6 +328,33 @@ describe('parseContract: bad input names the file and line', () => {
     ]);
   });
 
+  it('a field heading under a prose heading, deeper than the field, is prose (no duplicate)', () => {
+    const text = [
+      '## feature_id',
+      'a',
+      '## owns',
+      '- src/a/**',
+      '## acceptance_criteria',
+      '- tests pass `run: npm test`',
+      '## Notes',
+      'Some words for the agent.',
+      '### Owns',
+      'What the module owns at run time: its cache.',
+      '### Acceptance Criteria',
+      '- a reviewer reads it',
+      '',
+    ].join('\n');
+    const c = value(parseContract(text, FILE));
+    expect(c.owns).toEqual(['src/a/**']);
+    expect(c.acceptance_criteria.map((k) => k.text)).toEqual(['tests pass']);
+  });
+
+  it('a field heading repeated at the level of the first, after a prose heading, is still a duplicate', () => {
+    const text = ['## feature_id', 'a', '## owns', '- src/a/**', '## Notes', '## Owns', '- src/b/**', ''];
+    const found = errors(parseContract(text.join('\n'), FILE)).map((e) => [e.code, e.location?.line]);
+    expect(found).toEqual([['contract/duplicate-field', 6]]);
+  });
+
   it('a front-matter key written twice is a duplicate-field error naming it, at the second', () => {
     const text = fm(
       'feature_id: a',
@@ -341,7 +368,7 @@ describe('parseContract: bad input names the file and line', () => {
       [
         'contract/duplicate-field',
         5,
-        'field "acceptance_criteria.0.run" is written twice (first on line 5); one would be lost',
+        'field "acceptance_criteria[0].run" is written twice (first on line 5); one would be lost',
       ],
       ['contract/duplicate-field', 6, 'field "owns" is written twice (first on line 3); one would be lost'],
     ]);

@@ -127,6 +127,18 @@ describe('baton decompose, at its edges', () => {
     expect(out.stdout).toMatch(/worktree is kept at (\S+) \(`git worktree remove --force '\1'` removes it\)/);
   });
 
+  it('refuses a spec over 1 MiB before starting anything (decompose/spec-too-large, exit 2)', async () => {
+    const huge = `# Shop\n${'x'.repeat(1024 * 1024)}\n`;
+    const r = repoWithAgent([contract('feature-001-a', 'a')], { 'big.md': huge });
+    const out = await runBaton(['decompose', 'big.md'], { cwd: r.root });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`big.md is ${huge.length} bytes, more than a spec may hold (1 MiB)`);
+    expect(out.stderr).toContain('decompose/spec-too-large');
+    expect(out.stderr).not.toContain('internal error');
+    expect(worktreeCount(r)).toBe(1);
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
   it('refuses to start over a symbolic link in the user’s specs folder, in one line', async () => {
     const r = repoWithAgent([contract('feature-001-a', 'a')]);
     mkdirSync(join(r.root, 'specs'));
