@@ -6,7 +6,7 @@ import type { AgentExited, BatonEvent, BatonEventType, LogEvent, PlainEvent } fr
 import { applyEvent, initialState } from '../log/fold.js';
 import { describeRetry } from '../log/retry-words.js';
 import { resumeNotes } from '../runner/resume.js';
-import { describeWordedEvent } from '../terminal/event-words.js';
+import { describeWordedEvent, wordedSubject } from '../terminal/event-words.js';
 import {
   escapeKeepingPalette,
   formatDuration,
@@ -120,7 +120,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
       return `${e.feature_id}: attempt ${e.attempt} picked by hand${e.previous !== undefined ? ` over attempt ${e.previous}` : ''}; ${featureBranchName(e.feature_id)} moved to ${e.commit.slice(0, 8)}`;
     case 'collision.detected':
     case 'collision.resolved':
-      return `${e.features.join(' & ')}: ${describeWordedEvent(e, p)}`;
+      return `${wordedSubject(e)}: ${describeWordedEvent(e, p)}`;
     case 'phase.started':
     case 'phase.ended':
     case 'integration.started':
