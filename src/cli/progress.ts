@@ -115,7 +115,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'attempt.ended':
       return `${e.feature_id}: attempt ${e.attempt} ${e.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, e.status)} — ${describeAttemptNumbers(e)}${e.reason ? `; ${e.reason}` : ''}`;
     case 'attempt.selected':
-      return `${e.feature_id}: attempt ${e.winner} ${p.green('wins')} (${e.select})${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`;
+      return `${e.feature_id}: attempt ${e.winner} ${p.green('wins')} (${e.select})${e.reasons[0] ? `: ${e.reasons[0]}` : ''}${selectedBranchNote(e, p)}`;
     case 'attempt.picked':
       return `${e.feature_id}: attempt ${e.attempt} picked by hand${e.previous !== undefined ? ` over attempt ${e.previous}` : ''}; ${featureBranchName(e.feature_id)} moved to ${e.commit.slice(0, 8)}`;
     case 'collision.detected':
@@ -135,6 +135,12 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     default:
       return unreachable(e);
   }
+}
+
+/** What became of `baton/<id>` when best-of-N chose: its old tip kept under a backup ref, or the branch left where another process put it. */
+function selectedBranchNote(e: Extract<BatonEvent, { type: 'attempt.selected' }>, p: Palette): string {
+  const kept = e.backup ? `; what ${e.branch} held before, on no other branch, is kept as ${e.backup}` : '';
+  return `${kept}${e.not_moved ? `; ${p.yellow(e.not_moved)}` : ''}`;
 }
 
 /** Events whose line stays printed above the live table on a terminal (the rest only update the table). */

@@ -31,14 +31,6 @@ export async function existingBranches(cwd: string, branches: readonly string[])
 }
 
 /**
- * Points a local branch at `commit`, creating it if needed (`update-ref`, so a branch no worktree
- * has checked out moves without a checkout); the reflog says why.
- */
-export async function setBranch(cwd: string, branch: string, commit: string, why: string): Promise<void> {
-  await git(cwd, ['update-ref', '-m', why, `refs/heads/${branch}`, commit]);
-}
-
-/**
  * Moves a local branch to `to` only while it is still at `from` (undefined: only while it does not
  * exist), in one `update-ref <ref> <new> <old>`: false, the branch left as it is, when another process
  * moved it since it was read, so that move is never overwritten. The reflog says why. The one way
