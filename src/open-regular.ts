@@ -15,22 +15,42 @@ export interface OpenRegularOptions {
 }
 
 /**
- * Opens a file to read as data: no symlink followed (an agent may plant one) unless `followLinks`, no
- * FIFO waited on, regular files only. Undefined when it cannot be opened or is not a regular file.
+ * A file opened as data with its stat, or why it was not: `openSync` refused it, its `fstat` failed,
+ * or it is not a regular file (closed again in both of those cases).
  */
-export function openRegular(path: string, opts: OpenRegularOptions = {}): number | undefined {
+type Opened =
+  | { fd: number; st: Stats }
+  | { fd?: undefined; refused: NodeJS.ErrnoException }
+  | { fd?: undefined; statFailed: NodeJS.ErrnoException }
+  | { fd?: undefined; notRegular: Stats };
+
+/** The one open of a data file: its flags and its file-type check, which both readers below build on. */
+function openAsData(path: string, opts: OpenRegularOptions): Opened {
   let fd: number;
   try {
     const noFollow = opts.followLinks ? 0 : constants.O_NOFOLLOW;
     fd = openSync(path, constants.O_RDONLY | noFollow | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
+  } catch (err) {
+    return { refused: err as NodeJS.ErrnoException };
   }
+  let st: Stats;
   try {
-    if (fstatSync(fd).isFile()) return fd;
-  } catch {}
+    st = fstatSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    return { statFailed: err as NodeJS.ErrnoException };
+  }
+  if (st.isFile()) return { fd, st };
   closeSync(fd);
-  return undefined;
+  return { notRegular: st };
+}
+
+/**
+ * Opens a file to read as data: no symlink followed (an agent may plant one) unless `followLinks`, no
+ * FIFO waited on, regular files only. Undefined when it cannot be opened or is not a regular file.
+ */
+export function openRegular(path: string, opts: OpenRegularOptions = {}): number | undefined {
+  return openAsData(path, opts).fd;
 }
 
 /**
@@ -92,17 +112,17 @@ export type TextUnread = Extract<TextRead, { ok: false }>;
 
 /** Reads a contract, spec or config file as `TextRead` says: the one reader of those inputs. */
 export function readRegularText(path: string, opts: ReadTextOptions): TextRead {
-  let fd: number;
+  const opened = openAsData(path, opts);
+  if ('refused' in opened) return notOpened(path, opened.refused);
+  if ('statFailed' in opened) return unreadable(opened.statFailed);
+  if ('notRegular' in opened)
+    return {
+      ok: false,
+      reason: 'not-regular',
+      problem: `is ${kindOf(opened.notRegular)}, not a regular file`,
+    };
+  const { fd, st } = opened;
   try {
-    const noFollow = opts.followLinks ? 0 : constants.O_NOFOLLOW;
-    fd = openSync(path, constants.O_RDONLY | noFollow | constants.O_NONBLOCK);
-  } catch (err) {
-    return notOpened(path, err as NodeJS.ErrnoException);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile())
-      return { ok: false, reason: 'not-regular', problem: `is ${kindOf(st)}, not a regular file` };
     if (st.size > opts.maxBytes) return tooLarge(st.size, opts);
     // One byte more than allowed: a file that grew since the stat is still caught.
     const bytes = readUpTo(fd, st.size, opts.maxBytes + 1);
@@ -110,14 +130,14 @@ export function readRegularText(path: string, opts: ReadTextOptions): TextRead {
     const text = bytes.toString('utf8');
     return text.startsWith('\uFEFF') ? { ok: true, text: text.slice(1), bom: true } : { ok: true, text };
   } catch (err) {
-    return {
-      ok: false,
-      reason: 'unreadable',
-      problem: `cannot be read (${errorWords(err as NodeJS.ErrnoException)})`,
-    };
+    return unreadable(err as NodeJS.ErrnoException);
   } finally {
     closeSync(fd);
   }
+}
+
+function unreadable(err: NodeJS.ErrnoException): TextRead {
+  return { ok: false, reason: 'unreadable', problem: `cannot be read (${errorWords(err)})` };
 }
 
 function tooLarge(size: number, opts: ReadTextOptions): TextRead {
@@ -168,7 +188,7 @@ function notOpened(path: string, err: NodeJS.ErrnoException): TextRead {
     } catch {}
     return { ok: false, reason: 'not-regular', problem: `is ${kind}, not a regular file` };
   }
-  return { ok: false, reason: 'unreadable', problem: `cannot be read (${errorWords(err)})` };
+  return unreadable(err);
 }
 
 /** What a non-regular file is, with its article: "a FIFO", "a folder", "a character device". */

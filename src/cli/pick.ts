@@ -1,15 +1,15 @@
+import { leftOnNoBranch, moveKeepingTip } from '../attempts/keep-tip.js';
 import { checksOnCommit, integrationNote, type PickPlan, planPick } from '../attempts/pick.js';
 import { dependentsBuiltOn, rebuildLine } from '../attempts/stale-dependents.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { commitsNotIn, localBranchTips, moveBranch } from '../git/branches.js';
-import { git } from '../git/git.js';
+import { commitsNotIn, localBranchTips } from '../git/branches.js';
 import {
   attemptBranch,
   BRANCH_PREFIX,
   featureBranch,
   PICK_BACKUP_PREFIX,
-  tipBackupRef,
+  pickBackupRef,
 } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
@@ -54,7 +54,8 @@ export const registerPick: RegisterCommand = (program, ctx) => {
         `it is kept under ${PICK_BACKUP_PREFIX}<id>/<sha> and pick says so. Also refused when a feature\n` +
         'depending on <id> has a branch built on the attempt baton/<id> held (with --wait-for-deps): --force\n' +
         'picks, and says how to build it again on the pick. The branch moves only from the tip pick read: if\n' +
-        'another process moved it meanwhile, pick leaves it there and changes nothing (pick/branch-moved).\n' +
+        'another process moved it meanwhile, pick leaves it there and picks nothing (pick/branch-moved): a backup\n' +
+        'of the old tip it had just written is removed again, unless that tip is now on no branch (then it says so).\n' +
         'When an integration under way recorded another attempt, it warns: only `baton integrate --fresh`\n' +
         'takes the pick. The other attempts keep their branches (baton/<id>.a<n>) until `baton clean`, which\n' +
         "keeps each loser's commit under refs/baton/clean-backup/ as it removes it.\n" +
@@ -99,11 +100,19 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
     // After a plain rerun (`run --resume` once every attempt failed) the branch holds that run's commits.
     const rerun = f.attempts_superseded === true && tip !== undefined && tip === f.commit;
     const backup = await keepOldTip(project.root, id, tip, plan, tips, { force, rerun });
-    const why = `baton pick: attempt ${attempt}`;
-    if (!(await moveBranch(project.root, { branch, to: plan.commit, from: tip, why }))) {
+    const why = `baton pick: attempt ${attempt}${backup?.forced ? ' (--force)' : ''}`;
+    const move = await moveKeepingTip(project.root, {
+      featureId: id,
+      from: tip,
+      to: plan.commit,
+      why,
+      keep: backup !== undefined,
+    });
+    if (!move.moved) {
+      const kept = move.backup && tip ? `; its old tip ${tip.slice(0, 8)} is kept as ${move.backup}` : '';
       throw new UserError(
         'pick/branch-moved',
-        `${branch} moved while pick ran (it was ${tip === undefined ? 'absent' : `at ${tip.slice(0, 8)}`}): it was left as it is and nothing was picked`,
+        `${branch} moved while pick ran (it was ${tip === undefined ? 'absent' : `at ${tip.slice(0, 8)}`}): it was left as it is and nothing was picked${kept}`,
         { hint: `Run \`baton pick ${id} ${attempt}\` again; it looks at the branch anew.` },
       );
     }
@@ -115,7 +124,7 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       commit: plan.commit,
     });
     ctx.stdout.write(`${escapeControl(movedLine(branch, attempt, plan.commit, tip, plan.previous))}\n`);
-    if (backup) ctx.stdout.write(`${backup}\n`);
+    if (backup) ctx.stdout.write(`${backup.note}\n`);
     if (plan.warning) ctx.stderr.write(`warning: ${escapeControl(plan.warning)}\n`);
     if (built) ctx.stderr.write(`warning: ${escapeControl(built)}\n`);
     const integration = integrationNote(foldEvents(events), events, {
@@ -177,7 +186,8 @@ async function builtOnOld(
  * What moving `baton/<id>` off `tip` would leave behind. Commits no attempt has (made there by hand)
  * are refused without `--force`. An attempt has a commit when its branch `baton/<id>.a<n>` holds it,
  * or, its branch gone (`baton clean`), when the log recorded it: a claim any process can append. So
- * the old tip is kept under a backup ref whenever no other branch holds it, forced or not; the note says which.
+ * the old tip is to be kept under a backup ref (`moveKeepingTip`) whenever no other branch holds it,
+ * forced or not: undefined when it need not be, else the note that says which.
  */
 async function keepOldTip(
   root: string,
@@ -186,12 +196,12 @@ async function keepOldTip(
   plan: Extract<PickPlan, { ok: true }>,
   tips: ReadonlyMap<string, string>,
   o: { force: boolean; rerun: boolean },
-): Promise<string | undefined> {
+): Promise<{ note: string; forced: boolean } | undefined> {
   if (tip === undefined) return undefined;
   const attemptTips = attemptBranchTips(id, tips);
   const claimed = plan.recorded.filter((r) => !attemptTips.has(r.attempt)).map((r) => r.commit);
   const lost = await commitsNotIn(root, tip, [plan.commit, ...attemptTips.values(), ...claimed]);
-  const backup = tipBackupRef(PICK_BACKUP_PREFIX, id, tip);
+  const backup = pickBackupRef(id, tip);
   const shas = (commits: readonly string[]) =>
     someOf(
       commits.map((c) => c.slice(0, 8)),
@@ -207,14 +217,17 @@ async function keepOldTip(
       },
     );
   }
-  const others = [...tips].filter(([b]) => b !== featureBranch(id)).map(([, c]) => c);
-  const orphaned = lost.length > 0 ? lost : await commitsNotIn(root, tip, [plan.commit, ...new Set(others)]);
-  if (orphaned.length === 0) return undefined;
-  const why = lost.length > 0 ? 'baton pick --force' : 'baton pick';
-  await git(root, ['update-ref', '-m', `${why}: old tip of ${featureBranch(id)}`, backup, tip]);
   if (lost.length > 0)
-    return `its old tip ${tip.slice(0, 8)} (${lost.length} commit(s) no attempt has: ${shas(lost)}) is kept as ${backup}`;
-  return `its old tip ${tip.slice(0, 8)} is on no other branch (${orphaned.length} commit(s): ${shas(orphaned)}), so it is kept as ${backup}`;
+    return {
+      note: `its old tip ${tip.slice(0, 8)} (${lost.length} commit(s) no attempt has: ${shas(lost)}) is kept as ${backup}`,
+      forced: true,
+    };
+  const orphaned = await leftOnNoBranch(root, { featureId: id, tip, to: plan.commit, tips });
+  if (orphaned.length === 0) return undefined;
+  return {
+    note: `its old tip ${tip.slice(0, 8)} is on no other branch (${orphaned.length} commit(s): ${shas(orphaned)}), so it is kept as ${backup}`,
+    forced: false,
+  };
 }
 
 /** The tips of the feature's attempt branches `baton/<id>.a<n>`, by attempt number. */

@@ -6,7 +6,7 @@ import type { AgentExited, BatonEvent, BatonEventType, LogEvent, PlainEvent } fr
 import { applyEvent, initialState } from '../log/fold.js';
 import { describeRetry } from '../log/retry-words.js';
 import { resumeNotes } from '../runner/resume.js';
-import { describeWordedEvent } from '../terminal/event-words.js';
+import { describeWordedEvent, wordedSubject } from '../terminal/event-words.js';
 import {
   escapeKeepingPalette,
   formatDuration,
@@ -115,12 +115,12 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'attempt.ended':
       return `${e.feature_id}: attempt ${e.attempt} ${e.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, e.status)} — ${describeAttemptNumbers(e)}${e.reason ? `; ${e.reason}` : ''}`;
     case 'attempt.selected':
-      return `${e.feature_id}: attempt ${e.winner} ${p.green('wins')} (${e.select})${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`;
+      return `${e.feature_id}: attempt ${e.winner} ${p.green('wins')} (${e.select})${e.reasons[0] ? `: ${e.reasons[0]}` : ''}${selectedBranchNote(e, p)}`;
     case 'attempt.picked':
       return `${e.feature_id}: attempt ${e.attempt} picked by hand${e.previous !== undefined ? ` over attempt ${e.previous}` : ''}; ${featureBranchName(e.feature_id)} moved to ${e.commit.slice(0, 8)}`;
     case 'collision.detected':
     case 'collision.resolved':
-      return `${e.features.join(' & ')}: ${describeWordedEvent(e, p)}`;
+      return `${wordedSubject(e)}: ${describeWordedEvent(e, p)}`;
     case 'phase.started':
     case 'phase.ended':
     case 'integration.started':
@@ -135,6 +135,12 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     default:
       return unreachable(e);
   }
+}
+
+/** What became of `baton/<id>` when best-of-N chose: its old tip kept under a backup ref, or the branch left where another process put it. */
+function selectedBranchNote(e: Extract<BatonEvent, { type: 'attempt.selected' }>, p: Palette): string {
+  const kept = e.backup ? `; what ${e.branch} held before, on no other branch, is kept as ${e.backup}` : '';
+  return `${kept}${e.not_moved ? `; ${p.yellow(e.not_moved)}` : ''}`;
 }
 
 /** Events whose line stays printed above the live table on a terminal (the rest only update the table). */

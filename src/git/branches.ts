@@ -31,27 +31,27 @@ export async function existingBranches(cwd: string, branches: readonly string[])
 }
 
 /**
- * Points a local branch at `commit`, creating it if needed (`update-ref`, so a branch no worktree
- * has checked out moves without a checkout); the reflog says why.
- */
-export async function setBranch(cwd: string, branch: string, commit: string, why: string): Promise<void> {
-  await git(cwd, ['update-ref', '-m', why, `refs/heads/${branch}`, commit]);
-}
-
-/**
  * Moves a local branch to `to` only while it is still at `from` (undefined: only while it does not
  * exist), in one `update-ref <ref> <new> <old>`: false, the branch left as it is, when another process
- * moved it since it was read, so that move is never overwritten. The reflog says why.
+ * moved it since it was read, so that move is never overwritten. The reflog says why. The one way
+ * Baton moves a branch it did not just create; `env` runs git in a proven worktree's own git folder
+ * (`GIT_DIR`, `GIT_WORK_TREE`), never through a path swapped since.
  */
 export async function moveBranch(
   cwd: string,
-  o: { branch: string; to: string; from: string | undefined; why: string },
+  o: {
+    branch: string;
+    to: string;
+    from: string | undefined;
+    why: string;
+    env?: Readonly<Record<string, string>>;
+  },
 ): Promise<boolean> {
   const ref = `refs/heads/${o.branch}`;
   const args = ['update-ref', '-m', o.why, ref, o.to, o.from ?? ''];
-  const r = await gitRaw(cwd, args);
+  const r = await gitRaw(cwd, args, undefined, o.env);
   if (r.exitCode === 0) return true;
-  if ((await resolveCommit(cwd, ref)) !== o.from) return false;
+  if ((await resolveCommit(cwd, ref, o.env)) !== o.from) return false;
   throw new GitError(args, r);
 }
 

@@ -225,8 +225,12 @@ async function configuredWorktree(cwd: string, common: string, here: string): Pr
 }
 
 /** Resolves a ref to a full commit id, or undefined when it does not exist. */
-export async function resolveCommit(cwd: string, ref: string): Promise<string | undefined> {
-  const r = await gitRaw(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+export async function resolveCommit(
+  cwd: string,
+  ref: string,
+  env?: Readonly<Record<string, string>>,
+): Promise<string | undefined> {
+  const r = await gitRaw(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], undefined, env);
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 

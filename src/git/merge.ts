@@ -4,6 +4,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
+import { moveBranch } from './branches.js';
 import { commitIdentityArgs } from './commit-identity.js';
 import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
 import { gitRefusal, MAX_NAMED, untrackedBlocking } from './refusal.js';
@@ -139,7 +140,8 @@ export interface FastForward {
  * Moves `branch` forward to `commit`, never by force: refuses unless the branch's tip is an
  * ancestor of `commit`. Where the branch is checked out, that checkout must be clean, with no
  * untracked or ignored file where the result puts one (`untrackedInTheWay`), and is moved with
- * `git merge --ff-only`; elsewhere only the ref moves (compare-and-swap on the old value).
+ * `git merge --ff-only`; elsewhere only the ref moves (`moveBranch`: compare-and-swap on the old value, refused with
+ * `integrate/into-moved` when another process moved it meanwhile).
  */
 export async function fastForwardBranch(cwd: string, branch: string, commit: string): Promise<FastForward> {
   const from = await resolveCommit(cwd, `refs/heads/${branch}`);
@@ -160,7 +162,15 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
   }
   const checkout = await worktreeOfBranch(cwd, branch);
   if (checkout === undefined) {
-    await git(cwd, ['update-ref', '-m', 'baton integrate --into', `refs/heads/${branch}`, commit, from]);
+    if (!(await moveBranch(cwd, { branch, to: commit, from, why: 'baton integrate --into' }))) {
+      throw new UserError(
+        'integrate/into-moved',
+        `cannot fast-forward ${branch}: another process moved it while integrate ran (it was at ${from.slice(0, 10)}); it was left where that process put it`,
+        {
+          hint: `Look at what ${branch} holds now; to take the integration onto it, integrate again from its new tip: \`baton integrate --fresh --into ${branch}\`.`,
+        },
+      );
+    }
     return { branch, from, to: commit, via: 'update-ref' };
   }
   const dirty = (await statusEntries(checkout.path)).filter((e) => e.code !== '??');

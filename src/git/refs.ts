@@ -72,3 +72,8 @@ export function tipBackupRef(prefix: string, unitId: string, tip: string): strin
 export function restartBackupRef(unitId: string, tip: string): string {
   return tipBackupRef(RESTART_BACKUP_PREFIX, unitId, tip);
 }
+
+/** The backup ref of the tip of `baton/<feature_id>` that a pick, or best-of-N's choice in a run, moves away from (`tipBackupRef`). */
+export function pickBackupRef(featureId: string, tip: string): string {
+  return tipBackupRef(PICK_BACKUP_PREFIX, featureId, tip);
+}

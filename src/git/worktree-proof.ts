@@ -68,9 +68,50 @@ function realOr(path: string): string {
 }
 
 /**
+ * What `proveLinkedWorktree` found: the worktree's git folder (as git names it) and real path, or the
+ * first thing that is not as it should be, with what was seen, for each caller to word its own way.
+ */
+export type LinkedWorktree =
+  | { ok: true; gitDir: string; realPath: string }
+  | { ok: false; problem: 'no-repository' }
+  | { ok: false; problem: 'other-repository'; gitDir: string }
+  | { ok: false; problem: 'registered-elsewhere'; gitDir: string }
+  | { ok: false; problem: 'other-head'; gitDir: string; head: string | undefined };
+
+/**
+ * The one proof that git in `path` is the repository at `root`'s linked worktree of `branch` (short
+ * name): its git folder (`rev-parse --absolute-git-dir`) is one of this repository's `worktrees/<name>`,
+ * whose `gitdir` file names this folder back, and its HEAD is `refs/heads/<branch>`. Reads only; what
+ * sits at `path` itself (a symlink, say) is each caller's to refuse first.
+ */
+export async function proveLinkedWorktree(
+  root: string,
+  path: string,
+  branch: string,
+): Promise<LinkedWorktree> {
+  const realPath = realOr(path);
+  const common = await ask(root, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  const gitDir = await ask(path, ['rev-parse', '--absolute-git-dir']);
+  if (common === undefined || gitDir === undefined) return { ok: false, problem: 'no-repository' };
+  if (realOr(dirname(gitDir)) !== join(realOr(common), 'worktrees'))
+    return { ok: false, problem: 'other-repository', gitDir };
+  let linked: string;
+  try {
+    linked = readFileSync(join(gitDir, 'gitdir'), 'utf8').trim();
+  } catch {
+    linked = '';
+  }
+  if (linked === '' || realOr(dirname(linked)) !== realPath)
+    return { ok: false, problem: 'registered-elsewhere', gitDir };
+  const head = await ask(path, ['symbolic-ref', '-q', 'HEAD']);
+  if (head !== `refs/heads/${branch}`) return { ok: false, problem: 'other-head', gitDir, head };
+  return { ok: true, gitDir, realPath };
+}
+
+/**
  * Proves `path` is the worktree of `branch` (short name) of the repository at `root`: not a symlink,
- * its git folder (`rev-parse --absolute-git-dir`) one of this repository's `worktrees/<name>` whose
- * `gitdir` file names this folder, and its HEAD `refs/heads/<branch>`. Throws a UserError otherwise.
+ * and this repository's linked worktree of the branch (`proveLinkedWorktree`). Throws a UserError
+ * (`run/worktree-not-ours`) otherwise.
  */
 export async function proveFeatureWorktree(
   root: string,
@@ -78,26 +119,16 @@ export async function proveFeatureWorktree(
   branch: string,
 ): Promise<ProvenWorktree> {
   refuseSymlinkedWorktree(path, branch);
-  const realPath = realOr(path);
-  const common = await ask(root, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
-  const gitDir = await ask(path, ['rev-parse', '--absolute-git-dir']);
-  if (common === undefined || gitDir === undefined)
-    throw notOurs(path, branch, 'git finds no repository in it');
-  if (realOr(dirname(gitDir)) !== join(realOr(common), 'worktrees')) {
-    throw notOurs(path, branch, `its git folder is ${escapeControl(gitDir)}`);
+  const proof = await proveLinkedWorktree(root, path, branch);
+  if (proof.ok) return { path, realPath: proof.realPath, gitDir: proof.gitDir, branch };
+  switch (proof.problem) {
+    case 'no-repository':
+      throw notOurs(path, branch, 'git finds no repository in it');
+    case 'other-repository':
+      throw notOurs(path, branch, `its git folder is ${escapeControl(proof.gitDir)}`);
+    case 'registered-elsewhere':
+      throw notOurs(path, branch, `its git folder ${escapeControl(proof.gitDir)} belongs to another folder`);
+    case 'other-head':
+      throw notOurs(path, branch, `its HEAD is ${escapeControl(proof.head ?? 'detached')}`);
   }
-  let linked: string;
-  try {
-    linked = readFileSync(join(gitDir, 'gitdir'), 'utf8').trim();
-  } catch {
-    linked = '';
-  }
-  if (realOr(dirname(linked)) !== realPath) {
-    throw notOurs(path, branch, `its git folder ${escapeControl(gitDir)} belongs to another folder`);
-  }
-  const head = await ask(path, ['symbolic-ref', '-q', 'HEAD']);
-  if (head !== `refs/heads/${branch}`) {
-    throw notOurs(path, branch, `its HEAD is ${escapeControl(head ?? 'detached')}`);
-  }
-  return { path, realPath, gitDir, branch };
 }

@@ -5,25 +5,17 @@
  * killed. Only the worktree git registered for `baton/integration`, a real folder whose git dir is
  * this repository's, is ever used.
  */
-import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
-import { commonGitDir, gitRaw } from '../git/git.js';
 import { listWorktrees } from '../git/worktree-list.js';
+import { proveLinkedWorktree } from '../git/worktree-proof.js';
 import { escapeControl } from '../text/escape.js';
 
 function realOrUndefined(path: string): string | undefined {
   try {
     return realpathSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function readTrimmed(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -59,24 +51,23 @@ function notPlainFolder(path: string): string | undefined {
 }
 
 /**
- * Whether git in `path` is this repository's linked worktree of `branch`: its git dir is
- * `<common dir>/worktrees/<name>`, whose `gitdir` names `path` back, and its HEAD is the branch.
+ * Why git in `path` is not this repository's linked worktree of `branch` (`proveLinkedWorktree`), in
+ * integrate's words, or undefined when it is.
  */
 async function notOurWorktree(root: string, path: string, branch: string): Promise<string | undefined> {
-  const dir = await gitRaw(path, ['rev-parse', '--absolute-git-dir']);
-  const gitDir = dir.exitCode === 0 ? realOrUndefined(dir.stdout.trim()) : undefined;
-  const admin = realOrUndefined(join(await commonGitDir(root), 'worktrees'));
-  if (gitDir === undefined || admin === undefined || dirname(gitDir) !== admin) {
-    return `${path} is not a worktree of this repository (its git dir is ${gitDir ?? 'unknown'})`;
+  const proof = await proveLinkedWorktree(root, path, branch);
+  if (proof.ok) return undefined;
+  switch (proof.problem) {
+    case 'no-repository':
+    case 'other-repository': {
+      const gitDir = proof.problem === 'other-repository' ? realOrUndefined(proof.gitDir) : undefined;
+      return `${path} is not a worktree of this repository (its git dir is ${gitDir ?? 'unknown'})`;
+    }
+    case 'registered-elsewhere':
+      return `${path} is not where this repository's worktree ${basename(proof.gitDir)} is registered`;
+    case 'other-head':
+      return `${path} is not on ${branch} (its HEAD is ${proof.head || 'detached'})`;
   }
-  if (realOrUndefined(readTrimmed(join(gitDir, 'gitdir')) ?? '') !== join(path, '.git')) {
-    return `${path} is not where this repository's worktree ${basename(gitDir)} is registered`;
-  }
-  const head = await gitRaw(path, ['symbolic-ref', '--quiet', 'HEAD']);
-  if (head.exitCode !== 0 || head.stdout.trim() !== `refs/heads/${branch}`) {
-    return `${path} is not on ${branch} (its HEAD is ${head.stdout.trim() || 'detached'})`;
-  }
-  return undefined;
 }
 
 /**

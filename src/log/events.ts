@@ -287,9 +287,13 @@ export const EVENT_SCHEMAS = builtOnUse({
       reasons: strings,
       /** Attempt numbers, best first. */
       ranking: z.array(z.number()),
-      /** The feature's branch, now at the winner's commit. */
+      /** The feature's branch, now at the winner's commit (unless `not_moved` says why not). */
       branch: z.string(),
       commit: z.optional(z.string()),
+      /** Where the branch's old tip, on no other branch (a commit made on it by hand during the run), is kept. */
+      backup: z.optional(z.string()),
+      /** Why the branch was not moved to the winner's commit: another process moved it meanwhile. */
+      not_moved: z.optional(z.string()),
     }),
   /** The conductor overrode best-of-N's choice (`baton pick`): `baton/<feature_id>` moved to this attempt. */
   'attempt.picked': () =>

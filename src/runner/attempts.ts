@@ -7,11 +7,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { agentLabel } from '../agents/registry.js';
+import { leftOnNoBranch, moveKeepingTip } from '../attempts/keep-tip.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { type AttemptFacts, COMPARED_MEASURES, selectBest, selectFirstPassing } from '../attempts/select.js';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { filesOutsideOwns } from '../contracts/owns.js';
-import { linesChanged, setBranch } from '../git/branches.js';
+import { linesChanged, localBranchTips } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import type { AttemptEnded, AttemptEndStatus, FeatureEnded } from '../log/events.js';
 import type { AttemptState } from '../log/state.js';
@@ -264,12 +265,10 @@ async function finishWhenAllEnded(ctx: RunContext, fa: FeatureAttempts): Promise
   const selection = fa.select === 'first-passing' ? selectFirstPassing(all) : selectBest(all);
   const winner = fa.ended.get(selection.winner)!;
   const branch = featureBranch(fa.featureId);
-  if (winner.commit) {
-    const commit = winner.commit;
-    await ctx.gitLock(() =>
-      setBranch(ctx.opts.root, branch, commit, `baton: best-of-N winner, attempt ${winner.attempt}`),
-    );
-  }
+  const commit = winner.commit;
+  const move = commit
+    ? await ctx.gitLock(() => moveToWinner(ctx.opts.root, fa.featureId, commit, winner.attempt))
+    : {};
   ctx.sink.emit({
     type: 'attempt.selected',
     feature_id: fa.featureId,
@@ -279,9 +278,38 @@ async function finishWhenAllEnded(ctx: RunContext, fa: FeatureAttempts): Promise
     ranking: selection.ranking,
     branch,
     ...(winner.commit ? { commit: winner.commit } : {}),
+    ...move,
   });
   const reason = `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`;
   endFeature(ctx, fa.featureId, endStatusOf(winner.status), reason);
+}
+
+/**
+ * Points `baton/<id>` at the winner's commit, only from the tip read here (`moveKeepingTip`): a tip on
+ * no other branch (a commit made on it by hand during the run) is kept under its pick backup ref first,
+ * and a branch another process moves meanwhile is left where it put it. What to say of it in the event.
+ */
+async function moveToWinner(
+  root: string,
+  featureId: string,
+  commit: string,
+  attempt: number,
+): Promise<{ backup?: string; not_moved?: string }> {
+  const branch = featureBranch(featureId);
+  const tips = await localBranchTips(root);
+  const from = tips.get(branch);
+  if (from === commit) return {};
+  const keep =
+    from !== undefined && (await leftOnNoBranch(root, { featureId, tip: from, to: commit, tips })).length > 0;
+  const why = `baton: best-of-N winner, attempt ${attempt}`;
+  const move = await moveKeepingTip(root, { featureId, from, to: commit, why, keep });
+  const backup = move.backup !== undefined ? { backup: move.backup } : {};
+  if (move.moved) return backup;
+  const was = from === undefined ? 'absent' : `at ${from.slice(0, 8)}`;
+  return {
+    ...backup,
+    not_moved: `another process moved ${branch} while the run chose (it was ${was}); it was left there: \`baton pick ${featureId} ${attempt}\` moves it`,
+  };
 }
 
 function endFeature(

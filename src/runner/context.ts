@@ -5,7 +5,7 @@ import type { AttemptPlan } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
 import type { StatusEntry } from '../git/git.js';
-import { attemptBranch, featureBranch, restartBackupRef } from '../git/refs.js';
+import { attemptBranch, featureBranch, pickBackupRef, restartBackupRef } from '../git/refs.js';
 import { CheckoutWatch } from '../guard/checkout-watch.js';
 import { RepoGuard, type RepoSnapshot } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
@@ -100,8 +100,14 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
   const ownBranches = [...new Set([...opts.featureIds, ...(init.unitIds ?? [])])].map(unitBranch);
   const [checkoutWatch, repoGuard] = await Promise.all([
     CheckoutWatch.start(opts.root, Date.now(), init.checkoutBaseline),
-    RepoGuard.start(opts.root, ownBranches, init.repoBaseline, (ref) =>
-      (opts.restart ?? []).some((id) => ref.startsWith(restartBackupRef(id, ''))),
+    // Baton's own backups: of a restarted branch, and of what best-of-N's choice moves baton/<id> off.
+    RepoGuard.start(
+      opts.root,
+      ownBranches,
+      init.repoBaseline,
+      (ref) =>
+        (opts.restart ?? []).some((id) => ref.startsWith(restartBackupRef(id, ''))) ||
+        [...(init.bestOfN?.keys() ?? [])].some((id) => ref.startsWith(pickBackupRef(id, ''))),
     ),
   ]);
   const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);

@@ -4,6 +4,7 @@
  * restart run in whatever folder sits where the worktree goes would reset the user's own branch.
  */
 import { UserError } from '../errors.js';
+import { moveBranch } from '../git/branches.js';
 import { git, type StatusEntry, statusEntries } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
 import type { ProvenWorktree } from '../git/worktree-proof.js';
@@ -37,12 +38,27 @@ export async function assertNothingUncommitted(worktree: ProvenWorktree, unitId:
   );
 }
 
+/** The refusal when another process moved the branch between the restart's read and its move. */
+function branchMovedError(
+  branch: string,
+  unitId: string,
+  tip: string,
+  backup: string | undefined,
+): UserError {
+  const kept = backup ? `; the tip it dropped is kept as ${backup}` : '';
+  return new UserError(
+    'run/restart-branch-moved',
+    `${branch} moved while --restart ${unitId} ran (it was at ${tip.slice(0, 8)}): it was left as it is and nothing was restarted${kept}`,
+    { hint: 'Run again: the restart looks at the branch anew.' },
+  );
+}
+
 /**
  * Looks at a feature branch being resumed: counts the commits it holds beyond the base and, when the
  * user asked `--restart <id>`, starts it over from the base. A restart refuses a worktree holding
  * anything uncommitted (`assertNothingUncommitted`), keeps the dropped tip under a backup ref
- * (`restartBackupRef`), moves the branch by its full name from the tip it saw (`update-ref <ref> <new>
- * <old>`: never another branch, never one that moved meanwhile), then brings the worktree's index and
+ * (`restartBackupRef`), moves the branch from the tip it saw (`moveBranch`: never another branch,
+ * never one that moved meanwhile, which is refused with `run/restart-branch-moved`), then brings the worktree's index and
  * files from the tip to the base (`read-tree -m -u`, which refuses to overwrite a change; the branch is
  * put back if it does). Without a restart, a branch still ending at the commit of an agent that had
  * finished is said so.
@@ -53,8 +69,8 @@ export async function inspectResumedBranch(
 ): Promise<ResumedBranch> {
   const ref = `refs/heads/${worktree.branch}`;
   // In the worktree's own git folder and real folder, as proven: nothing goes through a path swapped since.
-  const own = (args: string[]) =>
-    git(worktree.realPath, args, undefined, { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.realPath });
+  const ownEnv = { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.realPath };
+  const own = (args: string[]) => git(worktree.realPath, args, undefined, ownEnv);
   const listed = await own(['rev-list', `${opts.baseCommit}..${ref}`]);
   const commits = listed.split('\n').filter(Boolean);
   if (!opts.restart) {
@@ -70,11 +86,13 @@ export async function inspectResumedBranch(
   const why = `baton: --restart ${opts.unitId}`;
   const backup = commits.length > 0 ? restartBackupRef(opts.unitId, tip) : undefined;
   if (backup) await own(['update-ref', '-m', why, backup, tip]);
-  await own(['update-ref', '-m', why, ref, base, tip]);
+  const move = (to: string, from: string, reason: string) =>
+    moveBranch(worktree.realPath, { branch: worktree.branch, to, from, why: reason, env: ownEnv });
+  if (!(await move(base, tip, why))) throw branchMovedError(worktree.branch, opts.unitId, tip, backup);
   try {
     await own(['read-tree', '-m', '-u', tip, base]);
   } catch (err) {
-    await own(['update-ref', '-m', `${why} undone`, ref, tip, base]);
+    await move(tip, base, `${why} undone`);
     throw err;
   }
   return {

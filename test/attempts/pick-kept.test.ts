@@ -139,6 +139,49 @@ describe('baton pick keeps what no attempt branch holds', () => {
   });
 });
 
+describe('baton pick, when another process moves baton/<id> after pick kept its old tip', () => {
+  /** Runs pick while another process moves baton/alpha to `theirs` just before pick moves it. */
+  function pickRacing(repo: TempRepo, attempt: number, theirs: string) {
+    const git = racingGit(join(repo.root, '..'), {
+      when: 'update-ref -m baton pick: attempt',
+      first: ['update-ref', 'refs/heads/baton/alpha', theirs],
+    });
+    return runBatonProcess(['pick', 'alpha', String(attempt)], { cwd: repo.root, env: { PATH: git.path } });
+  }
+
+  /** alpha run best-of-2 and its attempt branches cleaned: the tip of baton/alpha is on no other branch. */
+  async function cleanedAlpha(): Promise<{ repo: TempRepo; other: number; old: string }> {
+    const repo = await ranAlpha();
+    const { other } = winnerAndOther(repo);
+    const clean = await runBaton(['clean', 'alpha.a1', 'alpha.a2'], { cwd: repo.root });
+    expect(clean.code, clean.stdout).toBe(0);
+    return { repo, other, old: repo.git('rev-parse', 'baton/alpha') };
+  }
+
+  it('keeps the backup it wrote and says so when the old tip is now on no branch', async () => {
+    const { repo, other, old } = await cleanedAlpha();
+    const theirs = repo.git('rev-parse', 'main');
+    const r = pickRacing(repo, other, theirs);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      `baton: baton/alpha moved while pick ran (it was at ${old.slice(0, 8)}): it was left as it is and nothing was picked; its old tip ${old.slice(0, 8)} is kept as refs/baton/pick-backup/alpha/${old} [pick/branch-moved]`,
+    );
+    expect(repo.git('rev-parse', 'baton/alpha')).toBe(theirs);
+    expect(repo.git('rev-parse', `refs/baton/pick-backup/alpha/${old}`)).toBe(old);
+  });
+
+  it('removes the backup it wrote when the old tip is on a branch again, and writes nothing else', async () => {
+    const { repo, other, old } = await cleanedAlpha();
+    const theirs = repo.git('commit-tree', `${old}^{tree}`, '-p', old, '-m', 'on top');
+    const r = pickRacing(repo, other, theirs);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/nothing was picked \[pick\/branch-moved\]$/m);
+    expect(repo.git('rev-parse', 'baton/alpha')).toBe(theirs);
+    expect(repo.git('for-each-ref', 'refs/baton/pick-backup/')).toBe('');
+    expect(events(repo).some((e) => e.type === 'attempt.picked')).toBe(false);
+  });
+});
+
 describe('baton verify moves baton/<id> only from the tip it read', () => {
   it('a branch another process moves while verify runs is left where it put it, and verify says so', async () => {
     const repo = await ranAlpha();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { fastForwardBranch } from '../../src/git/merge.js';
+import { racingGit } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -96,5 +97,39 @@ describe('fastForwardBranch in a checkout', () => {
     expect(err.message).toMatch(/gen\/f09\.txt and 2 more$/);
     rmSync(join(r.root, 'gen'), { recursive: true });
     expect((await fastForwardBranch(r.root, 'main', next)).via).toBe('merge-ff-only');
+  });
+});
+
+describe('fastForwardBranch where no checkout has the branch', () => {
+  it('leaves a branch another process moved between its read and its move where that process put it: integrate/into-moved', async () => {
+    const { r, next } = repoWithNext({ 'README.md': '# x\n' }, (r) => {
+      r.write({ 'new.txt': 'n\n' });
+      r.git('add', '-A');
+    });
+    const main = r.git('rev-parse', 'main');
+    r.git('branch', 'dev', main);
+    const theirs = r.git('commit-tree', 'main^{tree}', '-p', main, '-m', 'theirs');
+    // Just before the fast-forward moves dev, another process moves it: the race, made certain.
+    const racing = racingGit(join(r.root, '..'), {
+      when: 'update-ref -m baton integrate --into',
+      first: ['update-ref', 'refs/heads/dev', theirs],
+    });
+    const path = process.env.PATH;
+    process.env.PATH = racing.path;
+    let err: unknown;
+    try {
+      err = await fastForwardBranch(r.root, 'dev', next).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect(err).toMatchObject({
+      code: 'integrate/into-moved',
+      message: `cannot fast-forward dev: another process moved it while integrate ran (it was at ${main.slice(0, 10)}); it was left where that process put it`,
+    });
+    expect(r.git('rev-parse', 'dev')).toBe(theirs);
   });
 });

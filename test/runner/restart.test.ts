@@ -14,6 +14,7 @@ import { restartUnits } from '../../src/runner/resume.js';
 import { expectErrorLine } from '../adversarial/rig.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, contractText, okCheckedFeature as feature } from '../rig/contracts.js';
+import { racingGit } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -97,6 +98,38 @@ describe('baton run --resume --restart', () => {
     expect(readFileSync(join(wt, 'late.txt'), 'utf8')).toBe('written by an orphan\n');
     expect(repo.git('rev-parse', 'baton/a')).toBe(tip);
     expect(repo.git('for-each-ref', 'refs/baton')).toBe('');
+  });
+
+  it('leaves a branch another process moved between its read and its move where that process put it: run/restart-branch-moved, the dropped tip kept', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'HEAD');
+    const wt = join(repo.root, '..', 'wt-a');
+    repo.git('worktree', 'add', '-q', '-b', 'baton/a', wt);
+    repo.git('-C', wt, 'commit', '-q', '--allow-empty', '-m', 'agent work');
+    const tip = repo.git('rev-parse', 'baton/a');
+    const theirs = repo.git('-C', wt, 'commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'theirs');
+    const proven = await proveFeatureWorktree(repo.root, wt, 'baton/a');
+    // Just before the restart moves baton/a, another process moves it on: the race, made certain.
+    const racing = racingGit(join(repo.root, '..'), {
+      when: '--restart a refs/heads/baton/a',
+      first: ['update-ref', 'refs/heads/baton/a', theirs],
+    });
+    const path = process.env.PATH;
+    process.env.PATH = racing.path;
+    try {
+      await expect(
+        inspectResumedBranch(proven, { unitId: 'a', baseCommit: base, restart: true }),
+      ).rejects.toMatchObject({
+        code: 'run/restart-branch-moved',
+        message: `baton/a moved while --restart a ran (it was at ${tip.slice(0, 8)}): it was left as it is and nothing was restarted; the tip it dropped is kept as refs/baton/restart-backup/a/${tip}`,
+      });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(repo.git('rev-parse', 'baton/a')).toBe(theirs);
+    expect(repo.git('rev-parse', `refs/baton/restart-backup/a/${tip}`)).toBe(tip);
+    expect(repo.git('-C', wt, 'status', '--porcelain')).toBe('');
   });
 
   it('is a usage error, changing nothing, without --resume, for a complete feature and for one the run does not select', async () => {
