@@ -18,9 +18,11 @@ import type { BatonState } from './state.js';
  * hook's end status waits for the runner's `feature.ended`, kept in `runner`; 6: `hash` of the whole
  * prefix, checked whenever the log was written since; 7: an open run keeps the queue it was started
  * on; 8: a finished agent is only re-checked; 9: a plain line's status not taken shows as ignored; 10: a
- * plain rerun of a best-of-N feature clears its winner, `attempts_superseded`) is folded again from the start.
+ * plain rerun of a best-of-N feature clears its winner, `attempts_superseded`; 11: a line nested deeper
+ * than `MAX_NESTING` is a problem line, and usage, queue and measurements keep their declared fields
+ * only) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 10;
+export const FOLD_SNAPSHOT_VERSION = 11;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that
