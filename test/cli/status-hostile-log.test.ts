@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -47,5 +47,28 @@ describe('baton status on a log any process can append to', () => {
     expect(cache).toContain('"turns":3');
     expect(cache).not.toContain('junk');
     expect(cache).not.toContain('"more"');
+  });
+
+  it('counts 300,000 junk lines, names the first ten, and keeps no more in its cache', async () => {
+    const { root } = repoWithLog(
+      `{"feature_id":"feature-001-a","status":"running"}\n${'x\n'.repeat(300_000)}`,
+    );
+    for (const pass of ['cold', 'from the snapshot']) {
+      const r = await runBaton(['status'], { cwd: root });
+      expect(r.stderr, pass).not.toMatch(/internal error/);
+      expect(r.code, pass).toBe(0);
+      expect(r.stderr.match(/skipped: not valid JSON/g), pass).toHaveLength(10);
+      expect(r.stderr, pass).toContain('299990 more bad lines skipped');
+      expect(r.stdout, pass).toMatch(/feature-001-a\s+running/);
+    }
+    expect(statSync(join(root, '.baton', 'cache', 'status-fold.json')).size).toBeLessThan(20_000);
+  });
+
+  it('report counts junk lines the same way', async () => {
+    const { root } = repoWithLog('x\n'.repeat(300_000));
+    const r = await runBaton(['report'], { cwd: root });
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.stderr).toContain('299990 more bad lines skipped');
+    expect(r.stderr).toMatch(/nothing to report/);
   });
 });
