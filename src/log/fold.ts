@@ -239,6 +239,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       }
       return;
     case 'run.ended':
+      // The first end of the current run stands: a second one (another process's line) changes nothing.
+      if (ev.run_id === state.run_id && state.run_ended_at !== undefined) return;
       state.run_ended_at = ev.ts;
       state.open_runs = state.open_runs?.filter((r) => r.run_id !== ev.run_id);
       state.run_outcome = ev.outcome;
