@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { stringifyJson } from '../text/escape.js';
 import type { BatonEvent, NewEvent } from './events.js';
 import { logUnusable, unusableWhy } from './read.js';
 
@@ -77,7 +78,8 @@ function openLogForAppend(logPath: string): number {
  * so the torn line cannot swallow this event. Lines over `MAX_EVENT_BYTES` are refused.
  */
 export function appendLine(logPath: string, value: object): void {
-  const line = `${JSON.stringify(value)}\n`;
+  // Bidi overrides, U+2028/2029 and C1 controls escaped too: `tail -f` on the log shows them inert.
+  const line = `${stringifyJson(value)}\n`;
   if (line.indexOf('\n') !== line.length - 1) throw new Error('event serialised to more than one line');
   const body = Buffer.from(line, 'utf8');
   if (body.length > MAX_EVENT_BYTES) {
