@@ -49,7 +49,9 @@ const ARTICLE: Readonly<Record<string, string>> = {
 
 /** What a zod issue expected, in words ("a string", "one of a, b"). */
 function expectedOf(issue: z.core.$ZodIssue, value: unknown): string {
-  if (issue.code === 'invalid_type' && typeof value === 'number') return 'a finite number';
+  // A number field holding Infinity (JSON's 1e400) must be finite; any other field says what it must be.
+  if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof value === 'number')
+    return 'a finite number';
   if (issue.code === 'invalid_type') return ARTICLE[issue.expected] ?? String(issue.expected);
   if (issue.code === 'invalid_value')
     return issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`;

@@ -40,6 +40,13 @@ describe('parseLogEvent', () => {
     expect(checkLogValue(plain(MAX_NESTING))).toEqual({ problem: 'nested deeper than 32 levels' });
   });
 
+  it('says a string field holding a number too large for JSON must be a string, not a finite number', () => {
+    const line = '{"v":1,"ts":"t","type":"hook","feature_id":"feature-001-a","event":"stop","detail":1e400}';
+    expect(checkLogValue(JSON.parse(line))).toEqual({
+      problem: 'hook: "detail" must be a string, got Infinity (a number too large to hold)',
+    });
+  });
+
   it('names the field that does not fit, with what it expected and what it got', () => {
     expect(
       checkLogValue({ v: 1, ts: 't', type: 'run.ended', run_id: 'r', outcome: 'meh', duration_ms: 1 }),
