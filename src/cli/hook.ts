@@ -77,7 +77,8 @@ function parsePayload(text: string | undefined): unknown {
 
 async function findFeature(ctx: CliContext, explicit: string | undefined): Promise<string> {
   // A best-of-N attempt's events belong to its unit (`<id>.a<n>`): BATON_UNIT_ID, before the feature's id.
-  const fromEnv = ctx.env.BATON_UNIT_ID || ctx.env.BATON_FEATURE_ID;
+  const envName = ctx.env.BATON_UNIT_ID ? 'BATON_UNIT_ID' : 'BATON_FEATURE_ID';
+  const fromEnv = ctx.env[envName];
   const id = explicit ?? (fromEnv && fromEnv !== '' ? fromEnv : undefined);
   if (id !== undefined) {
     if (isUnitId(id)) return id;
@@ -85,7 +86,7 @@ async function findFeature(ctx: CliContext, explicit: string | undefined): Promi
     const shown = id.length > 40 ? `${id.slice(0, 40)}… (${id.length} characters)` : id;
     throw new UserError(
       'hook/bad-feature',
-      `${explicit !== undefined ? '--feature' : 'BATON_FEATURE_ID'} "${escapeControl(shown)}" is not a feature id`,
+      `${explicit !== undefined ? '--feature' : envName} "${escapeControl(shown)}" is not a feature id`,
       {
         hint: `A feature id is 1 to ${MAX_FEATURE_ID_LENGTH} lowercase letters, digits and dashes, starting with a letter or digit.`,
         exitCode: 2,

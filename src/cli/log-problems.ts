@@ -1,19 +1,16 @@
-import type { LogProblem } from '../log/read.js';
+import { PROBLEMS_KEPT, type ProblemTally } from '../log/problem-tally.js';
 import { escapeControl } from '../text/escape.js';
-
-/** How many skipped log lines a command names one by one before it only counts the rest. */
-const NAMED = 10;
 
 /**
  * The stderr lines for the log lines a command skipped: the first ten named with their text escaped
  * (it comes from the log), then how many more, so a log with 100,000 bad lines is not 100,000 lines of
- * output on every `status`.
+ * output on every `status` (and the reader keeps no more than it names: `ProblemTally`).
  */
-export function skippedLogLines(logPath: string, problems: readonly LogProblem[]): string[] {
-  const named = problems
-    .slice(0, NAMED)
+export function skippedLogLines(logPath: string, tally: ProblemTally): string[] {
+  const named = tally.problems
+    .slice(0, PROBLEMS_KEPT)
     .map((pr) => `${logPath}:${pr.line}: skipped: ${escapeControl(pr.message)}: ${escapeControl(pr.text)}`);
-  const rest = problems.length - named.length;
+  const rest = tally.problem_count - named.length;
   if (rest <= 0) return named;
   return [
     ...named,

@@ -4,8 +4,10 @@ import { formatUserError, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
 import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
+import type { LogEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
-import { type LogChunk, readLog } from '../log/read.js';
+import { emptyTally, type ProblemTally, tallyProblem } from '../log/problem-tally.js';
+import { streamLog } from '../log/read.js';
 import { computeReport } from '../metrics/report.js';
 import { listRuns, namesRun } from '../metrics/runs.js';
 import type { Report } from '../metrics/types.js';
@@ -64,12 +66,22 @@ export async function loadReport(ctx: CliContext, runId?: string): Promise<Repor
  * ends inferred (`interruptionEvents`), and the run whose orchestrator is alive (`findLiveRun`), which
  * is in progress rather than interrupted.
  */
-function readRunLog(root: string): { chunk: LogChunk; liveRunIds: string[] } {
-  const chunk = readLog(logPathFor(root), undefined, { final: true });
+function readRunLog(root: string): {
+  chunk: { events: LogEvent[]; problems: ProblemTally };
+  liveRunIds: string[];
+} {
+  const chunk = { events: [] as LogEvent[], problems: emptyTally() };
+  // Problem lines are counted, the first few kept: a log of junk is not held line by line.
+  streamLog(
+    logPathFor(root),
+    { offset: 0, line: 0 },
+    { final: true },
+    { event: (e) => chunk.events.push(e), problem: (p) => tallyProblem(chunk.problems, p) },
+  );
   const state = foldEvents(chunk.events);
   const alive = runLiveness(root);
   const live = findLiveRun(state, alive);
-  chunk.events.push(...interruptionEvents(state, alive));
+  for (const e of interruptionEvents(state, alive)) chunk.events.push(e);
   return { chunk, liveRunIds: live ? [live.run_id] : [] };
 }
 

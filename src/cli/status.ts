@@ -17,7 +17,7 @@ import {
 } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
-import type { LogProblem } from '../log/read.js';
+import { emptyTally, type ProblemTally, takeTally, tallyProblem } from '../log/problem-tally.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
 import { nothingAt } from '../open-regular.js';
 import type { StatusFacts } from '../project.js';
@@ -129,8 +129,8 @@ async function listOwnWorktrees(root: string): Promise<WorktreeInfo[]> {
  * One look at the log: a fresh snapshot as it is (nothing appended, nothing to parse); otherwise the
  * snapshot plus the appended bytes, read and checked by `fold-cache.ts`, loaded only then.
  */
-async function foldOnce(logPath: string): Promise<{ state: BatonState; problems: LogProblem[] }> {
-  if (nothingAt(logPath)) return { state: initialState(), problems: [] };
+async function foldOnce(logPath: string): Promise<ProblemTally & { state: BatonState }> {
+  if (nothingAt(logPath)) return { state: initialState(), ...emptyTally() };
   const snap = loadFoldSnapshot(logPath);
   if (snap !== undefined && snap.logSize === snap.offset) return snap;
   const { foldLogCached } = await import('../log/fold-cache.js');
@@ -341,7 +341,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       // The tailer (and with it the log reader and its schemas) is loaded for --watch only.
       const tail = flags.watch ? await import('../log/tail.js') : undefined;
       const tailer = tail ? new tail.LogTailer(logPath) : undefined;
-      const problems: LogProblem[] = [];
+      const problems = emptyTally();
       // Folded as it is read, so a million-event log is never held in memory at once.
       const pull = (final: boolean) =>
         tailer!.read(
@@ -350,7 +350,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
               state = initialState();
             },
             event: (e) => applyEvent(state, e),
-            problem: (pr) => problems.push(pr),
+            problem: (pr) => tallyProblem(problems, pr),
           },
           { final },
         ).advanced;
@@ -373,15 +373,15 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       else {
         const folded = await once!;
         state = folded.state;
-        problems.push(...folded.problems);
+        Object.assign(problems, takeTally(folded));
       }
-      for (const line of skippedLogLines(logPath, problems.splice(0))) ctx.stderr.write(`${line}\n`);
+      for (const line of skippedLogLines(logPath, takeTally(problems))) ctx.stderr.write(`${line}\n`);
       render();
       if (!flags.watch) return;
       await followUntilInterrupt(
         { ctx, watchLog: tail!.watchLog, logPath, view, render },
         () => pull(false),
-        () => skippedLogLines(logPath, problems.splice(0)),
+        () => skippedLogLines(logPath, takeTally(problems)),
       );
     });
 };

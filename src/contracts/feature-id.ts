@@ -12,10 +12,14 @@ export function attemptUnitId(featureId: string, attempt: number): string {
   return `${featureId}.a${attempt}`;
 }
 
-/** The feature and attempt number an attempt unit id names, or undefined for a plain feature id (pure). */
+/**
+ * The feature and attempt number an attempt unit id names, or undefined for a plain feature id (pure).
+ * The number has at most six digits, so a unit id stays within a few characters of a feature id's 100.
+ */
 export function parseAttemptUnitId(id: string): { featureId: string; attempt: number } | undefined {
-  const m = /^(.+)\.a([1-9]\d*)$/.exec(id);
-  return m ? { featureId: m[1] ?? '', attempt: Number(m[2]) } : undefined;
+  const m = /^(.+)\.a([1-9]\d{0,5})$/.exec(id);
+  const attempt = Number(m?.[2]);
+  return m && Number.isSafeInteger(attempt) ? { featureId: m[1] ?? '', attempt } : undefined;
 }
 
 /** Whether `id` names a unit of work (pure): a feature id, or a best-of-N attempt of one (`<feature_id>.a<n>`). */

@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { stringifyJson } from '../text/escape.js';
 import type { BatonEvent, NewEvent } from './events.js';
 import { logUnusable, unusableWhy } from './read.js';
 
@@ -15,6 +16,34 @@ export function stampEvent(event: NewEvent, clock: Clock = () => new Date()): Ba
 /** The longest line Baton writes: the reader skips anything longer, so the writer refuses it. */
 export const MAX_EVENT_BYTES = 1 << 20;
 
+/** The open errors that say what the log's path is, not that the write failed (`unusableWhy`'s words). */
+const KIND_CODES = new Set(['ELOOP', 'EMLINK', 'EISDIR', 'ENXIO']);
+
+/** What to do about a write the system refused, by its error code. */
+function writeFailedHint(logPath: string, code: string | undefined): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return 'The disk is full: free some space and run the command again.';
+  if (code === 'EROFS')
+    return `The file system holding ${logPath} is read-only: pass --log or set BATON_LOG to a writable path.`;
+  if (code === 'EEXIST' || code === 'ENOTDIR')
+    return `A file stands where a folder of ${logPath} should be: move it aside, or pass --log or set BATON_LOG to another path.`;
+  return `Check that ${dirname(logPath)} exists and is writable, or pass --log or set BATON_LOG to another path.`;
+}
+
+/**
+ * The one error for a log write the system refused (a full disk, a read-only file system, a file where
+ * its folder should be): the user's to fix, never "a bug in Baton". Names the path, what was being
+ * done and the error code.
+ */
+function logWriteFailed(logPath: string, err: unknown, doing: string): UserError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new UserError(
+    'log/write-failed',
+    `the log ${logPath} could not be written (${code ?? String(err)} while ${doing})`,
+    { hint: writeFailedHint(logPath, code), cause: err },
+  );
+}
+
 /**
  * Opens the log for appending as data, never as a device: no symlink is followed, a FIFO never
  * blocks the open, and anything but a regular file is refused with `log/unusable`.
@@ -28,7 +57,11 @@ function openLogForAppend(logPath: string): number {
       0o644,
     );
   } catch (err) {
-    throw logUnusable(logPath, unusableWhy({ err, doing: 'opened for writing' }));
+    // What the path is (a symlink, a directory, a socket) makes the log unusable; anything else (a
+    // missing folder, a read-only disk, no permission) is a write that failed.
+    if (KIND_CODES.has((err as NodeJS.ErrnoException).code ?? ''))
+      throw logUnusable(logPath, unusableWhy({ err, doing: 'opened for writing' }));
+    throw logWriteFailed(logPath, err, 'opening it');
   }
   const s = fstatSync(fd);
   if (!s.isFile()) {
@@ -45,7 +78,8 @@ function openLogForAppend(logPath: string): number {
  * so the torn line cannot swallow this event. Lines over `MAX_EVENT_BYTES` are refused.
  */
 export function appendLine(logPath: string, value: object): void {
-  const line = `${JSON.stringify(value)}\n`;
+  // Bidi overrides, U+2028/2029 and C1 controls escaped too: `tail -f` on the log shows them inert.
+  const line = `${stringifyJson(value)}\n`;
   if (line.indexOf('\n') !== line.length - 1) throw new Error('event serialised to more than one line');
   const body = Buffer.from(line, 'utf8');
   if (body.length > MAX_EVENT_BYTES) {
@@ -55,7 +89,11 @@ export function appendLine(logPath: string, value: object): void {
       { hint: 'Pass large payloads by file, not inside a hook event.' },
     );
   }
-  mkdirSync(dirname(logPath), { recursive: true });
+  try {
+    mkdirSync(dirname(logPath), { recursive: true });
+  } catch (err) {
+    throw logWriteFailed(logPath, err, `creating its folder ${dirname(logPath)}`);
+  }
   const fd = openLogForAppend(logPath);
   try {
     const size = fstatSync(fd).size;
@@ -68,6 +106,8 @@ export function appendLine(logPath: string, value: object): void {
     let written = 0;
     // One write is the norm; the loop only guards against a short write on a full disk.
     while (written < buf.length) written += writeSync(fd, buf, written, buf.length - written);
+  } catch (err) {
+    throw logWriteFailed(logPath, err, 'appending to it');
   } finally {
     closeSync(fd);
   }

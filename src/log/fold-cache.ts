@@ -14,6 +14,7 @@ import {
   loadFoldSnapshot,
 } from './fold-snapshot.js';
 import { hashAhead, markPrefix, PrefixHash } from './prefix-stamp.js';
+import { emptyTally, type ProblemTally, tallyProblem } from './problem-tally.js';
 import { type LogProblem, streamLog } from './read.js';
 
 /** `hashAhead`, or nothing when no thread can be started (the mark then hashes on this one). */
@@ -33,27 +34,28 @@ export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot }
 /**
  * Folds the log, starting from the snapshot when it matches, and writes a new snapshot at the last
  * complete line; an unterminated last line is folded into the result but not into the snapshot
- * (its writer may still be finishing it). Problems of the whole log are returned, cached ones first.
+ * (its writer may still be finishing it). The whole log's problem lines are counted, the first
+ * `PROBLEMS_KEPT` kept (the snapshot keeps no more).
  */
 export function foldLogCached(
   logPath: string,
   cachePath = foldCachePath(logPath),
   /** The snapshot as the caller already loaded it (`loadFoldSnapshot`), so it is not read twice. */
   loaded?: { snap: ReturnType<typeof loadFoldSnapshot> },
-): { state: BatonState; problems: LogProblem[]; fromOffset: number } {
+): ProblemTally & { state: BatonState; fromOffset: number } {
   let s: { ino: number; size: number; mtimeMs: number };
   try {
     s = statSync(logPath);
   } catch {
-    return { state: initialState(), problems: [], fromOffset: 0 };
+    return { state: initialState(), ...emptyTally(), fromOffset: 0 };
   }
   const snap = loaded ? loaded.snap : loadFoldSnapshot(logPath, cachePath);
   const state = snap ? snap.state : initialState();
-  const problems: LogProblem[] = snap ? [...snap.problems] : [];
+  const tally = snap ? copyTally(snap) : emptyTally();
   const from = snap ? { offset: snap.offset, line: snap.line } : { offset: 0, line: 0 };
   const sink = {
     event: (e: Parameters<typeof applyEvent>[1]) => applyEvent(state, e),
-    problem: (p: LogProblem) => problems.push(p),
+    problem: (p: LogProblem) => tallyProblem(tally, p),
   };
   // A first read of a large log hashes it (for the next read's check) on another thread meanwhile.
   const ahead = !snap && s.size >= HASH_AHEAD_FROM ? hashAheadOrNot(logPath, s.size) : undefined;
@@ -65,7 +67,7 @@ export function foldLogCached(
     ...markPrefix(logPath, end.endOffset, s, snap?.prefix ?? new PrefixHash(logPath), snap, known),
     line: end.endLine,
     state,
-    problems,
+    ...tally,
   };
   try {
     mkdirSync(dirname(cachePath), { recursive: true });
@@ -77,12 +79,16 @@ export function foldLogCached(
   }
   // The copy written above is the snapshot; the caller's state may take the unterminated last line too.
   const result = JSON.parse(JSON.stringify(state)) as BatonState;
-  const resultProblems = [...problems];
+  const resultTally = copyTally(tally);
   streamLog(
     logPath,
     { offset: end.endOffset, line: end.endLine },
     { final: true },
-    { event: (e) => applyEvent(result, e), problem: (p) => resultProblems.push(p) },
+    { event: (e) => applyEvent(result, e), problem: (p) => tallyProblem(resultTally, p) },
   );
-  return { state: result, problems: resultProblems, fromOffset: from.offset };
+  return { state: result, ...resultTally, fromOffset: from.offset };
+}
+
+function copyTally(t: ProblemTally): ProblemTally {
+  return { problems: [...t.problems], problem_count: t.problem_count };
 }

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readRegular } from '../open-regular.js';
 import { PrefixHash, type PrefixMark, prefixHolds } from './prefix-stamp.js';
-import type { LogProblem } from './read.js';
+import type { ProblemTally } from './problem-tally.js';
 import { isFoldSnapshot } from './snapshot-shape.js';
 import type { BatonState } from './state.js';
 
@@ -18,20 +18,22 @@ import type { BatonState } from './state.js';
  * hook's end status waits for the runner's `feature.ended`, kept in `runner`; 6: `hash` of the whole
  * prefix, checked whenever the log was written since; 7: an open run keeps the queue it was started
  * on; 8: a finished agent is only re-checked; 9: a plain line's status not taken shows as ignored; 10: a
- * plain rerun of a best-of-N feature clears its winner, `attempts_superseded`) is folded again from the start.
+ * plain rerun of a best-of-N feature clears its winner, `attempts_superseded`; 11: a line nested deeper
+ * than `MAX_NESTING` is a problem line, and usage, queue and measurements keep their declared fields
+ * only; 12: the first `PROBLEMS_KEPT` problem lines with `problem_count`, not every one; 13: a run's first `run.ended` stands) is
+ * folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 10;
+export const FOLD_SNAPSHOT_VERSION = 13;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that
  * tells whether those bytes are still the log's (`prefix-stamp.ts`, the rule the tailer uses too).
  */
-export interface FoldSnapshot extends PrefixMark {
+export interface FoldSnapshot extends PrefixMark, ProblemTally {
   version: typeof FOLD_SNAPSHOT_VERSION;
   ino: number;
   line: number;
   state: BatonState;
-  problems: LogProblem[];
 }
 
 /** Path of the fold snapshot for the log at `logPath` (in `.baton/cache/`). */

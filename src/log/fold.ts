@@ -10,6 +10,7 @@ import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts } from './fold-attempts.js';
+import { declaredMeasurement, declaredQueue, declaredUsage } from './fold-fields.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import { describeRetry } from './retry-words.js';
 import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
@@ -213,12 +214,17 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       state.base_commit = ev.base_commit;
       state.mode = ev.mode;
       state.orchestrator_pid = ev.pid;
-      state.run_queue = ev.queue;
+      state.run_queue = ev.queue ? declaredQueue(ev.queue) : undefined;
       // What an earlier run's agents changed outside their worktrees belongs to that run's report.
       if (!ev.resume) state.escaped_unknown = undefined;
       state.open_runs = [
         ...(state.open_runs ?? []).filter((r) => r.run_id !== ev.run_id),
-        { run_id: ev.run_id, pid: ev.pid, started_at: ev.ts, ...(ev.queue ? { queue: ev.queue } : {}) },
+        {
+          run_id: ev.run_id,
+          pid: ev.pid,
+          started_at: ev.ts,
+          ...(ev.queue ? { queue: declaredQueue(ev.queue) } : {}),
+        },
       ];
       for (const id of ev.feature_ids) {
         const f = feature(state, id);
@@ -233,6 +239,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       }
       return;
     case 'run.ended':
+      // The first end of the current run stands: a second one (another process's line) changes nothing.
+      if (ev.run_id === state.run_id && state.run_ended_at !== undefined) return;
       state.run_ended_at = ev.ts;
       state.open_runs = state.open_runs?.filter((r) => r.run_id !== ev.run_id);
       state.run_outcome = ev.outcome;
@@ -301,7 +309,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.duration_ms = ev.duration_ms;
       if (ev.commit) f.commit = ev.commit;
       f.files = [...ev.files];
-      if (ev.usage) f.usage = ev.usage;
+      if (ev.usage) f.usage = declaredUsage(ev.usage);
       if (ev.reason) f.reason = ev.reason;
       if (f.status === 'running' || f.status === 'needs-input') f.status = 'verifying';
       return;
@@ -375,7 +383,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         outcome,
         message: ev.message,
         ts: ev.ts,
-        ...(ev.measured ? { measured: ev.measured } : {}),
+        ...(ev.measured ? { measured: declaredMeasurement(ev.measured) } : {}),
       };
       setOwn(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criterion_id, result);
       if (ev.on === 'worktree') recheckedFeature(f, ev.commit, ev.dirty);

@@ -1,7 +1,7 @@
 /**
  * The edge where a parsed JSON value becomes an event: each value is checked against its type's
  * schema in `events.ts`, so the fold and every renderer can trust the types. Extra fields are
- * allowed (newer writers add them) and kept as written.
+ * allowed (newer writers add them) and kept as written, nested at most `MAX_NESTING` levels deep.
  */
 import { FEATURE_ID_PATTERN, isUnitId } from '../contracts/feature-id.js';
 import type { z } from '../zod.js';
@@ -49,7 +49,9 @@ const ARTICLE: Readonly<Record<string, string>> = {
 
 /** What a zod issue expected, in words ("a string", "one of a, b"). */
 function expectedOf(issue: z.core.$ZodIssue, value: unknown): string {
-  if (issue.code === 'invalid_type' && typeof value === 'number') return 'a finite number';
+  // A number field holding Infinity (JSON's 1e400) must be finite; any other field says what it must be.
+  if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof value === 'number')
+    return 'a finite number';
   if (issue.code === 'invalid_type') return ARTICLE[issue.expected] ?? String(issue.expected);
   if (issue.code === 'invalid_value')
     return issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`;
@@ -83,8 +85,32 @@ function featureIdProblem(record: Record<string, unknown>): string | undefined {
     : `"feature_ids" must hold feature ids only, got ${describeValue(bad)}`;
 }
 
-/** Checks a parsed JSON value: the event it is, or why it cannot be used (unknown type, a field missing or mistyped). */
+/**
+ * How deep a line's JSON may nest (the event object being level 1). Baton's own events nest four
+ * levels at most; extra fields are kept as written, and one nested thousands deep made every reader
+ * that copies or writes the state out (`JSON.stringify`) overflow the stack.
+ */
+export const MAX_NESTING = 32;
+
+/** Whether `value` holds an object or list more than `levels` levels down (`levels` counts `value`'s own). */
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (nestedDeeperThan(v, levels - 1)) return true;
+    return false;
+  }
+  for (const key in value)
+    if (nestedDeeperThan((value as Record<string, unknown>)[key], levels - 1)) return true;
+  return false;
+}
+
+/**
+ * Checks a parsed JSON value: the event it is, or why it cannot be used (nested too deep, unknown
+ * type, a field missing or mistyped).
+ */
 export function checkLogValue(value: unknown): { event: LogEvent } | { problem: string } {
+  if (nestedDeeperThan(value, MAX_NESTING)) return { problem: `nested deeper than ${MAX_NESTING} levels` };
   const checked = checkShape(value);
   if ('problem' in checked) return checked;
   const problem = featureIdProblem(checked.event as unknown as Record<string, unknown>);

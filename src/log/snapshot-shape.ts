@@ -116,5 +116,6 @@ export function isFoldSnapshot(v: unknown, version: number): boolean {
   if (typeof v.offset !== 'number' || typeof v.size !== 'number' || typeof v.mtimeMs !== 'number')
     return false;
   if (typeof v.stamp !== 'string' || typeof v.hash !== 'string') return false;
+  if (typeof v.problem_count !== 'number') return false;
   return Array.isArray(v.problems) && v.problems.every(isProblem) && isState(v.state);
 }

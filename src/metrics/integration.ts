@@ -1,7 +1,15 @@
 import type { LogEvent, MergeConflict } from '../log/events.js';
 import { distinctConflicts } from './conflicts.js';
 import { formatMinutes } from './format.js';
-import { collectIntegrationIntervals, collectPhaseIntervals, coveredMs, type Interval } from './intervals.js';
+import {
+  checkDuration,
+  collectIntegrationIntervals,
+  collectPhaseIntervals,
+  coveredMs,
+  type Interval,
+  type TimeFlags,
+  timeOf,
+} from './intervals.js';
 import type { IntegrationReport, IntegrationVerdict, WorksheetRow } from './types.js';
 
 /** The healthy band of integration time ÷ execution time. */
@@ -222,6 +230,39 @@ export interface IntegrationInput {
   row: WorksheetRow | undefined;
   implementation: WorksheetRow | undefined;
   failedIntegrationChecks: number;
+  /** Where a test's duration the log's timestamps cannot support is named. */
+  flags: TimeFlags;
+}
+
+/**
+ * The post-merge test runs that count (pure): each recorded inside an invocation of `baton integrate`
+ * (after its `phase.started integration` or `integration.started`, before its `integration.ended`),
+ * its duration held to `checkDuration` against the span from that start to its own timestamp. A
+ * test outside any invocation, or timed longer than that span allows (a forged line), is not counted.
+ */
+export function countedTests(
+  events: readonly LogEvent[],
+  flags: TimeFlags,
+): Array<{ passed: boolean; ms: number }> {
+  const out: Array<{ passed: boolean; ms: number }> = [];
+  let started: number | null = null;
+  for (const e of events) {
+    // An invocation begins at its phase, or at its `integration.started` when it recorded no phase.
+    if (e.type === 'phase.started' && e.phase === 'integration') started = timeOf(e);
+    else if (e.type === 'integration.started') started ??= timeOf(e);
+    else if (e.type === 'integration.ended') started = null;
+    else if (e.type === 'integration.tested' && started !== null) {
+      const at = timeOf(e);
+      const ms = checkDuration(
+        e.duration_ms,
+        at === null ? null : at - started,
+        'integration test time',
+        flags,
+      );
+      if (at !== null && ms !== null) out.push({ passed: e.passed, ms });
+    }
+  }
+  return out;
 }
 
 /** Integration time against execution time, for the final attempt (pure). */
@@ -235,8 +276,8 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
   const verdict = judgeIntegration(ratio);
   let outcome: IntegrationReport['outcome'] = null;
   for (const e of events) if (e.type === 'integration.ended') outcome = e.outcome;
-  const tested = events.filter((e) => e.type === 'integration.tested');
-  const testsMin = tested.length === 0 ? null : tested.reduce((n, e) => n + e.duration_ms, 0) / MINUTE;
+  const tested = countedTests(events, a.flags);
+  const testsMin = tested.length === 0 ? null : tested.reduce((n, t) => n + t.ms, 0) / MINUTE;
   const left = leftOut(events);
   const recorded: IntegrationRecord = {
     started,

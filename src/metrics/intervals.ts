@@ -145,7 +145,7 @@ export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, 
   return phases;
 }
 
-/** The run's own intervals, `run.started` to `run.ended` (pure); an end without a start uses its duration. */
+/** The run's own intervals, `run.started` to `run.ended` (pure); an end with no start open adds none. */
 export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
   const out: Interval[] = [];
   let open: Interval | undefined;
@@ -171,7 +171,8 @@ export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
  * `integration.started`): from its `integration.started` when it made one, else its recorded
  * duration back from its end, never reaching before the invocation began. So the time an
  * integration waited between invocations (a conflict for a person, a refused `--into`) is not
- * integration time, also in logs whose `--continue` recorded the time since the first start.
+ * integration time, also in logs whose `--continue` recorded the time since the first start. An end
+ * with neither its own start nor its invocation's adds no span.
  */
 export function collectIntegrationIntervals(events: readonly LogEvent[]): Interval[] {
   const out: Interval[] = [];
@@ -196,7 +197,9 @@ export function collectIntegrationIntervals(events: readonly LogEvent[]): Interv
 
 /**
  * Closes the open span at its end event, or, with none open, adds the span the end's duration stands
- * for, starting no earlier than `floor` when one is given.
+ * for when `floor` (its invocation's start) bounds it: starting no earlier than the floor, the
+ * duration can claim no more than the log's timestamps allow. An end with neither (a second
+ * `run.ended`, a line appended by another process) adds nothing: no timestamp could check its duration.
  */
 function closeSpan(
   out: Interval[],
@@ -206,8 +209,6 @@ function closeSpan(
 ): void {
   const end = timeOf(e);
   if (open && open.end === null) open.end = end;
-  else {
-    const start = end === null ? null : end - e.duration_ms;
-    out.push({ start: start !== null && floor !== null ? Math.max(start, floor) : start, end });
-  }
+  else if (floor !== null)
+    out.push({ start: end === null ? null : Math.max(end - e.duration_ms, floor), end });
 }

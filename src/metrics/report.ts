@@ -249,6 +249,13 @@ function runMembers(
   return { ids: orderFeatures(members.ids, plan), outside: members.outside };
 }
 
+/** Adds to the report's unknowns what its doubtful times are: spans clamped to 0, durations made unknown. */
+function noteDoubtfulTimes(report: Report): void {
+  if (report.clock_backwards.length > 0) report.unknowns.push(clockBackwardsNote(report.clock_backwards));
+  if (report.implausible_durations.length > 0)
+    report.unknowns.push(implausibleNote(report.implausible_durations));
+}
+
 /** Computes the whole report from events (pure: no file, no clock; the same input gives the same report). */
 export function computeReport(input: ReportInput): Report {
   const unknowns: string[] = [];
@@ -306,6 +313,7 @@ export function computeReport(input: ReportInput): Report {
       row: rows.find((r) => r.phase === 'integration'),
       implementation,
       failedIntegrationChecks: features.reduce((k, f) => k + f.integration_checks.failed, 0),
+      flags: { backwards, implausible },
     }),
     amdahl: buildAmdahl(worksheet, n, features),
     critical_path: {
@@ -325,8 +333,7 @@ export function computeReport(input: ReportInput): Report {
     clock_backwards: [...new Set(backwards)],
     implausible_durations: [...new Set(implausible)],
   };
-  if (report.clock_backwards.length > 0) unknowns.push(clockBackwardsNote(report.clock_backwards));
-  if (report.implausible_durations.length > 0) unknowns.push(implausibleNote(report.implausible_durations));
+  noteDoubtfulTimes(report);
   report.diagnosis = diagnoseReport(report);
   return report;
 }

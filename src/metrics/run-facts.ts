@@ -29,17 +29,21 @@ export function describeRun(
   let lastStart: Extract<LogEvent, { type: 'run.started' }> | undefined;
   let lastEnd: Extract<LogEvent, { type: 'run.ended' }> | undefined;
   let endAfterStart = false;
+  let endedSinceStart = false;
   let concurrency: number | null = null;
   for (const e of events) {
     if (e.type === 'run.started') {
       firstStart ??= e;
       lastStart = e;
       endAfterStart = false;
+      endedSinceStart = false;
       concurrency = Math.max(concurrency ?? 0, e.concurrency);
-    } else if (e.type === 'run.ended') {
+    } else if (e.type === 'run.ended' && !endedSinceStart) {
+      // The first end after the last start stands: a second one (another process's line) changes nothing.
       // An end inferred for a dead run (`interruptionEvents`) gives its outcome, but was never recorded.
       lastEnd = e;
       endAfterStart = e.inferred !== true;
+      endedSinceStart = true;
     }
   }
   const unfinished = lastStart !== undefined && !endAfterStart;

@@ -168,7 +168,8 @@ export function segmentRuns(events: readonly LogEvent[]): RunSegment[] {
     const into = continued === undefined ? undefined : runOfStart[continued];
     const run = into === undefined ? undefined : runs[into];
     if (run && start) {
-      run.events.push(...seg.events);
+      // A loop, not a spread: a segment of millions of events would overflow the stack as arguments.
+      for (const e of seg.events) run.events.push(e);
       if (start.run_id !== run.run_id && !run.resumed_by.includes(start.run_id))
         run.resumed_by.push(start.run_id);
     } else {

@@ -70,6 +70,17 @@ describe('baton hook', () => {
     expect(state.features.f1?.status).toBe('needs-input');
   });
 
+  it.each([
+    ['BATON_UNIT_ID', { BATON_UNIT_ID: 'Not An Id', BATON_FEATURE_ID: 'feature-001-a' }],
+    ['BATON_FEATURE_ID', { BATON_UNIT_ID: '', BATON_FEATURE_ID: 'Not An Id' }],
+  ])('names %s when the bad id came from it', async (name, env) => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const r = await runBaton(['hook', 'stop'], { cwd: repo.root, env: { ...env, BATON_LOG: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${name} "Not An Id" is not a feature id`);
+  });
+
   it('rejects an unknown status with exit 2 and writes nothing', async () => {
     const repo = makeRepo();
     repos.push(repo);

@@ -23,6 +23,17 @@ describe('log', () => {
     expect(readFileSync(log, 'utf8').endsWith('\n')).toBe(true);
   });
 
+  it('writes bidi overrides, line separators and C1 controls escaped, so `tail -f` shows them inert', () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'baton-log-')), '.baton', 'log.jsonl');
+    const message = 'ok\u202Edesrever\u2028next\u2029\u0085\u009B2J';
+    appendEvent(log, { type: 'hook', feature_id: 'feature-001-a', event: 'stop', detail: message }, clock);
+    const text = readFileSync(log, 'utf8');
+    expect(text).not.toMatch(/[\u0080-\u009f\u2028\u2029\u202e]/);
+    expect(text).toContain('ok\\u202edesrever\\u2028next\\u2029\\u0085\\u009b2J');
+    const [event] = readLog(log).events;
+    expect(event).toMatchObject({ detail: message });
+  });
+
   it('reports a torn line with its number and folds the rest', () => {
     const text = [
       '{"feature_id":"a","status":"running"}',

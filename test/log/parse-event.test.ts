@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { EVENT_SCHEMAS } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
-import { checkLogValue, parseLogEvent } from '../../src/log/parse-event.js';
+import { checkLogValue, MAX_NESTING, parseLogEvent } from '../../src/log/parse-event.js';
 import type { z } from '../../src/zod.js';
 import { anyEvent, corruptedEvent, illTypedEvent, wellFormedEvent } from '../fuzz/arbitraries.js';
 
@@ -30,6 +30,21 @@ describe('parseLogEvent', () => {
         expect(parseLogEvent(withExtra)).toBe(withExtra);
       }),
     );
+  });
+
+  it('refuses a value nested deeper than MAX_NESTING levels, keeps one exactly that deep', () => {
+    const nested = (levels: number): unknown => (levels === 0 ? 1 : [nested(levels - 1)]);
+    const plain = (levels: number) => ({ feature_id: 'feature-001-a', status: 'running', x: nested(levels) });
+    // The event object is level 1, so `x` may hold MAX_NESTING - 1 levels of lists.
+    expect('event' in checkLogValue(plain(MAX_NESTING - 1))).toBe(true);
+    expect(checkLogValue(plain(MAX_NESTING))).toEqual({ problem: 'nested deeper than 32 levels' });
+  });
+
+  it('says a string field holding a number too large for JSON must be a string, not a finite number', () => {
+    const line = '{"v":1,"ts":"t","type":"hook","feature_id":"feature-001-a","event":"stop","detail":1e400}';
+    expect(checkLogValue(JSON.parse(line))).toEqual({
+      problem: 'hook: "detail" must be a string, got Infinity (a number too large to hold)',
+    });
   });
 
   it('names the field that does not fit, with what it expected and what it got', () => {

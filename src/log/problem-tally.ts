@@ -1,0 +1,34 @@
+/**
+ * The problem lines a reader that folds as it goes keeps: the first few named, the rest only counted,
+ * so a log of millions of junk lines costs neither memory nor a cache file its size. No parsing here,
+ * so `status` can tally what its snapshot or tailer hands it without loading the reader.
+ */
+import type { LogProblem } from './read.js';
+
+/** How many problem lines a reader keeps named; the rest are only counted (a log of junk stays small in memory). */
+export const PROBLEMS_KEPT = 10;
+
+/** The first `PROBLEMS_KEPT` problem lines of a read, and how many there were in all. */
+export interface ProblemTally {
+  problems: LogProblem[];
+  problem_count: number;
+}
+
+/** A tally with no problem yet. */
+export function emptyTally(): ProblemTally {
+  return { problems: [], problem_count: 0 };
+}
+
+/** Counts a problem line into `tally`, keeping it only while fewer than `PROBLEMS_KEPT` are kept. */
+export function tallyProblem(tally: ProblemTally, problem: LogProblem): void {
+  tally.problem_count++;
+  if (tally.problems.length < PROBLEMS_KEPT) tally.problems.push(problem);
+}
+
+/** What `tally` holds so far, leaving it empty (a reader that prints problems as they come takes them). */
+export function takeTally(tally: ProblemTally): ProblemTally {
+  const taken = { problems: tally.problems, problem_count: tally.problem_count };
+  tally.problems = [];
+  tally.problem_count = 0;
+  return taken;
+}
