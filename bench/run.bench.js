@@ -164,7 +164,7 @@ function loadNote(start, end, cores) {
     ? `${said}: above ${cores}, other work shared the cores and every figure grows with it, Baton’s and the loop’s alike.`
     : `${said}: at most ${cores}, the cores were not shared with other work for long.`;
 }
-const eff = (w) => `${Math.round((2000 / w) * 100)} %`;
+const eff = (w) => `${((2000 / w) * 100).toFixed(1)} %`;
 const sbw = median(sleepB.wall);
 const slw = median(sleepL.wall);
 const load1 = loadavg()[0];
@@ -184,12 +184,12 @@ writeResult('run', {
     ...rows,
     '',
     `Eight agents that each \`sleep 2\` and write their file, \`baton run -j 8\`, against the loop with each feature in the`,
-    `background (\`&\` … \`wait\`). Efficiency = 2 s ÷ wall. Target: ≥ 90 % (wall ≤ 2.25 s).`,
+    `background (\`&\` … \`wait\`). Efficiency = 2 s ÷ wall. Target: ≥ 90 % (the issue also writes it as wall ≤ 2.25 s, which is 88.9 %: both are judged).`,
     '',
     '| | median wall | efficiency | median CPU |',
     '| --- | --- | --- | --- |',
     `| loop, 8 in the background | ${ms(slw)} | ${eff(slw)} | ${ms(median(sleepL.cpu))} |`,
-    `| \`baton run -j 8\` | ${ms(sbw)} | ${eff(sbw)} ${2000 / sbw >= 0.9 ? '(met)' : '(missed)'} | ${ms(median(sleepB.cpu))} |`,
+    `| \`baton run -j 8\` | ${ms(sbw)} | ${eff(sbw)} (${2000 / sbw >= 0.9 ? 'met' : 'missed'}; wall ≤ 2.25 s ${sbw <= 2250 ? 'met' : 'missed'}) | ${ms(median(sleepB.cpu))} |`,
     '',
     loadNote(load0, load1, cpus().length),
   ].join('\n'),
