@@ -202,8 +202,18 @@ function kindOf(st: Stats): string {
   return 'a regular file';
 }
 
+/** Why a file could not be opened or read, in words with the system's code beside them. */
 function errorWords(err: NodeJS.ErrnoException): string {
-  if (err.code === 'EACCES' || err.code === 'EPERM') return `permission denied, ${err.code}`;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of its path is a file, not a folder',
+    ELOOP: 'too many symlinks on its path',
+    ENAMETOOLONG: 'its path is too long',
+    EIO: 'an input/output error',
+  };
+  const said = err.code !== undefined ? words[err.code] : undefined;
+  if (said) return `${said}, ${err.code}`;
   return err.code ?? err.message;
 }
 

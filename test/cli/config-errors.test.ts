@@ -90,7 +90,7 @@ describe('a config file that is there but cannot be read', () => {
     const out = r.stdout + r.stderr;
     expect(out).not.toContain('internal error');
     expect(out.split('\n').filter((l) => l.includes(': error: '))).toEqual([
-      'baton.config.json: error: the config file cannot be read (ENOTDIR) [config/unreadable]',
+      'baton.config.json: error: the config file cannot be read (a part of its path is a file, not a folder, ENOTDIR) [config/unreadable]',
     ]);
     expect(out).toContain('Make baton.config.json readable');
   });
