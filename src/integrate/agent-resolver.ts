@@ -41,7 +41,7 @@ export async function assertResolversInstalled(
 
 /** A resolver that runs the feature's agent in the integration worktree with the conflict task. */
 export function agentResolver(o: AgentResolverOptions): ConflictResolver {
-  return async ({ worktree, files, feature, task, signal }) => {
+  return async ({ worktree, files, feature, task, signal, marks }) => {
     const minutes = feature.timeout_minutes ?? o.config.timeout_minutes;
     const exit = await runAgentOnce({
       spec: agentSpecFor(feature, o.config),
@@ -54,7 +54,7 @@ export function agentResolver(o: AgentResolverOptions): ConflictResolver {
       runId: o.runId ?? 'integration',
       env: o.env,
       batonCommand: o.batonCommand,
-      extraEnv: { BATON_CONFLICT_FILES: files.join('\n') },
+      extraEnv: { ...marks, BATON_CONFLICT_FILES: files.join('\n') },
       ...(minutes ? { timeoutMs: minutes * 60_000 } : {}),
       ...(signal ? { signal } : {}),
     });

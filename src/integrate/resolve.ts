@@ -325,6 +325,7 @@ export async function resolveByAgent(
     others,
     task,
     ...signal,
+    ...(session.marks ? { marks: session.marks } : {}),
   });
   // Stopped by Ctrl-C: its work is left as it is, mid-merge, for a person (and `--continue`) to finish.
   if (interrupted(session)) return interruptedHalt(session);

@@ -28,6 +28,8 @@ export interface ConflictResolverInput {
   task: string;
   /** Ctrl-C: stop the resolver's whole process group. */
   signal?: AbortSignal;
+  /** The integration's marks (`integrationMarks`), so a later `--continue` can stop a resolver a killed Baton left. */
+  marks?: Readonly<Record<string, string>>;
 }
 
 /** Resolves a conflict left in progress in a worktree (an agent, usually); its exit is only advisory. */

@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processInfo } from '../../src/guard/proc.js';
@@ -7,7 +15,15 @@ import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
-import { checkoutSnapshot, featureBranch, lines, logEvents, projectRepo, recordStatus } from './fixture.js';
+import {
+  checkoutSnapshot,
+  featureBranch,
+  lines,
+  logEvents,
+  makeFourFeatures,
+  projectRepo,
+  recordStatus,
+} from './fixture.js';
 
 /**
  * `baton integrate --continue` acts on nothing the log names without proving it: any process can
@@ -291,5 +307,30 @@ describe('the ways back --continue offers', () => {
     const save = r.stderr.indexOf(`git -C ${wt} diff HEAD > ${wt}.resolution.patch`);
     expect(save).toBeGreaterThan(0);
     expect(save).toBeLessThan(r.stderr.indexOf(`git -C ${wt} merge --abort`));
+  });
+});
+
+describe('a killed integration’s conflict-resolving agent', () => {
+  it('is stopped by --fresh, proven by the mark the test commands carry', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b', 'c', 'd']);
+    const pidFile = join(repo.root, '..', 'agent.pid');
+    // The agent kills Baton (kill -9), then runs on in its own process group.
+    const agent = `echo $$ > ${pidFile}; kill -9 $PPID; exec sleep 60 >/dev/null 2>&1`;
+    writeFileSync(join(repo.root, 'baton.config.json'), JSON.stringify({ agent: { command: agent } }));
+    repo.commit('config');
+    const killed = runBatonProcess(['integrate', '--on-conflict', 'agent'], { cwd: repo.root });
+    expect(killed.code).not.toBe(0);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    leftRunning.push(pid);
+    expect(processInfo(pid)).toBeDefined();
+
+    // As the refusal's hint says: discard the half-done merge, then start over.
+    repo.git('-C', join(repo.root, '..', 'repo.baton-worktrees', 'integration'), 'merge', '--abort');
+    const r = await runBaton(['integrate', '--fresh'], { cwd: repo.root });
+    expect(await until(() => processInfo(pid) === undefined, 5000)).toBe(true);
+    expect(r.stdout).toMatch(
+      /note: stopped 1 process\(es\) a killed integration left running: pid \d+ \(sleep 60\)/,
+    );
   });
 });
