@@ -93,7 +93,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--continue',
-      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's",
+      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's; with none given, one that began with a test command is refused",
     )
     .option(
       '--fresh',
