@@ -6,15 +6,7 @@ import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
-import {
-  applyEvent,
-  type BatonState,
-  countChecks,
-  type FeatureState,
-  featureAt,
-  initialState,
-  pendingFeature,
-} from '../log/fold.js';
+import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import { emptyTally, type ProblemTally, takeTally, tallyProblem } from '../log/problem-tally.js';
