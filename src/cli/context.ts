@@ -1,4 +1,8 @@
 import type { Clock } from '../log/append.js';
+import type { PayloadDropped } from '../log/hook.js';
+
+/** Standard input as `baton hook` reads it: the text, why it was left unread, or undefined (no pipe). */
+export type StdinPayload = string | PayloadDropped | undefined;
 
 /** A place to write text: the process's streams in real use, buffers in tests. */
 export interface Output {
@@ -21,8 +25,11 @@ export interface CliContext {
   color: boolean;
   /** Where `baton` itself can be run from, for hooks installed into agents (`node <bin>`). */
   batonBin: string;
-  /** Reads all of standard input when it is piped (not a terminal), capped and timed; undefined otherwise. */
-  readStdin(): string | undefined | Promise<string | undefined>;
+  /**
+   * Reads all of standard input when it is piped (not a terminal), capped and timed: what was read, why
+   * it was not (`PayloadDropped`), or undefined when there is no pipe.
+   */
+  readStdin(): StdinPayload | Promise<StdinPayload>;
   /** Called by long-running commands to learn of Ctrl-C (or SIGTERM, SIGHUP: its name); returns an unsubscribe function. */
   onInterrupt(handler: (signal?: string) => void): () => void;
 }

@@ -1,12 +1,12 @@
 import { type Command, Option } from 'commander';
 import { isUnitId, MAX_FEATURE_ID_LENGTH } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { buildHookEvent } from '../log/hook.js';
+import { buildHookEvent, type PayloadDropped } from '../log/hook.js';
 import { logPathFor } from '../log/paths.js';
 import { createLogSink } from '../log/sink.js';
 import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import type { CliContext } from './context.js';
+import type { CliContext, StdinPayload } from './context.js';
 
 /** The most of a hook payload Baton reads: agents' payloads are kilobytes; anything past this is not read. */
 export const MAX_PAYLOAD_BYTES = 8 << 20;
@@ -16,19 +16,19 @@ export const PAYLOAD_TIMEOUT_MS = 5000;
 /**
  * Reads a piped payload until EOF, however it arrives (late, slowly, in many pieces), but never more
  * than `maxBytes` and never for longer than `timeoutMs`: an over-long payload or one whose writer
- * never closes the pipe gives `undefined` (a hook event without payload), never a hang.
+ * never closes the pipe gives why it was dropped (a hook event without payload that says so), never a hang.
  */
 export function readPayloadStream(
   stream: NodeJS.ReadableStream & { destroy?: () => void; isTTY?: boolean },
   options: { maxBytes?: number; timeoutMs?: number } = {},
-): Promise<string | undefined> {
+): Promise<StdinPayload> {
   if (stream.isTTY) return Promise.resolve(undefined);
   const maxBytes = options.maxBytes ?? MAX_PAYLOAD_BYTES;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const finish = (value: string | undefined) => {
+    const finish = (value: StdinPayload) => {
       if (settled) return;
       settled = true;
       clearImmediate(arm);
@@ -38,13 +38,13 @@ export function readPayloadStream(
       stream.removeListener('error', onError);
       stream.pause();
       // Stop reading a stream that is still open, so the process can exit.
-      if (value === undefined || size > maxBytes) stream.destroy?.();
+      if (typeof value !== 'string') stream.destroy?.();
       resolve(value);
     };
     const onData = (chunk: Buffer | string) => {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += b.length;
-      if (size > maxBytes) return finish(undefined);
+      if (size > maxBytes) return finish({ dropped: 'too-large' });
       chunks.push(b);
     };
     const onEnd = () => finish(Buffer.concat(chunks).toString('utf8'));
@@ -55,7 +55,7 @@ export function readPayloadStream(
     let timer: NodeJS.Timeout | undefined;
     let arm = setImmediate(() => {
       arm = setImmediate(() => {
-        timer = setTimeout(() => finish(undefined), options.timeoutMs ?? PAYLOAD_TIMEOUT_MS);
+        timer = setTimeout(() => finish({ dropped: 'timeout' }), options.timeoutMs ?? PAYLOAD_TIMEOUT_MS);
         timer.unref?.();
       });
     });
@@ -65,6 +65,12 @@ export function readPayloadStream(
     stream.resume();
   });
 }
+
+/** What stderr says when a payload was dropped: the event is still written, and the hook exits 0. */
+const DROPPED_WHY = {
+  'too-large': `over ${MAX_PAYLOAD_BYTES >> 20} MiB`,
+  timeout: `still arriving after ${PAYLOAD_TIMEOUT_MS / 1000} s`,
+} as const;
 
 function parsePayload(text: string | undefined): unknown {
   if (text === undefined || text.trim() === '') return undefined;
@@ -134,6 +140,7 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
       ) => {
         const featureId = await findFeature(ctx, opts.feature);
         let payload: unknown;
+        let dropped: PayloadDropped['dropped'] | undefined;
         if (payloadArg !== undefined) {
           try {
             payload = JSON.parse(payloadArg);
@@ -141,7 +148,9 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
             payload = { message: payloadArg };
           }
         } else {
-          payload = parsePayload(await ctx.readStdin());
+          const read = await ctx.readStdin();
+          if (typeof read === 'object') dropped = read.dropped;
+          else payload = parsePayload(read);
         }
         const built = buildHookEvent({
           event,
@@ -149,6 +158,7 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
           ...(opts.status !== undefined ? { status: opts.status } : {}),
           ...(ctx.env.BATON_RUN_ID ? { runId: ctx.env.BATON_RUN_ID } : {}),
           payload,
+          ...(dropped ? { payloadDropped: dropped } : {}),
         });
         if ('error' in built) throw new UserError('hook/bad-status', built.error, { exitCode: 2 });
         const logPath =
@@ -156,6 +166,12 @@ export const registerHook: RegisterCommand = (program: Command, ctx, _setExit) =
           ctx.env.BATON_LOG ||
           logPathFor(await (await import('../git/git.js')).findMainWorktree(ctx.cwd));
         createLogSink({ logPath, clock: ctx.clock }).emit(built.event);
+        // Never a failure for the agent whose hook this is (exit 0), but never silent either.
+        if (dropped) {
+          ctx.stderr.write(
+            `baton hook: payload dropped (${DROPPED_WHY[dropped]}); the event was logged without it (payload_dropped: "${dropped}")\n`,
+          );
+        }
       },
     );
 };

@@ -6,15 +6,7 @@ import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
-import {
-  applyEvent,
-  type BatonState,
-  countChecks,
-  type FeatureState,
-  featureAt,
-  initialState,
-  pendingFeature,
-} from '../log/fold.js';
+import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import { emptyTally, type ProblemTally, takeTally, tallyProblem } from '../log/problem-tally.js';
@@ -39,6 +31,7 @@ import {
 } from './feature-rows.js';
 import { skippedLogLines } from './log-problems.js';
 import { locatePlan } from './status-plan-load.js';
+import { outsideRun, outsideRunNote, rowsOf } from './status-rows.js';
 import { followUntilInterrupt } from './status-watch.js';
 
 /**
@@ -136,16 +129,6 @@ async function foldOnce(logPath: string): Promise<ProblemTally & { state: BatonS
   const { foldLogCached } = await import('../log/fold-cache.js');
   // The snapshot as checked above: checking it again would hash the log's prefix twice.
   return foldLogCached(logPath, foldCachePath(logPath), { snap });
-}
-
-function rowsOf(state: BatonState, ids: readonly string[]): FeatureState[] {
-  const order = [
-    ...ids,
-    ...Object.keys(state.features)
-      .filter((id) => !ids.includes(id))
-      .sort(),
-  ];
-  return order.map((id) => featureAt(state, id) ?? pendingFeature(id));
 }
 
 /** ` · 1m 05s elapsed` since the run started, for the watched view's ticking header. */
@@ -301,7 +284,12 @@ function statusJson(
       planned: plannedChecks(criteria, f.feature_id),
     }),
   );
-  const doc = { run_id: state.run_id ?? null, features, escaped_unknown: unattributedEscapes(state) };
+  const doc = {
+    run_id: state.run_id ?? null,
+    features,
+    escaped_unknown: unattributedEscapes(state),
+    not_in_run: outsideRun(state),
+  };
   return `${stringifyJson(doc, 2)}\n`;
 }
 
@@ -312,7 +300,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
     .description(
       'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
     )
-    .option('--json', 'print { run_id, features: [...], escaped_unknown } as JSON')
+    .option('--json', 'print { run_id, features: [...], escaped_unknown, not_in_run } as JSON')
     .option(
       '--watch',
       'keep following the log: on a terminal one table redrawn in place, elapsed times ticking, rows cut to ' +
@@ -365,7 +353,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes, criteria));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p, located.root)}${requeueNote(state)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p, located.root)}${outsideRunNote(state)}${requeueNote(state)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

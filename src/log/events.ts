@@ -167,6 +167,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** A short, secret-free summary of the hook's payload. */
       detail: z.optional(z.string()),
       session_id: z.optional(z.string()),
+      /** Set when the payload on stdin was not read: over 8 MiB (`too-large`), or still arriving after 5 s (`timeout`). */
+      payload_dropped: z.optional(z.enum(['too-large', 'timeout'])),
     }),
   /** The feature's outcome for this run: the one completion event per feature. */
   'feature.ended': () =>

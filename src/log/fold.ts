@@ -318,7 +318,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       const f = feat ?? feature(state, ev.feature_id);
       f.hooks++;
       const type = `hook ${ev.event}`;
-      f.last_event = ev.detail ? { type, ts: ev.ts, detail: ev.detail } : { type, ts: ev.ts };
+      const detail = ev.detail ?? (ev.payload_dropped && `payload dropped: ${ev.payload_dropped}`);
+      f.last_event = detail ? { type, ts: ev.ts, detail } : { type, ts: ev.ts };
       // An interactive agent that reports anything after asking for input has carried on.
       if (!ev.status && f.status === 'needs-input') f.status = 'running';
       if (ev.status && setReportedStatus(f, ev.status)) {

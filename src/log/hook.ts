@@ -1,4 +1,4 @@
-import type { FeatureStatus, NewEvent } from './events.js';
+import type { FeatureStatus, HookEvent, NewEvent } from './events.js';
 import { normaliseStatus } from './statuses.js';
 
 /** What `baton hook` was told: the hook's name, the feature, and the agent's payload if any. */
@@ -9,6 +9,13 @@ export interface HookInput {
   runId?: string;
   /** The JSON an agent hook passes (Claude/Gemini on stdin, Codex as an argument). */
   payload?: unknown;
+  /** Why the payload on stdin was not read, when it was not (`PayloadDropped`). */
+  payloadDropped?: PayloadDropped['dropped'];
+}
+
+/** A stdin payload left unread: over the size cap, or its writer kept the pipe open past the time limit. */
+export interface PayloadDropped {
+  dropped: NonNullable<HookEvent['payload_dropped']>;
 }
 
 const DETAIL_MAX = 200;
@@ -48,6 +55,7 @@ export function buildHookEvent(input: HookInput): { event: NewEvent } | { error:
     ...(input.runId ? { run_id: input.runId } : {}),
     ...(status ? { status } : {}),
     ...summary,
+    ...(input.payloadDropped ? { payload_dropped: input.payloadDropped } : {}),
   };
   return { event };
 }

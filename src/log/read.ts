@@ -165,7 +165,8 @@ export function openLogForRead(logPath: string): { fd: number; size: number } | 
  * Reads the log from `from` to its current end, in 1 MiB chunks, handing each event and problem
  * to `sink` as it is parsed, so a caller that folds as it goes never holds the whole log in memory.
  * A last line without its newline is left for the next read (a writer may be half-way through it),
- * so `--watch` and the dashboard read only what was appended; with `final` it is parsed too. A
+ * so `--watch` and the dashboard read only what was appended; with `final` it is parsed too, unless
+ * the file grew since it was opened (that line is still being written, and is left like the rest). A
  * line longer than `MAX_LINE_BYTES` is reported and skipped without being built in memory;
  * `maxBytes` bounds one call's work (the dashboard reads a huge append in slices). A missing log
  * reads as empty; a directory, FIFO, socket, symlink or unreadable file throws `log/unusable`.
@@ -229,11 +230,13 @@ export function streamLog(
       // Buffer#copy handles the overlap (the tail moves towards the start).
       carry = data.copy(buf, 0);
     }
+    // A one-shot read takes an unterminated last line as a torn write, unless the file grew while it
+    // was read: then a writer is still landing that line (a large append arrives page by page).
+    if (options.final && carry > 0 && pos >= size && fstatSync(fd).size > size) carry = 0;
   } finally {
     closeSync(fd);
   }
   if (options.final && carry > 0 && pos >= size) {
-    // Nobody is still writing (a one-shot read): an unterminated last line is a torn write.
     parseLines(decode(buf.subarray(0, carry)), line + 1, sink);
   }
   return { endOffset: offset, endLine: line, ...(skipping ? { skipping } : {}) };

@@ -199,11 +199,20 @@ export interface RunFeatures {
  */
 export function runFeatures(events: readonly LogEvent[], seen: Iterable<string>): RunFeatures {
   const starts = events.filter((e): e is RunStarted => e.type === 'run.started');
+  return splitRunFeatures(starts.length === 0 ? undefined : starts.flatMap((e) => e.feature_ids), seen);
+}
+
+/**
+ * `runFeatures` given what the run's starts list (undefined when nothing started a run) rather than
+ * its events, for a reader that folded them (`baton status`): the named features the list leaves out
+ * are `outside`, and with no list every named feature is the run's.
+ */
+export function splitRunFeatures(listed: readonly string[] | undefined, seen: Iterable<string>): RunFeatures {
   const named = [...new Set(seen)];
-  if (starts.length === 0) return { ids: named, outside: [] };
-  const ids = [...new Set(starts.flatMap((e) => e.feature_ids))];
-  const listed = new Set(ids);
-  return { ids, outside: named.filter((id) => !listed.has(id)) };
+  if (listed === undefined) return { ids: named, outside: [] };
+  const ids = [...new Set(listed)];
+  const members = new Set(ids);
+  return { ids, outside: named.filter((id) => !members.has(id)) };
 }
 
 /** The runs in the log, oldest first (pure). */

@@ -1,9 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readPayloadStream } from '../../src/cli/hook.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
-import { fixture, runBaton } from '../rig/cli.js';
+import { BATON_BIN, fixture, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -102,5 +104,38 @@ describe('baton hook', () => {
     expect(json.features).toEqual([
       expect.objectContaining({ feature_id: 'feature-003-x', status: 'complete' }),
     ]);
+  });
+
+  it('a payload over 8 MiB is dropped aloud: exit 0, one line on stderr, payload_dropped on the event, shown by status', () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const big = JSON.stringify({ session_id: 's9', last_assistant_message: 'x'.repeat(9 << 20) });
+    const env = { ...process.env, NO_COLOR: '1', BATON_FEATURE_ID: '', BATON_LOG: '' };
+    const r = spawnSync(process.execPath, [BATON_BIN, 'hook', 'stop', '--feature', 'feature-009-big'], {
+      cwd: repo.root,
+      env,
+      input: big,
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^baton hook: payload dropped \(over 8 MiB\)[^\n]*\n$/);
+    const { events } = readLog(join(repo.root, '.baton', 'log.jsonl'));
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'hook', feature_id: 'feature-009-big', payload_dropped: 'too-large' }),
+    ]);
+    expect(events[0]).not.toHaveProperty('session_id');
+    const status = spawnSync(process.execPath, [BATON_BIN, 'status', '--no-disk'], {
+      cwd: repo.root,
+      env,
+      encoding: 'utf8',
+    });
+    expect(status.stdout).toContain('hook stop (payload dropped: too-large)');
+  });
+
+  it('a payload whose writer keeps the pipe open past the time limit is reported as timed out', async () => {
+    const open = new PassThrough();
+    open.write('{"session_id":"s1"');
+    await expect(readPayloadStream(open, { timeoutMs: 20 })).resolves.toEqual({ dropped: 'timeout' });
   });
 });
