@@ -8,25 +8,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AttemptEnded, BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import type { TempRepo } from '../rig/repo.js';
+import { alphaRepo } from './alpha-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-const AGENT = 'mkdir -p src/$BATON_FEATURE_ID && echo $BATON_UNIT_ID > src/$BATON_FEATURE_ID/a.txt\n';
-
 /** A repository whose feature `alpha` ran best-of-2, and the losing attempt's number and worktree. */
 async function ranAlpha(): Promise<{ repo: TempRepo; loser: number; wt: string }> {
-  const repo = makeRepo({
-    'README.md': '# app\n',
-    '.gitignore': '.baton/\n',
-    'agent.sh': AGENT,
-    'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
-    'specs/alpha/contract.md':
-      '---\nfeature_id: alpha\ntitle: alpha\nowns: ["src/alpha/**"]\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: test -f src/alpha/a.txt\n---\n',
-  });
+  const repo = alphaRepo();
   repos.push(repo);
   const run = await runBaton(['run', 'alpha', '--attempts', '2'], { cwd: repo.root });
   expect(run.code, run.stdout + run.stderr).toBe(0);

@@ -9,25 +9,17 @@ import type { AttemptEnded, BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { racingGit } from '../rig/git-shim.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import type { TempRepo } from '../rig/repo.js';
+import { alphaRepo } from './alpha-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-const AGENT = 'mkdir -p src/$BATON_FEATURE_ID && echo $BATON_UNIT_ID > src/$BATON_FEATURE_ID/a.txt\n';
-
 /** A repository whose feature `alpha` ran best-of-2, both attempts passing. */
 async function ranAlpha(): Promise<TempRepo> {
-  const repo = makeRepo({
-    'README.md': '# app\n',
-    '.gitignore': '.baton/\n',
-    'agent.sh': AGENT,
-    'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
-    'specs/alpha/contract.md':
-      '---\nfeature_id: alpha\ntitle: alpha\nowns: ["src/alpha/**"]\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: test -f src/alpha/a.txt\n---\n',
-  });
+  const repo = alphaRepo();
   repos.push(repo);
   const run = await runBaton(['run', 'alpha', '--attempts', '2'], { cwd: repo.root });
   expect(run.code, run.stdout + run.stderr).toBe(0);

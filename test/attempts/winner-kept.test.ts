@@ -8,7 +8,8 @@ import type { AttemptSelected, BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { racingGit } from '../rig/git-shim.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import type { TempRepo } from '../rig/repo.js';
+import { alphaRepo as makeAlphaRepo } from './alpha-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -24,14 +25,7 @@ const AGENT =
   'fi\n';
 
 function alphaRepo(agent: string): TempRepo {
-  const repo = makeRepo({
-    'README.md': '# app\n',
-    '.gitignore': '.baton/\n',
-    'agent.sh': agent,
-    'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
-    'specs/alpha/contract.md':
-      '---\nfeature_id: alpha\ntitle: alpha\nowns: ["src/alpha/**"]\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: test -f src/alpha/a.txt\n---\n',
-  });
+  const repo = makeAlphaRepo(agent);
   repos.push(repo);
   return repo;
 }
