@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { makeFolders } from '../make-folders.js';
 import { stringifyJson } from '../text/escape.js';
 import type { BatonEvent, NewEvent } from './events.js';
 import { logUnusable, unusableWhy } from './read.js';
@@ -90,7 +91,7 @@ export function appendLine(logPath: string, value: object): void {
     );
   }
   try {
-    mkdirSync(dirname(logPath), { recursive: true });
+    makeFolders(dirname(logPath));
   } catch (err) {
     throw logWriteFailed(logPath, err, `creating its folder ${dirname(logPath)}`);
   }

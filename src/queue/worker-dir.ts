@@ -1,9 +1,10 @@
-import { mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive } from '../clean/inspect.js';
 import { UserError } from '../errors.js';
 import { processInfo } from '../guard/proc.js';
+import { makeFolders } from '../make-folders.js';
 import { nothingAt, readRegular } from '../open-regular.js';
 import { hubKey } from './names.js';
 
@@ -58,7 +59,7 @@ function ownLine(): string {
  * both take it; a stale lock taken over is read again after a moment (see below).
  */
 async function tryClaim(dir: string): Promise<Holder | 'odd' | undefined> {
-  mkdirSync(dir, { recursive: true });
+  makeFolders(dir);
   const lock = join(dir, 'pid');
   const holder = readHolder(lock);
   // Anything else there (a FIFO would block the read and the write alike) leaves the folder to whoever put it there.
