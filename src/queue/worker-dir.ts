@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { processInfo } from '../guard/proc.js';
 import { makeFolders } from '../make-folders.js';
 import { nothingAt, readRegular } from '../open-regular.js';
+import { escapeControl } from '../text/escape.js';
 import { hubKey } from './names.js';
 
 /** How often a worker touches its folder's lock, and how long a lock of another machine counts as held without it. */
@@ -59,7 +60,18 @@ function ownLine(): string {
  * both take it; a stale lock taken over is read again after a moment (see below).
  */
 async function tryClaim(dir: string): Promise<Holder | 'odd' | undefined> {
-  makeFolders(dir);
+  try {
+    makeFolders(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError(
+      'worker/bad-dir',
+      `the worker folder ${escapeControl(dir)} cannot be made (${code})`,
+      {
+        hint: 'Give --dir a folder the worker can create or write to, or leave it out: each worker then takes a free slot of the cache.',
+      },
+    );
+  }
   const lock = join(dir, 'pid');
   const holder = readHolder(lock);
   // Anything else there (a FIFO would block the read and the write alike) leaves the folder to whoever put it there.

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -56,6 +57,26 @@ describe('jobs on one worker', () => {
     ).toHaveLength(1);
     expect(execFileSync('git', ['branch', '--list', 'baton/*'], { cwd: clone, encoding: 'utf8' })).toBe('');
   }, 60_000);
+
+  test('a --dir that cannot be made is one line naming it, not an internal error', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    writeFileSync(join(p.scratch, 'afile'), '');
+    const w = spawnWorker(p, redis.url, join('afile', 'x'));
+    cleanups.push(() => kill(w));
+    expect(await endsWithin(w, 'the worker to stop', 15_000)).toBe(1);
+    const errors = w
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('baton:'));
+    expect(errors).toEqual([
+      `baton: the worker folder ${join(p.scratch, 'afile', 'x')} cannot be made (ENOTDIR) [worker/bad-dir]`,
+    ]);
+  });
 
   test('a second worker on the same --dir is refused in one line naming the holder, and the first goes on', async () => {
     const redis = await startRedis();
