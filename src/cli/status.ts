@@ -11,6 +11,7 @@ import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import { emptyTally, type ProblemTally, takeTally, tallyProblem } from '../log/problem-tally.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
+import { featureRows, outsideRun } from '../metrics/run-rows.js';
 import { nothingAt } from '../open-regular.js';
 import type { StatusFacts } from '../project.js';
 import { jobIdOf } from '../queue/names.js';
@@ -31,7 +32,7 @@ import {
 } from './feature-rows.js';
 import { skippedLogLines } from './log-problems.js';
 import { locatePlan } from './status-plan-load.js';
-import { outsideRun, outsideRunNote, rowsOf } from './status-rows.js';
+import { outsideRunNote } from './status-rows.js';
 import { followUntilInterrupt } from './status-watch.js';
 
 /**
@@ -273,7 +274,7 @@ function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
 /** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
 function statusJson(
   state: BatonState,
-  rows: ReturnType<typeof rowsOf>,
+  rows: ReturnType<typeof featureRows>,
   sizes: ReadonlyMap<string, DiskUsage>,
   criteria: Readonly<Record<string, number>> | undefined,
 ): string {
@@ -347,7 +348,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       const view = flags.watch ? (await import('./live-view.js')).createLiveView(ctx.stdout) : undefined;
       const render = () => {
         for (const e of interruptionEvents(state, liveness)) applyEvent(state, e);
-        const rows = rowsOf(state, ids);
+        const rows = featureRows(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
           ctx.stdout.write(statusJson(state, rows, sizes, criteria));

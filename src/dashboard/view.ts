@@ -3,8 +3,9 @@ import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
-import { type BatonState, countChecks, type FeatureState, pendingFeature } from '../log/fold.js';
+import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
+import { featureRows } from '../metrics/run-rows.js';
 import type { Report } from '../metrics/types.js';
 import { describeWordedEvent, isWordedEvent, wordedSubject } from '../terminal/event-words.js';
 import { palette } from '../terminal/style.js';
@@ -188,16 +189,12 @@ export function describeRun(state: BatonState): RunView {
   return { ...run, escapes };
 }
 
-/** Every feature to show: those of the plan (pending until the log says otherwise) and those of the log. */
+/** Every feature to show, as `status` shows them (`featureRows`): the plan's, then the log's, none outside the run. */
 export function listFeatures(state: BatonState, plan: Plan | undefined): FeatureState[] {
-  const out: FeatureState[] = [];
-  const seen = new Set<string>();
-  for (const c of plan?.features ?? []) {
-    out.push(state.features[c.feature_id] ?? pendingFeature(c.feature_id));
-    seen.add(c.feature_id);
-  }
-  for (const f of Object.values(state.features)) if (!seen.has(f.feature_id)) out.push(f);
-  return out;
+  return featureRows(
+    state,
+    (plan?.features ?? []).map((c) => c.feature_id),
+  );
 }
 
 /** Counts what the fold shows honestly; speedup and integration ratio come from the report. */

@@ -4,7 +4,8 @@ import type { Contract } from '../../src/contracts/schema.js';
 import { columnOf, countHeadline, describePlan, listFeatures, withReport } from '../../src/dashboard/view.js';
 import { buildPlan } from '../../src/graph/plan.js';
 import type { Plan } from '../../src/graph/types.js';
-import { FEATURE_STATUSES, type FeatureStatus } from '../../src/log/events.js';
+import { stampEvent } from '../../src/log/append.js';
+import { FEATURE_STATUSES, type FeatureStatus, type NewEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { contractText, type TestContract } from '../rig/contracts.js';
@@ -90,6 +91,29 @@ describe('dashboard view', () => {
       ['a', 'pending'],
       ['b', 'running'],
       ['stray', 'complete'],
+    ]);
+  });
+
+  it('leaves off a feature only a hook outside the run names, as status does (one rule with the report)', () => {
+    const plan = planOf([{ id: 'a' }, { id: 'b' }]);
+    const events: NewEvent[] = [
+      {
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'main',
+        base_commit: '0'.repeat(40),
+        mode: 'contract-first',
+        pid: 1,
+      },
+      { type: 'hook', feature_id: 'stray', event: 'stop', status: 'complete' },
+      { type: 'hook', feature_id: 'b', event: 'stop', status: 'complete' },
+    ];
+    const state = foldEvents(events.map((e) => stampEvent(e)));
+    expect(listFeatures(state, plan).map((f) => [f.feature_id, f.status])).toEqual([
+      ['a', 'pending'],
+      ['b', 'pending'],
     ]);
   });
 
