@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { isLogOf } from './group-proof.js';
 import {
   descendantsOf,
+  isSameProcess,
   listProcesses,
   listProcessesShared,
   listProcessesSince,
@@ -253,11 +254,7 @@ function markOwnerAlive(owner: string): boolean {
   const pid = Number(pidText);
   if (pid === process.pid) return true;
   if (!Number.isInteger(pid) || pid <= 1) return false;
-  const now = processInfo(pid);
-  if (now === undefined) return false;
-  const started = Number(startText);
-  if (startText === '' || !Number.isFinite(started) || !Number.isFinite(now.startMs)) return true;
-  return Math.abs(now.startMs - started) < 2000;
+  return isSameProcess(pid, startText ? Number(startText) : undefined);
 }
 
 /**

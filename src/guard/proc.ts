@@ -208,6 +208,20 @@ export function descendantsOf(rootPid: number, all: readonly ProcessInfo[] = lis
   return out;
 }
 
+/**
+ * Whether `pid` is still the process a lock or a mark recorded: alive (`sameProcessAlive`), and, when
+ * its start time was recorded and can be read now, started within 2 s of it (a pid reused since, a
+ * container's pid 1 after a restart, is another process). The one rule the run lock, the worker
+ * folder lock and the integration marks apply.
+ */
+export function isSameProcess(pid: number, startedMs: number | undefined): boolean {
+  if (!sameProcessAlive(pid, undefined)) return false;
+  const now = processInfo(pid)?.startMs;
+  if (startedMs === undefined || !Number.isFinite(startedMs) || now === undefined || !Number.isFinite(now))
+    return true;
+  return Math.abs(now - startedMs) < 2000;
+}
+
 /** Whether a pid is alive and is the same process that existed at `notAfterMs` (not a recycled pid). */
 export function sameProcessAlive(pid: number, notAfterMs: number | undefined, slackMs = 5000): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { processInfo, sameProcessAlive } from '../guard/proc.js';
+import { isSameProcess, processInfo } from '../guard/proc.js';
 import { nothingAt, readRegular } from '../open-regular.js';
 import { escapeControl } from '../text/escape.js';
 
@@ -97,12 +97,7 @@ export function runLockHolder(root: string): LockHolder | undefined {
 /** Whether a recorded holder is still the live process that took the lock. */
 export function holderAlive(h: LockHolder): boolean {
   if (h.pid === process.pid) return false; // our own leftover (an in-process caller that threw)
-  if (!sameProcessAlive(h.pid, undefined)) return false;
-  const now = processInfo(h.pid);
-  if (h.process_started_ms !== undefined && now && Number.isFinite(now.startMs)) {
-    return Math.abs(now.startMs - h.process_started_ms) < 2000;
-  }
-  return true;
+  return isSameProcess(h.pid, h.process_started_ms);
 }
 
 /** The command a holder runs, in words; a lock file is anyone's to write, so escaped (pure). */

@@ -1,9 +1,8 @@
 import { rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive } from '../clean/inspect.js';
 import { UserError } from '../errors.js';
-import { processInfo } from '../guard/proc.js';
+import { isSameProcess, processInfo } from '../guard/proc.js';
 import { makeFolders } from '../make-folders.js';
 import { nothingAt, readRegular } from '../open-regular.js';
 import { escapeControl } from '../text/escape.js';
@@ -43,10 +42,8 @@ function readHolder(lock: string): Holder | 'odd' | undefined {
  */
 function isHeldByOther(h: Holder): boolean {
   if (h.host !== hostname()) return Date.now() - h.touchedMs < FOREIGN_STALE_MS;
-  if (h.pid === process.pid || !isProcessAlive(h.pid)) return false;
   // A pid reused by another process since (a container's pid 1 after a restart) is not the holder.
-  const now = processInfo(h.pid)?.startMs;
-  return h.startMs === undefined || now === undefined || Math.abs(now - h.startMs) < 2000;
+  return h.pid !== process.pid && isSameProcess(h.pid, h.startMs);
 }
 
 /** This worker's line in a folder's lock. */
