@@ -4,8 +4,8 @@
  * the branch moves (after, the commit could already be lost), and the branch moves only from the tip
  * that was read (`moveBranch`), so a commit another process put there meanwhile is never overwritten.
  */
-import { commitsNotIn, localBranchTips, moveBranch } from '../git/branches.js';
-import { GitError, gitRaw, resolveCommit } from '../git/git.js';
+import { commitsNotIn, keepTipRef, localBranchTips, moveBranch } from '../git/branches.js';
+import { gitRaw } from '../git/git.js';
 import { featureBranch, pickBackupRef } from '../git/refs.js';
 
 /**
@@ -42,7 +42,11 @@ export async function moveKeepingTip(
   const created =
     backup !== undefined &&
     o.from !== undefined &&
-    (await createRef(root, backup, o.from, `baton: old tip of ${branch} kept (${o.why})`));
+    (await keepTipRef(root, {
+      ref: backup,
+      commit: o.from,
+      why: `baton: old tip of ${branch} kept (${o.why})`,
+    }));
   if (await moveBranch(root, { branch, to: o.to, from: o.from, why: o.why })) {
     return backup !== undefined ? { moved: true, backup } : { moved: true };
   }
@@ -53,13 +57,4 @@ export async function moveKeepingTip(
     return { moved: false };
   }
   return { moved: false, backup };
-}
-
-/** Creates `ref` at `commit` unless it exists: true when this call created it, false when it was there at `commit`. */
-async function createRef(root: string, ref: string, commit: string, why: string): Promise<boolean> {
-  const args = ['update-ref', '-m', why, ref, commit, ''];
-  const r = await gitRaw(root, args);
-  if (r.exitCode === 0) return true;
-  if ((await resolveCommit(root, ref)) === commit) return false;
-  throw new GitError(args, r);
 }

@@ -1,4 +1,5 @@
-import { git, gitRaw } from '../git/git.js';
+import { keepTipRef } from '../git/branches.js';
+import { GitError, git, gitRaw } from '../git/git.js';
 import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import type { CleanTarget } from './inspect.js';
 
@@ -126,9 +127,11 @@ export async function removeTargets(
       const backup = cleanBackupOf(target);
       if (backup !== undefined) {
         const why = `baton clean: tip of ${target.branch}, merged nowhere`;
-        const kept = await gitRaw(root, ['update-ref', '-m', why, backup, target.tip]);
-        if (kept.exitCode !== 0) {
-          result.error = `its tip could not be kept as ${backup} (${kept.stderr.trim().replace(/^fatal: /, '')}), so ${target.branch} was kept`;
+        try {
+          await keepTipRef(root, { ref: backup, commit: target.tip, why });
+        } catch (err) {
+          const said = err instanceof GitError ? err.stderr : String(err);
+          result.error = `its tip could not be kept as ${backup} (${said.trim().replace(/^fatal: /, '')}), so ${target.branch} was kept`;
           continue;
         }
         result.keptAs = backup;

@@ -55,6 +55,23 @@ export async function moveBranch(
   throw new GitError(args, r);
 }
 
+/**
+ * Keeps `commit` under the backup ref `ref` (a tip a pick, a clean or a restart drops), creating it
+ * only where none is (`update-ref <ref> <commit> ''`): true when this call created it, false when it
+ * was there at `commit` already (backup refs are named by the tip they hold). Throws a GitError
+ * otherwise. The one way Baton writes a backup of a dropped tip.
+ */
+export async function keepTipRef(
+  cwd: string,
+  o: { ref: string; commit: string; why: string; env?: Readonly<Record<string, string>> },
+): Promise<boolean> {
+  const args = ['update-ref', '-m', o.why, o.ref, o.commit, ''];
+  const r = await gitRaw(cwd, args, undefined, o.env);
+  if (r.exitCode === 0) return true;
+  if ((await resolveCommit(cwd, o.ref, o.env)) === o.commit) return false;
+  throw new GitError(args, r);
+}
+
 /** Lines added plus lines deleted from `from` to `to` (binary files count as none). */
 export async function linesChanged(cwd: string, from: string, to: string): Promise<number> {
   const out = await git(cwd, ['diff', '--numstat', '--no-renames', `${from}..${to}`]);

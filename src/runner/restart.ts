@@ -4,7 +4,7 @@
  * restart run in whatever folder sits where the worktree goes would reset the user's own branch.
  */
 import { UserError } from '../errors.js';
-import { moveBranch } from '../git/branches.js';
+import { keepTipRef, moveBranch } from '../git/branches.js';
 import { git, type StatusEntry, statusEntries } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
 import type { ProvenWorktree } from '../git/worktree-proof.js';
@@ -85,7 +85,7 @@ export async function inspectResumedBranch(
   const base = await own(['rev-parse', '--verify', `${opts.baseCommit}^{commit}`]);
   const why = `baton: --restart ${opts.unitId}`;
   const backup = commits.length > 0 ? restartBackupRef(opts.unitId, tip) : undefined;
-  if (backup) await own(['update-ref', '-m', why, backup, tip]);
+  if (backup) await keepTipRef(worktree.realPath, { ref: backup, commit: tip, why, env: ownEnv });
   const move = (to: string, from: string, reason: string) =>
     moveBranch(worktree.realPath, { branch: worktree.branch, to, from, why: reason, env: ownEnv });
   if (!(await move(base, tip, why))) throw branchMovedError(worktree.branch, opts.unitId, tip, backup);
