@@ -232,10 +232,10 @@ export function createBoard(root, { onSelect }) {
         .join('\n'),
     );
     card.collision.title = card.collision.textContent;
-    // What its agent changed outside its worktree (the main checkout, the git config, refs).
+    // What changed outside the worktrees while its agent ran (the main checkout, the git config, refs).
     const escaped = f.escaped ?? [];
     card.escaped.hidden = escaped.length === 0;
-    card.escaped.textContent = shown(`⚠ changed outside its worktree: ${escaped.join(', ')}`);
+    card.escaped.textContent = shown(`⚠ changed outside the worktrees while it ran: ${escaped.join(', ')}`);
     card.escaped.title = card.escaped.textContent;
   }
 

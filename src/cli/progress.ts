@@ -2,7 +2,14 @@ import { describeAttemptNumbers } from '../attempts/describe.js';
 import { unreachable } from '../errors.js';
 import { featureBranch as featureBranchName } from '../git/refs.js';
 import { UNATTRIBUTED } from '../log/escapes.js';
-import type { AgentExited, BatonEvent, BatonEventType, LogEvent, PlainEvent } from '../log/events.js';
+import type {
+  AgentExited,
+  BatonEvent,
+  BatonEventType,
+  FeatureEscaped,
+  LogEvent,
+  PlainEvent,
+} from '../log/events.js';
 import { applyEvent, initialState } from '../log/fold.js';
 import { describeRetry } from '../log/retry-words.js';
 import { resumeNotes } from '../runner/resume.js';
@@ -95,8 +102,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'feature.ended':
       return `${e.feature_id}: ${paintStatus(p, e.status)}${e.reason ? ` — ${e.reason}` : ''}`;
     case 'feature.escaped':
-      // Unattributed: no feature is named for what several running agents (or none) may have done.
-      return `${e.attribution === 'unknown' ? UNATTRIBUTED : e.feature_id}: ${p.yellow('kind' in e && e.kind === 'repository' ? 'changed the repository' : 'wrote into the main checkout')}: ${e.files.join(', ')}`;
+      return describeEscape(e, p);
     case 'hook':
       return `${e.feature_id}: hook ${e.event}${e.status ? ` → ${e.status}` : ''}`;
     case 'user.intervention':
@@ -254,4 +260,18 @@ function createTableRenderer(
       view.done();
     },
   };
+}
+
+/**
+ * A `feature.escaped` line: an agent that wrote what it owns into the main checkout is named as its
+ * writer; one that only ran while something changed is named as running then (it may have been the
+ * user); no feature is named for what several running agents, or none, may have done.
+ */
+function describeEscape(e: FeatureEscaped, p: Palette): string {
+  const where = e.kind === 'repository' ? 'the repository' : 'the main checkout';
+  const files = e.files.join(', ');
+  if (e.attribution === 'unknown') return p.yellow(`${where} changed while ${UNATTRIBUTED} ran: ${files}`);
+  if (e.attribution === 'owns')
+    return `${e.feature_id}: ${p.yellow(`wrote into ${where}, in what it owns`)}: ${files}`;
+  return `${e.feature_id}: ${p.yellow(`${where} changed while it ran`)}: ${files}`;
 }

@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { commonGitDir, git, gitRaw } from '../git/git.js';
 import type { NewEvent } from '../log/events.js';
+import { type AgentWindow, type Attribution, attributeChange, escapeEvents } from './attribution.js';
 
 /**
  * The shared config file's text and every ref with its target. The text is parsed key by key (by
@@ -247,28 +247,6 @@ export function describeChange(c: RepoChange): string {
   return `ref ${c.name} moved ${c.before.slice(0, 8)} → ${c.after.slice(0, 8)}`;
 }
 
-/** When one agent ran: its feature and its window, for best-effort attribution. */
-export interface AgentWindow {
-  feature_id: string;
-  startMs: number;
-  endMs?: number;
-}
-
-/**
- * Who most likely made a change seen at `nowMs`, last checked at `sinceMs`: the one unit (a feature,
- * or a best-of-N attempt `<id>.a<n>`) whose windows overlap that span; the feature when only its
- * attempts do (the feature is known, the attempt is not); `unknown` when none or several features
- * do (never a confident wrong name).
- */
-export function attributeChange(windows: readonly AgentWindow[], sinceMs: number, nowMs: number): string {
-  const units = new Set(
-    windows.filter((w) => w.startMs <= nowMs && (w.endMs ?? nowMs) >= sinceMs).map((w) => w.feature_id),
-  );
-  if (units.size === 1) return [...units][0] as string;
-  const features = new Set([...units].map((id) => parseAttemptUnitId(id)?.featureId ?? id));
-  return features.size === 1 ? ([...features][0] as string) : 'unknown';
-}
-
 /**
  * Watches the repository through a run: `check()` after each agent returns the changes not yet
  * reported, each with the agent it is attributed to (or `unknown`).
@@ -324,13 +302,13 @@ export class RepoGuard {
    * at only when no agent is running (once per wave, like the main checkout's `CheckoutWatch`), so
    * while some agent still runs this returns nothing and leaves the look to the wave's last agent.
    */
-  async checkWhenIdle(): Promise<Array<RepoChange & { agent: string }>> {
+  async checkWhenIdle(): Promise<Array<RepoChange & Attribution>> {
     if (this.windows.some((w) => w.endMs === undefined)) return [];
     return this.check();
   }
 
   /** Changes since the baseline not reported before (`now`: a snapshot just taken), each attributed to an agent or `unknown`. */
-  async check(current?: RepoSnapshot): Promise<Array<RepoChange & { agent: string }>> {
+  async check(current?: RepoSnapshot): Promise<Array<RepoChange & Attribution>> {
     const now = Date.now();
     const snapshot = current ?? (await snapshotRepo(this.#root));
     const [before, after] = await parseSnapshots(this.#root, this.#baseline, snapshot);
@@ -341,9 +319,9 @@ export class RepoGuard {
       this.#reported.add(key);
       return true;
     });
-    const agent = attributeChange(this.windows, this.#lastCheckMs, now);
+    const by = attributeChange(this.windows, this.#lastCheckMs, now);
     this.#lastCheckMs = now;
-    return fresh.map((c) => ({ ...c, agent }));
+    return fresh.map((c) => ({ ...c, ...by }));
   }
 }
 
@@ -353,39 +331,12 @@ export class RepoGuard {
  * `attribution: "unknown"` and never named as a known agent's.
  */
 export function repoEscapeEvents(
-  changes: ReadonlyArray<RepoChange & { agent: string }>,
+  changes: ReadonlyArray<RepoChange & Attribution>,
   endingFeature: string,
 ): NewEvent[] {
   return escapeEvents(
-    changes.map((c) => ({ text: describeChange(c), agent: c.agent })),
+    changes.map((c) => ({ text: describeChange(c), agent: c.agent, by: c.by })),
     endingFeature,
     'repository',
-  );
-}
-
-/**
- * The `feature.escaped` events for attributed changes of one `kind` (a main-checkout path, a
- * repository change in words), grouped by agent; `unknown` ones go under `endingFeature`, marked so.
- */
-export function escapeEvents(
-  changes: ReadonlyArray<{ text: string; agent: string }>,
-  endingFeature: string,
-  kind: 'checkout' | 'repository',
-): NewEvent[] {
-  const byAgent = new Map<string, string[]>();
-  for (const c of changes) {
-    const list = byAgent.get(c.agent) ?? [];
-    list.push(c.text);
-    byAgent.set(c.agent, list);
-  }
-  return [...byAgent].map(
-    ([agent, files]) =>
-      ({
-        type: 'feature.escaped',
-        feature_id: agent === 'unknown' ? endingFeature : agent,
-        files,
-        kind,
-        attribution: agent === 'unknown' ? 'unknown' : 'run-window',
-      }) as NewEvent,
   );
 }

@@ -1,14 +1,16 @@
 /**
- * What agents changed outside their worktrees — paths of the main checkout, the shared git config,
- * refs (`feature.escaped`) — as every output shows it: `status` (table and `--json`), `report`
- * (markdown, HTML, JSON) and the dashboard. Per feature when one feature's agents explain it (a
- * best-of-N attempt's under its feature, marked with the attempt), run-level when no single one does.
+ * What changed outside the worktrees while agents ran — paths of the main checkout, the shared git
+ * config, refs (`feature.escaped`) — as every output shows it: `status` (table and `--json`),
+ * `report` (markdown, HTML, JSON) and the dashboard. Per feature when one feature's agents explain
+ * it (a best-of-N attempt's under its feature, marked with the attempt), run-level when no single one
+ * does. Worded as what is known — it changed while that agent ran — since the user, working in their
+ * checkout meanwhile, looks the same to Baton.
  */
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { BatonState } from './state.js';
 
-/** Who changed what no single feature's agents explain: several were running, or none was. */
-export const UNATTRIBUTED = 'an agent (unknown which: several or none were running)';
+/** Who ran while what no single feature's agents explain changed. */
+export const UNATTRIBUTED = 'several agents or none';
 
 /** One feature's recorded escapes, as the lines below need them. */
 export interface FeatureEscapes {
@@ -43,8 +45,9 @@ export function unattributedEscapes(state: BatonState): string[] {
 }
 
 /**
- * The lines every output prints (pure): `<id> changed outside its worktree: a, b` per feature with
- * escapes, then one for the unattributed ones. `code` wraps ids and changes (markdown's backticks).
+ * The lines every output prints (pure): `changed outside the worktrees while <id> ran: a, b` per
+ * feature with escapes, then one for the unattributed ones. `code` wraps ids and changes (markdown's
+ * backticks).
  */
 export function describeEscapes(
   features: readonly FeatureEscapes[],
@@ -52,7 +55,7 @@ export function describeEscapes(
   code: (s: string) => string = (s) => s,
 ): string[] {
   const line = (who: string, changes: readonly string[]) =>
-    `${who} changed outside its worktree: ${changes.map(code).join(', ')}`;
+    `changed outside the worktrees while ${who} ran: ${changes.map(code).join(', ')}`;
   return [
     ...features.filter((f) => f.escaped.length > 0).map((f) => line(code(f.feature_id), f.escaped)),
     ...(unattributed.length > 0 ? [line(UNATTRIBUTED, unattributed)] : []),

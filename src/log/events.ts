@@ -181,7 +181,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** Written at read time for a run whose orchestrator died (never appended to the log). */
       inferred: z.optional(z.literal(true)),
     }),
-  /** An agent wrote into the main checkout instead of its worktree. */
+  /** The main checkout or the repository changed while the feature's agent ran, outside its worktree. */
   'feature.escaped': () =>
     z.object({
       ...base,
@@ -190,8 +190,11 @@ export const EVENT_SCHEMAS = builtOnUse({
       files: strings,
       /** `repository`: the shared git config or a ref outside the feature's own branch changed. */
       kind: z.optional(z.enum(['checkout', 'repository'])),
-      /** How the feature was named: by the run window of the only agent running, or `unknown`. */
-      attribution: z.optional(z.enum(['run-window', 'unknown'])),
+      /**
+       * How the feature was named: `owns`, the path lies in what it owns (of the agents running);
+       * `run-window`, its agent was the only one running; `unknown`, neither tells.
+       */
+      attribution: z.optional(z.enum(['owns', 'run-window', 'unknown'])),
     }),
   /** An acceptance criterion held. */
   'check.passed': () => z.object({ ...checkFields, type: z.literal('check.passed') }),

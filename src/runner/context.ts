@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { compileOwns, type OwnsMatcher } from '../contracts/owns.js';
 import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
 import type { StatusEntry } from '../git/git.js';
 import { attemptBranch, featureBranch, pickBackupRef, restartBackupRef } from '../git/refs.js';
-import { CheckoutWatch } from '../guard/checkout-watch.js';
+import { CheckoutWatch, type OwnsPath } from '../guard/checkout-watch.js';
 import { RepoGuard, type RepoSnapshot } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
 import { createMutex } from '../lock/mutex.js';
@@ -99,7 +100,7 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
   const { opts, runId, stateDir } = init;
   const ownBranches = [...new Set([...opts.featureIds, ...(init.unitIds ?? [])])].map(unitBranch);
   const [checkoutWatch, repoGuard] = await Promise.all([
-    CheckoutWatch.start(opts.root, Date.now(), init.checkoutBaseline),
+    CheckoutWatch.start(opts.root, Date.now(), init.checkoutBaseline, ownsPath(opts.plan)),
     // Baton's own backups: of a restarted branch, and of what best-of-N's choice moves baton/<id> off.
     RepoGuard.start(
       opts.root,
@@ -129,6 +130,19 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     gitLock: createMutex(),
     ...resultBoard(opts.signal),
     findEscapes: escapeLooker(opts.root, checkoutWatch, repoGuard),
+  };
+}
+
+/** Whether a feature of the plan owns a path: its contract's `owns`, compiled once per feature. */
+function ownsPath(plan: RunOptions['plan']): OwnsPath {
+  const matchers = new Map<string, OwnsMatcher>();
+  return (featureId, path) => {
+    let match = matchers.get(featureId);
+    if (match === undefined) {
+      match = compileOwns(plan.byId.get(featureId)?.owns ?? []);
+      matchers.set(featureId, match);
+    }
+    return match(path);
   };
 }
 

@@ -7,9 +7,9 @@
 
 import { parsePorcelainStatus, STATUS_ARGS } from '../git/git.js';
 import { type GitStepOutput, gitSequence, throwOnFailure } from '../git/sequence.js';
+import { type Attribution, escapeEvents } from '../guard/attribution.js';
 import type { CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
 import {
-  escapeEvents,
   type RepoChange,
   type RepoGuard,
   repoEscapeEvents,
@@ -22,7 +22,7 @@ import type { RunContext } from './context.js';
 /** What one look found that was not reported before. */
 export interface Escapes {
   checkout: CheckoutChange[];
-  repo: Array<RepoChange & { agent: string }>;
+  repo: Array<RepoChange & Attribution>;
 }
 
 const NONE: Escapes = { checkout: [], repo: [] };
@@ -64,7 +64,7 @@ export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGu
 /** The `feature.escaped` events of a look, changes no one agent explains filed under `endingFeature`. */
 export function emitEscapes(sink: EventSink, found: Escapes, endingFeature: string): void {
   const checkout = escapeEvents(
-    found.checkout.map((c) => ({ text: c.path, agent: c.agent })),
+    found.checkout.map((c) => ({ text: c.path, agent: c.agent, by: c.by })),
     endingFeature,
     'checkout',
   );

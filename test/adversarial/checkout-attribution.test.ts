@@ -6,8 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { attributeChange } from '../../src/guard/attribution.js';
 import { CheckoutWatch } from '../../src/guard/checkout-watch.js';
-import { attributeChange, RepoGuard } from '../../src/guard/repo-snapshot.js';
+import { RepoGuard } from '../../src/guard/repo-snapshot.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { escapeLooker } from '../../src/runner/escapes.js';
 import { runBaton } from '../rig/cli.js';
@@ -54,13 +55,38 @@ describe('adversarial: writes into the main checkout', () => {
     expect(status.features.find((f) => f.feature_id === 'sleeper')?.escaped).toEqual([]);
     expect(status.features.find((f) => f.feature_id === 'writer')?.escaped).toEqual([]);
     const text = (await runBaton(['status'], { cwd: repo.root })).stdout;
-    expect(text).toContain(
-      'an agent (unknown which: several or none were running) changed outside its worktree: STRAY.txt',
-    );
-    expect(text).not.toMatch(/(sleeper|writer) changed outside its worktree/);
+    expect(text).toContain('changed outside the worktrees while several agents or none ran: STRAY.txt');
+    expect(text).not.toMatch(/while (sleeper|writer) ran/);
     // Baton reports, and leaves the file for the user: the stray file is the one change in the checkout.
     expect(repo.git('status', '--porcelain', '--', '.', ':!.baton')).toBe('?? STRAY.txt');
     world.expectUntouched({ status: true });
+  });
+
+  it('two concurrent agents, one writing what it owns into the main checkout: named by its owns', async () => {
+    const main = '"$BATON_WORKTREE/../../repo/src/writer"';
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        {
+          id: 'writer',
+          owns: ['src/writer/**'],
+          agent: {
+            command: `mkdir -p src/writer ${main} && echo x > src/writer/a.txt && echo x > ${main}/a.txt`,
+          },
+        },
+        { id: 'sleeper', owns: ['src/sleeper/**'], agent: { command: SLEEPER } },
+      ]),
+    });
+    repos.push(repo);
+    const r = await runBaton(['run', '-j', '2'], { cwd: repo.root });
+    expect(r.stderr).toBe('');
+    expect(escapes(repo)).toMatchObject([
+      { feature_id: 'writer', files: ['src/writer/a.txt'], kind: 'checkout', attribution: 'owns' },
+    ]);
+    expect(r.stdout).toContain('writer: wrote into the main checkout, in what it owns: src/writer/a.txt');
+    const status = (await runBaton(['status'], { cwd: repo.root })).stdout;
+    expect(status).toContain('changed outside the worktrees while writer ran: src/writer/a.txt');
+    expect(status).not.toContain('several agents or none');
   });
 
   it('a daemon that writes into the main checkout as Baton stops it is reported, whichever feature looks first', async () => {
@@ -119,12 +145,16 @@ describe('adversarial: writes into the main checkout', () => {
     expect(await watch.checkWhenIdle(windows, () => 1600)).toEqual([]);
     expect(watch.statusRuns).toBe(1);
     windows[1]!.endMs = 1900;
-    expect(await watch.checkWhenIdle(windows, () => 2000)).toEqual([{ path: 'X.txt', agent: 'unknown' }]);
+    expect(await watch.checkWhenIdle(windows, () => 2000)).toEqual([
+      { path: 'X.txt', agent: 'unknown', by: 'unknown' },
+    ]);
     expect(watch.statusRuns).toBe(2);
     // Reported once; a later wave with one agent names it.
     writeFileSync(join(repo.root, 'Y.txt'), 'y');
     windows.push({ feature_id: 'c', startMs: 2100, endMs: 2500 });
-    expect(await watch.checkWhenIdle(windows, () => 2600)).toEqual([{ path: 'Y.txt', agent: 'c' }]);
+    expect(await watch.checkWhenIdle(windows, () => 2600)).toEqual([
+      { path: 'Y.txt', agent: 'c', by: 'run-window' },
+    ]);
     // Looking changed nothing: the files the test wrote are the only change.
     expect(repo.git('status', '--porcelain')).toBe('?? X.txt\n?? Y.txt');
     world.expectUntouched({ status: true });
@@ -144,7 +174,7 @@ describe('adversarial: writes into the main checkout', () => {
     guard.agentEnded('b');
     await settle();
     // a's settle step looks; b's, after that look ended, gets nothing and costs no git status.
-    expect((await look()).checkout).toEqual([{ path: 'X.txt', agent: 'unknown' }]);
+    expect((await look()).checkout).toEqual([{ path: 'X.txt', agent: 'unknown', by: 'unknown' }]);
     expect(await look()).toEqual({ checkout: [], repo: [] });
     expect(watch.statusRuns).toBe(2);
     // Two callers at once: one look between them.
@@ -159,7 +189,7 @@ describe('adversarial: writes into the main checkout', () => {
     writeFileSync(join(repo.root, 'Y.txt'), 'y');
     guard.agentEnded('c');
     await settle();
-    expect((await look()).checkout).toEqual([{ path: 'Y.txt', agent: 'c' }]);
+    expect((await look()).checkout).toEqual([{ path: 'Y.txt', agent: 'c', by: 'run-window' }]);
     expect(watch.statusRuns).toBe(3);
   });
 
@@ -169,12 +199,41 @@ describe('adversarial: writes into the main checkout', () => {
       startMs,
       ...(endMs === undefined ? {} : { endMs }),
     });
-    expect(attributeChange([w('a', 10, 20)], 0, 30)).toBe('a');
-    expect(attributeChange([w('a.a1', 10, 20)], 0, 30)).toBe('a.a1');
-    expect(attributeChange([w('a.a1', 10, 20), w('a.a2', 12, 25)], 0, 30)).toBe('a');
-    expect(attributeChange([w('a.a1', 10, 20), w('b', 12, 25)], 0, 30)).toBe('unknown');
-    expect(attributeChange([w('a', 10, 20), w('b', 12, 25)], 0, 30)).toBe('unknown');
+    const who = (...args: Parameters<typeof attributeChange>) => attributeChange(...args).agent;
+    expect(attributeChange([w('a', 10, 20)], 0, 30)).toEqual({ agent: 'a', by: 'run-window' });
+    expect(who([w('a.a1', 10, 20)], 0, 30)).toBe('a.a1');
+    expect(who([w('a.a1', 10, 20), w('a.a2', 12, 25)], 0, 30)).toBe('a');
+    expect(who([w('a.a1', 10, 20), w('b', 12, 25)], 0, 30)).toBe('unknown');
+    expect(attributeChange([w('a', 10, 20), w('b', 12, 25)], 0, 30)).toEqual({
+      agent: 'unknown',
+      by: 'unknown',
+    });
     // No window overlaps the span since the last look: no agent explains it.
-    expect(attributeChange([w('a', 10, 20)], 25, 30)).toBe('unknown');
+    expect(who([w('a', 10, 20)], 25, 30)).toBe('unknown');
+  });
+
+  it('names the one running feature that owns the path, among several; owning needs having run', () => {
+    const w = (feature_id: string, startMs: number, endMs: number) => ({ feature_id, startMs, endMs });
+    const bOwns = (f: string) => f === 'b';
+    expect(attributeChange([w('a', 10, 20), w('b', 12, 25)], 0, 30, bOwns)).toEqual({
+      agent: 'b',
+      by: 'owns',
+    });
+    // b's attempts: the feature is known, the attempt only when one of them ran.
+    expect(attributeChange([w('a', 10, 20), w('b.a1', 12, 25)], 0, 30, bOwns)).toEqual({
+      agent: 'b.a1',
+      by: 'owns',
+    });
+    expect(attributeChange([w('b.a1', 10, 20), w('b.a2', 12, 25), w('c', 1, 29)], 0, 30, bOwns)).toEqual({
+      agent: 'b',
+      by: 'owns',
+    });
+    // Two running features own it: what they own does not tell them apart.
+    expect(attributeChange([w('a', 10, 20), w('b', 12, 25)], 0, 30, () => true).by).toBe('unknown');
+    // b owns it but did not run in the span: a, the only one running, is named by its window alone.
+    expect(attributeChange([w('a', 10, 20), w('b', 1, 5)], 8, 30, bOwns)).toEqual({
+      agent: 'a',
+      by: 'run-window',
+    });
   });
 });

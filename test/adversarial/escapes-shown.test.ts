@@ -81,25 +81,26 @@ describe('a write into the main checkout, shown everywhere the user looks', () =
     const world = watchWorld(repo);
     const run = await runBaton(['run'], { cwd: repo.root });
     expect(run.code).toBe(0);
-    // One agent ran: the change is its feature's, never "unknown which".
+    // One agent ran: the change is its feature's, never run-level; worded as what is known (it
+    // changed while w ran: the user working in the checkout meanwhile would look the same).
     expect(escapes(repo)).toMatchObject([
       { feature_id: 'w', files: ['base.txt', 'leak.txt'], kind: 'checkout', attribution: 'run-window' },
     ]);
-    expect(run.stdout).toContain('w: wrote into the main checkout: base.txt, leak.txt');
-    expect(run.stdout).not.toContain('unknown which');
+    expect(run.stdout).toContain('w: the main checkout changed while it ran: base.txt, leak.txt');
+    expect(run.stdout).not.toContain(UNATTRIBUTED);
 
     const out = await outputs(repo);
-    const line = 'w changed outside its worktree: base.txt, leak.txt';
+    const line = 'changed outside the worktrees while w ran: base.txt, leak.txt';
     expect(escapedOf(out.statusJson.features, 'w')).toEqual(['base.txt', 'leak.txt']);
     expect(out.statusJson.escaped_unknown).toEqual([]);
     expect(escapedOf(out.reportJson.features, 'w')).toEqual(['base.txt', 'leak.txt']);
     expect(out.reportJson.escaped_unknown).toEqual([]);
     expect(out.markdown).toContain(
-      '## Changes outside the worktrees\n\n- `w` changed outside its worktree: `base.txt`, `leak.txt`\n',
+      '## Changes outside the worktrees\n\n- changed outside the worktrees while `w` ran: `base.txt`, `leak.txt`\n',
     );
     expect(out.html).toContain('<h2>Changes outside the worktrees</h2>');
     expect(out.html).toContain(
-      '<li><code>w</code> changed outside its worktree: <code>base.txt</code>, <code>leak.txt</code></li>',
+      '<li>changed outside the worktrees while <code>w</code> ran: <code>base.txt</code>, <code>leak.txt</code></li>',
     );
     expect(escapedOf(out.state.features, 'w')).toEqual(['base.txt', 'leak.txt']);
     expect(out.state.run.escapes).toEqual([line]);
@@ -117,16 +118,16 @@ describe('a write into the main checkout, shown everywhere the user looks', () =
     expect(escapes(repo)).toMatchObject([{ files: ['base.txt', 'leak.txt'], attribution: 'unknown' }]);
 
     const out = await outputs(repo);
-    const line = `${UNATTRIBUTED} changed outside its worktree: base.txt, leak.txt`;
+    const line = `changed outside the worktrees while ${UNATTRIBUTED} ran: base.txt, leak.txt`;
     expect(out.statusJson.escaped_unknown).toEqual(['base.txt', 'leak.txt']);
     expect(out.statusJson.features.flatMap((f) => f.escaped)).toEqual([]);
     expect(out.reportJson.escaped_unknown).toEqual(['base.txt', 'leak.txt']);
     expect(out.reportJson.features.flatMap((f) => f.escaped)).toEqual([]);
     expect(out.markdown).toContain(
-      `- ${UNATTRIBUTED} changed outside its worktree: \`base.txt\`, \`leak.txt\`\n`,
+      `- changed outside the worktrees while ${UNATTRIBUTED} ran: \`base.txt\`, \`leak.txt\`\n`,
     );
     expect(out.html).toContain(
-      `<li>${UNATTRIBUTED} changed outside its worktree: <code>base.txt</code>, <code>leak.txt</code></li>`,
+      `<li>changed outside the worktrees while ${UNATTRIBUTED} ran: <code>base.txt</code>, <code>leak.txt</code></li>`,
     );
     expect(out.state.run.escaped_unknown).toEqual(['base.txt', 'leak.txt']);
     expect(out.state.run.escapes).toEqual([line]);
@@ -134,7 +135,7 @@ describe('a write into the main checkout, shown everywhere the user looks', () =
     world.expectUntouched({ status: true });
   });
 
-  it('best-of-N: two attempts of one feature running are that feature, never "unknown which"', async () => {
+  it('best-of-N: two attempts of one feature running are that feature, never run-level', async () => {
     const repo = repoWith({ w: LEAKER });
     const world = watchWorld(repo);
     const run = await runBaton(['run', '--attempts', '2'], { cwd: repo.root });
@@ -142,7 +143,7 @@ describe('a write into the main checkout, shown everywhere the user looks', () =
     expect(escapes(repo)).toMatchObject([
       { feature_id: 'w', files: ['base.txt', 'leak.txt'], attribution: 'run-window' },
     ]);
-    expect(run.stdout).not.toContain('unknown which');
+    expect(run.stdout).not.toContain(UNATTRIBUTED);
     const out = await outputs(repo);
     expect(escapedOf(out.statusJson.features, 'w')).toEqual(['base.txt', 'leak.txt']);
     expect(out.statusJson.escaped_unknown).toEqual([]);

@@ -209,14 +209,14 @@ describe('dashboard in a browser', () => {
     const card = page.locator(`li[data-feature="${IDS[0]}"] .escaped`);
     await expect
       .poll(() => card.textContent(), { timeout: 20_000 })
-      .toBe('⚠ changed outside its worktree: base.txt');
+      .toBe('⚠ changed outside the worktrees while it ran: base.txt');
     expect(await card.isVisible()).toBe(true);
     const list = page.locator('#escapes li');
     await expect
       .poll(() => list.allTextContents(), { timeout: 20_000 })
       .toEqual([
-        `${IDS[0]} changed outside its worktree: base.txt`,
-        'an agent (unknown which: several or none were running) changed outside its worktree: STRAY.txt',
+        `changed outside the worktrees while ${IDS[0]} ran: base.txt`,
+        'changed outside the worktrees while several agents or none ran: STRAY.txt',
       ]);
     expect(await page.locator('#escapes').isVisible()).toBe(true);
     // Unattributed: no card carries it.
