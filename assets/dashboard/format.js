@@ -101,7 +101,7 @@ export function describeEvent(e) {
     case 'feature.ended':
       return `ended: ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
     case 'feature.escaped':
-      return `wrote outside its worktree: ${e.files.join(', ')}`;
+      return `changed outside the worktrees while it ran: ${e.files.join(', ')}`;
     case 'check.passed':
     case 'check.failed':
     case 'check.unverifiable':

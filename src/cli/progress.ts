@@ -263,15 +263,15 @@ function createTableRenderer(
 }
 
 /**
- * A `feature.escaped` line: an agent that wrote what it owns into the main checkout is named as its
- * writer; one that only ran while something changed is named as running then (it may have been the
- * user); no feature is named for what several running agents, or none, may have done.
+ * A `feature.escaped` line: the feature whose agent ran while it changed (and owns the path, when that
+ * is what named it) — never stated as the agent's certain doing, since the user working in the checkout
+ * meanwhile looks the same; no feature is named for what several running agents, or none, may have done.
  */
 function describeEscape(e: FeatureEscaped, p: Palette): string {
   const where = e.kind === 'repository' ? 'the repository' : 'the main checkout';
   const files = e.files.join(', ');
   if (e.attribution === 'unknown') return p.yellow(`${where} changed while ${UNATTRIBUTED} ran: ${files}`);
   if (e.attribution === 'owns')
-    return `${e.feature_id}: ${p.yellow(`wrote into ${where}, in what it owns`)}: ${files}`;
+    return `${e.feature_id}: ${p.yellow(`${where} changed while it ran, in what it owns`)}: ${files}`;
   return `${e.feature_id}: ${p.yellow(`${where} changed while it ran`)}: ${files}`;
 }

@@ -83,7 +83,9 @@ describe('adversarial: writes into the main checkout', () => {
     expect(escapes(repo)).toMatchObject([
       { feature_id: 'writer', files: ['src/writer/a.txt'], kind: 'checkout', attribution: 'owns' },
     ]);
-    expect(r.stdout).toContain('writer: wrote into the main checkout, in what it owns: src/writer/a.txt');
+    expect(r.stdout).toContain(
+      'writer: the main checkout changed while it ran, in what it owns: src/writer/a.txt',
+    );
     const status = (await runBaton(['status'], { cwd: repo.root })).stdout;
     expect(status).toContain('changed outside the worktrees while writer ran: src/writer/a.txt');
     expect(status).not.toContain('several agents or none');
