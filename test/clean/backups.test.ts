@@ -16,7 +16,7 @@ import {
 import { projectRepo } from '../reliability/fixture.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { holdRunLock } from '../rig/dead-run.js';
-import { racingGit } from '../rig/git-shim.js';
+import { gitShim, racingGit } from '../rig/git-shim.js';
 import type { TempRepo } from '../rig/repo.js';
 
 let repo: TempRepo | undefined;
@@ -204,6 +204,31 @@ describe('baton clean --backups', () => {
     );
     expect(batonRefs(repo)).toBe(`${elsewhere} ${moved}`);
     expect(repo.git('for-each-ref', gone)).toBe('');
+  });
+
+  it('asks git the same few times for two backups as for eight: one listing, one name-rev, one transaction', async () => {
+    repo = projectRepo(['alpha']);
+    const r = repo;
+    const callsFor = async (n: number): Promise<string[]> => {
+      for (let i = 0; i < n; i++) {
+        const tip = i % 2 === 0 ? mergedCommit(r, `w${n}-${i}`) : looseCommit(r, `l${n}-${i}`);
+        await keep(r, pickBackupRef('alpha', tip), tip);
+      }
+      const shim = gitShim(join(r.root, '..', `shim-${n}`));
+      const run = runBatonProcess(['clean', '--backups', '--force'], {
+        cwd: r.root,
+        env: { PATH: shim.path },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`Removed ${n} backup ref(s):`);
+      return shim.calls().map((c) => c.replace(/^(-c \S+ )*/, '').split(' ')[0] ?? '');
+    };
+    const two = await callsFor(2);
+    const eight = await callsFor(8);
+    expect(eight).toEqual(two);
+    for (const cmd of ['for-each-ref', 'name-rev', 'update-ref']) {
+      expect(eight.filter((c) => c === cmd)).toHaveLength(1);
+    }
   });
 
   it('is refused while another Baton runs, exactly as clean is; --dry-run still lists', async () => {
