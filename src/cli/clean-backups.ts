@@ -12,11 +12,9 @@ import {
   removeBackups,
   selectBackups,
 } from '../clean/backups.js';
-import type { BackupDeleteFailure } from '../git/backup-refs.js';
-import { listBackupRefs } from '../git/backup-refs.js';
+import { type BackupDeleteFailure, listBackupRefs } from '../git/backup-refs.js';
 import { INTEGRATION_ID } from '../git/refs.js';
-import type { Palette } from '../terminal/style.js';
-import { palette } from '../terminal/style.js';
+import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import { planIds, refuseUnknownIds } from './clean-ids.js';
 import type { CliContext } from './context.js';
