@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import {
   type CleanDecision,
   type CleanResult,
@@ -17,10 +18,11 @@ import { batonRunning, refuseWhileBatonRuns } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { streamLog } from '../log/read.js';
-import { loadProject, unknownFeaturesError } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import { adviceLines, type CleanAdvice, cleanAdvice } from './clean-advice.js';
+import { backupsNote, cleanBackups } from './clean-backups.js';
+import { planIds, refuseUnknownIds } from './clean-ids.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -31,15 +33,7 @@ interface CleanFlags {
   dryRun?: boolean;
   json?: boolean;
   base?: string;
-}
-
-/** Feature ids the plan knows, when the contracts load (clean works from git alone otherwise). */
-async function planIds(cwd: string): Promise<string[]> {
-  try {
-    return [...(await loadProject(cwd)).plan.order];
-  } catch {
-    return [];
-  }
+  backups?: boolean;
 }
 
 /** Picks the targets the ids name, a feature's best-of-N attempts with it (all but integration when none; it too with --all). */
@@ -52,14 +46,7 @@ function selectTargets(
   if (ids.length === 0) {
     return { selected: targets.filter((t) => t.kind !== 'integration' || all), absent: [] };
   }
-  const unknown = ids.filter((id) => !known.includes(id));
-  if (unknown.length > 0) {
-    throw unknownFeaturesError(
-      unknown,
-      known,
-      'Run `baton status` to list the features and their worktrees.',
-    );
-  }
+  refuseUnknownIds(ids, known);
   const wanted = new Set(ids);
   const named = (t: CleanTarget) =>
     wanted.has(t.id) || (t.attempt !== undefined && wanted.has(t.attempt.featureId));
@@ -183,8 +170,14 @@ const CLEAN_HELP_AFTER =
   'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +
   'a claim, so nothing rests on it alone); uncommitted changes in its worktree still need --force, and so\n' +
   'does an attempt whose feature has no winner yet (`baton run --resume` decides it).\n' +
-  'Exit code: 0 when everything selected was removed (or kept by --merged), 1 when anything was refused\n' +
-  'or failed, 2 on a usage error.';
+  'With --backups, clean lists instead the backup refs Baton keeps of the tips it drops (under\n' +
+  'refs/baton/: pick-backup/, clean-backup/, restart-backup/, integration-backup/), each with its kind,\n' +
+  'feature, tip and date, and removes those whose tip a branch or tag holds: nothing is lost. One whose\n' +
+  'tip is on no branch or tag is kept, with the `git branch` that keeps it as a branch of your own;\n' +
+  '--force removes it too and prints its sha (git branch <name> <sha> recovers it until git gc). A ref\n' +
+  'moved or deleted meanwhile is left and named. Nothing outside those four namespaces is touched.\n' +
+  'Exit code: 0 when everything selected was removed (or kept by --merged, or a backup kept), 1 when\n' +
+  'anything was refused or failed, 2 on a usage error (--backups with --merged, --all or --base).';
 
 /** The state folded from the whole log (problem lines skipped): which attempts won, which runs live. */
 function foldWholeLog(root: string): BatonState {
@@ -253,6 +246,62 @@ function cleanJson(
   };
 }
 
+/** `baton clean` without `--backups`, once it may go on: inspect, decide, remove, render. */
+async function cleanWorktrees(o: {
+  root: string;
+  ctx: CliContext;
+  ids: readonly string[];
+  flags: CleanFlags;
+  setExit: (code: number) => void;
+}): Promise<void> {
+  const { root, ctx, ids, flags, setExit } = o;
+  // --dry-run still looks; its hint then says to wait, not to --force.
+  const running = flags.dryRun ? batonRunning(root) : undefined;
+  const config = loadConfig(root);
+  if (!config.ok) {
+    throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
+  }
+  const state = foldWholeLog(root);
+  const base = flags.base ?? config.value.base;
+  const inspection = await inspectCleanTargets({
+    root,
+    cwd: ctx.cwd,
+    ...(base !== undefined ? { base } : {}),
+    state,
+    alive: runLiveness(root),
+  });
+  const known = [
+    ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),
+  ];
+  const { selected, absent } = selectTargets(inspection.targets, ids, known, flags.all === true);
+  // Judged against no base (or a wrong one), merged work and lost work look alike: nothing is decided.
+  if (inspection.baseProblem && selected.length > 0) throw inspection.baseProblem;
+  const decisions = decideClean(selected, {
+    force: flags.force === true,
+    merged: flags.merged === true,
+  });
+  const removes = decisions.filter(
+    (d): d is Extract<CleanDecision, { action: 'remove' }> => d.action === 'remove',
+  );
+  const disk = measureDiskUsage(
+    removes.flatMap((d) => (d.target.worktree?.exists ? [d.target.worktree.path] : [])),
+  );
+  const results = flags.dryRun ? undefined : await removeTargets(root, removes);
+  const freed = freedBy(removes, results, disk);
+  const failed = results?.some((r) => r.error !== undefined) ?? false;
+  if (decisions.some((d) => d.action === 'refuse') || failed) setExit(1);
+
+  if (flags.json) {
+    const outcome = { decisions, removes, results, disk, absent, freed };
+    const json = cleanJson(outcome, inspection, flags.dryRun === true);
+    ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
+    return;
+  }
+  const advice = cleanAdvice(root, inspection, running);
+  ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice));
+  ctx.stdout.write(await backupsNote(root));
+}
+
 /** `baton clean`: removes feature worktrees and branches, never uncommitted or unmerged work without `--force`. */
 export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit) => {
   program
@@ -280,55 +329,19 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
       'judge "merged" against this branch (default: config base, else the branch your main checkout is on)',
     )
     .option('--all', 'with no ids, include the integration worktree and branch (baton/integration)')
+    .addOption(
+      new Option(
+        '--backups',
+        "list Baton's backup refs (refs/baton/*-backup/); remove those whose tip a branch or tag holds, and with --force the rest",
+      ).conflicts(['merged', 'all', 'base']),
+    )
     .option('--dry-run', 'print what would be removed and refused, and change nothing')
     .option('--json', 'print { removed, refused, kept, failed, ... } as JSON')
     .action(async (ids: string[], flags: CleanFlags) => {
       const root = await findMainWorktree(ctx.cwd);
       // A live run's agents work in these worktrees: nothing is removed under them, --force or not.
       if (!flags.dryRun) refuseWhileBatonRuns(root);
-      // --dry-run still looks; its hint then says to wait, not to --force.
-      const running = flags.dryRun ? batonRunning(root) : undefined;
-      const config = loadConfig(root);
-      if (!config.ok) {
-        throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
-      }
-      const state = foldWholeLog(root);
-      const base = flags.base ?? config.value.base;
-      const inspection = await inspectCleanTargets({
-        root,
-        cwd: ctx.cwd,
-        ...(base !== undefined ? { base } : {}),
-        state,
-        alive: runLiveness(root),
-      });
-      const known = [
-        ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),
-      ];
-      const { selected, absent } = selectTargets(inspection.targets, ids, known, flags.all === true);
-      // Judged against no base (or a wrong one), merged work and lost work look alike: nothing is decided.
-      if (inspection.baseProblem && selected.length > 0) throw inspection.baseProblem;
-      const decisions = decideClean(selected, {
-        force: flags.force === true,
-        merged: flags.merged === true,
-      });
-      const removes = decisions.filter(
-        (d): d is Extract<CleanDecision, { action: 'remove' }> => d.action === 'remove',
-      );
-      const disk = measureDiskUsage(
-        removes.flatMap((d) => (d.target.worktree?.exists ? [d.target.worktree.path] : [])),
-      );
-      const results = flags.dryRun ? undefined : await removeTargets(root, removes);
-      const freed = freedBy(removes, results, disk);
-      const failed = results?.some((r) => r.error !== undefined) ?? false;
-      if (decisions.some((d) => d.action === 'refuse') || failed) setExit(1);
-
-      if (flags.json) {
-        const outcome = { decisions, removes, results, disk, absent, freed };
-        const json = cleanJson(outcome, inspection, flags.dryRun === true);
-        ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
-        return;
-      }
-      const advice = cleanAdvice(root, inspection, running);
-      ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice));
+      if (flags.backups) return cleanBackups({ root, ctx, ids, flags, setExit });
+      await cleanWorktrees({ root, ctx, ids, flags, setExit });
     });
 };

@@ -48,8 +48,11 @@ export function attemptRef(featureId: string, job: string, attempt: number): str
   return `refs/baton/attempts/${featureId}/${job}.${attempt}`;
 }
 
-/** Where `--restart` keeps the tips it drops, as `integrate --fresh` keeps its under `refs/baton/integration-backup/`. */
+/** Where `--restart` keeps the tips it drops, as `integrate --fresh` keeps its under `INTEGRATION_BACKUP_PREFIX`. */
 export const RESTART_BACKUP_PREFIX = 'refs/baton/restart-backup/';
+
+/** Where `baton integrate --fresh` keeps the earlier result it discards: `<prefix><timestamp>`. */
+export const INTEGRATION_BACKUP_PREFIX = 'refs/baton/integration-backup/';
 
 /** Where `baton pick --force` keeps the tip of `baton/<id>` it moves away from. */
 export const PICK_BACKUP_PREFIX = 'refs/baton/pick-backup/';
@@ -76,4 +79,26 @@ export function restartBackupRef(unitId: string, tip: string): string {
 /** The backup ref of the tip of `baton/<feature_id>` that a pick, or best-of-N's choice in a run, moves away from (`tipBackupRef`). */
 export function pickBackupRef(featureId: string, tip: string): string {
   return tipBackupRef(PICK_BACKUP_PREFIX, featureId, tip);
+}
+
+/** Every kind of backup ref Baton writes, with the prefix it lives under. */
+export const BACKUP_PREFIXES = {
+  pick: PICK_BACKUP_PREFIX,
+  clean: CLEAN_BACKUP_PREFIX,
+  restart: RESTART_BACKUP_PREFIX,
+  integration: INTEGRATION_BACKUP_PREFIX,
+} as const;
+
+/** A kind of backup ref: which command kept the tip. */
+export type BackupKind = keyof typeof BACKUP_PREFIXES;
+
+/**
+ * The kind of backup `ref` (a full ref name) is, by its prefix, or undefined for any other ref (pure):
+ * the one test of what `baton clean --backups` may delete, so nothing outside these namespaces goes.
+ */
+export function backupKindOf(ref: string): BackupKind | undefined {
+  for (const [kind, prefix] of Object.entries(BACKUP_PREFIXES) as [BackupKind, string][]) {
+    if (ref.startsWith(prefix) && ref.length > prefix.length) return kind;
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { addWorktree, branchExists, git, isAncestor, statusEntries } from '../git/git.js';
 import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/merge.js';
+import { INTEGRATION_BACKUP_PREFIX } from '../git/refs.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { escapeControl } from '../text/escape.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
@@ -199,7 +200,7 @@ async function keepEarlierResult(options: PrepareOptions, tip: string, path: str
       },
     );
   }
-  const backup = `refs/baton/integration-backup/${options.stamp}`;
+  const backup = `${INTEGRATION_BACKUP_PREFIX}${options.stamp}`;
   await git(root, ['update-ref', backup, tip]);
   return backup;
 }
