@@ -117,7 +117,7 @@ const NO_CHANGE: BoardChange = { snapshot: false, features: [], run: false, metr
 /** The log, the project and the report in memory, kept current by watching the log. */
 export class BoardState {
   readonly #options: BoardStateOptions;
-  // Every event is kept: the report, like `baton report`, is computed from the whole run.
+  // The latest run's events are kept (never the earlier runs'): the report, like `baton report`'s, is that run's.
   readonly #live: LiveLog;
   readonly #subscribers = new Set<BoardSubscriber>();
   // Set by `open` once the existing log is read, before anyone can reach the state.
@@ -137,7 +137,7 @@ export class BoardState {
 
   private constructor(options: BoardStateOptions) {
     this.#options = options;
-    this.#live = new LiveLog(options.logPath, { keepAll: true });
+    this.#live = new LiveLog(options.logPath, { keepRun: true });
   }
 
   /** Reads the existing log to its end and loads the project; call `watch()` to follow the log. */
@@ -156,6 +156,11 @@ export class BoardState {
   /** Sequence number of the last event folded. */
   get seq(): number {
     return this.#live.seq;
+  }
+
+  /** How many events are kept for the report: the latest run's (`LiveLog.latestRun`), never the earlier runs'. */
+  get runEventsKept(): number {
+    return this.#live.runEventsKept;
   }
 
   /** Number of subscribers (connected event-stream clients). */
@@ -303,7 +308,7 @@ export class BoardState {
     return this.#metrics;
   }
 
-  // The report walks every event (hundreds of ms for 100,000), so it runs apart from the stream: only
+  // The report walks the latest run's events (hundreds of ms for 100,000), so it runs apart from the stream: only
   // when an event can move its numbers, and never taking more than about a tenth of the time.
   #scheduleReport(): void {
     if (this.#reportTimer) return;
@@ -316,10 +321,12 @@ export class BoardState {
     const { plan, estimates } = this.#project;
     // A run whose orchestrator is alive is in progress, as `baton status` and `baton report` say.
     const live = findLiveRun(this.#live.state, runLiveness(this.#options.root));
+    const run = this.#live.latestRun();
     try {
       this.#report = {
         value: computeReport({
-          events: this.#live.allEvents(),
+          events: run?.events ?? [],
+          ...(run ? { segment: run } : {}),
           ...(plan ? { plan } : {}),
           ...(estimates ? { estimates } : {}),
           liveRunIds: live ? [live.run_id] : [],

@@ -3,6 +3,8 @@ import type { BatonEventType, LogEvent } from '../log/events.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { LogTailer } from '../log/tail.js';
+import type { RunSegment } from '../metrics/run-segmenter.js';
+import { KeptRun } from './kept-run.js';
 
 /** An event of the log with its position among all events read since the log was (re)started. */
 export interface SequencedEvent {
@@ -79,19 +81,19 @@ export class LiveLog {
   #recent: SequencedEvent[] = [];
   #byFeature = new Map<string, SequencedEvent[]>();
   #problems: LogProblem[] = [];
-  #all: LogEvent[] | undefined;
+  #run: KeptRun | undefined;
   readonly #keepRecent: number;
   readonly #keepPerFeature: number;
 
   constructor(
     path: string,
-    options: { keepRecent?: number; keepPerFeature?: number; keepAll?: boolean } = {},
+    options: { keepRecent?: number; keepPerFeature?: number; keepRun?: boolean } = {},
   ) {
     this.path = path;
     this.#tailer = new LogTailer(path);
     this.#keepRecent = options.keepRecent ?? 200;
     this.#keepPerFeature = options.keepPerFeature ?? 200;
-    if (options.keepAll) this.#all = [];
+    if (options.keepRun) this.#run = new KeptRun(path);
   }
 
   /** The folded state; callers must treat it as read-only. */
@@ -120,9 +122,17 @@ export class LiveLog {
     return out.length > limit ? out.slice(out.length - limit) : out;
   }
 
-  /** Every event read, oldest first, when kept (`keepAll`): the report is computed from all of them. */
-  allEvents(): readonly LogEvent[] {
-    return this.#all ?? [];
+  /**
+   * The latest run's events, when kept (`keepRun`): the run `baton report` reports on by default
+   * (`selectRun`), the inferred ends of dead runs included; undefined before any event, or when not kept.
+   */
+  latestRun(): RunSegment | undefined {
+    return this.#run?.latest();
+  }
+
+  /** How many events are kept for the latest run (`keepRun`): that run's, never the earlier runs'. */
+  get runEventsKept(): number {
+    return this.#run?.size ?? 0;
   }
 
   /** The latest events naming one feature (or one attempt, by its unit id `<feature_id>.a<n>`), oldest first. */
@@ -153,12 +163,13 @@ export class LiveLog {
         applyEvent(this.#state, event);
         const sequenced = { seq: ++this.#seq, event };
         events.push(sequenced);
-        this.#all?.push(event);
+        this.#run?.push(event);
         this.#remember(sequenced, changed);
         if (changesRun(event)) runChanged = true;
       },
       problem: (p) => problems.push(p),
     });
+    this.#run?.recover(this.#tailer.offset);
     if (problems.length > 0) this.#problems = [...this.#problems, ...problems].slice(-20);
     return { events, changed: [...changed], runChanged: runChanged || reset, reset, problems };
   }
@@ -171,9 +182,9 @@ export class LiveLog {
       applyEvent(this.#state, event);
       const sequenced = { seq: ++this.#seq, event };
       events.push(sequenced);
-      this.#all?.push(event);
       this.#remember(sequenced, changed);
     }
+    this.#run?.pushInferred(inferred);
     return { events, changed: [...changed], runChanged: true, reset: false, problems: [] };
   }
 
@@ -222,7 +233,7 @@ export class LiveLog {
     this.#recent = [];
     this.#byFeature.clear();
     this.#problems = [];
-    if (this.#all) this.#all = [];
+    this.#run?.restart();
   }
 }
 

@@ -54,7 +54,7 @@ function findLastIntegrationStart(logPath: string): { run_id?: string | undefine
 /**
  * The run an integrate invocation's events belong to: for a new integration the last run; for
  * `--continue` (`continuing`), the run the attempt it goes on with began in, even when another run
- * started since (the report's rule, `continuedIntegrationStarts`).
+ * started since (the report's rule, `RunSegmenter`).
  */
 export function findIntegrationRun(logPath: string, continuing: boolean): string | undefined {
   const attempt = continuing ? findLastIntegrationStart(logPath) : undefined;

@@ -38,6 +38,7 @@ import {
 } from './intervals.js';
 import { countInterventions } from './interventions.js';
 import { describeRun, unendedRunNotes } from './run-facts.js';
+import type { RunSegment } from './run-segmenter.js';
 import { runFeatures, selectRun } from './runs.js';
 import { timelinePhases } from './timeline.js';
 import type { FeatureReport, Report, Worksheet, WorksheetRow } from './types.js';
@@ -63,6 +64,11 @@ export interface ReportInput {
   /** The run to report on; default the latest. */
   runId?: string;
   /**
+   * The run's events already cut from the log (`selectRun`), for a reader that keeps no others (the
+   * dashboard): reported as they are, instead of selecting a run from `events`.
+   */
+  segment?: RunSegment;
+  /**
    * Ids of the runs whose orchestrator is alive, as the edge found them (`findLiveRun`, the rule
    * `baton status` uses): a run without `run.ended` among them is in progress, not interrupted.
    */
@@ -74,7 +80,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The run's events that the report can trust, with what was left out said in `unknowns`. */
 function selectEvents(input: ReportInput, unknowns: string[]) {
-  const segment = selectRun(input.events, input.runId);
+  const segment = input.segment ?? selectRun(input.events, input.runId);
   if (!segment) {
     unknowns.push(
       input.runId === undefined

@@ -3,7 +3,7 @@
  * in progress; and the unknowns a run without `run.ended` leaves.
  */
 import type { LogEvent } from '../log/events.js';
-import type { RunSegment } from './runs.js';
+import type { RunSegment } from './run-segmenter.js';
 import type { RunReport } from './types.js';
 
 /** What the run's facts need of the report's input (`ReportInput`). */

@@ -1,0 +1,351 @@
+/**
+ * The one rule that cuts the log into runs (pure), fed one event at a time: `baton report` feeds it the
+ * whole log (`segmentRuns`, `selectRun`), the dashboard each event as it is appended, so both cut the
+ * same runs. The dashboard also has it forget the events of every run but the latest as runs start.
+ */
+import type { LogEvent } from '../log/events.js';
+
+/** One run as the log records it: its id (null for a log with no `run.started`) and its events. */
+export interface RunSegment {
+  run_id: string | null;
+  started_at: string | null;
+  /** Ids of the `run --resume` starts that continue this run, oldest first (see `continuedRun`). */
+  resumed_by: string[];
+  events: LogEvent[];
+}
+
+type RunStarted = Extract<LogEvent, { type: 'run.started' }>;
+
+/** Phases the method places before implementation: recorded after a run, they prepare the next one. */
+const PREPARATORY_PHASES: ReadonlySet<string> = new Set(['specification', 'planning']);
+
+function isPhaseEvent(e: LogEvent): boolean {
+  return e.type === 'phase.started' || e.type === 'phase.ended';
+}
+
+function isIntegrationPhase(e: LogEvent, type: 'phase.started' | 'phase.ended'): boolean {
+  return e.type === type && e.phase === 'integration';
+}
+
+function isPreparatoryStart(e: LogEvent): boolean {
+  return e.type === 'phase.started' && PREPARATORY_PHASES.has(e.phase);
+}
+
+/**
+ * Which earlier start a `run --resume` start continues (pure), as an index into `earlier` (the
+ * log's earlier starts, oldest first); undefined for a fresh start. `run.started` says only that it
+ * resumes, not what, so the log decides: the latest earlier start under the same run id (a queued
+ * resume goes on under its run's id, and lists only the features it still follows, maybe none) or
+ * that lists one of the features the resume lists, since a resume goes on with those features where
+ * that start left them. A resume of features no earlier start lists continues nothing and is a run
+ * of its own.
+ */
+export function continuedRun(start: RunStarted, earlier: readonly RunStarted[]): number | undefined {
+  if (start.resume !== true) return undefined;
+  const ids = new Set(start.feature_ids);
+  for (let i = earlier.length - 1; i >= 0; i--) {
+    const e = earlier[i]!;
+    if (e.run_id === start.run_id || e.feature_ids.some((id) => ids.has(id))) return i;
+  }
+  return undefined;
+}
+
+/** Whether `runId` names the run: its own id, or the id of a `run --resume` that continues it. */
+export function namesRun(run: Pick<RunSegment, 'run_id' | 'resumed_by'>, runId: string): boolean {
+  return run.run_id === runId || run.resumed_by.includes(runId);
+}
+
+/**
+ * A stretch of the log cut where a run starts: the events from a `run.started` up to the next start
+ * with another id, and the integration continued into it later (the first cut holds what comes
+ * before any start).
+ */
+interface Cut {
+  /** Its place among the cuts (the first is 0), the same however often the same log is read. */
+  readonly ordinal: number;
+  readonly run_id: string | null;
+  readonly started_at: string | null;
+  /** Its first `run.started` under its own id: the one that opened it. */
+  start: RunStarted | undefined;
+  /** Its events in the order they landed in it; undefined once forgotten. */
+  events: LogEvent[] | undefined;
+  /** How many events landed in it, forgotten or not. */
+  size: number;
+  /** Its events after the last one that is not a phase event (all of them while there is none). */
+  tail: LogEvent[];
+  /** Whether an event other than a phase event landed in it. */
+  active: boolean;
+}
+
+/** A cut as part of a run: the phase events carried into it from the cut before, then its first `keep` events. */
+interface Piece {
+  cut: Cut;
+  carried: LogEvent[];
+  keep: number;
+}
+
+/** A run as its pieces, in log order. */
+interface CutRun {
+  run_id: string | null;
+  started_at: string | null;
+  resumed_by: string[];
+  pieces: Piece[];
+}
+
+/** Adds an event to a cut. */
+function landIn(cut: Cut, e: LogEvent): void {
+  if (e.type === 'run.started' && cut.start === undefined && e.run_id === cut.run_id) cut.start = e;
+  cut.events?.push(e);
+  cut.size++;
+  if (isPhaseEvent(e)) {
+    cut.tail.push(e);
+  } else {
+    cut.tail = [];
+    cut.active = true;
+  }
+}
+
+/**
+ * Each cut as part of a run (pure): a cut gives the next one the specification and planning phases
+ * recorded after its last activity, as does a cut made only of phase events (all of them); the last
+ * cut has no next one, so its trailing preparatory phases are left out, unless phase events are all
+ * it holds (a log of phases alone is still a report).
+ */
+function piecesOf(cuts: readonly Cut[]): Piece[] {
+  const pieces: Piece[] = [];
+  let carried: LogEvent[] = [];
+  cuts.forEach((cut, i) => {
+    const isLast = i === cuts.length - 1;
+    const carriedIn = carried;
+    carried = [];
+    if (!cut.active) {
+      // Only phase events (those carried in are phase events too).
+      if (isLast) pieces.push({ cut, carried: carriedIn, keep: cut.size });
+      else carried = [...carriedIn, ...cut.tail];
+      return;
+    }
+    const first = cut.tail.findIndex(isPreparatoryStart);
+    const moved = first === -1 ? [] : cut.tail.slice(first);
+    if (!isLast) carried = moved;
+    pieces.push({ cut, carried: carriedIn, keep: cut.size - moved.length });
+  });
+  return pieces;
+}
+
+/** The pieces gathered into runs (pure): each `run --resume` joins the run it continues (`continuedRun`). */
+function runsOf(pieces: readonly Piece[]): CutRun[] {
+  const runs: CutRun[] = [];
+  // For each start seen so far: the start, and the run (index in `runs`) it belongs to.
+  const starts: RunStarted[] = [];
+  const runOfStart: number[] = [];
+  for (const piece of pieces) {
+    const start = piece.cut.start;
+    const continued = start ? continuedRun(start, starts) : undefined;
+    const into = continued === undefined ? undefined : runOfStart[continued];
+    const run = into === undefined ? undefined : runs[into];
+    if (run && start) {
+      run.pieces.push(piece);
+      if (start.run_id !== run.run_id && !run.resumed_by.includes(start.run_id))
+        run.resumed_by.push(start.run_id);
+    } else {
+      const { run_id, started_at } = piece.cut;
+      runs.push({ run_id, started_at, resumed_by: [], pieces: [piece] });
+    }
+    if (start) {
+      starts.push(start);
+      runOfStart.push(into ?? runs.length - 1);
+    }
+  }
+  return runs;
+}
+
+/** A run's events in the order the report reads them; undefined when some were forgotten. */
+function eventsOf(run: CutRun): LogEvent[] | undefined {
+  const events: LogEvent[] = [];
+  for (const { cut, carried, keep } of run.pieces) {
+    if (!cut.events) return undefined;
+    // Loops, not spreads: a run of millions of events would overflow the stack as arguments.
+    for (const e of carried) events.push(e);
+    for (let i = 0; i < keep; i++) events.push(cut.events[i]!);
+  }
+  return events;
+}
+
+/** An integrate invocation that may be a `--continue` of the attempt in `before`: its events so far. */
+interface OpenInvocation {
+  before: Cut;
+  pending: LogEvent[];
+}
+
+/** How a segmenter keeps events. */
+export interface RunSegmenterOptions {
+  /** Forget the events of every run but the latest each time a run starts (the dashboard's memory). */
+  forget?: boolean;
+  /** Cuts (by ordinal, `neededCuts`) whose events are never forgotten: for reading a log again. */
+  retain?: ReadonlySet<number>;
+}
+
+/**
+ * Cuts the log into runs as it is fed. A run owns everything from its `run.started` up to the next
+ * one with another id, so integration done after a run belongs to it; an integrate invocation (from
+ * its `phase.started integration` to its `phase.ended`, or to the next invocation or run when it was
+ * killed) that records no `integration.started` of its own is a `--continue` of the latest attempt
+ * and belongs with it, even when another run started in between. Phase events are the exception
+ * (`piecesOf`), and a `run --resume` joins the run it continues (`runsOf`), its events after that
+ * run's, so a resumed run is reported as a whole.
+ */
+export class RunSegmenter {
+  readonly #forget: boolean;
+  #retain: ReadonlySet<number>;
+  readonly #cuts: Cut[] = [];
+  #current: Cut;
+  /** The cut the latest `integration.started` landed in. */
+  #attempt: Cut | undefined;
+  #open: OpenInvocation | undefined;
+  /** The id of the latest `run.started` that has one: the default run is the one it belongs to. */
+  #lastStart: string | undefined;
+  #lacking = false;
+
+  constructor(options: RunSegmenterOptions = {}) {
+    this.#forget = options.forget === true;
+    this.#retain = options.retain ?? new Set();
+    this.#current = this.#newCut(undefined);
+  }
+
+  /**
+   * Whether the latest run needs events already forgotten: a `run --resume` of a run that another
+   * run's start had made earlier (the log must be read again, `retain`ing `neededCuts`).
+   */
+  get lacking(): boolean {
+    return this.#lacking;
+  }
+
+  /**
+   * How many events it holds: with `forget`, the latest run's, the phase events a cut may still carry
+   * to the next, and an integrate invocation not yet placed.
+   */
+  get kept(): number {
+    let n = this.#open?.pending.length ?? 0;
+    for (const cut of this.#cuts) n += cut.events?.length ?? cut.tail.length;
+    return n;
+  }
+
+  /** Cuts the next event of the log. */
+  push(e: LogEvent): void {
+    if (e.type === 'run.started' && e.run_id !== undefined) this.#lastStart = e.run_id;
+    if (this.#open && !this.#followOpen(e)) return;
+    const opens = e.type === 'run.started' && e.run_id !== this.#current.run_id;
+    if (opens) this.#current = this.#newCut(e);
+    if (this.#attempt && isIntegrationPhase(e, 'phase.started'))
+      this.#open = { before: this.#attempt, pending: [e] };
+    else this.#land(this.#current, e);
+    if (opens && this.#forget) this.#forgetEarlier();
+  }
+
+  /** Every run of the log, oldest first (`segmentRuns`); only for a segmenter that forgets nothing. */
+  runs(): RunSegment[] {
+    return this.#runs().map((run) => this.#segmentOf(run));
+  }
+
+  /**
+   * The run the latest `run.started` belongs to (the whole log when no run was ever started), as
+   * `selectRun` gives it; undefined for an empty log, or while `lacking`.
+   */
+  latest(): RunSegment | undefined {
+    const run = this.#latestRun(this.#runs());
+    if (!run) return undefined;
+    const events = eventsOf(run);
+    return events && { run_id: run.run_id, started_at: run.started_at, resumed_by: run.resumed_by, events };
+  }
+
+  /** The ordinals of the cuts the latest run is made of. */
+  neededCuts(): number[] {
+    return (this.#latestRun(this.#runs())?.pieces ?? []).map((p) => p.cut.ordinal);
+  }
+
+  /** Stops retaining (`retain`) and forgets what the latest run does not need. */
+  release(): void {
+    this.#retain = new Set();
+    if (this.#forget) this.#forgetEarlier();
+  }
+
+  /**
+   * Places the next event while an invocation is open: its own events wait until it is known whether it
+   * continues an attempt. False when the event was taken; true when it comes after the invocation.
+   */
+  #followOpen(e: LogEvent): boolean {
+    const open = this.#open!;
+    if (e.type === 'run.started' || isIntegrationPhase(e, 'phase.started')) {
+      this.#settle(open.before);
+      return true;
+    }
+    open.pending.push(e);
+    // An attempt of its own: the invocation is no continuation.
+    if (e.type === 'integration.started') this.#settle(this.#current);
+    else if (isIntegrationPhase(e, 'phase.ended')) this.#settle(open.before);
+    return false;
+  }
+
+  #settle(into: Cut): void {
+    for (const e of this.#open!.pending) this.#land(into, e);
+    this.#open = undefined;
+  }
+
+  #land(cut: Cut, e: LogEvent): void {
+    landIn(cut, e);
+    if (e.type === 'integration.started') this.#attempt = cut;
+  }
+
+  #newCut(start: RunStarted | undefined): Cut {
+    const cut: Cut = {
+      ordinal: this.#cuts.length,
+      run_id: start ? start.run_id : null,
+      started_at: start ? start.ts : null,
+      start: undefined,
+      events: [],
+      size: 0,
+      tail: [],
+      active: false,
+    };
+    this.#cuts.push(cut);
+    return cut;
+  }
+
+  /** The runs as they stand, an open invocation placed as a log ending now places it (a continuation). */
+  #runs(): CutRun[] {
+    const open = this.#open;
+    const cuts = this.#cuts.filter((c) => c.size > 0);
+    if (open) {
+      const i = cuts.indexOf(open.before);
+      const cut: Cut = {
+        ...open.before,
+        events: open.before.events && [...open.before.events],
+        tail: [...open.before.tail],
+      };
+      for (const e of open.pending) landIn(cut, e);
+      cuts[i] = cut;
+    }
+    return runsOf(piecesOf(cuts));
+  }
+
+  #latestRun(runs: readonly CutRun[]): CutRun | undefined {
+    const id = this.#lastStart;
+    return (id === undefined ? undefined : runs.findLast((r) => namesRun(r, id))) ?? runs.at(-1);
+  }
+
+  #segmentOf(run: CutRun): RunSegment {
+    const events = eventsOf(run);
+    // A bug, not a state of the log: only a segmenter that forgets nothing lists every run.
+    if (!events) throw new Error('RunSegmenter.runs() on a segmenter that forgot events');
+    return { run_id: run.run_id, started_at: run.started_at, resumed_by: run.resumed_by, events };
+  }
+
+  /** Forgets the events of the cuts the latest run is not made of (but those retained). */
+  #forgetEarlier(): void {
+    const latest = this.#latestRun(this.#runs());
+    const needed = new Set(latest?.pieces.map((p) => p.cut.ordinal));
+    for (const cut of this.#cuts)
+      if (!needed.has(cut.ordinal) && !this.#retain.has(cut.ordinal)) cut.events = undefined;
+    this.#lacking = latest?.pieces.some((p) => !p.cut.events) ?? false;
+  }
+}
