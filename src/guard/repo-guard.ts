@@ -106,7 +106,8 @@ export class RepoGuard {
     const [before, after] = await parseSnapshots(this.#root, this.#baseline, snapshot);
     // The gone stash entries first: one a look reported as added is `#unsaid`'s, not said twice.
     const gone = this.#stashGone(snapshot);
-    const fresh = [...this.#unsaid(compareSnapshots(before, after, this.#allowed)), ...gone];
+    const changes = compareSnapshots(before, after, this.#allowed);
+    const fresh = [...this.#unsaid(changes, snapshot.stash !== undefined), ...gone];
     const since = this.#lastCheckMs;
     const by = attributeChange(this.windows, since, now);
     this.#lastCheckMs = now;
@@ -116,9 +117,10 @@ export class RepoGuard {
   /**
    * What was not said yet: a change since the start not reported, or reported with another value (from
    * that value on); and a change reported before that is gone, back as at the start (from the value
-   * said to the start's). Each said once.
+   * said to the start's). Each said once. Stash entries count as gone only when this look read them
+   * (`byEntry`): else the stash was compared as its ref.
    */
-  #unsaid(changes: readonly RepoChange[]): RepoChange[] {
+  #unsaid(changes: readonly RepoChange[], byEntry: boolean): RepoChange[] {
     const out: RepoChange[] = [];
     const found = new Set<string>();
     for (const c of changes) {
@@ -130,7 +132,7 @@ export class RepoGuard {
       this.#said.set(id, c);
     }
     for (const [id, said] of this.#said) {
-      if (found.has(id)) continue;
+      if (found.has(id) || (said.kind === 'stash' && !byEntry)) continue;
       out.push({ kind: said.kind, name: said.name, before: said.after, after: said.before });
       this.#said.delete(id);
     }

@@ -2,7 +2,7 @@
 // commits are worded so they recognise them, a stash an agent popped says how to get it back, and a
 // ref made and removed again between two looks is reported both ways.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeChange } from '../../src/guard/repo-change.js';
@@ -83,6 +83,22 @@ describe('RepoGuard: the stash, shared by every worktree', () => {
     expect(said).toEqual([
       `stash entry removed: On main: it's \\x1b[2J\\u202enot mine (restore with: git stash store -m 'On main: it'\\''s \\x1b[2J\\u202enot mine' ${evil})`,
     ]);
+  });
+});
+
+describe('RepoGuard: a stash log that cannot be read', () => {
+  it('compares the stash as its ref then, and says nothing of the entries it cannot see', async () => {
+    userRepo();
+    const mine = userStash('my wip');
+    const guard = await RepoGuard.start(repo.root, ['baton/a']);
+    repo.git('stash', 'drop', '-q');
+    expect(await words(guard)).toEqual([expect.stringMatching(/^stash entry removed: On main: my wip /)]);
+    const next = userStash('another');
+    // The log replaced by a symlink: not followed, so the entries are unknown (not all gone, not back).
+    const log = join(repo.root, '.git', 'logs', 'refs', 'stash');
+    renameSync(log, `${log}.real`);
+    symlinkSync(`${log}.real`, log);
+    expect(await words(guard)).toEqual([`ref refs/stash moved ${mine.slice(0, 8)} → ${next.slice(0, 8)}`]);
   });
 });
 
