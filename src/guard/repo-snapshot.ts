@@ -1,16 +1,17 @@
 /**
  * What an agent must not change behind Baton's back: the repository's shared git config, the files
  * git runs or reads on the user's behalf (`hooks/*`, `info/*` such as `exclude` and `attributes`,
- * `config.worktree` files) and every ref other than the features' own `baton/<id>` branches. Snapshotted before the agents start and
- * compared each time the run goes idle (a wave's last agent ended) and at its end; a change is
+ * `config.worktree` files), every ref other than the features' own `baton/<id>` branches, and the
+ * stash's entries (shared by every worktree). Snapshotted before the agents start and compared each
+ * time the run goes idle (a wave's last agent ended) and at its end (`RepoGuard`); a change is
  * reported (never silently kept, never silently undone), attributed best-effort by run windows.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { commonGitDir, git, gitRaw } from '../git/git.js';
-import type { NewEvent } from '../log/events.js';
-import { type AgentWindow, type Attribution, attributeChange, escapeEvents } from './attribution.js';
+import { readStashEntries } from './reflog.js';
+import type { RepoChange } from './repo-change.js';
 
 /**
  * The shared config file's text and every ref with its target. The text is parsed key by key (by
@@ -22,6 +23,11 @@ export interface RepoSnapshot {
   refs: Map<string, string>;
   /** The watched files of the common git folder (`hooks/post-commit`), each as its mode, size and content hash. */
   files: Map<string, string>;
+  /**
+   * The stash's entries, each commit with its message; undefined when its log cannot tell them
+   * (`readStashEntries`), and the stash is then compared as the ref `refs/stash`.
+   */
+  stash: Map<string, string> | undefined;
 }
 
 /** Two snapshots' config, key by key, for `compareSnapshots`. */
@@ -29,15 +35,7 @@ export interface ParsedSnapshot {
   config: Map<string, string>;
   refs: Map<string, string>;
   files: Map<string, string>;
-}
-
-/** One change found between two snapshots. */
-export interface RepoChange {
-  kind: 'config' | 'ref' | 'file';
-  /** The config key (`core.hookspath`), the ref (`refs/heads/main`) or the file (`hooks/post-commit`). */
-  name: string;
-  before: string | undefined;
-  after: string | undefined;
+  stash: Map<string, string> | undefined;
 }
 
 /** Parses config text as git reads it, `key=value` by key (repeated keys joined); includes are not followed. */
@@ -66,20 +64,18 @@ export async function parseSnapshots(
   before: RepoSnapshot,
   after: RepoSnapshot,
 ): Promise<[ParsedSnapshot, ParsedSnapshot]> {
-  if (before.configText === after.configText) {
-    return [
-      { config: new Map(), refs: before.refs, files: before.files },
-      { config: new Map(), refs: after.refs, files: after.files },
-    ];
-  }
+  const parsed = (s: RepoSnapshot, config: Map<string, string>): ParsedSnapshot => ({
+    config,
+    refs: s.refs,
+    files: s.files,
+    stash: s.stash,
+  });
+  if (before.configText === after.configText) return [parsed(before, new Map()), parsed(after, new Map())];
   const [a, b] = await Promise.all([
     parseConfig(root, before.configText),
     parseConfig(root, after.configText),
   ]);
-  return [
-    { config: a, refs: before.refs, files: before.files },
-    { config: b, refs: after.refs, files: after.files },
-  ];
+  return [parsed(before, a), parsed(after, b)];
 }
 
 function readText(file: string): string | undefined {
@@ -108,12 +104,12 @@ async function mainHead(root: string, gitDir: string): Promise<string> {
 /** The `for-each-ref` a snapshot reads (its output can come from a batch: `snapshotFrom`). */
 export const SNAPSHOT_REFS_ARGS: readonly string[] = ['for-each-ref', '--format=%(refname)%00%(objectname)'];
 
-/** Takes a snapshot of the shared config and every ref (plus the main checkout's HEAD): one git process. */
+/** Takes a snapshot of the shared config, every ref (plus the main checkout's HEAD) and the stash: one git process. */
 export async function snapshotRepo(root: string): Promise<RepoSnapshot> {
   return snapshotFrom(root, await git(root, [...SNAPSHOT_REFS_ARGS]));
 }
 
-/** A snapshot from the output of `SNAPSHOT_REFS_ARGS`, with HEAD and the config read from their files. */
+/** A snapshot from the output of `SNAPSHOT_REFS_ARGS`, with HEAD, the config and the stash read from their files. */
 export async function snapshotFrom(root: string, out: string): Promise<RepoSnapshot> {
   const gitDir = await commonGitDir(root);
   const refs = new Map<string, string>();
@@ -122,7 +118,12 @@ export async function snapshotFrom(root: string, out: string): Promise<RepoSnaps
     if (name && target) refs.set(name, target);
   }
   refs.set('HEAD', await mainHead(root, gitDir));
-  return { configText: readText(join(gitDir, 'config')), refs, files: snapshotGitFiles(gitDir) };
+  return {
+    configText: readText(join(gitDir, 'config')),
+    refs,
+    files: snapshotGitFiles(gitDir),
+    stash: readStashEntries(gitDir, refs.has('refs/stash')),
+  };
 }
 
 /** Files larger than this are known by mode, size and mtime only: hooks and excludes are small. */
@@ -210,7 +211,8 @@ export function snapshotBranches(snapshot: RepoSnapshot): Set<string> {
 
 /**
  * The changes from `before` to `after`, leaving out refs `allowed` says Baton or the feature's own
- * agent may move (each feature's `refs/heads/baton/<id>`).
+ * agent may move (each feature's `refs/heads/baton/<id>`). The stash is compared entry by entry when
+ * both logs tell its entries (then `refs/stash`, their top, is not compared again), else as its ref.
  */
 export function compareSnapshots(
   before: ParsedSnapshot,
@@ -218,125 +220,16 @@ export function compareSnapshots(
   allowed: (ref: string) => boolean = () => false,
 ): RepoChange[] {
   const changes: RepoChange[] = [];
+  const byEntry = before.stash !== undefined && after.stash !== undefined;
   const diff = (kind: RepoChange['kind'], a: Map<string, string>, b: Map<string, string>) => {
     for (const name of new Set([...a.keys(), ...b.keys()])) {
-      if (kind === 'ref' && allowed(name)) continue;
+      if (kind === 'ref' && (allowed(name) || (byEntry && name === 'refs/stash'))) continue;
       if (a.get(name) !== b.get(name)) changes.push({ kind, name, before: a.get(name), after: b.get(name) });
     }
   };
   diff('config', before.config, after.config);
   diff('ref', before.refs, after.refs);
   diff('file', before.files, after.files);
+  if (byEntry) diff('stash', before.stash ?? new Map(), after.stash ?? new Map());
   return changes;
-}
-
-/** A change in words: `git config core.hookspath set to "/tmp/x"`, `ref refs/heads/main moved`. */
-export function describeChange(c: RepoChange): string {
-  if (c.kind === 'config') {
-    if (c.before === undefined) return `git config ${c.name} added (${JSON.stringify(c.after)})`;
-    if (c.after === undefined) return `git config ${c.name} removed`;
-    return `git config ${c.name} changed to ${JSON.stringify(c.after)}`;
-  }
-  if (c.kind === 'file') {
-    if (c.before === undefined) return `git file ${c.name} added (mode ${c.after?.split(' ')[0] ?? '?'})`;
-    if (c.after === undefined) return `git file ${c.name} removed`;
-    return `git file ${c.name} changed`;
-  }
-  if (c.before === undefined) return `ref ${c.name} created`;
-  if (c.after === undefined) return `ref ${c.name} deleted`;
-  return `ref ${c.name} moved ${c.before.slice(0, 8)} → ${c.after.slice(0, 8)}`;
-}
-
-/**
- * Watches the repository through a run: `check()` after each agent returns the changes not yet
- * reported, each with the agent it is attributed to (or `unknown`).
- */
-export class RepoGuard {
-  readonly #root: string;
-  readonly #baseline: RepoSnapshot;
-  readonly #allowed: (ref: string) => boolean;
-  readonly #reported = new Set<string>();
-  readonly windows: AgentWindow[] = [];
-  #lastCheckMs: number;
-
-  private constructor(root: string, baseline: RepoSnapshot, allowed: (ref: string) => boolean) {
-    this.#root = root;
-    this.#baseline = baseline;
-    this.#allowed = allowed;
-    this.#lastCheckMs = Date.now();
-  }
-
-  /**
-   * Snapshots the repository before any agent starts (or takes the `baseline` the run's preflight
-   * already took); `ownBranches` are the features' `baton/<id>`, `ownRef` the other refs Baton itself
-   * writes during the run (a restarted feature's backup ref).
-   */
-  static async start(
-    root: string,
-    ownBranches: Iterable<string>,
-    baseline?: RepoSnapshot,
-    ownRef: (ref: string) => boolean = () => false,
-  ): Promise<RepoGuard> {
-    const own = new Set([...ownBranches].map((b) => `refs/heads/${b}`));
-    return new RepoGuard(root, baseline ?? (await snapshotRepo(root)), (ref) => own.has(ref) || ownRef(ref));
-  }
-
-  /** Records that a feature's agent started. */
-  agentStarted(featureId: string): void {
-    this.windows.push({ feature_id: featureId, startMs: Date.now() });
-  }
-
-  /** Records that a feature's agent ended. */
-  agentEnded(featureId: string): void {
-    const w = [...this.windows].reverse().find((x) => x.feature_id === featureId && x.endMs === undefined);
-    if (w) w.endMs = Date.now();
-  }
-
-  /** Whether an agent ended since the last look: the run's end looks once more then. */
-  get unchecked(): boolean {
-    return this.windows.some((w) => w.endMs !== undefined && w.endMs >= this.#lastCheckMs);
-  }
-
-  /**
-   * Changes since the baseline not reported before, each attributed to an agent or `unknown`; looked
-   * at only when no agent is running (once per wave, like the main checkout's `CheckoutWatch`), so
-   * while some agent still runs this returns nothing and leaves the look to the wave's last agent.
-   */
-  async checkWhenIdle(): Promise<Array<RepoChange & Attribution>> {
-    if (this.windows.some((w) => w.endMs === undefined)) return [];
-    return this.check();
-  }
-
-  /** Changes since the baseline not reported before (`now`: a snapshot just taken), each attributed to an agent or `unknown`. */
-  async check(current?: RepoSnapshot): Promise<Array<RepoChange & Attribution>> {
-    const now = Date.now();
-    const snapshot = current ?? (await snapshotRepo(this.#root));
-    const [before, after] = await parseSnapshots(this.#root, this.#baseline, snapshot);
-    const changes = compareSnapshots(before, after, this.#allowed);
-    const fresh = changes.filter((c) => {
-      const key = `${c.kind}\0${c.name}\0${c.after ?? ''}`;
-      if (this.#reported.has(key)) return false;
-      this.#reported.add(key);
-      return true;
-    });
-    const by = attributeChange(this.windows, this.#lastCheckMs, now);
-    this.#lastCheckMs = now;
-    return fresh.map((c) => ({ ...c, ...by }));
-  }
-}
-
-/**
- * The `feature.escaped` events for repository changes found after `endingFeature`'s agent: one per
- * attributed agent; changes no single agent explains are filed under the ending feature with
- * `attribution: "unknown"` and never named as a known agent's.
- */
-export function repoEscapeEvents(
-  changes: ReadonlyArray<RepoChange & Attribution>,
-  endingFeature: string,
-): NewEvent[] {
-  return escapeEvents(
-    changes.map((c) => ({ text: describeChange(c), agent: c.agent, by: c.by })),
-    endingFeature,
-    'repository',
-  );
 }

@@ -8,7 +8,8 @@ import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema
 import type { StatusEntry } from '../git/git.js';
 import { attemptBranch, featureBranch, pickBackupRef, restartBackupRef } from '../git/refs.js';
 import { CheckoutWatch, type OwnsPath } from '../guard/checkout-watch.js';
-import { RepoGuard, type RepoSnapshot } from '../guard/repo-snapshot.js';
+import { RepoGuard } from '../guard/repo-guard.js';
+import type { RepoSnapshot } from '../guard/repo-snapshot.js';
 import type { AdoptedWindow } from '../interactive/adopt.js';
 import { createMutex } from '../lock/mutex.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';

@@ -9,13 +9,9 @@ import { parsePorcelainStatus, STATUS_ARGS } from '../git/git.js';
 import { type GitStepOutput, gitSequence, throwOnFailure } from '../git/sequence.js';
 import { type Attribution, escapeEvents } from '../guard/attribution.js';
 import type { CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
-import {
-  type RepoChange,
-  type RepoGuard,
-  repoEscapeEvents,
-  SNAPSHOT_REFS_ARGS,
-  snapshotFrom,
-} from '../guard/repo-snapshot.js';
+import type { RepoChange } from '../guard/repo-change.js';
+import { type RepoGuard, repoEscapeEvents } from '../guard/repo-guard.js';
+import { SNAPSHOT_REFS_ARGS, snapshotFrom } from '../guard/repo-snapshot.js';
 import type { EventSink } from '../log/sink.js';
 import type { RunContext } from './context.js';
 

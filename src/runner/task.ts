@@ -39,6 +39,7 @@ export function buildTaskPrompt(
       owns,
       '- Meet every acceptance criterion below; run the checks yourself before you finish.',
       '- Commit your work on this branch when you are done (uncommitted changes are committed for you at exit).',
+      "- Do not use `git stash`: the stash is shared with the user's checkout and the other agents' worktrees, so `git stash pop` can take someone else's work.",
       `- If you start a server, use port $PORT (${opts.port}); ports ${opts.portBase}–${opts.portBase + 9} are yours.`,
     ].join('\n'),
     '## Provides',

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attributeChange } from '../../src/guard/attribution.js';
 import { CheckoutWatch } from '../../src/guard/checkout-watch.js';
-import { RepoGuard } from '../../src/guard/repo-snapshot.js';
+import { RepoGuard } from '../../src/guard/repo-guard.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { escapeLooker } from '../../src/runner/escapes.js';
 import { runBaton } from '../rig/cli.js';

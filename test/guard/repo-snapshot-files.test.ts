@@ -3,7 +3,8 @@
 import { appendFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeChange, RepoGuard, repoEscapeEvents } from '../../src/guard/repo-snapshot.js';
+import { describeChange } from '../../src/guard/repo-change.js';
+import { RepoGuard, repoEscapeEvents } from '../../src/guard/repo-guard.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 let repo: TempRepo;
