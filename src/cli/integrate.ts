@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { verifyFeature } from '../checks/verify.js';
 import { UserError } from '../errors.js';
+import { assertNotInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
@@ -49,8 +50,8 @@ every feature that depends on one of them. --include failed,empty,... merges tho
 says so in the output and the log (integration.started include/included).
 
 --into <branch> fast-forwards the branch only when every selected feature was merged, every test after a
-merge passed and every after-integration criterion passed, and no feature was let in by --include;
-otherwise the branch stays where it was and the reason is printed and logged (integration.ended
+merge passed and every after-integration criterion passed, and no feature was let in by --include,
+and never while a rebase or bisect is under way on it (integrate/into-in-progress); otherwise the branch stays where it was and the reason is printed and logged (integration.ended
 into_refused).
 
 The test command gets PORT, BATON_INTEGRATION=1 and BATON_AFTER_FEATURE. With --on-conflict agent,
@@ -119,6 +120,14 @@ async function integrateAction(
   const include = parseInclude(flags.include ?? []);
   const project = await loadProject(ctx.cwd);
   if (flags.into !== undefined) await assertIntoBranch(project.root, flags.into);
+  // Refused before anything is merged, and again at the move (a rebase begun while the tests ran).
+  if (flags.into !== undefined && !flags.predictOnly) {
+    await assertNotInProgress(project.root, flags.into, {
+      code: 'integrate/into-in-progress',
+      action: 'fast-forward',
+      after: 'run this command again (nothing was merged)',
+    });
+  }
   // Released when the command ends (a CLI process exits then anyway; an in-process caller goes on).
   const lock = flags.predictOnly ? undefined : lockForCommand(project.root, 'integrate', ctx.stderr);
   // Ctrl-C stops the test, check or resolver running (whole process groups) and ends the integration
