@@ -12,7 +12,7 @@ import {
 import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
-import { liveLastRun, type OrchestratorProbe } from '../guard/liveness.js';
+import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
@@ -162,7 +162,7 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, commits);
     const owner = unit?.featureId ?? t.id;
     const feature = live && t.kind !== 'integration' ? live.state.features[owner] : undefined;
-    if (live && feature && live.state.run_feature_ids.includes(owner) && ACTIVE.has(feature.status)) {
+    if (live && feature && live.state.run_feature_ids.includes(owner) && UNFINISHED.has(feature.status)) {
       const on = unit ? `its feature ${owner}` : 'it';
       t.busy = `run ${live.state.run_id} is working on ${on} (status ${feature.status}, baton pid ${live.pid})`;
     }
@@ -212,8 +212,6 @@ function protection(
   }
   return undefined;
 }
-
-const ACTIVE = new Set(['pending', 'running', 'verifying', 'needs-input']);
 
 /** What the folded log says of attempt `n` of `featureId` (pure). */
 function attemptFacts(

@@ -266,7 +266,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     base,
     include: a.include,
   });
-  if (selection.merge.length === 0) throw nothingToMerge(selection);
+  if (selection.merge.length === 0) throw nothingToMerge(selection, selection.running);
 
   const prediction = await predictConflicts({
     cwd: project.root,
