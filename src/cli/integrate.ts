@@ -7,9 +7,10 @@ import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { chooseForIntegration } from '../integrate/choose.js';
+import { cutCommitsOf, cutOutsideRefusal, cutsOutsideBase } from '../integrate/cut-from.js';
 import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
-import { predictConflicts } from '../integrate/predict.js';
+import { nameOfBase, predictConflicts } from '../integrate/predict.js';
 import { INCLUDABLE_STATUSES, nothingToMerge, notRunReason, parseInclude } from '../integrate/selection.js';
 import {
   type CheckRunner,
@@ -102,7 +103,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--base <ref>',
-      'where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD)',
+      'where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD); a default that lacks the commit the features were cut from is refused (integrate/base-lacks-cut), a base named here is taken as it is',
     )
     .option('--json', 'print the prediction and the merge results as JSON')
     .addHelpText('after', HELP_AFTER)
@@ -267,10 +268,16 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     include: a.include,
   });
   if (selection.merge.length === 0) throw nothingToMerge(selection, selection.running);
+  const cuts = await cutsOutsideBase(project.root, base, selection.bases, selection.commits);
+  // A base nobody named for this integration (HEAD, the config's) that lacks what the branches were
+  // cut from is refused; with `--into`, `assertIntoHoldsBases` refuses it in the branch's words.
+  if (cuts.length > 0 && flags.base === undefined && flags.into === undefined)
+    throw cutOutsideRefusal(await nameOfBase(project.root, baseRefOf(project, flags)), cuts);
 
   const prediction = await predictConflicts({
     cwd: project.root,
     base,
+    cuts: cutCommitsOf(cuts),
     baseRef: baseRefOf(project, flags),
     branches: selection.merge.map((id) => ({ feature_id: id, branch: featureBranch(id) })),
     contracts: project.plan.features,

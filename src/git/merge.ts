@@ -319,17 +319,17 @@ export async function addWorktreeForBranch(cwd: string, path: string, branch: st
 }
 
 /**
- * Every commit reachable from any of `tips` but not from `base`, with its parents, in one
- * `git rev-list --parents` call.
+ * Every commit reachable from any of `tips` but not from `base` (nor from any of them, given several),
+ * with its parents, in one `git rev-list --parents` call.
  */
 export async function commitGraphSince(
   cwd: string,
-  base: string,
+  base: string | readonly string[],
   tips: readonly string[],
 ): Promise<Map<string, string[]>> {
   const graph = new Map<string, string[]>();
   if (tips.length === 0) return graph;
-  const out = await git(cwd, ['rev-list', '--parents', ...tips, '--not', base]);
+  const out = await git(cwd, ['rev-list', '--parents', ...tips, '--not', ...[base].flat()]);
   for (const line of out.split('\n')) {
     const [commit, ...parents] = line.split(' ');
     if (commit) graph.set(commit, parents);
