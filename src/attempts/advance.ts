@@ -6,6 +6,7 @@
  * on `baton/<id>` is lost.
  */
 import type { CheckReport } from '../checks/verify.js';
+import { heldRefusal } from '../git/branch-in-progress.js';
 import { commitsNotIn, moveBranch } from '../git/branches.js';
 import { resolveCommit } from '../git/git.js';
 import { attemptBranch, featureBranch } from '../git/refs.js';
@@ -42,7 +43,11 @@ export async function advanceWinnerBranch(
   }
   const ahead = tip === undefined ? [] : await commitsNotIn(root, commit, [tip]);
   const why = `baton verify: checks passed on ${winnerBranch}`;
-  if (!(await moveBranch(root, { branch, to: commit, from: tip, why }))) {
+  const moved = await moveBranch(root, { branch, to: commit, from: tip, why }).catch(heldRefusal);
+  if (typeof moved === 'string') {
+    return `${branch} was not moved to ${commit.slice(0, 8)}, the commit just checked on ${winnerBranch}: ${moved}; run \`baton verify ${id}\` again once it ends`;
+  }
+  if (!moved) {
     return `${branch} was not moved to ${commit.slice(0, 8)}, the commit just checked on ${winnerBranch}: another process moved it while verify ran, and it was left there; run \`baton verify ${id}\` again`;
   }
   return `${branch} moved to ${commit.slice(0, 8)}: its checks passed on ${winnerBranch} (${ahead.length} commit(s) past the winner's recorded work)`;

@@ -3,11 +3,16 @@ import { resolve } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { type BranchInProgress, branchesInProgress } from '../git/branch-in-progress.js';
+import {
+  type BranchInProgress,
+  branchesInProgress,
+  howToEnd,
+  inProgressWords,
+} from '../git/branch-in-progress.js';
 import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
-import { liveLastRun, type OrchestratorProbe } from '../guard/liveness.js';
+import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
@@ -157,7 +162,7 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, commits);
     const owner = unit?.featureId ?? t.id;
     const feature = live && t.kind !== 'integration' ? live.state.features[owner] : undefined;
-    if (live && feature && live.state.run_feature_ids.includes(owner) && ACTIVE.has(feature.status)) {
+    if (live && feature && live.state.run_feature_ids.includes(owner) && UNFINISHED.has(feature.status)) {
       const on = unit ? `its feature ${owner}` : 'it';
       t.busy = `run ${live.state.run_id} is working on ${on} (status ${feature.status}, baton pid ${live.pid})`;
     }
@@ -201,19 +206,12 @@ function protection(
 ): string | undefined {
   if (main?.branch === t.branch) return `it is checked out in your main checkout ${main.path}`;
   const held = inProgress.find((p) => p.branch === t.branch);
-  if (held?.operation === 'rebase') {
-    return `a rebase of it is in progress in ${held.worktree} (finish it with git rebase --continue, or git rebase --abort)`;
-  }
-  if (held?.operation === 'bisect') {
-    return `a bisect begun on it is in progress in ${held.worktree} (git bisect reset ends it)`;
-  }
+  if (held) return inProgressWords(held);
   if (t.worktree?.exists && contains(t.worktree.path, cwd)) {
     return `you are inside it (${t.worktree.path}); run baton from the main checkout`;
   }
   return undefined;
 }
-
-const ACTIVE = new Set(['pending', 'running', 'verifying', 'needs-input']);
 
 /** What the folded log says of attempt `n` of `featureId` (pure). */
 function attemptFacts(
@@ -319,6 +317,18 @@ async function resolveBase(
     return { problem };
   }
   const branch = await currentBranch(mainPath);
+  if (branch === undefined) {
+    // Mid-rebase or mid-bisect the HEAD is detached: switching away is not the way out.
+    const held = (await branchesInProgress(mainPath)).find((p) => p.main);
+    if (held) {
+      const problem = new UserError(
+        'clean/no-base',
+        `your main checkout ${mainPath} is on a detached HEAD because ${inProgressWords(held, held.branch)}: clean cannot tell what is merged until it ends`,
+        { hint: `${howToEnd(held)} first, or pass --base ${held.branch}.` },
+      );
+      return { problem };
+    }
+  }
   if (branch === undefined || branch.startsWith(BRANCH_PREFIX)) {
     const on = branch === undefined ? 'a detached HEAD' : `${branch}, a Baton branch`;
     const problem = new UserError(

@@ -5,7 +5,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
-import { baseSide, explainConflict, explainFile } from '../integrate/explain.js';
+import { baseSide, explainConflict, explainFile, notOwnConflict } from '../integrate/explain.js';
 import { intoRefusal } from '../integrate/into.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
@@ -101,10 +101,14 @@ export function integratePrinter(p: Palette, out: (s: string) => void): EventLis
 /** Prints the conflict prediction: conflicting pairs, harmless overlaps, ownership violations. */
 export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s: string) => void): void {
   const base = escapeControl(pr.base_name);
+  const outside = Object.keys(pr.cut_outside).length;
+  const movedOn = pr.base_tested - outside;
+  const those = (n: number) => (n === 1 ? 'that branch was' : 'those branches were');
   const againstBase =
-    pr.base_tested > 0
-      ? `; ${pr.base_tested} against ${base}, which moved on since ${pr.base_tested === 1 ? 'that branch was' : 'those branches were'} cut`
-      : '';
+    (movedOn > 0 ? `; ${movedOn} against ${base}, which moved on since ${those(movedOn)} cut` : '') +
+    (outside > 0
+      ? `; ${outside} against ${base}, which does not hold the commit ${those(outside)} cut from`
+      : '');
   out(
     `Prediction for ${pr.features.length} feature(s): ${pr.pairs} potential integration point(s), ${pr.merge_tested} checked with git merge-tree${againstBase} ${p.dim(`(${formatDuration(pr.duration_ms)})`)}`,
   );
@@ -128,8 +132,13 @@ export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s
   }
   for (const c of pr.base_conflicts) {
     out(`  ${p.red('conflict')}   ${c.feature_id} × ${base}: ${list(c.files)}`);
+    const cut = pr.cut_outside[c.feature_id];
     for (const f of c.files) {
-      const why = explainFile(f, c.feature_id, [baseSide(pr.base_name)], ownersOf(f, plan.features));
+      const own = pr.changed[c.feature_id]?.includes(f) ?? false;
+      const why =
+        cut !== undefined && !own
+          ? notOwnConflict(f, c.feature_id, pr.base_name, cut)
+          : explainFile(f, c.feature_id, [baseSide(pr.base_name)], ownersOf(f, plan.features));
       out(p.dim(`             ${escapeControl(why)}`));
     }
   }

@@ -2,13 +2,15 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { verifyFeature } from '../checks/verify.js';
 import { UserError } from '../errors.js';
+import { assertNotInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { chooseForIntegration } from '../integrate/choose.js';
+import { cutCommitsOf, cutOutsideRefusal, cutsOutsideBase } from '../integrate/cut-from.js';
 import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
-import { predictConflicts } from '../integrate/predict.js';
+import { nameOfBase, predictConflicts } from '../integrate/predict.js';
 import { INCLUDABLE_STATUSES, nothingToMerge, notRunReason, parseInclude } from '../integrate/selection.js';
 import {
   type CheckRunner,
@@ -49,8 +51,8 @@ every feature that depends on one of them. --include failed,empty,... merges tho
 says so in the output and the log (integration.started include/included).
 
 --into <branch> fast-forwards the branch only when every selected feature was merged, every test after a
-merge passed and every after-integration criterion passed, and no feature was let in by --include;
-otherwise the branch stays where it was and the reason is printed and logged (integration.ended
+merge passed and every after-integration criterion passed, and no feature was let in by --include,
+and never while a rebase or bisect is under way on it (integrate/into-in-progress); otherwise the branch stays where it was and the reason is printed and logged (integration.ended
 into_refused).
 
 The test command gets PORT, BATON_INTEGRATION=1 and BATON_AFTER_FEATURE. With --on-conflict agent,
@@ -101,7 +103,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--base <ref>',
-      'where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD)',
+      'where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD); a default that lacks the commit the features were cut from is refused (integrate/base-lacks-cut), a base named here is taken as it is',
     )
     .option('--json', 'print the prediction and the merge results as JSON')
     .addHelpText('after', HELP_AFTER)
@@ -119,6 +121,14 @@ async function integrateAction(
   const include = parseInclude(flags.include ?? []);
   const project = await loadProject(ctx.cwd);
   if (flags.into !== undefined) await assertIntoBranch(project.root, flags.into);
+  // Refused before anything is merged, and again at the move (a rebase begun while the tests ran).
+  if (flags.into !== undefined && !flags.predictOnly) {
+    await assertNotInProgress(project.root, flags.into, {
+      code: 'integrate/into-in-progress',
+      action: 'fast-forward',
+      after: 'run this command again (nothing was merged)',
+    });
+  }
   // Released when the command ends (a CLI process exits then anyway; an in-process caller goes on).
   const lock = flags.predictOnly ? undefined : lockForCommand(project.root, 'integrate', ctx.stderr);
   // Ctrl-C stops the test, check or resolver running (whole process groups) and ends the integration
@@ -257,11 +267,17 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     base,
     include: a.include,
   });
-  if (selection.merge.length === 0) throw nothingToMerge(selection);
+  if (selection.merge.length === 0) throw nothingToMerge(selection, selection.running);
+  const cuts = await cutsOutsideBase(project.root, base, selection.bases, selection.commits);
+  // A base nobody named for this integration (HEAD, the config's) that lacks what the branches were
+  // cut from is refused; with `--into`, `assertIntoHoldsBases` refuses it in the branch's words.
+  if (cuts.length > 0 && flags.base === undefined && flags.into === undefined)
+    throw cutOutsideRefusal(await nameOfBase(project.root, baseRefOf(project, flags)), cuts);
 
   const prediction = await predictConflicts({
     cwd: project.root,
     base,
+    cuts: cutCommitsOf(cuts),
     baseRef: baseRefOf(project, flags),
     branches: selection.merge.map((id) => ({ feature_id: id, branch: featureBranch(id) })),
     contracts: project.plan.features,

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
 import { readRegular } from '../open-regular.js';
 import { commonGitDir } from './git.js';
 
@@ -10,6 +11,8 @@ export interface BranchInProgress {
   /** The worktree doing it (the main checkout included). */
   worktree: string;
   operation: 'rebase' | 'bisect';
+  /** Whether that worktree is the main checkout. */
+  main: boolean;
 }
 
 /**
@@ -20,20 +23,77 @@ export interface BranchInProgress {
 export async function branchesInProgress(root: string): Promise<BranchInProgress[]> {
   const common = await commonGitDir(root);
   const found: BranchInProgress[] = [];
-  for (const { gitDir, worktree } of adminFolders(common, root)) {
+  for (const [i, { gitDir, worktree }] of adminFolders(common, root).entries()) {
+    const main = i === 0;
     for (const file of ['rebase-merge/head-name', 'rebase-apply/head-name']) {
       const branch = branchNamed(readLine(join(gitDir, file)));
-      if (branch) found.push({ branch, worktree, operation: 'rebase' });
+      if (branch) found.push({ branch, worktree, operation: 'rebase', main });
     }
     const bisected = branchNamed(readLine(join(gitDir, 'BISECT_START')));
-    if (bisected) found.push({ branch: bisected, worktree, operation: 'bisect' });
+    if (bisected) found.push({ branch: bisected, worktree, operation: 'bisect', main });
   }
   return found;
 }
 
+/** The code of `moveBranch`'s refusal of a branch a rebase or bisect holds. */
+export const BRANCH_IN_PROGRESS = 'git/branch-in-progress';
+
+/** The rebase or bisect under way on `branch` (without `refs/heads/`), in any worktree, if one is. */
+export async function branchInProgress(root: string, branch: string): Promise<BranchInProgress | undefined> {
+  return (await branchesInProgress(root)).find((p) => p.branch === branch);
+}
+
+/**
+ * What is under way on a branch and how it ends, in words (pure): `a rebase of <subject> is in
+ * progress in <worktree> (finish it with git rebase --continue, or git rebase --abort)`.
+ */
+export function inProgressWords(held: BranchInProgress, subject = 'it'): string {
+  return held.operation === 'rebase'
+    ? `a rebase of ${subject} is in progress in ${held.worktree} (finish it with git rebase --continue, or git rebase --abort)`
+    : `a bisect begun on ${subject} is in progress in ${held.worktree} (git bisect reset ends it)`;
+}
+
+/**
+ * The one rule for a branch a rebase or a bisect is under way on: Baton neither moves nor removes
+ * it. Git holds the branch for that operation though the worktree's HEAD is detached (`git worktree
+ * list` shows no branch there), and compares it to the tip it started from when it ends: moved
+ * meanwhile, `git rebase --continue` fails (`cannot lock ref … but expected …`) and the user is stuck
+ * mid-rebase. Throws a UserError with `code`, saying what Baton was about to do (`action`, e.g.
+ * `fast-forward`) and, in the hint, what to run once the operation is over (`after`).
+ */
+export async function assertNotInProgress(
+  root: string,
+  branch: string,
+  o: { code: string; action: string; after: string },
+): Promise<void> {
+  const held = await branchInProgress(root, branch);
+  if (held === undefined) return;
+  throw new UserError(o.code, `cannot ${o.action} ${branch}: ${inProgressWords(held)}`, {
+    hint: `${howToEnd(held)}, then ${o.after}; Baton does not move a branch git holds for a ${held.operation}.`,
+  });
+}
+
+/**
+ * `moveBranch`'s refusal of a branch a rebase or bisect holds, as its message (for a caller that says
+ * so and goes on); any other error is thrown on.
+ */
+export function heldRefusal(err: unknown): string {
+  if (err instanceof UserError && err.code === BRANCH_IN_PROGRESS) return err.message;
+  throw err;
+}
+
+/** How the user ends the operation, as a hint begins (pure): `Finish the rebase (…) or abort it (…)`. */
+export function howToEnd(held: BranchInProgress): string {
+  return held.operation === 'rebase'
+    ? 'Finish the rebase (git rebase --continue) or abort it (git rebase --abort)'
+    : 'End the bisect (git bisect reset)';
+}
+
 /** The main checkout's git folder, then each linked worktree's (`<common>/worktrees/<name>`), with its path. */
 function adminFolders(common: string, root: string): Array<{ gitDir: string; worktree: string }> {
-  const folders = [{ gitDir: common, worktree: root }];
+  // Asked from a linked worktree, `root` is that worktree: the main checkout is the common folder's.
+  const main = basename(common) === '.git' ? dirname(common) : root;
+  const folders = [{ gitDir: common, worktree: main }];
   const linked = join(common, 'worktrees');
   if (!existsSync(linked)) return folders;
   for (const name of readdirSync(linked)) {

@@ -1,3 +1,4 @@
+import { assertNotInProgress, BRANCH_IN_PROGRESS } from './branch-in-progress.js';
 import { GitError, git, gitRaw, resolveCommit } from './git.js';
 
 /** The names of every local branch (`refs/heads/*` without the prefix), from one git process. */
@@ -33,7 +34,9 @@ export async function existingBranches(cwd: string, branches: readonly string[])
 /**
  * Moves a local branch to `to` only while it is still at `from` (undefined: only while it does not
  * exist), in one `update-ref <ref> <new> <old>`: false, the branch left as it is, when another process
- * moved it since it was read, so that move is never overwritten. The reflog says why. The one way
+ * moved it since it was read, so that move is never overwritten. A branch a rebase or bisect holds is
+ * refused with a UserError (`assertNotInProgress`): moving it would leave that operation unable to end.
+ * The reflog says why. The one way
  * Baton moves a branch it did not just create; `env` runs git in a proven worktree's own git folder
  * (`GIT_DIR`, `GIT_WORK_TREE`), never through a path swapped since.
  */
@@ -47,6 +50,11 @@ export async function moveBranch(
     env?: Readonly<Record<string, string>>;
   },
 ): Promise<boolean> {
+  await assertNotInProgress(cwd, o.branch, {
+    code: BRANCH_IN_PROGRESS,
+    action: 'move',
+    after: 'run the Baton command again',
+  });
   const ref = `refs/heads/${o.branch}`;
   const args = ['update-ref', '-m', o.why, ref, o.to, o.from ?? ''];
   const r = await gitRaw(cwd, args, undefined, o.env);

@@ -4,6 +4,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
+import { assertNotInProgress } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
 import { commitIdentityArgs } from './commit-identity.js';
 import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
@@ -138,10 +139,11 @@ export interface FastForward {
 
 /**
  * Moves `branch` forward to `commit`, never by force: refuses unless the branch's tip is an
- * ancestor of `commit`. Where the branch is checked out, that checkout must be clean, with no
- * untracked or ignored file where the result puts one (`untrackedInTheWay`), and is moved with
- * `git merge --ff-only`; elsewhere only the ref moves (`moveBranch`: compare-and-swap on the old value, refused with
- * `integrate/into-moved` when another process moved it meanwhile).
+ * ancestor of `commit`, and while a rebase or bisect holds it (`assertNotInProgress`). Where the
+ * branch is checked out, that checkout must be clean, with no untracked or ignored file where the
+ * result puts one (`untrackedInTheWay`), and is moved with `git merge --ff-only`; elsewhere only the
+ * ref moves (`moveBranch`: compare-and-swap on the old value, refused with `integrate/into-moved`
+ * when another process moved it meanwhile).
  */
 export async function fastForwardBranch(cwd: string, branch: string, commit: string): Promise<FastForward> {
   const from = await resolveCommit(cwd, `refs/heads/${branch}`);
@@ -151,6 +153,11 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
     });
   }
   if (from === commit) return { branch, from, to: commit, via: 'already-there' };
+  await assertNotInProgress(cwd, branch, {
+    code: 'integrate/into-in-progress',
+    action: 'fast-forward',
+    after: `run \`baton integrate --continue --into ${branch}\` (\`--fresh --into ${branch}\` if ${branch} changed meanwhile)`,
+  });
   if (!(await isAncestor(cwd, from, commit))) {
     throw new UserError(
       'integrate/into-diverged',
@@ -312,17 +319,17 @@ export async function addWorktreeForBranch(cwd: string, path: string, branch: st
 }
 
 /**
- * Every commit reachable from any of `tips` but not from `base`, with its parents, in one
- * `git rev-list --parents` call.
+ * Every commit reachable from any of `tips` but not from `base` (nor from any of them, given several),
+ * with its parents, in one `git rev-list --parents` call.
  */
 export async function commitGraphSince(
   cwd: string,
-  base: string,
+  base: string | readonly string[],
   tips: readonly string[],
 ): Promise<Map<string, string[]>> {
   const graph = new Map<string, string[]>();
   if (tips.length === 0) return graph;
-  const out = await git(cwd, ['rev-list', '--parents', ...tips, '--not', base]);
+  const out = await git(cwd, ['rev-list', '--parents', ...tips, '--not', ...[base].flat()]);
   for (const line of out.split('\n')) {
     const [commit, ...parents] = line.split(' ');
     if (commit) graph.set(commit, parents);

@@ -89,7 +89,29 @@ export function liveLastRun(state: BatonState, alive: OrchestratorProbe): RunCla
   return openRuns(state).find((r) => r.run_id === state.run_id && alive(r));
 }
 
-const UNFINISHED = new Set(['pending', 'running', 'verifying', 'needs-input']);
+/** The statuses of a feature a run has not finished with: queued, its agent or its checks under way. */
+export const UNFINISHED: ReadonlySet<string> = new Set(['pending', 'running', 'verifying', 'needs-input']);
+
+/** A run in progress: its id, its orchestrator's pid, and its features it has not finished with. */
+export interface RunInProgress {
+  run_id: string;
+  pid: number;
+  unfinished: string[];
+}
+
+/**
+ * The live last run (`liveLastRun`) and those of its features it has not finished with (`UNFINISHED`):
+ * what integrate says is still under way rather than "not passed".
+ */
+export function runInProgress(state: BatonState, alive: OrchestratorProbe): RunInProgress | undefined {
+  const run = liveLastRun(state, alive);
+  if (!run) return undefined;
+  const unfinished = state.run_feature_ids.filter((id) => {
+    const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
+    return f === undefined || UNFINISHED.has(f.status);
+  });
+  return { run_id: run.run_id, pid: run.pid, unfinished };
+}
 
 /** The latest time the fold recorded for a feature (its last event, start or end), if any. */
 function latestTime(f: FeatureState): string | undefined {

@@ -9,7 +9,7 @@ import { localBranchTips } from '../git/branches.js';
 import { isAncestor } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
-import { interruptionEvents, runLiveness } from '../guard/liveness.js';
+import { interruptionEvents, type RunInProgress, runInProgress, runLiveness } from '../guard/liveness.js';
 import type { FeatureStatus } from '../log/events.js';
 import { applyEvent, type FeatureState } from '../log/fold.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
@@ -23,7 +23,14 @@ export async function chooseForIntegration(q: {
   selected: readonly string[];
   base: string;
   include: readonly FeatureStatus[];
-}): Promise<IntegrationSelection & { commits: Record<string, string>; bases: Record<string, string> }> {
+}): Promise<
+  IntegrationSelection & {
+    commits: Record<string, string>;
+    bases: Record<string, string>;
+    /** The run in progress, if one is, and its features it has not finished with (`runInProgress`). */
+    running?: RunInProgress;
+  }
+> {
   const tips = await localBranchTips(q.root);
   const tipOf = (id: string) => tips.get(featureBranch(id));
   const withBranch = q.selected.filter((id) => tipOf(id) !== undefined);
@@ -35,7 +42,9 @@ export async function chooseForIntegration(q: {
   const withoutBranch = q.selected.filter((id) => tipOf(id) === undefined);
   const state = foldForFeatures(q.logPath, [...withBranch, ...deps, ...withoutBranch]);
   // A run whose orchestrator is gone left its features unfinished: they read `interrupted`, as in status.
-  for (const e of interruptionEvents(state, runLiveness(q.root))) applyEvent(state, e);
+  const alive = runLiveness(q.root);
+  const running = runInProgress(state, alive);
+  for (const e of interruptionEvents(state, alive)) applyEvent(state, e);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
   const selection = selectForIntegration({
     plan: q.plan,
@@ -52,7 +61,12 @@ export async function chooseForIntegration(q: {
   const commits = Object.fromEntries(
     selection.merge.flatMap((id) => (tips.has(featureBranch(id)) ? [[id, tipOf(id) as string]] : [])),
   );
-  return { ...selection, commits, bases: basesOf(selection.merge, stateOf) };
+  return {
+    ...selection,
+    commits,
+    bases: basesOf(selection.merge, stateOf),
+    ...(running ? { running } : {}),
+  };
 }
 
 /** The commit each of `ids` was cut from, where the log recorded it (`--into` must hold it; pure). */

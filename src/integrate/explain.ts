@@ -17,6 +17,8 @@ export interface ConflictReport {
   total: number;
   worktree: string;
   branch: string;
+  /** The commit the feature's branch was cut from when the base does not hold it (`cutsOutsideBase`), and what its own work changed since. */
+  cut?: { commit: string; own: readonly string[] };
 }
 
 /** Which already-merged features also changed any of `files` (pure). */
@@ -57,6 +59,19 @@ export function otherSides(c: Pick<ConflictReport, 'with' | 'base'>): string[] {
 }
 
 /**
+ * Why a file conflicts that a feature's own work did not change (pure): the base does not hold the
+ * commit its branch was cut from (rewritten since the run, or another branch), and the two differ on it.
+ */
+export function notOwnConflict(
+  file: string,
+  featureId: string,
+  base: string | undefined,
+  cut: string,
+): string {
+  return `${featureId}'s own work did not change ${file}: ${base ?? 'the base'} does not hold ${cut.slice(0, 10)}, the commit ${featureId} was cut from, and the two differ on it`;
+}
+
+/**
  * Says, in terms of the decomposition, why a file conflicted (pure): "feature-002 and feature-001
  * both changed src/db.ts, which only feature-001 owns".
  */
@@ -86,12 +101,18 @@ export function explainConflict(c: ConflictReport, next = 'baton integrate --con
   const withWhom =
     c.with.length > 0
       ? `with ${list(c.with)}, already merged`
-      : `with ${c.base ?? 'the base'}, which changed them since baton/${c.feature_id} was cut from it`;
+      : c.cut
+        ? `with ${c.base ?? 'the base'}, which does not hold ${c.cut.commit.slice(0, 10)}, the commit baton/${c.feature_id} was cut from`
+        : `with ${c.base ?? 'the base'}, which changed them since baton/${c.feature_id} was cut from it`;
   const lines = [
     `Merging baton/${c.feature_id} (merge ${c.index} of ${c.total}) conflicts in ${c.files.length} file(s) ${withWhom}:`,
   ];
   for (const file of c.files) {
-    lines.push(`  ${file}: ${explainFile(file, c.feature_id, otherSides(c), c.owners[file] ?? [])}`);
+    const why =
+      c.cut && c.with.length === 0 && !c.cut.own.includes(file)
+        ? notOwnConflict(file, c.feature_id, c.base, c.cut.commit)
+        : explainFile(file, c.feature_id, otherSides(c), c.owners[file] ?? []);
+    lines.push(`  ${file}: ${why}`);
   }
   lines.push(
     '',

@@ -88,7 +88,12 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
     const merged = Object.entries(session.bases).filter(([id]) => session.merged.includes(id));
     const foreign =
       outcome === 'clean'
-        ? await foreignBases(session.s.root, session.s.into, Object.fromEntries(merged), session.commits)
+        ? await foreignBases(
+            session.s.root,
+            `refs/heads/${session.s.into}`,
+            Object.fromEntries(merged),
+            session.commits,
+          )
         : [];
     const input = {
       foreign,

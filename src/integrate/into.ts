@@ -44,22 +44,23 @@ export interface ForeignBase {
 }
 
 /**
- * The commits `bases` names (each feature's: the one its branch was cut from) that `into` does not
- * hold, of the features whose commit (`commits`, else the branch) still holds it. Merging such a
- * feature would also bring every commit between `into` and its base, work no feature made and nothing
- * checked as part of it: the branch they were cut from had moved on (`dev`'s own commits), or `into`
- * was reset below it. A feature moved onto `into` since (a rebase) holds its old base no more and
- * passes. One git process per distinct base; more only when one is foreign.
+ * The commits `bases` names (each feature's: the one its branch was cut from) that `target` (a
+ * branch, `refs/heads/<name>`, or a commit) does not hold, of the features whose commit (`commits`,
+ * else the branch) still holds it: the log's word is taken only where git proves it. Merging such a
+ * feature onto `target` would also bring every commit between it and the feature's base, work no
+ * feature made and nothing checked as part of it: the branch they were cut from had moved on (`dev`'s
+ * own commits), or `target` was reset below it or rewritten since. A feature moved onto `target`
+ * since (a rebase) holds its old base no more and passes. One git process per distinct base; more
+ * only when one is foreign.
  */
 export async function foreignBases(
   root: string,
-  into: string,
+  ref: string,
   bases: Readonly<Record<string, string>>,
   commits: Readonly<Record<string, string>>,
 ): Promise<ForeignBase[]> {
   const byBase = new Map<string, string[]>();
   for (const [id, base] of Object.entries(bases)) byBase.set(base, [...(byBase.get(base) ?? []), id]);
-  const ref = `refs/heads/${into}`;
   const out: ForeignBase[] = [];
   for (const [base, all] of byBase) {
     if (await isAncestor(root, base, ref)) continue;
@@ -84,7 +85,7 @@ export async function assertIntoHoldsBases(
   bases: Readonly<Record<string, string>>,
   commits: Readonly<Record<string, string>>,
 ): Promise<void> {
-  const refusal = foreignRefusal(into, await foreignBases(root, into, bases, commits));
+  const refusal = foreignRefusal(into, await foreignBases(root, `refs/heads/${into}`, bases, commits));
   if (refusal) {
     throw new UserError(
       'integrate/into-foreign',

@@ -10,6 +10,7 @@ import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
+import { cutCommitsOf, cutsOutsideBase } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { collectBranchChanges, withCarried } from './predict.js';
@@ -180,10 +181,13 @@ async function ownChanges(
   ids: readonly string[],
 ): Promise<Record<string, readonly string[]>> {
   const branches = ids.map((id) => ({ feature_id: id, branch: mergeRef(session, id) }));
+  // A branch cut from a commit the base lacks (rewritten since the run) is measured from that commit.
+  session.cuts = cutCommitsOf(await cutsOutsideBase(session.s.root, base, session.bases, session.commits));
   const changes = await collectBranchChanges(
     session.s.root,
     base,
     withCarried(branches, session.s.plan.features),
+    session.cuts,
   );
   return Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
 }
@@ -339,6 +343,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     worktree: session.worktree,
     branch: session.s.branch,
     ...(session.baseName ? { base: session.baseName } : {}),
+    ...(session.cuts?.[id] ? { cut: { commit: session.cuts[id], own: session.changed[id] ?? [] } } : {}),
   };
   session.steps.set(id, { feature_id: id, status: 'conflict', files, with: withIds, duration_ms: duration });
 

@@ -73,6 +73,8 @@ export interface Prediction {
   merge_tested: number;
   /** Features merge-tested against the base: those whose branch lacks its latest commits. */
   base_tested: number;
+  /** Of those, the ones cut from a commit the base does not hold, and that commit (`PredictOptions.cuts`). */
+  cut_outside: Record<string, string>;
   conflicts: PairFinding[];
   /** Features whose merge onto the base conflicts with what the base changed since they were cut. */
   base_conflicts: BaseFinding[];
@@ -182,7 +184,8 @@ function unrelatedToBase(names: readonly string[], base: string): UserError {
 /**
  * Reads what each branch changed since its own work began in three git calls whatever the number
  * of branches (tips, the commit graph, and every diff at once): since it left `base`, or, for a
- * branch cut from branches it `carries`, since the merge that stacked it on them. A branch that
+ * branch cut from branches it `carries`, since the merge that stacked it on them, or, for one cut
+ * from a commit `base` does not hold (`cuts`, proven by `cutsOutsideBase`), since that commit. A branch that
  * left the base at more than one point costs one more call for its merge base. Branches at one
  * tip are measured as the first of them.
  */
@@ -190,10 +193,13 @@ export async function collectBranchChanges(
   cwd: string,
   base: string,
   branches: readonly FeatureBranch[],
+  cuts: Readonly<Record<string, string>> = {},
 ): Promise<BranchChanges[]> {
   if (branches.length === 0) return [];
   const tips = (await git(cwd, ['rev-parse', ...branches.map((b) => `${b.branch}^{commit}`)])).split('\n');
-  const graph = await commitGraphSince(cwd, base, [...new Set(tips)]);
+  // A commit a branch was cut from that the base lacks (`cutsOutsideBase`) is no more its work than the base.
+  const outside = [...new Set(branches.flatMap((b) => cuts[b.feature_id] ?? []))];
+  const graph = await commitGraphSince(cwd, [base, ...outside], [...new Set(tips)]);
   const tipOf = new Map(branches.map((b, i) => [b.feature_id, tips[i]!]));
   const measured = branches.map((b, i) => {
     const carried = (b.carries ?? []).filter((id) => tipOf.has(id) && tipOf.get(id) !== tips[i]);
@@ -249,6 +255,8 @@ export interface PredictOptions {
   concurrency?: number;
   /** Run `git merge-tree` on every pair, without the prefilter (for comparison). */
   exhaustive?: boolean;
+  /** Features cut from a commit the base does not hold, and that commit (`cutCommitsOf`): measured from it. */
+  cuts?: Readonly<Record<string, string>>;
   clock?: Clock;
 }
 
@@ -279,7 +287,7 @@ function ownConflicts(result: MergeTreeResult, sides: readonly BranchChanges[]):
 }
 
 /** How messages name the base: its branch (`main` for `refs/heads/main`, HEAD's branch for `HEAD`). */
-async function nameOfBase(cwd: string, ref: string): Promise<string> {
+export async function nameOfBase(cwd: string, ref: string): Promise<string> {
   if (ref === 'HEAD') return (await currentBranch(cwd)) ?? 'HEAD';
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
 }
@@ -309,6 +317,7 @@ export async function predictConflicts(options: PredictOptions): Promise<Predict
     options.cwd,
     baseCommit,
     withCarried(options.branches, options.contracts),
+    options.cuts,
   );
   const candidates = options.exhaustive ? everyPair(changes) : selectCandidatePairs(changes);
   const byId = new Map(changes.map((c) => [c.feature_id, c]));
@@ -343,6 +352,12 @@ export async function predictConflicts(options: PredictOptions): Promise<Predict
     pairs: (n * (n - 1)) / 2,
     merge_tested: candidates.length,
     base_tested: behindBase.length,
+    cut_outside: Object.fromEntries(
+      behindBase.flatMap((c) => {
+        const cut = options.cuts?.[c.feature_id];
+        return cut ? [[c.feature_id, cut]] : [];
+      }),
+    ),
     conflicts,
     base_conflicts: baseConflicts,
     clean_overlaps: cleanOverlaps,

@@ -235,14 +235,32 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
   return { merge, notRun, excluded, included };
 }
 
-/** The error when no selected feature can be merged, naming why each was left out. */
-export function nothingToMerge(selection: IntegrationSelection): UserError {
+/**
+ * The error when no selected feature can be merged, naming why each was left out; when the run in
+ * progress (`running`) has not finished with one of them, it says so (`integrate/run-in-progress`),
+ * as other commands do, rather than offer `--include running` for work under way.
+ */
+export function nothingToMerge(
+  selection: IntegrationSelection,
+  running?: { run_id: string; pid: number; unfinished: readonly string[] },
+): UserError {
   if (selection.excluded.length === 0) {
     return new UserError('integrate/nothing', 'no feature has a branch to integrate', {
       hint: 'Run `baton run` first; it makes a branch baton/<id> per feature.',
     });
   }
   const left = selection.excluded.map((x) => `${x.feature_id} (${x.status}: ${x.reason})`).join(', ');
+  const underWay = selection.excluded.filter((x) => running?.unfinished.includes(x.feature_id));
+  if (running && underWay.length > 0) {
+    return new UserError(
+      'integrate/run-in-progress',
+      `no selected feature can be merged yet: run ${running.run_id} is in progress (baton pid ${running.pid}) and has not finished ${someOf(
+        underWay.map((x) => x.feature_id),
+        5,
+      )}; not merged: ${left}`,
+      { hint: 'Wait for the run to end (`baton status --watch` follows it), then integrate.' },
+    );
+  }
   const statuses = [...new Set(selection.excluded.map((x) => x.status))].filter((s) => s !== 'complete');
   const hints = [
     ...(statuses.length > 0

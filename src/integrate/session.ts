@@ -29,6 +29,8 @@ export interface Session {
   /** The commit each feature's branch was cut from, where the log says. */
   bases: Readonly<Record<string, string>>;
   changed: Record<string, readonly string[]>;
+  /** Features cut from a commit the base does not hold, and that commit (`cutsOutsideBase`). */
+  cuts?: Readonly<Record<string, string>>;
   /** Features merged so far (earlier invocations included), in merge order. */
   merged: string[];
   steps: Map<string, MergeStep>;

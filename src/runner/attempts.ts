@@ -12,6 +12,7 @@ import type { AttemptPlan } from '../attempts/plan.js';
 import { type AttemptFacts, COMPARED_MEASURES, selectBest, selectFirstPassing } from '../attempts/select.js';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { filesOutsideOwns } from '../contracts/owns.js';
+import { heldRefusal } from '../git/branch-in-progress.js';
 import { linesChanged, localBranchTips } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import type { AttemptEnded, AttemptEndStatus, FeatureEnded } from '../log/events.js';
@@ -302,7 +303,11 @@ async function moveToWinner(
   const keep =
     from !== undefined && (await leftOnNoBranch(root, { featureId, tip: from, to: commit, tips })).length > 0;
   const why = `baton: best-of-N winner, attempt ${attempt}`;
-  const move = await moveKeepingTip(root, { featureId, from, to: commit, why, keep });
+  const move = await moveKeepingTip(root, { featureId, from, to: commit, why, keep }).catch(
+    (err: unknown) => ({ held: heldRefusal(err) }),
+  );
+  if ('held' in move)
+    return { not_moved: `${move.held}: \`baton pick ${featureId} ${attempt}\` moves it once that ends` };
   const backup = move.backup !== undefined ? { backup: move.backup } : {};
   if (move.moved) return backup;
   const was = from === undefined ? 'absent' : `at ${from.slice(0, 8)}`;

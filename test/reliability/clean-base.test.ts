@@ -45,6 +45,23 @@ describe('baton clean: what "merged" is judged against', () => {
     expect(batonBranches(repo)).toEqual(['baton/a']);
   });
 
+  it('mid-rebase of the main checkout, says so and how to end it rather than to switch branches', async () => {
+    repo = unmergedFeature();
+    repo.commit('user work', { 'app.txt': 'v2\n' });
+    repo.git('-c', 'sequence.editor=sed -i 1s/^pick/edit/', 'rebase', '-q', '-i', 'HEAD~1');
+    const r = await runBaton(['clean', '--dry-run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `your main checkout ${repo.root} is on a detached HEAD because a rebase of main is in progress in ${repo.root} (finish it with git rebase --continue, or git rebase --abort): clean cannot tell what is merged until it ends [clean/no-base]`,
+    );
+    expect(r.stderr).toContain(
+      'hint: Finish the rebase (git rebase --continue) or abort it (git rebase --abort) first, or pass --base main.',
+    );
+    expect(r.stderr).not.toContain('git switch');
+    const named = await runBaton(['clean', '--dry-run', '--base', 'main'], { cwd: repo.root });
+    expect(named.stdout).toMatch(/^ {2}a {2}1 commit not merged into main$/m);
+  });
+
   it('refuses to judge against baton/integration checked out in the main checkout; a configured base is used instead', async () => {
     repo = unmergedFeature();
     // An integration that never passed holds a's work: a is merged only there.
