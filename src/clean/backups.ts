@@ -43,13 +43,14 @@ export function unitOfBackup(record: Pick<BackupRefRecord, 'ref' | 'kind'>): str
 /** Every backup ref with its unit and the branch or tag holding its tip: two git processes for all. */
 export async function inspectBackups(root: string): Promise<Backup[]> {
   const records = await listBackupRefs(root);
+  const commit = (r: BackupRefRecord) => r.type === 'commit' && r.symref === undefined;
   const held = await holdersOf(
     root,
-    records.filter((r) => r.type === 'commit').map((r) => r.tip),
+    records.filter(commit).map((r) => r.tip),
   );
   return records.map((r) => {
     const unit = unitOfBackup(r);
-    const on = r.type === 'commit' ? held.get(r.tip) : undefined;
+    const on = commit(r) ? held.get(r.tip) : undefined;
     const featureId = parseAttemptUnitId(unit)?.featureId ?? unit;
     return { ...r, unit, featureId, ...(on !== undefined ? { on } : {}) };
   });
@@ -77,10 +78,14 @@ function lostWith(b: Backup): string {
 
 /**
  * Removes a backup whose tip a branch or tag holds (nothing is lost); keeps one whose tip is held
- * nowhere, unless `force` (pure).
+ * nowhere, unless `force`; never touches a symbolic ref, which Baton never writes (pure).
  */
 export function decideBackups(backups: readonly Backup[], o: { force: boolean }): BackupDecision[] {
   return backups.map((backup): BackupDecision => {
+    if (backup.symref !== undefined) {
+      const to = `a symbolic ref to ${backup.symref}, which Baton never writes: left alone (git symbolic-ref --delete removes it)`;
+      return { action: 'keep', backup, reasons: [to] };
+    }
     if (backup.on !== undefined) {
       return { action: 'remove', backup, forced: false, reasons: [`kept elsewhere: on ${backup.on}`] };
     }

@@ -74,9 +74,10 @@ function renderBackups(o: BackupsOutcome, dry: boolean, p: Palette): string {
     }
   }
   const kept = decisions.filter((d) => d.action === 'keep');
-  if (kept.length > 0) {
-    lines.push(`Kept ${kept.length} backup ref(s) whose tip is on no branch or tag:`);
-    for (const d of kept) {
+  const unheld = kept.filter((d) => d.backup.symref === undefined);
+  if (unheld.length > 0) {
+    lines.push(`Kept ${unheld.length} backup ref(s) whose tip is on no branch or tag:`);
+    for (const d of unheld) {
       lines.push(`${columns(d.backup, pad)}  ${escapeControl(d.backup.ref)}`);
       lines.push(
         p.dim(
@@ -85,6 +86,8 @@ function renderBackups(o: BackupsOutcome, dry: boolean, p: Palette): string {
       );
     }
   }
+  for (const d of kept.filter((k) => k.backup.symref !== undefined))
+    lines.push(p.yellow(`${escapeControl(d.backup.ref)}: ${escapeControl(d.reasons.join('; '))}`));
   for (const id of absent) lines.push(p.dim(`${escapeControl(id)}: no backup refs`));
   if (decisions.length === 0 && absent.length === 0) lines.push('No backup refs under refs/baton/.');
   return `${lines.join('\n')}\n`;

@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import { describeAttemptState, measureLabel, measureValue } from '../attempts/describe.js';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { gitStream, isAncestor, resolveCommit } from '../git/git.js';
-import { attemptBranch } from '../git/refs.js';
+import { attemptBranch, isObjectId } from '../git/refs.js';
 import { agentLogPath } from '../log/paths.js';
 import type { AttemptState, FeatureState } from '../log/state.js';
 import { escapeControl } from '../text/escape.js';
@@ -58,7 +58,6 @@ export interface AttemptView {
 }
 
 /** A full object id (SHA-1 or SHA-256), the only form of a base commit read from the log that is used. */
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** Where each attempt's worktree started, by attempt number, as the log says (checked before use). */
 export type AttemptBases = ReadonlyMap<number, string>;
@@ -159,7 +158,7 @@ export async function attemptDiff(
   const branch = attemptBranch(featureId, n);
   const head = await resolveCommit(root, `refs/heads/${branch}`);
   if (!head) return { note: `no branch ${branch} (not started yet, or removed by baton clean)` };
-  if (base === undefined || !OBJECT_ID.test(base) || !(await resolveCommit(root, base)))
+  if (base === undefined || !isObjectId(base) || !(await resolveCommit(root, base)))
     return { note: 'the commit the attempt started from is unknown' };
   if (!(await isAncestor(root, base, head)))
     return { note: `${branch} does not descend from the commit the attempt started from` };

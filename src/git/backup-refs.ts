@@ -17,39 +17,65 @@ export interface BackupRefRecord {
   type: string;
   /** The commit's committer date (ISO 8601), or undefined when it is no commit. */
   date: string | undefined;
+  /**
+   * The ref it points to when it is a symbolic ref (`refs/heads/main`): none Baton writes, and `tip`
+   * is then that ref's commit; such a ref is never deleted (a delete would follow it to the branch).
+   */
+  symref?: string;
 }
 
 /** Every ref under Baton's backup prefixes (`BACKUP_PREFIXES`), by name, from one git process. */
 export async function listBackupRefs(cwd: string): Promise<BackupRefRecord[]> {
-  const format = '%(refname)%00%(objectname)%00%(objecttype)%00%(committerdate:iso-strict)';
+  const format = '%(refname)%00%(objectname)%00%(objecttype)%00%(committerdate:iso-strict)%00%(symref)';
   const out = await git(cwd, ['for-each-ref', `--format=${format}`, ...Object.values(BACKUP_PREFIXES)]);
   const records: BackupRefRecord[] = [];
   for (const line of out.split('\n')) {
-    const [ref = '', tip = '', type = '', date = ''] = line.split('\0');
+    const [ref = '', tip = '', type = '', date = '', symref = ''] = line.split('\0');
     const kind = backupKindOf(ref);
     if (kind === undefined || tip === '') continue;
-    records.push({ ref, kind, tip, type, date: date === '' ? undefined : date });
+    records.push({
+      ref,
+      kind,
+      tip,
+      type,
+      date: date === '' ? undefined : date,
+      ...(symref ? { symref } : {}),
+    });
   }
   return records;
 }
 
+/** What `holdersOf` says when a branch or tag holds a commit but git's name for it is none of them. */
+export const SOME_BRANCH_OR_TAG = 'a branch or tag';
+
 /**
- * For each of `commits`, a branch or tag that holds it (`main`, `tags/v1`: git's short name), from one
- * `git name-rev` process for all; absent when none does. name-rev stops at commits much older than the
- * ones asked about, so a history with skewed dates can hide a holder: the commit then reads as held
- * nowhere and is kept, never the other way round.
+ * For each of `commits` that a branch or tag holds, the name of one that does (`main`, `tags/v1`), else
+ * absent: three git processes for all. Whether one holds it is exact (`rev-list <commits> --not
+ * --branches --tags`: what it lists, no branch or tag holds). The name is `git name-rev`'s, taken only
+ * when it names an existing branch or tag — its `--refs` pattern also matches refs elsewhere that merely
+ * end like one (`refs/original/refs/heads/old`) — else `SOME_BRANCH_OR_TAG`.
  */
 export async function holdersOf(cwd: string, commits: readonly string[]): Promise<Map<string, string>> {
   const held = new Map<string, string>();
-  if (commits.length === 0) return held;
-  const out = await git(cwd, ['name-rev', '--refs=refs/heads/*', '--refs=refs/tags/*', ...new Set(commits)]);
-  for (const line of out.split('\n')) {
+  const asked = [...new Set(commits)];
+  if (asked.length === 0) return held;
+  const [unheld, named, refs] = await Promise.all([
+    git(cwd, ['rev-list', ...asked, '--not', '--branches', '--tags']),
+    // `--exclude`: `--refs` also matches a ref that only ends like a branch (`refs/original/refs/heads/x`).
+    git(cwd, ['name-rev', '--refs=refs/heads/*', '--refs=refs/tags/*', '--exclude=*/refs/*', ...asked]),
+    git(cwd, ['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/tags/']),
+  ]);
+  const nowhere = new Set(unheld.split('\n'));
+  const real = new Set(refs.split('\n'));
+  const names = new Map<string, string>();
+  for (const line of named.split('\n')) {
     const space = line.indexOf(' ');
-    const name = line.slice(space + 1);
-    if (space <= 0 || name === 'undefined' || name === '') continue;
     // `main~2^2`: the ref's name ends where the path from it begins (a ref name holds no `~` or `^`).
-    held.set(line.slice(0, space), name.replace(/[~^].*$/, ''));
+    const name = line.slice(space + 1).replace(/[~^].*$/, '');
+    if (space > 0 && (real.has(`refs/heads/${name}`) || real.has(`refs/${name}`)))
+      names.set(line.slice(0, space), name);
   }
+  for (const c of asked) if (!nowhere.has(c)) held.set(c, names.get(c) ?? SOME_BRANCH_OR_TAG);
   return held;
 }
 
@@ -75,10 +101,12 @@ export async function deleteBackupRefs(
   const ours = refs.filter((r) => backupKindOf(r.ref) !== undefined);
   if (ours.length === 0) return failures;
   const input = ours.map((r) => `delete ${r.ref}\0${r.tip}\0`).join('');
-  const all = await gitRaw(cwd, ['update-ref', '-z', '--stdin'], input);
+  // `--no-deref`: a symbolic ref found there since it was listed is deleted itself, never followed to
+  // the branch it names (a plain delete would take the branch).
+  const all = await gitRaw(cwd, ['update-ref', '--no-deref', '-z', '--stdin'], input);
   if (all.exitCode === 0) return failures;
   for (const r of ours) {
-    const one = await gitRaw(cwd, ['update-ref', '-d', r.ref, r.tip]);
+    const one = await gitRaw(cwd, ['update-ref', '--no-deref', '-d', r.ref, r.tip]);
     if (one.exitCode !== 0) failures.push({ ref: r.ref, error: await whyLeft(cwd, r, one.stderr) });
   }
   return failures;

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { readRegular } from '../open-regular.js';
 import { commonGitDir } from './git.js';
+import { isObjectId } from './refs.js';
 
 /** A worktree rebasing or bisecting a branch: its HEAD is detached, yet git counts the branch as held there. */
 export interface BranchInProgress {
@@ -18,7 +19,8 @@ export interface BranchInProgress {
 /**
  * The branches a rebase or a bisect is under way on, in every worktree, read from the files git
  * itself reads to refuse `git branch -d` in that state (`rebase-merge/head-name`,
- * `rebase-apply/head-name`, `BISECT_START`). `git worktree list` shows such a worktree as detached.
+ * `rebase-apply/head-name`, `BISECT_START`, and the branches a `rebase --update-refs` will move,
+ * `rebase-merge/update-refs`). `git worktree list` shows such a worktree as detached.
  */
 export async function branchesInProgress(root: string): Promise<BranchInProgress[]> {
   const common = await commonGitDir(root);
@@ -29,6 +31,8 @@ export async function branchesInProgress(root: string): Promise<BranchInProgress
       const branch = branchNamed(readLine(join(gitDir, file)));
       if (branch) found.push({ branch, worktree, operation: 'rebase', main });
     }
+    for (const branch of updateRefsBranches(join(gitDir, 'rebase-merge/update-refs')))
+      found.push({ branch, worktree, operation: 'rebase', main });
     const bisected = branchNamed(readLine(join(gitDir, 'BISECT_START')));
     if (bisected) found.push({ branch: bisected, worktree, operation: 'bisect', main });
   }
@@ -94,9 +98,15 @@ function adminFolders(common: string, root: string): Array<{ gitDir: string; wor
   // Asked from a linked worktree, `root` is that worktree: the main checkout is the common folder's.
   const main = basename(common) === '.git' ? dirname(common) : root;
   const folders = [{ gitDir: common, worktree: main }];
+  let names: string[];
+  try {
+    // No such folder, or something else than a folder there (git itself goes on without it).
+    names = readdirSync(join(common, 'worktrees'));
+  } catch {
+    return folders;
+  }
   const linked = join(common, 'worktrees');
-  if (!existsSync(linked)) return folders;
-  for (const name of readdirSync(linked)) {
+  for (const name of names) {
     const gitDir = join(linked, name);
     // `gitdir` holds the path of the worktree's `.git` file.
     const dotGit = readLine(join(gitDir, 'gitdir'));
@@ -112,8 +122,21 @@ function adminFolders(common: string, root: string): Array<{ gitDir: string; wor
 function branchNamed(line: string | undefined): string | undefined {
   if (!line || line === 'detached HEAD') return undefined;
   if (line.startsWith('refs/heads/')) return line.slice('refs/heads/'.length);
-  if (line.startsWith('refs/') || /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(line)) return undefined;
+  if (line.startsWith('refs/') || isObjectId(line)) return undefined;
   return line;
+}
+
+/**
+ * The branches a `git rebase --update-refs` will move when it ends (git 2.38+): its
+ * `rebase-merge/update-refs` holds three lines per branch (the ref, its tip before, its tip after), and
+ * git holds each of them as it holds the branch being rebased.
+ */
+function updateRefsBranches(path: string): string[] {
+  const lines = readRegular(path)?.toString('utf8').split('\n') ?? [];
+  return lines
+    .filter((_, i) => i % 3 === 0)
+    .map((l) => branchNamed(l.trim()))
+    .filter((b): b is string => b !== undefined && b !== '');
 }
 
 /**

@@ -102,3 +102,8 @@ export function backupKindOf(ref: string): BackupKind | undefined {
   }
   return undefined;
 }
+
+/** Whether a text is a full object id as git writes it (SHA-1's 40 or SHA-256's 64 lowercase hex digits; pure). */
+export function isObjectId(text: string): boolean {
+  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(text);
+}

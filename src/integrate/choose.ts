@@ -7,7 +7,7 @@
  */
 import { localBranchTips } from '../git/branches.js';
 import { isAncestor } from '../git/git.js';
-import { featureBranch } from '../git/refs.js';
+import { featureBranch, isObjectId } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { interruptionEvents, type RunInProgress, runInProgress, runLiveness } from '../guard/liveness.js';
 import type { FeatureStatus } from '../log/events.js';
@@ -69,7 +69,11 @@ export async function chooseForIntegration(q: {
   };
 }
 
-/** The commit each of `ids` was cut from, where the log recorded it (`--into` must hold it; pure). */
+/**
+ * The commit each of `ids` was cut from, where the log recorded it as a full object id (`--into` must
+ * hold it; pure). The log is anyone's to write: anything else (a revision git would resolve by a
+ * commit message, `:/…`) is no record, never passed on to git or into a hint.
+ */
 export function basesOf(
   ids: readonly string[],
   stateOf: (id: string) => FeatureState | undefined,
@@ -77,7 +81,7 @@ export function basesOf(
   return Object.fromEntries(
     ids.flatMap((id) => {
       const base = stateOf(id)?.base_commit;
-      return base === undefined ? [] : [[id, base]];
+      return base === undefined || !isObjectId(base) ? [] : [[id, base]];
     }),
   );
 }

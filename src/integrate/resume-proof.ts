@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { commonGitDir, gitRaw } from '../git/git.js';
-import { featureBranch } from '../git/refs.js';
+import { featureBranch, isObjectId } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { integrationMarks, stopDeadIntegrationTests } from '../guard/daemons.js';
 import { escapeControl } from '../text/escape.js';
@@ -16,7 +16,6 @@ import { intoUnnamed, type ResumeState } from './resume-state.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
 /** A full object id, as git prints one: the only form a recorded commit is handed to git in. */
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** The refusal of a recorded commit that is not the feature's own. */
 function foreignCommit(id: string, commit: string, why: string): UserError {
@@ -46,7 +45,7 @@ export async function proveRecordedCommits(root: string, plan: Plan, r: ResumeSt
     }
     const commit = r.commits[id];
     if (commit === undefined) continue; // an old log: the branch itself is merged
-    if (!OBJECT_ID.test(commit)) throw foreignCommit(id, commit, 'which is not a commit id');
+    if (!isObjectId(commit)) throw foreignCommit(id, commit, 'which is not a commit id');
     const held = await gitRaw(root, [
       'merge-base',
       '--is-ancestor',

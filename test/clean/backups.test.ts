@@ -192,7 +192,7 @@ describe('baton clean --backups', () => {
     const elsewhere = looseCommit(repo, 'theirs');
     // Just before clean deletes, another process moves one backup: the race, made certain.
     const git = racingGit(join(repo.root, '..'), {
-      when: 'update-ref -z --stdin',
+      when: 'update-ref --no-deref -z --stdin',
       first: ['update-ref', moved, elsewhere],
     });
     const r = runBatonProcess(['clean', '--backups'], { cwd: repo.root, env: { PATH: git.path } });
@@ -206,7 +206,7 @@ describe('baton clean --backups', () => {
     expect(repo.git('for-each-ref', gone)).toBe('');
   });
 
-  it('asks git the same few times for two backups as for eight: one listing, one name-rev, one transaction', async () => {
+  it('asks git the same few times for two backups as for eight: two listings, one rev-list, one name-rev, one transaction', async () => {
     repo = projectRepo(['alpha']);
     const r = repo;
     const callsFor = async (n: number): Promise<string[]> => {
@@ -225,10 +225,53 @@ describe('baton clean --backups', () => {
     };
     const two = await callsFor(2);
     const eight = await callsFor(8);
-    expect(eight).toEqual(two);
-    for (const cmd of ['for-each-ref', 'name-rev', 'update-ref']) {
+    // The holding questions run side by side: their order is the scheduler's.
+    expect([...eight].sort()).toEqual([...two].sort());
+    expect(eight.filter((c) => c === 'for-each-ref')).toHaveLength(2);
+    for (const cmd of ['rev-list', 'name-rev', 'update-ref']) {
       expect(eight.filter((c) => c === cmd)).toHaveLength(1);
     }
+  });
+
+  it('never deletes a symbolic ref planted among the backups, nor the branch it names, even with --force', async () => {
+    repo = projectRepo(['alpha']);
+    const r = repo;
+    r.git('tag', 'v1');
+    r.git('checkout', '-q', '-b', 'side');
+    const side = r.commit('side work', { 'side.txt': 'side\n' });
+    r.git('checkout', '-q', 'main');
+    const main = r.git('rev-parse', 'main');
+    r.git('symbolic-ref', 'refs/baton/pick-backup/alpha/x', 'refs/heads/main');
+    r.git('symbolic-ref', 'refs/baton/clean-backup/alpha/y', 'refs/heads/side');
+    for (const args of [
+      ['clean', '--backups'],
+      ['clean', '--backups', '--force'],
+    ]) {
+      const out = await runBaton(args, { cwd: r.root });
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toContain('a symbolic ref to refs/heads/main, which Baton never writes: left alone');
+      expect(r.git('rev-parse', 'main')).toBe(main);
+      expect(r.git('rev-parse', 'side')).toBe(side);
+      expect(r.git('symbolic-ref', 'refs/baton/clean-backup/alpha/y')).toBe('refs/heads/side');
+    }
+  });
+
+  it('counts a tip as kept elsewhere only when a branch or tag holds it, not a ref that ends like one', async () => {
+    repo = projectRepo(['alpha']);
+    const tip = looseCommit(repo, 'dropped');
+    const ref = await keep(repo, CLEAN_BACKUP_PREFIX + `alpha/${tip}`, tip);
+    // What filter-branch leaves, and a ref planted to look like a branch: neither is a branch.
+    repo.git('update-ref', 'refs/original/refs/heads/old', tip);
+    repo.git('update-ref', `${CLEAN_BACKUP_PREFIX}refs/heads/z`, tip);
+    const out = await runBaton(['clean', '--backups'], { cwd: repo.root });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).not.toContain('kept elsewhere');
+    expect(repo.git('rev-parse', ref)).toBe(tip);
+    // A real branch holding it: removed, and the branch named.
+    repo.git('branch', 'keeper', tip);
+    const again = await runBaton(['clean', '--backups'], { cwd: repo.root });
+    expect(again.stdout).toContain('kept elsewhere: on keeper');
+    expect(repo.git('for-each-ref', ref)).toBe('');
   });
 
   it('is refused while another Baton runs, exactly as clean is; --dry-run still lists', async () => {
