@@ -259,7 +259,7 @@ describe('baton clean --backups', () => {
   it('counts a tip as kept elsewhere only when a branch or tag holds it, not a ref that ends like one', async () => {
     repo = projectRepo(['alpha']);
     const tip = looseCommit(repo, 'dropped');
-    const ref = await keep(repo, CLEAN_BACKUP_PREFIX + `alpha/${tip}`, tip);
+    const ref = await keep(repo, `${CLEAN_BACKUP_PREFIX}alpha/${tip}`, tip);
     // What filter-branch leaves, and a ref planted to look like a branch: neither is a branch.
     repo.git('update-ref', 'refs/original/refs/heads/old', tip);
     repo.git('update-ref', `${CLEAN_BACKUP_PREFIX}refs/heads/z`, tip);
