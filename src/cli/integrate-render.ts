@@ -5,6 +5,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { continueCommand } from '../integrate/continue-command.js';
 import { baseSide, explainConflict, explainFile, notOwnConflict } from '../integrate/explain.js';
 import { intoRefusal } from '../integrate/into.js';
 import { ownersOf } from '../integrate/ownership.js';
@@ -177,14 +178,9 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
   return [`${n('merged')} of ${steps.length + notReached} merged`, ...rest].join(', ');
 }
 
-/**
- * The `--continue` that goes on with `r`: naming its test command and the branch its `--into` asked
- * to move and did not yet, since `--continue` takes neither from the log, only from its command line.
- */
-function continueCommand(r: IntegrationResult): string {
-  const test = r.test !== undefined ? ` --test ${printableArg(r.test)}` : '';
-  const into = r.into && !r.into.moved ? ` --into ${printableArg(r.into.branch)}` : '';
-  return `baton integrate --continue${test}${into}`;
+/** The `--continue` that goes on with `r` (`continueCommand`): its test command, and the branch its `--into` did not move yet. */
+function continueOf(r: IntegrationResult): string {
+  return continueCommand({ test: r.test, into: r.into && !r.into.moved ? r.into.branch : undefined });
 }
 
 /**
@@ -194,14 +190,14 @@ function continueCommand(r: IntegrationResult): string {
 export function interruptedLine(r: IntegrationResult): string {
   const conflict = r.steps.find((s) => s.status === 'conflict');
   const next = conflict
-    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`${continueCommand(r)}\``
-    : `go on with \`${continueCommand(r)}\``;
+    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`${continueOf(r)}\``
+    : `go on with \`${continueOf(r)}\``;
   return `baton: integration interrupted (${stoppedBy(r.interrupted_by)}); ${next}, or start over with \`baton integrate --fresh\`\n`;
 }
 
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   if (r.conflict) {
-    for (const line of explainConflict(r.conflict, continueCommand(r))) out(escapeControl(line));
+    for (const line of explainConflict(r.conflict, continueOf(r))) out(escapeControl(line));
     if (r.conflict.resolver_exit !== undefined) {
       out(
         `The agent (exit ${r.conflict.resolver_exit ?? 'none'}) left ${r.conflict.unresolved?.length ? `unresolved: ${list(r.conflict.unresolved)}` : 'the merge unfinished'}.`,
@@ -235,7 +231,7 @@ function testsFailedAdvice(r: IntegrationResult, id: string): string {
   const by = step.resolved === 'by-agent' ? 'by the agent' : 'by hand';
   return escapeControl(
     `The merge of ${featureBranch(id)} was a conflict resolved ${by}: the tests fail on that resolution (${step.commit.slice(0, 10)}), not on ${featureBranch(id)} alone. ` +
-      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`${continueCommand(r)}\`; or start over with \`baton integrate --fresh\`.`,
+      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`${continueOf(r)}\`; or start over with \`baton integrate --fresh\`.`,
   );
 }
 

@@ -95,7 +95,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--continue',
-      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's; with none given, one that began with a test command is refused",
+      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's; one that began with another test command than this one would run is refused unless --test names the one to run",
     )
     .option(
       '--fresh',
@@ -373,6 +373,7 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
     ...(runId ? { runId } : {}),
     branch: INTEGRATION_BRANCH,
     ...(test ? { test } : {}),
+    ...(test && flags.test === undefined ? { testFromConfig: true } : {}),
     testTimeoutMs: i.testTimeoutS * 1000,
     ...(flags.onConflict ? { onConflict: flags.onConflict } : {}),
     resolver: agentResolver({

@@ -8,6 +8,7 @@ import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
 import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
+import { continueCommand } from './continue-command.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -31,6 +32,8 @@ export interface IntoInput {
   foreign?: readonly ForeignBase[];
   /** What the after-integration criteria left in the integration (a commit, changes), in words. */
   checksLeft?: string;
+  /** The test command the integration runs, which the `--continue` that finishes it names again. */
+  test?: string | undefined;
 }
 
 /** A commit features were cut from that the `--into` branch does not hold, and what it would bring. */
@@ -146,7 +149,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   if (input.outcome === 'interrupted') {
     return {
       reason: 'the integration was interrupted before it finished',
-      hint: `Finish it with baton integrate --continue --into ${input.branch}.`,
+      hint: `Finish it with \`${continueCommand({ test: input.test, into: input.branch })}\`.`,
     };
   }
   const failedTest = input.tests.find((t) => !t.passed);

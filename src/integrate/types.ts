@@ -149,10 +149,15 @@ export interface IntegrationSettings {
   runId?: string;
   /** The integration branch, `baton/integration`. */
   branch: string;
-  /** Test command run after each merge; on `--continue` defaults to the one integration began with. */
+  /** Test command run after each merge (`--test`, else the config's); never the log's. */
   test?: string;
+  /**
+   * `test` is the config's, not named with `--test`: a `--continue` refuses it where the integration
+   * began with another (`testRefusal`), as the user did not choose it for this integration.
+   */
+  testFromConfig?: boolean;
   testTimeoutMs: number;
-  /** On `--continue` defaults to the policy integration began with. */
+  /** `--on-conflict`, else `stop` (on `--continue` too: never the log's). */
   onConflict?: ConflictPolicy;
   resolver?: ConflictResolver;
   runChecks?: CheckRunner;
