@@ -7,12 +7,14 @@ import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { continueCommand } from '../integrate/continue-command.js';
 import { baseSide, explainConflict, explainFile, notOwnConflict } from '../integrate/explain.js';
-import { intoRefusal } from '../integrate/into.js';
+import { intoRefusal, leftOutHint } from '../integrate/into.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
+import { REUSED_WORDS } from '../integrate/reuse.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
+import type { AttemptTime } from '../metrics/integration.js';
 import { stoppedBy } from '../runner/outcome.js';
 import { describeWordedEvent } from '../terminal/event-words.js';
 import { formatDuration, type Palette } from '../terminal/style.js';
@@ -41,6 +43,25 @@ type Formatter<K extends BatonEventType> = (e: EventOf<K>, p: Palette) => string
 
 const list = (xs: readonly string[]): string => xs.map((x) => escapeControl(x)).join(', ');
 
+/**
+ * What a merge's `duration_ms` measured, in words: the merge itself, or, for a conflict resolved, the
+ * time from the conflict to the resolution's commit (a person's resolving included: not integration
+ * time, which counts only the invocations' running time).
+ */
+function mergeTime(e: EventOf<'merge.clean'>): string {
+  const took = formatDuration(e.duration_ms);
+  switch (e.resolved) {
+    case undefined:
+      return `, ${took}`;
+    case 'by-hand':
+      return ` (your resolution, committed ${took} after the conflict)`;
+    case 'by-agent':
+      return ` (resolved by the agent in ${took})`;
+    case 'by-rerere':
+      return `, ${REUSED_WORDS}, ${took}`;
+  }
+}
+
 /** One line per integration event; undefined where the summary says it better. */
 const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
   'phase.started': () => undefined,
@@ -54,7 +75,7 @@ const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
     return `${head}\n  ${p.yellow(opted)}`;
   },
   'merge.clean': (e, p) =>
-    `  ${e.feature_id}: ${p.green('merged')} ${p.dim(`${e.commit.slice(0, 10)}, ${formatDuration(e.duration_ms)}`)}`,
+    `  ${e.feature_id}: ${p.green('merged')} ${p.dim(`${e.commit.slice(0, 10)}${mergeTime(e)}`)}`,
   'merge.conflict': (e, p) =>
     `  ${e.feature_id}: ${p.red('conflict')} in ${list(e.files)}${e.with.length ? ` (with ${e.with.join(', ')})` : ''}`,
   'merge.skipped': (e, p) => {
@@ -244,8 +265,27 @@ function promotable(r: IntegrationResult): boolean {
   return intoRefusal({ branch: '<branch>', outcome, steps, tests, checks, included }) === undefined;
 }
 
-/** Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`. */
-export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
+/**
+ * How long the integration took, in the report's words (`attemptTime`): its integration time so far,
+ * and, once more than one invocation made it, that and this invocation's own time; without the log's
+ * word, this invocation's.
+ */
+export function integrationTook(r: Pick<IntegrationResult, 'duration_ms'>, time?: AttemptTime): string {
+  if (time?.ms == null) return formatDuration(r.duration_ms);
+  if (time.invocations <= 1) return formatDuration(time.ms);
+  return `${formatDuration(time.ms)} of integration time over ${time.invocations} invocations (this one ${formatDuration(r.duration_ms)}; the waits between them not counted)`;
+}
+
+/**
+ * Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`;
+ * `time` is the attempt's integration time as the report counts it, read from the log.
+ */
+export function renderResult(
+  r: IntegrationResult,
+  p: Palette,
+  out: (s: string) => void,
+  time?: AttemptTime,
+): void {
   out('');
   renderStopped(r, p, out);
   for (const [id, t] of Object.entries(r.checks)) {
@@ -261,7 +301,7 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
         ? p.yellow
         : p.red;
   out(
-    `Integration ${paint(r.outcome)} in ${formatDuration(r.duration_ms)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
+    `Integration ${paint(r.outcome)} in ${integrationTook(r, time)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
   );
   for (const s of r.steps) {
     if (s.status === 'not-merged')
@@ -288,6 +328,9 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
     if (r.into.hint) out(`hint: ${r.into.hint}`);
   } else if (r.outcome === 'clean' && promotable(r)) {
     out(p.dim('To move a branch to this result: baton integrate --continue --into <branch>'));
+  } else if (r.outcome === 'partial') {
+    const hint = leftOutHint(r.steps, '<branch>');
+    if (hint) out(`hint: ${hint}`);
   }
   for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));
 }

@@ -21,7 +21,9 @@ import {
 } from '../integrate/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { findIntegrationRun } from '../log/last-run.js';
+import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import { attemptTime } from '../metrics/integration.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { stoppedBy } from '../runner/outcome.js';
 import { palette } from '../terminal/style.js';
@@ -154,7 +156,13 @@ async function integrateAction(
         : integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit }),
     );
     if (!done) return;
-    renderResult(done.result, p, out);
+    // The time as `baton report` will count it: every invocation of this attempt, read from the log.
+    renderResult(
+      done.result,
+      p,
+      out,
+      attemptTime(readLog(project.logPath, undefined, { final: true }).events),
+    );
     if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
     if (done.result.outcome === 'interrupted') ctx.stderr.write(interruptedLine(done.result));
     setExit(exitCodeOf(done.result));

@@ -6,7 +6,8 @@
 import { printableArg } from '../agents/shell-words.js';
 import { UserError, unreachable } from '../errors.js';
 import { existingBranches } from '../git/branches.js';
-import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
+import { mergeNoFf } from '../git/integration-merge.js';
+import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
@@ -18,6 +19,7 @@ import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { marksFor, proveResume, stopDeadIntegration, testCommandNote, testRefusal } from './resume-proof.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
+import { commitReused, reusedNote } from './reuse.js';
 import {
   contractOf,
   emit,
@@ -342,6 +344,13 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
   const withIds = featuresTouching(files, session.merged, session.changed);
   const duration = now(session) - t0;
   emit(session, { type: 'merge.conflict', feature_id: id, files, with: withIds, duration_ms: duration });
+  if (outcome.kind === 'reused') {
+    const commit = await commitReused(session.worktree, files);
+    if (commit) {
+      recordMerged(session, id, commit, now(session) - t0, 'by-rerere');
+      return undefined;
+    }
+  } else if (outcome.reused.length > 0) session.notes.push(reusedNote(id, outcome.reused));
   const report: ConflictReport = {
     feature_id: id,
     files,

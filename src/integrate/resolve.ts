@@ -6,8 +6,8 @@ import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { git, isAncestor, statusEntries } from '../git/git.js';
+import { commitMerge } from '../git/integration-merge.js';
 import {
-  commitMerge,
   filesWithConflictMarkers,
   mergeInProgress,
   stagePaths,
