@@ -5,6 +5,7 @@
  */
 import type { CleanDecision } from '../clean/clean.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
+import { continueCommand, TEST_FROM_LOG } from '../integrate/continue-command.js';
 import { resumeStateFrom } from '../integrate/resume-state.js';
 import type { LockHolder } from '../lock/baton-lock.js';
 import { logPathFor } from '../log/paths.js';
@@ -32,8 +33,13 @@ export function integrationHint(root: string, base: string | undefined): string 
   if (verdict.state.promotionRefused) {
     return `No branch can be moved to it (${verdict.state.promotionRefused}): start a new one with \`baton integrate --fresh\`.`;
   }
-  const into = base !== undefined ? ` --into ${base}` : ' --into <branch>';
-  return `Go on with it and move ${base ?? 'your branch'} to it: \`baton integrate --continue${into}\`.`;
+  // The test command it began with, which `--continue` must be given again (it never reads the log's).
+  const test = verdict.state.started.test;
+  const command =
+    base !== undefined
+      ? continueCommand({ test, into: base })
+      : `${continueCommand({ test })} --into <branch>`;
+  return `Go on with it and move ${base ?? 'your branch'} to it: \`${command}\`${test !== undefined ? TEST_FROM_LOG : ''}.`;
 }
 
 /** The advice for what `inspectCleanTargets` found, with another Baton that holds its lock, if any. */

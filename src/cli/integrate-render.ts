@@ -5,13 +5,16 @@
 import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
+import { continueCommand } from '../integrate/continue-command.js';
 import { baseSide, explainConflict, explainFile, notOwnConflict } from '../integrate/explain.js';
-import { intoRefusal } from '../integrate/into.js';
+import { intoRefusal, leftOutHint } from '../integrate/into.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
+import { REUSED_WORDS } from '../integrate/reuse.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
+import type { AttemptTime } from '../metrics/integration.js';
 import { stoppedBy } from '../runner/outcome.js';
 import { describeWordedEvent } from '../terminal/event-words.js';
 import { formatDuration, type Palette } from '../terminal/style.js';
@@ -40,6 +43,25 @@ type Formatter<K extends BatonEventType> = (e: EventOf<K>, p: Palette) => string
 
 const list = (xs: readonly string[]): string => xs.map((x) => escapeControl(x)).join(', ');
 
+/**
+ * What a merge's `duration_ms` measured, in words: the merge itself, or, for a conflict resolved, the
+ * time from the conflict to the resolution's commit (a person's resolving included: not integration
+ * time, which counts only the invocations' running time).
+ */
+function mergeTime(e: EventOf<'merge.clean'>): string {
+  const took = formatDuration(e.duration_ms);
+  switch (e.resolved) {
+    case undefined:
+      return `, ${took}`;
+    case 'by-hand':
+      return ` (your resolution, committed ${took} after the conflict)`;
+    case 'by-agent':
+      return ` (resolved by the agent in ${took})`;
+    case 'by-rerere':
+      return `, ${REUSED_WORDS}, ${took}`;
+  }
+}
+
 /** One line per integration event; undefined where the summary says it better. */
 const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
   'phase.started': () => undefined,
@@ -53,7 +75,7 @@ const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
     return `${head}\n  ${p.yellow(opted)}`;
   },
   'merge.clean': (e, p) =>
-    `  ${e.feature_id}: ${p.green('merged')} ${p.dim(`${e.commit.slice(0, 10)}, ${formatDuration(e.duration_ms)}`)}`,
+    `  ${e.feature_id}: ${p.green('merged')} ${p.dim(`${e.commit.slice(0, 10)}${mergeTime(e)}`)}`,
   'merge.conflict': (e, p) =>
     `  ${e.feature_id}: ${p.red('conflict')} in ${list(e.files)}${e.with.length ? ` (with ${e.with.join(', ')})` : ''}`,
   'merge.skipped': (e, p) => {
@@ -177,14 +199,9 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
   return [`${n('merged')} of ${steps.length + notReached} merged`, ...rest].join(', ');
 }
 
-/**
- * The `--continue` that goes on with `r`: naming its test command and the branch its `--into` asked
- * to move and did not yet, since `--continue` takes neither from the log, only from its command line.
- */
-function continueCommand(r: IntegrationResult): string {
-  const test = r.test !== undefined ? ` --test ${printableArg(r.test)}` : '';
-  const into = r.into && !r.into.moved ? ` --into ${printableArg(r.into.branch)}` : '';
-  return `baton integrate --continue${test}${into}`;
+/** The `--continue` that goes on with `r` (`continueCommand`): its test command, and the branch its `--into` did not move yet. */
+function continueOf(r: IntegrationResult): string {
+  return continueCommand({ test: r.test, into: r.into && !r.into.moved ? r.into.branch : undefined });
 }
 
 /**
@@ -194,14 +211,14 @@ function continueCommand(r: IntegrationResult): string {
 export function interruptedLine(r: IntegrationResult): string {
   const conflict = r.steps.find((s) => s.status === 'conflict');
   const next = conflict
-    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`${continueCommand(r)}\``
-    : `go on with \`${continueCommand(r)}\``;
+    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`${continueOf(r)}\``
+    : `go on with \`${continueOf(r)}\``;
   return `baton: integration interrupted (${stoppedBy(r.interrupted_by)}); ${next}, or start over with \`baton integrate --fresh\`\n`;
 }
 
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   if (r.conflict) {
-    for (const line of explainConflict(r.conflict, continueCommand(r))) out(escapeControl(line));
+    for (const line of explainConflict(r.conflict, continueOf(r))) out(escapeControl(line));
     if (r.conflict.resolver_exit !== undefined) {
       out(
         `The agent (exit ${r.conflict.resolver_exit ?? 'none'}) left ${r.conflict.unresolved?.length ? `unresolved: ${list(r.conflict.unresolved)}` : 'the merge unfinished'}.`,
@@ -235,7 +252,7 @@ function testsFailedAdvice(r: IntegrationResult, id: string): string {
   const by = step.resolved === 'by-agent' ? 'by the agent' : 'by hand';
   return escapeControl(
     `The merge of ${featureBranch(id)} was a conflict resolved ${by}: the tests fail on that resolution (${step.commit.slice(0, 10)}), not on ${featureBranch(id)} alone. ` +
-      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`${continueCommand(r)}\`; or start over with \`baton integrate --fresh\`.`,
+      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`${continueOf(r)}\`; or start over with \`baton integrate --fresh\`.`,
   );
 }
 
@@ -248,8 +265,27 @@ function promotable(r: IntegrationResult): boolean {
   return intoRefusal({ branch: '<branch>', outcome, steps, tests, checks, included }) === undefined;
 }
 
-/** Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`. */
-export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
+/**
+ * How long the integration took, in the report's words (`attemptTime`): its integration time so far,
+ * and, once more than one invocation made it, that and this invocation's own time; without the log's
+ * word, this invocation's.
+ */
+export function integrationTook(r: Pick<IntegrationResult, 'duration_ms'>, time?: AttemptTime): string {
+  if (time?.ms == null) return formatDuration(r.duration_ms);
+  if (time.invocations <= 1) return formatDuration(time.ms);
+  return `${formatDuration(time.ms)} of integration time over ${time.invocations} invocations (this one ${formatDuration(r.duration_ms)}; the waits between them not counted)`;
+}
+
+/**
+ * Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`;
+ * `time` is the attempt's integration time as the report counts it, read from the log.
+ */
+export function renderResult(
+  r: IntegrationResult,
+  p: Palette,
+  out: (s: string) => void,
+  time?: AttemptTime,
+): void {
   out('');
   renderStopped(r, p, out);
   for (const [id, t] of Object.entries(r.checks)) {
@@ -265,7 +301,7 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
         ? p.yellow
         : p.red;
   out(
-    `Integration ${paint(r.outcome)} in ${formatDuration(r.duration_ms)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
+    `Integration ${paint(r.outcome)} in ${integrationTook(r, time)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
   );
   for (const s of r.steps) {
     if (s.status === 'not-merged')
@@ -292,6 +328,9 @@ export function renderResult(r: IntegrationResult, p: Palette, out: (s: string) 
     if (r.into.hint) out(`hint: ${r.into.hint}`);
   } else if (r.outcome === 'clean' && promotable(r)) {
     out(p.dim('To move a branch to this result: baton integrate --continue --into <branch>'));
+  } else if (r.outcome === 'partial') {
+    const hint = leftOutHint(r.steps, '<branch>');
+    if (hint) out(`hint: ${hint}`);
   }
   for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));
 }

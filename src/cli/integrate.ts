@@ -21,7 +21,9 @@ import {
 } from '../integrate/types.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { findIntegrationRun } from '../log/last-run.js';
+import { readLog } from '../log/read.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import { attemptTime } from '../metrics/integration.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { stoppedBy } from '../runner/outcome.js';
 import { palette } from '../terminal/style.js';
@@ -95,7 +97,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--continue',
-      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's; with none given, one that began with a test command is refused",
+      "go on after resolving a conflict (and `git add`) in the integration worktree, after an interruption, or (with --into) to move a branch to a clean integration that moved none; the test command, policy and --into are this command line's (else the config's), never the log's; one that began with another test command than this one would run is refused unless --test names the one to run",
     )
     .option(
       '--fresh',
@@ -154,7 +156,13 @@ async function integrateAction(
         : integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit }),
     );
     if (!done) return;
-    renderResult(done.result, p, out);
+    // The time as `baton report` will count it: every invocation of this attempt, read from the log.
+    renderResult(
+      done.result,
+      p,
+      out,
+      attemptTime(readLog(project.logPath, undefined, { final: true }).events),
+    );
     if (flags.json) ctx.stdout.write(`${stringifyJson(done.json, 2)}\n`);
     if (done.result.outcome === 'interrupted') ctx.stderr.write(interruptedLine(done.result));
     setExit(exitCodeOf(done.result));
@@ -373,6 +381,7 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
     ...(runId ? { runId } : {}),
     branch: INTEGRATION_BRANCH,
     ...(test ? { test } : {}),
+    ...(test && flags.test === undefined ? { testFromConfig: true } : {}),
     testTimeoutMs: i.testTimeoutS * 1000,
     ...(flags.onConflict ? { onConflict: flags.onConflict } : {}),
     resolver: agentResolver({

@@ -6,9 +6,8 @@ import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { assertNotInProgress } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
-import { commitIdentityArgs } from './commit-identity.js';
 import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
-import { gitRefusal, MAX_NAMED, untrackedBlocking } from './refusal.js';
+import { gitRefusal, MAX_NAMED } from './refusal.js';
 import { listWorktrees, type WorktreeInfo } from './worktree-list.js';
 
 export { gitRefusal, untrackedBlocking } from './refusal.js';
@@ -46,33 +45,6 @@ export function noFfMergeArgs(identity: readonly string[], ref: string, message:
   return [...identity, 'merge', '--no-ff', '--no-edit', '--no-verify', '-m', message, ref];
 }
 
-/** How a `git merge --no-ff` in a worktree ended. */
-export type MergeOutcome =
-  | { kind: 'merged'; commit: string }
-  | { kind: 'up-to-date'; commit: string }
-  | { kind: 'conflict'; files: string[] }
-  /** git refused before changing anything: untracked files stand where the merge puts its own. */
-  | { kind: 'blocked'; paths: string[] };
-
-/**
- * Merges `ref` into the branch checked out in `cwd` with a merge commit (`--no-ff`), skipping the
- * repository's merge hooks. A conflict leaves the merge in progress; any other failure throws.
- */
-export async function mergeNoFf(cwd: string, ref: string, message: string): Promise<MergeOutcome> {
-  const before = await git(cwd, ['rev-parse', 'HEAD']);
-  const args = noFfMergeArgs(await commitIdentityArgs(cwd), ref, message);
-  const r = await gitRaw(cwd, args);
-  if (r.exitCode === 0) {
-    const after = await git(cwd, ['rev-parse', 'HEAD']);
-    return after === before ? { kind: 'up-to-date', commit: after } : { kind: 'merged', commit: after };
-  }
-  const files = await unmergedPaths(cwd);
-  if (files.length > 0 && (await mergeInProgress(cwd))) return { kind: 'conflict', files };
-  const blocking = untrackedBlocking(r.stderr);
-  if (blocking.length > 0) return { kind: 'blocked', paths: blocking };
-  throw new GitError(args, r);
-}
-
 /** Paths with unresolved conflicts in a worktree (index stages 1–3). */
 export async function unmergedPaths(cwd: string): Promise<string[]> {
   const out = await git(cwd, ['diff', '--name-only', '--diff-filter=U', '-z']);
@@ -100,12 +72,6 @@ export async function abortMerge(cwd: string): Promise<void> {
 export async function stagePaths(cwd: string, paths: string[]): Promise<void> {
   if (paths.length === 0) return;
   await git(cwd, ['add', '--', ...paths]);
-}
-
-/** Commits the merge in progress with git's prepared message; returns the merge commit. */
-export async function commitMerge(cwd: string): Promise<string> {
-  await git(cwd, [...(await commitIdentityArgs(cwd)), 'commit', '--no-edit', '--no-verify', '--quiet']);
-  return git(cwd, ['rev-parse', 'HEAD']);
 }
 
 const MARKER = /^(<{7}|>{7}|\|{7})( |$)/m;

@@ -104,6 +104,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
       checks,
       included: session.included,
       stale: session.stale ?? [],
+      test: session.test,
       ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
     };
     into = await moveInto(session.s.root, input, commit);

@@ -8,6 +8,7 @@ import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
 import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
+import { continueCommand } from './continue-command.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -31,6 +32,8 @@ export interface IntoInput {
   foreign?: readonly ForeignBase[];
   /** What the after-integration criteria left in the integration (a commit, changes), in words. */
   checksLeft?: string;
+  /** The test command the integration runs, which the `--continue` that finishes it names again. */
+  test?: string | undefined;
 }
 
 /** A commit features were cut from that the `--into` branch does not hold, and what it would bring. */
@@ -132,6 +135,38 @@ function notMergedWords(step: MergeStep): string | undefined {
   }
 }
 
+/**
+ * What to do about the selected features left out, and how to take what merged (pure): those that did
+ * not pass are fixed and re-run; those left out only for a conflict (`--on-conflict skip`, and what
+ * depends on them) passed, so there is nothing to re-run: they are integrated again and the conflict
+ * resolved; and the command that takes only what merged names those features.
+ */
+export function leftOutHint(steps: readonly MergeStep[], branch: string): string | undefined {
+  const ids = (...statuses: MergeStep['status'][]) =>
+    steps.filter((s) => statuses.includes(s.status)).map((s) => s.feature_id);
+  const failing = ids('not-merged', 'not-run');
+  const conflicted = ids('skipped');
+  const merged = ids('merged');
+  const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
+  const parts: string[] = [];
+  if (failing.length > 0) {
+    parts.push(
+      `Fix and re-run ${failing.join(', ')} (baton run --resume <ids> keeps their work; --restart <ids> starts them over)`,
+    );
+  }
+  if (conflicted.length > 0) {
+    const again = ids('merged', 'skipped').join(' ');
+    parts.push(
+      `integrate ${conflicted.join(', ')} again and resolve the conflict: ${one(conflicted, 'it was', 'they were')} left out only for it and ${one(conflicted, 'its', 'their')} work passed, so there is nothing to re-run (baton integrate ${again} --fresh --into ${branch} stops at the conflict for you; add --on-conflict agent to have the agent resolve it)`,
+    );
+  }
+  if (merged.length > 0)
+    parts.push(`to take what merged: baton integrate ${merged.join(' ')} --fresh --into ${branch}`);
+  const [first, ...rest] = parts;
+  if (first === undefined) return undefined;
+  return `${[first.charAt(0).toUpperCase() + first.slice(1), ...rest].join('; or, ')}.`;
+}
+
 /** The features whose after-integration criteria failed, in words; undefined when none did. */
 function failedChecksWords(checks: Readonly<Record<string, CheckTally>>): string | undefined {
   const failed = Object.entries(checks).filter(([, t]) => t.failed > 0);
@@ -146,7 +181,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   if (input.outcome === 'interrupted') {
     return {
       reason: 'the integration was interrupted before it finished',
-      hint: `Finish it with baton integrate --continue --into ${input.branch}.`,
+      hint: `Finish it with \`${continueCommand({ test: input.test, into: input.branch })}\`.`,
     };
   }
   const failedTest = input.tests.find((t) => !t.passed);
@@ -156,9 +191,10 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     [failedChecksWords(input.checks), input.checksLeft].filter(Boolean).join('; ') || undefined;
   if (left.length > 0 && input.outcome !== 'conflict') {
     // Both, when both hold: fixing the features left out would still leave the failed checks.
+    const hint = leftOutHint(input.steps, input.branch);
     return {
       reason: `not every selected feature was merged: ${left.join(', ')}${failedChecks ? `; and ${failedChecks}` : ''}`,
-      hint: `Fix and re-run them (baton run --resume <ids> keeps their work; --restart <ids> starts them over), or name only the features to take: baton integrate <ids> --fresh --into ${input.branch}.`,
+      ...(hint ? { hint } : {}),
     };
   }
   if (input.outcome !== 'clean') {

@@ -6,17 +6,20 @@
 import { printableArg } from '../agents/shell-words.js';
 import { UserError, unreachable } from '../errors.js';
 import { existingBranches } from '../git/branches.js';
-import { abortMerge, mergeInProgress, mergeNoFf } from '../git/merge.js';
+import { mergeNoFf } from '../git/integration-merge.js';
+import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
+import { continueCommand, continueCommandOf } from './continue-command.js';
 import { cutCommitsOf, cutsOutsideBase } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
-import { marksFor, proveResume, stopDeadIntegration, testCommandNote, testUnnamed } from './resume-proof.js';
+import { marksFor, proveResume, stopDeadIntegration, testCommandNote, testRefusal } from './resume-proof.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
+import { commitReused, reusedNote } from './reuse.js';
 import {
   contractOf,
   emit,
@@ -98,9 +101,11 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
         o.into ? { into: o.into } : {},
       );
       if (!v.ok || v.state.promotionRefused) return undefined;
-      // `--continue` moves only a branch it is given: the one this integration was asked to move.
-      const into = o.into ?? v.state.askedInto;
-      return `baton integrate --continue${into ? ` --into ${printableArg(into)}` : ''}`;
+      // `--continue` moves only a branch it is given, and runs only the test command it is given:
+      // the ones this integration was asked to move and began with (`testDiffers` refuses another).
+      const test = v.state.started.test;
+      const command = continueCommand({ test, into: o.into ?? v.state.askedInto });
+      return { command, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
     },
   });
   session.worktree = wt.path;
@@ -210,15 +215,21 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
   const r = verdict.state;
   // Nothing the log names is acted on unproven: the worktree, the commits, the branch to move.
   const { worktree } = await proveResume(o, r);
-  const untested = testUnnamed(r.started.test, o.test);
-  if (untested) throw untested;
+  const refused = testRefusal({
+    logged: r.started.test,
+    used: o.test,
+    fromConfig: o.testFromConfig === true,
+    into: o.into,
+  });
+  if (refused) throw refused;
   // What a killed integration left running (its test command) would run beside the new tests.
   const stopped = await stopDeadIntegration(o.root);
   const session = await resumedSession(o, r, worktree);
   for (const note of [stopped, testCommandNote(r.started.test, session.test)])
     if (note) session.notes.push(note);
   const found = recheck(session, r);
-  if (!r.pending && (await mergeInProgress(session.worktree))) throw strayMerge(session.worktree);
+  if (!r.pending && (await mergeInProgress(session.worktree)))
+    throw strayMerge(session.worktree, continueCommandOf(session));
   // Nothing uncommitted (unless a merge is being resolved: then `commitResolution` refuses what is
   // not added to it), checked first: the way back from a moved branch is a `reset --hard`, which
   // would discard it. Nothing pending to commit: the branch must be where the log left it.
@@ -226,7 +237,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     await assertNoUncommittedChanges(session.worktree);
   }
   if (!r.pending) {
-    await assertAtRecordedTip(session, `baton integrate --continue${o.into ? ` --into ${o.into}` : ''}`);
+    await assertAtRecordedTip(session, continueCommandOf(session));
   }
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
@@ -301,7 +312,7 @@ function blockedMerge(session: Session, id: string, paths: readonly string[]): U
     'integrate/untracked-in-the-way',
     `cannot merge ${featureBranch(id)}: untracked files in the integration worktree (${source}) are where it puts its own: ${somePaths(paths)}`,
     {
-      hint: `Remove them (git -C ${wt} clean -f -- ${paths.map(printableArg).join(' ')}); if the test command writes them, have it delete them or list them in .gitignore (a merge replaces an ignored file). Then run \`baton integrate --continue\`.`,
+      hint: `Remove them (git -C ${wt} clean -f -- ${paths.map(printableArg).join(' ')}); if the test command writes them, have it delete them or list them in .gitignore (a merge replaces an ignored file). Then run \`${continueCommandOf(session)}\`.`,
     },
   );
 }
@@ -333,6 +344,13 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
   const withIds = featuresTouching(files, session.merged, session.changed);
   const duration = now(session) - t0;
   emit(session, { type: 'merge.conflict', feature_id: id, files, with: withIds, duration_ms: duration });
+  if (outcome.kind === 'reused') {
+    const commit = await commitReused(session.worktree, files);
+    if (commit) {
+      recordMerged(session, id, commit, now(session) - t0, 'by-rerere');
+      return undefined;
+    }
+  } else if (outcome.reused.length > 0) session.notes.push(reusedNote(id, outcome.reused));
   const report: ConflictReport = {
     feature_id: id,
     files,

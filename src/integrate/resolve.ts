@@ -6,8 +6,8 @@ import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { git, isAncestor, statusEntries } from '../git/git.js';
+import { commitMerge } from '../git/integration-merge.js';
 import {
-  commitMerge,
   filesWithConflictMarkers,
   mergeInProgress,
   stagePaths,
@@ -16,6 +16,7 @@ import {
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
+import { continueCommandOf } from './continue-command.js';
 import { buildConflictTask, type ConflictReport } from './explain.js';
 import {
   contractOf,
@@ -165,7 +166,7 @@ async function wrongMerge(session: Session, id: string, head: string): Promise<W
     const wt = printableArg(session.worktree);
     return {
       message: `${what}: ${short(below.commit)} is that merge, with ${below.above} commit(s) on top of it`,
-      hint: `Keep the merge and drop only what is on top of it (first keep those commits on a branch if you need them: git -C ${wt} branch kept-${short(head)} ${short(head)}): git -C ${wt} reset --hard ${below.commit.slice(0, 12)}, then \`baton integrate --continue\`.`,
+      hint: `Keep the merge and drop only what is on top of it (first keep those commits on a branch if you need them: git -C ${wt} branch kept-${short(head)} ${short(head)}): git -C ${wt} reset --hard ${below.commit.slice(0, 12)}, then \`${continueCommandOf(session)}\`.`,
     };
   }
   return {
@@ -178,20 +179,20 @@ async function wrongMerge(session: Session, id: string, head: string): Promise<W
 function redoHint(session: Session, id: string): string {
   const before = tipBefore(session) ?? 'HEAD';
   const wt = printableArg(session.worktree);
-  return `Put it back and merge only ${featureBranch(id)}: git -C ${wt} reset --hard ${before.slice(0, 12)} && git -C ${wt} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`baton integrate --continue\`.`;
+  return `Put it back and merge only ${featureBranch(id)}: git -C ${wt} reset --hard ${before.slice(0, 12)} && git -C ${wt} merge --no-ff ${mergeRef(session, id)}; resolve, \`git add\`, then \`${continueCommandOf(session)}\`.`;
 }
 
 /**
  * The refusal of `--continue` when a merge is in progress in `wt` that the log does not record. The
  * way on discards it, and with it any resolution a person made there: the hint saves that first.
  */
-export function strayMerge(wt: string): UserError {
+export function strayMerge(wt: string, next = 'baton integrate --continue'): UserError {
   const at = printableArg(wt);
   return new UserError(
     'integrate/merge-in-progress',
     `a merge is in progress in ${escapeControl(wt)} that the log does not record (was Baton interrupted?)`,
     {
-      hint: `Discarding it discards what was resolved in it too: save that first if you need it (git -C ${at} diff HEAD > ${printableArg(`${wt}.resolution.patch`)}; or, once every path is added, git -C ${at} stash, which also ends the merge). Then discard it (git -C ${at} merge --abort, if it is still in progress) and run \`baton integrate --continue\` again.`,
+      hint: `Discarding it discards what was resolved in it too: save that first if you need it (git -C ${at} diff HEAD > ${printableArg(`${wt}.resolution.patch`)}; or, once every path is added, git -C ${at} stash, which also ends the merge). Then discard it (git -C ${at} merge --abort, if it is still in progress) and run \`${next}\` again.`,
     },
   );
 }
@@ -221,7 +222,7 @@ export async function commitResolution(
         // The paths come from the agents' work: escaped where shown, quoted where pasted.
         `the merge of ${featureBranch(id)} still has unmerged paths: ${escapeControl(unmerged.join(', '))}`,
         {
-          hint: `Resolve them in ${escapeControl(wt)} and mark them resolved (git -C ${printableArg(wt)} add -- ${unmerged.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
+          hint: `Resolve them in ${escapeControl(wt)} and mark them resolved (git -C ${printableArg(wt)} add -- ${unmerged.map(printableArg).join(' ')}), then run \`${continueCommandOf(session)}\`.`,
         },
       );
     }
@@ -232,7 +233,7 @@ export async function commitResolution(
         'integrate/conflict-markers',
         `conflict markers remain in ${escapeControl(marked.join(', '))} (lines starting with <<<<<<< or >>>>>>>)`,
         {
-          hint: `Finish resolving them in ${escapeControl(wt)} and add them again (git -C ${printableArg(wt)} add -- ${marked.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
+          hint: `Finish resolving them in ${escapeControl(wt)} and add them again (git -C ${printableArg(wt)} add -- ${marked.map(printableArg).join(' ')}), then run \`${continueCommandOf(session)}\`.`,
         },
       );
     }
@@ -244,7 +245,7 @@ export async function commitResolution(
         'integrate/unstaged',
         `changes not added to the merge of ${featureBranch(id)}: ${escapeControl(unstaged.join(', '))}`,
         {
-          hint: `Add them to the merge (git -C ${printableArg(wt)} add -- ${unstaged.map(printableArg).join(' ')}) or discard them (git -C ${printableArg(wt)} checkout -- ${unstaged.map(printableArg).join(' ')}), then run \`baton integrate --continue\`.`,
+          hint: `Add them to the merge (git -C ${printableArg(wt)} add -- ${unstaged.map(printableArg).join(' ')}) or discard them (git -C ${printableArg(wt)} checkout -- ${unstaged.map(printableArg).join(' ')}), then run \`${continueCommandOf(session)}\`.`,
         },
       );
     }
@@ -261,7 +262,7 @@ export async function commitResolution(
     'integrate/merge-gone',
     `no merge is in progress in ${wt} and ${featureBranch(id)} is not merged there (was the merge aborted?)`,
     {
-      hint: `Merge it again by hand (git -C ${printableArg(wt)} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`baton integrate --continue\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
+      hint: `Merge it again by hand (git -C ${printableArg(wt)} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`${continueCommandOf(session)}\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
     },
   );
 }

@@ -12,6 +12,7 @@ import { featureBranch, isObjectId } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { integrationMarks, stopDeadIntegrationTests } from '../guard/daemons.js';
 import { escapeControl } from '../text/escape.js';
+import { continueCommand } from './continue-command.js';
 import { intoUnnamed, type ResumeState } from './resume-state.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
@@ -77,32 +78,57 @@ export async function proveResume(
   return { worktree };
 }
 
+/** The test command a `--continue` runs, and the one the integration began with (the log's, never run). */
+export interface TestChoice {
+  /** What the log records the integration began with: compared with, never run. */
+  logged: string | undefined;
+  /** What this `--continue` runs: `--test`, else the config's `test`. */
+  used: string | undefined;
+  /** Whether `used` is the config's, not given with `--test`. */
+  fromConfig: boolean;
+  /** The branch this `--continue` moves, for the command the hint names. */
+  into: string | undefined;
+}
+
 /**
- * The refusal of a `--continue` that would run no test command where the integration began with one:
- * the log's command is never run (a log line is anyone's to write), and going on without a test would
- * merge the rest untested, which the user did not ask for. The hint names the logged command, printed
- * so that it cannot act on the terminal, for the user to read and give back with `--test`.
+ * The refusal of a `--continue` that would not run the test command the integration began with,
+ * unasked: none at all (no `--test`, no config `test`; going on would merge the rest untested), or
+ * the config's where the integration began with another (`--test 'sleep 10'`, then a `--continue`
+ * that names none: the config's `true` would test and promote what the user meant to test otherwise).
+ * An explicit `--test` is the user's choice and is taken (`testCommandNote` says so). The log's command
+ * is never run: the hint names it, printed so that it cannot act on the terminal, for the user to read
+ * and give back with `--test`.
  */
-export function testUnnamed(logged: string | undefined, used: string | undefined): UserError | undefined {
-  if (logged === undefined || used !== undefined) return undefined;
+export function testRefusal(t: TestChoice): UserError | undefined {
+  const { logged, used } = t;
+  if (logged === undefined || logged === used || (used !== undefined && !t.fromConfig)) return undefined;
+  const asBegun = `\`${continueCommand({ test: logged, into: t.into })}\``;
+  const fresh = 'or start over: `baton integrate --fresh`';
+  if (used === undefined) {
+    return new UserError(
+      'integrate/test-unnamed',
+      `this integration began with the test command ${printableArg(logged)}, and --continue runs a test command only when you give it (--test, or \`test\` in the config)`,
+      {
+        hint: `If it is the command you gave (read it first: the log is anyone's to write), go on with it: ${asBegun}; ${fresh}.`,
+      },
+    );
+  }
   return new UserError(
-    'integrate/test-unnamed',
-    `this integration began with the test command ${printableArg(logged)}, and --continue runs a test command only when you give it (--test, or \`test\` in the config)`,
+    'integrate/test-differs',
+    `this integration began with the test command ${printableArg(logged)}, and this --continue would run the config's ${printableArg(used)} instead; it runs another only when you name it with --test`,
     {
-      hint: `If it is the command you gave (read it first: the log is anyone's to write), go on with it: \`baton integrate --continue --test ${printableArg(logged)}\`; or start over: \`baton integrate --fresh\`.`,
+      hint: `Go on with the one it began with (read it first: the log is anyone's to write): ${asBegun}; or, to test the rest with the config's, say so: \`${continueCommand({ test: used, into: t.into })}\`; ${fresh}. Nothing was merged or moved.`,
     },
   );
 }
 
 /**
- * The note when the log records another test command than the one `--continue` runs (`--test`, else
- * the config's): it is never taken from the log, and the user should know what runs instead.
+ * The note when the log records another test command than the one `--continue` runs: it is never
+ * taken from the log, and the user should know what runs instead (the one their `--test` named).
  */
 export function testCommandNote(logged: string | undefined, used: string | undefined): string | undefined {
-  if (logged === undefined || logged === used) return undefined;
-  const now =
-    used === undefined ? 'none runs (no --test, no config `test`)' : `it runs \`${escapeControl(used)}\``;
-  return `the integration began with the test command \`${escapeControl(logged)}\`; --continue takes no command from the log: ${now}`;
+  if (logged === undefined || used === undefined || logged === used) return undefined;
+  return `the integration began with the test command \`${escapeControl(logged)}\`; this --continue runs \`${escapeControl(used)}\`, as its --test asks`;
 }
 
 /** The repository as the integration marks name it: its common git folder, real. */

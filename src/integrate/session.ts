@@ -10,7 +10,7 @@ import type { Plan } from '../graph/types.js';
 import type { FeatureStatus, IntegrationExclusion, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { ConflictReport } from './explain.js';
-import type { ConflictPolicy, IntegrationSettings, MergeStep, TestRun } from './types.js';
+import type { ConflictPolicy, IntegrationSettings, MergeResolution, MergeStep, TestRun } from './types.js';
 
 /** The mutable record of one invocation. */
 export interface Session {
@@ -106,13 +106,13 @@ export function contractOf(plan: Plan, id: string): Contract {
   return c;
 }
 
-/** Records a merge (clean, resolved by hand or by an agent) and emits `merge.clean`. */
+/** Records a merge (clean, or resolved by hand, by an agent or by git rerere) and emits `merge.clean`. */
 export function recordMerged(
   session: Session,
   id: string,
   commit: string,
   duration: number,
-  resolved?: 'by-hand' | 'by-agent',
+  resolved?: MergeResolution,
 ): void {
   session.merged.push(id);
   session.steps.set(id, {
@@ -122,7 +122,13 @@ export function recordMerged(
     duration_ms: duration,
     ...(resolved ? { resolved } : {}),
   });
-  emit(session, { type: 'merge.clean', feature_id: id, commit, duration_ms: duration });
+  emit(session, {
+    type: 'merge.clean',
+    feature_id: id,
+    commit,
+    duration_ms: duration,
+    ...(resolved ? { resolved } : {}),
+  });
 }
 
 /** Records a feature and everything depending on it (among the features still to merge) as skipped. */

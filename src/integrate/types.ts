@@ -56,6 +56,9 @@ export type CheckRunner = (input: {
   marks?: Readonly<Record<string, string>>;
 }) => Promise<CheckTally>;
 
+/** Who resolved a merge that conflicted: the user, the agent, or git rerere with the user's earlier resolution. */
+export type MergeResolution = 'by-hand' | 'by-agent' | 'by-rerere';
+
 /** What happened to one feature during integration. */
 export type MergeStep =
   | {
@@ -63,8 +66,8 @@ export type MergeStep =
       status: 'merged';
       commit: string;
       duration_ms: number;
-      /** Set when the merge first conflicted and was then resolved. */
-      resolved?: 'by-hand' | 'by-agent';
+      /** Set when the merge first conflicted and was then resolved (`by-rerere`: by a resolution recorded earlier). */
+      resolved?: MergeResolution;
     }
   | { feature_id: string; status: 'conflict'; files: string[]; with: string[]; duration_ms: number }
   | { feature_id: string; status: 'skipped'; reason: string }
@@ -149,10 +152,15 @@ export interface IntegrationSettings {
   runId?: string;
   /** The integration branch, `baton/integration`. */
   branch: string;
-  /** Test command run after each merge; on `--continue` defaults to the one integration began with. */
+  /** Test command run after each merge (`--test`, else the config's); never the log's. */
   test?: string;
+  /**
+   * `test` is the config's, not named with `--test`: a `--continue` refuses it where the integration
+   * began with another (`testRefusal`), as the user did not choose it for this integration.
+   */
+  testFromConfig?: boolean;
   testTimeoutMs: number;
-  /** On `--continue` defaults to the policy integration began with. */
+  /** `--on-conflict`, else `stop` (on `--continue` too: never the log's). */
   onConflict?: ConflictPolicy;
   resolver?: ConflictResolver;
   runChecks?: CheckRunner;

@@ -7,6 +7,7 @@ import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/mer
 import { INTEGRATION_BACKUP_PREFIX } from '../git/refs.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { escapeControl } from '../text/escape.js';
+import { TEST_FROM_LOG } from './continue-command.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
 /** The integration worktree, ready for the first merge. */
@@ -36,13 +37,25 @@ export interface PrepareOptions {
    * conflict, was interrupted, or ended clean having moved no branch and `--into` is asked), so the refusal offers it
    * only then; asked only when refusing.
    */
-  continueCommand?: () => string | undefined;
+  continueCommand?: () => ContinueOffer | undefined;
+}
+
+/** The `--continue` a refusal offers, and whether its test command is only the log's word. */
+export interface ContinueOffer {
+  command: string;
+  /** Its `--test` is read from the log, not given to this command: the user reads it before running it. */
+  testFromLog?: boolean;
+}
+
+/** The offer as the hint writes it: the command, and a word of caution when the log named its test. */
+function offered(offer: ContinueOffer): string {
+  return `\`${offer.command}\`${offer.testFromLog ? TEST_FROM_LOG : ''}`;
 }
 
 /** The earlier-result refusal's hint: go on with it when that can happen, and start over always. */
-function continueHint(command: string | undefined, fresh: string): string {
-  return command
-    ? `Run \`${command}\` to go on with it, or ${fresh}.`
+function continueHint(offer: ContinueOffer | undefined, fresh: string): string {
+  return offer
+    ? `Run ${offered(offer)} to go on with it, or ${fresh}.`
     : `It is not stopped at a conflict, so there is nothing to continue: run ${fresh}.`;
 }
 
@@ -101,7 +114,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     created = true;
   }
 
-  await assertIdle(path);
+  await assertIdle(path, options.continueCommand);
 
   const tip = await git(root, ['rev-parse', `refs/heads/${branch}`]);
   if (await isAncestor(root, tip, base)) {
@@ -126,13 +139,14 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
 }
 
 /** Refuses when the integration worktree is mid-merge or has uncommitted changes to tracked files. */
-async function assertIdle(path: string): Promise<void> {
+async function assertIdle(path: string, offer: PrepareOptions['continueCommand']): Promise<void> {
   if (await mergeInProgress(path)) {
+    const next = offer?.() ?? { command: 'baton integrate --continue' };
     throw new UserError(
       'integrate/merge-in-progress',
       `the integration in ${path} is stopped at a merge conflict`,
       {
-        hint: `Resolve it and run \`baton integrate --continue\`; or discard it yourself (git -C ${path} merge --abort) and run \`baton integrate --fresh\`.`,
+        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`baton integrate --fresh\`.`,
       },
     );
   }

@@ -48,7 +48,10 @@ export const INTEGRATION_EVENT_MAKERS = {
       type: z.literal('merge.clean'),
       feature_id: id,
       commit: z.string(),
+      /** From the merge's start; for a conflict resolved, from the conflict to the resolution's commit. */
       duration_ms: z.number(),
+      /** Set when the merge conflicted first: who resolved it (`by-rerere`: a resolution recorded earlier). */
+      resolved: z.optional(z.enum(['by-hand', 'by-agent', 'by-rerere'])),
     }),
   /** A feature branch conflicted with what was already merged. */
   'merge.conflict': () =>

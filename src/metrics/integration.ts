@@ -87,6 +87,27 @@ export function splitIntegrationAttempts(events: readonly LogEvent[]): Integrati
   };
 }
 
+/** The final attempt's integration time, as `baton report` counts it, and how many invocations made it. */
+export interface AttemptTime {
+  /** The invocations' running spans, overlaps once (`coveredMs`); null when one is not closed. */
+  ms: number | null;
+  /** `baton integrate` invocations of the attempt that ended (`integration.ended`). */
+  invocations: number;
+}
+
+/**
+ * The integration time of the final attempt by the report's one rule (`splitIntegrationAttempts`,
+ * then `coveredMs`): what `baton integrate` prints after an invocation says the number the report will
+ * (pure).
+ */
+export function attemptTime(events: readonly LogEvent[]): AttemptTime {
+  const split = splitIntegrationAttempts(events);
+  return {
+    ms: coveredMs(split.intervals),
+    invocations: split.final.filter((e) => e.type === 'integration.ended').length,
+  };
+}
+
 /** Places integration ÷ execution against the healthy 15–20 % band (pure). */
 export function judgeIntegration(ratio: number | null): IntegrationVerdict {
   if (ratio === null) return 'unknown';

@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { printableArg } from '../../src/agents/shell-words.js';
 import { processInfo } from '../../src/guard/proc.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
@@ -138,7 +139,7 @@ describe('baton integrate --continue proves what the log says before acting on i
       'Merging baton/y (merge 2 of 2) conflicts in 1 file(s) with x, already merged:',
     );
     expect(r.stdout).toContain(
-      `note: the integration began with the test command \`touch ${pwned}; true\`; --continue takes no command from the log: it runs \`true\``,
+      `note: the integration began with the test command \`touch ${pwned}; true\`; this --continue runs \`true\`, as its --test asks`,
     );
     expect(logEvents(repo).filter((e) => e.type === 'merge.skipped')).toEqual([]);
   });
@@ -216,8 +217,13 @@ describe('baton integrate --continue proves what the log says before acting on i
     killedAfter(repo, 'f1', ['--into', 'main']);
     const main = repo.git('rev-parse', 'main');
     // Starting anew is refused with the --continue that would move it.
+    // And the test command it began with: `--continue` runs none from the log, so it must be given;
+    // read from the log, it comes with a word of caution.
     const again = await runBaton(['integrate'], { cwd: repo.root });
-    expect(again.stderr).toContain('Run `baton integrate --continue --into main` to go on with it');
+    const test = (recorded(repo).started as { test: string }).test;
+    expect(again.stderr).toContain(
+      `Run \`baton integrate --continue --test ${printableArg(test)} --into main\` (its --test is the command the integration began with, as the log records it: read it first) to go on with it`,
+    );
     const plain = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
     expect(plain.code).toBe(1);
     expect(codeOf(plain.stderr)).toBe('integrate/into-unnamed');

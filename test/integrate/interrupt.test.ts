@@ -84,7 +84,9 @@ describe('Ctrl-C during baton integrate', () => {
     // Starting anew is refused with both ways on, and `--continue` re-runs the stopped test, then merges the rest.
     const again = await runBaton(['integrate'], { cwd: repo.root });
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('Run `baton integrate --continue --into main` to go on with it');
+    expect(again.stderr).toContain(
+      `Run \`baton integrate --continue --test ${printableArg(test)} --into main\` (its --test is the command the integration began with, as the log records it: read it first) to go on with it`,
+    );
     const resumed = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
     });

@@ -1,0 +1,50 @@
+// What a partial outcome tells the user to do depends on why each feature was left out: one skipped
+// at a conflict passed, so it is integrated again and its conflict resolved, never re-run.
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { makeFourFeatures, recordStatus } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+describe('the hint for features left out', () => {
+  it('after --on-conflict skip: integrate the skipped feature again and resolve, not `baton run --resume`', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b', 'c', 'd']);
+    const skip = await runBaton(['integrate', '--on-conflict', 'skip', '--test', 'true', '--into', 'main'], {
+      cwd: repo.root,
+    });
+    expect(skip.code).toBe(1);
+    expect(skip.stdout).toContain(
+      'main left where it was: not every selected feature was merged: b (skipped: conflicts with a in src/routes.ts)',
+    );
+    const hint = skip.stdout.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
+    expect(hint).toBe(
+      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --into main stops at the conflict for you; add --on-conflict agent to have the agent resolve it); or, to take what merged: baton integrate a c d --fresh --into main.',
+    );
+    // The command it names does what it says: it stops at b's conflict for the user.
+    const again = await runBaton(
+      ['integrate', 'a', 'b', 'c', 'd', '--fresh', '--test', 'true', '--into', 'main'],
+      {
+        cwd: repo.root,
+      },
+    );
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain('Merging baton/b (merge 2 of 4) conflicts in 1 file(s) with a');
+    expect(again.stdout).toContain('To resolve it:');
+  });
+
+  it('without --into: the same hint, for the branch to name', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b', 'c', 'd']);
+    const skip = await runBaton(['integrate', '--on-conflict', 'skip', '--test', 'true'], { cwd: repo.root });
+    expect(skip.code).toBe(1);
+    expect(skip.stdout).toContain(
+      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --into <branch> stops',
+    );
+  });
+});
