@@ -36,7 +36,7 @@ import { createRunControl } from './control.js';
 import { reportEscapes } from './escapes.js';
 import { runFeature } from './feature.js';
 import { runPool } from './pool.js';
-import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
+import { agentCannotDo, lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
   assertNoLiveRun,
   assertNotQueuedRun,
@@ -310,6 +310,8 @@ async function dryRun(ctx: RunContext, stateDir: string, unitIds: readonly strin
       launch.cleanup?.();
       const display = launch.display.replaceAll(scratch, shown.scratchDir);
       opts.onDryRun?.(id, { ...launch, display }, shown.worktree);
+      const cannot = agentCannotDo(opts, ctx.agents.get(id)!.adapter, id);
+      if (cannot) opts.onWarning?.(`${id}: ${cannot}; a run fails it without starting it`);
     }
   } finally {
     rmSync(scratchRoot, { recursive: true, force: true });
