@@ -50,7 +50,7 @@ import {
   scanOrphans,
   stopOrphans,
 } from './resume.js';
-import type { RunOptions } from './run-options.js';
+import { type RunOptions, resumedConcurrency } from './run-options.js';
 import { planUnits } from './units.js';
 
 export type { RunOptions, Verifier } from './run-options.js';
@@ -265,8 +265,10 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     ...(pre.checkout ? { checkoutBaseline: pre.checkout } : {}),
   });
   if (opts.dryRun) return dryRun(ctx, stateDir, unitIds);
-  // Unset, every unit runs at once: a best-of-N feature's attempts are units of their own.
-  const concurrency = Math.max(1, opts.concurrency ?? opts.config.concurrency ?? units.length);
+  // `-j`, else the concurrency of the run a resume continues, else the config's; unset, every unit
+  // runs at once: a best-of-N feature's attempts are units of their own.
+  const resumed = resumedConcurrency(earlier?.folded.concurrency);
+  const concurrency = Math.max(1, opts.concurrency ?? resumed ?? opts.config.concurrency ?? units.length);
   emitRunStarted(ctx, { concurrency, base: pre.base, found });
   const stopAll = () => {
     for (const child of ctx.running) void child.stop('interrupt');
