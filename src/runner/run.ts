@@ -163,12 +163,14 @@ function withRestart(
 ): RunOptions {
   if (!opts.restart?.length) return opts;
   const kept = planFeatureAttempts(plan.bestOfN, earlier?.attempts);
+  // Without --resume too: a feature complete in an earlier run is refused for that, not sent to a resume.
+  const features = (earlier?.folded ?? foldLogCached(opts.logPath).state).features;
   const restart = restartUnits({
     resume: Boolean(opts.resume),
     restart: opts.restart,
     featureIds: opts.featureIds,
     units: plan.units,
-    complete: (id) => earlier?.previous.get(id) === 'complete',
+    complete: (id) => Object.hasOwn(features, id) && features[id]?.status === 'complete',
     kept: (id) => {
       const parsed = parseAttemptUnitId(id);
       return parsed !== undefined && (kept.get(parsed.featureId)?.ended.has(parsed.attempt) ?? false);
