@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentReachWarnings } from './agents/reach.js';
 import { criteriaFor } from './checks/criteria.js';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
@@ -188,7 +189,7 @@ export interface LintReport {
 }
 
 /** Loads as much of the project as is valid and collects every problem instead of stopping at the first. */
-export async function lintProject(cwd: string): Promise<LintReport> {
+export async function lintProject(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<LintReport> {
   const root = await findMainWorktree(cwd);
   const listing = trackedFiles(root);
   const config = loadConfig(root);
@@ -221,11 +222,22 @@ export async function lintProject(cwd: string): Promise<LintReport> {
     return {
       root,
       contracts: contracts.length,
-      diagnostics: [...plan.errors, ...config.warnings, ...warnings, ...lint],
+      diagnostics: [
+        ...plan.errors,
+        ...config.warnings,
+        ...warnings,
+        ...lint,
+        ...agentReachWarnings(contracts, config.value, env),
+      ],
     };
   }
   const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
-  return { root, contracts: contracts.length, diagnostics: [...config.warnings, ...warnings, ...lint] };
+  const reach = agentReachWarnings(contracts, config.value, env);
+  return {
+    root,
+    contracts: contracts.length,
+    diagnostics: [...config.warnings, ...warnings, ...lint, ...reach],
+  };
 }
 
 /**

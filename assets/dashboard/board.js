@@ -194,8 +194,10 @@ export function createBoard(root, { onSelect }) {
     card.article.dataset.status = f.status;
     card.title.textContent = shown(contract?.title ?? '');
     const column = columnOf(model, f.status);
-    card.badge.textContent = f.status === column ? '' : shown(f.status);
-    card.badge.hidden = f.status === column;
+    // A complete feature whose checks never ran (--no-verify) says so, as `baton status` does.
+    const badge = f.unverified ? 'unverified' : f.status === column ? '' : shown(f.status);
+    card.badge.textContent = badge;
+    card.badge.hidden = badge === '';
     card.agent.textContent = shown(f.agent ?? '—');
     card.elapsed.textContent = formatDuration(elapsedOf(model, f));
     const { passed, total } = checksOf(f);

@@ -78,7 +78,7 @@ export function createDetail(aside, model) {
         : f.feature_id,
     );
     const facts = [
-      ['status', f.status],
+      ['status', f.unverified ? `${f.status} (unverified: its checks never ran)` : f.status],
       ['agent', f.agent],
       ['attempt', f.attempt],
       ['branch', f.branch],

@@ -77,6 +77,12 @@ export interface AgentAdapter {
    * refuse, without building it: the run checks every feature this way before it creates anything.
    */
   checkFlags?(task: Pick<AgentTask, 'override' | 'feature'>): void;
+  /**
+   * Optional: why this agent cannot do the feature at all, known without starting it (the scripted demo
+   * agent has no recipe for it), or undefined. `baton lint` warns with it, and `baton run` fails the
+   * feature with it before making its worktree.
+   */
+  cannotDo?(task: Pick<AgentTask, 'feature' | 'override' | 'env'>): string | undefined;
   /** Builds the launch, writing any settings it needs into `task.scratchDir` (never the worktree). */
   prepare(task: AgentTask): Promise<AgentLaunch>;
   /**

@@ -1,7 +1,7 @@
 import { fstatSync, readSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
-import { uncommittedChecksReason } from '../log/check-reason.js';
+import { checksNeverRanReason, uncommittedChecksReason, unverifiedComplete } from '../log/check-reason.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
@@ -34,11 +34,18 @@ export const REASON_WIDTH = 100;
 
 /**
  * The reason a feature's row shows in place of its last event: why it ended as it did, or, for one
- * `complete` on checks that ran on uncommitted changes, why integrate will leave it out.
+ * `complete` whose checks never ran (of `planned`) or ran on uncommitted changes, why integrate will
+ * leave it out.
  */
-export function shownReason(f: FeatureState): string | undefined {
+export function shownReason(f: FeatureState, planned: number): string | undefined {
   if (EXPLAINED.has(f.status) && f.reason) return f.reason;
+  if (unverifiedComplete(f, planned)) return checksNeverRanReason(f.feature_id);
   return f.status === 'complete' ? uncommittedChecksReason(f) : undefined;
+}
+
+/** A feature's status word, painted: `complete (unverified)` when its checks never ran (`unverifiedComplete`). */
+export function statusText(p: Palette, f: FeatureState, planned: number): string {
+  return `${paintStatus(p, f.status)}${unverifiedComplete(f, planned) ? ` ${p.yellow('(unverified)')}` : ''}`;
 }
 
 /** How much of the end of an agent's log is read to see whether it is retrying its API. */
@@ -157,9 +164,10 @@ export function featureRow(
     (f.started_at && (f.status === 'running' || f.status === 'verifying' || f.status === 'needs-input')
       ? now - Date.parse(f.started_at)
       : undefined);
-  const c = countChecks(f, 'worktree', plannedChecks(look.criteria, f.feature_id));
+  const planned = plannedChecks(look.criteria, f.feature_id);
+  const c = countChecks(f, 'worktree', planned);
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
-  const status = `${paintStatus(p, f.status)}${quietNote(f, p, now, outputAt, retryOf)}`;
+  const status = `${statusText(p, f, planned)}${quietNote(f, p, now, outputAt, retryOf)}`;
   const last = f.last_event
     ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}`
     : '—';
@@ -168,7 +176,7 @@ export function featureRow(
   const note = open[0]
     ? `⚠ ${open[0].kind} with ${open[0].with}: ${open[0].paths.join(', ')} (${formatDuration(now - Date.parse(open[0].since))} ago)${open.length > 1 ? ` +${open.length - 1}` : ''}`
     : last;
-  const why = shownReason(f);
+  const why = shownReason(f, planned);
   return [
     escapeControl(f.feature_id),
     status,

@@ -17,6 +17,36 @@ import { nothingAt } from '../open-regular.js';
 import { refuseUnsafeWrite, writeInProject } from './project-writes.js';
 import { refuseWrongKinds } from './wrong-kind.js';
 
+/** The id of the sample contract init writes. */
+export const SAMPLE_ID = 'feature-001-example';
+
+/**
+ * The agent and test command the project has once init is done, and where they come from: the config
+ * init writes, or the one it keeps (its own agent and test, whatever the flags and the machine say).
+ */
+export interface InitSettings {
+  agent: string;
+  test: string | undefined;
+  from: 'written' | 'kept';
+  /** What the config `--force` replaced said, when it named another agent or test command. */
+  replaced?: { agent: string; test: string | undefined };
+}
+
+/** What init will write, planned before the first write. */
+export interface InitPlan {
+  /** The config file (the one already there, whatever its supported name, else baton.config.json). */
+  config: InitFile;
+  /** The sample contract, or undefined when the specs folder already holds other contracts. */
+  sample: InitFile | undefined;
+  /** The specs folder, relative to the root. */
+  specs: string;
+  /** The contracts already in the specs folder, when the sample is left out for them. */
+  others: string[];
+  settings: InitSettings;
+  /** The command the sample's `tests` criterion runs, when it has one. */
+  sampleTest: string | undefined;
+}
+
 /** One file init writes and what it does with it: create it, keep it, leave it (same text) or replace it. */
 export type InitFile =
   | { rel: string; path: string; text: string; action: 'create' | 'keep' | 'same' }

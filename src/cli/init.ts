@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
-import { ADAPTERS } from '../agents/registry.js';
+import { ADAPTERS, agentLabel } from '../agents/registry.js';
 import { CONFIG_FILES, loadConfig } from '../config.js';
 import {
   detectTestRunner,
@@ -14,24 +14,31 @@ import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { nothingAt } from '../open-regular.js';
 import { projectRootForWriting } from '../project-root.js';
-import { realNearest } from '../real-nearest.js';
-import { type Palette, palette } from '../terminal/style.js';
-import { escapeControl, stringifyJson } from '../text/escape.js';
+import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import {
   applyFile,
   checkPlannedWrites,
   contractFolders,
-  describeFile,
-  type InitFile,
+  type InitPlan,
+  type InitSettings,
   pathsWritten,
   planFile,
+  SAMPLE_ID,
 } from './init-plan.js';
+import { printInitSummary } from './init-summary.js';
 import { writeInProject } from './project-writes.js';
 import { refuseWrongKinds } from './wrong-kind.js';
 
-const SAMPLE_ID = 'feature-001-example';
+/** The sample's test when the scripted demo agent writes it: the Node test its recipe writes, on the Node Baton runs on. */
+const DEMO_SAMPLE_TEST = `node --test test/example/example.test.mjs`;
+
+/** The sample's description when the scripted demo agent writes it (its recipe: assets/demo/recipes). */
+const DEMO_SAMPLE_TEXT =
+  "Baton's scripted demo agent (no model) writes this feature from its recipe: src/example/example.mjs and\n" +
+  'its test, test/example/example.test.mjs. It writes only the features it has a recipe for: give the\n' +
+  'contracts you add a real agent (`agent` in the config or the contract; `baton agents` lists them).';
 
 /** Agents `init` looks for, in the order it prefers them (the scripted demo agent is never a default). */
 const AGENT_PREFERENCE = ['claude', 'codex', 'gemini', 'opencode', 'aider'] as const;
@@ -126,18 +133,6 @@ interface InitFlags {
   json?: boolean;
 }
 
-/** What init will write, planned before the first write. */
-interface InitPlan {
-  /** The config file (the one already there, whatever its supported name, else baton.config.json). */
-  config: InitFile;
-  /** The sample contract, or undefined when the specs folder already holds other contracts. */
-  sample: InitFile | undefined;
-  /** The specs folder, relative to the root. */
-  specs: string;
-  /** The contracts already in the specs folder, when the sample is left out for them. */
-  others: string[];
-}
-
 async function initProject(ctx: CliContext, flags: InitFlags) {
   const root = await projectRootForWriting(ctx.cwd, 'init').catch((err: unknown) => {
     if (err instanceof UserError && err.code !== 'git/not-a-repo') throw err;
@@ -187,9 +182,10 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
       ),
       sample_skipped: plan.sample === undefined,
       gitignore,
-      agent,
+      // What the config says once init is done: a kept config's own agent and test.
+      agent: plan.settings.agent,
       agents_found: agentsFound,
-      test: runner?.command ?? null,
+      test: plan.settings.test ?? null,
     };
     ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
     return;
@@ -198,10 +194,10 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     root,
     plan,
     gitignore,
-    agent,
     agentsFound,
     runner,
     ...(flags.agent !== undefined ? { agentFlag: flags.agent } : {}),
+    ...(flags.test !== undefined ? { testFlag: flags.test } : {}),
   });
 }
 
@@ -209,7 +205,8 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
  * The config and sample contract init would write, and what it does with each. The config is the file
  * already there when there is one (init never adds a second, which would be read instead of it); the
  * sample goes in the specs folder that config names, and only when that folder holds no other contract
- * (`baton run` would run the placeholder with them).
+ * (`baton run` would run the placeholder with them). The sample is the demo agent's (its recipe's files
+ * and test) when the config names that agent: it writes nothing else.
  */
 function planInit(
   ctx: CliContext,
@@ -229,8 +226,13 @@ function planInit(
     o.runner?.command,
   );
   const config = planFile(root, configName, configText, o.force);
-  const specsDir =
-    config.action === 'create' || config.action === 'replace' ? join(root, 'specs') : keptSpecs(root);
+  const written: InitSettings = { agent: o.agent, test: o.runner?.command, from: 'written' };
+  const { specsDir, settings } =
+    config.action === 'create'
+      ? { specsDir: join(root, 'specs'), settings: written }
+      : config.action === 'replace'
+        ? { specsDir: join(root, 'specs'), settings: withReplaced(root, written) }
+        : keptConfig(root, config.action === 'keep' ? undefined : written);
   const specs = relative(root, specsDir);
   const sampleDir = join(specsDir, SAMPLE_ID);
   const sampleFile = join(sampleDir, 'contract.md');
@@ -240,113 +242,47 @@ function planInit(
     { path: relative(root, sampleFile), kind: 'file' },
   ]);
   const others = existsSync(sampleFile) ? [] : contractFolders(specsDir, SAMPLE_ID);
-  if (others.length > 0) return { config, sample: undefined, specs, others };
+  if (others.length > 0) return { config, sample: undefined, specs, others, settings, sampleTest: undefined };
+  const demo = settings.agent === 'demo';
+  const sampleTest = demo ? DEMO_SAMPLE_TEST : o.runner?.forFeature('example');
   const sampleText = renderContract({
     feature_id: SAMPLE_ID,
     title: 'Example feature',
     name: 'example',
     schemaPath: schemaReference(ctx, root, sampleDir, 'contract.schema.json'),
-    ...(o.runner ? { testCommand: o.runner.forFeature('example') } : {}),
+    ...(sampleTest !== undefined ? { testCommand: sampleTest } : {}),
+    ...(demo ? { description: DEMO_SAMPLE_TEXT } : {}),
   });
   const sample = planFile(root, relative(root, sampleFile), sampleText, o.force);
-  return { config, sample, specs, others };
+  return { config, sample, specs, others, settings, sampleTest };
 }
 
-/** The specs folder of the config init keeps; a config that does not load is refused, naming why. */
-function keptSpecs(root: string): string {
+/**
+ * The specs folder of the config init keeps, and its agent and test (`same`: the text init would write,
+ * so `written`); a config that does not load is refused, naming why.
+ */
+function keptConfig(
+  root: string,
+  same: InitSettings | undefined,
+): { specsDir: string; settings: InitSettings } {
   const config = loadConfig(root);
-  if (config.ok) return config.value.specs;
+  if (config.ok) {
+    const { specs, agent, test } = config.value;
+    return { specsDir: specs, settings: same ?? { agent: agentLabel(agent), test, from: 'kept' } };
+  }
   throw new UserError('config/invalid', 'the configuration is invalid; nothing was written', {
     diagnostics: config.errors,
     hint: 'Fix it and run `baton init` again, or `baton init --force` to replace it (keeping a backup).',
   });
 }
 
-/** What `baton init` did and what to do next, in words. */
-function printInitSummary(
-  ctx: CliContext,
-  o: {
-    root: string;
-    plan: InitPlan;
-    gitignore: 'created' | 'appended' | 'already ignored';
-    agent: string;
-    agentFlag?: string;
-    agentsFound: readonly string[];
-    runner: TestRunner | undefined;
-  },
-): void {
-  const p = palette(ctx.color);
-  const { config, sample, specs, others } = o.plan;
-  const files = [config, ...(sample ? [sample] : [])].map((f) => {
-    const { word, rest } = describeFile(o.root, f);
-    return `${word === 'kept' ? p.dim(word) : p.green(word)} ${escapeControl(rest)}`;
-  });
-  const skipped =
-    sample === undefined
-      ? [
-          `${p.dim('no sample contract')}: ${escapeControl(specs)}/ already holds ${others.length} contract${others.length === 1 ? '' : 's'} (\`baton new <name>\` adds one)`,
-        ]
-      : [];
-  const commit = [config.rel, '.gitignore', specs].map(shellWord).join(' ');
-  ctx.stdout.write(
-    [
-      // Run from a subfolder, the files still go to the repository's root: say where that is.
-      ...rootLine(ctx, o.root),
-      ...files,
-      ...skipped,
-      gitignoreLine(p, o.gitignore),
-      agentLine(p, o),
-      testLine(p, o.runner, config.rel, sample !== undefined),
-      '',
-      'Next:',
-      '  baton new <name>   write a contract per feature (specs/feature-NNN-<name>/contract.md)',
-      '  baton lint         check that every criterion is measurable and owned paths do not overlap',
-      '  baton plan         see the waves, the critical path and the best possible speedup',
-      '',
-      'Then commit the contracts, so every feature worktree starts from them (the paths after -- keep',
-      'anything else you had staged out of that commit):',
-      `  git add ${commit} && git commit -m "Baton contracts" -- ${commit}`,
-      '',
-    ].join('\n'),
-  );
-}
-
-/**
- * The line that names the repository's root, when the command runs in a subfolder (its paths are
- * relative to the root): none at the root itself.
- */
-export function rootLine(ctx: CliContext, root: string): string[] {
-  return realNearest(ctx.cwd) === realNearest(root)
-    ? []
-    : [`in the repository's root, ${escapeControl(root)}:`];
-}
-
-/** What init did to .gitignore, in words. */
-function gitignoreLine(p: Palette, gitignore: 'created' | 'appended' | 'already ignored'): string {
-  if (gitignore === 'created') return `${p.green('created')} .gitignore (.baton/ ignored)`;
-  if (gitignore === 'appended') return `${p.green('updated')} .gitignore (.baton/ appended)`;
-  return `${p.dim('kept')} .gitignore (.baton/ already ignored)`;
-}
-
-function agentLine(
-  p: Palette,
-  o: { agent: string; agentFlag?: string; agentsFound: readonly string[] },
-): string {
-  const others = o.agentsFound.filter((n) => n !== o.agent);
-  if (o.agentFlag !== undefined)
-    return `agent: ${o.agent} (from --agent)${o.agentsFound.length ? `; installed: ${o.agentsFound.join(', ')}` : ''}`;
-  if (o.agentsFound.length > 0)
-    return `agent: ${o.agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`;
-  return `agent: ${o.agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
-}
-
-function testLine(p: Palette, runner: TestRunner | undefined, configName: string, sample: boolean): string {
-  return runner
-    ? `test: ${runner.command} (from ${runner.source})${sample ? `; the sample criterion runs \`${runner.forFeature('example')}\`` : ''}`
-    : `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in ${configName}${sample ? " and the sample's `run:`" : ''}`;
-}
-
-/** A path as one shell word: as it is when it is plain, else single-quoted. */
-function shellWord(path: string): string {
-  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
+/** The settings `--force` writes, with what the config it replaces said when that differs (one that does not load says nothing). */
+function withReplaced(root: string, written: InitSettings): InitSettings {
+  const old = loadConfig(root);
+  if (!old.ok) return written;
+  const agent = agentLabel(old.value.agent);
+  const { test } = old.value;
+  return agent === written.agent && test === written.test
+    ? written
+    : { ...written, replaced: { agent, test } };
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { isConcurrency } from '../runner/run-options.js';
 
 /** `--jobs <n>` read (a whole number ≥ 1), `fallback` when absent, or a usage error (exit 2) `<command>/bad-jobs`. */
 export function readJobsFlag<T extends number | undefined>(
@@ -8,7 +9,7 @@ export function readJobsFlag<T extends number | undefined>(
 ): number | T {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
+  if (!isConcurrency(n)) {
     throw new UserError(`${command}/bad-jobs`, `--jobs must be a whole number of at least 1, got "${raw}"`, {
       exitCode: 2,
     });

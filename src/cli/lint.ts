@@ -30,7 +30,7 @@ export const registerLint: RegisterCommand = (program, ctx, setExit) => {
     .action(async (flags: { strict?: boolean; json?: boolean; fix?: boolean; coupling: boolean }) => {
       const fixed = flags.fix ? await fixContracts(ctx.cwd) : { applied: [], skipped: [] };
       if (!flags.json) ctx.stdout.write(renderFixOutcome(fixed));
-      const report = await lintProject(ctx.cwd);
+      const report = await lintProject(ctx.cwd, ctx.env);
       if (flags.coupling && !report.diagnostics.some((d) => d.severity === 'error')) {
         report.diagnostics.push(...(await couplingLintWarnings(ctx.cwd)));
       }

@@ -14,7 +14,8 @@ import { projectRootForWriting } from '../project-root.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
-import { probeProject, rootLine, schemaReference } from './init.js';
+import { probeProject, schemaReference } from './init.js';
+import { rootLine } from './init-summary.js';
 import { refuseUnsafeWrite, writeInProject } from './project-writes.js';
 import { refuseWrongKinds } from './wrong-kind.js';
 

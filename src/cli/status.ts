@@ -5,6 +5,7 @@ import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
+import { unverifiedComplete } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
@@ -52,6 +53,8 @@ function featureJson(
   return {
     feature_id: f.feature_id,
     status: f.status,
+    // `complete` with its acceptance checks never run (a run with --no-verify): integrate leaves it out.
+    unverified: unverifiedComplete(f, look.planned),
     agent: f.agent ?? null,
     started_at: f.started_at ?? null,
     ended_at: f.ended_at ?? null,
@@ -220,7 +223,13 @@ function agentLogNote(root: string, f: FeatureState): string | undefined {
  * An agent log is named where Baton writes it under `root` (`featureAgentLog`), never by the `log_file`
  * a line of the log claims.
  */
-function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palette, root: string): string {
+function statusNotes(
+  state: BatonState,
+  rows: readonly FeatureState[],
+  p: Palette,
+  o: { root: string; criteria: Readonly<Record<string, number>> | undefined },
+): string {
+  const { root } = o;
   const logs = rows.flatMap((f) => {
     const where = agentLogNote(root, f);
     return where === undefined ? [] : [`  ${f.feature_id}: ${where}`];
@@ -240,7 +249,7 @@ function statusNotes(state: BatonState, rows: readonly FeatureState[], p: Palett
   );
   // A reason the row cut ends with what to do about it as often as not: given here in full.
   const reasons = rows.flatMap((f) => {
-    const why = shownReason(f);
+    const why = shownReason(f, plannedChecks(o.criteria, f.feature_id));
     return why !== undefined && why.length > REASON_WIDTH ? [`  ${f.feature_id}: ${why}`] : [];
   });
   const denied = rows
@@ -354,7 +363,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes, criteria));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p, located.root)}${outsideRunNote(state)}${requeueNote(state)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p, { root: located.root, criteria })}${outsideRunNote(state)}${requeueNote(state)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

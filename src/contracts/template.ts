@@ -10,6 +10,8 @@ export interface ContractTemplate {
   schemaPath?: string | undefined;
   /** The command that runs this feature's tests with the project's own runner (`node --test test/upload/`). */
   testCommand?: string;
+  /** The contract's description, in place of the placeholder that asks for one. */
+  description?: string;
 }
 
 /** The sentence the template's body starts with; still there means nobody described the feature yet. */
@@ -92,7 +94,7 @@ estimate_minutes: 30
 ---
 # ${t.title}
 
-${TEMPLATE_PLACEHOLDER} the behaviour, the edge cases, what is out of scope.
+${t.description ?? `${TEMPLATE_PLACEHOLDER} the behaviour, the edge cases, what is out of scope.`}
 Longer material can go in spec.md next to this file.
 `;
 }

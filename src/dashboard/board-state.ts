@@ -271,7 +271,8 @@ export class BoardState {
       if (created?.event.type === 'worktree.created') attemptBases.set(a.attempt, created.event.base_commit);
     }
     return {
-      feature,
+      // As the board has it: the detail panel says `unverified` as the card does.
+      feature: featureView(feature, this.#project.plan),
       contractFile: contract?.file,
       events: withWords(this.#live.featureEvents(id)),
       attemptBases,

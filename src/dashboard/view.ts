@@ -1,6 +1,7 @@
 import { criteriaFor } from '../checks/criteria.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
+import { unverifiedComplete } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
@@ -48,13 +49,21 @@ export interface ProjectFeatureView {
  * A feature as the page gets it: its folded state, and its checks n/m counted as `baton status`
  * counts them (`countChecks` with its contract's criteria), so the card never recounts them.
  */
-export type FeatureView = FeatureState & { check_count: ReturnType<typeof countChecks> };
+export type FeatureView = FeatureState & {
+  check_count: ReturnType<typeof countChecks>;
+  /** `complete` with its acceptance checks never run (`unverifiedComplete`, as `baton status` says). */
+  unverified: boolean;
+};
 
 /** A feature's state for the page (pure): with its checks counted against its contract's criteria. */
 export function featureView(f: FeatureState, plan: Plan | undefined): FeatureView {
   const contract = plan?.byId.get(f.feature_id);
   const planned = contract ? criteriaFor(contract, 'worktree').length : 0;
-  return { ...f, check_count: countChecks(f, 'worktree', planned) };
+  return {
+    ...f,
+    check_count: countChecks(f, 'worktree', planned),
+    unverified: unverifiedComplete(f, planned),
+  };
 }
 
 /** What the page needs of the plan: the features, the waves and edges of the graph, the bounds. */

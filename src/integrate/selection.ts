@@ -9,7 +9,13 @@ import { UserError } from '../errors.js';
 import { featureBranch } from '../git/refs.js';
 import { dependentsOf, orderForIntegration } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
-import { checkFailuresReason, failedChecksReason, uncommittedChecksReason } from '../log/check-reason.js';
+import {
+  checkFailuresReason,
+  checksNeverRan,
+  checksNeverRanReason,
+  failedChecksReason,
+  uncommittedChecksReason,
+} from '../log/check-reason.js';
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
 import type { CheckResult } from '../log/state.js';
@@ -132,8 +138,8 @@ export function uncheckedReason(
   tip: string | undefined,
 ): string | undefined {
   const id = contract?.feature_id ?? f?.feature_id ?? '';
-  if (f && contract && Object.keys(f.checks).length === 0 && criteriaFor(contract, 'worktree').length > 0) {
-    return `its acceptance checks never ran (a run with --no-verify, or a hook's word); run \`baton verify ${id}\``;
+  if (f && contract && checksNeverRan(f, criteriaFor(contract, 'worktree').length)) {
+    return checksNeverRanReason(id);
   }
   const notPassed = f && contract ? criteriaNotPassed(contract, f) : undefined;
   if (notPassed !== undefined) return notPassed;

@@ -48,3 +48,23 @@ export function uncommittedChecksReason(
   const u = uncommittedChecks(f);
   return u && `${u.reason}; ${u.hint}`;
 }
+
+/**
+ * Whether a feature's acceptance checks never ran although its contract has `planned` worktree
+ * criteria: the log holds no result of any (pure). A `complete` one ended so on a run with
+ * `--no-verify`, or a hook's word: one rule for integrate, which leaves it out, and for `baton status`
+ * (table and JSON) and the dashboard, which call it `unverified`.
+ */
+export function checksNeverRan(f: Pick<FeatureState, 'checks'>, planned: number): boolean {
+  return planned > 0 && Object.keys(f.checks).length === 0;
+}
+
+/** Whether a feature is `complete` with its checks never run (`checksNeverRan`): shown `complete (unverified)`. */
+export function unverifiedComplete(f: Pick<FeatureState, 'status' | 'checks'>, planned: number): boolean {
+  return f.status === 'complete' && checksNeverRan(f, planned);
+}
+
+/** Why such a feature is not taken as passing, and what to run (integrate's reason, status's note). */
+export function checksNeverRanReason(featureId: string): string {
+  return `its acceptance checks never ran (a run with --no-verify, or a hook's word); run \`baton verify ${featureId}\``;
+}

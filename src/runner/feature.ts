@@ -24,7 +24,7 @@ import { emitEscapes } from './escapes.js';
 import { featureEnvironment } from './feature-env.js';
 import { type AgentRun, launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome, featureTimeLimit, stoppedBy, type TimeLimit } from './outcome.js';
-import type { FeaturePaths } from './preflight.js';
+import { agentCannotDo, type FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import type { FinishedAgent } from './resume.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
@@ -146,6 +146,10 @@ async function lifecycle(
   const { opts } = ctx;
   const feature = ctx.contractOf(id);
   if (opts.resume && ctx.previous.get(id) === 'complete') return 'kept';
+  // An agent that cannot do the feature at all (the demo agent without its recipe) is not started.
+  const cannot = agentCannotDo(opts, ctx.agents.get(id)!.adapter, id);
+  if (cannot)
+    return { status: 'failed', reason: `${cannot}; not started (give it a real agent: \`baton agents\`)` };
   if (opts.waitForDeps) {
     const blocked = await waitForDependencies(ctx, feature);
     if (blocked) return blocked;

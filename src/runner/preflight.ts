@@ -258,6 +258,18 @@ function checkBranchNamespace(snapshot: RepoSnapshot): void {
   );
 }
 
+/**
+ * Why a unit's agent cannot do it at all (`AgentAdapter.cannotDo`: the demo agent without a recipe for
+ * it), known before its worktree is made; undefined when nothing says so.
+ */
+export function agentCannotDo(opts: RunOptions, adapter: AgentAdapter, id: string): string | undefined {
+  return adapter.cannotDo?.({
+    feature: unitContract(opts.plan, id),
+    override: opts.config.agents[adapter.name],
+    env: opts.env,
+  });
+}
+
 /** Resolves each feature's adapter and checks that every agent needed is installed, before anything is created. */
 export async function resolveAgents(
   opts: RunOptions,

@@ -1,3 +1,4 @@
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import { featureProcesses } from '../guard/daemons.js';
@@ -208,35 +209,32 @@ function restartUsage(code: string, message: string, hint: string): UserError {
 /**
  * The names `--restart` is to act on, with the attempts a best-of-N feature's name stands for (pure).
  * Each name must be a feature the run selects (or one of its attempts) that the resume will run; a
- * name that would be silently ignored is a usage error (exit 2) that says why: `--restart` without
- * `--resume`, a feature not selected, one complete in an earlier run, attempts all kept from one.
+ * name that would be silently ignored is a usage error (exit 2) that says why: a feature complete in
+ * an earlier run (whether or not the run selects it, so no hint leads to it), `--restart` without
+ * `--resume` (its hint, a command that resumes the named features, works as given), a feature not
+ * selected, attempts all kept from an earlier run.
  */
 export function restartUnits(r: RestartRequest): string[] {
   if (r.restart.length === 0) return [];
-  const first = r.restart[0] as string;
-  if (!r.resume) {
-    throw restartUsage(
-      'run/restart-without-resume',
-      `--restart ${first} works only with --resume: it starts over a branch that a resumed run would continue, and a run without --resume reuses no branch`,
-      `Run \`baton run --resume --restart ${first}\`.`,
-    );
-  }
   const out = new Set(r.restart);
+  const features = new Set<string>();
   for (const name of r.restart) {
     const units = r.units.filter((u) => u.id === name || u.featureId === name);
-    const feature = units[0]?.featureId;
-    if (feature === undefined) {
-      throw restartUsage(
-        'run/restart-not-selected',
-        `--restart ${name}: ${name} is not a feature this run selects (${r.featureIds.join(', ')}), so nothing would restart`,
-        'Name one of those, or select the feature too (baton run --resume <id> --restart <id>).',
-      );
-    }
+    const feature = units[0]?.featureId ?? parseAttemptUnitId(name)?.featureId ?? name;
+    features.add(feature);
     if (r.complete(feature)) {
       throw restartUsage(
         'run/restart-complete',
         `--restart ${name}: ${feature} is complete, and a resume skips complete features, so nothing would restart`,
-        `Leave it out of --restart. To do it again from the base, remove it first with \`baton clean ${feature}\` (which refuses while its work is not merged), then run \`baton run ${feature}\`.`,
+        `Leave it out of --restart. To do it again from the base, remove it first with \`baton clean ${feature}\` (once its work is merged; \`baton clean --force ${feature}\` discards it), then run \`baton run ${feature}\`.`,
+      );
+    }
+    if (!r.resume) continue;
+    if (units.length === 0) {
+      throw restartUsage(
+        'run/restart-not-selected',
+        `--restart ${name}: ${name} is not a feature this run selects (${r.featureIds.join(', ')}), so nothing would restart`,
+        `Name one of those, or select the feature too: \`baton run --resume ${[...r.featureIds, feature].join(' ')} --restart ${name}\`.`,
       );
     }
     const runs = units.filter((u) => !r.kept(u.id));
@@ -248,6 +246,15 @@ export function restartUnits(r: RestartRequest): string[] {
       );
     }
     for (const u of runs) out.add(u.id);
+  }
+  if (!r.resume) {
+    // The hint names the features too: a resume given no ids runs the last run's, which may not hold them.
+    const names = r.restart.join(' ');
+    throw restartUsage(
+      'run/restart-without-resume',
+      `--restart ${names} works only with --resume: it starts over a branch that a resumed run would continue, and a run without --resume reuses no branch`,
+      `Run \`baton run --resume ${[...features].join(' ')} --restart ${names}\`.`,
+    );
   }
   return [...out];
 }

@@ -36,7 +36,7 @@ import { createRunControl } from './control.js';
 import { reportEscapes } from './escapes.js';
 import { runFeature } from './feature.js';
 import { runPool } from './pool.js';
-import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
+import { agentCannotDo, lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
   assertNoLiveRun,
   assertNotQueuedRun,
@@ -50,7 +50,7 @@ import {
   scanOrphans,
   stopOrphans,
 } from './resume.js';
-import type { RunOptions } from './run-options.js';
+import { type RunOptions, resumedConcurrency } from './run-options.js';
 import { planUnits } from './units.js';
 
 export type { RunOptions, Verifier } from './run-options.js';
@@ -163,12 +163,14 @@ function withRestart(
 ): RunOptions {
   if (!opts.restart?.length) return opts;
   const kept = planFeatureAttempts(plan.bestOfN, earlier?.attempts);
+  // Without --resume too: a feature complete in an earlier run is refused for that, not sent to a resume.
+  const features = (earlier?.folded ?? foldLogCached(opts.logPath).state).features;
   const restart = restartUnits({
     resume: Boolean(opts.resume),
     restart: opts.restart,
     featureIds: opts.featureIds,
     units: plan.units,
-    complete: (id) => earlier?.previous.get(id) === 'complete',
+    complete: (id) => Object.hasOwn(features, id) && features[id]?.status === 'complete',
     kept: (id) => {
       const parsed = parseAttemptUnitId(id);
       return parsed !== undefined && (kept.get(parsed.featureId)?.ended.has(parsed.attempt) ?? false);
@@ -265,8 +267,10 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     ...(pre.checkout ? { checkoutBaseline: pre.checkout } : {}),
   });
   if (opts.dryRun) return dryRun(ctx, stateDir, unitIds);
-  // Unset, every unit runs at once: a best-of-N feature's attempts are units of their own.
-  const concurrency = Math.max(1, opts.concurrency ?? opts.config.concurrency ?? units.length);
+  // `-j`, else the concurrency of the run a resume continues, else the config's; unset, every unit
+  // runs at once: a best-of-N feature's attempts are units of their own.
+  const resumed = resumedConcurrency(earlier?.folded.concurrency);
+  const concurrency = Math.max(1, opts.concurrency ?? resumed ?? opts.config.concurrency ?? units.length);
   emitRunStarted(ctx, { concurrency, base: pre.base, found });
   const stopAll = () => {
     for (const child of ctx.running) void child.stop('interrupt');
@@ -310,6 +314,8 @@ async function dryRun(ctx: RunContext, stateDir: string, unitIds: readonly strin
       launch.cleanup?.();
       const display = launch.display.replaceAll(scratch, shown.scratchDir);
       opts.onDryRun?.(id, { ...launch, display }, shown.worktree);
+      const cannot = agentCannotDo(opts, ctx.agents.get(id)!.adapter, id);
+      if (cannot) opts.onWarning?.(`${id}: ${cannot}; a run fails it without starting it`);
     }
   } finally {
     rmSync(scratchRoot, { recursive: true, force: true });

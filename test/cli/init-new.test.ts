@@ -204,6 +204,38 @@ describe('baton init', () => {
     expect(none.stdout).toContain('agent: claude, but no agent CLI was found on PATH');
   });
 
+  it("reports a kept config's own agent and test, says a flag it did not write, and what --force replaced", async () => {
+    const r = repo();
+    const env = { PATH: bareBin(r) };
+    expect((await runBaton(['init', '--agent', 'demo', '--test', 'true'], { cwd: r.root, env })).code).toBe(
+      0,
+    );
+    const again = await runBaton(['init'], { cwd: r.root, env });
+    expect(again.stdout).toContain('kept baton.config.json (already there;');
+    expect(again.stdout).toContain('agent: demo (from baton.config.json, kept)');
+    expect(again.stdout).not.toContain('no agent CLI was found');
+    expect(again.stdout).toContain('test: true (from baton.config.json, kept)');
+    expect(JSON.parse((await runBaton(['init', '--json'], { cwd: r.root, env })).stdout)).toMatchObject({
+      agent: 'demo',
+      test: 'true',
+    });
+    const flagged = await runBaton(['init', '--agent', 'codex', '--test', 'make check'], {
+      cwd: r.root,
+      env,
+    });
+    expect(flagged.stdout).toContain(
+      '--agent codex is not written into a kept config: `baton init --force --agent codex` replaces baton.config.json, keeping a backup',
+    );
+    expect(flagged.stdout).toContain('--test is not written into a kept config');
+    const forced = await runBaton(['init', '--force'], { cwd: r.root, env });
+    expect(forced.stdout).toContain('replaced baton.config.json (backup: baton.config.json.bak)');
+    expect(forced.stdout).toMatch(
+      /^agent: claude, .*; the config it replaced named demo \(kept in baton\.config\.json\.bak; `baton init --force --agent demo` names it again\)$/m,
+    );
+    expect(forced.stdout).toContain('the config it replaced had `true`');
+    expect(JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8')).agent).toBe('claude');
+  });
+
   it('writes only what is missing: a config gone, an edited sample is kept; --force replaces it after a backup', async () => {
     const r = repo();
     expect((await runBaton(['init', '--test', 'true'], { cwd: r.root })).code).toBe(0);

@@ -88,7 +88,8 @@ describe('status decides with the runner', () => {
       contractFiles([{ id: 'c', agent: { command: 'mkdir -p src/c && echo c > src/c/a' } }]),
     );
     repos.push(repo);
-    expect((await runBaton(['run', '--no-verify'], { cwd: repo.root })).code).toBe(0);
+    // Checked (its `owns` check): with --no-verify the row would say why its checks never ran instead.
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
     const log = join(repo.root, '.baton', 'log.jsonl');
     const hook = runBatonProcess(['hook', 'notification', '--feature', 'c', '--status', 'needs-input'], {
       cwd: repo.root,

@@ -141,11 +141,9 @@ describe('baton run --resume --restart', () => {
     const cases: Array<[string[], string, RegExp]> = [
       [['run', '--restart', 'a'], 'run/restart-without-resume', /only with --resume/],
       [['run', '--resume', '--restart', 's'], 'run/restart-complete', /s is complete/],
-      [
-        ['run', '--resume', 'a', '--restart', 's'],
-        'run/restart-not-selected',
-        /not a feature this run selects \(a\)/,
-      ],
+      // Complete is said first, selected or not: selecting it too would only meet that refusal.
+      [['run', '--resume', 'a', '--restart', 's'], 'run/restart-complete', /s is complete/],
+      [['run', '--restart', 's'], 'run/restart-complete', /s is complete/],
       [['run', '--resume', '--restart', 'nope'], 'run/restart-not-selected', /nope is not a feature/],
     ];
     for (const [args, code, why] of cases) {
@@ -155,6 +153,47 @@ describe('baton run --resume --restart', () => {
     }
     expect(repo.git('rev-parse', 'baton/a')).toBe(tip);
     expect(eventsOf(repo)).toHaveLength(logged);
+  });
+
+  it('hints a command that works as given: a resume naming the feature; for a complete one, clean then run', async () => {
+    const repo = makeRepo(contractFiles([feature('w', 'OK'), feature('zz', 'OK'), feature('f', 'C')]));
+    repos.push(repo);
+    expect((await runBaton(['run', 'w', 'f'], { cwd: repo.root })).code).toBe(1);
+    // The last run is another one: a resume given no ids would run zz alone.
+    expect((await runBaton(['run', 'zz'], { cwd: repo.root })).code).toBe(0);
+    /** The hint line, and the commands in its backquotes. */
+    const hintOf = (stderr: string) => {
+      const hint = stderr.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
+      const commands = [...hint.matchAll(/`(baton [^`]+)`/g)].map((m) => m[1] as string);
+      return { hint, commands };
+    };
+
+    const failed = await runBaton(['run', '--restart', 'f'], { cwd: repo.root });
+    expect(failed.code).toBe(2);
+    expectErrorLine(failed.stderr, 'run/restart-without-resume');
+    const [resume] = hintOf(failed.stderr).commands;
+    expect(resume).toBe('baton run --resume f --restart f');
+    const tip = repo.git('rev-parse', 'baton/f');
+    const restarted = await runBaton(resume!.split(' ').slice(1), { cwd: repo.root });
+    expect(restarted.stderr).not.toContain('baton:');
+    expect(restarted.stdout).toContain('restarted from the base (--restart): dropped 1 commit(s)');
+    expect(repo.git('rev-list', 'main..baton/f')).not.toContain(tip);
+
+    const complete = await runBaton(['run', '--restart', 'w'], { cwd: repo.root });
+    expect(complete.code).toBe(2);
+    expect(expectErrorLine(complete.stderr, 'run/restart-complete')).toContain('w is complete');
+    const { hint, commands } = hintOf(complete.stderr);
+    expect(hint).not.toContain('--resume');
+    expect(commands).toEqual(['baton clean w', 'baton clean --force w', 'baton run w']);
+    // Its work is not merged: the forced clean (the hint says it discards it), then the run.
+    for (const command of commands.slice(1)) {
+      const r = await runBaton(command.split(' ').slice(1), { cwd: repo.root });
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+    }
+    expect(eventsOf(repo).findLast((e) => e.type === 'feature.ended')).toMatchObject({
+      feature_id: 'w',
+      status: 'complete',
+    });
   });
 
   it('names every attempt of a best-of-N feature the resume runs, and refuses one whose attempts are all kept (pure)', () => {

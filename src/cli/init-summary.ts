@@ -1,0 +1,146 @@
+/**
+ * What `baton init` says it did: the files, the agent and test command the config ends up with (a kept
+ * config's own, not what the flags or the machine suggested), and what to do next.
+ */
+import { relative } from 'node:path';
+import type { TestRunner } from '../contracts/scaffold.js';
+import { realNearest } from '../real-nearest.js';
+import { type Palette, palette } from '../terminal/style.js';
+import { escapeControl } from '../text/escape.js';
+import type { CliContext } from './context.js';
+import { describeFile, type InitPlan, SAMPLE_ID } from './init-plan.js';
+
+/** What the summary is made from. */
+export interface InitSummary {
+  root: string;
+  plan: InitPlan;
+  gitignore: 'created' | 'appended' | 'already ignored';
+  agentFlag?: string;
+  testFlag?: string;
+  agentsFound: readonly string[];
+  runner: TestRunner | undefined;
+}
+
+/** What `baton init` did and what to do next, in words. */
+export function printInitSummary(ctx: CliContext, o: InitSummary): void {
+  const p = palette(ctx.color);
+  const { config, sample, specs, others } = o.plan;
+  const files = [config, ...(sample ? [sample] : [])].map((f) => {
+    const { word, rest } = describeFile(o.root, f);
+    return `${word === 'kept' ? p.dim(word) : p.green(word)} ${escapeControl(rest)}`;
+  });
+  const skipped =
+    sample === undefined
+      ? [
+          `${p.dim('no sample contract')}: ${escapeControl(specs)}/ already holds ${others.length} contract${others.length === 1 ? '' : 's'} (\`baton new <name>\` adds one)`,
+        ]
+      : [];
+  const commit = [config.rel, '.gitignore', specs].map(shellWord).join(' ');
+  ctx.stdout.write(
+    [
+      // Run from a subfolder, the files still go to the repository's root: say where that is.
+      ...rootLine(ctx, o.root),
+      ...files,
+      ...skipped,
+      gitignoreLine(p, o.gitignore),
+      ...agentLines(p, o),
+      testLine(p, o),
+      '',
+      'Next:',
+      '  baton new <name>   write a contract per feature (specs/feature-NNN-<name>/contract.md)',
+      '  baton lint         check that every criterion is measurable and owned paths do not overlap',
+      '  baton plan         see the waves, the critical path and the best possible speedup',
+      '',
+      'Then commit the contracts, so every feature worktree starts from them (the paths after -- keep',
+      'anything else you had staged out of that commit):',
+      `  git add ${commit} && git commit -m "Baton contracts" -- ${commit}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/**
+ * The line that names the repository's root, when the command runs in a subfolder (its paths are
+ * relative to the root): none at the root itself.
+ */
+export function rootLine(ctx: CliContext, root: string): string[] {
+  return realNearest(ctx.cwd) === realNearest(root)
+    ? []
+    : [`in the repository's root, ${escapeControl(root)}:`];
+}
+
+/** What init did to .gitignore, in words. */
+function gitignoreLine(p: Palette, gitignore: 'created' | 'appended' | 'already ignored'): string {
+  if (gitignore === 'created') return `${p.green('created')} .gitignore (.baton/ ignored)`;
+  if (gitignore === 'appended') return `${p.green('updated')} .gitignore (.baton/ appended)`;
+  return `${p.dim('kept')} .gitignore (.baton/ already ignored)`;
+}
+
+/** Where the config `--force` replaced was kept. */
+function backupOf(o: InitSummary): string {
+  const { config } = o.plan;
+  return config.action === 'replace' ? relative(o.root, config.backup) : config.rel;
+}
+
+/** The agent the config names, where it comes from, and what the scripted demo agent can do. */
+function agentLines(p: Palette, o: InitSummary): string[] {
+  const { settings, config } = o.plan;
+  const agent = escapeControl(settings.agent);
+  const lines = [agentFrom(p, o)];
+  const old = settings.replaced?.agent;
+  if (old !== undefined && old !== settings.agent) {
+    lines[0] += `; ${p.yellow(`the config it replaced named ${escapeControl(old)}`)} (kept in ${escapeControl(backupOf(o))}; \`baton init --force --agent ${escapeControl(old)}\` names it again)`;
+  }
+  if (settings.from === 'kept' && o.agentFlag !== undefined && o.agentFlag !== settings.agent) {
+    lines[0] += `; ${p.yellow(`--agent ${o.agentFlag} is not written into a kept config`)}: \`baton init --force --agent ${o.agentFlag}\` replaces ${escapeControl(config.rel)}, keeping a backup`;
+  }
+  if (agent === 'demo') {
+    lines.push(
+      `  the scripted demo agent (no model) writes only the features it has a recipe for: the sample ${SAMPLE_ID} and those \`baton demo\` sets up; give the contracts you add a real agent (\`baton agents\`)`,
+    );
+  }
+  return lines;
+}
+
+function agentFrom(p: Palette, o: InitSummary): string {
+  const { settings, config } = o.plan;
+  const agent = escapeControl(settings.agent);
+  if (settings.from === 'kept') return `agent: ${agent} (from ${escapeControl(config.rel)}, kept)`;
+  const others = o.agentsFound.filter((n) => n !== settings.agent);
+  if (o.agentFlag !== undefined)
+    return `agent: ${agent} (from --agent)${o.agentsFound.length ? `; installed: ${o.agentsFound.join(', ')}` : ''}`;
+  if (o.agentsFound.length > 0)
+    return `agent: ${agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`;
+  return `agent: ${agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
+}
+
+/** The test command the config names, where it comes from, and what the sample's criterion runs. */
+function testLine(p: Palette, o: InitSummary): string {
+  const { settings, config, sample, sampleTest } = o.plan;
+  const file = escapeControl(config.rel);
+  const test = settings.test === undefined ? undefined : escapeControl(settings.test);
+  const runs =
+    sample && sampleTest !== undefined ? `; the sample criterion runs \`${escapeControl(sampleTest)}\`` : '';
+  const demo = runs && settings.agent === 'demo' ? " (the test the demo agent's recipe writes)" : '';
+  let line: string;
+  if (settings.from === 'kept') {
+    line =
+      test !== undefined ? `test: ${test} (from ${file}, kept)` : `test: ${p.yellow('none set')} in ${file}`;
+    if (o.testFlag !== undefined && o.testFlag !== settings.test)
+      line += `; ${p.yellow('--test is not written into a kept config')} (\`baton init --force --test …\` replaces it, keeping a backup)`;
+  } else if (o.runner) {
+    line = `test: ${escapeControl(o.runner.command)} (from ${o.runner.source})`;
+  } else {
+    const fill = sample && sampleTest === undefined ? " and the sample's `run:`" : '';
+    line = `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in ${file}${fill}`;
+  }
+  const old = settings.replaced;
+  if (old && old.test !== settings.test)
+    line += `; ${p.yellow(`the config it replaced had ${old.test === undefined ? 'none' : `\`${escapeControl(old.test)}\``}`)}`;
+  return `${line}${runs}${demo}`;
+}
+
+/** A path as one shell word: as it is when it is plain, else single-quoted. */
+function shellWord(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
+}
