@@ -191,41 +191,56 @@ export interface LintReport {
 export async function lintProject(cwd: string): Promise<LintReport> {
   const root = await findMainWorktree(cwd);
   const listing = trackedFiles(root);
-  const config = loadConfig(root);
-  if (!config.ok) return { root, contracts: undefined, diagnostics: config.errors };
-  const read = await readContracts(config.value, cacheOptions(root));
+  const loaded = loadConfig(root);
+  if (loaded.ok) return { root, ...(await lintSpecs(loaded.value, loaded.warnings, listing)) };
+  // Errors that leave the contracts' folder known: the contracts are linted too, in this pass.
+  if (loaded.usable === undefined) return { root, contracts: undefined, diagnostics: loaded.errors };
+  try {
+    const specs = await lintSpecs(loaded.usable, [], listing);
+    return { root, contracts: specs.contracts, diagnostics: [...loaded.errors, ...specs.diagnostics] };
+  } catch (err) {
+    // No contracts to lint: the config's errors are the news, not that.
+    if (err instanceof UserError && err.code === 'contracts/none')
+      return { root, contracts: undefined, diagnostics: loaded.errors };
+    throw err;
+  }
+}
+
+/** Lint's pass over the specs folder `config` names: contracts, plan and lint rules, beside the config's warnings. */
+async function lintSpecs(
+  config: Config,
+  configWarnings: readonly Diagnostic[],
+  listing: Promise<string[]>,
+): Promise<Omit<LintReport, 'root'>> {
+  const root = config.root;
+  const read = await readContracts(config, cacheOptions(root));
   if (!read.ok) {
     if (read.errors.some((e) => e.code === 'contracts/no-specs')) {
       throw new UserError('contracts/none', read.errors[0]?.message ?? 'no specs folder', {
         hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
       });
     }
-    return { root, contracts: undefined, diagnostics: read.errors };
+    return { contracts: undefined, diagnostics: read.errors };
   }
   const { contracts, errors, warnings, folders } = read.value;
   // As `plan` and `run` say: a specs folder without contracts is not a clean project.
-  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.value.specs);
+  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.specs);
   if (errors.length > 0) {
     // The contracts that did parse are planned and linted too, so one pass shows every problem.
     const parsed = lintParsed(contracts, new Set(folders), await listing);
-    return {
-      root,
-      contracts: undefined,
-      diagnostics: [...errors, ...parsed, ...config.warnings, ...warnings],
-    };
+    return { contracts: undefined, diagnostics: [...errors, ...parsed, ...configWarnings, ...warnings] };
   }
   const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
     // The graph's errors do not hide the warnings: the lint rules run beside them.
     const { lint } = planAndLintAmongKnown(contracts, await listing);
     return {
-      root,
       contracts: contracts.length,
-      diagnostics: [...plan.errors, ...config.warnings, ...warnings, ...lint],
+      diagnostics: [...plan.errors, ...configWarnings, ...warnings, ...lint],
     };
   }
   const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
-  return { root, contracts: contracts.length, diagnostics: [...config.warnings, ...warnings, ...lint] };
+  return { contracts: contracts.length, diagnostics: [...configWarnings, ...warnings, ...lint] };
 }
 
 /**
