@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { criteriaFor } from './checks/criteria.js';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
-import { lintContracts, unknownDependencies } from './contracts/lint.js';
+import { lintContracts, lintSalvaged, unknownDependencies } from './contracts/lint.js';
 import { readContracts } from './contracts/load.js';
 import type { Contract } from './contracts/schema.js';
 import { type Diagnostic, formatLocation, formatUserError, UserError } from './errors.js';
@@ -222,13 +222,15 @@ async function lintSpecs(
     }
     return { contracts: undefined, diagnostics: read.errors };
   }
-  const { contracts, errors, warnings, folders } = read.value;
+  const { contracts, errors, warnings, folders, salvaged } = read.value;
   // As `plan` and `run` say: a specs folder without contracts is not a clean project.
   if (contracts.length === 0 && errors.length === 0) throw noContracts(config.specs);
   if (errors.length > 0) {
-    // The contracts that did parse are planned and linted too, so one pass shows every problem.
+    // The contracts that did parse are planned and linted too, and the valid parts of those that did
+    // not, so one pass shows every problem.
     const parsed = lintParsed(contracts, new Set(folders), await listing);
-    return { contracts: undefined, diagnostics: [...errors, ...parsed, ...configWarnings, ...warnings] };
+    const diagnostics = [...errors, ...parsed, ...lintSalvaged(salvaged), ...configWarnings, ...warnings];
+    return { contracts: undefined, diagnostics };
   }
   const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
