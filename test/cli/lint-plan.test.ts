@@ -561,13 +561,37 @@ describe('baton plan', () => {
       'critical path   feature-001-authentication → feature-002-product-catalog (90 min)',
     );
     expect(out.stdout).toContain(
-      '6 potential points (N·(N−1)/2, N = 4), 2 declared dependencies, 1 overlap hotspot',
+      '6 potential points (N·(N−1)/2, N = 4), 2 declared dependencies, 1 owns overlap',
     );
     expect(out.stdout).toContain('at most 1.7× faster');
     expect(out.stdout).toContain(
       'feature-002-product-catalog ↔ feature-003-cart: both own src/catalog/cart.ts',
     );
     expect(out.stdout).not.toContain('\x1b[');
+  });
+
+  it('names one thing "hotspot": an owns overlap is counted as one, and the hotspot count is the score\'s alone', async () => {
+    const r = repo({
+      'src/index.js': 'x\n',
+      'specs/feature-003-api/contract.md': ok('feature-003-api', ['owns: [src/api/**, src/index.js]']),
+      'specs/feature-004-cli/contract.md': ok('feature-004-cli', ['owns: [src/cli/**, src/index.js]']),
+    });
+    r.commit('contracts');
+    const out = await runBaton(['plan'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    // The overlap, counted once from the plan, and again as the conflict pair it makes.
+    expect(lines.filter((l) => /owns.overlap/.test(l))).toEqual([
+      expect.stringMatching(/, 1 owns overlap$/),
+      'owns overlaps (predicted conflicts: owned paths overlap, no dependency between the two):',
+      '  predicted conflict pairs   1: feature-003-api ↔ feature-004-cli (owns-overlap)',
+    ]);
+    // Hotspots (files no feature owns) are counted in one place, and no other line counts them differently.
+    const counted = /\d+ (\w+ )?hotspots?\b|\bhotspots?\s+\d/i;
+    expect(lines.filter((l) => counted.test(l))).toEqual(['  hotspots                   0']);
+    const json = JSON.parse((await runBaton(['plan', '--json'], { cwd: r.root })).stdout);
+    expect(json.integration_points.overlaps).toHaveLength(1);
+    expect(json.decomposition.hotspots).toEqual([]);
   });
 
   it('--format mermaid and dot draw the dependency graph', async () => {
