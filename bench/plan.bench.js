@@ -147,7 +147,7 @@ const verdict = (r) =>
     : `**missed** (${ms(r.median_ms)} wall, ${ms(r.cpu_ms)} CPU)`;
 const markdown = [
   `${N} generated contracts (one in five in the heading form, 0–2 dependencies each, ${plan.waves.length} waves, ` +
-    `${plan.integration_points.overlaps.length} overlap hotspots), ${RUNS} runs each after one warm-up; medians. ` +
+    `${plan.integration_points.overlaps.length} owns overlaps), ${RUNS} runs each after one warm-up; medians. ` +
     'CPU is user + system time of the process and its children.',
   '',
   '| command | wall (median) | CPU (median) | wall vs cold `baton plan` |',

@@ -61,46 +61,109 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
   };
 }
 
+/**
+ * A config that did not validate: its errors, and, when they still say where the contracts are (`specs`
+ * valid or not written), the settings that did validate, so `baton lint` goes on to the contracts.
+ */
+export interface ConfigRefused<T> {
+  ok: false;
+  errors: Diagnostic[];
+  usable?: T;
+}
+
+/** A config read: validated, or refused (with what is still usable of it). */
+export type ConfigResult<T> = Extract<Result<T>, { ok: true }> | ConfigRefused<T>;
+
 /** Parses config text (JSON or YAML, chosen by file name) into diagnostics or a validated input (pure). */
-export function parseConfigText(file: string, text: string): Result<ConfigInput> {
+export function parseConfigText(file: string, text: string): ConfigResult<ConfigInput> {
   const read = parseConfigData(file, text);
   if (!read.ok) return read;
   const data = read.value;
   const parsed = ConfigSchema.safeParse(data);
-  if (!parsed.success) {
-    const errors: Diagnostic[] = parsed.error.issues.flatMap((issue): Diagnostic[] => {
-      const where = issue.path.join('.');
-      if (issue.code === 'unrecognized_keys')
-        return issue.keys.map((key) => unknownKey(file, text, issue.path, key));
-      if (where === '') {
-        return [
-          {
-            severity: 'error',
-            code: 'config/invalid',
-            message: `(root): ${issue.message}`,
-            location: { file },
-          },
-        ];
-      }
-      // The contract's words for a field gone wrong (the union alternative that got furthest, what
-      // was expected and what was there), located on the config's line.
-      const emit: Emit = (code, message, path, hint) => ({
-        severity: 'error',
-        code: code === 'contract/missing-field' ? 'config/missing-field' : 'config/invalid',
-        message,
-        location: {
-          file,
-          ...lineOfPath(text, path),
-        },
-        ...(hint ? { hint } : {}),
-      });
-      return describeIssue(issue, [], data, emit);
-    });
-    return { ok: false, errors };
+  if (parsed.success) {
+    const problems = checksAfterSchema(file, text, parsed.data);
+    if (problems.length === 0) return { ok: true, value: parsed.data, warnings: [] };
+    return { ok: false, errors: problems, ...usableSettings(parsed.data, problems, parsed.data.specs) };
   }
-  const problems = [...unknownAgents(file, text, parsed.data), ...specsOutside(file, text, parsed.data)];
-  if (problems.length > 0) return { ok: false, errors: problems };
-  return { ok: true, value: parsed.data, warnings: [] };
+  const errors = parsed.error.issues.flatMap((issue) => schemaErrors(file, text, data, issue));
+  // The checks after the schema run on the fields that did validate: an unknown key or a wrong value
+  // elsewhere hides no unknown agent, so one pass names every problem.
+  const valid = validFields(data);
+  const after = valid === undefined ? [] : checksAfterSchema(file, text, valid);
+  const all = [...errors, ...after];
+  const written = typeof data === 'object' && data !== null && 'specs' in data ? data.specs : undefined;
+  return { ok: false, errors: all, ...(valid ? usableSettings(valid, all, written) : {}) };
+}
+
+/** The checks that read validated settings: agent names, and where `specs` points (pure). */
+function checksAfterSchema(file: string, text: string, input: ConfigInput): Diagnostic[] {
+  return [...unknownAgents(file, text, input), ...specsOutside(file, text, input)];
+}
+
+/**
+ * The settings to go on with despite the errors, when the contracts' folder is still known: `specs`
+ * validated (and is not refused as outside), or was not written (the default folder). Else none.
+ */
+function usableSettings(
+  valid: ConfigInput,
+  errors: readonly Diagnostic[],
+  written: unknown,
+): { usable?: ConfigInput } {
+  const specsRefused = errors.some((e) => e.code === 'config/specs-outside');
+  if (specsRefused || (written !== undefined && valid.specs === undefined)) return {};
+  return { usable: valid };
+}
+
+/**
+ * The top-level settings that validate each on its own, unknown keys and wrong values left out (pure);
+ * undefined when the config is not a mapping at all.
+ */
+function validFields(data: unknown): ConfigInput | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const valid: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!Object.hasOwn(ConfigSchema.shape, key)) continue;
+    const field = ConfigSchema.shape[key as keyof typeof ConfigSchema.shape].safeParse(value);
+    if (field.success) valid[key] = field.data;
+  }
+  // Every field kept validated alone, so the whole does: parsed again for its type, not its verdict.
+  const whole = ConfigSchema.safeParse(valid);
+  return whole.success ? whole.data : undefined;
+}
+
+/** The errors for one schema issue: unknown keys with their closest known one, else the field gone wrong. */
+function schemaErrors(
+  file: string,
+  text: string,
+  data: unknown,
+  issue: Parameters<typeof describeIssue>[0],
+): Diagnostic[] {
+  const where = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((key) => unknownKey(file, text, issue.path, key));
+  if (where === '') {
+    return [
+      {
+        severity: 'error',
+        code: 'config/invalid',
+        message: `(root): ${issue.message}`,
+        location: { file },
+      },
+    ];
+  }
+  // The contract's words for a field gone wrong (the union alternative that got furthest, what
+  // was expected and what was there), located on the config's line.
+  const emit: Emit = (code, message, path, hint) => ({
+    severity: 'error',
+    code: code === 'contract/missing-field' ? 'config/missing-field' : 'config/invalid',
+    message,
+    location: {
+      file,
+      ...lineOfPath(text, path),
+    },
+    ...(hint ? { hint } : {}),
+  });
+  return describeIssue(issue, [], data, emit);
 }
 
 /**
@@ -248,8 +311,12 @@ function unreadableConfig(file: string, { reason, problem }: TextUnread): Diagno
   };
 }
 
-/** Reads the config at the repository root (the first of `CONFIG_FILES` there); no file means all defaults. */
-export function loadConfig(root: string): Result<Config> {
+/**
+ * Reads the config at the repository root (the first of `CONFIG_FILES` there); no file means all defaults.
+ * A config refused for errors that leave the contracts' folder known carries the settings that validated
+ * (`usable`), for `baton lint` to go on to the contracts in the same pass.
+ */
+export function loadConfig(root: string): ConfigResult<Config> {
   for (const name of CONFIG_FILES) {
     const path = join(root, name);
     const read = readRegularText(path, {
@@ -261,21 +328,16 @@ export function loadConfig(root: string): Result<Config> {
     if (!read.ok) return { ok: false, errors: [unreadableConfig(name, read)] };
     const text = read.text;
     const parsed = parseConfigText(name, text);
-    if (!parsed.ok) return parsed;
-    const config = resolveConfig(root, parsed.value, path);
+    const input = parsed.ok ? parsed.value : parsed.usable;
+    if (input === undefined) return { ok: false, errors: parsed.ok ? [] : parsed.errors };
+    const config = resolveConfig(root, input, path);
     // A specs folder inside the repository by name, but a symlink out of it.
-    if (parsed.value.specs !== undefined && !insideReal(root, config.specs))
-      return {
-        ok: false,
-        errors: [
-          specsOutsideError(
-            name,
-            text,
-            parsed.value.specs,
-            'leads out of the repository (through a symlink)',
-          ),
-        ],
-      };
+    if (input.specs !== undefined && !insideReal(root, config.specs)) {
+      const why = 'leads out of the repository (through a symlink)';
+      const outside = specsOutsideError(name, text, input.specs, why);
+      return { ok: false, errors: [...(parsed.ok ? [] : parsed.errors), outside] };
+    }
+    if (!parsed.ok) return { ok: false, errors: parsed.errors, usable: config };
     return { ok: true, value: config, warnings: shadowedConfigs(root, name) };
   }
   return { ok: true, value: resolveConfig(root, {}), warnings: [] };

@@ -4,7 +4,7 @@ import { agentReachWarnings } from './agents/reach.js';
 import { criteriaFor } from './checks/criteria.js';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
-import { lintContracts, unknownDependencies } from './contracts/lint.js';
+import { lintContracts, lintSalvaged, unknownDependencies } from './contracts/lint.js';
 import { readContracts } from './contracts/load.js';
 import type { Contract } from './contracts/schema.js';
 import { type Diagnostic, formatLocation, formatUserError, UserError } from './errors.js';
@@ -192,52 +192,66 @@ export interface LintReport {
 export async function lintProject(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<LintReport> {
   const root = await findMainWorktree(cwd);
   const listing = trackedFiles(root);
-  const config = loadConfig(root);
-  if (!config.ok) return { root, contracts: undefined, diagnostics: config.errors };
-  const read = await readContracts(config.value, cacheOptions(root));
+  const loaded = loadConfig(root);
+  if (loaded.ok) return { root, ...(await lintSpecs(loaded.value, loaded.warnings, listing, env)) };
+  // Errors that leave the contracts' folder known: the contracts are linted too, in this pass.
+  if (loaded.usable === undefined) return { root, contracts: undefined, diagnostics: loaded.errors };
+  try {
+    const specs = await lintSpecs(loaded.usable, [], listing, env);
+    return { root, contracts: specs.contracts, diagnostics: [...loaded.errors, ...specs.diagnostics] };
+  } catch (err) {
+    // No contracts to lint: the config's errors are the news, not that.
+    if (err instanceof UserError && err.code === 'contracts/none')
+      return { root, contracts: undefined, diagnostics: loaded.errors };
+    throw err;
+  }
+}
+
+/** Lint's pass over the specs folder `config` names: contracts, plan and lint rules, beside the config's warnings. */
+async function lintSpecs(
+  config: Config,
+  configWarnings: readonly Diagnostic[],
+  listing: Promise<string[]>,
+  env: NodeJS.ProcessEnv,
+): Promise<Omit<LintReport, 'root'>> {
+  const root = config.root;
+  const read = await readContracts(config, cacheOptions(root));
   if (!read.ok) {
     if (read.errors.some((e) => e.code === 'contracts/no-specs')) {
       throw new UserError('contracts/none', read.errors[0]?.message ?? 'no specs folder', {
         hint: 'Run `baton init` to set up the project, or `baton new <name>` to write a first contract.',
       });
     }
-    return { root, contracts: undefined, diagnostics: read.errors };
+    return { contracts: undefined, diagnostics: read.errors };
   }
-  const { contracts, errors, warnings, folders } = read.value;
+  const { contracts, errors, warnings, folders, salvaged } = read.value;
   // As `plan` and `run` say: a specs folder without contracts is not a clean project.
-  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.value.specs);
+  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.specs);
   if (errors.length > 0) {
-    // The contracts that did parse are planned and linted too, so one pass shows every problem.
+    // The contracts that did parse are planned and linted too, and the valid parts of those that did
+    // not, so one pass shows every problem.
     const parsed = lintParsed(contracts, new Set(folders), await listing);
-    return {
-      root,
-      contracts: undefined,
-      diagnostics: [...errors, ...parsed, ...config.warnings, ...warnings],
-    };
+    const diagnostics = [...errors, ...parsed, ...lintSalvaged(salvaged), ...configWarnings, ...warnings];
+    return { contracts: undefined, diagnostics };
   }
   const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
     // The graph's errors do not hide the warnings: the lint rules run beside them.
     const { lint } = planAndLintAmongKnown(contracts, await listing);
     return {
-      root,
       contracts: contracts.length,
       diagnostics: [
         ...plan.errors,
-        ...config.warnings,
+        ...configWarnings,
         ...warnings,
         ...lint,
-        ...agentReachWarnings(contracts, config.value, env),
+        ...agentReachWarnings(contracts, config, env),
       ],
     };
   }
   const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
-  const reach = agentReachWarnings(contracts, config.value, env);
-  return {
-    root,
-    contracts: contracts.length,
-    diagnostics: [...config.warnings, ...warnings, ...lint, ...reach],
-  };
+  const reach = agentReachWarnings(contracts, config, env);
+  return { contracts: contracts.length, diagnostics: [...configWarnings, ...warnings, ...lint, ...reach] };
 }
 
 /**

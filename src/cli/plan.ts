@@ -12,14 +12,14 @@ import { askedFormat } from './format-flags.js';
 
 const FORMATS = ['text', 'json', 'mermaid', 'dot'] as const;
 
-/** `baton plan`: the dependency graph, waves, critical path, integration points, Amdahl bound and hotspots. */
+/** `baton plan`: the dependency graph, waves, critical path, integration points, Amdahl bound and the decomposition score. */
 export const registerPlan: RegisterCommand = (program, ctx) => {
   program
     .command('plan')
     .summary('show waves, critical path, integration points and the Amdahl bound')
     .description(
       'Show the plan: the waves of features that can run in parallel, the critical path by estimate_minutes, ' +
-        'integration points (potential N·(N−1)/2, declared dependencies, predicted overlap hotspots) and ' +
+        'integration points (potential N·(N−1)/2, declared dependencies, owns overlaps: independent features owning the same paths) and ' +
         'the Amdahl bound on speedup, and the decomposition score from the coupling analysis (predicted conflict ' +
         'pairs, undeclared dependencies, hotspots; `baton couple` shows the evidence). --format mermaid or dot ' +
         'draws the dependency graph.',
@@ -88,11 +88,13 @@ export function renderPlanText(plan: Plan, p: Palette): string {
     `${p.bold('critical path')}   ${pathText}${path.minutes > 0 ? ` (${path.minutes} min)` : ' (no estimates: longest chain)'}  ${p.dim('* in the table')}`,
   );
   const ip = plan.integration_points;
-  const hot = ip.overlaps.length;
+  // "Hotspot" is the coupling analysis's word (a file no feature owns); an overlap is a pair of features.
+  const overlaps = ip.overlaps.length;
+  const overlapText = `${overlaps} owns overlap${overlaps === 1 ? '' : 's'}`;
   out.push(
     `${p.bold('integration')}     ${ip.potential} potential point${ip.potential === 1 ? '' : 's'} (N·(N−1)/2, N = ${n}), ` +
       `${ip.declared} declared dependenc${ip.declared === 1 ? 'y' : 'ies'}, ` +
-      `${hot ? p.yellow(`${hot} overlap hotspot${hot === 1 ? '' : 's'}`) : '0 overlap hotspots'}`,
+      `${overlaps ? p.yellow(overlapText) : overlapText}`,
   );
   const a = plan.amdahl;
   out.push(
@@ -101,8 +103,11 @@ export function renderPlanText(plan: Plan, p: Palette): string {
       : `${p.bold('Amdahl bound')}    ${a.sequential_minutes} min of work, ${a.parallel_minutes} min on the critical path: ` +
           `at most ${a.max_speedup.toFixed(1)}× faster than one agent working alone`,
   );
-  if (hot) {
-    out.push('', p.yellow('predicted hotspots (owned paths overlap, no dependency between the two):'));
+  if (overlaps) {
+    out.push(
+      '',
+      p.yellow('owns overlaps (predicted conflicts: owned paths overlap, no dependency between the two):'),
+    );
     for (const o of ip.overlaps) out.push(`  ${o.a} ↔ ${o.b}: both own ${o.pattern}`);
   }
   return `${out.join('\n')}\n`;

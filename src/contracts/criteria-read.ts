@@ -17,11 +17,16 @@ export type Locate = (path: Path) => Spot | undefined;
 /** Builds a diagnostic at a spot of the contract. */
 export type At = (code: string, message: string, spot: Spot | undefined, hint?: string) => Diagnostic;
 
-type ContractInput = z.output<typeof ContractSchema>;
+/** One criterion as written, once validated: a mapping with its check, or words alone. */
+export type WrittenCriterion = NonNullable<z.output<typeof ContractSchema>['acceptance_criteria']>[number];
 
-/** The criteria normalised, or the ones with two checks, a repeated id, or a target no check can reach. */
+/**
+ * The criteria normalised, or the ones with two checks, a repeated id, or a target no check can reach.
+ * An item left undefined is one the schema refused (its own error says why): it is skipped, keeping the
+ * others' indices, so the rest are still checked.
+ */
 export function readCriteria(
-  written: NonNullable<ContractInput['acceptance_criteria']>,
+  written: ReadonlyArray<WrittenCriterion | undefined>,
   locate: Locate,
   at: At,
 ): Result<Criterion[]> {
@@ -29,6 +34,7 @@ export function readCriteria(
   const criteria: Criterion[] = [];
   const seenCriteria = new Map<string, number>();
   written.forEach((c, i) => {
+    if (c === undefined) return;
     const criterion = normaliseCriterion(c, i);
     const checks = (['run', 'http', 'files'] as const).filter(
       (k) => typeof c !== 'string' && c[k] !== undefined,

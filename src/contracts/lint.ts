@@ -4,6 +4,7 @@ import { rootRelative, writtenOutside } from '../path-inside.js';
 import { diagnosticAt } from './diagnostic-at.js';
 import { fixBlockedBy, renderHttpFlow, suggestHttpMeasure, uncoveredNote } from './measure.js';
 import { compileOwns } from './owns.js';
+import type { SalvagedContract } from './salvage.js';
 import type { Contract, Criterion } from './schema.js';
 import { closestName } from './suggest.js';
 import { TEMPLATE_PLACEHOLDER } from './template.js';
@@ -119,39 +120,56 @@ export function lintContracts(
   contracts: readonly Contract[],
   overlaps: readonly OwnershipOverlap[],
 ): Diagnostic[] {
-  const out: Diagnostic[] = [];
+  const out = contracts.flatMap((c) => lintContract(c, NONE_FAILED));
   const byId = new Map(contracts.map((c) => [c.feature_id, c]));
-  for (const c of contracts) {
-    out.push(...lintOwnsPatterns(c));
-    if (c.owns.length === 0) out.push(noOwnsWarning(c));
-    if (c.acceptance_criteria.length === 0) {
-      out.push(
-        warn(c, 'feature_id', {
-          code: 'lint/no-criteria',
-          message: `${c.feature_id} has no acceptance criteria: nothing says when it is done`,
-          hint: 'Add acceptance_criteria with a `run`, `http` or `files` check each.',
-        }),
-      );
-    }
-    if (c.body.includes(TEMPLATE_PLACEHOLDER)) {
-      out.push(
-        warn(c, 'feature_id', {
-          code: 'lint/template-unchanged',
-          message: `${c.feature_id} is still the template: its description says "${TEMPLATE_PLACEHOLDER} …"`,
-          hint: `Describe the feature under the front matter of ${c.file} (what it does, its edge cases), and check what it provides, owns and how its tests run.`,
-        }),
-      );
-    }
-    c.acceptance_criteria.forEach((criterion, i) => {
-      const found = lintCriterion(c, criterion, i);
-      if (found) out.push(found);
-      out.push(...lintRootedGlobs(c, criterion, i));
-    });
-  }
   for (const o of overlaps) {
     const found = lintOverlap(byId, o);
     if (found) out.push(found);
   }
+  return out;
+}
+
+/**
+ * The same warnings for contracts that did not parse, on the parts that validated (pure): a rule that
+ * reads a field that did not validate says nothing (no "owns no paths" for an `owns` that is wrong), and
+ * the overlaps, which need every contract's `owns` and the dependency order, are left to a clean pass.
+ */
+export function lintSalvaged(salvaged: readonly SalvagedContract[]): Diagnostic[] {
+  return salvaged.flatMap(({ contract, failed }) => lintContract(contract, failed));
+}
+
+const NONE_FAILED: ReadonlySet<string> = new Set();
+
+/** The warnings one contract earns on its own, leaving out the rules that read a field in `failed`. */
+function lintContract(c: Contract, failed: ReadonlySet<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!failed.has('owns')) {
+    out.push(...lintOwnsPatterns(c));
+    if (c.owns.length === 0) out.push(noOwnsWarning(c));
+  }
+  if (c.acceptance_criteria.length === 0 && !failed.has('acceptance_criteria')) {
+    out.push(
+      warn(c, 'feature_id', {
+        code: 'lint/no-criteria',
+        message: `${c.feature_id} has no acceptance criteria: nothing says when it is done`,
+        hint: 'Add acceptance_criteria with a `run`, `http` or `files` check each.',
+      }),
+    );
+  }
+  if (c.body.includes(TEMPLATE_PLACEHOLDER)) {
+    out.push(
+      warn(c, 'feature_id', {
+        code: 'lint/template-unchanged',
+        message: `${c.feature_id} is still the template: its description says "${TEMPLATE_PLACEHOLDER} …"`,
+        hint: `Describe the feature under the front matter of ${c.file} (what it does, its edge cases), and check what it provides, owns and how its tests run.`,
+      }),
+    );
+  }
+  c.acceptance_criteria.forEach((criterion, i) => {
+    const found = lintCriterion(c, criterion, i, !failed.has('serve'));
+    if (found) out.push(found);
+    out.push(...lintRootedGlobs(c, criterion, i));
+  });
   return out;
 }
 
@@ -163,9 +181,18 @@ export function targetsOwnServer(url: string): boolean {
   return url.includes(PORT) || url.startsWith('/');
 }
 
-/** The warning one criterion earns: a placeholder command, vague words, no check to run, or no server to measure. */
-function lintCriterion(c: Contract, criterion: Criterion, i: number): Diagnostic | undefined {
-  if (criterion.http !== undefined && c.serve === undefined && targetsOwnServer(criterion.http.url)) {
+/**
+ * The warning one criterion earns: a placeholder command, vague words, no check to run, or no server to
+ * measure (told only when `serveKnown`: a `serve` that did not validate is not a missing one).
+ */
+function lintCriterion(
+  c: Contract,
+  criterion: Criterion,
+  i: number,
+  serveKnown: boolean,
+): Diagnostic | undefined {
+  const noServe = serveKnown && c.serve === undefined;
+  if (criterion.http !== undefined && noServe && targetsOwnServer(criterion.http.url)) {
     return warn(c, `acceptance_criteria.${i}`, {
       code: 'lint/http-without-serve',
       message: `criterion ${criterion.id} measures ${JSON.stringify(criterion.http.url)} on the feature's own port, but ${c.feature_id} has no \`serve:\`: Baton starts nothing there, so no request can be answered`,

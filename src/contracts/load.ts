@@ -6,6 +6,7 @@ import { readRegularText, type TextRead, type TextUnread } from '../open-regular
 import { unknownDependencies } from './lint.js';
 import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
+import type { SalvagedContract } from './salvage.js';
 import type { Contract } from './schema.js';
 
 /** The most a contract may hold: a contract is a page of fields, far below this. */
@@ -25,6 +26,8 @@ export interface ContractsRead {
   contracts: Contract[];
   /** Why the others did not parse (with their warnings, so one pass shows every problem). */
   errors: Diagnostic[];
+  /** What validated of the contracts that did not parse, for lint's rules on those parts. */
+  salvaged: SalvagedContract[];
   warnings: Diagnostic[];
   /** Every feature folder's name (those without a contract.md too), in name order. */
   folders: string[];
@@ -60,7 +63,7 @@ export async function readContracts(
   });
 
   const cache = options.cacheFile === undefined ? undefined : ParseCache.open(options.cacheFile);
-  const out: ContractsRead = { contracts: [], errors: [], warnings: [], folders, declared: [] };
+  const out: ContractsRead = { contracts: [], errors: [], salvaged: [], warnings: [], folders, declared: [] };
   for (const { folder, dir, contract: contractRead, spec: specRead } of read) {
     const file = relative(config.root, join(dir, 'contract.md'));
     const spec = typeof specRead === 'object' ? undefined : specRead;
@@ -89,6 +92,7 @@ export async function readContracts(
     if (cache && !cached && parsed.ok) cache.set(file, key, parsed);
     if (!parsed.ok) {
       out.errors.push(...parsed.errors);
+      if (parsed.salvaged) out.salvaged.push(parsed.salvaged);
       out.declared.push(folder);
       continue;
     }

@@ -15,6 +15,8 @@ const CACHE_FORMAT = 1;
  */
 export const PARSER_MODULES: readonly string[] = [
   'parse',
+  'build',
+  'salvage',
   'criteria-read',
   'empty-check',
   'http-target',

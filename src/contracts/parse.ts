@@ -2,13 +2,14 @@ import type { Node } from 'yaml';
 import type { Diagnostic, Result } from '../errors.js';
 import { yaml } from '../text/yaml.js';
 import { duplicateKeyOf } from '../text/yaml-duplicate.js';
-import type { z } from '../zod.js';
 import { agentNameErrors } from './agent-names.js';
+import { buildContract } from './build.js';
 import { type At, type Locate, readCriteria } from './criteria-read.js';
 import { findEmptyChecks } from './empty-check.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
-import { describe, describeIssue, type Emit, formatPath, type Path } from './issues.js';
-import { CONTRACT_FIELDS, type Contract, ContractSchema, type SourcePosition } from './schema.js';
+import { describe, describeIssue, type Emit, formatPath } from './issues.js';
+import { type SalvagedContract, salvageContract, type ValidParts, validParts } from './salvage.js';
+import { CONTRACT_FIELDS, type Contract, ContractSchema } from './schema.js';
 import { closestName } from './suggest.js';
 import { withoutUnknownFields } from './unknown-fields.js';
 import { openedAt } from './yaml-opened.js';
@@ -26,12 +27,16 @@ interface RawContract {
   warnings: Diagnostic[];
 }
 
+/**
+ * A contract parsed, or its errors; when its fields could be read, with what validated of it for lint's
+ * rules on those parts (a failure is never cached, so this is never stored).
+ */
+export type ContractParse =
+  | Extract<Result<Contract>, { ok: true }>
+  | { ok: false; errors: Diagnostic[]; salvaged?: SalvagedContract };
+
 /** Parses one contract file's text (YAML front matter or the heading form) into a normalised `Contract` (pure). */
-export function parseContract(
-  text: string,
-  file: string,
-  options: ParseContractOptions = {},
-): Result<Contract> {
+export function parseContract(text: string, file: string, options: ParseContractOptions = {}): ContractParse {
   const clean = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const lines = clean.split(/\r?\n/);
   const at: At = (code, message, spot, hint) => located('error', code, message, file, lines, spot, hint);
@@ -49,88 +54,57 @@ export function parseContract(
   // The other rules read the criteria less their empty checks: each is told once, and hides no other error.
   const checked = empty.errors.length > 0 ? { ...known, acceptance_criteria: empty.criteria } : known;
 
+  // A contract refused, with what lint can still read of it (made only then: parsing stays one pass).
+  const salvage = (errors: Diagnostic[], parts = validParts(checked)): ContractParse => {
+    const source = { body: raw.body, file, locate: raw.locate, lines };
+    const emptied = emptiedCriteria(known.acceptance_criteria, checked.acceptance_criteria);
+    return { ok: false, errors, salvaged: salvageContract(parts, source, emptied) };
+  };
   const parsed = ContractSchema.safeParse(checked);
   if (!parsed.success) {
     const errors = parsed.error.issues.flatMap((issue) => describeIssue(issue, [], checked, emit));
-    const others = checksBeside(parsed.error.issues, checked, raw.locate, at);
+    // An issue on the contract as a whole: no field can be trusted.
+    if (parsed.error.issues.some((i) => i.path.length === 0))
+      return { ok: false, errors: [...empty.errors, ...errors, ...warnings] };
+    const parts = validParts(checked);
+    const others = checksBeside(parts, raw.locate, at);
     // The warnings too: an unknown field is often the reason for the error (`own:` for `owns:`).
-    return { ok: false, errors: [...empty.errors, ...errors, ...others, ...warnings] };
+    return salvage([...empty.errors, ...errors, ...others, ...warnings], parts);
   }
   const input = parsed.data;
   const criteria = readCriteria(input.acceptance_criteria ?? [], raw.locate, at);
   const agents = agentNameErrors(input.feature_id, input, emit);
   if (empty.errors.length > 0 || !criteria.ok || agents.length > 0) {
     const read = criteria.ok ? [] : criteria.errors;
-    return { ok: false, errors: [...empty.errors, ...read, ...agents, ...warnings] };
+    return salvage([...empty.errors, ...read, ...agents, ...warnings]);
   }
-
-  const dependsOn = Array.isArray(input.depends_on)
-    ? { features: [...input.depends_on], services: [] }
-    : {
-        features: [...(input.depends_on?.features ?? [])],
-        services: [...(input.depends_on?.services ?? [])],
-      };
-  const contract: Contract = {
-    feature_id: input.feature_id,
-    title: input.title?.trim() || input.feature_id,
-    provides: normaliseProvides(input.provides),
-    owns: [...(input.owns ?? [])],
-    ...(input.owns_policy !== undefined ? { owns_policy: input.owns_policy } : {}),
-    depends_on: dependsOn,
-    acceptance_criteria: criteria.value,
-    ...(input.serve !== undefined ? { serve: input.serve } : {}),
-    ...(input.estimate_minutes !== undefined ? { estimate_minutes: input.estimate_minutes } : {}),
-    ...(input.agent !== undefined ? { agent: input.agent } : {}),
-    ...(input.timeout_minutes !== undefined ? { timeout_minutes: input.timeout_minutes } : {}),
-    ...(input.retries !== undefined ? { retries: input.retries } : {}),
-    ...(input.interactive !== undefined ? { interactive: input.interactive } : {}),
-    ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
-    ...(input.select !== undefined ? { select: input.select } : {}),
-    body: raw.body,
-    file,
-    positions: positionsOf(input, criteria.value.length, raw.locate, lines),
-  };
+  const placed = criteria.value.map((criterion, index) => ({ index, criterion }));
+  const contract = buildContract(input, placed, { body: raw.body, file, locate: raw.locate, lines });
   return { ok: true, value: contract, warnings };
 }
 
+/** The indices of the criteria an empty check was taken out of (the one object `findEmptyChecks` replaced). */
+function emptiedCriteria(written: unknown, checked: unknown): Set<number> {
+  if (!Array.isArray(written) || !Array.isArray(checked) || written === checked) return new Set();
+  return new Set(written.flatMap((c: unknown, i) => (checked[i] === c ? [] : [i])));
+}
+
 /**
- * The checks after the schema (criteria, agent names) on the fields the schema did accept while others
- * failed, so one pass shows every error: a check is left out when a field it reads is among the failed.
+ * The checks after the schema (criteria, agent names) on the parts the schema did accept while others
+ * failed, so one pass shows every error: a check is left out when a field it reads is among the failed,
+ * and a criterion the schema refused is left out of the criteria's checks (the others are checked).
  */
-function checksBeside(
-  issues: readonly { path: readonly PropertyKey[] }[],
-  known: Record<string, unknown>,
-  locate: Locate,
-  at: At,
-): Diagnostic[] {
-  const failed = new Set(issues.map((i) => i.path[0]));
-  // An issue on the contract as a whole: no field can be trusted.
-  if (failed.has(undefined)) return [];
-  const field = <K extends 'feature_id' | 'acceptance_criteria' | 'agent' | 'attempts'>(key: K) => {
-    if (failed.has(key)) return { ok: false as const };
-    const r = ContractSchema.shape[key].safeParse(known[key]);
-    return r.success ? { ok: true as const, value: r.data as ContractInput[K] } : { ok: false as const };
-  };
+function checksBeside(parts: ValidParts, locate: Locate, at: At): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const criteria = field('acceptance_criteria');
-  if (criteria.ok) {
-    const read = readCriteria(criteria.value ?? [], locate, at);
-    if (!read.ok) out.push(...read.errors);
-  }
-  const id = field('feature_id');
-  const agent = field('agent');
-  const attempts = field('attempts');
-  if (id.ok) {
+  const read = readCriteria(parts.criteria, locate, at);
+  if (!read.ok) out.push(...read.errors);
+  const { feature_id: id, agent, attempts } = parts.fields;
+  if (id !== undefined) {
     const emit: Emit = (code, msg, path, hint) => at(code, msg, locate(path), hint);
-    const fields = {
-      agent: agent.ok ? agent.value : undefined,
-      attempts: attempts.ok ? attempts.value : undefined,
-    };
-    out.push(...agentNameErrors(id.value, fields, emit));
+    out.push(...agentNameErrors(id, { agent, attempts }, emit));
   }
   return out;
 }
-type ContractInput = z.output<typeof ContractSchema>;
 
 /** The raw fields of either form, or why the file is neither. */
 function readRaw(
@@ -202,45 +176,6 @@ function knownFields(
     );
   }
   return { known, warnings };
-}
-
-/** Where the fields that later diagnostics point at were written (ids, dependencies, owns, criteria). */
-function positionsOf(
-  input: ContractInput,
-  criteriaCount: number,
-  locate: Locate,
-  lines: readonly string[],
-): Record<string, SourcePosition> {
-  const positions: Record<string, SourcePosition> = {};
-  const remember = (key: string, path: Path) => {
-    const spot = locate(path);
-    if (spot) positions[key] = { ...spot, source: lines[spot.line - 1] ?? '' };
-  };
-  remember('feature_id', ['feature_id']);
-  remember('depends_on', ['depends_on']);
-  const listed = Array.isArray(input.depends_on);
-  const features = Array.isArray(input.depends_on) ? input.depends_on : (input.depends_on?.features ?? []);
-  for (let i = 0; i < features.length; i++)
-    remember(`depends_on.features.${i}`, listed ? ['depends_on', i] : ['depends_on', 'features', i]);
-  (input.owns ?? []).forEach((_, i) => {
-    remember(`owns.${i}`, ['owns', i]);
-  });
-  for (let i = 0; i < criteriaCount; i++) remember(`acceptance_criteria.${i}`, ['acceptance_criteria', i]);
-  // The globs lint warns about (a leading `/`, see lint.ts), at their own line.
-  (input.acceptance_criteria ?? []).forEach((c, i) => {
-    if (typeof c === 'string') return;
-    (c.files?.exist ?? []).forEach((glob, j) => {
-      if (glob.trim().startsWith('/'))
-        remember(`acceptance_criteria.${i}.files.exist.${j}`, [
-          'acceptance_criteria',
-          i,
-          'files',
-          'exist',
-          j,
-        ]);
-    });
-  });
-  return positions;
 }
 
 /** Splits the `---` front matter from the body and parses it as YAML, keeping node positions. */
@@ -367,15 +302,4 @@ function located(
     ...(spot && lines[spot.line - 1] !== undefined ? { source: lines[spot.line - 1] } : {}),
     ...(hint ? { hint } : {}),
   };
-}
-
-function normaliseProvides(
-  provides: Record<string, string | string[]> | string[] | undefined,
-): Record<string, string[]> {
-  if (provides === undefined) return {};
-  if (Array.isArray(provides)) return provides.length > 0 ? { other: [...provides] } : {};
-  const out: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(provides))
-    out[key.toLowerCase()] = Array.isArray(value) ? [...value] : [value];
-  return out;
 }

@@ -57,6 +57,9 @@ export const CriterionSchema = z.strictObject({
   after: z.optional(z.literal('integration')),
 });
 
+/** One item of `acceptance_criteria`: a criterion with its check, or its words alone (unverifiable). */
+export const CriterionItemSchema = z.union([CriterionSchema, z.string().check(z.minLength(1))]);
+
 /** Which agent does a feature's work: an adapter name, or an arbitrary shell command. */
 export const AgentSpecSchema = z.union([
   z.string().check(z.minLength(1)),
@@ -95,7 +98,7 @@ export const ContractSchema = z.strictObject({
       z.array(featureId),
     ]),
   ),
-  acceptance_criteria: z.optional(z.array(z.union([CriterionSchema, z.string().check(z.minLength(1))]))),
+  acceptance_criteria: z.optional(z.array(CriterionItemSchema)),
   serve: z.optional(z.string().check(z.minLength(1))),
   estimate_minutes: z.optional(z.number().check(z.positive())),
   agent: z.optional(AgentSpecSchema),

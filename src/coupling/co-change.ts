@@ -17,7 +17,7 @@ export interface ExampleCommit {
 export interface CoChangePair {
   a: string;
   b: string;
-  /** Commits that touched files of both. */
+  /** Commits that touched a file of each that the other does not own (a file both own alone does not count). */
   support: number;
   /** support ÷ the commits of the less active of the two (the larger of the two rule confidences). */
   confidence: number;
@@ -80,7 +80,8 @@ const unplace = (list: readonly Placed[]): ExampleCommit[] =>
   list.map((e) => ({ sha: e.sha, subject: e.subject }));
 
 /**
- * Counts, for every pair of features, the commits that touched files both own, and for every unowned
+ * Counts, for every pair of features, the commits that touched a file of each that the other does not own
+ * (`changedApart`), and for every unowned
  * file the features it changed with (pure). Paths are matched with `compileOwns`, THE owns rule,
  * once per distinct path. Files under `ignore` prefixes (the specs folder) are neither owned nor hotspots.
  */
@@ -99,7 +100,7 @@ export function createCoChangeCounter(
     pairExamples: new Map(),
     unowned: new Map(),
   };
-  const touched: Touched = { seen: new Uint8Array(n), list: [], loose: [] };
+  const touched: Touched = { seen: new Uint8Array(n), list: [], loose: [], shared: false, owners: [] };
   return {
     add(commit, position = counts.commits) {
       counts.commits++;
@@ -131,6 +132,10 @@ interface Touched {
   seen: Uint8Array;
   list: number[];
   loose: string[];
+  /** Whether the commit touched a file several features own. */
+  shared: boolean;
+  /** The owners of the commit's files, each list once (a file's list is reused for each path). */
+  owners: number[][];
 }
 
 /** The positions of the features owning a file (null: ignored), matched once per distinct path. */
@@ -163,10 +168,14 @@ function collectTouched(
 ): void {
   t.list.length = 0;
   t.loose.length = 0;
+  t.shared = false;
+  t.owners.length = 0;
   for (const file of files) {
     const o = ownersOf(file);
     if (o === null) continue;
     if (o.length === 0) t.loose.push(file);
+    if (o.length > 1) t.shared = true;
+    if (o.length > 0 && !t.owners.includes(o)) t.owners.push(o);
     for (const i of o) {
       if (t.seen[i]) continue;
       t.seen[i] = 1;
@@ -177,11 +186,25 @@ function collectTouched(
   for (const i of t.list) t.seen[i] = 0;
 }
 
+/**
+ * Whether a commit changed features `i` and `j` together: a file `i` owns and `j` does not, and one `j`
+ * owns and `i` does not. A file both own alone is one feature's own work on a file they share (an
+ * ownership overlap, which lint reports as such), not the two changing together.
+ */
+function changedApart({ shared, owners }: Touched, i: number, j: number): boolean {
+  // Most commits touch no shared file: then each feature touched is touched by a file of its own.
+  if (!shared) return true;
+  const apart = (mine: number, theirs: number) => owners.some((o) => o.includes(mine) && !o.includes(theirs));
+  return apart(i, j) && apart(j, i);
+}
+
 /** Counts one commit that touched at least one feature: per feature, per pair, per unowned file. */
-function countCommit(c: Counts, { list, loose }: Touched, example: Placed): void {
+function countCommit(c: Counts, touched: Touched, example: Placed): void {
+  const { list, loose } = touched;
   for (const i of list) c.featureCommits[i] = (c.featureCommits[i] ?? 0) + 1;
   for (let x = 0; x < list.length; x++) {
     for (let y = x + 1; y < list.length; y++) {
+      if (!changedApart(touched, list[x] as number, list[y] as number)) continue;
       const key = (list[x] as number) * c.n + (list[y] as number);
       c.pairSupport[key] = (c.pairSupport[key] ?? 0) + 1;
       const ex = c.pairExamples.get(key);

@@ -71,7 +71,7 @@ export interface ProjectView {
   features: ProjectFeatureView[];
   waves: string[][];
   edges: Edge[];
-  /** Independent pairs whose `owns` overlap (the plan's predicted hotspots), drawn as dashed links. */
+  /** Independent pairs whose `owns` overlap (the plan's owns overlaps), drawn as dashed links. */
   overlaps: OwnershipOverlap[];
   critical_path: string[];
   sequential_minutes: number;

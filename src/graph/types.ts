@@ -31,7 +31,7 @@ export interface Plan {
     readonly potential: number;
     /** Dependency edges between features. */
     readonly declared: number;
-    /** Pairs whose owned paths overlap without a dependency (predicted hotspots). */
+    /** Pairs whose owned paths overlap without a dependency (owns overlaps: predicted conflicts). */
     readonly overlaps: readonly OwnershipOverlap[];
   };
   readonly amdahl: {

@@ -95,3 +95,51 @@ describe('a config file that is there but cannot be read', () => {
     expect(out).toContain('Make baton.config.json readable');
   });
 });
+
+describe('a config with several independent problems', () => {
+  /** What `baton lint --json` reports for a repository with `config` and `contracts`, as [code, file, line, field]. */
+  async function lintAll(config: Record<string, string>, contracts: Record<string, string>) {
+    const repo = makeRepo({ 'README.md': '# app\n', ...config, ...contracts });
+    repos.push(repo);
+    const r = await runBaton(['lint', '--json', '--no-coupling'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout) as {
+      diagnostics: Array<{ code: string; message: string; location: { file: string; line?: number } }>;
+    };
+    return json.diagnostics.map((d) => [d.code, d.location.file, d.location.line, d.message.split(':')[0]]);
+  }
+
+  it('lists them all in one pass: an unknown key or a wrong value hides no unknown agent, nor the contracts', async () => {
+    const config = {
+      'baton.config.json':
+        '{\n  "agent": "cluade",\n  "concurency": 2,\n  "port_base": 5,\n  "agents": { "codx": {} }\n}\n',
+    };
+    const contracts = contractFiles([{ id: 'feature-001-a', criteria: ['it is fast'] }]);
+    expect(await lintAll(config, contracts)).toEqual([
+      ['config/invalid', 'baton.config.json', 4, 'port_base'],
+      [
+        'config/unknown-key',
+        'baton.config.json',
+        3,
+        'unknown key "concurency" (did you mean "concurrency"?)',
+      ],
+      ['config/unknown-agent', 'baton.config.json', 2, 'agent'],
+      ['config/unknown-agent', 'baton.config.json', 5, 'agents.codx'],
+      [
+        'lint/vague-criterion',
+        'specs/feature-001-a/contract.md',
+        9,
+        'criterion c1 "it is fast" is vague ("fast")',
+      ],
+    ]);
+  });
+
+  it('says nothing of the contracts when the config leaves their folder unknown (a wrong `specs`)', async () => {
+    const config = { 'baton.yaml': 'agent: cluade\nspecs: 5\n' };
+    const contracts = contractFiles([{ id: 'feature-001-a', criteria: ['it is fast'] }]);
+    expect(await lintAll(config, contracts)).toEqual([
+      ['config/invalid', 'baton.yaml', 2, 'specs'],
+      ['config/unknown-agent', 'baton.yaml', 1, 'agent'],
+    ]);
+  });
+});

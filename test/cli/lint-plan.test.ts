@@ -107,6 +107,9 @@ describe('baton lint', () => {
     ).toEqual([
       ['contract/invalid-yaml', 'specs/a/contract.md', 3],
       ['contract/invalid-id', 'specs/b/contract.md', 2],
+      // What lint says of b's fields that are valid, in the same pass: it owns nothing, checks nothing.
+      ['lint/no-owns', 'specs/b/contract.md', 2],
+      ['lint/no-criteria', 'specs/b/contract.md', 2],
     ]);
   });
 
@@ -158,6 +161,8 @@ describe('baton lint', () => {
     ).toEqual([
       ['contract/invalid-id', 'specs/a/contract.md', 2],
       ['plan/unknown-dependency', 'specs/b/contract.md', 3],
+      ['lint/no-owns', 'specs/a/contract.md', 2],
+      ['lint/no-criteria', 'specs/a/contract.md', 2],
     ]);
     // "a" failed to parse but its folder is there, so depending on it is not reported.
     expect(json.diagnostics[1].message).toContain('b depends on "feature-009-nowhere"');
@@ -230,6 +235,9 @@ describe('baton lint', () => {
       ['error', 'plan/duplicate-id', 'specs/two/contract.md', 2],
       ['error', 'plan/unknown-dependency', 'specs/four/contract.md', 3],
       ['warning', 'lint/vague-criterion', 'specs/four/contract.md', 4],
+      // The lint rules on the fields of three that are valid (`own:` is not `owns:`).
+      ['warning', 'lint/no-owns', 'specs/three/contract.md', 2],
+      ['warning', 'lint/no-criteria', 'specs/three/contract.md', 2],
       ['warning', 'contracts/folder-mismatch', 'specs/two/contract.md', 2],
     ]);
     expect(json.diagnostics[4].message).toContain('four depends on "five"');
@@ -242,6 +250,8 @@ describe('baton lint', () => {
       'contract/unknown-field',
       'plan/unknown-dependency',
       'lint/vague-criterion',
+      'lint/no-owns',
+      'lint/no-criteria',
     ]);
   });
 
@@ -404,15 +414,93 @@ describe('baton lint', () => {
       ['contract/ambiguous-check', 6],
       ['contract/duplicate-criterion', 10],
       ['contract/unknown-agent', 4],
+      ['lint/no-owns', 2],
     ]);
-    // A criteria list that fails the schema is not checked again (its duplicate ids are not reported).
+    // A criterion that fails the schema is left out of the criteria's checks (its id repeated by another
+    // is not reported), the others are checked and linted.
     const bad = repo({
       'specs/a/contract.md':
-        '---\nfeature_id: a\nacceptance_criteria:\n  - { id: k, text: one, run: "true", timeout_s: soon }\n  - { id: k, text: two }\n---\n',
+        '---\nfeature_id: a\nowns: [src/a/**]\nacceptance_criteria:\n  - { id: k, text: one, run: "true", timeout_s: soon }\n  - { id: k, text: two }\n---\n',
     });
     const badOut = await runBaton(['lint', '--json', '--no-coupling'], { cwd: bad.root });
     expect(JSON.parse(badOut.stdout).diagnostics.map((d: { code: string }) => d.code)).toEqual([
       'contract/invalid',
+      'lint/unverifiable-criterion',
+    ]);
+  });
+});
+
+describe('baton lint on a contract with several independent problems', () => {
+  /** `baton lint --json` as [severity, code, line, column, field or criterion named]. */
+  async function lintOne(contract: string) {
+    const r = repo({ 'specs/feature-001-api/contract.md': contract });
+    const out = await runBaton(['lint', '--json', '--no-coupling'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    const json = JSON.parse(out.stdout) as {
+      diagnostics: Array<{
+        severity: string;
+        code: string;
+        message: string;
+        location: { file: string; line?: number; column?: number };
+      }>;
+    };
+    for (const d of json.diagnostics) expect(d.location.file).toBe('specs/feature-001-api/contract.md');
+    return json.diagnostics.map((d) => [
+      d.severity,
+      d.code,
+      d.location.line,
+      d.location.column,
+      /^(acceptance_criteria\[\d+\]\.\w+|\w+(?=:)|criterion \w+|acceptance criterion id "\w+")/.exec(
+        d.message,
+      )?.[0],
+    ]);
+  }
+
+  it('lists them all in one pass: a bad `after` hides no repeated id, and neither hides the wording warnings', async () => {
+    const contract = [
+      '---',
+      'feature_id: feature-001-api',
+      'owns: [src/api/**]',
+      'acceptance_criteria:',
+      '  - { id: smoke, text: smoke test passes, run: npm test, after: integraton }',
+      '  - { id: fast, text: it is fast }',
+      '  - { id: fast, text: handles errors properly }',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholder syntax
+      '  - { id: lat, text: latency, http: { url: "http://127.0.0.1:${PORT}/x", p95_ms: 100 } }',
+      '  - the docs folder exists',
+      '---',
+      '',
+    ].join('\n');
+    expect(await lintOne(contract)).toEqual([
+      ['error', 'contract/invalid', 5, 58, 'acceptance_criteria[0].after'],
+      ['error', 'contract/duplicate-criterion', 7, 7, 'acceptance criterion id "fast"'],
+      ['warning', 'lint/vague-criterion', 6, 5, 'criterion fast'],
+      ['warning', 'lint/vague-criterion', 7, 5, 'criterion fast'],
+      ['warning', 'lint/http-without-serve', 8, 5, 'criterion lat'],
+      ['warning', 'lint/unverifiable-criterion', 9, 5, 'criterion c5'],
+    ]);
+  });
+
+  it('says nothing a failed field would make false: a wrong `serve` is not a missing one, nor a wrong `owns` none', async () => {
+    const contract = [
+      '---',
+      'feature_id: feature-001-api',
+      'owns: src/api',
+      'serve: 5',
+      'acceptance_criteria:',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholder syntax
+      '  - { id: lat, text: latency, http: { url: "http://127.0.0.1:${PORT}/x", p95_ms: 100 } }',
+      '  - { id: empty, text: tests pass, run: "" }',
+      '  - { id: vague, text: it is robust }',
+      '---',
+      '',
+    ].join('\n');
+    expect(await lintOne(contract)).toEqual([
+      ['error', 'contract/empty-check', 7, 36, 'acceptance_criteria[1].run'],
+      ['error', 'contract/invalid', 3, 1, 'owns'],
+      ['error', 'contract/invalid', 4, 1, 'serve'],
+      // No http-without-serve for `lat`, no unverifiable for `empty` (its error says why), no no-owns.
+      ['warning', 'lint/vague-criterion', 8, 5, 'criterion vague'],
     ]);
   });
 });
@@ -473,13 +561,37 @@ describe('baton plan', () => {
       'critical path   feature-001-authentication → feature-002-product-catalog (90 min)',
     );
     expect(out.stdout).toContain(
-      '6 potential points (N·(N−1)/2, N = 4), 2 declared dependencies, 1 overlap hotspot',
+      '6 potential points (N·(N−1)/2, N = 4), 2 declared dependencies, 1 owns overlap',
     );
     expect(out.stdout).toContain('at most 1.7× faster');
     expect(out.stdout).toContain(
       'feature-002-product-catalog ↔ feature-003-cart: both own src/catalog/cart.ts',
     );
     expect(out.stdout).not.toContain('\x1b[');
+  });
+
+  it('names one thing "hotspot": an owns overlap is counted as one, and the hotspot count is the score\'s alone', async () => {
+    const r = repo({
+      'src/index.js': 'x\n',
+      'specs/feature-003-api/contract.md': ok('feature-003-api', ['owns: [src/api/**, src/index.js]']),
+      'specs/feature-004-cli/contract.md': ok('feature-004-cli', ['owns: [src/cli/**, src/index.js]']),
+    });
+    r.commit('contracts');
+    const out = await runBaton(['plan'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    const lines = out.stdout.split('\n');
+    // The overlap, counted once from the plan, and again as the conflict pair it makes.
+    expect(lines.filter((l) => /owns.overlap/.test(l))).toEqual([
+      expect.stringMatching(/, 1 owns overlap$/),
+      'owns overlaps (predicted conflicts: owned paths overlap, no dependency between the two):',
+      '  predicted conflict pairs   1: feature-003-api ↔ feature-004-cli (owns-overlap)',
+    ]);
+    // Hotspots (files no feature owns) are counted in one place, and no other line counts them differently.
+    const counted = /\d+ (\w+ )?hotspots?\b|\bhotspots?\s+\d/i;
+    expect(lines.filter((l) => counted.test(l))).toEqual(['  hotspots                   0']);
+    const json = JSON.parse((await runBaton(['plan', '--json'], { cwd: r.root })).stdout);
+    expect(json.integration_points.overlaps).toHaveLength(1);
+    expect(json.decomposition.hotspots).toEqual([]);
   });
 
   it('--format mermaid and dot draw the dependency graph', async () => {
