@@ -30,7 +30,11 @@ describe('integrate during a live run', () => {
       stdio: 'ignore',
     });
     const ended = new Promise((res) => run.once('exit', res));
-    cleanups.push(() => run.kill('SIGKILL'));
+    // A failed assertion must not leave the agents waiting for ever: they get their file first.
+    cleanups.push(() => {
+      writeFileSync(go, '');
+      run.kill('SIGKILL');
+    });
     const worktrees = ['a', 'b'].map((id) => join(repo.root, '..', 'repo.baton-worktrees', id));
     expect(await until(() => worktrees.every((w) => existsSync(w)), 30_000)).toBe(true);
 
