@@ -10,7 +10,6 @@ import { baseSide, explainConflict, explainFile, notOwnConflict } from '../integ
 import { intoRefusal, leftOutHint } from '../integrate/into.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
-import { REUSED_WORDS } from '../integrate/reuse.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
@@ -57,8 +56,6 @@ function mergeTime(e: EventOf<'merge.clean'>): string {
       return ` (your resolution, committed ${took} after the conflict)`;
     case 'by-agent':
       return ` (resolved by the agent in ${took})`;
-    case 'by-rerere':
-      return `, ${REUSED_WORDS}, ${took}`;
   }
 }
 

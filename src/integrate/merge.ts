@@ -19,7 +19,6 @@ import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { marksFor, proveResume, stopDeadIntegration, testCommandNote, testRefusal } from './resume-proof.js';
 import { type ResumeState, resumeStateFrom } from './resume-state.js';
-import { commitReused, reusedNote } from './reuse.js';
 import {
   contractOf,
   emit,
@@ -344,13 +343,6 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
   const withIds = featuresTouching(files, session.merged, session.changed);
   const duration = now(session) - t0;
   emit(session, { type: 'merge.conflict', feature_id: id, files, with: withIds, duration_ms: duration });
-  if (outcome.kind === 'reused') {
-    const commit = await commitReused(session.worktree, files);
-    if (commit) {
-      recordMerged(session, id, commit, now(session) - t0, 'by-rerere');
-      return undefined;
-    }
-  } else if (outcome.reused.length > 0) session.notes.push(reusedNote(id, outcome.reused));
   const report: ConflictReport = {
     feature_id: id,
     files,

@@ -106,7 +106,7 @@ export function contractOf(plan: Plan, id: string): Contract {
   return c;
 }
 
-/** Records a merge (clean, or resolved by hand, by an agent or by git rerere) and emits `merge.clean`. */
+/** Records a merge (clean, or resolved by hand or by an agent) and emits `merge.clean`. */
 export function recordMerged(
   session: Session,
   id: string,

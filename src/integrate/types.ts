@@ -56,8 +56,8 @@ export type CheckRunner = (input: {
   marks?: Readonly<Record<string, string>>;
 }) => Promise<CheckTally>;
 
-/** Who resolved a merge that conflicted: the user, the agent, or git rerere with the user's earlier resolution. */
-export type MergeResolution = 'by-hand' | 'by-agent' | 'by-rerere';
+/** Who resolved a merge that conflicted: the user, or the agent. */
+export type MergeResolution = 'by-hand' | 'by-agent';
 
 /** What happened to one feature during integration. */
 export type MergeStep =
@@ -66,7 +66,7 @@ export type MergeStep =
       status: 'merged';
       commit: string;
       duration_ms: number;
-      /** Set when the merge first conflicted and was then resolved (`by-rerere`: by a resolution recorded earlier). */
+      /** Set when the merge first conflicted and was then resolved. */
       resolved?: MergeResolution;
     }
   | { feature_id: string; status: 'conflict'; files: string[]; with: string[]; duration_ms: number }

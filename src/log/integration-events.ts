@@ -50,8 +50,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       commit: z.string(),
       /** From the merge's start; for a conflict resolved, from the conflict to the resolution's commit. */
       duration_ms: z.number(),
-      /** Set when the merge conflicted first: who resolved it (`by-rerere`: a resolution recorded earlier). */
-      resolved: z.optional(z.enum(['by-hand', 'by-agent', 'by-rerere'])),
+      /** Set when the merge conflicted first: who resolved it. */
+      resolved: z.optional(z.enum(['by-hand', 'by-agent'])),
     }),
   /** A feature branch conflicted with what was already merged. */
   'merge.conflict': () =>

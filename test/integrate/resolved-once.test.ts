@@ -1,12 +1,12 @@
-// A conflict the user resolved is never theirs to resolve again: Baton's merges record each resolution
-// with git rerere, so starting over (`--fresh`) meets the same conflict resolved; and a partial outcome
-// says exactly which command takes what merged.
-import { readFileSync, writeFileSync } from 'node:fs';
+// After a partial outcome: its hint says exactly which command takes what merged; and a recorded
+// resolution (git rerere's shared cache, which any agent can write) is never replayed onto Baton's
+// merges: the conflict stops for its resolver, whatever the cache holds.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
-import { lines, logEvents, makeFourFeatures, recordStatus } from './fixture.js';
+import { lines, makeFourFeatures, recordStatus } from './fixture.js';
 
 let repo: TempRepo | undefined;
 afterEach(() => {
@@ -17,8 +17,8 @@ afterEach(() => {
 const integrationWorktree = (r: TempRepo) => join(r.root, '..', 'repo.baton-worktrees', 'integration');
 const RESOLVED = lines(20, { 10: 'route a and b' });
 
-describe('a resolved conflict, once', () => {
-  it('a partial outcome names the command that takes what merged, and that command reuses the resolution', async () => {
+describe('a resolved conflict', () => {
+  it('a partial outcome names the command that takes what merged; --fresh stops at the conflict again', async () => {
     // a × b conflict on src/routes.ts; d did not pass, so the integration can only end partial.
     repo = makeFourFeatures().repo;
     recordStatus(repo, ['a', 'b', 'c']);
@@ -44,26 +44,36 @@ describe('a resolved conflict, once', () => {
 
     const fresh = await runBaton(
       ['integrate', 'a', 'b', 'c', '--fresh', '--test', 'true', '--into', 'main'],
-      {
-        cwd: repo.root,
-      },
+      { cwd: repo.root },
     );
-    expect(fresh.code, fresh.stdout + fresh.stderr).toBe(0);
-    expect(fresh.stdout).toContain('b: merged');
-    expect(fresh.stdout).toContain('resolved by your earlier resolution (git rerere)');
-    expect(fresh.stdout).not.toContain('To resolve it:');
-    expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
-    expect(repo.git('show', 'main:src/routes.ts')).toBe(RESOLVED.trimEnd());
-    // Still a conflict of the decomposition (the report counts it), resolved by the recorded resolution.
-    const last = logEvents(repo).slice(
-      logEvents(repo).findLastIndex((e) => e.type === 'integration.started'),
-    );
-    const b = last.filter((e) => 'feature_id' in e && e.feature_id === 'b').map((e) => e.type);
-    expect(b).toEqual(['merge.conflict', 'merge.clean']);
-    expect(last.find((e) => e.type === 'merge.clean' && e.feature_id === 'b')).toMatchObject({
-      resolved: 'by-rerere',
-    });
-    // main is checked out: it was fast-forwarded there, to the resolution.
-    expect(readFileSync(join(repo.root, 'src/routes.ts'), 'utf8')).toBe(RESOLVED);
+    expect(fresh.code).toBe(1);
+    expect(fresh.stdout).toContain('Merging baton/b (merge 2 of 3) conflicts in 1 file(s) with a');
+    expect(repo.git('rev-parse', 'main')).toBe(main);
+  });
+
+  it('never replays a resolution recorded in the shared rerere cache, even with rerere on in the config', async () => {
+    repo = makeFourFeatures().repo;
+    const r = repo;
+    recordStatus(r, ['a', 'b', 'c', 'd']);
+    const main = r.git('rev-parse', 'main');
+    // The user's config turns rerere on, and a resolution of this very conflict waits in the cache,
+    // recorded by an earlier merge of the same two sides — the user's own, or one an agent made.
+    r.git('config', 'rerere.enabled', 'true');
+    r.git('config', 'rerere.autoUpdate', 'true');
+    r.git('checkout', '-q', '-b', 'scratch', 'baton/a');
+    expect(() => r.git('merge', '-q', '--no-edit', 'baton/b')).toThrow();
+    writeFileSync(join(r.root, 'src/routes.ts'), `PLANTED\n${RESOLVED}`);
+    r.git('add', 'src/routes.ts');
+    r.git('commit', '-q', '--no-edit');
+    r.git('checkout', '-q', 'main');
+    r.git('branch', '-q', '-D', 'scratch');
+    expect(existsSync(join(r.root, '.git', 'rr-cache'))).toBe(true);
+
+    const out = await runBaton(['integrate', 'a', 'b', '--test', 'true', '--into', 'main'], { cwd: r.root });
+    expect(out.code, out.stdout + out.stderr).toBe(1);
+    expect(out.stdout).toContain('conflicts in 1 file(s) with a');
+    expect(out.stdout).not.toContain('rerere');
+    expect(r.git('rev-parse', 'main')).toBe(main);
+    expect(readFileSync(join(integrationWorktree(r), 'src/routes.ts'), 'utf8')).toContain('<<<<<<<');
   });
 });
