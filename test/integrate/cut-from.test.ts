@@ -1,14 +1,8 @@
-// The base an integration builds on must hold the commit the run's branches were cut from. A user who
-// switches to another branch during the run, or amends the commit the run started from, gets a base
-// that does not: integrate says so (the branches that hold it, or its rewrite) and builds only on a base
-// named with --base; the prediction then measures each feature from the commit it was cut from, so the
-// user's commits are never counted as the agents' changes. Real repositories, the real CLI in-process.
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { integrationsStarted } from './fixture.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -33,10 +27,6 @@ async function ranOn(message: string, files: Record<string, string>): Promise<Te
   expect(run.code, run.stdout + run.stderr).toBe(0);
   return repo;
 }
-
-const integrationsStarted = (repo: TempRepo) =>
-  readLog(join(repo.root, '.baton', 'log.jsonl')).events.filter((e) => e.type === 'integration.started')
-    .length;
 
 describe('integrate on a base that lacks the commit the branches were cut from', () => {
   it('names the branches that hold it after a switch to another branch, and builds only on a --base named', async () => {

@@ -180,6 +180,11 @@ export function logEvents(r: TempRepo): BatonEvent[] {
   return readLog(join(r.root, '.baton', 'log.jsonl'), undefined, { final: true }).events as BatonEvent[];
 }
 
+/** How many integrations the log records as started: none, when a refusal came before anything merged. */
+export function integrationsStarted(r: TempRepo): number {
+  return logEvents(r).filter((e) => e.type === 'integration.started').length;
+}
+
 /** A repo whose contracts load through `baton` itself, with one branch per feature adding its own file. */
 export function projectRepo(contracts: TestContract[], config: Record<string, unknown> = {}): TempRepo {
   // Built once per test process for each set of contracts and config, then copied.

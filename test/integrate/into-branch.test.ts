@@ -7,6 +7,7 @@ import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { integrationsStarted } from './fixture.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -52,10 +53,6 @@ async function ranOneFeature(): Promise<TempRepo> {
   expect(run.code, run.stdout + run.stderr).toBe(0);
   return repo;
 }
-
-const integrationsStarted = (repo: TempRepo) =>
-  readLog(join(repo.root, '.baton', 'log.jsonl')).events.filter((e) => e.type === 'integration.started')
-    .length;
 
 describe('integrate --into', () => {
   it('refuses a branch that does not exist, or a name that is not a branch, before merging anything', async () => {

@@ -3,11 +3,11 @@
 // moved meanwhile. Baton never moves such a branch: `--into`, and every other move (`moveBranch`).
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLog } from '../../src/log/read.js';
 import { alphaRepo } from '../attempts/alpha-rig.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { integrationsStarted } from './fixture.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -29,10 +29,6 @@ async function ranOnTwoCommits(): Promise<TempRepo> {
   expect(run.code, run.stdout + run.stderr).toBe(0);
   return repo;
 }
-
-const integrationsStarted = (repo: TempRepo) =>
-  readLog(join(repo.root, '.baton', 'log.jsonl')).events.filter((e) => e.type === 'integration.started')
-    .length;
 
 describe('integrate --into a branch being rebased', () => {
   it('refuses before merging anything, and the rebase still finishes', async () => {
