@@ -82,6 +82,13 @@ function backupOf(o: InitSummary): string {
   return config.action === 'replace' ? relative(o.root, config.backup) : config.rel;
 }
 
+/** What `init --force` would replace: the config, and the sample contract too when it was edited since init wrote it. */
+function forceReplaces(o: InitSummary): string {
+  const { config, sample } = o.plan;
+  const edited = sample?.action === 'keep' ? ` and ${escapeControl(sample.rel)} (edited since)` : '';
+  return `${escapeControl(config.rel)}${edited}, keeping a backup of ${edited ? 'each' : 'it'}`;
+}
+
 /** The agent the config names, where it comes from, and what the scripted demo agent can do. */
 function agentLines(p: Palette, o: InitSummary): string[] {
   const { settings, config } = o.plan;
@@ -92,7 +99,7 @@ function agentLines(p: Palette, o: InitSummary): string[] {
     lines[0] += `; ${p.yellow(`the config it replaced named ${escapeControl(old)}`)} (kept in ${escapeControl(backupOf(o))}; \`baton init --force --agent ${escapeControl(old)}\` names it again)`;
   }
   if (settings.from === 'kept' && o.agentFlag !== undefined && o.agentFlag !== settings.agent) {
-    lines[0] += `; ${p.yellow(`--agent ${o.agentFlag} is not written into a kept config`)}: \`baton init --force --agent ${o.agentFlag}\` replaces ${escapeControl(config.rel)}, keeping a backup`;
+    lines[0] += `; ${p.yellow(`--agent ${o.agentFlag} is not written into a kept config`)}: \`baton init --force --agent ${o.agentFlag}\` replaces ${forceReplaces(o)}`;
   }
   if (agent === 'demo') {
     lines.push(
@@ -127,7 +134,7 @@ function testLine(p: Palette, o: InitSummary): string {
     line =
       test !== undefined ? `test: ${test} (from ${file}, kept)` : `test: ${p.yellow('none set')} in ${file}`;
     if (o.testFlag !== undefined && o.testFlag !== settings.test)
-      line += `; ${p.yellow('--test is not written into a kept config')} (\`baton init --force --test …\` replaces it, keeping a backup)`;
+      line += `; ${p.yellow('--test is not written into a kept config')} (\`baton init --force --test …\` replaces ${forceReplaces(o)})`;
   } else if (o.runner) {
     line = `test: ${escapeControl(o.runner.command)} (from ${o.runner.source})`;
   } else {

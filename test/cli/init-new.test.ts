@@ -224,9 +224,16 @@ describe('baton init', () => {
       env,
     });
     expect(flagged.stdout).toContain(
-      '--agent codex is not written into a kept config: `baton init --force --agent codex` replaces baton.config.json, keeping a backup',
+      '--agent codex is not written into a kept config: `baton init --force --agent codex` replaces baton.config.json, keeping a backup of it',
     );
     expect(flagged.stdout).toContain('--test is not written into a kept config');
+    // An edited sample contract is replaced by --force too: the hint says so.
+    const sample = join(r.root, 'specs', 'feature-001-example', 'contract.md');
+    writeFileSync(sample, `${readFileSync(sample, 'utf8')}\nMy own note.\n`);
+    const edited = await runBaton(['init', '--agent', 'codex'], { cwd: r.root, env });
+    expect(edited.stdout).toContain(
+      '`baton init --force --agent codex` replaces baton.config.json and specs/feature-001-example/contract.md (edited since), keeping a backup of each',
+    );
     const forced = await runBaton(['init', '--force'], { cwd: r.root, env });
     expect(forced.stdout).toContain('replaced baton.config.json (backup: baton.config.json.bak)');
     expect(forced.stdout).toMatch(
