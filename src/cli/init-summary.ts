@@ -91,7 +91,7 @@ function forceReplaces(o: InitSummary): string {
 
 /** The agent the config names, where it comes from, and what the scripted demo agent can do. */
 function agentLines(p: Palette, o: InitSummary): string[] {
-  const { settings, config } = o.plan;
+  const { settings } = o.plan;
   const agent = escapeControl(settings.agent);
   const lines = [agentFrom(p, o)];
   const old = settings.replaced?.agent;
