@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { integrationsStarted } from './fixture.js';
+import type { TempRepo } from '../rig/repo.js';
+import { integrationsStarted, ownFileFeatures } from './fixture.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -11,15 +10,7 @@ afterEach(() => {
 
 /** Features a and b, each writing its own file, in a repository whose `main` has `files` committed as `message` on top. */
 async function ranOn(message: string, files: Record<string, string>): Promise<TempRepo> {
-  const repo = makeRepo({
-    '.gitignore': '.baton/\n',
-    ...contractFiles(
-      ['a', 'b'].map((id) => ({
-        id,
-        agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
-      })),
-    ),
-  });
+  const repo = ownFileFeatures();
   repos.push(repo);
   repo.git('branch', 'dev');
   repo.commit(message, files);

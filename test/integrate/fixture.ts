@@ -202,3 +202,13 @@ export function projectRepo(contracts: TestContract[], config: Record<string, un
     return r;
   });
 }
+
+/** A repository, `.baton/` ignored, whose features `ids` each have a command agent writing its own `src/<id>/x.txt`. */
+export function ownFileFeatures(ids: readonly string[] = ['a', 'b']): TempRepo {
+  return makeRepo({
+    '.gitignore': '.baton/\n',
+    ...contractFiles(
+      ids.map((id) => ({ id, agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` } })),
+    ),
+  });
+}

@@ -7,7 +7,7 @@ import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { integrationsStarted } from './fixture.js';
+import { integrationsStarted, ownFileFeatures } from './fixture.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -33,15 +33,7 @@ function devWithItsOwnCommit(repo: TempRepo): void {
 
 /** Features a and b, each writing its own file, run to completion. */
 async function ranTwoFeatures(): Promise<TempRepo> {
-  const repo = makeRepo({
-    '.gitignore': '.baton/\n',
-    ...contractFiles(
-      ['a', 'b'].map((id) => ({
-        id,
-        agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
-      })),
-    ),
-  });
+  const repo = ownFileFeatures();
   repos.push(repo);
   expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
   return repo;
