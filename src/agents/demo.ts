@@ -15,12 +15,12 @@ const AGENT_SCRIPT = fileURLToPath(new URL('../../dist/agents/demo-agent.js', im
  * The recipes folder the demo agent reads: `agents.demo.env.BATON_DEMO_RECIPES` in the config, else
  * the same variable in Baton's environment, else the package's own (`DEFAULT_RECIPES`).
  */
-export function demoRecipes(override: AgentOverride | undefined, env: NodeJS.ProcessEnv): string {
+function demoRecipes(override: AgentOverride | undefined, env: NodeJS.ProcessEnv): string {
   return override?.env?.BATON_DEMO_RECIPES ?? env.BATON_DEMO_RECIPES ?? DEFAULT_RECIPES;
 }
 
 /** The feature ids the recipes folder holds a recipe for (`baton decompose`'s own left out), sorted. */
-export function demoRecipeIds(recipes: string): string[] | undefined {
+function demoRecipeIds(recipes: string): string[] | undefined {
   try {
     return readdirSync(recipes, { withFileTypes: true })
       .filter((e) => e.isDirectory() && e.name !== DECOMPOSE_ID)

@@ -3,7 +3,7 @@ import { undecidedReason } from '../attempts/pick.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { type BranchInProgress, branchesInProgress } from '../git/branch-in-progress.js';
+import { type BranchInProgress, branchesInProgress, branchInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
 import { attemptBranch, BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
@@ -203,7 +203,7 @@ async function integrationTargets(
   if (!cwd) {
     const stray = strayWorktree(branch, q.state.integration.worktree, worktrees);
     if (stray) {
-      const doing = (await branchesInProgress(q.root)).find((p) => p.branch === branch);
+      const doing = await branchInProgress(q.root, branch);
       throw refusalError(strayRefusal('the integration worktree', branch, stray, doing));
     }
     throw new UserError(

@@ -33,7 +33,7 @@ export type BackupDecision =
  * The unit a backup ref is of, read from its name (pure): `<prefix><unit>/<tip>` for a pick, clean or
  * restart backup, the integration for `integrate --fresh`'s `<prefix><timestamp>`.
  */
-export function unitOfBackup(record: Pick<BackupRefRecord, 'ref' | 'kind'>): string {
+function unitOfBackup(record: Pick<BackupRefRecord, 'ref' | 'kind'>): string {
   if (record.kind === 'integration') return INTEGRATION_ID;
   const rest = record.ref.slice(BACKUP_PREFIXES[record.kind].length);
   const slash = rest.lastIndexOf('/');

@@ -267,7 +267,7 @@ function promotable(r: IntegrationResult): boolean {
  * and, once more than one invocation made it, that and this invocation's own time; without the log's
  * word, this invocation's.
  */
-export function integrationTook(r: Pick<IntegrationResult, 'duration_ms'>, time?: AttemptTime): string {
+function integrationTook(r: Pick<IntegrationResult, 'duration_ms'>, time?: AttemptTime): string {
   if (time?.ms == null) return formatDuration(r.duration_ms);
   if (time.invocations <= 1) return formatDuration(time.ms);
   return `${formatDuration(time.ms)} of integration time over ${time.invocations} invocations (this one ${formatDuration(r.duration_ms)}; the waits between them not counted)`;

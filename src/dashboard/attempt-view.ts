@@ -57,8 +57,6 @@ export interface AttemptView {
   diff_note?: string | undefined;
 }
 
-/** A full object id (SHA-1 or SHA-256), the only form of a base commit read from the log that is used. */
-
 /** Where each attempt's worktree started, by attempt number, as the log says (checked before use). */
 export type AttemptBases = ReadonlyMap<number, string>;
 

@@ -46,7 +46,7 @@ export async function listBackupRefs(cwd: string): Promise<BackupRefRecord[]> {
 }
 
 /** What `holdersOf` says when a branch or tag holds a commit but git's name for it is none of them. */
-export const SOME_BRANCH_OR_TAG = 'a branch or tag';
+const SOME_BRANCH_OR_TAG = 'a branch or tag';
 
 /**
  * For each of `commits` that a branch or tag holds, the name of one that does (`main`, `tags/v1`), else

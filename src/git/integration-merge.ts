@@ -10,7 +10,7 @@ import { mergeInProgress, noFfMergeArgs, unmergedPaths } from './merge.js';
 import { untrackedBlocking } from './refusal.js';
 
 /** Given on the command line of integration's merges and resolution commits: rerere off, the user's config changed in nothing. */
-export const NO_RERERE = ['-c', 'rerere.enabled=false'] as const;
+const NO_RERERE = ['-c', 'rerere.enabled=false'] as const;
 
 /** How a `git merge --no-ff` in a worktree ended. */
 export type MergeOutcome =

@@ -27,7 +27,7 @@ const TAIL_BYTES = 4096;
 const LINE = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) [^\t]*? (\d+) [+-]\d{4}(?:\t(.*))?$/;
 
 /** One reflog line parsed (pure); undefined when it is not one. */
-export function parseReflogLine(line: string): ReflogEntry | undefined {
+function parseReflogLine(line: string): ReflogEntry | undefined {
   const m = LINE.exec(line);
   if (!m) return undefined;
   return { old: m[1] as string, new: m[2] as string, time: Number(m[3]), message: m[4] ?? '' };

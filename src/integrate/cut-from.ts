@@ -45,7 +45,7 @@ export async function cutsOutsideBase(
 }
 
 /** Each feature measured from a cut commit the base lacks, and that commit (pure). */
-export function cutCommitsOf(cuts: readonly CutOutsideBase[]): Record<string, string> {
+export function cutCommitsOf(cuts: readonly ForeignBase[]): Record<string, string> {
   return Object.fromEntries(cuts.flatMap((c) => c.feature_ids.map((id) => [id, c.base])));
 }
 

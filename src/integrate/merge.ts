@@ -12,9 +12,10 @@ import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
 import { continueCommand, continueCommandOf } from './continue-command.js';
-import { cutCommitsOf, cutsOutsideBase } from './cut-from.js';
+import { cutCommitsOf } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
+import { foreignBases } from './into.js';
 import { collectBranchChanges, withCarried } from './predict.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { marksFor, proveResume, stopDeadIntegration, testCommandNote, testRefusal } from './resume-proof.js';
@@ -186,7 +187,7 @@ async function ownChanges(
 ): Promise<Record<string, readonly string[]>> {
   const branches = ids.map((id) => ({ feature_id: id, branch: mergeRef(session, id) }));
   // A branch cut from a commit the base lacks (rewritten since the run) is measured from that commit.
-  session.cuts = cutCommitsOf(await cutsOutsideBase(session.s.root, base, session.bases, session.commits));
+  session.cuts = cutCommitsOf(await foreignBases(session.s.root, base, session.bases, session.commits));
   const changes = await collectBranchChanges(
     session.s.root,
     base,

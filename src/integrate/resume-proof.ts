@@ -16,8 +16,6 @@ import { continueCommand } from './continue-command.js';
 import { intoUnnamed, type ResumeState } from './resume-state.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
-/** A full object id, as git prints one: the only form a recorded commit is handed to git in. */
-
 /** The refusal of a recorded commit that is not the feature's own. */
 function foreignCommit(id: string, commit: string, why: string): UserError {
   const branch = featureBranch(id);

@@ -40,7 +40,7 @@ function isPreparatoryStart(e: LogEvent): boolean {
  * that start left them. A resume of features no earlier start lists continues nothing and is a run
  * of its own.
  */
-export function continuedRun(start: RunStarted, earlier: readonly RunStarted[]): number | undefined {
+function continuedRun(start: RunStarted, earlier: readonly RunStarted[]): number | undefined {
   if (start.resume !== true) return undefined;
   const ids = new Set(start.feature_ids);
   for (let i = earlier.length - 1; i >= 0; i--) {

@@ -63,8 +63,3 @@ export interface RunOptions {
 export function isConcurrency(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
 }
-
-/** The concurrency of the run a resume continues, as its `run.started` recorded it, when that is one. */
-export function resumedConcurrency(recorded: unknown): number | undefined {
-  return isConcurrency(recorded) ? recorded : undefined;
-}

@@ -50,7 +50,7 @@ import {
   scanOrphans,
   stopOrphans,
 } from './resume.js';
-import { type RunOptions, resumedConcurrency } from './run-options.js';
+import { isConcurrency, type RunOptions } from './run-options.js';
 import { planUnits } from './units.js';
 
 export type { RunOptions, Verifier } from './run-options.js';
@@ -269,7 +269,9 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   if (opts.dryRun) return dryRun(ctx, stateDir, unitIds);
   // `-j`, else the concurrency of the run a resume continues, else the config's; unset, every unit
   // runs at once: a best-of-N feature's attempts are units of their own.
-  const resumed = resumedConcurrency(earlier?.folded.concurrency);
+  const recorded = earlier?.folded.concurrency;
+  // The run a resume continues, as its `run.started` recorded it, when that is a concurrency.
+  const resumed = isConcurrency(recorded) ? recorded : undefined;
   const concurrency = Math.max(1, opts.concurrency ?? resumed ?? opts.config.concurrency ?? units.length);
   emitRunStarted(ctx, { concurrency, base: pre.base, found });
   const stopAll = () => {
