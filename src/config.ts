@@ -6,6 +6,7 @@ import { CONFIG_FILES } from './config-files.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
 import { describeIssue, type Emit } from './contracts/issues.js';
 import type { AgentSpec } from './contracts/schema.js';
+import { validFieldsOf } from './contracts/schema-fields.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import type { Diagnostic, Result } from './errors.js';
@@ -120,14 +121,9 @@ function usableSettings(
  */
 function validFields(data: unknown): ConfigInput | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  const valid: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) {
-    if (!Object.hasOwn(ConfigSchema.shape, key)) continue;
-    const field = ConfigSchema.shape[key as keyof typeof ConfigSchema.shape].safeParse(value);
-    if (field.success) valid[key] = field.data;
-  }
+  const { fields } = validFieldsOf(ConfigSchema.shape, data as Record<string, unknown>);
   // Every field kept validated alone, so the whole does: parsed again for its type, not its verdict.
-  const whole = ConfigSchema.safeParse(valid);
+  const whole = ConfigSchema.safeParse(fields);
   return whole.success ? whole.data : undefined;
 }
 

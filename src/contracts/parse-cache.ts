@@ -27,6 +27,7 @@ export const PARSER_MODULES: readonly string[] = [
   'feature-id',
   'schema',
   'schema-keys',
+  'schema-fields',
   'suggest',
   'unknown-fields',
   'yaml-opened',

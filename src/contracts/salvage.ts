@@ -8,6 +8,7 @@ import type { z } from '../zod.js';
 import { buildContract, type ContractSource, type PlacedCriterion } from './build.js';
 import { normaliseCriterion, type WrittenCriterion } from './criteria-read.js';
 import { type Contract, ContractSchema, CriterionItemSchema } from './schema.js';
+import { validFieldsOf } from './schema-fields.js';
 
 type ContractInput = z.output<typeof ContractSchema>;
 
@@ -34,14 +35,7 @@ export interface SalvagedContract {
 
 /** Validates each top-level field, and each criterion, of the fields as written on its own (pure). */
 export function validParts(known: Record<string, unknown>): ValidParts {
-  const fields: Record<string, unknown> = {};
-  const failed = new Set<string>();
-  for (const [key, schema] of Object.entries(ContractSchema.shape)) {
-    if (!Object.hasOwn(known, key)) continue;
-    const r = (schema as z.ZodMiniType).safeParse(known[key]);
-    if (r.success) fields[key] = r.data;
-    else failed.add(key);
-  }
+  const { fields, failed } = validFieldsOf(ContractSchema.shape, known);
   const written = known.acceptance_criteria;
   const criteria = Array.isArray(written)
     ? written.map((item: unknown) => {
