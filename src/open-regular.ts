@@ -79,6 +79,45 @@ export function readRegular(path: string, opts: OpenRegularOptions = {}): Buffer
   return withRegular(path, (fd) => readFileSync(fd), opts);
 }
 
+/** The end of a file as `readRegularTail` reads it. */
+export interface RegularTail {
+  text: string;
+  /** Whether the read began at the file's start; when not, its first line is cut (the caller drops it or not). */
+  whole: boolean;
+}
+
+/**
+ * The last `maxBytes` of a regular file as UTF-8 text, read as `withRegular` does (no symlink followed
+ * unless `followLinks`, no FIFO waited on), so a huge log costs no more than its tail; undefined when
+ * there is no regular file at `path` or it cannot be read. The one tail reader of the files Baton shows
+ * or parses the end of.
+ */
+export function readRegularTail(
+  path: string,
+  maxBytes: number,
+  opts: OpenRegularOptions = {},
+): RegularTail | undefined {
+  return withRegular(
+    path,
+    (fd) => {
+      const size = fstatSync(fd).size;
+      const start = Math.max(0, size - maxBytes);
+      const buffer = Buffer.alloc(size - start);
+      const n = readSync(fd, buffer, 0, buffer.length, start);
+      return { text: buffer.toString('utf8', 0, n), whole: start === 0 };
+    },
+    opts,
+  );
+}
+
+/**
+ * A tail's text for a person to read (pure): when the read began mid-file, without its first line, cut
+ * by the read; a tail holding no newline at all is kept (the end of one long line, a progress bar's `\r`s).
+ */
+export function dropCutLine(tail: RegularTail): string {
+  return tail.whole ? tail.text : tail.text.slice(tail.text.indexOf('\n') + 1);
+}
+
 /** Whether nothing, not even a dangling symlink, is at `path` (an odd file there is left to its reader to refuse). */
 export function nothingAt(path: string): boolean {
   try {

@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { dropCutLine, readRegularTail } from '../open-regular.js';
 
 /** Empties (or creates) the file a check's process writes its output to. */
 export function resetOutputFile(path: string): void {
@@ -7,25 +8,14 @@ export function resetOutputFile(path: string): void {
   writeFileSync(path, '');
 }
 
-/** The last `maxBytes` of a file as text ('' when it does not exist), so a chatty process costs no memory. */
+/**
+ * The last `maxBytes` of a file as text, its cut first line dropped ('' when it does not exist or is no
+ * regular file: a FIFO there never blocks), so a chatty process costs no memory. A symlink there is
+ * followed, as it always was.
+ */
 export function readTail(path: string, maxBytes = 64 * 1024): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, maxBytes);
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, size - length);
-    const text = buf.toString('utf8');
-    // A cut in the middle leaves a partial first line; drop it.
-    return size > length ? text.slice(text.indexOf('\n') + 1) : text;
-  } finally {
-    closeSync(fd);
-  }
+  const tail = readRegularTail(path, maxBytes, { followLinks: true });
+  return tail === undefined ? '' : dropCutLine(tail);
 }
 
 /**

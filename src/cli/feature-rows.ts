@@ -1,4 +1,4 @@
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
 import { checksNeverRanReason, uncommittedChecksReason, unverifiedComplete } from '../log/check-reason.js';
@@ -7,7 +7,7 @@ import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
 import { UNKNOWN } from '../metrics/format.js';
 import { foldedAgentTime, LONGER_THAN_LOGGED } from '../metrics/intervals.js';
-import { withRegular } from '../open-regular.js';
+import { readRegularTail, withRegular } from '../open-regular.js';
 import { formatDuration, type Palette, paintStatus } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 
@@ -81,22 +81,16 @@ export const NO_AGENT_LOG: AgentLogLook = { outputAt: () => undefined, retryOf: 
  * without following a symlink or waiting on a FIFO.
  */
 export function agentLogLook(root: string): AgentLogLook {
-  const withLog = <T>(f: FeatureState, read: (fd: number) => T): T | undefined => {
-    const path = featureAgentLog(root, f);
-    return path === undefined ? undefined : withRegular(path, read);
-  };
   return {
-    outputAt: (f) => withLog(f, (fd) => fstatSync(fd).mtimeMs),
-    retryOf: (f) =>
-      f.status !== 'running'
-        ? undefined
-        : withLog(f, (fd) => {
-            const size = fstatSync(fd).size;
-            const length = Math.min(size, TAIL_BYTES);
-            const buf = Buffer.alloc(length);
-            readSync(fd, buf, 0, length, size - length);
-            return apiRetryIn(buf.toString('utf8'));
-          }),
+    outputAt: (f) => {
+      const path = featureAgentLog(root, f);
+      return path === undefined ? undefined : withRegular(path, (fd) => fstatSync(fd).mtimeMs);
+    },
+    retryOf: (f) => {
+      const path = f.status === 'running' ? featureAgentLog(root, f) : undefined;
+      const tail = path === undefined ? undefined : readRegularTail(path, TAIL_BYTES);
+      return tail === undefined ? undefined : apiRetryIn(tail.text);
+    },
   };
 }
 

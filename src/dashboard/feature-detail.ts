@@ -1,9 +1,9 @@
-import { closeSync, fstatSync, readSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { readContractFile } from '../contracts/load.js';
 import type { FeatureState } from '../log/fold.js';
 import { featureAgentLog, stateDirFor } from '../log/paths.js';
-import { openRegular } from '../open-regular.js';
+import { dropCutLine, readRegularTail } from '../open-regular.js';
 import { isInside } from '../path-inside.js';
 import { realNearest } from '../real-nearest.js';
 import type { SentEvent } from './view.js';
@@ -77,24 +77,16 @@ function realFolder(path: string): string | undefined {
   }
 }
 
-/** Reads the last `maxLines` lines of a file from its last 256 KiB, without terminal escape codes. */
+/**
+ * Reads the last `maxLines` lines of a file from its last 256 KiB (`readRegularTail`: no symlink
+ * followed, no FIFO waited on), without terminal escape codes.
+ */
 export function readTail(path: string, maxLines = 200): FileTail {
-  const fd = openRegular(path);
-  if (fd === undefined) return { file: path, lines: [], truncated: false, missing: true };
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(0, size - TAIL_BYTES);
-    const buf = Buffer.alloc(size - start);
-    const n = readSync(fd, buf, 0, buf.length, start);
-    let text = buf.toString('utf8', 0, n);
-    // Started mid-file: the first line is a fragment.
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    const lines = text.replace(/\n$/, '').split('\n').map(cleanLine);
-    const truncated = start > 0 || lines.length > maxLines;
-    return { file: path, lines: lines.slice(-maxLines), truncated };
-  } finally {
-    closeSync(fd);
-  }
+  const tail = readRegularTail(path, TAIL_BYTES);
+  if (tail === undefined) return { file: path, lines: [], truncated: false, missing: true };
+  const lines = dropCutLine(tail).replace(/\n$/, '').split('\n').map(cleanLine);
+  const truncated = !tail.whole || lines.length > maxLines;
+  return { file: path, lines: lines.slice(-maxLines), truncated };
 }
 
 /** `text` cut to its first `max` UTF-8 bytes, and whether it was. */

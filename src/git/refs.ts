@@ -103,7 +103,15 @@ export function backupKindOf(ref: string): BackupKind | undefined {
   return undefined;
 }
 
-/** Whether a text is a full object id as git writes it (SHA-1's 40 or SHA-256's 64 lowercase hex digits; pure). */
+/**
+ * A full object id as git writes it, SHA-1's 40 or SHA-256's 64 lowercase hex digits, as a regular
+ * expression's source (no anchors, no group): for a pattern of a line that holds ids, as a reflog's does.
+ */
+export const OBJECT_ID_PATTERN = '[0-9a-f]{40}|[0-9a-f]{64}';
+
+const OBJECT_ID = new RegExp(`^(?:${OBJECT_ID_PATTERN})$`);
+
+/** Whether a text is a full object id as git writes it (`OBJECT_ID_PATTERN`; pure). */
 export function isObjectId(text: string): boolean {
-  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(text);
+  return OBJECT_ID.test(text);
 }

@@ -5,9 +5,9 @@
  * recognise a change as their own. Only regular files, never a symlink followed or a FIFO waited on,
  * and never more than a bounded number of bytes.
  */
-import { fstatSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRegularText, withRegular } from '../open-regular.js';
+import { OBJECT_ID_PATTERN } from '../git/refs.js';
+import { readRegularTail, readRegularText } from '../open-regular.js';
 
 /** One reflog line: `<old> <new> <ident> <time> <tz>\t<message>`. */
 export interface ReflogEntry {
@@ -24,7 +24,9 @@ const STASH_LOG_MAX_BYTES = 1024 * 1024;
 /** How much of a ref's log is read from its end for its last line. */
 const TAIL_BYTES = 4096;
 
-const LINE = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) [^\t]*? (\d+) [+-]\d{4}(?:\t(.*))?$/;
+const LINE = new RegExp(
+  `^(${OBJECT_ID_PATTERN}) (${OBJECT_ID_PATTERN}) [^\\t]*? (\\d+) [+-]\\d{4}(?:\\t(.*))?$`,
+);
 
 /** One reflog line parsed (pure); undefined when it is not one. */
 function parseReflogLine(line: string): ReflogEntry | undefined {
@@ -59,13 +61,7 @@ export function readStashEntries(gitDir: string, hasStashRef: boolean): Map<stri
  */
 export function reflogTail(gitDir: string, ref: string): ReflogEntry[] {
   if (ref !== 'HEAD' && !ref.startsWith('refs/')) return [];
-  const tail = withRegular(join(gitDir, 'logs', ref), (fd) => {
-    const size = fstatSync(fd).size;
-    const start = Math.max(0, size - TAIL_BYTES);
-    const buffer = Buffer.alloc(size - start);
-    const n = readSync(fd, buffer, 0, buffer.length, start);
-    return { text: buffer.subarray(0, n).toString('utf8'), whole: start === 0 };
-  });
+  const tail = readRegularTail(join(gitDir, 'logs', ref), TAIL_BYTES);
   if (!tail) return [];
   const lines = tail.text.split('\n');
   // The first line read is cut unless the read began at the file's start.

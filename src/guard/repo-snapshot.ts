@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { commonGitDir, git, gitRaw } from '../git/git.js';
+import { isObjectId } from '../git/refs.js';
 import { readStashEntries } from './reflog.js';
 import type { RepoChange } from './repo-change.js';
 
@@ -95,8 +96,8 @@ async function mainHead(root: string, gitDir: string): Promise<string> {
   const text = readText(join(gitDir, 'HEAD'));
   const ref = text === undefined ? undefined : /^ref: (refs\/[^\s]+)\n?$/.exec(text)?.[1];
   if (ref && ref !== 'refs/heads/.invalid') return ref;
-  const detached = text === undefined ? undefined : /^([0-9a-f]{40}|[0-9a-f]{64})\n?$/.exec(text)?.[1];
-  if (detached) return detached;
+  const detached = text?.replace(/\n$/, '');
+  if (detached !== undefined && isObjectId(detached)) return detached;
   const head = await gitRaw(root, ['symbolic-ref', '-q', 'HEAD']);
   return head.exitCode === 0 ? head.stdout.trim() : (await git(root, ['rev-parse', 'HEAD'])).trim();
 }
