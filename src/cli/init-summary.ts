@@ -3,6 +3,7 @@
  * config's own, not what the flags or the machine suggested), and what to do next.
  */
 import { relative } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import type { TestRunner } from '../contracts/scaffold.js';
 import { realNearest } from '../real-nearest.js';
 import { type Palette, palette } from '../terminal/style.js';
@@ -35,7 +36,7 @@ export function printInitSummary(ctx: CliContext, o: InitSummary): void {
           `${p.dim('no sample contract')}: ${escapeControl(specs)}/ already holds ${others.length} contract${others.length === 1 ? '' : 's'} (\`baton new <name>\` adds one)`,
         ]
       : [];
-  const commit = [config.rel, '.gitignore', specs].map(shellWord).join(' ');
+  const commit = [config.rel, '.gitignore', specs].map(printableArg).join(' ');
   ctx.stdout.write(
     [
       // Run from a subfolder, the files still go to the repository's root: say where that is.
@@ -145,9 +146,4 @@ function testLine(p: Palette, o: InitSummary): string {
   if (old && old.test !== settings.test)
     line += `; ${p.yellow(`the config it replaced had ${old.test === undefined ? 'none' : `\`${escapeControl(old.test)}\``}`)}`;
   return `${line}${runs}${demo}`;
-}
-
-/** A path as one shell word: as it is when it is plain, else single-quoted. */
-function shellWord(path: string): string {
-  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
 }

@@ -301,6 +301,34 @@ describe('baton init', () => {
     expect(readFileSync(join(r.root, 'specs/feature-001-upload/contract.md'), 'utf8')).toBe('mine\n');
   });
 
+  it('suggests a commit a shell runs as printed, whatever the specs folder is called (spaces, quotes, control characters)', async () => {
+    const specs = 'my specs/it\'s "new"\tnow\nthen\u001b[31m';
+    const r = repo({ 'baton.config.json': `${JSON.stringify({ specs })}\n` });
+    const res = await runBaton(['init', '--test', 'true'], { cwd: r.root });
+    expect(res.code, res.stderr).toBe(0);
+    const command = res.stdout.split('\n').find((l) => l.trim().startsWith('git add '));
+    // Printed on one line, with no control character to act on the terminal.
+    expect(command).toBeDefined();
+    expect(command).not.toMatch(/[\u0000-\u001f\u007f]/);
+    execFileSync('bash', ['-c', command as string], {
+      cwd: r.root,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'u',
+        GIT_AUTHOR_EMAIL: 'u@u',
+        GIT_COMMITTER_NAME: 'u',
+        GIT_COMMITTER_EMAIL: 'u@u',
+      },
+    });
+    const committed = execFileSync('git', ['show', '-z', '--name-only', '--format=', 'HEAD'], {
+      cwd: r.root,
+      encoding: 'utf8',
+    }).split('\0');
+    // The config was committed with the repository: the contract and .gitignore are what is new.
+    expect(committed).toContain(`${specs}/feature-001-example/contract.md`);
+    expect(committed).toContain('.gitignore');
+  });
+
   it('puts the sample in the specs folder of the config it keeps', async () => {
     const r = repo({ 'baton.config.json': '{"specs": "contracts"}\n' });
     const out = await runBaton(['init', '--test', 'true'], { cwd: r.root });
