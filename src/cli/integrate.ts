@@ -275,7 +275,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     base,
     include: a.include,
   });
-  if (selection.merge.length === 0) throw nothingToMerge(selection, selection.running);
+  if (selection.merge.length === 0) throw nothingToMerge(selection);
   const cuts = await cutsOutsideBase(project.root, base, selection.bases, selection.commits);
   // A base nobody named for this integration (HEAD, the config's) that lacks what the branches were
   // cut from is refused; with `--into`, `assertIntoHoldsBases` refuses it in the branch's words.

@@ -243,13 +243,16 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
 
 /**
  * The error when no selected feature can be merged, naming why each was left out; when the run in
- * progress (`running`) has not finished with one of them, it says so (`integrate/run-in-progress`),
- * as other commands do, rather than offer `--include running` for work under way.
+ * progress (the selection's `running`, as `chooseForIntegration` found it) has not finished with one of
+ * them, it says so (`integrate/run-in-progress`), as other commands do, rather than offer
+ * `--include running` for work under way.
  */
 export function nothingToMerge(
-  selection: IntegrationSelection,
-  running?: { run_id: string; pid: number; unfinished: readonly string[] },
+  selection: IntegrationSelection & {
+    running?: { run_id: string; pid: number; unfinished: readonly string[] } | undefined;
+  },
 ): UserError {
+  const { running } = selection;
   if (selection.excluded.length === 0) {
     return new UserError('integrate/nothing', 'no feature has a branch to integrate', {
       hint: 'Run `baton run` first; it makes a branch baton/<id> per feature.',

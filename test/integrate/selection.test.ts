@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dependentsOf, orderForIntegration } from '../../src/graph/integration-order.js';
 import { type IntoInput, intoRefusal } from '../../src/integrate/into.js';
-import { notPassedReason, parseInclude, selectForIntegration } from '../../src/integrate/selection.js';
+import {
+  nothingToMerge,
+  notPassedReason,
+  parseInclude,
+  selectForIntegration,
+} from '../../src/integrate/selection.js';
 import type { FeatureStatus } from '../../src/log/events.js';
 import { type FeatureState, pendingFeature } from '../../src/log/fold.js';
 import { contract, planOf } from './fixture.js';
@@ -266,5 +271,28 @@ describe('intoRefusal', () => {
   ];
   it.each(rows)('%s', (_name, over, reason) => {
     expect(intoRefusal({ ...base, ...over })?.reason).toBe(reason);
+  });
+});
+
+describe('nothingToMerge', () => {
+  const selection = {
+    merge: [],
+    notRun: [],
+    excluded: [{ feature_id: 'a', status: 'running' as const, reason: 'its agent is still running' }],
+    included: [],
+  };
+
+  it("says a run is in progress from the selection's own `running`, when it has not finished a feature left out", () => {
+    const err = nothingToMerge({ ...selection, running: { run_id: 'r1', pid: 42, unfinished: ['a'] } });
+    expect(err.code).toBe('integrate/run-in-progress');
+    expect(err.message).toBe(
+      'no selected feature can be merged yet: run r1 is in progress (baton pid 42) and has not finished a; not merged: a (running: its agent is still running)',
+    );
+  });
+
+  it('offers --include when no run is in progress, or the run has finished every feature left out', () => {
+    expect(nothingToMerge(selection).code).toBe('integrate/nothing-passed');
+    const done = nothingToMerge({ ...selection, running: { run_id: 'r1', pid: 42, unfinished: ['b'] } });
+    expect(done.code).toBe('integrate/nothing-passed');
   });
 });
