@@ -128,9 +128,13 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   // Work merged into an integration that did not end clean (tests or checks failed, a conflict, left
   // out features) is not done with: its branch stays until it is merged somewhere that passed.
   const setAside = branches.has(INTEGRATION_BRANCH) ? integrationSetAside(options.state) : undefined;
-  const merge = await mergeTargets(root, main, options.base, branches, setAside === undefined);
-  const live = liveRun(options.state, options.alive);
+  // One read of the worktrees' admin folders: for the base (`resolveBase`) and for each target's protection.
   const inProgress = await branchesInProgress(root);
+  const merge = await mergeTargets(root, main, options.base, branches, {
+    integrationPassed: setAside === undefined,
+    inProgress,
+  });
+  const live = liveRun(options.state, options.alive);
   for (const t of targets.values()) {
     const why = protection(t, main, options.cwd, inProgress);
     if (why) t.protected = why;
@@ -269,7 +273,7 @@ async function mergeTargets(
   main: WorktreeInfo | undefined,
   base: string | undefined,
   branches: Map<string, string>,
-  integrationPassed: boolean,
+  o: { integrationPassed: boolean; inProgress: readonly BranchInProgress[] },
 ): Promise<{
   names: string[];
   commits: string[];
@@ -280,13 +284,13 @@ async function mergeTargets(
   const names: string[] = [];
   const commits: string[] = [];
   const integration = branches.get(INTEGRATION_BRANCH);
-  if (integration && integrationPassed) {
+  if (integration && o.integrationPassed) {
     names.push(INTEGRATION_BRANCH);
     commits.push(integration);
   }
   const integrationIndex = commits.length - 1;
   const mainPath = main?.path ?? root;
-  const resolved = await resolveBase(mainPath, base);
+  const resolved = await resolveBase(mainPath, base, o.inProgress);
   if ('problem' in resolved) return { names, commits, integrationIndex, problem: resolved.problem };
   if (!resolved.commit) return { names, commits, integrationIndex };
   names.push(resolved.name === 'HEAD' ? `the HEAD of ${mainPath}` : resolved.name);
@@ -303,6 +307,7 @@ async function mergeTargets(
 async function resolveBase(
   mainPath: string,
   base: string | undefined,
+  inProgress: readonly BranchInProgress[],
 ): Promise<{ name: string; commit: string | undefined } | { problem: UserError }> {
   if (base !== undefined) {
     const commit = await resolveCommit(mainPath, base);
@@ -319,7 +324,7 @@ async function resolveBase(
   const branch = await currentBranch(mainPath);
   if (branch === undefined) {
     // Mid-rebase or mid-bisect the HEAD is detached: switching away is not the way out.
-    const held = (await branchesInProgress(mainPath)).find((p) => p.main);
+    const held = inProgress.find((p) => p.main);
     if (held) {
       const problem = new UserError(
         'clean/no-base',

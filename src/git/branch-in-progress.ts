@@ -57,24 +57,37 @@ export function inProgressWords(held: BranchInProgress, subject = 'it'): string 
     : `a bisect begun on ${subject} is in progress in ${held.worktree} (git bisect reset ends it)`;
 }
 
+/** What a refusal of a branch in a rebase or bisect says: its code, the action refused, what to run after. */
+export interface InProgressRefusal {
+  code: string;
+  action: string;
+  after: string;
+}
+
 /**
  * The one rule for a branch a rebase or a bisect is under way on: Baton neither moves nor removes
  * it. Git holds the branch for that operation though the worktree's HEAD is detached (`git worktree
  * list` shows no branch there), and compares it to the tip it started from when it ends: moved
  * meanwhile, `git rebase --continue` fails (`cannot lock ref … but expected …`) and the user is stuck
- * mid-rebase. Throws a UserError with `code`, saying what Baton was about to do (`action`, e.g.
- * `fast-forward`) and, in the hint, what to run once the operation is over (`after`).
+ * mid-rebase. Judged on `scan` (`branchesInProgress`), so a caller that checks before it moves reads
+ * the worktrees' admin folders once. Throws a UserError with `code`, saying what Baton was about to do
+ * (`action`, e.g. `fast-forward`) and, in the hint, what to run once the operation is over (`after`).
  */
-export async function assertNotInProgress(
-  root: string,
+export function refuseInProgress(
+  scan: readonly BranchInProgress[],
   branch: string,
-  o: { code: string; action: string; after: string },
-): Promise<void> {
-  const held = await branchInProgress(root, branch);
+  o: InProgressRefusal,
+): void {
+  const held = scan.find((p) => p.branch === branch);
   if (held === undefined) return;
   throw new UserError(o.code, `cannot ${o.action} ${branch}: ${inProgressWords(held)}`, {
     hint: `${howToEnd(held)}, then ${o.after}; Baton does not move a branch git holds for a ${held.operation}.`,
   });
+}
+
+/** `refuseInProgress` on a scan of the worktrees made now. */
+export async function assertNotInProgress(root: string, branch: string, o: InProgressRefusal): Promise<void> {
+  refuseInProgress(await branchesInProgress(root), branch, o);
 }
 
 /**

@@ -1,4 +1,9 @@
-import { assertNotInProgress, BRANCH_IN_PROGRESS } from './branch-in-progress.js';
+import {
+  BRANCH_IN_PROGRESS,
+  type BranchInProgress,
+  branchesInProgress,
+  refuseInProgress,
+} from './branch-in-progress.js';
 import { GitError, git, gitRaw, resolveCommit } from './git.js';
 
 /** The names of every local branch (`refs/heads/*` without the prefix), from one git process. */
@@ -35,8 +40,9 @@ export async function existingBranches(cwd: string, branches: readonly string[])
  * Moves a local branch to `to` only while it is still at `from` (undefined: only while it does not
  * exist), in one `update-ref <ref> <new> <old>`: false, the branch left as it is, when another process
  * moved it since it was read, so that move is never overwritten. A branch a rebase or bisect holds is
- * refused with a UserError (`assertNotInProgress`): moving it would leave that operation unable to end.
- * The reflog says why. The one way
+ * refused with a UserError (`refuseInProgress`): moving it would leave that operation unable to end;
+ * `inProgress` is the scan a caller that checked the branch itself just made (`fastForwardBranch`),
+ * else the worktrees' admin folders are read here. The reflog says why. The one way
  * Baton moves a branch it did not just create; `env` runs git in a proven worktree's own git folder
  * (`GIT_DIR`, `GIT_WORK_TREE`), never through a path swapped since.
  */
@@ -48,9 +54,10 @@ export async function moveBranch(
     from: string | undefined;
     why: string;
     env?: Readonly<Record<string, string>>;
+    inProgress?: readonly BranchInProgress[];
   },
 ): Promise<boolean> {
-  await assertNotInProgress(cwd, o.branch, {
+  refuseInProgress(o.inProgress ?? (await branchesInProgress(cwd)), o.branch, {
     code: BRANCH_IN_PROGRESS,
     action: 'move',
     after: 'run the Baton command again',

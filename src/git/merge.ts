@@ -4,7 +4,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
-import { assertNotInProgress } from './branch-in-progress.js';
+import { branchesInProgress, refuseInProgress } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
 import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
 import { gitRefusal, MAX_NAMED } from './refusal.js';
@@ -105,7 +105,7 @@ export interface FastForward {
 
 /**
  * Moves `branch` forward to `commit`, never by force: refuses unless the branch's tip is an
- * ancestor of `commit`, and while a rebase or bisect holds it (`assertNotInProgress`). Where the
+ * ancestor of `commit`, and while a rebase or bisect holds it (`refuseInProgress`). Where the
  * branch is checked out, that checkout must be clean, with no untracked or ignored file where the
  * result puts one (`untrackedInTheWay`), and is moved with `git merge --ff-only`; elsewhere only the
  * ref moves (`moveBranch`: compare-and-swap on the old value, refused with `integrate/into-moved`
@@ -119,7 +119,9 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
     });
   }
   if (from === commit) return { branch, from, to: commit, via: 'already-there' };
-  await assertNotInProgress(cwd, branch, {
+  // One read of the worktrees' admin folders serves this refusal and the move's own (`moveBranch`).
+  const inProgress = await branchesInProgress(cwd);
+  refuseInProgress(inProgress, branch, {
     code: 'integrate/into-in-progress',
     action: 'fast-forward',
     after: `run \`baton integrate --continue --into ${branch}\` (\`--fresh --into ${branch}\` if ${branch} changed meanwhile)`,
@@ -135,7 +137,7 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
   }
   const checkout = await worktreeOfBranch(cwd, branch);
   if (checkout === undefined) {
-    if (!(await moveBranch(cwd, { branch, to: commit, from, why: 'baton integrate --into' }))) {
+    if (!(await moveBranch(cwd, { branch, to: commit, from, why: 'baton integrate --into', inProgress }))) {
       throw new UserError(
         'integrate/into-moved',
         `cannot fast-forward ${branch}: another process moved it while integrate ran (it was at ${from.slice(0, 10)}); it was left where that process put it`,
