@@ -128,12 +128,9 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   // Work merged into an integration that did not end clean (tests or checks failed, a conflict, left
   // out features) is not done with: its branch stays until it is merged somewhere that passed.
   const setAside = branches.has(INTEGRATION_BRANCH) ? integrationSetAside(options.state) : undefined;
-  // One read of the worktrees' admin folders: for the base (`resolveBase`) and for each target's protection.
+  // One read of the worktrees' admin folders, for the base (`resolveBase`) and each target's protection.
   const inProgress = await branchesInProgress(root);
-  const merge = await mergeTargets(root, main, options.base, branches, {
-    integrationPassed: setAside === undefined,
-    inProgress,
-  });
+  const merge = await mergeTargets(root, main, options.base, branches, { setAside, inProgress });
   const live = liveRun(options.state, options.alive);
   for (const t of targets.values()) {
     const why = protection(t, main, options.cwd, inProgress);
@@ -265,15 +262,16 @@ async function batonBranches(root: string): Promise<Map<string, string>> {
 
 /**
  * What a branch counts as merged into: the integration branch (when it exists and the log's last
- * integration ended clean), then the base (`base` when named, else the branch the main checkout is
- * on). With no base to judge against (`resolveBase`), only the integration branch counts.
+ * integration ended clean: no `setAside`), then the base (`base` when named, else the branch the main
+ * checkout is on). With no base to judge against (`resolveBase`, on the worktrees' scan `inProgress`),
+ * only the integration branch counts.
  */
 async function mergeTargets(
   root: string,
   main: WorktreeInfo | undefined,
   base: string | undefined,
   branches: Map<string, string>,
-  o: { integrationPassed: boolean; inProgress: readonly BranchInProgress[] },
+  o: { setAside: string | undefined; inProgress: readonly BranchInProgress[] },
 ): Promise<{
   names: string[];
   commits: string[];
@@ -284,7 +282,7 @@ async function mergeTargets(
   const names: string[] = [];
   const commits: string[] = [];
   const integration = branches.get(INTEGRATION_BRANCH);
-  if (integration && o.integrationPassed) {
+  if (integration && o.setAside === undefined) {
     names.push(INTEGRATION_BRANCH);
     commits.push(integration);
   }
