@@ -135,7 +135,16 @@ function renderHeader() {
           formatFactor(model.project?.max_speedup),
           'sum of estimates ÷ critical path: the best this decomposition allows',
         ],
-    ['Conflicts', String(m.conflicts), 'merge conflicts during integration'],
+    ['Conflicts', String(m.conflicts), 'merge conflicts between features during integration'],
+    ...(m.conflicts_base_lacks_cut === undefined
+      ? []
+      : [
+          [
+            'Base lacks cut',
+            String(m.conflicts_base_lacks_cut),
+            'conflicts from a base lacking the commit the features were cut from (integrate --base): not counted as conflicts between features',
+          ],
+        ]),
     [
       'Integration',
       formatPercent(m.integration_ratio),

@@ -6,6 +6,7 @@ import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/e
 import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
+import { fromBaseLackingCut } from '../metrics/conflicts.js';
 import { featureRows } from '../metrics/run-rows.js';
 import type { Report } from '../metrics/types.js';
 import { describeWordedEvent, isWordedEvent, wordedSubject } from '../terminal/event-words.js';
@@ -97,8 +98,10 @@ export type RunView = Omit<BatonState, 'features'> & { escapes: string[] };
 export interface HeadlineMetrics {
   features: number;
   by_column: Record<BoardColumn, number>;
-  /** Merges that conflicted during integration (distinct conflicts, once the report is computed). */
+  /** Merges that conflicted during integration (distinct conflicts, once the report is computed), between features. */
   conflicts: number;
+  /** Conflicts from a base lacking the commit the features were cut from (`fromBaseLackingCut`), apart; absent when none. */
+  conflicts_base_lacks_cut?: number;
   /** Feature branches merged cleanly. */
   merged: number;
   /** The report's headline speedup (`headlineSpeedup`): the implementation's, measured. */
@@ -218,10 +221,13 @@ export function countHeadline(state: BatonState, plan: Plan | undefined): Headli
   const features = listFeatures(state, plan);
   for (const f of features) by_column[columnOf(f.status)]++;
   const merges = state.integration.merges;
+  const conflicts = merges.filter((m) => m.outcome === 'conflict');
+  const lacking = conflicts.filter(fromBaseLackingCut).length;
   return {
     features: features.length,
     by_column,
-    conflicts: merges.filter((m) => m.outcome === 'conflict').length,
+    conflicts: conflicts.length - lacking,
+    ...(lacking > 0 ? { conflicts_base_lacks_cut: lacking } : {}),
     merged: merges.filter((m) => m.outcome === 'clean').length,
   };
 }
@@ -230,9 +236,12 @@ export function countHeadline(state: BatonState, plan: Plan | undefined): Headli
 export function withReport(counts: HeadlineMetrics, report: Report, seq: number): HeadlineMetrics {
   // The report's headline, the same number the terminal, markdown, JSON and HTML lead with.
   const { headline } = report;
+  const { conflicts_base_lacks_cut: _board, ...board } = counts;
+  const lacking = report.conflicts.base_lacks_cut.count;
   return {
-    ...counts,
+    ...board,
     conflicts: report.conflicts.count,
+    ...(lacking > 0 ? { conflicts_base_lacks_cut: lacking } : {}),
     ...(headline.speedup === null
       ? {}
       : {

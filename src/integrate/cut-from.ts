@@ -13,6 +13,7 @@ import { isBatonBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { type ForeignBase, foreignBases } from './into.js';
+import type { Session } from './session.js';
 
 /** A commit features were cut from that the base does not hold, and what git says became of it. */
 export interface CutOutsideBase extends ForeignBase {
@@ -47,6 +48,24 @@ export async function cutsOutsideBase(
 /** Each feature measured from a cut commit the base lacks, and that commit (pure). */
 export function cutCommitsOf(cuts: readonly ForeignBase[]): Record<string, string> {
   return Object.fromEntries(cuts.flatMap((c) => c.feature_ids.map((id) => [id, c.base])));
+}
+
+/**
+ * The commit feature `id`'s branch was cut from, when the integration branch as it is before `id` is
+ * merged (the base and what was merged onto it) lacks it, by the one rule (`foreignBases`): merging
+ * `id` brings commits no feature made, so a conflict it meets is not one between features. Undefined
+ * when the integration holds it (the base did, or a feature merged before brought it) or the log did
+ * not say where the branch was cut; one git call when it did.
+ */
+export async function cutLackedByIntegration(
+  session: Pick<Session, 's' | 'bases' | 'commits'>,
+  id: string,
+): Promise<string | undefined> {
+  const cut = session.bases[id];
+  if (cut === undefined) return undefined;
+  const onto = `refs/heads/${session.s.branch}`;
+  const [lacked] = await foreignBases(session.s.root, onto, { [id]: cut }, session.commits);
+  return lacked?.base;
 }
 
 /** The local branches, Baton's own left out, that hold `commit`. */

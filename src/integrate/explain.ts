@@ -17,7 +17,7 @@ export interface ConflictReport {
   total: number;
   worktree: string;
   branch: string;
-  /** The commit the feature's branch was cut from when the base does not hold it (`cutsOutsideBase`), and what its own work changed since. */
+  /** The commit the feature's branch was cut from when the integration did not hold it (`cutLackedByIntegration`), and what its own work changed since. */
   cut?: { commit: string; own: readonly string[] };
 }
 

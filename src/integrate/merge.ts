@@ -12,7 +12,7 @@ import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
 import { continueCommand, continueCommandOf } from './continue-command.js';
-import { cutCommitsOf } from './cut-from.js';
+import { cutCommitsOf, cutLackedByIntegration } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
 import { foreignBases } from './into.js';
@@ -343,7 +343,15 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
   const files = outcome.files;
   const withIds = featuresTouching(files, session.merged, session.changed);
   const duration = now(session) - t0;
-  emit(session, { type: 'merge.conflict', feature_id: id, files, with: withIds, duration_ms: duration });
+  const cut = await cutLackedByIntegration(session, id);
+  emit(session, {
+    type: 'merge.conflict',
+    feature_id: id,
+    files,
+    with: withIds,
+    duration_ms: duration,
+    ...(cut ? { base_lacks_cut: cut } : {}),
+  });
   const report: ConflictReport = {
     feature_id: id,
     files,
@@ -354,7 +362,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     worktree: session.worktree,
     branch: session.s.branch,
     ...(session.baseName ? { base: session.baseName } : {}),
-    ...(session.cuts?.[id] ? { cut: { commit: session.cuts[id], own: session.changed[id] ?? [] } } : {}),
+    ...(cut ? { cut: { commit: cut, own: session.changed[id] ?? [] } } : {}),
   };
   session.steps.set(id, { feature_id: id, status: 'conflict', files, with: withIds, duration_ms: duration });
 

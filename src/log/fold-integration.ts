@@ -57,6 +57,7 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
         files: [...ev.files],
         with: [...ev.with],
         duration_ms: ev.duration_ms,
+        ...(ev.base_lacks_cut === undefined ? {} : { base_lacks_cut: ev.base_lacks_cut }),
         ts: ev.ts,
       });
       break;

@@ -20,10 +20,10 @@ import type { BatonState } from './state.js';
  * on; 8: a finished agent is only re-checked; 9: a plain line's status not taken shows as ignored; 10: a
  * plain rerun of a best-of-N feature clears its winner, `attempts_superseded`; 11: a line nested deeper
  * than `MAX_NESTING` is a problem line, and usage, queue and measurements keep their declared fields
- * only; 12: the first `PROBLEMS_KEPT` problem lines with `problem_count`, not every one; 13: a run's first `run.ended` stands; 14: a hook's dropped payload is its last event's detail) is
- * folded again from the start.
+ * only; 12: the first `PROBLEMS_KEPT` problem lines with `problem_count`, not every one; 13: a run's first `run.ended` stands; 14: a hook's dropped payload is its last event's detail; 15: a conflict's
+ * merge keeps `base_lacks_cut`) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 14;
+export const FOLD_SNAPSHOT_VERSION = 15;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

@@ -63,6 +63,13 @@ export const INTEGRATION_EVENT_MAKERS = {
       /** The already-merged features that also changed those files. */
       with: strings,
       duration_ms: z.number(),
+      /**
+       * The commit the feature's branch was cut from, when the integration it was merged onto lacked
+       * it (a `--base` without it, and no feature merged before brought it: `foreignBases`): the
+       * conflict came with commits no feature made, so the report counts it apart from the
+       * conflicts between features. Absent otherwise, and in logs written before it was recorded.
+       */
+      base_lacks_cut: z.optional(z.string()),
     }),
   /** A feature was left out of the integration (conflict skipped, or a dependency skipped). */
   'merge.skipped': () =>

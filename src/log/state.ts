@@ -136,6 +136,8 @@ export interface MergeRecord {
   reason?: string | undefined;
   duration_ms?: number | undefined;
   commit?: string | undefined;
+  /** For a conflict: the commit the feature was cut from, which the integration lacked (`merge.conflict`'s `base_lacks_cut`). */
+  base_lacks_cut?: string | undefined;
   ts: string;
 }
 

@@ -33,15 +33,45 @@ export function distinctConflicts(events: readonly LogEvent[]): MergeConflict[] 
 }
 
 /**
+ * Whether a conflict came with commits no feature made (pure): the integration it was met on lacked
+ * the commit its feature was cut from (`base_lacks_cut`, a `--base` without it). Such a conflict says
+ * nothing of the boundaries between features; one logged without the field counts as one between them.
+ */
+export function fromBaseLackingCut<T extends { base_lacks_cut?: string | undefined }>(
+  c: T,
+): c is T & { base_lacks_cut: string } {
+  return c.base_lacks_cut !== undefined;
+}
+
+/** Distinct merge conflicts, told apart by `fromBaseLackingCut`. */
+export interface CountedConflicts {
+  /** Conflicts between features (or with the base's own changes): the method's figure. */
+  conflicts: MergeConflict[];
+  /** Conflicts met on an integration that lacked the commit their feature was cut from. */
+  baseLacksCut: Array<MergeConflict & { base_lacks_cut: string }>;
+}
+
+/** The distinct conflicts of `events` (`distinctConflicts`), told apart by `fromBaseLackingCut` (pure). */
+export function countConflicts(events: readonly LogEvent[]): CountedConflicts {
+  const all = distinctConflicts(events);
+  return {
+    conflicts: all.filter((c) => !fromBaseLackingCut(c)),
+    baseLacksCut: all.filter(fromBaseLackingCut),
+  };
+}
+
+/**
  * Conflicts weighed against the N·(N−1)/2 potential integration points and the contracts (pure).
  * N counts the run's features and the ones integration merged them with that conflicted (a feature
  * of an earlier run, merged in the same integration): a pair that conflicted is always one of the points.
+ * Those from a base lacking the cut commit are counted apart, never among these.
  */
 export function buildConflicts(
-  conflicts: readonly MergeConflict[],
+  counted: CountedConflicts,
   featureIds: readonly string[],
   plan: Plan | undefined,
 ): ConflictReport {
+  const { conflicts, baseLacksCut } = counted;
   const inRun = new Set([...featureIds, ...conflicts.flatMap((c) => [c.feature_id, ...c.with])]);
   const n = inRun.size;
   const edges = plan ? plan.edges.filter((e) => inRun.has(e.from) && inRun.has(e.to)) : null;
@@ -76,5 +106,13 @@ export function buildConflicts(
           .filter((o) => inRun.has(o.a) && inRun.has(o.b))
           .map((o) => ({ a: o.a, b: o.b, pattern: o.pattern }))
       : null,
+    base_lacks_cut: {
+      count: baseLacksCut.length,
+      conflicts: baseLacksCut.map((c) => ({
+        feature_id: c.feature_id,
+        cut_commit: c.base_lacks_cut,
+        files: [...c.files],
+      })),
+    },
   };
 }

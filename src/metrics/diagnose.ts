@@ -24,7 +24,7 @@ function diagnoseDecomposition(report: Report): string[] {
     out.push('No integration recorded yet: run `baton integrate` to learn whether the boundaries held.');
   } else if (conflicts.count === 0) {
     out.push(
-      `No merge conflicts: none of the ${conflicts.potential_points} potential integration points ` +
+      `No merge conflicts${conflicts.base_lacks_cut.count > 0 ? ' between features' : ''}: none of the ${conflicts.potential_points} potential integration points ` +
         `(N·(N−1)/2 for N = ${conflicts.n}) conflicted, so the boundaries between features held.`,
     );
   } else {
@@ -35,6 +35,8 @@ function diagnoseDecomposition(report: Report): string[] {
     );
     for (const pair of conflicts.pairs) out.push(explainPair(pair));
   }
+  const lacking = explainBaseLacksCut(report);
+  if (lacking) out.push(lacking);
   for (const f of features) {
     if (f.outside_owns && f.outside_owns.length > 0) {
       const shown = f.outside_owns.slice(0, 3).map(markdownCode);
@@ -46,6 +48,20 @@ function diagnoseDecomposition(report: Report): string[] {
     }
   }
   return out;
+}
+
+/** The conflicts from a base lacking the cut commit, in a sentence: why they are not counted above. */
+function explainBaseLacksCut(report: Report): string | undefined {
+  const { count, conflicts } = report.conflicts.base_lacks_cut;
+  if (count === 0) return undefined;
+  const cuts = [...new Set(conflicts.map((c) => c.cut_commit))].map((c) => markdownCode(c.slice(0, 10)));
+  const one = count === 1;
+  return (
+    `${count} merge conflict${one ? '' : 's'} came from a base lacking the commit the features were cut from ` +
+    `(${cuts.join(', ')}; ${list([...new Set(conflicts.map((c) => c.feature_id))])}): ${one ? 'not a conflict' : 'not conflicts'} ` +
+    'between features, so not counted against the decomposition. Integrate onto the branch they were cut from ' +
+    '(or move them onto the base with `git rebase --onto`) to learn whether the features themselves conflict.'
+  );
 }
 
 /** One sentence per conflicting pair: which boundary overlapped and which contract owned the file. */

@@ -1,5 +1,5 @@
-import type { LogEvent, MergeConflict } from '../log/events.js';
-import { distinctConflicts } from './conflicts.js';
+import type { LogEvent } from '../log/events.js';
+import { type CountedConflicts, countConflicts } from './conflicts.js';
 import { formatMinutes } from './format.js';
 import {
   checkDuration,
@@ -24,11 +24,9 @@ const MINUTE = 60_000;
  * Everything the report says of integration (its time, merges, conflicts, post-merge tests, verdict)
  * is read from here, so no part of it counts an attempt another part left out.
  */
-export interface IntegrationAttempts {
+export interface IntegrationAttempts extends CountedConflicts {
   /** Events of the final attempt (from its `phase.started integration`, `--continue`s included). */
   final: LogEvent[];
-  /** The merge conflicts that count: the final attempt's, each once (`distinctConflicts`). */
-  conflicts: MergeConflict[];
   /** Integration spans of the final attempt: integrate's own events and its `integration` phase. */
   intervals: Interval[];
   /** Attempts begun before the final one and discarded (`--fresh`). */
@@ -60,7 +58,7 @@ export function splitIntegrationAttempts(events: readonly LogEvent[]): Integrati
   if (last === undefined)
     return {
       final: [...events],
-      conflicts: distinctConflicts(events),
+      ...countConflicts(events),
       intervals: integrationSpans(events),
       discarded: 0,
       discardedMin: null,
@@ -80,7 +78,7 @@ export function splitIntegrationAttempts(events: readonly LogEvent[]): Integrati
   const discardedMs = starts.length > 1 ? coveredMs(integrationSpans(before)) : null;
   return {
     final,
-    conflicts: distinctConflicts(final),
+    ...countConflicts(final),
     intervals: integrationSpans(final),
     discarded: starts.length - 1,
     discardedMin: discardedMs === null ? null : discardedMs / MINUTE,
@@ -121,7 +119,10 @@ export function judgeIntegration(ratio: number | null): IntegrationVerdict {
 export interface IntegrationRecord {
   /** Whether integrate itself ran (`integration.started`), rather than a phase recorded by hand. */
   started: boolean;
+  /** Conflicts between features (`CountedConflicts.conflicts`). */
   conflicts: number;
+  /** Conflicts from a base lacking the commit the features were cut from. */
+  base_lacks_cut: number;
   /** Features skipped at a conflict, or along with one they depend on. */
   skipped: number;
   /** Features left out because they did not pass, or had no branch. */
@@ -138,6 +139,9 @@ const counted = (n: number, one: string, many = `${one}s`): string => `${n} ${n 
 function troubles(r: IntegrationRecord): string[] {
   return [
     r.conflicts > 0 ? counted(r.conflicts, 'conflict') : '',
+    r.base_lacks_cut > 0
+      ? `${counted(r.base_lacks_cut, 'conflict')} from a base lacking the commit the features were cut from`
+      : '',
     r.skipped > 0 ? `${counted(r.skipped, 'feature')} skipped` : '',
     r.left_out > 0 ? `${counted(r.left_out, 'feature')} not merged` : '',
     r.failed_tests > 0 ? counted(r.failed_tests, 'failing post-merge test run') : '',
@@ -171,6 +175,7 @@ export function describeVerdict(
   const uneventful =
     recorded.started &&
     recorded.conflicts === 0 &&
+    recorded.base_lacks_cut === 0 &&
     recorded.failed_checks === 0 &&
     recorded.failed_tests === 0;
   if (uneventful && (verdict === 'elevated' || verdict === 'high')) {
@@ -303,6 +308,7 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
   const recorded: IntegrationRecord = {
     started,
     conflicts: a.attempts.conflicts.length,
+    base_lacks_cut: a.attempts.baseLacksCut.length,
     skipped: left.skipped,
     left_out: left.notMerged,
     failed_tests: tested.filter((e) => !e.passed).length,

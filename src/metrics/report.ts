@@ -281,7 +281,7 @@ export function computeReport(input: ReportInput): Report {
   // The features the implementation covers: the run's, or every contract's when the log names none.
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
-  // The conflicts that count are the final integration attempt's: the same ones everywhere below.
+  // The final integration attempt's conflicts (`countConflicts`): the same ones everywhere below.
   const split = splitIntegrationAttempts(events);
   const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards, implausible };
   const features = reportFeatures(featureIds, ctx);
@@ -310,7 +310,7 @@ export function computeReport(input: ReportInput): Report {
     headline: headlineSpeedup(implementation, n, { features, in_progress: run.in_progress }),
     worksheet,
     features,
-    conflicts: buildConflicts(split.conflicts, scope, plan),
+    conflicts: buildConflicts(split, scope, plan),
     collisions: summariseCollisions(events),
     escaped_unknown: unattributedEscapes(state),
     interventions: countInterventions(events),

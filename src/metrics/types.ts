@@ -296,6 +296,20 @@ export interface ConflictReport {
   declared_points: number | null;
   /** Owned-path overlaps the plan predicted; null without contracts. */
   predicted_overlaps: Array<{ a: string; b: string; pattern: string }> | null;
+  /**
+   * Conflicts met merging a feature onto an integration that lacked the commit its branch was cut
+   * from (a `--base` without it): the commits it lacks came along with the feature. Not in `count`,
+   * `pairs`, `files` or a feature's `conflicts`: they say nothing of the boundaries between features.
+   */
+  base_lacks_cut: { count: number; conflicts: BaseLacksCutConflict[] };
+}
+
+/** A conflict from a base lacking the commit the feature's branch was cut from. */
+export interface BaseLacksCutConflict {
+  feature_id: string;
+  /** The commit the feature's branch was cut from, which the integration lacked. */
+  cut_commit: string;
+  files: string[];
 }
 
 /** The healthy band of integration ÷ execution is 15–20 %. */

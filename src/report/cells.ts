@@ -11,6 +11,7 @@ import type {
   AttemptReport,
   BestOfNReport,
   CheckCounts,
+  ConflictReport,
   FeatureReport,
   Report,
   WorksheetRow,
@@ -264,4 +265,20 @@ export function escapeItems(
       'they are in your main checkout or repository, not on a feature’s branch. Look at them ' +
       '(`git status`, `git diff`) before you integrate.',
   };
+}
+
+/**
+ * The conflicts from a base lacking the commit the features were cut from, in one line, `code`
+ * wrapping ids, commits and files (markdown or HTML); undefined when there were none.
+ */
+export function baseLacksCutLine(
+  c: ConflictReport['base_lacks_cut'],
+  code: (text: string) => string,
+): string | undefined {
+  if (c.count === 0) return undefined;
+  const each = c.conflicts.map(
+    (x) =>
+      `${code(x.feature_id)}, cut from ${code(x.cut_commit.slice(0, 10))}, on ${x.files.map(code).join(', ')}`,
+  );
+  return `Conflicts from a base lacking the commit the features were cut from: ${c.count} (${each.join('; ')})`;
 }

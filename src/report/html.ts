@@ -5,6 +5,7 @@ import {
   ATTEMPT_NUMERIC,
   amdahlRow,
   attemptRow,
+  baseLacksCutLine,
   describeBestOfNWork,
   describeDecision,
   describeExtra,
@@ -237,10 +238,12 @@ function featureSections(report: Report): string[] {
 function conflictSections(report: Report): string[] {
   const sections: string[] = [];
   const c = report.conflicts;
+  const lacking = baseLacksCutLine(c.base_lacks_cut, (t) => `<code>${escapeXml(t)}</code>`);
   sections.push(
     '<h2>Merge conflicts</h2>',
     '<ul>',
     `<li>Conflicts: ${c.count}${c.files.length > 0 ? ` on ${c.files.map((f) => `<code>${escapeXml(f)}</code>`).join(', ')}` : ''}</li>`,
+    ...(lacking ? [`<li>${lacking}</li>`] : []),
     `<li>Potential integration points N·(N−1)/2: ${c.potential_points}; pairs that really conflicted: ${c.conflicting_pairs}</li>`,
     ...(c.declared_points !== null
       ? [`<li>Declared dependencies between these features: ${c.declared_points}</li>`]

@@ -14,6 +14,7 @@ import {
   ATTEMPT_NUMERIC,
   amdahlRow,
   attemptRow,
+  baseLacksCutLine,
   describeBestOfNWork,
   describeDecision,
   describeExtra,
@@ -242,6 +243,10 @@ function conflictsSection(report: Report): string[] {
   out.push('## Merge conflicts', '');
   out.push(
     `- Conflicts: ${c.count}${c.files.length > 0 ? ` on ${c.files.map(markdownCode).join(', ')}` : ''}`,
+  );
+  const lacking = baseLacksCutLine(c.base_lacks_cut, markdownCode);
+  if (lacking) out.push(`- ${lacking}`);
+  out.push(
     `- Potential integration points N·(N−1)/2: ${c.potential_points}; pairs that really conflicted: ${c.conflicting_pairs}`,
   );
   if (c.declared_points !== null)

@@ -151,6 +151,39 @@ describe('dashboard view', () => {
     });
   });
 
+  it('counts a conflict from a base lacking the cut commit apart, on the board and from the report', () => {
+    const ts = '2026-01-01T00:00:00.000Z';
+    const conflict = (id: string, cut?: string) => ({
+      v: 1 as const,
+      ts,
+      type: 'merge.conflict' as const,
+      feature_id: id,
+      files: ['docs/plan.md'],
+      with: [],
+      duration_ms: 5,
+      ...(cut ? { base_lacks_cut: cut } : {}),
+    });
+    const events = [
+      {
+        v: 1 as const,
+        ts,
+        type: 'integration.started' as const,
+        branch: 'baton/integration',
+        worktree: '/w',
+        order: ['a', 'b'],
+      },
+      conflict('a', 'c'.repeat(40)),
+      conflict('b'),
+    ];
+    const board = countHeadline(foldEvents(events), undefined);
+    expect(board).toMatchObject({ conflicts: 1, conflicts_base_lacks_cut: 1 });
+    const m = withReport(board, computeReport({ events }), 1);
+    expect(m).toMatchObject({ conflicts: 1, conflicts_base_lacks_cut: 1 });
+    // Once the report says there are none, the board's count does not linger.
+    const none = withReport(board, computeReport({ events: [events[0]!, conflict('b')] }), 2);
+    expect(none.conflicts_base_lacks_cut).toBeUndefined();
+  });
+
   it("shows the report's headline speedup, the one every other output leads with", () => {
     const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
     const events = [

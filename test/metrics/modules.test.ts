@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
 import { buildAmdahl } from '../../src/metrics/amdahl.js';
-import { buildConflicts, distinctConflicts, outsideOwns } from '../../src/metrics/conflicts.js';
+import { buildConflicts, countConflicts, outsideOwns } from '../../src/metrics/conflicts.js';
 import { chainWallMin, plannedCriticalPath } from '../../src/metrics/critical-path.js';
 import { extent } from '../../src/metrics/features.js';
 import { headlineSpeedup } from '../../src/metrics/headline.js';
@@ -244,9 +244,30 @@ describe('conflicts', () => {
       waves: [['a', 'b', 'c']],
       critical: { feature_ids: ['a'], minutes: 1 },
     });
-    const report = buildConflicts(distinctConflicts([c(1), c(2)]), ['a', 'b', 'c'], plan);
+    const report = buildConflicts(countConflicts([c(1), c(2)]), ['a', 'b', 'c'], plan);
     expect(report).toMatchObject({ count: 1, potential_points: 3, conflicting_pairs: 1, declared_points: 0 });
     expect(report.pairs[0]?.files).toEqual([{ file: 'src/db.ts', owners: ['a'] }]);
+  });
+
+  it('counts a conflict from a base lacking the cut commit apart; one logged without the field as before', () => {
+    const conflict = (m: number, id: string, cut?: string) =>
+      ev(m, {
+        type: 'merge.conflict',
+        feature_id: id,
+        files: ['docs/plan.md'],
+        with: [],
+        duration_ms: 1,
+        ...(cut ? { base_lacks_cut: cut } : {}),
+      });
+    const counted = countConflicts([conflict(1, 'a', 'c'.repeat(40)), conflict(2, 'b')]);
+    expect(counted.conflicts.map((c) => c.feature_id)).toEqual(['b']);
+    const report = buildConflicts(counted, ['a', 'b'], undefined);
+    expect(report).toMatchObject({ count: 1, files: ['docs/plan.md'] });
+    expect(report.pairs.map((p) => p.feature_id)).toEqual(['b']);
+    expect(report.base_lacks_cut).toEqual({
+      count: 1,
+      conflicts: [{ feature_id: 'a', cut_commit: 'c'.repeat(40), files: ['docs/plan.md'] }],
+    });
   });
 
   it('counts in N a feature of an earlier run that integration merged and that conflicted: never more pairs than points', () => {
@@ -257,7 +278,7 @@ describe('conflicts', () => {
       with: ['a'],
       duration_ms: 1,
     });
-    const report = buildConflicts(distinctConflicts([conflict]), ['b'], undefined);
+    const report = buildConflicts(countConflicts([conflict]), ['b'], undefined);
     expect(report).toMatchObject({ count: 1, n: 2, potential_points: 1, conflicting_pairs: 1 });
   });
 
