@@ -11,12 +11,16 @@ import type { NewEvent } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
 import type { EventConsumer } from './event-stream.js';
 import { listWorkers } from './heartbeat.js';
+import { HUB_RETRY_MS } from './hub-retry.js';
 import { passwordCaveat, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import type { QueuedRunOptions } from './orchestrator.js';
 import { reconcileJob, type Tracked } from './reconcile.js';
 
 /** What following needs of the run's options. */
-type FollowOptions = Pick<QueuedRunOptions, 'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say'>;
+type FollowOptions = Pick<
+  QueuedRunOptions,
+  'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say' | 'hubRetryMs'
+>;
 
 /**
  * Listens on each agent's queue for the job changes that should wake the follow loop at once
@@ -82,6 +86,8 @@ export async function followJobs(
           emit: run.emit,
           drain: () => consumer.drain(0),
           resume: run.resume,
+          hubRetryMs: opts.hubRetryMs ?? HUB_RETRY_MS,
+          say: opts.say,
         });
       }
       await warnIdleAgents(run.redis, tracked, warned, opts);

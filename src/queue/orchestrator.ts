@@ -51,6 +51,8 @@ export interface QueuedRunOptions {
   say: (line: string) => void;
   /** How often job state is read even without a wake-up (ms). */
   reconcileMs?: number;
+  /** How long a hub that does not answer at promotion is tried again (ms; `BATON_HUB_RETRY_MS`). */
+  hubRetryMs?: number;
 }
 
 /** Event types a worker may forward: its feature's own events, never the run's or `feature.ended`. */

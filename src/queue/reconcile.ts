@@ -5,6 +5,7 @@ import { parseRawDiff } from '../git/sequence.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
+import { describeWindow } from './hub-retry.js';
 import { type JobClaim, parseJobResult } from './job.js';
 import { jobInstanceOf } from './names.js';
 
@@ -25,6 +26,8 @@ export interface Tracked {
   host?: string | undefined;
   status?: FeatureEnded['status'] | undefined;
   reason?: string | undefined;
+  /** When the fetch of its completed attempt first failed (ms): tried again until `hubRetryMs` later. */
+  unfetchedSince?: number | undefined;
 }
 
 /** What reconciling needs from the run. */
@@ -38,6 +41,10 @@ export interface ReconcileContext {
   drain: () => Promise<unknown>;
   /** The command that re-attaches to the run (and enqueues again a job Redis lost), as a user types it. */
   resume: string;
+  /** How long a hub that does not answer at promotion is tried again, over later readings (ms). */
+  hubRetryMs: number;
+  /** Lines for the person at the terminal (a hub outage waited out). */
+  say: (line: string) => void;
 }
 
 /** The enqueue tag in a job's data (`JobData.enqueue`); undefined for a job some other program put there. */
@@ -53,8 +60,11 @@ function queueState(state: string, previous: QueueJob['state'] | undefined): Que
   return previous === 'active' || previous === 'stalled' ? 'stalled' : 'waiting';
 }
 
-/** What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted. */
-type Promotion = { ok: true; ref: string } | { ok: false; reason: string };
+/**
+ * What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted;
+ * `unfetched` names the ref when the hub did not give it (an outage, worth trying again).
+ */
+type Promotion = { ok: true; ref: string } | { ok: false; reason: string; unfetched?: string };
 
 /**
  * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
@@ -75,7 +85,7 @@ async function promote(
   try {
     commit = await fetchRef(ctx.root, ctx.hub, ref);
   } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    return { ok: false, reason: err instanceof Error ? err.message : String(err), unfetched: ref };
   }
   if (commit !== result.commit) {
     return {
@@ -124,6 +134,20 @@ async function createFeatureBranch(
     ok: false,
     reason: `${branch} was ${now ? `made at ${now.slice(0, 12)}` : 'changed'} outside this run, which promotes only to a branch it has not made yet (${swapped.reason}); ${branch} is left as it is and the attempt's work is kept at ${ref}`,
   };
+}
+
+/**
+ * Whether a completed attempt the hub did not give is tried again at a later reading: until `hubRetryMs`
+ * after the first failure, saying once that it waits. Past that the caller ends the feature failed.
+ */
+function fetchAgainLater(t: Tracked, ctx: ReconcileContext, reason: string): boolean {
+  const now = Date.now();
+  if (t.unfetchedSince === undefined) {
+    t.unfetchedSince = now;
+    if (ctx.hubRetryMs > 0)
+      ctx.say(`${t.featureId}: ${reason}; trying again for up to ${describeWindow(ctx.hubRetryMs)}`);
+  }
+  return now - t.unfetchedSince < ctx.hubRetryMs;
 }
 
 /**
@@ -196,6 +220,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
       ctx.emit({ ...base, state: 'failed', reason });
     } else {
       const promoted = await promote(t, ctx, result);
+      if (!promoted.ok && promoted.unfetched && fetchAgainLater(t, ctx, promoted.reason)) return;
       if (promoted.ok) {
         ctx.emit({
           ...base,
@@ -210,8 +235,12 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
         reason = result.reason;
       } else {
         status = 'failed';
-        reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}`;
-        ctx.emit({ ...base, state: 'failed', reason });
+        // The hub never gave the attempt: its work is still there, and a resume tries the promotion again.
+        const kept = promoted.unfetched
+          ? ` (tried for ${describeWindow(ctx.hubRetryMs)}); the attempt's work is kept at ${promoted.unfetched} in the hub, and ${ctx.resume} promotes it`
+          : '';
+        reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}${kept}`;
+        ctx.emit({ ...base, state: 'failed', reason, ...(promoted.unfetched ? { unpromoted: true } : {}) });
       }
     }
   } else {

@@ -11,6 +11,7 @@ import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
 import { BadJobError, runAttempt } from './attempt.js';
+import { UnpushedError } from './attempt-git.js';
 import {
   BULLMQ_CONNECTION,
   connectRedis,
@@ -21,6 +22,7 @@ import {
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone } from './hub.js';
+import { HUB_RETRY_MS } from './hub-retry.js';
 import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
 import { jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import { claimWorkerDir } from './worker-dir.js';
@@ -45,6 +47,8 @@ export interface WorkerOptions {
   batonCommand: readonly string[];
   /** Lock duration and stalled-check interval, ms (short in tests). */
   lockMs?: number;
+  /** How long a hub that does not answer is tried again before a fetch or push fails (ms; `retryHub`). */
+  hubRetryMs?: number;
   stalledMs?: number;
   log: (line: string) => void;
 }
@@ -333,13 +337,15 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
         if (child) entry.child = child;
       },
       signal: entry.abort.signal,
+      hubRetryMs: opts.hubRetryMs ?? HUB_RETRY_MS,
+      log: (line) => opts.log(`${jobId}: ${line}`),
     });
     if (entry.lost)
       throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
     opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
     return result;
   } catch (err) {
-    if (err instanceof BadJobError) throw new UnrecoverableError(err.message);
+    if (err instanceof BadJobError || err instanceof UnpushedError) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
     clearInterval(ticker);
