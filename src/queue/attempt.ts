@@ -18,6 +18,7 @@ import { startAgent } from '../runner/launch.js';
 import { decideOutcome } from '../runner/outcome.js';
 import { buildTaskPrompt } from '../runner/task.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
+import { forgetAttemptAgent, recordAttemptAgent } from './attempt-agents.js';
 import { dropWorktree, makeWorktree, pushResult } from './attempt-git.js';
 import type { EventForwarder } from './event-stream.js';
 import { fetchRef } from './hub.js';
@@ -234,6 +235,9 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
     { logFile, ...(data.timeout_ms !== undefined ? { timeoutMs: data.timeout_ms } : {}) },
   );
   ctx.onAgent(child);
+  // Recorded while it runs: a worker that takes this folder over after a kill -9 stops what is left of it.
+  if (child.pgid !== undefined)
+    recordAttemptAgent(ctx.dir, { pgid: child.pgid, runId: data.run_id, featureId: data.feature_id });
   const stopOnAbort = () => void child.stop('interrupt');
   ctx.signal.addEventListener('abort', stopOnAbort, { once: true });
   a.sink.emit({
@@ -251,6 +255,7 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
   });
   await ctx.forwarder.flush();
   const exit = await child.exited;
+  forgetAttemptAgent(ctx.dir);
   ctx.signal.removeEventListener('abort', stopOnAbort);
   ctx.onAgent(undefined);
   return { exit, started };
