@@ -9,6 +9,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { NewEvent } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
+import { sayQueueErrors } from './connection.js';
 import type { EventConsumer } from './event-stream.js';
 import { listWorkers } from './heartbeat.js';
 import { HUB_RETRY_MS } from './hub-retry.js';
@@ -31,6 +32,7 @@ export function listenForHints(
   hub: string,
   connection: () => Redis,
   hints: QueueEvents[],
+  say: (line: string) => void,
 ): { wake: boolean } {
   const hint = { wake: false };
   for (const name of agents) {
@@ -40,6 +42,7 @@ export function listenForHints(
     });
     for (const kind of ['completed', 'failed', 'active', 'stalled'] as const)
       qe.on(kind, () => (hint.wake = true));
+    sayQueueErrors(qe, say);
     hints.push(qe);
   }
   return hint;

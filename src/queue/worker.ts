@@ -12,13 +12,7 @@ import type { Supervised } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
 import { BadJobError, runAttempt } from './attempt.js';
 import { UnpushedError } from './attempt-git.js';
-import {
-  BULLMQ_CONNECTION,
-  connectRedis,
-  isConnectionError,
-  quietErrors,
-  reportOutages,
-} from './connection.js';
+import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages, sayQueueErrors } from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone } from './hub.js';
@@ -259,13 +253,10 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
     name: state.id,
   });
   w.on('lockRenewalFailed', (jobIds: string[]) => stopLostJobs(state, jobIds));
-  w.on('error', (err) => {
-    // A lost connection is said once, by the worker's outage report, not at each reconnect of each queue.
-    if (isConnectionError(err)) return;
-    const message = err instanceof Error ? err.message : String(err);
-    if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
-    else opts.log(`queue error: ${message.split('\n')[0]}`);
-  });
+  // A lost connection is said once, by the worker's outage report, not at each reconnect of each queue.
+  sayQueueErrors(w, opts.log, (message) =>
+    /lock/i.test(message) ? `result refused by the queue: ${message}` : undefined,
+  );
   w.on('failed', (job, err) => {
     if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
   });
