@@ -21,7 +21,7 @@ import { createEventConsumer, type EventConsumer, seenEventIds } from './event-s
 import { followJobs, listenForHints } from './follow.js';
 import { assertHubReachable, pushBase } from './hub.js';
 import { baseRefOf, redactUrl } from './names.js';
-import type { Tracked } from './reconcile.js';
+import { type Tracked, unstartedAttempt } from './reconcile.js';
 import { followedFeatures, previousQueuedRun } from './resume.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
@@ -123,7 +123,13 @@ function recordedConnections(redis: Redis, clients: Redis[]): () => Redis {
  */
 function consumeWorkerEvents(
   opts: QueuedRunOptions,
-  run: { reader: Redis; runId: string; sink: EventSink; tracked: Map<string, Tracked> },
+  run: {
+    reader: Redis;
+    runId: string;
+    sink: EventSink;
+    tracked: Map<string, Tracked>;
+    queues: Map<string, Queue>;
+  },
 ): Promise<EventConsumer> {
   const byJob = new Map([...run.tracked.values()].map((t) => [t.jobId, t]));
   return createEventConsumer({
@@ -131,7 +137,7 @@ function consumeWorkerEvents(
     runId: run.runId,
     sink: run.sink,
     seen: seenEventIds(opts.logPath),
-    accept: ({ jobId, enqueue, attempt }, event) => {
+    accept: async ({ jobId, enqueue, attempt }, event) => {
       const t = byJob.get(jobId);
       const ok =
         t !== undefined &&
@@ -140,8 +146,11 @@ function consumeWorkerEvents(
         isCurrentAttempt(t, attempt) &&
         WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
         (event.feature_id === undefined || event.feature_id === t.featureId);
-      if (ok) t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
-      return ok;
+      if (!ok) return false;
+      const unstarted = await unstartedAttempt(t, run.queues.get(t.agent)!, attempt);
+      if (unstarted) return unstarted;
+      t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
+      return true;
     },
     // Both come from the worker's stream: shown with their control characters escaped.
     onRejected: (eid, why) => opts.say(`ignored worker event ${escapeControl(eid)}: ${escapeControl(why)}`),
@@ -253,7 +262,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
       if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts, connection));
     });
-    const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked });
+    const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked, queues });
 
     await enqueueJobs(opts, { tracked, queues, runId, baseCommit, emit });
 

@@ -23,6 +23,8 @@ export interface Tracked {
   attempt?: number | undefined;
   /** The latest attempt known to have started (its claim, or an event of its own): the job's current one. */
   latestAttempt?: number | undefined;
+  /** How many attempts the queue has started of the job as enqueued now, at the last reading. */
+  attemptsStarted?: number | undefined;
   host?: string | undefined;
   status?: FeatureEnded['status'] | undefined;
   reason?: string | undefined;
@@ -137,6 +139,23 @@ async function createFeatureBranch(
 }
 
 /**
+ * Why a worker event of `attempt` cannot be the job's: the queue never started that attempt (the job
+ * is read again when the last reading is behind, as when the event outruns it); undefined when it did.
+ * An id claiming a later attempt must not become the job's current one, which would silence the rest.
+ */
+export async function unstartedAttempt(
+  t: Tracked,
+  queue: Queue,
+  attempt: number,
+): Promise<string | undefined> {
+  if (attempt <= (t.attemptsStarted ?? 0)) return undefined;
+  const job = await queue.getJob(t.jobId);
+  if (job && enqueueOf(job) === t.enqueue) t.attemptsStarted = job.attemptsStarted;
+  if (attempt <= (t.attemptsStarted ?? 0)) return undefined;
+  return `attempt ${attempt} of job ${t.jobId} was never started (the queue has started ${t.attemptsStarted ?? 0})`;
+}
+
+/**
  * Whether a completed attempt the hub did not give is tried again at a later reading: until `hubRetryMs`
  * after the first failure, saying once that it waits. Past that the caller ends the feature failed.
  */
@@ -186,6 +205,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
     t.enqueue = enqueue;
     t.latestAttempt = undefined;
   }
+  t.attemptsStarted = job.attemptsStarted;
   const raw = await job.getState();
   const state = queueState(raw, t.state);
   const claim = (job.progress ?? {}) as Partial<JobClaim>;
