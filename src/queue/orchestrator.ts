@@ -15,6 +15,7 @@ import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
+import { clipShown } from '../text/one-line.js';
 import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages } from './connection.js';
 import { enqueueJobs, openAgentQueue, trackFeatures } from './enqueue.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
@@ -153,7 +154,8 @@ function consumeWorkerEvents(
       return true;
     },
     // Both come from the worker's stream: shown with their control characters escaped.
-    onRejected: (eid, why) => opts.say(`ignored worker event ${escapeControl(eid)}: ${escapeControl(why)}`),
+    onRejected: (eid, why) =>
+      opts.say(`ignored worker event ${escapeControl(clipShown(eid))}: ${escapeControl(clipShown(why))}`),
   });
 }
 
