@@ -20,6 +20,7 @@ import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages } from './c
 import { enqueueJobs, openAgentQueue, trackFeatures } from './enqueue.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
+import { forgetEndedRun } from './forget-run.js';
 import { assertHubReachable, pushBase } from './hub.js';
 import { baseRefOf, redactUrl } from './names.js';
 import { type Tracked, unstartedAttempt } from './reconcile.js';
@@ -280,6 +281,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       resume: resumeCommand(runQueueOf(opts)),
     });
     await consumer.drain(0).catch(() => undefined);
+    if (!opts.signal.aborted) await forgetEndedRun({ redis, runId, tracked, queues, say: opts.say });
     return endRun(opts, {
       runId,
       tracked,

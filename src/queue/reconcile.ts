@@ -30,6 +30,8 @@ export interface Tracked {
   reason?: string | undefined;
   /** When the fetch of its completed attempt first failed (ms): tried again until `hubRetryMs` later. */
   unfetchedSince?: number | undefined;
+  /** It ended because the hub never gave its completed attempt: its job is kept for a resume to promote. */
+  unpromoted?: true | undefined;
 }
 
 /** What reconciling needs from the run. */
@@ -260,6 +262,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
           ? ` (tried for ${describeWindow(ctx.hubRetryMs)}); the attempt's work is kept at ${promoted.unfetched} in the hub, and ${ctx.resume} promotes it`
           : '';
         reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}${kept}`;
+        if (promoted.unfetched) t.unpromoted = true;
         ctx.emit({ ...base, state: 'failed', reason, ...(promoted.unfetched ? { unpromoted: true } : {}) });
       }
     }
