@@ -6,7 +6,6 @@
  */
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { GroupClaim } from '../guard/group-proof.js';
 import { proveRunGroup } from '../guard/group-proof.js';
 import { isSameProcess, processInfo } from '../guard/proc.js';
@@ -14,13 +13,14 @@ import { readRegular } from '../open-regular.js';
 import { groupAlive } from '../process/supervise.js';
 import { type Orphan, stopOrphans } from '../runner/resume.js';
 import { escapeControl } from '../text/escape.js';
+import { z } from '../zod.js';
 
 /** The record's name in an attempt's folder. */
 const RECORD = 'agent.json';
 
 /** What an attempt records of its agent: its process group, when its leader started, whose agent it is. */
 const AgentRecordSchema = z.object({
-  pgid: z.number().int(),
+  pgid: z.int(),
   /** The leader's start time (ms since the epoch, from /proc); absent where /proc is not. */
   start_ms: z.optional(z.number()),
   run_id: z.string(),
