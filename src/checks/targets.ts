@@ -110,10 +110,18 @@ export function notMergedFeatures(merges: readonly MergeRecord[]): Map<string, s
   return out;
 }
 
-/** The git commands that check existing branches out again where their worktrees were. */
+/**
+ * Where the log says a feature's worktree is on this machine: a queued run's feature has none here (the
+ * path its events name is a folder on the worker that ran it, forwarded by that worker).
+ */
+function localWorktree(f: FeatureState | undefined): string | undefined {
+  return f?.queue ? undefined : f?.worktree;
+}
+
+/** The git commands that check existing branches out again where their worktrees were (else where Baton puts them). */
 function readdCommand(q: TargetQuery, left: ReadonlyMap<string, string>): string {
   const add = ([id, branch]: [string, string]) =>
-    `git worktree add ${shellQuote(q.state.features[id]?.worktree ?? join(q.config.worktrees, branch.slice(BRANCH_PREFIX.length)))} ${branch}`;
+    `git worktree add ${shellQuote(localWorktree(q.state.features[id]) ?? join(q.config.worktrees, branch.slice(BRANCH_PREFIX.length)))} ${branch}`;
   return ['git worktree prune', ...[...left].map(add)].join(' && ');
 }
 
@@ -281,9 +289,9 @@ async function locateFeature(
   if (attempt !== undefined && !(await resolveCommit(q.root, `refs/heads/${featureBranch(id)}`))) {
     return { id, refusal: noFeatureBranch(id, attempt) };
   }
-  const cwd = locateWorktree(branch, f?.worktree, worktrees);
+  const cwd = locateWorktree(branch, localWorktree(f), worktrees);
   if (cwd) return { id, branch, cwd };
-  const stray = strayWorktree(branch, f?.worktree, worktrees);
+  const stray = strayWorktree(branch, localWorktree(f), worktrees);
   if (!stray) return { id, branch, missing: true };
   const doing = stray.branch ? undefined : (await inProgress()).find((p) => p.branch === branch);
   return { id, refusal: strayRefusal(`the worktree of ${id}`, branch, stray, doing) };

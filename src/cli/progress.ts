@@ -22,6 +22,7 @@ import {
   renderTable,
 } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
+import { clipShown } from '../text/one-line.js';
 import type { Output } from './context.js';
 import {
   agentLogLook,
@@ -63,18 +64,22 @@ function describeLines(e: BatonEvent, p: Palette): string[] | undefined {
 
 /** A plain hook line (`feature_id` and `status`, no `type`: examples/completionhook.sh), as a typed hook's line reads. */
 function describePlain(e: PlainEvent): string {
-  return escapeControl(`${String(e.feature_id)}: hook → ${String(e.status)}`);
+  return escapeControl(`${clipShown(String(e.feature_id))}: hook → ${clipShown(String(e.status))}`);
 }
 
-/** The event with control characters escaped in its strings and lists of strings (not the colours added later). */
+/**
+ * The event with its strings and lists of strings cut to what a line shows (`clipShown`: a queued run's
+ * come from workers) and their control characters escaped (not the colours added later).
+ */
 function escapeFields<T extends BatonEvent>(e: T): T {
+  const shown = (v: string) => escapeControl(clipShown(v));
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(e)) {
     out[key] =
       typeof value === 'string'
-        ? escapeControl(value)
+        ? shown(value)
         : Array.isArray(value)
-          ? value.map((v: unknown) => (typeof v === 'string' ? escapeControl(v) : v))
+          ? value.map((v: unknown) => (typeof v === 'string' ? shown(v) : v))
           : value;
   }
   return out as T;

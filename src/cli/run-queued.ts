@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Project } from '../project.js';
 import { absoluteHub } from '../queue/hub.js';
+import { hubRetryMsOf } from '../queue/hub-retry.js';
 import { runQueued } from '../queue/orchestrator.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
@@ -57,6 +58,7 @@ export async function runQueuedCommand(input: {
       onEvent: (e) => input.progress.onEvent(e),
       say: (line) => ctx.stderr.write(`baton: ${line}\n`),
       ...(ctx.env.BATON_QUEUE_RECONCILE_MS ? { reconcileMs: Number(ctx.env.BATON_QUEUE_RECONCILE_MS) } : {}),
+      hubRetryMs: hubRetryMsOf(ctx.env),
     });
     input.progress.close();
     return reportRunSummary(ctx, summary, Boolean(flags.json));

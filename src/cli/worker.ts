@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { absoluteHub } from '../queue/hub.js';
+import { hubRetryMsOf } from '../queue/hub-retry.js';
 import { configFor } from './agents.js';
 import type { RegisterCommand } from './commands.js';
 import { untilInterrupted } from './interrupt.js';
@@ -81,6 +82,7 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
         batonCommand: [process.execPath, ctx.batonBin],
         ...(ctx.env.BATON_QUEUE_LOCK_MS ? { lockMs: Number(ctx.env.BATON_QUEUE_LOCK_MS) } : {}),
         ...(ctx.env.BATON_QUEUE_STALLED_MS ? { stalledMs: Number(ctx.env.BATON_QUEUE_STALLED_MS) } : {}),
+        hubRetryMs: hubRetryMsOf(ctx.env),
         log: say,
       });
       await untilInterrupted(ctx);

@@ -235,6 +235,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       reason: z.optional(z.string()),
       /** On `failed`: the job was no longer on the queue (Redis lost it); a resume enqueues it again. */
       lost: z.optional(z.literal(true)),
+      /** On `failed`: the job completed but the hub never gave its attempt; a resume tries the promotion again. */
+      unpromoted: z.optional(z.literal(true)),
     }),
   /** The conductor stepped into an interactive agent's session (`baton send`, `baton attach`, `baton stop`). */
   'user.intervention': () =>

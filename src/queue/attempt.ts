@@ -7,7 +7,7 @@ import type { AgentOverride, Config } from '../config-schema.js';
 import { parseContract } from '../contracts/parse.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatDiagnostic } from '../errors.js';
-import { commitAll, git, gitRaw } from '../git/git.js';
+import { commitAll, git } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
 import { unitFilesIn } from '../log/paths.js';
@@ -18,8 +18,11 @@ import { startAgent } from '../runner/launch.js';
 import { decideOutcome } from '../runner/outcome.js';
 import { buildTaskPrompt } from '../runner/task.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
+import { forgetAttemptAgent, recordAttemptAgent } from './attempt-agents.js';
+import { dropWorktree, makeWorktree, pushResult } from './attempt-git.js';
 import type { EventForwarder } from './event-stream.js';
-import { fetchRef, pushAttempt } from './hub.js';
+import { fetchRef } from './hub.js';
+import { retryHub } from './hub-retry.js';
 import { type JobData, type JobResult, workerConfig } from './job.js';
 import { jobInstanceOf, workerBranchOf } from './names.js';
 
@@ -50,6 +53,10 @@ export interface AttemptContext {
   /** Receives the agent's process as soon as it runs, so a lost lock can stop it. */
   onAgent: (child: Supervised | undefined) => void;
   signal: AbortSignal;
+  /** How long a hub that does not answer is tried again before a fetch or push fails (`retryHub`). */
+  hubRetryMs: number;
+  /** Lines for the worker's output (a hub outage waited out). */
+  log: (line: string) => void;
 }
 
 /**
@@ -82,32 +89,8 @@ function contractOf(data: JobData) {
   return data.contract.spec !== undefined ? { ...parsed.value, spec: data.contract.spec } : parsed.value;
 }
 
-/**
- * A worktree of the clone at the base commit, on the attempt's own branch (`workerBranchOf`): other
- * jobs of the same feature on this worker (another run, the job enqueued again) have theirs, and
- * nothing here touches them.
- */
-async function makeWorktree(ctx: AttemptContext, path: string, branch: string): Promise<void> {
-  await ctx.gitLock(async () => {
-    // Only registrations whose folder is gone (this attempt's own, removed with its folder).
-    await gitRaw(ctx.clone, ['worktree', 'prune']);
-    await git(ctx.clone, ['worktree', 'add', '--quiet', '-f', '-B', branch, path, ctx.data.base_commit]);
-  });
-}
-
-/**
- * Once its commit is in the hub, the attempt's worktree and branch leave the clone (its log and task
- * stay in its folder): a worker that runs many jobs does not pile up checkouts.
- */
-async function dropWorktree(ctx: AttemptContext, path: string, branch: string): Promise<void> {
-  await ctx.gitLock(async () => {
-    await gitRaw(ctx.clone, ['worktree', 'remove', '--force', path]);
-    await gitRaw(ctx.clone, ['branch', '-D', branch]);
-  });
-}
-
 /** Where one attempt keeps its files, under its folder. */
-interface AttemptPaths {
+export interface AttemptPaths {
   worktree: string;
   logPath: string;
   logFile: string;
@@ -170,7 +153,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
       ? { status: 'failed' as const, reason: settled.refused }
       : decided;
   const ref = attemptRef(ctx.data.feature_id, jobInstanceOf(ctx.jobId, ctx.data.enqueue), ctx.attempt);
-  await pushAttempt(prepared.paths.worktree, ctx.hub, settled.commit, ref);
+  await pushResult(ctx, prepared.paths, settled.commit, ref);
   await dropWorktree(ctx, prepared.paths.worktree, prepared.paths.branch);
   await ctx.forwarder.flush();
   return attemptResult(ctx, outcome, settled, ref);
@@ -195,7 +178,13 @@ async function prepareAttempt(ctx: AttemptContext): Promise<PreparedAttempt> {
   mkdirSync(paths.scratchDir, { recursive: true });
   const config = workerConfig(data, ctx.dir);
   const sink = createLogSink({ logPath: paths.logPath, runId: data.run_id });
-  await ctx.gitLock(() => fetchRef(ctx.clone, ctx.hub, data.base_ref));
+  // A hub that does not answer for a while is waited out here, not charged to one of the job's attempts.
+  await retryHub(() => ctx.gitLock(() => fetchRef(ctx.clone, ctx.hub, data.base_ref)), {
+    windowMs: ctx.hubRetryMs,
+    what: `fetch of ${data.base_ref}`,
+    say: ctx.log,
+    signal: ctx.signal,
+  });
   await makeWorktree(ctx, paths.worktree, paths.branch);
   sink.emit({
     type: 'worktree.created',
@@ -246,6 +235,9 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
     { logFile, ...(data.timeout_ms !== undefined ? { timeoutMs: data.timeout_ms } : {}) },
   );
   ctx.onAgent(child);
+  // Recorded while it runs: a worker that takes this folder over after a kill -9 stops what is left of it.
+  if (child.pgid !== undefined)
+    recordAttemptAgent(ctx.dir, { pgid: child.pgid, runId: data.run_id, featureId: data.feature_id });
   const stopOnAbort = () => void child.stop('interrupt');
   ctx.signal.addEventListener('abort', stopOnAbort, { once: true });
   a.sink.emit({
@@ -263,6 +255,7 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
   });
   await ctx.forwarder.flush();
   const exit = await child.exited;
+  forgetAttemptAgent(ctx.dir);
   ctx.signal.removeEventListener('abort', stopOnAbort);
   ctx.onAgent(undefined);
   return { exit, started };

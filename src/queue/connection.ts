@@ -192,3 +192,21 @@ export function quietErrors<T extends Redis>(client: T): T {
   client.on('error', () => undefined);
   return client;
 }
+
+/**
+ * Listens for the errors a BullMQ Queue, QueueEvents or Worker emits (without a listener, Node prints
+ * each with its stack): one of the connection (Redis down, or the connection closed as the command
+ * ends) is left to the outage report of the main client (`reportOutages`), which says it once; any
+ * other is one line, `queue error: <first line>`. `refused`, when given, words an error of its own first.
+ */
+export function sayQueueErrors(
+  emitter: { on(event: 'error', listener: (err: Error) => void): unknown },
+  say: (line: string) => void,
+  refused?: (message: string) => string | undefined,
+): void {
+  emitter.on('error', (err: unknown) => {
+    if (isConnectionError(err)) return;
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+    say(refused?.(message) ?? `queue error: ${message}`);
+  });
+}

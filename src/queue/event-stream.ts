@@ -92,12 +92,13 @@ export interface EventConsumer {
 
 /**
  * Decides whether a forwarded event may enter the log: its job must be one of the run's, as enqueued
- * now (`enqueue`, its tag), for its own feature.
+ * now (`enqueue`, its tag), for its own feature. `false` drops it quietly (a stale worker's); a string
+ * is why it is refused, said through `onRejected`.
  */
 export type EventFilter = (
   from: { jobId: string; enqueue: string; attempt: number },
   event: Record<string, unknown>,
-) => boolean;
+) => boolean | string | Promise<boolean | string>;
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
@@ -117,7 +118,7 @@ function isLineTooLong(err: unknown): boolean {
 }
 
 /** Appends one stream entry through the sink, unless it is a line already in the log, refused, or filtered out. */
-function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): void {
+async function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): Promise<void> {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
   const eid = map.get('eid') ?? `stream:${id}`;
@@ -141,7 +142,9 @@ function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): void 
     opts.onRejected?.(eid, checked.problem);
     return;
   }
-  if (!opts.accept(parsed, event)) return;
+  const accepted = await opts.accept(parsed, event);
+  if (typeof accepted === 'string') opts.onRejected?.(eid, accepted);
+  if (accepted !== true) return;
   // Marked before the append: a subscriber that throws after the line is written must not get it
   // written twice when the entry is read again.
   opts.seen.add(eid);
@@ -184,7 +187,7 @@ export async function createEventConsumer(opts: ConsumerOptions): Promise<EventC
     const done: string[] = [];
     try {
       for (const [id, fields] of entries) {
-        handleEntry(opts, id, fields);
+        await handleEntry(opts, id, fields);
         done.push(id);
       }
     } finally {

@@ -9,14 +9,19 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { NewEvent } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
+import { sayQueueErrors } from './connection.js';
 import type { EventConsumer } from './event-stream.js';
 import { listWorkers } from './heartbeat.js';
+import { HUB_RETRY_MS } from './hub-retry.js';
 import { passwordCaveat, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import type { QueuedRunOptions } from './orchestrator.js';
 import { reconcileJob, type Tracked } from './reconcile.js';
 
 /** What following needs of the run's options. */
-type FollowOptions = Pick<QueuedRunOptions, 'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say'>;
+type FollowOptions = Pick<
+  QueuedRunOptions,
+  'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say' | 'hubRetryMs'
+>;
 
 /**
  * Listens on each agent's queue for the job changes that should wake the follow loop at once
@@ -27,6 +32,7 @@ export function listenForHints(
   hub: string,
   connection: () => Redis,
   hints: QueueEvents[],
+  say: (line: string) => void,
 ): { wake: boolean } {
   const hint = { wake: false };
   for (const name of agents) {
@@ -36,6 +42,7 @@ export function listenForHints(
     });
     for (const kind of ['completed', 'failed', 'active', 'stalled'] as const)
       qe.on(kind, () => (hint.wake = true));
+    sayQueueErrors(qe, say);
     hints.push(qe);
   }
   return hint;
@@ -82,6 +89,8 @@ export async function followJobs(
           emit: run.emit,
           drain: () => consumer.drain(0),
           resume: run.resume,
+          hubRetryMs: opts.hubRetryMs ?? HUB_RETRY_MS,
+          say: opts.say,
         });
       }
       await warnIdleAgents(run.redis, tracked, warned, opts);

@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { Queue, type QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
-import { rereadContract } from '../contracts/load.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { existingBranches } from '../git/branches.js';
@@ -14,20 +10,20 @@ import type { Plan } from '../graph/types.js';
 import { resumeCommand } from '../guard/liveness.js';
 import { recordRunInLock } from '../lock/baton-lock.js';
 import type { Clock } from '../log/append.js';
-import type { BatonEvent, FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
+import type { BatonEvent, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
-import { portBlockFor } from '../ports.js';
-import { featureTimeLimit } from '../runner/outcome.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
+import { clipShown } from '../text/one-line.js';
 import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages } from './connection.js';
+import { enqueueJobs, openAgentQueue, trackFeatures } from './enqueue.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
+import { forgetEndedRun } from './forget-run.js';
 import { assertHubReachable, pushBase } from './hub.js';
-import type { JobData } from './job.js';
-import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
-import { enqueueOf, type Tracked } from './reconcile.js';
+import { baseRefOf, redactUrl } from './names.js';
+import { type Tracked, unstartedAttempt } from './reconcile.js';
 import { followedFeatures, previousQueuedRun } from './resume.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
@@ -51,6 +47,8 @@ export interface QueuedRunOptions {
   say: (line: string) => void;
   /** How often job state is read even without a wake-up (ms). */
   reconcileMs?: number;
+  /** How long a hub that does not answer at promotion is tried again (ms; `BATON_HUB_RETRY_MS`). */
+  hubRetryMs?: number;
 }
 
 /** Event types a worker may forward: its feature's own events, never the run's or `feature.ended`. */
@@ -103,41 +101,6 @@ async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCo
   return { base, baseCommit };
 }
 
-/** A feature's job data: the contract's text travels with it, so a worker needs nothing but the hub. */
-function jobDataOf(
-  opts: QueuedRunOptions,
-  run: { runId: string; baseCommit: string; enqueue: string },
-  id: string,
-): JobData {
-  const { runId, baseCommit } = run;
-  const feature = opts.plan.byId.get(id)!;
-  const spec = opts.agent ?? feature.agent ?? opts.config.agent;
-  const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
-  const timeoutMs = featureTimeLimit(feature, opts.config)?.ms;
-  return {
-    v: 1,
-    run_id: runId,
-    enqueue: run.enqueue,
-    feature_id: id,
-    agent: spec,
-    agent_name: resolveAdapter(spec).name,
-    base_commit: baseCommit,
-    hub: opts.hub,
-    base_ref: baseRefOf(runId),
-    contract: {
-      file: feature.file,
-      text: rereadContract(join(opts.root, feature.file), feature.file),
-      ...(feature.spec !== undefined ? { spec: feature.spec } : {}),
-    },
-    known_ids: [...opts.plan.order],
-    config: JSON.parse(JSON.stringify(opts.config)) as Record<string, unknown>,
-    port: block.port,
-    port_base: block.base,
-    ...(timeoutMs !== undefined ? { timeout_ms: timeoutMs } : {}),
-    verify: opts.verify,
-  };
-}
-
 /**
  * A factory of BullMQ connections (duplicates of `redis`) that records in `clients` each one it makes
  * and each duplicate BullMQ makes of them, so the run can disconnect every one itself.
@@ -157,83 +120,18 @@ function recordedConnections(redis: Redis, clients: Redis[]): () => Redis {
 }
 
 /**
- * Each feature of the run as a tracked job (ended already when `ended`, from a resumed run, says so);
- * `useQueue` is told each feature's agent, so its queue exists.
- */
-function trackFeatures(
-  opts: QueuedRunOptions,
-  runId: string,
-  ended: Map<string, FeatureEnded['status']> | undefined,
-  useQueue: (agent: string) => void,
-): Map<string, Tracked> {
-  const tracked = new Map<string, Tracked>();
-  for (const id of opts.featureIds) {
-    const spec = opts.agent ?? opts.plan.byId.get(id)!.agent ?? opts.config.agent;
-    const agent = resolveAdapter(spec).name;
-    useQueue(agent);
-    tracked.set(id, {
-      featureId: id,
-      jobId: jobIdOf(runId, id),
-      agent,
-      agentLabel: agentLabel(spec),
-      ended: ended?.has(id) ?? false,
-      ...(ended?.has(id) ? { status: ended.get(id) } : {}),
-    });
-  }
-  return tracked;
-}
-
-/** The run's queue of one agent's jobs: that agent's queue for the run's hub (`queueName`). */
-function openAgentQueue(agent: string, hub: string, connection: () => Redis): Queue {
-  return new Queue(queueName(agent, hub), { connection: connection(), prefix: QUEUE_PREFIX });
-}
-
-/** Enqueue: a job that already exists (a resumed run, a second orchestrator) is re-attached, not added. */
-async function enqueueJobs(
-  opts: QueuedRunOptions,
-  run: {
-    tracked: Map<string, Tracked>;
-    queues: Map<string, Queue>;
-    runId: string;
-    baseCommit: string;
-    emit: (e: NewEvent) => void;
-  },
-): Promise<void> {
-  for (const t of run.tracked.values()) {
-    if (t.ended) continue;
-    const queue = run.queues.get(t.agent)!;
-    const existing = await queue.getJob(t.jobId);
-    if (existing) {
-      t.enqueue = enqueueOf(existing);
-      continue;
-    }
-    // A job enqueued again (Redis lost the first) starts at attempt 1 again: its tag names its attempts apart.
-    t.enqueue = randomBytes(4).toString('hex');
-    await queue.add('feature', jobDataOf(opts, { ...run, enqueue: t.enqueue }, t.featureId), {
-      jobId: t.jobId,
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: false,
-      removeOnFail: false,
-    });
-    const ev: Omit<QueueJob, 'v' | 'ts'> = {
-      type: 'queue.job',
-      feature_id: t.featureId,
-      job_id: t.jobId,
-      state: 'waiting',
-    };
-    run.emit(ev);
-    t.state = 'waiting';
-  }
-}
-
-/**
  * The consumer of the workers' events for this run: only a tracked job's own events, of the types a
  * worker may forward, while its feature has not ended; the rest is refused and said.
  */
 function consumeWorkerEvents(
   opts: QueuedRunOptions,
-  run: { reader: Redis; runId: string; sink: EventSink; tracked: Map<string, Tracked> },
+  run: {
+    reader: Redis;
+    runId: string;
+    sink: EventSink;
+    tracked: Map<string, Tracked>;
+    queues: Map<string, Queue>;
+  },
 ): Promise<EventConsumer> {
   const byJob = new Map([...run.tracked.values()].map((t) => [t.jobId, t]));
   return createEventConsumer({
@@ -241,7 +139,7 @@ function consumeWorkerEvents(
     runId: run.runId,
     sink: run.sink,
     seen: seenEventIds(opts.logPath),
-    accept: ({ jobId, enqueue, attempt }, event) => {
+    accept: async ({ jobId, enqueue, attempt }, event) => {
       const t = byJob.get(jobId);
       const ok =
         t !== undefined &&
@@ -250,11 +148,15 @@ function consumeWorkerEvents(
         isCurrentAttempt(t, attempt) &&
         WORKER_EVENT_TYPES.has(event.type as string | undefined) &&
         (event.feature_id === undefined || event.feature_id === t.featureId);
-      if (ok) t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
-      return ok;
+      if (!ok) return false;
+      const unstarted = await unstartedAttempt(t, run.queues.get(t.agent)!, attempt);
+      if (unstarted) return unstarted;
+      t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
+      return true;
     },
     // Both come from the worker's stream: shown with their control characters escaped.
-    onRejected: (eid, why) => opts.say(`ignored worker event ${escapeControl(eid)}: ${escapeControl(why)}`),
+    onRejected: (eid, why) =>
+      opts.say(`ignored worker event ${escapeControl(clipShown(eid))}: ${escapeControl(clipShown(why))}`),
   });
 }
 
@@ -361,13 +263,13 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
 
     const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
-      if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts.hub, connection));
+      if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts, connection));
     });
-    const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked });
+    const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked, queues });
 
     await enqueueJobs(opts, { tracked, queues, runId, baseCommit, emit });
 
-    const hint = listenForHints(queues.keys(), opts.hub, connection, hints);
+    const hint = listenForHints(queues.keys(), opts.hub, connection, hints, opts.say);
     await followJobs(opts, {
       redis,
       consumer,
@@ -379,6 +281,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       resume: resumeCommand(runQueueOf(opts)),
     });
     await consumer.drain(0).catch(() => undefined);
+    if (!opts.signal.aborted) await forgetEndedRun({ redis, runId, tracked, queues, say: opts.say });
     return endRun(opts, {
       runId,
       tracked,

@@ -5,6 +5,7 @@ import { parseRawDiff } from '../git/sequence.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
+import { describeWindow } from './hub-retry.js';
 import { type JobClaim, parseJobResult } from './job.js';
 import { jobInstanceOf } from './names.js';
 
@@ -22,9 +23,15 @@ export interface Tracked {
   attempt?: number | undefined;
   /** The latest attempt known to have started (its claim, or an event of its own): the job's current one. */
   latestAttempt?: number | undefined;
+  /** How many attempts the queue has started of the job as enqueued now, at the last reading. */
+  attemptsStarted?: number | undefined;
   host?: string | undefined;
   status?: FeatureEnded['status'] | undefined;
   reason?: string | undefined;
+  /** When the fetch of its completed attempt first failed (ms): tried again until `hubRetryMs` later. */
+  unfetchedSince?: number | undefined;
+  /** It ended because the hub never gave its completed attempt: its job is kept for a resume to promote. */
+  unpromoted?: true | undefined;
 }
 
 /** What reconciling needs from the run. */
@@ -38,6 +45,10 @@ export interface ReconcileContext {
   drain: () => Promise<unknown>;
   /** The command that re-attaches to the run (and enqueues again a job Redis lost), as a user types it. */
   resume: string;
+  /** How long a hub that does not answer at promotion is tried again, over later readings (ms). */
+  hubRetryMs: number;
+  /** Lines for the person at the terminal (a hub outage waited out). */
+  say: (line: string) => void;
 }
 
 /** The enqueue tag in a job's data (`JobData.enqueue`); undefined for a job some other program put there. */
@@ -53,8 +64,11 @@ function queueState(state: string, previous: QueueJob['state'] | undefined): Que
   return previous === 'active' || previous === 'stalled' ? 'stalled' : 'waiting';
 }
 
-/** What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted. */
-type Promotion = { ok: true; ref: string } | { ok: false; reason: string };
+/**
+ * What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted;
+ * `unfetched` names the ref when the hub did not give it (an outage, worth trying again).
+ */
+type Promotion = { ok: true; ref: string } | { ok: false; reason: string; unfetched?: string };
 
 /**
  * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
@@ -75,7 +89,7 @@ async function promote(
   try {
     commit = await fetchRef(ctx.root, ctx.hub, ref);
   } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    return { ok: false, reason: err instanceof Error ? err.message : String(err), unfetched: ref };
   }
   if (commit !== result.commit) {
     return {
@@ -127,6 +141,37 @@ async function createFeatureBranch(
 }
 
 /**
+ * Why a worker event of `attempt` cannot be the job's: the queue never started that attempt (the job
+ * is read again when the last reading is behind, as when the event outruns it); undefined when it did.
+ * An id claiming a later attempt must not become the job's current one, which would silence the rest.
+ */
+export async function unstartedAttempt(
+  t: Tracked,
+  queue: Queue,
+  attempt: number,
+): Promise<string | undefined> {
+  if (attempt <= (t.attemptsStarted ?? 0)) return undefined;
+  const job = await queue.getJob(t.jobId);
+  if (job && enqueueOf(job) === t.enqueue) t.attemptsStarted = job.attemptsStarted;
+  if (attempt <= (t.attemptsStarted ?? 0)) return undefined;
+  return `attempt ${attempt} of job ${t.jobId} was never started (the queue has started ${t.attemptsStarted ?? 0})`;
+}
+
+/**
+ * Whether a completed attempt the hub did not give is tried again at a later reading: until `hubRetryMs`
+ * after the first failure, saying once that it waits. Past that the caller ends the feature failed.
+ */
+function fetchAgainLater(t: Tracked, ctx: ReconcileContext, reason: string): boolean {
+  const now = Date.now();
+  if (t.unfetchedSince === undefined) {
+    t.unfetchedSince = now;
+    if (ctx.hubRetryMs > 0)
+      ctx.say(`${t.featureId}: ${reason}; trying again for up to ${describeWindow(ctx.hubRetryMs)}`);
+  }
+  return now - t.unfetchedSince < ctx.hubRetryMs;
+}
+
+/**
  * A job that is no longer on the queue (Redis restarted without persistence, its key deleted) will
  * never end there: the feature ends `failed` now, saying so, and the `queue.job` says `lost`, so a
  * resume of the run enqueues it again rather than counting it as ended.
@@ -162,6 +207,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
     t.enqueue = enqueue;
     t.latestAttempt = undefined;
   }
+  t.attemptsStarted = job.attemptsStarted;
   const raw = await job.getState();
   const state = queueState(raw, t.state);
   const claim = (job.progress ?? {}) as Partial<JobClaim>;
@@ -196,6 +242,7 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
       ctx.emit({ ...base, state: 'failed', reason });
     } else {
       const promoted = await promote(t, ctx, result);
+      if (!promoted.ok && promoted.unfetched && fetchAgainLater(t, ctx, promoted.reason)) return;
       if (promoted.ok) {
         ctx.emit({
           ...base,
@@ -210,8 +257,13 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
         reason = result.reason;
       } else {
         status = 'failed';
-        reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}`;
-        ctx.emit({ ...base, state: 'failed', reason });
+        // The hub never gave the attempt: its work is still there, and a resume tries the promotion again.
+        const kept = promoted.unfetched
+          ? ` (tried for ${describeWindow(ctx.hubRetryMs)}); the attempt's work is kept at ${promoted.unfetched} in the hub, and ${ctx.resume} promotes it`
+          : '';
+        reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}${kept}`;
+        if (promoted.unfetched) t.unpromoted = true;
+        ctx.emit({ ...base, state: 'failed', reason, ...(promoted.unfetched ? { unpromoted: true } : {}) });
       }
     }
   } else {

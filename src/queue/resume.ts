@@ -8,7 +8,8 @@ import { selectFeatures } from '../project.js';
 /**
  * The run this `--resume` re-attaches to: the log's last run that put jobs on a queue, its features,
  * and those that ended. A feature that ended because Redis lost its job (its last `queue.job` says `lost`) has
- * not: the resume enqueues it again.
+ * not: the resume enqueues it again; nor has one whose completed attempt the hub never gave (`unpromoted`):
+ * the resume tries its promotion again.
  */
 export function previousQueuedRun(logPath: string): {
   runId: string;
@@ -25,18 +26,18 @@ export function previousQueuedRun(logPath: string): {
     });
   }
   const ended = new Map<string, FeatureEnded['status']>();
-  const lost = new Set<string>();
+  const again = new Set<string>();
   const featureIds = new Set<string>();
   for (const e of events) {
     if (e.run_id !== last.run_id) continue;
     if (e.type === 'run.started') for (const id of e.feature_ids) featureIds.add(id);
     if (e.type === 'feature.ended') ended.set(e.feature_id, e.status);
     if (e.type === 'queue.job') {
-      if (e.lost) lost.add(e.feature_id);
-      else lost.delete(e.feature_id);
+      if (e.lost || e.unpromoted) again.add(e.feature_id);
+      else again.delete(e.feature_id);
     }
   }
-  for (const id of lost) ended.delete(id);
+  for (const id of again) ended.delete(id);
   return { runId: last.run_id, baseCommit: last.base_commit, featureIds: [...featureIds], ended };
 }
 

@@ -6,6 +6,7 @@ import { isSameProcess, processInfo } from '../guard/proc.js';
 import { makeFolders } from '../make-folders.js';
 import { nothingAt, readRegular } from '../open-regular.js';
 import { escapeControl } from '../text/escape.js';
+import { stopLeftAgents } from './attempt-agents.js';
 import { hubKey } from './names.js';
 
 /** How often a worker touches its folder's lock, and how long a lock of another machine counts as held without it. */
@@ -56,7 +57,7 @@ function ownLine(): string {
  * once the lock is this worker's. The lock is made with O_EXCL, so two workers starting at once cannot
  * both take it; a stale lock taken over is read again after a moment (see below).
  */
-async function tryClaim(dir: string): Promise<Holder | 'odd' | undefined> {
+async function tryClaim(dir: string, tookOver: (stale: Holder) => void): Promise<Holder | 'odd' | undefined> {
   try {
     makeFolders(dir);
   } catch (err) {
@@ -86,7 +87,18 @@ async function tryClaim(dir: string): Promise<Holder | 'odd' | undefined> {
   // Taking over a stale lock is a remove then a create: a second worker that read the same stale lock
   // may remove this one and create its own. A moment later only one line is there; the other backs off.
   await new Promise((r) => setTimeout(r, 100));
-  return readRegular(lock)?.toString('utf8') === mine ? undefined : (readHolder(lock) ?? 'odd');
+  if (readRegular(lock)?.toString('utf8') !== mine) return readHolder(lock) ?? 'odd';
+  tookOver(holder);
+  return undefined;
+}
+
+/**
+ * Once a folder is taken over from a dead worker of this machine, stops the agents its attempts left
+ * running (`stopLeftAgents`, which proves each is its attempt's first); a worker of another machine's
+ * groups are not this machine's to signal.
+ */
+async function stopWhatItLeft(dir: string, stale: Holder | undefined, say: (line: string) => void) {
+  if (stale && stale.host === hostname()) await stopLeftAgents(dir, stale.pid, say);
 }
 
 /** Keeps the folder's lock fresh for workers on other machines sharing the volume; stops with the process. */
@@ -109,9 +121,12 @@ export async function claimWorkerDir(opts: {
   dir?: string;
   hub: string;
   env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
 }): Promise<string> {
+  let stale: Holder | undefined;
+  const tookOver = (h: Holder) => (stale = h);
   if (opts.dir) {
-    const holder = await tryClaim(opts.dir);
+    const holder = await tryClaim(opts.dir, tookOver);
     if (holder !== undefined) {
       const who =
         holder === 'odd'
@@ -126,14 +141,16 @@ export async function claimWorkerDir(opts: {
       );
     }
     keepTouched(opts.dir);
+    await stopWhatItLeft(opts.dir, stale, opts.log);
     return opts.dir;
   }
   const cacheHome = opts.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
   const base = join(cacheHome, 'baton', 'workers', hubKey(opts.hub));
   for (let slot = 0; ; slot++) {
     const dir = join(base, String(slot));
-    if ((await tryClaim(dir)) !== undefined) continue;
+    if ((await tryClaim(dir, tookOver)) !== undefined) continue;
     keepTouched(dir);
+    await stopWhatItLeft(dir, stale, opts.log);
     return dir;
   }
 }

@@ -11,16 +11,12 @@ import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
 import { BadJobError, runAttempt } from './attempt.js';
-import {
-  BULLMQ_CONNECTION,
-  connectRedis,
-  isConnectionError,
-  quietErrors,
-  reportOutages,
-} from './connection.js';
+import { UnpushedError } from './attempt-git.js';
+import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages, sayQueueErrors } from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone } from './hub.js';
+import { HUB_RETRY_MS } from './hub-retry.js';
 import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
 import { jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import { claimWorkerDir } from './worker-dir.js';
@@ -45,6 +41,8 @@ export interface WorkerOptions {
   batonCommand: readonly string[];
   /** Lock duration and stalled-check interval, ms (short in tests). */
   lockMs?: number;
+  /** How long a hub that does not answer is tried again before a fetch or push fails (ms; `retryHub`). */
+  hubRetryMs?: number;
   stalledMs?: number;
   log: (line: string) => void;
 }
@@ -255,13 +253,10 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
     name: state.id,
   });
   w.on('lockRenewalFailed', (jobIds: string[]) => stopLostJobs(state, jobIds));
-  w.on('error', (err) => {
-    // A lost connection is said once, by the worker's outage report, not at each reconnect of each queue.
-    if (isConnectionError(err)) return;
-    const message = err instanceof Error ? err.message : String(err);
-    if (/lock/i.test(message)) opts.log(`result refused by the queue: ${message.split('\n')[0]}`);
-    else opts.log(`queue error: ${message.split('\n')[0]}`);
-  });
+  // A lost connection is said once, by the worker's outage report, not at each reconnect of each queue.
+  sayQueueErrors(w, opts.log, (message) =>
+    /lock/i.test(message) ? `result refused by the queue: ${message}` : undefined,
+  );
   w.on('failed', (job, err) => {
     if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
   });
@@ -333,13 +328,15 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
         if (child) entry.child = child;
       },
       signal: entry.abort.signal,
+      hubRetryMs: opts.hubRetryMs ?? HUB_RETRY_MS,
+      log: (line) => opts.log(`${jobId}: ${line}`),
     });
     if (entry.lost)
       throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
     opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
     return result;
   } catch (err) {
-    if (err instanceof BadJobError) throw new UnrecoverableError(err.message);
+    if (err instanceof BadJobError || err instanceof UnpushedError) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
     clearInterval(ticker);

@@ -38,3 +38,19 @@ export function clipLine(text: string, max = 200): string {
 export function clipText(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * The most of one string from outside Baton (a worker's check message, a hook's status) a line on the
+ * terminal shows, in characters: such a string may be as long as a log line (1 MiB).
+ */
+export const MAX_SHOWN = 2000;
+
+/**
+ * A string from outside Baton as a printed line may show it (pure): past `MAX_SHOWN` characters it is
+ * cut, and ends with `…` and its full length in bytes, so the cut is plain. The one rule for it.
+ */
+export function clipShown(text: string): string {
+  return text.length > MAX_SHOWN
+    ? `${text.slice(0, MAX_SHOWN)}… (${Buffer.byteLength(text, 'utf8')} bytes)`
+    : text;
+}

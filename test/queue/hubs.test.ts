@@ -42,7 +42,7 @@ describe('hubs of a queued run', () => {
     expect(active.map((e) => e.attempt)).toEqual([1]);
   }, 60_000);
 
-  test('a relative --hub (and --dir) is taken from the folder it was given in, by the worker and by the run; status says the agent log is on the worker', async () => {
+  test('a relative --hub (and --dir) is taken from the folder it was given in, by the worker and by the run; status says the agent log is on the worker, verify checks the branch out here', async () => {
     const redis = await startRedis();
     const p = makeQueuedProject(1);
     cleanups.push(
@@ -63,6 +63,14 @@ describe('hubs of a queued run', () => {
       new RegExp(`feature-001: on worker host ${hostname()}, at ${p.scratch}/w1/attempts/\\S+/agent\\.log`),
     );
     expect(status.stdout).not.toContain(join(p.repo.root, '.baton', 'runs'));
+    // Nothing is checked out here: verify's hint checks the branch out where this machine puts worktrees.
+    const verify = await runBaton(['verify', 'feature-001'], { cwd: p.repo.root });
+    const readd = verify.stderr.match(
+      /check it out again with `(git worktree prune && git worktree add .*)`/,
+    )?.[1];
+    expect(readd, verify.stderr).toBe(
+      `git worktree prune && git worktree add '${join(p.repo.root, '..', 'repo.baton-worktrees', 'feature-001')}' baton/feature-001`,
+    );
     const started = p.events().find((e) => e.type === 'run.started');
     expect(started?.queue).toMatchObject({ hub: p.hub });
     expect(

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
@@ -9,7 +10,7 @@ afterEach(async () => {
 });
 
 describe('recovery of a queued run', () => {
-  test('the orchestrator killed mid-run and resumed: no job enqueued twice, no log line twice, every feature ends once', async () => {
+  test('the orchestrator killed mid-run and resumed: no job enqueued twice, no log line twice, every feature ends once, and the run leaves nothing in Redis', async () => {
     const redis = await startRedis();
     const p = makeQueuedProject(4);
     cleanups.push(
@@ -46,6 +47,12 @@ describe('recovery of a queued run', () => {
       expect(ended).toHaveLength(1);
       expect(ended[0]?.status).toBe('complete');
     }
+    // The run ended and every job was promoted: its jobs and its event stream leave Redis.
+    const runId = String([...runs][0]);
+    const left = execFileSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', `*${runId}*`], {
+      encoding: 'utf8',
+    });
+    expect(left.trim()).toBe('');
   }, 120_000);
 
   test('the orchestrator killed mid-run: status names the queued resume, a plain --resume refuses naming it, and the named command finishes the run', async () => {

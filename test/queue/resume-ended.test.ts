@@ -60,7 +60,7 @@ describe('resuming a queued run', () => {
     ]);
   }, 60_000);
 
-  test('a resume given no ids takes the run’s own features, not the rest of the plan', async () => {
+  test('a resume given no ids takes the run’s own features, not the rest of the plan; with all of them ended it ends quietly', async () => {
     const redis = await startRedis();
     const p = makeQueuedProject(3);
     cleanups.push(
@@ -79,6 +79,9 @@ describe('resuming a queued run', () => {
     });
     cleanups.push(() => kill(resumed));
     expect(await resumed.exited, resumed.output()).toBe(0);
+    // Every feature had ended: the resume follows none, and closes its connections without a word.
+    expect(resumed.output()).toContain('0 features');
+    expect(resumed.output()).not.toMatch(/Connection is closed|\n\s+at /);
     const jobs = p.events().filter((e) => e.type === 'queue.job' && e.state === 'waiting');
     expect(jobs.map((e) => e.feature_id)).toEqual(['feature-002']);
     expect(p.events().filter((e) => e.type === 'run.started' && e.resume)).toHaveLength(1);

@@ -57,14 +57,12 @@ describe("a worker's events in the orchestrator's log", () => {
     });
     expect(events.find((e) => e.type === 'feature.ended')?.status).toBe('complete');
     expect(p.repo.git('show', 'baton/feature-001:src/feature-001/index.txt')).toContain('feature-001 by');
-    // Every entry of the stream was acknowledged: a --resume has nothing to read again.
+    // The run ended with every job promoted: its stream left Redis, so a --resume has nothing to read again.
     const runId = String(events.find((e) => e.type === 'run.started')?.run_id);
-    const pending = execFileSync(
-      'redis-cli',
-      ['-p', String(redis.port), 'XPENDING', eventStreamKey(runId), EVENT_GROUP],
-      { encoding: 'utf8' },
-    );
-    expect(pending.split('\n')[0]).toBe('0');
+    const exists = execFileSync('redis-cli', ['-p', String(redis.port), 'EXISTS', eventStreamKey(runId)], {
+      encoding: 'utf8',
+    });
+    expect(exists.trim()).toBe('0');
   }, 60_000);
 
   test('a drain that fails mid-batch leaves the rest pending, and the next drain appends each of them once', async () => {
@@ -145,5 +143,41 @@ describe("a worker's events in the orchestrator's log", () => {
     expect(await orch.exited, orch.output()).toBe(0);
     expect(p.events().filter((e) => e.status === 'stale-attempt')).toEqual([]);
     expect(p.events().find((e) => e.type === 'feature.ended')?.status).toBe('complete');
+  }, 60_000);
+
+  test("an event whose id claims an attempt the queue never started is refused and said; the job's own events still enter the log", async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    const client = new Redis(redis.url);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+      () => void client.disconnect(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '3' });
+    cleanups.push(() => kill(w));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    const started = () => p.events().find((e) => e.type === 'feature.started');
+    await until(() => started() !== undefined, 'the agent to start', 20_000);
+    const jobId = String(p.events().find((e) => e.type === 'queue.job')?.job_id);
+    const enqueue = parseEventId(String(started()?.eid))?.enqueue ?? '';
+    const forged = eventIdOf(jobInstanceOf(jobId, enqueue), 999, 1);
+    await client.xadd(
+      eventStreamKey(String(started()?.run_id)),
+      '*',
+      'eid',
+      forged,
+      'line',
+      JSON.stringify({ feature_id: 'feature-001', status: 'forged' }),
+    );
+    expect(await orch.exited, orch.output()).toBe(0);
+    const events = p.events();
+    expect(events.filter((e) => e.status === 'forged')).toEqual([]);
+    // What attempt 1 sent after the forged line is in the log.
+    for (const t of ['agent.exited', 'check.passed']) expect(events.map((e) => e.type)).toContain(t);
+    expect(orch.output()).toContain(
+      `ignored worker event ${forged}: attempt 999 of job ${jobId} was never started (the queue has started 1)`,
+    );
   }, 60_000);
 });

@@ -1,0 +1,73 @@
+/**
+ * A hub that does not answer for a while (a restart, a network blip) is infrastructure, not the
+ * feature's fault: what Baton fetches from it or pushes to it is tried again for a bounded time before
+ * the failure counts. The worker waits it out in place (its agent's commit stays where it is); the
+ * orchestrator tries again at its later readings of job state.
+ */
+
+/** How long a hub's errors are tried through before they count, by default (ms); `BATON_HUB_RETRY_MS` sets it. */
+export const HUB_RETRY_MS = 60_000;
+
+/** The longest wait between two tries (ms). */
+const MAX_DELAY_MS = 8000;
+
+/** The hub retry window a command's environment asks for (`BATON_HUB_RETRY_MS`), else `HUB_RETRY_MS`. */
+export function hubRetryMsOf(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.BATON_HUB_RETRY_MS);
+  return env.BATON_HUB_RETRY_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : HUB_RETRY_MS;
+}
+
+/** The window in words: `60 s`. */
+export function describeWindow(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}
+
+/** What `retryHub` needs besides the work. */
+export interface HubRetry {
+  /** How long after the first failure it keeps trying (ms). */
+  windowMs: number;
+  /** The work in words, for the lines it says: `push of refs/baton/attempts/…`. */
+  what: string;
+  say: (line: string) => void;
+  /** Stops the waiting (the job's lock was lost): the last error is thrown at once. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `work` (one git fetch or push against the hub) until it succeeds, trying again after 0.5 s,
+ * 1 s, 2 s… (at most 8 s apart) for up to `windowMs` after its first failure; then throws that
+ * failure. Says once that it is waiting, and once that the hub answered again.
+ */
+export async function retryHub<T>(work: () => Promise<T>, opts: HubRetry): Promise<T> {
+  let firstFailure: number | undefined;
+  for (let n = 0; ; n++) {
+    try {
+      const value = await work();
+      if (firstFailure !== undefined) opts.say(`${opts.what}: the hub answers again`);
+      return value;
+    } catch (err) {
+      const now = Date.now();
+      firstFailure ??= now;
+      const left = firstFailure + opts.windowMs - now;
+      if (left <= 0 || opts.signal?.aborted) throw err;
+      if (n === 0) {
+        const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+        opts.say(`${opts.what} failed (${why}); trying again for up to ${describeWindow(opts.windowMs)}`);
+      }
+      await pause(Math.min(500 * 2 ** n, MAX_DELAY_MS, left), opts.signal);
+    }
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
