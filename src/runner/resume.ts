@@ -78,6 +78,8 @@ export interface ResumedBranch {
   backup?: string;
   /** The dead run had added the worktree but not finished its checkout (no agent ran in it): checked out now. */
   checked_out_again?: true;
+  /** A stale `index.lock` a killed git left in the worktree (used by no live process) was removed. */
+  index_lock_removed?: true;
   /** The branch still ends at the commit of an agent that had finished (`FinishedAgent`): only its checks run again. */
   agent_finished?: string;
 }
@@ -171,12 +173,17 @@ export function resumeNotes(e: object): string[] {
     dropped_commits?: string[];
     backup?: string;
     checked_out_again?: boolean;
+    index_lock_removed?: boolean;
     agent_finished?: string;
   };
   const notes: string[] = [];
   if (r.checked_out_again)
     notes.push(
       'its checkout had not finished when the dead run stopped (no agent ran in it): checked out again',
+    );
+  if (r.index_lock_removed)
+    notes.push(
+      "removed git's stale index.lock from its worktree (a git killed with the dead run left it; no live process used it)",
     );
   if (r.adopted_windows?.length && r.run_id) {
     notes.push(
