@@ -1,7 +1,8 @@
 import { keepTipRef } from '../git/branches.js';
 import { GitError, git, gitRaw } from '../git/git.js';
 import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
-import type { CleanTarget } from './inspect.js';
+import { someOf } from '../text/some-of.js';
+import type { CleanOrphan, CleanTarget } from './inspect.js';
 
 /** What the user asked `baton clean` for. */
 export interface CleanOptions {
@@ -28,6 +29,20 @@ export function describeUnmerged(n: number, mergeTargets: readonly string[]): st
 export function describeDirty(paths: readonly string[]): string {
   const [first, ...rest] = paths;
   return `uncommitted: ${first}${rest.length > 0 ? ` (+${rest.length} more)` : ''}`;
+}
+
+/** Words for the process groups a dead run left working in a worktree: each group and its command. */
+export function describeOrphans(orphans: readonly CleanOrphan[]): string {
+  const groups = orphans.map((o) => `group ${o.pgid} (${o.command})`);
+  return `a dead run's processes still work in it: ${someOf(groups, 3)}`;
+}
+
+/** Each process group with its unit and command, the first few: `a: group 12 (sh -c npm ci) and 2 more`. */
+export function describeGroups(orphans: readonly CleanOrphan[]): string {
+  return someOf(
+    orphans.map((o) => `${o.feature_id}: group ${o.pgid} (${o.command})`),
+    3,
+  );
 }
 
 /**
@@ -67,6 +82,7 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     }
     const reasons: string[] = [];
     if (target.busy) reasons.push(target.busy);
+    if (target.orphans) reasons.push(describeOrphans(target.orphans));
     if (target.unreadable) reasons.push(`git cannot read its status: ${target.unreadable}`);
     if (target.dirty.length > 0) reasons.push(describeDirty(target.dirty));
     const a = target.attempt;

@@ -12,8 +12,11 @@ import {
 import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
-import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
+import { commandOf } from '../guard/daemons.js';
+import { findLiveRun, liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
+import { type Orphan, scanOrphans, withAttemptUnits } from '../guard/orphans.js';
 import type { BatonState } from '../log/fold.js';
+import { logPathFor } from '../log/paths.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
 
@@ -45,8 +48,15 @@ export interface CleanTarget {
   mergeTargets: string[];
   /** A run in progress is working here. */
   busy?: string;
+  /** Process groups a dead run left working here (its agents, its setup), proven its own (`scanOrphans`). */
+  orphans?: CleanOrphan[];
   /** Why it may never be removed, not even with `--force`. */
   protected?: string;
+}
+
+/** A process group a dead run left in a target's worktree, named by its leader's command line (not escaped). */
+export interface CleanOrphan extends Orphan {
+  command: string;
 }
 
 /** What the log says of one best-of-N attempt whose branch or worktree is a clean target. */
@@ -132,7 +142,10 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   const inProgress = await branchesInProgress(root);
   const merge = await mergeTargets(root, main, options.base, branches, { setAside, inProgress });
   const live = liveRun(options.state, options.alive);
+  const orphans = deadRunGroups(options.state, options.alive, root);
   for (const t of targets.values()) {
+    const left = orphans.filter((o) => o.feature_id === t.id);
+    if (left.length > 0) t.orphans = left;
     const why = protection(t, main, options.cwd, inProgress);
     if (why) t.protected = why;
     if (t.worktree?.exists) {
@@ -242,6 +255,18 @@ function liveRun(
 ): { state: BatonState; pid: number } | undefined {
   const run = liveLastRun(state, alive);
   return run ? { state, pid: run.pid } : undefined;
+}
+
+/**
+ * What runs whose orchestrators died left working in the worktrees (`scanOrphans`, the rule a resume
+ * stops them by), each group with its leader's command; none while a run is live (its processes are its own).
+ */
+function deadRunGroups(state: BatonState, alive: OrchestratorProbe, root: string): CleanOrphan[] {
+  if (findLiveRun(state, alive)) return [];
+  return scanOrphans(withAttemptUnits(state), logPathFor(root)).orphans.map((o) => ({
+    ...o,
+    command: commandOf(o.pgid),
+  }));
 }
 
 /** `refs/heads/baton/*` branches (one level: `baton/<id>`) and their tips. */

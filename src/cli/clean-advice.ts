@@ -73,6 +73,16 @@ function undecidedHints(targets: readonly CleanTarget[]): string[] {
   );
 }
 
+/**
+ * The hint for worktrees a dead run's processes still work in: the command that stops them (their
+ * groups), or `--force`, which stops them and removes the worktrees with whatever they had not committed.
+ */
+function orphanHint(targets: readonly CleanTarget[]): string {
+  const groups = targets.flatMap((t) => (t.orphans ?? []).map((o) => `-${o.pgid}`));
+  const ids = targets.map((t) => t.id).join(' ');
+  return `hint: a dead run's agents or setup still work in ${ids}: stop them (\`kill -TERM -- ${groups.join(' ')}\`) and clean again, or \`baton clean --force ${ids}\` stops them and removes what they had not committed; \`baton run --resume\` instead stops them and goes on with the run.`;
+}
+
 /** The lines under the lists: the note on `baton/integration`, then a hint for each kind of target left. */
 export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAdvice): string[] {
   const lines: string[] = [];
@@ -102,8 +112,13 @@ export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAd
     );
   }
   lines.push(...undecidedHints(forceable.map((d) => d.target)));
+  const orphaned = forceable.filter((d) => d.target.orphans !== undefined);
+  if (orphaned.length > 0) lines.push(orphanHint(orphaned.map((d) => d.target)));
   const rest = forceable.filter(
-    (d) => d.target.kind !== 'integration' && undecidedFeature(d.target) === undefined,
+    (d) =>
+      d.target.kind !== 'integration' &&
+      undecidedFeature(d.target) === undefined &&
+      d.target.orphans === undefined,
   );
   if (rest.length > 0) {
     lines.push(
