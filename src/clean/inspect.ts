@@ -12,13 +12,12 @@ import {
 import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
-import { commandOf } from '../guard/daemons.js';
-import { findLiveRun, liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
-import { type Orphan, scanOrphans, withAttemptUnits } from '../guard/orphans.js';
+import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
-import { logPathFor } from '../log/paths.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
+import { type CleanOrphan, deadRunGroups } from './left-behind.js';
+import { type TargetWorktree, targetWorktrees } from './target-worktrees.js';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
 export interface CleanTarget {
@@ -30,14 +29,7 @@ export interface CleanTarget {
   branch: string;
   /** The branch's tip, or undefined when only a worktree on it is left. */
   tip?: string;
-  worktree?: {
-    path: string;
-    /** False when the folder was deleted by hand, or its `.git` file was (git lists the worktree as prunable). */
-    exists: boolean;
-    /** The folder is still there though git no longer sees a worktree in it (its `.git` file is gone): it is kept. */
-    strayFolder?: boolean;
-    locked: boolean;
-  };
+  worktree?: TargetWorktree;
   /** Paths with uncommitted changes (staged, unstaged, untracked); ignored files do not count. */
   dirty: string[];
   /** When `git status` could not read the worktree: its work cannot be vouched for. */
@@ -52,11 +44,6 @@ export interface CleanTarget {
   orphans?: CleanOrphan[];
   /** Why it may never be removed, not even with `--force`. */
   protected?: string;
-}
-
-/** A process group a dead run left in a target's worktree, named by its leader's command line (not escaped). */
-export interface CleanOrphan extends Orphan {
-  command: string;
 }
 
 /** What the log says of one best-of-N attempt whose branch or worktree is a clean target. */
@@ -104,6 +91,8 @@ export interface InspectOptions {
   state: BatonState;
   /** Whether a run the log records is live (`runLiveness`; injected so tests can drive it). */
   alive: OrchestratorProbe;
+  /** The folder Baton puts worktrees in (the config's `worktrees`): where a half-removed one is looked for. */
+  worktrees?: string;
 }
 
 /** Lists the repository's `baton/*` branches and worktrees with the facts deciding whether each may go. */
@@ -124,16 +113,8 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     return t;
   };
   for (const [branch, tip] of branches) targetFor(branch).tip = tip;
-  for (const w of worktrees.slice(1)) {
-    if (!w.branch?.startsWith(BRANCH_PREFIX) || w.branch.slice(BRANCH_PREFIX.length).includes('/')) continue;
-    const folder = existsSync(w.path);
-    targetFor(w.branch).worktree = {
-      path: w.path,
-      exists: !w.prunable && folder,
-      ...(w.prunable && folder ? { strayFolder: true } : {}),
-      locked: w.locked === true,
-    };
-  }
+  for (const [branch, worktree] of await targetWorktrees(root, worktrees, options.worktrees))
+    targetFor(branch).worktree = worktree;
 
   // Work merged into an integration that did not end clean (tests or checks failed, a conflict, left
   // out features) is not done with: its branch stays until it is merged somewhere that passed.
@@ -255,18 +236,6 @@ function liveRun(
 ): { state: BatonState; pid: number } | undefined {
   const run = liveLastRun(state, alive);
   return run ? { state, pid: run.pid } : undefined;
-}
-
-/**
- * What runs whose orchestrators died left working in the worktrees (`scanOrphans`, the rule a resume
- * stops them by), each group with its leader's command; none while a run is live (its processes are its own).
- */
-function deadRunGroups(state: BatonState, alive: OrchestratorProbe, root: string): CleanOrphan[] {
-  if (findLiveRun(state, alive)) return [];
-  return scanOrphans(withAttemptUnits(state), logPathFor(root)).orphans.map((o) => ({
-    ...o,
-    command: commandOf(o.pgid),
-  }));
 }
 
 /** `refs/heads/baton/*` branches (one level: `baton/<id>`) and their tips. */

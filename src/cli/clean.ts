@@ -9,12 +9,8 @@ import {
   removeTargets,
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import {
-  type CleanInspection,
-  type CleanOrphan,
-  type CleanTarget,
-  inspectCleanTargets,
-} from '../clean/inspect.js';
+import { type CleanInspection, type CleanTarget, inspectCleanTargets } from '../clean/inspect.js';
+import type { CleanOrphan } from '../clean/left-behind.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
@@ -65,7 +61,9 @@ function selectTargets(
 
 /** Words for a worktree git lists as prunable: its folder gone, or left without its `.git` file. */
 function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
+  if (w.removalCutShort) return ' (what an earlier clean, cut short, left of it)';
   if (w.exists) return '';
+  if (w.strayFolder && w.removable) return ' (its folder, no longer a git worktree: its .git was gone)';
   return w.strayFolder
     ? ' (its folder is no longer a git worktree: its .git file is gone; the folder is kept)'
     : ' (folder already gone)';
@@ -175,6 +173,9 @@ const CLEAN_HELP_AFTER =
   "A worktree a dead run's agents or setup still work in (a run killed outright; found by their\n" +
   'environment, as `baton run --resume` finds them) is refused, naming their process groups; --force\n' +
   'stops them (SIGTERM, then SIGKILL) before it removes the worktree.\n' +
+  'A folder left where Baton puts a worktree with no .git in it (a removal cut short, or its .git\n' +
+  "deleted) is refused, and --force removes it; what a clean killed mid-removal left (its note in git's\n" +
+  'record of the worktree) is finished without --force.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
   "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
   'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +
@@ -290,6 +291,7 @@ async function cleanWorktrees(o: {
     ...(base !== undefined ? { base } : {}),
     state,
     alive: runLiveness(root),
+    worktrees: config.value.worktrees,
   });
   const known = [
     ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),
