@@ -191,7 +191,9 @@ export function resumeNotes(e: object): string[] {
     );
   }
   for (const o of r.stopped_orphans ?? [])
-    notes.push(`stopped orphaned agent of ${o.feature_id} (group ${o.pgid})`);
+    notes.push(
+      `stopped what the dead run left running for ${o.feature_id} (group ${o.pgid}: its agent or setup)`,
+    );
   for (const o of r.refused_orphans ?? [])
     notes.push(`left group ${o.pgid} of ${o.feature_id} alone: ${o.reason}`);
   if (r.restarted) notes.push(restartNote(r.dropped_commits ?? [], r.backup));
