@@ -1,7 +1,10 @@
+import { rmSync } from 'node:fs';
 import { keepTipRef } from '../git/branches.js';
 import { GitError, git, gitRaw } from '../git/git.js';
 import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
+import { someOf } from '../text/some-of.js';
 import type { CleanTarget } from './inspect.js';
+import { type CleanOrphan, markRemoval } from './left-behind.js';
 
 /** What the user asked `baton clean` for. */
 export interface CleanOptions {
@@ -28,6 +31,20 @@ export function describeUnmerged(n: number, mergeTargets: readonly string[]): st
 export function describeDirty(paths: readonly string[]): string {
   const [first, ...rest] = paths;
   return `uncommitted: ${first}${rest.length > 0 ? ` (+${rest.length} more)` : ''}`;
+}
+
+/** Words for the process groups a dead run left working in a worktree: each group and its command. */
+export function describeOrphans(orphans: readonly CleanOrphan[]): string {
+  const groups = orphans.map((o) => `group ${o.pgid} (${o.command})`);
+  return `a dead run's processes still work in it: ${someOf(groups, 3)}`;
+}
+
+/** Each process group with its unit and command, the first few: `a: group 12 (sh -c npm ci) and 2 more`. */
+export function describeGroups(orphans: readonly CleanOrphan[]): string {
+  return someOf(
+    orphans.map((o) => `${o.feature_id}: group ${o.pgid} (${o.command})`),
+    3,
+  );
 }
 
 /**
@@ -67,8 +84,18 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     }
     const reasons: string[] = [];
     if (target.busy) reasons.push(target.busy);
+    if (target.orphans) reasons.push(describeOrphans(target.orphans));
     if (target.unreadable) reasons.push(`git cannot read its status: ${target.unreadable}`);
-    if (target.dirty.length > 0) reasons.push(describeDirty(target.dirty));
+    // A removal an earlier clean began and was cut short is finished: it had decided, and what it
+    // deleted shows as uncommitted now.
+    const w = target.worktree;
+    const cutShort = w?.removalCutShort === true;
+    if (target.dirty.length > 0 && !cutShort) reasons.push(describeDirty(target.dirty));
+    if (w?.strayFolder && w.removable && !cutShort) {
+      reasons.push(
+        `its folder ${w.path} is no longer a git worktree (it holds no .git), so git cannot say what in it would be lost`,
+      );
+    }
     const a = target.attempt;
     if (a?.known && !a.decided) {
       reasons.push(
@@ -99,6 +126,39 @@ export interface CleanResult {
 }
 
 /**
+ * Removes a target's worktree folder: `git worktree remove` (forced for a forced decision, or to finish
+ * a removal cut short), or, for a folder that is no longer a worktree at Baton's own place
+ * (`removable`), the folder itself. Clean notes the removal in git's record of the worktree first
+ * (`markRemoval`), which git deletes last: killed in between, the next clean finds the note and
+ * finishes (`removalCutShort`).
+ */
+async function removeFolder(
+  root: string,
+  d: Extract<CleanDecision, { action: 'remove' }>,
+): Promise<{ removed: boolean; error?: string }> {
+  const { target } = d;
+  const w = target.worktree;
+  if (w === undefined || !(w.exists || (w.strayFolder && w.removable))) return { removed: false };
+  const unmark = await markRemoval(root, w.path);
+  if (w.exists) {
+    const force = d.forced || w.removalCutShort ? (w.locked ? ['--force', '--force'] : ['--force']) : [];
+    const r = await gitRaw(root, ['worktree', 'remove', ...force, w.path]);
+    if (r.exitCode !== 0) {
+      // git refused before it deleted anything: a later clean asks again.
+      unmark();
+      return { removed: false, error: (r.stderr.trim() || r.stdout.trim()).replace(/^fatal: /, '') };
+    }
+  } else {
+    try {
+      rmSync(w.path, { recursive: true, force: true });
+    } catch (err) {
+      return { removed: false, error: `its folder could not be removed: ${(err as Error).message}` };
+    }
+  }
+  return { removed: true };
+}
+
+/**
  * Removes each target's worktree (`git worktree remove`, forced only for a forced decision), then
  * its branch, its tip first kept under a backup ref when it holds commits merged nowhere
  * (`cleanBackupOf`), then prunes stale worktree records. The branch is deleted only at the tip that was
@@ -114,15 +174,12 @@ export async function removeTargets(
     const { target } = d;
     const result: CleanResult = { target, removedWorktree: false, deletedBranch: false };
     results.push(result);
-    if (target.worktree?.exists) {
-      const force = d.forced ? (target.worktree.locked ? ['--force', '--force'] : ['--force']) : [];
-      const r = await gitRaw(root, ['worktree', 'remove', ...force, target.worktree.path]);
-      if (r.exitCode !== 0) {
-        result.error = (r.stderr.trim() || r.stdout.trim()).replace(/^fatal: /, '');
-        continue;
-      }
-      result.removedWorktree = true;
+    const folder = await removeFolder(root, d);
+    if (folder.error !== undefined) {
+      result.error = folder.error;
+      continue;
     }
+    result.removedWorktree = folder.removed;
     if (target.tip !== undefined) {
       const backup = cleanBackupOf(target);
       if (backup !== undefined) {

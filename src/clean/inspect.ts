@@ -16,6 +16,8 @@ import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/livene
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
+import { type CleanOrphan, deadRunGroups } from './left-behind.js';
+import { type TargetWorktree, targetWorktrees } from './target-worktrees.js';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
 export interface CleanTarget {
@@ -27,14 +29,7 @@ export interface CleanTarget {
   branch: string;
   /** The branch's tip, or undefined when only a worktree on it is left. */
   tip?: string;
-  worktree?: {
-    path: string;
-    /** False when the folder was deleted by hand, or its `.git` file was (git lists the worktree as prunable). */
-    exists: boolean;
-    /** The folder is still there though git no longer sees a worktree in it (its `.git` file is gone): it is kept. */
-    strayFolder?: boolean;
-    locked: boolean;
-  };
+  worktree?: TargetWorktree;
   /** Paths with uncommitted changes (staged, unstaged, untracked); ignored files do not count. */
   dirty: string[];
   /** When `git status` could not read the worktree: its work cannot be vouched for. */
@@ -45,6 +40,8 @@ export interface CleanTarget {
   mergeTargets: string[];
   /** A run in progress is working here. */
   busy?: string;
+  /** Process groups a dead run left working here (its agents, its setup), proven its own (`scanOrphans`). */
+  orphans?: CleanOrphan[];
   /** Why it may never be removed, not even with `--force`. */
   protected?: string;
 }
@@ -94,6 +91,8 @@ export interface InspectOptions {
   state: BatonState;
   /** Whether a run the log records is live (`runLiveness`; injected so tests can drive it). */
   alive: OrchestratorProbe;
+  /** The folder Baton puts worktrees in (the config's `worktrees`): where a half-removed one is looked for. */
+  worktrees?: string;
 }
 
 /** Lists the repository's `baton/*` branches and worktrees with the facts deciding whether each may go. */
@@ -114,16 +113,8 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     return t;
   };
   for (const [branch, tip] of branches) targetFor(branch).tip = tip;
-  for (const w of worktrees.slice(1)) {
-    if (!w.branch?.startsWith(BRANCH_PREFIX) || w.branch.slice(BRANCH_PREFIX.length).includes('/')) continue;
-    const folder = existsSync(w.path);
-    targetFor(w.branch).worktree = {
-      path: w.path,
-      exists: !w.prunable && folder,
-      ...(w.prunable && folder ? { strayFolder: true } : {}),
-      locked: w.locked === true,
-    };
-  }
+  for (const [branch, worktree] of await targetWorktrees(root, worktrees, options.worktrees))
+    targetFor(branch).worktree = worktree;
 
   // Work merged into an integration that did not end clean (tests or checks failed, a conflict, left
   // out features) is not done with: its branch stays until it is merged somewhere that passed.
@@ -132,7 +123,10 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   const inProgress = await branchesInProgress(root);
   const merge = await mergeTargets(root, main, options.base, branches, { setAside, inProgress });
   const live = liveRun(options.state, options.alive);
+  const orphans = deadRunGroups(options.state, options.alive, root);
   for (const t of targets.values()) {
+    const left = orphans.filter((o) => o.feature_id === t.id);
+    if (left.length > 0) t.orphans = left;
     const why = protection(t, main, options.cwd, inProgress);
     if (why) t.protected = why;
     if (t.worktree?.exists) {

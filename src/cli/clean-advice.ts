@@ -73,6 +73,21 @@ function undecidedHints(targets: readonly CleanTarget[]): string[] {
   );
 }
 
+/** A target whose worktree folder clean would remove only with `--force`: no `.git` left in it. */
+function isLeftover(t: CleanTarget): boolean {
+  return t.worktree?.strayFolder === true && t.worktree.removable === true && !t.worktree.removalCutShort;
+}
+
+/**
+ * The hint for worktrees a dead run's processes still work in: the command that stops them (their
+ * groups), or `--force`, which stops them and removes the worktrees with whatever they had not committed.
+ */
+function orphanHint(targets: readonly CleanTarget[]): string {
+  const groups = targets.flatMap((t) => (t.orphans ?? []).map((o) => `-${o.pgid}`));
+  const ids = targets.map((t) => t.id).join(' ');
+  return `hint: a dead run's agents or setup still work in ${ids}: stop them (\`kill -TERM -- ${groups.join(' ')}\`) and clean again, or \`baton clean --force ${ids}\` stops them and removes what they had not committed; \`baton run --resume\` instead stops them and goes on with the run.`;
+}
+
 /** The lines under the lists: the note on `baton/integration`, then a hint for each kind of target left. */
 export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAdvice): string[] {
   const lines: string[] = [];
@@ -102,8 +117,21 @@ export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAd
     );
   }
   lines.push(...undecidedHints(forceable.map((d) => d.target)));
+  const orphaned = forceable.filter((d) => d.target.orphans !== undefined);
+  if (orphaned.length > 0) lines.push(orphanHint(orphaned.map((d) => d.target)));
+  const leftover = forceable.filter((d) => d.target.orphans === undefined && isLeftover(d.target));
+  if (leftover.length > 0) {
+    const ids = leftover.map((d) => d.target.id).join(' ');
+    lines.push(
+      `hint: ${ids}: a worktree folder with no .git left (its removal cut short, or its .git deleted): look in it, then \`baton clean --force ${ids}\` removes it.`,
+    );
+  }
   const rest = forceable.filter(
-    (d) => d.target.kind !== 'integration' && undecidedFeature(d.target) === undefined,
+    (d) =>
+      d.target.kind !== 'integration' &&
+      undecidedFeature(d.target) === undefined &&
+      d.target.orphans === undefined &&
+      !isLeftover(d.target),
   );
   if (rest.length > 0) {
     lines.push(

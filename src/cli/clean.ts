@@ -4,16 +4,19 @@ import {
   type CleanResult,
   cleanBackupOf,
   decideClean,
+  describeGroups,
   describeRestore,
   removeTargets,
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { type CleanInspection, type CleanTarget, inspectCleanTargets } from '../clean/inspect.js';
+import type { CleanOrphan } from '../clean/left-behind.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
 import { runLiveness } from '../guard/liveness.js';
+import { orphanClaim, stopOrphans, withAttemptUnits } from '../guard/orphans.js';
 import { batonRunning, refuseWhileBatonRuns } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
@@ -58,7 +61,9 @@ function selectTargets(
 
 /** Words for a worktree git lists as prunable: its folder gone, or left without its `.git` file. */
 function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
+  if (w.removalCutShort) return ' (what an earlier clean, cut short, left of it)';
   if (w.exists) return '';
+  if (w.strayFolder && w.removable) return ' (its folder, no longer a git worktree: its .git was gone)';
   return w.strayFolder
     ? ' (its folder is no longer a git worktree: its .git file is gone; the folder is kept)'
     : ' (folder already gone)';
@@ -165,6 +170,12 @@ const CLEAN_HELP_AFTER =
   'printed (git branch <branch> <sha> restores it). While another Baton runs\n' +
   '(its run, integrate or verify lock held by a live process) clean refuses, --force or not (--dry-run\n' +
   'still looks). `git worktree prune` runs afterwards.\n' +
+  "A worktree a dead run's agents or setup still work in (a run killed outright; found by their\n" +
+  'environment, as `baton run --resume` finds them) is refused, naming their process groups; --force\n' +
+  'stops them (SIGTERM, then SIGKILL) before it removes the worktree.\n' +
+  'A folder left where Baton puts a worktree with no .git in it (a removal cut short, or its .git\n' +
+  "deleted) is refused, and --force removes it; what a clean killed mid-removal left (its note in git's\n" +
+  'record of the worktree) is finished without --force.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
   "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
   'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +
@@ -210,6 +221,17 @@ function freedBy(
     bytes: freedParts.reduce((sum, u) => sum + u.bytes, 0),
     complete: freedParts.every((u) => u.complete),
   };
+}
+
+/** Stops the process groups a dead run left in the worktrees about to be removed (`stopOrphans`, each proven again). */
+async function stopCleanOrphans(
+  root: string,
+  state: BatonState,
+  removes: readonly RemoveDecision[],
+): Promise<CleanOrphan[]> {
+  const orphans = removes.flatMap((d) => d.target.orphans ?? []);
+  if (orphans.length > 0) await stopOrphans(orphans, orphanClaim(withAttemptUnits(state), logPathFor(root)));
+  return orphans;
 }
 
 /** `baton clean --json`: removed, failed, refused and kept, each decision with its reasons. */
@@ -269,6 +291,7 @@ async function cleanWorktrees(o: {
     ...(base !== undefined ? { base } : {}),
     state,
     alive: runLiveness(root),
+    worktrees: config.value.worktrees,
   });
   const known = [
     ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),
@@ -286,6 +309,9 @@ async function cleanWorktrees(o: {
   const disk = measureDiskUsage(
     removes.flatMap((d) => (d.target.worktree?.exists ? [d.target.worktree.path] : [])),
   );
+  // --force removes a worktree a dead run's processes still work in: they are stopped first, or they
+  // would go on writing into a folder that is gone.
+  const stopped = flags.dryRun ? [] : await stopCleanOrphans(root, state, removes);
   const results = flags.dryRun ? undefined : await removeTargets(root, removes);
   const freed = freedBy(removes, results, disk);
   const failed = results?.some((r) => r.error !== undefined) ?? false;
@@ -298,6 +324,10 @@ async function cleanWorktrees(o: {
     return;
   }
   const advice = cleanAdvice(root, inspection, running);
+  if (stopped.length > 0)
+    ctx.stdout.write(
+      `Stopped what a dead run left working in them: ${escapeControl(describeGroups(stopped))}\n`,
+    );
   ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice));
   ctx.stdout.write(await backupsNote(root));
 }

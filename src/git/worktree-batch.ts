@@ -80,9 +80,11 @@ function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): stri
           `if mkfifo "$d/lanes" 2>/dev/null; then exec 3<>"$d/lanes"; s=1; printf '${'\\n'.repeat(Math.max(1, lanes))}' >&3; fi`,
         ]
       : []),
+    // A waiter that finds the orchestrator gone gives its lane back before it leaves: the next waiter
+    // wakes, sees the same and leaves too, instead of every other one blocking on the FIFO for ever.
     'co() {',
     '  [ -z "$s" ] || read -r _ <&3',
-    '  alive || exit 0',
+    '  alive || { [ -z "$s" ] || echo >&3; exit 0; }',
     `  if cd -- "$2" 2>"$d/c$1.err"; then ${gitWords(CHECKOUT_ARGS)} >"$d/c$1.out" 2>"$d/c$1.err"; echo $? >"$d/c$1.rc"; else echo 128 >"$d/c$1.rc"; fi`,
     '  [ -z "$s" ] || echo >&3',
     '  echo "c $1"',

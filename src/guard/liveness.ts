@@ -122,6 +122,21 @@ function latestTime(f: FeatureState): string | undefined {
 }
 
 /**
+ * How far a dead run got with a feature it listed and never recorded as started (its agent's
+ * `feature.started`), in words to follow "the run's orchestrator is gone": its setup running, its
+ * worktree made (an agent may have been spawned just before its line was written), or nothing.
+ */
+function notStarted(f: FeatureState, runStartedAt: string): string {
+  const last = f.last_event;
+  if (last?.ts === undefined || last.ts < runStartedAt) return ' and never started this feature';
+  if (last.type === 'setup.started')
+    return '; it was setting up this feature (its setup command may still be running)';
+  if (last.type === 'setup.ended' || last.type === 'worktree.created')
+    return '; it was preparing this feature (its worktree made; an agent may have started unrecorded)';
+  return ' and never started this feature';
+}
+
+/**
  * The events a dead run never wrote, inferred at read time (never appended to the log): a
  * `feature.ended` `interrupted` for each of its unfinished features — those it started and those
  * the last run's start listed and it never got to — and its `run.ended` `interrupted`. They carry
@@ -154,7 +169,7 @@ export function interruptionEvents(state: BatonState, alive: OrchestratorProbe):
         type: 'feature.ended',
         feature_id: f.feature_id,
         status: 'interrupted',
-        reason: own ? `${gone}; ${resume}` : `${gone} and never started this feature; ${resume}`,
+        reason: own ? `${gone}; ${resume}` : `${gone}${notStarted(f, startedAt)}; ${resume}`,
         inferred: true,
       };
       out.push(ended);

@@ -109,6 +109,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       backup: z.optional(z.string()),
       /** On `--resume`: the dead run had not finished the worktree's checkout (no agent ran in it); done now. */
       checked_out_again: z.optional(z.literal(true)),
+      /** On `--resume`: a stale `index.lock` a killed git left in the worktree, used by no live process, was removed. */
+      index_lock_removed: z.optional(z.literal(true)),
       /** On `--resume`: the commit of an agent that had finished, still the branch's tip: only its checks run again. */
       agent_finished: z.optional(z.string()),
     }),

@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
+import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -77,14 +78,36 @@ export function worktreeAt(worktrees: readonly WorktreeInfo[], path: string): Wo
  * A folder where a feature's worktree goes that is not a worktree of this repository: neither a run
  * nor a resume can use it, and Baton never removes what it did not make.
  */
-function foreignFolderError(path: string): UserError {
+function foreignFolderError(path: string, leftover?: LeftoverHint): UserError {
+  const move =
+    'Move it away (or delete it yourself if nothing in it is needed), or set a different `worktrees` folder in the config; then run again.';
   return new UserError(
     'run/worktree-exists',
     `the folder ${path} already exists and is not a worktree of this repository; Baton will not use or remove it`,
-    {
-      hint: 'Move it away (or delete it yourself if nothing in it is needed), or set a different `worktrees` folder in the config; then run again.',
-    },
+    { hint: leftover?.alone ? leftover.text : `${move}${leftover ? ` ${leftover.text}` : ''}` },
   );
+}
+
+/** Words on a leftover folder for the hint: after "move it away", or `alone` in its place. */
+interface LeftoverHint {
+  text: string;
+  alone?: true;
+}
+
+/**
+ * What the hint says of a folder at a unit's worktree place that holds no `.git`
+ * (`isLeftoverFolder`): what a worktree whose removal was cut short leaves, which `baton clean`
+ * clears (finishing a removal it began itself, `--force` otherwise). Undefined for any other folder.
+ */
+async function leftoverHint(opts: RunOptions, id: string, path: string): Promise<LeftoverHint | undefined> {
+  if (!isLeftoverFolder(opts.config.worktrees, id, path)) return undefined;
+  if (isMarked(await removalMarks(opts.root), path)) {
+    const text = `It is what is left of this worktree, whose removal by \`baton clean\` was cut short: \`baton clean ${id}\` finishes it; then run again.`;
+    return { text, alone: true };
+  }
+  return {
+    text: `If it is what is left of this worktree (it holds no .git: a removal cut short), \`baton clean --force ${id}\` removes it with whatever is in it.`,
+  };
 }
 
 /**
@@ -108,7 +131,8 @@ async function checkFeatureFolders(
     refuseSymlinkedWorktree(p.worktree, p.branch);
     const wt = worktreeAt(worktrees, p.worktree);
     const live = wt !== undefined && !wt.prunable;
-    if (!live && existsSync(p.worktree)) throw foreignFolderError(p.worktree);
+    if (!live && existsSync(p.worktree))
+      throw foreignFolderError(p.worktree, await leftoverHint(opts, id, p.worktree));
     if (wt && wt.branch !== p.branch) {
       throw new UserError(
         'run/worktree-mismatch',

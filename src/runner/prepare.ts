@@ -9,6 +9,7 @@ import {
   mergeDependencies,
 } from '../git/feature-branch.js';
 import { branchExists, git, statusEntries } from '../git/git.js';
+import { clearStaleIndexLock } from '../git/index-lock.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { proveFeatureWorktree } from '../git/worktree-proof.js';
@@ -157,6 +158,12 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   const worktree = await proveFeatureWorktree(opts.root, p.worktree, p.branch);
   // A worktree the dead run added but never checked out (no agent ever ran in it) is checked out now.
   const checkedOut = await finishUnfinishedCheckout(worktree.path);
+  // A git killed with the dead run (its `git add --all`) left its lock: the agent's work could not be
+  // recorded. A re-attached agent works on in the worktree: its lock is its own.
+  const lockRemoved =
+    !ctx.adopted.has(id) && clearStaleIndexLock(worktree, `baton run --resume ${id}`)
+      ? { index_lock_removed: true as const }
+      : {};
   const resumed = await inspectResumedBranch(worktree, {
     unitId: id,
     baseCommit: base,
@@ -165,7 +172,11 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   });
   // Started over, it is cut afresh: on top of its dependencies, with `--wait-for-deps`.
   const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(feature, p) : base;
-  recordWorktree(ctx, id, p, forkPoint, true, checkedOut ? { ...resumed, checked_out_again: true } : resumed);
+  recordWorktree(ctx, id, p, forkPoint, true, {
+    ...resumed,
+    ...(checkedOut ? { checked_out_again: true } : {}),
+    ...lockRemoved,
+  });
   return { forkPoint, base, ...(resumed.agent_finished && finished ? { finished } : {}) };
 }
 

@@ -1,92 +1,14 @@
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
-import { featureProcesses } from '../guard/daemons.js';
-import { type GroupClaim, proveRunGroup } from '../guard/group-proof.js';
 import { findLiveRun, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
-import { listProcesses } from '../guard/proc.js';
+import type { Orphan, RefusedGroup } from '../guard/orphans.js';
 import { sessionName } from '../interactive/tmux.js';
-import { type BatonState, featureAt } from '../log/fold.js';
+import type { BatonState } from '../log/fold.js';
 import { foldLastRun } from '../log/last-run.js';
-import { TERMINAL_STATUSES } from '../log/statuses.js';
-import { groupAlive, signalGroup } from '../process/supervise.js';
 import { selectFeatures } from '../project.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
-
-/** An agent process group left running by an orchestrator that died, proven to be that run's. */
-export interface Orphan {
-  feature_id: string;
-  pgid: number;
-}
-
-/** A group the log named that Baton left alone, and why. */
-export interface RefusedGroup {
-  feature_id: string;
-  pgid: number;
-  reason: string;
-}
-
-/**
- * Agent groups the log says were running, split into those proven to be the run's own (alive, and
- * carrying its `BATON_RUN_ID`, this repository's `BATON_LOG` at `logPath` and the unit's id) and those
- * left alone, with the reason. Besides the group the log names last, the groups of the run's own
- * processes for the feature (found by environment, `featureProcesses`) are orphans too: a forged
- * `feature.started` naming another group must not hide the real agent, which would then work next
- * to the new one in its worktree.
- */
-export function scanOrphans(
-  state: BatonState,
-  logPath: string,
-): { orphans: Orphan[]; refused: RefusedGroup[] } {
-  const orphans: Orphan[] = [];
-  const refused: RefusedGroup[] = [];
-  const all = listProcesses();
-  const claimOf = orphanClaim(state, logPath);
-  for (const f of Object.values(state.features)) {
-    if (TERMINAL_STATUSES.has(f.status) || f.status === 'pending') continue;
-    if (f.pgid !== undefined) {
-      const o = { feature_id: f.feature_id, pgid: f.pgid };
-      const proof = proveRunGroup(claimOf(o), all);
-      if (proof.ok) orphans.push(o);
-      else if (groupAlive(f.pgid) || f.pgid <= 1) refused.push({ ...o, reason: proof.reason });
-    }
-    const runId = f.run_id ?? state.run_id;
-    if (runId === undefined) continue;
-    for (const p of featureProcesses(runId, f.feature_id, [...all])) {
-      const o = { feature_id: f.feature_id, pgid: p.pgid };
-      if (p.pgid !== f.pgid && !orphans.some((k) => k.pgid === p.pgid) && proveRunGroup(claimOf(o), all).ok)
-        orphans.push(o);
-    }
-  }
-  return { orphans, refused };
-}
-
-/**
- * What a group of a unit of the log's run must carry to be that run's agent (`proveRunGroup`): the
- * unit's run id (its own, else the run's), this repository's log and the unit's id.
- */
-export function orphanClaim(state: BatonState, logPath: string): (o: Orphan) => GroupClaim {
-  return (o) => ({
-    pgid: o.pgid,
-    runId: featureAt(state, o.feature_id)?.run_id ?? state.run_id,
-    logPath,
-    unitId: o.feature_id,
-  });
-}
-
-/** The runs a resume continues, whose orchestrators are gone: the last one and each unit's own. */
-export function deadRunIds(state: BatonState): Set<string> {
-  const ids = new Set<string>();
-  if (state.run_id !== undefined) ids.add(state.run_id);
-  for (const f of Object.values(state.features)) if (f.run_id !== undefined) ids.add(f.run_id);
-  return ids;
-}
-
-/** Agent groups of a dead run that are proven to be its own and still alive (see `scanOrphans`). */
-export function findOrphans(state: BatonState, logPath: string): Orphan[] {
-  return scanOrphans(state, logPath).orphans;
-}
 
 /** Refuses to resume while the orchestrator of any run that has not ended is still alive. */
 export function assertNoLiveRun(state: BatonState, root: string): void {
@@ -115,33 +37,6 @@ export function assertNotQueuedRun(state: BatonState): void {
     `run ${escapeControl(queued.run_id)} put its features on the queue ${escapeControl(queued.queue.url)}; \`baton run --resume\` here would run them all again on this machine`,
     { hint: `Re-attach to its jobs with ${resumeCommand(queued.queue)}.` },
   );
-}
-
-/**
- * Stops orphaned agent groups: SIGTERM, then SIGKILL after `graceMs`; resolves when all are gone.
- * Each group still alive is proven again (`claimOf`, see `orphanClaim`) just before the SIGKILL, so
- * a group whose pgid was recycled meanwhile is spared.
- */
-export async function stopOrphans(
-  orphans: readonly Orphan[],
-  claimOf: (o: Orphan) => GroupClaim,
-  graceMs = 3000,
-): Promise<void> {
-  const still = (o: Orphan) => groupAlive(o.pgid) && o.pgid > 1 && o.pgid !== process.pid;
-  for (const o of orphans) if (still(o)) signalGroup(o.pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && orphans.some(still)) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  for (const o of orphans) {
-    if (!still(o)) continue;
-    if (!proveRunGroup(claimOf(o)).ok) continue;
-    signalGroup(o.pgid, 'SIGKILL');
-  }
-  const hardDeadline = Date.now() + 2000;
-  while (Date.now() < hardDeadline && orphans.some(still)) {
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** An earlier run's agent that ended on its own, exit 0, its work committed by Baton, its checks not finished. */
@@ -183,6 +78,8 @@ export interface ResumedBranch {
   backup?: string;
   /** The dead run had added the worktree but not finished its checkout (no agent ran in it): checked out now. */
   checked_out_again?: true;
+  /** A stale `index.lock` a killed git left in the worktree (used by no live process) was removed. */
+  index_lock_removed?: true;
   /** The branch still ends at the commit of an agent that had finished (`FinishedAgent`): only its checks run again. */
   agent_finished?: string;
 }
@@ -276,6 +173,7 @@ export function resumeNotes(e: object): string[] {
     dropped_commits?: string[];
     backup?: string;
     checked_out_again?: boolean;
+    index_lock_removed?: boolean;
     agent_finished?: string;
   };
   const notes: string[] = [];
@@ -283,13 +181,19 @@ export function resumeNotes(e: object): string[] {
     notes.push(
       'its checkout had not finished when the dead run stopped (no agent ran in it): checked out again',
     );
+  if (r.index_lock_removed)
+    notes.push(
+      "removed git's stale index.lock from its worktree (a git killed with the dead run left it; no live process used it)",
+    );
   if (r.adopted_windows?.length && r.run_id) {
     notes.push(
       `re-attached to ${sessionName(r.run_id)}: ${r.adopted_windows.map((a) => a.feature_id).join(', ')}`,
     );
   }
   for (const o of r.stopped_orphans ?? [])
-    notes.push(`stopped orphaned agent of ${o.feature_id} (group ${o.pgid})`);
+    notes.push(
+      `stopped what the dead run left running for ${o.feature_id} (group ${o.pgid}: its agent or setup)`,
+    );
   for (const o of r.refused_orphans ?? [])
     notes.push(`left group ${o.pgid} of ${o.feature_id} alone: ${o.reason}`);
   if (r.restarted) notes.push(restartNote(r.dropped_commits ?? [], r.backup));

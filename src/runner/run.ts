@@ -18,6 +18,15 @@ import { autoMaintenance } from '../git/git.js';
 import { attemptBranch } from '../git/refs.js';
 import { stopDeadWorktreeBatches } from '../guard/daemons.js';
 import {
+  deadRunIds,
+  type Orphan,
+  orphanClaim,
+  type RefusedGroup,
+  scanOrphans,
+  stopOrphans,
+  withAttemptUnits,
+} from '../guard/orphans.js';
+import {
   type AdoptionPlan,
   adoptionCandidates,
   NO_ADOPTION,
@@ -40,15 +49,9 @@ import { agentCannotDo, lookBeforeRun, preflight, resolveAgents } from './prefli
 import {
   assertNoLiveRun,
   assertNotQueuedRun,
-  deadRunIds,
   type FinishedAgent,
   finishedAgents,
-  type Orphan,
-  orphanClaim,
-  type RefusedGroup,
   restartUnits,
-  scanOrphans,
-  stopOrphans,
 } from './resume.js';
 import { isConcurrency, type RunOptions } from './run-options.js';
 import { planUnits } from './units.js';
@@ -190,7 +193,7 @@ async function readPrevious(
   const { folded, previous, attempts } = earlier;
   if (opts.dryRun) return { previous, attempts, orphans: [], refused: [], adoption: NO_ADOPTION };
   // Best-of-N attempts' agents are units of their own: their groups are looked for like features'.
-  const state = { ...folded, features: { ...folded.features, ...folded.attempt_units } };
+  const state = withAttemptUnits(folded);
   assertNoLiveRun(state, opts.root);
   assertNotQueuedRun(state);
   // Interactive agents of a dead orchestrator still in its tmux session are followed, not restarted.
@@ -345,7 +348,9 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     ...(ctx.bestOfN.size > 0
       ? { attempts: Object.fromEntries([...ctx.bestOfN].map(([id, p]) => [id, p.agents.length])) }
       : {}),
-    ...(orphans.length ? { stopped_orphans: orphans } : {}),
+    ...(orphans.length
+      ? { stopped_orphans: orphans.map((o) => ({ feature_id: o.feature_id, pgid: o.pgid })) }
+      : {}),
     ...(refused.length ? { refused_orphans: refused } : {}),
     ...(adoption.adopted.length
       ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { orphanClaim, scanOrphans, stopOrphans } from '../../src/guard/orphans.js';
 import { foldEvents } from '../../src/log/fold.js';
-import { orphanClaim, scanOrphans, stopOrphans } from '../../src/runner/resume.js';
 import { unrelatedSleeper } from './rig.js';
 
 const RUN = '20260101T000000Z-0a0b0c';
@@ -79,7 +79,7 @@ describe('adversarial: a forged feature.started does not hide the real orphan', 
       started(bystander.pid),
     ] as never);
     const { orphans, refused } = scanOrphans(state, LOG);
-    expect(orphans).toEqual([{ feature_id: FEATURE, pgid: agent }]);
+    expect(orphans).toEqual([{ feature_id: FEATURE, pgid: agent, run_id: RUN }]);
     expect(refused.map((r) => [r.feature_id, r.pgid])).toEqual([[FEATURE, bystander.pid]]);
     await stopOrphans(orphans, orphanClaim(state, LOG), 500);
     expect(alive(agent)).toBe(false);

@@ -3,10 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { proveRunGroup } from '../../src/guard/group-proof.js';
+import { orphanClaim, scanOrphans, stopOrphans } from '../../src/guard/orphans.js';
 import { ownProcessGroup } from '../../src/guard/proc.js';
 import { acquireBatonLock } from '../../src/lock/baton-lock.js';
 import { foldEvents } from '../../src/log/fold.js';
-import { orphanClaim, scanOrphans, stopOrphans } from '../../src/runner/resume.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import {

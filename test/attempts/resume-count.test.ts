@@ -81,7 +81,7 @@ describe('an interrupted best-of-N run, resumed without repeating --attempts', (
 
     const resumed = await runBaton(['run', '--resume', 'fa'], { cwd: repo.root, env });
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
-    expect(resumed.stdout).toMatch(/stopped orphaned agent of fa\.a2/);
+    expect(resumed.stdout).toMatch(/stopped what the dead run left running for fa\.a2/);
     const all = events();
     const runs = all.filter((e): e is RunStarted => e.type === 'run.started');
     expect(runs.map((r) => r.attempts)).toEqual([{ fa: 2 }, { fa: 2 }]);

@@ -2,12 +2,16 @@
  * A batch of new worktrees from one shell: the branches in one transaction, the adds one after
  * another, each checkout in the background as soon as its own add ended, at most `lanes` at a time.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GitError } from '../../src/git/git.js';
 import { addWorktrees, type NewWorktree } from '../../src/git/worktree-batch.js';
+import { processesOfRun } from '../../src/guard/proc.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -142,5 +146,36 @@ describe('addWorktrees', () => {
     expect([...one.order].sort()).toEqual([0, 1, 2]);
     // With three lanes they overlap: a checkout long enough that the next adds end while it runs.
     expect((await most(3, 2)).peak).toBeGreaterThanOrEqual(2);
+  });
+
+  it('ends every waiting checkout once its orchestrator is killed: a lane taken is given back', async () => {
+    const repo = slowCheckoutRepo(0.5);
+    const base = repo.git('rev-parse', 'HEAD');
+    const items = ['a', 'b', 'c', 'd'].map((id) => ({
+      path: join(repo.root, '..', 'wt', id),
+      branch: `baton/${id}`,
+      base,
+    }));
+    const runId = `r-batch-${process.pid}-${Date.now()}`;
+    // The orchestrator: a Node process making the batch (the built module), one lane for four checkouts.
+    const built = pathToFileURL(resolve(import.meta.dirname, '../../dist/git/worktree-batch.js')).href;
+    const script = `const { addWorktrees } = await import(${JSON.stringify(built)});
+await addWorktrees(process.argv[1], JSON.parse(process.argv[2]), { added() {}, ready() {} },
+  { lanes: 1, run: { runId: process.argv[3], logPath: '/nowhere/log.jsonl' } });`;
+    const orchestrator = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', script, repo.root, JSON.stringify(items), runId],
+      { stdio: 'ignore' },
+    );
+    try {
+      // The first checkout is under way (its folder made) and the others wait for the lane.
+      expect(await until(() => existsSync(join(items[0]!.path, '.git')), 10_000)).toBe(true);
+      orchestrator.kill('SIGKILL');
+      // Every process of the batch ends: the checkout under way finishes, the waiters see the orchestrator gone.
+      expect(await until(() => processesOfRun(runId).length === 0, 10_000)).toBe(true);
+    } finally {
+      orchestrator.kill('SIGKILL');
+      for (const p of processesOfRun(runId)) process.kill(p.pid, 'SIGKILL');
+    }
   });
 });

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { proveRunGroup } from '../../src/guard/group-proof.js';
+import { stopOrphans } from '../../src/guard/orphans.js';
 import { groupAlive } from '../../src/process/supervise.js';
-import { stopOrphans } from '../../src/runner/resume.js';
 
 const RUN = '20260101T000000Z-0a0b0c';
 const UNIT = 'feature-001-a';

@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CleanDecision, decideClean, removeTargets } from '../../src/clean/clean.js';
 import { type CleanTarget, inspectCleanTargets } from '../../src/clean/inspect.js';
@@ -232,17 +233,35 @@ describe('baton clean', () => {
     expect(worktreeList(repo)).toEqual([repo.root]);
   });
 
-  it('says a folder whose .git file was deleted is no longer a worktree, not that it is gone, and keeps it', async () => {
+  it('says a folder whose .git file was deleted is no longer a worktree, not that it is gone, and removes it only with --force', async () => {
     repo = projectRepo(['a']);
     const a = addFeatureWorktree(repo, 'a');
     rmSync(`${a}/.git`);
     const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`its folder ${a} is no longer a git worktree (it holds no .git)`);
+    expect(r.stdout).toContain('`baton clean --force a` removes it');
+    expect(r.stdout).not.toContain('folder already gone');
+    expect(existsSync(a)).toBe(true);
+    expect(batonBranches(repo)).toEqual(['baton/a']);
+    const forced = await runBaton(['clean', '--force'], { cwd: repo.root });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('no longer a git worktree: its .git was gone');
+    expect(existsSync(a)).toBe(false);
+    expect(batonBranches(repo)).toEqual([]);
+  });
+
+  it('keeps a folder without .git that is not where Baton puts the worktree, whatever the flags', async () => {
+    repo = projectRepo(['a']);
+    const elsewhere = join(repo.root, '..', 'elsewhere');
+    repo.git('worktree', 'add', '-q', '-b', 'baton/a', elsewhere, 'main');
+    rmSync(`${elsewhere}/.git`);
+    const r = await runBaton(['clean', '--force'], { cwd: repo.root });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       'its folder is no longer a git worktree: its .git file is gone; the folder is kept',
     );
-    expect(r.stdout).not.toContain('folder already gone');
-    expect(existsSync(a)).toBe(true);
+    expect(existsSync(join(elsewhere, 'README.md'))).toBe(true);
     expect(batonBranches(repo)).toEqual([]);
   });
 

@@ -61,7 +61,7 @@ describe('a resume never stops what another repository runs', () => {
     const { r5, pgid, orchestrator } = await liveRunElsewhere();
     const r7 = copiedLog(r5);
     const r = await runBaton(['run', '--resume', '--no-verify', 'alpha'], { cwd: r7.root });
-    expect(r.stdout).not.toContain('stopped orphaned agent');
+    expect(r.stdout).not.toContain('stopped what the dead run left running');
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(groupAlive(pgid)).toBe(true);
     expect(alive(orchestrator)).toBe(true);

@@ -1,0 +1,62 @@
+/**
+ * The worktree of each `baton/*` target, as `baton clean` judges it: those git lists, and the folders
+ * it no longer lists that a removal cut short left where Baton puts a worktree (`left-behind.ts`).
+ */
+import { existsSync } from 'node:fs';
+import { BRANCH_PREFIX } from '../git/refs.js';
+import type { WorktreeInfo } from '../git/worktree-list.js';
+import { isLeftoverFolder, isMarked, removalMarks, unregisteredLeftovers } from './left-behind.js';
+
+/** A target's worktree: where it is and what state git and the disk leave it in. */
+export interface TargetWorktree {
+  path: string;
+  /** False when the folder was deleted by hand, or its `.git` file was (git lists the worktree as prunable). */
+  exists: boolean;
+  /** The folder is still there though git no longer sees a worktree in it (its `.git` file is gone). */
+  strayFolder?: boolean;
+  /**
+   * With `strayFolder`: it is where Baton puts this unit's worktree and holds no `.git` at all
+   * (`isLeftoverFolder`), so clean may remove it (with `--force`, or to finish `removalCutShort`);
+   * any other stray folder is kept.
+   */
+  removable?: boolean;
+  /** An earlier clean began removing this folder and was cut short (its note in git's record, `markRemoval`): it is finished. */
+  removalCutShort?: boolean;
+  locked: boolean;
+}
+
+/**
+ * The worktree of each `baton/<id>` branch (one level) among the `listed` worktrees (the main one
+ * first), and of each unregistered leftover folder in `worktreesDir` (the config's `worktrees`), by branch.
+ */
+export async function targetWorktrees(
+  root: string,
+  listed: readonly WorktreeInfo[],
+  worktreesDir: string | undefined,
+): Promise<Map<string, TargetWorktree>> {
+  const out = new Map<string, TargetWorktree>();
+  for (const w of listed.slice(1)) {
+    if (!w.branch?.startsWith(BRANCH_PREFIX) || w.branch.slice(BRANCH_PREFIX.length).includes('/')) continue;
+    const folder = existsSync(w.path);
+    const id = w.branch.slice(BRANCH_PREFIX.length);
+    const stray = w.prunable === true && folder;
+    const removable = stray && worktreesDir !== undefined && isLeftoverFolder(worktreesDir, id, w.path);
+    out.set(w.branch, {
+      path: w.path,
+      exists: !w.prunable && folder,
+      ...(stray ? { strayFolder: true } : {}),
+      ...(removable ? { removable: true } : {}),
+      locked: w.locked === true,
+    });
+  }
+  // A folder git no longer lists at all (its record pruned once the folder lost its `.git`).
+  const registered = listed.map((w) => w.path);
+  for (const f of worktreesDir === undefined ? [] : unregisteredLeftovers(worktreesDir, registered)) {
+    const branch = `${BRANCH_PREFIX}${f.id}`;
+    if (!out.has(branch))
+      out.set(branch, { path: f.path, exists: false, strayFolder: true, removable: true, locked: false });
+  }
+  const marks = await removalMarks(root);
+  for (const w of out.values()) if (isMarked(marks, w.path)) w.removalCutShort = true;
+  return out;
+}
