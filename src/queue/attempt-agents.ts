@@ -8,10 +8,10 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupClaim } from '../guard/group-proof.js';
 import { proveRunGroup } from '../guard/group-proof.js';
+import { type Orphan, stopOrphans } from '../guard/orphans.js';
 import { isSameProcess, processInfo } from '../guard/proc.js';
 import { readRegular } from '../open-regular.js';
 import { groupAlive } from '../process/supervise.js';
-import { type Orphan, stopOrphans } from '../runner/resume.js';
 import { escapeControl } from '../text/escape.js';
 import { z } from '../zod.js';
 
