@@ -16,7 +16,10 @@ import type { QueuedRunOptions } from './orchestrator.js';
 import { reconcileJob, type Tracked } from './reconcile.js';
 
 /** What following needs of the run's options. */
-type FollowOptions = Pick<QueuedRunOptions, 'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say'>;
+type FollowOptions = Pick<
+  QueuedRunOptions,
+  'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say' | 'plan'
+>;
 
 /**
  * Listens on each agent's queue for the job changes that should wake the follow loop at once
@@ -82,6 +85,7 @@ export async function followJobs(
           emit: run.emit,
           drain: () => consumer.drain(0),
           resume: run.resume,
+          contractOf: (id) => opts.plan.byId.get(id),
         });
       }
       await warnIdleAgents(run.redis, tracked, warned, opts);

@@ -1,12 +1,15 @@
 import type { Job, Queue } from 'bullmq';
+import type { Contract } from '../contracts/schema.js';
 import { git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
+import { checkFailuresReason } from '../log/check-reason.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
 import { type JobClaim, parseJobResult } from './job.js';
 import { jobInstanceOf } from './names.js';
+import { checkOwnsHere, type OwnsHere } from './owns-here.js';
 
 /** What the orchestrator knows of one feature's job between two readings of its state. */
 export interface Tracked {
@@ -38,6 +41,8 @@ export interface ReconcileContext {
   drain: () => Promise<unknown>;
   /** The command that re-attaches to the run (and enqueues again a job Redis lost), as a user types it. */
   resume: string;
+  /** Each feature's contract: what the orchestrator checks itself on a promoted commit (`checkOwnsHere`). */
+  contractOf: (featureId: string) => Contract | undefined;
 }
 
 /** The enqueue tag in a job's data (`JobData.enqueue`); undefined for a job some other program put there. */
@@ -53,8 +58,11 @@ function queueState(state: string, previous: QueueJob['state'] | undefined): Que
   return previous === 'active' || previous === 'stalled' ? 'stalled' : 'waiting';
 }
 
-/** What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted. */
-type Promotion = { ok: true; ref: string } | { ok: false; reason: string };
+/**
+ * What promoting an attempt gave: the attempt ref `baton/<id>` now names and the ownership checked here
+ * on its commit, or why it was not promoted.
+ */
+type Promotion = { ok: true; ref: string; owns?: OwnsHere } | { ok: false; reason: string };
 
 /**
  * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
@@ -86,19 +94,16 @@ async function promote(
   const isAncestor = await gitRaw(ctx.root, ['merge-base', '--is-ancestor', ctx.baseCommit, commit]);
   if (isAncestor.exitCode !== 0)
     return { ok: false, reason: `${ref} does not build on the run's base commit` };
-  const refused = await unmergeableSince(ctx.root, ctx.baseCommit, commit);
+  const changed = parseRawDiff(
+    await git(ctx.root, ['diff', '--raw', '-z', '--no-renames', ctx.baseCommit, commit]),
+  );
+  // A worker checks these too, but its status is only its word: the orchestrator reads the commit itself.
+  const refused = unmergeableReason(await findUnmergeable(ctx.root, changed, commit));
   if (refused) return { ok: false, reason: `${refused}; the attempt's work is kept at ${ref}` };
-  return createFeatureBranch(ctx.root, t.featureId, commit, ref);
-}
-
-/**
- * Why the changes from `base` to `commit` cannot be on a feature's branch (Baton's state, a nested
- * repository), by the local runner's rule; undefined when nothing is in the way. A worker checks this
- * too, but its status is only its word: the orchestrator reads the commit it is about to promote.
- */
-async function unmergeableSince(root: string, base: string, commit: string): Promise<string | undefined> {
-  const changed = parseRawDiff(await git(root, ['diff', '--raw', '-z', '--no-renames', base, commit]));
-  return unmergeableReason(await findUnmergeable(root, changed, commit));
+  const contract = ctx.contractOf(t.featureId);
+  const owns = contract && (await checkOwnsHere(ctx.root, contract, changed.files, commit));
+  const promoted = await createFeatureBranch(ctx.root, t.featureId, commit, ref);
+  return promoted.ok && owns ? { ...promoted, owns } : promoted;
 }
 
 /**
@@ -206,8 +211,11 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
           attempt_ref: promoted.ref,
           commit: result.commit,
         });
-        status = result.status;
-        reason = result.reason;
+        for (const e of promoted.owns?.events ?? []) ctx.emit(e);
+        // Work outside `owns` fails its checks whatever the worker said, as in a local run.
+        const outside = checkFailuresReason(promoted.owns?.failures ?? []);
+        status = outside && result.status === 'complete' ? 'failed-checks' : result.status;
+        reason = outside && result.status === 'complete' ? outside : result.reason;
       } else {
         status = 'failed';
         reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}`;
