@@ -73,6 +73,8 @@ export interface ReportInput {
    * `baton status` uses): a run without `run.ended` among them is in progress, not interrupted.
    */
   liveRunIds?: readonly string[];
+  /** The config's `trust_workers`: checks a `baton worker` reported count as passed (default false). */
+  trustWorkers?: boolean;
 }
 
 const MINUTE = 60_000;
@@ -283,7 +285,18 @@ export function computeReport(input: ReportInput): Report {
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
   // The final integration attempt's conflicts (`countConflicts`): the same ones everywhere below.
   const split = splitIntegrationAttempts(events);
-  const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards, implausible };
+  const trust = { trustWorkers: input.trustWorkers === true };
+  const ctx = {
+    state,
+    scans,
+    plan,
+    origin,
+    conflicts: split.conflicts,
+    unknowns,
+    backwards,
+    implausible,
+    trust,
+  };
   const features = reportFeatures(featureIds, ctx);
 
   const { phaseIntervals, attempts } = clampedIntervals(events, split, backwards);

@@ -84,6 +84,7 @@ describe('selectForIntegration', () => {
       include,
       tipOf: () => undefined,
       inBase: new Set(),
+      trust: { trustWorkers: false },
     });
     expect(s.merge).toEqual(expected.merge);
     expect(s.excluded.map((x) => x.feature_id)).toEqual(expected.out);
@@ -101,6 +102,7 @@ describe('selectForIntegration', () => {
       include: [],
       tipOf: () => undefined,
       inBase: new Set(),
+      trust: { trustWorkers: false },
     });
     expect(s.excluded).toEqual([
       { feature_id: 'a', status: 'failed', reason: 'the agent exited 3' },
@@ -119,6 +121,7 @@ describe('selectForIntegration: dependencies outside the selection', () => {
       include: [],
       tipOf: () => undefined,
       inBase: new Set(inBase),
+      trust: { trustWorkers: false },
     });
 
   it('leaves out a feature whose dependency is not selected and not in the base, with what depends on it', () => {
