@@ -127,7 +127,10 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
     .description(
       "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results",
     )
-    .argument('[ids...]', 'features to verify (default: every feature that has a worktree)')
+    .argument(
+      '[ids...]',
+      "features to verify (default: every feature that has a worktree, and a queued run's branches, checked out here)",
+    )
     .addOption(
       new Option(
         '--on <where>',

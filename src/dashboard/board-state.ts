@@ -122,8 +122,6 @@ export class BoardState {
   readonly #subscribers = new Set<BoardSubscriber>();
   // Set by `open` once the existing log is read, before anyone can reach the state.
   #project!: LoadedProject;
-  /** Whether the project's config takes workers' checks as passed (`featureView`'s `unverified`). */
-  #trust = () => ({ trustWorkers: this.#project.trustWorkers === true });
   // A log that cannot be read (a directory, a FIFO, unreadable) is shown as a problem; the page stays up.
   #readError: string | undefined;
   #metrics: HeadlineMetrics | undefined;
@@ -203,9 +201,7 @@ export class BoardState {
       project: this.#project.plan ? describePlan(this.#project.plan) : null,
       diagnostics: describeDiagnostics(this.#project.diagnostics),
       run: describeRun(live.state),
-      features: listFeatures(live.state, this.#project.plan).map((f) =>
-        featureView(f, this.#project.plan, this.#trust()),
-      ),
+      features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project)),
       events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
       // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
@@ -226,9 +222,7 @@ export class BoardState {
       seq: live.seq,
       server_time: new Date().toISOString(),
       ...(run ? { run: describeRun(live.state) } : {}),
-      features: ids.map((id) =>
-        featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project.plan, this.#trust()),
-      ),
+      features: ids.map((id) => featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project)),
       events: withWords(live.recentEvents(afterSeq)),
       metrics: this.#currentMetrics(),
     } satisfies Update);
@@ -276,7 +270,7 @@ export class BoardState {
     }
     return {
       // As the board has it: the detail panel says `unverified` as the card does.
-      feature: featureView(feature, this.#project.plan, this.#trust()),
+      feature: featureView(feature, this.#project),
       contractFile: contract?.file,
       events: withWords(this.#live.featureEvents(id)),
       attemptBases,
@@ -335,7 +329,7 @@ export class BoardState {
           ...(plan ? { plan } : {}),
           ...(estimates ? { estimates } : {}),
           liveRunIds: live ? [live.run_id] : [],
-          ...this.#trust(),
+          trustWorkers: this.#project.trustWorkers === true,
         }),
         seq: this.#live.seq,
       };

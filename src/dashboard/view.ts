@@ -1,7 +1,7 @@
 import { criteriaFor } from '../checks/criteria.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
-import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
+import { unverifiedReason } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
@@ -59,10 +59,14 @@ export type FeatureView = FeatureState & {
 };
 
 /** A feature's state for the page (pure): with its checks counted against its contract's criteria. */
-export function featureView(f: FeatureState, plan: Plan | undefined, trust: WorkerTrust): FeatureView {
+export function featureView(
+  f: FeatureState,
+  project: Pick<LoadedProject, 'plan' | 'trustWorkers'>,
+): FeatureView {
+  const { plan } = project;
   const contract = plan?.byId.get(f.feature_id);
   const planned = contract ? criteriaFor(contract, 'worktree').length : 0;
-  const unverified = unverifiedReason(f, planned, trust);
+  const unverified = unverifiedReason(f, planned, { trustWorkers: project.trustWorkers === true });
   return {
     ...f,
     check_count: countChecks(f, 'worktree', planned),

@@ -234,10 +234,14 @@ function clampedIntervals(events: readonly LogEvent[], split: IntegrationAttempt
 }
 
 /** The report's features: each one's row, its escapes, and its best-of-N attempts (pure). */
-function reportFeatures(ids: readonly string[], ctx: Omit<FeatureContext, 'escaped'>): FeatureReport[] {
+function reportFeatures(
+  ids: readonly string[],
+  ctx: Omit<FeatureContext, 'escaped' | 'trust'>,
+  trustWorkers: boolean,
+): FeatureReport[] {
   const escaped = escapesByFeature(ctx.state);
   return ids.map((id) => ({
-    ...buildFeature(id, { ...ctx, escaped }),
+    ...buildFeature(id, { ...ctx, escaped, trust: { trustWorkers } }),
     best_of_n: buildBestOfN(id, ctx.state, ctx.scans, ctx),
   }));
 }
@@ -285,19 +289,8 @@ export function computeReport(input: ReportInput): Report {
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
   // The final integration attempt's conflicts (`countConflicts`): the same ones everywhere below.
   const split = splitIntegrationAttempts(events);
-  const trust = { trustWorkers: input.trustWorkers === true };
-  const ctx = {
-    state,
-    scans,
-    plan,
-    origin,
-    conflicts: split.conflicts,
-    unknowns,
-    backwards,
-    implausible,
-    trust,
-  };
-  const features = reportFeatures(featureIds, ctx);
+  const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards, implausible };
+  const features = reportFeatures(featureIds, ctx, input.trustWorkers === true);
 
   const { phaseIntervals, attempts } = clampedIntervals(events, split, backwards);
   const rows = worksheetRows({

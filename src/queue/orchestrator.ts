@@ -66,9 +66,6 @@ const WORKER_EVENT_TYPES = new Set([
   'feature.escaped',
 ]);
 
-/** The check events a worker forwards: each is recorded as the worker's word (`by: 'worker'`). */
-const CHECK_EVENT_TYPES = new Set(['check.passed', 'check.failed', 'check.unverifiable']);
-
 /**
  * Whether a worker's event is of its job's current attempt: one superseded by a later attempt (its
  * worker paused or cut off past its lock, then back) is no longer the feature's, whatever it writes.
@@ -257,7 +254,7 @@ function consumeWorkerEvents(
       return ok;
     },
     // A worker's checks ran where the orchestrator cannot see: recorded as its word, never as checked here.
-    stamp: (event) => (CHECK_EVENT_TYPES.has(event.type as string) ? { by: 'worker' } : {}),
+    stamp: (event) => (String(event.type).startsWith('check.') ? { by: 'worker' } : {}),
     // Both come from the worker's stream: shown with their control characters escaped.
     onRejected: (eid, why) => opts.say(`ignored worker event ${escapeControl(eid)}: ${escapeControl(why)}`),
   });
