@@ -19,14 +19,14 @@ export interface OwnsHere {
 
 /**
  * The contract's ownership criteria (the implicit `owns`, or one of its own with
- * `untouched_outside_owns`) judged on `changed`, the files the attempt's commit changed since the run's
- * base. A criterion that also asks for files to exist needs a checkout to pass, so it is recorded only
+ * `untouched_outside_owns`) judged on what `commit` changed since `base` (the run's), diffed as `baton
+ * verify` diffs a feature's branch. A criterion that also asks for files to exist needs a checkout to pass, so it is recorded only
  * when its ownership part fails; otherwise the worker's result for it stands, as the worker's word.
  */
 export async function checkOwnsHere(
   root: string,
   contract: Contract,
-  changed: readonly string[],
+  base: string,
   commit: string,
 ): Promise<OwnsHere> {
   const out: OwnsHere = { events: [], failures: [] };
@@ -36,7 +36,7 @@ export async function checkOwnsHere(
       check: { untouched_outside_owns: true },
       cwd: root,
       owns: contract.owns,
-      changed,
+      diff: { base, branch: commit },
     });
     const verdict = c.id === OWNS_CRITERION_ID ? applyOwnsPolicy(judged, contract) : judged;
     const partial = (c.files.exist ?? []).length > 0;

@@ -94,16 +94,22 @@ async function promote(
   const isAncestor = await gitRaw(ctx.root, ['merge-base', '--is-ancestor', ctx.baseCommit, commit]);
   if (isAncestor.exitCode !== 0)
     return { ok: false, reason: `${ref} does not build on the run's base commit` };
-  const changed = parseRawDiff(
-    await git(ctx.root, ['diff', '--raw', '-z', '--no-renames', ctx.baseCommit, commit]),
-  );
-  // A worker checks these too, but its status is only its word: the orchestrator reads the commit itself.
-  const refused = unmergeableReason(await findUnmergeable(ctx.root, changed, commit));
+  const refused = await unmergeableSince(ctx.root, ctx.baseCommit, commit);
   if (refused) return { ok: false, reason: `${refused}; the attempt's work is kept at ${ref}` };
   const contract = ctx.contractOf(t.featureId);
-  const owns = contract && (await checkOwnsHere(ctx.root, contract, changed.files, commit));
+  const owns = contract && (await checkOwnsHere(ctx.root, contract, ctx.baseCommit, commit));
   const promoted = await createFeatureBranch(ctx.root, t.featureId, commit, ref);
   return promoted.ok && owns ? { ...promoted, owns } : promoted;
+}
+
+/**
+ * Why the changes from `base` to `commit` cannot be on a feature's branch (Baton's state, a nested
+ * repository), by the local runner's rule; undefined when nothing is in the way. A worker checks this
+ * too, but its status is only its word: the orchestrator reads the commit it is about to promote.
+ */
+async function unmergeableSince(root: string, base: string, commit: string): Promise<string | undefined> {
+  const changed = parseRawDiff(await git(root, ['diff', '--raw', '-z', '--no-renames', base, commit]));
+  return unmergeableReason(await findUnmergeable(root, changed, commit));
 }
 
 /**
