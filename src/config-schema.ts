@@ -76,6 +76,11 @@ export const ConfigSchema = z.strictObject({
   queue: z.optional(z.string()),
   /** Git URL of the hub every worker clones from and pushes attempts to (with `queue`). */
   hub: z.optional(z.string()),
+  /**
+   * A trust decision: take the checks a `baton worker` reports as passed, as if they ran here, so
+   * `integrate` merges queued features without `baton verify`. Default false (docs/distributed.md).
+   */
+  trust_workers: z.optional(z.boolean()),
   /** Retry policy for rate-limited agents. */
   retry: z.optional(
     z.strictObject({
@@ -147,6 +152,8 @@ export interface Config {
   queue?: string | undefined;
   /** Hub git URL for distributed runs, if set. */
   hub?: string | undefined;
+  /** Whether checks a worker reported count as passed without `baton verify` here (default false). */
+  trust_workers: boolean;
   /** Absolute path of the repository root. */
   root: string;
   /** The config file that was read, if any. */

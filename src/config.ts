@@ -57,6 +57,7 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
     ...(input.coupling ? { coupling: input.coupling } : {}),
     ...(input.queue !== undefined ? { queue: input.queue } : {}),
     ...(input.hub !== undefined ? { hub: input.hub } : {}),
+    trust_workers: input.trust_workers ?? false,
     root,
     file,
   };

@@ -84,6 +84,8 @@ export interface StatusFacts {
   worktreesDir?: string;
   /** How many criteria each feature's worktree checks run (`criteriaFor`, `owns` included), by id. */
   criteria?: Record<string, number>;
+  /** The config's `trust_workers` (checks a worker reported count as passed here), when it loaded. */
+  trustWorkers?: boolean;
   specs?: string;
   /** When the project did not load: which part failed, and its first located problem on one line. */
   problem?: { part: 'config' | 'contracts'; detail: string };
@@ -107,6 +109,7 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
       ids: [...project.plan.order],
       worktreesDir: config.worktrees,
       criteria: worktreeCriteriaCounts(project.plan.features),
+      trustWorkers: config.trust_workers,
       specs: config.specs,
     };
   } catch (err) {

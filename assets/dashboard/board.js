@@ -194,9 +194,10 @@ export function createBoard(root, { onSelect }) {
     card.article.dataset.status = f.status;
     card.title.textContent = shown(contract?.title ?? '');
     const column = columnOf(model, f.status);
-    // A complete feature whose checks never ran (--no-verify) says so, as `baton status` does.
+    // A complete feature whose checks never ran (--no-verify) or passed only on a worker says so, as `baton status` does.
     const badge = f.unverified ? 'unverified' : f.status === column ? '' : shown(f.status);
     card.badge.textContent = badge;
+    card.badge.title = f.unverified ? shown(f.unverified_reason ?? '') : '';
     card.badge.hidden = badge === '';
     card.agent.textContent = shown(f.agent ?? '—');
     card.elapsed.textContent = formatDuration(elapsedOf(model, f));

@@ -78,7 +78,8 @@ export function createDetail(aside, model) {
         : f.feature_id,
     );
     const facts = [
-      ['status', f.unverified ? `${f.status} (unverified: its checks never ran)` : f.status],
+      // Why it is unverified comes from the server, in `baton status`'s words (never worded here).
+      ['status', f.unverified ? `${f.status} (unverified: ${f.unverified_reason})` : f.status],
       ['agent', f.agent],
       ['attempt', f.attempt],
       ['branch', f.branch],

@@ -12,6 +12,7 @@ import type { BatonState } from '../log/fold.js';
 import type { FeatureState, MergeRecord } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { shellQuote } from '../text/shell-quote.js';
+import { checkOutQueued, promotedFromQueue, queuedCheckoutPath } from './queued-checkout.js';
 
 /** One feature to verify: its contract, where its commands run, its port, and the branch to diff. */
 export interface VerifyTarget {
@@ -164,6 +165,8 @@ export interface TargetQuery {
 export interface Targets {
   targets: VerifyTarget[];
   skipped: Array<{ feature_id: string; reason: string }>;
+  /** Queued features whose branch was checked out here to be verified (`checkOutQueued`), and where. */
+  checkedOut: Array<{ feature_id: string; path: string }>;
 }
 
 /** A target of one feature: its contract and port, its checks run in `cwd`, the owns rule diffing `branch`. */
@@ -230,7 +233,7 @@ async function integrationTargets(
         .filter((id) => notMerged.has(id))
         .map((id) => ({ feature_id: id, reason: notMerged.get(id) ?? '' }));
   const chosen = ids.filter((id) => explicit || !notMerged.has(id));
-  return { targets: chosen.map((id) => target(id, cwd)), skipped };
+  return { targets: chosen.map((id) => target(id, cwd)), skipped, checkedOut: [] };
 }
 
 function refusalError(r: Refusal): UserError {
@@ -272,7 +275,7 @@ function noFeatureBranch(id: string, attempt: number): Refusal {
 
 /** Where one feature's worktree checks run, or why they cannot; `missing` when no worktree holds its branch. */
 type Located =
-  | { id: string; branch: string; cwd: string }
+  | { id: string; branch: string; cwd: string; checkout?: true }
   | { id: string; branch: string; missing: true }
   | { id: string; refusal: Refusal };
 
@@ -292,6 +295,9 @@ async function locateFeature(
   const cwd = locateWorktree(branch, localWorktree(f), worktrees);
   if (cwd) return { id, branch, cwd };
   const stray = strayWorktree(branch, localWorktree(f), worktrees);
+  // A queued feature's branch has no worktree here (its `worktree` is a path on the worker): made to verify it.
+  if (!stray && promotedFromQueue(f) && (await resolveCommit(q.root, `refs/heads/${branch}`)))
+    return { id, branch, cwd: queuedCheckoutPath(q.config.worktrees, id), checkout: true };
   if (!stray) return { id, branch, missing: true };
   const doing = stray.branch ? undefined : (await inProgress()).find((p) => p.branch === branch);
   return { id, refusal: strayRefusal(`the worktree of ${id}`, branch, stray, doing) };
@@ -336,7 +342,10 @@ async function worktreeTargets(
     );
     throw new UserError('verify/no-worktree', which, { hint });
   }
+  const checkedOut = located.flatMap((l) => ('checkout' in l ? [{ feature_id: l.id, path: l.cwd }] : []));
+  for (const c of located) if ('checkout' in c) await checkOutQueued(q.root, c.branch, c.cwd);
   return {
+    checkedOut,
     targets: located.flatMap((l) => ('cwd' in l ? [target(l.id, l.cwd, l.branch)] : [])),
     skipped: located.flatMap((l) => {
       if ('refusal' in l) return [{ feature_id: l.id, reason: refusalReason(l.refusal) }];

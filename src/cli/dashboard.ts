@@ -111,7 +111,12 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
 async function loadForDashboard(root: string): Promise<LoadedProject> {
   try {
     const project = await loadProject(root);
-    return { plan: project.plan, estimates: project.config.estimates, diagnostics: project.warnings };
+    return {
+      plan: project.plan,
+      estimates: project.config.estimates,
+      diagnostics: project.warnings,
+      trustWorkers: project.config.trust_workers,
+    };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     return {

@@ -1,7 +1,12 @@
 import { fstatSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
-import { checksNeverRanReason, uncommittedChecksReason, unverifiedComplete } from '../log/check-reason.js';
+import {
+  uncommittedChecksReason,
+  unverifiedComplete,
+  unverifiedReason,
+  type WorkerTrust,
+} from '../log/check-reason.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState } from '../log/state.js';
@@ -34,18 +39,19 @@ export const REASON_WIDTH = 100;
 
 /**
  * The reason a feature's row shows in place of its last event: why it ended as it did, or, for one
- * `complete` whose checks never ran (of `planned`) or ran on uncommitted changes, why integrate will
- * leave it out.
+ * `complete` whose checks never ran (of `planned`), passed only on a worker (unless `trust` takes
+ * workers' word) or ran on uncommitted changes, why integrate will leave it out.
  */
-export function shownReason(f: FeatureState, planned: number): string | undefined {
+export function shownReason(f: FeatureState, planned: number, trust: WorkerTrust): string | undefined {
   if (EXPLAINED.has(f.status) && f.reason) return f.reason;
-  if (unverifiedComplete(f, planned)) return checksNeverRanReason(f.feature_id);
+  const unverified = unverifiedReason(f, planned, trust);
+  if (unverified !== undefined) return unverified;
   return f.status === 'complete' ? uncommittedChecksReason(f) : undefined;
 }
 
-/** A feature's status word, painted: `complete (unverified)` when its checks never ran (`unverifiedComplete`). */
-export function statusText(p: Palette, f: FeatureState, planned: number): string {
-  return `${paintStatus(p, f.status)}${unverifiedComplete(f, planned) ? ` ${p.yellow('(unverified)')}` : ''}`;
+/** A feature's status word, painted: `complete (unverified)` when its checks vouch for nothing here (`unverifiedComplete`). */
+export function statusText(p: Palette, f: FeatureState, planned: number, trust: WorkerTrust): string {
+  return `${paintStatus(p, f.status)}${unverifiedComplete(f, planned, trust) ? ` ${p.yellow('(unverified)')}` : ''}`;
 }
 
 /** How much of the end of an agent's log is read to see whether it is retrying its API. */
@@ -65,6 +71,13 @@ export interface FeatureRowLook extends AgentLogLook {
   runStartedAt?: string | undefined;
   /** How many criteria each feature's worktree checks run, by id, when the contracts loaded. */
   criteria?: Readonly<Record<string, number>> | undefined;
+  /** The config's `trust_workers`: checks a worker reported count as passed here (default false). */
+  trustWorkers?: boolean | undefined;
+}
+
+/** The worker trust a feature table applies: the config's, when it loaded; none otherwise. */
+export function trustOf(look: Pick<FeatureRowLook, 'trustWorkers'>): WorkerTrust {
+  return { trustWorkers: look.trustWorkers === true };
 }
 
 /** The worktree criteria a feature's checks run, by its contract (0 when unknown: the results count). */
@@ -161,7 +174,7 @@ export function featureRow(
   const planned = plannedChecks(look.criteria, f.feature_id);
   const c = countChecks(f, 'worktree', planned);
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
-  const status = `${statusText(p, f, planned)}${quietNote(f, p, now, outputAt, retryOf)}`;
+  const status = `${statusText(p, f, planned, trustOf(look))}${quietNote(f, p, now, outputAt, retryOf)}`;
   const last = f.last_event
     ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}`
     : '—';
@@ -170,7 +183,7 @@ export function featureRow(
   const note = open[0]
     ? `⚠ ${open[0].kind} with ${open[0].with}: ${open[0].paths.join(', ')} (${formatDuration(now - Date.parse(open[0].since))} ago)${open.length > 1 ? ` +${open.length - 1}` : ''}`
     : last;
-  const why = shownReason(f, planned);
+  const why = shownReason(f, planned, trustOf(look));
   return [
     escapeControl(f.feature_id),
     status,

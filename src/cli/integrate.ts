@@ -267,10 +267,9 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const { project, flags, ctx, out } = a;
   const p = palette(ctx.color);
   const base = await baseCommit(project, flags);
+  // The project's root, log, plan and config (its `trust_workers`).
   const selection = await chooseForIntegration({
-    root: project.root,
-    logPath: project.logPath,
-    plan: project.plan,
+    ...project,
     selected: selectFeatures(project.plan, a.ids),
     base,
     include: a.include,
@@ -394,6 +393,7 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
     }),
     runChecks,
     portBase: project.config.port_base,
+    trust: { trustWorkers: project.config.trust_workers },
     ...(flags.into ? { into: flags.into } : {}),
     ...(i.abort ? { signal: i.abort.signal } : {}),
   };

@@ -199,10 +199,14 @@ export async function createProgressRenderer(
   p: Palette,
   featureIds: readonly string[],
   root?: string,
-  /** How many criteria each feature's worktree checks run (the m of "checks n/m"). */
-  plan: { criteria?: Readonly<Record<string, number>> } = {},
+  /** How many criteria each feature's worktree checks run (the m of "checks n/m"); the config's `trust_workers`. */
+  plan: { criteria?: Readonly<Record<string, number>>; trustWorkers?: boolean } = {},
 ): Promise<ProgressRenderer> {
-  const logs = { ...(root === undefined ? NO_AGENT_LOG : agentLogLook(root)), criteria: plan.criteria };
+  const logs = {
+    ...(root === undefined ? NO_AGENT_LOG : agentLogLook(root)),
+    criteria: plan.criteria,
+    trustWorkers: plan.trustWorkers,
+  };
   if (out.isTTY)
     return createTableRenderer(p, featureIds, (await import('./live-view.js')).createLiveView(out), logs);
   return {

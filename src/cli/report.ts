@@ -27,12 +27,17 @@ const FORMATS = { md: renderMarkdown, markdown: renderMarkdown, json: renderJson
 type Format = keyof typeof FORMATS;
 
 /** The project's root, plan and phase estimates; without loadable contracts, the root and config alone. */
-async function loadInputs(
-  ctx: CliContext,
-): Promise<{ root: string; plan?: Plan; estimates: Record<string, number>; note?: string }> {
+async function loadInputs(ctx: CliContext): Promise<{
+  root: string;
+  plan?: Plan;
+  estimates: Record<string, number>;
+  trustWorkers: boolean;
+  note?: string;
+}> {
   try {
     const project = await loadProject(ctx.cwd);
-    return { root: project.root, plan: project.plan, estimates: project.config.estimates };
+    const { estimates, trust_workers: trustWorkers } = project.config;
+    return { root: project.root, plan: project.plan, estimates, trustWorkers };
   } catch (err) {
     if (!(err instanceof UserError) || err.code.startsWith('git/')) throw err;
     // The report stands on the log; contracts only add estimates, edges and ownership.
@@ -41,6 +46,7 @@ async function loadInputs(
     return {
       root,
       estimates: config.ok ? config.value.estimates : {},
+      trustWorkers: config.ok && config.value.trust_workers,
       note: `contracts not loaded (${formatUserError(err)}): reporting from the log alone, contract estimates unknown`,
     };
   }
@@ -51,13 +57,14 @@ async function loadInputs(
  * the terminal prints the headline the report holds).
  */
 export async function loadReport(ctx: CliContext, runId?: string): Promise<Report> {
-  const { root, plan, estimates } = await loadInputs(ctx);
+  const { root, plan, estimates, trustWorkers } = await loadInputs(ctx);
   const { chunk, liveRunIds } = readRunLog(root);
   return computeReport({
     events: chunk.events,
     ...(plan ? { plan } : {}),
     estimates,
     liveRunIds,
+    trustWorkers,
     ...(runId !== undefined ? { runId } : {}),
   });
 }
@@ -150,7 +157,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
         command: Command,
       ) => {
         const format = chosenFormat(flags, command);
-        const { root, plan, estimates, note } = await loadInputs(ctx);
+        const { root, plan, estimates, trustWorkers, note } = await loadInputs(ctx);
         if (note) ctx.stderr.write(`baton: ${escapeControl(note)}\n`);
         const logPath = logPathFor(root);
         const { chunk, liveRunIds } = readRunLog(root);
@@ -166,6 +173,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
           ...(plan ? { plan } : {}),
           estimates,
           liveRunIds,
+          trustWorkers,
           ...(flags.run !== undefined ? { runId: flags.run } : {}),
         });
         const text = FORMATS[format](report);

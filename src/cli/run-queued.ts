@@ -1,8 +1,13 @@
 import { UserError } from '../errors.js';
+import { workerChecksReason } from '../log/check-reason.js';
+import { featureAt } from '../log/fold.js';
+import { foldForFeatures } from '../log/fold-from-end.js';
 import type { Project } from '../project.js';
 import { absoluteHub } from '../queue/hub.js';
 import { hubRetryMsOf } from '../queue/hub-retry.js';
 import { runQueued } from '../queue/orchestrator.js';
+import type { RunSummary } from '../runner/run.js';
+import { escapeControl } from '../text/escape.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
 import type { ProgressRenderer } from './progress.js';
@@ -61,8 +66,28 @@ export async function runQueuedCommand(input: {
       hubRetryMs: hubRetryMsOf(ctx.env),
     });
     input.progress.close();
-    return reportRunSummary(ctx, summary, Boolean(flags.json));
+    const code = reportRunSummary(ctx, summary, Boolean(flags.json));
+    const out = flags.json ? ctx.stderr : ctx.stdout;
+    for (const line of unverifiedHere(project, summary)) out.write(`${escapeControl(line)}\n`);
+    return code;
   } finally {
     abort.release();
   }
+}
+
+/**
+ * The run's features whose checks passed on a worker only (`workerChecksReason`; none when the config
+ * trusts workers): `<id>: <why, and the command that verifies it here>`. The run ends as the workers
+ * said; `baton integrate` leaves these out until `baton verify` passes them on this machine.
+ */
+function unverifiedHere(project: Project, summary: RunSummary): string[] {
+  const ids = summary.features.filter((f) => f.status === 'complete').map((f) => f.feature_id);
+  if (ids.length === 0 || project.config.trust_workers) return [];
+  const state = foldForFeatures(project.logPath, ids);
+  const trust = { trustWorkers: false };
+  return ids.flatMap((id) => {
+    const f = featureAt(state, id);
+    const why = f && workerChecksReason(f, trust);
+    return why ? [`${id}: ${why}`] : [];
+  });
 }

@@ -237,6 +237,7 @@ async function runCommand(
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
   const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root, {
     criteria: worktreeCriteriaCounts(loaded.plan.features),
+    trustWorkers: loaded.config.trust_workers,
   });
   if (queued && flags.restart?.length) throw restartWithQueue();
   // Queued or not, one Baton at a time: a queued run moves `baton/<id>` branches when it promotes,

@@ -22,10 +22,12 @@ export interface StatusPlan {
   worktreesDir?: string;
   /** How many criteria each feature's worktree checks run, by id (the m of "checks n/m"). */
   criteria?: Record<string, number>;
+  /** The config's `trust_workers`: checks a worker reported count as passed here. */
+  trustWorkers?: boolean;
 }
 
-/** The cache file's format (2: `criteria`; 3: `build`). */
-const PLAN_CACHE_VERSION = 3;
+/** The cache file's format (2: `criteria`; 3: `build`; 4: `trustWorkers`). */
+const PLAN_CACHE_VERSION = 4;
 
 interface CachedPlan extends StatusPlan {
   version: typeof PLAN_CACHE_VERSION;
@@ -77,6 +79,7 @@ function isCachedPlan(c: unknown, root: string): c is CachedPlan {
   if (!Array.isArray(p.ids) || !p.ids.every((id) => typeof id === 'string' && FEATURE_ID_PATTERN.test(id)))
     return false;
   if (p.worktreesDir !== undefined && typeof p.worktreesDir !== 'string') return false;
+  if (p.trustWorkers !== undefined && typeof p.trustWorkers !== 'boolean') return false;
   const criteria = p.criteria;
   if (criteria === undefined) return true;
   if (typeof criteria !== 'object' || criteria === null || Array.isArray(criteria)) return false;
@@ -99,6 +102,7 @@ export function readStatusPlan(root: string): StatusPlan | undefined {
       ids: c.ids,
       ...(c.worktreesDir !== undefined ? { worktreesDir: c.worktreesDir } : {}),
       ...(c.criteria !== undefined ? { criteria: c.criteria } : {}),
+      ...(c.trustWorkers !== undefined ? { trustWorkers: c.trustWorkers } : {}),
     };
   } catch {
     return undefined;

@@ -5,7 +5,7 @@ import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
-import { unverifiedComplete } from '../log/check-reason.js';
+import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
@@ -47,14 +47,16 @@ function featureJson(
   f: FeatureState,
   disk: DiskUsage | undefined,
   escaped: readonly string[],
-  look: { runStartedAt: string | undefined; planned: number },
+  look: { runStartedAt: string | undefined; planned: number; trust: WorkerTrust },
 ) {
   const recorded = foldedAgentTime(f, look.runStartedAt);
+  // `complete` with its checks never run (--no-verify), or passed only on a worker: integrate leaves it out.
+  const unverified = unverifiedReason(f, look.planned, look.trust);
   return {
     feature_id: f.feature_id,
     status: f.status,
-    // `complete` with its acceptance checks never run (a run with --no-verify): integrate leaves it out.
-    unverified: unverifiedComplete(f, look.planned),
+    unverified: unverified !== undefined,
+    unverified_reason: unverified ?? null,
     agent: f.agent ?? null,
     started_at: f.started_at ?? null,
     ended_at: f.ended_at ?? null,
@@ -227,7 +229,7 @@ function statusNotes(
   state: BatonState,
   rows: readonly FeatureState[],
   p: Palette,
-  o: { root: string; criteria: Readonly<Record<string, number>> | undefined },
+  o: { root: string; criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust },
 ): string {
   const { root } = o;
   const logs = rows.flatMap((f) => {
@@ -249,7 +251,7 @@ function statusNotes(
   );
   // A reason the row cut ends with what to do about it as often as not: given here in full.
   const reasons = rows.flatMap((f) => {
-    const why = shownReason(f, plannedChecks(o.criteria, f.feature_id));
+    const why = shownReason(f, plannedChecks(o.criteria, f.feature_id), o.trust);
     return why !== undefined && why.length > REASON_WIDTH ? [`  ${f.feature_id}: ${why}`] : [];
   });
   const denied = rows
@@ -285,13 +287,14 @@ function statusJson(
   state: BatonState,
   rows: ReturnType<typeof featureRows>,
   sizes: ReadonlyMap<string, DiskUsage>,
-  criteria: Readonly<Record<string, number>> | undefined,
+  look: { criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust },
 ): string {
   const escaped = escapesByFeature(state);
   const features = rows.map((f) =>
     featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? [], {
       runStartedAt: state.run_started_at,
-      planned: plannedChecks(criteria, f.feature_id),
+      planned: plannedChecks(look.criteria, f.feature_id),
+      trust: look.trust,
     }),
   );
   const doc = {
@@ -329,7 +332,8 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       once?.catch(() => {});
       // The worktrees git lists, to size the features' own (never a path the log names), asked meanwhile.
       const listed = flags.disk ? listOwnWorktrees(located.root) : undefined;
-      const { ids, problem, criteria } = await located.plan;
+      const { ids, problem, criteria, trustWorkers } = await located.plan;
+      const trust = { trustWorkers: trustWorkers === true };
       // Never a silent partial table: say what did not load, and where to see all of it.
       if (problem) ctx.stderr.write(`baton: ${escapeControl(notLoaded(problem))}\n`);
       const p = palette(ctx.color);
@@ -360,10 +364,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const rows = featureRows(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
-          ctx.stdout.write(statusJson(state, rows, sizes, criteria));
+          ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust }));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria })}\n${statusNotes(state, rows, p, { root: located.root, criteria })}${outsideRunNote(state)}${requeueNote(state)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

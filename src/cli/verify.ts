@@ -127,7 +127,10 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
     .description(
       "run each feature's acceptance criteria (commands, HTTP latency, files) and record the results",
     )
-    .argument('[ids...]', 'features to verify (default: every feature that has a worktree)')
+    .argument(
+      '[ids...]',
+      "features to verify (default: every feature that has a worktree, and a queued run's branches, checked out here)",
+    )
     .addOption(
       new Option(
         '--on <where>',
@@ -185,7 +188,7 @@ async function verifyLocked(
 ): Promise<void> {
   // The whole fold (worktrees and the integration branch span runs), from the status snapshot.
   const { state } = foldLogCached(project.logPath);
-  const { targets, skipped } = await resolveVerifyTargets({
+  const { targets, skipped, checkedOut } = await resolveVerifyTargets({
     root: project.root,
     config: project.config,
     plan: project.plan,
@@ -195,6 +198,10 @@ async function verifyLocked(
   });
   const p = palette(ctx.color);
   for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
+  for (const c of checkedOut) {
+    const where = escapeControl(relative(ctx.cwd, c.path) || '.');
+    ctx.stderr.write(`checked out ${c.feature_id}'s branch (its work came from a worker) in ${where}\n`);
+  }
   const byId = new Map(targets.map((t) => [t.contract.feature_id, t]));
   const { reports, aborted } = await runChecks(ctx, flags, targets, project, (r) => {
     if (!flags.json) ctx.stdout.write(renderReport(r, byId.get(r.feature_id), p, project.root));

@@ -201,7 +201,7 @@ export class BoardState {
       project: this.#project.plan ? describePlan(this.#project.plan) : null,
       diagnostics: describeDiagnostics(this.#project.diagnostics),
       run: describeRun(live.state),
-      features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project.plan)),
+      features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project)),
       events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
       // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
@@ -222,9 +222,7 @@ export class BoardState {
       seq: live.seq,
       server_time: new Date().toISOString(),
       ...(run ? { run: describeRun(live.state) } : {}),
-      features: ids.map((id) =>
-        featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project.plan),
-      ),
+      features: ids.map((id) => featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project)),
       events: withWords(live.recentEvents(afterSeq)),
       metrics: this.#currentMetrics(),
     } satisfies Update);
@@ -272,7 +270,7 @@ export class BoardState {
     }
     return {
       // As the board has it: the detail panel says `unverified` as the card does.
-      feature: featureView(feature, this.#project.plan),
+      feature: featureView(feature, this.#project),
       contractFile: contract?.file,
       events: withWords(this.#live.featureEvents(id)),
       attemptBases,
@@ -331,6 +329,7 @@ export class BoardState {
           ...(plan ? { plan } : {}),
           ...(estimates ? { estimates } : {}),
           liveRunIds: live ? [live.run_id] : [],
+          trustWorkers: this.#project.trustWorkers === true,
         }),
         seq: this.#live.seq,
       };

@@ -1,7 +1,7 @@
 import { criteriaFor } from '../checks/criteria.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
-import { unverifiedComplete } from '../log/check-reason.js';
+import { unverifiedReason } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
@@ -52,18 +52,26 @@ export interface ProjectFeatureView {
  */
 export type FeatureView = FeatureState & {
   check_count: ReturnType<typeof countChecks>;
-  /** `complete` with its acceptance checks never run (`unverifiedComplete`, as `baton status` says). */
+  /** `complete` with its checks never run or passed only on a worker (`unverifiedReason`, as `baton status` says). */
   unverified: boolean;
+  /** Why it is unverified and what to run, in `baton status`'s words; null when it is not. */
+  unverified_reason: string | null;
 };
 
 /** A feature's state for the page (pure): with its checks counted against its contract's criteria. */
-export function featureView(f: FeatureState, plan: Plan | undefined): FeatureView {
+export function featureView(
+  f: FeatureState,
+  project: Pick<LoadedProject, 'plan' | 'trustWorkers'>,
+): FeatureView {
+  const { plan } = project;
   const contract = plan?.byId.get(f.feature_id);
   const planned = contract ? criteriaFor(contract, 'worktree').length : 0;
+  const unverified = unverifiedReason(f, planned, { trustWorkers: project.trustWorkers === true });
   return {
     ...f,
     check_count: countChecks(f, 'worktree', planned),
-    unverified: unverifiedComplete(f, planned),
+    unverified: unverified !== undefined,
+    unverified_reason: unverified ?? null,
   };
 }
 
@@ -86,6 +94,8 @@ export interface LoadedProject {
   /** Sequential estimates per phase (config `estimates`), for the report's worksheet. */
   estimates?: Record<string, number>;
   diagnostics: Diagnostic[];
+  /** The config's `trust_workers`: checks a worker reported count as passed (default false). */
+  trustWorkers?: boolean;
 }
 
 /**

@@ -5,6 +5,8 @@
  * run) counts as merged only when its commit — its branch's tip, or the last one the log recorded once
  * the branch is gone (`baton clean` after an integration) — is an ancestor of the base.
  */
+
+import type { Config } from '../config-schema.js';
 import { localBranchTips } from '../git/branches.js';
 import { isAncestor } from '../git/git.js';
 import { featureBranch, isObjectId } from '../git/refs.js';
@@ -23,6 +25,7 @@ export async function chooseForIntegration(q: {
   selected: readonly string[];
   base: string;
   include: readonly FeatureStatus[];
+  config: Pick<Config, 'trust_workers'>;
 }): Promise<
   IntegrationSelection & {
     commits: Record<string, string>;
@@ -54,6 +57,7 @@ export async function chooseForIntegration(q: {
     include: q.include,
     tipOf,
     inBase: await dependenciesInBase({ root: q.root, base: q.base, deps, tipOf, stateOf }),
+    trust: { trustWorkers: q.config.trust_workers },
   });
   const done = await dependenciesInBase({ root: q.root, base: q.base, deps: withoutBranch, tipOf, stateOf });
   selection.notRun = selection.notRun.filter((id) => !done.has(id));

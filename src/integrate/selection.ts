@@ -15,6 +15,8 @@ import {
   checksNeverRanReason,
   failedChecksReason,
   uncommittedChecksReason,
+  type WorkerTrust,
+  workerChecksReason,
 } from '../log/check-reason.js';
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
@@ -93,6 +95,8 @@ export interface SelectionInput {
   tipOf: (id: string) => string | undefined;
   /** Dependencies of selected features, not merged in this integration, whose work the base already holds. */
   inBase: ReadonlySet<string>;
+  /** The config's `trust_workers`: checks a worker reported count as passed. */
+  trust: WorkerTrust;
 }
 
 /** Whether a recorded result is of the criterion as the contract now words it (pure): same kind and text. */
@@ -128,14 +132,16 @@ export function criteriaNotPassed(contract: Contract, f: FeatureState): string |
 /**
  * Why a `complete` feature's branch is not what its checks passed (pure): they never ran (`baton run
  * --no-verify`, or a hook reported it complete) although its contract has worktree criteria, they do
- * not pass its criteria as they now stand (`criteriaNotPassed`), its last checks ran on uncommitted
- * changes, or the branch moved past the commit they checked. Undefined when the branch is that
- * commit, or when the log predates the record of which commit it was.
+ * not pass its criteria as they now stand (`criteriaNotPassed`), they passed only on a worker and the
+ * config does not trust workers (`workerChecksReason`), its last checks ran on uncommitted changes, or
+ * the branch moved past the commit they checked. Undefined when the branch is that commit, or when
+ * the log predates the record of which commit it was.
  */
 export function uncheckedReason(
   contract: Contract | undefined,
   f: FeatureState | undefined,
   tip: string | undefined,
+  trust: WorkerTrust,
 ): string | undefined {
   const id = contract?.feature_id ?? f?.feature_id ?? '';
   if (f && contract && checksNeverRan(f, criteriaFor(contract, 'worktree').length)) {
@@ -143,6 +149,8 @@ export function uncheckedReason(
   }
   const notPassed = f && contract ? criteriaNotPassed(contract, f) : undefined;
   if (notPassed !== undefined) return notPassed;
+  const fromWorker = f && workerChecksReason(f, trust);
+  if (fromWorker) return fromWorker;
   const uncommitted = uncommittedChecksReason(f);
   if (uncommitted !== undefined) return uncommitted;
   if (f?.commit === undefined || tip === undefined || tip === f.commit) return undefined;
@@ -157,12 +165,12 @@ export function uncheckedReason(
 export function notTakenReason(
   contract: Contract | undefined,
   f: FeatureState | undefined,
-  include: readonly FeatureStatus[],
+  rule: { include: readonly FeatureStatus[]; trust: WorkerTrust },
   commit: string | undefined,
 ): string | undefined {
   const status = f?.status ?? 'pending';
-  if (status === 'complete') return uncheckedReason(contract, f, commit);
-  return include.includes(status) ? undefined : notPassedReason(f);
+  if (status === 'complete') return uncheckedReason(contract, f, commit, rule.trust);
+  return rule.include.includes(status) ? undefined : notPassedReason(f);
 }
 
 /**
@@ -174,12 +182,12 @@ export function noLongerTaken(
   plan: Plan,
   ids: readonly string[],
   stateOf: (id: string) => FeatureState | undefined,
-  include: readonly FeatureStatus[],
+  rule: { include: readonly FeatureStatus[]; trust: WorkerTrust },
   commits: Readonly<Record<string, string>>,
 ): IntegrationExclusion[] {
   return ids.flatMap((id) => {
     const f = stateOf(id);
-    const reason = notTakenReason(plan.byId.get(id), f, include, commits[id]);
+    const reason = notTakenReason(plan.byId.get(id), f, rule, commits[id]);
     return reason === undefined ? [] : [{ feature_id: id, status: f?.status ?? 'pending', reason }];
   });
 }
@@ -217,7 +225,7 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
   for (const id of order) {
     if (out.has(id)) continue;
     const status = statusOf(id);
-    const reason = notTakenReason(input.plan.byId.get(id), input.stateOf(id), input.include, input.tipOf(id));
+    const reason = notTakenReason(input.plan.byId.get(id), input.stateOf(id), input, input.tipOf(id));
     const why = reason ?? missingDependency(input, id, order, notRun);
     if (why === undefined) continue;
     out.add(id);

@@ -40,7 +40,8 @@ export function recheck(session: Session, r: ResumeState): Recheck {
     session.notes.push(changedSinceNote(id, stateOf(id), checked, recorded));
     return false;
   });
-  const failing = noLongerTaken(session.s.plan, sameCommit, stateOf, r.include, r.commits);
+  const rule = { include: r.include, trust: session.s.trust ?? { trustWorkers: false } };
+  const failing = noLongerTaken(session.s.plan, sameCommit, stateOf, rule, r.commits);
   const pending = failing.find((x) => x.feature_id === r.pending?.feature_id);
   if (pending) {
     throw new UserError(

@@ -3,6 +3,7 @@ import type { Contract } from '../contracts/schema.js';
 import type { FastForward } from '../git/merge.js';
 import type { Plan } from '../graph/types.js';
 import type { Clock } from '../log/append.js';
+import type { WorkerTrust } from '../log/check-reason.js';
 import type { FeatureStatus, IntegrationEnded, IntegrationExclusion } from '../log/events.js';
 import type { EventSink } from '../log/sink.js';
 import type { ConflictReport } from './explain.js';
@@ -149,6 +150,8 @@ export interface IntegrationSettings {
   sink?: EventSink;
   /** Environment for the test command and the resolver. */
   env: NodeJS.ProcessEnv;
+  /** The config's `trust_workers`, by which `--continue` applies the integration's rule again (absent: false). */
+  trust?: WorkerTrust;
   runId?: string;
   /** The integration branch, `baton/integration`. */
   branch: string;

@@ -59,12 +59,58 @@ export function checksNeverRan(f: Pick<FeatureState, 'checks'>, planned: number)
   return planned > 0 && Object.keys(f.checks).length === 0;
 }
 
-/** Whether a feature is `complete` with its checks never run (`checksNeverRan`): shown `complete (unverified)`. */
-export function unverifiedComplete(f: Pick<FeatureState, 'status' | 'checks'>, planned: number): boolean {
-  return f.status === 'complete' && checksNeverRan(f, planned);
-}
-
 /** Why such a feature is not taken as passing, and what to run (integrate's reason, status's note). */
 export function checksNeverRanReason(featureId: string): string {
   return `its acceptance checks never ran (a run with --no-verify, or a hook's word); run \`baton verify ${featureId}\``;
+}
+
+/** Whether `config.trust_workers` takes a worker's checks as passed (docs/distributed.md): a trust decision. */
+export interface WorkerTrust {
+  trustWorkers: boolean;
+}
+
+/**
+ * Why a feature's passing worktree checks vouch for nothing here: one of them a `baton worker` ran and
+ * reported (`by: 'worker'`), and no check on this machine (`baton verify`) has replaced it since (pure).
+ * Undefined when every passing result ran here, or when the config trusts workers. One rule for
+ * integrate's "not merged", `baton status`, the dashboard, the report and the end of `run --queue`.
+ */
+export function workerChecksReason(
+  f: Pick<FeatureState, 'feature_id' | 'checks' | 'queue'>,
+  trust: WorkerTrust,
+): string | undefined {
+  if (trust.trustWorkers) return undefined;
+  const fromWorker = Object.values(f.checks).some((c) => c.outcome === 'passed' && c.by === 'worker');
+  if (!fromWorker) return undefined;
+  const q = f.queue;
+  const who = q?.worker
+    ? `worker ${q.worker}${q.host ? ` (host ${q.host})` : ''}`
+    : q?.host
+      ? `a worker on host ${q.host}`
+      : 'a worker';
+  return `its checks passed on ${who}, unverified here; run \`baton verify ${f.feature_id}\``;
+}
+
+/**
+ * Why a `complete` feature is not taken as passing although nothing failed (pure): its checks never ran
+ * (`checksNeverRan`, of `planned` criteria) or passed only on a worker (`workerChecksReason`). Shown as
+ * `complete (unverified)` with this reason by `baton status`, the live run table and the dashboard.
+ */
+export function unverifiedReason(
+  f: Pick<FeatureState, 'feature_id' | 'status' | 'checks' | 'queue'>,
+  planned: number,
+  trust: WorkerTrust,
+): string | undefined {
+  if (f.status !== 'complete') return undefined;
+  if (checksNeverRan(f, planned)) return checksNeverRanReason(f.feature_id);
+  return workerChecksReason(f, trust);
+}
+
+/** Whether a feature is `complete` but unverified (`unverifiedReason`): shown `complete (unverified)`. */
+export function unverifiedComplete(
+  f: Pick<FeatureState, 'feature_id' | 'status' | 'checks' | 'queue'>,
+  planned: number,
+  trust: WorkerTrust,
+): boolean {
+  return unverifiedReason(f, planned, trust) !== undefined;
 }

@@ -61,6 +61,12 @@ export const checkFields = {
    */
   commit: z.optional(z.string()),
   dirty: z.optional(z.literal(true)),
+  /**
+   * `worker`: a `baton worker` ran the check and reported it; the orchestrator sets it on every check
+   * it takes from a worker, whatever the line said. Such a result is the worker's word, not a check run
+   * here (docs/distributed.md). Absent: the check ran on this machine (and in logs older than the field).
+   */
+  by: z.optional(z.literal('worker')),
 };
 
 /** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */

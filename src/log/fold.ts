@@ -385,6 +385,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         message: ev.message,
         ts: ev.ts,
         ...(ev.measured ? { measured: declaredMeasurement(ev.measured) } : {}),
+        ...(ev.by === 'worker' ? { by: 'worker' as const } : {}),
       };
       setOwn(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criterion_id, result);
       if (ev.on === 'worktree') recheckedFeature(f, ev.commit, ev.dirty);
@@ -430,6 +431,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         job_id: ev.job_id,
         state: ev.state,
         ...(ev.host !== undefined ? { host: ev.host } : f.queue?.host ? { host: f.queue.host } : {}),
+        ...(ev.worker ? { worker: ev.worker } : f.queue?.worker ? { worker: f.queue.worker } : {}),
         ...(ev.attempt !== undefined ? { attempt: ev.attempt } : {}),
         ...(ev.attempt_ref !== undefined ? { attempt_ref: ev.attempt_ref } : {}),
       };

@@ -12,6 +12,8 @@ export interface CheckResult {
   message: string;
   measured?: CheckMeasurement | undefined;
   ts: string;
+  /** Set when a `baton worker` ran the check and reported it (the event's `by`): its word, not checked here. */
+  by?: 'worker' | undefined;
 }
 
 /** One best-of-N attempt of a feature, from its `attempt.*` events. */
@@ -101,7 +103,15 @@ export interface FeatureState {
    */
   runner?: { ended?: FeatureStatus | undefined } | undefined;
   /** With `baton run --queue`: the job's queue state, the worker host and the attempt. */
-  queue?: { job_id: string; state: string; host?: string; attempt?: number; attempt_ref?: string };
+  queue?: {
+    job_id: string;
+    state: string;
+    host?: string;
+    /** The worker's id (`baton worker --name`) as its claim or result named it. */
+    worker?: string;
+    attempt?: number;
+    attempt_ref?: string;
+  };
   last_event?: { type: string; ts?: string; detail?: string };
   /** Best-of-N: the feature's attempts, by attempt number. */
   attempts?: Record<string, AttemptState> | undefined;

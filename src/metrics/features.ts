@@ -1,5 +1,7 @@
+import { criteriaFor } from '../checks/criteria.js';
 import { unreachable } from '../errors.js';
 import type { Plan } from '../graph/types.js';
+import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
 import { type BatonState, countChecks } from '../log/fold.js';
 import { normaliseStatus, TERMINAL_STATUSES } from '../log/statuses.js';
@@ -167,6 +169,8 @@ export interface FeatureContext extends TimeFlags {
   unknowns: string[];
   /** Each feature's escapes (`escapesByFeature`). */
   escaped: ReadonlyMap<string, string[]>;
+  /** The config's `trust_workers`: checks a worker reported count as passed. */
+  trust: WorkerTrust;
 }
 
 /** Checks counted as none ran. */
@@ -276,6 +280,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
       ? endSeen
       : firstStart + clampElapsed(endSeen - firstStart, `${id} span`, ctx.backwards);
   const rel = (t: number | null) => (t === null || ctx.origin === null ? null : (t - ctx.origin) / MINUTE);
+  const planned = contract ? criteriaFor(contract, 'worktree').length : 0;
   return {
     feature_id: id,
     title: contract?.title ?? null,
@@ -289,6 +294,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     exit_code: f?.exit_code ?? null,
     signal: f?.signal ?? null,
     reason: f?.reason ?? null,
+    unverified: f ? (unverifiedReason(f, planned, ctx.trust) ?? null) : null,
     checks: f ? countChecks(f, 'worktree') : NO_CHECKS,
     integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
     files_changed: files,

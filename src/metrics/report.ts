@@ -73,6 +73,8 @@ export interface ReportInput {
    * `baton status` uses): a run without `run.ended` among them is in progress, not interrupted.
    */
   liveRunIds?: readonly string[];
+  /** The config's `trust_workers`: checks a `baton worker` reported count as passed (default false). */
+  trustWorkers?: boolean;
 }
 
 const MINUTE = 60_000;
@@ -232,10 +234,14 @@ function clampedIntervals(events: readonly LogEvent[], split: IntegrationAttempt
 }
 
 /** The report's features: each one's row, its escapes, and its best-of-N attempts (pure). */
-function reportFeatures(ids: readonly string[], ctx: Omit<FeatureContext, 'escaped'>): FeatureReport[] {
+function reportFeatures(
+  ids: readonly string[],
+  ctx: Omit<FeatureContext, 'escaped' | 'trust'>,
+  trustWorkers: boolean,
+): FeatureReport[] {
   const escaped = escapesByFeature(ctx.state);
   return ids.map((id) => ({
-    ...buildFeature(id, { ...ctx, escaped }),
+    ...buildFeature(id, { ...ctx, escaped, trust: { trustWorkers } }),
     best_of_n: buildBestOfN(id, ctx.state, ctx.scans, ctx),
   }));
 }
@@ -284,7 +290,7 @@ export function computeReport(input: ReportInput): Report {
   // The final integration attempt's conflicts (`countConflicts`): the same ones everywhere below.
   const split = splitIntegrationAttempts(events);
   const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards, implausible };
-  const features = reportFeatures(featureIds, ctx);
+  const features = reportFeatures(featureIds, ctx, input.trustWorkers === true);
 
   const { phaseIntervals, attempts } = clampedIntervals(events, split, backwards);
   const rows = worksheetRows({

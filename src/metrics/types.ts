@@ -195,6 +195,11 @@ export interface FeatureReport {
   exit_code: number | null;
   signal: string | null;
   reason: string | null;
+  /**
+   * Why a `complete` feature's checks vouch for nothing on this machine and what to run
+   * (`unverifiedReason`: they never ran, or passed only on a `baton worker`); null when they do.
+   */
+  unverified: string | null;
   checks: CheckCounts;
   integration_checks: CheckCounts;
   files_changed: string[];

@@ -109,6 +109,8 @@ interface ConsumerOptions {
   sink: EventSink;
   seen: Set<string>;
   accept: EventFilter;
+  /** Fields set on an accepted event over whatever the worker wrote in them (the orchestrator's word). */
+  stamp?: (event: Record<string, unknown>) => Record<string, unknown>;
   onRejected?: (eid: string, why: string) => void;
 }
 
@@ -151,7 +153,7 @@ async function handleEntry(opts: ConsumerOptions, id: string, fields: string[]):
   const { v: _v, ...rest } = event;
   try {
     // A plain hook line goes through as written (no `type`): subscribers get the `LogEvent` it is.
-    opts.sink.emit({ ...rest, run_id: opts.runId, eid } as unknown as NewEvent);
+    opts.sink.emit({ ...rest, ...opts.stamp?.(event), run_id: opts.runId, eid } as unknown as NewEvent);
   } catch (err) {
     if (!isLineTooLong(err)) throw err;
     opts.seen.delete(eid);

@@ -20,7 +20,7 @@ import { reconcileJob, type Tracked } from './reconcile.js';
 /** What following needs of the run's options. */
 type FollowOptions = Pick<
   QueuedRunOptions,
-  'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say' | 'hubRetryMs'
+  'signal' | 'reconcileMs' | 'root' | 'hub' | 'queue' | 'say' | 'hubRetryMs' | 'plan'
 >;
 
 /**
@@ -91,6 +91,7 @@ export async function followJobs(
           resume: run.resume,
           hubRetryMs: opts.hubRetryMs ?? HUB_RETRY_MS,
           say: opts.say,
+          contractOf: (id) => opts.plan.byId.get(id),
         });
       }
       await warnIdleAgents(run.redis, tracked, warned, opts);

@@ -154,6 +154,8 @@ function consumeWorkerEvents(
       t.latestAttempt = Math.max(t.latestAttempt ?? 0, attempt);
       return true;
     },
+    // A worker's checks ran where the orchestrator cannot see: recorded as its word, never as checked here.
+    stamp: (event) => (String(event.type).startsWith('check.') ? { by: 'worker' } : {}),
     // Both come from the worker's stream: shown with their control characters escaped.
     onRejected: (eid, why) =>
       opts.say(`ignored worker event ${escapeControl(clipShown(eid))}: ${escapeControl(clipShown(why))}`),

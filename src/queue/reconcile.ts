@@ -1,13 +1,16 @@
 import type { Job, Queue } from 'bullmq';
+import type { Contract } from '../contracts/schema.js';
 import { git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
+import { checkFailuresReason } from '../log/check-reason.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
 import { describeWindow } from './hub-retry.js';
 import { type JobClaim, parseJobResult } from './job.js';
 import { jobInstanceOf } from './names.js';
+import { checkOwnsHere, type OwnsHere } from './owns-here.js';
 
 /** What the orchestrator knows of one feature's job between two readings of its state. */
 export interface Tracked {
@@ -49,6 +52,8 @@ export interface ReconcileContext {
   hubRetryMs: number;
   /** Lines for the person at the terminal (a hub outage waited out). */
   say: (line: string) => void;
+  /** Each feature's contract: what the orchestrator checks itself on a promoted commit (`checkOwnsHere`). */
+  contractOf: (featureId: string) => Contract | undefined;
 }
 
 /** The enqueue tag in a job's data (`JobData.enqueue`); undefined for a job some other program put there. */
@@ -65,10 +70,11 @@ function queueState(state: string, previous: QueueJob['state'] | undefined): Que
 }
 
 /**
- * What promoting an attempt gave: the attempt ref `baton/<id>` now names, or why it was not promoted;
- * `unfetched` names the ref when the hub did not give it (an outage, worth trying again).
+ * What promoting an attempt gave: the attempt ref `baton/<id>` now names and the ownership checked here
+ * on its commit, or why it was not promoted; `unfetched` names the ref when the hub did not give it (an
+ * outage, worth trying again).
  */
-type Promotion = { ok: true; ref: string } | { ok: false; reason: string; unfetched?: string };
+type Promotion = { ok: true; ref: string; owns?: OwnsHere } | { ok: false; reason: string; unfetched?: string };
 
 /**
  * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
@@ -102,7 +108,10 @@ async function promote(
     return { ok: false, reason: `${ref} does not build on the run's base commit` };
   const refused = await unmergeableSince(ctx.root, ctx.baseCommit, commit);
   if (refused) return { ok: false, reason: `${refused}; the attempt's work is kept at ${ref}` };
-  return createFeatureBranch(ctx.root, t.featureId, commit, ref);
+  const contract = ctx.contractOf(t.featureId);
+  const owns = contract && (await checkOwnsHere(ctx.root, contract, ctx.baseCommit, commit));
+  const promoted = await createFeatureBranch(ctx.root, t.featureId, commit, ref);
+  return promoted.ok && owns ? { ...promoted, owns } : promoted;
 }
 
 /**
@@ -253,8 +262,11 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
           attempt_ref: promoted.ref,
           commit: result.commit,
         });
-        status = result.status;
-        reason = result.reason;
+        for (const e of promoted.owns?.events ?? []) ctx.emit(e);
+        // Work outside `owns` fails its checks whatever the worker said, as in a local run.
+        const outside = checkFailuresReason(promoted.owns?.failures ?? []);
+        status = outside && result.status === 'complete' ? 'failed-checks' : result.status;
+        reason = outside && result.status === 'complete' ? outside : result.reason;
       } else {
         status = 'failed';
         // The hub never gave the attempt: its work is still there, and a resume tries the promotion again.

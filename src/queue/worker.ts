@@ -9,6 +9,7 @@ import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
 import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
+import { withoutQueueAccess } from '../runner/feature-env.js';
 import { escapeControl } from '../text/escape.js';
 import { BadJobError, runAttempt } from './attempt.js';
 import { UnpushedError } from './attempt-git.js';
@@ -319,7 +320,8 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
       hub: opts.hub,
       clone: state.clone,
       dir: attemptDir,
-      env: opts.env,
+      // Nothing the attempt runs (agent, hooks, checks) gets the queue: it could take jobs and lie.
+      env: withoutQueueAccess(opts.env, opts.queue),
       batonCommand: opts.batonCommand,
       forwarder,
       gitLock: state.gitLock,

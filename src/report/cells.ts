@@ -129,15 +129,28 @@ export function featureCells(f: FeatureReport): FeatureCells {
   };
 }
 
-/** The status, with the launches when there were several and those a later launch superseded unfinished. */
+/**
+ * The status, with the launches when there were several and those a later launch superseded unfinished,
+ * and `(unverified)` for a `complete` feature whose checks vouch for nothing here (why: `unverifiedLines`).
+ */
 function statusText(f: FeatureReport): string {
-  if (f.attempts <= 1) return f.status;
   const superseded =
     f.superseded_attempts > 0 ? `, ${f.superseded_attempts} superseded before recording an exit` : '';
   // "launches", not "attempts": a retry, a resume or a restart launched the agent again; best-of-N's
   // attempts are units of their own, reported in their own section.
-  return `${f.status} (${f.attempts} launches${superseded})`;
+  const launches = f.attempts > 1 ? ` (${f.attempts} launches${superseded})` : '';
+  return `${f.status}${launches}${f.unverified !== null ? ' (unverified)' : ''}`;
 }
+
+/** The unverified features (`FeatureReport.unverified`), each `<id>: <why, and what to run>`, listed under the table. */
+export function unverifiedLines(report: Report): Array<{ feature_id: string; why: string }> {
+  return report.features.flatMap((f) =>
+    f.unverified === null ? [] : [{ feature_id: f.feature_id, why: f.unverified }],
+  );
+}
+
+/** The heading of that list. */
+export const UNVERIFIED_HEAD = 'Unverified (`baton integrate` leaves them out until their checks pass here):';
 
 /** A feature row's cells in the order of `FEATURE_HEAD`. */
 export function featureRow(c: FeatureCells): string[] {

@@ -14,6 +14,8 @@ import {
   FEATURE_HEAD,
   featureCells,
   featureRow,
+  UNVERIFIED_HEAD,
+  unverifiedLines,
   WORKSHEET_HEAD,
   worksheetCells,
   worksheetRow,
@@ -230,7 +232,15 @@ function featureSections(report: Report): string[] {
           { numeric: [3, 5, 6, 7, 8, 9] },
         ),
   );
-
+  const unverified = unverifiedLines(report);
+  if (unverified.length > 0) {
+    sections.push(
+      `<p>${escapeXml(UNVERIFIED_HEAD)}</p>`,
+      '<ul>',
+      ...unverified.map((u) => `<li><code>${escapeXml(u.feature_id)}</code>: ${escapeXml(u.why)}</li>`),
+      '</ul>',
+    );
+  }
   return sections;
 }
 

@@ -23,6 +23,8 @@ import {
   FEATURE_HEAD,
   featureCells,
   featureRow,
+  UNVERIFIED_HEAD,
+  unverifiedLines,
   WORKSHEET_HEAD,
   worksheetCells,
   worksheetRow,
@@ -226,6 +228,12 @@ function featuresSection(report: Report): string[] {
       ),
       '',
     );
+    const unverified = unverifiedLines(report);
+    if (unverified.length > 0) {
+      out.push(UNVERIFIED_HEAD, '');
+      for (const u of unverified) out.push(`- ${markdownCode(u.feature_id)}: ${markdownProse(u.why)}`);
+      out.push('');
+    }
     if (report.totals.cost_usd !== null) {
       const extra = report.totals.best_of_n_extra_cost_usd;
       const ofWhich =

@@ -14,12 +14,52 @@ export interface FeatureEnvFacts {
 }
 
 /**
+ * Variables that reach a distributed run's queue or hub: `baton worker` and `baton run --queue` read the
+ * first two, and redis-cli takes its password from the third. None is ever a feature's process's.
+ */
+export const QUEUE_ENV_KEYS: readonly string[] = ['BATON_QUEUE', 'BATON_HUB', 'REDISCLI_AUTH'];
+
+/** A password shorter than this is left out only where a variable is exactly it (a substring could be anything). */
+const SHORT_SECRET = 8;
+
+/** The queue URL's password (decoded), if it has one (pure). */
+function passwordOf(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `env` without access to the queue (pure): the `QUEUE_ENV_KEYS`, and any variable whose value holds
+ * the queue's URL or its password — `queue` (the one a worker was given, by `--queue` too) and
+ * `BATON_QUEUE`'s own — such as a `REDIS_URL` or `REDIS_PASSWORD` set to the same. An agent on a worker
+ * with the queue could take other features' jobs and report what it likes (docs/security.md); a
+ * variable naming another Redis (the project's own) is kept.
+ */
+export function withoutQueueAccess(env: NodeJS.ProcessEnv, queue?: string): NodeJS.ProcessEnv {
+  const urls = [queue, env.BATON_QUEUE].filter((u): u is string => typeof u === 'string' && u !== '');
+  const secrets = urls.flatMap((u) => [u.replace(/\/+$/, ''), passwordOf(u) ?? []].flat());
+  const holds = (value: string) =>
+    secrets.some((x) => value === x || (x.length >= SHORT_SECRET && value.includes(x)));
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (QUEUE_ENV_KEYS.includes(k) || (v !== undefined && holds(v))) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
  * The environment every process of a feature gets (its setup and its agent, run locally or by a
- * queue worker): `base` plus the `BATON_*` variables, `PORT` and `PWD` (pure).
+ * queue worker): `base` without access to a queue (`withoutQueueAccess`), plus the `BATON_*`
+ * variables, `PORT` and `PWD` (pure).
  */
 export function featureEnvironment(base: NodeJS.ProcessEnv, f: FeatureEnvFacts): NodeJS.ProcessEnv {
   return {
-    ...base,
+    ...withoutQueueAccess(base),
     ...unitEnvironment(f.featureId),
     BATON_RUN_ID: f.runId,
     BATON_TASK_FILE: f.taskFile,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
-import { columnOf, countHeadline, describePlan, listFeatures, withReport } from '../../src/dashboard/view.js';
+import {
+  columnOf,
+  countHeadline,
+  describePlan,
+  featureView,
+  listFeatures,
+  withReport,
+} from '../../src/dashboard/view.js';
 import { buildPlan } from '../../src/graph/plan.js';
 import type { Plan } from '../../src/graph/types.js';
 import { stampEvent } from '../../src/log/append.js';
@@ -248,6 +255,38 @@ describe('dashboard view', () => {
       speedup_basis: 'measured',
       headline_text: report.headline.text,
       report_seq: 7,
+    });
+  });
+});
+
+describe('a feature whose checks passed only on a worker', () => {
+  it('is unverified on the board, in the words of baton status, unless the config trusts workers', () => {
+    const plan = planOf([{ id: 'q', criteria: [{ id: 'ok', text: 'works', run: 'true' }] }]);
+    const ts = '2026-01-01T00:00:00.000Z';
+    const events: NewEvent[] = [
+      { type: 'queue.job', feature_id: 'q', job_id: 'r.q', state: 'completed', worker: 'w1', host: 'h1' },
+      ...['owns', 'ok'].map(
+        (id): NewEvent => ({
+          type: 'check.passed',
+          feature_id: 'q',
+          criterion_id: id,
+          text: id === 'owns' ? 'changes stay inside owns' : 'works',
+          kind: id === 'owns' ? 'files' : 'run',
+          on: 'worktree',
+          message: 'fine',
+          by: 'worker',
+        }),
+      ),
+      { type: 'feature.ended', feature_id: 'q', status: 'complete' },
+    ];
+    const f = foldEvents(events.map((e) => stampEvent(e, () => new Date(ts)))).features.q!;
+    expect(featureView(f, { plan })).toMatchObject({
+      unverified: true,
+      unverified_reason: 'its checks passed on worker w1 (host h1), unverified here; run `baton verify q`',
+    });
+    expect(featureView(f, { plan, trustWorkers: true })).toMatchObject({
+      unverified: false,
+      unverified_reason: null,
     });
   });
 });

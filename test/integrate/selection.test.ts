@@ -84,6 +84,7 @@ describe('selectForIntegration', () => {
       include,
       tipOf: () => undefined,
       inBase: new Set(),
+      trust: { trustWorkers: false },
     });
     expect(s.merge).toEqual(expected.merge);
     expect(s.excluded.map((x) => x.feature_id)).toEqual(expected.out);
@@ -101,6 +102,7 @@ describe('selectForIntegration', () => {
       include: [],
       tipOf: () => undefined,
       inBase: new Set(),
+      trust: { trustWorkers: false },
     });
     expect(s.excluded).toEqual([
       { feature_id: 'a', status: 'failed', reason: 'the agent exited 3' },
@@ -119,6 +121,7 @@ describe('selectForIntegration: dependencies outside the selection', () => {
       include: [],
       tipOf: () => undefined,
       inBase: new Set(inBase),
+      trust: { trustWorkers: false },
     });
 
   it('leaves out a feature whose dependency is not selected and not in the base, with what depends on it', () => {
@@ -294,5 +297,62 @@ describe('nothingToMerge', () => {
     expect(nothingToMerge(selection).code).toBe('integrate/nothing-passed');
     const done = nothingToMerge({ ...selection, running: { run_id: 'r1', pid: 42, unfinished: ['b'] } });
     expect(done.code).toBe('integrate/nothing-passed');
+  });
+});
+
+describe('checks a worker reported (by: worker)', () => {
+  const checked = contract('w', {
+    acceptance_criteria: [{ id: 'ok', text: 'it works', kind: 'run', run: 'true' }],
+  });
+  const workPlan = planOf([checked]);
+  const result = (by?: 'worker') => ({
+    criterion_id: 'ok',
+    text: 'it works',
+    kind: 'run' as const,
+    on: 'worktree' as const,
+    outcome: 'passed' as const,
+    message: 'exit 0',
+    ts: '2026-01-01T00:00:00Z',
+    ...(by ? { by } : {}),
+  });
+  const queue = { job_id: 'r.w', state: 'completed', worker: 'w1', host: 'h1' };
+  const select = (f: FeatureState, trustWorkers: boolean) =>
+    selectForIntegration({
+      plan: workPlan,
+      selected: undefined,
+      hasBranch: () => true,
+      stateOf: () => f,
+      include: [],
+      tipOf: () => undefined,
+      inBase: new Set(),
+      trust: { trustWorkers },
+    });
+  const rows: Array<[string, FeatureState, boolean, string[], string | undefined]> = [
+    [
+      'passed only on a worker: left out, with whose word it is and what verifies it here',
+      feature('w', 'complete', { checks: { ok: result('worker') }, queue }),
+      false,
+      [],
+      'its checks passed on worker w1 (host h1), unverified here; run `baton verify w`',
+    ],
+    [
+      'passed only on a worker, and the config trusts workers: merged',
+      feature('w', 'complete', { checks: { ok: result('worker') }, queue }),
+      true,
+      ['w'],
+      undefined,
+    ],
+    [
+      'checked here since (baton verify): merged',
+      feature('w', 'complete', { checks: { ok: result() }, queue }),
+      false,
+      ['w'],
+      undefined,
+    ],
+  ];
+  it.each(rows)('%s', (_name, f, trust, merge, reason) => {
+    const s = select(f, trust);
+    expect(s.merge).toEqual(merge);
+    expect(s.excluded[0]?.reason).toBe(reason);
   });
 });

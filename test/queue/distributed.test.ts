@@ -81,6 +81,11 @@ describe('baton run --queue with baton worker', () => {
       state: 'completed',
       host: expect.any(String),
     });
+    // The workers' checks are their word: integrate takes the features once their checks pass here, on
+    // branches `baton verify` checks out (a queued run made no worktree on this machine).
+    const verify = runBatonProcess(['verify'], { cwd: p.repo.root });
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stderr).toContain("checked out feature-010's branch (its work came from a worker)");
     const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
     for (const id of p.ids) expect(p.repo.git('show', `baton/integration:src/${id}/index.txt`)).toContain(id);

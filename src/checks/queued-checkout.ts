@@ -1,0 +1,35 @@
+/**
+ * A queued feature's branch checked out on this machine, so `baton verify` runs its checks here. A
+ * `baton run --queue` makes no worktree: the work was done on a worker, and `baton/<id>` is only
+ * promoted here. Its checks passed there are the worker's word, which `baton integrate` does not take
+ * (docs/distributed.md); `baton verify <id>` checks the branch out where a local run would have put
+ * its worktree, and checks it.
+ */
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { gitRaw } from '../git/git.js';
+import type { FeatureState } from '../log/state.js';
+import { oneLine } from '../text/one-line.js';
+
+/** Whether a feature's branch came from a queue worker (its job completed and was promoted) (pure). */
+export function promotedFromQueue(f: Pick<FeatureState, 'queue'> | undefined): boolean {
+  return f?.queue?.state === 'completed';
+}
+
+/** Where `baton verify` checks a queued feature's branch out: where a local run puts its worktree. */
+export function queuedCheckoutPath(worktrees: string, featureId: string): string {
+  return join(worktrees, featureId);
+}
+
+/** Checks `branch` out in a new worktree at `path`; a path git refuses (a folder there) is `verify/checkout-failed`. */
+export async function checkOutQueued(root: string, branch: string, path: string): Promise<void> {
+  const r = await gitRaw(root, ['worktree', 'add', '--quiet', path, branch]);
+  if (r.exitCode === 0) return;
+  throw new UserError(
+    'verify/checkout-failed',
+    `could not check ${branch} out at ${path} to verify it here: ${oneLine(r.stderr.trim())}`,
+    {
+      hint: `Check it out yourself (\`git worktree add <path> ${branch}\`), then run \`baton verify\` again.`,
+    },
+  );
+}

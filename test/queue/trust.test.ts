@@ -1,0 +1,207 @@
+/**
+ * Checks, not trust: in a queued run a worker's checks are its word. An agent on an honest worker, or
+ * a "worker" of its own taking jobs from the queue, can report whatever it likes; nothing reaches
+ * `baton/integration` on that word. The orchestrator checks `owns` itself on the commit it promotes;
+ * checks a worker reported are recorded as such, and `baton integrate` takes them only once `baton
+ * verify` passed them here, or when the config says `trust_workers: true`.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, test } from 'vitest';
+import { attemptRef } from '../../src/git/refs.js';
+import { eventIdOf, eventStreamKey, jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
+import { runBaton, runBatonProcess } from '../rig/cli.js';
+import { AGENT, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis } from './rig.js';
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+const checkEvents = (events: Array<Record<string, unknown>>, id: string) =>
+  events.filter((e) => String(e.type).startsWith('check.') && e.feature_id === id);
+
+describe('a queued run does not take a worker at its word', () => {
+  test('checks that pass only on the worker: integrate refuses them until verified here, and the agent never saw the queue', async () => {
+    const redis = await startRedis();
+    // The agent notes whether the queue reached its environment; its check passes only where ONLY_HERE is set.
+    const agent = `${AGENT} && echo "queue=\${BATON_QUEUE:-none} hub=\${BATON_HUB:-none}" >> src/$BATON_FEATURE_ID/index.txt`;
+    const p = makeQueuedProject(2, {
+      agent,
+      criteria: [{ id: 'here', text: 'passes where ONLY_HERE=yes', run: 'test "$ONLY_HERE" = yes' }],
+    });
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    // The worker's environment holds the queue, as a Kubernetes Secret would give it.
+    const w = spawnWorker(p, redis.url, 'w1', { ONLY_HERE: 'yes', BATON_QUEUE: redis.url, BATON_HUB: p.hub });
+    cleanups.push(() => kill(w));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    expect(await orch.exited, orch.output()).toBe(0);
+    // The run ends as the workers said, and says whose word that is and what checks it here.
+    expect(orch.output()).toMatch(
+      /feature-001: its checks passed on worker w1 \(host [^)]+\), unverified here; run `baton verify feature-001`/,
+    );
+    const events = p.events();
+    const checks = checkEvents(events, 'feature-001');
+    expect(checks.find((e) => e.criterion_id === 'here')).toMatchObject({
+      type: 'check.passed',
+      by: 'worker',
+    });
+    // The worker's `owns` result is followed by the orchestrator's own, on the promoted commit.
+    const owns = checks.filter((e) => e.criterion_id === 'owns');
+    expect(owns.at(-1)).toMatchObject({
+      type: 'check.passed',
+      commit: p.repo.git('rev-parse', 'baton/feature-001'),
+    });
+    expect(owns.at(-1)).not.toHaveProperty('by');
+    expect(p.repo.git('show', 'baton/feature-001:src/feature-001/index.txt')).toContain(
+      'queue=none hub=none',
+    );
+
+    const status = await runBaton(['status', '--no-disk'], { cwd: p.repo.root });
+    expect(status.stdout).toMatch(/^feature-001 +complete \(unverified\) .*its checks passed on worker w1/m);
+    const json = await runBaton(['status', '--json', '--no-disk'], { cwd: p.repo.root });
+    const row = (JSON.parse(json.stdout) as { features: Array<Record<string, unknown>> }).features[0];
+    expect(row).toMatchObject({
+      unverified: true,
+      unverified_reason: expect.stringContaining('baton verify feature-001'),
+    });
+    const report = await runBaton(['report'], { cwd: p.repo.root });
+    expect(report.stdout).toMatch(
+      /- `feature-001`: its checks passed on worker w1 .*run `baton verify feature-001`/,
+    );
+
+    const refused = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('[integrate/nothing-passed]');
+    expect(refused.stderr).toMatch(
+      /feature-001 \(complete: its checks passed on worker w1 \(host [^)]+\), unverified here; run `baton verify feature-001`\)/,
+    );
+    expect(p.repo.git('branch', '--list', 'baton/integration')).toBe('');
+
+    // Verified here, the check fails (no ONLY_HERE on this machine): it stays out, now for that.
+    const verified = await runBaton(['verify', 'feature-001'], { cwd: p.repo.root });
+    expect(verified.code, verified.stdout + verified.stderr).toBe(1);
+    expect(verified.stderr).toContain("checked out feature-001's branch (its work came from a worker)");
+    const still = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    expect(still.code).toBe(1);
+    expect(still.stderr).toMatch(/feature-001 \(failed-checks: here: /);
+
+    // Trusting workers is the user's decision, in the config: feature-002 merges on w1's word; feature-001,
+    // which failed here, does not.
+    const config = join(p.repo.root, 'baton.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), trust_workers: true }),
+    );
+    const trusted = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    // A partial integration (feature-001 left out) exits 1.
+    expect(trusted.code, trusted.stdout + trusted.stderr).toBe(1);
+    expect(trusted.stdout).toContain('1 of 2 merged');
+    expect(p.repo.git('show', 'baton/integration:src/feature-002/index.txt')).toContain('feature-002 by');
+    expect(() => p.repo.git('show', 'baton/integration:src/feature-001/index.txt')).toThrow();
+  }, 120_000);
+
+  test('a forged result with forged passing checks for work outside owns: the orchestrator fails its owns check, integrate refuses', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    // The commit: the feature's file, and README.md, which feature-001 does not own.
+    const base = p.repo.git('rev-parse', 'HEAD');
+    const forged = execFileSync(
+      'sh',
+      [
+        '-c',
+        'export GIT_INDEX_FILE=$(mktemp -u) && git read-tree "$1" && ' +
+          'git update-index --add --cacheinfo "100644,$(echo ok | git hash-object -w --stdin),src/feature-001/index.txt" && ' +
+          'git update-index --add --cacheinfo "100644,$(echo pwned | git hash-object -w --stdin),README.md" && ' +
+          'git -c user.name=f -c user.email=f@f commit-tree "$(git write-tree)" -p "$1" -m forged && rm -f "$GIT_INDEX_FILE"',
+        'sh',
+        base,
+      ],
+      { cwd: p.repo.root, encoding: 'utf8' },
+    ).trim();
+    const events = new Redis(redis.url);
+    cleanups.push(() => void events.disconnect());
+    // A "worker" an agent could start with the queue's URL: it does no work, and says every check passed.
+    const forger = new Worker(
+      queueName('command', p.hub),
+      async (job) => {
+        const instance = jobInstanceOf(String(job.id), job.data.enqueue);
+        const ref = attemptRef('feature-001', instance, 1);
+        execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
+        const passed = (criterion_id: string, text: string, kind: string) => ({
+          v: 1,
+          ts: new Date().toISOString(),
+          type: 'check.passed',
+          feature_id: 'feature-001',
+          criterion_id,
+          text,
+          kind,
+          on: 'worktree',
+          message: 'fine',
+          commit: forged,
+        });
+        const lines = [
+          passed('owns', 'changes stay inside owns', 'files'),
+          passed('file', 'file exists', 'run'),
+        ];
+        for (const [i, line] of lines.entries()) {
+          await events.xadd(
+            eventStreamKey(job.data.run_id),
+            '*',
+            'eid',
+            eventIdOf(instance, 1, i + 1),
+            'line',
+            JSON.stringify(line),
+          );
+        }
+        return {
+          status: 'complete',
+          attempt_ref: ref,
+          commit: forged,
+          attempt: 1,
+          host: 'h',
+          worker: 'forger',
+          files: [],
+        };
+      },
+      { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
+    );
+    cleanups.push(() => forger.close());
+    expect(await orch.exited, orch.output()).toBe(1);
+    expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(forged);
+    const log = p.events();
+    const checks = checkEvents(log, 'feature-001');
+    expect(checks.filter((e) => e.type === 'check.passed').map((e) => e.by)).toEqual(['worker', 'worker']);
+    expect(checks.at(-1)).toMatchObject({
+      type: 'check.failed',
+      criterion_id: 'owns',
+      message: 'changed outside owns: README.md (owns: src/feature-001/**)',
+      commit: forged,
+    });
+    expect(checks.at(-1)).not.toHaveProperty('by');
+    const ended = log.find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
+    expect(ended).toMatchObject({
+      status: 'failed-checks',
+      reason: expect.stringContaining('owns: changed outside owns: README.md'),
+    });
+
+    const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    expect(integrate.code, integrate.stdout + integrate.stderr).toBe(1);
+    expect(integrate.stderr).toMatch(/feature-001 \(failed-checks: owns: changed outside owns: README\.md/);
+    expect(p.repo.git('branch', '--list', 'baton/integration')).toBe('');
+  }, 60_000);
+});
