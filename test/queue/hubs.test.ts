@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -63,14 +64,15 @@ describe('hubs of a queued run', () => {
       new RegExp(`feature-001: on worker host ${hostname()}, at ${p.scratch}/w1/attempts/\\S+/agent\\.log`),
     );
     expect(status.stdout).not.toContain(join(p.repo.root, '.baton', 'runs'));
-    // Nothing is checked out here: verify's hint checks the branch out where this machine puts worktrees.
+    // Nothing is checked out here: verify checks the branch out where this machine puts worktrees,
+    // never at the worker's path the forwarded events named.
     const verify = await runBaton(['verify', 'feature-001'], { cwd: p.repo.root });
-    const readd = verify.stderr.match(
-      /check it out again with `(git worktree prune && git worktree add .*)`/,
-    )?.[1];
-    expect(readd, verify.stderr).toBe(
-      `git worktree prune && git worktree add '${join(p.repo.root, '..', 'repo.baton-worktrees', 'feature-001')}' baton/feature-001`,
+    const local = join(p.repo.root, '..', 'repo.baton-worktrees', 'feature-001');
+    expect(verify.stdout + verify.stderr).toContain(
+      "checked out feature-001's branch (its work came from a worker) in ../repo.baton-worktrees/feature-001",
     );
+    expect(verify.stdout + verify.stderr).not.toContain(`${p.scratch}/w1`);
+    expect(existsSync(join(local, '.git'))).toBe(true);
     const started = p.events().find((e) => e.type === 'run.started');
     expect(started?.queue).toMatchObject({ hub: p.hub });
     expect(
