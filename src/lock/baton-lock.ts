@@ -281,6 +281,11 @@ export function batonRunning(root: string): LockHolder | undefined {
   return liveHolder(root, LOCK_KINDS)?.holder;
 }
 
+/** The live Baton holding the lock of `kind` (an `integrate` under way, say), when one does. */
+export function liveLockHolder(root: string, kind: LockKind): LockHolder | undefined {
+  return liveHolder(root, [kind])?.holder;
+}
+
 /**
  * Throws `lock/busy` ("another Baton is running (pid N, since …)") when a live Baton holds any lock:
  * for commands that would pull worktrees and branches from under it (`clean`).

@@ -21,9 +21,10 @@ import type { BatonState } from './state.js';
  * plain rerun of a best-of-N feature clears its winner, `attempts_superseded`; 11: a line nested deeper
  * than `MAX_NESTING` is a problem line, and usage, queue and measurements keep their declared fields
  * only; 12: the first `PROBLEMS_KEPT` problem lines with `problem_count`, not every one; 13: a run's first `run.ended` stands; 14: a hook's dropped payload is its last event's detail; 15: a conflict's
- * merge keeps `base_lacks_cut`) is folded again from the start.
+ * merge keeps `base_lacks_cut`; 16: the integration keeps its `test`, `asked_into` and whether it is
+ * `open`) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 15;
+export const FOLD_SNAPSHOT_VERSION = 16;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that
