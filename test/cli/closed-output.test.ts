@@ -13,12 +13,12 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-/** A repository of one feature whose agent writes a file, then waits for the test to call `go`. */
+/** A repository of one feature whose agent writes a file, then waits for `go` (or the repository's removal). */
 function waitingRepo(): { repo: TempRepo; log: string; go: () => void } {
   const repo = makeRepo();
   repos.push(repo);
   const flag = join(repo.root, '.git', 'go');
-  const command = `mkdir -p src/w1 && echo one > src/w1/a.txt && while [ ! -f '${flag}' ]; do sleep 0.1; done`;
+  const command = `mkdir -p src/w1 && echo one > src/w1/a.txt && while [ ! -f '${flag}' ] && [ -d '${repo.root}' ]; do sleep 0.1; done`;
   repo.commit('contract', contractFiles([{ id: 'w1', agent: { command } }]));
   return { repo, log: join(repo.root, '.baton', 'log.jsonl'), go: () => writeFileSync(flag, '') };
 }

@@ -25,9 +25,8 @@ describe('an integrate killed between merges', () => {
     cleanups.push(() => repo.cleanup());
     const started = join(repo.root, '..', 'test-started');
     const go = join(repo.root, '..', 'go');
-    // The test command left running by the killed Baton ends once the test is over.
-    cleanups.push(() => writeFileSync(go, ''));
-    const test = `touch '${started}'; while [ ! -f '${go}' ]; do sleep 0.1; done`;
+    // The test command left running by the killed Baton ends with the test, even a failed one.
+    const test = `touch '${started}'; while [ ! -f '${go}' ] && [ -d '${repo.root}' ]; do sleep 0.1; done`;
     const child = spawn(process.execPath, [BATON_BIN, 'integrate', '--into', 'main', '--test', test], {
       cwd: repo.root,
       stdio: 'ignore',
