@@ -5,17 +5,25 @@
  * A cache that cannot be read or written only costs speed.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRegular } from './open-regular.js';
 
-/** Writes `text` to `path` through a temporary file and a rename, so a reader never sees half of it. */
+/**
+ * Writes `text` to `path` through a temporary file and a rename, so a reader never sees half of it; a
+ * temporary file the write failed on (a full disk) is removed, not left behind in `.baton/cache/`.
+ */
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

@@ -32,4 +32,10 @@ export interface CliContext {
   readStdin(): StdinPayload | Promise<StdinPayload>;
   /** Called by long-running commands to learn of Ctrl-C (or SIGTERM, SIGHUP: its name); returns an unsubscribe function. */
   onInterrupt(handler: (signal?: string) => void): () => void;
+  /**
+   * Held by commands whose work must reach its recorded end (run, integrate, verify, worker, dashboard):
+   * meanwhile a closed output (a pipe whose reader died, a closed terminal) is muted instead of ending
+   * the process. Returns the release. Absent where the streams cannot close (tests' buffers).
+   */
+  keepRunningWithoutOutput?(): () => void;
 }

@@ -98,6 +98,8 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
   const page = flags.open ? writeOpenPage(dashboard.url) : undefined;
   if (page) openBrowser(ctx, page.fileUrl, dashboard.url);
 
+  // The page serves until Ctrl-C, whatever became of the pipe or terminal the address was printed to.
+  const keepRunning = ctx.keepRunningWithoutOutput?.();
   try {
     await untilInterrupted(ctx);
   } finally {
@@ -105,6 +107,7 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
   }
   await dashboard.close();
   if (!flags.json) ctx.stdout.write('dashboard stopped\n');
+  keepRunning?.();
 }
 
 /** Loads the plan for the page; invalid contracts leave the page working on the log alone. */

@@ -21,19 +21,21 @@ export interface InterruptAbort {
 }
 
 /**
- * An abort for commands that stop their work on Ctrl-C and then report (run, verify, a queued run):
+ * An abort for commands that stop their work on Ctrl-C and then report (run, verify, a queued run),
+ * which for as long also carry on when their output is closed (`keepRunningWithoutOutput`):
  * the signal's name is the abort's reason, so what was stopped can say why; `notice` is printed once,
  * at the first signal, through `around` when given (a live table that must be taken off the screen
  * first and redrawn under it, or its next redraw erases the wrong lines). A second signal does not
  * wait out the grace period any more: every process group still given one is killed at once.
  */
 export function abortOnInterrupt(
-  ctx: Pick<CliContext, 'onInterrupt' | 'stderr'>,
+  ctx: Pick<CliContext, 'onInterrupt' | 'stderr' | 'keepRunningWithoutOutput'>,
   notice?: string,
   around: (write: () => void) => void = (write) => write(),
 ): InterruptAbort {
   const abort = new AbortController();
-  const release = ctx.onInterrupt((signal) => {
+  const keepRunning = ctx.keepRunningWithoutOutput?.();
+  const unsubscribe = ctx.onInterrupt((signal) => {
     if (abort.signal.aborted) {
       const killed = killGroupsInGrace();
       around(() => ctx.stderr.write(`\nbaton: ${againNotice(killed)}\n`));
@@ -42,6 +44,10 @@ export function abortOnInterrupt(
     if (notice) around(() => ctx.stderr.write(`\nbaton: ${notice}\n`));
     abort.abort(signal ?? 'SIGINT');
   });
+  const release = () => {
+    unsubscribe();
+    keepRunning?.();
+  };
   return { signal: abort.signal, release };
 }
 

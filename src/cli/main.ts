@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { formatDiagnostic, formatUserError, UserError } from '../errors.js';
 import { runCommandEndTasks } from '../process/at-command-end.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
+import { ClosedOutput } from './closed-output.js';
 import { loadCommands, type RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -107,14 +108,17 @@ function asUserError(err: unknown): unknown {
   });
 }
 
-/** A context bound to this process's real streams, environment and signals. */
-export function processContext(): CliContext {
+/**
+ * A context bound to this process's real streams, environment and signals; `output` says what becomes of
+ * a stream whose reader has gone (muted for a command that keeps running, the process ended otherwise).
+ */
+export function processContext(output = new ClosedOutput(process.stdout, process.stderr)): CliContext {
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   return {
     cwd: process.cwd(),
     env: process.env,
     stdout: {
-      write: (s) => void process.stdout.write(s),
+      write: (s) => output.write(process.stdout, s),
       isTTY: Boolean(process.stdout.isTTY),
       // Read on each use: the terminal can be resized while a live view is on screen.
       get columns() {
@@ -124,44 +128,37 @@ export function processContext(): CliContext {
         return process.stdout.rows;
       },
     },
-    stderr: { write: (s) => void process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) },
+    stderr: { write: (s) => output.write(process.stderr, s), isTTY: Boolean(process.stderr.isTTY) },
     clock: () => new Date(),
     color,
     batonBin: realpathSync(fileURLToPath(new URL('../../bin/baton.js', import.meta.url))),
     // Read as a stream until EOF: readFileSync(0) gives EAGAIN on a pipe whose writer is still writing.
     readStdin: async () => (await import('./hook.js')).readPayloadStream(process.stdin),
     onInterrupt(handler) {
+      // A SIGHUP is most often the terminal closing: what is left of it must be let go at exit.
+      const onHangup = (signal: string) => {
+        output.noteHangup();
+        handler(signal);
+      };
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);
-      process.on('SIGHUP', handler);
+      process.on('SIGHUP', onHangup);
       return () => {
         process.off('SIGINT', handler);
         process.off('SIGTERM', handler);
-        process.off('SIGHUP', handler);
+        process.off('SIGHUP', onHangup);
       };
     },
+    keepRunningWithoutOutput: () => output.keepRunning(),
   };
 }
 
 /** Entry point of `bin/baton.js`: runs the CLI on this process and sets its exit code. */
 export async function main(): Promise<void> {
-  exitQuietlyOnClosedPipe(process.stdout);
-  exitQuietlyOnClosedPipe(process.stderr);
   const ctx = processContext();
   try {
     process.exitCode = await runCli(process.argv.slice(2), ctx);
   } catch (err) {
     process.exitCode = reportError(err, ctx);
   }
-}
-
-/**
- * Ends the process quietly when the reader of `stream` has gone (`baton status | head`): the
- * output is no longer wanted, so neither an unhandled EPIPE nor a stack trace is right.
- */
-export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-    throw err;
-  });
 }

@@ -5,6 +5,8 @@ import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
+import { describeUnfinished, unfinishedIntegration } from '../integrate/unfinished.js';
+import { liveLockHolder } from '../lock/baton-lock.js';
 import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
@@ -273,6 +275,14 @@ function requeueNote(state: BatonState): string {
   return queued ? `its jobs stay on the queue; re-attach with ${resumeCommand(queued.queue)}\n` : '';
 }
 
+/** Under the table: the last integration when it is unfinished and no `integrate` works on it, with the `--continue`. */
+function integrationNote(state: BatonState, root: string): string {
+  const u = unfinishedIntegration(state.integration, liveLockHolder(root, 'integrate') !== undefined);
+  if (!u) return '';
+  const { what, goOn } = describeUnfinished(u);
+  return `${escapeControl(`${what}: go on with ${goOn}`)}\n`;
+}
+
 /** The warning for a project whose contracts or config did not load: what status shows instead. */
 function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
   const shown =
@@ -367,7 +377,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust }));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(state, located.root)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

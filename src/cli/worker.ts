@@ -62,6 +62,8 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
       // The agents are looked for as `baton agents` here finds them: with this folder's config.
       const agentConfig = await configFor(ctx.cwd);
       const say = (line: string) => ctx.stderr.write(`baton worker: ${line}\n`);
+      // Jobs in hand end as recorded even when the terminal or pipe this prints to has gone.
+      const keepRunning = ctx.keepRunningWithoutOutput?.();
       const running = await startWorker({
         queue,
         // Git runs in the clone's folder, not here: a relative hub (or --dir) is made absolute from where it was given.
@@ -88,5 +90,6 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
       await untilInterrupted(ctx);
       say('finishing the jobs in hand, then exiting');
       await running.close().catch(() => undefined);
+      keepRunning?.();
     });
 };

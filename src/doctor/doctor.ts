@@ -6,6 +6,7 @@ import { findMainWorktree, gitRaw, resolveCommit, statusEntries } from '../git/g
 import { listWorktrees } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
 import { type OrchestratorProbe, runLiveness } from '../guard/liveness.js';
+import { liveLockHolder } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
@@ -16,6 +17,7 @@ import { checkCommandAgents, commandAgentsInUse } from './command-agents.js';
 import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
 import {
   checkFinishedWorktrees,
+  checkLastIntegration,
   checkLastRun,
   checkLocks,
   checkLogHealth,
@@ -85,6 +87,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   checks.push(checkLogHealth(reading));
   const alive = o.alive ?? runLiveness(root);
   checks.push(checkLastRun(state, alive));
+  checks.push(checkLastIntegration(state, liveLockHolder(root, 'integrate') !== undefined));
 
   const worktrees = await listWorktrees(root);
   checks.push(checkStaleRecords(worktrees, existsSync));

@@ -5,6 +5,7 @@ import type { CleanTarget } from '../clean/inspect.js';
 import { gitRaw, type StatusEntry } from '../git/git.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { liveLastRun, type OrchestratorProbe, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
+import { describeUnfinished, unfinishedIntegration } from '../integrate/unfinished.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
@@ -194,6 +195,20 @@ export function checkLastRun(state: BatonState, alive: OrchestratorProbe): Docto
       ? `Re-attach to its jobs with ${resumeCommand(queue)}.`
       : 'Resume it with `baton run --resume` (it stops orphaned agents and reuses the worktrees).',
   );
+}
+
+/**
+ * Judges the last integration (pure): none, finished, in progress (`integrateLive`: a live Baton holds
+ * the integrate lock), or unfinished with nothing working on it, with the `--continue` that goes on.
+ */
+export function checkLastIntegration(state: BatonState, integrateLive: boolean): DoctorCheck {
+  const integration = state.integration;
+  if (integration.started_at === undefined) return check('last integration', 'ok', 'no integration yet');
+  if (integrateLive) return check('last integration', 'ok', 'in progress (baton integrate holds its lock)');
+  const u = unfinishedIntegration(integration, false);
+  if (!u) return check('last integration', 'ok', `ended (${integration.outcome ?? 'unknown outcome'})`);
+  const { what, goOn } = describeUnfinished(u);
+  return check('last integration', 'warn', what, `Go on with ${goOn}.`);
 }
 
 /** The git folder shared by all worktrees (`.git` of the main checkout), absolute. */

@@ -80,18 +80,6 @@ function lastEnd(tail: readonly LogEvent[]): { outcome: string; into?: string } 
 }
 
 /**
- * The branch the latest `--into` of this integration named and could not move yet (a `--continue
- * --into X` that stopped at the next conflict): a later plain `--continue` moves that one.
- */
-function lastAskedInto(tail: readonly LogEvent[]): string | undefined {
-  for (let i = tail.length - 1; i >= 0; i--) {
-    const e = tail[i];
-    if (e?.type === 'integration.ended' && e.into_asked) return e.into_asked;
-  }
-  return undefined;
-}
-
-/**
  * A resolved conflict whose merge then failed the tests: the integration ended `tests-failed` after
  * a feature that had conflicted in this attempt. The fault is in the resolution, so `--continue`
  * takes it up again like a conflict: a person fixes it and amends the merge, and the tests run again.
@@ -189,7 +177,9 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   // Only the command line names a branch to move; the log's (the last `--into` asked) is kept to
   // refuse a `--continue` that does not name it again (`intoUnnamed`).
   const into = opts.into;
-  const askedInto = lastAskedInto(tail) ?? started.into;
+  // The latest `--into` of this integration: its start's, or that of a `--continue --into X` that
+  // stopped at the next conflict (a later plain `--continue` moves that one), as the fold keeps it.
+  const askedInto = state.asked_into;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
     return {
       ok: false,

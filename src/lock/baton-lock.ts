@@ -5,12 +5,23 @@
  * pid and process start time, so a lock left by a process that died (or whose pid was recycled) is
  * recognised as stale and taken over, and said so.
  */
-import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { isSameProcess, processInfo } from '../guard/proc.js';
 import { nothingAt, readRegular } from '../open-regular.js';
 import { escapeControl } from '../text/escape.js';
+import { writeFailed } from '../write-failed.js';
 
 /** The commands that take a lock, each its own file. */
 const LOCK_KINDS = ['run', 'integrate', 'verify'] as const;
@@ -79,13 +90,14 @@ export function recordRunInLock(root: string, runId: string): void {
   if (holder === undefined || holder === 'unreadable' || holder.pid !== process.pid) return;
   const next = `${path}.${process.pid}.tmp`;
   // Created afresh (O_EXCL), so a symlink put there is removed, never written through.
+  removeQuietly(next);
   try {
-    unlinkSync(next);
-  } catch {
-    // Nothing there.
+    writeFileSync(next, `${JSON.stringify({ ...holder, run_id: runId })}\n`, { mode: 0o644, flag: 'wx' });
+    renameSync(next, path);
+  } catch (err) {
+    removeQuietly(next);
+    throw lockWriteFailed(path, err, 'recording the run in it');
   }
-  writeFileSync(next, `${JSON.stringify({ ...holder, run_id: runId })}\n`, { mode: 0o644, flag: 'wx' });
-  renameSync(next, path);
 }
 
 /** Who holds the run lock, as its file says (alive or not); undefined when there is none Baton could read. */
@@ -139,13 +151,17 @@ export function acquireBatonLock(
   opts: { now?: Date; as?: string } = {},
 ): BatonLock {
   const now = opts.now ?? new Date();
-  mkdirSync(join(root, '.baton'), { recursive: true });
+  const path = lockPath(root, kind);
+  try {
+    mkdirSync(join(root, '.baton'), { recursive: true });
+  } catch (err) {
+    throw lockWriteFailed(path, err, `creating its folder ${join(root, '.baton')}`);
+  }
   const other = liveHolder(
     root,
     LOCK_KINDS.filter((k) => k !== kind),
   );
   if (other) throw refuse(other.holder, other.path);
-  const path = lockPath(root, kind);
   const self = processInfo(process.pid);
   const me: LockHolder = {
     pid: process.pid,
@@ -156,12 +172,7 @@ export function acquireBatonLock(
   };
   let tookOver: LockHolder | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
-    let fd: number;
-    try {
-      // O_EXCL: of two Batons starting at once, exactly one creates the file.
-      fd = openSync(path, 'wx', 0o644);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (!createLockFile(path, `${JSON.stringify(me)}\n`)) {
       const holder = readHolder(path);
       if (holder === undefined) continue; // released meanwhile: try again
       if (holder !== 'unreadable' && holderAlive(holder)) throw refuse(holder, path);
@@ -173,11 +184,6 @@ export function acquireBatonLock(
         // Another Baton took it over first; the next attempt sees its lock.
       }
       continue;
-    }
-    try {
-      writeSync(fd, `${JSON.stringify(me)}\n`);
-    } finally {
-      closeSync(fd);
     }
     let released = false;
     const release = () => {
@@ -202,11 +208,82 @@ export function acquireBatonLock(
 }
 
 /**
+ * Creates the lock file holding `text`, or returns false when one is there. O_EXCL: of two Batons
+ * starting at once, exactly one creates it. A write the system refuses (a full disk, a read-only
+ * `.baton/`) is `lock/write-failed`, and the file it created is removed: an empty lock would be
+ * taken for nobody's.
+ */
+function createLockFile(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw lockWriteFailed(path, err, 'creating it');
+  }
+  const body = Buffer.from(text);
+  try {
+    let written = 0;
+    while (written < body.length) written += writeSync(fd, body, written, body.length - written);
+  } catch (err) {
+    // Only the file this open made: another Baton may have taken an empty lock over meanwhile.
+    if (sameFile(fd, path)) removeQuietly(path);
+    throw lockWriteFailed(path, err, 'writing it');
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** Whether `path` is still the file open at `fd`. */
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const open = fstatSync(fd);
+    const there = lstatSync(path);
+    return open.dev === there.dev && open.ino === there.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes `path` when it is there. */
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Nothing there.
+  }
+}
+
+/** The one error for a lock file the system would not let Baton write (`writeFailed`). */
+function lockWriteFailed(path: string, err: unknown, doing: string): UserError {
+  return writeFailed({
+    errorCode: 'lock/write-failed',
+    what: 'the lock',
+    path,
+    err,
+    doing,
+    hintFor: (code) => {
+      if (code === 'EROFS')
+        return `The file system holding ${path} is read-only: run Baton in a repository whose .baton/ can be written.`;
+      if (code === 'EEXIST' || code === 'ENOTDIR')
+        return `A file stands where the folder ${dirname(path)} should be: move it aside.`;
+      return `Check that ${dirname(path)} is a folder Baton can write to.`;
+    },
+  });
+}
+
+/**
  * The live Baton (`run`, `integrate` or `verify`) holding a lock, when one does; stale locks are
  * left for the next command that takes a lock to take over.
  */
 export function batonRunning(root: string): LockHolder | undefined {
   return liveHolder(root, LOCK_KINDS)?.holder;
+}
+
+/** The live Baton holding the lock of `kind` (an `integrate` under way, say), when one does. */
+export function liveLockHolder(root: string, kind: LockKind): LockHolder | undefined {
+  return liveHolder(root, [kind])?.holder;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../make-folders.js';
 import { stringifyJson } from '../text/escape.js';
+import { writeFailed } from '../write-failed.js';
 import type { BatonEvent, NewEvent } from './events.js';
 import { logUnusable, unusableWhy } from './read.js';
 
@@ -20,10 +21,8 @@ export const MAX_EVENT_BYTES = 1 << 20;
 /** The open errors that say what the log's path is, not that the write failed (`unusableWhy`'s words). */
 const KIND_CODES = new Set(['ELOOP', 'EMLINK', 'EISDIR', 'ENXIO']);
 
-/** What to do about a write the system refused, by its error code. */
+/** What to do about a log write the system refused, by its error code (the disk's causes aside). */
 function writeFailedHint(logPath: string, code: string | undefined): string {
-  if (code === 'ENOSPC' || code === 'EDQUOT')
-    return 'The disk is full: free some space and run the command again.';
   if (code === 'EROFS')
     return `The file system holding ${logPath} is read-only: pass --log or set BATON_LOG to a writable path.`;
   if (code === 'EEXIST' || code === 'ENOTDIR')
@@ -31,18 +30,16 @@ function writeFailedHint(logPath: string, code: string | undefined): string {
   return `Check that ${dirname(logPath)} exists and is writable, or pass --log or set BATON_LOG to another path.`;
 }
 
-/**
- * The one error for a log write the system refused (a full disk, a read-only file system, a file where
- * its folder should be): the user's to fix, never "a bug in Baton". Names the path, what was being
- * done and the error code.
- */
+/** The one error for a log write the system refused (`writeFailed`, code `log/write-failed`). */
 function logWriteFailed(logPath: string, err: unknown, doing: string): UserError {
-  const code = (err as NodeJS.ErrnoException).code;
-  return new UserError(
-    'log/write-failed',
-    `the log ${logPath} could not be written (${code ?? String(err)} while ${doing})`,
-    { hint: writeFailedHint(logPath, code), cause: err },
-  );
+  return writeFailed({
+    errorCode: 'log/write-failed',
+    what: 'the log',
+    path: logPath,
+    err,
+    doing,
+    hintFor: (code) => writeFailedHint(logPath, code),
+  });
 }
 
 /**
@@ -104,13 +101,39 @@ export function appendLine(logPath: string, value: object): void {
       readSync(fd, last, 0, 1, size - 1);
       if (last[0] !== 0x0a) buf = Buffer.concat([Buffer.from('\n'), body]);
     }
-    let written = 0;
-    // One write is the norm; the loop only guards against a short write on a full disk.
-    while (written < buf.length) written += writeSync(fd, buf, written, buf.length - written);
+    writeWhole(fd, buf);
   } catch (err) {
     throw logWriteFailed(logPath, err, 'appending to it');
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Writes all of `buf` at the end of the file. One write is the norm; the loop only guards against a
+ * short write on a full disk, and when the rest is refused the part written is cut off again (`cutOff`),
+ * or every later reader would skip a torn line for ever.
+ */
+function writeWhole(fd: number, buf: Buffer): void {
+  let written = 0;
+  try {
+    while (written < buf.length) written += writeSync(fd, buf, written, buf.length - written);
+  } catch (err) {
+    if (written > 0) cutOff(fd, buf.subarray(0, written));
+    throw err;
+  }
+}
+
+/** Truncates the file by `part` when it still ends with it (no other writer appended after it meanwhile). */
+function cutOff(fd: number, part: Buffer): void {
+  try {
+    const end = fstatSync(fd).size;
+    if (end < part.length) return;
+    const tail = Buffer.alloc(part.length);
+    readSync(fd, tail, 0, part.length, end - part.length);
+    if (tail.equals(part)) ftruncateSync(fd, end - part.length);
+  } catch {
+    // The refused write is what gets reported; a line left torn is skipped by readers, as before.
   }
 }
 

@@ -4,8 +4,8 @@
  * and a `PrefixMark` of the bytes it folded (`prefix-stamp.ts`): a replaced, truncated or rewritten
  * log, an edit in place of an already-folded line included, does not match and is read again from its start.
  */
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
+import { writeFileAtomic } from '../cache-file.js';
 import { applyEvent, type BatonState, initialState } from './fold.js';
 import {
   FOLD_SNAPSHOT_VERSION,
@@ -70,10 +70,7 @@ export function foldLogCached(
     ...tally,
   };
   try {
-    mkdirSync(dirname(cachePath), { recursive: true });
-    const tmp = `${cachePath}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(next));
-    renameSync(tmp, cachePath);
+    writeFileAtomic(cachePath, JSON.stringify(next));
   } catch {
     // A cache that cannot be written only costs the next status a full read.
   }

@@ -37,6 +37,8 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
         order: [...ev.order],
         merges: [],
         tests: [],
+        ...(ev.test !== undefined ? { test: ev.test } : {}),
+        ...(ev.into !== undefined ? { asked_into: ev.into } : {}),
       };
       break;
     case 'merge.clean':
@@ -85,6 +87,8 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
       state.integration.duration_ms = ev.duration_ms;
       if (ev.commit) state.integration.commit = ev.commit;
       if (ev.into) state.integration.into = ev.into;
+      // A `--continue` that stops again at the next conflict names the branch it still has to move.
+      if (ev.into_asked) state.integration.asked_into = ev.into_asked;
       break;
     case 'integration.discarded':
       // The next `integration.started` resets the integration state and the features' integration
@@ -93,4 +97,6 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
     default:
       unreachable(ev);
   }
+  // Begun, merged or tested since its last end (a `--continue` killed before recording its own): open.
+  state.integration.open = ev.type !== 'integration.ended' && ev.type !== 'integration.discarded';
 }

@@ -208,6 +208,12 @@ export interface BatonState {
     tests: Array<{ after_feature: string; passed: boolean; exit_code: number | null; ts: string }>;
     commit?: string | undefined;
     into?: string | undefined;
+    /** The test command it began with (`integration.started`'s): a record, never run from the log. */
+    test?: string | undefined;
+    /** The branch its latest `--into` asked to move: its start's, or a later end's `into_asked`. */
+    asked_into?: string | undefined;
+    /** It went on (began, merged, tested) after its last recorded end, or never recorded one. */
+    open?: boolean | undefined;
   };
   events: number;
 }

@@ -78,6 +78,7 @@ describe('baton doctor', () => {
       'main checkout',
       'log',
       'last run',
+      'last integration',
       'worktree records',
       'finished worktrees',
       'git locks',

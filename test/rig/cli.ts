@@ -74,5 +74,19 @@ export function runBatonProcess(
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Runs the built `bin/baton.js` under a file-size limit (`ulimit -f`, in KiB): a write that would grow a
+ * file past it writes what fits, then fails with EFBIG (Node ignores SIGXFSZ), as a write does on a full
+ * disk. stdout and stderr are pipes, which the limit does not touch.
+ */
+export function runBatonWithFileLimit(args: string[], opts: { cwd: string; kib: number }): CliResult {
+  const r = spawnSync(
+    'bash',
+    ['-c', 'ulimit -f "$0" && exec "$@"', String(opts.kib), process.execPath, BATON_BIN, ...args],
+    { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', input: '' },
+  );
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** Path helper for fixtures shipped under test/fixtures. */
 export const fixture = (...parts: string[]) => join(import.meta.dirname, '..', 'fixtures', ...parts);

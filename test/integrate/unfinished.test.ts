@@ -1,0 +1,115 @@
+// After a killed `baton integrate` (kill -9 while its --test runs between merges) the rows read
+// `merge.clean`: `status` and `doctor` say the integration is unfinished and give the one `--continue`
+// (`continueCommand`) that goes on with it. A real integrate, killed for real.
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { printableArg } from '../../src/agents/shell-words.js';
+import { unfinishedIntegration } from '../../src/integrate/unfinished.js';
+import type { LogEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { BATON_BIN, runBaton, runBatonProcess } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
+import { projectRepo } from './fixture.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+describe('an integrate killed between merges', () => {
+  it('status and doctor say it is unfinished, with the --continue that then finishes it', async () => {
+    const repo: TempRepo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
+    cleanups.push(() => repo.cleanup());
+    const started = join(repo.root, '..', 'test-started');
+    const go = join(repo.root, '..', 'go');
+    // The test command left running by the killed Baton ends with the test, even a failed one.
+    const test = `touch '${started}'; while [ ! -f '${go}' ] && [ -d '${repo.root}' ]; do sleep 0.1; done`;
+    const child = spawn(process.execPath, [BATON_BIN, 'integrate', '--into', 'main', '--test', test], {
+      cwd: repo.root,
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    expect(await until(() => existsSync(started), 30_000)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+
+    const command = `baton integrate --continue --test ${printableArg(test)} --into main`;
+    const status = runBatonProcess(['status'], { cwd: repo.root });
+    expect(status.stdout).toContain(
+      `the last integration never recorded its end (its \`baton integrate\` was killed), merged 1 of 2 (f1): go on with \`${command}\` (its --test is the command the integration began with`,
+    );
+    const doctor = JSON.parse(runBatonProcess(['doctor', '--json'], { cwd: repo.root }).stdout) as {
+      checks: Array<{ name: string; status: string; detail: string; hint?: string }>;
+    };
+    const check = doctor.checks.find((c) => c.name === 'last integration');
+    expect(check?.status).toBe('warn');
+    expect(check?.hint).toContain(`Go on with \`${command}\``);
+
+    writeFileSync(go, '');
+    const finished = await runBaton(['integrate', '--continue', '--test', test, '--into', 'main'], {
+      cwd: repo.root,
+    });
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(runBatonProcess(['status'], { cwd: repo.root }).stdout).not.toContain('last integration');
+  });
+});
+
+/** An integration's events, stamped and numbered in order. */
+function integration(...events: Array<Record<string, unknown>>): LogEvent[] {
+  return events.map((e, i) => ({ v: 1, ts: `2026-01-01T00:00:0${i}.000Z`, ...e }) as LogEvent);
+}
+
+const STARTED = {
+  type: 'integration.started',
+  branch: 'baton/integration',
+  worktree: '/w',
+  order: ['a', 'b'],
+  base_commit: 'c0',
+  test: 'npm test',
+  into: 'main',
+};
+const MERGED = (id: string) => ({ type: 'merge.clean', feature_id: id, commit: `c-${id}`, duration_ms: 1 });
+const ENDED = (outcome: string, extra: Record<string, unknown> = {}) => ({
+  type: 'integration.ended',
+  outcome,
+  duration_ms: 1,
+  ...extra,
+});
+
+describe('unfinishedIntegration (pure)', () => {
+  it.each([
+    ['none began', [], false, undefined],
+    ['killed after a merge', integration(STARTED, MERGED('a')), false, 'killed'],
+    ['the same, while a live integrate holds the lock', integration(STARTED, MERGED('a')), true, undefined],
+    [
+      'interrupted (Ctrl-C, a closed terminal)',
+      integration(STARTED, MERGED('a'), ENDED('interrupted')),
+      false,
+      'interrupted',
+    ],
+    ['ended clean', integration(STARTED, MERGED('a'), MERGED('b'), ENDED('clean')), false, undefined],
+    [
+      'a --continue killed after it merged again',
+      integration(STARTED, MERGED('a'), ENDED('interrupted'), MERGED('b')),
+      false,
+      'killed',
+    ],
+  ])('%s', (_, events, live, how) => {
+    expect(unfinishedIntegration(foldEvents(events).integration, live)?.how).toBe(how);
+  });
+
+  it('names the branch a later --continue --into was left to move, not only the first', () => {
+    const events = integration(
+      { ...STARTED, into: undefined },
+      MERGED('a'),
+      ENDED('conflict', { into_asked: 'release' }),
+      MERGED('b'),
+    );
+    expect(unfinishedIntegration(foldEvents(events).integration, false)?.command).toBe(
+      "baton integrate --continue --test 'npm test' --into release",
+    );
+  });
+});
