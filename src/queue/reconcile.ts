@@ -74,7 +74,9 @@ function queueState(state: string, previous: QueueJob['state'] | undefined): Que
  * on its commit, or why it was not promoted; `unfetched` names the ref when the hub did not give it (an
  * outage, worth trying again).
  */
-type Promotion = { ok: true; ref: string; owns?: OwnsHere } | { ok: false; reason: string; unfetched?: string };
+type Promotion =
+  | { ok: true; ref: string; owns?: OwnsHere }
+  | { ok: false; reason: string; unfetched?: string };
 
 /**
  * Promotes a completed attempt: fetches its ref from the hub and creates `baton/<id>` at it with a
