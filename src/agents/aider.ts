@@ -4,7 +4,8 @@
  * Follows Aider's documented interface (https://aider.chat/docs/scripting.html and
  * https://aider.chat/docs/config/options.html):
  * - `--message-file <task>` does the one task, applies the edits and exits; `--yes-always` answers
- *   every confirmation, so nothing waits for a person.
+ *   every confirmation, so nothing waits for a person. So that none of those yeses fetches a URL of the
+ *   task or installs Playwright to do it, `--no-detect-urls --disable-playwright` (aider/args.py).
  * - `--chat-history-file` and `--input-history-file` go to the scratch folder and `--no-gitignore`
  *   keeps Aider from editing the project's `.gitignore` (a file no feature owns). Aider's other files
  *   (`.aider.tags.cache.*`) are kept out of the feature's commits by an `.aider*` line in the
@@ -20,9 +21,29 @@ import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { lastLines, looksRateLimited } from './agent-output.js';
 import { detectAgent } from './executable.js';
-import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+import { displayLaunch, launchEnv, programOf, refuseReservedFlags, userFlags } from './launch-args.js';
 
-/** The argv after `aider` (pure): the task file, no questions, history in the scratch folder, the user's flags. */
+/**
+ * Flags of the user's that would undo what Baton needs from Aider, refused. `--no-detect-urls` (with
+ * `--disable-playwright`) keeps Aider, which answers yes to everything here, from adding a URL of the
+ * task (an http criterion's `check: HTTP GET <url>`) and installing Playwright to fetch it.
+ */
+const AIDER_RESERVED_FLAGS: Readonly<Record<string, string>> = {
+  '--detect-urls':
+    '--no-detect-urls: with --yes-always Aider would fetch every URL of the task and install Playwright (pip, then `playwright install --with-deps`) to do it',
+};
+
+/** The user's flags for Aider (the config's and the contract's), a reserved one refused. */
+function aiderUserFlags(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
+  const flags = userFlags(task, 'aider', [], (m) => ['--model', m]);
+  refuseReservedFlags(flags, 'aider', AIDER_RESERVED_FLAGS);
+  return flags;
+}
+
+/**
+ * The argv after `aider` (pure): the task file, no questions, no URL fetching, history in the scratch
+ * folder, the user's flags. A flag in `AIDER_RESERVED_FLAGS` is a UserError.
+ */
 export function buildAiderArgs(
   task: Pick<AgentTask, 'override' | 'feature' | 'taskFile' | 'scratchDir'>,
 ): string[] {
@@ -30,6 +51,8 @@ export function buildAiderArgs(
     '--message-file',
     task.taskFile,
     '--yes-always',
+    '--no-detect-urls',
+    '--disable-playwright',
     '--no-gitignore',
     '--chat-history-file',
     join(task.scratchDir, 'aider.chat.history.md'),
@@ -40,7 +63,7 @@ export function buildAiderArgs(
     '--no-analytics',
     '--no-pretty',
     '--no-fancy-input',
-    ...userFlags(task, 'aider', [], (m) => ['--model', m]),
+    ...aiderUserFlags(task),
   ];
 }
 
@@ -130,6 +153,7 @@ export const aiderAdapter: AgentAdapter = {
       display: displayLaunch(program.shown, args),
     };
   },
+  checkFlags: (task) => void aiderUserFlags(task),
   parseUsage: parseAiderUsage,
   isRateLimited: isAiderRateLimited,
 };

@@ -43,7 +43,7 @@ import {
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectAgent } from './executable.js';
-import { permissionFlags, refuseReservedFlags, stdinLaunch } from './launch-args.js';
+import { permissionFlags, type ReservedFlag, refuseReservedFlags, stdinLaunch } from './launch-args.js';
 
 /** The approval mode used unless the config sets `agents.gemini.permission_mode`. */
 export const GEMINI_DEFAULT_APPROVAL_MODE = 'auto_edit';
@@ -215,10 +215,18 @@ export function readGeminiWorkspace(worktree: string): { hooksOff?: string; hook
   return { hookNames };
 }
 
-/** Flags of the user's that would replace what Baton needs from Gemini, refused. */
-const GEMINI_RESERVED_FLAGS: Readonly<Record<string, string>> = {
+/** Gemini's yolo mode, asked the way Baton can pass it: Gemini exits on `--yolo` beside `--approval-mode`. */
+const GEMINI_YOLO: ReservedFlag = {
+  why: 'the approval mode (--approval-mode), which Gemini refuses beside --yolo ("Cannot use both --yolo (-y) and --approval-mode together")',
+  instead: 'For yolo mode set `agents.gemini.permission_mode: yolo` (Baton passes --approval-mode yolo).',
+};
+
+/** Flags of the user's that would replace what Baton needs from Gemini, or stop it, refused. */
+const GEMINI_RESERVED_FLAGS: Readonly<Record<string, ReservedFlag>> = {
   '--output-format': 'stream-json, from which it reads the usage',
   '-o': 'stream-json (--output-format), from which it reads the usage',
+  '--yolo': GEMINI_YOLO,
+  '-y': GEMINI_YOLO,
 };
 
 /** The argv after `gemini` (pure): streamed JSON, then the user's flags; the prompt comes on stdin. */
