@@ -308,18 +308,30 @@ export function parseClaudeUsage(output: string): AgentUsage | undefined {
   return Object.keys(usageOut).length > 0 ? usageOut : undefined;
 }
 
+/** The API statuses of a rate limit (429), an overload (529) or an unavailable service (503). */
+const CLAUDE_RETRYABLE_STATUSES = new Set(['429', '503', '529']);
+
+/** The API error types (newer Claude Codes name them in `api_error_type`) of a rate limit or overload. */
+const CLAUDE_RETRYABLE_TYPES = new Set(['rate_limit_error', 'overloaded_error']);
+
 /**
  * Whether Claude stopped on a rate limit or overload. Its closing `result` event says so in
- * `api_error_status` (429 or 529), and when there is one it alone decides: a run that hit its turn limit
- * (`api_error_status: null`) is not retried because its transcript mentions a rate limit. Without a
- * `result` event (Claude died before it could write one) only its own lines, its stderr, are read.
+ * `api_error_status` (429, 529 or 503) or `api_error_type` (`rate_limit_error`, `overloaded_error`),
+ * and when there is one it alone decides: a run that hit its turn limit (`api_error_status: null`) is
+ * not retried because its transcript mentions a rate limit. Without a `result` event (Claude died
+ * before it could write one) only its own lines, its stderr, are read.
  */
 export function isClaudeRateLimited(output: string, exitCode: number | null): boolean {
   if (exitCode === 0 || exitCode === null) return false;
   const result = lastEventOfType(output, 'result');
   if (result) {
     const status = result.api_error_status;
-    return status === 429 || status === 529 || status === '429' || status === '529';
+    const type = result.api_error_type;
+    return (
+      ((typeof status === 'number' || typeof status === 'string') &&
+        CLAUDE_RETRYABLE_STATUSES.has(String(status))) ||
+      (typeof type === 'string' && CLAUDE_RETRYABLE_TYPES.has(type))
+    );
   }
   return looksRateLimited(ownTextLines(output, OWN_TEXT_LINES).join('\n'), exitCode);
 }

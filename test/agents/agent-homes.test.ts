@@ -16,7 +16,12 @@ import { writePrivateFile } from '../../src/agents/agent-home.js';
 import { reportHooksOff } from '../../src/agents/baton-hook.js';
 import { buildClaudeSettings, claudeHooksOffReason, writeClaudeHome } from '../../src/agents/claude.js';
 import { writeCodexHome } from '../../src/agents/codex.js';
-import { buildGeminiHooks, mergeGeminiSettings, readGeminiWorkspace } from '../../src/agents/gemini.js';
+import {
+  buildGeminiHooks,
+  geminiUntrustedReason,
+  mergeGeminiSettings,
+  readGeminiWorkspace,
+} from '../../src/agents/gemini.js';
 import { writeOpenCodeHome } from '../../src/agents/opencode.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { BATON_BIN } from '../rig/cli.js';
@@ -63,6 +68,14 @@ describe('hooks kept on', () => {
     );
     expect(claudeHooksOffReason({ allowManagedHooksOnly: true }, 'f')).toMatch(/allowManagedHooksOnly/);
     expect(claudeHooksOffReason(undefined, 'f')).toBeUndefined();
+    // Gemini in an untrusted folder (the user's shell says so) runs no hook at all.
+    expect(geminiUntrustedReason({ GEMINI_RESTRICTED_MODE: 'true' })).toMatch(/GEMINI_RESTRICTED_MODE=true/);
+    expect(geminiUntrustedReason({ GEMINI_CLI_TRUST_WORKSPACE: 'false' })).toMatch(
+      /untrusted folder \(GEMINI_CLI_TRUST_WORKSPACE=false in the environment\)/,
+    );
+    expect(geminiUntrustedReason({ GEMINI_CLI_TRUST_WORKSPACE: 'true', GEMINI_RESTRICTED_MODE: '1' })).toBe(
+      undefined,
+    );
     const wt = temp();
     expect(readGeminiWorkspace(wt)).toEqual({ hookNames: [] });
     mkdirSync(join(wt, '.gemini'));
