@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentReachWarnings } from './agents/reach.js';
+import { agentDiagnostics } from './agents/reach.js';
 import { criteriaFor } from './checks/criteria.js';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
@@ -248,12 +248,12 @@ async function lintSpecs(
         ...configWarnings,
         ...warnings,
         ...lint,
-        ...agentReachWarnings(contracts, config, env),
+        ...agentDiagnostics(contracts, config, env),
       ],
     };
   }
   const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
-  const reach = agentReachWarnings(contracts, config, env);
+  const reach = agentDiagnostics(contracts, config, env);
   return { contracts: contracts.length, diagnostics: [...configWarnings, ...warnings, ...lint, ...reach] };
 }
 

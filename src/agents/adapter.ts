@@ -94,6 +94,9 @@ export interface AgentAdapter {
   readonly ignoresOutput?: boolean;
   /** Reads cost, tokens, turns and denials from the agent's captured output, when it reports them. */
   parseUsage(output: string): AgentUsage | undefined;
-  /** Whether a failed run was a rate-limit or overload error worth retrying after a pause. */
+  /**
+   * Whether the run ended on a rate-limit or overload error worth retrying after a pause; asked on exit 0
+   * too (Aider exits 0 when it gives up on the API), where every other agent says no.
+   */
   isRateLimited(output: string, exitCode: number | null): boolean;
 }

@@ -101,12 +101,24 @@ export const RATE_LIMIT_PATTERN =
   /rate[ _-]?limit|too many requests|overloaded|resource[ _](?:has been )?exhausted|\b(?:429|529)\b|service unavailable/i;
 
 /**
- * Whether a failed run's error text says the model API refused for load or quota; a success or a kill
- * never is. `errorText` is only what the agent itself said about why it stopped (its error events, its
- * stderr, its last lines), never the transcript: code and tool output mention "rate limit" and 429 too.
+ * Wording of quotas that reset after hours, not seconds: Codex's "You've hit your usage limit", Gemini's
+ * "You have exhausted your daily quota". A retry after Baton's pause would fail the same way and is not made.
+ */
+export const LONG_QUOTA_PATTERN = /hit your usage limit|exhausted your daily quota/i;
+
+/**
+ * Whether a failed run's error text says the model API refused for load or quota (one that resets
+ * within the run: not `LONG_QUOTA_PATTERN`); a success or a kill never is. `errorText` is only what the
+ * agent itself said about why it stopped (its error events, its stderr, its last lines), never the
+ * transcript: code and tool output mention "rate limit" and 429 too.
  */
 export function looksRateLimited(errorText: string, exitCode: number | null): boolean {
-  return exitCode !== null && exitCode !== 0 && RATE_LIMIT_PATTERN.test(errorText);
+  return (
+    exitCode !== null &&
+    exitCode !== 0 &&
+    RATE_LIMIT_PATTERN.test(errorText) &&
+    !LONG_QUOTA_PATTERN.test(errorText)
+  );
 }
 
 /** The last `count` non-blank lines of `output`, in order (where a text-only agent says why it stopped). */

@@ -4,12 +4,14 @@
  * Follows Aider's documented interface (https://aider.chat/docs/scripting.html and
  * https://aider.chat/docs/config/options.html):
  * - `--message-file <task>` does the one task, applies the edits and exits; `--yes-always` answers
- *   every confirmation, so nothing waits for a person.
+ *   every confirmation, so nothing waits for a person. So that none of those yeses fetches a URL of the
+ *   task or installs Playwright to do it, `--no-detect-urls --disable-playwright` (aider/args.py).
  * - `--chat-history-file` and `--input-history-file` go to the scratch folder and `--no-gitignore`
  *   keeps Aider from editing the project's `.gitignore` (a file no feature owns). Aider's other files
  *   (`.aider.tags.cache.*`) are kept out of the feature's commits by an `.aider*` line in the
  *   repository's local `info/exclude`, which is never committed.
- * - No hook fires in `--message` mode, so the process exit is the completion signal.
+ * - No hook fires in `--message` mode, so the process exit is the completion signal. Aider exits 0
+ *   even when it gave up on the model API, so its last lines say whether it was rate limited.
  * - Cost is reported only as text after each reply: `Tokens: 2.3k sent, 1.1k cache hit, 150
  *   received. Cost: $0.01 message, $0.02 session.`
  */
@@ -18,11 +20,31 @@ import { dirname, join, resolve } from 'node:path';
 import { git } from '../git/git.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { lastLines, looksRateLimited } from './agent-output.js';
+import { lastLines, looksRateLimited, RATE_LIMIT_PATTERN } from './agent-output.js';
 import { detectAgent } from './executable.js';
-import { displayLaunch, launchEnv, programOf, userFlags } from './launch-args.js';
+import { displayLaunch, launchEnv, programOf, refuseReservedFlags, userFlags } from './launch-args.js';
 
-/** The argv after `aider` (pure): the task file, no questions, history in the scratch folder, the user's flags. */
+/**
+ * Flags of the user's that would undo what Baton needs from Aider, refused. `--no-detect-urls` (with
+ * `--disable-playwright`) keeps Aider, which answers yes to everything here, from adding a URL of the
+ * task (an http criterion's `check: HTTP GET <url>`) and installing Playwright to fetch it.
+ */
+const AIDER_RESERVED_FLAGS: Readonly<Record<string, string>> = {
+  '--detect-urls':
+    '--no-detect-urls: with --yes-always Aider would fetch every URL of the task and install Playwright (pip, then `playwright install --with-deps`) to do it',
+};
+
+/** The user's flags for Aider (the config's and the contract's), a reserved one refused. */
+function aiderUserFlags(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
+  const flags = userFlags(task, 'aider', [], (m) => ['--model', m]);
+  refuseReservedFlags(flags, 'aider', AIDER_RESERVED_FLAGS);
+  return flags;
+}
+
+/**
+ * The argv after `aider` (pure): the task file, no questions, no URL fetching, history in the scratch
+ * folder, the user's flags. A flag in `AIDER_RESERVED_FLAGS` is a UserError.
+ */
 export function buildAiderArgs(
   task: Pick<AgentTask, 'override' | 'feature' | 'taskFile' | 'scratchDir'>,
 ): string[] {
@@ -30,6 +52,8 @@ export function buildAiderArgs(
     '--message-file',
     task.taskFile,
     '--yes-always',
+    '--no-detect-urls',
+    '--disable-playwright',
     '--no-gitignore',
     '--chat-history-file',
     join(task.scratchDir, 'aider.chat.history.md'),
@@ -40,7 +64,7 @@ export function buildAiderArgs(
     '--no-analytics',
     '--no-pretty',
     '--no-fancy-input',
-    ...userFlags(task, 'aider', [], (m) => ['--model', m]),
+    ...aiderUserFlags(task),
   ];
 }
 
@@ -85,11 +109,20 @@ export function parseAiderUsage(output: string): AgentUsage | undefined {
 /**
  * Whether Aider gave up on a provider rate limit (litellm's `RateLimitError`) or overload. Aider prints
  * only text, the files and commands it worked on among it, so only its last lines are read: where it
- * says why it stopped.
+ * says why it stopped. In `--message` mode Aider exits 0 when it gives up after its own retries, so an
+ * exit 0 counts too, but only when its last lines, after its last reply (`Tokens: …`) and its last
+ * `Retrying in …` note, hold its own report of the error: litellm's `litellm.RateLimitError: …` line
+ * or its "The API provider has rate limited you" (aider/coders/base_coder.py, aider/exceptions.py).
  */
 export function isAiderRateLimited(output: string, exitCode: number | null): boolean {
-  return looksRateLimited(lastLines(output, AIDER_LAST_LINES).join('\n'), exitCode);
+  const last = lastLines(output, AIDER_LAST_LINES);
+  if (exitCode !== 0) return looksRateLimited(last.join('\n'), exitCode);
+  const after = last.slice(last.findLastIndex((l) => /^(?:Tokens: |Retrying in )/.test(l)) + 1);
+  return after.some((l) => AIDER_GAVE_UP.test(l) && RATE_LIMIT_PATTERN.test(l));
 }
+
+/** The lines Aider prints about an API error as it gives up: litellm's error, or its words for a rate limit. */
+const AIDER_GAVE_UP = /^(?:litellm\.|The API provider has rate limited you)/;
 
 /** How many of its last lines say why Aider stopped (the error, then its "Retrying in…" notes). */
 const AIDER_LAST_LINES = 10;
@@ -130,6 +163,7 @@ export const aiderAdapter: AgentAdapter = {
       display: displayLaunch(program.shown, args),
     };
   },
+  checkFlags: (task) => void aiderUserFlags(task),
   parseUsage: parseAiderUsage,
   isRateLimited: isAiderRateLimited,
 };

@@ -11,8 +11,10 @@
  * - `--settings <file>` adds a settings layer that is merged with the user's and the project's own
  *   `.claude/settings*.json` (every source's hooks run), so nothing is written into the worktree:
  *   https://docs.anthropic.com/en/docs/claude-code/settings
- * - `--permission-mode` (`default`, `acceptEdits`, `plan`, `bypassPermissions`): the user's choice in
- *   config, `acceptEdits` by default. `--bare` would skip hooks, so it is never used.
+ * - `--permission-mode` (`manual`, `acceptEdits`, `plan`, `bypassPermissions`; Claude 2.1.332 renamed
+ *   `default` to `manual` and still accepts `default`): the user's choice in config, `acceptEdits` by
+ *   default. `--bare` and `--safe-mode` (and the `CLAUDE_CODE_SIMPLE`/`CLAUDE_CODE_SAFE_MODE` they set)
+ *   would skip hooks, so they are never used.
  *
  * Observed with Claude Code 2.1.197: Stop → SessionEnd → exit; `Notification` does not fire in `-p`
  * mode, so a headless run's "needs input" is its `permission_denials`, which `parseUsage` reports.
@@ -147,13 +149,37 @@ function readManagedSettings(file: string): unknown {
 export const CLAUDE_RESERVED_FLAGS: Readonly<Record<string, string>> = {
   '--output-format': 'stream-json, from which it reads the usage and the denied tool calls',
   '--bare': "it skips every hook, Baton's included",
+  '--safe-mode': "it skips every hook, Baton's included",
 };
+
+/**
+ * Variables that make Claude skip every hook, Baton's included (`--safe-mode` and `--bare` set them).
+ * Refused in `agents.claude.env`; from the inherited environment they are emptied for the run.
+ */
+export const CLAUDE_HOOKS_OFF_ENV = ['CLAUDE_CODE_SAFE_MODE', 'CLAUDE_CODE_SIMPLE'] as const;
+
+/** Whether Claude reads a variable as on: `1`, `true`, `yes` or `on`, in any case, as Claude does. */
+function claudeReadsOn(value: string | undefined): boolean {
+  return ['1', 'true', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
+}
+
+/** Refuses an `agents.claude.env` that turns Claude's hooks off, naming the variable. */
+function refuseHooksOffEnv(env: Readonly<Record<string, string>> | undefined): void {
+  const name = CLAUDE_HOOKS_OFF_ENV.find((n) => claudeReadsOn(env?.[n]));
+  if (name === undefined) return;
+  throw new UserError(
+    'agents/reserved-env',
+    `agents.claude.env sets ${name}, which makes Claude skip every hook, Baton's included`,
+    { hint: `Remove ${name} from agents.claude.env in the config.` },
+  );
+}
 
 /** The user's flags for Claude: their own `--settings` (the last one, as Claude keeps) and the rest. */
 function claudeUserFlags(task: Pick<AgentTask, 'override' | 'feature'>): {
   settings: string | undefined;
   rest: string[];
 } {
+  refuseHooksOffEnv(task.override?.env);
   const flags = permissionFlags(task, 'claude', '--permission-mode', CLAUDE_DEFAULT_PERMISSION_MODE);
   refuseReservedFlags(flags, 'claude', CLAUDE_RESERVED_FLAGS);
   const { values, rest } = takeFlagValues(flags, ['--settings']);
@@ -282,18 +308,30 @@ export function parseClaudeUsage(output: string): AgentUsage | undefined {
   return Object.keys(usageOut).length > 0 ? usageOut : undefined;
 }
 
+/** The API statuses of a rate limit (429), an overload (529) or an unavailable service (503). */
+const CLAUDE_RETRYABLE_STATUSES = new Set(['429', '503', '529']);
+
+/** The API error types (newer Claude Codes name them in `api_error_type`) of a rate limit or overload. */
+const CLAUDE_RETRYABLE_TYPES = new Set(['rate_limit_error', 'overloaded_error']);
+
 /**
  * Whether Claude stopped on a rate limit or overload. Its closing `result` event says so in
- * `api_error_status` (429 or 529), and when there is one it alone decides: a run that hit its turn limit
- * (`api_error_status: null`) is not retried because its transcript mentions a rate limit. Without a
- * `result` event (Claude died before it could write one) only its own lines, its stderr, are read.
+ * `api_error_status` (429, 529 or 503) or `api_error_type` (`rate_limit_error`, `overloaded_error`),
+ * and when there is one it alone decides: a run that hit its turn limit (`api_error_status: null`) is
+ * not retried because its transcript mentions a rate limit. Without a `result` event (Claude died
+ * before it could write one) only its own lines, its stderr, are read.
  */
 export function isClaudeRateLimited(output: string, exitCode: number | null): boolean {
   if (exitCode === 0 || exitCode === null) return false;
   const result = lastEventOfType(output, 'result');
   if (result) {
     const status = result.api_error_status;
-    return status === 429 || status === 529 || status === '429' || status === '529';
+    const type = result.api_error_type;
+    return (
+      ((typeof status === 'number' || typeof status === 'string') &&
+        CLAUDE_RETRYABLE_STATUSES.has(String(status))) ||
+      (typeof type === 'string' && CLAUDE_RETRYABLE_TYPES.has(type))
+    );
   }
   return looksRateLimited(ownTextLines(output, OWN_TEXT_LINES).join('\n'), exitCode);
 }
@@ -323,6 +361,10 @@ export const claudeAdapter: AgentAdapter = {
     const configDir = join(task.scratchDir, 'claude-config');
     const copies = writeClaudeHome(task.env, configDir);
     const vars = {
+      // Set in the user's shell (for their own `claude --bare`), they would skip Baton's hooks too.
+      ...Object.fromEntries(
+        CLAUDE_HOOKS_OFF_ENV.filter((n) => claudeReadsOn(task.env[n])).map((n) => [n, '']),
+      ),
       CLAUDE_CONFIG_DIR: configDir,
       // Credentials stay where Claude keeps them for the user (the keychain entry or
       // `.credentials.json` of the user's config dir), so a refreshed login is not lost.

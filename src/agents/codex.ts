@@ -61,10 +61,12 @@ export function readCodexNotify(toml: string): string[] | undefined {
 /**
  * What Codex writes in its home on every run, so not linked from the user's `CODEX_HOME` but kept in
  * the run's own: transcripts, history, logs, its SQLite state, shell snapshots, caches, temp and lock
- * files. Everything else (the config, the login, instructions, prompts, rules, skills, and any file
- * the config names relative to its folder, such as a `model_instructions_file`) is linked.
+ * files, and `skills/` (see `writeCodexHome`). Everything else (the config, the login, instructions,
+ * prompts, rules, and any file the config names relative to its folder, such as a
+ * `model_instructions_file`) is linked.
  */
 export const CODEX_OWN_ENTRIES: readonly (string | RegExp)[] = [
+  'skills',
   'sessions',
   'archived_sessions',
   'history.jsonl',
@@ -81,6 +83,21 @@ export const CODEX_OWN_ENTRIES: readonly (string | RegExp)[] = [
   /\.(sqlite|db)(-wal|-shm|-journal)?$/,
   /\.lock$/,
 ];
+
+/** The folder of `skills/` that Codex rewrites on every start (its bundled system skills). */
+const CODEX_SYSTEM_SKILLS = '.system';
+
+/**
+ * Builds Codex's home for one run in `home`: links to every entry of the user's `CODEX_HOME` but
+ * `CODEX_OWN_ENTRIES`, and a `skills/` folder of the run's own linking each of the user's skills.
+ * Codex writes its system skills into `skills/.system/` on every start: through a link to the user's
+ * `skills/` they would land in the user's home.
+ */
+export function writeCodexHome(userHome: string, home: string): void {
+  makePrivateDir(home);
+  mirrorEntries(userHome, home, CODEX_OWN_ENTRIES);
+  mirrorEntries(join(userHome, 'skills'), join(home, 'skills'), [CODEX_SYSTEM_SKILLS]);
+}
 
 /** What the notify wrapper runs, each with Codex's JSON appended: the user's program, then Baton's hook. */
 export interface CodexNotifyPlan {
@@ -213,8 +230,7 @@ export const codexAdapter: AgentAdapter = {
       codexUserFlags(task).notify,
     );
     const home = join(task.scratchDir, 'codex-home');
-    makePrivateDir(home);
-    mirrorEntries(userHome, home, CODEX_OWN_ENTRIES);
+    writeCodexHome(userHome, home);
     const wrapper = join(task.scratchDir, 'codex-notify.mjs');
     const planFile = join(task.scratchDir, 'codex-notify.json');
     // The plan holds the user's notify argv, which may carry a bearer token.

@@ -43,7 +43,7 @@ import {
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { detectAgent } from './executable.js';
-import { permissionFlags, refuseReservedFlags, stdinLaunch } from './launch-args.js';
+import { permissionFlags, type ReservedFlag, refuseReservedFlags, stdinLaunch } from './launch-args.js';
 
 /** The approval mode used unless the config sets `agents.gemini.permission_mode`. */
 export const GEMINI_DEFAULT_APPROVAL_MODE = 'auto_edit';
@@ -215,10 +215,35 @@ export function readGeminiWorkspace(worktree: string): { hooksOff?: string; hook
   return { hookNames };
 }
 
-/** Flags of the user's that would replace what Baton needs from Gemini, refused. */
-const GEMINI_RESERVED_FLAGS: Readonly<Record<string, string>> = {
+/**
+ * Why Gemini will run no hook (Baton's included) for this run, told by the environment it gets (pure):
+ * `GEMINI_RESTRICTED_MODE=true` or `GEMINI_CLI_TRUST_WORKSPACE=false` make every folder untrusted
+ * (Gemini's checkPathTrust), and in an untrusted folder Gemini skips hooks and falls back to the
+ * `default` approval mode.
+ */
+export function geminiUntrustedReason(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const set =
+    env.GEMINI_RESTRICTED_MODE === 'true'
+      ? 'GEMINI_RESTRICTED_MODE=true'
+      : env.GEMINI_CLI_TRUST_WORKSPACE === 'false'
+        ? 'GEMINI_CLI_TRUST_WORKSPACE=false'
+        : undefined;
+  if (set === undefined) return undefined;
+  return `Gemini runs no hook and only the default approval mode in an untrusted folder (${set} in the environment)`;
+}
+
+/** Gemini's yolo mode, asked the way Baton can pass it: Gemini exits on `--yolo` beside `--approval-mode`. */
+const GEMINI_YOLO: ReservedFlag = {
+  why: 'the approval mode (--approval-mode), which Gemini refuses beside --yolo ("Cannot use both --yolo (-y) and --approval-mode together")',
+  instead: 'For yolo mode set `agents.gemini.permission_mode: yolo` (Baton passes --approval-mode yolo).',
+};
+
+/** Flags of the user's that would replace what Baton needs from Gemini, or stop it, refused. */
+const GEMINI_RESERVED_FLAGS: Readonly<Record<string, ReservedFlag>> = {
   '--output-format': 'stream-json, from which it reads the usage',
   '-o': 'stream-json (--output-format), from which it reads the usage',
+  '--yolo': GEMINI_YOLO,
+  '-y': GEMINI_YOLO,
 };
 
 /** The argv after `gemini` (pure): streamed JSON, then the user's flags; the prompt comes on stdin. */
@@ -275,7 +300,9 @@ export const geminiAdapter: AgentAdapter = {
       GEMINI_CLI_TRUST_WORKSPACE: task.env.GEMINI_CLI_TRUST_WORKSPACE ?? 'true',
     };
     const launch = stdinLaunch(task, { program: 'gemini', args: buildGeminiArgs(task), own, copies });
-    return workspace.hooksOff ? reportHooksOff(task, launch, workspace.hooksOff) : launch;
+    // An untrusted folder does not read the workspace's settings either: its reason comes first.
+    const off = geminiUntrustedReason({ ...task.env, ...task.override?.env }) ?? workspace.hooksOff;
+    return off ? reportHooksOff(task, launch, off) : launch;
   },
   checkFlags: (task) => void buildGeminiArgs(task),
   parseUsage: parseGeminiUsage,

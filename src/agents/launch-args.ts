@@ -48,24 +48,29 @@ function flagSources(adapterName: string): string {
   return `agents.${adapterName}.args / extra_args in the config, or a contract's agent.args`;
 }
 
+/** Why Baton keeps a flag to itself, and optionally what to do instead of passing it. */
+export type ReservedFlag = string | { why: string; instead: string };
+
 /**
  * Refuses a user's flag that would silently undo what Baton needs (`reserved`: flag → why Baton
- * sets it), with a UserError naming the flag: the agent would otherwise run and Baton lose its
- * usage or its completion signal without a word.
+ * sets it, and what to do instead when there is a way), with a UserError naming the flag: the agent
+ * would otherwise run and Baton lose its usage or its completion signal without a word.
  */
 export function refuseReservedFlags(
   flags: readonly string[],
   adapterName: string,
-  reserved: Readonly<Record<string, string>>,
+  reserved: Readonly<Record<string, ReservedFlag>>,
 ): void {
   for (const flag of flags) {
     const name = flag.split('=')[0] ?? flag;
-    const why = reserved[name];
-    if (why === undefined) continue;
+    const entry = reserved[name];
+    if (entry === undefined) continue;
+    const why = typeof entry === 'string' ? entry : entry.why;
+    const instead = typeof entry === 'string' ? '' : ` ${entry.instead}`;
     throw new UserError(
       'agents/reserved-flag',
       `the flags for ${adapterName} set ${name}, which Baton sets itself: ${why}`,
-      { hint: `Remove ${name} from ${flagSources(adapterName)}.` },
+      { hint: `Remove ${name} from ${flagSources(adapterName)}.${instead}` },
     );
   }
 }

@@ -132,8 +132,9 @@ function nextRetry(
 }
 
 /**
- * Runs the feature's agent until it exits for good: a rate-limited exit is retried with backoff
- * (config `retry`), any other failure up to the contract's `retries`. Emits `feature.started` for
+ * Runs the feature's agent until it exits for good: a rate-limited exit (as the adapter reads it, an
+ * exit 0 included) is retried with backoff (config `retry`), any other failure up to the contract's
+ * `retries`. Emits `feature.started` for
  * each attempt. Every process it starts is in `owned` while it runs.
  */
 export async function launchAgent(
@@ -189,8 +190,11 @@ export async function launchAgent(
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
     const stopped = exit.stoppedBy === 'user' || opts.control?.stoppedFor(id);
-    if (exit.exitCode === 0 || opts.signal.aborted || exit.timedOut || stopped) return done();
-    const retry = nextRetry(ctx, adapter.isRateLimited(output, exit.exitCode), exit, {
+    if (opts.signal.aborted || exit.timedOut || stopped) return done();
+    // The adapter decides even on exit 0: Aider exits 0 when it gives up on a rate limit.
+    const rateLimited = adapter.isRateLimited(output, exit.exitCode);
+    if (exit.exitCode === 0 && !rateLimited) return done();
+    const retry = nextRetry(ctx, rateLimited, exit, {
       rateLimited: rateLimitRetries,
       failed: failureRetries,
       maxFailed: maxRetries,

@@ -413,6 +413,27 @@ describe('aider', () => {
     expect(parseAiderUsage('Aider v0.86.1\n')).toBeUndefined();
     expect(isAiderRateLimited('litellm.RateLimitError: AnthropicException - rate_limit_error', 1)).toBe(true);
   });
+
+  it('sees that Aider gave up on a rate limit though it exits 0, and never mistakes a finished run for one', () => {
+    // What Aider prints in --message mode as it gives up after its own retries, then exits 0.
+    const error =
+      'litellm.RateLimitError: AnthropicException - {"type":"error","error":{"type":"rate_limit_error"}}';
+    const why = 'The API provider has rate limited you. Try again later or check your quotas.';
+    const gaveUp = ['Aider v0.86.1', error, why, 'Retrying in 0.2 seconds...', error, why].join('\n');
+    expect(isAiderRateLimited(gaveUp, 0)).toBe(true);
+    expect(isAiderRateLimited(gaveUp.replace(why, '').replace(why, ''), 0)).toBe(true);
+    // A retry that went through, then a reply: not rate limited, though the notes are still in the tail.
+    const wentThrough = [gaveUp, 'Retrying in 0.4 seconds...', 'Done.', 'Tokens: 2k sent, 10 received.'];
+    expect(isAiderRateLimited(wentThrough.join('\n'), 0)).toBe(false);
+    // A finished run whose edits and commit talk about rate limits.
+    const finished = [
+      'Tokens: 2k sent, 100 received. Cost: $0.01 message, $0.01 session.',
+      'Applied edit to src/rate-limit.ts',
+      'Commit abc1234 feat: answer 429 with RateLimitError when overloaded',
+    ];
+    expect(isAiderRateLimited(finished.join('\n'), 0)).toBe(false);
+    expect(isAiderRateLimited(gaveUp, null)).toBe(false);
+  });
 });
 
 describe('rate limits in general', () => {
@@ -438,6 +459,16 @@ describe('rate limits are read from what the agent said, not from its transcript
     const maxTurns = { type: 'result', subtype: 'error_max_turns', is_error: true, api_error_status: null };
     expect(isClaudeRateLimited(json(toolResult, maxTurns), 1)).toBe(false);
     expect(isClaudeRateLimited(json(toolResult, { ...maxTurns, api_error_status: 529 }), 1)).toBe(true);
+    expect(isClaudeRateLimited(json(toolResult, { ...maxTurns, api_error_status: 503 }), 1)).toBe(true);
+    expect(isClaudeRateLimited(json(toolResult, { ...maxTurns, api_error_status: 500 }), 1)).toBe(false);
+    // Newer Claude Codes name the API's error type in the result event.
+    for (const type of ['rate_limit_error', 'overloaded_error'])
+      expect(isClaudeRateLimited(json(toolResult, { ...maxTurns, api_error_type: type }), 1), type).toBe(
+        true,
+      );
+    expect(isClaudeRateLimited(json(toolResult, { ...maxTurns, api_error_type: 'api_error' }), 1)).toBe(
+      false,
+    );
     expect(isClaudeRateLimited(json(toolResult), 1)).toBe(false);
     expect(isClaudeRateLimited(`${json(toolResult)}\nError: 529 {"type":"overloaded_error"}`, 1)).toBe(true);
   });
@@ -466,6 +497,21 @@ describe('rate limits are read from what the agent said, not from its transcript
         1,
       ),
     ).toBe(true);
+  });
+
+  it('Codex’s usage limit and Gemini’s daily quota, which reset after hours, are not retried', () => {
+    const usage = {
+      type: 'error',
+      message:
+        "You've hit your usage limit. Visit https://chatgpt.com/settings/usage to purchase more credits",
+    };
+    expect(isCodexRateLimited(`${json(usage)}\nERROR: 429 Too Many Requests`, 1)).toBe(false);
+    const daily = {
+      type: 'result',
+      status: 'error',
+      error: { type: 'TerminalQuotaError', message: 'You have exhausted your daily quota on this model.' },
+    };
+    expect(isGeminiRateLimited(`${json(daily)}\n[API Error: status: 429 RESOURCE_EXHAUSTED]`, 1)).toBe(false);
   });
 
   it('OpenCode: the error event’s status code decides; a tool’s output never counts', () => {

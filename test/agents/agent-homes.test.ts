@@ -12,11 +12,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mirrorEntries, writePrivateFile } from '../../src/agents/agent-home.js';
+import { writePrivateFile } from '../../src/agents/agent-home.js';
 import { reportHooksOff } from '../../src/agents/baton-hook.js';
 import { buildClaudeSettings, claudeHooksOffReason, writeClaudeHome } from '../../src/agents/claude.js';
-import { CODEX_OWN_ENTRIES } from '../../src/agents/codex.js';
-import { buildGeminiHooks, mergeGeminiSettings, readGeminiWorkspace } from '../../src/agents/gemini.js';
+import { writeCodexHome } from '../../src/agents/codex.js';
+import {
+  buildGeminiHooks,
+  geminiUntrustedReason,
+  mergeGeminiSettings,
+  readGeminiWorkspace,
+} from '../../src/agents/gemini.js';
 import { writeOpenCodeHome } from '../../src/agents/opencode.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { BATON_BIN } from '../rig/cli.js';
@@ -63,6 +68,14 @@ describe('hooks kept on', () => {
     );
     expect(claudeHooksOffReason({ allowManagedHooksOnly: true }, 'f')).toMatch(/allowManagedHooksOnly/);
     expect(claudeHooksOffReason(undefined, 'f')).toBeUndefined();
+    // Gemini in an untrusted folder (the user's shell says so) runs no hook at all.
+    expect(geminiUntrustedReason({ GEMINI_RESTRICTED_MODE: 'true' })).toMatch(/GEMINI_RESTRICTED_MODE=true/);
+    expect(geminiUntrustedReason({ GEMINI_CLI_TRUST_WORKSPACE: 'false' })).toMatch(
+      /untrusted folder \(GEMINI_CLI_TRUST_WORKSPACE=false in the environment\)/,
+    );
+    expect(geminiUntrustedReason({ GEMINI_CLI_TRUST_WORKSPACE: 'true', GEMINI_RESTRICTED_MODE: '1' })).toBe(
+      undefined,
+    );
     const wt = temp();
     expect(readGeminiWorkspace(wt)).toEqual({ hookNames: [] });
     mkdirSync(join(wt, '.gemini'));
@@ -164,7 +177,8 @@ describe('agent homes', () => {
 
   it('Codex’s home links every entry of the user’s but what Codex writes on each run', () => {
     const user = join(temp(), '.codex');
-    for (const dir of ['sessions/2026', 'log', 'skills']) mkdirSync(join(user, dir), { recursive: true });
+    for (const dir of ['sessions/2026', 'log', 'skills/my-skill', 'skills/.system/old'])
+      mkdirSync(join(user, dir), { recursive: true });
     for (const file of [
       'config.toml',
       'my-instructions.md',
@@ -174,8 +188,16 @@ describe('agent homes', () => {
     ])
       writeFileSync(join(user, file), '');
     const shadow = join(temp(), 'codex-home');
-    mirrorEntries(user, shadow, CODEX_OWN_ENTRIES);
+    writeCodexHome(user, shadow);
     expect(readdirSync(shadow).sort()).toEqual(['config.toml', 'my-instructions.md', 'skills']);
     expect(readlinkSync(join(shadow, 'my-instructions.md'))).toBe(join(user, 'my-instructions.md'));
+    // Codex rewrites skills/.system on every start: the run's own skills folder, each user skill linked.
+    expect(lstatSync(join(shadow, 'skills')).isDirectory()).toBe(true);
+    expect(readdirSync(join(shadow, 'skills'))).toEqual(['my-skill']);
+    expect(readlinkSync(join(shadow, 'skills', 'my-skill'))).toBe(join(user, 'skills', 'my-skill'));
+    // A user with no skills folder: the run's is still its own, for Codex to write in.
+    const bare = join(temp(), 'codex-home');
+    writeCodexHome(join(temp(), 'none'), bare);
+    expect(lstatSync(join(bare, 'skills')).isDirectory()).toBe(true);
   });
 });

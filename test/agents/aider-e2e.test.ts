@@ -1,10 +1,18 @@
 // @module-tag slow
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent } from '../../src/log/events.js';
 import { fixture, runBaton } from '../rig/cli.js';
-import { deferAfterEach, FEATURE, isolatedEnv, logEvents, OWNED_FILE, projectFor } from './agent-rig.js';
+import {
+  agentLogOf,
+  deferAfterEach,
+  FEATURE,
+  isolatedEnv,
+  logEvents,
+  OWNED_FILE,
+  projectFor,
+} from './agent-rig.js';
 
 const defer = deferAfterEach();
 
@@ -50,6 +58,52 @@ describe('aider adapter, with an executable that behaves as Aider’s docs say',
     ).toContain('#### # Task: Say hello');
     expect(repo.git('rev-parse', 'HEAD')).toBe(mainHead);
     expect(repo.git('status', '--porcelain')).toBe('');
+  });
+
+  it('runs Aider again when it gave up on a rate limit, though it exits 0, then completes', async () => {
+    const repo = projectFor('aider', {
+      'baton.config.json': JSON.stringify({ retry: { attempts: 2, initial_delay_s: 0, factor: 2 } }),
+    });
+    defer(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, {
+      PATH: `${fixture('agents')}:${process.env.PATH ?? ''}`,
+      FAKE_AIDER_EDITS: JSON.stringify({ [OWNED_FILE]: 'hello after a pause\n' }),
+      FAKE_AIDER_RATE_LIMITED: '1',
+    });
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('agent rate-limited (exit 0); retry 1 of 2');
+    const events = logEvents(repo.root);
+    expect(events.filter((e) => e.type === 'agent.retrying')).toEqual([
+      expect.objectContaining({ reason: 'rate-limited', exit_code: 0, retry: 1, of: 2 }),
+    ]);
+    expect(events.filter((e) => e.type === 'feature.ended')).toEqual([
+      expect.objectContaining({ feature_id: FEATURE, status: 'complete' }),
+    ]);
+    expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe('hello after a pause');
+  });
+
+  it('never lets Aider fetch a URL of the task (as an http criterion’s check line holds) or install Playwright', async () => {
+    const repo = projectFor('aider');
+    defer(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, {
+      PATH: `${fixture('agents')}:${process.env.PATH ?? ''}`,
+      FAKE_AIDER_EDITS: JSON.stringify({ [OWNED_FILE]: 'hello\n' }),
+    });
+    // The task names a URL, as an http criterion's `check: HTTP GET <url>` line does.
+    const contract = join(repo.root, 'specs', FEATURE, 'contract.md');
+    writeFileSync(
+      contract,
+      `${readFileSync(contract, 'utf8')}\nSee http://127.0.0.1:9/health for the check.\n`,
+    );
+    repo.git('commit', '-qam', 'a url in the spec');
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.code).toBe(0);
+    expect(exitOf(logEvents(repo.root))?.exit_code).toBe(0);
+    expect(agentLogOf(repo.root)).not.toContain('Add URL to the chat?');
   });
 
   it('stops before creating any worktree when Aider is not installed, naming it and how to install it', async () => {

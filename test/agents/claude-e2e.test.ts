@@ -114,6 +114,27 @@ describe('claude adapter, real Claude Code against a mock Anthropic API', () => 
     expect(exitOf(events)?.usage?.turns).toBe(2);
   });
 
+  it('keeps its hooks when the user’s shell sets CLAUDE_CODE_SAFE_MODE or CLAUDE_CODE_SIMPLE, which skip every hook', async () => {
+    agentBin('claude');
+    const server = await mock({
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from claude\n' } }],
+      finalText: 'Wrote the greeting.',
+    });
+    const repo = projectFor('claude');
+    defer(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, {
+      ANTHROPIC_BASE_URL: server.url,
+      ANTHROPIC_API_KEY: FAKE_KEY,
+      CLAUDE_CODE_SAFE_MODE: '1',
+      CLAUDE_CODE_SIMPLE: 'true',
+    });
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(hooksOf(logEvents(repo.root)).map((h) => h.event)).toEqual(['stop', 'session-end']);
+  });
+
   it('reports tool calls Claude denied in the log and in status', async () => {
     agentBin('claude');
     const server = await mock({

@@ -86,6 +86,29 @@ describe('gemini adapter, real Gemini CLI against a mock Gemini API', () => {
     expect(filesContaining(join(repo.root, '.baton'), FAKE_KEY)).toEqual([]);
   });
 
+  it('records hooks-off when the user’s shell makes the folder untrusted, where Gemini runs no hook', async () => {
+    agentBin('gemini');
+    const server = await mock({
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from gemini\n' } }],
+      finalText: 'Wrote the greeting.',
+    });
+    const repo = projectFor('gemini');
+    defer(() => repo.cleanup());
+    writeUserSettings(repo.home, join(repo.home, 'user-hook.log'));
+    const env = isolatedEnv(repo.home, {
+      GEMINI_API_KEY: FAKE_KEY,
+      GOOGLE_GEMINI_BASE_URL: server.url,
+      GEMINI_RESTRICTED_MODE: 'true',
+    });
+
+    await runBaton(['run'], { cwd: repo.root, env });
+    const hooks = hooksOf(logEvents(repo.root));
+    // Gemini fired none of Baton's hooks: the one event is Baton's own word that they are off.
+    expect(hooks.map((h) => h.event)).toEqual(['hooks-off']);
+    expect(hooks[0]?.detail).toContain('GEMINI_RESTRICTED_MODE=true');
+    expect(endedOf(logEvents(repo.root))).toHaveLength(1);
+  });
+
   it('retries a run that failed on RESOURCE_EXHAUSTED', async () => {
     agentBin('gemini');
     const server = await mock({

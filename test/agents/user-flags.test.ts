@@ -2,15 +2,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { aiderAdapter, buildAiderArgs } from '../../src/agents/aider.js';
 import { batonHookArgv } from '../../src/agents/baton-hook.js';
 import {
   buildClaudeArgs,
   buildClaudeSettings,
+  claudeAdapter,
   mergeClaudeSettings,
   readUserClaudeSettings,
 } from '../../src/agents/claude.js';
 import { buildCodexArgs, buildCodexNotifyPlan, codexUserFlags } from '../../src/agents/codex.js';
-import { buildGeminiArgs } from '../../src/agents/gemini.js';
+import { buildGeminiArgs, geminiAdapter } from '../../src/agents/gemini.js';
 import { takeFlagValues } from '../../src/agents/launch-args.js';
 import { buildOpenCodeArgs } from '../../src/agents/opencode.js';
 import type { AgentOverride } from '../../src/config-schema.js';
@@ -22,6 +24,8 @@ const task = (override?: AgentOverride) => ({
   override,
   batonCommand: ['/usr/bin/node', '/opt/baton/bin/baton.js'],
   logPath: '/repo/.baton/log.jsonl',
+  taskFile: '/repo/.baton/runs/r1/feature-002-catalog/task.md',
+  scratchDir: '/repo/.baton/runs/r1/feature-002-catalog/scratch',
 });
 
 const temps: string[] = [];
@@ -125,5 +129,50 @@ describe('the user’s flags never silently undo what Baton needs', () => {
     expect(refusal(() => buildOpenCodeArgs(task({ extra_args: ['--format', 'default'] })))?.code).toBe(
       'agents/reserved-flag',
     );
+  });
+
+  it('Aider: never offers to fetch a URL of the task or install Playwright, and a --detect-urls of the user’s is refused', () => {
+    // A task with an http criterion holds `check: HTTP GET <url>`; with --yes-always Aider would add the
+    // URL and install Playwright (pip, then `playwright install --with-deps`, which may wait on sudo).
+    const args = buildAiderArgs(task());
+    expect(args).toContain('--no-detect-urls');
+    expect(args).toContain('--disable-playwright');
+    const refused = refusal(() => buildAiderArgs(task({ extra_args: ['--detect-urls'] })));
+    expect(refused).toEqual({
+      code: 'agents/reserved-flag',
+      message: expect.stringContaining('the flags for aider set --detect-urls, which Baton sets itself'),
+    });
+    // The run's preflight (and --dry-run) refuse it before anything is created.
+    expect(refusal(() => aiderAdapter.checkFlags?.(task({ args: ['--detect-urls'] })))?.code).toBe(
+      'agents/reserved-flag',
+    );
+  });
+
+  it('Gemini: -y/--yolo, which Gemini refuses beside Baton’s --approval-mode, is refused pointing at permission_mode', () => {
+    for (const flag of ['-y', '--yolo', '--yolo=true']) {
+      const refused = refusal(() => geminiAdapter.checkFlags?.(task({ extra_args: [flag] })));
+      expect(refused?.code, flag).toBe('agents/reserved-flag');
+      expect(refused?.message, flag).toContain('--approval-mode');
+    }
+    const thrown = (() => {
+      try {
+        buildGeminiArgs(task({ extra_args: ['-y'] }));
+      } catch (err) {
+        return err as UserError;
+      }
+    })();
+    expect(thrown?.hint).toContain('permission_mode: yolo');
+    expect(refusal(() => buildGeminiArgs(task({ permission_mode: 'yolo' })))).toBeUndefined();
+  });
+
+  it('Claude: --safe-mode and CLAUDE_CODE_SAFE_MODE/CLAUDE_CODE_SIMPLE in agents.claude.env, which skip every hook, are refused', () => {
+    expect(refusal(() => buildClaudeArgs(task({ extra_args: ['--safe-mode'] }), 's'))?.code).toBe(
+      'agents/reserved-flag',
+    );
+    for (const name of ['CLAUDE_CODE_SAFE_MODE', 'CLAUDE_CODE_SIMPLE']) {
+      const refused = refusal(() => claudeAdapter.checkFlags?.(task({ env: { [name]: '1' } })));
+      expect(refused?.code, name).toBe('agents/reserved-env');
+      expect(refused?.message, name).toContain(`agents.claude.env sets ${name}`);
+    }
   });
 });

@@ -104,8 +104,8 @@ interface Case {
   copies: string[];
   /** Baton's completion hooks, or [] where the exit is the documented signal. */
   hooks: string[];
-  /** What the model must have been sent, read from a file the user's config names relative to its folder. */
-  sent?: string;
+  /** What the model must have been sent: read from a file the user's config names relative to its folder, a skill of the user's. */
+  sent?: string[];
 }
 
 const CASES: Case[] = [
@@ -148,11 +148,14 @@ const CASES: Case[] = [
       '.codex/sessions/2026/01/01/rollout-old.jsonl': '{"type":"session_meta"}\n',
       '.codex/AGENTS.md': '# my rules\n',
       '.codex/my-instructions.md': 'You are a careful engineer.\n',
+      // A skill of the user's: Codex finds it, and its own system skills land in the run's home.
+      '.codex/skills/my-skill/SKILL.md':
+        '---\nname: my-skill\ndescription: A skill of mine.\n---\nBe brief.\n',
     }),
     env: () => ({ OPENAI_API_KEY: FAKE_KEY }),
     copies: ['codex-notify.json'],
     hooks: ['agent-turn-complete'],
-    sent: 'You are a careful engineer.',
+    sent: ['You are a careful engineer.', 'A skill of mine.'],
   },
   {
     agent: 'gemini',
@@ -202,7 +205,7 @@ const CASES: Case[] = [
     env: () => ({}),
     copies: ['opencode.json'],
     hooks: [],
-    sent: `Bearer ${FAKE_KEY}`,
+    sent: [`Bearer ${FAKE_KEY}`],
   },
 ];
 
@@ -238,7 +241,7 @@ describe('the user’s agent home is never written, and Baton’s completion hoo
         expect.objectContaining({ status: 'complete' }),
       ]);
       expect(hooksOf(events)).toEqual(c.hooks);
-      if (c.sent) expect(JSON.stringify(server.requests)).toContain(c.sent);
+      for (const sent of c.sent ?? []) expect(JSON.stringify(server.requests)).toContain(sent);
       expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe(`hello from ${c.agent}`);
       // Every copy was seen while the agent ran, private, and none is left.
       expect(Object.fromEntries(watch.modes)).toEqual(Object.fromEntries(c.copies.map((n) => [n, 0o600])));
