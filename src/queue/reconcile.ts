@@ -205,6 +205,55 @@ async function endLostJob(t: Tracked, ctx: ReconcileContext): Promise<void> {
   ctx.emit({ type: 'feature.ended', feature_id: t.featureId, status: 'failed', reason });
 }
 
+/** The fields every `queue.job` event of one job shares. */
+type QueueJobBase = { type: 'queue.job'; feature_id: string; job_id: string };
+
+/** A completed job's end: its promotion (and the owns check here), or why not; `later` to fetch again. */
+async function settleCompleted(
+  t: Tracked,
+  ctx: ReconcileContext,
+  final: Job,
+  base: QueueJobBase,
+): Promise<{ status: FeatureEnded['status']; reason?: string | undefined } | 'later'> {
+  let status: FeatureEnded['status'];
+  let reason: string | undefined;
+  const result = parseJobResult(final.returnvalue);
+  if (!result) {
+    status = 'failed';
+    reason = `job ${t.jobId} completed without a result Baton can read: ${JSON.stringify(final.returnvalue ?? null).slice(0, 200)}`;
+    ctx.emit({ ...base, state: 'failed', reason });
+  } else {
+    const promoted = await promote(t, ctx, result);
+    if (!promoted.ok && promoted.unfetched && fetchAgainLater(t, ctx, promoted.reason)) return 'later';
+    if (promoted.ok) {
+      ctx.emit({
+        ...base,
+        state: 'completed',
+        host: result.host,
+        worker: result.worker,
+        attempt: result.attempt,
+        attempt_ref: promoted.ref,
+        commit: result.commit,
+      });
+      for (const e of promoted.owns?.events ?? []) ctx.emit(e);
+      // Work outside `owns` fails its checks whatever the worker said, as in a local run.
+      const outside = checkFailuresReason(promoted.owns?.failures ?? []);
+      status = outside && result.status === 'complete' ? 'failed-checks' : result.status;
+      reason = outside && result.status === 'complete' ? outside : result.reason;
+    } else {
+      status = 'failed';
+      // The hub never gave the attempt: its work is still there, and a resume tries the promotion again.
+      const kept = promoted.unfetched
+        ? ` (tried for ${describeWindow(ctx.hubRetryMs)}); the attempt's work is kept at ${promoted.unfetched} in the hub, and ${ctx.resume} promotes it`
+        : '';
+      reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}${kept}`;
+      if (promoted.unfetched) t.unpromoted = true;
+      ctx.emit({ ...base, state: 'failed', reason, ...(promoted.unfetched ? { unpromoted: true } : {}) });
+    }
+  }
+  return { status, reason };
+}
+
 /**
  * Reads one job's state from BullMQ and records what changed: a `queue.job` event per new state
  * (with host and attempt), and on `completed` or `failed` the promotion and the one `feature.ended`.
@@ -246,40 +295,9 @@ export async function reconcileJob(t: Tracked, ctx: ReconcileContext): Promise<v
   let status: FeatureEnded['status'];
   let reason: string | undefined;
   if (state === 'completed') {
-    const result = parseJobResult(final.returnvalue);
-    if (!result) {
-      status = 'failed';
-      reason = `job ${t.jobId} completed without a result Baton can read: ${JSON.stringify(final.returnvalue ?? null).slice(0, 200)}`;
-      ctx.emit({ ...base, state: 'failed', reason });
-    } else {
-      const promoted = await promote(t, ctx, result);
-      if (!promoted.ok && promoted.unfetched && fetchAgainLater(t, ctx, promoted.reason)) return;
-      if (promoted.ok) {
-        ctx.emit({
-          ...base,
-          state: 'completed',
-          host: result.host,
-          worker: result.worker,
-          attempt: result.attempt,
-          attempt_ref: promoted.ref,
-          commit: result.commit,
-        });
-        for (const e of promoted.owns?.events ?? []) ctx.emit(e);
-        // Work outside `owns` fails its checks whatever the worker said, as in a local run.
-        const outside = checkFailuresReason(promoted.owns?.failures ?? []);
-        status = outside && result.status === 'complete' ? 'failed-checks' : result.status;
-        reason = outside && result.status === 'complete' ? outside : result.reason;
-      } else {
-        status = 'failed';
-        // The hub never gave the attempt: its work is still there, and a resume tries the promotion again.
-        const kept = promoted.unfetched
-          ? ` (tried for ${describeWindow(ctx.hubRetryMs)}); the attempt's work is kept at ${promoted.unfetched} in the hub, and ${ctx.resume} promotes it`
-          : '';
-        reason = `attempt ${result.attempt} was not promoted: ${promoted.reason}${kept}`;
-        if (promoted.unfetched) t.unpromoted = true;
-        ctx.emit({ ...base, state: 'failed', reason, ...(promoted.unfetched ? { unpromoted: true } : {}) });
-      }
-    }
+    const settled = await settleCompleted(t, ctx, final, base);
+    if (settled === 'later') return;
+    ({ status, reason } = settled);
   } else {
     status = 'failed';
     reason = `job ${t.jobId} failed on the queue: ${final.failedReason || 'no reason given'}`;

@@ -192,7 +192,7 @@ export function resumeNotes(e: object): string[] {
   }
   for (const o of r.stopped_orphans ?? [])
     notes.push(
-      `stopped what the dead run left running for ${o.feature_id} (group ${o.pgid}: its agent or setup)`,
+      `stopped what the dead run left running for ${o.feature_id} (group ${o.pgid}: its agent, setup or checks)`,
     );
   for (const o of r.refused_orphans ?? [])
     notes.push(`left group ${o.pgid} of ${o.feature_id} alone: ${o.reason}`);

@@ -55,7 +55,7 @@ describe('--resume says what it found', () => {
         refused_orphans: [{ feature_id: 'feature-002-b', pgid: 1, reason: 'pgid 1 is not an agent group' }],
       }),
     ).toEqual([
-      'stopped what the dead run left running for feature-001-a (group 4242: its agent or setup)',
+      'stopped what the dead run left running for feature-001-a (group 4242: its agent, setup or checks)',
       'left group 1 of feature-002-b alone: pgid 1 is not an agent group',
     ]);
   });
@@ -97,7 +97,7 @@ describe('--resume says what it found', () => {
     progress.onEvent(created);
     expect(written).toEqual([
       'run r1: 1 feature, 1 at a time, contract-first, base HEAD (aaaaaaaa)\n' +
-        '  stopped what the dead run left running for c\\x1b[2J (group 4242: its agent or setup)\n' +
+        '  stopped what the dead run left running for c\\x1b[2J (group 4242: its agent, setup or checks)\n' +
         '  left group 1 of d alone: no\\nproof\n',
       'c: worktree /tmp/wt\\nforged: line on baton/c (reused)\n' +
         '  keeps 2 commit(s) from the earlier run: the agent continues from them and the checks (owns included) judge them too; --restart <id> starts over without them\n',

@@ -57,7 +57,7 @@ describe('resume after a run killed during a serve check', () => {
     await exited;
     expect(alive(server)).toBe(true);
     const resumed = await runBaton(['run', '--resume', '--no-verify'], { cwd: repo.root });
-    expect(resumed.stdout).toContain(`of b (group ${server})`);
+    expect(resumed.stdout).toContain(`for b (group ${server}: its agent, setup or checks)`);
     expect(await until(() => !alive(server), 3000)).toBe(true);
   });
 });
