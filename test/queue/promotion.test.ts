@@ -1,19 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
 import { afterEach, describe, expect, test } from 'vitest';
-import { attemptRef } from '../../src/git/refs.js';
-import { jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
   type BatonChild,
+  forgedCommit,
   kill,
   makeQueuedProject,
   type QueuedProject,
   spawnBaton,
   spawnWorker,
+  startForger,
   startRedis,
   type TestRedis,
   until,
@@ -127,35 +126,8 @@ describe('promotion of a queued run', () => {
     const orch = await waitingRun(p, redis);
     // A forged result: a commit on the run's base that adds Baton's log, pushed to the attempt's ref.
     const base = p.repo.git('rev-parse', 'HEAD');
-    const forged = execFileSync(
-      'sh',
-      [
-        '-c',
-        'export GIT_INDEX_FILE=$(mktemp -u) && git read-tree "$1" && ' +
-          'git update-index --add --cacheinfo "100644,$(echo PWNED | git hash-object -w --stdin),.baton/log.jsonl" && ' +
-          'git -c user.name=f -c user.email=f@f commit-tree "$(git write-tree)" -p "$1" -m forged && rm -f "$GIT_INDEX_FILE"',
-        'sh',
-        base,
-      ],
-      { cwd: p.repo.root, encoding: 'utf8' },
-    ).trim();
-    const forger = new Worker(
-      queueName('command', p.hub),
-      async (job) => {
-        const ref = attemptRef('feature-001', jobInstanceOf(String(job.id), job.data.enqueue), 1);
-        execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
-        return {
-          status: 'complete',
-          attempt_ref: ref,
-          commit: forged,
-          attempt: 1,
-          host: 'h',
-          worker: 'forger',
-          files: [],
-        };
-      },
-      { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
-    );
+    const forged = forgedCommit(p.repo.root, base, { '.baton/log.jsonl': 'PWNED' });
+    const forger = startForger(redis, p, forged);
     cleanups.push(() => forger.close());
     expect(await orch.exited, orch.output()).toBe(1);
     expect(p.repo.git('rev-parse', 'HEAD')).toBe(base);

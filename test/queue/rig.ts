@@ -3,6 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Job, Worker } from 'bullmq';
+import { attemptRef } from '../../src/git/refs.js';
+import { jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { BATON_BIN } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -237,4 +240,56 @@ export async function kill(child: BatonChild, signal: NodeJS.Signals = 'SIGKILL'
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
   child.proc.kill(signal);
   await child.exited;
+}
+
+/** A commit on `base` holding `files` (path → one line of text) besides base's tree, made without a checkout. */
+export function forgedCommit(root: string, base: string, files: Record<string, string>): string {
+  const adds = Object.entries(files)
+    .map(
+      ([path, text]) =>
+        `git update-index --add --cacheinfo "100644,$(echo ${text} | git hash-object -w --stdin),${path}"`,
+    )
+    .join(' && ');
+  return execFileSync(
+    'sh',
+    [
+      '-c',
+      `export GIT_INDEX_FILE=$(mktemp -u) && git read-tree "$1" && ${adds} && ` +
+        'git -c user.name=f -c user.email=f@f commit-tree "$(git write-tree)" -p "$1" -m forged && rm -f "$GIT_INDEX_FILE"',
+      'sh',
+      base,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  ).trim();
+}
+
+/**
+ * A "worker" that does no work: for feature-001's job it pushes `forged` to attempt 1's ref, lets
+ * `before` send what else it wants (forged lines), and says the job completed. Close it when done.
+ */
+export function startForger(
+  redis: TestRedis,
+  p: QueuedProject,
+  forged: string,
+  before?: (job: Job, instance: string) => Promise<void>,
+): Worker {
+  return new Worker(
+    queueName('command', p.hub),
+    async (job) => {
+      const instance = jobInstanceOf(String(job.id), job.data.enqueue);
+      const ref = attemptRef('feature-001', instance, 1);
+      execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
+      await before?.(job, instance);
+      return {
+        status: 'complete',
+        attempt_ref: ref,
+        commit: forged,
+        attempt: 1,
+        host: 'h',
+        worker: 'forger',
+        files: [],
+      };
+    },
+    { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
+  );
 }

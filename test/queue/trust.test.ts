@@ -1,20 +1,19 @@
-/**
- * Checks, not trust: in a queued run a worker's checks are its word. An agent on an honest worker, or
- * a "worker" of its own taking jobs from the queue, can report whatever it likes; nothing reaches
- * `baton/integration` on that word. The orchestrator checks `owns` itself on the commit it promotes;
- * checks a worker reported are recorded as such, and `baton integrate` takes them only once `baton
- * verify` passed them here, or when the config says `trust_workers: true`.
- */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
-import { attemptRef } from '../../src/git/refs.js';
-import { eventIdOf, eventStreamKey, jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
+import { eventIdOf, eventStreamKey } from '../../src/queue/names.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
-import { AGENT, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis } from './rig.js';
+import {
+  AGENT,
+  forgedCommit,
+  kill,
+  makeQueuedProject,
+  spawnBaton,
+  spawnWorker,
+  startForger,
+  startRedis,
+} from './rig.js';
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -120,66 +119,41 @@ describe('a queued run does not take a worker at its word', () => {
     cleanups.push(() => kill(orch));
     // The commit: the feature's file, and README.md, which feature-001 does not own.
     const base = p.repo.git('rev-parse', 'HEAD');
-    const forged = execFileSync(
-      'sh',
-      [
-        '-c',
-        'export GIT_INDEX_FILE=$(mktemp -u) && git read-tree "$1" && ' +
-          'git update-index --add --cacheinfo "100644,$(echo ok | git hash-object -w --stdin),src/feature-001/index.txt" && ' +
-          'git update-index --add --cacheinfo "100644,$(echo pwned | git hash-object -w --stdin),README.md" && ' +
-          'git -c user.name=f -c user.email=f@f commit-tree "$(git write-tree)" -p "$1" -m forged && rm -f "$GIT_INDEX_FILE"',
-        'sh',
-        base,
-      ],
-      { cwd: p.repo.root, encoding: 'utf8' },
-    ).trim();
+    const forged = forgedCommit(p.repo.root, base, {
+      'src/feature-001/index.txt': 'ok',
+      'README.md': 'pwned',
+    });
     const events = new Redis(redis.url);
     cleanups.push(() => void events.disconnect());
     // A "worker" an agent could start with the queue's URL: it does no work, and says every check passed.
-    const forger = new Worker(
-      queueName('command', p.hub),
-      async (job) => {
-        const instance = jobInstanceOf(String(job.id), job.data.enqueue);
-        const ref = attemptRef('feature-001', instance, 1);
-        execFileSync('git', ['push', '-q', p.hub, `${forged}:${ref}`], { cwd: p.repo.root });
-        const passed = (criterion_id: string, text: string, kind: string) => ({
-          v: 1,
-          ts: new Date().toISOString(),
-          type: 'check.passed',
-          feature_id: 'feature-001',
-          criterion_id,
-          text,
-          kind,
-          on: 'worktree',
-          message: 'fine',
-          commit: forged,
-        });
-        const lines = [
-          passed('owns', 'changes stay inside owns', 'files'),
-          passed('file', 'file exists', 'run'),
-        ];
-        for (const [i, line] of lines.entries()) {
-          await events.xadd(
-            eventStreamKey(job.data.run_id),
-            '*',
-            'eid',
-            eventIdOf(instance, 1, i + 1),
-            'line',
-            JSON.stringify(line),
-          );
-        }
-        return {
-          status: 'complete',
-          attempt_ref: ref,
-          commit: forged,
-          attempt: 1,
-          host: 'h',
-          worker: 'forger',
-          files: [],
-        };
-      },
-      { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
-    );
+    const forger = startForger(redis, p, forged, async (job, instance) => {
+      const passed = (criterion_id: string, text: string, kind: string) => ({
+        v: 1,
+        ts: new Date().toISOString(),
+        type: 'check.passed',
+        feature_id: 'feature-001',
+        criterion_id,
+        text,
+        kind,
+        on: 'worktree',
+        message: 'fine',
+        commit: forged,
+      });
+      const lines = [
+        passed('owns', 'changes stay inside owns', 'files'),
+        passed('file', 'file exists', 'run'),
+      ];
+      for (const [i, line] of lines.entries()) {
+        await events.xadd(
+          eventStreamKey(job.data.run_id),
+          '*',
+          'eid',
+          eventIdOf(instance, 1, i + 1),
+          'line',
+          JSON.stringify(line),
+        );
+      }
+    });
     cleanups.push(() => forger.close());
     expect(await orch.exited, orch.output()).toBe(1);
     expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(forged);
