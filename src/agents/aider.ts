@@ -37,7 +37,8 @@ const AIDER_RESERVED_FLAGS: Readonly<Record<string, string>> = {
 /** The user's flags for Aider (the config's and the contract's), a reserved one refused. */
 function aiderUserFlags(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
   const flags = userFlags(task, 'aider', [], (m) => ['--model', m]);
-  refuseReservedFlags(flags, 'aider', AIDER_RESERVED_FLAGS);
+  // Aider's options are argparse's, which takes a unique beginning of a long option for the whole.
+  refuseReservedFlags(flags, 'aider', AIDER_RESERVED_FLAGS, { abbreviations: true });
   return flags;
 }
 

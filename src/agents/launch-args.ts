@@ -60,19 +60,37 @@ export function refuseReservedFlags(
   flags: readonly string[],
   adapterName: string,
   reserved: Readonly<Record<string, ReservedFlag>>,
+  options: { abbreviations?: boolean } = {},
 ): void {
   for (const flag of flags) {
     const name = flag.split('=')[0] ?? flag;
-    const entry = reserved[name];
-    if (entry === undefined) continue;
+    const meant = reservedFlagMeant(name, reserved, options.abbreviations === true);
+    if (meant === undefined) continue;
+    const entry = reserved[meant]!;
     const why = typeof entry === 'string' ? entry : entry.why;
     const instead = typeof entry === 'string' ? '' : ` ${entry.instead}`;
+    const read = meant === name ? '' : ` (read as ${meant})`;
     throw new UserError(
       'agents/reserved-flag',
-      `the flags for ${adapterName} set ${name}, which Baton sets itself: ${why}`,
+      `the flags for ${adapterName} set ${name}${read}, which Baton sets itself: ${why}`,
       { hint: `Remove ${name} from ${flagSources(adapterName)}.${instead}` },
     );
   }
+}
+
+/**
+ * The reserved flag `name` sets: itself, or, for a program whose parser takes a long option's
+ * abbreviation (Python's argparse: `--detect-url` is `--detect-urls`), the reserved one it begins.
+ */
+function reservedFlagMeant(
+  name: string,
+  reserved: Readonly<Record<string, ReservedFlag>>,
+  abbreviations: boolean,
+): string | undefined {
+  if (Object.hasOwn(reserved, name)) return name;
+  // Shorter beginnings (`--d`) are ambiguous among a program's options, which its parser refuses itself.
+  if (!abbreviations || !name.startsWith('--') || name.length < 5) return undefined;
+  return Object.keys(reserved).find((r) => r.startsWith('--') && r.startsWith(name));
 }
 
 /**

@@ -148,6 +148,21 @@ describe('the user’s flags never silently undo what Baton needs', () => {
     );
   });
 
+  it('Aider: an abbreviation argparse reads as --detect-urls is refused too, naming what it is read as', () => {
+    for (const flag of ['--detect-url', '--detect-u=1', '--detect']) {
+      expect(refusal(() => buildAiderArgs(task({ extra_args: [flag] })))).toEqual({
+        code: 'agents/reserved-flag',
+        message: expect.stringContaining(
+          `the flags for aider set ${flag.split('=')[0]} (read as --detect-urls), which Baton sets itself`,
+        ),
+      });
+    }
+    // Flags that are not a beginning of it, and its own negation, pass.
+    for (const flag of ['--no-detect-urls', '--dark-mode', '--dry-run', '--de']) {
+      expect(buildAiderArgs(task({ extra_args: [flag] }))).toContain(flag);
+    }
+  });
+
   it('Gemini: -y/--yolo, which Gemini refuses beside Baton’s --approval-mode, is refused pointing at permission_mode', () => {
     for (const flag of ['-y', '--yolo', '--yolo=true']) {
       const refused = refusal(() => geminiAdapter.checkFlags?.(task({ extra_args: [flag] })));
