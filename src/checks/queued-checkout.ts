@@ -5,7 +5,6 @@
  * (docs/distributed.md); `baton verify <id>` checks the branch out where a local run would have put
  * its worktree, and checks it.
  */
-import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { gitRaw } from '../git/git.js';
 import type { FeatureState } from '../log/state.js';
@@ -14,11 +13,6 @@ import { oneLine } from '../text/one-line.js';
 /** Whether a feature's branch came from a queue worker (its job completed and was promoted) (pure). */
 export function promotedFromQueue(f: Pick<FeatureState, 'queue'> | undefined): boolean {
   return f?.queue?.state === 'completed';
-}
-
-/** Where `baton verify` checks a queued feature's branch out: where a local run puts its worktree. */
-export function queuedCheckoutPath(worktrees: string, featureId: string): string {
-  return join(worktrees, featureId);
 }
 
 /** Checks `branch` out in a new worktree at `path`; a path git refuses (a folder there) is `verify/checkout-failed`. */

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
@@ -12,7 +11,8 @@ import type { BatonState } from '../log/fold.js';
 import type { FeatureState, MergeRecord } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { shellQuote } from '../text/shell-quote.js';
-import { checkOutQueued, promotedFromQueue, queuedCheckoutPath } from './queued-checkout.js';
+import { unitWorktree } from '../unit-worktree.js';
+import { checkOutQueued, promotedFromQueue } from './queued-checkout.js';
 
 /** One feature to verify: its contract, where its commands run, its port, and the branch to diff. */
 export interface VerifyTarget {
@@ -122,7 +122,7 @@ function localWorktree(f: FeatureState | undefined): string | undefined {
 /** The git commands that check existing branches out again where their worktrees were (else where Baton puts them). */
 function readdCommand(q: TargetQuery, left: ReadonlyMap<string, string>): string {
   const add = ([id, branch]: [string, string]) =>
-    `git worktree add ${shellQuote(localWorktree(q.state.features[id]) ?? join(q.config.worktrees, branch.slice(BRANCH_PREFIX.length)))} ${branch}`;
+    `git worktree add ${shellQuote(localWorktree(q.state.features[id]) ?? unitWorktree(q.config.worktrees, branch.slice(BRANCH_PREFIX.length)))} ${branch}`;
   return ['git worktree prune', ...[...left].map(add)].join(' && ');
 }
 
@@ -297,7 +297,7 @@ async function locateFeature(
   const stray = strayWorktree(branch, localWorktree(f), worktrees);
   // A queued feature's branch has no worktree here (its `worktree` is a path on the worker): made to verify it.
   if (!stray && promotedFromQueue(f) && (await resolveCommit(q.root, `refs/heads/${branch}`)))
-    return { id, branch, cwd: queuedCheckoutPath(q.config.worktrees, id), checkout: true };
+    return { id, branch, cwd: unitWorktree(q.config.worktrees, id), checkout: true };
   if (!stray) return { id, branch, missing: true };
   const doing = stray.branch ? undefined : (await inProgress()).find((p) => p.branch === branch);
   return { id, refusal: strayRefusal(`the worktree of ${id}`, branch, stray, doing) };

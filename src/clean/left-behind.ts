@@ -4,6 +4,7 @@
  * deletes the folder first and git's record of it last) was cut short. Clean finds both, proves them
  * Baton's, and says or finishes what is left.
  */
+
 import {
   existsSync,
   lstatSync,
@@ -22,6 +23,7 @@ import { findLiveRun, type OrchestratorProbe } from '../guard/liveness.js';
 import { type Orphan, scanOrphans, withAttemptUnits } from '../guard/orphans.js';
 import type { BatonState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
+import { unitWorktree } from '../unit-worktree.js';
 
 /** A process group a dead run left in a target's worktree, named by its leader's command line (not escaped). */
 export interface CleanOrphan extends Orphan {
@@ -55,7 +57,7 @@ function realOrResolved(path: string): string {
  * (of this repository or another) and never one of these.
  */
 export function isLeftoverFolder(worktrees: string, id: string, path: string): boolean {
-  if (realOrResolved(path) !== join(realOrResolved(worktrees), id)) return false;
+  if (realOrResolved(path) !== unitWorktree(realOrResolved(worktrees), id)) return false;
   try {
     if (!lstatSync(path).isDirectory()) return false;
   } catch {

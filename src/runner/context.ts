@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
@@ -18,6 +17,7 @@ import type { EventSink } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
+import { unitWorktree } from '../unit-worktree.js';
 import { type Escapes, escapeLooker } from './escapes.js';
 import type { FeaturePaths } from './preflight.js';
 import type { FinishedAgent } from './resume.js';
@@ -209,7 +209,7 @@ function taskFor(
 /** Where Baton keeps one feature's files for one run (outside the worktree). */
 export function featurePaths(worktrees: string, stateDir: string, runId: string, id: string): FeaturePaths {
   return {
-    worktree: join(worktrees, id),
+    worktree: unitWorktree(worktrees, id),
     branch: unitBranch(id),
     ...unitFilesIn(unitRunDir(stateDir, runId, id)),
   };
