@@ -5,6 +5,8 @@
  * orchestrator tries again at its later readings of job state.
  */
 
+import { pause } from '../process/pause.js';
+
 /** How long a hub's errors are tried through before they count, by default (ms); `BATON_HUB_RETRY_MS` sets it. */
 export const HUB_RETRY_MS = 60_000;
 
@@ -57,17 +59,4 @@ export async function retryHub<T>(work: () => Promise<T>, opts: HubRetry): Promi
       await pause(Math.min(500 * 2 ** n, MAX_DELAY_MS, left), opts.signal);
     }
   }
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -8,6 +8,7 @@ import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
 import type { AgentRetrying, AgentUsage } from '../log/events.js';
+import { pause } from '../process/pause.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import { readAttemptOutput } from './attempt-output.js';
 import type { RunContext } from './context.js';
@@ -54,19 +55,6 @@ export interface AgentRun {
   timeoutMs?: number;
   /** Every process seen under the agent while it ran, so daemons that left its group can be found. */
   tracked: ProcessInfo[];
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** How long the agent log already is (a retry appends to it); nothing but a regular file counts. */
@@ -203,7 +191,7 @@ export async function launchAgent(
       ctx.sink.emit({ type: 'agent.retrying', feature_id: id, ...retry });
       if (retry.reason === 'rate-limited') rateLimitRetries++;
       else failureRetries++;
-      await sleep(retry.delay_ms, opts.signal);
+      await pause(retry.delay_ms, opts.signal);
       if (opts.signal.aborted) return done();
       continue;
     }
