@@ -50,7 +50,8 @@ export const MAX_SHOWN = 2000;
  * cut, and ends with `…` and its full length in bytes, so the cut is plain. The one rule for it.
  */
 export function clipShown(text: string): string {
+  // `clipText`'s cut, keeping MAX_SHOWN characters before its `…`.
   return text.length > MAX_SHOWN
-    ? `${text.slice(0, MAX_SHOWN)}… (${Buffer.byteLength(text, 'utf8')} bytes)`
+    ? `${clipText(text, MAX_SHOWN + 1)} (${Buffer.byteLength(text, 'utf8')} bytes)`
     : text;
 }
