@@ -2,7 +2,7 @@
  * Verdicts and their messages, computed from what was measured (pure). The edges (processes,
  * servers, HTTP, git) measure; these functions decide and say why, in one line a person reads.
  */
-import type { HttpCheck } from '../contracts/schema.js';
+import type { Criterion, HttpCheck } from '../contracts/schema.js';
 import type { CheckMeasurement } from '../log/events.js';
 import { describeExit } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
@@ -273,4 +273,26 @@ export function describePortTaken(
   const hint =
     holders.length > 0 ? `; stop it (kill ${holders.map((h) => h.pid).join(' ')}) and verify again` : '';
   return `port ${port} is already in use ${who}, so the server cannot start there (serve: ${JSON.stringify(serve)})${hint}`;
+}
+
+/**
+ * The `check.*` event of one criterion's verdict (pure), without its run and commit: the one shape
+ * `baton verify` and the orchestrator's own ownership check of a queued feature record.
+ */
+export function checkEventOf(
+  featureId: string,
+  criterion: Pick<Criterion, 'id' | 'text' | 'kind'>,
+  verdict: CheckVerdict,
+  on: 'worktree' | 'integration',
+) {
+  return {
+    type: `check.${verdict.outcome}` as const,
+    feature_id: featureId,
+    criterion_id: criterion.id,
+    text: criterion.text,
+    kind: criterion.kind,
+    on,
+    message: verdict.message,
+    ...(verdict.measured && Object.keys(verdict.measured).length > 0 ? { measured: verdict.measured } : {}),
+  };
 }

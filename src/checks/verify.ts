@@ -23,7 +23,7 @@ import {
 import { criteriaFor } from './criteria.js';
 import { runFilesCheck } from './files-check.js';
 import { runHttpCheck } from './http-check.js';
-import { type CheckVerdict, judgeRun, judgeUnverifiable } from './judge.js';
+import { type CheckVerdict, checkEventOf, judgeRun, judgeUnverifiable } from './judge.js';
 import { applyOwnsPolicy, OWNS_CRITERION_ID } from './owns-criterion.js';
 import { runCommand } from './run-check.js';
 
@@ -147,14 +147,7 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       break;
     }
     const event = sink.emit({
-      type: `check.${verdict.outcome}`,
-      feature_id: contract.feature_id,
-      criterion_id: criterion.id,
-      text: criterion.text,
-      kind: criterion.kind,
-      on: opts.on,
-      message: verdict.message,
-      ...(verdict.measured && Object.keys(verdict.measured).length > 0 ? { measured: verdict.measured } : {}),
+      ...checkEventOf(contract.feature_id, criterion, verdict, opts.on),
       ...(opts.runId ? { run_id: opts.runId } : {}),
       ...checked,
     }) as CheckEvent;

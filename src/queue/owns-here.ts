@@ -7,6 +7,7 @@
  */
 import { criteriaFor } from '../checks/criteria.js';
 import { runFilesCheck } from '../checks/files-check.js';
+import { checkEventOf } from '../checks/judge.js';
 import { applyOwnsPolicy, OWNS_CRITERION_ID } from '../checks/owns-criterion.js';
 import type { Contract } from '../contracts/schema.js';
 import type { NewEvent } from '../log/events.js';
@@ -42,17 +43,7 @@ export async function checkOwnsHere(
     const partial = (c.files.exist ?? []).length > 0;
     if (partial && verdict.outcome !== 'failed') continue;
     if (verdict.outcome === 'failed') out.failures.push({ criterion_id: c.id, message: verdict.message });
-    out.events.push({
-      type: verdict.outcome === 'failed' ? 'check.failed' : 'check.passed',
-      feature_id: contract.feature_id,
-      criterion_id: c.id,
-      text: c.text,
-      kind: c.kind,
-      on: 'worktree',
-      message: verdict.message,
-      ...(verdict.measured && Object.keys(verdict.measured).length > 0 ? { measured: verdict.measured } : {}),
-      commit,
-    });
+    out.events.push({ ...checkEventOf(contract.feature_id, c, verdict, 'worktree'), commit });
   }
   return out;
 }
