@@ -5,6 +5,7 @@
 import type { Document, LineCounter } from 'yaml';
 import { openedAt } from './contracts/yaml-opened.js';
 import type { Diagnostic, Result } from './errors.js';
+import { errorMessage } from './text/error-message.js';
 import { yaml } from './text/yaml.js';
 import { duplicateKeyOf } from './text/yaml-duplicate.js';
 
@@ -24,7 +25,7 @@ function parseJson(file: string, text: string): Result<unknown> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const pos = /position (\d+)/.exec(message);
     const where = pos ? lineColumn(text, Number(pos[1])) : {};
     const error: Diagnostic = {

@@ -6,6 +6,7 @@ import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, gitRaw, statusEntries } from '../git/git.js';
 import { isInside, isWrittenInside, rootRelative } from '../path-inside.js';
 import { realNearest } from '../real-nearest.js';
+import { errorMessage } from '../text/error-message.js';
 import { oneLine } from '../text/one-line.js';
 import { type CheckVerdict, type FilesFindings, judgeFiles } from './judge.js';
 
@@ -131,7 +132,7 @@ export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdi
       return {
         outcome: 'failed',
         // git's stderr spans lines; a check's message is one.
-        message: `could not diff ${opts.diff.branch} against ${opts.diff.base}: ${oneLine(err instanceof Error ? err.message : String(err))}`,
+        message: `could not diff ${opts.diff.branch} against ${opts.diff.base}: ${oneLine(errorMessage(err))}`,
       };
     }
     findings.ownership = { changed, outside: filesOutsideOwns(changed, opts.owns), owns: [...opts.owns] };

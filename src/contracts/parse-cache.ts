@@ -35,6 +35,7 @@ export const PARSER_MODULES: readonly string[] = [
   '../agents/names',
   '../git/refs',
   '../path-inside',
+  '../text/error-message',
   '../text/yaml',
   '../text/yaml-duplicate',
   '../zod',

@@ -1,5 +1,6 @@
 import type { Node } from 'yaml';
 import type { Diagnostic, Result } from '../errors.js';
+import { errorMessage } from '../text/error-message.js';
 import { yaml } from '../text/yaml.js';
 import { duplicateKeyOf } from '../text/yaml-duplicate.js';
 import { agentNameErrors } from './agent-names.js';
@@ -245,7 +246,7 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
   try {
     data = doc.toJS() ?? {};
   } catch (err) {
-    const message = `the front matter is not valid YAML: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `the front matter is not valid YAML: ${errorMessage(err)}`;
     return { ok: false, errors: [invalid(message, { line: 2, column: 1 })] };
   }
   return {

@@ -10,6 +10,7 @@ import type { BatonEventType, LogEvent } from '../log/events.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
+import { errorMessage } from '../text/error-message.js';
 import { clipSent } from './clip.js';
 import { LiveLog, type LogDelta } from './live-log.js';
 import { watchLog } from './tail.js';
@@ -292,8 +293,7 @@ export class BoardState {
       return delta;
     } catch (err) {
       // Shown as a problem on the page: a user error with its code, as the CLI prints it.
-      this.#readError =
-        err instanceof UserError ? formatUserError(err) : err instanceof Error ? err.message : String(err);
+      this.#readError = err instanceof UserError ? formatUserError(err) : errorMessage(err);
       return undefined;
     }
   }

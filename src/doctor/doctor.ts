@@ -12,6 +12,7 @@ import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
 import { firstProblem, loadProject } from '../project.js';
 import { refusesDirty } from '../runner/preflight.js';
+import { errorMessage } from '../text/error-message.js';
 import { check, type DoctorCheck } from './check.js';
 import { checkCommandAgents, commandAgentsInUse } from './command-agents.js';
 import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
@@ -160,8 +161,7 @@ async function checkContracts(cwd: string): Promise<{ check: DoctorCheck; featur
       features: project.plan.features,
     };
   } catch (err) {
-    const message =
-      err instanceof UserError ? firstProblem(err) : err instanceof Error ? err.message : String(err);
+    const message = err instanceof UserError ? firstProblem(err) : errorMessage(err);
     // Contracts that `run` would refuse (an unknown agent among them) fail; none yet only warns.
     const invalid = err instanceof UserError && err.code === 'contracts/invalid';
     const hint = invalid

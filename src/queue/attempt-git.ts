@@ -1,5 +1,6 @@
 /** The git side of one attempt on a worker: its worktree in the worker's clone, and its push to the hub. */
 import { git, gitRaw } from '../git/git.js';
+import { errorMessage } from '../text/error-message.js';
 import type { AttemptContext, AttemptPaths } from './attempt.js';
 import { pushAttempt } from './hub.js';
 import { describeWindow, retryHub } from './hub-retry.js';
@@ -50,7 +51,7 @@ export async function pushResult(
   try {
     await retryHub(() => pushAttempt(paths.worktree, ctx.hub, commit, ref), retry);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorMessage(err);
     throw new UnpushedError(
       `${why} (tried for ${describeWindow(ctx.hubRetryMs)}); the agent's commit ${commit.slice(0, 12)} is kept on ${ctx.host} in ${paths.worktree} (branch ${paths.branch} of ${ctx.clone}), and the agent is not run again`,
     );

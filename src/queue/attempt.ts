@@ -18,6 +18,7 @@ import { startAgent } from '../runner/launch.js';
 import { decideOutcome } from '../runner/outcome.js';
 import { buildTaskPrompt } from '../runner/task.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
+import { errorMessage } from '../text/error-message.js';
 import { forgetAttemptAgent, recordAttemptAgent } from './attempt-agents.js';
 import { dropWorktree, makeWorktree, pushResult } from './attempt-git.js';
 import type { EventForwarder } from './event-stream.js';
@@ -167,7 +168,7 @@ async function prepareAttempt(ctx: AttemptContext): Promise<PreparedAttempt> {
   try {
     adapter = resolveAdapter(data.agent);
   } catch (err) {
-    throw new BadJobError(err instanceof Error ? err.message : String(err));
+    throw new BadJobError(errorMessage(err));
   }
   const paths = attemptPaths(
     ctx.dir,

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../errors.js';
+import { errorLine, errorMessage } from '../text/error-message.js';
 import { redactUrl } from './names.js';
 
 /** How long a first connection may take before the URL is called unreachable. */
@@ -62,7 +63,7 @@ export function assertQueueUrl(url: string): { db: number } {
 
 /** Turns a connection failure into one line naming the URL and what went wrong. */
 function connectionError(url: string, err: unknown): UserError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const shown = redactUrl(url);
   if (AUTH_FAILURE.test(message)) {
     return new UserError('queue/auth', `Redis at ${shown} refused the password (${message.split('\n')[0]})`, {
@@ -84,7 +85,7 @@ async function assertDatabase(client: Redis, url: string, db: number): Promise<v
     await client.select(db);
   } catch (err) {
     client.disconnect();
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     throw new UserError(
       'queue/bad-db',
       `Redis at ${redactUrl(url)} has no database ${db} (${message.split('\n')[0]})`,
@@ -100,7 +101,7 @@ async function assertDatabase(client: Redis, url: string, db: number): Promise<v
 function isDefinite(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return true;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return AUTH_FAILURE.test(message);
 }
 
@@ -156,9 +157,7 @@ export function isConnectionError(err: unknown): boolean {
   ) {
     return true;
   }
-  return /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/.test(
-    err instanceof Error ? err.message : String(err),
-  );
+  return /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/.test(errorMessage(err));
 }
 
 /**
@@ -175,9 +174,7 @@ export function reportOutages(
   client.on('error', (err: unknown) => {
     if (state.lost) return;
     state.lost = true;
-    say(
-      `lost Redis at ${redactUrl(url)} (${(err instanceof Error ? err.message : String(err)).split('\n')[0]}); retrying`,
-    );
+    say(`lost Redis at ${redactUrl(url)} (${errorLine(err)}); retrying`);
   });
   client.on('ready', () => {
     if (!state.lost) return;
@@ -206,7 +203,7 @@ export function sayQueueErrors(
 ): void {
   emitter.on('error', (err: unknown) => {
     if (isConnectionError(err)) return;
-    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+    const message = errorLine(err);
     say(refused?.(message) ?? `queue error: ${message}`);
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { errorLine } from '../text/error-message.js';
 import { eventStreamKey } from './names.js';
 import type { Tracked } from './reconcile.js';
 
@@ -25,7 +26,7 @@ export async function forgetEndedRun(run: {
     for (const t of ended) await run.queues.get(t.agent)?.remove(t.jobId);
     if (ended.length === run.tracked.size) await run.redis.del(eventStreamKey(run.runId));
   } catch (err) {
-    const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    const why = errorLine(err);
     run.say(`could not remove run ${run.runId}'s jobs from the queue (${why}); they stay there`);
   }
 }

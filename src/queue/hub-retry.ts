@@ -6,6 +6,7 @@
  */
 
 import { pause } from '../process/pause.js';
+import { errorLine } from '../text/error-message.js';
 
 /** How long a hub's errors are tried through before they count, by default (ms); `BATON_HUB_RETRY_MS` sets it. */
 export const HUB_RETRY_MS = 60_000;
@@ -53,7 +54,7 @@ export async function retryHub<T>(work: () => Promise<T>, opts: HubRetry): Promi
       const left = firstFailure + opts.windowMs - now;
       if (left <= 0 || opts.signal?.aborted) throw err;
       if (n === 0) {
-        const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+        const why = errorLine(err);
         opts.say(`${opts.what} failed (${why}); trying again for up to ${describeWindow(opts.windowMs)}`);
       }
       await pause(Math.min(500 * 2 ** n, MAX_DELAY_MS, left), opts.signal);

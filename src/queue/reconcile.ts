@@ -6,6 +6,7 @@ import { parseRawDiff } from '../git/sequence.js';
 import { checkFailuresReason } from '../log/check-reason.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
+import { errorMessage } from '../text/error-message.js';
 import { compareAndSwapBranch, fetchRef } from './hub.js';
 import { describeWindow } from './hub-retry.js';
 import { type JobClaim, parseJobResult } from './job.js';
@@ -97,7 +98,7 @@ async function promote(
   try {
     commit = await fetchRef(ctx.root, ctx.hub, ref);
   } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err), unfetched: ref };
+    return { ok: false, reason: errorMessage(err), unfetched: ref };
   }
   if (commit !== result.commit) {
     return {

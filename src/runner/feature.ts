@@ -16,6 +16,7 @@ import type { Straggler } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
+import { errorMessage } from '../text/error-message.js';
 import { oneLine } from '../text/one-line.js';
 import { endAgentWindow } from './agent-end.js';
 import type { FeatureResult, RunContext } from './context.js';
@@ -49,7 +50,7 @@ export interface UnitFacts {
 function errorText(err: unknown): string {
   if (err instanceof UserError) return oneLine(formatUserError(err));
   // git's own messages span lines (index.lock's does): a reason is shown on one row.
-  return oneLine(err instanceof Error ? err.message : String(err));
+  return oneLine(errorMessage(err));
 }
 
 /**
