@@ -22,10 +22,22 @@ export function parseAttemptUnitId(id: string): { featureId: string; attempt: nu
   return m && Number.isSafeInteger(attempt) ? { featureId: m[1] ?? '', attempt } : undefined;
 }
 
+/**
+ * Unit ids `isUnitId` has found valid: a log names the same few ids on every line, and its reader asks
+ * about each. Bounded, so a log of ever-new ids cannot grow it without end.
+ */
+const VALID_UNIT_IDS = new Set<string>();
+const MAX_REMEMBERED_IDS = 10_000;
+
 /** Whether `id` names a unit of work (pure): a feature id, or a best-of-N attempt of one (`<feature_id>.a<n>`). */
 export function isUnitId(id: string): boolean {
-  const attempt = parseAttemptUnitId(id);
-  return FEATURE_ID_PATTERN.test(attempt?.featureId ?? id);
+  if (VALID_UNIT_IDS.has(id)) return true;
+  // An attempt's id holds a '.', which a feature id never does.
+  const attempt = id.includes('.') ? parseAttemptUnitId(id) : undefined;
+  if (!FEATURE_ID_PATTERN.test(attempt?.featureId ?? id)) return false;
+  if (VALID_UNIT_IDS.size >= MAX_REMEMBERED_IDS) VALID_UNIT_IDS.clear();
+  VALID_UNIT_IDS.add(id);
+  return true;
 }
 
 /**

@@ -19,3 +19,22 @@ describe('a best-of-N attempt unit id (<feature_id>.a<n>)', () => {
     expect(checkLogValue({ feature_id: id, status: 'running' })).toHaveProperty('problem');
   });
 });
+
+describe('isUnitId answers the same when asked again (it remembers the valid ids a log repeats)', () => {
+  it('a valid id stays valid and an invalid one stays invalid, asked many times', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(isUnitId('feature-001-a')).toBe(true);
+      expect(isUnitId('feature-001-a.a2')).toBe(true);
+      expect(isUnitId('__proto__')).toBe(false);
+      expect(isUnitId('Feature-001')).toBe(false);
+      expect(isUnitId('feature-001-a.a0')).toBe(false);
+    }
+  });
+
+  it('past the bound of remembered ids, every answer is still right', () => {
+    for (let i = 0; i < 10_050; i++) expect(isUnitId(`f-${i}`)).toBe(true);
+    expect(isUnitId('f-0')).toBe(true);
+    expect(isUnitId('f-10049')).toBe(true);
+    expect(isUnitId(`${'a'.repeat(101)}`)).toBe(false);
+  });
+});
