@@ -66,6 +66,21 @@ export function finishedAgents(state: BatonState): Map<string, FinishedAgent> {
   return out;
 }
 
+/**
+ * The features whose agent an earlier run started and never logged the end of (its orchestrator
+ * killed), by the id of the run that started it (pure): Baton may have committed its work before the
+ * run died, which a resume can prove from the branch's tip (`provenBatonCommit`).
+ */
+export function agentsCutOff(state: BatonState): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of Object.values(state.features)) {
+    // `feature.started` sets the run and clears the exit code; only `agent.exited` sets it again.
+    if (f.status === 'complete' || f.run_id === undefined || f.exit_code !== undefined) continue;
+    out.set(f.feature_id, f.run_id);
+  }
+  return out;
+}
+
 /** What a resumed feature branch already holds from the dead run. */
 export interface ResumedBranch {
   /** Commits on the branch beyond the run's base (the dead run's agent work). */
