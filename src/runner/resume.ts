@@ -41,7 +41,7 @@ export function assertNotQueuedRun(state: BatonState): void {
 
 /** An earlier run's agent that ended on its own, exit 0, its work committed by Baton, its checks not finished. */
 export interface FinishedAgent {
-  /** The commit Baton made of its work (`agent.exited`). */
+  /** The commit Baton made of its work (`agent.exited`, or its trailers when the run died first: `provenBatonCommit`). */
   commit: string;
   /** The files its branch changed. */
   files: string[];
