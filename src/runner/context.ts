@@ -43,6 +43,8 @@ export interface RunContext {
   readonly previous: ReadonlyMap<string, FeatureStatus>;
   /** Features whose agent had finished, its work committed, when their checks were cut short (resume.ts). */
   readonly finishedAgents: ReadonlyMap<string, FinishedAgent>;
+  /** Features whose agent an earlier run started and never logged the end of, by that run's id (resume.ts). */
+  readonly cutOffAgents: ReadonlyMap<string, string>;
   /** Best-of-N features of this run and their attempts' plan. */
   readonly bestOfN: ReadonlyMap<string, AttemptPlan>;
   /** Each best-of-N feature's attempts in the log before this run, when resuming. */
@@ -85,6 +87,7 @@ export interface RunContextInit {
   agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   previous: ReadonlyMap<string, FeatureStatus>;
   finishedAgents?: ReadonlyMap<string, FinishedAgent>;
+  cutOffAgents?: ReadonlyMap<string, string>;
   adopted?: ReadonlyMap<string, AdoptedWindow>;
   bestOfN?: ReadonlyMap<string, AttemptPlan>;
   previousAttempts?: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>;
@@ -119,6 +122,7 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     ...init,
     adopted: init.adopted ?? new Map(),
     finishedAgents: init.finishedAgents ?? new Map(),
+    cutOffAgents: init.cutOffAgents ?? new Map(),
     bestOfN: init.bestOfN ?? new Map(),
     previousAttempts: init.previousAttempts ?? new Map(),
     contractOf: (id) => unitContract(opts.plan, id),

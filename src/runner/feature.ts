@@ -19,6 +19,7 @@ import { describeExit, type Supervised } from '../process/supervise.js';
 import { errorMessage } from '../text/error-message.js';
 import { oneLine } from '../text/one-line.js';
 import { endAgentWindow } from './agent-end.js';
+import { agentExitTrailer, batonCommitMessage } from './baton-commit.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
 import { emitEscapes } from './escapes.js';
@@ -297,7 +298,15 @@ async function settle(
     // Committed only while the worktree is still on its branch above the base it was cut from (a
     // resumed branch's own, not this run's), checked in the same process as the commit; when it is
     // not, the step-by-step check says why, and whether the agent's work was left uncommitted.
-    const message = `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`;
+    // Its trailers let a resume tell this commit from any other when the run dies before `agent.exited`.
+    const message = batonCommitMessage(
+      `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`,
+      {
+        run: ctx.runId,
+        unit: id,
+        agentExit: agentExitTrailer(run.exit, ctx.opts.control?.stoppedFor(id) !== undefined),
+      },
+    );
     const onBranch = {
       ref: `refs/heads/${p.branch}`,
       base,

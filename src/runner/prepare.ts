@@ -12,7 +12,7 @@ import { branchExists, git, statusEntries } from '../git/git.js';
 import { clearStaleIndexLock } from '../git/index-lock.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees } from '../git/worktree-list.js';
-import { proveFeatureWorktree } from '../git/worktree-proof.js';
+import { type ProvenWorktree, proveFeatureWorktree } from '../git/worktree-proof.js';
 import {
   describeExit,
   type ProcessExit,
@@ -20,6 +20,7 @@ import {
   spawnSupervised,
   tailLines,
 } from '../process/supervise.js';
+import { provenBatonCommit } from './baton-commit.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.js';
 import { type FeaturePaths, worktreeAt } from './preflight.js';
@@ -136,7 +137,6 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   const { opts } = ctx;
   const id = feature.feature_id;
   const restart = opts.restart?.includes(id) ?? false;
-  const finished = ctx.finishedAgents.get(id);
   const base = restart ? ctx.baseCommit : await forkPointOf(opts.root, ctx.baseCommit, p.branch);
   if (base === undefined) {
     throw new UserError(
@@ -164,6 +164,7 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
     !ctx.adopted.has(id) && clearStaleIndexLock(worktree, `baton run --resume ${id}`)
       ? { index_lock_removed: true as const }
       : {};
+  const finished = restart ? undefined : await finishedAgent(ctx, id, worktree, base);
   const resumed = await inspectResumedBranch(worktree, {
     unitId: id,
     baseCommit: base,
@@ -178,6 +179,24 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
     ...lockRemoved,
   });
   return { forkPoint, base, ...(resumed.agent_finished && finished ? { finished } : {}) };
+}
+
+/**
+ * The agent of a resumed feature that had finished: one the log saw end (`finishedAgents`), else one
+ * whose run died before logging its end but whose work Baton had committed (`provenBatonCommit`). A
+ * re-attached agent is at work in its window: never one that finished.
+ */
+async function finishedAgent(
+  ctx: RunContext,
+  id: string,
+  worktree: ProvenWorktree,
+  base: string,
+): Promise<FinishedAgent | undefined> {
+  const logged = ctx.finishedAgents.get(id);
+  if (logged) return logged;
+  const runId = ctx.cutOffAgents.get(id);
+  if (runId === undefined || ctx.adopted.has(id)) return undefined;
+  return provenBatonCommit(worktree, { runId, unitId: id, base, forkPoint: base });
 }
 
 /** What `runSetup` is given besides the run and the contract. */

@@ -41,7 +41,7 @@ export function assertNotQueuedRun(state: BatonState): void {
 
 /** An earlier run's agent that ended on its own, exit 0, its work committed by Baton, its checks not finished. */
 export interface FinishedAgent {
-  /** The commit Baton made of its work (`agent.exited`). */
+  /** The commit Baton made of its work (`agent.exited`, or its trailers when the run died first: `provenBatonCommit`). */
   commit: string;
   /** The files its branch changed. */
   files: string[];
@@ -62,6 +62,21 @@ export function finishedAgents(state: BatonState): Map<string, FinishedAgent> {
       continue;
     if (f.commit === undefined || f.files.length === 0) continue;
     out.set(f.feature_id, { commit: f.commit, files: [...f.files] });
+  }
+  return out;
+}
+
+/**
+ * The features whose agent an earlier run started and never logged the end of (its orchestrator
+ * killed), by the id of the run that started it (pure): Baton may have committed its work before the
+ * run died, which a resume can prove from the branch's tip (`provenBatonCommit`).
+ */
+export function agentsCutOff(state: BatonState): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of Object.values(state.features)) {
+    // `feature.started` sets the run and clears the exit code; only `agent.exited` sets it again.
+    if (f.status === 'complete' || f.run_id === undefined || f.exit_code !== undefined) continue;
+    out.set(f.feature_id, f.run_id);
   }
   return out;
 }

@@ -47,6 +47,7 @@ import { runFeature } from './feature.js';
 import { runPool } from './pool.js';
 import { agentCannotDo, lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
+  agentsCutOff,
   assertNoLiveRun,
   assertNotQueuedRun,
   type FinishedAgent,
@@ -99,6 +100,7 @@ interface Earlier {
   folded: BatonState;
   previous: Map<string, FeatureStatus>;
   finished: Map<string, FinishedAgent>;
+  cutOff: Map<string, string>;
   attempts: Map<string, Record<string, AttemptState>>;
 }
 
@@ -111,7 +113,7 @@ function readEarlier(opts: RunOptions): Earlier | undefined {
   const attempts = new Map(
     Object.values(folded.features).flatMap((f) => (f.attempts ? [[f.feature_id, f.attempts] as const] : [])),
   );
-  return { folded, previous, attempts, finished: finishedAgents(folded) };
+  return { folded, previous, attempts, finished: finishedAgents(folded), cutOff: agentsCutOff(folded) };
 }
 
 /**
@@ -261,7 +263,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     baseCommit: pre.baseCommit,
     agents,
     previous: found.previous,
-    ...(earlier ? { finishedAgents: earlier.finished } : {}),
+    ...(earlier ? { finishedAgents: earlier.finished, cutOffAgents: earlier.cutOff } : {}),
     adopted: new Map(found.adoption.adopted.map((a) => [a.feature_id, a])),
     bestOfN,
     previousAttempts: found.attempts,
