@@ -2,14 +2,19 @@
  * What `baton integrate` prints: one line per integration event as it is emitted (a subscriber of
  * the event sink, with one formatter per event type), the prediction, and the closing summary.
  */
-import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
-import { continueCommand } from '../integrate/continue-command.js';
-import { baseSide, explainConflict, explainFile, notOwnConflict } from '../integrate/explain.js';
+import {
+  asSentence,
+  continueCommand,
+  resolveThenContinue,
+  testsFailedAdvice,
+} from '../integrate/continue-command.js';
+import { explainConflict, explainFile, notOwnConflict } from '../integrate/explain.js';
 import { intoRefusal, leftOutHint } from '../integrate/into.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
+import { baseSide } from '../integrate/sides.js';
 import type { IntegrationResult, MergeStep } from '../integrate/types.js';
 import type { BatonEvent, BatonEventType } from '../log/events.js';
 import type { EventListener } from '../log/sink.js';
@@ -208,7 +213,7 @@ function continueOf(r: IntegrationResult): string {
 export function interruptedLine(r: IntegrationResult): string {
   const conflict = r.steps.find((s) => s.status === 'conflict');
   const next = conflict
-    ? `resolve the conflict of ${conflict.feature_id} in ${escapeControl(r.worktree)} (and \`git add\`), then run \`${continueOf(r)}\``
+    ? escapeControl(resolveThenContinue(conflict.feature_id, r.worktree, { command: continueOf(r) }))
     : `go on with \`${continueOf(r)}\``;
   return `baton: integration interrupted (${stoppedBy(r.interrupted_by)}); ${next}, or start over with \`baton integrate --fresh\`\n`;
 }
@@ -228,7 +233,7 @@ function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => voi
       `${p.red(`Tests failed after merging ${t.after_feature}`)} (merge ${t.index} of ${t.total}): ${t.exit}`,
     );
     if (t.output_tail) for (const line of t.output_tail.split('\n')) out(p.dim(`  | ${escapeControl(line)}`));
-    out(t.hint ?? testsFailedAdvice(r, t.after_feature));
+    out(t.hint ?? testsFailedHint(r, t.after_feature));
   }
   if (r.checks_left) {
     out(`${p.red('Checks failed after integration')}: ${escapeControl(r.checks_left.reason)}`);
@@ -236,21 +241,15 @@ function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => voi
   }
 }
 
-/**
- * What to do after the tests failed: fix the feature, unless its merge was a resolved conflict; then
- * the resolution is what broke, fixed where it was made and taken up again by `--continue`.
- */
-function testsFailedAdvice(r: IntegrationResult, id: string): string {
+/** What to do after the tests failed after `id` (`testsFailedAdvice`), as a sentence. */
+function testsFailedHint(r: IntegrationResult, id: string): string {
   const step = r.steps.find((s) => s.feature_id === id);
-  if (step?.status !== 'merged' || step.resolved === undefined) {
-    return `Fix it on ${featureBranch(id)}, then run \`baton integrate --fresh\`; the state is in ${escapeControl(r.worktree)}.`;
-  }
-  const wt = printableArg(r.worktree);
-  const by = step.resolved === 'by-agent' ? 'by the agent' : 'by hand';
-  return escapeControl(
-    `The merge of ${featureBranch(id)} was a conflict resolved ${by}: the tests fail on that resolution (${step.commit.slice(0, 10)}), not on ${featureBranch(id)} alone. ` +
-      `Fix the resolution in ${r.worktree} and amend the merge with your fix (git -C ${wt} commit --all --amend --no-edit; \`git add\` a new file first), then run \`${continueOf(r)}\`; or start over with \`baton integrate --fresh\`.`,
-  );
+  const resolved =
+    step?.status === 'merged' && step.resolved !== undefined
+      ? { by: step.resolved, commit: step.commit }
+      : undefined;
+  const at = { feature_id: id, worktree: r.worktree, resolved };
+  return escapeControl(asSentence(testsFailedAdvice(at, { command: continueOf(r) })));
 }
 
 /**

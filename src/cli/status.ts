@@ -5,8 +5,6 @@ import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
-import { describeUnfinished, unfinishedIntegration } from '../integrate/unfinished.js';
-import { liveLockHolder } from '../lock/baton-lock.js';
 import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
@@ -34,6 +32,7 @@ import {
   shownReason,
 } from './feature-rows.js';
 import { skippedLogLines } from './log-problems.js';
+import { integrationJson, integrationNote, statusIntegration } from './status-integration.js';
 import { locatePlan } from './status-plan-load.js';
 import { outsideRunNote } from './status-rows.js';
 import { followUntilInterrupt } from './status-watch.js';
@@ -275,14 +274,6 @@ function requeueNote(state: BatonState): string {
   return queued ? `its jobs stay on the queue; re-attach with ${resumeCommand(queued.queue)}\n` : '';
 }
 
-/** Under the table: the last integration when it is unfinished and no `integrate` works on it, with the `--continue`. */
-function integrationNote(state: BatonState, root: string): string {
-  const u = unfinishedIntegration(state.integration, liveLockHolder(root, 'integrate') !== undefined);
-  if (!u) return '';
-  const { what, goOn } = describeUnfinished(u);
-  return `${escapeControl(`${what}: go on with ${goOn}`)}\n`;
-}
-
 /** The warning for a project whose contracts or config did not load: what status shows instead. */
 function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
   const shown =
@@ -292,12 +283,15 @@ function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
   return `${problem.part} not loaded (${problem.detail}): showing the features ${shown}; run \`baton lint\` for every problem`;
 }
 
-/** `status --json`: the run id, each feature with its disk size and escapes, and the unattributed escapes. */
+/**
+ * `status --json`: the run id, each feature with its disk size and escapes, the unattributed escapes,
+ * and the last integration when it is unfinished.
+ */
 function statusJson(
   state: BatonState,
   rows: ReturnType<typeof featureRows>,
   sizes: ReadonlyMap<string, DiskUsage>,
-  look: { criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust },
+  look: { criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust; root: string },
 ): string {
   const escaped = escapesByFeature(state);
   const features = rows.map((f) =>
@@ -312,6 +306,7 @@ function statusJson(
     features,
     escaped_unknown: unattributedEscapes(state),
     not_in_run: outsideRun(state),
+    integration: integrationJson(statusIntegration(state, look.root)),
   };
   return `${stringifyJson(doc, 2)}\n`;
 }
@@ -323,7 +318,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
     .description(
       'show every feature: status, agent, elapsed, exit code, checks, cost, last event or why it failed (folded from .baton/log.jsonl)',
     )
-    .option('--json', 'print { run_id, features: [...], escaped_unknown, not_in_run } as JSON')
+    .option('--json', 'print { run_id, features: [...], escaped_unknown, not_in_run, integration } as JSON')
     .option(
       '--watch',
       'keep following the log: on a terminal one table redrawn in place, elapsed times ticking, rows cut to ' +
@@ -374,10 +369,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const rows = featureRows(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
-          ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust }));
+          ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust, root: located.root }));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(state, located.root)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(statusIntegration(state, located.root))}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

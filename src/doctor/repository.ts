@@ -5,6 +5,7 @@ import type { CleanTarget } from '../clean/inspect.js';
 import { gitRaw, type StatusEntry } from '../git/git.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { liveLastRun, type OrchestratorProbe, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
+import { asSentence } from '../integrate/continue-command.js';
 import { describeUnfinished, unfinishedIntegration } from '../integrate/unfinished.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
@@ -199,7 +200,8 @@ export function checkLastRun(state: BatonState, alive: OrchestratorProbe): Docto
 
 /**
  * Judges the last integration (pure): none, finished, in progress (`integrateLive`: a live Baton holds
- * the integrate lock), or unfinished with nothing working on it, with the `--continue` that goes on.
+ * the integrate lock), or unfinished with nothing working on it (killed, interrupted, stopped at a
+ * conflict or failed tests), with what goes on (`describeUnfinished`, as `status` says it).
  */
 export function checkLastIntegration(state: BatonState, integrateLive: boolean): DoctorCheck {
   const integration = state.integration;
@@ -208,7 +210,7 @@ export function checkLastIntegration(state: BatonState, integrateLive: boolean):
   const u = unfinishedIntegration(integration, false);
   if (!u) return check('last integration', 'ok', `ended (${integration.outcome ?? 'unknown outcome'})`);
   const { what, goOn } = describeUnfinished(u);
-  return check('last integration', 'warn', what, `Go on with ${goOn}.`);
+  return check('last integration', 'warn', what, asSentence(goOn));
 }
 
 /** The git folder shared by all worktrees (`.git` of the main checkout), absolute. */

@@ -1,6 +1,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { ownersOf } from './ownership.js';
+import { otherSides } from './sides.js';
 
 /** A merge that stopped at a conflict, with what a person needs to resolve it. */
 export interface ConflictReport {
@@ -42,20 +43,6 @@ export function ownersByFile(
 function list(ids: readonly string[]): string {
   if (ids.length <= 1) return ids.join('');
   return `${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
-}
-
-/** How a conflict names the base it happened with: `main (the base)`, or just `the base` (pure). */
-export function baseSide(name?: string): string {
-  return name ? `${name} (the base)` : 'the base';
-}
-
-/**
- * Who changed a merge's conflicted files on the other side (pure): the already-merged features that
- * did, or, when none did, the base itself: the integration branch is the base plus those features,
- * so a conflict no merged feature took part in is with what the base changed since the branch was cut.
- */
-export function otherSides(c: Pick<ConflictReport, 'with' | 'base'>): string[] {
-  return c.with.length > 0 ? c.with : [baseSide(c.base)];
 }
 
 /**

@@ -13,6 +13,7 @@ import { countChecks, foldEvents, type MergeRecord } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
 import { intoRefusal } from './into.js';
 import type { CheckTally, MergeStep } from './types.js';
+import { failedMerge, pendingConflict } from './unfinished.js';
 
 /** The state an interrupted or conflicted integration goes on from. */
 export interface ResumeState {
@@ -85,16 +86,10 @@ function lastEnd(tail: readonly LogEvent[]): { outcome: string; into?: string } 
  * takes it up again like a conflict: a person fixes it and amends the merge, and the tests run again.
  */
 function failedResolution(
-  tail: readonly LogEvent[],
+  integration: BatonState['integration'],
   outcome: string | undefined,
-): { feature_id: string; files: string[]; ts: string } | undefined {
-  if (outcome !== 'tests-failed') return undefined;
-  const failed = tail.findLast((e) => e.type === 'integration.tested');
-  if (failed?.type !== 'integration.tested' || failed.passed) return undefined;
-  const conflict = tail.findLast((e) => e.type === 'merge.conflict' && e.feature_id === failed.after_feature);
-  return conflict?.type === 'merge.conflict'
-    ? { feature_id: conflict.feature_id, files: [...conflict.files], ts: conflict.ts }
-    : undefined;
+): MergeRecord | undefined {
+  return outcome === 'tests-failed' ? failedMerge(integration)?.conflict : undefined;
 }
 
 /** The step a recorded skip stands for; logs older than `kind` say "not run: …" in the reason. */
@@ -164,14 +159,11 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
   const tail = events.slice(start);
   const folded = foldEvents(tail);
   const state = folded.integration;
-  const latest = new Map<string, MergeRecord>();
-  for (const m of state.merges) latest.set(m.feature_id, m);
   // Without a conflict to resolve (or a resolution to fix), only an integration that was
   // interrupted (Ctrl-C records `interrupted`; a killed Baton records no end) can go on.
   const end = lastEnd(tail);
   const outcome = end?.outcome;
-  const conflict =
-    [...latest.values()].find((m) => m.outcome === 'conflict') ?? failedResolution(tail, outcome);
+  const conflict = pendingConflict(state.merges) ?? failedResolution(state, outcome);
   const promotable = outcome === 'clean' && end?.into === undefined;
   const promotionRefused = promotable && !conflict ? refusedPromotion(started, folded) : undefined;
   // Only the command line names a branch to move; the log's (the last `--into` asked) is kept to

@@ -1,23 +1,101 @@
 /**
  * The last integration when it is not finished and no `baton integrate` is working on it (pure): its
- * Baton was killed before recording its end (kill -9, a crash, the machine), or it was interrupted
- * (Ctrl-C, SIGTERM, a closed terminal). `status` and `doctor` say so with the one command that goes
- * on with it (`continueCommand`), since its rows alone read `merge.clean` or `feature.ended`.
+ * Baton was killed before recording its end (kill -9, a crash, the machine), it was interrupted
+ * (Ctrl-C, SIGTERM, a closed terminal), or it stopped at a conflict or at failed tests and waits for a
+ * person. `status` (its line and `--json`) and `doctor` say so, with what it stopped at and the one
+ * command that goes on, since its rows alone read `merge.clean` or `feature.ended`. An integration that
+ * ran to its end (`clean`, `partial`, `checks-failed`) is finished: nothing goes on with it.
  */
-import type { BatonState } from '../log/state.js';
-import { continueCommand, TEST_FROM_LOG } from './continue-command.js';
+import type { BatonState, MergeRecord } from '../log/state.js';
+import {
+  continueCommand,
+  resolveThenContinue,
+  TEST_FROM_LOG,
+  testsFailedAdvice,
+} from './continue-command.js';
+import { otherSides } from './sides.js';
 
-/** An integration `baton integrate --continue` goes on with. */
+/** Where it stopped: a merge left at a conflict for a person, or the merge the tests failed after. */
+export type IntegrationStop =
+  | { kind: 'conflict'; feature_id: string; files: string[]; with: string[] }
+  | {
+      kind: 'tests-failed';
+      feature_id: string;
+      exit_code: number | null;
+      /** Set when that merge was a conflict resolved: the resolution is what failed. */
+      resolved?: { by: 'by-hand' | 'by-agent'; commit: string } | undefined;
+    };
+
+/** An integration that waits for a person or for a `baton integrate --continue`. */
 export interface UnfinishedIntegration {
-  /** `killed`: it never recorded its end; `interrupted`: it recorded that it was stopped. */
-  how: 'killed' | 'interrupted';
+  /**
+   * `killed`: it never recorded its end; `interrupted`: it recorded that it was stopped; `conflict`,
+   * `tests-failed`: it ended so, stopped at `stop`.
+   */
+  how: 'killed' | 'interrupted' | 'conflict' | 'tests-failed';
   /** The features it merged so far, in merge order. */
   merged: string[];
   order: string[];
-  /** The `--continue` with the test command it began with and the branch it was asked to move. */
+  /** The feature it stopped at and why; none when it stopped between merges. */
+  stop?: IntegrationStop | undefined;
+  /** Its worktree, as the log names it (words only: anyone can write the log). */
+  worktree: string | undefined;
+  /** The command that goes on: the `--continue` with the test command and branch it began with, or a fresh start. */
   command: string;
-  /** The test command was read from the log (anyone's to write): the user should read it first. */
+  /** The command's test command was read from the log (anyone's to write): the user should read it first. */
   testFromLog: boolean;
+}
+
+/** The conflict the integration waits on: a feature whose latest merge is a conflict (the one rule `--continue` goes on from). */
+export function pendingConflict(merges: readonly MergeRecord[]): MergeRecord | undefined {
+  const latest = new Map<string, MergeRecord>();
+  for (const m of merges) latest.set(m.feature_id, m);
+  return [...latest.values()].find((m) => m.outcome === 'conflict');
+}
+
+/**
+ * The merge the last tests failed after, with its conflict when that merge was one resolved in this
+ * attempt (then `--continue` takes up the resolution again); undefined when the last tests passed.
+ */
+export function failedMerge(
+  integration: Pick<BatonState['integration'], 'merges' | 'tests'>,
+): { feature_id: string; exit_code: number | null; conflict?: MergeRecord; merge?: MergeRecord } | undefined {
+  const failed = integration.tests.at(-1);
+  if (failed === undefined || failed.passed) return undefined;
+  const id = failed.after_feature;
+  const conflict = integration.merges.findLast((m) => m.feature_id === id && m.outcome === 'conflict');
+  const merge = integration.merges.findLast((m) => m.feature_id === id && m.outcome === 'clean');
+  return {
+    feature_id: id,
+    exit_code: failed.exit_code,
+    ...(conflict ? { conflict } : {}),
+    ...(merge ? { merge } : {}),
+  };
+}
+
+/** Where the integration stopped, read from its merges and tests. */
+function stopOf(integration: BatonState['integration'], testsFailed: boolean): IntegrationStop | undefined {
+  if (testsFailed) {
+    const f = failedMerge(integration);
+    if (f === undefined) return undefined;
+    const resolved =
+      f.conflict && f.merge?.commit !== undefined
+        ? { by: f.merge.resolved ?? 'by-hand', commit: f.merge.commit }
+        : undefined;
+    return { kind: 'tests-failed', feature_id: f.feature_id, exit_code: f.exit_code, resolved };
+  }
+  const c = pendingConflict(integration.merges);
+  return c
+    ? { kind: 'conflict', feature_id: c.feature_id, files: [...c.files], with: [...c.with] }
+    : undefined;
+}
+
+function howOf(integration: BatonState['integration']): UnfinishedIntegration['how'] | undefined {
+  if (integration.open) return 'killed';
+  const outcome = integration.outcome;
+  return outcome === 'interrupted' || outcome === 'conflict' || outcome === 'tests-failed'
+    ? outcome
+    : undefined;
 }
 
 /** The last integration when it is unfinished and `integrateLive` is false (no live Baton holds its lock). */
@@ -26,32 +104,58 @@ export function unfinishedIntegration(
   integrateLive: boolean,
 ): UnfinishedIntegration | undefined {
   if (integrateLive || integration.started_at === undefined) return undefined;
-  const how = integration.open ? 'killed' : integration.outcome === 'interrupted' ? 'interrupted' : undefined;
+  const how = howOf(integration);
   if (how === undefined) return undefined;
   const merged = [
     ...new Set(integration.merges.filter((m) => m.outcome === 'clean').map((m) => m.feature_id)),
   ];
+  const stop = stopOf(integration, how === 'tests-failed');
+  // Failed tests on a feature's own work are fixed on its branch: the integration starts over.
+  const fresh = stop?.kind === 'tests-failed' && stop.resolved === undefined;
   return {
     how,
     merged,
     order: [...integration.order],
-    command: continueCommand({ test: integration.test, into: integration.asked_into }),
-    testFromLog: integration.test !== undefined,
+    stop,
+    worktree: integration.worktree,
+    command: fresh
+      ? 'baton integrate --fresh'
+      : continueCommand({ test: integration.test, into: integration.asked_into }),
+    testFromLog: !fresh && integration.test !== undefined,
   };
 }
 
+/** Why it stopped at `stop`, in words (raw text: the caller escapes it). */
+export function stopReason(stop: IntegrationStop): string {
+  return stop.kind === 'conflict'
+    ? `conflict in ${stop.files.join(', ')} with ${otherSides({ with: stop.with }).join(', ')}`
+    : `tests failed after merging ${stop.feature_id}, exit ${stop.exit_code ?? 'none'}`;
+}
+
+const HOW: Record<UnfinishedIntegration['how'], string> = {
+  killed: 'the last integration never recorded its end (its `baton integrate` was killed)',
+  interrupted: 'the last integration was interrupted',
+  conflict: 'the last integration stopped',
+  'tests-failed': 'the last integration stopped',
+};
+
 /**
- * What `status` and `doctor` say of it: what happened and what it merged, and how to go on (the
- * `--continue`, or starting over); `status` prints `<what>: go on with <goOn>`.
+ * What `status` and `doctor` say of it (raw text: the caller escapes it): what happened, where it
+ * stopped and what it merged, and how to go on in the words `baton integrate` uses (resolve the
+ * conflict, fix what failed the tests, or the `--continue`; or start over); `status` prints
+ * `<what>: <goOn>`.
  */
 export function describeUnfinished(u: UnfinishedIntegration): { what: string; goOn: string } {
-  const how =
-    u.how === 'killed'
-      ? 'the last integration never recorded its end (its `baton integrate` was killed)'
-      : 'the last integration was interrupted';
+  const at = u.stop ? ` at ${u.stop.feature_id} (${stopReason(u.stop)})` : '';
   const list = u.merged.length > 0 ? ` (${u.merged.join(', ')})` : '';
-  return {
-    what: `${how}, merged ${u.merged.length} of ${u.order.length}${list}`,
-    goOn: `\`${u.command}\`${u.testFromLog ? TEST_FROM_LOG : ''}, or start over with \`baton integrate --fresh\``,
-  };
+  const next = { command: u.command, note: u.testFromLog ? TEST_FROM_LOG : undefined };
+  const worktree = u.worktree ?? 'its worktree';
+  const startOver = ', or start over with `baton integrate --fresh`';
+  const goOn =
+    u.stop?.kind === 'tests-failed'
+      ? testsFailedAdvice({ feature_id: u.stop.feature_id, worktree, resolved: u.stop.resolved }, next)
+      : u.stop?.kind === 'conflict'
+        ? `${resolveThenContinue(u.stop.feature_id, worktree, next)}${startOver}`
+        : `go on with \`${u.command}\`${next.note ?? ''}${startOver}`;
+  return { what: `${HOW[u.how]}${at}, merged ${u.merged.length} of ${u.order.length}${list}`, goOn };
 }

@@ -49,6 +49,7 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
         with: [],
         duration_ms: ev.duration_ms,
         commit: ev.commit,
+        ...(ev.resolved === undefined ? {} : { resolved: ev.resolved }),
         ts: ev.ts,
       });
       break;

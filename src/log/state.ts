@@ -146,6 +146,8 @@ export interface MergeRecord {
   reason?: string | undefined;
   duration_ms?: number | undefined;
   commit?: string | undefined;
+  /** For a clean merge that conflicted first: who resolved it (`merge.clean`'s `resolved`). */
+  resolved?: 'by-hand' | 'by-agent' | undefined;
   /** For a conflict: the commit the feature was cut from, which the integration lacked (`merge.conflict`'s `base_lacks_cut`). */
   base_lacks_cut?: string | undefined;
   ts: string;

@@ -41,6 +41,18 @@ describe('an integrate killed between merges', () => {
     expect(status.stdout).toContain(
       `the last integration never recorded its end (its \`baton integrate\` was killed), merged 1 of 2 (f1): go on with \`${command}\` (its --test is the command the integration began with`,
     );
+    const json = JSON.parse(runBatonProcess(['status', '--json'], { cwd: repo.root }).stdout) as {
+      integration: Record<string, unknown> | null;
+    };
+    expect(json.integration).toMatchObject({
+      how: 'killed',
+      merged: ['f1'],
+      order: ['f1', 'f2'],
+      stopped_at: null,
+      reason: null,
+      command,
+      test_from_log: true,
+    });
     const doctor = JSON.parse(runBatonProcess(['doctor', '--json'], { cwd: repo.root }).stdout) as {
       checks: Array<{ name: string; status: string; detail: string; hint?: string }>;
     };
@@ -54,6 +66,10 @@ describe('an integrate killed between merges', () => {
     });
     expect(finished.code, finished.stderr).toBe(0);
     expect(runBatonProcess(['status'], { cwd: repo.root }).stdout).not.toContain('last integration');
+    const after = JSON.parse(runBatonProcess(['status', '--json'], { cwd: repo.root }).stdout) as {
+      integration: unknown;
+    };
+    expect(after.integration).toBeNull();
   });
 });
 
@@ -72,6 +88,20 @@ const STARTED = {
   into: 'main',
 };
 const MERGED = (id: string) => ({ type: 'merge.clean', feature_id: id, commit: `c-${id}`, duration_ms: 1 });
+const CONFLICT = (id: string) => ({
+  type: 'merge.conflict',
+  feature_id: id,
+  files: ['x.ts'],
+  with: ['a'],
+  duration_ms: 1,
+});
+const TESTED = (id: string, passed: boolean) => ({
+  type: 'integration.tested',
+  after_feature: id,
+  passed,
+  exit_code: passed ? 0 : 1,
+  duration_ms: 1,
+});
 const ENDED = (outcome: string, extra: Record<string, unknown> = {}) => ({
   type: 'integration.ended',
   outcome,
@@ -91,6 +121,26 @@ describe('unfinishedIntegration (pure)', () => {
       'interrupted',
     ],
     ['ended clean', integration(STARTED, MERGED('a'), MERGED('b'), ENDED('clean')), false, undefined],
+    [
+      'stopped at a conflict',
+      integration(STARTED, MERGED('a'), CONFLICT('b'), ENDED('conflict')),
+      false,
+      'conflict',
+    ],
+    [
+      'stopped at failed tests',
+      integration(STARTED, MERGED('a'), TESTED('a', false), ENDED('tests-failed')),
+      false,
+      'tests-failed',
+    ],
+    // Ran to its end: nothing goes on with it (the report and `integrate` say what was left out).
+    ['ended partial', integration(STARTED, MERGED('a'), ENDED('partial')), false, undefined],
+    [
+      'ended checks-failed',
+      integration(STARTED, MERGED('a'), MERGED('b'), ENDED('checks-failed')),
+      false,
+      undefined,
+    ],
     [
       'a --continue killed after it merged again',
       integration(STARTED, MERGED('a'), ENDED('interrupted'), MERGED('b')),
