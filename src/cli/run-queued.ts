@@ -66,7 +66,7 @@ export async function runQueuedCommand(input: {
       hubRetryMs: hubRetryMsOf(ctx.env),
     });
     input.progress.close();
-    const code = reportRunSummary(ctx, summary, Boolean(flags.json));
+    const code = reportRunSummary(ctx, summary, Boolean(flags.json), { url: input.queueUrl, hub });
     const out = flags.json ? ctx.stderr : ctx.stdout;
     for (const line of unverifiedHere(project, summary)) out.write(`${escapeControl(line)}\n`);
     return code;

@@ -1,20 +1,42 @@
+import { resumeCommand } from '../guard/liveness.js';
+import type { RunQueue } from '../log/state.js';
 import type { RunSummary } from '../runner/run.js';
 import { stringifyJson } from '../text/escape.js';
 import type { CliContext } from './context.js';
 
 /**
  * The last words of `baton run`, local or queued: the summary as JSON with `--json`, else how many
- * features completed. Returns the exit code: 0 when every feature is complete, 1 otherwise.
+ * features completed and, when not all did, the command that goes on (`nextStep`). Returns the exit
+ * code: 0 when every feature is complete, 1 otherwise.
  */
 export function reportRunSummary(
   ctx: Pick<CliContext, 'stdout'>,
   summary: RunSummary,
   json: boolean,
+  queue?: RunQueue,
 ): number {
   if (json) ctx.stdout.write(`${stringifyJson(summary, 2)}\n`);
   else {
     const done = summary.features.filter((f) => f.status === 'complete').length;
     ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);
+    const next = nextStep(summary, queue);
+    if (next) ctx.stdout.write(`${next}\n`);
   }
   return summary.outcome === 'complete' ? 0 : 1;
+}
+
+/**
+ * What goes on with a run that did not complete every feature (pure), or undefined: an interrupted run
+ * is resumed as it stands (queued, by re-attaching to its jobs); a local one whose features failed is
+ * resumed with those features, after the fix `baton status` points to (a resume reuses their branches
+ * and keeps their work).
+ */
+export function nextStep(summary: RunSummary, queue?: RunQueue): string | undefined {
+  const left = summary.features.filter((f) => f.status !== 'complete').map((f) => f.feature_id);
+  if (left.length === 0) return undefined;
+  if (summary.outcome === 'interrupted') return `To go on where it stopped: ${resumeCommand(queue)}.`;
+  if (queue) return undefined;
+  // Feature ids come from the contracts (validated), never from the log.
+  const them = left.length === 1 ? 'it' : 'them';
+  return `Fix what \`baton status\` says failed, then run ${them} again on ${left.length === 1 ? 'its branch' : 'their branches'}: \`baton run --resume ${left.join(' ')}\`.`;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJobsFlag } from '../../src/cli/jobs-flag.js';
-import { reportRunSummary } from '../../src/cli/run-summary.js';
+import { nextStep, reportRunSummary } from '../../src/cli/run-summary.js';
 import { UserError } from '../../src/errors.js';
 import type { RunSummary } from '../../src/runner/run.js';
 import { runBaton } from '../rig/cli.js';
@@ -33,8 +33,32 @@ describe('the end of baton run, local or --queue (one rule)', () => {
       summary([...statuses]),
       false,
     );
-    expect(out).toBe(`${line}; see \`baton status\`.\n`);
+    expect(out.split('\n')[0]).toBe(`${line}; see \`baton status\`.`);
     expect(exit).toBe(code);
+  });
+
+  it('names the command that goes on when not every feature completed (none when all did)', () => {
+    expect(nextStep(summary(['complete', 'complete']))).toBeUndefined();
+    expect(nextStep(summary(['complete', 'failed', 'skipped']))).toBe(
+      'Fix what `baton status` says failed, then run them again on their branches: `baton run --resume f1 f2`.',
+    );
+    expect(nextStep(summary(['failed']))).toContain('run it again on its branch: `baton run --resume f0`.');
+    const stopped: RunSummary = { ...summary(['complete', 'interrupted']), outcome: 'interrupted' };
+    expect(nextStep(stopped)).toBe('To go on where it stopped: `baton run --resume`.');
+    const queue = { url: 'redis://127.0.0.1:6379', hub: '/srv/hub.git' };
+    expect(nextStep(stopped, queue)).toBe(
+      'To go on where it stopped: `baton run --queue redis://127.0.0.1:6379 --hub /srv/hub.git --resume`.',
+    );
+    // A queued run's failed jobs are not rerun by a re-attach: no command is offered for them.
+    expect(nextStep(summary(['failed']), queue)).toBeUndefined();
+  });
+
+  it('prints that command under the count', () => {
+    let out = '';
+    reportRunSummary({ stdout: { write: (s: string) => (out += s) } as never }, summary(['failed']), false);
+    expect(out).toBe(
+      '0/1 features complete; see `baton status`.\nFix what `baton status` says failed, then run it again on its branch: `baton run --resume f0`.\n',
+    );
   });
 
   it('prints the summary itself with --json', () => {
