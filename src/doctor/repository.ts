@@ -95,7 +95,11 @@ export function checkStaleRecords(
   );
 }
 
-/** Feature worktrees that are done (terminal status) and merged: `baton clean --merged` would remove them. */
+/**
+ * Feature worktrees that are done (terminal status) and merged: `baton clean --merged` would remove them.
+ * An interrupted feature is not done, whatever its branch holds: `baton run --resume` goes on in its
+ * worktree (one stopped before its first commit is "merged" only in having nothing to merge).
+ */
 export function checkFinishedWorktrees(
   targets: readonly CleanTarget[],
   state: BatonState,
@@ -109,6 +113,7 @@ export function checkFinishedWorktrees(
       t.unmerged === 0 &&
       t.dirty.length === 0 &&
       status !== undefined &&
+      status !== 'interrupted' &&
       TERMINAL_STATUSES.has(status)
     );
   });

@@ -39,7 +39,7 @@ describe('the end of baton run, local or --queue (one rule)', () => {
 
   it('names the command that goes on when not every feature completed (none when all did)', () => {
     expect(nextStep(summary(['complete', 'complete']))).toBeUndefined();
-    expect(nextStep(summary(['complete', 'failed', 'skipped']))).toBe(
+    expect(nextStep(summary(['complete', 'failed', 'timeout']))).toBe(
       'Fix what `baton status` says failed, then run them again on their branches: `baton run --resume f1 f2`.',
     );
     expect(nextStep(summary(['failed']))).toContain('run it again on its branch: `baton run --resume f0`.');
