@@ -156,7 +156,7 @@ async function integrateAction(
         : integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit }),
     );
     if (!done) return;
-    // The time as `baton report` will count it: every invocation of this attempt, read from the log.
+    // This attempt's time as `baton report` counts it: every invocation of it, read from the log.
     renderResult(
       done.result,
       p,

@@ -17,16 +17,22 @@ export function ownersOf(plan: Plan, file: string): string[] {
 
 /**
  * Merge conflicts, each counted once even if integrate met it again (pure). The report counts those
- * of the final integration attempt only (`splitIntegrationAttempts`): a discarded attempt counts for nothing.
+ * of the delivered integration attempts (`splitIntegrationAttempts`): a discarded attempt counts for
+ * nothing. A conflict is one per pair of features: one met again — by a `--continue`, or by a later
+ * delivered attempt merging the feature once more — is dropped when every pair it names was counted
+ * already; one that names no other feature is told apart by its feature and files.
  */
 export function distinctConflicts(events: readonly LogEvent[]): MergeConflict[] {
   const seen = new Set<string>();
+  const pairs = new Set<string>();
   const out: MergeConflict[] = [];
   for (const e of events) {
     if (e.type !== 'merge.conflict') continue;
     const key = JSON.stringify([e.feature_id, [...e.with].sort(), [...e.files].sort()]);
-    if (seen.has(key)) continue;
+    const own = e.with.map((w) => [e.feature_id, w].sort().join('\u0000'));
+    if (seen.has(key) || (own.length > 0 && own.every((p) => pairs.has(p)))) continue;
     seen.add(key);
+    for (const p of own) pairs.add(p);
     out.push(e);
   }
   return out;

@@ -1,15 +1,7 @@
 import type { LogEvent } from '../log/events.js';
-import { type CountedConflicts, countConflicts } from './conflicts.js';
 import { formatMinutes } from './format.js';
-import {
-  checkDuration,
-  collectIntegrationIntervals,
-  collectPhaseIntervals,
-  coveredMs,
-  type Interval,
-  type TimeFlags,
-  timeOf,
-} from './intervals.js';
+import { type IntegrationAttempts, splitIntegrationAttempts } from './integration-attempts.js';
+import { checkDuration, coveredMs, type TimeFlags, timeOf } from './intervals.js';
 import type { IntegrationReport, IntegrationVerdict, WorksheetRow } from './types.js';
 
 /** The healthy band of integration time ÷ execution time. */
@@ -19,73 +11,9 @@ export const HIGH_INTEGRATION = 0.3;
 
 const MINUTE = 60_000;
 
-/**
- * The integration attempts in the log: the final one, which counts, and the discarded ones before it.
- * Everything the report says of integration (its time, merges, conflicts, post-merge tests, verdict)
- * is read from here, so no part of it counts an attempt another part left out.
- */
-export interface IntegrationAttempts extends CountedConflicts {
-  /** Events of the final attempt (from its `phase.started integration`, `--continue`s included). */
-  final: LogEvent[];
-  /** Integration spans of the final attempt: integrate's own events and its `integration` phase. */
-  intervals: Interval[];
-  /** Attempts begun before the final one and discarded (`--fresh`). */
-  discarded: number;
-  /** What the discarded attempts took; null when there were none or their time was not recorded. */
-  discardedMin: number | null;
-}
+export { type IntegrationAttempts, splitIntegrationAttempts };
 
-function integrationSpans(events: readonly LogEvent[]): Interval[] {
-  const own = collectIntegrationIntervals(events);
-  const phase = collectPhaseIntervals(events).get('integration') ?? [];
-  // integrate's own events time the attempt; a phase end whose start fell before the cut adds nothing.
-  return [...own, ...(own.length > 0 ? phase.filter((i) => i.start !== null) : phase)];
-}
-
-/**
- * Splits the log's integration into attempts (pure): each `integration.started` begins one (with
- * the `integration` phase opened just before it) and ends the one before, which `--fresh` discarded
- * (`integration.discarded`) or which left nothing on the branch to keep; only the last counts, for
- * the integration time as for the conflicts. A log without `integration.started` (a phase recorded
- * by hand, or conflicts alone) is one attempt.
- */
-export function splitIntegrationAttempts(events: readonly LogEvent[]): IntegrationAttempts {
-  const starts: number[] = [];
-  events.forEach((e, i) => {
-    if (e.type === 'integration.started') starts.push(i);
-  });
-  const last = starts.at(-1);
-  if (last === undefined)
-    return {
-      final: [...events],
-      ...countConflicts(events),
-      intervals: integrationSpans(events),
-      discarded: 0,
-      discardedMin: null,
-    };
-  const previous = starts.at(-2) ?? -1;
-  let cut = last;
-  for (let i = last - 1; i > previous; i--) {
-    const e = events[i];
-    if (e?.type === 'phase.started' && e.phase === 'integration') {
-      cut = i;
-      break;
-    }
-    if (e?.type === 'integration.ended') break;
-  }
-  const before = events.slice(0, cut);
-  const final = events.slice(cut);
-  const discardedMs = starts.length > 1 ? coveredMs(integrationSpans(before)) : null;
-  return {
-    final,
-    ...countConflicts(final),
-    intervals: integrationSpans(final),
-    discarded: starts.length - 1,
-    discardedMin: discardedMs === null ? null : discardedMs / MINUTE,
-  };
-}
-
-/** The final attempt's integration time, as `baton report` counts it, and how many invocations made it. */
+/** The last attempt's integration time, as `baton report` counts it, and how many invocations made it. */
 export interface AttemptTime {
   /** The invocations' running spans, overlaps once (`coveredMs`); null when one is not closed. */
   ms: number | null;
@@ -94,14 +22,14 @@ export interface AttemptTime {
 }
 
 /**
- * The integration time of the final attempt by the report's one rule (`splitIntegrationAttempts`,
- * then `coveredMs`): what `baton integrate` prints after an invocation says the number the report will
- * (pure).
+ * The integration time of the last attempt by the report's one rule (`splitIntegrationAttempts`, then
+ * `coveredMs`): what `baton integrate` prints after an invocation is this attempt's share of the
+ * report's integration time, which adds the earlier delivered attempts' (pure).
  */
 export function attemptTime(events: readonly LogEvent[]): AttemptTime {
   const split = splitIntegrationAttempts(events);
   return {
-    ms: coveredMs(split.intervals),
+    ms: coveredMs(split.finalIntervals),
     invocations: split.final.filter((e) => e.type === 'integration.ended').length,
   };
 }
@@ -115,7 +43,7 @@ export function judgeIntegration(ratio: number | null): IntegrationVerdict {
   return 'high';
 }
 
-/** What the final attempt recorded that bears on the verdict. */
+/** What the delivered attempts recorded that bears on the verdict. */
 export interface IntegrationRecord {
   /** Whether integrate itself ran (`integration.started`), rather than a phase recorded by hand. */
   started: boolean;
@@ -208,21 +136,33 @@ export function describeVerdict(
 }
 
 /**
- * Each feature's last merge outcome in the attempt, counted: one per feature, never one per try. A
- * feature merged after its conflict was resolved counts as merged (`clean`), and in `resolved` too.
+ * Each feature's last merge event over the delivered attempts. A later attempt that skips a feature
+ * an earlier one merged (nothing new to merge, not selected, no longer passing) leaves it merged: its
+ * work is on the branch that attempt moved.
+ */
+function lastMerges(events: readonly LogEvent[]): Map<string, MergeEvent> {
+  const last = new Map<string, MergeEvent>();
+  for (const e of events) {
+    if (e.type !== 'merge.clean' && e.type !== 'merge.conflict' && e.type !== 'merge.skipped') continue;
+    if (e.type === 'merge.skipped' && last.get(e.feature_id)?.type === 'merge.clean') continue;
+    last.set(e.feature_id, e);
+  }
+  return last;
+}
+
+type MergeEvent = Extract<LogEvent, { type: 'merge.clean' | 'merge.conflict' | 'merge.skipped' }>;
+
+/**
+ * Each feature's last merge outcome over the delivered attempts (`lastMerges`), counted: one per
+ * feature, never one per try. A feature merged after its conflict was resolved counts as merged
+ * (`clean`), and in `resolved` too.
  */
 function countMerges(events: readonly LogEvent[]): IntegrationReport['merges'] {
-  const last = new Map<string, 'clean' | 'conflict' | 'skipped'>();
   const conflicted = new Set<string>();
-  for (const e of events) {
-    if (e.type === 'merge.clean') last.set(e.feature_id, 'clean');
-    else if (e.type === 'merge.conflict') {
-      last.set(e.feature_id, 'conflict');
-      conflicted.add(e.feature_id);
-    } else if (e.type === 'merge.skipped') last.set(e.feature_id, 'skipped');
-  }
+  for (const e of events) if (e.type === 'merge.conflict') conflicted.add(e.feature_id);
   const out = { clean: 0, conflict: 0, skipped: 0, resolved: 0 };
-  for (const [id, outcome] of last) {
+  for (const [id, e] of lastMerges(events)) {
+    const outcome = e.type === 'merge.clean' ? 'clean' : e.type === 'merge.conflict' ? 'conflict' : 'skipped';
     out[outcome]++;
     if (outcome === 'clean' && conflicted.has(id)) out.resolved++;
   }
@@ -230,19 +170,14 @@ function countMerges(events: readonly LogEvent[]): IntegrationReport['merges'] {
 }
 
 /**
- * The features the attempt did not merge, each by its last merge event: skipped (at a conflict, or
- * with a dependency) or not merged (did not pass, no branch); nothing to merge is neither.
+ * The features the delivered attempts did not merge, each by its last merge event (`lastMerges`):
+ * skipped (at a conflict, or with a dependency) or not merged (did not pass, no branch); nothing to
+ * merge is neither.
  */
 function leftOut(events: readonly LogEvent[]): { skipped: number; notMerged: number } {
-  const last = new Map<string, LogEvent>();
-  for (const e of events) {
-    if (e.type === 'merge.clean' || e.type === 'merge.conflict' || e.type === 'merge.skipped') {
-      last.set(e.feature_id, e);
-    }
-  }
   let skipped = 0;
   let notMerged = 0;
-  for (const e of last.values()) {
+  for (const e of lastMerges(events).values()) {
     if (e.type !== 'merge.skipped' || e.kind === 'nothing-to-merge') continue;
     if (e.kind === 'excluded' || e.kind === 'not-run') notMerged++;
     else skipped++;
@@ -291,17 +226,20 @@ export function countedTests(
   return out;
 }
 
-/** Integration time against execution time, for the final attempt (pure). */
+/**
+ * Integration time against execution time, over the delivered attempts (pure): their merges, tests
+ * and time; the outcome is the last one's.
+ */
 export function buildIntegration(a: IntegrationInput): IntegrationReport {
-  const events = a.attempts.final;
+  const events = a.attempts.delivered;
   const started = events.some((e) => e.type === 'integration.started');
-  const attempts = a.attempts.discarded + (started ? 1 : 0);
+  const attempts = a.attempts.begun;
   const duration = a.row?.parallel_actual_min ?? null;
   const execution = a.implementation?.parallel_actual_min ?? null;
   const ratio = duration !== null && execution !== null && execution > 0 ? duration / execution : null;
   const verdict = judgeIntegration(ratio);
   let outcome: IntegrationReport['outcome'] = null;
-  for (const e of events) if (e.type === 'integration.ended') outcome = e.outcome;
+  for (const e of a.attempts.final) if (e.type === 'integration.ended') outcome = e.outcome;
   const tested = countedTests(events, a.flags);
   const testsMin = tested.length === 0 ? null : tested.reduce((n, t) => n + t.ms, 0) / MINUTE;
   const left = leftOut(events);

@@ -287,7 +287,7 @@ export function computeReport(input: ReportInput): Report {
   // The features the implementation covers: the run's, or every contract's when the log names none.
   const scope = featureIds.length > 0 ? featureIds : plan ? [...plan.order] : [];
   const n = scope.length === 0 ? null : Math.min(run.concurrency ?? scope.length, scope.length);
-  // The final integration attempt's conflicts (`countConflicts`): the same ones everywhere below.
+  // The delivered integration attempts' conflicts (`countConflicts`): the same ones everywhere below.
   const split = splitIntegrationAttempts(events);
   const ctx = { state, scans, plan, origin, conflicts: split.conflicts, unknowns, backwards, implausible };
   const features = reportFeatures(featureIds, ctx, input.trustWorkers === true);

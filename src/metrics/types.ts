@@ -287,7 +287,7 @@ export interface ConflictPair {
 
 /** Merge conflicts against the potential integration points. */
 export interface ConflictReport {
-  /** Distinct conflicts of the final integration attempt (one met again in it counts once; discarded attempts count for nothing). */
+  /** Distinct conflicts of the delivered integration attempts (one per pair of features, met again or not; discarded attempts count for nothing). */
   count: number;
   pairs: ConflictPair[];
   files: string[];
@@ -323,12 +323,15 @@ export type IntegrationVerdict = 'unknown' | 'low' | 'healthy' | 'elevated' | 'h
 /** Integration time against execution time. */
 export interface IntegrationReport {
   ran: boolean;
+  /** Attempts `baton integrate` began, delivered or discarded. */
   attempts: number;
-  /** Earlier attempts, discarded (`--fresh`): reported, never counted in the integration time. */
+  /** Attempts discarded (`--fresh`) without having moved a branch: reported, never counted in the integration time. */
   discarded_attempts: number;
   /** The time those discarded attempts took; null when none or not recorded. */
   discarded_min: number | null;
+  /** The last delivered attempt's outcome. */
   outcome: IntegrationEnded['outcome'] | null;
+  /** The delivered attempts' integration time, summed (the waits between invocations not counted). */
   duration_min: number | null;
   /** The implementation's wall-clock. */
   execution_min: number | null;
@@ -340,12 +343,13 @@ export interface IntegrationReport {
   /** Time the post-merge test runs took, summed; null when none ran. */
   tests_min: number | null;
   /**
-   * The final attempt's merges, one outcome per feature (its last): `clean` merged (a conflict
+   * The delivered attempts' merges, one outcome per feature (its last; a later skip leaves a merged
+   * feature merged): `clean` merged (a conflict
    * resolved included), `conflict` stopped at a conflict not resolved, `skipped`; `resolved`: of the
    * `clean` ones, those merged after a conflict was resolved (by hand or by an agent).
    */
   merges: { clean: number; conflict: number; skipped: number; resolved: number };
-  /** The final attempt's post-merge test runs. */
+  /** The delivered attempts' post-merge test runs. */
   tests: { passed: number; failed: number };
 }
 

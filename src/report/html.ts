@@ -284,7 +284,7 @@ function conflictSections(report: Report): string[] {
   return sections;
 }
 
-/** Integration ÷ execution, the final attempt's merges, Amdahl and the critical paths. */
+/** Integration ÷ execution, the delivered attempts' merges, Amdahl and the critical paths. */
 function integrationSections(report: Report): string[] {
   const a = report.amdahl;
   const i = report.integration;

@@ -89,7 +89,7 @@ export function describeRun(report: Report): string {
   return `${parts.join(' · ')}.`;
 }
 
-/** The final integration attempt's merges per feature, and the attempts it discarded. */
+/** The delivered integration attempts' merges per feature, and the attempts discarded. */
 export function describeMerges(report: Report): string {
   const i = report.integration;
   const discarded =
@@ -100,7 +100,7 @@ export function describeMerges(report: Report): string {
   const m = i.merges;
   const resolved = m.resolved > 0 ? ` (${m.resolved} after a conflict was resolved)` : '';
   return (
-    `Merges (final attempt, one per feature): ${m.clean} merged${resolved}, ${m.conflict} stopped at a conflict, ${m.skipped} skipped` +
+    `Merges (delivered attempts, one per feature): ${m.clean} merged${resolved}, ${m.conflict} stopped at a conflict, ${m.skipped} skipped` +
     `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
     (i.outcome ? `; outcome: ${i.outcome}.` : '.') +
     discarded
@@ -322,7 +322,7 @@ function interventionsSection(report: Report): string[] {
   ];
 }
 
-/** Integration time against execution, its verdict and the final attempt's merges. */
+/** Integration time against execution, its verdict and the delivered attempts' merges. */
 function integrationSection(report: Report): string[] {
   const out: string[] = [];
   const i = report.integration;

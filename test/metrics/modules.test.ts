@@ -159,6 +159,7 @@ describe('integration: splitIntegrationAttempts', () => {
         started(0),
         ended(1, MIN),
         ev(10, { type: 'phase.started', phase: 'integration' }),
+        ev(10, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) }),
         ev(10, { type: 'integration.ended', outcome: 'clean', duration_ms: 0 }),
         started(11),
         ended(13, 2 * MIN),
@@ -167,6 +168,33 @@ describe('integration: splitIntegrationAttempts', () => {
       1,
       null,
       2,
+    ],
+    [
+      'an attempt that ended clean, then a later one without --fresh: both delivered, times summed',
+      [
+        ...[0, 10].flatMap((m) => [
+          ev(m, { type: 'phase.started', phase: 'integration' }),
+          started(m),
+          ended(m + 2 + m / 10, (2 + m / 10) * MIN),
+          ev(m + 2 + m / 10, { type: 'phase.ended', phase: 'integration' }),
+        ]),
+      ],
+      0,
+      null,
+      5,
+    ],
+    [
+      'a partial attempt that moved --into, then --fresh: still delivered (its merges are on main)',
+      [
+        started(0),
+        ev(2, { type: 'integration.ended', outcome: 'partial', duration_ms: 2 * MIN, into: 'main' }),
+        ev(10, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) }),
+        started(10),
+        ended(11, MIN),
+      ],
+      0,
+      null,
+      3,
     ],
   ] as const)('%s', (_name, events, discarded, discardedMin, finalMin) => {
     const a = splitIntegrationAttempts(events);
@@ -191,6 +219,53 @@ describe('integration: splitIntegrationAttempts', () => {
       ended(6, 3 * MIN),
     ]);
     expect(a.conflicts.map((c) => c.feature_id)).toEqual(['z']);
+  });
+
+  it('counts a conflict of an earlier delivered attempt, once per pair, and names the other side', () => {
+    const into = (m: number) =>
+      ev(m, { type: 'integration.ended', outcome: 'clean', duration_ms: MIN, into: 'main' });
+    const onMain = (m: number, order: string[]) =>
+      ev(m, {
+        type: 'integration.started',
+        branch: 'baton/integration',
+        worktree: '/w',
+        order,
+        base_name: 'main',
+      });
+    const conflict = (m: number, id: string, other: string[]) =>
+      ev(m, { type: 'merge.conflict', feature_id: id, files: ['src/index.js'], with: other, duration_ms: 1 });
+    const clean = (m: number, id: string) =>
+      ev(m, { type: 'merge.clean', feature_id: id, commit: `c${m}`, duration_ms: 1 });
+    const exited = (id: string, files: string[]) =>
+      ev(0, { type: 'agent.exited', feature_id: id, exit_code: 0, signal: null, duration_ms: 1, files });
+    const a = splitIntegrationAttempts([
+      exited('api', ['src/index.js']),
+      exited('config', ['src/index.js', 'config.json']),
+      exited('docs', ['README.md']),
+      // 1: config conflicts with api, resolved, `--continue --into main`
+      onMain(1, ['api', 'config']),
+      clean(2, 'api'),
+      conflict(3, 'config', ['api']),
+      clean(4, 'config'),
+      into(5),
+      // 2: a later feature, fast-forward; api and config have nothing new to merge
+      onMain(10, ['api', 'config', 'docs']),
+      ev(11, { type: 'merge.skipped', feature_id: 'api', reason: 'n', kind: 'nothing-to-merge' }),
+      clean(12, 'docs'),
+      into(13),
+      // 3: api integrated alone onto main again meets config's change "with the base"
+      onMain(20, ['api']),
+      conflict(21, 'api', []),
+      clean(22, 'api'),
+      into(23),
+    ]);
+    expect(a.discarded).toBe(0);
+    expect(a.begun).toBe(3);
+    // The third attempt's conflict is the pair api–config again (named from main's merges): once.
+    expect(a.conflicts.map((c) => [c.feature_id, c.with])).toEqual([['config', ['api']]]);
+    // Each attempt from its start to its end (4 + 3 + 3 min), the waits between them not counted.
+    expect(coveredMs(a.intervals)).toBe(10 * MIN);
+    expect(coveredMs(a.finalIntervals)).toBe(3 * MIN);
   });
 });
 

@@ -3,6 +3,7 @@ import type { LogEvent } from '../../src/log/events.js';
 import { formatPercent, formatSpeedup } from '../../src/metrics/format.js';
 import { computeReport } from '../../src/metrics/report.js';
 import {
+  at,
   contract,
   ev,
   featureEvents,
@@ -331,6 +332,10 @@ describe('computeReport: choosing the run', () => {
       ...featureEvents({ id: 'b', runId: 'r1', start: 0, exit: 12 }),
       runEnded(16, 'r1', 0),
       ...[20, 30].flatMap((m) => [
+        // `--fresh` discarded the first attempt.
+        ...(m === 30
+          ? [ev(m, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(20) })]
+          : []),
         ev(m, {
           type: 'integration.started',
           branch: 'baton/integration',

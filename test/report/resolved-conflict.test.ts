@@ -32,7 +32,7 @@ describe('baton report after a conflict was resolved', () => {
     expect(report.conflicts.count).toBe(1);
     expect(report.integration.merges).toEqual({ clean: 2, conflict: 0, skipped: 0, resolved: 1 });
     const words =
-      'Merges (final attempt, one per feature): 2 merged (1 after a conflict was resolved), 0 stopped at a conflict, 0 skipped';
+      'Merges (delivered attempts, one per feature): 2 merged (1 after a conflict was resolved), 0 stopped at a conflict, 0 skipped';
     const md = await runBaton(['report'], { cwd: repo.root });
     expect(md.stdout).toContain('- Conflicts: 1 on `src/routes.ts`');
     expect(md.stdout).toContain(words);

@@ -195,7 +195,7 @@ describe('an integration attempt discarded by --fresh counts for nothing', () =>
     });
     expect(md).toContain('- Conflicts: 0\n');
     expect(md).toContain(
-      'Merges (final attempt, one per feature): 1 merged, 0 stopped at a conflict, 0 skipped',
+      'Merges (delivered attempts, one per feature): 1 merged, 0 stopped at a conflict, 0 skipped',
     );
     expect(md).toContain('2 earlier attempts were discarded');
     expect(md).toContain('No merge conflicts: none of the 1 potential integration points');
