@@ -6,13 +6,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDashboard } from '../../src/dashboard/server.js';
-import type { Snapshot } from '../../src/dashboard/view.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import type { Report } from '../../src/metrics/types.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { dashboardMetrics } from '../rig/dashboard-metrics.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -71,28 +70,6 @@ async function reportOf(repo: TempRepo): Promise<{ json: Report; md: string }> {
   return { json: JSON.parse(json.stdout) as Report, md: md.stdout };
 }
 
-async function dashboardConflicts(repo: TempRepo): Promise<number | undefined> {
-  const dash = await startDashboard({
-    root: repo.root,
-    logPath: join(repo.root, '.baton', 'log.jsonl'),
-    port: 0,
-    loadProject: async () => ({ diagnostics: [] }),
-    pollMs: 50,
-  });
-  try {
-    const metrics = async () => {
-      const res = await fetch(`http://127.0.0.1:${dash.port}/api/state`, {
-        headers: { Authorization: `Bearer ${dash.token}` },
-      });
-      return ((await res.json()) as Snapshot).metrics;
-    };
-    await expect.poll(async () => (await metrics()).report_seq, { timeout: 10_000 }).toBeDefined();
-    return (await metrics()).conflicts;
-  } finally {
-    await dash.close();
-  }
-}
-
 describe('integration attempts that moved --into stay counted after a later integrate', () => {
   it('a resolved conflict stays 1 after a later feature is integrated (report and dashboard)', async () => {
     const flag = join(tmpdir(), `baton-delivered-${process.pid}-${Date.now()}`);
@@ -122,7 +99,7 @@ describe('integration attempts that moved --into stay counted after a later inte
     expect(md).toContain('1 merge conflict: 1 of the 3 potential integration points');
     expect(md).not.toContain('No merge conflicts');
     expect(md).not.toContain('discarded');
-    expect(await dashboardConflicts(repo)).toBe(1);
+    expect((await dashboardMetrics(repo.root)).conflicts).toBe(1);
   }, 120_000);
 
   it('a conflict met integrating a skipped feature onto main later names the feature it was with', async () => {

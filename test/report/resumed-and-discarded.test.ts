@@ -6,13 +6,12 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDashboard } from '../../src/dashboard/server.js';
-import type { Snapshot } from '../../src/dashboard/view.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import type { Report } from '../../src/metrics/types.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { dashboardMetrics } from '../rig/dashboard-metrics.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 
@@ -103,25 +102,10 @@ describe('a run continued by `run --resume` is reported whole', () => {
     expect((await reportOf(repo, '--run', resume!)).json.run.run_id).toBe(first);
 
     // The dashboard's metrics are the same run's.
-    const dash = await startDashboard({
-      root: repo.root,
-      logPath: join(repo.root, '.baton', 'log.jsonl'),
-      port: 0,
-      loadProject: async () => ({ diagnostics: [] }),
-      pollMs: 50,
+    expect(await dashboardMetrics(repo.root)).toMatchObject({
+      conflicts: 1,
+      headline_text: json.headline.text,
     });
-    try {
-      const metrics = async () => {
-        const res = await fetch(`http://127.0.0.1:${dash.port}/api/state`, {
-          headers: { Authorization: `Bearer ${dash.token}` },
-        });
-        return ((await res.json()) as Snapshot).metrics;
-      };
-      await expect.poll(async () => (await metrics()).report_seq, { timeout: 10_000 }).toBeDefined();
-      expect(await metrics()).toMatchObject({ conflicts: 1, headline_text: json.headline.text });
-    } finally {
-      await dash.close();
-    }
   }, 120_000);
 
   it('after the orchestrator was SIGKILLed: what finished before the crash stays complete and counted', async () => {
