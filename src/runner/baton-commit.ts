@@ -6,6 +6,7 @@
  * a resume reads it there (`provenBatonCommit`) instead of paying for a second agent session.
  */
 import { gitRaw } from '../git/git.js';
+import { isObjectId } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
 import type { ProvenWorktree } from '../git/worktree-proof.js';
 import type { ProcessExit } from '../process/supervise.js';
@@ -95,7 +96,7 @@ export async function provenBatonCommit(
   const ownEnv = { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.realPath };
   const own = (args: string[]) => gitRaw(worktree.realPath, args, undefined, ownEnv);
   const tip = (await own(['rev-parse', '--verify', `refs/heads/${worktree.branch}^{commit}`])).stdout.trim();
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(tip)) return undefined;
+  if (!isObjectId(tip)) return undefined;
   const raw = await own(['cat-file', 'commit', tip]);
   const cut = raw.stdout.indexOf('\n\n');
   const trailers = raw.exitCode === 0 && cut >= 0 ? readBatonTrailers(raw.stdout.slice(cut + 2)) : undefined;
