@@ -55,20 +55,29 @@ function lastEnds(repo: TempRepo): Record<string, string> {
   );
 }
 
+/**
+ * A repository with one feature `a` whose agent counts its sessions in a file and writes src/a/a.txt
+ * (then runs `then(counter file)`), checked by one criterion that the file is there.
+ */
+function featureA(then: (counter: string) => string = () => '') {
+  const repo = repoWith([]);
+  const sessions = sessionsFile(repo, 'a');
+  repo.commit(
+    'contract',
+    contractFiles([
+      {
+        id: 'a',
+        agent: { command: `echo x >> ${sessions}; mkdir -p src/a && echo hi > src/a/a.txt${then(sessions)}` },
+        criteria: [{ id: 'has-file', text: 'writes a.txt', run: 'grep -q hi src/a/a.txt' }],
+      },
+    ]),
+  );
+  return { repo, sessions };
+}
+
 describe('resume after kill -9 between Baton’s commit and agent.exited', () => {
   it('runs only the checks when the tip is Baton’s commit of this unit in the dead run, exit 0', async () => {
-    const repo = repoWith([]);
-    const sessions = sessionsFile(repo, 'a');
-    repo.commit(
-      'contract',
-      contractFiles([
-        {
-          id: 'a',
-          agent: { command: `echo x >> ${sessions}; mkdir -p src/a && echo hi > src/a/a.txt` },
-          criteria: [{ id: 'has-file', text: 'writes a.txt', run: 'grep -q hi src/a/a.txt' }],
-        },
-      ]),
-    );
+    const { repo, sessions } = featureA();
     expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
     const commit = repo.git('rev-parse', 'baton/a');
     const runId = events(repo).find((e) => e.type === 'run.started')!.run_id;
@@ -128,21 +137,8 @@ describe('resume after kill -9: a tip that is not Baton’s commit of a finished
   });
 
   it('runs the agent again when Baton’s commit says the agent exited non-zero, never taking it as finished', async () => {
-    const repo = repoWith([]);
-    const sessions = sessionsFile(repo, 'a');
-    repo.commit(
-      'contract',
-      contractFiles([
-        {
-          id: 'a',
-          // Writes its file each session, and exits 1 in its first.
-          agent: {
-            command: `echo x >> ${sessions}; mkdir -p src/a && echo hi > src/a/a.txt && [ "$(wc -l < ${sessions})" -ge 2 ]`,
-          },
-          criteria: [{ id: 'has-file', text: 'writes a.txt', run: 'grep -q hi src/a/a.txt' }],
-        },
-      ]),
-    );
+    // Writes its file each session, and exits 1 in its first.
+    const { repo, sessions } = featureA((counter) => ` && [ "$(wc -l < ${counter})" -ge 2 ]`);
     expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(1);
     const commit = repo.git('rev-parse', 'baton/a');
     expect(repo.git('log', '-1', '--format=%(trailers:key=Baton-Agent-Exit,valueonly)', commit)).toBe('1');
