@@ -77,3 +77,10 @@ export function testsFailedAdvice(t: TestsFailedAt, next: ShownCommand): string 
     `Fix the resolution in ${t.worktree} and amend the merge with your fix (git -C ${printableArg(t.worktree)} commit --all --amend --no-edit; \`git add\` a new file first), then run ${shown(next)}; or start over with \`baton integrate --fresh\``
   );
 }
+
+/** The two ways to run features that did not pass again, named: keep their work, or start them over. */
+export function rerunCommands(ids: readonly string[]): string {
+  const named = ids.join(' ');
+  const restart = ids.map((id) => ` --restart ${id}`).join('');
+  return `baton run --resume ${named} keeps their work; baton run --resume ${named}${restart} starts them over`;
+}

@@ -8,7 +8,7 @@ import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
 import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
-import { continueCommand } from './continue-command.js';
+import { continueCommand, rerunCommands } from './continue-command.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -150,9 +150,7 @@ export function leftOutHint(steps: readonly MergeStep[], branch: string): string
   const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
   const parts: string[] = [];
   if (failing.length > 0) {
-    parts.push(
-      `Fix and re-run ${failing.join(', ')} (baton run --resume <ids> keeps their work; --restart <ids> starts them over)`,
-    );
+    parts.push(`Fix and re-run ${failing.join(', ')} (${rerunCommands(failing)})`);
   }
   if (conflicted.length > 0) {
     const again = ids('merged', 'skipped').join(' ');

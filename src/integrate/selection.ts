@@ -22,6 +22,7 @@ import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from 
 import type { FeatureState } from '../log/fold.js';
 import type { CheckResult } from '../log/state.js';
 import { someOf } from '../text/some-of.js';
+import { rerunCommands } from './continue-command.js';
 
 /** Statuses `--include` accepts: every status but `complete`, which is always taken. */
 export const INCLUDABLE_STATUSES: readonly FeatureStatus[] = FEATURE_STATUSES.filter((s) => s !== 'complete');
@@ -279,10 +280,11 @@ export function nothingToMerge(
     );
   }
   const statuses = [...new Set(selection.excluded.map((x) => x.status))].filter((s) => s !== 'complete');
+  const unfinished = selection.excluded.filter((x) => x.status !== 'complete').map((x) => x.feature_id);
   const hints = [
     ...(statuses.length > 0
       ? [
-          `Fix and re-run them (baton run --resume <ids> keeps their work; --restart <ids> starts them over), or merge them anyway with --include ${statuses.join(',')}.`,
+          `Fix and re-run them (${rerunCommands(unfinished)}), or merge them anyway with --include ${statuses.join(',')}.`,
         ]
       : []),
     // A complete feature is left out for its commit or a dependency: the reason says what to do.

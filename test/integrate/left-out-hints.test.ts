@@ -48,3 +48,26 @@ describe('the hint for features left out', () => {
     );
   });
 });
+
+describe('the hint for features that did not pass', () => {
+  it('names them in the commands that run them again', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'c', 'd']);
+    recordStatus(repo, ['b'], 'failed');
+    const partial = await runBaton(['integrate', '--test', 'true', '--into', 'main'], { cwd: repo.root });
+    const hint = partial.stdout.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
+    expect(hint).toContain(
+      'Fix and re-run b (baton run --resume b keeps their work; baton run --resume b --restart b starts them over)',
+    );
+  });
+
+  it('when none can be merged, the refusal names them too', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b', 'c', 'd'], 'failed');
+    const refused = await runBaton(['integrate', '--test', 'true'], { cwd: repo.root });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'baton run --resume a b c d keeps their work; baton run --resume a b c d --restart a --restart b --restart c --restart d starts them over',
+    );
+  });
+});
