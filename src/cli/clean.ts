@@ -69,12 +69,17 @@ function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
     : ' (folder already gone)';
 }
 
-function what(t: CleanTarget): string {
+/** The target's worktree and branch, in words. */
+function where(t: CleanTarget): string {
   const parts: string[] = [];
   if (t.worktree) parts.push(`worktree ${t.worktree.path}${worktreeNote(t.worktree)}`);
   if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
+  return parts.join(', ');
+}
+
+function what(t: CleanTarget): string {
   const restore = describeRestore(t);
-  return `${parts.join(', ')}${restore ? `; ${restore}` : ''}`;
+  return `${where(t)}${restore ? `; ${restore}` : ''}`;
 }
 
 function render(
@@ -84,6 +89,7 @@ function render(
   freed: { bytes: number; complete: boolean },
   p: Palette,
   advice: CleanAdvice,
+  integrationLeft: CleanTarget | undefined,
 ): string {
   const lines: string[] = [];
   const pad = Math.max(0, ...decisions.map((d) => d.target.id.length));
@@ -121,7 +127,14 @@ function render(
   }
   for (const id of absent) lines.push(p.dim(`${id}: no worktree or branch to clean`));
   if (decisions.length === 0 && absent.length === 0)
-    lines.push('Nothing to clean: no baton/* worktrees or branches.');
+    lines.push(`Nothing to clean: no baton/* ${integrationLeft ? 'feature ' : ''}worktrees or branches.`);
+  if (integrationLeft) {
+    lines.push(
+      p.dim(
+        `Left in place: the integration (${escapeControl(where(integrationLeft))}); \`baton clean integration\` or \`baton clean --all\` removes it too.`,
+      ),
+    );
+  }
   lines.push(...adviceLines(decisions, advice));
   return `${lines.join('\n')}\n`;
 }
@@ -328,7 +341,12 @@ async function cleanWorktrees(o: {
     ctx.stdout.write(
       `Stopped what a dead run left working in them: ${escapeControl(describeGroups(stopped))}\n`,
     );
-  ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice));
+  // With no ids the integration is left unless --all: say so, or "nothing to clean" hides it.
+  const integrationLeft =
+    ids.length === 0 && flags.all !== true
+      ? inspection.targets.find((t) => t.kind === 'integration')
+      : undefined;
+  ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice, integrationLeft));
   ctx.stdout.write(await backupsNote(root));
 }
 

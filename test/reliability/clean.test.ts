@@ -168,6 +168,13 @@ describe('baton clean', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}a {2}worktree /m);
     expect(existsSync(integration)).toBe(true);
+    const left = `Left in place: the integration (worktree ${integration}, branch baton/integration); \`baton clean integration\` or \`baton clean --all\` removes it too.`;
+    expect(r.stdout).toContain(left);
+    // Once the features are gone, "nothing to clean" does not hide the integration still there.
+    const again = await runBaton(['clean'], { cwd: repo.root });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to clean: no baton/* feature worktrees or branches.');
+    expect(again.stdout).toContain(left);
 
     const named = await runBaton(['clean', 'integration'], { cwd: repo.root });
     expect(named.code).toBe(1);
