@@ -109,7 +109,7 @@ describe('json', () => {
   it('is the same data, with unknowns as null', () => {
     const report = computeReport(interruptedRun());
     const parsed = JSON.parse(renderJson(report)) as Record<string, unknown>;
-    expect(parsed.schema_version).toBe(3);
+    expect(parsed.schema_version).toBe(4);
     const { schema_version: _, ...rest } = parsed;
     expect(rest).toEqual(JSON.parse(JSON.stringify(report)));
     const rows = (parsed.worksheet as { rows: Array<Record<string, unknown>> }).rows;
