@@ -111,42 +111,55 @@ function nestedDeeperThan(value: unknown, levels: number): boolean {
 }
 
 /**
- * Checks a parsed JSON value: the event it is, or why it cannot be used (nested too deep, unknown
- * type, a field missing or mistyped).
+ * Why a parsed JSON value is no event (nested too deep, unknown type, a field missing or mistyped, a
+ * feature id of the wrong shape), or undefined when it is one: the value itself then. The reader's hot
+ * path asks this once per line, so the answer allocates nothing when the line is good.
  */
-export function checkLogValue(value: unknown): { event: LogEvent } | { problem: string } {
-  if (nestedDeeperThan(value, MAX_NESTING)) return { problem: `nested deeper than ${MAX_NESTING} levels` };
-  const checked = checkShape(value);
-  if ('problem' in checked) return checked;
-  const problem = featureIdProblem(checked.event as unknown as Record<string, unknown>);
-  return problem === undefined ? checked : { problem };
+export function logValueProblem(value: unknown): string | undefined {
+  if (nestedDeeperThan(value, MAX_NESTING)) return `nested deeper than ${MAX_NESTING} levels`;
+  return shapeProblem(value) ?? featureIdProblem(value as Record<string, unknown>);
 }
 
-function checkShape(value: unknown): { event: LogEvent } | { problem: string } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return { problem: 'not a JSON object' };
+/** Checks a parsed JSON value: the event it is, or why it cannot be used (see `logValueProblem`). */
+export function checkLogValue(value: unknown): { event: LogEvent } | { problem: string } {
+  const problem = logValueProblem(value);
+  return problem === undefined ? { event: value as LogEvent } : { problem };
+}
+
+function shapeProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
   const record = value as Record<string, unknown>;
-  if (typeof record.type === 'string') {
-    const schema = Object.hasOwn(SCHEMAS, record.type) ? SCHEMAS[record.type] : undefined;
-    if (schema === undefined) return { problem: `unknown event type "${record.type}"` };
-    if (fitsOf(record.type, schema)(record)) return { event: record as unknown as LogEvent };
-    const result = schema.safeParse(record);
-    if (result.success) return { event: record as unknown as LogEvent };
-    // The stamp (`v`, `ts`) is named last: a field of the event itself says more about what went wrong.
-    const issues = result.error.issues;
-    const issue = (issues.find((i) => i.path[0] !== 'v' && i.path[0] !== 'ts') ??
-      issues[0]) as z.core.$ZodIssue;
-    const field = issue.path.map(String).join('.');
-    const value = valueAt(record, issue.path);
-    return {
-      problem: `${record.type}: "${field}" must be ${expectedOf(issue, value)}, got ${describeValue(value)}`,
-    };
+  const type = record.type;
+  if (typeof type === 'string') {
+    // A type seen before has its test compiled: one lookup, and no schema built or asked.
+    const seen = FITS.get(type);
+    if (seen?.(record)) return undefined;
+    const schema = Object.hasOwn(SCHEMAS, type) ? SCHEMAS[type] : undefined;
+    if (schema === undefined) return `unknown event type "${type}"`;
+    if (seen === undefined && fitsOf(type, schema)(record)) return undefined;
+    return zodProblem(type, schema, record);
   }
-  if (record.type !== undefined) return { problem: '"type" must be a string' };
-  if (typeof record.feature_id !== 'string' || record.feature_id === '')
-    return { problem: 'missing "feature_id"' };
-  if (typeof record.status !== 'string' || record.status === '') return { problem: 'missing "status"' };
-  return { event: record as unknown as LogEvent };
+  if (type !== undefined) return '"type" must be a string';
+  if (typeof record.feature_id !== 'string' || record.feature_id === '') return 'missing "feature_id"';
+  if (typeof record.status !== 'string' || record.status === '') return 'missing "status"';
+  return undefined;
+}
+
+/** What zod says is wrong with an event its fast test refused, in words (undefined when zod takes it). */
+function zodProblem(
+  type: string,
+  schema: z.ZodMiniType,
+  record: Record<string, unknown>,
+): string | undefined {
+  const result = schema.safeParse(record);
+  if (result.success) return undefined;
+  // The stamp (`v`, `ts`) is named last: a field of the event itself says more about what went wrong.
+  const issues = result.error.issues;
+  const issue = (issues.find((i) => i.path[0] !== 'v' && i.path[0] !== 'ts') ??
+    issues[0]) as z.core.$ZodIssue;
+  const field = issue.path.map(String).join('.');
+  const value = valueAt(record, issue.path);
+  return `${type}: "${field}" must be ${expectedOf(issue, value)}, got ${describeValue(value)}`;
 }
 
 /** The event a parsed JSON value is, or undefined when it does not fit any (see `checkLogValue`). */

@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { LogEvent } from './events.js';
-import { checkLogValue } from './parse-event.js';
+import { logValueProblem } from './parse-event.js';
 
 /** A line of the log that could not be used, with its 1-based number. */
 export interface LogProblem {
@@ -50,12 +50,12 @@ function parseLines(text: string, firstLine: number, sink: LineSink): number {
       sink.problem({ line: lineNo, message: unparsedWhy(trimmed), text: clip(raw) });
       continue;
     }
-    const checked = checkLogValue(value);
-    if ('problem' in checked) {
-      sink.problem({ line: lineNo, message: checked.problem, text: clip(raw) });
+    const problem = logValueProblem(value);
+    if (problem !== undefined) {
+      sink.problem({ line: lineNo, message: problem, text: clip(raw) });
       continue;
     }
-    sink.event(checked.event);
+    sink.event(value as LogEvent);
   }
   return newlines;
 }

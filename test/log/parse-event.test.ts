@@ -23,6 +23,21 @@ describe('parseLogEvent', () => {
     );
   });
 
+  it('the fast test reads own fields only, whatever the prototype (JSON.parse makes only own ones)', () => {
+    const schema = EVENT_SCHEMAS.hook as unknown as z.ZodMiniType;
+    const fits = compileFastTest(schema);
+    const own = { v: 1, ts: 't', type: 'hook', feature_id: 'a', event: 'stop' };
+    const cases: Array<[string, unknown, boolean]> = [
+      ['own fields', own, true],
+      ['no prototype', Object.assign(Object.create(null), own), true],
+      ['every field inherited', Object.create(own), false],
+      // An inherited optional field of the wrong type is not the event's: ignored.
+      ['a mistyped field inherited', Object.assign(Object.create({ detail: 5 }), own), true],
+      ['a mistyped own field', { ...own, detail: 5 }, false],
+    ];
+    for (const [what, value, expected] of cases) expect(fits?.(value), what).toBe(expected);
+  });
+
   it('accepts well-formed events as written, extra fields kept', () => {
     fc.assert(
       fc.property(wellFormedEvent, (e) => {
