@@ -1,5 +1,8 @@
 import type { Plan } from '../graph/types.js';
-import { coveredMs } from './intervals.js';
+import { coveredMs, type Interval } from './intervals.js';
+
+const MINUTE = 60_000;
+
 import type { CriticalPath, FeatureReport, GraphReport } from './types.js';
 
 /**
@@ -27,20 +30,53 @@ export function plannedCriticalPath(
   };
 }
 
-/** Wall-clock minutes the features' bars cover together, overlaps once; null if one is open (pure). */
-export function chainWallMin(features: readonly FeatureReport[], ids: readonly string[]): number | null {
-  const byId = new Map(features.map((f) => [f.feature_id, f]));
-  const spans = ids.map((id) => ({
-    start: byId.get(id)?.start_min ?? null,
-    end: byId.get(id)?.end_min ?? null,
-  }));
-  return coveredMs(spans);
+/**
+ * Wall-clock minutes the chain's agents covered together, overlaps once (pure): the union of each
+ * feature's `agentSpans`, so neither its checks nor the pause between a run and its `run --resume`
+ * count. Null when a feature's spans are unknown.
+ */
+export function chainWallMin(
+  spans: ReadonlyMap<string, readonly Interval[] | null>,
+  ids: readonly string[],
+): number | null {
+  const all: Interval[] = [];
+  for (const id of ids) {
+    const own = spans.get(id);
+    if (!own) return null;
+    all.push(...own);
+  }
+  const ms = coveredMs(all);
+  return ms === null ? null : ms / MINUTE;
 }
 
-/** The longest chain of dependent features by measured agent time (without a plan, the longest feature). */
+/** Overlap shorter than this is the log's timestamps, not agents working side by side. */
+const OVERLAP_NOISE_MIN = 1 / 60;
+
+/**
+ * Whether a measured chain's features overlapped in time (pure), the one rule for "in a row": its
+ * agents covered less wall-clock (`wall_min`) than their time adds up to, so some ran side by side
+ * (contract-first). A chain that ran one after another covers all of it; one whose wall-clock is
+ * unknown is not said to overlap.
+ */
+export function chainOverlapped(chain: CriticalPath | null): boolean {
+  const wall = chain?.wall_min ?? null;
+  return (
+    chain !== null &&
+    chain.feature_ids.length > 1 &&
+    wall !== null &&
+    wall < chain.minutes - OVERLAP_NOISE_MIN
+  );
+}
+
+/**
+ * The longest chain of dependent features by measured agent time (without a plan, the longest
+ * feature), with the wall-clock its agents covered (`chainWallMin` over `spans`, each feature's
+ * `agentSpans`).
+ */
 export function measuredCriticalPath(
   features: readonly FeatureReport[],
   plan: Plan | undefined,
+  spans: ReadonlyMap<string, readonly Interval[] | null>,
 ): CriticalPath | null {
   const ran = features.filter((f) => f.launched);
   if (ran.length === 0 || ran.some((f) => f.duration_min === null)) return null;
@@ -63,7 +99,7 @@ export function measuredCriticalPath(
   let top: { minutes: number; path: string[] } | undefined;
   for (const v of best.values()) if (!top || v.minutes > top.minutes) top = v;
   return top
-    ? { feature_ids: top.path, minutes: top.minutes, wall_min: chainWallMin(features, top.path) }
+    ? { feature_ids: top.path, minutes: top.minutes, wall_min: chainWallMin(spans, top.path) }
     : null;
 }
 

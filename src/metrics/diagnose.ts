@@ -1,4 +1,5 @@
 import { markdownCode } from '../text/markdown-code.js';
+import { chainOverlapped } from './critical-path.js';
 import { formatMinutes, formatPercent, formatSpeedup } from './format.js';
 import type { ConflictPair, FileOwnership, Report } from './types.js';
 
@@ -141,9 +142,9 @@ function belowNReasons(report: Report): string[] {
   }
   const measured = report.critical_path.measured;
   const chain = measured && measured.feature_ids.length > 1 ? measured : null;
-  const wall = chain?.wall_min ?? null;
-  // A chain whose features overlapped in time (contract-first) did not run in a row.
-  const inARow = chain !== null && (wall === null || wall >= chain.minutes * 0.95);
+  // A chain whose agents overlapped in time (contract-first) did not run in a row, however long
+  // the pause between a run and its `run --resume`: its wall-clock is its agents' (`chainWallMin`).
+  const inARow = chain !== null && !chainOverlapped(chain);
   if (chain && inARow) {
     reasons.push(
       `the dependency chain ${chain.feature_ids.map(markdownCode).join(' → ')} took ` +
@@ -162,8 +163,10 @@ function belowNReasons(report: Report): string[] {
       }
     }
   }
-  // The part of the wall-clock no agent's time covers: the chain's real span, else the longest feature.
-  const covered = chain ? (inARow ? chain.minutes : wall) : (measured?.minutes ?? null);
+  // The part of the wall-clock no agent's time covers: the chain's agents' wall-clock, else the
+  // longest feature. The pause before a `run --resume` is in neither this nor the implementation's
+  // wall-clock (its runs' spans), so it is never counted as setup, checks or waiting.
+  const covered = chain ? (inARow ? chain.minutes : (chain.wall_min ?? null)) : (measured?.minutes ?? null);
   const actual = impl?.parallel_actual_min ?? null;
   if (covered !== null && actual !== null && actual - covered > 0.05 * covered) {
     reasons.push(
@@ -179,7 +182,7 @@ function belowNReasons(report: Report): string[] {
 function chainOverlap(report: Report): string[] {
   const chain = report.critical_path.measured;
   const wall = chain?.wall_min ?? null;
-  if (!chain || chain.feature_ids.length < 2 || wall === null || wall >= chain.minutes * 0.95) return [];
+  if (!chain || wall === null || !chainOverlapped(chain)) return [];
   return [
     `The dependency chain ${chain.feature_ids.map(markdownCode).join(' → ')} did not run in a row: ` +
       `its ${formatMinutes(chain.minutes)} of agent time overlapped into ${formatMinutes(wall)} of wall-clock, ` +

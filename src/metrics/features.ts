@@ -201,24 +201,31 @@ function exitsWithSince(attempts: readonly ScanAttempt[], origin: number | null)
   return out;
 }
 
+/** One stretch of a unit's agent time: how long it was, and when it ended (null when the log did not say). */
+interface AgentPiece {
+  ms: number;
+  end: number | null;
+}
+
 /**
- * A unit's agent time (pure): its exits' durations summed, each held against the span its
- * timestamps allow (`checkDuration`: negative ones clamped, impossible ones unknown), null when
- * the last launch never reported back or a duration is impossible.
+ * A unit's agent time piece by piece (pure): each recorded exit's duration, held against the span its
+ * timestamps allow (`checkDuration`: negative ones clamped, impossible ones unknown), or the duration
+ * its hooks reported; null when the last launch never reported back or a duration is impossible.
  */
-export function agentTimeMs(
+function agentPieces(
   id: string,
   scan: FeatureScan | undefined,
   f: BatonState['features'][string] | undefined,
   ctx: TimeFlags & { origin: number | null },
-): number | null {
+): AgentPiece[] | null {
   const attempts = scan?.attempts ?? [];
   const status: FeatureStatus = f?.status ?? 'pending';
   const what = `${id} agent time`;
   if (attempts.some((a) => a.exit !== null)) {
     // A last launch with no exit after it is agent time the log never measured.
     if (attempts.at(-1)?.exit === null) return null;
-    let sum: number | null = 0;
+    const pieces: AgentPiece[] = [];
+    let known = true;
     for (const { exit, since } of exitsWithSince(attempts, ctx.origin)) {
       const at = timeOf(exit);
       const ms = checkDuration(
@@ -227,13 +234,46 @@ export function agentTimeMs(
         what,
         ctx,
       );
-      sum = ms === null || sum === null ? null : sum + ms;
+      // Every exit is still checked, so each impossible one is flagged.
+      if (ms === null) known = false;
+      else pieces.push({ ms, end: at });
     }
-    return sum;
+    return known ? pieces : null;
   }
   return f?.duration_ms !== undefined && TERMINAL_STATUSES.has(status)
-    ? clampElapsed(f.duration_ms, what, ctx.backwards)
+    ? [{ ms: clampElapsed(f.duration_ms, what, ctx.backwards), end: scan?.endedAt ?? null }]
     : null;
+}
+
+/**
+ * A unit's agent time (pure): its pieces (`agentPieces`) summed, null when the last launch never
+ * reported back or a duration is impossible.
+ */
+export function agentTimeMs(
+  id: string,
+  scan: FeatureScan | undefined,
+  f: BatonState['features'][string] | undefined,
+  ctx: TimeFlags & { origin: number | null },
+): number | null {
+  const pieces = agentPieces(id, scan, f, ctx);
+  return pieces === null ? null : pieces.reduce((sum, p) => sum + p.ms, 0);
+}
+
+/**
+ * The wall-clock a unit's agent time covered (pure): each piece of `agentTimeMs` laid back from when
+ * it ended, so the time no agent of the unit ran (its checks, the pause between a run and its
+ * `run --resume`) is in none. Null when its agent time is unknown; a piece whose end the log did not
+ * say has an unknown span.
+ */
+export function agentSpans(
+  id: string,
+  scan: FeatureScan | undefined,
+  f: BatonState['features'][string] | undefined,
+  origin: number | null,
+): Interval[] | null {
+  // Flags are the feature row's to raise (`buildFeature`), not raised twice here.
+  const pieces = agentPieces(id, scan, f, { origin, backwards: [], implausible: [] });
+  return pieces?.map((p) => ({ start: p.end === null ? null : p.end - p.ms, end: p.end })) ?? null;
 }
 
 /** Cost, tokens and turns summed over agent exits that reported them (pure). */

@@ -14,6 +14,7 @@ import { buildConflicts } from './conflicts.js';
 import { buildGraph, measuredCriticalPath, plannedCriticalPath } from './critical-path.js';
 import { diagnoseReport } from './diagnose.js';
 import {
+  agentSpans,
   buildFeature,
   earliestStart,
   extent,
@@ -261,6 +262,13 @@ function runMembers(
   return { ids: orderFeatures(members.ids, plan), outside: members.outside };
 }
 
+/** Each feature's agent spans (`agentSpans`): the wall-clock the measured critical path covered. */
+function agentSpansById(ids: readonly string[], ctx: Pick<FeatureContext, 'state' | 'scans' | 'origin'>) {
+  return new Map(
+    ids.map((id) => [id, agentSpans(id, ctx.scans.get(id), ctx.state.features[id], ctx.origin)]),
+  );
+}
+
 /** Adds to the report's unknowns what its doubtful times are: spans clamped to 0, durations made unknown. */
 function noteDoubtfulTimes(report: Report): void {
   if (report.clock_backwards.length > 0) report.unknowns.push(clockBackwardsNote(report.clock_backwards));
@@ -331,7 +339,7 @@ export function computeReport(input: ReportInput): Report {
     critical_path: {
       planned: planned.path,
       planned_unknown: planned.unknown,
-      measured: measuredCriticalPath(features, plan),
+      measured: measuredCriticalPath(features, plan, agentSpansById(featureIds, ctx)),
     },
     graph: buildGraph(plan, featureIds),
     timeline: {

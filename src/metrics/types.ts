@@ -374,8 +374,10 @@ export interface CriticalPath {
   feature_ids: string[];
   minutes: number;
   /**
-   * Measured paths only: the wall-clock the chain's features covered, overlaps counted once. Below
-   * `minutes` when dependents ran alongside their dependencies (contract-first); null if unknown.
+   * Measured paths only: the wall-clock the chain's agents covered (each agent's recorded time, back
+   * from its exit), overlaps counted once, so neither checks nor the pause before a `run --resume`
+   * count. Below `minutes` when dependents ran alongside their dependencies (contract-first, see
+   * `chainOverlapped`); null if unknown.
    */
   wall_min?: number | null;
 }

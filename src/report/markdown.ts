@@ -1,3 +1,4 @@
+import { chainOverlapped } from '../metrics/critical-path.js';
 import {
   formatMinutes,
   formatPercent,
@@ -119,11 +120,9 @@ export function describeCriticalPaths(report: Report): string[] {
     out.push(markdownProse(cp.planned_unknown));
   }
   if (cp.measured) {
-    const wall = cp.measured.wall_min ?? null;
-    const overlap =
-      cp.measured.feature_ids.length > 1 && wall !== null && wall < cp.measured.minutes * 0.95
-        ? ` of agent time, overlapping into ${formatMinutes(wall)} of wall-clock`
-        : '';
+    const overlap = chainOverlapped(cp.measured)
+      ? ` of agent time, overlapping into ${formatMinutes(cp.measured.wall_min)} of wall-clock`
+      : '';
     out.push(
       `Critical path (measured): ${cp.measured.feature_ids.map(markdownText).join(' → ')}, ${formatMinutes(cp.measured.minutes)}${overlap}.`,
     );

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
 import { buildAmdahl } from '../../src/metrics/amdahl.js';
 import { buildConflicts, countConflicts, outsideOwns } from '../../src/metrics/conflicts.js';
-import { chainWallMin, plannedCriticalPath } from '../../src/metrics/critical-path.js';
+import { chainOverlapped, chainWallMin, plannedCriticalPath } from '../../src/metrics/critical-path.js';
 import { extent } from '../../src/metrics/features.js';
 import { headlineSpeedup } from '../../src/metrics/headline.js';
 import { splitIntegrationAttempts } from '../../src/metrics/integration.js';
 import { coveredMs } from '../../src/metrics/intervals.js';
 import { timelinePhases } from '../../src/metrics/timeline.js';
-import type { FeatureReport, WorksheetRow } from '../../src/metrics/types.js';
+import type { WorksheetRow } from '../../src/metrics/types.js';
 import { keepWellFormed } from '../../src/metrics/well-formed.js';
 import {
   COMPARISON_PHASE,
@@ -39,10 +39,6 @@ function row(fields: Partial<WorksheetRow>): WorksheetRow {
     speedup_basis: null,
     ...fields,
   };
-}
-
-function feature(id: string, start: number | null, end: number | null): FeatureReport {
-  return { feature_id: id, start_min: start, end_min: end } as FeatureReport;
 }
 
 describe('worksheet: estimateComparable', () => {
@@ -388,12 +384,49 @@ describe('critical path', () => {
     expect(plannedCriticalPath(estimated, ['a', 'b']).path).toEqual({ feature_ids: ['a', 'b'], minutes: 50 });
   });
 
+  /** Agent spans in minutes; `null` for a feature whose agent time is unknown. */
+  const spans = (byId: Record<string, ReadonlyArray<readonly [number, number | null]> | null>) =>
+    new Map(
+      Object.entries(byId).map(([id, list]) => [
+        id,
+        list?.map(([s, e]) => ({ start: s * 60_000, end: e === null ? null : e * 60_000 })) ?? null,
+      ]),
+    );
+
   it.each([
-    ['in a row', [feature('a', 0, 30), feature('b', 30, 60)], 60],
-    ['overlapping (contract-first)', [feature('a', 0, 30), feature('b', 5, 32)], 32],
-    ['one still open', [feature('a', 0, 30), feature('b', 5, null)], null],
-  ] as const)('the chain’s wall-clock %s', (_name, features, wall) => {
-    expect(chainWallMin(features, ['a', 'b'])).toBe(wall);
+    ['in a row', { a: [[0, 30]], b: [[30, 60]] }, 60],
+    ['overlapping (contract-first)', { a: [[0, 30]], b: [[5, 32]] }, 32],
+    // Side by side for 2 min, a pause of 60 min, side by side for 2 min more: the pause is no agent's.
+    [
+      'overlapping, resumed after a pause',
+      {
+        a: [
+          [0, 2],
+          [62, 64],
+        ],
+        b: [
+          [0, 2],
+          [62, 64],
+        ],
+      },
+      4,
+    ],
+    ['one never ended', { a: [[0, 30]], b: [[5, null]] }, null],
+    ['one unknown', { a: [[0, 30]], b: null }, null],
+  ] as const)('the chain’s wall-clock %s', (_name, byId, wall) => {
+    expect(chainWallMin(spans(byId), ['a', 'b'])).toBe(wall);
+  });
+
+  it.each([
+    ['ran in a row', 60, 60, false],
+    ['overlapped (contract-first)', 57, 32, true],
+    ['overlapped in two runs with a pause between them', 8, 4, true],
+    ['overlapped by less than a second (timestamps)', 60, 60 - 0.5 / 60, false],
+    ['wall-clock unknown', 60, null, false],
+  ] as const)('a chain that %s', (_name, minutes, wall, overlapped) => {
+    expect(chainOverlapped({ feature_ids: ['a', 'b'], minutes, wall_min: wall })).toBe(overlapped);
+    // One feature is no chain: nothing of it ran beside another.
+    expect(chainOverlapped({ feature_ids: ['a'], minutes, wall_min: wall })).toBe(false);
   });
 });
 

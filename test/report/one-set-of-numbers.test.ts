@@ -211,6 +211,77 @@ describe('critical path and dependency chain', () => {
       'Critical path (measured): a → b, 57 min of agent time, overlapping into 32 min of wall-clock.',
     );
   });
+
+  it('leaves out the pause between a Ctrl-C and `run --resume` a day later: the chain still overlapped', () => {
+    // The events a real run writes: a and b side by side for 30 min, Ctrl-C (each agent's exit and
+    // feature marked interrupted, the run ended), and a `run --resume` the next day, side by side again.
+    const interrupted = (id: string): LogEvent[] => [
+      ev(0, {
+        type: 'feature.started',
+        run_id: 'r1',
+        feature_id: id,
+        status: 'running',
+        agent: 'command',
+        branch: `baton/${id}`,
+        worktree: `/tmp/wt/${id}`,
+        log_file: `/tmp/logs/${id}.log`,
+        port: 41000,
+      }),
+      ev(30, {
+        type: 'agent.exited',
+        run_id: 'r1',
+        feature_id: id,
+        exit_code: null,
+        signal: 'SIGTERM',
+        duration_ms: 30 * 60_000,
+        files: [],
+        interrupted: true,
+      }),
+      ev(30, {
+        type: 'feature.ended',
+        run_id: 'r1',
+        feature_id: id,
+        status: 'interrupted',
+        reason: 'stopped by Ctrl-C; the worktree and its changes are kept',
+      }),
+    ];
+    const day = 24 * 60;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b']),
+      ...interrupted('a'),
+      ...interrupted('b'),
+      runEnded(30, 'r1', 0, 'interrupted'),
+      { ...runStarted(day, 'r2', ['a', 'b']), resume: true } as LogEvent,
+      ...featureEvents({ id: 'a', runId: 'r2', start: day, exit: day + 30 }),
+      ...featureEvents({ id: 'b', runId: 'r2', start: day, exit: day + 30 }),
+      runEnded(day + 30, 'r2', day),
+    ];
+    const plan = handPlan({
+      contracts: [contract('a'), contract('b')],
+      waves: [['a'], ['b']],
+      edges: [{ from: 'a', to: 'b' }],
+      critical: { feature_ids: [], minutes: 0 },
+    });
+    const r = computeReport({ events, plan });
+    expect(r.run.resumed_by).toEqual(['r2']);
+    // The features' bars span the day between; their agents covered 60 min of it.
+    expect(r.features.map((f) => [f.start_min, f.end_min])).toEqual([
+      [0, day + 30],
+      [0, day + 30],
+    ]);
+    expect(r.critical_path.measured).toEqual({ feature_ids: ['a', 'b'], minutes: 120, wall_min: 60 });
+    expect(r.worksheet.rows[0]?.parallel_actual_min).toBe(60);
+    const text = r.diagnosis.join('\n');
+    expect(text).not.toContain('in a row, which no number of agents shortens');
+    // The day between the runs is in neither the chain's wall-clock nor the implementation's.
+    expect(text).not.toContain('went outside agent time');
+    expect(text).toContain(
+      'The dependency chain `a` → `b` did not run in a row: its 120 min of agent time overlapped into 60 min of wall-clock',
+    );
+    expect(renderMarkdown(r)).toContain(
+      'Critical path (measured): a → b, 120 min of agent time, overlapping into 60 min of wall-clock.',
+    );
+  });
 });
 
 describe('owns and scale', () => {
