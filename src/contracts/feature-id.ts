@@ -28,15 +28,22 @@ export function parseAttemptUnitId(id: string): { featureId: string; attempt: nu
  */
 const VALID_UNIT_IDS = new Set<string>();
 const MAX_REMEMBERED_IDS = 10_000;
+/** The id `isUnitId` found valid last. */
+let lastValid: string | undefined;
 
 /** Whether `id` names a unit of work (pure): a feature id, or a best-of-N attempt of one (`<feature_id>.a<n>`). */
 export function isUnitId(id: string): boolean {
-  if (VALID_UNIT_IDS.has(id)) return true;
+  // A log names the same unit on many lines in a row: comparing costs less than hashing a fresh string.
+  if (id === lastValid || VALID_UNIT_IDS.has(id)) {
+    lastValid = id;
+    return true;
+  }
   // An attempt's id holds a '.', which a feature id never does.
   const attempt = id.includes('.') ? parseAttemptUnitId(id) : undefined;
   if (!FEATURE_ID_PATTERN.test(attempt?.featureId ?? id)) return false;
   if (VALID_UNIT_IDS.size >= MAX_REMEMBERED_IDS) VALID_UNIT_IDS.clear();
   VALID_UNIT_IDS.add(id);
+  lastValid = id;
   return true;
 }
 

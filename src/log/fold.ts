@@ -77,9 +77,20 @@ function attemptUnits(state: BatonState): Record<string, FeatureState> {
   return state.attempt_units;
 }
 
+/** The feature found last, and where: a log names the same feature on many lines in a row. */
+let last: { record: Record<string, FeatureState>; id: string; feature: FeatureState } | undefined;
+
 function feature(state: BatonState, id: string): FeatureState {
+  // Comparing the id with the last one's is cheaper than hashing a fresh string for the index.
+  if (last !== undefined && last.record === state.features && last.id === id) return last.feature;
   // A best-of-N attempt's own events (`<feature_id>.a<n>`) fold apart from the features; a feature id holds no '.'.
   const record = id.includes('.') && parseAttemptUnitId(id) ? attemptUnits(state) : state.features;
+  const f = indexed(record, id);
+  last = { record, id, feature: f };
+  return f;
+}
+
+function indexed(record: Record<string, FeatureState>, id: string): FeatureState {
   let index = featureIndex.get(record);
   if (index === undefined) {
     index = new Map(Object.entries(record));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/log/append.js';
-import { foldEvents } from '../../src/log/fold.js';
+import { applyEvent, foldEvents, initialState } from '../../src/log/fold.js';
 import { parseLogText, readLog } from '../../src/log/read.js';
 import { runStartedLine } from '../rig/log-lines.js';
 
@@ -77,6 +77,22 @@ describe('log', () => {
     const second = readLog(log, { offset: first.endOffset, line: first.endLine });
     expect(second.events).toEqual([{ feature_id: 'a', status: 'complete' }]);
     expect(second.endLine).toBe(2);
+  });
+
+  it('keeps two states apart when their events are folded in turn, and attempts apart from features', () => {
+    const hook = (feature_id: string) =>
+      ({ v: 1, ts: '2026-01-01T00:00:00.000Z', type: 'hook', feature_id, event: 'stop' }) as const;
+    const one = initialState();
+    const two = initialState();
+    applyEvent(one, hook('f'));
+    applyEvent(two, hook('f'));
+    applyEvent(two, hook('f'));
+    applyEvent(one, hook('f.a1'));
+    applyEvent(one, hook('f'));
+    expect(one.features.f?.hooks).toBe(2);
+    expect(two.features.f?.hooks).toBe(2);
+    expect(one.attempt_units?.['f.a1']?.hooks).toBe(1);
+    expect(Object.keys(one.features)).toEqual(['f']);
   });
 
   it('a hook reporting a final status ends a feature no run holds at that time', () => {
