@@ -10,6 +10,7 @@ import {
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import { type CleanInspection, type CleanTarget, inspectCleanTargets } from '../clean/inspect.js';
+import { cleanDiscard, describeCleanDiscard, foldCleanLog } from '../clean/integration-discard.js';
 import type { CleanOrphan } from '../clean/left-behind.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
@@ -18,9 +19,9 @@ import { INTEGRATION_ID } from '../git/refs.js';
 import { runLiveness } from '../guard/liveness.js';
 import { orphanClaim, stopOrphans, withAttemptUnits } from '../guard/orphans.js';
 import { batonRunning, refuseWhileBatonRuns } from '../lock/baton-lock.js';
-import { applyEvent, type BatonState, initialState } from '../log/fold.js';
+import type { BatonState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
-import { streamLog } from '../log/read.js';
+import { createLogSink } from '../log/sink.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import { adviceLines, type CleanAdvice, cleanAdvice } from './clean-advice.js';
@@ -180,9 +181,11 @@ const CLEAN_HELP_AFTER =
   'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
   'way on (in any worktree), the worktree you run from. A branch removed with commits merged nowhere\n' +
   '(--force, or a losing attempt) has its tip kept under refs/baton/clean-backup/<id>/<sha> first, and\n' +
-  'printed (git branch <branch> <sha> restores it). While another Baton runs\n' +
-  '(its run, integrate or verify lock held by a live process) clean refuses, --force or not (--dry-run\n' +
-  'still looks). `git worktree prune` runs afterwards.\n' +
+  "printed (git branch <branch> <sha> restores it). Removing baton/integration with the log's last\n" +
+  'attempt on it, one no branch took (--into, or a merge by hand), records it as discarded\n' +
+  '(integration.discarded) as `integrate --fresh` does: `baton report` no longer counts it. While\n' +
+  'another Baton runs (its run, integrate or verify lock held by a live process) clean refuses,\n' +
+  '--force or not (--dry-run still looks). `git worktree prune` runs afterwards.\n' +
   "A worktree a dead run's agents or setup still work in (a run killed outright; found by their\n" +
   'environment, as `baton run --resume` finds them) is refused, naming their process groups; --force\n' +
   'stops them (SIGTERM, then SIGKILL) before it removes the worktree.\n' +
@@ -202,21 +205,6 @@ const CLEAN_HELP_AFTER =
   'moved or deleted meanwhile is left and named. Nothing outside those four namespaces is touched.\n' +
   'Exit code: 0 when everything selected was removed (or kept by --merged, or a backup kept), 1 when\n' +
   'anything was refused or failed, 2 on a usage error (--backups with --merged, --all or --base).';
-
-/** The state folded from the whole log (problem lines skipped): which attempts won, which runs live. */
-function foldWholeLog(root: string): BatonState {
-  const state = initialState();
-  streamLog(
-    logPathFor(root),
-    { offset: 0, line: 0 },
-    { final: true },
-    {
-      event: (e) => applyEvent(state, e),
-      problem: () => {},
-    },
-  );
-  return state;
-}
 
 type RemoveDecision = Extract<CleanDecision, { action: 'remove' }>;
 
@@ -256,11 +244,12 @@ function cleanJson(
     disk: Map<string, DiskUsage>;
     absent: readonly string[];
     freed: { bytes: number };
+    discard: ReturnType<typeof cleanDiscard>;
   },
   inspection: Pick<CleanInspection, 'mergeTargets' | 'integrationSetAside'>,
   dryRun: boolean,
 ) {
-  const { decisions, removes, results, disk, absent, freed } = outcome;
+  const { decisions, removes, results, disk, absent, freed, discard } = outcome;
   const resultOf = (t: CleanTarget) => results?.find((r) => r.target === t);
   const diskOf = (t: CleanTarget) => (t.worktree ? disk.get(t.worktree.path)?.bytes : undefined);
   return {
@@ -278,6 +267,14 @@ function cleanJson(
     kept: decisions.filter((d) => d.action === 'keep').map((d) => decisionJson(d, undefined, undefined)),
     absent,
     freed_bytes: freed.bytes,
+    // The attempt on the removed baton/integration, recorded as discarded (`integration.discarded`).
+    integration_discarded: discard
+      ? {
+          started_at: discard.started_at ?? null,
+          commit: discard.commit ?? null,
+          backup: discard.backup ?? null,
+        }
+      : null,
   };
 }
 
@@ -296,7 +293,7 @@ async function cleanWorktrees(o: {
   if (!config.ok) {
     throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
   }
-  const state = foldWholeLog(root);
+  const { state, last } = foldCleanLog(root);
   const base = flags.base ?? config.value.base;
   const inspection = await inspectCleanTargets({
     root,
@@ -327,11 +324,15 @@ async function cleanWorktrees(o: {
   const stopped = flags.dryRun ? [] : await stopCleanOrphans(root, state, removes);
   const results = flags.dryRun ? undefined : await removeTargets(root, removes);
   const freed = freedBy(removes, results, disk);
+  // Removing baton/integration throws its attempt away as `--fresh` does: the log says so, or the
+  // report would count that attempt's merges, conflicts, tests and time as delivered.
+  const discard = cleanDiscard(results, last);
+  if (discard) createLogSink({ logPath: logPathFor(root), clock: ctx.clock }).emit(discard);
   const failed = results?.some((r) => r.error !== undefined) ?? false;
   if (decisions.some((d) => d.action === 'refuse') || failed) setExit(1);
 
   if (flags.json) {
-    const outcome = { decisions, removes, results, disk, absent, freed };
+    const outcome = { decisions, removes, results, disk, absent, freed, discard };
     const json = cleanJson(outcome, inspection, flags.dryRun === true);
     ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
     return;
@@ -347,6 +348,7 @@ async function cleanWorktrees(o: {
       ? inspection.targets.find((t) => t.kind === 'integration')
       : undefined;
   ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice, integrationLeft));
+  if (discard) ctx.stdout.write(describeCleanDiscard(discard));
   ctx.stdout.write(await backupsNote(root));
 }
 

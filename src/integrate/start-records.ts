@@ -4,6 +4,7 @@
  */
 import { git } from '../git/git.js';
 import { readLog } from '../log/read.js';
+import { discardedEvent } from './discarded.js';
 import { notRunReason } from './selection.js';
 import { emit, type Session } from './session.js';
 import type { StartIntegrationOptions } from './types.js';
@@ -23,13 +24,15 @@ export async function recordDiscarded(session: Session, o: StartIntegrationOptio
   const startedAt = lastIntegrationStart(o.logPath);
   if (!session.backup && startedAt === undefined) return;
   const commit = session.backup ? await git(o.root, ['rev-parse', session.backup]) : undefined;
-  emit(session, {
-    type: 'integration.discarded',
-    branch: o.branch,
-    ...(startedAt ? { started_at: startedAt } : {}),
-    ...(commit ? { commit } : {}),
-    ...(session.backup ? { backup: session.backup } : {}),
-  });
+  emit(
+    session,
+    discardedEvent({
+      branch: o.branch,
+      ...(startedAt ? { startedAt } : {}),
+      ...(commit ? { commit } : {}),
+      ...(session.backup ? { backup: session.backup } : {}),
+    }),
+  );
 }
 
 /** Records what this integration leaves out: features without a branch and features that did not pass. */

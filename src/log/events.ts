@@ -371,7 +371,7 @@ export type MergeSkipped = EventOf<'merge.skipped'>;
 export type IntegrationTested = EventOf<'integration.tested'>;
 /** Integration finished. */
 export type IntegrationEnded = EventOf<'integration.ended'>;
-/** `--fresh` discarded the previous integration attempt. */
+/** `--fresh`, or `baton clean` removing the integration branch, discarded the previous integration attempt. */
 export type IntegrationDiscarded = EventOf<'integration.discarded'>;
 /** The radar saw two features' work collide. */
 export type CollisionDetected = EventOf<'collision.detected'>;

@@ -114,7 +114,7 @@ export const INTEGRATION_EVENT_MAKERS = {
       /** The branch `--into` named when it was left where it was, so a later `--continue` moves that one. */
       into_asked: z.optional(z.string()),
     }),
-  /** `--fresh` discarded the previous integration attempt: its merges and its time no longer count. */
+  /** `--fresh` (or `baton clean` removing the integration branch) discarded the previous integration attempt: its merges and its time no longer count. */
   'integration.discarded': () =>
     z.object({
       ...base,

@@ -1,6 +1,6 @@
 /**
- * The log's integration, split into attempts (pure): which were delivered and which `--fresh`
- * discarded. Everything the report (and so the dashboard, which computes the same report) says of
+ * The log's integration, split into attempts (pure): which were delivered and which `--fresh` (or
+ * `baton clean`, removing the integration branch) discarded. Everything the report (and so the dashboard, which computes the same report) says of
  * integration is read from this one split, so no part of it counts an attempt another part left out.
  */
 import type { LogEvent } from '../log/events.js';
@@ -21,7 +21,7 @@ export interface IntegrationAttempts extends CountedConflicts {
   finalIntervals: Interval[];
   /** Attempts `baton integrate` began (`integration.started`), delivered or discarded. */
   begun: number;
-  /** Attempts discarded (`integration.discarded`, written by `--fresh`) without having moved a branch. */
+  /** Attempts discarded (`integration.discarded`, by `--fresh` or `baton clean`) without having moved a branch. */
   discarded: number;
   /** What the discarded attempts took; null when there were none or their time was not recorded. */
   discardedMin: number | null;
@@ -56,7 +56,7 @@ function attemptCuts(events: readonly LogEvent[]): number[] {
 }
 
 /**
- * Which attempts `--fresh` discarded (`integration.discarded`), by index: the one whose
+ * Which attempts `--fresh` or `baton clean` discarded (`integration.discarded`), by index: the one whose
  * `integration.started` has the `started_at` it names, or else the last begun before it.
  */
 function discardedMarks(events: readonly LogEvent[]): Set<number> {
@@ -72,7 +72,7 @@ function discardedMarks(events: readonly LogEvent[]): Set<number> {
 }
 
 /**
- * Whether an attempt was discarded: `--fresh` recorded so (`discardedMarks`) and it never moved a
+ * Whether an attempt was discarded: `--fresh` or `clean` recorded so (`discardedMarks`) and it never moved a
  * branch. One that moved its `--into` branch was delivered whatever came after: its merges are on that
  * branch, so a later `--fresh` throws away only the integration branch's copy of them.
  */
@@ -127,7 +127,7 @@ function namePartners(attempts: readonly LogEvent[][], all: readonly LogEvent[])
 /**
  * Splits the log's integration into attempts (pure). Each `integration.started` begins one (with the
  * `integration` phase opened just before it); `--continue`s belong to the attempt they go on with.
- * An attempt is discarded only when `--fresh` recorded so (`isDiscarded`); every other one — ended
+ * An attempt is discarded only when `--fresh` or `clean` recorded so (`isDiscarded`); every other one — ended
  * clean, partial, at a conflict, or still open — is delivered work: its merges, conflicts, tests and
  * time count. The integration time is the delivered attempts' spans covered once (`coveredMs`):
  * attempts run one after another, so it is the sum of each one's time, the waits between them not

@@ -325,7 +325,7 @@ export interface IntegrationReport {
   ran: boolean;
   /** Attempts `baton integrate` began, delivered or discarded. */
   attempts: number;
-  /** Attempts discarded (`--fresh`) without having moved a branch: reported, never counted in the integration time. */
+  /** Attempts discarded (`--fresh`, or `baton clean` removing baton/integration) without having moved a branch: reported, never counted in the integration time. */
   discarded_attempts: number;
   /** The time those discarded attempts took; null when none or not recorded. */
   discarded_min: number | null;

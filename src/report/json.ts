@@ -7,7 +7,7 @@ import { stringifyJson } from '../text/escape.js';
  * integration time and merges are the final attempt's. 3: `conflicts.count` (and its pairs, files and
  * a feature's `conflicts`) leaves out the conflicts from a base lacking the commit the features were
  * cut from, counted in `conflicts.base_lacks_cut`. 4, with the same shape: integration time, merges,
- * tests and conflicts are those of every delivered attempt (all but the ones `--fresh` discarded), no
+ * tests and conflicts are those of every delivered attempt (all but the ones `--fresh` or `clean` discarded), no
  * longer the last attempt's alone.
  */
 export const REPORT_SCHEMA_VERSION = 4;
