@@ -24,6 +24,11 @@ export interface SpawnOptions {
   /** Text written to stdin, which is then closed; stdin is /dev/null otherwise. */
   input?: string;
   timeoutMs?: number;
+  /**
+   * Stops it as `timeoutMs` would once it has written nothing (stdout or stderr) for this long: a
+   * program that talks while it works (git with `--progress`) keeps its time however long it takes.
+   */
+  silenceMs?: number;
   /** How long after SIGTERM the group gets SIGKILL. */
   killGraceMs?: number;
   /**
@@ -270,11 +275,16 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
     timer = setTimeout(() => void stop('timeout'), options.timeoutMs);
     timer.unref();
   }
+  const silence =
+    options.silenceMs === undefined ? undefined : setTimeout(() => void stop('timeout'), options.silenceMs);
+  silence?.unref();
+  for (const s of silence ? [child.stdout, child.stderr] : []) s?.on('data', () => silence?.refresh());
 
   const exited = (async () => {
     const r = await leaderDone;
     running.delete(child);
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
+    clearTimeout(silence);
     // The leader is gone; make sure nothing it started outlives it.
     if (
       pid !== undefined &&

@@ -2,7 +2,7 @@
 import { git, gitRaw } from '../git/git.js';
 import { errorMessage } from '../text/error-message.js';
 import type { AttemptContext, AttemptPaths } from './attempt.js';
-import { pushAttempt } from './hub.js';
+import { hubRemote, pushAttempt } from './hub.js';
 import { describeWindow, retryHub } from './hub-retry.js';
 
 /**
@@ -49,7 +49,7 @@ export async function pushResult(
 ): Promise<void> {
   const retry = { windowMs: ctx.hubRetryMs, what: `push of ${ref}`, say: ctx.log, signal: ctx.signal };
   try {
-    await retryHub(() => pushAttempt(paths.worktree, ctx.hub, commit, ref), retry);
+    await retryHub(() => pushAttempt(paths.worktree, hubRemote(ctx.hub, ctx.env), commit, ref), retry);
   } catch (err) {
     const why = errorMessage(err);
     throw new UnpushedError(

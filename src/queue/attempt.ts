@@ -22,7 +22,7 @@ import { errorMessage } from '../text/error-message.js';
 import { forgetAttemptAgent, recordAttemptAgent } from './attempt-agents.js';
 import { dropWorktree, makeWorktree, pushResult } from './attempt-git.js';
 import type { EventForwarder } from './event-stream.js';
-import { fetchRef } from './hub.js';
+import { fetchRef, hubRemote } from './hub.js';
 import { retryHub } from './hub-retry.js';
 import { type JobData, type JobResult, workerConfig } from './job.js';
 import { jobInstanceOf, workerBranchOf } from './names.js';
@@ -180,7 +180,7 @@ async function prepareAttempt(ctx: AttemptContext): Promise<PreparedAttempt> {
   const config = workerConfig(data, ctx.dir);
   const sink = createLogSink({ logPath: paths.logPath, runId: data.run_id });
   // A hub that does not answer for a while is waited out here, not charged to one of the job's attempts.
-  await retryHub(() => ctx.gitLock(() => fetchRef(ctx.clone, ctx.hub, data.base_ref)), {
+  await retryHub(() => ctx.gitLock(() => fetchRef(ctx.clone, hubRemote(ctx.hub, ctx.env), data.base_ref)), {
     windowMs: ctx.hubRetryMs,
     what: `fetch of ${data.base_ref}`,
     say: ctx.log,

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { git, gitRaw } from '../git/git.js';
+import { GIT_ENV, git, gitRaw, HARDENED_GIT_OPTIONS } from '../git/git.js';
+import { spawnSupervised } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
+import { describeWindow } from './hub-retry.js';
 
 /**
  * What git said went wrong, in one line: its first `fatal:` or `error:` line (the advice git prints
@@ -18,11 +20,91 @@ function gitReason(text: string): string {
   return escapeControl(error ?? lines.at(-1) ?? 'no output');
 }
 
-/** The error of a hub that does not answer, with git's last words and what to do (which depends on who asks). */
-function hubUnreachable(hub: string, stderr: string, hint: string): UserError {
-  return new UserError('queue/hub-unreachable', `the git hub ${hub} is not reachable: ${gitReason(stderr)}`, {
-    hint,
+/** How long a git command against the hub may go without a word before it is stopped (ms), by default. */
+export const HUB_TIMEOUT_MS = 10_000;
+
+/** The hub's deadline a command's environment asks for (`BATON_HUB_TIMEOUT_MS`, above 0), else `HUB_TIMEOUT_MS`. */
+export function hubTimeoutMsOf(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.BATON_HUB_TIMEOUT_MS);
+  return env.BATON_HUB_TIMEOUT_MS !== undefined && Number.isFinite(ms) && ms > 0 ? ms : HUB_TIMEOUT_MS;
+}
+
+/** The hub as git commands reach it: its URL, how long a command may wait for an answer, and what cuts it short. */
+export interface HubRemote {
+  url: string;
+  timeoutMs: number;
+  /** Stops a command at once (Ctrl-C): its result is a failure, which the caller no longer acts on. */
+  signal?: AbortSignal;
+}
+
+/** The hub at `url` with the deadline `env` asks for (`hubTimeoutMsOf`). */
+export function hubRemote(url: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): HubRemote {
+  return { url, timeoutMs: hubTimeoutMsOf(env), ...(signal ? { signal } : {}) };
+}
+
+/** Whether git reaches `url` over ssh: `ssh://` (or `git+ssh://`, `ssh+git://`), or the scp-like `host:path`. */
+function isSshUrl(url: string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme) return ['ssh', 'git+ssh', 'ssh+git'].includes(scheme);
+  const colon = url.indexOf(':');
+  return colon > 0 && !url.slice(0, colon).includes('/');
+}
+
+/**
+ * The environment that gives ssh a connect timeout (`ConnectTimeout`, which covers its banner
+ * exchange too), for an ssh hub whose ssh command is git's plain `ssh`: one the user set
+ * (GIT_SSH_COMMAND, GIT_SSH, `core.sshCommand`) is theirs and left as it is; the deadline still holds.
+ */
+async function sshTimeoutEnv(cwd: string, url: string, seconds: number): Promise<Record<string, string>> {
+  if (!isSshUrl(url) || process.env.GIT_SSH_COMMAND || process.env.GIT_SSH) return {};
+  const own = await gitRaw(cwd, ['config', '--get', 'core.sshCommand']);
+  if (own.exitCode === 0 && own.stdout.trim()) return {};
+  return { GIT_SSH_COMMAND: `ssh -o ConnectTimeout=${seconds}` };
+}
+
+/** A hub command's outcome: git's exit code and output, and why it failed in one line. */
+interface HubOutput {
+  exitCode: number;
+  stdout: string;
+  reason: string;
+}
+
+/**
+ * Runs one git command against the hub with a deadline: a hub that takes the connection and never
+ * answers must not hang a run or a worker for ever. Git runs in its own process group, stopped (the
+ * whole group: its transport helper, ssh) once it has printed nothing for `timeoutMs`, when the reason
+ * is `no answer in N s`; transfers pass `--progress`, so one that moves keeps its time. Git's own
+ * transports are told to give up a second later (curl below 1 byte/s, ssh's connect), for the case
+ * where Baton is gone and no one watches. A stopped command is a failure like any other, so the
+ * retry windows apply to it (`retryHub`, the orchestrator's later readings).
+ */
+async function hubGit(cwd: string, args: string[], remote: HubRemote): Promise<HubOutput> {
+  const seconds = Math.ceil(remote.timeoutMs / 1000) + 1;
+  const transport = ['-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${seconds}`];
+  const child = spawnSupervised('git', {
+    cwd,
+    args: [...HARDENED_GIT_OPTIONS, ...transport, ...args],
+    env: { ...process.env, ...GIT_ENV, ...(await sshTimeoutEnv(cwd, remote.url, seconds)) },
+    silenceMs: remote.timeoutMs,
+    killGraceMs: 1000,
   });
+  const stop = () => void child.stop('interrupt');
+  if (remote.signal?.aborted) stop();
+  remote.signal?.addEventListener('abort', stop, { once: true });
+  const r = await child.exited.finally(() => remote.signal?.removeEventListener('abort', stop));
+  const exitCode = r.exitCode ?? 1;
+  const reason =
+    r.stoppedBy === 'timeout'
+      ? `no answer in ${describeWindow(remote.timeoutMs)}`
+      : r.stoppedBy === 'interrupt'
+        ? 'stopped before it answered'
+        : gitReason(r.stderr);
+  return { exitCode: r.stoppedBy ? 1 : exitCode, stdout: r.stdout, reason };
+}
+
+/** The error of a hub that does not answer, with why in one line and what to do (which depends on who asks). */
+function hubUnreachable(hub: string, reason: string, hint: string): UserError {
+  return new UserError('queue/hub-unreachable', `the git hub ${hub} is not reachable: ${reason}`, { hint });
 }
 
 /**
@@ -39,25 +121,25 @@ export function absoluteHub(hub: string, cwd: string): string {
   return resolve(cwd, hub);
 }
 
-/** Proves the hub answers (`git ls-remote`); a UserError naming it otherwise. */
-export async function assertHubReachable(cwd: string, hub: string): Promise<void> {
-  const r = await gitRaw(cwd, ['ls-remote', '--heads', hub]);
+/** Proves the hub answers (`git ls-remote`) within its deadline; a UserError naming it otherwise. */
+export async function assertHubReachable(cwd: string, hub: HubRemote): Promise<void> {
+  const r = await hubGit(cwd, ['ls-remote', '--heads', hub.url], hub);
   if (r.exitCode !== 0) {
     throw hubUnreachable(
-      hub,
-      r.stderr,
+      hub.url,
+      r.reason,
       'Pass --hub with a git URL every worker can reach (ssh://, https://, file:// or a path), e.g. a bare repo made with `git init --bare`.',
     );
   }
 }
 
 /** Pushes the run's base commit to the hub under a ref of the run, so workers can fetch it by name. */
-export async function pushBase(root: string, hub: string, commit: string, ref: string): Promise<void> {
-  const r = await gitRaw(root, ['push', '--quiet', hub, `${commit}:${ref}`]);
+export async function pushBase(root: string, hub: HubRemote, commit: string, ref: string): Promise<void> {
+  const r = await hubGit(root, ['push', '--progress', hub.url, `${commit}:${ref}`], hub);
   if (r.exitCode !== 0) {
     throw new UserError(
       'queue/hub-push',
-      `could not push the base commit to the hub ${hub}: ${gitReason(r.stderr)}`,
+      `could not push the base commit to the hub ${hub.url}: ${r.reason}`,
       {
         hint: 'Check that the hub accepts pushes from this machine.',
       },
@@ -66,37 +148,42 @@ export async function pushBase(root: string, hub: string, commit: string, ref: s
 }
 
 /** Fetches one ref from the hub into the same ref name locally; returns the commit it names. */
-export async function fetchRef(cwd: string, hub: string, ref: string): Promise<string> {
-  const r = await gitRaw(cwd, ['fetch', '--quiet', '--no-tags', hub, `+${ref}:${ref}`]);
+export async function fetchRef(cwd: string, hub: HubRemote, ref: string): Promise<string> {
+  const r = await hubGit(cwd, ['fetch', '--progress', '--no-tags', hub.url, `+${ref}:${ref}`], hub);
   if (r.exitCode !== 0) {
-    throw new UserError(
-      'queue/hub-fetch',
-      `could not fetch ${ref} from the hub ${hub}: ${gitReason(r.stderr)}`,
-    );
+    throw new UserError('queue/hub-fetch', `could not fetch ${ref} from the hub ${hub.url}: ${r.reason}`);
   }
   return git(cwd, ['rev-parse', '--verify', `${ref}^{commit}`]);
 }
 
-/** A worker's cached bare clone of the hub: created once, then only fetched into. */
-export async function ensureHubClone(dir: string, hub: string): Promise<void> {
+/**
+ * A worker's cached bare clone of the hub: created once, then only fetched into. It is made beside its
+ * place and moved there whole, so a clone stopped halfway (its deadline, a killed worker) is never taken
+ * for the cache.
+ */
+export async function ensureHubClone(dir: string, hub: HubRemote): Promise<void> {
   if (existsSync(dir)) return;
   mkdirSync(dirname(dir), { recursive: true });
-  const r = await gitRaw(dirname(dir), ['clone', '--quiet', '--bare', '--no-tags', hub, dir]);
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  const r = await hubGit(dirname(dir), ['clone', '--progress', '--bare', '--no-tags', hub.url, partial], hub);
   if (r.exitCode !== 0) {
+    rmSync(partial, { recursive: true, force: true });
     throw hubUnreachable(
-      hub,
-      r.stderr,
+      hub.url,
+      r.reason,
       'Give the worker the same --hub URL as the orchestrator, reachable from this machine.',
     );
   }
-  await git(dir, ['config', 'gc.auto', '0']);
+  await git(partial, ['config', 'gc.auto', '0']);
+  renameSync(partial, dir);
 }
 
 /** Pushes a worker's result commit to its attempt ref in the hub. */
-export async function pushAttempt(cwd: string, hub: string, commit: string, ref: string): Promise<void> {
-  const r = await gitRaw(cwd, ['push', '--quiet', '--force', hub, `${commit}:${ref}`]);
+export async function pushAttempt(cwd: string, hub: HubRemote, commit: string, ref: string): Promise<void> {
+  const r = await hubGit(cwd, ['push', '--progress', '--force', hub.url, `${commit}:${ref}`], hub);
   if (r.exitCode !== 0) {
-    throw new Error(`could not push ${ref} to the hub ${hub}: ${gitReason(r.stderr)}`);
+    throw new Error(`could not push ${ref} to the hub ${hub.url}: ${r.reason}`);
   }
 }
 

@@ -21,7 +21,7 @@ import { enqueueJobs, openAgentQueue, trackFeatures } from './enqueue.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
 import { forgetEndedRun } from './forget-run.js';
-import { assertHubReachable, pushBase } from './hub.js';
+import { assertHubReachable, hubRemote, pushBase } from './hub.js';
 import { baseRefOf, redactUrl } from './names.js';
 import { type Tracked, unstartedAttempt } from './reconcile.js';
 import { followedFeatures, previousQueuedRun } from './resume.js';
@@ -120,6 +120,21 @@ function recordedConnections(redis: Redis, clients: Redis[]): () => Redis {
 }
 
 /**
+ * `sink` until Ctrl-C detaches the run: then an event is refused (the append throws), so a drain the
+ * follow loop left behind writes nothing after the run's end and leaves its entries in the stream
+ * (not acknowledged) for the resume.
+ */
+function untilDetached(sink: EventSink, signal: AbortSignal): EventSink {
+  return {
+    emit(event) {
+      if (signal.aborted) throw new Error('the run was detached (Ctrl-C); the event waits in the stream');
+      return sink.emit(event);
+    },
+    subscribe: (listener) => sink.subscribe(listener),
+  };
+}
+
+/**
  * The consumer of the workers' events for this run: only a tracked job's own events, of the types a
  * worker may forward, while its feature has not ended; the rest is refused and said.
  */
@@ -137,7 +152,7 @@ function consumeWorkerEvents(
   return createEventConsumer({
     redis: run.reader,
     runId: run.runId,
-    sink: run.sink,
+    sink: untilDetached(run.sink, opts.signal),
     seen: seenEventIds(opts.logPath),
     accept: async ({ jobId, enqueue, attempt }, event) => {
       const t = byJob.get(jobId);
@@ -217,7 +232,8 @@ function endRun(
  * `baton run --queue`: puts each feature on its agent's BullMQ queue as a job with a stable id, then
  * follows the jobs until each has ended. Job state (read at start and every few seconds, sooner on a
  * QueueEvents hint) decides what finished; completed attempts are promoted to `baton/<id>` by
- * compare-and-swap; worker events enter the log once each. Ctrl-C detaches: the jobs go on, and
+ * compare-and-swap; worker events enter the log once each. Ctrl-C detaches at once, Redis away or
+ * not, reading nothing more (the workers' later events wait in the stream): the jobs go on, and
  * `--resume` re-attaches. It owns the connections for the whole run: one `try/finally` around set-up,
  * enqueue and the follow loop is what guarantees they close.
  */
@@ -236,14 +252,15 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const clients: Redis[] = [redis, reader];
   const connection = recordedConnections(redis, clients);
   try {
-    await assertHubReachable(opts.root, opts.hub);
+    const hub = hubRemote(opts.hub, opts.env); // not cut short by Ctrl-C: that would read as no answer
+    await assertHubReachable(opts.root, hub);
     ensureStateDir(opts.root);
     const resumed = opts.resume ? previousQueuedRun(opts.logPath) : undefined;
     const runId = resumed?.runId ?? newRunId(opts.clock());
     const { base, baseCommit } = resumed
       ? { base: opts.base ?? 'resumed', baseCommit: resumed.baseCommit }
       : await preflight(opts);
-    if (!resumed) await pushBase(opts.root, opts.hub, baseCommit, baseRefOf(runId));
+    if (!resumed) await pushBase(opts.root, hub, baseCommit, baseRefOf(runId));
     const sink: EventSink = createLogSink({ logPath: opts.logPath, clock: opts.clock, runId });
     if (opts.onEvent) sink.subscribe(opts.onEvent);
     const emit = (e: NewEvent) => sink.emit(e);
@@ -268,7 +285,6 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts, connection));
     });
     const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked, queues });
-
     await enqueueJobs(opts, { tracked, queues, runId, baseCommit, emit });
 
     const hint = listenForHints(queues.keys(), opts.hub, connection, hints, opts.say);
@@ -282,7 +298,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       hint,
       resume: resumeCommand(runQueueOf(opts)),
     });
-    await consumer.drain(0).catch(() => undefined);
+    if (!opts.signal.aborted) await consumer.drain(0).catch(() => undefined);
     if (!opts.signal.aborted) await forgetEndedRun({ redis, runId, tracked, queues, say: opts.say });
     return endRun(opts, {
       runId,

@@ -7,7 +7,7 @@ import { checkFailuresReason } from '../log/check-reason.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { errorMessage } from '../text/error-message.js';
-import { compareAndSwapBranch, fetchRef } from './hub.js';
+import { compareAndSwapBranch, fetchRef, type HubRemote } from './hub.js';
 import { describeWindow } from './hub-retry.js';
 import { type JobClaim, parseJobResult } from './job.js';
 import { jobInstanceOf } from './names.js';
@@ -42,7 +42,8 @@ export interface Tracked {
 export interface ReconcileContext {
   queue: Queue;
   root: string;
-  hub: string;
+  /** The hub, its fetches stopped by Ctrl-C: a run that detaches does not wait for one. */
+  hub: HubRemote;
   baseCommit: string;
   emit: (event: NewEvent) => void;
   /** Appends every worker event already in the stream, before the feature's end is written. */

@@ -16,7 +16,7 @@ import { UnpushedError } from './attempt-git.js';
 import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages, sayQueueErrors } from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { ensureHubClone } from './hub.js';
+import { ensureHubClone, hubRemote } from './hub.js';
 import { HUB_RETRY_MS } from './hub-retry.js';
 import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
 import { jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
@@ -155,7 +155,7 @@ async function startOn(
 ): Promise<RunningWorker> {
   const dir = await claimWorkerDir(opts);
   const clone = join(dir, 'hub.git');
-  await ensureHubClone(clone, opts.hub);
+  await ensureHubClone(clone, hubRemote(opts.hub, opts.env));
   const host = hostname();
   const id = opts.name ?? `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const heartbeat = startHeartbeat(redis, {

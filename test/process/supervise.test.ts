@@ -42,6 +42,19 @@ describe('spawnSupervised', () => {
     expect(groupAlive(p.pgid!)).toBe(false);
   });
 
+  it('stops a group that says nothing for `silenceMs`, and lets one that keeps talking run past it', async () => {
+    const opts = { cwd: tmpdir(), env: process.env, shell: true, silenceMs: 400, killGraceMs: 500 };
+    const silent = spawnSupervised('sleep 60 & wait', opts);
+    const started = Date.now();
+    const quiet = await silent.exited;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(quiet.timedOut).toBe(true);
+    expect(groupAlive(silent.pgid!)).toBe(false);
+    const talking = await spawnSupervised('for i in 1 2 3 4 5; do echo $i >&2; sleep 0.2; done', opts).exited;
+    expect(talking.timedOut).toBe(false);
+    expect(talking.exitCode).toBe(0);
+  });
+
   it('force-kills a group that ignores SIGTERM', async () => {
     const p = spawnSupervised("trap '' TERM; sleep 30 & wait", {
       cwd: tmpdir(),
