@@ -6,6 +6,7 @@ import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import {
   asSentence,
+  type ContinueFlags,
   continueCommand,
   resolveThenContinue,
   testsFailedAdvice,
@@ -201,9 +202,14 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
   return [`${n('merged')} of ${steps.length + notReached} merged`, ...rest].join(', ');
 }
 
-/** The `--continue` that goes on with `r` (`continueCommand`): its test command, and the branch its `--into` did not move yet. */
+/** What a command that goes on with `r` carries: its test command, and the branch its `--into` did not move yet. */
+function flagsOf(r: IntegrationResult): ContinueFlags {
+  return { test: r.test, into: r.into && !r.into.moved ? r.into.branch : undefined };
+}
+
+/** The `--continue` that goes on with `r` (`continueCommand`). */
 function continueOf(r: IntegrationResult): string {
-  return continueCommand({ test: r.test, into: r.into && !r.into.moved ? r.into.branch : undefined });
+  return continueCommand(flagsOf(r));
 }
 
 /**
@@ -249,7 +255,7 @@ function testsFailedHint(r: IntegrationResult, id: string): string {
       ? { by: step.resolved, commit: step.commit }
       : undefined;
   const at = { feature_id: id, worktree: r.worktree, resolved };
-  return escapeControl(asSentence(testsFailedAdvice(at, { command: continueOf(r) })));
+  return escapeControl(asSentence(testsFailedAdvice(at, flagsOf(r))));
 }
 
 /**

@@ -32,7 +32,7 @@ import {
   shownReason,
 } from './feature-rows.js';
 import { skippedLogLines } from './log-problems.js';
-import { integrationJson, integrationNote, statusIntegration } from './status-integration.js';
+import { integrationJson, integrationNote, lookAtIntegration, type Stopped } from './status-integration.js';
 import { locatePlan } from './status-plan-load.js';
 import { outsideRunNote } from './status-rows.js';
 import { followUntilInterrupt } from './status-watch.js';
@@ -291,7 +291,7 @@ function statusJson(
   state: BatonState,
   rows: ReturnType<typeof featureRows>,
   sizes: ReadonlyMap<string, DiskUsage>,
-  look: { criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust; root: string },
+  look: { criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust; integration: Stopped },
 ): string {
   const escaped = escapesByFeature(state);
   const features = rows.map((f) =>
@@ -306,7 +306,7 @@ function statusJson(
     features,
     escaped_unknown: unattributedEscapes(state),
     not_in_run: outsideRun(state),
-    integration: integrationJson(statusIntegration(state, look.root)),
+    integration: integrationJson(look.integration),
   };
   return `${stringifyJson(doc, 2)}\n`;
 }
@@ -350,45 +350,43 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       const tailer = tail ? new tail.LogTailer(logPath) : undefined;
       const problems = emptyTally();
       // Folded as it is read, so a million-event log is never held in memory at once.
-      const pull = (final: boolean) =>
-        tailer!.read(
-          {
-            reset: () => {
-              state = initialState();
-            },
-            event: (e) => applyEvent(state, e),
-            problem: (pr) => tallyProblem(problems, pr),
+      const pull = () =>
+        tailer!.read({
+          reset: () => {
+            state = initialState();
           },
-          { final },
-        ).advanced;
+          event: (e) => applyEvent(state, e),
+          problem: (pr) => tallyProblem(problems, pr),
+        }).advanced;
       const diskOf = diskSizer(await listed);
       // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
       const view = flags.watch ? (await import('./live-view.js')).createLiveView(ctx.stdout) : undefined;
+      const stopped = lookAtIntegration(located.root);
       const render = () => {
         for (const e of interruptionEvents(state, liveness)) applyEvent(state, e);
+        const integration = stopped.shown(state, flags.watch ? render : undefined);
         const rows = featureRows(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
-          ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust, root: located.root }));
+          ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust, integration }));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(statusIntegration(state, located.root))}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(integration)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };
-      if (flags.watch) pull(false);
+      if (flags.watch) pull();
       else {
         const folded = await once!;
         state = folded.state;
         Object.assign(problems, takeTally(folded));
       }
+      await stopped.look(state);
       for (const line of skippedLogLines(logPath, takeTally(problems))) ctx.stderr.write(`${line}\n`);
       render();
       if (!flags.watch) return;
-      await followUntilInterrupt(
-        { ctx, watchLog: tail!.watchLog, logPath, view, render },
-        () => pull(false),
-        () => skippedLogLines(logPath, takeTally(problems)),
+      await followUntilInterrupt({ ctx, watchLog: tail!.watchLog, logPath, view, render }, pull, () =>
+        skippedLogLines(logPath, takeTally(problems)),
       );
     });
 };

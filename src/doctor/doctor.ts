@@ -6,6 +6,7 @@ import { findMainWorktree, gitRaw, resolveCommit, statusEntries } from '../git/g
 import { listWorktrees } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
 import { type OrchestratorProbe, runLiveness } from '../guard/liveness.js';
+import { integrationOnDisk } from '../integrate/worktree-proof.js';
 import { liveLockHolder } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
@@ -88,7 +89,13 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   checks.push(checkLogHealth(reading));
   const alive = o.alive ?? runLiveness(root);
   checks.push(checkLastRun(state, alive));
-  checks.push(checkLastIntegration(state, liveLockHolder(root, 'integrate') !== undefined));
+  checks.push(
+    checkLastIntegration(
+      state,
+      liveLockHolder(root, 'integrate') !== undefined,
+      await integrationOnDisk(root),
+    ),
+  );
 
   const worktrees = await listWorktrees(root);
   checks.push(checkStaleRecords(worktrees, existsSync));

@@ -3,10 +3,16 @@ import { isAbsolute, join } from 'node:path';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanTarget } from '../clean/inspect.js';
 import { gitRaw, type StatusEntry } from '../git/git.js';
+import { INTEGRATION_BRANCH } from '../git/refs.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { liveLastRun, type OrchestratorProbe, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import { asSentence } from '../integrate/continue-command.js';
-import { describeUnfinished, unfinishedIntegration } from '../integrate/unfinished.js';
+import {
+  describeUnfinished,
+  type IntegrationOnDisk,
+  isUnfinished,
+  unfinishedIntegration,
+} from '../integrate/unfinished.js';
 import type { BatonState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { TERMINAL_STATUSES } from '../log/statuses.js';
@@ -205,14 +211,22 @@ export function checkLastRun(state: BatonState, alive: OrchestratorProbe): Docto
 
 /**
  * Judges the last integration (pure): none, finished, in progress (`integrateLive`: a live Baton holds
- * the integrate lock), or unfinished with nothing working on it (killed, interrupted, stopped at a
- * conflict or failed tests), with what goes on (`describeUnfinished`, as `status` says it).
+ * the integrate lock), gone (`disk`: its branch no longer exists, `baton clean` removed it), or
+ * unfinished with nothing working on it (killed, interrupted, stopped at a conflict or failed tests),
+ * with what goes on (`describeUnfinished`, as `status` says it).
  */
-export function checkLastIntegration(state: BatonState, integrateLive: boolean): DoctorCheck {
+export function checkLastIntegration(
+  state: BatonState,
+  integrateLive: boolean,
+  disk: IntegrationOnDisk,
+): DoctorCheck {
   const integration = state.integration;
   if (integration.started_at === undefined) return check('last integration', 'ok', 'no integration yet');
   if (integrateLive) return check('last integration', 'ok', 'in progress (baton integrate holds its lock)');
-  const u = unfinishedIntegration(integration, false);
+  const u = unfinishedIntegration(integration, false, disk);
+  if (!u && isUnfinished(integration, false)) {
+    return check('last integration', 'ok', `none to go on with: ${INTEGRATION_BRANCH} no longer exists`);
+  }
   if (!u) return check('last integration', 'ok', `ended (${integration.outcome ?? 'unknown outcome'})`);
   const { what, goOn } = describeUnfinished(u);
   return check('last integration', 'warn', what, asSentence(goOn));

@@ -19,12 +19,33 @@ export interface ContinueFlags {
 export const TEST_FROM_LOG =
   ' (its --test is the command the integration began with, as the log records it: read it first)';
 
-/** `baton integrate --continue [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
-export function continueCommand(flags: ContinueFlags): string {
+/** `baton integrate <mode> [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
+function integrateCommand(mode: '--continue' | '--fresh', flags: ContinueFlags): string {
   const test = flags.test !== undefined ? ` --test ${printableArg(flags.test)}` : '';
   const into = flags.into !== undefined ? ` --into ${printableArg(flags.into)}` : '';
-  return `baton integrate --continue${test}${into}`;
+  return `baton integrate ${mode}${test}${into}`;
 }
+
+/** `baton integrate --continue [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
+export function continueCommand(flags: ContinueFlags): string {
+  return integrateCommand('--continue', flags);
+}
+
+/**
+ * `baton integrate --fresh [--test <cmd>] [--into <branch>]`: the start over that runs the tests the
+ * integration began with and moves the branch it was to move (a bare `--fresh` would run the config's
+ * test, or none, and move nothing).
+ */
+export function freshCommand(flags: ContinueFlags): string {
+  return integrateCommand('--fresh', flags);
+}
+
+/**
+ * Said instead of a path when no worktree is proven the integration's (`provenIntegrationWorktree`):
+ * the log's path is anyone's to write, so no command is pointed at it.
+ */
+export const WORKTREE_NOT_FOUND =
+  'the integration worktree could not be found (git lists no worktree of this repository with baton/integration checked out)';
 
 /** The `--continue` that goes on with this invocation's integration: its test command and `--into`. */
 export function continueCommandOf(session: Session): string {
@@ -41,9 +62,14 @@ function shown(c: ShownCommand): string {
   return `\`${c.command}\`${c.note ?? ''}`;
 }
 
+/** The clause with a capital first letter. */
+function capitalised(clause: string): string {
+  return `${clause.charAt(0).toUpperCase()}${clause.slice(1)}`;
+}
+
 /** The clause as a sentence: capitalised, with its full stop. */
 export function asSentence(clause: string): string {
-  return `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
+  return `${capitalised(clause)}.`;
 }
 
 /**
@@ -54,27 +80,46 @@ export function resolveThenContinue(featureId: string, worktree: string, next: S
   return `resolve the conflict of ${featureId} in ${worktree} (and \`git add\`), then run ${shown(next)}`;
 }
 
-/** The feature whose merge the tests failed after, where, and, when that merge was a conflict resolved, by whom and its commit. */
+/**
+ * The feature whose merge the tests failed after, the integration's worktree (undefined when none is
+ * proven: `WORKTREE_NOT_FOUND`), and, when that merge was a conflict resolved, by whom and its commit.
+ */
 export interface TestsFailedAt {
   feature_id: string;
-  worktree: string;
+  worktree: string | undefined;
   resolved?: { by: 'by-hand' | 'by-agent'; commit: string } | undefined;
 }
 
 /**
- * What to do after the tests failed (a clause; raw text, the caller escapes it): fix the feature and
- * start over, unless its merge was a resolved conflict; then the resolution is what broke, fixed where
- * it was made and taken up again by the `--continue` (`next`).
+ * The command that goes on after the tests failed: the `--continue` when the merge was a resolved
+ * conflict (the resolution is fixed where it was made), else a fresh start (the feature is fixed on its
+ * branch); a fresh start too when no integration worktree is proven, as `--continue` would refuse.
  */
-export function testsFailedAdvice(t: TestsFailedAt, next: ShownCommand): string {
+export function afterTestsFailedCommand(t: TestsFailedAt, flags: ContinueFlags): string {
+  return t.resolved !== undefined && t.worktree !== undefined ? continueCommand(flags) : freshCommand(flags);
+}
+
+/**
+ * What to do after the tests failed (a clause; raw text, the caller escapes it), the one text
+ * `integrate`, `status` and `doctor` give: fix the feature on its branch, verify it (a fresh start
+ * leaves out a feature whose checks passed on another commit) and start over with the test and
+ * `--into` the integration began with; unless its merge was a resolved conflict: then the resolution is
+ * what broke, fixed where it was made and taken up again by the `--continue`. `note` follows the
+ * command (`TEST_FROM_LOG`).
+ */
+export function testsFailedAdvice(t: TestsFailedAt, flags: ContinueFlags, note = ''): string {
   const branch = featureBranch(t.feature_id);
+  const next = shown({ command: afterTestsFailedCommand(t, flags), note });
   if (t.resolved === undefined) {
-    return `fix it on ${branch}, then run \`baton integrate --fresh\`; the state is in ${t.worktree}`;
+    const where = t.worktree !== undefined ? `the state is in ${t.worktree}` : WORKTREE_NOT_FOUND;
+    return `fix it on ${branch} (commit the fix there), then run \`baton verify ${t.feature_id}\`, then ${next}; ${where}`;
   }
   const by = t.resolved.by === 'by-agent' ? 'by the agent' : 'by hand';
+  const what = `the merge of ${branch} was a conflict resolved ${by}: the tests fail on that resolution (${t.resolved.commit.slice(0, 10)}), not on ${branch} alone. `;
+  if (t.worktree === undefined) return `${what}${capitalised(WORKTREE_NOT_FOUND)}: start over with ${next}`;
   return (
-    `the merge of ${branch} was a conflict resolved ${by}: the tests fail on that resolution (${t.resolved.commit.slice(0, 10)}), not on ${branch} alone. ` +
-    `Fix the resolution in ${t.worktree} and amend the merge with your fix (git -C ${printableArg(t.worktree)} commit --all --amend --no-edit; \`git add\` a new file first), then run ${shown(next)}; or start over with \`baton integrate --fresh\``
+    `${what}Fix the resolution in ${t.worktree} and amend the merge with your fix (git -C ${printableArg(t.worktree)} commit --all --amend --no-edit; \`git add\` a new file first), then run ${next}; ` +
+    `or start over with \`${freshCommand(flags)}\``
   );
 }
 

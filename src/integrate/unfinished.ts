@@ -4,14 +4,19 @@
  * (Ctrl-C, SIGTERM, a closed terminal), or it stopped at a conflict or at failed tests and waits for a
  * person. `status` (its line and `--json`) and `doctor` say so, with what it stopped at and the one
  * command that goes on, since its rows alone read `merge.clean` or `feature.ended`. An integration that
- * ran to its end (`clean`, `partial`, `checks-failed`) is finished: nothing goes on with it.
+ * ran to its end (`clean`, `partial`, `checks-failed`) is finished: nothing goes on with it; so is one
+ * whose branch is gone (`baton clean` removed it). Its worktree is the one git shows, proven
+ * (`integrationOnDisk`), never the log's path: any process can append an `integration.started`.
  */
 import type { BatonState, MergeRecord } from '../log/state.js';
 import {
+  afterTestsFailedCommand,
   continueCommand,
+  freshCommand,
   resolveThenContinue,
   TEST_FROM_LOG,
   testsFailedAdvice,
+  WORKTREE_NOT_FOUND,
 } from './continue-command.js';
 import { otherSides } from './sides.js';
 
@@ -38,12 +43,26 @@ export interface UnfinishedIntegration {
   order: string[];
   /** The feature it stopped at and why; none when it stopped between merges. */
   stop?: IntegrationStop | undefined;
-  /** Its worktree, as the log names it (words only: anyone can write the log). */
+  /** Its worktree, proven (`integrationOnDisk`); undefined when none is. */
   worktree: string | undefined;
-  /** The command that goes on: the `--continue` with the test command and branch it began with, or a fresh start. */
+  /** The test command and the branch to move it began with, as the log records them. */
+  flags: { test: string | undefined; into: string | undefined };
+  /**
+   * The command that goes on: the `--continue` with the test command and branch it began with, or the
+   * fresh start with them (failed tests on a feature's own work, or no integration worktree proven).
+   */
   command: string;
   /** The command's test command was read from the log (anyone's to write): the user should read it first. */
   testFromLog: boolean;
+}
+
+/**
+ * What git shows of the integration (never the log's word): whether `baton/integration` exists, and
+ * the worktree proven to have it checked out (`provenIntegrationWorktree`), if any.
+ */
+export interface IntegrationOnDisk {
+  branch: boolean;
+  worktree: string | undefined;
 }
 
 /** The conflict the integration waits on: a feature whose latest merge is a conflict (the one rule `--continue` goes on from). */
@@ -98,30 +117,47 @@ function howOf(integration: BatonState['integration']): UnfinishedIntegration['h
     : undefined;
 }
 
-/** The last integration when it is unfinished and `integrateLive` is false (no live Baton holds its lock). */
+/**
+ * Whether the last integration is unfinished with nothing working on it, by the log alone:
+ * `integrateLive` is false (no live Baton holds its lock) and it stopped short of its end.
+ */
+export function isUnfinished(integration: BatonState['integration'], integrateLive: boolean): boolean {
+  return !integrateLive && integration.started_at !== undefined && howOf(integration) !== undefined;
+}
+
+/** The last integration when it is unfinished (`isUnfinished`) and its branch is still there (`disk`). */
 export function unfinishedIntegration(
   integration: BatonState['integration'],
   integrateLive: boolean,
+  disk: IntegrationOnDisk,
 ): UnfinishedIntegration | undefined {
-  if (integrateLive || integration.started_at === undefined) return undefined;
   const how = howOf(integration);
-  if (how === undefined) return undefined;
+  if (integrateLive || integration.started_at === undefined || how === undefined || !disk.branch) {
+    return undefined;
+  }
   const merged = [
     ...new Set(integration.merges.filter((m) => m.outcome === 'clean').map((m) => m.feature_id)),
   ];
   const stop = stopOf(integration, how === 'tests-failed');
-  // Failed tests on a feature's own work are fixed on its branch: the integration starts over.
-  const fresh = stop?.kind === 'tests-failed' && stop.resolved === undefined;
+  const flags = { test: integration.test, into: integration.asked_into };
+  const worktree = disk.worktree;
+  // Failed tests are fixed on the feature's branch, or a resolution in the worktree (`testsFailedAdvice`);
+  // anything else goes on in the worktree, or starts over when none is proven.
+  const command =
+    stop?.kind === 'tests-failed'
+      ? afterTestsFailedCommand({ ...stop, worktree }, flags)
+      : worktree !== undefined
+        ? continueCommand(flags)
+        : freshCommand(flags);
   return {
     how,
     merged,
     order: [...integration.order],
     stop,
-    worktree: integration.worktree,
-    command: fresh
-      ? 'baton integrate --fresh'
-      : continueCommand({ test: integration.test, into: integration.asked_into }),
-    testFromLog: !fresh && integration.test !== undefined,
+    worktree,
+    flags,
+    command,
+    testFromLog: integration.test !== undefined,
   };
 }
 
@@ -148,14 +184,16 @@ const HOW: Record<UnfinishedIntegration['how'], string> = {
 export function describeUnfinished(u: UnfinishedIntegration): { what: string; goOn: string } {
   const at = u.stop ? ` at ${u.stop.feature_id} (${stopReason(u.stop)})` : '';
   const list = u.merged.length > 0 ? ` (${u.merged.join(', ')})` : '';
-  const next = { command: u.command, note: u.testFromLog ? TEST_FROM_LOG : undefined };
-  const worktree = u.worktree ?? 'its worktree';
+  const note = u.testFromLog ? TEST_FROM_LOG : undefined;
+  const next = { command: u.command, note };
   const startOver = ', or start over with `baton integrate --fresh`';
   const goOn =
     u.stop?.kind === 'tests-failed'
-      ? testsFailedAdvice({ feature_id: u.stop.feature_id, worktree, resolved: u.stop.resolved }, next)
-      : u.stop?.kind === 'conflict'
-        ? `${resolveThenContinue(u.stop.feature_id, worktree, next)}${startOver}`
-        : `go on with \`${u.command}\`${next.note ?? ''}${startOver}`;
+      ? testsFailedAdvice({ ...u.stop, worktree: u.worktree }, u.flags, note)
+      : u.worktree === undefined
+        ? `${WORKTREE_NOT_FOUND}: start over with \`${u.command}\`${note ?? ''}`
+        : u.stop?.kind === 'conflict'
+          ? `${resolveThenContinue(u.stop.feature_id, u.worktree, next)}${startOver}`
+          : `go on with \`${u.command}\`${note ?? ''}${startOver}`;
   return { what: `${HOW[u.how]}${at}, merged ${u.merged.length} of ${u.order.length}${list}`, goOn };
 }

@@ -9,9 +9,12 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
+import { branchExists, GitError } from '../git/git.js';
+import { INTEGRATION_BRANCH } from '../git/refs.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { proveLinkedWorktree } from '../git/worktree-proof.js';
 import { escapeControl } from '../text/escape.js';
+import type { IntegrationOnDisk } from './unfinished.js';
 
 function realOrUndefined(path: string): string | undefined {
   try {
@@ -108,4 +111,21 @@ export async function provenIntegrationWorktree(root: string, branch: string): P
     );
   }
   return path;
+}
+
+/**
+ * What git shows of the integration, for `status` and `doctor` to describe a stopped one: whether
+ * `baton/integration` still exists (`baton clean` removes it), and its worktree when proven
+ * (`provenIntegrationWorktree`); when none is, no path is named.
+ */
+export async function integrationOnDisk(root: string): Promise<IntegrationOnDisk> {
+  if (!(await branchExists(root, INTEGRATION_BRANCH))) return { branch: false, worktree: undefined };
+  try {
+    return { branch: true, worktree: await provenIntegrationWorktree(root, INTEGRATION_BRANCH) };
+  } catch (err) {
+    // Not proven, or git could not list the worktrees.
+    const unproven = err instanceof UserError && err.code === 'integrate/worktree-unproven';
+    if (unproven || err instanceof GitError) return { branch: true, worktree: undefined };
+    throw err;
+  }
 }

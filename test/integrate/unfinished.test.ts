@@ -109,6 +109,9 @@ const ENDED = (outcome: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** Its branch there, and its worktree proven. */
+const ON_DISK = { branch: true, worktree: '/w' };
+
 describe('unfinishedIntegration (pure)', () => {
   it.each([
     ['none began', [], false, undefined],
@@ -148,7 +151,7 @@ describe('unfinishedIntegration (pure)', () => {
       'killed',
     ],
   ])('%s', (_, events, live, how) => {
-    expect(unfinishedIntegration(foldEvents(events).integration, live)?.how).toBe(how);
+    expect(unfinishedIntegration(foldEvents(events).integration, live, ON_DISK)?.how).toBe(how);
   });
 
   it('names the branch a later --continue --into was left to move, not only the first', () => {
@@ -158,8 +161,21 @@ describe('unfinishedIntegration (pure)', () => {
       ENDED('conflict', { into_asked: 'release' }),
       MERGED('b'),
     );
-    expect(unfinishedIntegration(foldEvents(events).integration, false)?.command).toBe(
+    expect(unfinishedIntegration(foldEvents(events).integration, false, ON_DISK)?.command).toBe(
       "baton integrate --continue --test 'npm test' --into release",
     );
+  });
+
+  it('is none once its branch is gone, and starts over when no worktree is proven', () => {
+    const stopped = foldEvents(
+      integration(STARTED, MERGED('a'), CONFLICT('b'), ENDED('conflict')),
+    ).integration;
+    expect(unfinishedIntegration(stopped, false, { branch: false, worktree: undefined })).toBeUndefined();
+    const unproven = unfinishedIntegration(stopped, false, { branch: true, worktree: undefined });
+    expect(unproven).toMatchObject({
+      how: 'conflict',
+      worktree: undefined,
+      command: "baton integrate --fresh --test 'npm test' --into main",
+    });
   });
 });
