@@ -11,6 +11,7 @@ import { type Diagnostic, formatLocation, formatUserError, UserError } from './e
 import { findMainWorktree, gitRaw } from './git/git.js';
 import { buildPlan } from './graph/plan.js';
 import type { Plan } from './graph/types.js';
+import type { PlannedCriteria } from './log/check-reason.js';
 
 /** A loaded project: the main checkout, its configuration and a valid plan. */
 export interface Project {
@@ -82,8 +83,8 @@ export interface StatusFacts {
   /** The features in plan order; without a plan, those the specs folder declares, in folder order. */
   ids: string[];
   worktreesDir?: string;
-  /** How many criteria each feature's worktree checks run (`criteriaFor`, `owns` included), by id. */
-  criteria?: Record<string, number>;
+  /** The criteria each feature's worktree checks run (`criteriaFor`, `owns` included), by id. */
+  criteria?: PlannedCriteria;
   /** The config's `trust_workers` (checks a worker reported count as passed here), when it loaded. */
   trustWorkers?: boolean;
   specs?: string;
@@ -91,9 +92,14 @@ export interface StatusFacts {
   problem?: { part: 'config' | 'contracts'; detail: string };
 }
 
-/** How many criteria each contract's worktree checks run, by feature id: the m of "checks n/m". */
-export function worktreeCriteriaCounts(contracts: readonly Contract[]): Record<string, number> {
-  return Object.fromEntries(contracts.map((c) => [c.feature_id, criteriaFor(c, 'worktree').length]));
+/** The criteria each contract's worktree checks run, by feature id: their id, kind and text (`PlannedCriterion`). */
+export function worktreeCriteria(contracts: readonly Contract[]): PlannedCriteria {
+  return Object.fromEntries(
+    contracts.map((c) => [
+      c.feature_id,
+      criteriaFor(c, 'worktree').map(({ id, kind, text }) => ({ id, kind, text })),
+    ]),
+  );
 }
 
 /**
@@ -108,7 +114,7 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
       root,
       ids: [...project.plan.order],
       worktreesDir: config.worktrees,
-      criteria: worktreeCriteriaCounts(project.plan.features),
+      criteria: worktreeCriteria(project.plan.features),
       trustWorkers: config.trust_workers,
       specs: config.specs,
     };

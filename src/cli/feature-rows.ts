@@ -2,6 +2,8 @@ import { fstatSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
 import {
+  type PlannedCriteria,
+  type PlannedCriterion,
   uncommittedChecksReason,
   unverifiedComplete,
   unverifiedReason,
@@ -39,19 +41,28 @@ export const REASON_WIDTH = 100;
 
 /**
  * The reason a feature's row shows in place of its last event: why it ended as it did, or, for one
- * `complete` whose checks never ran (of `planned`), passed only on a worker (unless `trust` takes
- * workers' word) or ran on uncommitted changes, why integrate will leave it out.
+ * `complete` with one of its `criteria` without a result, its checks passed only on a worker (unless
+ * `trust` takes workers' word) or run on uncommitted changes, why integrate will leave it out.
  */
-export function shownReason(f: FeatureState, planned: number, trust: WorkerTrust): string | undefined {
+export function shownReason(
+  f: FeatureState,
+  criteria: readonly PlannedCriterion[] | undefined,
+  trust: WorkerTrust,
+): string | undefined {
   if (EXPLAINED.has(f.status) && f.reason) return f.reason;
-  const unverified = unverifiedReason(f, planned, trust);
+  const unverified = unverifiedReason(f, criteria, trust);
   if (unverified !== undefined) return unverified;
   return f.status === 'complete' ? uncommittedChecksReason(f) : undefined;
 }
 
 /** A feature's status word, painted: `complete (unverified)` when its checks vouch for nothing here (`unverifiedComplete`). */
-export function statusText(p: Palette, f: FeatureState, planned: number, trust: WorkerTrust): string {
-  return `${paintStatus(p, f.status)}${unverifiedComplete(f, planned, trust) ? ` ${p.yellow('(unverified)')}` : ''}`;
+export function statusText(
+  p: Palette,
+  f: FeatureState,
+  criteria: readonly PlannedCriterion[] | undefined,
+  trust: WorkerTrust,
+): string {
+  return `${paintStatus(p, f.status)}${unverifiedComplete(f, criteria, trust) ? ` ${p.yellow('(unverified)')}` : ''}`;
 }
 
 /** How much of the end of an agent's log is read to see whether it is retrying its API. */
@@ -69,8 +80,8 @@ export interface AgentLogLook {
 export interface FeatureRowLook extends AgentLogLook {
   /** The run's start, the earliest a feature's recorded agent time can count from (`foldedAgentTime`). */
   runStartedAt?: string | undefined;
-  /** How many criteria each feature's worktree checks run, by id, when the contracts loaded. */
-  criteria?: Readonly<Record<string, number>> | undefined;
+  /** The criteria each feature's worktree checks run, by id, when the contracts loaded. */
+  criteria?: PlannedCriteria | undefined;
   /** The config's `trust_workers`: checks a worker reported count as passed here (default false). */
   trustWorkers?: boolean | undefined;
 }
@@ -80,9 +91,12 @@ export function trustOf(look: Pick<FeatureRowLook, 'trustWorkers'>): WorkerTrust
   return { trustWorkers: look.trustWorkers === true };
 }
 
-/** The worktree criteria a feature's checks run, by its contract (0 when unknown: the results count). */
-export function plannedChecks(criteria: Readonly<Record<string, number>> | undefined, id: string): number {
-  return criteria !== undefined && Object.hasOwn(criteria, id) ? (criteria[id] ?? 0) : 0;
+/** The worktree criteria a feature's checks run, by its contract; undefined when unknown. */
+export function plannedCriteriaOf(
+  criteria: PlannedCriteria | undefined,
+  id: string,
+): readonly PlannedCriterion[] | undefined {
+  return criteria !== undefined && Object.hasOwn(criteria, id) ? criteria[id] : undefined;
 }
 
 /** Reads nothing: every agent counts as having no log yet. */
@@ -171,10 +185,10 @@ export function featureRow(
     (f.started_at && (f.status === 'running' || f.status === 'verifying' || f.status === 'needs-input')
       ? now - Date.parse(f.started_at)
       : undefined);
-  const planned = plannedChecks(look.criteria, f.feature_id);
-  const c = countChecks(f, 'worktree', planned);
+  const criteria = plannedCriteriaOf(look.criteria, f.feature_id);
+  const c = countChecks(f, 'worktree', criteria?.length ?? 0);
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
-  const status = `${statusText(p, f, planned, trustOf(look))}${quietNote(f, p, now, outputAt, retryOf)}`;
+  const status = `${statusText(p, f, criteria, trustOf(look))}${quietNote(f, p, now, outputAt, retryOf)}`;
   const last = f.last_event
     ? `${f.last_event.type}${f.last_event.detail ? ` (${f.last_event.detail})` : ''}`
     : '—';
@@ -183,7 +197,7 @@ export function featureRow(
   const note = open[0]
     ? `⚠ ${open[0].kind} with ${open[0].with}: ${open[0].paths.join(', ')} (${formatDuration(now - Date.parse(open[0].since))} ago)${open.length > 1 ? ` +${open.length - 1}` : ''}`
     : last;
-  const why = shownReason(f, planned, trustOf(look));
+  const why = shownReason(f, criteria, trustOf(look));
   return [
     escapeControl(f.feature_id),
     status,

@@ -1,6 +1,7 @@
 import { describeAttemptNumbers } from '../attempts/describe.js';
 import { unreachable } from '../errors.js';
 import { featureBranch as featureBranchName } from '../git/refs.js';
+import type { PlannedCriteria } from '../log/check-reason.js';
 import { UNATTRIBUTED } from '../log/escapes.js';
 import type {
   AgentExited,
@@ -199,8 +200,8 @@ export async function createProgressRenderer(
   p: Palette,
   featureIds: readonly string[],
   root?: string,
-  /** How many criteria each feature's worktree checks run (the m of "checks n/m"); the config's `trust_workers`. */
-  plan: { criteria?: Readonly<Record<string, number>>; trustWorkers?: boolean } = {},
+  /** The criteria each feature's worktree checks run (the m of "checks n/m"); the config's `trust_workers`. */
+  plan: { criteria?: PlannedCriteria; trustWorkers?: boolean } = {},
 ): Promise<ProgressRenderer> {
   const logs = {
     ...(root === undefined ? NO_AGENT_LOG : agentLogLook(root)),

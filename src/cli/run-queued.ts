@@ -1,5 +1,6 @@
+import { criteriaFor } from '../checks/criteria.js';
 import { UserError } from '../errors.js';
-import { workerChecksReason } from '../log/check-reason.js';
+import { unverifiedReason } from '../log/check-reason.js';
 import { featureAt } from '../log/fold.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
 import type { Project } from '../project.js';
@@ -76,18 +77,20 @@ export async function runQueuedCommand(input: {
 }
 
 /**
- * The run's features whose checks passed on a worker only (`workerChecksReason`; none when the config
- * trusts workers): `<id>: <why, and the command that verifies it here>`. The run ends as the workers
- * said; `baton integrate` leaves these out until `baton verify` passes them on this machine.
+ * The run's `complete` features that are unverified here (`unverifiedReason`, as `baton status` says):
+ * a criterion of its contract has no result (a run with --no-verify), or its checks passed only on a
+ * worker (unless the config trusts workers): `<id>: <why, and the command that verifies it here>`.
+ * `baton integrate` leaves these out until `baton verify` passes them on this machine.
  */
 function unverifiedHere(project: Project, summary: RunSummary): string[] {
   const ids = summary.features.filter((f) => f.status === 'complete').map((f) => f.feature_id);
-  if (ids.length === 0 || project.config.trust_workers) return [];
+  if (ids.length === 0) return [];
   const state = foldForFeatures(project.logPath, ids);
-  const trust = { trustWorkers: false };
+  const trust = { trustWorkers: project.config.trust_workers === true };
   return ids.flatMap((id) => {
     const f = featureAt(state, id);
-    const why = f && workerChecksReason(f, trust);
+    const contract = project.plan.byId.get(id);
+    const why = f && unverifiedReason(f, contract && criteriaFor(contract, 'worktree'), trust);
     return why ? [`${id}: ${why}`] : [];
   });
 }

@@ -9,7 +9,7 @@ import { assertTmuxInstalled } from '../interactive/tmux.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
-import { loadProject, selectFeatures, worktreeCriteriaCounts } from '../project.js';
+import { loadProject, selectFeatures, worktreeCriteria } from '../project.js';
 import { queuedResumeFeatures } from '../queue/resume.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
@@ -236,7 +236,7 @@ async function runCommand(
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
   const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root, {
-    criteria: worktreeCriteriaCounts(loaded.plan.features),
+    criteria: worktreeCriteria(loaded.plan.features),
     trustWorkers: loaded.config.trust_workers,
   });
   if (queued && flags.restart?.length) throw restartWithQueue();

@@ -12,6 +12,7 @@ import { BUILD_ID } from '../build-id.js';
 import { writeFileAtomic } from '../cache-file.js';
 import { CONFIG_FILES } from '../config-files.js';
 import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
+import type { PlannedCriteria, PlannedCriterion } from '../log/check-reason.js';
 import { stateDirFor } from '../log/paths.js';
 import { readRegular } from '../open-regular.js';
 
@@ -20,14 +21,14 @@ export interface StatusPlan {
   root: string;
   ids: string[];
   worktreesDir?: string;
-  /** How many criteria each feature's worktree checks run, by id (the m of "checks n/m"). */
-  criteria?: Record<string, number>;
+  /** The criteria each feature's worktree checks run, by id (their number is the m of "checks n/m"). */
+  criteria?: PlannedCriteria;
   /** The config's `trust_workers`: checks a worker reported count as passed here. */
   trustWorkers?: boolean;
 }
 
-/** The cache file's format (2: `criteria`; 3: `build`; 4: `trustWorkers`). */
-const PLAN_CACHE_VERSION = 4;
+/** The cache file's format (2: `criteria`; 3: `build`; 4: `trustWorkers`; 5: `criteria` id, kind and text). */
+const PLAN_CACHE_VERSION = 5;
 
 interface CachedPlan extends StatusPlan {
   version: typeof PLAN_CACHE_VERSION;
@@ -83,7 +84,16 @@ function isCachedPlan(c: unknown, root: string): c is CachedPlan {
   const criteria = p.criteria;
   if (criteria === undefined) return true;
   if (typeof criteria !== 'object' || criteria === null || Array.isArray(criteria)) return false;
-  return Object.values(criteria).every((n) => typeof n === 'number');
+  return Object.values(criteria).every((list) => Array.isArray(list) && list.every(isPlannedCriterion));
+}
+
+const CRITERION_KINDS: ReadonlySet<unknown> = new Set(['run', 'http', 'files', 'unverifiable']);
+
+/** Whether a cached criterion has the shape `PlannedCriterion` has. */
+function isPlannedCriterion(c: unknown): boolean {
+  if (typeof c !== 'object' || c === null) return false;
+  const k = c as Partial<Record<keyof PlannedCriterion, unknown>>;
+  return typeof k.id === 'string' && typeof k.text === 'string' && CRITERION_KINDS.has(k.kind);
 }
 
 /**

@@ -5,7 +5,7 @@ import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
 import { worktreesFromFiles } from '../git/worktree-files.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
-import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
+import { type PlannedCriteria, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
@@ -27,7 +27,7 @@ import {
   FEATURE_HEADER,
   type FeatureRowLook,
   featureRow,
-  plannedChecks,
+  plannedCriteriaOf,
   REASON_WIDTH,
   shownReason,
 } from './feature-rows.js';
@@ -48,11 +48,12 @@ function featureJson(
   f: FeatureState,
   disk: DiskUsage | undefined,
   escaped: readonly string[],
-  look: { runStartedAt: string | undefined; planned: number; trust: WorkerTrust },
+  look: { runStartedAt: string | undefined; criteria: PlannedCriteria | undefined; trust: WorkerTrust },
 ) {
   const recorded = foldedAgentTime(f, look.runStartedAt);
-  // `complete` with its checks never run (--no-verify), or passed only on a worker: integrate leaves it out.
-  const unverified = unverifiedReason(f, look.planned, look.trust);
+  const criteria = plannedCriteriaOf(look.criteria, f.feature_id);
+  // `complete` with a criterion without a result, or passed only on a worker: integrate leaves it out.
+  const unverified = unverifiedReason(f, criteria, look.trust);
   return {
     feature_id: f.feature_id,
     status: f.status,
@@ -75,7 +76,7 @@ function featureJson(
     collisions: f.collisions,
     reason: f.reason ?? null,
     // `total` is the criteria its checks run (its contract's, `owns` included), as the table's n/m.
-    checks: countChecks(f, 'worktree', look.planned),
+    checks: countChecks(f, 'worktree', criteria?.length ?? 0),
     usage: f.usage ?? null,
     /** Best-of-N: every attempt, in attempt order, and the one on the feature's branch (docs/best-of-n.md). */
     attempts: f.attempts ? attemptsOf(f) : null,
@@ -230,7 +231,7 @@ function statusNotes(
   state: BatonState,
   rows: readonly FeatureState[],
   p: Palette,
-  o: { root: string; criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust },
+  o: { root: string; criteria: PlannedCriteria | undefined; trust: WorkerTrust },
 ): string {
   const { root } = o;
   const logs = rows.flatMap((f) => {
@@ -252,7 +253,7 @@ function statusNotes(
   );
   // A reason the row cut ends with what to do about it as often as not: given here in full.
   const reasons = rows.flatMap((f) => {
-    const why = shownReason(f, plannedChecks(o.criteria, f.feature_id), o.trust);
+    const why = shownReason(f, plannedCriteriaOf(o.criteria, f.feature_id), o.trust);
     return why !== undefined && why.length > REASON_WIDTH ? [`  ${f.feature_id}: ${why}`] : [];
   });
   const denied = rows
@@ -291,13 +292,13 @@ function statusJson(
   state: BatonState,
   rows: ReturnType<typeof featureRows>,
   sizes: ReadonlyMap<string, DiskUsage>,
-  look: { criteria: Readonly<Record<string, number>> | undefined; trust: WorkerTrust; integration: Stopped },
+  look: { criteria: PlannedCriteria | undefined; trust: WorkerTrust; integration: Stopped },
 ): string {
   const escaped = escapesByFeature(state);
   const features = rows.map((f) =>
     featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? [], {
       runStartedAt: state.run_started_at,
-      planned: plannedChecks(look.criteria, f.feature_id),
+      criteria: look.criteria,
       trust: look.trust,
     }),
   );

@@ -52,7 +52,7 @@ export interface ProjectFeatureView {
  */
 export type FeatureView = FeatureState & {
   check_count: ReturnType<typeof countChecks>;
-  /** `complete` with its checks never run or passed only on a worker (`unverifiedReason`, as `baton status` says). */
+  /** `complete` with a criterion without a result, or passed only on a worker (`unverifiedReason`, as `baton status` says). */
   unverified: boolean;
   /** Why it is unverified and what to run, in `baton status`'s words; null when it is not. */
   unverified_reason: string | null;
@@ -65,11 +65,11 @@ export function featureView(
 ): FeatureView {
   const { plan } = project;
   const contract = plan?.byId.get(f.feature_id);
-  const planned = contract ? criteriaFor(contract, 'worktree').length : 0;
-  const unverified = unverifiedReason(f, planned, { trustWorkers: project.trustWorkers === true });
+  const criteria = contract ? criteriaFor(contract, 'worktree') : undefined;
+  const unverified = unverifiedReason(f, criteria, { trustWorkers: project.trustWorkers === true });
   return {
     ...f,
-    check_count: countChecks(f, 'worktree', planned),
+    check_count: countChecks(f, 'worktree', criteria?.length ?? 0),
     unverified: unverified !== undefined,
     unverified_reason: unverified ?? null,
   };

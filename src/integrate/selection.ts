@@ -4,7 +4,7 @@
  */
 
 import { criteriaFor } from '../checks/criteria.js';
-import type { Contract, Criterion } from '../contracts/schema.js';
+import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { featureBranch } from '../git/refs.js';
 import { dependentsOf, orderForIntegration } from '../graph/integration-order.js';
@@ -13,14 +13,16 @@ import {
   checkFailuresReason,
   checksNeverRan,
   checksNeverRanReason,
+  criteriaWithoutResult,
   failedChecksReason,
+  noResultReason,
+  resultOf,
   uncommittedChecksReason,
   type WorkerTrust,
   workerChecksReason,
 } from '../log/check-reason.js';
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
-import type { CheckResult } from '../log/state.js';
 import { someOf } from '../text/some-of.js';
 import { rerunCommands } from './continue-command.js';
 
@@ -100,34 +102,29 @@ export interface SelectionInput {
   trust: WorkerTrust;
 }
 
-/** Whether a recorded result is of the criterion as the contract now words it (pure): same kind and text. */
-function sameCriterion(c: Criterion, r: CheckResult): boolean {
-  return r.kind === c.kind && r.text === c.text;
-}
-
 /**
  * Why a feature's recorded checks do not pass its contract's worktree criteria as they now stand
  * (pure): one of them failed (whatever a hook said of the feature's status since), or one has no
- * result (a criterion added, or reworded, after its checks ran). A words-only criterion's result is
- * `unverifiable`, never counted as passed, and does not stop it here.
+ * result (`criteriaWithoutResult`: a criterion added, or reworded, after its checks ran, or never run).
+ * A words-only criterion's result is `unverifiable`, never counted as passed, and does not stop it here.
  */
 export function criteriaNotPassed(contract: Contract, f: FeatureState): string | undefined {
   const id = contract.feature_id;
   const criteria = criteriaFor(contract, 'worktree');
   const failed = criteria.flatMap((c) => {
-    const r = f.checks[c.id];
-    return r?.outcome === 'failed' && sameCriterion(c, r) ? [r] : [];
+    const r = resultOf(c, f.checks);
+    return r?.outcome === 'failed' ? [r] : [];
   });
   const failures = checkFailuresReason(failed);
   if (failures !== undefined)
     return `its checks failed (${failures}); fix it, then run \`baton verify ${id}\``;
-  const unchecked = criteria.filter((c) => {
-    const r = f.checks[c.id];
-    return r === undefined || !sameCriterion(c, r);
-  });
-  if (unchecked.length === 0) return undefined;
-  const ids = unchecked.map((c) => c.id);
-  return `${unchecked.length === 1 ? 'criterion' : 'criteria'} ${someOf(ids, 3)} of its contract ${unchecked.length === 1 ? 'has' : 'have'} no result from its last checks (added or changed since they ran); run \`baton verify ${id}\``;
+  const unchecked = criteriaWithoutResult(criteria, f.checks);
+  return unchecked.length === 0
+    ? undefined
+    : noResultReason(
+        id,
+        unchecked.map((c) => c.id),
+      );
 }
 
 /**

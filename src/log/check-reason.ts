@@ -3,6 +3,7 @@
  * `baton verify`, and integration's "not merged"; and why checks that passed vouch for no commit.
  */
 import { clipLine } from '../text/one-line.js';
+import { someOf } from '../text/some-of.js';
 import type { CheckResult, FeatureState } from './state.js';
 
 /** The first failed criterion's id and message, and which others failed; undefined for none (pure). */
@@ -64,6 +65,46 @@ export function checksNeverRanReason(featureId: string): string {
   return `its acceptance checks never ran (a run with --no-verify, or a hook's word); run \`baton verify ${featureId}\``;
 }
 
+/** A worktree criterion as its contract now words it (`Criterion`'s id, kind and text): what a result is of. */
+export interface PlannedCriterion {
+  id: string;
+  kind: CheckResult['kind'];
+  text: string;
+}
+
+/** Each feature's worktree criteria (`criteriaFor`, `owns` included), by feature id: "checks n/m"'s m is their number. */
+export type PlannedCriteria = Readonly<Record<string, readonly PlannedCriterion[]>>;
+
+/**
+ * A criterion's result in a feature's checks, when it is of the criterion as its contract now words it
+ * (same kind and text); undefined when none is (pure). A criterion added or reworded since its checks
+ * ran, or one they never ran (a worker that reports `complete` without checks), has none.
+ */
+export function resultOf(
+  c: PlannedCriterion,
+  checks: Readonly<Record<string, CheckResult>>,
+): CheckResult | undefined {
+  const r = Object.hasOwn(checks, c.id) ? checks[c.id] : undefined;
+  return r !== undefined && r.kind === c.kind && r.text === c.text ? r : undefined;
+}
+
+/**
+ * The criteria with no result in a feature's checks (`resultOf`; pure). One rule for integrate's "not
+ * merged", a queued run's end (`settleCompleted`) and `complete (unverified)` (`unverifiedReason`).
+ */
+export function criteriaWithoutResult<C extends PlannedCriterion>(
+  criteria: readonly C[],
+  checks: Readonly<Record<string, CheckResult>>,
+): C[] {
+  return criteria.filter((c) => resultOf(c, checks) === undefined);
+}
+
+/** Why criteria without a result keep a feature from passing, and what to run (pure). */
+export function noResultReason(featureId: string, ids: readonly string[]): string {
+  const one = ids.length === 1;
+  return `${one ? 'criterion' : 'criteria'} ${someOf(ids, 3)} of its contract ${one ? 'has' : 'have'} no result from its last checks (never run, or added or changed since they ran); run \`baton verify ${featureId}\``;
+}
+
 /** Whether `config.trust_workers` takes a worker's checks as passed (docs/distributed.md): a trust decision. */
 export interface WorkerTrust {
   trustWorkers: boolean;
@@ -93,24 +134,32 @@ export function workerChecksReason(
 
 /**
  * Why a `complete` feature is not taken as passing although nothing failed (pure): its checks never ran
- * (`checksNeverRan`, of `planned` criteria) or passed only on a worker (`workerChecksReason`). Shown as
- * `complete (unverified)` with this reason by `baton status`, the live run table and the dashboard.
+ * (`checksNeverRan`), one of its `criteria` has no result (`criteriaWithoutResult`, integrate's rule),
+ * or they passed only on a worker (`workerChecksReason`). `criteria` are its contract's worktree ones,
+ * undefined when unknown (then only a worker's word is judged). Shown as `complete (unverified)` with
+ * this reason by `baton status`, the live run table, the end of `run --queue` and the dashboard.
  */
 export function unverifiedReason(
   f: Pick<FeatureState, 'feature_id' | 'status' | 'checks' | 'queue'>,
-  planned: number,
+  criteria: readonly PlannedCriterion[] | undefined,
   trust: WorkerTrust,
 ): string | undefined {
   if (f.status !== 'complete') return undefined;
-  if (checksNeverRan(f, planned)) return checksNeverRanReason(f.feature_id);
+  if (checksNeverRan(f, criteria?.length ?? 0)) return checksNeverRanReason(f.feature_id);
+  const missing = criteria === undefined ? [] : criteriaWithoutResult(criteria, f.checks);
+  if (missing.length > 0)
+    return noResultReason(
+      f.feature_id,
+      missing.map((c) => c.id),
+    );
   return workerChecksReason(f, trust);
 }
 
 /** Whether a feature is `complete` but unverified (`unverifiedReason`): shown `complete (unverified)`. */
 export function unverifiedComplete(
   f: Pick<FeatureState, 'feature_id' | 'status' | 'checks' | 'queue'>,
-  planned: number,
+  criteria: readonly PlannedCriterion[] | undefined,
   trust: WorkerTrust,
 ): boolean {
-  return unverifiedReason(f, planned, trust) !== undefined;
+  return unverifiedReason(f, criteria, trust) !== undefined;
 }

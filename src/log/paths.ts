@@ -43,8 +43,8 @@ export function unitRunDir(stateDir: string, runId: string, unit: string): strin
   return join(stateDir, 'runs', runId, unit);
 }
 
-/** The shape of a run id Baton makes (`20261201T081555Z-1a2b3c`), loosely: no separators, no dots first. */
-const RUN_ID_SHAPE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$/;
+/** The shape of a run id Baton makes (`20261201T081555Z-1a2b3c`), loosely: no separators, no dots. */
+export const RUN_ID_SHAPE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$/;
 
 /**
  * Where Baton writes a feature's agent log: `<root>/.baton/runs/<run>/<feature>/agent.log`, or a best-of-N

@@ -320,7 +320,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
       ? endSeen
       : firstStart + clampElapsed(endSeen - firstStart, `${id} span`, ctx.backwards);
   const rel = (t: number | null) => (t === null || ctx.origin === null ? null : (t - ctx.origin) / MINUTE);
-  const planned = contract ? criteriaFor(contract, 'worktree').length : 0;
+  const criteria = contract ? criteriaFor(contract, 'worktree') : undefined;
   return {
     feature_id: id,
     title: contract?.title ?? null,
@@ -334,7 +334,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     exit_code: f?.exit_code ?? null,
     signal: f?.signal ?? null,
     reason: f?.reason ?? null,
-    unverified: f ? (unverifiedReason(f, planned, ctx.trust) ?? null) : null,
+    unverified: f ? (unverifiedReason(f, criteria, ctx.trust) ?? null) : null,
     checks: f ? countChecks(f, 'worktree') : NO_CHECKS,
     integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
     files_changed: files,

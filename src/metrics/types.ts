@@ -197,7 +197,7 @@ export interface FeatureReport {
   reason: string | null;
   /**
    * Why a `complete` feature's checks vouch for nothing on this machine and what to run
-   * (`unverifiedReason`: they never ran, or passed only on a `baton worker`); null when they do.
+   * (`unverifiedReason`: a criterion has no result, or they passed only on a `baton worker`); null when they do.
    */
   unverified: string | null;
   checks: CheckCounts;

@@ -3,6 +3,8 @@
  * event ids, stream and heartbeat keys, the run's base ref (pure).
  */
 import { createHash } from 'node:crypto';
+import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
+import { RUN_ID_SHAPE } from '../log/paths.js';
 
 /** The key prefix of every BullMQ structure Baton makes. */
 export const QUEUE_PREFIX = 'baton';
@@ -32,6 +34,17 @@ export function queueName(agent: string, hub: string): string {
  */
 export function jobIdOf(runId: string, featureId: string): string {
   return `${runId}.${featureId}`;
+}
+
+/**
+ * Whether `jobId` is the id Baton gives the job of `featureId` in run `runId` (`jobIdOf`), each of its
+ * own shape (`RUN_ID_SHAPE`, `FEATURE_ID_PATTERN`), so it holds no `/`, no `..` and no control character.
+ * A worker takes no other job, since the id names its attempt's folder, branch and ref.
+ */
+export function isJobIdOf(jobId: string, runId: string, featureId: string): boolean {
+  return (
+    RUN_ID_SHAPE.test(runId) && FEATURE_ID_PATTERN.test(featureId) && jobId === jobIdOf(runId, featureId)
+  );
 }
 
 /**

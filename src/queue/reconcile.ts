@@ -1,10 +1,14 @@
 import type { Job, Queue } from 'bullmq';
+import { criteriaFor } from '../checks/criteria.js';
 import type { Contract } from '../contracts/schema.js';
 import { git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
-import { checkFailuresReason } from '../log/check-reason.js';
+import { checkFailuresReason, criteriaWithoutResult, noResultReason } from '../log/check-reason.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
+import { featureAt } from '../log/fold.js';
+import { foldForFeatures } from '../log/fold-from-end.js';
+import { logPathFor } from '../log/paths.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { errorMessage } from '../text/error-message.js';
 import { compareAndSwapBranch, fetchRef, type HubRemote } from './hub.js';
@@ -207,6 +211,24 @@ async function endLostJob(t: Tracked, ctx: ReconcileContext): Promise<void> {
   ctx.emit({ type: 'feature.ended', feature_id: t.featureId, status: 'failed', reason });
 }
 
+/**
+ * Why a worker's `complete` is not taken although nothing failed: the run asked for checks (the job's
+ * `verify`), yet a worktree criterion of the feature's contract has no result in the log — neither from
+ * the worker's check events nor from the orchestrator's own `owns` — by integrate's rule
+ * (`criteriaWithoutResult`): it ran nowhere. Undefined when each has one (a worker's result being its
+ * word, judged later: `workerChecksReason`), or with `--no-verify` (shown `complete (unverified)`).
+ */
+function uncheckedCriteria(t: Tracked, ctx: ReconcileContext, job: Job): string | undefined {
+  const contract = ctx.contractOf(t.featureId);
+  if (contract === undefined || (job.data as { verify?: unknown } | undefined)?.verify === false)
+    return undefined;
+  const f = featureAt(foldForFeatures(logPathFor(ctx.root), [t.featureId]), t.featureId);
+  const missing = criteriaWithoutResult(criteriaFor(contract, 'worktree'), f?.checks ?? {});
+  if (missing.length === 0) return undefined;
+  const ids = missing.map((c) => c.id);
+  return `the worker reported it complete, but ${noResultReason(t.featureId, ids)}`;
+}
+
 /** The fields every `queue.job` event of one job shares. */
 type QueueJobBase = { type: 'queue.job'; feature_id: string; job_id: string };
 
@@ -238,10 +260,14 @@ async function settleCompleted(
         commit: result.commit,
       });
       for (const e of promoted.owns?.events ?? []) ctx.emit(e);
-      // Work outside `owns` fails its checks whatever the worker said, as in a local run.
-      const outside = checkFailuresReason(promoted.owns?.failures ?? []);
-      status = outside && result.status === 'complete' ? 'failed-checks' : result.status;
-      reason = outside && result.status === 'complete' ? outside : result.reason;
+      // Work outside `owns` fails its checks whatever the worker said, as in a local run; and a
+      // `complete` with a criterion no check ran (here or on the worker) has not passed them.
+      const notPassed =
+        result.status === 'complete'
+          ? (checkFailuresReason(promoted.owns?.failures ?? []) ?? uncheckedCriteria(t, ctx, final))
+          : undefined;
+      status = notPassed ? 'failed-checks' : result.status;
+      reason = notPassed ?? result.reason;
     } else {
       status = 'failed';
       // The hub never gave the attempt: its work is still there, and a resume tries the promotion again.

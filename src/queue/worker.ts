@@ -11,6 +11,7 @@ import { runCommandEndTasks } from '../process/at-command-end.js';
 import type { Supervised } from '../process/supervise.js';
 import { withoutQueueAccess } from '../runner/feature-env.js';
 import { escapeControl } from '../text/escape.js';
+import { clipShown } from '../text/one-line.js';
 import { BadJobError, runAttempt } from './attempt.js';
 import { UnpushedError } from './attempt-git.js';
 import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages, sayQueueErrors } from './connection.js';
@@ -19,7 +20,7 @@ import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone, hubRemote } from './hub.js';
 import { HUB_RETRY_MS } from './hub-retry.js';
 import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
-import { jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { isJobIdOf, jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import { claimWorkerDir } from './worker-dir.js';
 
 /** Everything `baton worker` needs. */
@@ -259,7 +260,7 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
     /lock/i.test(message) ? `result refused by the queue: ${message}` : undefined,
   );
   w.on('failed', (job, err) => {
-    if (job) opts.log(`${job.id}: attempt failed: ${failureLine(err)}`);
+    if (job) opts.log(escapeControl(`${shownJobId(job)}: attempt failed: ${failureLine(err)}`));
   });
   return w;
 }
@@ -271,23 +272,35 @@ function stopLostJobs(state: WorkerState, jobIds: readonly string[]): void {
     if (!entry || entry.lost) continue;
     entry.lost = true;
     state.opts.log(
-      `${jobId}: could not renew the job's lock; stopping its agent (another worker takes the job)`,
+      `${escapeControl(jobId)}: could not renew the job's lock; stopping its agent (another worker takes the job)`,
     );
     entry.abort.abort();
     void entry.child?.stop('stop');
   }
 }
 
+/** A job's id as the worker prints it: it comes from Redis, so its control characters are escaped, and a long one cut. */
+function shownJobId(job: Pick<Job, 'id'>): string {
+  return escapeControl(clipShown(String(job.id)));
+}
+
 /**
  * Runs one job: claims it (host, worker, attempt), runs the attempt with its events forwarded, and
- * discards the result if the lock was lost meanwhile. A job this worker cannot use fails for good.
+ * discards the result if the lock was lost meanwhile. A job this worker cannot use fails for good,
+ * among them one whose id is not the one Baton gives its run and feature (`isJobIdOf`): the id names
+ * the attempt's folder (removed before it starts), branch and ref, so `../` in it would leave `--dir`.
  */
 async function handleJob(state: WorkerState, job: Job, token: string | undefined): Promise<JobResult> {
   const { opts, running, heartbeat } = state;
   const parsed = JobDataSchema.safeParse(job.data);
   if (!parsed.success) {
     throw new UnrecoverableError(
-      `job ${job.id} carries data this worker cannot read (a different Baton version?)`,
+      `job ${shownJobId(job)} carries data this worker cannot read (a different Baton version?)`,
+    );
+  }
+  if (!isJobIdOf(String(job.id), parsed.data.run_id, parsed.data.feature_id)) {
+    throw new UnrecoverableError(
+      `job ${shownJobId(job)} is refused: its id is not the one Baton gives the job of its run and feature (<run id>.<feature id>)`,
     );
   }
   if (parsed.data.hub !== opts.hub) return putBack(state, job, token, parsed.data.hub);
@@ -357,7 +370,7 @@ const PUT_BACK_MS = 5000;
  */
 async function putBack(state: WorkerState, job: Job, token: string | undefined, hub: string): Promise<never> {
   state.opts.log(
-    `${job.id}: its hub is ${escapeControl(hub)}, not this worker's; put back on the queue for a worker of that hub`,
+    `${shownJobId(job)}: its hub is ${escapeControl(hub)}, not this worker's; put back on the queue for a worker of that hub`,
   );
   await job.moveToDelayed(Date.now() + PUT_BACK_MS, token);
   throw new DelayedError();

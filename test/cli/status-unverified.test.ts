@@ -4,6 +4,7 @@
  * JSON) and the dashboard (card and detail) say `unverified`, from the one rule integrate refuses it by,
  * until `baton verify` passes it.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/server.js';
@@ -71,5 +72,36 @@ describe('status of a feature whose checks never ran', () => {
       status: 'complete',
       unverified: false,
     });
+  });
+
+  it('a criterion added after its checks ran: complete (unverified), by the rule integrate leaves it out by, until verified', async () => {
+    // Its criterion named, so the one added before it keeps its id.
+    const u = {
+      ...okCheckedFeature('u', 'OK'),
+      criteria: [{ id: 'ok', text: 'says OK', run: 'grep -q OK src/u/x.txt' }],
+    };
+    const repo = makeRepo(contractFiles([u]));
+    repos.push(repo);
+    expect((await runBaton(['run', 'u'], { cwd: repo.root })).code).toBe(0);
+    const contract = join(repo.root, 'specs', 'u', 'contract.md');
+    writeFileSync(
+      contract,
+      readFileSync(contract, 'utf8').replace(
+        'acceptance_criteria:\n',
+        'acceptance_criteria:\n  - { id: newgate, text: a new gate, run: "true" }\n',
+      ),
+    );
+    repo.git('commit', '-qam', 'a new gate');
+    const why = 'criterion newgate of its contract has no result from its last checks';
+    const before = await statusOf(repo.root);
+    expect(before.table).toMatch(new RegExp(`^u +complete \\(unverified\\) .* 2/3 .*${why}`, 'm'));
+    expect(before.rows[0]).toMatchObject({ status: 'complete', unverified: true });
+    const predicted = await runBaton(['integrate', '--predict-only'], { cwd: repo.root });
+    expect(predicted.stderr).toContain(why);
+
+    expect((await runBaton(['verify', 'u'], { cwd: repo.root })).code).toBe(0);
+    const after = await statusOf(repo.root);
+    expect(after.table).toMatch(/^u +complete +command .* 3\/3 /m);
+    expect(after.rows[0]).toMatchObject({ status: 'complete', unverified: false });
   });
 });

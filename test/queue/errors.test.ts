@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -220,5 +220,74 @@ describe('without --queue', () => {
     const queued = trace(['run', '--queue', `redis://127.0.0.1:${await freePort()}`, '--hub', p.hub]);
     expect(queued).toMatch(/node_modules\/bullmq\//);
     expect(queued).toMatch(/node_modules\/ioredis\//);
+  }, 60_000);
+
+  test("a job whose id is not Baton's is refused before it names a folder: one escaped line, nothing outside --dir touched", async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const queue = new Queue(queueName('command', p.hub), {
+      connection: { url: redis.url },
+      prefix: QUEUE_PREFIX,
+    });
+    cleanups.push(() => queue.close());
+    const base = p.repo.git('rev-parse', 'HEAD');
+    execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
+    const file = 'specs/feature-001/contract.md';
+    const data = {
+      v: 1,
+      run_id: 'r1',
+      enqueue: '0000beef',
+      feature_id: 'feature-001',
+      agent: { command: 'mkdir -p src/feature-001 && echo ok > src/feature-001/index.txt' },
+      agent_name: 'command',
+      base_commit: base,
+      hub: p.hub,
+      base_ref: 'refs/baton/runs/r1/base',
+      contract: { file, text: readFileSync(join(p.repo.root, file), 'utf8') },
+      known_ids: ['feature-001'],
+      config: {},
+      port: 41000,
+      port_base: 41000,
+      verify: true,
+    };
+    // A folder beside the worker's --dir that the attempt folder of `../../victim` would be (and be removed).
+    const victim = join(p.scratch, 'victim.0000beef.1');
+    mkdirSync(victim);
+    writeFileSync(join(victim, 'keep.txt'), 'mine\n');
+    const ids = ['\u001b]0;pwned\u0007\u001b[31mr1.feature-001', '../../victim'];
+    for (const jobId of ids) await queue.add('feature', data, { jobId, attempts: 3 });
+    const w = spawnWorker(p, redis.url, 'w1');
+    cleanups.push(() => kill(w));
+    for (const jobId of ids)
+      await until(async () => (await queue.getJob(jobId))?.failedReason !== undefined, 'the job to fail');
+    for (const jobId of ids) {
+      const job = await queue.getJob(jobId);
+      expect(job?.attemptsMade).toBe(1);
+      expect(job?.failedReason).toMatch(
+        /is refused: its id is not the one Baton gives the job of its run and feature/,
+      );
+    }
+    expect(readFileSync(join(victim, 'keep.txt'), 'utf8')).toBe('mine\n');
+    expect(existsSync(join(victim, 'worktree'))).toBe(false);
+    await until(() => (w.output().match(/is refused/g) ?? []).length === 2, 'the refusals said');
+    const out = w.output();
+    // Neither the ESC nor the BEL of the id reaches the terminal.
+    expect(out).not.toContain('\u001b');
+    expect(out).not.toContain('\u0007');
+    const refusals = out.split('\n').filter((l) => l.includes('is refused'));
+    expect(refusals).toHaveLength(2);
+    expect(refusals).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          'baton worker: \\x1b]0;pwned\\x07\\x1b[31mr1.feature-001: attempt failed: job \\x1b]0;pwned',
+        ),
+        expect.stringContaining('baton worker: ../../victim: attempt failed: job ../../victim is refused'),
+      ]),
+    );
+    expect(p.repo.git('ls-remote', p.hub, 'refs/baton/attempts/*')).toBe('');
   }, 60_000);
 });

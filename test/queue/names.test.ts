@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { attemptRef } from '../../src/git/refs.js';
 import {
   eventIdOf,
+  isJobIdOf,
   jobIdOf,
   jobInstanceOf,
   parseEventId,
@@ -26,6 +27,18 @@ describe('queue names', () => {
     expect(attemptRef('feature-002-catalog', instance, 3)).toBe(
       'refs/baton/attempts/feature-002-catalog/20261201T080000Z-abc123.feature-002-catalog.0a1b2c3d.3',
     );
+  });
+
+  test.each([
+    ['20261201T080000Z-abc123.feature-002', '20261201T080000Z-abc123', 'feature-002', true],
+    ['r1.feature-001', 'r1', 'feature-001', true],
+    ['r1.feature-002', 'r1', 'feature-001', false],
+    ['../../victim', '..', '/victim', false],
+    ['x/../r1.feature-001', 'x/../r1', 'feature-001', false],
+    ['\u001b]0;t\u0007r1.feature-001', '\u001b]0;t\u0007r1', 'feature-001', false],
+    ['.feature-001', '', 'feature-001', false],
+  ])('%j is the job id of run %j and feature %j: %s', (jobId, runId, featureId, ok) => {
+    expect(isJobIdOf(jobId, runId, featureId)).toBe(ok);
   });
 
   test.each([

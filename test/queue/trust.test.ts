@@ -108,6 +108,84 @@ describe('a queued run does not take a worker at its word', () => {
     expect(() => p.repo.git('show', 'baton/integration:src/feature-001/index.txt')).toThrow();
   }, 120_000);
 
+  test('a worker that reports complete and sends no check event: not complete, the run exits 1, status and integrate say why', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1, {
+      criteria: [{ id: 'tests', text: 'the file says GOOD', run: 'grep -q GOOD src/feature-001/index.txt' }],
+    });
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    cleanups.push(() => kill(orch));
+    // Work inside owns that fails the criterion, and not one check event: the criterion ran nowhere.
+    const forged = forgedCommit(p.repo.root, p.repo.git('rev-parse', 'HEAD'), {
+      'src/feature-001/index.txt': 'x',
+    });
+    const forger = startForger(redis, p, forged);
+    cleanups.push(() => forger.close());
+    expect(await orch.exited, orch.output()).toBe(1);
+    const why =
+      'criterion tests of its contract has no result from its last checks (never run, or added or changed since they ran); run `baton verify feature-001`';
+    expect(orch.output()).toContain('0/1 features complete');
+    expect(orch.output()).toContain(`the worker reported it complete, but ${why}`);
+    const log = p.events();
+    // The only check on record is the orchestrator's own `owns`, which passed.
+    expect(checkEvents(log, 'feature-001').map((e) => [e.criterion_id, e.type])).toEqual([
+      ['owns', 'check.passed'],
+    ]);
+    expect(log.find((e) => e.type === 'feature.ended')).toMatchObject({
+      status: 'failed-checks',
+      reason: expect.stringContaining(why),
+    });
+    expect(log.find((e) => e.type === 'run.ended')).toMatchObject({ outcome: 'failed' });
+
+    const status = await runBaton(['status', '--no-disk'], { cwd: p.repo.root });
+    expect(status.stdout).toMatch(
+      /^feature-001 +failed-checks .* 1\/2 .*the worker reported it complete, but criterion tests/m,
+    );
+    const refused = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /feature-001 \(failed-checks: the worker reported it complete, but criterion tests/,
+    );
+    // Checked here, the criterion fails on the worker's commit.
+    expect((await runBaton(['verify', 'feature-001'], { cwd: p.repo.root })).code).toBe(1);
+    const after = await runBaton(['status', '--no-disk'], { cwd: p.repo.root });
+    expect(after.stdout).toMatch(/^feature-001 +failed-checks .*tests: /m);
+  }, 60_000);
+
+  test('a --no-verify queued run: complete, but unverified at its end and in status, since its criterion has no result', async () => {
+    const redis = await startRedis();
+    const p = makeQueuedProject(1);
+    cleanups.push(
+      () => redis.stop(),
+      () => p.cleanup(),
+    );
+    const w = spawnWorker(p, redis.url, 'w1');
+    cleanups.push(() => kill(w));
+    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, '--no-verify'], {
+      cwd: p.repo.root,
+    });
+    cleanups.push(() => kill(orch));
+    expect(await orch.exited, orch.output()).toBe(0);
+    const why = 'criterion file of its contract has no result from its last checks';
+    expect(orch.output()).toContain('1/1 features complete');
+    expect(orch.output()).toContain(`feature-001: ${why}`);
+    const status = await runBaton(['status', '--no-disk'], { cwd: p.repo.root });
+    expect(status.stdout).toMatch(new RegExp(`^feature-001 +complete \\(unverified\\) .* 1/2 .*${why}`, 'm'));
+    const json = await runBaton(['status', '--json', '--no-disk'], { cwd: p.repo.root });
+    expect(JSON.parse(json.stdout).features[0]).toMatchObject({
+      status: 'complete',
+      unverified: true,
+      unverified_reason: expect.stringContaining(why),
+    });
+    expect((await runBaton(['verify', 'feature-001'], { cwd: p.repo.root })).code).toBe(0);
+    const verified = await runBaton(['status', '--no-disk'], { cwd: p.repo.root });
+    expect(verified.stdout).toMatch(/^feature-001 +complete +command .* 2\/2 /m);
+  }, 60_000);
+
   test('a forged result with forged passing checks for work outside owns: the orchestrator fails its owns check, integrate refuses', async () => {
     const redis = await startRedis();
     const p = makeQueuedProject(1);

@@ -12,8 +12,28 @@ import {
 } from '../metrics/log-builder.js';
 
 /**
- * Four features with dependencies, a conflict on a file one of them owns, a failed feature and a
- * complete integration; every phase of the method recorded; contracts with estimates.
+ * The implicit `owns` criterion's passing result, as a real run records it with the agent's checks:
+ * every worktree criterion of a `complete` feature has one (`criteriaWithoutResult`).
+ */
+function ownsPassed(min: number, featureId: string, warn?: string): LogEvent {
+  return ev(min, {
+    type: 'check.passed',
+    run_id: 'run-4',
+    feature_id: featureId,
+    criterion_id: 'owns',
+    text: warn
+      ? 'changes stay inside owns (owns_policy: warn: a change outside is reported, not failed)'
+      : 'changes stay inside owns',
+    kind: 'files',
+    on: 'worktree',
+    message: warn ? `warning: changed outside owns: ${warn} (owns_policy: warn)` : 'none outside owns',
+  });
+}
+
+/**
+ * Four features with dependencies, a conflict on a file one of them owns (allowed by its
+ * `owns_policy: warn`), a failed feature and a complete integration; every phase of the method
+ * recorded; contracts with estimates.
  */
 export function fourFeatureRun(): ReportInput {
   const ids = ['feature-001-auth', 'feature-002-catalog', 'feature-003-cart', 'feature-004-mail'];
@@ -31,6 +51,7 @@ export function fourFeatureRun(): ReportInput {
       checks: { passed: 3, failed: 0 },
       usage: { cost_usd: 1.25, input_tokens: 120_000, output_tokens: 18_000, turns: 14 },
     }),
+    ownsPassed(35, auth),
     ...featureEvents({
       id: mail,
       runId: 'run-4',
@@ -50,6 +71,7 @@ export function fourFeatureRun(): ReportInput {
       checks: { passed: 2, failed: 0 },
       usage: { cost_usd: 0.9, input_tokens: 80_000, output_tokens: 11_000, turns: 9 },
     }),
+    ownsPassed(41, catalog, 'src/auth/token.ts'),
     ...featureEvents({
       id: cart,
       runId: 'run-4',
@@ -59,6 +81,7 @@ export function fourFeatureRun(): ReportInput {
       checks: { passed: 2, failed: 0 },
       agent: 'aider',
     }),
+    ownsPassed(62, cart),
     runEnded(63, 'run-4', 0, 'failed'),
     ...phase(63, 78, 'integration'),
     ev(63, { type: 'integration.started', branch: 'baton/integration', worktree: '/tmp/int', order: ids }),
@@ -84,7 +107,7 @@ export function fourFeatureRun(): ReportInput {
   const plan = handPlan({
     contracts: [
       contract(auth, { owns: ['src/auth/**'], estimate_minutes: 45 }),
-      contract(catalog, { owns: ['src/catalog/**'], estimate_minutes: 60 }),
+      contract(catalog, { owns: ['src/catalog/**'], owns_policy: 'warn', estimate_minutes: 60 }),
       contract(cart, {
         owns: ['src/cart/**'],
         estimate_minutes: 40,
