@@ -16,6 +16,25 @@ export function ev(min: number, event: NewEvent): BatonEvent {
   return { v: 1, ts: at(min), ...event } as BatonEvent;
 }
 
+/**
+ * The implicit `owns` criterion's passing result, as a real run records it with the agent's checks:
+ * every worktree criterion of a `complete` feature has one (`criteriaWithoutResult`).
+ */
+export function ownsPassed(min: number, runId: string, featureId: string, warn?: string): BatonEvent {
+  return ev(min, {
+    type: 'check.passed',
+    run_id: runId,
+    feature_id: featureId,
+    criterion_id: 'owns',
+    text: warn
+      ? 'changes stay inside owns (owns_policy: warn: a change outside is reported, not failed)'
+      : 'changes stay inside owns',
+    kind: 'files',
+    on: 'worktree',
+    message: warn ? `warning: changed outside owns: ${warn} (owns_policy: warn)` : 'none outside owns',
+  });
+}
+
 /** A `run.started` of the given features. */
 export function runStarted(
   min: number,

@@ -1,16 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { Worker } from 'bullmq';
 import { afterEach, describe, expect, test } from 'vitest';
-import { attemptRef } from '../../src/git/refs.js';
-import { jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import {
   type BatonChild,
   kill,
   makeQueuedProject,
   spawnBaton,
+  standInWorker,
   startRedis,
   type TestRedis,
   until,
@@ -90,34 +87,11 @@ describe('a git hub that takes connections and never answers', () => {
 });
 
 /**
- * A stand-in worker that pushes a real commit on the run's base to the attempt's ref, then has `hang`
- * send the orchestrator's next git command to the hub elsewhere, before it reports the job complete.
+ * A stand-in worker (`standInWorker`) whose `hang` sends
+ * the orchestrator's next git command to the hub elsewhere, before it reports the job complete.
  */
 function pushThenHang(p: ReturnType<typeof makeQueuedProject>, redis: TestRedis, hang: () => void): void {
-  const base = p.repo.git('rev-parse', 'HEAD');
-  const tree = p.repo.git('rev-parse', 'HEAD^{tree}');
-  const commit = p.repo.git(
-    '-c',
-    'user.name=t',
-    '-c',
-    'user.email=t@t',
-    'commit-tree',
-    tree,
-    '-p',
-    base,
-    '-m',
-    'w',
-  );
-  const w = new Worker(
-    queueName('command', p.hub),
-    async (job) => {
-      const ref = attemptRef('feature-001', jobInstanceOf(String(job.id), job.data.enqueue), 1);
-      execFileSync('git', ['push', '-q', p.hub, `${commit}:${ref}`], { cwd: p.repo.root });
-      hang();
-      return { status: 'complete', attempt_ref: ref, commit, attempt: 1, host: 'h', worker: 'w', files: [] };
-    },
-    { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
-  );
+  const w = standInWorker(p, redis.url, hang);
   cleanups.push(() => w.close());
 }
 

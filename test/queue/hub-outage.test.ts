@@ -1,11 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
-import { attemptRef } from '../../src/git/refs.js';
-import { eventIdOf, eventStreamKey, jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import {
   AGENT,
   kill,
@@ -13,6 +9,7 @@ import {
   type QueuedProject,
   spawnBaton,
   spawnWorker,
+  standInWorker,
   startRedis,
   type TestRedis,
   until,
@@ -116,60 +113,12 @@ describe('a hub that does not answer for a few seconds, on the worker', () => {
 });
 
 /**
- * A stand-in worker that pushes a real commit on the run's base to the attempt's ref and sends the
- * result of the contract's criterion (a `complete` with a criterion no check ran is not taken), then
- * takes the hub away before it reports the job complete: the orchestrator's fetch at promotion finds no hub.
+ * A stand-in worker that takes the hub away before it reports the job complete: the orchestrator's
+ * fetch at promotion finds no hub.
  */
-function pushThenHideHub(p: QueuedProject, redis: TestRedis, away: string): Worker {
-  const base = p.repo.git('rev-parse', 'HEAD');
-  const tree = p.repo.git('rev-parse', 'HEAD^{tree}');
-  const commit = execFileSync('git', ['commit-tree', tree, '-p', base, '-m', 'work'], {
-    cwd: p.repo.root,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@t',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@t',
-    },
-  }).trim();
-  const events = new Redis(redis.url);
-  cleanups.push(() => void events.disconnect());
-  const w = new Worker(
-    queueName('command', p.hub),
-    async (job) => {
-      const instance = jobInstanceOf(String(job.id), job.data.enqueue);
-      const ref = attemptRef('feature-001', instance, 1);
-      execFileSync('git', ['push', '-q', p.hub, `${commit}:${ref}`], { cwd: p.repo.root });
-      const check = {
-        v: 1,
-        ts: new Date().toISOString(),
-        type: 'check.passed',
-        feature_id: 'feature-001',
-        criterion_id: 'file',
-        text: 'file exists',
-        kind: 'run',
-        on: 'worktree',
-        message: 'exit 0',
-      };
-      const line = ['eid', eventIdOf(instance, 1, 1), 'line', JSON.stringify(check)];
-      await events.xadd(eventStreamKey(job.data.run_id), '*', ...line);
-      renameSync(p.hub, away);
-      return {
-        status: 'complete',
-        attempt_ref: ref,
-        commit,
-        attempt: 1,
-        host: 'h',
-        worker: 'stand-in',
-        files: [],
-      };
-    },
-    { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
-  );
+function pushThenHideHub(p: QueuedProject, redis: TestRedis, away: string): void {
+  const w = standInWorker(p, redis.url, () => renameSync(p.hub, away));
   cleanups.push(() => w.close());
-  return w;
 }
 
 describe('a hub that does not answer at promotion, on the orchestrator', () => {

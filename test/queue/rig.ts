@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Job, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { attemptRef } from '../../src/git/refs.js';
-import { jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
+import { eventIdOf, eventStreamKey, jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { BATON_BIN } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -292,4 +293,59 @@ export function startForger(
     },
     { connection: { url: redis.url }, prefix: QUEUE_PREFIX },
   );
+}
+
+/**
+ * A stand-in worker for feature-001's `command` jobs: pushes a real commit on the run's base (its tree
+ * unchanged) to the attempt's ref, sends the
+ * pass of the contract's criterion `file` on the run's event stream (a `complete` with a criterion no
+ * check ran is not taken), calls `then()` (what the test does to the hub meanwhile), and reports the
+ * job complete. Its `close` stops it.
+ */
+export function standInWorker(
+  p: QueuedProject,
+  redisUrl: string,
+  then: () => void,
+): { close: () => Promise<void> } {
+  const identity = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
+  const commit = p.repo.git(...identity, 'commit-tree', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'work');
+  const events = new Redis(redisUrl);
+  const w = new Worker(
+    queueName('command', p.hub),
+    async (job) => {
+      const instance = jobInstanceOf(String(job.id), job.data.enqueue);
+      const ref = attemptRef('feature-001', instance, 1);
+      execFileSync('git', ['push', '-q', p.hub, `${commit}:${ref}`], { cwd: p.repo.root });
+      const check = {
+        v: 1,
+        ts: new Date().toISOString(),
+        type: 'check.passed',
+        feature_id: 'feature-001',
+        criterion_id: 'file',
+        text: 'file exists',
+        kind: 'run',
+        on: 'worktree',
+        message: 'exit 0',
+      };
+      const line = ['eid', eventIdOf(instance, 1, 1), 'line', JSON.stringify(check)];
+      await events.xadd(eventStreamKey(job.data.run_id), '*', ...line);
+      then();
+      return {
+        status: 'complete',
+        attempt_ref: ref,
+        commit,
+        attempt: 1,
+        host: 'h',
+        worker: 'stand-in',
+        files: [],
+      };
+    },
+    { connection: { url: redisUrl }, prefix: QUEUE_PREFIX },
+  );
+  return {
+    close: async () => {
+      await w.close();
+      events.disconnect();
+    },
+  };
 }

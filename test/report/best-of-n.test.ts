@@ -4,7 +4,15 @@ import { computeReport, type ReportInput } from '../../src/metrics/report.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { contract, ev, featureEvents, handPlan, runEnded, runStarted } from '../metrics/log-builder.js';
+import {
+  contract,
+  ev,
+  featureEvents,
+  handPlan,
+  ownsPassed,
+  runEnded,
+  runStarted,
+} from '../metrics/log-builder.js';
 import { tableRow } from './scenarios.js';
 
 const RUN = 'run-bon';
@@ -20,7 +28,7 @@ function attemptUnit(
   cost: number,
   agent = 'claude',
 ): BatonEvent[] {
-  return featureEvents({
+  const unit = featureEvents({
     id: `${API}.a${n}`,
     runId: RUN,
     start,
@@ -30,6 +38,7 @@ function attemptUnit(
     usage: { cost_usd: cost, input_tokens: 10_000 * n, output_tokens: 1_000 * n, turns: 3 },
     agent,
   }).filter((e) => e.type !== 'feature.ended');
+  return [...unit, ownsPassed(exit, RUN, `${API}.a${n}`)];
 }
 
 /**
@@ -83,6 +92,7 @@ function bestOfNRun(): ReportInput {
       checks: { passed: 2, failed: 0 },
       usage: { cost_usd: 0.5, input_tokens: 5_000, output_tokens: 500, turns: 2 },
     }),
+    ownsPassed(20, RUN, WEB),
     ...attemptUnit(1, 0, 10, { passed: 2, failed: 1 }, 0.3),
     ended(1, 11, { passed: 2, p95: 30, lines: 40, cost: 0.3, minutes: 11 }),
     ...attemptUnit(3, 0, 14, { passed: 3, failed: 0 }, 0.4),
@@ -144,7 +154,8 @@ describe('report: best-of-N', () => {
     expect(api.duration_min).toBe(14);
     expect(api.cost_usd).toBe(0.4);
     expect(api.files_changed).toEqual(['src/api/server.mjs']);
-    expect(api.checks).toMatchObject({ passed: 3, total: 3 });
+    // The three measured criteria and the implicit `owns`.
+    expect(api.checks).toMatchObject({ passed: 4, total: 4 });
     expect(api.best_of_n).toMatchObject({ winner: 3, select: 'best', ranking: [3, 2, 1], picked: false });
     expect(api.best_of_n?.attempts.map((a) => [a.attempt, a.status, a.duration_min, a.winner])).toEqual([
       [1, 'failed-checks', 10, false],

@@ -6,29 +6,11 @@ import {
   ev,
   featureEvents,
   handPlan,
+  ownsPassed,
   phase,
   runEnded,
   runStarted,
 } from '../metrics/log-builder.js';
-
-/**
- * The implicit `owns` criterion's passing result, as a real run records it with the agent's checks:
- * every worktree criterion of a `complete` feature has one (`criteriaWithoutResult`).
- */
-function ownsPassed(min: number, featureId: string, warn?: string): LogEvent {
-  return ev(min, {
-    type: 'check.passed',
-    run_id: 'run-4',
-    feature_id: featureId,
-    criterion_id: 'owns',
-    text: warn
-      ? 'changes stay inside owns (owns_policy: warn: a change outside is reported, not failed)'
-      : 'changes stay inside owns',
-    kind: 'files',
-    on: 'worktree',
-    message: warn ? `warning: changed outside owns: ${warn} (owns_policy: warn)` : 'none outside owns',
-  });
-}
 
 /**
  * Four features with dependencies, a conflict on a file one of them owns (allowed by its
@@ -51,7 +33,7 @@ export function fourFeatureRun(): ReportInput {
       checks: { passed: 3, failed: 0 },
       usage: { cost_usd: 1.25, input_tokens: 120_000, output_tokens: 18_000, turns: 14 },
     }),
-    ownsPassed(35, auth),
+    ownsPassed(35, 'run-4', auth),
     ...featureEvents({
       id: mail,
       runId: 'run-4',
@@ -71,7 +53,7 @@ export function fourFeatureRun(): ReportInput {
       checks: { passed: 2, failed: 0 },
       usage: { cost_usd: 0.9, input_tokens: 80_000, output_tokens: 11_000, turns: 9 },
     }),
-    ownsPassed(41, catalog, 'src/auth/token.ts'),
+    ownsPassed(41, 'run-4', catalog, 'src/auth/token.ts'),
     ...featureEvents({
       id: cart,
       runId: 'run-4',
@@ -81,7 +63,7 @@ export function fourFeatureRun(): ReportInput {
       checks: { passed: 2, failed: 0 },
       agent: 'aider',
     }),
-    ownsPassed(62, cart),
+    ownsPassed(62, 'run-4', cart),
     runEnded(63, 'run-4', 0, 'failed'),
     ...phase(63, 78, 'integration'),
     ev(63, { type: 'integration.started', branch: 'baton/integration', worktree: '/tmp/int', order: ids }),
