@@ -17,6 +17,24 @@ afterEach(async () => {
 /** The error lines a command printed (without the hint). */
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('baton:'));
 
+/** Redis, a one-feature project, the `command` queue of its hub, and run r1's base pushed to the hub. */
+async function queueWithRunBase() {
+  const redis = await startRedis();
+  const p = makeQueuedProject(1);
+  cleanups.push(
+    () => redis.stop(),
+    () => p.cleanup(),
+  );
+  const queue = new Queue(queueName('command', p.hub), {
+    connection: { url: redis.url },
+    prefix: QUEUE_PREFIX,
+  });
+  cleanups.push(() => queue.close());
+  const base = p.repo.git('rev-parse', 'HEAD');
+  execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
+  return { redis, p, queue, base };
+}
+
 describe('bad input to a queued run names the thing in one line', () => {
   test('an unreachable Redis URL', async () => {
     const p = makeQueuedProject(1);
@@ -153,19 +171,7 @@ describe('bad input to a queued run names the thing in one line', () => {
   }, 60_000);
 
   test('a contract the worker cannot parse fails its job at once, with the file named, and the job is kept', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const queue = new Queue(queueName('command', p.hub), {
-      connection: { url: redis.url },
-      prefix: QUEUE_PREFIX,
-    });
-    cleanups.push(() => queue.close());
-    const base = p.repo.git('rev-parse', 'HEAD');
-    execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
+    const { redis, p, queue, base } = await queueWithRunBase();
     const jobId = jobIdOf('r1', 'feature-001');
     await queue.add(
       'feature',
@@ -223,19 +229,7 @@ describe('without --queue', () => {
   }, 60_000);
 
   test("a job whose id is not Baton's is refused before it names a folder: one escaped line, nothing outside --dir touched", async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const queue = new Queue(queueName('command', p.hub), {
-      connection: { url: redis.url },
-      prefix: QUEUE_PREFIX,
-    });
-    cleanups.push(() => queue.close());
-    const base = p.repo.git('rev-parse', 'HEAD');
-    execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
+    const { redis, p, queue, base } = await queueWithRunBase();
     const file = 'specs/feature-001/contract.md';
     const data = {
       v: 1,
