@@ -186,7 +186,8 @@ export function describeUnfinished(u: UnfinishedIntegration): { what: string; go
   const list = u.merged.length > 0 ? ` (${u.merged.join(', ')})` : '';
   const note = u.testFromLog ? TEST_FROM_LOG : undefined;
   const next = { command: u.command, note };
-  const startOver = ', or start over with `baton integrate --fresh`';
+  // Starting over runs the same tests and moves the same branch as the integration that stopped.
+  const startOver = `, or start over with \`${freshCommand(u.flags)}\``;
   const goOn =
     u.stop?.kind === 'tests-failed'
       ? testsFailedAdvice({ ...u.stop, worktree: u.worktree }, u.flags, note)

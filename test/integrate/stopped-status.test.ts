@@ -73,7 +73,7 @@ describe('status after an integration that stopped', () => {
       worktree: wt,
       command,
       test_from_log: true,
-      go_on: `resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\` (its --test is the command the integration began with, as the log records it: read it first), or start over with \`baton integrate --fresh\``,
+      go_on: `resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\` (its --test is the command the integration began with, as the log records it: read it first), or start over with \`baton integrate --fresh --test true --into main\``,
     });
     const human = runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout;
     expect(human).toContain(
