@@ -3,7 +3,7 @@
  * folder (its `gitdir` written, its `commondir` opened but not yet) and the listing is tried again, instead of failing
  * whatever asked (a resume's reused worktree, a check's targets).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listWorktrees } from '../../src/git/worktree-list.js';
@@ -28,7 +28,9 @@ describe('listWorktrees', () => {
   it('lists again once a worktree being added is written, instead of failing on it', async () => {
     repo = makeRepo();
     const admin = halfMadeWorktree(repo);
-    setTimeout(() => rmSync(admin, { recursive: true, force: true }), 40);
+    // One rename, so no listing can see the folder half removed (its commondir gone, its gitdir not yet):
+    // git lists such a folder as a worktree.
+    setTimeout(() => renameSync(admin, join(repo?.root ?? '', '.git', 'was-being-added')), 40);
     const list = await listWorktrees(repo.root);
     expect(list.map((w) => w.path)).toEqual([repo.root]);
   });
