@@ -55,7 +55,9 @@ export const registerPick: RegisterCommand = (program, ctx) => {
       "\nThe pick is logged (attempt.picked); the feature takes the picked attempt's status, checks and files.\n" +
         'The branch moves to the commit the log recorded when the attempt ended (the one its checks ran on);\n' +
         'picking an attempt that failed its checks, or was never checked, warns on stderr and still picks;\n' +
-        'an attempt that left no commit (stopped before it wrote anything) cannot be picked.\n' +
+        'an attempt that left no commit (stopped before it wrote anything) cannot be picked. The record must be\n' +
+        "proven (pick/unproven): what it says passed, the attempt's own checks passed on that commit, and the\n" +
+        "commit is on baton/<id>.a<n>, or the attempt's checks ran on it (the log is a file any process appends to).\n" +
         'Refused while best-of-N for the feature is undecided (`baton run --resume <id>` decides it), and when\n' +
         'baton/<id> holds commits that no attempt has (made there by hand): --force moves it anyway. An\n' +
         'attempt has a commit when its branch baton/<id>.a<n> holds it, or, once `baton clean` removed that\n' +
