@@ -3,6 +3,7 @@ import { attemptUnitId } from '../contracts/feature-id.js';
 import { featureBranch } from '../git/refs.js';
 import type { CheckFailed, CheckPassed, CheckUnverifiable, LogEvent } from '../log/events.js';
 import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
+import { unprovenClaim } from './proof.js';
 
 /** The commit to put on the feature's branch, and the attempt it held before; or why not. */
 export type PickPlan =
@@ -35,10 +36,13 @@ export function undecidedReason(f: FeatureState | undefined): string | undefined
 }
 
 /**
- * Checks that `featureId` ran best-of-N, that its winner was chosen (`undecidedReason`) and that
- * attempt `attempt` left a commit to pick; `recorded` lists every attempt's recorded commit.
+ * Checks that `featureId` ran best-of-N, that its winner was chosen (`undecidedReason`), that attempt
+ * `attempt` left a commit to pick, and that what its record says passed, its own checks passed on that
+ * commit (`unprovenClaim`; `criteria`: the contract's worktree criteria, when known); `recorded` lists
+ * every attempt's recorded commit. Whether that commit is on the attempt's branch is git's to say
+ * (`onAttemptBranch`, asked by the command).
  */
-export function planPick(state: BatonState, featureId: string, attempt: number): PickPlan {
+export function planPick(state: BatonState, featureId: string, attempt: number, criteria?: number): PickPlan {
   const f = Object.hasOwn(state.features, featureId) ? state.features[featureId] : undefined;
   const attempts = f?.attempts ? Object.values(f.attempts) : [];
   if (!f || attempts.length === 0) {
@@ -83,9 +87,28 @@ export function planPick(state: BatonState, featureId: string, attempt: number):
           : `No attempt of ${featureId} left work: run it again (\`baton run --resume ${featureId}\`).`,
     };
   }
+  const unproven = unprovenClaim(chosen, criteria);
+  if (unproven !== undefined) return unprovenRefusal(featureId, attempt, unproven);
   const recorded = attempts.flatMap((a) => (a.commit ? [{ attempt: a.attempt, commit: a.commit }] : []));
   const warning = uncheckedWarning(featureId, chosen);
   return { ok: true, commit: work, previous: f.winner?.attempt, recorded, warning };
+}
+
+/**
+ * The refusal of a pick whose record is not proven (pure): the log is a file any process can append
+ * to, so Baton moves `baton/<id>` only to a commit its record is proven of (src/attempts/proof.ts).
+ */
+export function unprovenRefusal(
+  featureId: string,
+  attempt: number,
+  why: string,
+): Extract<PickPlan, { ok: false }> {
+  return {
+    ok: false,
+    code: 'pick/unproven',
+    message: `attempt ${attempt} of ${featureId} was not picked: ${why}; a line of the log is no proof (any process can append one), so nothing was changed`,
+    hint: `Pick an attempt whose own checks ran on its recorded commit (\`baton status\` lists the attempts, with their checks).`,
+  };
 }
 
 /** How an attempt ended, in words: its reason, which often begins with its status already. */

@@ -1,9 +1,18 @@
 import { leftOnNoBranch, moveKeepingTip } from '../attempts/keep-tip.js';
-import { checksOnCommit, integrationNote, type PickPlan, planPick } from '../attempts/pick.js';
+import {
+  checksOnCommit,
+  integrationNote,
+  type PickPlan,
+  planPick,
+  unprovenRefusal,
+} from '../attempts/pick.js';
+import { unprovenCommit } from '../attempts/proof.js';
 import { dependentsBuiltOn, rebuildLine } from '../attempts/stale-dependents.js';
+import { criteriaFor } from '../checks/criteria.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { commitsNotIn, localBranchTips } from '../git/branches.js';
+import { isAncestor } from '../git/git.js';
 import {
   attemptBranch,
   BRANCH_PREFIX,
@@ -17,7 +26,7 @@ import type { LogEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
 import { readLog } from '../log/read.js';
 import { createLogSink } from '../log/sink.js';
-import type { FeatureState } from '../log/state.js';
+import type { AttemptState, FeatureState } from '../log/state.js';
 import { loadProject, unknownFeaturesError } from '../project.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
@@ -46,7 +55,9 @@ export const registerPick: RegisterCommand = (program, ctx) => {
       "\nThe pick is logged (attempt.picked); the feature takes the picked attempt's status, checks and files.\n" +
         'The branch moves to the commit the log recorded when the attempt ended (the one its checks ran on);\n' +
         'picking an attempt that failed its checks, or was never checked, warns on stderr and still picks;\n' +
-        'an attempt that left no commit (stopped before it wrote anything) cannot be picked.\n' +
+        'an attempt that left no commit (stopped before it wrote anything) cannot be picked. The record must be\n' +
+        "proven (pick/unproven): what it says passed, the attempt's own checks passed on that commit, and the\n" +
+        "commit is on baton/<id>.a<n>, or the attempt's checks ran on it (the log is a file any process appends to).\n" +
         'Refused while best-of-N for the feature is undecided (`baton run --resume <id>` decides it), and when\n' +
         'baton/<id> holds commits that no attempt has (made there by hand): --force moves it anyway. An\n' +
         'attempt has a commit when its branch baton/<id>.a<n> holds it, or, once `baton clean` removed that\n' +
@@ -79,11 +90,13 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
   try {
     const { events } = readLog(project.logPath, undefined, { final: true });
     const state = foldEvents(events);
-    const plan = planPick(state, id, attempt);
+    const criteria = criteriaFor(project.plan.byId.get(id)!, 'worktree').length;
+    const plan = planPick(state, id, attempt, criteria);
     if (!plan.ok) throw new UserError(plan.code, plan.message, { hint: plan.hint });
     const f = state.features[id] as FeatureState;
     const branch = featureBranch(id);
     const tips = await localBranchTips(project.root);
+    await refuseUnprovenCommit(project.root, { id, a: f.attempts![String(attempt)]!, plan, tips });
     const tip = tips.get(branch);
     if (f.winner?.attempt === attempt && tip !== undefined && (tip === plan.commit || tip === f.commit)) {
       ctx.stdout.write(`${escapeControl(branch)} already holds attempt ${attempt} (${tip.slice(0, 8)})\n`);
@@ -138,6 +151,18 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
   } finally {
     lock.release();
   }
+}
+
+/** Refuses to pick a recorded commit that is neither on the attempt's branch nor checked as its (`unprovenCommit`). */
+async function refuseUnprovenCommit(
+  root: string,
+  o: { id: string; a: AttemptState; plan: { commit: string }; tips: ReadonlyMap<string, string> },
+): Promise<void> {
+  const hasBranch = o.tips.has(attemptBranch(o.id, o.a.attempt));
+  const why = await unprovenCommit(root, { featureId: o.id, a: o.a, commit: o.plan.commit, hasBranch });
+  if (why === undefined) return;
+  const r = unprovenRefusal(o.id, o.a.attempt, why);
+  throw new UserError(r.code, r.message, { hint: r.hint });
 }
 
 /**
@@ -243,8 +268,9 @@ function attemptBranchTips(id: string, tips: ReadonlyMap<string, string>): Map<n
 }
 
 /**
- * A note when the picked attempt's branch moved past the commit the log recorded: what the log's
- * checks say of its tip (`checksOnCommit`), and that `baton verify` checks it and moves the branch on.
+ * A note when the picked attempt's branch moved past the commit the log recorded, or went another way
+ * (it holds commits the recorded one lacks, and not that commit): what the log's checks say of its tip
+ * (`checksOnCommit`), and what `baton verify` does then, which moves `baton/<id>` on only fast-forward.
  */
 async function aheadNote(
   root: string,
@@ -261,13 +287,19 @@ async function aheadNote(
   if (tip === undefined || tip === o.commit) return undefined;
   const ahead = await commitsNotIn(root, tip, [o.commit]);
   if (ahead.length === 0) return undefined;
-  const onward = `\`baton verify ${o.id}\` checks them and moves ${featureBranch(o.id)} on when they pass`;
+  const diverged = !(await isAncestor(root, o.commit, tip));
+  const where = diverged
+    ? `has diverged from it (${ahead.length} commit(s) of its own, without it)`
+    : `has ${ahead.length} commit(s) past it`;
+  const onward = diverged
+    ? `\`baton verify ${o.id}\` checks its tip, but moves ${featureBranch(o.id)} on only to a tip that holds the recorded commit`
+    : `\`baton verify ${o.id}\` checks them and moves ${featureBranch(o.id)} on when they pass`;
   const c = checksOnCommit(o.events, o.id, tip);
   const said =
     c === undefined
-      ? 'that no check has passed'
+      ? `no check has passed on its tip ${tip.slice(0, 8)}`
       : c.passed === c.total && !c.dirty
-        ? `; its checks passed on its tip ${tip.slice(0, 8)} (${c.passed}/${c.total}), but ${featureBranch(o.id)} holds the recorded commit`
-        : `; the last checks on its tip ${tip.slice(0, 8)} did not all pass (${c.passed}/${c.total}${c.dirty ? ', on uncommitted changes' : ''})`;
-  return `note: ${escapeControl(branch)} has ${ahead.length} commit(s) past it${said}; ${onward}`;
+        ? `its checks passed on its tip ${tip.slice(0, 8)} (${c.passed}/${c.total}), but ${featureBranch(o.id)} holds the recorded commit`
+        : `the last checks on its tip ${tip.slice(0, 8)} did not all pass (${c.passed}/${c.total}${c.dirty ? ', on uncommitted changes' : ''})`;
+  return `note: ${escapeControl(branch)} ${where}; ${said}; ${onward}`;
 }

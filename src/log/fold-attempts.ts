@@ -12,7 +12,7 @@ import type {
   FeatureStatus,
 } from './events.js';
 import { holdByRunner, redecidedByBaton } from './runner-hold.js';
-import type { AttemptState, BatonState, FeatureState } from './state.js';
+import type { AttemptState, BatonState, CheckResult, FeatureState } from './state.js';
 
 /** An `attempt.*` event. */
 export type AttemptEvent = AttemptStarted | AttemptEnded | AttemptSelected | AttemptPicked;
@@ -48,6 +48,44 @@ function takeWinner(state: BatonState, f: FeatureState, n: number, commit: strin
   }
 }
 
+/**
+ * What the attempt's own worktree checks say of `commit` (pure): its unit's latest result of each
+ * criterion, as integrate reads a feature's (`checks` with the `commit` they ran on), when they ran on
+ * that very commit with nothing uncommitted; undefined when none did. Set as `attempt.ended` is folded,
+ * so it is what had been checked when the attempt ended, whatever its line claims.
+ */
+function checkedOn(unit: FeatureState | undefined, commit: string | undefined): AttemptState['checked'] {
+  if (unit === undefined || commit === undefined || unit.commit !== commit || unit.checked_dirty)
+    return undefined;
+  const results = Object.values(unit.checks);
+  if (results.length === 0) return undefined;
+  const count = (outcome: CheckResult['outcome']) => results.filter((r) => r.outcome === outcome).length;
+  return {
+    passed: count('passed'),
+    failed: count('failed'),
+    unverifiable: count('unverifiable'),
+    total: results.length,
+  };
+}
+
+/** An attempt's `attempt.ended`: what its line says, and what its own checks said of its commit (`checkedOn`). */
+function endAttempt(state: BatonState, f: FeatureState, ev: AttemptEnded): void {
+  Object.assign(attemptOf(f, ev.attempt), {
+    status: ev.status,
+    ended_at: ev.ts,
+    duration_ms: ev.duration_ms,
+    reason: ev.reason,
+    commit: ev.commit,
+    files: [...ev.files],
+    checks: { ...ev.checks },
+    checked: checkedOn(state.attempt_units?.[attemptUnitId(f.feature_id, ev.attempt)], ev.commit),
+    measured: structuredClone(ev.measured),
+    lines_changed: ev.lines_changed,
+    outside_owns: ev.outside_owns,
+    cost_usd: ev.cost_usd,
+  });
+}
+
 /** Applies one `attempt.*` event to its feature. */
 export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: AttemptEvent): void {
   switch (ev.type) {
@@ -79,23 +117,9 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
       });
       return;
     }
-    case 'attempt.ended': {
-      const a = attemptOf(f, ev.attempt);
-      Object.assign(a, {
-        status: ev.status,
-        ended_at: ev.ts,
-        duration_ms: ev.duration_ms,
-        reason: ev.reason,
-        commit: ev.commit,
-        files: [...ev.files],
-        checks: { ...ev.checks },
-        measured: structuredClone(ev.measured),
-        lines_changed: ev.lines_changed,
-        outside_owns: ev.outside_owns,
-        cost_usd: ev.cost_usd,
-      });
+    case 'attempt.ended':
+      endAttempt(state, f, ev);
       return;
-    }
     case 'attempt.selected':
       f.winner = {
         attempt: ev.winner,

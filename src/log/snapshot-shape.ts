@@ -64,10 +64,16 @@ const ATTEMPT_STRINGS = [
   'ended_at',
 ] as const;
 
+/** An attempt's `checked`: a number of each outcome and their total. */
+function isCheckCounts(v: unknown): boolean {
+  return isObj(v) && ['passed', 'failed', 'unverifiable', 'total'].every((k) => typeof v[k] === 'number');
+}
+
 /** One attempt of a best-of-N feature. */
 function isAttempt(v: unknown): boolean {
   if (!isObj(v) || typeof v.attempt !== 'number') return false;
   if (!STATUSES.has(v.status) && v.status !== 'stopped') return false;
+  if (v.checked !== undefined && !isCheckCounts(v.checked)) return false;
   return isStrings(v.files) && isObj(v.measured) && optionalOf(v, 'string', ATTEMPT_STRINGS);
 }
 

@@ -31,6 +31,12 @@ export interface AttemptState {
   commit?: string | undefined;
   files: string[];
   checks?: { passed: number; failed: number; unverifiable: number; total: number } | undefined;
+  /**
+   * What the log's own worktree checks of this attempt (its unit's `check.*` events) say of `commit`
+   * when it ended: undefined when none ran on that commit. `checks` is what `attempt.ended` claims, a
+   * line any process can append; this is what proves it (`unprovenClaim`, src/attempts/proof.ts).
+   */
+  checked?: { passed: number; failed: number; unverifiable: number; total: number } | undefined;
   /** Numeric values the checks measured, by criterion id. */
   measured: Record<string, Record<string, number>>;
   lines_changed?: number | undefined;

@@ -9,12 +9,13 @@ import { performance } from 'node:perf_hooks';
 import { agentLabel } from '../agents/registry.js';
 import { leftOnNoBranch, moveKeepingTip } from '../attempts/keep-tip.js';
 import type { AttemptPlan } from '../attempts/plan.js';
+import { onAttemptBranch, unprovenClaim } from '../attempts/proof.js';
 import { type AttemptFacts, COMPARED_MEASURES, selectBest, selectFirstPassing } from '../attempts/select.js';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { filesOutsideOwns } from '../contracts/owns.js';
 import { heldRefusal } from '../git/branch-in-progress.js';
 import { linesChanged, localBranchTips } from '../git/branches.js';
-import { featureBranch } from '../git/refs.js';
+import { attemptBranch, featureBranch } from '../git/refs.js';
 import type { AttemptEnded, AttemptEndStatus, FeatureEnded } from '../log/events.js';
 import type { AttemptState } from '../log/state.js';
 import type { RunContext } from './context.js';
@@ -50,11 +51,16 @@ export interface AttemptCoordinator {
   finishAll(): void;
 }
 
-/** Statuses of an earlier run's attempt that a resumed run keeps rather than runs again. */
+/**
+ * An earlier run's attempt that a resumed run keeps rather than runs again: one that ended, and whose
+ * record its own checks prove (`unprovenClaim`: a line saying it passed, with no check of it passing on
+ * its commit, is run again, not believed).
+ */
 function keptFromEarlierRun(a: AttemptState | undefined): Finished | undefined {
   if (!a?.checks || a.status === 'interrupted' || a.status === 'running' || a.status === 'pending')
     return undefined;
   if (a.status === 'verifying' || a.status === 'needs-input') return undefined;
+  if (unprovenClaim(a) !== undefined) return undefined;
   return {
     attempt: a.attempt,
     status: a.status,
@@ -297,6 +303,10 @@ async function moveToWinner(
   attempt: number,
 ): Promise<{ backup?: string; not_moved?: string }> {
   const branch = featureBranch(featureId);
+  if (!(await onAttemptBranch(root, { featureId, attempt, commit })))
+    return {
+      not_moved: `attempt ${attempt}'s recorded commit ${commit.slice(0, 8)} is not on ${attemptBranch(featureId, attempt)}, so ${branch} was not moved to it: the log's record alone proves nothing`,
+    };
   const tips = await localBranchTips(root);
   const from = tips.get(branch);
   if (from === commit) return {};

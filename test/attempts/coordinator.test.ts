@@ -15,7 +15,13 @@ const earlier = (attempt: number, status: AttemptState['status'], checked = true
   measured: {},
   ended_at: '2026-01-01T00:00:10.000Z',
   commit: `c${attempt}`,
-  ...(checked ? { checks: { passed: 1, failed: 0, unverifiable: 0, total: 1 } } : {}),
+  // What its own check events proved on its commit (`checked`): here, what its line claims.
+  ...(checked
+    ? {
+        checks: { passed: 1, failed: 0, unverifiable: 0, total: 1 },
+        checked: { passed: 1, failed: 0, unverifiable: 0, total: 1 },
+      }
+    : {}),
 });
 
 describe('the attempts a run starts from', () => {
@@ -54,6 +60,21 @@ describe('the attempts a run starts from', () => {
       expect(fa?.firstPassing).toBe(first);
     },
   );
+});
+
+describe('a resumed run believes no attempt.ended its own checks do not prove', () => {
+  it.each([
+    ['no check of it on its commit', undefined],
+    ['fewer passed there than it says', { passed: 0, failed: 1, unverifiable: 0, total: 1 }],
+  ] as const)('%s: run again, not kept', (_, checked) => {
+    const claim = { ...earlier(1, 'complete'), checked };
+    const fa = planFeatureAttempts(
+      new Map([['f', plan(2, 'first-passing')]]),
+      new Map([['f', { '1': claim, '2': { ...earlier(2, 'failed-checks'), checked: undefined } }]]),
+    ).get('f');
+    expect([...(fa?.ended.keys() ?? [])]).toEqual([]);
+    expect(fa?.firstPassing).toBeUndefined();
+  });
 });
 
 describe('an attempt not started because another passed first', () => {
