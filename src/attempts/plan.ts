@@ -22,6 +22,8 @@ export interface AttemptSources {
   agentFlag?: AgentSpec | undefined;
   /** The attempts count of the interrupted best-of-N run a resume continues (read from the log). */
   resumed?: number | undefined;
+  /** The selection rule of the interrupted best-of-N run a resume continues (read from the log). */
+  resumedSelect?: SelectPolicy | undefined;
   contract: Pick<Contract, 'attempts' | 'select' | 'agent'>;
   config: { attempts?: AttemptsSpec | undefined; select?: SelectPolicy | undefined; agent: AgentSpec };
 }
@@ -29,7 +31,8 @@ export interface AttemptSources {
 /**
  * The attempts of one feature (pure): `--attempts` > the interrupted run's count (a resume) > contract
  * `attempts` > config `attempts` > one. The interrupted run's count keeps the configured agents when
- * they are as many; otherwise each attempt runs the feature's agent.
+ * they are as many; otherwise each attempt runs the feature's agent. The rule likewise: `--select` >
+ * the interrupted run's > contract > config > `best`.
  */
 export function planAttempts(s: AttemptSources): AttemptPlan {
   const agent = s.agentFlag ?? s.contract.agent ?? s.config.agent;
@@ -39,7 +42,7 @@ export function planAttempts(s: AttemptSources): AttemptPlan {
   const agents = typeof spec === 'number' ? Array.from({ length: spec }, () => agent) : [...spec];
   return {
     agents: s.agentFlag !== undefined ? agents.map(() => s.agentFlag as AgentSpec) : agents,
-    select: s.selectFlag ?? s.contract.select ?? s.config.select ?? 'best',
+    select: s.selectFlag ?? s.resumedSelect ?? s.contract.select ?? s.config.select ?? 'best',
   };
 }
 
@@ -82,11 +85,37 @@ export function undecidedAttemptCounts(
 ): Map<string, number> {
   const out = new Map<string, number>();
   for (const id of featureIds) {
-    const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
-    if (!f || f.winner !== undefined || f.attempts_superseded || f.status === 'complete') continue;
+    const f = undecidedFeature(state, id);
+    if (!f) continue;
     const numbers = Object.values(f.attempts ?? {}).map((a) => a.attempt);
     const count = Math.max(f.planned_attempts ?? 0, ...numbers);
     if (Number.isInteger(count) && count >= 2) out.set(id, Math.min(count, MAX_ATTEMPTS));
   }
   return out;
+}
+
+/**
+ * The selection rule each undecided best-of-N feature's run recorded (pure): what a resume keeps. A log
+ * older than the record has none, and the feature takes its rule as a fresh run does.
+ */
+export function undecidedSelects(
+  state: { features: Readonly<Record<string, FeatureState>> },
+  featureIds: readonly string[],
+): Map<string, SelectPolicy> {
+  const out = new Map<string, SelectPolicy>();
+  for (const id of featureIds) {
+    const select = undecidedFeature(state, id)?.planned_select;
+    if (select !== undefined) out.set(id, select);
+  }
+  return out;
+}
+
+/** A feature of the log whose best-of-N has no winner yet and that did not end complete. */
+function undecidedFeature(
+  state: { features: Readonly<Record<string, FeatureState>> },
+  id: string,
+): FeatureState | undefined {
+  const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
+  if (!f || f.winner !== undefined || f.attempts_superseded || f.status === 'complete') return undefined;
+  return f;
 }

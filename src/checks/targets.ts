@@ -119,10 +119,17 @@ function localWorktree(f: FeatureState | undefined): string | undefined {
   return f?.queue ? undefined : f?.worktree;
 }
 
-/** The git commands that check existing branches out again where their worktrees were (else where Baton puts them). */
+/**
+ * The git commands that check existing branches out again where their worktrees were (else where Baton
+ * puts them). A best-of-N feature's recorded worktree is its winner's: its own `baton/<id>` goes to `<worktrees>/<id>`.
+ */
 function readdCommand(q: TargetQuery, left: ReadonlyMap<string, string>): string {
-  const add = ([id, branch]: [string, string]) =>
-    `git worktree add ${shellQuote(localWorktree(q.state.features[id]) ?? unitWorktree(q.config.worktrees, branch.slice(BRANCH_PREFIX.length)))} ${branch}`;
+  const add = ([id, branch]: [string, string]) => {
+    const f = q.state.features[id];
+    const recorded = f?.winner !== undefined && branch === featureBranch(id) ? undefined : localWorktree(f);
+    const at = recorded ?? unitWorktree(q.config.worktrees, branch.slice(BRANCH_PREFIX.length));
+    return `git worktree add ${shellQuote(at)} ${branch}`;
+  };
   return ['git worktree prune', ...[...left].map(add)].join(' && ');
 }
 
@@ -288,13 +295,17 @@ async function locateFeature(
   const f = Object.hasOwn(q.state.features, id) ? q.state.features[id] : undefined;
   const checked = checkedBranch(id, f);
   if ('refusal' in checked) return { id, refusal: checked.refusal };
-  const { branch, attempt } = checked;
+  const { attempt } = checked;
   if (attempt !== undefined && !(await resolveCommit(q.root, `refs/heads/${featureBranch(id)}`))) {
     return { id, refusal: noFeatureBranch(id, attempt) };
   }
-  const cwd = locateWorktree(branch, localWorktree(f), worktrees);
+  // `baton clean <id>.a<n>` of the winner removes its branch, whose work `baton/<id>` holds: checked there.
+  const gone = attempt !== undefined && !(await resolveCommit(q.root, `refs/heads/${checked.branch}`));
+  const branch = gone ? featureBranch(id) : checked.branch;
+  const recorded = gone ? unitWorktree(q.config.worktrees, id) : localWorktree(f);
+  const cwd = locateWorktree(branch, recorded, worktrees);
   if (cwd) return { id, branch, cwd };
-  const stray = strayWorktree(branch, localWorktree(f), worktrees);
+  const stray = strayWorktree(branch, recorded, worktrees);
   // A queued feature's branch has no worktree here (its `worktree` is a path on the worker): made to verify it.
   if (!stray && promotedFromQueue(f) && (await resolveCommit(q.root, `refs/heads/${branch}`)))
     return { id, branch, cwd: unitWorktree(q.config.worktrees, id), checkout: true };

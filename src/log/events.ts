@@ -69,6 +69,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       adopted_windows: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
       /** Best-of-N features of the run and how many attempts each: what a resume of it runs again. */
       attempts: z.optional(z.record(z.string(), z.number())),
+      /** Best-of-N features of the run and how each picks its winner: a resume of it keeps that rule. */
+      select: z.optional(z.record(z.string(), z.enum(['best', 'first-passing']))),
       /** Set when a feature of the run runs in a tmux window (`--interactive`, the config or its contract). */
       interactive: z.optional(z.literal(true)),
       /** Set when the run's features are jobs on a queue (`run --queue`): its URL (password redacted) and git hub, which a resume of it needs. */

@@ -23,10 +23,10 @@ import type { BatonState } from './state.js';
  * only; 12: the first `PROBLEMS_KEPT` problem lines with `problem_count`, not every one; 13: a run's first `run.ended` stands; 14: a hook's dropped payload is its last event's detail; 15: a conflict's
  * merge keeps `base_lacks_cut`; 16: a check a worker reported keeps `by`, and a queued feature the
  * worker's id; 17: the integration keeps its `test`, `asked_into` and whether it is `open`; 18: a merge keeps who
- * `resolved` its conflict; 19: an attempt keeps what its own checks said of its commit, `checked`) is
- * folded again from the start.
+ * `resolved` its conflict; 19: an attempt keeps what its own checks said of its commit, `checked`; 20: a
+ * best-of-N feature keeps its run's `planned_select`) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 19;
+export const FOLD_SNAPSHOT_VERSION = 20;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

@@ -150,6 +150,7 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
 function startOver(f: FeatureState): void {
   f.attempts = undefined;
   f.planned_attempts = undefined;
+  f.planned_select = undefined;
   f.winner = undefined;
   f.attempts_superseded = undefined;
   f.checks = {};
@@ -247,6 +248,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         if (!ev.resume) startOver(f);
         const planned = ev.attempts && Object.hasOwn(ev.attempts, id) ? ev.attempts[id] : undefined;
         if (planned !== undefined) f.planned_attempts = planned;
+        const select = ev.select && Object.hasOwn(ev.select, id) ? ev.select[id] : undefined;
+        if (select !== undefined) f.planned_select = select;
       }
       return;
     case 'run.ended':

@@ -11,6 +11,7 @@ import { FEATURE_STATUSES } from './statuses.js';
 type Obj = Record<string, unknown>;
 
 const STATUSES: ReadonlySet<unknown> = new Set(FEATURE_STATUSES);
+const SELECTS: ReadonlySet<unknown> = new Set([undefined, 'best', 'first-passing']);
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -85,6 +86,7 @@ function isFeature(key: string, v: unknown, idOk: (id: string) => boolean): bool
   if (!optionalOf(v, 'string', FEATURE_STRINGS) || !optionalOf(v, 'number', FEATURE_NUMBERS)) return false;
   if (v.exit_code !== undefined && v.exit_code !== null && typeof v.exit_code !== 'number') return false;
   if (v.signal !== undefined && v.signal !== null && typeof v.signal !== 'string') return false;
+  if (!SELECTS.has(v.planned_select)) return false;
   return v.attempts === undefined || (isObj(v.attempts) && Object.values(v.attempts).every(isAttempt));
 }
 

@@ -123,6 +123,8 @@ export interface FeatureState {
   attempts?: Record<string, AttemptState> | undefined;
   /** Best-of-N: how many attempts the feature's last run planned (its `run.started`). */
   planned_attempts?: number | undefined;
+  /** Best-of-N: how the feature's last run picks its winner (its `run.started`; unset in older logs). */
+  planned_select?: 'best' | 'first-passing' | undefined;
   /** Best-of-N: the attempt on the feature's branch. */
   winner?: AttemptWinner | undefined;
   /**

@@ -10,12 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveAdapter } from '../agents/registry.js';
-import { undecidedAttemptCounts } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import { localBranches } from '../git/branches.js';
 import { autoMaintenance } from '../git/git.js';
-import { attemptBranch } from '../git/refs.js';
 import { stopDeadWorktreeBatches } from '../guard/daemons.js';
 import {
   deadRunIds,
@@ -54,6 +51,12 @@ import {
   finishedAgents,
   restartUnits,
 } from './resume.js';
+import {
+  endDroppedAttempts,
+  interruptedBestOfN,
+  refuseFewerAttempts,
+  resumedSelects,
+} from './resume-attempts.js';
 import { isConcurrency, type RunOptions } from './run-options.js';
 import { planUnits } from './units.js';
 
@@ -117,36 +120,6 @@ function readEarlier(opts: RunOptions): Earlier | undefined {
 }
 
 /**
- * The undecided best-of-N features of an interrupted run, with their attempts count, for a run given
- * no `--attempts`: a resume runs them as that run did. A fresh run refuses one whose attempts' branches
- * are still there (as it refuses a feature's existing branch): starting it over as a plain run would
- * leave them undecided, and `--resume` decides them.
- */
-async function interruptedBestOfN(
-  opts: RunOptions,
-  earlier: Earlier | undefined,
-): Promise<Map<string, number> | undefined> {
-  if (opts.attempts !== undefined || opts.dryRun) return undefined;
-  const state = earlier?.folded ?? foldLogCached(opts.logPath).state;
-  const counts = undecidedAttemptCounts(state, opts.featureIds);
-  if (opts.resume || counts.size === 0) return counts;
-  const branches = await localBranches(opts.root);
-  const left = [...counts.keys()].filter((id) =>
-    Array.from({ length: counts.get(id) ?? 0 }, (_, i) => attemptBranch(id, i + 1)).some((b) =>
-      branches.has(b),
-    ),
-  );
-  if (left.length === 0) return undefined;
-  throw new UserError(
-    'run/undecided-attempts',
-    `best-of-N for ${left.join(', ')} was interrupted before a winner was selected; the attempts' branches (${attemptBranch(left[0] ?? '', 1)}, …) are still there`,
-    {
-      hint: `Continue it with \`baton run --resume ${left.join(' ')}\` (it reads the attempts count from the log), or remove the attempts with \`baton clean ${left.join(' ')} --force\`.`,
-    },
-  );
-}
-
-/**
  * Best-of-N picks its winner by the acceptance checks; with `--no-verify` none runs, and the winner would
  * be chosen by lines changed alone, a choice no later `verify` takes back. Refused before anything starts.
  */
@@ -158,6 +131,24 @@ function refuseUncheckedBestOfN(opts: RunOptions, bestOfN: ReadonlyMap<string, u
     `${ids.join(', ')} ${ids.length === 1 ? 'runs' : 'run'} best-of-N, whose winner the acceptance checks pick, and --no-verify runs none`,
     { hint: 'Drop --no-verify, or run one attempt each with --attempts 1.' },
   );
+}
+
+/**
+ * The run's units, best-of-N features' attempts in place of them; a resume continues an interrupted
+ * best-of-N run with its count and rule (resume-attempts.ts). Refused before anything starts when not runnable.
+ */
+async function planRun(
+  options: RunOptions,
+  earlier: Earlier | undefined,
+): Promise<ReturnType<typeof planUnits>> {
+  const planned = planUnits({
+    ...options,
+    resumedAttempts: await interruptedBestOfN(options, earlier?.folded),
+    resumedSelect: resumedSelects(earlier?.folded, options),
+  });
+  refuseUncheckedBestOfN(options, planned.bestOfN);
+  refuseFewerAttempts(options, earlier?.folded, planned.bestOfN);
+  return planned;
 }
 
 /** `--restart`'s names checked against what the resume will run (`restartUnits`), a best-of-N feature's attempts added. */
@@ -185,11 +176,7 @@ function withRestart(
 }
 
 /** Each feature's status in the log before this run, the windows to re-attach to, and the other orphans (stopped). */
-async function readPrevious(
-  opts: RunOptions,
-  unitIds: readonly string[],
-  earlier: Earlier | undefined,
-): Promise<Previous> {
+async function readPrevious(opts: RunOptions, earlier: Earlier | undefined): Promise<Previous> {
   if (!earlier)
     return { previous: new Map(), attempts: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
   const { folded, previous, attempts } = earlier;
@@ -206,8 +193,11 @@ async function readPrevious(
   const adopted = new Set(adoption.adopted.map((a) => a.feature_id));
   // Agents of a dead orchestrator keep running in their own groups; stop them before restarting,
   // but only groups proven to be that run's in this repository (the log's pgid and run id are claims).
+  // Every attempt of a feature the run has counts, not only those it runs: the dead run's others are
+  // ended (`endDroppedAttempts`), and nothing else would ever stop their agents.
   const scan = scanOrphans(state, opts.logPath);
-  const orphans = scan.orphans.filter((o) => unitIds.includes(o.feature_id) && !adopted.has(o.feature_id));
+  const ours = (unit: string) => opts.featureIds.includes(parseAttemptUnitId(unit)?.featureId ?? unit);
+  const orphans = scan.orphans.filter((o) => ours(o.feature_id) && !adopted.has(o.feature_id));
   // A dead run's worktree checkouts run on too, into the worktrees this resume reuses.
   await Promise.all([
     stopOrphans(orphans, orphanClaim(state, opts.logPath)),
@@ -228,9 +218,8 @@ async function readPrevious(
 export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const earlier = readEarlier(options);
-  const planned = planUnits({ ...options, resumedAttempts: await interruptedBestOfN(options, earlier) });
+  const planned = await planRun(options, earlier);
   const { units, bestOfN } = planned;
-  refuseUncheckedBestOfN(options, bestOfN);
   const unitIds = units.map((u) => u.id);
   // Best-of-N stops attempts through the run control, so a run always has one. A `--restart` that
   // would do nothing is refused before anything changes.
@@ -252,7 +241,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     [...new Set([...opts.featureIds, ...unitIds])],
     look,
   );
-  const found = await readPrevious(opts, unitIds, earlier);
+  const found = await readPrevious(opts, earlier);
   // Re-attaching continues the dead run: its windows' hooks, session and run folder carry its id.
   const runId = found.adoption.runId ?? newRunId(opts.clock());
   const ctx = await createRunContext({
@@ -279,6 +268,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const resumed = isConcurrency(recorded) ? recorded : undefined;
   const concurrency = Math.max(1, opts.concurrency ?? resumed ?? opts.config.concurrency ?? units.length);
   emitRunStarted(ctx, { concurrency, base: pre.base, found });
+  endDroppedAttempts(ctx.sink, earlier?.folded, opts, unitIds);
   const stopAll = () => {
     for (const child of ctx.running) void child.stop('interrupt');
   };
@@ -348,7 +338,10 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     ...(opts.resume ? { resume: true } : {}),
     ...(keptComplete(opts, o.found).length > 0 ? { kept: keptComplete(opts, o.found) } : {}),
     ...(ctx.bestOfN.size > 0
-      ? { attempts: Object.fromEntries([...ctx.bestOfN].map(([id, p]) => [id, p.agents.length])) }
+      ? {
+          attempts: Object.fromEntries([...ctx.bestOfN].map(([id, p]) => [id, p.agents.length])),
+          select: Object.fromEntries([...ctx.bestOfN].map(([id, p]) => [id, p.select])),
+        }
       : {}),
     ...(orphans.length
       ? { stopped_orphans: orphans.map((o) => ({ feature_id: o.feature_id, pgid: o.pgid })) }

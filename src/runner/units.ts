@@ -28,6 +28,8 @@ export interface UnitSources {
   select?: SelectPolicy | undefined;
   /** A resume without `--attempts`: the interrupted best-of-N run's attempts count, by feature. */
   resumedAttempts?: ReadonlyMap<string, number> | undefined;
+  /** A resume: the interrupted best-of-N run's selection rule, by feature. */
+  resumedSelect?: ReadonlyMap<string, SelectPolicy> | undefined;
 }
 
 /** The run's units in plan order (a feature's attempts in place of it), and the best-of-N features' plans. */
@@ -41,6 +43,7 @@ export function planUnits(s: UnitSources): { units: WorkUnit[]; bestOfN: Map<str
       selectFlag: s.select,
       agentFlag: s.agent,
       resumed: s.resumedAttempts?.get(id),
+      resumedSelect: s.resumedSelect?.get(id),
       contract,
       config: s.config,
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { undecidedReason } from '../../src/attempts/pick.js';
+import { undecidedSelects } from '../../src/attempts/plan.js';
 import { EVENT_SCHEMAS, type NewEvent } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
 import { foldEvents } from '../../src/log/fold.js';
@@ -180,5 +181,37 @@ describe('folding best-of-N', () => {
       '1',
       '2',
     ]);
+  });
+
+  it("keeps each best-of-N feature's rule from run.started for a resume, while undecided; a fresh run without one forgets it", () => {
+    const started = (run_id: string, e: object) =>
+      stamp({
+        type: 'run.started',
+        run_id,
+        feature_ids: ['search'],
+        concurrency: 2,
+        base: 'HEAD',
+        base_commit: 'b',
+        mode: 'contract-first',
+        pid: 2,
+        ...e,
+      });
+    const first = started('r0', { attempts: { search: 2 }, select: { search: 'first-passing' } });
+    expect(compileFastTest(EVENT_SCHEMAS['run.started'])).toBeDefined();
+    expect(parseLogEvent(first)).toBeDefined();
+    expect(parseLogEvent({ ...first, select: { search: 'fastest' } })).toBeUndefined();
+    const [, ...rest] = bestOfTwo();
+    const undecided = foldEvents([
+      first,
+      ...rest.filter((e) => e.type !== 'attempt.selected' && e.type !== 'feature.ended'),
+    ]);
+    expect(undecided.features.search?.planned_select).toBe('first-passing');
+    expect(undecidedSelects(undecided, ['search'])).toEqual(new Map([['search', 'first-passing']]));
+    // Decided: nothing left for a resume to select.
+    expect(undecidedSelects(foldEvents([first, ...rest]), ['search'])).toEqual(new Map());
+    // A log written before the rule was recorded has none.
+    expect(undecidedSelects(foldEvents(bestOfTwo()), ['search'])).toEqual(new Map());
+    const fresh = foldEvents([first, started('r1', {})]);
+    expect(fresh.features.search?.planned_select).toBeUndefined();
   });
 });

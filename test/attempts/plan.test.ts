@@ -33,6 +33,22 @@ describe('planAttempts', () => {
       'first-passing',
     ],
     [
+      "a resume keeps the interrupted run's rule over the contract's",
+      { attempts: 2, select: 'best' },
+      {},
+      { resumed: 2, resumedSelect: 'first-passing' },
+      ['claude', 'claude'],
+      'first-passing',
+    ],
+    [
+      '--select on the resume beats the interrupted run rule',
+      {},
+      {},
+      { resumed: 2, resumedSelect: 'first-passing', selectFlag: 'best' },
+      ['claude', 'claude'],
+      'best',
+    ],
+    [
       '--agent replaces every attempt agent, keeping the count',
       { attempts: ['claude', 'codex'] },
       {},
