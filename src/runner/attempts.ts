@@ -39,6 +39,8 @@ export interface FeatureAttempts {
   stopped: Set<number>;
   /** With `first-passing`: the attempt that passed every criterion first. */
   firstPassing?: number;
+  /** Attempts an earlier run started (a resumed run): one skipped now was not run again, not never started. */
+  startedBefore: Set<number>;
   started: boolean;
   done: boolean;
 }
@@ -124,11 +126,14 @@ export function planFeatureAttempts(
       ended: new Map(),
       running: new Set(),
       stopped: new Set(),
+      startedBefore: new Set(),
       started: false,
       done: false,
     };
     for (let n = 1; previous && n <= fa.count; n++) {
-      const kept = keptFromEarlierRun(previous.get(featureId)?.[String(n)]);
+      const before = previous.get(featureId)?.[String(n)];
+      if (before?.started_at !== undefined) fa.startedBefore.add(n);
+      const kept = keptFromEarlierRun(before);
       if (!kept) continue;
       fa.ended.set(n, kept);
       if (kept.status === 'complete' && fa.select === 'first-passing') fa.firstPassing ??= n;
@@ -158,7 +163,7 @@ async function runAttempt(ctx: RunContext, fa: FeatureAttempts, unit: WorkUnit):
   if (fa.ended.has(n)) return finishWhenAllEnded(ctx, fa);
   if (opts.signal.aborted) return;
   if (fa.firstPassing !== undefined) {
-    const skipped = notStarted(n, fa.firstPassing, opts.clock().getTime());
+    const skipped = notStarted(n, fa.firstPassing, opts.clock().getTime(), fa.startedBefore.has(n));
     emitEnded(ctx, fa, skipped.event);
     fa.ended.set(n, skipped.finished);
     return finishWhenAllEnded(ctx, fa);
@@ -175,18 +180,22 @@ async function runAttempt(ctx: RunContext, fa: FeatureAttempts, unit: WorkUnit):
   return finishWhenAllEnded(ctx, fa);
 }
 
-/** An attempt not started because attempt `first` passed every criterion first (pure): its event and its facts. */
+/**
+ * An attempt not started because attempt `first` passed every criterion first (pure): its event and its
+ * facts. One an earlier run started (`startedBefore`, a resume) was not run again.
+ */
 export function notStarted(
   n: number,
   first: number,
   now: number,
+  startedBefore = false,
 ): { event: AttemptEndedFields; finished: Finished } {
   const none = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
   return {
     event: {
       attempt: n,
       status: 'stopped',
-      reason: `not started: attempt ${first} passed every criterion first (select: first-passing)`,
+      reason: `${startedBefore ? 'not run again' : 'not started'}: attempt ${first} passed every criterion first (select: first-passing)`,
       files: [],
       checks: none,
       measured: {},

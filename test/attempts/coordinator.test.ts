@@ -13,6 +13,7 @@ const earlier = (attempt: number, status: AttemptState['status'], checked = true
   status,
   files: [],
   measured: {},
+  started_at: '2026-01-01T00:00:00.000Z',
   ended_at: '2026-01-01T00:00:10.000Z',
   commit: `c${attempt}`,
   // What its own check events proved on its commit (`checked`): here, what its line claims.
@@ -91,5 +92,18 @@ describe('an attempt not started because another passed first', () => {
       lines_changed: 0,
       finished: 5000,
     });
+  });
+
+  it('says "not run again" of one an earlier run started (a resume), and the plan knows which those are', () => {
+    expect(notStarted(2, 1, 5000, true).event.reason).toBe(
+      'not run again: attempt 1 passed every criterion first (select: first-passing)',
+    );
+    const fa = planFeatureAttempts(
+      new Map([['f', plan(3, 'first-passing')]]),
+      new Map([
+        ['f', { '1': earlier(1, 'complete'), '2': { ...earlier(2, 'running'), checked: undefined } }],
+      ]),
+    ).get('f');
+    expect([...(fa?.startedBefore ?? [])].sort()).toEqual([1, 2]);
   });
 });

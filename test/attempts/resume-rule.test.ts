@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatonEvent, RunStarted } from '../../src/log/events.js';
+import type { AttemptEnded, BatonEvent, RunStarted } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { groupAlive } from '../../src/process/supervise.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
@@ -94,6 +94,11 @@ describe('resuming an interrupted best-of-N run', () => {
     const alpha = await status(t.repo.root);
     expect(alpha.status).toBe('complete');
     expect(alpha.attempts.map((a: { status: string }) => a.status)).toEqual(['complete', 'stopped']);
+    // The dead run started attempt 2: this run did not run it again, which is not "not started".
+    const ended2 = all.find(
+      (e): e is AttemptEnded => e.run_id === second && e.type === 'attempt.ended' && e.attempt === 2,
+    );
+    expect(ended2?.reason).toMatch(/^not run again: attempt 1 passed every criterion first/);
   });
 
   /** Attempts 1 and 2 end at once; attempt 3 sleeps on its first start. */
