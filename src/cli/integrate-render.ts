@@ -8,6 +8,7 @@ import {
   asSentence,
   type ContinueFlags,
   continueCommand,
+  freshCommand,
   resolveThenContinue,
   testsFailedAdvice,
 } from '../integrate/continue-command.js';
@@ -212,6 +213,11 @@ function continueOf(r: IntegrationResult): string {
   return continueCommand(flagsOf(r));
 }
 
+/** The start over of `r` (`freshCommand`): its --test and --into, which a bare `--fresh` would drop. */
+function freshOf(r: IntegrationResult): string {
+  return freshCommand(flagsOf(r));
+}
+
 /**
  * The one line after Ctrl-C (on stderr, with `--json` too): what stopped the integration and how to
  * go on; a conflict left mid-merge by a stopped resolver is for a person to finish first.
@@ -221,12 +227,12 @@ export function interruptedLine(r: IntegrationResult): string {
   const next = conflict
     ? escapeControl(resolveThenContinue(conflict.feature_id, r.worktree, { command: continueOf(r) }))
     : `go on with \`${continueOf(r)}\``;
-  return `baton: integration interrupted (${stoppedBy(r.interrupted_by)}); ${next}, or start over with \`baton integrate --fresh\`\n`;
+  return `baton: integration interrupted (${stoppedBy(r.interrupted_by)}); ${next}, or start over with \`${freshOf(r)}\`\n`;
 }
 
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   if (r.conflict) {
-    for (const line of explainConflict(r.conflict, continueOf(r))) out(escapeControl(line));
+    for (const line of explainConflict(r.conflict, continueOf(r), freshOf(r))) out(escapeControl(line));
     if (r.conflict.resolver_exit !== undefined) {
       out(
         `The agent (exit ${r.conflict.resolver_exit ?? 'none'}) left ${r.conflict.unresolved?.length ? `unresolved: ${list(r.conflict.unresolved)}` : 'the merge unfinished'}.`,

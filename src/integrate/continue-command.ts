@@ -49,7 +49,16 @@ export const WORKTREE_NOT_FOUND =
 
 /** The `--continue` that goes on with this invocation's integration: its test command and `--into`. */
 export function continueCommandOf(session: Session): string {
-  return continueCommand({ test: session.test, into: session.s.into });
+  return continueCommand(sessionFlags(session));
+}
+
+/** The `--fresh` that starts this invocation's integration over: its test command and `--into`. */
+export function freshCommandOf(session: Session): string {
+  return freshCommand(sessionFlags(session));
+}
+
+function sessionFlags(session: Session): ContinueFlags {
+  return { test: session.test, into: session.s.into };
 }
 
 /** A command to run as a hint shows it: in backquotes, then what to know of it (`TEST_FROM_LOG`), if anything. */

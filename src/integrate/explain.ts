@@ -82,9 +82,14 @@ export function explainFile(
 
 /**
  * The lines printed when integration stops at a conflict: what, why, and the commands to go on (pure);
- * `next` is the `--continue` to run (with the `--into` this integration was asked to move, if any).
+ * `next` is the `--continue` to run and `fresh` the start over (each with the `--test` and `--into` this
+ * integration was asked for, if any).
  */
-export function explainConflict(c: ConflictReport, next = 'baton integrate --continue'): string[] {
+export function explainConflict(
+  c: ConflictReport,
+  next = 'baton integrate --continue',
+  fresh = 'baton integrate --fresh',
+): string[] {
   const withWhom =
     c.with.length > 0
       ? `with ${list(c.with)}, already merged`
@@ -109,7 +114,7 @@ export function explainConflict(c: ConflictReport, next = 'baton integrate --con
     `  # edit ${c.files.length === 1 ? 'the file' : 'the files'}, keeping both features' intent, and remove the conflict markers`,
     `  git add ${c.files.map(printableArg).join(' ')}`,
     `  ${next}`,
-    `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then baton integrate --fresh --on-conflict skip`,
+    `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then ${fresh} --on-conflict skip`,
   );
   return lines;
 }

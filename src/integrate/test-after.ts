@@ -6,6 +6,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import { portBlockFor } from '../ports.js';
 import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
+import { freshCommandOf } from './continue-command.js';
 import { samePlace } from './own-work.js';
 import { tipBefore, tipMoved, tipMovedWords } from './resolve.js';
 import { emit, type Halt, interrupted, interruptedHalt, type Session } from './session.js';
@@ -93,7 +94,7 @@ export async function leftBehind(session: Session, runner: Runner): Promise<Left
       : runner.fix;
   return {
     reason: reasons.join('; '),
-    hint: `${runner.rule}: ${ways.join(', ')}, ${fix}, then start over with \`baton integrate --fresh\`.`,
+    hint: `${runner.rule}: ${ways.join(', ')}, ${fix}, then start over with \`${freshCommandOf(session)}\`.`,
   };
 }
 

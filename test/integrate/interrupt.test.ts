@@ -59,9 +59,13 @@ describe('Ctrl-C during baton integrate', () => {
     });
     expect(r.code).toBe(1);
     // `--continue` takes neither the test command nor the branch to move from the log: the line names
-    // the ones this integration was given.
+    // the ones this integration was given, for going on and for starting over alike.
+    const flags = `--test ${printableArg(test)} --into main`;
     expect(r.stderr).toBe(
-      CONTINUE_LINE.replace('--continue`', () => `--continue --test ${printableArg(test)} --into main\``),
+      CONTINUE_LINE.replace('--continue`', () => `--continue ${flags}\``).replace(
+        '--fresh`',
+        () => `--fresh ${flags}\``,
+      ),
     );
     expect(r.stdout).toMatch(/Integration interrupted in .*: 1 of 2 merged, 1 not reached;/);
     expect(r.stdout).toContain('main left where it was: the integration was interrupted before it finished');

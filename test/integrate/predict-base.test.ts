@@ -94,4 +94,10 @@ describe('explainConflict', () => {
       '  x.ts: a and b both changed x.ts, which only a owns',
     ]);
   });
+  it('offers the skip as the start over it is given, with that integration’s --test and --into', () => {
+    const fresh = 'baton integrate --fresh --test true --into main';
+    expect(explainConflict({ ...report, with: ['b'] }, 'baton integrate --continue', fresh).at(-1)).toBe(
+      `Or skip the feature instead: git -C /w merge --abort, then ${fresh} --on-conflict skip`,
+    );
+  });
 });

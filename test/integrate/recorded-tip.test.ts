@@ -3,6 +3,7 @@
 // the worktree stop it with a reason and a hint, never reach the --into branch, never crash a merge.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { printableArg } from '../../src/agents/shell-words.js';
 import { runBaton } from '../rig/cli.js';
 import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
 import {
@@ -123,6 +124,10 @@ describe('a test command that changes the integration', () => {
     );
     expect(r.stdout).toContain('gen by test');
     expect(r.stdout).toContain('A test must leave the integration as it found it');
+    // The start over it offers runs that test again and moves main, as this one was to.
+    expect(r.stdout).toContain(
+      `then start over with \`baton integrate --fresh --test ${printableArg(test)} --into main\``,
+    );
     expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
     const tested = logEvents(repo).filter((e) => e.type === 'integration.tested');
     expect(tested).toMatchObject([{ after_feature: 'a', passed: false, exit_code: 0 }]);
