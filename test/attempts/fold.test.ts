@@ -94,6 +94,20 @@ function bestOfTwo() {
   ];
 }
 
+/** A `run.started` of feature `search`, with `extra` fields (its attempts, its rule, `resume`). */
+const runStarted = (run_id: string, extra: object = {}) =>
+  stamp({
+    type: 'run.started',
+    run_id,
+    feature_ids: ['search'],
+    concurrency: 2,
+    base: 'HEAD',
+    base_commit: 'b',
+    mode: 'contract-first',
+    pid: 2,
+    ...extra,
+  });
+
 describe('folding best-of-N', () => {
   it('every attempt event passes the log reader and has a compiled fast test', () => {
     for (const type of ['attempt.started', 'attempt.ended', 'attempt.selected', 'attempt.picked'] as const)
@@ -165,16 +179,7 @@ describe('folding best-of-N', () => {
   });
 
   it('a fresh run forgets the attempts; a resumed run keeps them', () => {
-    const fresh = stamp({
-      type: 'run.started',
-      run_id: 'r2',
-      feature_ids: ['search'],
-      concurrency: 2,
-      base: 'HEAD',
-      base_commit: 'b',
-      mode: 'contract-first',
-      pid: 2,
-    });
+    const fresh = runStarted('r2');
     expect(foldEvents([...bestOfTwo(), fresh]).features.search?.attempts).toBeUndefined();
     const resumed = { ...fresh, resume: true };
     expect(Object.keys(foldEvents([...bestOfTwo(), resumed]).features.search?.attempts ?? {})).toEqual([
@@ -184,19 +189,7 @@ describe('folding best-of-N', () => {
   });
 
   it("keeps each best-of-N feature's rule from run.started for a resume, while undecided; a fresh run without one forgets it", () => {
-    const started = (run_id: string, e: object) =>
-      stamp({
-        type: 'run.started',
-        run_id,
-        feature_ids: ['search'],
-        concurrency: 2,
-        base: 'HEAD',
-        base_commit: 'b',
-        mode: 'contract-first',
-        pid: 2,
-        ...e,
-      });
-    const first = started('r0', { attempts: { search: 2 }, select: { search: 'first-passing' } });
+    const first = runStarted('r0', { attempts: { search: 2 }, select: { search: 'first-passing' } });
     expect(compileFastTest(EVENT_SCHEMAS['run.started'])).toBeDefined();
     expect(parseLogEvent(first)).toBeDefined();
     expect(parseLogEvent({ ...first, select: { search: 'fastest' } })).toBeUndefined();
@@ -211,7 +204,7 @@ describe('folding best-of-N', () => {
     expect(undecidedSelects(foldEvents([first, ...rest]), ['search'])).toEqual(new Map());
     // A log written before the rule was recorded has none.
     expect(undecidedSelects(foldEvents(bestOfTwo()), ['search'])).toEqual(new Map());
-    const fresh = foldEvents([first, started('r1', {})]);
+    const fresh = foldEvents([first, runStarted('r1')]);
     expect(fresh.features.search?.planned_select).toBeUndefined();
   });
 });
