@@ -6,6 +6,19 @@ import { redactUrl } from './names.js';
 /** How long a first connection may take before the URL is called unreachable. */
 const CONNECT_TIMEOUT_MS = 3000;
 
+/**
+ * How long a command that is closing waits on a Redis that does not answer (ms), by default: an idle
+ * worker's close of its queues, and the end of each client's socket (ioredis's own default), after which
+ * it lets go. `BATON_QUEUE_CLOSE_MS` sets it.
+ */
+export const QUEUE_CLOSE_MS = 2000;
+
+/** The close wait a command's environment asks for (`BATON_QUEUE_CLOSE_MS`, 0 or more), else `QUEUE_CLOSE_MS`. */
+export function queueCloseMsOf(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.BATON_QUEUE_CLOSE_MS);
+  return env.BATON_QUEUE_CLOSE_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : QUEUE_CLOSE_MS;
+}
+
 /** Options BullMQ needs on every connection it is handed (blocking commands must never time out). */
 export const BULLMQ_CONNECTION: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true };
 
@@ -107,15 +120,17 @@ function isDefinite(err: unknown): boolean {
 
 /**
  * Opens a Redis connection for BullMQ and proves it works (PING) within a few seconds; an
- * unreachable server or a wrong password is a UserError naming the URL, never a hang.
+ * unreachable server or a wrong password is a UserError naming the URL, never a hang. Its socket's end
+ * waits at most `closeMs` (`queueCloseMsOf`) for Redis, and so does that of each of its duplicates.
  */
-export async function connectRedis(url: string, name: string): Promise<Redis> {
+export async function connectRedis(url: string, name: string, closeMs = QUEUE_CLOSE_MS): Promise<Redis> {
   const { db } = assertQueueUrl(url);
   const client = new Redis(url, {
     ...BULLMQ_CONNECTION,
     lazyConnect: true,
     connectionName: name,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    disconnectTimeout: closeMs,
     // The first connection fails fast; once up, BullMQ's own reconnects take over.
     retryStrategy: (times) => (times > 20 ? null : Math.min(times * 200, 2000)),
   });

@@ -16,7 +16,7 @@ import type { RunQueue } from '../log/state.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
 import { clipShown } from '../text/one-line.js';
-import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages } from './connection.js';
+import { BULLMQ_CONNECTION, connectRedis, queueCloseMsOf, quietErrors, reportOutages } from './connection.js';
 import { enqueueJobs, openAgentQueue, trackFeatures } from './enqueue.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
 import { followJobs, listenForHints } from './follow.js';
@@ -239,7 +239,7 @@ function endRun(
  */
 export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const redis = await connectRedis(opts.queue, 'baton-orchestrator');
+  const redis = await connectRedis(opts.queue, 'baton-orchestrator', queueCloseMsOf(opts.env));
   // One line when Redis goes away and one when it is back, said for the main client; the others keep quiet.
   reportOutages(redis, opts.queue, opts.say);
   const reader = quietErrors(redis.duplicate());

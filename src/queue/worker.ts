@@ -14,7 +14,14 @@ import { escapeControl } from '../text/escape.js';
 import { clipShown } from '../text/one-line.js';
 import { BadJobError, runAttempt } from './attempt.js';
 import { UnpushedError } from './attempt-git.js';
-import { BULLMQ_CONNECTION, connectRedis, quietErrors, reportOutages, sayQueueErrors } from './connection.js';
+import {
+  BULLMQ_CONNECTION,
+  connectRedis,
+  queueCloseMsOf,
+  quietErrors,
+  reportOutages,
+  sayQueueErrors,
+} from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone, hubRemote } from './hub.js';
@@ -136,7 +143,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       },
     );
   }
-  const redis = await connectRedis(opts.queue, 'baton-worker');
+  const redis = await connectRedis(opts.queue, 'baton-worker', queueCloseMsOf(opts.env));
   reportOutages(redis, opts.queue, opts.log);
   // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
   try {
@@ -196,18 +203,16 @@ async function startOn(
       // With no job in hand there is nothing to finish, and BullMQ's close and the heartbeat's removal
       // wait on Redis, which may be gone (an outage would keep the worker from ever exiting).
       const idle = state.running.size === 0;
+      const waitMs = queueCloseMsOf(opts.env);
       await Promise.all([
-        bounded(Promise.all(workers.map((w) => w.close(idle))), idle ? CLOSE_WAIT_MS : undefined),
-        bounded(heartbeat.stop(), CLOSE_WAIT_MS),
+        bounded(Promise.all(workers.map((w) => w.close(idle))), idle ? waitMs : undefined),
+        bounded(heartbeat.stop(), waitMs),
       ]);
       for (const c of connections) c.disconnect();
       redis.disconnect();
     },
   };
 }
-
-/** How long a closing worker waits on Redis for what it need not wait for (an idle close, the heartbeat's removal). */
-const CLOSE_WAIT_MS = 2000;
 
 /** `work`, or nothing once `ms` have passed (never rejects). */
 function bounded(work: Promise<unknown>, ms: number | undefined): Promise<unknown> {
@@ -251,6 +256,7 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
     concurrency: opts.concurrency,
     lockDuration: lockMs,
     stalledInterval: opts.stalledMs ?? Math.max(1000, Math.round(lockMs / 2)),
+    drainDelay: drainMsOf(opts.env) / 1000,
     maxStalledCount: 3,
     name: state.id,
   });
@@ -263,6 +269,18 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
     if (job) opts.log(escapeControl(`${shownJobId(job)}: attempt failed: ${failureLine(err)}`));
   });
   return w;
+}
+
+/** How long an idle worker's wait for a job lasts before it asks Redis again (ms; BullMQ's `drainDelay`), by default. */
+const DRAIN_MS = 5000;
+
+/**
+ * The wait for a job a worker's environment asks for (`BATON_QUEUE_DRAIN_MS`, above 0), else `DRAIN_MS`.
+ * An idle worker asked to stop while Redis is away exits only once its wait is over (and 1 s more).
+ */
+export function drainMsOf(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.BATON_QUEUE_DRAIN_MS);
+  return env.BATON_QUEUE_DRAIN_MS !== undefined && Number.isFinite(ms) && ms > 0 ? ms : DRAIN_MS;
 }
 
 /** Stops the agents of jobs whose lock could not be renewed: another worker takes (or took) them. */

@@ -9,6 +9,7 @@ import {
   kill,
   makeQueuedProject,
   type QueuedProject,
+  SHORT_LOCK,
   spawnBaton,
   spawnWorker,
   startRedis,
@@ -63,8 +64,8 @@ function assertExactlyOnce(p: QueuedProject): Array<Record<string, unknown>> {
 describe('baton run --queue with baton worker', () => {
   test('two workers and an orchestrator complete ten features; every branch is its promoted attempt; integrate works', async () => {
     const { redis, p } = await setup(10);
-    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '0.3' });
-    const w2 = worker(p, redis, 'w2', { AGENT_SLEEP: '0.3' });
+    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '0.1' });
+    const w2 = worker(p, redis, 'w2', { AGENT_SLEEP: '0.1' });
     await Promise.all([ready(w1), ready(w2)]);
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     expect(await orch.exited, orch.output()).toBe(0);
@@ -98,13 +99,13 @@ describe('baton run --queue with baton worker', () => {
 
   test('a worker SIGKILLed mid-agent: its job is retried on the other and completes once', async () => {
     const { redis, p } = await setup(1);
-    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '3' });
+    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '3', ...SHORT_LOCK });
     await ready(w1);
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
     await kill(w1);
-    worker(p, redis, 'w2');
+    worker(p, redis, 'w2', SHORT_LOCK);
     expect(await orch.exited, orch.output()).toBe(0);
     const events = assertExactlyOnce(p);
     const done = events.find((e) => e.type === 'queue.job' && e.state === 'completed');
@@ -115,14 +116,14 @@ describe('baton run --queue with baton worker', () => {
 
   test('a worker SIGSTOPped past its lock: the job finishes elsewhere; after SIGCONT its completion is refused and its attempt is not promoted', async () => {
     const { redis, p } = await setup(1);
-    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '2' });
+    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '2', ...SHORT_LOCK });
     await ready(w1);
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
     w1.proc.kill('SIGSTOP');
     cleanups.push(() => void w1.proc.kill('SIGCONT'));
-    worker(p, redis, 'w2');
+    worker(p, redis, 'w2', SHORT_LOCK);
     expect(await orch.exited, orch.output()).toBe(0);
     const promoted = p.repo.git('rev-parse', 'baton/feature-001');
     w1.proc.kill('SIGCONT');

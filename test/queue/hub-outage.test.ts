@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   AGENT,
+  type BatonChild,
   kill,
   makeQueuedProject,
   type QueuedProject,
@@ -45,9 +46,19 @@ async function setup(opts: { outageAtPush?: boolean } = {}): Promise<{
   return { redis, p, runs, away: `${p.hub}.away`, workerEnv: { HUB: p.hub, RUNS: runs } };
 }
 
-/** The hub put back after `ms`, once it is away. */
-async function restoreAfter(p: QueuedProject, away: string, ms: number): Promise<void> {
-  await until(() => existsSync(away), 'the hub to be away', 30_000);
+/**
+ * The hub put back `ms` after `child` said `failed` (the first try that found no hub). 2 s outlasts two
+ * tries more (the worker's 0.5 s and 1 s waits, the orchestrator's readings every 0.5 s) and the job's lock
+ * (2 s in these tests): the hub is waited out, not caught at the first try again.
+ */
+async function restoreAfter(
+  p: QueuedProject,
+  away: string,
+  child: BatonChild,
+  failed: RegExp,
+  ms = 2000,
+): Promise<void> {
+  await until(() => existsSync(away) && failed.test(child.output()), 'a try to find no hub', 30_000);
   await new Promise((r) => setTimeout(r, ms));
   renameSync(away, p.hub);
 }
@@ -65,7 +76,7 @@ describe('a hub that does not answer for a few seconds, on the worker', () => {
     cleanups.push(() => kill(w));
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
-    await restoreAfter(p, away, 6000);
+    await restoreAfter(p, away, w, /push of \S+ failed/);
     expect(await orch.exited, orch.output() + w.output()).toBe(0);
     expect(endOf(p)?.status).toBe('complete');
     expect(runCount(runs)).toBe(1);
@@ -89,7 +100,7 @@ describe('a hub that does not answer for a few seconds, on the worker', () => {
     renameSync(p.hub, away);
     const w = spawnWorker(p, redis.url, 'w1', workerEnv);
     cleanups.push(() => kill(w));
-    await restoreAfter(p, away, 6000);
+    await restoreAfter(p, away, w, /fetch of \S+ failed/);
     expect(await orch.exited, orch.output() + w.output()).toBe(0);
     expect(endOf(p)?.status).toBe('complete');
     expect(runCount(runs)).toBe(1);
@@ -127,7 +138,7 @@ describe('a hub that does not answer at promotion, on the orchestrator', () => {
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
     pushThenHideHub(p, redis, away);
-    await restoreAfter(p, away, 3000);
+    await restoreAfter(p, away, orch, /could not fetch/);
     expect(await orch.exited, orch.output()).toBe(0);
     expect(endOf(p)?.status).toBe('complete');
     expect(orch.output()).toMatch(/could not fetch refs\/baton\/attempts\/feature-001\/\S+ from the hub/);

@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,14 +128,26 @@ export interface QueuedProject {
 
 /**
  * The agent every test feature runs: writes its file (with what its environment told it: the feature's
- * variables, as a local run gives them), sleeps AGENT_SLEEP seconds (from the worker's env).
+ * variables, as a local run gives them), sleeps AGENT_SLEEP seconds (from the worker's env), then, when
+ * the worker's env names an AGENT_GATE (`agentGate`), waits until the test opens it (at most 30 s).
  */
 export const AGENT =
   'mkdir -p src/$BATON_FEATURE_ID && echo "$BATON_FEATURE_ID by $BATON_RUN_ID" > src/$BATON_FEATURE_ID/index.txt && ' +
   'echo "branch=$BATON_BRANCH port=$PORT base=$BATON_PORT_BASE task=$(basename "$BATON_TASK_FILE") ' +
   'log=$(basename "$BATON_LOG") cwd=$([ "$BATON_WORKTREE" -ef . ] && echo worktree)" ' +
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
-  '>> src/$BATON_FEATURE_ID/index.txt && sleep ${AGENT_SLEEP:-0}';
+  '>> src/$BATON_FEATURE_ID/index.txt && sleep ${AGENT_SLEEP:-0} && ' +
+  '{ [ -z "$AGENT_GATE" ] || for i in $(seq 600); do [ -e "$AGENT_GATE" ] && break; sleep 0.05; done; }';
+
+/**
+ * A gate that holds every agent (`AGENT`) of the workers given its `env` until the test `open`s it: the
+ * agents are at work for exactly as long as the test needs them to be, where a sleep would have to be
+ * sized for the slowest machine.
+ */
+export function agentGate(p: QueuedProject): { env: { AGENT_GATE: string }; open(): void } {
+  const path = join(p.scratch, 'gate');
+  return { env: { AGENT_GATE: path }, open: () => writeFileSync(path, '') };
+}
 
 /** Makes the project: contracts committed, a config, and `hub.git` (bare) beside it. */
 export function makeQueuedProject(
@@ -194,6 +214,12 @@ export function spawnBaton(args: string[], opts: { cwd: string; env?: NodeJS.Pro
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return { proc, output: () => out, exited };
 }
+
+/**
+ * Queue timings for the workers of a test that waits for a dead or stopped worker's job to be taken
+ * again: the lock lapses after 1 s and is looked for every 0.5 s (`spawnBaton`'s 2 s and 1 s otherwise).
+ */
+export const SHORT_LOCK = { BATON_QUEUE_LOCK_MS: '1000', BATON_QUEUE_STALLED_MS: '500' };
 
 /** Starts a worker on the project's hub with its own cache folder. */
 export function spawnWorker(

@@ -13,7 +13,17 @@ import {
   jobInstanceOf,
   parseEventId,
 } from '../../src/queue/names.js';
-import { AGENT, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
+import {
+  AGENT,
+  agentGate,
+  kill,
+  makeQueuedProject,
+  SHORT_LOCK,
+  spawnBaton,
+  spawnWorker,
+  startRedis,
+  until,
+} from './rig.js';
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -118,13 +128,15 @@ describe("a worker's events in the orchestrator's log", () => {
       () => p.cleanup(),
       () => void client.disconnect(),
     );
-    const w1 = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '5' });
+    const w1 = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '5', ...SHORT_LOCK });
     cleanups.push(() => kill(w1));
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1', 20_000);
     await kill(w1);
-    const w2 = spawnWorker(p, redis.url, 'w2', { AGENT_SLEEP: '1' });
+    // w2's agent is held until the stale line is on the stream: the job is still running when it comes.
+    const gate = agentGate(p);
+    const w2 = spawnWorker(p, redis.url, 'w2', { ...gate.env, ...SHORT_LOCK });
     cleanups.push(() => kill(w2));
     const second = () => p.events().find((e) => e.type === 'feature.started' && Number(e.attempt) >= 2);
     await until(() => second() !== undefined, 'the second attempt to start', 20_000);
@@ -140,6 +152,7 @@ describe("a worker's events in the orchestrator's log", () => {
       'line',
       stale,
     );
+    gate.open();
     expect(await orch.exited, orch.output()).toBe(0);
     expect(p.events().filter((e) => e.status === 'stale-attempt')).toEqual([]);
     expect(p.events().find((e) => e.type === 'feature.ended')?.status).toBe('complete');
@@ -154,7 +167,9 @@ describe("a worker's events in the orchestrator's log", () => {
       () => p.cleanup(),
       () => void client.disconnect(),
     );
-    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '3' });
+    // The agent is held until the forged line is on the stream: what it sends next comes after it.
+    const gate = agentGate(p);
+    const w = spawnWorker(p, redis.url, 'w1', gate.env);
     cleanups.push(() => kill(w));
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
@@ -171,6 +186,7 @@ describe("a worker's events in the orchestrator's log", () => {
       'line',
       JSON.stringify({ feature_id: 'feature-001', status: 'forged' }),
     );
+    gate.open();
     expect(await orch.exited, orch.output()).toBe(0);
     const events = p.events();
     expect(events.filter((e) => e.status === 'forged')).toEqual([]);

@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import {
+  AGENT,
+  agentGate,
   type BatonChild,
   kill,
   makeQueuedProject,
+  type QueuedProject,
   spawnBaton,
   spawnWorker,
   startRedis,
@@ -33,7 +36,9 @@ describe('jobs on one worker', () => {
       () => redis.stop(),
       () => p.cleanup(),
     );
-    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '3' }, ['-j', '2']);
+    // Each agent is held until both jobs have started: the two are at work at once.
+    const gate = agentGate(p);
+    const w = spawnWorker(p, redis.url, 'w1', gate.env, ['-j', '2']);
     cleanups.push(() => kill(w));
     // A first run detached by Ctrl-C: its job goes on, and a fresh run puts a second job for the feature.
     const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
@@ -43,6 +48,12 @@ describe('jobs on one worker', () => {
     await endsWithin(first, 'the first run to detach', 10_000);
     const second = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(second));
+    await until(
+      () => (w.output().match(/attempt 1 started/g) ?? []).length === 2,
+      'the second job to start beside the first',
+      20_000,
+    );
+    gate.open();
     expect(await endsWithin(second, 'the second run to end', 30_000), second.output()).toBe(0);
     await until(
       () => (w.output().match(/attempt 1 ended complete/g) ?? []).length === 2,
@@ -107,15 +118,27 @@ describe('jobs on one worker', () => {
   }, 60_000);
 });
 
+/**
+ * A one-feature project whose agent sleeps `seconds` at its first run only (`$SLEPT`, a file the
+ * worker's `env` names, marks it): the test does what it does to Redis while that one works, and a
+ * retry or a resume goes straight on.
+ */
+function sleepingFirstRun(seconds: number): { p: QueuedProject; env: NodeJS.ProcessEnv } {
+  const p = makeQueuedProject(1, {
+    agent: `${AGENT} && { [ -e "$SLEPT" ] || { touch "$SLEPT" && sleep ${seconds}; }; }`,
+  });
+  return { p, env: { SLEPT: join(p.scratch, 'slept') } };
+}
+
 describe('a job Redis lost', () => {
   test('ends its feature failed naming the resume; the resume enqueues it again under new event ids and a new attempt ref', async () => {
     const redis = await startRedis();
-    const p = makeQueuedProject(1);
+    const { p, env } = sleepingFirstRun(2);
     cleanups.push(
       () => redis.stop(),
       () => p.cleanup(),
     );
-    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '2' });
+    const w = spawnWorker(p, redis.url, 'w1', env);
     cleanups.push(() => kill(w));
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
@@ -187,12 +210,12 @@ describe('baton workers', () => {
 describe('a Redis outage', () => {
   test('the orchestrator and the worker each say once that Redis is lost and once that it is back, and the run completes', async () => {
     const redis = await startRedis({ aof: true });
-    const p = makeQueuedProject(1);
+    const { p, env } = sleepingFirstRun(4);
     cleanups.push(
       () => redis.stop(),
       () => p.cleanup(),
     );
-    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '4' });
+    const w = spawnWorker(p, redis.url, 'w1', env);
     cleanups.push(() => kill(w));
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     cleanups.push(() => kill(orch));
@@ -222,7 +245,9 @@ describe('a Redis outage', () => {
       () => redis.stop(),
       () => p.cleanup(),
     );
-    const w = spawnWorker(p, redis.url, 'w1');
+    // Its waits on Redis made short (an idle wait for a job, its close: 5 s and 2 s by default), so that
+    // the exit comes in well under a second; without a bound on them it would never come.
+    const w = spawnWorker(p, redis.url, 'w1', { BATON_QUEUE_DRAIN_MS: '500', BATON_QUEUE_CLOSE_MS: '500' });
     cleanups.push(() => kill(w));
     await until(() => w.output().includes(' agents command'), 'the worker to start');
     await redis.kill9();
