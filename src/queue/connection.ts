@@ -8,8 +8,8 @@ const CONNECT_TIMEOUT_MS = 3000;
 
 /**
  * How long a command that is closing waits on a Redis that does not answer (ms), by default: an idle
- * worker's close of its queues, and the end of each client's socket (ioredis's own default), after which
- * it lets go. `BATON_QUEUE_CLOSE_MS` sets it.
+ * worker's close of its queues, a worker's removal of its heartbeat, and the end of each client's socket
+ * (ioredis's own default), after which it lets go. `BATON_QUEUE_CLOSE_MS` sets it.
  */
 export const QUEUE_CLOSE_MS = 2000;
 
