@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../errors.js';
 import { errorLine, errorMessage } from '../text/error-message.js';
+import { envMs } from './env-ms.js';
 import { redactUrl } from './names.js';
 
 /** How long a first connection may take before the URL is called unreachable. */
@@ -15,8 +16,7 @@ export const QUEUE_CLOSE_MS = 2000;
 
 /** The close wait a command's environment asks for (`BATON_QUEUE_CLOSE_MS`, 0 or more), else `QUEUE_CLOSE_MS`. */
 export function queueCloseMsOf(env: NodeJS.ProcessEnv): number {
-  const ms = Number(env.BATON_QUEUE_CLOSE_MS);
-  return env.BATON_QUEUE_CLOSE_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : QUEUE_CLOSE_MS;
+  return envMs(env, 'BATON_QUEUE_CLOSE_MS', QUEUE_CLOSE_MS, 'allowed');
 }
 
 /** Options BullMQ needs on every connection it is handed (blocking commands must never time out). */

@@ -7,6 +7,7 @@
 
 import { pause } from '../process/pause.js';
 import { errorLine } from '../text/error-message.js';
+import { envMs } from './env-ms.js';
 
 /** How long a hub's errors are tried through before they count, by default (ms); `BATON_HUB_RETRY_MS` sets it. */
 export const HUB_RETRY_MS = 60_000;
@@ -16,8 +17,7 @@ const MAX_DELAY_MS = 8000;
 
 /** The hub retry window a command's environment asks for (`BATON_HUB_RETRY_MS`), else `HUB_RETRY_MS`. */
 export function hubRetryMsOf(env: NodeJS.ProcessEnv): number {
-  const ms = Number(env.BATON_HUB_RETRY_MS);
-  return env.BATON_HUB_RETRY_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : HUB_RETRY_MS;
+  return envMs(env, 'BATON_HUB_RETRY_MS', HUB_RETRY_MS, 'allowed');
 }
 
 /** The window in words: `60 s`. */

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { GIT_ENV, git, gitRaw, HARDENED_GIT_OPTIONS } from '../git/git.js';
 import { spawnSupervised } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
+import { envMs } from './env-ms.js';
 import { describeWindow } from './hub-retry.js';
 
 /**
@@ -25,8 +26,7 @@ export const HUB_TIMEOUT_MS = 10_000;
 
 /** The hub's deadline a command's environment asks for (`BATON_HUB_TIMEOUT_MS`, above 0), else `HUB_TIMEOUT_MS`. */
 export function hubTimeoutMsOf(env: NodeJS.ProcessEnv): number {
-  const ms = Number(env.BATON_HUB_TIMEOUT_MS);
-  return env.BATON_HUB_TIMEOUT_MS !== undefined && Number.isFinite(ms) && ms > 0 ? ms : HUB_TIMEOUT_MS;
+  return envMs(env, 'BATON_HUB_TIMEOUT_MS', HUB_TIMEOUT_MS, 'refused');
 }
 
 /** The hub as git commands reach it: its URL, how long a command may wait for an answer, and what cuts it short. */

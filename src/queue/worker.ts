@@ -22,6 +22,7 @@ import {
   reportOutages,
   sayQueueErrors,
 } from './connection.js';
+import { envMs } from './env-ms.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone, hubRemote } from './hub.js';
@@ -279,8 +280,7 @@ const DRAIN_MS = 5000;
  * An idle worker asked to stop while Redis is away exits only once its wait is over (and 1 s more).
  */
 export function drainMsOf(env: NodeJS.ProcessEnv): number {
-  const ms = Number(env.BATON_QUEUE_DRAIN_MS);
-  return env.BATON_QUEUE_DRAIN_MS !== undefined && Number.isFinite(ms) && ms > 0 ? ms : DRAIN_MS;
+  return envMs(env, 'BATON_QUEUE_DRAIN_MS', DRAIN_MS, 'refused');
 }
 
 /** Stops the agents of jobs whose lock could not be renewed: another worker takes (or took) them. */
