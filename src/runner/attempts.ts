@@ -180,6 +180,21 @@ async function runAttempt(ctx: RunContext, fa: FeatureAttempts, unit: WorkUnit):
   return finishWhenAllEnded(ctx, fa);
 }
 
+/** The end of attempt `n`, stopped for `reason` with no work of this run's: no files, no checks, no time. */
+export function stoppedUnrun(n: number, reason: string): AttemptEndedFields & { status: 'stopped' } {
+  return {
+    attempt: n,
+    status: 'stopped',
+    reason,
+    files: [],
+    checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
+    measured: {},
+    lines_changed: 0,
+    outside_owns: 0,
+    duration_ms: 0,
+  };
+}
+
 /**
  * An attempt not started because attempt `first` passed every criterion first (pure): its event and its
  * facts. One an earlier run started (`startedBefore`, a resume) was not run again.
@@ -190,23 +205,16 @@ export function notStarted(
   now: number,
   startedBefore = false,
 ): { event: AttemptEndedFields; finished: Finished } {
-  const none = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
+  const event = stoppedUnrun(
+    n,
+    `${startedBefore ? 'not run again' : 'not started'}: attempt ${first} passed every criterion first (select: first-passing)`,
+  );
   return {
-    event: {
-      attempt: n,
-      status: 'stopped',
-      reason: `${startedBefore ? 'not run again' : 'not started'}: attempt ${first} passed every criterion first (select: first-passing)`,
-      files: [],
-      checks: none,
-      measured: {},
-      lines_changed: 0,
-      outside_owns: 0,
-      duration_ms: 0,
-    },
+    event,
     finished: {
       attempt: n,
       status: 'stopped',
-      checks: none,
+      checks: event.checks,
       measured: {},
       outside_owns: 0,
       lines_changed: 0,

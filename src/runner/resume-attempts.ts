@@ -13,6 +13,7 @@ import { UNFINISHED } from '../guard/liveness.js';
 import { type BatonState, featureAt } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import type { EventSink } from '../log/sink.js';
+import { stoppedUnrun } from './attempts.js';
 import type { RunOptions } from './run-options.js';
 
 /**
@@ -94,19 +95,8 @@ export function endDroppedAttempts(
     const attempts = earlier ? Object.values(featureAt(earlier, id)?.attempts ?? {}) : [];
     for (const a of attempts) {
       if (!UNFINISHED.has(a.status) || unitIds.includes(attemptUnitId(id, a.attempt))) continue;
-      sink.emit({
-        type: 'attempt.ended',
-        feature_id: id,
-        attempt: a.attempt,
-        status: 'stopped',
-        reason: `stopped: the run that started it died, and the resume does not run attempt ${a.attempt} again`,
-        files: [],
-        checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
-        measured: {},
-        lines_changed: 0,
-        outside_owns: 0,
-        duration_ms: 0,
-      });
+      const why = `stopped: the run that started it died, and the resume does not run attempt ${a.attempt} again`;
+      sink.emit({ type: 'attempt.ended', feature_id: id, ...stoppedUnrun(a.attempt, why) });
     }
   }
 }
