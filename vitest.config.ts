@@ -23,6 +23,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // One temporary folder per run, removed at its end (test/rig/suite-tmp.ts).
+    globalSetup: ['test/rig/suite-tmp.ts'],
     pool: 'forks',
     isolate,
     maxWorkers: workers,
