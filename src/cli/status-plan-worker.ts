@@ -4,7 +4,11 @@
  * not load), or `{ failed: true }` when not even git answers (status then shows what the log names).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { yieldToMainThread } from '../process/yield-to-main.js';
 import { statusFacts } from '../project.js';
+
+// The main thread folds the log meanwhile: the plan is needed only once that is over.
+yieldToMainThread();
 
 // No top-level await: the bundle (rolldown.config.mjs) is CommonJS.
 statusFacts((workerData as { cwd: string }).cwd).then(

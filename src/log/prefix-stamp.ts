@@ -18,6 +18,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { YIELD_TO_MAIN_THREAD_CODE } from '../process/yield-to-main.js';
 
 /** How many of the log's first bytes the stamp takes. */
 const HEAD_BYTES = 256;
@@ -166,6 +167,7 @@ const { createHash } = require('node:crypto');
 const { openSync, readSync, closeSync, constants } = require('node:fs');
 const { path, size, shared, port } = workerData;
 const progress = new Int32Array(shared);
+${YIELD_TO_MAIN_THREAD_CODE}
 let digest = null;
 try {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
