@@ -28,20 +28,21 @@ export function declaredQueue(queue: RunQueue): RunQueue {
   return { url: queue.url, hub: queue.hub };
 }
 
-const MEASUREMENT_KEYS = [
-  'exit_code',
-  'output_tail',
-  'p50_ms',
-  'p95_ms',
-  'p99_ms',
-  'error_rate',
-  'requests',
-  'duration_ms',
-] as const;
-
-/** What a check measured, with its declared fields only. */
-export function declaredMeasurement(measured: CheckMeasurement): CheckMeasurement {
-  const out = pickDeclared(measured, MEASUREMENT_KEYS);
-  if (measured.files !== undefined) out.files = [...measured.files];
+/**
+ * What a check measured, with its declared fields only. Field by field, not by a loop over the names:
+ * a log holds a check line per criterion per run, and the loop's computed keys cost a cold `status`
+ * over 1 M events about 2 % of its time.
+ */
+export function declaredMeasurement(m: CheckMeasurement): CheckMeasurement {
+  const out: CheckMeasurement = {};
+  if (m.exit_code !== undefined) out.exit_code = m.exit_code;
+  if (m.output_tail !== undefined) out.output_tail = m.output_tail;
+  if (m.p50_ms !== undefined) out.p50_ms = m.p50_ms;
+  if (m.p95_ms !== undefined) out.p95_ms = m.p95_ms;
+  if (m.p99_ms !== undefined) out.p99_ms = m.p99_ms;
+  if (m.error_rate !== undefined) out.error_rate = m.error_rate;
+  if (m.requests !== undefined) out.requests = m.requests;
+  if (m.duration_ms !== undefined) out.duration_ms = m.duration_ms;
+  if (m.files !== undefined) out.files = [...m.files];
   return out;
 }

@@ -398,9 +398,10 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         outcome,
         message: ev.message,
         ts: ev.ts,
-        ...(ev.measured ? { measured: declaredMeasurement(ev.measured) } : {}),
-        ...(ev.by === 'worker' ? { by: 'worker' as const } : {}),
       };
+      // Set one by one, not spread in: a spread builds and copies an object per check line.
+      if (ev.measured) result.measured = declaredMeasurement(ev.measured);
+      if (ev.by === 'worker') result.by = 'worker';
       setOwn(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criterion_id, result);
       if (ev.on === 'worktree') recheckedFeature(f, ev.commit, ev.dirty);
       return;

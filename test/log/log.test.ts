@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/log/append.js';
+import { CheckMeasurementSchema } from '../../src/log/event-fields.js';
 import { applyEvent, foldEvents, initialState } from '../../src/log/fold.js';
 import { parseLogText, readLog } from '../../src/log/read.js';
+import { defOf } from '../../src/zod.js';
 import { runStartedLine } from '../rig/log-lines.js';
 
 const clock = () => new Date('2026-01-01T00:00:00.000Z');
@@ -191,5 +193,31 @@ describe('log', () => {
     expect(Object.keys(state.features.p?.integration_checks ?? {})).toEqual(['merged']);
     expect(state.features.p?.integration_checks.merged?.ts).toBe(at(5));
     expect(state.features.q?.integration_checks).toEqual({});
+  });
+  it("keeps every field of a check's measurement the schema declares, and no other", () => {
+    // One value per declared field, taken from the schema itself: a field added there and not copied by
+    // the fold (a hand-written list) fails here.
+    const declared = Object.keys(defOf(CheckMeasurementSchema).shape ?? {});
+    const value = (key: string) => (key === 'output_tail' ? 'tail' : key === 'files' ? ['a.ts'] : 7);
+    const measured = Object.fromEntries(declared.map((k) => [k, value(k)]));
+    const state = foldEvents([
+      {
+        v: 1,
+        ts: '2026-01-01T00:00:00.000Z',
+        type: 'check.passed',
+        feature_id: 'p',
+        criterion_id: 'c1',
+        text: 'fast',
+        kind: 'run',
+        on: 'worktree',
+        message: 'exit 0',
+        measured: { ...measured, written_by_a_newer_baton: { deep: 1 } },
+        by: 'worker',
+      },
+    ] as never);
+    const result = state.features.p?.checks.c1;
+    expect(declared.length).toBeGreaterThan(5);
+    expect(result?.measured).toEqual(measured);
+    expect(result?.by).toBe('worker');
   });
 });
