@@ -1,5 +1,6 @@
 // @module-tag slow
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent, FeatureStarted } from '../../src/log/events.js';
@@ -19,8 +20,10 @@ afterEach(() => {
 describe('crash-safe runs', () => {
   it('resumes after the orchestrator is SIGKILLed: orphans stopped, worktrees reused, one agent commit each', async () => {
     const ids = ['r1', 'r2', 'r3', 'r4'];
+    // Before the resume each agent works until it is stopped; after it, it writes at once: no agent of
+    // the killed run can finish, and the resume waits on no sleep. The flag is beside the repository.
     const agent = (id: string) => ({
-      command: `sleep 3; mkdir -p src/${id} && echo "$BATON_RUN_ID" > src/${id}/done.txt`,
+      command: `test -f "$BATON_WORKTREE/../../resumed" || sleep 60; mkdir -p src/${id} && echo "$BATON_RUN_ID" > src/${id}/done.txt`,
     });
     const repo = makeRepo(contractFiles(ids.map((id) => ({ id, agent: agent(id) }))));
     repos.push(repo);
@@ -38,6 +41,7 @@ describe('crash-safe runs', () => {
     const firstGroups = firstRun.map((e) => e.pgid!);
     // The agents outlive their orchestrator (own process groups) until a resume stops them.
     expect(firstGroups.some((g) => groupAlive(g))).toBe(true);
+    writeFileSync(join(repo.root, '..', 'resumed'), '');
 
     const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
     // The SIGKILLed orchestrator left its run lock: it is taken over, and said so.
