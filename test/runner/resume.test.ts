@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { BatonEvent, FeatureStarted } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { groupAlive } from '../../src/process/supervise.js';
@@ -12,12 +12,14 @@ import { deadRunLines } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 
+// Removed after the file, not after each test: the tests below go side by side.
 const repos: TempRepo[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-describe('crash-safe runs', () => {
+// Each test has its own repository and mostly waits on agents and timeouts: they go side by side.
+describe.concurrent('crash-safe runs', () => {
   it('resumes after the orchestrator is SIGKILLed: orphans stopped, worktrees reused, one agent commit each', async () => {
     const ids = ['r1', 'r2', 'r3', 'r4'];
     // Before the resume each agent works until it is stopped; after it, it writes at once: no agent of
