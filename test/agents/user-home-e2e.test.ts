@@ -202,40 +202,44 @@ describe('the user’s agent home is never written, and Baton’s completion hoo
   // The four agents have their own servers, repositories and homes, and wait on their CLIs' start-up
   // and the mock model: they go side by side, each cleaned up when it ends (not by an afterEach, which
   // would undo a case still running).
-  it.concurrent.for(CASES)('$agent', { timeout: 180_000 }, async (c, { onTestFinished }) => {
-    const defer = (undo: () => unknown) => onTestFinished(async () => void (await undo()));
-    agentBin(c.agent);
-    const server = await c.start({
-      actions: [{ write: { path: OWNED_FILE, content: `hello from ${c.agent}\n` } }],
-      finalText: 'Wrote the greeting.',
-    });
-    defer(() => server.close());
-    const repo = projectFor(c.agent);
-    defer(() => repo.cleanup());
-    writeFiles(repo.home, c.home(server));
-    // The agents' temp files go beside the home, not in it: the home is hashed whole.
-    const tmp = join(repo.root, '..', 'tmp');
-    mkdirSync(tmp, { recursive: true });
-    const env = isolatedEnv(repo.home, { ...c.env(server), TMPDIR: tmp });
-    // OpenCode keeps a download cache (provider packages) in XDG_CACHE_HOME, which is not its home.
-    env.XDG_CACHE_HOME = join(repo.root, '..', 'cache');
-    const before = hashTree(repo.home);
+  it.concurrent.for(CASES)(
+    '$agent',
+    async (c, { onTestFinished }) => {
+      const defer = (undo: () => unknown) => onTestFinished(async () => void (await undo()));
+      agentBin(c.agent);
+      const server = await c.start({
+        actions: [{ write: { path: OWNED_FILE, content: `hello from ${c.agent}\n` } }],
+        finalText: 'Wrote the greeting.',
+      });
+      defer(() => server.close());
+      const repo = projectFor(c.agent);
+      defer(() => repo.cleanup());
+      writeFiles(repo.home, c.home(server));
+      // The agents' temp files go beside the home, not in it: the home is hashed whole.
+      const tmp = join(repo.root, '..', 'tmp');
+      mkdirSync(tmp, { recursive: true });
+      const env = isolatedEnv(repo.home, { ...c.env(server), TMPDIR: tmp });
+      // OpenCode keeps a download cache (provider packages) in XDG_CACHE_HOME, which is not its home.
+      env.XDG_CACHE_HOME = join(repo.root, '..', 'cache');
+      const before = hashTree(repo.home);
 
-    const watch = watchCopies(repo.root, c.copies);
-    const r = await runBaton(['run'], { cwd: repo.root, env }).finally(() => watch.stop());
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+      const watch = watchCopies(repo.root, c.copies);
+      const r = await runBaton(['run'], { cwd: repo.root, env }).finally(() => watch.stop());
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
 
-    expect(hashTree(repo.home)).toEqual(before);
-    const events = logEvents(repo.root);
-    expect(events.filter((e) => e.type === 'feature.ended' && e.feature_id === FEATURE)).toEqual([
-      expect.objectContaining({ status: 'complete' }),
-    ]);
-    expect(hooksOf(events)).toEqual(c.hooks);
-    for (const sent of c.sent ?? []) expect(JSON.stringify(server.requests)).toContain(sent);
-    expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe(`hello from ${c.agent}`);
-    // Every copy was seen while the agent ran, private, and none is left.
-    expect(Object.fromEntries(watch.modes)).toEqual(Object.fromEntries(c.copies.map((n) => [n, 0o600])));
-    expect(leftOver(repo.root, c.copies)).toEqual([]);
-  });
+      expect(hashTree(repo.home)).toEqual(before);
+      const events = logEvents(repo.root);
+      expect(events.filter((e) => e.type === 'feature.ended' && e.feature_id === FEATURE)).toEqual([
+        expect.objectContaining({ status: 'complete' }),
+      ]);
+      expect(hooksOf(events)).toEqual(c.hooks);
+      for (const sent of c.sent ?? []) expect(JSON.stringify(server.requests)).toContain(sent);
+      expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe(`hello from ${c.agent}`);
+      // Every copy was seen while the agent ran, private, and none is left.
+      expect(Object.fromEntries(watch.modes)).toEqual(Object.fromEntries(c.copies.map((n) => [n, 0o600])));
+      expect(leftOver(repo.root, c.copies)).toEqual([]);
+    },
+    180_000,
+  );
 });
