@@ -12,12 +12,23 @@ import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BatonEvent, HookEvent } from '../../src/log/events.js';
 import { runBaton } from '../rig/cli.js';
-import { agentBin, FAKE_KEY, FEATURE, isolatedEnv, logEvents, OWNED_FILE, projectFor } from './agent-rig.js';
+import {
+  agentBin,
+  deferAfterEach,
+  FAKE_KEY,
+  FEATURE,
+  isolatedEnv,
+  logEvents,
+  OWNED_FILE,
+  projectFor,
+} from './agent-rig.js';
 import { startAnthropicMock } from './mock-servers/anthropic.js';
 import { startGeminiMock } from './mock-servers/gemini.js';
 import { startChatMock } from './mock-servers/openai-chat.js';
 import { startResponsesMock } from './mock-servers/openai-responses.js';
 import type { MockScript, MockServer } from './mock-servers/server.js';
+
+const defer = deferAfterEach();
 
 /** Every entry under `dir`: its path, type and mode, and its content's hash or its link target. */
 function hashTree(dir: string): string[] {
@@ -199,13 +210,9 @@ const CASES: Case[] = [
 ];
 
 describe('the user’s agent home is never written, and Baton’s completion hooks stay armed', () => {
-  // The four agents have their own servers, repositories and homes, and wait on their CLIs' start-up
-  // and the mock model: they go side by side, each cleaned up when it ends (not by an afterEach, which
-  // would undo a case still running).
-  it.concurrent.for(CASES)(
+  it.each(CASES)(
     '$agent',
-    async (c, { onTestFinished }) => {
-      const defer = (undo: () => unknown) => onTestFinished(async () => void (await undo()));
+    async (c) => {
       agentBin(c.agent);
       const server = await c.start({
         actions: [{ write: { path: OWNED_FILE, content: `hello from ${c.agent}\n` } }],
