@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { attributeChange } from '../../src/guard/attribution.js';
 import { CheckoutWatch } from '../../src/guard/checkout-watch.js';
 import { RepoGuard } from '../../src/guard/repo-guard.js';
@@ -16,8 +16,9 @@ import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { events, watchWorld } from './rig.js';
 
+// Removed after the file, not after each test: the four runs below go side by side.
 const repos: TempRepo[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
@@ -31,8 +32,12 @@ function escapes(repo: TempRepo): Array<Extract<BatonEvent, { type: 'feature.esc
   );
 }
 
+// The four `baton run` cases each have their own repository and mostly wait on their agents: they go
+// side by side (it.concurrent); the in-process cases after them run alone.
 describe('adversarial: writes into the main checkout', () => {
-  it('two concurrent agents, one writing into the main checkout: reported as unknown, never the wrong feature', async () => {
+  it.concurrent('two concurrent agents, one writing into the main checkout: reported as unknown, never the wrong feature', async ({
+    onTestFinished,
+  }) => {
     const repo = makeRepo({
       'README.md': '# app\n',
       ...contractFiles([
@@ -41,7 +46,7 @@ describe('adversarial: writes into the main checkout', () => {
       ]),
     });
     repos.push(repo);
-    const world = watchWorld(repo);
+    const world = watchWorld(repo, [], onTestFinished);
     const r = await runBaton(['run', '-j', '2'], { cwd: repo.root });
     expect(r.stderr).toBe('');
     const found = escapes(repo);
@@ -62,7 +67,7 @@ describe('adversarial: writes into the main checkout', () => {
     world.expectUntouched({ status: true });
   });
 
-  it('two concurrent agents, one writing what it owns into the main checkout: named by its owns', async () => {
+  it.concurrent('two concurrent agents, one writing what it owns into the main checkout: named by its owns', async () => {
     const main = '"$BATON_WORKTREE/../../repo/src/writer"';
     const repo = makeRepo({
       'README.md': '# app\n',
@@ -91,7 +96,7 @@ describe('adversarial: writes into the main checkout', () => {
     expect(status).not.toContain('several agents or none');
   });
 
-  it('a daemon that writes into the main checkout as Baton stops it is reported, whichever feature looks first', async () => {
+  it.concurrent('a daemon that writes into the main checkout as Baton stops it is reported, whichever feature looks first', async () => {
     // f2's agent leaves a setsid daemon that writes into the main checkout when told to stop: its
     // write comes after f2's agent exited, while the daemon sweep runs, with f1 settling beside it.
     const DAEMON = [
@@ -114,7 +119,9 @@ describe('adversarial: writes into the main checkout', () => {
     expect(escapes(repo).flatMap((e) => e.files)).toEqual(['ESCAPED.txt']);
   });
 
-  it('one agent at a time: the write is attributed to the agent whose window explains it', async () => {
+  it.concurrent('one agent at a time: the write is attributed to the agent whose window explains it', async ({
+    onTestFinished,
+  }) => {
     const repo = makeRepo({
       'README.md': '# app\n',
       ...contractFiles([
@@ -123,7 +130,7 @@ describe('adversarial: writes into the main checkout', () => {
       ]),
     });
     repos.push(repo);
-    const world = watchWorld(repo);
+    const world = watchWorld(repo, [], onTestFinished);
     await runBaton(['run', '-j', '1'], { cwd: repo.root });
     const found = escapes(repo);
     expect(found).toHaveLength(1);

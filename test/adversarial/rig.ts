@@ -114,12 +114,18 @@ export interface World {
 /**
  * Sets up the world of a hostile case: a canary file beside the repository (outside it and outside its
  * worktrees), a bystander `setsid sleep` started by the test in its own session (stopped when the test
- * ends), and the snapshot. `worktrees` names extra folders the case lets Baton write.
+ * ends), and the snapshot. `worktrees` names extra folders the case lets Baton write; `finished` registers
+ * the bystander's stop for the end of the test.
  */
-export function watchWorld(repo: TempRepo, worktrees: readonly string[] = []): World {
+export function watchWorld(
+  repo: TempRepo,
+  worktrees: readonly string[] = [],
+  // A concurrent test passes its context's own hook: the global one cannot tell which test is running.
+  finished: (fn: () => void) => void = onTestFinished,
+): World {
   writeFileSync(join(dirname(repo.root), 'canary.txt'), 'nothing may touch this file\n');
   const bystander = unrelatedSleeper();
-  onTestFinished(() => bystander.kill());
+  finished(() => bystander.kill());
   const before = snapshotWorld(repo, worktrees);
   return {
     before,

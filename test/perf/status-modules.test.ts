@@ -47,24 +47,50 @@ function baton(
 
 const heavy = (modules: string[]) => modules.filter((m) => /\/node_modules\/(zod|yaml)\//.test(m));
 
+/** This environment without what moves git's repository (as a shell in the project has), and `git` a logging shim. */
+function gitLoggingEnv(dir: string): { env: NodeJS.ProcessEnv; calls: () => string[] } {
+  const realGit = execFileSync('bash', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = join(dir, 'shim-bin');
+  const log = join(dir, 'git-calls.txt');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(log, '');
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+  chmodSync(join(bin, 'git'), 0o755);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+  return {
+    env: { ...env, PATH: `${bin}:${process.env.PATH}` },
+    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
+  };
+}
+
+// One scenario for what a warm `status` skips: the modules it loads, and (git a logging shim on PATH)
+// the git processes it starts.
 describe('a warm `baton status`', () => {
-  it('loads neither zod nor yaml when the snapshot is fresh, and answers the same', () => {
+  it('loads neither zod nor yaml nor slice-ansi and starts no git process when the snapshot is fresh, and answers the same; the first read asks git, and so does one with GIT_DIR set', () => {
     const ids = ['feature-001-a', 'feature-002-b'];
     const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(ids.map((id) => ({ id }))) });
     repos.push(repo);
     mkdirSync(join(repo.root, '.baton'), { recursive: true });
     const log = join(repo.root, '.baton', 'log.jsonl');
     writeFileSync(log, `{"feature_id":"feature-001-a","status":"running"}\n`);
-    const cold = baton(repo, ['status', '--json']);
+    const shim = gitLoggingEnv(join(repo.root, '..'));
+    const cold = baton(repo, ['status', '--json'], shim.env);
     // The first read parses the contracts and the log: zod and yaml are loaded (the count can fail).
     expect(heavy(cold.modules).length).toBeGreaterThan(0);
-    const warm = baton(repo, ['status', '--json']);
+    expect(shim.calls().length, 'the first read asks git').toBeGreaterThan(0);
+    const before = shim.calls().length;
+    const warm = baton(repo, ['status', '--json'], shim.env);
     expect(heavy(warm.modules)).toEqual([]);
+    expect(shim.calls().slice(before), 'a warm status starts no git process').toEqual([]);
+    expect(
+      warm.modules.filter((m) => m.includes('/node_modules/slice-ansi/')),
+      'nor loads slice-ansi',
+    ).toEqual([]);
     expect(warm.modules.length).toBeLessThan(cold.modules.length);
     expect(warm.stdout).toBe(cold.stdout);
     // An append makes the snapshot stale: the lines are parsed, and the answer has them.
     appendFileSync(log, `{"feature_id":"feature-002-b","status":"failed"}\n`);
-    const after = baton(repo, ['status', '--json']);
+    const after = baton(repo, ['status', '--json'], shim.env);
     const row = (out: string, id: string) =>
       (JSON.parse(out) as { features: Array<{ feature_id: string; status: string }> }).features.find(
         (f) => f.feature_id === id,
@@ -79,10 +105,14 @@ describe('a warm `baton status`', () => {
         'feature-003-c',
       ),
     );
-    const changed = baton(repo, ['status', '--json']);
+    const changed = baton(repo, ['status', '--json'], shim.env);
     expect(heavy(changed.modules).length).toBeGreaterThan(0);
     expect(row(changed.stdout, 'feature-003-c')?.status).toBe('pending');
-    expect(heavy(baton(repo, ['status', '--json']).modules)).toEqual([]);
+    expect(heavy(baton(repo, ['status', '--json'], shim.env).modules)).toEqual([]);
+    // GIT_DIR moves the repository: the file system's guess is not used, git is asked.
+    const beforeGitDir = shim.calls().length;
+    baton(repo, ['status', '--json'], { ...shim.env, GIT_DIR: join(repo.root, '.git') });
+    expect(shim.calls().length, 'a status with GIT_DIR set asks git').toBeGreaterThan(beforeGitDir);
   });
 });
 
@@ -129,46 +159,6 @@ describe('the import pass of `baton plan`', () => {
     // A file changed since: its imports are read again, with the parser.
     writeFileSync(join(repo.root, 'src', 'feature-002-b', 'index.ts'), 'export const b = 2;\n// changed\n');
     expect(parser(baton(repo, ['plan']).modules).length).toBeGreaterThan(0);
-  });
-});
-
-/** This environment without what moves git's repository (as a shell in the project has), and `git` a logging shim. */
-function gitLoggingEnv(dir: string): { env: NodeJS.ProcessEnv; calls: () => string[] } {
-  const realGit = execFileSync('bash', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  const bin = join(dir, 'shim-bin');
-  const log = join(dir, 'git-calls.txt');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(log, '');
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
-  chmodSync(join(bin, 'git'), 0o755);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
-  return {
-    env: { ...env, PATH: `${bin}:${process.env.PATH}` },
-    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
-  };
-}
-
-describe('`baton status` after the first read', () => {
-  it('starts no git process and loads no slice-ansi; the first read asks git, and so does one with GIT_DIR set', () => {
-    const ids = ['feature-001-a'];
-    const repo = makeRepo({ 'README.md': '# app\n', ...contractFiles(ids.map((id) => ({ id }))) });
-    repos.push(repo);
-    mkdirSync(join(repo.root, '.baton'), { recursive: true });
-    writeFileSync(
-      join(repo.root, '.baton', 'log.jsonl'),
-      `{"feature_id":"feature-001-a","status":"running"}\n`,
-    );
-    const shim = gitLoggingEnv(join(repo.root, '..'));
-    const cold = baton(repo, ['status', '--json'], shim.env);
-    expect(shim.calls().length).toBeGreaterThan(0);
-    const before = shim.calls().length;
-    const warm = baton(repo, ['status', '--json'], shim.env);
-    expect(shim.calls().slice(before)).toEqual([]);
-    expect(warm.modules.filter((m) => m.includes('/node_modules/slice-ansi/'))).toEqual([]);
-    expect(warm.stdout).toBe(cold.stdout);
-    // GIT_DIR moves the repository: the file system's guess is not used, git is asked.
-    baton(repo, ['status', '--json'], { ...shim.env, GIT_DIR: join(repo.root, '.git') });
-    expect(shim.calls().length).toBeGreaterThan(before);
   });
 });
 

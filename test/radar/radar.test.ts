@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { BatonEvent, CollisionDetected } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { snapshotWorktree } from '../../src/radar/snapshot.js';
@@ -9,8 +9,9 @@ import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
+// Removed after the file, not after each test: the runs below go side by side.
 const repos: TempRepo[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
@@ -39,7 +40,8 @@ function firstExit(log: BatonEvent[]): number {
   return Math.min(...log.filter((e) => e.type === 'agent.exited').map((e) => Date.parse(e.ts)));
 }
 
-describe('collision radar during baton run', () => {
+// Each run has its own repository and mostly waits on its agents' sleeps: the four go side by side.
+describe.concurrent('collision radar during baton run', () => {
   it('sees two agents change the same line differently as a conflict before either ends', async () => {
     const repo = repoWith([
       { id: 'a', agent: editLine(1, 'from a', 0.2, 3) },

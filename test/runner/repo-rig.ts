@@ -1,18 +1,21 @@
 /** The repositories a runner test file makes (removed after each test), and the events a run logged. */
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
-/** Call at a test file's top level: `repoWith` makes a repository that is removed after each test. */
-export function tempRepos(): {
+/**
+ * Call at a test file's top level: `repoWith` makes a repository that is removed after each test, or,
+ * with `concurrent`, after the file's last test (a test that ends must not remove one still running).
+ */
+export function tempRepos(opts: { concurrent?: boolean } = {}): {
   repoWith(contracts: TestContract[], extra?: Record<string, string>): TempRepo;
   kept(repo: TempRepo): TempRepo;
 } {
   const repos: TempRepo[] = [];
-  afterEach(() => {
+  (opts.concurrent ? afterAll : afterEach)(() => {
     for (const r of repos.splice(0)) r.cleanup();
   });
   const kept = (repo: TempRepo) => {

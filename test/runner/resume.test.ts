@@ -1,7 +1,8 @@
 // @module-tag slow
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { BatonEvent, FeatureStarted } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { groupAlive } from '../../src/process/supervise.js';
@@ -11,16 +12,20 @@ import { deadRunLines } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 
+// Removed after the file, not after each test: the tests below go side by side.
 const repos: TempRepo[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-describe('crash-safe runs', () => {
+// Each test has its own repository and mostly waits on agents and timeouts: they go side by side.
+describe.concurrent('crash-safe runs', () => {
   it('resumes after the orchestrator is SIGKILLed: orphans stopped, worktrees reused, one agent commit each', async () => {
     const ids = ['r1', 'r2', 'r3', 'r4'];
+    // Before the resume each agent works until it is stopped; after it, it writes at once: no agent of
+    // the killed run can finish, and the resume waits on no sleep. The flag is beside the repository.
     const agent = (id: string) => ({
-      command: `sleep 3; mkdir -p src/${id} && echo "$BATON_RUN_ID" > src/${id}/done.txt`,
+      command: `test -f "$BATON_WORKTREE/../../resumed" || sleep 60; mkdir -p src/${id} && echo "$BATON_RUN_ID" > src/${id}/done.txt`,
     });
     const repo = makeRepo(contractFiles(ids.map((id) => ({ id, agent: agent(id) }))));
     repos.push(repo);
@@ -38,6 +43,7 @@ describe('crash-safe runs', () => {
     const firstGroups = firstRun.map((e) => e.pgid!);
     // The agents outlive their orchestrator (own process groups) until a resume stops them.
     expect(firstGroups.some((g) => groupAlive(g))).toBe(true);
+    writeFileSync(join(repo.root, '..', 'resumed'), '');
 
     const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
     // The SIGKILLed orchestrator left its run lock: it is taken over, and said so.

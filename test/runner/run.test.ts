@@ -4,13 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { events, tempRepos } from './repo-rig.js';
 
-const { repoWith } = tempRepos();
+// The tests share nothing (each its own repository, ports and worktrees) and mostly wait on their
+// agents: run side by side.
+const { repoWith } = tempRepos({ concurrent: true });
 
 const writer = (id: string, sleep = 0) => ({
   command: `${sleep ? `sleep ${sleep}; ` : ''}mkdir -p src/${id} && echo "$BATON_FEATURE_ID $PORT" > src/${id}/index.txt`,
 });
 
-describe('baton run', () => {
+describe.concurrent('baton run', () => {
   it('runs four agents in parallel, commits each on its branch, and status shows them complete', async () => {
     const ids = ['feature-001-a', 'feature-002-b', 'feature-003-c', 'feature-004-d'];
     const repo = repoWith(ids.map((id) => ({ id, agent: writer(id, 2) })));
