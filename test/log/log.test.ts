@@ -220,4 +220,51 @@ describe('log', () => {
     expect(result?.measured).toEqual(measured);
     expect(result?.by).toBe('worker');
   });
+  it('refuses as unparsed exactly the lines JSON.parse refuses, junk and torn lines included', () => {
+    // The reader skips JSON.parse for a line that cannot be JSON by its first and last characters; every
+    // kind of JSON text, and near misses of each, must come out as JSON.parse itself would have it.
+    const lines = [
+      '{}',
+      '{"v":1',
+      '[]',
+      '[1',
+      '"s"',
+      '"',
+      '"s',
+      '0',
+      '-1',
+      '1e5',
+      '1.',
+      '-',
+      'true',
+      'tru',
+      'false',
+      'fals',
+      'null',
+      'nul',
+      'warning: not json',
+      '<html>',
+      ' {} ',
+      '\t[1]',
+      '\uFFFD{"v":1}',
+      'x}',
+      '{"a":1}}',
+      '1 2',
+    ];
+    const { problems } = parseLogText(`${lines.join('\n')}\n`);
+    for (const [i, line] of lines.entries()) {
+      let parses = true;
+      try {
+        JSON.parse(line.trim());
+      } catch {
+        parses = false;
+      }
+      const problem = problems.find((p) => p.line === i + 1);
+      const unparsed = problem !== undefined && /not valid JSON|invalid UTF-8/.test(problem.message);
+      expect({ line, unparsed }).toEqual({ line, unparsed: !parses });
+    }
+    expect(problems.find((p) => p.line === lines.indexOf('\uFFFD{"v":1}') + 1)?.message).toMatch(
+      /^invalid UTF-8/,
+    );
+  });
 });
