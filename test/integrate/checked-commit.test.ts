@@ -103,24 +103,24 @@ describe('integration merges the checked commit', () => {
     expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
   });
 
-  it('refuses a merge committed by hand that brings another branch along', async () => {
-    repo = completeFour();
-    const wt = await stopAtConflictAndResolve(repo);
-    repo.git('-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--no-edit');
-    repo.git('-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@t', 'merge', '-q', '--no-edit', 'baton/d');
-    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
-    expect(c.code).toBe(1);
-    expect(c.stderr).toContain('is not the merge of baton/b at');
-    expect(c.stderr).toContain('[integrate/wrong-merge]');
-    expect(c.stderr).toContain(`git -C ${wt} reset --hard`);
-  });
-
-  it('a hand-committed merge with a commit on top: the hint keeps the merge and drops only what is on top', async () => {
+  // Both on one hand-committed resolution, put back to it between them (each used to stop on its own).
+  it('refuses a merge committed by hand that brings another branch along; a hand-committed merge with a commit on top: the hint keeps the merge and drops only what is on top', async () => {
     repo = completeFour();
     const wt = await stopAtConflictAndResolve(repo);
     const id = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
     repo.git('-C', wt, ...id, 'commit', '-q', '--no-edit');
     const merge = repo.git('-C', wt, 'rev-parse', 'HEAD');
+
+    // A merge committed by hand that brings another branch along.
+    repo.git('-C', wt, ...id, 'merge', '-q', '--no-edit', 'baton/d');
+    const along = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(along.code).toBe(1);
+    expect(along.stderr).toContain('is not the merge of baton/b at');
+    expect(along.stderr).toContain('[integrate/wrong-merge]');
+    expect(along.stderr).toContain(`git -C ${wt} reset --hard`);
+    repo.git('-C', wt, 'reset', '-q', '--hard', merge);
+
+    // The hand-committed merge with a commit on top.
     writeFileSync(join(wt, 'extra.txt'), 'x\n');
     repo.git('-C', wt, 'add', 'extra.txt');
     repo.git('-C', wt, ...id, 'commit', '-q', '-m', 'extra');

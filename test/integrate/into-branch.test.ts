@@ -47,7 +47,8 @@ async function ranOneFeature(): Promise<TempRepo> {
 }
 
 describe('integrate --into', () => {
-  it('refuses a branch that does not exist, or a name that is not a branch, before merging anything', async () => {
+  // Both built on one run of one feature: the refusals change nothing the second part reads.
+  it("refuses a branch that does not exist, or a name that is not a branch, before merging anything; then starts from the --into branch, so another checked-out branch's commits never reach it", async () => {
     const repo = await ranOneFeature();
     const missing = await runBaton(['integrate', '--into', 'nonexistent'], { cwd: repo.root });
     expect(missing.code).toBe(1);
@@ -58,6 +59,18 @@ describe('integrate --into', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"bad..name" is not a valid branch name');
     expect(integrationsStarted(repo)).toBe(0);
+
+    // starts from the --into branch, so another checked-out branch's commits never reach it
+    repo.git('checkout', '-qb', 'dev');
+    repo.write({ 'experimental.txt': 'wip\n' });
+    repo.git('add', 'experimental.txt');
+    repo.git('commit', '-qm', 'experimental WIP on dev');
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const onMain = repo.git('ls-tree', '-r', '--name-only', 'main');
+    expect(onMain).toContain('src/a/a.txt');
+    expect(onMain).not.toContain('experimental.txt');
+    expect(repo.git('log', '--format=%s', 'main')).not.toContain('experimental WIP on dev');
   });
 
   it("refuses Baton's own branches (a feature's, an attempt's, the integration branch) as the target", async () => {
@@ -77,20 +90,6 @@ describe('integrate --into', () => {
     const next = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
     expect(next.code, next.stdout + next.stderr).toBe(0);
     expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toMatch(/src\/a\/x\.txt[\s\S]*src\/b\/x\.txt/);
-  });
-
-  it("starts from the --into branch, so another checked-out branch's commits never reach it", async () => {
-    const repo = await ranOneFeature();
-    repo.git('checkout', '-qb', 'dev');
-    repo.write({ 'experimental.txt': 'wip\n' });
-    repo.git('add', 'experimental.txt');
-    repo.git('commit', '-qm', 'experimental WIP on dev');
-    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const onMain = repo.git('ls-tree', '-r', '--name-only', 'main');
-    expect(onMain).toContain('src/a/a.txt');
-    expect(onMain).not.toContain('experimental.txt');
-    expect(repo.git('log', '--format=%s', 'main')).not.toContain('experimental WIP on dev');
   });
 });
 
@@ -125,7 +124,7 @@ describe('integrate --into a checkout with ignored files', () => {
 });
 
 describe('integrate --continue --into', () => {
-  it('promotes a clean integration whose --into was refused, once the checkout is clean again', async () => {
+  it('promotes a clean integration whose --into was refused, once the checkout is clean again; offers --continue --into when a new integration meets the refused one', async () => {
     const repo = oneFeatureRepo({ 'README.md': '# test\n' });
     const run = await runBaton(['run'], { cwd: repo.root });
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -146,6 +145,11 @@ describe('integrate --continue --into', () => {
     expect(bare.stderr).toContain('baton integrate --continue --into <branch>');
 
     repo.git('checkout', '--', 'README.md');
+    // A new integration meets the refused one: it offers --continue --into and leaves it as it was.
+    const again = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Run `baton integrate --continue --into main` to go on with it');
+
     const promoted = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
     expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toContain('src/a/a.txt');
@@ -179,16 +183,8 @@ describe('integrate --continue --into', () => {
     expect(again.stderr).toContain('[integrate/nothing-to-continue]');
   });
 
-  it('offers --continue --into when a new integration meets the refused one', async () => {
-    const repo = oneFeatureRepo({ 'README.md': '# test\n' });
-    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
-    repo.write({ 'README.md': '# test\nuncommitted line\n' });
-    await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
-    repo.git('checkout', '--', 'README.md');
-    const again = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('Run `baton integrate --continue --into main` to go on with it');
-  });
+  // offers --continue --into when a new integration meets the refused one: in the promotion above, which
+  // builds the same refused integration.
 });
 
 describe('integrate --into a branch that lacks what the features were cut from', () => {

@@ -67,7 +67,8 @@ function makeIndependent(n = 4): { repo: TempRepo; contracts: Contract[] } {
 }
 
 describe('startIntegration with --on-conflict stop', () => {
-  it('halts at the conflicting pair, leaves the merge in progress, and never touches the user checkout', async () => {
+  // One stop at the conflict, then what goes on from it: each used to build the same stop on its own.
+  it('halts at the conflicting pair, leaves the merge in progress, and never touches the user checkout; refuses --fresh while the conflict waits; continues after the conflict is resolved by hand, refusing while it is not', async () => {
     const f = makeFourFeatures();
     repo = f.repo;
     const before = checkoutSnapshot(repo);
@@ -104,14 +105,17 @@ describe('startIntegration with --on-conflict stop', () => {
     const conflict = log[3] as Extract<BatonEvent, { type: 'merge.conflict' }>;
     expect(conflict).toMatchObject({ feature_id: 'b', files: ['src/routes.ts'], with: ['a'] });
     expect(conflict.duration_ms).toBeGreaterThanOrEqual(0);
-  });
 
-  it('continues after the conflict is resolved by hand, refusing while it is not', async () => {
-    const f = makeFourFeatures();
-    repo = f.repo;
-    const before = checkoutSnapshot(repo);
-    const first = await startIntegration(optionsFor(repo, f.contracts));
-    const wt = first.worktree;
+    // The stop above, gone on with: `--fresh` is refused while the conflict waits (the integration
+    // branch: refuses --fresh while a conflict is being resolved).
+    const err = await startIntegration(optionsFor(repo, f.contracts, { fresh: true })).catch(
+      (e: unknown) => e,
+    );
+    expect(err, 'refuses --fresh while a conflict is being resolved').toBeInstanceOf(UserError);
+    expect(err).toMatchObject({ code: 'integrate/merge-in-progress' });
+
+    // Continues after the conflict is resolved by hand, refusing while it is not.
+    const wt = result.worktree;
     const opts = optionsFor(repo, f.contracts);
 
     // The hint names the command that marks the paths resolved, with the paths themselves.
@@ -129,18 +133,18 @@ describe('startIntegration with --on-conflict stop', () => {
 
     writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a', 11: 'route b' }));
     gitIn(wt, 'add', 'src/routes.ts');
-    const result = await continueIntegration(opts);
+    const continued = await continueIntegration(opts);
 
-    expect(result.outcome).toBe('clean');
-    expect(result.steps.map((s) => `${s.feature_id}:${s.status}`)).toEqual([
+    expect(continued.outcome).toBe('clean');
+    expect(continued.steps.map((s) => `${s.feature_id}:${s.status}`)).toEqual([
       'a:merged',
       'b:merged',
       'c:merged',
       'd:merged',
     ]);
-    expect(result.steps[1]).toMatchObject({ resolved: 'by-hand' });
+    expect(continued.steps[1]).toMatchObject({ resolved: 'by-hand' });
     for (const id of ['a', 'b', 'c', 'd']) {
-      expect(repo.git('merge-base', '--is-ancestor', `baton/${id}`, result.commit)).toBe('');
+      expect(repo.git('merge-base', '--is-ancestor', `baton/${id}`, continued.commit)).toBe('');
     }
     expect(gitIn(wt, 'status', '--porcelain')).toBe('');
     expect(checkoutSnapshot(repo)).toEqual(before);
@@ -376,16 +380,7 @@ describe('the integration branch', () => {
     expect(repo.git('rev-parse', 'baton/integration')).toBe(tip);
   });
 
-  it('refuses --fresh while a conflict is being resolved', async () => {
-    const f = makeFourFeatures();
-    repo = f.repo;
-    await startIntegration(optionsFor(repo, f.contracts));
-    const err = await startIntegration(optionsFor(repo, f.contracts, { fresh: true })).catch(
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(UserError);
-    expect(err).toMatchObject({ code: 'integrate/merge-in-progress' });
-  });
+  // refuses --fresh while a conflict is being resolved: with the stop at a conflict, above.
 
   it('refuses when the user has the integration branch checked out', async () => {
     const f = makeIndependent(2);

@@ -61,14 +61,38 @@ function sharedFileFeatures(): TempRepo {
 }
 
 describe('integrate --continue goes on only from the commit Baton recorded', () => {
-  it('refuses to promote a commit made by hand on baton/integration, and promotes once it is put back', async () => {
+  // One clean integration for the three refusals, each from the recorded tip and put back after it
+  // (each used to integrate on its own); the promotion comes last.
+  it('refuses to go on over uncommitted changes in the integration worktree; refuses to promote a branch reset below the merges it recorded, naming what is missing; refuses to promote a commit made by hand on baton/integration, and promotes once it is put back', async () => {
     repo = await integratedClean();
     const recorded = recordedTip(repo);
+    const mainBefore = repo.git('rev-parse', 'main');
+
+    // Uncommitted changes in the integration worktree.
+    repo.write({ [join('..', 'repo.baton-worktrees', 'integration', '.gitignore')]: 'changed\n' });
+    const dirty = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(dirty.code).toBe(1);
+    expect(dirty.stderr).toContain('[integrate/worktree-dirty]');
+    expect(dirty.stderr).toContain('uncommitted changes: .gitignore');
+    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+    inWorktree(repo, 'checkout', '--', '.gitignore');
+    expect(inWorktree(repo, 'status', '--porcelain')).toBe('');
+
+    // The branch reset below the merges it recorded.
+    inWorktree(repo, 'reset', '-q', '--hard', 'HEAD~1');
+    const below = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(below.code).toBe(1);
+    expect(below.stderr).toContain('[integrate/branch-moved]');
+    expect(below.stderr).toContain('without 2 commit(s) Baton recorded');
+    expect(below.stderr).toContain('Merge baton/b');
+    expect(below.stdout).not.toContain('merged');
+    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
+    inWorktree(repo, 'reset', '-q', '--hard', recorded ?? '');
+
+    // A commit made by hand on it.
     repo.write({ [join('..', 'repo.baton-worktrees', 'integration', 'junk.txt')]: 'junk\n' });
     inWorktree(repo, 'add', 'junk.txt');
     inWorktree(repo, 'commit', '-qm', 'junk by hand');
-    const mainBefore = repo.git('rev-parse', 'main');
-
     const refused = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('[integrate/branch-moved]');
@@ -82,32 +106,6 @@ describe('integrate --continue goes on only from the commit Baton recorded', () 
     const promoted = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
     expect(repo.git('rev-parse', 'main')).toBe(recorded);
-  });
-
-  it('refuses to promote a branch reset below the merges it recorded, naming what is missing', async () => {
-    repo = await integratedClean();
-    inWorktree(repo, 'reset', '-q', '--hard', 'HEAD~1');
-    const mainBefore = repo.git('rev-parse', 'main');
-
-    const refused = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('[integrate/branch-moved]');
-    expect(refused.stderr).toContain('without 2 commit(s) Baton recorded');
-    expect(refused.stderr).toContain('Merge baton/b');
-    expect(refused.stdout).not.toContain('merged');
-    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
-  });
-
-  it('refuses to go on over uncommitted changes in the integration worktree', async () => {
-    repo = await integratedClean();
-    repo.write({ [join('..', 'repo.baton-worktrees', 'integration', '.gitignore')]: 'changed\n' });
-    const mainBefore = repo.git('rev-parse', 'main');
-
-    const refused = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('[integrate/worktree-dirty]');
-    expect(refused.stderr).toContain('uncommitted changes: .gitignore');
-    expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
   });
 });
 

@@ -1,6 +1,7 @@
 // An integration that stopped at a conflict or at failed tests waits for a person: `status` says so
 // under its table and in `--json` (`integration`), with the feature, why, and what goes on, in the
-// words `baton integrate` used; `doctor` warns the same. Real `baton` processes on real repositories.
+// words `baton integrate` used; `doctor` warns the same. The CLI in-process on real repositories (a node
+// start per command cost most of this file's time); the advice is run as printed by real `baton` processes.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,14 +31,16 @@ interface IntegrationJson {
   go_on: string;
 }
 
-function statusJson(r: TempRepo): { integration: IntegrationJson | null } {
-  const out = runBatonProcess(['status', '--json', '--no-disk'], { cwd: r.root });
+async function statusJson(r: TempRepo): Promise<{ integration: IntegrationJson | null }> {
+  const out = await runBaton(['status', '--json', '--no-disk'], { cwd: r.root });
   expect(out.code, out.stderr).toBe(0);
   return JSON.parse(out.stdout) as { integration: IntegrationJson | null };
 }
 
-function doctorCheck(r: TempRepo): { status: string; detail: string; hint?: string } | undefined {
-  const doctor = JSON.parse(runBatonProcess(['doctor', '--json'], { cwd: r.root }).stdout) as {
+async function doctorCheck(
+  r: TempRepo,
+): Promise<{ status: string; detail: string; hint?: string } | undefined> {
+  const doctor = JSON.parse((await runBaton(['doctor', '--json'], { cwd: r.root })).stdout) as {
     checks: Array<{ name: string; status: string; detail: string; hint?: string }>;
   };
   return doctor.checks.find((c) => c.name === 'last integration');
@@ -51,10 +54,10 @@ function integrationWorktree(r: TempRepo): string {
 }
 
 describe('status after an integration that stopped', () => {
-  it('at a conflict: names the feature, the files and the --continue; gone once it is resolved and finished', () => {
+  it('at a conflict: names the feature, the files and the --continue; gone once it is resolved and finished', async () => {
     repo = makeFourFeatures().repo;
     recordStatus(repo, ['a', 'b']);
-    const stop = runBatonProcess(['integrate', 'a', 'b', '--test', 'true', '--into', 'main'], {
+    const stop = await runBaton(['integrate', 'a', 'b', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
     });
     expect(stop.code, stop.stdout + stop.stderr).toBe(1);
@@ -63,7 +66,7 @@ describe('status after an integration that stopped', () => {
     // The advice integrate printed on stopping, which status repeats.
     expect(stop.stdout).toContain(`  ${command}`);
 
-    const json = statusJson(repo).integration;
+    const json = (await statusJson(repo)).integration;
     expect(json).toEqual({
       how: 'conflict',
       merged: ['a'],
@@ -75,11 +78,11 @@ describe('status after an integration that stopped', () => {
       test_from_log: true,
       go_on: `resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\` (its --test is the command the integration began with, as the log records it: read it first), or start over with \`baton integrate --fresh --test true --into main\``,
     });
-    const human = runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout;
+    const human = (await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout;
     expect(human).toContain(
       `the last integration stopped at b (conflict in src/routes.ts with a), merged 1 of 2 (a): resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\``,
     );
-    const check = doctorCheck(repo);
+    const check = await doctorCheck(repo);
     expect(check?.status).toBe('warn');
     expect(check?.hint).toContain(
       `Resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\``,
@@ -88,21 +91,21 @@ describe('status after an integration that stopped', () => {
     // Resolved by hand and gone on with: finished clean, nothing left to say.
     writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
     runGit(wt, ['add', 'src/routes.ts']);
-    const done = runBatonProcess(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
+    const done = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
     });
     expect(done.code, done.stdout + done.stderr).toBe(0);
-    expect(statusJson(repo).integration).toBeNull();
-    expect(runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout).not.toContain(
+    expect((await statusJson(repo)).integration).toBeNull();
+    expect((await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout).not.toContain(
       'last integration',
     );
-    expect(doctorCheck(repo)?.status).toBe('ok');
+    expect((await doctorCheck(repo))?.status).toBe('ok');
   });
 
-  it('at failed tests: names the feature the tests failed after and the fresh start integrate advised; nothing once baton clean removed it', () => {
+  it('at failed tests: names the feature the tests failed after and the fresh start integrate advised; nothing once baton clean removed it', async () => {
     repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
     const test = 'test ! -e src/f2/index.ts';
-    const stop = runBatonProcess(['integrate', '--test', test], { cwd: repo.root });
+    const stop = await runBaton(['integrate', '--test', test], { cwd: repo.root });
     expect(stop.code, stop.stdout + stop.stderr).toBe(1);
     const wt = integrationWorktree(repo);
     const command = `baton integrate --fresh --test ${printableArg(test)}`;
@@ -111,7 +114,7 @@ describe('status after an integration that stopped', () => {
     // integrate's own advice, as a sentence: the one source of both (status adds that the test is the log's).
     expect(stop.stdout).toContain(`F${advice('').slice(1)}.`);
 
-    expect(statusJson(repo).integration).toEqual({
+    expect((await statusJson(repo)).integration).toEqual({
       how: 'tests-failed',
       merged: ['f1', 'f2'],
       order: ['f1', 'f2'],
@@ -122,39 +125,39 @@ describe('status after an integration that stopped', () => {
       test_from_log: true,
       go_on: advice(TEST_FROM_LOG),
     });
-    expect(runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout).toContain(
+    expect((await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout).toContain(
       `the last integration stopped at f2 (tests failed after merging f2, exit 1), merged 2 of 2 (f1, f2): ${advice(TEST_FROM_LOG)}\n`,
     );
-    expect(doctorCheck(repo)?.status).toBe('warn');
+    expect((await doctorCheck(repo))?.status).toBe('warn');
 
     // baton clean removed its branch and worktree: nothing goes on with it, and a --continue would be refused.
-    const clean = runBatonProcess(['clean', 'integration', '--force'], { cwd: repo.root });
+    const clean = await runBaton(['clean', 'integration', '--force'], { cwd: repo.root });
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     expect(repo.git('branch', '--list', 'baton/integration')).toBe('');
-    expect(statusJson(repo).integration).toBeNull();
-    expect(runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout).not.toContain(
+    expect((await statusJson(repo)).integration).toBeNull();
+    expect((await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout).not.toContain(
       'last integration',
     );
-    expect(doctorCheck(repo)).toMatchObject({
+    expect(await doctorCheck(repo)).toMatchObject({
       status: 'ok',
       detail: 'none to go on with: baton/integration no longer exists',
     });
   });
 
-  it('at failed tests on a resolved conflict: the resolution to fix and the --continue, as integrate said', () => {
+  it('at failed tests on a resolved conflict: the resolution to fix and the --continue, as integrate said', async () => {
     repo = makeFourFeatures().repo;
     recordStatus(repo, ['a', 'b']);
     // Passes after a; fails on the resolution of b's conflict.
     const test = "! grep -q 'route a and b' src/routes.ts";
     const args = ['integrate', 'a', 'b', '--test', test];
-    expect(runBatonProcess(args, { cwd: repo.root }).code).toBe(1);
+    expect((await runBaton(args, { cwd: repo.root })).code).toBe(1);
     const wt = integrationWorktree(repo);
     writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
     runGit(wt, ['add', 'src/routes.ts']);
-    const failed = runBatonProcess(['integrate', '--continue', '--test', test], { cwd: repo.root });
+    const failed = await runBaton(['integrate', '--continue', '--test', test], { cwd: repo.root });
     expect(failed.code, failed.stdout + failed.stderr).toBe(1);
 
-    const json = statusJson(repo).integration;
+    const json = (await statusJson(repo)).integration;
     expect(json).toMatchObject({
       how: 'tests-failed',
       merged: ['a', 'b'],
@@ -171,7 +174,7 @@ describe('status after an integration that stopped', () => {
     expect(failed.stdout).toContain(`T${said?.slice(1)}.`);
   });
 
-  it('escapes what the log says of it: the worktree and the files (a feature id with controls is no valid line)', () => {
+  it('escapes what the log says of it: the worktree and the files (a feature id with controls is no valid line)', async () => {
     repo = projectRepo([{ id: 'f1' }]);
     const at = (i: number) => `2026-01-01T00:00:0${i}.000Z`;
     const events = [
@@ -198,13 +201,13 @@ describe('status after an integration that stopped', () => {
       events.map((e) => `${JSON.stringify(e)}\n`).join(''),
     );
     repo.git('branch', 'baton/integration');
-    const human = runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout;
+    const human = (await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout;
     expect(human).toContain('stopped at f2 (conflict in a\\x1b]8;;\\u202eb with f1)');
     // The log's worktree is not named at all: no worktree git lists holds baton/integration.
     expect(human).toContain(WORKTREE_NOT_FOUND);
     expect(human).not.toContain('/w\\x1b[2J');
     for (const c of ['\u001b', '\u202e']) expect(human).not.toContain(c);
-    const raw = runBatonProcess(['status', '--json', '--no-disk'], { cwd: repo.root }).stdout;
+    const raw = (await runBaton(['status', '--json', '--no-disk'], { cwd: repo.root })).stdout;
     for (const c of ['\u001b', '\u202e']) expect(raw).not.toContain(c);
     expect((JSON.parse(raw) as { integration: IntegrationJson }).integration.worktree).toBeNull();
   });
@@ -240,13 +243,13 @@ function forgedStop(worktree: string, at: 'conflict' | 'tests-failed'): Array<Re
 describe("the worktree status and doctor name is the one git lists, never the log's", () => {
   it.each(['conflict', 'tests-failed'] as const)(
     "a log naming the user's checkout, stopped at %s: no command is pointed at it, the worktree is said not found",
-    (at) => {
+    async (at) => {
       repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
       appendForged(repo, forgedStop(repo.root, at));
       repo.git('branch', 'baton/integration');
-      const human = runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout;
-      const json = statusJson(repo).integration;
-      const hint = doctorCheck(repo)?.hint ?? '';
+      const human = (await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout;
+      const json = (await statusJson(repo)).integration;
+      const hint = (await doctorCheck(repo))?.hint ?? '';
       for (const said of [human, json?.go_on ?? '', hint]) {
         expect(said).not.toContain('git -C');
         expect(said).not.toContain(repo.root);
@@ -260,16 +263,16 @@ describe("the worktree status and doctor name is the one git lists, never the lo
     },
   );
 
-  it("a log naming the user's checkout while the real integration worktree is there: the real one is named", () => {
+  it("a log naming the user's checkout while the real integration worktree is there: the real one is named", async () => {
     repo = makeFourFeatures().repo;
     recordStatus(repo, ['a', 'b']);
-    expect(runBatonProcess(['integrate', 'a', 'b', '--test', 'true'], { cwd: repo.root }).code).toBe(1);
+    expect((await runBaton(['integrate', 'a', 'b', '--test', 'true'], { cwd: repo.root })).code).toBe(1);
     const wt = integrationWorktree(repo);
     appendForged(repo, forgedStop(repo.root, 'tests-failed'));
-    const json = statusJson(repo).integration;
+    const json = (await statusJson(repo)).integration;
     expect(json?.worktree).toBe(wt);
     expect(json?.go_on).toContain(`git -C ${printableArg(wt)} commit --all --amend --no-edit`);
-    for (const said of [json?.go_on, runBatonProcess(['status', '--no-disk'], { cwd: repo.root }).stdout]) {
+    for (const said of [json?.go_on, (await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout]) {
       expect(said).not.toContain(`git -C ${repo.root} `);
       expect(said).not.toContain(`in ${repo.root} `);
     }
@@ -293,13 +296,16 @@ describe("the advice after tests failed on a feature's own work", () => {
     const run = await runBaton(['run', '-j', '2'], { cwd: repo.root });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const test = '! test -e src/b/bad';
-    const stop = runBatonProcess(['integrate', '--test', test, '--into', 'main'], { cwd: repo.root });
+    const stop = await runBaton(['integrate', '--test', test, '--into', 'main'], { cwd: repo.root });
     expect(stop.code, stop.stdout + stop.stderr).toBe(1);
-    const json = statusJson(repo).integration;
+    // status as a real `baton` process once (the rest of the file runs the CLI in-process).
+    const shown = runBatonProcess(['status', '--json', '--no-disk'], { cwd: repo.root });
+    expect(shown.code, shown.stderr).toBe(0);
+    const json = (JSON.parse(shown.stdout) as { integration: IntegrationJson | null }).integration;
     const goOn = json?.go_on ?? '';
     // integrate, status and doctor give the one advice (status and doctor add that the test is the log's).
     expect(stop.stdout).toContain(`F${goOn.replace(TEST_FROM_LOG, '').slice(1)}.`);
-    expect(doctorCheck(repo)?.hint).toBe(`F${goOn.slice(1)}.`);
+    expect((await doctorCheck(repo))?.hint).toBe(`F${goOn.slice(1)}.`);
     expect(json?.command).toBe(`baton integrate --fresh --test ${printableArg(test)} --into main`);
 
     // The fix, committed on baton/b in its worktree.

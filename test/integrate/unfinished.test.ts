@@ -37,11 +37,12 @@ describe('an integrate killed between merges', () => {
     await exited;
 
     const command = `baton integrate --continue --test ${printableArg(test)} --into main`;
+    // status as a real process once; the other reads run the CLI in-process (a node start each spared).
     const status = runBatonProcess(['status'], { cwd: repo.root });
     expect(status.stdout).toContain(
       `the last integration never recorded its end (its \`baton integrate\` was killed), merged 1 of 2 (f1): go on with \`${command}\` (its --test is the command the integration began with`,
     );
-    const json = JSON.parse(runBatonProcess(['status', '--json'], { cwd: repo.root }).stdout) as {
+    const json = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
       integration: Record<string, unknown> | null;
     };
     expect(json.integration).toMatchObject({
@@ -53,7 +54,7 @@ describe('an integrate killed between merges', () => {
       command,
       test_from_log: true,
     });
-    const doctor = JSON.parse(runBatonProcess(['doctor', '--json'], { cwd: repo.root }).stdout) as {
+    const doctor = JSON.parse((await runBaton(['doctor', '--json'], { cwd: repo.root })).stdout) as {
       checks: Array<{ name: string; status: string; detail: string; hint?: string }>;
     };
     const check = doctor.checks.find((c) => c.name === 'last integration');
@@ -65,8 +66,8 @@ describe('an integrate killed between merges', () => {
       cwd: repo.root,
     });
     expect(finished.code, finished.stderr).toBe(0);
-    expect(runBatonProcess(['status'], { cwd: repo.root }).stdout).not.toContain('last integration');
-    const after = JSON.parse(runBatonProcess(['status', '--json'], { cwd: repo.root }).stdout) as {
+    expect((await runBaton(['status'], { cwd: repo.root })).stdout).not.toContain('last integration');
+    const after = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
       integration: unknown;
     };
     expect(after.integration).toBeNull();
