@@ -42,8 +42,7 @@ function assertExactlyOnce(p: QueuedProject): Array<Record<string, unknown>> {
   return events;
 }
 
-// Each test has its own Redis, project and hub, and mostly waits on its processes: the tests run at once.
-describe.concurrent('baton run --queue with baton worker', () => {
+describe('baton run --queue with baton worker', () => {
   test('two workers and an orchestrator complete ten features; every branch is its promoted attempt; integrate works', async ({
     onTestFinished,
   }) => {

@@ -6,8 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { queueScope, until } from './rig.js';
 
-// Each test has its own Redis, project and hub, and mostly waits on its processes: the tests run at once.
-describe.concurrent('hubs of a queued run', () => {
+describe('hubs of a queued run', () => {
   test('a worker of another hub never takes the run’s jobs; the run says no worker serves its hub', async ({
     onTestFinished,
   }) => {

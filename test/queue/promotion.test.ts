@@ -35,8 +35,7 @@ const endOf = (p: QueuedProject) =>
 
 const branchExists = (p: QueuedProject) => p.repo.git('branch', '--list', 'baton/feature-001').trim() !== '';
 
-// Each test has its own Redis, project and hub, and mostly waits on its processes: the tests run at once.
-describe.concurrent('promotion of a queued run', () => {
+describe('promotion of a queued run', () => {
   test('a queued run holds the run lock: a local run, a second queued run, integrate and clean are refused while it follows its jobs', async ({
     onTestFinished,
   }) => {

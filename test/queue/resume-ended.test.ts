@@ -13,8 +13,7 @@ async function statuses(root: string): Promise<Record<string, string>> {
   return Object.fromEntries(features.map((f) => [f.feature_id, f.status]));
 }
 
-// Each test has its own Redis, project and hub, and mostly waits on its processes: the tests run at once.
-describe.concurrent('resuming a queued run', () => {
+describe('resuming a queued run', () => {
   test('a feature that ended before the detach keeps its status after the resume (not pending)', async ({
     onTestFinished,
   }) => {

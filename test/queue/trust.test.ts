@@ -9,8 +9,7 @@ import { AGENT, forgedCommit, queueScope, startForger } from './rig.js';
 const checkEvents = (events: Array<Record<string, unknown>>, id: string) =>
   events.filter((e) => String(e.type).startsWith('check.') && e.feature_id === id);
 
-// Each test has its own Redis, project and hub, and mostly waits on its processes: the tests run at once.
-describe.concurrent('a queued run does not take a worker at its word', () => {
+describe('a queued run does not take a worker at its word', () => {
   test('checks that pass only on the worker: integrate refuses them until verified here, and the agent never saw the queue', async ({
     onTestFinished,
   }) => {
