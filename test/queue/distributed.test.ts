@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { runBatonProcess } from '../rig/cli.js';
@@ -7,36 +7,17 @@ import {
   AGENT,
   type BatonChild,
   kill,
-  makeQueuedProject,
   type QueuedProject,
+  type QueueScope,
+  queueScope,
   SHORT_LOCK,
   spawnBaton,
-  spawnWorker,
-  startRedis,
   type TestRedis,
   until,
 } from './rig.js';
 
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-async function setup(n: number): Promise<{ redis: TestRedis; p: QueuedProject }> {
-  const redis = await startRedis();
-  const p = makeQueuedProject(n);
-  cleanups.push(
-    () => redis.stop(),
-    () => p.cleanup(),
-  );
-  return { redis, p };
-}
-
-function worker(p: QueuedProject, redis: TestRedis, name: string, env: NodeJS.ProcessEnv = {}): BatonChild {
-  const w = spawnWorker(p, redis.url, name, env);
-  cleanups.push(() => kill(w));
-  return w;
+async function setup(s: QueueScope, n: number): Promise<{ redis: TestRedis; p: QueuedProject }> {
+  return { redis: await s.redis(), p: s.project(n) };
 }
 
 const ready = (w: BatonChild) => until(() => w.output().includes(' agents command'), 'the worker to start');
@@ -62,10 +43,13 @@ function assertExactlyOnce(p: QueuedProject): Array<Record<string, unknown>> {
 }
 
 describe('baton run --queue with baton worker', () => {
-  test('two workers and an orchestrator complete ten features; every branch is its promoted attempt; integrate works', async () => {
-    const { redis, p } = await setup(10);
-    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '0.1' });
-    const w2 = worker(p, redis, 'w2', { AGENT_SLEEP: '0.1' });
+  test('two workers and an orchestrator complete ten features; every branch is its promoted attempt; integrate works', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p } = await setup(s, 10);
+    const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '0.1' });
+    const w2 = s.worker(p, redis.url, 'w2', { AGENT_SLEEP: '0.1' });
     await Promise.all([ready(w1), ready(w2)]);
     const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     expect(await orch.exited, orch.output()).toBe(0);
@@ -97,15 +81,17 @@ describe('baton run --queue with baton worker', () => {
     );
   }, 180_000);
 
-  test('a worker SIGKILLed mid-agent: its job is retried on the other and completes once', async () => {
-    const { redis, p } = await setup(1);
-    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '3', ...SHORT_LOCK });
+  test('a worker SIGKILLed mid-agent: its job is retried on the other and completes once', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p } = await setup(s, 1);
+    const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '3', ...SHORT_LOCK });
     await ready(w1);
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
     await kill(w1);
-    worker(p, redis, 'w2', SHORT_LOCK);
+    s.worker(p, redis.url, 'w2', SHORT_LOCK);
     expect(await orch.exited, orch.output()).toBe(0);
     const events = assertExactlyOnce(p);
     const done = events.find((e) => e.type === 'queue.job' && e.state === 'completed');
@@ -114,16 +100,18 @@ describe('baton run --queue with baton worker', () => {
     expect(events.filter((e) => e.type === 'feature.started').length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
-  test('a worker SIGSTOPped past its lock: the job finishes elsewhere; after SIGCONT its completion is refused and its attempt is not promoted', async () => {
-    const { redis, p } = await setup(1);
-    const w1 = worker(p, redis, 'w1', { AGENT_SLEEP: '2', ...SHORT_LOCK });
+  test('a worker SIGSTOPped past its lock: the job finishes elsewhere; after SIGCONT its completion is refused and its attempt is not promoted', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p } = await setup(s, 1);
+    const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '2', ...SHORT_LOCK });
     await ready(w1);
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
     w1.proc.kill('SIGSTOP');
-    cleanups.push(() => void w1.proc.kill('SIGCONT'));
-    worker(p, redis, 'w2', SHORT_LOCK);
+    s.defer(() => void w1.proc.kill('SIGCONT'));
+    s.worker(p, redis.url, 'w2', SHORT_LOCK);
     expect(await orch.exited, orch.output()).toBe(0);
     const promoted = p.repo.git('rev-parse', 'baton/feature-001');
     w1.proc.kill('SIGCONT');
@@ -146,17 +134,15 @@ describe('baton run --queue with baton worker', () => {
     expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(promoted);
   }, 120_000);
 
-  test('an attempt whose work holds a nested git repository ends failed on the worker, and is never promoted nor merged', async () => {
-    const redis = await startRedis();
+  test('an attempt whose work holds a nested git repository ends failed on the worker, and is never promoted nor merged', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
     const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n && git add n && git -c user.name=n -c user.email=n@n commit -qm n`;
-    const p = makeQueuedProject(1, { agent });
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    await ready(worker(p, redis, 'w1'));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    const p = s.project(1, { agent });
+    await ready(s.worker(p, redis.url, 'w1'));
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     expect(await orch.exited, orch.output()).toBe(1);
     const ended = p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
     expect(ended?.status).toBe('failed');

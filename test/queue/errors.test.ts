@@ -3,42 +3,32 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { jobIdOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { freePort, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+import { freePort, type QueueScope, queueScope, until } from './rig.js';
 
 /** The error lines a command printed (without the hint). */
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('baton:'));
 
 /** Redis, a one-feature project, the `command` queue of its hub, and run r1's base pushed to the hub. */
-async function queueWithRunBase() {
-  const redis = await startRedis();
-  const p = makeQueuedProject(1);
-  cleanups.push(
-    () => redis.stop(),
-    () => p.cleanup(),
-  );
+async function queueWithRunBase(s: QueueScope) {
+  const redis = await s.redis();
+  const p = s.project(1);
   const queue = new Queue(queueName('command', p.hub), {
     connection: { url: redis.url },
     prefix: QUEUE_PREFIX,
   });
-  cleanups.push(() => queue.close());
+  s.defer(() => queue.close());
   const base = p.repo.git('rev-parse', 'HEAD');
   execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
   return { redis, p, queue, base };
 }
 
 describe('bad input to a queued run names the thing in one line', () => {
-  test('an unreachable Redis URL', async () => {
-    const p = makeQueuedProject(1);
-    cleanups.push(() => p.cleanup());
+  test('an unreachable Redis URL', async ({ onTestFinished }) => {
+    const s = queueScope(onTestFinished);
+    const p = s.project(1);
     const port = await freePort();
     const r = await runBaton(['run', '--queue', `redis://127.0.0.1:${port}`, '--hub', p.hub], {
       cwd: p.repo.root,
@@ -50,13 +40,10 @@ describe('bad input to a queued run names the thing in one line', () => {
     expect(p.repo.git('branch', '--list', 'baton/*')).toBe('');
   }, 60_000);
 
-  test('a wrong password, shown redacted', async () => {
-    const redis = await startRedis({ password: 's3cret' });
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+  test('a wrong password, shown redacted', async ({ onTestFinished }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis({ password: 's3cret' });
+    const p = s.project(1);
     const url = `redis://:wrong@127.0.0.1:${redis.port}`;
     const r = await runBaton(['run', '--queue', url, '--hub', p.hub], { cwd: p.repo.root });
     expect(r.code).toBe(1);
@@ -67,13 +54,10 @@ describe('bad input to a queued run names the thing in one line', () => {
     expect(r.stderr).not.toContain('wrong');
   }, 60_000);
 
-  test('a hub that is not reachable', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+  test('a hub that is not reachable', async ({ onTestFinished }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     const r = await runBaton(['run', '--queue', redis.url, '--hub', '/nonexistent/hub.git'], {
       cwd: p.repo.root,
     });
@@ -84,13 +68,12 @@ describe('bad input to a queued run names the thing in one line', () => {
     ]);
   }, 60_000);
 
-  test('a database index that is not a number, or that the server does not have, stops the command in one line (exit 2)', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+  test('a database index that is not a number, or that the server does not have, stops the command in one line (exit 2)', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     const cases: Array<[string[], string]> = [
       [['workers', '--queue', `${redis.url}/abc`], 'bad database index in the queue URL'],
       [['workers', '--queue', `${redis.url}/16`], 'has no database 16 (ERR DB index is out of range)'],
@@ -105,8 +88,7 @@ describe('bad input to a queued run names the thing in one line', () => {
       expect(errorLines(r.stderr)).toEqual([expect.stringContaining(said)]);
       expect(r.stderr).not.toMatch(/ReplyError|\n\s+at /);
     }
-    const w = spawnWorker(p, `${redis.url}/16`, 'w1');
-    cleanups.push(() => kill(w));
+    const w = s.worker(p, `${redis.url}/16`, 'w1');
     const code = await Promise.race([
       w.exited,
       new Promise((r) => setTimeout(() => r('still running'), 15_000)),
@@ -118,14 +100,13 @@ describe('bad input to a queued run names the thing in one line', () => {
     ).toBe('');
   }, 60_000);
 
-  test('a worker whose hub is not reachable says so and exits (its Redis connection closed)', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnBaton(
+  test('a worker whose hub is not reachable says so and exits (its Redis connection closed)', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const w = s.baton(
       [
         'worker',
         '--queue',
@@ -139,7 +120,6 @@ describe('bad input to a queued run names the thing in one line', () => {
       ],
       { cwd: p.scratch },
     );
-    cleanups.push(() => kill(w));
     const code = await Promise.race([
       w.exited,
       new Promise((r) => setTimeout(() => r('still running'), 15_000)),
@@ -150,15 +130,12 @@ describe('bad input to a queued run names the thing in one line', () => {
     ]);
   }, 60_000);
 
-  test('a worker asked for an agent it does not have', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+  test('a worker asked for an agent it does not have', async ({ onTestFinished }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     const home = mkdtempSync(join(tmpdir(), 'baton-home-'));
-    cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    s.defer(() => rmSync(home, { recursive: true, force: true }));
     const r = spawnSync(
       process.execPath,
       [BATON_BIN, 'worker', '--queue', redis.url, '--hub', p.hub, '--agents', 'claude'],
@@ -170,8 +147,11 @@ describe('bad input to a queued run names the thing in one line', () => {
     ]);
   }, 60_000);
 
-  test('a contract the worker cannot parse fails its job at once, with the file named, and the job is kept', async () => {
-    const { redis, p, queue, base } = await queueWithRunBase();
+  test('a contract the worker cannot parse fails its job at once, with the file named, and the job is kept', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, queue, base } = await queueWithRunBase(s);
     const jobId = jobIdOf('r1', 'feature-001');
     await queue.add(
       'feature',
@@ -194,8 +174,7 @@ describe('bad input to a queued run names the thing in one line', () => {
       },
       { jobId, attempts: 3 },
     );
-    const w = spawnWorker(p, redis.url, 'w1');
-    cleanups.push(() => kill(w));
+    s.worker(p, redis.url, 'w1');
     await until(async () => (await queue.getJob(jobId))?.failedReason !== undefined, 'the job to fail');
     const job = await queue.getJob(jobId);
     expect(await job?.getState()).toBe('failed');
@@ -206,9 +185,9 @@ describe('bad input to a queued run names the thing in one line', () => {
 });
 
 describe('without --queue', () => {
-  test('baton run loads nothing of BullMQ or Redis; with --queue it does', async () => {
-    const p = makeQueuedProject(2);
-    cleanups.push(() => p.cleanup());
+  test('baton run loads nothing of BullMQ or Redis; with --queue it does', async ({ onTestFinished }) => {
+    const s = queueScope(onTestFinished);
+    const p = s.project(2);
     const hooks = join(import.meta.dirname, 'fixtures', 'trace-imports.mjs');
     const trace = (args: string[]) => {
       const file = join(p.scratch, `trace-${Math.random().toString(36).slice(2)}.txt`);
@@ -228,8 +207,11 @@ describe('without --queue', () => {
     expect(queued).toMatch(/node_modules\/ioredis\//);
   }, 60_000);
 
-  test("a job whose id is not Baton's is refused before it names a folder: one escaped line, nothing outside --dir touched", async () => {
-    const { redis, p, queue, base } = await queueWithRunBase();
+  test("a job whose id is not Baton's is refused before it names a folder: one escaped line, nothing outside --dir touched", async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, queue, base } = await queueWithRunBase(s);
     const file = 'specs/feature-001/contract.md';
     const data = {
       v: 1,
@@ -254,8 +236,7 @@ describe('without --queue', () => {
     writeFileSync(join(victim, 'keep.txt'), 'mine\n');
     const ids = ['\u001b]0;pwned\u0007\u001b[31mr1.feature-001', '../../victim'];
     for (const jobId of ids) await queue.add('feature', data, { jobId, attempts: 3 });
-    const w = spawnWorker(p, redis.url, 'w1');
-    cleanups.push(() => kill(w));
+    const w = s.worker(p, redis.url, 'w1');
     for (const jobId of ids)
       await until(async () => (await queue.getJob(jobId))?.failedReason !== undefined, 'the job to fail');
     for (const jobId of ids) {

@@ -1,36 +1,29 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   type BatonChild,
-  kill,
-  makeQueuedProject,
-  spawnBaton,
+  type QueuedProject,
+  type QueueScope,
+  queueScope,
   standInWorker,
-  startRedis,
   type TestRedis,
   until,
 } from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
 
 /** A hub's deadline short enough for a test: a git command with no word from the hub for 1 s is stopped. */
 const SHORT = { BATON_HUB_TIMEOUT_MS: '1000' };
 
 /** A TCP server on loopback that takes every connection and never says a byte; its port. */
-async function silentServer(): Promise<number> {
+async function silentServer(s: QueueScope): Promise<number> {
   const sockets: Socket[] = [];
   const server = createServer((s) => sockets.push(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
+  s.defer(
     () =>
       new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
+        for (const socket of sockets) socket.destroy();
         server.close(() => r());
       }),
   );
@@ -48,35 +41,29 @@ async function exitWithin(child: BatonChild, ms: number): Promise<number | null 
 /** The error lines a command printed (without the hint). */
 const errorLines = (out: string) => out.split('\n').filter((l) => /^baton( worker)?:/.test(l));
 
-describe('a git hub that takes connections and never answers', () => {
-  test('`baton run --queue` says it in one line within seconds', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const hub = `http://127.0.0.1:${await silentServer()}/hub.git`;
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', hub], { cwd: p.repo.root, env: SHORT });
-    cleanups.push(() => kill(orch));
+describe.concurrent('a git hub that takes connections and never answers', () => {
+  test('`baton run --queue` says it in one line within seconds', async ({ onTestFinished }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const hub = `http://127.0.0.1:${await silentServer(s)}/hub.git`;
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', hub], { cwd: p.repo.root, env: SHORT });
     expect(await exitWithin(orch, 15_000), orch.output()).toBe(1);
     expect(errorLines(orch.output())).toEqual([
       `baton: the git hub ${hub} is not reachable: no answer in 1 s [queue/hub-unreachable]`,
     ]);
   }, 30_000);
 
-  test('`baton worker` says it in one line within seconds, and keeps no half-made clone (git://: no timeout of its own)', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const hub = `git://127.0.0.1:${await silentServer()}/hub.git`;
+  test('`baton worker` says it in one line within seconds, and keeps no half-made clone (git://: no timeout of its own)', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const hub = `git://127.0.0.1:${await silentServer(s)}/hub.git`;
     const dir = join(p.scratch, 'w1');
     const args = ['worker', '--queue', redis.url, '--hub', hub, '--dir', dir, '--agents', 'command'];
-    const w = spawnBaton(args, { cwd: p.scratch, env: SHORT });
-    cleanups.push(() => kill(w));
+    const w = s.baton(args, { cwd: p.scratch, env: SHORT });
     expect(await exitWithin(w, 15_000), w.output()).toBe(1);
     expect(errorLines(w.output())).toEqual([
       `baton: the git hub ${hub} is not reachable: no answer in 1 s [queue/hub-unreachable]`,
@@ -90,27 +77,25 @@ describe('a git hub that takes connections and never answers', () => {
  * A stand-in worker (`standInWorker`) whose `hang` sends
  * the orchestrator's next git command to the hub elsewhere, before it reports the job complete.
  */
-function pushThenHang(p: ReturnType<typeof makeQueuedProject>, redis: TestRedis, hang: () => void): void {
+function pushThenHang(s: QueueScope, p: QueuedProject, redis: TestRedis, hang: () => void): void {
   const w = standInWorker(p, redis.url, hang);
-  cleanups.push(() => w.close());
+  s.defer(() => w.close());
 }
 
-describe('a hub that stops answering during a run', () => {
-  test('the fetch at promotion is stopped, tried again in the retry window, and the attempt promoted once the hub answers', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+describe.concurrent('a hub that stops answering during a run', () => {
+  test('the fetch at promotion is stopped, tried again in the retry window, and the attempt promoted once the hub answers', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     // The orchestrator's own git config: a rule written in it sends the hub's path to the silent server.
     const config = join(p.scratch, 'gitconfig');
     writeFileSync(config, '');
-    const silent = `http://127.0.0.1:${await silentServer()}/`;
+    const silent = `http://127.0.0.1:${await silentServer(s)}/`;
     const env = { ...SHORT, BATON_HUB_RETRY_MS: '30000', GIT_CONFIG_GLOBAL: config };
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root, env });
-    cleanups.push(() => kill(orch));
-    pushThenHang(p, redis, () =>
+    const orch = s.run(p, redis, [], env);
+    pushThenHang(s, p, redis, () =>
       writeFileSync(config, `[url "${silent}"]\n\tinsteadOf = ${dirname(p.hub)}/\n`),
     );
     await until(
@@ -125,18 +110,16 @@ describe('a hub that stops answering during a run', () => {
   }, 60_000);
 });
 
-describe('Ctrl-C while Redis is away', () => {
-  test('`baton run --queue` detaches at once, saying so, and records no end of the feature', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+describe.concurrent('Ctrl-C while Redis is away', () => {
+  test('`baton run --queue` detaches at once, saying so, and records no end of the feature', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     // Each client's socket, ended with Redis gone, waits 0.5 s for it instead of 2 s (BATON_QUEUE_CLOSE_MS).
     const env = { BATON_QUEUE_CLOSE_MS: '500' };
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root, env });
-    cleanups.push(() => kill(orch));
+    const orch = s.run(p, redis, [], env);
     await until(
       () => p.events().some((e) => e.type === 'queue.job' && e.state === 'waiting'),
       'the job to be on the queue',

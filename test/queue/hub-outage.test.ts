@@ -1,47 +1,37 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   AGENT,
   type BatonChild,
-  kill,
-  makeQueuedProject,
   type QueuedProject,
-  spawnBaton,
-  spawnWorker,
+  type QueueScope,
+  queueScope,
   standInWorker,
-  startRedis,
   type TestRedis,
   until,
 } from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
 
 /**
  * A one-feature project whose agent counts itself in `$RUNS` and, with `outageAtPush`, takes the hub
  * away the first time it ends (`$HUB` renamed `$HUB.away`): the worker's push then finds no hub. Its
  * workers get `workerEnv`, the variables the agent reads.
  */
-async function setup(opts: { outageAtPush?: boolean } = {}): Promise<{
+async function setup(
+  s: QueueScope,
+  opts: { outageAtPush?: boolean } = {},
+): Promise<{
   redis: TestRedis;
   p: QueuedProject;
   runs: string;
   away: string;
   workerEnv: NodeJS.ProcessEnv;
 }> {
-  const redis = await startRedis();
+  const redis = await s.redis();
   const hideHub = '{ [ -e "$HUB.once" ] || { touch "$HUB.once" && mv "$HUB" "$HUB.away"; }; }';
   const agent = `echo run >> "$RUNS" && ${AGENT}${opts.outageAtPush ? ` && ${hideHub}` : ''}`;
-  const p = makeQueuedProject(1, { agent });
-  cleanups.push(
-    () => redis.stop(),
-    () => p.cleanup(),
-  );
+  const p = s.project(1, { agent });
   const runs = join(p.scratch, 'runs');
   return { redis, p, runs, away: `${p.hub}.away`, workerEnv: { HUB: p.hub, RUNS: runs } };
 }
@@ -69,13 +59,15 @@ const endOf = (p: QueuedProject) =>
 const runCount = (runs: string) =>
   existsSync(runs) ? readFileSync(runs, 'utf8').trim().split('\n').length : 0;
 
-describe('a hub that does not answer for a few seconds, on the worker', () => {
-  test('at the push: the worker waits it out, the agent runs once, and its commit is promoted', async () => {
-    const { redis, p, runs, away, workerEnv } = await setup({ outageAtPush: true });
-    const w = spawnWorker(p, redis.url, 'w1', workerEnv);
-    cleanups.push(() => kill(w));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+// Each test has its own Redis, project and hub, and spends most of its time waiting out a hub: they run at once.
+describe.concurrent('a hub that does not answer for a few seconds, on the worker', () => {
+  test('at the push: the worker waits it out, the agent runs once, and its commit is promoted', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, runs, away, workerEnv } = await setup(s, { outageAtPush: true });
+    const w = s.worker(p, redis.url, 'w1', workerEnv);
+    const orch = s.run(p, redis);
     await restoreAfter(p, away, w, /push of \S+ failed/);
     expect(await orch.exited, orch.output() + w.output()).toBe(0);
     expect(endOf(p)?.status).toBe('complete');
@@ -85,10 +77,12 @@ describe('a hub that does not answer for a few seconds, on the worker', () => {
     expect(p.repo.git('show', 'baton/feature-001:src/feature-001/index.txt')).toContain('feature-001 by');
   }, 60_000);
 
-  test('at the fetch of the base: the job waits it out instead of spending its attempts', async () => {
-    const { redis, p, runs, away, workerEnv } = await setup();
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+  test('at the fetch of the base: the job waits it out instead of spending its attempts', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, runs, away, workerEnv } = await setup(s);
+    const orch = s.run(p, redis);
     await until(
       () => p.events().some((e) => e.type === 'queue.job' && e.state === 'waiting'),
       'the job to be on the queue',
@@ -98,8 +92,7 @@ describe('a hub that does not answer for a few seconds, on the worker', () => {
     const clone = join(p.scratch, 'w1', 'hub.git');
     execFileSync('git', ['clone', '-q', '--bare', p.hub, clone], { stdio: 'ignore' });
     renameSync(p.hub, away);
-    const w = spawnWorker(p, redis.url, 'w1', workerEnv);
-    cleanups.push(() => kill(w));
+    const w = s.worker(p, redis.url, 'w1', workerEnv);
     await restoreAfter(p, away, w, /fetch of \S+ failed/);
     expect(await orch.exited, orch.output() + w.output()).toBe(0);
     expect(endOf(p)?.status).toBe('complete');
@@ -107,12 +100,13 @@ describe('a hub that does not answer for a few seconds, on the worker', () => {
     expect(w.output()).toMatch(/fetch of refs\/baton\/runs\/\S+\/base failed/);
   }, 60_000);
 
-  test('past the retry window at the push: the job fails at once naming where the commit is kept, and the agent is not run again', async () => {
-    const { redis, p, runs, workerEnv } = await setup({ outageAtPush: true });
-    const w = spawnWorker(p, redis.url, 'w1', { ...workerEnv, BATON_HUB_RETRY_MS: '1000' });
-    cleanups.push(() => kill(w));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+  test('past the retry window at the push: the job fails at once naming where the commit is kept, and the agent is not run again', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, runs, workerEnv } = await setup(s, { outageAtPush: true });
+    s.worker(p, redis.url, 'w1', { ...workerEnv, BATON_HUB_RETRY_MS: '1000' });
+    const orch = s.run(p, redis);
     expect(await orch.exited, orch.output()).toBe(1);
     const reason = String(endOf(p)?.reason);
     expect(reason).toMatch(/could not push refs\/baton\/attempts\/feature-001\/\S+ to the hub/);
@@ -127,29 +121,33 @@ describe('a hub that does not answer for a few seconds, on the worker', () => {
  * A stand-in worker that takes the hub away before it reports the job complete: the orchestrator's
  * fetch at promotion finds no hub.
  */
-function pushThenHideHub(p: QueuedProject, redis: TestRedis, away: string): void {
+function pushThenHideHub(s: QueueScope, p: QueuedProject, redis: TestRedis, away: string): void {
   const w = standInWorker(p, redis.url, () => renameSync(p.hub, away));
-  cleanups.push(() => w.close());
+  s.defer(() => w.close());
 }
 
-describe('a hub that does not answer at promotion, on the orchestrator', () => {
-  test('for a few seconds: the fetch is tried again at later readings and the attempt is promoted', async () => {
-    const { redis, p, away } = await setup();
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
-    pushThenHideHub(p, redis, away);
+describe.concurrent('a hub that does not answer at promotion, on the orchestrator', () => {
+  test('for a few seconds: the fetch is tried again at later readings and the attempt is promoted', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, away } = await setup(s);
+    const orch = s.run(p, redis);
+    pushThenHideHub(s, p, redis, away);
     await restoreAfter(p, away, orch, /could not fetch/);
     expect(await orch.exited, orch.output()).toBe(0);
     expect(endOf(p)?.status).toBe('complete');
     expect(orch.output()).toMatch(/could not fetch refs\/baton\/attempts\/feature-001\/\S+ from the hub/);
   }, 60_000);
 
-  test('past the deadline: the feature fails naming the ref that keeps the work, and --resume promotes it', async () => {
-    const { redis, p, away } = await setup();
+  test('past the deadline: the feature fails naming the ref that keeps the work, and --resume promotes it', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, away } = await setup(s);
     const env = { BATON_HUB_RETRY_MS: '1000' };
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root, env });
-    cleanups.push(() => kill(orch));
-    pushThenHideHub(p, redis, away);
+    const orch = s.run(p, redis, [], env);
+    pushThenHideHub(s, p, redis, away);
     expect(await orch.exited, orch.output()).toBe(1);
     const reason = String(endOf(p)?.reason);
     expect(reason).toMatch(
@@ -157,11 +155,7 @@ describe('a hub that does not answer at promotion, on the orchestrator', () => {
     );
     expect(reason).toContain('--resume');
     renameSync(away, p.hub);
-    const resumed = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
-      cwd: p.repo.root,
-      env,
-    });
-    cleanups.push(() => kill(resumed));
+    const resumed = s.run(p, redis, ['--resume'], env);
     expect(await resumed.exited, resumed.output()).toBe(0);
     expect(resumed.output()).toContain('1 feature');
     const ended = p.events().filter((e) => e.type === 'feature.ended');

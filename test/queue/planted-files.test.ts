@@ -8,36 +8,32 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createEventForwarder } from '../../src/queue/event-stream.js';
 import { eventStreamKey } from '../../src/queue/names.js';
-import { kill, makeQueuedProject, spawnBaton, startRedis, until } from './rig.js';
+import { type QueueScope, queueScope, until } from './rig.js';
 
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function scratch(): string {
+function scratch(s: QueueScope): string {
   const dir = mkdtempSync(join(tmpdir(), 'baton-planted-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  s.defer(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-async function connected(url: string): Promise<Redis> {
+async function connected(s: QueueScope, url: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
-  cleanups.push(() => void redis.disconnect());
+  s.defer(() => void redis.disconnect());
   return redis;
 }
 
 describe("the forwarder of an attempt's log", () => {
-  test('sends each complete line once, in order, and leaves a half-written line for the next flush', async () => {
-    const server = await startRedis();
-    cleanups.push(() => server.stop());
-    const redis = await connected(server.url);
-    const logPath = join(scratch(), 'log.jsonl');
+  test('sends each complete line once, in order, and leaves a half-written line for the next flush', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const server = await s.redis();
+    const redis = await connected(s, server.url);
+    const logPath = join(scratch(s), 'log.jsonl');
     const f = createEventForwarder({ redis, runId: 'r1', instance: 'r1.a.0000beef', attempt: 1, logPath });
     await f.flush(); // no log yet: nothing to send
     writeFileSync(logPath, '{"n":1}\n{"n":2}\n');
@@ -57,11 +53,13 @@ describe("the forwarder of an attempt's log", () => {
     ]);
   });
 
-  test('refuses a FIFO put in place of the log with the log/unusable error, without waiting on it', async () => {
-    const server = await startRedis();
-    cleanups.push(() => server.stop());
-    const redis = await connected(server.url);
-    const logPath = join(scratch(), 'log.jsonl');
+  test('refuses a FIFO put in place of the log with the log/unusable error, without waiting on it', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const server = await s.redis();
+    const redis = await connected(s, server.url);
+    const logPath = join(scratch(s), 'log.jsonl');
     execFileSync('mkfifo', [logPath]);
     const f = createEventForwarder({ redis, runId: 'r1', instance: 'r1.a.0000beef', attempt: 1, logPath });
     await expect(f.flush()).rejects.toThrow(/cannot be used: it is a FIFO \(named pipe\)/);
@@ -70,14 +68,13 @@ describe("the forwarder of an attempt's log", () => {
 });
 
 describe("a worker's cache slot", () => {
-  test('with a FIFO in place of its pid file is left alone: the worker takes the next slot and starts', async () => {
-    const server = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => server.stop(),
-      () => p.cleanup(),
-    );
-    const cache = scratch();
+  test('with a FIFO in place of its pid file is left alone: the worker takes the next slot and starts', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const server = await s.redis();
+    const p = s.project(1);
+    const cache = scratch(s);
     const slots = join(
       cache,
       'baton',
@@ -87,33 +84,30 @@ describe("a worker's cache slot", () => {
     mkdirSync(join(slots, '0'), { recursive: true });
     execFileSync('mkfifo', [join(slots, '0', 'pid')]);
     // Without `--dir` the worker claims a cache slot.
-    const w = spawnBaton(
+    const w = s.baton(
       ['worker', '--queue', server.url, '--hub', p.hub, '--name', 'w1', '--agents', 'command'],
       { cwd: p.scratch, env: { XDG_CACHE_HOME: cache } },
     );
-    cleanups.push(() => kill(w));
     await until(() => w.output().includes(' agents command'), 'the worker to start', 15_000);
     expect(readFileSync(join(slots, '1', 'pid'), 'utf8')).toMatch(
       new RegExp(`^${w.proc.pid} \\d+ ${hostname()}$`),
     );
   }, 30_000);
 
-  test('held in the lock by a live pid that started at another time (a reused pid) is taken', async () => {
-    const server = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => server.stop(),
-      () => p.cleanup(),
-    );
-    const dir = join(scratch(), 'shared');
+  test('held in the lock by a live pid that started at another time (a reused pid) is taken', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const server = await s.redis();
+    const p = s.project(1);
+    const dir = join(scratch(s), 'shared');
     mkdirSync(dir, { recursive: true });
     // This test's own process is alive, but it did not start in 1970: it is not the worker that wrote this.
     writeFileSync(join(dir, 'pid'), `${process.pid} 1000 ${hostname()}`);
-    const w = spawnBaton(
+    const w = s.baton(
       ['worker', '--queue', server.url, '--hub', p.hub, '--name', 'w1', '--agents', 'command', '--dir', dir],
       { cwd: p.scratch },
     );
-    cleanups.push(() => kill(w));
     await until(() => w.output().includes(' agents command'), 'the worker to start', 15_000);
     expect(readFileSync(join(dir, 'pid'), 'utf8')).toMatch(new RegExp(`^${w.proc.pid} \\d+ `));
   }, 30_000);

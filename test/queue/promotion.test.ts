@@ -1,49 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
   type BatonChild,
   forgedCommit,
-  kill,
-  makeQueuedProject,
   type QueuedProject,
-  spawnBaton,
-  spawnWorker,
+  type QueueScope,
+  queueScope,
   startForger,
-  startRedis,
   type TestRedis,
   until,
 } from './rig.js';
 
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-async function setup(agent?: string): Promise<{ redis: TestRedis; p: QueuedProject }> {
-  const redis = await startRedis();
-  const p = makeQueuedProject(1, agent ? { agent } : {});
-  cleanups.push(
-    () => redis.stop(),
-    () => p.cleanup(),
-  );
-  return { redis, p };
-}
-
-function worker(p: QueuedProject, redis: TestRedis): BatonChild {
-  const w = spawnWorker(p, redis.url, 'w1');
-  cleanups.push(() => kill(w));
-  return w;
+async function setup(s: QueueScope, agent?: string): Promise<{ redis: TestRedis; p: QueuedProject }> {
+  return { redis: await s.redis(), p: s.project(1, agent ? { agent } : {}) };
 }
 
 /** A queued run started with no worker yet: it waits, its job on the queue. */
-async function waitingRun(p: QueuedProject, redis: TestRedis): Promise<BatonChild> {
-  const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-  cleanups.push(() => kill(orch));
+async function waitingRun(s: QueueScope, p: QueuedProject, redis: TestRedis): Promise<BatonChild> {
+  const orch = s.run(p, redis);
   await until(
     () => p.events().some((e) => e.type === 'queue.job' && e.state === 'waiting'),
     'the job to be on the queue',
@@ -58,9 +36,12 @@ const endOf = (p: QueuedProject) =>
 const branchExists = (p: QueuedProject) => p.repo.git('branch', '--list', 'baton/feature-001').trim() !== '';
 
 describe('promotion of a queued run', () => {
-  test('a queued run holds the run lock: a local run, a second queued run, integrate and clean are refused while it follows its jobs', async () => {
-    const { redis, p } = await setup();
-    const orch = await waitingRun(p, redis);
+  test('a queued run holds the run lock: a local run, a second queued run, integrate and clean are refused while it follows its jobs', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p } = await setup(s);
+    const orch = await waitingRun(s, p, redis);
     for (const args of [
       ['run'],
       ['run', '--queue', redis.url, '--hub', p.hub],
@@ -73,7 +54,7 @@ describe('promotion of a queued run', () => {
         /another Baton is running \(pid \d+, since .*: baton run --queue\).*\[lock\/busy\]/,
       );
     }
-    worker(p, redis);
+    s.worker(p, redis.url, 'w1');
     expect(await orch.exited, orch.output()).toBe(0);
     expect(existsSync(join(p.repo.root, '.baton', 'run.lock'))).toBe(false);
     // A queued run that stops on an error gives its lock back (in-process: no exit hook does it).
@@ -84,12 +65,15 @@ describe('promotion of a queued run', () => {
     expect(existsSync(join(p.repo.root, '.baton', 'run.lock'))).toBe(false);
   }, 60_000);
 
-  test('a branch made while the job waited is left as it is: the attempt is not promoted and stays on its ref', async () => {
-    const { redis, p } = await setup();
-    const orch = await waitingRun(p, redis);
+  test('a branch made while the job waited is left as it is: the attempt is not promoted and stays on its ref', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p } = await setup(s);
+    const orch = await waitingRun(s, p, redis);
     const base = p.repo.git('rev-parse', 'HEAD');
     p.repo.git('branch', 'baton/feature-001', base);
-    worker(p, redis);
+    s.worker(p, redis.url, 'w1');
     expect(await orch.exited, orch.output()).toBe(1);
     expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(base);
     const ended = endOf(p);
@@ -101,12 +85,14 @@ describe('promotion of a queued run', () => {
     expect(p.repo.git('show', `${ref}:src/feature-001/index.txt`)).toContain('feature-001 by');
   }, 60_000);
 
-  test('an attempt that commits Baton state (.baton/) ends failed and never reaches baton/<id>', async () => {
+  test('an attempt that commits Baton state (.baton/) ends failed and never reaches baton/<id>', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
     const agent = `${AGENT} && mkdir -p .baton && echo PWNED > .baton/log.jsonl && git add -f .baton/log.jsonl`;
-    const { redis, p } = await setup(agent);
-    worker(p, redis);
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    const { redis, p } = await setup(s, agent);
+    s.worker(p, redis.url, 'w1');
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     expect(await orch.exited, orch.output()).toBe(1);
     const ended = endOf(p);
     expect(ended?.status).toBe('failed');
@@ -121,14 +107,17 @@ describe('promotion of a queued run', () => {
     }
   }, 60_000);
 
-  test('a worker that reports complete for a commit holding .baton/ is not believed: the orchestrator checks the commit itself', async () => {
-    const { redis, p } = await setup();
-    const orch = await waitingRun(p, redis);
+  test('a worker that reports complete for a commit holding .baton/ is not believed: the orchestrator checks the commit itself', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p } = await setup(s);
+    const orch = await waitingRun(s, p, redis);
     // A forged result: a commit on the run's base that adds Baton's log, pushed to the attempt's ref.
     const base = p.repo.git('rev-parse', 'HEAD');
     const forged = forgedCommit(p.repo.root, base, { '.baton/log.jsonl': 'PWNED' });
     const forger = startForger(redis, p, forged);
-    cleanups.push(() => forger.close());
+    s.defer(() => forger.close());
     expect(await orch.exited, orch.output()).toBe(1);
     expect(p.repo.git('rev-parse', 'HEAD')).toBe(base);
     expect(branchExists(p)).toBe(false);

@@ -1,32 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
+import { kill, queueScope, until } from './rig.js';
 
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-describe('recovery of a queued run', () => {
-  test('the orchestrator killed mid-run and resumed: no job enqueued twice, no log line twice, every feature ends once, and the run leaves nothing in Redis', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(4);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '1' }, ['-j', '2']);
-    cleanups.push(() => kill(w));
-    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(first));
+// Each test has its own Redis, project and hub, and mostly waits on its processes: the tests run at once.
+describe.concurrent('recovery of a queued run', () => {
+  test('the orchestrator killed mid-run and resumed: no job enqueued twice, no log line twice, every feature ends once, and the run leaves nothing in Redis', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(4);
+    s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '1' }, ['-j', '2']);
+    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => /check file passed/.test(first.output()), 'a first feature to be checked');
     await kill(first);
-    const resumed = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
+    const resumed = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
       cwd: p.repo.root,
     });
-    cleanups.push(() => kill(resumed));
     expect(await resumed.exited, resumed.output()).toBe(0);
     // A queued run runs as many at once as the workers take, and its resume times only itself.
     expect(first.output()).toMatch(
@@ -55,15 +46,13 @@ describe('recovery of a queued run', () => {
     expect(left.trim()).toBe('');
   }, 120_000);
 
-  test('the orchestrator killed mid-run: status names the queued resume, a plain --resume refuses naming it, and the named command finishes the run', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(2);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(first));
+  test('the orchestrator killed mid-run: status names the queued resume, a plain --resume refuses naming it, and the named command finishes the run', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(2);
+    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(
       () => p.events().filter((e) => e.type === 'queue.job' && e.state === 'waiting').length === 2,
       'two jobs on the queue',
@@ -83,34 +72,29 @@ describe('recovery of a queued run', () => {
     expect(local.stderr).toContain(command);
     expect(p.repo.git('worktree', 'list').split('\n')).toHaveLength(1);
 
-    const w = spawnWorker(p, redis.url, 'w1', {}, ['-j', '2']);
-    cleanups.push(() => kill(w));
-    const resumed = spawnBaton(command.split(' ').slice(1), { cwd: p.repo.root });
-    cleanups.push(() => kill(resumed));
+    s.worker(p, redis.url, 'w1', {}, ['-j', '2']);
+    const resumed = s.baton(command.split(' ').slice(1), { cwd: p.repo.root });
     expect(await resumed.exited, resumed.output()).toBe(0);
     const ended = p.events().filter((e) => e.type === 'feature.ended');
     expect(ended.map((e) => e.status)).toEqual(['complete', 'complete']);
     expect(p.repo.git('branch', '--list', 'baton/*').split('\n')).toHaveLength(2);
   }, 60_000);
 
-  test('redis-server killed with -9 (AOF on) and restarted: the queued jobs survive and complete', async () => {
-    const redis = await startRedis({ aof: true });
-    const p = makeQueuedProject(3);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+  test('redis-server killed with -9 (AOF on) and restarted: the queued jobs survive and complete', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis({ aof: true });
+    const p = s.project(3);
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(
       () => p.events().filter((e) => e.type === 'queue.job' && e.state === 'waiting').length === 3,
       'three jobs on the queue',
     );
     await redis.kill9();
     await redis.restart();
-    const w = spawnWorker(p, redis.url, 'w1', {}, ['-j', '3']);
-    cleanups.push(() => kill(w));
-    cleanups.push(() => {
+    const w = s.worker(p, redis.url, 'w1', {}, ['-j', '3']);
+    s.defer(() => {
       if (process.env.DEBUG_QUEUE_TEST) console.log(orch.output(), w.output(), JSON.stringify(p.events()));
     });
     expect(await orch.exited, orch.output()).toBe(0);

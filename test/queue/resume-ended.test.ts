@@ -1,15 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { AGENT, kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+import { AGENT, queueScope, until } from './rig.js';
 
 /** Each feature's status as `baton status --json` folds it. */
 async function statuses(root: string): Promise<Record<string, string>> {
@@ -20,23 +14,20 @@ async function statuses(root: string): Promise<Record<string, string>> {
 }
 
 describe('resuming a queued run', () => {
-  test('a feature that ended before the detach keeps its status after the resume (not pending)', async () => {
-    const redis = await startRedis();
+  test('a feature that ended before the detach keeps its status after the resume (not pending)', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
     // feature-001 fails at once; feature-002 works until the test opens its gate.
     const gates = mkdtempSync(join(tmpdir(), 'baton-gate-'));
     const gate = join(gates, 'open');
-    const p = makeQueuedProject(2, {
+    const p = s.project(2, {
       agent: `case $BATON_FEATURE_ID in feature-001) exit 3;; esac; for i in $(seq 300); do [ -e '${gate}' ] && break; sleep 0.1; done; ${AGENT}`,
     });
-    cleanups.push(
-      () => rmSync(gates, { recursive: true, force: true }),
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnWorker(p, redis.url, 'w1', {}, ['-j', '2']);
-    cleanups.push(() => kill(w));
-    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(first));
+    s.defer(() => rmSync(gates, { recursive: true, force: true }));
+    s.worker(p, redis.url, 'w1', {}, ['-j', '2']);
+    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(
       () => p.events().some((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001'),
       'feature-001 to fail',
@@ -45,10 +36,9 @@ describe('resuming a queued run', () => {
     await first.exited;
     expect(first.output()).toContain('detached from run');
     writeFileSync(gate, '');
-    const resumed = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
+    const resumed = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
       cwd: p.repo.root,
     });
-    cleanups.push(() => kill(resumed));
     expect(await resumed.exited, resumed.output()).toBe(1);
     const starts = p.events().filter((e) => e.type === 'run.started');
     expect(starts.map((e) => e.feature_ids)).toEqual([['feature-001', 'feature-002'], ['feature-002']]);
@@ -60,24 +50,20 @@ describe('resuming a queued run', () => {
     ]);
   }, 60_000);
 
-  test('a resume given no ids takes the run’s own features, not the rest of the plan; with all of them ended it ends quietly', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(3);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnWorker(p, redis.url, 'w1');
-    cleanups.push(() => kill(w));
-    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, 'feature-002'], {
+  test('a resume given no ids takes the run’s own features, not the rest of the plan; with all of them ended it ends quietly', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(3);
+    s.worker(p, redis.url, 'w1');
+    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub, 'feature-002'], {
       cwd: p.repo.root,
     });
-    cleanups.push(() => kill(first));
     expect(await first.exited, first.output()).toBe(0);
-    const resumed = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
+    const resumed = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
       cwd: p.repo.root,
     });
-    cleanups.push(() => kill(resumed));
     expect(await resumed.exited, resumed.output()).toBe(0);
     // Every feature had ended: the resume follows none, and closes its connections without a word.
     expect(resumed.output()).toContain('0 features');

@@ -375,3 +375,57 @@ export function standInWorker(
     },
   };
 }
+
+/**
+ * What one test starts, each stopped when that test ends (last started, first stopped), the test's own:
+ * tests that use it can run at once (`describe.concurrent`), where one shared list could not.
+ */
+export interface QueueScope {
+  /** Runs `fn` when the test ends, before what was deferred earlier. */
+  defer(fn: () => Promise<void> | void): void;
+  /** A redis-server of the test's own (`startRedis`). */
+  redis(opts?: Parameters<typeof startRedis>[0]): Promise<TestRedis>;
+  /** A project of `n` features (`makeQueuedProject`). */
+  project(n: number, opts?: Parameters<typeof makeQueuedProject>[1]): QueuedProject;
+  /** A `baton` child (`spawnBaton`), SIGKILLed at the end if still running. */
+  baton(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): BatonChild;
+  /** `baton run --queue <redis> --hub <hub> …args` in the project, SIGKILLed at the end if still running. */
+  run(p: QueuedProject, redis: TestRedis, args?: string[], env?: NodeJS.ProcessEnv): BatonChild;
+  /** A worker (`spawnWorker`), SIGKILLed at the end if still running. */
+  worker(
+    p: QueuedProject,
+    redisUrl: string,
+    name: string,
+    env?: NodeJS.ProcessEnv,
+    extra?: string[],
+  ): BatonChild;
+}
+
+/** A scope whose cleanups `onTestFinished` (the test context's, for concurrent tests) runs. */
+export function queueScope(onTestFinished: (fn: () => Promise<void>) => void): QueueScope {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  onTestFinished(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  const child = (c: BatonChild) => {
+    cleanups.push(() => kill(c));
+    return c;
+  };
+  return {
+    defer: (fn) => void cleanups.push(fn),
+    async redis(opts) {
+      const r = await startRedis(opts);
+      cleanups.push(() => r.stop());
+      return r;
+    },
+    project(n, opts) {
+      const p = makeQueuedProject(n, opts);
+      cleanups.push(() => p.cleanup());
+      return p;
+    },
+    baton: (args, opts) => child(spawnBaton(args, opts)),
+    run: (p, redis, args = [], env = {}) =>
+      child(spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, ...args], { cwd: p.repo.root, env })),
+    worker: (p, redisUrl, name, env = {}, extra = []) => child(spawnWorker(p, redisUrl, name, env, extra)),
+  };
+}

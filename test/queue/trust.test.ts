@@ -1,47 +1,29 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { eventIdOf, eventStreamKey } from '../../src/queue/names.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
-import {
-  AGENT,
-  forgedCommit,
-  kill,
-  makeQueuedProject,
-  spawnBaton,
-  spawnWorker,
-  startForger,
-  startRedis,
-} from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+import { AGENT, forgedCommit, queueScope, startForger } from './rig.js';
 
 const checkEvents = (events: Array<Record<string, unknown>>, id: string) =>
   events.filter((e) => String(e.type).startsWith('check.') && e.feature_id === id);
 
 describe('a queued run does not take a worker at its word', () => {
-  test('checks that pass only on the worker: integrate refuses them until verified here, and the agent never saw the queue', async () => {
-    const redis = await startRedis();
+  test('checks that pass only on the worker: integrate refuses them until verified here, and the agent never saw the queue', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
     // The agent notes whether the queue reached its environment; its check passes only where ONLY_HERE is set.
     const agent = `${AGENT} && echo "queue=\${BATON_QUEUE:-none} hub=\${BATON_HUB:-none}" >> src/$BATON_FEATURE_ID/index.txt`;
-    const p = makeQueuedProject(2, {
+    const p = s.project(2, {
       agent,
       criteria: [{ id: 'here', text: 'passes where ONLY_HERE=yes', run: 'test "$ONLY_HERE" = yes' }],
     });
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
     // The worker's environment holds the queue, as a Kubernetes Secret would give it.
-    const w = spawnWorker(p, redis.url, 'w1', { ONLY_HERE: 'yes', BATON_QUEUE: redis.url, BATON_HUB: p.hub });
-    cleanups.push(() => kill(w));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    s.worker(p, redis.url, 'w1', { ONLY_HERE: 'yes', BATON_QUEUE: redis.url, BATON_HUB: p.hub });
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     expect(await orch.exited, orch.output()).toBe(0);
     // The run ends as the workers said, and says whose word that is and what checks it here.
     expect(orch.output()).toMatch(
@@ -108,23 +90,21 @@ describe('a queued run does not take a worker at its word', () => {
     expect(() => p.repo.git('show', 'baton/integration:src/feature-001/index.txt')).toThrow();
   }, 120_000);
 
-  test('a worker that reports complete and sends no check event: not complete, the run exits 1, status and integrate say why', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1, {
+  test('a worker that reports complete and sends no check event: not complete, the run exits 1, status and integrate say why', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1, {
       criteria: [{ id: 'tests', text: 'the file says GOOD', run: 'grep -q GOOD src/feature-001/index.txt' }],
     });
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     // Work inside owns that fails the criterion, and not one check event: the criterion ran nowhere.
     const forged = forgedCommit(p.repo.root, p.repo.git('rev-parse', 'HEAD'), {
       'src/feature-001/index.txt': 'x',
     });
     const forger = startForger(redis, p, forged);
-    cleanups.push(() => forger.close());
+    s.defer(() => forger.close());
     expect(await orch.exited, orch.output()).toBe(1);
     const why =
       'criterion tests of its contract has no result from its last checks (never run, or added or changed since they ran); run `baton verify feature-001`';
@@ -156,19 +136,16 @@ describe('a queued run does not take a worker at its word', () => {
     expect(after.stdout).toMatch(/^feature-001 +failed-checks .*tests: /m);
   }, 60_000);
 
-  test('a --no-verify queued run: complete, but unverified at its end and in status, since its criterion has no result', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnWorker(p, redis.url, 'w1');
-    cleanups.push(() => kill(w));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, '--no-verify'], {
+  test('a --no-verify queued run: complete, but unverified at its end and in status, since its criterion has no result', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    s.worker(p, redis.url, 'w1');
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--no-verify'], {
       cwd: p.repo.root,
     });
-    cleanups.push(() => kill(orch));
     expect(await orch.exited, orch.output()).toBe(0);
     const why = 'criterion file of its contract has no result from its last checks';
     expect(orch.output()).toContain('1/1 features complete');
@@ -186,15 +163,13 @@ describe('a queued run does not take a worker at its word', () => {
     expect(verified.stdout).toMatch(/^feature-001 +complete +command .* 2\/2 /m);
   }, 60_000);
 
-  test('a forged result with forged passing checks for work outside owns: the orchestrator fails its owns check, integrate refuses', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+  test('a forged result with forged passing checks for work outside owns: the orchestrator fails its owns check, integrate refuses', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     // The commit: the feature's file, and README.md, which feature-001 does not own.
     const base = p.repo.git('rev-parse', 'HEAD');
     const forged = forgedCommit(p.repo.root, base, {
@@ -202,7 +177,7 @@ describe('a queued run does not take a worker at its word', () => {
       'README.md': 'pwned',
     });
     const events = new Redis(redis.url);
-    cleanups.push(() => void events.disconnect());
+    s.defer(() => void events.disconnect());
     // A "worker" an agent could start with the queue's URL: it does no work, and says every check passed.
     const forger = startForger(redis, p, forged, async (job, instance) => {
       const passed = (criterion_id: string, text: string, kind: string) => ({
@@ -232,7 +207,7 @@ describe('a queued run does not take a worker at its word', () => {
         );
       }
     });
-    cleanups.push(() => forger.close());
+    s.defer(() => forger.close());
     expect(await orch.exited, orch.output()).toBe(1);
     expect(p.repo.git('rev-parse', 'baton/feature-001')).toBe(forged);
     const log = p.events();

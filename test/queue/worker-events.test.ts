@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createLogSink } from '../../src/log/sink.js';
 import { createEventConsumer } from '../../src/queue/event-stream.js';
 import {
@@ -13,43 +13,25 @@ import {
   jobInstanceOf,
   parseEventId,
 } from '../../src/queue/names.js';
-import {
-  AGENT,
-  agentGate,
-  kill,
-  makeQueuedProject,
-  SHORT_LOCK,
-  spawnBaton,
-  spawnWorker,
-  startRedis,
-  until,
-} from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+import { AGENT, agentGate, kill, queueScope, SHORT_LOCK, until } from './rig.js';
 
 const COMPLETION_HOOK = resolve(import.meta.dirname, '..', '..', 'examples', 'completionhook.sh');
 
-describe("a worker's events in the orchestrator's log", () => {
-  test('an over-long line and a plain hook line from a worker: the first is refused and acknowledged, the second kept, nothing else lost, and the result promoted', async () => {
-    const redis = await startRedis();
+// Each test has its own Redis and project, and the longer ones mostly wait on workers: they run at once.
+describe.concurrent("a worker's events in the orchestrator's log", () => {
+  test('an over-long line and a plain hook line from a worker: the first is refused and acknowledged, the second kept, nothing else lost, and the result promoted', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
     // The agent appends to its $BATON_LOG a 2 MB line (over the log's 1 MiB limit), then a plain hook
     // line as examples/completionhook.sh writes it (no `type`).
     const huge = `node -e 'require("fs").appendFileSync(process.env.BATON_LOG, JSON.stringify({feature_id: process.env.BATON_FEATURE_ID, status: "running", pad: "a".repeat(2e6)}) + "\\n")'`;
     const agent = `${AGENT} && ${huge} && sh ${COMPLETION_HOOK} "$BATON_FEATURE_ID" needs-input`;
-    const p = makeQueuedProject(1, { agent });
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnWorker(p, redis.url, 'w1');
-    cleanups.push(() => kill(w));
+    const p = s.project(1, { agent });
+    const w = s.worker(p, redis.url, 'w1');
     await until(() => w.output().includes(' agents command'), 'the worker to start');
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    const orch = s.run(p, redis);
     expect(await orch.exited, orch.output()).toBe(0);
     expect(orch.output()).toMatch(
       /baton: ignored worker event \S+:1:\d+: an event of \d+ bytes is longer than the log's 1048576-byte limit; not written/,
@@ -75,15 +57,15 @@ describe("a worker's events in the orchestrator's log", () => {
     expect(exists.trim()).toBe('0');
   }, 60_000);
 
-  test('a drain that fails mid-batch leaves the rest pending, and the next drain appends each of them once', async () => {
-    const redis = await startRedis();
+  test('a drain that fails mid-batch leaves the rest pending, and the next drain appends each of them once', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
     const dir = mkdtempSync(join(tmpdir(), 'baton-events-'));
     const client = new Redis(redis.url);
-    cleanups.push(
-      () => redis.stop(),
-      () => rmSync(dir, { recursive: true, force: true }),
-      () => void client.disconnect(),
-    );
+    s.defer(() => rmSync(dir, { recursive: true, force: true }));
+    s.defer(() => void client.disconnect());
     const logPath = join(dir, 'log.jsonl');
     const sink = createLogSink({ logPath });
     let failures = 1;
@@ -119,25 +101,21 @@ describe("a worker's events in the orchestrator's log", () => {
     expect(pending[0]).toBe(0);
   }, 30_000);
 
-  test("a superseded attempt's events are not the feature's: written after the job was retried, they stay out of the log", async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
+  test("a superseded attempt's events are not the feature's: written after the job was retried, they stay out of the log", async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     const client = new Redis(redis.url);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-      () => void client.disconnect(),
-    );
-    const w1 = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '5', ...SHORT_LOCK });
-    cleanups.push(() => kill(w1));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    s.defer(() => void client.disconnect());
+    const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '5', ...SHORT_LOCK });
+    const orch = s.run(p, redis);
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1', 20_000);
     await kill(w1);
     // w2's agent is held until the stale line is on the stream: the job is still running when it comes.
     const gate = agentGate(p);
-    const w2 = spawnWorker(p, redis.url, 'w2', { ...gate.env, ...SHORT_LOCK });
-    cleanups.push(() => kill(w2));
+    s.worker(p, redis.url, 'w2', { ...gate.env, ...SHORT_LOCK });
     const second = () => p.events().find((e) => e.type === 'feature.started' && Number(e.attempt) >= 2);
     await until(() => second() !== undefined, 'the second attempt to start', 20_000);
     // What w1's attempt 1 would still send, had it been paused rather than killed.
@@ -158,21 +136,18 @@ describe("a worker's events in the orchestrator's log", () => {
     expect(p.events().find((e) => e.type === 'feature.ended')?.status).toBe('complete');
   }, 60_000);
 
-  test("an event whose id claims an attempt the queue never started is refused and said; the job's own events still enter the log", async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
+  test("an event whose id claims an attempt the queue never started is refused and said; the job's own events still enter the log", async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     const client = new Redis(redis.url);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-      () => void client.disconnect(),
-    );
+    s.defer(() => void client.disconnect());
     // The agent is held until the forged line is on the stream: what it sends next comes after it.
     const gate = agentGate(p);
-    const w = spawnWorker(p, redis.url, 'w1', gate.env);
-    cleanups.push(() => kill(w));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+    s.worker(p, redis.url, 'w1', gate.env);
+    const orch = s.run(p, redis);
     const started = () => p.events().find((e) => e.type === 'feature.started');
     await until(() => started() !== undefined, 'the agent to start', 20_000);
     const jobId = String(p.events().find((e) => e.type === 'queue.job')?.job_id);

@@ -1,26 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
   agentGate,
   type BatonChild,
   kill,
-  makeQueuedProject,
   type QueuedProject,
-  spawnBaton,
-  spawnWorker,
-  startRedis,
+  type QueueScope,
+  queueScope,
   until,
 } from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
 
 /** The exit code of a child that must end within `ms`. */
 async function endsWithin(child: BatonChild, what: string, ms: number): Promise<number | null> {
@@ -28,26 +20,23 @@ async function endsWithin(child: BatonChild, what: string, ms: number): Promise<
   return child.exited;
 }
 
-describe('jobs on one worker', () => {
-  test('two jobs of the same feature at once on one worker each keep their own worktree and branch', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+// Each test has its own Redis, project and hub, and mostly waits on its processes: the tests run at once.
+describe.concurrent('jobs on one worker', () => {
+  test('two jobs of the same feature at once on one worker each keep their own worktree and branch', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     // Each agent is held until both jobs have started: the two are at work at once.
     const gate = agentGate(p);
-    const w = spawnWorker(p, redis.url, 'w1', gate.env, ['-j', '2']);
-    cleanups.push(() => kill(w));
+    const w = s.worker(p, redis.url, 'w1', gate.env, ['-j', '2']);
     // A first run detached by Ctrl-C: its job goes on, and a fresh run puts a second job for the feature.
-    const first = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(first));
+    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => /attempt 1 started/.test(w.output()), 'the first job to start');
     first.proc.kill('SIGINT');
     await endsWithin(first, 'the first run to detach', 10_000);
-    const second = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(second));
+    const second = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(
       () => (w.output().match(/attempt 1 started/g) ?? []).length === 2,
       'the second job to start beside the first',
@@ -69,16 +58,14 @@ describe('jobs on one worker', () => {
     expect(execFileSync('git', ['branch', '--list', 'baton/*'], { cwd: clone, encoding: 'utf8' })).toBe('');
   }, 60_000);
 
-  test('a --dir that cannot be made is one line naming it, not an internal error', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+  test('a --dir that cannot be made is one line naming it, not an internal error', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     writeFileSync(join(p.scratch, 'afile'), '');
-    const w = spawnWorker(p, redis.url, join('afile', 'x'));
-    cleanups.push(() => kill(w));
+    const w = s.worker(p, redis.url, join('afile', 'x'));
     expect(await endsWithin(w, 'the worker to stop', 15_000)).toBe(1);
     const errors = w
       .output()
@@ -89,18 +76,15 @@ describe('jobs on one worker', () => {
     ]);
   });
 
-  test('a second worker on the same --dir is refused in one line naming the holder, and the first goes on', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w1 = spawnWorker(p, redis.url, 'shared');
-    cleanups.push(() => kill(w1));
+  test('a second worker on the same --dir is refused in one line naming the holder, and the first goes on', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const w1 = s.worker(p, redis.url, 'shared');
     await until(() => w1.output().includes(' agents command'), 'the first worker to start');
-    const w2 = spawnWorker(p, redis.url, 'shared');
-    cleanups.push(() => kill(w2));
+    const w2 = s.worker(p, redis.url, 'shared');
     expect(await endsWithin(w2, 'the second worker to stop', 15_000)).toBe(1);
     const errors = w2
       .output()
@@ -112,8 +96,7 @@ describe('jobs on one worker', () => {
     expect(w1.proc.exitCode).toBeNull();
     // Once the first has stopped, the folder is free again.
     await kill(w1);
-    const w3 = spawnWorker(p, redis.url, 'shared');
-    cleanups.push(() => kill(w3));
+    const w3 = s.worker(p, redis.url, 'shared');
     await until(() => w3.output().includes(' agents command'), 'a third worker to take the folder');
   }, 60_000);
 });
@@ -123,25 +106,22 @@ describe('jobs on one worker', () => {
  * worker's `env` names, marks it): the test does what it does to Redis while that one works, and a
  * retry or a resume goes straight on.
  */
-function sleepingFirstRun(seconds: number): { p: QueuedProject; env: NodeJS.ProcessEnv } {
-  const p = makeQueuedProject(1, {
+function sleepingFirstRun(s: QueueScope, seconds: number): { p: QueuedProject; env: NodeJS.ProcessEnv } {
+  const p = s.project(1, {
     agent: `${AGENT} && { [ -e "$SLEPT" ] || { touch "$SLEPT" && sleep ${seconds}; }; }`,
   });
   return { p, env: { SLEPT: join(p.scratch, 'slept') } };
 }
 
-describe('a job Redis lost', () => {
-  test('ends its feature failed naming the resume; the resume enqueues it again under new event ids and a new attempt ref', async () => {
-    const redis = await startRedis();
-    const { p, env } = sleepingFirstRun(2);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnWorker(p, redis.url, 'w1', env);
-    cleanups.push(() => kill(w));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+describe.concurrent('a job Redis lost', () => {
+  test('ends its feature failed naming the resume; the resume enqueues it again under new event ids and a new attempt ref', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const { p, env } = sleepingFirstRun(s, 2);
+    s.worker(p, redis.url, 'w1', env);
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start');
     // Redis restarted without persistence: every key gone, the job's and the event stream's alike.
     execFileSync('redis-cli', ['-p', String(redis.port), 'flushall']);
@@ -159,8 +139,7 @@ describe('a job Redis lost', () => {
       }),
     ]);
 
-    const resumed = spawnBaton(command.split(' ').slice(1), { cwd: p.repo.root });
-    cleanups.push(() => kill(resumed));
+    const resumed = s.baton(command.split(' ').slice(1), { cwd: p.repo.root });
     expect(await endsWithin(resumed, 'the resume to end', 30_000), resumed.output()).toBe(0);
     const events = p.events();
     const eids = events.map((e) => e.eid).filter(Boolean);
@@ -182,10 +161,12 @@ describe('a job Redis lost', () => {
   }, 90_000);
 });
 
-describe('baton workers', () => {
-  test('keys under the heartbeat prefix that are not heartbeats are shown as not workers, without a crash', async () => {
-    const redis = await startRedis();
-    cleanups.push(() => redis.stop());
+describe.concurrent('baton workers', () => {
+  test('keys under the heartbeat prefix that are not heartbeats are shown as not workers, without a crash', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
     const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(redis.port), ...args]);
     cli('set', 'baton:worker:g', '{}', 'EX', '100');
     cli('set', 'baton:worker:z', '{"id":"z","agents":"x"}', 'EX', '100');
@@ -207,18 +188,15 @@ describe('baton workers', () => {
   }, 30_000);
 });
 
-describe('a Redis outage', () => {
-  test('the orchestrator and the worker each say once that Redis is lost and once that it is back, and the run completes', async () => {
-    const redis = await startRedis({ aof: true });
-    const { p, env } = sleepingFirstRun(4);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w = spawnWorker(p, redis.url, 'w1', env);
-    cleanups.push(() => kill(w));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+describe.concurrent('a Redis outage', () => {
+  test('the orchestrator and the worker each say once that Redis is lost and once that it is back, and the run completes', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis({ aof: true });
+    const { p, env } = sleepingFirstRun(s, 4);
+    const w = s.worker(p, redis.url, 'w1', env);
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start');
     await redis.kill9();
     await new Promise((r) => setTimeout(r, 2500));
@@ -238,17 +216,15 @@ describe('a Redis outage', () => {
     }
   }, 60_000);
 
-  test('an idle worker asked to stop while Redis is down exits, instead of waiting on Redis for ever', async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
+  test('an idle worker asked to stop while Redis is down exits, instead of waiting on Redis for ever', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
     // Its waits on Redis made short (an idle wait for a job, its close: 5 s and 2 s by default), so that
     // the exit comes in well under a second; without a bound on them it would never come.
-    const w = spawnWorker(p, redis.url, 'w1', { BATON_QUEUE_DRAIN_MS: '500', BATON_QUEUE_CLOSE_MS: '500' });
-    cleanups.push(() => kill(w));
+    const w = s.worker(p, redis.url, 'w1', { BATON_QUEUE_DRAIN_MS: '500', BATON_QUEUE_CLOSE_MS: '500' });
     await until(() => w.output().includes(' agents command'), 'the worker to start');
     await redis.kill9();
     await until(() => w.output().includes('lost Redis'), 'the worker to notice');

@@ -1,39 +1,30 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { processInfo } from '../../src/guard/proc.js';
 import { groupAlive, signalGroup } from '../../src/process/supervise.js';
-import { kill, makeQueuedProject, spawnBaton, spawnWorker, startRedis, until } from './rig.js';
-
-let cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+import { kill, queueScope, until } from './rig.js';
 
 describe('a worker killed with -9 while its agent runs', () => {
-  test("the next worker on its folder stops the agent's group, proven the attempt's, and leaves a group it cannot prove alone", async () => {
-    const redis = await startRedis();
-    const p = makeQueuedProject(1);
-    cleanups.push(
-      () => redis.stop(),
-      () => p.cleanup(),
-    );
-    const w1 = spawnWorker(p, redis.url, 'w1', { AGENT_SLEEP: '300' });
-    cleanups.push(() => kill(w1));
-    const orch = spawnBaton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
-    cleanups.push(() => kill(orch));
+  test("the next worker on its folder stops the agent's group, proven the attempt's, and leaves a group it cannot prove alone", async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '300' });
+    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start on w1');
     const pgid = Number(p.events().find((e) => e.type === 'feature.started')?.pgid);
-    cleanups.push(() => void signalGroup(pgid, 'SIGKILL'));
+    s.defer(() => void signalGroup(pgid, 'SIGKILL'));
     await kill(w1);
     expect(groupAlive(pgid)).toBe(true);
 
     // A record planted in another attempt's folder, naming a group that is not that attempt's agent.
     const stranger = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
     const strangerPgid = stranger.pid as number;
-    cleanups.push(() => void signalGroup(strangerPgid, 'SIGKILL'));
+    s.defer(() => void signalGroup(strangerPgid, 'SIGKILL'));
     const attempts = join(p.scratch, 'w1', 'attempts');
     const planted = join(attempts, 'planted.1');
     mkdirSync(planted, { recursive: true });
@@ -48,8 +39,7 @@ describe('a worker killed with -9 while its agent runs', () => {
       }),
     );
 
-    const w2 = spawnWorker(p, redis.url, 'w1');
-    cleanups.push(() => kill(w2));
+    const w2 = s.worker(p, redis.url, 'w1');
     const stopped = `stopped the agent of attempt ${real} left running by worker pid ${w1.proc.pid} (process group ${pgid})`;
     await until(() => w2.output().includes(stopped), "w1's agent group to be stopped", 20_000);
     expect(groupAlive(pgid)).toBe(false);
