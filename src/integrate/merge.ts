@@ -11,7 +11,7 @@ import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
-import { continueCommand, continueCommandOf } from './continue-command.js';
+import { continueCommand, continueCommandOf, freshCommandOf } from './continue-command.js';
 import { cutCommitsOf, cutLackedByIntegration } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
@@ -94,6 +94,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     base: o.base,
     fresh: o.fresh,
     stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
+    freshCommand: freshCommandOf(session),
     // Read only when refusing: `--continue` is offered only when the log says it would go on.
     continueCommand: () => {
       const v = resumeStateFrom(

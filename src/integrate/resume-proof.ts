@@ -12,7 +12,7 @@ import { featureBranch, isObjectId } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { integrationMarks, stopDeadIntegrationTests } from '../guard/daemons.js';
 import { escapeControl } from '../text/escape.js';
-import { continueCommand } from './continue-command.js';
+import { continueCommand, freshCommand } from './continue-command.js';
 import { intoUnnamed, type ResumeState } from './resume-state.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
@@ -66,10 +66,11 @@ export interface ProvenResume {
  * (`provenIntegrationWorktree`), and each recorded commit is its feature's (`proveRecordedCommits`).
  */
 export async function proveResume(
-  o: { root: string; plan: Plan; branch: string },
+  o: { root: string; plan: Plan; branch: string; test?: string | undefined; testFromConfig?: boolean },
   r: ResumeState,
 ): Promise<ProvenResume> {
-  const unnamed = intoUnnamed(r, 'baton integrate --continue');
+  // The hint's commands carry the --test given here; the config's needs no saying.
+  const unnamed = intoUnnamed(r, o.testFromConfig ? undefined : o.test);
   if (unnamed) throw new UserError(unnamed.code, unnamed.message, { hint: unnamed.hint });
   const worktree = await provenIntegrationWorktree(o.root, o.branch);
   await proveRecordedCommits(o.root, o.plan, r);
@@ -101,7 +102,7 @@ export function testRefusal(t: TestChoice): UserError | undefined {
   const { logged, used } = t;
   if (logged === undefined || logged === used || (used !== undefined && !t.fromConfig)) return undefined;
   const asBegun = `\`${continueCommand({ test: logged, into: t.into })}\``;
-  const fresh = 'or start over: `baton integrate --fresh`';
+  const fresh = `or start over: \`${freshCommand({ into: t.into })}\``;
   if (used === undefined) {
     return new UserError(
       'integrate/test-unnamed',

@@ -6,11 +6,11 @@
  * git (`resume-proof.ts`), as are the checks that need the disk (no stray merge) by the caller.
  */
 
-import { printableArg } from '../agents/shell-words.js';
 import type { FeatureStatus, IntegrationStarted, LogEvent, MergeSkipped } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { countChecks, foldEvents, type MergeRecord } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
+import { continueCommand, freshCommand } from './continue-command.js';
 import { intoRefusal } from './into.js';
 import type { CheckTally, MergeStep } from './types.js';
 import { failedMerge, pendingConflict } from './unfinished.js';
@@ -238,14 +238,14 @@ function refusedPromotion(started: IntegrationStarted, folded: BatonState): stri
  * The refusal of a `--continue` that does not name the branch the integration was asked to move: the
  * log says which (`askedInto`), but a log line is anyone's to write, so only the command line moves a
  * branch; moving none silently would break what `baton integrate --into` promised. Undefined when
- * `--into` was given or the log asks none.
+ * `--into` was given or the log asks none. `test` is the `--test` the user gave, carried into both
+ * commands the hint names (without it they would run the config's test, or none).
  */
-export function intoUnnamed(state: ResumeState, command: string): ResumeRefusal | undefined {
+export function intoUnnamed(state: ResumeState, test: string | undefined): ResumeRefusal | undefined {
   if (state.into !== undefined || state.askedInto === undefined) return undefined;
-  const asked = printableArg(state.askedInto);
   return {
     code: 'integrate/into-unnamed',
     message: `this integration was asked to move ${escapeControl(state.askedInto)} (--into ${escapeControl(state.askedInto)}), and --continue moves a branch only when you name it again`,
-    hint: `Go on and move it when everything passes: \`${command} --into ${asked}\`; or, to move nothing, start over without --into: \`baton integrate --fresh\`.`,
+    hint: `Go on and move it when everything passes: \`${continueCommand({ test, into: state.askedInto })}\`; or, to move nothing, start over without --into: \`${freshCommand({ test })}\`.`,
   };
 }

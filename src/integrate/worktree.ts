@@ -38,6 +38,8 @@ export interface PrepareOptions {
    * only then; asked only when refusing.
    */
   continueCommand?: () => ContinueOffer | undefined;
+  /** The `baton integrate --fresh …` that starts this invocation over, its `--test` and `--into` kept. */
+  freshCommand?: string;
 }
 
 /** The `--continue` a refusal offers, and whether its test command is only the log's word. */
@@ -114,7 +116,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     created = true;
   }
 
-  await assertIdle(path, options.continueCommand);
+  await assertIdle(path, options);
 
   const tip = await git(root, ['rev-parse', `refs/heads/${branch}`]);
   if (await isAncestor(root, tip, base)) {
@@ -123,8 +125,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     return { path, created };
   }
   if (!options.fresh) {
-    const fresh =
-      '`baton integrate --fresh` to start over from the base (the old result is kept under refs/baton/integration-backup/)';
+    const fresh = `\`${options.freshCommand ?? 'baton integrate --fresh'}\` to start over from the base (the old result is kept under refs/baton/integration-backup/)`;
     throw new UserError(
       'integrate/earlier-result',
       `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
@@ -139,14 +140,17 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
 }
 
 /** Refuses when the integration worktree is mid-merge or has uncommitted changes to tracked files. */
-async function assertIdle(path: string, offer: PrepareOptions['continueCommand']): Promise<void> {
+async function assertIdle(
+  path: string,
+  options: Pick<PrepareOptions, 'continueCommand' | 'freshCommand'>,
+): Promise<void> {
   if (await mergeInProgress(path)) {
-    const next = offer?.() ?? { command: 'baton integrate --continue' };
+    const next = options.continueCommand?.() ?? { command: 'baton integrate --continue' };
     throw new UserError(
       'integrate/merge-in-progress',
       `the integration in ${path} is stopped at a merge conflict`,
       {
-        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`baton integrate --fresh\`.`,
+        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`${options.freshCommand ?? 'baton integrate --fresh'}\`.`,
       },
     );
   }

@@ -49,6 +49,8 @@ describe('the --continue every hint names', () => {
     expect(plain.code).toBe(1);
     expect(plain.stderr).toContain('[integrate/test-differs]');
     expect(plain.stderr).toContain(`\`${expected}\``);
+    // Starting over instead keeps the branch to move (and, unnamed, runs the config's test).
+    expect(plain.stderr).toContain('or start over: `baton integrate --fresh --into main`');
     expect(plain.stdout).toBe('');
     expect(repo.git('rev-parse', 'main')).toBe(main);
     expect(logEvents(repo)).toHaveLength(before);
@@ -76,6 +78,8 @@ describe('the --continue every hint names', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('[integrate/merge-in-progress]');
     expect(continueCommands(again.stderr)).toEqual([expected]);
+    // Its other way, starting over, keeps them too.
+    expect(again.stderr).toContain('and run `baton integrate --fresh --test true --into main`');
     // A --continue refused for an unresolved path names itself again, flags and all.
     const early = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,

@@ -227,7 +227,9 @@ describe('baton integrate --continue proves what the log says before acting on i
     const plain = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
     expect(plain.code).toBe(1);
     expect(codeOf(plain.stderr)).toBe('integrate/into-unnamed');
-    expect(plain.stderr).toContain('`baton integrate --continue --into main`');
+    // The hint's commands keep the --test given, so pasting one runs the same tests.
+    expect(plain.stderr).toContain('`baton integrate --continue --test true --into main`');
+    expect(plain.stderr).toContain('`baton integrate --fresh --test true`');
     expect(repo.git('rev-parse', 'main')).toBe(main);
     expect(logEvents(repo).filter((e) => e.type === 'integration.tested')).toEqual([]);
     const named = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
