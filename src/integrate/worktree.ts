@@ -39,7 +39,7 @@ export interface PrepareOptions {
    */
   continueCommand?: () => ContinueOffer | undefined;
   /** The `baton integrate --fresh …` that starts this invocation over, its `--test` and `--into` kept. */
-  freshCommand?: string;
+  freshCommand: string;
 }
 
 /** The `--continue` a refusal offers, and whether its test command is only the log's word. */
@@ -125,7 +125,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     return { path, created };
   }
   if (!options.fresh) {
-    const fresh = `\`${options.freshCommand ?? 'baton integrate --fresh'}\` to start over from the base (the old result is kept under refs/baton/integration-backup/)`;
+    const fresh = `\`${options.freshCommand}\` to start over from the base (the old result is kept under refs/baton/integration-backup/)`;
     throw new UserError(
       'integrate/earlier-result',
       `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
@@ -150,7 +150,7 @@ async function assertIdle(
       'integrate/merge-in-progress',
       `the integration in ${path} is stopped at a merge conflict`,
       {
-        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`${options.freshCommand ?? 'baton integrate --fresh'}\`.`,
+        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`${options.freshCommand}\`.`,
       },
     );
   }
