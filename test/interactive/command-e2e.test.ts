@@ -63,7 +63,7 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
       },
     });
     const why = () => `\nlive output:\n${live}\n${rig.screens()}`;
-    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000);
+    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000);
     expect(asked, `the feature never showed needs-input${why()}`).toBe(true);
     const f = state().features[FEATURE];
     expect(f?.last_event?.detail).toBe('Overwrite the greeting?');
@@ -100,7 +100,7 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
     expect(intervention).toMatchObject({ feature_id: FEATURE, action: 'send', text: 'yes' });
     // The window is gone once the feature is done.
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(FEATURE);
-  }, 30_000);
+  }, 90_000);
 
   it('refuses --interactive without tmux, saying how to install it, and headless runs are unchanged', async () => {
     const rig = privateTmux();
@@ -119,7 +119,7 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
     });
     expect(headless.stderr).not.toContain('tmux');
     expect(repo.git('show', `baton/${FEATURE}:src/ask/answer.txt`)).toBe('');
-  }, 30_000);
+  }, 90_000);
 
   it('rings the bell when asked to, and Ctrl-C on the run ends the window’s process group, keeping the worktree', async () => {
     const rig = privateTmux();
@@ -133,7 +133,7 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
         interrupt = fire;
       },
     });
-    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000);
+    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000);
     expect(asked, rig.screens()).toBe(true);
     const pgid = state().features[FEATURE]?.pgid ?? 0;
     expect(groupAlive(pgid)).toBe(true);
@@ -145,5 +145,5 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
     expect(state().features[FEATURE]?.status).toBe('interrupted');
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(FEATURE);
     expect(repo.git('branch', '--list', `baton/${FEATURE}`)).toContain(FEATURE);
-  }, 30_000);
+  }, 90_000);
 });

@@ -71,7 +71,7 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
     undo.push(() => first.kill('SIGKILL'));
     let live = '';
     const why = () => `\nlive output:\n${live}\n${rig.screens()}`;
-    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000);
+    const asked = await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000);
     expect(asked, `the feature never showed needs-input${why()}`).toBe(true);
     const pgid = state().features[FEATURE]?.pgid ?? 0;
     const agentPid = readFileSync(join(state().features[FEATURE]?.worktree ?? '', 'src/ask/pid.txt'), 'utf8');
@@ -88,7 +88,7 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
         live = all;
       },
     });
-    const reattached = await waitFor(() => live.includes('re-attached to baton-'), 15_000);
+    const reattached = await waitFor(() => live.includes('re-attached to baton-'), 40_000);
     expect(reattached, `the resumed run never re-attached${why()}`).toBe(true);
     const runs = events().filter((e): e is RunStarted => e.type === 'run.started');
     expect(runs).toHaveLength(2);

@@ -62,7 +62,7 @@ describe('interactive runs share one tmux server with other agents and the user'
     const env = { BATON_TMUX_SOCKET: rig.socket, TEST_API_KEY: secret, TEST_TRICKY: tricky };
     const run = runBaton(['run', '--interactive', '-j', '2'], { cwd: repo.root, env });
 
-    const asked = await waitFor(() => state().features.fb?.status === 'needs-input', 15_000);
+    const asked = await waitFor(() => state().features.fb?.status === 'needs-input', 40_000);
     expect(asked, rig.screens()).toBe(true);
     // The user's own session on the same server.
     rig.tmux('new-session', '-d', '-s', 'mine', 'sleep 600');
@@ -80,7 +80,7 @@ describe('interactive runs share one tmux server with other agents and the user'
       );
     expect(scratch('fb').some((d) => existsSync(join(d, 'interactive.env')))).toBe(false);
 
-    expect(await waitFor(() => state().features.fa?.status === 'complete', 15_000), rig.screens()).toBe(true);
+    expect(await waitFor(() => state().features.fa?.status === 'complete', 40_000), rig.screens()).toBe(true);
     const exited = events().find((e) => e.type === 'agent.exited' && e.feature_id === 'fa');
     expect(exited && 'stopped_daemons' in exited ? exited.stopped_daemons : undefined).toBeUndefined();
     // fb still waits for its answer, and the user's session lives on.
@@ -96,7 +96,7 @@ describe('interactive runs share one tmux server with other agents and the user'
     expect(repo.git('show', 'baton/fa:src/a/key.txt')).toBe(secret);
     expect(repo.git('show', 'baton/fb:src/b/key.txt')).toBe(secret);
     expect(`${repo.git('show', 'baton/fa:src/a/tricky.txt')}`).toBe(tricky);
-  }, 40_000);
+  }, 120_000);
 
   it("the sweep of an agent's leftovers never stops the tmux server or what it started, whatever their environment", async () => {
     const rig = privateTmux();

@@ -53,7 +53,7 @@ describe('baton stop', () => {
     const { rig, repo, env, events, state } = setup();
     const run = runBaton(['run', '--interactive'], { cwd: repo.root, env });
     expect(
-      await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000),
+      await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000),
       rig.screens(),
     ).toBe(true);
     const stop = await runBaton(['stop'], { cwd: repo.root, env });
@@ -70,7 +70,7 @@ describe('baton stop', () => {
     ]);
     // `retries: 1` is for agents that fail, not for one the user stopped.
     expect(events().filter((e) => e.type === 'feature.started')).toHaveLength(1);
-  }, 30_000);
+  }, 90_000);
 
   it('during a headless run says so and how to stop it, and exits 1; after it, says there is nothing to stop', async () => {
     const { repo, go, env, state } = setup();
@@ -82,7 +82,7 @@ describe('baton stop', () => {
     });
     const run = new Promise<number | null>((resolve) => child.on('close', resolve));
     undo.push(() => child.kill('SIGKILL'));
-    expect(await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 15_000)).toBe(true);
+    expect(await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000)).toBe(true);
     const stop = await runBaton(['stop'], { cwd: repo.root, env });
     expect(stop.code).toBe(1);
     expect(stop.stderr).toContain('is headless');
@@ -94,5 +94,5 @@ describe('baton stop', () => {
     const after = await runBaton(['stop'], { cwd: repo.root, env });
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('headless and has ended');
-  }, 30_000);
+  }, 90_000);
 });
