@@ -27,7 +27,7 @@ export const GIT_ENV = {
 
 /**
  * An empty repository made once per test process (`git init` and the settings every test repository
- * needs), copied for each new one: five git processes fewer per repository, which adds up to seconds
+ * needs), copied for each new one: six git processes fewer per repository, which adds up to seconds
  * over a suite that makes hundreds.
  */
 let template: string | undefined;
@@ -38,6 +38,9 @@ function gitTemplate(): string {
     execFileSync('git', args, { cwd: dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   git('init', '-q', '-b', 'main');
   git('config', 'gc.auto', '0');
+  // Without it every commit starts a `git maintenance run --auto` that finds nothing to do: 1,780 of
+  // the suite's 30,000 git processes (counted with GIT_TRACE2_EVENT over a whole run).
+  git('config', 'maintenance.auto', 'false');
   git('config', 'user.name', 'Test');
   git('config', 'user.email', 'test@example.com');
   git('config', 'commit.gpgsign', 'false');
