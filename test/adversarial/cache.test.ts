@@ -107,7 +107,7 @@ describe.runIf(built)('adversarial: caches and locks under .baton/ are regular f
     const path = join(r.root, '.baton', file);
     execFileSync('rm', ['-f', path]);
     make(path);
-    const res = runBin(['status'], { cwd: r.root, timeoutMs: 4_000 });
+    const res = runBin(['status'], { cwd: r.root, timeoutMs: 20_000 });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/feature-001-a\s+running/);
   });
@@ -117,7 +117,7 @@ describe.runIf(built)('adversarial: caches and locks under .baton/ are regular f
     cleanups.push(() => r.cleanup());
     mkdirSync(join(r.root, '.baton'), { recursive: true });
     fifo(join(r.root, '.baton', lock));
-    const res = runBin(['clean', '--dry-run'], { cwd: r.root, timeoutMs: 4_000 });
+    const res = runBin(['clean', '--dry-run'], { cwd: r.root, timeoutMs: 20_000 });
     expect(res.code, res.stderr).toBe(0);
   });
 });

@@ -52,7 +52,7 @@ describe.runIf(built)('adversarial: status reads no path a log line names', () =
     const fifo = join(r.root, 'fifo');
     execFileSync('mkfifo', [fifo]);
     appendLog(r, [started('e', { log_file: fifo, worktree: '/' })]);
-    const res = runBin(['status'], { cwd: r.root, timeoutMs: 8000 });
+    const res = runBin(['status'], { cwd: r.root, timeoutMs: 20_000 });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^e\s+running\s+claude/m);
     // No disk column: "/" is not one of the repository's worktrees.
@@ -60,7 +60,7 @@ describe.runIf(built)('adversarial: status reads no path a log line names', () =
     // A worktree git lists on the feature's branch is sized, whatever path the line names.
     r.git('worktree', 'add', '-q', '-b', 'baton/real', join(r.root, '.wt-real'));
     appendLog(r, [started('real', { worktree: '/' })]);
-    const sized = runBin(['status'], { cwd: r.root, timeoutMs: 8000 }).stdout;
+    const sized = runBin(['status'], { cwd: r.root, timeoutMs: 20_000 }).stdout;
     expect(sized).toMatch(/\bdisk\b/);
     expect(sized).toMatch(/^real\s.*\d+(\.\d+)? [KMG]?B\s+feature\.started/m);
     expect(sized).toMatch(/^e\s.*—\s+feature\.started/m);

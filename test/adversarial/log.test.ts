@@ -134,7 +134,7 @@ describe('adversarial: the log is data, not a device', () => {
         ['integrate', '--predict-only'],
         ['integrate'],
       ]) {
-        const res = runBin(args, { cwd: r.root, timeoutMs: 4_000 });
+        const res = runBin(args, { cwd: r.root, timeoutMs: 20_000 });
         expect(res.code, args.join(' ')).toBe(1);
         expectErrorLine(res.stderr, 'log/unusable');
       }
