@@ -37,7 +37,7 @@ export interface PrepareOptions {
    * conflict, was interrupted, or ended clean having moved no branch and `--into` is asked), so the refusal offers it
    * only then; asked only when refusing.
    */
-  continueCommand?: () => ContinueOffer | undefined;
+  continueCommand: () => ContinueOffer | undefined;
   /** The `baton integrate --fresh …` that starts this invocation over, its `--test` and `--into` kept. */
   freshCommand: string;
 }
@@ -130,7 +130,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
       'integrate/earlier-result',
       `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
       {
-        hint: continueHint(options.continueCommand?.(), fresh),
+        hint: continueHint(options.continueCommand(), fresh),
       },
     );
   }
@@ -145,7 +145,7 @@ async function assertIdle(
   options: Pick<PrepareOptions, 'continueCommand' | 'freshCommand'>,
 ): Promise<void> {
   if (await mergeInProgress(path)) {
-    const next = options.continueCommand?.() ?? { command: 'baton integrate --continue' };
+    const next = options.continueCommand() ?? { command: 'baton integrate --continue' };
     throw new UserError(
       'integrate/merge-in-progress',
       `the integration in ${path} is stopped at a merge conflict`,
