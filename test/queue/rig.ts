@@ -211,7 +211,12 @@ export function spawnBaton(args: string[], opts: { cwd: string; env?: NodeJS.Pro
   let out = '';
   proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the pipes' last output is read: wait for 'close' too, but not for a
+  // grandchild that kept a pipe open (2 s at most after the exit).
+  const exited = new Promise<number | null>((resolve) => {
+    proc.once('close', (code) => resolve(code));
+    proc.once('exit', (code) => setTimeout(() => resolve(code), 2000).unref());
+  });
   return { proc, output: () => out, exited };
 }
 
