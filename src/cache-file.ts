@@ -5,25 +5,28 @@
  * A cache that cannot be read or written only costs speed.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRegular } from './open-regular.js';
+import { writeStateFileAtomic } from './state-write.js';
 
 /**
- * Writes `text` to `path` through a temporary file and a rename, so a reader never sees half of it; a
- * temporary file the write failed on (a full disk) is removed, not left behind in `.baton/cache/`.
+ * The state folder a cache file belongs to: every cache is `<state>/cache/<name>` (`.baton/cache/`,
+ * or `cache/` beside a log named with `--log`), and nothing below `<state>` is followed when it is a link.
+ */
+export function cacheStateDir(path: string): string {
+  return dirname(dirname(path));
+}
+
+/**
+ * Writes `text` to the cache file `path` through a temporary file and a rename, so a reader never sees
+ * half of it, as `writeStateFileAtomic` writes: a link an agent put at `.baton/cache` or at the
+ * temporary file's name is refused or removed, never written through; a temporary file the write
+ * failed on (a full disk) is removed, not left behind in `.baton/cache/`.
  */
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeStateFileAtomic(cacheStateDir(path), path, text);
 }
 
 /**

@@ -97,17 +97,16 @@ export function readRegularTail(
   maxBytes: number,
   opts: OpenRegularOptions = {},
 ): RegularTail | undefined {
-  return withRegular(
-    path,
-    (fd) => {
-      const size = fstatSync(fd).size;
-      const start = Math.max(0, size - maxBytes);
-      const buffer = Buffer.alloc(size - start);
-      const n = readSync(fd, buffer, 0, buffer.length, start);
-      return { text: buffer.toString('utf8', 0, n), whole: start === 0 };
-    },
-    opts,
-  );
+  return withRegular(path, (fd) => readTailOf(fd, maxBytes), opts);
+}
+
+/** The last `maxBytes` of a file already open (its own position untouched), as `readRegularTail` gives them. */
+export function readTailOf(fd: number, maxBytes: number): RegularTail {
+  const size = fstatSync(fd).size;
+  const start = Math.max(0, size - maxBytes);
+  const buffer = Buffer.alloc(size - start);
+  const n = readSync(fd, buffer, 0, buffer.length, start);
+  return { text: buffer.toString('utf8', 0, n), whole: start === 0 };
 }
 
 /**

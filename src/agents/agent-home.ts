@@ -8,6 +8,8 @@
  */
 import {
   chmodSync,
+  closeSync,
+  fchmodSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -17,9 +19,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { readRegular } from '../open-regular.js';
+import { openStateFile } from '../state-write.js';
 
 /**
  * Links each named entry of `realDir` that exists into `shadowDir` (a symlink to the user's file,
@@ -61,11 +64,17 @@ function linkOne(target: string, path: string): void {
 
 /**
  * Writes a file only its owner can read or write (0600): a copy of the user's settings may carry
- * an MCP token or a bearer token. An earlier copy (a retry) is replaced and its mode fixed too.
+ * an MCP token or a bearer token. An earlier copy (a retry) is replaced and its mode fixed too; a
+ * link put in its place (it lies under `.baton/runs/`) is refused, never written through or chmodded.
  */
 export function writePrivateFile(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  const fd = openStateFile(dirname(path), path, 'truncate', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A cleanup step that removes the given files (copies of the user's config) once the agent has ended. */

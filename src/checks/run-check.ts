@@ -6,7 +6,7 @@ import { atCommandEnd } from '../process/at-command-end.js';
 import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
 import { portHeldBy } from './listener-proof.js';
-import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
+import { capOutputFile, closeOutputFile, type OutputFile, openOutputFile, outputOf } from './output-file.js';
 
 /** How to run a `run` check's command. */
 export interface RunCommandOptions {
@@ -16,6 +16,10 @@ export interface RunCommandOptions {
   timeoutMs: number;
   /** stdout and stderr go here, interleaved, so the tail is what the user would have seen. */
   outputFile: string;
+  /** The state folder holding `outputFile`: nothing below it is followed when it is a symbolic link. */
+  stateDir: string;
+  /** Told when the output file could not be written (a link planted on its way): the check runs all the same. */
+  onWarning: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -33,7 +37,20 @@ function portBlockOf(env: NodeJS.ProcessEnv): number[] {
  * command ends. Resolves to what it did, never rejects.
  */
 export async function runCommand(opts: RunCommandOptions): Promise<CommandResult & { interrupted: boolean }> {
-  resetOutputFile(opts.outputFile);
+  // A file that cannot be written safely leaves the output in memory: the verdict is never lost.
+  const out = openOutputFile(opts.stateDir, opts.outputFile, opts.onWarning);
+  try {
+    return await runWithOutput(opts, out);
+  } finally {
+    closeOutputFile(out);
+  }
+}
+
+/** `runCommand` once its output file is open (or refused, its output then piped). */
+async function runWithOutput(
+  opts: RunCommandOptions,
+  out: OutputFile,
+): Promise<CommandResult & { interrupted: boolean }> {
   const mark = randomUUID();
   const fromMs = procNowMs();
   // One stream for both, so the output reads in the order it was written.
@@ -41,7 +58,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     cwd: opts.cwd,
     env: { ...opts.env, [CHECK_MARK]: mark },
     shell: true,
-    logFile: opts.outputFile,
+    ...('fd' in out ? { logFd: out.fd } : {}),
     timeoutMs: opts.timeoutMs,
     killGraceMs: 2000,
   });
@@ -60,14 +77,14 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     );
     if (heldPort !== undefined) await stopLeftByCheck(mark, fromMs);
     else if (left.length > 0) atCommandEnd(() => stopLeftByCheck(mark, fromMs));
-    capOutputFile(opts.outputFile);
+    capOutputFile(out);
     return {
       ...(left.length > 0 ? { leftRunning: left, ...(heldPort !== undefined ? { heldPort } : {}) } : {}),
       exitCode: exit.exitCode,
       signal: exit.signal,
       timedOut: exit.timedOut,
       durationMs: exit.durationMs,
-      output: outputOf(opts.outputFile, exit.stderr),
+      output: outputOf(out, exit.stdout, exit.stderr),
       interrupted: exit.stoppedBy === 'interrupt',
     };
   } finally {

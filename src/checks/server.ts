@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { CHECK_MARK, stopLeftByCheck } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
 import { type ProcessExit, spawnSupervised } from '../process/supervise.js';
-import { capOutputFile, outputOf, resetOutputFile } from './output-file.js';
+import { capOutputFile, closeOutputFile, openOutputFile, outputOf } from './output-file.js';
 
 /** Tries one TCP connection; true when something accepted it. */
 export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -66,38 +66,63 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `serve` through the shell in its own process group, its output going to `outputFile`. */
-export function startServer(opts: {
+/** How to start a feature's server for one check. */
+export interface StartServerOptions {
   serve: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
   outputFile: string;
-}): RunningServer {
-  resetOutputFile(opts.outputFile);
+  /** The state folder holding `outputFile`: nothing below it is followed when it is a symbolic link. */
+  stateDir: string;
+  /** Told when the output file could not be written (a link planted on its way): the server starts all the same. */
+  onWarning: (message: string) => void;
+}
+
+/**
+ * Starts `serve` through the shell in its own process group, its output going to `outputFile` (or,
+ * when Baton would not write that file, kept in memory). The file is closed once the server is stopped;
+ * its output stays readable after.
+ */
+export function startServer(opts: StartServerOptions): RunningServer {
+  const out = openOutputFile(opts.stateDir, opts.outputFile, opts.onWarning);
   const mark = randomUUID();
   const fromMs = procNowMs();
-  const child = spawnSupervised(opts.serve, {
-    cwd: opts.cwd,
-    env: { ...opts.env, [CHECK_MARK]: mark },
-    shell: true,
-    logFile: opts.outputFile,
-    killGraceMs: 2000,
-  });
+  let child: ReturnType<typeof spawnSupervised>;
+  try {
+    child = spawnSupervised(opts.serve, {
+      cwd: opts.cwd,
+      env: { ...opts.env, [CHECK_MARK]: mark },
+      shell: true,
+      ...('fd' in out ? { logFd: out.fd } : {}),
+      killGraceMs: 2000,
+    });
+  } catch (err) {
+    closeOutputFile(out);
+    throw err;
+  }
   let spawnError = '';
+  let captured = '';
   const exited = child.exited.then((e) => {
     spawnError = e.stderr;
+    captured = e.stdout + e.stderr;
     return e;
   });
+  // Read once the file is closed, so `output()` still answers after `stop()`.
+  let final: string | undefined;
   return {
     pgid: child.pgid,
     exited,
-    output: () => outputOf(opts.outputFile, spawnError),
+    output: () => final ?? outputOf(out, captured, spawnError),
     async stop() {
+      if (final !== undefined) return;
       await child.stop('stop');
       await exited;
       // A server that daemonized (left its process group) is stopped too: nothing a check starts outlives it.
       await stopLeftByCheck(mark, fromMs);
-      capOutputFile(opts.outputFile);
+      if (final !== undefined) return;
+      capOutputFile(out);
+      final = outputOf(out, captured, spawnError);
+      closeOutputFile(out);
     },
   };
 }

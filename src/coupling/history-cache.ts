@@ -1,5 +1,7 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { cacheStateDir } from '../cache-file.js';
+import { makeStateFolder, openStateFile } from '../state-write.js';
 import {
   formatLoggedCommit,
   headerKey,
@@ -124,9 +126,12 @@ export class HistoryCache {
     if (this.#batch.length === 0 && this.#fd !== undefined) return;
     try {
       if (this.#fd === undefined) {
-        mkdirSync(dirname(this.#path), { recursive: true });
         this.#tmp = `${this.#path}.${process.pid}.tmp`;
-        this.#fd = openSync(this.#tmp, 'w');
+        // Made afresh inside `.baton/cache/`, no link on the way followed (`writeFileAtomic`'s rule).
+        const state = cacheStateDir(this.#path);
+        makeStateFolder(state, dirname(this.#path));
+        rmSync(this.#tmp, { force: true });
+        this.#fd = openStateFile(state, this.#tmp, 'create');
         writeSync(this.#fd, HEADER);
       }
       writeSync(this.#fd, this.#batch.join(''));

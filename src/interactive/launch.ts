@@ -5,14 +5,15 @@
  * when the agent has stopped, ends the session itself, and reads the exit code the wrapper leaves.
  * A resumed run follows a window a dead orchestrator of the same run opened in the same way.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { formatCommand, quoteArg } from '../agents/shell-words.js';
 import type { LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import type { Supervised } from '../process/supervise.js';
 import { FEATURE_ENV_KEYS } from '../runner/feature-env.js';
+import { openStateFile, writeStateFile } from '../state-write.js';
 import { finishTextOf, prepareInteractiveLaunch } from './argv.js';
 import { recordClaudeTrust } from './claude-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent } from './finish.js';
@@ -71,8 +72,8 @@ async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: 
   const envFile = join(task.scratchDir, 'interactive.env');
   const wrapper = join(task.scratchDir, 'interactive.sh');
   const command = launch.shell ? launch.command : formatCommand([launch.command, ...launch.args]);
-  writeFileSync(wrapper, wrapperScript(command, envFile, exitFile));
-  closeSync(openSync(logFile, 'a'));
+  writeStateFile(task.scratchDir, wrapper, wrapperScript(command, envFile, exitFile));
+  closeSync(openStateFile(dirname(logFile), logFile, 'append'));
   const env = handOverEnvironment({ ...task.env, ...task.override?.env, ...launch.env }, envFile);
   // The window's shell removes the file first thing; a window that never started (or was stopped first) cannot.
   const cleanup = () => {

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
+import { openStateFile } from '../state-write.js';
 
 /** How a supervised process ended. */
 export interface ProcessExit {
@@ -19,8 +21,13 @@ export interface SpawnOptions {
   /** Run `command` through the shell (`sh -c`); otherwise `command` is the file and `args` its argv. */
   shell?: boolean;
   args?: string[];
-  /** stdout and stderr are appended here; otherwise they are captured in memory. */
+  /**
+   * stdout and stderr are appended here (its folder made, no symbolic link followed: `openStateFile`),
+   * or to `logFd`; otherwise they are captured in memory.
+   */
   logFile?: string;
+  /** A file already open for the output (the caller's, which it closes), in place of `logFile`. */
+  logFd?: number;
   /** Text written to stdin, which is then closed; stdin is /dev/null otherwise. */
   input?: string;
   timeoutMs?: number;
@@ -192,8 +199,12 @@ function capture(stream: Readable | null): () => string {
 
 /** Spawns the command as the leader of a new process group, its output to the log file or to pipes. */
 function startLeader(command: string, options: SpawnOptions): ChildProcess {
-  const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
-  const out = logFd ?? 'pipe';
+  // The agent's log lies in Baton's state folder, where an agent may have planted a link in its place.
+  const logFd =
+    options.logFd === undefined && options.logFile
+      ? openStateFile(dirname(options.logFile), options.logFile, 'append')
+      : undefined;
+  const out = options.logFd ?? logFd ?? 'pipe';
   try {
     return spawn(
       options.shell ? '/bin/sh' : command,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { git, gitRaw } from '../git/git.js';
+import { makeStateFolder, writeStateFile } from '../state-write.js';
 
 /** What one feature's worktree holds right now, without touching its index or files. */
 export interface WorktreeSnapshot {
@@ -46,10 +47,12 @@ export async function snapshotWorktree(opts: {
   commitOnly?: boolean;
 }): Promise<WorktreeSnapshot> {
   const { worktree, forkPoint, scratchIndex } = opts;
-  mkdirSync(dirname(scratchIndex), { recursive: true });
+  // The scratch index lies in `.baton/radar/`: that folder and the file are never followed when links.
+  const state = dirname(dirname(scratchIndex));
+  makeStateFolder(state, dirname(scratchIndex));
   const env = { ...SNAPSHOT_ENV, GIT_INDEX_FILE: scratchIndex };
   // The agent's git writes its index by renaming a finished lock file over it, so a copy is never torn.
-  if (existsSync(opts.indexPath)) copyFileSync(opts.indexPath, scratchIndex);
+  if (existsSync(opts.indexPath)) writeStateFile(state, scratchIndex, readFileSync(opts.indexPath));
   else await git(worktree, ['read-tree', 'HEAD'], undefined, env);
   const only = opts.only && opts.only.size <= MAX_NAMED_PATHS ? [...opts.only] : undefined;
   if (!only) await addAll(worktree, ['.'], env);

@@ -18,6 +18,8 @@ function check(port: number, serve: string) {
     port,
     timeoutMs: 10_000,
     outputFile: join(project.root, 'serve.log'),
+    stateDir: project.root,
+    onWarning: (message: string) => expect.fail(message),
   });
 }
 
