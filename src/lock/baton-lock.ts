@@ -5,23 +5,21 @@
  * pid and process start time, so a lock left by a process that died (or whose pid was recycled) is
  * recognised as stale and taken over, and said so.
  */
-import {
-  closeSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { isSameProcess, processInfo } from '../guard/proc.js';
-import { nothingAt, readRegular } from '../open-regular.js';
 import { escapeControl } from '../text/escape.js';
-import { writeFailed } from '../write-failed.js';
+import {
+  beingWritten,
+  createLockFile,
+  lockWriteFailed,
+  POLL_MS,
+  pause,
+  readHolder,
+  removeQuietly,
+  takeOverStale,
+} from './lock-file.js';
 
 /** The commands that take a lock, each its own file. */
 const LOCK_KINDS = ['run', 'integrate', 'verify'] as const;
@@ -58,25 +56,6 @@ export interface BatonLock {
 /** Where a kind of lock lives. */
 export function lockPath(root: string, kind: LockKind): string {
   return join(root, '.baton', `${kind}.lock`);
-}
-
-/**
- * Who holds the lock at `path`: undefined when there is no lock, 'unreadable' when it is not a lock
- * Baton wrote. An agent may put a FIFO or a symlink there: it is read as `readRegular` reads, never
- * waited on nor followed, and counts as unreadable (taken over like a stale lock).
- */
-function readHolder(path: string): LockHolder | undefined | 'unreadable' {
-  const bytes = readRegular(path);
-  if (bytes === undefined) return nothingAt(path) ? undefined : 'unreadable';
-  const text = bytes.toString('utf8');
-  try {
-    const v = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || typeof v.since !== 'string')
-      return 'unreadable';
-    return v as LockHolder;
-  } catch {
-    return 'unreadable';
-  }
 }
 
 /**
@@ -171,18 +150,21 @@ export function acquireBatonLock(
     ...(opts.as && opts.as !== kind ? { as: opts.as } : {}),
   };
   let tookOver: LockHolder | undefined;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const deadline = Date.now() + TRY_MS;
+  for (;;) {
     if (!createLockFile(path, `${JSON.stringify(me)}\n`)) {
+      if (Date.now() > deadline) break;
       const holder = readHolder(path);
       if (holder === undefined) continue; // released meanwhile: try again
       if (holder !== 'unreadable' && holderAlive(holder)) throw refuse(holder, path);
-      // Our own leftover (an in-process caller) is replaced silently; another's stale lock is reported.
-      if (holder !== 'unreadable' && holder.pid !== process.pid) tookOver = holder;
-      try {
-        unlinkSync(path);
-      } catch {
-        // Another Baton took it over first; the next attempt sees its lock.
+      if (holder === 'unreadable' && beingWritten(path)) {
+        pause(POLL_MS);
+        continue;
       }
+      const outcome = takeOverStale(path, holder);
+      // Our own leftover (an in-process caller) is replaced silently; another's stale lock is reported.
+      if (outcome === 'removed' && holder !== 'unreadable' && holder.pid !== process.pid) tookOver = holder;
+      if (outcome === 'wait') pause(POLL_MS);
       continue;
     }
     let released = false;
@@ -200,6 +182,13 @@ export function acquireBatonLock(
       }
     };
     process.on('exit', release);
+    // Another kind's Baton that looked before this lock existed, as this one looked before its lock did:
+    // the one whose lock came second gives way, so two never run.
+    const first = earlierOtherHolder(root, kind, path);
+    if (first) {
+      release();
+      throw refuse(first.holder, first.path);
+    }
     return { path, ...(tookOver ? { tookOver } : {}), release };
   }
   throw new UserError('lock/busy', `could not take ${path}: other Batons keep taking it`, {
@@ -208,70 +197,31 @@ export function acquireBatonLock(
 }
 
 /**
- * Creates the lock file holding `text`, or returns false when one is there. O_EXCL: of two Batons
- * starting at once, exactly one creates it. A write the system refuses (a full disk, a read-only
- * `.baton/`) is `lock/write-failed`, and the file it created is removed: an empty lock would be
- * taken for nobody's.
+ * A live Baton holding another kind's lock taken before ours (`mine`): by the lock files' times, then
+ * the lower pid. Both Batons compare the same two files, so exactly one gives way.
  */
-function createLockFile(path: string, text: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw lockWriteFailed(path, err, 'creating it');
+export function earlierOtherHolder(
+  root: string,
+  kind: LockKind,
+  mine: string,
+): { holder: LockHolder; path: string } | undefined {
+  const ours = lstatSync(mine, { bigint: true }).mtimeNs;
+  for (const other of LOCK_KINDS.filter((k) => k !== kind)) {
+    const live = liveHolder(root, [other]);
+    if (!live) continue;
+    let theirs: bigint;
+    try {
+      theirs = lstatSync(live.path, { bigint: true }).mtimeNs;
+    } catch {
+      continue; // released meanwhile
+    }
+    if (theirs < ours || (theirs === ours && live.holder.pid < process.pid)) return live;
   }
-  const body = Buffer.from(text);
-  try {
-    let written = 0;
-    while (written < body.length) written += writeSync(fd, body, written, body.length - written);
-  } catch (err) {
-    // Only the file this open made: another Baton may have taken an empty lock over meanwhile.
-    if (sameFile(fd, path)) removeQuietly(path);
-    throw lockWriteFailed(path, err, 'writing it');
-  } finally {
-    closeSync(fd);
-  }
-  return true;
+  return undefined;
 }
 
-/** Whether `path` is still the file open at `fd`. */
-function sameFile(fd: number, path: string): boolean {
-  try {
-    const open = fstatSync(fd);
-    const there = lstatSync(path);
-    return open.dev === there.dev && open.ino === there.ino;
-  } catch {
-    return false;
-  }
-}
-
-/** Removes `path` when it is there. */
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Nothing there.
-  }
-}
-
-/** The one error for a lock file the system would not let Baton write (`writeFailed`). */
-function lockWriteFailed(path: string, err: unknown, doing: string): UserError {
-  return writeFailed({
-    errorCode: 'lock/write-failed',
-    what: 'the lock',
-    path,
-    err,
-    doing,
-    hintFor: (code) => {
-      if (code === 'EROFS')
-        return `The file system holding ${path} is read-only: run Baton in a repository whose .baton/ can be written.`;
-      if (code === 'EEXIST' || code === 'ENOTDIR')
-        return `A file stands where the folder ${dirname(path)} should be: move it aside.`;
-      return `Check that ${dirname(path)} is a folder Baton can write to.`;
-    },
-  });
-}
+/** How long a command keeps trying for its lock while other Batons start or take a stale one over. */
+const TRY_MS = 5_000;
 
 /**
  * The live Baton (`run`, `integrate` or `verify`) holding a lock, when one does; stale locks are
