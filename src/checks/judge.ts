@@ -3,6 +3,7 @@
  * servers, HTTP, git) measure; these functions decide and say why, in one line a person reads.
  */
 import type { Criterion, HttpCheck } from '../contracts/schema.js';
+import type { CheckPlace } from '../log/event-fields.js';
 import type { CheckMeasurement } from '../log/events.js';
 import { describeExit } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
@@ -130,6 +131,21 @@ export function judgeRun(result: CommandResult, timeoutMs: number): CheckVerdict
 
 type Percentile = 'p50' | 'p95' | 'p99';
 const PERCENTILES: Percentile[] = ['p50', 'p95', 'p99'];
+
+/**
+ * Whether a load that failed its check missed latency thresholds and nothing else: every request
+ * answered and the error rate held. Such a miss is worth one more load, since a busy machine (a
+ * build, the other agents) slows one load without the server being slow; errors are the server's.
+ */
+export function missedOnlyLatency(check: HttpCheck, summary: LatencySummary): boolean {
+  if (summary.requests === 0 || summary.unanswered > 0) return false;
+  if (summary.error_rate > (check.max_error_rate ?? DEFAULT_MAX_ERROR_RATE)) return false;
+  return PERCENTILES.some((p) => {
+    const limit = check[`${p}_ms`];
+    const value = summary[`${p}_ms`];
+    return limit !== undefined && value !== undefined && value > limit;
+  });
+}
 
 /** Judges an HTTP load against the check's thresholds; every declared threshold must hold. */
 export function judgeLatency(check: HttpCheck, summary: LatencySummary, sampleError?: string): CheckVerdict {
@@ -283,7 +299,7 @@ export function checkEventOf(
   featureId: string,
   criterion: Pick<Criterion, 'id' | 'text' | 'kind'>,
   verdict: CheckVerdict,
-  on: 'worktree' | 'integration',
+  on: CheckPlace,
 ) {
   return {
     type: `check.${verdict.outcome}` as const,

@@ -5,6 +5,7 @@ import { unitEnvironment } from '../contracts/feature-id.js';
 import type { Contract, Criterion } from '../contracts/schema.js';
 import { unreachable } from '../errors.js';
 import type { Clock } from '../log/append.js';
+import type { CheckPlace } from '../log/event-fields.js';
 import type {
   BatonEvent,
   CheckFailed,
@@ -13,6 +14,7 @@ import type {
   CheckUnverifiable,
 } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import { escapeControl } from '../text/escape.js';
 import {
   type CheckoutState,
   hiddenEntriesVerdict,
@@ -34,8 +36,11 @@ export interface VerifyFeatureOptions {
   contract: Contract;
   /** Where commands run: the feature worktree, or the integration worktree. */
   cwd: string;
-  /** Which criteria: `after: integration` ones only run with 'integration'; the others only with 'worktree'. */
-  on: 'worktree' | 'integration';
+  /**
+   * Which criteria: `after: integration` ones only run with 'integration'; the others with 'worktree',
+   * and again with 'promotion' (on the integration result, before `--into` moves a branch; `criteriaFor`).
+   */
+  on: CheckPlace;
   /** The feature's PORT (its block: port..port+9). */
   port: number;
   /** For files.untouched_outside_owns: the diff of `branch` against its merge base with `base`. */
@@ -52,6 +57,11 @@ export interface VerifyFeatureOptions {
   env?: NodeJS.ProcessEnv;
   /** Ctrl-C: stop whatever is running (servers, commands), whole process groups. */
   signal?: AbortSignal;
+  /**
+   * Told what the person watching should know and no check event says: a check's output file Baton
+   * would not write (a link an agent planted under `.baton/checks/`). On stderr when not given.
+   */
+  onWarning?: (message: string) => void;
   /**
    * On a worktree: the commit checked, when the caller knows it (the run, right after its commit);
    * otherwise the worktree's HEAD is read, and whether the worktree differs from it (tracked changes,
@@ -85,13 +95,13 @@ export function checkOutputPath(
   logPath: string,
   featureId: string,
   criterionId: string,
-  on: 'worktree' | 'integration',
+  on: CheckPlace,
 ): string {
   return join(
     dirname(logPath),
     'checks',
     featureId,
-    `${outputFileStem(criterionId)}${on === 'integration' ? '.integration' : ''}.log`,
+    `${outputFileStem(criterionId)}${on === 'worktree' ? '' : `.${on}`}.log`,
   );
 }
 
@@ -199,6 +209,11 @@ async function checkOnCommit(
   return keepCheckout(opts.cwd, before.commit, verdict);
 }
 
+/** A warning no caller asked to hear: said on stderr all the same, never dropped. */
+function warnOnStderr(message: string): void {
+  process.stderr.write(`warning: ${escapeControl(message)}\n`);
+}
+
 async function checkCriterion(
   criterion: Criterion,
   opts: VerifyFeatureOptions,
@@ -207,6 +222,12 @@ async function checkCriterion(
   const timeoutMs = (criterion.timeout_s ?? opts.config.check_timeout_s) * 1000;
   const outputFile = checkOutputPath(opts.logPath, opts.contract.feature_id, criterion.id, opts.on);
   const signal = opts.signal ? { signal: opts.signal } : {};
+  const output = {
+    outputFile,
+    stateDir: dirname(opts.logPath),
+    onWarning: (message: string) =>
+      (opts.onWarning ?? warnOnStderr)(`${opts.contract.feature_id}, criterion ${criterion.id}: ${message}`),
+  };
   switch (criterion.kind) {
     case 'run': {
       if (criterion.run === undefined) return judgeUnverifiable();
@@ -215,7 +236,7 @@ async function checkCriterion(
         cwd: opts.cwd,
         env,
         timeoutMs,
-        outputFile,
+        ...output,
         ...signal,
       });
       if (result.interrupted) return 'interrupted';
@@ -230,7 +251,7 @@ async function checkCriterion(
         env,
         port: opts.port,
         timeoutMs,
-        outputFile,
+        ...output,
         ...signal,
       });
     case 'files': {
@@ -306,7 +327,7 @@ export interface AgentExitedFeature {
  * in its worktree, on its port, diffed against the run's base.
  */
 export function makeWorktreeVerifier(
-  common: Pick<VerifyFeatureOptions, 'config' | 'logPath' | 'clock' | 'env'>,
+  common: Pick<VerifyFeatureOptions, 'config' | 'logPath' | 'clock' | 'env' | 'onWarning'>,
 ): (input: AgentExitedFeature) => Promise<CheckReport> {
   return (input) =>
     verifyFeature({

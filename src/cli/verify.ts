@@ -3,12 +3,14 @@ import { Option } from 'commander';
 import { advanceWinnerBranch } from '../attempts/advance.js';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
+import { rerunCommands } from '../integrate/continue-command.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { uncommittedChecks } from '../log/check-reason.js';
 import { featureAt } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import type { BatonState } from '../log/state.js';
+import { DECIDED_BY_CHECKS, TERMINAL_STATUSES } from '../log/statuses.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
@@ -97,6 +99,30 @@ function warnUnverifiable(ctx: CliContext, reports: readonly CheckReport[], p: P
 }
 
 /**
+ * A feature whose checks all passed but whose status a verify does not decide: the fold takes a
+ * status from the checks only for a feature whose agent finished (`DECIDED_BY_CHECKS`); one that
+ * failed, timed out, was interrupted, changed nothing or was stopped for a collision stays so, and
+ * integrate leaves it out.
+ * Said, with the ways on, so a passing verify is not taken for a feature made ready.
+ */
+function noteStatusStays(
+  ctx: CliContext,
+  before: BatonState,
+  reports: readonly CheckReport[],
+  p: Palette,
+): void {
+  for (const r of reports) {
+    const status = featureAt(before, r.feature_id)?.status;
+    if (r.failed > 0 || r.passed === 0 || r.interrupted) continue;
+    if (!status || !TERMINAL_STATUSES.has(status) || DECIDED_BY_CHECKS.has(status)) continue;
+    ctx.stderr.write(
+      `${p.yellow('note:')} ${r.feature_id}: its checks pass, but it stays ${status}: a verify decides the status only of a feature whose agent finished (complete or failed-checks), and integrate leaves it out\n` +
+        `  hint: ${rerunCommands([r.feature_id])} (its agent sees the branch as it is now); or merge it anyway: baton integrate --include ${status} (then --into moves no branch)\n`,
+    );
+  }
+}
+
+/**
  * A feature whose checks ran on changes not committed in its worktree checked no commit: integrate
  * leaves it out, by the rule it decides with (`uncommittedChecks`), read from the log as it now is.
  */
@@ -151,7 +177,10 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
         'PORT (a block of ten ports); a contract `serve:` command is started there for `http:` checks\n' +
         'and stopped afterwards. Results are appended to .baton/log.jsonl; each command and server output\n' +
         'is kept in .baton/checks/<feature>/. While another Baton runs (run, integrate or verify) verify\n' +
-        'refuses (lock/busy): its worktrees are still being written. Exit code: 0 when every verifiable\n' +
+        'refuses (lock/busy): its worktrees are still being written. A verify decides the status of a\n' +
+        'feature whose agent finished (complete, failed-checks); one that failed, timed out, was\n' +
+        'interrupted, stopped for a collision or ended empty keeps its status, and a note says so. Exit\n' +
+        'code: 0 when every verifiable\n' +
         'criterion passed, 1 otherwise.',
     )
     .action((ids: string[], flags: VerifyFlags) => verifyAction(ctx, setExit, ids, flags));
@@ -216,7 +245,10 @@ async function verifyLocked(
     ctx.stdout.write(renderSummary(reports, flags.on, checksFolder, p));
   }
   warnUnverifiable(ctx, reports, p);
-  if (flags.on === 'worktree') warnUncommitted(ctx, project, reports, byId, p);
+  if (flags.on === 'worktree') {
+    warnUncommitted(ctx, project, reports, byId, p);
+    noteStatusStays(ctx, state, reports, p);
+  }
   if (interrupted) ctx.stderr.write('baton: interrupted; the checks that finished are recorded\n');
   if (failed > 0 || interrupted) setExit(1);
 }
@@ -255,6 +287,7 @@ async function runChecks(
       signal: abort.signal,
       concurrency: flags.jobs,
       onReport,
+      onWarning: (message) => ctx.stderr.write(`warning: ${escapeControl(message)}\n`),
     });
     return { reports, aborted: abort.signal.aborted };
   } finally {

@@ -9,6 +9,7 @@ import {
   judgeRun,
   judgeUnverifiable,
   lastLines,
+  missedOnlyLatency,
 } from '../../src/checks/judge.js';
 import type { LatencySummary } from '../../src/checks/latency.js';
 
@@ -106,6 +107,42 @@ describe('judgeLatency', () => {
       summary({ p50_ms: 20.04, p95_ms: 22.96, p99_ms: 30.15 }),
     );
     expect(v.measured).toEqual({ requests: 200, error_rate: 0, p50_ms: 20, p95_ms: 23, p99_ms: 30.2 });
+  });
+});
+
+describe('missedOnlyLatency', () => {
+  const url = 'http://127.0.0.1/';
+  it.each([
+    {
+      name: 'a p95 miss, nothing else',
+      check: { url, p95_ms: 100 },
+      s: summary({ p95_ms: 120 }),
+      again: true,
+    },
+    { name: 'a p50 miss', check: { url, p50_ms: 10 }, s: summary({}), again: true },
+    { name: 'every threshold held', check: { url, p95_ms: 100 }, s: summary({}), again: false },
+    { name: 'no threshold at all', check: { url }, s: summary({ p95_ms: 900 }), again: false },
+    {
+      name: 'a miss with the error rate broken too',
+      check: { url, p95_ms: 100 },
+      s: summary({ p95_ms: 120, errors: 2, error_rate: 0.01 }),
+      again: false,
+    },
+    {
+      name: 'a miss with errors the contract allows',
+      check: { url, p95_ms: 100, max_error_rate: 0.05 },
+      s: summary({ p95_ms: 120, errors: 2, error_rate: 0.01 }),
+      again: true,
+    },
+    {
+      name: 'a miss with a request left unanswered',
+      check: { url, p95_ms: 100, max_error_rate: 0.05 },
+      s: summary({ p95_ms: 120, errors: 1, error_rate: 0.005, unanswered: 1 }),
+      again: false,
+    },
+    { name: 'nothing sent', check: { url, p95_ms: 100 }, s: summary({ requests: 0 }), again: false },
+  ])('$name: measure again is $again', ({ check, s, again }) => {
+    expect(missedOnlyLatency(check, s)).toBe(again);
   });
 });
 
