@@ -1,14 +1,28 @@
 import type { Contract, Criterion } from '../contracts/schema.js';
+import type { CheckPlace } from '../log/event-fields.js';
 import { ownsCriterion } from './owns-criterion.js';
 
 /**
- * The criteria of a contract that run `on` a worktree or on the integration branch (pure); on a
- * worktree the implicit `owns` criterion comes first, so an ownership failure is named before the rest.
+ * The criteria of a contract that run at a place (pure): on a worktree, those not deferred to
+ * integration, the implicit `owns` criterion first so an ownership failure is named before the rest;
+ * on the integration branch, the `after: integration` ones; at `promotion` (the integration result,
+ * before `--into` moves a branch), the worktree's criteria again that can be judged there: neither
+ * the `owns` check nor `untouched_outside_owns`, which integrate re-derives from git per feature
+ * (the result holds every merged feature's changes), nor an unverifiable one.
  */
-export function criteriaFor(contract: Contract, on: 'worktree' | 'integration'): Criterion[] {
+export function criteriaFor(contract: Contract, on: CheckPlace): Criterion[] {
   const declared = contract.acceptance_criteria.filter(
     (c) => (c.after === 'integration') === (on === 'integration'),
   );
+  if (on === 'promotion') return declared.flatMap(judgedOnTheResult);
   const owns = on === 'worktree' ? ownsCriterion(contract) : undefined;
   return owns ? [owns, ...declared] : declared;
+}
+
+/** A worktree criterion as it runs on the integration result, or none when nothing of it can. */
+function judgedOnTheResult(c: Criterion): Criterion[] {
+  if (c.kind === 'unverifiable') return [];
+  if (c.kind !== 'files' || !c.files?.untouched_outside_owns) return [c];
+  const { untouched_outside_owns: _, ...rest } = c.files;
+  return (rest.exist?.length ?? 0) > 0 ? [{ ...c, files: rest }] : [];
 }

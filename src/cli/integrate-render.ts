@@ -98,13 +98,18 @@ const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
   'integration.tested': (e, p) =>
     `  tests after ${e.after_feature}: ${e.passed ? p.green('passed') : p.red('failed')} ${p.dim(`(exit ${e.exit_code ?? 'none'}, ${formatDuration(e.duration_ms)})`)}`,
   'check.passed': (e, p) =>
-    `  ${e.feature_id}: check ${e.criterion_id} ${p.green('passed')}: ${escapeControl(e.message)}`,
+    `  ${e.feature_id}: check ${escapeControl(e.criterion_id)}${again(e)} ${p.green('passed')}: ${escapeControl(e.message)}`,
   'check.failed': (e, p) =>
-    `  ${e.feature_id}: check ${e.criterion_id} ${p.red('failed')}: ${escapeControl(e.message)}`,
+    `  ${e.feature_id}: check ${escapeControl(e.criterion_id)}${again(e)} ${p.red('failed')}: ${escapeControl(e.message)}`,
   'check.unverifiable': (e, p) =>
-    `  ${e.feature_id}: check ${e.criterion_id} ${p.yellow('unverifiable')}: ${escapeControl(e.text)}`,
+    `  ${e.feature_id}: check ${escapeControl(e.criterion_id)}${again(e)} ${p.yellow('unverifiable')}: ${escapeControl(e.text)}`,
   'integration.ended': () => undefined,
 };
+
+/** Said of a criterion run again on the result before `--into` moves a branch. */
+function again(e: { on: string }): string {
+  return e.on === 'promotion' ? ' (again, on the result)' : '';
+}
 
 function isIntegrateEvent(e: BatonEvent): e is EventOf<IntegrateEventType> {
   return (INTEGRATE_EVENT_TYPES as readonly string[]).includes(e.type);

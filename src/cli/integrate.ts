@@ -93,7 +93,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--into <branch>',
-      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed (a --continue moves it when given --into again)',
+      'fast-forward this branch (one of yours, never a baton/ branch) to the result only when every selected feature merged and every test and check passed, the criteria of the merged features run again on the result included (a --continue moves it when given --into again)',
     )
     .option(
       '--continue',
@@ -351,11 +351,11 @@ interface SettingsInput {
 /** The settings every invocation shares: the sink, the test command, the resolver and the check runner. */
 function integrationSettings(i: SettingsInput): IntegrationSettings {
   const { project, ctx, flags, sink, runId } = i;
-  const runChecks: CheckRunner = async ({ feature, cwd, port, signal, marks }) => {
-    const report = await verifyFeature({
+  const runChecks: CheckRunner = ({ feature, cwd, port, on, signal, marks }) =>
+    verifyFeature({
       contract: feature,
       cwd,
-      on: 'integration',
+      on: on ?? 'integration',
       port,
       config: project.config,
       logPath: project.logPath,
@@ -365,9 +365,8 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
       env: marks ? { ...ctx.env, ...marks } : ctx.env,
       ...(runId ? { runId } : {}),
       ...(signal ? { signal } : {}),
+      onWarning: (message) => ctx.stderr.write(`warning: ${escapeControl(message)}\n`),
     });
-    return report;
-  };
   // `--continue` too: a command is never taken from the log, which any process can append to.
   const test = flags.test ?? project.config.test;
   return {

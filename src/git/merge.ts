@@ -148,34 +148,7 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
     }
     return { branch, from, to: commit, via: 'update-ref' };
   }
-  const dirty = (await statusEntries(checkout.path)).filter((e) => e.code !== '??');
-  if (dirty.length > 0) {
-    throw new UserError(
-      'integrate/into-dirty',
-      `cannot fast-forward ${branch}: it is checked out in ${checkout.path} with uncommitted changes (${dirty
-        .slice(0, 5)
-        .map((e) => e.path)
-        .join(', ')}${dirty.length > 5 ? ', …' : ''})`,
-      {
-        hint: `Stash them (git -C ${printableArg(checkout.path)} stash), then run: git -C ${printableArg(checkout.path)} merge --ff-only ${commit}; if you commit them instead, ${branch} is no longer behind the integration: run \`baton integrate --fresh --into ${branch}\`.`,
-      },
-    );
-  }
-  // git replaces an ignored file the result adds without a word (a secret, Baton's own log): refused
-  // here, untracked ones too, with the same words.
-  const inTheWay = await untrackedInTheWay(checkout.path, from, commit);
-  if (inTheWay.length > 0) {
-    throw new UserError(
-      'integrate/into-overwrites',
-      `cannot fast-forward ${branch}: it would overwrite ${inTheWay.length} file(s) in ${checkout.path} that git does not track there (untracked or ignored): ${someOf(
-        inTheWay.map((p) => escapeControl(p)),
-        MAX_NAMED,
-      )}`,
-      {
-        hint: `The integration adds these paths. If they should not be committed (local settings, secrets, Baton's .baton/), take them out of the feature branches and integrate again; if the integration's versions are wanted, move yours out of the way, then run: git -C ${checkout.path} merge --ff-only ${commit}`,
-      },
-    );
-  }
+  await refuseUncleanCheckout(checkout.path, branch, from, commit);
   const r = await gitRaw(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
   if (r.exitCode !== 0) {
     // Typically an untracked file in the way; git has changed nothing.
@@ -188,6 +161,51 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
     );
   }
   return { branch, from, to: commit, via: 'merge-ff-only' };
+}
+
+/**
+ * Refuses to move `branch` in the checkout `dir` from `from` to `commit` when the checkout has
+ * uncommitted changes, or untracked or ignored files where the result puts one; both are named in
+ * one refusal when both are there.
+ */
+async function refuseUncleanCheckout(
+  dir: string,
+  branch: string,
+  from: string,
+  commit: string,
+): Promise<void> {
+  const dirty = (await statusEntries(dir)).filter((e) => e.code !== '??');
+  // git replaces an ignored file the result adds without a word (a secret, Baton's own log): refused
+  // here, untracked ones too, with the same words; named beside uncommitted changes as well, so the
+  // hint's `stash` then `merge --ff-only` is not refused by git in turn.
+  // A path among the changes (a file staged with `git add`) is git's to stash, not in the way.
+  const changed = new Set(dirty.map((e) => e.path));
+  const inTheWay = (await untrackedInTheWay(dir, from, commit)).filter((p) => !changed.has(p));
+  const overwrites =
+    inTheWay.length > 0
+      ? `it would overwrite ${inTheWay.length} file(s) in ${dir} that git does not track there (untracked or ignored): ${someOf(
+          inTheWay.map((p) => escapeControl(p)),
+          MAX_NAMED,
+        )}`
+      : undefined;
+  if (dirty.length > 0) {
+    const path = printableArg(dir);
+    throw new UserError(
+      'integrate/into-dirty',
+      `cannot fast-forward ${branch}: it is checked out in ${dir} with uncommitted changes (${dirty
+        .slice(0, 5)
+        .map((e) => escapeControl(e.path))
+        .join(', ')}${dirty.length > 5 ? ', …' : ''})${overwrites ? `, and ${overwrites}` : ''}`,
+      {
+        hint: `${overwrites ? 'Move the untracked or ignored files out of the way (git stash does not take them) and stash the changes' : 'Stash them'} (git -C ${path} stash), then run: git -C ${path} merge --ff-only ${commit}; if you commit them instead, ${branch} is no longer behind the integration: run \`baton integrate --fresh --into ${branch}\`.`,
+      },
+    );
+  }
+  if (overwrites) {
+    throw new UserError('integrate/into-overwrites', `cannot fast-forward ${branch}: ${overwrites}`, {
+      hint: `The integration adds these paths. If they should not be committed (local settings, secrets, Baton's .baton/), take them out of the feature branches and integrate again; if the integration's versions are wanted, move yours out of the way, then run: git -C ${dir} merge --ff-only ${commit}`,
+    });
+  }
 }
 
 /** One entry of `git diff --name-status -z`: its status letter (`A`, `M`, `D`, `T`…) and path. */

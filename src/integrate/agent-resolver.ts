@@ -49,6 +49,7 @@ export function agentResolver(o: AgentResolverOptions): ConflictResolver {
       task,
       worktree,
       dir: join(stateDirFor(o.root), 'integration', `conflict-${feature.feature_id}`),
+      stateDir: stateDirFor(o.root),
       config: o.config,
       logPath: o.logPath,
       runId: o.runId ?? 'integration',

@@ -2,10 +2,12 @@
  * The end of an integration invocation: the `after: integration` criteria, the outcome, `--into`,
  * the closing event and the result handed to the renderer.
  */
+import { filesOutsideOwns } from '../contracts/owns.js';
 import { git } from '../git/git.js';
 import type { IntegrationEnded } from '../log/events.js';
 import { portBlockFor } from '../ports.js';
-import { foreignBases, moveInto } from './into.js';
+import { foreignBases, type IntoInput, intoRefusal, moveInto } from './into.js';
+import { promotionChecks, promotionRefusal } from './promotion.js';
 import {
   contractOf,
   emit,
@@ -17,7 +19,7 @@ import {
   type Session,
 } from './session.js';
 import { AFTER_INTEGRATION_CRITERIA, type LeftBehind, leftBehind } from './test-after.js';
-import type { CheckTally, IntegrationResult, IntoResult } from './types.js';
+import type { CheckTally, IntegrationResult } from './types.js';
 
 /** Runs the after-integration criteria of every merged feature, each on its own port block. */
 async function runIntegrationChecks(session: Session): Promise<Record<string, CheckTally>> {
@@ -68,47 +70,89 @@ export function outcomeOf(
  */
 const LEFT_OUT: ReadonlySet<string> = new Set(['skipped', 'not-merged', 'not-run']);
 
+/**
+ * The merged features whose own changes (`session.changed`, from git) leave their contract's `owns`,
+ * by the owns check's own rule (`filesOutsideOwns`), for those whose `owns_policy` is strict: the owns
+ * check re-derived from git, since the log's `check.passed` is anyone's to write.
+ */
+function outsideOwns(session: Session): Array<{ feature_id: string; files: string[] }> {
+  return session.merged.flatMap((id) => {
+    const contract = session.s.plan.byId.get(id);
+    if (!contract || contract.owns.length === 0 || contract.owns_policy === 'warn') return [];
+    const files = filesOutsideOwns(session.changed[id] ?? [], contract.owns);
+    return files.length > 0 ? [{ feature_id: id, files }] : [];
+  });
+}
+
+/**
+ * What `--into` is judged on, and the last gate when nothing else keeps the branch where it is: the
+ * merged features' criteria run again on the result. Ctrl-C there turns the outcome into `interrupted`.
+ */
+async function intoGate(
+  session: Session,
+  branch: string,
+  ended: {
+    outcome: IntegrationEnded['outcome'];
+    steps: IntoInput['steps'];
+    checks: Record<string, CheckTally>;
+    checksLeft: LeftBehind | undefined;
+  },
+): Promise<{ input: IntoInput; interrupted: boolean }> {
+  const { outcome, steps, checks, checksLeft } = ended;
+  // Asked of git only for a clean outcome: `intoRefusal` refuses any other before it looks at these.
+  const merged = Object.entries(session.bases).filter(([id]) => session.merged.includes(id));
+  const foreign =
+    outcome === 'clean'
+      ? await foreignBases(
+          session.s.root,
+          `refs/heads/${branch}`,
+          Object.fromEntries(merged),
+          session.commits,
+        )
+      : [];
+  const input: IntoInput = {
+    foreign,
+    branch,
+    outcome,
+    steps,
+    tests: session.tests,
+    checks,
+    included: session.included,
+    stale: session.stale ?? [],
+    test: session.test,
+    outsideOwns: outsideOwns(session),
+    ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
+  };
+  if (intoRefusal(input)) return { input, interrupted: false };
+  const promotion = await promotionChecks(session);
+  if (promotion.interrupted) return { input: { ...input, outcome: 'interrupted' }, interrupted: true };
+  const refused = promotionRefusal(promotion);
+  return { input: refused ? { ...input, promotion: refused } : input, interrupted: false };
+}
+
 /** Runs the integration criteria, decides the outcome, moves `into`, and records the end. */
 export async function finish(session: Session, stopped: Halt | undefined): Promise<IntegrationResult> {
   const checks = stopped ? {} : await runIntegrationChecks(session);
   // Ctrl-C during the checks: those that finished are recorded, the rest did not run.
-  const halt = stopped ?? (interrupted(session) ? interruptedHalt(session) : undefined);
+  let halt = stopped ?? (interrupted(session) ? interruptedHalt(session) : undefined);
   const steps = [...orderedSteps(session)];
   // A criterion that committed or left changes: what it left is no merge Baton made or tested.
   const ran = Object.values(checks).some((t) => t.passed + t.failed > 0);
   const checksLeft = halt || !ran ? undefined : await leftBehind(session, AFTER_INTEGRATION_CRITERIA);
-  const outcome = outcomeOf(halt, checks, steps, checksLeft);
+  let outcome = outcomeOf(halt, checks, steps, checksLeft);
   if (!session.test) session.notes.push('no test command (config `test` or --test): merges were not tested');
+
+  const gate = session.s.into
+    ? await intoGate(session, session.s.into, { outcome, steps, checks, checksLeft })
+    : undefined;
+  if (gate?.interrupted) {
+    halt = interruptedHalt(session);
+    outcome = 'interrupted';
+  }
+  const intoInput = gate?.input;
   const commit = await git(session.worktree, ['rev-parse', 'HEAD']);
   const duration = now(session) - session.startedAt;
-
-  let into: IntoResult | undefined;
-  if (session.s.into) {
-    // Asked of git only for a clean outcome: `intoRefusal` refuses any other before it looks at these.
-    const merged = Object.entries(session.bases).filter(([id]) => session.merged.includes(id));
-    const foreign =
-      outcome === 'clean'
-        ? await foreignBases(
-            session.s.root,
-            `refs/heads/${session.s.into}`,
-            Object.fromEntries(merged),
-            session.commits,
-          )
-        : [];
-    const input = {
-      foreign,
-      branch: session.s.into,
-      outcome,
-      steps,
-      tests: session.tests,
-      checks,
-      included: session.included,
-      stale: session.stale ?? [],
-      test: session.test,
-      ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
-    };
-    into = await moveInto(session.s.root, input, commit);
-  }
+  const into = intoInput ? await moveInto(session.s.root, intoInput, commit) : undefined;
   emit(session, {
     type: 'integration.ended',
     outcome,

@@ -8,7 +8,8 @@ import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
 import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
-import { continueCommand, rerunCommands } from './continue-command.js';
+import { escapeControl } from '../text/escape.js';
+import { continueCommand, freshCommand, rerunCommands } from './continue-command.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -32,8 +33,15 @@ export interface IntoInput {
   foreign?: readonly ForeignBase[];
   /** What the after-integration criteria left in the integration (a commit, changes), in words. */
   checksLeft?: string;
+  /**
+   * Merged features whose own changes, as git shows them, fall outside their contract's `owns`
+   * (`owns_policy` strict): whatever the log says their owns check found.
+   */
+  outsideOwns?: ReadonlyArray<{ feature_id: string; files: readonly string[] }>;
   /** The test command the integration runs, which the `--continue` that finishes it names again. */
   test?: string | undefined;
+  /** Why the merged features' criteria, run again on the result, keep the branch (`promotionRefusal`). */
+  promotion?: string;
 }
 
 /** A commit features were cut from that the `--into` branch does not hold, and what it would bring. */
@@ -204,7 +212,22 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     const list = input.stale.map((s) => `${s.feature_id} (${s.reason})`).join(', ');
     return {
       reason: `merged before, no longer passing: ${list}`,
-      hint: `Fix them and integrate again from the start: baton integrate --fresh --into ${input.branch}.`,
+      hint: `Fix them and integrate again from the start: ${freshCommand({ test: input.test, into: input.branch })}.`,
+    };
+  }
+  if (input.outsideOwns && input.outsideOwns.length > 0) {
+    const list = input.outsideOwns
+      .map(
+        (o) =>
+          `${o.feature_id} (${o.files
+            .slice(0, 5)
+            .map((f) => escapeControl(f))
+            .join(', ')}${o.files.length > 5 ? ', …' : ''})`,
+      )
+      .join('; ');
+    return {
+      reason: `git shows changes outside owns, whatever the log says of the owns checks: ${list}`,
+      hint: `Move those changes off the feature's branch (or widen its owns, or set owns_policy: warn in its contract), run \`baton verify\` on it, then integrate again: ${freshCommand({ test: input.test, into: input.branch })}.`,
     };
   }
   const tallies = Object.values(input.checks);
@@ -213,6 +236,12 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     return {
       reason: `${unverifiable} after-integration criteria are unverifiable, so not every check passed`,
       hint: 'Give each criterion a `run`, `http` or `files` check.',
+    };
+  }
+  if (input.promotion) {
+    return {
+      reason: input.promotion,
+      hint: `Each criterion's output is under .baton/checks/<feature>/<criterion>.promotion.log. Fix the features so their criteria hold together on the merged result, run \`baton verify\` on them, then integrate again: ${freshCommand({ test: input.test, into: input.branch })}.`,
     };
   }
   if (input.included.length > 0) {

@@ -17,13 +17,13 @@ import { intoUnnamed, type ResumeState } from './resume-state.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
 /** The refusal of a recorded commit that is not the feature's own. */
-function foreignCommit(id: string, commit: string, why: string): UserError {
+function foreignCommit(id: string, commit: string, why: string, fresh: string): UserError {
   const branch = featureBranch(id);
   return new UserError(
     'integrate/recorded-commit',
     `the log records commit ${escapeControl(commit.slice(0, 40))} for ${id}, ${why}; --continue merges only a commit of the feature's own branch ${branch}, and did nothing`,
     {
-      hint: `If ${branch} was rewritten since the integration began (a rebase), start over with \`baton integrate --fresh\`, which takes its commit now; otherwise something other than Baton wrote that line of .baton/log.jsonl.`,
+      hint: `If ${branch} was rewritten since the integration began (a rebase), start over with \`${fresh}\`, which takes its commit now; otherwise something other than Baton wrote that line of .baton/log.jsonl.`,
     },
   );
 }
@@ -31,27 +31,34 @@ function foreignCommit(id: string, commit: string, why: string): UserError {
 /**
  * Refuses unless the commit recorded for each feature still to merge (the one stopped at included)
  * is a commit its branch `baton/<id>` holds (`git merge-base --is-ancestor`), the feature in the plan.
+ * `fresh` is the start over the refusals offer (`freshCommand`).
  */
-export async function proveRecordedCommits(root: string, plan: Plan, r: ResumeState): Promise<void> {
+export async function proveRecordedCommits(
+  root: string,
+  plan: Plan,
+  r: ResumeState,
+  fresh: string,
+): Promise<void> {
   const done = new Set(r.steps.map((s) => s.feature_id));
   for (const id of r.order.filter((f) => !done.has(f))) {
     if (!plan.byId.has(id)) {
       throw new UserError(
         'integrate/unknown-feature',
         `the integration to continue names feature ${escapeControl(id)}, which is not in the plan; --continue did nothing`,
-        { hint: 'Start over with `baton integrate --fresh`.' },
+        { hint: `Start over with \`${fresh}\`.` },
       );
     }
     const commit = r.commits[id];
     if (commit === undefined) continue; // an old log: the branch itself is merged
-    if (!isObjectId(commit)) throw foreignCommit(id, commit, 'which is not a commit id');
+    if (!isObjectId(commit)) throw foreignCommit(id, commit, 'which is not a commit id', fresh);
     const held = await gitRaw(root, [
       'merge-base',
       '--is-ancestor',
       commit,
       `refs/heads/${featureBranch(id)}`,
     ]);
-    if (held.exitCode !== 0) throw foreignCommit(id, commit, `which ${featureBranch(id)} does not hold`);
+    if (held.exitCode !== 0)
+      throw foreignCommit(id, commit, `which ${featureBranch(id)} does not hold`, fresh);
   }
 }
 
@@ -66,14 +73,23 @@ export interface ProvenResume {
  * (`provenIntegrationWorktree`), and each recorded commit is its feature's (`proveRecordedCommits`).
  */
 export async function proveResume(
-  o: { root: string; plan: Plan; branch: string; test?: string | undefined; testFromConfig?: boolean },
+  o: {
+    root: string;
+    plan: Plan;
+    branch: string;
+    test?: string | undefined;
+    testFromConfig?: boolean;
+    into?: string | undefined;
+  },
   r: ResumeState,
 ): Promise<ProvenResume> {
-  // The hint's commands carry the --test given here; the config's needs no saying.
-  const unnamed = intoUnnamed(r, o.testFromConfig ? undefined : o.test);
+  // The hints' commands carry the --test and --into given here; the config's test needs no saying.
+  const test = o.testFromConfig ? undefined : o.test;
+  const unnamed = intoUnnamed(r, test);
   if (unnamed) throw new UserError(unnamed.code, unnamed.message, { hint: unnamed.hint });
-  const worktree = await provenIntegrationWorktree(o.root, o.branch);
-  await proveRecordedCommits(o.root, o.plan, r);
+  const fresh = freshCommand({ test, into: o.into });
+  const worktree = await provenIntegrationWorktree(o.root, o.branch, fresh);
+  await proveRecordedCommits(o.root, o.plan, r, fresh);
   return { worktree };
 }
 

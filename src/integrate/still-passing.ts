@@ -8,6 +8,7 @@ import type { FeatureStatus, IntegrationExclusion } from '../log/events.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
 import type { FeatureState } from '../log/state.js';
 import { basesOf } from './choose.js';
+import { freshCommandOf } from './continue-command.js';
 import type { ResumeState } from './resume-state.js';
 import { noLongerTaken } from './selection.js';
 import { excludeWithDependents, type Session } from './session.js';
@@ -48,7 +49,7 @@ export function recheck(session: Session, r: ResumeState): Recheck {
       'integrate/no-longer-passes',
       `${pending.feature_id} no longer passes since this integration began (${pending.reason}); its merge is left uncommitted in ${session.worktree}`,
       {
-        hint: `Fix it, then start over: git -C ${printableArg(session.worktree)} merge --abort && baton integrate --fresh.`,
+        hint: `Fix it, then start over: git -C ${printableArg(session.worktree)} merge --abort && ${freshCommandOf(session)}`,
       },
     );
   }

@@ -42,6 +42,8 @@ export interface CheckTally {
   failed: number;
   unverifiable: number;
   total: number;
+  /** The failed criteria in the order they ran, with their messages (when the runner says). */
+  failures?: ReadonlyArray<{ criterion_id: string; message: string }>;
 }
 
 /**
@@ -52,6 +54,11 @@ export type CheckRunner = (input: {
   feature: Contract;
   cwd: string;
   port: number;
+  /**
+   * Which criteria: the `after: integration` ones (default), or the feature's worktree criteria run
+   * again on the result before `--into` moves a branch (`promotion`; `criteriaFor`).
+   */
+  on?: 'integration' | 'promotion';
   signal?: AbortSignal;
   /** Variables to add to the checks' environment: the integration's marks (`integrationMarks`). */
   marks?: Readonly<Record<string, string>>;

@@ -14,6 +14,7 @@ import { INTEGRATION_BRANCH } from '../git/refs.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { proveLinkedWorktree } from '../git/worktree-proof.js';
 import { escapeControl } from '../text/escape.js';
+import { freshCommand } from './continue-command.js';
 import type { IntegrationOnDisk } from './unfinished.js';
 
 function realOrUndefined(path: string): string | undefined {
@@ -78,10 +79,15 @@ async function notOurWorktree(root: string, path: string, branch: string): Promi
  * shows on `refs/heads/<branch>` (not the main checkout), a folder with no symlink on its path (its
  * realpath is the registered path), whose git dir is this repository's `.git/worktrees/<name>` and
  * whose HEAD is the branch. Refuses with `integrate/worktree-unproven` otherwise; the hint never
- * runs a git command in the unproven folder.
+ * runs a git command in the unproven folder, and its start over is `freshCommand` (the caller's
+ * `--test` and `--into` kept).
  */
-export async function provenIntegrationWorktree(root: string, branch: string): Promise<string> {
-  const fresh = 'start over with `baton integrate --fresh`';
+export async function provenIntegrationWorktree(
+  root: string,
+  branch: string,
+  freshCommand: string,
+): Promise<string> {
+  const fresh = `start over with \`${freshCommand}\``;
   const worktrees = await listWorktrees(root);
   const holder = worktrees.slice(1).find((w) => w.branch === branch);
   if (holder === undefined || holder.prunable) {
@@ -121,7 +127,9 @@ export async function provenIntegrationWorktree(root: string, branch: string): P
 export async function integrationOnDisk(root: string): Promise<IntegrationOnDisk> {
   if (!(await branchExists(root, INTEGRATION_BRANCH))) return { branch: false, worktree: undefined };
   try {
-    return { branch: true, worktree: await provenIntegrationWorktree(root, INTEGRATION_BRANCH) };
+    // The refusal is caught below, so its hint's command is never shown.
+    const worktree = await provenIntegrationWorktree(root, INTEGRATION_BRANCH, freshCommand({}));
+    return { branch: true, worktree };
   } catch (err) {
     // Not proven, or git could not list the worktrees.
     const unproven = err instanceof UserError && err.code === 'integrate/worktree-unproven';

@@ -104,7 +104,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
   }
 
   // An existing one is worked in (reset, merged in) only once proven to be this repository's.
-  let path = holder ? await provenIntegrationWorktree(root, branch) : undefined;
+  let path = holder ? await provenIntegrationWorktree(root, branch, options.freshCommand) : undefined;
   let created = false;
   if (path === undefined) {
     assertFreeFolder(

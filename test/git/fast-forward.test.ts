@@ -61,6 +61,45 @@ describe('fastForwardBranch in a checkout', () => {
     expect(readFileSync(join(r.root, 'conf/local.cfg'), 'utf8')).toBe('SECRET\n');
   });
 
+  it('with uncommitted changes names the untracked files in the way too, so its stash-then-merge hint holds', async () => {
+    const { r, next } = repoWithNext({ 'README.md': '# x\n' }, (r) => {
+      r.write({ 'new.txt': 'theirs\n' });
+      r.git('add', 'new.txt');
+    });
+    r.write({ 'README.md': '# edited\n', 'new.txt': 'mine\n' });
+    const before = r.git('rev-parse', 'main');
+    const err = await refusal(r, next);
+    expect(err.code).toBe('integrate/into-dirty');
+    expect(err.message).toBe(
+      `cannot fast-forward main: it is checked out in ${r.root} with uncommitted changes (README.md), and it would overwrite 1 file(s) in ${r.root} that git does not track there (untracked or ignored): new.txt`,
+    );
+    expect(err.hint).toMatch(
+      /^Move the untracked or ignored files out of the way \(git stash does not take them\) and stash the changes/,
+    );
+    expect(r.git('rev-parse', 'main')).toBe(before);
+    expect(readFileSync(join(r.root, 'new.txt'), 'utf8')).toBe('mine\n');
+    // Following the hint works: the file moved away and the changes stashed, git fast-forwards.
+    rmSync(join(r.root, 'new.txt'));
+    r.git('stash', '-q');
+    await fastForwardBranch(r.root, 'main', next);
+    expect(r.git('rev-parse', 'main')).toBe(next);
+  });
+
+  it('counts a staged file the result also adds among the changes, not as untracked', async () => {
+    const { r, next } = repoWithNext({ 'README.md': '# x\n' }, (r) => {
+      r.write({ 'new.txt': 'theirs\n' });
+      r.git('add', 'new.txt');
+    });
+    r.write({ 'new.txt': 'mine\n' });
+    r.git('add', 'new.txt');
+    const err = await refusal(r, next);
+    expect(err.code).toBe('integrate/into-dirty');
+    expect(err.message).toBe(
+      `cannot fast-forward main: it is checked out in ${r.root} with uncommitted changes (new.txt)`,
+    );
+    expect(err.hint).toMatch(/^Stash them/);
+  });
+
   it('refuses for an ignored file where the result needs a folder or inside a folder it makes a file, not for what it tracked', async () => {
     // Besides: a tracked folder becomes a file and a tracked file a folder; git replaces what it tracks.
     const files = { '.gitignore': 'build\ncache/\n', 'dir/a.txt': 'a\n', 'file.txt': 'f\n' };

@@ -17,9 +17,12 @@ afterEach(() => {
 
 const integrationWorktree = (r: TempRepo) => join(r.root, '..', 'repo.baton-worktrees', 'integration');
 
-/** The four-feature fixture (a × b conflict in src/routes.ts), every feature recorded complete. */
+/**
+ * The four-feature fixture (a × b conflict in src/routes.ts), every feature recorded complete; c also
+ * owns src/a/config.ts, which it edits, so `--into` may move main.
+ */
 function completeFour(): TempRepo {
-  const r = makeFourFeatures().repo;
+  const r = makeFourFeatures({ c: { owns: ['src/c/**', 'src/a/config.ts'] } }).repo;
   recordStatus(r, ['a', 'b', 'c', 'd']);
   return r;
 }
@@ -97,9 +100,15 @@ describe('integration merges the checked commit', () => {
     await stopAtConflictAndResolve(repo);
     failVerify(repo, 'a');
     const mainBefore = repo.git('rev-parse', 'main');
-    const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    const c = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
+      cwd: repo.root,
+    });
     expect(c.code).toBe(1);
     expect(c.stdout).toContain('main left where it was: merged before, no longer passing: a (works: exit 1');
+    // The start over it offers keeps the test command and the branch this --continue named.
+    expect(c.stdout).toContain(
+      'Fix them and integrate again from the start: baton integrate --fresh --test true --into main.',
+    );
     expect(repo.git('rev-parse', 'main')).toBe(mainBefore);
   });
 

@@ -37,9 +37,12 @@ function run(r: TempRepo, runId: string, ids: string[]): void {
   append(r, started, { type: 'run.ended', run_id: runId, outcome: 'complete', duration_ms: 5 });
 }
 
-/** The four-feature fixture, run as `r1` and recorded complete. */
+/**
+ * The four-feature fixture, run as `r1` and recorded complete; c also owns src/a/config.ts,
+ * which it edits, so `--into` may move main.
+ */
 function completeFour(): TempRepo {
-  const r = makeFourFeatures().repo;
+  const r = makeFourFeatures({ c: { owns: ['src/c/**', 'src/a/config.ts'] } }).repo;
   run(r, 'r1', ['a', 'b', 'c', 'd']);
   recordStatus(r, ['a', 'b', 'c', 'd']);
   return r;

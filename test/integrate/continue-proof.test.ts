@@ -157,7 +157,58 @@ describe('baton integrate --continue proves what the log says before acting on i
     expect(r.code).toBe(1);
     expect(codeOf(r.stderr)).toBe('integrate/recorded-commit');
     expect(r.stderr).toContain(`the log records commit ${evil} for f2, which baton/f2 does not hold`);
+    // The start over it offers runs the test command this --continue was given.
+    expect(r.stderr).toContain(
+      'start over with `baton integrate --fresh --test true`, which takes its commit now',
+    );
     expect(repo.git('branch', '--contains', evil, '--format=%(refname:short)')).toBe('evil');
+  });
+
+  it('refuses a recorded order naming a feature not in the plan; its start over keeps --test and --into', async () => {
+    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
+    killedAfter(repo, 'f1');
+    const { started, merges } = recorded(repo);
+    const order = (started as { order: string[] }).order;
+    append(repo, { ...started, ts: new Date().toISOString(), order: [...order, 'ghost'] }, ...merges);
+    const main = repo.git('rev-parse', 'main');
+    const r = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
+      cwd: repo.root,
+    });
+    expect(r.code).toBe(1);
+    expect(codeOf(r.stderr)).toBe('integrate/unknown-feature');
+    expect(r.stderr).toContain('names feature ghost, which is not in the plan; --continue did nothing');
+    expect(r.stderr).toContain('Start over with `baton integrate --fresh --test true --into main`.');
+    expect(repo.git('rev-parse', 'main')).toBe(main);
+  });
+
+  it('refuses to go on with a stopped merge whose feature no longer passes; its start over keeps --test and --into', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b']);
+    const flags = ['--test', 'true', '--into', 'main'];
+    const stop = await runBaton(['integrate', 'a', 'b', ...flags], { cwd: repo.root });
+    expect(stop.code, stop.stdout + stop.stderr).toBe(1);
+    const wt = integrationWorktree(repo);
+    // A later verify of b's commit failed.
+    append(repo, {
+      v: 1,
+      ts: new Date().toISOString(),
+      type: 'check.failed',
+      feature_id: 'b',
+      criterion_id: 'owns',
+      text: 'changes stay inside owns',
+      kind: 'files',
+      on: 'worktree',
+      message: 'a file outside owns',
+      commit: repo.git('rev-parse', 'baton/b'),
+    });
+    const main = repo.git('rev-parse', 'main');
+    const r = await runBaton(['integrate', '--continue', ...flags], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(codeOf(r.stderr)).toBe('integrate/no-longer-passes');
+    expect(r.stderr).toContain(
+      `Fix it, then start over: git -C ${printableArg(wt)} merge --abort && baton integrate --fresh --test true --into main`,
+    );
+    expect(repo.git('rev-parse', 'main')).toBe(main);
   });
 
   it('refuses an integration folder replaced by a symlink to the main checkout, with no git command through it', async () => {
@@ -178,7 +229,9 @@ describe('baton integrate --continue proves what the log says before acting on i
     expect(checkoutSnapshot(repo)).toEqual(before);
 
     // The hint's way on: move the link away, prune, start over.
-    expect(r.stderr).toContain('then run `git worktree prune` and start over with `baton integrate --fresh`');
+    expect(r.stderr).toContain(
+      'then run `git worktree prune` and start over with `baton integrate --fresh --test true`',
+    );
     renameSync(wt, `${wt}.moved`);
     repo.git('worktree', 'prune');
     const fresh = await runBaton(['integrate', '--fresh', '--test', 'true'], { cwd: repo.root });

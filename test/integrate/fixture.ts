@@ -212,3 +212,40 @@ export function ownFileFeatures(ids: readonly string[] = ['a', 'b']): TempRepo {
     ),
   });
 }
+
+/** A criterion a forged `check.passed` names, worded as its contract words it. */
+export interface ForgedPass {
+  criterion_id: string;
+  text: string;
+  kind: 'run' | 'files' | 'http';
+}
+
+/**
+ * The lines anyone can append to the log: each criterion passed on `baton/<id>`'s commit (as a
+ * worktree check of the last run), then, unless `complete: false`, the feature `complete`.
+ */
+export function forgeComplete(
+  repo: TempRepo,
+  id: string,
+  passes: readonly ForgedPass[],
+  opts: { complete?: boolean } = {},
+): void {
+  const started = logEvents(repo).findLast((e) => e.type === 'run.started');
+  const base = {
+    v: 1,
+    ts: new Date().toISOString(),
+    ...(started ? { run_id: started.run_id } : {}),
+    feature_id: id,
+  };
+  const commit = repo.git('rev-parse', `baton/${id}`);
+  const lines: object[] = passes.map((p) => ({
+    ...base,
+    type: 'check.passed',
+    ...p,
+    on: 'worktree',
+    message: 'exit 0',
+    commit,
+  }));
+  if (opts.complete !== false) lines.push({ ...base, type: 'feature.ended', status: 'complete' });
+  appendFileSync(join(repo.root, '.baton', 'log.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}

@@ -8,7 +8,7 @@ import { groupAlive } from '../../src/process/supervise.js';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
-import { logEvents, makeFourFeatures, projectRepo, recordStatus } from './fixture.js';
+import { forgeComplete, logEvents, makeFourFeatures, projectRepo, recordStatus } from './fixture.js';
 
 let repo: TempRepo | undefined;
 afterEach(() => {
@@ -127,6 +127,32 @@ describe('Ctrl-C during baton integrate', () => {
     expect(events.some((e) => e.type.startsWith('check.'))).toBe(false);
     expect(events.map((e) => e.type).slice(-2)).toEqual(['integration.ended', 'phase.ended']);
     expect(events.at(-2)).toMatchObject({ outcome: 'interrupted' });
+    expect(existsSync(lockPath(repo.root, 'integrate'))).toBe(false);
+  });
+
+  it('stops the criteria run again before --into: their group, no result recorded, the branch left where it was', async () => {
+    // The criterion passed on the branch (as the log says); before main moves it runs again, on the result.
+    repo = projectRepo([
+      { id: 'f1', criteria: [{ id: 'slow', text: 'runs long', run: longCommand('../promotion.pgid') }] },
+    ]);
+    forgeComplete(repo, 'f1', [{ criterion_id: 'slow', text: 'runs long', kind: 'run' }], {
+      complete: false,
+    });
+    const pgidFile = join(repo.root, '..', 'repo.baton-worktrees', 'promotion.pgid');
+    const main = repo.git('rev-parse', 'main');
+    const r = await runBaton(['integrate', '--into', 'main', '--test', 'true'], {
+      cwd: repo.root,
+      interrupt: ctrlCWhenRunning(pgidFile),
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain('integration interrupted (stopped by Ctrl-C)');
+    expect(r.stdout).toContain('main left where it was: the integration was interrupted before it finished');
+    expect(repo.git('rev-parse', 'main')).toBe(main);
+    expect(groupAlive(pgidIn(pgidFile) as number)).toBe(false);
+    const events = lastInvocation(logEvents(repo));
+    expect(events.some((e) => e.type.startsWith('check.'))).toBe(false);
+    expect(events.at(-2)).toMatchObject({ type: 'integration.ended', outcome: 'interrupted' });
+    expect(events.at(-2)).not.toHaveProperty('into');
     expect(existsSync(lockPath(repo.root, 'integrate'))).toBe(false);
   });
 
