@@ -22,6 +22,7 @@ import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer, type ProgressRenderer } from './progress.js';
+import { leaveOutDelivered } from './run-delivered.js';
 import { reportRunSummary } from './run-summary.js';
 
 interface RunFlags {
@@ -118,7 +119,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .description(
       'create a worktree and branch per feature and run its agent, in parallel; checks run after each agent',
     )
-    .argument('[ids...]', 'features to run (default: all)')
+    .argument(
+      '[ids...]',
+      'features to run (default: all, less those whose work the base already holds: complete in the log on a commit the base has)',
+    )
     .option(
       '-j, --jobs <n>',
       'how many agents at once (default: config concurrency, else all; each best-of-N attempt counts as one)',
@@ -226,11 +230,15 @@ async function runCommand(
   const queued = Boolean(queueUrl) && !flags.dryRun;
   // A resume goes on with its run: given no ids, it takes the run's features, not the plan's (queued, it
   // re-attaches to the run's jobs).
-  const featureIds = !flags.resume
+  const selected = !flags.resume
     ? selectFeatures(loaded.plan, ids)
     : queued
       ? queuedResumeFeatures(loaded.logPath, loaded.plan, ids)
       : resumedRunFeatures(loaded.logPath, loaded.plan, ids);
+  // Named, a feature runs; unnamed, one whose work the base already holds is left out, and said so.
+  const featureIds =
+    flags.resume || ids.length > 0 ? selected : await leaveOutDelivered(ctx, loaded, selected, flags.base);
+  if (featureIds === undefined) return;
   const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
@@ -311,7 +319,7 @@ async function runHere(
       ...(flags.base ? { base: flags.base } : {}),
       resume: Boolean(flags.resume),
       ...(flags.restart ? { restart: flags.restart } : {}),
-      ...(flags.verify ? { verifier: await verifierFor(ctx, project) } : {}),
+      ...(flags.verify ? { verifier: await verifierFor(ctx, project, progress) } : {}),
       dryRun: Boolean(flags.dryRun),
       clock: ctx.clock,
       env: ctx.env,
@@ -363,13 +371,19 @@ async function startRunRadar(
 }
 
 /** The checks run after each agent, in its worktree. */
-async function verifierFor(ctx: CliContext, project: RunProject): Promise<Verifier> {
+async function verifierFor(
+  ctx: CliContext,
+  project: RunProject,
+  progress: ProgressRenderer,
+): Promise<Verifier> {
   const { makeWorktreeVerifier } = await import('../checks/verify.js');
   return makeWorktreeVerifier({
     config: project.config,
     logPath: project.logPath,
     clock: ctx.clock,
     env: ctx.env,
+    onWarning: (message) =>
+      progress.interject(() => ctx.stderr.write(`warning: ${escapeControl(message)}\n`)),
   });
 }
 

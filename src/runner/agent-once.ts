@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { unitFilesIn } from '../log/paths.js';
 import type { ProcessExit } from '../process/supervise.js';
+import { makeStateFolder, writeStateFile } from '../state-write.js';
 import { startAgent } from './launch.js';
 
 /** One agent invocation outside a feature run: a task, a worktree, and where to keep its files. */
@@ -15,6 +15,8 @@ export interface AgentOnceOptions {
   worktree: string;
   /** Folder for the task file, the agent's scratch files and its output log (outside the worktree). */
   dir: string;
+  /** The state folder holding `dir` (`.baton`): no link below it is followed (`src/state-write.ts`). */
+  stateDir: string;
   config: Config;
   logPath: string;
   runId: string;
@@ -55,8 +57,8 @@ export async function runAgentOnce(
 ): Promise<ProcessExit & { logFile: string; agent: string }> {
   const adapter = resolveAdapter(opts.spec);
   const { scratchDir, taskFile, logFile } = unitFilesIn(opts.dir);
-  mkdirSync(scratchDir, { recursive: true });
-  writeFileSync(taskFile, opts.task);
+  makeStateFolder(opts.stateDir, scratchDir);
+  writeStateFile(opts.stateDir, taskFile, opts.task);
   const env: NodeJS.ProcessEnv = {
     ...opts.env,
     BATON_FEATURE_ID: opts.feature.feature_id,

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
@@ -17,6 +16,7 @@ import type { EventSink } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
+import { makeStateFolder } from '../state-write.js';
 import { unitWorktree } from '../unit-worktree.js';
 import { type Escapes, escapeLooker } from './escapes.js';
 import type { FeaturePaths } from './preflight.js';
@@ -38,6 +38,8 @@ export interface RunContext {
   /** The run's sink: stamps the run id on every event. */
   readonly sink: EventSink;
   readonly baseCommit: string;
+  /** With `--wait-for-deps`: dependencies outside the run whose work the base holds (no branch to merge). */
+  readonly depsInBase: ReadonlySet<string>;
   readonly agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   /** Each feature's status before this run, when resuming. */
   readonly previous: ReadonlyMap<string, FeatureStatus>;
@@ -84,6 +86,7 @@ export interface RunContextInit {
   sink: EventSink;
   stateDir: string;
   baseCommit: string;
+  depsInBase?: ReadonlySet<string>;
   agents: ReadonlyMap<string, { spec: AgentSpec; adapter: AgentAdapter }>;
   previous: ReadonlyMap<string, FeatureStatus>;
   finishedAgents?: ReadonlyMap<string, FinishedAgent>;
@@ -124,6 +127,7 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     finishedAgents: init.finishedAgents ?? new Map(),
     cutOffAgents: init.cutOffAgents ?? new Map(),
     bestOfN: init.bestOfN ?? new Map(),
+    depsInBase: init.depsInBase ?? new Set(),
     previousAttempts: init.previousAttempts ?? new Map(),
     contractOf: (id) => unitContract(opts.plan, id),
     repoGuard,
@@ -215,6 +219,7 @@ export function featurePaths(worktrees: string, stateDir: string, runId: string,
   return {
     worktree: unitWorktree(worktrees, id),
     branch: unitBranch(id),
+    stateDir,
     ...unitFilesIn(unitRunDir(stateDir, runId, id)),
   };
 }
@@ -225,7 +230,7 @@ export function unitBranch(id: string): string {
   return attempt ? attemptBranch(attempt.featureId, attempt.attempt) : featureBranch(id);
 }
 
-/** Creates the feature's folder of run files. */
+/** Creates the feature's folder of run files, no link an agent planted under `.baton/` followed. */
 export function makeFeatureDir(p: FeaturePaths): void {
-  mkdirSync(p.scratchDir, { recursive: true });
+  makeStateFolder(p.stateDir, p.scratchDir);
 }

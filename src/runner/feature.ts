@@ -1,42 +1,28 @@
 /**
  * One feature's lifecycle in a run: prepare (worktree, setup) → launch (the agent, with retries) →
- * settle (commit, changed files, `agent.exited`, escapes) → check (acceptance criteria) → end. The
+ * settle (commit, changed files, `agent.exited`, escapes: settle.ts) → check (acceptance criteria) → end. The
  * end is written in `finally`: whatever throws on the way, the feature gets its one `feature.ended`
  * and no process of its own is left running.
  */
-import { writeFileSync } from 'node:fs';
-import { agentLabel } from '../agents/registry.js';
+import { existsSync } from 'node:fs';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
-import { changedFiles, commonGitDir, git, statusEntries } from '../git/git.js';
-import { commitOnBranch } from '../git/sequence.js';
-import { checkFeatureBranch } from '../guard/branch-check.js';
-import type { Straggler } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
-import type { AgentUsage } from '../log/events.js';
 import { describeExit, type Supervised } from '../process/supervise.js';
+import { writeStateFile } from '../state-write.js';
 import { errorMessage } from '../text/error-message.js';
 import { oneLine } from '../text/one-line.js';
 import { endAgentWindow } from './agent-end.js';
-import { agentExitTrailer, batonCommitMessage } from './baton-commit.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
-import { emitEscapes } from './escapes.js';
 import { featureEnvironment } from './feature-env.js';
-import { type AgentRun, launchAgent } from './launch.js';
+import { launchAgent } from './launch.js';
 import { type CheckCounts, decideOutcome, featureTimeLimit, stoppedBy, type TimeLimit } from './outcome.js';
 import { agentCannotDo, type FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import type { FinishedAgent } from './resume.js';
-import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
-
-/** What the agent left on its branch. */
-interface Settled {
-  commit?: string;
-  files: string[];
-  usage?: AgentUsage;
-}
+import { type Settled, settle, worktreeGone } from './settle.js';
 
 /** What a unit's lifecycle learnt on the way, for best-of-N to compare attempts (filled as it goes). */
 export interface UnitFacts {
@@ -163,7 +149,7 @@ async function lifecycle(
   const { prepared, env, featureFromMs } = ready;
   const { forkPoint } = prepared;
   const task = ctx.taskOf(id, p.scratchDir, env);
-  writeFileSync(p.taskFile, task.prompt);
+  writeStateFile(p.stateDir, p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
   const run = await launchAgent(ctx, feature, task, p, owned, prepared.base);
   const stoppedDaemons = await endAgentWindow(ctx, task, run, featureFromMs);
@@ -178,6 +164,8 @@ async function lifecycle(
     settled = r;
     facts.settled = settled;
   } catch (err) {
+    // git's error would only say its program could not start in a folder that is gone.
+    if (!existsSync(p.worktree)) return { status: 'failed', reason: worktreeGone(id, p) };
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
   }
   const collision = opts.control?.stoppedFor(feature.feature_id);
@@ -274,88 +262,6 @@ function featureEnv(ctx: RunContext, id: string, p: FeaturePaths): NodeJS.Proces
     port: block.port,
     portBase: block.base,
   });
-}
-
-/** Commits what the agent left, lists the files the branch changed, and records the exit and any escapes. */
-async function settle(
-  ctx: RunContext,
-  feature: Contract,
-  p: FeaturePaths,
-  { forkPoint, base }: Prepared,
-  run: AgentRun & { stoppedDaemons: readonly Straggler[] },
-  interrupted: boolean,
-): Promise<Settled | { problem: string }> {
-  const id = feature.feature_id;
-  const { spec } = ctx.agents.get(id)!;
-  let commit: string;
-  let files: string[];
-  let uncommitted: number | undefined;
-  if (interrupted) {
-    commit = await git(p.worktree, ['rev-parse', 'HEAD']);
-    files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
-    uncommitted = (await statusEntries(p.worktree).catch(() => [])).length;
-  } else {
-    // Committed only while the worktree is still on its branch above the base it was cut from (a
-    // resumed branch's own, not this run's), checked in the same process as the commit; when it is
-    // not, the step-by-step check says why, and whether the agent's work was left uncommitted.
-    // Its trailers let a resume tell this commit from any other when the run dies before `agent.exited`.
-    const message = batonCommitMessage(
-      `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`,
-      {
-        run: ctx.runId,
-        unit: id,
-        agentExit: agentExitTrailer(run.exit, ctx.opts.control?.stoppedFor(id) !== undefined),
-      },
-    );
-    const onBranch = {
-      ref: `refs/heads/${p.branch}`,
-      base,
-      commonDir: await commonGitDir(ctx.opts.root),
-    };
-    const done = await commitOnBranch(p.worktree, message, forkPoint, onBranch);
-    if (!done) {
-      const problem =
-        (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base })) ??
-        `${p.branch} moved while Baton committed`;
-      return { problem: `${problem}${await uncommittedNote(p.worktree)}` };
-    }
-    // Baton's own state or a nested repository on the branch: the feature fails, and Baton's commit
-    // is taken back, so the branch never carries them and the agent's work stays in the worktree.
-    const refused = unmergeableReason(await findUnmergeable(p.worktree, done));
-    if (refused) {
-      if (done.commit) await takeBackCommit(p.worktree, done.commit);
-      return { problem: `${refused}${await uncommittedNote(p.worktree)}` };
-    }
-    ({ head: commit, files } = done);
-  }
-  const { usage } = run;
-  const { exit } = run;
-  ctx.sink.emit({
-    type: 'agent.exited',
-    feature_id: id,
-    exit_code: exit.exitCode,
-    signal: exit.signal,
-    duration_ms: run.durationMs,
-    files,
-    ...(commit ? { commit } : {}),
-    ...(exit.timedOut ? { timed_out: true } : {}),
-    ...(interrupted ? { interrupted: true, uncommitted } : {}),
-    ...(usage ? { usage } : {}),
-    ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
-    ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
-  });
-  // The main checkout, the shared git config and other refs, looked at once the wave's last agent
-  // ended; each change named once, attributed; reported, never silently kept or reverted.
-  emitEscapes(ctx.sink, await ctx.findEscapes(), id);
-  return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
-}
-
-/** What a failure reason adds when Baton committed nothing and the agent's changes are still in the worktree. */
-async function uncommittedNote(worktree: string): Promise<string> {
-  const left = await statusEntries(worktree).catch(() => []);
-  return left.length > 0
-    ? `; Baton committed nothing: the agent's ${left.length} changed path(s) are left uncommitted in ${worktree}`
-    : '';
 }
 
 /** Runs the feature's worktree checks through the run's sink, when a verifier is set. */

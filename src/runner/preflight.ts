@@ -30,6 +30,7 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
+import { runBase } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './restart.js';
 import type { RunOptions } from './run.js';
@@ -40,6 +41,8 @@ import { checkCopyPatterns } from './worktree.js';
 export interface FeaturePaths {
   worktree: string;
   branch: string;
+  /** The state folder holding `dir` (`.baton`): its files are written by `src/state-write.ts`'s rule. */
+  stateDir: string;
   dir: string;
   taskFile: string;
   scratchDir: string;
@@ -229,6 +232,8 @@ export async function lookBeforeRun(opts: RunOptions): Promise<RunStartLook> {
 export interface Preflight {
   baseCommit: string;
   base: string;
+  /** With `--wait-for-deps`: dependencies not in the run whose work the base holds, their branches gone. */
+  depsInBase: ReadonlySet<string>;
   checkout?: StatusEntry[];
 }
 
@@ -242,7 +247,7 @@ export async function preflight(
   ids: readonly string[] = opts.featureIds,
   known?: RunStartLook,
 ): Promise<Preflight> {
-  const base = opts.base ?? opts.config.base ?? 'HEAD';
+  const base = runBase(opts.base, opts.config);
   // HEAD's commit is in the snapshot of the refs the run took anyway.
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
   const baseCommit = knownHead ?? (await resolveCommit(opts.root, base));
@@ -257,7 +262,7 @@ export async function preflight(
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
   if (known) checkBranchNamespace(known.snapshot);
-  await checkUnselectedDependencies(opts);
+  const depsInBase = await checkUnselectedDependencies(opts);
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {
     checkout = known?.status ?? (await statusEntries(opts.root));
@@ -265,7 +270,7 @@ export async function preflight(
     if (refusal) throw refusal;
   } else if (opts.resume && !opts.base && !opts.config.base) await warnDirtyOnResume(opts);
   await checkFeatureFolders(opts, pathsOf, ids, known);
-  return { baseCommit, base, ...(checkout ? { checkout } : {}) };
+  return { baseCommit, base, depsInBase, ...(checkout ? { checkout } : {}) };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -20,6 +19,7 @@ import {
   spawnSupervised,
   tailLines,
 } from '../process/supervise.js';
+import { writeStateFile } from '../state-write.js';
 import { provenBatonCommit } from './baton-commit.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.js';
@@ -80,23 +80,24 @@ export async function prepareWorktree(
     ctx.gitLock,
     { runId: ctx.runId, logPath: opts.logPath },
   );
-  const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(feature, p) : ctx.baseCommit;
+  const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(ctx, feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);
   const copied = await copyIntoWorktree(opts.root, p.worktree, [
     ...opts.config.copy,
     ...readWorktreeInclude(opts.root),
   ]);
-  if (copied.length > 0) writeFileSync(join(p.dir, 'copied.txt'), `${copied.join('\n')}\n`);
+  if (copied.length > 0) writeStateFile(p.stateDir, join(p.dir, 'copied.txt'), `${copied.join('\n')}\n`);
   return { forkPoint, base: ctx.baseCommit };
 }
 
 /**
  * With `--wait-for-deps`, builds on the dependencies' real code: merges their branches into the
  * feature's branch, fresh from the base. Each is complete: one of this run's was waited for, any
- * other was proved complete before the run began. Returns the head the feature's work starts from.
+ * other was proved complete before the run began; one whose work the base holds, its branch gone
+ * (`ctx.depsInBase`), is there already. Returns the head the feature's work starts from.
  */
-async function mergeDependenciesInto(feature: Contract, p: FeaturePaths): Promise<string> {
-  const deps = [...feature.depends_on.features].sort();
+async function mergeDependenciesInto(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+  const deps = onBranches(ctx, feature);
   const merged = await mergeDependencies(p.worktree, feature.feature_id, deps);
   if (!merged.ok) {
     throw new UserError(
@@ -107,6 +108,11 @@ async function mergeDependenciesInto(feature: Contract, p: FeaturePaths): Promis
   return merged.head;
 }
 
+/** The feature's dependencies that have a branch to merge: all but those whose work the base holds. */
+function onBranches(ctx: RunContext, feature: Contract): string[] {
+  return feature.depends_on.features.filter((d) => !ctx.depsInBase.has(d)).sort();
+}
+
 /**
  * With `--wait-for-deps`, a resumed branch kept as it is must hold its dependencies' code: one cut
  * before a dependency completed (a run that forgot the mode), or behind a dependency that moved on
@@ -114,7 +120,7 @@ async function mergeDependenciesInto(feature: Contract, p: FeaturePaths): Promis
  */
 async function refuseMissingDependencies(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<void> {
   const id = feature.feature_id;
-  const missing = await dependenciesMissingFrom(ctx.opts.root, p.branch, feature.depends_on.features);
+  const missing = await dependenciesMissingFrom(ctx.opts.root, p.branch, onBranches(ctx, feature));
   if (missing.length === 0) return;
   throw new UserError(
     'run/resume-missing-dependency',
@@ -172,7 +178,7 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
     ...(finished ? { finished } : {}),
   });
   // Started over, it is cut afresh: on top of its dependencies, with `--wait-for-deps`.
-  const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(feature, p) : base;
+  const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(ctx, feature, p) : base;
   recordWorktree(ctx, id, p, forkPoint, true, {
     ...resumed,
     ...(checkedOut ? { checked_out_again: true } : {}),

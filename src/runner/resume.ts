@@ -106,6 +106,8 @@ export interface RestartRequest {
   restart: readonly string[];
   /** The features the run selects. */
   featureIds: readonly string[];
+  /** Every feature of the plan, in plan order: a name that is none of them (nor an attempt of one) is a typo. */
+  planIds: readonly string[];
   /** The run's units: features, and best-of-N attempts (`<id>.a<n>`). */
   units: ReadonlyArray<{ id: string; featureId: string }>;
   /** Whether a feature ended complete in an earlier run (a resume skips it). */
@@ -124,10 +126,21 @@ function restartUsage(code: string, message: string, hint: string): UserError {
  * name that would be silently ignored is a usage error (exit 2) that says why: a feature complete in
  * an earlier run (whether or not the run selects it, so no hint leads to it), `--restart` without
  * `--resume` (its hint, a command that resumes the named features, works as given), a feature not
- * selected, attempts all kept from an earlier run.
+ * selected, attempts all kept from an earlier run; and first of all a name that is no feature of the
+ * plan (a typo), with the known ids.
  */
 export function restartUnits(r: RestartRequest): string[] {
   if (r.restart.length === 0) return [];
+  // A name that is no feature is said first: every other refusal's hint would carry it on.
+  const known = new Set(r.planIds);
+  const unknown = r.restart.filter((n) => !known.has(parseAttemptUnitId(n)?.featureId ?? n));
+  if (unknown.length > 0) {
+    throw restartUsage(
+      'run/restart-unknown',
+      `--restart ${unknown.join(' ')}: there is no such feature; known ids: ${r.planIds.join(', ') || '(none)'}`,
+      'Name a feature of the plan (`baton plan` lists them).',
+    );
+  }
   const out = new Set(r.restart);
   const features = new Set<string>();
   for (const name of r.restart) {

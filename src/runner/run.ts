@@ -5,7 +5,7 @@
  * launch.ts, best-of-N in attempts.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +36,8 @@ import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { withRunId } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
+import { makeFolders } from '../make-folders.js';
+import { writeStateFile } from '../state-write.js';
 import { createAttemptCoordinator, planFeatureAttempts } from './attempts.js';
 import { createRunContext, featurePaths, type RunContext } from './context.js';
 import { createRunControl } from './control.js';
@@ -79,12 +81,18 @@ export function newRunId(now: Date): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Creates `.baton/` with a `.gitignore` of its own, so its files never show up in `git status`. */
+/**
+ * Creates `.baton/` with a `.gitignore` of its own, so its files never show up in `git status`. Made
+ * afresh only (a link planted in its place, even one to nothing, is never written through).
+ */
 export function ensureStateDir(root: string): string {
   const dir = join(root, '.baton');
-  mkdirSync(dir, { recursive: true });
-  const ignore = join(dir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  makeFolders(dir);
+  try {
+    writeStateFile(dir, join(dir, '.gitignore'), '*\n', { how: 'create' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
   return dir;
 }
 
@@ -165,6 +173,7 @@ function withRestart(
     resume: Boolean(opts.resume),
     restart: opts.restart,
     featureIds: opts.featureIds,
+    planIds: opts.plan.order,
     units: plan.units,
     complete: (id) => Object.hasOwn(features, id) && features[id]?.status === 'complete',
     kept: (id) => {
@@ -250,6 +259,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     sink: withRunId(opts.sink, runId),
     stateDir,
     baseCommit: pre.baseCommit,
+    depsInBase: pre.depsInBase,
     agents,
     previous: found.previous,
     ...(earlier ? { finishedAgents: earlier.finished, cutOffAgents: earlier.cutOff } : {}),

@@ -44,8 +44,9 @@ function firstExit(log: BatonEvent[]): number {
 describe.concurrent('collision radar during baton run', () => {
   it('sees two agents change the same line differently as a conflict before either ends', async () => {
     const repo = repoWith([
-      { id: 'a', agent: editLine(1, 'from a', 0.2, 3) },
-      { id: 'b', agent: editLine(1, 'from b', 1.2, 2.5) },
+      // Seconds of both edits standing before either agent ends: a loaded machine's scans lag.
+      { id: 'a', agent: editLine(1, 'from a', 0.2, 6) },
+      { id: 'b', agent: editLine(1, 'from b', 1.2, 5.5) },
     ]);
     const r = await runBaton(['run', '--radar-interval', '0.3', '--no-verify'], { cwd: repo.root });
     expect(r.code).toBe(0);
@@ -72,11 +73,12 @@ describe.concurrent('collision radar during baton run', () => {
 
   it('calls edits in distant regions of one file an overlap, and closes it when one side reverts', async () => {
     const repo = repoWith([
-      { id: 'a', agent: editLine(1, 'from a', 0.2, 3.5) },
+      { id: 'a', agent: editLine(1, 'from a', 0.2, 7) },
       {
         id: 'b',
+        // b's edit stands 3 s, and its revert 3 s before the agents end: a loaded machine's scans lag.
         agent: {
-          command: `sleep 1; sed -i '50s/.*/from b/' shared.txt; sleep 1.2; git checkout -- shared.txt; echo done > src-b.txt; sleep 1.2`,
+          command: `sleep 1; sed -i '50s/.*/from b/' shared.txt; sleep 3; git checkout -- shared.txt; echo done > src-b.txt; sleep 3`,
         },
         owns: ['src-b.txt'],
       },

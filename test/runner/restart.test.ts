@@ -144,7 +144,18 @@ describe('baton run --resume --restart', () => {
       // Complete is said first, selected or not: selecting it too would only meet that refusal.
       [['run', '--resume', 'a', '--restart', 's'], 'run/restart-complete', /s is complete/],
       [['run', '--restart', 's'], 'run/restart-complete', /s is complete/],
-      [['run', '--resume', '--restart', 'nope'], 'run/restart-not-selected', /nope is not a feature/],
+      [
+        ['run', '--resume', 's', '--restart', 'a'],
+        'run/restart-not-selected',
+        /a is not a feature this run selects/,
+      ],
+      // A name that is no feature at all is said as such, with the known ids, before anything else.
+      [
+        ['run', '--resume', '--restart', 'nope'],
+        'run/restart-unknown',
+        /nope: there is no such feature; known ids: a, s/,
+      ],
+      [['run', '--restart', 'nope'], 'run/restart-unknown', /nope: there is no such feature/],
     ];
     for (const [args, code, why] of cases) {
       const r = await runBaton(args, { cwd: repo.root });
@@ -205,6 +216,7 @@ describe('baton run --resume --restart', () => {
     const request = {
       resume: true,
       featureIds: ['a', 'b'],
+      planIds: ['a', 'b', 'c'],
       units,
       complete: () => false,
       kept: (id: string) => id === 'b.a1',
@@ -217,6 +229,34 @@ describe('baton run --resume --restart', () => {
     expect(() => restartUnits({ ...request, kept: () => true, restart: ['b'] })).toThrow(
       /its attempts ended in an earlier run/,
     );
+  });
+
+  it('says first that a --restart name is no feature, with the known ids, with --resume or without (pure)', () => {
+    const request = {
+      featureIds: ['feature-001-example'],
+      planIds: ['feature-001-example'],
+      units: [{ id: 'feature-001-example', featureId: 'feature-001-example' }],
+      complete: () => false,
+      kept: () => false,
+      restart: ['feature-01-example'],
+    };
+    for (const resume of [true, false]) {
+      let err: unknown;
+      try {
+        restartUnits({ ...request, resume });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({
+        code: 'run/restart-unknown',
+        exitCode: 2,
+        message: '--restart feature-01-example: there is no such feature; known ids: feature-001-example',
+      });
+    }
+    // An attempt of a feature of the plan is no typo.
+    expect(restartUnits({ ...request, resume: true, restart: ['feature-001-example'] })).toEqual([
+      'feature-001-example',
+    ]);
   });
 });
 

@@ -1,0 +1,33 @@
+/** What a `baton run` that names no feature leaves out: those whose work the base already holds. */
+import { foldLogCached } from '../log/fold-cache.js';
+import type { Project } from '../project.js';
+import { deliveredFeatures, runBase } from '../runner/delivered.js';
+import { escapeControl } from '../text/escape.js';
+import type { CliContext } from './context.js';
+
+/**
+ * The plan's features less those whose work the run's base already holds (`deliveredFeatures`), the
+ * ones left out named on stdout with the command that runs them again; undefined when that leaves
+ * none (nothing runs).
+ */
+export async function leaveOutDelivered(
+  ctx: CliContext,
+  project: Pick<Project, 'root' | 'logPath' | 'config'>,
+  ids: readonly string[],
+  flagBase: string | undefined,
+): Promise<readonly string[] | undefined> {
+  const { state } = foldLogCached(project.logPath);
+  const base = runBase(flagBase, project.config);
+  const delivered = await deliveredFeatures(project.root, state.features, ids, base);
+  if (delivered.size === 0) return ids;
+  const left = ids.filter((id) => delivered.has(id));
+  const rest = ids.filter((id) => !delivered.has(id));
+  const them = left.length === 1 ? 'it' : 'them';
+  const where = `already in ${escapeControl(base)} (the commit ${left.length === 1 ? 'it' : 'each'} completed on is there); to run ${them} again, name ${them}: baton run ${left.join(' ')}`;
+  ctx.stdout.write(
+    rest.length === 0
+      ? `nothing to run: the work of every feature (${left.join(', ')}) is ${where}\n`
+      : `left out ${left.join(', ')}: ${left.length === 1 ? 'its' : 'their'} work is ${where}\n`,
+  );
+  return rest.length === 0 ? undefined : rest;
+}

@@ -1,0 +1,114 @@
+/**
+ * The settle step of a unit's lifecycle (feature.ts), once its agent has ended: Baton's commit of
+ * what the agent left (on its branch only, above its base, and never Baton's own state or a nested
+ * repository), the files the branch changed, the `agent.exited` event and the escapes seen since.
+ */
+import { agentLabel } from '../agents/registry.js';
+import type { Contract } from '../contracts/schema.js';
+import { changedFiles, commonGitDir, git, statusEntries } from '../git/git.js';
+import { commitOnBranch } from '../git/sequence.js';
+import { checkFeatureBranch } from '../guard/branch-check.js';
+import type { Straggler } from '../guard/daemons.js';
+import type { AgentUsage } from '../log/events.js';
+import { describeExit } from '../process/supervise.js';
+import { agentExitTrailer, batonCommitMessage } from './baton-commit.js';
+import type { RunContext } from './context.js';
+import { emitEscapes } from './escapes.js';
+import type { AgentRun } from './launch.js';
+import type { FeaturePaths } from './preflight.js';
+import type { Prepared } from './prepare.js';
+import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
+
+/** What the agent left on its branch. */
+export interface Settled {
+  commit?: string;
+  files: string[];
+  usage?: AgentUsage;
+}
+
+/** Commits what the agent left, lists the files the branch changed, and records the exit and any escapes. */
+export async function settle(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+  { forkPoint, base }: Prepared,
+  run: AgentRun & { stoppedDaemons: readonly Straggler[] },
+  interrupted: boolean,
+): Promise<Settled | { problem: string }> {
+  const id = feature.feature_id;
+  const { spec } = ctx.agents.get(id)!;
+  let commit: string;
+  let files: string[];
+  let uncommitted: number | undefined;
+  if (interrupted) {
+    commit = await git(p.worktree, ['rev-parse', 'HEAD']);
+    files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
+    uncommitted = (await statusEntries(p.worktree).catch(() => [])).length;
+  } else {
+    // Committed only while the worktree is still on its branch above the base it was cut from (a
+    // resumed branch's own, not this run's), checked in the same process as the commit; when it is
+    // not, the step-by-step check says why, and whether the agent's work was left uncommitted.
+    // Its trailers let a resume tell this commit from any other when the run dies before `agent.exited`.
+    const message = batonCommitMessage(
+      `${feature.title}\n\nBaton: feature ${id}, run ${ctx.runId}, agent ${agentLabel(spec)}`,
+      {
+        run: ctx.runId,
+        unit: id,
+        agentExit: agentExitTrailer(run.exit, ctx.opts.control?.stoppedFor(id) !== undefined),
+      },
+    );
+    const onBranch = {
+      ref: `refs/heads/${p.branch}`,
+      base,
+      commonDir: await commonGitDir(ctx.opts.root),
+    };
+    const done = await commitOnBranch(p.worktree, message, forkPoint, onBranch);
+    if (!done) {
+      const problem =
+        (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base })) ??
+        `${p.branch} moved while Baton committed`;
+      return { problem: `${problem}${await uncommittedNote(p.worktree)}` };
+    }
+    // Baton's own state or a nested repository on the branch: the feature fails, and Baton's commit
+    // is taken back, so the branch never carries them and the agent's work stays in the worktree.
+    const refused = unmergeableReason(await findUnmergeable(p.worktree, done));
+    if (refused) {
+      if (done.commit) await takeBackCommit(p.worktree, done.commit);
+      return { problem: `${refused}${await uncommittedNote(p.worktree)}` };
+    }
+    ({ head: commit, files } = done);
+  }
+  const { usage } = run;
+  const { exit } = run;
+  ctx.sink.emit({
+    type: 'agent.exited',
+    feature_id: id,
+    exit_code: exit.exitCode,
+    signal: exit.signal,
+    duration_ms: run.durationMs,
+    files,
+    ...(commit ? { commit } : {}),
+    ...(exit.timedOut ? { timed_out: true } : {}),
+    ...(interrupted ? { interrupted: true, uncommitted } : {}),
+    ...(usage ? { usage } : {}),
+    ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
+    ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
+  });
+  // The main checkout, the shared git config and other refs, looked at once the wave's last agent
+  // ended; each change named once, attributed; reported, never silently kept or reverted.
+  emitEscapes(ctx.sink, await ctx.findEscapes(), id);
+  return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
+}
+
+/** What a failure reason adds when Baton committed nothing and the agent's changes are still in the worktree. */
+async function uncommittedNote(worktree: string): Promise<string> {
+  const left = await statusEntries(worktree).catch(() => []);
+  return left.length > 0
+    ? `; Baton committed nothing: the agent's ${left.length} changed path(s) are left uncommitted in ${worktree}`
+    : '';
+}
+
+/** Why a feature whose worktree folder was removed while its agent ran (by the agent, or by hand) failed. */
+export function worktreeGone(id: string, p: FeaturePaths): string {
+  return `its worktree ${p.worktree} was removed while the agent ran, so none of its uncommitted work could be recorded (what it committed is on ${p.branch}); run it again with \`baton run --resume ${id}\`, which makes the worktree again`;
+}

@@ -1,0 +1,44 @@
+// An agent that removes its own worktree (`rm -rf "$BATON_WORKTREE"`, or `git worktree remove`) left
+// its feature failed with "could not record the agent's work: spawn /bin/sh ENOENT", which blames the
+// shell. The reason now says the worktree was removed, what of the work is kept, and the resume that
+// makes the worktree again, which works as given.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+describe('a worktree removed while its agent ran', () => {
+  it('fails the feature saying so, keeps its commits, and the resume it names makes the worktree again', async () => {
+    const marker = 'removed-once';
+    // The first time, the agent commits its work, then removes its worktree; run again, it finishes.
+    const agent = [
+      'mkdir -p src/f && echo f > src/f/x',
+      `if [ ! -e "$BATON_WORKTREE/../${marker}" ]; then git add -A && git commit -qm work && touch "$BATON_WORKTREE/../${marker}" && cd / && rm -rf "$BATON_WORKTREE"; fi`,
+    ].join('; ');
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'f', agent: { command: agent } }]),
+    });
+    repos.push(repo);
+    const wt = join(repo.root, '..', 'repo.baton-worktrees', 'f');
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.code).toBe(1);
+    expect(existsSync(wt)).toBe(false);
+    expect(run.stdout).toContain(
+      `f: failed — its worktree ${wt} was removed while the agent ran, so none of its uncommitted work could be recorded (what it committed is on baton/f); run it again with \`baton run --resume f\`, which makes the worktree again`,
+    );
+    expect(run.stdout).not.toContain('ENOENT');
+    expect(repo.git('log', '-1', '--format=%s', 'baton/f')).toBe('work');
+
+    const resumed = await runBaton(['run', '--resume', 'f'], { cwd: repo.root });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(existsSync(join(wt, 'src', 'f', 'x'))).toBe(true);
+  });
+});
