@@ -41,6 +41,15 @@ export const CheckMeasurementSchema = z.object({
 /** What a check measured. */
 export type CheckMeasurement = z.infer<typeof CheckMeasurementSchema>;
 
+/**
+ * Where a check ran: a feature's worktree, the integration branch (its `after: integration`
+ * criteria), or the integration branch again before `--into` moves a branch of the user's
+ * (`promotion`: the feature's worktree criteria run on the result, since a log line is anyone's to write).
+ */
+export const CHECK_PLACES = ['worktree', 'integration', 'promotion'] as const;
+/** Where a check ran. */
+export type CheckPlace = (typeof CHECK_PLACES)[number];
+
 /** A criterion's kind, as the contract normalises it. */
 export const CHECK_KINDS = ['run', 'http', 'files', 'unverifiable'] as const;
 
@@ -51,7 +60,7 @@ export const checkFields = {
   criterion_id: z.string(),
   text: z.string(),
   kind: z.enum(CHECK_KINDS),
-  on: z.enum(['worktree', 'integration']),
+  on: z.enum(CHECK_PLACES),
   message: z.string(),
   measured: z.optional(CheckMeasurementSchema),
   /**

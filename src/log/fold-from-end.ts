@@ -40,8 +40,8 @@ function tailStart(
   let earliest = Number.POSITIVE_INFINITY;
   for (const { line, offset } of linesBackward(logPath, read)) {
     if (read.bytes > maxBytes) return undefined;
-    // Both kinds of start-over carry `.started` in their type; no other line is parsed.
-    const ev = eventOfLine(line, '.started');
+    // Only `run.started` starts features over; no other line is parsed.
+    const ev = eventOfLine(line, 'run.started');
     if (ev === undefined) continue;
     const over = featuresStartedOver(ev).filter((id) => waiting.delete(id));
     if (ev.type === 'run.started' && !runSeen) runSeen = true;

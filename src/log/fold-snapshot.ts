@@ -24,9 +24,10 @@ import type { BatonState } from './state.js';
  * merge keeps `base_lacks_cut`; 16: a check a worker reported keeps `by`, and a queued feature the
  * worker's id; 17: the integration keeps its `test`, `asked_into` and whether it is `open`; 18: a merge keeps who
  * `resolved` its conflict; 19: an attempt keeps what its own checks said of its commit, `checked`; 20: a
- * best-of-N feature keeps its run's `planned_select`) is folded again from the start.
+ * best-of-N feature keeps its run's `planned_select`; 21: a request for input written before
+ * `feature.started` stands, a retry or another queue attempt ends it) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 20;
+export const FOLD_SNAPSHOT_VERSION = 21;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

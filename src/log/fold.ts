@@ -15,7 +15,7 @@ import { applyIntegrationEvent } from './fold-integration.js';
 import { describeRetry } from './retry-words.js';
 import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
-import { normaliseStatus, TERMINAL_STATUSES } from './statuses.js';
+import { DECIDED_BY_CHECKS, normaliseStatus, TERMINAL_STATUSES } from './statuses.js';
 
 export type {
   BatonState,
@@ -146,6 +146,11 @@ function applyPlain(state: BatonState, e: PlainEvent): void {
   f.last_event = { type: 'status', detail, ...(ts ? { ts } : {}) };
 }
 
+/** A feature whose agent asked for input is working again (it went on, was answered, or was restarted). */
+function carriesOn(f: FeatureState): void {
+  if (f.status === 'needs-input') f.status = 'running';
+}
+
 /** What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. */
 function startOver(f: FeatureState): void {
   f.attempts = undefined;
@@ -164,13 +169,13 @@ function startOver(f: FeatureState): void {
 }
 
 /**
- * The features an event starts over: its own for `feature.started`, the listed ones (but those it
- * re-attaches to) for a fresh `run.started`. From such an event on, a feature's status, checks,
- * reason and exit code depend on later events only, so folding the log from there gives them as
- * folding it whole does: what lets a command read the log from its end (`fold-from-end.ts`).
+ * The features an event starts over: the listed ones (but those it re-attaches to) for a fresh
+ * `run.started`. From such an event on, a feature's status, checks, reason and exit code depend on
+ * later events only, so folding the log from there gives them as folding it whole does: what lets a
+ * command read the log from its end (`fold-from-end.ts`). Not `feature.started`: a request for input
+ * its agent's hook wrote before it still stands after it.
  */
 export function featuresStartedOver(e: LogEvent): readonly string[] {
-  if (e.type === 'feature.started') return [e.feature_id];
   if (e.type !== 'run.started' || e.resume) return [];
   const adopted = new Set(e.adopted_windows?.map((a) => a.feature_id));
   return e.feature_ids.filter((id) => !adopted.has(id));
@@ -187,7 +192,7 @@ function recheckedFeature(f: FeatureState, commit: string | undefined, dirty: tr
     f.commit = commit;
     f.checked_dirty = dirty;
   }
-  if (f.status !== 'complete' && f.status !== 'failed-checks') return;
+  if (!DECIDED_BY_CHECKS.has(f.status)) return;
   const reason = failedChecksReason(f.checks);
   f.status = reason === undefined ? 'complete' : 'failed-checks';
   f.reason = reason;
@@ -210,7 +215,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
   // One lookup per event: a million-event log spends its fold time here.
   const featureId = (ev as { feature_id?: unknown }).feature_id;
   const feat = typeof featureId === 'string' ? feature(state, featureId) : undefined;
-  if (feat !== undefined && ev.type !== 'hook' && ev.type !== 'feature.ended') {
+  // A request for input that came before `feature.started` keeps its message as the last event.
+  const asked = ev.type === 'feature.started' && feat?.status === 'needs-input';
+  if (feat !== undefined && ev.type !== 'hook' && ev.type !== 'feature.ended' && !asked) {
     feat.last_event = { type: ev.type, ts: ev.ts };
   }
   switch (ev.type) {
@@ -287,7 +294,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     case 'feature.started': {
       const f = feat ?? feature(state, ev.feature_id);
-      f.status = 'running';
+      // An agent quick to ask (its hook ran while the runner still opened its window) still waits:
+      // a fresh `run.started` made it pending, and a retry or another queue attempt running.
+      f.status = f.status === 'needs-input' ? 'needs-input' : 'running';
       holdByRunner(f);
       f.run_id = ev.run_id;
       f.agent = ev.agent;
@@ -335,7 +344,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       const detail = ev.detail ?? (ev.payload_dropped && `payload dropped: ${ev.payload_dropped}`);
       f.last_event = detail ? { type, ts: ev.ts, detail } : { type, ts: ev.ts };
       // An interactive agent that reports anything after asking for input has carried on.
-      if (!ev.status && f.status === 'needs-input') f.status = 'running';
+      if (!ev.status) carriesOn(f);
       if (ev.status && setReportedStatus(f, ev.status)) {
         // A hook that reports a final status (a hand-made completion hook) ends the feature there.
         if (TERMINAL_STATUSES.has(ev.status)) {
@@ -362,15 +371,17 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     }
     case 'agent.retrying': {
-      // What the agent waits for shows in `baton status` until it is started again.
+      // What the agent waits for shows in `baton status` until it is started again; the attempt that
+      // asked for input has exited.
       const f = feat ?? feature(state, ev.feature_id);
+      carriesOn(f);
       f.last_event = { type: ev.type, ts: ev.ts, detail: describeRetry(ev) };
       return;
     }
     case 'user.intervention': {
       const f = feat ?? feature(state, ev.feature_id);
       // The conductor answered: the agent is working again until its next hook says otherwise.
-      if (f.status === 'needs-input') f.status = 'running';
+      carriesOn(f);
       if (ev.text !== undefined) f.last_event = { type: ev.type, ts: ev.ts, detail: ev.text };
       return;
     }
@@ -387,6 +398,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     case 'check.passed':
     case 'check.failed':
     case 'check.unverifiable': {
+      // Run again before `--into` moved a branch: that integration's gate, not the feature's status.
+      if (ev.on === 'promotion') return;
       const f = feat ?? feature(state, ev.feature_id);
       const outcome =
         ev.type === 'check.passed' ? 'passed' : ev.type === 'check.failed' ? 'failed' : 'unverifiable';
@@ -442,6 +455,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       return;
     case 'queue.job': {
       const f = feat ?? feature(state, ev.feature_id);
+      // Another attempt of the job (a worker lost, the job retried): the one that asked for input is gone.
+      if (ev.attempt !== undefined && ev.attempt !== f.queue?.attempt) carriesOn(f);
       f.queue = {
         job_id: ev.job_id,
         state: ev.state,

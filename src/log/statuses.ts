@@ -34,6 +34,12 @@ export const END_STATUSES = [
 /** Statuses after which nothing more happens to a feature in this run. */
 export const TERMINAL_STATUSES: ReadonlySet<FeatureStatus> = new Set(END_STATUSES);
 
+/**
+ * The end statuses a later check (`baton verify`) decides again: those of a feature whose agent
+ * finished. The others (failed, empty, timeout, interrupted, collision) are not about checks.
+ */
+export const DECIDED_BY_CHECKS: ReadonlySet<FeatureStatus> = new Set(['complete', 'failed-checks']);
+
 /** Words a hand-made hook may write for a status. */
 const STATUS_ALIASES: Record<string, FeatureStatus> = {
   completed: 'complete',

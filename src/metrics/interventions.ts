@@ -1,8 +1,9 @@
 /**
  * How often, and how long, the conductor had to step into each interactive feature (pure): the
  * method's measure of how well its contract was written. A wait runs from a hook that set
- * `needs-input` to the next sign of the agent carrying on (any later hook, an intervention, or the
- * feature's end); an intervention is a `user.intervention` event (`baton send`, `attach`, `stop`).
+ * `needs-input` to the next sign of the agent carrying on (any later hook, an intervention, its
+ * exit or retry, or the feature's end); an intervention is a `user.intervention` event (`baton send`,
+ * `attach`, `stop`).
  */
 import type { LogEvent } from '../log/events.js';
 
@@ -37,7 +38,8 @@ export function countInterventions(events: Iterable<LogEvent>): FeatureIntervent
       e.type !== 'hook' &&
       e.type !== 'user.intervention' &&
       e.type !== 'feature.ended' &&
-      e.type !== 'agent.exited'
+      e.type !== 'agent.exited' &&
+      e.type !== 'agent.retrying'
     ) {
       continue;
     }

@@ -106,6 +106,36 @@ describe('interventions per feature', () => {
     ]);
   });
 
+  it('keeps a request written before feature.started, with its message; a retry or another queue attempt ends it', () => {
+    // The hook can run while the runner still opens the agent's window: its line comes first.
+    const early = foldEvents([needsInput(0), started(1)]).features[F];
+    expect(early?.status).toBe('needs-input');
+    expect(early?.last_event).toMatchObject({
+      type: 'hook notification',
+      detail: 'Claude needs your permission to use Write',
+    });
+    const retrying = ev(2, {
+      type: 'agent.retrying',
+      feature_id: F,
+      reason: 'failed',
+      exit_code: 1,
+      retry: 1,
+      of: 1,
+      delay_ms: 0,
+    });
+    expect(foldEvents([started(0), needsInput(1), retrying, started(3)]).features[F]?.status).toBe('running');
+    const job = (s: number, attempt: number) =>
+      ev(s, { type: 'queue.job', feature_id: F, job_id: 'j1', state: 'active', attempt });
+    const requeued = foldEvents([job(0, 1), needsInput(1), job(2, 2)]).features[F];
+    expect(requeued?.status).toBe('running');
+    // The same attempt's job line does not end it.
+    expect(foldEvents([job(0, 1), needsInput(1), job(2, 1)]).features[F]?.status).toBe('needs-input');
+    // The wait ends at the retry too.
+    expect(countInterventions([started(0), needsInput(1), retrying, started(3)])).toEqual([
+      { feature_id: F, interventions: 0, waits: 1, waiting_ms: 1000 },
+    ]);
+  });
+
   it('leaves out features nobody had to step into, and counts an open wait up to the last event', () => {
     expect(countInterventions([started(0)])).toEqual([]);
     expect(

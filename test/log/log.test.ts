@@ -11,6 +11,22 @@ import { runStartedLine } from '../rig/log-lines.js';
 
 const clock = () => new Date('2026-01-01T00:00:00.000Z');
 
+/** The runner's `feature.started` for feature f, at `ts`. */
+function featureStarted(ts: string) {
+  return {
+    v: 1 as const,
+    ts,
+    type: 'feature.started' as const,
+    feature_id: 'f',
+    status: 'running' as const,
+    agent: 'claude',
+    branch: 'baton/f',
+    worktree: '/w',
+    log_file: '/l',
+    port: 1,
+  };
+}
+
 describe('log', () => {
   it('reads back appended events and folds a plain hand-written line', () => {
     const log = join(mkdtempSync(join(tmpdir(), 'baton-log-')), '.baton', 'log.jsonl');
@@ -117,18 +133,7 @@ describe('log', () => {
   });
 
   it("leaves a feature the runner holds to the runner's feature.ended, and a failed one failed", () => {
-    const started = {
-      v: 1 as const,
-      ts: '2026-01-01T00:00:00.000Z',
-      type: 'feature.started' as const,
-      feature_id: 'f',
-      status: 'running' as const,
-      agent: 'claude',
-      branch: 'baton/f',
-      worktree: '/w',
-      log_file: '/l',
-      port: 1,
-    };
+    const started = featureStarted('2026-01-01T00:00:00.000Z');
     const hook = {
       v: 1 as const,
       ts: '2026-01-01T00:00:05.000Z',
@@ -157,6 +162,42 @@ describe('log', () => {
       failed,
     );
     expect(rerun.features.f?.status).toBe('complete');
+  });
+
+  it("keeps an agent's request for input written before its feature.started, until it is retried", () => {
+    // An interactive agent's hook can run while the runner still opens its window: its line comes first.
+    const asked = {
+      v: 1 as const,
+      ts: '2026-01-01T00:00:01.000Z',
+      type: 'hook' as const,
+      feature_id: 'f',
+      event: 'notification',
+      status: 'needs-input' as const,
+    };
+    const started = featureStarted('2026-01-01T00:00:02.000Z');
+    const run = JSON.parse(runStartedLine('r1', ['f']));
+    const early = foldEvents([run, asked, started]);
+    expect(early.features.f).toMatchObject({ status: 'needs-input', started_at: '2026-01-01T00:00:02.000Z' });
+    // In order, as ever: the request shows.
+    expect(foldEvents([run, started, asked]).features.f?.status).toBe('needs-input');
+    // The attempt that asked exited and is retried: the next attempt runs until it asks again.
+    const retrying = {
+      v: 1 as const,
+      ts: '2026-01-01T00:00:03.000Z',
+      type: 'agent.retrying' as const,
+      feature_id: 'f',
+      reason: 'failed' as const,
+      exit_code: 1,
+      retry: 1,
+      of: 1,
+      delay_ms: 0,
+    };
+    const retried = foldEvents([retrying], early);
+    expect(retried.features.f?.status).toBe('running');
+    expect(foldEvents([{ ...started, attempt: 2 }], retried).features.f?.status).toBe('running');
+    // A fresh run starts it pending: an earlier run's request does not carry over.
+    const rerun = foldEvents([JSON.parse(runStartedLine('r2', ['f'])), started], early);
+    expect(rerun.features.f?.status).toBe('running');
   });
 
   it('a new integration attempt drops the after-integration criteria of the attempt it replaces', () => {
