@@ -1,5 +1,7 @@
 /**
- * Claude Code adapter.
+ * Claude Code adapter. One file per agent, near 400 lines, on purpose: everything that follows one agent's
+ * documented interface (flags, settings, hooks, output) stays beside the link that documents it; what
+ * the adapters share already lives apart (agent-home.ts, agent-output.ts, baton-hook.ts, launch-args.ts).
  *
  * Follows Claude Code's documented interface:
  * - headless mode, `-p` with the prompt on stdin, `--output-format stream-json --verbose` (one JSON

@@ -1,5 +1,7 @@
 /**
- * Gemini CLI adapter.
+ * Gemini CLI adapter. One file per agent, near 400 lines, on purpose: everything that follows one agent's
+ * documented interface (flags, settings, hooks, output) stays beside the link that documents it; what
+ * the adapters share already lives apart (agent-home.ts, agent-output.ts, baton-hook.ts, launch-args.ts).
  *
  * Follows Gemini CLI's documented interface:
  * - headless mode: the prompt on stdin (stdin not a terminal means non-interactive),

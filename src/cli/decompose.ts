@@ -150,7 +150,8 @@ function decomposeAgentRunner(
   runId: string,
   signal: AbortSignal,
 ): DecomposeOptions['runAgent'] {
-  const stateDir = join(ensureStateDir(root), 'decompose', runId);
+  const batonDir = ensureStateDir(root);
+  const stateDir = join(batonDir, 'decompose', runId);
   const feature = decomposeFeature(config.specs, root);
   return async ({ task, worktree, round }) => {
     const exit = await runAgentOnce({
@@ -159,6 +160,7 @@ function decomposeAgentRunner(
       task,
       worktree,
       dir: join(stateDir, `round-${round}`),
+      stateDir: batonDir,
       config,
       // Its own log: the decomposing agent is not a feature of any run.
       logPath: join(stateDir, 'log.jsonl'),

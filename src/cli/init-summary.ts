@@ -37,6 +37,10 @@ export function printInitSummary(ctx: CliContext, o: InitSummary): void {
         ]
       : [];
   const commit = [config.rel, '.gitignore', specs].map(printableArg).join(' ');
+  // The paths are the root's: from a subfolder, git is pointed at it.
+  const git = inSubfolder(ctx, o.root)
+    ? `git -C ${printableArg(relative(realNearest(ctx.cwd), realNearest(o.root)))}`
+    : 'git';
   ctx.stdout.write(
     [
       // Run from a subfolder, the files still go to the repository's root: say where that is.
@@ -54,10 +58,27 @@ export function printInitSummary(ctx: CliContext, o: InitSummary): void {
       '',
       'Then commit the contracts, so every feature worktree starts from them (the paths after -- keep',
       'anything else you had staged out of that commit):',
-      `  git add ${commit} && git commit -m "Baton contracts" -- ${commit}`,
+      `  ${git} add ${commit} && ${git} commit -m "Baton contracts" -- ${commit}`,
+      ...backupLines(o),
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * What to do with the backups `--force` wrote: they are not in that commit, and `baton run` refuses a
+ * checkout with files it has not committed (the branches would not have them).
+ */
+function backupLines(o: InitSummary): string[] {
+  const backups = [o.plan.config, ...(o.plan.sample ? [o.plan.sample] : [])].flatMap((f) =>
+    f.action === 'replace' ? [escapeControl(relative(o.root, f.backup))] : [],
+  );
+  if (backups.length === 0) return [];
+  const [the, it] = backups.length === 1 ? ['the backup', 'it'] : ['the backups', 'them'];
+  return [
+    `Once you have read ${the} (${backups.join(', ')}), move ${it} out of the repository or delete ${it}:`,
+    '`baton run` refuses a checkout holding files that are not committed.',
+  ];
 }
 
 /**
@@ -65,9 +86,12 @@ export function printInitSummary(ctx: CliContext, o: InitSummary): void {
  * relative to the root): none at the root itself.
  */
 export function rootLine(ctx: CliContext, root: string): string[] {
-  return realNearest(ctx.cwd) === realNearest(root)
-    ? []
-    : [`in the repository's root, ${escapeControl(root)}:`];
+  return inSubfolder(ctx, root) ? [`in the repository's root, ${escapeControl(root)}:`] : [];
+}
+
+/** Whether the command runs in a folder below the repository's root. */
+function inSubfolder(ctx: CliContext, root: string): boolean {
+  return realNearest(ctx.cwd) !== realNearest(root);
 }
 
 /** What init did to .gitignore, in words. */

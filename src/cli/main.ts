@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { closestName } from '../contracts/suggest.js';
 import { formatDiagnostic, formatUserError, UserError } from '../errors.js';
 import { runCommandEndTasks } from '../process/at-command-end.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
@@ -50,6 +51,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     await loadCommands(argv),
   );
   try {
+    refuseHelpForUnknown(program, argv);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (caught) {
@@ -70,11 +72,29 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   }
 }
 
+/**
+ * `baton help <name>` for a name that is no command: refused as `baton <name>` is, where Commander
+ * would print the whole usage as if asked for it.
+ */
+function refuseHelpForUnknown(program: Command, argv: readonly string[]): void {
+  const name = argv[0] === 'help' ? argv[1] : undefined;
+  if (name === undefined || name.startsWith('-')) return;
+  const names = ['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])];
+  if (names.includes(name)) return;
+  const near = closestName(name, names);
+  throw new UserError(
+    'usage/unknown-command',
+    `unknown command '${escapeControl(name)}'${near ? ` (did you mean ${near}?)` : ''}`,
+    { hint: 'Run `baton --help` for the commands.', exitCode: 2 },
+  );
+}
+
 /** Prints an error the way a user should see it and returns the exit code. */
 export function reportError(caught: unknown, ctx: CliContext): number {
   const err = asUserError(caught);
-  // What is left of Commander's exits is help or the version, shown as asked.
-  if (err instanceof CommanderError) return 0;
+  // What is left of Commander's exits is help or the version: asked for (`--help`, `--version`: 0), or
+  // shown because no command was named (`baton` alone: the usage on stderr, 1, like a usage error).
+  if (err instanceof CommanderError) return err.exitCode;
   if (err instanceof UserError) {
     // A message quotes ids, paths and lines it was given: printed with their control characters escaped.
     const safe = (text: string) => escapeControl(text, { keepNewlines: true });

@@ -149,7 +149,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  baton report\n  baton report --format html --out report.html\n  baton report --json --run 20260302-0900-ab12',
+      '\nExamples:\n  baton report\n  baton report --format html --out .baton/report.html\n  baton report --json --run 20260302-0900-ab12',
     )
     .action(
       async (

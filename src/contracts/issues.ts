@@ -118,6 +118,10 @@ export function describe(value: unknown): string {
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  // JSON has no word for these (it writes null): YAML reads 1e400 (and .inf) as infinity.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? 'NaN (not a number)' : `${value < 0 ? '-' : ''}infinity (no finite number)`;
+  }
   const text = JSON.stringify(value);
   return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}`;
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { type Diagnostic, type Result, UserError } from '../errors.js';
@@ -77,13 +77,7 @@ export async function readContracts(
     }
     const contract = contractRead;
     if (contract === undefined) {
-      out.warnings.push({
-        severity: 'warning',
-        code: 'contracts/missing-contract',
-        message: `${relative(config.root, dir)}/ has no contract.md; the folder is skipped`,
-        location: { file: relative(config.root, dir) },
-        hint: `Write ${file}, or move the folder out of ${specsRel}/.`,
-      });
+      out.warnings.push(missingContract(relative(config.root, dir), dir, specsRel));
       continue;
     }
     const key = cache ? ParseCache.keyOf(contract, knownIds) : '';
@@ -223,4 +217,36 @@ function unreadableHint(file: string, reason: TextUnread['reason'], what: 'contr
   return reason === 'too-large'
     ? `Keep ${file} to the fields and a short description (at most 1 MiB); move the rest to spec.md or elsewhere.`
     : `Move what is at ${file} out of the way and write a regular text file there (\`baton new <name>\` writes a contract).`;
+}
+
+/**
+ * The warning for a folder of the specs folder without a contract.md: it is skipped, and so is any
+ * contract one level below it (a feature folder sits directly in the specs folder), named with where
+ * to move it.
+ */
+function missingContract(rel: string, dir: string, specsRel: string): Diagnostic {
+  let nested: string[] = [];
+  try {
+    nested = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'contract.md')))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    // unreadable: said as a folder without a contract
+  }
+  const base = { severity: 'warning' as const, code: 'contracts/missing-contract', location: { file: rel } };
+  if (nested.length === 0) {
+    return {
+      ...base,
+      message: `${rel}/ has no contract.md; the folder is skipped`,
+      hint: `Write ${rel}/contract.md, or move the folder out of ${specsRel}/.`,
+    };
+  }
+  const shown = nested.slice(0, 5).map((n) => `${rel}/${n}/contract.md`);
+  if (nested.length > 5) shown.push(`… and ${nested.length - 5} more`);
+  return {
+    ...base,
+    message: `${rel}/ has no contract.md; the folder is skipped, and the contracts one level below it with it: ${shown.join(', ')}`,
+    hint: `A feature's folder sits directly in ${specsRel}/: move ${nested.length === 1 ? 'it' : 'each'} up (${rel}/${nested[0]}/ to ${specsRel}/${nested[0]}/).`,
+  };
 }

@@ -129,3 +129,30 @@ describe('the error line', () => {
     expect(errorLines(res.stderr)).toEqual([expect.stringMatching(/^baton: .* \[hook\/bad-status\]$/)]);
   });
 });
+
+describe('help', () => {
+  it('asked for is on stdout with 0; with no command named it is on stderr with 1', async () => {
+    const r = repo();
+    const asked = await runBaton(['--help'], { cwd: r.root });
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toMatch(/^Usage: baton /);
+    expect(asked.stderr).toBe('');
+    const version = await runBaton(['--version'], { cwd: r.root });
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const none = await runBaton([], { cwd: r.root });
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/^Usage: baton /);
+    // Help for a command there is no such command of: refused as the command itself would be.
+    const unknown = await runBaton(['help', 'statsu'], { cwd: r.root });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe(
+      "baton: unknown command 'statsu' (did you mean status?) [usage/unknown-command]\nhint: Run `baton --help` for the commands.\n",
+    );
+    const known = await runBaton(['help', 'status'], { cwd: r.root });
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: baton status /);
+  });
+});

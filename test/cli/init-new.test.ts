@@ -241,6 +241,10 @@ describe('baton init', () => {
       /^agent: claude, .*; the config it replaced named demo \(kept in baton\.config\.json\.bak; `baton init --force --agent demo` names it again\)$/m,
     );
     expect(forced.stdout).toContain('the config it replaced had `true`');
+    // The backups are not in the commit init suggests: the summary says what to do with them before a run.
+    expect(forced.stdout).toContain(
+      'Once you have read the backups (baton.config.json.bak, specs/feature-001-example/contract.md.bak), move them out of the repository or delete them:\n`baton run` refuses a checkout holding files that are not committed.\n',
+    );
     expect(JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8')).agent).toBe('claude');
   });
 
@@ -263,6 +267,9 @@ describe('baton init', () => {
       'replaced specs/feature-001-example/contract.md (backup: specs/feature-001-example/contract.md.bak)',
     );
     expect(forced.stdout).toContain('kept baton.config.json (unchanged)');
+    expect(forced.stdout).toContain(
+      'Once you have read the backup (specs/feature-001-example/contract.md.bak), move it out of the repository or delete it:',
+    );
     expect(readFileSync(`${sample}.bak`, 'utf8')).toBe(edited);
     // A second replacement never overwrites the first backup.
     writeFileSync(sample, 'second edit\n');
@@ -397,7 +404,17 @@ describe('baton init', () => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout.split('\n')[0]).toBe(`in the repository's root, ${r.root}:`);
     expect(existsSync(join(r.root, 'baton.config.json'))).toBe(true);
+    // The commit it says to make works as printed, from where it was run.
+    const commitLine = out.stdout.split('\n').find((l) => l.trimStart().startsWith('git '));
+    expect(commitLine?.trim()).toMatch(/^git -C \.\. add /);
+    const committed = spawnSync('sh', ['-c', commitLine ?? 'false'], {
+      cwd: join(r.root, 'sub'),
+      encoding: 'utf8',
+    });
+    expect(committed.status, committed.stderr).toBe(0);
+    expect(r.git('show', '--name-only', '--format=', 'HEAD')).toContain('baton.config.json');
     const atRoot = await runBaton(['init', '--force'], { cwd: r.root });
+    expect(atRoot.stdout).toContain('  git add baton.config.json');
     expect(atRoot.stdout).not.toContain("in the repository's root");
   });
 

@@ -45,6 +45,27 @@ describe('loadContracts', () => {
     expect(result.warnings.map((w) => w.code)).toEqual(['contracts/missing-contract']);
   });
 
+  it('names the contracts one level too deep that a folder without contract.md takes with it', async () => {
+    const r = repo({
+      'specs/feature-001-a/contract.md': contract('feature-001-a'),
+      'specs/backend/feature-002-b/contract.md': contract('feature-002-b'),
+      'specs/backend/feature-003-c/contract.md': contract('feature-003-c'),
+      'specs/backend/notes/README.md': 'not a feature\n',
+    });
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok && result.value.map((c) => c.feature_id)).toEqual(['feature-001-a']);
+    expect(result.ok && result.warnings).toEqual([
+      {
+        severity: 'warning',
+        code: 'contracts/missing-contract',
+        location: { file: 'specs/backend' },
+        message:
+          'specs/backend/ has no contract.md; the folder is skipped, and the contracts one level below it with it: specs/backend/feature-002-b/contract.md, specs/backend/feature-003-c/contract.md',
+        hint: "A feature's folder sits directly in specs/: move each up (specs/backend/feature-002-b/ to specs/feature-002-b/).",
+      },
+    ]);
+  });
+
   it('honours the specs folder of the config and warns when an id differs from its folder', async () => {
     const r = repo({
       'baton.config.json': '{"specs": "contracts"}',

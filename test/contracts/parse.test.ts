@@ -267,6 +267,12 @@ describe('parseContract: bad input names the file and line', () => {
     expect(e?.location?.line).toBe(4);
   });
 
+  it('a number too large to hold is named infinity, not null', () => {
+    const [e] = errors(parseContract(fm('feature_id: a', 'retries: 1e400'), FILE));
+    expect(e?.message).toBe('retries: expected number, got infinity (no finite number)');
+    expect(e?.location?.line).toBe(3);
+  });
+
   it('a criterion with two checks is an error', () => {
     const text = fm(
       'feature_id: a',

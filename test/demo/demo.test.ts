@@ -72,23 +72,31 @@ describe('baton demo', () => {
     expect(r.code, r.stdout.slice(-4000)).toBe(0);
     expect(readdirSync(caller)).toEqual([]); // the caller's folder is untouched
     const checks = events.filter((e) => e.type.startsWith('check.'));
-    // 3 + 2 + 2 worktree criteria and the feedback flow on the integration branch.
+    // 3 + 2 + 2 worktree criteria, the feedback flow on the integration branch, and the worktree
+    // criteria again on the result before --into moved main.
     expect(
       checks
         .map(
           (e) =>
-            `${'feature_id' in e ? e.feature_id : ''}:${'criterion_id' in e ? e.criterion_id : ''}:${e.type}`,
+            `${'feature_id' in e ? e.feature_id : ''}:${'criterion_id' in e ? e.criterion_id : ''}:${'on' in e ? e.on : ''}:${e.type}`,
         )
         .sort(),
     ).toEqual([
-      'feature-001-upload:latency:check.passed',
-      'feature-001-upload:ownership:check.passed',
-      'feature-001-upload:unit:check.passed',
-      'feature-002-grade:ownership:check.passed',
-      'feature-002-grade:unit:check.passed',
-      'feature-003-feedback:flow:check.passed',
-      'feature-003-feedback:ownership:check.passed',
-      'feature-003-feedback:unit:check.passed',
+      'feature-001-upload:latency:promotion:check.passed',
+      'feature-001-upload:latency:worktree:check.passed',
+      'feature-001-upload:ownership:promotion:check.passed',
+      'feature-001-upload:ownership:worktree:check.passed',
+      'feature-001-upload:unit:promotion:check.passed',
+      'feature-001-upload:unit:worktree:check.passed',
+      'feature-002-grade:ownership:promotion:check.passed',
+      'feature-002-grade:ownership:worktree:check.passed',
+      'feature-002-grade:unit:promotion:check.passed',
+      'feature-002-grade:unit:worktree:check.passed',
+      'feature-003-feedback:flow:integration:check.passed',
+      'feature-003-feedback:ownership:promotion:check.passed',
+      'feature-003-feedback:ownership:worktree:check.passed',
+      'feature-003-feedback:unit:promotion:check.passed',
+      'feature-003-feedback:unit:worktree:check.passed',
     ]);
     expect(events.filter((e) => e.type === 'merge.conflict')).toEqual([]);
     expect(events.filter((e) => e.type === 'merge.clean')).toHaveLength(3);
