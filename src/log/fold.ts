@@ -169,6 +169,26 @@ function startOver(f: FeatureState): void {
 }
 
 /**
+ * A fresh run starts its listed features' best-of-N attempt units (`<id>.a<n>`) over as it does the
+ * features: an earlier run's unit left running, asking for input or with escapes is not this run's.
+ */
+function startUnitsOver(
+  state: BatonState,
+  ids: readonly string[],
+  adopted: ReadonlyArray<{ feature_id: string }> | undefined,
+): void {
+  if (state.attempt_units === undefined) return;
+  const listed = new Set(ids);
+  for (const a of adopted ?? []) listed.delete(a.feature_id);
+  for (const [id, unit] of Object.entries(state.attempt_units)) {
+    const parent = parseAttemptUnitId(id)?.featureId;
+    if (parent === undefined || !listed.has(parent)) continue;
+    unit.status = 'pending';
+    startOver(unit);
+  }
+}
+
+/**
  * The features an event starts over: the listed ones (but those it re-attaches to) for a fresh
  * `run.started`. From such an event on, a feature's status, checks, reason and exit code depend on
  * later events only, so folding the log from there gives them as folding it whole does: what lets a
@@ -258,6 +278,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         const select = ev.select && Object.hasOwn(ev.select, id) ? ev.select[id] : undefined;
         if (select !== undefined) f.planned_select = select;
       }
+      if (!ev.resume) startUnitsOver(state, ev.feature_ids, ev.adopted_windows);
       return;
     case 'run.ended':
       // The first end of the current run stands: a second one (another process's line) changes nothing.

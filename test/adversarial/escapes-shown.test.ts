@@ -163,7 +163,7 @@ describe('the per-feature view (pure)', () => {
     expect(state.escaped_unknown).toEqual(['z.txt']);
   });
 
-  it('starts a fresh run without the escapes of the one before; a resumed run keeps them', () => {
+  it("starts a fresh run without the escapes of the one before, its best-of-N attempts' too; a resumed run keeps them", () => {
     const started = (resume: boolean) =>
       ({
         type: 'run.started',
@@ -180,13 +180,19 @@ describe('the per-feature view (pure)', () => {
       }) as unknown as BatonEvent;
     const first = [
       { type: 'feature.escaped', feature_id: 'a', files: ['x.txt'], attribution: 'run-window' },
+      { type: 'feature.escaped', feature_id: 'a.a2', files: ['y.txt'], attribution: 'run-window' },
+      { type: 'hook', feature_id: 'a.a2', event: 'notification', status: 'needs-input' },
       { type: 'feature.escaped', feature_id: 'b', files: ['z.txt'], attribution: 'unknown' },
     ] as BatonEvent[];
     const resumed = foldEvents([...first, started(true)]);
     expect(resumed.features.a?.escaped).toEqual(['x.txt']);
+    expect([...escapesByFeature(resumed)]).toEqual([['a', ['x.txt', 'y.txt (attempt 2)']]]);
     expect(resumed.escaped_unknown).toEqual(['z.txt']);
     const fresh = foldEvents([...first, started(false)]);
     expect(fresh.features.a?.escaped).toEqual([]);
+    // The earlier run's best-of-N attempt is started over too: neither its escapes nor its request stand.
+    expect([...escapesByFeature(fresh)]).toEqual([]);
+    expect(fresh.attempt_units?.['a.a2']?.status).toBe('pending');
     expect(fresh.escaped_unknown).toBeUndefined();
   });
 });
