@@ -26,14 +26,18 @@ export function reportRunSummary(
 }
 
 /**
- * What goes on with a run that did not complete every feature (pure), or undefined: an interrupted run
+ * What comes next after a run (pure), or undefined: a run that completed every feature is integrated;
+ * an interrupted run
  * is resumed as it stands (queued, by re-attaching to its jobs); a local one whose features failed is
  * resumed with those features, after the fix `baton status` points to (a resume reuses their branches
  * and keeps their work).
  */
 export function nextStep(summary: RunSummary, queue?: RunQueue): string | undefined {
   const left = summary.features.filter((f) => f.status !== 'complete').map((f) => f.feature_id);
-  if (left.length === 0) return undefined;
+  if (left.length === 0)
+    return summary.features.length === 0
+      ? undefined
+      : 'Next: `baton integrate` merges the branches in dependency order and checks the result; add `--into <branch>` to move a branch of yours to it.';
   if (summary.outcome === 'interrupted') return `To go on where it stopped: ${resumeCommand(queue)}.`;
   if (queue) return undefined;
   // Feature ids come from the contracts (validated), never from the log.

@@ -37,8 +37,11 @@ describe('the end of baton run, local or --queue (one rule)', () => {
     expect(exit).toBe(code);
   });
 
-  it('names the command that goes on when not every feature completed (none when all did)', () => {
-    expect(nextStep(summary(['complete', 'complete']))).toBeUndefined();
+  it('names the command that goes on: integrate when every feature completed, else the resume', () => {
+    expect(nextStep(summary(['complete', 'complete']))).toBe(
+      'Next: `baton integrate` merges the branches in dependency order and checks the result; add `--into <branch>` to move a branch of yours to it.',
+    );
+    expect(nextStep(summary([]))).toBeUndefined();
     expect(nextStep(summary(['complete', 'failed', 'timeout']))).toBe(
       'Fix what `baton status` says failed, then run them again on their branches: `baton run --resume f1 f2`.',
     );
