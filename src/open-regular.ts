@@ -229,15 +229,19 @@ function notOpened(path: string, err: NodeJS.ErrnoException): TextRead {
   return unreadable(err);
 }
 
-/** What a non-regular file is, with its article: "a FIFO", "a folder", "a character device". */
-function kindOf(st: Stats): string {
+/**
+ * What stands at a path, with its article: "a FIFO", "a folder", "a symbolic link" (of an `lstat`), "a
+ * character device". The one wording for every refusal that names what it found instead of a file.
+ */
+export function kindOf(st: Stats): string {
+  if (st.isFile()) return 'a regular file';
   if (st.isDirectory()) return 'a folder';
+  if (st.isSymbolicLink()) return 'a symbolic link';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSocket()) return 'a socket';
-  if (st.isSymbolicLink()) return 'a symlink';
-  return 'a regular file';
+  return 'an unknown kind of file';
 }
 
 /** Why a file could not be opened or read, in words with the system's code beside them. */

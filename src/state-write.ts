@@ -26,6 +26,7 @@ import {
 import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from './errors.js';
 import { makeFolders } from './make-folders.js';
+import { kindOf } from './open-regular.js';
 import { isInside } from './path-inside.js';
 import { escapeControl } from './text/escape.js';
 
@@ -84,16 +85,6 @@ function notFile(path: string, why: string): StatePathRefused {
     `${shown(path)} ${why}; Baton writes only regular files of its own there, and left it as it was`,
     `Move it aside (it is not Baton's), then run the command again.`,
   );
-}
-
-/** What stands at a path, with its article. */
-function kindOf(st: Stats): string {
-  if (st.isSymbolicLink()) return 'a symbolic link';
-  if (st.isDirectory()) return 'a folder';
-  if (st.isFile()) return 'a file';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  return 'a device';
 }
 
 /** The names below `base` leading to `path`; a path outside `base` is a bug of the caller. */
