@@ -5,7 +5,7 @@
  * pid and process start time, so a lock left by a process that died (or whose pid was recycled) is
  * recognised as stale and taken over, and said so.
  */
-import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { isSameProcess, processInfo } from '../guard/proc.js';
@@ -184,7 +184,7 @@ export function acquireBatonLock(
     process.on('exit', release);
     // Another kind's Baton that looked before this lock existed, as this one looked before its lock did:
     // the one whose lock came second gives way, so two never run.
-    const first = earlierOtherHolder(root, kind, path);
+    const first = earlierOtherHolder(root, kind, me);
     if (first) {
       release();
       throw refuse(first.holder, first.path);
@@ -197,25 +197,20 @@ export function acquireBatonLock(
 }
 
 /**
- * A live Baton holding another kind's lock taken before ours (`mine`): by the lock files' times, then
- * the lower pid. Both Batons compare the same two files, so exactly one gives way.
+ * A live Baton holding another kind's lock taken before ours (`me`): by the times the holders
+ * recorded (`since`), then the lower pid. Not by the files' times: a run rewrites its lock when it
+ * records its run id. Both Batons compare the same two holders, so exactly one gives way.
  */
 export function earlierOtherHolder(
   root: string,
   kind: LockKind,
-  mine: string,
+  me: LockHolder,
 ): { holder: LockHolder; path: string } | undefined {
-  const ours = lstatSync(mine, { bigint: true }).mtimeNs;
   for (const other of LOCK_KINDS.filter((k) => k !== kind)) {
     const live = liveHolder(root, [other]);
     if (!live) continue;
-    let theirs: bigint;
-    try {
-      theirs = lstatSync(live.path, { bigint: true }).mtimeNs;
-    } catch {
-      continue; // released meanwhile
-    }
-    if (theirs < ours || (theirs === ours && live.holder.pid < process.pid)) return live;
+    const theirs = live.holder;
+    if (theirs.since < me.since || (theirs.since === me.since && theirs.pid < me.pid)) return live;
   }
   return undefined;
 }

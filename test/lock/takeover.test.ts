@@ -86,24 +86,26 @@ describe('taking the lock while another Baton starts', () => {
     expect(lock.tookOver?.pid).toBe(2 ** 22 - 7);
   });
 
-  it('of two kinds taken at once, the one whose lock came second gives way', async () => {
+  it('of two kinds taken at once, the one whose lock came second gives way, by the times they recorded', async () => {
     const root = tempRoot();
-    const mine = lockPath(root, 'run');
     const theirs = lockPath(root, 'verify');
     const other = await otherBaton(theirs, `fs.writeFileSync(path, ${holderOf('verify')})`);
     await expect.poll(() => existsSync(theirs) && readFileSync(theirs, 'utf8').length > 0).toBe(true);
-    writeFileSync(
-      mine,
-      JSON.stringify({ pid: process.pid, since: new Date().toISOString(), command: 'run' }),
-    );
-    const earlier = new Date(Date.now() - 5_000);
+    const since = String(JSON.parse(readFileSync(theirs, 'utf8')).since);
+    const at = (ms: number) => new Date(Date.parse(since) + ms).toISOString();
+    // Their lock rewritten after ours was made (a run records its run id so): its file is newer, its
+    // holder still came first.
     const later = new Date(Date.now() + 5_000);
-    utimesSync(theirs, earlier, earlier);
-    utimesSync(mine, later, later);
-    expect(earlierOtherHolder(root, 'run', mine)?.holder.pid).toBe(other.pid);
-    // Ours first: theirs gives way, not ours.
     utimesSync(theirs, later, later);
-    utimesSync(mine, earlier, earlier);
-    expect(earlierOtherHolder(root, 'run', mine)).toBeUndefined();
+    expect(
+      earlierOtherHolder(root, 'run', { pid: process.pid, since: at(1), command: 'run' })?.holder.pid,
+    ).toBe(other.pid);
+    // Ours first: theirs gives way, not ours.
+    expect(
+      earlierOtherHolder(root, 'run', { pid: process.pid, since: at(-1), command: 'run' }),
+    ).toBeUndefined();
+    // The same millisecond: the lower pid came first, for both.
+    const tie = earlierOtherHolder(root, 'run', { pid: process.pid, since, command: 'run' });
+    expect(tie?.holder.pid).toBe(other.pid < process.pid ? other.pid : undefined);
   });
 });
