@@ -266,7 +266,7 @@ function closeQuietly(fd: number): void {
 }
 
 /** Removes the name `path` (a link itself, never what it points to) when it is there. */
-function removeQuietly(path: string): void {
+export function removeQuietly(path: string): void {
   try {
     unlinkSync(path);
   } catch {

@@ -9,6 +9,7 @@ import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { isSameProcess, processInfo } from '../guard/proc.js';
+import { removeQuietly } from '../state-write.js';
 import { escapeControl } from '../text/escape.js';
 import {
   beingWritten,
@@ -17,7 +18,6 @@ import {
   POLL_MS,
   pause,
   readHolder,
-  removeQuietly,
   takeOverStale,
 } from './lock-file.js';
 

@@ -2,10 +2,11 @@
  * The lock file itself: reading its holder, creating it (O_EXCL) and taking a stale one over under a
  * guard, so that of Batons starting together exactly one holds it (`baton-lock.ts` decides who may).
  */
-import { closeSync, fstatSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { UserError } from '../errors.js';
 import { nothingAt, readRegular } from '../open-regular.js';
+import { removeQuietly } from '../state-write.js';
 import { writeFailed } from '../write-failed.js';
 import type { LockHolder } from './baton-lock.js';
 
@@ -131,15 +132,6 @@ function sameFile(fd: number, path: string): boolean {
     return open.dev === there.dev && open.ino === there.ino;
   } catch {
     return false;
-  }
-}
-
-/** Removes `path` when it is there. */
-export function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Nothing there.
   }
 }
 
