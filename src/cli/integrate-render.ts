@@ -342,7 +342,7 @@ export function renderResult(
   } else if (r.outcome === 'clean' && promotable(r)) {
     out(p.dim('To move a branch to this result: baton integrate --continue --into <branch>'));
   } else if (r.outcome === 'partial') {
-    const hint = leftOutHint(r.steps, '<branch>');
+    const hint = leftOutHint(r.steps, undefined, r.test);
     if (hint) out(`hint: ${hint}`);
   }
   for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));

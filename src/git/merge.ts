@@ -94,6 +94,16 @@ export async function worktreeOfBranch(cwd: string, branch: string): Promise<Wor
   return (await listWorktrees(cwd)).find((w) => w.branch === branch);
 }
 
+/**
+ * The commands a refusal to move a branch names to go on (each with the integration's `--test` and
+ * `--into`, as the caller builds them): the `--continue` that moves it once nothing stands in the
+ * way, and the start over from the branch's new tip.
+ */
+export interface GoOnCommands {
+  continue: string;
+  fresh: string;
+}
+
 /** How `fastForwardBranch` moved (or declined to move) a branch. */
 export interface FastForward {
   branch: string;
@@ -109,9 +119,14 @@ export interface FastForward {
  * branch is checked out, that checkout must be clean, with no untracked or ignored file where the
  * result puts one (`untrackedInTheWay`), and is moved with `git merge --ff-only`; elsewhere only the
  * ref moves (`moveBranch`: compare-and-swap on the old value, refused with `integrate/into-moved`
- * when another process moved it meanwhile).
+ * when another process moved it meanwhile). The refusals' hints name the caller's commands (`next`).
  */
-export async function fastForwardBranch(cwd: string, branch: string, commit: string): Promise<FastForward> {
+export async function fastForwardBranch(
+  cwd: string,
+  branch: string,
+  commit: string,
+  next: GoOnCommands,
+): Promise<FastForward> {
   const from = await resolveCommit(cwd, `refs/heads/${branch}`);
   if (from === undefined) {
     throw new UserError('integrate/into-missing', `branch ${branch} does not exist`, {
@@ -124,14 +139,14 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
   refuseInProgress(inProgress, branch, {
     code: 'integrate/into-in-progress',
     action: 'fast-forward',
-    after: `run \`baton integrate --continue --into ${branch}\` (\`--fresh --into ${branch}\` if ${branch} changed meanwhile)`,
+    after: `run \`${next.continue}\` (\`${next.fresh}\` if ${branch} changed meanwhile)`,
   });
   if (!(await isAncestor(cwd, from, commit))) {
     throw new UserError(
       'integrate/into-diverged',
       `cannot fast-forward ${branch}: its tip ${from.slice(0, 10)} is not in the integration result ${commit.slice(0, 10)}`,
       {
-        hint: `${branch} has commits the integration does not contain: integrate again from its current tip with \`baton integrate --fresh --into ${branch}\`; Baton never forces a branch.`,
+        hint: `${branch} has commits the integration does not contain: integrate again from its current tip with \`${next.fresh}\`; Baton never forces a branch.`,
       },
     );
   }
@@ -142,13 +157,13 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
         'integrate/into-moved',
         `cannot fast-forward ${branch}: another process moved it while integrate ran (it was at ${from.slice(0, 10)}); it was left where that process put it`,
         {
-          hint: `Look at what ${branch} holds now; to take the integration onto it, integrate again from its new tip: \`baton integrate --fresh --into ${branch}\`.`,
+          hint: `Look at what ${branch} holds now; to take the integration onto it, integrate again from its new tip: \`${next.fresh}\`.`,
         },
       );
     }
     return { branch, from, to: commit, via: 'update-ref' };
   }
-  await refuseUncleanCheckout(checkout.path, branch, from, commit);
+  await refuseUncleanCheckout(checkout.path, { branch, from, commit, fresh: next.fresh });
   const r = await gitRaw(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
   if (r.exitCode !== 0) {
     // Typically an untracked file in the way; git has changed nothing.
@@ -170,10 +185,9 @@ export async function fastForwardBranch(cwd: string, branch: string, commit: str
  */
 async function refuseUncleanCheckout(
   dir: string,
-  branch: string,
-  from: string,
-  commit: string,
+  move: { branch: string; from: string; commit: string; fresh: string },
 ): Promise<void> {
+  const { branch, from, commit, fresh } = move;
   const dirty = (await statusEntries(dir)).filter((e) => e.code !== '??');
   // git replaces an ignored file the result adds without a word (a secret, Baton's own log): refused
   // here, untracked ones too, with the same words; named beside uncommitted changes as well, so the
@@ -197,7 +211,7 @@ async function refuseUncleanCheckout(
         .map((e) => escapeControl(e.path))
         .join(', ')}${dirty.length > 5 ? ', …' : ''})${overwrites ? `, and ${overwrites}` : ''}`,
       {
-        hint: `${overwrites ? 'Move the untracked or ignored files out of the way (git stash does not take them) and stash the changes' : 'Stash them'} (git -C ${path} stash), then run: git -C ${path} merge --ff-only ${commit}; if you commit them instead, ${branch} is no longer behind the integration: run \`baton integrate --fresh --into ${branch}\`.`,
+        hint: `${overwrites ? 'Move the untracked or ignored files out of the way (git stash does not take them) and stash the changes' : 'Stash them'} (git -C ${path} stash), then run: git -C ${path} merge --ff-only ${commit}; if you commit them instead, ${branch} is no longer behind the integration: run \`${fresh}\`.`,
       },
     );
   }

@@ -19,11 +19,25 @@ export interface ContinueFlags {
 export const TEST_FROM_LOG =
   ' (its --test is the command the integration began with, as the log records it: read it first)';
 
-/** `baton integrate <mode> [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
-function integrateCommand(mode: '--continue' | '--fresh', flags: ContinueFlags): string {
+/**
+ * What a command shows for `--into` when no branch was named: the placeholder the user replaces,
+ * printed as it is (quoting it would make it look like a real argument).
+ */
+export const ANY_BRANCH = '<branch>';
+
+/** `baton integrate [ids…] <mode> [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
+function integrateCommand(
+  mode: '--continue' | '--fresh',
+  flags: ContinueFlags,
+  ids: readonly string[] = [],
+): string {
+  const named = ids.map((id) => ` ${id}`).join('');
   const test = flags.test !== undefined ? ` --test ${printableArg(flags.test)}` : '';
-  const into = flags.into !== undefined ? ` --into ${printableArg(flags.into)}` : '';
-  return `baton integrate ${mode}${test}${into}`;
+  const into =
+    flags.into === undefined
+      ? ''
+      : ` --into ${flags.into === ANY_BRANCH ? ANY_BRANCH : printableArg(flags.into)}`;
+  return `baton integrate${named} ${mode}${test}${into}`;
 }
 
 /** `baton integrate --continue [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
@@ -32,12 +46,12 @@ export function continueCommand(flags: ContinueFlags): string {
 }
 
 /**
- * `baton integrate --fresh [--test <cmd>] [--into <branch>]`: the start over that runs the tests the
- * integration began with and moves the branch it was to move (a bare `--fresh` would run the config's
- * test, or none, and move nothing).
+ * `baton integrate [ids…] --fresh [--test <cmd>] [--into <branch>]`: the start over that runs the tests
+ * the integration began with and moves the branch it was to move (a bare `--fresh` would run the
+ * config's test, or none, and move nothing); `ids` limits it to those features.
  */
-export function freshCommand(flags: ContinueFlags): string {
-  return integrateCommand('--fresh', flags);
+export function freshCommand(flags: ContinueFlags, ids: readonly string[] = []): string {
+  return integrateCommand('--fresh', flags, ids);
 }
 
 /**

@@ -9,7 +9,7 @@ import { fastForwardBranch } from '../git/merge.js';
 import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
-import { continueCommand, freshCommand, rerunCommands } from './continue-command.js';
+import { ANY_BRANCH, continueCommand, freshCommand, rerunCommands } from './continue-command.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -144,30 +144,42 @@ function notMergedWords(step: MergeStep): string | undefined {
 }
 
 /**
- * What to do about the selected features left out, and how to take what merged (pure): those that did
- * not pass are fixed and re-run; those left out only for a conflict (`--on-conflict skip`, and what
- * depends on them) passed, so there is nothing to re-run: they are integrated again and the conflict
- * resolved; and the command that takes only what merged names those features.
+ * What to do about the selected features left out, and how to take what merged (pure), every command
+ * with the integration's `--test` and `--into` (`into` undefined: none was named, `<branch>` shown):
+ * those that did not pass are fixed and re-run; those that passed and were left out for their commit
+ * or a dependency are not re-run (the reason given for each says what it needs); those left out only
+ * for a conflict (`--on-conflict skip`, and what depends on them) are integrated again and the
+ * conflict resolved; and the command that takes only what merged names those features.
  */
-export function leftOutHint(steps: readonly MergeStep[], branch: string): string | undefined {
-  const ids = (...statuses: MergeStep['status'][]) =>
-    steps.filter((s) => statuses.includes(s.status)).map((s) => s.feature_id);
-  const failing = ids('not-merged', 'not-run');
-  const conflicted = ids('skipped');
-  const merged = ids('merged');
+export function leftOutHint(
+  steps: readonly MergeStep[],
+  into: string | undefined,
+  test: string | undefined,
+): string | undefined {
+  const ids = (keep: (s: MergeStep) => boolean) => steps.filter(keep).map((s) => s.feature_id);
+  const rerun = ids(
+    (s) => s.status === 'not-run' || (s.status === 'not-merged' && s.feature_status !== 'complete'),
+  );
+  const passed = ids((s) => s.status === 'not-merged' && s.feature_status === 'complete');
+  const conflicted = ids((s) => s.status === 'skipped');
+  const merged = ids((s) => s.status === 'merged');
+  const fresh = (features: readonly string[]) => freshCommand({ test, into: into ?? ANY_BRANCH }, features);
   const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
-  const parts: string[] = [];
-  if (failing.length > 0) {
-    parts.push(`Fix and re-run ${failing.join(', ')} (${rerunCommands(failing)})`);
-  }
-  if (conflicted.length > 0) {
-    const again = ids('merged', 'skipped').join(' ');
-    parts.push(
-      `integrate ${conflicted.join(', ')} again and resolve the conflict: ${one(conflicted, 'it was', 'they were')} left out only for it and ${one(conflicted, 'its', 'their')} work passed, so there is nothing to re-run (baton integrate ${again} --fresh --into ${branch} stops at the conflict for you; add --on-conflict agent to have the agent resolve it)`,
+  const todo: string[] = [];
+  if (rerun.length > 0) todo.push(`Fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
+  if (passed.length > 0) {
+    todo.push(
+      `${passed.join(', ')} passed and ${one(passed, 'is', 'are')} not re-run: do what the reason given for ${one(passed, 'it', 'each')} says, then integrate again`,
     );
   }
-  if (merged.length > 0)
-    parts.push(`to take what merged: baton integrate ${merged.join(' ')} --fresh --into ${branch}`);
+  if (conflicted.length > 0) {
+    const again = ids((s) => s.status === 'merged' || s.status === 'skipped');
+    todo.push(
+      `integrate ${conflicted.join(', ')} again and resolve the conflict: ${one(conflicted, 'it was', 'they were')} left out only for it and ${one(conflicted, 'its', 'their')} work passed, so there is nothing to re-run (${fresh(again)} stops at the conflict for you; add --on-conflict agent to have the agent resolve it)`,
+    );
+  }
+  const parts = todo.length > 0 ? [todo.join('; ')] : [];
+  if (merged.length > 0) parts.push(`to take what merged: ${fresh(merged)}`);
   const [first, ...rest] = parts;
   if (first === undefined) return undefined;
   return `${[first.charAt(0).toUpperCase() + first.slice(1), ...rest].join('; or, ')}.`;
@@ -197,7 +209,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     [failedChecksWords(input.checks), input.checksLeft].filter(Boolean).join('; ') || undefined;
   if (left.length > 0 && input.outcome !== 'conflict') {
     // Both, when both hold: fixing the features left out would still leave the failed checks.
-    const hint = leftOutHint(input.steps, input.branch);
+    const hint = leftOutHint(input.steps, input.branch, input.test);
     return {
       reason: `not every selected feature was merged: ${left.join(', ')}${failedChecks ? `; and ${failedChecks}` : ''}`,
       ...(hint ? { hint } : {}),
@@ -260,7 +272,9 @@ export async function moveInto(root: string, input: IntoInput, commit: string): 
   const refusal = intoRefusal(input);
   if (refusal) return { branch, moved: false, ...refusal };
   try {
-    return { branch, moved: true, fast_forward: await fastForwardBranch(root, branch, commit) };
+    const flags = { test: input.test, into: branch };
+    const next = { continue: continueCommand(flags), fresh: freshCommand(flags) };
+    return { branch, moved: true, fast_forward: await fastForwardBranch(root, branch, commit, next) };
   } catch (err) {
     if (err instanceof UserError) {
       return { branch, moved: false, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };

@@ -205,10 +205,11 @@ async function ownChanges(
  * before is read back from the log.
  */
 export async function continueIntegration(o: ContinueIntegrationOptions): Promise<IntegrationResult> {
-  const verdict = resumeStateFrom(
-    readLog(o.logPath, undefined, { final: true }).events,
-    o.into ? { into: o.into } : {},
-  );
+  const verdict = resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events, {
+    ...(o.into ? { into: o.into } : {}),
+    // A start over the refusals name runs the test command given here (the config's needs no saying).
+    test: o.testFromConfig ? undefined : o.test,
+  });
   if (!verdict.ok) {
     const { code, message, hint } = verdict.refusal;
     throw new UserError(code, message, { hint });

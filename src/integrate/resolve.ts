@@ -16,7 +16,7 @@ import {
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
-import { continueCommandOf } from './continue-command.js';
+import { continueCommandOf, freshCommandOf } from './continue-command.js';
 import { buildConflictTask, type ConflictReport } from './explain.js';
 import {
   contractOf,
@@ -122,7 +122,7 @@ export function tipMovedHint(session: Session, moved: TipMoved, then: string): s
     moved.extra.length > 0
       ? `keep the extra commits first if you need them (git -C ${wt} branch kept-${moved.head.slice(0, 10)} ${moved.head.slice(0, 12)}), then `
       : '';
-  return `Put it back: ${keep}git -C ${wt} reset --hard ${moved.recorded.slice(0, 12)}, then ${then}; or start over with \`baton integrate --fresh\`.`;
+  return `Put it back: ${keep}git -C ${wt} reset --hard ${moved.recorded.slice(0, 12)}, then ${then}; or start over with \`${freshCommandOf(session)}\`.`;
 }
 
 /**
@@ -262,7 +262,7 @@ export async function commitResolution(
     'integrate/merge-gone',
     `no merge is in progress in ${wt} and ${featureBranch(id)} is not merged there (was the merge aborted?)`,
     {
-      hint: `Merge it again by hand (git -C ${printableArg(wt)} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`${continueCommandOf(session)}\`; or start over with \`baton integrate --fresh --on-conflict skip\`.`,
+      hint: `Merge it again by hand (git -C ${printableArg(wt)} merge --no-ff ${mergeRef(session, id)}), resolve, and run \`${continueCommandOf(session)}\`; or start over with \`${freshCommandOf(session)} --on-conflict skip\`.`,
     },
   );
 }

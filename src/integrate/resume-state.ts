@@ -143,7 +143,10 @@ function stepsSoFar(
  * nothing is merged again, its integration criteria run again, and the branch moves if everything
  * still passes.
  */
-export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: string } = {}): ResumeVerdict {
+export function resumeStateFrom(
+  events: readonly LogEvent[],
+  opts: { into?: string; test?: string | undefined } = {},
+): ResumeVerdict {
   const start = lastStartIndex(events);
   if (start === -1) {
     return {
@@ -180,8 +183,8 @@ export function resumeStateFrom(events: readonly LogEvent[], opts: { into?: stri
         message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
         hint:
           promotable && !promotionRefused
-            ? 'It ended clean and moved no branch: to move one to it, run `baton integrate --continue --into <branch>`; or start a new one with `baton integrate --fresh`.'
-            : `${promotionRefused ? `No branch can be moved to it (${promotionRefused}). ` : ''}Start a new one with \`baton integrate --fresh\`.`,
+            ? `It ended clean and moved no branch: to move one to it, run \`baton integrate --continue --into <branch>\`; or start a new one with \`${freshCommand({ test: opts.test, into })}\`.`
+            : `${promotionRefused ? `No branch can be moved to it (${promotionRefused}). ` : ''}Start a new one with \`${freshCommand({ test: opts.test, into })}\`.`,
       },
     };
   }

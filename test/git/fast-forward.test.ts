@@ -32,9 +32,15 @@ function repoWithNext(
   return { r, next };
 }
 
+/** The commands the caller (integrate) gives a refusal to name: its --test and --into carried. */
+const GO_ON = {
+  continue: "baton integrate --continue --test 'npm test' --into main",
+  fresh: "baton integrate --fresh --test 'npm test' --into main",
+};
+
 /** The refusal `fastForwardBranch` throws, or a failure when it moves the branch. */
 async function refusal(r: TempRepo, commit: string): Promise<UserError> {
-  const err = await fastForwardBranch(r.root, 'main', commit).then(
+  const err = await fastForwardBranch(r.root, 'main', commit, GO_ON).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -81,7 +87,7 @@ describe('fastForwardBranch in a checkout', () => {
     // Following the hint works: the file moved away and the changes stashed, git fast-forwards.
     rmSync(join(r.root, 'new.txt'));
     r.git('stash', '-q');
-    await fastForwardBranch(r.root, 'main', next);
+    await fastForwardBranch(r.root, 'main', next, GO_ON);
     expect(r.git('rev-parse', 'main')).toBe(next);
   });
 
@@ -98,6 +104,9 @@ describe('fastForwardBranch in a checkout', () => {
       `cannot fast-forward main: it is checked out in ${r.root} with uncommitted changes (new.txt)`,
     );
     expect(err.hint).toMatch(/^Stash them/);
+    expect(err.hint).toContain(
+      `if you commit them instead, main is no longer behind the integration: run \`${GO_ON.fresh}\``,
+    );
   });
 
   it('refuses for an ignored file where the result needs a folder or inside a folder it makes a file, not for what it tracked', async () => {
@@ -118,7 +127,7 @@ describe('fastForwardBranch in a checkout', () => {
     expect(readFileSync(join(r.root, 'build'), 'utf8')).toBe('my ignored file\n');
     rmSync(join(r.root, 'build'));
     rmSync(join(r.root, 'cache'), { recursive: true });
-    const moved = await fastForwardBranch(r.root, 'main', next);
+    const moved = await fastForwardBranch(r.root, 'main', next, GO_ON);
     expect(moved.via).toBe('merge-ff-only');
     expect(r.git('rev-parse', 'main')).toBe(next);
     expect(readFileSync(join(r.root, 'dir'), 'utf8')).toBe('now a file\n');
@@ -135,7 +144,7 @@ describe('fastForwardBranch in a checkout', () => {
     expect(err.message).toContain('it would overwrite 12 file(s)');
     expect(err.message).toMatch(/gen\/f09\.txt and 2 more$/);
     rmSync(join(r.root, 'gen'), { recursive: true });
-    expect((await fastForwardBranch(r.root, 'main', next)).via).toBe('merge-ff-only');
+    expect((await fastForwardBranch(r.root, 'main', next, GO_ON)).via).toBe('merge-ff-only');
   });
 });
 
@@ -157,7 +166,7 @@ describe('fastForwardBranch where no checkout has the branch', () => {
     process.env.PATH = racing.path;
     let err: unknown;
     try {
-      err = await fastForwardBranch(r.root, 'dev', next).then(
+      err = await fastForwardBranch(r.root, 'dev', next, GO_ON).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -169,6 +178,8 @@ describe('fastForwardBranch where no checkout has the branch', () => {
       code: 'integrate/into-moved',
       message: `cannot fast-forward dev: another process moved it while integrate ran (it was at ${main.slice(0, 10)}); it was left where that process put it`,
     });
+    // The start over it names runs the integration's tests again, as the caller gave them.
+    expect((err as UserError).hint).toContain(`\`${GO_ON.fresh}\``);
     expect(r.git('rev-parse', 'dev')).toBe(theirs);
   });
 });

@@ -62,7 +62,10 @@ describe('integrate --into a branch being rebased', () => {
     expect(r.stdout).toContain(
       `main left where it was: cannot fast-forward main: a rebase of it is in progress in ${repo.root}`,
     );
-    expect(r.stdout).toContain('then run `baton integrate --continue --into main`');
+    // The command it names runs the integration's test again, as a bare --continue would not.
+    expect(r.stdout).toMatch(
+      /then run `baton integrate --continue --test '.*rebase -q -i HEAD~1' --into main`/,
+    );
     expect(repo.git('rev-parse', 'main')).toBe(before);
     repo.git('rebase', '--continue');
     const promoted = await runBaton(['integrate', '--continue', '--into', 'main', '--test', 'true'], {

@@ -24,15 +24,11 @@ describe('the hint for features left out', () => {
     );
     const hint = skip.stdout.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
     expect(hint).toBe(
-      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --into main stops at the conflict for you; add --on-conflict agent to have the agent resolve it); or, to take what merged: baton integrate a c d --fresh --into main.',
+      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --test true --into main stops at the conflict for you; add --on-conflict agent to have the agent resolve it); or, to take what merged: baton integrate a c d --fresh --test true --into main.',
     );
     // The command it names does what it says: it stops at b's conflict for the user.
-    const again = await runBaton(
-      ['integrate', 'a', 'b', 'c', 'd', '--fresh', '--test', 'true', '--into', 'main'],
-      {
-        cwd: repo.root,
-      },
-    );
+    const named = hint.match(/\((baton integrate a b c d [^)]*) stops/)?.[1] ?? '';
+    const again = await runBaton(named.split(' ').slice(1), { cwd: repo.root });
     expect(again.code).toBe(1);
     expect(again.stdout).toContain('Merging baton/b (merge 2 of 4) conflicts in 1 file(s) with a');
     expect(again.stdout).toContain('To resolve it:');
@@ -44,7 +40,7 @@ describe('the hint for features left out', () => {
     const skip = await runBaton(['integrate', '--on-conflict', 'skip', '--test', 'true'], { cwd: repo.root });
     expect(skip.code).toBe(1);
     expect(skip.stdout).toContain(
-      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --into <branch> stops',
+      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --test true --into <branch> stops',
     );
   });
 });
@@ -58,6 +54,25 @@ describe('the hint for features that did not pass', () => {
     const hint = partial.stdout.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
     expect(hint).toContain(
       'Fix and re-run b (baton run --resume b keeps their work; baton run --resume b --restart b starts them over)',
+    );
+  });
+
+  it('offers no re-run for a feature that passed and was left out for its commit: its reason says what it needs', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'd']);
+    recordStatus(repo, ['c'], 'failed');
+    // d's branch moved since its checks passed (a commit by hand).
+    const moved = repo.git('commit-tree', 'baton/d^{tree}', '-p', 'baton/d', '-m', 'by hand');
+    repo.git('update-ref', 'refs/heads/baton/d', moved);
+    const partial = await runBaton(['integrate', 'a', 'c', 'd', '--test', 'true', '--into', 'main'], {
+      cwd: repo.root,
+    });
+    expect(partial.stdout).toContain(`d (complete: baton/d is at ${moved.slice(0, 10)}`);
+    const hint = partial.stdout.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
+    expect(hint).toBe(
+      'hint: Fix and re-run c (baton run --resume c keeps their work; baton run --resume c --restart c starts them over); ' +
+        'd passed and is not re-run: do what the reason given for it says, then integrate again; ' +
+        'or, to take what merged: baton integrate a --fresh --test true --into main.',
     );
   });
 

@@ -40,7 +40,9 @@ describe('a resolved conflict', () => {
     expect(partial.stdout).toContain(
       'main left where it was: not every selected feature was merged: d (failed',
     );
-    expect(partial.stdout).toContain('to take what merged: baton integrate a b c --fresh --into main');
+    expect(partial.stdout).toContain(
+      'to take what merged: baton integrate a b c --fresh --test true --into main',
+    );
 
     const fresh = await runBaton(
       ['integrate', 'a', 'b', 'c', '--fresh', '--test', 'true', '--into', 'main'],
