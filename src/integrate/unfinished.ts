@@ -8,6 +8,7 @@
  * whose branch is gone (`baton clean` removed it). Its worktree is the one git shows, proven
  * (`integrationOnDisk`), never the log's path: any process can append an `integration.started`.
  */
+import { printableArg } from '../agents/shell-words.js';
 import type { BatonState, MergeRecord } from '../log/state.js';
 import {
   afterTestsFailedCommand,
@@ -29,6 +30,10 @@ export type IntegrationStop =
       exit_code: number | null;
       /** Set when that merge was a conflict resolved: the resolution is what failed. */
       resolved?: { by: 'by-hand' | 'by-agent'; commit: string } | undefined;
+      /** What the test command left that it must not (changes to tracked files, a moved branch), in words. */
+      left?: string | undefined;
+      /** The merge commit it ran on, as the log records it: what the worktree is put back to. */
+      merge_commit?: string | undefined;
     };
 
 /** An integration that waits for a person or for a `baton integrate --continue`. */
@@ -78,7 +83,15 @@ export function pendingConflict(merges: readonly MergeRecord[]): MergeRecord | u
  */
 export function failedMerge(
   integration: Pick<BatonState['integration'], 'merges' | 'tests'>,
-): { feature_id: string; exit_code: number | null; conflict?: MergeRecord; merge?: MergeRecord } | undefined {
+):
+  | {
+      feature_id: string;
+      exit_code: number | null;
+      left?: string;
+      conflict?: MergeRecord;
+      merge?: MergeRecord;
+    }
+  | undefined {
   const failed = integration.tests.at(-1);
   if (failed === undefined || failed.passed) return undefined;
   const id = failed.after_feature;
@@ -87,6 +100,7 @@ export function failedMerge(
   return {
     feature_id: id,
     exit_code: failed.exit_code,
+    ...(failed.left !== undefined ? { left: failed.left } : {}),
     ...(conflict ? { conflict } : {}),
     ...(merge ? { merge } : {}),
   };
@@ -101,7 +115,13 @@ function stopOf(integration: BatonState['integration'], testsFailed: boolean): I
       f.conflict && f.merge?.commit !== undefined
         ? { by: f.merge.resolved ?? 'by-hand', commit: f.merge.commit }
         : undefined;
-    return { kind: 'tests-failed', feature_id: f.feature_id, exit_code: f.exit_code, resolved };
+    return {
+      kind: 'tests-failed',
+      feature_id: f.feature_id,
+      exit_code: f.exit_code,
+      resolved,
+      ...(f.left !== undefined ? { left: f.left, merge_commit: f.merge?.commit } : {}),
+    };
   }
   const c = pendingConflict(integration.merges);
   return c
@@ -143,12 +163,15 @@ export function unfinishedIntegration(
   const worktree = disk.worktree;
   // Failed tests are fixed on the feature's branch, or a resolution in the worktree (`testsFailedAdvice`);
   // anything else goes on in the worktree, or starts over when none is proven.
+  // What the test command left is put back first; then the integration starts over.
   const command =
-    stop?.kind === 'tests-failed'
-      ? afterTestsFailedCommand({ ...stop, worktree }, flags)
-      : worktree !== undefined
-        ? continueCommand(flags)
-        : freshCommand(flags);
+    stop?.kind === 'tests-failed' && stop.left !== undefined
+      ? freshCommand(flags)
+      : stop?.kind === 'tests-failed'
+        ? afterTestsFailedCommand({ ...stop, worktree }, flags)
+        : worktree !== undefined
+          ? continueCommand(flags)
+          : freshCommand(flags);
   return {
     how,
     merged,
@@ -165,7 +188,27 @@ export function unfinishedIntegration(
 export function stopReason(stop: IntegrationStop): string {
   return stop.kind === 'conflict'
     ? `conflict in ${stop.files.join(', ')} with ${otherSides({ with: stop.with }).join(', ')}`
-    : `tests failed after merging ${stop.feature_id}, exit ${stop.exit_code ?? 'none'}`;
+    : stop.left !== undefined
+      ? `tests after merging ${stop.feature_id}: ${stop.left}`
+      : `tests failed after merging ${stop.feature_id}, exit ${stop.exit_code ?? 'none'}`;
+}
+
+/**
+ * What to do when the test command left what it must not (a clause; raw text, the caller escapes it),
+ * as `integrate` says it: put the integration worktree back to the merge, fix the test command, start
+ * over (a fresh start refuses a worktree with changes).
+ */
+function leftBehindAdvice(
+  stop: Extract<IntegrationStop, { kind: 'tests-failed' }>,
+  worktree: string | undefined,
+  fresh: string,
+): string {
+  const back = (stop.merge_commit ?? 'HEAD').slice(0, 12);
+  const put =
+    worktree === undefined
+      ? WORKTREE_NOT_FOUND
+      : `put it back (git -C ${printableArg(worktree)} reset --hard ${back})`;
+  return `${put}, fix the test command (it must leave the integration as it found it), then start over with \`${fresh}\``;
 }
 
 const HOW: Record<UnfinishedIntegration['how'], string> = {
@@ -189,12 +232,14 @@ export function describeUnfinished(u: UnfinishedIntegration): { what: string; go
   // Starting over runs the same tests and moves the same branch as the integration that stopped.
   const startOver = `, or start over with \`${freshCommand(u.flags)}\``;
   const goOn =
-    u.stop?.kind === 'tests-failed'
-      ? testsFailedAdvice({ ...u.stop, worktree: u.worktree }, u.flags, note)
-      : u.worktree === undefined
-        ? `${WORKTREE_NOT_FOUND}: start over with \`${u.command}\`${note ?? ''}`
-        : u.stop?.kind === 'conflict'
-          ? `${resolveThenContinue(u.stop.feature_id, u.worktree, next)}${startOver}`
-          : `go on with \`${u.command}\`${note ?? ''}${startOver}`;
+    u.stop?.kind === 'tests-failed' && u.stop.left !== undefined
+      ? `${leftBehindAdvice(u.stop, u.worktree, u.command)}${note ?? ''}`
+      : u.stop?.kind === 'tests-failed'
+        ? testsFailedAdvice({ ...u.stop, worktree: u.worktree }, u.flags, note)
+        : u.worktree === undefined
+          ? `${WORKTREE_NOT_FOUND}: start over with \`${u.command}\`${note ?? ''}`
+          : u.stop?.kind === 'conflict'
+            ? `${resolveThenContinue(u.stop.feature_id, u.worktree, next)}${startOver}`
+            : `go on with \`${u.command}\`${note ?? ''}${startOver}`;
   return { what: `${HOW[u.how]}${at}, merged ${u.merged.length} of ${u.order.length}${list}`, goOn };
 }

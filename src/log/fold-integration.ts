@@ -80,6 +80,7 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
         passed: ev.passed,
         exit_code: ev.exit_code,
         ts: ev.ts,
+        ...(ev.reason === undefined ? {} : { left: ev.reason }),
       });
       break;
     case 'integration.ended':

@@ -215,7 +215,14 @@ export interface BatonState {
     worktree?: string | undefined;
     order: string[];
     merges: MergeRecord[];
-    tests: Array<{ after_feature: string; passed: boolean; exit_code: number | null; ts: string }>;
+    tests: Array<{
+      after_feature: string;
+      passed: boolean;
+      exit_code: number | null;
+      ts: string;
+      /** What the test command left that it must not (changes, a moved branch), when it did. */
+      left?: string | undefined;
+    }>;
     commit?: string | undefined;
     into?: string | undefined;
     /** The test command it began with (`integration.started`'s): a record, never run from the log. */

@@ -146,6 +146,25 @@ describe('a test command that changes the integration', () => {
     expect(events.filter((e) => e.type === 'merge.clean').map((e) => e.feature_id)).toEqual(['a']);
     expect(events.findLast((e) => e.type === 'integration.ended')).toMatchObject({ outcome: 'tests-failed' });
 
+    // status and doctor say it as integrate did ("Put" where doctor starts its hint): put the worktree back and fix the test command,
+    // never "fix it on baton/a": a's own work is not what failed.
+    const merged = events.find((e) => e.type === 'merge.clean')?.commit as string;
+    const wt = integrationWorktree(repo);
+    for (const cmd of ['status', 'doctor']) {
+      const said = await runBaton([cmd], { cwd: repo.root });
+      const out = said.stdout + said.stderr;
+      expect(out, cmd).toContain(
+        'tests after merging a: the test command left changes to tracked files in: shared.txt',
+      );
+      expect(out, cmd).toContain(
+        `ut it back (git -C ${printableArg(wt)} reset --hard ${merged.slice(0, 12)}), fix the test command`,
+      );
+      expect(out, cmd).toContain(
+        `then start over with \`baton integrate --fresh --test 'echo gen >> shared.txt'\``,
+      );
+      expect(out, cmd).not.toContain('fix it on baton/a');
+    }
+
     // Nothing to continue: a fresh start refuses the leftover changes until they are discarded.
     const fresh = await runBaton(['integrate', '--fresh'], { cwd: repo.root });
     expect(fresh.stderr).toContain('[integrate/worktree-dirty]');
