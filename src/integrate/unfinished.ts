@@ -81,9 +81,7 @@ export function pendingConflict(merges: readonly MergeRecord[]): MergeRecord | u
  * The merge the last tests failed after, with its conflict when that merge was one resolved in this
  * attempt (then `--continue` takes up the resolution again); undefined when the last tests passed.
  */
-export function failedMerge(
-  integration: Pick<BatonState['integration'], 'merges' | 'tests'>,
-):
+export function failedMerge(integration: Pick<BatonState['integration'], 'merges' | 'tests'>):
   | {
       feature_id: string;
       exit_code: number | null;

@@ -57,6 +57,10 @@ export interface IntegrationRecord {
   left_out: number;
   failed_tests: number;
   failed_checks: number;
+  /** Criteria that failed when run again on the result before `--into`. */
+  failed_promotion: number;
+  /** Why the last `--into` left its branch where it was, when it did. */
+  into_refused: string | undefined;
   tests_min: number | null;
   duration_min: number | null;
 }
@@ -76,6 +80,10 @@ function troubles(r: IntegrationRecord): string[] {
     r.failed_checks > 0
       ? counted(r.failed_checks, 'failed integration criterion', 'failed integration criteria')
       : '',
+    r.failed_promotion > 0
+      ? `${counted(r.failed_promotion, 'criterion', 'criteria')} that passed on the features' branches failed on the merged result`
+      : '',
+    r.into_refused !== undefined ? `--into left its branch where it was (${r.into_refused})` : '',
   ].filter(Boolean);
 }
 
@@ -105,7 +113,9 @@ export function describeVerdict(
     recorded.conflicts === 0 &&
     recorded.base_lacks_cut === 0 &&
     recorded.failed_checks === 0 &&
-    recorded.failed_tests === 0;
+    recorded.failed_tests === 0 &&
+    recorded.failed_promotion === 0 &&
+    recorded.into_refused === undefined;
   if (uneventful && (verdict === 'elevated' || verdict === 'high')) {
     return (
       `${pct}, above the healthy 15–20 %, yet no conflict, failing post-merge test or failed integration ` +
@@ -243,6 +253,9 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
   const tested = countedTests(events, a.flags);
   const testsMin = tested.length === 0 ? null : tested.reduce((n, t) => n + t.ms, 0) / MINUTE;
   const left = leftOut(events);
+  const last = lastInvocation(a.attempts.final);
+  const into = intoOf(last);
+  const promotionFailed = last.filter((e) => e.type === 'check.failed' && e.on === 'promotion').length;
   const recorded: IntegrationRecord = {
     started,
     conflicts: a.attempts.conflicts.length,
@@ -251,6 +264,8 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
     left_out: left.notMerged,
     failed_tests: tested.filter((e) => !e.passed).length,
     failed_checks: a.failedIntegrationChecks,
+    failed_promotion: promotionFailed,
+    into_refused: into?.refused,
     tests_min: testsMin,
     duration_min: duration,
   };
@@ -268,5 +283,29 @@ export function buildIntegration(a: IntegrationInput): IntegrationReport {
     tests_min: testsMin,
     merges: countMerges(events),
     tests: { passed: tested.filter((t) => t.passed).length, failed: tested.filter((t) => !t.passed).length },
+    ...(into ? { into } : {}),
+    promotion_failed: promotionFailed,
   };
+}
+
+/** The events of the last invocation of `baton integrate` in an attempt: from its phase, or its start or `--continue`. */
+function lastInvocation(attempt: readonly LogEvent[]): readonly LogEvent[] {
+  const from = attempt.findLastIndex(
+    (e) => (e.type === 'phase.started' && e.phase === 'integration') || e.type === 'integration.started',
+  );
+  return from < 0 ? attempt : attempt.slice(from);
+}
+
+/** What the invocation's `--into` did, from its `integration.ended`; undefined when it named no branch. */
+function intoOf(events: readonly LogEvent[]): IntegrationReport['into'] {
+  const end = events.findLast((e) => e.type === 'integration.ended');
+  if (end?.type !== 'integration.ended') return undefined;
+  if (end.into !== undefined) return { branch: end.into, moved: true };
+  if (end.into_asked !== undefined)
+    return {
+      branch: end.into_asked,
+      moved: false,
+      ...(end.into_refused ? { refused: end.into_refused } : {}),
+    };
+  return undefined;
 }

@@ -351,6 +351,13 @@ export interface IntegrationReport {
   merges: { clean: number; conflict: number; skipped: number; resolved: number };
   /** The delivered attempts' post-merge test runs. */
   tests: { passed: number; failed: number };
+  /**
+   * The last invocation's `--into`, when it named a branch: moved, or left where it was and why (the
+   * merged features' criteria failing again on the result, a branch that diverged, …).
+   */
+  into?: { branch: string; moved: boolean; refused?: string };
+  /** Criteria that passed on the features' branches and failed when the last invocation ran them again on the result. */
+  promotion_failed: number;
 }
 
 /** Amdahl's law applied to this run. */

@@ -90,7 +90,10 @@ export function describeRun(report: Report): string {
   return `${parts.join(' · ')}.`;
 }
 
-/** The delivered integration attempts' merges per feature, and the attempts discarded. */
+/**
+ * The delivered integration attempts' merges per feature, the criteria that failed again on the
+ * result, the outcome and what `--into` did, and the attempts discarded (raw text: the renderer escapes it).
+ */
 export function describeMerges(report: Report): string {
   const i = report.integration;
   const discarded =
@@ -100,10 +103,22 @@ export function describeMerges(report: Report): string {
       : '';
   const m = i.merges;
   const resolved = m.resolved > 0 ? ` (${m.resolved} after a conflict was resolved)` : '';
+  const promotion =
+    i.promotion_failed > 0
+      ? `; criteria run again on the result before --into: ${i.promotion_failed} failed`
+      : '';
+  const into = i.into
+    ? i.into.moved
+      ? `; --into ${i.into.branch}: fast-forwarded to the result`
+      : `; --into ${i.into.branch}: left where it was${i.into.refused ? ` (${i.into.refused})` : ''}`
+    : '';
   return (
     `Merges (delivered attempts, one per feature): ${m.clean} merged${resolved}, ${m.conflict} stopped at a conflict, ${m.skipped} skipped` +
     `; post-merge tests: ${i.tests.passed} passed, ${i.tests.failed} failed` +
-    (i.outcome ? `; outcome: ${i.outcome}.` : '.') +
+    promotion +
+    (i.outcome ? `; outcome: ${i.outcome}` : '') +
+    into +
+    '.' +
     discarded
   );
 }
@@ -336,7 +351,8 @@ function integrationSection(report: Report): string[] {
     markdownProse(i.verdict_text),
     '',
   );
-  if (i.ran) out.push(describeMerges(report), '');
+  // The `--into` refusal is the log's text: no HTML, no link.
+  if (i.ran) out.push(markdownProse(describeMerges(report)), '');
   return out;
 }
 

@@ -85,6 +85,16 @@ describe('--into runs the merged features criteria again on the result', () => {
     expect(repo.git('rev-parse', 'main')).toBe(main);
     const ended = events(repo).findLast((e) => e.type === 'integration.ended');
     expect(ended).toMatchObject({ outcome: 'clean', into_asked: 'main' });
+    // The report says so where the user looks: the criteria that failed on the result and main kept,
+    // never that the contracts held.
+    const report = await runBaton(['report'], { cwd: repo.root });
+    expect(report.stdout).toContain('criteria run again on the result before --into: 2 failed');
+    expect(report.stdout).toContain(
+      "--into main: left where it was (criteria that passed on the features' branches failed when run again on the result",
+    );
+    expect(report.stdout).not.toContain('the contracts held');
+    const json = JSON.parse((await runBaton(['report', '--format', 'json'], { cwd: repo.root })).stdout);
+    expect(json.integration).toMatchObject({ promotion_failed: 2, into: { branch: 'main', moved: false } });
 
     // One that holds on the result: main moves, and the re-run is shown.
     const good = repoWith([
@@ -99,5 +109,8 @@ describe('--into runs the merged features criteria again on the result', () => {
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
     expect(moved.stdout).toContain('p: check good (again, on the result) passed');
     expect(good.git('show', 'main:src/p/p.txt')).toBe('good');
+    const goodReport = await runBaton(['report'], { cwd: good.root });
+    expect(goodReport.stdout).toContain('--into main: fast-forwarded to the result');
+    expect(goodReport.stdout).not.toContain('criteria run again on the result before --into');
   });
 });
