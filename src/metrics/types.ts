@@ -1,6 +1,6 @@
 /**
- * The report's types, one file because the JSON report is this shape and its schema version moves
- * with it as a whole; the parts' logic lives beside each part.
+ * The report's types. Long because it is one declaration: the JSON report is this shape and its
+ * schema version moves with it as a whole; the parts' logic lives beside each part.
  */
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import type { CollisionSummary } from './collisions.js';
