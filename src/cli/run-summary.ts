@@ -4,8 +4,19 @@ import type { RunSummary } from '../runner/run.js';
 import { stringifyJson } from '../text/escape.js';
 import type { CliContext } from './context.js';
 
+/** The summary as `--json` prints it: snake_case, as `status --json` and the log name these fields. */
+export function summaryJson(summary: RunSummary): Record<string, unknown> {
+  return {
+    run_id: summary.runId,
+    outcome: summary.outcome,
+    duration_ms: summary.durationMs,
+    features: summary.features,
+  };
+}
+
 /**
- * The last words of `baton run`, local or queued: the summary as JSON with `--json`, else how many
+ * The last words of `baton run`, local or queued: the summary as JSON with `--json` (the only thing on
+ * stdout then: the run's progress goes to stderr), else how many
  * features completed and, when not all did, the command that goes on (`nextStep`). Returns the exit
  * code: 0 when every feature is complete, 1 otherwise.
  */
@@ -15,7 +26,7 @@ export function reportRunSummary(
   json: boolean,
   queue?: RunQueue,
 ): number {
-  if (json) ctx.stdout.write(`${stringifyJson(summary, 2)}\n`);
+  if (json) ctx.stdout.write(`${stringifyJson(summaryJson(summary), 2)}\n`);
   else {
     const done = summary.features.filter((f) => f.status === 'complete').length;
     ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);

@@ -179,7 +179,12 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       '--radar-interval <s>',
       'seconds between collision radar scans; 0 turns the radar off (default 5)',
     )
-    .addOption(new Option('--json', 'print the summary as JSON at the end'))
+    .addOption(
+      new Option(
+        '--json',
+        'print only the summary on stdout, as JSON (run_id, outcome, duration_ms, features); the run is told on stderr',
+      ),
+    )
     .option(
       '--queue <url>',
       'run the features as jobs on BullMQ/Redis for `baton worker`s (or config `queue:`, BATON_QUEUE); see docs/distributed.md',
@@ -225,6 +230,8 @@ async function runCommand(
   ids: string[],
   flags: RunFlags,
 ): Promise<void> {
+  // With --json, stdout holds the summary alone: everything the run says before it goes to stderr.
+  const talk: CliContext = flags.json ? { ...ctx, stdout: ctx.stderr } : ctx;
   const loaded = await loadProject(ctx.cwd);
   const queueUrl = flags.queue ?? loaded.config.queue ?? ctx.env.BATON_QUEUE;
   const queued = Boolean(queueUrl) && !flags.dryRun;
@@ -237,13 +244,13 @@ async function runCommand(
       : resumedRunFeatures(loaded.logPath, loaded.plan, ids);
   // Named, a feature runs; unnamed, one whose work the base already holds is left out, and said so.
   const featureIds =
-    flags.resume || ids.length > 0 ? selected : await leaveOutDelivered(ctx, loaded, selected, flags.base);
+    flags.resume || ids.length > 0 ? selected : await leaveOutDelivered(talk, loaded, selected, flags.base);
   if (featureIds === undefined) return;
   const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
-  const progress = await createProgressRenderer(ctx.stdout, palette(ctx.color), featureIds, project.root, {
+  const progress = await createProgressRenderer(talk.stdout, palette(ctx.color), featureIds, project.root, {
     criteria: worktreeCriteria(loaded.plan.features),
     trustWorkers: loaded.config.trust_workers,
   });

@@ -64,11 +64,34 @@ describe('the end of baton run, local or --queue (one rule)', () => {
     );
   });
 
-  it('prints the summary itself with --json', () => {
+  it('prints the summary itself with --json, in the snake_case of status --json', () => {
     let out = '';
     const s = summary(['complete']);
     reportRunSummary({ stdout: { write: (t: string) => (out += t) } as never }, s, true);
-    expect(JSON.parse(out)).toEqual(s);
+    expect(JSON.parse(out)).toEqual({
+      run_id: 'r1',
+      outcome: 'complete',
+      duration_ms: 10,
+      features: [{ feature_id: 'f0', status: 'complete' }],
+    });
+  });
+
+  it('baton run --json: stdout is the summary alone, the run told on stderr', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        { id: 'a', owns: ['src/a/**'], agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } },
+      ]),
+    });
+    repos.push(repo);
+    const r = await runBaton(['run', '--json'], { cwd: repo.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      outcome: 'complete',
+      features: [{ feature_id: 'a', status: 'complete' }],
+    });
+    expect(r.stderr).toContain('a: complete');
+    expect(r.stderr).toMatch(/run complete in/);
   });
 });
 
