@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
-import { formatLocation, UserError } from '../errors.js';
+import { type Diagnostic, formatLocation, UserError } from '../errors.js';
 import { findMainWorktree, gitRaw, resolveCommit, statusEntries } from '../git/git.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
@@ -11,7 +11,7 @@ import { liveLockHolder } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
-import { firstProblem, loadProject } from '../project.js';
+import { firstProblem, lintProject, loadProject } from '../project.js';
 import { refusesDirty } from '../runner/preflight.js';
 import { errorMessage } from '../text/error-message.js';
 import { check, type DoctorCheck } from './check.js';
@@ -88,14 +88,20 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   const { reading, state } = readLogForDoctor(logPathFor(root));
   checks.push(checkLogHealth(reading));
   const alive = o.alive ?? runLiveness(root);
-  checks.push(checkLastRun(state, alive));
-  checks.push(
-    checkLastIntegration(
-      state,
-      liveLockHolder(root, 'integrate') !== undefined,
-      await integrationOnDisk(root),
-    ),
-  );
+  if (reading.unusable) {
+    // Nothing is known of them without the log: said so, never "no run yet".
+    const unknown = 'unknown: the log cannot be used (see above)';
+    checks.push(check('last run', 'warn', unknown), check('last integration', 'warn', unknown));
+  } else {
+    checks.push(checkLastRun(state, alive));
+    checks.push(
+      checkLastIntegration(
+        state,
+        liveLockHolder(root, 'integrate') !== undefined,
+        await integrationOnDisk(root),
+      ),
+    );
+  }
 
   const worktrees = await listWorktrees(root);
   checks.push(checkStaleRecords(worktrees, existsSync));
@@ -132,6 +138,8 @@ async function checkConfigAndAgents(
         'Fix the file named; every field is optional (see schema/config.schema.json).',
       ),
     );
+    const contracts = await contractsBesideBadConfig(o);
+    if (contracts) checks.push(contracts);
   } else {
     const ignored = config.warnings[0];
     checks.push(
@@ -156,6 +164,27 @@ async function checkConfigAndAgents(
     : { base: undefined, copy: [] };
   checks.push(...(await checkCommandAgents(commands, o.env, root, worktree)));
   return checks;
+}
+
+/**
+ * The contracts check when the config is invalid but its errors leave the specs folder known: the
+ * contracts' own errors, as `baton lint` finds them in the same pass; undefined when there is none to read.
+ */
+async function contractsBesideBadConfig(o: DoctorOptions): Promise<DoctorCheck | undefined> {
+  const report = await lintProject(o.cwd, o.env).catch(() => undefined);
+  if (report?.contracts === undefined && !report?.diagnostics.some(ofContracts)) return undefined;
+  const first = report.diagnostics.find(ofContracts);
+  if (first) {
+    const at = first.location ? `${formatLocation(first.location)}: ` : '';
+    return check('contracts', 'fail', `${at}${first.message}`, 'Run `baton lint` for every problem.');
+  }
+  const n = report.contracts ?? 0;
+  return check('contracts', 'ok', `${n} feature${n === 1 ? '' : 's'}, read with the config's valid parts`);
+}
+
+/** A contract's error (not the config's). */
+function ofContracts(d: Diagnostic): boolean {
+  return d.severity === 'error' && !d.code.startsWith('config/');
 }
 
 /** The contracts check, and the features when the project plans. */
@@ -196,22 +225,35 @@ function readLogForDoctor(logPath: string): { reading: LogReading; state: BatonS
     if (error) reading.error = error;
     else {
       reading.bytes = statSync(logPath).size;
-      streamLog(
-        logPath,
-        { offset: 0, line: 0 },
-        { final: true },
-        {
-          event: (e) => {
-            reading.events++;
-            applyEvent(state, e);
-          },
-          problem: (p: LogProblem) => {
-            reading.problemCount++;
-            if (reading.problems.length < PROBLEMS_KEPT) reading.problems.push(p);
-          },
-        },
-      );
+      readEvents(logPath, reading, state);
     }
   }
   return { reading, state };
+}
+
+/**
+ * Folds the log's events into `state`, counting them and its bad lines into `reading`; a log that is
+ * no regular file is said as every command says it (`log/unusable`), and the other checks go on.
+ */
+function readEvents(logPath: string, reading: LogReading, state: BatonState): void {
+  try {
+    streamLog(
+      logPath,
+      { offset: 0, line: 0 },
+      { final: true },
+      {
+        event: (e) => {
+          reading.events++;
+          applyEvent(state, e);
+        },
+        problem: (p: LogProblem) => {
+          reading.problemCount++;
+          if (reading.problems.length < PROBLEMS_KEPT) reading.problems.push(p);
+        },
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code !== 'log/unusable') throw err;
+    reading.unusable = { message: err.message, hint: err.hint };
+  }
 }

@@ -31,11 +31,14 @@ export interface LogReading {
   problemCount: number;
   /** Why the log could not be read, when it could not. */
   error?: string;
+  /** The log is no regular file (a folder, a FIFO, a link): every command refuses it, in these words. */
+  unusable?: { message: string; hint?: string | undefined };
 }
 
 /** Judges the log: readable, how many events, which lines were skipped (pure). */
 export function checkLogHealth(log: LogReading): DoctorCheck {
   if (!log.exists) return check('log', 'ok', `no log yet (${log.path} appears with the first run)`);
+  if (log.unusable !== undefined) return check('log', 'fail', log.unusable.message, log.unusable.hint ?? '');
   if (log.error !== undefined) {
     return check(
       'log',

@@ -282,6 +282,41 @@ describe('baton doctor', () => {
     expect(r.stdout).toMatch(/1 check failed\n$/);
   });
 
+  it('fails the log check for a log that is a folder, and still runs every other check', async () => {
+    repo = demoProject(['a']);
+    mkdirSync(join(repo.root, '.baton', 'log.jsonl'), { recursive: true });
+    const d = await doctor(repo.root);
+    expect(d.code).toBe(1);
+    expect(d.checks.get('log')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('cannot be used: it is a directory'),
+      hint: expect.stringContaining('Move it aside'),
+    });
+    for (const name of ['git', 'config', 'contracts', 'main checkout', 'worktree records', 'git locks'])
+      expect(d.checks.get(name)?.status, name).toBe('ok');
+    // Without the log nothing is known of the last run: never "no run yet".
+    expect(d.checks.get('last run')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('unknown'),
+    });
+  });
+
+  it('checks the contracts beside an invalid config, as lint does', async () => {
+    repo = makeRepo({
+      'baton.config.json': '{ "bogus": 1 }\n',
+      'specs/f1/contract.md': '---\nfeature_id: BAD\n---\n',
+    });
+    const d = await doctor(repo.root);
+    expect(d.checks.get('config')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('bogus'),
+    });
+    expect(d.checks.get('contracts')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('specs/f1/contract.md:2'),
+    });
+  });
+
   it('fails outside a git repository, and still checks git, node and agents', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-doctor-')));
     try {
