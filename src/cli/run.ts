@@ -179,12 +179,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       '--radar-interval <s>',
       'seconds between collision radar scans; 0 turns the radar off (default 5)',
     )
-    .addOption(
-      new Option(
-        '--json',
-        'print only the summary on stdout, as JSON (run_id, outcome, duration_ms, features); the run is told on stderr',
-      ),
-    )
+    .option('--json', 'print only the summary on stdout, as JSON; the run is told on stderr')
     .option(
       '--queue <url>',
       'run the features as jobs on BullMQ/Redis for `baton worker`s (or config `queue:`, BATON_QUEUE); see docs/distributed.md',

@@ -41,9 +41,10 @@ describe('clean after an integration', () => {
     expect(kept.stdout).toContain(
       'note: baton/integration not counted as merged: the last integration ended partial (not merged: bad)\n',
     );
-    // Integrate cannot go on with a partial integration: it says to start a new one, and so does clean.
+    // Integrate cannot go on with a partial integration: it says to start a new one (moving the base
+    // clean judges against), and so does clean.
     expect(kept.stdout).toContain(
-      "hint: baton/integration holds the last integration's result. Start a new one with `baton integrate --fresh`.\n",
+      "hint: baton/integration holds the last integration's result. Start a new one with `baton integrate --fresh --into main`.\n",
     );
     const json = JSON.parse(
       (await runBaton(['clean', '--merged', '--json', '--dry-run'], { cwd: repo.root })).stdout,
@@ -56,7 +57,7 @@ describe('clean after an integration', () => {
     // Refused (no --merged): the integration branch gets its own hint, the features theirs.
     const refused = await runBaton(['clean', '--all', '--dry-run'], { cwd: repo.root });
     expect(refused.stdout).toContain(
-      "hint: baton/integration holds the last integration's result. Start a new one with `baton integrate --fresh`. Or discard it: `baton clean --force integration`.\n",
+      "hint: baton/integration holds the last integration's result. Start a new one with `baton integrate --fresh --into main`. Or discard it: `baton clean --force integration`.\n",
     );
     expect(refused.stdout).toContain(
       'hint: commit and integrate that work first (baton integrate), or discard it with `baton clean --force bad good`.\n',
