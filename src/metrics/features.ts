@@ -240,6 +240,11 @@ function agentPieces(
     }
     return known ? pieces : null;
   }
+  // Launched, and no exit recorded (its Baton died before writing it, a resume then only checked the
+  // commit): how long the agent ran is unknown, never the span from its start to the feature's end,
+  // which holds the time no Baton ran.
+  if (attempts.length > 0) return null;
+  // A log without Baton's launches (hooks and status lines only): the feature's own span.
   return f?.duration_ms !== undefined && TERMINAL_STATUSES.has(status)
     ? [{ ms: clampElapsed(f.duration_ms, what, ctx.backwards), end: scan?.endedAt ?? null }]
     : null;
