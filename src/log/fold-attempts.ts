@@ -106,6 +106,7 @@ export function applyAttemptEvent(state: BatonState, f: FeatureState, ev: Attemp
       const a = attemptOf(f, ev.attempt);
       Object.assign(a, {
         status: 'running',
+        run_id: ev.run_id,
         agent: ev.agent,
         branch: ev.branch,
         worktree: ev.worktree,

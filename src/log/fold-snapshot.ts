@@ -26,10 +26,10 @@ import type { BatonState } from './state.js';
  * `resolved` its conflict; 19: an attempt keeps what its own checks said of its commit, `checked`; 20: a
  * best-of-N feature keeps its run's `planned_select`; 21: a request for input written before
  * `feature.started` stands, a retry or another queue attempt ends it; 22: a fresh run starts its
- * features' best-of-N attempt units over too; 23: an integration's test keeps what it `left`) is
- * folded again from the start.
+ * features' best-of-N attempt units over too; 23: an integration's test keeps what it `left`; 24: a
+ * best-of-N attempt keeps its `run_id`) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 23;
+export const FOLD_SNAPSHOT_VERSION = 24;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

@@ -70,7 +70,8 @@ export function agentLogPath(
 /**
  * The agent log of a feature the log says has one (`log_file` set), where Baton wrote it: a best-of-N
  * feature's is its winner's (the fold copies the winner's log file onto the feature). Computed by
- * `agentLogPath` from the feature's ids; the `log_file` a line names is never the path.
+ * `agentLogPath` from the feature's ids (the winner's run's, for a best-of-N feature); the `log_file`
+ * a line names is never the path.
  */
 export function featureAgentLog(
   root: string,
@@ -79,7 +80,12 @@ export function featureAgentLog(
     run_id?: string | undefined;
     log_file?: string | undefined;
     winner?: { attempt: number } | undefined;
+    attempts?: Readonly<Record<string, { run_id?: string | undefined }>> | undefined;
   },
 ): string | undefined {
-  return f.log_file !== undefined ? agentLogPath(root, f.run_id, f.feature_id, f.winner?.attempt) : undefined;
+  if (f.log_file === undefined) return undefined;
+  // A winner kept from an earlier run (a resume ran only the other attempts) logged under that run.
+  const winner = f.winner?.attempt;
+  const runId = (winner !== undefined ? f.attempts?.[String(winner)]?.run_id : undefined) ?? f.run_id;
+  return agentLogPath(root, runId, f.feature_id, winner);
 }

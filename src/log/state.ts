@@ -20,6 +20,8 @@ export interface CheckResult {
 export interface AttemptState {
   attempt: number;
   status: AttemptStatus;
+  /** The run that started it last: its agent log lies under that run's folder. */
+  run_id?: string | undefined;
   agent?: string | undefined;
   branch?: string | undefined;
   worktree?: string | undefined;
