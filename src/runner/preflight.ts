@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
@@ -7,6 +7,7 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
 import {
+  gitRaw,
   parsePorcelainStatus,
   resolveCommit,
   STATUS_ARGS,
@@ -30,6 +31,7 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
+import { isInside } from '../path-inside.js';
 import { runBase } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './restart.js';
@@ -262,6 +264,7 @@ export async function preflight(
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
   if (known) checkBranchNamespace(known.snapshot);
+  await checkWorktreesFolder(opts.root, opts.config.worktrees);
   const depsInBase = await checkUnselectedDependencies(opts);
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {
@@ -271,6 +274,27 @@ export async function preflight(
   } else if (opts.resume && !opts.base && !opts.config.base) await warnDirtyOnResume(opts);
   await checkFeatureFolders(opts, pathsOf, ids, known);
   return { baseCommit, base, depsInBase, ...(checkout ? { checkout } : {}) };
+}
+
+/**
+ * A worktrees folder (config `worktrees`) inside the repository that git does not ignore: every
+ * feature's worktree would show in the main checkout as an untracked folder, which Baton reports as
+ * something an agent changed there and a next run refuses as uncommitted. Refused before anything exists.
+ */
+async function checkWorktreesFolder(root: string, worktrees: string): Promise<void> {
+  if (!isInside(root, worktrees)) return;
+  const rel = relative(root, worktrees);
+  const probe = join(rel, 'feature');
+  const ignored = await gitRaw(root, ['check-ignore', '-q', '--', probe]);
+  if (ignored.exitCode === 0) return;
+  const shown = rel === '' ? '.' : rel;
+  throw new UserError(
+    'run/worktrees-inside',
+    `the worktrees folder ${shown} (config \`worktrees\`) is inside the repository and git does not ignore it: each feature's worktree would show in the main checkout as an untracked change`,
+    {
+      hint: `Set \`worktrees\` to a folder outside the repository (the default is ../${basename(root)}.baton-worktrees), or add ${rel === '' ? 'the feature folders' : `${rel}/`} to .gitignore.`,
+    },
+  );
 }
 
 /**

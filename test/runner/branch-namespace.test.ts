@@ -39,3 +39,30 @@ describe('a branch named baton', () => {
     expect(existsSync(join(repo.root, '..', 'repo.baton-worktrees'))).toBe(false);
   });
 });
+
+describe('a worktrees folder inside the repository', () => {
+  it('is refused unless git ignores it, before anything is made; ignored, the run is clean', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      '.gitignore': '.baton/\n',
+      'baton.config.json': '{ "worktrees": "wt" }\n',
+      ...contractFiles([
+        { id: 'a', owns: ['src/a/**'], agent: { command: 'mkdir -p src/a && touch src/a/x' } },
+      ]),
+    });
+    repos.push(repo);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      "baton: the worktrees folder wt (config `worktrees`) is inside the repository and git does not ignore it: each feature's worktree would show in the main checkout as an untracked change [run/worktrees-inside]",
+    );
+    expect(r.stderr).toContain('or add wt/ to .gitignore.');
+    expect(existsSync(join(repo.root, 'wt'))).toBe(false);
+
+    repo.commit('ignore the worktrees', { '.gitignore': '.baton/\nwt/\n' });
+    const ignored = await runBaton(['run'], { cwd: repo.root });
+    expect(ignored.code, ignored.stdout + ignored.stderr).toBe(0);
+    // No escape blamed on the agent for its own worktree folder.
+    expect(ignored.stdout).not.toContain('changed while it ran');
+  });
+});
