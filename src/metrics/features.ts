@@ -29,6 +29,8 @@ export interface FeatureScan {
 export interface ScanAttempt {
   start: number | null;
   exit: AgentExited | null;
+  /** The launch ended and Baton started the agent again (`agent.retrying`): how it ended is that line's. */
+  retried?: { reason: 'rate-limited' | 'failed'; exit_code: number | null };
 }
 
 /** The smallest and largest of many numbers without spreading them into arguments (no stack limit). */
@@ -90,9 +92,13 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
     case 'hook':
       scan(ev.feature_id).worked = true;
       break;
-    case 'agent.retrying':
-      // The attempts it separates are counted by their own `feature.started` events.
+    case 'agent.retrying': {
+      // The attempts it separates are counted by their own `feature.started` events; the launch it
+      // ends is a retry, not one superseded unfinished.
+      const open = scan(ev.feature_id).attempts.at(-1);
+      if (open && open.exit === null) open.retried = { reason: ev.reason, exit_code: ev.exit_code };
       break;
+    }
     case 'feature.ended':
       scan(ev.feature_id).endedAt = t;
       break;
@@ -182,7 +188,15 @@ export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
  */
 export function supersededAttempts(scan: FeatureScan | undefined): number {
   const attempts = scan?.attempts ?? [];
-  return attempts.filter((a, i) => a.exit === null && i < attempts.length - 1).length;
+  return attempts.filter((a, i) => a.exit === null && a.retried === undefined && i < attempts.length - 1)
+    .length;
+}
+
+/** Launches that ended and were retried (`agent.retrying`), by how they ended (pure). */
+export function retriedAttempts(
+  scan: FeatureScan | undefined,
+): Array<{ reason: string; exit_code: number | null }> {
+  return (scan?.attempts ?? []).flatMap((a) => (a.retried ? [a.retried] : []));
 }
 
 /**
@@ -334,6 +348,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     launched,
     attempts: Math.max(scan?.launches ?? 0, exits.length),
     superseded_attempts: supersededAttempts(scan),
+    retried_attempts: retriedAttempts(scan),
     duration_min: durationMs === null ? null : durationMs / MINUTE,
     estimate_min: contract?.estimate_minutes ?? null,
     exit_code: f?.exit_code ?? null,

@@ -189,6 +189,8 @@ export interface FeatureReport {
   attempts: number;
   /** Launches a later launch replaced before any exit was recorded (a retried job whose worker died). */
   superseded_attempts: number;
+  /** Launches that ended and were retried (`retries`, `retry.attempts`): how each ended. */
+  retried_attempts: Array<{ reason: string; exit_code: number | null }>;
   /** Agent time summed over attempts. */
   duration_min: number | null;
   estimate_min: number | null;

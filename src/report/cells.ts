@@ -136,10 +136,19 @@ export function featureCells(f: FeatureReport): FeatureCells {
 function statusText(f: FeatureReport): string {
   const superseded =
     f.superseded_attempts > 0 ? `, ${f.superseded_attempts} superseded before recording an exit` : '';
+  const retried = f.retried_attempts.length > 0 ? `, ${retriedWords(f.retried_attempts)}` : '';
   // "launches", not "attempts": a retry, a resume or a restart launched the agent again; best-of-N's
   // attempts are units of their own, reported in their own section.
-  const launches = f.attempts > 1 ? ` (${f.attempts} launches${superseded})` : '';
+  const launches = f.attempts > 1 ? ` (${f.attempts} launches${retried}${superseded})` : '';
   return `${f.status}${launches}${f.unverified !== null ? ' (unverified)' : ''}`;
+}
+
+/** "1 retried after exit 1", "2 retried after a rate limit": the retried launches, by how they ended. */
+function retriedWords(retried: FeatureReport['retried_attempts']): string {
+  const how = (r: FeatureReport['retried_attempts'][number]) =>
+    r.reason === 'rate-limited' ? 'a rate limit' : r.exit_code === null ? 'a signal' : `exit ${r.exit_code}`;
+  const kinds = [...new Set(retried.map(how))];
+  return `${retried.length} retried after ${kinds.join(' or ')}`;
 }
 
 /** The unverified features (`FeatureReport.unverified`), each `<id>: <why, and what to run>`, listed under the table. */

@@ -152,3 +152,31 @@ describe('a retried job whose first attempt never exited (a dead distributed wor
     expect(r.headline.text).toContain('1 of 2 features did not complete (`alpha` running)');
   });
 });
+
+describe('a launch that failed and was retried (`retries`)', () => {
+  it('is counted as retried after its exit, not as superseded before recording one', () => {
+    const events: BatonEvent[] = [
+      runStarted(0, 'r', ['alpha']),
+      ...featureEvents({ id: 'alpha', runId: 'r', start: 0 }),
+      ev(1, {
+        type: 'agent.retrying',
+        run_id: 'r',
+        feature_id: 'alpha',
+        reason: 'failed',
+        exit_code: 1,
+        retry: 1,
+        of: 1,
+        delay_ms: 0,
+      }),
+      ...featureEvents({ id: 'alpha', runId: 'r', start: 1, exit: 2, exitCode: 1 }),
+      runEnded(2, 'r', 1),
+    ];
+    const r = computeReport({ events });
+    const alpha = r.features.find((f) => f.feature_id === 'alpha');
+    expect(alpha).toMatchObject({
+      superseded_attempts: 0,
+      retried_attempts: [{ reason: 'failed', exit_code: 1 }],
+    });
+    expect(renderMarkdown(r)).toContain('failed (2 launches, 1 retried after exit 1)');
+  });
+});
