@@ -112,6 +112,27 @@ export function notMergedFeatures(merges: readonly MergeRecord[]): Map<string, s
 }
 
 /**
+ * Of `ids`, those whose work the integration does not hold, each with why (pure): left out
+ * (`notMergedFeatures`), or never merged at all — it stopped before them (a conflict, failed tests),
+ * or they were not selected.
+ */
+export function notOnIntegration(
+  merges: readonly MergeRecord[],
+  ids: readonly string[],
+): Map<string, string> {
+  const notMerged = notMergedFeatures(merges);
+  const recorded = new Set(merges.map((m) => m.feature_id));
+  const out = new Map<string, string>();
+  for (const id of ids) {
+    const why =
+      notMerged.get(id) ??
+      (recorded.has(id) ? undefined : 'the integration has not merged it (not reached, or not selected)');
+    if (why !== undefined) out.set(id, why);
+  }
+  return out;
+}
+
+/**
  * Where the log says a feature's worktree is on this machine: a queued run's feature has none here (the
  * path its events name is a folder on the worker that ran it, forwarded by that worker).
  */
@@ -232,14 +253,10 @@ async function integrationTargets(
       },
     );
   }
-  // Features integration left out would fail for that reason alone; name them instead.
-  const notMerged = notMergedFeatures(q.state.integration.merges);
-  const skipped = explicit
-    ? []
-    : ids
-        .filter((id) => notMerged.has(id))
-        .map((id) => ({ feature_id: id, reason: notMerged.get(id) ?? '' }));
-  const chosen = ids.filter((id) => explicit || !notMerged.has(id));
+  // Features integration left out, or has not merged, would fail for that reason alone; name them instead.
+  const left = notOnIntegration(q.state.integration.merges, ids);
+  const skipped = explicit ? [] : [...left].map(([feature_id, reason]) => ({ feature_id, reason }));
+  const chosen = ids.filter((id) => explicit || !left.has(id));
   return { targets: chosen.map((id) => target(id, cwd)), skipped, checkedOut: [] };
 }
 

@@ -3,6 +3,7 @@ import {
   checkedBranch,
   locateWorktree,
   notMergedFeatures,
+  notOnIntegration,
   strayRefusal,
   strayWorktree,
 } from '../../src/checks/targets.js';
@@ -157,6 +158,24 @@ describe('notMergedFeatures', () => {
       ['b-ui', 'it conflicted during integration'],
       ['c-api', 'its status is failed'],
       ['d-web', 'it was skipped during integration'],
+    ]);
+  });
+});
+
+describe('notOnIntegration', () => {
+  const clean = (feature_id: string): MergeRecord => ({
+    feature_id,
+    outcome: 'clean',
+    files: [],
+    with: [],
+    ts: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('names the features the integration never merged (stopped before them, or not selected), beside those it left out', () => {
+    const merges: MergeRecord[] = [clean('a'), { ...clean('b'), outcome: 'conflict', files: ['shared.txt'] }];
+    expect([...notOnIntegration(merges, ['a', 'b', 'c'])]).toEqual([
+      ['b', 'it conflicted during integration'],
+      ['c', 'the integration has not merged it (not reached, or not selected)'],
     ]);
   });
 });
