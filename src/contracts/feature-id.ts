@@ -1,11 +1,16 @@
 /** The longest feature id: it becomes a branch, a folder and part of longer paths (NAME_MAX is 255). */
 export const MAX_FEATURE_ID_LENGTH = 100;
 
+/** The characters of a feature id, whatever its length: lowercase letters, digits and dashes. */
+export const FEATURE_ID_CHARS = /^[a-z0-9][a-z0-9-]*$/;
+
 /**
  * Feature ids become branch and folder names, so they are restricted to this shape: lowercase
- * letters, digits and dashes, at most `MAX_FEATURE_ID_LENGTH` characters.
+ * letters, digits and dashes (`FEATURE_ID_CHARS`), at most `MAX_FEATURE_ID_LENGTH` characters.
  */
-export const FEATURE_ID_PATTERN = /^(?=.{1,100}$)[a-z0-9][a-z0-9-]*$/;
+export const FEATURE_ID_PATTERN = new RegExp(
+  `^(?=.{1,${MAX_FEATURE_ID_LENGTH}}$)${FEATURE_ID_CHARS.source.slice(1)}`,
+);
 
 /** The id of one best-of-N attempt as a unit of work: `<feature_id>.a<n>` (feature ids hold no '.'). */
 export function attemptUnitId(featureId: string, attempt: number): string {

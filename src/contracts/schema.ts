@@ -1,6 +1,6 @@
 import { RESERVED_IDS } from '../git/refs.js';
 import { z } from '../zod.js';
-import { FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from './feature-id.js';
+import { FEATURE_ID_CHARS, FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from './feature-id.js';
 
 export { FEATURE_ID_PATTERN };
 
@@ -13,8 +13,9 @@ const featureId = z
     ),
   )
   .check(
+    // The characters alone: a too long id is said once, by the length check above.
     z.regex(
-      FEATURE_ID_PATTERN,
+      FEATURE_ID_CHARS,
       'feature ids are lowercase letters, digits and dashes, starting with a letter or digit',
     ),
   )

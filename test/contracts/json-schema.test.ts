@@ -18,10 +18,11 @@ describe('published JSON Schemas', () => {
     const schema = contractJsonSchema() as {
       required: string[];
       additionalProperties: boolean;
-      properties: Record<string, { pattern?: string; description?: string }>;
+      properties: Record<string, { pattern?: string; maxLength?: number; description?: string }>;
     };
     expect(schema.required).toEqual(['feature_id']);
-    expect(schema.properties.feature_id?.pattern).toBe('^(?=.{1,100}$)[a-z0-9][a-z0-9-]*$');
+    expect(schema.properties.feature_id?.pattern).toBe('^[a-z0-9][a-z0-9-]*$');
+    expect(schema.properties.feature_id?.maxLength).toBe(100);
     expect(schema.additionalProperties).toBe(false);
     for (const [key, prop] of Object.entries(schema.properties)) {
       expect(prop.description, key).toBeTruthy();

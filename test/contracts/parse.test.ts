@@ -159,6 +159,13 @@ describe('parseContract: bad input names the file and line', () => {
     expect(e?.source).toBe(`feature_id: ${JSON.stringify(id)}`);
   });
 
+  it('a feature_id of 101 letters is one error, its length, not also its characters', () => {
+    const es = errors(parseContract(fm('title: t', `feature_id: ${'a'.repeat(101)}`), FILE));
+    expect(es.map((e) => e.message)).toEqual([
+      expect.stringContaining('feature ids are at most 100 characters'),
+    ]);
+  });
+
   it('an invalid id in the heading form points at the line under the heading', () => {
     const [e] = errors(parseContract('# T\n\n## feature_id\n\n../etc\n', FILE));
     expect(e?.code).toBe('contract/invalid-id');
