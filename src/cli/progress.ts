@@ -97,7 +97,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'feature.started':
       return `${e.feature_id}: ${paintStatus(p, 'running')} ${e.agent} (pid ${e.pid ?? '?'}, PORT ${e.port}, log ${e.log_file})`;
     case 'worktree.created':
-      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.reused ? ' (reused)' : ''}`;
+      return `${e.feature_id}: worktree ${e.path} on ${e.branch}${e.readded ? ' (made again: its folder was gone)' : e.reused ? ' (reused)' : ''}`;
     case 'setup.started':
     case 'setup.ended':
       return `${e.feature_id}: ${describeWordedEvent(e, p)}`;

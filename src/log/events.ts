@@ -103,6 +103,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       branch: z.string(),
       base_commit: z.string(),
       reused: z.boolean(),
+      /** On `--resume`: the worktree's folder was gone (removed by hand or by an agent) and was made again on its branch. */
+      readded: z.optional(z.literal(true)),
       /** On `--resume`: commits the dead run's agent left on the branch, and whether `--restart` dropped them. */
       kept_commits: z.optional(z.number()),
       restarted: z.optional(z.literal(true)),

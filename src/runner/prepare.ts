@@ -152,7 +152,8 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   }
   if (opts.waitForDeps && !restart) await refuseMissingDependencies(ctx, feature, p);
   const existing = worktreeAt(await listWorktrees(opts.root), p.worktree);
-  if (!existing || existing.prunable) {
+  const readded = !existing || existing.prunable;
+  if (readded) {
     await ctx.gitLock(async () => {
       // Its folder was deleted by hand: forget the stale registration so the branch can be checked out again.
       if (existing) await git(opts.root, ['worktree', 'prune']);
@@ -181,6 +182,7 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(ctx, feature, p) : base;
   recordWorktree(ctx, id, p, forkPoint, true, {
     ...resumed,
+    ...(readded ? { readded: true } : {}),
     ...(checkedOut ? { checked_out_again: true } : {}),
     ...lockRemoved,
   });

@@ -40,5 +40,7 @@ describe('a worktree removed while its agent ran', () => {
     const resumed = await runBaton(['run', '--resume', 'f'], { cwd: repo.root });
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(existsSync(join(wt, 'src', 'f', 'x'))).toBe(true);
+    // Said as it happened: made again, not "reused".
+    expect(resumed.stdout).toContain(`f: worktree ${wt} on baton/f (made again: its folder was gone)`);
   });
 });
