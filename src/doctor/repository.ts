@@ -89,19 +89,29 @@ export function checkStaleRecords(
   worktrees: readonly WorktreeInfo[],
   exists: (path: string) => boolean,
 ): DoctorCheck {
-  const stale = worktrees.slice(1).filter((w) => w.prunable || !exists(w.path));
-  if (stale.length === 0)
-    return check(
-      'worktree records',
-      'ok',
-      `${worktrees.length - 1} linked worktree(s), every folder present`,
-    );
-  return check(
-    'worktree records',
-    'warn',
-    `${stale.length} worktree record(s) whose folder is gone: ${stale.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ')}`,
-    'Run `git worktree prune` (or `baton clean`, which prunes afterwards) to forget them.',
-  );
+  const linked = worktrees.slice(1);
+  const named = (ws: readonly WorktreeInfo[]) =>
+    ws.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ');
+  const gone = linked.filter((w) => !exists(w.path));
+  // A folder still there, that git no longer takes for the worktree: its `.git` is missing.
+  const orphaned = linked.filter((w) => w.prunable && exists(w.path));
+  if (gone.length === 0 && orphaned.length === 0)
+    return check('worktree records', 'ok', `${linked.length} linked worktree(s), every folder present`);
+  const said = [
+    gone.length > 0 ? `${gone.length} worktree record(s) whose folder is gone: ${named(gone)}` : '',
+    orphaned.length > 0
+      ? `${orphaned.length} worktree folder(s) left with no .git (a removal cut short, or its .git deleted): ${named(orphaned)}`
+      : '',
+  ].filter(Boolean);
+  const hints = [
+    gone.length > 0
+      ? 'Run `git worktree prune` (or `baton clean`, which prunes afterwards) to forget them.'
+      : '',
+    orphaned.length > 0
+      ? 'A folder left with no .git may hold work git no longer tracks: keep what you need from it, then `baton clean --force <id>` removes it and its record.'
+      : '',
+  ].filter(Boolean);
+  return check('worktree records', 'warn', said.join('; '), hints.join(' '));
 }
 
 /**

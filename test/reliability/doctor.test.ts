@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorCheck } from '../../src/doctor/check.js';
 import { versionAtLeast } from '../../src/doctor/check.js';
 import { checkGitVersion, checkNodeVersion } from '../../src/doctor/environment.js';
+import { checkStaleRecords } from '../../src/doctor/repository.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -331,6 +332,26 @@ describe('baton doctor', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('worktree records', () => {
+  it('tells a folder that is gone from one left with no .git, which may hold work', () => {
+    const main = { path: '/r' };
+    const present = new Set(['/w/b']);
+    const c = checkStaleRecords(
+      [
+        main,
+        { path: '/w/a', branch: 'baton/a', prunable: true },
+        { path: '/w/b', branch: 'baton/b', prunable: true },
+      ],
+      (p) => present.has(p),
+    );
+    expect(c.status).toBe('warn');
+    expect(c.detail).toBe(
+      '1 worktree record(s) whose folder is gone: /w/a (baton/a); 1 worktree folder(s) left with no .git (a removal cut short, or its .git deleted): /w/b (baton/b)',
+    );
+    expect(c.hint).toContain('`baton clean --force <id>`');
   });
 });
 
