@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { commonGitDir, gitRaw } from '../git/git.js';
-import { featureBranch, isObjectId } from '../git/refs.js';
+import { CLEAN_BACKUP_PREFIX, featureBranch, isObjectId } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { integrationMarks, stopDeadIntegrationTests } from '../guard/daemons.js';
 import { escapeControl } from '../text/escape.js';
@@ -24,6 +24,32 @@ function foreignCommit(id: string, commit: string, why: string, fresh: string): 
     `the log records commit ${escapeControl(commit.slice(0, 40))} for ${id}, ${why}; --continue merges only a commit of the feature's own branch ${branch}, and did nothing`,
     {
       hint: `If ${branch} was rewritten since the integration began (a rebase), start over with \`${fresh}\`, which takes its commit now; otherwise something other than Baton wrote that line of .baton/log.jsonl.`,
+    },
+  );
+}
+
+/**
+ * The refusal for a feature still to merge whose branch is gone (`baton clean --force` removed it
+ * meanwhile), with the `git branch` that puts it back from the tip `baton clean` kept, when one of its
+ * backups holds the recorded commit.
+ */
+async function branchGone(root: string, id: string, commit: string, fresh: string): Promise<UserError> {
+  const branch = featureBranch(id);
+  const kept = await gitRaw(root, [
+    'for-each-ref',
+    '--format=%(refname)',
+    '--contains',
+    commit,
+    `${CLEAN_BACKUP_PREFIX}${id}/`,
+  ]);
+  const backup = kept.exitCode === 0 ? kept.stdout.split('\n').find((l) => l !== '') : undefined;
+  return new UserError(
+    'integrate/branch-gone',
+    `${branch}, which this integration has still to merge, no longer exists (\`baton clean\` removes a feature's branch); --continue did nothing`,
+    {
+      hint: backup
+        ? `Put it back from the tip baton clean kept (git branch ${branch} ${escapeControl(backup)}), then run the --continue again; or start over without it: \`${fresh}\`.`
+        : `Start over without it: \`${fresh}\`.`,
     },
   );
 }
@@ -51,6 +77,8 @@ export async function proveRecordedCommits(
     const commit = r.commits[id];
     if (commit === undefined) continue; // an old log: the branch itself is merged
     if (!isObjectId(commit)) throw foreignCommit(id, commit, 'which is not a commit id', fresh);
+    const there = await gitRaw(root, ['rev-parse', '--verify', '-q', `refs/heads/${featureBranch(id)}`]);
+    if (there.exitCode !== 0) throw await branchGone(root, id, commit, fresh);
     const held = await gitRaw(root, [
       'merge-base',
       '--is-ancestor',

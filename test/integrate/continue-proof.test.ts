@@ -164,6 +164,26 @@ describe('baton integrate --continue proves what the log says before acting on i
     expect(repo.git('branch', '--contains', evil, '--format=%(refname:short)')).toBe('evil');
   });
 
+  it('refuses a feature still to merge whose branch baton clean removed, naming the backup that puts it back', async () => {
+    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
+    killedAfter(repo, 'f1');
+    const f2 = repo.git('rev-parse', 'baton/f2');
+    const cleaned = await runBaton(['clean', '--force', 'f2'], { cwd: repo.root });
+    expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
+    const r = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(codeOf(r.stderr)).toBe('integrate/branch-gone');
+    expect(r.stderr).toContain('baton/f2, which this integration has still to merge, no longer exists');
+    expect(r.stderr).not.toContain('something other than Baton wrote');
+    const put = `git branch baton/f2 refs/baton/clean-backup/f2/${f2}`;
+    expect(r.stderr).toContain(put);
+    expect(r.stderr).toContain('or start over without it: `baton integrate --fresh --test true`');
+    // The command it names puts the branch back, and the --continue then goes on.
+    repo.git(...put.split(' ').slice(1));
+    const again = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+
   it('refuses a recorded order naming a feature not in the plan; its start over keeps --test and --into', async () => {
     repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
     killedAfter(repo, 'f1');
