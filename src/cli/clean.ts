@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Option } from 'commander';
 import {
   type CleanDecision,
@@ -18,14 +19,15 @@ import { findMainWorktree } from '../git/git.js';
 import { INTEGRATION_ID } from '../git/refs.js';
 import { runLiveness } from '../guard/liveness.js';
 import { orphanClaim, stopOrphans, withAttemptUnits } from '../guard/orphans.js';
-import { batonRunning, refuseWhileBatonRuns } from '../lock/baton-lock.js';
+import { batonRunning, lockForCommand } from '../lock/baton-lock.js';
 import type { BatonState } from '../log/fold.js';
-import { logPathFor } from '../log/paths.js';
+import { logPathFor, stateDirFor } from '../log/paths.js';
 import { createLogSink } from '../log/sink.js';
 import { type Palette, palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import { adviceLines, type CleanAdvice, cleanAdvice } from './clean-advice.js';
 import { backupsNote, cleanBackups } from './clean-backups.js';
+import { CLEAN_HELP_AFTER } from './clean-help.js';
 import { planIds, refuseUnknownIds } from './clean-ids.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
@@ -170,41 +172,6 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
     ...(result?.error ? { error: result.error } : {}),
   };
 }
-
-/** What `baton clean --help` adds after the options: what counts as merged, attempts, exit codes. */
-const CLEAN_HELP_AFTER =
-  '\nA branch counts as merged when its tip is in baton/integration or in the base (--base, else config\n' +
-  'base, else the branch your main checkout is on); a branch with no commits beyond the base is merged.\n' +
-  'baton/integration counts only when the last integration ended clean; otherwise clean says why not.\n' +
-  'With no base named, clean refuses outright (clean/no-base) while your main checkout is on a detached\n' +
-  'HEAD or a baton/* branch, and a named base that does not exist is refused too (clean/bad-base).\n' +
-  'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
-  'way on (in any worktree), the worktree you run from. A branch removed with commits merged nowhere\n' +
-  '(--force, or a losing attempt) has its tip kept under refs/baton/clean-backup/<id>/<sha> first, and\n' +
-  "printed (git branch <branch> <sha> restores it). Removing baton/integration with the log's last\n" +
-  'attempt on it, one no branch took (--into, or a merge by hand), records it as discarded\n' +
-  '(integration.discarded) as `integrate --fresh` does: `baton report` no longer counts it. While\n' +
-  'another Baton runs (its run, integrate or verify lock held by a live process) clean refuses,\n' +
-  '--force or not (--dry-run still looks). `git worktree prune` runs afterwards.\n' +
-  "A worktree a dead run's agents or setup still work in (a run killed outright; found by their\n" +
-  'environment, as `baton run --resume` finds them) is refused, naming their process groups; --force\n' +
-  'stops them (SIGTERM, then SIGKILL) before it removes the worktree.\n' +
-  'A folder left where Baton puts a worktree with no .git in it (a removal cut short, or its .git\n' +
-  "deleted) is refused, and --force removes it; what a clean killed mid-removal left (its note in git's\n" +
-  'record of the worktree) is finished without --force.\n' +
-  'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
-  "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
-  'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +
-  'a claim, so nothing rests on it alone); uncommitted changes in its worktree still need --force, and so\n' +
-  'does an attempt whose feature has no winner yet (`baton run --resume` decides it).\n' +
-  'With --backups, clean lists instead the backup refs Baton keeps of the tips it drops (under\n' +
-  'refs/baton/: pick-backup/, clean-backup/, restart-backup/, integration-backup/), each with its kind,\n' +
-  'feature, tip and date, and removes those whose tip a branch or tag holds: nothing is lost. One whose\n' +
-  'tip is on no branch or tag is kept, with the `git branch` that keeps it as a branch of your own;\n' +
-  '--force removes it too and prints its sha (git branch <name> <sha> recovers it until git gc). A ref\n' +
-  'moved or deleted meanwhile is left and named. Nothing outside those four namespaces is touched.\n' +
-  'Exit code: 0 when everything selected was removed (or kept by --merged, or a backup kept), 1 when\n' +
-  'anything was refused or failed, 2 on a usage error (--backups with --merged, --all or --base).';
 
 type RemoveDecision = Extract<CleanDecision, { action: 'remove' }>;
 
@@ -390,8 +357,17 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
     .action(async (ids: string[], flags: CleanFlags) => {
       const root = await findMainWorktree(ctx.cwd);
       // A live run's agents work in these worktrees: nothing is removed under them, --force or not.
-      if (!flags.dryRun) refuseWhileBatonRuns(root);
-      if (flags.backups) return cleanBackups({ root, ctx, ids, flags, setExit });
-      await cleanWorktrees({ root, ctx, ids, flags, setExit });
+      // Its lock refuses that (any other Baton's lock held), and keeps two cleans from removing at
+      // once; a repository where no Baton ever ran (no state folder) has nothing to keep apart from.
+      const lock =
+        flags.dryRun || !existsSync(stateDirFor(root))
+          ? undefined
+          : lockForCommand(root, 'clean', ctx.stderr);
+      try {
+        if (flags.backups) return await cleanBackups({ root, ctx, ids, flags, setExit });
+        await cleanWorktrees({ root, ctx, ids, flags, setExit });
+      } finally {
+        lock?.release();
+      }
     });
 };

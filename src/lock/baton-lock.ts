@@ -21,8 +21,11 @@ import {
   takeOverStale,
 } from './lock-file.js';
 
-/** The commands that take a lock, each its own file. */
-const LOCK_KINDS = ['run', 'integrate', 'verify'] as const;
+/**
+ * The commands that take a lock, each its own file. Each refuses while another kind's is held by a
+ * live Baton; `clean` takes its own so two cleans never remove at once.
+ */
+const LOCK_KINDS = ['run', 'integrate', 'verify', 'clean'] as const;
 
 /** The commands that take a lock. */
 export type LockKind = (typeof LOCK_KINDS)[number];
@@ -229,15 +232,6 @@ export function batonRunning(root: string): LockHolder | undefined {
 /** The live Baton holding the lock of `kind` (an `integrate` under way, say), when one does. */
 export function liveLockHolder(root: string, kind: LockKind): LockHolder | undefined {
   return liveHolder(root, [kind])?.holder;
-}
-
-/**
- * Throws `lock/busy` ("another Baton is running (pid N, since …)") when a live Baton holds any lock:
- * for commands that would pull worktrees and branches from under it (`clean`).
- */
-export function refuseWhileBatonRuns(root: string): void {
-  const live = liveHolder(root, LOCK_KINDS);
-  if (live) throw refuse(live.holder, live.path);
 }
 
 /** The line saying a stale lock was taken over, for the command to print. */

@@ -1,8 +1,10 @@
-import { existsSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CleanDecision, decideClean, removeTargets } from '../../src/clean/clean.js';
 import { type CleanTarget, inspectCleanTargets } from '../../src/clean/inspect.js';
+import { processInfo } from '../../src/guard/proc.js';
 import { initialState } from '../../src/log/fold.js';
 import { runBaton } from '../rig/cli.js';
 import { holdRunLock } from '../rig/dead-run.js';
@@ -51,6 +53,41 @@ function threeFeatures(): TempRepo {
   commitIn(r, addFeatureWorktree(r, 'c'), 'c work', { 'src/c/index.ts': 'export const c = 1;\n' });
   return r;
 }
+
+describe('two cleans at once', () => {
+  it('the second refuses while the first holds its lock, as run does; the lock goes when it ends', async () => {
+    repo = threeFeatures();
+    // Another clean, live: a process of ours holding .baton/clean.lock.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => other.once('spawn', r));
+      const pid = other.pid as number;
+      mkdirSync(join(repo.root, '.baton'), { recursive: true });
+      const holder = {
+        pid,
+        process_started_ms: processInfo(pid)?.startMs,
+        since: new Date().toISOString(),
+        command: 'clean',
+      };
+      writeFileSync(join(repo.root, '.baton', 'clean.lock'), `${JSON.stringify(holder)}\n`);
+      for (const args of [['clean', '--force', 'a'], ['run']]) {
+        const r = await runBaton(args, { cwd: repo.root });
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.stderr).toContain(`another Baton is running (pid ${pid}`);
+        expect(r.stderr).toContain('[lock/busy]');
+      }
+      expect(existsSync(worktreePath(repo, 'a'))).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+    }
+    // Its holder gone, the lock is stale: taken over, and released when the clean ends.
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await runBaton(['clean', '--force', 'a'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(existsSync(worktreePath(repo, 'a'))).toBe(false);
+    expect(existsSync(join(repo.root, '.baton', 'clean.lock'))).toBe(false);
+  });
+});
 
 describe('baton clean', () => {
   it('refuses, naming them, a worktree with an uncommitted file and one with an unmerged commit; removes them with --force', async () => {
