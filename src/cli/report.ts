@@ -139,8 +139,9 @@ export const registerReport: RegisterCommand = (program, ctx) => {
     .option('--json', 'same as --format json')
     .option(
       '--out <file>',
-      'write the report to FILE and print its path; refused inside .baton/ or .git/, for a directory, and ' +
-        'for an existing file that is not a report Baton wrote (unless --force)',
+      'write the report to FILE and print its path; refused inside .git/, in a folder of .baton/ (a report straight ' +
+        'in .baton/ is fine, e.g. .baton/report.html), for a directory, and for an existing file that is not a ' +
+        'report Baton wrote (unless --force)',
     )
     .option('--force', 'with --out: replace an existing file even if it is not a report Baton wrote')
     .option(
