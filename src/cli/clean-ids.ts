@@ -1,6 +1,9 @@
 /** The ids `baton clean` is given, checked the one way for its worktrees and for its backup refs. */
 
+import type { CleanTarget } from '../clean/inspect.js';
+import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import { loadProject, unknownFeaturesError } from '../project.js';
+import { unitWorktree } from '../unit-worktree.js';
 
 /** Feature ids the plan knows, when the contracts load (clean works from git alone otherwise). */
 export async function planIds(cwd: string): Promise<string[]> {
@@ -21,4 +24,43 @@ export function refuseUnknownIds(ids: readonly string[], known: readonly string[
       'Run `baton status` to list the features and their worktrees.',
     );
   }
+}
+
+/**
+ * Of the named ids clean found nothing of, those whose worktree folder (where Baton puts it) is a
+ * worktree on a detached HEAD: git ties it to no `baton/*` branch, so clean leaves it, and says so.
+ */
+export async function detachedAt(
+  root: string,
+  worktreesDir: string,
+  absent: readonly string[],
+): Promise<Map<string, WorktreeInfo>> {
+  const out = new Map<string, WorktreeInfo>();
+  if (absent.length === 0) return out;
+  const listed = (await listWorktrees(root)).slice(1);
+  for (const id of absent) {
+    const w = listed.find((l) => l.branch === undefined && l.path === unitWorktree(worktreesDir, id));
+    if (w) out.set(id, w);
+  }
+  return out;
+}
+
+/** Picks the targets the ids name, a feature's best-of-N attempts with it (all but integration when none; it too with --all). */
+export function selectTargets(
+  targets: readonly CleanTarget[],
+  ids: readonly string[],
+  known: readonly string[],
+  all: boolean,
+): { selected: CleanTarget[]; absent: string[] } {
+  if (ids.length === 0) {
+    return { selected: targets.filter((t) => t.kind !== 'integration' || all), absent: [] };
+  }
+  refuseUnknownIds(ids, known);
+  const wanted = new Set(ids);
+  const named = (t: CleanTarget) =>
+    wanted.has(t.id) || (t.attempt !== undefined && wanted.has(t.attempt.featureId));
+  return {
+    selected: targets.filter(named),
+    absent: ids.filter((id) => !targets.some((t) => t.id === id || t.attempt?.featureId === id)),
+  };
 }

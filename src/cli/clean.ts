@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Option } from 'commander';
+import { printableArg } from '../agents/shell-words.js';
 import {
   type CleanDecision,
   type CleanResult,
@@ -16,7 +17,8 @@ import type { CleanOrphan } from '../clean/left-behind.js';
 import { loadConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
-import { INTEGRATION_ID } from '../git/refs.js';
+import { featureBranch, INTEGRATION_ID } from '../git/refs.js';
+import type { WorktreeInfo } from '../git/worktree-list.js';
 import { runLiveness } from '../guard/liveness.js';
 import { orphanClaim, stopOrphans, withAttemptUnits } from '../guard/orphans.js';
 import { batonRunning, lockForCommand } from '../lock/baton-lock.js';
@@ -28,7 +30,7 @@ import { escapeControl, stringifyJson } from '../text/escape.js';
 import { adviceLines, type CleanAdvice, cleanAdvice } from './clean-advice.js';
 import { backupsNote, cleanBackups } from './clean-backups.js';
 import { CLEAN_HELP_AFTER } from './clean-help.js';
-import { planIds, refuseUnknownIds } from './clean-ids.js';
+import { detachedAt, planIds, selectTargets } from './clean-ids.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -40,26 +42,6 @@ interface CleanFlags {
   json?: boolean;
   base?: string;
   backups?: boolean;
-}
-
-/** Picks the targets the ids name, a feature's best-of-N attempts with it (all but integration when none; it too with --all). */
-function selectTargets(
-  targets: readonly CleanTarget[],
-  ids: readonly string[],
-  known: readonly string[],
-  all: boolean,
-): { selected: CleanTarget[]; absent: string[] } {
-  if (ids.length === 0) {
-    return { selected: targets.filter((t) => t.kind !== 'integration' || all), absent: [] };
-  }
-  refuseUnknownIds(ids, known);
-  const wanted = new Set(ids);
-  const named = (t: CleanTarget) =>
-    wanted.has(t.id) || (t.attempt !== undefined && wanted.has(t.attempt.featureId));
-  return {
-    selected: targets.filter(named),
-    absent: ids.filter((id) => !targets.some((t) => t.id === id || t.attempt?.featureId === id)),
-  };
 }
 
 /** Words for a worktree git lists as prunable: its folder gone, or left without its `.git` file. */
@@ -93,6 +75,7 @@ function render(
   p: Palette,
   advice: CleanAdvice,
   integrationLeft: CleanTarget | undefined,
+  detached: ReadonlyMap<string, WorktreeInfo> = new Map(),
 ): string {
   const lines: string[] = [];
   const pad = Math.max(0, ...decisions.map((d) => d.target.id.length));
@@ -128,7 +111,14 @@ function render(
     lines.push(`Kept ${kept.length} not merged (--merged):`);
     for (const d of kept) lines.push(row(d.target.id, p.dim(reasons(d))));
   }
-  for (const id of absent) lines.push(p.dim(`${id}: no worktree or branch to clean`));
+  for (const id of absent) {
+    const w = detached.get(id);
+    lines.push(
+      w
+        ? `${id}: no branch ${featureBranch(id)}, but its worktree ${escapeControl(w.path)} is on a detached HEAD${w.head ? ` (at ${w.head.slice(0, 10)})` : ''}, which clean leaves: keep what it holds that no branch has, then \`git worktree remove ${printableArg(w.path)}\``
+        : p.dim(`${id}: no worktree or branch to clean`),
+    );
+  }
   if (decisions.length === 0 && absent.length === 0)
     lines.push(`Nothing to clean: no baton/* ${integrationLeft ? 'feature ' : ''}worktrees or branches.`);
   if (integrationLeft) {
@@ -314,7 +304,10 @@ async function cleanWorktrees(o: {
     ids.length === 0 && flags.all !== true
       ? inspection.targets.find((t) => t.kind === 'integration')
       : undefined;
-  ctx.stdout.write(render(decisions, results, absent, freed, palette(ctx.color), advice, integrationLeft));
+  const detached = await detachedAt(root, config.value.worktrees, absent);
+  ctx.stdout.write(
+    render(decisions, results, absent, freed, palette(ctx.color), advice, integrationLeft, detached),
+  );
   if (discard) ctx.stdout.write(describeCleanDiscard(discard));
   ctx.stdout.write(await backupsNote(root));
 }

@@ -54,6 +54,22 @@ function threeFeatures(): TempRepo {
   return r;
 }
 
+describe('a worktree left on a detached HEAD', () => {
+  it('is named, and left, when its branch is gone: never "no worktree or branch to clean"', async () => {
+    repo = projectRepo(['a']);
+    const wt = addFeatureWorktree(repo, 'a');
+    repo.git('-C', wt, 'checkout', '-q', '--detach');
+    repo.git('branch', '-D', 'baton/a');
+    const head = repo.git('-C', wt, 'rev-parse', 'HEAD');
+    const r = await runBaton(['clean', 'a'], { cwd: repo.root });
+    expect(r.stdout).toContain(
+      `a: no branch baton/a, but its worktree ${wt} is on a detached HEAD (at ${head.slice(0, 10)}), which clean leaves`,
+    );
+    expect(r.stdout).not.toContain('no worktree or branch to clean');
+    expect(existsSync(wt)).toBe(true);
+  });
+});
+
 describe('two cleans at once', () => {
   it('the second refuses while the first holds its lock, as run does; the lock goes when it ends', async () => {
     repo = threeFeatures();
