@@ -76,23 +76,11 @@ describe('computeReport: a run resumed the next day', () => {
 
 describe('computeReport: an agent whose exit its Baton never recorded (killed), checked by the resume', () => {
   it('gives it no agent time, never the span from its start to the feature end that holds the dead Baton', () => {
-    const started = (id: string, at: number) =>
-      ev(at, {
-        type: 'feature.started',
-        run_id: 'r1',
-        feature_id: id,
-        status: 'running',
-        agent: 'command',
-        branch: `baton/${id}`,
-        worktree: `/tmp/wt/${id}`,
-        log_file: `/tmp/logs/${id}.log`,
-        port: 41000,
-      });
     const events: LogEvent[] = [
       runStarted(0, 'r1', ['a', 'b']),
       ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 1 }),
       // b's agent ran, Baton committed its work and was killed before writing agent.exited.
-      started('b', 0),
+      ...featureEvents({ id: 'b', runId: 'r1', start: 0, agent: 'command' }),
       { ...runStarted(30, 'r1', ['b']), resume: true } as LogEvent,
       ev(31, { type: 'feature.ended', run_id: 'r1', feature_id: 'b', status: 'complete' }),
       runEnded(31, 'r1', 1),
