@@ -169,7 +169,7 @@ export function leftOutHint(
   if (rerun.length > 0) todo.push(`Fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
   if (passed.length > 0) {
     todo.push(
-      `${passed.join(', ')} passed and ${one(passed, 'is', 'are')} not re-run: do what the reason given for ${one(passed, 'it', 'each')} says, then integrate again`,
+      `do what the reason given for ${passed.join(', ')} says (${one(passed, 'it', 'they')} passed: nothing to re-run), then integrate again`,
     );
   }
   if (conflicted.length > 0) {

@@ -1,6 +1,8 @@
 // What a partial outcome tells the user to do depends on why each feature was left out: one skipped
 // at a conflict passed, so it is integrated again and its conflict resolved, never re-run.
 import { afterEach, describe, expect, it } from 'vitest';
+import { leftOutHint } from '../../src/integrate/into.js';
+import type { MergeStep } from '../../src/integrate/types.js';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { makeFourFeatures, recordStatus } from './fixture.js';
@@ -71,8 +73,22 @@ describe('the hint for features that did not pass', () => {
     const hint = partial.stdout.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
     expect(hint).toBe(
       'hint: Fix and re-run c (baton run --resume c keeps their work; baton run --resume c --restart c starts them over); ' +
-        'd passed and is not re-run: do what the reason given for it says, then integrate again; ' +
+        'do what the reason given for d says (it passed: nothing to re-run), then integrate again; ' +
         'or, to take what merged: baton integrate a --fresh --test true --into main.',
+    );
+  });
+
+  it('starts with the advice, never with a capitalised id, when only a feature that passed was left out', () => {
+    const hint = leftOutHint(
+      [
+        { feature_id: 'a', status: 'merged', commit: 'c0ffee', duration_ms: 1 },
+        { feature_id: 'd', status: 'not-merged', feature_status: 'complete', reason: 'run `baton verify d`' },
+      ] as MergeStep[],
+      'main',
+      undefined,
+    );
+    expect(hint).toBe(
+      'Do what the reason given for d says (it passed: nothing to re-run), then integrate again; or, to take what merged: baton integrate a --fresh --into main.',
     );
   });
 
