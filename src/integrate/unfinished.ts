@@ -9,6 +9,7 @@
  * (`integrationOnDisk`), never the log's path: any process can append an `integration.started`.
  */
 import { printableArg } from '../agents/shell-words.js';
+import { isObjectId } from '../git/refs.js';
 import type { BatonState, MergeRecord } from '../log/state.js';
 import {
   afterTestsFailedCommand,
@@ -201,7 +202,11 @@ function leftBehindAdvice(
   worktree: string | undefined,
   fresh: string,
 ): string {
-  const back = (stop.merge_commit ?? 'HEAD').slice(0, 12);
+  // The log's commit is anyone's to write: printed in a command only when it is a commit id.
+  const back =
+    stop.merge_commit !== undefined && isObjectId(stop.merge_commit)
+      ? stop.merge_commit.slice(0, 12)
+      : 'HEAD';
   const put =
     worktree === undefined
       ? WORKTREE_NOT_FOUND
