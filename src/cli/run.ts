@@ -343,7 +343,8 @@ async function runHere(
     }
     setExit(reportRunSummary(ctx, summary, Boolean(flags.json)));
   } finally {
-    radar?.stop();
+    // A scan under way ends before the run returns: none of its git runs after the run.
+    await radar?.stop();
     unsubscribeProgress();
     abort.release();
   }

@@ -36,8 +36,8 @@ export interface RadarOptions {
 export interface Radar {
   /** Scans once now (and waits for a scan already under way). */
   scan(): Promise<void>;
-  /** Stops scanning and unsubscribes; emits nothing more. */
-  stop(): void;
+  /** Stops scanning and unsubscribes; emits nothing more; resolves once a scan under way has ended (no git of its left running). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -83,12 +83,13 @@ class CollisionRadar {
     return this.#scanning;
   }
 
-  /** Stops scanning and unsubscribes; emits nothing more. */
-  close(): void {
+  /** Stops scanning and unsubscribes; emits nothing more; resolves once a scan under way has ended. */
+  close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#unsubscribe();
     for (const t of this.#tracked.values()) t.watch?.close();
+    return (this.#scanning ?? Promise.resolve()).catch(() => {});
   }
 
   #follow(e: BatonEvent): void {
@@ -109,7 +110,7 @@ class CollisionRadar {
         return;
       }
       case 'run.ended':
-        this.close();
+        void this.close();
         return;
       default:
         return;
