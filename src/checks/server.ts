@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { CHECK_MARK, stopLeftByCheck } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
 import { type ProcessExit, spawnSupervised } from '../process/supervise.js';
@@ -15,9 +15,24 @@ export function canConnect(host: string, port: number, timeoutMs = 500): Promise
       resolve(ok);
     };
     socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
+    socket.once('connect', () => {
+      if (!connectedToItself(socket)) return done(true);
+      // Nobody listens: reset, so the port is not left in TIME_WAIT for the server about to take it.
+      socket.removeAllListeners();
+      socket.resetAndDestroy();
+      resolve(false);
+    });
     socket.once('error', () => done(false));
   });
+}
+
+/**
+ * Whether a connected socket is connected to itself: with nobody listening on a port inside the
+ * system's ephemeral range (the default port blocks are), the kernel may give a connect to it that
+ * very port as its source, and the connect succeeds with no server at all.
+ */
+export function connectedToItself(socket: Socket): boolean {
+  return socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
 }
 
 /** Why waiting for a port ended. */

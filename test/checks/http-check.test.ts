@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { type AddressInfo, createServer as createNetServer, connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canConnect } from '../../src/checks/server.js';
+import { canConnect, connectedToItself } from '../../src/checks/server.js';
 import { checkOutputPath, verifyFeature } from '../../src/checks/verify.js';
 import { resolveCheckUrl } from '../../src/contracts/http-target.js';
 import type { HttpCheck } from '../../src/contracts/schema.js';
@@ -397,3 +398,29 @@ function close(server: Server): Promise<void> {
     server.close(() => resolve());
   });
 }
+
+describe('a connect that the kernel made to itself', () => {
+  it('is no server: connectedToItself says so, so a port nobody listens on never reads as open', async () => {
+    // A free port, then a connect to it from that very port: the kernel connects the socket to itself.
+    const probe = createNetServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const self = netConnect({ host: '127.0.0.1', port, localAddress: '127.0.0.1', localPort: port });
+    const connected = await new Promise<boolean>((resolve) => {
+      self.once('connect', () => resolve(true));
+      self.once('error', () => resolve(false));
+    });
+    expect(connected).toBe(true);
+    expect(connectedToItself(self)).toBe(true);
+    self.resetAndDestroy();
+    // And a real server's connection is not.
+    const real = createNetServer((c) => c.end());
+    await new Promise<void>((r) => real.listen(0, '127.0.0.1', () => r()));
+    const other = netConnect({ host: '127.0.0.1', port: (real.address() as AddressInfo).port });
+    await new Promise((r) => other.once('connect', r));
+    expect(connectedToItself(other)).toBe(false);
+    other.destroy();
+    await new Promise((r) => real.close(r));
+  });
+});
