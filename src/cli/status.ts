@@ -1,16 +1,19 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import { BRANCH_PREFIX, featureBranch } from '../git/refs.js';
-import { worktreesFromFiles } from '../git/worktree-files.js';
-import type { WorktreeInfo } from '../git/worktree-list.js';
-import { interruptionEvents, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
+import { type DiskUsage, formatBytes } from '../clean/disk-usage.js';
+import {
+  interruptionEvents,
+  livenessNow,
+  type OrchestratorProbe,
+  queuedRunToResume,
+  resumeCommand,
+  runLiveness,
+} from '../guard/liveness.js';
 import { type PlannedCriteria, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import { emptyTally, type ProblemTally, takeTally, tallyProblem } from '../log/problem-tally.js';
+import type { LogTailer } from '../log/tail.js';
 import { foldedAgentTime } from '../metrics/intervals.js';
 import { featureRows, outsideRun } from '../metrics/run-rows.js';
 import { nothingAt } from '../open-regular.js';
@@ -32,16 +35,11 @@ import {
   shownReason,
 } from './feature-rows.js';
 import { skippedLogLines } from './log-problems.js';
+import { diskSizer, listOwnWorktrees } from './status-disk.js';
 import { integrationJson, integrationNote, lookAtIntegration, type Stopped } from './status-integration.js';
 import { locatePlan } from './status-plan-load.js';
 import { outsideRunNote } from './status-rows.js';
 import { followUntilInterrupt } from './status-watch.js';
-
-/**
- * Directory entries `baton status` looks at to size the worktrees (about 0.15 s, about what `du` takes); past
- * that a size is a lower bound, shown as `≥`. `baton clean` measures with a larger budget.
- */
-const STATUS_DISK_BUDGET = 50_000;
 
 /** The `--json` shape of one feature (documented in the README). */
 function featureJson(
@@ -89,41 +87,8 @@ function featureJson(
   };
 }
 
-/**
- * Each feature's worktree folder on disk, among the worktrees git lists for this repository (`listed`,
- * the main checkout first): the one on the feature's branch `baton/<id>`, else the path the log recorded
- * when git lists it on one of Baton's branches (a best-of-N winner's). A path only the log names
- * (`"worktree": "/"`) is never measured: the log is a file anyone can append to.
- */
-function worktreeFolders(
-  rows: readonly FeatureState[],
-  listed: readonly WorktreeInfo[],
-): Map<string, string> {
-  const ours = listed.slice(1).filter((w) => !w.prunable && w.branch?.startsWith(BRANCH_PREFIX));
-  const folders = new Map<string, string>();
-  for (const f of rows) {
-    const recorded = f.worktree === undefined ? undefined : resolve(f.worktree);
-    const w =
-      ours.find((w) => w.branch === featureBranch(f.feature_id)) ??
-      ours.find((w) => resolve(w.path) === recorded);
-    if (w && existsSync(w.path)) folders.set(f.feature_id, w.path);
-  }
-  return folders;
-}
-
 function formatDisk(u: DiskUsage | undefined): string {
   return u ? `${u.complete ? '' : '≥ '}${formatBytes(u.bytes)}` : '—';
-}
-
-/**
- * The repository's worktrees: read from git's own administrative files when the layout allows (no
- * process, as a warm `status` starts none), else as git lists them (none when git cannot).
- */
-async function listOwnWorktrees(root: string): Promise<WorktreeInfo[]> {
-  const fromFiles = worktreesFromFiles(root);
-  if (fromFiles) return fromFiles;
-  const { listWorktrees } = await import('../git/worktree-list.js');
-  return listWorktrees(root).catch(() => []);
 }
 
 /**
@@ -143,30 +108,6 @@ async function foldOnce(logPath: string): Promise<ProblemTally & { state: BatonS
 function runClock(startedAt: string, ctx: CliContext): string {
   const ms = ctx.clock().getTime() - Date.parse(startedAt);
   return Number.isFinite(ms) && ms >= 0 ? ` · ${formatDuration(ms)} elapsed` : '';
-}
-
-/**
- * The disk use of each feature's worktree, by feature id (empty with `--no-disk`, when `listed` is
- * undefined). Sized once: a walk of every worktree on each redraw would cost more than the redraw.
- */
-function diskSizer(
-  listed: readonly WorktreeInfo[] | undefined,
-): (rows: readonly FeatureState[]) => Map<string, DiskUsage> {
-  let disk: Map<string, DiskUsage> | undefined;
-  return (rows) => {
-    if (!listed) return new Map<string, DiskUsage>();
-    if (!disk) {
-      const folders = worktreeFolders(rows, listed);
-      const sizes = measureDiskUsage([...folders.values()], { entryBudget: STATUS_DISK_BUDGET });
-      disk = new Map(
-        [...folders].flatMap(([id, path]) => {
-          const u = sizes.get(path);
-          return u ? [[id, u] as const] : [];
-        }),
-      );
-    }
-    return disk;
-  };
 }
 
 /** The status view's first line: the run, its outcome, and (watched, in progress) its clock. */
@@ -312,6 +253,46 @@ function statusJson(
   return `${stringifyJson(doc, 2)}\n`;
 }
 
+/**
+ * The state `status` shows, folded as the log is read (a million-event log is never held at once), with
+ * the ends dead runs never wrote inferred at each redraw. Who is alive is asked before each read: a run
+ * that finished meanwhile is read ending, never taken for one whose orchestrator died; a redraw with
+ * nothing read since (the ticking clock) asks then, and an end inferred too soon gives way to the run's own.
+ */
+class StatusFold {
+  state: BatonState = initialState();
+  #asked: OrchestratorProbe | undefined;
+  readonly #liveness: OrchestratorProbe;
+  readonly #problems: ProblemTally;
+  readonly #tailer: LogTailer | undefined;
+
+  constructor(liveness: OrchestratorProbe, problems: ProblemTally, tailer: LogTailer | undefined) {
+    this.#liveness = liveness;
+    this.#problems = problems;
+    this.#tailer = tailer;
+  }
+
+  /** Reads what the log gained (--watch); true when it advanced. */
+  pull(): boolean {
+    this.#asked = livenessNow(this.state, this.#liveness);
+    return this.#tailer!.read({
+      reset: () => {
+        this.state = initialState();
+      },
+      event: (e) => applyEvent(this.state, e),
+      problem: (pr) => tallyProblem(this.#problems, pr),
+    }).advanced;
+  }
+
+  /** The state with the ends of dead runs applied, for one redraw. */
+  settled(): BatonState {
+    const alive = this.#asked ?? this.#liveness;
+    this.#asked = undefined;
+    for (const e of interruptionEvents(this.state, alive)) applyEvent(this.state, e);
+    return this.state;
+  }
+}
+
 /** `baton status`: the state of every feature, folded from the log. */
 export const registerStatus: RegisterCommand = (program, ctx) => {
   program
@@ -344,27 +325,21 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       if (problem) ctx.stderr.write(`baton: ${escapeControl(notLoaded(problem))}\n`);
       const p = palette(ctx.color);
       const logLook = agentLogLook(located.root);
-      const liveness = runLiveness(located.root);
-      let state = initialState();
       // The tailer (and with it the log reader and its schemas) is loaded for --watch only.
       const tail = flags.watch ? await import('../log/tail.js') : undefined;
-      const tailer = tail ? new tail.LogTailer(logPath) : undefined;
       const problems = emptyTally();
-      // Folded as it is read, so a million-event log is never held in memory at once.
-      const pull = () =>
-        tailer!.read({
-          reset: () => {
-            state = initialState();
-          },
-          event: (e) => applyEvent(state, e),
-          problem: (pr) => tallyProblem(problems, pr),
-        }).advanced;
+      const fold = new StatusFold(
+        runLiveness(located.root),
+        problems,
+        tail ? new tail.LogTailer(logPath) : undefined,
+      );
+      const pull = () => fold.pull();
       const diskOf = diskSizer(await listed);
       // Watching: one block kept on screen and redrawn in place on a terminal (appended elsewhere).
       const view = flags.watch ? (await import('./live-view.js')).createLiveView(ctx.stdout) : undefined;
       const stopped = lookAtIntegration(located.root);
       const render = () => {
-        for (const e of interruptionEvents(state, liveness)) applyEvent(state, e);
+        const state = fold.settled();
         const integration = stopped.shown(state, flags.watch ? render : undefined);
         const rows = featureRows(state, ids);
         const sizes = diskOf(rows);
@@ -379,10 +354,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       if (flags.watch) pull();
       else {
         const folded = await once!;
-        state = folded.state;
+        fold.state = folded.state;
         Object.assign(problems, takeTally(folded));
       }
-      await stopped.look(state);
+      await stopped.look(fold.state);
       for (const line of skippedLogLines(logPath, takeTally(problems))) ctx.stderr.write(`${line}\n`);
       render();
       if (!flags.watch) return;

@@ -5,14 +5,20 @@
 import { randomBytes } from 'node:crypto';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { formatUserError, UserError } from '../errors.js';
-import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
-import type { BatonEventType, LogEvent } from '../log/events.js';
+import {
+  findLiveRun,
+  interruptionEvents,
+  livenessNow,
+  type OrchestratorProbe,
+  runLiveness,
+} from '../guard/liveness.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { errorMessage } from '../text/error-message.js';
 import { clipSent } from './clip.js';
 import { LiveLog, type LogDelta } from './live-log.js';
+import { movesReport } from './moves-report.js';
 import { watchLog } from './tail.js';
 import {
   BOARD_COLUMNS,
@@ -67,50 +73,6 @@ export interface BoardStateOptions {
   loadProject: () => Promise<LoadedProject>;
   /** Period of the stat fallback of the log watcher. */
   pollMs?: number;
-}
-
-/** Whether each event type can move the report's headline numbers (speedup, conflicts, integration ratio). */
-const MOVES_REPORT = {
-  'run.started': true,
-  'run.ended': true,
-  'phase.started': true,
-  'phase.ended': true,
-  'worktree.created': false,
-  'setup.started': false,
-  'setup.ended': false,
-  'feature.started': true,
-  'agent.exited': true,
-  'agent.retrying': false,
-  // Only a hook line carrying a status moves the numbers (see movesReport).
-  hook: false,
-  'feature.ended': true,
-  'feature.escaped': false,
-  'user.intervention': false,
-  'check.passed': false,
-  'check.failed': false,
-  'check.unverifiable': false,
-  'integration.started': true,
-  'merge.clean': true,
-  'merge.conflict': true,
-  'merge.skipped': true,
-  'integration.tested': true,
-  'integration.ended': true,
-  'integration.discarded': false,
-  'collision.detected': false,
-  'collision.resolved': false,
-  'queue.job': false,
-  // The report's attempts table and the winners' figures move with these.
-  'attempt.started': true,
-  'attempt.ended': true,
-  'attempt.selected': true,
-  'attempt.picked': true,
-} as const satisfies Record<BatonEventType, boolean>;
-
-function movesReport(e: LogEvent): boolean {
-  // A plain hook line (no type) reports a feature's status, which the report counts.
-  if (e.type === undefined) return true;
-  if (e.type === 'hook') return e.status !== undefined;
-  return MOVES_REPORT[e.type];
 }
 
 const NO_CHANGE: BoardChange = { snapshot: false, features: [], run: false, metrics: false };
@@ -362,34 +324,43 @@ export class BoardState {
    * Folds in the end of every open run whose orchestrator is gone (`interruptionEvents`) and tells the
    * subscribers; true when there was one.
    */
-  #inferInterruptions(): boolean {
-    const inferred = interruptionEvents(this.#live.state, runLiveness(this.#options.root));
+  #inferInterruptions(alive: OrchestratorProbe = runLiveness(this.#options.root)): boolean {
+    const inferred = interruptionEvents(this.#live.state, alive);
     if (inferred.length === 0) return false;
     this.#broadcast(this.#live.applyInferred(inferred));
     return true;
   }
 
   #onNews(): void {
+    // Who is alive is asked before the log is read: a run that finished meanwhile is read ending, never
+    // taken for one whose orchestrator died (its lock is gone before the dashboard reads its last lines).
+    const alive = livenessNow(this.#live.state, runLiveness(this.#options.root));
+    const more = this.#readNews();
     // The run is over (interrupted), no longer in progress: the report says so too.
-    if (this.#inferInterruptions()) this.#scheduleReport();
-    if (!this.#live.hasNews()) return;
+    if (!more && this.#inferInterruptions(alive)) this.#scheduleReport();
+  }
+
+  /** Reads what the log gained and tells the clients; true when a huge append has more to read. */
+  #readNews(): boolean {
+    if (!this.#live.hasNews()) return false;
     const hadError = this.#readError;
     const delta = this.#readLive();
     // A log that became unreadable (or readable again) changes the problems: every client gets a snapshot.
     const errorChanged = this.#readError !== hadError;
     if (!delta) {
       if (errorChanged) this.#notify({ ...NO_CHANGE, snapshot: true });
-      return;
+      return false;
     }
     // A huge append is read one slice per turn, so other clients' requests are served in between.
     if (delta.more) setImmediate(() => this.#onNews());
     if (delta.events.length === 0 && !delta.reset) {
       if (errorChanged) this.#notify({ ...NO_CHANGE, snapshot: true });
-      return;
+      return delta.more === true;
     }
     this.#broadcast(delta, errorChanged);
     if (delta.reset || delta.events.some((e) => movesReport(e.event))) this.#scheduleReport();
     // A new run may come with new or changed contracts.
     if (delta.events.some((e) => e.event.type === 'run.started')) void this.#reloadProject().catch(() => {});
+    return delta.more === true;
   }
 }

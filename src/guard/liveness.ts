@@ -41,6 +41,17 @@ export function runLiveness(root: string): OrchestratorProbe {
 }
 
 /**
+ * `alive`'s answers for the runs open in `state`, taken now, before the caller reads what the log
+ * gained since: a run found dead now wrote its last line before that read, so the read brings its
+ * end if it ended, and only a run that truly stopped short is inferred interrupted. A run that
+ * begins in that read is taken for live until the next look.
+ */
+export function livenessNow(state: BatonState, alive: OrchestratorProbe): OrchestratorProbe {
+  const answers = new Map(openRuns(state).map((r) => [r.run_id, alive(r)]));
+  return (run) => answers.get(run.run_id) ?? true;
+}
+
+/**
  * The command that resumes a run, in backticks, as every message shows it: a queued run re-attaches
  * to its jobs on the workers with `--queue` (a plain `--resume` would run every feature again on this
  * machine and leave the jobs' results unpromoted). Its URL and hub come from the log: quoted where the

@@ -27,9 +27,10 @@ import type { BatonState } from './state.js';
  * best-of-N feature keeps its run's `planned_select`; 21: a request for input written before
  * `feature.started` stands, a retry or another queue attempt ends it; 22: a fresh run starts its
  * features' best-of-N attempt units over too; 23: an integration's test keeps what it `left`; 24: a
- * best-of-N attempt keeps its `run_id`) is folded again from the start.
+ * best-of-N attempt keeps its `run_id`; 25: an end inferred at read time is marked, so the run's own
+ * replaces it) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 24;
+export const FOLD_SNAPSHOT_VERSION = 25;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

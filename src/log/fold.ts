@@ -281,8 +281,10 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       if (!ev.resume) startUnitsOver(state, ev.feature_ids, ev.adopted_windows);
       return;
     case 'run.ended':
-      // The first end of the current run stands: a second one (another process's line) changes nothing.
-      if (ev.run_id === state.run_id && state.run_ended_at !== undefined) return;
+      // The first end of the current run stands: a second one (another process's line) changes nothing;
+      // but an end inferred at read time (the orchestrator looked gone as it finished) gives way to its own.
+      if (ev.run_id === state.run_id && state.run_ended_at !== undefined && !state.run_end_inferred) return;
+      state.run_end_inferred = ev.inferred ? true : undefined;
       state.run_ended_at = ev.ts;
       state.open_runs = state.open_runs?.filter((r) => r.run_id !== ev.run_id);
       state.run_outcome = ev.outcome;
@@ -377,6 +379,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     }
     case 'feature.ended': {
       const f = feat ?? feature(state, ev.feature_id);
+      // A real end after one inferred at read time: the inferred reason ("its orchestrator is gone") goes.
+      if (f.end_inferred && !ev.inferred) f.reason = undefined;
+      f.end_inferred = ev.inferred ? true : undefined;
       f.status = ev.status;
       endByRunner(f, ev.status);
       if (ev.reason) f.reason = ev.reason;

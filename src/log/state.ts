@@ -98,6 +98,8 @@ export interface FeatureState {
   files: string[];
   usage?: AgentUsage | undefined;
   reason?: string | undefined;
+  /** Its end was inferred at read time (its run's orchestrator looked gone): a real `feature.ended` replaces it. */
+  end_inferred?: true | undefined;
   escaped: string[];
   /** Collisions the radar reports open, by collision id. */
   collisions: Record<string, OpenCollision>;
@@ -192,6 +194,8 @@ export interface BatonState {
   run_ended_at?: string | undefined;
   run_outcome?: 'complete' | 'failed' | 'interrupted' | undefined;
   run_duration_ms?: number | undefined;
+  /** The run's end was inferred at read time (`interruptionEvents`): the run's own `run.ended` replaces it. */
+  run_end_inferred?: true | undefined;
   run_feature_ids: string[];
   concurrency?: number | undefined;
   base?: string | undefined;

@@ -1,0 +1,132 @@
+// A run that finishes while the dashboard follows its log: its orchestrator writes its last lines and
+// lets go of the run lock; a dashboard that asked who is alive after that, and read those lines only
+// then, took the run for one whose orchestrator died, showed it `interrupted`, and kept it so (the
+// fold let no second end replace the first). Who is alive is now asked before the log is read, and an
+// inferred end gives way to the run's own.
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BoardState } from '../../src/dashboard/board-state.js';
+import type { LogEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { loadProject } from '../../src/project.js';
+import { contractFiles } from '../rig/contracts.js';
+import { holdRunLock } from '../rig/dead-run.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+const line = (e: object) => `${JSON.stringify({ v: 1, ts: new Date().toISOString(), ...e })}\n`;
+
+describe('a run that ends while the dashboard watches', () => {
+  it('is shown complete, with no inferred interruption on the way', async () => {
+    const repo: TempRepo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', agent: 'demo' }]),
+    });
+    cleanups.push(() => repo.cleanup());
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    // This process is the run's orchestrator: it holds the run lock, and its run is live.
+    holdRunLock(repo.root, 'r1');
+    writeFileSync(
+      log,
+      line({
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'main',
+        base_commit: repo.git('rev-parse', 'HEAD'),
+        mode: 'contract-first',
+        pid: process.pid,
+      }) +
+        line({
+          type: 'feature.started',
+          run_id: 'r1',
+          feature_id: 'a',
+          status: 'running',
+          agent: 'demo',
+          branch: 'baton/a',
+          worktree: '/tmp/wt/a',
+          log_file: '/tmp/a.log',
+          port: 41000,
+        }),
+    );
+    const board = await BoardState.open({
+      logPath: log,
+      root: repo.root,
+      loadProject: async () => {
+        const project = await loadProject(repo.root);
+        return { plan: project.plan, estimates: project.config.estimates, diagnostics: project.warnings };
+      },
+      pollMs: 20,
+    });
+    board.watch();
+    cleanups.push(() => board.close());
+    expect(board.snapshot().run.run_outcome ?? null).toBeNull();
+    // The run's last lines, then its lock let go: before the dashboard's next look.
+    appendFileSync(
+      log,
+      line({ type: 'feature.ended', run_id: 'r1', feature_id: 'a', status: 'complete' }) +
+        line({ type: 'run.ended', run_id: 'r1', outcome: 'complete', duration_ms: 1000 }),
+    );
+    rmSync(join(repo.root, '.baton', 'run.lock'));
+    await expect.poll(() => board.snapshot().run.run_outcome ?? null, { timeout: 5_000 }).toBe('complete');
+    const ends = board
+      .snapshot()
+      .events.map(({ event: e }) => e)
+      .filter((e) => e.type === 'run.ended' || e.type === 'feature.ended')
+      .map((e) => `${e.type} ${'outcome' in e ? e.outcome : 'status' in e ? e.status : ''}`);
+    expect(ends).toEqual(['feature.ended complete', 'run.ended complete']);
+  });
+});
+
+describe('an end inferred at read time, then the run’s own (pure)', () => {
+  it('gives way: the run and its feature end as they said, without the inferred reason', () => {
+    const at = '2026-12-06T00:00:00.000Z';
+    const state = foldEvents([
+      {
+        v: 1,
+        ts: at,
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'main',
+        base_commit: 'c0ffee',
+        mode: 'contract-first',
+        pid: 1,
+      },
+      {
+        v: 1,
+        ts: at,
+        type: 'feature.ended',
+        run_id: 'r1',
+        feature_id: 'a',
+        status: 'interrupted',
+        reason: "the run's orchestrator (baton pid 1) is gone",
+        inferred: true,
+      },
+      {
+        v: 1,
+        ts: at,
+        type: 'run.ended',
+        run_id: 'r1',
+        outcome: 'interrupted',
+        duration_ms: 0,
+        inferred: true,
+      },
+      { v: 1, ts: at, type: 'feature.ended', run_id: 'r1', feature_id: 'a', status: 'complete' },
+      { v: 1, ts: at, type: 'run.ended', run_id: 'r1', outcome: 'complete', duration_ms: 5 },
+      // A second real end stands no more than before.
+      { v: 1, ts: at, type: 'run.ended', run_id: 'r1', outcome: 'failed', duration_ms: 9 },
+    ] as LogEvent[]);
+    expect(state.run_outcome).toBe('complete');
+    expect(state.run_duration_ms).toBe(5);
+    expect(state.features.a).toMatchObject({ status: 'complete' });
+    expect(state.features.a?.reason).toBeUndefined();
+  });
+});
