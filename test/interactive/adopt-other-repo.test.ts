@@ -3,12 +3,14 @@
  * given another's lines: a resume re-attaches to a window only when its program writes this
  * repository's log, as the feature the window is named after.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanAdoptableWindows } from '../../src/interactive/adopt.js';
 import { sessionName } from '../../src/interactive/tmux.js';
 import type { BatonEvent, LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { groupAlive } from '../../src/process/supervise.js';
+import { until } from '../rig/wait.js';
 import { privateTmux } from './tmux-rig.js';
 
 const RUN = '20260101T000000Z-0a0b0c';
@@ -20,11 +22,20 @@ afterEach(() => {
   for (const u of undo.splice(0).reverse()) u();
 });
 
-/** The window of feature `A` in the run's session, its program carrying the agent environment given; its pid. */
-function agentWindow(rig: ReturnType<typeof privateTmux>, vars: Record<string, string>): number {
+/**
+ * The window of feature `A` in the run's session, its program carrying the agent environment given; its
+ * pid, once `env` has become `sleep` (before that exec, the process holds tmux's environment, not the vars).
+ */
+async function agentWindow(
+  rig: ReturnType<typeof privateTmux>,
+  vars: Record<string, string>,
+): Promise<number> {
   const env = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
   rig.tmux('new-session', '-d', '-s', sessionName(RUN), '-n', A, 'env', ...env, 'sleep', '300');
-  return Number(rig.tmux('list-panes', '-a', '-F', '#{pane_pid}').stdout.trim());
+  const pid = Number(rig.tmux('list-panes', '-a', '-F', '#{pane_pid}').stdout.trim());
+  const ran = await until(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'), 10_000);
+  if (!ran) throw new Error(`the window's program (pid ${pid}) never became sleep`);
+  return pid;
 }
 
 /** This repository's log: the run's lines, copied from wherever, naming the window's program as `A`'s agent. */
@@ -71,7 +82,7 @@ describe('re-attaching only to this repository’s windows (scanAdoptableWindows
     async (_, vars, reason) => {
       const rig = privateTmux();
       undo.push(() => rig.kill());
-      const pid = agentWindow(rig, vars);
+      const pid = await agentWindow(rig, vars);
       const plan = await scanAdoptableWindows(
         stateNaming(pid),
         { ...process.env, BATON_TMUX_SOCKET: rig.socket },
@@ -88,7 +99,7 @@ describe('re-attaching only to this repository’s windows (scanAdoptableWindows
   it('adopts the window whose program writes this repository’s log as its feature', async () => {
     const rig = privateTmux();
     undo.push(() => rig.kill());
-    const pid = agentWindow(rig, { BATON_RUN_ID: RUN, BATON_FEATURE_ID: A, BATON_LOG: OURS });
+    const pid = await agentWindow(rig, { BATON_RUN_ID: RUN, BATON_FEATURE_ID: A, BATON_LOG: OURS });
     const plan = await scanAdoptableWindows(
       stateNaming(pid),
       { ...process.env, BATON_TMUX_SOCKET: rig.socket },
