@@ -5,6 +5,7 @@ import {
   type SelectPolicy,
   SelectSchema,
 } from './contracts/schema.js';
+import { timerSpan } from './timer-span.js';
 import { z } from './zod.js';
 
 /** Per-agent overrides: replace the argv, add flags, set env (never secrets: those come from the environment). */
@@ -41,9 +42,9 @@ export const ConfigSchema = z.strictObject({
   /** Test command run after each merge during integration. */
   test: z.optional(z.string()),
   /** Default timeout of a `run` acceptance check, seconds. */
-  check_timeout_s: z.optional(z.number().check(z.positive())),
+  check_timeout_s: z.optional(timerSpan(1000, 'seconds')),
   /** Default agent timeout, minutes. */
-  timeout_minutes: z.optional(z.number().check(z.positive())),
+  timeout_minutes: z.optional(timerSpan(60_000, 'minutes')),
   /** First port handed to features; each feature gets a block of ten. */
   port_base: z.optional(z.int().check(z.gte(1024)).check(z.lte(65000))),
   /** Sequential estimates of the non-implementation phases, minutes. */
@@ -58,7 +59,7 @@ export const ConfigSchema = z.strictObject({
         /** Whether runs are interactive by default. */
         enabled: z.optional(z.boolean()),
         /** Seconds of quiet after the agent's Stop hook before Baton ends its session; default 0. */
-        auto_finish_s: z.optional(z.number().check(z.nonnegative())),
+        auto_finish_s: z.optional(timerSpan(1000, 'seconds', true)),
         /** Consent, given once, to record Claude Code's folder trust for Baton's own worktrees. */
         trust_worktrees: z.optional(z.boolean()),
         /** Ring the terminal bell when a feature starts needing input. */
@@ -69,7 +70,7 @@ export const ConfigSchema = z.strictObject({
     ]),
   ),
   /** Seconds between collision radar scans of the running worktrees; 0 turns the radar off. Default 5. */
-  radar_interval_s: z.optional(z.number().check(z.nonnegative())),
+  radar_interval_s: z.optional(timerSpan(1000, 'seconds', true)),
   /** What the radar does on a collision: `notify` (default) or `stop-later` (stop the feature that came second). */
   on_collision: z.optional(z.enum(['notify', 'stop-later'])),
   /** `redis://…` URL of the BullMQ queue: features run as jobs on `baton worker`s (docs/distributed.md). */
@@ -85,7 +86,7 @@ export const ConfigSchema = z.strictObject({
   retry: z.optional(
     z.strictObject({
       attempts: z.optional(z.int().check(z.nonnegative())),
-      initial_delay_s: z.optional(z.number().check(z.nonnegative())),
+      initial_delay_s: z.optional(timerSpan(1000, 'seconds', true)),
       factor: z.optional(z.number().check(z.positive())),
     }),
   ),

@@ -1,4 +1,5 @@
 import { RESERVED_IDS } from '../git/refs.js';
+import { timerSpan } from '../timer-span.js';
 import { z } from '../zod.js';
 import { FEATURE_ID_CHARS, FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from './feature-id.js';
 
@@ -38,7 +39,7 @@ export const HttpCheckSchema = z.strictObject({
   max_error_rate: z.optional(z.number().check(z.gte(0)).check(z.lte(1))),
   body: z.optional(z.union([z.string(), z.record(z.string(), z.unknown())])),
   headers: z.optional(z.record(z.string(), z.string())),
-  start_timeout_s: z.optional(z.number().check(z.positive())),
+  start_timeout_s: z.optional(timerSpan(1000, 'seconds')),
 });
 
 /** A file check: globs that must exist, and whether the branch stayed inside `owns`. */
@@ -54,7 +55,7 @@ export const CriterionSchema = z.strictObject({
   run: z.optional(z.string().check(z.minLength(1))),
   http: z.optional(HttpCheckSchema),
   files: z.optional(FilesCheckSchema),
-  timeout_s: z.optional(z.number().check(z.positive())),
+  timeout_s: z.optional(timerSpan(1000, 'seconds')),
   after: z.optional(z.literal('integration')),
 });
 
@@ -103,7 +104,7 @@ export const ContractSchema = z.strictObject({
   serve: z.optional(z.string().check(z.minLength(1))),
   estimate_minutes: z.optional(z.number().check(z.positive())),
   agent: z.optional(AgentSpecSchema),
-  timeout_minutes: z.optional(z.number().check(z.positive())),
+  timeout_minutes: z.optional(timerSpan(60_000, 'minutes')),
   retries: z.optional(z.int().check(z.nonnegative())),
   interactive: z.optional(z.boolean()),
   /** Best-of-N: how many attempts, or one agent per attempt (docs/best-of-n.md). */

@@ -10,6 +10,7 @@ import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '..
 import type { AgentRetrying, AgentUsage } from '../log/events.js';
 import { pause } from '../process/pause.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
+import { timerMs } from '../timer-span.js';
 import { readAttemptOutput } from './attempt-output.js';
 import type { RunContext } from './context.js';
 import { featureTimeLimit } from './outcome.js';
@@ -104,7 +105,8 @@ function nextRetry(
       exit_code: exit.exitCode,
       retry: done.rateLimited + 1,
       of: retry.attempts,
-      delay_ms: Math.round(retry.initial_delay_s * retry.factor ** done.rateLimited * 1000),
+      // Growing by `factor` each time, held to what a timer can wait.
+      delay_ms: timerMs(Math.round(retry.initial_delay_s * retry.factor ** done.rateLimited * 1000)),
     };
   }
   if (done.failed < done.maxFailed) {

@@ -166,6 +166,24 @@ describe('parseContract: bad input names the file and line', () => {
     ]);
   });
 
+  it('refuses a time limit longer than a timer can wait (about 24 days), naming the field', () => {
+    const es = errors(
+      parseContract(
+        fm(
+          'feature_id: a',
+          'timeout_minutes: 40000',
+          'acceptance_criteria:',
+          '  - { id: t, text: t, run: "true", timeout_s: 2500000 }',
+        ),
+        FILE,
+      ),
+    );
+    expect(es.map((e) => e.message).sort()).toEqual([
+      expect.stringMatching(/^acceptance_criteria\[0\]\.timeout_s: must be at most 2147483 seconds/),
+      expect.stringMatching(/^timeout_minutes: must be at most 35791 minutes/),
+    ]);
+  });
+
   it('an invalid id in the heading form points at the line under the heading', () => {
     const [e] = errors(parseContract('# T\n\n## feature_id\n\n../etc\n', FILE));
     expect(e?.code).toBe('contract/invalid-id');
