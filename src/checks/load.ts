@@ -49,10 +49,9 @@ function sendOne(agent: http.Agent, opts: LoadOptions): Promise<Outcome> {
     };
     const headers = { ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
-    const req = client.request(
-      opts.url,
-      { method: opts.method, headers, agent, signal: opts.signal },
-      (res) => {
+    let req: http.ClientRequest;
+    try {
+      req = client.request(opts.url, { method: opts.method, headers, agent, signal: opts.signal }, (res) => {
         const status = res.statusCode ?? 0;
         // The latency is the whole response, body included: that is what a caller waits for.
         res.resume();
@@ -64,8 +63,12 @@ function sendOne(agent: http.Agent, opts: LoadOptions): Promise<Outcome> {
           ),
         );
         res.once('error', (err) => finish({ response: false, error: err.message }));
-      },
-    );
+      });
+    } catch (err) {
+      // A request Node refuses to send (a header it cannot put on the wire): this request failed, said so.
+      finish({ response: false, error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     req.setTimeout(opts.requestTimeoutMs, () => {
       req.destroy(new Error(`no response within ${Math.round(opts.requestTimeoutMs / 1000)} s`));
     });

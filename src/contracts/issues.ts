@@ -94,6 +94,12 @@ export function describeIssue(
       );
     });
   }
+  if (issue.code === 'invalid_key') {
+    // A record's key refused (an HTTP header name): its own check's words, about the key, not its value.
+    const key = String(path[path.length - 1]);
+    const why = issue.issues[0]?.message ?? issue.message;
+    return [emit('contract/invalid', `${name}: ${why}, got ${JSON.stringify(key)}`, path)];
+  }
   return [emit('contract/invalid', `${name}: ${issue.message}, got ${describe(value)}`, path)];
 }
 

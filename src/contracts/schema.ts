@@ -26,6 +26,10 @@ const featureId = z
     }),
   );
 
+/** What HTTP lets a header name be (a token), and a value hold (Node refuses anything else at send time). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** An HTTP latency check against the feature's server. */
 export const HttpCheckSchema = z.strictObject({
   url: z.string().check(z.minLength(1)),
@@ -38,7 +42,14 @@ export const HttpCheckSchema = z.strictObject({
   p99_ms: z.optional(z.number().check(z.positive())),
   max_error_rate: z.optional(z.number().check(z.gte(0)).check(z.lte(1))),
   body: z.optional(z.union([z.string(), z.record(z.string(), z.unknown())])),
-  headers: z.optional(z.record(z.string(), z.string())),
+  headers: z.optional(
+    z.record(
+      z.string().check(z.regex(HEADER_NAME, "a header name is letters, digits and !#$%&'*+-.^_`|~ only")),
+      z
+        .string()
+        .check(z.regex(HEADER_VALUE, 'a header value holds no line break and no character beyond Latin-1')),
+    ),
+  ),
   start_timeout_s: z.optional(timerSpan(1000, 'seconds')),
 });
 

@@ -184,6 +184,23 @@ describe('parseContract: bad input names the file and line', () => {
     ]);
   });
 
+  it('refuses an http header Node could not send, its name or its value, naming the header', () => {
+    const es = errors(
+      parseContract(
+        fm(
+          'feature_id: a',
+          'acceptance_criteria:',
+          '  - { id: h, text: h, http: { url: "/", p95_ms: 100, headers: { "X-Name": "caf\u00e9 \u2713", "a b": "c" } } }',
+        ),
+        FILE,
+      ),
+    );
+    expect(es.map((e) => e.message).sort()).toEqual([
+      'acceptance_criteria[0].http.headers.X-Name: a header value holds no line break and no character beyond Latin-1, got string "caf\u00e9 \u2713"',
+      'acceptance_criteria[0].http.headers.a b: a header name is letters, digits and !#$%&\'*+-.^_`|~ only, got "a b"',
+    ]);
+  });
+
   it('an invalid id in the heading form points at the line under the heading', () => {
     const [e] = errors(parseContract('# T\n\n## feature_id\n\n../etc\n', FILE));
     expect(e?.code).toBe('contract/invalid-id');
