@@ -72,28 +72,7 @@ export function describeIssue(
       ),
     ];
   }
-  if (issue.code === 'unrecognized_keys') {
-    const knownKeys = objectKeysAt(ContractSchema, path);
-    return issue.keys.map((key) => {
-      if (knownKeys.includes(key)) {
-        // Known here, but in another form of a union than the fields beside it (`{ command, args }`).
-        const beside = Object.keys((value ?? {}) as object).filter((k) => k !== key && knownKeys.includes(k));
-        return emit(
-          'contract/invalid',
-          `${name}: field "${key}" does not go with ${beside.map((k) => `"${k}"`).join(', ') || 'the others'}`,
-          [...path, key],
-          `Keep the fields of one form of ${name} (docs/contracts.md lists them).`,
-        );
-      }
-      const suggestion = closestName(key, knownKeys);
-      return emit(
-        'contract/unknown-field',
-        `${name}: unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
-        [...path, key],
-        knownKeys.length > 0 ? `Known fields here: ${knownKeys.join(', ')}.` : undefined,
-      );
-    });
-  }
+  if (issue.code === 'unrecognized_keys') return unknownKeys(issue.keys, path, value, emit);
   if (issue.code === 'invalid_key') {
     // A record's key refused (an HTTP header name): its own check's words, about the key, not its value.
     const key = String(path[path.length - 1]);
@@ -101,6 +80,31 @@ export function describeIssue(
     return [emit('contract/invalid', `${name}: ${why}, got ${JSON.stringify(key)}`, path)];
   }
   return [emit('contract/invalid', `${name}: ${issue.message}, got ${describe(value)}`, path)];
+}
+
+/** Fields a contract does not know at `path`, each with the closest known name, or told which form it belongs to. */
+function unknownKeys(keys: readonly string[], path: Path, value: unknown, emit: Emit): Diagnostic[] {
+  const name = formatPath(path);
+  const knownKeys = objectKeysAt(ContractSchema, path);
+  return keys.map((key) => {
+    if (knownKeys.includes(key)) {
+      // Known here, but in another form of a union than the fields beside it (`{ command, args }`).
+      const beside = Object.keys((value ?? {}) as object).filter((k) => k !== key && knownKeys.includes(k));
+      return emit(
+        'contract/invalid',
+        `${name}: field "${key}" does not go with ${beside.map((k) => `"${k}"`).join(', ') || 'the others'}`,
+        [...path, key],
+        `Keep the fields of one form of ${name} (docs/contracts.md lists them).`,
+      );
+    }
+    const suggestion = closestName(key, knownKeys);
+    return emit(
+      'contract/unknown-field',
+      `${name}: unknown field "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+      [...path, key],
+      knownKeys.length > 0 ? `Known fields here: ${knownKeys.join(', ')}.` : undefined,
+    );
+  });
 }
 
 export function formatPath(path: Path): string {
