@@ -9,7 +9,7 @@ import {
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
 import { escapeControl } from '../text/escape.js';
-import { markdownCode, newlinesAsSpaces } from '../text/markdown-code.js';
+import { markdownCode, newlinesAsSpaces, outsideCodeSpans } from '../text/markdown-code.js';
 import {
   ATTEMPT_HEAD,
   ATTEMPT_NUMERIC,
@@ -44,7 +44,7 @@ export function markdownText(s: string): string {
  * code spans kept, but no HTML tag or entity and no link, whatever the values hold.
  */
 function markdownProse(s: string): string {
-  return escapeControl(s).replace(/[<>&[\]]/g, (c) => `\\${c}`);
+  return outsideCodeSpans(escapeControl(s), (plain) => plain.replace(/[<>&[\]]/g, (c) => `\\${c}`));
 }
 
 export { markdownCode };

@@ -1,0 +1,22 @@
+// The report's own sentences keep their code spans as written: a path such as `app/[slug]/page.tsx`
+// showed as `app/\[slug\]/page.tsx` in the markdown diagnosis (backslash escapes are text inside a code
+// span), while outside code spans every `<`, `&` and `[` is still escaped, whatever the values hold.
+import { describe, expect, it } from 'vitest';
+import { outsideCodeSpans } from '../../src/text/markdown-code.js';
+
+const escape = (s: string) => outsideCodeSpans(s, (plain) => plain.replace(/[<>&[\]]/g, (c) => `\\${c}`));
+
+describe('outsideCodeSpans', () => {
+  it('leaves a code span as written and escapes around it', () => {
+    expect(escape('`app/[slug]/page.tsx` changed <here> & [there]')).toBe(
+      '`app/[slug]/page.tsx` changed \\<here\\> \\& \\[there\\]',
+    );
+    expect(escape('``a`[b]`` and `[c]`')).toBe('``a`[b]`` and `[c]`');
+  });
+
+  it('takes no backslash-escaped or unclosed backtick for a code span: what follows is escaped', () => {
+    expect(escape('\\`<img src=x onerror=alert(1)>`')).toBe('\\`\\<img src=x onerror=alert(1)\\>`');
+    expect(escape('`<b> never closed')).toBe('`\\<b\\> never closed');
+    expect(escape('``<b>` mismatched')).toBe('``\\<b\\>` mismatched');
+  });
+});
