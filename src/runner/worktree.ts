@@ -28,14 +28,13 @@ import { realNearest } from '../real-nearest.js';
 /** Where a copy pattern was written, for located errors: `.worktreeinclude:3` or `baton config copy[0]`. */
 type PatternSource = string;
 
-function refuseCopy(where: PatternSource, pattern: string, why: string): UserError {
-  return new UserError(
-    'run/copy-outside',
-    `${where}: ${JSON.stringify(pattern)} ${why}; Baton copies only files inside the repository`,
-    {
-      hint: 'Name files by their path inside the repository (e.g. .env, config/local.json), without "..", absolute paths or symlinks that lead out.',
-    },
-  );
+function refuseCopy(where: PatternSource, pattern: string, why: string, inside = false): UserError {
+  const what = inside
+    ? "Baton copies a repository's own files (not its git or Baton state)"
+    : 'Baton copies only files inside the repository';
+  return new UserError('run/copy-outside', `${where}: ${JSON.stringify(pattern)} ${why}; ${what}`, {
+    hint: 'Name files by their path inside the repository (e.g. .env, config/local.json), without "..", absolute paths or symlinks that lead out.',
+  });
 }
 
 /** A copy pattern and where it was written. */
@@ -52,6 +51,21 @@ export function checkCopyPattern(pattern: string, where: PatternSource): void {
   }
   if (clean.split('/').includes('..'))
     throw refuseCopy(where, pattern, 'leads outside the repository ("..")');
+  const parts = clean.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0)
+    throw refuseCopy(
+      where,
+      pattern,
+      'names the whole repository (a worktree is a checkout of it already)',
+      true,
+    );
+  // Git's folder (a worktree's `.git` is a file git reads) and Baton's state are never a worktree's to hold.
+  if (parts[0] === '.git' || parts[0] === '.baton')
+    throw refuseCopy(
+      where,
+      pattern,
+      `names ${parts[0]}/, which is ${parts[0] === '.git' ? "git's" : "Baton's"} own`,
+    );
 }
 
 /**

@@ -24,6 +24,10 @@ describe('adversarial: copies stay inside the repository', () => {
   it.each([
     ['../../etc/passwd', /\.worktreeinclude:2: "\.\.\/\.\.\/etc\/passwd" leads outside/],
     ['/etc/passwd', /\.worktreeinclude:2: "\/etc\/passwd" is an absolute path/],
+    ['.', /\.worktreeinclude:2: "\." names the whole repository/],
+    ['./', /\.worktreeinclude:2: "\.\/" names the whole repository/],
+    ['.git', /\.worktreeinclude:2: "\.git" names \.git\/, which is git's own/],
+    ['.baton/log.jsonl', /\.worktreeinclude:2: "\.baton\/log\.jsonl" names \.baton\/, which is Baton's own/],
   ])('refuses %s in .worktreeinclude with its line', async (entry, message) => {
     const r = repo();
     writeFileSync(join(r.root, '.worktreeinclude'), `# local files\n${entry}\n`);
@@ -52,6 +56,7 @@ describe('adversarial: copies stay inside the repository', () => {
   it.each([
     ['.worktreeinclude naming the canary beside the repository', { '.worktreeinclude': '../canary.txt\n' }],
     ['a copy entry with an absolute path', { 'baton.config.json': '{ "copy": ["/etc/hostname"] }\n' }],
+    ['a copy entry naming the whole repository', { 'baton.config.json': '{ "copy": ["."] }\n' }],
   ])(
     'baton run refuses %s before it starts: one run/copy-outside line, nothing read or written outside',
     async (_what, files) => {
