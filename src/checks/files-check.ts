@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { filesOutsideOwns, pathGlobMatcher } from '../contracts/owns.js';
@@ -36,6 +36,8 @@ function scanGlob(root: string, glob: string): GlobScan {
   if (!scan.isGlob) {
     const full = join(root, pattern);
     if (leaves(full)) return { matches: [], outside: [pattern] };
+    // A folder counts by the files in it: an empty one (or one of ignored files) no commit can hold.
+    if (isFolder(full)) return scanGlob(root, `${pattern.replace(/\/+$/, '')}/**`);
     return { matches: existsSync(full) ? [pattern] : [], outside };
   }
   const start = scan.base ? join(root, scan.base) : root;
@@ -64,6 +66,15 @@ function scanGlob(root: string, glob: string): GlobScan {
   };
   walk(start);
   return { matches: matches.sort(), outside: outside.sort() };
+}
+
+/** Whether `path` is a real folder (a link to one is not followed). */
+function isFolder(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Files under `root` matching a glob (repository-relative, `/`-separated), none outside `root`. */

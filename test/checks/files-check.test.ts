@@ -129,6 +129,18 @@ describe('files.exist', () => {
     expect(findMatches(worktree, 'node_modules/x/e.ts')).toEqual(['node_modules/x/e.ts']);
   });
 
+  it('counts a folder by the files in it: an empty one, which no commit can hold, is missing', async () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'docs/guide/intro.md': '\n' });
+    mkdirSync(join(worktree, 'docs', 'api'), { recursive: true });
+    const empty = await verifyFiles(worktree, { exist: ['docs/api'] });
+    expect(empty.type).toBe('check.failed');
+    expect(empty.message).toBe('missing: docs/api (no file matches)');
+    const full = await verifyFiles(worktree, { exist: ['docs/guide', 'docs/guide/'] });
+    expect(full.type, full.message).toBe('check.passed');
+    expect(findMatches(worktree, 'docs/guide')).toEqual(['docs/guide/intro.md']);
+  });
+
   it('matches a file name holding a newline as owns does (one glob rule)', () => {
     const { worktree, commitInWorktree } = setup();
     commitInWorktree({ 'a/odd\nname.ts': '\n', 'a/plain.ts': '\n' });
