@@ -15,12 +15,12 @@ export function markdownCode(raw: string): string {
 }
 
 /**
- * `s` with `escape` applied to all but its code spans, found as CommonMark finds them: a run of
+ * `s` with `escapePlain` applied to all but its code spans, found as CommonMark finds them: a run of
  * backticks not escaped by a backslash, closed by the next run of the same length. Inside one, `<`, `&`
  * and `[` are text already (no tag, no entity, no link) and a backslash would show; an opening run
  * never closed is text, escaped with the rest.
  */
-export function outsideCodeSpans(s: string, escape: (plain: string) => string): string {
+export function outsideCodeSpans(s: string, escapePlain: (plain: string) => string): string {
   let out = '';
   let from = 0;
   let at = 0;
@@ -37,11 +37,11 @@ export function outsideCodeSpans(s: string, escape: (plain: string) => string): 
       at = open + n;
       continue;
     }
-    out += escape(s.slice(from, open)) + s.slice(open, close + n);
+    out += escapePlain(s.slice(from, open)) + s.slice(open, close + n);
     from = close + n;
     at = from;
   }
-  return out + escape(s.slice(from));
+  return out + escapePlain(s.slice(from));
 }
 
 /** How many backticks run from `at`. */

@@ -4,19 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import { outsideCodeSpans } from '../../src/text/markdown-code.js';
 
-const escape = (s: string) => outsideCodeSpans(s, (plain) => plain.replace(/[<>&[\]]/g, (c) => `\\${c}`));
+const escaped = (s: string) => outsideCodeSpans(s, (plain) => plain.replace(/[<>&[\]]/g, (c) => `\\${c}`));
 
 describe('outsideCodeSpans', () => {
   it('leaves a code span as written and escapes around it', () => {
-    expect(escape('`app/[slug]/page.tsx` changed <here> & [there]')).toBe(
+    expect(escaped('`app/[slug]/page.tsx` changed <here> & [there]')).toBe(
       '`app/[slug]/page.tsx` changed \\<here\\> \\& \\[there\\]',
     );
-    expect(escape('``a`[b]`` and `[c]`')).toBe('``a`[b]`` and `[c]`');
+    expect(escaped('``a`[b]`` and `[c]`')).toBe('``a`[b]`` and `[c]`');
   });
 
   it('takes no backslash-escaped or unclosed backtick for a code span: what follows is escaped', () => {
-    expect(escape('\\`<img src=x onerror=alert(1)>`')).toBe('\\`\\<img src=x onerror=alert(1)\\>`');
-    expect(escape('`<b> never closed')).toBe('`\\<b\\> never closed');
-    expect(escape('``<b>` mismatched')).toBe('``\\<b\\>` mismatched');
+    expect(escaped('\\`<img src=x onerror=alert(1)>`')).toBe('\\`\\<img src=x onerror=alert(1)\\>`');
+    expect(escaped('`<b> never closed')).toBe('`\\<b\\> never closed');
+    expect(escaped('``<b>` mismatched')).toBe('``\\<b\\>` mismatched');
   });
 });
