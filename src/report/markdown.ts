@@ -9,7 +9,7 @@ import {
 } from '../metrics/format.js';
 import type { Report } from '../metrics/types.js';
 import { escapeControl } from '../text/escape.js';
-import { markdownCode, newlinesAsSpaces, outsideCodeSpans } from '../text/markdown-code.js';
+import { markdownCode, markdownText, outsideCodeSpans } from '../text/markdown-code.js';
 import {
   ATTEMPT_HEAD,
   ATTEMPT_NUMERIC,
@@ -30,14 +30,7 @@ import {
   worksheetCells,
   worksheetRow,
 } from './cells.js';
-
-/**
- * Untrusted text (ids, reasons, paths, agent names from the log) as markdown that renders as itself:
- * no HTML tag or entity, no link, no code span. The one escape for every such value.
- */
-export function markdownText(s: string): string {
-  return newlinesAsSpaces(s).replace(/[\\`[\]<>&]/g, (c) => `\\${c}`);
-}
+import { table } from './markdown-table.js';
 
 /**
  * A sentence the report wrote around untrusted values (the headline, a diagnosis, an unknown): its own
@@ -47,31 +40,7 @@ function markdownProse(s: string): string {
   return outsideCodeSpans(escapeControl(s), (plain) => plain.replace(/[<>&[\]]/g, (c) => `\\${c}`));
 }
 
-export { markdownCode };
-
-/** A cell this renderer wrote as markdown from escaped parts (`**…**`, a code span): kept as it is. */
-interface Markdown {
-  md: string;
-}
-
-/** A table cell: plain text escaped (`markdownText`), control characters escaped before the columns are measured, pipes escaped. */
-function cell(c: string | Markdown): string {
-  const md = typeof c === 'string' ? markdownText(c) : c.md;
-  return escapeControl(md.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|');
-}
-
-/** A table padded to column width, so the markdown reads as a table before it is rendered too. */
-function table(head: string[], align: Array<'l' | 'r'>, rows: Array<Array<string | Markdown>>): string[] {
-  const all = [head.map((h) => cell({ md: h })), ...rows.map((r) => r.map(cell))];
-  const widths = head.map((_, i) => Math.max(3, ...all.map((r) => [...(r[i] ?? '')].length)));
-  const pad = (s: string, i: number) => {
-    const fill = ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...s].length));
-    return align[i] === 'r' ? fill + s : s + fill;
-  };
-  const line = (r: string[]) => `| ${r.map(pad).join(' | ')} |`;
-  const rule = widths.map((w, i) => (align[i] === 'r' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w)));
-  return [line(all[0] ?? []), `| ${rule.join(' | ')} |`, ...all.slice(1).map(line)];
-}
+export { markdownCode, markdownText };
 
 /** Describes the run in one line: id (and the resumes it includes), start, end and outcome. */
 export function describeRun(report: Report): string {

@@ -67,3 +67,11 @@ function closingRun(s: string, at: number, n: number): number {
   }
   return -1;
 }
+
+/**
+ * Untrusted text (ids, reasons, paths, agent names from the log) as markdown that renders as itself:
+ * no HTML tag or entity, no link, no code span. The one escape for every such value.
+ */
+export function markdownText(s: string): string {
+  return newlinesAsSpaces(s).replace(/[\\`[\]<>&]/g, (c) => `\\${c}`);
+}
