@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { describeAgents, SAMPLE_FEATURE_ID } from '../agents/inventory.js';
 import { ADAPTERS } from '../agents/registry.js';
+import { printableArg } from '../agents/shell-words.js';
 import { loadConfig, resolveConfig } from '../config.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
@@ -66,9 +67,14 @@ export const registerAgents: RegisterCommand = (program, ctx) => {
         .map((r) => `  ${p.bold(r.name)}: ${r.command ?? p.red(escapeControl(r.problem ?? ''))}`)
         .join('\n');
       const configNote = config.file && existsSync(config.file) ? ` (with ${config.file})` : '';
+      // The config's own command agent, when it names one, is what a feature without an agent runs.
+      const configured =
+        typeof config.agent === 'object' && 'command' in config.agent
+          ? `sh -c ${printableArg(config.agent.command)} (the config's agent.command; a contract's own overrides it)`
+          : 'sh -c "<agent.command from the contract or config>"';
       ctx.stdout.write(
         `${table}\ncommands for ${SAMPLE_FEATURE_ID}${configNote}, run in its worktree:\n${commands}\n` +
-          '  command: sh -c "<agent.command from the contract or config>"\n',
+          `  command: ${configured}\n`,
       );
     });
 };

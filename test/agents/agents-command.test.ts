@@ -75,6 +75,19 @@ describe('baton agents', () => {
     expect(r.stdout).toMatch(/^ {2}codex: CODEX_HOME=\S+\/scratch\/codex-home codex exec --json -c /m);
   });
 
+  it("shows the config's own command agent as the command a feature without an agent runs", async () => {
+    const repo = projectFor(undefined, {
+      'baton.config.json': '{ "agent": { "command": "./agent.sh \\"$BATON_FEATURE_ID\\"" } }\n',
+    });
+    defer(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, { PATH: '/usr/bin:/bin' });
+    const r = await runBaton(['agents'], { cwd: repo.root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `  command: sh -c './agent.sh "$BATON_FEATURE_ID"' (the config's agent.command; a contract's own overrides it)`,
+    );
+  });
+
   it('shows a problem with one agent’s config on its row and lists the others', async () => {
     const repo = projectFor('claude');
     defer(() => repo.cleanup());
