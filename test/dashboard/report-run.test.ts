@@ -4,17 +4,17 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BoardState } from '../../src/dashboard/board-state.js';
+import type { BoardState } from '../../src/dashboard/board-state.js';
 import { LiveLog } from '../../src/dashboard/live-log.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { selectRun } from '../../src/metrics/runs.js';
 import type { Report } from '../../src/metrics/types.js';
-import { loadProject } from '../../src/project.js';
 import { ev, featureEvents, runEnded, runStarted, toJsonl } from '../metrics/log-builder.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { openBoard } from './board-rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -98,22 +98,6 @@ function repoWithLog(events: readonly LogEvent[]): { repo: TempRepo; log: string
   mkdirSync(join(repo.root, '.baton'), { recursive: true });
   writeFileSync(log, toJsonl(events));
   return { repo, log };
-}
-
-/** The dashboard's state over the repository's log, as `baton dashboard` opens it, following the log. */
-async function openBoard(repo: TempRepo, log: string): Promise<BoardState> {
-  const board = await BoardState.open({
-    logPath: log,
-    root: repo.root,
-    loadProject: async () => {
-      const project = await loadProject(repo.root);
-      return { plan: project.plan, estimates: project.config.estimates, diagnostics: project.warnings };
-    },
-    pollMs: 50,
-  });
-  board.watch();
-  cleanups.push(() => board.close());
-  return board;
 }
 
 /** The headline numbers the dashboard takes from the report (`withReport`), once it covers every event read. */
@@ -261,7 +245,7 @@ describe("the dashboard's report numbers are `baton report`'s", () => {
 
   it.each(cases)('for %s, keeping only the latest run', async (_, events) => {
     const { repo, log } = repoWithLog(events);
-    const board = await openBoard(repo, log);
+    const board = await openBoard(repo, log, cleanups);
     const numbers = await boardNumbers(board);
     expect(numbers).toEqual(await reportNumbers(repo));
     expect(numbers.speedup).not.toBeNull();
@@ -277,7 +261,7 @@ describe("the dashboard's report numbers are `baton report`'s", () => {
       ...run('r2', ['c'], 60, { hooks: 20 }),
       ...integration(['c'], 100, true),
     ]);
-    const board = await openBoard(repo, log);
+    const board = await openBoard(repo, log, cleanups);
     const before = await boardNumbers(board);
     expect(before).toEqual(await reportNumbers(repo));
     const seq = board.seq;

@@ -6,13 +6,12 @@
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BoardState } from '../../src/dashboard/board-state.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
-import { loadProject } from '../../src/project.js';
 import { contractFiles } from '../rig/contracts.js';
 import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { openBoard } from './board-rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -55,17 +54,7 @@ describe('a run that ends while the dashboard watches', () => {
           port: 41000,
         }),
     );
-    const board = await BoardState.open({
-      logPath: log,
-      root: repo.root,
-      loadProject: async () => {
-        const project = await loadProject(repo.root);
-        return { plan: project.plan, estimates: project.config.estimates, diagnostics: project.warnings };
-      },
-      pollMs: 20,
-    });
-    board.watch();
-    cleanups.push(() => board.close());
+    const board = await openBoard(repo, log, cleanups);
     expect(board.snapshot().run.run_outcome ?? null).toBeNull();
     // The run's last lines, then its lock let go: before the dashboard's next look.
     appendFileSync(
