@@ -99,22 +99,36 @@ function drawCharts(now) {
   }, wait);
 }
 
+/** The resumed run the report takes as one, when the log's last run is part of it (`run_chain`). */
+function runChainOf(run, m) {
+  const chain = m?.run_chain;
+  if (!chain || !run.run_id) return undefined;
+  return chain.run_id === run.run_id || chain.resumed_by.includes(run.run_id) ? chain : undefined;
+}
+
 function renderHeader() {
   const run = model.run;
   const m = model.metrics;
+  // A resumed run is one run, as the report and the Speedup tile take it: its first id and start.
+  const chain = runChainOf(run, m);
   if (run.run_id) {
     const state = run.run_outcome ? run.run_outcome : 'running';
+    const id = chain ? `${chain.run_id} (resumed as ${chain.resumed_by.join(', ')})` : run.run_id;
     $('run-info').textContent = shown(
-      `run ${run.run_id} · ${state} · started ${formatClock(run.run_started_at)}` +
+      `run ${id} · ${state} · started ${formatClock(chain?.started_at ?? run.run_started_at)}` +
         (run.concurrency ? ` · ${run.concurrency} at once` : ''),
     );
   } else {
     $('run-info').textContent = shown(`no run in ${model.logPath} yet`);
   }
   if (!m) return;
-  const elapsed = run.run_started_at
-    ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
-    : undefined;
+  // An ended resumed run's wall-clock is its parts' (the report's); one in progress shows its resume's.
+  const elapsed =
+    chain && run.run_ended_at && chain.wall_ms !== null
+      ? chain.wall_ms
+      : run.run_started_at
+        ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
+        : undefined;
   const items = [
     ['Complete', `${m.by_column.complete}/${m.features}`, 'features complete of all features'],
     ['Running', String(m.by_column.running), 'features whose agent is working or whose checks run'],

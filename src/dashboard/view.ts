@@ -129,6 +129,12 @@ export interface HeadlineMetrics {
   amdahl_bound?: number;
   /** Sequence number of the last event the report included; absent until it was computed. */
   report_seq?: number;
+  /**
+   * A run continued by `run --resume`, as the report takes it (one run): its first id and start, the
+   * resumes' ids, and the implementation's wall-clock over its parts (null while unknown). The header
+   * shows it, so the page and the Speedup tile describe the same run.
+   */
+  run_chain?: { run_id: string; resumed_by: string[]; started_at: string | null; wall_ms: number | null };
 }
 
 /** The first message a client gets: everything needed to draw the page. */
@@ -264,6 +270,22 @@ export function withReport(counts: HeadlineMetrics, report: Report, seq: number)
     integration_verdict: report.integration.verdict_text,
     ...(report.amdahl.bound === null ? {} : { amdahl_bound: report.amdahl.bound }),
     report_seq: seq,
+    ...runChain(report),
+  };
+}
+
+/** The report's run when it was resumed (`HeadlineMetrics.run_chain`); nothing for a run in one part. */
+function runChain(report: Report): Pick<HeadlineMetrics, 'run_chain'> {
+  const { run } = report;
+  if (run.run_id === null || run.resumed_by.length === 0) return {};
+  const wall = report.worksheet.rows.find((r) => r.phase === 'implementation')?.parallel_actual_min ?? null;
+  return {
+    run_chain: {
+      run_id: run.run_id,
+      resumed_by: [...run.resumed_by],
+      started_at: run.started_at,
+      wall_ms: wall === null ? null : Math.round(wall * 60_000),
+    },
   };
 }
 
