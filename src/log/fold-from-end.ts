@@ -6,8 +6,9 @@
  */
 import { statSync } from 'node:fs';
 import { eventOfLine, linesBackward } from './backward.js';
-import { applyEvent, type BatonState, featuresStartedOver, initialState } from './fold.js';
+import { applyEvent, type BatonState, initialState } from './fold.js';
 import { foldLogCached } from './fold-cache.js';
+import { featuresStartedOver } from './fold-run-start.js';
 import { foldCachePath, loadFoldSnapshot } from './fold-snapshot.js';
 import { streamLog } from './read.js';
 

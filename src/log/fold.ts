@@ -1,7 +1,8 @@
 /**
  * The pure fold of the log into Baton's state. Long because `applyEvent` is one table, a case per
  * event type, so a new type cannot be forgotten; what can live apart already does (best-of-N
- * attempts in fold-attempts.ts, integration in fold-integration.ts, snapshots in fold-cache.ts), and
+ * attempts in fold-attempts.ts, integration in fold-integration.ts, a run's start and what it starts
+ * over in fold-run-start.ts, snapshots in fold-cache.ts), and
  * the next event family to grow should move out the same way rather than lengthen this file.
  */
 
@@ -10,8 +11,9 @@ import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts } from './fold-attempts.js';
-import { declaredMeasurement, declaredQueue, declaredUsage } from './fold-fields.js';
+import { declaredMeasurement, declaredUsage } from './fold-fields.js';
 import { applyIntegrationEvent } from './fold-integration.js';
+import { applyRunStarted } from './fold-run-start.js';
 import { describeRetry } from './retry-words.js';
 import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
@@ -151,56 +153,6 @@ function carriesOn(f: FeatureState): void {
   if (f.status === 'needs-input') f.status = 'running';
 }
 
-/** What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. */
-function startOver(f: FeatureState): void {
-  f.attempts = undefined;
-  f.planned_attempts = undefined;
-  f.planned_select = undefined;
-  f.winner = undefined;
-  f.attempts_superseded = undefined;
-  f.checks = {};
-  f.reason = undefined;
-  f.exit_code = undefined;
-  f.signal = undefined;
-  f.checked_dirty = undefined;
-  f.escaped = [];
-  // Only a new run lifts what the runner decided last time (a hook's "complete" after a failure).
-  f.runner = undefined;
-}
-
-/**
- * A fresh run starts its listed features' best-of-N attempt units (`<id>.a<n>`) over as it does the
- * features: an earlier run's unit left running, asking for input or with escapes is not this run's.
- */
-function startUnitsOver(
-  state: BatonState,
-  ids: readonly string[],
-  adopted: ReadonlyArray<{ feature_id: string }> | undefined,
-): void {
-  if (state.attempt_units === undefined) return;
-  const listed = new Set(ids);
-  for (const a of adopted ?? []) listed.delete(a.feature_id);
-  for (const [id, unit] of Object.entries(state.attempt_units)) {
-    const parent = parseAttemptUnitId(id)?.featureId;
-    if (parent === undefined || !listed.has(parent)) continue;
-    unit.status = 'pending';
-    startOver(unit);
-  }
-}
-
-/**
- * The features an event starts over: the listed ones (but those it re-attaches to) for a fresh
- * `run.started`. From such an event on, a feature's status, checks, reason and exit code depend on
- * later events only, so folding the log from there gives them as folding it whole does: what lets a
- * command read the log from its end (`fold-from-end.ts`). Not `feature.started`: a request for input
- * its agent's hook wrote before it still stands after it.
- */
-export function featuresStartedOver(e: LogEvent): readonly string[] {
-  if (e.type !== 'run.started' || e.resume) return [];
-  const adopted = new Set(e.adopted_windows?.map((a) => a.feature_id));
-  return e.feature_ids.filter((id) => !adopted.has(id));
-}
-
 /**
  * A worktree check recorded: the commit it checked becomes the feature's, and a feature the run had
  * finished (`complete`, `failed-checks`) takes its status from its checks as they now stand, so a
@@ -242,43 +194,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
   }
   switch (ev.type) {
     case 'run.started':
-      state.run_id = ev.run_id;
-      state.run_started_at = ev.ts;
-      state.run_ended_at = undefined;
-      state.run_outcome = undefined;
-      state.run_duration_ms = undefined;
-      state.run_feature_ids = [...ev.feature_ids];
-      state.concurrency = ev.concurrency;
-      state.base = ev.base;
-      state.base_commit = ev.base_commit;
-      state.mode = ev.mode;
-      state.orchestrator_pid = ev.pid;
-      state.run_queue = ev.queue ? declaredQueue(ev.queue) : undefined;
-      // What an earlier run's agents changed outside their worktrees belongs to that run's report.
-      if (!ev.resume) state.escaped_unknown = undefined;
-      state.open_runs = [
-        ...(state.open_runs ?? []).filter((r) => r.run_id !== ev.run_id),
-        {
-          run_id: ev.run_id,
-          pid: ev.pid,
-          started_at: ev.ts,
-          ...(ev.queue ? { queue: declaredQueue(ev.queue) } : {}),
-        },
-      ];
-      for (const id of ev.feature_ids) {
-        const f = feature(state, id);
-        // A resumed run keeps what earlier runs finished, and the state of agents it re-attached to;
-        // a fresh run starts every listed feature over.
-        if (ev.adopted_windows?.some((a) => a.feature_id === id)) continue;
-        if (!ev.resume || f.status !== 'complete') f.status = 'pending';
-        // A fresh run starts the feature over (best-of-N too); a resumed one keeps the attempts that finished.
-        if (!ev.resume) startOver(f);
-        const planned = ev.attempts && Object.hasOwn(ev.attempts, id) ? ev.attempts[id] : undefined;
-        if (planned !== undefined) f.planned_attempts = planned;
-        const select = ev.select && Object.hasOwn(ev.select, id) ? ev.select[id] : undefined;
-        if (select !== undefined) f.planned_select = select;
-      }
-      if (!ev.resume) startUnitsOver(state, ev.feature_ids, ev.adopted_windows);
+      applyRunStarted(state, ev, (id) => feature(state, id));
       return;
     case 'run.ended':
       // The first end of the current run stands: a second one (another process's line) changes nothing;

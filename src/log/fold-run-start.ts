@@ -1,0 +1,104 @@
+/**
+ * What a `run.started` does to the fold: the run's own fields, its open runs, and each feature it lists
+ * started over (a fresh run) or kept (a resume, an agent re-attached to). The one place that says what
+ * "starting over" clears, which `fold-from-end.ts` relies on (`featuresStartedOver`).
+ */
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import type { LogEvent, RunStarted } from './events.js';
+import { declaredQueue } from './fold-fields.js';
+import type { BatonState, FeatureState } from './state.js';
+
+/** Applies a `run.started` to `state`; `feature` finds (or makes) a listed feature's state. */
+export function applyRunStarted(
+  state: BatonState,
+  ev: RunStarted,
+  feature: (id: string) => FeatureState,
+): void {
+  state.run_id = ev.run_id;
+  state.run_started_at = ev.ts;
+  state.run_ended_at = undefined;
+  state.run_outcome = undefined;
+  state.run_duration_ms = undefined;
+  state.run_feature_ids = [...ev.feature_ids];
+  state.concurrency = ev.concurrency;
+  state.base = ev.base;
+  state.base_commit = ev.base_commit;
+  state.mode = ev.mode;
+  state.orchestrator_pid = ev.pid;
+  state.run_queue = ev.queue ? declaredQueue(ev.queue) : undefined;
+  // What an earlier run's agents changed outside their worktrees belongs to that run's report.
+  if (!ev.resume) state.escaped_unknown = undefined;
+  state.open_runs = [
+    ...(state.open_runs ?? []).filter((r) => r.run_id !== ev.run_id),
+    {
+      run_id: ev.run_id,
+      pid: ev.pid,
+      started_at: ev.ts,
+      ...(ev.queue ? { queue: declaredQueue(ev.queue) } : {}),
+    },
+  ];
+  for (const id of ev.feature_ids) {
+    const f = feature(id);
+    // A resumed run keeps what earlier runs finished, and the state of agents it re-attached to;
+    // a fresh run starts every listed feature over.
+    if (ev.adopted_windows?.some((a) => a.feature_id === id)) continue;
+    if (!ev.resume || f.status !== 'complete') f.status = 'pending';
+    // A fresh run starts the feature over (best-of-N too); a resumed one keeps the attempts that finished.
+    if (!ev.resume) startOver(f);
+    const planned = ev.attempts && Object.hasOwn(ev.attempts, id) ? ev.attempts[id] : undefined;
+    if (planned !== undefined) f.planned_attempts = planned;
+    const select = ev.select && Object.hasOwn(ev.select, id) ? ev.select[id] : undefined;
+    if (select !== undefined) f.planned_select = select;
+  }
+  if (!ev.resume) startUnitsOver(state, ev.feature_ids, ev.adopted_windows);
+}
+
+/** What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. */
+function startOver(f: FeatureState): void {
+  f.attempts = undefined;
+  f.planned_attempts = undefined;
+  f.planned_select = undefined;
+  f.winner = undefined;
+  f.attempts_superseded = undefined;
+  f.checks = {};
+  f.reason = undefined;
+  f.exit_code = undefined;
+  f.signal = undefined;
+  f.checked_dirty = undefined;
+  f.escaped = [];
+  // Only a new run lifts what the runner decided last time (a hook's "complete" after a failure).
+  f.runner = undefined;
+}
+
+/**
+ * A fresh run starts its listed features' best-of-N attempt units (`<id>.a<n>`) over as it does the
+ * features: an earlier run's unit left running, asking for input or with escapes is not this run's.
+ */
+function startUnitsOver(
+  state: BatonState,
+  ids: readonly string[],
+  adopted: ReadonlyArray<{ feature_id: string }> | undefined,
+): void {
+  if (state.attempt_units === undefined) return;
+  const listed = new Set(ids);
+  for (const a of adopted ?? []) listed.delete(a.feature_id);
+  for (const [id, unit] of Object.entries(state.attempt_units)) {
+    const parent = parseAttemptUnitId(id)?.featureId;
+    if (parent === undefined || !listed.has(parent)) continue;
+    unit.status = 'pending';
+    startOver(unit);
+  }
+}
+
+/**
+ * The features an event starts over: the listed ones (but those it re-attaches to) for a fresh
+ * `run.started`. From such an event on, a feature's status, checks, reason and exit code depend on
+ * later events only, so folding the log from there gives them as folding it whole does: what lets a
+ * command read the log from its end (`fold-from-end.ts`). Not `feature.started`: a request for input
+ * its agent's hook wrote before it still stands after it.
+ */
+export function featuresStartedOver(e: LogEvent): readonly string[] {
+  if (e.type !== 'run.started' || e.resume) return [];
+  const adopted = new Set(e.adopted_windows?.map((a) => a.feature_id));
+  return e.feature_ids.filter((id) => !adopted.has(id));
+}
