@@ -31,24 +31,27 @@ const started = (runId: string, sec: number, resume: boolean) => ({
   ...(resume ? { resume: true } : {}),
 });
 
+/** `A`'s agent starting in run `runId`, `sec` seconds in. */
+const featureStarted = (runId: string, sec: number) => ({
+  v: 1,
+  ts: at(sec),
+  type: 'feature.started',
+  run_id: runId,
+  feature_id: A,
+  status: 'running',
+  agent: 'command',
+  branch: `baton/${A}`,
+  worktree: '/w',
+  log_file: '/l',
+  port: 41000,
+});
+
 describe('the header of a resumed run', () => {
   it('names the run as the report does, and its wall-clock over both parts once it ended', async () => {
     const { dash } = await setup([
       // 4 s, interrupted; resumed a minute later for 6 s.
       started('r1', 0, false),
-      {
-        v: 1,
-        ts: at(0),
-        type: 'feature.started',
-        run_id: 'r1',
-        feature_id: A,
-        status: 'running',
-        agent: 'command',
-        branch: `baton/${A}`,
-        worktree: '/w',
-        log_file: '/l',
-        port: 41000,
-      },
+      featureStarted('r1', 0),
       {
         v: 1,
         ts: at(4),
@@ -65,19 +68,7 @@ describe('the header of a resumed run', () => {
       { v: 1, ts: at(4), type: 'feature.ended', run_id: 'r1', feature_id: A, status: 'interrupted' },
       { v: 1, ts: at(4), type: 'run.ended', run_id: 'r1', outcome: 'interrupted', duration_ms: 4000 },
       started('r2', 64, true),
-      {
-        v: 1,
-        ts: at(64),
-        type: 'feature.started',
-        run_id: 'r2',
-        feature_id: A,
-        status: 'running',
-        agent: 'command',
-        branch: `baton/${A}`,
-        worktree: '/w',
-        log_file: '/l',
-        port: 41000,
-      },
+      featureStarted('r2', 64),
       {
         v: 1,
         ts: at(70),
