@@ -1,7 +1,7 @@
 /** The ids `baton clean` is given, checked the one way for its worktrees and for its backup refs. */
 
 import type { CleanTarget } from '../clean/inspect.js';
-import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
+import { listWorktrees, type WorktreeInfo, worktreeAt } from '../git/worktree-list.js';
 import { loadProject, unknownFeaturesError } from '../project.js';
 import { unitWorktree } from '../unit-worktree.js';
 
@@ -39,8 +39,8 @@ export async function detachedAt(
   if (absent.length === 0) return out;
   const listed = (await listWorktrees(root)).slice(1);
   for (const id of absent) {
-    const w = listed.find((l) => l.branch === undefined && l.path === unitWorktree(worktreesDir, id));
-    if (w) out.set(id, w);
+    const w = worktreeAt(listed, unitWorktree(worktreesDir, id));
+    if (w && w.branch === undefined) out.set(id, w);
   }
   return out;
 }

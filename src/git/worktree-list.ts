@@ -3,6 +3,8 @@
  * `git worktree add` under way in another process (a run adds worktrees while its checks and resumes
  * list them): git then fails on the half-made one, and the listing is tried again.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { GitError, git } from './git.js';
 
 /** One linked or main worktree. */
@@ -57,4 +59,20 @@ export function parseWorktrees(out: string): WorktreeInfo[] {
     else if (cur && line.startsWith('prunable')) cur.prunable = true;
   }
   return list;
+}
+
+/**
+ * The registered worktree at `path`, if any. Git lists each worktree by its real path, so a path that
+ * leads through a symlink is resolved first (its folder, or else its parent's).
+ */
+export function worktreeAt(worktrees: readonly WorktreeInfo[], path: string): WorktreeInfo | undefined {
+  const exact = worktrees.find((w) => w.path === path);
+  if (exact) return exact;
+  let real: string;
+  try {
+    real = existsSync(path) ? realpathSync(path) : join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return undefined;
+  }
+  return worktrees.find((w) => w.path === real);
 }

@@ -1,5 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
@@ -21,6 +21,7 @@ import {
   parseWorktrees,
   WORKTREE_LIST_ARGS,
   type WorktreeInfo,
+  worktreeAt,
 } from '../git/worktree-list.js';
 import { proveFeatureWorktree, refuseSymlinkedWorktree } from '../git/worktree-proof.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
@@ -61,22 +62,6 @@ function dirtyCheckoutError(dirty: readonly StatusEntry[]): UserError {
       hint: 'Commit or stash them first, or pass --base HEAD to cut the branches from the last commit anyway.',
     },
   );
-}
-
-/**
- * The registered worktree at `path`, if any. Git lists each worktree by its real path, so a path that
- * leads through a symlink is resolved first (its folder, or else its parent's).
- */
-export function worktreeAt(worktrees: readonly WorktreeInfo[], path: string): WorktreeInfo | undefined {
-  const exact = worktrees.find((w) => w.path === path);
-  if (exact) return exact;
-  let real: string;
-  try {
-    real = existsSync(path) ? realpathSync(path) : join(realpathSync(dirname(path)), basename(path));
-  } catch {
-    return undefined;
-  }
-  return worktrees.find((w) => w.path === real);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 import { branchExists, git, statusEntries } from '../git/git.js';
 import { clearStaleIndexLock } from '../git/index-lock.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
-import { listWorktrees } from '../git/worktree-list.js';
+import { listWorktrees, worktreeAt } from '../git/worktree-list.js';
 import { type ProvenWorktree, proveFeatureWorktree } from '../git/worktree-proof.js';
 import {
   describeExit,
@@ -23,7 +23,7 @@ import { writeStateFile } from '../state-write.js';
 import { provenBatonCommit } from './baton-commit.js';
 import type { FeatureResult, RunContext } from './context.js';
 import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.js';
-import { type FeaturePaths, worktreeAt } from './preflight.js';
+import type { FeaturePaths } from './preflight.js';
 import { inspectResumedBranch } from './restart.js';
 import type { FinishedAgent, ResumedBranch } from './resume.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
