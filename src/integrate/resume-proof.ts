@@ -77,16 +77,17 @@ export async function proveRecordedCommits(
     const commit = r.commits[id];
     if (commit === undefined) continue; // an old log: the branch itself is merged
     if (!isObjectId(commit)) throw foreignCommit(id, commit, 'which is not a commit id', fresh);
-    const there = await gitRaw(root, ['rev-parse', '--verify', '-q', `refs/heads/${featureBranch(id)}`]);
-    if (there.exitCode !== 0) throw await branchGone(root, id, commit, fresh);
     const held = await gitRaw(root, [
       'merge-base',
       '--is-ancestor',
       commit,
       `refs/heads/${featureBranch(id)}`,
     ]);
-    if (held.exitCode !== 0)
-      throw foreignCommit(id, commit, `which ${featureBranch(id)} does not hold`, fresh);
+    if (held.exitCode === 0) continue;
+    // Only a refusal asks further: is the branch there at all (`baton clean --force` removes it)?
+    const there = await gitRaw(root, ['rev-parse', '--verify', '-q', `refs/heads/${featureBranch(id)}`]);
+    if (there.exitCode !== 0) throw await branchGone(root, id, commit, fresh);
+    throw foreignCommit(id, commit, `which ${featureBranch(id)} does not hold`, fresh);
   }
 }
 
