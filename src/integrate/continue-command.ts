@@ -146,6 +146,15 @@ export function testsFailedAdvice(t: TestsFailedAt, flags: ContinueFlags, note =
   );
 }
 
+/**
+ * How the integration worktree is put back to the commit Baton made (`commit`, at most 12 characters
+ * shown) after a test command or criterion changed it: the one wording `integrate`, `status` and
+ * `doctor` give.
+ */
+export function putBack(worktree: string, commit: string): string {
+  return `put it back (git -C ${printableArg(worktree)} reset --hard ${commit.slice(0, 12)})`;
+}
+
 /** The two ways to run features that did not pass again, named: keep their work, or start them over. */
 export function rerunCommands(ids: readonly string[]): string {
   const named = ids.join(' ');

@@ -6,7 +6,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import { portBlockFor } from '../ports.js';
 import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
-import { freshCommandOf } from './continue-command.js';
+import { freshCommandOf, putBack } from './continue-command.js';
 import { samePlace } from './own-work.js';
 import { tipBefore, tipMoved, tipMovedWords } from './resolve.js';
 import { emit, type Halt, interrupted, interruptedHalt, type Session } from './session.js';
@@ -81,9 +81,9 @@ export async function leftBehind(session: Session, runner: Runner): Promise<Left
       : '',
   ].filter(Boolean);
   const wt = printableArg(session.worktree);
-  const back = (moved?.recorded ?? tipBefore(session) ?? 'HEAD').slice(0, 12);
+  const back = moved?.recorded ?? tipBefore(session) ?? 'HEAD';
   const ways = [
-    moved || dirty.length > 0 ? `put it back (git -C ${wt} reset --hard ${back})` : '',
+    moved || dirty.length > 0 ? putBack(session.worktree, back) : '',
     inTheWay.paths.length > 0
       ? `remove the untracked files (git -C ${wt} clean -f -- ${inTheWay.paths.map(printableArg).join(' ')})`
       : '',

@@ -8,13 +8,13 @@
  * whose branch is gone (`baton clean` removed it). Its worktree is the one git shows, proven
  * (`integrationOnDisk`), never the log's path: any process can append an `integration.started`.
  */
-import { printableArg } from '../agents/shell-words.js';
 import { isObjectId } from '../git/refs.js';
 import type { BatonState, MergeRecord } from '../log/state.js';
 import {
   afterTestsFailedCommand,
   continueCommand,
   freshCommand,
+  putBack,
   resolveThenContinue,
   TEST_FROM_LOG,
   testsFailedAdvice,
@@ -203,14 +203,8 @@ function leftBehindAdvice(
   fresh: string,
 ): string {
   // The log's commit is anyone's to write: printed in a command only when it is a commit id.
-  const back =
-    stop.merge_commit !== undefined && isObjectId(stop.merge_commit)
-      ? stop.merge_commit.slice(0, 12)
-      : 'HEAD';
-  const put =
-    worktree === undefined
-      ? WORKTREE_NOT_FOUND
-      : `put it back (git -C ${printableArg(worktree)} reset --hard ${back})`;
+  const back = stop.merge_commit !== undefined && isObjectId(stop.merge_commit) ? stop.merge_commit : 'HEAD';
+  const put = worktree === undefined ? WORKTREE_NOT_FOUND : putBack(worktree, back);
   return `${put}, fix the test command (it must leave the integration as it found it), then start over with \`${fresh}\``;
 }
 
