@@ -27,7 +27,7 @@ describe('clean after a run killed during setup', () => {
     pids.push(run.pid as number);
     const runId = () => events(repo).find((e) => e.type === 'run.started')?.run_id ?? '';
     const setup = () => processesOfRun(runId()).find((p) => p.pid === p.pgid);
-    expect(await until(() => setup() !== undefined, 15_000)).toBe(true);
+    expect(await until(() => setup() !== undefined, 40_000)).toBe(true);
     const group = setup()!.pgid;
     pids.push(-group);
     run.kill('SIGKILL');

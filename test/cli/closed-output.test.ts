@@ -41,7 +41,7 @@ describe('baton run whose standard output is closed mid-run (`baton run | tee ru
       err += d.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    expect(await until(() => has(log, 'feature.started'), 15_000)).toBe(true);
+    expect(await until(() => has(log, 'feature.started'), 40_000)).toBe(true);
     // The reader goes: Baton's next line meets EPIPE.
     child.stdout.destroy();
     go();
@@ -70,7 +70,7 @@ async function onTerminal(root: string, args: string) {
   const command = `echo $$ > '${pidFile}'; exec '${process.execPath}' '${BATON_BIN}' ${args} 2>'${errFile}'`;
   // detached: `script` leads a session of its own, and the terminal closed is the one it made.
   const terminal = spawn('script', ['-qfc', command, screen], { cwd: root, detached: true, stdio: 'ignore' });
-  expect(await until(() => existsSync(pidFile), 15_000)).toBe(true);
+  expect(await until(() => existsSync(pidFile), 40_000)).toBe(true);
   const pid = Number(readFileSync(pidFile, 'utf8'));
   return {
     /** Kills the terminal program, as closing its window does. */
@@ -97,7 +97,7 @@ describe.skipIf(!hasScript)('baton in a terminal that is closed (the terminal pr
   it('run: SIGHUP stops the agents and records it; no EIO exception, no native assertion', async () => {
     const { repo, log } = waitingRepo();
     const terminal = await onTerminal(repo.root, 'run');
-    expect(await until(() => has(log, 'feature.started'), 15_000)).toBe(true);
+    expect(await until(() => has(log, 'feature.started'), 40_000)).toBe(true);
     terminal.close();
     expect(await terminal.ended()).toBe(true);
     expect(events(log).find((e) => e.type === 'feature.ended')?.reason).toContain(
@@ -111,7 +111,7 @@ describe.skipIf(!hasScript)('baton in a terminal that is closed (the terminal pr
   it('status --watch: ends quietly, without a native assertion on the hung-up terminal', async () => {
     const { repo } = waitingRepo();
     const terminal = await onTerminal(repo.root, 'status --watch');
-    expect(await until(() => terminal.screen().includes('w1'), 15_000)).toBe(true);
+    expect(await until(() => terminal.screen().includes('w1'), 40_000)).toBe(true);
     terminal.close();
     expect(await terminal.ended()).toBe(true);
     expect(terminal.err()).not.toMatch(CRASH);

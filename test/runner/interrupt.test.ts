@@ -48,7 +48,7 @@ describe('interrupting baton run', () => {
     const child = spawn(process.execPath, [BATON_BIN, 'run'], { cwd: repo.root, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const started = () => readLog(log).events.filter((e) => e.type === 'feature.started') as FeatureStarted[];
-    expect(await until(() => started().length === 4, 15_000)).toBe(true);
+    expect(await until(() => started().length === 4, 40_000)).toBe(true);
     const pgids = started().map((e) => e.pgid!);
     expect(pgids.every((g) => groupAlive(g))).toBe(true);
     const t0 = Date.now();
@@ -79,7 +79,7 @@ describe('interrupting baton run', () => {
     const { child, exited } = run;
     const drafted = () =>
       readLog(log).events.some((e) => e.type === 'worktree.created' && existsSync(join(e.path, 'draft.txt')));
-    expect(await until(drafted, 15_000)).toBe(true);
+    expect(await until(drafted, 40_000)).toBe(true);
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
     expect(run.out).toContain('w1: interrupted — stopped by SIGTERM; the worktree and its changes are kept');
@@ -104,7 +104,7 @@ describe('interrupting baton run', () => {
     const run = startRun(repo.root);
     const { child, exited } = run;
     const started = () => readLog(log).events.find((e) => e.type === 'feature.started') as FeatureStarted;
-    expect(await until(() => started() !== undefined, 15_000)).toBe(true);
+    expect(await until(() => started() !== undefined, 40_000)).toBe(true);
     const t0 = Date.now();
     child.kill('SIGINT');
     expect(await until(() => run.err.includes('stopping every agent'), 5000)).toBe(true);

@@ -48,8 +48,9 @@ describe('resume after a run killed during a serve check', () => {
     repo.git('commit', '-qm', 'contract');
     const child = spawn(process.execPath, [BATON_BIN, 'run'], { cwd: repo.root, stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // Generous: on a busy 2-core CI the run's agent, commit and check start can take many seconds.
     expect(
-      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 15_000),
+      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 45_000),
     ).toBe(true);
     const server = Number(readFileSync(pidFile, 'utf8'));
     pids.push(server);

@@ -33,7 +33,7 @@ describe.concurrent('crash-safe runs', () => {
     const events = () => readLog(log).events as BatonEvent[];
     const child = spawn(process.execPath, [BATON_BIN, 'run'], { cwd: repo.root, stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    expect(await until(() => events().filter((e) => e.type === 'feature.started').length === 4, 15_000)).toBe(
+    expect(await until(() => events().filter((e) => e.type === 'feature.started').length === 4, 40_000)).toBe(
       true,
     );
     await new Promise((r) => setTimeout(r, 1000));
