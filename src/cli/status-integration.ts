@@ -4,6 +4,8 @@
  * state the view already has (the fold snapshot, on a warm `status`) and what git shows of it (its
  * branch, its proven worktree), looked at again only when the integration changed.
  */
+
+import { featureBranch } from '../git/refs.js';
 import {
   describeUnfinished,
   isUnfinished,
@@ -87,6 +89,7 @@ export function integrationJson(u: UnfinishedIntegration | undefined) {
     worktree: u.worktree ?? null,
     command: u.command,
     test_from_log: u.testFromLog,
+    branches_gone: u.gone.map((g) => featureBranch(g.id)),
     go_on: describeUnfinished(u).goOn,
   };
 }

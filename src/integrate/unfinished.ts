@@ -8,7 +8,7 @@
  * whose branch is gone (`baton clean` removed it). Its worktree is the one git shows, proven
  * (`integrationOnDisk`), never the log's path: any process can append an `integration.started`.
  */
-import { isObjectId } from '../git/refs.js';
+import { featureBranch, isObjectId } from '../git/refs.js';
 import type { BatonState, MergeRecord } from '../log/state.js';
 import {
   afterTestsFailedCommand,
@@ -60,6 +60,11 @@ export interface UnfinishedIntegration {
   command: string;
   /** The command's test command was read from the log (anyone's to write): the user should read it first. */
   testFromLog: boolean;
+  /**
+   * Features it has still to merge whose branch is gone (`baton clean --force` removed it), each with
+   * the tip `baton clean` kept, if any: its `--continue` would refuse.
+   */
+  gone: { id: string; kept: string | undefined }[];
 }
 
 /**
@@ -69,6 +74,11 @@ export interface UnfinishedIntegration {
 export interface IntegrationOnDisk {
   branch: boolean;
   worktree: string | undefined;
+  /**
+   * The feature branches there are (`baton/<id>`) and, per feature id, the newest tip `baton clean`
+   * kept of its removed branch (a full ref); undefined when not asked.
+   */
+  refs?: { branches: ReadonlySet<string>; kept: ReadonlyMap<string, string> } | undefined;
 }
 
 /** The conflict the integration waits on: a feature whose latest merge is a conflict (the one rule `--continue` goes on from). */
@@ -160,6 +170,7 @@ export function unfinishedIntegration(
   const stop = stopOf(integration, how === 'tests-failed');
   const flags = { test: integration.test, into: integration.asked_into };
   const worktree = disk.worktree;
+  const gone = how === 'tests-failed' ? [] : goneBranches(integration.order, merged, stop, disk);
   // Failed tests are fixed on the feature's branch, or a resolution in the worktree (`testsFailedAdvice`);
   // anything else goes on in the worktree, or starts over when none is proven.
   // What the test command left is put back first; then the integration starts over.
@@ -168,7 +179,7 @@ export function unfinishedIntegration(
       ? freshCommand(flags)
       : stop?.kind === 'tests-failed'
         ? afterTestsFailedCommand({ ...stop, worktree }, flags)
-        : worktree !== undefined
+        : worktree !== undefined && gone.length === 0
           ? continueCommand(flags)
           : freshCommand(flags);
   return {
@@ -180,7 +191,43 @@ export function unfinishedIntegration(
     flags,
     command,
     testFromLog: integration.test !== undefined,
+    gone,
   };
+}
+
+/**
+ * The features still to merge (in `order`, neither merged nor the conflict stopped at, which is merged
+ * already in the worktree) whose branch `disk` does not show, with the tip `baton clean` kept of each.
+ */
+function goneBranches(
+  order: readonly string[],
+  merged: readonly string[],
+  stop: IntegrationStop | undefined,
+  disk: IntegrationOnDisk,
+): UnfinishedIntegration['gone'] {
+  const refs = disk.refs;
+  if (refs === undefined) return [];
+  const done = new Set(merged);
+  if (stop?.kind === 'conflict') done.add(stop.feature_id);
+  return order
+    .filter((id) => !done.has(id) && !refs.branches.has(featureBranch(id)))
+    .map((id) => ({ id, kept: refs.kept.get(id) }));
+}
+
+/**
+ * What to do when branches it has still to merge are gone (a clause; raw text, the caller escapes it):
+ * put each back from the tip `baton clean` kept and go on, or start over without them.
+ */
+function goneAdvice(u: UnfinishedIntegration, continued: string): string {
+  const names = u.gone.map((g) => featureBranch(g.id));
+  const them = names.length === 1 ? 'it' : 'them';
+  const what = `${names.join(', ')}, which it has still to merge, ${names.length === 1 ? 'no longer exists' : 'no longer exist'} (\`baton clean\` removes a feature's branch)`;
+  const kept = u.gone.filter((g) => g.kept !== undefined);
+  const putBackAll =
+    u.worktree !== undefined && kept.length === u.gone.length
+      ? `put ${them} back from the tip baton clean kept (${kept.map((g) => `git branch ${featureBranch(g.id)} ${g.kept}`).join('; ')}), then run \`${continued}\`; or `
+      : '';
+  return `${what}: ${putBackAll}start over without ${them} with \`${u.command}\``;
 }
 
 /** Why it stopped at `stop`, in words (raw text: the caller escapes it). */
@@ -229,14 +276,16 @@ export function describeUnfinished(u: UnfinishedIntegration): { what: string; go
   // Starting over runs the same tests and moves the same branch as the integration that stopped.
   const startOver = `, or start over with \`${freshCommand(u.flags)}\``;
   const goOn =
-    u.stop?.kind === 'tests-failed' && u.stop.left !== undefined
-      ? `${leftBehindAdvice(u.stop, u.worktree, u.command)}${note ?? ''}`
-      : u.stop?.kind === 'tests-failed'
-        ? testsFailedAdvice({ ...u.stop, worktree: u.worktree }, u.flags, note)
-        : u.worktree === undefined
-          ? `${WORKTREE_NOT_FOUND}: start over with \`${u.command}\`${note ?? ''}`
-          : u.stop?.kind === 'conflict'
-            ? `${resolveThenContinue(u.stop.feature_id, u.worktree, next)}${startOver}`
-            : `go on with \`${u.command}\`${note ?? ''}${startOver}`;
+    u.gone.length > 0
+      ? `${goneAdvice(u, continueCommand(u.flags))}${note ?? ''}`
+      : u.stop?.kind === 'tests-failed' && u.stop.left !== undefined
+        ? `${leftBehindAdvice(u.stop, u.worktree, u.command)}${note ?? ''}`
+        : u.stop?.kind === 'tests-failed'
+          ? testsFailedAdvice({ ...u.stop, worktree: u.worktree }, u.flags, note)
+          : u.worktree === undefined
+            ? `${WORKTREE_NOT_FOUND}: start over with \`${u.command}\`${note ?? ''}`
+            : u.stop?.kind === 'conflict'
+              ? `${resolveThenContinue(u.stop.feature_id, u.worktree, next)}${startOver}`
+              : `go on with \`${u.command}\`${note ?? ''}${startOver}`;
   return { what: `${HOW[u.how]}${at}, merged ${u.merged.length} of ${u.order.length}${list}`, goOn };
 }

@@ -9,8 +9,8 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
-import { branchExists, GitError } from '../git/git.js';
-import { INTEGRATION_BRANCH } from '../git/refs.js';
+import { branchExists, GitError, gitRaw } from '../git/git.js';
+import { BRANCH_PREFIX, CLEAN_BACKUP_PREFIX, INTEGRATION_BRANCH } from '../git/refs.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { proveLinkedWorktree } from '../git/worktree-proof.js';
 import { escapeControl } from '../text/escape.js';
@@ -126,14 +126,40 @@ export async function provenIntegrationWorktree(
  */
 export async function integrationOnDisk(root: string): Promise<IntegrationOnDisk> {
   if (!(await branchExists(root, INTEGRATION_BRANCH))) return { branch: false, worktree: undefined };
+  const refs = await featureRefs(root);
   try {
     // The refusal is caught below, so its hint's command is never shown.
     const worktree = await provenIntegrationWorktree(root, INTEGRATION_BRANCH, freshCommand({}));
-    return { branch: true, worktree };
+    return { branch: true, worktree, refs };
   } catch (err) {
     // Not proven, or git could not list the worktrees.
     const unproven = err instanceof UserError && err.code === 'integrate/worktree-unproven';
-    if (unproven || err instanceof GitError) return { branch: true, worktree: undefined };
+    if (unproven || err instanceof GitError) return { branch: true, worktree: undefined, refs };
     throw err;
   }
+}
+
+/**
+ * The feature branches there are (`baton/<id>`, by full ref) and, per feature id, the newest tip
+ * `baton clean` kept of its removed branch (one `git for-each-ref`); undefined when git could not list them.
+ */
+async function featureRefs(root: string): Promise<IntegrationOnDisk['refs']> {
+  const heads = `refs/heads/${BRANCH_PREFIX}`;
+  const r = await gitRaw(root, [
+    'for-each-ref',
+    '--sort=-creatordate',
+    '--format=%(refname)',
+    heads,
+    CLEAN_BACKUP_PREFIX,
+  ]);
+  if (r.exitCode !== 0) return undefined;
+  const branches = new Set<string>();
+  const kept = new Map<string, string>();
+  for (const ref of r.stdout.split('\n')) {
+    if (ref.startsWith(heads)) branches.add(ref.slice('refs/heads/'.length));
+    if (!ref.startsWith(CLEAN_BACKUP_PREFIX)) continue;
+    const id = ref.slice(CLEAN_BACKUP_PREFIX.length, ref.lastIndexOf('/'));
+    if (!kept.has(id)) kept.set(id, ref);
+  }
+  return { branches, kept };
 }

@@ -170,6 +170,22 @@ describe('baton integrate --continue proves what the log says before acting on i
     const f2 = repo.git('rev-parse', 'baton/f2');
     const cleaned = await runBaton(['clean', '--force', 'f2'], { cwd: repo.root });
     expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
+    // status and doctor say so too, instead of offering the --continue that refuses.
+    const kept = `refs/baton/clean-backup/f2/${f2}`;
+    const advice = `baton/f2, which it has still to merge, no longer exists (\`baton clean\` removes a feature's branch): put it back from the tip baton clean kept (git branch baton/f2 ${kept}), then run \`baton integrate --continue --test`;
+    const status = await runBaton(['status'], { cwd: repo.root });
+    expect(status.stdout).toContain(advice);
+    const json = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      integration: { branches_gone: string[]; command: string };
+    };
+    expect(json.integration.branches_gone).toEqual(['baton/f2']);
+    expect(json.integration.command).toMatch(/^baton integrate --fresh --test /);
+    const doctor = JSON.parse((await runBaton(['doctor', '--json'], { cwd: repo.root })).stdout) as {
+      checks: Array<{ name: string; hint?: string }>;
+    };
+    expect(doctor.checks.find((c) => c.name === 'last integration')?.hint).toContain(
+      'which it has still to merge, no longer exists',
+    );
     const r = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
     expect(r.code).toBe(1);
     expect(codeOf(r.stderr)).toBe('integrate/branch-gone');

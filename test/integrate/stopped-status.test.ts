@@ -28,6 +28,7 @@ interface IntegrationJson {
   worktree: string | null;
   command: string;
   test_from_log: boolean;
+  branches_gone: string[];
   go_on: string;
 }
 
@@ -76,6 +77,7 @@ describe('status after an integration that stopped', () => {
       worktree: wt,
       command,
       test_from_log: true,
+      branches_gone: [],
       go_on: `resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\` (its --test is the command the integration began with, as the log records it: read it first), or start over with \`baton integrate --fresh --test true --into main\``,
     });
     const human = (await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout;
@@ -123,6 +125,7 @@ describe('status after an integration that stopped', () => {
       worktree: wt,
       command,
       test_from_log: true,
+      branches_gone: [],
       go_on: advice(TEST_FROM_LOG),
     });
     expect((await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout).toContain(

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { printableArg } from '../../src/agents/shell-words.js';
-import { unfinishedIntegration } from '../../src/integrate/unfinished.js';
+import { describeUnfinished, unfinishedIntegration } from '../../src/integrate/unfinished.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { BATON_BIN, runBaton, runBatonProcess } from '../rig/cli.js';
@@ -178,5 +178,33 @@ describe('unfinishedIntegration (pure)', () => {
       worktree: undefined,
       command: "baton integrate --fresh --test 'npm test' --into main",
     });
+  });
+
+  it('starts over when branches it has still to merge are gone, putting back only what clean kept', () => {
+    const killed = foldEvents(integration({ ...STARTED, order: ['a', 'b', 'c'] }, MERGED('a'))).integration;
+    const refs = (kept: [string, string][]) => ({
+      branches: new Set(['baton/a']),
+      kept: new Map(kept),
+    });
+    const noneKept = unfinishedIntegration(killed, false, { ...ON_DISK, refs: refs([]) });
+    expect(noneKept?.gone).toEqual([
+      { id: 'b', kept: undefined },
+      { id: 'c', kept: undefined },
+    ]);
+    const fresh = "baton integrate --fresh --test 'npm test' --into main";
+    expect(noneKept?.command).toBe(fresh);
+    expect(noneKept && describeUnfinished(noneKept).goOn).toContain(
+      `baton/b, baton/c, which it has still to merge, no longer exist (\`baton clean\` removes a feature's branch): start over without them with \`${fresh}\``,
+    );
+    const bothKept = unfinishedIntegration(killed, false, {
+      ...ON_DISK,
+      refs: refs([
+        ['b', 'refs/baton/clean-backup/b/1'],
+        ['c', 'refs/baton/clean-backup/c/2'],
+      ]),
+    });
+    expect(bothKept && describeUnfinished(bothKept).goOn).toContain(
+      'put them back from the tip baton clean kept (git branch baton/b refs/baton/clean-backup/b/1; git branch baton/c refs/baton/clean-backup/c/2), then run `baton integrate --continue',
+    );
   });
 });
