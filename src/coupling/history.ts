@@ -24,6 +24,9 @@ export interface HistoryOptions {
   streams?: number | undefined;
 }
 
+/** The largest count git's `-n` and `--skip` take as written (a signed 32-bit int). */
+export const MAX_GIT_COUNT = 2 ** 31 - 1;
+
 /** Below this many commits per stream, one more `git log` process costs more than it saves. */
 const MIN_STREAM_COMMITS = 2_000;
 
@@ -38,9 +41,12 @@ const MIN_STREAM_COMMITS = 2_000;
  */
 export async function readHistory(
   cwd: string,
-  options: HistoryOptions,
+  asked: HistoryOptions,
   onCommit: (c: LoggedCommit, position: number) => void,
 ): Promise<HistoryRead> {
+  // git reads `-n`/`--skip` as 32-bit counts: 2^32 wraps to 0 (no commits, or none skipped, so the
+  // history counted twice). No repository has more commits than the largest count git takes.
+  const options = { ...asked, window: Math.min(asked.window, MAX_GIT_COUNT) };
   const cache = HistoryCache.open(options.cacheFile);
   const r =
     cache.size === 0

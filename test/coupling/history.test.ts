@@ -113,6 +113,16 @@ describe('the history pass split over several git log streams', () => {
     },
   );
 
+  it.each([2 ** 32, 2 ** 33, 1e10])(
+    'reads the whole history once for a window of %i, more than git counts to',
+    async (window) => {
+      for (const streams of [1, 3]) {
+        const { commits } = await history(r.root, { window, streams });
+        expect(commits).toEqual(oneStream(r.root, 1000));
+      }
+    },
+  );
+
   it.each([1, 3])('reads the commits the cache lacks in %i stream(s), at their positions', async (n) => {
     const cacheFile = join(r.root, '.baton', 'cache', `split-${n}.txt`);
     await history(r.root, { window: 200, cacheFile });
