@@ -28,9 +28,9 @@ export const registerCouple: RegisterCommand = (program, ctx) => {
     .action(
       async (flags: { window?: string; minSupport?: string; minConfidence?: string; json?: boolean }) => {
         const settings = {
-          ...(flags.window !== undefined ? { window: positiveInt('--window', flags.window) } : {}),
+          ...(flags.window !== undefined ? { window: positiveInt('--window', flags.window, 1000) } : {}),
           ...(flags.minSupport !== undefined
-            ? { min_support: positiveInt('--min-support', flags.minSupport) }
+            ? { min_support: positiveInt('--min-support', flags.minSupport, 3) }
             : {}),
           ...(flags.minConfidence !== undefined
             ? { min_confidence: share('--min-confidence', flags.minConfidence) }
@@ -50,12 +50,12 @@ export const registerCouple: RegisterCommand = (program, ctx) => {
 };
 
 /** Parses a whole number ≥ 1 given on the command line; a usage error otherwise. */
-export function positiveInt(flag: string, value: string): number {
+export function positiveInt(flag: string, value: string, example: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
     throw new UserError('usage/number', `${flag} must be a whole number of 1 or more, got "${value}"`, {
       exitCode: 2,
-      hint: `e.g. ${flag} 1000`,
+      hint: `e.g. ${flag} ${example}`,
     });
   }
   return n;

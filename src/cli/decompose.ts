@@ -114,8 +114,8 @@ async function readDecomposeInputs(
   specPath: string,
   flags: DecomposeFlags,
 ): Promise<DecomposeInputs> {
-  const rounds = positiveInt('--rounds', flags.rounds);
-  const features = flags.features === undefined ? undefined : positiveInt('--features', flags.features);
+  const rounds = positiveInt('--rounds', flags.rounds, 3);
+  const features = flags.features === undefined ? undefined : positiveInt('--features', flags.features, 4);
   const root = await findMainWorktree(ctx.cwd);
   const loaded = loadConfig(root);
   if (!loaded.ok) {

@@ -142,6 +142,16 @@ describe('coupling analysis on a repository with a known history', () => {
     expect(flag.analysis.commits).toBe(17);
   });
 
+  it.each([
+    ['--window', '1000'],
+    ['--min-support', '3'],
+  ])('refuses %s 0 with an example of its own kind', async (flag, example) => {
+    const r = await runBaton(['couple', flag, '0'], { cwd: shared.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${flag} must be a whole number of 1 or more, got "0" [usage/number]`);
+    expect(r.stderr).toContain(`e.g. ${flag} ${example}\n`);
+  });
+
   it('is silent on two features that share neither a commit, an import nor a file', async () => {
     const r = makeRepo({ 'README.md': '# two\n', ...contractFiles(CONTRACTS.slice(0, 2)) });
     repos.push(r);
