@@ -1,6 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadConfig } from '../config.js';
+import type { Config } from '../config-schema.js';
+import { MAX_FEATURE_ID_LENGTH } from '../contracts/feature-id.js';
+import { readContracts } from '../contracts/load.js';
 import { detectTestRunner } from '../contracts/scaffold.js';
 import {
   checkFeatureName,
@@ -46,23 +49,25 @@ export const registerNew: RegisterCommand = (program, ctx) => {
         throw new UserError('config/invalid', 'the configuration is invalid', { diagnostics: config.errors });
       const specs = config.value.specs;
       refuseWrongKinds('new', root, [{ path: relative(root, specs), kind: 'folder' }]);
-      const existing = existsSync(specs)
-        ? readdirSync(specs, { withFileTypes: true })
-            .filter((e) => e.isDirectory())
-            .map((e) => e.name)
-        : [];
+      const existing = await takenNames(config.value);
       const slug = slugifyFeatureName(name);
-      const same = existing.find((id) => id === slug || id.replace(/^feature-\d+-/, '') === slug);
+      const same = existing.find(({ id }) => id === slug || id.replace(/^feature-\d+-/, '') === slug);
       if (same) {
+        throw new UserError('new/exists', `a feature named "${slug}" already exists: ${same.where}`, {
+          hint: 'Choose another name, or edit the existing contract.',
+        });
+      }
+      const featureId = nextFeatureId(
+        existing.map((e) => e.id),
+        slug,
+      );
+      if (featureId === undefined) {
         throw new UserError(
-          'new/exists',
-          `a feature named "${slug}" already exists: ${relative(root, join(specs, same))}`,
-          {
-            hint: 'Choose another name, or edit the existing contract.',
-          },
+          'new/no-number',
+          `the next free number after those in ${relative(root, specs) || '.'} makes feature-<number>-${slug} longer than ${MAX_FEATURE_ID_LENGTH} characters`,
+          { hint: 'Renumber the folder with the largest feature-<number>, or give a shorter name.' },
         );
       }
-      const featureId = nextFeatureId(existing, slug);
       const runner = detectTestRunner(probeProject(root));
       const dir = join(specs, featureId);
       const file = join(dir, 'contract.md');
@@ -91,3 +96,21 @@ export const registerNew: RegisterCommand = (program, ctx) => {
       ctx.stdout.write(`${lines.join('\n')}\n`);
     });
 };
+
+/**
+ * The names taken in the specs folder, each with where it is: every feature folder's name and every
+ * contract's declared `feature_id` (a contract may declare an id other than its folder's).
+ */
+async function takenNames(config: Config): Promise<{ id: string; where: string }[]> {
+  if (!existsSync(config.specs)) return [];
+  const read = await readContracts(config);
+  if (!read.ok) return [];
+  const folder = (name: string) => relative(config.root, join(config.specs, name));
+  return [
+    ...read.value.folders.map((name) => ({ id: name, where: folder(name) })),
+    ...read.value.contracts.map((c) => ({
+      id: c.feature_id,
+      where: `${c.feature_id}, declared in ${c.file}`,
+    })),
+  ];
+}

@@ -1,3 +1,4 @@
+import { MAX_FEATURE_ID_LENGTH } from './feature-id.js';
 import { FEATURE_ID_PATTERN } from './schema.js';
 
 /** What a new contract is written from. */
@@ -45,14 +46,19 @@ export function slugifyFeatureName(name: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** The next `feature-NNN-<slug>` id after the numbers already used in `existing` (pure). */
-export function nextFeatureId(existing: readonly string[], slug: string): string {
-  let max = 0;
+/**
+ * The next `feature-NNN-<slug>` id after the numbers already used in `existing` (pure); undefined when
+ * that number makes the id longer than an id may be.
+ */
+export function nextFeatureId(existing: readonly string[], slug: string): string | undefined {
+  // Whole numbers of any length: a folder may carry more digits than a double holds exactly.
+  let max = 0n;
   for (const id of existing) {
     const m = /^feature-(\d+)(-|$)/.exec(id);
-    if (m) max = Math.max(max, Number(m[1]));
+    if (m && BigInt(m[1] ?? '0') > max) max = BigInt(m[1] ?? '0');
   }
-  const id = `feature-${String(max + 1).padStart(3, '0')}-${slug}`;
+  const id = `feature-${String(max + 1n).padStart(3, '0')}-${slug}`;
+  if (id.length > MAX_FEATURE_ID_LENGTH) return undefined;
   if (!FEATURE_ID_PATTERN.test(id)) throw new Error(`generated an invalid feature id: ${id}`);
   return id;
 }

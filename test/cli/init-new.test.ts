@@ -397,6 +397,31 @@ describe('baton init', () => {
     expect(readFileSync(join(r.root, 'specs'), 'utf8')).toBe('mine\n');
   });
 
+  it('new refuses a name a contract declares as its feature_id in a folder named otherwise, and numbers after it', async () => {
+    const contract = (id: string) =>
+      `---\nfeature_id: ${id}\ntitle: T\nowns: ["src/${id}/**"]\nacceptance_criteria:\n  - id: t\n    text: t\n    run: "true"\n---\n# T\n`;
+    const r = repo({ 'specs/upload-stuff/contract.md': contract('feature-007-upload') });
+    const taken = await runBaton(['new', 'upload'], { cwd: r.root });
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(
+      'a feature named "upload" already exists: feature-007-upload, declared in specs/upload-stuff/contract.md [new/exists]',
+    );
+    const next = await runBaton(['new', 'grade', '--json'], { cwd: r.root });
+    expect(JSON.parse(next.stdout).feature_id).toBe('feature-008-grade');
+  });
+
+  it('new numbers past a folder whose number no double holds, and refuses in one line an id too long', async () => {
+    const r = repo();
+    mkdirSync(join(r.root, 'specs', 'feature-9007199254740993-x'), { recursive: true });
+    const next = await runBaton(['new', 'y', '--json'], { cwd: r.root });
+    expect(JSON.parse(next.stdout).feature_id).toBe('feature-9007199254740994-y');
+    mkdirSync(join(r.root, 'specs', `feature-${'9'.repeat(90)}-x`));
+    const long = await runBaton(['new', 'z'], { cwd: r.root });
+    expect(long.code).toBe(1);
+    expect(long.stderr).toContain('longer than 100 characters [new/no-number]');
+    expect(long.stderr).not.toContain('internal error');
+  });
+
   it('run from a subfolder, says the files went to the repository root', async () => {
     const r = repo();
     mkdirSync(join(r.root, 'sub'));
