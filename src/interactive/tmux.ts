@@ -138,7 +138,8 @@ export function openWindow(
 ): Promise<OpenedWindow> {
   const next = opening.then(async () => {
     const format = ['-P', '-F', '#{window_id} #{pane_id} #{pane_pid}'];
-    // `-e` sets these for this window's program only, not for the session's other windows.
+    // `new-window -e` sets these for this window's program only; `new-session -e` sets them for the
+    // session too (taken out again below), where every window the user opens would inherit them.
     const env = Object.entries(opts.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const common = ['-c', opts.cwd, '-n', opts.name, ...env, ...format];
     const exists = await hasSession(tmux, opts.session);
@@ -166,12 +167,30 @@ export function openWindow(
           ...common,
           opts.shellCommand,
         ]);
+    if (!exists) await unsetSessionEnvironment(tmux, opts.session, Object.keys(opts.env));
     const [windowId, paneId, pid] = out.trim().split(' ');
     if (!windowId || !paneId || !pid) throw new Error(`unexpected tmux output: ${out}`);
     return { windowId, paneId, panePid: Number(pid) };
   });
   opening = next.catch(() => undefined);
   return next;
+}
+
+/**
+ * Takes `names` out of the session's environment (one tmux call), so a window the user opens there
+ * (Ctrl-b c) does not carry an agent's `BATON_RUN_ID` and `BATON_LOG` and pass for this run's agent.
+ */
+async function unsetSessionEnvironment(tmux: Tmux, session: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const unset = names.flatMap((n, i) => [
+    ...(i > 0 ? [';'] : []),
+    'set-environment',
+    '-t',
+    `=${session}`,
+    '-u',
+    n,
+  ]);
+  await tmuxOk(tmux, unset);
 }
 
 /** Types text into a pane exactly as given (`send-keys -l`), then Enter unless told otherwise. */

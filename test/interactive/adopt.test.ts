@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupClaim, GroupProof } from '../../src/guard/group-proof.js';
 import { planAdoption } from '../../src/interactive/adopt.js';
@@ -6,7 +9,7 @@ import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { collectRunIntervals } from '../../src/metrics/intervals.js';
 import { resumeNotes } from '../../src/runner/resume.js';
-import { privateTmux } from './tmux-rig.js';
+import { privateTmux, waitFor } from './tmux-rig.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const ev = (s: number, e: NewEvent): LogEvent => ({ v: 1, ts: at(s), ...e }) as BatonEvent;
@@ -137,6 +140,38 @@ describe('a resumed run that re-attached, in the fold and the live output', () =
   it('says which windows it re-attached to, in which session', () => {
     const note = resumeNotes({ run_id: RUN, adopted_windows: [{ feature_id: A }, { feature_id: B }] });
     expect(note).toEqual([`re-attached to baton-r1: ${A}, ${B}`]);
+  });
+});
+
+describe('the environment of an agent window', () => {
+  const undo: Array<() => void> = [];
+  afterEach(() => {
+    for (const u of undo.splice(0)) u();
+  });
+
+  it('is the agent’s alone: a window the user opens in the session does not carry the run’s id', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const tmux = tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket });
+    const env = { BATON_RUN_ID: 'r1', BATON_LOG: '/repo/.baton/log.jsonl', BATON_FEATURE_ID: 'a' };
+    const opened = await openWindow(tmux, {
+      session: 'baton-r1',
+      name: A,
+      cwd: '/',
+      shellCommand: 'sleep 60',
+      env,
+    });
+    expect(readFileSync(`/proc/${opened.panePid}/environ`, 'utf8').split('\0')).toContain('BATON_RUN_ID=r1');
+    const agentVars = /^BATON_(RUN_ID|LOG|FEATURE_ID)=/m;
+    expect(rig.tmux('show-environment', '-t', '=baton-r1').stdout).not.toMatch(agentVars);
+    // The user's own window (Ctrl-b c), opened in the run's session.
+    const out = join(mkdtempSync(join(tmpdir(), 'baton-env-')), 'env.txt');
+    undo.push(() => rmSync(dirname(out), { recursive: true, force: true }));
+    rig.tmux('new-window', '-d', '-t', '=baton-r1:', `env > ${out}; sleep 60`);
+    expect(await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').includes('PATH='), 5000)).toBe(
+      true,
+    );
+    expect(readFileSync(out, 'utf8')).not.toMatch(agentVars);
   });
 });
 
