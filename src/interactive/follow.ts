@@ -67,13 +67,14 @@ export function followWindow(
 
 /**
  * The exit of a window's agent from the code its wrapper left (NaN: none) and who stopped it (pure): a
- * window Baton stopped, or whose code is missing, ended by signal.
+ * window Baton stopped ended by its SIGTERM; one whose code is missing ended by a signal nobody here
+ * knows (its window closed by hand sends SIGHUP, a Ctrl-C in it SIGINT): no code, no signal named.
  */
 export function windowExit(code: number, stoppedBy: StopReason | undefined, durationMs: number): WindowExit {
   const clean = Number.isInteger(code) && !stoppedBy;
   return {
     exitCode: clean ? code : null,
-    signal: clean ? null : 'SIGTERM',
+    signal: clean || !stoppedBy ? null : 'SIGTERM',
     timedOut: stoppedBy === 'timeout',
     durationMs,
     stdout: '',
@@ -128,7 +129,7 @@ class WindowFollower {
     this.#stopping ??= (async () => {
       const { pgid } = this.#w;
       if (!(await terminateGroup(pgid, this.#grace, (ms) => this.#waitGone(ms)))) await this.#waitGone(2000);
-      await runTmux(this.#w.tmux, ['kill-window', '-t', this.#w.windowId]);
+      await closeAgentPane(this.#w);
     })();
     return this.#stopping;
   }
@@ -201,11 +202,22 @@ class WindowFollower {
     const text = readRegular(exitFile)?.toString('utf8').trim();
     const code = text === undefined || text === '' ? Number.NaN : Number(text);
     if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
-    await runTmux(this.#w.tmux, ['kill-window', '-t', this.#w.windowId]);
+    await closeAgentPane(this.#w);
     // Copies of the user's agent config (tokens) must not outlive the agent.
     this.#w.cleanup?.();
     this.#resolve(windowExit(code, this.#stoppedBy, Date.now() - this.#w.startedAt));
   }
+}
+
+/**
+ * Closes the agent's pane once its program is gone, only while that pane still runs the agent's
+ * program (`pgid`): a pane the user gave another program (`respawn-pane`), or split beside, is left
+ * alone. A pane with one window closes it.
+ */
+async function closeAgentPane(w: Pick<FollowedWindow, 'tmux' | 'paneId' | 'pgid'>): Promise<void> {
+  const r = await runTmux(w.tmux, ['display-message', '-p', '-t', w.paneId, '#{pane_pid}']);
+  if (r.code !== 0 || Number(r.stdout.trim()) !== w.pgid) return;
+  await runTmux(w.tmux, ['kill-pane', '-t', w.paneId]);
 }
 
 /** Reports the trust dialog through `baton hook`, the same path the agents' own hooks take. */

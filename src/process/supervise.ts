@@ -160,6 +160,8 @@ export function describeExit(
     const n = codes[exit.signal];
     return `killed by ${exit.signal}${n ? ` (exit ${128 + n})` : ''}`;
   }
+  // A program whose end nobody saw (an interactive agent's window closed by hand).
+  if (exit.exitCode === null) return 'ended without an exit code (by a signal, or its window was closed)';
   if (exit.exitCode === 127) return 'exit 127 (command not found)';
   if (exit.exitCode === 126) return 'exit 126 (not executable)';
   if (exit.exitCode !== null && exit.exitCode > 128 && exit.exitCode < 160) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentAdapter, AgentTask } from '../../src/agents/adapter.js';
 import { followInteractiveAgent } from '../../src/interactive/launch.js';
+import { describeExit } from '../../src/process/supervise.js';
 import { privateTmux } from './tmux-rig.js';
 
 const F = 'feature-001-a';
@@ -120,5 +121,26 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
     expect(exit, rig.screens()).toBeDefined();
     expect(exit).toMatchObject({ exitCode: null, timedOut: false });
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(F);
+  });
+
+  it('leaves alone the program the user put in the agent’s pane (respawn-pane), and names no signal it did not send', async () => {
+    const world = deadRunWorld();
+    const { rig, dir } = world;
+    const logPath = join(dir, 'log.jsonl');
+    writeFileSync(logPath, '');
+    const child = followWindow(world, 'sleep 30', logPath, new Date().toISOString());
+    // The user's editor in place of the agent: tmux ends the agent (SIGHUP) and starts theirs.
+    expect(rig.tmux('respawn-pane', '-k', '-t', `=baton-r1:=${F}`, 'sleep 31').status).toBe(0);
+    const exit = await Promise.race([
+      child.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+    ]);
+    expect(exit, rig.screens()).toMatchObject({ exitCode: null, signal: null, timedOut: false });
+    expect(describeExit(exit ?? { exitCode: 0, signal: null, timedOut: false })).toBe(
+      'ended without an exit code (by a signal, or its window was closed)',
+    );
+    expect(rig.tmux('list-panes', '-a', '-F', '#{window_name} #{pane_current_command}').stdout).toContain(
+      `${F} sleep`,
+    );
   });
 });

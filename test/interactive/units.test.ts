@@ -196,10 +196,10 @@ describe("a window's exit", () => {
       { exitCode: 3, signal: null, timedOut: false },
     ],
     [
-      'a signal when no code was left',
+      'no code and no signal named when no code was left (nobody here saw which ended it)',
       Number.NaN,
       undefined,
-      { exitCode: null, signal: 'SIGTERM', timedOut: false },
+      { exitCode: null, signal: null, timedOut: false },
     ],
     [
       'a signal and who stopped it when Baton stopped it',
