@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
+import { attachArgs } from '../interactive/attach.js';
 import { firstNeedingInput } from '../interactive/target.js';
 import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
@@ -9,7 +10,7 @@ import { logPathFor } from '../log/paths.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton attach [id]`: jumps to a feature's tmux window (the first one needing input by default). */
-export const registerAttach: RegisterCommand = (program, ctx, setExit) => {
+export const registerAttach: RegisterCommand = (program, ctx) => {
   program
     .command('attach')
     .description(
@@ -36,16 +37,19 @@ export const registerAttach: RegisterCommand = (program, ctx, setExit) => {
         logPath,
         interactive: findLastRunStart(logPath)?.interactive === true,
       });
-      const args = [
-        ...tmux.prefix,
-        ...(ctx.env.TMUX ? ['switch-client', '-t', w.target] : ['attach-session', '-t', w.target]),
-      ];
       if (flags.print) {
-        ctx.stdout.write(`tmux ${args.join(' ')}\n`);
+        const how = ctx.env.TMUX ? ['switch-client', '-t', w.target] : ['attach-session', '-t', w.target];
+        ctx.stdout.write(`tmux ${[...tmux.prefix, ...how].join(' ')}\n`);
         return;
       }
+      // Proven first (a terminal, the right tmux server): an attach that cannot happen is not recorded.
+      const args = await attachArgs(tmux, ctx.env, w.target);
       appendEvent(logPath, { type: 'user.intervention', feature_id: id, action: 'attach' }, ctx.clock);
       const r = spawnSync('tmux', args, { stdio: 'inherit', env: ctx.env });
-      setExit(r.status ?? 1);
+      if (r.status !== 0) {
+        throw new UserError('interactive/attach-failed', `tmux could not attach to ${id}'s window`, {
+          hint: `tmux said why above; try it yourself: tmux ${args.join(' ')}`,
+        });
+      }
     });
 };

@@ -1,5 +1,6 @@
+import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
-import { interventionText } from '../interactive/target.js';
+import { interventionText, untypeable } from '../interactive/target.js';
 import { sendText } from '../interactive/tmux.js';
 import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
@@ -13,13 +14,24 @@ export const registerSend: RegisterCommand = (program, ctx) => {
     .command('send')
     .description("type a message into an interactive agent's tmux window (recorded as a user intervention)")
     .argument('<id>', 'feature id')
-    .argument('<text...>', 'what to type, exactly (words are joined with spaces)')
+    .argument(
+      '<text...>',
+      'what to type, exactly (words are joined with spaces); one line of plain text: control characters are refused',
+    )
     .option('--no-enter', 'do not press Enter after the text')
     .addHelpText(
       'after',
       '\nExamples:\n  baton send feature-002-catalog 1        # choose "1. Yes" at a permission prompt\n  baton send feature-002-catalog "use port 8080 instead"',
     )
     .action(async (id: string, words: string[], flags: { enter: boolean }) => {
+      const text = words.join(' ');
+      const why = untypeable(text);
+      if (why !== undefined) {
+        throw new UserError('interactive/control-character', `nothing was sent: ${why}`, {
+          exitCode: 2,
+          hint: 'Send one line of plain text; to press a key yourself, attach to the window (baton attach).',
+        });
+      }
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
       // Windows belong to the current run: fold its bytes only, found from the end of the log.
       const { state } = foldLastRun(logPath);
@@ -27,7 +39,6 @@ export const registerSend: RegisterCommand = (program, ctx) => {
         logPath,
         interactive: findLastRunStart(logPath)?.interactive === true,
       });
-      const text = words.join(' ');
       await sendText(tmux, w.target, text, flags.enter);
       appendEvent(
         logPath,

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors.js';
 import type { BatonState, FeatureState } from '../log/fold.js';
+import { escapeControl, hasControl } from '../text/escape.js';
 import { sessionName } from './tmux.js';
 
 /** A feature's window as a tmux target (`=session:=window`). */
@@ -31,6 +32,16 @@ export function featureWindow(state: BatonState, featureId: string): FeatureWind
 export function firstNeedingInput(state: BatonState): string | undefined {
   const order = [...state.run_feature_ids, ...Object.keys(state.features)];
   return order.find((id) => state.features[id]?.status === 'needs-input');
+}
+
+/**
+ * Why `text` cannot be typed as a message (pure): a control character would reach the agent as a key,
+ * not as text (Ctrl-C stops it, a newline submits half a message); undefined when it can.
+ */
+export function untypeable(text: string): string | undefined {
+  if (!hasControl(text)) return undefined;
+  const first = [...text].find((c) => hasControl(c)) ?? '';
+  return `it holds a control character (${escapeControl(first)}), which the agent would take as a key, not as text`;
 }
 
 /** Reduces a typed message to what the log keeps: one line, at most 200 characters (pure). */

@@ -4,7 +4,7 @@ import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
 import { groupAlive } from '../../src/process/supervise.js';
-import { BATON_BIN, runBaton } from '../rig/cli.js';
+import { BATON_BIN, runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
 import { privateTmux, type TmuxRig, waitFor } from './tmux-rig.js';
@@ -86,6 +86,20 @@ describe('baton run --interactive with the command agent, in real tmux', () => {
       env: { ...env, TMUX: '/tmp/x,1,0' },
     });
     expect(inside.stdout).toMatch(/switch-client -t %\d+\n$/);
+    // Without --print, an attach that cannot happen says why in one line and records nothing.
+    const noTerminal = runBatonProcess(['attach', FEATURE], { cwd: repo.root, env: { ...env, TMUX: '' } });
+    expect(noTerminal.code).toBe(1);
+    expect(noTerminal.stderr).toContain(
+      'baton: baton attach needs a terminal on its standard input [interactive/no-terminal]',
+    );
+    expect(noTerminal.stderr).toContain(`attach yourself: tmux -L ${rig.socket} attach-session -t %`);
+    const otherServer = await runBaton(['attach', FEATURE], {
+      cwd: repo.root,
+      env: { ...env, TMUX: '/tmp/x,1,0' },
+    });
+    expect(otherServer.code).toBe(1);
+    expect(otherServer.stderr).toContain('this terminal is inside another tmux server (/tmp/x)');
+    expect(events().filter((e) => e.type === 'user.intervention')).toEqual([]);
 
     const sent = await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
     expect(sent.stderr).toBe('');

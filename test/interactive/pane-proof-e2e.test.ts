@@ -156,6 +156,20 @@ describe('interactive commands act only on panes proven to be this run’s agent
     ).toBe(true);
     const attach = await runBaton(['attach', 'ib', '--print'], { cwd: a.root, env: { ...env, TMUX: '' } });
     expect(attach.stdout).toBe(`tmux -L ${rig.socket} attach-session -t ${agentPane}\n`);
+    // A control character would reach the agent as a key (Ctrl-C ends it, a newline submits half):
+    // refused before anything is typed or recorded.
+    for (const [text, shown] of [
+      ['stop\u0003', '\\x03'],
+      ['line one\nrm -f important', '\\n'],
+    ]) {
+      const refused = await runBaton(['send', 'ib', text as string], { cwd: a.root, env });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`nothing was sent: it holds a control character (${shown})`);
+      expect(refused.stderr).toContain('[interactive/control-character]');
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.tmux('capture-pane', '-p', '-t', agentPane).stdout).not.toContain('stop');
+    expect(readFileSync(logOf(a), 'utf8')).not.toContain('"action":"send","text":"stop');
   });
 
   it('baton send to a feature with two proven agent panes reports them as ambiguous and types into neither', async () => {

@@ -1,0 +1,49 @@
+/**
+ * How `baton attach` reaches a window, and why it cannot, asked before anything is recorded: outside
+ * tmux it attaches this terminal (standard input must be one); inside tmux it switches this client,
+ * which works only when the client is on the server the run's windows are on.
+ */
+import { realpathSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { UserError } from '../errors.js';
+import { runTmux, type Tmux } from './tmux.js';
+
+/** A path's real form, or the path as given when it cannot be resolved. */
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The tmux arguments that bring this terminal to `target`, after proving they can: a refusal
+ * (`interactive/no-terminal`, `interactive/other-tmux`) names what is in the way and the command that
+ * works, so nothing is recorded for an attach that never happened.
+ */
+export async function attachArgs(tmux: Tmux, env: NodeJS.ProcessEnv, target: string): Promise<string[]> {
+  const attach = [...tmux.prefix, 'attach-session', '-t', target];
+  const printed = `tmux ${attach.join(' ')}`;
+  const inside = env.TMUX;
+  if (inside === undefined || inside === '') {
+    if (!isatty(0)) {
+      throw new UserError('interactive/no-terminal', 'baton attach needs a terminal on its standard input', {
+        hint: `Run it in a terminal, or attach yourself: ${printed}`,
+      });
+    }
+    return attach;
+  }
+  // TMUX is "<socket path>,<server pid>,<session index>": the server this client is on.
+  const mine = inside.slice(0, inside.lastIndexOf(',', inside.lastIndexOf(',') - 1));
+  const r = await runTmux(tmux, ['display-message', '-p', '#{socket_path}']);
+  const theirs = r.code === 0 ? r.stdout.trim() : undefined;
+  if (theirs !== undefined && real(theirs) !== real(mine)) {
+    throw new UserError(
+      'interactive/other-tmux',
+      `this terminal is inside another tmux server (${mine}) than the run's windows (${theirs})`,
+      { hint: `Detach from it (Ctrl-b d), then run baton attach again, or: ${printed}` },
+    );
+  }
+  return [...tmux.prefix, 'switch-client', '-t', target];
+}
