@@ -19,8 +19,14 @@ export function featureWindow(state: BatonState, featureId: string): FeatureWind
   const f: FeatureState | undefined = state.features[featureId];
   const runId = f?.run_id ?? state.run_id;
   if (!f || !runId) {
-    throw new UserError('interactive/unknown-feature', `no run has started feature "${featureId}"`, {
-      hint: 'Start it with `baton run --interactive`; `baton status` lists the features.',
+    // A typo of a running feature's id is the usual cause: the ids the last run started are named.
+    const known = Object.keys(state.features);
+    const ids = known.length > 0 ? `; known ids: ${known.join(', ')}` : '';
+    throw new UserError('interactive/unknown-feature', `no run has started feature "${featureId}"${ids}`, {
+      hint:
+        known.length > 0
+          ? 'Name one of them; `baton status` lists the features.'
+          : 'Start it with `baton run --interactive`; `baton status` lists the features.',
       exitCode: 2,
     });
   }

@@ -166,7 +166,9 @@ describe('windows, trust and typed text', () => {
     ]);
     expect(featureWindow(s, F)).toEqual({ featureId: F, session: 'baton-r1', target: `=baton-r1:=${F}` });
     expect(firstNeedingInput(s)).toBe(F);
-    expect(() => featureWindow(s, 'feature-009-nope')).toThrow(/no run has started/);
+    expect(() => featureWindow(s, 'feature-009-nope')).toThrow(
+      `no run has started feature "feature-009-nope"; known ids: ${F}`,
+    );
     expect(sessionName('2026.01:x')).toBe('baton-2026-01-x');
   });
 
