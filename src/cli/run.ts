@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { parseAttemptsFlag } from '../attempts/plan.js';
-import type { Config } from '../config-schema.js';
 import type { AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { notifyNeedsInput } from '../interactive/notify.js';
-import { assertTmuxInstalled } from '../interactive/tmux.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
@@ -24,9 +22,10 @@ import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer, type ProgressRenderer } from './progress.js';
 import { leaveOutDelivered } from './run-delivered.js';
+import { interactiveConfig, resumedInteractive } from './run-interactive.js';
 import { reportRunSummary } from './run-summary.js';
 
-interface RunFlags {
+export interface RunFlags {
   jobs?: string;
   agent?: string;
   waitForDeps?: boolean;
@@ -44,49 +43,6 @@ interface RunFlags {
   autoFinish?: string;
   attempts?: string;
   select?: SelectPolicy;
-}
-
-/**
- * The config with `--interactive` / `--auto-finish` applied; refuses, saying how to install tmux,
- * when any selected feature would run interactively without it.
- */
-function interactiveConfig(
-  project: Awaited<ReturnType<typeof loadProject>>,
-  featureIds: readonly string[],
-  flags: RunFlags,
-  env: NodeJS.ProcessEnv,
-): Config {
-  const base = project.config.interactive ?? {
-    enabled: false,
-    auto_finish_s: 0,
-    trust_worktrees: false,
-    bell: false,
-    notify: false,
-  };
-  let autoFinish = base.auto_finish_s;
-  if (flags.autoFinish !== undefined) {
-    autoFinish = Number(flags.autoFinish);
-    if (!Number.isFinite(autoFinish) || autoFinish < 0) {
-      throw new UserError(
-        'run/bad-auto-finish',
-        `--auto-finish must be a number of seconds, got "${flags.autoFinish}"`,
-        {
-          exitCode: 2,
-        },
-      );
-    }
-  }
-  const interactive = {
-    ...base,
-    enabled: base.enabled || Boolean(flags.interactive),
-    auto_finish_s: autoFinish,
-  };
-  const config = { ...project.config, interactive };
-  const anyInteractive = featureIds.some(
-    (id) => project.plan.byId.get(id)?.interactive ?? interactive.enabled,
-  );
-  if (anyInteractive && !flags.dryRun) assertTmuxInstalled(env);
-  return config;
 }
 
 /** `--attempts` read, or a usage error (exit 2) saying what was expected. */
@@ -154,7 +110,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--resume',
-      'continue an interrupted run (given no ids, the features that run had), or rerun failed features on their branches: skip complete features, reuse worktrees and branches (each keeps the base it was cut from); with --interactive, re-attach to agents still in their tmux windows',
+      'continue an interrupted run (given no ids, the features that run had), or rerun failed features on their branches: skip complete features, reuse worktrees and branches (each keeps the base it was cut from); the resume of an interactive run (it keeps the mode: no --interactive needed) re-attaches to agents still in their tmux windows',
     )
     .option(
       '--restart <id>',
@@ -242,7 +198,10 @@ async function runCommand(
   const featureIds =
     flags.resume || ids.length > 0 ? selected : await leaveOutDelivered(talk, loaded, selected, flags.base);
   if (featureIds === undefined) return;
-  const project = { ...loaded, config: interactiveConfig(loaded, featureIds, flags, ctx.env) };
+  const mode = resumedInteractive(loaded, featureIds, flags, queued)
+    ? { ...flags, interactive: true }
+    : flags;
+  const project = { ...loaded, config: interactiveConfig(loaded, featureIds, mode, ctx.env) };
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);

@@ -57,7 +57,7 @@ function setup(rig: TmuxRig, config: Record<string, unknown> = {}) {
   return { repo, env, logPath, events, state, panes };
 }
 
-describe('baton run --resume --interactive re-attaches to a tmux session that outlived its orchestrator', () => {
+describe('baton run --resume re-attaches to a tmux session that outlived its interactive orchestrator', () => {
   it('follows the surviving window (same pid, no second window), then `baton send` completes it and its checks run', async () => {
     const rig = privateTmux();
     undo.push(() => rig.kill());
@@ -81,7 +81,8 @@ describe('baton run --resume --interactive re-attaches to a tmux session that ou
     expect(panes(), why()).toHaveLength(1);
     expect(groupAlive(pgid)).toBe(true);
 
-    const resumed = runBaton(['run', '--resume', '--interactive'], {
+    // The plain resume `status` and `doctor` advise: it keeps the dead run's interactive mode.
+    const resumed = runBaton(['run', '--resume'], {
       cwd: repo.root,
       env,
       onStdout: (all) => {

@@ -1,0 +1,69 @@
+/**
+ * How `baton run` decides which agents run in tmux windows: `--interactive`, `--auto-finish` and the
+ * config applied, and the mode a resume keeps from the run it goes on with.
+ */
+import type { Config } from '../config-schema.js';
+import { UserError } from '../errors.js';
+import { assertTmuxInstalled } from '../interactive/tmux.js';
+import { findLastRunStart } from '../log/last-run.js';
+import type { loadProject } from '../project.js';
+import type { RunFlags } from './run.js';
+
+/**
+ * The config with `--interactive` / `--auto-finish` applied; refuses, saying how to install tmux,
+ * when any selected feature would run interactively without it.
+ */
+export function interactiveConfig(
+  project: Awaited<ReturnType<typeof loadProject>>,
+  featureIds: readonly string[],
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv,
+): Config {
+  const base = project.config.interactive ?? {
+    enabled: false,
+    auto_finish_s: 0,
+    trust_worktrees: false,
+    bell: false,
+    notify: false,
+  };
+  let autoFinish = base.auto_finish_s;
+  if (flags.autoFinish !== undefined) {
+    autoFinish = Number(flags.autoFinish);
+    if (!Number.isFinite(autoFinish) || autoFinish < 0) {
+      throw new UserError(
+        'run/bad-auto-finish',
+        `--auto-finish must be a number of seconds, got "${flags.autoFinish}"`,
+        {
+          exitCode: 2,
+        },
+      );
+    }
+  }
+  const interactive = {
+    ...base,
+    enabled: base.enabled || Boolean(flags.interactive),
+    auto_finish_s: autoFinish,
+  };
+  const config = { ...project.config, interactive };
+  const anyInteractive = featureIds.some(
+    (id) => project.plan.byId.get(id)?.interactive ?? interactive.enabled,
+  );
+  if (anyInteractive && !flags.dryRun) assertTmuxInstalled(env);
+  return config;
+}
+
+/**
+ * Whether a resume goes on in tmux windows without being told (`--interactive`): the run it resumes
+ * was interactive (its `run.started`), and not because contracts of its own said so — none of these
+ * features sets `interactive` — so `--interactive` or the config made it so, as it keeps its mode.
+ */
+export function resumedInteractive(
+  project: Awaited<ReturnType<typeof loadProject>>,
+  featureIds: readonly string[],
+  flags: RunFlags,
+  queued: boolean,
+): boolean {
+  if (!flags.resume || queued || flags.interactive !== undefined || flags.dryRun) return false;
+  if (featureIds.some((id) => project.plan.byId.get(id)?.interactive !== undefined)) return false;
+  return findLastRunStart(project.logPath)?.interactive === true;
+}
