@@ -187,8 +187,10 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
   // One lookup per event: a million-event log spends its fold time here.
   const featureId = (ev as { feature_id?: unknown }).feature_id;
   const feat = typeof featureId === 'string' ? feature(state, featureId) : undefined;
-  // A request for input that came before `feature.started` keeps its message as the last event.
-  const asked = ev.type === 'feature.started' && feat?.status === 'needs-input';
+  // A request for input keeps its message as the last event through the events that do not answer
+  // it: a `feature.started` after it, and a resumed run's re-adoption of its window (`worktree.created`).
+  const asked =
+    feat?.status === 'needs-input' && (ev.type === 'feature.started' || ev.type === 'worktree.created');
   if (feat !== undefined && ev.type !== 'hook' && ev.type !== 'feature.ended' && !asked) {
     feat.last_event = { type: ev.type, ts: ev.ts };
   }

@@ -99,6 +99,8 @@ describe('baton run --resume re-attaches to a tmux session that outlived its int
     expect(runs[1]?.adopted_windows).toEqual([{ feature_id: FEATURE, pgid }]);
     // Still waiting for the conductor, in the one window it had: nothing was stopped or started again.
     expect(state().features[FEATURE]?.status).toBe('needs-input');
+    // Its question still shows (`status`, the dashboard), not the re-adoption of its worktree.
+    expect(state().features[FEATURE]?.last_event?.detail).toBe('Overwrite the greeting?');
     expect(panes(), why()).toEqual([`${sessionName(runs[0]?.run_id ?? '')} ${FEATURE} ${pgid}`]);
 
     const sent = await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
