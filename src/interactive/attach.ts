@@ -35,7 +35,8 @@ export async function attachArgs(tmux: Tmux, env: NodeJS.ProcessEnv, target: str
     return attach;
   }
   // TMUX is "<socket path>,<server pid>,<session index>": the server this client is on.
-  const mine = inside.slice(0, inside.lastIndexOf(',', inside.lastIndexOf(',') - 1));
+  const parts = inside.split(',');
+  const mine = parts.length >= 3 ? parts.slice(0, -2).join(',') : inside;
   const r = await runTmux(tmux, ['display-message', '-p', '#{socket_path}']);
   const theirs = r.code === 0 ? r.stdout.trim() : undefined;
   if (theirs !== undefined && real(theirs) !== real(mine)) {
