@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { killGroupsInGrace } from '../process/supervise.js';
 import { absoluteHub } from '../queue/hub.js';
 import { hubRetryMsOf } from '../queue/hub-retry.js';
+import type { RunningWorker } from '../queue/worker.js';
 import { configFor } from './agents.js';
 import type { RegisterCommand } from './commands.js';
 import { untilInterrupted } from './interrupt.js';
@@ -88,8 +90,36 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
         log: say,
       });
       await untilInterrupted(ctx);
-      say('finishing the jobs in hand, then exiting');
+      say('finishing the jobs in hand, then exiting (Ctrl-C again stops their agents)');
+      const stopAgain = ctx.onInterrupt(() => stopInHand(running, say));
       await running.close().catch(() => undefined);
+      stopAgain();
       keepRunning?.();
     });
 };
+
+/**
+ * A Ctrl-C while the worker finishes its jobs: the first stops their agents (SIGTERM; each job goes
+ * back to the queue for another worker), a next one kills the process groups still given their grace.
+ */
+function stopInHand(running: RunningWorker, say: (line: string) => void): void {
+  if (stopping.has(running)) {
+    const killed = killGroupsInGrace();
+    say(
+      killed === 0
+        ? 'already stopping the agents…'
+        : `killed ${killed} process group${killed === 1 ? '' : 's'} that had not ended on SIGTERM (SIGKILL)`,
+    );
+    return;
+  }
+  stopping.add(running);
+  const n = running.stopJobs();
+  say(
+    n === 0
+      ? 'no job in hand; exiting'
+      : `stopping the agent${n === 1 ? '' : 's'} of ${n} job${n === 1 ? '' : 's'} in hand; each goes back to the queue for another worker`,
+  );
+}
+
+/** Workers whose jobs' agents are being stopped (a second Ctrl-C came). */
+const stopping = new WeakSet<RunningWorker>();

@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ADAPTERS } from '../agents/registry.js';
 import type { Config } from '../config-schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { createMutex } from '../lock/mutex.js';
@@ -29,6 +28,7 @@ import { ensureHubClone, hubRemote } from './hub.js';
 import { HUB_RETRY_MS } from './hub-retry.js';
 import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
 import { isJobIdOf, jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { chooseAgents } from './worker-agents.js';
 import { claimWorkerDir } from './worker-dir.js';
 
 /** Everything `baton worker` needs. */
@@ -61,43 +61,11 @@ export interface WorkerOptions {
 export interface RunningWorker {
   id: string;
   close(): Promise<void>;
-}
-
-/**
- * The agents this worker will take jobs for, and the program it found for each (which its jobs run);
- * an agent it names but cannot run is a UserError naming it.
- */
-async function chooseAgents(
-  opts: WorkerOptions,
-): Promise<{ chosen: string[]; programs: Map<string, string> }> {
-  const wanted = opts.agents ?? [...Object.keys(ADAPTERS), 'command'];
-  const chosen: string[] = [];
-  const programs = new Map<string, string>();
-  for (const name of wanted) {
-    if (name === 'command') {
-      chosen.push(name);
-      continue;
-    }
-    const adapter = ADAPTERS[name];
-    if (!adapter) {
-      throw new UserError('worker/unknown-agent', `unknown agent "${name}" in --agents`, {
-        hint: `Known agents: ${[...Object.keys(ADAPTERS), 'command'].sort().join(', ')}.`,
-        exitCode: 2,
-      });
-    }
-    const found = await adapter.detect(opts.env, opts.agentConfig?.agents[name], opts.agentConfig?.root);
-    if (found.installed) {
-      chosen.push(name);
-      if (found.path !== undefined) programs.set(name, found.path);
-    } else if (opts.agents) {
-      throw new UserError(
-        'worker/agent-missing',
-        `agent "${name}" (${adapter.displayName}) is not installed on ${hostname()}; this worker cannot take its jobs`,
-        { hint: found.hint ?? adapter.installHint },
-      );
-    }
-  }
-  return { chosen, programs };
+  /**
+   * Stops the agents of the jobs in hand (a second Ctrl-C): each attempt ends interrupted and its job
+   * goes back to the queue for another worker. Returns how many jobs were in hand.
+   */
+  stopJobs(): number;
 }
 
 /** The first line of why an attempt failed; a user error with its code, as the CLI prints it. */
@@ -105,10 +73,12 @@ function failureLine(err: Error): string {
   return (err instanceof UserError ? formatUserError(err) : err.message).split('\n')[0] ?? '';
 }
 
-/** A job this worker is running: its agent once started, whether its lock was lost, its abort. */
+/** A job this worker is running: its agent once started, whether its lock was lost or the user stopped it, its abort. */
 interface RunningJob {
   child?: Supervised;
   lost: boolean;
+  /** The user stopped this worker's jobs (`stopJobs`): the job goes back to the queue. */
+  dropped?: boolean;
   abort: AbortController;
 }
 
@@ -200,6 +170,15 @@ async function startOn(
   );
   return {
     id,
+    stopJobs: () => {
+      for (const entry of state.running.values()) {
+        if (entry.dropped || entry.lost) continue;
+        entry.dropped = true;
+        entry.abort.abort();
+        void entry.child?.stop('interrupt');
+      }
+      return state.running.size;
+    },
     async close() {
       // With no job in hand there is nothing to finish, and BullMQ's close and the heartbeat's removal
       // wait on Redis, which may be gone (an outage would keep the worker from ever exiting).
@@ -366,9 +345,11 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
     });
     if (entry.lost)
       throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
+    if (entry.dropped) throw new Error(droppedMessage(attempt));
     opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
     return result;
   } catch (err) {
+    if (entry.dropped) throw new Error(droppedMessage(attempt));
     if (err instanceof BadJobError || err instanceof UnpushedError) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
@@ -376,6 +357,11 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
     running.delete(jobId);
     heartbeat.setActive([...running.keys()]);
   }
+}
+
+/** Why an attempt the user stopped (`stopJobs`) failed: the job is tried again, by another worker. */
+function droppedMessage(attempt: number): string {
+  return `this worker was stopped (a second Ctrl-C) while attempt ${attempt} ran; the job goes back to the queue`;
 }
 
 /** How long a job of another hub waits before a worker takes it again (only a hub key collision puts it here). */

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { processesMatching } from '../adversarial/rig.js';
 import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
@@ -57,6 +58,34 @@ describe.concurrent('jobs on one worker', () => {
     ).toHaveLength(1);
     expect(execFileSync('git', ['branch', '--list', 'baton/*'], { cwd: clone, encoding: 'utf8' })).toBe('');
   }, 60_000);
+
+  test('a second Ctrl-C stops the agents of the jobs in hand: none outlives the worker, and another worker takes the job', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const marker = `held-agent-${process.pid}-${Date.now()}`;
+    const p = s.project(1, { agent: `${AGENT} # ${marker}` });
+    const gate = agentGate(p);
+    const w1 = s.worker(p, redis.url, 'w1', gate.env);
+    const run = s.run(p, redis);
+    await until(() => processesMatching(marker).length > 0, 'the agent to start', 20_000);
+    w1.proc.kill('SIGINT');
+    await until(
+      () => w1.output().includes('Ctrl-C again stops their agents'),
+      'the first Ctrl-C to be heard',
+    );
+    w1.proc.kill('SIGINT');
+    await endsWithin(w1, 'the worker to exit once its agent is stopped', 15_000);
+    expect(w1.output()).toContain(
+      'stopping the agent of 1 job in hand; each goes back to the queue for another worker',
+    );
+    expect(processesMatching(marker)).toEqual([]);
+    gate.open();
+    const w2 = s.worker(p, redis.url, 'w2');
+    expect(await endsWithin(run, 'the run to end', 40_000), run.output()).toBe(0);
+    expect(w2.output()).toContain('attempt 2 started');
+  }, 90_000);
 
   test('a --dir that cannot be made is one line naming it, not an internal error', async ({
     onTestFinished,
