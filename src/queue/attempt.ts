@@ -23,7 +23,7 @@ import { forgetAttemptAgent, recordAttemptAgent } from './attempt-agents.js';
 import { dropWorktree, makeWorktree, pushResult } from './attempt-git.js';
 import type { EventForwarder } from './event-stream.js';
 import { fetchRef, hubRemote } from './hub.js';
-import { retryHub } from './hub-retry.js';
+import { HubAnswered, retryHub } from './hub-retry.js';
 import { type JobData, type JobResult, workerConfig } from './job.js';
 import { jobInstanceOf, workerBranchOf } from './names.js';
 
@@ -179,12 +179,16 @@ async function prepareAttempt(ctx: AttemptContext): Promise<PreparedAttempt> {
   mkdirSync(paths.scratchDir, { recursive: true });
   const config = workerConfig(data, ctx.dir);
   const sink = createLogSink({ logPath: paths.logPath, runId: data.run_id });
-  // A hub that does not answer for a while is waited out here, not charged to one of the job's attempts.
+  // A hub that does not answer for a while is waited out here, not charged to one of the job's attempts;
+  // one that answers it has no such base fails the job for good (no attempt would find it).
   await retryHub(() => ctx.gitLock(() => fetchRef(ctx.clone, hubRemote(ctx.hub, ctx.env), data.base_ref)), {
     windowMs: ctx.hubRetryMs,
     what: `fetch of ${data.base_ref}`,
     say: ctx.log,
     signal: ctx.signal,
+  }).catch((err: unknown) => {
+    if (err instanceof HubAnswered) throw new BadJobError(`${err.message}: the run's base is not there`);
+    throw err;
   });
   await makeWorktree(ctx, paths.worktree, paths.branch);
   sink.emit({

@@ -5,6 +5,7 @@
  * orchestrator tries again at its later readings of job state.
  */
 
+import { UserError } from '../errors.js';
 import { pause } from '../process/pause.js';
 import { errorLine } from '../text/error-message.js';
 import { envMs } from './env-ms.js';
@@ -25,6 +26,9 @@ export function describeWindow(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
 }
 
+/** An answer from the hub that asking again will not change (it has no such ref): never tried again. */
+export class HubAnswered extends UserError {}
+
 /** What `retryHub` needs besides the work. */
 export interface HubRetry {
   /** How long after the first failure it keeps trying (ms). */
@@ -39,7 +43,7 @@ export interface HubRetry {
 /**
  * Runs `work` (one git fetch or push against the hub) until it succeeds, trying again after 0.5 s,
  * 1 s, 2 s… (at most 8 s apart) for up to `windowMs` after its first failure; then throws that
- * failure. Says once that it is waiting, and once that the hub answered again.
+ * failure; a `HubAnswered` at once. Says once that it is waiting, and once that the hub answered again.
  */
 export async function retryHub<T>(work: () => Promise<T>, opts: HubRetry): Promise<T> {
   let firstFailure: number | undefined;
@@ -52,7 +56,7 @@ export async function retryHub<T>(work: () => Promise<T>, opts: HubRetry): Promi
       const now = Date.now();
       firstFailure ??= now;
       const left = firstFailure + opts.windowMs - now;
-      if (left <= 0 || opts.signal?.aborted) throw err;
+      if (left <= 0 || opts.signal?.aborted || err instanceof HubAnswered) throw err;
       if (n === 0) {
         const why = errorLine(err);
         opts.say(`${opts.what} failed (${why}); trying again for up to ${describeWindow(opts.windowMs)}`);

@@ -5,7 +5,7 @@ import { GIT_ENV, git, gitRaw, HARDENED_GIT_OPTIONS } from '../git/git.js';
 import { spawnSupervised } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
 import { envMs } from './env-ms.js';
-import { describeWindow } from './hub-retry.js';
+import { describeWindow, HubAnswered } from './hub-retry.js';
 
 /**
  * What git said went wrong, in one line: its first `fatal:` or `error:` line (the advice git prints
@@ -150,6 +150,10 @@ export async function pushBase(root: string, hub: HubRemote, commit: string, ref
 /** Fetches one ref from the hub into the same ref name locally; returns the commit it names. */
 export async function fetchRef(cwd: string, hub: HubRemote, ref: string): Promise<string> {
   const r = await hubGit(cwd, ['fetch', '--progress', '--no-tags', hub.url, `+${ref}:${ref}`], hub);
+  if (r.exitCode !== 0 && /couldn't find remote ref/i.test(r.reason)) {
+    // The hub answered: it has no such ref. Asking again will not make one.
+    throw new HubAnswered('queue/hub-no-ref', `the hub ${hub.url} has no ${ref}`);
+  }
   if (r.exitCode !== 0) {
     throw new UserError('queue/hub-fetch', `could not fetch ${ref} from the hub ${hub.url}: ${r.reason}`);
   }

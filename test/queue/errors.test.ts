@@ -182,6 +182,50 @@ describe('bad input to a queued run names the thing in one line', () => {
     expect(job?.failedReason).toMatch(/^this worker cannot parse specs\/feature-001\/contract\.md:/);
     expect(job?.data.contract.text).toContain('[unclosed');
   }, 60_000);
+
+  test('a job whose base the hub answers it does not have fails at once, not waited on as a hub outage', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, queue, base } = await queueWithRunBase(s);
+    const jobId = jobIdOf('r2', 'feature-001');
+    const file = 'specs/feature-001/contract.md';
+    await queue.add(
+      'feature',
+      {
+        v: 1,
+        run_id: 'r2',
+        enqueue: '0000beef',
+        feature_id: 'feature-001',
+        agent: { command: 'true' },
+        agent_name: 'command',
+        base_commit: base,
+        hub: p.hub,
+        base_ref: 'refs/baton/runs/r2/base',
+        contract: { file, text: readFileSync(join(p.repo.root, file), 'utf8') },
+        known_ids: ['feature-001'],
+        config: {},
+        port: 41000,
+        port_base: 41000,
+        verify: true,
+      },
+      { jobId, attempts: 3 },
+    );
+    // The hub retry window is long: a refusal within it shows the answer was not waited on.
+    const w = s.worker(p, redis.url, 'w1', { BATON_HUB_RETRY_MS: '600000' });
+    await until(
+      async () => (await queue.getJob(jobId))?.failedReason !== undefined,
+      'the job to fail',
+      20_000,
+    );
+    const job = await queue.getJob(jobId);
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toBe(
+      `the hub ${p.hub} has no refs/baton/runs/r2/base: the run's base is not there`,
+    );
+    expect(w.output()).not.toContain('trying again');
+  }, 60_000);
 });
 
 describe('without --queue', () => {
