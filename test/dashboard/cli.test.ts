@@ -222,6 +222,14 @@ describe('baton dashboard', () => {
     expect(isLoopback('192.168.1.10')).toBe(false);
   });
 
+  it('refuses an empty --host, which would bind every interface (`--host "$HOST"` with HOST unset)', async () => {
+    for (const host of ['', ' ']) {
+      const r = await runBaton(['dashboard', '--host', host, '--port', '0'], { cwd: repo().root });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('baton: --host is empty [dashboard/empty-host]');
+    }
+  });
+
   it('rejects a port that is not a number with a usage error', async () => {
     const r = await runBaton(['dashboard', '--port', 'abc'], { cwd: repo().root });
     expect(r.code).toBe(2);
