@@ -10,6 +10,7 @@ import { git } from '../git/git.js';
 import { readLog } from '../log/read.js';
 import { stoppedBy } from '../runner/outcome.js';
 import { formatDuration, palette } from '../terminal/style.js';
+import { MAX_TIMER_MS } from '../timer-span.js';
 import type { RegisterCommand, RunSubcommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { loadReport } from './report.js';
@@ -182,12 +183,17 @@ function interruptedLine(outcome: { step: string; signal: string }, repo: string
   );
 }
 
+/** The most `--agent-seconds` can be: the scripted agent waits half of it at a time, with one timer. */
+const MAX_AGENT_SECONDS = Math.floor((2 * MAX_TIMER_MS) / 1000);
+
 function parseAgentSeconds(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new UserError('demo/bad-seconds', `--agent-seconds must be a number ≥ 0, got "${value}"`, {
-      exitCode: 2,
-    });
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_AGENT_SECONDS) {
+    throw new UserError(
+      'demo/bad-seconds',
+      `--agent-seconds must be a number from 0 to ${MAX_AGENT_SECONDS} (a longer wait overflows Node's timers), got "${value}"`,
+      { exitCode: 2 },
+    );
   }
   return seconds;
 }

@@ -70,7 +70,15 @@ export async function scaffoldDemo(dir: string, agentSeconds: number): Promise<v
       },
     );
   }
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    // A file where a folder of the path should be (ENOTDIR, EEXIST), or no right to make it (EACCES).
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new UserError('demo/bad-dir', `${dir} cannot be made (${code}); the demo needs a fresh folder`, {
+      hint: 'Pass --dir with a new folder, or leave --dir out to use a temporary one.',
+    });
+  }
   cpSync(SKELETON_DIR, dir, { recursive: true });
   mkdirSync(join(dir, 'docs'), { recursive: true });
   cpSync(SPEC_FILE, join(dir, DEMO_SPEC));

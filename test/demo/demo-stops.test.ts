@@ -1,6 +1,6 @@
 // @module-tag slow
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,26 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+describe('baton demo refuses in one line what it cannot use', () => {
+  it('a --dir under a file, and --agent-seconds beyond what a timer waits', async () => {
+    const file = join(parent, 'afile');
+    writeFileSync(file, 'mine\n');
+    const dir = await runBaton(['demo', '--dir', file], { cwd: parent });
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toContain(
+      `baton: ${join(file, 'assignment-grader')} cannot be made (ENOTDIR); the demo needs a fresh folder [demo/bad-dir]`,
+    );
+    expect(dir.stderr).not.toContain('internal error');
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+    const long = await runBaton(['demo', '--dir', join(parent, 'long'), '--agent-seconds', '1e9'], {
+      cwd: parent,
+    });
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('--agent-seconds must be a number from 0 to 4294967');
+    expect(existsSync(join(parent, 'long'))).toBe(false);
+  });
+});
 
 describe('baton demo stops where it is told to', () => {
   it('Ctrl-C during the run stops the demo there: no -j 1 run, no integrate, no agent left, exit 130', async () => {
