@@ -123,12 +123,15 @@ function renderHeader() {
   }
   if (!m) return;
   // An ended resumed run's wall-clock is its parts' (the report's); one in progress shows its resume's.
+  // A run whose end was inferred (its orchestrator died) ended at an unknown time: `—`, as `status` says.
   const elapsed =
     chain && run.run_ended_at && chain.wall_ms !== null
       ? chain.wall_ms
-      : run.run_started_at
-        ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
-        : undefined;
+      : run.run_end_inferred
+        ? undefined
+        : run.run_started_at
+          ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
+          : undefined;
   const items = [
     ['Complete', `${m.by_column.complete}/${m.features}`, 'features complete of all features'],
     ['Running', String(m.by_column.running), 'features whose agent is working or whose checks run'],

@@ -18,8 +18,18 @@ export function renderTimeline(container, model, onSelect) {
     .filter((f) => f.started_at)
     .map((f) => {
       const start = Date.parse(f.started_at);
-      const end = endOf(model, f) ?? now;
-      return { id: f.feature_id, status: f.status, start, end, live: !f.ended_at && isLive(f.status) };
+      const live = !f.ended_at && isLive(f.status);
+      // An end nobody recorded (its run's orchestrator died) is unknown: a stub at its start, not a bar to now.
+      const known = endOf(model, f);
+      const end = known ?? (live ? now : start);
+      return {
+        id: f.feature_id,
+        status: f.status,
+        start,
+        end,
+        live,
+        unknownEnd: known === undefined && !live,
+      };
     })
     .sort((a, b) => a.start - b.start || model.rank(a.id) - model.rank(b.id));
   const integration = model.run.integration ?? {};
@@ -58,7 +68,7 @@ export function renderTimeline(container, model, onSelect) {
   const bars = rows.map((r, i) => {
     const y = AXIS + i * ROW;
     const column = r.id === 'integration' ? integrationClass(r.status) : columnOf(model, r.status);
-    const duration = formatDuration(r.end - r.start);
+    const duration = r.unknownEnd ? 'end unknown' : formatDuration(r.end - r.start);
     return svg(
       'g',
       {

@@ -96,3 +96,21 @@ describe('the header of a resumed run', () => {
     await page.close();
   });
 });
+
+describe('a run whose orchestrator died', () => {
+  it('shows its elapsed and its features’ ends as unknown, not as running up to now', async () => {
+    // pid 999999 is no live Baton: the end is inferred, its time unknown (as status and report say).
+    const { dash } = await setup([started('r1', 0, false), featureStarted('r1', 0)]);
+    const page = await browser.newPage();
+    await page.goto(dash.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    await expect
+      .poll(async () => page.locator('#run-info').textContent(), { timeout: 20_000 })
+      .toContain('run r1 · interrupted');
+    expect(await page.locator('body').textContent()).toMatch(/Elapsed\s*—/);
+    await expect
+      .poll(async () => page.locator('g.row title').first().textContent(), { timeout: 10_000 })
+      .toBe(`${A}: interrupted, end unknown`);
+    await page.close();
+  });
+});
