@@ -353,11 +353,13 @@ export class BoardState {
     }
     // A huge append is read one slice per turn, so other clients' requests are served in between.
     if (delta.more) setImmediate(() => this.#onNews());
+    // Lines it could not read are problems too: the banner lists them (updates carry no problems).
+    const problemsChanged = errorChanged || delta.problems.length > 0;
     if (delta.events.length === 0 && !delta.reset) {
-      if (errorChanged) this.#notify({ ...NO_CHANGE, snapshot: true });
+      if (problemsChanged) this.#notify({ ...NO_CHANGE, snapshot: true });
       return delta.more === true;
     }
-    this.#broadcast(delta, errorChanged);
+    this.#broadcast(delta, problemsChanged);
     if (delta.reset || delta.events.some((e) => movesReport(e.event))) this.#scheduleReport();
     // A new run may come with new or changed contracts.
     if (delta.events.some((e) => e.event.type === 'run.started')) void this.#reloadProject().catch(() => {});

@@ -183,6 +183,22 @@ describe('dashboard server: state and stream', () => {
     expect(again.features.map((f) => [f.feature_id, f.status])).toEqual([['z', 'complete']]);
   });
 
+  it('sends a snapshot with the problems when lines it cannot read are appended, alone or beside events', async () => {
+    const { dash, log } = await setup([{ feature_id: 'a', status: 'running' }]);
+    const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
+    cleanups.push(() => sse.close());
+    await sse.next((e) => e.event === 'snapshot');
+    let from = sse.received.length;
+    appendFileSync(log, 'torn line one\n');
+    const alone = JSON.parse((await sse.next((e) => e.event === 'snapshot', { from })).data) as Snapshot;
+    expect(alone.problems.map((p) => p.line)).toEqual([2]);
+    from = sse.received.length;
+    appendFileSync(log, 'torn line two\n{"feature_id":"a","status":"failed"}\n');
+    const beside = JSON.parse((await sse.next((e) => e.event === 'snapshot', { from })).data) as Snapshot;
+    expect(beside.problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(beside.features[0]?.status).toBe('failed');
+  });
+
   it('shows a log that appears after the dashboard started', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baton-dash-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
