@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { killGroupsInGrace } from '../process/supervise.js';
+import { envMs } from '../queue/env-ms.js';
 import { absoluteHub } from '../queue/hub.js';
 import { hubRetryMsOf } from '../queue/hub-retry.js';
 import type { RunningWorker } from '../queue/worker.js';
 import { configFor } from './agents.js';
 import type { RegisterCommand } from './commands.js';
+import type { CliContext } from './context.js';
 import { untilInterrupted } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 
@@ -90,19 +92,51 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
         log: say,
       });
       await untilInterrupted(ctx);
-      say('finishing the jobs in hand, then exiting (Ctrl-C again stops their agents)');
-      const stopAgain = ctx.onInterrupt(() => stopInHand(running, say));
-      await running.close().catch(() => undefined);
-      stopAgain();
+      await finishJobsInHand(ctx, running, say);
       keepRunning?.();
     });
 };
 
 /**
- * A Ctrl-C while the worker finishes its jobs: the first stops their agents (SIGTERM; each job goes
- * back to the queue for another worker), a next one kills the process groups still given their grace.
+ * After the first Ctrl-C: finishes the jobs in hand, then closes. A second Ctrl-C stops their agents
+ * (`stopInHand`); jobs that still cannot finish (Redis away) are given up after `abandonMsOf`.
  */
-function stopInHand(running: RunningWorker, say: (line: string) => void): void {
+async function finishJobsInHand(
+  ctx: CliContext,
+  running: RunningWorker,
+  say: (line: string) => void,
+): Promise<void> {
+  say('finishing the jobs in hand, then exiting (Ctrl-C again stops their agents)');
+  // Once their agents are stopped, jobs that still cannot finish (Redis away) are given up.
+  let giveUp = () => {};
+  const givenUp = new Promise<void>((resolve) => {
+    giveUp = resolve;
+  });
+  const stopAgain = ctx.onInterrupt(() => {
+    if (stopInHand(running, say)) setTimeout(giveUp, abandonMsOf(ctx.env)).unref();
+  });
+  const closed = running.close().then(
+    () => true,
+    () => true,
+  );
+  if (!(await Promise.race([closed, givenUp.then(() => false)]))) {
+    say(
+      'the jobs in hand could not finish (Redis not answering?); exiting without them: the queue gives them to another worker',
+    );
+    running.abandon();
+    // BullMQ waits on a connection that will not come back (its lock timers go on): once this
+    // command has returned its exit code, the process ends rather than hang.
+    setTimeout(() => process.exit(), 1000).unref();
+  }
+  stopAgain();
+}
+
+/**
+ * A Ctrl-C while the worker finishes its jobs: the first stops their agents (SIGTERM; each job goes
+ * back to the queue for another worker) and returns true, a next one kills the process groups still
+ * given their grace.
+ */
+function stopInHand(running: RunningWorker, say: (line: string) => void): boolean {
   if (stopping.has(running)) {
     const killed = killGroupsInGrace();
     say(
@@ -110,7 +144,7 @@ function stopInHand(running: RunningWorker, say: (line: string) => void): void {
         ? 'already stopping the agents…'
         : `killed ${killed} process group${killed === 1 ? '' : 's'} that had not ended on SIGTERM (SIGKILL)`,
     );
-    return;
+    return false;
   }
   stopping.add(running);
   const n = running.stopJobs();
@@ -119,7 +153,13 @@ function stopInHand(running: RunningWorker, say: (line: string) => void): void {
       ? 'no job in hand; exiting'
       : `stopping the agent${n === 1 ? '' : 's'} of ${n} job${n === 1 ? '' : 's'} in hand; each goes back to the queue for another worker`,
   );
+  return true;
 }
 
 /** Workers whose jobs' agents are being stopped (a second Ctrl-C came). */
 const stopping = new WeakSet<RunningWorker>();
+
+/** How long jobs whose agents were stopped may take to finish before the worker exits without them (ms). */
+function abandonMsOf(env: NodeJS.ProcessEnv): number {
+  return envMs(env, 'BATON_WORKER_ABANDON_MS', 10_000, 'refused');
+}

@@ -131,6 +131,27 @@ interface SettledAttempt {
 }
 
 /**
+ * How long a send of the attempt's events is waited on while it runs (ms): the events reach the run
+ * in order whenever Redis answers, but an outage must not keep the checks and the push from going on.
+ * The last send, before the result, is waited on whole (the result goes through Redis anyway).
+ */
+const MID_FLUSH_MS = 2000;
+
+/** `work`, or nothing once `signal` is aborted (never rejects). */
+function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
+  const settled = work.catch(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve(undefined);
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void settled.then(done);
+  });
+}
+
+/**
  * Runs one attempt of a feature's job on this worker, the way the local runner runs a feature:
  * worktree from the run's base, the agent through its adapter, commit, the same checks; then
  * pushes the result to the attempt's own ref in the hub. It never writes `baton/<id>` in the hub
@@ -156,7 +177,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
   const ref = attemptRef(ctx.data.feature_id, jobInstanceOf(ctx.jobId, ctx.data.enqueue), ctx.attempt);
   await pushResult(ctx, prepared.paths, settled.commit, ref);
   await dropWorktree(ctx, prepared.paths.worktree, prepared.paths.branch);
-  await ctx.forwarder.flush();
+  // Waited on whole, unless the job is given up meanwhile (its worker stopped while Redis is away).
+  await untilAborted(ctx.forwarder.flush(), ctx.signal);
   return attemptResult(ctx, outcome, settled, ref);
 }
 
@@ -258,7 +280,7 @@ async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<L
     ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
     base_commit: data.base_commit,
   });
-  await ctx.forwarder.flush();
+  await ctx.forwarder.flushWithin(MID_FLUSH_MS);
   const exit = await child.exited;
   forgetAttemptAgent(ctx.dir);
   ctx.signal.removeEventListener('abort', stopOnAbort);
@@ -317,7 +339,7 @@ async function settleAttempt(
     ...(exit.timedOut ? { timed_out: true } : {}),
     ...(reason ? { reason } : {}),
   });
-  await ctx.forwarder.flush();
+  await ctx.forwarder.flushWithin(MID_FLUSH_MS);
   return { exit, interrupted, commit, files, reason, ...(refused ? { refused } : {}) };
 }
 

@@ -11,6 +11,11 @@ import { EVENT_GROUP, eventIdOf, eventStreamKey, parseEventId } from './names.js
 export interface EventForwarder {
   /** Sends every complete line written since the last flush. */
   flush(): Promise<void>;
+  /**
+   * The same, waited on for at most `ms`: with Redis away the send waits for it (the lines stay
+   * queued, in order), while the attempt goes on with its checks and push.
+   */
+  flushWithin(ms: number): Promise<void>;
 }
 
 /**
@@ -55,10 +60,18 @@ export function createEventForwarder(opts: {
     await pipeline.exec();
     offset = end;
   };
+  const flush = () => {
+    chain = chain.then(once, once);
+    return chain;
+  };
   return {
-    flush() {
-      chain = chain.then(once, once);
-      return chain;
+    flush,
+    flushWithin(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      });
+      return Promise.race([flush().catch(() => undefined), waited]).finally(() => clearTimeout(timer));
     },
   };
 }

@@ -66,6 +66,12 @@ export interface RunningWorker {
    * goes back to the queue for another worker. Returns how many jobs were in hand.
    */
   stopJobs(): number;
+  /**
+   * Drops every connection at once, what is waiting on Redis failing: for a worker whose jobs cannot
+   * finish (Redis away after their agents were stopped). Their jobs stall, and the queue gives them to
+   * another worker.
+   */
+  abandon(): void;
 }
 
 /** The first line of why an attempt failed; a user error with its code, as the CLI prints it. */
@@ -178,6 +184,12 @@ async function startOn(
         void entry.child?.stop('interrupt');
       }
       return state.running.size;
+    },
+    abandon() {
+      // BullMQ's own blocking connections go with its forced close, which waits for no job.
+      for (const w of workers) void w.close(true).catch(() => undefined);
+      for (const c of connections) c.disconnect();
+      redis.disconnect();
     },
     async close() {
       // With no job in hand there is nothing to finish, and BullMQ's close and the heartbeat's removal

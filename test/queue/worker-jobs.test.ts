@@ -87,6 +87,36 @@ describe.concurrent('jobs on one worker', () => {
     expect(w2.output()).toContain('attempt 2 started');
   }, 90_000);
 
+  test('with Redis gone, an attempt still runs its checks and pushes its work; two Ctrl-Cs then end the worker', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const gate = agentGate(p);
+    const w = s.worker(p, redis.url, 'w1', { ...gate.env, BATON_WORKER_ABANDON_MS: '2000' });
+    const run = s.run(p, redis);
+    await until(() => /attempt 1 started/.test(w.output()), 'the job to start');
+    await kill(run);
+    await redis.kill9();
+    gate.open();
+    // The agent's end, its checks and the push of its commit wait for no Redis.
+    const attemptRefs = () =>
+      execFileSync('git', ['for-each-ref', 'refs/baton/attempts'], { cwd: p.hub, encoding: 'utf8' });
+    await until(() => attemptRefs() !== '', 'the attempt to be pushed to the hub', 30_000);
+    const attemptLog = execFileSync('sh', ['-c', `cat ${join(p.scratch, 'w1', 'attempts')}/*/log.jsonl`], {
+      encoding: 'utf8',
+    });
+    expect(attemptLog).toContain('"type":"check.passed"');
+    w.proc.kill('SIGINT');
+    await until(() => w.output().includes('Ctrl-C again stops their agents'), 'the first Ctrl-C to be heard');
+    w.proc.kill('SIGINT');
+    await endsWithin(w, 'the worker to exit without Redis', 20_000);
+    expect(w.output()).toContain(
+      'the jobs in hand could not finish (Redis not answering?); exiting without them',
+    );
+  }, 90_000);
+
   test('a --dir that cannot be made is one line naming it, not an internal error', async ({
     onTestFinished,
   }) => {
