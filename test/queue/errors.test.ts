@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { describe, expect, test } from 'vitest';
 import { jobIdOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { freePort, type QueueScope, queueScope, until } from './rig.js';
+import { freePort, type QueuedProject, type QueueScope, queueScope, until } from './rig.js';
 
 /** The error lines a command printed (without the hint). */
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('baton:'));
@@ -23,6 +23,29 @@ async function queueWithRunBase(s: QueueScope) {
   const base = p.repo.git('rev-parse', 'HEAD');
   execFileSync('git', ['push', '-q', p.hub, `${base}:refs/baton/runs/r1/base`], { cwd: p.repo.root });
   return { redis, p, queue, base };
+}
+
+/** A job's data as `baton run --queue` enqueues it for `feature-001` of run `runId`, with `over` laid on it. */
+function jobData(p: QueuedProject, base: string, runId: string, over: Record<string, unknown> = {}) {
+  const file = 'specs/feature-001/contract.md';
+  return {
+    v: 1,
+    run_id: runId,
+    enqueue: '0000beef',
+    feature_id: 'feature-001',
+    agent: { command: 'true' },
+    agent_name: 'command',
+    base_commit: base,
+    hub: p.hub,
+    base_ref: `refs/baton/runs/${runId}/base`,
+    contract: { file, text: readFileSync(join(p.repo.root, file), 'utf8') },
+    known_ids: ['feature-001'],
+    config: {},
+    port: 41000,
+    port_base: 41000,
+    verify: true,
+    ...over,
+  };
 }
 
 describe('bad input to a queued run names the thing in one line', () => {
@@ -155,23 +178,9 @@ describe('bad input to a queued run names the thing in one line', () => {
     const jobId = jobIdOf('r1', 'feature-001');
     await queue.add(
       'feature',
-      {
-        v: 1,
-        run_id: 'r1',
-        enqueue: '0000beef',
-        feature_id: 'feature-001',
-        agent: { command: 'true' },
-        agent_name: 'command',
-        base_commit: base,
-        hub: p.hub,
-        base_ref: 'refs/baton/runs/r1/base',
+      jobData(p, base, 'r1', {
         contract: { file: 'specs/feature-001/contract.md', text: '---\nfeature_id: [unclosed\n---\n' },
-        known_ids: ['feature-001'],
-        config: {},
-        port: 41000,
-        port_base: 41000,
-        verify: true,
-      },
+      }),
       { jobId, attempts: 3 },
     );
     s.worker(p, redis.url, 'w1');
@@ -189,28 +198,7 @@ describe('bad input to a queued run names the thing in one line', () => {
     const s = queueScope(onTestFinished);
     const { redis, p, queue, base } = await queueWithRunBase(s);
     const jobId = jobIdOf('r2', 'feature-001');
-    const file = 'specs/feature-001/contract.md';
-    await queue.add(
-      'feature',
-      {
-        v: 1,
-        run_id: 'r2',
-        enqueue: '0000beef',
-        feature_id: 'feature-001',
-        agent: { command: 'true' },
-        agent_name: 'command',
-        base_commit: base,
-        hub: p.hub,
-        base_ref: 'refs/baton/runs/r2/base',
-        contract: { file, text: readFileSync(join(p.repo.root, file), 'utf8') },
-        known_ids: ['feature-001'],
-        config: {},
-        port: 41000,
-        port_base: 41000,
-        verify: true,
-      },
-      { jobId, attempts: 3 },
-    );
+    await queue.add('feature', jobData(p, base, 'r2'), { jobId, attempts: 3 });
     // The hub retry window is long: a refusal within it shows the answer was not waited on.
     const w = s.worker(p, redis.url, 'w1', { BATON_HUB_RETRY_MS: '600000' });
     await until(
@@ -256,24 +244,9 @@ describe('without --queue', () => {
   }) => {
     const s = queueScope(onTestFinished);
     const { redis, p, queue, base } = await queueWithRunBase(s);
-    const file = 'specs/feature-001/contract.md';
-    const data = {
-      v: 1,
-      run_id: 'r1',
-      enqueue: '0000beef',
-      feature_id: 'feature-001',
+    const data = jobData(p, base, 'r1', {
       agent: { command: 'mkdir -p src/feature-001 && echo ok > src/feature-001/index.txt' },
-      agent_name: 'command',
-      base_commit: base,
-      hub: p.hub,
-      base_ref: 'refs/baton/runs/r1/base',
-      contract: { file, text: readFileSync(join(p.repo.root, file), 'utf8') },
-      known_ids: ['feature-001'],
-      config: {},
-      port: 41000,
-      port_base: 41000,
-      verify: true,
-    };
+    });
     // A folder beside the worker's --dir that the attempt folder of `../../victim` would be (and be removed).
     const victim = join(p.scratch, 'victim.0000beef.1');
     mkdirSync(victim);
