@@ -16,6 +16,7 @@ import {
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
+import { changedBeyondConflict } from './beyond-conflict.js';
 import { continueCommandOf, freshCommandOf } from './continue-command.js';
 import { buildConflictTask, type ConflictReport } from './explain.js';
 import {
@@ -334,7 +335,26 @@ export async function resolveByAgent(
   if (unresolved.length > 0 || exitCode !== 0) {
     return { kind: 'conflict', report: { ...report, unresolved, resolver_exit: exitCode } };
   }
-  const commit = (await mergeInProgress(wt)) ? await commitMerge(wt) : await git(wt, ['rev-parse', 'HEAD']);
+  // The resolution is the conflicted files only: whatever else it changed is refused before it is
+  // committed (checks, not trust: the task said "change nothing else").
+  const pending = await mergeInProgress(wt);
+  const before = tipBefore(session);
+  const beyond =
+    before === undefined
+      ? [] // an old log: the tip before the merge is unknown
+      : await changedBeyondConflict(wt, {
+          ours: before,
+          theirs: await featureCommit(session, id),
+          result: pending ? await git(wt, ['write-tree']) : 'HEAD',
+          files: report.files,
+        });
+  if (beyond.length > 0) {
+    session.notes.push(
+      `the resolving agent's work was not accepted: it also changed ${beyond.join(', ')}, outside the conflicted files; look at it in ${wt} (git diff --cached), undo what does not belong to the resolution, then run \`${continueCommandOf(session)}\``,
+    );
+    return { kind: 'conflict', report: { ...report, unresolved: beyond, resolver_exit: exitCode } };
+  }
+  const commit = pending ? await commitMerge(wt) : await git(wt, ['rev-parse', 'HEAD']);
   const wrong = await wrongMerge(session, id, commit);
   if (wrong !== undefined) {
     // What the resolver committed is not the merge alone: a person looks at it; `--continue` refuses it.

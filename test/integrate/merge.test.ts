@@ -221,6 +221,34 @@ describe('startIntegration with --on-conflict agent', () => {
     expect(types.filter((t) => t === 'merge.clean')).toHaveLength(4);
   });
 
+  it.each([
+    ['staged', ''],
+    ['committed', ' && git add -A && git commit -qm resolved'],
+  ])(
+    'refuses a resolution that also changed files outside the conflict (%s), naming them; nothing moves',
+    async (_, commit) => {
+      const f = makeFourFeatures();
+      repo = f.repo;
+      const resolve = `printf '%s\\n' ${Array.from({ length: 20 }, (_, i) => `'line ${i + 1}'`).join(' ')} > "$BATON_CONFLICT_FILES"`;
+      // The conflict resolved, and more: a new file nobody owns, and a change to a feature merged before.
+      const script = `${resolve} && echo evil > evil.txt && echo tampered >> src/a/index.ts && git add -A${commit}`;
+      const result = await startIntegration(
+        optionsFor(repo, f.contracts, { onConflict: 'agent', resolver: scriptResolver(script) }),
+      );
+      expect(result.outcome).toBe('conflict');
+      expect(result.conflict).toMatchObject({ feature_id: 'b', unresolved: ['evil.txt', 'src/a/index.ts'] });
+      expect(result.notes.join('\n')).toContain(
+        "the resolving agent's work was not accepted: it also changed evil.txt, src/a/index.ts, outside the conflicted files",
+      );
+      expect(result.steps.find((s) => s.feature_id === 'b')?.status).not.toBe('merged');
+      expect(
+        events(repo)
+          .filter((e) => e.type === 'merge.clean')
+          .map((e) => e.feature_id),
+      ).toEqual(['a']);
+    },
+  );
+
   it('stops when the resolver leaves conflict markers behind', async () => {
     const f = makeFourFeatures();
     repo = f.repo;
