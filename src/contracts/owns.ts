@@ -17,6 +17,7 @@ export type OwnsMatcher = (path: string) => boolean;
  * under it, because people name folders without `/**`.
  */
 export function expandOwnedPattern(pattern: string): string[] {
+  if (isExclusion(pattern)) return [];
   let p = rootRelative(pattern.trim());
   if (p.endsWith('/')) p = `${p.replace(/\/+$/, '')}/**`;
   if (!GLOB_CHARS.test(p)) return [p, `${p}/**`];
@@ -32,12 +33,28 @@ export function pathGlobMatcher(globs: string | readonly string[]): (path: strin
   return picomatch(globs as string | string[], { dot: true, flags: 's' });
 }
 
-/** Compiles `owns` patterns into one matcher (pure); no patterns match nothing. */
+/**
+ * Whether an `owns` entry takes paths away (`!src/a/generated.ts`, as in `.gitignore`) rather than
+ * adding them: it only narrows what the other entries cover, never owns anything itself.
+ */
+export function isExclusion(pattern: string): boolean {
+  return pattern.trim().startsWith('!');
+}
+
+/**
+ * Compiles `owns` patterns into one matcher (pure): a path is owned when an entry covers it and no
+ * exclusion (`!…`) does; no patterns, or exclusions only, match nothing.
+ */
 export function compileOwns(patterns: readonly string[]): OwnsMatcher {
   const globs = patterns.flatMap(expandOwnedPattern);
   if (globs.length === 0) return () => false;
   const match = pathGlobMatcher(globs);
-  return (path) => match(path.replace(/^\.\//, ''));
+  const excluded = patterns.filter(isExclusion).flatMap((p) => expandOwnedPattern(p.trim().slice(1)));
+  const unmatch = excluded.length > 0 ? pathGlobMatcher(excluded) : () => false;
+  return (path) => {
+    const p = path.replace(/^\.\//, '');
+    return match(p) && !unmatch(p);
+  };
 }
 
 /** The changed files that no `owns` pattern covers, in the order given (pure). */

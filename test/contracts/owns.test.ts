@@ -27,6 +27,13 @@ describe('compileOwns', () => {
     { owns: [], path: 'anything', expected: false },
     { owns: ['src/stock/**'], path: 'src/stock/new\nline\x01.ts', expected: true },
     { owns: ['src/**/*.ts'], path: 'src/a\nb/t\tab.ts', expected: true },
+    // An exclusion narrows the others, as in .gitignore; alone it owns nothing (it matched every other path).
+    { owns: ['src/n/**', '!src/n/generated.txt'], path: 'src/n/a.ts', expected: true },
+    { owns: ['src/n/**', '!src/n/generated.txt'], path: 'src/n/generated.txt', expected: false },
+    { owns: ['src/n/**', '!src/n/generated.txt'], path: 'src/base.txt', expected: false },
+    { owns: ['src/n/**', '!src/n/generated.txt'], path: '.gitignore', expected: false },
+    { owns: ['src/n', ' !src/n/gen/'], path: 'src/n/gen/x.ts', expected: false },
+    { owns: ['!src/n/generated.txt'], path: 'src/base.txt', expected: false },
   ])('$owns covers $path: $expected', ({ owns, path, expected }) => {
     expect(compileOwns(owns)(path)).toBe(expected);
     expect(compileOwns(owns)(`./${path}`)).toBe(expected);
@@ -76,6 +83,24 @@ describe('one owns rule everywhere', () => {
     expect(violations.map((v) => v.file)).toEqual(['src/db.ts']);
     const overlaps = findOverlaps([folderStyle, other], () => false);
     expect(overlaps.map((o) => [o.a, o.b])).toEqual([['catalog', 'other']]);
+  });
+
+  it('an exclusion narrows owns for the files check, integrate, the report and lint alike', async () => {
+    const narrowed = contract('n', ['src/n/**', '!src/n/generated.txt']);
+    const touched = ['src/n/a.ts', 'src/n/generated.txt', 'src/base.txt'];
+    expect(filesOutsideOwns(touched, narrowed.owns)).toEqual(['src/n/generated.txt', 'src/base.txt']);
+    expect(outsideOwns(narrowed, touched)).toEqual(['src/n/generated.txt', 'src/base.txt']);
+    const violations = findOwnershipViolations(new Map([['n', touched]]), [narrowed]);
+    expect(violations.map((v) => v.file)).toEqual(['src/n/generated.txt', 'src/base.txt']);
+    const verdict = await runFilesCheck({
+      check: { untouched_outside_owns: true },
+      cwd: tmpdir(),
+      owns: narrowed.owns,
+      changed: touched,
+    });
+    expect(verdict.outcome).toBe('failed');
+    // Lint: the exclusion owns nothing, so it overlaps no one.
+    expect(findOverlaps([narrowed, contract('base', ['src/base.txt'])], () => false)).toEqual([]);
   });
 
   it('the run-time ownership check and the report agree with them', async () => {
