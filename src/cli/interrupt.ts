@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { killGroupsInGrace } from '../process/supervise.js';
 import type { CliContext } from './context.js';
 
@@ -34,6 +35,8 @@ export function abortOnInterrupt(
   around: (write: () => void) => void = (write) => write(),
 ): InterruptAbort {
   const abort = new AbortController();
+  // Every check, agent and git command of a run listens to it: `-j 12` passes Node's default of 10.
+  setMaxListeners(0, abort.signal);
   const keepRunning = ctx.keepRunningWithoutOutput?.();
   const unsubscribe = ctx.onInterrupt((signal) => {
     if (abort.signal.aborted) {

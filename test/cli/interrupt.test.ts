@@ -48,6 +48,19 @@ describe('Ctrl-C, one rule for every command', () => {
     expect(s.listening()).toBe(0);
   });
 
+  it('takes a listener per check and agent of a wide run (-j 12) without Node warning of a leak', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    const s = signals();
+    const abort = abortOnInterrupt(s.ctx);
+    for (let i = 0; i < 24; i++) abort.signal.addEventListener('abort', () => {});
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('warning', onWarning);
+    abort.release();
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('a signal without a name counts as Ctrl-C, and no notice is printed when none is given', () => {
     const s = signals();
     const abort = abortOnInterrupt(s.ctx);
