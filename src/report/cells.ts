@@ -182,9 +182,11 @@ export function amdahlRow(a: Report['amdahl']): string[] {
 }
 
 function exitText(f: FeatureReport): string {
-  if (!f.launched) return 'not started';
-  if (f.signal) return `signal ${f.signal}`;
-  if (f.exit_code !== null) return f.reason ? `exit ${f.exit_code}: ${f.reason}` : `exit ${f.exit_code}`;
+  // The reason follows whatever ended it (a time limit, a failed setup, a dependency that failed first).
+  const why = f.reason ? `: ${f.reason}` : '';
+  if (!f.launched) return `not started${why}`;
+  if (f.signal) return `signal ${f.signal}${why}`;
+  if (f.exit_code !== null) return `exit ${f.exit_code}${why}`;
   return f.reason ?? UNKNOWN;
 }
 

@@ -61,6 +61,17 @@ describe('markdown', () => {
     expect(renderMarkdown(r)).toContain('exit 2: a \\| b');
   });
 
+  it('says why after a signal and after a feature that never started (a time limit, a failed setup)', () => {
+    const r = computeReport(interruptedRun());
+    const [timedOut, notStarted] = r.features as [(typeof r.features)[0], (typeof r.features)[0]];
+    Object.assign(timedOut, { signal: 'SIGTERM', exit_code: null, reason: 'timed out after 0.1 min' });
+    Object.assign(notStarted, { launched: false, reason: 'setup command "exit 3" failed: exit 3' });
+    const md = renderMarkdown(r);
+    expect(md).toContain('signal SIGTERM: timed out after 0.1 min');
+    expect(md).toContain('not started: setup command "exit 3" failed: exit 3');
+    expect(renderHtml(r)).toContain('not started: setup command &quot;exit 3&quot; failed: exit 3');
+  });
+
   it('never lets text from the log become HTML or a link', () => {
     const r = computeReport(interruptedRun());
     const f = r.features[0]!;
