@@ -52,7 +52,19 @@ export function shownReason(
   if (EXPLAINED.has(f.status) && f.reason) return f.reason;
   const unverified = unverifiedReason(f, criteria, trust);
   if (unverified !== undefined) return unverified;
-  return f.status === 'complete' ? uncommittedChecksReason(f) : undefined;
+  if (f.status !== 'complete') return undefined;
+  return uncommittedChecksReason(f) ?? failedAfterIntegration(f);
+}
+
+/**
+ * Why the last integration held a `complete` feature back: a criterion of its that failed on the merged
+ * result (`after: integration`, or run again there), with its message's first line.
+ */
+function failedAfterIntegration(f: FeatureState): string | undefined {
+  const failed = Object.values(f.integration_checks).find((c) => c.outcome === 'failed');
+  if (failed === undefined) return undefined;
+  const message = failed.message?.split('\n').find((l) => l.trim() !== '');
+  return `after integration: check ${failed.criterion_id} failed${message ? `: ${message}` : ''}`;
 }
 
 /** A feature's status word, painted: `complete (unverified)` when its checks vouch for nothing here (`unverifiedComplete`). */

@@ -75,6 +75,8 @@ function featureJson(
     reason: f.reason ?? null,
     // `total` is the criteria its checks run (its contract's, `owns` included), as the table's n/m.
     checks: countChecks(f, 'worktree', criteria?.length ?? 0),
+    // What its criteria said of the last integration's merged result (all zero before one ran them).
+    integration_checks: countChecks(f, 'integration'),
     usage: f.usage ?? null,
     /** Best-of-N: every attempt, in attempt order, and the one on the feature's branch (docs/best-of-n.md). */
     attempts: f.attempts ? attemptsOf(f) : null,

@@ -114,6 +114,33 @@ describe('baton status', () => {
   });
 });
 
+describe('after an integration whose checks failed on the merged result', () => {
+  it('names the failed criterion on the complete feature’s row and counts it in --json', async () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        {
+          id: 'a',
+          agent: { command: 'mkdir -p src/a && echo hi > src/a/x.txt' },
+          criteria: [
+            { id: 't', text: 'marker', run: 'test -f src/a/x.txt' },
+            { id: 'e2e', text: 'end to end', run: 'echo E2E-BROKE; exit 1', after: 'integration' },
+          ],
+        },
+      ]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const integrated = await runBaton(['integrate'], { cwd: repo.root });
+    expect(integrated.stdout).toContain('checks-failed');
+    const status = await runBaton(['status'], { cwd: repo.root });
+    expect(status.stdout).toMatch(/^a +complete .*after integration: check e2e failed: /m);
+    expect(status.stdout).toContain('E2E-BROKE');
+    const json = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout);
+    expect(json.features[0].integration_checks).toEqual({ passed: 0, failed: 1, unverifiable: 0, total: 1 });
+  });
+});
+
 describe('live progress', () => {
   it('redraws a table in place on a TTY and writes one line per event elsewhere', async () => {
     let tty = '';
