@@ -128,6 +128,17 @@ function asUserError(err: unknown): unknown {
   });
 }
 
+/** This process's working folder; a user error when it no longer exists (removed while Baton ran in it). */
+function currentFolder(): string {
+  try {
+    return process.cwd();
+  } catch {
+    throw new UserError('cli/no-cwd', 'the current folder no longer exists (it was removed)', {
+      hint: 'cd into the repository, then run the command again.',
+    });
+  }
+}
+
 /**
  * A context bound to this process's real streams, environment and signals; `output` says what becomes of
  * a stream whose reader has gone (muted for a command that keeps running, the process ended otherwise).
@@ -135,7 +146,11 @@ function asUserError(err: unknown): unknown {
 export function processContext(output = new ClosedOutput(process.stdout, process.stderr)): CliContext {
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   return {
-    cwd: process.cwd(),
+    // Asked when a command needs it: an agent's hook may run in a folder its agent removed, and
+    // needs none when BATON_LOG and BATON_FEATURE_ID name the log and the feature.
+    get cwd() {
+      return currentFolder();
+    },
     env: process.env,
     stdout: {
       write: (s) => output.write(process.stdout, s),

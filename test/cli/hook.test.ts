@@ -24,6 +24,34 @@ describe('baton hook', () => {
     expect(JSON.parse(r.stdout)).toBe(payload);
   });
 
+  it('logs from a folder its agent removed (it needs none), and other commands say the folder is gone in one line', () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    // The shell stands in a folder that no longer exists when Baton starts there.
+    const inGone = (args: string) =>
+      spawnSync(
+        'sh',
+        ['-c', `mkdir gone && cd gone && rmdir ../gone && exec "$0" ${args}`, process.execPath],
+        {
+          cwd: join(repo.root, '..'),
+          encoding: 'utf8',
+          env: { ...process.env, BATON_FEATURE_ID: 'feature-001-a', BATON_LOG: log, NO_COLOR: '1' },
+        },
+      );
+    const hook = inGone(`${BATON_BIN} hook stop --status complete`);
+    expect(hook.stderr).toBe('');
+    expect(hook.status).toBe(0);
+    expect(readLog(log).events).toMatchObject([
+      { type: 'hook', feature_id: 'feature-001-a', status: 'complete' },
+    ]);
+    const status = inGone(`${BATON_BIN} status`);
+    expect(status.status).toBe(1);
+    expect(status.stderr).toBe(
+      'baton: the current folder no longer exists (it was removed) [cli/no-cwd]\nhint: cd into the repository, then run the command again.\n',
+    );
+  });
+
   it('finds the feature from the worktree branch and writes to the main checkout log', async () => {
     const repo = makeRepo();
     repos.push(repo);
