@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { isUnitId, MAX_FEATURE_ID_LENGTH } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
+import { featureBranch, RESERVED_IDS } from '../git/refs.js';
 import { buildHookEvent, type PayloadDropped } from '../log/hook.js';
 import { logPathFor } from '../log/paths.js';
 import { createLogSink } from '../log/sink.js';
@@ -81,12 +82,21 @@ function parsePayload(text: string | undefined): unknown {
   }
 }
 
+/** The refusal of an id Baton keeps for itself (`integration`: its branch and worktree), which no feature has. */
+function reservedId(id: string): UserError {
+  return new UserError('hook/bad-feature', `"${id}" is Baton's own (${featureBranch(id)}), not a feature's`, {
+    hint: 'A hook is for a feature: pass --feature <id>, or call it from inside that feature worktree.',
+    exitCode: 2,
+  });
+}
+
 async function findFeature(ctx: CliContext, explicit: string | undefined): Promise<string> {
   // A best-of-N attempt's events belong to its unit (`<id>.a<n>`): BATON_UNIT_ID, before the feature's id.
   const envName = ctx.env.BATON_UNIT_ID ? 'BATON_UNIT_ID' : 'BATON_FEATURE_ID';
   const fromEnv = ctx.env[envName];
   const id = explicit ?? (fromEnv && fromEnv !== '' ? fromEnv : undefined);
   if (id !== undefined) {
+    if (RESERVED_IDS.has(id)) throw reservedId(id);
     if (isUnitId(id)) return id;
     // Written to the shared log and later into paths and branch names: only an id of the contracts' shape.
     const shown = id.length > 40 ? `${id.slice(0, 40)}… (${id.length} characters)` : id;
@@ -104,6 +114,7 @@ async function findFeature(ctx: CliContext, explicit: string | undefined): Promi
   const root = await findRepoRoot(ctx.cwd);
   const branch = await currentBranch(root);
   const m = branch ? /^baton\/(.+)$/.exec(branch) : null;
+  if (m?.[1] && RESERVED_IDS.has(m[1])) throw reservedId(m[1]);
   if (m?.[1] && isUnitId(m[1])) return m[1];
   throw new UserError(
     'hook/no-feature',

@@ -52,6 +52,28 @@ describe('baton hook', () => {
     );
   });
 
+  it('refuses the id Baton keeps for itself, given or read from the integration branch; nothing is logged', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const wt = join(repo.root, '..', 'wt-integration');
+    repo.git('worktree', 'add', '-q', '-b', 'baton/integration', wt);
+    const fromBranch = await runBaton(['hook', 'stop', '--status', 'complete'], {
+      cwd: wt,
+      env: { BATON_FEATURE_ID: '', BATON_LOG: '' },
+    });
+    const given = await runBaton(['hook', 'stop', '--feature', 'integration', '--status', 'failed'], {
+      cwd: repo.root,
+      env: { BATON_FEATURE_ID: '', BATON_LOG: '' },
+    });
+    for (const r of [fromBranch, given]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `baton: "integration" is Baton's own (baton/integration), not a feature's [hook/bad-feature]`,
+      );
+    }
+    expect(readLog(join(repo.root, '.baton', 'log.jsonl')).events).toEqual([]);
+  });
+
   it('finds the feature from the worktree branch and writes to the main checkout log', async () => {
     const repo = makeRepo();
     repos.push(repo);
