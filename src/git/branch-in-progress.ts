@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { readRegular } from '../open-regular.js';
-import { commonGitDir } from './git.js';
+import { commonGitDir, gitRaw } from './git.js';
 import { isObjectId } from './refs.js';
 
 /** A worktree rebasing or bisecting a branch: its HEAD is detached, yet git counts the branch as held there. */
@@ -158,4 +158,50 @@ function updateRefsBranches(path: string): string[] {
  */
 function readLine(path: string): string | undefined {
   return readRegular(path)?.toString('utf8').split('\n')[0]?.trim();
+}
+
+/** The operations git leaves a checkout in until a person concludes them, by the file that marks each. */
+const CONCLUDED_BY_A_PERSON = [
+  { file: 'MERGE_HEAD', what: 'a merge', end: 'conclude it (git commit) or abort it (git merge --abort)' },
+  {
+    file: 'CHERRY_PICK_HEAD',
+    what: 'a cherry-pick',
+    end: 'finish it (git cherry-pick --continue) or abort it (git cherry-pick --abort)',
+  },
+  {
+    file: 'REVERT_HEAD',
+    what: 'a revert',
+    end: 'finish it (git revert --continue) or abort it (git revert --abort)',
+  },
+] as const;
+
+/**
+ * The merge, cherry-pick or revert under way in the checkout `dir` (its branch still checked out, so
+ * `branchesInProgress` does not see it), in words with how it ends; undefined when none is. git refuses
+ * to move the branch meanwhile, naming no file.
+ */
+export async function checkoutOperation(dir: string): Promise<{ what: string; end: string } | undefined> {
+  const gitDir = await gitRaw(dir, ['rev-parse', '--absolute-git-dir']);
+  if (gitDir.exitCode !== 0) return undefined;
+  return CONCLUDED_BY_A_PERSON.find((o) => readLine(join(gitDir.stdout.trim(), o.file)) !== undefined);
+}
+
+/**
+ * Refuses to fast-forward `branch` in its checkout `dir` while a merge, cherry-pick or revert is under
+ * way there (`checkoutOperation`), saying how it ends and what to run after (`next`).
+ */
+export async function refuseCheckoutOperation(
+  dir: string,
+  branch: string,
+  next: { continue: string; fresh: string },
+): Promise<void> {
+  const underWay = await checkoutOperation(dir);
+  if (underWay === undefined) return;
+  throw new UserError(
+    'integrate/into-in-progress',
+    `cannot fast-forward ${branch}: ${underWay.what} is in progress in ${dir}`,
+    {
+      hint: `${underWay.end[0]?.toUpperCase()}${underWay.end.slice(1)}, then run \`${next.continue}\` (\`${next.fresh}\` if ${branch} changed meanwhile).`,
+    },
+  );
 }

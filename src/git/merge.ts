@@ -4,7 +4,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
-import { branchesInProgress, refuseInProgress } from './branch-in-progress.js';
+import { branchesInProgress, refuseCheckoutOperation, refuseInProgress } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
 import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
 import { gitRefusal, MAX_NAMED } from './refusal.js';
@@ -163,6 +163,7 @@ export async function fastForwardBranch(
     }
     return { branch, from, to: commit, via: 'update-ref' };
   }
+  await refuseCheckoutOperation(checkout.path, branch, next);
   await refuseUncleanCheckout(checkout.path, { branch, from, commit, fresh: next.fresh });
   const r = await gitRaw(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
   if (r.exitCode !== 0) {

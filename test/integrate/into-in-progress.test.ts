@@ -76,6 +76,34 @@ describe('integrate --into a branch being rebased', () => {
   });
 });
 
+describe('integrate --into a branch with a merge under way in its checkout', () => {
+  it('says so and how it ends, not to move files git never named; then moves it once concluded', async () => {
+    const repo = await ranOnTwoCommits();
+    repo.git('checkout', '-q', '-b', 'side', 'main~1');
+    repo.commit('side work', { 'side.txt': 's\n' });
+    repo.git('checkout', '-q', 'main');
+    // A clean tree, yet MERGE_HEAD: git refuses any fast-forward until the merge is concluded.
+    repo.git('merge', '--no-commit', '-s', 'ours', 'side');
+    const before = repo.git('rev-parse', 'main');
+    const r = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain(
+      `main left where it was: cannot fast-forward main: a merge is in progress in ${repo.root}`,
+    );
+    expect(r.stdout + r.stderr).toContain(
+      'Conclude it (git commit) or abort it (git merge --abort), then run `baton integrate --continue --test true --into main`',
+    );
+    expect(r.stdout + r.stderr).not.toContain('Move the files git names');
+    expect(repo.git('rev-parse', 'main')).toBe(before);
+    repo.git('merge', '--abort');
+    const promoted = await runBaton(['integrate', '--continue', '--into', 'main', '--test', 'true'], {
+      cwd: repo.root,
+    });
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main')).toContain('src/a/a.txt');
+  });
+});
+
 describe('every move of a branch refuses one a rebase holds', () => {
   it('baton pick leaves baton/<id> to the rebase under way on it', async () => {
     const repo = alphaRepo();
