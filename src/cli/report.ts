@@ -139,7 +139,7 @@ export const registerReport: RegisterCommand = (program, ctx) => {
     .option('--json', 'same as --format json')
     .option(
       '--out <file>',
-      'write the report to FILE and print its path; refused inside .git/, in a folder of .baton/ (a report straight ' +
+      'write the report to FILE (its missing folders made) and print its path; refused inside .git/, in a folder of .baton/ (a report straight ' +
         'in .baton/ is fine, e.g. .baton/report.html), for a directory, and for an existing file that is not a ' +
         'report Baton wrote (unless --force)',
     )
