@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
@@ -16,6 +16,7 @@ import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/livene
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
+import { hiddenChanges } from './hidden-changes.js';
 import { type CleanOrphan, deadRunGroups } from './left-behind.js';
 import { type TargetWorktree, targetWorktrees } from './target-worktrees.js';
 
@@ -137,7 +138,10 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
         '--untracked-files=all',
       ]);
       if (status.exitCode !== 0) t.unreadable = status.stderr.trim().split('\n')[0] || `git status failed`;
-      else t.dirty = parsePorcelainStatus(status.stdout).map((e) => e.path);
+      else {
+        const shown = parsePorcelainStatus(status.stdout).map((e) => e.path);
+        t.dirty = [...new Set([...shown, ...(await hiddenChanges(t.worktree.path))])];
+      }
     }
     // The integration branch is measured against the base only: it is not merged into itself.
     const from = t.kind === 'integration' ? merge.integrationIndex + 1 : 0;
@@ -200,12 +204,26 @@ function protection(
   inProgress: readonly BranchInProgress[],
 ): string | undefined {
   if (main?.branch === t.branch) return `it is checked out in your main checkout ${main.path}`;
+  // git would remove what the link points to (another folder's files, ignored ones too).
+  const link = t.worktree?.exists ? symlinkTarget(t.worktree.path) : undefined;
+  if (link !== undefined) {
+    return `its worktree folder ${t.worktree?.path} is a symbolic link (to ${link}): clean removes nothing through it; move the link away, then run git worktree prune`;
+  }
   const held = inProgress.find((p) => p.branch === t.branch);
   if (held) return inProgressWords(held);
   if (t.worktree?.exists && contains(t.worktree.path, cwd)) {
     return `you are inside it (${t.worktree.path}); run baton from the main checkout`;
   }
   return undefined;
+}
+
+/** Where `path` points when it is a symbolic link itself; undefined for anything else. */
+function symlinkTarget(path: string): string | undefined {
+  try {
+    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the folded log says of attempt `n` of `featureId` (pure). */

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CleanDecision, decideClean, removeTargets } from '../../src/clean/clean.js';
@@ -136,6 +136,43 @@ describe('baton clean', () => {
     expect(batonBranches(repo)).toEqual([]);
     expect(worktreeList(repo)).toEqual([repo.root]);
     expect(checkoutSnapshot(repo)).toEqual(before);
+  });
+
+  it('refuses local edits git status hides (skip-worktree, assume-unchanged), as uncommitted work', async () => {
+    repo = projectRepo(['a', 'b']);
+    const a = addFeatureWorktree(repo, 'a');
+    const b = addFeatureWorktree(repo, 'b');
+    execFileSync('git', ['update-index', '--skip-worktree', 'README.md'], { cwd: a });
+    execFileSync('git', ['update-index', '--assume-unchanged', 'README.md'], { cwd: b });
+    writeIn(a, { 'README.md': 'my local settings\n' });
+    writeIn(b, { 'README.md': 'mine too\n' });
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}a {2}uncommitted: README\.md$/m);
+    expect(r.stdout).toMatch(/^ {2}b {2}uncommitted: README\.md$/m);
+    expect(existsSync(join(a, 'README.md')) && existsSync(join(b, 'README.md'))).toBe(true);
+  });
+
+  it('refuses, even with --force, a worktree folder that is a symbolic link: git would empty what it points to', async () => {
+    repo = projectRepo(['a']);
+    const a = addFeatureWorktree(repo, 'a');
+    // The worktree moved elsewhere, the user's own files beside it, and a link left in its place.
+    const elsewhere = join(repo.root, '..', 'precious');
+    renameSync(a, elsewhere);
+    writeIn(elsewhere, { 'mine.txt': 'keep me\n' });
+    symlinkSync(elsewhere, a);
+    for (const args of [
+      ['clean', 'a'],
+      ['clean', '--force', 'a'],
+    ]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(
+        `its worktree folder ${a} is a symbolic link (to ${elsewhere}): clean removes nothing through it`,
+      );
+    }
+    expect(readFileSync(join(elsewhere, 'mine.txt'), 'utf8')).toBe('keep me\n');
+    expect(batonBranches(repo)).toEqual(['baton/a']);
   });
 
   it('counts a branch merged into baton/integration as merged, and --merged removes exactly the merged ones', async () => {
