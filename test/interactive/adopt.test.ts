@@ -161,7 +161,9 @@ describe('the environment of an agent window', () => {
       shellCommand: 'sleep 60',
       env,
     });
-    expect(readFileSync(`/proc/${opened.panePid}/environ`, 'utf8').split('\0')).toContain('BATON_RUN_ID=r1');
+    // Read once the pane's program has started (tmux forks, sets the environment, then execs it).
+    const environ = () => readFileSync(`/proc/${opened.panePid}/environ`, 'utf8').split('\0');
+    expect(await waitFor(() => environ().includes('BATON_RUN_ID=r1'), 5000)).toBe(true);
     const agentVars = /^BATON_(RUN_ID|LOG|FEATURE_ID)=/m;
     expect(rig.tmux('show-environment', '-t', '=baton-r1').stdout).not.toMatch(agentVars);
     // The user's own window (Ctrl-b c), opened in the run's session.
