@@ -130,6 +130,9 @@ async function readDecomposeInputs(
 function readSpec(file: string, shown: string): string {
   const hint = 'Pass the path of a markdown file that describes what to build.';
   const read = readRegularText(file, { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true });
+  // An empty spec would cost an agent's session inventing features from nothing.
+  if (read.ok && read.text.trim() === '')
+    throw new UserError('decompose/no-spec', `${shown} is empty`, { hint, exitCode: 2 });
   if (read.ok) return read.text;
   if (read.reason === 'missing')
     throw new UserError('decompose/no-spec', `no spec at ${shown}`, { hint, exitCode: 2 });
@@ -153,6 +156,7 @@ function decomposeAgentRunner(
   const batonDir = ensureStateDir(root);
   const stateDir = join(batonDir, 'decompose', runId);
   const feature = decomposeFeature(config.specs, root);
+  const timeoutMs = config.timeout_minutes ? config.timeout_minutes * 60_000 : undefined;
   return async ({ task, worktree, round }) => {
     const exit = await runAgentOnce({
       spec: agent,
@@ -168,9 +172,9 @@ function decomposeAgentRunner(
       env: ctx.env,
       batonCommand: [process.execPath, ctx.batonBin],
       signal,
-      ...(config.timeout_minutes ? { timeoutMs: config.timeout_minutes * 60_000 } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
-    return exit.exitCode;
+    return { exitCode: exit.exitCode, timedOutAfterMs: exit.timedOut ? timeoutMs : undefined };
   };
 }
 
@@ -195,6 +199,7 @@ function toJson(r: DecomposeResult, ok: boolean): object {
     rounds: r.rounds.map((x) => ({
       round: x.round,
       exit_code: x.exit_code,
+      ...(x.timed_out_after_ms !== undefined ? { timed_out_after_ms: x.timed_out_after_ms } : {}),
       accepted: x.accepted,
       ...(x.refused ? { refused: x.refused } : {}),
       outside: x.outside,
@@ -256,7 +261,7 @@ function renderRefusal(refused: RoundResult, worktree: string, runId: string, p:
   if (refused.refused === 'agent-failed') {
     return [
       p.red(
-        `round ${refused.round} refused: ${describeAgentExit(refused.exit_code)}, so what it wrote in that round is not kept [decompose/agent-failed]`,
+        `round ${refused.round} refused: ${describeAgentExit(refused)}, so what it wrote in that round is not kept [decompose/agent-failed]`,
       ),
       p.dim(`its output is in ${agentLog(runId, refused.round)}; ${where}`),
     ];

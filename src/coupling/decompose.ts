@@ -14,7 +14,9 @@ import type { Config } from '../config-schema.js';
 import { contractJsonSchema } from '../contracts/json-schema.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
+import { compareSnapshots, parseSnapshots, type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
 import { trackedFiles } from '../project.js';
+import { describeTimeLimit } from '../runner/outcome.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 import { couplingSettings } from './analysis.js';
@@ -27,7 +29,6 @@ import {
   contractsPhrase,
   type Evaluation,
   evaluateContracts,
-  refSnapshot,
 } from './evaluate.js';
 import { renderScoreText } from './render.js';
 
@@ -35,6 +36,8 @@ import { renderScoreText } from './render.js';
 export interface RoundResult {
   round: number;
   exit_code: number | null;
+  /** Its agent ran past its time limit (`timeout_minutes`), in ms, and was stopped. */
+  timed_out_after_ms?: number;
   /** Accepted rounds' agents exited 0 and changed nothing outside the specs folder. */
   accepted: boolean;
   /**
@@ -56,8 +59,12 @@ export interface DecomposeOptions {
   rounds: number;
   force: boolean;
   runId: string;
-  /** Runs the agent once in `worktree` with `task`; resolves to its exit code. */
-  runAgent(args: { task: string; worktree: string; round: number }): Promise<number | null>;
+  /** Runs the agent once in `worktree` with `task`; resolves to its exit code, and its time limit when it ran past it. */
+  runAgent(args: {
+    task: string;
+    worktree: string;
+    round: number;
+  }): Promise<{ exitCode: number | null; timedOutAfterMs?: number | undefined }>;
   progress(line: string): void;
   /** Ctrl-C: `runAgent` stops the agent's process group; the loop then ends, writes nothing and removes its worktree. */
   signal?: AbortSignal;
@@ -211,7 +218,7 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
   const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
   const start = snapshot(scratchConfig.specs);
   const common = await commonTask(o, scratch);
-  const before = { refs: await refSnapshot(o.root), checkout: await checkoutSnapshot(o.root) };
+  const before = { repo: await snapshotRepo(o.root), checkout: await checkoutSnapshot(o.root) };
   const rounds: RoundResult[] = [];
   const kept = new Map<number, SpecsSnapshot>();
   let best: RoundResult | undefined;
@@ -225,10 +232,16 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
       ...(last?.score ? { score: renderScoreText(last.score, palette(false)) } : {}),
     });
     o.progress(`round ${round}: running the agent`);
-    const exitCode = await o.runAgent({ task, worktree, round });
+    const { exitCode, timedOutAfterMs } = await o.runAgent({ task, worktree, round });
     const refusal = await checkRound(o, scratch, exitCode, before);
     if (refusal) {
-      const refused: RoundResult = { round, exit_code: exitCode, accepted: false, ...refusal };
+      const refused: RoundResult = {
+        round,
+        exit_code: exitCode,
+        ...(timedOutAfterMs !== undefined ? { timed_out_after_ms: timedOutAfterMs } : {}),
+        accepted: false,
+        ...refusal,
+      };
       rounds.push(refused);
       o.progress(`round ${round}: refused: ${describeRefusal(refused, specsRel)}`);
       break;
@@ -255,7 +268,7 @@ async function checkRound(
   o: DecomposeOptions,
   { specsRel, base, worktree }: Scratch,
   exitCode: number | null,
-  before: { refs: ReadonlyMap<string, string>; checkout: ReadonlyMap<string, string> },
+  before: { repo: RepoSnapshot; checkout: ReadonlyMap<string, string> },
 ): Promise<Pick<RoundResult, 'refused' | 'outside'> | undefined> {
   if (o.signal?.aborted) return { refused: 'interrupted', outside: [] };
   // The main checkout too: an agent that left its scratch worktree to write there is refused, the
@@ -263,7 +276,7 @@ async function checkRound(
   const checkout = await checkoutSnapshot(o.root);
   const outside = [
     ...(await changesOutside(worktree, base, `${specsRel}/`)),
-    ...changedRefs(before.refs, await refSnapshot(o.root)).map((r) => `ref ${r}`),
+    ...(await repoChanges(o.root, before.repo)),
     ...changedRefs(before.checkout, checkout).map((p) => `main checkout ${p}`),
   ];
   if (outside.length > 0) return { refused: 'outside', outside };
@@ -275,17 +288,37 @@ async function checkRound(
   return undefined;
 }
 
+/**
+ * What changed in the repository since `before` (`snapshotRepo`): refs (`ref <name>`), keys of the
+ * shared git config (`git config <key>`), the files git runs or reads (`.git/hooks/pre-commit`), the stash.
+ */
+async function repoChanges(root: string, before: RepoSnapshot): Promise<string[]> {
+  const [a, b] = await parseSnapshots(root, before, await snapshotRepo(root));
+  return compareSnapshots(a, b).map((c) =>
+    c.kind === 'ref'
+      ? `ref ${c.name}`
+      : c.kind === 'config'
+        ? `git config ${c.name}`
+        : c.kind === 'file'
+          ? `.git/${c.name}`
+          : `stash ${c.name}`,
+  );
+}
+
 /** A refused round's reason in words, for the progress line. */
 function describeRefusal(r: RoundResult, specsRel: string): string {
   if (r.refused === 'interrupted') return 'interrupted; the agent was stopped';
   if (r.refused === 'symlink') return `the agent left ${r.outside.length} symbolic link(s) in ${specsRel}/`;
   if (r.refused === 'outside') return `the agent changed ${r.outside.length} path(s) outside ${specsRel}/`;
-  return describeAgentExit(r.exit_code);
+  return describeAgentExit(r);
 }
 
-/** A failed agent's exit in words: `the agent exited 3`, or killed by a signal. */
-export function describeAgentExit(exitCode: number | null): string {
-  return exitCode === null ? 'the agent was killed by a signal' : `the agent exited ${exitCode}`;
+/** A failed agent's exit in words: `the agent exited 3`, past its time limit, or killed by a signal. */
+export function describeAgentExit(r: Pick<RoundResult, 'exit_code' | 'timed_out_after_ms'>): string {
+  if (r.timed_out_after_ms !== undefined) {
+    return `the agent ran past its timeout of ${describeTimeLimit({ ms: r.timed_out_after_ms, where: 'timeout_minutes in the config' })} and was stopped`;
+  }
+  return r.exit_code === null ? 'the agent was killed by a signal' : `the agent exited ${r.exit_code}`;
 }
 
 /** Orders rounds: fewer errors, then fewer lint warnings, then a lower score. */

@@ -1,3 +1,5 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { lintContracts } from '../contracts/lint.js';
 import { loadContracts } from '../contracts/load.js';
@@ -91,17 +93,6 @@ export async function changesOutside(worktree: string, base: string, allowed: st
   return [...changed].filter((f) => !f.startsWith(allowed)).sort();
 }
 
-/** Every ref of the repository with its commit, to notice an agent creating or moving branches. */
-export async function refSnapshot(root: string): Promise<Map<string, string>> {
-  const r = await gitRaw(root, ['for-each-ref', '--format=%(refname) %(objectname)']);
-  const refs = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
-    const [name, sha] = line.split(' ');
-    if (name && sha) refs.set(name, sha);
-  }
-  return refs;
-}
-
 /** The names (refs, or paths of the main checkout) that differ between two snapshots: created, changed or gone. */
 export function changedRefs(
   before: ReadonlyMap<string, string>,
@@ -112,10 +103,26 @@ export function changedRefs(
 }
 
 /**
- * The main checkout's changed paths (outside Baton's own `.baton/`) with their status codes, so a
- * path the agent wrote there while it worked in its scratch worktree shows as a difference.
+ * The main checkout's changed, untracked and ignored files (outside Baton's own `.baton/`), each with
+ * its status code, size and modification time, so a path the agent wrote there while it worked in its
+ * scratch worktree shows as a difference: one already changed or untracked, or ignored (`.env`), too.
+ * A folder git lists whole (untracked, or ignored: `node_modules/`, an editor's) counts by its code only.
  */
 export async function checkoutSnapshot(root: string): Promise<Map<string, string>> {
-  const entries = (await statusEntries(root)).filter(outsideStateDir);
-  return new Map(entries.map((e) => [e.path, e.code]));
+  const r = await gitRaw(root, ['status', '--porcelain=v1', '-z', '--ignored=traditional']);
+  const entries = (r.exitCode === 0 ? parsePorcelainStatus(r.stdout) : await statusEntries(root)).filter(
+    outsideStateDir,
+  );
+  return new Map(
+    entries.map((e) => [
+      e.path,
+      e.path.endsWith('/') ? e.code : `${e.code} ${fileStamp(join(root, e.path))}`,
+    ]),
+  );
+}
+
+/** A file's size and modification time, or `gone`. */
+function fileStamp(path: string): string {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st === undefined ? 'gone' : `${st.size} ${st.mtimeMs}`;
 }

@@ -127,6 +127,40 @@ describe('baton decompose, at its edges', () => {
     expect(out.stdout).toMatch(/worktree is kept at (\S+) \(`git worktree remove --force '\1'` removes it\)/);
   });
 
+  it('refuses a round whose agent wrote where git status already showed a change, an ignored file, a hook or the git config', async () => {
+    const r = repoWithAgent(
+      [
+        contract('feature-001-a', 'a'),
+        'echo again >> "$MAIN/src/a/x.ts"',
+        'echo again >> "$MAIN/notes.txt"',
+        'echo SECRET=overwritten > "$MAIN/.env"',
+        'printf "#!/bin/sh\\necho pwned\\n" > "$MAIN/.git/hooks/pre-commit"',
+        'git -C "$MAIN" config alias.st "!echo pwned"',
+      ],
+      { '.gitignore': '.baton/\n.env\n' },
+    );
+    // The user's own state before: a tracked file changed, an untracked one, an ignored secret.
+    writeFileSync(join(r.root, 'src/a/x.ts'), 'export const a = 2;\n');
+    writeFileSync(join(r.root, 'notes.txt'), 'mine\n');
+    writeFileSync(join(r.root, '.env'), 'SECRET=mine\n');
+    // Every write is a moment later than the user's, so its time stamp differs even on a coarse clock.
+    await new Promise((res) => setTimeout(res, 20));
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], {
+      cwd: r.root,
+      env: { ...process.env, MAIN: r.root },
+    });
+    expect(out.code).toBe(1);
+    for (const path of [
+      'main checkout src/a/x.ts',
+      'main checkout notes.txt',
+      'main checkout .env',
+      '.git/hooks/pre-commit',
+      'git config alias.st',
+    ])
+      expect(out.stdout).toContain(`  ${path}\n`);
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
   it('refuses a spec over 1 MiB before starting anything (decompose/spec-too-large, exit 2)', async () => {
     const huge = `# Shop\n${'x'.repeat(1024 * 1024)}\n`;
     const r = repoWithAgent([contract('feature-001-a', 'a')], { 'big.md': huge });
@@ -206,6 +240,23 @@ describe('baton decompose, at its edges', () => {
     const huge = await runBaton(['decompose', 'huge.md'], { cwd: r.root });
     expect(huge.code).toBe(2);
     expect(huge.stderr).toContain('huge.md is 1048577 bytes, more than a spec may hold (1 MiB)');
+    // Empty or blank: no agent session is spent inventing features from nothing.
+    writeFileSync(join(r.root, 'blank.md'), '\n  \n\t\n');
+    const blank = await runBaton(['decompose', 'blank.md'], { cwd: r.root });
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('baton: blank.md is empty [decompose/no-spec]');
     expect(worktreeCount(r)).toBe(1);
+  });
+
+  it('says an agent that ran past timeout_minutes was stopped for it, not killed by a signal', async () => {
+    const r = repoWithAgent(['sleep 30']);
+    const config = JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8'));
+    r.write({ 'baton.config.json': JSON.stringify({ ...config, timeout_minutes: 0.01 }) });
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1', '--json'], { cwd: r.root });
+    expect(out.code).toBe(1);
+    expect(out.stderr + out.stdout).toContain(
+      'the agent ran past its timeout of 0.6 s (timeout_minutes in the config) and was stopped',
+    );
+    expect(JSON.parse(out.stdout).rounds[0]).toMatchObject({ exit_code: null, timed_out_after_ms: 600 });
   });
 });
