@@ -14,7 +14,7 @@ import type { Config } from '../config-schema.js';
 import { contractJsonSchema } from '../contracts/json-schema.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
-import { compareSnapshots, parseSnapshots, type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
+import { type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
 import { trackedFiles } from '../project.js';
 import { describeTimeLimit } from '../runner/outcome.js';
 import { palette } from '../terminal/style.js';
@@ -29,6 +29,7 @@ import {
   contractsPhrase,
   type Evaluation,
   evaluateContracts,
+  repoChanges,
 } from './evaluate.js';
 import { renderScoreText } from './render.js';
 
@@ -286,23 +287,6 @@ async function checkRound(
   const links = listSpecs(join(worktree, specsRel)).links;
   if (links.length > 0) return { refused: 'symlink', outside: links.map((l) => `${specsRel}/${l}`) };
   return undefined;
-}
-
-/**
- * What changed in the repository since `before` (`snapshotRepo`): refs (`ref <name>`), keys of the
- * shared git config (`git config <key>`), the files git runs or reads (`.git/hooks/pre-commit`), the stash.
- */
-async function repoChanges(root: string, before: RepoSnapshot): Promise<string[]> {
-  const [a, b] = await parseSnapshots(root, before, await snapshotRepo(root));
-  return compareSnapshots(a, b).map((c) =>
-    c.kind === 'ref'
-      ? `ref ${c.name}`
-      : c.kind === 'config'
-        ? `git config ${c.name}`
-        : c.kind === 'file'
-          ? `.git/${c.name}`
-          : `stash ${c.name}`,
-  );
 }
 
 /** A refused round's reason in words, for the progress line. */

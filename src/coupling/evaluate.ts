@@ -8,6 +8,7 @@ import { gitRaw, parsePorcelainStatus, statusEntries } from '../git/git.js';
 import { buildPlan } from '../graph/plan.js';
 import type { Plan } from '../graph/types.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
+import { compareSnapshots, parseSnapshots, type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
 import { trackedFiles } from '../project.js';
 import type { CouplingAnalysis } from './analysis.js';
 import { analyzeCoupling } from './analyze.js';
@@ -125,4 +126,21 @@ export async function checkoutSnapshot(root: string): Promise<Map<string, string
 function fileStamp(path: string): string {
   const st = lstatSync(path, { throwIfNoEntry: false });
   return st === undefined ? 'gone' : `${st.size} ${st.mtimeMs}`;
+}
+
+/**
+ * What changed in the repository since `before` (`snapshotRepo`): refs (`ref <name>`), keys of the
+ * shared git config (`git config <key>`), the files git runs or reads (`.git/hooks/pre-commit`), the stash.
+ */
+export async function repoChanges(root: string, before: RepoSnapshot): Promise<string[]> {
+  const [a, b] = await parseSnapshots(root, before, await snapshotRepo(root));
+  return compareSnapshots(a, b).map((c) =>
+    c.kind === 'ref'
+      ? `ref ${c.name}`
+      : c.kind === 'config'
+        ? `git config ${c.name}`
+        : c.kind === 'file'
+          ? `.git/${c.name}`
+          : `stash ${c.name}`,
+  );
 }
