@@ -7,6 +7,7 @@ import {
   resumeCommand,
   runLiveness,
 } from '../guard/liveness.js';
+import { liveLockHolder } from '../lock/baton-lock.js';
 import { type PlannedCriteria, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
@@ -119,6 +120,21 @@ function statusHead(state: BatonState, watched: boolean, ctx: CliContext): strin
   return state.run_id
     ? `run ${escapeControl(state.run_id)}${state.run_outcome ? ` (${state.run_outcome})` : ' (in progress)'}${clock}\n`
     : 'no run yet\n';
+}
+
+/**
+ * When the run the lock proves live is not the log's last `run.started` (a line any process could
+ * append, naming another run): says so under the head, since the table shows that other run.
+ */
+function shadowedRunNote(state: BatonState, root: string, p: Palette): string {
+  const live = liveLockHolder(root, 'run');
+  if (live?.run_id === undefined || state.run_id === undefined || live.run_id === state.run_id) return '';
+  return `${p.yellow(
+    escapeControl(
+      `run ${live.run_id} is live (the run lock names it, baton pid ${live.pid}), but the log's last run.started is ${state.run_id}'s, which that run did not write: the table shows ${state.run_id}; baton stop goes by ${live.run_id}`,
+    ),
+  )}
+`;
 }
 
 /** The feature table, each feature's best-of-N attempts under it, with a disk column when sized. */
@@ -349,7 +365,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust, integration }));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(integration)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${shadowedRunNote(state, located.root, p)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(integration)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

@@ -3,8 +3,9 @@ import { findMainWorktree } from '../git/git.js';
 import { type AgentPane, namePanes, sessionPanes, stillAgent } from '../interactive/panes.js';
 import { type LiveWindow, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
 import { batonRunning } from '../lock/baton-lock.js';
+import { currentRunStart } from '../lock/live-run-start.js';
 import { appendEvent, type Clock } from '../log/append.js';
-import { findLastRunStart, foldLastRun } from '../log/last-run.js';
+import { foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
 import { groupAlive, signalGroup } from '../process/supervise.js';
 import { loadProject, unknownFeaturesError } from '../project.js';
@@ -92,8 +93,8 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
         const unknown = ids.filter((id) => !known.includes(id));
         if (unknown.length > 0) throw unknownFeaturesError(unknown, known);
       }
-      // Only the last run's id is needed: read from the end of the log, not all of it.
-      const run = findLastRunStart(logPath);
+      // The run the lock proves live, else the last: read from the end of the log, not all of it.
+      const run = currentRunStart(root, logPath);
       if (!run) {
         ctx.stdout.write('no run to stop\n');
         return;
