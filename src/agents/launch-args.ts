@@ -8,25 +8,60 @@ import { formatCommand, quoteArg } from './shell-words.js';
 /**
  * The flags a user controls, in order: the adapter's defaults (or `agents.<name>.args` from the
  * config, which replaces them), `--model` when `model` is set, then `extra_args`, then the `args` of a
- * contract's `agent: { name, args }`. What Baton needs to deliver the prompt, wire the hooks and read
+ * contract's `agent: { name, args }` (else the config's); an option given twice keeps its last value
+ (`lastOnly`). What Baton needs to deliver the prompt, wire the hooks and read
  * usage is added by the adapter around these and cannot be removed by mistake.
  */
 export function userFlags(
-  task: Pick<AgentTask, 'override' | 'feature'>,
+  task: Pick<AgentTask, 'override' | 'feature'> & { config?: Pick<AgentTask['config'], 'agent'> },
   adapterName: string,
   defaults: readonly string[],
   modelFlags: (model: string) => string[],
+  singles: readonly (readonly string[])[] = [],
 ): string[] {
   const o: AgentOverride | undefined = task.override;
-  const spec = task.feature.agent;
-  const contractArgs =
+  // The agent the feature runs: its contract's, else the config's `agent: { name, args }`.
+  const spec = task.feature.agent ?? task.config?.agent;
+  const specArgs =
     spec && typeof spec === 'object' && 'name' in spec && spec.name === adapterName ? (spec.args ?? []) : [];
-  return [
+  const flags = [
     ...(o?.args ?? defaults),
     ...(o?.model ? modelFlags(o.model) : []),
     ...(o?.extra_args ?? []),
-    ...contractArgs,
+    ...specArgs,
   ];
+  return lastOnly(flags, [...singles, ['--model']]);
+}
+
+/**
+ * `flags` with each option that takes one value and may be given once (`--model o3`, `--model=o3`;
+ * each group's names are one option, `-m` and `--model`) kept at its last occurrence only (pure): a
+ * contract's `--model` replaces the config's, which replaces the default, instead of an agent CLI
+ * refusing the flag given twice.
+ */
+export function lastOnly(flags: readonly string[], groups: readonly (readonly string[])[]): string[] {
+  const groupOf = (token: string): number => {
+    const name = token.split('=')[0] ?? token;
+    return groups.findIndex((g) => g.includes(name));
+  };
+  // Each occurrence: its group and how many tokens it takes (the value apart, or after `=`).
+  const spans: { at: number; length: number; group: number }[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const token = flags[i] ?? '';
+    const group = groupOf(token);
+    if (group === -1) continue;
+    const length = token.includes('=') || i + 1 >= flags.length ? 1 : 2;
+    spans.push({ at: i, length, group });
+    i += length - 1;
+  }
+  const last = new Map<number, number>();
+  for (const s of spans) last.set(s.group, s.at);
+  const dropped = new Set<number>();
+  for (const s of spans) {
+    if (last.get(s.group) === s.at) continue;
+    for (let k = 0; k < s.length; k++) dropped.add(s.at + k);
+  }
+  return flags.filter((_, i) => !dropped.has(i));
 }
 
 /**
@@ -34,13 +69,15 @@ export function userFlags(
  * its value is the config's `permission_mode`, else the adapter's default; `--model` as usual.
  */
 export function permissionFlags(
-  task: Pick<AgentTask, 'override' | 'feature'>,
+  task: Pick<AgentTask, 'override' | 'feature'> & { config?: Pick<AgentTask['config'], 'agent'> },
   adapterName: string,
   flag: string,
   defaultMode: string,
 ): string[] {
   const mode = task.override?.permission_mode ?? defaultMode;
-  return userFlags(task, adapterName, [flag, mode], (m) => ['--model', m]);
+  // Claude has no `-m`; Codex and Gemini CLI take it for `--model`.
+  const model = adapterName === 'claude' ? ['--model'] : ['--model', '-m'];
+  return userFlags(task, adapterName, [flag, mode], (m) => ['--model', m], [[flag], model]);
 }
 
 /** Where the user's flags for an agent come from, as a message names them. */

@@ -43,7 +43,7 @@ import { refuseReservedFlags, stdinLaunch, userFlags } from './launch-args.js';
 /** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
 export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
   const defaults = task.override?.permission_mode === 'auto' ? ['--auto'] : [];
-  const flags = userFlags(task, 'opencode', defaults, (m) => ['--model', m]);
+  const flags = userFlags(task, 'opencode', defaults, (m) => ['--model', m], [['--model', '-m']]);
   refuseReservedFlags(flags, 'opencode', {
     '--format': 'json, from which it reads the usage and the refused tool calls',
   });

@@ -13,7 +13,7 @@ import {
 } from '../../src/agents/claude.js';
 import { buildCodexArgs, buildCodexNotifyPlan, codexUserFlags } from '../../src/agents/codex.js';
 import { buildGeminiArgs, geminiAdapter } from '../../src/agents/gemini.js';
-import { takeFlagValues } from '../../src/agents/launch-args.js';
+import { lastOnly, takeFlagValues } from '../../src/agents/launch-args.js';
 import { buildOpenCodeArgs } from '../../src/agents/opencode.js';
 import type { AgentOverride } from '../../src/config-schema.js';
 import type { Contract } from '../../src/contracts/schema.js';
@@ -43,6 +43,54 @@ function refusal(build: () => unknown): { code: string; message: string } | unde
   }
   return undefined;
 }
+
+describe('the user’s flags, from the config and the contract', () => {
+  it('keep an option given twice at its last value: the contract’s over the config’s over the default', () => {
+    expect(
+      lastOnly(
+        [
+          '--sandbox',
+          'workspace-write',
+          '--model',
+          'o3',
+          '-c',
+          'a=1',
+          '-m',
+          'o4-mini',
+          '-c',
+          'b=2',
+          '--sandbox=read-only',
+        ],
+        [['--sandbox'], ['--model', '-m']],
+      ),
+    ).toEqual(['-c', 'a=1', '-m', 'o4-mini', '-c', 'b=2', '--sandbox=read-only']);
+    const codex = buildCodexArgs(
+      {
+        ...task({ model: 'o3' }),
+        feature: {
+          feature_id: 'a',
+          agent: { name: 'codex', args: ['--model', 'o4-mini', '--sandbox', 'read-only'] },
+        } as Contract,
+      },
+      ['/usr/bin/node', '/s/codex-notify.mjs'],
+    );
+    expect(codex.filter((a) => a === '--model' || a === '--sandbox')).toEqual(['--model', '--sandbox']);
+    expect(codex).toContain('o4-mini');
+    expect(codex).toContain('read-only');
+    expect(codex).not.toContain('o3');
+    expect(codex).not.toContain('workspace-write');
+  });
+
+  it('take the args of the config’s agent: { name, args } when the contract names no agent', () => {
+    const args = buildClaudeArgs(
+      { ...task(), config: { agent: { name: 'claude', args: ['--max-turns', '7'] } } } as Parameters<
+        typeof buildClaudeArgs
+      >[0],
+      '/s/settings.json',
+    );
+    expect(args.slice(-2)).toEqual(['--max-turns', '7']);
+  });
+});
 
 describe('the user’s flags never silently undo what Baton needs', () => {
   it('takes a flag’s values in each spelling, keeping the other flags in order', () => {
