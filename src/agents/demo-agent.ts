@@ -37,13 +37,20 @@ async function main(): Promise<number> {
     return 2;
   }
   const worktree = process.cwd();
-  const files = listFiles(recipe).map((f) => relative(recipe, f));
+  // A recipe's contracts are written under `specs/`; `BATON_DEMO_SPECS` names the config's folder.
+  const specs = process.env.BATON_DEMO_SPECS;
+  const placed = (file: string) =>
+    specs && specs !== 'specs' && file.startsWith('specs/')
+      ? `${specs}/${file.slice('specs/'.length)}`
+      : file;
+  const recipeFiles = listFiles(recipe).map((f) => relative(recipe, f));
+  const files = recipeFiles.map(placed);
   process.stdout.write(
     `demo agent: ${featureId}: reading the task (${process.env.BATON_TASK_FILE ?? 'no task file'})\n`,
   );
   await sleep((seconds * 1000) / 2);
-  for (const file of files) {
-    cpSync(join(recipe, file), join(worktree, file), { recursive: false });
+  for (const [i, file] of files.entries()) {
+    cpSync(join(recipe, recipeFiles[i] as string), join(worktree, file), { recursive: false });
     process.stdout.write(`demo agent: wrote ${file}\n`);
   }
   await sleep((seconds * 1000) / 2);

@@ -70,6 +70,10 @@ export const demoAdapter: AgentAdapter = {
           ? (setting('BATON_DEMO_DECOMPOSE_SECONDS') ?? seconds)
           : seconds,
     };
+    // Writing contracts, it writes them where the config keeps them (the decompose contract owns that folder).
+    const specs =
+      task.feature.feature_id === DECOMPOSE_ID ? task.feature.owns[0]?.replace(/\/\*\*$/, '') : undefined;
+    if (specs !== undefined) env.BATON_DEMO_SPECS = specs;
     return {
       command: process.execPath,
       args: [AGENT_SCRIPT],

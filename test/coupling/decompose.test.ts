@@ -40,6 +40,19 @@ function graderRepo(config: object = {}): TempRepo {
 }
 
 describe('baton decompose', () => {
+  it('with the demo agent writes into the specs folder the config names', async () => {
+    const r = graderRepo({ specs: 'docs/specs' });
+    const out = await runBaton(['decompose', 'docs/spec.md'], { cwd: r.root });
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toContain('wrote docs/specs/feature-002-grade/contract.md');
+    expect(readdirSync(join(r.root, 'docs', 'specs')).sort()).toEqual([
+      'feature-001-upload',
+      'feature-002-grade',
+      'feature-003-feedback',
+    ]);
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
   it('with the demo agent (no API key) writes the grader’s contracts, which lint clean, and prints the plan with its score', async () => {
     const r = graderRepo();
     const env = { ANTHROPIC_API_KEY: undefined, OPENAI_API_KEY: undefined } as unknown as NodeJS.ProcessEnv;
