@@ -210,6 +210,7 @@ function toJson(r: DecomposeResult, ok: boolean): object {
     })),
     best_round: r.best?.round,
     written: r.written,
+    removed: r.removed,
     remaining: r.best?.evaluation?.diagnostics ?? [],
     ...(r.kept_worktree ? { worktree: r.worktree } : {}),
     ...(r.interrupted ? { interrupted: true } : {}),
@@ -238,7 +239,12 @@ function renderResult(r: DecomposeResult, p: Palette, runId: string): string {
   const e = best.evaluation;
   out.push(
     p.bold(`kept round ${best.round} of ${r.rounds.length}: ${contractsPhrase(e)}`),
-    ...(r.written.length ? r.written.map((f) => `  wrote ${escapeControl(f)}`) : ['  (no file changed)']),
+    ...(r.written.length + r.removed.length
+      ? [
+          ...r.written.map((f) => `  wrote ${escapeControl(f)}`),
+          ...r.removed.map((f) => `  removed ${escapeControl(f)} (the agent removed it)`),
+        ]
+      : ['  (no file changed)']),
     '',
   );
   if (e.plan) out.push(renderPlanText(e.plan, p));

@@ -1,13 +1,4 @@
-import {
-  cpSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -21,6 +12,7 @@ import { palette } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
 import { couplingSettings } from './analysis.js';
 import { readCoChange } from './analyze.js';
+import { copyChanged } from './decompose-copy.js';
 import { buildDecomposeTask, folderOwners, renderFolderCoupling, renderLayout } from './decompose-task.js';
 import {
   changedRefs,
@@ -76,6 +68,8 @@ export interface DecomposeResult {
   rounds: RoundResult[];
   best: RoundResult | undefined;
   written: string[];
+  /** Contracts the kept round removed (with `--force`: the agent deleted or renamed them), taken out of the main checkout too. */
+  removed: string[];
   /** The scratch worktree, kept when a round was refused so the user can look at what the agent did. */
   worktree: string;
   kept_worktree: boolean;
@@ -123,8 +117,22 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     const interrupted = o.signal?.aborted === true;
     keep = !interrupted && rounds.some((r) => !r.accepted);
     const written =
-      best && !interrupted ? copyChanged(start, kept.get(best.round) ?? new Map(), o, scratch) : [];
-    return { rounds, best, written, worktree: scratch.worktree, kept_worktree: keep, interrupted };
+      best && !interrupted
+        ? copyChanged(start, kept.get(best.round) ?? new Map(), {
+            root: o.root,
+            force: o.force,
+            specsRel: scratch.specsRel,
+          })
+        : { written: [], removed: [] };
+    return {
+      rounds,
+      best,
+      written: written.written,
+      removed: written.removed,
+      worktree: scratch.worktree,
+      kept_worktree: keep,
+      interrupted,
+    };
   } catch (err) {
     // A refusal keeps what the agent did and says where; anything else is a bug, and the worktree goes.
     if (!(err instanceof UserError)) throw err;
@@ -336,58 +344,4 @@ function listSpecs(dir: string, prefix = ''): { files: string[]; links: string[]
     } else if (entry.isFile()) found.files.push(rel);
   }
   return found;
-}
-
-/**
- * Copies the files the agent added or changed into the main specs folder. Every file is checked before
- * any is written: one that the agent changed although it already existed, or that appeared in the
- * checkout while the agent worked, is a conflict; without `force` a conflict writes nothing.
- */
-function copyChanged(
-  start: ReadonlyMap<string, Buffer>,
-  end: ReadonlyMap<string, Buffer>,
-  o: DecomposeOptions,
-  { specsRel }: Scratch,
-): string[] {
-  const writes: { target: string; file: string; data: Buffer }[] = [];
-  const conflicts: string[] = [];
-  for (const [file, data] of end) {
-    const before = start.get(file);
-    if (before?.equals(data)) continue;
-    const target = join(o.root, specsRel, file);
-    const now = readRegularFile(target);
-    if (now?.equals(data)) continue;
-    const shown = `${specsRel}/${escapeControl(file)}`;
-    if (now === null) conflicts.push(`${shown} (not a regular file in your checkout)`);
-    else if (now !== undefined && !o.force)
-      conflicts.push(
-        `${shown} (${before ? 'already there; the agent changed it' : 'appeared while the agent worked'})`,
-      );
-    writes.push({ target, file, data });
-  }
-  if (conflicts.length > 0) {
-    throw new UserError(
-      'decompose/would-overwrite',
-      `the kept round would overwrite ${conflicts.length} file(s) in ${specsRel}/: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', …' : ''}; nothing was written`,
-      {
-        hint: `Copy what you want from ${specsRel}/ in the scratch worktree, or pass --force to let the agent's files replace yours.`,
-      },
-    );
-  }
-  for (const w of writes) {
-    mkdirSync(dirname(w.target), { recursive: true });
-    writeFileSync(w.target, w.data);
-  }
-  return writes.map((w) => `${specsRel}/${w.file}`);
-}
-
-/** A file's bytes; undefined when nothing is there, null when something other than a regular file is. */
-function readRegularFile(path: string): Buffer | null | undefined {
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(path);
-  } catch {
-    return undefined;
-  }
-  return st.isFile() ? readFileSync(path) : null;
 }

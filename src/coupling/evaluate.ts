@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { lintContracts } from '../contracts/lint.js';
@@ -114,12 +114,37 @@ export async function checkoutSnapshot(root: string): Promise<Map<string, string
   const entries = (r.exitCode === 0 ? parsePorcelainStatus(r.stdout) : await statusEntries(root)).filter(
     outsideStateDir,
   );
+  // The files this process itself writes to (`baton decompose > decompose.log` in the repository) grow
+  // while the agent works: by their code only, like a folder.
+  const own = ownOutputFiles();
   return new Map(
-    entries.map((e) => [
-      e.path,
-      e.path.endsWith('/') ? e.code : `${e.code} ${fileStamp(join(root, e.path))}`,
-    ]),
+    entries.map((e) => {
+      const path = join(root, e.path);
+      const byCode = e.path.endsWith('/') || own.has(realOr(path));
+      return [e.path, byCode ? e.code : `${e.code} ${fileStamp(path)}`];
+    }),
   );
+}
+
+/** The regular files this process's standard output and error go to (Linux: `/proc/self/fd`), real paths. */
+function ownOutputFiles(): Set<string> {
+  const files = new Set<string>();
+  for (const fd of [1, 2]) {
+    try {
+      files.add(realpathSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // No such descriptor, or no /proc: nothing to leave out.
+    }
+  }
+  return files;
+}
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** A file's size and modification time, or `gone`. */

@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   symlinkSync,
@@ -9,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runBaton } from '../rig/cli.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 
@@ -159,6 +162,35 @@ describe('baton decompose, at its edges', () => {
     ])
       expect(out.stdout).toContain(`  ${path}\n`);
     expect(existsSync(join(r.root, 'specs'))).toBe(false);
+  });
+
+  it('with --force, takes out of specs/ a contract the agent removed (renamed), so what stays is what was scored', async () => {
+    const r = repoWithAgent(['rm -rf specs/feature-001-old', contract('feature-001-new', 'a')]);
+    r.commit('old contract', {
+      'specs/feature-001-old/contract.md':
+        '---\nfeature_id: feature-001-old\ntitle: a\nowns: [src/a/**]\nacceptance_criteria:\n  - { text: t, run: "true" }\n---\n',
+    });
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1', '--force', '--json'], {
+      cwd: r.root,
+    });
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json.written).toEqual(['specs/feature-001-new/contract.md']);
+    expect(json.removed).toEqual(['specs/feature-001-old/contract.md']);
+    expect(readdirSync(join(r.root, 'specs'))).toEqual(['feature-001-new']);
+  });
+
+  it('does not take the file its own output is redirected to in the repository for a write of the agent’s', () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a')]);
+    const log = join(r.root, 'decompose.log');
+    const fd = openSync(log, 'w');
+    const out = spawnSync(process.execPath, [BATON_BIN, 'decompose', 'spec.md', '--rounds', '1'], {
+      cwd: r.root,
+      stdio: ['ignore', fd, fd],
+    });
+    closeSync(fd);
+    expect(out.status, readFileSync(log, 'utf8')).toBe(0);
+    expect(readFileSync(log, 'utf8')).toContain('wrote specs/feature-001-a/contract.md');
   });
 
   it('refuses a spec over 1 MiB before starting anything (decompose/spec-too-large, exit 2)', async () => {
