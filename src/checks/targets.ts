@@ -6,6 +6,7 @@ import { type BranchInProgress, branchesInProgress, branchInProgress } from '../
 import { resolveCommit } from '../git/git.js';
 import { attemptBranch, BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
+import { symlinkTarget } from '../git/worktree-proof.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
 import type { FeatureState, MergeRecord } from '../log/state.js';
@@ -321,6 +322,8 @@ async function locateFeature(
   const branch = gone ? featureBranch(id) : checked.branch;
   const recorded = gone ? unitWorktree(q.config.worktrees, id) : localWorktree(f);
   const cwd = locateWorktree(branch, recorded, worktrees);
+  const link = cwd === undefined ? undefined : symlinkTarget(cwd);
+  if (cwd !== undefined && link !== undefined) return { id, refusal: symlinkedWorktree(id, cwd, link) };
   if (cwd) return { id, branch, cwd };
   const stray = strayWorktree(branch, recorded, worktrees);
   // A queued feature's branch has no worktree here (its `worktree` is a path on the worker): made to verify it.
@@ -329,6 +332,15 @@ async function locateFeature(
   if (!stray) return { id, branch, missing: true };
   const doing = stray.branch ? undefined : (await inProgress()).find((p) => p.branch === branch);
   return { id, refusal: strayRefusal(`the worktree of ${id}`, branch, stray, doing) };
+}
+
+/** A worktree folder made a symbolic link: its checks would run, and judge, whatever it points to. */
+function symlinkedWorktree(id: string, path: string, target: string): Refusal {
+  return {
+    code: 'verify/worktree-symlink',
+    message: `the worktree of ${id}, ${path}, is a symbolic link (to ${target}): Baton runs no check through it`,
+    hint: `Move the link away (mv ${shellQuote(path)} ${shellQuote(`${path}.moved`)}), then run \`git worktree prune\` and \`baton run --resume ${id}\`.`,
+  };
 }
 
 /** A refused feature as a skipped one: why, with its code and what to do. */

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
@@ -12,6 +12,7 @@ import {
 import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
+import { symlinkTarget } from '../git/worktree-proof.js';
 import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
@@ -215,15 +216,6 @@ function protection(
     return `you are inside it (${t.worktree.path}); run baton from the main checkout`;
   }
   return undefined;
-}
-
-/** Where `path` points when it is a symbolic link itself; undefined for anything else. */
-function symlinkTarget(path: string): string | undefined {
-  try {
-    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** What the folded log says of attempt `n` of `featureId` (pure). */

@@ -31,18 +31,25 @@ const moveAwayHint = (path: string) =>
  * prove is the worktree it made.
  */
 export function refuseSymlinkedWorktree(path: string, branch: string): void {
-  let target: string;
-  try {
-    if (!lstatSync(path).isSymbolicLink()) return;
-    target = readlinkSync(path);
-  } catch {
-    return;
-  }
+  const target = symlinkTarget(path);
+  if (target === undefined) return;
   throw new UserError(
     'run/worktree-symlink',
     `${escapeControl(path)}, where the worktree of ${branch} goes, is a symbolic link (to ${escapeControl(target)}); Baton will not use it or change anything through it`,
     { hint: moveAwayHint(escapeControl(path)) },
   );
+}
+
+/**
+ * Where `path` points when it is a symbolic link itself (lstat: the link, whatever it points to);
+ * undefined for anything else. The one test of a worktree folder made a link, which git would follow.
+ */
+export function symlinkTarget(path: string): string | undefined {
+  try {
+    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function notOurs(path: string, branch: string, why: string): UserError {

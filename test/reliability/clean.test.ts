@@ -153,7 +153,7 @@ describe('baton clean', () => {
     expect(existsSync(join(a, 'README.md')) && existsSync(join(b, 'README.md'))).toBe(true);
   });
 
-  it('refuses, even with --force, a worktree folder that is a symbolic link: git would empty what it points to', async () => {
+  it('clean refuses, even with --force, a worktree folder that is a symbolic link (git would empty what it points to), and verify runs nothing there', async () => {
     repo = projectRepo(['a']);
     const a = addFeatureWorktree(repo, 'a');
     // The worktree moved elsewhere, the user's own files beside it, and a link left in its place.
@@ -173,6 +173,12 @@ describe('baton clean', () => {
     }
     expect(readFileSync(join(elsewhere, 'mine.txt'), 'utf8')).toBe('keep me\n');
     expect(batonBranches(repo)).toEqual(['baton/a']);
+    // verify runs no check through it either (it would judge the other folder's files).
+    const verify = await runBaton(['verify', 'a'], { cwd: repo.root });
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain(
+      `the worktree of a, ${a}, is a symbolic link (to ${elsewhere}): Baton runs no check through it [verify/worktree-symlink]`,
+    );
   });
 
   it('counts a branch merged into baton/integration as merged, and --merged removes exactly the merged ones', async () => {
