@@ -77,7 +77,9 @@ export function permissionFlags(
   const mode = task.override?.permission_mode ?? defaultMode;
   // Claude has no `-m`; Codex and Gemini CLI take it for `--model`.
   const model = adapterName === 'claude' ? ['--model'] : ['--model', '-m'];
-  return userFlags(task, adapterName, [flag, mode], (m) => ['--model', m], [[flag], model]);
+  // Codex takes `-s` for `--sandbox`.
+  const permission = adapterName === 'codex' ? [flag, '-s'] : [flag];
+  return userFlags(task, adapterName, [flag, mode], (m) => ['--model', m], [permission, model]);
 }
 
 /** Where the user's flags for an agent come from, as a message names them. */

@@ -3,14 +3,16 @@
  * (a common way to keep local-only edits) are left out of it, and `git worktree remove` deletes them
  * without a word. `baton clean` counts them as uncommitted work.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitRaw } from '../git/git.js';
 
 /**
- * The paths of `worktree` marked skip-worktree (`S`) or assume-unchanged (a lowercase tag) whose file
- * there differs from the index (git's filters applied); a marked file absent from the folder (a sparse
- * checkout's) is no change. Empty when git cannot say.
+ * The paths of `worktree` marked skip-worktree (`S`) or assume-unchanged (a lowercase tag) that differ
+ * from the index: a file by its content (git's filters applied), a symbolic link by its target; a
+ * marked path absent from the folder (a sparse checkout's) is no change, a submodule is not looked
+ * into. When git cannot say, every marked path counts as changed: clean keeps the worktree.
  */
 export async function hiddenChanges(worktree: string): Promise<string[]> {
   const listed = await gitRaw(worktree, ['ls-files', '-v', '-z']);
@@ -19,7 +21,7 @@ export async function hiddenChanges(worktree: string): Promise<string[]> {
     .split('\0')
     .filter((e) => e.length > 2 && (e[0] === 'S' || /[a-z]/.test(e[0] ?? '')))
     .map((e) => e.slice(2))
-    .filter((p) => existsSync(join(worktree, p)));
+    .filter((p) => lstatSync(join(worktree, p), { throwIfNoEntry: false }) !== undefined);
   if (marked.length === 0) return [];
   const staged = await gitRaw(worktree, [
     'ls-files',
@@ -28,19 +30,41 @@ export async function hiddenChanges(worktree: string): Promise<string[]> {
     '--',
     ...marked.map((p) => `:(literal)${p}`),
   ]);
-  if (staged.exitCode !== 0) return [];
-  const indexed = new Map<string, string>();
+  if (staged.exitCode !== 0) return marked;
+  const indexed = new Map<string, { mode: string; object: string }>();
   for (const e of staged.stdout.split('\0')) {
     // `<mode> <object> <stage>\t<path>`
-    const m = /^\d+ ([0-9a-f]+) \d\t(.*)$/s.exec(e);
-    if (m?.[1] && m[2] !== undefined) indexed.set(m[2], m[1]);
+    const m = /^(\d+) ([0-9a-f]+) \d\t(.*)$/s.exec(e);
+    if (m?.[1] && m[2] && m[3] !== undefined) indexed.set(m[3], { mode: m[1], object: m[2] });
   }
-  // `--stdin-paths` reads one path a line: a name holding a newline is compared no further.
-  const paths = marked.filter((p) => indexed.has(p) && !p.includes('\n'));
-  if (paths.length === 0) return [];
+  const changed: string[] = [];
+  const files: string[] = [];
+  for (const p of marked) {
+    const entry = indexed.get(p);
+    if (entry === undefined || entry.mode === '160000') continue;
+    const st = lstatSync(join(worktree, p));
+    if (entry.mode === '120000' || st.isSymbolicLink()) {
+      // A link's blob is its target's text, hashed as git does (sha1 or sha256, by the index's ids).
+      if (!st.isSymbolicLink() || linkObject(join(worktree, p), entry.object.length) !== entry.object)
+        changed.push(p);
+    } else if (!st.isFile()) changed.push(p);
+    // `--stdin-paths` reads one path a line: a name holding a newline counts as changed.
+    else if (p.includes('\n')) changed.push(p);
+    else files.push(p);
+  }
+  if (files.length === 0) return changed;
   // One process hashes them all, each with the filters its path gets (line endings, clean filters).
-  const hashed = await gitRaw(worktree, ['hash-object', '--stdin-paths'], `${paths.join('\n')}\n`);
-  if (hashed.exitCode !== 0) return [];
+  const hashed = await gitRaw(worktree, ['hash-object', '--stdin-paths'], `${files.join('\n')}\n`);
+  if (hashed.exitCode !== 0) return [...changed, ...files];
   const now = hashed.stdout.trim().split('\n');
-  return paths.filter((p, i) => now[i] !== indexed.get(p));
+  return [...changed, ...files.filter((p, i) => now[i] !== indexed.get(p)?.object)];
+}
+
+/** The id git gives a symbolic link's blob (its target's text), in the repository's hash. */
+function linkObject(path: string, idLength: number): string {
+  const target = Buffer.from(readlinkSync(path));
+  const hash = createHash(idLength === 64 ? 'sha256' : 'sha1');
+  hash.update(`blob ${target.length}\0`);
+  hash.update(target);
+  return hash.digest('hex');
 }

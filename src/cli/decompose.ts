@@ -211,6 +211,7 @@ function toJson(r: DecomposeResult, ok: boolean): object {
     best_round: r.best?.round,
     written: r.written,
     removed: r.removed,
+    kept: r.kept,
     remaining: r.best?.evaluation?.diagnostics ?? [],
     ...(r.kept_worktree ? { worktree: r.worktree } : {}),
     ...(r.interrupted ? { interrupted: true } : {}),
@@ -239,10 +240,14 @@ function renderResult(r: DecomposeResult, p: Palette, runId: string): string {
   const e = best.evaluation;
   out.push(
     p.bold(`kept round ${best.round} of ${r.rounds.length}: ${contractsPhrase(e)}`),
-    ...(r.written.length + r.removed.length
+    ...(r.written.length + r.removed.length + r.kept.length
       ? [
           ...r.written.map((f) => `  wrote ${escapeControl(f)}`),
           ...r.removed.map((f) => `  removed ${escapeControl(f)} (the agent removed it)`),
+          ...r.kept.map(
+            (f) =>
+              `  kept ${escapeControl(f)} (the agent removed it; only a committed one is removed, with --force: remove it yourself if it should go)`,
+          ),
         ]
       : ['  (no file changed)']),
     '',

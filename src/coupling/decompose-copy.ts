@@ -1,6 +1,7 @@
 /**
  * Taking the kept round of `baton decompose` into the main checkout's specs folder: what the agent
- * added or changed is written, what it removed is removed, never over a change of yours.
+ * added or changed is written, a committed contract it removed is removed (with `--force`), never
+ * over a change of yours.
  */
 import { lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,11 +13,17 @@ import { escapeControl } from '../text/escape.js';
  * any is written: one that the agent changed although it already existed, or that appeared in the
  * checkout while the agent worked, is a conflict; without `force` a conflict writes nothing.
  */
-export function copyChanged(
+export async function copyChanged(
   start: ReadonlyMap<string, Buffer>,
   end: ReadonlyMap<string, Buffer>,
-  o: { root: string; force: boolean; specsRel: string },
-): { written: string[]; removed: string[] } {
+  o: {
+    root: string;
+    force: boolean;
+    specsRel: string;
+    /** A file's bytes as HEAD commits it (`<specs>/<file>`), undefined when HEAD has none. */
+    committed: (file: string) => Promise<Buffer | undefined>;
+  },
+): Promise<{ written: string[]; removed: string[]; kept: string[] }> {
   const { specsRel } = o;
   const writes: { target: string; file: string; data: Buffer }[] = [];
   const conflicts: string[] = [];
@@ -34,19 +41,19 @@ export function copyChanged(
       );
     writes.push({ target, file, data });
   }
-  // What the agent removed (a contract renamed or dropped, with --force) goes from the checkout too,
-  // unless it was changed there meanwhile: the kept round is what was scored.
+  // What the agent removed (a contract renamed or dropped) goes from the checkout too, with --force
+  // only, and only as HEAD commits it: git keeps it, and nothing git never saw (your notes, the spec
+  // itself) is removed on an agent's word. The rest is kept, and named.
   const removals: { target: string; file: string }[] = [];
+  const kept: string[] = [];
   for (const [file, data] of start) {
     if (end.has(file)) continue;
     const target = join(o.root, specsRel, file);
     const now = readRegularFile(target);
     if (now === undefined) continue;
-    if (now === null || !now.equals(data))
-      conflicts.push(
-        `${specsRel}/${escapeControl(file)} (the agent removed it; it changed in your checkout meanwhile)`,
-      );
-    else removals.push({ target, file });
+    const inHead = o.force && now?.equals(data) ? await o.committed(file) : undefined;
+    if (inHead?.equals(data)) removals.push({ target, file });
+    else kept.push(`${specsRel}/${file}`);
   }
   if (conflicts.length > 0) {
     throw new UserError(
@@ -73,6 +80,7 @@ export function copyChanged(
   return {
     written: writes.map((w) => `${specsRel}/${w.file}`),
     removed: removals.map((r) => `${specsRel}/${r.file}`),
+    kept,
   };
 }
 

@@ -68,8 +68,10 @@ export interface DecomposeResult {
   rounds: RoundResult[];
   best: RoundResult | undefined;
   written: string[];
-  /** Contracts the kept round removed (with `--force`: the agent deleted or renamed them), taken out of the main checkout too. */
+  /** Committed contracts the kept round removed (with `--force`: the agent deleted or renamed them), taken out of the main checkout too. */
   removed: string[];
+  /** Files the agent removed that stay (no `--force`, not committed, or changed since): named, never removed. */
+  kept: string[];
   /** The scratch worktree, kept when a round was refused so the user can look at what the agent did. */
   worktree: string;
   kept_worktree: boolean;
@@ -118,17 +120,22 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
     keep = !interrupted && rounds.some((r) => !r.accepted);
     const written =
       best && !interrupted
-        ? copyChanged(start, kept.get(best.round) ?? new Map(), {
+        ? await copyChanged(start, kept.get(best.round) ?? new Map(), {
             root: o.root,
             force: o.force,
             specsRel: scratch.specsRel,
+            committed: async (file) => {
+              const r = await gitRaw(o.root, ['cat-file', 'blob', `HEAD:${scratch.specsRel}/${file}`]);
+              return r.exitCode === 0 ? Buffer.from(r.stdout, 'utf8') : undefined;
+            },
           })
-        : { written: [], removed: [] };
+        : { written: [], removed: [], kept: [] };
     return {
       rounds,
       best,
       written: written.written,
       removed: written.removed,
+      kept: written.kept,
       worktree: scratch.worktree,
       kept_worktree: keep,
       interrupted,

@@ -1,4 +1,4 @@
-import { expandOwnedPattern, pathGlobMatcher } from '../contracts/owns.js';
+import { compileOwns, expandOwnedPattern, isExclusion, pathGlobMatcher } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import type { OwnershipOverlap } from './types.js';
 
@@ -157,6 +157,9 @@ export function findOverlaps(
       }
     }
   });
+  // An exclusion (`!src/b/**`) narrows a contract's globs: a shared path it takes away is no overlap.
+  const narrowed = contracts.map((c) => (c.owns.some(isExclusion) ? compileOwns(c.owns) : undefined));
+  const owns = (k: number, path: string) => narrowed[k]?.(path) ?? true;
   const found = new Map<number, OwnershipOverlap>();
   for (const pair of [...candidates].sort((x, y) => x - y)) {
     const i = Math.floor(pair / n);
@@ -165,7 +168,7 @@ export function findOverlaps(
     const cj = contracts[j] as Contract;
     if (related(ci.feature_id, cj.feature_id)) continue;
     const w = firstWitness(prepared[i] ?? [], prepared[j] ?? []);
-    if (w !== undefined) found.set(pair, pairOf(ci.feature_id, cj.feature_id, w));
+    if (w !== undefined && owns(i, w) && owns(j, w)) found.set(pair, pairOf(ci.feature_id, cj.feature_id, w));
   }
   // A tracked file matched by both catches overlaps the sample paths miss (extglobs, classes).
   for (const file of files) {
@@ -173,7 +176,7 @@ export function findOverlaps(
     const owners = new Set<number>();
     for (const prefix of ancestorsOf(path)) {
       for (const { owner, glob } of byBase.get(prefix) ?? []) {
-        if (!owners.has(owner) && glob.match(path)) owners.add(owner);
+        if (!owners.has(owner) && glob.match(path) && owns(owner, path)) owners.add(owner);
       }
     }
     if (owners.size < 2) continue;

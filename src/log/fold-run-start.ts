@@ -17,6 +17,8 @@ export function applyRunStarted(
   state.run_id = ev.run_id;
   state.run_started_at = ev.ts;
   state.run_ended_at = undefined;
+  // An end inferred for the run before (its orchestrator died) is not this one's.
+  state.run_end_inferred = undefined;
   state.run_outcome = undefined;
   state.run_duration_ms = undefined;
   state.run_feature_ids = [...ev.feature_ids];

@@ -28,10 +28,10 @@ import type { BatonState } from './state.js';
  * `feature.started` stands, a retry or another queue attempt ends it; 22: a fresh run starts its
  * features' best-of-N attempt units over too; 23: an integration's test keeps what it `left`; 24: a
  * best-of-N attempt keeps its `run_id`; 25: an end inferred at read time is marked, so the run's own
- * replaces it; 26: a request for input stays the last event through its window's re-adoption) is folded
- * again from the start.
+ * replaces it; 26: a request for input stays the last event through its window's re-adoption; 27: a run's start
+ * clears an end inferred for the run before) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 26;
+export const FOLD_SNAPSHOT_VERSION = 27;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

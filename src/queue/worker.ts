@@ -357,11 +357,11 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
     });
     if (entry.lost)
       throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
-    if (entry.dropped) throw new Error(droppedMessage(attempt));
+    if (entry.dropped) return await handBack(state, job, token, attempt);
     opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
     return result;
   } catch (err) {
-    if (entry.dropped) throw new Error(droppedMessage(attempt));
+    if (entry.dropped) return await handBack(state, job, token, attempt);
     if (err instanceof BadJobError || err instanceof UnpushedError) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
@@ -371,10 +371,25 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
   }
 }
 
-/** Why an attempt the user stopped (`stopJobs`) failed: the job is tried again, by another worker. */
-function droppedMessage(attempt: number): string {
-  return `this worker was stopped (a second Ctrl-C) while attempt ${attempt} ran; the job goes back to the queue`;
+/**
+ * Puts back a job whose agent the user stopped (`stopJobs`, a second Ctrl-C), without spending one of
+ * its attempts (a delay, not a failure): another worker takes it, as the worker said it would.
+ */
+async function handBack(
+  state: WorkerState,
+  job: Job,
+  token: string | undefined,
+  attempt: number,
+): Promise<never> {
+  state.opts.log(
+    `${shownJobId(job)}: attempt ${attempt} stopped (a second Ctrl-C on this worker); the job goes back to the queue`,
+  );
+  await job.moveToDelayed(Date.now() + HAND_BACK_MS, token);
+  throw new DelayedError();
 }
+
+/** How long a job this worker handed back waits before a worker takes it (ms). */
+const HAND_BACK_MS = 1000;
 
 /** How long a job of another hub waits before a worker takes it again (only a hub key collision puts it here). */
 const PUT_BACK_MS = 5000;

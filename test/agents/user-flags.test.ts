@@ -79,6 +79,16 @@ describe('the user’s flags, from the config and the contract', () => {
     expect(codex).toContain('read-only');
     expect(codex).not.toContain('o3');
     expect(codex).not.toContain('workspace-write');
+    // Codex's short `-s` is its `--sandbox`.
+    const short = buildCodexArgs(
+      {
+        ...task(),
+        feature: { feature_id: 'a', agent: { name: 'codex', args: ['-s', 'read-only'] } } as Contract,
+      },
+      ['/usr/bin/node', '/s/codex-notify.mjs'],
+    );
+    expect(short).not.toContain('--sandbox');
+    expect(short.join(' ')).toContain('-s read-only');
   });
 
   it('take the args of the config’s agent: { name, args } when the contract names no agent', () => {

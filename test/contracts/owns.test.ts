@@ -99,8 +99,20 @@ describe('one owns rule everywhere', () => {
       changed: touched,
     });
     expect(verdict.outcome).toBe('failed');
-    // Lint: the exclusion owns nothing, so it overlaps no one.
+    // Lint: the exclusion owns nothing, so it overlaps no one; and what it takes away overlaps no one either.
     expect(findOverlaps([narrowed, contract('base', ['src/base.txt'])], () => false)).toEqual([]);
+    const core = contract('core', ['src/**', '!src/b/**']);
+    expect(
+      findOverlaps([core, contract('b', ['src/b/**'])], () => false, ['src/b/x.ts', 'src/a.ts']),
+    ).toEqual([]);
+    // What it does not take away still overlaps.
+    expect(
+      findOverlaps(
+        [contract('core', ['src/**', '!src/b/gen/**']), contract('b', ['src/b/**'])],
+        () => false,
+        ['src/b/x.ts'],
+      ).map((o) => [o.a, o.b]),
+    ).toEqual([['b', 'core']]);
   });
 
   it('the run-time ownership check and the report agree with them', async () => {

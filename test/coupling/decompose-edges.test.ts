@@ -7,6 +7,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -178,6 +179,23 @@ describe('baton decompose, at its edges', () => {
     expect(json.written).toEqual(['specs/feature-001-new/contract.md']);
     expect(json.removed).toEqual(['specs/feature-001-old/contract.md']);
     expect(readdirSync(join(r.root, 'specs'))).toEqual(['feature-001-new']);
+  });
+
+  it('never removes a file git never saw, the spec included, on an agent’s word: it is kept and named', async () => {
+    const r = repoWithAgent([contract('feature-001-a', 'a'), 'rm -f specs/overview.md']);
+    mkdirSync(join(r.root, 'specs'));
+    writeFileSync(join(r.root, 'specs', 'overview.md'), '# Shop, my notes\n');
+    for (const args of [[], ['--force']]) {
+      rmSync(join(r.root, 'specs', 'feature-001-a'), { recursive: true, force: true });
+      const out = await runBaton(['decompose', 'specs/overview.md', '--rounds', '1', ...args], {
+        cwd: r.root,
+      });
+      expect(out.code, out.stdout + out.stderr).toBe(0);
+      expect(out.stdout).toContain(
+        '  kept specs/overview.md (the agent removed it; only a committed one is removed',
+      );
+      expect(readFileSync(join(r.root, 'specs', 'overview.md'), 'utf8')).toBe('# Shop, my notes\n');
+    }
   });
 
   it('does not take the file its own output is redirected to in the repository for a write of the agent’s', () => {

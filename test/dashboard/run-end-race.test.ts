@@ -118,4 +118,35 @@ describe('an end inferred at read time, then the run’s own (pure)', () => {
     expect(state.features.a).toMatchObject({ status: 'complete' });
     expect(state.features.a?.reason).toBeUndefined();
   });
+
+  it('is not the next run’s: a run that starts after it has an end of its own to come (Elapsed ticks)', () => {
+    const started = (ts: string, resume: boolean) => ({
+      v: 1,
+      ts,
+      type: 'run.started',
+      run_id: 'r1',
+      feature_ids: ['a'],
+      concurrency: 1,
+      base: 'main',
+      base_commit: 'c0ffee',
+      mode: 'contract-first',
+      pid: 1,
+      ...(resume ? { resume: true } : {}),
+    });
+    const state = foldEvents([
+      started('2026-12-06T00:00:00.000Z', false),
+      {
+        v: 1,
+        ts: '2026-12-06T00:00:01.000Z',
+        type: 'run.ended',
+        run_id: 'r1',
+        outcome: 'interrupted',
+        duration_ms: 0,
+        inferred: true,
+      },
+      started('2026-12-06T00:05:00.000Z', true),
+    ] as LogEvent[]);
+    expect(state.run_ended_at).toBeUndefined();
+    expect(state.run_end_inferred).toBeUndefined();
+  });
 });

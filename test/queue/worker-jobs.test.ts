@@ -81,6 +81,11 @@ describe.concurrent('jobs on one worker', () => {
       'stopping the agent of 1 job in hand; each goes back to the queue for another worker',
     );
     expect(processesMatching(marker)).toEqual([]);
+    // Handed back, not failed: a stop spends none of the job's attempts.
+    expect(w1.output()).toContain(
+      'attempt 1 stopped (a second Ctrl-C on this worker); the job goes back to the queue',
+    );
+    expect(w1.output()).not.toContain('attempt failed');
     gate.open();
     const w2 = s.worker(p, redis.url, 'w2');
     expect(await endsWithin(run, 'the run to end', 40_000), run.output()).toBe(0);

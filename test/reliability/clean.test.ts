@@ -153,6 +153,25 @@ describe('baton clean', () => {
     expect(existsSync(join(a, 'README.md')) && existsSync(join(b, 'README.md'))).toBe(true);
   });
 
+  it('judges marked symbolic links by their target: an unchanged one is no change, and one to a folder hides no edit', async () => {
+    repo = projectRepo(['c', 'd']);
+    repo.write({ 'conf.txt': 'base\n', 'lib/x.txt': 'x\n' });
+    symlinkSync('lib', join(repo.root, 'lib-link'));
+    symlinkSync('conf.txt', join(repo.root, 'conf-link'));
+    repo.git('add', '-A');
+    repo.git('commit', '-qm', 'links');
+    const c = addFeatureWorktree(repo, 'c');
+    const d = addFeatureWorktree(repo, 'd');
+    // c: a link to a folder marked beside an edited marked file; d: an unchanged marked link only.
+    execFileSync('git', ['update-index', '--assume-unchanged', 'lib-link', 'conf.txt'], { cwd: c });
+    writeIn(c, { 'conf.txt': 'local\n' });
+    execFileSync('git', ['update-index', '--skip-worktree', 'conf-link'], { cwd: d });
+    const r = await runBaton(['clean'], { cwd: repo.root });
+    expect(r.stdout).toMatch(/^ {2}c {2}uncommitted: conf\.txt$/m);
+    expect(r.stdout).toMatch(/^ {2}d {2}worktree /m);
+    expect(readFileSync(join(c, 'conf.txt'), 'utf8')).toBe('local\n');
+  });
+
   it('clean refuses, even with --force, a worktree folder that is a symbolic link (git would empty what it points to), and verify runs nothing there', async () => {
     repo = projectRepo(['a']);
     const a = addFeatureWorktree(repo, 'a');
