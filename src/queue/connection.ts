@@ -222,3 +222,14 @@ export function sayQueueErrors(
     say(refused?.(message) ?? `queue error: ${message}`);
   });
 }
+
+/** How long an idle worker's wait for a job lasts before it asks Redis again (ms; BullMQ's `drainDelay`), by default. */
+const DRAIN_MS = 5000;
+
+/**
+ * The wait for a job a worker's environment asks for (`BATON_QUEUE_DRAIN_MS`, above 0), else `DRAIN_MS`.
+ * An idle worker asked to stop while Redis is away exits only once its wait is over (and 1 s more).
+ */
+export function drainMsOf(env: NodeJS.ProcessEnv): number {
+  return envMs(env, 'BATON_QUEUE_DRAIN_MS', DRAIN_MS, 'refused');
+}

@@ -16,12 +16,12 @@ import { UnpushedError } from './attempt-git.js';
 import {
   BULLMQ_CONNECTION,
   connectRedis,
+  drainMsOf,
   queueCloseMsOf,
   quietErrors,
   reportOutages,
   sayQueueErrors,
 } from './connection.js';
-import { envMs } from './env-ms.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { ensureHubClone, hubRemote } from './hub.js';
@@ -263,17 +263,6 @@ function openQueue(state: WorkerState, agent: string, connections: Redis[]): Wor
   return w;
 }
 
-/** How long an idle worker's wait for a job lasts before it asks Redis again (ms; BullMQ's `drainDelay`), by default. */
-const DRAIN_MS = 5000;
-
-/**
- * The wait for a job a worker's environment asks for (`BATON_QUEUE_DRAIN_MS`, above 0), else `DRAIN_MS`.
- * An idle worker asked to stop while Redis is away exits only once its wait is over (and 1 s more).
- */
-export function drainMsOf(env: NodeJS.ProcessEnv): number {
-  return envMs(env, 'BATON_QUEUE_DRAIN_MS', DRAIN_MS, 'refused');
-}
-
 /** Stops the agents of jobs whose lock could not be renewed: another worker takes (or took) them. */
 function stopLostJobs(state: WorkerState, jobIds: readonly string[]): void {
   for (const jobId of jobIds) {
@@ -312,7 +301,10 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
       `job ${shownJobId(job)} is refused: its id is not the one Baton gives the job of its run and feature (<run id>.<feature id>)`,
     );
   }
-  if (parsed.data.hub !== opts.hub) return putBack(state, job, token, parsed.data.hub);
+  if (parsed.data.hub !== opts.hub) {
+    const why = `its hub is ${escapeControl(parsed.data.hub)}, not this worker's; put back on the queue for a worker of that hub`;
+    return putBack(state, job, token, why, PUT_BACK_MS);
+  }
   const jobId = String(job.id);
   const attempt = job.attemptsStarted;
   const claim: JobClaim = { host: state.host, worker: state.id, attempt };
@@ -357,11 +349,11 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
     });
     if (entry.lost)
       throw new Error(`lost the lock of job ${jobId} while its agent ran; the result is discarded`);
-    if (entry.dropped) return await handBack(state, job, token, attempt);
+    if (entry.dropped) return await putBack(state, job, token, handedBack(attempt), HAND_BACK_MS);
     opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
     return result;
   } catch (err) {
-    if (entry.dropped) return await handBack(state, job, token, attempt);
+    if (entry.dropped) return await putBack(state, job, token, handedBack(attempt), HAND_BACK_MS);
     if (err instanceof BadJobError || err instanceof UnpushedError) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
@@ -372,40 +364,32 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
 }
 
 /**
- * Puts back a job whose agent the user stopped (`stopJobs`, a second Ctrl-C), without spending one of
- * its attempts (a delay, not a failure): another worker takes it, as the worker said it would.
+ * Puts a job back on the queue without spending one of its attempts (a delay, not a failure), saying
+ * `why`: one whose agent the user stopped (`stopJobs`, a second Ctrl-C), taken by another worker after
+ * `HAND_BACK_MS`; one whose refs live in another hub than this worker's (queues are per hub, so this
+ * takes two hubs whose keys collide, or a job written by hand), after `PUT_BACK_MS`.
  */
-async function handBack(
+async function putBack(
   state: WorkerState,
   job: Job,
   token: string | undefined,
-  attempt: number,
+  why: string,
+  ms: number,
 ): Promise<never> {
-  state.opts.log(
-    `${shownJobId(job)}: attempt ${attempt} stopped (a second Ctrl-C on this worker); the job goes back to the queue`,
-  );
-  await job.moveToDelayed(Date.now() + HAND_BACK_MS, token);
+  state.opts.log(`${shownJobId(job)}: ${why}`);
+  await job.moveToDelayed(Date.now() + ms, token);
   throw new DelayedError();
 }
+
+/** What a worker says of an attempt the user stopped with a second Ctrl-C. */
+const handedBack = (attempt: number) =>
+  `attempt ${attempt} stopped (a second Ctrl-C on this worker); the job goes back to the queue`;
 
 /** How long a job this worker handed back waits before a worker takes it (ms). */
 const HAND_BACK_MS = 1000;
 
 /** How long a job of another hub waits before a worker takes it again (only a hub key collision puts it here). */
 const PUT_BACK_MS = 5000;
-
-/**
- * Puts back a job whose base and attempt refs live in another hub than this worker's, without spending
- * one of its attempts (a delay, not a failure): this worker could only fail it. Queues are per hub
- * (`queueName`), so this takes two hubs whose keys collide, or a job written by hand.
- */
-async function putBack(state: WorkerState, job: Job, token: string | undefined, hub: string): Promise<never> {
-  state.opts.log(
-    `${shownJobId(job)}: its hub is ${escapeControl(hub)}, not this worker's; put back on the queue for a worker of that hub`,
-  );
-  await job.moveToDelayed(Date.now() + PUT_BACK_MS, token);
-  throw new DelayedError();
-}
 
 /** For `baton workers`: the connection is the caller's. */
 export type { Redis };

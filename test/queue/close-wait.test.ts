@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { QUEUE_CLOSE_MS, queueCloseMsOf } from '../../src/queue/connection.js';
-import { drainMsOf } from '../../src/queue/worker.js';
+import { drainMsOf, QUEUE_CLOSE_MS, queueCloseMsOf } from '../../src/queue/connection.js';
 
 describe('the waits on Redis a command can be given (tests make them short)', () => {
   test.each([
