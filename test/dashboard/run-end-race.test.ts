@@ -74,21 +74,25 @@ describe('a run that ends while the dashboard watches', () => {
 });
 
 describe('an end inferred at read time, then the run’s own (pure)', () => {
+  /** Run r1's start (its orchestrator pid 1, never a live Baton). */
+  const started = (ts: string, resume: boolean) => ({
+    v: 1,
+    ts,
+    type: 'run.started',
+    run_id: 'r1',
+    feature_ids: ['a'],
+    concurrency: 1,
+    base: 'main',
+    base_commit: 'c0ffee',
+    mode: 'contract-first',
+    pid: 1,
+    ...(resume ? { resume: true } : {}),
+  });
+
   it('gives way: the run and its feature end as they said, without the inferred reason', () => {
     const at = '2026-12-06T00:00:00.000Z';
     const state = foldEvents([
-      {
-        v: 1,
-        ts: at,
-        type: 'run.started',
-        run_id: 'r1',
-        feature_ids: ['a'],
-        concurrency: 1,
-        base: 'main',
-        base_commit: 'c0ffee',
-        mode: 'contract-first',
-        pid: 1,
-      },
+      started(at, false),
       {
         v: 1,
         ts: at,
@@ -120,19 +124,6 @@ describe('an end inferred at read time, then the run’s own (pure)', () => {
   });
 
   it('is not the next run’s: a run that starts after it has an end of its own to come (Elapsed ticks)', () => {
-    const started = (ts: string, resume: boolean) => ({
-      v: 1,
-      ts,
-      type: 'run.started',
-      run_id: 'r1',
-      feature_ids: ['a'],
-      concurrency: 1,
-      base: 'main',
-      base_commit: 'c0ffee',
-      mode: 'contract-first',
-      pid: 1,
-      ...(resume ? { resume: true } : {}),
-    });
     const state = foldEvents([
       started('2026-12-06T00:00:00.000Z', false),
       {
