@@ -21,7 +21,7 @@ export async function hiddenChanges(worktree: string): Promise<string[]> {
     .split('\0')
     .filter((e) => e.length > 2 && (e[0] === 'S' || /[a-z]/.test(e[0] ?? '')))
     .map((e) => e.slice(2))
-    .filter((p) => lstatSync(join(worktree, p), { throwIfNoEntry: false }) !== undefined);
+    .filter((p) => statOf(join(worktree, p)) !== undefined);
   if (marked.length === 0) return [];
   const staged = await gitRaw(worktree, [
     'ls-files',
@@ -42,8 +42,9 @@ export async function hiddenChanges(worktree: string): Promise<string[]> {
   for (const p of marked) {
     const entry = indexed.get(p);
     if (entry === undefined || entry.mode === '160000') continue;
-    const st = lstatSync(join(worktree, p));
-    if (entry.mode === '120000' || st.isSymbolicLink()) {
+    const st = statOf(join(worktree, p));
+    if (st === undefined || st === 'unreadable') changed.push(p);
+    else if (entry.mode === '120000' || st.isSymbolicLink()) {
       // A link's blob is its target's text, hashed as git does (sha1 or sha256, by the index's ids).
       if (!st.isSymbolicLink() || linkObject(join(worktree, p), entry.object.length) !== entry.object)
         changed.push(p);
@@ -58,6 +59,18 @@ export async function hiddenChanges(worktree: string): Promise<string[]> {
   if (hashed.exitCode !== 0) return [...changed, ...files];
   const now = hashed.stdout.trim().split('\n');
   return [...changed, ...files.filter((p, i) => now[i] !== indexed.get(p)?.object)];
+}
+
+/**
+ * A path's lstat; undefined when nothing is there (no change: a sparse checkout's absent file),
+ * `unreadable` when it cannot be told (a folder on the way became a file: counted as changed).
+ */
+function statOf(path: string): ReturnType<typeof lstatSync> | 'unreadable' | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
+  }
 }
 
 /** The id git gives a symbolic link's blob (its target's text), in the repository's hash. */

@@ -65,6 +65,8 @@ interface DecomposeInputs {
   root: string;
   config: Config;
   spec: string;
+  /** Where the spec was read from (absolute). */
+  specFile: string;
   agent: AgentSpec;
 }
 
@@ -87,6 +89,7 @@ async function decomposeAction(
       root,
       config,
       spec: inputs.spec,
+      specFile: inputs.specFile,
       features: inputs.features,
       rounds: inputs.rounds,
       force: Boolean(flags.force),
@@ -123,7 +126,8 @@ async function readDecomposeInputs(
   }
   const config = loaded.value;
   const agent = flags.agent ?? config.agent;
-  return { rounds, features, root, config, spec: readSpec(resolve(ctx.cwd, specPath), specPath), agent };
+  const specFile = resolve(ctx.cwd, specPath);
+  return { rounds, features, root, config, spec: readSpec(specFile, specPath), specFile, agent };
 }
 
 /** The spec's text: a regular file (not a folder, a device or a pipe, which could block) of at most MAX_SPEC_BYTES. */

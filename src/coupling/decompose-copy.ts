@@ -3,7 +3,7 @@
  * added or changed is written, a committed contract it removed is removed (with `--force`), never
  * over a change of yours.
  */
-import { lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
@@ -20,8 +20,10 @@ export async function copyChanged(
     root: string;
     force: boolean;
     specsRel: string;
-    /** A file's bytes as HEAD commits it (`<specs>/<file>`), undefined when HEAD has none. */
-    committed: (file: string) => Promise<Buffer | undefined>;
+    /** Whether `<specs>/<file>` in the checkout is exactly as HEAD commits it. */
+    committed: (file: string) => Promise<boolean>;
+    /** A file never removed on the agent's word (the spec being decomposed), absolute. */
+    spared?: string | undefined;
   },
 ): Promise<{ written: string[]; removed: string[]; kept: string[] }> {
   const { specsRel } = o;
@@ -51,8 +53,9 @@ export async function copyChanged(
     const target = join(o.root, specsRel, file);
     const now = readRegularFile(target);
     if (now === undefined) continue;
-    const inHead = o.force && now?.equals(data) ? await o.committed(file) : undefined;
-    if (inHead?.equals(data)) removals.push({ target, file });
+    const spared = o.spared !== undefined && realOr(target) === realOr(o.spared);
+    const removable = o.force && !spared && now?.equals(data) === true && (await o.committed(file));
+    if (removable) removals.push({ target, file });
     else kept.push(`${specsRel}/${file}`);
   }
   if (conflicts.length > 0) {
@@ -93,4 +96,13 @@ function readRegularFile(path: string): Buffer | null | undefined {
     return undefined;
   }
   return st.isFile() ? readFileSync(path) : null;
+}
+
+/** A path's real form, or the path as given when it cannot be resolved. */
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

@@ -48,6 +48,8 @@ export interface DecomposeOptions {
   root: string;
   config: Config;
   spec: string;
+  /** Where the spec was read from: never removed on the agent's word, wherever it is. */
+  specFile?: string | undefined;
   features: number | undefined;
   rounds: number;
   force: boolean;
@@ -124,9 +126,15 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
             root: o.root,
             force: o.force,
             specsRel: scratch.specsRel,
+            spared: o.specFile,
             committed: async (file) => {
-              const r = await gitRaw(o.root, ['cat-file', 'blob', `HEAD:${scratch.specsRel}/${file}`]);
-              return r.exitCode === 0 ? Buffer.from(r.stdout, 'utf8') : undefined;
+              // By object id, as git would store the file now (its filters applied), not by decoded text.
+              const rel = `${scratch.specsRel}/${file}`;
+              const [head, now] = await Promise.all([
+                gitRaw(o.root, ['rev-parse', '-q', '--verify', `HEAD:${rel}`]),
+                gitRaw(o.root, ['hash-object', '--', rel]),
+              ]);
+              return head.exitCode === 0 && now.exitCode === 0 && head.stdout.trim() === now.stdout.trim();
             },
           })
         : { written: [], removed: [], kept: [] };

@@ -167,8 +167,9 @@ export function findOverlaps(
     const ci = contracts[i] as Contract;
     const cj = contracts[j] as Contract;
     if (related(ci.feature_id, cj.feature_id)) continue;
-    const w = firstWitness(prepared[i] ?? [], prepared[j] ?? []);
-    if (w !== undefined && owns(i, w) && owns(j, w)) found.set(pair, pairOf(ci.feature_id, cj.feature_id, w));
+    // The first path both own that neither takes away (`!…`); a pair of globs gives one sample each.
+    const w = firstWitness(prepared[i] ?? [], prepared[j] ?? [], (path) => owns(i, path) && owns(j, path));
+    if (w !== undefined) found.set(pair, pairOf(ci.feature_id, cj.feature_id, w));
   }
   // A tracked file matched by both catches overlaps the sample paths miss (extglobs, classes).
   for (const file of files) {
@@ -205,11 +206,15 @@ function ancestorsOf(path: string): string[] {
   return out;
 }
 
-function firstWitness(a: readonly PreparedGlob[], b: readonly PreparedGlob[]): string | undefined {
+function firstWitness(
+  a: readonly PreparedGlob[],
+  b: readonly PreparedGlob[],
+  kept: (path: string) => boolean,
+): string | undefined {
   for (const ga of a) {
     for (const gb of b) {
       const w = witness(ga, gb);
-      if (w !== undefined) return w;
+      if (w !== undefined && kept(w)) return w;
     }
   }
   return undefined;

@@ -353,6 +353,8 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
     opts.log(`${jobId}: attempt ${attempt} ended ${result.status}; pushed ${result.attempt_ref}`);
     return result;
   } catch (err) {
+    // Already put back (a DelayedError from `putBack` above): once is enough.
+    if (err instanceof DelayedError) throw err;
     if (entry.dropped) return await putBack(state, job, token, handedBack(attempt), HAND_BACK_MS);
     if (err instanceof BadJobError || err instanceof UnpushedError) throw new UnrecoverableError(err.message);
     throw err;

@@ -105,6 +105,20 @@ describe('one owns rule everywhere', () => {
     expect(
       findOverlaps([core, contract('b', ['src/b/**'])], () => false, ['src/b/x.ts', 'src/a.ts']),
     ).toEqual([]);
+    // A shared path it does not take away is still found, whatever the order of the globs.
+    for (const [ownsA, ownsB] of [
+      [
+        ['src/**', '!src/b/**', 'docs/**'],
+        ['src/b/**', 'docs/**'],
+      ],
+      [
+        ['src/**', '!src/b/**'],
+        ['src/b/**', 'src/a/**'],
+      ],
+    ] as const)
+      expect(
+        findOverlaps([contract('core', [...ownsA]), contract('b', [...ownsB])], () => false),
+      ).toHaveLength(1);
     // What it does not take away still overlaps.
     expect(
       findOverlaps(

@@ -70,7 +70,7 @@ describe('baton decompose, at its edges', () => {
         fire = handler;
       },
     });
-    expect(await until(() => existsSync(pidFile), 4000)).toBe(true);
+    expect(await until(() => existsSync(pidFile), 20_000)).toBe(true);
     const [pid, pgid] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number) as [number, number];
     groups.push(pgid);
     expect(fire).toBeDefined();
@@ -171,13 +171,20 @@ describe('baton decompose, at its edges', () => {
       'specs/feature-001-old/contract.md':
         '---\nfeature_id: feature-001-old\ntitle: a\nowns: [src/a/**]\nacceptance_criteria:\n  - { text: t, run: "true" }\n---\n',
     });
+    // A committed binary beside it is removed as it is committed (compared by object id, not decoded text).
+    const agent = join(r.root, '..', 'agent.sh');
+    writeFileSync(agent, `${readFileSync(agent, 'utf8')}rm -f specs/diagram.bin\n`);
+    // Bytes that are no UTF-8: as text they would never equal themselves.
+    writeFileSync(join(r.root, 'specs', 'diagram.bin'), Buffer.from([0, 0xff, 0xfe, 0x80, 0x0a]));
+    r.git('add', 'specs/diagram.bin');
+    r.git('commit', '-qm', 'diagram');
     const out = await runBaton(['decompose', 'spec.md', '--rounds', '1', '--force', '--json'], {
       cwd: r.root,
     });
     expect(out.code, out.stdout + out.stderr).toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json.written).toEqual(['specs/feature-001-new/contract.md']);
-    expect(json.removed).toEqual(['specs/feature-001-old/contract.md']);
+    expect(json.removed.sort()).toEqual(['specs/diagram.bin', 'specs/feature-001-old/contract.md']);
     expect(readdirSync(join(r.root, 'specs'))).toEqual(['feature-001-new']);
   });
 
@@ -196,6 +203,15 @@ describe('baton decompose, at its edges', () => {
       );
       expect(readFileSync(join(r.root, 'specs', 'overview.md'), 'utf8')).toBe('# Shop, my notes\n');
     }
+    // Committed, it is still the spec being decomposed: kept.
+    r.git('add', 'specs/overview.md');
+    r.git('commit', '-qm', 'spec');
+    rmSync(join(r.root, 'specs', 'feature-001-a'), { recursive: true, force: true });
+    const spec = await runBaton(['decompose', 'specs/overview.md', '--rounds', '1', '--force'], {
+      cwd: r.root,
+    });
+    expect(spec.stdout).toContain('  kept specs/overview.md');
+    expect(existsSync(join(r.root, 'specs', 'overview.md'))).toBe(true);
   });
 
   it('does not take the file its own output is redirected to in the repository for a write of the agent’s', () => {

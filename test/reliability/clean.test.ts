@@ -154,7 +154,7 @@ describe('baton clean', () => {
   });
 
   it('judges marked symbolic links by their target: an unchanged one is no change, and one to a folder hides no edit', async () => {
-    repo = projectRepo(['c', 'd']);
+    repo = projectRepo(['c', 'd', 'e']);
     repo.write({ 'conf.txt': 'base\n', 'lib/x.txt': 'x\n' });
     symlinkSync('lib', join(repo.root, 'lib-link'));
     symlinkSync('conf.txt', join(repo.root, 'conf-link'));
@@ -170,6 +170,14 @@ describe('baton clean', () => {
     expect(r.stdout).toMatch(/^ {2}c {2}uncommitted: conf\.txt$/m);
     expect(r.stdout).toMatch(/^ {2}d {2}worktree /m);
     expect(readFileSync(join(c, 'conf.txt'), 'utf8')).toBe('local\n');
+    // A marked file whose folder became a file: counted as changed, in one line, never a stack trace.
+    const e = addFeatureWorktree(repo, 'e');
+    execFileSync('git', ['update-index', '--skip-worktree', 'lib/x.txt'], { cwd: e });
+    rmSync(join(e, 'lib'), { recursive: true });
+    writeFileSync(join(e, 'lib'), 'now a file\n');
+    const again = await runBaton(['clean', '--dry-run'], { cwd: repo.root });
+    expect(again.stderr).not.toContain('internal error');
+    expect(again.stdout).toMatch(/^ {2}e {2}uncommitted: /m);
   });
 
   it('clean refuses, even with --force, a worktree folder that is a symbolic link (git would empty what it points to), and verify runs nothing there', async () => {
