@@ -1,4 +1,7 @@
-/** The real path to judge "inside" on (src/path-inside.ts) when the path may not exist yet. */
+/**
+ * Real paths: the one to judge "inside" on (src/path-inside.ts) when the path may not exist yet, and
+ * the one to compare two paths by.
+ */
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -12,5 +15,14 @@ export function realNearest(path: string): string {
   } catch {
     const up = dirname(path);
     return up === path ? path : join(realNearest(up), basename(path));
+  }
+}
+
+/** The real path of `path`, or `path` as given when it cannot be resolved (gone, unreadable). */
+export function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }

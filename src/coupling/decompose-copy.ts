@@ -3,9 +3,10 @@
  * added or changed is written, a committed contract it removed is removed (with `--force`), never
  * over a change of yours.
  */
-import { lstatSync, mkdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { realOr } from '../real-nearest.js';
 import { escapeControl } from '../text/escape.js';
 
 /**
@@ -96,13 +97,4 @@ function readRegularFile(path: string): Buffer | null | undefined {
     return undefined;
   }
   return st.isFile() ? readFileSync(path) : null;
-}
-
-/** A path's real form, or the path as given when it cannot be resolved. */
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }

@@ -10,6 +10,7 @@ import type { Plan } from '../graph/types.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
 import { compareSnapshots, parseSnapshots, type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
 import { trackedFiles } from '../project.js';
+import { realOr } from '../real-nearest.js';
 import type { CouplingAnalysis } from './analysis.js';
 import { analyzeCoupling } from './analyze.js';
 import { couplingDiagnostics, type DecompositionScore, scoreDecomposition } from './score.js';
@@ -137,14 +138,6 @@ function ownOutputFiles(): Set<string> {
     }
   }
   return files;
-}
-
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /** A file's size and modification time, or `gone`. */

@@ -4,9 +4,10 @@
  * The folder is the user's to change: a symlink put there (to the main checkout, say) or another
  * repository would have git, run in it, reset the user's own branch and run the agent in their checkout.
  */
-import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { realOr } from '../real-nearest.js';
 import { escapeControl } from '../text/escape.js';
 import { gitRaw } from './git.js';
 
@@ -64,14 +65,6 @@ function notOurs(path: string, branch: string, why: string): UserError {
 async function ask(cwd: string, args: string[]): Promise<string | undefined> {
   const r = await gitRaw(cwd, args);
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
-}
-
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /**

@@ -4,8 +4,9 @@
  * removes it. git keeps its lock's descriptor open from taking the lock until it commits it, and works
  * from inside the worktree (or its git folder): a process doing either is using it, or about to.
  */
-import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isInside } from '../path-inside.js';
+import { realOr } from '../real-nearest.js';
 import { commandOf, type Straggler } from './daemons.js';
 import { listProcesses, type ProcessInfo, procAvailable } from './proc.js';
 
@@ -28,8 +29,8 @@ export function lockUsers(
   all: readonly ProcessInfo[] = listProcesses(),
 ): Straggler[] | undefined {
   if (!procAvailable()) return undefined;
-  const lock = realOrSelf(place.lock);
-  const dirs = place.dirs.map(realOrSelf);
+  const lock = realOr(place.lock);
+  const dirs = place.dirs.map(realOr);
   const out: Straggler[] = [];
   for (const p of all) {
     if (p.pid === process.pid) continue;
@@ -37,14 +38,6 @@ export function lockUsers(
       out.push({ pid: p.pid, command: commandOf(p.pid) });
   }
   return out;
-}
-
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /** Whether one of the process's open descriptors is the file at `path`. */

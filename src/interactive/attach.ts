@@ -1,21 +1,7 @@
-/**
- * How `baton attach` reaches a window, and why it cannot, asked before anything is recorded: outside
- * tmux it attaches this terminal (standard input must be one); inside tmux it switches this client,
- * which works only when the client is on the server the run's windows are on.
- */
-import { realpathSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { UserError } from '../errors.js';
+import { realOr } from '../real-nearest.js';
 import { runTmux, type Tmux } from './tmux.js';
-
-/** A path's real form, or the path as given when it cannot be resolved. */
-function real(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
 
 /**
  * The tmux arguments that bring this terminal to `target`, after proving they can: a refusal
@@ -39,7 +25,7 @@ export async function attachArgs(tmux: Tmux, env: NodeJS.ProcessEnv, target: str
   const mine = parts.length >= 3 ? parts.slice(0, -2).join(',') : inside;
   const r = await runTmux(tmux, ['display-message', '-p', '#{socket_path}']);
   const theirs = r.code === 0 ? r.stdout.trim() : undefined;
-  if (theirs !== undefined && real(theirs) !== real(mine)) {
+  if (theirs !== undefined && realOr(theirs) !== realOr(mine)) {
     throw new UserError(
       'interactive/other-tmux',
       `this terminal is inside another tmux server (${mine}) than the run's windows (${theirs})`,
