@@ -2,10 +2,11 @@
  * The dashboard's HTTP server: wires the board state (board-state.ts) to its routes — the access gate,
  * the page, the JSON API, a feature's detail and the event stream — and listens.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { escapeControl } from '../text/escape.js';
 import { accessGate, securityHeaders } from './access.js';
 import { apiRoutes } from './api-routes.js';
 import { loadAssets } from './assets.js';
@@ -124,9 +125,28 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 }
 
+/**
+ * A request the adapter could not read (a malformed Host or path): 400 with the reason, not an empty
+ * body; anything else that escaped the app is a 500.
+ */
+function requestRefused(err: unknown): Response {
+  const reason = err instanceof Error ? err.message : String(err);
+  const status = err instanceof Error && err.name === 'RequestError' ? 400 : 500;
+  return new Response(`${status}: ${escapeControl(reason)}\n`, {
+    status,
+    headers: { 'content-type': 'text/plain; charset=UTF-8' },
+  });
+}
+
 /** Binds the app's server, turning a failure to listen into a ListenError. */
 async function listen(app: Hono, host: string, port: number): Promise<Server> {
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const listener = getRequestListener(app.fetch, { errorHandler: requestRefused });
+  const server = createServer((req, res) => {
+    // A host name is case-insensitive (RFC 9110): the adapter compares it with the URL's lower-cased
+    // one and refuses `LOCALHOST`, so it is lower-cased first; the access gate then judges it.
+    if (req.headers.host) req.headers.host = req.headers.host.toLowerCase();
+    void listener(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(new ListenError(`cannot listen on ${host}:${port}: ${err.message}`, err.code));

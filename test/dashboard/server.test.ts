@@ -87,12 +87,20 @@ describe('dashboard server: access', () => {
       const reply = await send(dash.port, '/api/state', { headers: { ...bearer(dash), Host: host } });
       expect(reply.status, host).toBe(403);
     }
-    for (const host of [`127.0.0.1:${dash.port}`, `localhost:${dash.port}`]) {
+    // A host name is case-insensitive: a client that writes it in capitals is answered, not refused.
+    for (const host of [`127.0.0.1:${dash.port}`, `localhost:${dash.port}`, `LocalHost:${dash.port}`]) {
       expect(
         (await send(dash.port, '/api/state', { headers: { ...bearer(dash), Host: host } })).status,
         host,
       ).toBe(200);
     }
+  });
+
+  it('answers a request it cannot read with 400 and the reason, never an empty body', async () => {
+    const { dash } = await setup();
+    const reply = await send(dash.port, '/api\\state', { headers: bearer(dash) });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toBe('400: Backslash in request path\n');
   });
 
   it('serves only the files of the asset folder: traversal and unknown paths are 404', async () => {
