@@ -63,7 +63,7 @@ export function resumedInteractive(
   flags: RunFlags,
   queued: boolean,
 ): boolean {
-  if (!flags.resume || queued || flags.interactive !== undefined || flags.dryRun) return false;
+  if (!flags.resume || queued || flags.interactive !== undefined) return false;
   if (featureIds.some((id) => project.plan.byId.get(id)?.interactive !== undefined)) return false;
   return findLastRunStart(project.logPath)?.interactive === true;
 }

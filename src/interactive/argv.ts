@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { AgentAdapter, AgentLaunch, AgentTask } from '../agents/adapter.js';
 import { batonHookCommand } from '../agents/baton-hook.js';
 import { buildClaudeSettings } from '../agents/claude.js';
+import { formatCommand, quoteArg } from '../agents/shell-words.js';
 
 /** An interactive launch: the headless one with interactive argv, and the keys that end the session. */
 export interface InteractiveLaunch extends AgentLaunch {
@@ -118,5 +119,32 @@ export async function prepareInteractiveLaunch(
   if (adapter.prepareInteractive) return adapter.prepareInteractive(task);
   const transform = INTERACTIVE[adapter.name];
   const launch = await adapter.prepare(task);
-  return transform ? transform(launch, task) : launch;
+  if (!transform) return launch;
+  const interactive = transform(launch, task);
+  return { ...interactive, display: interactiveDisplay(launch, interactive, task) };
+}
+
+/**
+ * What `--dry-run` shows of an interactive launch (pure): the headless display (its variables and
+ * program as shown) with the interactive argv in place of the headless one, the task written as
+ * `"$(cat task.md)"` instead of the whole prompt, and no `< task.md` when the window reads no stdin.
+ */
+export function interactiveDisplay(
+  headless: AgentLaunch,
+  launch: AgentLaunch,
+  task: Pick<AgentTask, 'prompt' | 'taskFile'>,
+): string {
+  const sameArgs =
+    launch.args.length === headless.args.length && launch.args.every((a, i) => a === headless.args[i]);
+  if (sameArgs && launch.stdin === headless.stdin) return headless.display;
+  const words = launch.args
+    .map((a) => (a === task.prompt ? `"$(cat ${quoteArg(task.taskFile)})"` : quoteArg(a)))
+    .join(' ');
+  const from = formatCommand(headless.args);
+  const at = from ? headless.display.indexOf(from) : -1;
+  if (at < 0) return [quoteArg(launch.command), words].filter(Boolean).join(' ');
+  let shown = `${headless.display.slice(0, at)}${words}${headless.display.slice(at + from.length)}`;
+  const stdin = ` < ${quoteArg(task.taskFile)}`;
+  if (launch.stdin === undefined && shown.endsWith(stdin)) shown = shown.slice(0, -stdin.length);
+  return shown;
 }

@@ -5,8 +5,6 @@
  * launch.ts, best-of-N in attempts.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveAdapter } from '../agents/registry.js';
@@ -41,10 +39,11 @@ import { writeStateFile } from '../state-write.js';
 import { createAttemptCoordinator, planFeatureAttempts } from './attempts.js';
 import { createRunContext, featurePaths, type RunContext } from './context.js';
 import { createRunControl } from './control.js';
+import { dryRun } from './dry-run.js';
 import { reportEscapes } from './escapes.js';
 import { runFeature } from './feature.js';
 import { runPool } from './pool.js';
-import { agentCannotDo, lookBeforeRun, preflight, resolveAgents } from './preflight.js';
+import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
   agentsCutOff,
   assertNoLiveRun,
@@ -299,35 +298,6 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     await Promise.all([reportEscapes(ctx).catch(() => undefined), autoMaintenance(opts.root)]);
   }
   return endRun(ctx, performance.now() - started);
-}
-
-/** In dry-run mode: each unit's launch, shown, and nothing created. */
-async function dryRun(ctx: RunContext, stateDir: string, unitIds: readonly string[]): Promise<RunSummary> {
-  const { opts } = ctx;
-  // What an adapter writes (settings, hooks) goes to a temporary folder, removed afterwards; the command
-  // shows where a real run puts it, under the placeholder run id `baton agents` uses (no run is recorded).
-  const scratchRoot = mkdtempSync(join(tmpdir(), 'baton-dry-run-'));
-  try {
-    for (const [i, id] of unitIds.entries()) {
-      const shown = featurePaths(opts.config.worktrees, stateDir, 'RUN_ID', id);
-      const scratch = join(scratchRoot, String(i));
-      mkdirSync(scratch);
-      const task = ctx.taskOf(id, scratch, opts.env);
-      const launch = await ctx.agents.get(id)!.adapter.prepare({
-        ...task,
-        runId: 'RUN_ID',
-        taskFile: shown.taskFile,
-      });
-      launch.cleanup?.();
-      const display = launch.display.replaceAll(scratch, shown.scratchDir);
-      opts.onDryRun?.(id, { ...launch, display }, shown.worktree);
-      const cannot = agentCannotDo(opts, ctx.agents.get(id)!.adapter, id);
-      if (cannot) opts.onWarning?.(`${id}: ${cannot}; a run fails it without starting it`);
-    }
-  } finally {
-    rmSync(scratchRoot, { recursive: true, force: true });
-  }
-  return { runId: ctx.runId, outcome: 'complete', features: [], durationMs: 0 };
 }
 
 /** `run.started` (with what a resume stopped, left alone or re-attached to) and the implementation phase. */

@@ -52,6 +52,10 @@ describe('interactive argv per agent', () => {
     expect(launch.args[launch.args.indexOf('--permission-mode') + 1]).toBe('default');
     expect(launch.stdin).toBeUndefined();
     expect(launch.finishText).toBe('/exit');
+    // What --dry-run shows is this command, not the headless one: no -p, the task as an argument.
+    expect(launch.display).toContain(`--permission-mode default "$(cat ${task.taskFile})"`);
+    expect(launch.display).not.toMatch(/ -p |--output-format| < /);
+    expect(launch.display).toMatch(/^CLAUDE_CONFIG_DIR=\S+ claude /);
     const settings = JSON.parse(
       readFileSync(launch.args[launch.args.indexOf('--settings') + 1] ?? '', 'utf8'),
     );
