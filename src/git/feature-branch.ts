@@ -2,7 +2,7 @@
 import { commitIdentityArgs } from './commit-identity.js';
 import { git, gitRaw, mergeBase } from './git.js';
 import { noFfMergeArgs } from './merge.js';
-import { featureBranch } from './refs.js';
+import { branchRevision, featureBranch } from './refs.js';
 
 /** Checks an existing branch out in a new worktree at `path` (a resumed feature whose folder was removed). */
 export async function addWorktreeForBranch(cwd: string, path: string, branch: string): Promise<void> {
@@ -18,7 +18,7 @@ export async function forkPointOf(
   baseCommit: string,
   branch: string,
 ): Promise<string | undefined> {
-  return mergeBase(cwd, baseCommit, branch);
+  return mergeBase(cwd, baseCommit, branchRevision(branch));
 }
 
 /**
@@ -37,7 +37,7 @@ export async function mergeDependencies(
     const branch = featureBranch(dep);
     const r = await gitRaw(
       worktree,
-      noFfMergeArgs(identity, branch, `Merge ${branch} (dependency of ${featureId})`),
+      noFfMergeArgs(identity, branchRevision(branch), `Merge ${branch} (dependency of ${featureId})`),
     );
     if (r.exitCode !== 0) {
       await gitRaw(worktree, ['merge', '--abort']);

@@ -270,8 +270,11 @@ export function parseHeadStatus(out: string): { commit?: string; dirty: boolean 
 
 /** The current branch name, or undefined on a detached HEAD. */
 export async function currentBranch(cwd: string): Promise<string | undefined> {
-  const r = await gitRaw(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  // Not `--short`: where `baton/a` is ambiguous (a `refs/tags/baton/a` too) it says `heads/baton/a`.
+  const r = await gitRaw(cwd, ['symbolic-ref', '--quiet', 'HEAD']);
+  const ref = r.stdout.trim();
+  if (r.exitCode !== 0) return undefined;
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
 }
 
 /** Whether `refs/heads/<branch>` exists. */
@@ -354,7 +357,7 @@ export async function changedFiles(
   sinceMergeBase = true,
 ): Promise<string[]> {
   const range = sinceMergeBase ? `${from}...${to}` : `${from}..${to}`;
-  const out = await git(cwd, ['diff', '--name-only', '-z', '--no-renames', range]);
+  const out = await git(cwd, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', range]);
   return out.split('\0').filter((s) => s.length > 0);
 }
 

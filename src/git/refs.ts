@@ -26,6 +26,18 @@ export function isBatonBranch(branch: string): boolean {
   return branch.startsWith(BRANCH_PREFIX);
 }
 
+/**
+ * What git is given for a branch named by its short name (`baton/a`), or a commit id as it is: the
+ * full `refs/heads/<name>`. git resolves a short name through `$GIT_DIR/<name>`, `refs/<name>` and
+ * `refs/tags/<name>` before `refs/heads/<name>`, and an agent can write any of those: a planted
+ * `.git/baton/a` would be merged, diffed or measured in the branch's place.
+ */
+export function branchRevision(branchOrCommit: string): string {
+  return isObjectId(branchOrCommit) || branchOrCommit.startsWith('refs/')
+    ? branchOrCommit
+    : `refs/heads/${branchOrCommit}`;
+}
+
 /** A feature's branch: `baton/<feature_id>`. */
 export function featureBranch(featureId: string): string {
   return `${BRANCH_PREFIX}${featureId}`;

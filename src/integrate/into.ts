@@ -6,7 +6,12 @@
 import { UserError } from '../errors.js';
 import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import { fastForwardBranch } from '../git/merge.js';
-import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
+import {
+  branchRevision,
+  featureBranch as featureBranchRef,
+  INTEGRATION_BRANCH,
+  isBatonBranch,
+} from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
 import { ANY_BRANCH, continueCommand, freshCommand, rerunCommands } from './continue-command.js';
@@ -76,7 +81,7 @@ export async function foreignBases(
   for (const [base, all] of byBase) {
     if (await isAncestor(root, base, ref)) continue;
     const holds = await Promise.all(
-      all.map((id) => isAncestor(root, base, commits[id] ?? featureBranchRef(id))),
+      all.map((id) => isAncestor(root, base, commits[id] ?? branchRevision(featureBranchRef(id)))),
     );
     const ids = all.filter((_, i) => holds[i]);
     if (ids.length === 0) continue;

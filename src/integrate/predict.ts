@@ -2,6 +2,7 @@ import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { currentBranch, git, mergeBase, resolveCommit } from '../git/git.js';
 import { commitGraphSince, diffNamesByTip, type MergeTreeResult, mergeTree } from '../git/merge.js';
+import { branchRevision } from '../git/refs.js';
 import type { Clock } from '../log/append.js';
 import {
   conflictsOwnChangesTouch,
@@ -196,7 +197,9 @@ export async function collectBranchChanges(
   cuts: Readonly<Record<string, string>> = {},
 ): Promise<BranchChanges[]> {
   if (branches.length === 0) return [];
-  const tips = (await git(cwd, ['rev-parse', ...branches.map((b) => `${b.branch}^{commit}`)])).split('\n');
+  const tips = (
+    await git(cwd, ['rev-parse', ...branches.map((b) => `${branchRevision(b.branch)}^{commit}`)])
+  ).split('\n');
   // A commit a branch was cut from that the base lacks (`cutsOutsideBase`) is no more its work than the base.
   const outside = [...new Set(branches.flatMap((b) => cuts[b.feature_id] ?? []))];
   const graph = await commitGraphSince(cwd, [base, ...outside], [...new Set(tips)]);

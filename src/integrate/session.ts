@@ -4,7 +4,7 @@
  */
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { featureBranch } from '../git/refs.js';
+import { branchRevision, featureBranch } from '../git/refs.js';
 import { dependentsOf } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
 import type { FeatureStatus, IntegrationExclusion, NewEvent } from '../log/events.js';
@@ -56,7 +56,7 @@ export interface Session {
  * committed to it since); the branch only for an integration logged before commits were recorded.
  */
 export function mergeRef(session: Session, id: string): string {
-  return session.commits[id] ?? featureBranch(id);
+  return session.commits[id] ?? branchRevision(featureBranch(id));
 }
 
 /** Why the merge loop stopped early. */
