@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import { filesOutsideOwns, pathGlobMatcher } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, gitRaw, statusEntries } from '../git/git.js';
+import { branchRevision } from '../git/refs.js';
 import { isInside, isWrittenInside, rootRelative } from '../path-inside.js';
 import { realNearest } from '../real-nearest.js';
 import { errorMessage } from '../text/error-message.js';
@@ -135,7 +136,7 @@ export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdi
     }
     let changed: string[];
     try {
-      changed = await changedFiles(opts.cwd, opts.diff.base, opts.diff.branch, true);
+      changed = await changedFiles(opts.cwd, opts.diff.base, branchRevision(opts.diff.branch), true);
       if ((await currentBranch(opts.cwd)) === opts.diff.branch) {
         changed = [...new Set([...changed, ...(await statusEntries(opts.cwd)).map((e) => e.path)])].sort();
       }

@@ -9,10 +9,12 @@ import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import { symlinkTarget } from '../git/worktree-proof.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
-import type { FeatureState, MergeRecord } from '../log/state.js';
+import type { FeatureState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { unitWorktree } from '../unit-worktree.js';
+import { notOnIntegration } from './not-merged.js';
+import { measureFromOwnsBases } from './owns-base.js';
 import { checkOutQueued, promotedFromQueue } from './queued-checkout.js';
 
 /** One feature to verify: its contract, where its commands run, its port, and the branch to diff. */
@@ -93,47 +95,6 @@ export function strayRefusal(
 }
 
 /**
- * The features the integration left out, each with why (pure): each feature's last merge record is
- * its final word, so a conflict that `integrate --continue` resolved (a later clean merge) is merged.
- */
-export function notMergedFeatures(merges: readonly MergeRecord[]): Map<string, string> {
-  const last = new Map<string, MergeRecord>();
-  for (const m of merges) last.set(m.feature_id, m);
-  const out = new Map<string, string>();
-  for (const [id, m] of last) {
-    if (m.outcome === 'clean') continue;
-    out.set(
-      id,
-      m.outcome === 'conflict'
-        ? 'it conflicted during integration'
-        : (m.reason ?? 'it was skipped during integration'),
-    );
-  }
-  return out;
-}
-
-/**
- * Of `ids`, those whose work the integration does not hold, each with why (pure): left out
- * (`notMergedFeatures`), or never merged at all — it stopped before them (a conflict, failed tests),
- * or they were not selected.
- */
-export function notOnIntegration(
-  merges: readonly MergeRecord[],
-  ids: readonly string[],
-): Map<string, string> {
-  const notMerged = notMergedFeatures(merges);
-  const recorded = new Set(merges.map((m) => m.feature_id));
-  const out = new Map<string, string>();
-  for (const id of ids) {
-    const why =
-      notMerged.get(id) ??
-      (recorded.has(id) ? undefined : 'the integration has not merged it (not reached, or not selected)');
-    if (why !== undefined) out.set(id, why);
-  }
-  return out;
-}
-
-/**
  * Where the log says a feature's worktree is on this machine: a queued run's feature has none here (the
  * path its events name is a folder on the worker that ran it, forwarded by that worker).
  */
@@ -210,7 +171,8 @@ type MakeTarget = (id: string, cwd: string, branch?: string) => VerifyTarget;
 export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
   const ids = q.ids.length > 0 ? q.ids : q.plan.order;
   const worktrees = await listWorktrees(q.root);
-  const base = q.state.base_commit ?? (await resolveCommit(q.root, q.config.base ?? 'HEAD'));
+  // The base as git has it now; the log's `base_commit` only where `ownsBase` proves it.
+  const base = await resolveCommit(q.root, q.config.base ?? 'HEAD');
   if (base === undefined) {
     throw new UserError('verify/no-base', `cannot resolve the base ${q.config.base ?? 'HEAD'} in ${q.root}`, {
       hint: 'Set `base` in baton.config.json to an existing branch, or commit once.',
@@ -226,8 +188,12 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
       diff: { base, branch },
     };
   };
-  if (q.on === 'integration') return integrationTargets(q, ids, worktrees, target);
-  return worktreeTargets(q, ids, worktrees, target);
+  const made =
+    q.on === 'integration'
+      ? await integrationTargets(q, ids, worktrees, target)
+      : await worktreeTargets(q, ids, worktrees, target);
+  await measureFromOwnsBases(q.root, base, q.state, made.targets);
+  return made;
 }
 
 /** `--on integration`: every feature's checks in the integration worktree, those it left out skipped unless named. */

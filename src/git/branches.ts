@@ -5,6 +5,7 @@ import {
   refuseInProgress,
 } from './branch-in-progress.js';
 import { GitError, git, gitRaw, resolveCommit } from './git.js';
+import { isBatonBranch } from './refs.js';
 
 /** The names of every local branch (`refs/heads/*` without the prefix), from one git process. */
 export async function localBranches(cwd: string): Promise<Set<string>> {
@@ -102,4 +103,14 @@ export async function linesChanged(cwd: string, from: string, to: string): Promi
 export async function commitsNotIn(cwd: string, tip: string, others: readonly string[]): Promise<string[]> {
   const out = await git(cwd, ['rev-list', tip, ...others.map((o) => `^${o}`)]);
   return out.split('\n').filter(Boolean);
+}
+
+/** The local branches, Baton's own left out, that hold `commit`. */
+export async function userBranchesHolding(root: string, commit: string): Promise<string[]> {
+  const out = await git(root, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/heads/']);
+  return out
+    .split('\n')
+    .filter((r) => r.startsWith('refs/heads/'))
+    .map((r) => r.slice('refs/heads/'.length))
+    .filter((b) => !isBatonBranch(b));
 }

@@ -8,8 +8,8 @@
  * base's commits that are its rewrite.
  */
 import { UserError } from '../errors.js';
+import { userBranchesHolding } from '../git/branches.js';
 import { git } from '../git/git.js';
-import { isBatonBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { type ForeignBase, foreignBases } from './into.js';
@@ -66,16 +66,6 @@ export async function cutLackedByIntegration(
   const onto = `refs/heads/${session.s.branch}`;
   const [lacked] = await foreignBases(session.s.root, onto, { [id]: cut }, session.commits);
   return lacked?.base;
-}
-
-/** The local branches, Baton's own left out, that hold `commit`. */
-async function userBranchesHolding(root: string, commit: string): Promise<string[]> {
-  const out = await git(root, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/heads/']);
-  return out
-    .split('\n')
-    .filter((r) => r.startsWith('refs/heads/'))
-    .map((r) => r.slice('refs/heads/'.length))
-    .filter((b) => !isBatonBranch(b));
 }
 
 /** How many commits on either side are compared when looking for a rewrite. */

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkedBranch,
-  locateWorktree,
-  notMergedFeatures,
-  notOnIntegration,
-  strayRefusal,
-  strayWorktree,
-} from '../../src/checks/targets.js';
+import { notMergedFeatures, notOnIntegration } from '../../src/checks/not-merged.js';
+import { checkedBranch, locateWorktree, strayRefusal, strayWorktree } from '../../src/checks/targets.js';
 import type { FeatureState, MergeRecord } from '../../src/log/state.js';
 
 const list = [

@@ -1,0 +1,124 @@
+// git resolves a short name `baton/a` through `.git/baton/a`, `refs/baton/a` and `refs/tags/baton/a`
+// before `refs/heads/baton/a`, and an agent can write any of them. Baton merged a dependency, and
+// verify measured a branch's owns, by the short name: a planted commit stood in for the branch. Verify
+// also took the log's `base_commit` as the base to diff from (a forged one hid every change, or went
+// to git as an option), and kept measuring from the run's old base after a rebase.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function project(contracts: TestContract[]): TempRepo {
+  const repo = makeRepo({ 'README.md': 'hi\n', '.gitignore': '.baton/\n', ...contractFiles(contracts) });
+  repos.push(repo);
+  return repo;
+}
+
+const fileThere = (id: string) => ({ id: 't', text: 'its file is there', run: `test -f src/${id}/x.txt` });
+/** An agent that writes its file, plus `extra` shell words, and commits. */
+const agentOf = (id: string, extra = '') => ({
+  command: `mkdir -p src/${id} && echo ok > src/${id}/x.txt${extra} && git add -A && git commit -qm ${id}-work`,
+});
+
+describe('refs an agent plants beside a feature branch', () => {
+  it('a dependency is merged from refs/heads/baton/<dep>, never from a planted .git/baton/<dep>', async () => {
+    // a commits its work, then an unchecked change it takes back, and leaves that commit at .git/baton/a.
+    const plant =
+      ' && git add -A && git commit -qm a-good && echo EVIL >> README.md && git commit -qam evil' +
+      ' && evil=$(git rev-parse HEAD) && git reset -q --hard HEAD~1' +
+      ' && common=$(git rev-parse --git-common-dir) && mkdir -p "$common/baton" && echo $evil > "$common/baton/a"';
+    const repo = project([
+      {
+        id: 'a',
+        agent: { command: `mkdir -p src/a && echo ok > src/a/x.txt${plant}` },
+        criteria: [fileThere('a')],
+      },
+      { id: 'b', depends: ['a'], agent: agentOf('b'), criteria: [fileThere('b')] },
+    ]);
+    const r = await runBaton(['run', '--wait-for-deps'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(repo.git('log', '--format=%s', 'refs/heads/baton/b')).not.toContain('evil');
+    expect(repo.git('show', 'refs/heads/baton/b:README.md')).toBe('hi');
+  });
+
+  it('verify measures owns on refs/heads/baton/<id>, not on a tag of the same name', async () => {
+    const repo = project([
+      { id: 'a', agent: agentOf('a', ' && echo EVIL >> README.md'), criteria: [fileThere('a')] },
+    ]);
+    await runBaton(['run'], { cwd: repo.root });
+    repo.git('tag', 'baton/a', 'main');
+    const v = await runBaton(['verify', 'a'], { cwd: repo.root });
+    expect(v.stdout + v.stderr).toContain('changed outside owns: README.md');
+    expect(v.code).toBe(1);
+  });
+});
+
+describe("verify's base for the owns check", () => {
+  it('never takes a base_commit from the log unproven: not as an option, not as the branch tip', async () => {
+    const repo = project([
+      { id: 'a', agent: agentOf('a', ' && echo EVIL >> README.md'), criteria: [fileThere('a')] },
+    ]);
+    await runBaton(['run'], { cwd: repo.root });
+    const victim = join(repo.root, '..', 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    mkdirSync(join(repo.root, '..', 'x...baton'));
+    symlinkSync(victim, join(repo.root, '..', 'x...baton', 'a'));
+    const tip = repo.git('rev-parse', 'refs/heads/baton/a');
+    for (const base of [`--output=${join(repo.root, '..', 'x')}`, tip]) {
+      const forged = {
+        v: 1,
+        ts: '2099-01-01T00:00:00.000Z',
+        type: 'run.started',
+        run_id: `r-forged-${base.length}`,
+        feature_ids: ['a'],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: base,
+        mode: 'contract-first',
+        pid: 1,
+      };
+      appendFileSync(join(repo.root, '.baton', 'log.jsonl'), `${JSON.stringify(forged)}\n`);
+      const v = await runBaton(['verify', 'a'], { cwd: repo.root });
+      expect(v.stdout + v.stderr, base).toContain('changed outside owns: README.md');
+      expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    }
+  });
+
+  it('measures a branch rebased onto the newer base from that base, not from where the run cut it', async () => {
+    const repo = project([
+      {
+        id: 'a',
+        owns: ['src/a/**', 'shared.txt'],
+        agent: agentOf('a', ' && echo a > shared.txt'),
+        criteria: [fileThere('a')],
+      },
+      {
+        id: 'c',
+        owns: ['src/c/**', 'shared.txt'],
+        agent: agentOf('c', ' && echo c > shared.txt'),
+        criteria: [fileThere('c')],
+      },
+    ]);
+    await runBaton(['run'], { cwd: repo.root });
+    // a reaches main; c is brought up to date on it the usual way (a merge of main into its branch).
+    expect((await runBaton(['integrate', 'a', '--into', 'main'], { cwd: repo.root })).code).toBe(0);
+    const wt = join(repo.root, '..', 'repo.baton-worktrees', 'c');
+    const merge = runGit(wt, ['merge', '-q', '-X', 'ours', '--no-edit', 'main']);
+    expect(merge.status, merge.stderr).toBe(0);
+    const v = await runBaton(['verify', 'c'], { cwd: repo.root });
+    expect(v.stdout + v.stderr).not.toContain('changed outside owns');
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+});
+
+function runGit(cwd: string, args: string[]) {
+  return spawnSync('git', args, { cwd, encoding: 'utf8' });
+}
