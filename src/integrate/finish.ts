@@ -3,7 +3,7 @@
  * the closing event and the result handed to the renderer.
  */
 import { filesOutsideOwns } from '../contracts/owns.js';
-import { git } from '../git/git.js';
+import { changedFiles, git } from '../git/git.js';
 import type { IntegrationEnded } from '../log/events.js';
 import { portBlockFor } from '../ports.js';
 import { foreignBases, type IntoInput, intoRefusal, moveInto } from './into.js';
@@ -85,6 +85,35 @@ function outsideOwns(session: Session): Array<{ feature_id: string; files: strin
 }
 
 /**
+ * The files the result changes against `branch` (from where they meet) that no merged feature owns,
+ * when every merged feature's `owns` is strict: asked of git alone. `session.changed` is measured
+ * from the integration's base, which a `--continue` reads from the log: a base forged to a feature's
+ * own tip would hide that feature's work from `outsideOwns`, never from this.
+ */
+async function resultOutsideOwns(session: Session, branch: string): Promise<string[]> {
+  const contracts = session.merged.map((id) => session.s.plan.byId.get(id));
+  if (contracts.length === 0) return [];
+  const owns: string[][] = [];
+  for (const c of contracts) {
+    if (!c || c.owns.length === 0 || c.owns_policy === 'warn') return [];
+    owns.push(c.owns);
+  }
+  const changed = await changedFiles(session.worktree, `refs/heads/${branch}`, 'HEAD', true);
+  return owns.reduce((left, o) => filesOutsideOwns(left, o), changed);
+}
+
+/** `outsideOwns`, and what the result changes outside every merged feature's owns that it did not name. */
+async function outsideOwnsOnMove(
+  session: Session,
+  branch: string,
+): Promise<Array<{ feature_id: string; files: string[] }>> {
+  const named = outsideOwns(session);
+  const seen = new Set(named.flatMap((o) => o.files));
+  const unnamed = (await resultOutsideOwns(session, branch)).filter((f) => !seen.has(f));
+  return unnamed.length > 0 ? [...named, { feature_id: 'the merged result', files: unnamed }] : named;
+}
+
+/**
  * What `--into` is judged on, and the last gate when nothing else keeps the branch where it is: the
  * merged features' criteria run again on the result. Ctrl-C there turns the outcome into `interrupted`.
  */
@@ -120,7 +149,7 @@ async function intoGate(
     included: session.included,
     stale: session.stale ?? [],
     test: session.test,
-    outsideOwns: outsideOwns(session),
+    outsideOwns: outcome === 'clean' ? await outsideOwnsOnMove(session, branch) : outsideOwns(session),
     ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
   };
   if (intoRefusal(input)) return { input, interrupted: false };
