@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { isUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import {
   type BranchInProgress,
@@ -258,7 +258,9 @@ async function batonBranches(root: string): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   for (const line of out.split('\n')) {
     const [name, tip] = line.split('\0');
-    if (!name || !tip || name.slice(BRANCH_PREFIX.length).includes('/')) continue;
+    // Only names Baton gives: git takes any byte from 0x80 up in a ref name, so an agent's
+    // `baton/x<U+009B>31m` would otherwise be shown, and offered for removal, as a feature.
+    if (!name || !tip || !isUnitId(name.slice(BRANCH_PREFIX.length))) continue;
     map.set(name, tip);
   }
   return map;
