@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { InvalidArgumentError } from 'commander';
 import { logPathFor } from '../config.js';
+import { isLoopbackHost } from '../dashboard/auth.js';
 import { writeOpenPage } from '../dashboard/open-page.js';
 import { type Dashboard, ListenError, startDashboard } from '../dashboard/server.js';
 import type { LoadedProject } from '../dashboard/view.js';
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { loadProject } from '../project.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { untilInterrupted } from './interrupt.js';
@@ -61,12 +62,6 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
       hint: 'Leave it out to bind 127.0.0.1, or name the address (0.0.0.0 for every interface).',
     });
   }
-  if (!isLoopback(flags.host)) {
-    ctx.stderr.write(
-      `warning: listening on ${flags.host}, not loopback: anyone who can reach this address and learns the token ` +
-        'can read the run, its contracts and agent logs.\n',
-    );
-  }
   const options = {
     root,
     logPath: logPathFor(root),
@@ -92,6 +87,13 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
     }
   }
 
+  // Judged on the address bound (`127.1` binds 127.0.0.1), by the rule the Host check uses.
+  if (!isLoopbackHost(dashboard.host)) {
+    ctx.stderr.write(
+      `warning: listening on ${escapeControl(dashboard.host)}, not loopback: anyone who can reach this address and learns the token ` +
+        'can read the run, its contracts and agent logs.\n',
+    );
+  }
   if (flags.json) {
     ctx.stdout.write(
       `${stringifyJson({ url: dashboard.url, host: dashboard.host, port: dashboard.port, token: dashboard.token, log: options.logPath })}\n`,
@@ -160,11 +162,6 @@ function openBrowser(ctx: CliContext, url: string, printed: string): void {
       tell(code === null ? `${command} was killed by ${signal}` : `${command} exited with code ${code}`);
   });
   child.unref();
-}
-
-/** Whether an address only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function parsePort(raw: string): number {

@@ -23,6 +23,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 export interface AccessOptions {
   host: string;
   port: () => number;
+  /** The address the server bound: whether it is loopback decides the Host check. */
+  bound: () => string;
   /** The host part of the printed URL (the address bound), accepted in `Host` too. */
   urlHost: () => string;
   token: string;
@@ -54,7 +56,12 @@ export function accessGate(options: AccessOptions): MiddlewareHandler {
   return async (c, next) => {
     const port = options.port();
     // A page on another name that resolves to 127.0.0.1 (DNS rebinding) is not this dashboard's page.
-    if (!hostAllowed(c.req.header('host'), host, port, options.urlHost())) {
+    if (
+      !hostAllowed(c.req.header('host'), options.bound(), port, {
+        askedHost: host,
+        urlHost: options.urlHost(),
+      })
+    ) {
       return c.text(`403: this dashboard answers only to ${host}:${port}\n`, 403);
     }
     const cookie = tokenCookieName(port);

@@ -41,24 +41,31 @@ export function createSecret(bytes = 18): string {
 /** Loopback names a browser may put in `Host` for a dashboard bound to loopback. */
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
-/** Whether `host` is a loopback address or name. */
+/**
+ * Whether `host` is a loopback address or name: the one rule for the dashboard's Host check and its
+ * warning, judged on the address the server bound (`127.1` binds 127.0.0.1; `::ffff:127.0.0.1` is
+ * loopback too).
+ */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+  const h = host.toLowerCase();
+  return LOOPBACK_NAMES.has(h) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
 }
 
 /**
- * Whether a request's `Host` header names this dashboard: when bound to loopback it must be a
- * loopback name, the name asked for or the one the printed URL uses (`urlHost`), with the bound port
- * (a DNS-rebinding page on another name is refused); when bound elsewhere any host is accepted (the
- * token still guards every request).
+ * Whether a request's `Host` header names this dashboard: when bound to a loopback address
+ * (`boundAddress`, what the server bound) it must be a loopback name, the name asked for
+ * (`askedHost`) or the one the printed URL uses (`urlHost`), with the bound port (a DNS-rebinding
+ * page on another name is refused); when bound elsewhere any host is accepted (the token still
+ * guards every request).
  */
 export function hostAllowed(
   hostHeader: string | undefined,
-  boundHost: string,
+  boundAddress: string,
   port: number,
-  urlHost?: string,
+  names: { askedHost: string; urlHost?: string },
 ): boolean {
-  if (!isLoopbackHost(boundHost)) return true;
+  if (!isLoopbackHost(boundAddress)) return true;
+  const { askedHost: boundHost, urlHost } = names;
   if (!hostHeader) return false;
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader.trim().toLowerCase());
   if (!m?.[1]) return false;
@@ -71,10 +78,14 @@ export function hostAllowed(
  * The host part of the dashboard's URL: the address the server actually bound (`server.address()`),
  * never the name it was asked for. A browser resolves `localhost` to `::1` first, where another local
  * user's server may listen and would receive the path and the token. A wildcard bind is opened on
- * 127.0.0.1; an IPv6 address goes in brackets.
+ * 127.0.0.1; an IPv4-mapped address by its IPv4 form; an IPv6 address goes in brackets.
  */
 export function urlHostFor(boundAddress: string): string {
   if (boundAddress === '0.0.0.0' || boundAddress === '::') return '127.0.0.1';
+  // An IPv4-mapped address (`::ffff:127.0.0.1`) takes IPv4 connections: its IPv4 form is the one a
+  // browser keeps as written in `Host` (it rewrites the mapped one to `[::ffff:7f00:1]`).
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(boundAddress);
+  if (mapped?.[1]) return mapped[1];
   return boundAddress.includes(':') ? `[${boundAddress}]` : boundAddress;
 }
 

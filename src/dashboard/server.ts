@@ -81,10 +81,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   let port = 0;
   let urlHost = host;
+  let boundAddress = host;
 
   const app = new Hono();
   app.use('*', securityHeaders());
-  app.use('*', accessGate({ host, port: () => port, urlHost: () => urlHost, token, base }));
+  app.use(
+    '*',
+    accessGate({ host, port: () => port, urlHost: () => urlHost, bound: () => boundAddress, token, base }),
+  );
   // The same routes at the root (for API clients presenting the bearer token) and under the prefix
   // (for the browser, whose session cookie is sent only there); the page uses relative addresses.
   const routes = new Hono()
@@ -102,6 +106,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const bound = server.address() as AddressInfo;
   port = bound.port;
   urlHost = urlHostFor(bound.address);
+  boundAddress = bound.address;
   state.watch();
 
   let closing: Promise<void> | undefined;

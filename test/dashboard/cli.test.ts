@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_DASHBOARD_PORT, isLoopback } from '../../src/cli/dashboard.js';
+import { DEFAULT_DASHBOARD_PORT } from '../../src/cli/dashboard.js';
+import { isLoopbackHost } from '../../src/dashboard/auth.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -214,12 +215,17 @@ describe('baton dashboard', () => {
     const r = await serveThenInterrupt(['--host', '0.0.0.0', '--port', '0', '--json'], repo().root);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: listening on 0.0.0.0, not loopback');
-    expect(isLoopback('127.0.0.1')).toBe(true);
-    expect(isLoopback('127.1.2.3')).toBe(true);
-    expect(isLoopback('::1')).toBe(true);
-    expect(isLoopback('localhost')).toBe(true);
-    expect(isLoopback('0.0.0.0')).toBe(false);
-    expect(isLoopback('192.168.1.10')).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '192.168.1.10', '127.evil.example', '::ffff:10.0.0.1'])
+      expect(isLoopbackHost(host), host).toBe(false);
+  });
+
+  it('judges loopback on the address bound: --host 127.1 is loopback, no warning', async () => {
+    const r = await serveThenInterrupt(['--host', '127.1', '--port', '0', '--json'], repo().root);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.split('\n')[0] ?? '{}').host).toBe('127.0.0.1');
+    expect(r.stderr).not.toContain('not loopback');
   });
 
   it('refuses an empty --host, which would bind every interface (`--host "$HOST"` with HOST unset)', async () => {

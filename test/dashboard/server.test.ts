@@ -96,6 +96,21 @@ describe('dashboard server: access', () => {
     }
   });
 
+  it('keeps the Host check on every loopback bind, an IPv4-mapped one too', async () => {
+    const { dash } = await setup([], { host: '::ffff:127.0.0.1' });
+    expect(dash.host).toBe('::ffff:127.0.0.1');
+    const evil = await send(dash.port, '/api/state', {
+      headers: { ...bearer(dash), Host: `evil.example:${dash.port}` },
+    });
+    expect(evil.status).toBe(403);
+    // The printed address is its IPv4 form, which a browser sends back as written.
+    expect(dash.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${dash.port}/`));
+    const own = await send(dash.port, '/api/state', {
+      headers: { ...bearer(dash), Host: `127.0.0.1:${dash.port}` },
+    });
+    expect(own.status).toBe(200);
+  });
+
   it('answers a request it cannot read with 400 and the reason, never an empty body', async () => {
     const { dash } = await setup();
     const reply = await send(dash.port, '/api\\state', { headers: bearer(dash) });
