@@ -325,13 +325,33 @@ describe('baton doctor', () => {
       expect(d.code).toBe(1);
       expect(d.checks.get('repository')).toMatchObject({
         status: 'fail',
-        detail: `${dir} is not inside a git repository`,
+        detail: `${dir} is not inside a git repository [git/not-a-repo]`,
       });
       expect(d.checks.get('git')?.status).toBe('ok');
       expect(d.checks.get('agent demo')?.status).toBe('ok');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('says a bare repository and a git folder are what every command says, not "not inside a git repository"', async () => {
+    repo = makeRepo();
+    const bare = join(repo.root, '..', 'bare.git');
+    repo.git('clone', '-q', '--bare', repo.root, bare);
+    const inBare = await doctor(bare);
+    expect(inBare.code).toBe(1);
+    expect(inBare.checks.get('repository')).toMatchObject({
+      status: 'fail',
+      detail: `${bare} is a bare git repository: it has no checkout, and Baton works in one [git/bare-repo]`,
+      hint: expect.stringContaining('git worktree add'),
+    });
+    const gitDir = join(repo.root, '.git');
+    const inGitDir = await doctor(gitDir);
+    expect(inGitDir.checks.get('repository')).toMatchObject({
+      status: 'fail',
+      detail: `${gitDir} is inside the git folder ${gitDir}, not in a checkout [git/inside-git-dir]`,
+      hint: expect.stringContaining('the folder above `.git`'),
+    });
   });
 });
 
