@@ -108,7 +108,11 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
 
   const common = await gitCommonDir(root);
-  if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
+  if (common) {
+    // A git working in any checkout of the repository may be using one of its locks.
+    const dirs = [common, ...worktrees.map((w) => w.path)];
+    checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS, dirs)));
+  }
   return checks;
 }
 

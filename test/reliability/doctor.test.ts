@@ -1,6 +1,7 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorCheck } from '../../src/doctor/check.js';
 import { versionAtLeast } from '../../src/doctor/check.js';
@@ -8,7 +9,7 @@ import { checkGitVersion, checkNodeVersion } from '../../src/doctor/environment.
 import { checkStaleRecords } from '../../src/doctor/repository.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { GIT_ENV, makeRepo, type TempRepo } from '../rig/repo.js';
 import { addFeatureWorktree, appendLog, commitIn } from './fixture.js';
 
 let repo: TempRepo | undefined;
@@ -264,6 +265,50 @@ describe('baton doctor', () => {
     const locks = d.checks.get('git locks');
     expect(locks?.status).toBe('warn');
     expect(locks?.detail).toBe(`1 git lock file(s) left behind: ${lock} (10 min old)`);
+  });
+
+  it("names every lock git left (a branch's, packed-refs, config, shallow, a worktree's ref), quoted for the shell, but not one a live process holds", async () => {
+    const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-doctor-')));
+    const root = join(parent, 'sp ace');
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
+    let holder: ChildProcess | undefined;
+    try {
+      mkdirSync(root);
+      git('init', '-q', '-b', 'main');
+      git('commit', '-q', '--allow-empty', '-m', 'initial');
+      git('worktree', 'add', '-q', join(parent, 'other'));
+      const dotGit = join(root, '.git');
+      const left = [
+        'config.lock',
+        'packed-refs.lock',
+        'refs/heads/baton/feature-001-x.lock',
+        'shallow.lock',
+        'worktrees/other/refs/bisect/bad.lock',
+      ].map((f) => join(dotGit, f));
+      const held = join(dotGit, 'index.lock');
+      const old = new Date(Date.now() - 10 * 60_000);
+      for (const f of [...left, held]) {
+        mkdirSync(dirname(f), { recursive: true });
+        writeFileSync(f, '');
+        utimesSync(f, old, old);
+      }
+      // A live process with the lock open (as a git is while it writes): in use, however old.
+      holder = spawn('/bin/sh', ['-c', 'exec 3<"$0"; echo ready; exec sleep 60', held], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      await new Promise((resolve) => holder?.stdout?.once('data', resolve));
+
+      const locks = (await doctor(root)).checks.get('git locks');
+      expect(locks?.status).toBe('warn');
+      expect(locks?.detail).toBe(
+        `5 git lock file(s) left behind: ${left.map((f) => `${f} (10 min old)`).join(', ')}`,
+      );
+      expect(locks?.hint).toContain(`If no git is running: rm ${left.map((f) => `'${f}'`).join(' ')}`);
+    } finally {
+      holder?.kill();
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('fails, exit 1, when a feature uses an agent Baton does not know, naming the feature', async () => {
