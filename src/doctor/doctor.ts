@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { type Diagnostic, formatLocation, UserError } from '../errors.js';
-import { findMainWorktree, gitRaw, resolveCommit, statusEntries } from '../git/git.js';
+import { findMainWorktree, findRepoRoot, resolveCommit, statusEntries } from '../git/git.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
 import { type OrchestratorProbe, runLiveness } from '../guard/liveness.js';
@@ -52,16 +52,9 @@ export interface DoctorOptions {
  */
 export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [await checkGit(o.cwd), checkNodeVersion(process.versions.node)];
-  const inRepo = await gitRaw(o.cwd, ['rev-parse', '--show-toplevel']).catch(() => undefined);
-  if (inRepo?.exitCode !== 0) {
-    checks.push(
-      check(
-        'repository',
-        'fail',
-        `${o.cwd} is not inside a git repository`,
-        'Run baton doctor from your project folder, or create one with `git init` and commit once.',
-      ),
-    );
+  const outside = await noCheckoutError(o.cwd);
+  if (outside) {
+    checks.push(check('repository', 'fail', `${outside.message} [${outside.code}]`, outside.hint));
     checks.push(...(await checkAgents(o.env, new Map())));
     return checks;
   }
@@ -115,8 +108,26 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
 
   const common = await gitCommonDir(root);
-  if (common) checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS)));
+  if (common) {
+    // A git working in any checkout of the repository may be using one of its locks.
+    const dirs = [common, ...worktrees.map((w) => w.path)];
+    checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS, dirs)));
+  }
   return checks;
+}
+
+/**
+ * Why `cwd` is in no checkout, as every command says it (`findRepoRoot`: a bare repository, a git
+ * folder, no repository at all, git missing), or undefined when it is in one.
+ */
+function noCheckoutError(cwd: string): Promise<UserError | undefined> {
+  return findRepoRoot(cwd).then(
+    () => undefined,
+    (err: unknown) => {
+      if (err instanceof UserError) return err;
+      throw err;
+    },
+  );
 }
 
 /** The config, the contracts, and the agents they use (named ones and shell commands). */

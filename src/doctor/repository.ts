@@ -1,11 +1,14 @@
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, type Dirent, existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanTarget } from '../clean/inspect.js';
 import { gitRaw, type StatusEntry } from '../git/git.js';
 import { INTEGRATION_BRANCH } from '../git/refs.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { liveLastRun, type OrchestratorProbe, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
+import { lockUsers } from '../guard/lock-users.js';
+import { listProcesses } from '../guard/proc.js';
 import { asSentence } from '../integrate/continue-command.js';
 import {
   describeUnfinished,
@@ -151,39 +154,75 @@ export function checkFinishedWorktrees(
   );
 }
 
-/** `index.lock` files (the main one and each worktree's) older than `minAgeMs`: left by a git that died. */
+/** A lock file git left, and how long ago it was last written. */
+export interface StaleLock {
+  path: string;
+  ageMs: number;
+}
+
+/**
+ * The lock files of a git folder (pure but for reading folders): every `*.lock` at its top (`index`,
+ * `HEAD`, `packed-refs`, `config`, `shallow`…) and under its `refs/` (a branch's: `git branch`, and so
+ * `baton run`, cannot make that branch while it is there). Links are not followed.
+ */
+function lockFilesOf(gitDir: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, deep: boolean) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isFile() && e.name.endsWith('.lock')) found.push(path);
+      else if (e.isDirectory() && (deep || e.name === 'refs')) walk(path, true);
+    }
+  };
+  walk(gitDir, false);
+  return found;
+}
+
+/**
+ * Lock files left by a git that died: those of the common git folder and of each worktree's
+ * (`lockFilesOf`) older than `minAgeMs` (a git holds one for much less while it works) and used by no
+ * live process (`lockUsers`: one holding it open, or a git working in one of `dirs`, such as a
+ * `git commit -a` waiting on its editor). Without /proc the age alone decides.
+ */
 export function findStaleLocks(
   gitCommonDir: string,
   now: number,
   minAgeMs: number,
-): Array<{ path: string; ageMs: number }> {
-  const candidates = [join(gitCommonDir, 'index.lock'), join(gitCommonDir, 'HEAD.lock')];
+  dirs: readonly string[],
+): StaleLock[] {
+  const gitDirs = [gitCommonDir];
   const worktrees = join(gitCommonDir, 'worktrees');
   if (existsSync(worktrees)) {
-    for (const name of readdirSync(worktrees)) {
-      candidates.push(join(worktrees, name, 'index.lock'), join(worktrees, name, 'HEAD.lock'));
-    }
+    for (const name of readdirSync(worktrees)) gitDirs.push(join(worktrees, name));
   }
-  const found: Array<{ path: string; ageMs: number }> = [];
-  for (const path of candidates) {
+  const aged: StaleLock[] = [];
+  for (const path of gitDirs.flatMap(lockFilesOf).sort()) {
     try {
       const ageMs = now - statSync(path).mtimeMs;
-      if (ageMs >= minAgeMs) found.push({ path, ageMs });
+      if (ageMs >= minAgeMs) aged.push({ path, ageMs });
     } catch {
-      // no lock there
+      // gone since it was listed
     }
   }
-  return found;
+  if (aged.length === 0) return aged;
+  const all = listProcesses();
+  return aged.filter((l) => (lockUsers({ lock: l.path, dirs }, all) ?? []).length === 0);
 }
 
-/** Judges git lock files left behind (pure). */
-export function checkLocks(locks: ReadonlyArray<{ path: string; ageMs: number }>): DoctorCheck {
+/** Judges git lock files left behind (pure); the hint's `rm` names each one quoted for the shell. */
+export function checkLocks(locks: readonly StaleLock[]): DoctorCheck {
   if (locks.length === 0) return check('git locks', 'ok', 'no lock file left behind');
   return check(
     'git locks',
     'warn',
     `${locks.length} git lock file(s) left behind: ${locks.map((l) => `${l.path} (${Math.round(l.ageMs / 60_000)} min old)`).join(', ')}`,
-    `A git that crashed leaves these and every later git command in that worktree fails. If no git is running: rm ${locks.map((l) => l.path).join(' ')}`,
+    `A git that crashed leaves these and every later git command that needs one fails (a branch's lock: that branch cannot be made or moved). If no git is running: rm ${locks.map((l) => printableArg(l.path)).join(' ')}`,
   );
 }
 

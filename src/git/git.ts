@@ -4,6 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { realNearest } from '../real-nearest.js';
 import { noWorkTreeError } from './no-work-tree.js';
+import { withoutRepositoryEnv } from './repository-env.js';
 
 /** The outcome of one git invocation. */
 export interface GitOutput {
@@ -19,6 +20,16 @@ export const GIT_ENV = {
   LC_ALL: 'C',
   GIT_OPTIONAL_LOCKS: '0',
 };
+
+/**
+ * The environment of every git process Baton starts: its own, less the variables that would point git
+ * at the caller's repository rather than at the folder Baton runs it in (`withoutRepositoryEnv`: a git
+ * hook's `GIT_DIR` and `GIT_INDEX_FILE`), then `GIT_ENV`, then `extra` (a scratch `GIT_INDEX_FILE`,
+ * a proven worktree's `GIT_DIR`).
+ */
+export function gitEnvironment(extra?: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return { ...withoutRepositoryEnv(process.env), ...GIT_ENV, ...extra };
+}
 
 /**
  * Options on every git call Baton makes: an agent can write `core.hooksPath` or `core.fsmonitor`
@@ -44,7 +55,7 @@ export function gitRaw(
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...HARDENED_GIT_OPTIONS, ...args], {
       cwd,
-      env: { ...process.env, ...GIT_ENV, ...env },
+      env: gitEnvironment(env),
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -88,7 +99,7 @@ export function gitStream(
       cwd,
       // GIT_FLUSH=0: on a pipe git otherwise flushes after every commit of a log, and 100,000 tiny
       // reads cost more CPU than parsing the whole stream.
-      env: { ...process.env, ...GIT_ENV, GIT_FLUSH: '0' },
+      env: gitEnvironment({ GIT_FLUSH: '0' }),
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stderr = '';

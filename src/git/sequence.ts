@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { shellQuote } from '../text/shell-quote.js';
-import { GIT_ENV, GitError, type GitOutput, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
+import { GitError, type GitOutput, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 
 /** One command of a sequence: git's arguments, and whether the sequence goes on when it fails. */
 export interface GitStep {
@@ -181,7 +181,7 @@ function runSequence(cwd: string, steps: readonly GitStep[], onBranch?: OnBranch
   return new Promise<GuardedOutput>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', script, 'sh'], {
       cwd,
-      env: { ...process.env, ...GIT_ENV },
+      env: gitEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe', ...steps.map(() => 'pipe' as const)],
     });
     const records = collect(child, 1);

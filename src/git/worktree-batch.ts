@@ -18,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKTREE_BATCH_MARK } from '../guard/daemons.js';
 import { shellQuote } from '../text/shell-quote.js';
-import { GIT_ENV, GitError, type GitOutput, git, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
+import { GitError, type GitOutput, git, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 import { readOr } from './sequence.js';
 
 /** The run a batch works for: its id and its log, carried by the batch's processes (`stopDeadWorktreeBatches`). */
@@ -190,12 +190,10 @@ export function addWorktrees(
     const script = worktreeBatchScript(items, lanes);
     const child = spawn('/bin/sh', ['-c', script, 'sh', dir, String(process.pid)], {
       cwd: root,
-      env: {
-        ...process.env,
-        ...GIT_ENV,
+      env: gitEnvironment({
         [WORKTREE_BATCH_MARK]: '1',
         ...(opts.run !== undefined ? { BATON_RUN_ID: opts.run.runId, BATON_LOG: opts.run.logPath } : {}),
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let rest = '';

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
+import { withoutRepositoryEnv } from '../git/repository-env.js';
 import { openStateFile } from '../state-write.js';
 
 /** How a supervised process ended. */
@@ -213,7 +214,9 @@ function startLeader(command: string, options: SpawnOptions): ChildProcess {
       options.shell ? ['-c', command] : (options.args ?? []),
       {
         cwd: options.cwd,
-        env: options.env,
+        // An agent, setup or check finds its repository from its folder, never from a git hook's
+        // `GIT_DIR` or `GIT_INDEX_FILE` that Baton was started with.
+        env: withoutRepositoryEnv(options.env),
         detached: true,
         stdio: [options.input !== undefined ? 'pipe' : 'ignore', out, out],
       },

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { GIT_ENV, git, gitRaw, HARDENED_GIT_OPTIONS } from '../git/git.js';
+import { git, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from '../git/git.js';
 import { spawnSupervised } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
 import { envMs } from './env-ms.js';
@@ -84,7 +84,7 @@ async function hubGit(cwd: string, args: string[], remote: HubRemote): Promise<H
   const child = spawnSupervised('git', {
     cwd,
     args: [...HARDENED_GIT_OPTIONS, ...transport, ...args],
-    env: { ...process.env, ...GIT_ENV, ...(await sshTimeoutEnv(cwd, remote.url, seconds)) },
+    env: gitEnvironment(await sshTimeoutEnv(cwd, remote.url, seconds)),
     silenceMs: remote.timeoutMs,
     killGraceMs: 1000,
   });

@@ -1,4 +1,5 @@
 import { unitEnvironment } from '../contracts/feature-id.js';
+import { withoutRepositoryEnv } from '../git/repository-env.js';
 
 /** Who a feature's process is, where its files are and its ports, as it finds them in its environment. */
 export interface FeatureEnvFacts {
@@ -53,13 +54,15 @@ export function withoutQueueAccess(env: NodeJS.ProcessEnv, queue?: string): Node
 }
 
 /**
- * The environment every process of a feature gets (its setup and its agent, run locally or by a
- * queue worker): `base` without access to a queue (`withoutQueueAccess`), plus the `BATON_*`
- * variables, `PORT` and `PWD` (pure).
+ * The environment every process of a feature gets (its setup and its agent, run locally, in a tmux
+ * window or by a queue worker): `base` without access to a queue (`withoutQueueAccess`) and without
+ * the variables that would point its git at another repository than its worktree's
+ * (`withoutRepositoryEnv`: a git hook's `GIT_DIR`, `GIT_INDEX_FILE`), plus the `BATON_*` variables,
+ * `PORT` and `PWD` (pure).
  */
 export function featureEnvironment(base: NodeJS.ProcessEnv, f: FeatureEnvFacts): NodeJS.ProcessEnv {
   return {
-    ...withoutQueueAccess(base),
+    ...withoutQueueAccess(withoutRepositoryEnv(base)),
     ...unitEnvironment(f.featureId),
     BATON_RUN_ID: f.runId,
     BATON_TASK_FILE: f.taskFile,

@@ -1,6 +1,7 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorCheck } from '../../src/doctor/check.js';
 import { versionAtLeast } from '../../src/doctor/check.js';
@@ -8,7 +9,7 @@ import { checkGitVersion, checkNodeVersion } from '../../src/doctor/environment.
 import { checkStaleRecords } from '../../src/doctor/repository.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { GIT_ENV, makeRepo, type TempRepo } from '../rig/repo.js';
 import { addFeatureWorktree, appendLog, commitIn } from './fixture.js';
 
 let repo: TempRepo | undefined;
@@ -266,6 +267,50 @@ describe('baton doctor', () => {
     expect(locks?.detail).toBe(`1 git lock file(s) left behind: ${lock} (10 min old)`);
   });
 
+  it("names every lock git left (a branch's, packed-refs, config, shallow, a worktree's ref), quoted for the shell, but not one a live process holds", async () => {
+    const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-doctor-')));
+    const root = join(parent, 'sp ace');
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: root, env: GIT_ENV, encoding: 'utf8' });
+    let holder: ChildProcess | undefined;
+    try {
+      mkdirSync(root);
+      git('init', '-q', '-b', 'main');
+      git('commit', '-q', '--allow-empty', '-m', 'initial');
+      git('worktree', 'add', '-q', join(parent, 'other'));
+      const dotGit = join(root, '.git');
+      const left = [
+        'config.lock',
+        'packed-refs.lock',
+        'refs/heads/baton/feature-001-x.lock',
+        'shallow.lock',
+        'worktrees/other/refs/bisect/bad.lock',
+      ].map((f) => join(dotGit, f));
+      const held = join(dotGit, 'index.lock');
+      const old = new Date(Date.now() - 10 * 60_000);
+      for (const f of [...left, held]) {
+        mkdirSync(dirname(f), { recursive: true });
+        writeFileSync(f, '');
+        utimesSync(f, old, old);
+      }
+      // A live process with the lock open (as a git is while it writes): in use, however old.
+      holder = spawn('/bin/sh', ['-c', 'exec 3<"$0"; echo ready; exec sleep 60', held], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      await new Promise((resolve) => holder?.stdout?.once('data', resolve));
+
+      const locks = (await doctor(root)).checks.get('git locks');
+      expect(locks?.status).toBe('warn');
+      expect(locks?.detail).toBe(
+        `5 git lock file(s) left behind: ${left.map((f) => `${f} (10 min old)`).join(', ')}`,
+      );
+      expect(locks?.hint).toContain(`If no git is running: rm ${left.map((f) => `'${f}'`).join(' ')}`);
+    } finally {
+      holder?.kill();
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it('fails, exit 1, when a feature uses an agent Baton does not know, naming the feature', async () => {
     repo = makeRepo(
       contractFiles([
@@ -325,13 +370,33 @@ describe('baton doctor', () => {
       expect(d.code).toBe(1);
       expect(d.checks.get('repository')).toMatchObject({
         status: 'fail',
-        detail: `${dir} is not inside a git repository`,
+        detail: `${dir} is not inside a git repository [git/not-a-repo]`,
       });
       expect(d.checks.get('git')?.status).toBe('ok');
       expect(d.checks.get('agent demo')?.status).toBe('ok');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('says a bare repository and a git folder are what every command says, not "not inside a git repository"', async () => {
+    repo = makeRepo();
+    const bare = join(repo.root, '..', 'bare.git');
+    repo.git('clone', '-q', '--bare', repo.root, bare);
+    const inBare = await doctor(bare);
+    expect(inBare.code).toBe(1);
+    expect(inBare.checks.get('repository')).toMatchObject({
+      status: 'fail',
+      detail: `${bare} is a bare git repository: it has no checkout, and Baton works in one [git/bare-repo]`,
+      hint: expect.stringContaining('git worktree add'),
+    });
+    const gitDir = join(repo.root, '.git');
+    const inGitDir = await doctor(gitDir);
+    expect(inGitDir.checks.get('repository')).toMatchObject({
+      status: 'fail',
+      detail: `${gitDir} is inside the git folder ${gitDir}, not in a checkout [git/inside-git-dir]`,
+      hint: expect.stringContaining('the folder above `.git`'),
+    });
   });
 });
 

@@ -55,4 +55,19 @@ describe("a feature's environment", () => {
       B: 'pwd-and-more',
     });
   });
+
+  it("leaves out a git hook's GIT_DIR, GIT_INDEX_FILE and GIT_WORK_TREE (its agent's git works in its worktree), keeping the caller's -c config", () => {
+    const env = featureEnvironment(
+      {
+        PATH: '/usr/bin',
+        GIT_DIR: '/main/.git/worktrees/other',
+        GIT_INDEX_FILE: '/main/.git/worktrees/other/index',
+        GIT_WORK_TREE: '/other',
+        GIT_CONFIG_PARAMETERS: "'core.autocrlf'='false'",
+      },
+      facts,
+    );
+    for (const k of ['GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE']) expect(env, k).not.toHaveProperty(k);
+    expect(env).toMatchObject({ PATH: '/usr/bin', GIT_CONFIG_PARAMETERS: "'core.autocrlf'='false'" });
+  });
 });

@@ -1,0 +1,37 @@
+/**
+ * The variables by which git is told which repository, index and work tree to use instead of finding
+ * them from its folder: git 2.39's `git rev-parse --local-env-vars`, less `GIT_CONFIG_PARAMETERS` and
+ * `GIT_CONFIG_COUNT` (the caller's `git -c` and `--config-env`, which git itself keeps when it runs a
+ * command in another repository: `sanitize_repo_env`). Git sets `GIT_DIR` and `GIT_INDEX_FILE` for its
+ * hooks, so a Baton started from one inherits the hook's repository: its git calls in other checkouts
+ * (a feature's worktree, the main checkout seen from a linked one) would then read and write the
+ * hook's index, and so would an agent or a check.
+ */
+export const REPOSITORY_ENV_KEYS: readonly string[] = [
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_CONFIG',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_IMPLICIT_WORK_TREE',
+  'GIT_GRAFT_FILE',
+  'GIT_INDEX_FILE',
+  'GIT_NO_REPLACE_OBJECTS',
+  'GIT_REPLACE_REF_BASE',
+  'GIT_PREFIX',
+  'GIT_INTERNAL_SUPER_PREFIX',
+  'GIT_SHALLOW_FILE',
+  'GIT_COMMON_DIR',
+];
+
+/**
+ * `env` without `REPOSITORY_ENV_KEYS` (pure): what every process Baton starts in a folder of its
+ * choosing inherits (its git calls, agents, setups and checks), so that each finds its repository
+ * from that folder. A variable Baton sets itself for one call (a scratch `GIT_INDEX_FILE`) is added
+ * after this.
+ */
+export function withoutRepositoryEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of REPOSITORY_ENV_KEYS) delete out[k];
+  return out;
+}
