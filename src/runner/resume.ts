@@ -255,6 +255,15 @@ function restartNote(dropped: readonly string[], backup: string | undefined): st
  */
 export function resumedRunFeatures(logPath: string, plan: Plan, ids: readonly string[]): string[] {
   if (ids.length > 0) return selectFeatures(plan, ids);
-  const listed = foldLastRun(logPath).featureIds.filter((id) => plan.byId.has(id));
+  const had = foldLastRun(logPath).featureIds;
+  const listed = had.filter((id) => plan.byId.has(id));
+  // None left: an empty selection would be every feature, contracts that run never had.
+  if (had.length > 0 && listed.length === 0) {
+    throw new UserError(
+      'run/resume-gone',
+      `the run to resume had ${had.map((id) => escapeControl(id)).join(', ')}, and no contract has ${had.length === 1 ? 'that id' : 'those ids'} now; nothing was started`,
+      { hint: `Name the features to run (baton run <id>…); known ids: ${someOf(plan.order, 10)}.` },
+    );
+  }
   return selectFeatures(plan, listed);
 }

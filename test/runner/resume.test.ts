@@ -131,4 +131,25 @@ describe.concurrent('crash-safe runs', () => {
     expect(named.code).toBe(0);
     expect(repo.git('show', 'baton/b:src/b/done.txt')).toBe('ok');
   });
+
+  it('starts nothing when none of the run’s features has a contract any more, and says so', async () => {
+    const agent = (id: string) => ({ command: `mkdir -p src/${id} && echo ok > src/${id}/done.txt` });
+    const repo = makeRepo(contractFiles(['a', 'b'].map((id) => ({ id, agent: agent(id) }))));
+    repos.push(repo);
+    // A run of `gone` alone, whose contract was since removed (renamed).
+    repo.write({
+      '.baton/log.jsonl': deadRunLines('gone')
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    });
+    const resumed = await runBaton(['run', '--resume'], { cwd: repo.root });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain(
+      'the run to resume had gone, and no contract has that id now; nothing was started [run/resume-gone]',
+    );
+    expect(resumed.stderr).toContain('known ids: a, b');
+    const events = readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+    expect(events.filter((e) => e.type === 'feature.started')).toEqual([]);
+    expect(repo.git('branch', '--list', 'baton/*')).toBe('');
+  });
 });
