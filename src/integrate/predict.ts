@@ -222,14 +222,19 @@ export function withCarried(
 
 /**
  * The conflicted files of a merge that the features' own work takes part in (undefined when it is
- * clean): a feature stacked on its dependencies is not blamed for what only they changed.
+ * clean). Two branches cut from different commits each carry work that is neither's own (the base's
+ * between those commits, the dependencies' a stacked branch carries): a conflict is theirs only where
+ * both sides' own changes take part; the rest is with that work, and the test against the base, or
+ * the dependency's own test, reports it. A feature stacked on its dependencies is never blamed for
+ * what only they changed.
  */
 function ownConflicts(result: MergeTreeResult, sides: readonly BranchChanges[]): string[] | undefined {
   if (result.clean) return undefined;
   let files = [...result.conflicts].sort();
-  const stacked = sides.filter((s) => s.stacked_on.length > 0);
-  if (stacked.length === 0) return files;
-  for (const s of stacked) files = conflictsOwnChangesTouch(files, s.files, result.messages);
+  const [a, b] = sides;
+  const apart = b !== undefined && (a!.fork === undefined || a!.fork !== b.fork);
+  for (const s of sides)
+    if (apart || s.stacked_on.length > 0) files = conflictsOwnChangesTouch(files, s.files, result.messages);
   return files.length > 0 ? files : undefined;
 }
 

@@ -200,7 +200,7 @@ describe('predictConflicts', () => {
     ]);
   });
 
-  it('tests pairs whose branches left the base at different commits, and agrees with merge-tree on every pair', async () => {
+  it('tests pairs whose branches left the base at different commits, agrees with merge-tree on every pair, and leaves the base’s work to the base', async () => {
     repo = makeRepo({ 'f.txt': lines(10), 'g.txt': lines(10) });
     featureBranch(repo, 'early', { 'f.txt': lines(10, { 5: 'early' }) });
     // The base moves on (editing f.txt), then a later branch is cut and edits g.txt only.
@@ -214,8 +214,11 @@ describe('predictConflicts', () => {
     };
     const fast = await predictConflicts(args);
     const full = await predictConflicts({ ...args, exhaustive: true });
-    // Their changed files do not overlap, yet the merge conflicts: late carries the base's edit of f.txt.
-    expect(fast.conflicts).toEqual([{ a: 'early', b: 'late', files: ['f.txt'] }]);
+    // Their changed files do not overlap, yet their merge conflicts: late carries the base's edit of
+    // f.txt. That conflict is early's with the base, reported so, not one between the two features.
+    expect(fast.merge_tested).toBe(1);
+    expect(fast.conflicts).toEqual([]);
+    expect(fast.base_conflicts).toEqual([{ feature_id: 'early', files: ['f.txt'] }]);
     expect(full.conflicts).toEqual(fast.conflicts);
   });
 
