@@ -159,7 +159,11 @@ export function renderPrediction(pr: Prediction, plan: Plan, p: Palette, out: (s
   for (const c of pr.conflicts) {
     out(`  ${p.red('conflict')}   ${c.a} × ${c.b}: ${list(c.files)}`);
     for (const f of c.files)
-      out(p.dim(`             ${escapeControl(explainFile(f, c.a, [c.b], ownersOf(f, plan.features)))}`));
+      out(
+        p.dim(
+          `             ${escapeControl(explainFile(f, c.a, [c.b], ownersOf(f, plan.features), c.ties?.[f]))}`,
+        ),
+      );
   }
   for (const c of pr.base_conflicts) {
     out(`  ${p.red('conflict')}   ${c.feature_id} × ${base}: ${list(c.files)}`);

@@ -6,35 +6,17 @@ import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { branchesInProgress, refuseCheckoutOperation, refuseInProgress } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
-import { GitError, git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
+import { git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
 import { gitRefusal, MAX_NAMED } from './refusal.js';
 import { listWorktrees, type WorktreeInfo } from './worktree-list.js';
 
+export {
+  type MergeMessage,
+  type MergeTreeResult,
+  mergeTree,
+  parseMergeTreeOutput,
+} from './merge-tree.js';
 export { gitRefusal, untrackedBlocking } from './refusal.js';
-
-/** What `git merge-tree --write-tree` says about merging two commits, without touching any checkout. */
-export interface MergeTreeResult {
-  clean: boolean;
-  /** The tree the merge would produce (with conflict markers in conflicted files). */
-  tree: string;
-  /** Paths git reports as conflicted (a file/directory clash shows as `path~branch`). */
-  conflicts: string[];
-}
-
-/**
- * Merges two commits in memory with `git merge-tree --write-tree` (git ≥ 2.38): exit 0 is clean,
- * exit 1 with a tree is a conflict; anything else (an unknown ref, unrelated histories) throws.
- */
-export async function mergeTree(cwd: string, a: string, b: string): Promise<MergeTreeResult> {
-  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', a, b];
-  const r = await gitRaw(cwd, args);
-  // merge-tree also exits 1 for a bad ref, but then prints no tree on stdout.
-  const parts = r.stdout.split('\0');
-  const tree = parts[0] ?? '';
-  if ((r.exitCode !== 0 && r.exitCode !== 1) || !/^[0-9a-f]{40,64}$/.test(tree)) throw new GitError(args, r);
-  const conflicts = [...new Set(parts.slice(1).filter((p) => p.length > 0))];
-  return { clean: r.exitCode === 0, tree, conflicts };
-}
 
 /**
  * The argv of every merge Baton makes (integration and dependency merges alike): a merge commit
@@ -338,35 +320,52 @@ export async function commitGraphSince(
   return graph;
 }
 
+/** What a tip changed since its `from` commit (`diffNamesByTip`). */
+export interface TipDiff {
+  /** Files (and symlinks, submodules) that differ. */
+  files: string[];
+  /** Folders `from` has and the tip does not: every file in them was moved out or deleted. */
+  folders_removed: string[];
+}
+
 /**
- * Paths that differ between each tip and its `from` commit, for many tips in one
+ * What differs between each tip and its `from` commit, for many tips in one
  * `git diff-tree --stdin` call. Tips must be distinct: each tip's section of the output starts
  * with the tip itself (`--always` prints it even for an empty diff), which is how they are told apart.
  */
 export async function diffNamesByTip(
   cwd: string,
   items: ReadonlyArray<{ tip: string; from: string }>,
-): Promise<Map<string, string[]>> {
-  const result = new Map<string, string[]>();
+): Promise<Map<string, TipDiff>> {
+  const result = new Map<string, TipDiff>();
   if (items.length === 0) return result;
-  // `tip from` rather than `from tip`: the set of changed paths is the same either way, and the
-  // distinct tip heads each section.
+  // A line `tip from` is read as a commit and its parent: the diff from `from` to the tip, with the
+  // distinct tip heading each section. `-t` adds the folders (mode 040000) to the files.
   const input = items.map((i) => `${i.tip} ${i.from}\n`).join('');
   const out = await git(
     cwd,
-    ['diff-tree', '--stdin', '--always', '-r', '--no-renames', '--name-only', '-z'],
+    ['diff-tree', '--stdin', '--always', '-r', '-t', '--no-renames', '--raw', '-z'],
     input,
   );
   const tokens = out.split('\0');
   let k = -1;
-  let current: string[] = [];
-  for (const token of tokens) {
+  let current: TipDiff = { files: [], folders_removed: [] };
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t]!;
+    // `:<old mode> <new mode> <old id> <new id> <status>`, then the path.
+    if (token.startsWith(':') && k >= 0) {
+      const [oldMode, newMode, , , status] = token.slice(1).split(' ');
+      const path = tokens[++t] ?? '';
+      if (oldMode !== '040000' && newMode !== '040000') current.files.push(path);
+      else if (status === 'D') current.folders_removed.push(path);
+      continue;
+    }
     const next = items[k + 1];
     if (next && token === next.tip) {
       k++;
-      current = [];
+      current = { files: [], folders_removed: [] };
       result.set(next.tip, current);
-    } else if (token.length > 0 && k >= 0) current.push(token);
+    }
   }
   if (result.size !== items.length)
     throw new Error(`git diff-tree answered for ${result.size} of ${items.length} tips`);

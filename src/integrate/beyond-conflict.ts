@@ -2,8 +2,8 @@
  * What a conflict's resolution may change: the files that conflicted, nothing else. The rest of the
  * merge is git's own, so a resolution that differs from it elsewhere carries work nobody checked.
  */
-import { git } from '../git/git.js';
-import { mergeTree } from '../git/merge.js';
+import { git, statusEntries } from '../git/git.js';
+import { filesWithConflictMarkers, mergeTree } from '../git/merge.js';
 
 /**
  * The paths `result` (a tree or commit: the resolution) changed beyond the conflict: where it differs
@@ -27,4 +27,22 @@ export async function changedBeyondConflict(
     m.result,
   ]);
   return diff.split('\0').filter((p) => p !== '' && !allowed.has(p));
+}
+
+/**
+ * The files of the merge in progress in `cwd` that still hold conflict markers and that its
+ * resolution answers for: the conflicted `files`, and any other whose staged content differs from
+ * git's own merge of HEAD and MERGE_HEAD (`mergeTree`). A file git merged cleanly, as it is, holds
+ * markers only if a feature committed them (docs showing what a conflict looks like): not leftovers.
+ * Every staged path is looked at when the merge cannot be redone.
+ */
+export async function markersLeft(cwd: string, files: readonly string[]): Promise<string[]> {
+  const merged = await mergeTree(cwd, 'HEAD', 'MERGE_HEAD').catch(() => undefined);
+  const changed =
+    merged === undefined
+      ? (await statusEntries(cwd)).map((e) => e.path)
+      : (await git(cwd, ['diff-index', '--cached', '--name-only', '-z', '--no-renames', merged.tree]))
+          .split('\0')
+          .filter((p) => p !== '');
+  return filesWithConflictMarkers(cwd, [...new Set([...files, ...changed])]);
 }

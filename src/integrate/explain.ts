@@ -1,5 +1,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
+import type { MergeMessage } from '../git/merge.js';
+import { conflictsOwnChangesTouch } from './own-work.js';
 import { ownersOf } from './ownership.js';
 import { otherSides } from './sides.js';
 
@@ -13,6 +15,8 @@ export interface ConflictReport {
   base?: string;
   /** Per file, the features whose contracts own it. */
   owners: Record<string, string[]>;
+  /** Per file neither side changed itself, git's message tying it to their changes (`gitTies`). */
+  ties?: Record<string, string>;
   /** 1-based position of this merge, and how many merges the integration has. */
   index: number;
   total: number;
@@ -22,14 +26,18 @@ export interface ConflictReport {
   cut?: { commit: string; own: readonly string[] };
 }
 
-/** Which already-merged features also changed any of `files` (pure). */
+/**
+ * Which already-merged features' own changes take part in the conflict on any of `files` (pure), by
+ * the rule prediction uses (`conflictsOwnChangesTouch`), with git's `messages` about the merge: a
+ * feature that renamed the folder git moved a conflicted file out of is named, not the base.
+ */
 export function featuresTouching(
   files: readonly string[],
   merged: readonly string[],
   changed: Readonly<Record<string, readonly string[]>>,
+  messages: readonly MergeMessage[] = [],
 ): string[] {
-  const wanted = new Set(files);
-  return merged.filter((id) => (changed[id] ?? []).some((f) => wanted.has(f)));
+  return merged.filter((id) => conflictsOwnChangesTouch(files, changed[id] ?? [], messages).length > 0);
 }
 
 /** The owners of each file according to the contracts (pure). */
@@ -60,20 +68,24 @@ export function notOwnConflict(
 
 /**
  * Says, in terms of the decomposition, why a file conflicted (pure): "feature-002 and feature-001
- * both changed src/db.ts, which only feature-001 owns".
+ * both changed src/db.ts, which only feature-001 owns"; for a file none of them changed itself,
+ * git's message that ties it to their changes (`tie`) says how.
  */
 export function explainFile(
   file: string,
   featureId: string,
   others: readonly string[],
   owners: readonly string[],
+  tie?: string,
 ): string {
   const who =
-    others.length === 0
-      ? `${featureId} changed ${file}`
-      : others.length === 1
-        ? `${featureId} and ${others[0]} both changed ${file}`
-        : `${list([featureId, ...others])} all changed ${file}`;
+    tie !== undefined
+      ? `${list([featureId, ...others])} changed what git brings together at ${file} (${tie.replace(/\.$/, '')})`
+      : others.length === 0
+        ? `${featureId} changed ${file}`
+        : others.length === 1
+          ? `${featureId} and ${others[0]} both changed ${file}`
+          : `${list([featureId, ...others])} all changed ${file}`;
   if (owners.length === 0) return `${who}, which no contract owns`;
   if (owners.length === 1) return `${who}, which only ${owners[0]} owns`;
   if (owners.length === 2) return `${who}, which both ${list(owners)} claim to own`;
@@ -103,7 +115,7 @@ export function explainConflict(
     const why =
       c.cut && c.with.length === 0 && !c.cut.own.includes(file)
         ? notOwnConflict(file, c.feature_id, c.base, c.cut.commit)
-        : explainFile(file, c.feature_id, otherSides(c), c.owners[file] ?? []);
+        : explainFile(file, c.feature_id, otherSides(c), c.owners[file] ?? [], c.ties?.[file]);
     lines.push(`  ${file}: ${why}`);
   }
   lines.push(
@@ -138,7 +150,9 @@ function describeContract(c: Contract): string {
 
 /** The task handed to an agent resolving a merge conflict: the conflict, the rules, both contracts (pure). */
 export function buildConflictTask(c: ConflictReport, feature: Contract, others: readonly Contract[]): string {
-  const why = c.files.map((f) => `- ${f}: ${explainFile(f, c.feature_id, otherSides(c), c.owners[f] ?? [])}`);
+  const why = c.files.map(
+    (f) => `- ${f}: ${explainFile(f, c.feature_id, otherSides(c), c.owners[f] ?? [], c.ties?.[f])}`,
+  );
   return [
     `# Resolve a merge conflict`,
     '',

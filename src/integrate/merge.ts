@@ -11,6 +11,7 @@ import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
+import { gitTies, messagesOfMergeInProgress } from './conflict-ties.js';
 import { continueCommand, continueCommandOf, freshCommandOf } from './continue-command.js';
 import { cutCommitsOf, cutLackedByIntegration } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
@@ -343,7 +344,14 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
   if (outcome.kind === 'blocked') throw blockedMerge(session, id, outcome.paths);
 
   const files = outcome.files;
-  const withIds = featuresTouching(files, session.merged, session.changed);
+  // git's words tie a file it moved after a folder an already-merged feature renamed to that feature.
+  const messages = await messagesOfMergeInProgress(session.worktree, [session.s.branch, featureBranch(id)]);
+  const withIds = featuresTouching(files, session.merged, session.changed, messages);
+  const ties = gitTies(
+    files,
+    [session.changed[id] ?? [], ...withIds.map((w) => session.changed[w] ?? [])],
+    messages,
+  );
   const duration = now(session) - t0;
   const cut = await cutLackedByIntegration(session, id);
   emit(session, {
@@ -359,6 +367,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     files,
     with: withIds,
     owners: ownersByFile(files, session.s.plan.features),
+    ...(Object.keys(ties).length > 0 ? { ties } : {}),
     index: session.order.indexOf(id) + 1,
     total: session.order.length,
     worktree: session.worktree,

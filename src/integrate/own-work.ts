@@ -4,6 +4,7 @@
  * it carries and the merges that stacked it on them. Conflict prediction measures each feature from
  * where its own work starts, so a dependent is not blamed for what its dependencies changed.
  */
+import type { MergeMessage } from '../git/merge-tree.js';
 
 /** A branch's own commits and the commits outside them where they stop. */
 export interface OwnWalk {
@@ -91,14 +92,58 @@ export function dependenciesAmong(
 
 /**
  * The conflicted paths of a merge that a feature's own changes take part in (pure): the same path, a
- * folder holding it or a file in its place, or git's `path~side` name for a file/folder clash. A
- * path only a dependency it carries changed conflicts with that dependency, not with the feature.
+ * folder holding it or a file in its place, or git's `path~side` name for a file/folder clash; or,
+ * by git's `messages` about the merge, a path it tied to that one (`tiesOf`). A path only a
+ * dependency it carries changed conflicts with that dependency, not with the feature.
  */
 export function conflictsOwnChangesTouch(
   conflicts: readonly string[],
   ownFiles: readonly string[],
+  messages: readonly MergeMessage[] = [],
 ): string[] {
-  return conflicts.filter((p) => ownFiles.some((f) => samePlace(p, f) || p.startsWith(`${f}~`)));
+  const touches = (p: string) => ownFiles.some((f) => samePlace(p, f) || p.startsWith(`${f}~`));
+  return conflicts.filter((p) => {
+    if (touches(p)) return true;
+    const ties = tiesOf(p, messages);
+    return ties.paths.some(touches) || ties.folders.some((d) => ownFiles.some((f) => f.startsWith(`${d}/`)));
+  });
+}
+
+/**
+ * What git's messages about a merge tie a path to (pure): the other paths a message about it names
+ * (where a rename moved it from), and, for a message about a directory rename (a file added in a
+ * folder the other side renamed, which git moves after it or stops at), the folder that was renamed:
+ * the side that renamed it changed the files below it, not this one.
+ */
+export function tiesOf(
+  path: string,
+  messages: readonly MergeMessage[],
+): { paths: string[]; folders: string[] } {
+  const paths: string[] = [];
+  const folders: string[] = [];
+  for (const m of messages) {
+    if (!m.paths.includes(path)) continue;
+    for (const other of m.paths) {
+      if (other === path) continue;
+      paths.push(other);
+      const folder = m.type.includes('directory rename') ? folderMovedOut(other, path) : undefined;
+      if (folder !== undefined) folders.push(folder);
+    }
+  }
+  return { paths, folders };
+}
+
+/** The folder that moving `from` to `to` renamed: `from` less the trailing part they share (pure). */
+function folderMovedOut(from: string, to: string): string | undefined {
+  const a = from.split('/');
+  const b = to.split('/');
+  let shared = 0;
+  while (a.length > 1 && b.length > 1 && a.at(-1) === b.at(-1)) {
+    a.pop();
+    b.pop();
+    shared++;
+  }
+  return shared > 0 ? a.join('/') : undefined;
 }
 
 /**

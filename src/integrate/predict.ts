@@ -4,6 +4,8 @@ import { currentBranch, git, mergeBase, resolveCommit } from '../git/git.js';
 import { commitGraphSince, diffNamesByTip, type MergeTreeResult, mergeTree } from '../git/merge.js';
 import { branchRevision } from '../git/refs.js';
 import type { Clock } from '../log/append.js';
+import { everyPair, selectCandidatePairs } from './candidate-pairs.js';
+import { gitTies, nameCommits } from './conflict-ties.js';
 import {
   conflictsOwnChangesTouch,
   dependenciesAmong,
@@ -13,6 +15,7 @@ import {
 } from './own-work.js';
 import { findOwnershipViolations, type OwnershipViolation } from './ownership.js';
 
+export { type CandidatePair, selectCandidatePairs } from './candidate-pairs.js';
 export { walkOwnCommits } from './own-work.js';
 
 /** What one feature branch changed since its own work began (see `collectBranchChanges`). */
@@ -26,24 +29,12 @@ export interface BranchChanges {
   own: readonly string[];
   /** Files that differ between the fork point and the tip. */
   files: readonly string[];
+  /** Folders the fork point has and the tip does not (every file in them moved out or deleted). */
+  folders_removed: readonly string[];
   /** The dependencies whose work the branch carries (cut from theirs), measured beyond; usually none. */
   stacked_on: readonly string[];
   /** Whether the tip holds the base commit, so that merging it onto the base cannot conflict. */
   holds_base: boolean;
-}
-
-/** A pair of features worth a real merge test, and why. */
-export interface CandidatePair {
-  a: string;
-  b: string;
-  /** Files (or file/folder clashes) both changed. */
-  files: string[];
-  /**
-   * `overlap`: both changed the same paths since a shared fork point. `shared-history`: the
-   * branches share commits or left the base at different points, so their changed-file sets say
-   * nothing exact about their own merge base and only a real merge test can tell.
-   */
-  reason: 'overlap' | 'shared-history';
 }
 
 /** Two features whose branches conflict (or overlap harmlessly), with the files. */
@@ -51,6 +42,8 @@ export interface PairFinding {
   a: string;
   b: string;
   files: string[];
+  /** Per conflicted file neither changed itself, git's message tying it to their changes (`gitTies`). */
+  ties?: Record<string, string>;
 }
 
 /** A feature whose branch conflicts with the base as it is now (it moved on since the branch was cut). */
@@ -82,53 +75,6 @@ export interface Prediction {
   clean_overlaps: PairFinding[];
   violations: OwnershipViolation[];
   duration_ms: number;
-}
-
-function pathAncestors(path: string): string[] {
-  const out: string[] = [];
-  let i = path.indexOf('/');
-  while (i !== -1) {
-    out.push(path.slice(0, i));
-    i = path.indexOf('/', i + 1);
-  }
-  return out;
-}
-
-/**
- * Picks the pairs a real merge could find in conflict (pure). Two branches that left the base at
- * the same commit and share no commits merge from exactly that fork point, so their changes can
- * only collide on a path both changed, or where one made a file and the other a folder of that
- * name; every other such pair merges cleanly and is never tested. Pairs whose histories are
- * entangled are always tested. Pairs come in input order, `a` before `b`.
- */
-export function selectCandidatePairs(changes: readonly BranchChanges[]): CandidatePair[] {
-  const sets = changes.map((c) => {
-    const files = new Set(c.files);
-    const dirs = new Set(c.files.flatMap(pathAncestors));
-    return { files, dirs, own: new Set(c.own) };
-  });
-  const out: CandidatePair[] = [];
-  for (let i = 0; i < changes.length; i++) {
-    const ci = changes[i]!;
-    const si = sets[i]!;
-    if (ci.own.length === 0) continue;
-    for (let j = i + 1; j < changes.length; j++) {
-      const cj = changes[j]!;
-      const sj = sets[j]!;
-      if (cj.own.length === 0) continue;
-      const files: string[] = [];
-      const [small, large] = si.files.size <= sj.files.size ? [si, sj] : [sj, si];
-      for (const f of small.files) if (large.files.has(f)) files.push(f);
-      for (const f of si.files) if (sj.dirs.has(f)) files.push(f);
-      for (const f of sj.files) if (si.dirs.has(f)) files.push(f);
-      files.sort();
-      let entangled = ci.fork === undefined || ci.fork !== cj.fork;
-      if (!entangled) for (const c of ci.own) if (sj.own.has(c)) entangled = true;
-      if (entangled) out.push({ a: ci.feature_id, b: cj.feature_id, files, reason: 'shared-history' });
-      else if (files.length > 0) out.push({ a: ci.feature_id, b: cj.feature_id, files, reason: 'overlap' });
-    }
-  }
-  return out;
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
@@ -222,7 +168,7 @@ export async function collectBranchChanges(
       );
     from.set(tip, fork);
   }
-  const files = await diffNamesByTip(
+  const diffs = await diffNamesByTip(
     cwd,
     [...from].map(([tip, fork]) => ({ tip, from: fork })),
   );
@@ -235,7 +181,8 @@ export async function collectBranchChanges(
       tip,
       fork: walk.boundary.length === 1 ? walk.boundary[0] : undefined,
       own: walk.own,
-      files: files.get(tip) ?? [],
+      files: diffs.get(tip)?.files ?? [],
+      folders_removed: diffs.get(tip)?.folders_removed ?? [],
       stacked_on: stacked ? carried : [],
       holds_base: fromBase.own.length === 0 || fromBase.boundary.includes(base),
     };
@@ -278,15 +225,36 @@ export function withCarried(
 
 /**
  * The conflicted files of a merge that the features' own work takes part in (undefined when it is
- * clean): a feature stacked on its dependencies is not blamed for what only they changed.
+ * clean). Two branches cut from different commits each carry work that is neither's own (the base's
+ * between those commits, the dependencies' a stacked branch carries): a conflict is theirs only where
+ * both sides' own changes take part; the rest is with that work, and the test against the base, or
+ * the dependency's own test, reports it. A feature stacked on its dependencies is never blamed for
+ * what only they changed.
  */
 function ownConflicts(result: MergeTreeResult, sides: readonly BranchChanges[]): string[] | undefined {
   if (result.clean) return undefined;
   let files = [...result.conflicts].sort();
-  const stacked = sides.filter((s) => s.stacked_on.length > 0);
-  if (stacked.length === 0) return files;
-  for (const s of stacked) files = conflictsOwnChangesTouch(files, s.files);
+  const [a, b] = sides;
+  const apart = b !== undefined && (a!.fork === undefined || a!.fork !== b.fork);
+  for (const s of sides)
+    if (apart || s.stacked_on.length > 0) files = conflictsOwnChangesTouch(files, s.files, result.messages);
   return files.length > 0 ? files : undefined;
+}
+
+/** The conflict of a pair's merge test, with git's words for the files it ties to their changes. */
+function pairConflict(
+  result: MergeTreeResult,
+  sides: readonly [BranchChanges, BranchChanges],
+): PairFinding | undefined {
+  const files = ownConflicts(result, sides);
+  if (files === undefined) return undefined;
+  const [a, b] = sides;
+  const messages = nameCommits(
+    result.messages,
+    sides.map((s) => ({ commit: s.tip, name: s.feature_id })),
+  );
+  const ties = gitTies(files, [a.files, b.files], messages);
+  return { a: a.feature_id, b: b.feature_id, files, ...(Object.keys(ties).length > 0 ? { ties } : {}) };
 }
 
 /** How messages name the base: its branch (`main` for `refs/heads/main`, HEAD's branch for `HEAD`). */
@@ -336,8 +304,8 @@ export async function predictConflicts(options: PredictOptions): Promise<Predict
   const conflicts: PairFinding[] = [];
   const cleanOverlaps: PairFinding[] = [];
   for (const [i, pair] of candidates.entries()) {
-    const files = ownConflicts(results[i]!, [byId.get(pair.a)!, byId.get(pair.b)!]);
-    if (files) conflicts.push({ a: pair.a, b: pair.b, files });
+    const found = pairConflict(results[i]!, [byId.get(pair.a)!, byId.get(pair.b)!]);
+    if (found) conflicts.push(found);
     else if (pair.files.length > 0) cleanOverlaps.push({ a: pair.a, b: pair.b, files: pair.files });
   }
   const baseConflicts: BaseFinding[] = [];
@@ -367,16 +335,4 @@ export async function predictConflicts(options: PredictOptions): Promise<Predict
     violations: findOwnershipViolations(changed, options.contracts),
     duration_ms: clock().getTime() - started,
   };
-}
-
-function everyPair(changes: readonly BranchChanges[]): CandidatePair[] {
-  const sets = changes.map((c) => new Set(c.files));
-  const out: CandidatePair[] = [];
-  for (let i = 0; i < changes.length; i++) {
-    for (let j = i + 1; j < changes.length; j++) {
-      const files = changes[i]!.files.filter((f) => sets[j]!.has(f));
-      out.push({ a: changes[i]!.feature_id, b: changes[j]!.feature_id, files, reason: 'shared-history' });
-    }
-  }
-  return out;
 }

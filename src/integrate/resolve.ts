@@ -16,7 +16,7 @@ import {
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { escapeControl } from '../text/escape.js';
-import { changedBeyondConflict } from './beyond-conflict.js';
+import { changedBeyondConflict, markersLeft } from './beyond-conflict.js';
 import { continueCommandOf, freshCommandOf } from './continue-command.js';
 import { buildConflictTask, type ConflictReport } from './explain.js';
 import {
@@ -227,8 +227,7 @@ export async function commitResolution(
         },
       );
     }
-    const staged = (await statusEntries(wt)).map((e) => e.path);
-    const marked = filesWithConflictMarkers(wt, [...new Set([...files, ...staged])]);
+    const marked = await markersLeft(wt, files);
     if (marked.length > 0) {
       throw new UserError(
         'integrate/conflict-markers',
@@ -289,13 +288,7 @@ async function unresolvedAfter(
       cleared.filter((f) => stillUnmerged.has(f)),
     );
   }
-  const staged = (await statusEntries(wt)).map((e) => e.path);
-  return [
-    ...new Set([
-      ...(await unmergedPaths(wt)),
-      ...filesWithConflictMarkers(wt, [...new Set([...files, ...staged])]),
-    ]),
-  ];
+  return [...new Set([...(await unmergedPaths(wt)), ...(await markersLeft(wt, files))])];
 }
 
 /** Hands the conflict to the resolver; continues only if it left no unmerged path and no marker. */

@@ -51,6 +51,32 @@ describe('the features a merge conflict is with', () => {
     });
   });
 
+  it('names the feature that renamed the folder git stopped a file added in it at, not the base', async () => {
+    repo = repoWith([contract('p', { owns: ['d/**', 'e/**'] }), contract('q', { owns: ['d/**'] })]);
+    repo.commit('a folder', { 'd/x.txt': 'x\n', 'd/y.txt': 'y\n' });
+    repo.git('checkout', '-q', '-b', 'baton/p', 'main');
+    repo.git('mv', 'd', 'e');
+    repo.commit('p: work');
+    repo.git('checkout', '-q', 'main');
+    featureBranch(repo, 'q', { 'd/new.txt': 'new\n' });
+    recordStatus(repo, ['p', 'q']);
+
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('conflict   p × q: e/new.txt');
+    expect(r.stdout).toContain(
+      'Merging baton/q (merge 2 of 2) conflicts in 1 file(s) with p, already merged:',
+    );
+    expect(r.stdout).toContain(
+      'e/new.txt: q and p changed what git brings together at e/new.txt (CONFLICT (file location): d/new.txt added in baton/q inside a directory that was renamed in baton/integration, suggesting it should perhaps be moved to e/new.txt), which only p owns',
+    );
+    expect(logEvents(repo).find((e) => e.type === 'merge.conflict')).toMatchObject({
+      feature_id: 'q',
+      files: ['e/new.txt'],
+      with: ['p'],
+    });
+  });
+
   it('names the base as the user does when the conflict is with it', async () => {
     repo = repoWith([
       contract('a', { owns: ['shared.txt'] }),

@@ -162,6 +162,40 @@ describe('startIntegration with --on-conflict stop', () => {
   });
 });
 
+/** Gives b a file that shows conflict markers on purpose (docs about conflicts): git merges it cleanly. */
+function withMarkedDocs(r: TempRepo): void {
+  r.git('checkout', '-q', 'baton/b');
+  r.commit('b: docs', {
+    'docs/conflicts.md': '# A conflict\n\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> b\n',
+  });
+  r.git('checkout', '-q', 'main');
+}
+
+describe('--continue and conflict markers a feature committed', () => {
+  it('looks for markers only in the conflicted files and in what the resolution changed beyond git’s merge', async () => {
+    const f = makeFourFeatures();
+    repo = f.repo;
+    withMarkedDocs(repo);
+    const opts = optionsFor(repo, f.contracts);
+    const result = await startIntegration(opts);
+    expect(result.conflict).toMatchObject({ feature_id: 'b', files: ['src/routes.ts'] });
+    const wt = result.worktree;
+    writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a', 11: 'route b' }));
+    // A marker the resolution itself puts in a file git merged cleanly is still refused.
+    writeFileSync(join(wt, 'src/b/index.ts'), '<<<<<<< HEAD\nexport const b = 1;\n');
+    gitIn(wt, 'add', 'src/routes.ts', 'src/b/index.ts');
+    const err = await continueIntegration(opts).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'integrate/conflict-markers' });
+    expect((err as UserError).message).toContain('src/b/index.ts');
+    expect((err as UserError).message).not.toContain('docs/conflicts.md');
+
+    gitIn(wt, 'checkout', 'MERGE_HEAD', '--', 'src/b/index.ts');
+    const continued = await continueIntegration(opts);
+    expect(continued.outcome).toBe('clean');
+    expect(readFileSync(join(wt, 'docs/conflicts.md'), 'utf8')).toContain('>>>>>>> b');
+  });
+});
+
 describe('startIntegration with --on-conflict skip', () => {
   it('aborts the conflicting merge, skips what depends on it, and merges the rest', async () => {
     const f = makeFourFeatures({ d: { depends_on: { features: ['b'], services: [] } } });
@@ -248,6 +282,21 @@ describe('startIntegration with --on-conflict agent', () => {
       ).toEqual(['a']);
     },
   );
+
+  it('accepts a resolution of the conflicted files when a feature’s own file shows conflict markers', async () => {
+    const f = makeFourFeatures();
+    repo = f.repo;
+    withMarkedDocs(repo);
+    const resolver = scriptResolver(
+      `printf '%s\\n' ${Array.from({ length: 20 }, (_, i) => `'line ${i + 1}'`).join(' ')} > "$BATON_CONFLICT_FILES"`,
+    );
+    const result = await startIntegration(optionsFor(repo, f.contracts, { onConflict: 'agent', resolver }));
+    expect(result.outcome).toBe('clean');
+    expect(result.steps.find((s) => s.feature_id === 'b')).toMatchObject({
+      status: 'merged',
+      resolved: 'by-agent',
+    });
+  });
 
   it('stops when the resolver leaves conflict markers behind', async () => {
     const f = makeFourFeatures();

@@ -57,4 +57,26 @@ describe('conflict explanations', () => {
     const changed = { a: ['db.ts', 'x'], b: ['y'], c: ['db.ts'] };
     expect(featuresTouching(['db.ts'], ['a', 'b'], changed)).toEqual(['a']);
   });
+
+  it('names the feature that renamed the folder git moved a conflicted file out of, by git’s message', () => {
+    // p moved d/ to e/, r added e/other.txt beside it; the merging feature added d/new.txt.
+    const changed = { p: ['d/x.txt', 'e/x.txt'], r: ['e/other.txt'] };
+    const messages = [
+      {
+        paths: ['e/new.txt', 'd/new.txt'],
+        type: 'CONFLICT (directory rename suggested)',
+        text: 'CONFLICT (file location): d/new.txt added in baton/q inside a directory that was renamed in baton/integration, suggesting it should perhaps be moved to e/new.txt.',
+      },
+    ];
+    expect(featuresTouching(['e/new.txt'], ['p', 'r'], changed)).toEqual([]);
+    expect(featuresTouching(['e/new.txt'], ['p', 'r'], changed, messages)).toEqual(['p']);
+  });
+
+  it('quotes git’s message for a file neither feature changed itself', () => {
+    expect(
+      explainFile('e/new.txt', 'q', ['p'], ['p', 'q'], 'CONFLICT (file location): d/new.txt added in q …'),
+    ).toBe(
+      'q and p changed what git brings together at e/new.txt (CONFLICT (file location): d/new.txt added in q …), which both p and q claim to own',
+    );
+  });
 });

@@ -32,6 +32,26 @@ describe('predictConflicts against a base that moved on since the branches were 
     expect(p.base_name).toBe('main');
   });
 
+  it('after a second integration, blames a pair only for what both features changed themselves', async () => {
+    repo = makeRepo({ 'shared.txt': lines(10) });
+    featureBranch(repo, 'a', { 'src/a/x.txt': 'a\n', 'shared.txt': lines(10, { 1: 'A1' }) });
+    featureBranch(repo, 'c', { 'src/c/x.txt': 'c\n', 'shared.txt': lines(10, { 1: 'C1' }) });
+    // a is integrated into main; d and e are run from the updated main, c still waits.
+    repo.git('merge', '-q', '--no-ff', '-m', 'Merge baton/a', 'baton/a');
+    featureBranch(repo, 'd', { 'src/d/x.txt': 'd\n' });
+    featureBranch(repo, 'e', { 'shared.txt': lines(10, { 1: 'E1' }) });
+    const p = await predictConflicts({
+      cwd: repo.root,
+      base: 'main',
+      branches: ['c', 'd', 'e'].map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+      contracts: ['c', 'd', 'e'].map((id) => contract(id, { owns: [`src/${id}/**`, 'shared.txt'] })),
+    });
+    // d carries a's shared.txt from its base and never touched it: c's conflict there is with main.
+    expect(p.changed.d).toEqual(['src/d/x.txt']);
+    expect(p.conflicts).toEqual([{ a: 'c', b: 'e', files: ['shared.txt'] }]);
+    expect(p.base_conflicts).toEqual([{ feature_id: 'c', files: ['shared.txt'] }]);
+  });
+
   it('tests nothing against the base when every branch holds its tip', async () => {
     repo = makeRepo({ 'shared.txt': lines(10) });
     featureBranch(repo, 'a', { 'shared.txt': lines(10, { 1: 'a' }) });

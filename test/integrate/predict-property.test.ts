@@ -11,7 +11,8 @@ interface BranchSpec {
   /** 0: the first base commit, 1: the base after it moved on, 2+k: on top of branch k (k < own index). */
   from: number;
   edits: Array<{ file: number; line: number; text: string }>;
-  add: 'none' | 'lib' | 'lib/x.txt' | 'new.txt';
+  /** A file or folder to add, or `move-d`: the folder d/ renamed to e/ (git's directory-rename detection). */
+  add: 'none' | 'lib' | 'lib/x.txt' | 'new.txt' | 'move-d' | 'd/new.txt';
 }
 
 const branchSpec = fc.record({
@@ -24,7 +25,7 @@ const branchSpec = fc.record({
     }),
     { minLength: 1, maxLength: 3 },
   ),
-  add: fc.constantFrom('none', 'lib', 'lib/x.txt', 'new.txt'),
+  add: fc.constantFrom('none', 'lib', 'lib/x.txt', 'new.txt', 'move-d', 'd/new.txt'),
 }) as fc.Arbitrary<BranchSpec>;
 
 describe('the prefilter', () => {
@@ -32,7 +33,11 @@ describe('the prefilter', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(branchSpec, { minLength: 3, maxLength: 4 }), async (specs) => {
         const files = ['a.txt', 'b.txt', 'c.txt'];
-        const repo = makeRepo(Object.fromEntries(files.map((f) => [f, lines(12)])));
+        const repo = makeRepo({
+          ...Object.fromEntries(files.map((f) => [f, lines(12)])),
+          'd/one.txt': 'one\n',
+          'd/two.txt': 'two\n',
+        });
         try {
           const base0 = repo.git('rev-parse', 'HEAD');
           const base1 = repo.commit('base moves on', { 'a.txt': lines(12, { 6: 'base' }) });
@@ -53,6 +58,9 @@ describe('the prefilter', () => {
             if (spec.add === 'lib' && !libIsDir) write.lib = `lib file from b${i}\n`;
             if (spec.add === 'lib/x.txt' && !libIsFile) write['lib/x.txt'] = `lib dir from b${i}\n`;
             if (spec.add === 'new.txt') write['new.txt'] = `new from b${i}\n`;
+            if (spec.add === 'd/new.txt') write['d/new.txt'] = `new from b${i}\n`;
+            const [d, e] = [join(repo.root, 'd'), join(repo.root, 'e')];
+            if (spec.add === 'move-d' && existsSync(d) && !existsSync(e)) repo.git('mv', 'd', 'e');
             repo.commit(`b${i}`, write);
           });
           repo.git('checkout', '-q', 'main');

@@ -15,6 +15,7 @@ const changes = (
   files: string[],
   fork: string | null = 'F',
   own = [`${id}1`],
+  folders_removed: string[] = [],
 ): BranchChanges => ({
   feature_id: id,
   branch: `baton/${id}`,
@@ -22,6 +23,7 @@ const changes = (
   fork: fork ?? undefined,
   own,
   files,
+  folders_removed,
   stacked_on: [],
   holds_base: true,
 });
@@ -42,6 +44,21 @@ describe('selectCandidatePairs', () => {
       name: 'a file where the other made a folder',
       input: [changes('a', ['lib']), changes('b', ['lib/x.ts'])],
       expected: [{ a: 'a', b: 'b', files: ['lib'], reason: 'overlap' }],
+    },
+    {
+      name: 'a file added in a folder the other removed: git may move it after the folder',
+      input: [changes('p', ['d/x.ts', 'e/x.ts'], 'F', ['p1'], ['d']), changes('q', ['d/sub/new.ts'])],
+      expected: [{ a: 'p', b: 'q', files: [], reason: 'folder-removed' }],
+    },
+    {
+      name: 'the same, the other way round',
+      input: [changes('q', ['d/new.ts']), changes('p', ['d/x.ts', 'e/x.ts'], 'F', ['p1'], ['d'])],
+      expected: [{ a: 'q', b: 'p', files: [], reason: 'folder-removed' }],
+    },
+    {
+      name: 'a removed folder and files added elsewhere: nothing to test',
+      input: [changes('p', ['d/x.ts', 'e/x.ts'], 'F', ['p1'], ['d']), changes('q', ['e/new.ts', 'dd/y.ts'])],
+      expected: [],
     },
     {
       name: 'different fork points: always tested',
@@ -121,6 +138,25 @@ describe('collectBranchChanges', () => {
   });
 });
 
+describe('collectBranchChanges and folders', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('names the folders a branch removed, and not those it emptied only in part or added', async () => {
+    repo = makeRepo({ 'd/x.txt': 'x\n', 'd/sub/y.txt': 'y\n', 'keep/a.txt': 'a\n', 'keep/b.txt': 'b\n' });
+    repo.git('checkout', '-q', '-b', 'baton/mv', 'main');
+    repo.git('mv', 'd', 'e');
+    repo.git('rm', '-q', 'keep/a.txt');
+    repo.commit('mv: work');
+    repo.git('checkout', '-q', 'main');
+    const [got] = await collectBranchChanges(repo.root, repo.git('rev-parse', 'main'), [
+      { feature_id: 'mv', branch: 'baton/mv' },
+    ]);
+    expect(got!.folders_removed).toEqual(['d', 'd/sub']);
+    expect(got!.files).toEqual(['d/sub/y.txt', 'd/x.txt', 'e/sub/y.txt', 'e/x.txt', 'keep/a.txt']);
+  });
+});
+
 describe('predictConflicts', () => {
   let repo: TempRepo | undefined;
   afterEach(() => repo?.cleanup());
@@ -164,7 +200,7 @@ describe('predictConflicts', () => {
     ]);
   });
 
-  it('tests pairs whose branches left the base at different commits, and agrees with merge-tree on every pair', async () => {
+  it('tests pairs whose branches left the base at different commits, agrees with merge-tree on every pair, and leaves the base’s work to the base', async () => {
     repo = makeRepo({ 'f.txt': lines(10), 'g.txt': lines(10) });
     featureBranch(repo, 'early', { 'f.txt': lines(10, { 5: 'early' }) });
     // The base moves on (editing f.txt), then a later branch is cut and edits g.txt only.
@@ -178,8 +214,44 @@ describe('predictConflicts', () => {
     };
     const fast = await predictConflicts(args);
     const full = await predictConflicts({ ...args, exhaustive: true });
-    // Their changed files do not overlap, yet the merge conflicts: late carries the base's edit of f.txt.
-    expect(fast.conflicts).toEqual([{ a: 'early', b: 'late', files: ['f.txt'] }]);
+    // Their changed files do not overlap, yet their merge conflicts: late carries the base's edit of
+    // f.txt. That conflict is early's with the base, reported so, not one between the two features.
+    expect(fast.merge_tested).toBe(1);
+    expect(fast.conflicts).toEqual([]);
+    expect(fast.base_conflicts).toEqual([{ feature_id: 'early', files: ['f.txt'] }]);
+    expect(full.conflicts).toEqual(fast.conflicts);
+  });
+
+  it('predicts the conflict git finds at a file added in a folder the other renamed, in git’s words', async () => {
+    repo = makeRepo({ 'd/x.txt': 'x\n', 'd/y.txt': 'y\n', 'other.txt': 'o\n' });
+    repo.git('checkout', '-q', '-b', 'baton/p', 'main');
+    repo.git('mv', 'd', 'e');
+    repo.commit('p: work');
+    repo.git('checkout', '-q', 'main');
+    featureBranch(repo, 'q', { 'd/new.txt': 'new\n' });
+    featureBranch(repo, 'r', { 'other.txt': 'r\n' });
+    const args = {
+      cwd: repo.root,
+      base: 'main',
+      branches: ['p', 'q', 'r'].map((id) => ({ feature_id: id, branch: `baton/${id}` })),
+      contracts: [contract('p'), contract('q'), contract('r')],
+    };
+    const fast = await predictConflicts(args);
+    // merge.directoryRenames=conflict, git's default: the file is stopped at where the folder went.
+    expect(fast.conflicts).toEqual([
+      {
+        a: 'p',
+        b: 'q',
+        files: ['e/new.txt'],
+        ties: {
+          'e/new.txt':
+            'CONFLICT (file location): d/new.txt added in q inside a directory that was renamed in p, suggesting it should perhaps be moved to e/new.txt.',
+        },
+      },
+    ]);
+    // Only that pair needed a real test; r shares nothing with either.
+    expect(fast.merge_tested).toBe(1);
+    const full = await predictConflicts({ ...args, exhaustive: true });
     expect(full.conflicts).toEqual(fast.conflicts);
   });
 
