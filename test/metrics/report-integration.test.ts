@@ -1,6 +1,7 @@
 /** The report on integration: how its time is weighed against the record, and the verdict's words. */
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
+import { describeVerdict, type IntegrationRecord } from '../../src/metrics/integration.js';
 import { computeReport, judgeIntegration } from '../../src/metrics/report.js';
 import { ev, featureEvents, runEnded, runStarted, threeParallelFeatures } from './log-builder.js';
 
@@ -138,7 +139,34 @@ describe('judgeIntegration', () => {
     [0.25, 'elevated'],
     [0.3, 'elevated'],
     [0.67, 'high'],
+    // Judged as printed (the whole percentage): 14.96 % prints "15 %", so it is healthy.
+    [0.1449, 'low'],
+    [0.1496, 'healthy'],
+    [0.204, 'healthy'],
+    [0.2051, 'elevated'],
+    [0.3004, 'elevated'],
+    [0.306, 'high'],
   ] as const)('%s → %s', (ratio, verdict) => {
     expect(judgeIntegration(ratio)).toBe(verdict);
+  });
+
+  it('never contradicts the percentage it prints at the 15, 20 and 30 % boundaries', () => {
+    const record: IntegrationRecord = {
+      started: false,
+      conflicts: 0,
+      base_lacks_cut: 0,
+      skipped: 0,
+      left_out: 0,
+      failed_tests: 0,
+      failed_checks: 0,
+      failed_promotion: 0,
+      into_refused: undefined,
+      tests_min: null,
+      duration_min: null,
+    };
+    const say = (ratio: number) => describeVerdict(judgeIntegration(ratio), ratio, record);
+    expect(say(0.1496)).toBe('15 %, within the healthy 15–20 %.');
+    expect(say(0.204)).toBe('20 %, within the healthy 15–20 %.');
+    expect(say(0.3004)).toMatch(/^30 %, above the healthy 15–20 %: some interfaces/);
   });
 });
