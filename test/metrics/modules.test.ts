@@ -456,6 +456,8 @@ describe('headlineSpeedup', () => {
     [1.5, 'sequential-run', 0.5, 3, 3, false],
     [1.6, 'sequential-run', 0.5, 3, 3.2, true],
     [0.9, 'agent-time', 0.5, 3, 1.8, false],
+    // The agents' own times above N × the wall-clock are wrong times, not a superlinear speedup.
+    [1.6, 'agent-time', 0.5, 3, null, false],
     [null, null, 0.5, 3, null, false],
     [1.5, 'sequential-run', null, 3, null, false],
   ] as const)(
