@@ -7,6 +7,7 @@ import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { fromBaseLackingCut } from '../metrics/conflicts.js';
+import { type AgentTimeFields, agentTimeFields } from '../metrics/intervals.js';
 import { featureRows } from '../metrics/run-rows.js';
 import type { Report } from '../metrics/types.js';
 import { describeWordedEvent, isWordedEvent, wordedSubject } from '../terminal/event-words.js';
@@ -47,21 +48,27 @@ export interface ProjectFeatureView {
 }
 
 /**
- * A feature as the page gets it: its folded state, and its checks n/m counted as `baton status`
- * counts them (`countChecks` with its contract's criteria), so the card never recounts them.
+ * A feature as the page gets it: its folded state, its checks n/m counted as `baton status`
+ * counts them (`countChecks` with its contract's criteria), so the card never recounts them, and its
+ * agent time as `status --json` gives it (`agentTimeFields`: never a negative or impossible duration).
  */
-export type FeatureView = FeatureState & {
-  check_count: ReturnType<typeof countChecks>;
-  /** `complete` with a criterion without a result, or passed only on a worker (`unverifiedReason`, as `baton status` says). */
-  unverified: boolean;
-  /** Why it is unverified and what to run, in `baton status`'s words; null when it is not. */
-  unverified_reason: string | null;
-};
+export type FeatureView = FeatureState &
+  AgentTimeFields & {
+    check_count: ReturnType<typeof countChecks>;
+    /** `complete` with a criterion without a result, or passed only on a worker (`unverifiedReason`, as `baton status` says). */
+    unverified: boolean;
+    /** Why it is unverified and what to run, in `baton status`'s words; null when it is not. */
+    unverified_reason: string | null;
+  };
 
-/** A feature's state for the page (pure): with its checks counted against its contract's criteria. */
+/**
+ * A feature's state for the page (pure): with its checks counted against its contract's criteria, and
+ * its agent time held to the duration rule against its run's start (`runStartedAt`), as `status` does.
+ */
 export function featureView(
   f: FeatureState,
   project: Pick<LoadedProject, 'plan' | 'trustWorkers'>,
+  runStartedAt: string | undefined,
 ): FeatureView {
   const { plan } = project;
   const contract = plan?.byId.get(f.feature_id);
@@ -69,6 +76,7 @@ export function featureView(
   const unverified = unverifiedReason(f, criteria, { trustWorkers: project.trustWorkers === true });
   return {
     ...f,
+    ...agentTimeFields(f, runStartedAt),
     check_count: countChecks(f, 'worktree', criteria?.length ?? 0),
     unverified: unverified !== undefined,
     unverified_reason: unverified ?? null,

@@ -92,6 +92,31 @@ export function foldedAgentTime(
   return ms === null ? { ms: undefined, implausible: true } : { ms: f.duration_ms, implausible: false };
 }
 
+/** A feature's agent time as `baton status --json` and the dashboard's `/api/state` give it. */
+export interface AgentTimeFields {
+  /** Milliseconds; 0 for a negative one (flagged), undefined when unknown or impossible (flagged). */
+  duration_ms: number | undefined;
+  /** Present when the recorded duration was negative (a forged line or a skewed clock). */
+  clock_backwards?: true;
+  /** Present when the recorded duration is longer than the log's timestamps allow. */
+  duration_implausible?: true;
+}
+
+/**
+ * A folded feature's agent time for a reader of JSON (pure), the one rule `status --json` (which
+ * writes an unknown one as null) and the dashboard (which leaves it out) share: `foldedAgentTime`, a
+ * negative duration given as 0 and flagged, an impossible one unknown and flagged, never the raw
+ * number the log holds.
+ */
+export function agentTimeFields(f: FeatureState, runStartedAt: string | undefined): AgentTimeFields {
+  const recorded = foldedAgentTime(f, runStartedAt);
+  return {
+    duration_ms: recorded.ms === undefined ? undefined : Math.max(0, recorded.ms),
+    ...(recorded.ms !== undefined && recorded.ms < 0 ? { clock_backwards: true as const } : {}),
+    ...(recorded.implausible ? { duration_implausible: true as const } : {}),
+  };
+}
+
 /**
  * Total time covered by the intervals, overlaps counted once, in milliseconds (pure). Null when
  * there are none or any of them lacks an end or a start: a partial sum would pass for a measurement.
