@@ -120,7 +120,10 @@ export interface HeadlineMetrics {
   conflicts: number;
   /** Conflicts from a base lacking the commit the features were cut from (`fromBaseLackingCut`), apart; absent when none. */
   conflicts_base_lacks_cut?: number;
-  /** Feature branches merged cleanly. */
+  /**
+   * Feature branches merged (a resolved conflict included): the report's run's, once it is computed
+   * (`integration.merges.clean`); before that the whole log's last integration, as folded.
+   */
   merged: number;
   /** The report's headline speedup (`headlineSpeedup`): the implementation's, measured. */
   speedup?: number;
@@ -265,6 +268,8 @@ export function withReport(counts: HeadlineMetrics, report: Report, seq: number)
   return {
     ...board,
     conflicts: report.conflicts.count,
+    // The report's run's merges (its delivered attempts, one per feature), not the whole log's last integration.
+    merged: report.integration.merges.clean,
     ...(lacking > 0 ? { conflicts_base_lacks_cut: lacking } : {}),
     ...(headline.speedup === null
       ? {}

@@ -191,6 +191,72 @@ describe('dashboard view', () => {
     expect(none.conflicts_base_lacks_cut).toBeUndefined();
   });
 
+  it("counts merges from the report's run, not from another run's integration the fold kept", () => {
+    const ts = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
+    const runStarted = (min: number, run_id: string, id: string) => ({
+      v: 1 as const,
+      ts: ts(min),
+      type: 'run.started' as const,
+      run_id,
+      feature_ids: [id],
+      concurrency: 1,
+      base: 'main',
+      base_commit: '0'.repeat(40),
+      mode: 'contract-first' as const,
+      pid: 1,
+    });
+    const events = [
+      runStarted(0, 'r1', 'fa'),
+      {
+        v: 1 as const,
+        ts: ts(1),
+        type: 'run.ended' as const,
+        run_id: 'r1',
+        outcome: 'complete' as const,
+        duration_ms: 60_000,
+      },
+      {
+        v: 1 as const,
+        ts: ts(2),
+        type: 'integration.started' as const,
+        branch: 'baton/integration',
+        worktree: '/w',
+        order: ['fa'],
+      },
+      {
+        v: 1 as const,
+        ts: ts(2),
+        type: 'merge.clean' as const,
+        feature_id: 'fa',
+        commit: 'x',
+        duration_ms: 5,
+      },
+      {
+        v: 1 as const,
+        ts: ts(2),
+        type: 'integration.ended' as const,
+        outcome: 'clean' as const,
+        duration_ms: 100,
+      },
+      // Another run, not integrated: the report (and so the page) is about it.
+      runStarted(3, 'r2', 'fb'),
+      {
+        v: 1 as const,
+        ts: ts(4),
+        type: 'run.ended' as const,
+        run_id: 'r2',
+        outcome: 'complete' as const,
+        duration_ms: 60_000,
+      },
+    ];
+    const board = countHeadline(foldEvents(events), undefined);
+    expect(board.merged).toBe(1);
+    const report = computeReport({ events });
+    expect(report.run.run_id).toBe('r2');
+    expect(withReport(board, report, 1)).toMatchObject({ merged: 0, conflicts: 0 });
+    expect(withReport(board, computeReport({ events, runId: 'r1' }), 1)).toMatchObject({ merged: 1 });
+  });
+
   it("shows the report's headline speedup, the one every other output leads with", () => {
     const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
     const events = [
