@@ -143,12 +143,18 @@ export function coveredMs(intervals: readonly Interval[]): number | null {
   return total + (curEnd - curStart);
 }
 
+/** A phase's span, with where its start and end events are in the log (-1 for one not recorded). */
+export interface PhaseSpan extends Interval {
+  startAt: number;
+  endAt: number;
+}
+
 /**
  * Pairs `phase.started` with `phase.ended` by name, an end closing the latest open start, in order
- * of each phase's first appearance (pure).
+ * of each phase's first appearance (pure): each span with the places of its events in the log.
  */
-export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, Interval[]> {
-  const phases = new Map<string, Interval[]>();
+export function pairPhases(events: readonly LogEvent[]): Map<string, PhaseSpan[]> {
+  const phases = new Map<string, PhaseSpan[]>();
   const list = (name: string) => {
     let l = phases.get(name);
     if (!l) {
@@ -157,17 +163,26 @@ export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, 
     }
     return l;
   };
-  for (const e of events) {
+  events.forEach((e, at) => {
     if (e.type === 'phase.started') {
-      list(e.phase).push({ start: timeOf(e), end: null });
+      list(e.phase).push({ start: timeOf(e), end: null, startAt: at, endAt: -1 });
     } else if (e.type === 'phase.ended') {
       const l = list(e.phase);
-      const open = [...l].reverse().find((i) => i.end === null && i.start !== null);
-      if (open) open.end = timeOf(e);
-      else l.push({ start: null, end: timeOf(e) });
+      const open = l.findLast((i) => i.end === null && i.start !== null);
+      if (open) {
+        open.end = timeOf(e);
+        open.endAt = at;
+      } else l.push({ start: null, end: timeOf(e), startAt: -1, endAt: at });
     }
-  }
+  });
   return phases;
+}
+
+/** The phases' spans as `pairPhases` pairs them, by name (pure). */
+export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, Interval[]> {
+  return new Map(
+    [...pairPhases(events)].map(([name, spans]) => [name, spans.map(({ start, end }) => ({ start, end }))]),
+  );
 }
 
 /** The run's own intervals, `run.started` to `run.ended` (pure); an end with no start open adds none. */

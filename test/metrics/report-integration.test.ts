@@ -130,6 +130,39 @@ describe('computeReport: phases and integration weighed against the record', () 
   });
 });
 
+describe('computeReport: an integration phase recorded by hand around baton integrate', () => {
+  it('counts the phase and the integrate run together, overlaps once, not integrate alone', () => {
+    const SEC = 1 / 60;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b']),
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 * SEC }),
+      ...featureEvents({ id: 'b', runId: 'r1', start: 0, exit: 10 * SEC }),
+      runEnded(10 * SEC, 'r1', 0),
+      // `baton phase start integration`, 3 s reviewing the branches, then `baton integrate` (its own
+      // phase and attempt, 61 ms), then `baton phase end integration`.
+      ev(11 * SEC, { type: 'phase.started', phase: 'integration' }),
+      ev(14 * SEC, { type: 'phase.started', phase: 'integration' }),
+      ev(14 * SEC, {
+        type: 'integration.started',
+        branch: 'baton/integration',
+        worktree: '/w',
+        order: ['a', 'b'],
+      }),
+      ev(14.05 * SEC, { type: 'merge.clean', feature_id: 'a', commit: 'c'.repeat(40), duration_ms: 10 }),
+      ev(14.06 * SEC, { type: 'merge.clean', feature_id: 'b', commit: 'd'.repeat(40), duration_ms: 10 }),
+      ev(14.061 * SEC, { type: 'integration.ended', outcome: 'clean', duration_ms: 61 }),
+      ev(14.061 * SEC, { type: 'phase.ended', phase: 'integration' }),
+      ev(14.4 * SEC, { type: 'phase.ended', phase: 'integration' }),
+    ];
+    const r = computeReport({ events });
+    const row = r.worksheet.rows.find((x) => x.phase === 'integration');
+    expect((row?.parallel_actual_min ?? 0) / SEC).toBeCloseTo(3.4, 6);
+    expect(r.integration.duration_min! / SEC).toBeCloseTo(3.4, 6);
+    expect(r.integration.ratio).toBeCloseTo(0.34, 6);
+    expect(r.integration.merges).toMatchObject({ clean: 2 });
+  });
+});
+
 describe('judgeIntegration', () => {
   it.each([
     [null, 'unknown'],
