@@ -180,7 +180,7 @@ function whyUnmeasured(h: HeadlineFacts & { untimed: readonly string[] }): strin
   if (actual === null) return 'the parallel wall-clock was not recorded';
   if (actual <= 0) {
     return (
-      "the parallel wall-clock was not measured: the run's end is stamped at or before its start " +
+      "the run's end is stamped at or before its start, so its parallel wall-clock was not measured " +
       '(a clock that went backwards during the run, or forged timestamps)'
     );
   }

@@ -123,8 +123,8 @@ describe('the headline over a log whose clock went backwards', () => {
     expect(r.features.map((f) => f.duration_min !== null)).toEqual([true, true]);
     expect(r.headline.speedup).toBeNull();
     expect(r.headline.text).toBe(
-      "Implementation speedup not measured: the parallel wall-clock was not measured: the run's end is stamped " +
-        'at or before its start (a clock that went backwards during the run, or forged timestamps).',
+      "Implementation speedup not measured: the run's end is stamped at or before its start, so its parallel " +
+        'wall-clock was not measured (a clock that went backwards during the run, or forged timestamps).',
     );
     expect(r.diagnosis).toContain(r.headline.text);
   });
