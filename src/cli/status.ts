@@ -15,7 +15,7 @@ import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import { emptyTally, type ProblemTally, takeTally, tallyProblem } from '../log/problem-tally.js';
 import type { LogTailer } from '../log/tail.js';
-import { foldedAgentTime } from '../metrics/intervals.js';
+import { agentTimeFields } from '../metrics/intervals.js';
 import { featureRows, outsideRun } from '../metrics/run-rows.js';
 import { nothingAt } from '../open-regular.js';
 import type { StatusFacts } from '../project.js';
@@ -49,7 +49,7 @@ function featureJson(
   escaped: readonly string[],
   look: { runStartedAt: string | undefined; criteria: PlannedCriteria | undefined; trust: WorkerTrust },
 ) {
-  const recorded = foldedAgentTime(f, look.runStartedAt);
+  const time = agentTimeFields(f, look.runStartedAt);
   const criteria = plannedCriteriaOf(look.criteria, f.feature_id);
   // `complete` with a criterion without a result, or passed only on a worker: integrate leaves it out.
   const unverified = unverifiedReason(f, criteria, look.trust);
@@ -62,9 +62,8 @@ function featureJson(
     started_at: f.started_at ?? null,
     ended_at: f.ended_at ?? null,
     // A negative duration (forged or skewed timestamps) is given as 0 and flagged; an impossible one as null.
-    duration_ms: recorded.ms === undefined ? null : Math.max(0, recorded.ms),
-    ...(recorded.ms !== undefined && recorded.ms < 0 ? { clock_backwards: true } : {}),
-    ...(recorded.implausible ? { duration_implausible: true } : {}),
+    ...time,
+    duration_ms: time.duration_ms ?? null,
     exit_code: f.exit_code ?? null,
     branch: f.branch ?? null,
     commit: f.commit ?? null,

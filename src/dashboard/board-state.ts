@@ -164,7 +164,9 @@ export class BoardState {
       project: this.#project.plan ? describePlan(this.#project.plan) : null,
       diagnostics: describeDiagnostics(this.#project.diagnostics),
       run: describeRun(live.state),
-      features: listFeatures(live.state, this.#project.plan).map((f) => featureView(f, this.#project)),
+      features: listFeatures(live.state, this.#project.plan).map((f) =>
+        featureView(f, this.#project, live.state.run_started_at),
+      ),
       events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
       // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
@@ -185,7 +187,13 @@ export class BoardState {
       seq: live.seq,
       server_time: new Date().toISOString(),
       ...(run ? { run: describeRun(live.state) } : {}),
-      features: ids.map((id) => featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project)),
+      features: ids.map((id) =>
+        featureView(
+          featureAt(live.state, id) ?? pendingFeature(id),
+          this.#project,
+          live.state.run_started_at,
+        ),
+      ),
       events: withWords(live.recentEvents(afterSeq)),
       metrics: this.#currentMetrics(),
     } satisfies Update);
@@ -233,7 +241,7 @@ export class BoardState {
     }
     return {
       // As the board has it: the detail panel says `unverified` as the card does.
-      feature: featureView(feature, this.#project),
+      feature: featureView(feature, this.#project, this.#live.state.run_started_at),
       contractFile: contract?.file,
       events: withWords(this.#live.featureEvents(id)),
       attemptBases,

@@ -7,6 +7,7 @@ import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { fromBaseLackingCut } from '../metrics/conflicts.js';
+import { type AgentTimeFields, agentTimeFields } from '../metrics/intervals.js';
 import { featureRows } from '../metrics/run-rows.js';
 import type { Report } from '../metrics/types.js';
 import { describeWordedEvent, isWordedEvent, wordedSubject } from '../terminal/event-words.js';
@@ -47,21 +48,27 @@ export interface ProjectFeatureView {
 }
 
 /**
- * A feature as the page gets it: its folded state, and its checks n/m counted as `baton status`
- * counts them (`countChecks` with its contract's criteria), so the card never recounts them.
+ * A feature as the page gets it: its folded state, its checks n/m counted as `baton status`
+ * counts them (`countChecks` with its contract's criteria), so the card never recounts them, and its
+ * agent time as `status --json` gives it (`agentTimeFields`: never a negative or impossible duration).
  */
-export type FeatureView = FeatureState & {
-  check_count: ReturnType<typeof countChecks>;
-  /** `complete` with a criterion without a result, or passed only on a worker (`unverifiedReason`, as `baton status` says). */
-  unverified: boolean;
-  /** Why it is unverified and what to run, in `baton status`'s words; null when it is not. */
-  unverified_reason: string | null;
-};
+export type FeatureView = FeatureState &
+  AgentTimeFields & {
+    check_count: ReturnType<typeof countChecks>;
+    /** `complete` with a criterion without a result, or passed only on a worker (`unverifiedReason`, as `baton status` says). */
+    unverified: boolean;
+    /** Why it is unverified and what to run, in `baton status`'s words; null when it is not. */
+    unverified_reason: string | null;
+  };
 
-/** A feature's state for the page (pure): with its checks counted against its contract's criteria. */
+/**
+ * A feature's state for the page (pure): with its checks counted against its contract's criteria, and
+ * its agent time held to the duration rule against its run's start (`runStartedAt`), as `status` does.
+ */
 export function featureView(
   f: FeatureState,
   project: Pick<LoadedProject, 'plan' | 'trustWorkers'>,
+  runStartedAt: string | undefined,
 ): FeatureView {
   const { plan } = project;
   const contract = plan?.byId.get(f.feature_id);
@@ -69,6 +76,7 @@ export function featureView(
   const unverified = unverifiedReason(f, criteria, { trustWorkers: project.trustWorkers === true });
   return {
     ...f,
+    ...agentTimeFields(f, runStartedAt),
     check_count: countChecks(f, 'worktree', criteria?.length ?? 0),
     unverified: unverified !== undefined,
     unverified_reason: unverified ?? null,
@@ -112,7 +120,10 @@ export interface HeadlineMetrics {
   conflicts: number;
   /** Conflicts from a base lacking the commit the features were cut from (`fromBaseLackingCut`), apart; absent when none. */
   conflicts_base_lacks_cut?: number;
-  /** Feature branches merged cleanly. */
+  /**
+   * Feature branches merged (a resolved conflict included): the report's run's, once it is computed
+   * (`integration.merges.clean`); before that the whole log's last integration, as folded.
+   */
   merged: number;
   /** The report's headline speedup (`headlineSpeedup`): the implementation's, measured. */
   speedup?: number;
@@ -257,6 +268,8 @@ export function withReport(counts: HeadlineMetrics, report: Report, seq: number)
   return {
     ...board,
     conflicts: report.conflicts.count,
+    // The report's run's merges (its delivered attempts, one per feature), not the whole log's last integration.
+    merged: report.integration.merges.clean,
     ...(lacking > 0 ? { conflicts_base_lacks_cut: lacking } : {}),
     ...(headline.speedup === null
       ? {}

@@ -1,11 +1,12 @@
-import { incompleteFeatures } from './headline.js';
+import { agentTimeExceedsN, incompleteFeatures } from './headline.js';
 import type { AmdahlReport, FeatureReport, Worksheet } from './types.js';
 import { sumOrNull } from './worksheet.js';
 
 /**
  * Amdahl's law for this run (pure): the serial phases as they took, the implementation's
  * sequential time as the parallelisable work, N the features that could run at once. A run one of
- * whose `features` did not complete achieved no speedup (the headline's rule, `incompleteFeatures`).
+ * whose `features` did not complete achieved no speedup (the headline's rule, `incompleteFeatures`),
+ * nor one whose agents' times exceed what N agents can record (`agentTimeExceedsN`).
  */
 export function buildAmdahl(
   worksheet: Worksheet,
@@ -25,7 +26,9 @@ export function buildAmdahl(
   const bound = s !== null && n !== null && n > 0 ? 1 / (s + (1 - s) / n) : null;
   // Achieved needs the implementation's own wall-clock inside the total.
   const elapsed =
-    implementation?.recorded && incompleteFeatures(features).length === 0
+    implementation?.recorded &&
+    incompleteFeatures(features).length === 0 &&
+    !agentTimeExceedsN(implementation, n)
       ? worksheet.total.parallel_actual_min
       : null;
   return {

@@ -355,7 +355,8 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     signal: f?.signal ?? null,
     reason: f?.reason ?? null,
     unverified: f ? (unverifiedReason(f, criteria, ctx.trust) ?? null) : null,
-    checks: f ? countChecks(f, 'worktree') : NO_CHECKS,
+    // m of "checks n/m" is the criteria its checks run, as `baton status` and the dashboard count it.
+    checks: f ? countChecks(f, 'worktree', criteria?.length ?? 0) : NO_CHECKS,
     integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
     files_changed: files,
     outside_owns: contract ? outsideOwns(contract, files) : null,

@@ -19,10 +19,15 @@ export function formatSpeedup(x: number | null | undefined): string {
   return `${x.toFixed(1)}×`;
 }
 
+/** A ratio as the whole percentage every output prints (pure): 0.6667 → 67. */
+export function wholePercent(ratio: number): number {
+  return Math.round(ratio * 100);
+}
+
 /** A ratio as a whole percentage: `67 %`. */
 export function formatPercent(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return UNKNOWN;
-  return `${Math.round(ratio * 100)} %`;
+  return `${wholePercent(ratio)} %`;
 }
 
 /** Dollars with cents (or four decimals under a cent). */

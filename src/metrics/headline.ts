@@ -15,6 +15,31 @@ export function incompleteFeatures<F extends Pick<FeatureReport, 'status'>>(feat
 }
 
 /**
+ * Whether the agents' own times, summed, are more than the run's N agents can have recorded in its
+ * wall-clock (pure): N agents side by side record at most N × the wall-clock, so more (a speedup above
+ * N on the agent-time basis) is no measurement but wrong times: a clock that stepped back during the
+ * run, or a forged duration. No speedup is claimed from them (the headline, the worksheet, Amdahl).
+ * A `-j 1` run can really be slower than its agents' times (load, cold caches): that is not this.
+ */
+export function agentTimeExceedsN(
+  implementation:
+    | Pick<WorksheetRow, 'sequential_basis' | 'sequential_measured_min' | 'parallel_actual_min'>
+    | undefined,
+  n: number | null,
+): boolean {
+  const actual = implementation?.parallel_actual_min ?? null;
+  const sequential = implementation?.sequential_measured_min ?? null;
+  return (
+    implementation?.sequential_basis === 'agent-time' &&
+    actual !== null &&
+    actual > 0 &&
+    sequential !== null &&
+    n !== null &&
+    sequential > n * actual
+  );
+}
+
+/**
  * THE headline speedup (pure), the one number `run`, `demo`, the markdown, JSON and HTML report
  * and the dashboard lead with: the implementation's sequential measurement (a `-j 1` run when one
  * was recorded, else the agents' summed time) over its parallel wall-clock. Estimates never make
@@ -32,13 +57,14 @@ export function headlineSpeedup(
   const basis = implementation?.sequential_basis ?? null;
   const incomplete = incompleteFeatures(features);
   const inProgress = run.in_progress === true;
+  const beyondN = agentTimeExceedsN(implementation, n);
   const speedup =
-    incomplete.length === 0 && !inProgress && actual !== null && actual > 0 && sequential !== null
+    incomplete.length === 0 && !inProgress && !beyondN && actual !== null && actual > 0 && sequential !== null
       ? sequential / actual
       : null;
   const superlinear = speedup !== null && n !== null && speedup > n;
   const estimate = implementation?.speedup_estimate ?? null;
-  const facts = { speedup, basis, n, superlinear, sequential, actual, estimate };
+  const facts = { speedup, basis, n, superlinear, sequential, actual, estimate, beyondN };
   return {
     speedup,
     basis: speedup === null ? null : basis,
@@ -77,6 +103,8 @@ interface HeadlineFacts {
   sequential: number | null;
   actual: number | null;
   estimate: number | null;
+  /** The agents' own times add up to more than N agents can record (`agentTimeExceedsN`). */
+  beyondN: boolean;
 }
 
 /**
@@ -128,8 +156,10 @@ function describeHeadline(h: HeadlineFacts & { untimed: readonly string[] }): st
   const { speedup, basis, n, superlinear, sequential, actual } = h;
   if (speedup === null) {
     return (
-      `Implementation speedup not measured: ${actual === null ? 'the parallel wall-clock was not recorded' : `no sequential measurement was recorded (no -j 1 run, ${missingTimes(h.untimed)})`}` +
-      (h.estimate === null ? '.' : `; the contracts' estimates alone give ${formatSpeedup(h.estimate)}.`)
+      `Implementation speedup not measured: ${whyUnmeasured(h)}` +
+      (h.estimate === null || h.beyondN
+        ? '.'
+        : `; the contracts' estimates alone give ${formatSpeedup(h.estimate)}.`)
     );
   }
   const against =
@@ -142,6 +172,27 @@ function describeHeadline(h: HeadlineFacts & { untimed: readonly string[] }): st
     `${head}. That is above N = ${n}, more than parallelism alone can give (superlinear): ` +
     'the sequential run was likely slowed by something else (machine load, cold caches), so read it as an upper bound.'
   );
+}
+
+/** Why a run whose features all completed has no speedup: which of the two times is missing or wrong. */
+function whyUnmeasured(h: HeadlineFacts & { untimed: readonly string[] }): string {
+  const { sequential, actual, n } = h;
+  if (actual === null) return 'the parallel wall-clock was not recorded';
+  if (actual <= 0) {
+    return (
+      "the run's end is stamped at or before its start, so its parallel wall-clock was not measured " +
+      '(a clock that went backwards during the run, or forged timestamps)'
+    );
+  }
+  if (h.beyondN && sequential !== null) {
+    return (
+      `the agents' own times add up to ${formatMinutes(sequential)} in ${formatMinutes(actual)} of wall-clock ` +
+      `(${formatSpeedup(sequential / actual)}), more than N = ${n} agents side by side can record ` +
+      '(N × the wall-clock at most): a clock stepped back during the run, or a duration was forged, ' +
+      'so these times measure no speedup'
+    );
+  }
+  return `no sequential measurement was recorded (no -j 1 run, ${missingTimes(h.untimed)})`;
 }
 
 /** Why the agents' times give no sequential measurement: whose time is unknown, when the report knows. */

@@ -5,7 +5,13 @@
  */
 import type { LogEvent } from '../log/events.js';
 import { type CountedConflicts, countConflicts } from './conflicts.js';
-import { collectIntegrationIntervals, collectPhaseIntervals, coveredMs, type Interval } from './intervals.js';
+import {
+  collectIntegrationIntervals,
+  collectPhaseIntervals,
+  coveredMs,
+  type Interval,
+  pairPhases,
+} from './intervals.js';
 
 const MINUTE = 60_000;
 
@@ -32,6 +38,34 @@ function integrationSpans(events: readonly LogEvent[]): Interval[] {
   const phase = collectPhaseIntervals(events).get('integration') ?? [];
   // integrate's own events time the attempt; a phase end whose start fell before the cut adds nothing.
   return [...own, ...(own.length > 0 ? phase.filter((i) => i.start !== null) : phase)];
+}
+
+/** The log cut into attempts, for `attemptSpans`. */
+interface AttemptScope {
+  events: readonly LogEvent[];
+  /** Where each attempt begins in `events` (`attemptCuts`). */
+  cuts: readonly number[];
+  /** Each attempt's events, from its cut to the next. */
+  attempts: readonly (readonly LogEvent[])[];
+}
+
+/**
+ * Some attempts' integration spans (pure; `which`: their indices): integrate's own
+ * (`collectIntegrationIntervals` over their events) and each `integration` phase, paired over the
+ * whole log (`pairPhases`), that ends in one of them (one still open: that starts in one of them), or
+ * before the first attempt when `withBefore`. So a phase the user records by hand around `baton
+ * integrate` (`baton phase start integration`, a review, then integrate) counts with the attempt it
+ * ended in, its start before the attempt's own phase as much as its end after it, the spans covered
+ * once. An end with no start in the log adds nothing once integrate's own events time the attempts.
+ */
+function attemptSpans(scope: AttemptScope, which: ReadonlySet<number>, withBefore: boolean): Interval[] {
+  const own = collectIntegrationIntervals(scope.attempts.filter((_, k) => which.has(k)).flat());
+  const attemptAt = (i: number) => scope.cuts.findLastIndex((cut) => cut <= i);
+  const phases = (pairPhases(scope.events).get('integration') ?? []).filter((p) => {
+    const k = attemptAt(p.endAt === -1 ? p.startAt : p.endAt);
+    return (k === -1 ? withBefore : which.has(k)) && (own.length === 0 || p.start !== null);
+  });
+  return [...own, ...phases.map(({ start, end }) => ({ start, end }))];
 }
 
 /** Where each attempt begins: its `integration.started`, or the `integration` phase opened just before it. */
@@ -151,18 +185,21 @@ export function splitIntegrationAttempts(events: readonly LogEvent[]): Integrati
   }
   const attempts = cuts.map((cut, k) => events.slice(cut, cuts[k + 1] ?? events.length));
   const marks = discardedMarks(events);
-  const thrown = attempts.filter((a, k) => isDiscarded(a, marks.has(k)));
-  const kept = attempts.filter((a) => !thrown.includes(a));
+  const thrownAt = new Set(attempts.flatMap((a, k) => (isDiscarded(a, marks.has(k)) ? [k] : [])));
+  const keptAt = new Set(attempts.flatMap((_, k) => (thrownAt.has(k) ? [] : [k])));
+  const kept = attempts.filter((_, k) => keptAt.has(k));
   const delivered = namePartners(kept, events);
-  const discardedMs = thrown.length > 0 ? coveredMs(integrationSpans(thrown.flat())) : null;
+  const scope = { events, cuts, attempts };
+  const discardedMs = thrownAt.size > 0 ? coveredMs(attemptSpans(scope, thrownAt, false)) : null;
   return {
     final: kept.at(-1) ?? [],
     delivered,
     ...countConflicts(delivered),
-    intervals: integrationSpans(kept.flat()),
-    finalIntervals: integrationSpans(attempts.at(-1) ?? []),
+    // What came before the first attempt (a phase recorded by hand) is delivered integration work.
+    intervals: attemptSpans(scope, keptAt, true),
+    finalIntervals: attemptSpans(scope, new Set([attempts.length - 1]), false),
     begun: attempts.length,
-    discarded: thrown.length,
+    discarded: thrownAt.size,
     discardedMin: discardedMs === null ? null : discardedMs / MINUTE,
   };
 }

@@ -1,5 +1,5 @@
 import type { LogEvent } from '../log/events.js';
-import { formatMinutes } from './format.js';
+import { formatMinutes, formatPercent, wholePercent } from './format.js';
 import { type IntegrationAttempts, splitIntegrationAttempts } from './integration-attempts.js';
 import { checkDuration, coveredMs, type TimeFlags, timeOf } from './intervals.js';
 import type { IntegrationReport, IntegrationVerdict, WorksheetRow } from './types.js';
@@ -34,12 +34,17 @@ export function attemptTime(events: readonly LogEvent[]): AttemptTime {
   };
 }
 
-/** Places integration ÷ execution against the healthy 15–20 % band (pure). */
+/**
+ * Places integration ÷ execution against the healthy 15–20 % band (pure), as printed: the whole
+ * percentage every output shows (`wholePercent`), so 14.96 % reads "15 %" and is healthy, never
+ * "15 %, below the healthy 15–20 %".
+ */
 export function judgeIntegration(ratio: number | null): IntegrationVerdict {
   if (ratio === null) return 'unknown';
-  if (ratio < HEALTHY_INTEGRATION.low) return 'low';
-  if (ratio <= HEALTHY_INTEGRATION.high) return 'healthy';
-  if (ratio <= HIGH_INTEGRATION) return 'elevated';
+  const pct = wholePercent(ratio);
+  if (pct < wholePercent(HEALTHY_INTEGRATION.low)) return 'low';
+  if (pct <= wholePercent(HEALTHY_INTEGRATION.high)) return 'healthy';
+  if (pct <= wholePercent(HIGH_INTEGRATION)) return 'elevated';
   return 'high';
 }
 
@@ -106,7 +111,7 @@ export function describeVerdict(
   ratio: number | null,
   recorded: IntegrationRecord,
 ): string {
-  const pct = ratio === null ? '' : `${Math.round(ratio * 100)} %`;
+  const pct = ratio === null ? '' : formatPercent(ratio);
   // Integrate ran and nothing went wrong: a long integration is then not a sign of missing interfaces.
   const uneventful =
     recorded.started &&

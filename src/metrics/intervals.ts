@@ -92,6 +92,31 @@ export function foldedAgentTime(
   return ms === null ? { ms: undefined, implausible: true } : { ms: f.duration_ms, implausible: false };
 }
 
+/** A feature's agent time as `baton status --json` and the dashboard's `/api/state` give it. */
+export interface AgentTimeFields {
+  /** Milliseconds; 0 for a negative one (flagged), undefined when unknown or impossible (flagged). */
+  duration_ms: number | undefined;
+  /** Present when the recorded duration was negative (a forged line or a skewed clock). */
+  clock_backwards?: true;
+  /** Present when the recorded duration is longer than the log's timestamps allow. */
+  duration_implausible?: true;
+}
+
+/**
+ * A folded feature's agent time for a reader of JSON (pure), the one rule `status --json` (which
+ * writes an unknown one as null) and the dashboard (which leaves it out) share: `foldedAgentTime`, a
+ * negative duration given as 0 and flagged, an impossible one unknown and flagged, never the raw
+ * number the log holds.
+ */
+export function agentTimeFields(f: FeatureState, runStartedAt: string | undefined): AgentTimeFields {
+  const recorded = foldedAgentTime(f, runStartedAt);
+  return {
+    duration_ms: recorded.ms === undefined ? undefined : Math.max(0, recorded.ms),
+    ...(recorded.ms !== undefined && recorded.ms < 0 ? { clock_backwards: true as const } : {}),
+    ...(recorded.implausible ? { duration_implausible: true as const } : {}),
+  };
+}
+
 /**
  * Total time covered by the intervals, overlaps counted once, in milliseconds (pure). Null when
  * there are none or any of them lacks an end or a start: a partial sum would pass for a measurement.
@@ -118,12 +143,18 @@ export function coveredMs(intervals: readonly Interval[]): number | null {
   return total + (curEnd - curStart);
 }
 
+/** A phase's span, with where its start and end events are in the log (-1 for one not recorded). */
+export interface PhaseSpan extends Interval {
+  startAt: number;
+  endAt: number;
+}
+
 /**
  * Pairs `phase.started` with `phase.ended` by name, an end closing the latest open start, in order
- * of each phase's first appearance (pure).
+ * of each phase's first appearance (pure): each span with the places of its events in the log.
  */
-export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, Interval[]> {
-  const phases = new Map<string, Interval[]>();
+export function pairPhases(events: readonly LogEvent[]): Map<string, PhaseSpan[]> {
+  const phases = new Map<string, PhaseSpan[]>();
   const list = (name: string) => {
     let l = phases.get(name);
     if (!l) {
@@ -132,17 +163,26 @@ export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, 
     }
     return l;
   };
-  for (const e of events) {
+  events.forEach((e, at) => {
     if (e.type === 'phase.started') {
-      list(e.phase).push({ start: timeOf(e), end: null });
+      list(e.phase).push({ start: timeOf(e), end: null, startAt: at, endAt: -1 });
     } else if (e.type === 'phase.ended') {
       const l = list(e.phase);
-      const open = [...l].reverse().find((i) => i.end === null && i.start !== null);
-      if (open) open.end = timeOf(e);
-      else l.push({ start: null, end: timeOf(e) });
+      const open = l.findLast((i) => i.end === null && i.start !== null);
+      if (open) {
+        open.end = timeOf(e);
+        open.endAt = at;
+      } else l.push({ start: null, end: timeOf(e), startAt: -1, endAt: at });
     }
-  }
+  });
   return phases;
+}
+
+/** The phases' spans as `pairPhases` pairs them, by name (pure). */
+export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, Interval[]> {
+  return new Map(
+    [...pairPhases(events)].map(([name, spans]) => [name, spans.map(({ start, end }) => ({ start, end }))]),
+  );
 }
 
 /** The run's own intervals, `run.started` to `run.ended` (pure); an end with no start open adds none. */

@@ -25,7 +25,7 @@ import {
   scanFeatures,
   sumUsage,
 } from './features.js';
-import { headlineSpeedup, incompleteFeatures } from './headline.js';
+import { agentTimeExceedsN, headlineSpeedup, incompleteFeatures } from './headline.js';
 import { buildIntegration, type IntegrationAttempts, splitIntegrationAttempts } from './integration.js';
 import {
   CLOCK_BACKWARDS,
@@ -186,8 +186,14 @@ function worksheetRows(a: RowsInput): WorksheetRow[] {
 
 /** The worksheet: its rows, best-of-N, and the total (no speedup while a feature did not complete). */
 function worksheetOf(rows: WorksheetRow[], features: readonly FeatureReport[], n: number | null): Worksheet {
-  const unfinished = incompleteFeatures(features).length > 0;
-  return { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n, unfinished) };
+  // No speedup in total either for unfinished work, or for agents' times that exceed what N can record.
+  const withheld =
+    incompleteFeatures(features).length > 0 ||
+    agentTimeExceedsN(
+      rows.find((r) => r.phase === 'implementation'),
+      n,
+    );
+  return { rows, best_of_n: summariseBestOfN(features), total: totalOf(rows, n, withheld) };
 }
 
 /** Where the timeline ends: the last event or feature end, in minutes from the origin. */

@@ -27,7 +27,7 @@ function isIntegrationPhase(e: LogEvent, type: 'phase.started' | 'phase.ended'):
   return e.type === type && e.phase === 'integration';
 }
 
-function isPreparatoryStart(e: LogEvent): boolean {
+function isPreparatoryStart(e: LogEvent): e is Extract<LogEvent, { type: 'phase.started' }> {
   return e.type === 'phase.started' && PREPARATORY_PHASES.has(e.phase);
 }
 
@@ -77,11 +77,16 @@ interface Cut {
   active: boolean;
 }
 
-/** A cut as part of a run: the phase events carried into it from the cut before, then its first `keep` events. */
+/**
+ * A cut as part of a run: the phase events carried into it from the cut before, then its first `keep`
+ * events, then `stays`: the events after those that it keeps (the other phases' among the preparatory
+ * ones it gives the next cut).
+ */
 interface Piece {
   cut: Cut;
   carried: LogEvent[];
   keep: number;
+  stays: LogEvent[];
 }
 
 /** A run as its pieces, in log order. */
@@ -106,10 +111,32 @@ function landIn(cut: Cut, e: LogEvent): void {
 }
 
 /**
+ * Which of the phase events after a cut's last activity prepare the next run, by index in `tail`
+ * (pure): each specification or planning phase started there, with its end. The rest stay: another
+ * phase recorded after the run (`fixes`, `review`) is that run's work, and so is the end of a phase
+ * it started before.
+ */
+function preparatoryTail(tail: readonly LogEvent[]): Set<number> {
+  const moved = new Set<number>();
+  // How many starts of each preparatory phase moved and are still open.
+  const open = new Map<string, number>();
+  tail.forEach((e, i) => {
+    if (isPreparatoryStart(e)) {
+      moved.add(i);
+      open.set(e.phase, (open.get(e.phase) ?? 0) + 1);
+    } else if (e.type === 'phase.ended' && (open.get(e.phase) ?? 0) > 0) {
+      moved.add(i);
+      open.set(e.phase, (open.get(e.phase) ?? 0) - 1);
+    }
+  });
+  return moved;
+}
+
+/**
  * Each cut as part of a run (pure): a cut gives the next one the specification and planning phases
- * recorded after its last activity, as does a cut made only of phase events (all of them); the last
- * cut has no next one, so its trailing preparatory phases are left out, unless phase events are all
- * it holds (a log of phases alone is still a report).
+ * recorded after its last activity (`preparatoryTail`), as does a cut made only of phase events (all of
+ * them); the last cut has no next one, so its trailing preparatory phases are left out, unless phase
+ * events are all it holds (a log of phases alone is still a report).
  */
 function piecesOf(cuts: readonly Cut[]): Piece[] {
   const pieces: Piece[] = [];
@@ -120,14 +147,22 @@ function piecesOf(cuts: readonly Cut[]): Piece[] {
     carried = [];
     if (!cut.active) {
       // Only phase events (those carried in are phase events too).
-      if (isLast) pieces.push({ cut, carried: carriedIn, keep: cut.size });
+      if (isLast) pieces.push({ cut, carried: carriedIn, keep: cut.size, stays: [] });
       else carried = [...carriedIn, ...cut.tail];
       return;
     }
-    const first = cut.tail.findIndex(isPreparatoryStart);
-    const moved = first === -1 ? [] : cut.tail.slice(first);
-    if (!isLast) carried = moved;
-    pieces.push({ cut, carried: carriedIn, keep: cut.size - moved.length });
+    const moved = preparatoryTail(cut.tail);
+    // The cut keeps its events up to the first one moved, then those after it that stay.
+    // Indices are added in order: the first is the smallest.
+    const first: number = moved.values().next().value ?? cut.tail.length;
+    const after = cut.tail.slice(first);
+    if (!isLast) carried = after.filter((_, k) => moved.has(first + k));
+    pieces.push({
+      cut,
+      carried: carriedIn,
+      keep: cut.size - after.length,
+      stays: after.filter((_, k) => !moved.has(first + k)),
+    });
   });
   return pieces;
 }
@@ -162,11 +197,12 @@ function runsOf(pieces: readonly Piece[]): CutRun[] {
 /** A run's events in the order the report reads them; undefined when some were forgotten. */
 function eventsOf(run: CutRun): LogEvent[] | undefined {
   const events: LogEvent[] = [];
-  for (const { cut, carried, keep } of run.pieces) {
+  for (const { cut, carried, keep, stays } of run.pieces) {
     if (!cut.events) return undefined;
     // Loops, not spreads: a run of millions of events would overflow the stack as arguments.
     for (const e of carried) events.push(e);
     for (let i = 0; i < keep; i++) events.push(cut.events[i]!);
+    for (const e of stays) events.push(e);
   }
   return events;
 }

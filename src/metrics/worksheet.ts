@@ -1,6 +1,6 @@
 import type { Plan } from '../graph/types.js';
 import { formatMinutes } from './format.js';
-import { incompleteFeatures } from './headline.js';
+import { agentTimeExceedsN, incompleteFeatures } from './headline.js';
 import { coveredMs, type Interval } from './intervals.js';
 import type { FeatureReport, SequentialBasis, SpeedupBasis, Worksheet, WorksheetRow } from './types.js';
 
@@ -161,8 +161,16 @@ export function buildImplementationRow(a: ImplementationInput): WorksheetRow {
   const incomplete = incompleteFeatures(a.features);
   if (incomplete.length > 0)
     a.unknowns.push(incompleteNote(incomplete.length, a.features.length, a.inProgress === true));
+  // Nor does a run whose agents' times add up to more than N agents can record: those times are wrong.
+  const beyondN = agentTimeExceedsN(
+    { sequential_basis: basis, sequential_measured_min: measured, parallel_actual_min: actual },
+    a.n,
+  );
+  if (beyondN && incomplete.length === 0) a.unknowns.push(beyondNNote(measured, actual, a.n));
   const speedups =
-    incomplete.length > 0 ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, a.n ?? 1);
+    incomplete.length > 0 || beyondN
+      ? speedupOf(null, null, actual)
+      : speedupOf(measured, estimate, actual, a.n ?? 1);
   if (speedups.estimate_comparable === false && estimate !== null) {
     a.unknowns.push(
       `The contracts' estimates (${formatMinutes(estimate)} of implementation) and the measured time ` +
@@ -180,6 +188,15 @@ export function buildImplementationRow(a: ImplementationInput): WorksheetRow {
     parallel_actual_min: actual,
     ...speedups,
   };
+}
+
+/** The unknown a run whose agents' times exceed N × its wall-clock adds (`agentTimeExceedsN`). */
+function beyondNNote(measured: number | null, actual: number | null, n: number | null): string {
+  return (
+    `The agents' own times (${formatMinutes(measured)}) add up to more than N = ${n} agents side by side can record ` +
+    `in the run's ${formatMinutes(actual)} of wall-clock: a clock stepped back during the run, or a duration was ` +
+    'forged. The implementation has no speedup, measured or estimated, from these times.'
+  );
 }
 
 /** The unknown a run with unfinished features adds: why the implementation has no speedup. */
@@ -222,13 +239,14 @@ export function sumOrNull(values: ReadonlyArray<number | null>): number | null {
 }
 
 /**
- * The worksheet's total over the recorded phases (pure); `unfinished`: a feature of the run did not
- * complete (`incompleteFeatures`), so the total has no speedup either.
+ * The worksheet's total over the recorded phases (pure); `withheld`: the implementation has no speedup
+ * (a feature of the run did not complete, `incompleteFeatures`, or its agents' times exceed what N can
+ * record, `agentTimeExceedsN`), so the total has none either.
  */
 export function totalOf(
   all: readonly WorksheetRow[],
   n: number | null,
-  unfinished = false,
+  withheld = false,
 ): Worksheet['total'] {
   // A phase never recorded is left out on both sides, so the ratio still compares like with like.
   const rows = all.filter((r) => r.recorded);
@@ -242,8 +260,8 @@ export function totalOf(
   );
   const actual = sumOrNull(rows.map((r) => r.parallel_actual_min));
   const notComparable = rows.some((r) => r.estimate_comparable === false);
-  // A run that left work unfinished has no speedup in total either (the headline's rule).
-  const speedups = unfinished ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, n ?? 1);
+  // A run whose implementation has no speedup has none in total either (the headline's rule).
+  const speedups = withheld ? speedupOf(null, null, actual) : speedupOf(measured, estimate, actual, n ?? 1);
   return {
     sequential_estimate_min: estimate,
     sequential_measured_min: measured,

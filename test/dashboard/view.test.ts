@@ -191,6 +191,72 @@ describe('dashboard view', () => {
     expect(none.conflicts_base_lacks_cut).toBeUndefined();
   });
 
+  it("counts merges from the report's run, not from another run's integration the fold kept", () => {
+    const ts = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
+    const runStarted = (min: number, run_id: string, id: string) => ({
+      v: 1 as const,
+      ts: ts(min),
+      type: 'run.started' as const,
+      run_id,
+      feature_ids: [id],
+      concurrency: 1,
+      base: 'main',
+      base_commit: '0'.repeat(40),
+      mode: 'contract-first' as const,
+      pid: 1,
+    });
+    const events = [
+      runStarted(0, 'r1', 'fa'),
+      {
+        v: 1 as const,
+        ts: ts(1),
+        type: 'run.ended' as const,
+        run_id: 'r1',
+        outcome: 'complete' as const,
+        duration_ms: 60_000,
+      },
+      {
+        v: 1 as const,
+        ts: ts(2),
+        type: 'integration.started' as const,
+        branch: 'baton/integration',
+        worktree: '/w',
+        order: ['fa'],
+      },
+      {
+        v: 1 as const,
+        ts: ts(2),
+        type: 'merge.clean' as const,
+        feature_id: 'fa',
+        commit: 'x',
+        duration_ms: 5,
+      },
+      {
+        v: 1 as const,
+        ts: ts(2),
+        type: 'integration.ended' as const,
+        outcome: 'clean' as const,
+        duration_ms: 100,
+      },
+      // Another run, not integrated: the report (and so the page) is about it.
+      runStarted(3, 'r2', 'fb'),
+      {
+        v: 1 as const,
+        ts: ts(4),
+        type: 'run.ended' as const,
+        run_id: 'r2',
+        outcome: 'complete' as const,
+        duration_ms: 60_000,
+      },
+    ];
+    const board = countHeadline(foldEvents(events), undefined);
+    expect(board.merged).toBe(1);
+    const report = computeReport({ events });
+    expect(report.run.run_id).toBe('r2');
+    expect(withReport(board, report, 1)).toMatchObject({ merged: 0, conflicts: 0 });
+    expect(withReport(board, computeReport({ events, runId: 'r1' }), 1)).toMatchObject({ merged: 1 });
+  });
+
   it("shows the report's headline speedup, the one every other output leads with", () => {
     const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
     const events = [
@@ -259,6 +325,76 @@ describe('dashboard view', () => {
   });
 });
 
+describe("a feature's agent time on the page", () => {
+  it('is held to the duration rule status --json uses: a negative one 0 and flagged, an impossible one left out and flagged', () => {
+    const at = (sec: number) => new Date(Date.UTC(2026, 11, 1, 10, 0, sec)).toISOString();
+    const started = (id: string): NewEvent => ({
+      type: 'feature.started',
+      feature_id: id,
+      status: 'running',
+      agent: 'command',
+      branch: `baton/${id}`,
+      worktree: `/x/${id}`,
+      log_file: '/x',
+      port: 41000,
+    });
+    const exited = (id: string, duration_ms: number): NewEvent => ({
+      type: 'agent.exited',
+      feature_id: id,
+      exit_code: 0,
+      signal: null,
+      duration_ms,
+      files: [],
+    });
+    const ended = (id: string): NewEvent => ({ type: 'feature.ended', feature_id: id, status: 'complete' });
+    const timed: Array<[number, NewEvent]> = [
+      [
+        0,
+        {
+          type: 'run.started',
+          run_id: 'r',
+          feature_ids: ['fa', 'fb', 'fc'],
+          concurrency: 3,
+          base: 'main',
+          base_commit: '0'.repeat(40),
+          mode: 'contract-first',
+          pid: 1,
+        },
+      ],
+      [0, started('fa')],
+      [0, started('fb')],
+      [0, started('fc')],
+      // A negative duration, a forged 10-hour one in a 3-second run, and a sane one.
+      [2, exited('fa', -5000)],
+      [2, ended('fa')],
+      [3, exited('fb', 36_000_000)],
+      [3, ended('fb')],
+      [3, exited('fc', 2500)],
+      [3, ended('fc')],
+    ];
+    const state = foldEvents(timed.map(([sec, e]) => stampEvent(e, () => new Date(at(sec)))));
+    const sent = (id: string) => {
+      const view = JSON.parse(JSON.stringify(featureView(state.features[id]!, {}, state.run_started_at)));
+      return {
+        duration_ms: view.duration_ms,
+        clock_backwards: view.clock_backwards,
+        duration_implausible: view.duration_implausible,
+      };
+    };
+    expect(sent('fa')).toEqual({ duration_ms: 0, clock_backwards: true, duration_implausible: undefined });
+    expect(sent('fb')).toEqual({
+      duration_ms: undefined,
+      clock_backwards: undefined,
+      duration_implausible: true,
+    });
+    expect(sent('fc')).toEqual({
+      duration_ms: 2500,
+      clock_backwards: undefined,
+      duration_implausible: undefined,
+    });
+  });
+});
+
 describe('a feature whose checks passed only on a worker', () => {
   it('is unverified on the board, in the words of baton status, unless the config trusts workers', () => {
     const plan = planOf([{ id: 'q', criteria: [{ id: 'ok', text: 'works', run: 'true' }] }]);
@@ -280,11 +416,11 @@ describe('a feature whose checks passed only on a worker', () => {
       { type: 'feature.ended', feature_id: 'q', status: 'complete' },
     ];
     const f = foldEvents(events.map((e) => stampEvent(e, () => new Date(ts)))).features.q!;
-    expect(featureView(f, { plan })).toMatchObject({
+    expect(featureView(f, { plan }, undefined)).toMatchObject({
       unverified: true,
       unverified_reason: 'its checks passed on worker w1 (host h1), unverified here; run `baton verify q`',
     });
-    expect(featureView(f, { plan, trustWorkers: true })).toMatchObject({
+    expect(featureView(f, { plan, trustWorkers: true }, undefined)).toMatchObject({
       unverified: false,
       unverified_reason: null,
     });

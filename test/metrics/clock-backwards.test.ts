@@ -105,6 +105,61 @@ describe('a report over a log whose clock went backwards', () => {
   });
 });
 
+describe('the headline over a log whose clock went backwards', () => {
+  const SEC = 1 / 60;
+
+  it('names the parallel wall-clock, not the agent times it has, when the run ended before it started', () => {
+    // The clock stepped back an hour just after the start: run.ended is stamped before run.started.
+    const back = -60;
+    const events = [
+      runStarted(0, 'r', ['a', 'b']),
+      ...featureEvents({ id: 'a', runId: 'r', start: 0.1 * SEC, exit: 2 * SEC + back }).map((e) =>
+        e.type === 'agent.exited' ? { ...e, duration_ms: 1900 } : e,
+      ),
+      ...featureEvents({ id: 'b', runId: 'r', start: 0.3 * SEC + back, exit: 3 * SEC + back }),
+      ev(3.2 * SEC + back, { type: 'run.ended', run_id: 'r', outcome: 'complete', duration_ms: 3200 }),
+    ];
+    const r = computeReport({ events });
+    expect(r.features.map((f) => f.duration_min !== null)).toEqual([true, true]);
+    expect(r.headline.speedup).toBeNull();
+    expect(r.headline.text).toBe(
+      "Implementation speedup not measured: the run's end is stamped at or before its start, so its parallel " +
+        'wall-clock was not measured (a clock that went backwards during the run, or forged timestamps).',
+    );
+    expect(r.diagnosis).toContain(r.headline.text);
+  });
+
+  it('claims no speedup above N from the agents’ own times, and says they are wrong rather than the sequential run slow', () => {
+    // The clock stepped back 8 s during a 10 s run: 2 agents of ~9 s each in 2 s of wall-clock (9.2×).
+    const back = -8 * SEC;
+    const events = [
+      runStarted(0, 'r', ['a', 'b']),
+      ...featureEvents({ id: 'a', runId: 'r', start: 0.1 * SEC, exit: 9 * SEC + back }).map((e) =>
+        e.type === 'agent.exited' ? { ...e, duration_ms: 8900 } : e,
+      ),
+      ...featureEvents({ id: 'b', runId: 'r', start: 0.1 * SEC, exit: 9.5 * SEC + back }).map((e) =>
+        e.type === 'agent.exited' ? { ...e, duration_ms: 9400 } : e,
+      ),
+      ev(10 * SEC + back, { type: 'run.ended', run_id: 'r', outcome: 'complete', duration_ms: 10_000 }),
+    ];
+    const r = computeReport({ events });
+    expect(r.headline).toMatchObject({ speedup: null, basis: null, superlinear: false, n: 2 });
+    expect(r.headline.text).toBe(
+      "Implementation speedup not measured: the agents' own times add up to 18 s in 2 s of wall-clock (9.2×), " +
+        'more than N = 2 agents side by side can record (N × the wall-clock at most): a clock stepped back ' +
+        'during the run, or a duration was forged, so these times measure no speedup.',
+    );
+    expect(r.headline.text).not.toContain('slowed by something else');
+    // No speedup from those times anywhere else either, and the unknowns say why.
+    const impl = r.worksheet.rows.find((x) => x.phase === 'implementation');
+    expect(impl).toMatchObject({ speedup: null, speedup_measured: null, speedup_estimate: null });
+    expect(r.worksheet.total.speedup).toBeNull();
+    expect(r.amdahl.achieved).toBeNull();
+    expect(r.diagnosis).toContain(r.headline.text);
+    expect(r.unknowns.join('\n')).toContain("The agents' own times (18 s) add up to more than N = 2");
+  });
+});
+
 describe('status over a log whose clock went backwards', () => {
   const repos: TempRepo[] = [];
   afterEach(() => {

@@ -162,7 +162,73 @@ describe('integration: splitIntegrationAttempts', () => {
         ev(13, { type: 'phase.ended', phase: 'integration' }),
       ],
       1,
+      // The discarded attempt's own minute; the final one's phase (10–13) is paired across the
+      // interleaved line, as without it: 3 min, neither left open in one attempt nor dropped from the other.
+      1,
+      3,
+    ],
+    [
+      'an integration phase recorded by hand around baton integrate: the union of the two, once',
+      [
+        ev(0, { type: 'phase.started', phase: 'integration' }),
+        // Reviewing the branches, then `baton integrate` inside the phase.
+        ev(3, { type: 'phase.started', phase: 'integration' }),
+        started(3),
+        ended(3.5, 0.5 * MIN),
+        ev(3.5, { type: 'phase.ended', phase: 'integration' }),
+        ev(4, { type: 'phase.ended', phase: 'integration' }),
+      ],
+      0,
       null,
+      4,
+    ],
+    [
+      'an integration phase recorded by hand before baton integrate counts beside it',
+      [
+        ...phase(0, 2, 'integration'),
+        ...phase(5, 6, 'integration').toSpliced(1, 0, started(5), ended(6, MIN)),
+      ],
+      0,
+      null,
+      3,
+    ],
+    [
+      'a phase by hand around a --fresh attempt counts with it, not with the attempt it discards',
+      [
+        ev(0, { type: 'phase.started', phase: 'integration' }),
+        started(0),
+        ended(1, MIN),
+        ev(1, { type: 'phase.ended', phase: 'integration' }),
+        ev(10, { type: 'phase.started', phase: 'integration' }),
+        ev(12, { type: 'phase.started', phase: 'integration' }),
+        ev(12, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(0) }),
+        started(12),
+        ended(13, MIN),
+        ev(13, { type: 'phase.ended', phase: 'integration' }),
+        ev(15, { type: 'phase.ended', phase: 'integration' }),
+      ],
+      1,
+      1,
+      5,
+    ],
+    [
+      'a phase by hand that ended in an attempt later discarded counts for nothing',
+      [
+        ev(0, { type: 'phase.started', phase: 'integration' }),
+        ev(1, { type: 'phase.started', phase: 'integration' }),
+        started(1),
+        ended(2, MIN),
+        ev(2, { type: 'phase.ended', phase: 'integration' }),
+        ev(3, { type: 'phase.ended', phase: 'integration' }),
+        ev(10, { type: 'phase.started', phase: 'integration' }),
+        ev(10, { type: 'integration.discarded', branch: 'baton/integration', started_at: at(1) }),
+        started(10),
+        ended(12, 2 * MIN),
+        ev(12, { type: 'phase.ended', phase: 'integration' }),
+      ],
+      1,
+      // The phase by hand (0–3) is the discarded attempt's time.
+      3,
       2,
     ],
     [
@@ -456,6 +522,8 @@ describe('headlineSpeedup', () => {
     [1.5, 'sequential-run', 0.5, 3, 3, false],
     [1.6, 'sequential-run', 0.5, 3, 3.2, true],
     [0.9, 'agent-time', 0.5, 3, 1.8, false],
+    // The agents' own times above N × the wall-clock are wrong times, not a superlinear speedup.
+    [1.6, 'agent-time', 0.5, 3, null, false],
     [null, null, 0.5, 3, null, false],
     [1.5, 'sequential-run', null, 3, null, false],
   ] as const)(

@@ -143,6 +143,39 @@ describe('segmentRuns', () => {
     expect(only?.events.map((e) => e.type)).toEqual(['run.started', 'run.ended']);
   });
 
+  it('keeps a phase of another name recorded after the run with it, even after a specification began', () => {
+    const r1 = [runStarted(0, 'r1', ['a']), runEnded(5, 'r1', 0)];
+    // Specification for the next run, then fixes on this one, the two overlapping.
+    const after = [
+      ev(10, { type: 'phase.started', phase: 'specification' }),
+      ev(11, { type: 'phase.started', phase: 'fixes' }),
+      ev(12, { type: 'phase.ended', phase: 'specification' }),
+      ev(14, { type: 'phase.ended', phase: 'fixes' }),
+    ] as LogEvent[];
+    const r2 = [runStarted(20, 'r2', ['b']), runEnded(25, 'r2', 20)];
+    const fixes = [after[1]!, after[3]!];
+    const spec = [after[0]!, after[2]!];
+    // No later run yet: fixes is r1's; the specification prepares a run not started yet.
+    expect(segmentRuns([...r1, ...after]).map((r) => r.events)).toEqual([[...r1, ...fixes]]);
+    // Once r2 starts, the specification is its own, and fixes stays r1's.
+    expect(segmentRuns([...r1, ...after, ...r2]).map((r) => r.events)).toEqual([
+      [...r1, ...fixes],
+      [...spec, ...r2],
+    ]);
+    const rows = (runId?: string) =>
+      computeReport({ events: [...r1, ...after, ...r2], ...(runId ? { runId } : {}) }).worksheet.rows.map(
+        (x) => [x.phase, x.parallel_actual_min],
+      );
+    expect(rows('r1')).toEqual([
+      ['implementation', 5],
+      ['fixes', 3],
+    ]);
+    expect(rows()).toEqual([
+      ['specification', 2],
+      ['implementation', 5],
+    ]);
+  });
+
   it('keeps an integration continued after another run started with the run it began in', () => {
     const integration = (min: number) => ev(min, { type: 'phase.started', phase: 'integration' });
     const ended = (min: number) => ev(min, { type: 'phase.ended', phase: 'integration' });

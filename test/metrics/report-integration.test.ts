@@ -1,6 +1,7 @@
 /** The report on integration: how its time is weighed against the record, and the verdict's words. */
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
+import { describeVerdict, type IntegrationRecord } from '../../src/metrics/integration.js';
 import { computeReport, judgeIntegration } from '../../src/metrics/report.js';
 import { ev, featureEvents, runEnded, runStarted, threeParallelFeatures } from './log-builder.js';
 
@@ -129,6 +130,39 @@ describe('computeReport: phases and integration weighed against the record', () 
   });
 });
 
+describe('computeReport: an integration phase recorded by hand around baton integrate', () => {
+  it('counts the phase and the integrate run together, overlaps once, not integrate alone', () => {
+    const SEC = 1 / 60;
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['a', 'b']),
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 * SEC }),
+      ...featureEvents({ id: 'b', runId: 'r1', start: 0, exit: 10 * SEC }),
+      runEnded(10 * SEC, 'r1', 0),
+      // `baton phase start integration`, 3 s reviewing the branches, then `baton integrate` (its own
+      // phase and attempt, 61 ms), then `baton phase end integration`.
+      ev(11 * SEC, { type: 'phase.started', phase: 'integration' }),
+      ev(14 * SEC, { type: 'phase.started', phase: 'integration' }),
+      ev(14 * SEC, {
+        type: 'integration.started',
+        branch: 'baton/integration',
+        worktree: '/w',
+        order: ['a', 'b'],
+      }),
+      ev(14.05 * SEC, { type: 'merge.clean', feature_id: 'a', commit: 'c'.repeat(40), duration_ms: 10 }),
+      ev(14.06 * SEC, { type: 'merge.clean', feature_id: 'b', commit: 'd'.repeat(40), duration_ms: 10 }),
+      ev(14.061 * SEC, { type: 'integration.ended', outcome: 'clean', duration_ms: 61 }),
+      ev(14.061 * SEC, { type: 'phase.ended', phase: 'integration' }),
+      ev(14.4 * SEC, { type: 'phase.ended', phase: 'integration' }),
+    ];
+    const r = computeReport({ events });
+    const row = r.worksheet.rows.find((x) => x.phase === 'integration');
+    expect((row?.parallel_actual_min ?? 0) / SEC).toBeCloseTo(3.4, 6);
+    expect(r.integration.duration_min! / SEC).toBeCloseTo(3.4, 6);
+    expect(r.integration.ratio).toBeCloseTo(0.34, 6);
+    expect(r.integration.merges).toMatchObject({ clean: 2 });
+  });
+});
+
 describe('judgeIntegration', () => {
   it.each([
     [null, 'unknown'],
@@ -138,7 +172,34 @@ describe('judgeIntegration', () => {
     [0.25, 'elevated'],
     [0.3, 'elevated'],
     [0.67, 'high'],
+    // Judged as printed (the whole percentage): 14.96 % prints "15 %", so it is healthy.
+    [0.1449, 'low'],
+    [0.1496, 'healthy'],
+    [0.204, 'healthy'],
+    [0.2051, 'elevated'],
+    [0.3004, 'elevated'],
+    [0.306, 'high'],
   ] as const)('%s → %s', (ratio, verdict) => {
     expect(judgeIntegration(ratio)).toBe(verdict);
+  });
+
+  it('never contradicts the percentage it prints at the 15, 20 and 30 % boundaries', () => {
+    const record: IntegrationRecord = {
+      started: false,
+      conflicts: 0,
+      base_lacks_cut: 0,
+      skipped: 0,
+      left_out: 0,
+      failed_tests: 0,
+      failed_checks: 0,
+      failed_promotion: 0,
+      into_refused: undefined,
+      tests_min: null,
+      duration_min: null,
+    };
+    const say = (ratio: number) => describeVerdict(judgeIntegration(ratio), ratio, record);
+    expect(say(0.1496)).toBe('15 %, within the healthy 15–20 %.');
+    expect(say(0.204)).toBe('20 %, within the healthy 15–20 %.');
+    expect(say(0.3004)).toMatch(/^30 %, above the healthy 15–20 %: some interfaces/);
   });
 });

@@ -2,7 +2,7 @@
 // a speedup, a superlinear speedup flagged, unknown critical paths said to be unknown, the dependency
 // chain weighed by its real overlap, folder-style owns by THE owns rule, and a 200,000-event log.
 import { describe, expect, it } from 'vitest';
-import { countHeadline, withReport } from '../../src/dashboard/view.js';
+import { countHeadline, featureView, withReport } from '../../src/dashboard/view.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { formatSpeedup } from '../../src/metrics/format.js';
@@ -158,6 +158,38 @@ describe('a run that left features unfinished', () => {
     // The diagnosis agrees instead of contradicting a speedup above it.
     expect(report.diagnosis).toContain(text);
     expect(report.diagnosis.join('\n')).not.toMatch(/Implementation speedup \d/);
+  });
+});
+
+describe("a feature's checks n/m", () => {
+  // `a` owns src/a/** (the implicit `owns` criterion) and declares t and t2: its checks run 3 criteria.
+  const plan = handPlan({
+    contracts: [
+      contract('a', {
+        owns: ['src/a/**'],
+        acceptance_criteria: [
+          { id: 't', text: 'works', kind: 'run', run: 'true' },
+          { id: 't2', text: 'also works', kind: 'run', run: 'true' },
+        ],
+      }),
+    ],
+    waves: [['a']],
+    critical: { feature_ids: ['a'], minutes: 0 },
+  });
+  // Two results recorded: t2 was added after its checks ran, or a Ctrl-C cut them short.
+  const events: LogEvent[] = [
+    runStarted(0, 'r1', ['a']),
+    ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 1, checks: { passed: 2, failed: 0 } }),
+    runEnded(1, 'r1', 0),
+  ];
+
+  it("counts m as the contract's criteria, as baton status and the dashboard do, not the results it has", () => {
+    const report = computeReport({ events, plan });
+    const row = report.features.find((f) => f.feature_id === 'a');
+    expect(row?.checks).toEqual({ passed: 2, failed: 0, unverifiable: 0, total: 3 });
+    const f = foldEvents(events).features.a!;
+    expect(row?.checks).toEqual(featureView(f, { plan }, undefined).check_count);
+    expect(renderMarkdown(report)).toMatch(/\| `a` .*\| +2\/3 \|/);
   });
 });
 
