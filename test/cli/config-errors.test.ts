@@ -143,3 +143,34 @@ describe('a config with several independent problems', () => {
     ]);
   });
 });
+
+describe('a config error is located on the line of its own key, walked along its path', () => {
+  it('not on an earlier line that writes the same name at another depth, or inside a block scalar', async () => {
+    expect(await lintErrors('baton.yaml', 'retry:\n  attempts: 3\nattempts: [demo, cluade]\n')).toEqual([
+      'baton.yaml:3: error: attempts[1]: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+    expect(
+      await lintErrors('baton.yaml', 'estimates:\n  concurrency: 3\nagent: demo\nconcurrency: -1\n'),
+    ).toEqual([
+      'baton.yaml:4: error: concurrency: Too small: expected number to be >0, got number -1 [config/invalid]',
+    ]);
+    expect(await lintErrors('baton.yaml', 'setup: |\n  agent: x\nagent: cluade\n')).toEqual([
+      'baton.yaml:3: error: agent: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+    // The items of a block list each on their line; an unknown key beneath another of the same name.
+    expect(await lintErrors('baton.yaml', 'attempts:\n  - demo\n  - cluade\nretry:\n  retry: 1\n')).toEqual([
+      'baton.yaml:5: error: unknown key "retry.retry" [config/unknown-key]',
+      'baton.yaml:3: error: attempts[1]: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+  });
+
+  it('in a JSON config too (read by the YAML library for its lines), tabs and all', async () => {
+    const json =
+      '{\n\t"agents": {"codex": {"model": "x"}},\n\t"retry": {\n\t\t"attempts": 3\n\t},\n\t"attempts": ["cluade"],\n\t"codex": 1,\n\t"agent": {"command": 5}\n}\n';
+    expect(await lintErrors('baton.config.json', json)).toEqual([
+      'baton.config.json:8: error: agent.command: expected string, got number 5 [config/invalid]',
+      'baton.config.json:7: error: unknown key "codex" [config/unknown-key]',
+      'baton.config.json:6: error: attempts[0]: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+  });
+});
