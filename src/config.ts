@@ -10,6 +10,7 @@ import type { AgentSpec } from './contracts/schema.js';
 import { validFieldsOf } from './contracts/schema-fields.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
+import { COPY_ENTRY_HINT, copyEntryProblem, describeCopyRefusal } from './copy-pattern.js';
 import type { Diagnostic, Result } from './errors.js';
 import { readRegularText, type TextUnread } from './open-regular.js';
 import { isInside } from './path-inside.js';
@@ -98,9 +99,33 @@ export function parseConfigText(file: string, text: string): ConfigResult<Config
   return { ok: false, errors: all, ...(valid ? usableSettings(valid, all, written) : {}) };
 }
 
-/** The checks that read validated settings: agent names, and where `specs` points (pure). */
+/** The checks that read validated settings: agent names, where `specs` points, the `copy` entries (pure). */
 function checksAfterSchema(file: string, text: string, input: ConfigInput): Diagnostic[] {
-  return [...unknownAgents(file, text, input), ...specsOutside(file, text, input)];
+  return [
+    ...unknownAgents(file, text, input),
+    ...specsOutside(file, text, input),
+    ...copyOutside(file, text, input),
+  ];
+}
+
+/**
+ * An error for each `copy` entry that `baton run` would always refuse (absolute, `..`, the whole
+ * repository, `.git/` or `.baton/`), at its line: the rule run applies, said where the config is read.
+ */
+function copyOutside(file: string, text: string, input: ConfigInput): Diagnostic[] {
+  return (input.copy ?? []).flatMap((pattern, i): Diagnostic[] => {
+    const problem = copyEntryProblem(pattern);
+    if (!problem) return [];
+    return [
+      {
+        severity: 'error',
+        code: 'config/copy-outside',
+        message: `copy[${i}]: ${describeCopyRefusal(pattern, problem)}`,
+        location: { file, ...lineAlong(text, ['copy', i]) },
+        hint: COPY_ENTRY_HINT,
+      },
+    ];
+  });
 }
 
 /**

@@ -174,3 +174,27 @@ describe('a config error is located on the line of its own key, walked along its
     ]);
   });
 });
+
+describe('a copy entry that baton run would always refuse', () => {
+  it('is config/copy-outside at its line, in lint and in doctor: the one rule run applies', async () => {
+    const text = 'agent: demo\ncopy:\n  - .env\n  - ../secret\n  - /etc/passwd\n  - .git/config\n  - ./\n';
+    expect(await lintErrors('baton.yaml', text)).toEqual([
+      'baton.yaml:4: error: copy[1]: "../secret" leads outside the repository (".."); Baton copies only files inside the repository [config/copy-outside]',
+      'baton.yaml:5: error: copy[2]: "/etc/passwd" is an absolute path; Baton copies only files inside the repository [config/copy-outside]',
+      'baton.yaml:6: error: copy[3]: ".git/config" names .git/, which is git\'s own; Baton copies only files inside the repository [config/copy-outside]',
+      'baton.yaml:7: error: copy[4]: "./" names the whole repository (a worktree is a checkout of it already); Baton copies a repository\'s own files (not its git or Baton state) [config/copy-outside]',
+    ]);
+    const repo = makeRepo({ 'baton.config.json': '{\n  "copy": ["../secret"]\n}\n' });
+    repos.push(repo);
+    const doctor = await runBaton(['doctor', '--json'], { cwd: repo.root });
+    const checks = (
+      JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }
+    ).checks;
+    expect(checks.find((c) => c.name === 'config')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(
+        'baton.config.json:2: copy[0]: "../secret" leads outside the repository',
+      ),
+    });
+  });
+});
