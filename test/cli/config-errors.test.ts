@@ -198,3 +198,22 @@ describe('a copy entry that baton run would always refuse', () => {
     });
   });
 });
+
+describe('an empty string in the config', () => {
+  it('is refused at its line wherever a setting must name something (base, folders, commands)', async () => {
+    const text =
+      'base: ""\nworktrees: ""\nspecs: ""\nsetup: ""\ntest: ""\nagents:\n  codex:\n    command: ""\n';
+    const lines = await lintErrors('baton.yaml', text);
+    expect(lines.map((l) => l.replace(/: Too small: .*$/, ''))).toEqual([
+      'baton.yaml:1: error: base',
+      'baton.yaml:2: error: worktrees',
+      'baton.yaml:3: error: specs',
+      'baton.yaml:4: error: setup',
+      'baton.yaml:5: error: test',
+      'baton.yaml:8: error: agents.codex.command',
+    ]);
+    expect(lines[0]).toBe(
+      'baton.yaml:1: error: base: Too small: expected string to have >=1 characters, got string "" [config/invalid]',
+    );
+  });
+});
