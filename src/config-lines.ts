@@ -13,7 +13,12 @@ let last: { text: string; doc: Document; lines: LineCounter } | undefined;
 function documentOf(text: string): NonNullable<typeof last> {
   if (last?.text !== text) {
     const lineCounter = new (yaml().LineCounter)();
-    const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    const doc = yaml().parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: false,
+      merge: true,
+    });
     last = { text, doc, lines: lineCounter };
   }
   return last;

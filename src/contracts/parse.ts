@@ -194,7 +194,8 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
   const yamlText = lines.slice(1, close).join('\n');
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`- <<: *unit`) are read, as YAML 1.1 tools and editors do: a criterion may reuse another's fields.
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   // The front matter starts on the file's second line.
   const toSpot = (offset: number): Spot => {
     const pos = lineCounter.linePos(offset);

@@ -35,6 +35,20 @@ describe('a baton.yaml that is not valid YAML', () => {
       'baton.yml:2:1: error: not valid YAML: Tabs are not allowed as indentation [config/invalid-yaml]',
     ]);
   });
+
+  it("holding two documents (a second `---`, or settings after `...`), says so at the second, not the library's advice", async () => {
+    const said = (line: number) =>
+      `baton.yaml:${line}:1: error: the config file holds more than one YAML document (the second starts on line ${line}); Baton reads one document of settings [config/multiple-documents]`;
+    expect(await lintErrors('baton.yaml', '---\nagent: demo\n---\nconcurrency: 2\n')).toEqual([said(3)]);
+    expect(await lintErrors('baton.yaml', 'agent: demo\n...\nconcurrency: 2\n')).toEqual([said(3)]);
+  });
+
+  it('reads merge keys (`<<: *defaults`), their keys checked like any other', async () => {
+    const text = 'agents:\n  claude: &defaults\n    model: m\n  codex:\n    <<: *defaults\n    modle: n\n';
+    expect(await lintErrors('baton.yaml', text)).toEqual([
+      'baton.yaml:6: error: unknown key "agents.codex.modle" (did you mean "agents.codex.model"?) [config/unknown-key]',
+    ]);
+  });
 });
 
 describe('a key written twice in a config', () => {

@@ -473,6 +473,29 @@ describe('parseContract: normalisation', () => {
     });
   });
 
+  it('reads YAML merge keys: a criterion reuses another\'s fields (`- <<: *unit`), never an unknown field "<<"', () => {
+    const text = [
+      '---',
+      'feature_id: feature-001-a',
+      'owns: ["src/a/**"]',
+      'acceptance_criteria:',
+      '  - &unit',
+      '    id: unit',
+      '    text: unit tests pass',
+      '    run: npm test -- a',
+      '  - <<: *unit',
+      '    id: unit-again',
+      '---',
+      '',
+    ].join('\n');
+    const parsed = parseContract(text, FILE);
+    expect(parsed.ok && parsed.warnings).toEqual([]);
+    expect(value(parsed).acceptance_criteria.map((c) => [c.id, c.text, c.kind])).toEqual([
+      ['unit', 'unit tests pass', 'run'],
+      ['unit-again', 'unit tests pass', 'run'],
+    ]);
+  });
+
   it('reads checks, owns, numbers and agent in the heading form', () => {
     const text = [
       '# Upload',
