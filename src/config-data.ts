@@ -63,13 +63,15 @@ function keysHeld(data: unknown): number {
 
 function parseYaml(file: string, text: string): Result<unknown> {
   const lineCounter = new (yaml().LineCounter)();
-  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`<<: *defaults`) are read, as in a contract.
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const twice = duplicateKeys(file, text, doc, lineCounter);
     const taken = new Set<number>();
     const others = doc.errors
       .filter((e) => duplicateKeyOf(doc, e) === undefined)
       .map((e): Diagnostic => {
+        if (e.code === 'MULTIPLE_DOCS') return secondDocument(file, text, lineCounter.linePos(e.pos[0]).line);
         // Where an unclosed `[`, `{` or quote was opened, not the next line where the library noticed.
         const pos = lineCounter.linePos(openedAt(doc, text, e, taken) ?? e.pos[0]);
         return {
@@ -83,6 +85,21 @@ function parseYaml(file: string, text: string): Result<unknown> {
     return { ok: false, errors: [...twice, ...others] };
   }
   return { ok: true, value: doc.toJS() ?? {}, warnings: [] };
+}
+
+/**
+ * The error for a YAML config that holds more than one document (a second `---`, or settings after a
+ * `...` end marker), at the line where the second starts: the library's own words advise calling it.
+ */
+function secondDocument(file: string, text: string, line: number): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'config/multiple-documents',
+    message: `the config file holds more than one YAML document (the second starts on line ${line}); Baton reads one document of settings`,
+    location: { file, line, column: 1 },
+    ...sourceLine(text, line),
+    hint: 'Keep one document: remove the `---` (or `...`) line between the settings, or move what the second says into the first.',
+  };
 }
 
 /** A `config/duplicate-key` error for each key written twice in one mapping, at its second writing. */

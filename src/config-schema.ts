@@ -8,9 +8,17 @@ import {
 import { timerSpan } from './timer-span.js';
 import { z } from './zod.js';
 
+/**
+ * A string that must say something: an empty `base`, `specs` or `command` is no setting (each part of
+ * Baton would read it its own way, as unset or as the name ""), so it is refused where the config is read.
+ */
+function nonEmpty() {
+  return z.string().check(z.minLength(1));
+}
+
 /** Per-agent overrides: replace the argv, add flags, set env (never secrets: those come from the environment). */
 export const AgentOverrideSchema = z.strictObject({
-  command: z.optional(z.string()),
+  command: z.optional(nonEmpty()),
   args: z.optional(z.array(z.string())),
   extra_args: z.optional(z.array(z.string())),
   env: z.optional(z.record(z.string(), z.string())),
@@ -30,17 +38,17 @@ export const ConfigSchema = z.strictObject({
   /** Best-of-N: `best` (wait for every attempt) or `first-passing`; default `best`. */
   select: z.optional(SelectSchema),
   /** Branch or ref the feature branches are cut from; default: HEAD. */
-  base: z.optional(z.string()),
+  base: z.optional(nonEmpty()),
   /** Where worktrees go, relative to the repository root; default `../<repo>.baton-worktrees`. */
-  worktrees: z.optional(z.string()),
+  worktrees: z.optional(nonEmpty()),
   /** Folder holding `<feature_id>/contract.md`; default `specs`. */
-  specs: z.optional(z.string()),
+  specs: z.optional(nonEmpty()),
   /** Command run in each new worktree before the agent, e.g. `npm ci`. */
-  setup: z.optional(z.string()),
+  setup: z.optional(nonEmpty()),
   /** Files (globs) copied from the main checkout into each new worktree, e.g. `.env`. */
   copy: z.optional(z.array(z.string())),
   /** Test command run after each merge during integration. */
-  test: z.optional(z.string()),
+  test: z.optional(nonEmpty()),
   /** Default timeout of a `run` acceptance check, seconds. */
   check_timeout_s: z.optional(timerSpan(1000, 'seconds')),
   /** Default agent timeout, minutes. */

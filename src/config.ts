@@ -3,12 +3,14 @@ import { basename, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
 import { parseConfigData } from './config-data.js';
 import { CONFIG_FILES } from './config-files.js';
+import { lineAlong } from './config-lines.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
 import { describeIssue, type Emit } from './contracts/issues.js';
 import type { AgentSpec } from './contracts/schema.js';
 import { validFieldsOf } from './contracts/schema-fields.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
+import { COPY_ENTRY_HINT, copyEntryProblem, describeCopyRefusal } from './copy-pattern.js';
 import type { Diagnostic, Result } from './errors.js';
 import { readRegularText, type TextUnread } from './open-regular.js';
 import { isInside } from './path-inside.js';
@@ -97,9 +99,33 @@ export function parseConfigText(file: string, text: string): ConfigResult<Config
   return { ok: false, errors: all, ...(valid ? usableSettings(valid, all, written) : {}) };
 }
 
-/** The checks that read validated settings: agent names, and where `specs` points (pure). */
+/** The checks that read validated settings: agent names, where `specs` points, the `copy` entries (pure). */
 function checksAfterSchema(file: string, text: string, input: ConfigInput): Diagnostic[] {
-  return [...unknownAgents(file, text, input), ...specsOutside(file, text, input)];
+  return [
+    ...unknownAgents(file, text, input),
+    ...specsOutside(file, text, input),
+    ...copyOutside(file, text, input),
+  ];
+}
+
+/**
+ * An error for each `copy` entry that `baton run` would always refuse (absolute, `..`, the whole
+ * repository, `.git/` or `.baton/`), at its line: the rule run applies, said where the config is read.
+ */
+function copyOutside(file: string, text: string, input: ConfigInput): Diagnostic[] {
+  return (input.copy ?? []).flatMap((pattern, i): Diagnostic[] => {
+    const problem = copyEntryProblem(pattern);
+    if (!problem) return [];
+    return [
+      {
+        severity: 'error',
+        code: 'config/copy-outside',
+        message: `copy[${i}]: ${describeCopyRefusal(pattern, problem)}`,
+        location: { file, ...lineAlong(text, ['copy', i]) },
+        hint: COPY_ENTRY_HINT,
+      },
+    ];
+  });
 }
 
 /**
@@ -156,7 +182,7 @@ function schemaErrors(
     message,
     location: {
       file,
-      ...lineOfPath(text, path),
+      ...lineAlong(text, path),
     },
     ...(hint ? { hint } : {}),
   });
@@ -169,24 +195,24 @@ function schemaErrors(
  * Found where the config is read, so `baton lint` and `baton plan` say so, not the run once begun (pure).
  */
 function unknownAgents(file: string, text: string, input: ConfigInput): Diagnostic[] {
-  const named: Array<{ field: string; key: string; name: string }> = [];
+  const named: Array<{ field: string; at: PropertyKey[]; name: string }> = [];
   const nameOf = (spec: AgentSpec) =>
     typeof spec === 'string' ? spec : 'name' in spec ? spec.name : undefined;
-  const add = (field: string, key: string, spec: AgentSpec) => {
+  const add = (field: string, at: PropertyKey[], spec: AgentSpec) => {
     const name = nameOf(spec);
-    if (name !== undefined) named.push({ field, key, name });
+    if (name !== undefined) named.push({ field, at, name });
   };
-  if (input.agent !== undefined) add('agent', 'agent', input.agent);
+  if (input.agent !== undefined) add('agent', ['agent'], input.agent);
   if (Array.isArray(input.attempts)) {
     input.attempts.forEach((spec, i) => {
-      add(`attempts[${i}]`, 'attempts', spec);
+      add(`attempts[${i}]`, ['attempts', i], spec);
     });
   }
   // `command` is the shell-command agent's adapter: its settings (env, say) apply to every such agent.
   for (const key of Object.keys(input.agents ?? {})) {
-    if (key !== 'command') named.push({ field: `agents.${key}`, key, name: key });
+    if (key !== 'command') named.push({ field: `agents.${key}`, at: ['agents', key], name: key });
   }
-  return named.flatMap(({ field, key, name }): Diagnostic[] => {
+  return named.flatMap(({ field, at, name }): Diagnostic[] => {
     const problem = agentNameProblem(name);
     if (!problem) return [];
     return [
@@ -194,7 +220,7 @@ function unknownAgents(file: string, text: string, input: ConfigInput): Diagnost
         severity: 'error',
         code: 'config/unknown-agent',
         message: `${field}: ${problem.message}`,
-        location: { file, ...lineOf(text, key) },
+        location: { file, ...lineAlong(text, at) },
         hint: problem.hint,
       },
     ];
@@ -213,7 +239,7 @@ function unknownKey(file: string, text: string, path: readonly PropertyKey[], ke
     severity: 'error',
     code: 'config/unknown-key',
     message: `unknown key "${dotted(key)}"${suggestion ? ` (did you mean "${dotted(suggestion)}"?)` : ''}`,
-    location: { file, ...lineOf(text, key) },
+    location: { file, ...lineAlong(text, [...path, key]) },
     hint: suggestion
       ? `Rename "${key}" to "${suggestion}".`
       : known.length > 0
@@ -228,7 +254,7 @@ function specsOutsideError(file: string, text: string, specs: string, why: strin
     severity: 'error',
     code: 'config/specs-outside',
     message: `specs: "${specs}" ${why}: Baton writes contracts there, and writes nothing outside the repository`,
-    location: { file, ...lineOf(text, 'specs') },
+    location: { file, ...lineAlong(text, ['specs']) },
     hint: 'Name a folder inside the repository, relative to its root (the default is `specs`).',
   };
 }
@@ -245,24 +271,6 @@ function specsOutside(file: string, text: string, input: ConfigInput): Diagnosti
   if (norm === '..' || norm.startsWith(`..${sep}`))
     return [specsOutsideError(file, text, specs, 'is outside the repository')];
   return [];
-}
-
-/** The line of the deepest key of `path` that can be found (`agent: {command: 5}`: the line of `agent`). */
-function lineOfPath(text: string, path: readonly PropertyKey[]): { line?: number } {
-  for (let i = path.length - 1; i >= 0; i--) {
-    const found = lineOf(text, path[i]);
-    if (found.line !== undefined) return found;
-  }
-  return {};
-}
-
-/** The first line where `key` is written as a key (`"key":` or `key:`), when it can be found. */
-function lineOf(text: string, key: PropertyKey | undefined): { line?: number } {
-  if (typeof key !== 'string') return {};
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`^\\s*(?:"${escaped}"|'${escaped}'|${escaped})\\s*:|[{,]\\s*"${escaped}"\\s*:`);
-  const index = text.split('\n').findIndex((l) => pattern.test(l));
-  return index < 0 ? {} : { line: index + 1 };
 }
 
 /** Whether `path` (or, when it does not exist yet, its nearest existing folder) is really inside `root`. */

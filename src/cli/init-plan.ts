@@ -30,6 +30,10 @@ export interface InitSettings {
   from: 'written' | 'kept';
   /** What the config `--force` replaced said, when it named another agent or test command. */
   replaced?: { agent: string; test: string | undefined };
+  /** The settings of the config `--force` replaced that are written again (`specs`, `copy`, …). */
+  carried?: string[];
+  /** Why the config `--force` replaced gave no settings to write again: its first error. */
+  dropped?: string;
 }
 
 /** What init will write, planned before the first write. */

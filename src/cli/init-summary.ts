@@ -50,6 +50,7 @@ export function printInitSummary(ctx: CliContext, o: InitSummary): void {
       gitignoreLine(p, o.gitignore),
       ...agentLines(p, o),
       testLine(p, o),
+      ...carriedLines(p, o),
       '',
       'Next:',
       '  baton new <name>   write a contract per feature (specs/feature-NNN-<name>/contract.md)',
@@ -144,6 +145,23 @@ function agentFrom(p: Palette, o: InitSummary): string {
   if (o.agentsFound.length > 0)
     return `agent: ${agent} (installed)${others.length ? `; also found: ${others.join(', ')}` : ''}`;
   return `agent: ${agent}, ${p.yellow('but no agent CLI was found on PATH')}: install one (\`baton agents\` says how), or try Baton with \`baton demo\``;
+}
+
+/**
+ * What `--force` kept of the config it replaced (its settings but the agent and test, `specs` named with
+ * its folder), or that it kept nothing because that config does not load.
+ */
+function carriedLines(p: Palette, o: InitSummary): string[] {
+  const { settings, specs } = o.plan;
+  if (settings.dropped !== undefined) {
+    return [
+      `${p.yellow('the config it replaced does not load')} (${escapeControl(settings.dropped)}): none of its settings were kept (they are in ${escapeControl(backupOf(o))})`,
+    ];
+  }
+  const carried = settings.carried ?? [];
+  if (carried.length === 0) return [];
+  const named = carried.map((key) => (key === 'specs' ? `specs (${escapeControl(specs)}/)` : key));
+  return [`settings kept from the config it replaced: ${named.join(', ')}`];
 }
 
 /** The test command the config names, where it comes from, and what the sample's criterion runs. */

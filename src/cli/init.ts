@@ -2,10 +2,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ADAPTERS, agentLabel } from '../agents/registry.js';
-import { CONFIG_FILES, loadConfig } from '../config.js';
+import { CONFIG_FILES, type ConfigResult, loadConfig, parseConfigText } from '../config.js';
+import type { Config } from '../config-schema.js';
 import {
   detectTestRunner,
   ignoreBatonFolder,
+  type KeptSettings,
   type ProjectProbe,
   renderConfig,
   type TestRunner,
@@ -115,7 +117,8 @@ export const registerInit: RegisterCommand = (program, ctx) => {
         'that is installed (claude, codex, gemini, opencode, aider, in that order) and the test command found in ' +
         'package.json, pytest, go.mod, Cargo.toml or a Makefile; the sample criterion runs that runner. Writes only ' +
         'what is missing: a config already there (baton.config.json, baton.yaml or baton.yml) and a sample already ' +
-        'there are kept unless --force, which replaces them after a backup (<file>.bak); no sample is added when ' +
+        'there are kept unless --force, which replaces them after a backup (<file>.bak), writing the replaced ' +
+        "config's settings again but the agent and test (its specs folder, copy, base…); no sample is added when " +
         'the specs folder already holds contracts. Every write is checked first (inside the repository, writable), ' +
         'so a refusal writes nothing.',
     )
@@ -186,6 +189,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
       agent: plan.settings.agent,
       agents_found: agentsFound,
       test: plan.settings.test ?? null,
+      settings_kept: plan.settings.carried ?? [],
     };
     ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
     return;
@@ -220,19 +224,21 @@ function planInit(
   ]);
   // A dangling link counts as there: planFile refuses it rather than add a second config beside it.
   const configName = CONFIG_FILES.find((f) => !nothingAt(join(root, f))) ?? 'baton.config.json';
+  const previous = nothingAt(join(root, configName)) ? undefined : readPrevious(root, configName);
   const configText = renderConfig(
     schemaReference(ctx, root, root, 'config.schema.json'),
     o.agent,
     o.runner?.command,
+    previous?.kept,
   );
   const config = planFile(root, configName, configText, o.force);
   const written: InitSettings = { agent: o.agent, test: o.runner?.command, from: 'written' };
   const { specsDir, settings } =
-    config.action === 'create'
+    config.action === 'create' || previous === undefined
       ? { specsDir: join(root, 'specs'), settings: written }
       : config.action === 'replace'
-        ? { specsDir: join(root, 'specs'), settings: withReplaced(root, written) }
-        : keptConfig(root, config.action === 'keep' ? undefined : written);
+        ? withReplaced(root, written, previous)
+        : keptConfig(previous.loaded, config.action === 'keep' ? undefined : written);
   const specs = relative(root, specsDir);
   const sampleDir = join(specsDir, SAMPLE_ID);
   const sampleFile = join(sampleDir, 'contract.md');
@@ -257,32 +263,64 @@ function planInit(
   return { config, sample, specs, others, settings, sampleTest };
 }
 
+/** The config already there: as loaded, and the settings of it that `--force` writes again. */
+interface Previous {
+  loaded: ConfigResult<Config>;
+  kept: KeptSettings | undefined;
+}
+
+/**
+ * Reads the config already there. The settings written again are those as written in the file (a
+ * relative `specs`, no defaults filled in), all but what init decides; none when it does not load.
+ */
+function readPrevious(root: string, name: string): Previous {
+  const loaded = loadConfig(root);
+  // The file loaded is the one init rewrites (not a config further down the list, past a dangling link).
+  if (!loaded.ok || loaded.value.file !== join(root, name)) return { loaded, kept: undefined };
+  const input = parseConfigText(name, readFileSync(loaded.value.file, 'utf8'));
+  if (!input.ok) return { loaded, kept: undefined };
+  const { $schema: _schema, agent: _agent, test: _test, ...kept } = input.value;
+  return { loaded, kept };
+}
+
 /**
  * The specs folder of the config init keeps, and its agent and test (`same`: the text init would write,
  * so `written`); a config that does not load is refused, naming why.
  */
 function keptConfig(
-  root: string,
+  loaded: ConfigResult<Config>,
   same: InitSettings | undefined,
 ): { specsDir: string; settings: InitSettings } {
-  const config = loadConfig(root);
-  if (config.ok) {
-    const { specs, agent, test } = config.value;
+  if (loaded.ok) {
+    const { specs, agent, test } = loaded.value;
     return { specsDir: specs, settings: same ?? { agent: agentLabel(agent), test, from: 'kept' } };
   }
   throw new UserError('config/invalid', 'the configuration is invalid; nothing was written', {
-    diagnostics: config.errors,
+    diagnostics: loaded.errors,
     hint: 'Fix it and run `baton init` again, or `baton init --force` to replace it (keeping a backup).',
   });
 }
 
-/** The settings `--force` writes, with what the config it replaces said when that differs (one that does not load says nothing). */
-function withReplaced(root: string, written: InitSettings): InitSettings {
-  const old = loadConfig(root);
-  if (!old.ok) return written;
-  const agent = agentLabel(old.value.agent);
-  const { test } = old.value;
+/**
+ * What `--force` writes: the settings of the config it replaces but the agent and test (its `specs`
+ * folder too, so the project's contracts stay where they are), with what that config said when it
+ * differs. One that does not load gives nothing, and the summary says so.
+ */
+function withReplaced(
+  root: string,
+  written: InitSettings,
+  previous: Previous,
+): { specsDir: string; settings: InitSettings } {
+  const { loaded, kept } = previous;
+  if (!loaded.ok) {
+    const why = loaded.errors[0]?.message ?? 'it is invalid';
+    return { specsDir: join(root, 'specs'), settings: { ...written, dropped: why } };
+  }
+  const carried = { ...written, carried: Object.keys(kept ?? {}) };
+  const specsDir = loaded.value.specs;
+  const agent = agentLabel(loaded.value.agent);
+  const { test } = loaded.value;
   return agent === written.agent && test === written.test
-    ? written
-    : { ...written, replaced: { agent, test } };
+    ? { specsDir, settings: carried }
+    : { specsDir, settings: { ...carried, replaced: { agent, test } } };
 }

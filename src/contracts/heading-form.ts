@@ -35,9 +35,10 @@ const NUMBER_FIELDS = new Set(['estimate_minutes', 'timeout_minutes', 'retries']
 /**
  * A field named on a line of its own, the way the method's example writes it: `## feature_id`,
  * ``1. `feature_id` ``, `## 1. feature_id`, `2. 'provides'` (a heading or a numbered line; quotes and
- * backticks around the name are dropped). Groups: the `#`s, the name.
+ * backticks around the name are dropped, typographic ones too: `2. ‘provides’` is the example copied
+ * from a slide or a word processor). Groups: the `#`s, the name.
  */
-const FIELD_LINE = /^\s*(#{1,6}\s+)?(?:\d+[.)]\s+)?[`'"]?([A-Za-z][\w -]*?)[`'"]?\s*:?\s*#*\s*$/;
+const FIELD_LINE = /^\s*(#{1,6}\s+)?(?:\d+[.)]\s+)?[`'"‘’“”]?([A-Za-z][\w -]*?)[`'"‘’“”]?\s*:?\s*#*\s*$/;
 
 /** Whether a markdown text is written in the heading form (a `## feature_id` heading or numbered line). */
 export function isHeadingForm(text: string): boolean {
@@ -145,8 +146,8 @@ function findSections(lines: readonly string[]): {
       };
       return;
     }
-    // `## 1. feature_id` and `## 'provides'` name the field as well as `## feature_id`.
-    const key = normaliseKey(headingText.replace(/^\d+[.)]\s*/, '').replace(/^['"](.*)['"]$/, '$1'));
+    // `## 1. feature_id` and `## 'provides'` (or `## “provides”`) name the field as well as `## feature_id`.
+    const key = normaliseKey(headingText.replace(/^\d+[.)]\s*/, '').replace(/^['"‘’“”](.*)['"‘’“”]$/, '$1'));
     const spot = heading ? { line: lineNo, column: level + 2 } : { line: lineNo, column: 1 };
     if (CONTRACT_FIELDS.includes(key)) {
       const first = sections.get(key);

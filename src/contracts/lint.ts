@@ -1,12 +1,12 @@
 import type { Diagnostic } from '../errors.js';
 import type { OwnershipOverlap } from '../graph/types.js';
 import { rootRelative, writtenOutside } from '../path-inside.js';
+import { unknownDependencyHint } from './dependency-hint.js';
 import { diagnosticAt } from './diagnostic-at.js';
 import { fixBlockedBy, renderHttpFlow, suggestHttpMeasure, uncoveredNote } from './measure.js';
 import { compileOwns } from './owns.js';
 import type { SalvagedContract } from './salvage.js';
 import type { Contract, Criterion } from './schema.js';
-import { closestName } from './suggest.js';
 import { TEMPLATE_PLACEHOLDER } from './template.js';
 
 /** The placeholder contracts write literally in URLs; Baton substitutes the feature's port. */
@@ -263,14 +263,11 @@ export function unknownDependencies(
   for (const c of contracts) {
     c.depends_on.features.forEach((dep, i) => {
       if (known.includes(dep)) return;
-      const suggestion = closestName(dep, known, 2);
       out.push({
         ...warn(c, `depends_on.features.${i}`, {
           code: 'plan/unknown-dependency',
           message: `${c.feature_id} depends on "${dep}", which is not a known feature; known ids: ${known.join(', ')}`,
-          hint: suggestion
-            ? `Did you mean "${suggestion}"?`
-            : `Write specs/${dep}/contract.md, or move "${dep}" to depends_on.services if it is not a feature.`,
+          hint: unknownDependencyHint(c.feature_id, dep, known),
         }),
         severity: 'error',
       });

@@ -38,6 +38,7 @@ export const PARSER_MODULES: readonly string[] = [
   '../text/error-message',
   '../text/yaml',
   '../text/yaml-duplicate',
+  '../text/yaml-locate',
   '../timer-span',
   '../zod',
 ];

@@ -1,8 +1,8 @@
-import type { Node } from 'yaml';
 import type { Diagnostic, Result } from '../errors.js';
 import { errorMessage } from '../text/error-message.js';
 import { yaml } from '../text/yaml.js';
 import { duplicateKeyOf } from '../text/yaml-duplicate.js';
+import { offsetAlong } from '../text/yaml-locate.js';
 import { agentNameErrors } from './agent-names.js';
 import { buildContract } from './build.js';
 import { type At, type Locate, readCriteria } from './criteria-read.js';
@@ -194,7 +194,8 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
   const yamlText = lines.slice(1, close).join('\n');
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`- <<: *unit`) are read, as YAML 1.1 tools and editors do: a criterion may reuse another's fields.
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   // The front matter starts on the file's second line.
   const toSpot = (offset: number): Spot => {
     const pos = lineCounter.linePos(offset);
@@ -222,26 +223,7 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
       }),
     };
   }
-  const locate: Locate = (path) => {
-    let node: unknown = doc.contents;
-    let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
-    for (const segment of path) {
-      if (yaml().isMap(node)) {
-        const pair = node.items.find((p) => (yaml().isScalar(p.key) ? p.key.value : p.key) === segment);
-        if (!pair) break;
-        offset = (pair.key as Node | null)?.range?.[0] ?? offset;
-        node = pair.value;
-      } else if (yaml().isSeq(node) && typeof segment === 'number') {
-        const item = node.items[segment] as Node | undefined;
-        if (!item) break;
-        offset = item.range?.[0] ?? offset;
-        node = item;
-      } else {
-        break;
-      }
-    }
-    return toSpot(offset);
-  };
+  const locate: Locate = (path) => toSpot(offsetAlong(doc, path).offset);
   let data: unknown;
   try {
     data = doc.toJS() ?? {};

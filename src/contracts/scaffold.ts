@@ -1,9 +1,23 @@
-/** The `baton.config.json` that `baton init` writes (pure); no `$schema` without a path to give. */
-export function renderConfig(schemaRef: string | undefined, agent = 'claude', test?: string): string {
+import type { ConfigInput } from '../config-schema.js';
+
+/** The settings of a replaced config that `baton init --force` writes again: all but those init decides. */
+export type KeptSettings = Omit<ConfigInput, '$schema' | 'agent' | 'test'>;
+
+/**
+ * The `baton.config.json` that `baton init` writes (pure); no `$schema` without a path to give. `kept`
+ * holds the settings of the config it replaces (its `specs` folder, `copy`, `base`…), written again.
+ */
+export function renderConfig(
+  schemaRef: string | undefined,
+  agent = 'claude',
+  test?: string,
+  kept: KeptSettings = {},
+): string {
   const config = {
     ...(schemaRef !== undefined ? { $schema: schemaRef } : {}),
     agent,
     specs: 'specs',
+    ...kept,
     ...(test !== undefined ? { test } : {}),
   };
   return `${JSON.stringify(config, null, 2)}\n`;

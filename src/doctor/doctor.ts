@@ -12,6 +12,7 @@ import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
 import { firstProblem, lintProject, loadProject } from '../project.js';
+import { badBaseError } from '../runner/delivered.js';
 import { refusesDirty } from '../runner/preflight.js';
 import { errorMessage } from '../text/error-message.js';
 import { check, type DoctorCheck } from './check.js';
@@ -72,7 +73,12 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   );
 
   const config = loadConfig(root);
-  checks.push(...(await checkConfigAndAgents(o, root, config)));
+  // The config's `base` as `baton run` takes it: a name that is no commit here is refused by every run.
+  const badBase =
+    config.ok && config.value.base !== undefined && !(await resolveCommit(root, config.value.base))
+      ? badBaseError(undefined, config.value)
+      : undefined;
+  checks.push(...(await checkConfigAndAgents(o, root, config, badBase)));
   if (head) {
     const runRefuses = refusesDirty({ config: config.ok ? config.value : { base: undefined } });
     checks.push(checkMainCheckout(runRefuses ? await statusEntries(root) : [], runRefuses));
@@ -135,6 +141,7 @@ async function checkConfigAndAgents(
   o: DoctorOptions,
   root: string,
   config: ReturnType<typeof loadConfig>,
+  badBase: UserError | undefined,
 ): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   let used: ReturnType<typeof agentsInUse> = new Map();
@@ -154,9 +161,16 @@ async function checkConfigAndAgents(
   } else {
     const ignored = config.warnings[0];
     checks.push(
-      ignored
-        ? check('config', 'warn', `${config.value.file}; ${ignored.message}`, ignored.hint ?? '')
-        : check('config', 'ok', config.value.file ?? 'no config file (all defaults)'),
+      badBase
+        ? check(
+            'config',
+            'fail',
+            `\`baton run\` will refuse it [${badBase.code}]: ${badBase.message}`,
+            badBase.hint ?? '',
+          )
+        : ignored
+          ? check('config', 'warn', `${config.value.file}; ${ignored.message}`, ignored.hint ?? '')
+          : check('config', 'ok', config.value.file ?? 'no config file (all defaults)'),
     );
     const contracts = await checkContracts(o.cwd);
     checks.push(contracts.check);

@@ -1,6 +1,6 @@
+import { unknownDependencyHint } from '../contracts/dependency-hint.js';
 import { diagnosticAt } from '../contracts/diagnostic-at.js';
 import type { Contract } from '../contracts/schema.js';
-import { closestName } from '../contracts/suggest.js';
 import type { Diagnostic, Result } from '../errors.js';
 import { findOverlaps } from './overlap.js';
 import { sequenceGraph } from './sequence.js';
@@ -90,15 +90,11 @@ function indexContracts(contracts: readonly Contract[]): {
   for (const c of contracts) {
     c.depends_on.features.forEach((dep, i) => {
       if (byId.has(dep)) return;
-      // Ids share long prefixes (feature-00N-), so only a near-identical one is worth suggesting.
-      const suggestion = closestName(dep, known, 2);
       errors.push(
         at(c, `depends_on.features.${i}`, {
           code: 'plan/unknown-dependency',
           message: `${c.feature_id} depends on "${dep}", which is not a known feature; known ids: ${listIds(known)}`,
-          hint: suggestion
-            ? `Did you mean "${suggestion}"?`
-            : `Write specs/${dep}/contract.md, or move "${dep}" to depends_on.services if it is not a feature.`,
+          hint: unknownDependencyHint(c.feature_id, dep, known),
         }),
       );
     });

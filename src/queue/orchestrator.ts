@@ -13,6 +13,7 @@ import type { Clock } from '../log/append.js';
 import type { BatonEvent, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
+import { badBaseError, runBase } from '../runner/delivered.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
 import { clipShown } from '../text/one-line.js';
@@ -79,13 +80,9 @@ function runQueueOf(opts: QueuedRunOptions): RunQueue {
 
 /** The base commit of a fresh run, and a check that no feature branch would be overwritten. */
 async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCommit: string }> {
-  const base = opts.base ?? opts.config.base ?? 'HEAD';
+  const base = runBase(opts.base, opts.config);
   const baseCommit = await resolveCommit(opts.root, base);
-  if (!baseCommit) {
-    throw new UserError('run/bad-base', `the base "${base}" is not a commit in this repository`, {
-      hint: 'Make a first commit, or pass --base <branch or commit>.',
-    });
-  }
+  if (!baseCommit) throw badBaseError(opts.base, opts.config);
   const branches = await existingBranches(opts.root, opts.featureIds.map(featureBranch));
   for (const id of opts.featureIds) {
     if (branches.has(featureBranch(id))) {

@@ -5,6 +5,8 @@
  * proves the base holds it. The log is anyone's to write, but what it says here only ever leaves a
  * feature out of a run that did not name it, said on the run's first lines, and git must agree.
  */
+import { basename } from 'node:path';
+import { UserError } from '../errors.js';
 import { isObjectId } from '../git/refs.js';
 import { gitSequence } from '../git/sequence.js';
 import type { FeatureState } from '../log/state.js';
@@ -12,6 +14,30 @@ import type { FeatureState } from '../log/state.js';
 /** The ref a run cuts its branches from: `--base`, else the config's `base`, else HEAD. */
 export function runBase(base: string | undefined, config: { base?: string | undefined }): string {
   return base ?? config.base ?? 'HEAD';
+}
+
+/**
+ * The refusal of a run whose base is not a commit, with the fix where the base came from: `--base`, the
+ * config's `base` (named with its file), or HEAD in a repository with no commit yet.
+ */
+export function badBaseError(
+  base: string | undefined,
+  config: { base?: string | undefined; file?: string | undefined },
+): UserError {
+  const ref = runBase(base, config);
+  const message = `the base "${ref}" is not a commit in this repository`;
+  if (base === undefined && config.base !== undefined) {
+    const file = config.file === undefined ? 'the config' : basename(config.file);
+    return new UserError('run/bad-base', `${message} (\`base\` in ${file})`, {
+      hint: `Set \`base\` in ${file} to a branch or commit that exists (git branch -a lists the branches), or remove it to start from HEAD; --base <branch or commit> overrides it for one run.`,
+    });
+  }
+  return new UserError('run/bad-base', message, {
+    hint:
+      ref === 'HEAD'
+        ? 'Make a first commit: git add -A && git commit -m "initial"'
+        : 'Pass --base <branch or commit>.',
+  });
 }
 
 /**

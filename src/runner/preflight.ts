@@ -33,7 +33,7 @@ import {
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
 import { isInside } from '../path-inside.js';
-import { runBase } from './delivered.js';
+import { badBaseError, runBase } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './restart.js';
 import type { RunOptions } from './run.js';
@@ -238,14 +238,7 @@ export async function preflight(
   // HEAD's commit is in the snapshot of the refs the run took anyway.
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
   const baseCommit = knownHead ?? (await resolveCommit(opts.root, base));
-  if (!baseCommit) {
-    throw new UserError('run/bad-base', `the base "${base}" is not a commit in this repository`, {
-      hint:
-        base === 'HEAD'
-          ? 'Make a first commit: git add -A && git commit -m "initial"'
-          : 'Pass --base <branch or commit>.',
-    });
-  }
+  if (!baseCommit) throw badBaseError(opts.base, opts.config);
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
   if (known) checkBranchNamespace(known.snapshot);

@@ -10,9 +10,10 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { pathGlobMatcher } from '../contracts/owns.js';
+import { COPY_ENTRY_HINT, copyEntryProblem, describeCopyRefusal } from '../copy-pattern.js';
 import { UserError } from '../errors.js';
 import {
   addWorktrees,
@@ -29,11 +30,8 @@ import { realNearest } from '../real-nearest.js';
 type PatternSource = string;
 
 function refuseCopy(where: PatternSource, pattern: string, why: string, inside = false): UserError {
-  const what = inside
-    ? "Baton copies a repository's own files (not its git or Baton state)"
-    : 'Baton copies only files inside the repository';
-  return new UserError('run/copy-outside', `${where}: ${JSON.stringify(pattern)} ${why}; ${what}`, {
-    hint: 'Name files by their path inside the repository (e.g. .env, config/local.json), without "..", absolute paths or symlinks that lead out.',
+  return new UserError('run/copy-outside', `${where}: ${describeCopyRefusal(pattern, { why, inside })}`, {
+    hint: COPY_ENTRY_HINT,
   });
 }
 
@@ -45,27 +43,8 @@ interface CopyEntry {
 
 /** Refuses a copy pattern that could reach outside the repository: absolute, or with a `..` segment. */
 export function checkCopyPattern(pattern: string, where: PatternSource): void {
-  const clean = pattern.replace(/\\/g, '/');
-  if (isAbsolute(clean) || /^[A-Za-z]:/.test(clean) || clean.startsWith('~')) {
-    throw refuseCopy(where, pattern, 'is an absolute path');
-  }
-  if (clean.split('/').includes('..'))
-    throw refuseCopy(where, pattern, 'leads outside the repository ("..")');
-  const parts = clean.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.length === 0)
-    throw refuseCopy(
-      where,
-      pattern,
-      'names the whole repository (a worktree is a checkout of it already)',
-      true,
-    );
-  // Git's folder (a worktree's `.git` is a file git reads) and Baton's state are never a worktree's to hold.
-  if (parts[0] === '.git' || parts[0] === '.baton')
-    throw refuseCopy(
-      where,
-      pattern,
-      `names ${parts[0]}/, which is ${parts[0] === '.git' ? "git's" : "Baton's"} own`,
-    );
+  const problem = copyEntryProblem(pattern);
+  if (problem) throw refuseCopy(where, pattern, problem.why, problem.inside);
 }
 
 /**

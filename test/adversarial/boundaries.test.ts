@@ -54,19 +54,34 @@ describe('adversarial: copies stay inside the repository', () => {
   });
 
   it.each([
-    ['.worktreeinclude naming the canary beside the repository', { '.worktreeinclude': '../canary.txt\n' }],
-    ['a copy entry with an absolute path', { 'baton.config.json': '{ "copy": ["/etc/hostname"] }\n' }],
-    ['a copy entry naming the whole repository', { 'baton.config.json': '{ "copy": ["."] }\n' }],
+    [
+      '.worktreeinclude naming the canary beside the repository',
+      { '.worktreeinclude': '../canary.txt\n' },
+      'run/copy-outside',
+    ],
+    // The config's own entries are refused where the config is read, at their line (as lint and doctor say).
+    [
+      'a copy entry with an absolute path',
+      { 'baton.config.json': '{ "copy": ["/etc/hostname"] }\n' },
+      'config/invalid',
+    ],
+    [
+      'a copy entry naming the whole repository',
+      { 'baton.config.json': '{ "copy": ["."] }\n' },
+      'config/invalid',
+    ],
   ])(
-    'baton run refuses %s before it starts: one run/copy-outside line, nothing read or written outside',
-    async (_what, files) => {
+    'baton run refuses %s before it starts: one error line, nothing read or written outside',
+    async (_what, files, code) => {
       const r = hostileRepo({ 'feature-001-a': 'mkdir -p src/feature-001-a && touch src/feature-001-a/x' });
       cleanups.push(() => r.cleanup());
       r.commit('copy entries', files);
       const world = watchWorld(r);
       const res = await runBaton(['run'], { cwd: r.root });
       expect(res.code).toBe(1);
-      expectErrorLine(res.stderr, 'run/copy-outside');
+      expectErrorLine(res.stderr, code);
+      if (code === 'config/invalid')
+        expect(res.stderr).toMatch(/^baton\.config\.json:1: error: copy\[0\]: .*\[config\/copy-outside\]$/m);
       expect(r.git('branch', '--list', 'baton/*')).toBe('');
       world.expectUntouched();
     },

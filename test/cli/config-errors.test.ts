@@ -35,6 +35,20 @@ describe('a baton.yaml that is not valid YAML', () => {
       'baton.yml:2:1: error: not valid YAML: Tabs are not allowed as indentation [config/invalid-yaml]',
     ]);
   });
+
+  it("holding two documents (a second `---`, or settings after `...`), says so at the second, not the library's advice", async () => {
+    const said = (line: number) =>
+      `baton.yaml:${line}:1: error: the config file holds more than one YAML document (the second starts on line ${line}); Baton reads one document of settings [config/multiple-documents]`;
+    expect(await lintErrors('baton.yaml', '---\nagent: demo\n---\nconcurrency: 2\n')).toEqual([said(3)]);
+    expect(await lintErrors('baton.yaml', 'agent: demo\n...\nconcurrency: 2\n')).toEqual([said(3)]);
+  });
+
+  it('reads merge keys (`<<: *defaults`), their keys checked like any other', async () => {
+    const text = 'agents:\n  claude: &defaults\n    model: m\n  codex:\n    <<: *defaults\n    modle: n\n';
+    expect(await lintErrors('baton.yaml', text)).toEqual([
+      'baton.yaml:6: error: unknown key "agents.codex.modle" (did you mean "agents.codex.model"?) [config/unknown-key]',
+    ]);
+  });
 });
 
 describe('a key written twice in a config', () => {
@@ -141,5 +155,79 @@ describe('a config with several independent problems', () => {
       ['config/invalid', 'baton.yaml', 2, 'specs'],
       ['config/unknown-agent', 'baton.yaml', 1, 'agent'],
     ]);
+  });
+});
+
+describe('a config error is located on the line of its own key, walked along its path', () => {
+  it('not on an earlier line that writes the same name at another depth, or inside a block scalar', async () => {
+    expect(await lintErrors('baton.yaml', 'retry:\n  attempts: 3\nattempts: [demo, cluade]\n')).toEqual([
+      'baton.yaml:3: error: attempts[1]: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+    expect(
+      await lintErrors('baton.yaml', 'estimates:\n  concurrency: 3\nagent: demo\nconcurrency: -1\n'),
+    ).toEqual([
+      'baton.yaml:4: error: concurrency: Too small: expected number to be >0, got number -1 [config/invalid]',
+    ]);
+    expect(await lintErrors('baton.yaml', 'setup: |\n  agent: x\nagent: cluade\n')).toEqual([
+      'baton.yaml:3: error: agent: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+    // The items of a block list each on their line; an unknown key beneath another of the same name.
+    expect(await lintErrors('baton.yaml', 'attempts:\n  - demo\n  - cluade\nretry:\n  retry: 1\n')).toEqual([
+      'baton.yaml:5: error: unknown key "retry.retry" [config/unknown-key]',
+      'baton.yaml:3: error: attempts[1]: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+  });
+
+  it('in a JSON config too (read by the YAML library for its lines), tabs and all', async () => {
+    const json =
+      '{\n\t"agents": {"codex": {"model": "x"}},\n\t"retry": {\n\t\t"attempts": 3\n\t},\n\t"attempts": ["cluade"],\n\t"codex": 1,\n\t"agent": {"command": 5}\n}\n';
+    expect(await lintErrors('baton.config.json', json)).toEqual([
+      'baton.config.json:8: error: agent.command: expected string, got number 5 [config/invalid]',
+      'baton.config.json:7: error: unknown key "codex" [config/unknown-key]',
+      'baton.config.json:6: error: attempts[0]: unknown agent "cluade" (did you mean "claude"?) [config/unknown-agent]',
+    ]);
+  });
+});
+
+describe('a copy entry that baton run would always refuse', () => {
+  it('is config/copy-outside at its line, in lint and in doctor: the one rule run applies', async () => {
+    const text = 'agent: demo\ncopy:\n  - .env\n  - ../secret\n  - /etc/passwd\n  - .git/config\n  - ./\n';
+    expect(await lintErrors('baton.yaml', text)).toEqual([
+      'baton.yaml:4: error: copy[1]: "../secret" leads outside the repository (".."); Baton copies only files inside the repository [config/copy-outside]',
+      'baton.yaml:5: error: copy[2]: "/etc/passwd" is an absolute path; Baton copies only files inside the repository [config/copy-outside]',
+      'baton.yaml:6: error: copy[3]: ".git/config" names .git/, which is git\'s own; Baton copies only files inside the repository [config/copy-outside]',
+      'baton.yaml:7: error: copy[4]: "./" names the whole repository (a worktree is a checkout of it already); Baton copies a repository\'s own files (not its git or Baton state) [config/copy-outside]',
+    ]);
+    const repo = makeRepo({ 'baton.config.json': '{\n  "copy": ["../secret"]\n}\n' });
+    repos.push(repo);
+    const doctor = await runBaton(['doctor', '--json'], { cwd: repo.root });
+    const checks = (
+      JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }
+    ).checks;
+    expect(checks.find((c) => c.name === 'config')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(
+        'baton.config.json:2: copy[0]: "../secret" leads outside the repository',
+      ),
+    });
+  });
+});
+
+describe('an empty string in the config', () => {
+  it('is refused at its line wherever a setting must name something (base, folders, commands)', async () => {
+    const text =
+      'base: ""\nworktrees: ""\nspecs: ""\nsetup: ""\ntest: ""\nagents:\n  codex:\n    command: ""\n';
+    const lines = await lintErrors('baton.yaml', text);
+    expect(lines.map((l) => l.replace(/: Too small: .*$/, ''))).toEqual([
+      'baton.yaml:1: error: base',
+      'baton.yaml:2: error: worktrees',
+      'baton.yaml:3: error: specs',
+      'baton.yaml:4: error: setup',
+      'baton.yaml:5: error: test',
+      'baton.yaml:8: error: agents.codex.command',
+    ]);
+    expect(lines[0]).toBe(
+      'baton.yaml:1: error: base: Too small: expected string to have >=1 characters, got string "" [config/invalid]',
+    );
   });
 });

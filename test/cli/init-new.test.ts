@@ -309,6 +309,44 @@ describe('baton init', () => {
     expect(readFileSync(join(r.root, 'specs/feature-001-upload/contract.md'), 'utf8')).toBe('mine\n');
   });
 
+  it('--force keeps the settings of the config it replaces but the agent and test (its specs folder too), and says which', async () => {
+    const contract =
+      '---\nfeature_id: feature-001-real\nowns: ["src/real/**"]\nacceptance_criteria:\n  - id: t\n    text: t\n    run: "true"\n---\n';
+    const r = repo({
+      'baton.config.json': `${JSON.stringify({ agent: 'demo', specs: 'contracts', copy: ['.env'], base: 'main' })}\n`,
+      'contracts/feature-001-real/contract.md': contract,
+    });
+    const forced = await runBaton(['init', '--force', '--agent', 'codex', '--test', 'true'], { cwd: r.root });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8'))).toEqual({
+      agent: 'codex',
+      specs: 'contracts',
+      base: 'main',
+      copy: ['.env'],
+      test: 'true',
+    });
+    expect(forced.stdout).toContain(
+      'no sample contract: contracts/ already holds 1 contract (`baton new <name>` adds one)',
+    );
+    expect(forced.stdout).toContain(
+      'settings kept from the config it replaced: base, specs (contracts/), copy',
+    );
+    expect(existsSync(join(r.root, 'specs'))).toBe(false);
+    const plan = await runBaton(['plan', '--json', '--no-coupling'], { cwd: r.root });
+    expect(JSON.parse(plan.stdout).features.map((f: { feature_id: string }) => f.feature_id)).toEqual([
+      'feature-001-real',
+    ]);
+    // A config that does not load gives nothing to keep: the summary says so, and where it is kept.
+    writeFileSync(join(r.root, 'baton.config.json'), '{"agent": "cluade", "specs": "contracts"}\n');
+    const broken = await runBaton(['init', '--force', '--json', '--test', 'true'], { cwd: r.root });
+    expect(JSON.parse(broken.stdout).settings_kept).toEqual([]);
+    writeFileSync(join(r.root, 'baton.config.json'), '{"agent": "cluade", "specs": "contracts"}\n');
+    const said = await runBaton(['init', '--force', '--test', 'true'], { cwd: r.root });
+    expect(said.stdout).toMatch(
+      /^the config it replaced does not load \(agent: unknown agent "cluade".*\): none of its settings were kept \(they are in baton\.config\.json\.bak\.2\)$/m,
+    );
+  });
+
   it('suggests a commit a shell runs as printed, whatever the specs folder is called (spaces, quotes, control characters)', async () => {
     const specs = 'my specs/it\'s "new"\tnow\nthen\u001b[31m';
     const r = repo({ 'baton.config.json': `${JSON.stringify({ specs })}\n` });

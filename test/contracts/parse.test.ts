@@ -473,6 +473,29 @@ describe('parseContract: normalisation', () => {
     });
   });
 
+  it('reads YAML merge keys: a criterion reuses another\'s fields (`- <<: *unit`), never an unknown field "<<"', () => {
+    const text = [
+      '---',
+      'feature_id: feature-001-a',
+      'owns: ["src/a/**"]',
+      'acceptance_criteria:',
+      '  - &unit',
+      '    id: unit',
+      '    text: unit tests pass',
+      '    run: npm test -- a',
+      '  - <<: *unit',
+      '    id: unit-again',
+      '---',
+      '',
+    ].join('\n');
+    const parsed = parseContract(text, FILE);
+    expect(parsed.ok && parsed.warnings).toEqual([]);
+    expect(value(parsed).acceptance_criteria.map((c) => [c.id, c.text, c.kind])).toEqual([
+      ['unit', 'unit tests pass', 'run'],
+      ['unit-again', 'unit tests pass', 'run'],
+    ]);
+  });
+
   it('reads checks, owns, numbers and agent in the heading form', () => {
     const text = [
       '# Upload',
@@ -562,6 +585,13 @@ describe('the seed contract, verbatim', () => {
   const file = 'specs/feature-002-product-catalog/contract.md';
   const expected = structure(value(parseContract(SEED_FRONT_MATTER, file)));
 
+  it('the variants below change what they say they change', () => {
+    expect(SEED_VERBATIM.replace(/^(\d\. )'(\w+)'$/gm, '$1‘$2’')).toContain('2. ‘provides’\n');
+    const doubled = SEED_VERBATIM.replace(/^(\d\. )[`'](\w+)[`']$/gm, '$1“$2”').replace(/^3\. /m, '## 3. ');
+    expect(doubled).toContain('1. “feature_id”\n');
+    expect(doubled).toContain('## 3. “depends_on”\n');
+  });
+
   it('the fixture is the methodology text itself', () => {
     expect(SEED_VERBATIM).toContain("2. 'provides'\n\nAPI: `GET /products`, `GET /products/{id}`");
     expect(SEED_VERBATIM).toContain('Feature: `feature-001-authentication` (for user context)');
@@ -573,6 +603,12 @@ describe('the seed contract, verbatim', () => {
     [
       'with `## feature_id` headings and bullets',
       SEED_VERBATIM.replace(/^\d\. [`']?(\w+)[`']?$/gm, '## $1').replace(/^([A-Z]\w*(?: \w+)?: )/gm, '- $1'),
+    ],
+    // Copied from a slide or a word processor, which turns the quotes typographic.
+    ['with typographic quotes (2. ‘provides’)', SEED_VERBATIM.replace(/^(\d\. )'(\w+)'$/gm, '$1‘$2’')],
+    [
+      'with double typographic quotes on every name (“depends_on”), numbered or in headings',
+      SEED_VERBATIM.replace(/^(\d\. )[`'](\w+)[`']$/gm, '$1“$2”').replace(/^3\. /m, '## 3. '),
     ],
   ])('%s parses to the same contract as its front-matter form', (_name, text) => {
     const parsed = parseContract(text, file);

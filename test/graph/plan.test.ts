@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unknownDependencies } from '../../src/contracts/lint.js';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import type { Diagnostic, Result } from '../../src/errors.js';
@@ -113,6 +114,23 @@ describe('buildPlan', () => {
     expect(e?.hint).toBe('Did you mean "feature-001-auth"?');
     expect(e?.location).toEqual({ file: 'specs/feature-002-cart/contract.md', line: 5, column: 7 });
     expect(e?.source).toBe('    - feature-001-authh');
+  });
+
+  it("never suggests the feature's own id for its unknown dependency (that is a cycle), in the plan or in lint's pass", () => {
+    const contracts = [
+      contract('feature-001-auth'),
+      contract('feature-002-catalog', { deps: ['feature-001-auth'] }),
+      // Meant feature-002-catalog; its own id is the only one within two edits.
+      contract('feature-003-cart', { deps: ['feature-002-cart'] }),
+    ];
+    const write =
+      'Write specs/feature-002-cart/contract.md, or move "feature-002-cart" to depends_on.services if it is not a feature.';
+    expect(errorsOf(buildPlan(contracts)).map((e) => e.hint)).toEqual([write]);
+    const ids = new Set(contracts.map((c) => c.feature_id));
+    expect(unknownDependencies(contracts, ids).map((e) => e.hint)).toEqual([write]);
+    // Another feature's near id is still suggested.
+    const other = [contract('feature-003-cart'), contract('feature-004-pay', { deps: ['feature-003-crt'] })];
+    expect(errorsOf(buildPlan(other)).map((e) => e.hint)).toEqual(['Did you mean "feature-003-cart"?']);
   });
 
   it('a cycle a→b→c→a is named in order', () => {

@@ -222,6 +222,30 @@ describe('baton doctor', () => {
     expect((await doctor(repo.root)).checks.get('main checkout')).toMatchObject({ status: 'ok' });
   });
 
+  it("fails the config when its `base` is no commit here, as `baton run` refuses it, and run's hint names the config", async () => {
+    repo = demoProject(['a']);
+    repo.commit('base', { 'baton.config.json': '{ "base": "nope" }\n' });
+    const { code, checks } = await doctor(repo.root);
+    expect(code).toBe(1);
+    const run = await runBaton(['run', '--dry-run'], { cwd: repo.root });
+    expect(run.stderr).toContain(
+      'baton: the base "nope" is not a commit in this repository (`base` in baton.config.json) [run/bad-base]',
+    );
+    const hint = /^hint: (.*)$/m.exec(run.stderr)?.[1];
+    expect(hint).toBe(
+      'Set `base` in baton.config.json to a branch or commit that exists (git branch -a lists the branches), or remove it to start from HEAD; --base <branch or commit> overrides it for one run.',
+    );
+    expect(checks.get('config')).toMatchObject({
+      status: 'fail',
+      detail:
+        '`baton run` will refuse it [run/bad-base]: the base "nope" is not a commit in this repository (`base` in baton.config.json)',
+      hint,
+    });
+    // A base that is a commit passes.
+    repo.commit('base', { 'baton.config.json': '{ "base": "main" }\n' });
+    expect((await doctor(repo.root)).checks.get('config')).toMatchObject({ status: 'ok' });
+  });
+
   it('names the bad log lines, an interrupted run, stale and finished worktrees and old lock files', async () => {
     repo = demoProject(['a', 'b', 'c']);
     const base = repo.git('rev-parse', 'HEAD');
