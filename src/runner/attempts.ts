@@ -23,10 +23,11 @@ import type { RunContext } from './context.js';
 import { runUnit, type UnitFacts } from './feature.js';
 import type { WorkUnit } from './units.js';
 
-/** A finished attempt: what the rule compares, and what the branch moves to. */
+/** A finished attempt: what the rule compares, what the branch moves to, and why it ended as it did. */
 export interface Finished extends AttemptFacts {
   status: AttemptEndStatus;
   commit?: string | undefined;
+  reason?: string | undefined;
 }
 
 /** One best-of-N feature's attempts in this run. */
@@ -75,6 +76,7 @@ function keptFromEarlierRun(a: AttemptState | undefined, backed: boolean): Finis
     cost_usd: a.cost_usd,
     finished: Date.parse(a.ended_at ?? '') || 0,
     commit: a.commit,
+    reason: a.reason,
   };
 }
 
@@ -255,8 +257,9 @@ async function runStartedAttempt(ctx: RunContext, fa: FeatureAttempts, unit: Wor
   const outcome = result === undefined || result === 'kept' ? { status: 'interrupted' as const } : result;
   const status: AttemptEndStatus = fa.stopped.has(n) && facts.stoppedFor ? 'stopped' : outcome.status;
   const finished = await describeFinished(ctx, unit, facts, status);
-  emitEnded(ctx, fa, endedFields(finished, outcome.reason, facts, Math.round(performance.now() - began)));
-  return finished;
+  const ended = endedFields(finished, outcome.reason, facts, Math.round(performance.now() - began));
+  emitEnded(ctx, fa, ended);
+  return { ...finished, reason: ended.reason };
 }
 
 /** The `attempt.ended` fields of a finished attempt (pure): a stopped one gives why it was stopped. */
@@ -314,23 +317,31 @@ async function finishWhenAllEnded(ctx: RunContext, fa: FeatureAttempts): Promise
     ...(winner.commit ? { commit: winner.commit } : {}),
     ...move,
   });
-  const chosen = `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`;
-  const end = featureEndOf(endStatusOf(winner.status), chosen, move.not_moved);
+  const end = featureEndOf({
+    status: endStatusOf(winner.status),
+    chosen: `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`,
+    notMoved: move.not_moved,
+    winnerReason: winner.reason,
+  });
   endFeature(ctx, fa.featureId, end.status, end.reason);
 }
 
 /**
- * How a best-of-N feature ends once its winner is chosen (pure): with the winner's status and why it
- * was chosen; but when `baton/<id>` was not moved to the winner (`notMoved` says why), the branch does
- * not hold the work the feature would be complete with, so it fails, saying why first.
+ * How a best-of-N feature ends once its winner is chosen (pure): with the winner's status, and why it
+ * was chosen after why it did not end complete (the winner's own reason: its agent failed, a check
+ * failed…). When `baton/<id>` was not moved to the winner (`notMoved` says why), the branch does not
+ * hold the work the feature would be complete with, so it fails, saying that first.
  */
-export function featureEndOf(
-  status: FeatureEnded['status'],
-  chosen: string,
-  notMoved: string | undefined,
-): { status: FeatureEnded['status']; reason: string } {
-  if (notMoved === undefined) return { status, reason: chosen };
-  return { status: status === 'complete' ? 'failed' : status, reason: `${notMoved} — ${chosen}` };
+export function featureEndOf(o: {
+  status: FeatureEnded['status'];
+  chosen: string;
+  notMoved?: string | undefined;
+  winnerReason?: string | undefined;
+}): { status: FeatureEnded['status']; reason: string } {
+  const own = o.status === 'complete' ? undefined : o.winnerReason;
+  const reason = [o.notMoved, own, o.chosen].filter((r) => r !== undefined && r !== '').join(' — ');
+  const failed = o.notMoved !== undefined && o.status === 'complete';
+  return { status: failed ? 'failed' : o.status, reason };
 }
 
 function endFeature(

@@ -79,16 +79,25 @@ describe('a resumed run keeps no attempt whose recorded commit left its branch',
 describe('how a best-of-N feature ends once its winner is chosen', () => {
   const chosen = 'attempt 1 of 2 won: attempt 1 over attempt 2: fewer lines changed (1 vs 2)';
   it('with the winner status and why it won, when baton/<id> was moved to it', () => {
-    expect(featureEndOf('complete', chosen, undefined)).toEqual({ status: 'complete', reason: chosen });
+    expect(featureEndOf({ status: 'complete', chosen })).toEqual({ status: 'complete', reason: chosen });
   });
   it('failed, saying why first, when baton/<id> was not moved to a winner that passed', () => {
     const notMoved =
       "attempt 1's recorded commit 4db1b376 is not on baton/api.a1, so baton/api was not moved to it";
-    expect(featureEndOf('complete', chosen, notMoved)).toEqual({
+    expect(featureEndOf({ status: 'complete', chosen, notMoved })).toEqual({
       status: 'failed',
       reason: `${notMoved} — ${chosen}`,
     });
-    expect(featureEndOf('failed-checks', chosen, notMoved).status).toBe('failed-checks');
+    expect(featureEndOf({ status: 'failed-checks', chosen, notMoved }).status).toBe('failed-checks');
+  });
+  it('says why a winner that did not pass failed (its own reason) before why it was chosen', () => {
+    const own = 'the agent failed: exit 1; see .baton/runs/r/api.a1/agent.log';
+    expect(featureEndOf({ status: 'failed', chosen, winnerReason: own })).toEqual({
+      status: 'failed',
+      reason: `${own} — ${chosen}`,
+    });
+    // A complete winner's reason is no failure to tell.
+    expect(featureEndOf({ status: 'complete', chosen, winnerReason: 'x' }).reason).toBe(chosen);
   });
 });
 
