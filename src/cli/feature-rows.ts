@@ -249,7 +249,8 @@ export function attemptRows(f: FeatureState, p: Palette, now: number): string[][
       `  ${won ? '★' : '└'} ${escapeControl(f.feature_id)}.a${a.attempt}`,
       a.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, a.status),
       escapeControl(a.agent ?? '—'),
-      formatDuration(elapsed),
+      // Started, stopped, and no end time known (its run killed outright): not a zero.
+      elapsed === undefined && a.started_at !== undefined ? UNKNOWN : formatDuration(elapsed),
       '—',
       a.checks && a.checks.total > 0 ? `${a.checks.passed}/${a.checks.total}` : '—',
       a.cost_usd !== undefined ? `$${a.cost_usd.toFixed(2)}` : '—',
