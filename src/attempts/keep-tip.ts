@@ -4,9 +4,11 @@
  * the branch moves (after, the commit could already be lost), and the branch moves only from the tip
  * that was read (`moveBranch`), so a commit another process put there meanwhile is never overwritten.
  */
+import { heldRefusal } from '../git/branch-in-progress.js';
 import { commitsNotIn, keepTipRef, localBranchTips, moveBranch } from '../git/branches.js';
 import { gitRaw } from '../git/git.js';
-import { featureBranch, pickBackupRef } from '../git/refs.js';
+import { attemptBranch, featureBranch, pickBackupRef } from '../git/refs.js';
+import { onAttemptBranch } from './proof.js';
 
 /**
  * The commits of `tip` (newest first) that moving `baton/<feature_id>` to `to` would leave on no
@@ -57,4 +59,40 @@ export async function moveKeepingTip(
     return { moved: false };
   }
   return { moved: false, backup };
+}
+
+/**
+ * Points `baton/<id>` at the winner's commit, only from the tip read here (`moveKeepingTip`): a tip on
+ * no other branch (a commit made on it by hand during the run) is kept under its pick backup ref first,
+ * and a branch another process moves meanwhile is left where it put it. What to say of it in the event.
+ */
+export async function moveToWinner(
+  root: string,
+  featureId: string,
+  commit: string,
+  attempt: number,
+): Promise<{ backup?: string; not_moved?: string }> {
+  const branch = featureBranch(featureId);
+  if (!(await onAttemptBranch(root, { featureId, attempt, commit })))
+    return {
+      not_moved: `attempt ${attempt}'s recorded commit ${commit.slice(0, 8)} is not on ${attemptBranch(featureId, attempt)}, so ${branch} was not moved to it: the log's record alone proves nothing`,
+    };
+  const tips = await localBranchTips(root);
+  const from = tips.get(branch);
+  if (from === commit) return {};
+  const keep =
+    from !== undefined && (await leftOnNoBranch(root, { featureId, tip: from, to: commit, tips })).length > 0;
+  const why = `baton: best-of-N winner, attempt ${attempt}`;
+  const move = await moveKeepingTip(root, { featureId, from, to: commit, why, keep }).catch(
+    (err: unknown) => ({ held: heldRefusal(err) }),
+  );
+  if ('held' in move)
+    return { not_moved: `${move.held}: \`baton pick ${featureId} ${attempt}\` moves it once that ends` };
+  const backup = move.backup !== undefined ? { backup: move.backup } : {};
+  if (move.moved) return backup;
+  const was = from === undefined ? 'absent' : `at ${from.slice(0, 8)}`;
+  return {
+    ...backup,
+    not_moved: `another process moved ${branch} while the run chose (it was ${was}); it was left there: \`baton pick ${featureId} ${attempt}\` moves it`,
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { CleanDecision } from '../clean/clean.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
+import { featureBranch } from '../git/refs.js';
 import { continueCommand, TEST_FROM_LOG } from '../integrate/continue-command.js';
 import { resumeStateFrom } from '../integrate/resume-state.js';
 import type { LockHolder } from '../lock/baton-lock.js';
@@ -133,12 +134,34 @@ export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAd
       d.target.orphans === undefined &&
       !isLeftover(d.target),
   );
-  if (rest.length > 0) {
+  // Integrate merges `baton/<id>` only, never an attempt's branch: an attempt's work has hints of its own.
+  const features = rest.filter((d) => d.target.kind !== 'attempt');
+  if (features.length > 0) {
     lines.push(
-      `hint: commit and integrate that work first (baton integrate), or discard it with \`baton clean --force ${rest
+      `hint: commit and integrate that work first (baton integrate), or discard it with \`baton clean --force ${features
         .map((d) => d.target.id)
         .join(' ')}\`.`,
     );
   }
+  for (const d of rest) if (d.target.kind === 'attempt') lines.push(attemptWorkHint(d.target));
   return lines;
+}
+
+/**
+ * The hint for a best-of-N attempt holding work `baton/<id>` lacks: only what is on `baton/<id>` is
+ * integrated, and `baton verify <id>` moves it on to what it checked on the winner's branch
+ * (`advanceWinnerBranch`), so the work is kept by making its attempt the winner (`baton pick`, when
+ * the log recorded a commit of it) and verifying; or discarded, its tip kept under a backup ref.
+ */
+function attemptWorkHint(t: CleanTarget): string {
+  const discard = `discard it with \`baton clean --force ${t.id}\` (its tip is kept as a backup)`;
+  const a = t.attempt;
+  if (a === undefined || !a.known)
+    return `hint: ${t.id}: the log records no such attempt; look at its work, then ${discard}.`;
+  const id = a.featureId;
+  const commit = t.dirty.length > 0 ? 'commit it in its worktree, then ' : '';
+  const pick = a.winner ? '' : `\`baton pick ${id} ${a.attempt}\`, then `;
+  if (!a.winner && a.recorded === undefined)
+    return `hint: ${t.id}: attempt ${a.attempt} recorded no commit \`baton pick\` could take; ${discard}.`;
+  return `hint: ${t.id}: integrate takes ${featureBranch(id)} only; to keep that work, ${commit}${pick}\`baton verify ${id}\` (it moves ${featureBranch(id)} on to the commit it checked, once every check passes there); or ${discard}.`;
 }

@@ -232,19 +232,25 @@ export function attemptsOf(f: FeatureState): AttemptState[] {
   return Object.values(f.attempts ?? {}).sort((a, b) => a.attempt - b.attempt);
 }
 
-/** One row per best-of-N attempt, to print under its feature's row: the winner starred, with why it won. */
+/**
+ * One row per best-of-N attempt, to print under its feature's row: the winner starred, with why it won,
+ * after why it failed when it did not end complete.
+ */
 export function attemptRows(f: FeatureState, p: Palette, now: number): string[][] {
   return attemptsOf(f).map((a) => {
     const won = f.winner?.attempt === a.attempt;
     const elapsed =
       a.duration_ms ?? (a.started_at && a.status === 'running' ? now - Date.parse(a.started_at) : undefined);
     const numbers = describeAttemptState(a) ?? '';
-    const why = won ? `winner: ${f.winner?.reasons[0] ?? ''}` : (a.reason ?? numbers);
+    const failedWhy = a.status === 'complete' ? undefined : a.reason;
+    const winner = `winner: ${f.winner?.reasons[0] ?? ''}`;
+    const why = won ? (failedWhy ? `${failedWhy} — ${winner}` : winner) : (a.reason ?? numbers);
     return [
       `  ${won ? '★' : '└'} ${escapeControl(f.feature_id)}.a${a.attempt}`,
       a.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, a.status),
       escapeControl(a.agent ?? '—'),
-      formatDuration(elapsed),
+      // Started, stopped, and no end time known (its run killed outright): not a zero.
+      elapsed === undefined && a.started_at !== undefined ? UNKNOWN : formatDuration(elapsed),
       '—',
       a.checks && a.checks.total > 0 ? `${a.checks.passed}/${a.checks.total}` : '—',
       a.cost_usd !== undefined ? `$${a.cost_usd.toFixed(2)}` : '—',

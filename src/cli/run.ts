@@ -62,8 +62,8 @@ const RUN_HELP_AFTER =
   'checked for changes outside them (the `owns` check; `owns_policy: warn` in the contract only warns).\n' +
   'Best-of-N (--attempts, or attempts: in a contract or the config): each attempt gets its own worktree,\n' +
   'branch baton/<id>.a<n>, ports, agent and checks, and counts as one of -j. The winner is chosen in\n' +
-  'this order: all criteria pass > more pass > better measured values (lower p95, p99, p50, error\n' +
-  'rate; 10 % or more) > fewer files outside owns > fewer lines changed > lower cost > earlier finish\n' +
+  'this order: all criteria pass > more pass > better measured values (lower error rate, then p95,\n' +
+  'p99, p50; 10 % or more) > fewer files outside owns > fewer lines changed > lower cost > earlier finish\n' +
   '> lower attempt number; baton/<id> then points at its commit. --select first-passing stops the\n' +
   'others once one passes everything. --resume keeps attempts that ended; `baton pick <id> <n>`\n' +
   'overrides; `baton clean` removes the attempts. See docs/best-of-n.md.\n' +

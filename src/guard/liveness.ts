@@ -6,7 +6,7 @@
  */
 import { printableArg } from '../agents/shell-words.js';
 import { holderAlive, runLockHolder } from '../lock/baton-lock.js';
-import type { BatonEvent, FeatureEnded, RunEnded } from '../log/events.js';
+import type { AttemptEnded, BatonEvent, FeatureEnded, RunEnded } from '../log/events.js';
 import type { BatonState, FeatureState } from '../log/fold.js';
 import type { OpenRun, RunQueue } from '../log/state.js';
 import { passwordCaveat } from '../queue/names.js';
@@ -148,6 +148,55 @@ function notStarted(f: FeatureState, runStartedAt: string): string {
 }
 
 /**
+ * The ends a dead run never wrote of the best-of-N attempts it started and did not finish: an
+ * `attempt.ended` `interrupted` for each (no duration, files or checks: the fold takes its status and
+ * reason only), and a `feature.ended` for its unit (`<id>.a<n>`), so neither stays running.
+ */
+function attemptInterruptions(state: BatonState, runId: string, reason: string): BatonEvent[] {
+  const out: BatonEvent[] = [];
+  for (const f of Object.values(state.features)) {
+    for (const a of Object.values(f.attempts ?? {})) {
+      if (a.run_id !== runId || !UNFINISHED.has(a.status)) continue;
+      const ts = a.started_at ?? new Date(0).toISOString();
+      const ended: AttemptEnded & { inferred: true } = {
+        v: 1,
+        ts,
+        run_id: runId,
+        type: 'attempt.ended',
+        feature_id: f.feature_id,
+        attempt: a.attempt,
+        status: 'interrupted',
+        reason,
+        files: [],
+        checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
+        measured: {},
+        lines_changed: 0,
+        outside_owns: 0,
+        duration_ms: 0,
+        inferred: true,
+      };
+      out.push(ended);
+    }
+  }
+  for (const unit of Object.values(state.attempt_units ?? {})) {
+    if (unit.run_id !== runId || !UNFINISHED.has(unit.status)) continue;
+    const ts = latestTime(unit) ?? new Date(0).toISOString();
+    const ended: FeatureEnded & { inferred: true } = {
+      v: 1,
+      ts,
+      run_id: runId,
+      type: 'feature.ended',
+      feature_id: unit.feature_id,
+      status: 'interrupted',
+      reason,
+      inferred: true,
+    };
+    out.push(ended);
+  }
+  return out;
+}
+
+/**
  * The events a dead run never wrote, inferred at read time (never appended to the log): a
  * `feature.ended` `interrupted` for each of its unfinished features — those it started and those
  * the last run's start listed and it never got to — and its `run.ended` `interrupted`. They carry
@@ -185,6 +234,7 @@ export function interruptionEvents(state: BatonState, alive: OrchestratorProbe):
       };
       out.push(ended);
     }
+    out.push(...attemptInterruptions(state, run.run_id, `${gone}; ${resume}`));
     // The fold's `run.ended` speaks for the last run only; an older dead run is closed by its features.
     if (!isLast) continue;
     const started = Date.parse(run.started_at ?? '');

@@ -287,6 +287,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       outside_owns: z.number(),
       cost_usd: z.optional(z.number()),
       duration_ms: z.number(),
+      /** Written at read time for an attempt of a run whose orchestrator died (never appended to the log). */
+      inferred: z.optional(z.literal(true)),
     }),
   /** Best-of-N chose a feature's winner: `baton/<feature_id>` now points at its commit. */
   'attempt.selected': () =>

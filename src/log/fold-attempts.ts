@@ -70,6 +70,11 @@ function checkedOn(unit: FeatureState | undefined, commit: string | undefined): 
 
 /** An attempt's `attempt.ended`: what its line says, and what its own checks said of its commit (`checkedOn`). */
 function endAttempt(state: BatonState, f: FeatureState, ev: AttemptEnded): void {
+  // A dead run's end inferred at read time: when the agent stopped, and what it left, are unknown.
+  if (ev.inferred) {
+    Object.assign(attemptOf(f, ev.attempt), { status: ev.status, reason: ev.reason });
+    return;
+  }
   Object.assign(attemptOf(f, ev.attempt), {
     status: ev.status,
     ended_at: ev.ts,

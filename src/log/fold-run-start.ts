@@ -55,8 +55,17 @@ export function applyRunStarted(
   if (!ev.resume) startUnitsOver(state, ev.feature_ids, ev.adopted_windows);
 }
 
-/** What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. */
+/**
+ * What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. Its work
+ * too (commit, files, agent log, worktree, usage): a best-of-N feature gets no `feature.started` of its
+ * own to clear them, and until its winner is chosen it has none of this run's.
+ */
 function startOver(f: FeatureState): void {
+  f.commit = undefined;
+  f.files = [];
+  f.log_file = undefined;
+  f.worktree = undefined;
+  f.usage = undefined;
   f.attempts = undefined;
   f.planned_attempts = undefined;
   f.planned_select = undefined;

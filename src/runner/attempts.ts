@@ -2,30 +2,32 @@
  * Best-of-N in a run. Each attempt is a unit of the pool (its own worktree, branch, port block, agent
  * and checks, through the same lifecycle as a feature); when a feature's last attempt ends, the rule
  * of `attempts/select.ts` picks the winner, `baton/<feature_id>` is pointed at its commit, and the
- * feature ends with the winner's status. With `select: first-passing` the first attempt to pass every
- * criterion stops the others' agents and keeps the ones not yet started from starting.
+ * feature ends with the winner's status (failed when the branch could not be moved to it: `featureEndOf`).
+ * A resume keeps the attempts an earlier run ended whose commit is still on their branch. With
+ * `select: first-passing` the first attempt to pass every criterion stops the others' agents and keeps
+ * the ones not yet started from starting.
  */
 import { performance } from 'node:perf_hooks';
 import { agentLabel } from '../agents/registry.js';
-import { leftOnNoBranch, moveKeepingTip } from '../attempts/keep-tip.js';
+import { moveToWinner } from '../attempts/keep-tip.js';
 import type { AttemptPlan } from '../attempts/plan.js';
-import { onAttemptBranch, unprovenClaim } from '../attempts/proof.js';
+import { unprovenClaim } from '../attempts/proof.js';
 import { type AttemptFacts, COMPARED_MEASURES, selectBest, selectFirstPassing } from '../attempts/select.js';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { filesOutsideOwns } from '../contracts/owns.js';
-import { heldRefusal } from '../git/branch-in-progress.js';
-import { linesChanged, localBranchTips } from '../git/branches.js';
-import { attemptBranch, featureBranch } from '../git/refs.js';
+import { linesChanged } from '../git/branches.js';
+import { featureBranch } from '../git/refs.js';
 import type { AttemptEnded, AttemptEndStatus, FeatureEnded } from '../log/events.js';
 import type { AttemptState } from '../log/state.js';
 import type { RunContext } from './context.js';
 import { runUnit, type UnitFacts } from './feature.js';
 import type { WorkUnit } from './units.js';
 
-/** A finished attempt: what the rule compares, and what the branch moves to. */
+/** A finished attempt: what the rule compares, what the branch moves to, and why it ended as it did. */
 export interface Finished extends AttemptFacts {
   status: AttemptEndStatus;
   commit?: string | undefined;
+  reason?: string | undefined;
 }
 
 /** One best-of-N feature's attempts in this run. */
@@ -54,15 +56,16 @@ export interface AttemptCoordinator {
 }
 
 /**
- * An earlier run's attempt that a resumed run keeps rather than runs again: one that ended, and whose
+ * An earlier run's attempt that a resumed run keeps rather than runs again: one that ended, whose
  * record its own checks prove (`unprovenClaim`: a line saying it passed, with no check of it passing on
- * its commit, is run again, not believed).
+ * its commit, is run again, not believed), and whose recorded commit is still on its branch (`backed`:
+ * one `baton clean --force <id>.a<n>` removed could never be put on `baton/<id>`, so it runs again).
  */
-function keptFromEarlierRun(a: AttemptState | undefined): Finished | undefined {
+function keptFromEarlierRun(a: AttemptState | undefined, backed: boolean): Finished | undefined {
   if (!a?.checks || a.status === 'interrupted' || a.status === 'running' || a.status === 'pending')
     return undefined;
   if (a.status === 'verifying' || a.status === 'needs-input') return undefined;
-  if (unprovenClaim(a) !== undefined) return undefined;
+  if (unprovenClaim(a) !== undefined || !backed) return undefined;
   return {
     attempt: a.attempt,
     status: a.status,
@@ -73,6 +76,7 @@ function keptFromEarlierRun(a: AttemptState | undefined): Finished | undefined {
     cost_usd: a.cost_usd,
     finished: Date.parse(a.ended_at ?? '') || 0,
     commit: a.commit,
+    reason: a.reason,
   };
 }
 
@@ -92,9 +96,14 @@ function comparedValues(checks: UnitFacts['checks']): Record<string, Record<stri
   return out;
 }
 
-/** Creates the coordinator of a run's best-of-N features (none: it does nothing). */
-export function createAttemptCoordinator(ctx: RunContext): AttemptCoordinator {
-  const features = planFeatureAttempts(ctx.bestOfN, ctx.opts.resume ? ctx.previousAttempts : undefined);
+/**
+ * Creates the coordinator of a run's best-of-N features (none: it does nothing), from their attempts at
+ * the start of the run (`planFeatureAttempts`).
+ */
+export function createAttemptCoordinator(
+  ctx: RunContext,
+  features: ReadonlyMap<string, FeatureAttempts>,
+): AttemptCoordinator {
   return {
     runAttempt: (unit) => runAttempt(ctx, features.get(unit.featureId)!, unit),
     finishAll() {
@@ -111,11 +120,14 @@ const UNFINISHED = 'stopped before every attempt finished; `baton run --resume` 
 
 /**
  * Each best-of-N feature's attempts at the start of the run (pure): with `previous` (a resumed run),
- * the attempts an earlier run finished are kept, and a kept pass counts as the first under `first-passing`.
+ * the attempts an earlier run finished are kept (`keptFromEarlierRun`), but those in `unbacked` (unit
+ * ids whose recorded commit is not on their branch, `unbackedAttempts`), and a kept pass counts as
+ * the first under `first-passing`.
  */
 export function planFeatureAttempts(
   bestOfN: ReadonlyMap<string, AttemptPlan>,
   previous: ReadonlyMap<string, Readonly<Record<string, AttemptState>>> | undefined,
+  unbacked: ReadonlySet<string> = new Set(),
 ): Map<string, FeatureAttempts> {
   const features = new Map<string, FeatureAttempts>();
   for (const [featureId, plan] of bestOfN) {
@@ -133,7 +145,7 @@ export function planFeatureAttempts(
     for (let n = 1; previous && n <= fa.count; n++) {
       const before = previous.get(featureId)?.[String(n)];
       if (before?.started_at !== undefined) fa.startedBefore.add(n);
-      const kept = keptFromEarlierRun(before);
+      const kept = keptFromEarlierRun(before, !unbacked.has(attemptUnitId(featureId, n)));
       if (!kept) continue;
       fa.ended.set(n, kept);
       if (kept.status === 'complete' && fa.select === 'first-passing') fa.firstPassing ??= n;
@@ -245,8 +257,9 @@ async function runStartedAttempt(ctx: RunContext, fa: FeatureAttempts, unit: Wor
   const outcome = result === undefined || result === 'kept' ? { status: 'interrupted' as const } : result;
   const status: AttemptEndStatus = fa.stopped.has(n) && facts.stoppedFor ? 'stopped' : outcome.status;
   const finished = await describeFinished(ctx, unit, facts, status);
-  emitEnded(ctx, fa, endedFields(finished, outcome.reason, facts, Math.round(performance.now() - began)));
-  return finished;
+  const ended = endedFields(finished, outcome.reason, facts, Math.round(performance.now() - began));
+  emitEnded(ctx, fa, ended);
+  return { ...finished, reason: ended.reason };
 }
 
 /** The `attempt.ended` fields of a finished attempt (pure): a stopped one gives why it was stopped. */
@@ -304,44 +317,31 @@ async function finishWhenAllEnded(ctx: RunContext, fa: FeatureAttempts): Promise
     ...(winner.commit ? { commit: winner.commit } : {}),
     ...move,
   });
-  const reason = `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`;
-  endFeature(ctx, fa.featureId, endStatusOf(winner.status), reason);
+  const end = featureEndOf({
+    status: endStatusOf(winner.status),
+    chosen: `attempt ${winner.attempt} of ${fa.count} won: ${selection.reasons[0] ?? ''}`,
+    notMoved: move.not_moved,
+    winnerReason: winner.reason,
+  });
+  endFeature(ctx, fa.featureId, end.status, end.reason);
 }
 
 /**
- * Points `baton/<id>` at the winner's commit, only from the tip read here (`moveKeepingTip`): a tip on
- * no other branch (a commit made on it by hand during the run) is kept under its pick backup ref first,
- * and a branch another process moves meanwhile is left where it put it. What to say of it in the event.
+ * How a best-of-N feature ends once its winner is chosen (pure): with the winner's status, and why it
+ * was chosen after why it did not end complete (the winner's own reason: its agent failed, a check
+ * failed…). When `baton/<id>` was not moved to the winner (`notMoved` says why), the branch does not
+ * hold the work the feature would be complete with, so it fails, saying that first.
  */
-async function moveToWinner(
-  root: string,
-  featureId: string,
-  commit: string,
-  attempt: number,
-): Promise<{ backup?: string; not_moved?: string }> {
-  const branch = featureBranch(featureId);
-  if (!(await onAttemptBranch(root, { featureId, attempt, commit })))
-    return {
-      not_moved: `attempt ${attempt}'s recorded commit ${commit.slice(0, 8)} is not on ${attemptBranch(featureId, attempt)}, so ${branch} was not moved to it: the log's record alone proves nothing`,
-    };
-  const tips = await localBranchTips(root);
-  const from = tips.get(branch);
-  if (from === commit) return {};
-  const keep =
-    from !== undefined && (await leftOnNoBranch(root, { featureId, tip: from, to: commit, tips })).length > 0;
-  const why = `baton: best-of-N winner, attempt ${attempt}`;
-  const move = await moveKeepingTip(root, { featureId, from, to: commit, why, keep }).catch(
-    (err: unknown) => ({ held: heldRefusal(err) }),
-  );
-  if ('held' in move)
-    return { not_moved: `${move.held}: \`baton pick ${featureId} ${attempt}\` moves it once that ends` };
-  const backup = move.backup !== undefined ? { backup: move.backup } : {};
-  if (move.moved) return backup;
-  const was = from === undefined ? 'absent' : `at ${from.slice(0, 8)}`;
-  return {
-    ...backup,
-    not_moved: `another process moved ${branch} while the run chose (it was ${was}); it was left there: \`baton pick ${featureId} ${attempt}\` moves it`,
-  };
+export function featureEndOf(o: {
+  status: FeatureEnded['status'];
+  chosen: string;
+  notMoved?: string | undefined;
+  winnerReason?: string | undefined;
+}): { status: FeatureEnded['status']; reason: string } {
+  const own = o.status === 'complete' ? undefined : o.winnerReason;
+  const reason = [o.notMoved, own, o.chosen].filter((r) => r !== undefined && r !== '').join(' — ');
+  const failed = o.notMoved !== undefined && o.status === 'complete';
+  return { status: failed ? 'failed' : o.status, reason };
 }
 
 function endFeature(

@@ -13,7 +13,6 @@ import { createMutex } from '../lock/mutex.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import { unitFilesIn, unitRunDir } from '../log/paths.js';
 import type { EventSink } from '../log/sink.js';
-import type { AttemptState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
 import { makeStateFolder } from '../state-write.js';
@@ -49,8 +48,6 @@ export interface RunContext {
   readonly cutOffAgents: ReadonlyMap<string, string>;
   /** Best-of-N features of this run and their attempts' plan. */
   readonly bestOfN: ReadonlyMap<string, AttemptPlan>;
-  /** Each best-of-N feature's attempts in the log before this run, when resuming. */
-  readonly previousAttempts: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>;
   /** The contract a unit works to: a feature's, or an attempt's copy carrying its unit id (`<id>.a<n>`). */
   contractOf(id: string): Contract;
   /** Windows of a dead orchestrator of this run that this one follows instead of starting the agent (interactive/adopt.ts). */
@@ -93,7 +90,6 @@ export interface RunContextInit {
   cutOffAgents?: ReadonlyMap<string, string>;
   adopted?: ReadonlyMap<string, AdoptedWindow>;
   bestOfN?: ReadonlyMap<string, AttemptPlan>;
-  previousAttempts?: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>;
   /** Every unit of the run (features and attempts), for the branches the repository guard expects to change. */
   unitIds?: readonly string[];
   /** The refs and config as the preflight saw them: the repository guard's baseline (else taken here). */
@@ -128,7 +124,6 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     cutOffAgents: init.cutOffAgents ?? new Map(),
     bestOfN: init.bestOfN ?? new Map(),
     depsInBase: init.depsInBase ?? new Set(),
-    previousAttempts: init.previousAttempts ?? new Map(),
     contractOf: (id) => unitContract(opts.plan, id),
     repoGuard,
     selected: new Set(opts.featureIds),

@@ -4,6 +4,7 @@
  * of each attempt the dead run left under way that this run does not run again.
  */
 import { type AttemptPlan, undecidedAttemptCounts, undecidedSelects } from '../attempts/plan.js';
+import { onAttemptBranch } from '../attempts/proof.js';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import type { SelectPolicy } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -13,6 +14,7 @@ import { UNFINISHED } from '../guard/liveness.js';
 import { type BatonState, featureAt } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import type { EventSink } from '../log/sink.js';
+import type { AttemptState } from '../log/state.js';
 import { stoppedUnrun } from './attempts.js';
 import type { RunOptions } from './run-options.js';
 
@@ -99,4 +101,26 @@ export function endDroppedAttempts(
       sink.emit({ type: 'attempt.ended', feature_id: id, ...stoppedUnrun(a.attempt, why) });
     }
   }
+}
+
+/**
+ * The attempts of the run's features that ended in an earlier run and whose recorded commit is no
+ * longer on their own branch `baton/<id>.a<n>` (`onAttemptBranch`: `baton clean --force <id>.a<n>`
+ * removed it, or it was moved off that commit), by unit id. A resume runs them again rather than keep
+ * them: the choice could never put that commit on `baton/<id>` (`moveToWinner` asks the same).
+ */
+export async function unbackedAttempts(
+  root: string,
+  attempts: ReadonlyMap<string, Readonly<Record<string, AttemptState>>>,
+  featureIds: readonly string[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const id of featureIds) {
+    for (const a of Object.values(attempts.get(id) ?? {})) {
+      if (a.commit === undefined || UNFINISHED.has(a.status) || a.status === 'interrupted') continue;
+      if (!(await onAttemptBranch(root, { featureId: id, attempt: a.attempt, commit: a.commit })))
+        out.add(attemptUnitId(id, a.attempt));
+    }
+  }
+  return out;
 }

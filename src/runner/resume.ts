@@ -155,21 +155,9 @@ export function restartUnits(r: RestartRequest): string[] {
       );
     }
     if (!r.resume) continue;
-    if (units.length === 0) {
-      throw restartUsage(
-        'run/restart-not-selected',
-        `--restart ${name}: ${name} is not a feature this run selects (${r.featureIds.join(', ')}), so nothing would restart`,
-        `Name one of those, or select the feature too: \`baton run --resume ${[...r.featureIds, feature].join(' ')} --restart ${name}\`.`,
-      );
-    }
+    if (units.length === 0) throw notRestartable(r, name, feature);
     const runs = units.filter((u) => !r.kept(u.id));
-    if (runs.length === 0) {
-      throw restartUsage(
-        'run/restart-kept',
-        `--restart ${name}: ${units.length > 1 ? 'its attempts' : name} ended in an earlier run and the resume keeps ${units.length > 1 ? 'them' : 'it'} without running ${units.length > 1 ? 'them' : 'it'} again, so nothing would restart`,
-        `Leave it out of --restart; \`baton clean ${name}\` removes what an attempt left.`,
-      );
-    }
+    if (runs.length === 0) throw allKept(r, name, units);
     for (const u of runs) out.add(u.id);
   }
   if (!r.resume) {
@@ -182,6 +170,53 @@ export function restartUnits(r: RestartRequest): string[] {
     );
   }
   return [...out];
+}
+
+/**
+ * The refusal of a `--restart` name that is no unit of the resume: a feature it does not select, or
+ * an attempt its feature (selected) does not have, with the names that would work.
+ */
+function notRestartable(r: RestartRequest, name: string, feature: string): UserError {
+  const resume = `baton run --resume ${r.featureIds.join(' ')}`;
+  const own = r.units.filter((u) => u.featureId === feature);
+  if (own.length === 0) {
+    return restartUsage(
+      'run/restart-not-selected',
+      `--restart ${name}: ${name} is not a feature this run selects (${r.featureIds.join(', ')}), so nothing would restart`,
+      `Name one of those, or select the feature too: \`baton run --resume ${[...r.featureIds, feature].join(' ')} --restart ${name}\`.`,
+    );
+  }
+  const n = parseAttemptUnitId(name)?.attempt;
+  if (own.every((u) => u.id === feature)) {
+    return restartUsage(
+      'run/restart-no-attempt',
+      `--restart ${name}: ${feature} runs as one agent in this run, with no attempt ${n}, so nothing would restart`,
+      `Name the feature: \`${resume} --restart ${feature}\`.`,
+    );
+  }
+  const runs = own.filter((u) => !r.kept(u.id)).map((u) => u.id);
+  return restartUsage(
+    'run/restart-no-attempt',
+    `--restart ${name}: ${feature} has no attempt ${n} in this run; its attempts are ${own.map((u) => u.id).join(', ')}, so nothing would restart`,
+    runs.length > 0
+      ? `Name an attempt the resume runs again (${runs.join(', ')}): \`${resume} --restart ${runs[0]}\`; \`--restart ${feature}\` names every one of those.`
+      : `Leave it out of --restart: the resume keeps every attempt of ${feature}, which ended in an earlier run.`,
+  );
+}
+
+/**
+ * The refusal of a `--restart` name whose attempts all ended in an earlier run, kept by the resume.
+ * `clean` refuses an attempt while its feature is undecided, as it is on a resume, but `--force` removes
+ * it (its tip kept as a backup), and a resume runs again an attempt whose branch is gone (`unbackedAttempts`).
+ */
+function allKept(r: RestartRequest, name: string, units: ReadonlyArray<{ id: string }>): UserError {
+  const many = units.length > 1;
+  const them = many ? 'them' : 'it';
+  return restartUsage(
+    'run/restart-kept',
+    `--restart ${name}: ${many ? 'its attempts' : name} ended in an earlier run and the resume keeps ${them} without running ${them} again, so nothing would restart`,
+    `Leave it out of --restart. To run ${them} again, discard ${them} first: \`baton clean --force ${units.map((u) => u.id).join(' ')}\` (${many ? 'their tips' : 'its tip'} kept as a backup), then \`baton run --resume ${r.featureIds.join(' ')}\` runs ${them} again.`,
+  );
 }
 
 /**

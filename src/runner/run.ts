@@ -36,7 +36,7 @@ import { withRunId } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { makeFolders } from '../make-folders.js';
 import { writeStateFile } from '../state-write.js';
-import { createAttemptCoordinator, planFeatureAttempts } from './attempts.js';
+import { createAttemptCoordinator, type FeatureAttempts, planFeatureAttempts } from './attempts.js';
 import { createRunContext, featurePaths, type RunContext } from './context.js';
 import { createRunControl } from './control.js';
 import { dryRun } from './dry-run.js';
@@ -57,6 +57,7 @@ import {
   interruptedBestOfN,
   refuseFewerAttempts,
   resumedSelects,
+  unbackedAttempts,
 } from './resume-attempts.js';
 import { isConcurrency, type RunOptions } from './run-options.js';
 import { planUnits } from './units.js';
@@ -98,8 +99,6 @@ export function ensureStateDir(root: string): string {
 /** What a resume found of the run before it: statuses, orphans stopped, groups left alone, windows to follow. */
 interface Previous {
   previous: Map<string, FeatureStatus>;
-  /** Each feature's best-of-N attempts as the log left them. */
-  attempts: Map<string, Record<string, AttemptState>>;
   orphans: Orphan[];
   refused: RefusedGroup[];
   adoption: AdoptionPlan;
@@ -158,14 +157,17 @@ async function planRun(
   return planned;
 }
 
-/** `--restart`'s names checked against what the resume will run (`restartUnits`), a best-of-N feature's attempts added. */
+/**
+ * `--restart`'s names checked against what the resume will run (`restartUnits`), a best-of-N feature's
+ * attempts added; `kept`: the best-of-N features' attempts at the start of the run (`planFeatureAttempts`).
+ */
 function withRestart(
   opts: RunOptions,
   plan: ReturnType<typeof planUnits>,
   earlier: Earlier | undefined,
+  kept: ReadonlyMap<string, FeatureAttempts>,
 ): RunOptions {
   if (!opts.restart?.length) return opts;
-  const kept = planFeatureAttempts(plan.bestOfN, earlier?.attempts);
   // Without --resume too: a feature complete in an earlier run is refused for that, not sent to a resume.
   const features = (earlier?.folded ?? foldLogCached(opts.logPath).state).features;
   const restart = restartUnits({
@@ -185,10 +187,9 @@ function withRestart(
 
 /** Each feature's status in the log before this run, the windows to re-attach to, and the other orphans (stopped). */
 async function readPrevious(opts: RunOptions, earlier: Earlier | undefined): Promise<Previous> {
-  if (!earlier)
-    return { previous: new Map(), attempts: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
-  const { folded, previous, attempts } = earlier;
-  if (opts.dryRun) return { previous, attempts, orphans: [], refused: [], adoption: NO_ADOPTION };
+  if (!earlier) return { previous: new Map(), orphans: [], refused: [], adoption: NO_ADOPTION };
+  const { folded, previous } = earlier;
+  if (opts.dryRun) return { previous, orphans: [], refused: [], adoption: NO_ADOPTION };
   // Best-of-N attempts' agents are units of their own: their groups are looked for like features'.
   const state = withAttemptUnits(folded);
   assertNoLiveRun(state, opts.root);
@@ -215,7 +216,7 @@ async function readPrevious(opts: RunOptions, earlier: Earlier | undefined): Pro
   for (const r of adoption.refused) {
     if (!refused.some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid)) refused.push(r);
   }
-  return { previous, attempts, orphans, refused, adoption };
+  return { previous, orphans, refused, adoption };
 }
 
 /**
@@ -229,10 +230,13 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   const planned = await planRun(options, earlier);
   const { units, bestOfN } = planned;
   const unitIds = units.map((u) => u.id);
+  // A resume keeps the attempts that ended, but those whose recorded commit left their branch.
+  const unbacked = earlier && (await unbackedAttempts(options.root, earlier.attempts, options.featureIds));
+  const attemptsAtStart = planFeatureAttempts(bestOfN, earlier?.attempts, unbacked);
   // Best-of-N stops attempts through the run control, so a run always has one. A `--restart` that
   // would do nothing is refused before anything changes.
   const opts: RunOptions = {
-    ...withRestart(options, planned, earlier),
+    ...withRestart(options, planned, earlier, attemptsAtStart),
     control: options.control ?? createRunControl(),
     waitForDeps: options.waitForDeps ?? earlier?.folded.mode === 'wait-for-deps',
   };
@@ -264,7 +268,6 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     ...(earlier ? { finishedAgents: earlier.finished, cutOffAgents: earlier.cutOff } : {}),
     adopted: new Map(found.adoption.adopted.map((a) => [a.feature_id, a])),
     bestOfN,
-    previousAttempts: found.attempts,
     unitIds,
     ...(look ? { repoBaseline: look.snapshot } : {}),
     ...(pre.checkout ? { checkoutBaseline: pre.checkout } : {}),
@@ -283,7 +286,7 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
   };
   opts.signal.addEventListener('abort', stopAll, { once: true });
   try {
-    const coordinator = createAttemptCoordinator(ctx);
+    const coordinator = createAttemptCoordinator(ctx, attemptsAtStart);
     try {
       await runPool(units, concurrency, opts.signal, (unit) =>
         unit.attempt === undefined ? runFeature(ctx, unit.id) : coordinator.runAttempt(unit),

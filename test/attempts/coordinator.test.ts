@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttemptPlan } from '../../src/attempts/plan.js';
 import type { AttemptState } from '../../src/log/state.js';
-import { notStarted, planFeatureAttempts } from '../../src/runner/attempts.js';
+import { featureEndOf, notStarted, planFeatureAttempts } from '../../src/runner/attempts.js';
 
 const plan = (n: number, select: AttemptPlan['select']): AttemptPlan => ({
   agents: Array.from({ length: n }, () => 'command'),
@@ -61,6 +61,44 @@ describe('the attempts a run starts from', () => {
       expect(fa?.firstPassing).toBe(first);
     },
   );
+});
+
+describe('a resumed run keeps no attempt whose recorded commit left its branch', () => {
+  it('runs it again (`baton clean --force <id>.a<n>` removed the branch), and a kept pass no longer counts as first', () => {
+    const fa = planFeatureAttempts(
+      new Map([['f', plan(3, 'first-passing')]]),
+      new Map([['f', { '1': earlier(1, 'complete'), '2': earlier(2, 'complete') }]]),
+      new Set(['f.a1']),
+    ).get('f');
+    expect([...(fa?.ended.keys() ?? [])]).toEqual([2]);
+    expect(fa?.firstPassing).toBe(2);
+    expect([...(fa?.startedBefore ?? [])].sort()).toEqual([1, 2]);
+  });
+});
+
+describe('how a best-of-N feature ends once its winner is chosen', () => {
+  const chosen = 'attempt 1 of 2 won: attempt 1 over attempt 2: fewer lines changed (1 vs 2)';
+  it('with the winner status and why it won, when baton/<id> was moved to it', () => {
+    expect(featureEndOf({ status: 'complete', chosen })).toEqual({ status: 'complete', reason: chosen });
+  });
+  it('failed, saying why first, when baton/<id> was not moved to a winner that passed', () => {
+    const notMoved =
+      "attempt 1's recorded commit 4db1b376 is not on baton/api.a1, so baton/api was not moved to it";
+    expect(featureEndOf({ status: 'complete', chosen, notMoved })).toEqual({
+      status: 'failed',
+      reason: `${notMoved} — ${chosen}`,
+    });
+    expect(featureEndOf({ status: 'failed-checks', chosen, notMoved }).status).toBe('failed-checks');
+  });
+  it('says why a winner that did not pass failed (its own reason) before why it was chosen', () => {
+    const own = 'the agent failed: exit 1; see .baton/runs/r/api.a1/agent.log';
+    expect(featureEndOf({ status: 'failed', chosen, winnerReason: own })).toEqual({
+      status: 'failed',
+      reason: `${own} — ${chosen}`,
+    });
+    // A complete winner's reason is no failure to tell.
+    expect(featureEndOf({ status: 'complete', chosen, winnerReason: 'x' }).reason).toBe(chosen);
+  });
 });
 
 describe('a resumed run believes no attempt.ended its own checks do not prove', () => {

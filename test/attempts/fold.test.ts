@@ -5,6 +5,7 @@ import { EVENT_SCHEMAS, type NewEvent } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { parseLogEvent } from '../../src/log/parse-event.js';
+import { featureAgentLog } from '../../src/log/paths.js';
 
 let clock = 0;
 function stamp(e: NewEvent) {
@@ -186,6 +187,30 @@ describe('folding best-of-N', () => {
       '1',
       '2',
     ]);
+  });
+
+  it("a fresh run forgets the earlier winner's work: commit, files, agent log, worktree, usage (no agent log named)", () => {
+    const before = foldEvents(bestOfTwo()).features.search!;
+    expect(before).toMatchObject({ commit: 'c2', files: ['src/a2.js'], log_file: '/l/a2.log' });
+    const next = stamp({
+      type: 'attempt.started',
+      run_id: 'r2',
+      feature_id: 'search',
+      attempt: 1,
+      agent: 'command',
+      branch: 'baton/search.a1',
+      worktree: '/w/search.a1',
+      port: 41010,
+    });
+    const f = foldEvents([...bestOfTwo(), runStarted('r2', { attempts: { search: 2 } }), next]).features
+      .search!;
+    expect(f.status).toBe('running');
+    expect(f).toMatchObject({ commit: undefined, files: [], log_file: undefined, worktree: undefined });
+    expect(f.usage).toBeUndefined();
+    expect(featureAgentLog('/repo', f)).toBeUndefined();
+    // A resume keeps them (the winner may be kept from the earlier run).
+    const resumed = foldEvents([...bestOfTwo(), runStarted('r2', { resume: true })]).features.search!;
+    expect(resumed).toMatchObject({ commit: 'c2', files: ['src/a2.js'], log_file: '/l/a2.log' });
   });
 
   it("keeps each best-of-N feature's rule from run.started for a resume, while undecided; a fresh run without one forgets it", () => {

@@ -157,7 +157,8 @@ describe('resuming an interrupted best-of-N run', () => {
         branch: 'baton/alpha',
       }) + line({ type: 'feature.ended', feature_id: 'alpha', status: 'complete', reason: 'attempt 2 won' }),
     );
-    expect((await status(t.repo.root)).attempts[2].status).toBe('running');
+    // Its run is dead: status reads the attempt interrupted (inferred, not recorded) until the resume ends it.
+    expect((await status(t.repo.root)).attempts[2].status).toBe('interrupted');
 
     const resumed = await runBaton(['run', '--resume'], { cwd: t.repo.root, env: t.env });
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);

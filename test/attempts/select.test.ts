@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AttemptFacts,
+  COMPARED_MEASURES,
   compareAttempts,
   selectBest,
   selectFirstPassing,
 } from '../../src/attempts/select.js';
+import { runBaton } from '../rig/cli.js';
 
 function facts(attempt: number, over: Partial<AttemptFacts> = {}): AttemptFacts {
   return {
@@ -227,5 +229,19 @@ describe('error rate wording', () => {
       facts(2, { measured: { api: { error_rate: 0.2 } } }),
     );
     expect(r.why).toBe('attempt 1 over attempt 2: lower api error rate (0% vs 20%)');
+  });
+});
+
+describe('the rule as `baton run --help` states it', () => {
+  it('names the measured values in the order the rule compares them (the error rate first)', async () => {
+    const help = (await runBaton(['run', '--help'], { cwd: process.cwd() })).stdout.replace(/\s+/g, ' ');
+    const stated = /better measured values \(([^)]*)\)/.exec(help)?.[1] ?? '';
+    const words = { error_rate: 'error rate', p95_ms: 'p95', p99_ms: 'p99', p50_ms: 'p50' } as const;
+    const at = COMPARED_MEASURES.map((m) => stated.indexOf(words[m]));
+    expect(
+      at.every((i) => i >= 0),
+      stated,
+    ).toBe(true);
+    expect(at, stated).toEqual([...at].sort((a, b) => a - b));
   });
 });

@@ -53,7 +53,7 @@ describe('best-of-N moving baton/<id> to the winner in a run', () => {
     expect(events(repo).some((e) => e.type === 'feature.escaped')).toBe(false);
   });
 
-  it('leaves baton/<id> where another process put it while the run chose, and says how to move it', async () => {
+  it('leaves baton/<id> where another process put it while the run chose, says how to move it, and does not end the feature complete', async () => {
     const repo = alphaRepo('mkdir -p src/alpha && echo $BATON_UNIT_ID > src/alpha/a.txt\n');
     const theirs = repo.git('rev-parse', 'main');
     // Just before the run moves baton/alpha to the winner, another process creates it: the race, made certain.
@@ -65,12 +65,18 @@ describe('best-of-N moving baton/<id> to the winner in a run', () => {
       cwd: repo.root,
       env: { PATH: git.path },
     });
-    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // baton/alpha does not hold the winner's work: the feature is not complete, and the run fails.
+    expect(run.code, run.stdout + run.stderr).toBe(1);
     const sel = selected(repo);
     expect(repo.git('rev-parse', 'baton/alpha')).toBe(theirs);
     expect(sel?.not_moved).toBe(
       `another process moved baton/alpha while the run chose (it was absent); it was left there: \`baton pick alpha ${sel?.winner}\` moves it`,
     );
     expect(run.stdout).toContain(sel?.not_moved);
+    const ended = events(repo).findLast((e) => e.type === 'feature.ended');
+    expect(ended).toMatchObject({ status: 'failed' });
+    expect(ended?.type === 'feature.ended' && ended.reason).toMatch(
+      new RegExp(`^another process moved baton/alpha .* — attempt ${sel?.winner} of 2 won: `),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // What `baton clean` says under its lists: why baton/integration did not count as merged, and for
 // what it left, the command that fits (the integration branch, a best-of-N feature not decided yet,
 // a feature's work). Real runs of command agents, real integrations, real git.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
@@ -116,5 +116,54 @@ describe('clean of a best-of-N feature not decided yet', () => {
       'hint: finish best-of-N for api first (`baton run --resume api` decides it), or discard its attempts with `baton clean --force api.a1 api.a2`.\n',
     );
     expect(r.stdout).not.toContain('baton integrate');
+  });
+});
+
+describe("clean of a decided best-of-N attempt holding the user's commits", () => {
+  it('hints `baton pick` and `baton verify` (integrate never merges an attempt branch), which then let clean remove it', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      'baton.config.json': '{}\n',
+      ...contractFiles([
+        {
+          id: 'api',
+          // Attempt 1 changes more lines, so attempt 2 wins.
+          agent: {
+            command:
+              'mkdir -p src/api && echo ok > src/api/a.txt && if [ "$BATON_ATTEMPT" = 1 ]; then echo more >> src/api/a.txt; fi',
+          },
+          criteria: [{ id: 'ok', text: 'ok', run: 'grep -q ok src/api/a.txt' }],
+        },
+      ]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run', '--attempts', '2'], { cwd: repo.root })).code).toBe(0);
+    const wt = (n: number) => join(repo.root, '..', 'repo.baton-worktrees', `api.a${n}`);
+    const fix = (n: number) => {
+      writeFileSync(join(wt(n), 'src', 'api', 'fix.txt'), 'mine\n');
+      repo.git('-C', wt(n), 'add', '-A');
+      repo.git('-C', wt(n), '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'my fix');
+    };
+    fix(1);
+    fix(2);
+
+    const loser = await runBaton(['clean', 'api.a1'], { cwd: repo.root });
+    expect(loser.code).toBe(1);
+    expect(loser.stdout).not.toContain('baton integrate');
+    expect(loser.stdout).toContain(
+      'hint: api.a1: integrate takes baton/api only; to keep that work, `baton pick api 1`, then `baton verify api` (it moves baton/api on to the commit it checked, once every check passes there); or discard it with `baton clean --force api.a1` (its tip is kept as a backup).\n',
+    );
+    // The winner needs no pick: verify alone moves baton/api on to its commits.
+    const winner = await runBaton(['clean', 'api.a2'], { cwd: repo.root });
+    expect(winner.stdout).toContain(
+      'hint: api.a2: integrate takes baton/api only; to keep that work, `baton verify api` (',
+    );
+
+    // The hint as given works: after it, clean removes the attempt, its work now on baton/api.
+    expect((await runBaton(['pick', 'api', '1'], { cwd: repo.root })).code).toBe(0);
+    expect((await runBaton(['verify', 'api'], { cwd: repo.root })).code).toBe(0);
+    const again = await runBaton(['clean', 'api.a1'], { cwd: repo.root });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toMatch(/^Removed 1/m);
   });
 });

@@ -231,6 +231,54 @@ describe('baton run --resume --restart', () => {
     );
   });
 
+  it('for an attempt its feature does not have, names the attempts, and hints a --restart that is accepted (pure)', () => {
+    const request = {
+      resume: true,
+      featureIds: ['a', 'b'],
+      planIds: ['a', 'b'],
+      units: [
+        { id: 'a', featureId: 'a' },
+        { id: 'b.a1', featureId: 'b' },
+        { id: 'b.a2', featureId: 'b' },
+      ],
+      complete: () => false,
+      kept: (id: string): boolean => id === 'b.a1',
+    };
+    const refusal = (restart: string[], over: Partial<typeof request> = {}) => {
+      try {
+        restartUnits({ ...request, ...over, restart });
+      } catch (e) {
+        return e as { code: string; message: string; hint: string };
+      }
+      throw new Error('not refused');
+    };
+    const five = refusal(['b.a5']);
+    expect(five).toMatchObject({
+      code: 'run/restart-no-attempt',
+      message:
+        '--restart b.a5: b has no attempt 5 in this run; its attempts are b.a1, b.a2, so nothing would restart',
+    });
+    // The hint's command names a unit the resume runs: given as it is, it is accepted.
+    const hinted = /`baton run --resume a b --restart (\S+)`/.exec(five.hint)?.[1];
+    expect(hinted).toBe('b.a2');
+    expect(restartUnits({ ...request, restart: [hinted!] })).toEqual(['b.a2']);
+    // Every attempt kept: no command would restart one.
+    expect(refusal(['b.a5'], { kept: (id) => id.startsWith('b.') }).hint).toBe(
+      'Leave it out of --restart: the resume keeps every attempt of b, which ended in an earlier run.',
+    );
+    // A feature run as one agent has no attempts: its own name is what works.
+    expect(refusal(['a.a1'])).toMatchObject({
+      code: 'run/restart-no-attempt',
+      hint: 'Name the feature: `baton run --resume a b --restart a`.',
+    });
+    // A kept attempt: `baton clean` alone refuses it (best-of-N undecided), so the hint discards it with
+    // --force, after which the resume runs it again.
+    expect(refusal(['b.a1'])).toMatchObject({
+      code: 'run/restart-kept',
+      hint: 'Leave it out of --restart. To run it again, discard it first: `baton clean --force b.a1` (its tip kept as a backup), then `baton run --resume a b` runs it again.',
+    });
+  });
+
   it('says first that a --restart name is no feature, with the known ids, with --resume or without (pure)', () => {
     const request = {
       featureIds: ['feature-001-example'],
