@@ -5,6 +5,7 @@
  * integrate call `interruptionEvents`; resume, doctor and clean ask `findLiveRun`.
  */
 import { printableArg } from '../agents/shell-words.js';
+import { unrunAttempt } from '../attempts/unrun.js';
 import { holderAlive, runLockHolder } from '../lock/baton-lock.js';
 import type { AttemptEnded, BatonEvent, FeatureEnded, RunEnded } from '../log/events.js';
 import type { BatonState, FeatureState } from '../log/fold.js';
@@ -164,15 +165,7 @@ function attemptInterruptions(state: BatonState, runId: string, reason: string):
         run_id: runId,
         type: 'attempt.ended',
         feature_id: f.feature_id,
-        attempt: a.attempt,
-        status: 'interrupted',
-        reason,
-        files: [],
-        checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
-        measured: {},
-        lines_changed: 0,
-        outside_owns: 0,
-        duration_ms: 0,
+        ...unrunAttempt(a.attempt, 'interrupted', reason),
         inferred: true,
       };
       out.push(ended);

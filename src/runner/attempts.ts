@@ -13,11 +13,12 @@ import { moveToWinner } from '../attempts/keep-tip.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { unprovenClaim } from '../attempts/proof.js';
 import { type AttemptFacts, COMPARED_MEASURES, selectBest, selectFirstPassing } from '../attempts/select.js';
+import { type AttemptEndedFields, unrunAttempt } from '../attempts/unrun.js';
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { filesOutsideOwns } from '../contracts/owns.js';
 import { linesChanged } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
-import type { AttemptEnded, AttemptEndStatus, FeatureEnded } from '../log/events.js';
+import type { AttemptEndStatus, FeatureEnded } from '../log/events.js';
 import type { AttemptState } from '../log/state.js';
 import type { RunContext } from './context.js';
 import { runUnit, type UnitFacts } from './feature.js';
@@ -155,8 +156,6 @@ export function planFeatureAttempts(
   return features;
 }
 
-type AttemptEndedFields = Omit<AttemptEnded, 'type' | 'v' | 'ts' | 'feature_id'>;
-
 function emitEnded(ctx: RunContext, fa: FeatureAttempts, e: AttemptEndedFields): void {
   ctx.sink.emit({ type: 'attempt.ended', feature_id: fa.featureId, ...e });
 }
@@ -194,17 +193,7 @@ async function runAttempt(ctx: RunContext, fa: FeatureAttempts, unit: WorkUnit):
 
 /** The end of attempt `n`, stopped for `reason` with no work of this run's: no files, no checks, no time. */
 export function stoppedUnrun(n: number, reason: string): AttemptEndedFields & { status: 'stopped' } {
-  return {
-    attempt: n,
-    status: 'stopped',
-    reason,
-    files: [],
-    checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
-    measured: {},
-    lines_changed: 0,
-    outside_owns: 0,
-    duration_ms: 0,
-  };
+  return unrunAttempt(n, 'stopped', reason);
 }
 
 /**
