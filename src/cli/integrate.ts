@@ -61,7 +61,8 @@ The test command gets PORT, BATON_INTEGRATION=1 and BATON_AFTER_FEATURE. With --
 the feature agent (any adapter) runs in the integration worktree with BATON_TASK_FILE (the conflict and
 both contracts) and BATON_CONFLICT_FILES (one path a line).
 Ctrl-C stops the test, check or agent running (its whole process group) and records the integration
-as interrupted; go on with --continue, or start over with --fresh.
+as interrupted; go on with --continue, or start over with --fresh. A git merge under way, or --into's
+move of the branch, is let finish first: git stopped half-way would leave the files half-written.
 Exit code: 0 when integration is clean (and --into moved the branch), 1 on a predicted or real
 conflict, a feature left out, failed tests or checks, a refused --into, or Ctrl-C; 2 on a usage error.`;
 

@@ -4,8 +4,8 @@
  * after a merge passed and every `after: integration` criterion passed.
  */
 import { UserError } from '../errors.js';
+import { fastForwardBranch } from '../git/fast-forward.js';
 import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
-import { fastForwardBranch } from '../git/merge.js';
 import { featureBranch as featureBranchRef, INTEGRATION_BRANCH, isBatonBranch } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
@@ -194,14 +194,17 @@ function failedChecksWords(checks: Readonly<Record<string, CheckTally>>): string
     .join(', ');
 }
 
+/** Why the branch stays where it is when Ctrl-C stopped the integration before it moved it (pure). */
+function interruptedRefusal(input: IntoInput): IntoRefusal {
+  return {
+    reason: 'the integration was interrupted before it finished',
+    hint: `Finish it with \`${continueCommand({ test: input.test, into: input.branch })}\`.`,
+  };
+}
+
 /** Why the branch must stay where it is, or undefined when `--into` may move it (pure). */
 export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
-  if (input.outcome === 'interrupted') {
-    return {
-      reason: 'the integration was interrupted before it finished',
-      hint: `Finish it with \`${continueCommand({ test: input.test, into: input.branch })}\`.`,
-    };
-  }
+  if (input.outcome === 'interrupted') return interruptedRefusal(input);
   const failedTest = input.tests.find((t) => !t.passed);
   if (failedTest) return { reason: `tests failed after merging ${failedTest.after_feature}` };
   const left = input.steps.flatMap((s) => notMergedWords(s) ?? []);
@@ -266,16 +269,29 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   return undefined;
 }
 
-/** Applies the `--into` rule, then fast-forwards the branch (never a force, never a reset). */
-export async function moveInto(root: string, input: IntoInput, commit: string): Promise<IntoResult> {
+/**
+ * Applies the `--into` rule, then fast-forwards the branch (never a force, never a reset). Ctrl-C
+ * (`signal`) before git began to move it leaves it where it was, refused as an interrupted integration
+ * is (what a git call cut short by it said is no reason); a move begun is finished.
+ */
+export async function moveInto(
+  root: string,
+  input: IntoInput,
+  commit: string,
+  signal?: AbortSignal,
+): Promise<IntoResult> {
   const branch = input.branch;
   const refusal = intoRefusal(input);
   if (refusal) return { branch, moved: false, ...refusal };
   try {
     const flags = { test: input.test, into: branch };
     const next = { continue: continueCommand(flags), fresh: freshCommand(flags) };
-    return { branch, moved: true, fast_forward: await fastForwardBranch(root, branch, commit, next) };
+    const fast_forward = await fastForwardBranch(root, branch, commit, next, signal);
+    return { branch, moved: true, fast_forward };
   } catch (err) {
+    if (signal?.aborted) {
+      return { branch, moved: false, ...interruptedRefusal(input) };
+    }
     if (err instanceof UserError) {
       return { branch, moved: false, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };
     }

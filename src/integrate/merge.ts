@@ -266,9 +266,9 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
 }
 
 /**
- * Runs the merging part of an invocation, then finishes it. Ctrl-C reaches git too (it runs in
- * Baton's process group), so a git call failing once the integration was interrupted is the
- * interruption, and ends the integration `interrupted` like any other.
+ * Runs the merging part of an invocation, then finishes it. Ctrl-C reaches git's reads too (they run
+ * in Baton's process group; the merges do not: `mergeNoFf`), so a git call failing once the
+ * integration was interrupted is the interruption, and ends the integration `interrupted` like any other.
  */
 async function mergeAndFinish(
   session: Session,

@@ -1,6 +1,6 @@
 /** The shapes integration works with: its settings, what happened per feature, and its result. */
 import type { Contract } from '../contracts/schema.js';
-import type { FastForward } from '../git/merge.js';
+import type { FastForward } from '../git/fast-forward.js';
 import type { Plan } from '../graph/types.js';
 import type { Clock } from '../log/append.js';
 import type { WorkerTrust } from '../log/check-reason.js';

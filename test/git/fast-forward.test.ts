@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { fastForwardBranch } from '../../src/git/merge.js';
+import { fastForwardBranch } from '../../src/git/fast-forward.js';
 import { racingGit } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
