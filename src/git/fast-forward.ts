@@ -5,6 +5,7 @@
  * out of reach of the terminal's Ctrl-C (`gitShielded`), and a git that dies by a signal all the same
  * is said so, with how to look at what it left.
  */
+import { existsSync } from 'node:fs';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { describeExit } from '../process/supervise.js';
@@ -80,7 +81,7 @@ export async function fastForwardBranch(
     );
   }
   const checkout = await worktreeOfBranch(cwd, branch);
-  if (checkout !== undefined) return moveCheckout(checkout, { branch, from, commit, next, signal });
+  if (checkout !== undefined) return moveCheckout(cwd, checkout, { branch, from, commit, next, signal });
   signal?.throwIfAborted();
   if (!(await moveBranch(cwd, { branch, to: commit, from, why: 'baton integrate --into', inProgress }))) {
     throw new UserError(
@@ -95,12 +96,14 @@ export async function fastForwardBranch(
 }
 
 /**
- * Moves `branch` where it is checked out (`checkout`): the checkout must be clean, with no untracked
- * or ignored file where the result puts one (`refuseUncleanCheckout`); then `git merge --ff-only` moves it, shielded from the
+ * Moves `branch` where it is checked out (`checkout`, a worktree of the repository at `cwd`): the
+ * checkout must be there (`refuseStaleWorktree`), clean, with no untracked or ignored file where the
+ * result puts one (`refuseUncleanCheckout`); then `git merge --ff-only` moves it, shielded from the
  * terminal's Ctrl-C (`gitShielded`): git writes the files before it moves the branch, and stopped in
  * between it would leave the checkout half-moved.
  */
 async function moveCheckout(
+  cwd: string,
   checkout: WorktreeInfo,
   move: {
     branch: string;
@@ -111,6 +114,7 @@ async function moveCheckout(
   },
 ): Promise<FastForward> {
   const { branch, from, commit, next } = move;
+  refuseStaleWorktree(cwd, checkout, branch, next);
   await refuseCheckoutOperation(checkout.path, branch, next);
   await refuseUncleanCheckout(checkout.path, { branch, from, commit, fresh: next.fresh });
   move.signal?.throwIfAborted();
@@ -127,6 +131,29 @@ async function moveCheckout(
     );
   }
   return { branch, from, to: commit, via: 'merge-ff-only' };
+}
+
+/**
+ * Refuses a checkout git still counts `branch` as checked out in, though its folder is gone (git
+ * lists it `prunable`, or a locked one whose folder is missing): no git can run there to move it, and
+ * the branch cannot be moved as a ref either while git holds it checked out. `git worktree prune`
+ * forgets it (a locked one must be unlocked first), and the `--continue` (`next`) then moves it.
+ */
+function refuseStaleWorktree(cwd: string, checkout: WorktreeInfo, branch: string, next: GoOnCommands): void {
+  if (!checkout.prunable && existsSync(checkout.path)) return;
+  const path = escapeControl(checkout.path);
+  const repo = printableArg(cwd);
+  const unlock = checkout.locked ? `git -C ${repo} worktree unlock ${printableArg(checkout.path)} && ` : '';
+  const gone = existsSync(checkout.path)
+    ? 'a worktree git no longer finds there (git worktree list marks it prunable)'
+    : `a worktree whose folder is gone${checkout.locked ? ' (and which is locked)' : ''}`;
+  throw new UserError(
+    'integrate/into-stale-worktree',
+    `cannot fast-forward ${branch}: git counts it as checked out in ${path}, ${gone}`,
+    {
+      hint: `If that worktree is gone for good, have git forget it (${unlock}git -C ${repo} worktree prune), then run \`${next.continue}\`; if its folder was moved, repair it (git -C ${repo} worktree repair <its new path>) and run the same.`,
+    },
+  );
 }
 
 /**
