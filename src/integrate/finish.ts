@@ -17,6 +17,7 @@ import {
   now,
   orderedSteps,
   type Session,
+  testTimeoutField,
 } from './session.js';
 import { AFTER_INTEGRATION_CRITERIA, type LeftBehind, leftBehind } from './test-after.js';
 import type { CheckTally, IntegrationResult, IntoResult } from './types.js';
@@ -120,6 +121,7 @@ async function intoGate(
     included: session.included,
     stale: session.stale ?? [],
     test: session.test,
+    testTimeoutS: session.s.testTimeoutMs / 1000,
     outsideOwns: outsideOwns(session),
     ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
   };
@@ -190,6 +192,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
     ...(checksLeft ? { reason: checksLeft.reason } : {}),
     ...(into?.moved ? { into: into.branch } : {}),
     ...(into && !into.moved ? { into_refused: into.reason, into_asked: into.branch } : {}),
+    ...testTimeoutField(session),
   });
   const result: IntegrationResult = {
     outcome,
@@ -213,5 +216,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
   if (into) result.into = into;
   if (session.backup) result.backup = session.backup;
   if (session.s.test !== undefined) result.test = session.s.test;
+  const timeout = testTimeoutField(session).test_timeout_s;
+  if (timeout !== undefined) result.test_timeout_s = timeout;
   return result;
 }

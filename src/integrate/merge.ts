@@ -32,6 +32,7 @@ import {
   type Session,
   sinkFor,
   skipWithDependents,
+  testTimeoutField,
 } from './session.js';
 import { recordDiscarded, recordLeftOut } from './start-records.js';
 import { applyRecheck, recheck } from './still-passing.js';
@@ -105,7 +106,9 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       // `--continue` moves only a branch it is given, and runs only the test command it is given:
       // the ones this integration was asked to move and began with (`testDiffers` refuses another).
       const test = v.state.started.test;
-      const command = continueCommand({ test, into: o.into ?? v.state.askedInto });
+      // The timeout it began with, else this command's (the test command must be the one it began with).
+      const testTimeoutS = v.state.started.test_timeout_s ?? o.testTimeoutMs / 1000;
+      const command = continueCommand({ test, testTimeoutS, into: o.into ?? v.state.askedInto });
       return { command, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
     },
   });
@@ -125,6 +128,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       ...(o.baseName ? { base_name: o.baseName } : {}),
       ...(Object.keys(session.commits).length > 0 ? { commits: { ...session.commits } } : {}),
       ...(session.test ? { test: session.test } : {}),
+      ...testTimeoutField(session),
       on_conflict: session.policy,
       ...(o.into ? { into: o.into } : {}),
       ...(session.include.length > 0 ? { include: session.include } : {}),
@@ -209,6 +213,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     ...(o.into ? { into: o.into } : {}),
     // A start over the refusals name runs the test command given here (the config's needs no saying).
     test: o.testFromConfig ? undefined : o.test,
+    testTimeoutS: o.testTimeoutMs / 1000,
   });
   if (!verdict.ok) {
     const { code, message, hint } = verdict.refusal;
@@ -222,6 +227,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     used: o.test,
     fromConfig: o.testFromConfig === true,
     into: o.into,
+    testTimeoutS: o.testTimeoutMs / 1000,
   });
   if (refused) throw refused;
   // What a killed integration left running (its test command) would run beside the new tests.

@@ -142,6 +142,8 @@ export interface IntegrationResult {
   backup?: string;
   /** The test command this invocation ran after each merge (`--test`, else the config's), if any. */
   test?: string;
+  /** Its `--test-timeout` in seconds, when not the default (900). */
+  test_timeout_s?: number;
   notes: string[];
 }
 

@@ -29,9 +29,10 @@ import type { BatonState } from './state.js';
  * features' best-of-N attempt units over too; 23: an integration's test keeps what it `left`; 24: a
  * best-of-N attempt keeps its `run_id`; 25: an end inferred at read time is marked, so the run's own
  * replaces it; 26: a request for input stays the last event through its window's re-adoption; 27: a run's start
- * clears an end inferred for the run before) is folded again from the start.
+ * clears an end inferred for the run before; 28: the integration keeps its `test_timeout_s`) is folded again
+ * from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 27;
+export const FOLD_SNAPSHOT_VERSION = 28;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that
