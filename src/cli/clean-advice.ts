@@ -34,12 +34,14 @@ export function integrationHint(root: string, base: string | undefined): string 
   if (verdict.state.promotionRefused) {
     return `No branch can be moved to it (${verdict.state.promotionRefused}): start a new one with \`baton integrate --fresh\`.`;
   }
-  // The test command it began with, which `--continue` must be given again (it never reads the log's).
+  // The test command it began with, which `--continue` must be given again (it never reads the log's),
+  // and its --test-timeout.
   const test = verdict.state.started.test;
+  const testTimeoutS = verdict.state.started.test_timeout_s;
   const command =
     base !== undefined
-      ? continueCommand({ test, into: base })
-      : `${continueCommand({ test })} --into <branch>`;
+      ? continueCommand({ test, testTimeoutS, into: base })
+      : `${continueCommand({ test, testTimeoutS })} --into <branch>`;
   return `Go on with it and move ${base ?? 'your branch'} to it: \`${command}\`${test !== undefined ? TEST_FROM_LOG : ''}.`;
 }
 

@@ -212,9 +212,16 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
   return [`${n('merged')} of ${steps.length + notReached} merged`, ...rest].join(', ');
 }
 
-/** What a command that goes on with `r` carries: its test command, and the branch its `--into` did not move yet. */
+/**
+ * What a command that goes on with `r` carries: its test command, its `--test-timeout`, and the branch
+ * its `--into` did not move yet.
+ */
 function flagsOf(r: IntegrationResult): ContinueFlags {
-  return { test: r.test, into: r.into && !r.into.moved ? r.into.branch : undefined };
+  return {
+    test: r.test,
+    testTimeoutS: r.test_timeout_s,
+    into: r.into && !r.into.moved ? r.into.branch : undefined,
+  };
 }
 
 /** The `--continue` that goes on with `r` (`continueCommand`). */
@@ -346,7 +353,7 @@ export function renderResult(
   } else if (r.outcome === 'clean' && promotable(r)) {
     out(p.dim('To move a branch to this result: baton integrate --continue --into <branch>'));
   } else if (r.outcome === 'partial') {
-    const hint = leftOutHint(r.steps, undefined, r.test);
+    const hint = leftOutHint(r.steps, flagsOf(r));
     if (hint) out(`hint: ${hint}`);
   }
   for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));

@@ -7,6 +7,7 @@ import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { chooseForIntegration } from '../integrate/choose.js';
+import { DEFAULT_TEST_TIMEOUT_S } from '../integrate/continue-command.js';
 import { cutCommitsOf, cutOutsideRefusal, cutsOutsideBase } from '../integrate/cut-from.js';
 import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
@@ -30,6 +31,7 @@ import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { INTEGRATE_HELP_AFTER } from './integrate-help.js';
 import { integratePrinter, interruptedLine, renderPrediction, renderResult } from './integrate-render.js';
 import { abortOnInterrupt, type InterruptAbort } from './interrupt.js';
 
@@ -46,25 +48,6 @@ interface IntegrateFlags {
   json?: boolean;
 }
 
-const HELP_AFTER = `
-Only features whose status (folded from the log) is complete are merged by default. The others are
-listed as "not merged: <id> (<status>: <reason>)", recorded as merge.skipped (kind excluded), and so is
-every feature that depends on one of them. --include failed,empty,... merges those statuses too, and
-says so in the output and the log (integration.started include/included).
-
---into <branch> fast-forwards the branch only when every selected feature was merged, every test after a
-merge passed and every after-integration criterion passed, and no feature was let in by --include,
-and never while a rebase or bisect is under way on it (integrate/into-in-progress); otherwise the branch stays where it was and the reason is printed and logged (integration.ended
-into_refused).
-
-The test command gets PORT, BATON_INTEGRATION=1 and BATON_AFTER_FEATURE. With --on-conflict agent,
-the feature agent (any adapter) runs in the integration worktree with BATON_TASK_FILE (the conflict and
-both contracts) and BATON_CONFLICT_FILES (one path a line).
-Ctrl-C stops the test, check or agent running (its whole process group) and records the integration
-as interrupted; go on with --continue, or start over with --fresh.
-Exit code: 0 when integration is clean (and --into moved the branch), 1 on a predicted or real
-conflict, a feature left out, failed tests or checks, a refused --into, or Ctrl-C; 2 on a usage error.`;
-
 /** `baton integrate`: predict conflicts, then merge the feature branches in dependency order. */
 export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
   program
@@ -79,7 +62,11 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       '--test <cmd>',
       'test command run in the integration worktree after each merge (default: config test)',
     )
-    .option('--test-timeout <seconds>', 'stop the test command after this long', '900')
+    .option(
+      '--test-timeout <seconds>',
+      'stop the test command after this long',
+      String(DEFAULT_TEST_TIMEOUT_S),
+    )
     .addOption(
       new Option(
         '--on-conflict <policy>',
@@ -108,7 +95,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
       'where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD); a default that lacks the commit the features were cut from is refused (integrate/base-lacks-cut), a base named here is taken as it is',
     )
     .option('--json', 'print the prediction and the merge results as JSON')
-    .addHelpText('after', HELP_AFTER)
+    .addHelpText('after', INTEGRATE_HELP_AFTER)
     .action((ids: string[], flags: IntegrateFlags) => integrateAction(ctx, setExit, ids, flags));
 };
 

@@ -4,7 +4,7 @@ import {
   branchesInProgress,
   refuseInProgress,
 } from './branch-in-progress.js';
-import { GitError, git, gitRaw, resolveCommit } from './git.js';
+import { GitError, git, gitRaw, gitShielded, resolveCommit } from './git.js';
 import { isBatonBranch } from './refs.js';
 
 /** The names of every local branch (`refs/heads/*` without the prefix), from one git process. */
@@ -65,7 +65,8 @@ export async function moveBranch(
   });
   const ref = `refs/heads/${o.branch}`;
   const args = ['update-ref', '-m', o.why, ref, o.to, o.from ?? ''];
-  const r = await gitRaw(cwd, args, undefined, o.env);
+  // Out of the terminal's Ctrl-C: a move begun is finished, so what the caller says of it is true.
+  const r = await gitShielded(cwd, args, o.env);
   if (r.exitCode === 0) return true;
   if ((await resolveCommit(cwd, ref, o.env)) !== o.from) return false;
   throw new GitError(args, r);

@@ -11,6 +11,8 @@ export interface GitOutput {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The signal that killed git (`SIGKILL`…), when one did: its exit code then says nothing. */
+  signal?: NodeJS.Signals;
 }
 
 /** Environment that keeps git from prompting, paging or localising its messages. */
@@ -46,17 +48,37 @@ export const HARDENED_GIT_OPTIONS: readonly string[] = [
  * Runs git with an argument array in `cwd` (and extra environment, e.g. a scratch `GIT_INDEX_FILE`); never throws on a non-zero exit. Plain `spawn` rather
  * than execa: git calls are short and many, and every command pays for what it loads at start-up.
  */
-export function gitRaw(
+export function gitRaw(cwd: string, args: string[], input?: string, env?: GitEnv): Promise<GitOutput> {
+  return runGit(cwd, args, { input, env, ownGroup: false });
+}
+
+/**
+ * Runs git as `gitRaw` does, but as the leader of a process group (and session) of its own, as
+ * agents are run (`spawnSupervised`): the Ctrl-C a terminal sends to Baton's foreground group does
+ * not reach it. For a step that must not be cut in half, because git does not undo what it wrote when
+ * a signal stops it: moving the user's checkout (`merge --ff-only`) or branch, a merge in the
+ * integration worktree. The caller honours the abort once it returns.
+ */
+export function gitShielded(cwd: string, args: string[], env?: GitEnv): Promise<GitOutput> {
+  return runGit(cwd, args, { env, ownGroup: true });
+}
+
+/** Variables added to git's environment (a scratch `GIT_INDEX_FILE`, a proven worktree's `GIT_DIR`). */
+type GitEnv = Readonly<Record<string, string>>;
+
+/** The one spawn of `gitRaw` and `gitShielded`. */
+function runGit(
   cwd: string,
   args: string[],
-  input?: string,
-  env?: Readonly<Record<string, string>>,
+  o: { input?: string | undefined; env?: GitEnv | undefined; ownGroup: boolean },
 ): Promise<GitOutput> {
+  const { input, env } = o;
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...HARDENED_GIT_OPTIONS, ...args], {
       cwd,
       env: gitEnvironment(env),
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: o.ownGroup,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -73,11 +95,12 @@ export function gitRaw(
         }),
       );
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         exitCode: code ?? 1,
+        ...(signal ? { signal } : {}),
       });
     });
     if (input !== undefined) child.stdin?.end(input);
@@ -144,7 +167,8 @@ export class GitError extends Error {
   readonly exitCode: number;
   readonly stderr: string;
   constructor(args: string[], r: GitOutput) {
-    super(`git ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+    const how = r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
+    super(`git ${args.join(' ')} failed (${how}): ${r.stderr.trim() || r.stdout.trim()}`);
     this.args = args;
     this.exitCode = r.exitCode;
     this.stderr = r.stderr;

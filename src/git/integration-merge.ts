@@ -5,7 +5,7 @@
  * to what Baton merges, whatever the user's config says. A conflict always stops for its resolver.
  */
 import { commitIdentityArgs } from './commit-identity.js';
-import { GitError, git, gitRaw } from './git.js';
+import { GitError, git, gitShielded } from './git.js';
 import { mergeInProgress, noFfMergeArgs, unmergedPaths } from './merge.js';
 import { untrackedBlocking } from './refusal.js';
 
@@ -24,18 +24,24 @@ export type MergeOutcome =
 /**
  * Merges `ref` into the branch checked out in `cwd` with a merge commit (`--no-ff`), skipping the
  * repository's merge hooks, rerere off (`NO_RERERE`). A conflict leaves the merge in progress; any other
- * failure throws.
+ * failure throws. The merge, and the reads that say how it ended, run out of reach of the terminal's
+ * Ctrl-C (`gitShielded`): git stopped half-way leaves the feature's files half-written in the worktree,
+ * with no merge in progress to abort and none recorded to go on from; the caller honours the abort next.
  */
 export async function mergeNoFf(cwd: string, ref: string, message: string): Promise<MergeOutcome> {
   const before = await git(cwd, ['rev-parse', 'HEAD']);
   const args = [...NO_RERERE, ...noFfMergeArgs(await commitIdentityArgs(cwd), ref, message)];
-  const r = await gitRaw(cwd, args);
+  const r = await gitShielded(cwd, args);
+  if (r.signal) throw new GitError(args, r);
   if (r.exitCode === 0) {
-    const after = await git(cwd, ['rev-parse', 'HEAD']);
+    const head = ['rev-parse', 'HEAD'];
+    const read = await gitShielded(cwd, head);
+    if (read.exitCode !== 0) throw new GitError(head, read);
+    const after = read.stdout.trim();
     return after === before ? { kind: 'up-to-date', commit: after } : { kind: 'merged', commit: after };
   }
-  const files = await unmergedPaths(cwd);
-  if (files.length > 0 && (await mergeInProgress(cwd))) return { kind: 'conflict', files };
+  const files = await unmergedPaths(cwd, gitShielded);
+  if (files.length > 0 && (await mergeInProgress(cwd, gitShielded))) return { kind: 'conflict', files };
   const blocking = untrackedBlocking(r.stderr);
   if (blocking.length > 0) return { kind: 'blocked', paths: blocking };
   throw new GitError(args, r);

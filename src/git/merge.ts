@@ -1,14 +1,6 @@
 import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { printableArg } from '../agents/shell-words.js';
-import { UserError } from '../errors.js';
-import { escapeControl } from '../text/escape.js';
-import { someOf } from '../text/some-of.js';
-import { branchesInProgress, refuseCheckoutOperation, refuseInProgress } from './branch-in-progress.js';
-import { moveBranch } from './branches.js';
-import { git, gitRaw, isAncestor, resolveCommit, statusEntries } from './git.js';
-import { gitRefusal, MAX_NAMED } from './refusal.js';
-import { listWorktrees, type WorktreeInfo } from './worktree-list.js';
+import { GitError, type GitOutput, git, gitRaw, gitShielded } from './git.js';
 
 export {
   type MergeMessage,
@@ -27,10 +19,18 @@ export function noFfMergeArgs(identity: readonly string[], ref: string, message:
   return [...identity, 'merge', '--no-ff', '--no-edit', '--no-verify', '-m', message, ref];
 }
 
+/**
+ * How a read runs git: `gitRaw`, or `gitShielded` after a shielded merge, so that the Ctrl-C that merge
+ * was kept from cannot cut short the reads that say how it ended.
+ */
+export type GitRun = (cwd: string, args: string[]) => Promise<GitOutput>;
+
 /** Paths with unresolved conflicts in a worktree (index stages 1–3). */
-export async function unmergedPaths(cwd: string): Promise<string[]> {
-  const out = await git(cwd, ['diff', '--name-only', '--diff-filter=U', '-z']);
-  return [...new Set(out.split('\0').filter((s) => s.length > 0))];
+export async function unmergedPaths(cwd: string, run: GitRun = gitRaw): Promise<string[]> {
+  const args = ['diff', '--name-only', '--diff-filter=U', '-z'];
+  const r = await run(cwd, args);
+  if (r.exitCode !== 0) throw new GitError(args, r);
+  return [...new Set(r.stdout.split('\0').filter((s) => s.length > 0))];
 }
 
 /** Tracked paths whose changes in the worktree are not staged (`git diff` against the index). */
@@ -40,14 +40,19 @@ export async function unstagedPaths(cwd: string): Promise<string[]> {
 }
 
 /** Whether a merge is in progress (MERGE_HEAD exists) in the worktree. */
-export async function mergeInProgress(cwd: string): Promise<boolean> {
-  const r = await gitRaw(cwd, ['rev-parse', '-q', '--verify', 'MERGE_HEAD']);
+export async function mergeInProgress(cwd: string, run: GitRun = gitRaw): Promise<boolean> {
+  const r = await run(cwd, ['rev-parse', '-q', '--verify', 'MERGE_HEAD']);
   return r.exitCode === 0;
 }
 
-/** Abandons the merge in progress, restoring the worktree to its last commit. */
+/**
+ * Abandons the merge in progress, restoring the worktree to its last commit, shielded from the
+ * terminal's Ctrl-C (`gitShielded`): stopped half-way, it would leave the worktree half-restored.
+ */
 export async function abortMerge(cwd: string): Promise<void> {
-  await git(cwd, ['merge', '--abort']);
+  const args = ['merge', '--abort'];
+  const r = await gitShielded(cwd, args);
+  if (r.exitCode !== 0 || r.signal) throw new GitError(args, r);
 }
 
 /** Stages the given paths (after a conflict was resolved by hand or by an agent). */
@@ -69,140 +74,6 @@ export function filesWithConflictMarkers(cwd: string, files: string[]): string[]
     }
     return MARKER.test(text);
   });
-}
-
-/** The worktree that has `branch` checked out, if any. */
-export async function worktreeOfBranch(cwd: string, branch: string): Promise<WorktreeInfo | undefined> {
-  return (await listWorktrees(cwd)).find((w) => w.branch === branch);
-}
-
-/**
- * The commands a refusal to move a branch names to go on (each with the integration's `--test` and
- * `--into`, as the caller builds them): the `--continue` that moves it once nothing stands in the
- * way, and the start over from the branch's new tip.
- */
-export interface GoOnCommands {
-  continue: string;
-  fresh: string;
-}
-
-/** How `fastForwardBranch` moved (or declined to move) a branch. */
-export interface FastForward {
-  branch: string;
-  from: string;
-  to: string;
-  /** `update-ref` when no checkout has the branch, `merge --ff-only` in the checkout that has it. */
-  via: 'update-ref' | 'merge-ff-only' | 'already-there';
-}
-
-/**
- * Moves `branch` forward to `commit`, never by force: refuses unless the branch's tip is an
- * ancestor of `commit`, and while a rebase or bisect holds it (`refuseInProgress`). Where the
- * branch is checked out, that checkout must be clean, with no untracked or ignored file where the
- * result puts one (`untrackedInTheWay`), and is moved with `git merge --ff-only`; elsewhere only the
- * ref moves (`moveBranch`: compare-and-swap on the old value, refused with `integrate/into-moved`
- * when another process moved it meanwhile). The refusals' hints name the caller's commands (`next`).
- */
-export async function fastForwardBranch(
-  cwd: string,
-  branch: string,
-  commit: string,
-  next: GoOnCommands,
-): Promise<FastForward> {
-  const from = await resolveCommit(cwd, `refs/heads/${branch}`);
-  if (from === undefined) {
-    throw new UserError('integrate/into-missing', `branch ${branch} does not exist`, {
-      hint: `Create it first (git branch ${branch}) or name an existing branch with --into.`,
-    });
-  }
-  if (from === commit) return { branch, from, to: commit, via: 'already-there' };
-  // One read of the worktrees' admin folders serves this refusal and the move's own (`moveBranch`).
-  const inProgress = await branchesInProgress(cwd);
-  refuseInProgress(inProgress, branch, {
-    code: 'integrate/into-in-progress',
-    action: 'fast-forward',
-    after: `run \`${next.continue}\` (\`${next.fresh}\` if ${branch} changed meanwhile)`,
-  });
-  if (!(await isAncestor(cwd, from, commit))) {
-    throw new UserError(
-      'integrate/into-diverged',
-      `cannot fast-forward ${branch}: its tip ${from.slice(0, 10)} is not in the integration result ${commit.slice(0, 10)}`,
-      {
-        hint: `${branch} has commits the integration does not contain: integrate again from its current tip with \`${next.fresh}\`; Baton never forces a branch.`,
-      },
-    );
-  }
-  const checkout = await worktreeOfBranch(cwd, branch);
-  if (checkout === undefined) {
-    if (!(await moveBranch(cwd, { branch, to: commit, from, why: 'baton integrate --into', inProgress }))) {
-      throw new UserError(
-        'integrate/into-moved',
-        `cannot fast-forward ${branch}: another process moved it while integrate ran (it was at ${from.slice(0, 10)}); it was left where that process put it`,
-        {
-          hint: `Look at what ${branch} holds now; to take the integration onto it, integrate again from its new tip: \`${next.fresh}\`.`,
-        },
-      );
-    }
-    return { branch, from, to: commit, via: 'update-ref' };
-  }
-  await refuseCheckoutOperation(checkout.path, branch, next);
-  await refuseUncleanCheckout(checkout.path, { branch, from, commit, fresh: next.fresh });
-  const r = await gitRaw(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
-  if (r.exitCode !== 0) {
-    // Typically an untracked file in the way; git has changed nothing.
-    throw new UserError(
-      'integrate/into-failed',
-      `git could not fast-forward ${branch} in ${checkout.path}: ${gitRefusal(r.stderr || r.stdout)}`,
-      {
-        hint: `Move the files git names out of the way, then run: git -C ${checkout.path} merge --ff-only ${commit}`,
-      },
-    );
-  }
-  return { branch, from, to: commit, via: 'merge-ff-only' };
-}
-
-/**
- * Refuses to move `branch` in the checkout `dir` from `from` to `commit` when the checkout has
- * uncommitted changes, or untracked or ignored files where the result puts one; both are named in
- * one refusal when both are there.
- */
-async function refuseUncleanCheckout(
-  dir: string,
-  move: { branch: string; from: string; commit: string; fresh: string },
-): Promise<void> {
-  const { branch, from, commit, fresh } = move;
-  const dirty = (await statusEntries(dir)).filter((e) => e.code !== '??');
-  // git replaces an ignored file the result adds without a word (a secret, Baton's own log): refused
-  // here, untracked ones too, with the same words; named beside uncommitted changes as well, so the
-  // hint's `stash` then `merge --ff-only` is not refused by git in turn.
-  // A path among the changes (a file staged with `git add`) is git's to stash, not in the way.
-  const changed = new Set(dirty.map((e) => e.path));
-  const inTheWay = (await untrackedInTheWay(dir, from, commit)).filter((p) => !changed.has(p));
-  const overwrites =
-    inTheWay.length > 0
-      ? `it would overwrite ${inTheWay.length} file(s) in ${dir} that git does not track there (untracked or ignored): ${someOf(
-          inTheWay.map((p) => escapeControl(p)),
-          MAX_NAMED,
-        )}`
-      : undefined;
-  if (dirty.length > 0) {
-    const path = printableArg(dir);
-    throw new UserError(
-      'integrate/into-dirty',
-      `cannot fast-forward ${branch}: it is checked out in ${dir} with uncommitted changes (${dirty
-        .slice(0, 5)
-        .map((e) => escapeControl(e.path))
-        .join(', ')}${dirty.length > 5 ? ', …' : ''})${overwrites ? `, and ${overwrites}` : ''}`,
-      {
-        hint: `${overwrites ? 'Move the untracked or ignored files out of the way (git stash does not take them) and stash the changes' : 'Stash them'} (git -C ${path} stash), then run: git -C ${path} merge --ff-only ${commit}; if you commit them instead, ${branch} is no longer behind the integration: run \`${fresh}\`.`,
-      },
-    );
-  }
-  if (overwrites) {
-    throw new UserError('integrate/into-overwrites', `cannot fast-forward ${branch}: ${overwrites}`, {
-      hint: `The integration adds these paths. If they should not be committed (local settings, secrets, Baton's .baton/), take them out of the feature branches and integrate again; if the integration's versions are wanted, move yours out of the way, then run: git -C ${dir} merge --ff-only ${commit}`,
-    });
-  }
 }
 
 /** One entry of `git diff --name-status -z`: its status letter (`A`, `M`, `D`, `T`…) and path. */

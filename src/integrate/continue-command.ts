@@ -9,10 +9,28 @@ import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { Session } from './session.js';
 
-/** What the command carries: the test command the integration runs, and the branch it is to move. */
+/** What the command carries: the test command the integration runs, its timeout, and the branch it is to move. */
 export interface ContinueFlags {
   test?: string | undefined;
+  /** `--test-timeout` in seconds: named only when not `DEFAULT_TEST_TIMEOUT_S` (a suite that needs longer). */
+  testTimeoutS?: number | undefined;
   into?: string | undefined;
+}
+
+/** `--test-timeout`'s default, in seconds: the test command is stopped after this long. */
+export const DEFAULT_TEST_TIMEOUT_S = 900;
+
+/**
+ * The `--test-timeout` worth naming (seconds), or undefined for the default or a value that is no
+ * timeout (a log line is anyone's to write): the one rule for what the commands and the log carry.
+ */
+export function namedTestTimeout(seconds: number | undefined): number | undefined {
+  return seconds !== undefined &&
+    Number.isFinite(seconds) &&
+    seconds > 0 &&
+    seconds !== DEFAULT_TEST_TIMEOUT_S
+    ? seconds
+    : undefined;
 }
 
 /** Said after a command whose `--test` Baton read from the log: the log is anyone's to write. */
@@ -25,7 +43,11 @@ export const TEST_FROM_LOG =
  */
 export const ANY_BRANCH = '<branch>';
 
-/** `baton integrate [ids…] <mode> [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
+/**
+ * `baton integrate [ids…] <mode> [--test <cmd>] [--test-timeout <s>] [--into <branch>]`, each argument
+ * ready to paste; the timeout only when not the default (`namedTestTimeout`): without it, a suite that
+ * needs longer would be stopped at the default on the way on.
+ */
 function integrateCommand(
   mode: '--continue' | '--fresh',
   flags: ContinueFlags,
@@ -33,22 +55,25 @@ function integrateCommand(
 ): string {
   const named = ids.map((id) => ` ${id}`).join('');
   const test = flags.test !== undefined ? ` --test ${printableArg(flags.test)}` : '';
+  const seconds = namedTestTimeout(flags.testTimeoutS);
+  const timeout = seconds !== undefined ? ` --test-timeout ${seconds}` : '';
   const into =
     flags.into === undefined
       ? ''
       : ` --into ${flags.into === ANY_BRANCH ? ANY_BRANCH : printableArg(flags.into)}`;
-  return `baton integrate${named} ${mode}${test}${into}`;
+  return `baton integrate${named} ${mode}${test}${timeout}${into}`;
 }
 
-/** `baton integrate --continue [--test <cmd>] [--into <branch>]`, each argument ready to paste. */
+/** `baton integrate --continue [--test <cmd>] [--test-timeout <s>] [--into <branch>]`, each argument ready to paste. */
 export function continueCommand(flags: ContinueFlags): string {
   return integrateCommand('--continue', flags);
 }
 
 /**
- * `baton integrate [ids…] --fresh [--test <cmd>] [--into <branch>]`: the start over that runs the tests
- * the integration began with and moves the branch it was to move (a bare `--fresh` would run the
- * config's test, or none, and move nothing); `ids` limits it to those features.
+ * `baton integrate [ids…] --fresh [--test <cmd>] [--test-timeout <s>] [--into <branch>]`: the start
+ * over that runs the tests the integration began with, given as long, and moves the branch it was to
+ * move (a bare `--fresh` would run the config's test, or none, and move nothing); `ids` limits it to
+ * those features.
  */
 export function freshCommand(flags: ContinueFlags, ids: readonly string[] = []): string {
   return integrateCommand('--fresh', flags, ids);
@@ -71,8 +96,9 @@ export function freshCommandOf(session: Session): string {
   return freshCommand(sessionFlags(session));
 }
 
-function sessionFlags(session: Session): ContinueFlags {
-  return { test: session.test, into: session.s.into };
+/** The flags of this invocation's go-on commands: its test command, its `--test-timeout` and its `--into`. */
+export function sessionFlags(session: Session): ContinueFlags {
+  return { test: session.test, testTimeoutS: session.s.testTimeoutMs / 1000, into: session.s.into };
 }
 
 /** A command to run as a hint shows it: in backquotes, then what to know of it (`TEST_FROM_LOG`), if anything. */

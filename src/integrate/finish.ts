@@ -17,9 +17,10 @@ import {
   now,
   orderedSteps,
   type Session,
+  testTimeoutField,
 } from './session.js';
 import { AFTER_INTEGRATION_CRITERIA, type LeftBehind, leftBehind } from './test-after.js';
-import type { CheckTally, IntegrationResult } from './types.js';
+import type { CheckTally, IntegrationResult, IntoResult } from './types.js';
 
 /** Runs the after-integration criteria of every merged feature, each on its own port block. */
 async function runIntegrationChecks(session: Session): Promise<Record<string, CheckTally>> {
@@ -149,6 +150,7 @@ async function intoGate(
     included: session.included,
     stale: session.stale ?? [],
     test: session.test,
+    testTimeoutS: session.s.testTimeoutMs / 1000,
     outsideOwns: outcome === 'clean' ? await outsideOwnsOnMove(session, branch) : outsideOwns(session),
     ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
   };
@@ -157,6 +159,35 @@ async function intoGate(
   if (promotion.interrupted) return { input: { ...input, outcome: 'interrupted' }, interrupted: true };
   const refused = promotionRefusal(promotion);
   return { input: refused ? { ...input, promotion: refused } : input, interrupted: false };
+}
+
+/**
+ * Moves `--into`'s branch unless Ctrl-C came first (during the gate's criteria, or before git began to
+ * move it): then it stays where it was and the integration ends `interrupted`, for `--continue --into`
+ * to finish. Ctrl-C during the move itself does not stop it (git is shielded from it: a checkout left
+ * half-moved is worse than one moved), and a note says so.
+ */
+async function moveUnlessInterrupted(
+  session: Session,
+  gate: { input: IntoInput; interrupted: boolean },
+  commit: string,
+): Promise<{ into: IntoResult; interrupted: boolean }> {
+  // A conflict or failed tests stay the outcome, and an interruption recorded before stays one.
+  const own = halts(gate.input.outcome);
+  const stopped = gate.interrupted || (!own && interrupted(session));
+  const input: IntoInput = stopped ? { ...gate.input, outcome: 'interrupted' } : gate.input;
+  const into = await moveInto(session.s.root, input, commit, session.s.signal);
+  if (into.moved && interrupted(session)) {
+    session.notes.push(
+      `Ctrl-C came while ${into.branch} was being moved: the move was let finish, as stopping git half-way would leave the checkout half-moved`,
+    );
+  }
+  return { into, interrupted: stopped || (!own && !into.moved && interrupted(session)) };
+}
+
+/** Whether the outcome is a stop of its own (a conflict, failed tests, Ctrl-C already), which a later Ctrl-C does not replace. */
+function halts(outcome: IntegrationEnded['outcome']): boolean {
+  return outcome === 'conflict' || outcome === 'tests-failed' || outcome === 'interrupted';
 }
 
 /** Runs the integration criteria, decides the outcome, moves `into`, and records the end. */
@@ -174,14 +205,14 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
   const gate = session.s.into
     ? await intoGate(session, session.s.into, { outcome, steps, checks, checksLeft })
     : undefined;
-  if (gate?.interrupted) {
+  const commit = await git(session.worktree, ['rev-parse', 'HEAD']);
+  const duration = now(session) - session.startedAt;
+  const moved = gate ? await moveUnlessInterrupted(session, gate, commit) : undefined;
+  if (moved?.interrupted) {
     halt = interruptedHalt(session);
     outcome = 'interrupted';
   }
-  const intoInput = gate?.input;
-  const commit = await git(session.worktree, ['rev-parse', 'HEAD']);
-  const duration = now(session) - session.startedAt;
-  const into = intoInput ? await moveInto(session.s.root, intoInput, commit) : undefined;
+  const into = moved?.into;
   emit(session, {
     type: 'integration.ended',
     outcome,
@@ -190,6 +221,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
     ...(checksLeft ? { reason: checksLeft.reason } : {}),
     ...(into?.moved ? { into: into.branch } : {}),
     ...(into && !into.moved ? { into_refused: into.reason, into_asked: into.branch } : {}),
+    ...testTimeoutField(session),
   });
   const result: IntegrationResult = {
     outcome,
@@ -213,5 +245,7 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
   if (into) result.into = into;
   if (session.backup) result.backup = session.backup;
   if (session.s.test !== undefined) result.test = session.s.test;
+  const timeout = testTimeoutField(session).test_timeout_s;
+  if (timeout !== undefined) result.test_timeout_s = timeout;
   return result;
 }

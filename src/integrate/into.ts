@@ -4,8 +4,8 @@
  * after a merge passed and every `after: integration` criterion passed.
  */
 import { UserError } from '../errors.js';
+import { fastForwardBranch } from '../git/fast-forward.js';
 import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
-import { fastForwardBranch } from '../git/merge.js';
 import {
   branchRevision,
   featureBranch as featureBranchRef,
@@ -14,7 +14,13 @@ import {
 } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
-import { ANY_BRANCH, continueCommand, freshCommand, rerunCommands } from './continue-command.js';
+import {
+  ANY_BRANCH,
+  type ContinueFlags,
+  continueCommand,
+  freshCommand,
+  rerunCommands,
+} from './continue-command.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -45,6 +51,8 @@ export interface IntoInput {
   outsideOwns?: ReadonlyArray<{ feature_id: string; files: readonly string[] }>;
   /** The test command the integration runs, which the `--continue` that finishes it names again. */
   test?: string | undefined;
+  /** Its `--test-timeout` in seconds, named again by those commands when not the default. */
+  testTimeoutS?: number | undefined;
   /** Why the merged features' criteria, run again on the result, keep the branch (`promotionRefusal`). */
   promotion?: string;
 }
@@ -150,17 +158,14 @@ function notMergedWords(step: MergeStep): string | undefined {
 
 /**
  * What to do about the selected features left out, and how to take what merged (pure), every command
- * with the integration's `--test` and `--into` (`into` undefined: none was named, `<branch>` shown):
+ * with the integration's `--test`, `--test-timeout` and `--into` (`flags.into` undefined: none was
+ * named, `<branch>` shown):
  * those that did not pass are fixed and re-run; those that passed and were left out for their commit
  * or a dependency are not re-run (the reason given for each says what it needs); those left out only
  * for a conflict (`--on-conflict skip`, and what depends on them) are integrated again and the
  * conflict resolved; and the command that takes only what merged names those features.
  */
-export function leftOutHint(
-  steps: readonly MergeStep[],
-  into: string | undefined,
-  test: string | undefined,
-): string | undefined {
+export function leftOutHint(steps: readonly MergeStep[], flags: ContinueFlags): string | undefined {
   const ids = (keep: (s: MergeStep) => boolean) => steps.filter(keep).map((s) => s.feature_id);
   const rerun = ids(
     (s) => s.status === 'not-run' || (s.status === 'not-merged' && s.feature_status !== 'complete'),
@@ -168,7 +173,8 @@ export function leftOutHint(
   const passed = ids((s) => s.status === 'not-merged' && s.feature_status === 'complete');
   const conflicted = ids((s) => s.status === 'skipped');
   const merged = ids((s) => s.status === 'merged');
-  const fresh = (features: readonly string[]) => freshCommand({ test, into: into ?? ANY_BRANCH }, features);
+  const fresh = (features: readonly string[]) =>
+    freshCommand({ ...flags, into: flags.into ?? ANY_BRANCH }, features);
   const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
   const todo: string[] = [];
   if (rerun.length > 0) todo.push(`Fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
@@ -199,14 +205,22 @@ function failedChecksWords(checks: Readonly<Record<string, CheckTally>>): string
     .join(', ');
 }
 
+/** The flags of the commands that go on with the integration `input` judges: its test, its timeout, its branch. */
+function goOnFlags(input: IntoInput): ContinueFlags {
+  return { test: input.test, testTimeoutS: input.testTimeoutS, into: input.branch };
+}
+
+/** Why the branch stays where it is when Ctrl-C stopped the integration before it moved it (pure). */
+function interruptedRefusal(input: IntoInput): IntoRefusal {
+  return {
+    reason: 'the integration was interrupted before it finished',
+    hint: `Finish it with \`${continueCommand(goOnFlags(input))}\`.`,
+  };
+}
+
 /** Why the branch must stay where it is, or undefined when `--into` may move it (pure). */
 export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
-  if (input.outcome === 'interrupted') {
-    return {
-      reason: 'the integration was interrupted before it finished',
-      hint: `Finish it with \`${continueCommand({ test: input.test, into: input.branch })}\`.`,
-    };
-  }
+  if (input.outcome === 'interrupted') return interruptedRefusal(input);
   const failedTest = input.tests.find((t) => !t.passed);
   if (failedTest) return { reason: `tests failed after merging ${failedTest.after_feature}` };
   const left = input.steps.flatMap((s) => notMergedWords(s) ?? []);
@@ -214,7 +228,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     [failedChecksWords(input.checks), input.checksLeft].filter(Boolean).join('; ') || undefined;
   if (left.length > 0 && input.outcome !== 'conflict') {
     // Both, when both hold: fixing the features left out would still leave the failed checks.
-    const hint = leftOutHint(input.steps, input.branch, input.test);
+    const hint = leftOutHint(input.steps, goOnFlags(input));
     return {
       reason: `not every selected feature was merged: ${left.join(', ')}${failedChecks ? `; and ${failedChecks}` : ''}`,
       ...(hint ? { hint } : {}),
@@ -229,7 +243,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     const list = input.stale.map((s) => `${s.feature_id} (${s.reason})`).join(', ');
     return {
       reason: `merged before, no longer passing: ${list}`,
-      hint: `Fix them and integrate again from the start: ${freshCommand({ test: input.test, into: input.branch })}.`,
+      hint: `Fix them and integrate again from the start: ${freshCommand(goOnFlags(input))}.`,
     };
   }
   if (input.outsideOwns && input.outsideOwns.length > 0) {
@@ -244,7 +258,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
       .join('; ');
     return {
       reason: `git shows changes outside owns, whatever the log says of the owns checks: ${list}`,
-      hint: `Move those changes off the feature's branch (or widen its owns, or set owns_policy: warn in its contract), run \`baton verify\` on it, then integrate again: ${freshCommand({ test: input.test, into: input.branch })}.`,
+      hint: `Move those changes off the feature's branch (or widen its owns, or set owns_policy: warn in its contract), run \`baton verify\` on it, then integrate again: ${freshCommand(goOnFlags(input))}.`,
     };
   }
   const tallies = Object.values(input.checks);
@@ -258,7 +272,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   if (input.promotion) {
     return {
       reason: input.promotion,
-      hint: `Each criterion's output is under .baton/checks/<feature>/<criterion>.promotion.log. Fix the features so their criteria hold together on the merged result, run \`baton verify\` on them, then integrate again: ${freshCommand({ test: input.test, into: input.branch })}.`,
+      hint: `Each criterion's output is under .baton/checks/<feature>/<criterion>.promotion.log. Fix the features so their criteria hold together on the merged result, run \`baton verify\` on them, then integrate again: ${freshCommand(goOnFlags(input))}.`,
     };
   }
   if (input.included.length > 0) {
@@ -271,16 +285,29 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   return undefined;
 }
 
-/** Applies the `--into` rule, then fast-forwards the branch (never a force, never a reset). */
-export async function moveInto(root: string, input: IntoInput, commit: string): Promise<IntoResult> {
+/**
+ * Applies the `--into` rule, then fast-forwards the branch (never a force, never a reset). Ctrl-C
+ * (`signal`) before git began to move it leaves it where it was, refused as an interrupted integration
+ * is (what a git call cut short by it said is no reason); a move begun is finished.
+ */
+export async function moveInto(
+  root: string,
+  input: IntoInput,
+  commit: string,
+  signal?: AbortSignal,
+): Promise<IntoResult> {
   const branch = input.branch;
   const refusal = intoRefusal(input);
   if (refusal) return { branch, moved: false, ...refusal };
   try {
-    const flags = { test: input.test, into: branch };
+    const flags = goOnFlags(input);
     const next = { continue: continueCommand(flags), fresh: freshCommand(flags) };
-    return { branch, moved: true, fast_forward: await fastForwardBranch(root, branch, commit, next) };
+    const fast_forward = await fastForwardBranch(root, branch, commit, next, signal);
+    return { branch, moved: true, fast_forward };
   } catch (err) {
+    if (signal?.aborted) {
+      return { branch, moved: false, ...interruptedRefusal(input) };
+    }
     if (err instanceof UserError) {
       return { branch, moved: false, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };
     }

@@ -33,6 +33,7 @@ import {
   type Session,
   sinkFor,
   skipWithDependents,
+  testTimeoutField,
 } from './session.js';
 import { recordDiscarded, recordLeftOut } from './start-records.js';
 import { applyRecheck, recheck } from './still-passing.js';
@@ -106,7 +107,9 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       // `--continue` moves only a branch it is given, and runs only the test command it is given:
       // the ones this integration was asked to move and began with (`testDiffers` refuses another).
       const test = v.state.started.test;
-      const command = continueCommand({ test, into: o.into ?? v.state.askedInto });
+      // The timeout it began with, else this command's (the test command must be the one it began with).
+      const testTimeoutS = v.state.started.test_timeout_s ?? o.testTimeoutMs / 1000;
+      const command = continueCommand({ test, testTimeoutS, into: o.into ?? v.state.askedInto });
       return { command, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
     },
   });
@@ -126,6 +129,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       ...(o.baseName ? { base_name: o.baseName } : {}),
       ...(Object.keys(session.commits).length > 0 ? { commits: { ...session.commits } } : {}),
       ...(session.test ? { test: session.test } : {}),
+      ...testTimeoutField(session),
       on_conflict: session.policy,
       ...(o.into ? { into: o.into } : {}),
       ...(session.include.length > 0 ? { include: session.include } : {}),
@@ -210,6 +214,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     ...(o.into ? { into: o.into } : {}),
     // A start over the refusals name runs the test command given here (the config's needs no saying).
     test: o.testFromConfig ? undefined : o.test,
+    testTimeoutS: o.testTimeoutMs / 1000,
   });
   if (!verdict.ok) {
     const { code, message, hint } = verdict.refusal;
@@ -223,6 +228,7 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
     used: o.test,
     fromConfig: o.testFromConfig === true,
     into: o.into,
+    testTimeoutS: o.testTimeoutMs / 1000,
   });
   if (refused) throw refused;
   // What a killed integration left running (its test command) would run beside the new tests.
@@ -267,9 +273,9 @@ export async function continueIntegration(o: ContinueIntegrationOptions): Promis
 }
 
 /**
- * Runs the merging part of an invocation, then finishes it. Ctrl-C reaches git too (it runs in
- * Baton's process group), so a git call failing once the integration was interrupted is the
- * interruption, and ends the integration `interrupted` like any other.
+ * Runs the merging part of an invocation, then finishes it. Ctrl-C reaches git's reads too (they run
+ * in Baton's process group; the merges do not: `mergeNoFf`), so a git call failing once the
+ * integration was interrupted is the interruption, and ends the integration `interrupted` like any other.
  */
 async function mergeAndFinish(
   session: Session,

@@ -108,15 +108,17 @@ export async function proveResume(
     branch: string;
     test?: string | undefined;
     testFromConfig?: boolean;
+    testTimeoutMs?: number;
     into?: string | undefined;
   },
   r: ResumeState,
 ): Promise<ProvenResume> {
-  // The hints' commands carry the --test and --into given here; the config's test needs no saying.
+  // The hints' commands carry the --test, --test-timeout and --into given here; the config's test needs no saying.
   const test = o.testFromConfig ? undefined : o.test;
-  const unnamed = intoUnnamed(r, test);
+  const testTimeoutS = o.testTimeoutMs === undefined ? undefined : o.testTimeoutMs / 1000;
+  const unnamed = intoUnnamed(r, { test, testTimeoutS });
   if (unnamed) throw new UserError(unnamed.code, unnamed.message, { hint: unnamed.hint });
-  const fresh = freshCommand({ test, into: o.into });
+  const fresh = freshCommand({ test, testTimeoutS, into: o.into });
   const worktree = await provenIntegrationWorktree(o.root, o.branch, fresh);
   await proveRecordedCommits(o.root, o.plan, r, fresh);
   return { worktree };
@@ -132,6 +134,8 @@ export interface TestChoice {
   fromConfig: boolean;
   /** The branch this `--continue` moves, for the command the hint names. */
   into: string | undefined;
+  /** This `--continue`'s `--test-timeout` in seconds, which the commands the hint names carry. */
+  testTimeoutS?: number | undefined;
 }
 
 /**
@@ -146,8 +150,9 @@ export interface TestChoice {
 export function testRefusal(t: TestChoice): UserError | undefined {
   const { logged, used } = t;
   if (logged === undefined || logged === used || (used !== undefined && !t.fromConfig)) return undefined;
-  const asBegun = `\`${continueCommand({ test: logged, into: t.into })}\``;
-  const fresh = `or start over: \`${freshCommand({ into: t.into })}\``;
+  const { into, testTimeoutS } = t;
+  const asBegun = `\`${continueCommand({ test: logged, testTimeoutS, into })}\``;
+  const fresh = `or start over: \`${freshCommand({ testTimeoutS, into })}\``;
   if (used === undefined) {
     return new UserError(
       'integrate/test-unnamed',
@@ -161,7 +166,7 @@ export function testRefusal(t: TestChoice): UserError | undefined {
     'integrate/test-differs',
     `this integration began with the test command ${printableArg(logged)}, and this --continue would run the config's ${printableArg(used)} instead; it runs another only when you name it with --test`,
     {
-      hint: `Go on with the one it began with (read it first: the log is anyone's to write): ${asBegun}; or, to test the rest with the config's, say so: \`${continueCommand({ test: used, into: t.into })}\`; ${fresh}. Nothing was merged or moved.`,
+      hint: `Go on with the one it began with (read it first: the log is anyone's to write): ${asBegun}; or, to test the rest with the config's, say so: \`${continueCommand({ test: used, testTimeoutS, into })}\`; ${fresh}. Nothing was merged or moved.`,
     },
   );
 }

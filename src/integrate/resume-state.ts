@@ -10,7 +10,7 @@ import type { FeatureStatus, IntegrationStarted, LogEvent, MergeSkipped } from '
 import type { BatonState } from '../log/fold.js';
 import { countChecks, foldEvents, type MergeRecord } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
-import { continueCommand, freshCommand } from './continue-command.js';
+import { type ContinueFlags, continueCommand, freshCommand } from './continue-command.js';
 import { intoRefusal } from './into.js';
 import type { CheckTally, MergeStep } from './types.js';
 import { failedMerge, pendingConflict } from './unfinished.js';
@@ -145,7 +145,7 @@ function stepsSoFar(
  */
 export function resumeStateFrom(
   events: readonly LogEvent[],
-  opts: { into?: string; test?: string | undefined } = {},
+  opts: { into?: string; test?: string | undefined; testTimeoutS?: number | undefined } = {},
 ): ResumeVerdict {
   const start = lastStartIndex(events);
   if (start === -1) {
@@ -176,6 +176,7 @@ export function resumeStateFrom(
   // stopped at the next conflict (a later plain `--continue` moves that one), as the fold keeps it.
   const askedInto = state.asked_into;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
+    const fresh = freshCommand({ test: opts.test, testTimeoutS: opts.testTimeoutS, into });
     return {
       ok: false,
       refusal: {
@@ -183,8 +184,8 @@ export function resumeStateFrom(
         message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
         hint:
           promotable && !promotionRefused
-            ? `It ended clean and moved no branch: to move one to it, run \`baton integrate --continue --into <branch>\`; or start a new one with \`${freshCommand({ test: opts.test, into })}\`.`
-            : `${promotionRefused ? `No branch can be moved to it (${promotionRefused}). ` : ''}Start a new one with \`${freshCommand({ test: opts.test, into })}\`.`,
+            ? `It ended clean and moved no branch: to move one to it, run \`baton integrate --continue --into <branch>\`; or start a new one with \`${fresh}\`.`
+            : `${promotionRefused ? `No branch can be moved to it (${promotionRefused}). ` : ''}Start a new one with \`${fresh}\`.`,
       },
     };
   }
@@ -241,14 +242,18 @@ function refusedPromotion(started: IntegrationStarted, folded: BatonState): stri
  * The refusal of a `--continue` that does not name the branch the integration was asked to move: the
  * log says which (`askedInto`), but a log line is anyone's to write, so only the command line moves a
  * branch; moving none silently would break what `baton integrate --into` promised. Undefined when
- * `--into` was given or the log asks none. `test` is the `--test` the user gave, carried into both
- * commands the hint names (without it they would run the config's test, or none).
+ * `--into` was given or the log asks none. `flags.test` is the `--test` the user gave, carried into both
+ * commands the hint names (without it they would run the config's test, or none), and so is the
+ * `--test-timeout` (`flags.testTimeoutS`).
  */
-export function intoUnnamed(state: ResumeState, test: string | undefined): ResumeRefusal | undefined {
+export function intoUnnamed(
+  state: ResumeState,
+  flags: Pick<ContinueFlags, 'test' | 'testTimeoutS'>,
+): ResumeRefusal | undefined {
   if (state.into !== undefined || state.askedInto === undefined) return undefined;
   return {
     code: 'integrate/into-unnamed',
     message: `this integration was asked to move ${escapeControl(state.askedInto)} (--into ${escapeControl(state.askedInto)}), and --continue moves a branch only when you name it again`,
-    hint: `Go on and move it when everything passes: \`${continueCommand({ test, into: state.askedInto })}\`; or, to move nothing, start over without --into: \`${freshCommand({ test })}\`.`,
+    hint: `Go on and move it when everything passes: \`${continueCommand({ ...flags, into: state.askedInto })}\`; or, to move nothing, start over without --into: \`${freshCommand(flags)}\`.`,
   };
 }

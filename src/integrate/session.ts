@@ -9,6 +9,7 @@ import { dependentsOf } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
 import type { FeatureStatus, IntegrationExclusion, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
+import { namedTestTimeout } from './continue-command.js';
 import type { ConflictReport } from './explain.js';
 import type { ConflictPolicy, IntegrationSettings, MergeResolution, MergeStep, TestRun } from './types.js';
 
@@ -92,6 +93,15 @@ export function interrupted(session: Session): boolean {
 export function interruptedHalt(session: Session): Halt {
   const reason: unknown = session.s.signal?.reason;
   return { kind: 'interrupted', signal: typeof reason === 'string' ? reason : 'SIGINT' };
+}
+
+/**
+ * `test_timeout_s` for `integration.started` and `.ended`: this invocation's `--test-timeout` when it is
+ * not the default (`namedTestTimeout`), so `status` names it in the commands that go on.
+ */
+export function testTimeoutField(session: Session): { test_timeout_s?: number } {
+  const seconds = namedTestTimeout(session.s.testTimeoutMs / 1000);
+  return seconds === undefined ? {} : { test_timeout_s: seconds };
 }
 
 /** The session clock, in ms since the epoch. */

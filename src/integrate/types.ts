@@ -1,6 +1,6 @@
 /** The shapes integration works with: its settings, what happened per feature, and its result. */
 import type { Contract } from '../contracts/schema.js';
-import type { FastForward } from '../git/merge.js';
+import type { FastForward } from '../git/fast-forward.js';
 import type { Plan } from '../graph/types.js';
 import type { Clock } from '../log/append.js';
 import type { WorkerTrust } from '../log/check-reason.js';
@@ -142,6 +142,8 @@ export interface IntegrationResult {
   backup?: string;
   /** The test command this invocation ran after each merge (`--test`, else the config's), if any. */
   test?: string;
+  /** Its `--test-timeout` in seconds, when not the default (900). */
+  test_timeout_s?: number;
   notes: string[];
 }
 

@@ -51,8 +51,8 @@ export interface UnfinishedIntegration {
   stop?: IntegrationStop | undefined;
   /** Its worktree, proven (`integrationOnDisk`); undefined when none is. */
   worktree: string | undefined;
-  /** The test command and the branch to move it began with, as the log records them. */
-  flags: { test: string | undefined; into: string | undefined };
+  /** The test command, its `--test-timeout` and the branch to move it began with, as the log records them. */
+  flags: { test: string | undefined; testTimeoutS?: number | undefined; into: string | undefined };
   /**
    * The command that goes on: the `--continue` with the test command and branch it began with, or the
    * fresh start with them (failed tests on a feature's own work, or no integration worktree proven).
@@ -168,7 +168,11 @@ export function unfinishedIntegration(
     ...new Set(integration.merges.filter((m) => m.outcome === 'clean').map((m) => m.feature_id)),
   ];
   const stop = stopOf(integration, how === 'tests-failed');
-  const flags = { test: integration.test, into: integration.asked_into };
+  const flags = {
+    test: integration.test,
+    testTimeoutS: integration.test_timeout_s,
+    into: integration.asked_into,
+  };
   const worktree = disk.worktree;
   const gone = how === 'tests-failed' ? [] : goneBranches(integration.order, merged, stop, disk);
   // Failed tests are fixed on the feature's branch, or a resolution in the worktree (`testsFailedAdvice`);

@@ -38,6 +38,7 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
         merges: [],
         tests: [],
         ...(ev.test !== undefined ? { test: ev.test } : {}),
+        ...(ev.test_timeout_s !== undefined ? { test_timeout_s: ev.test_timeout_s } : {}),
         ...(ev.into !== undefined ? { asked_into: ev.into } : {}),
       };
       break;
@@ -84,13 +85,7 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
       });
       break;
     case 'integration.ended':
-      state.integration.ended_at = ev.ts;
-      state.integration.outcome = ev.outcome;
-      state.integration.duration_ms = ev.duration_ms;
-      if (ev.commit) state.integration.commit = ev.commit;
-      if (ev.into) state.integration.into = ev.into;
-      // A `--continue` that stops again at the next conflict names the branch it still has to move.
-      if (ev.into_asked) state.integration.asked_into = ev.into_asked;
+      applyEnded(state.integration, ev);
       break;
     case 'integration.discarded':
       // The next `integration.started` resets the integration state and the features' integration
@@ -101,4 +96,17 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
   }
   // Begun, merged or tested since its last end (a `--continue` killed before recording its own): open.
   state.integration.open = ev.type !== 'integration.ended' && ev.type !== 'integration.discarded';
+}
+
+/** An integration's recorded end, onto its state in place. */
+function applyEnded(integration: BatonState['integration'], ev: IntegrationEnded): void {
+  integration.ended_at = ev.ts;
+  integration.outcome = ev.outcome;
+  integration.duration_ms = ev.duration_ms;
+  if (ev.commit) integration.commit = ev.commit;
+  if (ev.into) integration.into = ev.into;
+  // A `--continue` that stops again at the next conflict names the branch it still has to move.
+  if (ev.into_asked) integration.asked_into = ev.into_asked;
+  // A `--continue` given a longer test timeout: the commands that go on from its end name it.
+  if (ev.test_timeout_s !== undefined) integration.test_timeout_s = ev.test_timeout_s;
 }

@@ -28,6 +28,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       commits: z.optional(z.record(z.string(), z.string())),
       /** The test command run after each merge; a record only: `--continue` never runs a command from the log. */
       test: z.optional(z.string()),
+      /** `--test-timeout` in seconds when not the default (900), for the commands that go on to name again. */
+      test_timeout_s: z.optional(z.number()),
       /** What to do on a conflict: `stop`, `skip` or `agent`. */
       on_conflict: z.optional(z.string()),
       /** The branch `--into` asked to move; `--continue` moves it only when named again on its command line. */
@@ -113,6 +115,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       into_refused: z.optional(z.string()),
       /** The branch `--into` named when it was left where it was, so a later `--continue` moves that one. */
       into_asked: z.optional(z.string()),
+      /** This invocation's `--test-timeout` in seconds when not the default (900), which the commands that go on name. */
+      test_timeout_s: z.optional(z.number()),
     }),
   /** `--fresh` (or `baton clean` removing the integration branch) discarded the previous integration attempt: its merges and its time no longer count. */
   'integration.discarded': () =>

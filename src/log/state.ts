@@ -233,6 +233,8 @@ export interface BatonState {
     into?: string | undefined;
     /** The test command it began with (`integration.started`'s): a record, never run from the log. */
     test?: string | undefined;
+    /** Its `--test-timeout` in seconds when not the default: its start's, or a later end's. */
+    test_timeout_s?: number | undefined;
     /** The branch its latest `--into` asked to move: its start's, or a later end's `into_asked`. */
     asked_into?: string | undefined;
     /** It went on (began, merged, tested) after its last recorded end, or never recorded one. */

@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { fastForwardBranch } from '../../src/git/merge.js';
+import { fastForwardBranch } from '../../src/git/fast-forward.js';
 import { racingGit } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -181,5 +181,33 @@ describe('fastForwardBranch where no checkout has the branch', () => {
     // The start over it names runs the integration's tests again, as the caller gave them.
     expect((err as UserError).hint).toContain(`\`${GO_ON.fresh}\``);
     expect(r.git('rev-parse', 'dev')).toBe(theirs);
+  });
+});
+
+describe('fastForwardBranch where git counts the branch checked out in a worktree that is gone', () => {
+  it('refuses naming that worktree, with the prune and the --continue that then moves it: integrate/into-stale-worktree', async () => {
+    const { r, next } = repoWithNext({ 'README.md': '# x\n' }, (r) => {
+      r.write({ 'new.txt': 'n\n' });
+      r.git('add', '-A');
+    });
+    const main = r.git('rev-parse', 'main');
+    // main checked out in a linked worktree whose folder was deleted: git lists it "prunable".
+    r.git('switch', '-q', '-c', 'dev');
+    const gone = join(r.root, '..', 'repo-main');
+    r.git('worktree', 'add', '-q', gone, 'main');
+    rmSync(gone, { recursive: true, force: true });
+    const err = await refusal(r, next);
+    expect(err.code).toBe('integrate/into-stale-worktree');
+    expect(err.message).toBe(
+      `cannot fast-forward main: git counts it as checked out in ${gone}, a worktree whose folder is gone`,
+    );
+    expect(err.hint).toBe(
+      `If that worktree is gone for good, have git forget it (git -C ${r.root} worktree prune), then run \`${GO_ON.continue}\`; if its folder was moved, repair it (git -C ${r.root} worktree repair <its new path>) and run the same.`,
+    );
+    expect(r.git('rev-parse', 'main')).toBe(main);
+    // The way on it names works.
+    r.git('worktree', 'prune');
+    await fastForwardBranch(r.root, 'main', next, GO_ON);
+    expect(r.git('rev-parse', 'main')).toBe(next);
   });
 });

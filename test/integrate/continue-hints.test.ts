@@ -87,4 +87,27 @@ describe('the --continue every hint names', () => {
     expect(early.stderr).toContain('[integrate/unresolved]');
     expect(continueCommands(early.stderr)).toEqual([expected]);
   });
+
+  it('carry a --test-timeout that is not the default: the stop, status, a refused --continue and the log', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b', 'c', 'd']);
+    const flags = ['--test', 'true', '--test-timeout', '3600', '--into', 'main'];
+    const stop = await runBaton(['integrate', ...flags], { cwd: repo.root });
+    expect(stop.code).toBe(1);
+    // Without it, the suite pasted from a hint would be stopped at the default 900 s.
+    const expected = 'baton integrate --continue --test true --test-timeout 3600 --into main';
+    const fresh = 'baton integrate --fresh --test true --test-timeout 3600 --into main';
+    expect(continueCommands(stop.stdout)).toEqual([expected]);
+    expect(stop.stdout).toContain(`then ${fresh} --on-conflict skip`);
+    expect(logEvents(repo).find((e) => e.type === 'integration.started')).toMatchObject({
+      test_timeout_s: 3600,
+    });
+    const status = await runBaton(['status'], { cwd: repo.root });
+    expect(continueCommands(status.stdout)).toEqual([expected]);
+    expect(status.stdout).toContain(`or start over with \`${fresh}\``);
+    // A --continue refused for an unresolved path names itself again, its timeout too.
+    const early = await runBaton(['integrate', '--continue', ...flags], { cwd: repo.root });
+    expect(early.stderr).toContain('[integrate/unresolved]');
+    expect(continueCommands(early.stderr)).toEqual([expected]);
+  });
 });

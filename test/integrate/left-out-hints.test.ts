@@ -84,8 +84,7 @@ describe('the hint for features that did not pass', () => {
         { feature_id: 'a', status: 'merged', commit: 'c0ffee', duration_ms: 1 },
         { feature_id: 'd', status: 'not-merged', feature_status: 'complete', reason: 'run `baton verify d`' },
       ] as MergeStep[],
-      'main',
-      undefined,
+      { into: 'main' },
     );
     expect(hint).toBe(
       'Do what the reason given for d says (it passed: nothing to re-run), then integrate again; or, to take what merged: baton integrate a --fresh --into main.',
