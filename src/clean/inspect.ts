@@ -9,8 +9,9 @@ import {
   howToEnd,
   inProgressWords,
 } from '../git/branch-in-progress.js';
-import { currentBranch, git, gitRaw, parsePorcelainStatus, resolveCommit } from '../git/git.js';
+import { currentBranch, git, gitRaw, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
+import { parsePorcelainStatus } from '../git/status.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import { symlinkTarget } from '../git/worktree-proof.js';
 import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';

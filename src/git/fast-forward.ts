@@ -13,9 +13,10 @@ import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { branchesInProgress, refuseCheckoutOperation, refuseInProgress } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
-import { type GitOutput, gitShielded, isAncestor, resolveCommit, statusEntries } from './git.js';
+import { type GitOutput, gitShielded, isAncestor, resolveCommit } from './git.js';
 import { untrackedInTheWay } from './merge.js';
 import { gitRefusal, MAX_NAMED } from './refusal.js';
+import { statusEntries } from './status.js';
 import { listWorktrees, type WorktreeInfo } from './worktree-list.js';
 
 /** The worktree that has `branch` checked out, if any. */

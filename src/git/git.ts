@@ -6,16 +6,6 @@ import { realNearest } from '../real-nearest.js';
 import { noWorkTreeError } from './no-work-tree.js';
 import { withoutRepositoryEnv } from './repository-env.js';
 
-export {
-  HEAD_STATUS_ARGS,
-  headAndUncommitted,
-  parseHeadStatus,
-  parsePorcelainStatus,
-  STATUS_ARGS,
-  type StatusEntry,
-  statusEntries,
-} from './status.js';
-
 /** The outcome of one git invocation. */
 export interface GitOutput {
   stdout: string;

@@ -6,7 +6,7 @@
  * also by what the running features own: to the one agent that owns it, else to the one agent whose
  * run window overlaps the span since the last look, or to `unknown` — never confidently to the wrong one.
  */
-import { type StatusEntry, statusEntries } from '../git/git.js';
+import { type StatusEntry, statusEntries } from '../git/status.js';
 import { isStatePath } from '../log/paths.js';
 import { type AgentWindow, type Attribution, attributeChange } from './attribution.js';
 

@@ -2,8 +2,9 @@
  * What a conflict's resolution may change: the files that conflicted, nothing else. The rest of the
  * merge is git's own, so a resolution that differs from it elsewhere carries work nobody checked.
  */
-import { git, statusEntries } from '../git/git.js';
+import { git } from '../git/git.js';
 import { filesWithConflictMarkers, mergeTree } from '../git/merge.js';
+import { statusEntries } from '../git/status.js';
 
 /**
  * The paths `result` (a tree or commit: the resolution) changed beyond the conflict: where it differs

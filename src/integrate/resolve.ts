@@ -5,7 +5,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { git, isAncestor, statusEntries } from '../git/git.js';
+import { git, isAncestor } from '../git/git.js';
 import { commitMerge } from '../git/integration-merge.js';
 import {
   filesWithConflictMarkers,
@@ -15,6 +15,7 @@ import {
   unstagedPaths,
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
+import { statusEntries } from '../git/status.js';
 import { escapeControl } from '../text/escape.js';
 import { changedBeyondConflict, markersLeft } from './beyond-conflict.js';
 import { continueCommandOf, freshCommandOf } from './continue-command.js';

@@ -5,8 +5,8 @@
  * not per agent (issue #17). Changes are attributed best-effort by the agents' run windows (#15).
  */
 
-import { parsePorcelainStatus, STATUS_ARGS } from '../git/git.js';
 import { type GitStepOutput, gitSequence, throwOnFailure } from '../git/sequence.js';
+import { parsePorcelainStatus, STATUS_ARGS } from '../git/status.js';
 import { type Attribution, escapeEvents } from '../guard/attribution.js';
 import type { CheckoutChange, CheckoutWatch } from '../guard/checkout-watch.js';
 import type { RepoChange } from '../guard/repo-change.js';

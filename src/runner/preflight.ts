@@ -6,16 +6,10 @@ import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
-import {
-  gitRaw,
-  parsePorcelainStatus,
-  resolveCommit,
-  STATUS_ARGS,
-  type StatusEntry,
-  statusEntries,
-} from '../git/git.js';
+import { gitRaw, resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX } from '../git/refs.js';
 import { type GitStep, gitSequence, throwOnFailure } from '../git/sequence.js';
+import { parsePorcelainStatus, STATUS_ARGS, type StatusEntry, statusEntries } from '../git/status.js';
 import {
   listWorktrees,
   parseWorktrees,

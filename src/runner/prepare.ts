@@ -7,8 +7,9 @@ import {
   forkPointOf,
   mergeDependencies,
 } from '../git/feature-branch.js';
-import { branchExists, git, statusEntries } from '../git/git.js';
+import { branchExists, git } from '../git/git.js';
 import { clearStaleIndexLock } from '../git/index-lock.js';
+import { statusEntries } from '../git/status.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees, worktreeAt } from '../git/worktree-list.js';
 import { type ProvenWorktree, proveFeatureWorktree } from '../git/worktree-proof.js';

@@ -5,8 +5,9 @@
  */
 import { UserError } from '../errors.js';
 import { keepTipRef, moveBranch } from '../git/branches.js';
-import { git, type StatusEntry, statusEntries } from '../git/git.js';
+import { git } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
+import { type StatusEntry, statusEntries } from '../git/status.js';
 import type { ProvenWorktree } from '../git/worktree-proof.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';

@@ -5,8 +5,9 @@
  */
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
-import { changedFiles, commonGitDir, git, statusEntries } from '../git/git.js';
+import { changedFiles, commonGitDir, git } from '../git/git.js';
 import { commitOnBranch } from '../git/sequence.js';
+import { statusEntries } from '../git/status.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import type { Straggler } from '../guard/daemons.js';
 import type { AgentUsage } from '../log/events.js';

@@ -2,7 +2,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { headAndUncommitted, parsePorcelainStatus, statusEntries } from '../../src/git/git.js';
+import { headAndUncommitted, parsePorcelainStatus, statusEntries } from '../../src/git/status.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 let repo: TempRepo | undefined;
