@@ -112,7 +112,8 @@ export interface FilesCheckOptions {
   check: FilesCheck;
   cwd: string;
   owns: readonly string[];
-  diff?: { base: string; branch: string };
+  /** `unmeasured`: why no base could be trusted to measure the branch from (`ownsBase`): the check fails. */
+  diff?: { base: string; branch: string; unmeasured?: string };
   /** The branch's changed files when already known: used instead of diffing again. */
   changed?: readonly string[];
 }
@@ -133,6 +134,12 @@ export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdi
         outcome: 'failed',
         message:
           'untouched_outside_owns needs the feature branch and its base to compare, and none was given',
+      };
+    }
+    if (opts.diff.unmeasured) {
+      return {
+        outcome: 'failed',
+        message: `cannot tell what ${opts.diff.branch} changed: ${opts.diff.unmeasured}`,
       };
     }
     let changed: string[];

@@ -2,31 +2,60 @@
  * Where `baton verify`'s owns check measures a feature's branch from (`base...branch`: from where
  * the two meet). Never the log's word alone: anyone can write it, and a `base_commit` naming the
  * branch's own tip would make every change vanish, or one shaped like an option would reach git's
- * command line. Nor the commit the run began at, once the user rebased the branch onto a newer base:
- * that would count the base's new work as the feature's.
+ * command line. Nor a base that already holds the branch's tip (the main checkout on `baton/a`),
+ * from which nothing would show as changed.
  */
-import { userBranchesHolding } from '../git/branches.js';
-import { isAncestor } from '../git/git.js';
+import { git, isAncestor, resolveCommit } from '../git/git.js';
 import { branchRevision, isObjectId } from '../git/refs.js';
 import type { BatonState } from '../log/fold.js';
 import type { VerifyTarget } from './targets.js';
 
+/** Where to measure from, or why no base can be trusted to. */
+export type OwnsBase = { base: string } | { unmeasured: string };
+
+/** Whether a ref other than Baton's own branches holds `commit`: a base, not only a feature's work. */
+async function heldOutsideBaton(root: string, commit: string): Promise<boolean> {
+  const out = await git(root, [
+    'for-each-ref',
+    '--contains',
+    commit,
+    '--format=%(refname)',
+    'refs/heads/',
+    'refs/remotes/',
+    'refs/tags/',
+  ]);
+  return out.split('\n').some((r) => r !== '' && !r.startsWith('refs/heads/baton/'));
+}
+
 /**
- * The commit to measure `branch` from: `base` (the base as git has it now: config `base`, else HEAD),
- * or `recorded`, the commit the log says the branch was cut from, only where `base` lacks it, the
- * branch holds it and one of the user's own branches does too (`run --base dev`): a commit that only
- * Baton's branches hold is a feature's work, not a base.
+ * The commit to measure `branch` from, of two candidates: `base` (the base as git has it now: config
+ * `base`, else HEAD), unless it already holds the branch's tip; and `recorded`, the commit the log
+ * says the branch was cut from, when it is a commit id the branch holds, short of its tip, and a ref
+ * other than Baton's branches holds it too (`run --base origin/main`, a tag, a branch of yours): a
+ * commit only Baton's branches hold is a feature's work, not a base. Of two, the later one (a branch
+ * brought up to date on the base is measured from there); of two apart, the recorded one.
  */
 export async function ownsBase(
   root: string,
   base: string,
   recorded: string | undefined,
   branch: string,
-): Promise<string> {
-  if (recorded === undefined || !isObjectId(recorded) || recorded === base) return base;
-  if (await isAncestor(root, recorded, base)) return base;
-  if (!(await isAncestor(root, recorded, branchRevision(branch)))) return base;
-  return (await userBranchesHolding(root, recorded)).length > 0 ? recorded : base;
+): Promise<OwnsBase> {
+  const tip = await resolveCommit(root, branchRevision(branch));
+  if (tip === undefined) return { base };
+  const baseOk = !(await isAncestor(root, tip, base));
+  const recordedOk =
+    recorded !== undefined &&
+    isObjectId(recorded) &&
+    recorded !== tip &&
+    (await isAncestor(root, recorded, tip)) &&
+    (await heldOutsideBaton(root, recorded));
+  if (baseOk && recordedOk) return { base: (await isAncestor(root, recorded, base)) ? base : recorded };
+  if (recordedOk) return { base: recorded };
+  if (baseOk) return { base };
+  return {
+    unmeasured: `the base (${base.slice(0, 10)}) already holds ${branch}'s tip, and the log names no commit it was cut from that a branch or tag of yours holds`,
+  };
 }
 
 /** Sets each target's diff base by `ownsBase`, from the commit the log says its branch was cut from. */
@@ -38,6 +67,7 @@ export async function measureFromOwnsBases(
 ): Promise<void> {
   for (const t of targets) {
     const recorded = state.features[t.contract.feature_id]?.base_commit ?? state.base_commit;
-    t.diff = { ...t.diff, base: await ownsBase(root, base, recorded, t.diff.branch) };
+    const found = await ownsBase(root, base, recorded, t.diff.branch);
+    t.diff = 'base' in found ? { ...t.diff, base: found.base } : { ...t.diff, unmeasured: found.unmeasured };
   }
 }

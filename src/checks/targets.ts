@@ -22,7 +22,7 @@ export interface VerifyTarget {
   contract: Contract;
   cwd: string;
   port: number;
-  diff: { base: string; branch: string };
+  diff: { base: string; branch: string; unmeasured?: string };
 }
 
 /**

@@ -44,7 +44,7 @@ export interface VerifyFeatureOptions {
   /** The feature's PORT (its block: port..port+9). */
   port: number;
   /** For files.untouched_outside_owns: the diff of `branch` against its merge base with `base`. */
-  diff?: { base: string; branch: string };
+  diff?: { base: string; branch: string; unmeasured?: string };
   /** The files the branch changed, when the caller already knows them (the runner does): no second diff. */
   changed?: readonly string[];
   config: Config;

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
-import { isUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import {
   type BranchInProgress,
@@ -10,7 +10,13 @@ import {
   inProgressWords,
 } from '../git/branch-in-progress.js';
 import { currentBranch, git, gitRaw, resolveCommit } from '../git/git.js';
-import { BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH, INTEGRATION_ID } from '../git/refs.js';
+import {
+  BRANCH_PREFIX,
+  batonUnitOf,
+  featureBranch,
+  INTEGRATION_BRANCH,
+  INTEGRATION_ID,
+} from '../git/refs.js';
 import { parsePorcelainStatus } from '../git/status.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import { symlinkTarget } from '../git/worktree-proof.js';
@@ -253,16 +259,16 @@ function liveRun(
 async function batonBranches(root: string): Promise<Map<string, string>> {
   const out = await git(root, [
     'for-each-ref',
-    '--format=%(refname:short)%00%(objectname)',
+    // The full name: `%(refname:short)` says `heads/baton/a` where a tag `baton/a` makes it ambiguous.
+    '--format=%(refname)%00%(objectname)',
     `refs/heads/${BRANCH_PREFIX}`,
   ]);
   const map = new Map<string, string>();
   for (const line of out.split('\n')) {
-    const [name, tip] = line.split('\0');
-    // Only names Baton gives: git takes any byte from 0x80 up in a ref name, so an agent's
-    // `baton/x<U+009B>31m` would otherwise be shown, and offered for removal, as a feature.
-    if (!name || !tip || !isUnitId(name.slice(BRANCH_PREFIX.length))) continue;
-    map.set(name, tip);
+    const [ref, tip] = line.split('\0');
+    const id = ref === undefined ? undefined : batonUnitOf(ref);
+    if (!tip || id === undefined) continue;
+    map.set(`${BRANCH_PREFIX}${id}`, tip);
   }
   return map;
 }

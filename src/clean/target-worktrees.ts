@@ -3,7 +3,7 @@
  * it no longer lists that a removal cut short left where Baton puts a worktree (`left-behind.ts`).
  */
 import { existsSync } from 'node:fs';
-import { BRANCH_PREFIX } from '../git/refs.js';
+import { BRANCH_PREFIX, batonUnitOf } from '../git/refs.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
 import { isLeftoverFolder, isMarked, removalMarks, unregisteredLeftovers } from './left-behind.js';
 
@@ -36,9 +36,9 @@ export async function targetWorktrees(
 ): Promise<Map<string, TargetWorktree>> {
   const out = new Map<string, TargetWorktree>();
   for (const w of listed.slice(1)) {
-    if (!w.branch?.startsWith(BRANCH_PREFIX) || w.branch.slice(BRANCH_PREFIX.length).includes('/')) continue;
+    const id = w.branch === undefined ? undefined : batonUnitOf(w.branch);
+    if (w.branch === undefined || id === undefined) continue;
     const folder = existsSync(w.path);
-    const id = w.branch.slice(BRANCH_PREFIX.length);
     const stray = w.prunable === true && folder;
     const removable = stray && worktreesDir !== undefined && isLeftoverFolder(worktreesDir, id, w.path);
     out.set(w.branch, {

@@ -3,7 +3,7 @@
  * the ids that would collide with them.
  */
 
-import { attemptUnitId } from '../contracts/feature-id.js';
+import { attemptUnitId, isUnitId } from '../contracts/feature-id.js';
 
 /** The prefix of every branch Baton makes. */
 export const BRANCH_PREFIX = 'baton/';
@@ -36,6 +36,18 @@ export function branchRevision(branchOrCommit: string): string {
   return isObjectId(branchOrCommit) || branchOrCommit.startsWith('refs/')
     ? branchOrCommit
     : `refs/heads/${branchOrCommit}`;
+}
+
+/**
+ * The unit id of one of Baton's branches (`baton/<id>`, or `refs/heads/baton/<id>`), or undefined for
+ * any other name: only ids Baton gives (`isUnitId`). git takes any byte from 0x80 up in a ref name, so
+ * an agent's `baton/x<U+009B>31m` is not a feature's branch, nor listed, printed or removed as one.
+ */
+export function batonUnitOf(branch: string): string | undefined {
+  const name = branch.startsWith('refs/heads/') ? branch.slice('refs/heads/'.length) : branch;
+  if (!name.startsWith(BRANCH_PREFIX)) return undefined;
+  const id = name.slice(BRANCH_PREFIX.length);
+  return isUnitId(id) ? id : undefined;
 }
 
 /** A feature's branch: `baton/<feature_id>`. */

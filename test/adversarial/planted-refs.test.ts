@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ownsBase } from '../../src/checks/owns-base.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -90,6 +91,37 @@ describe("verify's base for the owns check", () => {
       expect(v.stdout + v.stderr, base).toContain('changed outside owns: README.md');
       expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     }
+  });
+
+  it('measures from the cut the log records when the base already holds the tip (the main checkout on baton/a)', async () => {
+    const repo = project([
+      { id: 'a', agent: agentOf('a', ' && echo EVIL >> README.md'), criteria: [fileThere('a')] },
+    ]);
+    await runBaton(['run'], { cwd: repo.root });
+    repo.git('checkout', '-q', '--detach', 'refs/heads/baton/a');
+    const v = await runBaton(['verify', 'a'], { cwd: repo.root });
+    expect(v.stdout + v.stderr).toContain('changed outside owns: README.md');
+    // With no such cut on record, nothing is measured, and the check says why.
+    const tip = repo.git('rev-parse', 'refs/heads/baton/a');
+    for (const recorded of [undefined, tip]) {
+      const found = await ownsBase(repo.root, tip, recorded, 'baton/a');
+      expect(found).toEqual({ unmeasured: expect.stringContaining('already holds baton/a') });
+    }
+  });
+
+  it('measures a run cut from a tag ahead of the base from that tag, not from the base', async () => {
+    const repo = project([{ id: 'a', agent: agentOf('a'), criteria: [fileThere('a')] }]);
+    repo.git('switch', '-q', '-c', 'upstream');
+    repo.write({ 'upstream.txt': 'theirs\n' });
+    repo.git('add', '-A');
+    repo.git('commit', '-qm', 'upstream work');
+    repo.git('tag', 'v1');
+    repo.git('switch', '-q', 'main');
+    repo.git('branch', '-D', 'upstream');
+    expect((await runBaton(['run', '--base', 'v1'], { cwd: repo.root })).code).toBe(0);
+    const v = await runBaton(['verify', 'a'], { cwd: repo.root });
+    expect(v.stdout + v.stderr).not.toContain('changed outside owns');
+    expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
   it('measures a branch rebased onto the newer base from that base, not from where the run cut it', async () => {
