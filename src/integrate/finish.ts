@@ -6,7 +6,7 @@ import { filesOutsideOwns } from '../contracts/owns.js';
 import { changedFiles, git } from '../git/git.js';
 import type { IntegrationEnded } from '../log/events.js';
 import { portBlockFor } from '../ports.js';
-import { foreignBases, type IntoInput, intoRefusal, moveInto } from './into.js';
+import { foreignBases, type IntoInput, intoRefusal, MERGED_RESULT, moveInto } from './into.js';
 import { promotionChecks, promotionRefusal } from './promotion.js';
 import {
   contractOf,
@@ -111,7 +111,7 @@ async function outsideOwnsOnMove(
   const named = outsideOwns(session);
   const seen = new Set(named.flatMap((o) => o.files));
   const unnamed = (await resultOutsideOwns(session, branch)).filter((f) => !seen.has(f));
-  return unnamed.length > 0 ? [...named, { feature_id: 'the merged result', files: unnamed }] : named;
+  return unnamed.length > 0 ? [...named, { feature_id: MERGED_RESULT, files: unnamed }] : named;
 }
 
 /**

@@ -3,6 +3,7 @@
  * moves it. Nothing reaches the user's branch unless every selected feature was merged, every test
  * after a merge passed and every `after: integration` criterion passed.
  */
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { fastForwardBranch } from '../git/fast-forward.js';
 import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
@@ -101,6 +102,9 @@ export async function foreignBases(
   }
   return out;
 }
+
+/** What the `--into` owns gate names for files the result changes that no merged feature owns. */
+export const MERGED_RESULT = 'the merged result';
 
 /** Refuses `--into` before anything is merged when it could never move (`foreignBases`). */
 export async function assertIntoHoldsBases(
@@ -256,9 +260,12 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
             .join(', ')}${o.files.length > 5 ? ', …' : ''})`,
       )
       .join('; ');
+    const byFeature = input.outsideOwns.some((o) => o.feature_id !== MERGED_RESULT);
     return {
       reason: `git shows changes outside owns, whatever the log says of the owns checks: ${list}`,
-      hint: `Move those changes off the feature's branch (or widen its owns, or set owns_policy: warn in its contract), run \`baton verify\` on it, then integrate again: ${freshCommand(goOnFlags(input))}.`,
+      hint: byFeature
+        ? `Move those changes off the feature's branch (or widen its owns, or set owns_policy: warn in its contract), run \`baton verify\` on it, then integrate again: ${freshCommand(goOnFlags(input))}.`
+        : `No merged feature's own work changes them: they came with the integration's base or a resolution. See what brings them (git log ${printableArg(input.branch)}..${INTEGRATION_BRANCH} -- <file>), then integrate again from the start: ${freshCommand(goOnFlags(input))}.`,
     };
   }
   const tallies = Object.values(input.checks);

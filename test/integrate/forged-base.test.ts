@@ -76,6 +76,8 @@ describe('integrate --continue --into with a forged base', () => {
     expect(r.stdout + r.stderr).toContain(
       'main left where it was: git shows changes outside owns, whatever the log says of the owns checks: the merged result (README.md)',
     );
+    // No merged feature's own work (as the forged base has it) changes README.md: the hint says so.
+    expect(r.stdout + r.stderr).toContain("No merged feature's own work changes them");
     expect(repo.git('rev-parse', 'main')).toBe(main);
     expect(repo.git('show', 'main:README.md')).toBe('hi');
   });
