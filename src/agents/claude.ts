@@ -1,7 +1,8 @@
 /**
  * Claude Code adapter. One file per agent, near 400 lines, on purpose: everything that follows one agent's
  * documented interface (flags, settings, hooks, output) stays beside the link that documents it; what
- * the adapters share already lives apart (agent-home.ts, agent-output.ts, baton-hook.ts, launch-args.ts).
+ * the adapters share already lives apart (agent-home.ts, agent-output.ts, baton-hook.ts, launch-args.ts),
+ * and so does the config dir Claude gets for a run (claude-home.ts).
  *
  * Follows Claude Code's documented interface:
  * - headless mode, `-p` with the prompt on stdin, `--output-format stream-json --verbose` (one JSON
@@ -22,7 +23,6 @@
  * mode, so a headless run's "needs input" is its `permission_denials`, which `parseUsage` reports.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
@@ -30,7 +30,7 @@ import { readRegular } from '../open-regular.js';
 import { newWorktreeHas } from '../runner/worktree-sees.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
+import { makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
 import {
   lastEventOfType,
   looksRateLimited,
@@ -40,6 +40,7 @@ import {
   ownTextLines,
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
+import { writeClaudeHome } from './claude-home.js';
 import { detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
@@ -74,50 +75,6 @@ export function buildClaudeSettings(
       Notification: group(batonHookCommand(task, 'notification', 'needs-input')),
     },
   };
-}
-
-/**
- * What Claude reads from the user's config dir, linked (never copied) into its own config dir for
- * the run. Not linked, so written in the run's own dir: `projects/` (transcripts), `todos/`,
- * `shell-snapshots/`, `session-env/`, `file-history/`, `debug/`, `statsig/`, `history.jsonl`, backups.
- */
-export const CLAUDE_LINKED_ENTRIES = [
-  'settings.json',
-  'CLAUDE.md',
-  'agents',
-  'commands',
-  'skills',
-  'output-styles',
-  'rules',
-  'hooks',
-  'plugins',
-  'keybindings.json',
-] as const;
-
-/** The user's Claude config dir (`$CLAUDE_CONFIG_DIR`, else `~/.claude`) and global config file. */
-export function claudeUserPaths(env: NodeJS.ProcessEnv): { configDir: string; globalConfig: string } {
-  const home = env.HOME || homedir();
-  const configDir = env.CLAUDE_CONFIG_DIR || join(home, '.claude');
-  // Claude prefers a legacy `.config.json` in the config dir when there is one.
-  const legacy = join(configDir, '.config.json');
-  if (existsSync(legacy)) return { configDir, globalConfig: legacy };
-  return { configDir, globalConfig: join(env.CLAUDE_CONFIG_DIR || home, '.claude.json') };
-}
-
-/**
- * Builds Claude's config dir for one run in `shadowDir`: links to what it reads, and a private copy
- * (0600) of the global config (`~/.claude.json`: onboarding, trusted folders, user-scope MCP
- * servers), which Claude rewrites on every start. Returns the copies to remove when Claude ends.
- */
-export function writeClaudeHome(env: NodeJS.ProcessEnv, shadowDir: string): string[] {
-  const user = claudeUserPaths(env);
-  makePrivateDir(shadowDir);
-  linkEntries(user.configDir, shadowDir, CLAUDE_LINKED_ENTRIES);
-  const text = readUserConfig(user.globalConfig, 'Claude Code');
-  if (text === undefined) return [];
-  const copy = join(shadowDir, user.globalConfig.endsWith('.config.json') ? '.config.json' : '.claude.json');
-  writePrivateFile(copy, text);
-  return [copy];
 }
 
 /** Where an administrator's managed Claude settings live (they override every other layer). */

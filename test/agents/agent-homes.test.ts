@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writePrivateFile } from '../../src/agents/agent-home.js';
 import { reportHooksOff } from '../../src/agents/baton-hook.js';
-import { buildClaudeSettings, claudeHooksOffReason, writeClaudeHome } from '../../src/agents/claude.js';
+import { buildClaudeSettings, claudeHooksOffReason } from '../../src/agents/claude.js';
+import { writeClaudeHome } from '../../src/agents/claude-home.js';
 import { writeCodexHome } from '../../src/agents/codex.js';
 import {
   buildGeminiHooks,
