@@ -57,22 +57,32 @@ interface ClaudeHookGroup {
 export interface ClaudeSettings {
   /** `false` overrides a user's or project's `disableAllHooks: true`: `--settings` is the higher layer. */
   disableAllHooks: false;
-  hooks: Record<'Stop' | 'SessionEnd' | 'Notification', ClaudeHookGroup[]>;
+  hooks: Record<'Stop' | 'SessionEnd' | 'Notification', ClaudeHookGroup[]> &
+    Partial<Record<'PostToolUse' | 'UserPromptSubmit', ClaudeHookGroup[]>>;
 }
 
-/** Builds the settings layer that keeps hooks on and reports Stop, SessionEnd and Notification to `baton hook` (pure). */
+/**
+ * Builds the settings layer that keeps hooks on and reports Stop, SessionEnd and Notification to `baton
+ * hook`; for the TUI (`activity`) also PostToolUse and UserPromptSubmit, which say a prompt was answered (pure).
+ */
 export function buildClaudeSettings(
   task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>,
+  activity = false,
 ): ClaudeSettings {
   const group = (command: string): ClaudeHookGroup[] => [
     { hooks: [{ type: 'command', command, timeout: 30 }] },
   ];
+  const active = {
+    PostToolUse: group(batonHookCommand(task, 'post-tool-use')),
+    UserPromptSubmit: group(batonHookCommand(task, 'user-prompt-submit')),
+  };
   return {
     disableAllHooks: false,
     hooks: {
       Stop: group(batonHookCommand(task, 'stop')),
       SessionEnd: group(batonHookCommand(task, 'session-end')),
       Notification: group(batonHookCommand(task, 'notification', 'needs-input')),
+      ...(activity ? active : {}),
     },
   };
 }
@@ -224,6 +234,17 @@ export function mergeClaudeSettings(
   };
 }
 
+/**
+ * Writes Baton's settings layer for the task to `file`, private (the user's `--settings` merged in may
+ * hold a token); with `activity` for the TUI (see `buildClaudeSettings`). The caller removes it.
+ */
+export async function writeClaudeSettings(task: AgentTask, file: string, activity = false): Promise<void> {
+  const own = claudeUserFlags(task).settings;
+  const user = own === undefined ? undefined : await readOwnSettings(own, task);
+  const settings = mergeClaudeSettings(user, buildClaudeSettings(task, activity));
+  writePrivateFile(file, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
 /** A short, readable account of what a denied tool call wanted to do. */
 function describeToolInput(input: Record<string, unknown> | undefined): string | undefined {
   if (!input) return undefined;
@@ -313,10 +334,7 @@ export const claudeAdapter: AgentAdapter = {
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
     const settingsFile = join(task.scratchDir, 'claude-settings.json');
-    const own = claudeUserFlags(task).settings;
-    const user = own === undefined ? undefined : await readOwnSettings(own, task);
-    const settings = mergeClaudeSettings(user, buildClaudeSettings(task));
-    writePrivateFile(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
+    await writeClaudeSettings(task, settingsFile);
     const configDir = join(task.scratchDir, 'claude-config');
     const copies = writeClaudeHome(task.env, configDir);
     const vars = {
