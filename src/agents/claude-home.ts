@@ -3,10 +3,10 @@
  * user's, and a private copy of the user's global config, which Claude rewrites on every start
  * (https://docs.anthropic.com/en/docs/claude-code/settings).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
+import { basename, dirname, join } from 'node:path';
+import { entriesOf, linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
 
 /**
  * What Claude reads from the user's config dir, linked (never copied) into its own config dir for
@@ -39,7 +39,8 @@ export function claudeUserPaths(env: NodeJS.ProcessEnv): { configDir: string; gl
 /**
  * Builds Claude's config dir for one run in `shadowDir`: links to what it reads, and a private copy
  * (0600) of the global config (`~/.claude.json`: onboarding, trusted folders, user-scope MCP
- * servers), which Claude rewrites on every start. Returns the copies to remove when Claude ends.
+ * servers), which Claude rewrites on every start. Returns the copies to remove when Claude ends
+ * (with `removeClaudeBackups`).
  */
 export function writeClaudeHome(env: NodeJS.ProcessEnv, shadowDir: string): string[] {
   const user = claudeUserPaths(env);
@@ -50,4 +51,19 @@ export function writeClaudeHome(env: NodeJS.ProcessEnv, shadowDir: string): stri
   const copy = join(shadowDir, user.globalConfig.endsWith('.config.json') ? '.config.json' : '.claude.json');
   writePrivateFile(copy, text);
   return [copy];
+}
+
+/**
+ * Removes the backups Claude made of the config copies as it started (`backups/.claude.json.backup.<ms>`
+ * in the run's config dir; older Claudes kept them beside the file): the same text, MCP tokens included.
+ */
+export function removeClaudeBackups(copies: readonly string[]): void {
+  for (const copy of copies) {
+    const prefix = `${basename(copy)}.backup`;
+    for (const dir of [join(dirname(copy), 'backups'), dirname(copy)]) {
+      for (const name of entriesOf(dir)) {
+        if (name.startsWith(prefix)) rmSync(join(dir, name), { recursive: true, force: true });
+      }
+    }
+  }
 }

@@ -40,7 +40,7 @@ import {
   ownTextLines,
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
-import { writeClaudeHome } from './claude-home.js';
+import { removeClaudeBackups, writeClaudeHome } from './claude-home.js';
 import { detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
@@ -348,13 +348,18 @@ export const claudeAdapter: AgentAdapter = {
       CLAUDE_SECURESTORAGE_CONFIG_DIR:
         task.env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? task.env.CLAUDE_CONFIG_DIR ?? '',
     };
-    const launch = stdinLaunch(task, {
+    const copying = stdinLaunch(task, {
       program: 'claude',
       args: buildClaudeArgs(task, settingsFile),
       own: vars,
       shown: { CLAUDE_CONFIG_DIR: configDir },
       copies: [settingsFile, ...copies],
     });
+    const cleanup = () => {
+      copying.cleanup?.();
+      removeClaudeBackups(copies);
+    };
+    const launch = { ...copying, cleanup };
     const off = claudeHooksOffReason(readManagedSettings(CLAUDE_MANAGED_SETTINGS), CLAUDE_MANAGED_SETTINGS);
     return off ? reportHooksOff(task, launch, off) : launch;
   },
