@@ -68,7 +68,7 @@ export const ConfigSchema = z.strictObject({
         enabled: z.optional(z.boolean()),
         /** Seconds of quiet after the agent's Stop hook before Baton ends its session; default 0. */
         auto_finish_s: z.optional(timerSpan(1000, 'seconds', true)),
-        /** Consent, given once, to record Claude Code's folder trust for Baton's own worktrees. */
+        /** Consent, given once, to record Claude Code's and Codex's folder trust for Baton's own worktrees. */
         trust_worktrees: z.optional(z.boolean()),
         /** Ring the terminal bell when a feature starts needing input. */
         bell: z.optional(z.boolean()),

@@ -22,7 +22,14 @@ import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { lastLines, looksRateLimited, RATE_LIMIT_PATTERN } from './agent-output.js';
 import { detectAgent } from './executable.js';
-import { displayLaunch, launchEnv, programOf, refuseReservedFlags, userFlags } from './launch-args.js';
+import {
+  displayLaunch,
+  launchEnv,
+  programOf,
+  refuseReservedFlags,
+  refuseUnappliedPermissionMode,
+  userFlags,
+} from './launch-args.js';
 
 /**
  * Flags of the user's that would undo what Baton needs from Aider, refused. `--no-detect-urls` (with
@@ -36,6 +43,12 @@ const AIDER_RESERVED_FLAGS: Readonly<Record<string, string>> = {
 
 /** The user's flags for Aider (the config's and the contract's), a reserved one refused. */
 function aiderUserFlags(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
+  refuseUnappliedPermissionMode(
+    task,
+    'aider',
+    [],
+    'Aider has no permission modes: Baton runs it with --yes-always, as a headless run needs.',
+  );
   const flags = userFlags(task, 'aider', [], (m) => ['--model', m]);
   // Aider's options are argparse's, which takes a unique beginning of a long option for the whole.
   refuseReservedFlags(flags, 'aider', AIDER_RESERVED_FLAGS, { abbreviations: true });

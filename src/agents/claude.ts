@@ -1,7 +1,8 @@
 /**
  * Claude Code adapter. One file per agent, near 400 lines, on purpose: everything that follows one agent's
  * documented interface (flags, settings, hooks, output) stays beside the link that documents it; what
- * the adapters share already lives apart (agent-home.ts, agent-output.ts, baton-hook.ts, launch-args.ts).
+ * the adapters share already lives apart (agent-home.ts, agent-output.ts, baton-hook.ts, launch-args.ts),
+ * and so does the config dir Claude gets for a run (claude-home.ts).
  *
  * Follows Claude Code's documented interface:
  * - headless mode, `-p` with the prompt on stdin, `--output-format stream-json --verbose` (one JSON
@@ -22,7 +23,6 @@
  * mode, so a headless run's "needs input" is its `permission_denials`, which `parseUsage` reports.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
@@ -30,7 +30,7 @@ import { readRegular } from '../open-regular.js';
 import { newWorktreeHas } from '../runner/worktree-sees.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { linkEntries, makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
+import { makePrivateDir, readUserConfig, writePrivateFile } from './agent-home.js';
 import {
   lastEventOfType,
   looksRateLimited,
@@ -40,6 +40,7 @@ import {
   ownTextLines,
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
+import { removeClaudeBackups, writeClaudeHome } from './claude-home.js';
 import { detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
@@ -56,68 +57,34 @@ interface ClaudeHookGroup {
 export interface ClaudeSettings {
   /** `false` overrides a user's or project's `disableAllHooks: true`: `--settings` is the higher layer. */
   disableAllHooks: false;
-  hooks: Record<'Stop' | 'SessionEnd' | 'Notification', ClaudeHookGroup[]>;
+  hooks: Record<'Stop' | 'SessionEnd' | 'Notification', ClaudeHookGroup[]> &
+    Partial<Record<'PostToolUse' | 'UserPromptSubmit', ClaudeHookGroup[]>>;
 }
 
-/** Builds the settings layer that keeps hooks on and reports Stop, SessionEnd and Notification to `baton hook` (pure). */
+/**
+ * Builds the settings layer that keeps hooks on and reports Stop, SessionEnd and Notification to `baton
+ * hook`; for the TUI (`activity`) also PostToolUse and UserPromptSubmit, which say a prompt was answered (pure).
+ */
 export function buildClaudeSettings(
   task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>,
+  activity = false,
 ): ClaudeSettings {
   const group = (command: string): ClaudeHookGroup[] => [
     { hooks: [{ type: 'command', command, timeout: 30 }] },
   ];
+  const active = {
+    PostToolUse: group(batonHookCommand(task, 'post-tool-use')),
+    UserPromptSubmit: group(batonHookCommand(task, 'user-prompt-submit')),
+  };
   return {
     disableAllHooks: false,
     hooks: {
       Stop: group(batonHookCommand(task, 'stop')),
       SessionEnd: group(batonHookCommand(task, 'session-end')),
       Notification: group(batonHookCommand(task, 'notification', 'needs-input')),
+      ...(activity ? active : {}),
     },
   };
-}
-
-/**
- * What Claude reads from the user's config dir, linked (never copied) into its own config dir for
- * the run. Not linked, so written in the run's own dir: `projects/` (transcripts), `todos/`,
- * `shell-snapshots/`, `session-env/`, `file-history/`, `debug/`, `statsig/`, `history.jsonl`, backups.
- */
-export const CLAUDE_LINKED_ENTRIES = [
-  'settings.json',
-  'CLAUDE.md',
-  'agents',
-  'commands',
-  'skills',
-  'output-styles',
-  'rules',
-  'hooks',
-  'plugins',
-  'keybindings.json',
-] as const;
-
-/** The user's Claude config dir (`$CLAUDE_CONFIG_DIR`, else `~/.claude`) and global config file. */
-export function claudeUserPaths(env: NodeJS.ProcessEnv): { configDir: string; globalConfig: string } {
-  const home = env.HOME || homedir();
-  const configDir = env.CLAUDE_CONFIG_DIR || join(home, '.claude');
-  // Claude prefers a legacy `.config.json` in the config dir when there is one.
-  const legacy = join(configDir, '.config.json');
-  if (existsSync(legacy)) return { configDir, globalConfig: legacy };
-  return { configDir, globalConfig: join(env.CLAUDE_CONFIG_DIR || home, '.claude.json') };
-}
-
-/**
- * Builds Claude's config dir for one run in `shadowDir`: links to what it reads, and a private copy
- * (0600) of the global config (`~/.claude.json`: onboarding, trusted folders, user-scope MCP
- * servers), which Claude rewrites on every start. Returns the copies to remove when Claude ends.
- */
-export function writeClaudeHome(env: NodeJS.ProcessEnv, shadowDir: string): string[] {
-  const user = claudeUserPaths(env);
-  makePrivateDir(shadowDir);
-  linkEntries(user.configDir, shadowDir, CLAUDE_LINKED_ENTRIES);
-  const text = readUserConfig(user.globalConfig, 'Claude Code');
-  if (text === undefined) return [];
-  const copy = join(shadowDir, user.globalConfig.endsWith('.config.json') ? '.config.json' : '.claude.json');
-  writePrivateFile(copy, text);
-  return [copy];
 }
 
 /** Where an administrator's managed Claude settings live (they override every other layer). */
@@ -267,6 +234,17 @@ export function mergeClaudeSettings(
   };
 }
 
+/**
+ * Writes Baton's settings layer for the task to `file`, private (the user's `--settings` merged in may
+ * hold a token); with `activity` for the TUI (see `buildClaudeSettings`). The caller removes it.
+ */
+export async function writeClaudeSettings(task: AgentTask, file: string, activity = false): Promise<void> {
+  const own = claudeUserFlags(task).settings;
+  const user = own === undefined ? undefined : await readOwnSettings(own, task);
+  const settings = mergeClaudeSettings(user, buildClaudeSettings(task, activity));
+  writePrivateFile(file, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
 /** A short, readable account of what a denied tool call wanted to do. */
 function describeToolInput(input: Record<string, unknown> | undefined): string | undefined {
   if (!input) return undefined;
@@ -356,10 +334,7 @@ export const claudeAdapter: AgentAdapter = {
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
     const settingsFile = join(task.scratchDir, 'claude-settings.json');
-    const own = claudeUserFlags(task).settings;
-    const user = own === undefined ? undefined : await readOwnSettings(own, task);
-    const settings = mergeClaudeSettings(user, buildClaudeSettings(task));
-    writePrivateFile(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
+    await writeClaudeSettings(task, settingsFile);
     const configDir = join(task.scratchDir, 'claude-config');
     const copies = writeClaudeHome(task.env, configDir);
     const vars = {
@@ -373,13 +348,18 @@ export const claudeAdapter: AgentAdapter = {
       CLAUDE_SECURESTORAGE_CONFIG_DIR:
         task.env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? task.env.CLAUDE_CONFIG_DIR ?? '',
     };
-    const launch = stdinLaunch(task, {
+    const copying = stdinLaunch(task, {
       program: 'claude',
       args: buildClaudeArgs(task, settingsFile),
       own: vars,
       shown: { CLAUDE_CONFIG_DIR: configDir },
       copies: [settingsFile, ...copies],
     });
+    const cleanup = () => {
+      copying.cleanup?.();
+      removeClaudeBackups(copies);
+    };
+    const launch = { ...copying, cleanup };
     const off = claudeHooksOffReason(readManagedSettings(CLAUDE_MANAGED_SETTINGS), CLAUDE_MANAGED_SETTINGS);
     return off ? reportHooksOff(task, launch, off) : launch;
   },

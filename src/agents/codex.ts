@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import { makePrivateDir, mirrorEntries, readUserConfig, writePrivateFile } from './agent-home.js';
+import { entriesOf, makePrivateDir, mirrorEntries, readUserConfig, writePrivateFile } from './agent-home.js';
 import {
   jsonObjectLines,
   looksRateLimited,
@@ -41,19 +41,22 @@ import { permissionFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 /** The sandbox used unless the config sets `agents.codex.permission_mode`. */
 export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
 
-/**
- * The `notify` program set at the top level of a Codex `config.toml`, or undefined when there is
- * none, it is not an array of strings, or the file is not TOML (Codex would not start then) (pure).
- */
-export function readCodexNotify(toml: string): string[] | undefined {
-  let config: Record<string, unknown>;
+/** A Codex `config.toml` read as TOML, or undefined when it is not TOML (Codex would not start then) (pure). */
+export function parseCodexConfig(toml: string): Record<string, unknown> | undefined {
   try {
     // Loaded only when a Codex config is read: every run loads this adapter, few use it.
-    config = (createRequire(import.meta.url)('smol-toml') as typeof import('smol-toml')).parse(toml);
+    return (createRequire(import.meta.url)('smol-toml') as typeof import('smol-toml')).parse(toml);
   } catch {
     return undefined;
   }
-  const notify = config.notify;
+}
+
+/**
+ * The `notify` program set at the top level of a Codex `config.toml`, or undefined when there is
+ * none, it is not an array of strings, or the file is not TOML (pure).
+ */
+export function readCodexNotify(toml: string): string[] | undefined {
+  const notify = parseCodexConfig(toml)?.notify;
   if (!Array.isArray(notify) || !notify.every((v) => typeof v === 'string')) return undefined;
   return [...notify];
 }
@@ -61,9 +64,9 @@ export function readCodexNotify(toml: string): string[] | undefined {
 /**
  * What Codex writes in its home on every run, so not linked from the user's `CODEX_HOME` but kept in
  * the run's own: transcripts, history, logs, its SQLite state, shell snapshots, caches, temp and lock
- * files, and `skills/` (see `writeCodexHome`). Everything else (the config, the login, instructions,
- * prompts, rules, and any file the config names relative to its folder, such as a
- * `model_instructions_file`) is linked.
+ * files, and `skills/` (see `writeCodexHome`). Everything else but the config files (copied: see
+ * `CODEX_COPIED_CONFIG`) is linked: the login, instructions, prompts, rules, and any file the config
+ * names relative to its folder, such as a `model_instructions_file`.
  */
 export const CODEX_OWN_ENTRIES: readonly (string | RegExp)[] = [
   'skills',
@@ -88,15 +91,32 @@ export const CODEX_OWN_ENTRIES: readonly (string | RegExp)[] = [
 const CODEX_SYSTEM_SKILLS = '.system';
 
 /**
- * Builds Codex's home for one run in `home`: links to every entry of the user's `CODEX_HOME` but
- * `CODEX_OWN_ENTRIES`, and a `skills/` folder of the run's own linking each of the user's skills.
- * Codex writes its system skills into `skills/.system/` on every start: through a link to the user's
- * `skills/` they would land in the user's home.
+ * Codex's config files, `config.toml` and the profiles (`<name>.config.toml`, for `--profile <name>`),
+ * copied (0600, removed when Codex ends) rather than linked: its TUI writes into its config (`[tui]`
+ * notices, the folder trust a user grants), which through a link would edit the user's.
  */
-export function writeCodexHome(userHome: string, home: string): void {
+export const CODEX_COPIED_CONFIG = /^([^/]+\.)?config\.toml$/;
+
+/**
+ * Builds Codex's home for one run in `home`: links to every entry of the user's `CODEX_HOME` but
+ * `CODEX_OWN_ENTRIES` and the config files, which are copied, and a `skills/` folder of the run's own
+ * linking each of the user's skills. Codex writes its system skills into `skills/.system/` on every
+ * start: through a link to the user's `skills/` they would land in the user's home. Returns the
+ * files to remove when Codex ends: the copies, and `config.toml` even when the user has none (the
+ * interactive run may write one to trust its worktree).
+ */
+export function writeCodexHome(userHome: string, home: string): string[] {
   makePrivateDir(home);
-  mirrorEntries(userHome, home, CODEX_OWN_ENTRIES);
+  mirrorEntries(userHome, home, [...CODEX_OWN_ENTRIES, CODEX_COPIED_CONFIG]);
   mirrorEntries(join(userHome, 'skills'), join(home, 'skills'), [CODEX_SYSTEM_SKILLS]);
+  const copies = new Set([join(home, 'config.toml')]);
+  for (const name of entriesOf(userHome).filter((n) => CODEX_COPIED_CONFIG.test(n))) {
+    const text = readUserConfig(join(userHome, name), 'Codex CLI');
+    if (text === undefined) continue;
+    writePrivateFile(join(home, name), text);
+    copies.add(join(home, name));
+  }
+  return [...copies];
 }
 
 /** What the notify wrapper runs, each with Codex's JSON appended: the user's program, then Baton's hook. */
@@ -230,7 +250,7 @@ export const codexAdapter: AgentAdapter = {
       codexUserFlags(task).notify,
     );
     const home = join(task.scratchDir, 'codex-home');
-    writeCodexHome(userHome, home);
+    const configs = writeCodexHome(userHome, home);
     const wrapper = join(task.scratchDir, 'codex-notify.mjs');
     const planFile = join(task.scratchDir, 'codex-notify.json');
     // The plan holds the user's notify argv, which may carry a bearer token.
@@ -241,7 +261,7 @@ export const codexAdapter: AgentAdapter = {
       program: 'codex',
       args: buildCodexArgs(task, notify),
       own: { CODEX_HOME: home },
-      copies: [planFile, wrapper],
+      copies: [planFile, wrapper, ...configs],
       // Codex starts `notify` and exits without waiting for it; let it report before the group is stopped.
       settleMs: 15_000,
     });

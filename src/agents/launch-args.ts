@@ -7,7 +7,8 @@ import { formatCommand, quoteArg } from './shell-words.js';
 
 /**
  * The flags a user controls, in order: the adapter's defaults (or `agents.<name>.args` from the
- * config, which replaces them), `--model` when `model` is set, then `extra_args`, then the `args` of a
+ * config, which replaces them), the flags of a setting the config chose (`chosen`: the permission flag
+ * of a `permission_mode`), `--model` when `model` is set, then `extra_args`, then the `args` of a
  * contract's `agent: { name, args }` (else the config's); an option given twice keeps its last value
  (`lastOnly`). What Baton needs to deliver the prompt, wire the hooks and read
  * usage is added by the adapter around these and cannot be removed by mistake.
@@ -18,6 +19,7 @@ export function userFlags(
   defaults: readonly string[],
   modelFlags: (model: string) => string[],
   singles: readonly (readonly string[])[] = [],
+  chosen: readonly string[] = [],
 ): string[] {
   const o: AgentOverride | undefined = task.override;
   // The agent the feature runs: its contract's, else the config's `agent: { name, args }`.
@@ -26,6 +28,8 @@ export function userFlags(
     spec && typeof spec === 'object' && 'name' in spec && spec.name === adapterName ? (spec.args ?? []) : [];
   const flags = [
     ...(o?.args ?? defaults),
+    // A setting the config chose explicitly (`permission_mode`): `args` replaces defaults, not choices.
+    ...chosen,
     ...(o?.model ? modelFlags(o.model) : []),
     ...(o?.extra_args ?? []),
     ...specArgs,
@@ -66,7 +70,9 @@ export function lastOnly(flags: readonly string[], groups: readonly (readonly st
 
 /**
  * `userFlags` for an agent with a permission flag (`--permission-mode`, `--sandbox`, `--approval-mode`):
- * its value is the config's `permission_mode`, else the adapter's default; `--model` as usual.
+ * its value is the config's `permission_mode`, kept when `agents.<name>.args` is set too (a flag of the
+ * user's own later in `extra_args` or a contract's args still wins), else the adapter's default, which
+ * `args` replaces; `--model` as usual.
  */
 export function permissionFlags(
   task: Pick<AgentTask, 'override' | 'feature'> & { config?: Pick<AgentTask['config'], 'agent'> },
@@ -74,12 +80,39 @@ export function permissionFlags(
   flag: string,
   defaultMode: string,
 ): string[] {
-  const mode = task.override?.permission_mode ?? defaultMode;
+  const chosen = task.override?.permission_mode;
   // Claude has no `-m`; Codex and Gemini CLI take it for `--model`.
   const model = adapterName === 'claude' ? ['--model'] : ['--model', '-m'];
   // Codex takes `-s` for `--sandbox`.
   const permission = adapterName === 'codex' ? [flag, '-s'] : [flag];
-  return userFlags(task, adapterName, [flag, mode], (m) => ['--model', m], [permission, model]);
+  return userFlags(
+    task,
+    adapterName,
+    [flag, chosen ?? defaultMode],
+    (m) => ['--model', m],
+    [permission, model],
+    chosen === undefined ? [] : [flag, chosen],
+  );
+}
+
+/**
+ * Refuses a `permission_mode` the agent cannot apply (`applies`: the values it turns into a flag),
+ * with a UserError naming it: dropped without a word, the agent would run in a mode nobody chose.
+ */
+export function refuseUnappliedPermissionMode(
+  task: Pick<AgentTask, 'override'>,
+  adapterName: string,
+  applies: readonly string[],
+  instead: string,
+): void {
+  const mode = task.override?.permission_mode;
+  if (mode === undefined || applies.includes(mode)) return;
+  const takes = applies.length === 0 ? 'takes no permission_mode' : `takes only ${applies.join(', ')}`;
+  throw new UserError(
+    'agents/permission-mode',
+    `agents.${adapterName}.permission_mode is "${mode}", which ${adapterName} cannot apply: Baton's ${adapterName} adapter ${takes}`,
+    { hint: `Remove it from agents.${adapterName} in the config, or change it. ${instead}` },
+  );
 }
 
 /** Where the user's flags for an agent come from, as a message names them. */

@@ -38,12 +38,18 @@ import {
   ownTextLines,
 } from './agent-output.js';
 import { detectAgent } from './executable.js';
-import { refuseReservedFlags, stdinLaunch, userFlags } from './launch-args.js';
+import { refuseReservedFlags, refuseUnappliedPermissionMode, stdinLaunch, userFlags } from './launch-args.js';
 
 /** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
 export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
-  const defaults = task.override?.permission_mode === 'auto' ? ['--auto'] : [];
-  const flags = userFlags(task, 'opencode', defaults, (m) => ['--model', m], [['--model', '-m']]);
+  refuseUnappliedPermissionMode(
+    task,
+    'opencode',
+    ['auto'],
+    'OpenCode takes `auto` (it adds --auto, which approves what its permissions do not deny); other permissions go in your opencode.json (https://opencode.ai/docs/permissions/).',
+  );
+  const chosen = task.override?.permission_mode === 'auto' ? ['--auto'] : [];
+  const flags = userFlags(task, 'opencode', [], (m) => ['--model', m], [['--model', '-m']], chosen);
   refuseReservedFlags(flags, 'opencode', {
     '--format': 'json, from which it reads the usage and the refused tool calls',
   });

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
@@ -85,7 +86,11 @@ export function agentsInUse(
   return used;
 }
 
-/** The config's agent settings (`agents.<name>.command` and the rest) and the file they come from. */
+/**
+ * The config's agent settings (`agents.<name>.command` and the rest) and the file they come from. The
+ * config file lies at the repository root, from which a relative `agents.<name>.command` is taken (as
+ * `baton run` and `baton agents` take it), whatever folder doctor runs in.
+ */
 export interface AgentSettings {
   agents: Readonly<Record<string, AgentOverride>>;
   file?: string | undefined;
@@ -101,6 +106,7 @@ export async function checkAgents(
   settings: AgentSettings = { agents: {} },
 ): Promise<DoctorCheck[]> {
   const overrides = settings.agents;
+  const root = settings.file === undefined ? undefined : dirname(settings.file);
   const names = [...new Set([...Object.keys(ADAPTERS), ...used.keys()])].sort();
   return Promise.all(
     names.map(async (name): Promise<DoctorCheck> => {
@@ -120,7 +126,7 @@ export async function checkAgents(
       }
       // A detector that throws (a broken install) reads as not installed.
       const found = await adapter
-        .detect(env, overrides[name])
+        .detect(env, overrides[name], root)
         .catch(() => ({ installed: false, version: undefined, path: undefined }));
       if (found.installed) {
         const where = [found.version, found.path ? `at ${found.path}` : undefined].filter(Boolean).join(' ');

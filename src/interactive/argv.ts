@@ -11,11 +11,10 @@
  * - Aider: the chat with the task file added read-only (`--read`); `/exit` ends it.
  * - `command` and `demo`: the program itself, which ends on its own.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentAdapter, AgentLaunch, AgentTask } from '../agents/adapter.js';
-import { batonHookCommand } from '../agents/baton-hook.js';
-import { buildClaudeSettings } from '../agents/claude.js';
+import { removeFiles } from '../agents/agent-home.js';
+import { writeClaudeSettings } from '../agents/claude.js';
 import { formatCommand, quoteArg } from '../agents/shell-words.js';
 
 /** An interactive launch: the headless one with interactive argv, and the keys that end the session. */
@@ -48,25 +47,13 @@ function dropFlag(args: readonly string[], flag: string, withValue: boolean): st
   return [...args.slice(0, i), ...args.slice(i + (withValue ? 2 : 1))];
 }
 
-/** Claude Code's TUI argv (pure apart from the settings file it writes into the scratch folder). */
-function claudeInteractive(launch: AgentLaunch, task: AgentTask): InteractiveLaunch {
-  const settings = buildClaudeSettings(task);
-  const group = (command: string) => [{ hooks: [{ type: 'command' as const, command, timeout: 30 }] }];
+/**
+ * Claude Code's TUI argv, and its settings layer: the headless one (the user's own `--settings` merged
+ * in, hooks kept on) with the hooks that report activity, written privately and removed with the rest.
+ */
+async function claudeInteractive(launch: AgentLaunch, task: AgentTask): Promise<InteractiveLaunch> {
   const file = join(task.scratchDir, 'claude-interactive-settings.json');
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        hooks: {
-          ...settings.hooks,
-          PostToolUse: group(batonHookCommand(task, 'post-tool-use')),
-          UserPromptSubmit: group(batonHookCommand(task, 'user-prompt-submit')),
-        },
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  await writeClaudeSettings(task, file, true);
   let args = dropFlag(dropFlag(launch.args, '-p', false), '--output-format', true);
   args = dropFlag(args, '--verbose', false);
   args = args.map((a, i) => (args[i - 1] === '--settings' ? file : a));
@@ -74,11 +61,18 @@ function claudeInteractive(launch: AgentLaunch, task: AgentTask): InteractiveLau
     args = args.map((a, i) => (args[i - 1] === '--permission-mode' ? CLAUDE_INTERACTIVE_PERMISSION_MODE : a));
   }
   const { stdin: _stdin, ...rest } = launch;
-  return { ...rest, args: [...args, task.prompt], finishText: FINISH_TEXT.claude };
+  const cleanup = () => {
+    launch.cleanup?.();
+    removeFiles([file])();
+  };
+  return { ...rest, args: [...args, task.prompt], finishText: FINISH_TEXT.claude, cleanup };
 }
 
 /** Per adapter: how its headless launch becomes an interactive one. */
-const INTERACTIVE: Record<string, (launch: AgentLaunch, task: AgentTask) => InteractiveLaunch> = {
+const INTERACTIVE: Record<
+  string,
+  (launch: AgentLaunch, task: AgentTask) => InteractiveLaunch | Promise<InteractiveLaunch>
+> = {
   claude: claudeInteractive,
   codex: (launch, task) => {
     const { stdin: _stdin, ...rest } = launch;
@@ -120,7 +114,7 @@ export async function prepareInteractiveLaunch(
   const transform = INTERACTIVE[adapter.name];
   const launch = await adapter.prepare(task);
   if (!transform) return launch;
-  const interactive = transform(launch, task);
+  const interactive = await transform(launch, task);
   return { ...interactive, display: interactiveDisplay(launch, interactive, task) };
 }
 

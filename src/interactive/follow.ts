@@ -1,7 +1,7 @@
 /**
  * A tmux window followed as a supervised process: each tick reads the feature's new hooks, types the
- * exit command once the session is finished, reports Claude's trust dialog, and resolves `exited` when
- * the window's program is gone (its exit code read from the wrapper's file).
+ * exit command once the session is finished, reports an agent's folder-trust question, and resolves
+ * `exited` when the window's program is gone (its exit code read from the wrapper's file).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ import {
   terminateGroup,
 } from '../process/supervise.js';
 import { showsTrustDialog } from './claude-trust.js';
+import { showsCodexTrustDialog } from './codex-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';
 import { capturePane, runTmux, sendText, type Tmux } from './tmux.js';
 
@@ -172,21 +173,17 @@ class WindowFollower {
     }
   }
 
-  /** Types the exit command once the session is finished; reports Claude's trust dialog before any hook. */
+  /** Types the exit command once the session is finished; reports the agent's trust question before any hook. */
   async #lookAtWindow(): Promise<void> {
     const { tmux, paneId, finishText } = this.#w;
     if (finishText && !this.#finishSent && shouldFinish(this.#watch, Date.now(), this.#autoFinishMs)) {
       this.#finishSent = true;
       await sendText(tmux, paneId, finishText);
     }
-    if (
-      this.#adapter.name === 'claude' &&
-      !this.#sawHook &&
-      !this.#trustReported &&
-      showsTrustDialog(await capturePane(tmux, paneId))
-    ) {
+    const showsTrust = TRUST_SCREENS[this.#adapter.name];
+    if (showsTrust && !this.#sawHook && !this.#trustReported && showsTrust(await capturePane(tmux, paneId))) {
       this.#trustReported = true;
-      reportTrustDialog(this.#task);
+      reportTrustDialog(this.#adapter, this.#task);
     }
   }
 
@@ -220,14 +217,20 @@ async function closeAgentPane(w: Pick<FollowedWindow, 'tmux' | 'paneId' | 'pgid'
   await runTmux(w.tmux, ['kill-pane', '-t', w.paneId]);
 }
 
+/** Per agent: whether its screen shows the folder-trust question it asks in a new folder, before any hook. */
+const TRUST_SCREENS: Readonly<Record<string, (screen: string) => boolean>> = {
+  claude: showsTrustDialog,
+  codex: showsCodexTrustDialog,
+};
+
 /** Reports the trust dialog through `baton hook`, the same path the agents' own hooks take. */
-function reportTrustDialog(task: AgentTask): void {
+function reportTrustDialog(adapter: AgentAdapter, task: AgentTask): void {
   const argv = batonHookArgv(task, 'trust-dialog', 'needs-input');
   const child = spawn(argv[0] as string, argv.slice(1), {
     stdio: ['pipe', 'ignore', 'ignore'],
     env: task.env,
   });
   child.stdin.end(
-    JSON.stringify({ message: `Claude Code asks whether to trust the folder ${task.worktree}` }),
+    JSON.stringify({ message: `${adapter.displayName} asks whether to trust the folder ${task.worktree}` }),
   );
 }

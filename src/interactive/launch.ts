@@ -11,11 +11,13 @@ import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { formatCommand, quoteArg } from '../agents/shell-words.js';
 import type { LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
+import { isInside } from '../path-inside.js';
 import type { Supervised } from '../process/supervise.js';
 import { FEATURE_ENV_KEYS } from '../runner/feature-env.js';
 import { openStateFile, writeStateFile } from '../state-write.js';
 import { finishTextOf, prepareInteractiveLaunch } from './argv.js';
 import { recordClaudeTrust } from './claude-trust.js';
+import { recordCodexTrust } from './codex-trust.js';
 import { type FinishWatch, isSessionEvent, observeSessionEvent } from './finish.js';
 import { type FollowedWindow, followWindow, type InteractiveOptions } from './follow.js';
 import { type OpenedWindow, openWindow, runTmux, sessionName, tmuxFor } from './tmux.js';
@@ -58,14 +60,25 @@ function handOverEnvironment(env: NodeJS.ProcessEnv, envFile: string): Record<st
   return visible;
 }
 
+/**
+ * With the user's consent (`interactive.trust_worktrees`), records trust for the feature's worktree
+ * where the agent's TUI reads it, so it does not ask: in Baton's private copies of its config (Claude's
+ * `CLAUDE_CONFIG_DIR`, the run's `CODEX_HOME`), never the user's own files.
+ */
+function recordTrust(adapter: AgentAdapter, task: AgentTask, launchEnv: Record<string, string>): void {
+  if (adapter.name === 'claude') recordClaudeTrust({ ...task.env, ...launchEnv }, task.worktree);
+  const codexHome = launchEnv.CODEX_HOME;
+  // A CODEX_HOME of the user's own (set in agents.codex.env) is not Baton's to write.
+  if (adapter.name === 'codex' && codexHome && isInside(task.scratchDir, codexHome)) {
+    recordCodexTrust(codexHome, task.worktree);
+  }
+}
+
 /** Prepares the agent, writes its wrapper and opens its window, with the screen copied to the log file. */
 async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: string) {
   const tmux = tmuxFor(task.env);
   const launch = await prepareInteractiveLaunch(adapter, task);
-  if (adapter.name === 'claude' && task.config.interactive?.trust_worktrees) {
-    // Claude runs on Baton's private copy of its config (CLAUDE_CONFIG_DIR): trust goes there, not the user's file.
-    recordClaudeTrust({ ...task.env, ...launch.env }, task.worktree);
-  }
+  if (task.config.interactive?.trust_worktrees) recordTrust(adapter, task, launch.env);
   mkdirSync(task.scratchDir, { recursive: true });
   const exitFile = join(task.scratchDir, 'interactive-exit');
   rmSync(exitFile, { force: true });

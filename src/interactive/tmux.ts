@@ -193,10 +193,19 @@ async function unsetSessionEnvironment(tmux: Tmux, session: string, names: reado
   await tmuxOk(tmux, unset);
 }
 
-/** Types text into a pane exactly as given (`send-keys -l`), then Enter unless told otherwise. */
+/**
+ * How long Baton waits between typing text and pressing Enter. Agents' TUIs take keys that come in a
+ * burst for a paste, and an Enter right after one for a newline in it, not a submission: Codex within
+ * 120 ms of the burst, Gemini CLI within 30 ms of the last key. Typed back to back, `/quit` sat unsent.
+ */
+export const ENTER_AFTER_TEXT_MS = 250;
+
+/** Types text into a pane exactly as given (`send-keys -l`), then, after a pause, Enter unless told otherwise. */
 export async function sendText(tmux: Tmux, target: string, text: string, enter = true): Promise<void> {
   if (text !== '') await tmuxOk(tmux, ['send-keys', '-t', target, '-l', '--', text]);
-  if (enter) await tmuxOk(tmux, ['send-keys', '-t', target, 'Enter']);
+  if (!enter) return;
+  if (text !== '') await new Promise((r) => setTimeout(r, ENTER_AFTER_TEXT_MS));
+  await tmuxOk(tmux, ['send-keys', '-t', target, 'Enter']);
 }
 
 /** Sends named keys (`Enter`, `Escape`, `C-c`) to a pane. */

@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   statSync,
@@ -14,7 +15,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writePrivateFile } from '../../src/agents/agent-home.js';
 import { reportHooksOff } from '../../src/agents/baton-hook.js';
-import { buildClaudeSettings, claudeHooksOffReason, writeClaudeHome } from '../../src/agents/claude.js';
+import { buildClaudeSettings, claudeHooksOffReason } from '../../src/agents/claude.js';
+import { writeClaudeHome } from '../../src/agents/claude-home.js';
 import { writeCodexHome } from '../../src/agents/codex.js';
 import {
   buildGeminiHooks,
@@ -187,17 +189,32 @@ describe('agent homes', () => {
       'state_5.sqlite-wal',
     ])
       writeFileSync(join(user, file), '');
+    writeFileSync(join(user, 'config.toml'), 'model = "o3"\n');
+    writeFileSync(join(user, 'work.config.toml'), 'model = "o4"\n');
     const shadow = join(temp(), 'codex-home');
-    writeCodexHome(user, shadow);
-    expect(readdirSync(shadow).sort()).toEqual(['config.toml', 'my-instructions.md', 'skills']);
+    const copies = writeCodexHome(user, shadow);
+    expect(readdirSync(shadow).sort()).toEqual([
+      'config.toml',
+      'my-instructions.md',
+      'skills',
+      'work.config.toml',
+    ]);
     expect(readlinkSync(join(shadow, 'my-instructions.md'))).toBe(join(user, 'my-instructions.md'));
+    // Its config and profiles are private copies (its TUI writes them), removed when Codex ends.
+    expect(copies.sort()).toEqual([join(shadow, 'config.toml'), join(shadow, 'work.config.toml')]);
+    for (const copy of copies) {
+      expect(lstatSync(copy).isFile()).toBe(true);
+      expect(statSync(copy).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(join(shadow, 'work.config.toml'), 'utf8')).toBe('model = "o4"\n');
     // Codex rewrites skills/.system on every start: the run's own skills folder, each user skill linked.
     expect(lstatSync(join(shadow, 'skills')).isDirectory()).toBe(true);
     expect(readdirSync(join(shadow, 'skills'))).toEqual(['my-skill']);
     expect(readlinkSync(join(shadow, 'skills', 'my-skill'))).toBe(join(user, 'skills', 'my-skill'));
     // A user with no skills folder: the run's is still its own, for Codex to write in.
     const bare = join(temp(), 'codex-home');
-    writeCodexHome(join(temp(), 'none'), bare);
+    // No config of the user's: the one an interactive run may write to trust its worktree is removed too.
+    expect(writeCodexHome(join(temp(), 'none'), bare)).toEqual([join(bare, 'config.toml')]);
     expect(lstatSync(join(bare, 'skills')).isDirectory()).toBe(true);
   });
 });

@@ -249,3 +249,50 @@ describe('the user’s flags never silently undo what Baton needs', () => {
     }
   });
 });
+
+describe('a permission_mode the config sets', () => {
+  const notify = ['/usr/bin/node', '/s/codex-notify.mjs'];
+
+  it('reaches the agent with agents.<name>.args set too: args replace Baton’s default mode, not the one chosen', () => {
+    const claude = task({ args: ['--max-turns', '10'], permission_mode: 'bypassPermissions' });
+    expect(buildClaudeArgs(claude, '/s/c.json').slice(-4)).toEqual([
+      '--max-turns',
+      '10',
+      '--permission-mode',
+      'bypassPermissions',
+    ]);
+    expect(buildClaudeArgs(task({ args: ['--max-turns', '10'] }), '/s/c.json')).not.toContain(
+      '--permission-mode',
+    );
+    const codex = task({ args: ['--skip-git-repo-check'], permission_mode: 'danger-full-access' });
+    expect(buildCodexArgs(codex, notify).join(' ')).toContain(
+      '--skip-git-repo-check --sandbox danger-full-access',
+    );
+    const gemini = task({ args: ['--debug'], permission_mode: 'yolo' });
+    expect(buildGeminiArgs(gemini).slice(-3)).toEqual(['--debug', '--approval-mode', 'yolo']);
+    expect(buildOpenCodeArgs(task({ args: ['--print-logs'], permission_mode: 'auto' }))).toContain('--auto');
+    // A flag of the user's own later on (extra_args, a contract's args) still has the last word, once.
+    const later = buildClaudeArgs(
+      task({
+        args: ['--permission-mode', 'plan'],
+        permission_mode: 'acceptEdits',
+        extra_args: ['--permission-mode', 'default'],
+      }),
+      '/s/c.json',
+    );
+    expect(later.filter((a) => a === '--permission-mode')).toHaveLength(1);
+    expect(later[later.indexOf('--permission-mode') + 1]).toBe('default');
+  });
+
+  it('is refused, naming it, where the agent cannot apply it: OpenCode takes only auto, Aider none', () => {
+    const opencode = refusal(() => buildOpenCodeArgs(task({ permission_mode: 'yolo' })));
+    expect(opencode).toEqual({
+      code: 'agents/permission-mode',
+      message:
+        'agents.opencode.permission_mode is "yolo", which opencode cannot apply: Baton\'s opencode adapter takes only auto',
+    });
+    const aider = refusal(() => aiderAdapter.checkFlags?.(task({ permission_mode: 'auto' })));
+    expect(aider?.code).toBe('agents/permission-mode');
+    expect(aider?.message).toContain('takes no permission_mode');
+  });
+});

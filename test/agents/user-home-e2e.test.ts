@@ -17,6 +17,7 @@ import {
   deferAfterEach,
   FAKE_KEY,
   FEATURE,
+  filesContaining,
   isolatedEnv,
   logEvents,
   OWNED_FILE,
@@ -106,6 +107,8 @@ interface Case {
   hooks: string[];
   /** What the model must have been sent: read from a file the user's config names relative to its folder, a skill of the user's. */
   sent?: string[];
+  /** A token in the user's config that no file under `.baton/` may hold once the run is over. */
+  secret?: string;
 }
 
 const CASES: Case[] = [
@@ -117,11 +120,24 @@ const CASES: Case[] = [
       '.claude/history.jsonl': '{"display":"an old prompt","project":"/old"}\n',
       '.claude/projects/-old/0000.jsonl': '{"type":"user"}\n',
       '.claude/todos/old.json': '[]',
-      '.claude.json': JSON.stringify({ numStartups: 3, hasCompletedOnboarding: true, userID: 'u-1' }),
+      '.claude.json': JSON.stringify({
+        numStartups: 3,
+        hasCompletedOnboarding: true,
+        userID: 'u-1',
+        // A user-scope MCP server with its token: Claude backs this file up as it starts.
+        mcpServers: {
+          tracker: {
+            type: 'http',
+            url: 'https://mcp.example.invalid',
+            headers: { Authorization: 'Bearer mcp-secret' },
+          },
+        },
+      }),
     }),
     env: (s) => ({ ANTHROPIC_BASE_URL: s.url, ANTHROPIC_API_KEY: FAKE_KEY }),
     copies: ['claude-settings.json', '.claude.json'],
     hooks: ['stop', 'session-end'],
+    secret: 'mcp-secret',
   },
   {
     agent: 'codex',
@@ -155,6 +171,7 @@ const CASES: Case[] = [
     env: () => ({ OPENAI_API_KEY: FAKE_KEY }),
     copies: ['codex-notify.json'],
     hooks: ['agent-turn-complete'],
+    secret: 'notify-secret',
     sent: ['You are a careful engineer.', 'A skill of mine.'],
   },
   {
@@ -246,6 +263,7 @@ describe('the user’s agent home is never written, and Baton’s completion hoo
       // Every copy was seen while the agent ran, private, and none is left.
       expect(Object.fromEntries(watch.modes)).toEqual(Object.fromEntries(c.copies.map((n) => [n, 0o600])));
       expect(leftOver(repo.root, c.copies)).toEqual([]);
+      if (c.secret) expect(filesContaining(join(repo.root, '.baton'), c.secret)).toEqual([]);
     },
     180_000,
   );

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,25 @@ describe('interactive argv per agent', () => {
       'UserPromptSubmit',
     ]);
     expect(settings.hooks.Notification[0].hooks[0].command).toContain('--status needs-input');
+  });
+
+  it("Claude Code: the TUI's settings layer is the headless one (hooks kept on, the user's --settings merged) plus the activity hooks, private and removed with the rest", async () => {
+    const task = taskFor('claude');
+    const mine = { permissions: { allow: ['Bash(npm test)'] }, hooks: { Stop: [{ hooks: [] }] } };
+    task.override = { extra_args: ['--settings', JSON.stringify(mine)] };
+    const launch = await prepareInteractiveLaunch(resolveAdapter('claude'), task);
+    const file = launch.args[launch.args.indexOf('--settings') + 1] ?? '';
+    expect(file).toBe(join(task.scratchDir, 'claude-interactive-settings.json'));
+    const settings = JSON.parse(readFileSync(file, 'utf8'));
+    // A project's `disableAllHooks: true` would otherwise silence every hook of the TUI.
+    expect(settings.disableAllHooks).toBe(false);
+    expect(settings.permissions).toEqual(mine.permissions);
+    expect(settings.hooks.Stop).toHaveLength(2);
+    expect(settings.hooks.PostToolUse[0].hooks[0].command).toContain('hook post-tool-use');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    launch.cleanup?.();
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(join(task.scratchDir, 'claude-settings.json'))).toBe(false);
   });
 
   it('Codex, Gemini, OpenCode: their TUIs with the task as the prompt, hooks kept', async () => {

@@ -20,9 +20,10 @@ afterEach(async () => {
 });
 
 /** A repo whose one feature runs Claude Code interactively, with a temp HOME where Claude has been set up. */
-function claudeProject(config: Record<string, unknown>) {
+function claudeProject(config: Record<string, unknown>, files: Record<string, string> = {}) {
   const repo = makeRepo({
     'README.md': '# app\n',
+    ...files,
     'baton.config.json': JSON.stringify(config),
     ...contractFiles([
       {
@@ -57,7 +58,16 @@ describe('baton run --interactive with the real Claude Code TUI in real tmux, ag
       finalText: 'Done.',
     });
     undo.push(() => server.close());
-    const { repo, home } = claudeProject({ interactive: { trust_worktrees: true } });
+    // The project turns hooks off for itself, and the user gives Claude settings of their own: the
+    // TUI's hooks stay on all the same (Baton's layer outranks the project's), with the user's settings.
+    const mine = { permissions: { allow: ['Bash(npm test)'] } };
+    const { repo, home } = claudeProject(
+      {
+        interactive: { trust_worktrees: true },
+        agents: { claude: { extra_args: ['--settings', JSON.stringify(mine)] } },
+      },
+      { '.claude/settings.json': JSON.stringify({ disableAllHooks: true }) },
+    );
     const env = {
       ...isolatedEnv(home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY }),
       BATON_TMUX_SOCKET: rig.socket,
@@ -65,6 +75,19 @@ describe('baton run --interactive with the real Claude Code TUI in real tmux, ag
     const logPath = join(repo.root, '.baton', 'log.jsonl');
     const events = () => readLog(logPath).events as BatonEvent[];
     const state = () => foldEvents(events());
+    const layer = () => {
+      const run = events().find((e) => e.type === 'run.started')?.run_id ?? '';
+      const file = join(
+        repo.root,
+        '.baton',
+        'runs',
+        run,
+        FEATURE,
+        'scratch',
+        'claude-interactive-settings.json',
+      );
+      return JSON.parse(readFileSync(file, 'utf8'));
+    };
     let live = '';
     const run = runBaton(['run', '--interactive'], {
       cwd: repo.root,
@@ -82,6 +105,7 @@ describe('baton run --interactive with the real Claude Code TUI in real tmux, ag
     expect(asked, `Claude's permission prompt never showed as needs-input${why()}`).toBe(true);
     expect(state().features[FEATURE]?.last_event?.detail ?? '', why()).toMatch(/permission/i);
     expect(rig.screens(), why()).toMatch(/create hello\.md/i);
+    expect(layer().permissions).toEqual(mine.permissions);
     const hookTs = Date.parse(
       events().find((e) => e.type === 'hook' && e.status === 'needs-input')?.ts ?? '',
     );

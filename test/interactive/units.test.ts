@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { showsTrustDialog, withTrustedFolder } from '../../src/interactive/claude-trust.js';
+import { showsCodexTrustDialog, withCodexTrust } from '../../src/interactive/codex-trust.js';
 import { observeSessionEvent, shouldFinish } from '../../src/interactive/finish.js';
 import { windowExit } from '../../src/interactive/follow.js';
 import { featureWindow, firstNeedingInput, interventionText } from '../../src/interactive/target.js';
@@ -181,6 +182,19 @@ describe('windows, trust and typed text', () => {
     expect(withTrustedFolder({}, '/b')).toEqual({ projects: { '/b': { hasTrustDialogAccepted: true } } });
     expect(showsTrustDialog('Do you trust the files in this folder?')).toBe(true);
     expect(showsTrustDialog('> write hello.md')).toBe(false);
+  });
+
+  it("trusts a worktree in Codex's config by appending its table, the user's text kept as it is", () => {
+    const user = '# mine\ntemperature = 1.0\n[projects."/main"]\ntrust_level = "untrusted"\n';
+    const trusted = withCodexTrust(user, '/wt/a "b".c');
+    expect(trusted).toBe(`${user}\n[projects."/wt/a \\"b\\".c"]\ntrust_level = "trusted"\n`);
+    expect(withCodexTrust(trusted ?? '', '/wt/a "b".c')).toBe(trusted);
+    expect(withCodexTrust('', '/wt')).toBe('\n[projects."/wt"]\ntrust_level = "trusted"\n');
+    // A table cannot be added to an inline one (nor to a file that is not TOML): nothing is written.
+    expect(withCodexTrust('projects = { "/main" = { trust_level = "trusted" } }\n', '/wt')).toBeUndefined();
+    expect(withCodexTrust('model = \n', '/wt')).toBeUndefined();
+    expect(showsCodexTrustDialog('  Trust this folder? Codex can read, edit, and run files here')).toBe(true);
+    expect(showsCodexTrustDialog('› Build feature A.')).toBe(false);
   });
 
   it('keeps one line of at most 200 characters of what was typed', () => {

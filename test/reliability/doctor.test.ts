@@ -129,6 +129,26 @@ describe('baton doctor', () => {
     expect(claude?.hint).not.toContain('npm install');
   });
 
+  it('takes a relative agents.<name>.command from the repository root, from whatever folder it runs in', async () => {
+    repo = makeRepo({
+      'baton.config.json': JSON.stringify({ agents: { claude: { command: 'tools/myclaude' } } }),
+      'src/deep/.keep': '',
+      ...contractFiles([{ id: 'a', agent: 'claude' }]),
+    });
+    mkdirSync(join(repo.root, 'tools'));
+    writeFileSync(join(repo.root, 'tools', 'myclaude'), '#!/bin/sh\necho "2.1.5 (Claude Code)"\n', {
+      mode: 0o755,
+    });
+    const r = await runBaton(['doctor', '--json'], { cwd: join(repo.root, 'src', 'deep') });
+    const claude = (JSON.parse(r.stdout) as { checks: DoctorCheck[] }).checks.find(
+      (c) => c.name === 'agent claude',
+    );
+    expect(claude).toMatchObject({
+      status: 'ok',
+      detail: `Claude Code 2.1.5 at ${join(repo.root, 'tools', 'myclaude')} — used by a`,
+    });
+  });
+
   it("fails when a command agent's program does not resolve, as sh -c would look it up", async () => {
     repo = makeRepo({
       'baton.config.json': JSON.stringify({ agent: { command: 'nonexistent-cli --go' } }),

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sendText, tmuxFor } from '../../src/interactive/tmux.js';
+import { privateTmux, waitFor } from './tmux-rig.js';
+
+const undo: Array<() => unknown> = [];
+afterEach(() => {
+  for (const u of undo.splice(0).reverse()) u();
+});
+
+/**
+ * A reader of keys as agents' TUIs read them (raw mode): an Enter within 120 ms of the key before it
+ * (Codex's window; Gemini CLI's is 30 ms) is a newline in a paste, a later one submits the line, which
+ * it writes to `submitted` before it exits.
+ */
+const FAST_RETURN_READER = `
+const { writeFileSync } = require('node:fs');
+const [ready, submitted] = process.argv.slice(2);
+process.stdin.setRawMode(true);
+let line = '';
+let last = 0;
+process.stdin.on('data', (chunk) => {
+  for (const ch of chunk.toString('utf8')) {
+    const now = performance.now();
+    if (ch !== '\\r') line += ch;
+    else if (now - last < 120) line += '\\n';
+    else {
+      writeFileSync(submitted, line);
+      process.exit(0);
+    }
+    last = now;
+  }
+});
+writeFileSync(ready, '');
+`;
+
+describe('typing into an agent’s window', () => {
+  it('sends the text, then Enter late enough that a TUI which takes a quick Enter for a newline submits it', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const dir = mkdtempSync(join(tmpdir(), 'baton-send-'));
+    undo.push(() => rmSync(dir, { recursive: true, force: true }));
+    const reader = join(dir, 'reader.cjs');
+    const ready = join(dir, 'ready');
+    const submitted = join(dir, 'submitted');
+    writeFileSync(reader, FAST_RETURN_READER);
+    rig.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'agent',
+      `${process.execPath} ${reader} ${ready} ${submitted}; sleep 60`,
+    );
+    expect(await waitFor(() => existsSync(ready), 10_000), rig.screens()).toBe(true);
+
+    await sendText(tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket }), '=agent:', '/quit');
+
+    expect(await waitFor(() => existsSync(submitted), 5000), `nothing submitted\n${rig.screens()}`).toBe(
+      true,
+    );
+    expect(readFileSync(submitted, 'utf8')).toBe('/quit');
+  });
+});
