@@ -193,8 +193,10 @@ class WindowFollower {
     const { exitFile, pgid } = this.#w;
     // A `baton stop` written after this tick's read of the log.
     this.#readHooks();
-    // The wrapper's exit file may land a moment after the group is gone.
-    for (let i = 0; i < 10 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 20));
+    // The wrapper's exit file may land a moment after the group is gone; one an older wrapper wrote in
+    // place (`echo $? > file`) may exist a moment before its code is in it.
+    const written = () => (readRegular(exitFile)?.length ?? 0) > 0;
+    for (let i = 0; i < 10 && !written(); i++) await new Promise((r) => setTimeout(r, 20));
     // The agent can reach its scratch folder: a FIFO or symlink put there is no exit code, never waited on.
     const text = readRegular(exitFile)?.toString('utf8').trim();
     const code = text === undefined || text === '' ? Number.NaN : Number(text);

@@ -29,11 +29,14 @@ export function isInteractive(task: Pick<AgentTask, 'feature' | 'config'>): bool
 
 /**
  * The little script the window runs: the task's environment read from its private file (then
- * removed), the agent, then its exit code written where Baton reads it.
+ * removed), the agent, then its exit code written where Baton reads it, whole: written beside it and
+ * renamed, so the file never exists empty (Baton takes its existence for the agent's end).
  */
-function wrapperScript(command: string, envFile: string, exitFile: string): string {
+export function wrapperScript(command: string, envFile: string, exitFile: string): string {
   const env = quoteArg(envFile);
-  return `. ${env}\nrm -f ${env}\n${command}\necho $? > ${quoteArg(exitFile)}\n`;
+  const exit = quoteArg(exitFile);
+  const part = quoteArg(`${exitFile}.part`);
+  return `. ${env}\nrm -f ${env}\n${command}\necho $? > ${part} && mv -f ${part} ${exit}\n`;
 }
 
 /** A name `sh` can export; tmux's server environment still hands the window any other the user has. */

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentAdapter, AgentTask } from '../../src/agents/adapter.js';
-import { followInteractiveAgent } from '../../src/interactive/launch.js';
+import { followInteractiveAgent, wrapperScript } from '../../src/interactive/launch.js';
 import { describeExit } from '../../src/process/supervise.js';
 import { privateTmux } from './tmux-rig.js';
 
@@ -121,6 +122,35 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
     expect(exit, rig.screens()).toBeDefined();
     expect(exit).toMatchObject({ exitCode: null, timedOut: false });
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(F);
+  });
+
+  it('reads the exit code of an exit file that exists a moment before its code is in it', async () => {
+    const world = deadRunWorld();
+    const { rig, dir, scratch } = world;
+    // As `echo $? > file` does: the file is made empty first. A read at once found no code, and the
+    // agent's clean exit was told as "ended without an exit code".
+    const exitFile = join(scratch, 'interactive-exit');
+    const program = `: > ${exitFile}; sleep 0.1; echo 3 > ${exitFile}; sleep 30`;
+    const logPath = join(dir, 'log.jsonl');
+    writeFileSync(logPath, '');
+    const child = followWindow(world, program, logPath, new Date().toISOString());
+    const exit = await Promise.race([
+      child.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+    ]);
+    expect(exit, rig.screens()).toMatchObject({ exitCode: 3, timedOut: false });
+  });
+
+  it('writes the exit code beside its file and renames it, so the file never exists empty', () => {
+    const { dir } = deadRunWorld();
+    const exitFile = join(dir, 'interactive exit');
+    const envFile = join(dir, 'env');
+    writeFileSync(envFile, '');
+    const script = wrapperScript('(exit 5)', envFile, exitFile);
+    expect(script).toContain('mv -f');
+    expect(spawnSync('sh', ['-c', script]).status).toBe(0);
+    expect(readFileSync(exitFile, 'utf8')).toBe('5\n');
+    expect(existsSync(`${exitFile}.part`)).toBe(false);
   });
 
   it('leaves alone the program the user put in the agent’s pane (respawn-pane), and names no signal it did not send', async () => {
