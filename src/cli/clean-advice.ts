@@ -37,7 +37,7 @@ export function integrationHint(root: string, base: string | undefined): string 
   // The test command it began with, which `--continue` must be given again (it never reads the log's),
   // and its --test-timeout.
   const test = verdict.state.started.test;
-  const testTimeoutS = verdict.state.started.test_timeout_s;
+  const testTimeoutS = verdict.state.testTimeoutS;
   const command =
     base !== undefined
       ? continueCommand({ test, testTimeoutS, into: base })

@@ -108,7 +108,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       // the ones this integration was asked to move and began with (`testDiffers` refuses another).
       const test = v.state.started.test;
       // The timeout it began with, else this command's (the test command must be the one it began with).
-      const testTimeoutS = v.state.started.test_timeout_s ?? o.testTimeoutMs / 1000;
+      const testTimeoutS = v.state.testTimeoutS ?? o.testTimeoutMs / 1000;
       const command = continueCommand({ test, testTimeoutS, into: o.into ?? v.state.askedInto });
       return { command, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
     },

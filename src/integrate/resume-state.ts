@@ -25,6 +25,11 @@ export interface ResumeState {
    * `--continue --into`'s): not moved unless this `--continue` names it (`--into`), see `intoUnnamed`.
    */
   askedInto?: string;
+  /**
+   * The latest `--test-timeout` of this integration that was not the default (its start's, or a later
+   * `--continue`'s), as the fold keeps it: what every printed command carries.
+   */
+  testTimeoutS?: number;
   /** The worktree the log names: for nothing but words; the one worked in is proven (`provenIntegrationWorktree`). */
   worktree: string;
   base: string | undefined;
@@ -199,6 +204,7 @@ export function resumeStateFrom(
       started,
       ...(into ? { into } : {}),
       ...(askedInto ? { askedInto } : {}),
+      ...(state.test_timeout_s !== undefined ? { testTimeoutS: state.test_timeout_s } : {}),
       worktree: started.worktree,
       base: started.base_commit,
       order: [...started.order],

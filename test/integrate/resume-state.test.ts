@@ -64,6 +64,18 @@ describe('resumeStateFrom', () => {
       'the last integration is not stopped at a conflict (it ended: partial)',
     ],
   ];
+  it('keeps the latest --test-timeout of the integration: a --continue that gave another stands', () => {
+    const first = resumeStateFrom(log(started({ test_timeout_s: 1200 }), conflict('b')));
+    expect(first.ok && first.state.testTimeoutS).toBe(1200);
+    const later = resumeStateFrom(
+      log(started({ test_timeout_s: 1200 }), conflict('b'), {
+        ...ended('conflict'),
+        test_timeout_s: 3600,
+      } as NewEvent),
+    );
+    expect(later.ok && later.state.testTimeoutS).toBe(3600);
+  });
+
   it.each(refusals)('refuses %s', (_name, events, message) => {
     const v = resumeStateFrom(events);
     expect(v).toMatchObject({ ok: false, refusal: { code: 'integrate/nothing-to-continue', message } });
