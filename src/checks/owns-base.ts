@@ -5,27 +5,14 @@
  * command line. Nor a base that already holds the branch's tip (the main checkout on `baton/a`),
  * from which nothing would show as changed.
  */
-import { git, isAncestor, resolveCommit } from '../git/git.js';
+import { refsHoldingOutsideBaton } from '../git/branches.js';
+import { isAncestor, resolveCommit } from '../git/git.js';
 import { branchRevision, isObjectId } from '../git/refs.js';
 import type { BatonState } from '../log/fold.js';
 import type { VerifyTarget } from './targets.js';
 
 /** Where to measure from, or why no base can be trusted to. */
 export type OwnsBase = { base: string } | { unmeasured: string };
-
-/** Whether a ref other than Baton's own branches holds `commit`: a base, not only a feature's work. */
-async function heldOutsideBaton(root: string, commit: string): Promise<boolean> {
-  const out = await git(root, [
-    'for-each-ref',
-    '--contains',
-    commit,
-    '--format=%(refname)',
-    'refs/heads/',
-    'refs/remotes/',
-    'refs/tags/',
-  ]);
-  return out.split('\n').some((r) => r !== '' && !r.startsWith('refs/heads/baton/'));
-}
 
 /**
  * The commit to measure `branch` from, of two candidates: `base` (the base as git has it now: config
@@ -49,7 +36,8 @@ export async function ownsBase(
     isObjectId(recorded) &&
     recorded !== tip &&
     (await isAncestor(root, recorded, tip)) &&
-    (await heldOutsideBaton(root, recorded));
+    (await refsHoldingOutsideBaton(root, recorded, ['refs/heads/', 'refs/remotes/', 'refs/tags/'])).length >
+      0;
   if (baseOk && recordedOk) return { base: (await isAncestor(root, recorded, base)) ? base : recorded };
   if (recordedOk) return { base: recorded };
   if (baseOk) return { base };

@@ -106,12 +106,23 @@ export async function commitsNotIn(cwd: string, tip: string, others: readonly st
   return out.split('\n').filter(Boolean);
 }
 
-/** The local branches, Baton's own left out, that hold `commit`. */
-export async function userBranchesHolding(root: string, commit: string): Promise<string[]> {
-  const out = await git(root, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/heads/']);
+/** The refs under `namespaces` (`refs/heads/`, `refs/tags/`…) that hold `commit`, Baton's own branches left out: full names. */
+export async function refsHoldingOutsideBaton(
+  root: string,
+  commit: string,
+  namespaces: readonly string[],
+): Promise<string[]> {
+  const out = await git(root, ['for-each-ref', '--contains', commit, '--format=%(refname)', ...namespaces]);
   return out
     .split('\n')
-    .filter((r) => r.startsWith('refs/heads/'))
-    .map((r) => r.slice('refs/heads/'.length))
-    .filter((b) => !isBatonBranch(b));
+    .filter(
+      (r) => r !== '' && !(r.startsWith('refs/heads/') && isBatonBranch(r.slice('refs/heads/'.length))),
+    );
+}
+
+/** The local branches, Baton's own left out, that hold `commit`. */
+export async function userBranchesHolding(root: string, commit: string): Promise<string[]> {
+  return (await refsHoldingOutsideBaton(root, commit, ['refs/heads/'])).map((r) =>
+    r.slice('refs/heads/'.length),
+  );
 }

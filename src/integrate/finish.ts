@@ -78,11 +78,17 @@ const LEFT_OUT: ReadonlySet<string> = new Set(['skipped', 'not-merged', 'not-run
  */
 function outsideOwns(session: Session): Array<{ feature_id: string; files: string[] }> {
   return session.merged.flatMap((id) => {
-    const contract = session.s.plan.byId.get(id);
-    if (!contract || contract.owns.length === 0 || contract.owns_policy === 'warn') return [];
-    const files = filesOutsideOwns(session.changed[id] ?? [], contract.owns);
+    const owns = strictOwns(session, id);
+    if (!owns) return [];
+    const files = filesOutsideOwns(session.changed[id] ?? [], owns);
     return files.length > 0 ? [{ feature_id: id, files }] : [];
   });
+}
+
+/** A merged feature's `owns` when its move is held to them: its contract has some, and its policy is strict. */
+function strictOwns(session: Session, id: string): readonly string[] | undefined {
+  const contract = session.s.plan.byId.get(id);
+  return contract && contract.owns.length > 0 && contract.owns_policy !== 'warn' ? contract.owns : undefined;
 }
 
 /**
@@ -92,15 +98,10 @@ function outsideOwns(session: Session): Array<{ feature_id: string; files: strin
  * own tip would hide that feature's work from `outsideOwns`, never from this.
  */
 async function resultOutsideOwns(session: Session, branch: string): Promise<string[]> {
-  const contracts = session.merged.map((id) => session.s.plan.byId.get(id));
-  if (contracts.length === 0) return [];
-  const owns: string[][] = [];
-  for (const c of contracts) {
-    if (!c || c.owns.length === 0 || c.owns_policy === 'warn') return [];
-    owns.push(c.owns);
-  }
+  const owns = session.merged.map((id) => strictOwns(session, id));
+  if (owns.length === 0 || !owns.every((o): o is readonly string[] => o !== undefined)) return [];
   const changed = await changedFiles(session.worktree, `refs/heads/${branch}`, 'HEAD', true);
-  return owns.reduce((left, o) => filesOutsideOwns(left, o), changed);
+  return owns.reduce<string[]>((left, o) => filesOutsideOwns(left, o), changed);
 }
 
 /** `outsideOwns`, and what the result changes outside every merged feature's owns that it did not name. */
