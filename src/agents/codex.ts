@@ -127,18 +127,38 @@ export interface CodexNotifyPlan {
 
 /**
  * Builds the wrapper's plan (pure): the user's notify program is the one a `-c notify=…` of theirs
- * sets (`override`), else the one of their config text.
+ * sets (`override`), else the one of the profile they chose (`profileToml`, its file's text), else
+ * the one of their config text: Codex's own order, which Baton's `-c notify=…` would otherwise hide.
  */
 export function buildCodexNotifyPlan(
   task: Pick<AgentTask, 'batonCommand' | 'feature' | 'logPath'>,
   userConfigToml: string | undefined,
   override?: readonly string[],
+  profileToml?: string,
 ): CodexNotifyPlan {
-  const user = override ?? (userConfigToml === undefined ? undefined : readCodexNotify(userConfigToml));
+  const fromFile = (toml: string | undefined) => (toml === undefined ? undefined : readCodexNotify(toml));
+  const user = override ?? fromFile(profileToml) ?? fromFile(userConfigToml);
   return {
     user: user && user.length > 0 ? [...user] : null,
     baton: batonHookArgv(task, 'agent-turn-complete'),
   };
+}
+
+/** A Codex profile name: what `--profile <name>` may name (a file `<name>.config.toml` of its home). */
+const CODEX_PROFILE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The file of the profile the user's flags choose (`--profile <name>`, `-p <name>`; the last, as
+ * Codex keeps) in `userHome`, or undefined when they choose none or a name that is not a profile's.
+ */
+export function codexProfileFile(
+  task: Pick<AgentTask, 'override' | 'feature'>,
+  userHome: string,
+): string | undefined {
+  const name = takeFlagValues(codexUserFlags(task).rest, ['--profile', '-p']).values.at(-1);
+  return name !== undefined && CODEX_PROFILE_NAME.test(name)
+    ? join(userHome, `${name}.config.toml`)
+    : undefined;
 }
 
 /** Whether a `-c key=value` override sets `notify`. */
@@ -244,10 +264,12 @@ export const codexAdapter: AgentAdapter = {
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
     const userHome = codexHome(task.env);
+    const profile = codexProfileFile(task, userHome);
     const plan = buildCodexNotifyPlan(
       task,
       readUserConfig(join(userHome, 'config.toml'), 'Codex CLI'),
       codexUserFlags(task).notify,
+      profile === undefined ? undefined : readUserConfig(profile, 'Codex CLI'),
     );
     const home = join(task.scratchDir, 'codex-home');
     const configs = writeCodexHome(userHome, home);

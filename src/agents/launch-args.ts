@@ -38,23 +38,20 @@ export function userFlags(
 }
 
 /**
- * `flags` with each option that takes one value and may be given once (`--model o3`, `--model=o3`;
- * each group's names are one option, `-m` and `--model`) kept at its last occurrence only (pure): a
- * contract's `--model` replaces the config's, which replaces the default, instead of an agent CLI
- * refusing the flag given twice.
+ * `flags` with each option that takes one value and may be given once (`--model o3`, `--model=o3`,
+ * `-mo3`; each group's names are one option, `-m` and `--model`) kept at its last occurrence only
+ * (pure): a contract's `--model` replaces the config's, which replaces the default, instead of an
+ * agent CLI refusing the flag given twice.
  */
 export function lastOnly(flags: readonly string[], groups: readonly (readonly string[])[]): string[] {
-  const groupOf = (token: string): number => {
-    const name = token.split('=')[0] ?? token;
-    return groups.findIndex((g) => g.includes(name));
-  };
-  // Each occurrence: its group and how many tokens it takes (the value apart, or after `=`).
+  // Each occurrence, in any spelling `flagValue` reads (`-m o3`, `--model=o3`, `-mo3`): its group and
+  // how many tokens it takes; a name last with no value after it is one token.
   const spans: { at: number; length: number; group: number }[] = [];
   for (let i = 0; i < flags.length; i++) {
     const token = flags[i] ?? '';
-    const group = groupOf(token);
+    const group = groups.findIndex((g) => g.includes(token) || flagValue(token, undefined, g) !== undefined);
     if (group === -1) continue;
-    const length = token.includes('=') || i + 1 >= flags.length ? 1 : 2;
+    const length = flagValue(token, flags[i + 1], groups[group] ?? [])?.used ?? 1;
     spans.push({ at: i, length, group });
     i += length - 1;
   }

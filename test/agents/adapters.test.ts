@@ -24,6 +24,7 @@ import {
 import {
   buildCodexArgs,
   buildCodexNotifyPlan,
+  codexProfileFile,
   isCodexRateLimited,
   parseCodexUsage,
   readCodexNotify,
@@ -235,6 +236,25 @@ describe('codex', () => {
       baton: batonHookArgv(task(), 'agent-turn-complete'),
     });
     expect(buildCodexNotifyPlan(task(), undefined).user).toBeNull();
+    // The chosen profile's notify wins over the base config's; a profile without one leaves the base's.
+    expect(
+      buildCodexNotifyPlan(task(), 'notify = ["base"]\n', undefined, 'notify = ["deep"]\n').user,
+    ).toEqual(['deep']);
+    expect(buildCodexNotifyPlan(task(), 'notify = ["base"]\n', undefined, 'model = "o3"\n').user).toEqual([
+      'base',
+    ]);
+    expect(buildCodexNotifyPlan(task(), 'notify = ["base"]\n', ['flag'], 'notify = ["deep"]\n').user).toEqual(
+      ['flag'],
+    );
+  });
+
+  it('finds the profile file the flags choose, in each spelling, and no file for a name that is not a profile’s', () => {
+    const of = (extra_args: string[]) => codexProfileFile(task({ extra_args }), '/h');
+    expect(of(['--profile', 'deep'])).toBe('/h/deep.config.toml');
+    expect(of(['-p', 'a', '--profile=b_2'])).toBe('/h/b_2.config.toml');
+    expect(of(['-pquick'])).toBe('/h/quick.config.toml');
+    expect(of(['--profile', '../../etc/x'])).toBeUndefined();
+    expect(of([])).toBeUndefined();
   });
 
   it('passes notify as a -c override, workspace-write unless the config says otherwise, prompt on stdin', () => {

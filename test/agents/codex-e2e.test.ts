@@ -1,5 +1,5 @@
 // @module-tag slow
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent, HookEvent } from '../../src/log/events.js';
@@ -126,6 +126,40 @@ describe('codex adapter, real Codex CLI against a mock OpenAI Responses API', ()
     expect(JSON.parse(readFileSync(userMarker, 'utf8').trim())).toMatchObject({
       type: 'agent-turn-complete',
     });
+  });
+
+  it('runs the notify program of the profile the flags choose, as Codex would, not the base config’s', async () => {
+    agentBin('codex');
+    const server = await mock({
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from codex\n' } }],
+      finalText: 'Wrote the greeting.',
+    });
+    const repo = projectFor('codex', {
+      'baton.config.json': JSON.stringify({ agents: { codex: { extra_args: ['--profile', 'deep'] } } }),
+    });
+    defer(() => repo.cleanup());
+    const script = (name: string) => {
+      const path = join(repo.home, `${name}.sh`);
+      writeFileSync(path, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${join(repo.home, `${name}.log`)}'\n`);
+      chmodSync(path, 0o755);
+      return path;
+    };
+    writeCodexConfig(repo.home, server, [script('base-notify')]);
+    // Codex lays ~/.codex/<name>.config.toml over config.toml for --profile <name>.
+    writeFileSync(
+      join(repo.home, '.codex', 'deep.config.toml'),
+      `notify = ${JSON.stringify([script('deep-notify')])}\n`,
+    );
+    const env = isolatedEnv(repo.home, { OPENAI_API_KEY: FAKE_KEY });
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(hooksOf(logEvents(repo.root)).map((h) => h.event)).toEqual(['agent-turn-complete']);
+    expect(JSON.parse(readFileSync(join(repo.home, 'deep-notify.log'), 'utf8').trim())).toMatchObject({
+      type: 'agent-turn-complete',
+    });
+    expect(existsSync(join(repo.home, 'base-notify.log'))).toBe(false);
   });
 
   it('retries a run that failed on the API rate limit', async () => {

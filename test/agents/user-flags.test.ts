@@ -89,6 +89,24 @@ describe('the user’s flags, from the config and the contract', () => {
     );
     expect(short).not.toContain('--sandbox');
     expect(short.join(' ')).toContain('-s read-only');
+    // A short option with its value attached (`-mo4-mini`, `-sread-only`) is the same option too: the
+    // config's `--model o3` and the default `--sandbox` go, or Codex refuses the option given twice.
+    const attached = buildCodexArgs(
+      {
+        ...task({ model: 'o3' }),
+        feature: {
+          feature_id: 'a',
+          agent: { name: 'codex', args: ['-mo4-mini', '-sread-only'] },
+        } as Contract,
+      },
+      ['/usr/bin/node', '/s/codex-notify.mjs'],
+    );
+    expect(attached.filter((a) => /^(--model|--sandbox|-m|-s)/.test(a))).toEqual([
+      '-mo4-mini',
+      '-sread-only',
+    ]);
+    expect(attached).not.toContain('o3');
+    expect(lastOnly(['-m', 'o3', '-mo4', '--model'], [['--model', '-m']])).toEqual(['--model']);
   });
 
   it('take the args of the config’s agent: { name, args } when the contract names no agent', () => {
