@@ -1,10 +1,15 @@
 // `baton run --wait-for-deps` cuts a dependent's branch on top of its dependencies' (a merge of
 // `baton/a` onto the base), and measured its own work from that merge; `baton verify` measured it from
 // the base, so the dependency's files counted as the dependent's, its owns check failed and integrate
-// refused it. Now verify measures by the rule integrate's prediction does (`ownWorkStartOf`).
+// refused it. A resumed stacked branch was measured from the base by the run too. Now run, verify and
+// integrate measure by one rule (`ownWorkStartOf`).
 import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { BatonEvent } from '../../src/log/events.js';
+import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -31,6 +36,10 @@ function stacked(bThen?: string, more: TestContract[] = []): TempRepo {
   return repo;
 }
 
+function events(repo: TempRepo): BatonEvent[] {
+  return readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+}
+
 function inWorktree(repo: TempRepo, id: string, args: string[]): void {
   const r = spawnSync('git', args, {
     cwd: join(repo.root, '..', 'repo.baton-worktrees', id),
@@ -51,6 +60,24 @@ describe('a branch cut on top of its dependency (--wait-for-deps)', () => {
     const i = await runBaton(['integrate'], { cwd: repo.root });
     expect(i.code, i.stdout + i.stderr).toBe(0);
     expect(repo.git('show', 'baton/integration:src/b/x.txt')).toBe('b');
+  });
+
+  it('is measured from its dependency when resumed, not from the base', async () => {
+    // b's agent fails until `go` exists: the resume runs it again on the branch it was cut on.
+    const go = join(tmpdir(), `baton-stacked-go-${process.pid}-${Date.now()}`);
+    const repo = stacked(`test -f ${go}`);
+    expect((await runBaton(['run', '--wait-for-deps'], { cwd: repo.root })).code).toBe(1);
+    writeFileSync(go, '');
+    try {
+      const r = await runBaton(['run', '--resume', '--wait-for-deps', 'b'], { cwd: repo.root });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const exited = events(repo)
+        .filter((e) => e.type === 'agent.exited' && e.feature_id === 'b')
+        .at(-1);
+      expect(exited && 'files' in exited ? exited.files : []).toEqual(['src/b/x.txt']);
+    } finally {
+      rmSync(go, { force: true });
+    }
   });
 
   it('is still measured right once it merged a base that moved on without its dependency', async () => {
