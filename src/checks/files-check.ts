@@ -107,20 +107,31 @@ async function findCommittable(cwd: string, globs: readonly string[]): Promise<F
   });
 }
 
+/** The branch an ownership check diffs, and from where. */
+export interface BranchDiff {
+  /** Diffed from where the branch meets it (`base...branch`), unless `start` is known. */
+  base: string;
+  branch: string;
+  /** Where the branch's own work starts (`ownWorkStartOf`): diffed from it (`start..branch`) instead. */
+  start?: string;
+  /** Why no base could be trusted to measure the branch from (`ownsBase`): the check fails. */
+  unmeasured?: string;
+}
+
 /** What a files check needs: where to look, what the feature owns, and the branch to diff. */
 export interface FilesCheckOptions {
   check: FilesCheck;
   cwd: string;
   owns: readonly string[];
-  /** `unmeasured`: why no base could be trusted to measure the branch from (`ownsBase`): the check fails. */
-  diff?: { base: string; branch: string; unmeasured?: string };
+  diff?: BranchDiff;
   /** The branch's changed files when already known: used instead of diffing again. */
   changed?: readonly string[];
 }
 
 /**
  * Checks that every `exist` glob matches a file in `cwd`, and with `untouched_outside_owns` that
- * the branch changed nothing outside `owns` since its merge base — uncommitted changes in a
+ * the branch changed nothing outside `owns` since its merge base, or since where its own work starts
+ * when that is known (`BranchDiff`) — uncommitted changes in a
  * worktree of that branch included, so work the runner has not yet committed is seen too.
  */
 export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdict> {
@@ -144,7 +155,8 @@ export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdi
     }
     let changed: string[];
     try {
-      changed = await changedFiles(opts.cwd, opts.diff.base, branchRevision(opts.diff.branch), true);
+      const { base, start, branch } = opts.diff;
+      changed = await changedFiles(opts.cwd, start ?? base, branchRevision(branch), start === undefined);
       if ((await currentBranch(opts.cwd)) === opts.diff.branch) {
         changed = [...new Set([...changed, ...(await statusEntries(opts.cwd)).map((e) => e.path)])].sort();
       }

@@ -1,13 +1,16 @@
 /**
- * Where `baton verify`'s owns check measures a feature's branch from (`base...branch`: from where
- * the two meet). Never the log's word alone: anyone can write it, and a `base_commit` naming the
- * branch's own tip would make every change vanish, or one shaped like an option would reach git's
- * command line. Nor a base that already holds the branch's tip (the main checkout on `baton/a`),
- * from which nothing would show as changed.
+ * Where `baton verify`'s owns check measures a feature's branch from: where its own work starts
+ * (`ownWorkStartOf`, the rule `baton run` and `baton integrate` measure by), above a base chosen here.
+ * Never the log's word alone: anyone can write it, and a `base_commit` naming the branch's own tip
+ * would make every change vanish, or one shaped like an option would reach git's command line. Nor a
+ * base that already holds the branch's tip (the main checkout on `baton/a`), from which nothing would
+ * show as changed.
  */
+import type { Contract } from '../contracts/schema.js';
 import { refsHoldingOutsideBaton } from '../git/branches.js';
-import { isAncestor, resolveCommit } from '../git/git.js';
+import { GitError, isAncestor, resolveCommit } from '../git/git.js';
 import { branchRevision, isObjectId } from '../git/refs.js';
+import { type OwnWorkStart, ownWorkStartOf } from '../integrate/own-work-start.js';
 import type { BatonState } from '../log/fold.js';
 import type { VerifyTarget } from './targets.js';
 
@@ -15,12 +18,13 @@ import type { VerifyTarget } from './targets.js';
 export type OwnsBase = { base: string } | { unmeasured: string };
 
 /**
- * The commit to measure `branch` from, of two candidates: `base` (the base as git has it now: config
- * `base`, else HEAD), unless it already holds the branch's tip; and `recorded`, the commit the log
- * says the branch was cut from, when it is a commit id the branch holds, short of its tip, and a ref
- * other than Baton's branches holds it too (`run --base origin/main`, a tag, a branch of yours): a
- * commit only Baton's branches hold is a feature's work, not a base. Of two, the later one (a branch
- * brought up to date on the base is measured from there); of two apart, the recorded one.
+ * The base to measure `branch`'s own work above, of two candidates: `base` (the base as git has it
+ * now: config `base`, else HEAD), unless it already holds the branch's tip; and `recorded`, the
+ * commit the log says the branch was cut from, when it is a commit id the branch holds, short of its
+ * tip, and a ref other than Baton's branches holds it too (`run --base origin/main`, a tag, a branch
+ * of yours): a commit only Baton's branches hold is a feature's work (or the merge that stacked it on
+ * its dependencies, which `ownWorkStartOf` proves itself), not a base. Of two, the later one (a
+ * branch brought up to date on the base is measured from there); of two apart, the recorded one.
  */
 export async function ownsBase(
   root: string,
@@ -31,31 +35,65 @@ export async function ownsBase(
   const tip = await resolveCommit(root, branchRevision(branch));
   if (tip === undefined) return { base };
   const baseOk = !(await isAncestor(root, tip, base));
-  const recordedOk =
-    recorded !== undefined &&
-    isObjectId(recorded) &&
-    recorded !== tip &&
-    (await isAncestor(root, recorded, tip)) &&
-    (await refsHoldingOutsideBaton(root, recorded, ['refs/heads/', 'refs/remotes/', 'refs/tags/'])).length >
-      0;
-  if (baseOk && recordedOk) return { base: (await isAncestor(root, recorded, base)) ? base : recorded };
-  if (recordedOk) return { base: recorded };
+  const cut = await trustedCut(root, tip, recorded);
+  if (baseOk && cut !== undefined) return { base: (await isAncestor(root, cut, base)) ? base : cut };
+  if (cut !== undefined) return { base: cut };
   if (baseOk) return { base };
   return {
     unmeasured: `the base (${base.slice(0, 10)}) already holds ${branch}'s tip, and the log names no commit it was cut from that a branch or tag of yours holds`,
   };
 }
 
-/** Sets each target's diff base by `ownsBase`, from the commit the log says its branch was cut from. */
+/** `recorded` when `tip` holds it, short of itself, and a ref other than Baton's branches holds it too. */
+async function trustedCut(
+  root: string,
+  tip: string,
+  recorded: string | undefined,
+): Promise<string | undefined> {
+  if (recorded === undefined || !isObjectId(recorded) || recorded === tip) return undefined;
+  if (!(await isAncestor(root, recorded, tip))) return undefined;
+  const holders = await refsHoldingOutsideBaton(root, recorded, [
+    'refs/heads/',
+    'refs/remotes/',
+    'refs/tags/',
+  ]);
+  return holders.length > 0 ? recorded : undefined;
+}
+
+/**
+ * Sets where each target's branch is diffed from: where its feature's own work starts on it
+ * (`ownWorkStartOf`, its dependencies found in `contracts`), above the base `ownsBase` trusts.
+ */
 export async function measureFromOwnsBases(
   root: string,
   base: string,
   state: BatonState,
   targets: VerifyTarget[],
+  contracts: readonly Contract[],
 ): Promise<void> {
   for (const t of targets) {
-    const recorded = state.features[t.contract.feature_id]?.base_commit ?? state.base_commit;
+    const id = t.contract.feature_id;
+    const recorded = state.features[id]?.base_commit ?? state.base_commit;
     const found = await ownsBase(root, base, recorded, t.diff.branch);
-    t.diff = 'base' in found ? { ...t.diff, base: found.base } : { ...t.diff, unmeasured: found.unmeasured };
+    if ('unmeasured' in found) {
+      t.diff = { ...t.diff, unmeasured: found.unmeasured };
+      continue;
+    }
+    let own: OwnWorkStart;
+    try {
+      own = await ownWorkStartOf(root, found.base, { ...t.contract, branch: t.diff.branch }, contracts);
+    } catch (err) {
+      // A branch gone since it was located: the files check's own diff says so.
+      if (!(err instanceof GitError)) throw err;
+      t.diff = { ...t.diff, base: found.base };
+      continue;
+    }
+    t.diff =
+      own.start === undefined
+        ? {
+            ...t.diff,
+            unmeasured: `${t.diff.branch} shares no history with the base (${found.base.slice(0, 10)})`,
+          }
+        : { ...t.diff, base: found.base, start: own.start };
   }
 }

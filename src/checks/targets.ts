@@ -13,6 +13,7 @@ import type { FeatureState } from '../log/state.js';
 import { portBlockFor } from '../ports.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { unitWorktree } from '../unit-worktree.js';
+import type { BranchDiff } from './files-check.js';
 import { notOnIntegration } from './not-merged.js';
 import { measureFromOwnsBases } from './owns-base.js';
 import { checkOutQueued, promotedFromQueue } from './queued-checkout.js';
@@ -22,7 +23,7 @@ export interface VerifyTarget {
   contract: Contract;
   cwd: string;
   port: number;
-  diff: { base: string; branch: string; unmeasured?: string };
+  diff: BranchDiff;
 }
 
 /**
@@ -171,7 +172,8 @@ type MakeTarget = (id: string, cwd: string, branch?: string) => VerifyTarget;
 export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
   const ids = q.ids.length > 0 ? q.ids : q.plan.order;
   const worktrees = await listWorktrees(q.root);
-  // The base as git has it now; the log's `base_commit` only where `ownsBase` proves it.
+  // The base as git has it now; the log's `base_commit` only where `ownsBase` proves it; each
+  // feature measured from where its own work starts above it (`measureFromOwnsBases`).
   const base = await resolveCommit(q.root, q.config.base ?? 'HEAD');
   if (base === undefined) {
     throw new UserError('verify/no-base', `cannot resolve the base ${q.config.base ?? 'HEAD'} in ${q.root}`, {
@@ -192,7 +194,7 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
     q.on === 'integration'
       ? await integrationTargets(q, ids, worktrees, target)
       : await worktreeTargets(q, ids, worktrees, target);
-  await measureFromOwnsBases(q.root, base, q.state, made.targets);
+  await measureFromOwnsBases(q.root, base, q.state, made.targets, q.plan.features);
   return made;
 }
 

@@ -23,7 +23,7 @@ import {
   probeCheckout,
 } from './checkout-probe.js';
 import { criteriaFor } from './criteria.js';
-import { runFilesCheck } from './files-check.js';
+import { type BranchDiff, runFilesCheck } from './files-check.js';
 import { runHttpCheck } from './http-check.js';
 import { type CheckVerdict, checkEventOf, judgeRun, judgeUnverifiable } from './judge.js';
 import { applyOwnsPolicy, OWNS_CRITERION_ID } from './owns-criterion.js';
@@ -43,8 +43,8 @@ export interface VerifyFeatureOptions {
   on: CheckPlace;
   /** The feature's PORT (its block: port..port+9). */
   port: number;
-  /** For files.untouched_outside_owns: the diff of `branch` against its merge base with `base`. */
-  diff?: { base: string; branch: string; unmeasured?: string };
+  /** For files.untouched_outside_owns: the diff of `branch` from its merge base with `base`, or from `start`. */
+  diff?: BranchDiff;
   /** The files the branch changed, when the caller already knows them (the runner does): no second diff. */
   changed?: readonly string[];
   config: Config;

@@ -46,13 +46,17 @@ export function walkOwnCommits(
  * The walk of `tip`'s own work when its branch may carry the work of the branches at `carriedTips`
  * (pure): their commits are theirs, and a merge commit whose parents are all the base's or theirs is
  * the merge that stacked the branch on them (`mergeDependencies`), not work. A branch cut from its
- * dependency therefore starts at that merge, and its changes are measured from there.
+ * dependency therefore starts at that merge, and its changes are measured from there. Such a merge
+ * counts only when `joins` says so (by default every one does): git must prove that it brought
+ * nothing of its own (`findOwnWorkStarts`), or a change made in it would vanish with it. `joins`
+ * lists the merges it took for stacking merges.
  */
 export function walkStackedWork(
   graph: ReadonlyMap<string, readonly string[]>,
   tip: string,
   carriedTips: readonly string[],
-): OwnWalk {
+  joins: (merge: string) => boolean = () => true,
+): OwnWalk & { joins: string[] } {
   const carried = new Set<string>();
   for (const t of carriedTips) for (const c of walkOwnCommits(graph, t).own) carried.add(c);
   const stacking = new Map<string, boolean>();
@@ -62,12 +66,45 @@ export function walkStackedWork(
     let known = stacking.get(c);
     if (known === undefined) {
       stacking.set(c, false);
-      known = parents.length > 1 && parents.every(outside);
+      known = parents.length > 1 && parents.every(outside) && joins(c);
       stacking.set(c, known);
     }
     return known;
   };
-  return walkOwnCommits(graph, tip, outside);
+  const walk = walkOwnCommits(graph, tip, outside);
+  return { ...walk, joins: [...stacking].flatMap(([c, yes]) => (yes ? [c] : [])) };
+}
+
+/** A branch's own work as `measureOwnWork` finds it. */
+export interface OwnWorkWalk {
+  /** Its own commits and where they stop. */
+  walk: OwnWalk;
+  /** The same walk from the base alone, as if it carried nothing. */
+  fromBase: OwnWalk;
+  /** Whether it carries its dependencies' work (`walk` then leaves it out). */
+  stacked: boolean;
+  /** The merges taken for the ones that stacked it on them. */
+  joins: string[];
+}
+
+/**
+ * Where a branch's own work starts, from the commit graph (pure): from the base, or, for a branch
+ * that carries the work at `carriedTips`, beyond it (`walkStackedWork`), when it carries any.
+ */
+export function measureOwnWork(
+  graph: ReadonlyMap<string, readonly string[]>,
+  tip: string,
+  carriedTips: readonly string[],
+  joins?: (merge: string) => boolean,
+): OwnWorkWalk {
+  const fromBase = walkOwnCommits(graph, tip);
+  if (carriedTips.length === 0) return { walk: fromBase, fromBase, stacked: false, joins: [] };
+  const stacked = walkStackedWork(graph, tip, carriedTips, joins);
+  if (stacked.own.length < fromBase.own.length) {
+    const { joins: used, ...walk } = stacked;
+    return { walk, fromBase, stacked: true, joins: used };
+  }
+  return { walk: fromBase, fromBase, stacked: false, joins: [] };
 }
 
 /**

@@ -1,22 +1,17 @@
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { currentBranch, git, mergeBase, resolveCommit } from '../git/git.js';
-import { commitGraphSince, diffNamesByTip, type MergeTreeResult, mergeTree } from '../git/merge.js';
-import { branchRevision } from '../git/refs.js';
+import { currentBranch, resolveCommit } from '../git/git.js';
+import { diffNamesByTip, type MergeTreeResult, mergeTree } from '../git/merge.js';
 import type { Clock } from '../log/append.js';
 import { everyPair, selectCandidatePairs } from './candidate-pairs.js';
 import { gitTies, nameCommits } from './conflict-ties.js';
-import {
-  conflictsOwnChangesTouch,
-  dependenciesAmong,
-  type OwnWalk,
-  walkOwnCommits,
-  walkStackedWork,
-} from './own-work.js';
+import { conflictsOwnChangesTouch } from './own-work.js';
+import { type FeatureBranch, findOwnWorkStarts, withCarried } from './own-work-start.js';
 import { findOwnershipViolations, type OwnershipViolation } from './ownership.js';
 
 export { type CandidatePair, selectCandidatePairs } from './candidate-pairs.js';
 export { walkOwnCommits } from './own-work.js';
+export { type FeatureBranch, withCarried } from './own-work-start.js';
 
 /** What one feature branch changed since its own work began (see `collectBranchChanges`). */
 export interface BranchChanges {
@@ -95,33 +90,6 @@ async function mapLimited<T, R>(
   return results;
 }
 
-/** A feature and the branch that holds its work. */
-export interface FeatureBranch {
-  feature_id: string;
-  branch: string;
-  /**
-   * Features of the same set whose branches this one may be cut from (its dependencies, with
-   * `baton run --wait-for-deps`): the work it carries from them is theirs, not its own.
-   */
-  carries?: readonly string[];
-}
-
-/** Where a branch's own work starts, from the commit graph (pure; see `walkStackedWork`). */
-function measureOwnWork(
-  graph: ReadonlyMap<string, readonly string[]>,
-  tip: string,
-  carriedTips: readonly string[],
-): { walk: OwnWalk; fromBase: OwnWalk; stacked: boolean } {
-  const fromBase = walkOwnCommits(graph, tip);
-  if (carriedTips.length === 0) return { walk: fromBase, fromBase, stacked: false };
-  const stacked = walkStackedWork(graph, tip, carriedTips);
-  // Carrying nothing (cut from the base) or starting at several points: measured from the base.
-  const carries = stacked.own.length < fromBase.own.length;
-  if (carries && (stacked.own.length === 0 || stacked.boundary.length === 1))
-    return { walk: stacked, fromBase, stacked: true };
-  return { walk: fromBase, fromBase, stacked: false };
-}
-
 function unrelatedToBase(names: readonly string[], base: string): UserError {
   return new UserError('integrate/unrelated', `${names.join(', ')} shares no history with the base ${base}`, {
     hint: 'Feature branches must be cut from the base; check `git log --oneline --graph`.',
@@ -129,12 +97,10 @@ function unrelatedToBase(names: readonly string[], base: string): UserError {
 }
 
 /**
- * Reads what each branch changed since its own work began in three git calls whatever the number
- * of branches (tips, the commit graph, and every diff at once): since it left `base`, or, for a
- * branch cut from branches it `carries`, since the merge that stacked it on them, or, for one cut
- * from a commit `base` does not hold (`cuts`, proven by `cutsOutsideBase`), since that commit. A branch that
- * left the base at more than one point costs one more call for its merge base. Branches at one
- * tip are measured as the first of them.
+ * Reads what each branch changed since its own work began (`findOwnWorkStarts`, the rule `baton run`
+ * and `baton verify` measure by too): since it left `base`, or, for a branch cut from branches it
+ * `carries`, since the merge that stacked it on them, or, for one cut from a commit `base` does not
+ * hold (`cuts`, proven by `cutsOutsideBase`), since that commit; then every diff in one git call.
  */
 export async function collectBranchChanges(
   cwd: string,
@@ -142,51 +108,32 @@ export async function collectBranchChanges(
   branches: readonly FeatureBranch[],
   cuts: Readonly<Record<string, string>> = {},
 ): Promise<BranchChanges[]> {
-  if (branches.length === 0) return [];
-  const tips = (
-    await git(cwd, ['rev-parse', ...branches.map((b) => `${branchRevision(b.branch)}^{commit}`)])
-  ).split('\n');
-  // A commit a branch was cut from that the base lacks (`cutsOutsideBase`) is no more its work than the base.
-  const outside = [...new Set(branches.flatMap((b) => cuts[b.feature_id] ?? []))];
-  const graph = await commitGraphSince(cwd, [base, ...outside], [...new Set(tips)]);
-  const tipOf = new Map(branches.map((b, i) => [b.feature_id, tips[i]!]));
-  const measured = branches.map((b, i) => {
-    const carried = (b.carries ?? []).filter((id) => tipOf.has(id) && tipOf.get(id) !== tips[i]);
-    const carriedTips = carried.map((id) => tipOf.get(id)!).filter((t) => graph.has(t));
-    return { ...measureOwnWork(graph, tips[i]!, carriedTips), carried };
-  });
+  const starts = await findOwnWorkStarts(cwd, base, branches, cuts);
   const from = new Map<string, string>();
-  for (const [i, m] of measured.entries()) {
-    const tip = tips[i]!;
-    if (m.walk.own.length === 0 || from.has(tip)) continue;
-    const single = m.walk.boundary.length === 1 ? m.walk.boundary[0] : undefined;
-    const fork = single ?? (await mergeBase(cwd, base, tip));
-    if (fork === undefined)
+  for (const s of starts) {
+    if (s.walk.own.length === 0 || from.has(s.tip)) continue;
+    if (s.start === undefined)
       throw unrelatedToBase(
-        branches.filter((_, k) => tips[k] === tip).map((b) => b.branch),
+        starts.filter((o) => o.tip === s.tip).map((o) => o.branch),
         base,
       );
-    from.set(tip, fork);
+    from.set(s.tip, s.start);
   }
   const diffs = await diffNamesByTip(
     cwd,
-    [...from].map(([tip, fork]) => ({ tip, from: fork })),
+    [...from].map(([tip, start]) => ({ tip, from: start })),
   );
-  return branches.map((b, i) => {
-    const tip = tips[i]!;
-    const { walk, fromBase, stacked, carried } = measured[i]!;
-    return {
-      feature_id: b.feature_id,
-      branch: b.branch,
-      tip,
-      fork: walk.boundary.length === 1 ? walk.boundary[0] : undefined,
-      own: walk.own,
-      files: diffs.get(tip)?.files ?? [],
-      folders_removed: diffs.get(tip)?.folders_removed ?? [],
-      stacked_on: stacked ? carried : [],
-      holds_base: fromBase.own.length === 0 || fromBase.boundary.includes(base),
-    };
-  });
+  return starts.map((s) => ({
+    feature_id: s.feature_id,
+    branch: s.branch,
+    tip: s.tip,
+    fork: s.walk.boundary.length === 1 ? s.walk.boundary[0] : undefined,
+    own: s.walk.own,
+    files: diffs.get(s.tip)?.files ?? [],
+    folders_removed: diffs.get(s.tip)?.folders_removed ?? [],
+    stacked_on: s.carried,
+    holds_base: s.fromBase.own.length === 0 || s.fromBase.boundary.includes(base),
+  }));
 }
 
 /** Options of `predictConflicts`. */
@@ -208,19 +155,6 @@ export interface PredictOptions {
   /** Features cut from a commit the base does not hold, and that commit (`cutCommitsOf`): measured from it. */
   cuts?: Readonly<Record<string, string>>;
   clock?: Clock;
-}
-
-/** The branches, each told which of the others it depends on (those it may be cut from). */
-export function withCarried(
-  branches: readonly FeatureBranch[],
-  contracts: readonly Contract[],
-): FeatureBranch[] {
-  const dependsOn = new Map(contracts.map((c) => [c.feature_id, c.depends_on.features]));
-  const present = new Set(branches.map((b) => b.feature_id));
-  return branches.map((b) => ({
-    ...b,
-    carries: b.carries ?? dependenciesAmong(b.feature_id, dependsOn, present),
-  }));
 }
 
 /**

@@ -13,6 +13,7 @@ import { statusEntries } from '../git/status.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees, worktreeAt } from '../git/worktree-list.js';
 import { type ProvenWorktree, proveFeatureWorktree } from '../git/worktree-proof.js';
+import { ownWorkStartOf } from '../integrate/own-work-start.js';
 import {
   describeExit,
   type ProcessExit,
@@ -81,7 +82,8 @@ export async function prepareWorktree(
     ctx.gitLock,
     { runId: ctx.runId, logPath: opts.logPath },
   );
-  const forkPoint = opts.waitForDeps ? await mergeDependenciesInto(ctx, feature, p) : ctx.baseCommit;
+  // Cut from the base, the branch has no work yet: its own starts at the base.
+  const forkPoint = opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);
   const copied = await copyIntoWorktree(opts.root, p.worktree, [
     ...opts.config.copy,
@@ -95,9 +97,9 @@ export async function prepareWorktree(
  * With `--wait-for-deps`, builds on the dependencies' real code: merges their branches into the
  * feature's branch, fresh from the base. Each is complete: one of this run's was waited for, any
  * other was proved complete before the run began; one whose work the base holds, its branch gone
- * (`ctx.depsInBase`), is there already. Returns the head the feature's work starts from.
+ * (`ctx.depsInBase`), is there already.
  */
-async function mergeDependenciesInto(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+async function mergeDependenciesInto(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<void> {
   const deps = onBranches(ctx, feature);
   const merged = await mergeDependencies(p.worktree, feature.feature_id, deps);
   if (!merged.ok) {
@@ -106,7 +108,37 @@ async function mergeDependenciesInto(ctx: RunContext, feature: Contract, p: Feat
       `could not merge dependency ${merged.dependency} into ${p.branch}: ${tailLines(merged.output, 5)}`,
     );
   }
-  return merged.head;
+}
+
+/**
+ * Cuts the feature's branch on top of its dependencies (`mergeDependenciesInto`) and returns where its
+ * own work starts by the one rule (`ownWorkStart`): the merges' head, each proven to bring nothing of
+ * its own, as `baton verify` and `baton integrate` will find it.
+ */
+async function stackOnDependencies(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+  await mergeDependenciesInto(ctx, feature, p);
+  return ownWorkStart(ctx, feature, p);
+}
+
+/**
+ * Where the feature's own work starts on its branch above the run's base (`ownWorkStartOf`, the rule
+ * `baton verify` and `baton integrate` measure by): for a branch cut on top of its dependencies, beyond
+ * their work and the merges that stacked it on them, not from the base, which would count their files
+ * as its own.
+ */
+async function ownWorkStart(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+  const id = feature.feature_id;
+  const own = await ownWorkStartOf(
+    ctx.opts.root,
+    ctx.baseCommit,
+    { ...feature, branch: p.branch },
+    ctx.opts.plan.features,
+  );
+  if (own.start !== undefined) return own.start;
+  throw new UserError(
+    'run/resume-unrelated',
+    `${p.branch} shares no history with the base ${ctx.baseCommit.slice(0, 8)}, so Baton cannot tell where its work starts; its agent was not started. Resume with --base <the commit it was cut from>, or start it over with --restart ${id}`,
+  );
 }
 
 /** The feature's dependencies that have a branch to merge: all but those whose work the base holds. */
@@ -172,7 +204,10 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
     !ctx.adopted.has(id) && clearStaleIndexLock(worktree, `baton run --resume ${id}`)
       ? { index_lock_removed: true as const }
       : {};
-  const finished = restart ? undefined : await finishedAgent(ctx, id, worktree, base);
+  // Kept, its work is measured from where its own starts (a stacked branch: beyond its dependencies').
+  const kept = restart ? undefined : await ownWorkStart(ctx, feature, p);
+  const finished =
+    kept === undefined ? undefined : await finishedAgent(ctx, id, worktree, { base, forkPoint: kept });
   const resumed = await inspectResumedBranch(worktree, {
     unitId: id,
     baseCommit: base,
@@ -180,7 +215,7 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
     ...(finished ? { finished } : {}),
   });
   // Started over, it is cut afresh: on top of its dependencies, with `--wait-for-deps`.
-  const forkPoint = opts.waitForDeps && restart ? await mergeDependenciesInto(ctx, feature, p) : base;
+  const forkPoint = kept ?? (opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : base);
   recordWorktree(ctx, id, p, forkPoint, true, {
     ...resumed,
     ...(readded ? { readded: true } : {}),
@@ -199,13 +234,13 @@ async function finishedAgent(
   ctx: RunContext,
   id: string,
   worktree: ProvenWorktree,
-  base: string,
+  cut: { base: string; forkPoint: string },
 ): Promise<FinishedAgent | undefined> {
   const logged = ctx.finishedAgents.get(id);
   if (logged) return logged;
   const runId = ctx.cutOffAgents.get(id);
   if (runId === undefined || ctx.adopted.has(id)) return undefined;
-  return provenBatonCommit(worktree, { runId, unitId: id, base, forkPoint: base });
+  return provenBatonCommit(worktree, { runId, unitId: id, ...cut });
 }
 
 /** What `runSetup` is given besides the run and the contract. */

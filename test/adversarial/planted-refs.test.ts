@@ -149,6 +149,48 @@ describe("verify's base for the owns check", () => {
     expect(v.stdout + v.stderr).not.toContain('changed outside owns');
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
+
+  it('never takes a merge that changed something of its own for the one that stacked a branch on its dependency, whatever the log says', async () => {
+    const repo = project([
+      { id: 'a', agent: agentOf('a'), criteria: [fileThere('a')] },
+      { id: 'b', depends: ['a'], agent: agentOf('b'), criteria: [fileThere('b')] },
+    ]);
+    expect((await runBaton(['run', '--wait-for-deps'], { cwd: repo.root })).code).toBe(0);
+    // b's branch cut again the way Baton cuts it (baton/a merged onto the base), but with README
+    // changed in the merge itself, then b's own work on top.
+    const wt = join(repo.root, '..', 'repo.baton-worktrees', 'b');
+    for (const args of [
+      ['reset', '-q', '--hard', 'main'],
+      ['merge', '-q', '--no-ff', '--no-commit', 'refs/heads/baton/a'],
+    ])
+      expect(runGit(wt, args).status).toBe(0);
+    writeFileSync(join(wt, 'README.md'), 'EVIL\n');
+    expect(runGit(wt, ['commit', '-qam', 'Merge baton/a (dependency of b)']).status).toBe(0);
+    const merge = runGit(wt, ['rev-parse', 'HEAD']).stdout.trim();
+    mkdirSync(join(wt, 'src', 'b'), { recursive: true });
+    writeFileSync(join(wt, 'src', 'b', 'x.txt'), 'ok\n');
+    for (const args of [
+      ['add', '-A'],
+      ['commit', '-qm', 'b-work'],
+    ])
+      expect(runGit(wt, args).status).toBe(0);
+    // The log, forged, says b was cut from that merge.
+    const log = join(repo.root, '.baton', 'log.jsonl');
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const started = lines.find((e) => e.type === 'feature.started' && e.feature_id === 'b');
+    const ended = lines.find((e) => e.type === 'feature.ended' && e.feature_id === 'b');
+    for (const e of [{ ...started, base_commit: merge }, ended])
+      appendFileSync(log, `${JSON.stringify({ ...e, ts: '2099-01-01T00:00:00.000Z' })}\n`);
+    const v = await runBaton(['verify', 'b'], { cwd: repo.root });
+    expect(v.stdout + v.stderr).toContain('changed outside owns: README.md');
+    expect(v.code).toBe(1);
+    const i = await runBaton(['integrate'], { cwd: repo.root });
+    expect(i.stdout + i.stderr).toContain('not merged: b');
+    expect(repo.git('show', 'baton/integration:README.md')).toBe('hi');
+  });
 });
 
 function runGit(cwd: string, args: string[]) {

@@ -32,6 +32,15 @@ describe('walkStackedWork', () => {
     expect(got.own.sort()).toEqual(own);
     expect(got.boundary.sort()).toEqual(boundary);
   });
+
+  it('names the merges it took for stacking merges, and takes one `joins` does not prove for work', () => {
+    expect(walkStackedWork(graph, 'c1', ['a1', 'd1']).joins.sort()).toEqual(['m1', 'm2']);
+    // A merge that changed something of its own (git cannot prove it clean) is the branch's work.
+    const got = walkStackedWork(graph, 'b1', ['a1'], (merge) => merge !== 'm');
+    expect(got.own.sort()).toEqual(['b1', 'm']);
+    expect(got.boundary.sort()).toEqual(['X', 'a1']);
+    expect(got.joins).toEqual([]);
+  });
 });
 
 describe('dependenciesAmong', () => {
