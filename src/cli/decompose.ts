@@ -94,6 +94,7 @@ async function decomposeAction(
       rounds: inputs.rounds,
       force: Boolean(flags.force),
       runId,
+      env: ctx.env,
       progress: (line: string) => (flags.json ? ctx.stderr : ctx.stdout).write(`${p.dim(line)}\n`),
       runAgent: decomposeAgentRunner(ctx, inputs, runId, abort.signal),
       signal: abort.signal,

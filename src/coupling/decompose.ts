@@ -54,6 +54,8 @@ export interface DecomposeOptions {
   rounds: number;
   force: boolean;
   runId: string;
+  /** The environment `baton lint` would see: the contracts are linted as it lints them. */
+  env: NodeJS.ProcessEnv;
   /** Runs the agent once in `worktree` with `task`; resolves to its exit code, and its time limit when it ran past it. */
   runAgent(args: {
     task: string;
@@ -270,7 +272,7 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
       o.progress(`round ${round}: refused: ${describeRefusal(refused, specsRel)}`);
       break;
     }
-    const evaluation = await evaluateContracts(worktree, scratchConfig, o.features);
+    const evaluation = await evaluateContracts(worktree, scratchConfig, { features: o.features, env: o.env });
     const result: RoundResult = { round, exit_code: exitCode, accepted: true, outside: [], evaluation };
     rounds.push(result);
     kept.set(round, snapshot(scratchConfig.specs));
