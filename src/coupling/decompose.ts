@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -239,9 +239,11 @@ async function commonTask(o: DecomposeOptions, { specsRel, worktree }: Scratch) 
  */
 async function runRounds(o: DecomposeOptions, scratch: Scratch) {
   const { specsRel, worktree } = scratch;
-  // Contracts not yet committed are part of what the agent must see (and may rewrite with --force).
-  if (existsSync(o.config.specs)) cpSync(o.config.specs, join(worktree, specsRel), { recursive: true });
   const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
+  // The agent starts from the specs folder as it is in the checkout, not as HEAD has it: contracts not
+  // yet committed are there (it may rewrite them with --force), and ones deleted since are not.
+  rmSync(scratchConfig.specs, { recursive: true, force: true });
+  if (existsSync(o.config.specs)) cpSync(o.config.specs, scratchConfig.specs, { recursive: true });
   const start = snapshot(scratchConfig.specs);
   const common = await commonTask(o, scratch);
   const before = { repo: await snapshotRepo(o.root), checkout: await checkoutSnapshot(o.root) };

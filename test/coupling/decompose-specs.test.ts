@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -8,6 +8,10 @@ const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
+
+/** A shell line that writes one valid contract owning `src/<name>/**`. */
+const contract = (id: string, name: string) =>
+  `mkdir -p specs/${id} && printf -- "---\\nfeature_id: ${id}\\ntitle: ${name}\\nowns: [src/${name}/**]\\nacceptance_criteria:\\n  - { text: tests pass, run: \\"true\\" }\\n---\\n" > specs/${id}/contract.md`;
 
 /** A repository with a spec, configured for a command agent running `lines` in the scratch worktree. */
 function repoWithAgent(lines: string[], files: Record<string, string> = {}): TempRepo {
@@ -26,6 +30,33 @@ function repoWithAgent(lines: string[], files: Record<string, string> = {}): Tem
   r.git('commit', '-q', '-m', 'config');
   return r;
 }
+
+describe('baton decompose, from the specs folder as it is', () => {
+  it('starts the agent from the checkout’s specs folder: a contract deleted there (not committed) stays deleted', async () => {
+    const r = repoWithAgent([
+      // An agent that reviews every contract it finds, then writes its own.
+      'find specs -type f | sort > "$SEEN"',
+      'for f in specs/*/contract.md; do [ -f "$f" ] && echo "<!-- reviewed -->" >> "$f"; done',
+      contract('feature-002-new', 'a'),
+    ]);
+    r.commit('old contract', {
+      'specs/feature-001-old/contract.md':
+        '---\nfeature_id: feature-001-old\ntitle: a\nowns: [src/a/**]\nacceptance_criteria:\n  - { text: t, run: "true" }\n---\n',
+    });
+    rmSync(join(r.root, 'specs'), { recursive: true });
+    const seen = join(r.root, '..', 'seen.txt');
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1', '--json'], {
+      cwd: r.root,
+      env: { ...process.env, SEEN: seen },
+    });
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    expect(readFileSync(seen, 'utf8')).toBe('');
+    const json = JSON.parse(out.stdout);
+    expect(json.rounds[0].contracts).toBe(1);
+    expect(json.written).toEqual(['specs/feature-002-new/contract.md']);
+    expect(readdirSync(join(r.root, 'specs'))).toEqual(['feature-002-new']);
+  });
+});
 
 describe('baton decompose, counting as baton lint counts', () => {
   it('reports every finding lint reports when one contract does not parse', async () => {
