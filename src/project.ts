@@ -202,7 +202,10 @@ export async function lintProject(cwd: string, env: NodeJS.ProcessEnv = process.
   const root = await findMainWorktree(cwd);
   const listing = trackedFiles(root);
   const loaded = loadConfig(root);
-  if (loaded.ok) return { root, ...(await lintSpecs(loaded.value, loaded.warnings, listing, env)) };
+  if (loaded.ok) {
+    const { contracts, diagnostics } = await lintSpecs(loaded.value, loaded.warnings, listing, env);
+    return { root, contracts, diagnostics };
+  }
   // Errors that leave the contracts' folder known: the contracts are linted too, in this pass.
   if (loaded.usable === undefined) return { root, contracts: undefined, diagnostics: loaded.errors };
   try {
@@ -216,13 +219,22 @@ export async function lintProject(cwd: string, env: NodeJS.ProcessEnv = process.
   }
 }
 
-/** Lint's pass over the specs folder `config` names: contracts, plan and lint rules, beside the config's warnings. */
-async function lintSpecs(
+/** What lint's pass over a specs folder found, and the plan when the contracts make one. */
+export interface SpecsLint extends Omit<LintReport, 'root'> {
+  plan?: Plan;
+}
+
+/**
+ * Lint's pass over the specs folder `config` names (which may be a scratch worktree's): contracts, plan
+ * and lint rules, beside the config's warnings. `baton lint` and `baton decompose` both read contracts
+ * through it, so they count the same findings. Throws `contracts/none` when there is no contract.
+ */
+export async function lintSpecs(
   config: Config,
   configWarnings: readonly Diagnostic[],
   listing: Promise<string[]>,
   env: NodeJS.ProcessEnv,
-): Promise<Omit<LintReport, 'root'>> {
+): Promise<SpecsLint> {
   const root = config.root;
   const read = await readContracts(config, cacheOptions(root));
   if (!read.ok) {
@@ -260,7 +272,11 @@ async function lintSpecs(
   }
   const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
   const reach = agentDiagnostics(contracts, config, env);
-  return { contracts: contracts.length, diagnostics: [...configWarnings, ...warnings, ...lint, ...reach] };
+  return {
+    contracts: contracts.length,
+    diagnostics: [...configWarnings, ...warnings, ...lint, ...reach],
+    plan: plan.value,
+  };
 }
 
 /**

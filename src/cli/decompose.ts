@@ -38,7 +38,7 @@ export const registerDecompose: RegisterCommand = (program, ctx, setExit) => {
         'git history and the contract schema. It writes specs/<id>/contract.md files in a scratch worktree of ' +
         'HEAD; Baton lints and scores them and hands the findings back, for up to --rounds rounds, until lint is ' +
         'clean and the score stops improving. The best round is copied into specs/. A round that changes anything ' +
-        'outside specs/, or whose agent exits non-zero, is refused and reported. Existing contracts are never overwritten without --force. ' +
+        'outside specs/, leaves links or files git runs or reads (a .git, a .gitattributes) in specs/, or whose agent exits non-zero, is refused and reported. Existing contracts are never overwritten without --force. ' +
         'See docs/decompose.md.',
     )
     .argument('<spec>', 'the specification to decompose (a markdown file, at most 1 MiB)')
@@ -94,6 +94,7 @@ async function decomposeAction(
       rounds: inputs.rounds,
       force: Boolean(flags.force),
       runId,
+      env: ctx.env,
       progress: (line: string) => (flags.json ? ctx.stderr : ctx.stdout).write(`${p.dim(line)}\n`),
       runAgent: decomposeAgentRunner(ctx, inputs, runId, abort.signal),
       signal: abort.signal,
@@ -284,7 +285,9 @@ function renderRefusal(refused: RoundResult, worktree: string, runId: string, p:
   const what =
     refused.refused === 'symlink'
       ? 'the agent left symbolic links in the specs folder (only regular files are copied) [decompose/symlink]:'
-      : 'the agent changed files outside the specs folder:';
+      : refused.refused === 'git-files'
+        ? 'the agent left files git runs or reads in the specs folder (a repository of its own, .gitattributes, .gitignore, .gitmodules), which are never copied [decompose/git-files]:'
+        : 'the agent changed files outside the specs folder:';
   return [
     p.red(`round ${refused.round} refused: ${what}`),
     ...refused.outside.map((f) => `  ${escapeControl(f)}`),

@@ -1,10 +1,11 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { stateDirFor } from '../config.js';
 import type { Config } from '../config-schema.js';
 import { contractJsonSchema } from '../contracts/json-schema.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
+import { isReadByGit, repositoryPaths } from '../git/work-tree-names.js';
 import { type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
 import { trackedFiles } from '../project.js';
 import { describeTimeLimit } from '../runner/outcome.js';
@@ -35,10 +36,11 @@ export interface RoundResult {
   accepted: boolean;
   /**
    * Why a round was refused: it changed files or refs outside the specs folder, its agent failed, it
-   * left symbolic links in the specs folder, or Ctrl-C stopped its agent.
+   * left symbolic links or files git runs or reads (a repository, `.gitattributes`…) in the specs
+   * folder, or Ctrl-C stopped its agent.
    */
-  refused?: 'outside' | 'agent-failed' | 'symlink' | 'interrupted';
-  /** Files (and refs) changed outside the specs folder, or the links left in it, when the round was refused for them. */
+  refused?: 'outside' | 'agent-failed' | 'symlink' | 'git-files' | 'interrupted';
+  /** Files (and refs) changed outside the specs folder, or the links or git's files left in it, when the round was refused for them. */
   outside: string[];
   evaluation?: Evaluation;
 }
@@ -54,6 +56,8 @@ export interface DecomposeOptions {
   rounds: number;
   force: boolean;
   runId: string;
+  /** The environment `baton lint` would see: the contracts are linted as it lints them. */
+  env: NodeJS.ProcessEnv;
   /** Runs the agent once in `worktree` with `task`; resolves to its exit code, and its time limit when it ran past it. */
   runAgent(args: {
     task: string;
@@ -162,10 +166,21 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
   }
 }
 
-/** Refuses a specs folder holding a symbolic link, or contracts that `force` does not allow to rewrite. */
+/**
+ * Refuses a specs folder holding a symbolic link or a repository of its own, or contracts that `force`
+ * does not allow to rewrite.
+ */
 function refuseExistingContracts(o: DecomposeOptions, specsRel: string): void {
   const { files, links } = listSpecs(o.config.specs);
   if (links.length > 0) throw symlinkRefused(specsRel, links);
+  const repositories = repositoryPaths(files);
+  if (repositories.length > 0) {
+    throw new UserError(
+      'decompose/git-files',
+      `${specsRel}/${escapeControl(repositories[0] ?? '')} makes a folder of ${specsRel}/ a git repository${repositories.length > 1 ? ` (and ${repositories.length - 1} more)` : ''}; decompose copies plain files only`,
+      { hint: `Move the repository out of ${specsRel}/.` },
+    );
+  }
   const existing = files.filter((f) => f.endsWith('contract.md'));
   if (existing.length > 0 && !o.force) {
     throw new UserError(
@@ -237,9 +252,11 @@ async function commonTask(o: DecomposeOptions, { specsRel, worktree }: Scratch) 
  */
 async function runRounds(o: DecomposeOptions, scratch: Scratch) {
   const { specsRel, worktree } = scratch;
-  // Contracts not yet committed are part of what the agent must see (and may rewrite with --force).
-  if (existsSync(o.config.specs)) cpSync(o.config.specs, join(worktree, specsRel), { recursive: true });
   const scratchConfig: Config = { ...o.config, root: worktree, specs: join(worktree, specsRel) };
+  // The agent starts from the specs folder as it is in the checkout, not as HEAD has it: contracts not
+  // yet committed are there (it may rewrite them with --force), and ones deleted since are not.
+  rmSync(scratchConfig.specs, { recursive: true, force: true });
+  if (existsSync(o.config.specs)) cpSync(o.config.specs, scratchConfig.specs, { recursive: true });
   const start = snapshot(scratchConfig.specs);
   const common = await commonTask(o, scratch);
   const before = { repo: await snapshotRepo(o.root), checkout: await checkoutSnapshot(o.root) };
@@ -257,7 +274,7 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
     });
     o.progress(`round ${round}: running the agent`);
     const { exitCode, timedOutAfterMs } = await o.runAgent({ task, worktree, round });
-    const refusal = await checkRound(o, scratch, exitCode, before);
+    const refusal = await checkRound(o, scratch, exitCode, { ...before, specs: start });
     if (refusal) {
       const refused: RoundResult = {
         round,
@@ -270,7 +287,7 @@ async function runRounds(o: DecomposeOptions, scratch: Scratch) {
       o.progress(`round ${round}: refused: ${describeRefusal(refused, specsRel)}`);
       break;
     }
-    const evaluation = await evaluateContracts(worktree, scratchConfig, o.features);
+    const evaluation = await evaluateContracts(worktree, scratchConfig, { features: o.features, env: o.env });
     const result: RoundResult = { round, exit_code: exitCode, accepted: true, outside: [], evaluation };
     rounds.push(result);
     kept.set(round, snapshot(scratchConfig.specs));
@@ -292,7 +309,7 @@ async function checkRound(
   o: DecomposeOptions,
   { specsRel, base, worktree }: Scratch,
   exitCode: number | null,
-  before: { repo: RepoSnapshot; checkout: ReadonlyMap<string, string> },
+  before: { repo: RepoSnapshot; checkout: ReadonlyMap<string, string>; specs: SpecsSnapshot },
 ): Promise<Pick<RoundResult, 'refused' | 'outside'> | undefined> {
   if (o.signal?.aborted) return { refused: 'interrupted', outside: [] };
   // The main checkout too: an agent that left its scratch worktree to write there is refused, the
@@ -307,15 +324,34 @@ async function checkRound(
   // An agent that failed may have left half its contracts: what it wrote is not its answer.
   if (exitCode !== 0) return { refused: 'agent-failed', outside: [] };
   // A link could make the copy read outside the repository (or loop): only regular files are taken.
-  const links = listSpecs(join(worktree, specsRel)).links;
+  const dir = join(worktree, specsRel);
+  const { files, links } = listSpecs(dir);
   if (links.length > 0) return { refused: 'symlink', outside: links.map((l) => `${specsRel}/${l}`) };
+  // A repository would run its own config (core.fsmonitor, hooks) in your checkout; the files git
+  // reads there (.gitattributes, .gitignore) change what it does with your contracts: never copied.
+  const gitFiles = [...repositoryPaths(files), ...touchedReadByGit(dir, files, before.specs)];
+  if (gitFiles.length > 0) return { refused: 'git-files', outside: gitFiles.map((f) => `${specsRel}/${f}`) };
   return undefined;
+}
+
+/** The files git reads (`.gitattributes`, `.gitignore`, `.gitmodules`) the agent added, changed or removed. */
+function touchedReadByGit(dir: string, files: readonly string[], start: SpecsSnapshot): string[] {
+  const now = new Set(files);
+  return [...new Set([...files, ...start.keys()])]
+    .filter((f) => isReadByGit(basename(f)))
+    .filter((f) => {
+      const before = start.get(f);
+      return !(before && now.has(f) && readFileSync(join(dir, f)).equals(before));
+    })
+    .sort();
 }
 
 /** A refused round's reason in words, for the progress line. */
 function describeRefusal(r: RoundResult, specsRel: string): string {
   if (r.refused === 'interrupted') return 'interrupted; the agent was stopped';
   if (r.refused === 'symlink') return `the agent left ${r.outside.length} symbolic link(s) in ${specsRel}/`;
+  if (r.refused === 'git-files')
+    return `the agent left ${r.outside.length} path(s) git runs or reads in ${specsRel}/`;
   if (r.refused === 'outside') return `the agent changed ${r.outside.length} path(s) outside ${specsRel}/`;
   return describeAgentExit(r);
 }

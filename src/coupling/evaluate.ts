@@ -1,16 +1,13 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config-schema.js';
-import { lintContracts } from '../contracts/lint.js';
-import { loadContracts } from '../contracts/load.js';
-import type { Diagnostic } from '../errors.js';
+import { type Diagnostic, UserError } from '../errors.js';
 import { gitRaw } from '../git/git.js';
 import { parsePorcelainStatus, statusEntries } from '../git/status.js';
-import { buildPlan } from '../graph/plan.js';
 import type { Plan } from '../graph/types.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
 import { compareSnapshots, parseSnapshots, type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
-import { trackedFiles } from '../project.js';
+import { lintSpecs, type SpecsLint, trackedFiles } from '../project.js';
 import { realOr } from '../real-nearest.js';
 import type { CouplingAnalysis } from './analysis.js';
 import { analyzeCoupling } from './analyze.js';
@@ -31,39 +28,51 @@ export interface Evaluation {
 
 /**
  * Lints and scores the contracts under `config.specs` of the checkout at `root` (which may be a
- * scratch worktree: nothing here looks for the main one). `features` asks for an exact count.
+ * scratch worktree: nothing here looks for the main one), through `baton lint`'s own pass
+ * (`lintSpecs`), so the findings are lint's: those of the contracts that parsed while others did not
+ * too. The coupling warnings are added, as lint adds them, once there is no error. `features` asks
+ * for an exact count. The config's own warnings are left out: the agent cannot change the config.
  */
 export async function evaluateContracts(
   root: string,
   config: Config,
-  features?: number,
+  o: { features?: number | undefined; env: NodeJS.ProcessEnv },
 ): Promise<Evaluation> {
-  const loaded = await loadContracts(config);
-  if (!loaded.ok) return summarise(undefined, loaded.errors);
-  const count = loaded.value.length;
+  const listing = trackedFiles(root);
+  let report: SpecsLint;
+  try {
+    report = await lintSpecs(config, [], listing, o.env);
+  } catch (err) {
+    if (!(err instanceof UserError && err.code === 'contracts/none')) throw err;
+    const none: Diagnostic = {
+      severity: 'error',
+      code: 'decompose/no-contracts',
+      message: 'no contract was written',
+    };
+    return summarise(0, [none]);
+  }
+  const count = report.contracts;
   const extra: Diagnostic[] = [];
-  if (count === 0) {
-    extra.push({ severity: 'error', code: 'decompose/no-contracts', message: 'no contract was written' });
-  } else if (features !== undefined && count !== features) {
+  if (count !== undefined && o.features !== undefined && count !== o.features) {
     extra.push({
       severity: 'error',
       code: 'decompose/feature-count',
-      message: `${count} contracts were written; ${features} were asked for`,
+      message: `${count} contracts were written; ${o.features} were asked for`,
     });
   }
-  const files = await trackedFiles(root);
-  const plan = buildPlan(loaded.value, { files });
-  if (!plan.ok) return summarise(count, [...plan.errors, ...loaded.warnings, ...extra]);
-  const lint = lintContracts(plan.value.features, plan.value.integration_points.overlaps);
-  const analysis = await analyzeCoupling({ root, config, features: plan.value.features, files });
-  const coupling = couplingDiagnostics(plan.value, analysis);
-  const diagnostics = [...extra, ...loaded.warnings, ...lint, ...coupling];
+  const lint = [...extra, ...report.diagnostics];
+  const plan = report.plan;
+  if (!plan) return summarise(count, lint);
+  const analysis = await analyzeCoupling({ root, config, features: plan.features, files: await listing });
+  // As `baton lint` does: only when lint itself found no error (a count asked for is decompose's own).
+  const clean = !report.diagnostics.some((d) => d.severity === 'error');
+  const coupling = clean ? couplingDiagnostics(plan, analysis) : [];
   return {
-    ...summarise(count, diagnostics),
-    lint_warnings: loaded.warnings.length + lint.length,
-    plan: plan.value,
+    ...summarise(count, [...lint, ...coupling]),
+    lint_warnings: lint.filter((d) => d.severity !== 'error').length,
+    plan,
     analysis,
-    score: scoreDecomposition(plan.value, analysis),
+    score: scoreDecomposition(plan, analysis),
   };
 }
 
