@@ -6,7 +6,7 @@ import { planToDot, planToJson, planToMermaid } from '../graph/render.js';
 import type { Plan } from '../graph/types.js';
 import { loadProject } from '../project.js';
 import { type Palette, palette, renderTable } from '../terminal/style.js';
-import { stringifyJson } from '../text/escape.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import { askedFormat } from './format-flags.js';
 
@@ -64,7 +64,9 @@ export function renderPlanText(plan: Plan, p: Palette): string {
     for (const id of wave) {
       const c = plan.byId.get(id);
       if (!c) continue;
-      const deps = [...c.depends_on.features, ...c.depends_on.services.map((s) => p.dim(s))];
+      // A service is free text from the contract: escaped before it is painted, as a table cell keeps the
+      // palette's colour codes (and so would keep one written in the text).
+      const deps = [...c.depends_on.features, ...c.depends_on.services.map((s) => p.dim(escapeControl(s)))];
       rows.push([
         String(i + 1),
         critical.has(id) ? p.bold(`${id} *`) : id,
@@ -108,7 +110,7 @@ export function renderPlanText(plan: Plan, p: Palette): string {
       '',
       p.yellow('owns overlaps (predicted conflicts: owned paths overlap, no dependency between the two):'),
     );
-    for (const o of ip.overlaps) out.push(`  ${o.a} ↔ ${o.b}: both own ${o.pattern}`);
+    for (const o of ip.overlaps) out.push(`  ${o.a} ↔ ${o.b}: both own ${escapeControl(o.pattern)}`);
   }
   return `${out.join('\n')}\n`;
 }

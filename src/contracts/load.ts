@@ -1,8 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { type Diagnostic, type Result, UserError } from '../errors.js';
 import { readRegularText, type TextRead, type TextUnread } from '../open-regular.js';
+import { isInside } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
 import { unknownDependencies } from './lint.js';
 import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
@@ -47,24 +49,33 @@ export async function readContracts(
   options: LoadContractsOptions = {},
 ): Promise<Result<ContractsRead>> {
   const specsRel = relative(config.root, config.specs) || '.';
-  const listed = listFeatureFolders(config.specs, specsRel);
+  const listed = listFeatureFolders(config.root, config.specs, specsRel);
   if (!listed.ok) return listed;
-  const folders = listed.value;
+  const refusedLinks = listed.value.refused;
+  const folders = listed.value.folders;
   const knownIds = new Set(folders);
   // Read synchronously: a few hundred small files cost less read in a row than as promises, each of
   // which is four trips to the thread pool and back (seconds on a busy machine).
   const read = folders.map((folder) => {
     const dir = join(config.specs, folder);
+    const refused = refusedLinks.get(folder);
+    if (refused) return { folder, dir, refused, contract: undefined, spec: undefined };
     const contract = readOptional(readContractFile(join(dir, 'contract.md')));
     const spec = readOptional(
       readRegularText(join(dir, 'spec.md'), { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true }),
     );
-    return { folder, dir, contract, spec };
+    return { folder, dir, refused: undefined, contract, spec };
   });
 
   const cache = options.cacheFile === undefined ? undefined : ParseCache.open(options.cacheFile);
   const out: ContractsRead = { contracts: [], errors: [], salvaged: [], warnings: [], folders, declared: [] };
-  for (const { folder, dir, contract: contractRead, spec: specRead } of read) {
+  for (const { folder, dir, refused, contract: contractRead, spec: specRead } of read) {
+    if (refused) {
+      // Declared all the same, so a dependent is not told its dependency is unknown as well.
+      out.errors.push(refused);
+      out.declared.push(folder);
+      continue;
+    }
     const file = relative(config.root, join(dir, 'contract.md'));
     const spec = typeof specRead === 'object' ? undefined : specRead;
     if (typeof specRead === 'object') {
@@ -130,9 +141,18 @@ function folderMismatch(value: Contract, folder: string, file: string, specsRel:
   };
 }
 
-/** The feature folders of the specs folder, in name order (hidden ones left out), or why it cannot be read. */
-function listFeatureFolders(specs: string, specsRel: string): Result<string[]> {
-  let entries: { name: string; isDirectory(): boolean }[];
+/**
+ * The feature folders of the specs folder, in name order (hidden ones left out), or why it cannot be
+ * read. A symbolic link to a folder inside the repository is a feature folder like any other; one
+ * that leads outside it, or to nothing, is listed with the error that refuses it (`refused`), never
+ * skipped in silence. A link to a file is left aside, as a file is.
+ */
+function listFeatureFolders(
+  root: string,
+  specs: string,
+  specsRel: string,
+): Result<{ folders: string[]; refused: Map<string, Diagnostic> }> {
+  let entries: { name: string; isDirectory(): boolean; isSymbolicLink(): boolean }[];
   try {
     entries = readdirSync(specs, { withFileTypes: true });
   } catch (err) {
@@ -153,11 +173,47 @@ function listFeatureFolders(specs: string, specsRel: string): Result<string[]> {
       ],
     };
   }
-  const folders = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
-  return { ok: true, value: folders, warnings: [] };
+  const folders: string[] = [];
+  const refused = new Map<string, Diagnostic>();
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isDirectory()) folders.push(e.name);
+    if (!e.isSymbolicLink()) continue;
+    const link = linkedFolder(root, join(specs, e.name), `${specsRel}/${e.name}`);
+    if (link === 'file') continue;
+    folders.push(e.name);
+    if (link !== 'inside') refused.set(e.name, link);
+  }
+  return { ok: true, value: { folders: folders.sort(), refused }, warnings: [] };
+}
+
+/**
+ * What a symbolic link in the specs folder leads to: a folder inside the repository (`inside`), a file
+ * (`file`), or the error refusing it: a folder outside the repository (Baton reads nothing there, as
+ * the specs folder itself may not lead out) or nothing at all.
+ */
+function linkedFolder(root: string, path: string, rel: string): 'inside' | 'file' | Diagnostic {
+  let target = '';
+  try {
+    target = readlinkSync(path);
+    if (!statSync(path).isDirectory()) return 'file';
+    if (isInside(realNearest(root), realpathSync(path))) return 'inside';
+  } catch {
+    return {
+      severity: 'error',
+      code: 'contracts/broken-link',
+      message: `${rel} is a symbolic link to ${target || 'something'} that does not exist (or cannot be followed); no contract is read there`,
+      location: { file: rel },
+      hint: `Point ${rel} at the feature's folder inside the repository, or remove the link.`,
+    };
+  }
+  return {
+    severity: 'error',
+    code: 'contracts/link-outside',
+    message: `${rel} is a symbolic link to ${target}, a folder outside the repository; Baton reads no contract from outside it`,
+    location: { file: rel },
+    hint: `Move the feature's folder into the repository (${rel} may link to it there), or copy it to ${rel}/.`,
+  };
 }
 
 /**

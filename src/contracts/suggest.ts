@@ -14,18 +14,20 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, if close enough to be a plausible typo: within `maxDistance` edits
- * (default: a third of the word's length, at least 2), or a misspelt short form of it (`dependz` → `depends_on`),
- * or (with the default distance) an abbreviation of it (`cmd` → `command`).
+ * (a number, or one per candidate; default: a third of the word's length, at least 2), or a misspelt
+ * short form of it (`dependz` → `depends_on`), or (with the default distance) an abbreviation of it
+ * (`cmd` → `command`).
  */
 export function closestName(
   word: string,
   candidates: readonly string[],
-  maxDistance?: number,
+  maxDistance?: number | ((candidate: string) => number),
 ): string | undefined {
   const w = word.toLowerCase();
-  const limit = maxDistance ?? Math.max(2, Math.ceil(w.length / 3));
+  const fallback = Math.max(2, Math.ceil(w.length / 3));
   let best: { name: string; distance: number } | undefined;
   for (const c of candidates) {
+    const limit = typeof maxDistance === 'function' ? maxDistance(c) : (maxDistance ?? fallback);
     const lower = c.toLowerCase();
     let distance = editDistance(w, lower);
     // A short form ("estimate" for "estimate_minutes") is as good as one edit away.

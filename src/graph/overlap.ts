@@ -1,26 +1,38 @@
-import { compileOwns, expandOwnedPattern, isExclusion, pathGlobMatcher } from '../contracts/owns.js';
+import {
+  compileOwns,
+  expandOwnedPattern,
+  hasGlobSyntax,
+  isExclusion,
+  pathGlobMatcher,
+  unescapeGlob,
+} from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import type { OwnershipOverlap } from './types.js';
-
-const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
 /** One glob, prepared once and lazily: most globs are never compared, so most never compile. */
 class PreparedGlob {
   readonly glob: string;
-  /** The literal folders before the first glob character (`src/catalog` for `src/catalog/**`). */
+  /** The glob as its entry wrote it (`app/(shop)/**` for the literal reading `app/\(shop\)/**`): what a witness names. */
+  readonly shown: string;
+  /** The literal folders before the first glob character (`src/catalog` for `src/catalog/**`), unescaped. */
   readonly base: string;
+  /** Whether the glob is one path (`exact`) or a literal folder and everything below it (`folder`). */
+  readonly #shape: 'exact' | 'folder' | 'glob';
   #match: ((path: string) => boolean) | undefined;
   #samples: { paths: string[]; leaves: string[] } | undefined;
 
   constructor(glob: string) {
     this.glob = glob;
+    this.shown = unescapeGlob(glob);
     const parts = glob.split('/');
-    const literal = parts.findIndex((part) => GLOB_CHARS.test(part));
-    this.base = (literal < 0 ? parts : parts.slice(0, literal)).join('/');
+    const literal = parts.findIndex((part) => hasGlobSyntax(part));
+    this.base = unescapeGlob((literal < 0 ? parts : parts.slice(0, literal)).join('/'));
+    const folder = literal === parts.length - 1 && parts[literal] === '**' && this.base !== '';
+    this.#shape = literal < 0 ? 'exact' : folder ? 'folder' : 'glob';
   }
 
   match(path: string): boolean {
-    this.#match ??= compileGlob(this.glob, this.base);
+    this.#match ??= compileGlob(this.glob, this.base, this.#shape);
     return this.#match(path);
   }
 
@@ -38,10 +50,12 @@ class PreparedGlob {
     if (!this.#samples) {
       const paths = new Set<string>();
       const leaves = new Set<string>();
-      for (const v of expandBraces(this.glob)) {
-        for (const s of sampleGlob(v)) paths.add(s);
+      // Escaped characters are set aside while sampling, which reads glob syntax, and put back after.
+      const { text, restore } = setEscapesAside(this.glob);
+      for (const v of expandBraces(text)) {
+        for (const s of sampleGlob(v)) paths.add(restore(s));
         const last = v.split('/').pop() ?? '';
-        if (last !== '**') for (const s of sampleGlob(last)) leaves.add(s);
+        if (last !== '**') for (const s of sampleGlob(last)) leaves.add(restore(s));
       }
       this.#samples = { paths: [...paths], leaves: [...leaves] };
     }
@@ -52,13 +66,29 @@ class PreparedGlob {
 const prepare = (glob: string) => new PreparedGlob(glob);
 
 /** A matcher for one glob; the two shapes most `owns` entries take skip picomatch's costly compile. */
-function compileGlob(glob: string, base: string): (path: string) => boolean {
-  if (base === glob) return (path) => path === glob;
-  if (glob === `${base}/**` && base !== '') {
+function compileGlob(
+  glob: string,
+  base: string,
+  shape: 'exact' | 'folder' | 'glob',
+): (path: string) => boolean {
+  if (shape === 'exact') return (path) => path === base;
+  if (shape === 'folder') {
     const folder = `${base}/`;
     return (path) => path === base || path.startsWith(folder);
   }
   return pathGlobMatcher(glob);
+}
+
+/**
+ * A glob with each `\`-escaped character swapped for a private-use stand-in that no glob syntax reads,
+ * and the function that puts them back into a sampled path.
+ */
+function setEscapesAside(glob: string): { text: string; restore: (s: string) => string } {
+  const kept: string[] = [];
+  const text = glob.replace(/\\(.)/gs, (_, c: string) => String.fromCharCode(0xe000 + kept.push(c) - 1));
+  const restore = (s: string) =>
+    kept.length === 0 ? s : s.replace(/[\ue000-\uf8ff]/g, (ch) => kept[ch.charCodeAt(0) - 0xe000] ?? ch);
+  return { text, restore };
 }
 
 /** `a/{b,c}/d` → `a/b/d`, `a/c/d` (capped: only a witness is needed, not every path). */
@@ -94,9 +124,9 @@ function basesMeet(a: string, b: string): boolean {
 /** A glob or path both prepared globs cover, or undefined when they look disjoint. */
 function witness(a: PreparedGlob, b: PreparedGlob): string | undefined {
   if (!basesMeet(a.base, b.base)) return undefined;
-  if (a.glob === b.glob) return a.glob;
-  if (a.match(b.glob)) return b.glob;
-  if (b.match(a.glob)) return a.glob;
+  if (a.glob === b.glob) return a.shown;
+  if (a.match(b.shown)) return b.shown;
+  if (b.match(a.shown)) return a.shown;
   for (const s of a.samples) if (b.match(s)) return s;
   for (const s of b.samples) if (a.match(s)) return s;
   // `src/catalog/**` against `src/**/*.ts`: fill the trailing ** with the other's file name.
@@ -105,7 +135,7 @@ function witness(a: PreparedGlob, b: PreparedGlob): string | undefined {
     [b, a],
   ] as const) {
     if (!x.glob.endsWith('**')) continue;
-    const stem = x.glob.slice(0, -2);
+    const stem = x.shown.slice(0, -2);
     for (const leaf of y.leaves) {
       const path = `${stem}${leaf}`;
       if (x.match(path) && y.match(path)) return path;

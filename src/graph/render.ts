@@ -1,3 +1,4 @@
+import { escapeControl } from '../text/escape.js';
 import type { Plan } from './types.js';
 
 /** The `baton plan --json` object (stable: documented in docs/commands-foundation.md). */
@@ -61,7 +62,10 @@ export function planToJson(plan: Plan): PlanJson {
 
 const minutes = (m: number | undefined) => (m === undefined ? '' : `${m} min`);
 
-/** The plan as a Mermaid flowchart: dependency arrows, critical path in bold, overlaps dashed (pure). */
+/**
+ * The plan as a Mermaid flowchart: dependency arrows, critical path in bold, overlaps dashed (pure). An
+ * overlap's path comes from a contract or a tracked file's name, so its control characters are escaped.
+ */
 export function planToMermaid(plan: Plan): string {
   const node = new Map(plan.order.map((id, i) => [id, `f${i}`]));
   const label = (s: string) => s.replace(/"/g, '#quot;');
@@ -73,7 +77,7 @@ export function planToMermaid(plan: Plan): string {
   }
   for (const e of plan.edges) lines.push(`  ${node.get(e.from)} --> ${node.get(e.to)}`);
   for (const o of plan.integration_points.overlaps) {
-    lines.push(`  ${node.get(o.a)} -.-|"overlap: ${label(o.pattern)}"| ${node.get(o.b)}`);
+    lines.push(`  ${node.get(o.a)} -.-|"overlap: ${label(escapeControl(o.pattern))}"| ${node.get(o.b)}`);
   }
   if (critical.size > 0) {
     lines.push('  classDef critical stroke-width:3px,stroke:#d9480f');
@@ -99,7 +103,7 @@ export function planToDot(plan: Plan): string {
   for (const e of plan.edges) lines.push(`  ${q(e.from)} -> ${q(e.to)};`);
   for (const o of plan.integration_points.overlaps) {
     lines.push(
-      `  ${q(o.a)} -> ${q(o.b)} [style=dashed, dir=none, color=orange, constraint=false, label=${q(o.pattern)}];`,
+      `  ${q(o.a)} -> ${q(o.b)} [style=dashed, dir=none, color=orange, constraint=false, label=${q(escapeControl(o.pattern))}];`,
     );
   }
   lines.push('}');

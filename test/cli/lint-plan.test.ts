@@ -594,6 +594,26 @@ describe('baton plan', () => {
     expect(json.decomposition.hotspots).toEqual([]);
   });
 
+  it('escapes control characters a contract writes in a service or an owned path, colour codes included', async () => {
+    const r = repo({
+      'specs/a/contract.md': ok('a', [
+        'depends_on: { services: ["Log\\e[31mRED\\e[2Jcleared"] }',
+        'owns: ["src/x\\e[31m/**"]',
+      ]),
+      'specs/b/contract.md': ok('b', ['owns: ["src/x\\e[31m/**"]']),
+    });
+    const out = await runBaton(['plan', '--no-coupling'], { cwd: r.root });
+    expect(out.code).toBe(0);
+    expect(out.stdout).not.toContain('\x1b');
+    expect(out.stdout).toContain('Log\\x1b[31mRED\\x1b[2Jcleared');
+    expect(out.stdout).toContain('a ↔ b: both own src/x\\x1b[31m/**');
+    for (const format of ['mermaid', 'dot']) {
+      const drawn = await runBaton(['plan', '--format', format], { cwd: r.root });
+      expect(drawn.stdout).not.toContain('\x1b');
+      expect(drawn.stdout).toContain('x1b[31m/**');
+    }
+  });
+
   it('--format mermaid and dot draw the dependency graph', async () => {
     const r = shop();
     const mermaid = await runBaton(['plan', '--format', 'mermaid'], { cwd: r.root });

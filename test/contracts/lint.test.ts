@@ -3,6 +3,7 @@ import { findVagueWords, judgeCriterion, lintContracts, suggestCheck } from '../
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { closestName } from '../../src/contracts/suggest.js';
+import { findOverlaps } from '../../src/graph/overlap.js';
 
 describe('judgeCriterion', () => {
   it.each([
@@ -145,6 +146,26 @@ describe('lintContracts', () => {
       'a (src/auth/**) and b (src/**/*.ts) both own src/auth/x.ts, and neither depends on the other',
     );
     expect(d?.location).toEqual({ file: 'specs/a/contract.md', line: 3, column: 8 });
+  });
+
+  it('names a route group folder as written, not as the glob library reads it', () => {
+    const shop = contract(
+      '---\nfeature_id: shop\nowns: ["app/(shop)/**"]\nacceptance_criteria: [{text: t, run: x}]\n---\n',
+      'specs/shop/contract.md',
+    );
+    const other = contract(
+      '---\nfeature_id: other\nowns: ["app/(shop)"]\nacceptance_criteria: [{text: t, run: x}]\n---\n',
+      'specs/other/contract.md',
+    );
+    const [d, ...rest] = lintContracts(
+      [shop, other],
+      findOverlaps([shop, other], () => false),
+    );
+    expect(rest).toEqual([]);
+    expect(d?.message).toBe(
+      'other (app/(shop)) and shop (app/(shop)/**) both own app/(shop), and neither depends on the other',
+    );
+    expect(d?.location).toEqual({ file: 'specs/other/contract.md', line: 3, column: 8 });
   });
 });
 

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -267,6 +268,56 @@ describe('plan and run stop with the errors lint reports', () => {
       expect(out.stderr).toContain('[contract/duplicate-criterion]');
       expect(out.stderr).toContain('dependency cycle: g → g');
       expect(out.stderr).toContain('baton: 2 problems in the contracts [contracts/invalid]');
+    }
+  });
+});
+
+describe('a feature folder that is a symbolic link', () => {
+  it('is read when it leads to a folder inside the repository, as a linked contract.md is', async () => {
+    const r = repo({
+      'shared/api/contract.md': contract('api'),
+      'specs/web/contract.md': contract('web', ['api']),
+    });
+    symlinkSync('../shared/api', join(r.root, 'specs/api'));
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok && result.value.map((c) => [c.feature_id, c.file])).toEqual([
+      ['api', 'specs/api/contract.md'],
+      ['web', 'specs/web/contract.md'],
+    ]);
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.code).toBe(0);
+    expect(lint.stdout).toContain('2 contracts:');
+    expect(lint.stdout).not.toContain('unknown');
+  });
+
+  it('is refused, named, when it leads outside the repository or to nothing; a dependent is not told it is unknown', async () => {
+    const r = repo({ 'specs/web/contract.md': contract('web', ['api']), 'notes.md': 'x\n' });
+    const outside = mkdtempSync(join(tmpdir(), 'baton-outside-'));
+    try {
+      mkdirSync(join(outside, 'api'));
+      writeFileSync(join(outside, 'api/contract.md'), contract('api'));
+      symlinkSync(join(outside, 'api'), join(r.root, 'specs/api'));
+      symlinkSync('../nowhere', join(r.root, 'specs/gone'));
+      // A link to a file is left aside, as a file in the specs folder is.
+      symlinkSync('../notes.md', join(r.root, 'specs/README.md'));
+      const result = await loadContracts(configOf(r.root));
+      if (result.ok) throw new Error('expected the links to be refused');
+      expect(result.errors.map((e) => [e.code, e.location?.file])).toEqual([
+        ['contracts/link-outside', 'specs/api'],
+        ['contracts/broken-link', 'specs/gone'],
+      ]);
+      expect(result.errors[0]?.message).toBe(
+        `specs/api is a symbolic link to ${join(outside, 'api')}, a folder outside the repository; Baton reads no contract from outside it`,
+      );
+      const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+      expect(lint.code).toBe(1);
+      expect(lint.stdout).toContain('[contracts/link-outside]');
+      expect(lint.stdout).not.toContain('plan/unknown-dependency');
+      const plan = await runBaton(['plan'], { cwd: r.root });
+      expect(plan.code).toBe(1);
+      expect(plan.stderr).toContain('specs/gone: error: specs/gone is a symbolic link to ../nowhere');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 });

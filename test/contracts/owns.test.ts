@@ -34,6 +34,33 @@ describe('compileOwns', () => {
     { owns: ['src/n/**', '!src/n/generated.txt'], path: '.gitignore', expected: false },
     { owns: ['src/n', ' !src/n/gen/'], path: 'src/n/gen/x.ts', expected: false },
     { owns: ['!src/n/generated.txt'], path: 'src/base.txt', expected: false },
+    // Folders named with glob characters own their files: an entry owns what its glob or literal reading covers.
+    { owns: ['app/(shop)/**'], path: 'app/(shop)/page.tsx', expected: true },
+    { owns: ['app/(shop)'], path: 'app/(shop)/page.tsx', expected: true },
+    { owns: ['app/(shop)/'], path: 'app/(shop)/cart/page.tsx', expected: true },
+    { owns: ['app/(shop)'], path: 'app/(shopping)/page.tsx', expected: false },
+    { owns: ['app/products/[id]'], path: 'app/products/[id]/page.tsx', expected: true },
+    { owns: ['app/products/[id]/*.tsx'], path: 'app/products/[id]/page.tsx', expected: true },
+    { owns: ['src/c++'], path: 'src/c++/a.cc', expected: true },
+    { owns: ['src/c++'], path: 'src/c/a.cc', expected: false },
+    { owns: ['src/a!b@c.ts'], path: 'src/a!b@c.ts', expected: true },
+    { owns: ['src/{a}/x.ts'], path: 'src/{a}/x.ts', expected: true },
+    { owns: ['src/[ab].ts'], path: 'src/a.ts', expected: true },
+    { owns: ['src/[ab].ts'], path: 'src/[ab].ts', expected: true },
+    { owns: ['src/[ab].ts'], path: 'src/c.ts', expected: false },
+    // An extglob or a brace list keeps its glob meaning in both readings.
+    { owns: ['src/*.@(ts|js)'], path: 'src/x.js', expected: true },
+    { owns: ['src/*.@(ts|js)'], path: 'src/x.@(ts|js)', expected: false },
+    { owns: ['src/+(a|b).ts'], path: 'src/abba.ts', expected: true },
+    { owns: ['src/{a,b}/**'], path: 'src/b/x.ts', expected: true },
+    { owns: ['src/{a,b}/**'], path: 'src/{a,b}/x.ts', expected: false },
+    { owns: ['src/(x)/{a,b}.ts'], path: 'src/(x)/a.ts', expected: true },
+    // An exclusion takes away what the same entry would own: both readings.
+    { owns: ['app/**', '!app/(admin)/**'], path: 'app/(admin)/page.tsx', expected: false },
+    { owns: ['app/**', '!app/(admin)/**'], path: 'app/admin/page.tsx', expected: false },
+    { owns: ['app/**', '!app/(admin)/**'], path: 'app/(shop)/page.tsx', expected: true },
+    { owns: ['app/**', '!app/products/[id]'], path: 'app/products/[id]/page.tsx', expected: false },
+    { owns: ['app/**', '!app/products/[id]'], path: 'app/products/page.tsx', expected: true },
   ])('$owns covers $path: $expected', ({ owns, path, expected }) => {
     expect(compileOwns(owns)(path)).toBe(expected);
     expect(compileOwns(owns)(`./${path}`)).toBe(expected);
@@ -43,6 +70,16 @@ describe('compileOwns', () => {
     expect(expandOwnedPattern('src/catalog')).toEqual(['src/catalog', 'src/catalog/**']);
     expect(expandOwnedPattern('lib/')).toEqual(['lib/**']);
     expect(expandOwnedPattern('src/*.ts')).toEqual(['src/*.ts']);
+  });
+
+  it('reads an entry with glob characters literally first, then as a glob', () => {
+    expect(expandOwnedPattern('app/(shop)/**')).toEqual(['app/\\(shop\\)/**', 'app/(shop)/**']);
+    expect(expandOwnedPattern('app/products/[id]')).toEqual([
+      'app/products/\\[id\\]',
+      'app/products/\\[id\\]/**',
+      'app/products/[id]',
+    ]);
+    expect(expandOwnedPattern('src/*.@(ts|js)')).toEqual(['src/*.@(ts|js)']);
   });
 });
 
@@ -127,6 +164,36 @@ describe('one owns rule everywhere', () => {
         ['src/b/x.ts'],
       ).map((o) => [o.a, o.b]),
     ).toEqual([['b', 'core']]);
+  });
+
+  it('every caller owns a Next.js route group and dynamic segment by their literal names', async () => {
+    const shop = contract('shop', ['app/(shop)/**', 'app/products/[id]']);
+    const touched = ['app/(shop)/page.tsx', 'app/products/[id]/page.tsx', 'app/layout.tsx'];
+    expect(filesOutsideOwns(touched, shop.owns)).toEqual(['app/layout.tsx']);
+    expect(outsideOwns(shop, touched)).toEqual(['app/layout.tsx']);
+    const violations = findOwnershipViolations(new Map([['shop', touched]]), [shop]);
+    expect(violations.map((v) => v.file)).toEqual(['app/layout.tsx']);
+    const verdict = await runFilesCheck({
+      check: { untouched_outside_owns: true },
+      cwd: tmpdir(),
+      owns: shop.owns,
+      changed: touched.slice(0, 2),
+    });
+    expect(verdict.outcome).toBe('passed');
+    // Lint names the paths as written, not what picomatch's reading of them would be (app/shop).
+    const other = contract('other', ['app/(shop)']);
+    expect(findOverlaps([other, shop], () => false)).toEqual([
+      { a: 'other', b: 'shop', pattern: 'app/(shop)' },
+    ]);
+    const page = contract('page', ['app/**/page.tsx']);
+    expect(findOverlaps([contract('id', ['app/products/[id]/']), page], () => false)).toEqual([
+      { a: 'id', b: 'page', pattern: 'app/products/[id]/page.tsx' },
+    ]);
+    expect(
+      findOverlaps([contract('cpp', ['src/c++']), contract('lib', ['src/*/lib.cc'])], () => false, [
+        'src/c++/lib.cc',
+      ]),
+    ).toEqual([{ a: 'cpp', b: 'lib', pattern: 'src/c++/lib.cc' }]);
   });
 
   it('the run-time ownership check and the report agree with them', async () => {

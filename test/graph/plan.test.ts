@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unknownDependencyHint } from '../../src/contracts/dependency-hint.js';
 import { unknownDependencies } from '../../src/contracts/lint.js';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
@@ -162,5 +163,25 @@ describe('buildPlan', () => {
       ]),
     );
     expect(plan.integration_points.overlaps).toEqual([{ a: 'api', b: 'catalog', pattern: 'src/catalog/**' }]);
+  });
+});
+
+describe('unknownDependencyHint', () => {
+  const write = (dep: string) =>
+    `Write specs/${dep}/contract.md, or move "${dep}" to depends_on.services if it is not a feature.`;
+  it.each([
+    // A short id allows as many edits as a third of the longer id, at least one: "api" is no typo of "ui".
+    ['api', ['ui', 'db', 'web'], write('api')],
+    ['zz', ['ui', 'db', 'web'], write('zz')],
+    ['uii', ['ui', 'db', 'web'], 'Did you mean "ui"?'],
+    ['wbe', ['ui', 'db', 'web'], write('wbe')],
+    ['webb', ['ui', 'db', 'web'], 'Did you mean "web"?'],
+    ['catalg', ['catalog', 'cart'], 'Did you mean "catalog"?'],
+    ['catlg', ['catalog', 'cart'], 'Did you mean "catalog"?'],
+    // Long ids keep the two edits they had.
+    ['feature-001-athh', ['feature-001-auth'], 'Did you mean "feature-001-auth"?'],
+    ['feature-001-ath', ['feature-001-auth'], 'Did you mean "feature-001-auth"?'],
+  ] as const)('%s among %j → %s', (dep, known, hint) => {
+    expect(unknownDependencyHint('owner', dep, known)).toBe(hint);
   });
 });
