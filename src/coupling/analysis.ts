@@ -1,5 +1,7 @@
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
+import { type DependencyRelation, dependencyRelation } from '../graph/ancestors.js';
+import { byString, sequenceGraph } from '../graph/sequence.js';
 import type { CoChangePair } from './co-change.js';
 import type { Hotspot } from './hotspots.js';
 
@@ -61,27 +63,17 @@ export interface CouplingAnalysis {
   files_read: number;
 }
 
-/** For contracts, tells whether `a` depends on `b`, directly or through other features (pure). */
-export function dependencyOracle(contracts: readonly Pick<Contract, 'feature_id' | 'depends_on'>[]): {
-  dependsOn(a: string, b: string): boolean;
-  related(a: string, b: string): boolean;
-} {
+/**
+ * For contracts, tells whether `a` depends on `b`, directly or through other features (pure). The
+ * contracts may come in any order: they are put in dependency order first, then asked the one ancestor
+ * rule (`graph/ancestors.ts`) the plan's overlaps use.
+ */
+export function dependencyOracle(
+  contracts: readonly Pick<Contract, 'feature_id' | 'depends_on'>[],
+): DependencyRelation<string> {
   const direct = new Map(contracts.map((c) => [c.feature_id, c.depends_on.features]));
-  const memo = new Map<string, Set<string>>();
-  const ancestors = (id: string, seen: Set<string> = new Set()): Set<string> => {
-    const known = memo.get(id);
-    if (known) return known;
-    const out = new Set<string>();
-    seen.add(id);
-    for (const dep of direct.get(id) ?? []) {
-      out.add(dep);
-      if (!seen.has(dep)) for (const a of ancestors(dep, seen)) out.add(a);
-    }
-    memo.set(id, out);
-    return out;
-  };
-  const dependsOn = (a: string, b: string) => ancestors(a).has(b);
-  return { dependsOn, related: (a, b) => dependsOn(a, b) || dependsOn(b, a) };
+  const order = sequenceGraph(direct, byString).chunks.flat();
+  return dependencyRelation(order, (id) => direct.get(id) ?? []);
 }
 
 /** Marks each pair declared (a dependency links them) and flagged (above the thresholds otherwise) (pure). */

@@ -178,6 +178,38 @@ describe('dependencyOracle', () => {
     expect(o.related('a', 'c')).toBe(true);
     expect(o.related('a', 'd')).toBe(false);
   });
+
+  // a; b → a; c → b; d → b, c. Asking about d first walked b (and a) through d, then c found b already
+  // seen and stored its ancestors as {b}: a ↔ c read undeclared, and lint asked to declare it.
+  const diamond = [
+    { feature_id: 'a', depends_on: { features: [], services: [] } },
+    { feature_id: 'b', depends_on: { features: ['a'], services: [] } },
+    { feature_id: 'c', depends_on: { features: ['b'], services: [] } },
+    { feature_id: 'd', depends_on: { features: ['b', 'c'], services: [] } },
+  ];
+  it.each([
+    ['in order', diamond],
+    ['dependents first', [...diamond].reverse()],
+  ])('keeps every indirect dependency whatever was asked before (%s)', (_, contracts) => {
+    const o = dependencyOracle(contracts);
+    expect(o.dependsOn('d', 'a')).toBe(true);
+    expect(o.related('a', 'c')).toBe(true);
+    expect(o.dependsOn('c', 'a')).toBe(true);
+    expect(o.dependsOn('d', 'c')).toBe(true);
+    expect(o.dependsOn('c', 'd')).toBe(false);
+  });
+
+  it('follows a chain of thousands of features without running out of stack', () => {
+    const n = 5000;
+    const chain = Array.from({ length: n }, (_, i) => ({
+      feature_id: `f${i}`,
+      depends_on: { features: i === 0 ? [] : [`f${i - 1}`], services: [] },
+    }));
+    const o = dependencyOracle(chain);
+    expect(o.dependsOn(`f${n - 1}`, 'f0')).toBe(true);
+    expect(o.related('f0', `f${n - 1}`)).toBe(true);
+    expect(o.dependsOn('f0', 'f1')).toBe(false);
+  });
 });
 
 describe('the coupling renderers', () => {
