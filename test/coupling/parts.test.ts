@@ -163,6 +163,32 @@ describe('createCoChangeCounter in any order', () => {
     expect(inOrder.result().pairs[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1', 'c3']);
     expect(inOrder.result().unowned[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1', 'c3']);
   });
+
+  it('counts the pairs of twelve thousand features (n·n counters did not fit: "Invalid array length")', () => {
+    const n = 12_000;
+    // Only the four features the commits touch own files: twelve thousand globs cost seconds to compile.
+    const owning = new Set([0, 5000, 5001, n - 1]);
+    const features = Array.from({ length: n }, (_, i) => ({
+      id: `f${i}`,
+      owns: owning.has(i) ? [`src/f${i}/**`] : [],
+    }));
+    const counter = createCoChangeCounter(features, { maxCommitFiles: 50 });
+    const last = `src/f${n - 1}/x.ts`;
+    counter.add({ sha: 'c0', subject: '', files: ['src/f0/x.ts', last] });
+    counter.add({ sha: 'c1', subject: '', files: [last, 'src/f0/x.ts'] });
+    counter.add({ sha: 'c2', subject: '', files: [last, 'src/f5001/x.ts', 'src/f5000/x.ts'] });
+    const { pairs, feature_commits } = counter.result();
+    // Most support first; equal ones in feature order.
+    expect(pairs.map((p) => [p.a, p.b, p.support, p.confidence])).toEqual([
+      ['f0', `f${n - 1}`, 2, 1],
+      ['f5000', 'f5001', 1, 1],
+      ['f5000', `f${n - 1}`, 1, 1],
+      ['f5001', `f${n - 1}`, 1, 1],
+    ]);
+    expect(pairs[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1']);
+    expect(feature_commits[`f${n - 1}`]).toBe(3);
+    expect(feature_commits.f1).toBe(0);
+  });
 });
 
 describe('dependencyOracle', () => {
