@@ -22,7 +22,7 @@ export const registerCouple: RegisterCommand = (program, ctx) => {
     .option('--min-support <n>', 'shared commits needed to flag a pair (default 3)')
     .option(
       '--min-confidence <x>',
-      'share of the less active feature’s commits needed to flag a pair (default 0.3)',
+      'share of the less active feature’s commits needed to flag a pair (default 0.3; compared as the whole percentage printed)',
     )
     .option('--json', 'print { analysis, score, warnings } as JSON')
     .action(

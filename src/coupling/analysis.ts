@@ -2,6 +2,7 @@ import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { type DependencyRelation, dependencyRelation } from '../graph/ancestors.js';
 import { byString, sequenceGraph } from '../graph/sequence.js';
+import { wholePercent } from '../metrics/format.js';
 import type { CoChangePair } from './co-change.js';
 import type { Hotspot } from './hotspots.js';
 
@@ -76,7 +77,11 @@ export function dependencyOracle(
   return dependencyRelation(order, (id) => direct.get(id) ?? []);
 }
 
-/** Marks each pair declared (a dependency links them) and flagged (above the thresholds otherwise) (pure). */
+/**
+ * Marks each pair declared (a dependency links them) and flagged (above the thresholds otherwise) (pure).
+ * Confidence is judged as printed: the whole percentage (`wholePercent`) of the pair against that of
+ * `min_confidence`, so a pair `baton couple` shows at "30 %" is never "below" a 30 % threshold.
+ */
 export function judgePairs(
   pairs: readonly CoChangePair[],
   related: (a: string, b: string) => boolean,
@@ -84,7 +89,9 @@ export function judgePairs(
 ): JudgedPair[] {
   return pairs.map((p) => {
     const declared = related(p.a, p.b);
-    const strong = p.support >= settings.min_support && p.confidence >= settings.min_confidence;
+    const strong =
+      p.support >= settings.min_support &&
+      wholePercent(p.confidence) >= wholePercent(settings.min_confidence);
     return { ...p, declared, flagged: strong && !declared };
   });
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COUPLING_DEFAULTS, dependencyOracle } from '../../src/coupling/analysis.js';
+import { COUPLING_DEFAULTS, dependencyOracle, judgePairs } from '../../src/coupling/analysis.js';
 import { createCoChangeCounter } from '../../src/coupling/co-change.js';
 import { classifyHotspot, findHotspots } from '../../src/coupling/hotspots.js';
 import { findImports, loadParser, type Parse, resolveImport } from '../../src/coupling/imports.js';
@@ -284,4 +284,47 @@ describe('the coupling renderers', () => {
     );
     expect(score).toContain('hotspots                   1: src/\\x1b[2Jx\\n.ts\n');
   });
+});
+
+describe('judgePairs', () => {
+  const pair = (support: number, commits: number) => ({
+    a: 'a',
+    b: 'b',
+    support,
+    confidence: support / commits,
+    commits_a: commits,
+    commits_b: commits,
+    examples: [],
+  });
+  it.each([
+    // 8 of 27 is 29.6 %, printed "30 %": it was judged "below" a 30 % threshold under that figure.
+    [8, 27, 0.3, true, '30 %'],
+    [3, 10, 0.3, true, '30 %'],
+    [29, 100, 0.3, false, '29 %'],
+    [59, 200, 0.3, true, '30 %'],
+    [4, 6, 0.667, true, '67 %'],
+    [13, 20, 0.66, false, '65 %'],
+  ])(
+    '%i shared of %i commits against %f: flagged %s, printed %s',
+    (support, commits, min, flagged, shown) => {
+      const settings = { ...COUPLING_DEFAULTS, min_confidence: min };
+      const [judged] = judgePairs([pair(support, commits)], () => false, settings);
+      expect(judged?.flagged).toBe(flagged);
+      const text = renderCouplingText(
+        {
+          settings,
+          commits,
+          skipped_large: 0,
+          feature_commits: { a: commits, b: commits },
+          pairs: judgePairs([pair(support, commits)], () => false, settings),
+          undeclared: [],
+          hotspots: [],
+          files_read: 0,
+        },
+        palette(false),
+      );
+      const row = text.split('\n').find((l) => l.includes('a ↔ b')) ?? '';
+      expect(row).toMatch(new RegExp(`^${flagged ? 'flagged' : 'below'} +a ↔ b +${support} +${shown}`));
+    },
+  );
 });
