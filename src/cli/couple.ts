@@ -12,8 +12,9 @@ export const registerCouple: RegisterCommand = (program, ctx) => {
     .command('couple')
     .summary('show how the features are coupled: co-change history, imports, hotspots')
     .description(
-      'Read the last --window non-merge commits (one git log stream) and the owned JS/TS/Python sources, and ' +
-        'show for every pair of features how often their files changed in the same commit (support, confidence, ' +
+      'Read the last --window non-merge commits (a git log stream per 2,000 commits, in parallel, up to the cores ' +
+        'and at most 4, never a process per commit; once .baton/ exists, commits already read come from ' +
+        '.baton/cache/history.txt) and the owned JS/TS/Python sources, and show for every pair of features how often their files changed in the same commit (support, confidence, ' +
         'latest examples), imports between features that do not depend on each other, and the files no feature ' +
         'owns that most features change with (hotspots), with the fix for each. Settings: the `coupling:` block ' +
         'of the config; see docs/decompose.md.',
@@ -22,7 +23,7 @@ export const registerCouple: RegisterCommand = (program, ctx) => {
     .option('--min-support <n>', 'shared commits needed to flag a pair (default 3)')
     .option(
       '--min-confidence <x>',
-      'share of the less active feature’s commits needed to flag a pair (default 0.3)',
+      'share of the less active feature’s commits needed to flag a pair (default 0.3; compared as the whole percentage printed)',
     )
     .option('--json', 'print { analysis, score, warnings } as JSON')
     .action(

@@ -1,5 +1,8 @@
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
+import { type DependencyRelation, dependencyRelation } from '../graph/ancestors.js';
+import { byString, sequenceGraph } from '../graph/sequence.js';
+import { wholePercent } from '../metrics/format.js';
 import type { CoChangePair } from './co-change.js';
 import type { Hotspot } from './hotspots.js';
 
@@ -61,30 +64,24 @@ export interface CouplingAnalysis {
   files_read: number;
 }
 
-/** For contracts, tells whether `a` depends on `b`, directly or through other features (pure). */
-export function dependencyOracle(contracts: readonly Pick<Contract, 'feature_id' | 'depends_on'>[]): {
-  dependsOn(a: string, b: string): boolean;
-  related(a: string, b: string): boolean;
-} {
+/**
+ * For contracts, tells whether `a` depends on `b`, directly or through other features (pure). The
+ * contracts may come in any order: they are put in dependency order first, then asked the one ancestor
+ * rule (`graph/ancestors.ts`) the plan's overlaps use.
+ */
+export function dependencyOracle(
+  contracts: readonly Pick<Contract, 'feature_id' | 'depends_on'>[],
+): DependencyRelation<string> {
   const direct = new Map(contracts.map((c) => [c.feature_id, c.depends_on.features]));
-  const memo = new Map<string, Set<string>>();
-  const ancestors = (id: string, seen: Set<string> = new Set()): Set<string> => {
-    const known = memo.get(id);
-    if (known) return known;
-    const out = new Set<string>();
-    seen.add(id);
-    for (const dep of direct.get(id) ?? []) {
-      out.add(dep);
-      if (!seen.has(dep)) for (const a of ancestors(dep, seen)) out.add(a);
-    }
-    memo.set(id, out);
-    return out;
-  };
-  const dependsOn = (a: string, b: string) => ancestors(a).has(b);
-  return { dependsOn, related: (a, b) => dependsOn(a, b) || dependsOn(b, a) };
+  const order = sequenceGraph(direct, byString).chunks.flat();
+  return dependencyRelation(order, (id) => direct.get(id) ?? []);
 }
 
-/** Marks each pair declared (a dependency links them) and flagged (above the thresholds otherwise) (pure). */
+/**
+ * Marks each pair declared (a dependency links them) and flagged (above the thresholds otherwise) (pure).
+ * Confidence is judged as printed: the whole percentage (`wholePercent`) of the pair against that of
+ * `min_confidence`, so a pair `baton couple` shows at "30 %" is never "below" a 30 % threshold.
+ */
 export function judgePairs(
   pairs: readonly CoChangePair[],
   related: (a: string, b: string) => boolean,
@@ -92,7 +89,9 @@ export function judgePairs(
 ): JudgedPair[] {
   return pairs.map((p) => {
     const declared = related(p.a, p.b);
-    const strong = p.support >= settings.min_support && p.confidence >= settings.min_confidence;
+    const strong =
+      p.support >= settings.min_support &&
+      wholePercent(p.confidence) >= wholePercent(settings.min_confidence);
     return { ...p, declared, flagged: strong && !declared };
   });
 }

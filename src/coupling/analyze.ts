@@ -42,8 +42,9 @@ export interface AnalyzeOptions {
 const MAX_SOURCE_BYTES = 1_000_000;
 
 /**
- * Reads the history (one `git log` stream) and the owned sources, and judges every pair of features:
- * co-change, undeclared imports, hotspots. The edge around the pure counters.
+ * Reads the history (`git log` streams in parallel, and the history cache: `readHistory`) and the owned
+ * sources, and judges every pair of features: co-change, undeclared imports, hotspots. The edge around
+ * the pure counters.
  */
 export async function analyzeCoupling(opts: AnalyzeOptions): Promise<CouplingAnalysis> {
   const settings = { ...couplingSettings(opts.config), ...opts.settings };

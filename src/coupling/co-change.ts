@@ -96,8 +96,7 @@ export function createCoChangeCounter(
     commits: 0,
     skipped: 0,
     featureCommits: new Array<number>(n).fill(0),
-    pairSupport: new Array<number>(n * n).fill(0),
-    pairExamples: new Map(),
+    pairs: new Map(),
     unowned: new Map(),
   };
   const touched: Touched = { seen: new Uint8Array(n), list: [], loose: [], shared: false, owners: [] };
@@ -116,14 +115,16 @@ export function createCoChangeCounter(
   };
 }
 
-/** The running counts, indexed by feature position; a pair (i < j) at i·n + j. */
+/**
+ * The running counts, indexed by feature position. A pair (i < j) is keyed i·n + j, and only the pairs
+ * that shared a commit are held: n·n counters would not fit in memory for ten thousand features.
+ */
 interface Counts {
   n: number;
   commits: number;
   skipped: number;
   featureCommits: number[];
-  pairSupport: number[];
-  pairExamples: Map<number, Placed[]>;
+  pairs: Map<number, { support: number; examples: Placed[] }>;
   unowned: Map<string, { commits: number; features: Set<number>; examples: Placed[] }>;
 }
 
@@ -206,10 +207,12 @@ function countCommit(c: Counts, touched: Touched, example: Placed): void {
     for (let y = x + 1; y < list.length; y++) {
       if (!changedApart(touched, list[x] as number, list[y] as number)) continue;
       const key = (list[x] as number) * c.n + (list[y] as number);
-      c.pairSupport[key] = (c.pairSupport[key] ?? 0) + 1;
-      const ex = c.pairExamples.get(key);
-      if (!ex) c.pairExamples.set(key, [example]);
-      else offer(ex, example);
+      const pair = c.pairs.get(key);
+      if (!pair) c.pairs.set(key, { support: 1, examples: [example] });
+      else {
+        pair.support++;
+        offer(pair.examples, example);
+      }
     }
   }
   for (const file of loose) {
@@ -226,24 +229,24 @@ function countCommit(c: Counts, touched: Touched, example: Placed): void {
 
 function resultOf(c: Counts, features: readonly OwningFeature[]): CoChangeResult {
   const { n } = c;
-  const pairs: CoChangePair[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const support = c.pairSupport[i * n + j] ?? 0;
-      if (support === 0) continue;
-      const ca = c.featureCommits[i] ?? 0;
-      const cb = c.featureCommits[j] ?? 0;
-      pairs.push({
-        a: features[i]?.id as string,
-        b: features[j]?.id as string,
-        support,
-        confidence: support / Math.max(1, Math.min(ca, cb)),
-        commits_a: ca,
-        commits_b: cb,
-        examples: unplace(c.pairExamples.get(i * n + j) ?? []),
-      });
-    }
-  }
+  // In feature order (the key's order) first, so pairs of equal support and confidence keep that order.
+  const keys = [...c.pairs.keys()].sort((x, y) => x - y);
+  const pairs: CoChangePair[] = keys.map((key) => {
+    const i = Math.floor(key / n);
+    const j = key % n;
+    const { support, examples } = c.pairs.get(key) as { support: number; examples: Placed[] };
+    const ca = c.featureCommits[i] ?? 0;
+    const cb = c.featureCommits[j] ?? 0;
+    return {
+      a: features[i]?.id as string,
+      b: features[j]?.id as string,
+      support,
+      confidence: support / Math.max(1, Math.min(ca, cb)),
+      commits_a: ca,
+      commits_b: cb,
+      examples: unplace(examples),
+    };
+  });
   pairs.sort((p, q) => q.support - p.support || q.confidence - p.confidence);
   const files = [...c.unowned.entries()].map(([file, u]) => ({
     file,

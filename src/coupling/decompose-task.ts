@@ -1,3 +1,4 @@
+import { formatPercent } from '../metrics/format.js';
 import { escapeControl } from '../text/escape.js';
 import type { CoChangeResult, OwningFeature } from './co-change.js';
 
@@ -64,7 +65,7 @@ export function renderFolderCoupling(result: CoChangeResult, folderCount: number
     for (const p of pairs) {
       const e = p.examples[0];
       lines.push(
-        `- ${p.a} + ${p.b}: ${p.support} shared commits, ${Math.round(p.confidence * 100)} %` +
+        `- ${p.a} + ${p.b}: ${p.support} shared commits, ${formatPercent(p.confidence)}` +
           `${e ? ` (e.g. ${e.sha} '${escapeControl(e.subject)}')` : ''}`,
       );
     }

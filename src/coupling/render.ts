@@ -1,3 +1,4 @@
+import { formatPercent } from '../metrics/format.js';
 import type { Palette } from '../terminal/style.js';
 import { renderTable } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
@@ -38,7 +39,7 @@ export function renderCouplingText(analysis: CouplingAnalysis, p: Palette): stri
         `${analysis.skipped_large ? ` (${analysis.skipped_large} with more than ${s.max_commit_files} files ignored)` : ''}`,
     ),
     p.dim(
-      `flagged: support ≥ ${s.min_support} and confidence ≥ ${Math.round(s.min_confidence * 100)} %, no dependency`,
+      `flagged: support ≥ ${s.min_support} and confidence ≥ ${formatPercent(s.min_confidence)}, no dependency`,
     ),
     '',
   ];
@@ -48,7 +49,7 @@ export function renderCouplingText(analysis: CouplingAnalysis, p: Palette): stri
       x.flagged ? p.yellow('flagged') : x.declared ? p.dim('declared') : p.dim('below'),
       `${x.a} ↔ ${x.b}`,
       String(x.support),
-      `${Math.round(x.confidence * 100)} %`,
+      formatPercent(x.confidence),
       x.examples.map((e) => `${e.sha} ${escapeControl(e.subject)}`.slice(0, 60)).join('; '),
     ]);
     out.push(renderTable(['', 'pair', 'support', 'confidence', 'latest shared commits'], rows));

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../errors.js';
 import type { Plan } from '../graph/types.js';
+import { formatPercent } from '../metrics/format.js';
 import { escapeControl } from '../text/escape.js';
 import type { CouplingAnalysis } from './analysis.js';
 import type { ExampleCommit } from './co-change.js';
@@ -66,7 +67,7 @@ export function couplingDiagnostics(plan: Plan, analysis: CouplingAnalysis): Dia
         `${exampleText(p.examples)}: declare a dependency or move the shared part into one feature`,
       ...(file ? { location: { file } } : {}),
       hint:
-        `${Math.round(p.confidence * 100)} % of the commits of the less active one touched both; add one to the ` +
+        `${formatPercent(p.confidence)} of the commits of the less active one touched both; add one to the ` +
         `other's depends_on.features, or give the files they both change to one of them.`,
     });
   }

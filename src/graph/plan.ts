@@ -2,8 +2,9 @@ import { unknownDependencyHint } from '../contracts/dependency-hint.js';
 import { diagnosticAt } from '../contracts/diagnostic-at.js';
 import type { Contract } from '../contracts/schema.js';
 import type { Diagnostic, Result } from '../errors.js';
+import { dependencyRelation } from './ancestors.js';
 import { findOverlaps } from './overlap.js';
-import { sequenceGraph } from './sequence.js';
+import { byString, sequenceGraph } from './sequence.js';
 import type { Edge, Plan } from './types.js';
 
 /** Inputs to planning beyond the contracts. */
@@ -11,8 +12,6 @@ export interface BuildPlanOptions {
   /** Tracked repository files (relative paths), so ownership overlaps are also judged on real files. */
   files?: readonly string[];
 }
-
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Validates the feature graph and computes waves, critical path, integration points and Amdahl's bound (pure). */
 export function buildPlan(contracts: readonly Contract[], options: BuildPlanOptions = {}): Result<Plan> {
@@ -40,8 +39,7 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
   }
   const critical = criticalPath(order, byId, position);
 
-  const ancestors = ancestorsOf(order, byId);
-  const related = (a: string, b: string) => Boolean(ancestors.get(a)?.has(b) || ancestors.get(b)?.has(a));
+  const { related } = dependencyRelation(order, (id) => byId.get(id)?.depends_on.features ?? []);
   const features = order.map((id) => byId.get(id) as Contract);
   const overlaps = findOverlaps(features, related, options.files);
 
@@ -147,23 +145,6 @@ function criticalPath(
   for (let id = end; id !== undefined; id = best.get(id)?.prev) path.push(id);
   path.reverse();
   return { feature_ids: path, minutes: end === undefined ? 0 : (best.get(end)?.minutes ?? 0) };
-}
-
-/** Every feature's dependencies, direct and indirect, by id (features in plan order). */
-function ancestorsOf(
-  order: readonly string[],
-  byId: ReadonlyMap<string, Contract>,
-): Map<string, Set<string>> {
-  const ancestors = new Map<string, Set<string>>();
-  for (const id of order) {
-    const set = new Set<string>();
-    for (const dep of byId.get(id)?.depends_on.features ?? []) {
-      set.add(dep);
-      for (const a of ancestors.get(dep) ?? []) set.add(a);
-    }
-    ancestors.set(id, set);
-  }
-  return ancestors;
 }
 
 function better(

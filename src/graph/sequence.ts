@@ -8,6 +8,9 @@ export interface Sequence<T> {
   cycles: T[][];
 }
 
+/** Code-unit order of strings (not the locale's): the tie-break of plans and of their waves. */
+export const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Orders a graph given as node → the nodes it depends on (pure; dependencies outside the graph are ignored).
  * Strongly connected components are found first, so a cycle never hides the rest of the order.

@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCoChange } from '../../src/coupling/analyze.js';
 import { readHistory, splitRanges, splitWindow, streamCount } from '../../src/coupling/history.js';
 import { HISTORY_CACHE_FORMAT } from '../../src/coupling/history-cache.js';
 import { createLogParser, type LoggedCommit } from '../../src/coupling/log-stream.js';
+import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -312,6 +314,16 @@ describe('splitRanges, splitWindow and streamCount', () => {
     expect(streamCount(100)).toBe(1);
     expect(streamCount(100_000)).toBeLessThanOrEqual(4);
     expect(streamCount(100, 3)).toBe(3);
+  });
+
+  it('are what `baton couple --help` describes: parallel streams and the cache, not "one git log stream"', async () => {
+    const help = (await runBaton(['couple', '--help'], { cwd: tmpdir() })).stdout.replace(/\s+/g, ' ');
+    expect(help).not.toMatch(/one git log stream/);
+    expect(help).toContain('a git log stream per 2,000 commits, in parallel, up to the cores and at most 4');
+    expect(help).toContain('.baton/cache/history.txt');
+    expect(streamCount(1_999)).toBe(1);
+    expect(streamCount(4_000)).toBe(Math.min(2, availableParallelism()));
+    expect(streamCount(1_000_000)).toBe(Math.min(4, availableParallelism()));
   });
 });
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COUPLING_DEFAULTS, dependencyOracle } from '../../src/coupling/analysis.js';
+import { COUPLING_DEFAULTS, dependencyOracle, judgePairs } from '../../src/coupling/analysis.js';
 import { createCoChangeCounter } from '../../src/coupling/co-change.js';
 import { classifyHotspot, findHotspots } from '../../src/coupling/hotspots.js';
 import { findImports, loadParser, type Parse, resolveImport } from '../../src/coupling/imports.js';
@@ -163,6 +163,32 @@ describe('createCoChangeCounter in any order', () => {
     expect(inOrder.result().pairs[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1', 'c3']);
     expect(inOrder.result().unowned[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1', 'c3']);
   });
+
+  it('counts the pairs of twelve thousand features (n·n counters did not fit: "Invalid array length")', () => {
+    const n = 12_000;
+    // Only the four features the commits touch own files: twelve thousand globs cost seconds to compile.
+    const owning = new Set([0, 5000, 5001, n - 1]);
+    const features = Array.from({ length: n }, (_, i) => ({
+      id: `f${i}`,
+      owns: owning.has(i) ? [`src/f${i}/**`] : [],
+    }));
+    const counter = createCoChangeCounter(features, { maxCommitFiles: 50 });
+    const last = `src/f${n - 1}/x.ts`;
+    counter.add({ sha: 'c0', subject: '', files: ['src/f0/x.ts', last] });
+    counter.add({ sha: 'c1', subject: '', files: [last, 'src/f0/x.ts'] });
+    counter.add({ sha: 'c2', subject: '', files: [last, 'src/f5001/x.ts', 'src/f5000/x.ts'] });
+    const { pairs, feature_commits } = counter.result();
+    // Most support first; equal ones in feature order.
+    expect(pairs.map((p) => [p.a, p.b, p.support, p.confidence])).toEqual([
+      ['f0', `f${n - 1}`, 2, 1],
+      ['f5000', 'f5001', 1, 1],
+      ['f5000', `f${n - 1}`, 1, 1],
+      ['f5001', `f${n - 1}`, 1, 1],
+    ]);
+    expect(pairs[0]?.examples.map((e) => e.sha)).toEqual(['c0', 'c1']);
+    expect(feature_commits[`f${n - 1}`]).toBe(3);
+    expect(feature_commits.f1).toBe(0);
+  });
 });
 
 describe('dependencyOracle', () => {
@@ -177,6 +203,38 @@ describe('dependencyOracle', () => {
     expect(o.dependsOn('a', 'c')).toBe(false);
     expect(o.related('a', 'c')).toBe(true);
     expect(o.related('a', 'd')).toBe(false);
+  });
+
+  // a; b → a; c → b; d → b, c. Asking about d first walked b (and a) through d, then c found b already
+  // seen and stored its ancestors as {b}: a ↔ c read undeclared, and lint asked to declare it.
+  const diamond = [
+    { feature_id: 'a', depends_on: { features: [], services: [] } },
+    { feature_id: 'b', depends_on: { features: ['a'], services: [] } },
+    { feature_id: 'c', depends_on: { features: ['b'], services: [] } },
+    { feature_id: 'd', depends_on: { features: ['b', 'c'], services: [] } },
+  ];
+  it.each([
+    ['in order', diamond],
+    ['dependents first', [...diamond].reverse()],
+  ])('keeps every indirect dependency whatever was asked before (%s)', (_, contracts) => {
+    const o = dependencyOracle(contracts);
+    expect(o.dependsOn('d', 'a')).toBe(true);
+    expect(o.related('a', 'c')).toBe(true);
+    expect(o.dependsOn('c', 'a')).toBe(true);
+    expect(o.dependsOn('d', 'c')).toBe(true);
+    expect(o.dependsOn('c', 'd')).toBe(false);
+  });
+
+  it('follows a chain of thousands of features without running out of stack', () => {
+    const n = 5000;
+    const chain = Array.from({ length: n }, (_, i) => ({
+      feature_id: `f${i}`,
+      depends_on: { features: i === 0 ? [] : [`f${i - 1}`], services: [] },
+    }));
+    const o = dependencyOracle(chain);
+    expect(o.dependsOn(`f${n - 1}`, 'f0')).toBe(true);
+    expect(o.related('f0', `f${n - 1}`)).toBe(true);
+    expect(o.dependsOn('f0', 'f1')).toBe(false);
   });
 });
 
@@ -226,4 +284,47 @@ describe('the coupling renderers', () => {
     );
     expect(score).toContain('hotspots                   1: src/\\x1b[2Jx\\n.ts\n');
   });
+});
+
+describe('judgePairs', () => {
+  const pair = (support: number, commits: number) => ({
+    a: 'a',
+    b: 'b',
+    support,
+    confidence: support / commits,
+    commits_a: commits,
+    commits_b: commits,
+    examples: [],
+  });
+  it.each([
+    // 8 of 27 is 29.6 %, printed "30 %": it was judged "below" a 30 % threshold under that figure.
+    [8, 27, 0.3, true, '30 %'],
+    [3, 10, 0.3, true, '30 %'],
+    [29, 100, 0.3, false, '29 %'],
+    [59, 200, 0.3, true, '30 %'],
+    [4, 6, 0.667, true, '67 %'],
+    [13, 20, 0.66, false, '65 %'],
+  ])(
+    '%i shared of %i commits against %f: flagged %s, printed %s',
+    (support, commits, min, flagged, shown) => {
+      const settings = { ...COUPLING_DEFAULTS, min_confidence: min };
+      const [judged] = judgePairs([pair(support, commits)], () => false, settings);
+      expect(judged?.flagged).toBe(flagged);
+      const text = renderCouplingText(
+        {
+          settings,
+          commits,
+          skipped_large: 0,
+          feature_commits: { a: commits, b: commits },
+          pairs: judgePairs([pair(support, commits)], () => false, settings),
+          undeclared: [],
+          hotspots: [],
+          files_read: 0,
+        },
+        palette(false),
+      );
+      const row = text.split('\n').find((l) => l.includes('a ↔ b')) ?? '';
+      expect(row).toMatch(new RegExp(`^${flagged ? 'flagged' : 'below'} +a ↔ b +${support} +${shown}`));
+    },
+  );
 });
