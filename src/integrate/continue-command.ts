@@ -10,6 +10,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
 import type { IntegrationStarted } from '../log/events.js';
+import { resumeRunCommand } from '../runner/resume-command.js';
 import type { Session } from './session.js';
 import { type ConflictPolicy, isConflictPolicy } from './types.js';
 
@@ -250,7 +251,5 @@ export function putBack(worktree: string, commit: string): string {
 
 /** The two ways to run features that did not pass again, named: keep their work, or start them over. */
 export function rerunCommands(ids: readonly string[]): string {
-  const named = ids.join(' ');
-  const restart = ids.map((id) => ` --restart ${id}`).join('');
-  return `baton run --resume ${named} keeps their work; baton run --resume ${named}${restart} starts them over`;
+  return `${resumeRunCommand(ids)} keeps their work; ${resumeRunCommand(ids, {}, { restart: ids })} starts them over`;
 }
