@@ -1,6 +1,7 @@
 /** `baton pick`: which commit `baton/<feature_id>` moves to when the conductor overrides best-of-N (pure). */
 import { attemptUnitId } from '../contracts/feature-id.js';
 import { featureBranch } from '../git/refs.js';
+import { freshCommand, loggedFlags, TEST_FROM_LOG } from '../integrate/continue-command.js';
 import type { CheckFailed, CheckPassed, CheckUnverifiable, LogEvent } from '../log/events.js';
 import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
 import { unprovenClaim } from './proof.js';
@@ -209,5 +210,8 @@ export function integrationNote(
   const n = Object.values(f?.attempts ?? {}).find((a) => a.commit === held)?.attempt;
   const what = `${n !== undefined ? `attempt ${n}` : 'commit'} ${held.slice(0, 8)} of ${o.featureId}`;
   const merged = integ.merges.some((m) => m.feature_id === o.featureId && m.outcome === 'clean');
-  return `${integ.branch} ${merged ? 'holds' : 'is to merge'} ${what}, recorded when the integration began, and \`baton integrate --continue\` keeps it: run \`baton integrate --fresh\` for this pick to count`;
+  // The start over with the flags the integration began with (`loggedFlags`: its test command is the log's).
+  const flags = started?.type === 'integration.started' ? loggedFlags(started) : {};
+  const note = flags.test !== undefined ? TEST_FROM_LOG : '';
+  return `${integ.branch} ${merged ? 'holds' : 'is to merge'} ${what}, recorded when the integration began, and \`baton integrate --continue\` keeps it: run \`${freshCommand(flags)}\`${note} for this pick to count`;
 }

@@ -6,7 +6,13 @@
 import type { CleanDecision } from '../clean/clean.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
 import { featureBranch } from '../git/refs.js';
-import { continueCommand, TEST_FROM_LOG } from '../integrate/continue-command.js';
+import {
+  ANY_BRANCH,
+  continueCommand,
+  freshCommand,
+  loggedFlags,
+  TEST_FROM_LOG,
+} from '../integrate/continue-command.js';
 import { resumeStateFrom } from '../integrate/resume-state.js';
 import type { LockHolder } from '../lock/baton-lock.js';
 import { logPathFor } from '../log/paths.js';
@@ -31,18 +37,16 @@ export function integrationHint(root: string, base: string | undefined): string 
   const events = readLog(logPathFor(root), undefined, { final: true }).events;
   const verdict = resumeStateFrom(events, base !== undefined ? { into: base } : {});
   if (!verdict.ok) return verdict.refusal.hint;
+  // The flags it began with, which `--continue` and a start over must be given again (neither reads
+  // the log's): its test command, --test-timeout and --on-conflict; a start over, its features, --base
+  // and --include too.
+  const flags = loggedFlags(verdict.state.started, verdict.state.testTimeoutS);
+  const note = flags.test !== undefined ? TEST_FROM_LOG : '';
   if (verdict.state.promotionRefused) {
-    return `No branch can be moved to it (${verdict.state.promotionRefused}): start a new one with \`baton integrate --fresh\`.`;
+    return `No branch can be moved to it (${verdict.state.promotionRefused}): start a new one with \`${freshCommand(flags)}\`${note}.`;
   }
-  // The test command it began with, which `--continue` must be given again (it never reads the log's),
-  // and its --test-timeout.
-  const test = verdict.state.started.test;
-  const testTimeoutS = verdict.state.testTimeoutS;
-  const command =
-    base !== undefined
-      ? continueCommand({ test, testTimeoutS, into: base })
-      : `${continueCommand({ test, testTimeoutS })} --into <branch>`;
-  return `Go on with it and move ${base ?? 'your branch'} to it: \`${command}\`${test !== undefined ? TEST_FROM_LOG : ''}.`;
+  const command = continueCommand({ ...flags, into: base ?? ANY_BRANCH });
+  return `Go on with it and move ${base ?? 'your branch'} to it: \`${command}\`${note}.`;
 }
 
 /** The advice for what `inspectCleanTargets` found, with another Baton that holds its lock, if any. */

@@ -16,7 +16,8 @@ both contracts) and BATON_CONFLICT_FILES (one path a line).
 Ctrl-C stops the test, check or agent running (its whole process group) and records the integration
 as interrupted; go on with --continue, or start over with --fresh. A git merge under way, or --into's
 move of the branch, is let finish first: git stopped half-way would leave the files half-written.
-Every command Baton prints to go on (--continue, --fresh) carries this integration's --test, --into and
---test-timeout (when not the default 900), as does baton status.
+Every command Baton prints to go on (--continue, --fresh) carries this integration's --test, --into,
+--on-conflict and --test-timeout (when not the default 900), and a --fresh the features named, --base
+and --include it began with too, as does baton status.
 Exit code: 0 when integration is clean (and --into moved the branch), 1 on a predicted or real
 conflict, a feature left out, failed tests or checks, a refused --into, or Ctrl-C; 2 on a usage error.`;

@@ -5,6 +5,7 @@
 import { featureBranch } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import {
+  ANY_BRANCH,
   asSentence,
   type ContinueFlags,
   continueCommand,
@@ -213,14 +214,19 @@ export function countSteps(r: Pick<IntegrationResult, 'order' | 'steps'>): strin
 }
 
 /**
- * What a command that goes on with `r` carries: its test command, its `--test-timeout`, and the branch
- * its `--into` did not move yet.
+ * What a command that goes on with `r` carries: its test command, its `--test-timeout`, its
+ * `--on-conflict`, the branch its `--into` did not move yet, and the features, `--base` and
+ * `--include` its integration began with.
  */
 function flagsOf(r: IntegrationResult): ContinueFlags {
   return {
     test: r.test,
     testTimeoutS: r.test_timeout_s,
     into: r.into && !r.into.moved ? r.into.branch : undefined,
+    onConflict: r.on_conflict,
+    ids: r.named,
+    base: r.base_ref,
+    include: r.include,
   };
 }
 
@@ -248,7 +254,8 @@ export function interruptedLine(r: IntegrationResult): string {
 
 function renderStopped(r: IntegrationResult, p: Palette, out: (s: string) => void): void {
   if (r.conflict) {
-    for (const line of explainConflict(r.conflict, continueOf(r), freshOf(r))) out(escapeControl(line));
+    const skip = freshCommand({ ...flagsOf(r), onConflict: 'skip' });
+    for (const line of explainConflict(r.conflict, continueOf(r), skip)) out(escapeControl(line));
     if (r.conflict.resolver_exit !== undefined) {
       out(
         `The agent (exit ${r.conflict.resolver_exit ?? 'none'}) left ${r.conflict.unresolved?.length ? `unresolved: ${list(r.conflict.unresolved)}` : 'the merge unfinished'}.`,
@@ -351,7 +358,7 @@ export function renderResult(
     out(`${p.red(`${r.into.branch} left where it was`)}: ${escapeControl(r.into.reason)}`);
     if (r.into.hint) out(`hint: ${r.into.hint}`);
   } else if (r.outcome === 'clean' && promotable(r)) {
-    out(p.dim('To move a branch to this result: baton integrate --continue --into <branch>'));
+    out(p.dim(`To move a branch to this result: ${continueCommand({ ...flagsOf(r), into: ANY_BRANCH })}`));
   } else if (r.outcome === 'partial') {
     const hint = leftOutHint(r.steps, flagsOf(r));
     if (hint) out(`hint: ${hint}`);

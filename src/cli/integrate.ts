@@ -16,7 +16,6 @@ import { INCLUDABLE_STATUSES, nothingToMerge, notRunReason, parseInclude } from 
 import {
   type CheckRunner,
   CONFLICT_POLICIES,
-  type ConflictPolicy,
   type IntegrationResult,
   type IntegrationSettings,
 } from '../integrate/types.js';
@@ -31,22 +30,10 @@ import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { againCommand, checkFlags, commandFlags, type IntegrateFlags } from './integrate-flags.js';
 import { INTEGRATE_HELP_AFTER } from './integrate-help.js';
 import { integratePrinter, interruptedLine, renderPrediction, renderResult } from './integrate-render.js';
 import { abortOnInterrupt, type InterruptAbort } from './interrupt.js';
-
-interface IntegrateFlags {
-  predictOnly?: boolean;
-  test?: string;
-  testTimeout: string;
-  into?: string;
-  onConflict?: ConflictPolicy;
-  include?: string[];
-  continue?: boolean;
-  fresh?: boolean;
-  base?: string;
-  json?: boolean;
-}
 
 /** `baton integrate`: predict conflicts, then merge the feature branches in dependency order. */
 export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
@@ -137,10 +124,11 @@ async function integrateAction(
     });
     sink.subscribe(printer);
     const settings = integrationSettings({ project, ctx, flags, testTimeoutS, sink, runId, abort });
-    const done = await stopsOnInterrupt(abort, flags, () =>
+    const again = againCommand(commandFlags(ids, flags, include, testTimeoutS), flags);
+    const done = await stopsOnInterrupt(abort, again, () =>
       flags.continue
         ? continueIntegration(settings).then((r) => ({ result: r, json: { integration: r } }))
-        : integrateAnew({ ids, flags, include, project, ctx, settings, out, setExit }),
+        : integrateAnew({ ids, flags, include, testTimeoutS, project, ctx, settings, out, setExit }),
     );
     if (!done) return;
     // This attempt's time as `baton report` counts it: every invocation of it, read from the log.
@@ -161,12 +149,13 @@ async function integrateAction(
 
 /**
  * Runs an invocation; Ctrl-C before its first merge (git, in Baton's process group, stops with it)
- * is said as such rather than as the error of whatever git call it cut short. Once integration
- * began, an interruption is its outcome (`interrupted`), recorded and printed with the result.
+ * is said as such rather than as the error of whatever git call it cut short, with this command
+ * line (`again`) to run again. Once integration began, an interruption is its outcome
+ * (`interrupted`), recorded and printed with the result.
  */
 async function stopsOnInterrupt(
   abort: InterruptAbort | undefined,
-  flags: IntegrateFlags,
+  again: string,
   invocation: () => Promise<Printed | undefined>,
 ): Promise<Printed | undefined> {
   const stopped = () => {
@@ -174,7 +163,7 @@ async function stopsOnInterrupt(
     return new UserError(
       'integrate/interrupted',
       `the integration was interrupted (${stoppedBy(by)}) before it merged anything`,
-      { hint: `Run \`baton integrate${flags.continue ? ' --continue' : ''}\` again when you are ready.` },
+      { hint: `Run \`${again}\` again when you are ready.` },
     );
   };
   let done: Printed | undefined;
@@ -188,30 +177,11 @@ async function stopsOnInterrupt(
   return done;
 }
 
-/** Validates the flags that need no project; returns the test timeout in seconds. */
-function checkFlags(ids: string[], flags: IntegrateFlags): number {
-  const testTimeoutS = Number(flags.testTimeout);
-  if (!Number.isFinite(testTimeoutS) || testTimeoutS <= 0) {
-    throw new UserError(
-      'integrate/bad-timeout',
-      `--test-timeout must be a positive number of seconds, got "${flags.testTimeout}"`,
-      { exitCode: 2 },
-    );
-  }
-  if (flags.continue && (ids.length > 0 || flags.predictOnly || flags.fresh || flags.base || flags.include)) {
-    throw new UserError(
-      'integrate/bad-continue',
-      '--continue goes on with the integration in progress; it takes no ids, --predict-only, --fresh, --base or --include',
-      { exitCode: 2 },
-    );
-  }
-  return testTimeoutS;
-}
-
 interface AnewInput {
   ids: string[];
   flags: IntegrateFlags;
   include: ReturnType<typeof parseInclude>;
+  testTimeoutS: number;
   project: Project;
   ctx: CliContext;
   settings: IntegrationSettings;
@@ -265,8 +235,12 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const cuts = await cutsOutsideBase(project.root, base, selection.bases, selection.commits);
   // A base nobody named for this integration (HEAD, the config's) that lacks what the branches were
   // cut from is refused; with `--into`, `assertIntoHoldsBases` refuses it in the branch's words.
-  if (cuts.length > 0 && flags.base === undefined && flags.into === undefined)
-    throw cutOutsideRefusal(await nameOfBase(project.root, baseRefOf(project, flags)), cuts);
+  if (cuts.length > 0 && flags.base === undefined && flags.into === undefined) {
+    // The command it names is this one, onto the base it names.
+    const onto = (base: string) =>
+      againCommand({ ...commandFlags(a.ids, flags, a.include, a.testTimeoutS), base }, flags);
+    throw cutOutsideRefusal(await nameOfBase(project.root, baseRefOf(project, flags)), cuts, onto);
+  }
 
   const prediction = await predictConflicts({
     cwd: project.root,
@@ -313,6 +287,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     bases: selection.bases,
     worktreePath: join(project.config.worktrees, 'integration'),
     fresh: Boolean(flags.fresh),
+    ...(a.ids.length > 0 ? { named: a.ids } : {}),
+    ...(flags.base !== undefined ? { baseRef: flags.base } : {}),
   });
   return { result, json: { prediction, integration: result } };
 }

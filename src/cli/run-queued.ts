@@ -7,6 +7,7 @@ import type { Project } from '../project.js';
 import { absoluteHub } from '../queue/hub.js';
 import { hubRetryMsOf } from '../queue/hub-retry.js';
 import { runQueued } from '../queue/orchestrator.js';
+import { runAgainFlags } from '../runner/resume-command.js';
 import type { RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
 import type { CliContext } from './context.js';
@@ -67,7 +68,8 @@ export async function runQueuedCommand(input: {
       hubRetryMs: hubRetryMsOf(ctx.env),
     });
     input.progress.close();
-    const code = reportRunSummary(ctx, summary, Boolean(flags.json), { url: input.queueUrl, hub });
+    const queue = { url: input.queueUrl, hub };
+    const code = reportRunSummary(ctx, summary, Boolean(flags.json), queue, runAgainFlags(flags));
     const out = flags.json ? ctx.stderr : ctx.stdout;
     for (const line of unverifiedHere(project, summary)) out.write(`${escapeControl(line)}\n`);
     return code;

@@ -1,5 +1,7 @@
 import { resumeCommand } from '../guard/liveness.js';
+import { startCommand } from '../integrate/continue-command.js';
 import type { RunQueue } from '../log/state.js';
+import { type RunAgainFlags, resumeRunCommand } from '../runner/resume-command.js';
 import type { RunSummary } from '../runner/run.js';
 import { stringifyJson } from '../text/escape.js';
 import type { CliContext } from './context.js';
@@ -25,12 +27,13 @@ export function reportRunSummary(
   summary: RunSummary,
   json: boolean,
   queue?: RunQueue,
+  again: RunAgainFlags = {},
 ): number {
   if (json) ctx.stdout.write(`${stringifyJson(summaryJson(summary), 2)}\n`);
   else {
     const done = summary.features.filter((f) => f.status === 'complete').length;
     ctx.stdout.write(`${done}/${summary.features.length} features complete; see \`baton status\`.\n`);
-    const next = nextStep(summary, queue);
+    const next = nextStep(summary, queue, again);
     if (next) ctx.stdout.write(`${next}\n`);
   }
   return summary.outcome === 'complete' ? 0 : 1;
@@ -41,17 +44,23 @@ export function reportRunSummary(
  * an interrupted run
  * is resumed as it stands (queued, by re-attaching to its jobs); a local one whose features failed is
  * resumed with those features, after the fix `baton status` points to (a resume reuses their branches
- * and keeps their work).
+ * and keeps their work). The commands carry the run's `--base` and `--agent` (`again`): a resume takes
+ * neither from the log, and an integration from another base than the features were cut from is refused.
  */
-export function nextStep(summary: RunSummary, queue?: RunQueue): string | undefined {
+export function nextStep(
+  summary: RunSummary,
+  queue?: RunQueue,
+  again: RunAgainFlags = {},
+): string | undefined {
   const left = summary.features.filter((f) => f.status !== 'complete').map((f) => f.feature_id);
   if (left.length === 0)
     return summary.features.length === 0
       ? undefined
-      : 'Next: `baton integrate` merges the branches in dependency order and checks the result; add `--into <branch>` to move a branch of yours to it.';
-  if (summary.outcome === 'interrupted') return `To go on where it stopped: ${resumeCommand(queue)}.`;
+      : `Next: \`${startCommand({ base: again.base })}\` merges the branches in dependency order and checks the result; add \`--into <branch>\` to move a branch of yours to it.`;
+  if (summary.outcome === 'interrupted')
+    return `To go on where it stopped: ${queue ? resumeCommand(queue) : `\`${resumeRunCommand([], again)}\``}.`;
   if (queue) return undefined;
   // Feature ids come from the contracts (validated), never from the log.
   const them = left.length === 1 ? 'it' : 'them';
-  return `Fix what \`baton status\` says failed, then run ${them} again on ${left.length === 1 ? 'its branch' : 'their branches'}: \`baton run --resume ${left.join(' ')}\`.`;
+  return `Fix what \`baton status\` says failed, then run ${them} again on ${left.length === 1 ? 'its branch' : 'their branches'}: \`${resumeRunCommand(left, again)}\`.`;
 }

@@ -12,6 +12,7 @@ import { queuedResumeFeatures } from '../queue/resume.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { resumedRunFeatures } from '../runner/resume.js';
+import { runAgainFlags } from '../runner/resume-command.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
@@ -301,7 +302,7 @@ async function runHere(
       ctx.stdout.write('(dry run: nothing was created; RUN_ID stands for the id a real run gets)\n');
       return;
     }
-    setExit(reportRunSummary(ctx, summary, Boolean(flags.json)));
+    setExit(reportRunSummary(ctx, summary, Boolean(flags.json), undefined, runAgainFlags(flags)));
   } finally {
     // A scan under way ends before the run returns: none of its git runs after the run.
     await radar?.stop();

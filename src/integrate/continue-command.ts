@@ -1,20 +1,36 @@
 /**
- * The one `baton integrate --continue …` every hint names (pure): `--continue` takes neither the test
- * command nor the branch to move from the log, only from its command line, so a hint that left them
- * out would run another test (the config's) or move nothing. Every place that tells the user how to go
- * on builds the command here, so stdout, stderr and the refusals never disagree; and the advice around
- * it (resolve the conflict, fix what failed the tests), which `integrate` and `status` both give.
+ * The one `baton integrate …` every hint names (pure): `--continue` takes neither the test command,
+ * the branch to move nor the conflict policy from the log, only from its command line, and a start
+ * over takes its features, `--base` and `--include` from its command line alone, so a hint that left
+ * one out would run another test (the config's), move nothing, stop at a conflict it was to skip, or
+ * integrate other features from another base. Every place that tells the user how to go on builds the
+ * command here, so stdout, stderr and the refusals never disagree; and the advice around it (resolve
+ * the conflict, fix what failed the tests), which `integrate` and `status` both give.
  */
 import { printableArg } from '../agents/shell-words.js';
 import { featureBranch } from '../git/refs.js';
+import type { IntegrationStarted } from '../log/events.js';
+import { resumeRunCommand } from '../runner/resume-command.js';
 import type { Session } from './session.js';
+import { type ConflictPolicy, isConflictPolicy } from './types.js';
 
-/** What the command carries: the test command the integration runs, its timeout, and the branch it is to move. */
+/**
+ * What the command carries: every flag that changes what an integration does. `--continue` names the
+ * first four; a start over names them all.
+ */
 export interface ContinueFlags {
   test?: string | undefined;
   /** `--test-timeout` in seconds: named only when not `DEFAULT_TEST_TIMEOUT_S` (a suite that needs longer). */
   testTimeoutS?: number | undefined;
   into?: string | undefined;
+  /** `--on-conflict`: named only when not `stop`, the default (`namedPolicy`). */
+  onConflict?: ConflictPolicy | undefined;
+  /** The features named (`baton integrate a b`); none: every feature with a branch. A start's only. */
+  ids?: readonly string[] | undefined;
+  /** `--base` as it was given; none: the default base. A start's only. */
+  base?: string | undefined;
+  /** `--include`'s statuses. A start's only. */
+  include?: readonly string[] | undefined;
 }
 
 /** `--test-timeout`'s default, in seconds: the test command is stopped after this long. */
@@ -43,17 +59,20 @@ export const TEST_FROM_LOG =
  */
 export const ANY_BRANCH = '<branch>';
 
+/** The `--on-conflict` worth naming, or undefined for the default (`stop`) or a value that is no policy. */
+function namedPolicy(policy: string | undefined): ConflictPolicy | undefined {
+  return isConflictPolicy(policy) && policy !== 'stop' ? policy : undefined;
+}
+
 /**
- * `baton integrate [ids…] <mode> [--test <cmd>] [--test-timeout <s>] [--into <branch>]`, each argument
- * ready to paste; the timeout only when not the default (`namedTestTimeout`): without it, a suite that
- * needs longer would be stopped at the default on the way on.
+ * `baton integrate [ids…] [<mode>] [--test <cmd>] [--test-timeout <s>] [--into <branch>] [--base <ref>]
+ * [--include <statuses>] [--on-conflict <policy>]`, each argument ready to paste; the timeout only when
+ * not the default (`namedTestTimeout`): without it, a suite that needs longer would be stopped at the
+ * default on the way on. A `--continue` names neither features, `--base` nor `--include` (it refuses them).
  */
-function integrateCommand(
-  mode: '--continue' | '--fresh',
-  flags: ContinueFlags,
-  ids: readonly string[] = [],
-): string {
-  const named = ids.map((id) => ` ${id}`).join('');
+function integrateCommand(mode: '--continue' | '--fresh' | undefined, flags: ContinueFlags): string {
+  const start = mode !== '--continue';
+  const named = start ? (flags.ids ?? []).map((id) => ` ${printableArg(id)}`).join('') : '';
   const test = flags.test !== undefined ? ` --test ${printableArg(flags.test)}` : '';
   const seconds = namedTestTimeout(flags.testTimeoutS);
   const timeout = seconds !== undefined ? ` --test-timeout ${seconds}` : '';
@@ -61,22 +80,60 @@ function integrateCommand(
     flags.into === undefined
       ? ''
       : ` --into ${flags.into === ANY_BRANCH ? ANY_BRANCH : printableArg(flags.into)}`;
-  return `baton integrate${named} ${mode}${test}${timeout}${into}`;
+  const base = start && flags.base !== undefined ? ` --base ${printableArg(flags.base)}` : '';
+  const statuses = start ? (flags.include ?? []) : [];
+  const include = statuses.length > 0 ? ` --include ${printableArg(statuses.join(','))}` : '';
+  const policy = namedPolicy(flags.onConflict);
+  const onConflict = policy !== undefined ? ` --on-conflict ${policy}` : '';
+  return `baton integrate${named}${mode ? ` ${mode}` : ''}${test}${timeout}${into}${base}${include}${onConflict}`;
 }
 
-/** `baton integrate --continue [--test <cmd>] [--test-timeout <s>] [--into <branch>]`, each argument ready to paste. */
+/** `baton integrate --continue [--test <cmd>] [--test-timeout <s>] [--into <branch>] [--on-conflict <policy>]`, each argument ready to paste. */
 export function continueCommand(flags: ContinueFlags): string {
   return integrateCommand('--continue', flags);
 }
 
 /**
- * `baton integrate [ids…] --fresh [--test <cmd>] [--test-timeout <s>] [--into <branch>]`: the start
- * over that runs the tests the integration began with, given as long, and moves the branch it was to
- * move (a bare `--fresh` would run the config's test, or none, and move nothing); `ids` limits it to
- * those features.
+ * `baton integrate [ids…] --fresh …`: the start over that integrates the features it was given, from
+ * the base it was given, runs the tests the integration began with, given as long, meets a conflict
+ * the same way, and moves the branch it was to move (a bare `--fresh` would take every feature from
+ * the default base, run the config's test, or none, and move nothing).
  */
-export function freshCommand(flags: ContinueFlags, ids: readonly string[] = []): string {
-  return integrateCommand('--fresh', flags, ids);
+export function freshCommand(flags: ContinueFlags): string {
+  return integrateCommand('--fresh', flags);
+}
+
+/** `baton integrate [ids…] …` with neither `--continue` nor `--fresh`: the same start again. */
+export function startCommand(flags: ContinueFlags): string {
+  return integrateCommand(undefined, flags);
+}
+
+/**
+ * The flags an integration began with, as its `integration.started` records them (pure): a log line
+ * is anyone's to write, so only what the schema took is named, each argument quoted by the builder, and
+ * a test command read from it is said so (`TEST_FROM_LOG`). `testTimeoutS` is the latest (a later
+ * end's `test_timeout_s`), when the caller knows it.
+ */
+export function loggedFlags(
+  started: IntegrationStarted,
+  testTimeoutS = started.test_timeout_s,
+): ContinueFlags {
+  return {
+    test: started.test,
+    testTimeoutS,
+    into: started.into,
+    onConflict: namedPolicy(started.on_conflict),
+    ...startOnlyFlags(started),
+  };
+}
+
+/** What only a start takes (the features named, `--base`, `--include`), as `integration.started` records it. */
+export function startOnlyFlags(started: IntegrationStarted): Pick<ContinueFlags, 'ids' | 'base' | 'include'> {
+  return {
+    ...(started.named !== undefined && started.named.length > 0 ? { ids: started.named } : {}),
+    ...(started.base_ref !== undefined ? { base: started.base_ref } : {}),
+    ...(started.include !== undefined && started.include.length > 0 ? { include: started.include } : {}),
+  };
 }
 
 /**
@@ -86,19 +143,30 @@ export function freshCommand(flags: ContinueFlags, ids: readonly string[] = []):
 export const WORKTREE_NOT_FOUND =
   'the integration worktree could not be found (git lists no worktree of this repository with baton/integration checked out)';
 
-/** The `--continue` that goes on with this invocation's integration: its test command and `--into`. */
+/** The `--continue` that goes on with this invocation's integration (`sessionFlags`). */
 export function continueCommandOf(session: Session): string {
   return continueCommand(sessionFlags(session));
 }
 
-/** The `--fresh` that starts this invocation's integration over: its test command and `--into`. */
+/** The `--fresh` that starts this invocation's integration over (`sessionFlags`). */
 export function freshCommandOf(session: Session): string {
   return freshCommand(sessionFlags(session));
 }
 
-/** The flags of this invocation's go-on commands: its test command, its `--test-timeout` and its `--into`. */
+/**
+ * The flags of this invocation's go-on commands: its test command, `--test-timeout`, `--into` and
+ * conflict policy, and what its integration began with of the features named, `--base` and `--include`.
+ */
 export function sessionFlags(session: Session): ContinueFlags {
-  return { test: session.test, testTimeoutS: session.s.testTimeoutMs / 1000, into: session.s.into };
+  return {
+    test: session.test,
+    testTimeoutS: session.s.testTimeoutMs / 1000,
+    into: session.s.into,
+    onConflict: session.policy,
+    ids: session.named,
+    base: session.baseRef,
+    include: session.include,
+  };
 }
 
 /** A command to run as a hint shows it: in backquotes, then what to know of it (`TEST_FROM_LOG`), if anything. */
@@ -183,7 +251,5 @@ export function putBack(worktree: string, commit: string): string {
 
 /** The two ways to run features that did not pass again, named: keep their work, or start them over. */
 export function rerunCommands(ids: readonly string[]): string {
-  const named = ids.join(' ');
-  const restart = ids.map((id) => ` --restart ${id}`).join('');
-  return `baton run --resume ${named} keeps their work; baton run --resume ${named}${restart} starts them over`;
+  return `${resumeRunCommand(ids)} keeps their work; ${resumeRunCommand(ids, {}, { restart: ids })} starts them over`;
 }

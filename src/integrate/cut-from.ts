@@ -12,6 +12,7 @@ import { userBranchesHolding } from '../git/branches.js';
 import { git } from '../git/git.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
+import { startCommand } from './continue-command.js';
 import { type ForeignBase, foreignBases } from './into.js';
 import type { Session } from './session.js';
 
@@ -92,9 +93,14 @@ async function rewritesIn(root: string, base: string, cut: string): Promise<stri
 /**
  * The refusal of a base that does not hold the commit the features were cut from (pure): it names the
  * commit, the user's branches that hold it or the rewrite the base holds instead, and what to do.
- * Only a base named with `--base` is taken as it is.
+ * Only a base named with `--base` is taken as it is: `integrateOnto` is the command that names one (the
+ * refused command line again, with that `--base`).
  */
-export function cutOutsideRefusal(baseName: string, cuts: readonly CutOutsideBase[]): UserError {
+export function cutOutsideRefusal(
+  baseName: string,
+  cuts: readonly CutOutsideBase[],
+  integrateOnto: (base: string) => string = (base) => startCommand({ base }),
+): UserError {
   const name = escapeControl(baseName);
   const parts = cuts.map((c) => {
     // `subjects` lists the newest missing commits first: the cut commit itself.
@@ -116,12 +122,12 @@ export function cutOutsideRefusal(baseName: string, cuts: readonly CutOutsideBas
     holder !== undefined
       ? `the ${lost} commit(s) it lacks come along with the features`
       : `the ${lost} old commit(s) come along with the features, beside their rewrite, and may conflict with it`;
-  const asIs = `to build on ${name} as it is, name it: \`baton integrate --base ${name}\` (${along})`;
+  const asIs = `to build on ${name} as it is, name it: \`${integrateOnto(baseName)}\` (${along})`;
   const onto = cuts.map((c) => `git rebase --onto ${name} ${c.base.slice(0, 10)}`);
   const ids = [...new Set(cuts.flatMap((c) => c.feature_ids))].join(' ');
   const hint =
     holder !== undefined
-      ? `Integrate onto the branch they were cut from, \`baton integrate --base ${holder}\`; or, ${asIs}.`
+      ? `Integrate onto the branch they were cut from, \`${integrateOnto(holder)}\`; or, ${asIs}.`
       : `Move the branches onto ${name} (in each worktree: ${someOf([...new Set(onto)], 2)}), then \`baton verify ${ids}\` and integrate; or, ${asIs}.`;
   return new UserError(
     'integrate/base-lacks-cut',

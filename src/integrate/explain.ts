@@ -94,13 +94,13 @@ export function explainFile(
 
 /**
  * The lines printed when integration stops at a conflict: what, why, and the commands to go on (pure);
- * `next` is the `--continue` to run and `fresh` the start over (each with the `--test` and `--into` this
- * integration was asked for, if any).
+ * `next` is the `--continue` to run and `skip` the start over that skips the conflict (each with the
+ * flags this integration was given: `continueCommand`, `freshCommand` with `--on-conflict skip`).
  */
 export function explainConflict(
   c: ConflictReport,
   next = 'baton integrate --continue',
-  fresh = 'baton integrate --fresh',
+  skip = 'baton integrate --fresh --on-conflict skip',
 ): string[] {
   const withWhom =
     c.with.length > 0
@@ -126,7 +126,7 @@ export function explainConflict(
     `  # edit ${c.files.length === 1 ? 'the file' : 'the files'}, keeping both features' intent, and remove the conflict markers`,
     `  git add ${c.files.map(printableArg).join(' ')}`,
     `  ${next}`,
-    `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then ${fresh} --on-conflict skip`,
+    `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then ${skip}`,
   );
   return lines;
 }

@@ -6,6 +6,7 @@ import { filesOutsideOwns } from '../contracts/owns.js';
 import { changedFiles, git } from '../git/git.js';
 import type { IntegrationEnded } from '../log/events.js';
 import { portBlockFor } from '../ports.js';
+import { sessionFlags } from './continue-command.js';
 import { foreignBases, type IntoInput, intoRefusal, MERGED_RESULT, moveInto } from './into.js';
 import { promotionChecks, promotionRefusal } from './promotion.js';
 import {
@@ -150,8 +151,7 @@ async function intoGate(
     checks,
     included: session.included,
     stale: session.stale ?? [],
-    test: session.test,
-    testTimeoutS: session.s.testTimeoutMs / 1000,
+    flags: sessionFlags(session),
     outsideOwns: outcome === 'clean' ? await outsideOwnsOnMove(session, branch) : outsideOwns(session),
     ...(checksLeft ? { checksLeft: checksLeft.reason } : {}),
   };
@@ -248,5 +248,8 @@ export async function finish(session: Session, stopped: Halt | undefined): Promi
   if (session.s.test !== undefined) result.test = session.s.test;
   const timeout = testTimeoutField(session).test_timeout_s;
   if (timeout !== undefined) result.test_timeout_s = timeout;
+  if (session.policy !== 'stop') result.on_conflict = session.policy;
+  if (session.named && session.named.length > 0) result.named = [...session.named];
+  if (session.baseRef !== undefined) result.base_ref = session.baseRef;
   return result;
 }

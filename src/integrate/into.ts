@@ -50,10 +50,12 @@ export interface IntoInput {
    * (`owns_policy` strict): whatever the log says their owns check found.
    */
   outsideOwns?: ReadonlyArray<{ feature_id: string; files: readonly string[] }>;
-  /** The test command the integration runs, which the `--continue` that finishes it names again. */
-  test?: string | undefined;
-  /** Its `--test-timeout` in seconds, named again by those commands when not the default. */
-  testTimeoutS?: number | undefined;
+  /**
+   * What the commands that finish it or start it over name again (`sessionFlags`): the test command
+   * the integration runs, its `--test-timeout`, its `--on-conflict`, the features, `--base` and
+   * `--include` it began with; their `--into` is `branch`.
+   */
+  flags?: ContinueFlags;
   /** Why the merged features' criteria, run again on the result, keep the branch (`promotionRefusal`). */
   promotion?: string;
 }
@@ -162,8 +164,8 @@ function notMergedWords(step: MergeStep): string | undefined {
 
 /**
  * What to do about the selected features left out, and how to take what merged (pure), every command
- * with the integration's `--test`, `--test-timeout` and `--into` (`flags.into` undefined: none was
- * named, `<branch>` shown):
+ * with the integration's flags (`flags.into` undefined: none was named, `<branch>` shown), each naming
+ * the features it integrates:
  * those that did not pass are fixed and re-run; those that passed and were left out for their commit
  * or a dependency are not re-run (the reason given for each says what it needs); those left out only
  * for a conflict (`--on-conflict skip`, and what depends on them) are integrated again and the
@@ -177,8 +179,8 @@ export function leftOutHint(steps: readonly MergeStep[], flags: ContinueFlags): 
   const passed = ids((s) => s.status === 'not-merged' && s.feature_status === 'complete');
   const conflicted = ids((s) => s.status === 'skipped');
   const merged = ids((s) => s.status === 'merged');
-  const fresh = (features: readonly string[]) =>
-    freshCommand({ ...flags, into: flags.into ?? ANY_BRANCH }, features);
+  const fresh = (features: readonly string[], more: ContinueFlags = {}) =>
+    freshCommand({ ...flags, into: flags.into ?? ANY_BRANCH, ids: features, ...more });
   const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
   const todo: string[] = [];
   if (rerun.length > 0) todo.push(`Fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
@@ -190,7 +192,7 @@ export function leftOutHint(steps: readonly MergeStep[], flags: ContinueFlags): 
   if (conflicted.length > 0) {
     const again = ids((s) => s.status === 'merged' || s.status === 'skipped');
     todo.push(
-      `integrate ${conflicted.join(', ')} again and resolve the conflict: ${one(conflicted, 'it was', 'they were')} left out only for it and ${one(conflicted, 'its', 'their')} work passed, so there is nothing to re-run (${fresh(again)} stops at the conflict for you; add --on-conflict agent to have the agent resolve it)`,
+      `integrate ${conflicted.join(', ')} again and resolve the conflict: ${one(conflicted, 'it was', 'they were')} left out only for it and ${one(conflicted, 'its', 'their')} work passed, so there is nothing to re-run (${fresh(again, { onConflict: 'stop' })} stops at the conflict for you; add --on-conflict agent to have the agent resolve it)`,
     );
   }
   const parts = todo.length > 0 ? [todo.join('; ')] : [];
@@ -209,9 +211,9 @@ function failedChecksWords(checks: Readonly<Record<string, CheckTally>>): string
     .join(', ');
 }
 
-/** The flags of the commands that go on with the integration `input` judges: its test, its timeout, its branch. */
+/** The flags of the commands that go on with the integration `input` judges: its own, and its branch. */
 function goOnFlags(input: IntoInput): ContinueFlags {
-  return { test: input.test, testTimeoutS: input.testTimeoutS, into: input.branch };
+  return { ...input.flags, into: input.branch };
 }
 
 /** Why the branch stays where it is when Ctrl-C stopped the integration before it moved it (pure). */

@@ -5,22 +5,20 @@
  */
 import { printableArg } from '../agents/shell-words.js';
 import { UserError, unreachable } from '../errors.js';
-import { existingBranches } from '../git/branches.js';
 import { mergeNoFf } from '../git/integration-merge.js';
 import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
 import { gitTies, messagesOfMergeInProgress } from './conflict-ties.js';
-import { continueCommand, continueCommandOf, freshCommandOf } from './continue-command.js';
-import { cutCommitsOf, cutLackedByIntegration } from './cut-from.js';
+import { continueCommandOf, freshCommandOf, startOnlyFlags } from './continue-command.js';
+import { cutLackedByIntegration } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
-import { foreignBases } from './into.js';
-import { collectBranchChanges, withCarried } from './predict.js';
+import { earlierContinueOffer, ownChanges, resumedSession, startSession } from './open-session.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
-import { marksFor, proveResume, stopDeadIntegration, testCommandNote, testRefusal } from './resume-proof.js';
-import { type ResumeState, resumeStateFrom } from './resume-state.js';
+import { proveResume, stopDeadIntegration, testCommandNote, testRefusal } from './resume-proof.js';
+import { resumeStateFrom } from './resume-state.js';
 import {
   contractOf,
   emit,
@@ -31,7 +29,6 @@ import {
   now,
   recordMerged,
   type Session,
-  sinkFor,
   skipWithDependents,
   testTimeoutField,
 } from './session.js';
@@ -64,27 +61,7 @@ export { CONFLICT_POLICIES } from './types.js';
  * policy, runs the `after: integration` criteria, and fast-forwards `into` when all is well.
  */
 export async function startIntegration(o: StartIntegrationOptions): Promise<IntegrationResult> {
-  const session: Session = {
-    s: o,
-    sink: sinkFor(o),
-    policy: o.onConflict ?? 'stop',
-    test: o.test,
-    worktree: o.worktreePath,
-    base: o.base,
-    ...(o.baseName ? { baseName: o.baseName } : {}),
-    order: [...o.features],
-    commits: { ...(o.commits ?? {}) },
-    bases: { ...(o.bases ?? {}) },
-    changed: {},
-    merged: [],
-    steps: new Map(),
-    tests: [],
-    startedAt: 0,
-    notes: [],
-    include: [...(o.include ?? [])],
-    included: [...(o.included ?? [])],
-    marks: await marksFor(o.root),
-  };
+  const session = await startSession(o);
   // Starting over: what a killed integration left running would run beside the new tests.
   const stopped = o.fresh ? await stopDeadIntegration(o.root) : undefined;
   if (stopped) session.notes.push(stopped);
@@ -98,20 +75,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
     freshCommand: freshCommandOf(session),
     // Read only when refusing: `--continue` is offered only when the log says it would go on.
-    continueCommand: () => {
-      const v = resumeStateFrom(
-        readLog(o.logPath, undefined, { final: true }).events,
-        o.into ? { into: o.into } : {},
-      );
-      if (!v.ok || v.state.promotionRefused) return undefined;
-      // `--continue` moves only a branch it is given, and runs only the test command it is given:
-      // the ones this integration was asked to move and began with (`testDiffers` refuses another).
-      const test = v.state.started.test;
-      // The timeout it began with, else this command's (the test command must be the one it began with).
-      const testTimeoutS = v.state.testTimeoutS ?? o.testTimeoutMs / 1000;
-      const command = continueCommand({ test, testTimeoutS, into: o.into ?? v.state.askedInto });
-      return { command, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
-    },
+    continueCommand: () => earlierContinueOffer(o),
   });
   session.worktree = wt.path;
   if (wt.backup) session.backup = wt.backup;
@@ -132,6 +96,8 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
       ...testTimeoutField(session),
       on_conflict: session.policy,
       ...(o.into ? { into: o.into } : {}),
+      ...(o.named && o.named.length > 0 ? { named: [...o.named] } : {}),
+      ...(o.baseRef !== undefined ? { base_ref: o.baseRef } : {}),
       ...(session.include.length > 0 ? { include: session.include } : {}),
       ...(session.included.length > 0 ? { included: session.included } : {}),
       ...(o.excluded && o.excluded.length > 0 ? { excluded: [...o.excluded] } : {}),
@@ -144,91 +110,36 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
 }
 
 /**
- * The session `--continue` goes on with, from the state the log recorded, in the worktree proven to be
- * the integration's; the test command and the conflict policy are this invocation's (flag, else config).
- */
-async function resumedSession(
-  o: ContinueIntegrationOptions,
-  r: ResumeState,
-  worktree: string,
-): Promise<Session> {
-  const session: Session = {
-    s: r.into === undefined ? o : { ...o, into: r.into },
-    sink: sinkFor(o),
-    policy: o.onConflict ?? 'stop',
-    test: o.test,
-    worktree,
-    base: r.base,
-    ...(r.started.base_name ? { baseName: r.started.base_name } : {}),
-    order: r.order,
-    commits: r.commits,
-    bases: {},
-    changed: {},
-    merged: [...r.merged],
-    steps: new Map(r.steps.map((s) => [s.feature_id, s])),
-    tests: [],
-    startedAt: o.clock().getTime(),
-    notes: [],
-    include: r.include,
-    included: r.included,
-    marks: await marksFor(o.root),
-  };
-  if (r.base) {
-    const branches = await existingBranches(o.root, r.order.map(featureBranch));
-    const present = r.order.filter((id) => branches.has(featureBranch(id)));
-    session.changed = await ownChanges(session, r.base, present);
-  }
-  return session;
-}
-
-/**
- * What each feature changed, measured as the prediction measures it (`collectBranchChanges`): from
- * the base, or, for a branch cut from its dependencies' (`--wait-for-deps`), from the merge that
- * stacked it on them, so a conflict's "with" never blames a dependent for its dependency's files.
- */
-async function ownChanges(
-  session: Session,
-  base: string,
-  ids: readonly string[],
-): Promise<Record<string, readonly string[]>> {
-  const branches = ids.map((id) => ({ feature_id: id, branch: mergeRef(session, id) }));
-  // A branch cut from a commit the base lacks (rewritten since the run) is measured from that commit.
-  session.cuts = cutCommitsOf(await foreignBases(session.s.root, base, session.bases, session.commits));
-  const changes = await collectBranchChanges(
-    session.s.root,
-    base,
-    withCarried(branches, session.s.plan.features),
-    session.cuts,
-  );
-  return Object.fromEntries(changes.map((c) => [c.feature_id, c.files]));
-}
-
-/**
  * Goes on with an integration that stopped at a conflict, once a person resolved it: commits the
  * resolved merge (refusing while unmerged paths or conflict markers remain), tests it, and merges
  * the rest. An integration that was interrupted goes on from its last recorded merge. What came
  * before is read back from the log.
  */
 export async function continueIntegration(o: ContinueIntegrationOptions): Promise<IntegrationResult> {
-  const verdict = resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events, {
+  // The commands the refusals name carry this command line's flags; a start over runs the test
+  // command given here (the config's needs no saying).
+  const given = {
     ...(o.into ? { into: o.into } : {}),
-    // A start over the refusals name runs the test command given here (the config's needs no saying).
     test: o.testFromConfig ? undefined : o.test,
     testTimeoutS: o.testTimeoutMs / 1000,
-  });
+    onConflict: o.onConflict,
+  };
+  const verdict = resumeStateFrom(readLog(o.logPath, undefined, { final: true }).events, given);
   if (!verdict.ok) {
     const { code, message, hint } = verdict.refusal;
     throw new UserError(code, message, { hint });
   }
   const r = verdict.state;
+  // And what only a start takes, as the integration began with it.
+  const flags = { ...given, ...startOnlyFlags(r.started) };
   // Nothing the log names is acted on unproven: the worktree, the commits, the branch to move.
-  const { worktree } = await proveResume(o, r);
+  const { worktree } = await proveResume(o, r, flags);
   const refused = testRefusal({
     logged: r.started.test,
     used: o.test,
     fromConfig: o.testFromConfig === true,
     into: o.into,
-    testTimeoutS: o.testTimeoutMs / 1000,
+    flags,
   });
   if (refused) throw refused;
   // What a killed integration left running (its test command) would run beside the new tests.

@@ -12,7 +12,7 @@ import { CLEAN_BACKUP_PREFIX, featureBranch, isObjectId } from '../git/refs.js';
 import type { Plan } from '../graph/types.js';
 import { integrationMarks, stopDeadIntegrationTests } from '../guard/daemons.js';
 import { escapeControl } from '../text/escape.js';
-import { continueCommand, freshCommand } from './continue-command.js';
+import { type ContinueFlags, continueCommand, freshCommand } from './continue-command.js';
 import { intoUnnamed, type ResumeState } from './resume-state.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
@@ -102,23 +102,15 @@ export interface ProvenResume {
  * (`provenIntegrationWorktree`), and each recorded commit is its feature's (`proveRecordedCommits`).
  */
 export async function proveResume(
-  o: {
-    root: string;
-    plan: Plan;
-    branch: string;
-    test?: string | undefined;
-    testFromConfig?: boolean;
-    testTimeoutMs?: number;
-    into?: string | undefined;
-  },
+  o: { root: string; plan: Plan; branch: string },
   r: ResumeState,
+  flags: ContinueFlags,
 ): Promise<ProvenResume> {
-  // The hints' commands carry the --test, --test-timeout and --into given here; the config's test needs no saying.
-  const test = o.testFromConfig ? undefined : o.test;
-  const testTimeoutS = o.testTimeoutMs === undefined ? undefined : o.testTimeoutMs / 1000;
-  const unnamed = intoUnnamed(r, { test, testTimeoutS });
+  // The hints' commands carry `flags`: the --test, --test-timeout, --into and --on-conflict given
+  // here, and what only a start takes as the integration began with it.
+  const unnamed = intoUnnamed(r, flags);
   if (unnamed) throw new UserError(unnamed.code, unnamed.message, { hint: unnamed.hint });
-  const fresh = freshCommand({ test, testTimeoutS, into: o.into });
+  const fresh = freshCommand(flags);
   const worktree = await provenIntegrationWorktree(o.root, o.branch, fresh);
   await proveRecordedCommits(o.root, o.plan, r, fresh);
   return { worktree };
@@ -134,8 +126,11 @@ export interface TestChoice {
   fromConfig: boolean;
   /** The branch this `--continue` moves, for the command the hint names. */
   into: string | undefined;
-  /** This `--continue`'s `--test-timeout` in seconds, which the commands the hint names carry. */
-  testTimeoutS?: number | undefined;
+  /**
+   * What else the commands the hint names carry: this `--continue`'s `--test-timeout` and
+   * `--on-conflict`, and what only a start takes as the integration began with it.
+   */
+  flags?: Omit<ContinueFlags, 'test' | 'into'>;
 }
 
 /**
@@ -150,9 +145,9 @@ export interface TestChoice {
 export function testRefusal(t: TestChoice): UserError | undefined {
   const { logged, used } = t;
   if (logged === undefined || logged === used || (used !== undefined && !t.fromConfig)) return undefined;
-  const { into, testTimeoutS } = t;
-  const asBegun = `\`${continueCommand({ test: logged, testTimeoutS, into })}\``;
-  const fresh = `or start over: \`${freshCommand({ testTimeoutS, into })}\``;
+  const flags = { ...t.flags, test: undefined, into: t.into };
+  const asBegun = `\`${continueCommand({ ...flags, test: logged })}\``;
+  const fresh = `or start over: \`${freshCommand(flags)}\``;
   if (used === undefined) {
     return new UserError(
       'integrate/test-unnamed',
@@ -166,7 +161,7 @@ export function testRefusal(t: TestChoice): UserError | undefined {
     'integrate/test-differs',
     `this integration began with the test command ${printableArg(logged)}, and this --continue would run the config's ${printableArg(used)} instead; it runs another only when you name it with --test`,
     {
-      hint: `Go on with the one it began with (read it first: the log is anyone's to write): ${asBegun}; or, to test the rest with the config's, say so: \`${continueCommand({ test: used, testTimeoutS, into })}\`; ${fresh}. Nothing was merged or moved.`,
+      hint: `Go on with the one it began with (read it first: the log is anyone's to write): ${asBegun}; or, to test the rest with the config's, say so: \`${continueCommand({ ...flags, test: used })}\`; ${fresh}. Nothing was merged or moved.`,
     },
   );
 }

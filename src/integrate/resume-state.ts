@@ -10,7 +10,14 @@ import type { FeatureStatus, IntegrationStarted, LogEvent, MergeSkipped } from '
 import type { BatonState } from '../log/fold.js';
 import { countChecks, foldEvents, type MergeRecord } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
-import { type ContinueFlags, continueCommand, freshCommand } from './continue-command.js';
+import {
+  ANY_BRANCH,
+  type ContinueFlags,
+  continueCommand,
+  freshCommand,
+  startCommand,
+  startOnlyFlags,
+} from './continue-command.js';
 import { intoRefusal } from './into.js';
 import type { CheckTally, MergeStep } from './types.js';
 import { failedMerge, pendingConflict } from './unfinished.js';
@@ -150,7 +157,7 @@ function stepsSoFar(
  */
 export function resumeStateFrom(
   events: readonly LogEvent[],
-  opts: { into?: string; test?: string | undefined; testTimeoutS?: number | undefined } = {},
+  opts: Pick<ContinueFlags, 'into' | 'test' | 'testTimeoutS' | 'onConflict'> = {},
 ): ResumeVerdict {
   const start = lastStartIndex(events);
   if (start === -1) {
@@ -159,7 +166,7 @@ export function resumeStateFrom(
       refusal: {
         code: 'integrate/nothing-to-continue',
         message: 'no integration to continue: the log records none',
-        hint: 'Start one with `baton integrate`.',
+        hint: `Start one with \`${startCommand(opts)}\`.`,
       },
     };
   }
@@ -181,7 +188,9 @@ export function resumeStateFrom(
   // stopped at the next conflict (a later plain `--continue` moves that one), as the fold keeps it.
   const askedInto = state.asked_into;
   if (!conflict && outcome !== undefined && outcome !== 'interrupted' && !(promotable && opts.into)) {
-    const fresh = freshCommand({ test: opts.test, testTimeoutS: opts.testTimeoutS, into });
+    // This command's flags, and what only a start takes as the integration began with them.
+    const flags = { ...opts, into, ...startOnlyFlags(started) };
+    const fresh = freshCommand(flags);
     return {
       ok: false,
       refusal: {
@@ -189,7 +198,7 @@ export function resumeStateFrom(
         message: `the last integration is not stopped at a conflict (it ended: ${outcome})`,
         hint:
           promotable && !promotionRefused
-            ? `It ended clean and moved no branch: to move one to it, run \`baton integrate --continue --into <branch>\`; or start a new one with \`${fresh}\`.`
+            ? `It ended clean and moved no branch: to move one to it, run \`${continueCommand({ ...flags, into: ANY_BRANCH })}\`; or start a new one with \`${fresh}\`.`
             : `${promotionRefused ? `No branch can be moved to it (${promotionRefused}). ` : ''}Start a new one with \`${fresh}\`.`,
       },
     };
@@ -250,12 +259,10 @@ function refusedPromotion(started: IntegrationStarted, folded: BatonState): stri
  * branch; moving none silently would break what `baton integrate --into` promised. Undefined when
  * `--into` was given or the log asks none. `flags.test` is the `--test` the user gave, carried into both
  * commands the hint names (without it they would run the config's test, or none), and so is the
- * `--test-timeout` (`flags.testTimeoutS`).
+ * `--test-timeout` (`flags.testTimeoutS`), its `--on-conflict`, and what the start over takes as the
+ * integration began with it (`startOnlyFlags`).
  */
-export function intoUnnamed(
-  state: ResumeState,
-  flags: Pick<ContinueFlags, 'test' | 'testTimeoutS'>,
-): ResumeRefusal | undefined {
+export function intoUnnamed(state: ResumeState, flags: ContinueFlags): ResumeRefusal | undefined {
   if (state.into !== undefined || state.askedInto === undefined) return undefined;
   return {
     code: 'integrate/into-unnamed',

@@ -23,6 +23,10 @@ export interface Session {
   base: string | undefined;
   /** The base as the user named it (`main`), for messages. */
   baseName?: string;
+  /** `--base` as it was given when this integration began (undefined: the default), named again by a start over. */
+  baseRef?: string | undefined;
+  /** The features named when this integration began (undefined: none), named again by a start over. */
+  named?: readonly string[] | undefined;
   /** Features this integration merges, in plan order. */
   order: string[];
   /** The commit merged for each feature, recorded when it was selected (see `mergeRef`). */

@@ -38,7 +38,7 @@ export function recheck(session: Session, r: ResumeState): Recheck {
     const checked = stateOf(id)?.commit;
     const recorded = r.commits[id];
     if (checked === undefined || recorded === undefined || checked === recorded) return true;
-    session.notes.push(changedSinceNote(id, stateOf(id), checked, recorded));
+    session.notes.push(changedSinceNote(id, stateOf(id), checked, recorded, freshCommandOf(session)));
     return false;
   });
   const rule = { include: r.include, trust: session.s.trust ?? { trustWorkers: false } };
@@ -59,21 +59,23 @@ export function recheck(session: Session, r: ResumeState): Recheck {
 /**
  * Why a feature's commit differs from the one this integration recorded, in words: `baton pick` put
  * another attempt on its branch (the fold's winner is picked and holds that commit), or a check ran on
- * a newer commit (`baton verify`). Either way `--continue` merges the recorded one.
+ * a newer commit (`baton verify`). Either way `--continue` merges the recorded one; `fresh` (the start
+ * over, `freshCommandOf`) takes the new one.
  */
 function changedSinceNote(
   id: string,
   f: FeatureState | undefined,
   current: string,
   recorded: string,
+  fresh: string,
 ): string {
   const attemptOf = (c: string) => Object.values(f?.attempts ?? {}).find((a) => a.commit === c);
   const picked = f?.winner?.picked ? attemptOf(current) : undefined;
   if (picked !== undefined && picked.attempt === f?.winner?.attempt) {
     const was = attemptOf(recorded);
-    return `${id}: attempt ${picked.attempt} (${current.slice(0, 10)}, ${picked.status}) was picked since this integration began; it merges ${recorded.slice(0, 10)}${was ? ` (attempt ${was.attempt})` : ''}, the commit it recorded (\`baton integrate --fresh\` takes the pick)`;
+    return `${id}: attempt ${picked.attempt} (${current.slice(0, 10)}, ${picked.status}) was picked since this integration began; it merges ${recorded.slice(0, 10)}${was ? ` (attempt ${was.attempt})` : ''}, the commit it recorded (\`${fresh}\` takes the pick)`;
   }
-  return `${id} was checked on ${current.slice(0, 10)} since this integration began; it merges ${recorded.slice(0, 10)}, the commit selected (\`baton integrate --fresh\` takes the newer one)`;
+  return `${id} was checked on ${current.slice(0, 10)} since this integration began; it merges ${recorded.slice(0, 10)}, the commit selected (\`${fresh}\` takes the newer one)`;
 }
 
 /**

@@ -144,6 +144,12 @@ export interface IntegrationResult {
   test?: string;
   /** Its `--test-timeout` in seconds, when not the default (900). */
   test_timeout_s?: number;
+  /** This invocation's `--on-conflict`, when not `stop`. */
+  on_conflict?: ConflictPolicy;
+  /** The features named when the integration began, when any were. */
+  named?: string[];
+  /** `--base` as given when the integration began, when it was. */
+  base_ref?: string;
   notes: string[];
 }
 
@@ -202,6 +208,10 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   base: string;
   /** The base as the user named it (`main`), for messages; unset: "the base". */
   baseName?: string;
+  /** `--base` as given (unset: the default was taken), recorded and named again by the commands that start over. */
+  baseRef?: string;
+  /** The features named on the command line (unset: none), recorded and named again by the commands that start over. */
+  named?: readonly string[];
   /** The commit to merge for each feature (its branch's tip when selected; the branch when absent). */
   commits?: Readonly<Record<string, string>>;
   /** The commit each feature's branch was cut from, where the log says (for `--into`'s `foreignBases`). */

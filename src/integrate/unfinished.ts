@@ -12,6 +12,7 @@ import { featureBranch, isObjectId } from '../git/refs.js';
 import type { BatonState, MergeRecord } from '../log/state.js';
 import {
   afterTestsFailedCommand,
+  type ContinueFlags,
   continueCommand,
   freshCommand,
   putBack,
@@ -21,6 +22,7 @@ import {
   WORKTREE_NOT_FOUND,
 } from './continue-command.js';
 import { otherSides } from './sides.js';
+import { isConflictPolicy } from './types.js';
 
 /** Where it stopped: a merge left at a conflict for a person, or the merge the tests failed after. */
 export type IntegrationStop =
@@ -51,8 +53,11 @@ export interface UnfinishedIntegration {
   stop?: IntegrationStop | undefined;
   /** Its worktree, proven (`integrationOnDisk`); undefined when none is. */
   worktree: string | undefined;
-  /** The test command, its `--test-timeout` and the branch to move it began with, as the log records them. */
-  flags: { test: string | undefined; testTimeoutS?: number | undefined; into: string | undefined };
+  /**
+   * The flags it began with, as the log records them (the test command, its `--test-timeout`, the
+   * branch to move, `--on-conflict`, the features named, `--base`, `--include`): the commands name them again.
+   */
+  flags: ContinueFlags;
   /**
    * The command that goes on: the `--continue` with the test command and branch it began with, or the
    * fresh start with them (failed tests on a feature's own work, or no integration worktree proven).
@@ -168,10 +173,14 @@ export function unfinishedIntegration(
     ...new Set(integration.merges.filter((m) => m.outcome === 'clean').map((m) => m.feature_id)),
   ];
   const stop = stopOf(integration, how === 'tests-failed');
-  const flags = {
+  const flags: ContinueFlags = {
     test: integration.test,
     testTimeoutS: integration.test_timeout_s,
     into: integration.asked_into,
+    onConflict: isConflictPolicy(integration.on_conflict) ? integration.on_conflict : undefined,
+    ids: integration.named,
+    base: integration.base_ref,
+    include: integration.include,
   };
   const worktree = disk.worktree;
   const gone = how === 'tests-failed' ? [] : goneBranches(integration.order, merged, stop, disk);

@@ -40,6 +40,10 @@ export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): 
         ...(ev.test !== undefined ? { test: ev.test } : {}),
         ...(ev.test_timeout_s !== undefined ? { test_timeout_s: ev.test_timeout_s } : {}),
         ...(ev.into !== undefined ? { asked_into: ev.into } : {}),
+        ...(ev.on_conflict !== undefined ? { on_conflict: ev.on_conflict } : {}),
+        ...(ev.include !== undefined ? { include: [...ev.include] } : {}),
+        ...(ev.named !== undefined ? { named: [...ev.named] } : {}),
+        ...(ev.base_ref !== undefined ? { base_ref: ev.base_ref } : {}),
       };
       break;
     case 'merge.clean':

@@ -34,6 +34,10 @@ export const INTEGRATION_EVENT_MAKERS = {
       on_conflict: z.optional(z.string()),
       /** The branch `--into` asked to move; `--continue` moves it only when named again on its command line. */
       into: z.optional(z.string()),
+      /** The features named on the command line (`baton integrate a b`), for the commands that start over; absent: none was. */
+      named: z.optional(z.array(id)),
+      /** `--base` as it was given, for the commands that start over; absent: the default base was taken. */
+      base_ref: z.optional(z.string()),
       /** Statuses opted in with `--include` (besides `complete`). */
       include: z.optional(z.array(z.enum(FEATURE_STATUSES))),
       /** Features merged although their status is not `complete`, because `--include` named it. */

@@ -237,6 +237,14 @@ export interface BatonState {
     test_timeout_s?: number | undefined;
     /** The branch its latest `--into` asked to move: its start's, or a later end's `into_asked`. */
     asked_into?: string | undefined;
+    /**
+     * What else it began with that the commands going on or starting over name again (its start's, a
+     * record like `test`): `--on-conflict`, `--include`'s statuses, the features named and `--base` as given.
+     */
+    on_conflict?: string | undefined;
+    include?: FeatureStatus[] | undefined;
+    named?: string[] | undefined;
+    base_ref?: string | undefined;
     /** It went on (began, merged, tested) after its last recorded end, or never recorded one. */
     open?: boolean | undefined;
   };

@@ -22,6 +22,7 @@ import { type CheckCounts, decideOutcome, featureTimeLimit, stoppedBy, type Time
 import { agentCannotDo, type FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import type { FinishedAgent } from './resume.js';
+import { runAgainFlags } from './resume-command.js';
 import { type Settled, settle, worktreeGone } from './settle.js';
 
 /** What a unit's lifecycle learnt on the way, for best-of-N to compare attempts (filled as it goes). */
@@ -165,7 +166,8 @@ async function lifecycle(
     facts.settled = settled;
   } catch (err) {
     // git's error would only say its program could not start in a folder that is gone.
-    if (!existsSync(p.worktree)) return { status: 'failed', reason: worktreeGone(id, p) };
+    if (!existsSync(p.worktree))
+      return { status: 'failed', reason: worktreeGone(id, p, runAgainFlags(ctx.opts)) };
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
   }
   const collision = opts.control?.stoppedFor(feature.feature_id);

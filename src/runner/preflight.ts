@@ -30,6 +30,7 @@ import { isInside } from '../path-inside.js';
 import { badBaseError, runBase } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './restart.js';
+import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
 import type { RunOptions } from './run.js';
 import { unitContract } from './units.js';
 import { checkCopyPatterns } from './worktree.js';
@@ -133,22 +134,31 @@ async function checkFeatureFolders(
     refuseExistingBranches(
       ids.filter((id) => branches.has(pathsOf(id).branch)),
       pathsOf,
+      runAgainFlags(opts),
     );
 }
 
-/** The features whose branch exists already, all named at once (a run refuses to overwrite any). */
-function refuseExistingBranches(ids: readonly string[], pathsOf: (id: string) => FeaturePaths): void {
+/**
+ * The features whose branch exists already, all named at once (a run refuses to overwrite any); the
+ * resume it offers carries the run's `--base` and `--agent` (`again`).
+ */
+function refuseExistingBranches(
+  ids: readonly string[],
+  pathsOf: (id: string) => FeaturePaths,
+  again: RunAgainFlags,
+): void {
   if (ids.length === 0) return;
   const names = ids.map((id) => pathsOf(id).branch);
   // A best-of-N attempt's branch is its feature's to resume or clean.
-  const features = [...new Set(ids.map((id) => parseAttemptUnitId(id)?.featureId ?? id))].join(' ');
+  const unique = [...new Set(ids.map((id) => parseAttemptUnitId(id)?.featureId ?? id))];
+  const features = unique.join(' ');
   const shown =
     names.length === 1 ? `branch ${names[0]} already exists` : `branches ${names.join(', ')} already exist`;
   throw new UserError(
     'run/branch-exists',
     `${shown}; Baton will not overwrite ${names.length === 1 ? 'it' : 'them'}`,
     {
-      hint: `Keep their work with \`baton run --resume ${features}\`, or remove them after merging with \`baton clean ${features}\`.`,
+      hint: `Keep their work with \`${resumeRunCommand(unique, again)}\`, or remove them after merging with \`baton clean ${features}\`.`,
     },
   );
 }

@@ -28,6 +28,7 @@ import { describeTimeLimit, featureTimeLimit, type TimeLimit } from './outcome.j
 import type { FeaturePaths } from './preflight.js';
 import { inspectResumedBranch } from './restart.js';
 import type { FinishedAgent, ResumedBranch } from './resume.js';
+import { resumeRunCommand, runAgainFlags } from './resume-command.js';
 import { addFeatureWorktree, copyIntoWorktree, readWorktreeInclude } from './worktree.js';
 
 function recordWorktree(
@@ -155,11 +156,13 @@ async function refuseMissingDependencies(ctx: RunContext, feature: Contract, p: 
   const id = feature.feature_id;
   const missing = await dependenciesMissingFrom(ctx.opts.root, p.branch, onBranches(ctx, feature));
   if (missing.length === 0) return;
+  // Started over from the base: this run's, which a resume takes from its command line only.
+  const restart = resumeRunCommand([], runAgainFlags(ctx.opts), { waitForDeps: true, restart: [id] });
   throw new UserError(
     'run/resume-missing-dependency',
-    `${p.branch} lacks the latest code of its dependency ${missing.join(', ')} (cut before it was complete, or it moved on since), so its agent was not started; start it over on top of them with \`baton run --resume --wait-for-deps --restart ${id}\``,
+    `${p.branch} lacks the latest code of its dependency ${missing.join(', ')} (cut before it was complete, or it moved on since), so its agent was not started; start it over on top of them with \`${restart}\``,
     {
-      hint: `Start it over on top of its dependencies: baton run --resume --wait-for-deps --restart ${id} (its commits are kept under refs/baton/restart-backup/)`,
+      hint: `Start it over on top of its dependencies: ${restart} (its commits are kept under refs/baton/restart-backup/)`,
     },
   );
 }

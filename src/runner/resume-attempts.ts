@@ -16,6 +16,7 @@ import { foldLogCached } from '../log/fold-cache.js';
 import type { EventSink } from '../log/sink.js';
 import type { AttemptState } from '../log/state.js';
 import { stoppedUnrun } from './attempts.js';
+import { resumeRunCommand, runAgainFlags } from './resume-command.js';
 import type { RunOptions } from './run-options.js';
 
 /**
@@ -43,7 +44,7 @@ export async function interruptedBestOfN(
     'run/undecided-attempts',
     `best-of-N for ${left.join(', ')} was interrupted before a winner was selected; the attempts' branches (${attemptBranch(left[0] ?? '', 1)}, …) are still there`,
     {
-      hint: `Continue it with \`baton run --resume ${left.join(' ')}\` (it reads the attempts count from the log), or remove the attempts with \`baton clean ${left.join(' ')} --force\`.`,
+      hint: `Continue it with \`${resumeRunCommand(left, runAgainFlags(opts))}\` (it reads the attempts count from the log), or remove the attempts with \`baton clean ${left.join(' ')} --force\`.`,
     },
   );
 }
@@ -76,7 +77,7 @@ export function refuseFewerAttempts(
       'run/fewer-attempts',
       `the interrupted best-of-N run of ${id} had ${recorded} attempts; --attempts ${flag} would leave out ${which}, which that run started`,
       {
-        hint: `Resume without --attempts: \`baton run --resume ${id}\` runs the ${recorded} attempts the log recorded, keeps those that ended and selects among them all.`,
+        hint: `Resume without --attempts: \`${resumeRunCommand([id], runAgainFlags(opts))}\` runs the ${recorded} attempts the log recorded, keeps those that ended and selects among them all.`,
       },
     );
   }

@@ -9,6 +9,7 @@ import { foldLastRun } from '../log/last-run.js';
 import { selectFeatures } from '../project.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
+import { type RunAgainFlags, resumeRunCommand, runCommand } from './resume-command.js';
 
 /** Refuses to resume while the orchestrator of any run that has not ended is still alive. */
 export function assertNoLiveRun(state: BatonState, root: string): void {
@@ -114,6 +115,8 @@ export interface RestartRequest {
   complete: (featureId: string) => boolean;
   /** Whether an attempt ended in an earlier run (a resume keeps it and does not run it again). */
   kept: (unitId: string) => boolean;
+  /** The run's `--base` and `--agent`, which the commands the refusals name carry (`runAgainFlags`). */
+  again?: RunAgainFlags;
 }
 
 function restartUsage(code: string, message: string, hint: string): UserError {
@@ -151,7 +154,7 @@ export function restartUnits(r: RestartRequest): string[] {
       throw restartUsage(
         'run/restart-complete',
         `--restart ${name}: ${feature} is complete, and a resume skips complete features, so nothing would restart`,
-        `Leave it out of --restart. To do it again from the base, remove it first with \`baton clean ${feature}\` (once its work is merged; \`baton clean --force ${feature}\` discards it), then run \`baton run ${feature}\`.`,
+        `Leave it out of --restart. To do it again from the base, remove it first with \`baton clean ${feature}\` (once its work is merged; \`baton clean --force ${feature}\` discards it), then run \`${runCommand([feature], r.again)}\`.`,
       );
     }
     if (!r.resume) continue;
@@ -166,7 +169,7 @@ export function restartUnits(r: RestartRequest): string[] {
     throw restartUsage(
       'run/restart-without-resume',
       `--restart ${names} works only with --resume: it starts over a branch that a resumed run would continue, and a run without --resume reuses no branch`,
-      `Run \`baton run --resume ${[...features].join(' ')} --restart ${names}\`.`,
+      `Run \`${resumeRunCommand([...features], r.again, { restart: r.restart })}\`.`,
     );
   }
   return [...out];
@@ -177,13 +180,13 @@ export function restartUnits(r: RestartRequest): string[] {
  * an attempt its feature (selected) does not have, with the names that would work.
  */
 function notRestartable(r: RestartRequest, name: string, feature: string): UserError {
-  const resume = `baton run --resume ${r.featureIds.join(' ')}`;
+  const resume = (restart: string) => resumeRunCommand(r.featureIds, r.again, { restart: [restart] });
   const own = r.units.filter((u) => u.featureId === feature);
   if (own.length === 0) {
     return restartUsage(
       'run/restart-not-selected',
       `--restart ${name}: ${name} is not a feature this run selects (${r.featureIds.join(', ')}), so nothing would restart`,
-      `Name one of those, or select the feature too: \`baton run --resume ${[...r.featureIds, feature].join(' ')} --restart ${name}\`.`,
+      `Name one of those, or select the feature too: \`${resumeRunCommand([...r.featureIds, feature], r.again, { restart: [name] })}\`.`,
     );
   }
   const n = parseAttemptUnitId(name)?.attempt;
@@ -191,7 +194,7 @@ function notRestartable(r: RestartRequest, name: string, feature: string): UserE
     return restartUsage(
       'run/restart-no-attempt',
       `--restart ${name}: ${feature} runs as one agent in this run, with no attempt ${n}, so nothing would restart`,
-      `Name the feature: \`${resume} --restart ${feature}\`.`,
+      `Name the feature: \`${resume(feature)}\`.`,
     );
   }
   const runs = own.filter((u) => !r.kept(u.id)).map((u) => u.id);
@@ -199,7 +202,7 @@ function notRestartable(r: RestartRequest, name: string, feature: string): UserE
     'run/restart-no-attempt',
     `--restart ${name}: ${feature} has no attempt ${n} in this run; its attempts are ${own.map((u) => u.id).join(', ')}, so nothing would restart`,
     runs.length > 0
-      ? `Name an attempt the resume runs again (${runs.join(', ')}): \`${resume} --restart ${runs[0]}\`; \`--restart ${feature}\` names every one of those.`
+      ? `Name an attempt the resume runs again (${runs.join(', ')}): \`${resume(runs[0] ?? feature)}\`; \`--restart ${feature}\` names every one of those.`
       : `Leave it out of --restart: the resume keeps every attempt of ${feature}, which ended in an earlier run.`,
   );
 }
@@ -215,7 +218,7 @@ function allKept(r: RestartRequest, name: string, units: ReadonlyArray<{ id: str
   return restartUsage(
     'run/restart-kept',
     `--restart ${name}: ${many ? 'its attempts' : name} ended in an earlier run and the resume keeps ${them} without running ${them} again, so nothing would restart`,
-    `Leave it out of --restart. To run ${them} again, discard ${them} first: \`baton clean --force ${units.map((u) => u.id).join(' ')}\` (${many ? 'their tips' : 'its tip'} kept as a backup), then \`baton run --resume ${r.featureIds.join(' ')}\` runs ${them} again.`,
+    `Leave it out of --restart. To run ${them} again, discard ${them} first: \`baton clean --force ${units.map((u) => u.id).join(' ')}\` (${many ? 'their tips' : 'its tip'} kept as a backup), then \`${resumeRunCommand(r.featureIds, r.again)}\` runs ${them} again.`,
   );
 }
 

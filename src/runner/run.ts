@@ -59,6 +59,7 @@ import {
   resumedSelects,
   unbackedAttempts,
 } from './resume-attempts.js';
+import { runAgainFlags } from './resume-command.js';
 import { isConcurrency, type RunOptions } from './run-options.js';
 import { planUnits } from './units.js';
 
@@ -181,6 +182,7 @@ function withRestart(
       const parsed = parseAttemptUnitId(id);
       return parsed !== undefined && (kept.get(parsed.featureId)?.ended.has(parsed.attempt) ?? false);
     },
+    again: runAgainFlags(opts),
   });
   return { ...opts, restart };
 }

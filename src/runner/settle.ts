@@ -18,6 +18,7 @@ import { emitEscapes } from './escapes.js';
 import type { AgentRun } from './launch.js';
 import type { FeaturePaths } from './preflight.js';
 import type { Prepared } from './prepare.js';
+import { type RunAgainFlags, resumeRunCommand } from './resume-command.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
 
 /** What the agent left on its branch. */
@@ -109,7 +110,10 @@ async function uncommittedNote(worktree: string): Promise<string> {
     : '';
 }
 
-/** Why a feature whose worktree folder was removed while its agent ran (by the agent, or by hand) failed. */
-export function worktreeGone(id: string, p: FeaturePaths): string {
-  return `its worktree ${p.worktree} was removed while the agent ran, so none of its uncommitted work could be recorded (what it committed is on ${p.branch}); run it again with \`baton run --resume ${id}\`, which makes the worktree again`;
+/**
+ * Why a feature whose worktree folder was removed while its agent ran (by the agent, or by hand)
+ * failed; the resume it names carries the run's `--base` and `--agent` (`again`).
+ */
+export function worktreeGone(id: string, p: FeaturePaths, again: RunAgainFlags = {}): string {
+  return `its worktree ${p.worktree} was removed while the agent ran, so none of its uncommitted work could be recorded (what it committed is on ${p.branch}); run it again with \`${resumeRunCommand([id], again)}\`, which makes the worktree again`;
 }

@@ -98,7 +98,7 @@ describe('baton pick and what follows it', () => {
     const into = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
     expect(into.code, into.stdout + into.stderr).toBe(0);
     expect(into.stdout).toContain(
-      `note: api: attempt 2 (${a2.slice(0, 10)}, failed-checks) was picked since this integration began; it merges ${a1.slice(0, 10)} (attempt 1), the commit it recorded (\`baton integrate --fresh\` takes the pick)\n`,
+      `note: api: attempt 2 (${a2.slice(0, 10)}, failed-checks) was picked since this integration began; it merges ${a1.slice(0, 10)} (attempt 1), the commit it recorded (\`baton integrate --fresh --into main\` takes the pick)\n`,
     );
     expect(into.stdout).not.toMatch(/was checked on/);
     // Promoted: a later pick has no integration under way to warn about.

@@ -56,6 +56,20 @@ describe('the end of baton run, local or --queue (one rule)', () => {
     expect(nextStep(summary(['failed']), queue)).toBeUndefined();
   });
 
+  it('carries the run’s --base and --agent, which a resume takes from its command line only', () => {
+    const again = { base: 'release/1.0', agent: 'claude' };
+    expect(nextStep(summary(['complete']), undefined, again)).toContain(
+      'Next: `baton integrate --base release/1.0`',
+    );
+    expect(nextStep(summary(['failed']), undefined, again)).toContain(
+      '`baton run --resume f0 --base release/1.0 --agent claude`.',
+    );
+    const stopped: RunSummary = { ...summary(['interrupted']), outcome: 'interrupted' };
+    expect(nextStep(stopped, undefined, { base: 'my base' })).toBe(
+      "To go on where it stopped: `baton run --resume --base 'my base'`.",
+    );
+  });
+
   it('prints that command under the count', () => {
     let out = '';
     reportRunSummary({ stdout: { write: (s: string) => (out += s) } as never }, summary(['failed']), false);

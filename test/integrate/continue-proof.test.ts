@@ -200,7 +200,7 @@ describe('baton integrate --continue proves what the log says before acting on i
     expect(again.code, again.stdout + again.stderr).toBe(0);
   });
 
-  it('refuses a recorded order naming a feature not in the plan; its start over keeps --test and --into', async () => {
+  it('refuses a recorded order naming a feature not in the plan; its start over keeps the features, --test and --into', async () => {
     repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
     killedAfter(repo, 'f1');
     const { started, merges } = recorded(repo);
@@ -217,7 +217,7 @@ describe('baton integrate --continue proves what the log says before acting on i
     expect(repo.git('rev-parse', 'main')).toBe(main);
   });
 
-  it('refuses to go on with a stopped merge whose feature no longer passes; its start over keeps --test and --into', async () => {
+  it('refuses to go on with a stopped merge whose feature no longer passes; its start over keeps the features, --test and --into', async () => {
     repo = makeFourFeatures().repo;
     recordStatus(repo, ['a', 'b']);
     const flags = ['--test', 'true', '--into', 'main'];
@@ -242,7 +242,7 @@ describe('baton integrate --continue proves what the log says before acting on i
     expect(r.code).toBe(1);
     expect(codeOf(r.stderr)).toBe('integrate/no-longer-passes');
     expect(r.stderr).toContain(
-      `Fix it, then start over: git -C ${printableArg(wt)} merge --abort && baton integrate --fresh --test true --into main`,
+      `Fix it, then start over: git -C ${printableArg(wt)} merge --abort && baton integrate a b --fresh --test true --into main`,
     );
     expect(repo.git('rev-parse', 'main')).toBe(main);
   });

@@ -172,7 +172,7 @@ describe('Ctrl-C during baton integrate', () => {
     expect(r.code).toBe(1);
     const wt = join(repo.root, '..', 'repo.baton-worktrees', 'integration');
     expect(r.stderr).toBe(
-      `baton: integration interrupted (stopped by Ctrl-C); resolve the conflict of b in ${wt} (and \`git add\`), then run \`baton integrate --continue\`, or start over with \`baton integrate --fresh\`\n`,
+      `baton: integration interrupted (stopped by Ctrl-C); resolve the conflict of b in ${wt} (and \`git add\`), then run \`baton integrate --continue --on-conflict agent\`, or start over with \`baton integrate --fresh --on-conflict agent\`\n`,
     );
     expect(groupAlive(pgidIn(pgidFile) as number)).toBe(false);
     expect(logEvents(repo).find((e) => e.type === 'integration.ended')).toMatchObject({

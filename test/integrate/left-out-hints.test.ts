@@ -26,7 +26,7 @@ describe('the hint for features left out', () => {
     );
     const hint = skip.stdout.split('\n').find((l) => l.startsWith('hint: ')) ?? '';
     expect(hint).toBe(
-      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --test true --into main stops at the conflict for you; add --on-conflict agent to have the agent resolve it); or, to take what merged: baton integrate a c d --fresh --test true --into main.',
+      'hint: Integrate b again and resolve the conflict: it was left out only for it and its work passed, so there is nothing to re-run (baton integrate a b c d --fresh --test true --into main stops at the conflict for you; add --on-conflict agent to have the agent resolve it); or, to take what merged: baton integrate a c d --fresh --test true --into main --on-conflict skip.',
     );
     // The command it names does what it says: it stops at b's conflict for the user.
     const named = hint.match(/\((baton integrate a b c d [^)]*) stops/)?.[1] ?? '';

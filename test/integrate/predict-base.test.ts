@@ -115,9 +115,9 @@ describe('explainConflict', () => {
     ]);
   });
   it('offers the skip as the start over it is given, with that integration’s --test and --into', () => {
-    const fresh = 'baton integrate --fresh --test true --into main';
-    expect(explainConflict({ ...report, with: ['b'] }, 'baton integrate --continue', fresh).at(-1)).toBe(
-      `Or skip the feature instead: git -C /w merge --abort, then ${fresh} --on-conflict skip`,
+    const skip = 'baton integrate --fresh --test true --into main --on-conflict skip';
+    expect(explainConflict({ ...report, with: ['b'] }, 'baton integrate --continue', skip).at(-1)).toBe(
+      `Or skip the feature instead: git -C /w merge --abort, then ${skip}`,
     );
   });
 });

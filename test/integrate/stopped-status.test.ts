@@ -78,7 +78,7 @@ describe('status after an integration that stopped', () => {
       command,
       test_from_log: true,
       branches_gone: [],
-      go_on: `resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\` (its --test is the command the integration began with, as the log records it: read it first), or start over with \`baton integrate --fresh --test true --into main\``,
+      go_on: `resolve the conflict of b in ${wt} (and \`git add\`), then run \`${command}\` (its --test is the command the integration began with, as the log records it: read it first), or start over with \`baton integrate a b --fresh --test true --into main\``,
     });
     const human = (await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout;
     expect(human).toContain(

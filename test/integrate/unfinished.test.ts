@@ -167,6 +167,33 @@ describe('unfinishedIntegration (pure)', () => {
     );
   });
 
+  it('names what the integration began with: the --continue its policy, the start over its features, --base and --include too', () => {
+    const began = {
+      ...STARTED,
+      on_conflict: 'skip',
+      named: ['a', 'b'],
+      base_ref: 'release/1.0',
+      include: ['failed-checks'],
+    };
+    const u = unfinishedIntegration(
+      foldEvents(integration(began, MERGED('a'), ENDED('interrupted'))).integration,
+      false,
+      ON_DISK,
+    );
+    expect(u?.command).toBe("baton integrate --continue --test 'npm test' --into main --on-conflict skip");
+    expect(u && describeUnfinished(u).goOn).toContain(
+      "or start over with `baton integrate a b --fresh --test 'npm test' --into main --base release/1.0 --include failed-checks --on-conflict skip`",
+    );
+    // A policy the log names that is none is not printed.
+    const forged = unfinishedIntegration(
+      foldEvents(integration({ ...STARTED, on_conflict: 'rm -rf' }, MERGED('a'), ENDED('interrupted')))
+        .integration,
+      false,
+      ON_DISK,
+    );
+    expect(forged?.command).toBe("baton integrate --continue --test 'npm test' --into main");
+  });
+
   it('is none once its branch is gone, and starts over when no worktree is proven', () => {
     const stopped = foldEvents(
       integration(STARTED, MERGED('a'), CONFLICT('b'), ENDED('conflict')),

@@ -1,0 +1,163 @@
+// Each command `baton integrate` prints for the user to run next (after a refusal, an interruption, a
+// clean result) is run as printed, by a shell with the built `baton` on PATH, and does what the
+// command it follows would have done: the same features, from the same base, with the same test
+// command and conflict policy, moving the same branch.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { printableArg } from '../../src/agents/shell-words.js';
+import type { IntegrationStarted } from '../../src/log/events.js';
+import { BATON_BIN, type CliResult, runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
+import { logEvents, makeFourFeatures, projectRepo, recordStatus } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+/** Runs `command` as a shell runs it when pasted, `baton` being the built CLI. */
+function runAsPrinted(r: TempRepo, command: string): CliResult {
+  const bin = join(r.root, '..', 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'baton'), `#!/bin/sh\nexec '${process.execPath}' '${BATON_BIN}' "$@"\n`, {
+    mode: 0o755,
+  });
+  const out = spawnSync('sh', ['-c', command], {
+    cwd: r.root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` },
+  });
+  return { code: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
+}
+
+/** The last `integration.started` of the log. */
+function lastStart(r: TempRepo): IntegrationStarted {
+  const started = logEvents(r).findLast((e) => e.type === 'integration.started');
+  if (started?.type !== 'integration.started') throw new Error('no integration.started');
+  return started;
+}
+
+/** The one `baton integrate …` a text names after `before` (between backquotes, or to the line's end). */
+function commandAfter(text: string, before: string): string {
+  const at = text.indexOf(before);
+  expect(at, text).toBeGreaterThanOrEqual(0);
+  const rest = text.slice(at + before.length);
+  const m = /^`?(baton integrate[^`\n]*?)(?:`|\.?\n|\.?$)/.exec(rest);
+  expect(m, rest).not.toBeNull();
+  return m?.[1] ?? '';
+}
+
+/** A repository with features a and b (each its own file, complete) and a branch `dev`: main and one commit outside every owns. */
+function twoFeaturesAndDev(config: Record<string, unknown> = {}): TempRepo {
+  const r = projectRepo([{ id: 'a' }, { id: 'b' }], config);
+  r.git('branch', 'dev', 'main');
+  const before = r.git('symbolic-ref', '--short', 'HEAD');
+  r.git('checkout', '-q', 'dev');
+  r.commit('dev work', { 'other.txt': 'dev\n' });
+  r.git('checkout', '-q', before);
+  return r;
+}
+
+describe('the commands baton integrate prints, run as printed', () => {
+  it('a start over after --into was refused integrates from the same --base', async () => {
+    repo = twoFeaturesAndDev();
+    const main = repo.git('rev-parse', 'main');
+    const dev = repo.git('rev-parse', 'dev');
+    // dev's own commit changes a file no feature owns: main stays, and the hint says how to start over.
+    const first = await runBaton(['integrate', '--into', 'main', '--base', 'dev', '--test', 'true'], {
+      cwd: repo.root,
+    });
+    expect(first.code, first.stdout + first.stderr).toBe(1);
+    expect(first.stdout).toContain('main left where it was: git shows changes outside owns');
+    expect(lastStart(repo)).toMatchObject({ base_commit: dev, base_ref: 'dev' });
+    const fresh = commandAfter(first.stdout, 'then integrate again from the start: ');
+    expect(fresh).toBe('baton integrate --fresh --test true --into main --base dev');
+
+    const again = runAsPrinted(repo, fresh);
+    // The same integration again, from dev, refused for the same reason (not another one from main).
+    expect(again.code, again.stdout + again.stderr).toBe(1);
+    expect(again.stderr).not.toContain('integrate/hand-made-commits');
+    expect(again.stdout).toContain('main left where it was: git shows changes outside owns');
+    expect(lastStart(repo)).toMatchObject({ base_commit: dev, base_ref: 'dev', order: ['a', 'b'] });
+    expect(repo.git('rev-parse', 'main')).toBe(main);
+  });
+
+  it('after Ctrl-C, the --continue keeps --on-conflict skip: the conflict is skipped, not stopped at', async () => {
+    repo = makeFourFeatures().repo;
+    recordStatus(repo, ['a', 'b', 'c', 'd']);
+    // The test command blocks once, after a's merge, for Ctrl-C to come; later runs pass at once.
+    const started = join(repo.root, '..', 'test.started');
+    const test = `if [ ! -e ${started} ]; then echo $$ > ${started}; sleep 30; fi`;
+    const flags = ['--on-conflict', 'skip', '--test', test, '--into', 'main'];
+    const stopped = await runBaton(['integrate', ...flags], {
+      cwd: repo.root,
+      interrupt: (fire) => {
+        void until(() => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', 30_000).then(
+          fire,
+        );
+      },
+    });
+    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
+    expect(stopped.stderr).toContain('integration interrupted');
+    const next = commandAfter(stopped.stderr, 'go on with ');
+    expect(next).toBe(
+      `baton integrate --continue --test ${printableArg(test)} --into main --on-conflict skip`,
+    );
+    // The start over it offers keeps the policy too.
+    expect(commandAfter(stopped.stderr, 'or start over with ')).toBe(
+      `baton integrate --fresh --test ${printableArg(test)} --into main --on-conflict skip`,
+    );
+
+    const went = runAsPrinted(repo, next);
+    // b conflicts with a: skipped, as the integration was asked; c and d merged after it.
+    expect(went.stdout).not.toContain('The merge is left in progress');
+    const ended = logEvents(repo).findLast((e) => e.type === 'integration.ended');
+    expect(ended).toMatchObject({ outcome: 'partial' });
+    const skipped = logEvents(repo).filter((e) => e.type === 'merge.skipped');
+    expect(skipped).toEqual([expect.objectContaining({ feature_id: 'b', kind: 'conflict' })]);
+    expect(went.code).toBe(1);
+  });
+
+  it('after a clean integration, the --continue --into <branch> it offers keeps --test', async () => {
+    repo = twoFeaturesAndDev();
+    const test = 'test -d src';
+    const clean = await runBaton(['integrate', '--test', test], { cwd: repo.root });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    const offered = commandAfter(clean.stdout, 'To move a branch to this result: ');
+    expect(offered).toBe(`baton integrate --continue --test ${printableArg(test)} --into <branch>`);
+
+    const moved = runAsPrinted(repo, offered.replace('<branch>', 'main'));
+    expect(moved.code, moved.stdout + moved.stderr).toBe(0);
+    expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
+  });
+
+  it('Ctrl-C before anything merged: the command to run again is the one interrupted, features and flags kept', async () => {
+    repo = twoFeaturesAndDev();
+    const test = 'test -d src/a';
+    const flags = ['a', '--test', test, '--base', 'dev', '--on-conflict', 'skip'];
+    const stopped = await runBaton(['integrate', ...flags], {
+      cwd: repo.root,
+      interrupt: (fire) => fire(),
+    });
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('[integrate/interrupted]');
+    expect(logEvents(repo).some((e) => e.type === 'integration.started')).toBe(false);
+    const again = commandAfter(stopped.stderr, 'Run ');
+    expect(again).toBe(`baton integrate a --test ${printableArg(test)} --base dev --on-conflict skip`);
+
+    const ran = runAsPrinted(repo, again);
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(lastStart(repo)).toMatchObject({
+      order: ['a'],
+      test,
+      on_conflict: 'skip',
+      base_commit: repo.git('rev-parse', 'dev'),
+      named: ['a'],
+      base_ref: 'dev',
+    });
+  });
+});
