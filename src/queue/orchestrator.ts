@@ -58,6 +58,7 @@ const WORKER_EVENT_TYPES = new Set([
   'worktree.created',
   'feature.started',
   'agent.exited',
+  'agent.retrying',
   'hook',
   'check.passed',
   'check.failed',
