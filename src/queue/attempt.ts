@@ -1,9 +1,9 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
-import { agentLabel, resolveAdapter } from '../agents/registry.js';
+import { resolveAdapter } from '../agents/registry.js';
 import { makeWorktreeVerifier } from '../checks/verify.js';
-import type { AgentOverride, Config } from '../config-schema.js';
+import type { Config } from '../config-schema.js';
 import { parseContract } from '../contracts/parse.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatDiagnostic } from '../errors.js';
@@ -13,14 +13,11 @@ import { parseRawDiff } from '../git/sequence.js';
 import { unitFilesIn } from '../log/paths.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { describeExit, type ProcessExit, type Supervised } from '../process/supervise.js';
-import { featureEnvironment } from '../runner/feature-env.js';
-import { startAgent } from '../runner/launch.js';
 import { decideOutcome } from '../runner/outcome.js';
-import { buildTaskPrompt } from '../runner/task.js';
 import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { errorMessage } from '../text/error-message.js';
-import { forgetAttemptAgent, recordAttemptAgent } from './attempt-agents.js';
 import { dropWorktree, makeWorktree, pushResult } from './attempt-git.js';
+import { type LaunchedAttempt, launchAttempt, MID_FLUSH_MS } from './attempt-launch.js';
 import type { EventForwarder } from './event-stream.js';
 import { fetchRef, hubRemote } from './hub.js';
 import { HubAnswered, retryHub } from './hub-retry.js';
@@ -60,21 +57,6 @@ export interface AttemptContext {
   log: (line: string) => void;
 }
 
-/**
- * The agent's settings for a job on this worker: the orchestrator's (model, permission mode, args,
- * env), but the program is the one this worker found when it joined the agent's queue (its own
- * `agents.<name>.command`, or the agent on its PATH), never the orchestrator's `command`, a path on
- * another machine. Without one found, the adapter's usual name.
- */
-export function workerOverride(
-  orchestrator: AgentOverride | undefined,
-  program: string | undefined,
-): AgentOverride | undefined {
-  if (orchestrator === undefined && program === undefined) return undefined;
-  const { command: _elsewhere, ...rest } = orchestrator ?? {};
-  return program === undefined ? rest : { ...rest, command: program };
-}
-
 /** Parses the contract carried by a job; a contract this worker cannot read is a BadJobError naming the file. */
 function contractOf(data: JobData) {
   const parsed = parseContract(data.contract.text, data.contract.file, { knownIds: new Set(data.known_ids) });
@@ -104,18 +86,12 @@ export interface AttemptPaths {
 }
 
 /** An attempt ready to launch: the contract, the adapter, its worktree made and its log sink open. */
-interface PreparedAttempt {
+export interface PreparedAttempt {
   feature: Contract;
   adapter: AgentAdapter;
   config: Config;
   sink: EventSink;
   paths: AttemptPaths;
-}
-
-/** The agent's exit, and when it was started (ms since the epoch). */
-interface LaunchedAttempt {
-  exit: ProcessExit;
-  started: number;
 }
 
 /** What the agent left: its exit, the commit the attempt pushes, the files it changed. */
@@ -129,13 +105,6 @@ interface SettledAttempt {
   /** Why the work cannot be merged whatever its checks say (`unmergeableReason`). */
   refused?: string;
 }
-
-/**
- * How long a send of the attempt's events is waited on while it runs (ms): the events reach the run
- * in order whenever Redis answers, but an outage must not keep the checks and the push from going on.
- * The last send, before the result, is waited on whole (the result goes through Redis anyway).
- */
-const MID_FLUSH_MS = 2000;
 
 /** `work`, or nothing once `signal` is aborted (never rejects). */
 function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
@@ -234,80 +203,11 @@ function attemptPaths(dir: string, featureId: string, branch: string): AttemptPa
   };
 }
 
-/** Writes the task, starts the agent (stopped if the job is aborted) and waits for it to exit. */
-async function launchAttempt(ctx: AttemptContext, a: PreparedAttempt): Promise<LaunchedAttempt> {
-  const { data } = ctx;
-  const { feature, adapter, config, paths } = a;
-  const { worktree, branch, taskFile, logPath, logFile } = paths;
-  const prompt = buildTaskPrompt(feature, { branch, port: data.port, portBase: data.port_base });
-  writeFileSync(taskFile, prompt);
-  const started = Date.now();
-  const child = await startAgent(
-    adapter,
-    {
-      feature,
-      prompt,
-      taskFile,
-      scratchDir: paths.scratchDir,
-      worktree,
-      runId: data.run_id,
-      logPath,
-      batonCommand: ctx.batonCommand,
-      port: data.port,
-      portBase: data.port_base,
-      env: attemptEnv(ctx, paths),
-      config,
-      override: workerOverride(config.agents[adapter.name], ctx.programs.get(adapter.name)),
-    },
-    { logFile, ...(data.timeout_ms !== undefined ? { timeoutMs: data.timeout_ms } : {}) },
-  );
-  ctx.onAgent(child);
-  // Recorded while it runs: a worker that takes this folder over after a kill -9 stops what is left of it.
-  if (child.pgid !== undefined)
-    recordAttemptAgent(ctx.dir, { pgid: child.pgid, runId: data.run_id, featureId: data.feature_id });
-  const stopOnAbort = () => void child.stop('interrupt');
-  ctx.signal.addEventListener('abort', stopOnAbort, { once: true });
-  a.sink.emit({
-    type: 'feature.started',
-    feature_id: data.feature_id,
-    status: 'running',
-    agent: agentLabel(data.agent),
-    branch: paths.featureBranch,
-    worktree,
-    log_file: logFile,
-    port: data.port,
-    attempt: ctx.attempt,
-    ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
-    base_commit: data.base_commit,
-  });
-  await ctx.forwarder.flushWithin(MID_FLUSH_MS);
-  const exit = await child.exited;
-  forgetAttemptAgent(ctx.dir);
-  ctx.signal.removeEventListener('abort', stopOnAbort);
-  ctx.onAgent(undefined);
-  return { exit, started };
-}
-
-/** The environment of the attempt's agent, as the local runner gives a feature's. */
-function attemptEnv(ctx: AttemptContext, p: AttemptPaths): NodeJS.ProcessEnv {
-  const { data } = ctx;
-  return featureEnvironment(ctx.env, {
-    featureId: data.feature_id,
-    runId: data.run_id,
-    taskFile: p.taskFile,
-    logPath: p.logPath,
-    worktree: p.worktree,
-    branch: p.branch,
-    port: data.port,
-    portBase: data.port_base,
-  });
-}
-
 /** Commits what the agent left (not after an interrupt), lists the changed files, records the exit. */
 async function settleAttempt(
   ctx: AttemptContext,
   a: PreparedAttempt,
-  { exit, started }: LaunchedAttempt,
+  { exit, started, usage }: LaunchedAttempt,
 ): Promise<SettledAttempt> {
   const { data } = ctx;
   const { worktree } = a.paths;
@@ -337,6 +237,7 @@ async function settleAttempt(
     files,
     commit,
     ...(exit.timedOut ? { timed_out: true } : {}),
+    ...(usage ? { usage } : {}),
     ...(reason ? { reason } : {}),
   });
   await ctx.forwarder.flushWithin(MID_FLUSH_MS);

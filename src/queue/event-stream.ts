@@ -106,12 +106,13 @@ export interface EventConsumer {
 /**
  * Decides whether a forwarded event may enter the log: its job must be one of the run's, as enqueued
  * now (`enqueue`, its tag), for its own feature. `false` drops it quietly (a stale worker's); a string
- * is why it is refused, said through `onRejected`.
+ * is why it is refused, said through `onRejected`; `null` says it is not this reader's to judge (a job of
+ * the run that another resume follows): it stays in the stream, unacknowledged, for the reader that is.
  */
 export type EventFilter = (
   from: { jobId: string; enqueue: string; attempt: number },
   event: Record<string, unknown>,
-) => boolean | string | Promise<boolean | string>;
+) => boolean | string | null | Promise<boolean | string | null>;
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
@@ -132,34 +133,38 @@ function isLineTooLong(err: unknown): boolean {
   return err instanceof UserError && err.code === 'log/line-too-long';
 }
 
-/** Appends one stream entry through the sink, unless it is a line already in the log, refused, or filtered out. */
-async function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): Promise<void> {
+/**
+ * Appends one stream entry through the sink, unless it is a line already in the log, refused, or filtered
+ * out; false when the entry is left for another reader (`accept` said `null`): not to be acknowledged.
+ */
+async function handleEntry(opts: ConsumerOptions, id: string, fields: string[]): Promise<boolean> {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
   const eid = map.get('eid') ?? `stream:${id}`;
-  if (opts.seen.has(eid)) return;
+  if (opts.seen.has(eid)) return true;
   const parsed = parseEventId(eid);
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(map.get('line') ?? '');
   } catch {
     opts.onRejected?.(eid, 'not JSON');
-    return;
+    return true;
   }
   if (!parsed || event === null || typeof event !== 'object' || Array.isArray(event)) {
     opts.onRejected?.(eid, 'not an event of this run');
-    return;
+    return true;
   }
   // The rule the local log's reader applies: a typed event by its schema, a plain hook line by its
   // `feature_id` and `status`.
   const checked = checkLogValue(event);
   if ('problem' in checked) {
     opts.onRejected?.(eid, checked.problem);
-    return;
+    return true;
   }
   const accepted = await opts.accept(parsed, event);
+  if (accepted === null) return false;
   if (typeof accepted === 'string') opts.onRejected?.(eid, accepted);
-  if (accepted !== true) return;
+  if (accepted !== true) return true;
   // Marked before the append: a subscriber that throws after the line is written must not get it
   // written twice when the entry is read again.
   opts.seen.add(eid);
@@ -172,6 +177,7 @@ async function handleEntry(opts: ConsumerOptions, id: string, fields: string[]):
     opts.seen.delete(eid);
     opts.onRejected?.(eid, (err as Error).message);
   }
+  return true;
 }
 
 /**
@@ -180,7 +186,9 @@ async function handleEntry(opts: ConsumerOptions, id: string, fields: string[]):
  * (`seen`, built from the log at start-up), then XACK. Appending before acknowledging makes a crash in
  * between produce a redelivery, which `seen` turns into a no-op: each line lands exactly once. A line
  * the log would not take (by the log's own rules: `checkLogValue`, the line length) is reported through
- * `onRejected` and acknowledged, so it never stops the run nor comes back on `--resume`.
+ * `onRejected` and acknowledged, so it never stops the run nor comes back on `--resume`. A line `accept`
+ * leaves to another reader (`null`) is not acknowledged: the resume that follows its job reads it from
+ * the group's pending list.
  */
 export async function createEventConsumer(opts: ConsumerOptions): Promise<EventConsumer> {
   const key = eventStreamKey(opts.runId);
@@ -193,24 +201,27 @@ export async function createEventConsumer(opts: ConsumerOptions): Promise<EventC
   };
   await createGroup();
   let pendingFirst = true;
+  // Where the reading of the pending list goes on from: entries left there for another reader (`accept`
+  // said `null`) are passed over, not read again and again.
+  let pendingFrom = '0';
   /**
-   * Handles a batch entry by entry, then acknowledges it. When handling fails for a reason that is not
-   * the entry's (the log, a subscriber), those handled are acknowledged and the rest stay pending, for
-   * the next drain to read again from the group's pending list.
+   * Handles a batch entry by entry, then acknowledges it, except the entries left for another reader.
+   * When handling fails for a reason that is not the entry's (the log, a subscriber), those handled are
+   * acknowledged and the rest stay pending, for the next drain to read again from the group's pending list.
    */
   const handleBatch = async (entries: Array<[string, string[]]>): Promise<void> => {
     const done: string[] = [];
     try {
       for (const [id, fields] of entries) {
-        await handleEntry(opts, id, fields);
-        done.push(id);
+        if (await handleEntry(opts, id, fields)) done.push(id);
+        if (pendingFirst) pendingFrom = id;
       }
     } finally {
       if (done.length > 0) await opts.redis.xack(key, EVENT_GROUP, ...done);
     }
   };
   const readBatch = async (blockMs: number, total: number): Promise<StreamReply> => {
-    const start = pendingFirst ? '0' : '>';
+    const start = pendingFirst ? pendingFrom : '>';
     const args: Array<string | number> = ['GROUP', EVENT_GROUP, 'orchestrator', 'COUNT', 500];
     if (!pendingFirst && blockMs > 0 && total === 0) args.push('BLOCK', blockMs);
     try {
@@ -233,6 +244,7 @@ export async function createEventConsumer(opts: ConsumerOptions): Promise<EventC
       const entries = (await readBatch(blockMs, total))?.[0]?.[1] ?? [];
       if (pendingFirst && entries.length === 0) {
         pendingFirst = false;
+        pendingFrom = '0';
         continue;
       }
       if (entries.length === 0) return total;
@@ -246,6 +258,7 @@ export async function createEventConsumer(opts: ConsumerOptions): Promise<EventC
     } catch (err) {
       // Whatever was read and not acknowledged is in the group's pending list, which `>` never reads again.
       pendingFirst = true;
+      pendingFrom = '0';
       throw err;
     }
   };

@@ -23,9 +23,9 @@ import { createEventConsumer, type EventConsumer, seenEventIds } from './event-s
 import { followJobs, listenForHints } from './follow.js';
 import { forgetEndedRun } from './forget-run.js';
 import { assertHubReachable, hubRemote, pushBase } from './hub.js';
-import { baseRefOf, redactUrl } from './names.js';
+import { baseRefOf, jobIdOf, redactUrl } from './names.js';
 import { type Tracked, unstartedAttempt } from './reconcile.js';
-import { followedFeatures, previousQueuedRun } from './resume.js';
+import { followedFeatures, previousQueuedRun, unfollowedFeatures } from './resume.js';
 
 /** What `baton run --queue` needs; built by `cli/run.ts` from the project and flags. */
 export interface QueuedRunOptions {
@@ -58,6 +58,7 @@ const WORKER_EVENT_TYPES = new Set([
   'worktree.created',
   'feature.started',
   'agent.exited',
+  'agent.retrying',
   'hook',
   'check.passed',
   'check.failed',
@@ -133,7 +134,8 @@ function untilDetached(sink: EventSink, signal: AbortSignal): EventSink {
 
 /**
  * The consumer of the workers' events for this run: only a tracked job's own events, of the types a
- * worker may forward, while its feature has not ended; the rest is refused and said.
+ * worker may forward, while its feature has not ended; the rest is refused and said. The lines of a job
+ * of the run that this resume does not follow (`others`) are left in the stream for the one that does.
  */
 function consumeWorkerEvents(
   opts: QueuedRunOptions,
@@ -143,9 +145,11 @@ function consumeWorkerEvents(
     sink: EventSink;
     tracked: Map<string, Tracked>;
     queues: Map<string, Queue>;
+    others: ReadonlySet<string>;
   },
 ): Promise<EventConsumer> {
   const byJob = new Map([...run.tracked.values()].map((t) => [t.jobId, t]));
+  const othersJobs = new Set([...run.others].map((id) => jobIdOf(run.runId, id)));
   return createEventConsumer({
     redis: run.reader,
     runId: run.runId,
@@ -153,6 +157,7 @@ function consumeWorkerEvents(
     seen: seenEventIds(opts.logPath),
     accept: async ({ jobId, enqueue, attempt }, event) => {
       const t = byJob.get(jobId);
+      if (t === undefined && othersJobs.has(jobId)) return null;
       const ok =
         t !== undefined &&
         !t.ended &&
@@ -281,7 +286,8 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
       if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts, connection));
     });
-    const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked, queues });
+    const others = unfollowedFeatures(resumed, opts.featureIds);
+    const consumer = await consumeWorkerEvents(opts, { reader, runId, sink, tracked, queues, others });
     await enqueueJobs(opts, { tracked, queues, runId, baseCommit, emit });
 
     const hint = listenForHints(queues.keys(), opts.hub, connection, hints, opts.say);
@@ -296,7 +302,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
       resume: resumeCommand(runQueueOf(opts)),
     });
     if (!opts.signal.aborted) await consumer.drain(0).catch(() => undefined);
-    if (!opts.signal.aborted) await forgetEndedRun({ redis, runId, tracked, queues, say: opts.say });
+    if (!opts.signal.aborted) await forgetEndedRun({ redis, runId, tracked, others, queues, say: opts.say });
     return endRun(opts, {
       runId,
       tracked,

@@ -62,3 +62,16 @@ export function followedFeatures(
 ): string[] {
   return featureIds.filter((id) => !ended?.has(id));
 }
+
+/**
+ * The run's features that a resume naming only some of them leaves to another (`featureIds`, those it
+ * follows) and that have not ended: their jobs still run, so their lines stay in the run's event stream
+ * (unread here) and the stream stays in Redis when this resume ends. None for a fresh run: it follows all.
+ */
+export function unfollowedFeatures(
+  run: { featureIds: readonly string[]; ended: ReadonlyMap<string, unknown> } | undefined,
+  featureIds: readonly string[],
+): Set<string> {
+  const followed = new Set(featureIds);
+  return new Set(run?.featureIds.filter((id) => !followed.has(id) && !run.ended.has(id)) ?? []);
+}

@@ -73,4 +73,39 @@ describe('resuming a queued run', () => {
     expect(p.events().filter((e) => e.type === 'run.started' && e.resume)).toHaveLength(1);
     expect(await statuses(p.repo.root)).toMatchObject({ 'feature-002': 'complete' });
   }, 60_000);
+  test("a resume of some of the run's features leaves the others' worker events in the stream for the resume that follows them", async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    // Each feature's agent works until the test opens its own gate.
+    const gates = mkdtempSync(join(tmpdir(), 'baton-gate-'));
+    const p = s.project(2, {
+      agent: `for i in $(seq 300); do [ -e '${gates}'/$BATON_FEATURE_ID ] && break; sleep 0.1; done; ${AGENT}`,
+    });
+    s.defer(() => rmSync(gates, { recursive: true, force: true }));
+    const w = s.worker(p, redis.url, 'w1', {}, ['-j', '2']);
+    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    await until(
+      () => p.events().filter((e) => e.type === 'feature.started').length === 2,
+      'both agents to start',
+    );
+    first.proc.kill('SIGINT');
+    await first.exited;
+    const some = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume', 'feature-002'], {
+      cwd: p.repo.root,
+    });
+    await until(() => some.output().includes('1 feature'), 'the resume of feature-002 to start');
+    // feature-001 ends with its checks passing while only feature-002's resume reads the stream.
+    writeFileSync(join(gates, 'feature-001'), '');
+    await until(() => /feature-001: attempt 1 ended complete/.test(w.output()), 'feature-001 to end');
+    writeFileSync(join(gates, 'feature-002'), '');
+    expect(await some.exited, some.output()).toBe(0);
+    const rest = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], { cwd: p.repo.root });
+    expect(await rest.exited, rest.output()).toBe(0);
+    expect(await statuses(p.repo.root)).toEqual({ 'feature-001': 'complete', 'feature-002': 'complete' });
+    // feature-001's worker check of its criterion reached the log, through the resume that follows it.
+    const passed = p.events().filter((e) => e.type === 'check.passed' && e.criterion_id === 'file');
+    expect(passed.map((e) => e.feature_id).sort()).toEqual(['feature-001', 'feature-002']);
+  }, 60_000);
 });

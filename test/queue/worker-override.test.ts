@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { workerOverride } from '../../src/queue/attempt.js';
+import { workerOverride } from '../../src/queue/attempt-launch.js';
 
 describe("a worker's job runs the program the worker found, with the orchestrator's other settings", () => {
   const orchestrator = { command: '/home/orch/bin/claude', model: 'opus', extra_args: ['--max-turns', '3'] };
