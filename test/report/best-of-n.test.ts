@@ -249,3 +249,92 @@ describe('report: best-of-N', () => {
     expect(renderMarkdown(undecided)).toContain('No winner yet');
   });
 });
+
+describe('report: a best-of-N feature a plain rerun took over', () => {
+  // Both attempts failed their checks, attempt 1 was chosen; `run --resume` reran `api` as one plain agent.
+  const RERUN = 'run-bon-rerun';
+  const attemptLine = (n: number, min: number) =>
+    ev(min, {
+      type: 'attempt.started',
+      run_id: RUN,
+      feature_id: API,
+      attempt: n,
+      agent: 'claude',
+      branch: `baton/${API}.a${n}`,
+      worktree: `/tmp/wt/${API}.a${n}`,
+      port: 41000 + n * 10,
+    });
+  const endedLine = (n: number, min: number) =>
+    ev(min, {
+      type: 'attempt.ended',
+      run_id: RUN,
+      feature_id: API,
+      attempt: n,
+      status: 'failed-checks',
+      reason: '1 criterion failed: c1',
+      commit: String(n).repeat(40),
+      files: ['src/api/server.mjs'],
+      checks: { passed: 0, failed: 1, unverifiable: 0, total: 1 },
+      measured: {},
+      lines_changed: 3,
+      outside_owns: 0,
+      duration_ms: (min - 0) * 60_000,
+    });
+  const unit = (n: number, exit: number, cost: number) =>
+    featureEvents({
+      id: `${API}.a${n}`,
+      runId: RUN,
+      start: 0,
+      exit,
+      files: ['src/api/server.mjs'],
+      checks: { passed: 0, failed: 1 },
+      usage: { cost_usd: cost },
+    }).filter((e) => e.type !== 'feature.ended');
+  const events: LogEvent[] = [
+    runStarted(0, RUN, [API], 2),
+    attemptLine(1, 0),
+    attemptLine(2, 0),
+    ...unit(1, 4, 0.1),
+    endedLine(1, 4),
+    ...unit(2, 6, 0.2),
+    endedLine(2, 6),
+    ev(6, {
+      type: 'attempt.selected',
+      run_id: RUN,
+      feature_id: API,
+      winner: 1,
+      select: 'best',
+      reasons: ['attempt 1 over attempt 2: earlier finish'],
+      ranking: [1, 2],
+      branch: `baton/${API}`,
+      commit: '1'.repeat(40),
+    }),
+    ev(6, { type: 'feature.ended', run_id: RUN, feature_id: API, status: 'failed-checks' }),
+    runEnded(6, RUN, 0, 'failed'),
+    { ...runStarted(10, RERUN, [API], 1), resume: true } as BatonEvent,
+    ...featureEvents({
+      id: API,
+      runId: RERUN,
+      start: 10,
+      exit: 13,
+      files: ['src/api/fix.mjs'],
+      checks: { passed: 1, failed: 0 },
+      usage: { cost_usd: 0.7, input_tokens: 700, output_tokens: 70 },
+    }),
+    runEnded(14, RERUN, 10),
+  ];
+  const report = computeReport({ events });
+
+  it("the feature's row is the rerun's work: its files, launch, exit, agent time and cost", () => {
+    const api = report.features[0]!;
+    expect(api.status).toBe('complete');
+    expect(api.files_changed).toEqual(['src/api/fix.mjs']);
+    expect(api.attempts).toBe(1);
+    expect(api.duration_min).toBe(3);
+    expect(api.cost_usd).toBe(0.7);
+    expect([api.input_tokens, api.output_tokens]).toEqual([700, 70]);
+    // Every attempt is history now: counted apart, as best-of-N's extra.
+    expect(api.best_of_n).toMatchObject({ winner: null, rerun: true, extra_cost_usd: 0.1 + 0.2 });
+    expect(report.totals.cost_usd).toBeCloseTo(0.7 + 0.3, 10);
+  });
+});
