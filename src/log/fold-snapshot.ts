@@ -31,9 +31,10 @@ import type { BatonState } from './state.js';
  * replaces it; 26: a request for input stays the last event through its window's re-adoption; 27: a run's start
  * clears an end inferred for the run before; 28: a fresh run clears its features' commit, files, agent
  * log, worktree and usage, and an `attempt.ended` marked `inferred` sets status and reason only; 29:
- * the integration keeps its `test_timeout_s`) is folded again from the start.
+ * the integration keeps its `test_timeout_s`; 30: a best-of-N feature's agent time is its winner's, none
+ * before one is chosen) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 29;
+export const FOLD_SNAPSHOT_VERSION = 30;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

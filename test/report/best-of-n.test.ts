@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { featureView } from '../../src/dashboard/view.js';
 import type { BatonEvent, LogEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { agentTimeFields } from '../../src/metrics/intervals.js';
 import { computeReport, type ReportInput } from '../../src/metrics/report.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
@@ -336,5 +339,40 @@ describe('report: a best-of-N feature a plain rerun took over', () => {
     // Every attempt is history now: counted apart, as best-of-N's extra.
     expect(api.best_of_n).toMatchObject({ winner: null, rerun: true, extra_cost_usd: 0.1 + 0.2 });
     expect(report.totals.cost_usd).toBeCloseTo(0.7 + 0.3, 10);
+  });
+});
+
+describe("report, status and dashboard: a best-of-N feature's agent time", () => {
+  // `bestOfNRun`: attempt 3 wins after 14 min of agent time; attempt 2, a loser, ran till minute 24.
+  const input = bestOfNRun();
+  const runStart = input.events[0]!.ts as string;
+
+  it("is its winner's agent time in all three, not the span from its first attempt to the selection", () => {
+    const report = computeReport(input);
+    const api = foldEvents(input.events).features[API]!;
+    expect(report.features[0]!.duration_min).toBe(14);
+    expect(agentTimeFields(api, runStart).duration_ms).toBe(14 * 60_000);
+    expect(featureView(api, {}, runStart).duration_ms).toBe(14 * 60_000);
+  });
+
+  it('is unknown in all three while no attempt is chosen (a Ctrl-C before the selection)', () => {
+    const events: LogEvent[] = input.events
+      .filter((e) => e.type !== 'attempt.selected' && !(e.type === 'feature.ended' && e.feature_id === API))
+      .flatMap((e): LogEvent[] =>
+        e.type === 'run.ended'
+          ? [ev(25, { type: 'feature.ended', run_id: RUN, feature_id: API, status: 'interrupted' }), e]
+          : [e],
+      );
+    const api = foldEvents(events).features[API]!;
+    expect(api.status).toBe('interrupted');
+    expect(agentTimeFields(api, runStart).duration_ms).toBeUndefined();
+    const report = computeReport({ ...input, events });
+    expect(report.features[0]!.duration_min).toBeNull();
+    // So the headline's agents' time is not the feature's 25 min span against the attempts' 48 min.
+    expect(report.worksheet.best_of_n?.agent_min).toBe(48);
+    expect(report.headline.text).not.toContain('its agents ran');
+    expect(report.unknowns).toContain(
+      "api: agent time unknown (no best-of-N attempt was chosen, and a feature's agent time is its winner's; each attempt's is under Best-of-N attempts).",
+    );
   });
 });
