@@ -7,6 +7,7 @@ import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
+import { usageWithinBounds } from '../log/event-fields.js';
 import type { AgentRetrying, AgentUsage } from '../log/events.js';
 import { pause } from '../process/pause.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
@@ -174,7 +175,8 @@ export async function launchAgent(
     usage = addUsage(usage, adapter.parseUsage(output));
     const done = (): AgentRun => ({
       exit,
-      ...(usage ? { usage } : {}),
+      // Only figures the log's reader takes: one past its bounds would cost the whole exit line.
+      ...(usage ? { usage: usageWithinBounds(usage) } : {}),
       durationMs: Math.round(performance.now() - started),
       tracked,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
