@@ -25,11 +25,13 @@ export function writeFailed(options: {
   err: unknown;
   doing: string;
   hintFor: (code: string | undefined) => string;
+  /** The exit code: 1 by default; 2 where the path was the user's to give (`report --out`). */
+  exitCode?: 1 | 2;
 }): UserError {
   const code = (options.err as NodeJS.ErrnoException).code;
   return new UserError(
     options.errorCode,
     `${options.what} ${options.path} could not be written (${code ?? String(options.err)} while ${options.doing})`,
-    { hint: spaceHint(code) ?? options.hintFor(code), cause: options.err },
+    { hint: spaceHint(code) ?? options.hintFor(code), cause: options.err, exitCode: options.exitCode ?? 1 },
   );
 }

@@ -19,7 +19,11 @@ export { z };
 export interface SchemaDef {
   type: string;
   shape?: Record<string, z.ZodMiniType>;
-  checks?: Array<{ _zod: { def: { check: string; minimum?: number } } }>;
+  checks?: Array<{
+    _zod: { def: { check: string; minimum?: number; value?: unknown; inclusive?: boolean } };
+  }>;
+  /** A number's format: `safeint` for `z.int()`. */
+  format?: string;
   values?: unknown[];
   entries?: Record<string, unknown>;
   innerType?: z.ZodMiniType;

@@ -122,16 +122,22 @@ function renderHeader() {
     $('run-info').textContent = shown(`no run in ${model.logPath} yet`);
   }
   if (!m) return;
-  // An ended resumed run's wall-clock is its parts' (the report's); one in progress shows its resume's.
+  // A resumed run's wall-clock is its parts' (the report's, from the server): once it ended, theirs; while
+  // its last part runs, the ended parts' and that part's so far (unknown when one never recorded its end).
   // A run whose end was inferred (its orchestrator died) ended at an unknown time: `—`, as `status` says.
+  const soFar = chain && !run.run_ended_at ? chain.so_far : undefined;
   const elapsed =
     chain && run.run_ended_at && chain.wall_ms !== null
       ? chain.wall_ms
-      : run.run_end_inferred
-        ? undefined
-        : run.run_started_at
-          ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
-          : undefined;
+      : soFar
+        ? soFar.ended_ms === null
+          ? undefined
+          : soFar.ended_ms + model.now() - Date.parse(soFar.since)
+        : run.run_end_inferred
+          ? undefined
+          : run.run_started_at
+            ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
+            : undefined;
   const items = [
     ['Complete', `${m.by_column.complete}/${m.features}`, 'features complete of all features'],
     ['Running', String(m.by_column.running), 'features whose agent is working or whose checks run'],

@@ -18,10 +18,17 @@ export function columnOf(model, status) {
   return 'pending';
 }
 
-/** Elapsed milliseconds of a feature: ticking while it runs, fixed once it ended. */
-export function elapsedOf(model, f) {
-  const end = endOf(model, f);
-  return f.started_at && end !== undefined ? end - Date.parse(f.started_at) : undefined;
+/**
+ * A feature's elapsed time in words, as `baton status` gives it: the agent time the server sent
+ * (`duration_ms`, with its note when the log's times were doubtful), else ticking from its start while
+ * it runs; a feature that started and stopped with no time known is `unknown`, never a wall-clock span.
+ */
+export function elapsedText(model, f) {
+  const note = f.duration_note ? ` (${f.duration_note})` : '';
+  if (f.duration_implausible) return `unknown${note}`;
+  if (f.duration_ms !== undefined) return `${formatDuration(f.duration_ms)}${note}`;
+  if (f.started_at && isLive(f.status)) return formatDuration(model.now() - Date.parse(f.started_at));
+  return f.started_at ? 'unknown' : '—';
 }
 
 /**
@@ -102,7 +109,7 @@ export function createBoard(root, { onSelect }) {
   function tick(model) {
     for (const [id, card] of cards) {
       const f = model.features.get(id);
-      if (f && isLive(f.status)) card.elapsed.textContent = formatDuration(elapsedOf(model, f));
+      if (f && isLive(f.status)) card.elapsed.textContent = elapsedText(model, f);
     }
   }
 
@@ -200,7 +207,7 @@ export function createBoard(root, { onSelect }) {
     card.badge.title = f.unverified ? shown(f.unverified_reason ?? '') : '';
     card.badge.hidden = badge === '';
     card.agent.textContent = shown(f.agent ?? '—');
-    card.elapsed.textContent = formatDuration(elapsedOf(model, f));
+    card.elapsed.textContent = elapsedText(model, f);
     const { passed, total } = checksOf(f);
     card.checks.textContent = total > 0 ? `${passed}/${total}` : '—';
     card.checks.dataset.outcome = total === 0 ? 'none' : passed === total ? 'all' : 'some';

@@ -1,6 +1,6 @@
 // The detail panel: a feature's state, checks, contract, events and the tail of its agent log,
 // fetched from /api/features/:id when opened and again (at most once a second) while it changes.
-import { elapsedOf } from './board.js';
+import { elapsedText } from './board.js';
 import { h, shown } from './dom.js';
 import { eventLine, formatClock, formatDuration } from './format.js';
 
@@ -85,7 +85,7 @@ export function createDetail(aside, model) {
       ['branch', f.branch],
       ['worktree', f.worktree],
       ['started', f.started_at && `${formatClock(f.started_at)}`],
-      ['elapsed', f.started_at && formatDuration(elapsedOf(model, f))],
+      ['elapsed', f.started_at && elapsedText(model, f)],
       ['exit', f.exit_code !== undefined && f.exit_code !== null ? `code ${f.exit_code}` : f.signal],
       ['reason', f.reason],
       ['files changed', f.files?.length ? String(f.files.length) : undefined],

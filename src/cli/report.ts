@@ -140,8 +140,8 @@ export const registerReport: RegisterCommand = (program, ctx) => {
     .option(
       '--out <file>',
       'write the report to FILE (its missing folders made) and print its path; refused inside .git/, in a folder of .baton/ (a report straight ' +
-        'in .baton/ is fine, e.g. .baton/report.html), for a directory, and for an existing file that is not a ' +
-        'report Baton wrote (unless --force)',
+        'in .baton/ is fine, e.g. .baton/report.html), for a directory (a path ending in / names one: name a file in it), for a device, ' +
+        'FIFO or socket (even with --force), and for an existing file that is not a report Baton wrote (unless --force)',
     )
     .option('--force', 'with --out: replace an existing file even if it is not a report Baton wrote')
     .option(

@@ -7,7 +7,7 @@ import type { FeatureStatus } from '../log/events.js';
 import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { fromBaseLackingCut } from '../metrics/conflicts.js';
-import { type AgentTimeFields, agentTimeFields } from '../metrics/intervals.js';
+import { type AgentTimeFields, agentTimeFields, agentTimeNote } from '../metrics/intervals.js';
 import { featureRows } from '../metrics/run-rows.js';
 import type { Report } from '../metrics/types.js';
 import { describeWordedEvent, isWordedEvent, wordedSubject } from '../terminal/event-words.js';
@@ -54,6 +54,8 @@ export interface ProjectFeatureView {
  */
 export type FeatureView = FeatureState &
   AgentTimeFields & {
+    /** Why its agent time is flagged, in `baton status`'s words (`agentTimeNote`); absent when it is not. */
+    duration_note?: string;
     check_count: ReturnType<typeof countChecks>;
     /** `complete` with a criterion without a result, or passed only on a worker (`unverifiedReason`, as `baton status` says). */
     unverified: boolean;
@@ -74,9 +76,12 @@ export function featureView(
   const contract = plan?.byId.get(f.feature_id);
   const criteria = contract ? criteriaFor(contract, 'worktree') : undefined;
   const unverified = unverifiedReason(f, criteria, { trustWorkers: project.trustWorkers === true });
+  const time = agentTimeFields(f, runStartedAt);
+  const note = agentTimeNote(time);
   return {
     ...f,
-    ...agentTimeFields(f, runStartedAt),
+    ...time,
+    ...(note === undefined ? {} : { duration_note: note }),
     check_count: countChecks(f, 'worktree', criteria?.length ?? 0),
     unverified: unverified !== undefined,
     unverified_reason: unverified ?? null,
@@ -145,7 +150,14 @@ export interface HeadlineMetrics {
    * resumes' ids, and the implementation's wall-clock over its parts (null while unknown). The header
    * shows it, so the page and the Speedup tile describe the same run.
    */
-  run_chain?: { run_id: string; resumed_by: string[]; started_at: string | null; wall_ms: number | null };
+  run_chain?: {
+    run_id: string;
+    resumed_by: string[];
+    started_at: string | null;
+    wall_ms: number | null;
+    /** While its last part runs: its ended parts' wall-clock, and that part's start (`RunReport.wall_so_far`). */
+    so_far?: { ended_ms: number | null; since: string };
+  };
 }
 
 /** The first message a client gets: everything needed to draw the page. */
@@ -298,6 +310,7 @@ function runChain(report: Report): Pick<HeadlineMetrics, 'run_chain'> {
       resumed_by: [...run.resumed_by],
       started_at: run.started_at,
       wall_ms: wall === null ? null : Math.round(wall * 60_000),
+      ...(run.wall_so_far ? { so_far: { ...run.wall_so_far } } : {}),
     },
   };
 }

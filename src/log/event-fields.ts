@@ -14,17 +14,52 @@ export const strings = z.array(z.string());
 /** Fields Baton writes on every event of its own: schema version, ISO-8601 time, run. */
 export const base = { v: z.literal(1), ts: z.string(), run_id: z.optional(z.string()) };
 
+/**
+ * A cost in dollars as a log line may hold it: a finite number of at least 0. A negative one would
+ * lower the report's total, so a line holding one is refused with its line number, as any mistyped
+ * field is (an adapter reads only such numbers from an agent's output: `numberOf`).
+ */
+export const costUsd = z.number().check(z.gte(0));
+
+/**
+ * A count (tokens, turns) as a log line may hold it: at least 0 and at most 2^53 − 1, beyond which a
+ * double holds no exact count (1e300 tokens printed as a 300-digit number); an adapter's reading is
+ * held to it before the line is written (`usageWithinBounds`).
+ */
+export const usageCount = z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
+
+/** How many agents a run ran at once: a whole number of at least 1 (`isConcurrency`). */
+export const concurrencyCount = z.int().check(z.gte(1));
+
+/** Whether `n` can be a run's concurrency (`--jobs`, the config's, the one a resume reads back from the log). */
+export function isConcurrency(n: unknown): n is number {
+  return concurrencyCount.safeParse(n).success;
+}
+
 /** Usage an agent reported, when it reports any (tokens, cost, refused tool calls). */
 export const AgentUsageSchema = z.object({
-  cost_usd: z.optional(z.number()),
-  input_tokens: z.optional(z.number()),
-  output_tokens: z.optional(z.number()),
-  turns: z.optional(z.number()),
+  cost_usd: z.optional(costUsd),
+  input_tokens: z.optional(usageCount),
+  output_tokens: z.optional(usageCount),
+  turns: z.optional(usageCount),
   /** Tool calls the agent was refused (Claude Code's `permission_denials`). */
   permission_denials: z.optional(z.array(z.object({ tool: z.string(), detail: z.optional(z.string()) }))),
 });
 /** Usage an agent reported. */
 export type AgentUsage = z.infer<typeof AgentUsageSchema>;
+
+/**
+ * An adapter's reading of an agent's usage with each figure the log would refuse left out (pure): a
+ * count past 2^53 − 1 or a cost that is no finite number of at least 0 is no usage Baton can report,
+ * and writing it would get the whole `agent.exited` line skipped on every read.
+ */
+export function usageWithinBounds(usage: AgentUsage): AgentUsage {
+  const out: AgentUsage = { ...usage };
+  if (out.cost_usd !== undefined && !costUsd.safeParse(out.cost_usd).success) delete out.cost_usd;
+  for (const key of ['input_tokens', 'output_tokens', 'turns'] as const)
+    if (out[key] !== undefined && !usageCount.safeParse(out[key]).success) delete out[key];
+  return out;
+}
 
 /** What a check measured (latency percentiles, exit code, output tail, offending files). */
 export const CheckMeasurementSchema = z.object({

@@ -19,6 +19,8 @@ import {
   base,
   builtOnUse,
   checkFields,
+  concurrencyCount,
+  costUsd,
   id,
   strings,
 } from './event-fields.js';
@@ -51,7 +53,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       type: z.literal('run.started'),
       run_id: z.string(),
       feature_ids: strings,
-      concurrency: z.number(),
+      concurrency: concurrencyCount,
       base: z.string(),
       base_commit: z.string(),
       mode: z.enum(['contract-first', 'wait-for-deps']),
@@ -285,7 +287,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       lines_changed: z.number(),
       /** Files the attempt changed outside the contract's `owns`. */
       outside_owns: z.number(),
-      cost_usd: z.optional(z.number()),
+      cost_usd: z.optional(costUsd),
       duration_ms: z.number(),
       /** Written at read time for an attempt of a run whose orchestrator died (never appended to the log). */
       inferred: z.optional(z.literal(true)),

@@ -46,7 +46,7 @@ function expressionFor(schema: z.ZodMiniType, v: string, consts: Constants): str
       return min > 0 ? `(typeof ${v} === 'string' && ${v}.length >= ${min})` : `typeof ${v} === 'string'`;
     }
     case 'number':
-      return def.checks?.length ? undefined : `(typeof ${v} === 'number' && Number.isFinite(${v}))`;
+      return numberTest(def, v);
     case 'boolean':
       return `typeof ${v} === 'boolean'`;
     case 'literal':
@@ -68,6 +68,27 @@ function expressionFor(schema: z.ZodMiniType, v: string, consts: Constants): str
     default:
       return undefined;
   }
+}
+
+/**
+ * A number's test: finite (zod's numbers are), a safe integer for `z.int()`, and its bounds (`z.gte`,
+ * `z.lte`, `z.positive`…); undefined for any other check or format. A bound is a number of the
+ * schema's own, written as a literal.
+ */
+function numberTest(def: SchemaDef, v: string): string | undefined {
+  if (def.format !== undefined && def.format !== 'safeint') return undefined;
+  const parts = [
+    `typeof ${v} === 'number'`,
+    def.format === 'safeint' ? `Number.isSafeInteger(${v})` : `Number.isFinite(${v})`,
+  ];
+  for (const c of def.checks ?? []) {
+    const { check, value, inclusive } = c._zod.def;
+    if ((check !== 'greater_than' && check !== 'less_than') || typeof value !== 'number') return undefined;
+    if (!Number.isFinite(value)) return undefined;
+    const op = `${check === 'greater_than' ? '>' : '<'}${inclusive ? '=' : ''}`;
+    parts.push(`${v} ${op} ${JSON.stringify(value)}`);
+  }
+  return `(${parts.join(' && ')})`;
 }
 
 /** The body of a test of `o` for an object, array or record, or undefined when a part is unknown. */

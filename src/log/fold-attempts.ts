@@ -32,12 +32,26 @@ function attemptOf(f: FeatureState, n: number): AttemptState {
   return fresh;
 }
 
-/** Puts the chosen attempt's work on the feature: its commit, files, checks, usage and worktree. */
+/**
+ * Whether a feature's work is its best-of-N attempts (no plain rerun took over): its agent time is then
+ * its winner's (`takeWinner`), and none while no attempt is chosen — never the span from its first
+ * attempt's start to its end, which holds every attempt's time side by side and their checks.
+ */
+export function timedByAttempts(f: FeatureState): boolean {
+  return f.attempts !== undefined && f.attempts_superseded !== true;
+}
+
+/**
+ * Puts the chosen attempt's work on the feature: its commit, files, checks, usage, worktree, and its
+ * agent time as its unit folded it (what `baton status` and the dashboard show for the feature; the
+ * report reads the same agent exits).
+ */
 function takeWinner(state: BatonState, f: FeatureState, n: number, commit: string | undefined): void {
   const a = f.attempts?.[String(n)];
   const unit = state.attempt_units?.[attemptUnitId(f.feature_id, n)];
   f.commit = commit ?? a?.commit ?? f.commit;
   f.files = [...(a?.files ?? unit?.files ?? [])];
+  f.duration_ms = unit?.duration_ms;
   if (a?.agent) f.agent = a.agent;
   if (a?.worktree) f.worktree = a.worktree;
   if (unit) {

@@ -10,7 +10,7 @@ import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
-import { applyAttemptEvent, attemptBase, supersedeAttempts } from './fold-attempts.js';
+import { applyAttemptEvent, attemptBase, supersedeAttempts, timedByAttempts } from './fold-attempts.js';
 import { declaredMeasurement, declaredUsage } from './fold-fields.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import { applyRunStarted } from './fold-run-start.js';
@@ -310,7 +310,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
         return;
       }
       f.ended_at = ev.ts;
-      f.duration_ms ??= durationBetween(f.started_at, ev.ts);
+      if (!timedByAttempts(f)) f.duration_ms ??= durationBetween(f.started_at, ev.ts);
       f.last_event = { type: ev.type, ts: ev.ts, detail: ev.status };
       return;
     }

@@ -42,6 +42,7 @@ function describeValue(v: unknown): string {
 const ARTICLE: Readonly<Record<string, string>> = {
   string: 'a string',
   number: 'a number',
+  int: 'a whole number',
   boolean: 'true or false',
   object: 'an object',
   array: 'a list',
@@ -55,6 +56,12 @@ function expectedOf(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'invalid_type') return ARTICLE[issue.expected] ?? String(issue.expected);
   if (issue.code === 'invalid_value')
     return issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`;
+  // A number's bounds (a cost or a count of at least 0, a concurrency of at least 1, a count a double holds).
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
+    const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+    const side = issue.code === 'too_small' ? 'at least' : 'at most';
+    return `a number ${issue.inclusive ? side : issue.code === 'too_small' ? 'above' : 'below'} ${String(bound)}`;
+  }
   if (issue.code === 'too_small') return 'a non-empty string';
   return issue.message;
 }

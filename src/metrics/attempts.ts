@@ -20,6 +20,8 @@ export function isAttemptUnit(id: string): boolean {
 /**
  * The scans with each best-of-N feature's replaced by its winner's agent work: the winner's launches
  * and exits, every attempt's starts (the feature began with its first attempt), the feature's own end.
+ * With no winner the feature's own launches and exits stay: a plain rerun that took over from the
+ * attempts (`run --resume`) is the feature's work, as `baton status` shows it; without one there are none.
  */
 export function withWinnerScans(
   state: BatonState,
@@ -31,14 +33,15 @@ export function withWinnerScans(
     const units = Object.values(f.attempts).map((a) => scans.get(attemptUnitId(f.feature_id, a.attempt)));
     const winner = f.winner ? scans.get(attemptUnitId(f.feature_id, f.winner.attempt)) : undefined;
     const own = scans.get(f.feature_id);
+    const work = f.winner ? winner : own;
     out.set(f.feature_id, {
       starts: [...(own?.starts ?? []), ...units.flatMap((u) => u?.starts ?? [])],
-      launches: winner?.launches ?? 0,
+      launches: work?.launches ?? 0,
       worked: (own?.worked ?? false) || units.some((u) => u?.worked),
-      exits: winner?.exits ?? [],
-      attempts: winner?.attempts ?? [],
+      exits: work?.exits ?? [],
+      attempts: work?.attempts ?? [],
       endedAt: own?.endedAt ?? null,
-      keptFrom: winner?.keptFrom ?? 0,
+      keptFrom: work?.keptFrom ?? 0,
     });
   }
   return out;

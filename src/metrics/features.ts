@@ -4,6 +4,7 @@ import type { Plan } from '../graph/types.js';
 import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
 import { type BatonState, countChecks } from '../log/fold.js';
+import { timedByAttempts } from '../log/fold-attempts.js';
 import { normaliseStatus, TERMINAL_STATUSES } from '../log/statuses.js';
 import { outsideOwns } from './conflicts.js';
 import { checkDuration, clampElapsed, type Interval, type TimeFlags, timeOf } from './intervals.js';
@@ -313,6 +314,16 @@ export function usageOf(exits: readonly AgentExited[]) {
   };
 }
 
+/** Why a launched feature's agent time is unknown, in words for _Unknown_. */
+function whyNoAgentTime(f: BatonState['features'][string] | undefined, status: FeatureStatus): string {
+  // Its time is its winner's (`timedByAttempts`); each attempt's own is in its best-of-N table.
+  if (f && timedByAttempts(f) && f.winner === undefined)
+    return "no best-of-N attempt was chosen, and a feature's agent time is its winner's; each attempt's is under Best-of-N attempts";
+  return TERMINAL_STATUSES.has(status)
+    ? 'no agent.exited event recorded its duration'
+    : 'started and never recorded an end';
+}
+
 /** One feature's row of the report (pure). */
 export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
   const f = ctx.state.features[id];
@@ -323,9 +334,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
   const durationMs = agentTimeMs(id, scan, f, ctx);
   const launched = scan?.worked ?? false;
   if (durationMs === null && launched && !ctx.implausible.includes(`${id} agent time`)) {
-    ctx.unknowns.push(
-      `${id}: agent time unknown (${TERMINAL_STATUSES.has(status) ? 'no agent.exited event recorded its duration' : 'started and never recorded an end'}).`,
-    );
+    ctx.unknowns.push(`${id}: agent time unknown (${whyNoAgentTime(f, status)}).`);
   }
   // What the branch holds: the files of the exits since the last `--restart` (it dropped the others' commits).
   const files = [...new Set(exits.slice(scan?.keptFrom ?? 0).flatMap((e) => e.files))];

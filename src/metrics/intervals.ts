@@ -117,6 +117,12 @@ export function agentTimeFields(f: FeatureState, runStartedAt: string | undefine
   };
 }
 
+/** The words beside a doubtful agent time (`agentTimeFields`' flags), as `baton status` prints them. */
+export function agentTimeNote(t: AgentTimeFields): string | undefined {
+  if (t.duration_implausible) return LONGER_THAN_LOGGED;
+  return t.clock_backwards ? CLOCK_BACKWARDS : undefined;
+}
+
 /**
  * Total time covered by the intervals, overlaps counted once, in milliseconds (pure). Null when
  * there are none or any of them lacks an end or a start: a partial sum would pass for a measurement.

@@ -3,6 +3,7 @@
  * in progress; and the unknowns a run without `run.ended` leaves.
  */
 import type { LogEvent } from '../log/events.js';
+import { clampInterval, collectRunIntervals, coveredMs } from './intervals.js';
 import type { RunSegment } from './run-segmenter.js';
 import type { RunReport } from './types.js';
 
@@ -50,6 +51,7 @@ export function describeRun(
   const inferred = unfinished && lastEnd?.inferred === true;
   // The start without an end is the one whose orchestrator would still be working.
   const live = input.liveRunIds ?? [];
+  const inProgress = unfinished && lastStart !== undefined && live.includes(lastStart.run_id);
   return {
     run_id: segment?.run_id ?? input.runId ?? null,
     resumed_by: segment?.resumed_by ?? [],
@@ -57,10 +59,29 @@ export function describeRun(
     ended_at: unfinished ? null : (lastEnd?.ts ?? null),
     outcome: unfinished && !inferred ? null : (lastEnd?.outcome ?? null),
     unfinished,
-    in_progress: unfinished && lastStart !== undefined && live.includes(lastStart.run_id),
+    in_progress: inProgress,
+    wall_so_far: inProgress ? wallSoFar(events) : null,
     concurrency,
     feature_ids: featureIds,
     with_plan: input.plan !== undefined,
+  };
+}
+
+/**
+ * A run in progress's wall-clock so far, by the report's rule for its parts (each start to its
+ * `run.ended`, the pause before a `run --resume` in none): the parts that ended, covered once, and the
+ * start of the part still open, the last. A part before it that never recorded its end leaves
+ * `ended_ms` unknown; null when no part is open.
+ */
+export function wallSoFar(events: readonly LogEvent[]): RunReport['wall_so_far'] {
+  // Spans stamped backwards are the worksheet's to flag (`implementationIntervals`), not flagged twice.
+  const parts = collectRunIntervals(events).map((i) => clampInterval(i, 'run span', []));
+  const open = parts.at(-1);
+  if (open === undefined || open.start === null || open.end !== null) return null;
+  const ended = parts.slice(0, -1);
+  return {
+    ended_ms: ended.length === 0 ? 0 : coveredMs(ended),
+    since: new Date(open.start).toISOString(),
   };
 }
 

@@ -79,6 +79,12 @@ export interface RunReport {
   unfinished: boolean;
   /** True when the run has no `run.ended` yet and its orchestrator was alive when the report was made. */
   in_progress: boolean;
+  /**
+   * While the run is in progress: the wall-clock of its parts that ended (`ended_ms`; null when one
+   * never recorded its end) and when its part in progress started (`since`), so a live view adds the
+   * time since (`wallSoFar`); null otherwise.
+   */
+  wall_so_far: { ended_ms: number | null; since: string } | null;
   /** Agents at once (`-j`): the widest of its starts when it was resumed. */
   concurrency: number | null;
   feature_ids: string[];

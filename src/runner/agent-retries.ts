@@ -8,6 +8,7 @@ import { lstatSync } from 'node:fs';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { addUsage } from '../agents/agent-output.js';
 import type { Config } from '../config-schema.js';
+import { usageWithinBounds } from '../log/event-fields.js';
 import type { AgentRetrying, AgentUsage } from '../log/events.js';
 import { pause } from '../process/pause.js';
 import type { ProcessExit, Supervised } from '../process/supervise.js';
@@ -90,7 +91,8 @@ export async function runAgentAttempts(
     ended?.();
     const output = o.adapter.ignoresOutput ? '' : readAttemptOutput(o.logFile, logOffset);
     usage = addUsage(usage, o.adapter.parseUsage(output));
-    const done = { exit, ...(usage ? { usage } : {}) };
+    // Only figures the log's reader takes: one past its bounds would cost the whole exit line.
+    const done = { exit, ...(usage ? { usage: usageWithinBounds(usage) } : {}) };
     const stopped = exit.stoppedBy === 'user' || o.stopped?.();
     if (o.signal.aborted || exit.timedOut || stopped) return done;
     // The adapter decides even on exit 0: Aider exits 0 when it gives up on a rate limit.

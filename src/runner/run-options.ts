@@ -55,11 +55,3 @@ export interface RunOptions {
   /** Finds the adapter for an agent spec (default: the registry); tests pass their own. */
   resolveAdapter?: (spec: AgentSpec) => AgentAdapter;
 }
-
-/**
- * Whether `n` can be a run's concurrency: a whole number of at least 1. One rule for `--jobs` and for
- * the concurrency a resume reads back from the log (a file anyone can append to).
- */
-export function isConcurrency(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
-}

@@ -29,6 +29,7 @@ import {
 } from '../interactive/adopt.js';
 import { isInteractive } from '../interactive/launch.js';
 import { recordRunInLock } from '../lock/baton-lock.js';
+import { isConcurrency } from '../log/event-fields.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
@@ -60,7 +61,7 @@ import {
   unbackedAttempts,
 } from './resume-attempts.js';
 import { runAgainFlags } from './resume-command.js';
-import { isConcurrency, type RunOptions } from './run-options.js';
+import type { RunOptions } from './run-options.js';
 import { planUnits } from './units.js';
 
 export type { RunOptions, Verifier } from './run-options.js';

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
@@ -123,6 +123,45 @@ describe('baton report', () => {
     });
     expect(forced.code).toBe(0);
     expect(readFileSync(contract, 'utf8')).toMatch(/^# Baton report\n/);
+  });
+
+  it('--out: a write the system refuses is one line naming the file and the error code, exit 2', async () => {
+    const repo = repoWith({ ...contractFiles(THREE), 'notes.txt': 'user notes\n' }, METHOD_LOG);
+    // A file where a folder should be: EEXIST from making the folder, not an internal error.
+    const refused = await runBaton(['report', '--out', 'notes.txt/r.md'], { cwd: repo.root });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      `baton: --out ${join(repo.root, 'notes.txt', 'r.md')} could not be written (EEXIST while making its folder ${join(repo.root, 'notes.txt')}) [report/write-failed]`,
+    );
+    expect(refused.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(readFileSync(join(repo.root, 'notes.txt'), 'utf8')).toBe('user notes\n');
+  });
+
+  it('--out: a FIFO is never replaced by the report, even with --force', async () => {
+    const repo = repoWith(contractFiles(THREE), METHOD_LOG);
+    // A FIFO (or a device) is not a file to replace, even with --force, and the refusal does not offer it.
+    const fifo = join(repo.root, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const flags of [[], ['--force']]) {
+      const r = await runBaton(['report', '--out', 'pipe', ...flags], { cwd: repo.root });
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toContain(
+        `--out ${fifo} is a FIFO (named pipe), not a file; it is not replaced, even with --force [report/out-not-file]`,
+      );
+      expect(r.stderr).not.toContain('Pass --force');
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+    }
+  });
+
+  it('--out: a path ending in / names a folder, refused as one', async () => {
+    const repo = repoWith(contractFiles(THREE), METHOD_LOG);
+    // `reports/` names a folder: refused as one (the help's "refused for a directory"), no file `reports` made.
+    const folder = await runBaton(['report', '--out', 'reports/'], { cwd: repo.root });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr.split('\n')[0]).toBe(
+      `baton: --out reports/ names a directory, not a file; name a file in it, e.g. ${join(repo.root, 'reports')}/report.html [report/out-is-directory]`,
+    );
+    expect(existsSync(join(repo.root, 'reports'))).toBe(false);
   });
 
   it('reports from the log alone when there are no contracts, and says estimates are unknown', async () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { usageWithinBounds } from '../../src/log/event-fields.js';
 import { EVENT_SCHEMAS } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
 import { checkLogValue, MAX_NESTING, parseLogEvent } from '../../src/log/parse-event.js';
@@ -73,6 +74,104 @@ describe('parseLogEvent', () => {
       event: { feature_id: 'a', status: 'done' },
     });
     expect(checkLogValue([1])).toEqual({ problem: 'not a JSON object' });
+  });
+});
+
+describe('usage and concurrency read from the log', () => {
+  const stamp = { v: 1, ts: '2026-12-01T10:00:02.000Z', run_id: 'r1' };
+  const exited = (usage: Record<string, number>) =>
+    checkLogValue({
+      ...stamp,
+      type: 'agent.exited',
+      feature_id: 'fb',
+      exit_code: 0,
+      signal: null,
+      duration_ms: 1800,
+      files: [],
+      usage,
+    });
+  const started = (concurrency: number) =>
+    checkLogValue({
+      ...stamp,
+      type: 'run.started',
+      feature_ids: ['fa'],
+      concurrency,
+      base: 'main',
+      base_commit: '0'.repeat(40),
+      mode: 'contract-first',
+      pid: 1,
+    });
+
+  it('refuses a negative cost or count, and a count past 2^53 − 1, naming the field (never summed or printed)', () => {
+    expect(exited({ cost_usd: -9 })).toEqual({
+      problem: 'agent.exited: "usage.cost_usd" must be a number at least 0, got -9',
+    });
+    expect(exited({ input_tokens: -100 })).toEqual({
+      problem: 'agent.exited: "usage.input_tokens" must be a number at least 0, got -100',
+    });
+    expect(exited({ output_tokens: 1e300 })).toEqual({
+      problem: 'agent.exited: "usage.output_tokens" must be a number at most 9007199254740991, got 1e+300',
+    });
+    expect(exited({ cost_usd: 0, input_tokens: 0, turns: Number.MAX_SAFE_INTEGER })).toHaveProperty('event');
+    const ended = {
+      ...stamp,
+      type: 'attempt.ended',
+      feature_id: 'fb',
+      attempt: 1,
+      status: 'complete',
+      files: [],
+      checks: { passed: 1, failed: 0, unverifiable: 0, total: 1 },
+      measured: {},
+      lines_changed: 1,
+      outside_owns: 0,
+      duration_ms: 1,
+      cost_usd: -1,
+    };
+    expect(checkLogValue(ended)).toEqual({
+      problem: 'attempt.ended: "cost_usd" must be a number at least 0, got -1',
+    });
+  });
+
+  it('refuses a run.started whose concurrency is no whole number of at least 1 (the N of the headline)', () => {
+    expect(started(0)).toEqual({ problem: 'run.started: "concurrency" must be a number at least 1, got 0' });
+    expect(started(-2)).toEqual({
+      problem: 'run.started: "concurrency" must be a number at least 1, got -2',
+    });
+    expect(started(1.5)).toEqual({ problem: 'run.started: "concurrency" must be a whole number, got 1.5' });
+    expect(started(3)).toHaveProperty('event');
+  });
+
+  it('the fast test takes exactly what zod takes at the bounds', () => {
+    const schemas = EVENT_SCHEMAS as unknown as Record<string, z.ZodMiniType>;
+    const fits = compileFastTest(schemas['agent.exited']!);
+    const runFits = compileFastTest(schemas['run.started']!);
+    const values = [-1, -0, 0, 0.5, 1, 1.5, 2 ** 53 - 1, 2 ** 53, 1e300];
+    for (const n of values) {
+      const line = { ...stamp, type: 'agent.exited', feature_id: 'fb', exit_code: 0, signal: null };
+      const e = { ...line, duration_ms: 1, files: [], usage: { cost_usd: n, input_tokens: n } };
+      expect(fits?.(e), `usage ${n}`).toBe(schemas['agent.exited']!.safeParse(e).success);
+      const r = {
+        ...stamp,
+        type: 'run.started',
+        feature_ids: [],
+        concurrency: n,
+        base: 'm',
+        base_commit: 'c',
+      };
+      const run = { ...r, mode: 'contract-first', pid: 1 };
+      expect(runFits?.(run), `concurrency ${n}`).toBe(schemas['run.started']!.safeParse(run).success);
+    }
+  });
+
+  it('Baton writes only usage the reader takes: an adapter figure out of bounds is left out', () => {
+    expect(usageWithinBounds({ cost_usd: -1, input_tokens: 1e300, output_tokens: 5, turns: 2 })).toEqual({
+      output_tokens: 5,
+      turns: 2,
+    });
+    expect(usageWithinBounds({ cost_usd: 0.25, input_tokens: 10 })).toEqual({
+      cost_usd: 0.25,
+      input_tokens: 10,
+    });
   });
 });
 

@@ -1,8 +1,9 @@
 /** The report's diagnosis in words, and runs whose times are unusual: under a second, resumed the next day. */
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
+import { parseLogText } from '../../src/log/read.js';
 import { computeReport } from '../../src/metrics/report.js';
-import { contract, ev, featureEvents, handPlan, runEnded, runStarted } from './log-builder.js';
+import { contract, ev, featureEvents, handPlan, runEnded, runStarted, toJsonl } from './log-builder.js';
 
 describe('computeReport: the diagnosis in plain words', () => {
   it.each([
@@ -152,5 +153,58 @@ describe('computeReport: a feature started over with --restart', () => {
     ];
     const b = computeReport({ events, plan }).features.find((f) => f.feature_id === 'b');
     expect(b).toMatchObject({ files_changed: ['src/b/index.js'], outside_owns: [] });
+  });
+});
+
+describe('computeReport: usage the log holds out of bounds', () => {
+  it('never sums a negative cost into the total nor prints a count past 2^53 − 1: those lines are skipped, named', () => {
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ['fa', 'fb', 'fc'], 3),
+      ...featureEvents({
+        id: 'fa',
+        runId: 'r1',
+        start: 0,
+        exit: 2,
+        usage: { cost_usd: 2.5, input_tokens: 1000 },
+      }),
+      ...featureEvents({
+        id: 'fb',
+        runId: 'r1',
+        start: 0,
+        exit: 2,
+        usage: { cost_usd: -9, input_tokens: -100 },
+      }),
+      ...featureEvents({ id: 'fc', runId: 'r1', start: 0, exit: 2, usage: { input_tokens: 1e300 } }),
+      runEnded(3, 'r1', 0),
+    ];
+    // Through the reader, as `baton report` and `baton status` read the log.
+    const read = parseLogText(toJsonl(events));
+    expect(read.problems.map((p) => p.message)).toEqual([
+      'agent.exited: "usage.cost_usd" must be a number at least 0, got -9',
+      'agent.exited: "usage.input_tokens" must be a number at most 9007199254740991, got 1e+300',
+    ]);
+    const report = computeReport({ events: read.events });
+    expect(report.totals.cost_usd).toBe(2.5);
+    expect(report.totals.input_tokens).toBe(1000);
+    expect(report.features.map((f) => [f.feature_id, f.cost_usd, f.input_tokens])).toEqual([
+      ['fa', 2.5, 1000],
+      ['fb', null, null],
+      ['fc', null, null],
+    ]);
+  });
+
+  it('takes no run.started whose concurrency is no whole number of at least 1: no headline of "N = 0 agents"', () => {
+    for (const concurrency of [0, 1.5, -2]) {
+      const events: LogEvent[] = [
+        runStarted(0, 'r1', ['fa'], concurrency),
+        ...featureEvents({ id: 'fa', runId: 'r1', start: 0, exit: 2 }),
+        runEnded(3, 'r1', 0),
+      ];
+      const read = parseLogText(toJsonl(events));
+      expect(read.problems, String(concurrency)).toHaveLength(1);
+      const report = computeReport({ events: read.events });
+      expect(report.run.concurrency).toBeNull();
+      expect(report.headline.text).not.toMatch(/N = (0|1\.5|-2)\b/);
+    }
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { featureView } from '../../src/dashboard/view.js';
 import type { BatonEvent, LogEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+import { agentTimeFields } from '../../src/metrics/intervals.js';
 import { computeReport, type ReportInput } from '../../src/metrics/report.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
@@ -247,5 +250,129 @@ describe('report: best-of-N', () => {
     });
     expect(undecided.features[0]?.best_of_n?.winner).toBeNull();
     expect(renderMarkdown(undecided)).toContain('No winner yet');
+  });
+});
+
+describe('report: a best-of-N feature a plain rerun took over', () => {
+  // Both attempts failed their checks, attempt 1 was chosen; `run --resume` reran `api` as one plain agent.
+  const RERUN = 'run-bon-rerun';
+  const attemptLine = (n: number, min: number) =>
+    ev(min, {
+      type: 'attempt.started',
+      run_id: RUN,
+      feature_id: API,
+      attempt: n,
+      agent: 'claude',
+      branch: `baton/${API}.a${n}`,
+      worktree: `/tmp/wt/${API}.a${n}`,
+      port: 41000 + n * 10,
+    });
+  const endedLine = (n: number, min: number) =>
+    ev(min, {
+      type: 'attempt.ended',
+      run_id: RUN,
+      feature_id: API,
+      attempt: n,
+      status: 'failed-checks',
+      reason: '1 criterion failed: c1',
+      commit: String(n).repeat(40),
+      files: ['src/api/server.mjs'],
+      checks: { passed: 0, failed: 1, unverifiable: 0, total: 1 },
+      measured: {},
+      lines_changed: 3,
+      outside_owns: 0,
+      duration_ms: (min - 0) * 60_000,
+    });
+  const unit = (n: number, exit: number, cost: number) =>
+    featureEvents({
+      id: `${API}.a${n}`,
+      runId: RUN,
+      start: 0,
+      exit,
+      files: ['src/api/server.mjs'],
+      checks: { passed: 0, failed: 1 },
+      usage: { cost_usd: cost },
+    }).filter((e) => e.type !== 'feature.ended');
+  const events: LogEvent[] = [
+    runStarted(0, RUN, [API], 2),
+    attemptLine(1, 0),
+    attemptLine(2, 0),
+    ...unit(1, 4, 0.1),
+    endedLine(1, 4),
+    ...unit(2, 6, 0.2),
+    endedLine(2, 6),
+    ev(6, {
+      type: 'attempt.selected',
+      run_id: RUN,
+      feature_id: API,
+      winner: 1,
+      select: 'best',
+      reasons: ['attempt 1 over attempt 2: earlier finish'],
+      ranking: [1, 2],
+      branch: `baton/${API}`,
+      commit: '1'.repeat(40),
+    }),
+    ev(6, { type: 'feature.ended', run_id: RUN, feature_id: API, status: 'failed-checks' }),
+    runEnded(6, RUN, 0, 'failed'),
+    { ...runStarted(10, RERUN, [API], 1), resume: true } as BatonEvent,
+    ...featureEvents({
+      id: API,
+      runId: RERUN,
+      start: 10,
+      exit: 13,
+      files: ['src/api/fix.mjs'],
+      checks: { passed: 1, failed: 0 },
+      usage: { cost_usd: 0.7, input_tokens: 700, output_tokens: 70 },
+    }),
+    runEnded(14, RERUN, 10),
+  ];
+  const report = computeReport({ events });
+
+  it("the feature's row is the rerun's work: its files, launch, exit, agent time and cost", () => {
+    const api = report.features[0]!;
+    expect(api.status).toBe('complete');
+    expect(api.files_changed).toEqual(['src/api/fix.mjs']);
+    expect(api.attempts).toBe(1);
+    expect(api.duration_min).toBe(3);
+    expect(api.cost_usd).toBe(0.7);
+    expect([api.input_tokens, api.output_tokens]).toEqual([700, 70]);
+    // Every attempt is history now: counted apart, as best-of-N's extra.
+    expect(api.best_of_n).toMatchObject({ winner: null, rerun: true, extra_cost_usd: 0.1 + 0.2 });
+    expect(report.totals.cost_usd).toBeCloseTo(0.7 + 0.3, 10);
+  });
+});
+
+describe("report, status and dashboard: a best-of-N feature's agent time", () => {
+  // `bestOfNRun`: attempt 3 wins after 14 min of agent time; attempt 2, a loser, ran till minute 24.
+  const input = bestOfNRun();
+  const runStart = input.events[0]!.ts as string;
+
+  it("is its winner's agent time in all three, not the span from its first attempt to the selection", () => {
+    const report = computeReport(input);
+    const api = foldEvents(input.events).features[API]!;
+    expect(report.features[0]!.duration_min).toBe(14);
+    expect(agentTimeFields(api, runStart).duration_ms).toBe(14 * 60_000);
+    expect(featureView(api, {}, runStart).duration_ms).toBe(14 * 60_000);
+  });
+
+  it('is unknown in all three while no attempt is chosen (a Ctrl-C before the selection)', () => {
+    const events: LogEvent[] = input.events
+      .filter((e) => e.type !== 'attempt.selected' && !(e.type === 'feature.ended' && e.feature_id === API))
+      .flatMap((e): LogEvent[] =>
+        e.type === 'run.ended'
+          ? [ev(25, { type: 'feature.ended', run_id: RUN, feature_id: API, status: 'interrupted' }), e]
+          : [e],
+      );
+    const api = foldEvents(events).features[API]!;
+    expect(api.status).toBe('interrupted');
+    expect(agentTimeFields(api, runStart).duration_ms).toBeUndefined();
+    const report = computeReport({ ...input, events });
+    expect(report.features[0]!.duration_min).toBeNull();
+    // So the headline's agents' time is not the feature's 25 min span against the attempts' 48 min.
+    expect(report.worksheet.best_of_n?.agent_min).toBe(48);
+    expect(report.headline.text).not.toContain('its agents ran');
+    expect(report.unknowns).toContain(
+      "api: agent time unknown (no best-of-N attempt was chosen, and a feature's agent time is its winner's; each attempt's is under Best-of-N attempts).",
+    );
   });
 });
