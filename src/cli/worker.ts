@@ -83,6 +83,7 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
           : {}),
         ...(flags.dir ? { dir: resolve(ctx.cwd, flags.dir) } : {}),
         ...(flags.name ? { name: flags.name } : {}),
+        cwd: ctx.cwd,
         env: ctx.env,
         agentConfig,
         batonCommand: [process.execPath, ctx.batonBin],

@@ -24,7 +24,7 @@ import {
 } from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { ensureHubClone, hubRemote } from './hub.js';
+import { assertHubIsNotRepository, ensureHubClone, hubRemote } from './hub.js';
 import { HUB_RETRY_MS } from './hub-retry.js';
 import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
 import { isJobIdOf, jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
@@ -42,6 +42,8 @@ export interface WorkerOptions {
   /** Where the cached hub clone and the attempts live. */
   dir?: string;
   name?: string;
+  /** The folder `baton worker` was started in: a hub that is its repository is refused (`assertHubIsNotRepository`). */
+  cwd: string;
   env: NodeJS.ProcessEnv;
   /**
    * The config of the folder the worker runs in (its `agents.<name>.command` and `env`, relative paths
@@ -120,6 +122,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       },
     );
   }
+  await assertHubIsNotRepository(opts.cwd, opts.hub);
   const redis = await connectRedis(opts.queue, 'baton-worker', queueCloseMsOf(opts.env));
   reportOutages(redis, opts.queue, opts.log);
   // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
