@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonEvent, FeatureEnded, RunStarted } from '../log/events.js';
 import { readLog } from '../log/read.js';
+import { isPhaseOpen } from '../metrics/intervals.js';
 import { selectFeatures } from '../project.js';
 
 /**
@@ -17,6 +18,8 @@ export function previousQueuedRun(logPath: string): {
   /** The run's features: those its starts listed (its first start lists them all; a resume, those it followed). */
   featureIds: string[];
   ended: Map<string, FeatureEnded['status']>;
+  /** Whether the run's implementation phase is still open (its orchestrator died): the resume goes on in it. */
+  implementationOpen: boolean;
 } {
   const events = readLog(logPath, undefined, { final: true }).events as BatonEvent[];
   const last = [...events].reverse().find((e): e is RunStarted => e.type === 'run.started');
@@ -38,7 +41,14 @@ export function previousQueuedRun(logPath: string): {
     }
   }
   for (const id of again) ended.delete(id);
-  return { runId: last.run_id, baseCommit: last.base_commit, featureIds: [...featureIds], ended };
+  const own = events.filter((e) => e.run_id === last.run_id);
+  return {
+    runId: last.run_id,
+    baseCommit: last.base_commit,
+    featureIds: [...featureIds],
+    ended,
+    implementationOpen: isPhaseOpen(own, 'implementation'),
+  };
 }
 
 /**

@@ -48,9 +48,15 @@ describe('resuming a queued run', () => {
       ['feature-001', 'failed'],
       ['feature-002', 'complete'],
     ]);
+    // The jobs went on while detached: the implementation phase stayed open, and the resume ended it.
+    const phases = p.events().filter((e) => String(e.type).startsWith('phase.'));
+    expect(phases.map((e) => `${e.type} ${e.phase}`)).toEqual([
+      'phase.started implementation',
+      'phase.ended implementation',
+    ]);
   }, 60_000);
 
-  test('a resume given no ids takes the run’s own features, not the rest of the plan; with all of them ended it ends quietly', async ({
+  test('a resume given no ids takes the run’s own features, not the rest of the plan; with all of them ended it starts nothing, and says so', async ({
     onTestFinished,
   }) => {
     const s = queueScope(onTestFinished);
@@ -64,13 +70,17 @@ describe('resuming a queued run', () => {
     const resumed = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
       cwd: p.repo.root,
     });
-    expect(await resumed.exited, resumed.output()).toBe(0);
-    // Every feature had ended: the resume follows none, and closes its connections without a word.
-    expect(resumed.output()).toContain('0 features');
+    expect(await resumed.exited, resumed.output()).toBe(1);
+    // Every feature had ended: the resume has nothing to follow, starts nothing, and says so.
+    const runId = String(p.events().find((e) => e.type === 'run.started')?.run_id);
+    expect(resumed.output()).toContain(
+      `baton: run ${runId} has nothing left to follow: each of its features ended (feature-002: complete); nothing was started [queue/resume-ended]`,
+    );
     expect(resumed.output()).not.toMatch(/Connection is closed|\n\s+at /);
     const jobs = p.events().filter((e) => e.type === 'queue.job' && e.state === 'waiting');
     expect(jobs.map((e) => e.feature_id)).toEqual(['feature-002']);
-    expect(p.events().filter((e) => e.type === 'run.started' && e.resume)).toHaveLength(1);
+    expect(p.events().filter((e) => e.type === 'run.started' && e.resume)).toHaveLength(0);
+    expect(p.events().filter((e) => e.type === 'phase.ended')).toHaveLength(1);
     expect(await statuses(p.repo.root)).toMatchObject({ 'feature-002': 'complete' });
   }, 60_000);
 });
