@@ -290,7 +290,7 @@ function endRun(
 export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const started = Date.now();
   // A resume reads its run from the log first: one with nothing left to follow starts nothing.
-  const resumed = opts.resume ? previousQueuedRun(opts.logPath) : undefined;
+  const resumed = opts.resume ? previousQueuedRun(opts.logPath, runQueueOf(opts)) : undefined;
   if (resumed) assertSomethingToFollow(resumed, opts.featureIds);
   const redis = await connectRedis(opts.queue, 'baton-orchestrator', queueCloseMsOf(opts.env));
   // One line when Redis goes away and one when it is back, said for the main client; the others keep quiet.

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { AGENT, queueScope, until } from './rig.js';
+import { AGENT, freePort, queueScope, until } from './rig.js';
 
 /** Each feature's status as `baton status --json` folds it. */
 async function statuses(root: string): Promise<Record<string, string>> {
@@ -82,5 +82,58 @@ describe('resuming a queued run', () => {
     expect(p.events().filter((e) => e.type === 'run.started' && e.resume)).toHaveLength(0);
     expect(p.events().filter((e) => e.type === 'phase.ended')).toHaveLength(1);
     expect(await statuses(p.repo.root)).toMatchObject({ 'feature-002': 'complete' });
+  }, 60_000);
+});
+
+describe('a resume given another queue or hub than its run’s', () => {
+  test('is refused before it reaches Redis, naming what the run used and the command that re-attaches', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const p = s.project(1);
+    const port = await freePort();
+    const queue = `redis://:s3cret@127.0.0.1:${port}`;
+    const at = { v: 1, ts: new Date().toISOString(), run_id: 'r1' };
+    const log = [
+      {
+        ...at,
+        type: 'run.started',
+        feature_ids: ['feature-001'],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: p.repo.git('rev-parse', 'HEAD'),
+        mode: 'contract-first',
+        pid: 999_999_999,
+        queue: { url: `redis://:***@127.0.0.1:${port}`, hub: p.hub },
+      },
+      { ...at, type: 'queue.job', feature_id: 'feature-001', job_id: 'r1.feature-001', state: 'waiting' },
+      { ...at, type: 'run.ended', outcome: 'interrupted', duration_ms: 1 },
+    ];
+    mkdirSync(join(p.repo.root, '.baton'), { recursive: true });
+    writeFileSync(
+      join(p.repo.root, '.baton', 'log.jsonl'),
+      log.map((e) => `${JSON.stringify(e)}\n`).join(''),
+    );
+    const other = join(p.scratch, 'other.git');
+    const resume = (url: string, hub: string) =>
+      runBaton(['run', '--queue', url, '--hub', hub, '--resume'], { cwd: p.repo.root });
+    const cases: Array<[string, string, string]> = [
+      [queue, other, `the hub ${other}`],
+      [`redis://127.0.0.1:${port}/1`, p.hub, `the queue redis://127.0.0.1:${port}/1`],
+    ];
+    for (const [url, hub, given] of cases) {
+      const r = await resume(url, hub);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `baton: run r1 put its jobs on the queue redis://:***@127.0.0.1:${port} with the hub ${p.hub}; this resume was given ${given} [queue/resume-elsewhere]`,
+      );
+      expect(r.stderr).toContain(
+        `Re-attach with \`baton run --queue 'redis://:***@127.0.0.1:${port}' --hub ${p.hub} --resume\``,
+      );
+    }
+    // The run's own queue (its password is not compared) and hub get past the check, to Redis.
+    const own = await resume(queue, p.hub);
+    expect(own.stderr).toContain('cannot reach Redis');
+    expect(p.events()).toHaveLength(3);
   }, 60_000);
 });
