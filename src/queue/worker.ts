@@ -26,8 +26,8 @@ import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { assertHubIsNotRepository, ensureHubClone, hubRemote } from './hub.js';
 import { HUB_RETRY_MS } from './hub-retry.js';
-import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
-import { isJobIdOf, jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { type JobClaim, JobDataSchema, type JobResult, refusalOf } from './job.js';
+import { jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import { chooseAgents } from './worker-agents.js';
 import { claimWorkerDir } from './worker-dir.js';
 
@@ -288,8 +288,7 @@ function shownJobId(job: Pick<Job, 'id'>): string {
 /**
  * Runs one job: claims it (host, worker, attempt), runs the attempt with its events forwarded, and
  * discards the result if the lock was lost meanwhile. A job this worker cannot use fails for good,
- * among them one whose id is not the one Baton gives its run and feature (`isJobIdOf`): the id names
- * the attempt's folder (removed before it starts), branch and ref, so `../` in it would leave `--dir`.
+ * among them one Baton did not make (`refusalOf`).
  */
 async function handleJob(state: WorkerState, job: Job, token: string | undefined): Promise<JobResult> {
   const { opts, running, heartbeat } = state;
@@ -299,11 +298,8 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
       `job ${shownJobId(job)} carries data this worker cannot read (a different Baton version?)`,
     );
   }
-  if (!isJobIdOf(String(job.id), parsed.data.run_id, parsed.data.feature_id)) {
-    throw new UnrecoverableError(
-      `job ${shownJobId(job)} is refused: its id is not the one Baton gives the job of its run and feature (<run id>.<feature id>)`,
-    );
-  }
+  const refused = refusalOf(String(job.id), parsed.data);
+  if (refused) throw new UnrecoverableError(`job ${shownJobId(job)} is refused: ${refused}`);
   if (parsed.data.hub !== opts.hub) {
     const why = `its hub is ${escapeControl(parsed.data.hub)}, not this worker's; put back on the queue for a worker of that hub`;
     return putBack(state, job, token, why, PUT_BACK_MS);
