@@ -41,7 +41,10 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
       '--dir <path>',
       'where the cached clone and attempts live (default: ~/.cache/baton/workers/<hub key>/…)',
     )
-    .option('--name <id>', "this worker's id in `baton workers` (default: host-pid-random)")
+    .option(
+      '--name <id>',
+      "this worker's id in `baton workers`, one live worker per name (default: host-pid-random)",
+    )
     .addHelpText(
       'after',
       '\nEach attempt is pushed to refs/baton/attempts/<feature>/<job>.<attempt> in the hub; only the\n' +

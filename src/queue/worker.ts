@@ -134,40 +134,26 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }
 }
 
-/** The rest of the start, on the worker's proven connection: the clone, the heartbeat, the queues. */
+/** The rest of the start, on the worker's proven connection: its folder, its name (the heartbeat), the clone, the queues. */
 async function startOn(
   redis: Redis,
   opts: WorkerOptions,
   agents: string[],
   programs: ReadonlyMap<string, string>,
 ): Promise<RunningWorker> {
-  const dir = await claimWorkerDir(opts);
-  const clone = join(dir, 'hub.git');
-  await ensureHubClone(clone, hubRemote(opts.hub, opts.env));
   const host = hostname();
   const id = opts.name ?? `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  const heartbeat = startHeartbeat(redis, {
-    id,
-    host,
-    pid: process.pid,
-    agents,
-    concurrency: opts.concurrency,
-    hub: opts.hub,
-  });
-  const state: WorkerState = {
-    opts,
-    id,
-    host,
-    dir,
-    clone,
-    redis,
-    gitLock: createMutex(),
-    heartbeat,
-    running: new Map(),
-    programs,
-  };
+  const dir = await claimWorkerDir(opts);
+  // The name before the clone: a worker refused the name of a live one clones nothing.
+  const { concurrency, hub } = opts;
+  const heartbeat = await startHeartbeat(redis, { id, host, pid: process.pid, agents, concurrency, hub });
+  let state: WorkerState;
   let opened: ReturnType<typeof openQueues>;
   try {
+    const clone = join(dir, 'hub.git');
+    await ensureHubClone(clone, hubRemote(opts.hub, opts.env));
+    const gitLock = createMutex();
+    state = { opts, id, host, dir, clone, redis, gitLock, heartbeat, running: new Map(), programs };
     opened = openQueues(state, agents);
   } catch (err) {
     await heartbeat.stop();
