@@ -47,8 +47,9 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
     )
     .addHelpText(
       'after',
-      '\nEach attempt is pushed to refs/baton/attempts/<feature>/<job>.<attempt> in the hub; only the\n' +
-        'orchestrator moves baton/<feature>. SIGTERM or Ctrl-C finishes the jobs in hand, then exits.\n' +
+      '\nEach attempt is pushed to refs/baton/attempts/<feature>/<job>.<tag>.<attempt> in the hub (<tag>:\n' +
+        '8 hex digits drawn each time the job is enqueued); only the orchestrator moves baton/<feature>.\n' +
+        'SIGTERM or Ctrl-C finishes the jobs in hand, then exits.\n' +
         'See docs/distributed.md.',
     )
     .action(async (flags: WorkerFlags) => {
