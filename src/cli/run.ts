@@ -24,6 +24,7 @@ import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer, type ProgressRenderer } from './progress.js';
 import { leaveOutDelivered } from './run-delivered.js';
 import { interactiveConfig, resumedInteractive } from './run-interactive.js';
+import { assertQueueable } from './run-queue-refusals.js';
 import { reportRunSummary } from './run-summary.js';
 
 export interface RunFlags {
@@ -167,15 +168,6 @@ function readRadarSeconds(text: string | undefined, configured: number): number 
 
 type RunProject = Awaited<ReturnType<typeof loadProject>>;
 
-/** `--restart` with `--queue`: a queued resume re-attaches to the workers' jobs and starts nothing over. */
-function restartWithQueue(): UserError {
-  return new UserError(
-    'run/restart-queue',
-    "--restart does not apply with --queue: `baton run --queue … --resume` re-attaches to the run's jobs on the workers and starts nothing over",
-    { hint: 'Leave out --restart, or run the feature here, without --queue.', exitCode: 2 },
-  );
-}
-
 /** The action of `baton run`: reads the flags, then runs the features here, or as jobs on the queue. */
 async function runCommand(
   ctx: CliContext,
@@ -199,6 +191,7 @@ async function runCommand(
   const featureIds =
     flags.resume || ids.length > 0 ? selected : await leaveOutDelivered(talk, loaded, selected, flags.base);
   if (featureIds === undefined) return;
+  if (queued) assertQueueable(flags, loaded, featureIds);
   const mode = resumedInteractive(loaded, featureIds, flags, queued)
     ? { ...flags, interactive: true }
     : flags;
@@ -210,7 +203,6 @@ async function runCommand(
     criteria: worktreeCriteria(loaded.plan.features),
     trustWorkers: loaded.config.trust_workers,
   });
-  if (queued && flags.restart?.length) throw restartWithQueue();
   // Queued or not, one Baton at a time: a queued run moves `baton/<id>` branches when it promotes,
   // which a local run's worktrees, `integrate` or `clean` must not have under them meanwhile.
   const lock = flags.dryRun

@@ -41,11 +41,15 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
       '--dir <path>',
       'where the cached clone and attempts live (default: ~/.cache/baton/workers/<hub key>/…)',
     )
-    .option('--name <id>', "this worker's id in `baton workers` (default: host-pid-random)")
+    .option(
+      '--name <id>',
+      "this worker's id in `baton workers`, one live worker per name (default: host-pid-random)",
+    )
     .addHelpText(
       'after',
-      '\nEach attempt is pushed to refs/baton/attempts/<feature>/<job>.<attempt> in the hub; only the\n' +
-        'orchestrator moves baton/<feature>. SIGTERM or Ctrl-C finishes the jobs in hand, then exits.\n' +
+      '\nEach attempt is pushed to refs/baton/attempts/<feature>/<job>.<tag>.<attempt> in the hub (<tag>:\n' +
+        '8 hex digits drawn each time the job is enqueued); only the orchestrator moves baton/<feature>.\n' +
+        'SIGTERM or Ctrl-C finishes the jobs in hand, then exits.\n' +
         'See docs/distributed.md.',
     )
     .action(async (flags: WorkerFlags) => {
@@ -83,6 +87,7 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
           : {}),
         ...(flags.dir ? { dir: resolve(ctx.cwd, flags.dir) } : {}),
         ...(flags.name ? { name: flags.name } : {}),
+        cwd: ctx.cwd,
         env: ctx.env,
         agentConfig,
         batonCommand: [process.execPath, ctx.batonBin],

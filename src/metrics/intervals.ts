@@ -184,6 +184,15 @@ export function pairPhases(events: readonly LogEvent[]): Map<string, PhaseSpan[]
   return phases;
 }
 
+/**
+ * Whether `phase` is open in `events`: a start no end has closed, which the next `phase.ended` of that
+ * name would close (`pairPhases`, pure). A run that goes on under its id (a queued resume) starts the
+ * phase again only when it is not open, and so ends no phase it did not start.
+ */
+export function isPhaseOpen(events: readonly LogEvent[], phase: string): boolean {
+  return (pairPhases(events).get(phase) ?? []).some((span) => span.start !== null && span.end === null);
+}
+
 /** The phases' spans as `pairPhases` pairs them, by name (pure). */
 export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, Interval[]> {
   return new Map(

@@ -8,6 +8,7 @@
 import { UserError } from '../errors.js';
 import { pause } from '../process/pause.js';
 import { errorLine } from '../text/error-message.js';
+import { escapeControl } from '../text/escape.js';
 import { envMs } from './env-ms.js';
 
 /** How long a hub's errors are tried through before they count, by default (ms); `BATON_HUB_RETRY_MS` sets it. */
@@ -50,7 +51,7 @@ export async function retryHub<T>(work: () => Promise<T>, opts: HubRetry): Promi
   for (let n = 0; ; n++) {
     try {
       const value = await work();
-      if (firstFailure !== undefined) opts.say(`${opts.what}: the hub answers again`);
+      if (firstFailure !== undefined) opts.say(`${escapeControl(opts.what)}: the hub answers again`);
       return value;
     } catch (err) {
       const now = Date.now();
@@ -58,8 +59,9 @@ export async function retryHub<T>(work: () => Promise<T>, opts: HubRetry): Promi
       const left = firstFailure + opts.windowMs - now;
       if (left <= 0 || opts.signal?.aborted || err instanceof HubAnswered) throw err;
       if (n === 0) {
-        const why = errorLine(err);
-        opts.say(`${opts.what} failed (${why}); trying again for up to ${describeWindow(opts.windowMs)}`);
+        // The ref in `what` and git's words in `why` may hold what a job from Redis carried: escaped.
+        const [what, why] = [escapeControl(opts.what), escapeControl(errorLine(err))];
+        opts.say(`${what} failed (${why}); trying again for up to ${describeWindow(opts.windowMs)}`);
       }
       await pause(Math.min(500 * 2 ** n, MAX_DELAY_MS, left), opts.signal);
     }

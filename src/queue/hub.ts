@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { git, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from '../git/git.js';
 import { spawnSupervised } from '../process/supervise.js';
+import { realOr } from '../real-nearest.js';
 import { escapeControl } from '../text/escape.js';
 import { envMs } from './env-ms.js';
 import { describeWindow, HubAnswered } from './hub-retry.js';
@@ -121,7 +123,10 @@ export function absoluteHub(hub: string, cwd: string): string {
   return resolve(cwd, hub);
 }
 
-/** Proves the hub answers (`git ls-remote`) within its deadline; a UserError naming it otherwise. */
+/**
+ * Proves the hub answers (`git ls-remote`) within its deadline, and that it is not the repository at
+ * `cwd` itself (`assertHubIsNotRepository`); a UserError naming it otherwise.
+ */
 export async function assertHubReachable(cwd: string, hub: HubRemote): Promise<void> {
   const r = await hubGit(cwd, ['ls-remote', '--heads', hub.url], hub);
   if (r.exitCode !== 0) {
@@ -131,6 +136,52 @@ export async function assertHubReachable(cwd: string, hub: HubRemote): Promise<v
       'Pass --hub with a git URL every worker can reach (ssh://, https://, file:// or a path), e.g. a bare repo made with `git init --bare`.',
     );
   }
+  await assertHubIsNotRepository(cwd, hub.url);
+}
+
+/** The folder a hub names on this machine (a path, or a `file://` URL), absolute; undefined for another host's. */
+function localHubPath(url: string): string | undefined {
+  if (/^file:\/\//i.test(url)) {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return undefined;
+    }
+  }
+  return isAbsolute(url) ? url : undefined;
+}
+
+/**
+ * The real path of the common git folder of the repository at `path` itself, or undefined when `path`
+ * is none: git is kept from looking in the folders above it (`GIT_CEILING_DIRECTORIES`), as a push to
+ * that path would not look there either.
+ */
+async function realCommonDirAt(path: string, ceiling?: string): Promise<string | undefined> {
+  if (!existsSync(path)) return undefined;
+  const env = ceiling ? { GIT_CEILING_DIRECTORIES: ceiling } : undefined;
+  const r = await gitRaw(path, ['rev-parse', '--path-format=absolute', '--git-common-dir'], undefined, env);
+  const dir = r.stdout.trim();
+  return r.exitCode === 0 && dir ? realOr(dir) : undefined;
+}
+
+/**
+ * Refuses a hub that is the repository `cwd` is in (the same common git folder: its checkout, one of
+ * its worktrees, its `.git`). Workers, and every agent they run (its worktree's `origin`), push to the
+ * hub, so any branch of that repository would move on a worker's word, where only checked work may.
+ */
+export async function assertHubIsNotRepository(cwd: string, hub: string): Promise<void> {
+  const path = localHubPath(hub);
+  if (!path) return;
+  const own = await realCommonDirAt(cwd);
+  if (!own || own !== (await realCommonDirAt(path, dirname(path)))) return;
+  throw new UserError(
+    'queue/hub-is-repository',
+    `the git hub ${escapeControl(hub)} is this repository (${escapeControl(own)}): workers and their agents push to the hub, so they could move your branches`,
+    {
+      hint: 'Give --hub a repository of its own that every worker can reach, e.g. a bare clone: `git clone --bare . ../hub.git`, then `--hub ../hub.git`.',
+      exitCode: 2,
+    },
+  );
 }
 
 /** Pushes the run's base commit to the hub under a ref of the run, so workers can fetch it by name. */

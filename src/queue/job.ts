@@ -2,6 +2,7 @@ import type { Config } from '../config-schema.js';
 import { AgentSpecSchema } from '../contracts/schema.js';
 import type { FeatureEnded } from '../log/events.js';
 import { z } from '../zod.js';
+import { baseRefOf, isJobIdOf } from './names.js';
 
 /** What the orchestrator puts in a feature's job: everything a worker on another machine needs. */
 export const JobDataSchema = z.object({
@@ -29,6 +30,20 @@ export const JobDataSchema = z.object({
 });
 /** A feature's job data. */
 export type JobData = z.infer<typeof JobDataSchema>;
+
+/**
+ * Why a worker refuses a job read from Redis as not one Baton made, or undefined (pure): its id is not
+ * the one Baton gives its run and feature (`isJobIdOf`), and the id names the attempt's folder (removed
+ * before it starts), branch and ref, so `../` in it would leave `--dir`; or its base ref is not its
+ * run's (`baseRefOf`), which git is handed as a refspec and the worker prints.
+ */
+export function refusalOf(jobId: string, data: JobData): string | undefined {
+  if (!isJobIdOf(jobId, data.run_id, data.feature_id))
+    return 'its id is not the one Baton gives the job of its run and feature (<run id>.<feature id>)';
+  if (data.base_ref !== baseRefOf(data.run_id))
+    return `its base ref is not the one Baton gives its run (${baseRefOf('<run id>')})`;
+  return undefined;
+}
 
 /** What a worker returns for a job; BullMQ keeps it as the job's return value. */
 export interface JobResult {

@@ -17,6 +17,7 @@ import { badBaseError, runBase } from '../runner/delivered.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
 import { clipShown } from '../text/one-line.js';
+import { someOf } from '../text/some-of.js';
 import { BULLMQ_CONNECTION, connectRedis, queueCloseMsOf, quietErrors, reportOutages } from './connection.js';
 import { enqueueJobs, openAgentQueue, trackFeatures } from './enqueue.js';
 import { createEventConsumer, type EventConsumer, seenEventIds } from './event-stream.js';
@@ -179,6 +180,56 @@ function consumeWorkerEvents(
   });
 }
 
+/**
+ * Refuses a resume whose features have all ended (the run ended, or they did before a detach): it
+ * would follow nothing. Nothing is started: no `run.started`, no job, not a word to Redis or the hub.
+ */
+function assertSomethingToFollow(
+  resumed: ReturnType<typeof previousQueuedRun>,
+  featureIds: readonly string[],
+): void {
+  if (followedFeatures(featureIds, resumed.ended).length > 0) return;
+  const ends = featureIds.map((id) => `${id}: ${resumed.ended.get(id)}`);
+  throw new UserError(
+    'queue/resume-ended',
+    `run ${escapeControl(resumed.runId)} has nothing left to follow: each of its features ended (${escapeControl(someOf(ends, 5))}); nothing was started`,
+    {
+      hint: '`baton status` shows how each ended; to run one again, `baton clean <id>`, then `baton run --queue … <id>` without --resume.',
+    },
+  );
+}
+
+/** The run's start in the log (the lock naming it first), and its implementation phase unless that is open. */
+function startRun(
+  opts: QueuedRunOptions,
+  run: {
+    runId: string;
+    base: string;
+    baseCommit: string;
+    resumed: ReturnType<typeof previousQueuedRun> | undefined;
+    emit: (e: NewEvent) => void;
+  },
+): void {
+  const { runId, resumed, emit } = run;
+  // The lock names the run first: a `run.started` no lock names is not a live run (`runLiveness`).
+  recordRunInLock(opts.root, runId);
+  const followed = followedFeatures(opts.featureIds, resumed?.ended);
+  emit({
+    type: 'run.started',
+    run_id: runId,
+    feature_ids: followed,
+    concurrency: followed.length,
+    base: run.base,
+    base_commit: run.baseCommit,
+    mode: 'contract-first',
+    pid: process.pid,
+    ...(resumed ? { resume: true } : {}),
+    queue: runQueueOf(opts),
+  });
+  // A resume after a crash or a detach goes on in the run's open phase; one after the run ended opens it again.
+  if (!resumed?.implementationOpen) emit({ type: 'phase.started', phase: 'implementation' });
+}
+
 /** Each feature's end as the run saw it, and the run's outcome. */
 function summariseRun(
   opts: QueuedRunOptions,
@@ -200,7 +251,7 @@ function summariseRun(
   return { features, outcome };
 }
 
-/** The run's end: the detach notice when Ctrl-C detached it, `phase.ended` and `run.ended`, and its summary. */
+/** The run's end: the detach notice when Ctrl-C detached it (else `phase.ended`), `run.ended`, and its summary. */
 function endRun(
   opts: QueuedRunOptions,
   run: {
@@ -218,7 +269,9 @@ function endRun(
       `detached from run ${runId}; its jobs keep running on the workers. Re-attach with ${resumeCommand(runQueueOf(opts))}.`,
     );
   }
-  emit({ type: 'phase.ended', phase: 'implementation' });
+  // Detached, the jobs go on on the workers: the implementation phase stays open for the resume that
+  // goes on in it (`previousQueuedRun`), so its wall-clock covers the work done while no one watched.
+  if (!opts.signal.aborted) emit({ type: 'phase.ended', phase: 'implementation' });
   // A resume goes on under the run's id; its duration counts from the resume only.
   emit({
     type: 'run.ended',
@@ -241,6 +294,9 @@ function endRun(
  */
 export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   const started = Date.now();
+  // A resume reads its run from the log first: one with nothing left to follow starts nothing.
+  const resumed = opts.resume ? previousQueuedRun(opts.logPath, runQueueOf(opts)) : undefined;
+  if (resumed) assertSomethingToFollow(resumed, opts.featureIds);
   const redis = await connectRedis(opts.queue, 'baton-orchestrator', queueCloseMsOf(opts.env));
   // One line when Redis goes away and one when it is back, said for the main client; the others keep quiet.
   reportOutages(redis, opts.queue, opts.say);
@@ -257,7 +313,6 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const hub = hubRemote(opts.hub, opts.env); // not cut short by Ctrl-C: that would read as no answer
     await assertHubReachable(opts.root, hub);
     ensureStateDir(opts.root);
-    const resumed = opts.resume ? previousQueuedRun(opts.logPath) : undefined;
     const runId = resumed?.runId ?? newRunId(opts.clock());
     const { base, baseCommit } = resumed
       ? { base: opts.base ?? 'resumed', baseCommit: resumed.baseCommit }
@@ -266,23 +321,7 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
     const sink: EventSink = createLogSink({ logPath: opts.logPath, clock: opts.clock, runId });
     if (opts.onEvent) sink.subscribe(opts.onEvent);
     const emit = (e: NewEvent) => sink.emit(e);
-    // The lock names the run first: a `run.started` no lock names is not a live run (`runLiveness`).
-    recordRunInLock(opts.root, runId);
-    const followed = followedFeatures(opts.featureIds, resumed?.ended);
-    emit({
-      type: 'run.started',
-      run_id: runId,
-      feature_ids: followed,
-      concurrency: followed.length,
-      base,
-      base_commit: baseCommit,
-      mode: 'contract-first',
-      pid: process.pid,
-      ...(resumed ? { resume: true } : {}),
-      queue: runQueueOf(opts),
-    });
-    if (!resumed) emit({ type: 'phase.started', phase: 'implementation' });
-
+    startRun(opts, { runId, base, baseCommit, resumed, emit });
     const tracked = trackFeatures(opts, runId, resumed?.ended, (agent) => {
       if (!queues.has(agent)) queues.set(agent, openAgentQueue(agent, opts, connection));
     });

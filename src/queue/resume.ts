@@ -1,9 +1,14 @@
 /** What a `baton run --queue … --resume` takes up from the log: the run, its base, its features that ended. */
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
+import { resumeCommand } from '../guard/liveness.js';
 import type { BatonEvent, FeatureEnded, RunStarted } from '../log/events.js';
 import { readLog } from '../log/read.js';
+import type { RunQueue } from '../log/state.js';
+import { isPhaseOpen } from '../metrics/intervals.js';
 import { selectFeatures } from '../project.js';
+import { escapeControl } from '../text/escape.js';
+import { redactUrl } from './names.js';
 
 /**
  * The run this `--resume` re-attaches to: the log's last run that put jobs on a queue, its features,
@@ -11,12 +16,17 @@ import { selectFeatures } from '../project.js';
  * not: the resume enqueues it again; nor has one whose completed attempt the hub never gave (`unpromoted`):
  * the resume tries its promotion again.
  */
-export function previousQueuedRun(logPath: string): {
+export function previousQueuedRun(
+  logPath: string,
+  given?: RunQueue,
+): {
   runId: string;
   baseCommit: string;
   /** The run's features: those its starts listed (its first start lists them all; a resume, those it followed). */
   featureIds: string[];
   ended: Map<string, FeatureEnded['status']>;
+  /** Whether the run's implementation phase is still open (its orchestrator died): the resume goes on in it. */
+  implementationOpen: boolean;
 } {
   const events = readLog(logPath, undefined, { final: true }).events as BatonEvent[];
   const last = [...events].reverse().find((e): e is RunStarted => e.type === 'run.started');
@@ -25,6 +35,7 @@ export function previousQueuedRun(logPath: string): {
       hint: 'Start one with `baton run --queue redis://… --hub <git url>`.',
     });
   }
+  if (given) assertSameQueue(last, given);
   const ended = new Map<string, FeatureEnded['status']>();
   const again = new Set<string>();
   const featureIds = new Set<string>();
@@ -38,7 +49,37 @@ export function previousQueuedRun(logPath: string): {
     }
   }
   for (const id of again) ended.delete(id);
-  return { runId: last.run_id, baseCommit: last.base_commit, featureIds: [...featureIds], ended };
+  const own = events.filter((e) => e.run_id === last.run_id);
+  return {
+    runId: last.run_id,
+    baseCommit: last.base_commit,
+    featureIds: [...featureIds],
+    ended,
+    implementationOpen: isPhaseOpen(own, 'implementation'),
+  };
+}
+
+/**
+ * Refuses a resume given another queue or hub than its run's (`run.started` records both: the URL
+ * redacted, the hub as `absoluteHub` spelled it): its jobs are not on that queue, so it would enqueue
+ * them again where no worker of the run's hub takes them, and drop the real attempts' events.
+ */
+function assertSameQueue(run: RunStarted, given: RunQueue): void {
+  const recorded = run.queue;
+  if (!recorded) return;
+  const url = redactUrl(given.url);
+  const other = [
+    ...(url !== recorded.url ? [`the queue ${url}`] : []),
+    ...(given.hub !== recorded.hub ? [`the hub ${given.hub}`] : []),
+  ];
+  if (other.length === 0) return;
+  throw new UserError(
+    'queue/resume-elsewhere',
+    escapeControl(
+      `run ${run.run_id} put its jobs on the queue ${recorded.url} with the hub ${recorded.hub}; this resume was given ${other.join(' and ')}`,
+    ),
+    { hint: `Re-attach with ${resumeCommand(recorded)}.` },
+  );
 }
 
 /**

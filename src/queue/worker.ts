@@ -24,10 +24,10 @@ import {
 } from './connection.js';
 import { createEventForwarder } from './event-stream.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { ensureHubClone, hubRemote } from './hub.js';
+import { assertHubIsNotRepository, ensureHubClone, hubRemote } from './hub.js';
 import { HUB_RETRY_MS } from './hub-retry.js';
-import { type JobClaim, JobDataSchema, type JobResult } from './job.js';
-import { isJobIdOf, jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
+import { type JobClaim, JobDataSchema, type JobResult, refusalOf } from './job.js';
+import { jobInstanceOf, QUEUE_PREFIX, queueName, redactUrl } from './names.js';
 import { chooseAgents } from './worker-agents.js';
 import { claimWorkerDir } from './worker-dir.js';
 
@@ -42,6 +42,8 @@ export interface WorkerOptions {
   /** Where the cached hub clone and the attempts live. */
   dir?: string;
   name?: string;
+  /** The folder `baton worker` was started in: a hub that is its repository is refused (`assertHubIsNotRepository`). */
+  cwd: string;
   env: NodeJS.ProcessEnv;
   /**
    * The config of the folder the worker runs in (its `agents.<name>.command` and `env`, relative paths
@@ -120,6 +122,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       },
     );
   }
+  await assertHubIsNotRepository(opts.cwd, opts.hub);
   const redis = await connectRedis(opts.queue, 'baton-worker', queueCloseMsOf(opts.env));
   reportOutages(redis, opts.queue, opts.log);
   // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
@@ -131,40 +134,26 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }
 }
 
-/** The rest of the start, on the worker's proven connection: the clone, the heartbeat, the queues. */
+/** The rest of the start, on the worker's proven connection: its folder, its name (the heartbeat), the clone, the queues. */
 async function startOn(
   redis: Redis,
   opts: WorkerOptions,
   agents: string[],
   programs: ReadonlyMap<string, string>,
 ): Promise<RunningWorker> {
-  const dir = await claimWorkerDir(opts);
-  const clone = join(dir, 'hub.git');
-  await ensureHubClone(clone, hubRemote(opts.hub, opts.env));
   const host = hostname();
   const id = opts.name ?? `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  const heartbeat = startHeartbeat(redis, {
-    id,
-    host,
-    pid: process.pid,
-    agents,
-    concurrency: opts.concurrency,
-    hub: opts.hub,
-  });
-  const state: WorkerState = {
-    opts,
-    id,
-    host,
-    dir,
-    clone,
-    redis,
-    gitLock: createMutex(),
-    heartbeat,
-    running: new Map(),
-    programs,
-  };
+  const dir = await claimWorkerDir(opts);
+  // The name before the clone: a worker refused the name of a live one clones nothing.
+  const { concurrency, hub } = opts;
+  const heartbeat = await startHeartbeat(redis, { id, host, pid: process.pid, agents, concurrency, hub });
+  let state: WorkerState;
   let opened: ReturnType<typeof openQueues>;
   try {
+    const clone = join(dir, 'hub.git');
+    await ensureHubClone(clone, hubRemote(opts.hub, opts.env));
+    const gitLock = createMutex();
+    state = { opts, id, host, dir, clone, redis, gitLock, heartbeat, running: new Map(), programs };
     opened = openQueues(state, agents);
   } catch (err) {
     await heartbeat.stop();
@@ -285,8 +274,7 @@ function shownJobId(job: Pick<Job, 'id'>): string {
 /**
  * Runs one job: claims it (host, worker, attempt), runs the attempt with its events forwarded, and
  * discards the result if the lock was lost meanwhile. A job this worker cannot use fails for good,
- * among them one whose id is not the one Baton gives its run and feature (`isJobIdOf`): the id names
- * the attempt's folder (removed before it starts), branch and ref, so `../` in it would leave `--dir`.
+ * among them one Baton did not make (`refusalOf`).
  */
 async function handleJob(state: WorkerState, job: Job, token: string | undefined): Promise<JobResult> {
   const { opts, running, heartbeat } = state;
@@ -296,11 +284,8 @@ async function handleJob(state: WorkerState, job: Job, token: string | undefined
       `job ${shownJobId(job)} carries data this worker cannot read (a different Baton version?)`,
     );
   }
-  if (!isJobIdOf(String(job.id), parsed.data.run_id, parsed.data.feature_id)) {
-    throw new UnrecoverableError(
-      `job ${shownJobId(job)} is refused: its id is not the one Baton gives the job of its run and feature (<run id>.<feature id>)`,
-    );
-  }
+  const refused = refusalOf(String(job.id), parsed.data);
+  if (refused) throw new UnrecoverableError(`job ${shownJobId(job)} is refused: ${refused}`);
   if (parsed.data.hub !== opts.hub) {
     const why = `its hub is ${escapeControl(parsed.data.hub)}, not this worker's; put back on the queue for a worker of that hub`;
     return putBack(state, job, token, why, PUT_BACK_MS);

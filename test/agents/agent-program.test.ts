@@ -111,6 +111,7 @@ describe('the agent Baton runs is the one it detected', () => {
         concurrency: 1,
         agents: ['aider'],
         dir: join(repo.home, 'worker'),
+        cwd: repo.home,
         env: isolatedEnv(repo.home, { PATH: '/usr/bin:/bin' }),
         agentConfig: { root: repo.root, agents },
         batonCommand: [process.execPath, 'baton'],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, test } from 'vitest';
+import { retryHub } from '../../src/queue/hub-retry.js';
 import { jobIdOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { freePort, type QueuedProject, type QueueScope, queueScope, until } from './rig.js';
@@ -214,6 +215,40 @@ describe('bad input to a queued run names the thing in one line', () => {
     );
     expect(w.output()).not.toContain('trying again');
   }, 60_000);
+});
+
+describe('a job whose base ref is not its run’s', () => {
+  test('is refused at once, for good, and no byte of it reaches the terminal raw', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const { redis, p, queue, base } = await queueWithRunBase(s);
+    const jobId = jobIdOf('r1', 'feature-001');
+    const base_ref = 'refs/baton/runs/r1/base\u001b]0;PWNED\u0007\u001b[31mRED';
+    await queue.add('feature', jobData(p, base, 'r1', { base_ref }), { jobId, attempts: 3 });
+    // A long retry window: a refusal within the test's time was not waited on as a hub outage.
+    const w = s.worker(p, redis.url, 'w1', { BATON_HUB_RETRY_MS: '600000' });
+    await until(async () => (await queue.getJob(jobId))?.failedReason !== undefined, 'the job to fail');
+    const job = await queue.getJob(jobId);
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toBe(
+      'job r1.feature-001 is refused: its base ref is not the one Baton gives its run (refs/baton/runs/<run id>/base)',
+    );
+    await until(() => w.output().includes('is refused'), 'the refusal said');
+    expect(w.output()).not.toContain('\u001b');
+    expect(w.output()).not.toContain('\u0007');
+    expect(w.output()).not.toContain('trying again');
+  }, 60_000);
+
+  test('the hub retry lines escape what they quote', async () => {
+    const said: string[] = [];
+    const work = () => Promise.reject(new Error("fatal: invalid refspec '\u001b[31mx'"));
+    const what = 'fetch of refs/baton/runs/r1/base\u001b]0;PWNED\u0007';
+    await expect(retryHub(work, { windowMs: 1, what, say: (l) => said.push(l) })).rejects.toThrow();
+    expect(said).toEqual([
+      "fetch of refs/baton/runs/r1/base\\x1b]0;PWNED\\x07 failed (fatal: invalid refspec '\\x1b[31mx'); trying again for up to 0 s",
+    ]);
+  });
 });
 
 describe('without --queue', () => {

@@ -4,7 +4,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { queueScope, until } from './rig.js';
+import { type BatonChild, queueScope, until } from './rig.js';
+
+/** The child's exit code, or 'still running' after 15 s (a command that took its input would go on). */
+const exitOf = (c: BatonChild) =>
+  Promise.race([c.exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
 
 describe('hubs of a queued run', () => {
   test('a worker of another hub never takes the run’s jobs; the run says no worker serves its hub', async ({
@@ -73,5 +77,29 @@ describe('hubs of a queued run', () => {
         .filter((e) => e.type === 'feature.ended')
         .map((e) => e.status),
     ).toEqual(['complete']);
+  }, 60_000);
+
+  test('a hub that is the project’s own repository is refused, by the run and by a worker started in it', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const worktree = join(p.scratch, 'linked');
+    p.repo.git('worktree', 'add', '-q', '--detach', worktree);
+    for (const hub of ['.', `file://${p.repo.root}`, worktree, join(p.repo.root, '.git')]) {
+      const run = s.baton(['run', '--queue', redis.url, '--hub', hub], { cwd: p.repo.root });
+      expect(await exitOf(run), run.output()).toBe(2);
+      expect(run.output()).toContain('[queue/hub-is-repository]');
+      expect(run.output()).toContain('git clone --bare . ../hub.git');
+    }
+    const w = s.baton(['worker', '--queue', redis.url, '--hub', '.', '--dir', join(p.scratch, 'w')], {
+      cwd: p.repo.root,
+    });
+    expect(await exitOf(w), w.output()).toBe(2);
+    expect(w.output()).toContain(`the git hub ${p.repo.root} is this repository`);
+    // Nothing reached the repository through the hub: no run's base, no job.
+    expect(p.repo.git('for-each-ref', 'refs/baton')).toBe('');
+    expect(p.events().filter((e) => e.type === 'run.started')).toEqual([]);
   }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { attemptRef } from '../../src/git/refs.js';
 import {
@@ -9,6 +10,7 @@ import {
   queueName,
   redactUrl,
 } from '../../src/queue/names.js';
+import { runBaton } from '../rig/cli.js';
 
 describe('queue names', () => {
   test('a job id is stable per run and feature, and round-trips through event ids', () => {
@@ -47,6 +49,13 @@ describe('queue names', () => {
     ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
   ])('redacts %s', (url, shown) => {
     expect(redactUrl(url)).toBe(shown);
+  });
+
+  test('baton worker --help names the attempt ref as the worker pushes it', async () => {
+    const r = await runBaton(['worker', '--help'], { cwd: tmpdir() });
+    const ref = attemptRef('<feature>', jobInstanceOf('<job>', '<tag>'), 0).replace(/0$/, '<attempt>');
+    expect(ref).toBe('refs/baton/attempts/<feature>/<job>.<tag>.<attempt>');
+    expect(r.stdout).toContain(`pushed to ${ref} in the hub`);
   });
 
   test('one queue per agent and hub, with no colon', () => {

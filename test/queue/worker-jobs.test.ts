@@ -164,6 +164,38 @@ describe.concurrent('jobs on one worker', () => {
     const w3 = s.worker(p, redis.url, 'shared');
     await until(() => w3.output().includes(' agents command'), 'a third worker to take the folder');
   }, 60_000);
+
+  test('a second live worker given the same --name is refused naming the holder; the first keeps its heartbeat', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const p = s.project(1);
+    const named = (dir: string) =>
+      s.baton(
+        ['worker', '--queue', redis.url, '--hub', p.hub, '--dir', join(p.scratch, dir), '--name', 'same'],
+        { cwd: p.scratch },
+      );
+    const heartbeat = () =>
+      JSON.parse(
+        execFileSync('redis-cli', ['-p', String(redis.port), 'get', 'baton:worker:same'], {
+          encoding: 'utf8',
+        }) || 'null',
+      ) as { pid: number } | null;
+    const w1 = named('a');
+    await until(() => w1.output().includes('worker same on'), 'the first worker to start');
+    const w2 = named('b');
+    expect(await endsWithin(w2, 'the second worker to stop', 15_000), w2.output()).toBe(1);
+    expect(w2.output()).toContain(
+      `baton: the worker name same is held by worker pid ${w1.proc.pid} on ${execFileSync('hostname', { encoding: 'utf8' }).trim()} (baton:worker:same); two live workers cannot share one --name [worker/name-busy]`,
+    );
+    expect(heartbeat()?.pid).toBe(w1.proc.pid);
+    // A worker of this machine killed outright: its name is taken over at once, not after its key expires.
+    await kill(w1);
+    const w3 = named('c');
+    await until(() => w3.output().includes('worker same on'), 'a third worker to take the name');
+    expect(heartbeat()?.pid).toBe(w3.proc.pid);
+  }, 60_000);
 });
 
 /**

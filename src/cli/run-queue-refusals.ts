@@ -1,0 +1,83 @@
+/**
+ * What `baton run` does on this machine and a queued run does not: each refused with `--queue`, naming
+ * the flag or the contract or config key, where a queued run would go on without it and exit 0.
+ */
+import { basename } from 'node:path';
+import { isBestOfN, planAttempts } from '../attempts/plan.js';
+import type { Config } from '../config-schema.js';
+import { UserError } from '../errors.js';
+import type { Plan } from '../graph/types.js';
+import type { RunFlags } from './run.js';
+
+/** A usage error (exit 2): `what` does not apply with --queue, because `why`. */
+function notWithQueue(code: string, what: string, why: string, leaveOut: string): UserError {
+  return new UserError(`run/${code}-queue`, `${what} does not apply with --queue: ${why}`, {
+    hint: `${leaveOut}, or run the features here, without --queue.`,
+    exitCode: 2,
+  });
+}
+
+/** A queued feature is one job: one agent, one attempt. */
+const ONE_JOB = 'each feature is one job on the queue, one agent and one attempt (no best-of-N)';
+
+/** The flags a queued run does not honour, the first one given; undefined when none is. */
+function refusedFlag(flags: RunFlags): UserError | undefined {
+  if (flags.restart?.length) {
+    return notWithQueue(
+      'restart',
+      '--restart',
+      "`baton run --queue … --resume` re-attaches to the run's jobs on the workers and starts nothing over",
+      'Leave out --restart',
+    );
+  }
+  if (flags.waitForDeps) {
+    return notWithQueue(
+      'wait-for-deps',
+      '--wait-for-deps',
+      "every feature is enqueued at once on the run's base (contract-first), so a feature would be built without its dependencies' work",
+      'Leave out --wait-for-deps (run a dependency first and make it part of the base)',
+    );
+  }
+  if (flags.attempts !== undefined)
+    return notWithQueue('attempts', '--attempts', ONE_JOB, 'Leave out --attempts');
+  if (flags.select !== undefined) return notWithQueue('select', '--select', ONE_JOB, 'Leave out --select');
+  if (flags.interactive) {
+    return notWithQueue(
+      'interactive',
+      '--interactive',
+      'a worker runs each agent without a terminal, in no tmux window here to attach to',
+      'Leave out --interactive',
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a queued run given what it would not honour: `--restart`, `--wait-for-deps`, `--attempts`,
+ * `--select`, `--interactive`, or best-of-N asked by `attempts:` in a selected feature's contract or
+ * in the config (as a local run would read it: `planAttempts`).
+ */
+export function assertQueueable(
+  flags: RunFlags,
+  project: { plan: Plan; config: Config },
+  featureIds: readonly string[],
+): void {
+  const refused = refusedFlag(flags);
+  if (refused) throw refused;
+  for (const id of featureIds) {
+    const contract = project.plan.byId.get(id);
+    if (!contract || !isBestOfN(planAttempts({ contract, config: project.config }))) continue;
+    const where =
+      contract.attempts !== undefined
+        ? contract.file
+        : project.config.file
+          ? basename(project.config.file)
+          : 'the config';
+    throw notWithQueue(
+      'attempts',
+      `\`attempts:\` in ${where} (best-of-N for ${id})`,
+      ONE_JOB,
+      `Remove \`attempts:\` from ${where} (or set it to 1)`,
+    );
+  }
+}
