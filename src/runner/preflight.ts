@@ -31,6 +31,7 @@ import { badBaseError, runBase } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './restart.js';
 import type { RunOptions } from './run.js';
+import { submoduleWarning } from './submodule-warning.js';
 import { unitContract } from './units.js';
 import { checkCopyPatterns } from './worktree.js';
 
@@ -235,6 +236,8 @@ export async function preflight(
   if (!baseCommit) throw badBaseError(opts.base, opts.config);
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
+  const submodules = await submoduleWarning(opts.root);
+  if (submodules !== undefined) opts.onWarning?.(submodules);
   if (known) checkBranchNamespace(known.snapshot);
   await checkWorktreesFolder(opts.root, opts.config.worktrees);
   const depsInBase = await checkUnselectedDependencies(opts);

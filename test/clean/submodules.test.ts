@@ -83,3 +83,15 @@ describe('clean and submodules', () => {
     );
   });
 });
+
+describe('run and submodules', () => {
+  it('warns at the start of a run that the worktrees leave submodules empty, naming them', async () => {
+    const repo = repoWithSubmodule();
+    repo.commit('contract', {
+      'specs/feature-001-x/contract.md':
+        '---\nfeature_id: feature-001-x\ntitle: X\nowns: ["lib/**"]\nagent: { command: "true" }\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: "true"\n---\nx\n',
+    });
+    const r = await runBaton(['run', 'feature-001-x'], { cwd: repo.root });
+    expect(r.stderr + r.stdout).toMatch(/submodule lib is not checked out in Baton's worktrees/);
+  });
+});
