@@ -5,6 +5,12 @@ import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import { someOf } from '../text/some-of.js';
 import type { CleanTarget } from './inspect.js';
 import { type CleanOrphan, markRemoval } from './left-behind.js';
+import {
+  describeDirtySubmodules,
+  describeStranded,
+  dropCheckedOutSubmodules,
+  submoduleRefusalHint,
+} from './submodules.js';
 
 /** What the user asked `baton clean` for. */
 export interface CleanOptions {
@@ -79,6 +85,7 @@ export function describeRestore(target: CleanTarget): string | undefined {
 export function decideClean(targets: readonly CleanTarget[], options: CleanOptions): CleanDecision[] {
   return targets.map((target): CleanDecision => {
     if (target.protected) return { action: 'refuse', target, reasons: [target.protected] };
+    const subs = target.submodules;
     if (options.merged && target.unmerged > 0) {
       return { action: 'keep', target, reasons: [describeUnmerged(target.unmerged, target.mergeTargets)] };
     }
@@ -91,6 +98,8 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     const w = target.worktree;
     const cutShort = w?.removalCutShort === true;
     if (target.dirty.length > 0 && !cutShort) reasons.push(describeDirty(target.dirty));
+    if (subs && subs.stranded.length > 0) reasons.push(describeStranded(subs.stranded));
+    if (subs && subs.dirty.length > 0) reasons.push(describeDirtySubmodules(subs.dirty));
     if (w?.strayFolder && w.removable && !cutShort) {
       reasons.push(
         `its folder ${w.path} is no longer a git worktree (it holds no .git), so git cannot say what in it would be lost`,
@@ -141,12 +150,15 @@ async function removeFolder(
   if (w === undefined || !(w.exists || (w.strayFolder && w.removable))) return { removed: false };
   const unmark = await markRemoval(root, w.path);
   if (w.exists) {
+    const gitDir = await dropSubmodules(w.path, target);
     const force = d.forced || w.removalCutShort ? (w.locked ? ['--force', '--force'] : ['--force']) : [];
     const r = await gitRaw(root, ['worktree', 'remove', ...force, w.path]);
     if (r.exitCode !== 0) {
       // git refused before it deleted anything: a later clean asks again.
       unmark();
-      return { removed: false, error: (r.stderr.trim() || r.stdout.trim()).replace(/^fatal: /, '') };
+      const said = (r.stderr.trim() || r.stdout.trim()).replace(/^fatal: /, '');
+      const hint = submoduleRefusalHint(said, gitDir);
+      return { removed: false, error: hint === undefined ? said : `${said} (${hint})` };
     }
   } else {
     try {
@@ -156,6 +168,20 @@ async function removeFolder(
     }
   }
   return { removed: true };
+}
+
+/**
+ * Removes the checked-out submodules `inspectSubmodules` proved hold nothing unique (git refuses to
+ * remove a worktree with one); returns the worktree's admin folder, when there were any.
+ */
+async function dropSubmodules(worktree: string, target: CleanTarget): Promise<string | undefined> {
+  const subs = target.submodules?.checkedOut ?? [];
+  if (subs.length === 0) return undefined;
+  const r = await gitRaw(worktree, ['rev-parse', '--absolute-git-dir']);
+  const gitDir = r.stdout.trim();
+  if (r.exitCode !== 0 || gitDir === '') return undefined;
+  dropCheckedOutSubmodules(worktree, gitDir, subs);
+  return gitDir;
 }
 
 /**

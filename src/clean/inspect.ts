@@ -26,6 +26,7 @@ import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
 import { hiddenChanges } from './hidden-changes.js';
 import { type CleanOrphan, deadRunGroups } from './left-behind.js';
+import { describeUniqueCommits, inspectSubmodules, type SubmoduleFacts } from './submodules.js';
 import { type TargetWorktree, targetWorktrees } from './target-worktrees.js';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
@@ -53,6 +54,8 @@ export interface CleanTarget {
   orphans?: CleanOrphan[];
   /** Why it may never be removed, not even with `--force`. */
   protected?: string;
+  /** What its worktree's submodules hold (`inspectSubmodules`), when it has any. */
+  submodules?: SubmoduleFacts;
 }
 
 /** What the log says of one best-of-N attempt whose branch or worktree is a clean target. */
@@ -138,19 +141,7 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     if (left.length > 0) t.orphans = left;
     const why = protection(t, main, options.cwd, inProgress);
     if (why) t.protected = why;
-    if (t.worktree?.exists) {
-      const status = await gitRaw(t.worktree.path, [
-        'status',
-        '--porcelain=v1',
-        '-z',
-        '--untracked-files=all',
-      ]);
-      if (status.exitCode !== 0) t.unreadable = status.stderr.trim().split('\n')[0] || `git status failed`;
-      else {
-        const shown = parsePorcelainStatus(status.stdout).map((e) => e.path);
-        t.dirty = [...new Set([...shown, ...(await hiddenChanges(t.worktree.path))])];
-      }
-    }
+    if (t.worktree?.exists) await inspectWork(root, t, t.worktree.path, merge.baseCommit);
     // The integration branch is measured against the base only: it is not merged into itself.
     const from = t.kind === 'integration' ? merge.integrationIndex + 1 : 0;
     const names = merge.names.slice(from);
@@ -181,6 +172,24 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     ...(setAside !== undefined ? { integrationSetAside: setAside } : {}),
     ...(merge.problem ? { baseProblem: merge.problem } : {}),
   };
+}
+
+/**
+ * Reads what a target's worktree holds that its branch does not: uncommitted changes (those `git
+ * status` shows and those it hides), and what its submodules hold (`inspectSubmodules`).
+ */
+async function inspectWork(root: string, t: CleanTarget, worktree: string, base: string | undefined) {
+  const status = await gitRaw(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  if (status.exitCode !== 0) t.unreadable = status.stderr.trim().split('\n')[0] || `git status failed`;
+  else {
+    const shown = parsePorcelainStatus(status.stdout).map((e) => e.path);
+    t.dirty = [...new Set([...shown, ...(await hiddenChanges(worktree))])];
+  }
+  const subs = await inspectSubmodules(root, worktree, { tip: t.tip, base });
+  if (subs === undefined) return;
+  t.submodules = subs;
+  // Not even `--force`: the backup ref of the branch's tip could not bring these commits back.
+  if (subs.unique.length > 0 && !t.protected) t.protected = describeUniqueCommits(worktree, subs.unique);
 }
 
 /**
@@ -290,6 +299,8 @@ async function mergeTargets(
   commits: string[];
   integrationIndex: number;
   base?: string;
+  /** The base's commit, when there is one. */
+  baseCommit?: string;
   problem?: UserError;
 }> {
   const names: string[] = [];
@@ -306,7 +317,13 @@ async function mergeTargets(
   if (!resolved.commit) return { names, commits, integrationIndex };
   names.push(resolved.name === 'HEAD' ? `the HEAD of ${mainPath}` : resolved.name);
   commits.push(resolved.commit);
-  return { names, commits, integrationIndex, ...(resolved.name !== 'HEAD' ? { base: resolved.name } : {}) };
+  return {
+    names,
+    commits,
+    integrationIndex,
+    baseCommit: resolved.commit,
+    ...(resolved.name !== 'HEAD' ? { base: resolved.name } : {}),
+  };
 }
 
 /**

@@ -32,6 +32,7 @@ import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './restart.js';
 import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
 import type { RunOptions } from './run.js';
+import { submoduleWarning } from './submodule-warning.js';
 import { unitContract } from './units.js';
 import { checkCopyPatterns } from './worktree.js';
 
@@ -245,6 +246,8 @@ export async function preflight(
   if (!baseCommit) throw badBaseError(opts.base, opts.config);
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
+  const submodules = await submoduleWarning(opts.root);
+  if (submodules !== undefined) opts.onWarning?.(submodules);
   if (known) checkBranchNamespace(known.snapshot);
   await checkWorktreesFolder(opts.root, opts.config.worktrees);
   const depsInBase = await checkUnselectedDependencies(opts);

@@ -1,0 +1,264 @@
+/**
+ * What a worktree's submodules hold that `git worktree remove` would take with it. A submodule folder
+ * the worktree never checked out is, to git, an empty gitlink: files written in it show nowhere and
+ * are deleted without a word. A submodule checked out in the worktree keeps its own repository under
+ * the worktree's admin folder (`.git/worktrees/<id>/modules/<name>`): a commit made there, which the
+ * branch may point to, exists nowhere else until it is pushed or fetched into the main checkout's
+ * submodule. `baton clean` counts the first as uncommitted work, refuses (even with `--force`) to lose
+ * the second, and removes a checked-out submodule proven to hold nothing unique before asking git to
+ * remove the worktree (git refuses any worktree with a submodule in it).
+ */
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitRaw } from '../git/git.js';
+import { isInside } from '../path-inside.js';
+import { someOf } from '../text/some-of.js';
+
+/** A submodule commit that only the worktree's own copy of the submodule holds. */
+export interface UniqueSubmoduleCommit {
+  /** The submodule's path in the worktree. */
+  path: string;
+  commit: string;
+  /** The main checkout's repository of that submodule, when it has one. */
+  mainStore?: string;
+}
+
+/** A submodule checked out in the worktree, proven to hold nothing the main checkout's lacks. */
+export interface CheckedOutSubmodule {
+  path: string;
+  /** Its repository, inside the worktree's admin folder. */
+  gitDir: string;
+}
+
+/** What a worktree's submodules hold, for `baton clean`. */
+export interface SubmoduleFacts {
+  /** Files (worktree-relative) in a submodule folder the worktree never checked out: git tracks none of them. */
+  stranded: string[];
+  /** Checked-out submodules with uncommitted changes of their own. */
+  dirty: string[];
+  /** Commits the branch or a checked-out submodule points to that only the worktree's copy holds. */
+  unique: UniqueSubmoduleCommit[];
+  /** Checked-out submodules that hold nothing unique: removed before the worktree is. */
+  checkedOut: CheckedOutSubmodule[];
+}
+
+const GITLINK = '160000';
+
+/**
+ * The worktree's submodule facts, or undefined when it has none to look at: neither the worktree nor
+ * the main checkout has a `.gitmodules` (no git process is spent then). `tip` is the branch's tip and
+ * `base` the commit it is judged against: the gitlinks its own commits set are the ones checked.
+ */
+export async function inspectSubmodules(
+  root: string,
+  worktree: string,
+  o: { tip: string | undefined; base: string | undefined },
+): Promise<SubmoduleFacts | undefined> {
+  if (!existsSync(join(worktree, '.gitmodules')) && !existsSync(join(root, '.gitmodules'))) return undefined;
+  const links = await gitlinks(worktree);
+  if (links.length === 0) return undefined;
+  const facts: SubmoduleFacts = { stranded: [], dirty: [], unique: [], checkedOut: [] };
+  const set = o.tip === undefined ? new Map<string, Set<string>>() : await gitlinksSet(root, o.tip, o.base);
+  for (const link of links) {
+    const folder = join(worktree, link.path);
+    if (!isCheckedOut(folder)) {
+      facts.stranded.push(...filesIn(folder, link.path));
+      continue;
+    }
+    const sub = await checkedOutFacts(folder);
+    if (sub === undefined) {
+      // git cannot read it: nothing in it can be vouched for.
+      facts.dirty.push(link.path);
+      continue;
+    }
+    if (sub.dirty) facts.dirty.push(link.path);
+    const wanted = new Set(set.get(link.path) ?? []);
+    if (sub.head !== link.commit) wanted.add(sub.head);
+    const store = await mainStore(root, link.path);
+    if (store !== undefined && samePath(store, sub.gitDir)) continue;
+    const missing = store === undefined ? [...wanted] : await missingFrom(store, [...wanted]);
+    for (const commit of missing)
+      facts.unique.push({ path: link.path, commit, ...(store !== undefined ? { mainStore: store } : {}) });
+    if (missing.length === 0) facts.checkedOut.push({ path: link.path, gitDir: sub.gitDir });
+  }
+  return facts;
+}
+
+/** The gitlinks in the worktree's index: each submodule's path and the commit it records. */
+async function gitlinks(worktree: string): Promise<Array<{ path: string; commit: string }>> {
+  const r = await gitRaw(worktree, ['ls-files', '--stage', '-z']);
+  if (r.exitCode !== 0) return [];
+  const out: Array<{ path: string; commit: string }> = [];
+  for (const e of r.stdout.split('\0')) {
+    // `<mode> <object> <stage>\t<path>`
+    const m = /^(\d+) ([0-9a-f]+) \d\t(.*)$/s.exec(e);
+    if (m?.[1] === GITLINK && m[2] && m[3]) out.push({ path: m[3], commit: m[2] });
+  }
+  return out;
+}
+
+/** The commits each submodule path is set to by the commits on `tip` that `base` lacks (all of `tip`'s without a base). */
+async function gitlinksSet(
+  root: string,
+  tip: string,
+  base: string | undefined,
+): Promise<Map<string, Set<string>>> {
+  const range = base === undefined ? [tip] : [tip, `^${base}`];
+  const r = await gitRaw(root, ['log', '--format=', '--raw', '--no-abbrev', '-z', ...range, '--']);
+  const set = new Map<string, Set<string>>();
+  const parts = r.exitCode === 0 ? r.stdout.split('\0') : [];
+  for (let i = 0; i < parts.length; i++) {
+    // `:<old mode> <new mode> <old> <new> <status>` then the path.
+    const meta = /^\n?:\d+ (\d+) [0-9a-f]+ ([0-9a-f]+) [A-Z]/.exec(parts[i] ?? '');
+    if (!meta) continue;
+    const path = parts[++i];
+    if (meta[1] !== GITLINK || path === undefined || /^0+$/.test(meta[2] ?? '')) continue;
+    const commits = set.get(path) ?? new Set<string>();
+    commits.add(meta[2] as string);
+    set.set(path, commits);
+  }
+  return set;
+}
+
+/** Whether a submodule folder holds a checkout (its `.git`). */
+function isCheckedOut(folder: string): boolean {
+  return lstatSync(join(folder, '.git'), { throwIfNoEntry: false }) !== undefined;
+}
+
+/** The files in a submodule folder that was never checked out, relative to the worktree (`lib/README`). */
+function filesIn(folder: string, rel: string): string[] {
+  const out: string[] = [];
+  const visit = (dir: string, at: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names.sort()) {
+      const st = lstatSync(join(dir, name), { throwIfNoEntry: false });
+      if (st?.isDirectory()) visit(join(dir, name), `${at}/${name}`);
+      else out.push(`${at}/${name}`);
+    }
+  };
+  visit(folder, rel);
+  return out;
+}
+
+/** A checked-out submodule's repository, its HEAD and whether it has uncommitted changes; undefined when git cannot read it. */
+async function checkedOutFacts(
+  folder: string,
+): Promise<{ gitDir: string; head: string; dirty: boolean } | undefined> {
+  const dir = await gitRaw(folder, ['rev-parse', '--absolute-git-dir', 'HEAD']);
+  const [gitDir, head] = dir.stdout.trim().split('\n');
+  if (dir.exitCode !== 0 || !gitDir || !head) return undefined;
+  const status = await gitRaw(folder, ['status', '--porcelain', '-z', '--untracked-files=all']);
+  if (status.exitCode !== 0) return undefined;
+  return { gitDir, head, dirty: status.stdout !== '' };
+}
+
+/**
+ * The main checkout's repository of the submodule at `path`: that of its checkout there, else the
+ * store git keeps under the repository's `modules` folder; undefined when there is none.
+ */
+async function mainStore(root: string, path: string): Promise<string | undefined> {
+  const folder = join(root, path);
+  if (isCheckedOut(folder)) {
+    const r = await gitRaw(folder, ['rev-parse', '--absolute-git-dir']);
+    if (r.exitCode === 0 && r.stdout.trim() !== '') return r.stdout.trim();
+  }
+  const kept = join(root, '.git', 'modules', path);
+  return existsSync(join(kept, 'HEAD')) ? kept : undefined;
+}
+
+/** The commits of `commits` that the repository `store` does not have. */
+async function missingFrom(store: string, commits: readonly string[]): Promise<string[]> {
+  if (commits.length === 0) return [];
+  const input = commits.map((c) => `${c}^{commit}\n`).join('');
+  const r = await gitRaw(store, [`--git-dir=${store}`, 'cat-file', '--batch-check'], input);
+  if (r.exitCode !== 0) return [...commits];
+  const lines = r.stdout.split('\n');
+  return commits.filter((_, i) => lines[i] === undefined || lines[i]?.endsWith(' missing'));
+}
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Words for files in submodule folders never checked out. */
+export function describeStranded(paths: readonly string[]): string {
+  return `files in a submodule folder this worktree never checked out, which git does not track: ${someOf(paths, 3)}`;
+}
+
+/** Words for submodules with uncommitted changes. */
+export function describeDirtySubmodules(paths: readonly string[]): string {
+  return `uncommitted changes inside submodule ${someOf(paths, 3)}`;
+}
+
+/**
+ * Words for commits only the worktree's copy of a submodule holds, and how to keep each: push it into
+ * the main checkout's submodule (or to the submodule's own remote), then clean again.
+ */
+export function describeUniqueCommits(worktree: string, unique: readonly UniqueSubmoduleCommit[]): string {
+  const first = unique[0];
+  if (first === undefined) return '';
+  const list = someOf(
+    unique.map((u) => `${u.commit.slice(0, 12)} in ${u.path}`),
+    3,
+  );
+  const into = first.mainStore ?? `the submodule's remote`;
+  const keep = `git -C ${join(worktree, first.path)} push ${first.mainStore ?? 'origin'} ${first.commit}:refs/heads/<a branch>`;
+  return `submodule commits exist only in this worktree's copy of the submodule (not in ${into}), and removing the worktree would lose them: ${list}; keep each first (${keep}), then clean again`;
+}
+
+/**
+ * Removes the worktree's checked-out submodules proven to hold nothing unique (`inspectSubmodules`):
+ * each one's files, leaving its folder empty as a submodule not checked out, and its repository when
+ * it lies in the worktree's admin folder `gitDir`; then that folder's `modules` if nothing is left in
+ * it, so `git worktree remove` (which refuses a worktree with a submodule) can go on.
+ */
+export function dropCheckedOutSubmodules(
+  worktree: string,
+  gitDir: string,
+  subs: readonly CheckedOutSubmodule[],
+): void {
+  const modules = join(gitDir, 'modules');
+  for (const s of subs) {
+    const folder = join(worktree, s.path);
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { recursive: true });
+    if (existsSync(modules) && isInside(realpathSync(modules), realpathSync(s.gitDir)))
+      rmSync(s.gitDir, { recursive: true, force: true });
+  }
+  removeEmptyFolders(modules);
+}
+
+/** Removes `dir` and the folders below it that hold nothing but empty folders. */
+function removeEmptyFolders(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const child = join(dir, name);
+    if (lstatSync(child, { throwIfNoEntry: false })?.isDirectory()) removeEmptyFolders(child);
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty: a store clean could not account for; git then refuses, and says so
+  }
+}
+
+/** A hint for git's refusal to remove a worktree with a submodule in it, else undefined. */
+export function submoduleRefusalHint(said: string, gitDir: string | undefined): string | undefined {
+  if (!said.includes('containing submodules')) return undefined;
+  const where = gitDir === undefined ? 'the worktree' : join(gitDir, 'modules');
+  return `a submodule repository clean could not account for is left in ${where}: see what it holds, keep what you need, then git worktree remove --force on the worktree`;
+}

@@ -1,0 +1,97 @@
+/**
+ * `baton clean` and a worktree's submodules: files written in a submodule folder the worktree never
+ * checked out are work git does not see; a submodule checked out in the worktree, whose commit exists
+ * only in the worktree's own copy (`.git/worktrees/<id>/modules/<name>`), must not be lost even with
+ * `--force`; one holding nothing unique is removed (git alone refuses any worktree with a submodule).
+ */
+
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addFeatureWorktree, commitIn, projectRepo, worktreeList, writeIn } from '../reliability/fixture.js';
+import { runBaton } from '../rig/cli.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { tempRepos } from '../runner/repo-rig.js';
+
+const { kept } = tempRepos();
+
+/** A project whose `lib` is a submodule (made from a local repository), checked out in the main checkout. */
+function repoWithSubmodule(): TempRepo {
+  const sub = kept(makeRepo({ README: 'sub\n' }));
+  const repo = kept(projectRepo(['a']));
+  // Test set-up only: git refuses a local submodule URL by default.
+  repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.root, 'lib');
+  repo.git('commit', '-q', '-m', 'add submodule');
+  return repo;
+}
+
+/** Checks the submodule out in the worktree, as an agent would, and commits a change in it there. */
+function bumpInWorktree(repo: TempRepo, folder: string): string {
+  repo.git('-C', folder, '-c', 'protocol.file.allow=always', 'submodule', 'update', '--init', '-q', 'lib');
+  const commit = commitIn(repo, join(folder, 'lib'), 'sub work', { 'new.txt': 'B\n' });
+  commitIn(repo, folder, 'bump lib', {});
+  return commit;
+}
+
+describe('clean and submodules', () => {
+  it('keeps files written in a submodule folder the worktree never checked out', async () => {
+    const repo = repoWithSubmodule();
+    const folder = addFeatureWorktree(repo, 'a');
+    expect(readdirSync(join(folder, 'lib'))).toEqual([]);
+    writeIn(folder, { 'lib/README': 'agent work\n' });
+    const r = await runBaton(['clean', '--merged'], { cwd: repo.root });
+    expect(r.stdout).toContain('never checked out');
+    expect(r.stdout).toContain('lib/README');
+    expect(existsSync(join(folder, 'lib', 'README'))).toBe(true);
+  });
+
+  it('refuses, even with --force, to lose a submodule commit only the worktree holds', async () => {
+    const repo = repoWithSubmodule();
+    const folder = addFeatureWorktree(repo, 'a');
+    const commit = bumpInWorktree(repo, folder);
+    for (const args of [
+      ['clean', '--merged'],
+      ['clean', '--force', 'a'],
+    ]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.stdout).toContain(commit.slice(0, 12));
+      expect(r.stdout).toContain('push');
+      expect(r.stdout).not.toContain('cannot be moved or removed');
+    }
+    expect(worktreeList(repo).some((p) => p.endsWith('/a'))).toBe(true);
+    expect(repo.git('-C', join(folder, 'lib'), 'cat-file', '-t', commit)).toBe('commit');
+  });
+
+  it('removes a merged worktree whose checked-out submodule holds nothing the main one lacks', async () => {
+    const repo = repoWithSubmodule();
+    const folder = addFeatureWorktree(repo, 'a');
+    const commit = bumpInWorktree(repo, folder);
+    repo.git(
+      '-C',
+      join(folder, 'lib'),
+      'push',
+      '-q',
+      join(repo.root, '.git', 'modules', 'lib'),
+      `${commit}:refs/heads/kept`,
+    );
+    repo.git('merge', '-q', '--ff-only', 'baton/a');
+    const r = await runBaton(['clean', '--merged'], { cwd: repo.root });
+    expect(r.stdout).toContain('Removed 1');
+    expect(existsSync(folder)).toBe(false);
+    expect(repo.git('--git-dir', join(repo.root, '.git', 'modules', 'lib'), 'cat-file', '-t', commit)).toBe(
+      'commit',
+    );
+  });
+});
+
+describe('run and submodules', () => {
+  it('warns at the start of a run that the worktrees leave submodules empty, naming them', async () => {
+    const repo = repoWithSubmodule();
+    repo.commit('contract', {
+      'specs/feature-001-x/contract.md':
+        '---\nfeature_id: feature-001-x\ntitle: X\nowns: ["lib/**"]\nagent: { command: "true" }\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: "true"\n---\nx\n',
+    });
+    const r = await runBaton(['run', 'feature-001-x'], { cwd: repo.root });
+    expect(r.stderr + r.stdout).toMatch(/submodule lib is not checked out in Baton's worktrees/);
+  });
+});
