@@ -212,9 +212,11 @@ async function readPrevious(opts: RunOptions, earlier: Earlier | undefined): Pro
     stopOrphans(orphans, orphanClaim(state, opts.logPath)),
     stopDeadWorktreeBatches(deadRunIds(state), opts.logPath),
   ]);
+  // A window not adopted whose group was proven the dead run's was just stopped, not left alone.
   const refused = [...scan.refused];
   for (const r of adoption.refused) {
-    if (!refused.some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid)) refused.push(r);
+    const known = [...refused, ...orphans].some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid);
+    if (!known) refused.push(r);
   }
   return { previous, orphans, refused, adoption };
 }

@@ -93,6 +93,20 @@ describe('which windows of a dead run a resume re-attaches to (planAdoption)', (
     expect(plan.refused[0]?.reason).toMatch(reason);
   });
 
+  it('adopts the agent’s pane of a window the user split, whichever pane tmux lists first, and names no other', () => {
+    const split = { ...win(A, 777), windowId: '@500' };
+    for (const panes of [
+      [win(A, 500), split],
+      [split, win(A, 500)],
+    ]) {
+      const plan = planAdoption(state, panes, { candidates: both, logPath: LOG, prove: provenFor(500, 777) });
+      expect(plan.adopted).toEqual([
+        { feature_id: A, windowId: '@500', paneId: '%500', pgid: 500, startedAt: at(1) },
+      ]);
+      expect(plan.refused).toEqual([]);
+    }
+  });
+
   it('ignores windows of features not to adopt: not selected, ended, or started by another run', () => {
     const ended = foldEvents([
       runStarted(0),
