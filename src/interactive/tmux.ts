@@ -10,6 +10,7 @@ import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { withoutFeatureEnvironment } from '../runner/feature-env.js';
+import { escapeControl } from '../text/escape.js';
 
 /** Which tmux server to talk to, and with which environment. */
 export interface Tmux {
@@ -200,12 +201,40 @@ async function unsetSessionEnvironment(tmux: Tmux, session: string, names: reado
  */
 export const ENTER_AFTER_TEXT_MS = 250;
 
-/** Types text into a pane exactly as given (`send-keys -l`), then, after a pause, Enter unless told otherwise. */
+/**
+ * Types text into a pane exactly as given (`send-keys -l`), then, after a pause, Enter unless told
+ * otherwise. A pane in one of tmux's modes (copy-mode, left on after scrolling back) takes keys as
+ * its commands, not the program's input: it is taken out of it first.
+ */
 export async function sendText(tmux: Tmux, target: string, text: string, enter = true): Promise<void> {
+  await leaveMode(tmux, target);
   if (text !== '') await tmuxOk(tmux, ['send-keys', '-t', target, '-l', '--', text]);
   if (!enter) return;
   if (text !== '') await new Promise((r) => setTimeout(r, ENTER_AFTER_TEXT_MS));
   await tmuxOk(tmux, ['send-keys', '-t', target, 'Enter']);
+}
+
+/**
+ * Takes a pane out of the mode it is in (copy-mode, view-mode…), when it is in one: `copy-mode -q`
+ * (tmux 3.2+) ends any, `send-keys -X cancel` copy-mode on an older tmux. A pane still in one is an
+ * error: what Baton types would be lost, and `send` would say it was sent.
+ */
+async function leaveMode(tmux: Tmux, target: string): Promise<void> {
+  const mode = async () =>
+    (await tmuxOk(tmux, ['display-message', '-p', '-t', target, '#{pane_in_mode} #{pane_mode}'])).trim();
+  if ((await mode()).startsWith('0')) return;
+  if ((await runTmux(tmux, ['copy-mode', '-q', '-t', target])).code !== 0)
+    await runTmux(tmux, ['send-keys', '-X', '-t', target, 'cancel']);
+  const still = await mode();
+  if (still.startsWith('0')) return;
+  throw new UserError(
+    'interactive/pane-in-mode',
+    `the agent's pane is in tmux's ${escapeControl(still.slice(2)) || 'mode'}, where keys are tmux commands: nothing was typed`,
+    {
+      hint: 'Attach (baton attach), leave the mode (q or Escape), detach (Ctrl-b d), then send again.',
+      exitCode: 1,
+    },
+  );
 }
 
 /** Sends named keys (`Enter`, `Escape`, `C-c`) to a pane. */

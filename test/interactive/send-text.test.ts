@@ -19,10 +19,11 @@ const FAST_RETURN_READER = `
 const { writeFileSync } = require('node:fs');
 const [ready, submitted] = process.argv.slice(2);
 process.stdin.setRawMode(true);
+process.stdin.setEncoding('utf8');
 let line = '';
 let last = 0;
 process.stdin.on('data', (chunk) => {
-  for (const ch of chunk.toString('utf8')) {
+  for (const ch of chunk) {
     const now = performance.now();
     if (ch !== '\\r') line += ch;
     else if (now - last < 120) line += '\\n';
@@ -36,30 +37,51 @@ process.stdin.on('data', (chunk) => {
 writeFileSync(ready, '');
 `;
 
+/** A pane on a private server running the raw-mode reader; what it submits, once it has. */
+async function readerPane(): Promise<{
+  rig: ReturnType<typeof privateTmux>;
+  submitted: () => string | undefined;
+}> {
+  const rig = privateTmux();
+  undo.push(() => rig.kill());
+  const dir = mkdtempSync(join(tmpdir(), 'baton-send-'));
+  undo.push(() => rmSync(dir, { recursive: true, force: true }));
+  const reader = join(dir, 'reader.cjs');
+  const ready = join(dir, 'ready');
+  const submitted = join(dir, 'submitted');
+  writeFileSync(reader, FAST_RETURN_READER);
+  rig.tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'agent',
+    `${process.execPath} ${reader} ${ready} ${submitted}; sleep 60`,
+  );
+  expect(await waitFor(() => existsSync(ready), 10_000), rig.screens()).toBe(true);
+  return { rig, submitted: () => (existsSync(submitted) ? readFileSync(submitted, 'utf8') : undefined) };
+}
+
 describe('typing into an agent’s window', () => {
+  const tmuxOf = (rig: ReturnType<typeof privateTmux>) =>
+    tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket });
+
   it('sends the text, then Enter late enough that a TUI which takes a quick Enter for a newline submits it', async () => {
-    const rig = privateTmux();
-    undo.push(() => rig.kill());
-    const dir = mkdtempSync(join(tmpdir(), 'baton-send-'));
-    undo.push(() => rmSync(dir, { recursive: true, force: true }));
-    const reader = join(dir, 'reader.cjs');
-    const ready = join(dir, 'ready');
-    const submitted = join(dir, 'submitted');
-    writeFileSync(reader, FAST_RETURN_READER);
-    rig.tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'agent',
-      `${process.execPath} ${reader} ${ready} ${submitted}; sleep 60`,
-    );
-    expect(await waitFor(() => existsSync(ready), 10_000), rig.screens()).toBe(true);
-
-    await sendText(tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket }), '=agent:', '/quit');
-
-    expect(await waitFor(() => existsSync(submitted), 5000), `nothing submitted\n${rig.screens()}`).toBe(
+    const { rig, submitted } = await readerPane();
+    await sendText(tmuxOf(rig), '=agent:', '/quit');
+    expect(await waitFor(() => submitted() !== undefined, 5000), `nothing submitted\n${rig.screens()}`).toBe(
       true,
     );
-    expect(readFileSync(submitted, 'utf8')).toBe('/quit');
+    expect(submitted()).toBe('/quit');
+  });
+
+  it('takes a pane out of copy-mode (the conductor scrolled back and detached) before typing', async () => {
+    const { rig, submitted } = await readerPane();
+    rig.tmux('copy-mode', '-t', '=agent:');
+    expect(rig.tmux('display-message', '-p', '-t', '=agent:', '#{pane_in_mode}').stdout.trim()).toBe('1');
+    await sendText(tmuxOf(rig), '=agent:', 'yes');
+    expect(await waitFor(() => submitted() !== undefined, 5000), `nothing submitted\n${rig.screens()}`).toBe(
+      true,
+    );
+    expect(submitted()).toBe('yes');
   });
 });
