@@ -204,14 +204,41 @@ export const ENTER_AFTER_TEXT_MS = 250;
 /**
  * Types text into a pane exactly as given (`send-keys -l`), then, after a pause, Enter unless told
  * otherwise. A pane in one of tmux's modes (copy-mode, left on after scrolling back) takes keys as
- * its commands, not the program's input: it is taken out of it first.
+ * its commands, not the program's input: it is taken out of it first. Long text goes in pieces, each
+ * a command tmux takes (see `literalPieces`).
  */
 export async function sendText(tmux: Tmux, target: string, text: string, enter = true): Promise<void> {
   await leaveMode(tmux, target);
-  if (text !== '') await tmuxOk(tmux, ['send-keys', '-t', target, '-l', '--', text]);
+  for (const piece of literalPieces(text)) await tmuxOk(tmux, ['send-keys', '-t', target, '-l', '--', piece]);
   if (!enter) return;
   if (text !== '') await new Promise((r) => setTimeout(r, ENTER_AFTER_TEXT_MS));
   await tmuxOk(tmux, ['send-keys', '-t', target, 'Enter']);
+}
+
+/** The most bytes of text put in one `send-keys`: tmux refuses a command of more than about 16 KiB. */
+export const SEND_PIECE_BYTES = 8192;
+
+/**
+ * `text` as the arguments of `send-keys -l` that type it exactly (pure): pieces of at most
+ * `SEND_PIECE_BYTES`, cut between characters, each with a final `;` written `\;`. tmux takes an
+ * argument's final `;` for the end of its command and drops it; `\;` it reads as a `;`.
+ */
+export function literalPieces(text: string): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let bytes = 0;
+  for (const c of text) {
+    const n = Buffer.byteLength(c, 'utf8');
+    if (bytes + n > SEND_PIECE_BYTES) {
+      pieces.push(piece);
+      piece = '';
+      bytes = 0;
+    }
+    piece += c;
+    bytes += n;
+  }
+  if (piece !== '') pieces.push(piece);
+  return pieces.map((p) => (p.endsWith(';') ? `${p.slice(0, -1)}\\;` : p));
 }
 
 /**

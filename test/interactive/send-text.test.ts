@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendText, tmuxFor } from '../../src/interactive/tmux.js';
+import { literalPieces, SEND_PIECE_BYTES, sendText, tmuxFor } from '../../src/interactive/tmux.js';
 import { privateTmux, waitFor } from './tmux-rig.js';
 
 const undo: Array<() => unknown> = [];
@@ -83,5 +83,34 @@ describe('typing into an agent’s window', () => {
       true,
     );
     expect(submitted()).toBe('yes');
+  });
+
+  it.each([
+    ['a final semicolon, which tmux takes for the end of its command', 'return 0;'],
+    ['a final escaped semicolon and a lone one', 'a\\; ;'],
+    ['text longer than one tmux command may be', `${'ü'.repeat(6000)}${'x'.repeat(9000)};`],
+  ])('types %s exactly', async (_, text) => {
+    const { rig, submitted } = await readerPane();
+    await sendText(tmuxOf(rig), '=agent:', text);
+    expect(
+      await waitFor(() => submitted() !== undefined, 10_000),
+      `nothing submitted\n${rig.screens()}`,
+    ).toBe(true);
+    // Compared whole, told in short: a diff of 15 000 characters says nothing.
+    const got = submitted() ?? '';
+    expect(got === text, `typed ${got.length} characters, ending ${JSON.stringify(got.slice(-12))}`).toBe(
+      true,
+    );
+  });
+});
+
+describe('the pieces `send-keys -l` types text in (literalPieces)', () => {
+  it('cuts between characters under the byte limit and escapes each final semicolon', () => {
+    const text = `${'é'.repeat(SEND_PIECE_BYTES / 2 - 1)}a;${'x'.repeat(10)};`;
+    const pieces = literalPieces(text);
+    expect(pieces).toEqual([`${'é'.repeat(SEND_PIECE_BYTES / 2 - 1)}a\\;`, `${'x'.repeat(10)}\\;`]);
+    for (const p of pieces) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(SEND_PIECE_BYTES + 1);
+    expect(literalPieces('')).toEqual([]);
+    expect(literalPieces('a;b')).toEqual(['a;b']);
   });
 });
