@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { withoutFeatureEnvironment } from '../runner/feature-env.js';
@@ -106,11 +107,20 @@ export async function tmuxOk(tmux: Tmux, args: readonly string[]): Promise<strin
       'interactive/tmux-failed',
       `tmux ${args[0]} failed: ${r.stderr.trim() || `exit ${r.code}`}`,
       {
-        hint: 'Check that tmux works here: tmux new-session -d && tmux kill-server',
+        hint: `tmux said why; check that it answers on this server: ${printedTmux(tmux, ['list-sessions'])}`,
       },
     );
   }
   return r.stdout;
+}
+
+/**
+ * A tmux command for a person to run, on Baton's server (`-L <socket>` when a private one is set),
+ * its arguments quoted for a shell. Hints never name a command that ends a server: the default one
+ * holds every agent window of a run and all of the user's own sessions.
+ */
+export function printedTmux(tmux: Tmux, args: readonly string[]): string {
+  return ['tmux', ...tmux.prefix, ...args].map(printableArg).join(' ');
 }
 
 /** Whether the session exists on this server. */
@@ -150,7 +160,7 @@ export function openWindow(
         'interactive/window-taken',
         `tmux session ${opts.session} already has a window named ${opts.name}, and Baton could not prove it is this run's`,
         {
-          hint: `Look at it (tmux attach -t '=${opts.session}:=${opts.name}'), close it if it is not needed, then resume again.`,
+          hint: `Look at it (${printedTmux(tmux, ['attach', '-t', `=${opts.session}:=${opts.name}`])}), close it if it is not needed, then resume again.`,
         },
       );
     }

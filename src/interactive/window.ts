@@ -3,7 +3,7 @@ import type { BatonState } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
 import { type AgentPane, namePanes, sessionPanes } from './panes.js';
 import { type FeatureWindow, featureWindow } from './target.js';
-import { type Tmux, tmuxFor } from './tmux.js';
+import { printedTmux, type Tmux, tmuxFor } from './tmux.js';
 
 /**
  * A feature's agent pane that is open now, or a clear error (for `attach` and `send`). The pane is
@@ -28,7 +28,10 @@ export async function openWindow(
     throw new UserError(
       'interactive/ambiguous-window',
       `feature ${featureId} has ${mine.length} agent windows open in ${escapeControl(w.session)}: ${namePanes(mine)}; Baton does not guess which`,
-      { hint: 'Close the ones you do not want (tmux kill-pane -t <pane>), then try again.', exitCode: 1 },
+      {
+        hint: `Close the ones you do not want (${printedTmux(tmux, ['kill-pane', '-t'])} <pane>), then try again.`,
+        exitCode: 1,
+      },
     );
   }
   const named = panes.others.filter((o) => o.name === featureId);

@@ -204,7 +204,10 @@ describe('a window name already taken in the session', () => {
     const tmux = tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket });
     const open = (name: string) =>
       openWindow(tmux, { session: 'baton-r1', name, cwd: '/', shellCommand: 'sleep 60', env: {} });
-    await expect(open(A)).rejects.toMatchObject({ code: 'interactive/window-taken' });
+    const taken = await open(A).catch((e: unknown) => e);
+    expect(taken).toMatchObject({ code: 'interactive/window-taken' });
+    // The command it suggests looks at the run's server, not the user's default one.
+    expect((taken as { hint?: string }).hint).toContain(`tmux -L ${rig.socket} attach -t =baton-r1:=${A}`);
     await open(B);
     expect((await listWindows(tmux, 'baton-r1')).map((w) => w.name)).toEqual([A, B]);
   });

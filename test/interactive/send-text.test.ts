@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { literalPieces, SEND_PIECE_BYTES, sendText, tmuxFor } from '../../src/interactive/tmux.js';
+import { literalPieces, SEND_PIECE_BYTES, sendText, tmuxFor, tmuxOk } from '../../src/interactive/tmux.js';
 import { privateTmux, waitFor } from './tmux-rig.js';
 
 const undo: Array<() => unknown> = [];
@@ -112,5 +112,22 @@ describe('the pieces `send-keys -l` types text in (literalPieces)', () => {
     for (const p of pieces) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(SEND_PIECE_BYTES + 1);
     expect(literalPieces('')).toEqual([]);
     expect(literalPieces('a;b')).toEqual(['a;b']);
+  });
+});
+
+describe('a tmux command that fails', () => {
+  it('says what tmux said, with a hint that runs on the run’s server and ends nothing', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    rig.tmux('new-session', '-d', '-s', 'agent', 'sleep 60');
+    const tmux = tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket });
+    const failed = await tmuxOk(tmux, ['send-keys', '-t', '%999', 'x']).catch((e: unknown) => e);
+    expect(failed).toMatchObject({
+      code: 'interactive/tmux-failed',
+      message: expect.stringContaining("can't find pane"),
+    });
+    const hint = (failed as { hint?: string }).hint ?? '';
+    expect(hint).toContain(`tmux -L ${rig.socket} list-sessions`);
+    expect(hint).not.toMatch(/kill/);
   });
 });
