@@ -121,6 +121,19 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
     ],
     ['again when the session stays open after the first try (lost)', 'read lost; read line', () => () => {}],
   ])('types the exit command of a finished session %s', async (_, reads, change) => {
+    await expectFinished(reads, change, []);
+  });
+
+  it('types the exit command of a finished session the conductor attached to afterwards, typing nothing', async () => {
+    await expectFinished('read line', () => () => {}, [{ type: 'user.intervention', action: 'attach' }]);
+  });
+
+  /** Follows an agent whose Stop hook fired (then the `after` events), and expects it ended by the exit command. */
+  async function expectFinished(
+    reads: string,
+    change: (rig: ReturnType<typeof privateTmux>) => (pane: string) => unknown,
+    after: Array<Record<string, unknown>>,
+  ): Promise<void> {
     const world = deadRunWorld();
     const { rig, dir, scratch } = world;
     const typed = join(dir, 'typed.txt');
@@ -134,7 +147,8 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
       feature_id: F,
       event: 'stop',
     };
-    writeFileSync(logPath, `${JSON.stringify(stop)}\n`);
+    const later = after.map((e) => ({ ...stop, event: undefined, ...e }));
+    writeFileSync(logPath, [stop, ...later].map((e) => `${JSON.stringify(e)}\n`).join(''));
     const child = followWindow(world, program, logPath, new Date().toISOString(), {
       finishRetryMs: 500,
       beforeFollow: change(rig),
@@ -146,7 +160,7 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
     expect(exit, `the session never ended\n${rig.screens()}`).toBeDefined();
     expect(readFileSync(typed, 'utf8')).toBe('/exit');
     expect(exit).toMatchObject({ exitCode: 0 });
-  });
+  }
 
   it('takes a FIFO the agent put in place of its exit file as no exit code: never waits on it, stops the window', async () => {
     const world = deadRunWorld();
