@@ -50,7 +50,7 @@ export async function openWindow(
   );
 }
 
-/** Why a feature has no window when the reason is known from the log: a headless run, or an agent that ended. */
+/** Why a feature has no window when the reason is known from the log: a headless run, an agent not started yet or one that ended. */
 function noWindowReason(state: BatonState, featureId: string, interactive: boolean): UserError | undefined {
   const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
   if (!interactive) {
@@ -65,6 +65,13 @@ function noWindowReason(state: BatonState, featureId: string, interactive: boole
   }
   const status = state.features[featureId]?.status;
   if (status === undefined || status === 'running' || status === 'needs-input') return undefined;
+  if (status === 'pending') {
+    return new UserError(
+      'interactive/not-started',
+      `feature ${escapeControl(featureId)} has not started yet (pending: waiting for a free slot or for the features it depends on), so it has no window to open`,
+      { hint: 'Try again once `baton status` shows it running.', exitCode: 1 },
+    );
+  }
   return new UserError(
     'interactive/agent-ended',
     `feature ${escapeControl(featureId)} is ${status}: its agent has ended, so it has no window to open`,
