@@ -128,6 +128,39 @@ export async function hasSession(tmux: Tmux, session: string): Promise<boolean> 
   return (await runTmux(tmux, ['has-session', '-t', `=${session}`])).code === 0;
 }
 
+/** A tmux server as a person knows it: the private one `BATON_TMUX_SOCKET` names, or the default one. */
+function serverWords(socket: string | undefined): string {
+  return socket
+    ? `the tmux server BATON_TMUX_SOCKET=${socket} (tmux -L ${socket})`
+    : 'the default tmux server';
+}
+
+/**
+ * The error for a run whose session is not on this environment's tmux server but on the one its
+ * `run.started` records (`tmuxSocket`): `stop`, `send` and `attach` would find no window here and
+ * say so of a live run. Undefined when the servers are one, or the session is on neither.
+ */
+export async function otherServerError(
+  env: NodeJS.ProcessEnv,
+  run: { runId: string; tmuxSocket?: string | undefined },
+): Promise<UserError | undefined> {
+  const here = env.BATON_TMUX_SOCKET || undefined;
+  if (here === run.tmuxSocket) return undefined;
+  const session = sessionName(run.runId);
+  if (!(await hasSession(tmuxFor({ ...env, BATON_TMUX_SOCKET: run.tmuxSocket ?? '' }), session)))
+    return undefined;
+  return new UserError(
+    'interactive/other-server',
+    `run ${run.runId}'s windows (session ${session}) are on ${serverWords(run.tmuxSocket)}, not on ${serverWords(here)} this command talks to`,
+    {
+      hint: run.tmuxSocket
+        ? `Give the command the run's server: BATON_TMUX_SOCKET=${printableArg(run.tmuxSocket)} baton …`
+        : 'Give the command the default server: env -u BATON_TMUX_SOCKET baton …',
+      exitCode: 1,
+    },
+  );
+}
+
 /** A window Baton opened: tmux's ids for it and the pid of the program in its pane (a group leader). */
 export interface OpenedWindow {
   windowId: string;

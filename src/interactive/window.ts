@@ -3,7 +3,7 @@ import type { BatonState } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
 import { type AgentPane, namePanes, sessionPanes } from './panes.js';
 import { type FeatureWindow, featureWindow } from './target.js';
-import { printedTmux, type Tmux, tmuxFor } from './tmux.js';
+import { otherServerError, printedTmux, type Tmux, tmuxFor } from './tmux.js';
 
 /**
  * A feature's agent pane that is open now, or a clear error (for `attach` and `send`). The pane is
@@ -15,7 +15,7 @@ export async function openWindow(
   state: BatonState,
   featureId: string,
   env: NodeJS.ProcessEnv,
-  run: { logPath: string; interactive: boolean },
+  run: { logPath: string; interactive: boolean; tmuxSocket?: string | undefined },
 ): Promise<{ w: FeatureWindow; tmux: Tmux }> {
   const { logPath } = run;
   const w = featureWindow(state, featureId);
@@ -36,7 +36,9 @@ export async function openWindow(
   }
   const named = panes.others.filter((o) => o.name === featureId);
   if (named.length === 0) {
-    const why = noWindowReason(state, featureId, run.interactive);
+    const why =
+      noWindowReason(state, featureId, run.interactive) ??
+      (await otherServerError(env, { runId, tmuxSocket: run.tmuxSocket }));
     if (why) throw why;
   }
   const alone = named.length > 0 ? `; left alone, not proven to be its agent: ${namePanes(named)}` : '';

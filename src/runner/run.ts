@@ -335,9 +335,12 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     ...(adoption.adopted.length
       ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
       : {}),
-    // `baton stop` reads it: a run without it has no tmux window to end.
+    // `baton stop` reads it: a run without it has no tmux window to end; with it, where its windows are.
     ...(opts.featureIds.some((id) => isInteractive({ feature: ctx.contractOf(id), config: opts.config }))
-      ? { interactive: true }
+      ? {
+          interactive: true,
+          ...(opts.env.BATON_TMUX_SOCKET ? { tmux_socket: opts.env.BATON_TMUX_SOCKET } : {}),
+        }
       : {}),
   });
   // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.
