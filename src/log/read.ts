@@ -173,11 +173,10 @@ function describeKind(s: Stats): string {
  */
 export function logUnusable(logPath: string, from: Parameters<typeof unusableWhy>[0]): UserError {
   const folder = 'err' in from ? (from.err as NodeJS.ErrnoException).code === 'EISDIR' : from.isDirectory();
-  const why = `${unusableWhy(from)}${folder ? '; a log must name a file' : ''}`;
-  return new UserError('log/unusable', `the log ${logPath} cannot be used: ${why}`, {
+  return new UserError('log/unusable', `the log ${logPath} cannot be used: ${unusableWhy(from)}`, {
     hint: isBatonLogPath(logPath)
       ? `Move it aside (mv ${printableArg(logPath)} ${printableArg(`${logPath}.bad`)}); Baton starts a new log on the next run.`
-      : `Name a ${folder ? '' : 'regular '}file with --log or BATON_LOG (the default is .baton/log.jsonl of the main checkout).`,
+      : `${folder ? 'A log must name a file: name' : 'Name'} a regular file with --log or BATON_LOG (the default is .baton/log.jsonl of the main checkout).`,
   });
 }
 

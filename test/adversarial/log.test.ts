@@ -159,8 +159,8 @@ describe('adversarial: the log is data, not a device', () => {
         env,
       });
       expect(res.code).toBe(1);
-      expect(res.stderr).toContain('it is a directory; a log must name a file');
-      expect(res.stderr).toContain('Name a file with --log or BATON_LOG');
+      expect(res.stderr).toContain('it is a directory [log/unusable]');
+      expect(res.stderr).toContain('A log must name a file: name a regular file with --log or BATON_LOG');
       expect(res.stderr).not.toMatch(/\bmv\b/);
     },
   );
