@@ -33,9 +33,11 @@ export const registerAttach: RegisterCommand = (program, ctx) => {
           exitCode: 1,
         });
       }
+      const start = findLastRunStart(logPath);
       const { w, tmux } = await openWindow(state, id, ctx.env, {
         logPath,
-        interactive: findLastRunStart(logPath)?.interactive === true,
+        interactive: start?.interactive === true,
+        tmuxSocket: start?.tmux_socket,
       });
       if (flags.print) {
         const how = ctx.env.TMUX ? ['switch-client', '-t', w.target] : ['attach-session', '-t', w.target];

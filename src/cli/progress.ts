@@ -102,7 +102,7 @@ function describeRaw(e: BatonEvent, p: Palette): string | undefined {
     case 'setup.ended':
       return `${e.feature_id}: ${describeWordedEvent(e, p)}`;
     case 'agent.exited':
-      return `${e.feature_id}: agent exited ${e.exit_code ?? e.signal} after ${formatDuration(e.duration_ms)}, ${agentChanges(e)}`;
+      return `${e.feature_id}: agent ${agentExitWords(e)} after ${formatDuration(e.duration_ms)}, ${agentChanges(e)}`;
     case 'agent.retrying':
       return `${e.feature_id}: ${p.yellow(`agent ${e.reason}`)} ${describeRetry(e).slice(e.reason.length + 1)}`;
     case 'feature.ended':
@@ -220,6 +220,16 @@ export async function createProgressRenderer(
     },
     close() {},
   };
+}
+
+/**
+ * How an agent ended, for its line: its exit code or signal, else the event's reason in words (an
+ * interactive agent whose window was closed by hand has neither, and was shown as "exited null").
+ */
+function agentExitWords(e: AgentExited): string {
+  const how = e.exit_code ?? e.signal;
+  if (how !== null) return `exited ${how}`;
+  return e.reason ?? 'ended without an exit code';
 }
 
 /** What an agent changed: an interrupted agent's work is left uncommitted in its worktree, so that is counted too. */

@@ -35,9 +35,11 @@ export const registerSend: RegisterCommand = (program, ctx) => {
       const logPath = ctx.env.BATON_LOG || logPathFor(await findMainWorktree(ctx.cwd));
       // Windows belong to the current run: fold its bytes only, found from the end of the log.
       const { state } = foldLastRun(logPath);
+      const start = findLastRunStart(logPath);
       const { w, tmux } = await openWindow(state, id, ctx.env, {
         logPath,
-        interactive: findLastRunStart(logPath)?.interactive === true,
+        interactive: start?.interactive === true,
+        tmuxSocket: start?.tmux_socket,
       });
       await sendText(tmux, w.target, text, flags.enter);
       appendEvent(

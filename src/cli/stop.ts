@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { type AgentPane, namePanes, sessionPanes, stillAgent } from '../interactive/panes.js';
-import { type LiveWindow, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
+import { type LiveWindow, otherServerError, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
 import { batonRunning } from '../lock/baton-lock.js';
 import { currentRunStart } from '../lock/live-run-start.js';
 import { appendEvent, type Clock } from '../log/append.js';
@@ -105,6 +105,11 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
       const asked = (name: string) => ids.length === 0 || ids.includes(name);
       const agents = panes.agents.filter((a) => asked(a.unitId));
       const alone = panes.others.filter((w) => asked(w.name));
+      // A live run's windows on another tmux server than this terminal's (BATON_TMUX_SOCKET) are not "none".
+      if (panes.agents.length + panes.others.length === 0 && run.interactive) {
+        const other = await otherServerError(ctx.env, { runId: run.run_id, tmuxSocket: run.tmux_socket });
+        if (other) throw other;
+      }
       if (panes.agents.length + panes.others.length === 0 && !run.interactive) {
         const live = batonRunning(root);
         if (live?.command === 'run') throw headlessRunError(run.run_id, live.pid);

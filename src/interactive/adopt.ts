@@ -41,41 +41,47 @@ export const NO_ADOPTION: AdoptionPlan = { adopted: [], refused: [] };
 /**
  * Decides which of the session's windows a resumed run adopts (pure; `prove` reads the processes).
  * A window is adopted when it is the only one named after a feature the run may adopt (`candidates`),
- * the log shows that feature unfinished in this run, its pane's program is the group the log
- * names, and `prove` shows that group is the run's agent for that feature, writing this repository's
- * log (`logPath`). Any other window named after a candidate is refused.
+ * the log shows that feature unfinished in this run, one of its panes runs the group the log names,
+ * and `prove` shows that group is the run's agent for that feature, writing this repository's log
+ * (`logPath`). Panes the user split beside the agent's are left alone, unreported; any other window
+ * named after a candidate is refused, each of its panes named.
  */
 export function planAdoption(
   state: BatonState,
-  windows: readonly LiveWindow[],
+  panes: readonly LiveWindow[],
   opts: { candidates: ReadonlySet<string>; logPath: string; prove: (claim: GroupClaim) => GroupProof },
 ): AdoptionPlan {
   const runId = state.run_id;
   if (runId === undefined) return NO_ADOPTION;
   const adopted: AdoptedWindow[] = [];
   const refused: RefusedWindow[] = [];
-  for (const w of windows) {
-    const f = state.features[w.name];
-    if (!opts.candidates.has(w.name) || !f) continue;
+  for (const [name, windows] of windowsByName(panes)) {
+    const f = state.features[name];
+    if (!opts.candidates.has(name) || !f) continue;
     // A window of a feature that ended, never started, or belongs to an older run is not this resume's to judge.
     if (TERMINAL_STATUSES.has(f.status) || f.status === 'pending' || (f.run_id ?? runId) !== runId) continue;
-    const refuse = (reason: string) =>
-      refused.push({ feature_id: w.name, pgid: w.panePid, reason: `window ${w.windowId}: ${reason}` });
-    if (windows.filter((o) => o.name === w.name).length > 1) {
-      refuse(`${sessionName(runId)} has more than one window named ${w.name}`);
+    const refuse = (ps: readonly LiveWindow[], reason: string) => {
+      for (const p of ps)
+        refused.push({ feature_id: name, pgid: p.panePid, reason: `window ${p.windowId}: ${reason}` });
+    };
+    if (windows.length > 1) {
+      refuse(windows.flat(), `${sessionName(runId)} has more than one window named ${name}`);
       continue;
     }
-    if (f.pgid !== w.panePid) {
-      refuse(`its program (pid ${w.panePid}) is not the group ${f.pgid ?? '(none)'} the log names`);
+    const window = windows[0] ?? [];
+    const w = window.find((p) => p.panePid === f.pgid);
+    if (!w) {
+      for (const p of window)
+        refuse([p], `its program (pid ${p.panePid}) is not the group ${f.pgid ?? '(none)'} the log names`);
       continue;
     }
-    const proof = opts.prove({ pgid: w.panePid, runId, logPath: opts.logPath, unitId: w.name });
+    const proof = opts.prove({ pgid: w.panePid, runId, logPath: opts.logPath, unitId: name });
     if (!proof.ok) {
-      refuse(proof.reason);
+      refuse([w], proof.reason);
       continue;
     }
     adopted.push({
-      feature_id: w.name,
+      feature_id: name,
       windowId: w.windowId,
       paneId: w.paneId,
       pgid: w.panePid,
@@ -83,6 +89,18 @@ export function planAdoption(
     });
   }
   return adopted.length > 0 ? { runId, adopted, refused } : { adopted, refused };
+}
+
+/** The panes of a session grouped by window name, then by window (tmux lists a window's panes together). */
+function windowsByName(panes: readonly LiveWindow[]): Map<string, LiveWindow[][]> {
+  const byId = new Map<string, LiveWindow[]>();
+  for (const p of panes) byId.set(p.windowId, [...(byId.get(p.windowId) ?? []), p]);
+  const byName = new Map<string, LiveWindow[][]>();
+  for (const window of byId.values()) {
+    const name = window[0]?.name ?? '';
+    byName.set(name, [...(byName.get(name) ?? []), window]);
+  }
+  return byName;
 }
 
 /**

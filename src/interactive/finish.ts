@@ -1,6 +1,7 @@
 /**
  * When an interactive session is finished (pure): the agent's own Stop / turn-complete hook fired,
- * nothing asked for input since, and `auto_finish_s` of quiet have passed. Then Baton ends the
+ * nothing asked for input or was typed since, and `auto_finish_s` of quiet have passed (an attach
+ * starts them over). Then Baton ends the
  * session itself (Claude Code stays open at its prompt after a turn).
  */
 import type { LogEvent } from '../log/events.js';
@@ -10,7 +11,7 @@ export const STOP_HOOKS: ReadonlySet<string> = new Set(['stop', 'agent-turn-comp
 
 /** What the watcher knows about one feature's session. */
 export interface FinishWatch {
-  /** When the last stop hook was seen (ms), cleared by any later activity. */
+  /** When the last stop hook was seen (ms), or an attach after it; cleared by any later activity. */
   stoppedAt?: number;
   /** The agent asked for input and nobody has answered yet. */
   waiting: boolean;
@@ -28,6 +29,9 @@ export function observeSessionEvent(w: FinishWatch, e: LogEvent, now: number): F
     if (STOP_HOOKS.has(e.event)) return { stoppedAt: now, waiting: false };
     return { waiting: false };
   }
+  // Attaching to look types nothing: the quiet period starts over from it, and the session still ends.
+  if (e.type === 'user.intervention' && e.action === 'attach')
+    return w.stoppedAt === undefined ? { waiting: false } : { stoppedAt: now, waiting: false };
   if (e.type === 'user.intervention') return { waiting: false };
   return w;
 }

@@ -31,7 +31,12 @@ export interface InteractiveOptions {
   /** How often the log and the window are looked at; 200 ms keeps `needs-input` under a second. */
   pollMs?: number;
   killGraceMs?: number;
+  /** How long after typing the exit command Baton types it again while the session has not ended. */
+  finishRetryMs?: number;
 }
+
+/** How many times Baton types the exit command into a session that stays open and quiet. */
+export const FINISH_TRIES = 3;
 
 /** A window being followed: where it is, how to end it, and what the log said about it so far. */
 export interface FollowedWindow {
@@ -101,7 +106,9 @@ class WindowFollower {
   #cursor: { offset: number; line: number };
   #watch: FinishWatch;
   #sawHook: boolean;
-  #finishSent = false;
+  readonly #finishRetryMs: number;
+  /** When the exit command was typed, one time per try. */
+  readonly #finishSentAt: number[] = [];
   #trustReported = false;
   #busy = false;
 
@@ -111,6 +118,7 @@ class WindowFollower {
     this.#w = w;
     this.#grace = opts.killGraceMs ?? 3000;
     this.#autoFinishMs = (task.config.interactive?.auto_finish_s ?? 0) * 1000;
+    this.#finishRetryMs = opts.finishRetryMs ?? 10_000;
     this.#onLogEvent = opts.onLogEvent;
     this.#cursor = w.cursor;
     this.#watch = w.watch;
@@ -176,8 +184,8 @@ class WindowFollower {
   /** Types the exit command once the session is finished; reports the agent's trust question before any hook. */
   async #lookAtWindow(): Promise<void> {
     const { tmux, paneId, finishText } = this.#w;
-    if (finishText && !this.#finishSent && shouldFinish(this.#watch, Date.now(), this.#autoFinishMs)) {
-      this.#finishSent = true;
+    if (finishText && this.#finishDue()) {
+      this.#finishSentAt.push(Date.now());
       await sendText(tmux, paneId, finishText);
     }
     const showsTrust = TRUST_SCREENS[this.#adapter.name];
@@ -185,6 +193,21 @@ class WindowFollower {
       this.#trustReported = true;
       reportTrustDialog(this.#adapter, this.#task);
     }
+  }
+
+  /**
+   * Whether to type the exit command now: the session is finished (`shouldFinish`) and it was not
+   * typed yet, or was `finishRetryMs` ago and the session is still open and quiet (a try can be lost:
+   * a TUI that took the keys as a paste), at most `FINISH_TRIES` times in all. Any hook or intervention
+   * since makes the session unfinished again (the agent took it for a prompt and worked on).
+   */
+  #finishDue(): boolean {
+    const now = Date.now();
+    if (!shouldFinish(this.#watch, now, this.#autoFinishMs)) return false;
+    const last = this.#finishSentAt.at(-1);
+    return (
+      last === undefined || (this.#finishSentAt.length < FINISH_TRIES && now - last >= this.#finishRetryMs)
+    );
   }
 
   async #finish(): Promise<void> {

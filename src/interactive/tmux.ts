@@ -7,9 +7,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { ProcessInfo } from '../guard/proc.js';
 import { withoutFeatureEnvironment } from '../runner/feature-env.js';
+import { escapeControl } from '../text/escape.js';
 
 /** Which tmux server to talk to, and with which environment. */
 export interface Tmux {
@@ -105,16 +107,58 @@ export async function tmuxOk(tmux: Tmux, args: readonly string[]): Promise<strin
       'interactive/tmux-failed',
       `tmux ${args[0]} failed: ${r.stderr.trim() || `exit ${r.code}`}`,
       {
-        hint: 'Check that tmux works here: tmux new-session -d && tmux kill-server',
+        hint: `tmux said why; check that it answers on this server: ${printedTmux(tmux, ['list-sessions'])}`,
       },
     );
   }
   return r.stdout;
 }
 
+/**
+ * A tmux command for a person to run, on Baton's server (`-L <socket>` when a private one is set),
+ * its arguments quoted for a shell. Hints never name a command that ends a server: the default one
+ * holds every agent window of a run and all of the user's own sessions.
+ */
+export function printedTmux(tmux: Tmux, args: readonly string[]): string {
+  return ['tmux', ...tmux.prefix, ...args].map(printableArg).join(' ');
+}
+
 /** Whether the session exists on this server. */
 export async function hasSession(tmux: Tmux, session: string): Promise<boolean> {
   return (await runTmux(tmux, ['has-session', '-t', `=${session}`])).code === 0;
+}
+
+/** A tmux server as a person knows it: the private one `BATON_TMUX_SOCKET` names, or the default one. */
+function serverWords(socket: string | undefined): string {
+  return socket
+    ? `the tmux server BATON_TMUX_SOCKET=${socket} (tmux -L ${socket})`
+    : 'the default tmux server';
+}
+
+/**
+ * The error for a run whose session is not on this environment's tmux server but on the one its
+ * `run.started` records (`tmuxSocket`): `stop`, `send` and `attach` would find no window here and
+ * say so of a live run. Undefined when the servers are one, or the session is on neither.
+ */
+export async function otherServerError(
+  env: NodeJS.ProcessEnv,
+  run: { runId: string; tmuxSocket?: string | undefined },
+): Promise<UserError | undefined> {
+  const here = env.BATON_TMUX_SOCKET || undefined;
+  if (here === run.tmuxSocket) return undefined;
+  const session = sessionName(run.runId);
+  if (!(await hasSession(tmuxFor({ ...env, BATON_TMUX_SOCKET: run.tmuxSocket ?? '' }), session)))
+    return undefined;
+  return new UserError(
+    'interactive/other-server',
+    `run ${run.runId}'s windows (session ${session}) are on ${serverWords(run.tmuxSocket)}, not on ${serverWords(here)} this command talks to`,
+    {
+      hint: run.tmuxSocket
+        ? `Give the command the run's server: BATON_TMUX_SOCKET=${printableArg(run.tmuxSocket)} baton …`
+        : 'Give the command the default server: env -u BATON_TMUX_SOCKET baton …',
+      exitCode: 1,
+    },
+  );
 }
 
 /** A window Baton opened: tmux's ids for it and the pid of the program in its pane (a group leader). */
@@ -149,7 +193,7 @@ export function openWindow(
         'interactive/window-taken',
         `tmux session ${opts.session} already has a window named ${opts.name}, and Baton could not prove it is this run's`,
         {
-          hint: `Look at it (tmux attach -t '=${opts.session}:=${opts.name}'), close it if it is not needed, then resume again.`,
+          hint: `Look at it (${printedTmux(tmux, ['attach', '-t', `=${opts.session}:=${opts.name}`])}), close it if it is not needed, then resume again.`,
         },
       );
     }
@@ -200,12 +244,67 @@ async function unsetSessionEnvironment(tmux: Tmux, session: string, names: reado
  */
 export const ENTER_AFTER_TEXT_MS = 250;
 
-/** Types text into a pane exactly as given (`send-keys -l`), then, after a pause, Enter unless told otherwise. */
+/**
+ * Types text into a pane exactly as given (`send-keys -l`), then, after a pause, Enter unless told
+ * otherwise. A pane in one of tmux's modes (copy-mode, left on after scrolling back) takes keys as
+ * its commands, not the program's input: it is taken out of it first. Long text goes in pieces, each
+ * a command tmux takes (see `literalPieces`).
+ */
 export async function sendText(tmux: Tmux, target: string, text: string, enter = true): Promise<void> {
-  if (text !== '') await tmuxOk(tmux, ['send-keys', '-t', target, '-l', '--', text]);
+  await leaveMode(tmux, target);
+  for (const piece of literalPieces(text)) await tmuxOk(tmux, ['send-keys', '-t', target, '-l', '--', piece]);
   if (!enter) return;
   if (text !== '') await new Promise((r) => setTimeout(r, ENTER_AFTER_TEXT_MS));
   await tmuxOk(tmux, ['send-keys', '-t', target, 'Enter']);
+}
+
+/** The most bytes of text put in one `send-keys`: tmux refuses a command of more than about 16 KiB. */
+export const SEND_PIECE_BYTES = 8192;
+
+/**
+ * `text` as the arguments of `send-keys -l` that type it exactly (pure): pieces of at most
+ * `SEND_PIECE_BYTES`, cut between characters, each with a final `;` written `\;`. tmux takes an
+ * argument's final `;` for the end of its command and drops it; `\;` it reads as a `;`.
+ */
+export function literalPieces(text: string): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let bytes = 0;
+  for (const c of text) {
+    const n = Buffer.byteLength(c, 'utf8');
+    if (bytes + n > SEND_PIECE_BYTES) {
+      pieces.push(piece);
+      piece = '';
+      bytes = 0;
+    }
+    piece += c;
+    bytes += n;
+  }
+  if (piece !== '') pieces.push(piece);
+  return pieces.map((p) => (p.endsWith(';') ? `${p.slice(0, -1)}\\;` : p));
+}
+
+/**
+ * Takes a pane out of the mode it is in (copy-mode, view-mode…), when it is in one: `copy-mode -q`
+ * (tmux 3.2+) ends any, `send-keys -X cancel` copy-mode on an older tmux. A pane still in one is an
+ * error: what Baton types would be lost, and `send` would say it was sent.
+ */
+async function leaveMode(tmux: Tmux, target: string): Promise<void> {
+  const mode = async () =>
+    (await tmuxOk(tmux, ['display-message', '-p', '-t', target, '#{pane_in_mode} #{pane_mode}'])).trim();
+  if ((await mode()).startsWith('0')) return;
+  if ((await runTmux(tmux, ['copy-mode', '-q', '-t', target])).code !== 0)
+    await runTmux(tmux, ['send-keys', '-X', '-t', target, 'cancel']);
+  const still = await mode();
+  if (still.startsWith('0')) return;
+  throw new UserError(
+    'interactive/pane-in-mode',
+    `the agent's pane is in tmux's ${escapeControl(still.slice(2)) || 'mode'}, where keys are tmux commands: nothing was typed`,
+    {
+      hint: 'Attach (baton attach), leave the mode (q or Escape), detach (Ctrl-b d), then send again.',
+      exitCode: 1,
+    },
+  );
 }
 
 /** Sends named keys (`Enter`, `Escape`, `C-c`) to a pane. */

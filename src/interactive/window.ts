@@ -3,7 +3,7 @@ import type { BatonState } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
 import { type AgentPane, namePanes, sessionPanes } from './panes.js';
 import { type FeatureWindow, featureWindow } from './target.js';
-import { type Tmux, tmuxFor } from './tmux.js';
+import { otherServerError, printedTmux, type Tmux, tmuxFor } from './tmux.js';
 
 /**
  * A feature's agent pane that is open now, or a clear error (for `attach` and `send`). The pane is
@@ -15,7 +15,7 @@ export async function openWindow(
   state: BatonState,
   featureId: string,
   env: NodeJS.ProcessEnv,
-  run: { logPath: string; interactive: boolean },
+  run: { logPath: string; interactive: boolean; tmuxSocket?: string | undefined },
 ): Promise<{ w: FeatureWindow; tmux: Tmux }> {
   const { logPath } = run;
   const w = featureWindow(state, featureId);
@@ -28,12 +28,17 @@ export async function openWindow(
     throw new UserError(
       'interactive/ambiguous-window',
       `feature ${featureId} has ${mine.length} agent windows open in ${escapeControl(w.session)}: ${namePanes(mine)}; Baton does not guess which`,
-      { hint: 'Close the ones you do not want (tmux kill-pane -t <pane>), then try again.', exitCode: 1 },
+      {
+        hint: `Close the ones you do not want (${printedTmux(tmux, ['kill-pane', '-t'])} <pane>), then try again.`,
+        exitCode: 1,
+      },
     );
   }
   const named = panes.others.filter((o) => o.name === featureId);
   if (named.length === 0) {
-    const why = noWindowReason(state, featureId, run.interactive);
+    const why =
+      noWindowReason(state, featureId, run.interactive) ??
+      (await otherServerError(env, { runId, tmuxSocket: run.tmuxSocket }));
     if (why) throw why;
   }
   const alone = named.length > 0 ? `; left alone, not proven to be its agent: ${namePanes(named)}` : '';
@@ -47,7 +52,7 @@ export async function openWindow(
   );
 }
 
-/** Why a feature has no window when the reason is known from the log: a headless run, or an agent that ended. */
+/** Why a feature has no window when the reason is known from the log: a headless run, an agent not started yet or one that ended. */
 function noWindowReason(state: BatonState, featureId: string, interactive: boolean): UserError | undefined {
   const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
   if (!interactive) {
@@ -62,6 +67,13 @@ function noWindowReason(state: BatonState, featureId: string, interactive: boole
   }
   const status = state.features[featureId]?.status;
   if (status === undefined || status === 'running' || status === 'needs-input') return undefined;
+  if (status === 'pending') {
+    return new UserError(
+      'interactive/not-started',
+      `feature ${escapeControl(featureId)} has not started yet (pending: waiting for a free slot or for the features it depends on), so it has no window to open`,
+      { hint: 'Try again once `baton status` shows it running.', exitCode: 1 },
+    );
+  }
   return new UserError(
     'interactive/agent-ended',
     `feature ${escapeControl(featureId)} is ${status}: its agent has ended, so it has no window to open`,

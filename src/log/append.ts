@@ -5,7 +5,7 @@ import { makeFolders } from '../make-folders.js';
 import { stringifyJson } from '../text/escape.js';
 import { writeFailed } from '../write-failed.js';
 import type { BatonEvent, NewEvent } from './events.js';
-import { logUnusable, unusableWhy } from './read.js';
+import { logUnusable } from './read.js';
 
 /** Supplies the current time; passed in so callers and tests control the clock. */
 export type Clock = () => Date;
@@ -58,13 +58,13 @@ function openLogForAppend(logPath: string): number {
     // What the path is (a symlink, a directory, a socket) makes the log unusable; anything else (a
     // missing folder, a read-only disk, no permission) is a write that failed.
     if (KIND_CODES.has((err as NodeJS.ErrnoException).code ?? ''))
-      throw logUnusable(logPath, unusableWhy({ err, doing: 'opened for writing' }));
+      throw logUnusable(logPath, { err, doing: 'opened for writing' });
     throw logWriteFailed(logPath, err, 'opening it');
   }
   const s = fstatSync(fd);
   if (!s.isFile()) {
     closeSync(fd);
-    throw logUnusable(logPath, unusableWhy(s));
+    throw logUnusable(logPath, s);
   }
   return fd;
 }

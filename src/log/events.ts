@@ -75,6 +75,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       select: z.optional(z.record(z.string(), z.enum(['best', 'first-passing']))),
       /** Set when a feature of the run runs in a tmux window (`--interactive`, the config or its contract). */
       interactive: z.optional(z.literal(true)),
+      /** An interactive run's private tmux server (`BATON_TMUX_SOCKET`, `tmux -L`); absent: the default one. */
+      tmux_socket: z.optional(z.string()),
       /** Set when the run's features are jobs on a queue (`run --queue`): its URL (password redacted) and git hub, which a resume of it needs. */
       queue: z.optional(z.object({ url: z.string(), hub: z.string() })),
     }),

@@ -18,6 +18,8 @@ export interface LastRunStart {
   resume: boolean;
   /** A feature of the run runs in a tmux window (false for runs logged before Baton said so). */
   interactive: boolean;
+  /** The private tmux server of its windows (`BATON_TMUX_SOCKET`); undefined: the default one. */
+  tmux_socket?: string | undefined;
 }
 
 /**
@@ -34,6 +36,7 @@ export function findLastRunStart(logPath: string, before?: number): LastRunStart
         run_id: ev.run_id,
         resume: ev.resume === true,
         interactive: ev.interactive === true,
+        ...(ev.tmux_socket !== undefined ? { tmux_socket: ev.tmux_socket } : {}),
         offset,
         bytesRead: read.bytes,
       };

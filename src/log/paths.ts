@@ -1,9 +1,15 @@
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { attemptUnitId, FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 
 /** Path of the event log of the repository whose main checkout is `root`. */
 export function logPathFor(root: string): string {
   return join(root, '.baton', 'log.jsonl');
+}
+
+/** Whether `path` is where Baton keeps a repository's log (`<root>/.baton/log.jsonl`), not one a user chose. */
+export function isBatonLogPath(path: string): boolean {
+  const full = resolve(path);
+  return logPathFor(dirname(dirname(full))) === full;
 }
 
 /** Folder for Baton's own files that are never committed (task files, agent logs). */

@@ -1,8 +1,10 @@
 import { isAscii } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import type { LogEvent } from './events.js';
 import { logValueProblem } from './parse-event.js';
+import { isBatonLogPath } from './paths.js';
 
 /** A line of the log that could not be used, with its 1-based number. */
 export interface LogProblem {
@@ -142,7 +144,7 @@ export interface LogCursor {
  * (`doing`: what the open was for), or from what it is once opened (`fstat`). The one wording of the
  * readers and the writer.
  */
-export function unusableWhy(from: { err: unknown; doing: string } | Stats): string {
+function unusableWhy(from: { err: unknown; doing: string } | Stats): string {
   if ('err' in from) {
     const code = (from.err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'EMLINK') return 'it is a symbolic link';
@@ -163,10 +165,18 @@ function describeKind(s: Stats): string {
   return 'not a regular file';
 }
 
-/** The one error every command gives for a log that is not a readable regular file. */
-export function logUnusable(logPath: string, why: string): UserError {
-  return new UserError('log/unusable', `the log ${logPath} cannot be used: ${why}`, {
-    hint: `Move it aside (mv ${logPath} ${logPath}.bad); Baton starts a new log on the next run.`,
+/**
+ * The one error every command gives for a log that is not a readable regular file (`from`: the error
+ * of its open, or what it is, as for `unusableWhy`). Moving it aside is advised only at Baton's own
+ * place for a log (`.baton/log.jsonl`): a path the user chose (`--log`, `BATON_LOG`) can be any file
+ * or folder of theirs (`.baton` itself, `.`, their home), to be named again, never moved.
+ */
+export function logUnusable(logPath: string, from: Parameters<typeof unusableWhy>[0]): UserError {
+  const folder = 'err' in from ? (from.err as NodeJS.ErrnoException).code === 'EISDIR' : from.isDirectory();
+  return new UserError('log/unusable', `the log ${logPath} cannot be used: ${unusableWhy(from)}`, {
+    hint: isBatonLogPath(logPath)
+      ? `Move it aside (mv ${printableArg(logPath)} ${printableArg(`${logPath}.bad`)}); Baton starts a new log on the next run.`
+      : `${folder ? 'A log must name a file: name' : 'Name'} a regular file with --log or BATON_LOG (the default is .baton/log.jsonl of the main checkout).`,
   });
 }
 
@@ -180,12 +190,12 @@ export function openLogForRead(logPath: string): { fd: number; size: number } | 
     fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw logUnusable(logPath, unusableWhy({ err, doing: 'opened' }));
+    throw logUnusable(logPath, { err, doing: 'opened' });
   }
   const s = fstatSync(fd);
   if (!s.isFile()) {
     closeSync(fd);
-    throw logUnusable(logPath, unusableWhy(s));
+    throw logUnusable(logPath, s);
   }
   return { fd, size: s.size };
 }

@@ -215,9 +215,11 @@ async function readPrevious(opts: RunOptions, earlier: Earlier | undefined): Pro
     stopOrphans(orphans, orphanClaim(state, opts.logPath)),
     stopDeadWorktreeBatches(deadRunIds(state), opts.logPath),
   ]);
+  // A window not adopted whose group was proven the dead run's was just stopped, not left alone.
   const refused = [...scan.refused];
   for (const r of adoption.refused) {
-    if (!refused.some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid)) refused.push(r);
+    const known = [...refused, ...orphans].some((g) => g.feature_id === r.feature_id && g.pgid === r.pgid);
+    if (!known) refused.push(r);
   }
   return { previous, orphans, refused, adoption };
 }
@@ -336,9 +338,12 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     ...(adoption.adopted.length
       ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
       : {}),
-    // `baton stop` reads it: a run without it has no tmux window to end.
+    // `baton stop` reads it: a run without it has no tmux window to end; with it, where its windows are.
     ...(opts.featureIds.some((id) => isInteractive({ feature: ctx.contractOf(id), config: opts.config }))
-      ? { interactive: true }
+      ? {
+          interactive: true,
+          ...(opts.env.BATON_TMUX_SOCKET ? { tmux_socket: opts.env.BATON_TMUX_SOCKET } : {}),
+        }
       : {}),
   });
   // A continued run's implementation phase is still open in the log: its agents worked on while no orchestrator watched.

@@ -142,6 +142,47 @@ describe('adversarial: the log is data, not a device', () => {
     },
   );
 
+  it.each([
+    ['--log .baton (all of Baton’s state)', (root: string) => ['--log', join(root, '.baton')], {}],
+    ['--log .', (root: string) => ['--log', root], {}],
+    ['BATON_LOG naming a folder of the user’s', () => [], { folder: 'my folder' }],
+  ])(
+    'a log path that is a folder, given as %s, must name a file: nothing advises moving it',
+    async (_, flags, o) => {
+      const r = repo();
+      mkdirSync(join(r.root, '.baton'), { recursive: true });
+      mkdirSync(join(r.root, 'my folder'));
+      // Absolute paths: the CLI runs in this process, whose cwd is not the repository's.
+      const env = 'folder' in o ? { BATON_LOG: join(r.root, o.folder) } : {};
+      const res = await runBaton(['hook', 'stop', '--feature', 'feature-001-a', ...flags(r.root)], {
+        cwd: r.root,
+        env,
+      });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('it is a directory [log/unusable]');
+      expect(res.stderr).toContain('A log must name a file: name a regular file with --log or BATON_LOG');
+      expect(res.stderr).not.toMatch(/\bmv\b/);
+    },
+  );
+
+  it('a FIFO in place of Baton’s own log is to be moved aside, its paths quoted; one of the user’s choosing is not', async () => {
+    const r = repo();
+    // Baton's own layout (<root>/.baton/log.jsonl) under a folder whose name needs quoting.
+    const log = join(r.root, 'a b', '.baton', 'log.jsonl');
+    mkdirSync(dirname(log), { recursive: true });
+    execFileSync('mkfifo', [log]);
+    const stop = ['hook', 'stop', '--feature', 'feature-001-a', '--log'];
+    const res = await runBaton([...stop, log], { cwd: r.root });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`mv '${log}' '${log}.bad'`);
+    const fifo = join(r.root, 'their fifo');
+    execFileSync('mkfifo', [fifo]);
+    const theirs = await runBaton([...stop, fifo], { cwd: r.root });
+    expect(theirs.code).toBe(1);
+    expect(theirs.stderr).toContain('Name a regular file with --log or BATON_LOG');
+    expect(theirs.stderr).not.toMatch(/\bmv\b/);
+  });
+
   it('prints ids and messages from the log with control characters escaped', async () => {
     expect(escapeControl('a\u001b]0;pwned\u0007b\rc')).toBe('a\\x1b]0;pwned\\x07b\\rc');
     expect(renderTable(['id'], [['\u001b[2Jgone']])).toBe('id\n\\x1b[2Jgone');

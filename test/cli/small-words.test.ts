@@ -44,6 +44,26 @@ describe('small words', () => {
   });
 
   it.each([
+    [{ exit_code: 3, signal: null }, 'f: agent exited 3 after 1.3 s'],
+    [{ exit_code: null, signal: 'SIGTERM' }, 'f: agent exited SIGTERM after 1.3 s'],
+    [
+      {
+        exit_code: null,
+        signal: null,
+        reason: 'ended without an exit code (by a signal, or its window was closed)',
+      },
+      'f: agent ended without an exit code (by a signal, or its window was closed) after 1.3 s',
+    ],
+    [{ exit_code: null, signal: null, reason: 'gone\x1b[2J' }, 'f: agent gone\\x1b[2J after 1.3 s'],
+    [{ exit_code: null, signal: null }, 'f: agent ended without an exit code after 1.3 s'],
+  ])('an agent that ended with %j says so in words, never "null"', (how, words) => {
+    const event = stampEvent({ type: 'agent.exited', feature_id: 'f', duration_ms: 1300, files: [], ...how });
+    const line = describeEvent(event, palette(false));
+    expect(line).toContain(words);
+    expect(line).not.toContain('null');
+  });
+
+  it.each([
     ['SIGINT', 'stopped by Ctrl-C; the worktree and its changes are kept'],
     ['SIGTERM', 'stopped by SIGTERM; the worktree and its changes are kept'],
     ['SIGHUP', 'stopped: the terminal was closed (SIGHUP); the worktree and its changes are kept'],

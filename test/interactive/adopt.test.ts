@@ -93,6 +93,20 @@ describe('which windows of a dead run a resume re-attaches to (planAdoption)', (
     expect(plan.refused[0]?.reason).toMatch(reason);
   });
 
+  it('adopts the agent’s pane of a window the user split, whichever pane tmux lists first, and names no other', () => {
+    const split = { ...win(A, 777), windowId: '@500' };
+    for (const panes of [
+      [win(A, 500), split],
+      [split, win(A, 500)],
+    ]) {
+      const plan = planAdoption(state, panes, { candidates: both, logPath: LOG, prove: provenFor(500, 777) });
+      expect(plan.adopted).toEqual([
+        { feature_id: A, windowId: '@500', paneId: '%500', pgid: 500, startedAt: at(1) },
+      ]);
+      expect(plan.refused).toEqual([]);
+    }
+  });
+
   it('ignores windows of features not to adopt: not selected, ended, or started by another run', () => {
     const ended = foldEvents([
       runStarted(0),
@@ -190,7 +204,10 @@ describe('a window name already taken in the session', () => {
     const tmux = tmuxFor({ ...process.env, BATON_TMUX_SOCKET: rig.socket });
     const open = (name: string) =>
       openWindow(tmux, { session: 'baton-r1', name, cwd: '/', shellCommand: 'sleep 60', env: {} });
-    await expect(open(A)).rejects.toMatchObject({ code: 'interactive/window-taken' });
+    const taken = await open(A).catch((e: unknown) => e);
+    expect(taken).toMatchObject({ code: 'interactive/window-taken' });
+    // The command it suggests looks at the run's server, not the user's default one.
+    expect((taken as { hint?: string }).hint).toContain(`tmux -L ${rig.socket} attach -t =baton-r1:=${A}`);
     await open(B);
     expect((await listWindows(tmux, 'baton-r1')).map((w) => w.name)).toEqual([A, B]);
   });

@@ -31,12 +31,14 @@ function followWindow(
   program: string,
   logPath: string,
   startedAt: string,
+  opts: { finishRetryMs?: number; beforeFollow?: (target: string) => void } = {},
 ): ReturnType<typeof followInteractiveAgent> {
   w.rig.tmux('new-session', '-d', '-s', 'baton-r1', '-n', F, '-x', '80', '-y', '24', program);
   const [windowId = '', paneId = '', pid = '0'] = w.rig
     .tmux('list-panes', '-a', '-F', '#{window_id} #{pane_id} #{pane_pid}')
     .stdout.trim()
     .split(' ');
+  opts.beforeFollow?.(paneId);
   const task = {
     feature: { feature_id: F },
     logPath,
@@ -50,7 +52,11 @@ function followWindow(
     { name: 'claude' } as AgentAdapter,
     task,
     { windowId, paneId, pgid: Number(pid), startedAt },
-    { logFile: join(w.dir, 'agent.log'), pollMs: 50 },
+    {
+      logFile: join(w.dir, 'agent.log'),
+      pollMs: 50,
+      ...(opts.finishRetryMs !== undefined ? { finishRetryMs: opts.finishRetryMs } : {}),
+    },
   );
 }
 
@@ -106,6 +112,55 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
     expect(exit?.durationMs).toBeGreaterThan(Date.now() - Date.parse('2026-01-01T00:00:02.000Z'));
     expect(rig.tmux('list-windows', '-a').stdout).not.toContain(F);
   });
+
+  it.each([
+    [
+      'in a pane left in copy-mode (the conductor scrolled back, then detached)',
+      'read line',
+      (rig: ReturnType<typeof privateTmux>) => (pane: string) => rig.tmux('copy-mode', '-t', pane),
+    ],
+    ['again when the session stays open after the first try (lost)', 'read lost; read line', () => () => {}],
+  ])('types the exit command of a finished session %s', async (_, reads, change) => {
+    await expectFinished(reads, change, []);
+  });
+
+  it('types the exit command of a finished session the conductor attached to afterwards, typing nothing', async () => {
+    await expectFinished('read line', () => () => {}, [{ type: 'user.intervention', action: 'attach' }]);
+  });
+
+  /** Follows an agent whose Stop hook fired (then the `after` events), and expects it ended by the exit command. */
+  async function expectFinished(
+    reads: string,
+    change: (rig: ReturnType<typeof privateTmux>) => (pane: string) => unknown,
+    after: Array<Record<string, unknown>>,
+  ): Promise<void> {
+    const world = deadRunWorld();
+    const { rig, dir, scratch } = world;
+    const typed = join(dir, 'typed.txt');
+    const program = `${reads}; printf %s "$line" > ${typed}; echo 0 > ${join(scratch, 'interactive-exit')}`;
+    const logPath = join(dir, 'log.jsonl');
+    const stop = {
+      v: 1,
+      run_id: 'r1',
+      ts: new Date().toISOString(),
+      type: 'hook',
+      feature_id: F,
+      event: 'stop',
+    };
+    const later = after.map((e) => ({ ...stop, event: undefined, ...e }));
+    writeFileSync(logPath, [stop, ...later].map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const child = followWindow(world, program, logPath, new Date().toISOString(), {
+      finishRetryMs: 500,
+      beforeFollow: change(rig),
+    });
+    const exit = await Promise.race([
+      child.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+    ]);
+    expect(exit, `the session never ended\n${rig.screens()}`).toBeDefined();
+    expect(readFileSync(typed, 'utf8')).toBe('/exit');
+    expect(exit).toMatchObject({ exitCode: 0 });
+  }
 
   it('takes a FIFO the agent put in place of its exit file as no exit code: never waits on it, stops the window', async () => {
     const world = deadRunWorld();

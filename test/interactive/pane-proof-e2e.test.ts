@@ -20,7 +20,11 @@ function repo(): TempRepo {
 const logOf = (r: TempRepo) => join(r.root, '.baton', 'log.jsonl');
 
 /** A log whose last run is `RUN`, interactive, having started `ids` (a `run.started` anyone could append). */
-function writeLog(r: TempRepo, ids: string[], { interactive = true, after = [] as object[] } = {}): void {
+function writeLog(
+  r: TempRepo,
+  ids: string[],
+  { interactive = true, after = [] as object[], started = ids } = {},
+): void {
   const ts = new Date().toISOString();
   const lines = [
     {
@@ -36,7 +40,7 @@ function writeLog(r: TempRepo, ids: string[], { interactive = true, after = [] a
       pid: 1,
       ...(interactive ? { interactive: true } : {}),
     },
-    ...ids.map((id) => ({
+    ...started.map((id) => ({
       v: 1,
       ts,
       run_id: RUN,
@@ -230,5 +234,21 @@ describe('interactive commands act only on panes proven to be this run’s agent
     expect(sent.code).toBe(1);
     expect(sent.stderr).toContain('[interactive/agent-ended]');
     expect(sent.stderr).toContain('feature ib is complete: its agent has ended, so it has no window to open');
+  });
+
+  it('baton send and attach to a feature waiting for its turn say it has not started yet', async () => {
+    const { env } = setup();
+    const a = repo();
+    writeLog(a, ['ia', 'ib'], { started: ['ia'] });
+    for (const args of [
+      ['send', 'ib', 'hello'],
+      ['attach', 'ib', '--print'],
+    ]) {
+      const r = await runBaton(args, { cwd: a.root, env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('[interactive/not-started]');
+      expect(r.stderr).toContain('feature ib has not started yet');
+      expect(r.stderr).not.toContain('ended');
+    }
   });
 });

@@ -222,3 +222,83 @@ describe('baton run --resume re-attaches to a tmux session that outlived its int
     expect(groupAlive(forgedPid)).toBe(true);
   }, 90_000);
 });
+
+describe('baton run --resume and the windows the user changed in the dead run’s session', () => {
+  /** Starts a run, waits for the agent's question, lets `change` touch the session, then kills the orchestrator. */
+  async function crashWhileAsking(rig: TmuxRig, change: (session: string) => void) {
+    const s = setup(rig);
+    const first = spawn(process.execPath, [BATON_BIN, 'run', '--interactive'], {
+      cwd: s.repo.root,
+      env: { ...process.env, NO_COLOR: '1', ...s.env },
+      stdio: 'ignore',
+    });
+    const firstExited = new Promise<void>((resolve) => first.on('exit', () => resolve()));
+    undo.push(() => first.kill('SIGKILL'));
+    const asked = await waitFor(() => s.state().features[FEATURE]?.status === 'needs-input', 40_000);
+    expect(asked, `the feature never showed needs-input\n${rig.screens()}`).toBe(true);
+    const session = sessionName(s.state().run_id ?? '');
+    change(session);
+    first.kill('SIGKILL');
+    await firstExited;
+    const pgid = s.state().features[FEATURE]?.pgid ?? 0;
+    // The programs of the panes the user opened: every pane of the session but the agent's.
+    const userPids = rig
+      .tmux('list-panes', '-s', '-t', `=${session}`, '-F', '#{pane_pid}')
+      .stdout.split('\n')
+      .map(Number)
+      .filter((pid) => pid > 0 && pid !== pgid);
+    return { ...s, pgid, session, userPids };
+  }
+
+  it('re-attaches to an agent whose window the user split, and leaves the split pane alone', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const { repo, env, events, state, pgid, session, userPids } = await crashWhileAsking(rig, (session) =>
+      rig.tmux('split-window', '-d', '-t', `=${session}:=${FEATURE}`, 'sleep 300'),
+    );
+    const [split] = userPids;
+    expect(split, rig.screens()).toBeGreaterThan(0);
+    let live = '';
+    const resumed = runBaton(['run', '--resume'], { cwd: repo.root, env, onStdout: (all) => (live = all) });
+    const reattached = await waitFor(() => live.includes(`re-attached to ${session}: ${FEATURE}`), 40_000);
+    expect(reattached, `never re-attached:\n${live}\n${rig.screens()}`).toBe(true);
+    const runs = events().filter((e): e is RunStarted => e.type === 'run.started');
+    expect(runs[1]?.adopted_windows).toEqual([{ feature_id: FEATURE, pgid }]);
+    expect(runs[1]?.stopped_orphans).toBeUndefined();
+    expect(runs[1]?.refused_orphans).toBeUndefined();
+    expect(groupAlive(pgid)).toBe(true);
+    await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
+    const r = await resumed;
+    expect(r.code, `resumed run failed: ${r.stderr}\n${live}`).toBe(0);
+    expect(state().features[FEATURE]?.status).toBe('complete');
+    expect(events().filter((e) => e.type === 'feature.started')).toHaveLength(1);
+    expect(groupAlive(split ?? 0)).toBe(true);
+  }, 90_000);
+
+  it('stops the agent of a window it cannot adopt (a second of its name) without also saying it left it alone', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const { repo, env, events, state, pgid, userPids } = await crashWhileAsking(rig, (session) =>
+      rig.tmux('new-window', '-d', '-t', `=${session}:`, '-n', FEATURE, 'sleep 300'),
+    );
+    const [other] = userPids;
+    let live = '';
+    const resumed = runBaton(['run', '--resume'], { cwd: repo.root, env, onStdout: (all) => (live = all) });
+    const started = await waitFor(
+      () => events().filter((e) => e.type === 'feature.started').length === 2 && !groupAlive(pgid),
+      40_000,
+    );
+    expect(started, `the feature never started over:\n${live}\n${rig.screens()}`).toBe(true);
+    const runs = events().filter((e): e is RunStarted => e.type === 'run.started');
+    expect(runs[1]?.stopped_orphans).toEqual([{ feature_id: FEATURE, pgid }]);
+    expect(runs[1]?.refused_orphans?.map((g) => g.pgid)).toEqual([other]);
+    expect(live).toContain(`(group ${pgid}`);
+    expect(live).not.toContain(`left group ${pgid} `);
+    expect(live).toContain(`left group ${other} of ${FEATURE} alone`);
+    await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000);
+    await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
+    const r = await resumed;
+    expect(r.code, `resumed run failed: ${r.stderr}\n${live}`).toBe(0);
+    expect(groupAlive(other ?? 0)).toBe(true);
+  }, 90_000);
+});

@@ -95,4 +95,29 @@ describe('baton stop', () => {
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('headless and has ended');
   }, 90_000);
+
+  it('given another tmux server than the run’s, says where the run’s windows are and exits 1, as send and attach do', async () => {
+    const { rig, repo, env, events, state } = setup();
+    const run = runBaton(['run', '--interactive'], { cwd: repo.root, env });
+    expect(
+      await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000),
+      rig.screens(),
+    ).toBe(true);
+    expect(events().find((e) => e.type === 'run.started')).toMatchObject({ tmux_socket: rig.socket });
+    // Another terminal, on another server (private too: the tests never touch the default one).
+    const elsewhere = { BATON_TMUX_SOCKET: `${rig.socket}-other` };
+    for (const args of [['stop'], ['send', FEATURE, 'yes'], ['attach', FEATURE, '--print']]) {
+      const r = await runBaton(args, { cwd: repo.root, env: elsewhere });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain('[interactive/other-server]');
+      expect(r.stderr).toContain(`are on the tmux server BATON_TMUX_SOCKET=${rig.socket}`);
+      expect(r.stderr).toContain(`BATON_TMUX_SOCKET=${rig.socket} baton …`);
+      expect(r.stdout).toBe('');
+    }
+    // Nothing was stopped or typed: the agent still waits.
+    expect(state().features[FEATURE]?.status).toBe('needs-input');
+    expect(events().filter((e) => e.type === 'user.intervention')).toEqual([]);
+    await runBaton(['send', FEATURE, 'yes'], { cwd: repo.root, env });
+    expect((await run).code).toBe(0);
+  }, 90_000);
 });

@@ -65,7 +65,9 @@ describe('needs-input in the fold', () => {
 });
 
 describe('when an interactive session is finished', () => {
-  const table: Array<[string, Array<{ event: string; status?: 'needs-input' } | 'send'>, number, boolean]> = [
+  const table: Array<
+    [string, Array<{ event: string; status?: 'needs-input' } | 'send' | 'attach'>, number, boolean]
+  > = [
     ['no stop hook yet', [{ event: 'post-tool-use' }], 0, false],
     ['stopped, no wait asked', [{ event: 'stop' }], 0, true],
     ['stopped, within the quiet period', [{ event: 'stop' }], 5000, false],
@@ -76,18 +78,29 @@ describe('when an interactive session is finished', () => {
       false,
     ],
     ['stopped, then the conductor typed more', [{ event: 'stop' }, 'send'], 0, false],
+    ['stopped, then the conductor attached to look', [{ event: 'stop' }, 'attach'], 0, true],
+    [
+      'stopped, then attached, within the quiet period counted from the attach',
+      [{ event: 'stop' }, 'attach'],
+      1500,
+      false,
+    ],
+    ['attached before any stop hook', ['attach'], 0, false],
     ['codex turn complete', [{ event: 'agent-turn-complete' }], 0, true],
   ];
   it.each(table)('%s', (_name, steps, autoFinishMs, expected) => {
     let w = { waiting: false } as ReturnType<typeof observeSessionEvent>;
-    for (const step of steps) {
+    // Each step a second after the one before; the check a second after the last.
+    steps.forEach((step, i) => {
       const e: LogEvent =
         step === 'send'
           ? ev(0, { type: 'user.intervention', feature_id: F, action: 'send', text: 'more' })
-          : ev(0, { type: 'hook', feature_id: F, ...step });
-      w = observeSessionEvent(w, e, 1000);
-    }
-    expect(shouldFinish(w, 1000 + 1000, autoFinishMs)).toBe(expected);
+          : step === 'attach'
+            ? ev(0, { type: 'user.intervention', feature_id: F, action: 'attach' })
+            : ev(0, { type: 'hook', feature_id: F, ...step });
+      w = observeSessionEvent(w, e, 1000 * (i + 1));
+    });
+    expect(shouldFinish(w, 1000 * (steps.length + 1), autoFinishMs)).toBe(expected);
   });
 });
 
