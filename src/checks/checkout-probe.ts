@@ -1,3 +1,4 @@
+import { printableArg } from '../agents/shell-words.js';
 import { gitRaw } from '../git/git.js';
 import { escapeControl } from '../text/escape.js';
 import type { CheckVerdict } from './judge.js';
@@ -18,6 +19,8 @@ export interface CheckoutState {
    * the copy on disk (what a check runs) may differ from the commit without anything showing.
    */
   hidden: string[];
+  /** Whether the worktree has sparse checkout on (asked only when `hidden` has entries): it sets the skip-worktree bits. */
+  sparse?: boolean;
   /** Set when git itself failed: nothing is known. */
   failed?: string;
 }
@@ -71,7 +74,12 @@ export async function probeCheckout(cwd: string): Promise<CheckoutState> {
   if (status.exitCode !== 0 || listed.exitCode !== 0) {
     return { changed: [], untracked: false, hidden: [], failed: (status.stderr || listed.stderr).trim() };
   }
-  return { ...parseStatusV2(status.stdout), hidden: parseHiddenEntries(listed.stdout) };
+  const hidden = parseHiddenEntries(listed.stdout);
+  // Sparse checkout sets the skip-worktree bits again at every checkout: clearing them would not last.
+  const sparse =
+    hidden.length > 0 &&
+    (await gitRaw(cwd, ['config', '--type=bool', 'core.sparseCheckout'])).stdout.trim() === 'true';
+  return { ...parseStatusV2(status.stdout), hidden, ...(sparse ? { sparse } : {}) };
 }
 
 /** HEAD and the changed tracked files after a check: new untracked files (build output) are allowed. */
@@ -96,14 +104,23 @@ function namePaths(paths: readonly string[]): string {
 /**
  * The verdict every criterion gets, without running, when the index hides files from git status
  * (pure): their copies on disk are what a check would run, and nothing says they are the commit's.
+ * When the worktree at `cwd` has sparse checkout on, that is the cause named, and turning it off the fix.
  */
-export function hiddenEntriesVerdict(hidden: readonly string[]): CheckVerdict {
+export function hiddenEntriesVerdict(
+  state: Pick<CheckoutState, 'hidden' | 'sparse'>,
+  cwd: string,
+): CheckVerdict {
+  const why = state.sparse
+    ? 'skip-worktree: this worktree has sparse checkout on'
+    : 'skip-worktree or assume-unchanged';
+  const fix = state.sparse
+    ? `turn it off with \`git -C ${printableArg(cwd)} sparse-checkout disable\``
+    : 'clear with `git update-index --no-skip-worktree --no-assume-unchanged -- <paths>`';
   return {
     outcome: 'failed',
     message:
-      `not run: ${namePaths(hidden)} hidden from git status (skip-worktree or assume-unchanged), so the files ` +
-      'on disk may not be the commit [checks/hidden-index-entries]; clear with ' +
-      '`git update-index --no-skip-worktree --no-assume-unchanged -- <paths>` and verify again',
+      `not run: ${namePaths(state.hidden)} hidden from git status (${why}), so the files ` +
+      `on disk may not be the commit [checks/hidden-index-entries]; ${fix} and verify again`,
   };
 }
 

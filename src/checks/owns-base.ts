@@ -25,6 +25,9 @@ export type OwnsBase = { base: string } | { unmeasured: string };
  * of yours): a commit only Baton's branches hold is a feature's work (or the merge that stacked it on
  * its dependencies, which `ownWorkStartOf` proves itself), not a base. Of two, the later one (a
  * branch brought up to date on the base is measured from there); of two apart, the recorded one.
+ * A branch with no commit of its own yet (its agent left nothing, or its commit failed), whose tip is
+ * the commit the log says it was cut from and a ref of yours holds, is measured from its tip: what its
+ * worktree holds uncommitted is then all its work.
  */
 export async function ownsBase(
   root: string,
@@ -39,9 +42,21 @@ export async function ownsBase(
   if (baseOk && cut !== undefined) return { base: (await isAncestor(root, cut, base)) ? base : cut };
   if (cut !== undefined) return { base: cut };
   if (baseOk) return { base };
+  if (recorded === tip) {
+    if (await heldOutsideBaton(root, tip)) return { base: tip };
+    return {
+      unmeasured: `the base (${base.slice(0, 10)}) already holds ${branch}'s tip, which the log names as the commit ${branch} was cut from (so no commit of its own), but no branch or tag of yours holds that commit to show it`,
+    };
+  }
   return {
     unmeasured: `the base (${base.slice(0, 10)}) already holds ${branch}'s tip, and the log names no commit it was cut from that a branch or tag of yours holds`,
   };
+}
+
+/** Whether a ref other than Baton's branches (a branch, remote branch or tag of yours) holds `commit`. */
+async function heldOutsideBaton(root: string, commit: string): Promise<boolean> {
+  const holders = await refsHoldingOutsideBaton(root, commit, ['refs/heads/', 'refs/remotes/', 'refs/tags/']);
+  return holders.length > 0;
 }
 
 /** `recorded` when `tip` holds it, short of itself, and a ref other than Baton's branches holds it too. */
@@ -52,12 +67,7 @@ async function trustedCut(
 ): Promise<string | undefined> {
   if (recorded === undefined || !isObjectId(recorded) || recorded === tip) return undefined;
   if (!(await isAncestor(root, recorded, tip))) return undefined;
-  const holders = await refsHoldingOutsideBaton(root, recorded, [
-    'refs/heads/',
-    'refs/remotes/',
-    'refs/tags/',
-  ]);
-  return holders.length > 0 ? recorded : undefined;
+  return (await heldOutsideBaton(root, recorded)) ? recorded : undefined;
 }
 
 /**

@@ -6,6 +6,7 @@
  * its worktree, and checks it.
  */
 import { UserError } from '../errors.js';
+import { makeFullCheckout } from '../git/full-checkout.js';
 import { gitRaw } from '../git/git.js';
 import type { FeatureState } from '../log/state.js';
 import { oneLine } from '../text/one-line.js';
@@ -18,7 +19,7 @@ export function promotedFromQueue(f: Pick<FeatureState, 'queue'> | undefined): b
 /** Checks `branch` out in a new worktree at `path`; a path git refuses (a folder there) is `verify/checkout-failed`. */
 export async function checkOutQueued(root: string, branch: string, path: string): Promise<void> {
   const r = await gitRaw(root, ['worktree', 'add', '--quiet', path, branch]);
-  if (r.exitCode === 0) return;
+  if (r.exitCode === 0) return makeFullCheckout(path);
   throw new UserError(
     'verify/checkout-failed',
     `could not check ${branch} out at ${path} to verify it here: ${oneLine(r.stderr.trim())}`,

@@ -201,7 +201,7 @@ async function checkOnCommit(
   env: NodeJS.ProcessEnv,
   before: CheckoutState | undefined,
 ): Promise<CheckVerdict | 'interrupted'> {
-  if (before && before.hidden.length > 0) return hiddenEntriesVerdict(before.hidden);
+  if (before && before.hidden.length > 0) return hiddenEntriesVerdict(before, opts.cwd);
   const verdict = await checkCriterion(criterion, opts, env);
   const runsSomething = criterion.kind === 'run' || criterion.kind === 'http';
   if (verdict === 'interrupted' || !before || !runsSomething) return verdict;

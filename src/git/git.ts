@@ -36,12 +36,18 @@ export function gitEnvironment(extra?: Readonly<Record<string, string>>): NodeJS
 /**
  * Options on every git call Baton makes: an agent can write `core.hooksPath` or `core.fsmonitor`
  * into the shared config, and Baton's own commits, merges and status calls must never run them.
+ * Baton's commits and merges are Baton's, never signed with the user's key: `commit.gpgSign` in the
+ * user's config (no usable key, a key that asks for a passphrase, a planted `gpg.program`) must not fail them.
  */
 export const HARDENED_GIT_OPTIONS: readonly string[] = [
   '-c',
   'core.hooksPath=/dev/null',
   '-c',
   'core.fsmonitor=false',
+  '-c',
+  'commit.gpgSign=false',
+  '-c',
+  'tag.gpgSign=false',
 ];
 
 /**

@@ -6,8 +6,8 @@
  */
 import { commitIdentityArgs } from './commit-identity.js';
 import { GitError, git, gitShielded } from './git.js';
-import { mergeInProgress, noFfMergeArgs, unmergedPaths } from './merge.js';
-import { untrackedBlocking } from './refusal.js';
+import { abortMerge, mergeInProgress, noFfMergeArgs, unmergedPaths } from './merge.js';
+import { gitRefusal, untrackedBlocking } from './refusal.js';
 
 /** Given on the command line of integration's merges and resolution commits: rerere off, the user's config changed in nothing. */
 const NO_RERERE = ['-c', 'rerere.enabled=false'] as const;
@@ -19,12 +19,17 @@ export type MergeOutcome =
   /** Left in progress for its resolver. */
   | { kind: 'conflict'; files: string[] }
   /** git refused before changing anything: untracked files stand where the merge puts its own. */
-  | { kind: 'blocked'; paths: string[] };
+  | { kind: 'blocked'; paths: string[] }
+  /**
+   * git failed for a reason of its own (the merge commit could not be written: a full disk, a failing
+   * `gpg.program`); what it had begun was undone. `reason` is git's first line, escaped.
+   */
+  | { kind: 'failed'; reason: string };
 
 /**
  * Merges `ref` into the branch checked out in `cwd` with a merge commit (`--no-ff`), skipping the
  * repository's merge hooks, rerere off (`NO_RERERE`). A conflict leaves the merge in progress; any other
- * failure throws. The merge, and the reads that say how it ended, run out of reach of the terminal's
+ * failure is undone and returned as `failed`. The merge, and the reads that say how it ended, run out of reach of the terminal's
  * Ctrl-C (`gitShielded`): git stopped half-way leaves the feature's files half-written in the worktree,
  * with no merge in progress to abort and none recorded to go on from; the caller honours the abort next.
  */
@@ -44,7 +49,10 @@ export async function mergeNoFf(cwd: string, ref: string, message: string): Prom
   if (files.length > 0 && (await mergeInProgress(cwd, gitShielded))) return { kind: 'conflict', files };
   const blocking = untrackedBlocking(r.stderr);
   if (blocking.length > 0) return { kind: 'blocked', paths: blocking };
-  throw new GitError(args, r);
+  // A merge git began and could not commit leaves MERGE_HEAD and a staged result but no conflict:
+  // undone, so the integration stays where it was and a later run does not take it for a conflict.
+  if (await mergeInProgress(cwd, gitShielded)) await abortMerge(cwd);
+  return { kind: 'failed', reason: gitRefusal(r.stderr.trim() ? r.stderr : r.stdout) };
 }
 
 /** Commits the merge in progress with git's prepared message, rerere off; returns the merge commit. */

@@ -1,5 +1,6 @@
 import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeFullCheckout } from './full-checkout.js';
 import { GitError, type GitOutput, git, gitRaw, gitShielded } from './git.js';
 
 export {
@@ -170,6 +171,7 @@ export async function untrackedInTheWay(checkout: string, from: string, to: stri
 /** Adds a worktree at `path` for a branch that already exists. */
 export async function addWorktreeForBranch(cwd: string, path: string, branch: string): Promise<void> {
   await git(cwd, ['worktree', 'add', '--quiet', path, branch]);
+  await makeFullCheckout(path);
 }
 
 /**

@@ -18,6 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKTREE_BATCH_MARK } from '../guard/daemons.js';
 import { shellQuote } from '../text/shell-quote.js';
+import { makeFullCheckout } from './full-checkout.js';
 import { GitError, type GitOutput, git, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 import { readOr } from './sequence.js';
 
@@ -41,6 +42,9 @@ export interface WorktreeBatchEvents {
 }
 
 const CHECKOUT_ARGS = ['read-tree', '-mu', 'HEAD'];
+
+/** Turns off the sparse checkout `worktree add` copied from a sparse main checkout (`makeFullCheckout`). */
+const SPARSE_OFF_ARGS = ['sparse-checkout', 'disable'];
 
 /** Checks HEAD out over whatever an interrupted checkout left (files it wrote would block `-m`). */
 const CHECKOUT_AGAIN_ARGS = ['read-tree', '--reset', '-u', 'HEAD'] as const;
@@ -82,10 +86,19 @@ function worktreeBatchScript(items: readonly NewWorktree[], lanes: number): stri
       : []),
     // A waiter that finds the orchestrator gone gives its lane back before it leaves: the next waiter
     // wakes, sees the same and leaves too, instead of every other one blocking on the FIFO for ever.
+    // A full checkout (`full-checkout.ts`): sparse checkout, when `worktree add` copied it, off before
+    // the checkout; read from the worktree's files with shell builtins, no process when it was not.
+    'full() {',
+    '  g=; [ -f .git ] && read -r g <.git',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own ${g#…}, not a template
+    '  g=${g#gitdir: }',
+    '  [ -n "$g" ] && [ -f "$g/info/sparse-checkout" ] || return 0',
+    `  ${gitWords(SPARSE_OFF_ARGS)}`,
+    '}',
     'co() {',
     '  [ -z "$s" ] || read -r _ <&3',
     '  alive || { [ -z "$s" ] || echo >&3; exit 0; }',
-    `  if cd -- "$2" 2>"$d/c$1.err"; then ${gitWords(CHECKOUT_ARGS)} >"$d/c$1.out" 2>"$d/c$1.err"; echo $? >"$d/c$1.rc"; else echo 128 >"$d/c$1.rc"; fi`,
+    `  if cd -- "$2" 2>"$d/c$1.err"; then { full && ${gitWords(CHECKOUT_ARGS)}; } >"$d/c$1.out" 2>"$d/c$1.err"; echo $? >"$d/c$1.rc"; else echo 128 >"$d/c$1.rc"; fi`,
     '  [ -z "$s" ] || echo >&3',
     '  echo "c $1"',
     '}',
@@ -120,6 +133,7 @@ export async function finishUnfinishedCheckout(worktree: string): Promise<boolea
   const index = await git(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
   if (existsSync(index)) return false;
   rmSync(`${index}.lock`, { force: true });
+  await makeFullCheckout(worktree);
   await git(worktree, [...CHECKOUT_AGAIN_ARGS]);
   return true;
 }

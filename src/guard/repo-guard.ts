@@ -3,12 +3,19 @@
  * what changed since the run's start and was not reported before — and what a look reported that is
  * back as it was (a branch made and deleted again) — each attributed best-effort by run windows.
  */
+import { worktreeAdminName } from '../git/full-checkout.js';
 import { commonGitDir } from '../git/git.js';
 import type { NewEvent } from '../log/events.js';
 import { type AgentWindow, type Attribution, attributeChange, escapeEvents } from './attribution.js';
 import { readStashEntries, reflogTail } from './reflog.js';
 import { describeChange, type RepoChange } from './repo-change.js';
-import { compareSnapshots, parseSnapshots, type RepoSnapshot, snapshotRepo } from './repo-snapshot.js';
+import {
+  compareSnapshots,
+  parseSnapshots,
+  type RepoSnapshot,
+  snapshotGitFile,
+  snapshotRepo,
+} from './repo-snapshot.js';
 
 /** A change's identity across looks: its kind and name. */
 const changeId = (c: RepoChange) => `${c.kind}\0${c.name}`;
@@ -56,6 +63,21 @@ export class RepoGuard {
     const own = new Set([...ownBranches].map((b) => `refs/heads/${b}`));
     const [gitDir, snapshot] = await Promise.all([commonGitDir(root), baseline ?? snapshotRepo(root)]);
     return new RepoGuard(root, gitDir, snapshot, (ref) => own.has(ref) || ownRef(ref));
+  }
+
+  /**
+   * Takes a worktree Baton has just made, before its agent starts, into the baseline: the
+   * `config.worktree` git wrote in its admin folder (a copy of the main checkout's, with sparse
+   * checkout turned off: `makeFullCheckout`) is Baton's, not an agent's change; what an agent changes
+   * in it later is reported like any other change.
+   */
+  worktreeMade(worktree: string): void {
+    const admin = worktreeAdminName(worktree);
+    if (admin === undefined) return;
+    const name = `${admin}/config.worktree`;
+    const print = snapshotGitFile(this.#gitDir, name);
+    if (print === undefined) this.#baseline.files.delete(name);
+    else this.#baseline.files.set(name, print);
   }
 
   /** Records that a feature's agent started. */

@@ -163,6 +163,11 @@ function fingerprint(name: string, file: string): string | undefined {
   }
 }
 
+/** One watched file of the common git folder (`worktrees/<name>/config.worktree`) as a snapshot holds it. */
+export function snapshotGitFile(gitDir: string, name: string): string | undefined {
+  return fingerprint(name, join(gitDir, name));
+}
+
 /** The entries of a folder, none when it is absent. */
 function entriesOf(dir: string): string[] {
   try {

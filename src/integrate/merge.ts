@@ -3,18 +3,17 @@
  * worktree of its own, tests after each merge and applies the conflict policy. The decisions live
  * in pure modules (selection, resume-state, into); the events go through the sink.
  */
-import { printableArg } from '../agents/shell-words.js';
 import { UserError, unreachable } from '../errors.js';
 import { mergeNoFf } from '../git/integration-merge.js';
 import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
-import { escapeControl } from '../text/escape.js';
 import { gitTies, messagesOfMergeInProgress } from './conflict-ties.js';
 import { continueCommandOf, freshCommandOf, startOnlyFlags } from './continue-command.js';
 import { cutLackedByIntegration } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
+import { blockedMerge, failedMerge } from './merge-refusals.js';
 import { earlierContinueOffer, ownChanges, resumedSession, startSession } from './open-session.js';
 import { assertAtRecordedTip, commitResolution, resolveByAgent, strayMerge } from './resolve.js';
 import { proveResume, stopDeadIntegration, testCommandNote, testRefusal } from './resume-proof.js';
@@ -36,7 +35,7 @@ import { recordDiscarded, recordLeftOut } from './start-records.js';
 import { applyRecheck, recheck } from './still-passing.js';
 import { testAfter } from './test-after.js';
 import type { ContinueIntegrationOptions, IntegrationResult, StartIntegrationOptions } from './types.js';
-import { assertNoUncommittedChanges, prepareIntegrationWorktree, somePaths } from './worktree.js';
+import { assertNoUncommittedChanges, prepareIntegrationWorktree } from './worktree.js';
 
 export { orderForIntegration } from '../graph/integration-order.js';
 export type {
@@ -218,25 +217,6 @@ async function testAfterMerge(session: Session, id: string): Promise<Halt | unde
   return session.steps.get(id)?.status === 'merged' ? testAfter(session, id) : undefined;
 }
 
-/**
- * git refused to merge `id` over untracked files in the integration worktree (nothing changed): most
- * likely the test command wrote them (`leftBehind` stops at those it can foresee). The integration
- * stays where it was, with no end recorded, so `--continue` merges `id` once they are gone.
- */
-function blockedMerge(session: Session, id: string, paths: readonly string[]): UserError {
-  const wt = printableArg(session.worktree);
-  const source = session.test
-    ? `written by the test command (${escapeControl(session.test)}) or by hand`
-    : 'put there by hand';
-  return new UserError(
-    'integrate/untracked-in-the-way',
-    `cannot merge ${featureBranch(id)}: untracked files in the integration worktree (${source}) are where it puts its own: ${somePaths(paths)}`,
-    {
-      hint: `Remove them (git -C ${wt} clean -f -- ${paths.map(printableArg).join(' ')}); if the test command writes them, have it delete them or list them in .gitignore (a merge replaces an ignored file). Then run \`${continueCommandOf(session)}\`.`,
-    },
-  );
-}
-
 /** One `git merge --no-ff baton/<id>`, with the conflict policy applied. */
 async function mergeOne(session: Session, id: string): Promise<Halt | undefined> {
   const feature = contractOf(session.s.plan, id);
@@ -259,6 +239,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     return undefined;
   }
   if (outcome.kind === 'blocked') throw blockedMerge(session, id, outcome.paths);
+  if (outcome.kind === 'failed') throw failedMerge(session, id, outcome.reason);
 
   const files = outcome.files;
   // git's words tie a file it moved after a folder an already-merged feature renamed to that feature.

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
+import { makeFullCheckout } from '../git/full-checkout.js';
 import { addWorktree, branchExists, git, isAncestor } from '../git/git.js';
 import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/merge.js';
 import { INTEGRATION_BACKUP_PREFIX } from '../git/refs.js';
@@ -101,6 +102,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
       worktrees.map((w) => w.path),
     );
     await addWorktree(root, { path: options.path, branch, base });
+    await makeFullCheckout(options.path);
     return { path: options.path, created: true };
   }
 

@@ -1,4 +1,5 @@
 /** The git side of one attempt on a worker: its worktree in the worker's clone, and its push to the hub. */
+import { makeFullCheckout } from '../git/full-checkout.js';
 import { git, gitRaw } from '../git/git.js';
 import { errorMessage } from '../text/error-message.js';
 import type { AttemptContext, AttemptPaths } from './attempt.js';
@@ -23,6 +24,7 @@ export async function makeWorktree(ctx: AttemptContext, path: string, branch: st
     // Only registrations whose folder is gone (this attempt's own, removed with its folder).
     await gitRaw(ctx.clone, ['worktree', 'prune']);
     await git(ctx.clone, ['worktree', 'add', '--quiet', '-f', '-B', branch, path, ctx.data.base_commit]);
+    await makeFullCheckout(path);
   });
 }
 

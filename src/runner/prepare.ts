@@ -83,6 +83,7 @@ export async function prepareWorktree(
     ctx.gitLock,
     { runId: ctx.runId, logPath: opts.logPath },
   );
+  ctx.repoGuard.worktreeMade(p.worktree);
   // Cut from the base, the branch has no work yet: its own starts at the base.
   const forkPoint = opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : ctx.baseCommit;
   recordWorktree(ctx, id, p, forkPoint, false);
@@ -194,6 +195,7 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
       // Its folder was deleted by hand: forget the stale registration so the branch can be checked out again.
       if (existing) await git(opts.root, ['worktree', 'prune']);
       await addWorktreeForBranch(opts.root, p.worktree, p.branch);
+      ctx.repoGuard.worktreeMade(p.worktree);
     });
   }
   // Nothing runs in the folder before it is proven the branch's worktree: a symlink or another

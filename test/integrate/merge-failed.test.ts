@@ -1,0 +1,114 @@
+// Baton's own commits and merges are Baton's, never signed with the user's key: `commit.gpgSign` in the
+// repository's config with a signing program that fails must not fail a run or an integration. A merge
+// git fails for a reason of its own (neither a conflict nor untracked files) stops the integration with
+// git's reason and a hint, undone, never an internal error with a half-done merge left behind.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import type { TempRepo } from '../rig/repo.js';
+import { logEvents, ownFileFeatures, projectRepo } from './fixture.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+const integrationWorktree = (r: TempRepo) => join(r.root, '..', 'repo.baton-worktrees', 'integration');
+
+/** Signing on, with a `gpg.program` that always fails: any commit git signs fails. */
+function signingFails(r: TempRepo): void {
+  r.git('config', 'commit.gpgSign', 'true');
+  r.git('config', 'tag.gpgSign', 'true');
+  r.git('config', 'gpg.program', 'false');
+}
+
+/**
+ * A `git` first on PATH that, for a `merge --no-ff`, turns signing back on (after Baton's own options,
+ * just before the subcommand) with a program that fails: a merge git begins and cannot commit.
+ */
+function unsignableMergeGit(dir: string): string {
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = join(dir, 'unsignable-merge-git');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(
+    join(bin, 'git'),
+    [
+      '#!/bin/bash',
+      `case "$*" in *'merge --no-ff'*) ;; *) exec '${realGit}' "$@" ;; esac`,
+      'args=(); seen=0',
+      'for a in "$@"; do',
+      '  if [ $seen = 0 ] && [ "$a" = merge ]; then args+=(-c commit.gpgSign=true -c gpg.program=false); seen=1; fi',
+      '  args+=("$a")',
+      'done',
+      `exec '${realGit}' "\${args[@]}"`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(join(bin, 'git'), 0o755);
+  return `${bin}:${process.env.PATH}`;
+}
+
+describe('commit.gpgSign in the user config', () => {
+  it('does not fail the commit of an agent’s work', async () => {
+    repo = ownFileFeatures(['a']);
+    signingFails(repo);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('gpg');
+    expect(repo.git('show', '-s', '--format=%G?', 'baton/a')).toBe('N');
+  });
+
+  it('does not fail the integration’s merges', async () => {
+    repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
+    signingFails(repo);
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 of 2 merged');
+    expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
+  });
+});
+
+describe('a merge git fails for a reason of its own', () => {
+  it('stops with git’s reason and a hint when git refuses (merge.verifySignatures)', async () => {
+    repo = projectRepo([{ id: 'a' }]);
+    repo.git('config', 'merge.verifySignatures', 'true');
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.stderr).toMatch(
+      /could not merge baton\/a: git said: fatal: Commit \w+ does not have a GPG signature/,
+    );
+    expect(r.stderr).toContain('[integrate/merge-failed]');
+    expect(r.stderr).toContain('baton integrate --continue');
+  });
+
+  it('undoes a merge git began and could not commit, and --continue merges once the cause is gone', async () => {
+    repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
+    const path = process.env.PATH;
+    process.env.PATH = unsignableMergeGit(join(repo.root, '..'));
+    let r: Awaited<ReturnType<typeof runBaton>>;
+    try {
+      r = await runBaton(['integrate'], { cwd: repo.root });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).toContain('could not merge baton/a: git said: error: gpg failed to sign the data');
+    const wt = integrationWorktree(repo);
+    expect(repo.git('-C', wt, 'status', '--porcelain')).toBe('');
+    expect(() => repo?.git('-C', wt, 'rev-parse', '-q', '--verify', 'MERGE_HEAD')).toThrow();
+
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(
+      logEvents(repo)
+        .filter((e) => e.type === 'merge.clean')
+        .map((e) => e.feature_id),
+    ).toEqual(['a', 'b']);
+  });
+});
