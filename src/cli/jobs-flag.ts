@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { isConcurrency } from '../log/event-fields.js';
+import { isConcurrency } from '../log/concurrency.js';
 
 /** `--jobs <n>` read (a whole number ≥ 1), `fallback` when absent, or a usage error (exit 2) `<command>/bad-jobs`. */
 export function readJobsFlag<T extends number | undefined>(

@@ -28,13 +28,12 @@ export const costUsd = z.number().check(z.gte(0));
  */
 export const usageCount = z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 
-/** How many agents a run ran at once: a whole number of at least 1 (`isConcurrency`). */
-export const concurrencyCount = z.int().check(z.gte(1));
-
-/** Whether `n` can be a run's concurrency (`--jobs`, the config's, the one a resume reads back from the log). */
-export function isConcurrency(n: unknown): n is number {
-  return concurrencyCount.safeParse(n).success;
-}
+/**
+ * A run's concurrency as `run.started` records it: a whole number of at least 0. A queued resume
+ * before 2026-12-07 wrote 0 when it followed no job; such a line stays readable, and 0 is read as no
+ * concurrency known (`isConcurrency`, which every reader of the field asks).
+ */
+export const recordedConcurrency = z.int().check(z.gte(0));
 
 /** Usage an agent reported, when it reports any (tokens, cost, refused tool calls). */
 export const AgentUsageSchema = z.object({

@@ -19,9 +19,9 @@ import {
   base,
   builtOnUse,
   checkFields,
-  concurrencyCount,
   costUsd,
   id,
+  recordedConcurrency,
   strings,
 } from './event-fields.js';
 import { INTEGRATION_EVENT_MAKERS } from './integration-events.js';
@@ -53,7 +53,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       type: z.literal('run.started'),
       run_id: z.string(),
       feature_ids: strings,
-      concurrency: concurrencyCount,
+      concurrency: recordedConcurrency,
       base: z.string(),
       base_commit: z.string(),
       mode: z.enum(['contract-first', 'wait-for-deps']),

@@ -4,6 +4,7 @@
  * "starting over" clears, which `fold-from-end.ts` relies on (`featuresStartedOver`).
  */
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { isConcurrency } from './concurrency.js';
 import type { LogEvent, RunStarted } from './events.js';
 import { declaredQueue } from './fold-fields.js';
 import type { BatonState, FeatureState } from './state.js';
@@ -22,7 +23,7 @@ export function applyRunStarted(
   state.run_outcome = undefined;
   state.run_duration_ms = undefined;
   state.run_feature_ids = [...ev.feature_ids];
-  state.concurrency = ev.concurrency;
+  state.concurrency = isConcurrency(ev.concurrency) ? ev.concurrency : undefined;
   state.base = ev.base;
   state.base_commit = ev.base_commit;
   state.mode = ev.mode;

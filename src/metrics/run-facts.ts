@@ -2,6 +2,7 @@
  * The run's own facts (pure): when it started and ended, with what outcome, and whether it is still
  * in progress; and the unknowns a run without `run.ended` leaves.
  */
+import { isConcurrency } from '../log/concurrency.js';
 import type { LogEvent } from '../log/events.js';
 import { clampInterval, collectRunIntervals, coveredMs } from './intervals.js';
 import type { RunSegment } from './run-segmenter.js';
@@ -38,7 +39,7 @@ export function describeRun(
       lastStart = e;
       endAfterStart = false;
       endedSinceStart = false;
-      concurrency = Math.max(concurrency ?? 0, e.concurrency);
+      if (isConcurrency(e.concurrency)) concurrency = Math.max(concurrency ?? 0, e.concurrency);
     } else if (e.type === 'run.ended' && !endedSinceStart) {
       // The first end after the last start stands: a second one (another process's line) changes nothing.
       // An end inferred for a dead run (`interruptionEvents`) gives its outcome, but was never recorded.

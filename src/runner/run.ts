@@ -29,7 +29,7 @@ import {
 } from '../interactive/adopt.js';
 import { isInteractive } from '../interactive/launch.js';
 import { recordRunInLock } from '../lock/baton-lock.js';
-import { isConcurrency } from '../log/event-fields.js';
+import { isConcurrency } from '../log/concurrency.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { isConcurrency } from '../../src/log/concurrency.js';
 import { usageWithinBounds } from '../../src/log/event-fields.js';
-import { EVENT_SCHEMAS } from '../../src/log/events.js';
+import { EVENT_SCHEMAS, type LogEvent } from '../../src/log/events.js';
 import { compileFastTest } from '../../src/log/fast-check.js';
+import { foldEvents } from '../../src/log/fold.js';
 import { checkLogValue, MAX_NESTING, parseLogEvent } from '../../src/log/parse-event.js';
 import type { z } from '../../src/zod.js';
 import { anyEvent, corruptedEvent, illTypedEvent, wellFormedEvent } from '../fuzz/arbitraries.js';
@@ -132,13 +134,19 @@ describe('usage and concurrency read from the log', () => {
     });
   });
 
-  it('refuses a run.started whose concurrency is no whole number of at least 1 (the N of the headline)', () => {
-    expect(started(0)).toEqual({ problem: 'run.started: "concurrency" must be a number at least 1, got 0' });
+  it('refuses a run.started whose concurrency is no whole number of at least 0 (the N of the headline)', () => {
     expect(started(-2)).toEqual({
-      problem: 'run.started: "concurrency" must be a number at least 1, got -2',
+      problem: 'run.started: "concurrency" must be a number at least 0, got -2',
     });
     expect(started(1.5)).toEqual({ problem: 'run.started: "concurrency" must be a whole number, got 1.5' });
     expect(started(3)).toHaveProperty('event');
+    // A queued resume that followed no job wrote 0 before 2026-12-07: the line stays, its 0 is no N.
+    expect(started(0)).toHaveProperty('event');
+    const state = foldEvents([(started(0) as { event: LogEvent }).event]);
+    expect(state.concurrency).toBeUndefined();
+    expect(isConcurrency(0)).toBe(false);
+    expect(isConcurrency(1.5)).toBe(false);
+    expect(isConcurrency(2)).toBe(true);
   });
 
   it('the fast test takes exactly what zod takes at the bounds', () => {
