@@ -4,6 +4,7 @@ import { featureBranch } from '../git/refs.js';
 import { freshCommand, loggedFlags, TEST_FROM_LOG } from '../integrate/continue-command.js';
 import type { CheckFailed, CheckPassed, CheckUnverifiable, LogEvent } from '../log/events.js';
 import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
+import { resumeRunCommand } from '../runner/resume-command.js';
 import { unprovenClaim } from './proof.js';
 
 /** The commit to put on the feature's branch, and the attempt it held before; or why not. */
@@ -60,7 +61,7 @@ export function planPick(state: BatonState, featureId: string, attempt: number, 
       ok: false,
       code: 'pick/undecided',
       message: `best-of-N for ${featureId} is not decided yet: ${undecided}`,
-      hint: `Run \`baton run --resume ${featureId}\`: it stops what the dead run left running, runs the attempts that did not end and makes the selection; pick after.`,
+      hint: `Run \`${resumeRunCommand([featureId])}\`: it stops what the dead run left running, runs the attempts that did not end and makes the selection; pick after.`,
     };
   }
   const numbers = attempts.map((a) => a.attempt).sort((a, b) => a - b);
@@ -85,7 +86,7 @@ export function planPick(state: BatonState, featureId: string, attempt: number, 
       hint:
         others.length > 0
           ? `Pick an attempt that left work: ${others.join(', ')}.`
-          : `No attempt of ${featureId} left work: run it again (\`baton run --resume ${featureId}\`).`,
+          : `No attempt of ${featureId} left work: run it again (\`${resumeRunCommand([featureId])}\`).`,
     };
   }
   const unproven = unprovenClaim(chosen, criteria);
