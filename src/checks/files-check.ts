@@ -114,8 +114,19 @@ export interface BranchDiff {
   branch: string;
   /** Where the branch's own work starts (`ownWorkStartOf`): diffed from it (`start..branch`) instead. */
   start?: string;
+  /**
+   * Files the work it carries from its dependencies brings that none of them owns
+   * (`carriedOutsideOwns`): counted as its own changes.
+   */
+  carried?: readonly string[];
   /** Why no base could be trusted to measure the branch from (`ownsBase`): the check fails. */
   unmeasured?: string;
+}
+
+/** The branch's changed files and those its carried work brings that no dependency owns (`BranchDiff.carried`). */
+function withCarried(changed: readonly string[], diff: BranchDiff | undefined): string[] {
+  const carried = diff?.carried ?? [];
+  return carried.length === 0 ? [...changed] : [...new Set([...changed, ...carried])].sort();
 }
 
 /** What a files check needs: where to look, what the feature owns, and the branch to diff. */
@@ -137,7 +148,7 @@ export interface FilesCheckOptions {
 export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdict> {
   const findings: FilesFindings = { exist: await findCommittable(opts.cwd, opts.check.exist ?? []) };
   if (opts.check.untouched_outside_owns && opts.changed) {
-    const changed = [...opts.changed];
+    const changed = withCarried(opts.changed, opts.diff);
     findings.ownership = { changed, outside: filesOutsideOwns(changed, opts.owns), owns: [...opts.owns] };
   } else if (opts.check.untouched_outside_owns) {
     if (!opts.diff) {
@@ -167,6 +178,7 @@ export async function runFilesCheck(opts: FilesCheckOptions): Promise<CheckVerdi
         message: `could not diff ${opts.diff.branch} against ${opts.diff.base}: ${oneLine(errorMessage(err))}`,
       };
     }
+    changed = withCarried(changed, opts.diff);
     findings.ownership = { changed, outside: filesOutsideOwns(changed, opts.owns), owns: [...opts.owns] };
   }
   return judgeFiles(findings);

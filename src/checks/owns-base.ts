@@ -10,7 +10,7 @@ import type { Contract } from '../contracts/schema.js';
 import { refsHoldingOutsideBaton } from '../git/branches.js';
 import { GitError, isAncestor, resolveCommit } from '../git/git.js';
 import { branchRevision, isObjectId } from '../git/refs.js';
-import { type OwnWorkStart, ownWorkStartOf } from '../integrate/own-work-start.js';
+import { carriedOutsideOwns, type OwnWorkStart, ownWorkStartOf } from '../integrate/own-work-start.js';
 import type { BatonState } from '../log/fold.js';
 import type { VerifyTarget } from './targets.js';
 
@@ -59,6 +59,17 @@ async function heldOutsideBaton(root: string, commit: string): Promise<boolean> 
   return holders.length > 0;
 }
 
+/** `BranchDiff.carried`: what the branch's carried work brings that no dependency it carries owns. */
+async function carriedOf(
+  root: string,
+  base: string,
+  own: OwnWorkStart,
+  contracts: readonly Contract[],
+): Promise<{ carried?: string[] }> {
+  const carried = await carriedOutsideOwns(root, base, own, contracts);
+  return carried.length > 0 ? { carried } : {};
+}
+
 /** `recorded` when `tip` holds it, short of itself, and a ref other than Baton's branches holds it too. */
 async function trustedCut(
   root: string,
@@ -104,6 +115,11 @@ export async function measureFromOwnsBases(
             ...t.diff,
             unmeasured: `${t.diff.branch} shares no history with the base (${found.base.slice(0, 10)})`,
           }
-        : { ...t.diff, base: found.base, start: own.start };
+        : {
+            ...t.diff,
+            base: found.base,
+            start: own.start,
+            ...(await carriedOf(root, found.base, own, contracts)),
+          };
   }
 }

@@ -315,6 +315,8 @@ export interface AgentExitedFeature {
   runId: string;
   /** The files the agent's branch changed since its base, as the runner recorded them. */
   changed: readonly string[];
+  /** Files its carried work brings that none of its dependencies owns (`BranchDiff.carried`). */
+  carried?: readonly string[];
   /** The worktree's HEAD once the runner committed the agent's work: the commit checked. */
   commit?: string;
   signal: AbortSignal;
@@ -336,7 +338,7 @@ export function makeWorktreeVerifier(
       cwd: input.worktree,
       on: 'worktree',
       port: input.port,
-      diff: { base: input.base, branch: input.branch },
+      diff: { base: input.base, branch: input.branch, ...(input.carried ? { carried: input.carried } : {}) },
       changed: input.changed,
       ...(input.commit ? { checked: { commit: input.commit } } : {}),
       runId: input.runId,

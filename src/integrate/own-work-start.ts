@@ -9,9 +9,11 @@
  * that merged its base since), at the merge of those. Nothing read from the log decides it: the
  * dependencies' work is what their `baton/<id>` branches hold, and a merge counts for what git proves.
  */
+
+import { filesOutsideOwns } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import { existingBranches } from '../git/branches.js';
-import { GitError, git, mergeBase } from '../git/git.js';
+import { changedFiles, GitError, git, mergeBase } from '../git/git.js';
 import { commitGraphSince } from '../git/merge.js';
 import { mergeTree } from '../git/merge-tree.js';
 import { branchRevision, featureBranch } from '../git/refs.js';
@@ -109,29 +111,66 @@ export async function findOwnWorkStarts(
   });
 }
 
+/** A feature as `ownWorkStartOf` reads it: its dependencies, and the branch that holds its work. */
+type FeatureOnBranch = Pick<Contract, 'feature_id' | 'depends_on'> & { branch: string };
+
+/**
+ * The features `feature` depends on (its own `depends_on`, then the others' in `contracts`) that have a
+ * `baton/<id>` branch, sorted: those its branch may carry the work of. No git at all when it depends on
+ * nothing.
+ */
+export async function dependencyBranches(
+  cwd: string,
+  feature: Pick<Contract, 'feature_id' | 'depends_on'>,
+  contracts: readonly Pick<Contract, 'feature_id' | 'depends_on'>[],
+): Promise<string[]> {
+  const all = [...contracts.filter((c) => c.feature_id !== feature.feature_id), feature];
+  const dependsOn = new Map(all.map((c) => [c.feature_id, c.depends_on.features]));
+  const deps = dependenciesAmong(feature.feature_id, dependsOn, new Set(dependsOn.keys())).sort();
+  if (deps.length === 0) return [];
+  const present = await existingBranches(cwd, deps.map(featureBranch));
+  return deps.filter((d) => present.has(featureBranch(d)));
+}
+
 /**
  * Where one feature's own work starts on `feature.branch` (`findOwnWorkStarts`), the work of its
- * dependencies (all of them, its own `depends_on` then the others' in `contracts`) that still have a
- * `baton/<id>` branch being theirs. `feature_id` may be a best-of-N attempt's unit id.
+ * dependencies that still have a `baton/<id>` branch (`dependencyBranches`, or `present` when already
+ * found) being theirs. `feature_id` may be a best-of-N attempt's unit id.
  */
 export async function ownWorkStartOf(
   cwd: string,
   base: string,
-  feature: Pick<Contract, 'feature_id' | 'depends_on'> & { branch: string },
+  feature: FeatureOnBranch,
   contracts: readonly Pick<Contract, 'feature_id' | 'depends_on'>[],
+  present?: readonly string[],
 ): Promise<OwnWorkStart> {
+  const deps = present ?? (await dependencyBranches(cwd, feature, contracts));
   const all = [...contracts.filter((c) => c.feature_id !== feature.feature_id), feature];
-  const dependsOn = new Map(all.map((c) => [c.feature_id, c.depends_on.features]));
-  const deps = dependenciesAmong(feature.feature_id, dependsOn, new Set(dependsOn.keys())).sort();
-  const present = await existingBranches(cwd, deps.map(featureBranch));
   const branches = [
     { feature_id: feature.feature_id, branch: feature.branch },
-    ...deps
-      .filter((d) => present.has(featureBranch(d)))
-      .map((d) => ({ feature_id: d, branch: featureBranch(d) })),
+    ...deps.map((d) => ({ feature_id: d, branch: featureBranch(d) })),
   ];
   const [own] = await findOwnWorkStarts(cwd, base, withCarried(branches, all));
   return own!;
+}
+
+/**
+ * The files the work a branch carries brings (from where it meets `base` to where its own work
+ * starts, `own.start`) that no carried dependency's `owns` covers: they count as the branch's own for
+ * its owns check. A `baton/<id>` branch is anyone's to move (an agent may point its dependency's at
+ * its own commit), so carrying a dependency excuses only the files that dependency owns, and is held
+ * to itself; nothing else. None, and no git, when it carries nothing.
+ */
+export async function carriedOutsideOwns(
+  cwd: string,
+  base: string,
+  own: Pick<OwnWorkStart, 'carried' | 'start'>,
+  contracts: readonly Pick<Contract, 'feature_id' | 'owns'>[],
+): Promise<string[]> {
+  if (own.carried.length === 0 || own.start === undefined) return [];
+  const carried = new Set(own.carried);
+  const owns = contracts.filter((c) => carried.has(c.feature_id)).flatMap((c) => c.owns);
+  return filesOutsideOwns(await changedFiles(cwd, base, own.start, true), owns);
 }
 
 /**

@@ -112,7 +112,7 @@ async function readyForAgent(
     return { status: 'failed', reason: errorText(err) };
   }
   // A resumed feature whose agent had finished, its work committed: its checks again, no second session.
-  if (prepared.finished) return recheckFinished(ctx, feature, p, prepared.forkPoint, prepared.finished);
+  if (prepared.finished) return recheckFinished(ctx, feature, p, prepared, prepared.finished);
   if (opts.signal.aborted) return stoppedBeforeAgent(opts.signal);
   // Every process with the feature's environment starts after this (setup, agent, their daemons),
   // except a re-attached agent's, which a dead orchestrator started.
@@ -148,7 +148,6 @@ async function lifecycle(
   const ready = await readyForAgent(ctx, feature, p, owned, facts);
   if (!('env' in ready)) return ready;
   const { prepared, env, featureFromMs } = ready;
-  const { forkPoint } = prepared;
   const task = ctx.taskOf(id, p.scratchDir, env);
   writeStateFile(p.stateDir, p.taskFile, task.prompt);
   ctx.repoGuard.agentStarted(id);
@@ -174,7 +173,7 @@ async function lifecycle(
   if (collision) facts.stoppedFor = collision;
   const agentOk =
     !interrupted && !collision && !run.exit.timedOut && run.exit.exitCode === 0 && settled.files.length > 0;
-  const checks = agentOk ? await check(ctx, feature, p, forkPoint, settled) : undefined;
+  const checks = agentOk ? await check(ctx, feature, p, prepared, settled) : undefined;
   if (checks) facts.checks = checks;
   const outcome = decideOutcome({
     interrupted,
@@ -216,10 +215,10 @@ async function recheckFinished(
   ctx: RunContext,
   feature: Contract,
   p: FeaturePaths,
-  forkPoint: string,
+  prepared: Prepared,
   finished: FinishedAgent,
 ): Promise<FeatureResult> {
-  const checks = await check(ctx, feature, p, forkPoint, finished);
+  const checks = await check(ctx, feature, p, prepared, finished);
   const { signal } = ctx.opts;
   return decideOutcome({
     interrupted: signal.aborted && !checks?.interrupted,
@@ -271,7 +270,7 @@ async function check(
   ctx: RunContext,
   feature: Contract,
   p: FeaturePaths,
-  forkPoint: string,
+  { forkPoint, carried }: Prepared,
   settled: Settled,
 ): Promise<CheckCounts | undefined> {
   if (!ctx.opts.verifier) return undefined;
@@ -283,6 +282,7 @@ async function check(
     branch: p.branch,
     runId: ctx.runId,
     changed: settled.files,
+    ...(carried ? { carried } : {}),
     ...(settled.commit ? { commit: settled.commit } : {}),
     signal: ctx.opts.signal,
     sink: ctx.sink,

@@ -13,7 +13,7 @@ import { statusEntries } from '../git/status.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees, worktreeAt } from '../git/worktree-list.js';
 import { type ProvenWorktree, proveFeatureWorktree } from '../git/worktree-proof.js';
-import { ownWorkStartOf } from '../integrate/own-work-start.js';
+import { carriedOutsideOwns, dependencyBranches, ownWorkStartOf } from '../integrate/own-work-start.js';
 import {
   describeExit,
   type ProcessExit,
@@ -61,6 +61,11 @@ export interface Prepared {
   base: string;
   /** A resumed feature whose agent had finished, its work still the branch's tip: only its checks run again. */
   finished?: FinishedAgent;
+  /**
+   * Files the work its branch carries from its dependencies brings that none of them owns
+   * (`carriedOutsideOwns`): its owns check counts them as its own.
+   */
+  carried?: string[];
 }
 
 /**
@@ -85,14 +90,14 @@ export async function prepareWorktree(
   );
   ctx.repoGuard.worktreeMade(p.worktree);
   // Cut from the base, the branch has no work yet: its own starts at the base.
-  const forkPoint = opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : ctx.baseCommit;
-  recordWorktree(ctx, id, p, forkPoint, false);
+  const own = opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : { forkPoint: ctx.baseCommit };
+  recordWorktree(ctx, id, p, own.forkPoint, false);
   const copied = await copyIntoWorktree(opts.root, p.worktree, [
     ...opts.config.copy,
     ...readWorktreeInclude(opts.root),
   ]);
   if (copied.length > 0) writeStateFile(p.stateDir, join(p.dir, 'copied.txt'), `${copied.join('\n')}\n`);
-  return { forkPoint, base: ctx.baseCommit };
+  return { ...own, base: ctx.baseCommit };
 }
 
 /**
@@ -117,30 +122,58 @@ async function mergeDependenciesInto(ctx: RunContext, feature: Contract, p: Feat
  * own work starts by the one rule (`ownWorkStart`): the merges' head, each proven to bring nothing of
  * its own, as `baton verify` and `baton integrate` will find it.
  */
-async function stackOnDependencies(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+async function stackOnDependencies(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<OwnStart> {
   await mergeDependenciesInto(ctx, feature, p);
   return ownWorkStart(ctx, feature, p);
 }
+
+/** Where a feature's own work starts, and what its carried work brings that no dependency owns. */
+type OwnStart = Pick<Prepared, 'forkPoint' | 'carried'>;
 
 /**
  * Where the feature's own work starts on its branch above the run's base (`ownWorkStartOf`, the rule
  * `baton verify` and `baton integrate` measure by): for a branch cut on top of its dependencies, beyond
  * their work and the merges that stacked it on them, not from the base, which would count their files
- * as its own.
+ * as its own; with the files that work brings that none of them owns (`carriedOutsideOwns`).
+ * `present`: its dependencies that have a branch, when already found.
  */
-async function ownWorkStart(ctx: RunContext, feature: Contract, p: FeaturePaths): Promise<string> {
+async function ownWorkStart(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+  present?: readonly string[],
+): Promise<OwnStart> {
   const id = feature.feature_id;
+  const { root, plan } = ctx.opts;
   const own = await ownWorkStartOf(
-    ctx.opts.root,
+    root,
     ctx.baseCommit,
     { ...feature, branch: p.branch },
-    ctx.opts.plan.features,
+    plan.features,
+    present,
   );
-  if (own.start !== undefined) return own.start;
+  if (own.start !== undefined) {
+    const carried = await carriedOutsideOwns(root, ctx.baseCommit, own, plan.features);
+    return { forkPoint: own.start, ...(carried.length > 0 ? { carried } : {}) };
+  }
   throw new UserError(
     'run/resume-unrelated',
     `${p.branch} shares no history with the base ${ctx.baseCommit.slice(0, 8)}, so Baton cannot tell where its work starts; its agent was not started. Resume with --base <the commit it was cut from>, or start it over with --restart ${id}`,
   );
+}
+
+/**
+ * Where a kept branch's own work starts: by the one rule (`ownWorkStart`) when a dependency of its has
+ * a branch whose work it may carry, else at `forkPoint`, where it meets the base (no more git asked).
+ */
+async function keptStart(
+  ctx: RunContext,
+  feature: Contract,
+  p: FeaturePaths,
+  forkPoint: string,
+): Promise<OwnStart> {
+  const present = await dependencyBranches(ctx.opts.root, feature, ctx.opts.plan.features);
+  return present.length > 0 ? ownWorkStart(ctx, feature, p, present) : { forkPoint };
 }
 
 /** The feature's dependencies that have a branch to merge: all but those whose work the base holds. */
@@ -210,9 +243,11 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
       ? { index_lock_removed: true as const }
       : {};
   // Kept, its work is measured from where its own starts (a stacked branch: beyond its dependencies').
-  const kept = restart ? undefined : await ownWorkStart(ctx, feature, p);
+  const kept = restart ? undefined : await keptStart(ctx, feature, p, base);
   const finished =
-    kept === undefined ? undefined : await finishedAgent(ctx, id, worktree, { base, forkPoint: kept });
+    kept === undefined
+      ? undefined
+      : await finishedAgent(ctx, id, worktree, { base, forkPoint: kept.forkPoint });
   const resumed = await inspectResumedBranch(worktree, {
     unitId: id,
     baseCommit: base,
@@ -220,14 +255,15 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
     ...(finished ? { finished } : {}),
   });
   // Started over, it is cut afresh: on top of its dependencies, with `--wait-for-deps`.
-  const forkPoint = kept ?? (opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : base);
+  const own = kept ?? (opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : { forkPoint: base });
+  const { forkPoint } = own;
   recordWorktree(ctx, id, p, forkPoint, true, {
     ...resumed,
     ...(readded ? { readded: true } : {}),
     ...(checkedOut ? { checked_out_again: true } : {}),
     ...lockRemoved,
   });
-  return { forkPoint, base, ...(resumed.agent_finished && finished ? { finished } : {}) };
+  return { ...own, base, ...(resumed.agent_finished && finished ? { finished } : {}) };
 }
 
 /**

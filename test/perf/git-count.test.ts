@@ -1,3 +1,5 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -165,5 +167,35 @@ describe('git processes of baton integrate --predict-only', () => {
     ).toEqual([]);
     // The prediction reads every branch's changes in a fixed number of processes too.
     expect(five.length, report).toBe(two.length);
+  });
+});
+
+describe('git calls of a resumed feature', () => {
+  it('asks nothing about stacking of one that depends on nothing: its fork point is where its work starts', async () => {
+    // The agent fails until `go` exists: the resume keeps its branch and runs it again.
+    const go = join(tmpdir(), `baton-resume-count-go-${process.pid}-${Date.now()}`);
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      ...contractFiles([
+        { id: 'a', agent: { command: `test -f ${go} && mkdir -p src/a && echo a > src/a/x.txt` } },
+      ]),
+    });
+    repos.push(repo);
+    try {
+      expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(1);
+      writeFileSync(go, '');
+      let r: Awaited<ReturnType<typeof runBaton>> | undefined;
+      const calls = await gitProcessesDuring(join(repo.root, '..'), async () => {
+        r = await runBaton(['run', '--resume', 'a'], { cwd: repo.root });
+      });
+      expect(r?.code, r?.stdout + (r?.stderr ?? '')).toBe(0);
+      // The one own-work rule's walk of the commit graph (`commitGraphSince`) is for a stacked branch.
+      expect(
+        calls.filter((c) => / rev-list --parents /.test(c)),
+        calls.join('\n'),
+      ).toEqual([]);
+    } finally {
+      rmSync(go, { force: true });
+    }
   });
 });
