@@ -26,7 +26,7 @@ import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
 import { hiddenChanges } from './hidden-changes.js';
 import { type CleanOrphan, deadRunGroups } from './left-behind.js';
-import { describeUniqueCommits, inspectSubmodules, type SubmoduleFacts } from './submodules.js';
+import { inspectSubmodules, type SubmoduleFacts, submodulesProtect } from './submodules.js';
 import { type TargetWorktree, targetWorktrees } from './target-worktrees.js';
 
 /** Everything `baton clean` needs to know about one `baton/*` branch and its worktree. */
@@ -188,8 +188,8 @@ async function inspectWork(root: string, t: CleanTarget, worktree: string, base:
   const subs = await inspectSubmodules(root, worktree, { tip: t.tip, base });
   if (subs === undefined) return;
   t.submodules = subs;
-  // Not even `--force`: the backup ref of the branch's tip could not bring these commits back.
-  if (subs.unique.length > 0 && !t.protected) t.protected = describeUniqueCommits(worktree, subs.unique);
+  const why = submodulesProtect(worktree, subs);
+  if (why !== undefined && !t.protected) t.protected = why;
 }
 
 /**

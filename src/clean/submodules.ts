@@ -6,10 +6,14 @@
  * branch may point to, exists nowhere else until it is pushed or fetched into the main checkout's
  * submodule. `baton clean` counts the first as uncommitted work, refuses (even with `--force`) to lose
  * the second, and removes a checked-out submodule proven to hold nothing unique before asking git to
- * remove the worktree (git refuses any worktree with a submodule in it).
+ * remove the worktree (git refuses any worktree with a submodule in it). A gitlink's path comes from the
+ * worktree's index, which the agent controls: a folder reached through a symlink, or whose repository is
+ * not the worktree's own copy under its admin `modules` folder, is not a submodule Baton made, and clean
+ * refuses to touch it at all (`foreign`).
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import { gitRaw } from '../git/git.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
@@ -40,6 +44,11 @@ export interface SubmoduleFacts {
   unique: UniqueSubmoduleCommit[];
   /** Checked-out submodules that hold nothing unique: removed before the worktree is. */
   checkedOut: CheckedOutSubmodule[];
+  /**
+   * Gitlink paths clean will not touch, not even with `--force`: reached through a symlink (or leading
+   * out of the worktree), or holding a repository other than the worktree's own copy of a submodule.
+   */
+  foreign: string[];
 }
 
 const GITLINK = '160000';
@@ -57,10 +66,15 @@ export async function inspectSubmodules(
   if (!existsSync(join(worktree, '.gitmodules')) && !existsSync(join(root, '.gitmodules'))) return undefined;
   const links = await gitlinks(worktree);
   if (links.length === 0) return undefined;
-  const facts: SubmoduleFacts = { stranded: [], dirty: [], unique: [], checkedOut: [] };
+  const facts: SubmoduleFacts = { stranded: [], dirty: [], unique: [], checkedOut: [], foreign: [] };
   const set = o.tip === undefined ? new Map<string, Set<string>>() : await gitlinksSet(root, o.tip, o.base);
+  const modules = await modulesFolder(worktree);
   for (const link of links) {
     const folder = join(worktree, link.path);
+    if (!staysInWorktree(worktree, link.path)) {
+      facts.foreign.push(link.path);
+      continue;
+    }
     if (!isCheckedOut(folder)) {
       facts.stranded.push(...filesIn(folder, link.path));
       continue;
@@ -69,6 +83,10 @@ export async function inspectSubmodules(
     if (sub === undefined) {
       // git cannot read it: nothing in it can be vouched for.
       facts.dirty.push(link.path);
+      continue;
+    }
+    if (modules === undefined || !inRealFolder(modules, sub.gitDir)) {
+      facts.foreign.push(link.path);
       continue;
     }
     if (sub.dirty) facts.dirty.push(link.path);
@@ -118,6 +136,40 @@ async function gitlinksSet(
     set.set(path, commits);
   }
   return set;
+}
+
+/** The worktree's admin `modules` folder (`.git/worktrees/<id>/modules`), where its submodules keep their repositories. */
+async function modulesFolder(worktree: string): Promise<string | undefined> {
+  const r = await gitRaw(worktree, ['rev-parse', '--absolute-git-dir']);
+  const gitDir = r.stdout.trim();
+  return r.exitCode === 0 && gitDir !== '' ? join(gitDir, 'modules') : undefined;
+}
+
+/**
+ * Whether the worktree-relative `path` names a real folder of the worktree: no part of it below the
+ * worktree is a symlink (nor `..`), and its real path lies inside the worktree's. A missing part is
+ * fine (nothing there to reach outside through).
+ */
+function staysInWorktree(worktree: string, path: string): boolean {
+  const parts = path.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return false;
+  let at = worktree;
+  for (const part of parts) {
+    at = join(at, part);
+    const st = lstatSync(at, { throwIfNoEntry: false });
+    if (st === undefined) return true;
+    if (st.isSymbolicLink()) return false;
+  }
+  return inRealFolder(worktree, at);
+}
+
+/** Whether `path` lies inside `folder`, both judged on their real paths; false when either cannot be resolved. */
+function inRealFolder(folder: string, path: string): boolean {
+  try {
+    return isInside(realpathSync(folder), realpathSync(path));
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a submodule folder holds a checkout (its `.git`). */
@@ -199,6 +251,20 @@ export function describeDirtySubmodules(paths: readonly string[]): string {
   return `uncommitted changes inside submodule ${someOf(paths, 3)}`;
 }
 
+/** Words for gitlinks clean will not touch (`SubmoduleFacts.foreign`), and what to do instead. */
+export function describeForeignSubmodules(worktree: string, paths: readonly string[]): string {
+  return `submodule paths reached through a symlink, or holding a repository that is not this worktree's own copy of a submodule, which clean does not touch: ${someOf(paths, 3)}; see what they hold, keep what you need, then remove the worktree yourself (git worktree remove --force ${printableArg(worktree)})`;
+}
+
+/** Why the worktree's submodules forbid its removal, not even with `--force`, or undefined when they do not. */
+export function submodulesProtect(worktree: string, facts: SubmoduleFacts): string | undefined {
+  // No submodule Baton made, and what it reaches may lie outside the worktree.
+  if (facts.foreign.length > 0) return describeForeignSubmodules(worktree, facts.foreign);
+  // The backup ref of the branch's tip could not bring these commits back.
+  if (facts.unique.length > 0) return describeUniqueCommits(worktree, facts.unique);
+  return undefined;
+}
+
 /**
  * Words for commits only the worktree's copy of a submodule holds, and how to keep each: push it into
  * the main checkout's submodule (or to the submodule's own remote), then clean again.
@@ -211,7 +277,7 @@ export function describeUniqueCommits(worktree: string, unique: readonly UniqueS
     3,
   );
   const into = first.mainStore ?? `the submodule's remote`;
-  const keep = `git -C ${join(worktree, first.path)} push ${first.mainStore ?? 'origin'} ${first.commit}:refs/heads/<a branch>`;
+  const keep = `git -C ${printableArg(join(worktree, first.path))} push ${printableArg(first.mainStore ?? 'origin')} ${first.commit}:refs/heads/<a branch>`;
   return `submodule commits exist only in this worktree's copy of the submodule (not in ${into}), and removing the worktree would lose them: ${list}; keep each first (${keep}), then clean again`;
 }
 
@@ -228,11 +294,12 @@ export function dropCheckedOutSubmodules(
 ): void {
   const modules = join(gitDir, 'modules');
   for (const s of subs) {
+    // Checked again right before deleting: the folder may have changed since it was inspected.
+    if (!staysInWorktree(worktree, s.path) || !inRealFolder(modules, s.gitDir)) continue;
     const folder = join(worktree, s.path);
     rmSync(folder, { recursive: true, force: true });
     mkdirSync(folder, { recursive: true });
-    if (existsSync(modules) && isInside(realpathSync(modules), realpathSync(s.gitDir)))
-      rmSync(s.gitDir, { recursive: true, force: true });
+    rmSync(s.gitDir, { recursive: true, force: true });
   }
   removeEmptyFolders(modules);
 }

@@ -19,8 +19,15 @@ import {
 } from '../process/supervise.js';
 import { showsTrustDialog } from './claude-trust.js';
 import { showsCodexTrustDialog } from './codex-trust.js';
-import { type FinishWatch, isSessionEvent, observeSessionEvent, shouldFinish } from './finish.js';
-import { capturePane, runTmux, sendText, type Tmux } from './tmux.js';
+import {
+  type FinishWatch,
+  isQuieting,
+  isSessionEvent,
+  observeAttached,
+  observeSessionEvent,
+  shouldFinish,
+} from './finish.js';
+import { capturePane, runTmux, sendText, type Tmux, windowAttached } from './tmux.js';
 
 /** Options of one interactive agent. */
 export interface InteractiveOptions {
@@ -181,10 +188,17 @@ class WindowFollower {
     }
   }
 
-  /** Types the exit command once the session is finished; reports the agent's trust question before any hook. */
+  /**
+   * Types the exit command once the session is finished and no client is attached to its window (the
+   * conductor may be writing there: each look that finds one starts the quiet period over); reports
+   * the agent's trust question before any hook.
+   */
   async #lookAtWindow(): Promise<void> {
     const { tmux, paneId, finishText } = this.#w;
-    if (finishText && this.#finishDue()) {
+    const trying = finishText && isQuieting(this.#watch) && this.#finishSentAt.length < FINISH_TRIES;
+    if (trying && (await windowAttached(tmux, paneId)))
+      this.#watch = observeAttached(this.#watch, Date.now());
+    else if (finishText && this.#finishDue()) {
       this.#finishSentAt.push(Date.now());
       await sendText(tmux, paneId, finishText);
     }

@@ -285,6 +285,16 @@ export function literalPieces(text: string): string[] {
 }
 
 /**
+ * Whether a client shows the window of `target` (`#{window_active_clients}`, tmux 3.1+): someone may be
+ * typing there. A tmux that cannot say counts as attached: Baton looks again on its next tick.
+ */
+export async function windowAttached(tmux: Tmux, target: string): Promise<boolean> {
+  const r = await runTmux(tmux, ['display-message', '-p', '-t', target, '#{window_active_clients}']);
+  if (r.code !== 0) return true;
+  return Number(r.stdout.trim() || '0') > 0;
+}
+
+/**
  * Takes a pane out of the mode it is in (copy-mode, view-mode…), when it is in one: `copy-mode -q`
  * (tmux 3.2+) ends any, `send-keys -X cancel` copy-mode on an older tmux. A pane still in one is an
  * error: what Baton types would be lost, and `send` would say it was sent.

@@ -5,7 +5,7 @@
  * `--force`; one holding nothing unique is removed (git alone refuses any worktree with a submodule).
  */
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addFeatureWorktree, commitIn, projectRepo, worktreeList, writeIn } from '../reliability/fixture.js';
@@ -81,6 +81,47 @@ describe('clean and submodules', () => {
     expect(repo.git('--git-dir', join(repo.root, '.git', 'modules', 'lib'), 'cat-file', '-t', commit)).toBe(
       'commit',
     );
+  });
+  it('never deletes a repository outside the worktree that a gitlink reaches through a symlinked folder', async () => {
+    const repo = repoWithSubmodule();
+    const folder = addFeatureWorktree(repo, 'a');
+    // Outside the worktree: a folder holding someone's repository `sub`.
+    const outside = kept(makeRepo({ 'precious.txt': 'keep me\n' }));
+    const victim = kept(makeRepo({ 'work.txt': 'mine\n' }));
+    mkdirSync(join(outside.root, 'lib2'));
+    repo.git('clone', '-q', victim.root, join(outside.root, 'lib2', 'sub'));
+    const head = repo.git('-C', join(outside.root, 'lib2', 'sub'), 'rev-parse', 'HEAD');
+    // The agent, in its worktree: a gitlink at lib2/sub, and lib2 a symlink to the outside folder.
+    repo.git('-C', folder, 'update-index', '--add', '--cacheinfo', `160000,${head},lib2/sub`);
+    writeIn(folder, { '.gitmodules': '[submodule "x"]\n\tpath = lib2/sub\n\turl = ./x\n' });
+    symlinkSync(join(outside.root, 'lib2'), join(folder, 'lib2'));
+    const r = await runBaton(['clean', '--force', 'a'], { cwd: repo.root });
+    expect(existsSync(join(outside.root, 'lib2', 'sub', 'work.txt'))).toBe(true);
+    expect(r.stdout).not.toContain('Removed 1');
+    expect(r.stdout).toContain('lib2/sub');
+  });
+
+  it('prints the command that keeps a submodule commit quoted for the shell', async () => {
+    const repo = repoWithSubmodule();
+    const folder = addFeatureWorktree(repo, 'a');
+    repo.git('-C', folder, 'mv', 'lib', 'my lib');
+    repo.git('-C', folder, 'commit', '-q', '-m', 'rename');
+    repo.git(
+      '-C',
+      folder,
+      '-c',
+      'protocol.file.allow=always',
+      'submodule',
+      'update',
+      '--init',
+      '-q',
+      'my lib',
+    );
+    const commit = commitIn(repo, join(folder, 'my lib'), 'sub work', { 'new.txt': 'B\n' });
+    commitIn(repo, folder, 'bump lib', {});
+    const r = await runBaton(['clean', '--force', 'a'], { cwd: repo.root });
+    expect(r.stdout).toContain(commit.slice(0, 12));
+    expect(r.stdout).toContain(`git -C '${join(folder, 'my lib')}' push`);
   });
 });
 

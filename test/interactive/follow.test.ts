@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentAdapter, AgentTask } from '../../src/agents/adapter.js';
 import { followInteractiveAgent, wrapperScript } from '../../src/interactive/launch.js';
 import { describeExit } from '../../src/process/supervise.js';
-import { privateTmux } from './tmux-rig.js';
+import { attachClient, privateTmux, waitFor } from './tmux-rig.js';
 
 const F = 'feature-001-a';
 const undo: Array<() => void> = [];
@@ -126,6 +126,46 @@ describe('following a window a dead orchestrator opened (followInteractiveAgent)
 
   it('types the exit command of a finished session the conductor attached to afterwards, typing nothing', async () => {
     await expectFinished('read line', () => () => {}, [{ type: 'user.intervention', action: 'attach' }]);
+  });
+
+  it('types nothing, and leaves copy-mode alone, while a client is attached to the window; finishes once it detaches', async () => {
+    const world = deadRunWorld();
+    const { rig, dir, scratch } = world;
+    const typed = join(dir, 'typed.txt');
+    const program = `read line; printf %s "$line" > ${typed}; echo 0 > ${join(scratch, 'interactive-exit')}`;
+    const logPath = join(dir, 'log.jsonl');
+    const stop = {
+      v: 1,
+      run_id: 'r1',
+      ts: new Date().toISOString(),
+      type: 'hook',
+      feature_id: F,
+      event: 'stop',
+    };
+    writeFileSync(logPath, `${JSON.stringify(stop)}\n`);
+    let client: { detach(): void } | undefined;
+    let pane = '';
+    const child = followWindow(world, program, logPath, new Date().toISOString(), {
+      finishRetryMs: 500,
+      beforeFollow: (target) => {
+        pane = target;
+        // The conductor attached, scrolled back, and is writing a follow-up.
+        rig.tmux('copy-mode', '-t', target);
+        client = attachClient(rig, 'baton-r1');
+      },
+    });
+    undo.push(() => client?.detach());
+    // The watcher looks every 50 ms: many looks go by, and none may type or leave the mode.
+    const ended = await waitFor(() => existsSync(typed), 1500);
+    expect(ended, rig.screens()).toBe(false);
+    expect(rig.tmux('display-message', '-p', '-t', pane, '#{pane_in_mode}').stdout.trim()).toBe('1');
+    client?.detach();
+    const exit = await Promise.race([
+      child.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+    ]);
+    expect(exit, `the session never ended\n${rig.screens()}`).toBeDefined();
+    expect(readFileSync(typed, 'utf8')).toBe('/exit');
   });
 
   /** Follows an agent whose Stop hook fired (then the `after` events), and expects it ended by the exit command. */

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,25 @@ export function privateTmux(): TmuxRig {
       // tmux leaves the socket file behind; it is ours alone.
       const dir = join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
       rmSync(join(dir, socket), { force: true });
+    },
+  };
+}
+
+/**
+ * Attaches a client to `session` of the rig's server, as a conductor's terminal would (`tmux attach`
+ * in a pseudo-terminal made by `script`), and returns once tmux lists it; `detach` ends it.
+ */
+export function attachClient(rig: TmuxRig, session: string): { detach(): void } {
+  const child = spawn('script', ['-qfec', `tmux -L ${rig.socket} attach -t =${session}`, '/dev/null'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  const deadline = Date.now() + 10_000;
+  while (rig.tmux('list-clients', '-t', `=${session}`).stdout.trim() === '' && Date.now() < deadline)
+    spawnSync('sleep', ['0.05']);
+  return {
+    detach() {
+      rig.tmux('detach-client', '-s', `=${session}`);
+      child.kill();
     },
   };
 }
