@@ -2,13 +2,12 @@
 // clean result) is run as printed, by a shell with the built `baton` on PATH, and does what the
 // command it follows would have done: the same features, from the same base, with the same test
 // command and conflict policy, moving the same branch.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { printableArg } from '../../src/agents/shell-words.js';
 import type { IntegrationStarted } from '../../src/log/events.js';
-import { BATON_BIN, type CliResult, runBaton } from '../rig/cli.js';
+import { runAsPrinted, runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 import { logEvents, makeFourFeatures, projectRepo, recordStatus } from './fixture.js';
@@ -18,21 +17,6 @@ afterEach(() => {
   repo?.cleanup();
   repo = undefined;
 });
-
-/** Runs `command` as a shell runs it when pasted, `baton` being the built CLI. */
-function runAsPrinted(r: TempRepo, command: string): CliResult {
-  const bin = join(r.root, '..', 'bin');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'baton'), `#!/bin/sh\nexec '${process.execPath}' '${BATON_BIN}' "$@"\n`, {
-    mode: 0o755,
-  });
-  const out = spawnSync('sh', ['-c', command], {
-    cwd: r.root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` },
-  });
-  return { code: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
-}
 
 /** The last `integration.started` of the log. */
 function lastStart(r: TempRepo): IntegrationStarted {
@@ -77,7 +61,7 @@ describe('the commands baton integrate prints, run as printed', () => {
     const fresh = commandAfter(first.stdout, 'then integrate again from the start: ');
     expect(fresh).toBe('baton integrate --fresh --test true --into main --base dev');
 
-    const again = runAsPrinted(repo, fresh);
+    const again = runAsPrinted(repo.root, fresh);
     // The same integration again, from dev, refused for the same reason (not another one from main).
     expect(again.code, again.stdout + again.stderr).toBe(1);
     expect(again.stderr).not.toContain('integrate/hand-made-commits');
@@ -112,7 +96,7 @@ describe('the commands baton integrate prints, run as printed', () => {
       `baton integrate --fresh --test ${printableArg(test)} --into main --on-conflict skip`,
     );
 
-    const went = runAsPrinted(repo, next);
+    const went = runAsPrinted(repo.root, next);
     // b conflicts with a: skipped, as the integration was asked; c and d merged after it.
     expect(went.stdout).not.toContain('The merge is left in progress');
     const ended = logEvents(repo).findLast((e) => e.type === 'integration.ended');
@@ -130,7 +114,7 @@ describe('the commands baton integrate prints, run as printed', () => {
     const offered = commandAfter(clean.stdout, 'To move a branch to this result: ');
     expect(offered).toBe(`baton integrate --continue --test ${printableArg(test)} --into <branch>`);
 
-    const moved = runAsPrinted(repo, offered.replace('<branch>', 'main'));
+    const moved = runAsPrinted(repo.root, offered.replace('<branch>', 'main'));
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
     expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
   });
@@ -149,7 +133,7 @@ describe('the commands baton integrate prints, run as printed', () => {
     const again = commandAfter(stopped.stderr, 'Run ');
     expect(again).toBe(`baton integrate a --test ${printableArg(test)} --base dev --on-conflict skip`);
 
-    const ran = runAsPrinted(repo, again);
+    const ran = runAsPrinted(repo.root, again);
     expect(ran.code, ran.stdout + ran.stderr).toBe(0);
     expect(lastStart(repo)).toMatchObject({
       order: ['a'],

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliContext } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/main.js';
@@ -90,3 +91,21 @@ export function runBatonWithFileLimit(args: string[], opts: { cwd: string; kib: 
 
 /** Path helper for fixtures shipped under test/fixtures. */
 export const fixture = (...parts: string[]) => join(import.meta.dirname, '..', 'fixtures', ...parts);
+
+/**
+ * Runs `command` as a shell runs it when pasted (a command Baton printed for the user), `baton` being
+ * the built CLI on the PATH; `cwd` is where the user pastes it.
+ */
+export function runAsPrinted(cwd: string, command: string): CliResult {
+  const bin = join(cwd, '..', 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'baton'), `#!/bin/sh\nexec '${process.execPath}' '${BATON_BIN}' "$@"\n`, {
+    mode: 0o755,
+  });
+  const out = spawnSync('sh', ['-c', command], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` },
+  });
+  return { code: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
+}

@@ -2,12 +2,11 @@
 // `baton` on PATH, do what the run they follow would: a resume takes the run's features, mode,
 // concurrency and attempts from the log, but its `--base` only from its command line, so the printed
 // resume names it; and the integration it points to starts from the base the features were cut from.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BATON_BIN, type CliResult, runBaton } from '../rig/cli.js';
+import { runAsPrinted, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
@@ -25,21 +24,6 @@ function scratchPath(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'baton-hold-'));
   folders.push(dir);
   return join(dir, name);
-}
-
-/** Runs `command` as a shell runs it when pasted, `baton` being the built CLI. */
-function runAsPrinted(r: TempRepo, command: string): CliResult {
-  const bin = join(r.root, '..', 'bin');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'baton'), `#!/bin/sh\nexec '${process.execPath}' '${BATON_BIN}' "$@"\n`, {
-    mode: 0o755,
-  });
-  const out = spawnSync('sh', ['-c', command], {
-    cwd: r.root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` },
-  });
-  return { code: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
 }
 
 /** The command a text names between backquotes after `before`. */
@@ -90,7 +74,7 @@ describe('the commands baton run prints, run as printed', () => {
     const resume = commandAfter(stopped.stdout, 'To go on where it stopped: ');
     expect(resume).toBe('baton run --resume --base dev');
 
-    const resumed = runAsPrinted(repo, resume);
+    const resumed = runAsPrinted(repo.root, resume);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     const dev = repo.git('rev-parse', 'dev');
     // Both cut from dev, as the run that was interrupted would have cut them.
@@ -109,7 +93,7 @@ describe('the commands baton run prints, run as printed', () => {
     const integrate = commandAfter(ran.stdout, 'Next: ');
     expect(integrate).toBe('baton integrate --base dev');
     // `baton integrate` alone starts from main, which lacks what the branches were cut from: refused.
-    const integrated = runAsPrinted(repo, integrate);
+    const integrated = runAsPrinted(repo.root, integrate);
     expect(integrated.code, integrated.stdout + integrated.stderr).toBe(0);
     expect(integrated.stdout).toContain('Integration clean');
   });
