@@ -15,8 +15,17 @@ export interface DuplicateKey {
 export function duplicateKeyOf(doc: Document, error: YAMLError): DuplicateKey | undefined {
   if (error.code !== 'DUPLICATE_KEY') return undefined;
   const { isMap, isPair, isScalar, isSeq, visit } = yaml();
-  const name = (key: unknown) => String(isScalar(key) ? key.value : key);
   const start = (key: unknown) => (key as Node | null)?.range?.[0];
+  // A key that is a list or a map is named by its text; one the library cannot write back (a merge of
+  // something that is not a map in it) by where it starts.
+  const name = (key: unknown) => {
+    if (isScalar(key)) return String(key.value);
+    try {
+      return String(key);
+    } catch {
+      return `<key at offset ${start(key) ?? '?'}>`;
+    }
+  };
   let found: DuplicateKey | undefined;
   visit(doc, {
     Pair(_index, pair, path) {

@@ -268,6 +268,14 @@ describe('parseContract under generated input', () => {
     expect(seen.errors).toBeGreaterThan(0);
   });
 
+  it('a key written twice beside a merge of something that is not a map gives located errors (found by this fuzz)', () => {
+    const text =
+      '---\nfeature_id: { command: "x" }\n  - <<: *a\n  feature_id: true\nconstructor: 0\nconstructor: \n---\n';
+    const result = parseContract(text, FILE, { knownIds: new Set() });
+    assertWellFormed(result);
+    expect(result.ok).toBe(false);
+  });
+
   it('random YAML-ish front matter gives a contract or located errors', () => {
     const seen = check(frontMatter);
     expect(seen.errors).toBeGreaterThan(0);
