@@ -1,15 +1,8 @@
 /** The git steps of preparing a feature branch for a run: reuse, fork point, dependency merges. */
 import { commitIdentityArgs } from './commit-identity.js';
-import { makeFullCheckout } from './full-checkout.js';
 import { git, gitRaw, mergeBase } from './git.js';
 import { noFfMergeArgs } from './merge.js';
 import { branchRevision, featureBranch } from './refs.js';
-
-/** Checks an existing branch out in a new worktree at `path` (a resumed feature whose folder was removed). */
-export async function addWorktreeForBranch(cwd: string, path: string, branch: string): Promise<void> {
-  await git(cwd, ['worktree', 'add', '--quiet', path, branch]);
-  await makeFullCheckout(path);
-}
 
 /**
  * Where a reused branch forked from the run's base: their merge base (the base an earlier run cut it

@@ -168,7 +168,10 @@ export async function untrackedInTheWay(checkout: string, from: string, to: stri
   return pathsInTheWay(checkout, parseNameStatus(out));
 }
 
-/** Adds a worktree at `path` for a branch that already exists. */
+/**
+ * Adds a worktree at `path` for a branch that already exists, a full checkout (a resumed feature whose
+ * folder was removed, the integration's).
+ */
 export async function addWorktreeForBranch(cwd: string, path: string, branch: string): Promise<void> {
   await git(cwd, ['worktree', 'add', '--quiet', path, branch]);
   await makeFullCheckout(path);

@@ -1,14 +1,10 @@
 import { join } from 'node:path';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import {
-  addWorktreeForBranch,
-  dependenciesMissingFrom,
-  forkPointOf,
-  mergeDependencies,
-} from '../git/feature-branch.js';
+import { dependenciesMissingFrom, forkPointOf, mergeDependencies } from '../git/feature-branch.js';
 import { branchExists, git } from '../git/git.js';
 import { clearStaleIndexLock } from '../git/index-lock.js';
+import { addWorktreeForBranch } from '../git/merge.js';
 import { statusEntries } from '../git/status.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees, worktreeAt } from '../git/worktree-list.js';
