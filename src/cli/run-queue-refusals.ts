@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import { isBestOfN, planAttempts } from '../attempts/plan.js';
 import type { Config } from '../config-schema.js';
+import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import type { RunFlags } from './run.js';
@@ -41,21 +42,24 @@ function refusedFlag(flags: RunFlags): UserError | undefined {
   if (flags.attempts !== undefined)
     return notWithQueue('attempts', '--attempts', ONE_JOB, 'Leave out --attempts');
   if (flags.select !== undefined) return notWithQueue('select', '--select', ONE_JOB, 'Leave out --select');
-  if (flags.interactive) {
-    return notWithQueue(
-      'interactive',
-      '--interactive',
-      'a worker runs each agent without a terminal, in no tmux window here to attach to',
-      'Leave out --interactive',
-    );
-  }
+  if (flags.interactive)
+    return notWithQueue('interactive', '--interactive', NO_WINDOW, 'Leave out --interactive');
   return undefined;
+}
+
+/** Why an interactive agent cannot be a job. */
+const NO_WINDOW = 'a worker runs each agent without a terminal, in no tmux window here to attach to';
+
+/** Where `key` was set for `contract`: its file when it sets the key itself, else the config's. */
+function whereSet(key: 'attempts' | 'interactive', contract: Contract, config: Config): string {
+  if (contract[key] !== undefined) return contract.file;
+  return config.file ? basename(config.file) : 'the config';
 }
 
 /**
  * Refuses a queued run given what it would not honour: `--restart`, `--wait-for-deps`, `--attempts`,
- * `--select`, `--interactive`, or best-of-N asked by `attempts:` in a selected feature's contract or
- * in the config (as a local run would read it: `planAttempts`).
+ * `--select`, `--interactive`, or best-of-N asked by `attempts:` (as a local run would read it:
+ * `planAttempts`) or a tmux window asked by `interactive` in a selected feature's contract or the config.
  */
 export function assertQueueable(
   flags: RunFlags,
@@ -66,18 +70,25 @@ export function assertQueueable(
   if (refused) throw refused;
   for (const id of featureIds) {
     const contract = project.plan.byId.get(id);
-    if (!contract || !isBestOfN(planAttempts({ contract, config: project.config }))) continue;
-    const where =
-      contract.attempts !== undefined
-        ? contract.file
-        : project.config.file
-          ? basename(project.config.file)
-          : 'the config';
-    throw notWithQueue(
-      'attempts',
-      `\`attempts:\` in ${where} (best-of-N for ${id})`,
-      ONE_JOB,
-      `Remove \`attempts:\` from ${where} (or set it to 1)`,
-    );
+    if (!contract) continue;
+    if (isBestOfN(planAttempts({ contract, config: project.config }))) {
+      const where = whereSet('attempts', contract, project.config);
+      throw notWithQueue(
+        'attempts',
+        `\`attempts:\` in ${where} (best-of-N for ${id})`,
+        ONE_JOB,
+        `Remove \`attempts:\` from ${where} (or set it to 1)`,
+      );
+    }
+    // As a local run reads it (`interactiveConfig`): the contract's word, else the config's default.
+    if (contract.interactive ?? project.config.interactive?.enabled) {
+      const where = whereSet('interactive', contract, project.config);
+      throw notWithQueue(
+        'interactive',
+        `\`interactive\` in ${where} (a tmux window for ${id})`,
+        NO_WINDOW,
+        `Set it to false in ${where} for the queued run`,
+      );
+    }
   }
 }

@@ -48,6 +48,27 @@ describe('what a queued run does not honour is refused, not ignored', () => {
     const inConfig = await run();
     expect(inConfig.code, inConfig.stderr).toBe(2);
     expect(inConfig.stderr).toContain('`attempts:` in baton.config.json (best-of-N for feature-001)');
+    // A tmux window asked by a contract, or by the config for every run, is refused like --interactive.
+    p.repo.write({
+      'baton.config.json': JSON.stringify({ agent: { command: AGENT } }),
+      'specs/feature-002/contract.md': readFileSync(contract, 'utf8').replace(
+        '---\n',
+        '---\ninteractive: true\n',
+      ),
+    });
+    const windowed = await run();
+    expect(windowed.code, windowed.stderr).toBe(2);
+    expect(windowed.stderr).toContain(
+      '`interactive` in specs/feature-002/contract.md (a tmux window for feature-002) does not apply with --queue',
+    );
+    expect(windowed.stderr).toContain('[run/interactive-queue]');
+    p.repo.write({
+      'baton.config.json': JSON.stringify({ agent: { command: AGENT }, interactive: true }),
+      'specs/feature-002/contract.md': readFileSync(contract, 'utf8').replace('interactive: true\n', ''),
+    });
+    const byDefault = await run();
+    expect(byDefault.code, byDefault.stderr).toBe(2);
+    expect(byDefault.stderr).toContain('`interactive` in baton.config.json (a tmux window for feature-001)');
     expect(p.events()).toEqual([]);
   }, 60_000);
 });
