@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -16,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
+import { repoWithAgent as agentRepo, contract, worktreeCount } from './decompose-rig.js';
 
 const repos: TempRepo[] = [];
 const groups: number[] = [];
@@ -30,30 +30,9 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-/** A shell line that writes one valid contract owning `src/<name>/**`. */
-const contract = (id: string, name: string) =>
-  `mkdir -p specs/${id} && printf -- "---\\nfeature_id: ${id}\\ntitle: ${name}\\nowns: [src/${name}/**]\\nacceptance_criteria:\\n  - { text: tests pass, run: \\"true\\" }\\n---\\n" > specs/${id}/contract.md`;
-
-/** A repository with a spec, configured for a command agent running `lines` in the scratch worktree. */
-function repoWithAgent(lines: string[], files: Record<string, string> = {}): TempRepo {
-  const r = makeRepo({
-    'src/a/x.ts': 'export const a = 1;\n',
-    'src/b/y.ts': 'export const b = 1;\n',
-    '.gitignore': '.baton/\n',
-    'spec.md': '# Shop\n',
-    ...files,
-  });
-  repos.push(r);
-  const agent = join(r.root, '..', 'agent.sh');
-  writeFileSync(agent, ['#!/bin/sh', ...lines, ''].join('\n'));
-  chmodSync(agent, 0o755);
-  r.write({ 'baton.config.json': JSON.stringify({ agent: { command: agent } }) });
-  r.git('add', '-A');
-  r.git('commit', '-q', '-m', 'config');
-  return r;
-}
-
-const worktreeCount = (r: TempRepo) => r.git('worktree', 'list').split('\n').length;
+/** A repository with a spec and a second source folder, for a command agent running `lines`. */
+const repoWithAgent = (lines: string[], files: Record<string, string> = {}) =>
+  agentRepo(repos, lines, { 'src/b/y.ts': 'export const b = 1;\n', ...files });
 
 describe('baton decompose, at its edges', () => {
   it('stops the agent’s process group on Ctrl-C, removes the scratch worktree and says so (exit 130)', async () => {

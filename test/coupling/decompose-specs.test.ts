@@ -1,17 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import type { TempRepo } from '../rig/repo.js';
+import { repoWithAgent as agentRepo, contract, worktreeCount } from './decompose-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
-
-/** A shell line that writes one valid contract owning `src/<name>/**`. */
-const contract = (id: string, name: string) =>
-  `mkdir -p specs/${id} && printf -- "---\\nfeature_id: ${id}\\ntitle: ${name}\\nowns: [src/${name}/**]\\nacceptance_criteria:\\n  - { text: tests pass, run: \\"true\\" }\\n---\\n" > specs/${id}/contract.md`;
 
 /** Shell lines that make `dir` a git repository whose config runs a command on the user's next `git status` there. */
 const nestedRepo = (dir: string) => [
@@ -21,25 +18,8 @@ const nestedRepo = (dir: string) => [
   `touch ${dir}/.git/objects/.keep ${dir}/.git/refs/.keep`,
 ];
 
-/** A repository with a spec, configured for a command agent running `lines` in the scratch worktree. */
-function repoWithAgent(lines: string[], files: Record<string, string> = {}): TempRepo {
-  const r = makeRepo({
-    'src/a/x.ts': 'export const a = 1;\n',
-    '.gitignore': '.baton/\n',
-    'spec.md': '# Shop\n',
-    ...files,
-  });
-  repos.push(r);
-  const agent = join(r.root, '..', 'agent.sh');
-  writeFileSync(agent, ['#!/bin/sh', ...lines, ''].join('\n'));
-  chmodSync(agent, 0o755);
-  r.write({ 'baton.config.json': JSON.stringify({ agent: { command: agent } }) });
-  r.git('add', '-A');
-  r.git('commit', '-q', '-m', 'config');
-  return r;
-}
-
-const worktreeCount = (r: TempRepo) => r.git('worktree', 'list').split('\n').length;
+/** A repository with a spec, for a command agent running `lines` in the scratch worktree. */
+const repoWithAgent = (lines: string[], files: Record<string, string> = {}) => agentRepo(repos, lines, files);
 
 describe('baton decompose, and the files git runs or reads', () => {
   it('refuses a round that leaves a git repository in specs/, and copies nothing of it', async () => {
