@@ -174,3 +174,29 @@ export function mockStarter(
     return server;
   };
 }
+
+/**
+ * The user's own Codex config in `home` (`.codex/config.toml`, returned): the mock model server as its
+ * provider, no retries, and optionally a notify program of the user's.
+ */
+export function writeCodexConfig(home: string, server: { url: string }, notify?: string[]): string {
+  const dir = join(home, '.codex');
+  mkdirSync(dir, { recursive: true });
+  const lines = [
+    'model = "mock-model"',
+    'model_provider = "mock"',
+    ...(notify ? [`notify = ${JSON.stringify(notify)} # the user's own notifier`] : []),
+    '',
+    '[model_providers.mock]',
+    'name = "Mock"',
+    `base_url = "${server.url}/v1"`,
+    'wire_api = "responses"',
+    'env_key = "OPENAI_API_KEY"',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    '',
+  ];
+  const file = join(dir, 'config.toml');
+  writeFileSync(file, lines.join('\n'), { flag: 'w' });
+  return file;
+}

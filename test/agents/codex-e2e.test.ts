@@ -16,33 +16,12 @@ import {
   mockStarter,
   OWNED_FILE,
   projectFor,
+  writeCodexConfig,
 } from './agent-rig.js';
 import { startResponsesMock } from './mock-servers/openai-responses.js';
-import type { MockServer } from './mock-servers/server.js';
 
 const defer = deferAfterEach();
 const mock = mockStarter(startResponsesMock, defer);
-
-/** The user's own `~/.codex/config.toml`: the mock as model provider, and optionally a notify program. */
-function writeCodexConfig(home: string, server: MockServer, notify?: string[]): void {
-  const dir = join(home, '.codex');
-  mkdirSync(dir, { recursive: true });
-  const lines = [
-    'model = "mock-model"',
-    'model_provider = "mock"',
-    ...(notify ? [`notify = ${JSON.stringify(notify)} # the user's own notifier`] : []),
-    '',
-    '[model_providers.mock]',
-    'name = "Mock"',
-    `base_url = "${server.url}/v1"`,
-    'wire_api = "responses"',
-    'env_key = "OPENAI_API_KEY"',
-    'request_max_retries = 0',
-    'stream_max_retries = 0',
-    '',
-  ];
-  writeFileSync(join(dir, 'config.toml'), lines.join('\n'), { flag: 'w' });
-}
 
 const hooksOf = (events: BatonEvent[]) =>
   events.filter((e): e is HookEvent => e.type === 'hook' && e.feature_id === FEATURE);

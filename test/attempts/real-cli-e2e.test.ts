@@ -1,5 +1,5 @@
 // @module-tag slow
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -12,10 +12,10 @@ import {
   isolatedEnv,
   logEvents,
   mockStarter,
+  writeCodexConfig,
 } from '../agents/agent-rig.js';
 import { startAnthropicMock } from '../agents/mock-servers/anthropic.js';
 import { startResponsesMock } from '../agents/mock-servers/openai-responses.js';
-import type { MockServer } from '../agents/mock-servers/server.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo } from '../rig/repo.js';
 
@@ -25,27 +25,6 @@ const responses = mockStarter(startResponsesMock, defer);
 
 const FEATURE = 'feature-001-hello';
 const OWNED_FILE = 'src/hello/hello.txt';
-
-/** The user's own `~/.codex/config.toml`, pointing Codex at the mock Responses API. */
-function writeCodexConfig(home: string, server: MockServer): void {
-  mkdirSync(join(home, '.codex'), { recursive: true });
-  writeFileSync(
-    join(home, '.codex', 'config.toml'),
-    [
-      'model = "mock-model"',
-      'model_provider = "mock"',
-      '',
-      '[model_providers.mock]',
-      'name = "Mock"',
-      `base_url = "${server.url}/v1"`,
-      'wire_api = "responses"',
-      'env_key = "OPENAI_API_KEY"',
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
-      '',
-    ].join('\n'),
-  );
-}
 
 const ofType = <T extends BatonEvent['type']>(events: BatonEvent[], type: T) =>
   events.filter((e): e is Extract<BatonEvent, { type: T }> => e.type === type);

@@ -1,11 +1,11 @@
 // @module-tag slow
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
-import { agentBin, FAKE_KEY, isolatedEnv } from '../agents/agent-rig.js';
+import { agentBin, FAKE_KEY, isolatedEnv, writeCodexConfig } from '../agents/agent-rig.js';
 import { startResponsesMock } from '../agents/mock-servers/openai-responses.js';
 import type { MockServer } from '../agents/mock-servers/server.js';
 import { runBaton } from '../rig/cli.js';
@@ -39,24 +39,7 @@ function codexProject(config: Record<string, unknown>, server: MockServer) {
   });
   undo.push(() => repo.cleanup());
   const home = join(repo.root, '..', 'home');
-  mkdirSync(join(home, '.codex'), { recursive: true });
-  const userConfig = join(home, '.codex', 'config.toml');
-  writeFileSync(
-    userConfig,
-    [
-      'model = "mock-model"',
-      'model_provider = "mock"',
-      '',
-      '[model_providers.mock]',
-      'name = "Mock"',
-      `base_url = "${server.url}/v1"`,
-      'wire_api = "responses"',
-      'env_key = "OPENAI_API_KEY"',
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
-      '',
-    ].join('\n'),
-  );
+  const userConfig = writeCodexConfig(home, server);
   return { repo, home, userConfig };
 }
 
