@@ -6,25 +6,17 @@
  * worktree: its criteria refused as hidden entries, its agent blind to them. What git copied is read
  * from files (no git process); only then does one `sparse-checkout disable` run.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { git } from './git.js';
+import { gitDirNamedBy } from './worktree-files.js';
 
 /**
  * The admin folder (`.git/worktrees/<name>`) a linked worktree's `.git` file names, absolute; undefined
  * when `worktree` has no such file (a main checkout, nothing there).
  */
 export function worktreeAdminDir(worktree: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(worktree, '.git'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const line = text.split('\n')[0]?.trim() ?? '';
-  if (!line.startsWith('gitdir:')) return undefined;
-  const named = line.slice('gitdir:'.length).trim();
-  return isAbsolute(named) ? named : resolve(worktree, named);
+  return gitDirNamedBy(join(worktree, '.git'));
 }
 
 /** The admin folder's name in the common git folder (`worktrees/<name>`), when it is one. */

@@ -31,14 +31,23 @@ function branchOf(gitDir: string): string | undefined {
   return head?.startsWith('ref: refs/heads/') ? head.slice('ref: refs/heads/'.length) : undefined;
 }
 
+/**
+ * The folder a linked worktree's `.git` file names (`gitdir: <path>`, relative to the file's folder),
+ * absolute; undefined when `gitFile` is no such file (a main checkout's `.git` folder, nothing there).
+ */
+export function gitDirNamedBy(gitFile: string): string | undefined {
+  const line = readTrimmed(gitFile)?.split('\n')[0]?.trim();
+  if (line === undefined || !line.startsWith('gitdir:')) return undefined;
+  const named = line.slice('gitdir:'.length).trim();
+  return isAbsolute(named) ? named : resolve(dirname(gitFile), named);
+}
+
 /** One linked worktree from its admin folder, when the link holds both ways and its folder is there. */
 function linkedWorktree(admin: string): WorktreeInfo | undefined {
   const gitFile = readTrimmed(join(admin, 'gitdir'));
   if (gitFile === undefined || !isAbsolute(gitFile)) return undefined;
-  const back = readTrimmed(gitFile);
-  if (back === undefined || !back.startsWith('gitdir:')) return undefined;
-  const named = back.slice('gitdir:'.length).trim();
-  const target = real(isAbsolute(named) ? named : resolve(dirname(gitFile), named));
+  const named = gitDirNamedBy(gitFile);
+  const target = named === undefined ? undefined : real(named);
   if (target === undefined || target !== real(admin)) return undefined;
   const ref = branchOf(admin);
   const locked = (() => {
