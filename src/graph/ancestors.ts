@@ -41,6 +41,24 @@ export function dependencyRelation<T>(
   return { dependsOn, related: (a, b) => dependsOn(a, b) || dependsOn(b, a) };
 }
 
+/**
+ * One node's dependencies, direct and indirect, in any graph (pure): the same rule as
+ * `dependencyRelation`, asked of a single node where no plan's order is at hand (an integration's
+ * branches). A walk with its own stack, so a long chain cannot overflow; a cycle through `node` stops
+ * at it, and `node` is never its own dependency.
+ */
+export function dependenciesOf<T>(node: T, depsOf: (node: T) => readonly T[]): T[] {
+  const found = new Set<T>();
+  const stack = [...depsOf(node)];
+  while (stack.length > 0) {
+    const d = stack.pop() as T;
+    if (found.has(d) || d === node) continue;
+    found.add(d);
+    stack.push(...depsOf(d));
+  }
+  return [...found];
+}
+
 function setBit(row: Uint32Array, bit: number): void {
   const w = bit >>> 5;
   row[w] = (row[w] as number) | (1 << (bit & 31));

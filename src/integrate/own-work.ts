@@ -5,6 +5,7 @@
  * where its own work starts, so a dependent is not blamed for what its dependencies changed.
  */
 import type { MergeMessage } from '../git/merge-tree.js';
+import { dependenciesOf } from '../graph/ancestors.js';
 
 /** A branch's own commits and the commits outside them where they stop. */
 export interface OwnWalk {
@@ -108,23 +109,16 @@ export function measureOwnWork(
 }
 
 /**
- * The features among `present` that `id` depends on, directly or through others (pure): the
- * dependencies whose work a stacked branch of `id` may carry within this integration.
+ * The features among `present` that `id` depends on, directly or through others (pure; the rule is
+ * graph/ancestors.ts's `dependenciesOf`): the dependencies whose work a stacked branch of `id` may
+ * carry within this integration.
  */
 export function dependenciesAmong(
   id: string,
   dependsOn: ReadonlyMap<string, readonly string[]>,
   present: ReadonlySet<string>,
 ): string[] {
-  const found = new Set<string>();
-  const stack = [...(dependsOn.get(id) ?? [])];
-  while (stack.length > 0) {
-    const d = stack.pop()!;
-    if (found.has(d) || d === id) continue;
-    found.add(d);
-    stack.push(...(dependsOn.get(d) ?? []));
-  }
-  return [...found].filter((d) => present.has(d));
+  return dependenciesOf(id, (d) => dependsOn.get(d) ?? []).filter((d) => present.has(d));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dependencyRelation } from '../../src/graph/ancestors.js';
+import { dependenciesOf, dependencyRelation } from '../../src/graph/ancestors.js';
 
 /** A graph written as `node: deps…` lines, in dependency order. */
 function relationOf(lines: readonly string[]) {
@@ -39,5 +39,36 @@ describe('dependencyRelation', () => {
     expect(r.dependsOn('n60', 'n32')).toBe(false);
     expect(r.related('n0', 'n99')).toBe(true);
     expect(r.related('n60', 'n99')).toBe(false);
+  });
+});
+
+describe('dependenciesOf', () => {
+  it('agrees with dependencyRelation on every pair of random acyclic graphs', () => {
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 40; round++) {
+      const n = 2 + Math.floor(random() * 60);
+      const order = Array.from({ length: n }, (_, i) => `n${i}`);
+      const deps = new Map(order.map((id, i) => [id, order.slice(0, i).filter(() => random() < 0.08)]));
+      const depsOf = (id: string): string[] => deps.get(id) ?? [];
+      const relation = dependencyRelation(order, depsOf);
+      for (const a of order) {
+        const found = new Set(dependenciesOf(a, depsOf));
+        for (const b of order) expect(found.has(b), `${a} → ${b}`).toBe(relation.dependsOn(a, b));
+      }
+    }
+  });
+
+  it('stops at a cycle and never names the node itself', () => {
+    const deps: Record<string, string[]> = { a: ['b'], b: ['c'], c: ['a', 'd'], d: [] };
+    expect(dependenciesOf('a', (id) => deps[id] ?? []).sort()).toEqual(['b', 'c', 'd']);
+  });
+
+  it('walks a chain of 200,000 nodes without overflowing the stack', () => {
+    const depsOf = (id: number): number[] => (id > 0 ? [id - 1] : []);
+    expect(dependenciesOf(200_000, depsOf)).toHaveLength(200_000);
   });
 });
