@@ -3,6 +3,7 @@
  * Texts from the repository (a reflog or stash message) are untrusted: shown with control characters
  * escaped and cut to a line.
  */
+import { printableArg } from '../agents/shell-words.js';
 import { escapeControl } from '../text/escape.js';
 import { clipLine } from '../text/one-line.js';
 import { shellQuote } from '../text/shell-quote.js';
@@ -44,7 +45,11 @@ function describeStash(c: RepoChange): string {
 /** A ref's change; a move with its reflog message, which tells the user's own actions apart. */
 function describeRef(c: RepoChange): string {
   if (c.before === undefined) return `ref ${c.name} created`;
-  if (c.after === undefined) return `ref ${c.name} deleted`;
+  if (c.after === undefined) {
+    // The value it had is the only way back to it once it is gone: its commit, with the command.
+    if (c.before.startsWith('refs/')) return `ref ${c.name} deleted (was ${c.before})`;
+    return `ref ${c.name} deleted (was ${c.before.slice(0, 8)}; restore with: git update-ref ${printableArg(c.name)} ${c.before})`;
+  }
   const why = c.reflog ? ` (${clipLine(escapeControl(c.reflog), MESSAGE_MAX)})` : '';
   const move = `${refValue(c.before)} → ${refValue(c.after)}${why}`;
   return c.name === 'HEAD' ? `HEAD: ${move}` : `ref ${c.name} moved ${move}`;

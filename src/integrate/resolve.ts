@@ -15,11 +15,11 @@ import {
   unstagedPaths,
 } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
-import { statusEntries } from '../git/status.js';
 import { escapeControl } from '../text/escape.js';
 import { changedBeyondConflict, markersLeft } from './beyond-conflict.js';
 import { continueCommandOf, freshCommandOf } from './continue-command.js';
 import { buildConflictTask, type ConflictReport } from './explain.js';
+import { watchResolver } from './resolver-watch.js';
 import {
   contractOf,
   type Halt,
@@ -30,6 +30,7 @@ import {
   recordMerged,
   type Session,
 } from './session.js';
+import { somePaths, worktreeChanges } from './worktree.js';
 
 /**
  * The integration's tip as the log records it, which is its tip before the next merge: the last merge
@@ -292,6 +293,24 @@ async function unresolvedAfter(
   return [...new Set([...(await unmergedPaths(wt)), ...(await markersLeft(wt, files))])];
 }
 
+/** What the resolution changed outside the conflicted files (none known for an old log, whose tip before the merge is unknown). */
+async function changedBeyond(
+  session: Session,
+  id: string,
+  files: readonly string[],
+  pending: boolean,
+): Promise<string[]> {
+  const before = tipBefore(session);
+  if (before === undefined) return [];
+  const wt = session.worktree;
+  return changedBeyondConflict(wt, {
+    ours: before,
+    theirs: await featureCommit(session, id),
+    result: pending ? await git(wt, ['write-tree']) : 'HEAD',
+    files,
+  });
+}
+
 /** Hands the conflict to the resolver; continues only if it left no unmerged path and no marker. */
 export async function resolveByAgent(
   session: Session,
@@ -314,6 +333,7 @@ export async function resolveByAgent(
   const task = buildConflictTask(report, feature, others);
   const wt = session.worktree;
   const signal = session.s.signal ? { signal: session.s.signal } : {};
+  const watch = await watchResolver(session, id);
   const { exitCode } = await resolver({
     worktree: wt,
     files: report.files,
@@ -323,50 +343,48 @@ export async function resolveByAgent(
     ...signal,
     ...(session.marks ? { marks: session.marks } : {}),
   });
+  const traces = await watch.end();
   // Stopped by Ctrl-C: its work is left as it is, mid-merge, for a person (and `--continue`) to finish.
   if (interrupted(session)) return interruptedHalt(session);
   const unresolved = await unresolvedAfter(session, id, report.files, exitCode);
   if (unresolved.length > 0 || exitCode !== 0) {
     return { kind: 'conflict', report: { ...report, unresolved, resolver_exit: exitCode } };
   }
+  const refuse = (unresolved: string[], note: string): Halt => {
+    session.notes.push(`the resolving agent's work was not accepted: ${note}`);
+    return { kind: 'conflict', report: { ...report, unresolved, resolver_exit: exitCode } };
+  };
+  // Checks, not trust: an agent that changed the repository outside the merge (a hook path, a
+  // deleted branch) is not trusted with the merge either; a person looks at both.
+  if (traces.repository.length > 0) {
+    return refuse(
+      [...report.files],
+      `it changed the repository outside the integration: ${traces.repository.join('; ')}. Undo what you did not want, look at its merge in ${wt}, then run \`${continueCommandOf(session)}\``,
+    );
+  }
   // The resolution is the conflicted files only: whatever else it changed is refused before it is
   // committed (checks, not trust: the task said "change nothing else").
   const pending = await mergeInProgress(wt);
-  const before = tipBefore(session);
-  const beyond =
-    before === undefined
-      ? [] // an old log: the tip before the merge is unknown
-      : await changedBeyondConflict(wt, {
-          ours: before,
-          theirs: await featureCommit(session, id),
-          result: pending ? await git(wt, ['write-tree']) : 'HEAD',
-          files: report.files,
-        });
+  const beyond = await changedBeyond(session, id, report.files, pending);
   if (beyond.length > 0) {
-    session.notes.push(
-      `the resolving agent's work was not accepted: it also changed ${beyond.join(', ')}, outside the conflicted files; look at it in ${wt} (git diff --cached), undo what does not belong to the resolution, then run \`${continueCommandOf(session)}\``,
+    return refuse(
+      beyond,
+      `it also changed ${beyond.join(', ')}, outside the conflicted files; look at it in ${wt} (git diff --cached), undo what does not belong to the resolution, then run \`${continueCommandOf(session)}\``,
     );
-    return { kind: 'conflict', report: { ...report, unresolved: beyond, resolver_exit: exitCode } };
   }
   const commit = pending ? await commitMerge(wt) : await git(wt, ['rev-parse', 'HEAD']);
   const wrong = await wrongMerge(session, id, commit);
-  if (wrong !== undefined) {
-    // What the resolver committed is not the merge alone: a person looks at it; `--continue` refuses it.
-    session.notes.push(`the resolving agent's work was not accepted: ${wrong.message}. ${wrong.hint}`);
-    return {
-      kind: 'conflict',
-      report: { ...report, unresolved: [...report.files], resolver_exit: exitCode },
-    };
-  }
-  const leftovers = (await statusEntries(wt)).filter((e) => e.code !== '??');
+  // What the resolver committed is not the merge alone: a person looks at it; `--continue` refuses it.
+  if (wrong !== undefined) return refuse([...report.files], `${wrong.message}. ${wrong.hint}`);
+  // Left after the merge's commit, and untracked files it made: no merge holds them, but the tests
+  // and the criteria after it would see them.
+  const leftovers = [...(await worktreeChanges(wt)).tracked, ...traces.untracked];
   if (leftovers.length > 0) {
-    session.notes.push(
-      `the agent left uncommitted changes in ${wt} outside the merge: ${leftovers.map((e) => e.path).join(', ')}`,
+    const at = printableArg(wt);
+    return refuse(
+      leftovers,
+      `it left changes in ${wt} outside the merge: ${somePaths(leftovers)}; look at them, discard them (git -C ${at} checkout -- ., and git -C ${at} clean -f -- <file> for a file it made), then run \`${continueCommandOf(session)}\``,
     );
-    return {
-      kind: 'conflict',
-      report: { ...report, unresolved: leftovers.map((e) => e.path), resolver_exit: exitCode },
-    };
   }
   recordMerged(session, id, commit, now(session) - t0, 'by-agent');
   return undefined;

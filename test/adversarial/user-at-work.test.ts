@@ -118,7 +118,13 @@ describe('the user works in the main checkout while agents run', () => {
           'ref refs/heads/tmp created',
         ],
       },
-      { feature_id: 'drop', files: ['ref refs/heads/tmp deleted'] },
+      {
+        feature_id: 'drop',
+        // A deleted branch with the commit it held and the command that brings it back.
+        files: [
+          `ref refs/heads/tmp deleted (was ${start.slice(0, 8)}; restore with: git update-ref refs/heads/tmp ${start})`,
+        ],
+      },
     ]);
     expect(run.stdout).toContain('drop: the repository changed while it ran: ref refs/heads/tmp deleted');
     const status = (await runBaton(['status', '--no-disk'], { cwd: repo.root })).stdout;

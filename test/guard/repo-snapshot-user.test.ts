@@ -159,6 +159,7 @@ describe('RepoGuard: a change undone between two looks', () => {
     userRepo();
     const guard = await RepoGuard.start(repo.root, ['baton/a']);
     repo.git('branch', 'tmp');
+    const tmp = repo.git('rev-parse', 'tmp');
     repo.git('config', 'user.signingkey', 'abc');
     expect((await words(guard)).sort()).toEqual([
       'git config user.signingkey added ("abc")',
@@ -168,7 +169,7 @@ describe('RepoGuard: a change undone between two looks', () => {
     repo.git('config', '--unset', 'user.signingkey');
     expect((await words(guard)).sort()).toEqual([
       'git config user.signingkey removed',
-      'ref refs/heads/tmp deleted',
+      `ref refs/heads/tmp deleted (was ${tmp.slice(0, 8)}; restore with: git update-ref refs/heads/tmp ${tmp})`,
     ]);
     expect(await words(guard)).toEqual([]);
   });

@@ -298,6 +298,52 @@ describe('startIntegration with --on-conflict agent', () => {
     });
   });
 
+  it('refuses a resolution whose agent also changed the repository, and logs what it changed', async () => {
+    const f = makeFourFeatures();
+    repo = f.repo;
+    repo.git('branch', 'keepme', 'main');
+    const keep = repo.git('rev-parse', 'keepme');
+    const resolve = `printf '%s\\n' ${Array.from({ length: 20 }, (_, i) => `'line ${i + 1}'`).join(' ')} > "$BATON_CONFLICT_FILES"`;
+    const script = `${resolve} && git add -A && git config core.hooksPath /tmp/evil-hooks && git branch -D keepme`;
+    const result = await startIntegration(
+      optionsFor(repo, f.contracts, { onConflict: 'agent', resolver: scriptResolver(script) }),
+    );
+    expect(result.outcome).toBe('conflict');
+    expect(result.conflict).toMatchObject({ feature_id: 'b', unresolved: ['src/routes.ts'] });
+    const note = result.notes.join('\n');
+    expect(note).toContain(
+      "the resolving agent's work was not accepted: it changed the repository outside the integration",
+    );
+    expect(note).toContain('git config core.hookspath added ("/tmp/evil-hooks")');
+    expect(note).toContain(
+      `ref refs/heads/keepme deleted (was ${keep.slice(0, 8)}; restore with: git update-ref refs/heads/keepme ${keep})`,
+    );
+    const escaped = events(repo).filter((e) => e.type === 'feature.escaped');
+    expect(escaped).toEqual([
+      expect.objectContaining({
+        feature_id: 'b',
+        kind: 'repository',
+        files: expect.arrayContaining([expect.stringContaining('core.hookspath')]),
+      }),
+    ]);
+    expect(result.steps.find((s) => s.feature_id === 'b')?.status).not.toBe('merged');
+  });
+
+  it('refuses a resolution that leaves an untracked file in the integration worktree', async () => {
+    const f = makeFourFeatures();
+    repo = f.repo;
+    const resolve = `printf '%s\\n' ${Array.from({ length: 20 }, (_, i) => `'line ${i + 1}'`).join(' ')} > "$BATON_CONFLICT_FILES"`;
+    const result = await startIntegration(
+      optionsFor(repo, f.contracts, {
+        onConflict: 'agent',
+        resolver: scriptResolver(`${resolve} && echo made > helper.txt`),
+      }),
+    );
+    expect(result.outcome).toBe('conflict');
+    expect(result.conflict).toMatchObject({ feature_id: 'b', unresolved: ['helper.txt'] });
+    expect(result.notes.join('\n')).toContain('outside the merge: helper.txt');
+  });
+
   it('stops when the resolver leaves conflict markers behind', async () => {
     const f = makeFourFeatures();
     repo = f.repo;
