@@ -23,6 +23,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for another process (a Baton writing its lock, a browser's page): its default
+    // second failed a test under a load of 20 (takeover.test.ts). A poll that succeeds ends as soon as
+    // it does, so a longer bound costs nothing when the machine is quiet.
+    expect: { poll: { timeout: 20_000 } },
     // One temporary folder per run, removed at its end (test/rig/suite-tmp.ts).
     globalSetup: ['test/rig/suite-tmp.ts'],
     pool: 'forks',
