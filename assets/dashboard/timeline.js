@@ -3,13 +3,11 @@
 import { columnOf, endOf, isLive } from './board.js';
 import { h, svg } from './dom.js';
 import { formatDuration } from './format.js';
+import { tickStep } from './ticks.js';
 
 const ROW = 20;
 const LABEL = 210;
 const AXIS = 24;
-const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400].map(
-  (s) => s * 1000,
-);
 
 /** Draws the timeline into `container`; `onSelect(id)` opens a feature's detail. */
 export function renderTimeline(container, model, onSelect) {
@@ -55,7 +53,7 @@ export function renderTimeline(container, model, onSelect) {
   const plot = width - LABEL - 12;
   const height = AXIS + rows.length * ROW + 4;
   const x = (t) => LABEL + ((t - t0) / (t1 - t0)) * plot;
-  const step = STEPS.find((s) => (t1 - t0) / s <= 8) ?? STEPS[STEPS.length - 1];
+  const step = tickStep(t1 - t0);
 
   const axis = [];
   for (let t = 0; t0 + t <= t1; t += step) {

@@ -123,3 +123,21 @@ describe('the header of a resumed run in progress', () => {
     await page.close();
   });
 });
+
+describe('the timeline beside a line stamped decades away', () => {
+  it('draws a handful of ticks, not one a day of the span', async () => {
+    // A hook line from a machine whose clock said 2000: the span is 27 years.
+    const { dash } = await setup([
+      runStarted('r1', at(0), ['now', 'old'], 999_999),
+      ...finished('r1', 'now', 2000, 2, 3),
+      featureStarted('r1', 'old', '2000-01-01T00:00:00.000Z'),
+      { v: 1, ts: at(4), type: 'run.ended', run_id: 'r1', outcome: 'complete', duration_ms: 4000 },
+    ]);
+    const page = await open(dash.url);
+    await expect.poll(() => page.locator('#timeline .bar').count()).toBe(2);
+    const ticks = await page.locator('#timeline .tick').count();
+    expect(ticks).toBeGreaterThan(0);
+    expect(ticks).toBeLessThanOrEqual(9);
+    await page.close();
+  });
+});
