@@ -280,7 +280,7 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
       return { kind: 'conflict', report };
     case 'skip': {
       await abortMerge(session.worktree);
-      const others = withIds.length > 0 ? withIds.join(', ') : 'the integration';
+      const others = withIds.length > 0 ? withIds.join(', ') : (session.baseName ?? 'the base'); // none merged before: the base's own changes
       skipWithDependents(session, id, `conflicts with ${others} in ${files.join(', ')}`);
       return undefined;
     }

@@ -272,6 +272,13 @@ export function describeBestOfNWork(report: Report): string | undefined {
 }
 
 /** The heading of the report's escapes section (markdown and HTML). */
+/**
+ * The other side of a conflict that names no feature: integrate names the features merged before it
+ * (and the report those an earlier delivered attempt put on the branch), so what is left is the
+ * base's own changes.
+ */
+export const BASE_SIDE = "the base's own changes";
+
 export const ESCAPES_HEADING = 'Changes outside the worktrees';
 
 /**

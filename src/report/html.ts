@@ -5,6 +5,7 @@ import {
   ATTEMPT_NUMERIC,
   amdahlRow,
   attemptRow,
+  BASE_SIDE,
   baseLacksCutLine,
   describeBestOfNWork,
   describeDecision,
@@ -275,7 +276,7 @@ function conflictSections(report: Report): string[] {
             `<code>${escapeXml(f.file)}</code>${f.owners === null ? '' : ` (owned by ${f.owners.length > 0 ? f.owners.map(escapeXml).join(', ') : 'no contract'})`}`,
         )
         .join(', ');
-      const other = p.with === null ? 'already merged work' : `<code>${escapeXml(p.with)}</code>`;
+      const other = p.with === null ? BASE_SIDE : `<code>${escapeXml(p.with)}</code>`;
       return `<li class="conflict" data-feature="${escapeXml(p.feature_id)}"><code>${escapeXml(p.feature_id)}</code> × ${other}: ${files}</li>`;
     }),
     '</ul>',

@@ -15,6 +15,7 @@ import {
   ATTEMPT_NUMERIC,
   amdahlRow,
   attemptRow,
+  BASE_SIDE,
   baseLacksCutLine,
   describeBestOfNWork,
   describeDecision,
@@ -255,7 +256,7 @@ function conflictsSection(report: Report): string[] {
       )
       .join(', ');
     out.push(
-      `- ${markdownCode(p.feature_id)} × ${p.with === null ? 'already merged work' : markdownCode(p.with)}: ${owners}`,
+      `- ${markdownCode(p.feature_id)} × ${p.with === null ? BASE_SIDE : markdownCode(p.with)}: ${owners}`,
     );
   }
   out.push('');

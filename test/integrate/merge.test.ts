@@ -213,6 +213,24 @@ describe('startIntegration with --on-conflict skip', () => {
     expect(types.filter((t) => t === 'merge.skipped')).toHaveLength(2);
     expect(types).toContain('merge.conflict');
   });
+
+  it('names the base when a feature conflicts with its own changes, nothing merged before it', async () => {
+    const f = makeIndependent(2);
+    repo = f.repo;
+    // The user's own commit on main puts another file where f1 puts its own.
+    repo.git('checkout', '-q', 'main');
+    repo.write({ 'src/f1/index.ts': '// mine\n' });
+    repo.git('add', '-A');
+    repo.git('commit', '-qm', 'my own f1 file');
+    const result = await startIntegration(
+      optionsFor(repo, f.contracts, { onConflict: 'skip', baseName: 'main' }),
+    );
+    expect(result.steps[0]).toEqual({
+      feature_id: 'f1',
+      status: 'skipped',
+      reason: 'conflicts with main in src/f1/index.ts',
+    });
+  });
 });
 
 describe('startIntegration with --on-conflict agent', () => {

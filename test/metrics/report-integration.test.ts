@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
 import { describeVerdict, type IntegrationRecord } from '../../src/metrics/integration.js';
 import { computeReport, judgeIntegration } from '../../src/metrics/report.js';
+import { renderHtml } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { ev, featureEvents, runEnded, runStarted, threeParallelFeatures } from './log-builder.js';
 
 describe('computeReport: phases and integration weighed against the record', () => {
@@ -104,6 +106,22 @@ describe('computeReport: phases and integration weighed against the record', () 
     ];
     const r = computeReport({ events });
     expect(r.integration.duration_min).toBe(4);
+  });
+
+  it("names a conflict that names no feature as one with the base's own changes, in both renderings", () => {
+    const ids = ['a'];
+    const events: LogEvent[] = [
+      runStarted(0, 'r1', ids),
+      ...featureEvents({ id: 'a', runId: 'r1', start: 0, exit: 10 }),
+      runEnded(10, 'r1', 0),
+      ev(10, { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ids }),
+      // The first merge conflicted: nothing was merged before it, so the other side is the base.
+      ev(11, { type: 'merge.conflict', feature_id: 'a', files: ['x'], with: [], duration_ms: 100 }),
+      ev(12, { type: 'integration.ended', outcome: 'conflict', duration_ms: 2 * 60_000 }),
+    ];
+    const r = computeReport({ events });
+    expect(renderMarkdown(r)).toContain("- `a` × the base's own changes: `x`");
+    expect(renderHtml(r)).toContain("<code>a</code> × the base's own changes: <code>x</code>");
   });
 
   it('does not call the test suite the cost when the tests took a small share of a long integration', () => {
