@@ -9,7 +9,7 @@ import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
 import { gitTies, messagesOfMergeInProgress } from './conflict-ties.js';
-import { continueCommandOf, freshCommandOf, startOnlyFlags } from './continue-command.js';
+import { continueCommandOf, freshCommandOf, sessionFlags, startOnlyFlags } from './continue-command.js';
 import { cutLackedByIntegration } from './cut-from.js';
 import { type ConflictReport, featuresTouching, ownersByFile } from './explain.js';
 import { finish } from './finish.js';
@@ -74,7 +74,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
     stamp: o.clock().toISOString().replace(/[:.]/g, '-'),
     freshCommand: freshCommandOf(session),
     // Read only when refusing: `--continue` is offered only when the log says it would go on.
-    continueCommand: () => earlierContinueOffer(o),
+    continueCommand: () => earlierContinueOffer(o, sessionFlags(session)),
   });
   session.worktree = wt.path;
   if (wt.backup) session.backup = wt.backup;

@@ -7,7 +7,7 @@
 import { existingBranches } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import { readLog } from '../log/read.js';
-import { continueCommand, startOnlyFlags } from './continue-command.js';
+import { type ContinueFlags, continueCommand, freshCommand, startOnlyFlags } from './continue-command.js';
 import { cutCommitsOf } from './cut-from.js';
 import { foreignBases } from './into.js';
 import { collectBranchChanges, withCarried } from './predict.js';
@@ -49,7 +49,10 @@ export async function startSession(o: StartIntegrationOptions): Promise<Session>
  * refusing): only when the log says it would go on, with the test command it began with and this
  * command's `--into` and `--on-conflict`.
  */
-export function earlierContinueOffer(o: StartIntegrationOptions): ContinueOffer | undefined {
+export function earlierContinueOffer(
+  o: StartIntegrationOptions,
+  own: ContinueFlags,
+): ContinueOffer | undefined {
   const v = resumeStateFrom(
     readLog(o.logPath, undefined, { final: true }).events,
     o.into ? { into: o.into } : {},
@@ -66,7 +69,13 @@ export function earlierContinueOffer(o: StartIntegrationOptions): ContinueOffer 
     into: o.into ?? v.state.askedInto,
     onConflict: o.onConflict,
   });
-  return { command, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
+  // Starting over instead keeps what this command said, and what the continue carries where it said nothing.
+  const fresh = freshCommand({
+    ...own,
+    test: own.test ?? test,
+    into: own.into ?? o.into ?? v.state.askedInto,
+  });
+  return { command, fresh, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
 }
 
 /**

@@ -49,6 +49,8 @@ export interface ContinueOffer {
   command: string;
   /** Its `--test` is read from the log, not given to this command: the user reads it before running it. */
   testFromLog?: boolean;
+  /** The `--fresh` offered beside it: this command's, with the `--test` and `--into` the continue carries when it gave none. */
+  fresh?: string;
 }
 
 /** The offer as the hint writes it: the command, and a word of caution when the log named its test. */
@@ -128,13 +130,12 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     return { path, created };
   }
   if (!options.fresh) {
-    const fresh = `\`${options.freshCommand}\` to start over from the base (the old result is kept under refs/baton/integration-backup/)`;
+    const offer = options.continueCommand();
+    const fresh = `\`${offer?.fresh ?? options.freshCommand}\` to start over from the base (the old result is kept under refs/baton/integration-backup/)`;
     throw new UserError(
       'integrate/earlier-result',
       `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
-      {
-        hint: continueHint(options.continueCommand(), fresh),
-      },
+      { hint: continueHint(offer, fresh) },
     );
   }
   const backup = await keepEarlierResult(options, tip, path);
@@ -149,11 +150,12 @@ async function assertIdle(
 ): Promise<void> {
   if (await mergeInProgress(path)) {
     const next = options.continueCommand() ?? { command: 'baton integrate --continue' };
+    const fresh = next.fresh ?? options.freshCommand;
     throw new UserError(
       'integrate/merge-in-progress',
       `the integration in ${path} is stopped at a merge conflict`,
       {
-        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`${options.freshCommand}\`.`,
+        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`${fresh}\`.`,
       },
     );
   }

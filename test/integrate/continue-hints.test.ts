@@ -80,6 +80,11 @@ describe('the --continue every hint names', () => {
     expect(continueCommands(again.stderr)).toEqual([expected]);
     // Its other way, starting over, keeps them too.
     expect(again.stderr).toContain('and run `baton integrate --fresh --test true --into main`');
+    // A bare `baton integrate` (no flags) is offered both ways with the integration's --test and --into.
+    const bare = await runBaton(['integrate'], { cwd: repo.root });
+    expect(bare.stderr).toContain('[integrate/merge-in-progress]');
+    expect(continueCommands(bare.stderr)).toEqual([expected]);
+    expect(bare.stderr).toContain('and run `baton integrate --fresh --test true --into main`');
     // A --continue refused for an unresolved path names itself again, flags and all.
     const early = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
