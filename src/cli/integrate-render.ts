@@ -299,10 +299,13 @@ function promotable(r: IntegrationResult): boolean {
 /**
  * How long the integration took, in the report's words (`attemptTime`): its integration time so far,
  * and, once more than one invocation made it, that and this invocation's own time; without the log's
- * word, this invocation's.
+ * word, this invocation's; when an earlier invocation left no end, this invocation's, said so.
  */
 function integrationTook(r: Pick<IntegrationResult, 'duration_ms'>, time?: AttemptTime): string {
-  if (time?.ms == null) return formatDuration(r.duration_ms);
+  if (time === undefined) return formatDuration(r.duration_ms);
+  // An earlier invocation ended with no record of its end (killed): the report cannot count it either.
+  if (time.ms === null)
+    return `${formatDuration(r.duration_ms)} (this invocation; the integration's whole time is unknown: an earlier invocation left no record of its end)`;
   if (time.invocations <= 1) return formatDuration(time.ms);
   return `${formatDuration(time.ms)} of integration time over ${time.invocations} invocations (this one ${formatDuration(r.duration_ms)}; the waits between them not counted)`;
 }
