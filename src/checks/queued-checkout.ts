@@ -8,6 +8,7 @@
 import { UserError } from '../errors.js';
 import { makeFullCheckout } from '../git/full-checkout.js';
 import { gitRaw } from '../git/git.js';
+import { checkOutSubmodules } from '../git/submodule-checkout.js';
 import type { FeatureState } from '../log/state.js';
 import { oneLine } from '../text/one-line.js';
 
@@ -16,10 +17,16 @@ export function promotedFromQueue(f: Pick<FeatureState, 'queue'> | undefined): b
   return f?.queue?.state === 'completed';
 }
 
-/** Checks `branch` out in a new worktree at `path`; a path git refuses (a folder there) is `verify/checkout-failed`. */
-export async function checkOutQueued(root: string, branch: string, path: string): Promise<void> {
+/**
+ * Checks `branch` out in a new worktree at `path`, with the submodules the main checkout has populated
+ * (`checkOutSubmodules`, whose warnings it returns); a path git refuses (a folder there) is `verify/checkout-failed`.
+ */
+export async function checkOutQueued(root: string, branch: string, path: string): Promise<string[]> {
   const r = await gitRaw(root, ['worktree', 'add', '--quiet', path, branch]);
-  if (r.exitCode === 0) return makeFullCheckout(path);
+  if (r.exitCode === 0) {
+    await makeFullCheckout(path);
+    return checkOutSubmodules(root, path);
+  }
   throw new UserError(
     'verify/checkout-failed',
     `could not check ${branch} out at ${path} to verify it here: ${oneLine(r.stderr.trim())}`,

@@ -157,7 +157,7 @@ export interface Targets {
   targets: VerifyTarget[];
   skipped: Array<{ feature_id: string; reason: string }>;
   /** Queued features whose branch was checked out here to be verified (`checkOutQueued`), and where. */
-  checkedOut: Array<{ feature_id: string; path: string }>;
+  checkedOut: Array<{ feature_id: string; path: string; warnings: string[] }>;
 }
 
 /** A target of one feature: its contract and port, its checks run in `cwd`, the owns rule diffing `branch`. */
@@ -350,8 +350,15 @@ async function worktreeTargets(
     );
     throw new UserError('verify/no-worktree', which, { hint });
   }
-  const checkedOut = located.flatMap((l) => ('checkout' in l ? [{ feature_id: l.id, path: l.cwd }] : []));
-  for (const c of located) if ('checkout' in c) await checkOutQueued(q.root, c.branch, c.cwd);
+  const checkedOut: Targets['checkedOut'] = [];
+  for (const c of located) {
+    if ('checkout' in c)
+      checkedOut.push({
+        feature_id: c.id,
+        path: c.cwd,
+        warnings: await checkOutQueued(q.root, c.branch, c.cwd),
+      });
+  }
   return {
     checkedOut,
     targets: located.flatMap((l) => ('cwd' in l ? [target(l.id, l.cwd, l.branch)] : [])),

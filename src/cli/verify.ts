@@ -230,6 +230,7 @@ async function verifyLocked(
   for (const c of checkedOut) {
     const where = escapeControl(relative(ctx.cwd, c.path) || '.');
     ctx.stderr.write(`checked out ${c.feature_id}'s branch (its work came from a worker) in ${where}\n`);
+    for (const w of c.warnings) ctx.stderr.write(`warning: ${c.feature_id}: ${escapeControl(w)}\n`);
   }
   const byId = new Map(targets.map((t) => [t.contract.feature_id, t]));
   const { reports, aborted } = await runChecks(ctx, flags, targets, project, (r) => {

@@ -7,6 +7,7 @@ import { UserError, unreachable } from '../errors.js';
 import { mergeNoFf } from '../git/integration-merge.js';
 import { abortMerge, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
+import { checkOutSubmodules } from '../git/submodule-checkout.js';
 import { readLog } from '../log/read.js';
 import { gitTies, messagesOfMergeInProgress } from './conflict-ties.js';
 import { continueCommandOf, freshCommandOf, sessionFlags, startOnlyFlags } from './continue-command.js';
@@ -82,6 +83,12 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
     session.changed = await ownChanges(session, o.base, session.order);
+    // Made now, at the base: its submodules as the main checkout has them, but for those a feature
+    // moves (a merge would leave their checkout behind the commit it records, and its tests see it changed).
+    if (wt.created) {
+      const moved = new Set(Object.values(session.changed).flat());
+      session.notes.push(...(await checkOutSubmodules(o.root, wt.path, { leave: moved })));
+    }
     session.startedAt = now(session);
     emit(session, {
       type: 'integration.started',

@@ -6,6 +6,7 @@ import { branchExists, git } from '../git/git.js';
 import { clearStaleIndexLock } from '../git/index-lock.js';
 import { addWorktreeForBranch } from '../git/merge.js';
 import { statusEntries } from '../git/status.js';
+import { checkOutSubmodules } from '../git/submodule-checkout.js';
 import { finishUnfinishedCheckout } from '../git/worktree-batch.js';
 import { listWorktrees, worktreeAt } from '../git/worktree-list.js';
 import { type ProvenWorktree, proveFeatureWorktree } from '../git/worktree-proof.js';
@@ -88,12 +89,23 @@ export async function prepareWorktree(
   // Cut from the base, the branch has no work yet: its own starts at the base.
   const own = opts.waitForDeps ? await stackOnDependencies(ctx, feature, p) : { forkPoint: ctx.baseCommit };
   recordWorktree(ctx, id, p, own.forkPoint, false);
+  // Before the copy: a submodule's folder is checked out only while it is as `worktree add` left it.
+  await checkOutWorktreeSubmodules(ctx, id, p.worktree);
   const copied = await copyIntoWorktree(opts.root, p.worktree, [
     ...opts.config.copy,
     ...readWorktreeInclude(opts.root),
   ]);
   if (copied.length > 0) writeStateFile(p.stateDir, join(p.dir, 'copied.txt'), `${copied.join('\n')}\n`);
   return { ...own, base: ctx.baseCommit };
+}
+
+/**
+ * Checks out, in a worktree just made, the submodules the main checkout has populated
+ * (`checkOutSubmodules`); one that could not be is a warning of the run's, never a failure.
+ */
+async function checkOutWorktreeSubmodules(ctx: RunContext, id: string, worktree: string): Promise<void> {
+  for (const warning of await checkOutSubmodules(ctx.opts.root, worktree))
+    ctx.opts.onWarning?.(`${id}: ${warning}`);
 }
 
 /**
@@ -232,6 +244,8 @@ async function reuseBranch(ctx: RunContext, feature: Contract, p: FeaturePaths):
   const worktree = await proveFeatureWorktree(opts.root, p.worktree, p.branch);
   // A worktree the dead run added but never checked out (no agent ever ran in it) is checked out now.
   const checkedOut = await finishUnfinishedCheckout(worktree.path);
+  // Made again, or checked out only now: its submodules are as `worktree add` left them.
+  if (readded || checkedOut) await checkOutWorktreeSubmodules(ctx, id, worktree.path);
   // A git killed with the dead run (its `git add --all`) left its lock: the agent's work could not be
   // recorded. A re-attached agent works on in the worktree: its lock is its own.
   const lockRemoved =

@@ -50,7 +50,10 @@ export interface RunOptions {
   control?: RunControl;
   /** Receives the agents' own hook events and the conductor's interventions of interactive runs as they reach the log. */
   onAgentEvent?: (event: BatonEvent) => void;
-  /** Receives each warning the run gives once, before it starts (a copy entry that matches nothing). */
+  /**
+   * Receives each warning the run gives: once, before it starts (a copy entry that matches nothing),
+   * or for one feature as it goes (a submodule its worktree could not check out), prefixed with its id.
+   */
   onWarning?: (message: string) => void;
   /** Finds the adapter for an agent spec (default: the registry); tests pass their own. */
   resolveAdapter?: (spec: AgentSpec) => AgentAdapter;

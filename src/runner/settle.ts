@@ -8,10 +8,13 @@ import type { Contract } from '../contracts/schema.js';
 import { changedFiles, commonGitDir, git } from '../git/git.js';
 import { commitOnBranch } from '../git/sequence.js';
 import { statusEntries } from '../git/status.js';
+import { submodulesWithChanges } from '../git/submodule-checkout.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import type { Straggler } from '../guard/daemons.js';
 import type { AgentUsage } from '../log/events.js';
 import { describeExit } from '../process/supervise.js';
+import { escapeControl } from '../text/escape.js';
+import { someOf } from '../text/some-of.js';
 import { agentExitTrailer, batonCommitMessage } from './baton-commit.js';
 import type { RunContext } from './context.js';
 import { emitEscapes } from './escapes.js';
@@ -79,6 +82,7 @@ export async function settle(
       return { problem: `${refused}${await uncommittedNote(p.worktree)}` };
     }
     ({ head: commit, files } = done);
+    await reportSubmoduleChanges(ctx, id, p);
   }
   const { usage } = run;
   const { exit } = run;
@@ -100,6 +104,20 @@ export async function settle(
   // ended; each change named once, attributed; reported, never silently kept or reverted.
   emitEscapes(ctx.sink, await ctx.findEscapes(), id);
   return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
+}
+
+/**
+ * Says, as a warning of the run's, which checked-out submodules hold changes Baton's commit could not
+ * take (`submodulesWithChanges`): they are work of the agent's that is not on the branch, kept in the
+ * worktree, and `baton clean` refuses to remove it while they are there.
+ */
+async function reportSubmoduleChanges(ctx: RunContext, id: string, p: FeaturePaths): Promise<void> {
+  const subs = (await submodulesWithChanges(p.worktree)).map((s) => escapeControl(s));
+  if (subs.length === 0) return;
+  const one = subs.length === 1;
+  ctx.opts.onWarning?.(
+    `${id}: changes inside submodule${one ? '' : 's'} ${someOf(subs, 5)} are not on ${p.branch} (Baton commits the worktree's own files, and a submodule's only as the commit its HEAD is at); they are kept in ${escapeControl(p.worktree)}: commit them inside the submodule, then commit the submodule in the worktree, if the work needs them`,
+  );
 }
 
 /** What a failure reason adds when Baton committed nothing and the agent's changes are still in the worktree. */

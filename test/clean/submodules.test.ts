@@ -126,13 +126,16 @@ describe('clean and submodules', () => {
 });
 
 describe('run and submodules', () => {
-  it('warns at the start of a run that the worktrees leave submodules empty, naming them', async () => {
+  it('warns at the start of a run that the worktrees leave empty the submodules the main checkout has not populated', async () => {
     const repo = repoWithSubmodule();
+    repo.git('submodule', 'deinit', '-q', '-f', 'lib');
     repo.commit('contract', {
       'specs/feature-001-x/contract.md':
         '---\nfeature_id: feature-001-x\ntitle: X\nowns: ["lib/**"]\nagent: { command: "true" }\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: "true"\n---\nx\n',
     });
     const r = await runBaton(['run', 'feature-001-x'], { cwd: repo.root });
-    expect(r.stderr + r.stdout).toMatch(/submodule lib is not checked out in Baton's worktrees/);
+    expect(r.stderr + r.stdout).toMatch(
+      /submodule lib is not checked out in your checkout, so Baton's worktrees leave it empty too/,
+    );
   });
 });
