@@ -19,6 +19,22 @@ export interface LiveView {
 }
 
 /**
+ * A frame's lines kept to the terminal's rows, from the top (pure): log-update cuts a frame taller than
+ * the screen from its top, and the header and first rows (the run line, the column names) would never
+ * be seen, nor scrolled back to. The last row left says how many lines did not fit. One row stays free
+ * for the cursor, as log-update keeps it.
+ */
+export function fitRows(lines: readonly string[], rows: number): string[] {
+  const room = Math.max(2, rows - 1);
+  if (lines.length <= room) return [...lines];
+  const hidden = lines.length - (room - 1);
+  return [
+    ...lines.slice(0, room - 1),
+    `… ${hidden} more line${hidden === 1 ? '' : 's'} (the terminal is too short)`,
+  ];
+}
+
+/**
  * On a terminal, a view redrawn in place by log-update (which moves the cursor over the previous frame and
  * rewrites only the lines that changed), with every line cut to the terminal's width first: a wrapped line
  * would take two rows and spoil the count of rows to move over. Elsewhere (a pipe, a log file) each frame
@@ -58,8 +74,7 @@ export function createLiveView(out: Output): LiveView {
   let frame = '';
   const redraw = () =>
     draw(
-      frame
-        .split('\n')
+      fitRows(frame.split('\n'), screen.rows)
         .map((l) => cutToWidth(l, width()))
         .join('\n'),
     );

@@ -43,6 +43,22 @@ describe('createLiveView', () => {
     expect(term.screen()).toEqual(['header', `${'z'.repeat(28)}…`, 'next']);
   });
 
+  it('keeps the top of a frame taller than the terminal, and says how many lines did not fit', () => {
+    const term = new FakeTerminal(60, 6);
+    const view = createLiveView(term);
+    const rows = Array.from({ length: 12 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
+    view.update(['run r1 · running', 'feature  status', ...rows].join('\n'));
+    view.update(['run r1 · running', 'feature  status', ...rows].join('\n'));
+    // The run line and the column header stay on screen; the rest is counted, not cut from the top.
+    expect(term.screen()).toEqual([
+      'run r1 · running',
+      'feature  status',
+      'f01',
+      'f02',
+      '… 10 more lines (the terminal is too short)',
+    ]);
+  });
+
   it('draws at 80 columns on a terminal that reports none, not one character per row', () => {
     let raw = '';
     const view = createLiveView({ write: (s) => (raw += s), isTTY: true, columns: 0, rows: 0 });
