@@ -16,6 +16,8 @@ export interface StatusWatch {
   logPath: string;
   view: LiveView | undefined;
   render: () => void;
+  /** Whether an open run's orchestrator is gone since the last redraw (asked off a terminal). */
+  deadRunOpen: () => boolean;
 }
 
 /**
@@ -68,10 +70,17 @@ export async function followUntilInterrupt(
     if (advanced) render();
   };
   const stopWatching = watch.watchLog(watch.logPath, onNews, { intervalMs: 500, keepAlive: true });
-  // On a terminal the elapsed times tick once a second even when nothing was appended.
-  const ticker = ctx.stdout.isTTY === true ? setInterval(render, 1000) : undefined;
+  // On a terminal the elapsed times tick once a second even when nothing was appended. Elsewhere
+  // (a pipe, a script, an editor's panel) a table is printed only when something changed: a run whose
+  // orchestrator died (kill -9) appends nothing, so who is alive is asked every 2 s.
+  const ticker =
+    ctx.stdout.isTTY === true
+      ? setInterval(render, 1000)
+      : setInterval(() => {
+          if (watch.deadRunOpen()) render();
+        }, 2000);
   await untilInterrupted(ctx);
   stopWatching();
-  if (ticker) clearInterval(ticker);
+  clearInterval(ticker);
   view?.done();
 }

@@ -1,5 +1,6 @@
 import { type DiskUsage, formatBytes } from '../clean/disk-usage.js';
 import {
+  hasDeadOpenRun,
   interruptionEvents,
   livenessNow,
   type OrchestratorProbe,
@@ -301,6 +302,11 @@ class StatusFold {
     }).advanced;
   }
 
+  /** Whether a run the state shows open has lost its orchestrator: a redraw would show it ended. */
+  deadRunOpen(): boolean {
+    return hasDeadOpenRun(this.state, this.#liveness);
+  }
+
   /** The state with the ends of dead runs applied, for one redraw. */
   settled(): BatonState {
     const alive = this.#asked ?? this.#liveness;
@@ -378,8 +384,11 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       for (const line of skippedLogLines(logPath, takeTally(problems))) ctx.stderr.write(`${line}\n`);
       render();
       if (!flags.watch) return;
-      await followUntilInterrupt({ ctx, watchLog: tail!.watchLog, logPath, view, render }, pull, () =>
-        skippedLogLines(logPath, takeTally(problems)),
+      const deadRunOpen = () => fold.deadRunOpen();
+      await followUntilInterrupt(
+        { ctx, watchLog: tail!.watchLog, logPath, view, render, deadRunOpen },
+        pull,
+        () => skippedLogLines(logPath, takeTally(problems)),
       );
     });
 };

@@ -91,6 +91,11 @@ export function queuedRunToResume(state: BatonState): { run_id: string; queue: R
   return { run_id: state.run_id, queue: state.run_queue };
 }
 
+/** Whether some run that has not ended has lost its orchestrator: its end is still to be inferred. */
+export function hasDeadOpenRun(state: BatonState, alive: OrchestratorProbe): boolean {
+  return openRuns(state).some((r) => !alive(r));
+}
+
 /** A run that has not ended and whose orchestrator is alive (any of them, not only the last). */
 export function findLiveRun(state: BatonState, alive: OrchestratorProbe): RunClaim | undefined {
   return openRuns(state).find((r) => alive(r));

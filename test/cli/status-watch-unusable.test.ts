@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATON_BIN } from '../rig/cli.js';
+import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -44,5 +45,53 @@ describe('baton status --watch on a log that becomes unusable', () => {
     expect(err).toMatch(/usable again/);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('baton status --watch off a terminal', () => {
+  it('prints a table again when a run it shows dies without a word (kill -9), as a one-shot status would', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    // The run's orchestrator: a real process, proven by the run lock as `baton run` holds it.
+    const orchestrator = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const gone = new Promise((r) => orchestrator.on('exit', r));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      holdRunLock(repo.root, 'r1', orchestrator.pid);
+      const now = new Date().toISOString();
+      const start = { v: 1, ts: now, type: 'run.started', run_id: 'r1', feature_ids: ['feature-a'] };
+      const begun = {
+        ...start,
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: '0'.repeat(40),
+        mode: 'contract-first',
+      };
+      appendFileSync(
+        join(repo.root, '.baton', 'log.jsonl'),
+        `${JSON.stringify({ ...begun, pid: orchestrator.pid })}\n${JSON.stringify({ feature_id: 'feature-a', status: 'running', ts: now })}\n`,
+      );
+      const child = spawn(process.execPath, [BATON_BIN, 'status', '--watch', '--no-disk'], {
+        cwd: repo.root,
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += String(d)));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const until = async (what: () => boolean) => {
+        for (let i = 0; i < 200 && !what() && child.exitCode === null; i++)
+          await new Promise((r) => setTimeout(r, 50));
+      };
+      await until(() => /feature-a\s+running/.test(out));
+      expect(out).toMatch(/feature-a\s+running/);
+      // Nothing is appended: the orchestrator just dies.
+      orchestrator.kill('SIGKILL');
+      await gone;
+      await until(() => /feature-a\s+interrupted/.test(out));
+      expect(out).toMatch(/feature-a\s+interrupted/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      orchestrator.kill('SIGKILL');
+    }
   });
 });
