@@ -112,7 +112,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     state,
     alive,
   });
-  checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
+  checks.push(checkFinishedWorktrees(inspection, state, worktreeDisk(inspection.targets)));
 
   const common = await gitCommonDir(root);
   if (common) {

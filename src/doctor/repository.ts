@@ -1,8 +1,9 @@
 import { accessSync, constants, type Dirent, existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
+import { decideClean } from '../clean/clean.js';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
-import type { CleanTarget } from '../clean/inspect.js';
+import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
 import { gitRaw } from '../git/git.js';
 import { INTEGRATION_BRANCH } from '../git/refs.js';
 import type { StatusEntry } from '../git/status.js';
@@ -119,22 +120,24 @@ export function checkStaleRecords(
 }
 
 /**
- * Feature worktrees that are done (terminal status) and merged: `baton clean --merged` would remove them.
- * An interrupted feature is not done, whatever its branch holds: `baton run --resume` goes on in its
- * worktree (one stopped before its first commit is "merged" only in having nothing to merge).
+ * Feature worktrees that are done (terminal status) and that `baton clean --merged` would remove: the
+ * same decision (`decideClean`), so a locked worktree, the one doctor runs in, or one with uncommitted
+ * work is never offered. When clean cannot judge "merged" at all (`baseProblem`: a main checkout on a
+ * detached HEAD, a bad base), its words and its hint instead. An interrupted feature is not done,
+ * whatever its branch holds: `baton run --resume` goes on in its worktree (one stopped before its first
+ * commit is "merged" only in having nothing to merge).
  */
 export function checkFinishedWorktrees(
-  targets: readonly CleanTarget[],
+  inspection: Pick<CleanInspection, 'targets' | 'baseProblem'>,
   state: BatonState,
   disk: ReadonlyMap<string, { bytes: number; complete: boolean }>,
 ): DoctorCheck {
-  const done = targets.filter((t) => {
+  const { targets, baseProblem } = inspection;
+  const finished = targets.filter((t) => {
     const status = state.features[t.id]?.status;
     return (
       t.kind === 'feature' &&
       t.worktree?.exists &&
-      t.unmerged === 0 &&
-      t.dirty.length === 0 &&
       status !== undefined &&
       status !== 'interrupted' &&
       TERMINAL_STATUSES.has(status)
@@ -144,6 +147,17 @@ export function checkFinishedWorktrees(
   const bytes = total.reduce((sum, u) => sum + (u?.bytes ?? 0), 0);
   const approx = total.every((u) => u?.complete !== false) ? '' : '≥ ';
   const using = bytes > 0 ? `; Baton's worktrees use ${approx}${formatBytes(bytes)}` : '';
+  if (baseProblem && finished.length > 0) {
+    return check(
+      'finished worktrees',
+      'warn',
+      `${finished.length} finished feature worktree(s) (${finished.map((t) => t.id).join(', ')}); \`baton clean\` refuses them: ${baseProblem.message} [${baseProblem.code}]${using}`,
+      baseProblem.hint ?? '',
+    );
+  }
+  const done = decideClean(finished, { merged: true, force: false })
+    .filter((d) => d.action === 'remove')
+    .map((d) => d.target);
   if (done.length === 0) {
     return check('finished worktrees', 'ok', `no finished, merged feature worktree left behind${using}`);
   }
@@ -151,7 +165,7 @@ export function checkFinishedWorktrees(
     'finished worktrees',
     'warn',
     `${done.length} finished feature worktree(s) already merged: ${done.map((t) => t.id).join(', ')}${using}`,
-    'Remove them with `baton clean --merged` (it never removes unmerged or uncommitted work).',
+    `Remove them with \`baton clean --merged ${done.map((t) => t.id).join(' ')}\` (it never removes unmerged or uncommitted work).`,
   );
 }
 
