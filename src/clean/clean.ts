@@ -11,6 +11,7 @@ import {
   dropCheckedOutSubmodules,
   submoduleRefusalHint,
 } from './submodules.js';
+import type { TargetWorktree } from './target-worktrees.js';
 
 /** What the user asked `baton clean` for. */
 export interface CleanOptions {
@@ -18,6 +19,23 @@ export interface CleanOptions {
   force: boolean;
   /** Remove only what is merged; leave the rest without refusing. */
   merged: boolean;
+}
+
+/**
+ * Words for a locked worktree (`git worktree lock`): git keeps its record, even with its folder missing
+ * (a worktree on a disk not mounted is what the lock is for), so nothing in it is judged or removed.
+ */
+export function describeLocked(w: TargetWorktree): string {
+  if (w.exists || w.strayFolder) return `its worktree is locked (git worktree unlock ${w.path})`;
+  return `its worktree is locked and its folder ${w.path} is missing (on a disk not mounted?): git keeps its record and cannot say what the folder holds (git worktree unlock ${w.path} once it is gone for good)`;
+}
+
+/**
+ * A locked worktree whose folder is missing: git lists it, never prunes it, and only `git worktree
+ * remove --force --force` forgets it.
+ */
+export function isLockedRecord(w: TargetWorktree | undefined): boolean {
+  return w?.locked === true && !w.exists && w.strayFolder !== true;
 }
 
 /** What happens to one target, and why. */
@@ -115,9 +133,7 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     // (`cleanBackupOf`) when it goes, so the log's record (a claim anyone can append) is not all that keeps them.
     if (target.unmerged > 0 && !a?.tipRecorded)
       reasons.push(describeUnmerged(target.unmerged, target.mergeTargets));
-    if (target.worktree?.exists && target.worktree.locked) {
-      reasons.push(`its worktree is locked (git worktree unlock ${target.worktree.path})`);
-    }
+    if (w?.locked) reasons.push(describeLocked(w));
     if (reasons.length > 0 && !options.force) return { action: 'refuse', target, reasons };
     return { action: 'remove', target, forced: reasons.length > 0, reasons };
   });
@@ -136,7 +152,8 @@ export interface CleanResult {
 
 /**
  * Removes a target's worktree folder: `git worktree remove` (forced for a forced decision, or to finish
- * a removal cut short), or, for a folder that is no longer a worktree at Baton's own place
+ * a removal cut short; for a locked record whose folder is missing, `isLockedRecord`, the record: only
+ * with `--force`, so never unless asked), or, for a folder that is no longer a worktree at Baton's own place
  * (`removable`), the folder itself. Clean notes the removal in git's record of the worktree first
  * (`markRemoval`), which git deletes last: killed in between, the next clean finds the note and
  * finishes (`removalCutShort`).
@@ -147,9 +164,10 @@ async function removeFolder(
 ): Promise<{ removed: boolean; error?: string }> {
   const { target } = d;
   const w = target.worktree;
-  if (w === undefined || !(w.exists || (w.strayFolder && w.removable))) return { removed: false };
+  const record = isLockedRecord(w);
+  if (w === undefined || !(w.exists || record || (w.strayFolder && w.removable))) return { removed: false };
   const unmark = await markRemoval(root, w.path);
-  if (w.exists) {
+  if (w.exists || record) {
     const gitDir = await dropSubmodules(w.path, target);
     const force = d.forced || w.removalCutShort ? (w.locked ? ['--force', '--force'] : ['--force']) : [];
     const r = await gitRaw(root, ['worktree', 'remove', ...force, w.path]);

@@ -20,6 +20,8 @@ export const CLEAN_HELP_AFTER =
   'A folder left where Baton puts a worktree with no .git in it (a removal cut short, or its .git\n' +
   "deleted) is refused, and --force removes it; what a clean killed mid-removal left (its note in git's\n" +
   'record of the worktree) is finished without --force.\n' +
+  'A locked worktree (git worktree lock) is refused, naming the git worktree unlock; so is one whose\n' +
+  'folder is missing (git keeps a locked record: its disk may be unmounted). --force removes either.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
   "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
   'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +

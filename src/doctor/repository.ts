@@ -97,13 +97,19 @@ export function checkStaleRecords(
   const linked = worktrees.slice(1);
   const named = (ws: readonly WorktreeInfo[]) =>
     ws.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ');
-  const gone = linked.filter((w) => !exists(w.path));
+  const missing = linked.filter((w) => !exists(w.path));
+  // git never prunes a locked record (a worktree on a disk not mounted is what the lock is for).
+  const gone = missing.filter((w) => !w.locked);
+  const locked = missing.filter((w) => w.locked);
   // A folder still there, that git no longer takes for the worktree: its `.git` is missing.
   const orphaned = linked.filter((w) => w.prunable && exists(w.path));
-  if (gone.length === 0 && orphaned.length === 0)
+  if (missing.length === 0 && orphaned.length === 0)
     return check('worktree records', 'ok', `${linked.length} linked worktree(s), every folder present`);
   const said = [
     gone.length > 0 ? `${gone.length} worktree record(s) whose folder is gone: ${named(gone)}` : '',
+    locked.length > 0
+      ? `${locked.length} locked worktree record(s) whose folder is missing (a disk not mounted?), which git never prunes: ${named(locked)}`
+      : '',
     orphaned.length > 0
       ? `${orphaned.length} worktree folder(s) left with no .git (a removal cut short, or its .git deleted): ${named(orphaned)}`
       : '',
@@ -111,6 +117,9 @@ export function checkStaleRecords(
   const hints = [
     gone.length > 0
       ? 'Run `git worktree prune` (or `baton clean`, which prunes afterwards) to forget them.'
+      : '',
+    locked.length > 0
+      ? `If a locked one is gone for good: \`${locked.map((w) => `git worktree unlock ${printableArg(w.path)}`).join(' && ')}\`, then \`git worktree prune\` (or \`baton clean\`).`
       : '',
     orphaned.length > 0
       ? 'A folder left with no .git may hold work git no longer tracks: keep what you need from it, then `baton clean --force <id>` removes it and its record.'
