@@ -20,6 +20,7 @@ import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
 import { resolveBase } from './base.js';
+import { type BranchGone, lastReflogCommit } from './branch-gone.js';
 import { hiddenChanges } from './hidden-changes.js';
 import { type CleanOrphan, deadRunGroups } from './left-behind.js';
 import { inspectSubmodules, type SubmoduleFacts, submodulesProtect } from './submodules.js';
@@ -50,6 +51,8 @@ export interface CleanTarget {
   orphans?: CleanOrphan[];
   /** Why it may never be removed, not even with `--force`. */
   protected?: string;
+  /** Its worktree is on `branch`, which no longer exists (deleted by hand): the commit its reflog had. */
+  branchGone?: BranchGone;
   /** What its worktree's submodules hold (`inspectSubmodules`), when it has any. */
   submodules?: SubmoduleFacts;
 }
@@ -154,6 +157,12 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     }
     t.mergeTargets = names;
     if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, commits);
+    else if (t.worktree?.exists) {
+      // Listed on `baton/<id>` with no such branch: an unborn branch, its commit only in its reflog.
+      const commit = await lastReflogCommit(root, t.worktree.path);
+      const unmerged = commit === undefined ? 0 : await countUnmerged(root, commit, commits);
+      t.branchGone = { ...(commit !== undefined ? { commit } : {}), unmerged };
+    }
     const owner = unit?.featureId ?? t.id;
     const feature = live && t.kind !== 'integration' ? live.state.features[owner] : undefined;
     if (live && feature && live.state.run_feature_ids.includes(owner) && UNFINISHED.has(feature.status)) {

@@ -22,6 +22,8 @@ export const CLEAN_HELP_AFTER =
   'record of the worktree) is finished without --force.\n' +
   'A locked worktree (git worktree lock) is refused, naming the git worktree unlock; so is one whose\n' +
   'folder is missing (git keeps a locked record: its disk may be unmounted). --force removes either.\n' +
+  'A worktree whose branch was deleted by hand is refused, naming the git branch <branch> <sha> that\n' +
+  'restores it from its reflog; --force keeps that commit under refs/baton/clean-backup/ first.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
   "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
   'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +

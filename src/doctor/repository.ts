@@ -89,11 +89,16 @@ export function checkMainCheckout(status: readonly StatusEntry[], runRefusesDirt
   );
 }
 
-/** Worktree records whose folder is gone (git calls them prunable) (pure). */
+/**
+ * Worktree records whose folder is gone (git calls them prunable), and Baton worktrees whose branch was
+ * deleted by hand (`branchGone` among `targets`, as clean finds them) (pure).
+ */
 export function checkStaleRecords(
   worktrees: readonly WorktreeInfo[],
   exists: (path: string) => boolean,
+  targets: readonly CleanTarget[] = [],
 ): DoctorCheck {
+  const unborn = targets.filter((t) => t.branchGone !== undefined && t.worktree !== undefined);
   const linked = worktrees.slice(1);
   const named = (ws: readonly WorktreeInfo[]) =>
     ws.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ');
@@ -103,7 +108,7 @@ export function checkStaleRecords(
   const locked = missing.filter((w) => w.locked);
   // A folder still there, that git no longer takes for the worktree: its `.git` is missing.
   const orphaned = linked.filter((w) => w.prunable && exists(w.path));
-  if (missing.length === 0 && orphaned.length === 0)
+  if (missing.length === 0 && orphaned.length === 0 && unborn.length === 0)
     return check('worktree records', 'ok', `${linked.length} linked worktree(s), every folder present`);
   const said = [
     gone.length > 0 ? `${gone.length} worktree record(s) whose folder is gone: ${named(gone)}` : '',
@@ -112,6 +117,9 @@ export function checkStaleRecords(
       : '',
     orphaned.length > 0
       ? `${orphaned.length} worktree folder(s) left with no .git (a removal cut short, or its .git deleted): ${named(orphaned)}`
+      : '',
+    unborn.length > 0
+      ? `${unborn.length} worktree(s) on a branch deleted by hand (an unborn branch, where every file shows as uncommitted): ${unborn.map((t) => `${t.worktree?.path} (${t.branch})`).join(', ')}`
       : '',
   ].filter(Boolean);
   const hints = [
@@ -124,6 +132,11 @@ export function checkStaleRecords(
     orphaned.length > 0
       ? 'A folder left with no .git may hold work git no longer tracks: keep what you need from it, then `baton clean --force <id>` removes it and its record.'
       : '',
+    ...unborn.map((t) =>
+      t.branchGone?.commit !== undefined
+        ? `Restore ${t.branch} at the commit its worktree's reflog had: \`git branch ${t.branch} ${t.branchGone.commit}\` (do not commit on the unborn branch).`
+        : `${t.branch}: its worktree's reflog names no commit; look at it, then \`baton clean --force ${t.id}\` removes it.`,
+    ),
   ].filter(Boolean);
   return check('worktree records', 'warn', said.join('; '), hints.join(' '));
 }
