@@ -3,6 +3,7 @@ import { keepTipRef } from '../git/branches.js';
 import { GitError, git, gitRaw } from '../git/git.js';
 import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import { someOf } from '../text/some-of.js';
+import { describeBranchGone } from './branch-gone.js';
 import type { CleanTarget } from './inspect.js';
 import { type CleanOrphan, markRemoval } from './left-behind.js';
 import {
@@ -11,6 +12,7 @@ import {
   dropCheckedOutSubmodules,
   submoduleRefusalHint,
 } from './submodules.js';
+import type { TargetWorktree } from './target-worktrees.js';
 
 /** What the user asked `baton clean` for. */
 export interface CleanOptions {
@@ -18,6 +20,23 @@ export interface CleanOptions {
   force: boolean;
   /** Remove only what is merged; leave the rest without refusing. */
   merged: boolean;
+}
+
+/**
+ * Words for a locked worktree (`git worktree lock`): git keeps its record, even with its folder missing
+ * (a worktree on a disk not mounted is what the lock is for), so nothing in it is judged or removed.
+ */
+export function describeLocked(w: TargetWorktree): string {
+  if (w.exists || w.strayFolder) return `its worktree is locked (git worktree unlock ${w.path})`;
+  return `its worktree is locked and its folder ${w.path} is missing (on a disk not mounted?): git keeps its record and cannot say what the folder holds (git worktree unlock ${w.path} once it is gone for good)`;
+}
+
+/**
+ * A locked worktree whose folder is missing: git lists it, never prunes it, and only `git worktree
+ * remove --force --force` forgets it.
+ */
+export function isLockedRecord(w: TargetWorktree | undefined): boolean {
+  return w?.locked === true && !w.exists && w.strayFolder !== true;
 }
 
 /** What happens to one target, and why. */
@@ -58,8 +77,18 @@ export function describeGroups(orphans: readonly CleanOrphan[]): string {
  * deletes the branch); undefined when the branch has no such commits, or there is no branch.
  */
 export function cleanBackupOf(target: CleanTarget): string | undefined {
-  if (target.tip === undefined || target.unmerged === 0) return undefined;
-  return tipBackupRef(CLEAN_BACKUP_PREFIX, target.id, target.tip);
+  const kept = keptCommit(target);
+  return kept === undefined ? undefined : tipBackupRef(CLEAN_BACKUP_PREFIX, target.id, kept);
+}
+
+/**
+ * The commit a removal must keep (`cleanBackupOf`): the branch's tip when it holds commits merged
+ * nowhere, or, for a branch deleted by hand (`branchGone`), the commit its worktree's reflog had.
+ */
+function keptCommit(target: CleanTarget): string | undefined {
+  if (target.tip !== undefined) return target.unmerged > 0 ? target.tip : undefined;
+  const gone = target.branchGone;
+  return gone?.commit !== undefined && gone.unmerged > 0 ? gone.commit : undefined;
 }
 
 /**
@@ -69,12 +98,14 @@ export function cleanBackupOf(target: CleanTarget): string | undefined {
  */
 export function describeRestore(target: CleanTarget): string | undefined {
   const backup = cleanBackupOf(target);
-  if (backup === undefined || target.tip === undefined) return undefined;
-  const sha = target.tip;
+  const sha = keptCommit(target);
+  if (backup === undefined || sha === undefined) return undefined;
   const a = target.attempt;
   const what = a?.tipRecorded
     ? `its commit ${sha} (attempt ${a.attempt}'s, as the log records it)`
-    : `its tip ${sha}`;
+    : target.tip === undefined
+      ? `the commit its worktree last had, ${sha},`
+      : `its tip ${sha}`;
   return `${what} is kept as ${backup} (git branch ${target.branch} ${sha} restores it)`;
 }
 
@@ -97,7 +128,9 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     // deleted shows as uncommitted now.
     const w = target.worktree;
     const cutShort = w?.removalCutShort === true;
-    if (target.dirty.length > 0 && !cutShort) reasons.push(describeDirty(target.dirty));
+    // On an unborn branch every file shows as uncommitted: the branch being gone is what to say.
+    if (target.branchGone) reasons.push(describeBranchGone(target.branch, target.branchGone));
+    else if (target.dirty.length > 0 && !cutShort) reasons.push(describeDirty(target.dirty));
     if (subs && subs.stranded.length > 0) reasons.push(describeStranded(subs.stranded));
     if (subs && subs.dirty.length > 0) reasons.push(describeDirtySubmodules(subs.dirty));
     if (w?.strayFolder && w.removable && !cutShort) {
@@ -115,9 +148,7 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     // (`cleanBackupOf`) when it goes, so the log's record (a claim anyone can append) is not all that keeps them.
     if (target.unmerged > 0 && !a?.tipRecorded)
       reasons.push(describeUnmerged(target.unmerged, target.mergeTargets));
-    if (target.worktree?.exists && target.worktree.locked) {
-      reasons.push(`its worktree is locked (git worktree unlock ${target.worktree.path})`);
-    }
+    if (w?.locked) reasons.push(describeLocked(w));
     if (reasons.length > 0 && !options.force) return { action: 'refuse', target, reasons };
     return { action: 'remove', target, forced: reasons.length > 0, reasons };
   });
@@ -136,7 +167,8 @@ export interface CleanResult {
 
 /**
  * Removes a target's worktree folder: `git worktree remove` (forced for a forced decision, or to finish
- * a removal cut short), or, for a folder that is no longer a worktree at Baton's own place
+ * a removal cut short; for a locked record whose folder is missing, `isLockedRecord`, the record: only
+ * with `--force`, so never unless asked), or, for a folder that is no longer a worktree at Baton's own place
  * (`removable`), the folder itself. Clean notes the removal in git's record of the worktree first
  * (`markRemoval`), which git deletes last: killed in between, the next clean finds the note and
  * finishes (`removalCutShort`).
@@ -147,9 +179,10 @@ async function removeFolder(
 ): Promise<{ removed: boolean; error?: string }> {
   const { target } = d;
   const w = target.worktree;
-  if (w === undefined || !(w.exists || (w.strayFolder && w.removable))) return { removed: false };
+  const record = isLockedRecord(w);
+  if (w === undefined || !(w.exists || record || (w.strayFolder && w.removable))) return { removed: false };
   const unmark = await markRemoval(root, w.path);
-  if (w.exists) {
+  if (w.exists || record) {
     const gitDir = await dropSubmodules(w.path, target);
     const force = d.forced || w.removalCutShort ? (w.locked ? ['--force', '--force'] : ['--force']) : [];
     const r = await gitRaw(root, ['worktree', 'remove', ...force, w.path]);
@@ -185,6 +218,27 @@ async function dropSubmodules(worktree: string, target: CleanTarget): Promise<st
 }
 
 /**
+ * Keeps the commit `cleanBackupOf` names under its backup ref, noting it in `result`; false, with the
+ * error noted, when git could not: the target is then left as it is.
+ */
+async function keepBackup(root: string, target: CleanTarget, result: CleanResult): Promise<boolean> {
+  const backup = cleanBackupOf(target);
+  const commit = keptCommit(target);
+  if (backup === undefined || commit === undefined) return true;
+  const what = target.tip !== undefined ? 'its tip' : 'the commit its worktree last had';
+  const why = `baton clean: ${target.tip !== undefined ? 'tip' : 'last commit'} of ${target.branch}, merged nowhere`;
+  try {
+    await keepTipRef(root, { ref: backup, commit, why });
+  } catch (err) {
+    const said = err instanceof GitError ? err.stderr : String(err);
+    result.error = `${what} could not be kept as ${backup} (${said.trim().replace(/^fatal: /, '')}), so ${target.tip !== undefined ? target.branch : 'its worktree'} was kept`;
+    return false;
+  }
+  result.keptAs = backup;
+  return true;
+}
+
+/**
  * Removes each target's worktree (`git worktree remove`, forced only for a forced decision), then
  * its branch, its tip first kept under a backup ref when it holds commits merged nowhere
  * (`cleanBackupOf`), then prunes stale worktree records. The branch is deleted only at the tip that was
@@ -200,6 +254,8 @@ export async function removeTargets(
     const { target } = d;
     const result: CleanResult = { target, removedWorktree: false, deletedBranch: false };
     results.push(result);
+    // A branch deleted by hand: its commit is kept before the worktree's reflog, the last to hold it, goes.
+    if (target.tip === undefined && !(await keepBackup(root, target, result))) continue;
     const folder = await removeFolder(root, d);
     if (folder.error !== undefined) {
       result.error = folder.error;
@@ -207,18 +263,7 @@ export async function removeTargets(
     }
     result.removedWorktree = folder.removed;
     if (target.tip !== undefined) {
-      const backup = cleanBackupOf(target);
-      if (backup !== undefined) {
-        const why = `baton clean: tip of ${target.branch}, merged nowhere`;
-        try {
-          await keepTipRef(root, { ref: backup, commit: target.tip, why });
-        } catch (err) {
-          const said = err instanceof GitError ? err.stderr : String(err);
-          result.error = `its tip could not be kept as ${backup} (${said.trim().replace(/^fatal: /, '')}), so ${target.branch} was kept`;
-          continue;
-        }
-        result.keptAs = backup;
-      }
+      if (!(await keepBackup(root, target, result))) continue;
       const r = await gitRaw(root, ['update-ref', '-d', `refs/heads/${target.branch}`, target.tip]);
       if (r.exitCode !== 0) {
         result.error = `${target.branch} moved since it was checked (a new commit?); it was kept: run again`;

@@ -2,14 +2,9 @@ import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { undecidedReason } from '../attempts/pick.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
-import { UserError } from '../errors.js';
-import {
-  type BranchInProgress,
-  branchesInProgress,
-  howToEnd,
-  inProgressWords,
-} from '../git/branch-in-progress.js';
-import { currentBranch, git, gitRaw, resolveCommit } from '../git/git.js';
+import type { UserError } from '../errors.js';
+import { type BranchInProgress, branchesInProgress, inProgressWords } from '../git/branch-in-progress.js';
+import { git, gitRaw } from '../git/git.js';
 import {
   BRANCH_PREFIX,
   batonUnitOf,
@@ -24,6 +19,8 @@ import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/livene
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
+import { resolveBase } from './base.js';
+import { type BranchGone, lastReflogCommit } from './branch-gone.js';
 import { hiddenChanges } from './hidden-changes.js';
 import { type CleanOrphan, deadRunGroups } from './left-behind.js';
 import { inspectSubmodules, type SubmoduleFacts, submodulesProtect } from './submodules.js';
@@ -54,6 +51,8 @@ export interface CleanTarget {
   orphans?: CleanOrphan[];
   /** Why it may never be removed, not even with `--force`. */
   protected?: string;
+  /** Its worktree is on `branch`, which no longer exists (deleted by hand): the commit its reflog had. */
+  branchGone?: BranchGone;
   /** What its worktree's submodules hold (`inspectSubmodules`), when it has any. */
   submodules?: SubmoduleFacts;
 }
@@ -158,6 +157,12 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     }
     t.mergeTargets = names;
     if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, commits);
+    else if (t.worktree?.exists) {
+      // Listed on `baton/<id>` with no such branch: an unborn branch, its commit only in its reflog.
+      const commit = await lastReflogCommit(root, t.worktree.path);
+      const unmerged = commit === undefined ? 0 : await countUnmerged(root, commit, commits);
+      t.branchGone = { ...(commit !== undefined ? { commit } : {}), unmerged };
+    }
     const owner = unit?.featureId ?? t.id;
     const feature = live && t.kind !== 'integration' ? live.state.features[owner] : undefined;
     if (live && feature && live.state.run_feature_ids.includes(owner) && UNFINISHED.has(feature.status)) {
@@ -324,54 +329,6 @@ async function mergeTargets(
     baseCommit: resolved.commit,
     ...(resolved.name !== 'HEAD' ? { base: resolved.name } : {}),
   };
-}
-
-/**
- * The base "merged" is judged against: the one named, which must exist; else the branch the main
- * checkout is on, unless it is detached or on a Baton branch (`baton/*`, the integration branch
- * included): judged against that, a branch merged only there, or the one checked out, would count
- * as merged and be deleted. An unborn branch has no commit (nothing counts as merged into it).
- */
-async function resolveBase(
-  mainPath: string,
-  base: string | undefined,
-  inProgress: readonly BranchInProgress[],
-): Promise<{ name: string; commit: string | undefined } | { problem: UserError }> {
-  if (base !== undefined) {
-    const commit = await resolveCommit(mainPath, base);
-    if (commit) return { name: base, commit };
-    const problem = new UserError(
-      'clean/bad-base',
-      `the base "${base}" is not a commit in this repository: clean cannot tell what is merged into it`,
-      {
-        hint: 'Name an existing branch: --base <branch>, or "base" in baton.config.json (git branch lists them).',
-      },
-    );
-    return { problem };
-  }
-  const branch = await currentBranch(mainPath);
-  if (branch === undefined) {
-    // Mid-rebase or mid-bisect the HEAD is detached: switching away is not the way out.
-    const held = inProgress.find((p) => p.main);
-    if (held) {
-      const problem = new UserError(
-        'clean/no-base',
-        `your main checkout ${mainPath} is on a detached HEAD because ${inProgressWords(held, held.branch)}: clean cannot tell what is merged until it ends`,
-        { hint: `${howToEnd(held)} first, or pass --base ${held.branch}.` },
-      );
-      return { problem };
-    }
-  }
-  if (branch === undefined || branch.startsWith(BRANCH_PREFIX)) {
-    const on = branch === undefined ? 'a detached HEAD' : `${branch}, a Baton branch`;
-    const problem = new UserError(
-      'clean/no-base',
-      `your main checkout ${mainPath} is on ${on}, not on your base branch: clean cannot tell what is merged`,
-      { hint: 'Check out your own branch there (git switch <branch>), or pass --base <branch>.' },
-    );
-    return { problem };
-  }
-  return { name: branch, commit: await resolveCommit(mainPath, branch) };
 }
 
 /** Commits reachable from `tip` and from none of `targets` (all of them when there is no target). */

@@ -3,7 +3,8 @@
  * to run for what it left, each kind of target with the command that fits it (the integration
  * branch, a best-of-N feature not decided yet, a feature's work).
  */
-import type { CleanDecision } from '../clean/clean.js';
+import { printableArg } from '../agents/shell-words.js';
+import { type CleanDecision, decideClean } from '../clean/clean.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
 import { featureBranch } from '../git/refs.js';
 import {
@@ -95,6 +96,35 @@ function orphanHint(targets: readonly CleanTarget[]): string {
   return `hint: a dead run's agents or setup still work in ${ids}: stop them (\`kill -TERM -- ${groups.join(' ')}\`) and clean again, or \`baton clean --force ${ids}\` stops them and removes what they had not committed; \`baton run --resume\` instead stops them and goes on with the run.`;
 }
 
+/**
+ * The hint for a worktree whose branch was deleted by hand: restore the branch at the commit its
+ * reflog had (committing there would start a history of its own), then clean judges it as usual.
+ */
+function branchGoneHint(t: CleanTarget): string {
+  const sha = t.branchGone?.commit;
+  if (sha === undefined)
+    return `hint: ${t.id}: its branch is gone and no commit of it is known; look at its worktree, then \`baton clean --force ${t.id}\` removes it.`;
+  return `hint: ${t.id}: restore its branch with \`git branch ${t.branch} ${sha}\` (do not commit on the unborn branch: that starts a history of its own), then clean again; or \`baton clean --force ${t.id}\` removes it, keeping that commit under refs/baton/clean-backup/ when it is merged nowhere.`;
+}
+
+/** Whether the lock is all that keeps clean from removing a target: unlocked, the same decision removes it. */
+function onlyLocked(t: CleanTarget): boolean {
+  const w = t.worktree;
+  if (w?.locked !== true) return false;
+  const [d] = decideClean([{ ...t, worktree: { ...w, locked: false } }], { force: false, merged: false });
+  return d?.action === 'remove';
+}
+
+/**
+ * The hint for locked worktrees (`git worktree lock`): the `git worktree unlock` of each, then clean
+ * again (or `--force`, which removes a locked worktree, and the record of one whose folder is missing).
+ */
+function lockedHint(targets: readonly CleanTarget[]): string {
+  const unlock = targets.map((t) => `git worktree unlock ${printableArg(t.worktree?.path ?? '')}`);
+  const ids = targets.map((t) => t.id).join(' ');
+  return `hint: ${ids}: locked (\`git worktree lock\`, as for a worktree on a removable disk): once you are done with it, \`${unlock.join(' && ')}\`, then \`baton clean ${ids}\`; or \`baton clean --force ${ids}\` removes it locked.`;
+}
+
 /** The lines under the lists: the note on `baton/integration`, then a hint for each kind of target left. */
 export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAdvice): string[] {
   const lines: string[] = [];
@@ -133,12 +163,17 @@ export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAd
       `hint: ${ids}: a worktree folder with no .git left (its removal cut short, or its .git deleted): look in it, then \`baton clean --force ${ids}\` removes it.`,
     );
   }
+  for (const d of forceable) if (d.target.branchGone) lines.push(branchGoneHint(d.target));
+  const locked = forceable.filter((d) => d.target.worktree?.locked === true);
+  if (locked.length > 0) lines.push(lockedHint(locked.map((d) => d.target)));
   const rest = forceable.filter(
     (d) =>
       d.target.kind !== 'integration' &&
       undecidedFeature(d.target) === undefined &&
       d.target.orphans === undefined &&
-      !isLeftover(d.target),
+      !isLeftover(d.target) &&
+      !onlyLocked(d.target) &&
+      d.target.branchGone === undefined,
   );
   // Integrate merges `baton/<id>` only, never an attempt's branch: an attempt's work has hints of its own.
   const features = rest.filter((d) => d.target.kind !== 'attempt');

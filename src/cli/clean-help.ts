@@ -4,7 +4,8 @@ export const CLEAN_HELP_AFTER =
   'base, else the branch your main checkout is on); a branch with no commits beyond the base is merged.\n' +
   'baton/integration counts only when the last integration ended clean; otherwise clean says why not.\n' +
   'With no base named, clean refuses outright (clean/no-base) while your main checkout is on a detached\n' +
-  'HEAD or a baton/* branch, and a named base that does not exist is refused too (clean/bad-base).\n' +
+  'HEAD or a baton/* branch, and a named base that does not exist, is a baton/* branch however spelled,\n' +
+  'or is a commit no branch, tag or remote-tracking branch of yours holds is refused too (clean/bad-base).\n' +
   'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
   'way on (in any worktree), the worktree you run from. A branch removed with commits merged nowhere\n' +
   '(--force, or a losing attempt) has its tip kept under refs/baton/clean-backup/<id>/<sha> first, and\n' +
@@ -19,6 +20,10 @@ export const CLEAN_HELP_AFTER =
   'A folder left where Baton puts a worktree with no .git in it (a removal cut short, or its .git\n' +
   "deleted) is refused, and --force removes it; what a clean killed mid-removal left (its note in git's\n" +
   'record of the worktree) is finished without --force.\n' +
+  'A locked worktree (git worktree lock) is refused, naming the git worktree unlock; so is one whose\n' +
+  'folder is missing (git keeps a locked record: its disk may be unmounted). --force removes either.\n' +
+  'A worktree whose branch was deleted by hand is refused, naming the git branch <branch> <sha> that\n' +
+  'restores it from its reflog; --force keeps that commit under refs/baton/clean-backup/ first.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
   "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
   'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +

@@ -48,6 +48,7 @@ interface CleanFlags {
 function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
   if (w.removalCutShort) return ' (what an earlier clean, cut short, left of it)';
   if (w.exists) return '';
+  if (w.locked && !w.strayFolder) return " (its folder missing: git's locked record of it)";
   if (w.strayFolder && w.removable) return ' (its folder, no longer a git worktree: its .git was gone)';
   return w.strayFolder
     ? ' (its folder is no longer a git worktree: its .git file is gone; the folder is kept)'

@@ -104,7 +104,6 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   }
 
   const worktrees = await listWorktrees(root);
-  checks.push(checkStaleRecords(worktrees, existsSync));
   const inspection = await inspectCleanTargets({
     root,
     cwd: o.cwd,
@@ -112,7 +111,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     state,
     alive,
   });
-  checks.push(checkFinishedWorktrees(inspection.targets, state, worktreeDisk(inspection.targets)));
+  checks.push(checkStaleRecords(worktrees, existsSync, inspection.targets));
+  checks.push(checkFinishedWorktrees(inspection, state, worktreeDisk(inspection.targets)));
 
   const common = await gitCommonDir(root);
   if (common) {

@@ -21,7 +21,7 @@ describe('doctor: finished worktrees', () => {
     const state = initialState();
     state.features.done = { feature_id: 'done', status: 'complete' } as FeatureState;
     state.features.cut = { feature_id: 'cut', status: 'interrupted' } as FeatureState;
-    const c = checkFinishedWorktrees([target('done'), target('cut')], state, new Map());
+    const c = checkFinishedWorktrees({ targets: [target('done'), target('cut')] }, state, new Map());
     expect(c.status).toBe('warn');
     expect(c.detail).toContain('1 finished feature worktree(s) already merged: done');
     expect(c.detail).not.toContain('cut');
@@ -30,6 +30,6 @@ describe('doctor: finished worktrees', () => {
   it('is ok when the only merged worktree is an interrupted feature', () => {
     const state = initialState();
     state.features.cut = { feature_id: 'cut', status: 'interrupted' } as FeatureState;
-    expect(checkFinishedWorktrees([target('cut')], state, new Map()).status).toBe('ok');
+    expect(checkFinishedWorktrees({ targets: [target('cut')] }, state, new Map()).status).toBe('ok');
   });
 });

@@ -1,0 +1,122 @@
+/**
+ * The base `baton clean` judges "merged" against, and the one rule that refuses a base Baton owns:
+ * judged against one of Baton's own branches, every branch merged only there (and that branch itself)
+ * would count as merged and be deleted, its work left on no ref.
+ */
+import { UserError } from '../errors.js';
+import { type BranchInProgress, howToEnd, inProgressWords } from '../git/branch-in-progress.js';
+import { refsHoldingOutsideBaton } from '../git/branches.js';
+import { currentBranch, gitRaw, resolveCommit } from '../git/git.js';
+import { isBatonBranch } from '../git/refs.js';
+
+/** The refs of the user's that keep a commit: a base held by none of them keeps nothing once Baton's branches go. */
+const USER_REFS = ['refs/heads/', 'refs/remotes/', 'refs/tags/'] as const;
+
+/**
+ * The base "merged" is judged against: the one named, which must exist and be no Baton branch
+ * (`namedBatonBranch`) nor a commit only Baton's branches hold; else the branch the main checkout is
+ * on, unless it is detached or on a Baton branch (`baton/*`, the integration branch included): judged
+ * against that, a branch merged only there, or the one checked out, would count as merged and be
+ * deleted. An unborn branch has no commit (nothing counts as merged into it).
+ */
+export async function resolveBase(
+  mainPath: string,
+  base: string | undefined,
+  inProgress: readonly BranchInProgress[],
+): Promise<{ name: string; commit: string | undefined } | { problem: UserError }> {
+  if (base !== undefined) return resolveNamedBase(mainPath, base);
+  const branch = await currentBranch(mainPath);
+  if (branch === undefined) {
+    // Mid-rebase or mid-bisect the HEAD is detached: switching away is not the way out.
+    const held = inProgress.find((p) => p.main);
+    if (held) {
+      const problem = new UserError(
+        'clean/no-base',
+        `your main checkout ${mainPath} is on a detached HEAD because ${inProgressWords(held, held.branch)}: clean cannot tell what is merged until it ends`,
+        { hint: `${howToEnd(held)} first, or pass --base ${held.branch}.` },
+      );
+      return { problem };
+    }
+  }
+  if (branch === undefined || isBatonBranch(branch)) {
+    const on = branch === undefined ? 'a detached HEAD' : `${branch}, a Baton branch`;
+    const problem = new UserError(
+      'clean/no-base',
+      `your main checkout ${mainPath} is on ${on}, not on your base branch: clean cannot tell what is merged`,
+      { hint: 'Check out your own branch there (git switch <branch>), or pass --base <branch>.' },
+    );
+    return { problem };
+  }
+  return { name: branch, commit: await resolveCommit(mainPath, branch) };
+}
+
+const NAME_YOURS =
+  'Name your own branch, the one Baton\'s work is merged into: --base <branch>, or "base" in baton.config.json (git branch lists them).';
+
+/** A base named with `--base` or the config's `base`: it must be a commit, and not Baton's alone. */
+async function resolveNamedBase(
+  mainPath: string,
+  base: string,
+): Promise<{ name: string; commit: string } | { problem: UserError }> {
+  const commit = await resolveCommit(mainPath, base);
+  if (!commit) {
+    const problem = new UserError(
+      'clean/bad-base',
+      `the base "${base}" is not a commit in this repository: clean cannot tell what is merged into it`,
+      {
+        hint: 'Name an existing branch: --base <branch>, or "base" in baton.config.json (git branch lists them).',
+      },
+    );
+    return { problem };
+  }
+  const full = await symbolicFullName(mainPath, base);
+  const batonBranch = namedBatonBranch(base, full);
+  if (batonBranch !== undefined) {
+    const problem = new UserError(
+      'clean/bad-base',
+      `the base "${base}" is ${batonBranch === base ? '' : `${batonBranch}, `}a Baton branch: judged against it, every branch merged only there (and ${batonBranch} itself) would count as merged and be deleted`,
+      { hint: NAME_YOURS },
+    );
+    return { problem };
+  }
+  // A commit rather than a ref (a sha, an expression, a detached HEAD): judged against one only
+  // Baton's branches hold, the work merged into it would be left on no ref once they go.
+  if (full === undefined || !full.startsWith('refs/')) {
+    const holders = await refsHoldingOutsideBaton(mainPath, commit, USER_REFS);
+    if (holders.length === 0) {
+      const problem = new UserError(
+        'clean/bad-base',
+        `the base "${base}" is commit ${commit.slice(0, 12)}, which no branch, tag or remote-tracking branch of yours holds: judged against it, the work merged into it would be left on no ref once Baton's branches are deleted`,
+        { hint: NAME_YOURS },
+      );
+      return { problem };
+    }
+  }
+  return { name: base, commit };
+}
+
+/**
+ * The Baton branch a named base stands for (pure): the branch git resolves it to (`full`, as `git
+ * rev-parse --symbolic-full-name` says it: `heads/baton/x` and `HEAD` on `baton/x` included), or the
+ * name as typed (`baton/x~1`, or a `baton/x` a tag makes ambiguous); undefined for any other base.
+ */
+export function namedBatonBranch(base: string, full: string | undefined): string | undefined {
+  const short = (name: string) =>
+    name.startsWith('refs/heads/')
+      ? name.slice('refs/heads/'.length)
+      : name.startsWith('heads/')
+        ? name.slice('heads/'.length)
+        : name;
+  if (full?.startsWith('refs/heads/') && isBatonBranch(short(full))) return short(full);
+  if (isBatonBranch(short(base))) return short(base).replace(/[~^@:].*$/, '');
+  return undefined;
+}
+
+/** The full ref name git resolves `name` to (`refs/heads/main`), `HEAD` for a detached one, else undefined. */
+async function symbolicFullName(cwd: string, name: string): Promise<string | undefined> {
+  // `name` resolved as a commit already (`resolveCommit`), so it is no option. git 2.39's rev-parse
+  // would echo an `--end-of-options`.
+  const r = await gitRaw(cwd, ['rev-parse', '--symbolic-full-name', name]);
+  const out = r.stdout.trim();
+  return r.exitCode === 0 && out !== '' ? out : undefined;
+}

@@ -1,0 +1,38 @@
+/**
+ * A Baton worktree whose branch was deleted by hand (`git branch -D`, `git update-ref -d`): it is left
+ * on an unborn `baton/<id>`, where every file shows as uncommitted and git itself reads no reflog. The
+ * commit it was at is found in the worktree's own HEAD reflog, read as a file, and proven a commit.
+ */
+import { gitRaw, resolveCommit } from '../git/git.js';
+import { isObjectId } from '../git/refs.js';
+import { reflogTail } from '../guard/reflog.js';
+
+/** What is known of a target whose worktree is on its branch, which no longer exists. */
+export interface BranchGone {
+  /** The last commit the worktree's HEAD reflog records, proven a commit of this repository. */
+  commit?: string;
+  /** Of that commit's history, how many commits are merged into none of the merge targets. */
+  unmerged: number;
+}
+
+const NO_COMMIT = /^0+$/;
+
+/**
+ * The last commit the worktree's HEAD was at, from its reflog (`<its git dir>/logs/HEAD`), once
+ * `git` proves it is a commit here; undefined when the reflog names none.
+ */
+export async function lastReflogCommit(root: string, worktree: string): Promise<string | undefined> {
+  const dir = await gitRaw(worktree, ['rev-parse', '--absolute-git-dir']);
+  if (dir.exitCode !== 0) return undefined;
+  const entries = reflogTail(dir.stdout.trim(), 'HEAD');
+  const last = entries.map((e) => e.new).findLast((sha) => isObjectId(sha) && !NO_COMMIT.test(sha));
+  if (last === undefined) return undefined;
+  return (await resolveCommit(root, last)) === last ? last : undefined;
+}
+
+/** Words for a target whose branch is gone: what happened, and the `git branch` that restores it. */
+export function describeBranchGone(branch: string, gone: BranchGone): string {
+  const what = `its branch ${branch} no longer exists (deleted by hand?): its worktree is on an unborn branch, where every file shows as uncommitted`;
+  if (gone.commit === undefined) return `${what}, and its reflog names no commit of it`;
+  return `${what}; its worktree's reflog last had ${gone.commit} (git branch ${branch} ${gone.commit} restores it)`;
+}
