@@ -54,13 +54,13 @@ export interface DoctorOptions {
  */
 export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [await checkGit(o.cwd), checkNodeVersion(process.versions.node)];
-  const outside = await noCheckoutError(o.cwd);
-  if (outside) {
-    checks.push(check('repository', 'fail', `${outside.message} [${outside.code}]`, outside.hint));
+  const found = await mainCheckout(o.cwd);
+  if (typeof found !== 'string') {
+    checks.push(check('repository', 'fail', `${found.message} [${found.code}]`, found.hint));
     checks.push(...(await checkAgents(o.env, new Map())));
     return checks;
   }
-  const root = await findMainWorktree(o.cwd);
+  const root = found;
   const head = await resolveCommit(root, 'HEAD');
   checks.push(
     head
@@ -127,17 +127,18 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
 }
 
 /**
- * Why `cwd` is in no checkout, as every command says it (`findRepoRoot`: a bare repository, a git
- * folder, no repository at all, git missing), or undefined when it is in one.
+ * The main checkout `cwd` belongs to, or why there is none to work in, as every command says it: no
+ * checkout (`findRepoRoot`: a bare repository, a git folder, no repository at all, git missing), or a
+ * linked worktree whose main checkout cannot be found (`findMainWorktree`: a bare repository's).
  */
-function noCheckoutError(cwd: string): Promise<UserError | undefined> {
-  return findRepoRoot(cwd).then(
-    () => undefined,
-    (err: unknown) => {
-      if (err instanceof UserError) return err;
-      throw err;
-    },
-  );
+async function mainCheckout(cwd: string): Promise<string | UserError> {
+  try {
+    await findRepoRoot(cwd);
+    return await findMainWorktree(cwd);
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
 }
 
 /** The config, the contracts, and the agents they use (named ones and shell commands). */
