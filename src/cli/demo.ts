@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { logPathFor } from '../config.js';
 import { lastRunWindow, recordComparison } from '../demo/compare.js';
-import { commitContracts, DEMO_SPEC, scaffoldDemo } from '../demo/scaffold.js';
+import {
+  commitContracts,
+  DEMO_SPEC,
+  demoFolders,
+  demoRepoIn,
+  refuseUsedFolders,
+  scaffoldDemo,
+  sequentialRepoIn,
+} from '../demo/scaffold.js';
 import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
 import { readLog } from '../log/read.js';
@@ -51,7 +59,7 @@ const quiet = (ctx: CliContext): CliContext => ({ ...ctx, stdout: { write: () =>
  */
 async function compareSequential(a: DemoSteps): Promise<number> {
   const { ctx, parent, repo } = a;
-  const seqRepo = join(parent, 'assignment-grader-sequential');
+  const seqRepo = sequentialRepoIn(parent);
   a.say('4b. the same agents one at a time (-j 1), in a clone, to measure the speedup');
   await git(parent, ['clone', '-q', repo, seqRepo]);
   if (a.interruptedBy() !== undefined) return 0;
@@ -107,10 +115,10 @@ async function demoAction(
 ): Promise<void> {
   const seconds = parseAgentSeconds(flags.agentSeconds);
   const p = palette(ctx.color);
-  const parent = flags.dir
-    ? resolve(ctx.cwd, flags.dir)
-    : realpathSync(mkdtempSync(join(tmpdir(), 'baton-demo-')));
-  const repo = join(parent, 'assignment-grader');
+  const parent = flags.dir ? resolve(ctx.cwd, flags.dir) : freshTempFolder('baton-demo-');
+  // Every folder it will write, refused now if an earlier demo left something there, not half-way.
+  refuseUsedFolders(demoFolders(parent, Boolean(flags.compare)));
+  const repo = demoRepoIn(parent);
   const say = (title: string) => ctx.stdout.write(`\n${p.bold(`== ${title}`)}\n`);
   const started = Date.now();
   await scaffoldDemo(repo, seconds);
@@ -199,6 +207,23 @@ function parseAgentSeconds(value: string): number {
 }
 
 const htmlReportPath = (repo: string): string => join(repo, '.baton', 'report.html');
+
+/**
+ * A new folder in the system's temporary folder (TMPDIR), its real path; one that cannot be made (a
+ * TMPDIR that does not exist, or that is not writable) is said in one line, not a stack trace.
+ */
+function freshTempFolder(prefix: string): string {
+  try {
+    return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new UserError(
+      'demo/bad-dir',
+      `a temporary folder cannot be made in ${tmpdir()} (${code}); the demo needs a fresh folder`,
+      { hint: 'Set TMPDIR to a folder that exists and you can write in, or pass --dir with a new folder.' },
+    );
+  }
+}
 
 /**
  * The method's steps in the demo repository, in order, until one is interrupted or decompose writes

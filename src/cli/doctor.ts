@@ -22,9 +22,10 @@ export const registerDoctor: RegisterCommand = (program, ctx, setExit) => {
         'changes run would refuse, the log, the last run, worktrees left behind and git lock files; it only reads, never repairs',
     )
     .description(
-      'Check git (≥ 2.38), Node, the agents on PATH (and command agents), the config and contracts, uncommitted ' +
-        'changes `baton run` would refuse, the log, the last run, worktrees left behind and git lock files. It only ' +
-        'reads, never repairs.',
+      'Check git (≥ 2.38), Node, the agents on PATH (and command agents), the config and contracts, what of the ' +
+        'config `baton run` would refuse (its base, a worktrees folder inside the repository, tmux for interactive ' +
+        "runs, the queue's Redis), uncommitted changes `baton run` would refuse, the log, the last run, worktrees " +
+        'left behind and git lock files. It only reads, never repairs.',
     )
     .option('--json', 'print { ok, checks: [{ name, status, detail, hint }] } as JSON')
     .addHelpText('after', '\nExit code: 1 when any check fails (warnings do not), 0 otherwise.')

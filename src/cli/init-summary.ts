@@ -16,6 +16,8 @@ export interface InitSummary {
   root: string;
   plan: InitPlan;
   gitignore: 'created' | 'appended' | 'already ignored';
+  /** What of the commit's paths git ignores (a folder with a trailing slash), relative to the root. */
+  ignored: readonly string[];
   agentFlag?: string;
   testFlag?: string;
   agentsFound: readonly string[];
@@ -37,6 +39,7 @@ export function printInitSummary(ctx: CliContext, o: InitSummary): void {
         ]
       : [];
   const commit = [config.rel, '.gitignore', specs].map(printableArg).join(' ');
+  const add = o.ignored.length > 0 ? 'add -f' : 'add';
   // The paths are the root's: from a subfolder, git is pointed at it.
   const git = inSubfolder(ctx, o.root)
     ? `git -C ${printableArg(relative(realNearest(ctx.cwd), realNearest(o.root)))}`
@@ -53,14 +56,16 @@ export function printInitSummary(ctx: CliContext, o: InitSummary): void {
       ...carriedLines(p, o),
       '',
       'Next:',
-      '  baton new <name>   write a contract per feature (specs/feature-NNN-<name>/contract.md)',
+      `  baton new <name>   write a contract per feature (${escapeControl(specs)}/feature-NNN-<name>/contract.md)`,
       '  baton lint         check that every criterion is measurable and owned paths do not overlap',
       '  baton plan         see the waves, the critical path and the best possible speedup',
       '',
+      // Read before the commit below: run top to bottom, it would otherwise take the backups in the specs folder.
+      ...backupLines(o),
       'Then commit the contracts, so every feature worktree starts from them (the paths after -- keep',
       'anything else you had staged out of that commit):',
-      `  ${git} add ${commit} && ${git} commit -m "Baton contracts" -- ${commit}`,
-      ...backupLines(o),
+      ...ignoredLines(p, o),
+      `  ${git} ${add} ${commit} && ${git} commit -m "Baton contracts" -- ${commit}`,
       '',
     ].join('\n'),
   );
@@ -79,6 +84,22 @@ function backupLines(o: InitSummary): string[] {
   return [
     `Once you have read ${the} (${backups.join(', ')}), move ${it} out of the repository or delete ${it}:`,
     '`baton run` refuses a checkout holding files that are not committed.',
+    '',
+  ];
+}
+
+/**
+ * What to do when git ignores what the commit adds (a whitelist `.gitignore`, `*.json`): the command
+ * below forces it (`git add -f`), and lines that stop ignoring it for good (the contracts `baton new`
+ * adds later included).
+ */
+function ignoredLines(p: Palette, o: InitSummary): string[] {
+  if (o.ignored.length === 0) return [];
+  const paths = o.ignored.map((path) => escapeControl(path));
+  const unignore = o.ignored.map((path) => `!/${escapeControl(path)}`).join('  ');
+  return [
+    `  ${p.yellow('git ignores')} ${paths.join(', ')}: the command below adds ${o.ignored.length === 1 ? 'it' : 'them'} with -f; to stop`,
+    `  ignoring ${o.ignored.length === 1 ? 'it' : 'them'} (the contracts you add later too), add to .gitignore, after the rule that ignores ${o.ignored.length === 1 ? 'it' : 'them'}: ${unignore}`,
   ];
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../contracts/scaffold.js';
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
+import { ignoredAmong } from '../git/check-ignore.js';
 import { nothingAt } from '../open-regular.js';
 import { projectRootForWriting } from '../project-root.js';
 import { stringifyJson } from '../text/escape.js';
@@ -159,7 +160,8 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
 
   const ignorePath = join(root, '.gitignore');
   const before = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : undefined;
-  const ignore = ignoreBatonFolder(before);
+  // Ignored by any rule git has (a whitelist `/*` included), not only by a `.baton/` line.
+  const ignore = ignoreBatonFolder(before, (await ignoredAmong(root, ['.baton/log.jsonl'])).size > 0);
   // Every write checked first (inside the repository, writable), so a refusal leaves no half setup.
   checkPlannedWrites(root, [
     ...pathsWritten(files),
@@ -174,6 +176,14 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   if (ignore.changed) writeInProject('init', root, ignorePath, () => writeFileSync(ignorePath, ignore.text));
   const gitignore = !ignore.changed ? 'already ignored' : before === undefined ? 'created' : 'appended';
   const agentsFound = found.map((a) => a.name);
+  // What the commit of the contracts adds that git ignores: `git add` refuses it without -f.
+  const ignoredPaths = await ignoredAmong(root, [...files.map((f) => f.rel), '.gitignore', `${plan.specs}/`]);
+  // A file in an ignored folder is said with its folder.
+  const ignored = [...ignoredPaths]
+    .filter(
+      (path) => ![...ignoredPaths].some((dir) => dir.endsWith('/') && path !== dir && path.startsWith(dir)),
+    )
+    .sort();
 
   if (flags.json) {
     const json = {
@@ -190,6 +200,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
       agents_found: agentsFound,
       test: plan.settings.test ?? null,
       settings_kept: plan.settings.carried ?? [],
+      ignored_by_git: ignored,
     };
     ctx.stdout.write(`${stringifyJson(json, 2)}\n`);
     return;
@@ -198,6 +209,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     root,
     plan,
     gitignore,
+    ignored,
     agentsFound,
     runner,
     ...(flags.agent !== undefined ? { agentFlag: flags.agent } : {}),

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
-import { assertTmuxInstalled } from '../interactive/tmux.js';
+import { assertTmuxFor, interactiveSource } from '../interactive/needs-tmux.js';
 import { findLastRunStart } from '../log/last-run.js';
 import type { loadProject } from '../project.js';
 import type { RunFlags } from './run.js';
@@ -45,10 +45,14 @@ export function interactiveConfig(
     auto_finish_s: autoFinish,
   };
   const config = { ...project.config, interactive };
-  const anyInteractive = featureIds.some(
-    (id) => project.plan.byId.get(id)?.interactive ?? interactive.enabled,
-  );
-  if (anyInteractive && !flags.dryRun) assertTmuxInstalled(env);
+  if (!flags.dryRun) {
+    const features = featureIds.map((id) => ({
+      feature_id: id,
+      interactive: project.plan.byId.get(id)?.interactive,
+    }));
+    const enabled = { flag: Boolean(flags.interactive), config: base.enabled, file: project.config.file };
+    assertTmuxFor(interactiveSource(features, enabled), env);
+  }
   return config;
 }
 

@@ -7,6 +7,7 @@ import type { Project } from '../project.js';
 import { absoluteHub } from '../queue/hub.js';
 import { hubRetryMsOf } from '../queue/hub-retry.js';
 import { runQueued } from '../queue/orchestrator.js';
+import type { QueueSetting } from '../queue/setting.js';
 import { runAgainFlags } from '../runner/resume-command.js';
 import type { RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
@@ -34,7 +35,7 @@ export async function runQueuedCommand(input: {
   project: Project;
   featureIds: readonly string[];
   flags: { agent?: string; base?: string; verify: boolean; resume?: boolean; json?: boolean; hub?: string };
-  queueUrl: string;
+  queue: QueueSetting;
   progress: ProgressRenderer;
 }): Promise<number> {
   const { ctx, project, flags } = input;
@@ -53,7 +54,8 @@ export async function runQueuedCommand(input: {
       plan: project.plan,
       logPath: project.logPath,
       featureIds: input.featureIds,
-      queue: input.queueUrl,
+      queue: input.queue.url,
+      queueFrom: input.queue.from,
       hub,
       ...(flags.agent ? { agent: flags.agent } : {}),
       ...(flags.base ? { base: flags.base } : {}),
@@ -68,7 +70,7 @@ export async function runQueuedCommand(input: {
       hubRetryMs: hubRetryMsOf(ctx.env),
     });
     input.progress.close();
-    const queue = { url: input.queueUrl, hub };
+    const queue = { url: input.queue.url, hub };
     const code = reportRunSummary(ctx, summary, Boolean(flags.json), queue, runAgainFlags(flags));
     const out = flags.json ? ctx.stderr : ctx.stdout;
     for (const line of unverifiedHere(project, summary)) out.write(`${escapeControl(line)}\n`);

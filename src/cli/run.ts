@@ -9,6 +9,7 @@ import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { loadProject, selectFeatures, worktreeCriteria } from '../project.js';
 import { queuedResumeFeatures } from '../queue/resume.js';
+import { queueSetting } from '../queue/setting.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
 import { createRunControl, type RunControl } from '../runner/control.js';
 import { resumedRunFeatures } from '../runner/resume.js';
@@ -178,8 +179,8 @@ async function runCommand(
   // With --json, stdout holds the summary alone: everything the run says before it goes to stderr.
   const talk: CliContext = flags.json ? { ...ctx, stdout: ctx.stderr } : ctx;
   const loaded = await loadProject(ctx.cwd);
-  const queueUrl = flags.queue ?? loaded.config.queue ?? ctx.env.BATON_QUEUE;
-  const queued = Boolean(queueUrl) && !flags.dryRun;
+  const queue = queueSetting(flags.queue, loaded.config, ctx.env);
+  const queued = queue !== undefined && !flags.dryRun;
   // A resume goes on with its run: given no ids, it takes the run's features, not the plan's (queued, it
   // re-attaches to the run's jobs).
   const selected = !flags.resume
@@ -209,10 +210,10 @@ async function runCommand(
     ? undefined
     : lockForCommand(project.root, 'run', ctx.stderr, queued ? 'run --queue' : undefined);
   try {
-    if (queueUrl && queued) {
+    if (queue && queued) {
       // Loaded only here: without --queue nothing about Redis or BullMQ is imported.
       const { runQueuedCommand } = await import('./run-queued.js');
-      setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queueUrl, progress }));
+      setExit(await runQueuedCommand({ ctx, project, featureIds, flags, queue, progress }));
       return;
     }
     await runHere(ctx, setExit, project, featureIds, flags, {

@@ -24,15 +24,14 @@ export function renderConfig(
 }
 
 /**
- * `.gitignore` text with `.baton/` ignored: the text itself when an equivalent line is already there,
- * otherwise the line appended (never rewriting what the user wrote) (pure).
+ * `.gitignore` text with `.baton/` ignored: the text itself when git already ignores it (`ignored`, as
+ * `git check-ignore` says), otherwise the line appended (never rewriting what the user wrote) (pure).
  */
-export function ignoreBatonFolder(existing: string | undefined): { text: string; changed: boolean } {
+export function ignoreBatonFolder(
+  existing: string | undefined,
+  already: boolean,
+): { text: string; changed: boolean } {
   const current = existing ?? '';
-  const already = current
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .some((l) => ['.baton', '.baton/', '/.baton', '/.baton/', '.baton/*', '/.baton/*'].includes(l));
   if (already) return { text: current, changed: false };
   const sep = current === '' || current.endsWith('\n') ? '' : '\n';
   return {

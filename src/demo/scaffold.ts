@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveConfig } from '../config.js';
 import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
 import { DEFAULT_PORT_BASE, isPortFree, portBlockFor } from '../ports.js';
@@ -53,15 +54,27 @@ async function freeDemoPortBase(): Promise<number> {
   return DEFAULT_PORT_BASE;
 }
 
-const DEMO_IDENTITY = ['-c', 'user.name=Baton demo', '-c', 'user.email=demo@localhost'];
+/** The demo's repository in `parent`. */
+export const demoRepoIn = (parent: string): string => join(parent, 'assignment-grader');
+/** The clone `--compare` runs the same agents in, one at a time. */
+export const sequentialRepoIn = (parent: string): string => join(parent, 'assignment-grader-sequential');
 
 /**
- * Creates a fresh git repository at `dir` holding the grader's skeleton, its spec (`docs/spec.md`, no
- * contracts yet: `baton decompose` writes them) and a Baton config, with one commit. Refuses a folder
- * that exists and is not empty.
+ * Every folder the demo writes in `parent`: its repository and that repository's worktrees folder (the
+ * config's default, as a run resolves it), and with `compare` the -j 1 clone's two as well.
  */
-export async function scaffoldDemo(dir: string, agentSeconds: number): Promise<void> {
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
+export function demoFolders(parent: string, compare: boolean): string[] {
+  const repos = [demoRepoIn(parent), ...(compare ? [sequentialRepoIn(parent)] : [])];
+  return repos.flatMap((repo) => [repo, resolveConfig(repo, {}).worktrees]);
+}
+
+/**
+ * Refuses, before anything is made, the first of `folders` that exists and is not an empty folder
+ * (what an earlier demo left there): the demo would fail on it half-way.
+ */
+export function refuseUsedFolders(folders: readonly string[]): void {
+  for (const dir of folders) {
+    if (!existsSync(dir) || isEmptyFolder(dir)) continue;
     throw new UserError(
       'demo/dir-not-empty',
       `${dir} exists and is not empty; the demo needs a fresh folder`,
@@ -70,6 +83,25 @@ export async function scaffoldDemo(dir: string, agentSeconds: number): Promise<v
       },
     );
   }
+}
+
+function isEmptyFolder(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+const DEMO_IDENTITY = ['-c', 'user.name=Baton demo', '-c', 'user.email=demo@localhost'];
+
+/**
+ * Creates a fresh git repository at `dir` holding the grader's skeleton, its spec (`docs/spec.md`, no
+ * contracts yet: `baton decompose` writes them) and a Baton config, with one commit. Refuses a folder
+ * that exists and is not empty (`refuseUsedFolders`).
+ */
+export async function scaffoldDemo(dir: string, agentSeconds: number): Promise<void> {
+  refuseUsedFolders([dir]);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {

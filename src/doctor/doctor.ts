@@ -13,7 +13,6 @@ import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
 import { firstProblem, lintProject, loadProject } from '../project.js';
-import { badBaseError } from '../runner/delivered.js';
 import { refusesDirty } from '../runner/preflight.js';
 import { errorMessage } from '../text/error-message.js';
 import { check, type DoctorCheck } from './check.js';
@@ -33,6 +32,7 @@ import {
   readable,
   worktreeDisk,
 } from './repository.js';
+import { checkQueue, checkTmux, configRefusals, refusalDetail } from './run-refusals.js';
 
 /** A lock file younger than this may belong to a git that is running right now. */
 const LOCK_MIN_AGE_MS = 60_000;
@@ -54,13 +54,13 @@ export interface DoctorOptions {
  */
 export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [await checkGit(o.cwd), checkNodeVersion(process.versions.node)];
-  const outside = await noCheckoutError(o.cwd);
-  if (outside) {
-    checks.push(check('repository', 'fail', `${outside.message} [${outside.code}]`, outside.hint));
+  const found = await mainCheckout(o.cwd);
+  if (typeof found !== 'string') {
+    checks.push(check('repository', 'fail', `${found.message} [${found.code}]`, found.hint));
     checks.push(...(await checkAgents(o.env, new Map())));
     return checks;
   }
-  const root = await findMainWorktree(o.cwd);
+  const root = found;
   const head = await resolveCommit(root, 'HEAD');
   checks.push(
     head
@@ -74,12 +74,15 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   );
 
   const config = loadConfig(root);
-  // The config's `base` as `baton run` takes it: a name that is no commit here is refused by every run.
-  const badBase =
-    config.ok && config.value.base !== undefined && !(await resolveCommit(root, config.value.base))
-      ? badBaseError(undefined, config.value)
-      : undefined;
-  checks.push(...(await checkConfigAndAgents(o, root, config, badBase)));
+  // What of the config `baton run` refuses (its `base`, its worktrees folder), by run's own rules.
+  const refusals = config.ok ? await configRefusals(root, config.value) : [];
+  const configured = await checkConfigAndAgents(o, root, config, refusals);
+  checks.push(...configured.checks);
+  if (config.ok) {
+    const tmux = checkTmux(configured.features, config.value, o.env);
+    const queue = await checkQueue(config.value, o.env);
+    for (const c of [tmux, queue]) if (c) checks.push(c);
+  }
   if (head) {
     const runRefuses = refusesDirty({ config: config.ok ? config.value : { base: undefined } });
     checks.push(checkMainCheckout(runRefuses ? await statusEntries(root) : [], runRefuses));
@@ -124,17 +127,18 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
 }
 
 /**
- * Why `cwd` is in no checkout, as every command says it (`findRepoRoot`: a bare repository, a git
- * folder, no repository at all, git missing), or undefined when it is in one.
+ * The main checkout `cwd` belongs to, or why there is none to work in, as every command says it: no
+ * checkout (`findRepoRoot`: a bare repository, a git folder, no repository at all, git missing), or a
+ * linked worktree whose main checkout cannot be found (`findMainWorktree`: a bare repository's).
  */
-function noCheckoutError(cwd: string): Promise<UserError | undefined> {
-  return findRepoRoot(cwd).then(
-    () => undefined,
-    (err: unknown) => {
-      if (err instanceof UserError) return err;
-      throw err;
-    },
-  );
+async function mainCheckout(cwd: string): Promise<string | UserError> {
+  try {
+    await findRepoRoot(cwd);
+    return await findMainWorktree(cwd);
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
 }
 
 /** The config, the contracts, and the agents they use (named ones and shell commands). */
@@ -142,9 +146,10 @@ async function checkConfigAndAgents(
   o: DoctorOptions,
   root: string,
   config: ReturnType<typeof loadConfig>,
-  badBase: UserError | undefined,
-): Promise<DoctorCheck[]> {
+  refusals: readonly UserError[],
+): Promise<{ checks: DoctorCheck[]; features?: Plan['features'] }> {
   const checks: DoctorCheck[] = [];
+  let features: Plan['features'] | undefined;
   let used: ReturnType<typeof agentsInUse> = new Map();
   let commands: ReturnType<typeof commandAgentsInUse> = new Map();
   if (!config.ok) {
@@ -162,12 +167,12 @@ async function checkConfigAndAgents(
   } else {
     const ignored = config.warnings[0];
     checks.push(
-      badBase
+      refusals.length > 0
         ? check(
             'config',
             'fail',
-            `\`baton run\` will refuse it [${badBase.code}]: ${badBase.message}`,
-            badBase.hint ?? '',
+            refusals.map(refusalDetail).join('; '),
+            refusals.map((r) => r.hint ?? '').join(' '),
           )
         : ignored
           ? check('config', 'warn', `${config.value.file}; ${ignored.message}`, ignored.hint ?? '')
@@ -175,7 +180,8 @@ async function checkConfigAndAgents(
     );
     const contracts = await checkContracts(o.cwd);
     checks.push(contracts.check);
-    if (contracts.features) used = agentsInUse(contracts.features, config.value.agent);
+    features = contracts.features;
+    if (features) used = agentsInUse(features, config.value.agent);
     commands = commandAgentsInUse(contracts.features ?? [], config.value.agent);
   }
   checks.push(
@@ -189,7 +195,7 @@ async function checkConfigAndAgents(
     ? { base: config.value.base, copy: config.value.copy }
     : { base: undefined, copy: [] };
   checks.push(...(await checkCommandAgents(commands, o.env, root, worktree)));
-  return checks;
+  return { checks, ...(features ? { features } : {}) };
 }
 
 /**

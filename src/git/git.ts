@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { realNearest } from '../real-nearest.js';
-import { noWorkTreeError } from './no-work-tree.js';
+import { bareCloneHint, noWorkTreeError } from './no-work-tree.js';
 import { withoutRepositoryEnv } from './repository-env.js';
 
 /** The outcome of one git invocation. */
@@ -258,6 +258,21 @@ async function configuredWorktree(cwd: string, common: string, here: string): Pr
   const r = await gitRaw(cwd, ['config', '--file', join(common, 'config'), '--get', 'core.worktree']);
   const named = r.exitCode === 0 ? r.stdout.trim() : '';
   if (named) return realNearest(isAbsolute(named) ? named : join(common, named));
+  const bare = await gitRaw(cwd, [
+    'config',
+    '--file',
+    join(common, 'config'),
+    '--bool',
+    '--get',
+    'core.bare',
+  ]);
+  if (bare.stdout.trim() === 'true') {
+    throw new UserError(
+      'git/no-main-checkout',
+      `${here} is a linked worktree of the bare repository ${common}, which has no main checkout`,
+      { hint: bareCloneHint(common) },
+    );
+  }
   throw new UserError(
     'git/no-main-checkout',
     `${here} is a linked worktree of a repository whose git folder (${common}) does not say where its main checkout is`,

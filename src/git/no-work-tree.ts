@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import { realNearest } from '../real-nearest.js';
+import { shellQuote } from '../text/shell-quote.js';
 
 /** The error every command gives outside a git repository. */
 export function notARepo(cwd: string): UserError {
@@ -22,10 +23,19 @@ export function noWorkTreeError(cwd: string, revParse: string): UserError {
         ? 'a bare git repository'
         : `inside the bare git repository ${gitDir}`;
     return new UserError('git/bare-repo', `${cwd} is ${where}: it has no checkout, and Baton works in one`, {
-      hint: 'Make a checkout of it and run baton there: `git worktree add ../app main` from here, or `git clone <this repository> app`.',
+      hint: bareCloneHint(gitDir),
     });
   }
   return new UserError('git/inside-git-dir', `${cwd} is inside the git folder ${gitDir}, not in a checkout`, {
     hint: 'Run baton from the checkout that folder belongs to (the folder above `.git`).',
   });
+}
+
+/**
+ * What to do with a bare repository: clone it, which makes a main checkout Baton can work in. Not `git
+ * worktree add`: a linked worktree of a bare repository has no main checkout to read the config and
+ * contracts from (`git/no-main-checkout`).
+ */
+export function bareCloneHint(bare: string): string {
+  return `Clone it and run baton in the clone: \`git clone ${shellQuote(bare)} <new folder>\` (not \`git worktree add\`: a worktree of a bare repository has no main checkout, where Baton reads the config and contracts).`;
 }

@@ -64,18 +64,6 @@ export function tmuxInstalled(env: NodeJS.ProcessEnv): boolean {
   return dirs.some((d) => spawnSync('test', ['-x', join(d, 'tmux')]).status === 0);
 }
 
-/** Throws the user error that says how to install tmux, when it is missing. */
-export function assertTmuxInstalled(env: NodeJS.ProcessEnv): void {
-  if (tmuxInstalled(env)) return;
-  throw new UserError(
-    'interactive/no-tmux',
-    '--interactive runs each agent in a tmux window, and tmux is not installed',
-    {
-      hint: 'Install it (Debian/Ubuntu: sudo apt-get install tmux; macOS: brew install tmux), or run without --interactive.',
-    },
-  );
-}
-
 /** Runs one tmux command and returns its output; never throws (the exit code says what happened). */
 export function runTmux(
   tmux: Tmux,

@@ -74,8 +74,8 @@ export function assertQueueUrl(url: string): { db: number } {
   return { db: databaseIndex(u, url) };
 }
 
-/** Turns a connection failure into one line naming the URL and what went wrong. */
-function connectionError(url: string, err: unknown): UserError {
+/** Turns a connection failure into one line naming the URL and what went wrong, and the setting to fix (`from`). */
+function connectionError(url: string, err: unknown, from: string): UserError {
   const message = errorMessage(err);
   const shown = redactUrl(url);
   if (AUTH_FAILURE.test(message)) {
@@ -84,7 +84,7 @@ function connectionError(url: string, err: unknown): UserError {
     });
   }
   return new UserError('queue/unreachable', `cannot reach Redis at ${shown}: ${message.split('\n')[0]}`, {
-    hint: 'Start it (redis-server, or docker run -p 6379:6379 valkey/valkey) or fix --queue / BATON_QUEUE.',
+    hint: `Start it (redis-server, or docker run -p 6379:6379 valkey/valkey) or fix ${from}.`,
   });
 }
 
@@ -122,8 +122,14 @@ function isDefinite(err: unknown): boolean {
  * Opens a Redis connection for BullMQ and proves it works (PING) within a few seconds; an
  * unreachable server or a wrong password is a UserError naming the URL, never a hang. Its socket's end
  * waits at most `closeMs` (`queueCloseMsOf`) for Redis, and so does that of each of its duplicates.
+ * `from`: the setting the URL came from, which an unreachable server's hint says to fix.
  */
-export async function connectRedis(url: string, name: string, closeMs = QUEUE_CLOSE_MS): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  name: string,
+  closeMs = QUEUE_CLOSE_MS,
+  from = '--queue / BATON_QUEUE',
+): Promise<Redis> {
   const { db } = assertQueueUrl(url);
   const client = new Redis(url, {
     ...BULLMQ_CONNECTION,
@@ -153,7 +159,7 @@ export async function connectRedis(url: string, name: string, closeMs = QUEUE_CL
     await client.ping();
   } catch (err) {
     client.disconnect();
-    throw connectionError(url, lastError ?? err);
+    throw connectionError(url, lastError ?? err, from);
   }
   await assertDatabase(client, url, db);
   // Proven to work: from now on reconnect for as long as it takes (a Redis restart keeps the jobs).

@@ -36,6 +36,8 @@ export interface QueuedRunOptions {
   logPath: string;
   featureIds: readonly string[];
   queue: string;
+  /** The setting `queue` came from (`--queue`, `queue` in baton.config.json), which an unreachable Redis's hint names. */
+  queueFrom?: string;
   hub: string;
   agent?: AgentSpec;
   base?: string;
@@ -297,7 +299,12 @@ export async function runQueued(opts: QueuedRunOptions): Promise<RunSummary> {
   // A resume reads its run from the log first: one with nothing left to follow starts nothing.
   const resumed = opts.resume ? previousQueuedRun(opts.logPath, runQueueOf(opts)) : undefined;
   if (resumed) assertSomethingToFollow(resumed, opts.featureIds);
-  const redis = await connectRedis(opts.queue, 'baton-orchestrator', queueCloseMsOf(opts.env));
+  const redis = await connectRedis(
+    opts.queue,
+    'baton-orchestrator',
+    queueCloseMsOf(opts.env),
+    opts.queueFrom,
+  );
   // One line when Redis goes away and one when it is back, said for the main client; the others keep quiet.
   reportOutages(redis, opts.queue, opts.say);
   const reader = quietErrors(redis.duplicate());

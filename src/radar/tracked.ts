@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gitRaw } from '../git/git.js';
+import { ignoredAmong as checkIgnore } from '../git/check-ignore.js';
 import {
   type ForkEntry,
   indexPathOf,
@@ -134,15 +134,6 @@ async function ignoredAmong(t: Tracked, dirs: string[]): Promise<Set<string>> {
   const ignored = await checkIgnore(t.worktree, [...dirs.map((d) => `${d}/`), ...files]);
   for (const f of files) t.ignored.set(f, ignored.has(f));
   return new Set(dirs.filter((d) => ignored.has(`${d}/`)));
-}
-
-/**
- * The paths among `paths` that git ignores, by one `check-ignore`; folders are asked with a trailing
- * slash (and answered with it), so folder-only patterns (`build/`) match.
- */
-async function checkIgnore(worktree: string, paths: readonly string[]): Promise<Set<string>> {
-  const r = await gitRaw(worktree, ['check-ignore', '--stdin', '-z'], paths.map((p) => `${p}\0`).join(''));
-  return new Set(r.stdout.split('\0').filter(Boolean));
 }
 
 /** Recomputes the touched state of the changed paths by hashing them against the fork point's files. */

@@ -266,7 +266,7 @@ export async function preflight(
  * feature's worktree would show in the main checkout as an untracked folder, which Baton reports as
  * something an agent changed there and a next run refuses as uncommitted. Refused before anything exists.
  */
-async function checkWorktreesFolder(root: string, worktrees: string): Promise<void> {
+export async function checkWorktreesFolder(root: string, worktrees: string): Promise<void> {
   if (!isInside(root, worktrees)) return;
   const rel = relative(root, worktrees);
   const probe = join(rel, 'feature');

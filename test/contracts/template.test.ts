@@ -147,9 +147,10 @@ describe('scaffold', () => {
     ],
     ['dist/\n', true, "dist/\n# Baton's log, task files and agent logs (never committed)\n.baton/\n"],
     ['dist/\n/.baton/\n', false, 'dist/\n/.baton/\n'],
-    ['.baton\r\n', false, '.baton\r\n'],
+    ['/*\n!/src/\n', false, '/*\n!/src/\n'],
   ])('.gitignore %j → changed %s', (before, changed, after) => {
-    expect(ignoreBatonFolder(before)).toEqual({ text: after, changed });
+    // `already`: whether git ignores .baton/ (init asks `git check-ignore`).
+    expect(ignoreBatonFolder(before, !changed)).toEqual({ text: after, changed });
   });
 
   it('writes a config with a $schema and the agent', () => {

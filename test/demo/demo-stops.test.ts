@@ -1,6 +1,15 @@
 // @module-tag slow
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,6 +78,40 @@ describe('baton demo refuses in one line what it cannot use', () => {
     expect(long.code).toBe(2);
     expect(long.stderr).toContain('--agent-seconds must be a number from 0 to 4294967');
     expect(existsSync(join(parent, 'long'))).toBe(false);
+  });
+});
+
+describe('baton demo refuses up front a folder it would write', () => {
+  it("an earlier demo's -j 1 clone (with --compare) or worktrees folder, before making anything", async () => {
+    for (const [name, args] of [
+      ['assignment-grader-sequential', ['--compare']],
+      ['assignment-grader.baton-worktrees', []],
+    ] as const) {
+      const dir = join(parent, `used-${name}`);
+      mkdirSync(join(dir, name, 'feature-001-upload'), { recursive: true });
+      const r = await runBaton(['demo', '--dir', dir, '--agent-seconds', '0', ...args], { cwd: parent });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `baton: ${join(dir, name)} exists and is not empty; the demo needs a fresh folder [demo/dir-not-empty]`,
+      );
+      expect(r.stderr).not.toContain('internal error');
+      expect(existsSync(join(dir, 'assignment-grader'))).toBe(false);
+    }
+  });
+
+  it('a TMPDIR that does not exist, in one line with a hint, not a stack trace', async () => {
+    // A real process: os.tmpdir() reads the process's own TMPDIR.
+    const r = spawnSync(process.execPath, [BATON_BIN, 'demo', '--agent-seconds', '0'], {
+      cwd: parent,
+      env: { ...process.env, NO_COLOR: '1', TMPDIR: join(parent, 'gone') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `baton: a temporary folder cannot be made in ${join(parent, 'gone')} (ENOENT); the demo needs a fresh folder [demo/bad-dir]\n` +
+        'hint: Set TMPDIR to a folder that exists and you can write in, or pass --dir with a new folder.\n',
+    );
   });
 });
 

@@ -16,9 +16,61 @@ describe('a repository without a checkout', () => {
         expect(res.stderr).toContain(
           `baton: ${join(dir, 'b.git')} is a bare git repository: it has no checkout, and Baton works in one [git/bare-repo]`,
         );
-        expect(res.stderr).toContain('git worktree add');
+        expect(res.stderr).toContain(`\`git clone '${join(dir, 'b.git')}' <new folder>\``);
         expect(res.stderr).not.toContain('git init');
       }
+      // The hint leads to a checkout Baton works in, the repository empty as it is.
+      execFileSync('git', ['clone', '-q', join(dir, 'b.git'), join(dir, 'app')], { stdio: 'ignore' });
+      expect((await runBaton(['init', '--agent', 'demo'], { cwd: join(dir, 'app') })).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('in a worktree of a bare repository says it has no main checkout and to clone it, in every command and in doctor', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-bare-wt-')));
+    try {
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+      git('init', '-q', '-b', 'main', 'src');
+      git(
+        '-C',
+        'src',
+        '-c',
+        'user.name=u',
+        '-c',
+        'user.email=u@x',
+        'commit',
+        '-q',
+        '--allow-empty',
+        '-m',
+        'init',
+      );
+      git('clone', '-q', '--bare', 'src', 'shop.git');
+      git('-C', 'shop.git', 'worktree', 'add', '-q', join(dir, 'app'), 'main');
+      const app = join(dir, 'app');
+      const line = `${app} is a linked worktree of the bare repository ${join(dir, 'shop.git')}, which has no main checkout [git/no-main-checkout]`;
+      const clone = `\`git clone '${join(dir, 'shop.git')}' <new folder>\``;
+      for (const args of [['init', '--agent', 'demo'], ['lint']]) {
+        const res = await runBaton(args, { cwd: app });
+        expect(res.code).toBe(1);
+        expect(res.stderr).toContain(`baton: ${line}`);
+        expect(res.stderr).toContain(clone);
+        expect(res.stderr).not.toContain('Run Baton in the main checkout');
+      }
+      // Doctor: its checks, the repository one failed with that error, not a bare error line.
+      const doctor = await runBaton(['doctor', '--json'], { cwd: app });
+      expect(doctor.code).toBe(1);
+      const checks = (
+        JSON.parse(doctor.stdout) as {
+          checks: { name: string; status: string; detail: string; hint?: string }[];
+        }
+      ).checks;
+      expect(checks.map((c) => c.name).slice(0, 3)).toEqual(['git', 'node', 'repository']);
+      expect(checks.find((c) => c.name === 'repository')).toMatchObject({
+        status: 'fail',
+        detail: line,
+        hint: expect.stringContaining(clone),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -432,7 +432,7 @@ describe('baton doctor', () => {
     expect(inBare.checks.get('repository')).toMatchObject({
       status: 'fail',
       detail: `${bare} is a bare git repository: it has no checkout, and Baton works in one [git/bare-repo]`,
-      hint: expect.stringContaining('git worktree add'),
+      hint: expect.stringContaining(`\`git clone '${bare}' <new folder>\``),
     });
     const gitDir = join(repo.root, '.git');
     const inGitDir = await doctor(gitDir);
