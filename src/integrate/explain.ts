@@ -22,6 +22,8 @@ export interface ConflictReport {
   total: number;
   worktree: string;
   branch: string;
+  /** Conflicted files git wrote no markers into (a binary file, or one a side deleted): one side is kept, not edited. */
+  unmarked?: string[];
   /** The commit the feature's branch was cut from when the integration did not hold it (`cutLackedByIntegration`), and what its own work changed since. */
   cut?: { commit: string; own: readonly string[] };
 }
@@ -118,12 +120,23 @@ export function explainConflict(
         : explainFile(file, c.feature_id, otherSides(c), c.owners[file] ?? [], c.ties?.[file]);
     lines.push(`  ${file}: ${why}`);
   }
+  const unmarked = new Set(c.unmarked ?? []);
+  const marked = c.files.filter((f) => !unmarked.has(f));
   lines.push(
     '',
     `The merge is left in progress in ${c.worktree} (branch ${c.branch}); your checkout is untouched.`,
     'To resolve it:',
     `  cd ${printableArg(c.worktree)}`,
-    `  # edit ${c.files.length === 1 ? 'the file' : 'the files'}, keeping both features' intent, and remove the conflict markers`,
+    ...(marked.length > 0
+      ? [
+          `  # edit ${marked.length === c.files.length ? (marked.length === 1 ? 'the file' : 'the files') : marked.map(printableArg).join(' ')}, keeping both features' intent, and remove the conflict markers`,
+        ]
+      : []),
+    ...(unmarked.size > 0
+      ? [
+          `  # ${[...unmarked].map(printableArg).join(' ')} ${unmarked.size === 1 ? 'holds' : 'hold'} no conflict markers (a binary file, or one a side deleted): keep one side (git checkout --ours -- <file>, or --theirs), or git rm it`,
+        ]
+      : []),
     `  git add ${c.files.map(printableArg).join(' ')}`,
     `  ${next}`,
     `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then ${skip}`,

@@ -5,7 +5,7 @@
  */
 import { UserError, unreachable } from '../errors.js';
 import { mergeNoFf } from '../git/integration-merge.js';
-import { abortMerge, mergeInProgress } from '../git/merge.js';
+import { abortMerge, filesWithConflictMarkers, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { checkOutSubmodules } from '../git/submodule-checkout.js';
 import { readLog } from '../log/read.js';
@@ -267,9 +267,11 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     duration_ms: duration,
     ...(cut ? { base_lacks_cut: cut } : {}),
   });
+  const unmarked = files.filter((f) => filesWithConflictMarkers(session.worktree, [f]).length === 0);
   const report: ConflictReport = {
     feature_id: id,
     files,
+    ...(unmarked.length > 0 ? { unmarked } : {}),
     with: withIds,
     owners: ownersByFile(files, session.s.plan.features),
     ...(Object.keys(ties).length > 0 ? { ties } : {}),

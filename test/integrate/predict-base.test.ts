@@ -120,4 +120,23 @@ describe('explainConflict', () => {
       `Or skip the feature instead: git -C /w merge --abort, then ${skip}`,
     );
   });
+  it('tells a file without conflict markers (a binary one) to keep a side, and the others to be edited', () => {
+    const lines = explainConflict({
+      ...report,
+      files: ['x.ts', 'logo.png'],
+      unmarked: ['logo.png'],
+      with: ['b'],
+    });
+    expect(lines).toContain("  # edit x.ts, keeping both features' intent, and remove the conflict markers");
+    expect(lines).toContain(
+      '  # logo.png holds no conflict markers (a binary file, or one a side deleted): keep one side (git checkout --ours -- <file>, or --theirs), or git rm it',
+    );
+    const binaryOnly = explainConflict({
+      ...report,
+      files: ['logo.png'],
+      unmarked: ['logo.png'],
+      with: ['b'],
+    });
+    expect(binaryOnly.join('\n')).not.toContain('remove the conflict markers');
+  });
 });
