@@ -67,6 +67,9 @@ export const registerPick: RegisterCommand = (program, ctx) => {
         'picks, and says how to build it again on the pick. The branch moves only from the tip pick read: if\n' +
         'another process moved it meanwhile, pick leaves it there and picks nothing (pick/branch-moved): a backup\n' +
         'of the old tip it had just written is removed again, unless that tip is now on no branch (then it says so).\n' +
+        "Where a worktree has baton/<id> checked out, Baton's own (<worktrees>/<id>) moves along, its files\n" +
+        'following as with git checkout; any other checkout of it (your main checkout) refuses the pick\n' +
+        '(git/branch-checked-out), as does a change in the way, nothing moved.\n' +
         'When an integration under way recorded another attempt, it warns: only `baton integrate --fresh`\n' +
         'takes the pick. The other attempts keep their branches (baton/<id>.a<n>) until `baton clean`, which\n' +
         "keeps each loser's commit under refs/baton/clean-backup/ as it removes it.\n" +
@@ -120,6 +123,7 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       to: plan.commit,
       why,
       keep: backup !== undefined,
+      worktrees: project.config.worktrees,
     });
     if (!move.moved) {
       const kept = move.backup && tip ? `; its old tip ${tip.slice(0, 8)} is kept as ${move.backup}` : '';
