@@ -6,11 +6,12 @@
  * on `baton/<id>` is lost.
  */
 import type { CheckReport } from '../checks/verify.js';
-import { heldRefusal } from '../git/branch-in-progress.js';
-import { commitsNotIn, moveBranch } from '../git/branches.js';
+import { commitsNotIn } from '../git/branches.js';
+import { moveBranchAndCheckout, unmovedRefusal } from '../git/checked-out-move.js';
 import { resolveCommit } from '../git/git.js';
 import { attemptBranch, featureBranch } from '../git/refs.js';
 import type { BatonState } from '../log/state.js';
+import { unitWorktree } from '../unit-worktree.js';
 
 /** The commit a worktree verification checked, and whether the worktree held changes it lacks (from its events). */
 function checkedCommitOf(report: CheckReport): { commit?: string; dirty: boolean } {
@@ -20,12 +21,15 @@ function checkedCommitOf(report: CheckReport): { commit?: string; dirty: boolean
 
 /**
  * Moves `baton/<id>` to the commit a passing `baton verify` checked on the winner's branch, when that
- * commit is a fast-forward of it; what happened in one line (undefined: nothing to say).
+ * commit is a fast-forward of it; what happened in one line (undefined: nothing to say). Where
+ * Baton's own worktree of `baton/<id>` under `worktrees` has it checked out, its files move along; any
+ * other checkout of it leaves it unmoved (`moveBranchAndCheckout`).
  */
 export async function advanceWinnerBranch(
   root: string,
   state: BatonState,
   report: CheckReport,
+  worktrees: string,
 ): Promise<string | undefined> {
   const id = report.feature_id;
   const f = Object.hasOwn(state.features, id) ? state.features[id] : undefined;
@@ -43,9 +47,12 @@ export async function advanceWinnerBranch(
   }
   const ahead = tip === undefined ? [] : await commitsNotIn(root, commit, [tip]);
   const why = `baton verify: checks passed on ${winnerBranch}`;
-  const moved = await moveBranch(root, { branch, to: commit, from: tip, why }).catch(heldRefusal);
+  const own = unitWorktree(worktrees, id);
+  const moved = await moveBranchAndCheckout(root, { branch, to: commit, from: tip, why, own }).catch(
+    unmovedRefusal,
+  );
   if (typeof moved === 'string') {
-    return `${branch} was not moved to ${commit.slice(0, 8)}, the commit just checked on ${winnerBranch}: ${moved}; run \`baton verify ${id}\` again once it ends`;
+    return `${branch} was not moved to ${commit.slice(0, 8)}, the commit just checked on ${winnerBranch}: ${moved}; run \`baton verify ${id}\` again once that is resolved`;
   }
   if (!moved) {
     return `${branch} was not moved to ${commit.slice(0, 8)}, the commit just checked on ${winnerBranch}: another process moved it while verify ran, and it was left there; run \`baton verify ${id}\` again`;

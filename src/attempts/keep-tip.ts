@@ -3,11 +3,14 @@
  * A tip the move would leave on no branch is kept under `refs/baton/pick-backup/<id>/<sha>` before
  * the branch moves (after, the commit could already be lost), and the branch moves only from the tip
  * that was read (`moveBranch`), so a commit another process put there meanwhile is never overwritten.
+ * Where Baton's own worktree of the feature has the branch checked out (a plain rerun's), its files
+ * move with it; any other checkout of it refuses the move (`moveBranchAndCheckout`).
  */
-import { heldRefusal } from '../git/branch-in-progress.js';
-import { commitsNotIn, keepTipRef, localBranchTips, moveBranch } from '../git/branches.js';
+import { commitsNotIn, keepTipRef, localBranchTips } from '../git/branches.js';
+import { moveBranchAndCheckout, unmovedRefusal } from '../git/checked-out-move.js';
 import { gitRaw } from '../git/git.js';
 import { attemptBranch, featureBranch, pickBackupRef } from '../git/refs.js';
+import { unitWorktree } from '../unit-worktree.js';
 import { onAttemptBranch } from './proof.js';
 
 /**
@@ -30,14 +33,23 @@ export interface KeptMove {
 }
 
 /**
- * Moves `baton/<feature_id>` from `from` to `to` (`moveBranch`). With `keep`, `from` is first kept
- * under its pick backup ref (`pickBackupRef`), created only where none is (one already there holds the
- * same tip). When another process moved the branch meanwhile, nothing moves; a backup this call
- * created is removed again if its tip is on a branch anew, and kept (and returned) if it is on none.
+ * Moves `baton/<feature_id>` from `from` to `to` (`moveBranchAndCheckout`, the feature's worktree
+ * under `worktrees` moved along). With `keep`, `from` is first kept under its pick backup ref
+ * (`pickBackupRef`), created only where none is (one already there holds the same tip). When another
+ * process moved the branch meanwhile, nothing moves; a backup this call created is removed again if
+ * its tip is on a branch anew, and kept (and returned) if it is on none. A refused move (a checkout
+ * or a rebase holds the branch) throws, a backup this call created removed first.
  */
 export async function moveKeepingTip(
   root: string,
-  o: { featureId: string; from: string | undefined; to: string; why: string; keep: boolean },
+  o: {
+    featureId: string;
+    from: string | undefined;
+    to: string;
+    why: string;
+    keep: boolean;
+    worktrees: string;
+  },
 ): Promise<KeptMove> {
   const branch = featureBranch(o.featureId);
   const backup = o.keep && o.from !== undefined ? pickBackupRef(o.featureId, o.from) : undefined;
@@ -49,9 +61,16 @@ export async function moveKeepingTip(
       commit: o.from,
       why: `baton: old tip of ${branch} kept (${o.why})`,
     }));
-  if (await moveBranch(root, { branch, to: o.to, from: o.from, why: o.why })) {
-    return backup !== undefined ? { moved: true, backup } : { moved: true };
-  }
+  const own = unitWorktree(o.worktrees, o.featureId);
+  const moved = await moveBranchAndCheckout(root, { branch, to: o.to, from: o.from, why: o.why, own }).catch(
+    async (err: unknown) => {
+      // Refused, the branch still holds `from`: the backup just written holds nothing lost.
+      if (created && backup !== undefined && o.from !== undefined)
+        await gitRaw(root, ['update-ref', '-d', backup, o.from]);
+      throw err;
+    },
+  );
+  if (moved) return backup !== undefined ? { moved: true, backup } : { moved: true };
   if (backup === undefined || o.from === undefined) return { moved: false };
   const tips = await localBranchTips(root);
   if (created && (await commitsNotIn(root, o.from, [...new Set(tips.values())])).length === 0) {
@@ -68,10 +87,9 @@ export async function moveKeepingTip(
  */
 export async function moveToWinner(
   root: string,
-  featureId: string,
-  commit: string,
-  attempt: number,
+  o: { featureId: string; commit: string; attempt: number; worktrees: string },
 ): Promise<{ backup?: string; not_moved?: string }> {
+  const { featureId, commit, attempt } = o;
   const branch = featureBranch(featureId);
   if (!(await onAttemptBranch(root, { featureId, attempt, commit })))
     return {
@@ -83,11 +101,18 @@ export async function moveToWinner(
   const keep =
     from !== undefined && (await leftOnNoBranch(root, { featureId, tip: from, to: commit, tips })).length > 0;
   const why = `baton: best-of-N winner, attempt ${attempt}`;
-  const move = await moveKeepingTip(root, { featureId, from, to: commit, why, keep }).catch(
-    (err: unknown) => ({ held: heldRefusal(err) }),
-  );
+  const move = await moveKeepingTip(root, {
+    featureId,
+    from,
+    to: commit,
+    why,
+    keep,
+    worktrees: o.worktrees,
+  }).catch((err: unknown) => ({ held: unmovedRefusal(err) }));
   if ('held' in move)
-    return { not_moved: `${move.held}: \`baton pick ${featureId} ${attempt}\` moves it once that ends` };
+    return {
+      not_moved: `${move.held}: \`baton pick ${featureId} ${attempt}\` moves it once that is resolved`,
+    };
   const backup = move.backup !== undefined ? { backup: move.backup } : {};
   if (move.moved) return backup;
   const was = from === undefined ? 'absent' : `at ${from.slice(0, 8)}`;

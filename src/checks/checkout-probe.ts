@@ -135,10 +135,14 @@ export async function keepCheckout(
 ): Promise<CheckVerdict> {
   const after = await probeAfter(cwd);
   let what: string | undefined;
+  // `git checkout -- .` restores files, not HEAD: a moved HEAD is moved back (keeping local changes).
+  let restore = 'restore with `git checkout -- .`';
   if (after.failed !== undefined) what = `git status failed: ${escapeControl(after.failed)}`;
-  else if (after.commit !== commit)
+  else if (after.commit !== commit) {
     what = `HEAD moved from ${commit?.slice(0, 10) ?? 'none'} to ${after.commit?.slice(0, 10) ?? 'none'}`;
-  else if (after.changed.length > 0)
+    if (commit !== undefined)
+      restore = `move it back with \`git -C ${printableArg(cwd)} reset --keep ${commit}\``;
+  } else if (after.changed.length > 0)
     what = `tracked files differ from the commit: ${namePaths(after.changed)}`;
   if (what === undefined) return verdict;
   return {
@@ -146,6 +150,6 @@ export async function keepCheckout(
     outcome: 'failed',
     message:
       `after this check, ${what} [checks/changed-checkout]; what runs next is no longer the commit checked ` +
-      `(the check said: ${verdict.message}); restore with \`git checkout -- .\` and verify again`,
+      `(the check said: ${verdict.message}); ${restore} and verify again`,
   };
 }

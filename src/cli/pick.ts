@@ -67,9 +67,14 @@ export const registerPick: RegisterCommand = (program, ctx) => {
         'picks, and says how to build it again on the pick. The branch moves only from the tip pick read: if\n' +
         'another process moved it meanwhile, pick leaves it there and picks nothing (pick/branch-moved): a backup\n' +
         'of the old tip it had just written is removed again, unless that tip is now on no branch (then it says so).\n' +
+        "Where a worktree has baton/<id> checked out, Baton's own (<worktrees>/<id>) moves along, its files\n" +
+        'following as with git checkout; any other checkout of it (your main checkout) refuses the pick\n' +
+        '(git/branch-checked-out), as does a change in the way, nothing moved.\n' +
         'When an integration under way recorded another attempt, it warns: only `baton integrate --fresh`\n' +
         'takes the pick. The other attempts keep their branches (baton/<id>.a<n>) until `baton clean`, which\n' +
         "keeps each loser's commit under refs/baton/clean-backup/ as it removes it.\n" +
+        "Picking the attempt baton/<id> holds while the feature's record is of another commit (checks passed on\n" +
+        'an amended winner verify could not move baton/<id> to) records that attempt again.\n' +
         'Exit code: 0 when the branch moved (or already held the attempt), 1 when it could not, 2 on a usage\n' +
         'error. See docs/best-of-n.md.',
     )
@@ -98,7 +103,10 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
     const tips = await localBranchTips(project.root);
     await refuseUnprovenCommit(project.root, { id, a: f.attempts![String(attempt)]!, plan, tips });
     const tip = tips.get(branch);
-    if (f.winner?.attempt === attempt && tip !== undefined && (tip === plan.commit || tip === f.commit)) {
+    // Already held only when the feature's record is of that commit too: after checks passed on another
+    // commit of the attempt (an amended winner verify could not move the branch to), the pick records
+    // the attempt's commit again, the way back to what its checks passed on.
+    if (f.winner?.attempt === attempt && tip !== undefined && tip === (f.commit ?? plan.commit)) {
       ctx.stdout.write(`${escapeControl(branch)} already holds attempt ${attempt} (${tip.slice(0, 8)})\n`);
       return;
     }
@@ -120,15 +128,9 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       to: plan.commit,
       why,
       keep: backup !== undefined,
+      worktrees: project.config.worktrees,
     });
-    if (!move.moved) {
-      const kept = move.backup && tip ? `; its old tip ${tip.slice(0, 8)} is kept as ${move.backup}` : '';
-      throw new UserError(
-        'pick/branch-moved',
-        `${branch} moved while pick ran (it was ${tip === undefined ? 'absent' : `at ${tip.slice(0, 8)}`}): it was left as it is and nothing was picked${kept}`,
-        { hint: `Run \`baton pick ${id} ${attempt}\` again; it looks at the branch anew.` },
-      );
-    }
+    if (!move.moved) throw branchMovedError(id, attempt, tip, move.backup);
     createLogSink({ logPath: project.logPath, clock: ctx.clock }).emit({
       type: 'attempt.picked',
       feature_id: id,
@@ -136,7 +138,11 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
       ...(plan.previous !== undefined ? { previous: plan.previous } : {}),
       commit: plan.commit,
     });
-    ctx.stdout.write(`${escapeControl(movedLine(branch, attempt, plan.commit, tip, plan.previous))}\n`);
+    const line =
+      tip === plan.commit
+        ? recordedAgainLine(branch, attempt, plan.commit, f.commit)
+        : movedLine(branch, attempt, plan.commit, tip, plan.previous);
+    ctx.stdout.write(`${escapeControl(line)}\n`);
     if (backup) ctx.stdout.write(`${backup.note}\n`);
     if (plan.warning) ctx.stderr.write(`warning: ${escapeControl(plan.warning)}\n`);
     if (built) ctx.stderr.write(`warning: ${escapeControl(built)}\n`);
@@ -153,6 +159,21 @@ async function pickAction(ctx: CliContext, id: string, attemptText: string, flag
   }
 }
 
+/** The refusal when another process moved `baton/<id>` from `tip` while pick ran; `backup` keeps that tip, if one does. */
+function branchMovedError(
+  id: string,
+  attempt: number,
+  tip: string | undefined,
+  backup: string | undefined,
+): UserError {
+  const kept = backup && tip ? `; its old tip ${tip.slice(0, 8)} is kept as ${backup}` : '';
+  return new UserError(
+    'pick/branch-moved',
+    `${featureBranch(id)} moved while pick ran (it was ${tip === undefined ? 'absent' : `at ${tip.slice(0, 8)}`}): it was left as it is and nothing was picked${kept}`,
+    { hint: `Run \`baton pick ${id} ${attempt}\` again; it looks at the branch anew.` },
+  );
+}
+
 /** Refuses to pick a recorded commit that is neither on the attempt's branch nor checked as its (`unprovenCommit`). */
 async function refuseUnprovenCommit(
   root: string,
@@ -163,6 +184,20 @@ async function refuseUnprovenCommit(
   if (why === undefined) return;
   const r = unprovenRefusal(o.id, o.a.attempt, why);
   throw new UserError(r.code, r.message, { hint: r.hint });
+}
+
+/**
+ * What a pick of the attempt the branch already holds says when the feature's record was of another
+ * commit (`recorded`, where its last checks ran): the attempt's commit is recorded again.
+ */
+function recordedAgainLine(
+  branch: string,
+  attempt: number,
+  commit: string,
+  recorded: string | undefined,
+): string {
+  const was = recorded === undefined ? '' : ` (its checks last ran on ${recorded.slice(0, 8)})`;
+  return `${branch} already holds attempt ${attempt} (${commit.slice(0, 8)}); the feature's record${was} is that attempt's again`;
 }
 
 /**

@@ -263,7 +263,7 @@ async function advanceWinners(
   flags: VerifyOptions,
 ): Promise<void> {
   for (const r of reports) {
-    const note = await advanceWinnerBranch(project.root, state, r);
+    const note = await advanceWinnerBranch(project.root, state, r, project.config.worktrees);
     if (note) (flags.json ? ctx.stderr : ctx.stdout).write(`${escapeControl(note)}\n`);
   }
 }

@@ -90,15 +90,6 @@ export async function assertNotInProgress(root: string, branch: string, o: InPro
   refuseInProgress(await branchesInProgress(root), branch, o);
 }
 
-/**
- * `moveBranch`'s refusal of a branch a rebase or bisect holds, as its message (for a caller that says
- * so and goes on); any other error is thrown on.
- */
-export function heldRefusal(err: unknown): string {
-  if (err instanceof UserError && err.code === BRANCH_IN_PROGRESS) return err.message;
-  throw err;
-}
-
 /** How the user ends the operation, as a hint begins (pure): `Finish the rebase (…) or abort it (…)`. */
 export function howToEnd(held: BranchInProgress): string {
   return held.operation === 'rebase'

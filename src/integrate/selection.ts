@@ -6,7 +6,7 @@
 import { criteriaFor } from '../checks/criteria.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
-import { featureBranch } from '../git/refs.js';
+import { attemptBranch, featureBranch } from '../git/refs.js';
 import { dependentsOf, orderForIntegration } from '../graph/integration-order.js';
 import type { Plan } from '../graph/types.js';
 import {
@@ -152,7 +152,12 @@ export function uncheckedReason(
   const uncommitted = uncommittedChecksReason(f);
   if (uncommitted !== undefined) return uncommitted;
   if (f?.commit === undefined || tip === undefined || tip === f.commit) return undefined;
-  return `${featureBranch(id)} is at ${tip.slice(0, 10)}, but its checks passed on ${f.commit.slice(0, 10)}; run \`baton verify ${id}\``;
+  const branch = featureBranch(id);
+  // Best-of-N: verify checks the winner's branch and moves baton/<id> on only fast-forward, so it alone may change nothing.
+  const next = f.winner
+    ? `run \`baton pick ${id} ${f.winner.attempt}\` to go back to the commit that attempt recorded, or merge ${branch} into ${attemptBranch(id, f.winner.attempt)} and run \`baton verify ${id}\``
+    : `run \`baton verify ${id}\``;
+  return `${branch} is at ${tip.slice(0, 10)}, but its checks passed on ${f.commit.slice(0, 10)}; ${next}`;
 }
 
 /**

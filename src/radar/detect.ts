@@ -8,9 +8,12 @@ import { compileOwns, type OwnsMatcher } from '../contracts/owns.js';
 /** `overlap`: both touched a path, their versions merge; `conflict`: they do not; `owned`: one touched the other's owned path. */
 export type CollisionKind = 'overlap' | 'conflict' | 'owned';
 
-/** One feature as the radar last saw it. */
+/** One unit (a feature, or a best-of-N attempt of one) as the radar last saw it. */
 export interface RadarFeature {
+  /** The unit's id: a feature id, or an attempt's `<feature_id>.a<n>`. */
   feature_id: string;
+  /** The feature the unit works for: an attempt's feature, else `feature_id` itself. */
+  feature: string;
   /** Paths changed since the fork point. */
   paths: readonly string[];
   /** When (ms) each path was first seen touched, to tell who came second. */
@@ -39,7 +42,11 @@ export interface Collision {
   second: string;
 }
 
-/** Pairs of features that touch a common path or a path the other owns (pure). */
+/**
+ * Pairs of units that touch a common path or a path the other owns (pure). The attempts of one
+ * feature are never paired: they work on the same contract, so they touch the same paths by design,
+ * and only one of them reaches `baton/<id>`.
+ */
 export function findCandidates(features: readonly RadarFeature[]): CollisionCandidate[] {
   const owners: Array<{ id: string; owns: OwnsMatcher }> = features.map((f) => ({
     id: f.feature_id,
@@ -51,6 +58,7 @@ export function findCandidates(features: readonly RadarFeature[]): CollisionCand
       const [a, b] = [features[i]!, features[j]!].sort((x, y) =>
         x.feature_id.localeCompare(y.feature_id),
       ) as [RadarFeature, RadarFeature];
+      if (a.feature === b.feature) continue;
       const inB = new Set(b.paths);
       const shared = a.paths.filter((p) => inB.has(p)).sort();
       const owned = [...ownedTouches(a, b, owners), ...ownedTouches(b, a, owners)].filter(

@@ -1,3 +1,4 @@
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { Contract } from '../contracts/schema.js';
 import { mergeTree } from '../git/merge.js';
 import type { BatonEvent } from '../log/events.js';
@@ -205,11 +206,14 @@ function radarFeatures(
   const features = new Map<string, RadarFeature>();
   for (const [id, t] of tracked) {
     if (!t.snapshot) continue;
+    // A best-of-N attempt works under its feature's contract: its owns, and no collision with a sibling.
+    const feature = parseAttemptUnitId(id)?.featureId ?? id;
     features.set(id, {
       feature_id: id,
+      feature,
       paths: t.snapshot.paths,
       firstSeen: t.firstSeen,
-      owns: contracts.get(id)?.owns ?? [],
+      owns: contracts.get(feature)?.owns ?? [],
     });
   }
   return features;

@@ -293,7 +293,14 @@ async function finishWhenAllEnded(ctx: RunContext, fa: FeatureAttempts): Promise
   const branch = featureBranch(fa.featureId);
   const commit = winner.commit;
   const move = commit
-    ? await ctx.gitLock(() => moveToWinner(ctx.opts.root, fa.featureId, commit, winner.attempt))
+    ? await ctx.gitLock(() =>
+        moveToWinner(ctx.opts.root, {
+          featureId: fa.featureId,
+          commit,
+          attempt: winner.attempt,
+          worktrees: ctx.opts.config.worktrees,
+        }),
+      )
     : {};
   ctx.sink.emit({
     type: 'attempt.selected',

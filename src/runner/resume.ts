@@ -6,6 +6,7 @@ import type { Orphan, RefusedGroup } from '../guard/orphans.js';
 import { sessionName } from '../interactive/tmux.js';
 import type { BatonState } from '../log/fold.js';
 import { foldLastRun } from '../log/last-run.js';
+import type { FeatureState } from '../log/state.js';
 import { selectFeatures } from '../project.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
@@ -52,13 +53,21 @@ export interface FinishedAgent {
 const CHECKS_CUT_SHORT = new Set(['verifying', 'interrupted']);
 
 /**
- * The features whose agent an earlier run saw end on its own with exit 0 and work that Baton
+ * Every unit a resume may run an agent in: the features, and best-of-N attempts (`<id>.a<n>`, folded
+ * apart in `attempt_units`), each keyed by its unit id in `feature_id`.
+ */
+function resumableUnits(state: BatonState): FeatureState[] {
+  return [...Object.values(state.features), ...Object.values(state.attempt_units ?? {})];
+}
+
+/**
+ * The units (features and best-of-N attempts) whose agent an earlier run saw end on its own with exit 0 and work that Baton
  * committed, but whose checks were cut short (pure): a resume checks them again without paying for
  * another agent session, when their branch still ends at that commit (`inspectResumedBranch`).
  */
 export function finishedAgents(state: BatonState): Map<string, FinishedAgent> {
   const out = new Map<string, FinishedAgent>();
-  for (const f of Object.values(state.features)) {
+  for (const f of resumableUnits(state)) {
     if (!CHECKS_CUT_SHORT.has(f.status) || f.exit_code !== 0 || f.agent_interrupted || f.agent_superseded)
       continue;
     if (f.commit === undefined || f.files.length === 0) continue;
@@ -68,13 +77,13 @@ export function finishedAgents(state: BatonState): Map<string, FinishedAgent> {
 }
 
 /**
- * The features whose agent an earlier run started and never logged the end of (its orchestrator
+ * The units (features and best-of-N attempts) whose agent an earlier run started and never logged the end of (its orchestrator
  * killed), by the id of the run that started it (pure): Baton may have committed its work before the
  * run died, which a resume can prove from the branch's tip (`provenBatonCommit`).
  */
 export function agentsCutOff(state: BatonState): Map<string, string> {
   const out = new Map<string, string>();
-  for (const f of Object.values(state.features)) {
+  for (const f of resumableUnits(state)) {
     // `feature.started` sets the run and clears the exit code; only `agent.exited` sets it again.
     if (f.status === 'complete' || f.run_id === undefined || f.exit_code !== undefined) continue;
     out.set(f.feature_id, f.run_id);

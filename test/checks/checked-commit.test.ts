@@ -64,6 +64,12 @@ describe('the checked content is the commit', () => {
     const report = await verify(cwd, [build, commit]);
     expect(report.events.map((e) => e.type)).toEqual(['check.passed', 'check.failed']);
     expect(report.failures[0]?.message).toMatch(/^after this check, HEAD moved from /);
+    // The hint moves HEAD back (`git checkout -- .` restores files only), and it does.
+    const head = /reset --keep ([0-9a-f]{40})`/.exec(report.failures[0]?.message ?? '')?.[1];
+    expect(report.failures[0]?.message).toContain(`git -C ${cwd} reset --keep ${head}`);
+    expect(report.failures[0]?.message).not.toContain('git checkout -- .');
+    repo.git('reset', '-q', '--keep', head ?? 'HEAD');
+    expect(repo.git('log', '-1', '--format=%s')).not.toContain('sneak');
   });
 
   it('does not count a file git ignores as existing: the commit cannot hold it', async () => {

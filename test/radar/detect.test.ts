@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseAttemptUnitId } from '../../src/contracts/feature-id.js';
 import {
   type Collision,
   classify,
@@ -9,12 +10,24 @@ import {
 
 const feature = (id: string, paths: string[], owns: string[] = [`src/${id}/**`], seen: number[] = []) => ({
   feature_id: id,
+  feature: parseAttemptUnitId(id)?.featureId ?? id,
   paths,
   owns,
   firstSeen: new Map(paths.map((p, i) => [p, seen[i] ?? 0])),
 });
 
 describe('findCandidates', () => {
+  it("never pairs best-of-N attempts of one feature, and holds each attempt to its feature's owns", () => {
+    const owns = ['src/api/**'];
+    const c = findCandidates([
+      feature('api.a1', ['src/api/x.ts'], owns),
+      feature('api.a2', ['src/api/x.ts'], owns),
+      feature('web', ['src/web/y.ts', 'src/api/x.ts'], ['src/web/**']),
+    ]);
+    expect(c.map((p) => p.key)).toEqual(['api.a1+web', 'api.a2+web']);
+    expect(c[0]?.shared).toEqual(['src/api/x.ts']);
+  });
+
   it('pairs features that touch a common path, ids sorted, shared paths sorted', () => {
     const c = findCandidates([feature('b', ['x.ts', 'src/b/1.ts']), feature('a', ['src/a/1.ts', 'x.ts'])]);
     expect(c).toEqual([{ key: 'a+b', features: ['a', 'b'], shared: ['x.ts'], owned: [] }]);

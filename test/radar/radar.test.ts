@@ -115,6 +115,28 @@ describe.concurrent('collision radar during baton run', () => {
     });
   });
 
+  it("never pairs best-of-N attempts of one feature, and holds each attempt to its feature's owns", async () => {
+    const repo = repoWith([
+      // Both attempts rewrite the same line differently: a conflict, were they two features.
+      { id: 'api', owns: ['src/api/**'], agent: editLine(1, 'from a$BATON_ATTEMPT', 0.2, 5) },
+      {
+        id: 'web',
+        owns: ['src/web/**'],
+        agent: { command: 'sleep 0.5; mkdir -p src/api && echo $BATON_ATTEMPT > src/api/y.txt; sleep 4' },
+      },
+    ]);
+    // web's attempts fail their owns check; what matters here is what the radar saw.
+    const r = await runBaton(['run', '--attempts', '2', '-j', '4', '--radar-interval', '0.3'], {
+      cwd: repo.root,
+    });
+    const found = detections(events(repo));
+    const feature = (unit: string | undefined) => unit?.replace(/\.a\d+$/, '');
+    expect(found.filter((c) => feature(c.features[0]) === feature(c.features[1]))).toEqual([]);
+    // web's attempts wrote into api's folder: each attempt of api owns it, as its contract says.
+    expect(found.some((c) => c.kind === 'owned' && c.paths.includes('src/api/y.txt'))).toBe(true);
+    expect(r.stdout).not.toMatch(/api\.a1 & api\.a2/);
+  });
+
   it('with --on-collision stop-later stops the feature that came second and keeps its work', async () => {
     const repo = repoWith([
       { id: 'a', agent: editLine(1, 'from a', 0.2, 3) },
