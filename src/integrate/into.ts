@@ -6,7 +6,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { fastForwardBranch } from '../git/fast-forward.js';
-import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
+import { gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import {
   branchRevision,
   featureBranch as featureBranchRef,
@@ -15,6 +15,7 @@ import {
 } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
+import type { HeldWork } from './carried-work.js';
 import {
   ANY_BRANCH,
   type ContinueFlags,
@@ -22,6 +23,14 @@ import {
   freshCommand,
   rerunCommands,
 } from './continue-command.js';
+import {
+  type BaseOutside,
+  baseRefusal,
+  carriedRefusal,
+  commitsMissing,
+  type MissingCommits,
+  missingWords,
+} from './into-holds.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -43,6 +52,10 @@ export interface IntoInput {
   stale?: ReadonlyArray<{ feature_id: string; reason: string }>;
   /** Commits the merged features were cut from that the branch does not hold (`foreignBases`). */
   foreign?: readonly ForeignBase[];
+  /** The integration's base, when the branch does not hold it (`baseOutside`). */
+  baseOutside?: BaseOutside | undefined;
+  /** A feature not merged whose own work the result holds (`carriedLeftOut`). */
+  carried?: HeldWork | undefined;
   /** What the after-integration criteria left in the integration (a commit, changes), in words. */
   checksLeft?: string;
   /**
@@ -60,14 +73,13 @@ export interface IntoInput {
   promotion?: string;
 }
 
-/** A commit features were cut from that the `--into` branch does not hold, and what it would bring. */
-export interface ForeignBase {
+/**
+ * A commit features were cut from that the `--into` branch does not hold, and what it would bring:
+ * commits reachable from `base` and not from the branch, in no feature, yet they would reach it.
+ */
+export interface ForeignBase extends MissingCommits {
   base: string;
   feature_ids: string[];
-  /** Commits reachable from `base` and not from the branch: in no feature, yet they would reach it. */
-  count: number;
-  /** The newest few of them, `<short hash> <subject>`. */
-  subjects: string[];
 }
 
 /**
@@ -96,11 +108,7 @@ export async function foreignBases(
     );
     const ids = all.filter((_, i) => holds[i]);
     if (ids.length === 0) continue;
-    const count = Number(await git(root, ['rev-list', '--count', base, '--not', ref]));
-    const subjects = (await git(root, ['log', '-n', '3', '--format=%h %s', base, '--not', ref]))
-      .split('\n')
-      .filter((l) => l !== '');
-    out.push({ base, feature_ids: ids.sort(), count, subjects });
+    out.push({ base, feature_ids: ids.sort(), ...(await commitsMissing(root, base, ref)) });
   }
   return out;
 }
@@ -130,11 +138,10 @@ export async function assertIntoHoldsBases(
 /** The refusal for features cut from commits `into` does not hold (pure). */
 export function foreignRefusal(into: string, foreign: readonly ForeignBase[]): IntoRefusal | undefined {
   if (foreign.length === 0) return undefined;
-  const parts = foreign.map((f) => {
-    const n = f.count === 1 ? '1 commit' : `${f.count} commits`;
-    const shown = f.subjects.map((s) => `"${s}"`).join(', ');
-    return `${f.feature_ids.join(', ')} ${f.feature_ids.length === 1 ? 'was' : 'were'} cut from ${f.base.slice(0, 10)}, which ${into} does not hold: ${n} no feature made would come along (${shown}${f.count > f.subjects.length ? ', …' : ''})`;
-  });
+  const parts = foreign.map(
+    (f) =>
+      `${f.feature_ids.join(', ')} ${f.feature_ids.length === 1 ? 'was' : 'were'} cut from ${f.base.slice(0, 10)}, which ${into} does not hold: ${missingWords(f)}`,
+  );
   const moves = foreign.flatMap((f) =>
     f.feature_ids.map((id) => `in ${id}'s worktree: git rebase --onto ${into} ${f.base.slice(0, 10)}`),
   );
@@ -245,6 +252,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   }
   const foreign = foreignRefusal(input.branch, input.foreign ?? []);
   if (foreign) return foreign;
+  if (input.carried) return carriedRefusal(input.branch, input.carried, freshCommand(goOnFlags(input)));
   if (input.stale && input.stale.length > 0) {
     const list = input.stale.map((s) => `${s.feature_id} (${s.reason})`).join(', ');
     return {
@@ -269,6 +277,14 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
         ? `Move those changes off the feature's branch (or widen its owns, or set owns_policy: warn in its contract), run \`baton verify\` on it, then integrate again: ${freshCommand(goOnFlags(input))}.`
         : `No merged feature's own work changes them: they came with the integration's base or a resolution. See what brings them (git log ${printableArg(input.branch)}..${INTEGRATION_BRANCH} -- <file>), then integrate again from the start: ${freshCommand(goOnFlags(input))}.`,
     };
+  }
+  // After the owns gate, which names the files such a base brings when the features declare owns.
+  if (input.baseOutside) {
+    return baseRefusal(
+      input.branch,
+      input.baseOutside,
+      freshCommand({ ...goOnFlags(input), base: input.branch }),
+    );
   }
   const tallies = Object.values(input.checks);
   const unverifiable = tallies.reduce((n, t) => n + t.unverifiable, 0);
