@@ -16,13 +16,7 @@ import {
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
 import type { HeldWork } from './carried-work.js';
-import {
-  ANY_BRANCH,
-  type ContinueFlags,
-  continueCommand,
-  freshCommand,
-  rerunCommands,
-} from './continue-command.js';
+import { type ContinueFlags, continueCommand, freshCommand } from './continue-command.js';
 import {
   type BaseOutside,
   baseRefusal,
@@ -31,6 +25,7 @@ import {
   type MissingCommits,
   missingWords,
 } from './into-holds.js';
+import { leftOutHint } from './left-out-hint.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -169,46 +164,6 @@ function notMergedWords(step: MergeStep): string | undefined {
   }
 }
 
-/**
- * What to do about the selected features left out, and how to take what merged (pure), every command
- * with the integration's flags (`flags.into` undefined: none was named, `<branch>` shown), each naming
- * the features it integrates:
- * those that did not pass are fixed and re-run; those that passed and were left out for their commit
- * or a dependency are not re-run (the reason given for each says what it needs); those left out only
- * for a conflict (`--on-conflict skip`, and what depends on them) are integrated again and the
- * conflict resolved; and the command that takes only what merged names those features.
- */
-export function leftOutHint(steps: readonly MergeStep[], flags: ContinueFlags): string | undefined {
-  const ids = (keep: (s: MergeStep) => boolean) => steps.filter(keep).map((s) => s.feature_id);
-  const rerun = ids(
-    (s) => s.status === 'not-run' || (s.status === 'not-merged' && s.feature_status !== 'complete'),
-  );
-  const passed = ids((s) => s.status === 'not-merged' && s.feature_status === 'complete');
-  const conflicted = ids((s) => s.status === 'skipped');
-  const merged = ids((s) => s.status === 'merged');
-  const fresh = (features: readonly string[], more: ContinueFlags = {}) =>
-    freshCommand({ ...flags, into: flags.into ?? ANY_BRANCH, ids: features, ...more });
-  const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
-  const todo: string[] = [];
-  if (rerun.length > 0) todo.push(`Fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
-  if (passed.length > 0) {
-    todo.push(
-      `do what the reason given for ${passed.join(', ')} says (${one(passed, 'it', 'they')} passed: nothing to re-run), then integrate again`,
-    );
-  }
-  if (conflicted.length > 0) {
-    const again = ids((s) => s.status === 'merged' || s.status === 'skipped');
-    todo.push(
-      `integrate ${conflicted.join(', ')} again and resolve the conflict: ${one(conflicted, 'it was', 'they were')} left out only for it and ${one(conflicted, 'its', 'their')} work passed, so there is nothing to re-run (${fresh(again, { onConflict: 'stop' })} stops at the conflict for you; add --on-conflict agent to have the agent resolve it)`,
-    );
-  }
-  const parts = todo.length > 0 ? [todo.join('; ')] : [];
-  if (merged.length > 0) parts.push(`to take what merged: ${fresh(merged)}`);
-  const [first, ...rest] = parts;
-  if (first === undefined) return undefined;
-  return `${[first.charAt(0).toUpperCase() + first.slice(1), ...rest].join('; or, ')}.`;
-}
-
 /** The features whose after-integration criteria failed, in words; undefined when none did. */
 function failedChecksWords(checks: Readonly<Record<string, CheckTally>>): string | undefined {
   const failed = Object.entries(checks).filter(([, t]) => t.failed > 0);
@@ -241,7 +196,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     [failedChecksWords(input.checks), input.checksLeft].filter(Boolean).join('; ') || undefined;
   if (left.length > 0 && input.outcome !== 'conflict') {
     // Both, when both hold: fixing the features left out would still leave the failed checks.
-    const hint = leftOutHint(input.steps, goOnFlags(input));
+    const hint = leftOutHint(input.steps, goOnFlags(input), input.included);
     return {
       reason: `not every selected feature was merged: ${left.join(', ')}${failedChecks ? `; and ${failedChecks}` : ''}`,
       ...(hint ? { hint } : {}),
