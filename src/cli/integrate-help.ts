@@ -2,11 +2,14 @@
 export const INTEGRATE_HELP_AFTER = `
 Only features whose status (folded from the log) is complete are merged by default. The others are
 listed as "not merged: <id> (<status>: <reason>)", recorded as merge.skipped (kind excluded), and so is
-every feature that depends on one of them. --include failed,empty,... merges those statuses too, and
+every feature that depends on one of them or whose branch carries one's own commits (rebased onto it
+by hand). --include failed,empty,... merges those statuses too, and
 says so in the output and the log (integration.started include/included).
 
 --into <branch> fast-forwards the branch only when every selected feature was merged, every test after a
-merge passed and every after-integration criterion passed, and no feature was let in by --include,
+merge passed and every after-integration criterion passed, and no feature was let in by --include
+(nor is one taken since by --continue because --include covers the status it has now); when it holds
+the integration's base (integrate/into-base) and the result holds no commit of a feature not merged;
 and never while a rebase or bisect is under way on it (integrate/into-in-progress); otherwise the branch stays where it was and the reason is printed and logged (integration.ended
 into_refused).
 

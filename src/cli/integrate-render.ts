@@ -14,7 +14,8 @@ import {
   testsFailedAdvice,
 } from '../integrate/continue-command.js';
 import { explainConflict, explainFile, notOwnConflict } from '../integrate/explain.js';
-import { intoRefusal, leftOutHint } from '../integrate/into.js';
+import { intoRefusal } from '../integrate/into.js';
+import { leftOutHint, mergedIncluded } from '../integrate/left-out-hint.js';
 import { ownersOf } from '../integrate/ownership.js';
 import type { Prediction } from '../integrate/predict.js';
 import { baseSide } from '../integrate/sides.js';
@@ -342,7 +343,7 @@ export function renderResult(
       out(`  not merged: ${s.feature_id} (${s.feature_status}: ${escapeControl(s.reason)})`);
   }
   if (r.include.length > 0) {
-    const taken = r.included.map((f) => `${f.feature_id} (${f.status})`);
+    const taken = mergedIncluded(r.included, r.steps).map((f) => `${f.feature_id} (${f.status})`);
     out(
       p.yellow(
         `--include ${r.include.join(',')}: ${taken.length > 0 ? `${taken.join(', ')} merged although not complete` : 'nothing of those statuses was merged'}`,
@@ -363,7 +364,7 @@ export function renderResult(
   } else if (r.outcome === 'clean' && promotable(r)) {
     out(p.dim(`To move a branch to this result: ${continueCommand({ ...flagsOf(r), into: ANY_BRANCH })}`));
   } else if (r.outcome === 'partial') {
-    const hint = leftOutHint(r.steps, flagsOf(r));
+    const hint = leftOutHint(r.steps, flagsOf(r), r.included);
     if (hint) out(`hint: ${hint}`);
   }
   for (const note of r.notes) out(p.dim(`note: ${escapeControl(note)}`));

@@ -10,6 +10,7 @@ import { chooseForIntegration } from '../integrate/choose.js';
 import { DEFAULT_TEST_TIMEOUT_S } from '../integrate/continue-command.js';
 import { cutCommitsOf, cutOutsideRefusal, cutsOutsideBase } from '../integrate/cut-from.js';
 import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
+import { assertIntoHoldsBase } from '../integrate/into-holds.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
 import { nameOfBase, predictConflicts } from '../integrate/predict.js';
 import { INCLUDABLE_STATUSES, nothingToMerge, notRunReason, parseInclude } from '../integrate/selection.js';
@@ -268,8 +269,14 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     a.setExit(conflicts > 0 || leftOut > 0 ? 1 : 0);
     return undefined;
   }
-  if (flags.into !== undefined)
+  if (flags.into !== undefined) {
+    const onto = againCommand(
+      { ...commandFlags(a.ids, flags, a.include, a.testTimeoutS), base: flags.into },
+      flags,
+    );
+    await assertIntoHoldsBase(project.root, flags.into, base, onto);
     await assertIntoHoldsBases(project.root, flags.into, selection.bases, selection.commits);
+  }
   if (a.settings.onConflict === 'agent') {
     await assertResolversInstalled(project.plan, selection.merge, project.config, ctx.env);
   }

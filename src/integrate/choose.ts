@@ -15,7 +15,8 @@ import { interruptionEvents, type RunInProgress, runInProgress, runLiveness } fr
 import type { FeatureStatus } from '../log/events.js';
 import { applyEvent, type FeatureState } from '../log/fold.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
-import { type IntegrationSelection, selectForIntegration } from './selection.js';
+import { heldWorkFinder } from './carried-work.js';
+import { type IntegrationSelection, type SelectionInput, selectForIntegration } from './selection.js';
 
 /** Selects what an integration takes (see `selectForIntegration`), reading git and the log. */
 export async function chooseForIntegration(q: {
@@ -49,7 +50,7 @@ export async function chooseForIntegration(q: {
   const running = runInProgress(state, alive);
   for (const e of interruptionEvents(state, alive)) applyEvent(state, e);
   const stateOf = (id: string) => (Object.hasOwn(state.features, id) ? state.features[id] : undefined);
-  const selection = selectForIntegration({
+  const input: SelectionInput = {
     plan: q.plan,
     selected: q.selected,
     hasBranch: (id) => tipOf(id) !== undefined,
@@ -58,7 +59,33 @@ export async function chooseForIntegration(q: {
     tipOf,
     inBase: await dependenciesInBase({ root: q.root, base: q.base, deps, tipOf, stateOf }),
     trust: { trustWorkers: q.config.trust_workers },
+  };
+  let selection = selectForIntegration(input);
+  // Only when some feature is left out is git asked whether a taken branch carries its work.
+  const find = await heldWorkFinder({
+    root: q.root,
+    since: q.base,
+    contracts: q.plan.features,
+    tips: selection.merge.flatMap((id) => tipOf(id) ?? []),
+    candidates: q.plan.order
+      .filter((id) => !selection.merge.includes(id))
+      .map((id) => ({
+        feature_id: id,
+        commits: [
+          ...new Set([tipOf(id), stateOf(id)?.commit].flatMap((c) => (c && isObjectId(c) ? [c] : []))),
+        ],
+      })),
+    branchTip: tipOf,
   });
+  if (find) {
+    selection = selectForIntegration({
+      ...input,
+      holds: (id, leftOut) => {
+        const tip = tipOf(id);
+        return tip === undefined ? undefined : find(tip, leftOut);
+      },
+    });
+  }
   const done = await dependenciesInBase({ root: q.root, base: q.base, deps: withoutBranch, tipOf, stateOf });
   selection.notRun = selection.notRun.filter((id) => !done.has(id));
   // The commit each feature is merged at: its tip now, which the selection found to be the checked one.

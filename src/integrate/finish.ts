@@ -8,6 +8,7 @@ import type { IntegrationEnded } from '../log/events.js';
 import { portBlockFor } from '../ports.js';
 import { sessionFlags } from './continue-command.js';
 import { foreignBases, type IntoInput, intoRefusal, MERGED_RESULT, moveInto } from './into.js';
+import { baseOutside, type CarriedQuery, carriedLeftOut } from './into-holds.js';
 import { promotionChecks, promotionRefusal } from './promotion.js';
 import {
   contractOf,
@@ -116,6 +117,19 @@ async function outsideOwnsOnMove(
   return unnamed.length > 0 ? [...named, { feature_id: MERGED_RESULT, files: unnamed }] : named;
 }
 
+/** What `carriedLeftOut` asks of the result: the plan's features not merged, against `ref`. */
+function carriedQuery(session: Session, ref: string): CarriedQuery {
+  const plan = session.s.plan;
+  return {
+    root: session.s.root,
+    worktree: session.worktree,
+    ref,
+    contracts: plan.features,
+    order: plan.order,
+    merged: session.merged,
+  };
+}
+
 /**
  * What `--into` is judged on, and the last gate when nothing else keeps the branch where it is: the
  * merged features' criteria run again on the result. Ctrl-C there turns the outcome into `interrupted`.
@@ -142,8 +156,12 @@ async function intoGate(
           session.commits,
         )
       : [];
+  const clean = outcome === 'clean';
+  const ref = `refs/heads/${branch}`;
   const input: IntoInput = {
     foreign,
+    baseOutside: clean ? await baseOutside(session.s.root, session.base, ref) : undefined,
+    carried: clean ? await carriedLeftOut(carriedQuery(session, ref)) : undefined,
     branch,
     outcome,
     steps,

@@ -6,7 +6,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { fastForwardBranch } from '../git/fast-forward.js';
-import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
+import { gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import {
   branchRevision,
   featureBranch as featureBranchRef,
@@ -15,13 +15,17 @@ import {
 } from '../git/refs.js';
 import type { FeatureStatus, IntegrationEnded } from '../log/events.js';
 import { escapeControl } from '../text/escape.js';
+import type { HeldWork } from './carried-work.js';
+import { type ContinueFlags, continueCommand, freshCommand } from './continue-command.js';
 import {
-  ANY_BRANCH,
-  type ContinueFlags,
-  continueCommand,
-  freshCommand,
-  rerunCommands,
-} from './continue-command.js';
+  type BaseOutside,
+  baseRefusal,
+  carriedRefusal,
+  commitsMissing,
+  type MissingCommits,
+  missingWords,
+} from './into-holds.js';
+import { leftOutHint } from './left-out-hint.js';
 import type { CheckTally, IntoResult, MergeStep, TestRun } from './types.js';
 
 /** Why `--into` must not move the branch, with what to do about it. */
@@ -43,6 +47,10 @@ export interface IntoInput {
   stale?: ReadonlyArray<{ feature_id: string; reason: string }>;
   /** Commits the merged features were cut from that the branch does not hold (`foreignBases`). */
   foreign?: readonly ForeignBase[];
+  /** The integration's base, when the branch does not hold it (`baseOutside`). */
+  baseOutside?: BaseOutside | undefined;
+  /** A feature not merged whose own work the result holds (`carriedLeftOut`). */
+  carried?: HeldWork | undefined;
   /** What the after-integration criteria left in the integration (a commit, changes), in words. */
   checksLeft?: string;
   /**
@@ -60,14 +68,13 @@ export interface IntoInput {
   promotion?: string;
 }
 
-/** A commit features were cut from that the `--into` branch does not hold, and what it would bring. */
-export interface ForeignBase {
+/**
+ * A commit features were cut from that the `--into` branch does not hold, and what it would bring:
+ * commits reachable from `base` and not from the branch, in no feature, yet they would reach it.
+ */
+export interface ForeignBase extends MissingCommits {
   base: string;
   feature_ids: string[];
-  /** Commits reachable from `base` and not from the branch: in no feature, yet they would reach it. */
-  count: number;
-  /** The newest few of them, `<short hash> <subject>`. */
-  subjects: string[];
 }
 
 /**
@@ -96,11 +103,7 @@ export async function foreignBases(
     );
     const ids = all.filter((_, i) => holds[i]);
     if (ids.length === 0) continue;
-    const count = Number(await git(root, ['rev-list', '--count', base, '--not', ref]));
-    const subjects = (await git(root, ['log', '-n', '3', '--format=%h %s', base, '--not', ref]))
-      .split('\n')
-      .filter((l) => l !== '');
-    out.push({ base, feature_ids: ids.sort(), count, subjects });
+    out.push({ base, feature_ids: ids.sort(), ...(await commitsMissing(root, base, ref)) });
   }
   return out;
 }
@@ -130,11 +133,10 @@ export async function assertIntoHoldsBases(
 /** The refusal for features cut from commits `into` does not hold (pure). */
 export function foreignRefusal(into: string, foreign: readonly ForeignBase[]): IntoRefusal | undefined {
   if (foreign.length === 0) return undefined;
-  const parts = foreign.map((f) => {
-    const n = f.count === 1 ? '1 commit' : `${f.count} commits`;
-    const shown = f.subjects.map((s) => `"${s}"`).join(', ');
-    return `${f.feature_ids.join(', ')} ${f.feature_ids.length === 1 ? 'was' : 'were'} cut from ${f.base.slice(0, 10)}, which ${into} does not hold: ${n} no feature made would come along (${shown}${f.count > f.subjects.length ? ', …' : ''})`;
-  });
+  const parts = foreign.map(
+    (f) =>
+      `${f.feature_ids.join(', ')} ${f.feature_ids.length === 1 ? 'was' : 'were'} cut from ${f.base.slice(0, 10)}, which ${into} does not hold: ${missingWords(f)}`,
+  );
   const moves = foreign.flatMap((f) =>
     f.feature_ids.map((id) => `in ${id}'s worktree: git rebase --onto ${into} ${f.base.slice(0, 10)}`),
   );
@@ -160,46 +162,6 @@ function notMergedWords(step: MergeStep): string | undefined {
     case 'nothing-to-merge':
       return undefined;
   }
-}
-
-/**
- * What to do about the selected features left out, and how to take what merged (pure), every command
- * with the integration's flags (`flags.into` undefined: none was named, `<branch>` shown), each naming
- * the features it integrates:
- * those that did not pass are fixed and re-run; those that passed and were left out for their commit
- * or a dependency are not re-run (the reason given for each says what it needs); those left out only
- * for a conflict (`--on-conflict skip`, and what depends on them) are integrated again and the
- * conflict resolved; and the command that takes only what merged names those features.
- */
-export function leftOutHint(steps: readonly MergeStep[], flags: ContinueFlags): string | undefined {
-  const ids = (keep: (s: MergeStep) => boolean) => steps.filter(keep).map((s) => s.feature_id);
-  const rerun = ids(
-    (s) => s.status === 'not-run' || (s.status === 'not-merged' && s.feature_status !== 'complete'),
-  );
-  const passed = ids((s) => s.status === 'not-merged' && s.feature_status === 'complete');
-  const conflicted = ids((s) => s.status === 'skipped');
-  const merged = ids((s) => s.status === 'merged');
-  const fresh = (features: readonly string[], more: ContinueFlags = {}) =>
-    freshCommand({ ...flags, into: flags.into ?? ANY_BRANCH, ids: features, ...more });
-  const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
-  const todo: string[] = [];
-  if (rerun.length > 0) todo.push(`Fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
-  if (passed.length > 0) {
-    todo.push(
-      `do what the reason given for ${passed.join(', ')} says (${one(passed, 'it', 'they')} passed: nothing to re-run), then integrate again`,
-    );
-  }
-  if (conflicted.length > 0) {
-    const again = ids((s) => s.status === 'merged' || s.status === 'skipped');
-    todo.push(
-      `integrate ${conflicted.join(', ')} again and resolve the conflict: ${one(conflicted, 'it was', 'they were')} left out only for it and ${one(conflicted, 'its', 'their')} work passed, so there is nothing to re-run (${fresh(again, { onConflict: 'stop' })} stops at the conflict for you; add --on-conflict agent to have the agent resolve it)`,
-    );
-  }
-  const parts = todo.length > 0 ? [todo.join('; ')] : [];
-  if (merged.length > 0) parts.push(`to take what merged: ${fresh(merged)}`);
-  const [first, ...rest] = parts;
-  if (first === undefined) return undefined;
-  return `${[first.charAt(0).toUpperCase() + first.slice(1), ...rest].join('; or, ')}.`;
 }
 
 /** The features whose after-integration criteria failed, in words; undefined when none did. */
@@ -234,7 +196,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
     [failedChecksWords(input.checks), input.checksLeft].filter(Boolean).join('; ') || undefined;
   if (left.length > 0 && input.outcome !== 'conflict') {
     // Both, when both hold: fixing the features left out would still leave the failed checks.
-    const hint = leftOutHint(input.steps, goOnFlags(input));
+    const hint = leftOutHint(input.steps, goOnFlags(input), input.included);
     return {
       reason: `not every selected feature was merged: ${left.join(', ')}${failedChecks ? `; and ${failedChecks}` : ''}`,
       ...(hint ? { hint } : {}),
@@ -245,6 +207,7 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
   }
   const foreign = foreignRefusal(input.branch, input.foreign ?? []);
   if (foreign) return foreign;
+  if (input.carried) return carriedRefusal(input.branch, input.carried, freshCommand(goOnFlags(input)));
   if (input.stale && input.stale.length > 0) {
     const list = input.stale.map((s) => `${s.feature_id} (${s.reason})`).join(', ');
     return {
@@ -269,6 +232,14 @@ export function intoRefusal(input: IntoInput): IntoRefusal | undefined {
         ? `Move those changes off the feature's branch (or widen its owns, or set owns_policy: warn in its contract), run \`baton verify\` on it, then integrate again: ${freshCommand(goOnFlags(input))}.`
         : `No merged feature's own work changes them: they came with the integration's base or a resolution. See what brings them (git log ${printableArg(input.branch)}..${INTEGRATION_BRANCH} -- <file>), then integrate again from the start: ${freshCommand(goOnFlags(input))}.`,
     };
+  }
+  // After the owns gate, which names the files such a base brings when the features declare owns.
+  if (input.baseOutside) {
+    return baseRefusal(
+      input.branch,
+      input.baseOutside,
+      freshCommand({ ...goOnFlags(input), base: input.branch }),
+    );
   }
   const tallies = Object.values(input.checks);
   const unverifiable = tallies.reduce((n, t) => n + t.unverifiable, 0);

@@ -24,6 +24,7 @@ import {
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
 import { someOf } from '../text/some-of.js';
+import type { HeldWork } from './carried-work.js';
 import { rerunCommands } from './continue-command.js';
 
 /** Statuses `--include` accepts: every status but `complete`, which is always taken. */
@@ -100,6 +101,11 @@ export interface SelectionInput {
   inBase: ReadonlySet<string>;
   /** The config's `trust_workers`: checks a worker reported count as passed. */
   trust: WorkerTrust;
+  /**
+   * Which of `leftOut`'s own work a selected feature's branch holds (`heldWorkFinder`); undefined
+   * when git was not asked (no feature is left out).
+   */
+  holds?: ((id: string, leftOut: readonly string[]) => HeldWork | undefined) | undefined;
 }
 
 /**
@@ -218,21 +224,18 @@ function missingDependency(
  * Splits the selected features into those to merge and those left out (pure). A feature is taken
  * when its status is `complete` (and its branch is the commit its checks passed) or named in
  * `include`, and each of its dependencies is taken too or already in the base; a feature that depends
- * on one left out is left out too, since its branch may carry or assume the work that did not pass.
+ * on one left out is left out too, since its branch may carry or assume the work that did not pass;
+ * and so is one whose branch does carry a left-out feature's own commits (`holds`), declared or not.
  */
 export function selectForIntegration(input: SelectionInput): IntegrationSelection {
   const { order, notRun } = orderForIntegration(input.plan, input.selected, input.hasBranch);
   const statusOf = (id: string): FeatureStatus => input.stateOf(id)?.status ?? 'pending';
   const excluded: IntegrationExclusion[] = [];
   const out = new Set<string>();
-  for (const id of order) {
-    if (out.has(id)) continue;
+  const leaveOut = (id: string, reason: string) => {
     const status = statusOf(id);
-    const reason = notTakenReason(input.plan.byId.get(id), input.stateOf(id), input, input.tipOf(id));
-    const why = reason ?? missingDependency(input, id, order, notRun);
-    if (why === undefined) continue;
     out.add(id);
-    excluded.push({ feature_id: id, status, reason: why });
+    excluded.push({ feature_id: id, status, reason });
     for (const dep of dependentsOf(input.plan, id, order)) {
       if (out.has(dep)) continue;
       out.add(dep);
@@ -242,7 +245,14 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
         reason: `depends on ${id}, which is not merged${status === 'complete' ? '' : ` (${status})`}`,
       });
     }
+  };
+  for (const id of order) {
+    if (out.has(id)) continue;
+    const reason = notTakenReason(input.plan.byId.get(id), input.stateOf(id), input, input.tipOf(id));
+    const why = reason ?? missingDependency(input, id, order, notRun);
+    if (why !== undefined) leaveOut(id, why);
   }
+  for (const [id, why] of carriersOfLeftOut(input, order, out)) if (!out.has(id)) leaveOut(id, why);
   const merge = order.filter((id) => !out.has(id));
   const included = merge
     .filter((id) => statusOf(id) !== 'complete')
@@ -250,6 +260,42 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
   const rank = new Map(order.map((id, i) => [id, i]));
   excluded.sort((a, b) => (rank.get(a.feature_id) ?? 0) - (rank.get(b.feature_id) ?? 0));
   return { merge, notRun, excluded, included };
+}
+
+/**
+ * The features still taken (of `order`, less `out`) whose branch holds own work of a feature not
+ * merged (not taken, not selected, or itself such a carrier, to the end), each with why (pure).
+ * None without `input.holds`.
+ */
+function carriersOfLeftOut(
+  input: SelectionInput,
+  order: readonly string[],
+  out: ReadonlySet<string>,
+): Map<string, string> {
+  const carriers = new Map<string, string>();
+  const holds = input.holds;
+  if (holds === undefined) return carriers;
+  for (;;) {
+    const taken = (id: string) => order.includes(id) && !out.has(id) && !carriers.has(id);
+    const leftOut = input.plan.order.filter((id) => !taken(id));
+    const found = order.filter(taken).flatMap((id) => {
+      const held = holds(id, leftOut);
+      return held ? [[id, held] as const] : [];
+    });
+    if (found.length === 0) return carriers;
+    for (const [id, held] of found) carriers.set(id, carriedWorkReason(input, order, held));
+  }
+}
+
+/** Why a feature whose branch holds a left-out feature's own commits is left out (pure). */
+function carriedWorkReason(input: SelectionInput, order: readonly string[], held: HeldWork): string {
+  const status = input.stateOf(held.feature_id)?.status;
+  const why = !order.includes(held.feature_id)
+    ? 'not selected'
+    : status === undefined || status === 'complete'
+      ? undefined
+      : status;
+  return `its branch carries ${held.feature_id}'s work (commit ${held.commit.slice(0, 10)}), which is not merged${why ? ` (${why})` : ''}: it would come along; take it off the branch, or integrate ${held.feature_id} with it`;
 }
 
 /**

@@ -16,6 +16,11 @@ import { excludeWithDependents, type Session } from './session.js';
 /** What `--continue` found no longer passing, to apply once the merge being resolved is committed. */
 export interface Recheck {
   failing: IntegrationExclusion[];
+  /**
+   * Features taken only because the integration's `--include` covers the status they have now (their
+   * checks failed since it began): let in by `--include` as much as those it began with.
+   */
+  letIn: Array<{ feature_id: string; status: FeatureStatus }>;
   statusOf: (id: string) => FeatureStatus;
 }
 
@@ -33,7 +38,7 @@ export function recheck(session: Session, r: ResumeState): Recheck {
   const statusOf = (id: string): FeatureStatus => stateOf(id)?.status ?? 'pending';
   session.bases = basesOf(session.order, stateOf);
   // An integration logged before commits were recorded has nothing to compare with.
-  if (Object.keys(r.commits).length === 0) return { failing: [], statusOf };
+  if (Object.keys(r.commits).length === 0) return { failing: [], letIn: [], statusOf };
   const sameCommit = session.order.filter((id) => {
     const checked = stateOf(id)?.commit;
     const recorded = r.commits[id];
@@ -53,7 +58,15 @@ export function recheck(session: Session, r: ResumeState): Recheck {
       },
     );
   }
-  return { failing, statusOf };
+  const letIn = sameCommit.flatMap((id) => {
+    const status = statusOf(id);
+    const counted =
+      status === 'complete' ||
+      failing.some((x) => x.feature_id === id) ||
+      session.included.some((x) => x.feature_id === id);
+    return counted ? [] : [{ feature_id: id, status }];
+  });
+  return { failing, letIn, statusOf };
 }
 
 /**
@@ -80,12 +93,21 @@ function changedSinceNote(
 
 /**
  * What `recheck` found, applied: a feature still to merge that no longer passes is left out (and its
- * dependents), one already merged keeps `--into` from moving.
+ * dependents), one already merged keeps `--into` from moving, and one taken now only by `--include`
+ * is counted as let in by it (`session.included`), which keeps `--into` from moving too.
  */
 export function applyRecheck(session: Session, found: Recheck): void {
   session.stale = found.failing.filter((x) => session.merged.includes(x.feature_id));
   for (const x of session.stale)
     session.notes.push(`${x.feature_id} was merged but no longer passes: ${x.reason}`);
+  // Left out before (a conflict skipped, a dependency): not merged, so not let in.
+  const letIn = found.letIn.filter((x) => (session.steps.get(x.feature_id)?.status ?? 'merged') === 'merged');
+  session.included.push(...letIn);
+  for (const x of letIn) {
+    session.notes.push(
+      `${x.feature_id} is ${x.status} since this integration began; --include ${x.status} lets it in, so --into will not move a branch onto it`,
+    );
+  }
   for (const x of found.failing) {
     if (session.steps.has(x.feature_id)) continue;
     excludeWithDependents(session, x, found.statusOf);

@@ -233,6 +233,40 @@ describe('integrate --into a branch that lacks what the features were cut from',
   });
 });
 
+describe("integrate --into a branch that lacks the integration's base", () => {
+  it("refuses to carry another branch's own commits: at the start (--base dev), and at the move (--continue --into from dev)", async () => {
+    // No owns: the owns gate, which would name dev's file, has nothing to say.
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', owns: [], agent: { command: 'echo a > a.txt' } }]),
+    });
+    repos.push(repo);
+    const run = await runBaton(['run'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    devWithItsOwnCommit(repo);
+    const main = repo.git('rev-parse', 'main').trim();
+    const start = await runBaton(['integrate', '--base', 'dev', '--into', 'main'], { cwd: repo.root });
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain('main would get commits no feature made: the integration was built on');
+    expect(start.stderr).toContain('which main does not hold: 1 commit no feature made would come along');
+    expect(start.stderr).toContain('dev-only WIP');
+    expect(start.stderr).toContain('[integrate/into-base]');
+    expect(start.stderr).toContain('baton integrate --into main --base main');
+    expect(integrationsStarted(repo)).toBe(0);
+
+    // Integrated on dev (checked out, no --into), then promoted into main from there.
+    const onDev = await runBaton(['integrate'], { cwd: repo.root });
+    expect(onDev.code, onDev.stdout + onDev.stderr).toBe(0);
+    repo.git('checkout', '-q', 'main');
+    const promoted = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
+    expect(promoted.code).toBe(1);
+    expect(promoted.stdout).toContain('main left where it was: the integration was built on');
+    expect(promoted.stdout).toContain('dev-only WIP');
+    expect(promoted.stdout).toContain('baton integrate --fresh --into main --base main');
+    expect(repo.git('rev-parse', 'main').trim()).toBe(main);
+  });
+});
+
 describe('integrate --into after baton clean removed what was integrated', () => {
   it('counts a feature whose branch is gone but whose work main holds as done, not as not run', async () => {
     const repo = makeRepo({

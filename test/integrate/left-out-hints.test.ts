@@ -1,8 +1,10 @@
 // What a partial outcome tells the user to do depends on why each feature was left out: one skipped
 // at a conflict passed, so it is integrated again and its conflict resolved, never re-run.
 import { afterEach, describe, expect, it } from 'vitest';
-import { leftOutHint } from '../../src/integrate/into.js';
-import type { MergeStep } from '../../src/integrate/types.js';
+import { renderResult } from '../../src/cli/integrate-render.js';
+import { leftOutHint } from '../../src/integrate/left-out-hint.js';
+import type { IntegrationResult, MergeStep } from '../../src/integrate/types.js';
+import { palette } from '../../src/terminal/style.js';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { makeFourFeatures, recordStatus } from './fixture.js';
@@ -99,5 +101,56 @@ describe('the hint for features that did not pass', () => {
     expect(refused.stderr).toContain(
       'baton run --resume a b c d keeps their work; baton run --resume a b c d --restart a --restart b --restart c --restart d starts them over',
     );
+  });
+
+  describe('with features --include let in', () => {
+    // fa and fb both failed their checks and were let in; fb was skipped at its conflict with fa.
+    const steps = [
+      { feature_id: 'fa', status: 'merged', commit: 'c0ffee', duration_ms: 1 },
+      { feature_id: 'fb', status: 'skipped', reason: 'conflicts with fa in shared.txt' },
+    ] as MergeStep[];
+    const included = [
+      { feature_id: 'fa', status: 'failed-checks' as const },
+      { feature_id: 'fb', status: 'failed-checks' as const },
+    ];
+    const flags = { into: 'main', include: ['failed-checks'], onConflict: 'skip' as const };
+
+    it('words the hint by status, and never offers --into with --include', () => {
+      const hint = leftOutHint(steps, flags, included) ?? '';
+      expect(hint).not.toContain('work passed');
+      expect(hint).toContain('Fix and re-run fb (baton run --resume fb');
+      expect(hint).toContain('its checks did not pass (failed-checks)');
+      expect(hint).toContain('baton integrate fa fb --fresh --include failed-checks stops at it');
+      expect(hint).not.toMatch(/--into main --include|--include failed-checks[^;]*--into/);
+      expect(hint).toContain('--into never moves a branch onto fa, let in by --include');
+      // A skipped feature that passed keeps the old advice, and a take-what-merged with no feature
+      // let in names --into without --include.
+      const passed = leftOutHint(steps, flags, []) ?? '';
+      expect(passed).toContain('its work passed, so there is nothing to re-run');
+      expect(passed).toContain(
+        'to take what merged: baton integrate fa --fresh --into main --on-conflict skip.',
+      );
+    });
+
+    it('lists as merged although not complete only the let-in features that merged', () => {
+      const out: string[] = [];
+      const r: IntegrationResult = {
+        outcome: 'partial',
+        branch: 'baton/integration',
+        worktree: '/tmp/w',
+        base: undefined,
+        order: ['fa', 'fb'],
+        steps,
+        tests: [],
+        checks: {},
+        include: ['failed-checks'],
+        included,
+        commit: 'c'.repeat(40),
+        duration_ms: 1,
+        notes: [],
+      };
+      renderResult(r, palette(false), (line) => out.push(line));
+      expect(out).toContain('--include failed-checks: fa (failed-checks) merged although not complete');
+    });
   });
 });

@@ -48,21 +48,24 @@ function twoFeaturesAndDev(config: Record<string, unknown> = {}): TempRepo {
 
 describe('the commands baton integrate prints, run as printed', () => {
   it('a start over after --into was refused integrates from the same --base', async () => {
-    repo = twoFeaturesAndDev();
+    // a's work is outside its owns (whatever the log says of its owns check); dev is a branch main
+    // holds (one with commits of its own is refused before anything merges: integrate/into-base).
+    repo = projectRepo([{ id: 'a', owns: ['src/elsewhere/**'] }, { id: 'b' }]);
+    repo.git('branch', 'dev', 'main');
     const main = repo.git('rev-parse', 'main');
     const dev = repo.git('rev-parse', 'dev');
-    // dev's own commit changes a file no feature owns: main stays, and the hint says how to start over.
+    // main stays, and the hint says how to start over.
     const first = await runBaton(['integrate', '--into', 'main', '--base', 'dev', '--test', 'true'], {
       cwd: repo.root,
     });
     expect(first.code, first.stdout + first.stderr).toBe(1);
     expect(first.stdout).toContain('main left where it was: git shows changes outside owns');
     expect(lastStart(repo)).toMatchObject({ base_commit: dev, base_ref: 'dev' });
-    const fresh = commandAfter(first.stdout, 'then integrate again from the start: ');
+    const fresh = commandAfter(first.stdout, 'then integrate again: ');
     expect(fresh).toBe('baton integrate --fresh --test true --into main --base dev');
 
     const again = runAsPrinted(repo.root, fresh);
-    // The same integration again, from dev, refused for the same reason (not another one from main).
+    // The same integration again, from dev, refused for the same reason (not one from the default base).
     expect(again.code, again.stdout + again.stderr).toBe(1);
     expect(again.stderr).not.toContain('integrate/hand-made-commits');
     expect(again.stdout).toContain('main left where it was: git shows changes outside owns');

@@ -1,0 +1,114 @@
+// A feature whose checks failed must not reach the user's branch through another feature's branch
+// that carries its commits (rebased onto it by hand, no `depends_on` to say so): the carrier is left
+// out like a dependent of it, and the `--into` gate refuses a result that holds such work.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { heldWorkOf, ownCommitsOf } from '../../src/integrate/carried-work.js';
+import { type IntoInput, intoRefusal } from '../../src/integrate/into.js';
+import { carriedLeftOut } from '../../src/integrate/into-holds.js';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { contract, featureBranch } from './fixture.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+describe('a branch that carries a left-out feature’s work', () => {
+  it('is left out, and the hint never offers the command that would bring the failed work to main', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        {
+          id: 'fa',
+          owns: ['a.txt'],
+          agent: { command: 'echo BAD > a.txt' },
+          criteria: [{ text: 'must pass', run: 'false' }],
+        },
+        {
+          id: 'fc',
+          // No owns: the owns check, which would see fa's a.txt, has nothing to say.
+          owns: [],
+          agent: { command: 'echo c > c.txt' },
+          criteria: [{ text: 'passes', run: 'true' }],
+        },
+      ]),
+    });
+    repos.push(repo);
+    await runBaton(['run'], { cwd: repo.root });
+    // The user puts fc on top of fa's branch by hand, then checks fc again: it passes.
+    const fcTree = join(`${repo.root}.baton-worktrees`, 'fc');
+    repo.git('-C', fcTree, 'rebase', '-q', 'baton/fa');
+    const verify = await runBaton(['verify', 'fc'], { cwd: repo.root });
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    const main = repo.git('rev-parse', 'main').trim();
+
+    const all = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(all.code).toBe(1);
+    expect(all.stderr).toMatch(
+      /fc \(complete: its branch carries fa's work \(commit [0-9a-f]{10}\), which is not merged \(failed-checks\)/,
+    );
+    expect(all.stdout + all.stderr).not.toContain('baton integrate fc --fresh --into main');
+
+    const alone = await runBaton(['integrate', 'fc', '--fresh', '--into', 'main'], { cwd: repo.root });
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain("its branch carries fa's work");
+    expect(alone.stderr).toContain('which is not merged (not selected)');
+    expect(repo.git('rev-parse', 'main').trim()).toBe(main);
+  });
+
+  it('is not blamed for a dependent cut from it that has no commits of its own, nor for a merged dependency', () => {
+    // base ← d1 (d's work) ← c1 (x's work, cut from d); e's branch sits at d1: cut from d, nothing of its own.
+    const graph = new Map([
+      ['d1', ['base']],
+      ['c1', ['d1']],
+    ]);
+    const own = new Map([
+      ['e', ownCommitsOf(graph, { commits: ['d1'], carriedTips: ['d1'] })],
+      ['y', ownCommitsOf(graph, { commits: ['c1'], carriedTips: ['d1'] })],
+    ]);
+    expect([...own.get('e')!]).toEqual([]);
+    expect([...own.get('y')!]).toEqual(['c1']);
+    const ownOf = (id: string) => own.get(id) ?? new Set<string>();
+    expect(heldWorkOf(graph, 'd1', ['e'], ownOf)).toBeUndefined();
+    expect(heldWorkOf(graph, 'c1', ['e', 'y'], ownOf)).toEqual({ feature_id: 'y', commit: 'c1' });
+  });
+});
+
+describe('the --into gate', () => {
+  it('finds a left-out feature’s commits in the result, and refuses to move the branch onto it', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const fa = featureBranch(repo, 'fa', { 'a.txt': 'BAD\n' });
+    featureBranch(repo, 'fb', { 'b.txt': 'b\n' });
+    // The result: fb merged, and fa's commit along with it.
+    repo.git('checkout', '-q', '-b', 'result', 'baton/fb');
+    repo.git('merge', '-q', '--no-edit', 'baton/fa');
+    const q = {
+      root: repo.root,
+      worktree: repo.root,
+      ref: 'refs/heads/main',
+      contracts: [contract('fa'), contract('fb')],
+      order: ['fa', 'fb'],
+    };
+    const held = await carriedLeftOut({ ...q, merged: ['fb'] });
+    expect(held).toEqual({ feature_id: 'fa', commit: fa });
+    expect(await carriedLeftOut({ ...q, merged: ['fa', 'fb'] })).toBeUndefined();
+
+    const input: IntoInput = {
+      branch: 'main',
+      outcome: 'clean',
+      steps: [],
+      tests: [],
+      checks: {},
+      included: [],
+      carried: held,
+    };
+    expect(intoRefusal(input)?.reason).toBe(
+      `the result carries fa's work (commit ${fa.slice(0, 10)}), and fa was not merged`,
+    );
+    expect(intoRefusal({ ...input, carried: undefined })).toBeUndefined();
+  });
+});
