@@ -15,10 +15,13 @@
  * - Cost is reported only as text after each reply: `Tokens: 2.3k sent, 1.1k cache hit, 150
  *   received. Cost: $0.01 message, $0.02 session.`
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, lstatSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { git } from '../git/git.js';
 import type { AgentUsage } from '../log/events.js';
+import { kindOf } from '../open-regular.js';
+import { openStateFile, StatePathRefused } from '../state-write.js';
+import { escapeControl } from '../text/escape.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
 import { lastLines, looksRateLimited, RATE_LIMIT_PATTERN } from './agent-output.js';
 import { detectAgent } from './executable.js';
@@ -141,18 +144,45 @@ const AIDER_GAVE_UP = /^(?:litellm\.|The API provider has rate limited you)/;
 /** How many of its last lines say why Aider stopped (the error, then its "Retrying in…" notes). */
 const AIDER_LAST_LINES = 10;
 
-/** Adds `.aider*` to the repository's local exclude file once, so Aider's caches are never committed. */
+/**
+ * Adds `.aider*` to the repository's local exclude file once, so Aider's caches are never committed.
+ * An earlier agent can replace `info/exclude` (or `info/`) with a link to a file of the user's, a hard
+ * link to one, or a FIFO: the file is opened as Baton's own state files are (`openStateFile`: no link
+ * followed, regular files of one link only, no FIFO waited on), and anything else is left alone with a
+ * warning on stderr (Aider's caches then count as the feature's changes, outside its `owns`).
+ */
 async function excludeAiderFiles(worktree: string): Promise<void> {
   if (!existsSync(worktree)) return; // dry run: nothing to protect yet
   const common = resolve(worktree, await git(worktree, ['rev-parse', '--git-common-dir']));
   const exclude = join(common, 'info', 'exclude');
-  const text = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
-  if (text.split('\n').some((l) => l.trim() === '.aider*')) return;
-  mkdirSync(dirname(exclude), { recursive: true });
-  appendFileSync(
-    exclude,
-    `${text === '' || text.endsWith('\n') ? '' : '\n'}# Aider's caches (added by Baton)\n.aider*\n`,
-  );
+  let fd: number;
+  try {
+    fd = openStateFile(common, exclude, 'append');
+  } catch (err) {
+    if (!(err instanceof StatePathRefused)) throw err;
+    process.stderr.write(
+      `warning: ${escapeControl(err.path)} is ${whatStands(err.path)}, not the repository's own; Baton added nothing to it, so Aider's caches (.aider*) count as the feature's changes\n`,
+    );
+    return;
+  }
+  try {
+    const text = readFileSync(fd, 'utf8');
+    if (text.split('\n').some((l) => l.trim() === '.aider*')) return;
+    const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+    writeSync(fd, `${sep}# Aider's caches (added by Baton)\n.aider*\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What stands at `path`, for the warning: "a symbolic link", "a FIFO", "a file with 2 hard links". */
+function whatStands(path: string): string {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.nlink > 1 ? `a file with ${st.nlink} hard links` : kindOf(st);
+  } catch {
+    return 'gone';
+  }
 }
 
 /** Aider: `aider --message-file`, process exit is the signal, cost from its `Tokens: … Cost: …` lines. */

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { keepTipRef } from '../git/branches.js';
-import { GitError, git, gitRaw } from '../git/git.js';
+import { GitError, git, gitRaw, gitShielded } from '../git/git.js';
 import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import { someOf } from '../text/some-of.js';
 import { describeBranchGone } from './branch-gone.js';
@@ -154,6 +154,9 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
   });
 }
 
+/** Why a target was not removed once Ctrl-C stopped clean (`removeTargets`' `stopped`). */
+export const STOPPED = 'not removed: clean was stopped (Ctrl-C) before it began';
+
 /** What removing one target did. */
 export interface CleanResult {
   target: CleanTarget;
@@ -171,11 +174,13 @@ export interface CleanResult {
  * with `--force`, so never unless asked), or, for a folder that is no longer a worktree at Baton's own place
  * (`removable`), the folder itself. Clean notes the removal in git's record of the worktree first
  * (`markRemoval`), which git deletes last: killed in between, the next clean finds the note and
- * finishes (`removalCutShort`).
+ * finishes (`removalCutShort`). Git runs out of the reach of Ctrl-C (`gitShielded`), so a removal it
+ * began is never cut in half by one; stopped (`stopped`) before git starts, the note is taken back.
  */
 async function removeFolder(
   root: string,
   d: Extract<CleanDecision, { action: 'remove' }>,
+  stopped: () => boolean,
 ): Promise<{ removed: boolean; error?: string }> {
   const { target } = d;
   const w = target.worktree;
@@ -185,7 +190,11 @@ async function removeFolder(
   if (w.exists || record) {
     const gitDir = await dropSubmodules(w.path, target);
     const force = d.forced || w.removalCutShort ? (w.locked ? ['--force', '--force'] : ['--force']) : [];
-    const r = await gitRaw(root, ['worktree', 'remove', ...force, w.path]);
+    if (stopped()) {
+      unmark();
+      return { removed: false, error: STOPPED };
+    }
+    const r = await gitShielded(root, ['worktree', 'remove', ...force, w.path]);
     if (r.exitCode !== 0) {
       // git refused before it deleted anything: a later clean asks again.
       unmark();
@@ -243,20 +252,26 @@ async function keepBackup(root: string, target: CleanTarget, result: CleanResult
  * its branch, its tip first kept under a backup ref when it holds commits merged nowhere
  * (`cleanBackupOf`), then prunes stale worktree records. The branch is deleted only at the tip that was
  * inspected, so a commit made since then is never lost; a worktree git refuses to remove keeps
- * its branch. The main checkout is never touched: targets are linked worktrees only.
+ * its branch. The main checkout is never touched: targets are linked worktrees only. Once `stopped`
+ * says Ctrl-C was pressed, no removal is begun: the rest fail with `STOPPED`.
  */
 export async function removeTargets(
   root: string,
   decisions: readonly Extract<CleanDecision, { action: 'remove' }>[],
+  stopped: () => boolean = () => false,
 ): Promise<CleanResult[]> {
   const results: CleanResult[] = [];
   for (const d of decisions) {
     const { target } = d;
     const result: CleanResult = { target, removedWorktree: false, deletedBranch: false };
     results.push(result);
+    if (stopped()) {
+      result.error = STOPPED;
+      continue;
+    }
     // A branch deleted by hand: its commit is kept before the worktree's reflog, the last to hold it, goes.
     if (target.tip === undefined && !(await keepBackup(root, target, result))) continue;
-    const folder = await removeFolder(root, d);
+    const folder = await removeFolder(root, d, stopped);
     if (folder.error !== undefined) {
       result.error = folder.error;
       continue;

@@ -5,7 +5,13 @@
 import { existsSync } from 'node:fs';
 import { BRANCH_PREFIX, batonUnitOf } from '../git/refs.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
-import { isLeftoverFolder, isMarked, removalMarks, unregisteredLeftovers } from './left-behind.js';
+import {
+  isLeftoverFolder,
+  isMarked,
+  leftOnlyDeletions,
+  removalMarks,
+  unregisteredLeftovers,
+} from './left-behind.js';
 
 /** A target's worktree: where it is and what state git and the disk leave it in. */
 export interface TargetWorktree {
@@ -20,7 +26,10 @@ export interface TargetWorktree {
    * any other stray folder is kept.
    */
   removable?: boolean;
-  /** An earlier clean began removing this folder and was cut short (its note in git's record, `markRemoval`): it is finished. */
+  /**
+   * An earlier clean began removing this folder and was cut short (its note in git's record,
+   * `markRemoval`), and what is left is only what that leaves (`leftOnlyDeletions`): it is finished.
+   */
   removalCutShort?: boolean;
   locked: boolean;
 }
@@ -57,6 +66,8 @@ export async function targetWorktrees(
       out.set(branch, { path: f.path, exists: false, strayFolder: true, removable: true, locked: false });
   }
   const marks = await removalMarks(root);
-  for (const w of out.values()) if (isMarked(marks, w.path)) w.removalCutShort = true;
+  // A worktree still whole is finished only when nothing in it is new or changed (`leftOnlyDeletions`).
+  for (const w of out.values())
+    if (isMarked(marks, w.path) && (!w.exists || (await leftOnlyDeletions(w.path)))) w.removalCutShort = true;
   return out;
 }

@@ -243,8 +243,9 @@ async function cleanWorktrees(o: {
   ids: readonly string[];
   flags: CleanFlags;
   setExit: (code: number) => void;
+  stopped: () => boolean;
 }): Promise<void> {
-  const { root, ctx, ids, flags, setExit } = o;
+  const { root, ctx, ids, flags, setExit, stopped: halted } = o;
   // --dry-run still looks; its hint then says to wait, not to --force.
   const running = flags.dryRun ? batonRunning(root) : undefined;
   const config = loadConfig(root);
@@ -280,7 +281,7 @@ async function cleanWorktrees(o: {
   // --force removes a worktree a dead run's processes still work in: they are stopped first, or they
   // would go on writing into a folder that is gone.
   const stopped = flags.dryRun ? [] : await stopCleanOrphans(root, state, removes);
-  const results = flags.dryRun ? undefined : await removeTargets(root, removes);
+  const results = flags.dryRun ? undefined : await removeTargets(root, removes, halted);
   const freed = freedBy(removes, results, disk);
   // Removing baton/integration throws its attempt away as `--fresh` does: the log says so, or the
   // report would count that attempt's merges, conflicts, tests and time as delivered.
@@ -288,6 +289,8 @@ async function cleanWorktrees(o: {
   if (discard) createLogSink({ logPath: logPathFor(root), clock: ctx.clock }).emit(discard);
   const failed = results?.some((r) => r.error !== undefined) ?? false;
   if (decisions.some((d) => d.action === 'refuse') || failed) setExit(1);
+  // 130: stopped by Ctrl-C, as a shell reports it.
+  if (halted()) setExit(130);
 
   if (flags.json) {
     const outcome = { decisions, removes, results, disk, absent, freed, discard };
@@ -357,10 +360,21 @@ export const registerClean: RegisterCommand = (program, ctx: CliContext, setExit
         flags.dryRun || !existsSync(stateDirFor(root))
           ? undefined
           : lockForCommand(root, 'clean', ctx.stderr);
+      // Ctrl-C lets a removal git began finish (never half a worktree), begins no other, and
+      // releases the lock: the note of a removal not begun is taken back (`removeTargets`).
+      let halted = false;
+      const unsubscribe = flags.backups
+        ? () => {}
+        : ctx.onInterrupt(() => {
+            if (!halted)
+              ctx.stderr.write('\nbaton: stopping: a removal under way finishes, no other begins\n');
+            halted = true;
+          });
       try {
         if (flags.backups) return await cleanBackups({ root, ctx, ids, flags, setExit });
-        await cleanWorktrees({ root, ctx, ids, flags, setExit });
+        await cleanWorktrees({ root, ctx, ids, flags, setExit, stopped: () => halted });
       } finally {
+        unsubscribe();
         lock?.release();
       }
     });

@@ -5,7 +5,7 @@ import { makeFolders } from '../make-folders.js';
 import { stringifyJson } from '../text/escape.js';
 import { writeFailed } from '../write-failed.js';
 import type { BatonEvent, NewEvent } from './events.js';
-import { logUnusable } from './read.js';
+import { isUsableLog, logUnusable } from './read.js';
 
 /** Supplies the current time; passed in so callers and tests control the clock. */
 export type Clock = () => Date;
@@ -62,7 +62,7 @@ function openLogForAppend(logPath: string): number {
     throw logWriteFailed(logPath, err, 'opening it');
   }
   const s = fstatSync(fd);
-  if (!s.isFile()) {
+  if (!isUsableLog(s)) {
     closeSync(fd);
     throw logUnusable(logPath, s);
   }

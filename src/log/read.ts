@@ -155,8 +155,20 @@ function unusableWhy(from: { err: unknown; doing: string } | Stats): string {
   return `it is ${describeKind(from)}`;
 }
 
+/**
+ * Whether an open log (its `fstat`) is one Baton reads and writes: a regular file of one link. A hard
+ * link shares a file of elsewhere (`ln ~/.bashrc .baton/log.jsonl`) without being a link at all, and
+ * appending to it would write events into that file; the rule `src/state-write.ts` holds every other
+ * file under `.baton/` to.
+ */
+export function isUsableLog(s: Stats): boolean {
+  return s.isFile() && s.nlink === 1;
+}
+
 /** What a kind of file is called in the `log/unusable` message. */
 function describeKind(s: Stats): string {
+  if (s.isFile() && s.nlink > 1)
+    return `a file with ${s.nlink} hard links (a file that also lives elsewhere), not Baton's own`;
   if (s.isDirectory()) return 'a directory';
   if (s.isFIFO()) return 'a FIFO (named pipe)';
   if (s.isSocket()) return 'a socket';
@@ -182,7 +194,7 @@ export function logUnusable(logPath: string, from: Parameters<typeof unusableWhy
 
 /**
  * Opens the log for reading without following a symlink and without blocking on a FIFO, and checks
- * it is a regular file; undefined when it does not exist, a `log/unusable` UserError otherwise.
+ * it is a regular file of one link (`isUsableLog`); undefined when it does not exist, a `log/unusable` UserError otherwise.
  */
 export function openLogForRead(logPath: string): { fd: number; size: number } | undefined {
   let fd: number;
@@ -193,7 +205,7 @@ export function openLogForRead(logPath: string): { fd: number; size: number } | 
     throw logUnusable(logPath, { err, doing: 'opened' });
   }
   const s = fstatSync(fd);
-  if (!s.isFile()) {
+  if (!isUsableLog(s)) {
     closeSync(fd);
     throw logUnusable(logPath, s);
   }

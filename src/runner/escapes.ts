@@ -5,6 +5,8 @@
  * not per agent (issue #17). Changes are attributed best-effort by the agents' run windows (#15).
  */
 
+import { commonGitDir } from '../git/git.js';
+import { gitInfoFilesProblem } from '../git/info-files.js';
 import { type GitStepOutput, gitSequence, throwOnFailure } from '../git/sequence.js';
 import { parsePorcelainStatus, STATUS_ARGS } from '../git/status.js';
 import { type Attribution, escapeEvents } from '../guard/attribution.js';
@@ -38,13 +40,20 @@ export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGu
     if (prev && windows.every((w) => (w.endMs ?? 0) < prev.since)) return prev.look.then(() => NONE);
     const since = Date.now();
     const look = (async () => {
-      // The status and the refs from one process.
-      const steps = [{ args: STATUS_ARGS, mayFail: true }, { args: SNAPSHOT_REFS_ARGS }];
+      // The status and the refs from one process; no status while git would wait on an `info/`
+      // file an agent replaced (a FIFO): the repository guard reports that change.
+      const blocked = gitInfoFilesProblem(await commonGitDir(root)) !== undefined;
+      const steps = [
+        ...(blocked ? [] : [{ args: STATUS_ARGS, mayFail: true }]),
+        { args: SNAPSHOT_REFS_ARGS },
+      ];
       const out = await gitSequence(root, steps);
       throwOnFailure(steps, out);
-      const [status, refs] = out as [GitStepOutput, GitStepOutput];
+      const status = blocked ? undefined : (out[0] as GitStepOutput);
+      const refs = out[out.length - 1] as GitStepOutput;
       const snapshot = await snapshotFrom(root, refs.stdout);
-      const c = await checkout.checkWhenIdle(windows, Date.now, parsePorcelainStatus(status.stdout));
+      const seen = status === undefined ? [] : parsePorcelainStatus(status.stdout);
+      const c = await checkout.checkWhenIdle(windows, Date.now, seen);
       return { checkout: c, repo: await repo.check(snapshot) };
     })();
     const mine = { since, look };

@@ -6,6 +6,7 @@
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { changedFiles, commonGitDir, git } from '../git/git.js';
+import { gitInfoFilesProblem } from '../git/info-files.js';
 import { commitOnBranch } from '../git/sequence.js';
 import { statusEntries } from '../git/status.js';
 import { submodulesWithChanges } from '../git/submodule-checkout.js';
@@ -42,6 +43,9 @@ export async function settle(
 ): Promise<Settled | { problem: string }> {
   const id = feature.feature_id;
   const { spec } = ctx.agents.get(id)!;
+  // An `info/exclude` or `info/attributes` an agent replaced with a FIFO would hang every git below.
+  const blocked = gitInfoFilesProblem(await commonGitDir(ctx.opts.root));
+  if (blocked) return { problem: blocked };
   let commit: string;
   let files: string[];
   let uncommitted: number | undefined;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/log/append.js';
@@ -41,6 +41,27 @@ describe('adversarial: the log is data, not a device', () => {
     });
     expect(viaHook.code).toBe(1);
     expectErrorLine(viaHook.stderr, 'log/unusable');
+    world.expectUntouched();
+  });
+
+  it('refuses a log that is a hard link to a file elsewhere: nothing appended, nothing read, one log/unusable line', async () => {
+    const r = hostileRepo({ 'feature-001-a': 'true' });
+    cleanups.push(() => r.cleanup());
+    const world = watchWorld(r);
+    // `ln ~/.bashrc .baton/log.jsonl`: no symlink to refuse, yet every append would land in that file.
+    const log = logOf(r);
+    linkSync(join(dirname(r.root), 'canary.txt'), log);
+    expectErrorLine(await printedError(() => appendLine(log, hook)), 'log/unusable');
+    expectErrorLine(await printedError(() => readLog(log)), 'log/unusable');
+    for (const args of [
+      ['hook', 'stop', '--feature', 'feature-001-a', '--status', 'complete'],
+      ['phase', 'start', 'planning'],
+      ['status'],
+    ]) {
+      const res = await runBaton(args, { cwd: r.root });
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(expectErrorLine(res.stderr, 'log/unusable')).toContain('hard links');
+    }
     world.expectUntouched();
   });
 

@@ -1,9 +1,9 @@
 // @module-tag slow
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentExited, BatonEvent } from '../../src/log/events.js';
-import { fixture, runBaton } from '../rig/cli.js';
+import { fixture, runBaton, runBatonProcess } from '../rig/cli.js';
 import {
   agentLogOf,
   deferAfterEach,
@@ -117,5 +117,27 @@ describe('aider adapter, with an executable that behaves as Aider’s docs say',
     expect(r.stderr).toContain('agent "aider" (Aider) is not installed');
     expect(r.stderr).toContain('aider-install');
     expect(repo.git('branch', '--list', 'baton/*')).toBe('');
+  });
+
+  it('adds .aider* through no link an earlier agent left at info/exclude (symbolic or hard): warns, writes nothing there', async () => {
+    for (const how of ['symlink', 'hardlink'] as const) {
+      const repo = projectFor('aider', { '.gitignore': 'node_modules/\n' });
+      defer(() => repo.cleanup());
+      const rc = join(repo.home, `rc-${how}`);
+      writeFileSync(rc, 'export PATH=/usr/bin\n');
+      const exclude = join(repo.root, '.git', 'info', 'exclude');
+      rmSync(exclude, { force: true });
+      if (how === 'symlink') symlinkSync(rc, exclude);
+      else linkSync(rc, exclude);
+      const env = isolatedEnv(repo.home, {
+        PATH: `${fixture('agents')}:${process.env.PATH ?? ''}`,
+        FAKE_AIDER_EDITS: JSON.stringify({ [OWNED_FILE]: 'hello from aider\n' }),
+      });
+      // A real process: the warning goes to its stderr.
+      const r = runBatonProcess(['run'], { cwd: repo.root, env });
+      expect(readFileSync(rc, 'utf8')).toBe('export PATH=/usr/bin\n');
+      expect(r.stderr).toContain('Baton added nothing to it');
+      expect(r.stderr).toContain(how === 'symlink' ? 'a symbolic link' : '2 hard links');
+    }
   });
 });
