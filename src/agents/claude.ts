@@ -41,7 +41,7 @@ import {
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { removeClaudeBackups, writeClaudeHome } from './claude-home.js';
-import { detectAgent } from './executable.js';
+import { agentEnv, detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
 /** The permission mode used unless the config sets `agents.claude.permission_mode`. */
@@ -336,7 +336,9 @@ export const claudeAdapter: AgentAdapter = {
     const settingsFile = join(task.scratchDir, 'claude-settings.json');
     await writeClaudeSettings(task, settingsFile);
     const configDir = join(task.scratchDir, 'claude-config');
-    const copies = writeClaudeHome(task.env, configDir);
+    // The user's config dir as the agent would see it: `agents.claude.env` may name an account's own.
+    const env = agentEnv(task.env, task.override);
+    const copies = writeClaudeHome(env, configDir);
     const vars = {
       // Set in the user's shell (for their own `claude --bare`), they would skip Baton's hooks too.
       ...Object.fromEntries(
@@ -345,8 +347,7 @@ export const claudeAdapter: AgentAdapter = {
       CLAUDE_CONFIG_DIR: configDir,
       // Credentials stay where Claude keeps them for the user (the keychain entry or
       // `.credentials.json` of the user's config dir), so a refreshed login is not lost.
-      CLAUDE_SECURESTORAGE_CONFIG_DIR:
-        task.env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? task.env.CLAUDE_CONFIG_DIR ?? '',
+      CLAUDE_SECURESTORAGE_CONFIG_DIR: env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? env.CLAUDE_CONFIG_DIR ?? '',
     };
     const copying = stdinLaunch(task, {
       program: 'claude',

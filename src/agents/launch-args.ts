@@ -214,16 +214,18 @@ export function programOf(
 }
 
 /**
- * The environment added for the agent: `PWD` set to the worktree, the adapter's own variables, then
- * the config's `env` on top. `PWD` matters: Baton inherits the caller's (the main checkout), and some
- * agents (OpenCode) take their working folder from `PWD` rather than from the real cwd, and would
- * then write into the main checkout.
+ * The environment added for the agent: `PWD` set to the worktree, the config's `env`, then the
+ * adapter's own variables on top. `PWD` matters: Baton inherits the caller's (the main checkout), and
+ * some agents (OpenCode) take their working folder from `PWD` rather than from the real cwd, and would
+ * then write into the main checkout. The adapter's own win: they point the agent at the run's home
+ * (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`…), which the adapter built from the user's home as the config's
+ * `env` names it (`agentEnv`); the config's home in their place would bypass Baton's hooks and be written.
  */
 export function launchEnv(
   task: Pick<AgentTask, 'override' | 'worktree'>,
   own: Record<string, string>,
 ): Record<string, string> {
-  return { PWD: task.worktree, ...own, ...(task.override?.env ?? {}) };
+  return { PWD: task.worktree, ...(task.override?.env ?? {}), ...own };
 }
 
 /**

@@ -37,7 +37,7 @@ import {
   objectOf,
   ownTextLines,
 } from './agent-output.js';
-import { detectAgent } from './executable.js';
+import { agentEnv, detectAgent } from './executable.js';
 import { refuseReservedFlags, refuseUnappliedPermissionMode, stdinLaunch, userFlags } from './launch-args.js';
 
 /** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
@@ -216,7 +216,10 @@ export const opencodeAdapter: AgentAdapter = {
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
-    const { vars: own, copies } = writeOpenCodeHome(task.env, join(task.scratchDir, 'opencode-home'));
+    const { vars: own, copies } = writeOpenCodeHome(
+      agentEnv(task.env, task.override),
+      join(task.scratchDir, 'opencode-home'),
+    );
     // The XDG variables are not shown: they name folders of the run, not a choice of the user's.
     return stdinLaunch(task, { program: 'opencode', args: buildOpenCodeArgs(task), own, shown: {}, copies });
   },
