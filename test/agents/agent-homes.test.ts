@@ -24,7 +24,7 @@ import {
   mergeGeminiSettings,
   readGeminiWorkspace,
 } from '../../src/agents/gemini.js';
-import { writeOpenCodeHome } from '../../src/agents/opencode.js';
+import { onlySchemaAdded, writeOpenCodeHome } from '../../src/agents/opencode-home.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { BATON_BIN } from '../rig/cli.js';
 import { FEATURE, logEvents } from './agent-rig.js';
@@ -216,5 +216,34 @@ describe('agent homes', () => {
     // No config of the user's: the one an interactive run may write to trust its worktree is removed too.
     expect(writeCodexHome(join(temp(), 'none'), bare)).toEqual([join(bare, 'config.toml')]);
     expect(lstatSync(join(bare, 'skills')).isDirectory()).toBe(true);
+  });
+});
+
+describe('onlySchemaAdded: what OpenCode changed in a project config, told from an edit', () => {
+  it.each([
+    [
+      'OpenCode’s own rewrite',
+      '{ "autoupdate": false }',
+      '{\n  "$schema": "https://opencode.ai/config.json", "autoupdate": false }',
+      true,
+    ],
+    [
+      'the same, reformatted, in JSONC',
+      '{\n  // mine\n  "autoupdate": false,\n}',
+      '{ "$schema": "x", "autoupdate": false }',
+      true,
+    ],
+    [
+      'an edit beside the $schema',
+      '{ "autoupdate": false }',
+      '{ "$schema": "x", "autoupdate": true }',
+      false,
+    ],
+    ['an edit alone', '{ "autoupdate": false }', '{ "autoupdate": true }', false],
+    ['a $schema that was there', '{ "$schema": "a" }', '{ "$schema": "b" }', false],
+    ['no change', '{}', '{}', false],
+    ['not JSON any more', '{}', '{ "$schema": "x", ', false],
+  ])('%s', (_name, before, after, expected) => {
+    expect(onlySchemaAdded(before, after)).toBe(expected);
   });
 });

@@ -271,6 +271,8 @@ describe('the user’s agent home is never written, and Baton’s completion hoo
 
 interface ConfiguredHomeCase {
   agent: 'claude' | 'codex' | 'gemini' | 'opencode';
+  /** The variables the case sets, when not the agent's home variable. */
+  label?: string;
   start: (script: MockScript) => Promise<MockServer>;
   /** The user's homes: the default one and the one the config's `env` names, under the test's home. */
   home: (server: MockServer, home: string) => Record<string, string>;
@@ -380,11 +382,40 @@ const CONFIGURED_HOMES: ConfiguredHomeCase[] = [
     hooks: [],
     used: (s) => expect(JSON.stringify(s.requests)).toContain('Bearer work-key'),
   },
+  {
+    agent: 'opencode',
+    label: 'OPENCODE_CONFIG, OPENCODE_CONFIG_DIR',
+    start: startChatMock,
+    home: (s) => ({
+      'dotfiles/opencode.json': JSON.stringify({
+        autoupdate: false,
+        model: 'mock/mock-model',
+        provider: {
+          mock: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Mock',
+            // A file named relative to the config's own folder.
+            options: { baseURL: `${s.url}/v1`, apiKey: '{file:./key.txt}' },
+            models: { 'mock-model': { name: 'Mock' } },
+          },
+        },
+      }),
+      'dotfiles/key.txt': 'dotfiles-key',
+      'dotfiles/opencode-dir/opencode.json': JSON.stringify({ share: 'disabled' }),
+    }),
+    env: () => ({}),
+    configEnv: (home) => ({
+      OPENCODE_CONFIG: join(home, 'dotfiles', 'opencode.json'),
+      OPENCODE_CONFIG_DIR: join(home, 'dotfiles', 'opencode-dir'),
+    }),
+    hooks: [],
+    used: (s) => expect(JSON.stringify(s.requests)).toContain('Bearer dotfiles-key'),
+  },
 ];
 
 describe('an agent home named in agents.<name>.env is the one read, and it is not written either', () => {
   it.each(CONFIGURED_HOMES)(
-    '$agent',
+    '$agent $label',
     async (c) => {
       agentBin(c.agent);
       const server = await c.start({
