@@ -251,7 +251,8 @@ const GEMINI_RESERVED_FLAGS: Readonly<Record<string, ReservedFlag>> = {
 /** The argv after `gemini` (pure): streamed JSON, then the user's flags; the prompt comes on stdin. */
 export function buildGeminiArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
   const flags = permissionFlags(task, 'gemini', '--approval-mode', GEMINI_DEFAULT_APPROVAL_MODE);
-  refuseReservedFlags(flags, 'gemini', GEMINI_RESERVED_FLAGS);
+  // Gemini CLI parses with yargs, which takes `--outputFormat` for `--output-format`.
+  refuseReservedFlags(flags, 'gemini', GEMINI_RESERVED_FLAGS, { camelCase: true });
   return ['--output-format', 'stream-json', ...flags];
 }
 

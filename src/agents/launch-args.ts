@@ -123,17 +123,22 @@ export type ReservedFlag = string | { why: string; instead: string };
 /**
  * Refuses a user's flag that would silently undo what Baton needs (`reserved`: flag → why Baton
  * sets it, and what to do instead when there is a way), with a UserError naming the flag: the agent
- * would otherwise run and Baton lose its usage or its completion signal without a word.
+ * would otherwise run and Baton lose its usage or its completion signal without a word. With
+ * `camelCase`, for a yargs parser, a camel-case spelling (`--outputFormat`) is the flag it spells.
  */
 export function refuseReservedFlags(
   flags: readonly string[],
   adapterName: string,
   reserved: Readonly<Record<string, ReservedFlag>>,
-  options: { abbreviations?: boolean } = {},
+  options: { abbreviations?: boolean; camelCase?: boolean } = {},
 ): void {
   for (const flag of flags) {
     const name = flag.split('=')[0] ?? flag;
-    const meant = reservedFlagMeant(name, reserved, options.abbreviations === true);
+    const meant = reservedFlagMeant(
+      options.camelCase ? kebabFlag(name) : name,
+      reserved,
+      options.abbreviations === true,
+    );
     if (meant === undefined) continue;
     const entry = reserved[meant]!;
     const why = typeof entry === 'string' ? entry : entry.why;
@@ -145,6 +150,14 @@ export function refuseReservedFlags(
       { hint: `Remove ${name} from ${flagSources(adapterName)}.${instead}` },
     );
   }
+}
+
+/**
+ * A long option in the kebab case a program declares it in (pure): `--outputFormat` is
+ * `--output-format` to a yargs parser (Gemini CLI, OpenCode), which takes both spellings.
+ */
+export function kebabFlag(name: string): string {
+  return name.startsWith('--') ? name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : name;
 }
 
 /**

@@ -41,9 +41,15 @@ export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>)
   );
   const chosen = task.override?.permission_mode === 'auto' ? ['--auto'] : [];
   const flags = userFlags(task, 'opencode', [], (m) => ['--model', m], [['--model', '-m']], chosen);
-  refuseReservedFlags(flags, 'opencode', {
-    '--format': 'json, from which it reads the usage and the refused tool calls',
-  });
+  refuseReservedFlags(
+    flags,
+    'opencode',
+    {
+      '--format': 'json, from which it reads the usage and the refused tool calls',
+      // OpenCode parses with yargs, which takes camel-case spellings too.
+    },
+    { camelCase: true },
+  );
   return ['run', '--format', 'json', ...flags];
 }
 
