@@ -26,7 +26,6 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
-import { readRegular } from '../open-regular.js';
 import { newWorktreeHas } from '../runner/worktree-sees.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
@@ -41,6 +40,7 @@ import {
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { removeClaudeBackups, writeClaudeHome } from './claude-home.js';
+import { claudeManagedHooksOff } from './claude-managed.js';
 import { agentEnv, detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
@@ -85,30 +85,6 @@ export function buildClaudeSettings(
       ...(activity ? active : {}),
     },
   };
-}
-
-/** Where an administrator's managed Claude settings live (they override every other layer). */
-export const CLAUDE_MANAGED_SETTINGS =
-  process.platform === 'darwin'
-    ? '/Library/Application Support/ClaudeCode/managed-settings.json'
-    : '/etc/claude-code/managed-settings.json';
-
-/** Why Claude's hooks are off for Baton despite its settings layer: a managed policy says so (pure). */
-export function claudeHooksOffReason(managed: unknown, file: string): string | undefined {
-  const m = objectOf(managed);
-  if (m?.disableAllHooks === true) return `Claude's hooks are off (disableAllHooks in ${file})`;
-  if (m?.allowManagedHooksOnly === true)
-    return `Claude runs only managed hooks (allowManagedHooksOnly in ${file})`;
-  return undefined;
-}
-
-function readManagedSettings(file: string): unknown {
-  try {
-    // A regular file only: a FIFO there would block the run.
-    return JSON.parse(readRegular(file, { followLinks: true })?.toString('utf8') ?? '');
-  } catch {
-    return undefined; // absent or unreadable: Claude ignores it too
-  }
 }
 
 /**
@@ -361,7 +337,7 @@ export const claudeAdapter: AgentAdapter = {
       removeClaudeBackups(copies);
     };
     const launch = { ...copying, cleanup };
-    const off = claudeHooksOffReason(readManagedSettings(CLAUDE_MANAGED_SETTINGS), CLAUDE_MANAGED_SETTINGS);
+    const off = claudeManagedHooksOff();
     return off ? reportHooksOff(task, launch, off) : launch;
   },
   checkFlags: (task) => void claudeUserFlags(task),
