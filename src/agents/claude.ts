@@ -26,7 +26,6 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AgentUsage } from '../log/events.js';
-import { readRegular } from '../open-regular.js';
 import { newWorktreeHas } from '../runner/worktree-sees.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
@@ -41,7 +40,8 @@ import {
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
 import { removeClaudeBackups, writeClaudeHome } from './claude-home.js';
-import { detectAgent } from './executable.js';
+import { claudeManagedHooksOff } from './claude-managed.js';
+import { agentEnv, detectAgent } from './executable.js';
 import { permissionFlags, refuseReservedFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
 /** The permission mode used unless the config sets `agents.claude.permission_mode`. */
@@ -85,30 +85,6 @@ export function buildClaudeSettings(
       ...(activity ? active : {}),
     },
   };
-}
-
-/** Where an administrator's managed Claude settings live (they override every other layer). */
-export const CLAUDE_MANAGED_SETTINGS =
-  process.platform === 'darwin'
-    ? '/Library/Application Support/ClaudeCode/managed-settings.json'
-    : '/etc/claude-code/managed-settings.json';
-
-/** Why Claude's hooks are off for Baton despite its settings layer: a managed policy says so (pure). */
-export function claudeHooksOffReason(managed: unknown, file: string): string | undefined {
-  const m = objectOf(managed);
-  if (m?.disableAllHooks === true) return `Claude's hooks are off (disableAllHooks in ${file})`;
-  if (m?.allowManagedHooksOnly === true)
-    return `Claude runs only managed hooks (allowManagedHooksOnly in ${file})`;
-  return undefined;
-}
-
-function readManagedSettings(file: string): unknown {
-  try {
-    // A regular file only: a FIFO there would block the run.
-    return JSON.parse(readRegular(file, { followLinks: true })?.toString('utf8') ?? '');
-  } catch {
-    return undefined; // absent or unreadable: Claude ignores it too
-  }
 }
 
 /**
@@ -336,7 +312,9 @@ export const claudeAdapter: AgentAdapter = {
     const settingsFile = join(task.scratchDir, 'claude-settings.json');
     await writeClaudeSettings(task, settingsFile);
     const configDir = join(task.scratchDir, 'claude-config');
-    const copies = writeClaudeHome(task.env, configDir);
+    // The user's config dir as the agent would see it: `agents.claude.env` may name an account's own.
+    const env = agentEnv(task.env, task.override);
+    const copies = writeClaudeHome(env, configDir);
     const vars = {
       // Set in the user's shell (for their own `claude --bare`), they would skip Baton's hooks too.
       ...Object.fromEntries(
@@ -345,8 +323,7 @@ export const claudeAdapter: AgentAdapter = {
       CLAUDE_CONFIG_DIR: configDir,
       // Credentials stay where Claude keeps them for the user (the keychain entry or
       // `.credentials.json` of the user's config dir), so a refreshed login is not lost.
-      CLAUDE_SECURESTORAGE_CONFIG_DIR:
-        task.env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? task.env.CLAUDE_CONFIG_DIR ?? '',
+      CLAUDE_SECURESTORAGE_CONFIG_DIR: env.CLAUDE_SECURESTORAGE_CONFIG_DIR ?? env.CLAUDE_CONFIG_DIR ?? '',
     };
     const copying = stdinLaunch(task, {
       program: 'claude',
@@ -360,7 +337,7 @@ export const claudeAdapter: AgentAdapter = {
       removeClaudeBackups(copies);
     };
     const launch = { ...copying, cleanup };
-    const off = claudeHooksOffReason(readManagedSettings(CLAUDE_MANAGED_SETTINGS), CLAUDE_MANAGED_SETTINGS);
+    const off = claudeManagedHooksOff();
     return off ? reportHooksOff(task, launch, off) : launch;
   },
   checkFlags: (task) => void claudeUserFlags(task),

@@ -35,7 +35,7 @@ import {
   tokenUsage,
 } from './agent-output.js';
 import { batonHookArgv } from './baton-hook.js';
-import { detectAgent } from './executable.js';
+import { agentEnv, detectAgent } from './executable.js';
 import { permissionFlags, stdinLaunch, takeFlagValues } from './launch-args.js';
 
 /** The sandbox used unless the config sets `agents.codex.permission_mode`. */
@@ -263,7 +263,8 @@ export const codexAdapter: AgentAdapter = {
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
-    const userHome = codexHome(task.env);
+    // The user's Codex home as the agent would see it: `agents.codex.env` may name one of its own.
+    const userHome = codexHome(agentEnv(task.env, task.override));
     const profile = codexProfileFile(task, userHome);
     const plan = buildCodexNotifyPlan(
       task,

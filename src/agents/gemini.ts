@@ -44,7 +44,7 @@ import {
   tokenUsage,
 } from './agent-output.js';
 import { appendHookGroups, batonHookCommand, reportHooksOff } from './baton-hook.js';
-import { detectAgent } from './executable.js';
+import { agentEnv, detectAgent } from './executable.js';
 import { permissionFlags, type ReservedFlag, refuseReservedFlags, stdinLaunch } from './launch-args.js';
 
 /** The approval mode used unless the config sets `agents.gemini.permission_mode`. */
@@ -251,7 +251,8 @@ const GEMINI_RESERVED_FLAGS: Readonly<Record<string, ReservedFlag>> = {
 /** The argv after `gemini` (pure): streamed JSON, then the user's flags; the prompt comes on stdin. */
 export function buildGeminiArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
   const flags = permissionFlags(task, 'gemini', '--approval-mode', GEMINI_DEFAULT_APPROVAL_MODE);
-  refuseReservedFlags(flags, 'gemini', GEMINI_RESERVED_FLAGS);
+  // Gemini CLI parses with yargs, which takes `--outputFormat` for `--output-format`.
+  refuseReservedFlags(flags, 'gemini', GEMINI_RESERVED_FLAGS, { camelCase: true });
   return ['--output-format', 'stream-json', ...flags];
 }
 
@@ -293,17 +294,19 @@ export const geminiAdapter: AgentAdapter = {
     );
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
-    const realHome = task.env.GEMINI_CLI_HOME || task.env.HOME || homedir();
+    // The user's home as the agent would see it: `agents.gemini.env` may name a Gemini home of its own.
+    const env = agentEnv(task.env, task.override);
+    const realHome = env.GEMINI_CLI_HOME || env.HOME || homedir();
     const shadowHome = join(task.scratchDir, 'gemini-home');
     const workspace = readGeminiWorkspace(task.worktree);
     const copies = writeGeminiHome(realHome, shadowHome, buildGeminiHooks(task), workspace.hookNames);
     const own = {
       GEMINI_CLI_HOME: shadowHome,
-      GEMINI_CLI_TRUST_WORKSPACE: task.env.GEMINI_CLI_TRUST_WORKSPACE ?? 'true',
+      GEMINI_CLI_TRUST_WORKSPACE: env.GEMINI_CLI_TRUST_WORKSPACE ?? 'true',
     };
     const launch = stdinLaunch(task, { program: 'gemini', args: buildGeminiArgs(task), own, copies });
     // An untrusted folder does not read the workspace's settings either: its reason comes first.
-    const off = geminiUntrustedReason({ ...task.env, ...task.override?.env }) ?? workspace.hooksOff;
+    const off = geminiUntrustedReason(env) ?? workspace.hooksOff;
     return off ? reportHooksOff(task, launch, off) : launch;
   },
   checkFlags: (task) => void buildGeminiArgs(task),

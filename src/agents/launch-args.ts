@@ -123,17 +123,22 @@ export type ReservedFlag = string | { why: string; instead: string };
 /**
  * Refuses a user's flag that would silently undo what Baton needs (`reserved`: flag → why Baton
  * sets it, and what to do instead when there is a way), with a UserError naming the flag: the agent
- * would otherwise run and Baton lose its usage or its completion signal without a word.
+ * would otherwise run and Baton lose its usage or its completion signal without a word. With
+ * `camelCase`, for a yargs parser, a camel-case spelling (`--outputFormat`) is the flag it spells.
  */
 export function refuseReservedFlags(
   flags: readonly string[],
   adapterName: string,
   reserved: Readonly<Record<string, ReservedFlag>>,
-  options: { abbreviations?: boolean } = {},
+  options: { abbreviations?: boolean; camelCase?: boolean } = {},
 ): void {
   for (const flag of flags) {
     const name = flag.split('=')[0] ?? flag;
-    const meant = reservedFlagMeant(name, reserved, options.abbreviations === true);
+    const meant = reservedFlagMeant(
+      options.camelCase ? kebabFlag(name) : name,
+      reserved,
+      options.abbreviations === true,
+    );
     if (meant === undefined) continue;
     const entry = reserved[meant]!;
     const why = typeof entry === 'string' ? entry : entry.why;
@@ -145,6 +150,14 @@ export function refuseReservedFlags(
       { hint: `Remove ${name} from ${flagSources(adapterName)}.${instead}` },
     );
   }
+}
+
+/**
+ * A long option in the kebab case a program declares it in (pure): `--outputFormat` is
+ * `--output-format` to a yargs parser (Gemini CLI, OpenCode), which takes both spellings.
+ */
+export function kebabFlag(name: string): string {
+  return name.startsWith('--') ? name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : name;
 }
 
 /**
@@ -214,16 +227,18 @@ export function programOf(
 }
 
 /**
- * The environment added for the agent: `PWD` set to the worktree, the adapter's own variables, then
- * the config's `env` on top. `PWD` matters: Baton inherits the caller's (the main checkout), and some
- * agents (OpenCode) take their working folder from `PWD` rather than from the real cwd, and would
- * then write into the main checkout.
+ * The environment added for the agent: `PWD` set to the worktree, the config's `env`, then the
+ * adapter's own variables on top. `PWD` matters: Baton inherits the caller's (the main checkout), and
+ * some agents (OpenCode) take their working folder from `PWD` rather than from the real cwd, and would
+ * then write into the main checkout. The adapter's own win: they point the agent at the run's home
+ * (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`…), which the adapter built from the user's home as the config's
+ * `env` names it (`agentEnv`); the config's home in their place would bypass Baton's hooks and be written.
  */
 export function launchEnv(
   task: Pick<AgentTask, 'override' | 'worktree'>,
   own: Record<string, string>,
 ): Record<string, string> {
-  return { PWD: task.worktree, ...own, ...(task.override?.env ?? {}) };
+  return { PWD: task.worktree, ...(task.override?.env ?? {}), ...own };
 }
 
 /**

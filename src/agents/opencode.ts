@@ -11,24 +11,14 @@
  * OpenCode's hooks are plugins, which it installs from npm at run time, so Baton does not use them:
  * the process exit is the completion signal. Observed with OpenCode 1.18.33.
  *
- * OpenCode finds its config, data and state only through the XDG folders, so Baton gives it XDG
- * folders of the run's own: each mirrors the user's (a link per entry, so other programs the agent
- * runs still find theirs) except `opencode/`: in the config folder, every entry but the config files
- * (private copies) and OpenCode's plugin installs; in the data folder only `auth.json` and
- * `mcp-auth.json`. Its sessions, logs, snapshots and state are written there.
+ * OpenCode's home for the run (its XDG folders, `OPENCODE_CONFIG`, `OPENCODE_CONFIG_DIR`) and the
+ * project's config kept as OpenCode found it are built in opencode-home.ts.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentUsage } from '../log/events.js';
 import { clipLine } from '../text/one-line.js';
 import type { AgentAdapter, AgentLaunch, AgentTask } from './adapter.js';
-import {
-  linkEntries,
-  makePrivateDir,
-  mirrorEntries,
-  readUserConfig,
-  writePrivateFile,
-} from './agent-home.js';
+import { makePrivateDir } from './agent-home.js';
 import {
   jsonObjectLines,
   looksRateLimited,
@@ -37,8 +27,9 @@ import {
   objectOf,
   ownTextLines,
 } from './agent-output.js';
-import { detectAgent } from './executable.js';
+import { agentEnv, detectAgent } from './executable.js';
 import { refuseReservedFlags, refuseUnappliedPermissionMode, stdinLaunch, userFlags } from './launch-args.js';
+import { keepProjectConfig, writeOpenCodeHome } from './opencode-home.js';
 
 /** The argv after `opencode` (pure): `run`, JSON events, then the user's flags; the message comes on stdin. */
 export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>): string[] {
@@ -50,9 +41,15 @@ export function buildOpenCodeArgs(task: Pick<AgentTask, 'override' | 'feature'>)
   );
   const chosen = task.override?.permission_mode === 'auto' ? ['--auto'] : [];
   const flags = userFlags(task, 'opencode', [], (m) => ['--model', m], [['--model', '-m']], chosen);
-  refuseReservedFlags(flags, 'opencode', {
-    '--format': 'json, from which it reads the usage and the refused tool calls',
-  });
+  refuseReservedFlags(
+    flags,
+    'opencode',
+    {
+      '--format': 'json, from which it reads the usage and the refused tool calls',
+      // OpenCode parses with yargs, which takes camel-case spellings too.
+    },
+    { camelCase: true },
+  );
   return ['run', '--format', 'json', ...flags];
 }
 
@@ -127,79 +124,6 @@ export function isOpenCodeRateLimited(output: string, exitCode: number | null): 
   return looksRateLimited(said.join('\n'), exitCode);
 }
 
-/**
- * What OpenCode reads from its folder in the XDG data and state folders, linked (never copied) for
- * the run; the rest of those folders is what OpenCode writes (sessions, logs, snapshots, state).
- */
-export const OPENCODE_LINKED_DATA = {
-  data: ['auth.json', 'mcp-auth.json'],
-  state: [],
-} as const;
-
-/**
- * What OpenCode writes in its config folder (the plugin installs it lists in the `.gitignore` it puts
- * there), so kept in the run's own: everything else of the user's `opencode/` config folder is linked,
- * so a file the config names relative to its folder (`{file:./key.txt}`) is found as outside Baton.
- */
-export const OPENCODE_OWN_CONFIG_ENTRIES = [
-  'node_modules',
-  'package.json',
-  'package-lock.json',
-  'bun.lock',
-  'bun.lockb',
-  '.gitignore',
-] as const;
-
-/**
- * OpenCode's config files, copied (0600, removed when it ends) rather than linked: OpenCode rewrites
- * its config file as it starts (it adds `$schema`), which through a link would edit the user's.
- */
-export const OPENCODE_COPIED_CONFIG = ['opencode.json', 'opencode.jsonc', 'config.json', 'tui.json'] as const;
-
-/** The user's XDG base folders, as OpenCode resolves them. */
-function userXdg(env: NodeJS.ProcessEnv): Record<'config' | keyof typeof OPENCODE_LINKED_DATA, string> {
-  const home = env.HOME || homedir();
-  return {
-    config: env.XDG_CONFIG_HOME || join(home, '.config'),
-    data: env.XDG_DATA_HOME || join(home, '.local', 'share'),
-    state: env.XDG_STATE_HOME || join(home, '.local', 'state'),
-  };
-}
-
-/**
- * Builds OpenCode's XDG folders for one run under `shadowRoot`; returns the variables that point at
- * them and the config copies to remove when OpenCode ends. Safe to call again for a retry.
- */
-export function writeOpenCodeHome(
-  env: NodeJS.ProcessEnv,
-  shadowRoot: string,
-): { vars: Record<string, string>; copies: string[] } {
-  const user = userXdg(env);
-  makePrivateDir(shadowRoot);
-  const vars: Record<string, string> = {};
-  for (const kind of ['config', 'data', 'state'] as const) {
-    const shadow = join(shadowRoot, kind);
-    mirrorEntries(user[kind], shadow, ['opencode']);
-    const own = join(user[kind], 'opencode');
-    if (kind === 'config') {
-      mirrorEntries(own, join(shadow, 'opencode'), [
-        ...OPENCODE_COPIED_CONFIG,
-        ...OPENCODE_OWN_CONFIG_ENTRIES,
-      ]);
-    } else linkEntries(own, join(shadow, 'opencode'), OPENCODE_LINKED_DATA[kind]);
-    vars[`XDG_${kind.toUpperCase()}_HOME`] = shadow;
-  }
-  const copies: string[] = [];
-  for (const name of OPENCODE_COPIED_CONFIG) {
-    const text = readUserConfig(join(user.config, 'opencode', name), 'OpenCode');
-    if (text === undefined) continue;
-    const copy = join(shadowRoot, 'config', 'opencode', name);
-    writePrivateFile(copy, text);
-    copies.push(copy);
-  }
-  return { vars, copies };
-}
-
 /** OpenCode: `opencode run --format json`; process exit is the signal; tokens and cost from `step_finish`. */
 export const opencodeAdapter: AgentAdapter = {
   name: 'opencode',
@@ -216,9 +140,27 @@ export const opencodeAdapter: AgentAdapter = {
   },
   async prepare(task: AgentTask): Promise<AgentLaunch> {
     makePrivateDir(task.scratchDir);
-    const { vars: own, copies } = writeOpenCodeHome(task.env, join(task.scratchDir, 'opencode-home'));
-    // The XDG variables are not shown: they name folders of the run, not a choice of the user's.
-    return stdinLaunch(task, { program: 'opencode', args: buildOpenCodeArgs(task), own, shown: {}, copies });
+    const { vars: own, copies } = writeOpenCodeHome(
+      agentEnv(task.env, task.override),
+      join(task.scratchDir, 'opencode-home'),
+      task.worktree,
+    );
+    // The variables are not shown: they name folders of the run, not a choice of the user's.
+    const launch = stdinLaunch(task, {
+      program: 'opencode',
+      args: buildOpenCodeArgs(task),
+      own,
+      shown: {},
+      copies,
+    });
+    const restore = keepProjectConfig(task.worktree);
+    return {
+      ...launch,
+      cleanup: () => {
+        launch.cleanup?.();
+        restore();
+      },
+    };
   },
   checkFlags: (task) => void buildOpenCodeArgs(task),
   parseUsage: parseOpenCodeUsage,

@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writePrivateFile } from '../../src/agents/agent-home.js';
 import { reportHooksOff } from '../../src/agents/baton-hook.js';
-import { buildClaudeSettings, claudeHooksOffReason } from '../../src/agents/claude.js';
+import { buildClaudeSettings } from '../../src/agents/claude.js';
 import { writeClaudeHome } from '../../src/agents/claude-home.js';
+import { claudeHooksOffReason, claudeManagedHooksOff } from '../../src/agents/claude-managed.js';
 import { writeCodexHome } from '../../src/agents/codex.js';
 import {
   buildGeminiHooks,
@@ -24,7 +25,7 @@ import {
   mergeGeminiSettings,
   readGeminiWorkspace,
 } from '../../src/agents/gemini.js';
-import { writeOpenCodeHome } from '../../src/agents/opencode.js';
+import { onlySchemaAdded, writeOpenCodeHome } from '../../src/agents/opencode-home.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { BATON_BIN } from '../rig/cli.js';
 import { FEATURE, logEvents } from './agent-rig.js';
@@ -216,5 +217,64 @@ describe('agent homes', () => {
     // No config of the user's: the one an interactive run may write to trust its worktree is removed too.
     expect(writeCodexHome(join(temp(), 'none'), bare)).toEqual([join(bare, 'config.toml')]);
     expect(lstatSync(join(bare, 'skills')).isDirectory()).toBe(true);
+  });
+});
+
+describe('onlySchemaAdded: what OpenCode changed in a project config, told from an edit', () => {
+  it.each([
+    [
+      'OpenCode’s own rewrite',
+      '{ "autoupdate": false }',
+      '{\n  "$schema": "https://opencode.ai/config.json", "autoupdate": false }',
+      true,
+    ],
+    [
+      'the same, reformatted, in JSONC',
+      '{\n  // mine\n  "autoupdate": false,\n}',
+      '{ "$schema": "x", "autoupdate": false }',
+      true,
+    ],
+    [
+      'an edit beside the $schema',
+      '{ "autoupdate": false }',
+      '{ "$schema": "x", "autoupdate": true }',
+      false,
+    ],
+    ['an edit alone', '{ "autoupdate": false }', '{ "autoupdate": true }', false],
+    ['a $schema that was there', '{ "$schema": "a" }', '{ "$schema": "b" }', false],
+    ['no change', '{}', '{}', false],
+    ['not JSON any more', '{}', '{ "$schema": "x", ', false],
+  ])('%s', (_name, before, after, expected) => {
+    expect(onlySchemaAdded(before, after)).toBe(expected);
+  });
+});
+
+describe('claudeManagedHooksOff: the managed settings file and its managed-settings.d drop-ins', () => {
+  it('reads the drop-ins over the file, in name order, a later key winning, and names the file that decided', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-managed-'));
+    try {
+      const file = join(dir, 'managed-settings.json');
+      const dropIns = join(dir, 'managed-settings.d');
+      expect(claudeManagedHooksOff(file)).toBeUndefined();
+      mkdirSync(dropIns);
+      writeFileSync(join(dropIns, '10-policy.json'), JSON.stringify({ disableAllHooks: true }));
+      expect(claudeManagedHooksOff(file)).toBe(
+        `Claude's hooks are off (disableAllHooks in ${join(dropIns, '10-policy.json')})`,
+      );
+      // A later drop-in turns it back on; the base file comes first of all.
+      writeFileSync(join(dropIns, '20-undo.json'), JSON.stringify({ disableAllHooks: false }));
+      writeFileSync(file, JSON.stringify({ allowManagedHooksOnly: true }));
+      expect(claudeManagedHooksOff(file)).toBe(
+        `Claude runs only managed hooks (allowManagedHooksOnly in ${file})`,
+      );
+      writeFileSync(join(dropIns, '15-managed.json'), JSON.stringify({ allowManagedHooksOnly: false }));
+      expect(claudeManagedHooksOff(file)).toBeUndefined();
+      // Not a .json file, or not a regular file: not read.
+      writeFileSync(join(dropIns, '30-notes.txt'), JSON.stringify({ disableAllHooks: true }));
+      mkdirSync(join(dropIns, '40-folder.json'));
+      expect(claudeManagedHooksOff(file)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

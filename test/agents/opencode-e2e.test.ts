@@ -90,3 +90,26 @@ describe('opencode adapter, real OpenCode against a mock OpenAI chat completions
     expect(filesContaining(join(repo.root, '.baton'), FAKE_KEY)).toEqual([]);
   });
 });
+
+describe("the project's own opencode.json, which OpenCode rewrites as it starts", () => {
+  it('is not part of the feature’s commit when OpenCode only added its $schema', async () => {
+    agentBin('opencode');
+    const server = await mock({
+      actions: [{ write: { path: OWNED_FILE, content: 'hello from opencode\n' } }],
+      finalText: 'Wrote the greeting.',
+    });
+    const project = '{ "autoupdate": false }\n';
+    const repo = projectFor('opencode', { 'opencode.json': project, '.opencode/opencode.jsonc': project });
+    defer(() => repo.cleanup());
+    const env = isolatedEnv(repo.home, {
+      MOCK_API_KEY: FAKE_KEY,
+      OPENCODE_CONFIG_CONTENT: openCodeConfig(server),
+    });
+
+    const r = await runBaton(['run'], { cwd: repo.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(endedOf(logEvents(repo.root))).toEqual([expect.objectContaining({ status: 'complete' })]);
+    expect(repo.git('diff', '--name-only', 'main', `baton/${FEATURE}`)).toBe(OWNED_FILE);
+  });
+});

@@ -207,6 +207,20 @@ describe('the user’s flags never silently undo what Baton needs', () => {
     );
   });
 
+  it('Gemini and OpenCode (yargs, which takes camel case): a camel-case spelling of a reserved flag is refused, naming what it is read as', () => {
+    for (const flag of ['--outputFormat', '--outputFormat=json']) {
+      expect(refusal(() => buildGeminiArgs(task({ extra_args: [flag, 'json'] })))).toEqual({
+        code: 'agents/reserved-flag',
+        message: expect.stringContaining(
+          'the flags for gemini set --outputFormat (read as --output-format), which Baton sets itself',
+        ),
+      });
+    }
+    expect(buildGeminiArgs(task({ extra_args: ['--checkpointing'] }))).toContain('--checkpointing');
+    // Claude's parser (commander) takes no camel case: nothing to refuse there.
+    expect(buildClaudeArgs(task({ extra_args: ['--outputFormat'] }), 's')).toContain('--outputFormat');
+  });
+
   it('Aider: never offers to fetch a URL of the task or install Playwright, and a --detect-urls of the user’s is refused', () => {
     // A task with an http criterion holds `check: HTTP GET <url>`; with --yes-always Aider would add the
     // URL and install Playwright (pip, then `playwright install --with-deps`, which may wait on sudo).

@@ -268,3 +268,184 @@ describe('the user’s agent home is never written, and Baton’s completion hoo
     180_000,
   );
 });
+
+interface ConfiguredHomeCase {
+  agent: 'claude' | 'codex' | 'gemini' | 'opencode';
+  /** The variables the case sets, when not the agent's home variable. */
+  label?: string;
+  start: (script: MockScript) => Promise<MockServer>;
+  /** The user's homes: the default one and the one the config's `env` names, under the test's home. */
+  home: (server: MockServer, home: string) => Record<string, string>;
+  env: (server: MockServer) => Record<string, string>;
+  /** `agents.<agent>.env` in the config: the agent home Baton's agents are to use. */
+  configEnv: (home: string) => Record<string, string>;
+  hooks: string[];
+  /** What proves the configured home's settings were the ones used. */
+  used: (server: MockServer, home: string) => void;
+}
+
+const oauth = (token: string) =>
+  JSON.stringify({
+    claudeAiOauth: {
+      accessToken: `sk-ant-oat01-${token}`,
+      refreshToken: `r-${token}`,
+      expiresAt: 4102444800000,
+      scopes: ['user:inference', 'user:profile'],
+      subscriptionType: 'max',
+    },
+  });
+
+const CONFIGURED_HOMES: ConfiguredHomeCase[] = [
+  {
+    agent: 'claude',
+    start: startAnthropicMock,
+    home: () => ({
+      '.claude/.credentials.json': oauth('PERSONAL'),
+      '.claude-work/.credentials.json': oauth('WORK'),
+      '.claude-work/.claude.json': JSON.stringify({ hasCompletedOnboarding: true }),
+      '.claude-work/history.jsonl': '{"display":"an old prompt","project":"/old"}\n',
+    }),
+    env: (s) => ({ ANTHROPIC_BASE_URL: s.url }),
+    configEnv: (home) => ({ CLAUDE_CONFIG_DIR: join(home, '.claude-work') }),
+    hooks: ['stop', 'session-end'],
+    used: (s) => {
+      const sent = s.requests
+        .filter((r) => r.path.startsWith('/v1/messages'))
+        .map((r) => r.headers.authorization);
+      expect(sent.length).toBeGreaterThan(0);
+      expect(new Set(sent)).toEqual(new Set(['Bearer sk-ant-oat01-WORK']));
+    },
+  },
+  {
+    agent: 'codex',
+    start: startResponsesMock,
+    home: (s, home) => {
+      const notify = (who: string) =>
+        `notify = ["sh", "-c", "echo ${who} >> ${join(home, '..', 'notified')}"]`;
+      const toml = (who: string) =>
+        [
+          'model = "mock-model"',
+          'model_provider = "mock"',
+          notify(who),
+          '[model_providers.mock]',
+          'name = "Mock"',
+          `base_url = "${s.url}/v1"`,
+          'wire_api = "responses"',
+          'env_key = "OPENAI_API_KEY"',
+          'request_max_retries = 0',
+          'stream_max_retries = 0',
+          '',
+        ].join('\n');
+      return { '.codex/config.toml': toml('PERSONAL'), 'codex-work/config.toml': toml('WORK') };
+    },
+    env: () => ({ OPENAI_API_KEY: FAKE_KEY }),
+    configEnv: (home) => ({ CODEX_HOME: join(home, 'codex-work') }),
+    hooks: ['agent-turn-complete'],
+    used: (_s, home) => expect(readFileSync(join(home, '..', 'notified'), 'utf8')).toBe('WORK\n'),
+  },
+  {
+    agent: 'gemini',
+    start: startGeminiMock,
+    home: () => ({
+      'gemini-work/.gemini/settings.json': JSON.stringify({
+        security: { auth: { selectedType: 'gemini-api-key' } },
+        general: { maxAttempts: 1, enableAutoUpdate: false, enableAutoUpdateNotification: false },
+        privacy: { usageStatisticsEnabled: false },
+      }),
+      'gemini-work/.gemini/GEMINI.md': 'Work memory: be terse.\n',
+    }),
+    env: (s) => ({ GEMINI_API_KEY: FAKE_KEY, GOOGLE_GEMINI_BASE_URL: s.url }),
+    configEnv: (home) => ({ GEMINI_CLI_HOME: join(home, 'gemini-work') }),
+    hooks: ['stop', 'session-end'],
+    used: (s) => expect(JSON.stringify(s.requests)).toContain('Work memory: be terse.'),
+  },
+  {
+    agent: 'opencode',
+    start: startChatMock,
+    home: (s) => ({
+      'work-config/opencode/opencode.json': JSON.stringify({
+        autoupdate: false,
+        share: 'disabled',
+        model: 'mock/mock-model',
+        provider: {
+          mock: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Mock',
+            options: { baseURL: `${s.url}/v1`, apiKey: 'work-key' },
+            models: { 'mock-model': { name: 'Mock' } },
+          },
+        },
+      }),
+    }),
+    env: () => ({}),
+    configEnv: (home) => ({ XDG_CONFIG_HOME: join(home, 'work-config') }),
+    hooks: [],
+    used: (s) => expect(JSON.stringify(s.requests)).toContain('Bearer work-key'),
+  },
+  {
+    agent: 'opencode',
+    label: 'OPENCODE_CONFIG, OPENCODE_CONFIG_DIR',
+    start: startChatMock,
+    home: (s) => ({
+      'dotfiles/opencode.json': JSON.stringify({
+        autoupdate: false,
+        model: 'mock/mock-model',
+        provider: {
+          mock: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Mock',
+            // A file named relative to the config's own folder.
+            options: { baseURL: `${s.url}/v1`, apiKey: '{file:./key.txt}' },
+            models: { 'mock-model': { name: 'Mock' } },
+          },
+        },
+      }),
+      'dotfiles/key.txt': 'dotfiles-key',
+      'dotfiles/opencode-dir/opencode.json': JSON.stringify({ share: 'disabled' }),
+    }),
+    env: () => ({}),
+    configEnv: (home) => ({
+      OPENCODE_CONFIG: join(home, 'dotfiles', 'opencode.json'),
+      OPENCODE_CONFIG_DIR: join(home, 'dotfiles', 'opencode-dir'),
+    }),
+    hooks: [],
+    used: (s) => expect(JSON.stringify(s.requests)).toContain('Bearer dotfiles-key'),
+  },
+];
+
+describe('an agent home named in agents.<name>.env is the one read, and it is not written either', () => {
+  it.each(CONFIGURED_HOMES)(
+    '$agent $label',
+    async (c) => {
+      agentBin(c.agent);
+      const server = await c.start({
+        actions: [{ write: { path: OWNED_FILE, content: `hello from ${c.agent}\n` } }],
+        finalText: 'Wrote the greeting.',
+      });
+      defer(() => server.close());
+      const repo = projectFor(c.agent);
+      defer(() => repo.cleanup());
+      repo.write({
+        'baton.config.json': JSON.stringify({ agents: { [c.agent]: { env: c.configEnv(repo.home) } } }),
+      });
+      repo.git('add', '-A');
+      repo.git('commit', '-q', '-m', 'config');
+      writeFiles(repo.home, c.home(server, repo.home));
+      const tmp = join(repo.root, '..', 'tmp');
+      mkdirSync(tmp, { recursive: true });
+      const env = isolatedEnv(repo.home, { ...c.env(server), TMPDIR: tmp });
+      env.XDG_CACHE_HOME = join(repo.root, '..', 'cache');
+      const before = hashTree(repo.home);
+
+      const r = await runBaton(['run'], { cwd: repo.root, env });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+
+      expect(hashTree(repo.home)).toEqual(before);
+      expect(hooksOf(logEvents(repo.root))).toEqual(c.hooks);
+      c.used(server, repo.home);
+      expect(repo.git('show', `baton/${FEATURE}:${OWNED_FILE}`)).toBe(`hello from ${c.agent}`);
+    },
+    180_000,
+  );
+});
