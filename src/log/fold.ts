@@ -154,6 +154,18 @@ function carriesOn(f: FeatureState): void {
 }
 
 /**
+ * A worktree check on `commit` makes the results of other commits no results: a criterion that only
+ * passed on the commit before (a `baton verify` of a new commit stopped before it reached it) says
+ * nothing of this one, so the feature is `complete (unverified)` and integrate leaves it out until every
+ * criterion ran on it. A result of a log older than the `commit` field stays (it cannot be told apart).
+ */
+function dropOtherCommits(checks: Record<string, CheckResult>, commit: string): void {
+  for (const [id, r] of Object.entries(checks)) {
+    if (r.commit !== undefined && r.commit !== commit) delete checks[id];
+  }
+}
+
+/**
  * A worktree check recorded: the commit it checked becomes the feature's, and a feature the run had
  * finished (`complete`, `failed-checks`) takes its status from its checks as they now stand, so a
  * `baton verify` after the run can fail a feature or pass it again. A running or verifying feature
@@ -359,8 +371,16 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       // Set one by one, not spread in: a spread builds and copies an object per check line.
       if (ev.measured) result.measured = declaredMeasurement(ev.measured);
       if (ev.by === 'worker') result.by = 'worker';
-      setOwn(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criterion_id, result);
-      if (ev.on === 'worktree') recheckedFeature(f, ev.commit, ev.dirty);
+      if (ev.on === 'integration') {
+        setOwn(f.integration_checks, ev.criterion_id, result);
+        return;
+      }
+      if (ev.commit !== undefined) {
+        result.commit = ev.commit;
+        dropOtherCommits(f.checks, ev.commit);
+      }
+      setOwn(f.checks, ev.criterion_id, result);
+      recheckedFeature(f, ev.commit, ev.dirty);
       return;
     }
     case 'integration.started':

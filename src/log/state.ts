@@ -14,6 +14,8 @@ export interface CheckResult {
   ts: string;
   /** Set when a `baton worker` ran the check and reported it (the event's `by`): its word, not checked here. */
   by?: 'worker' | undefined;
+  /** On a worktree: the commit the check ran on (its event's `commit`); absent in logs older than that field. */
+  commit?: string | undefined;
 }
 
 /** One best-of-N attempt of a feature, from its `attempt.*` events. */

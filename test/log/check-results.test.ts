@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { unverifiedReason } from '../../src/log/check-reason.js';
+import type { LogEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
+
+const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
+const trust = { trustWorkers: false };
+
+/** A worktree check of feature `api` on `commit`. */
+function check(
+  s: number,
+  id: string,
+  commit: string | undefined,
+  extra: Record<string, unknown> = {},
+): LogEvent {
+  return {
+    v: 1,
+    ts: at(s),
+    run_id: 'r1',
+    type: 'check.passed',
+    feature_id: 'api',
+    criterion_id: id,
+    text: `criterion ${id}`,
+    kind: 'run',
+    on: 'worktree',
+    message: 'exit 0',
+    ...(commit ? { commit } : {}),
+    ...extra,
+  } as LogEvent;
+}
+
+/** A run of `api` whose agent committed `commit`, then its checks t and slow on it, and its end. */
+function ranOn(commit: string | undefined): LogEvent[] {
+  return [
+    { v: 1, ts: at(0), run_id: 'r1', type: 'run.started', feature_ids: ['api'], pid: 1 } as LogEvent,
+    {
+      v: 1,
+      ts: at(1),
+      run_id: 'r1',
+      type: 'feature.started',
+      feature_id: 'api',
+      agent: 'x',
+      branch: 'baton/api',
+      worktree: '/w',
+    } as LogEvent,
+    {
+      v: 1,
+      ts: at(2),
+      run_id: 'r1',
+      type: 'agent.exited',
+      feature_id: 'api',
+      exit_code: 0,
+      signal: null,
+      duration_ms: 1000,
+      files: ['a'],
+      ...(commit ? { commit } : {}),
+    } as LogEvent,
+    check(3, 't', commit),
+    check(4, 'slow', commit),
+    {
+      v: 1,
+      ts: at(5),
+      run_id: 'r1',
+      type: 'feature.ended',
+      feature_id: 'api',
+      status: 'complete',
+    } as LogEvent,
+  ];
+}
+
+const criteria = [
+  { id: 't', kind: 'run' as const, text: 'criterion t' },
+  { id: 'slow', kind: 'run' as const, text: 'criterion slow' },
+];
+
+describe('worktree check results and the commit they ran on', () => {
+  it('a verify of a new commit stopped before a criterion leaves that criterion without a result', () => {
+    const state = foldEvents([...ranOn('aaaa'), check(6, 't', 'bbbb')]);
+    const f = state.features.api!;
+    expect(f.commit).toBe('bbbb');
+    expect(Object.keys(f.checks)).toEqual(['t']);
+    expect(f.checks.t?.commit).toBe('bbbb');
+    expect(f.status).toBe('complete');
+    expect(unverifiedReason(f, criteria, trust)).toMatch(/criterion slow of its contract has no result/);
+  });
+  it('keeps the results of a log older than the commit field, and those of the same commit', () => {
+    expect(
+      Object.keys(foldEvents([...ranOn(undefined), check(6, 't', 'bbbb')]).features.api!.checks),
+    ).toEqual(['t', 'slow']);
+    const same = foldEvents([...ranOn('aaaa'), check(6, 't', 'aaaa')]).features.api!;
+    expect(unverifiedReason(same, criteria, trust)).toBeUndefined();
+  });
+});
