@@ -371,6 +371,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       // Set one by one, not spread in: a spread builds and copies an object per check line.
       if (ev.measured) result.measured = declaredMeasurement(ev.measured);
       if (ev.by === 'worker') result.by = 'worker';
+      if (ev.digest !== undefined) result.digest = ev.digest;
       if (ev.on === 'integration') {
         setOwn(f.integration_checks, ev.criterion_id, result);
         return;

@@ -16,6 +16,8 @@ export interface CheckResult {
   by?: 'worker' | undefined;
   /** On a worktree: the commit the check ran on (its event's `commit`); absent in logs older than that field. */
   commit?: string | undefined;
+  /** The digest of the criterion's definition it ran (`criterionDigest`); absent in logs older than that field. */
+  digest?: string | undefined;
 }
 
 /** One best-of-N attempt of a feature, from its `attempt.*` events. */

@@ -1,4 +1,4 @@
-import { criteriaFor } from '../checks/criteria.js';
+import { plannedCriteria } from '../checks/criteria.js';
 import { unreachable } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
@@ -348,7 +348,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
       ? endSeen
       : firstStart + clampElapsed(endSeen - firstStart, `${id} span`, ctx.backwards);
   const rel = (t: number | null) => (t === null || ctx.origin === null ? null : (t - ctx.origin) / MINUTE);
-  const criteria = contract ? criteriaFor(contract, 'worktree') : undefined;
+  const criteria = contract ? plannedCriteria(contract) : undefined;
   return {
     feature_id: id,
     title: contract?.title ?? null,

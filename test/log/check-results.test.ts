@@ -69,8 +69,8 @@ function ranOn(commit: string | undefined): LogEvent[] {
 }
 
 const criteria = [
-  { id: 't', kind: 'run' as const, text: 'criterion t' },
-  { id: 'slow', kind: 'run' as const, text: 'criterion slow' },
+  { id: 't', kind: 'run' as const, text: 'criterion t', digest: 'd' },
+  { id: 'slow', kind: 'run' as const, text: 'criterion slow', digest: 'd' },
 ];
 
 describe('worktree check results and the commit they ran on', () => {
