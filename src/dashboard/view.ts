@@ -82,7 +82,7 @@ export function featureView(
     ...f,
     ...time,
     ...(note === undefined ? {} : { duration_note: note }),
-    check_count: countChecks(f, 'worktree', criteria?.length ?? 0),
+    check_count: countChecks(f, 'worktree', criteria),
     unverified: unverified !== undefined,
     unverified_reason: unverified ?? null,
   };

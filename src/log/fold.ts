@@ -8,7 +8,7 @@
 
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
-import { failedChecksReason } from './check-reason.js';
+import { failedChecksReason, type PlannedCriterion, resultOf } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts, timedByAttempts } from './fold-attempts.js';
 import { declaredMeasurement, declaredUsage } from './fold-fields.js';
@@ -454,23 +454,28 @@ export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initia
 }
 
 /**
- * Counts a feature's checks: passed, failed and unverifiable of the results recorded, and `total`,
- * the m of "checks n/m": the criteria its checks run (`planned`: its contract's, the implicit `owns`
- * one included, when known), or the results recorded if more. Status and the dashboard both show this.
+ * Counts a feature's checks: passed, failed and unverifiable, and `total`, the m of "checks n/m".
+ * With `planned` (its contract's worktree criteria, the implicit `owns` one included, when known):
+ * each criterion's result as `resultOf` finds it, so a criterion added or changed since the checks
+ * ran counts as not passed and a result of one the contract no longer has counts for nothing, and
+ * `total` is their number. Without: the results recorded. Status, the report and the dashboard all
+ * show this.
  */
 export function countChecks(
   f: FeatureState,
   on: 'worktree' | 'integration' = 'worktree',
-  planned = 0,
+  planned?: readonly PlannedCriterion[],
 ): {
   passed: number;
   failed: number;
   unverifiable: number;
   total: number;
 } {
-  const results = Object.values(on === 'worktree' ? f.checks : f.integration_checks);
+  const recorded = on === 'worktree' ? f.checks : f.integration_checks;
+  const results =
+    planned === undefined ? Object.values(recorded) : planned.flatMap((c) => resultOf(c, recorded) ?? []);
   const passed = results.filter((r) => r.outcome === 'passed').length;
   const failed = results.filter((r) => r.outcome === 'failed').length;
   const unverifiable = results.filter((r) => r.outcome === 'unverifiable').length;
-  return { passed, failed, unverifiable, total: Math.max(planned, results.length) };
+  return { passed, failed, unverifiable, total: planned?.length ?? results.length };
 }

@@ -365,7 +365,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     reason: f?.reason ?? null,
     unverified: f ? (unverifiedReason(f, criteria, ctx.trust) ?? null) : null,
     // m of "checks n/m" is the criteria its checks run, as `baton status` and the dashboard count it.
-    checks: f ? countChecks(f, 'worktree', criteria?.length ?? 0) : NO_CHECKS,
+    checks: f ? countChecks(f, 'worktree', criteria) : NO_CHECKS,
     integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
     files_changed: files,
     outside_owns: contract ? outsideOwns(contract, files) : null,

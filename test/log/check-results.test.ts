@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unverifiedReason } from '../../src/log/check-reason.js';
 import type { LogEvent } from '../../src/log/events.js';
-import { foldEvents } from '../../src/log/fold.js';
+import { countChecks, foldEvents } from '../../src/log/fold.js';
 
 const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
 const trust = { trustWorkers: false };
@@ -89,5 +89,14 @@ describe('worktree check results and the commit they ran on', () => {
     ).toEqual(['t', 'slow']);
     const same = foldEvents([...ranOn('aaaa'), check(6, 't', 'aaaa')]).features.api!;
     expect(unverifiedReason(same, criteria, trust)).toBeUndefined();
+  });
+  it('counts "checks n/m" over the criteria the contract has now, by their results', () => {
+    const f = foldEvents(ranOn('aaaa')).features.api!;
+    expect(countChecks(f, 'worktree', criteria)).toEqual({ passed: 2, failed: 0, unverifiable: 0, total: 2 });
+    // t replaced by t2, never run: t's pass counts for nothing, t2 has no result.
+    const renamed = [criteria[1]!, { id: 't2', kind: 'run' as const, text: 'criterion t2', digest: 'd' }];
+    expect(countChecks(f, 'worktree', renamed)).toEqual({ passed: 1, failed: 0, unverifiable: 0, total: 2 });
+    // Without the contract, the results recorded.
+    expect(countChecks(f)).toEqual({ passed: 2, failed: 0, unverifiable: 0, total: 2 });
   });
 });
