@@ -309,12 +309,13 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     }
     case 'feature.ended': {
       const f = feat ?? feature(state, ev.feature_id);
-      // A real end after one inferred at read time: the inferred reason ("its orchestrator is gone") goes.
-      if (f.end_inferred && !ev.inferred) f.reason = undefined;
+      // A real end says why, or that nothing is wrong: no reason of an earlier end stays (one inferred
+      // at read time, "its orchestrator is gone", or a dead run's "stopped by Ctrl-C while its checks
+      // ran" that a `run --resume` of its finished agent, which writes no `feature.started`, completed).
+      if (ev.reason || !ev.inferred) f.reason = ev.reason;
       f.end_inferred = ev.inferred ? true : undefined;
       f.status = ev.status;
       endByRunner(f, ev.status);
-      if (ev.reason) f.reason = ev.reason;
       // A dead run's end is inferred at read time, stamped with its last known time, not its end:
       // when the agent stopped is unknown, so no end time or duration is made up from that stamp.
       if (ev.inferred) {

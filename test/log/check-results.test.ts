@@ -99,4 +99,50 @@ describe('worktree check results and the commit they ran on', () => {
     // Without the contract, the results recorded.
     expect(countChecks(f)).toEqual({ passed: 2, failed: 0, unverifiable: 0, total: 2 });
   });
+  it("a feature a resume completed keeps no reason of the run before's end", () => {
+    const events: LogEvent[] = [
+      ...ranOn('aaaa').slice(0, 4),
+      {
+        v: 1,
+        ts: at(5),
+        run_id: 'r1',
+        type: 'feature.ended',
+        feature_id: 'api',
+        status: 'interrupted',
+        reason: 'stopped by Ctrl-C while its checks ran',
+      } as LogEvent,
+      {
+        v: 1,
+        ts: at(6),
+        run_id: 'r1',
+        type: 'run.started',
+        feature_ids: ['api'],
+        pid: 2,
+        resume: true,
+      } as LogEvent,
+      {
+        v: 1,
+        ts: at(7),
+        run_id: 'r1',
+        type: 'worktree.created',
+        feature_id: 'api',
+        path: '/w',
+        branch: 'baton/api',
+        agent_finished: 'aaaa',
+      } as LogEvent,
+      check(8, 't', 'aaaa'),
+      check(9, 'slow', 'aaaa'),
+      {
+        v: 1,
+        ts: at(10),
+        run_id: 'r1',
+        type: 'feature.ended',
+        feature_id: 'api',
+        status: 'complete',
+      } as LogEvent,
+    ];
+    const f = foldEvents(events).features.api!;
+    expect(f.status).toBe('complete');
+    expect(f.reason).toBeUndefined();
+  });
 });
