@@ -11,7 +11,7 @@ import { unreachable } from '../errors.js';
 import { failedChecksReason, type PlannedCriterion, resultOf } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts, timedByAttempts } from './fold-attempts.js';
-import { declaredMeasurement, declaredUsage } from './fold-fields.js';
+import { addUsage, declaredMeasurement, declaredUsage } from './fold-fields.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import { applyRunStarted } from './fold-run-start.js';
 import { describeRetry } from './retry-words.js';
@@ -264,6 +264,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.pgid = ev.pgid;
       f.attempt = ev.attempt;
       f.started_at = ev.ts;
+      // Agent time and usage add up over the launches of a run (a retry, a `run --resume`), as the
+      // report sums its exits: what a fresh run clears (`startOver`), not a launch.
+      f.launched_at ??= ev.ts;
       f.ended_at = undefined;
       f.duration_ms = undefined;
       f.exit_code = undefined;
@@ -271,7 +274,6 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.agent_interrupted = undefined;
       f.agent_superseded = undefined;
       f.reason = undefined;
-      f.usage = undefined;
       f.checks = {};
       f.checked_dirty = undefined;
       return;
@@ -282,10 +284,11 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.signal = ev.signal;
       f.agent_interrupted = ev.interrupted;
       f.agent_superseded = undefined;
-      f.duration_ms = ev.duration_ms;
+      f.exits_ms = (f.exits_ms ?? 0) + ev.duration_ms;
+      f.duration_ms = f.exits_ms;
       if (ev.commit) f.commit = ev.commit;
       f.files = [...ev.files];
-      if (ev.usage) f.usage = declaredUsage(ev.usage);
+      if (ev.usage) f.usage = addUsage(f.usage, declaredUsage(ev.usage));
       if (ev.reason) f.reason = ev.reason;
       if (f.status === 'running' || f.status === 'needs-input') f.status = 'verifying';
       return;

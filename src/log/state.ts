@@ -81,7 +81,12 @@ export interface FeatureState {
   attempt?: number | undefined;
   started_at?: string | undefined;
   ended_at?: string | undefined;
+  /** The agent time of the run: its launches' `agent.exited` durations summed (`exits_ms`), as the report sums them. */
   duration_ms?: number | undefined;
+  /** When the run first launched its agent (its `started_at` is the last launch's): where its agent time can start. */
+  launched_at?: string | undefined;
+  /** The durations of the run's `agent.exited` events so far, summed (a retry, a `run --resume`). */
+  exits_ms?: number | undefined;
   exit_code?: number | null | undefined;
   signal?: string | null | undefined;
   /** Set when the last `agent.exited` says the agent was stopped before it ended on its own. */
