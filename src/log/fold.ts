@@ -382,7 +382,8 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       }
       if (ev.commit !== undefined) {
         result.commit = ev.commit;
-        dropOtherCommits(f.checks, ev.commit);
+        // Only a check on another commit than the feature's can find results of another (the hot path skips it).
+        if (ev.commit !== f.commit) dropOtherCommits(f.checks, ev.commit);
       }
       setOwn(f.checks, ev.criterion_id, result);
       recheckedFeature(f, ev.commit, ev.dirty);
