@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentDiagnostics } from './agents/reach.js';
-import { criteriaFor } from './checks/criteria.js';
+import { plannedCriteria } from './checks/criteria.js';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts, lintSalvaged, unknownDependencies } from './contracts/lint.js';
@@ -94,12 +94,7 @@ export interface StatusFacts {
 
 /** The criteria each contract's worktree checks run, by feature id: their id, kind and text (`PlannedCriterion`). */
 export function worktreeCriteria(contracts: readonly Contract[]): PlannedCriteria {
-  return Object.fromEntries(
-    contracts.map((c) => [
-      c.feature_id,
-      criteriaFor(c, 'worktree').map(({ id, kind, text }) => ({ id, kind, text })),
-    ]),
-  );
+  return Object.fromEntries(contracts.map((c) => [c.feature_id, plannedCriteria(c)]));
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Contract, Criterion } from '../contracts/schema.js';
+import type { PlannedCriterion } from '../log/check-reason.js';
 import type { CheckPlace } from '../log/event-fields.js';
+import { criterionDigest } from './criterion-digest.js';
 import { ownsCriterion } from './owns-criterion.js';
 
 /**
@@ -17,6 +19,20 @@ export function criteriaFor(contract: Contract, on: CheckPlace): Criterion[] {
   if (on === 'promotion') return declared.flatMap(judgedOnTheResult);
   const owns = on === 'worktree' ? ownsCriterion(contract) : undefined;
   return owns ? [owns, ...declared] : declared;
+}
+
+/**
+ * A contract's worktree criteria as its checks' results are matched to them (pure): id, kind, text
+ * and the digest of their definition (`criterionDigest`). What `resultOf` takes, for integrate,
+ * `baton status`, the report and the dashboard alike.
+ */
+export function plannedCriteria(contract: Contract): PlannedCriterion[] {
+  return criteriaFor(contract, 'worktree').map((c) => ({
+    id: c.id,
+    kind: c.kind,
+    text: c.text,
+    digest: criterionDigest(contract, c),
+  }));
 }
 
 /** A worktree criterion as it runs on the integration result, or none when nothing of it can. */

@@ -2,11 +2,12 @@
  * Verdicts and their messages, computed from what was measured (pure). The edges (processes,
  * servers, HTTP, git) measure; these functions decide and say why, in one line a person reads.
  */
-import type { Criterion, HttpCheck } from '../contracts/schema.js';
+import type { Contract, Criterion, HttpCheck } from '../contracts/schema.js';
 import type { CheckPlace } from '../log/event-fields.js';
 import type { CheckMeasurement } from '../log/events.js';
 import { describeExit } from '../process/supervise.js';
 import { escapeControl } from '../text/escape.js';
+import { criterionDigest } from './criterion-digest.js';
 import type { LatencySummary } from './latency.js';
 
 /** The outcome of one criterion, before it becomes an event. */
@@ -293,21 +294,23 @@ export function describePortTaken(
 
 /**
  * The `check.*` event of one criterion's verdict (pure), without its run and commit: the one shape
- * `baton verify` and the orchestrator's own ownership check of a queued feature record.
+ * `baton verify` and the orchestrator's own ownership check of a queued feature record, with the
+ * digest of the criterion's definition (`criterionDigest`).
  */
 export function checkEventOf(
-  featureId: string,
-  criterion: Pick<Criterion, 'id' | 'text' | 'kind'>,
+  contract: Pick<Contract, 'feature_id' | 'owns'>,
+  criterion: Criterion,
   verdict: CheckVerdict,
   on: CheckPlace,
 ) {
   return {
     type: `check.${verdict.outcome}` as const,
-    feature_id: featureId,
+    feature_id: contract.feature_id,
     criterion_id: criterion.id,
     text: criterion.text,
     kind: criterion.kind,
     on,
+    digest: criterionDigest(contract, criterion),
     message: verdict.message,
     ...(verdict.measured && Object.keys(verdict.measured).length > 0 ? { measured: verdict.measured } : {}),
   };

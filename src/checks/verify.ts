@@ -157,7 +157,7 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       break;
     }
     const event = sink.emit({
-      ...checkEventOf(contract.feature_id, criterion, verdict, opts.on),
+      ...checkEventOf(contract, criterion, verdict, opts.on),
       ...(opts.runId ? { run_id: opts.runId } : {}),
       ...checked,
     }) as CheckEvent;

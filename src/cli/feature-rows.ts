@@ -198,7 +198,7 @@ export function featureRow(
       ? now - Date.parse(f.started_at)
       : undefined);
   const criteria = plannedCriteriaOf(look.criteria, f.feature_id);
-  const c = countChecks(f, 'worktree', criteria?.length ?? 0);
+  const c = countChecks(f, 'worktree', criteria);
   const checks = c.total === 0 ? '—' : `${c.passed}/${c.total}`;
   const status = `${statusText(p, f, criteria, trustOf(look))}${quietNote(f, p, now, outputAt, retryOf)}`;
   const last = f.last_event

@@ -1,4 +1,4 @@
-import { criteriaFor } from '../checks/criteria.js';
+import { plannedCriteria } from '../checks/criteria.js';
 import { UserError } from '../errors.js';
 import { unverifiedReason } from '../log/check-reason.js';
 import { featureAt } from '../log/fold.js';
@@ -94,7 +94,7 @@ function unverifiedHere(project: Project, summary: RunSummary): string[] {
   return ids.flatMap((id) => {
     const f = featureAt(state, id);
     const contract = project.plan.byId.get(id);
-    const why = f && unverifiedReason(f, contract && criteriaFor(contract, 'worktree'), trust);
+    const why = f && unverifiedReason(f, contract && plannedCriteria(contract), trust);
     return why ? [`${id}: ${why}`] : [];
   });
 }

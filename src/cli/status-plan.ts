@@ -27,8 +27,8 @@ export interface StatusPlan {
   trustWorkers?: boolean;
 }
 
-/** The cache file's format (2: `criteria`; 3: `build`; 4: `trustWorkers`; 5: `criteria` id, kind and text). */
-const PLAN_CACHE_VERSION = 5;
+/** The cache file's format (2: `criteria`; 3: `build`; 4: `trustWorkers`; 5: `criteria` id, kind and text; 6: and digest). */
+const PLAN_CACHE_VERSION = 6;
 
 interface CachedPlan extends StatusPlan {
   version: typeof PLAN_CACHE_VERSION;
@@ -93,7 +93,12 @@ const CRITERION_KINDS: ReadonlySet<unknown> = new Set(['run', 'http', 'files', '
 function isPlannedCriterion(c: unknown): boolean {
   if (typeof c !== 'object' || c === null) return false;
   const k = c as Partial<Record<keyof PlannedCriterion, unknown>>;
-  return typeof k.id === 'string' && typeof k.text === 'string' && CRITERION_KINDS.has(k.kind);
+  return (
+    typeof k.id === 'string' &&
+    typeof k.text === 'string' &&
+    typeof k.digest === 'string' &&
+    CRITERION_KINDS.has(k.kind)
+  );
 }
 
 /**

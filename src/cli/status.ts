@@ -75,7 +75,7 @@ function featureJson(
     collisions: f.collisions,
     reason: f.reason ?? null,
     // `total` is the criteria its checks run (its contract's, `owns` included), as the table's n/m.
-    checks: countChecks(f, 'worktree', criteria?.length ?? 0),
+    checks: countChecks(f, 'worktree', criteria),
     // What its criteria said of the last integration's merged result (all zero before one ran them).
     integration_checks: countChecks(f, 'integration'),
     usage: f.usage ?? null,

@@ -1,4 +1,4 @@
-import { criteriaFor } from '../checks/criteria.js';
+import { criteriaFor, plannedCriteria } from '../checks/criteria.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
 import { unverifiedReason } from '../log/check-reason.js';
@@ -74,7 +74,7 @@ export function featureView(
 ): FeatureView {
   const { plan } = project;
   const contract = plan?.byId.get(f.feature_id);
-  const criteria = contract ? criteriaFor(contract, 'worktree') : undefined;
+  const criteria = contract ? plannedCriteria(contract) : undefined;
   const unverified = unverifiedReason(f, criteria, { trustWorkers: project.trustWorkers === true });
   const time = agentTimeFields(f, runStartedAt);
   const note = agentTimeNote(time);
@@ -82,7 +82,7 @@ export function featureView(
     ...f,
     ...time,
     ...(note === undefined ? {} : { duration_note: note }),
-    check_count: countChecks(f, 'worktree', criteria?.length ?? 0),
+    check_count: countChecks(f, 'worktree', criteria),
     unverified: unverified !== undefined,
     unverified_reason: unverified ?? null,
   };

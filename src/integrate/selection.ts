@@ -3,7 +3,7 @@
  * `--include` opts other statuses in. Pure: the caller folds the log and asks git for branches.
  */
 
-import { criteriaFor } from '../checks/criteria.js';
+import { criteriaFor, plannedCriteria } from '../checks/criteria.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { attemptBranch, featureBranch } from '../git/refs.js';
@@ -116,7 +116,7 @@ export interface SelectionInput {
  */
 export function criteriaNotPassed(contract: Contract, f: FeatureState): string | undefined {
   const id = contract.feature_id;
-  const criteria = criteriaFor(contract, 'worktree');
+  const criteria = plannedCriteria(contract);
   const failed = criteria.flatMap((c) => {
     const r = resultOf(c, f.checks);
     return r?.outcome === 'failed' ? [r] : [];

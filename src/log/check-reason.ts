@@ -65,27 +65,38 @@ export function checksNeverRanReason(featureId: string): string {
   return `its acceptance checks never ran (a run with --no-verify, or a hook's word); run \`baton verify ${featureId}\``;
 }
 
-/** A worktree criterion as its contract now words it (`Criterion`'s id, kind and text): what a result is of. */
+/**
+ * A worktree criterion as its contract now defines it (`plannedCriteria`): `Criterion`'s id, kind and
+ * text, and the digest of its definition (`criterionDigest`): what a result is of.
+ */
 export interface PlannedCriterion {
   id: string;
   kind: CheckResult['kind'];
   text: string;
+  digest: string;
 }
 
 /** Each feature's worktree criteria (`criteriaFor`, `owns` included), by feature id: "checks n/m"'s m is their number. */
 export type PlannedCriteria = Readonly<Record<string, readonly PlannedCriterion[]>>;
 
 /**
- * A criterion's result in a feature's checks, when it is of the criterion as its contract now words it
- * (same kind and text); undefined when none is (pure). A criterion added or reworded since its checks
- * ran, or one they never ran (a worker that reports `complete` without checks), has none.
+ * A criterion's result in a feature's checks, when it is of the criterion as its contract now defines
+ * it (same kind, text and definition digest; a result of a log older than the digest is matched by the
+ * rest); undefined when none is (pure). A criterion added, reworded or changed since its checks ran
+ * (its command, thresholds, timeout, files, or the `owns` it checks), or one they never ran (a worker
+ * that reports `complete` without checks), has none.
  */
 export function resultOf(
   c: PlannedCriterion,
   checks: Readonly<Record<string, CheckResult>>,
 ): CheckResult | undefined {
   const r = Object.hasOwn(checks, c.id) ? checks[c.id] : undefined;
-  return r !== undefined && r.kind === c.kind && r.text === c.text ? r : undefined;
+  return r !== undefined &&
+    r.kind === c.kind &&
+    r.text === c.text &&
+    (r.digest === undefined || r.digest === c.digest)
+    ? r
+    : undefined;
 }
 
 /**

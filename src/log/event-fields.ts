@@ -110,6 +110,12 @@ export const checkFields = {
    * here (docs/distributed.md). Absent: the check ran on this machine (and in logs older than the field).
    */
   by: z.optional(z.literal('worker')),
+  /**
+   * A hash of the criterion's definition as it ran (`criterionDigest`: its command, thresholds,
+   * timeout, files, and `owns` for the ownership check): a result is no result of the criterion once
+   * its contract defines it otherwise. Absent in logs older than the field (matched by id, kind and text).
+   */
+  digest: z.optional(z.string()),
 };
 
 /** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */

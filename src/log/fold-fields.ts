@@ -23,6 +23,23 @@ export function declaredUsage(usage: AgentUsage): AgentUsage {
   return out;
 }
 
+/**
+ * Two usages added up (pure): each figure either reported, summed; the refused calls of both. What a
+ * feature's launches of one run cost together, as the report sums its agent exits (`usageOf`).
+ */
+export function addUsage(a: AgentUsage | undefined, b: AgentUsage): AgentUsage {
+  if (a === undefined) return b;
+  const out: AgentUsage = {};
+  for (const key of USAGE_KEYS) {
+    const x = a[key];
+    const y = b[key];
+    if (x !== undefined || y !== undefined) out[key] = (x ?? 0) + (y ?? 0);
+  }
+  if (a.permission_denials !== undefined || b.permission_denials !== undefined)
+    out.permission_denials = [...(a.permission_denials ?? []), ...(b.permission_denials ?? [])];
+  return out;
+}
+
 /** A run's queue: its URL and hub only. */
 export function declaredQueue(queue: RunQueue): RunQueue {
   return { url: queue.url, hub: queue.hub };

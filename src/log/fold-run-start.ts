@@ -67,6 +67,8 @@ function startOver(f: FeatureState): void {
   f.log_file = undefined;
   f.worktree = undefined;
   f.usage = undefined;
+  f.launched_at = undefined;
+  f.exits_ms = undefined;
   f.attempts = undefined;
   f.planned_attempts = undefined;
   f.planned_select = undefined;

@@ -8,10 +8,10 @@
 
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
-import { failedChecksReason } from './check-reason.js';
+import { failedChecksReason, type PlannedCriterion, resultOf } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts, timedByAttempts } from './fold-attempts.js';
-import { declaredMeasurement, declaredUsage } from './fold-fields.js';
+import { addUsage, declaredMeasurement, declaredUsage } from './fold-fields.js';
 import { applyIntegrationEvent } from './fold-integration.js';
 import { applyRunStarted } from './fold-run-start.js';
 import { describeRetry } from './retry-words.js';
@@ -154,6 +154,18 @@ function carriesOn(f: FeatureState): void {
 }
 
 /**
+ * A worktree check on `commit` makes the results of other commits no results: a criterion that only
+ * passed on the commit before (a `baton verify` of a new commit stopped before it reached it) says
+ * nothing of this one, so the feature is `complete (unverified)` and integrate leaves it out until every
+ * criterion ran on it. A result of a log older than the `commit` field stays (it cannot be told apart).
+ */
+function dropOtherCommits(checks: Record<string, CheckResult>, commit: string): void {
+  for (const [id, r] of Object.entries(checks)) {
+    if (r.commit !== undefined && r.commit !== commit) delete checks[id];
+  }
+}
+
+/**
  * A worktree check recorded: the commit it checked becomes the feature's, and a feature the run had
  * finished (`complete`, `failed-checks`) takes its status from its checks as they now stand, so a
  * `baton verify` after the run can fail a feature or pass it again. A running or verifying feature
@@ -252,6 +264,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.pgid = ev.pgid;
       f.attempt = ev.attempt;
       f.started_at = ev.ts;
+      // Agent time and usage add up over the launches of a run (a retry, a `run --resume`), as the
+      // report sums its exits: what a fresh run clears (`startOver`), not a launch.
+      f.launched_at ??= ev.ts;
       f.ended_at = undefined;
       f.duration_ms = undefined;
       f.exit_code = undefined;
@@ -259,7 +274,6 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.agent_interrupted = undefined;
       f.agent_superseded = undefined;
       f.reason = undefined;
-      f.usage = undefined;
       f.checks = {};
       f.checked_dirty = undefined;
       return;
@@ -270,10 +284,11 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.signal = ev.signal;
       f.agent_interrupted = ev.interrupted;
       f.agent_superseded = undefined;
-      f.duration_ms = ev.duration_ms;
+      f.exits_ms = (f.exits_ms ?? 0) + ev.duration_ms;
+      f.duration_ms = f.exits_ms;
       if (ev.commit) f.commit = ev.commit;
       f.files = [...ev.files];
-      if (ev.usage) f.usage = declaredUsage(ev.usage);
+      if (ev.usage) f.usage = addUsage(f.usage, declaredUsage(ev.usage));
       if (ev.reason) f.reason = ev.reason;
       if (f.status === 'running' || f.status === 'needs-input') f.status = 'verifying';
       return;
@@ -297,12 +312,13 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
     }
     case 'feature.ended': {
       const f = feat ?? feature(state, ev.feature_id);
-      // A real end after one inferred at read time: the inferred reason ("its orchestrator is gone") goes.
-      if (f.end_inferred && !ev.inferred) f.reason = undefined;
+      // A real end says why, or that nothing is wrong: no reason of an earlier end stays (one inferred
+      // at read time, "its orchestrator is gone", or a dead run's "stopped by Ctrl-C while its checks
+      // ran" that a `run --resume` of its finished agent, which writes no `feature.started`, completed).
+      if (ev.reason || !ev.inferred) f.reason = ev.reason;
       f.end_inferred = ev.inferred ? true : undefined;
       f.status = ev.status;
       endByRunner(f, ev.status);
-      if (ev.reason) f.reason = ev.reason;
       // A dead run's end is inferred at read time, stamped with its last known time, not its end:
       // when the agent stopped is unknown, so no end time or duration is made up from that stamp.
       if (ev.inferred) {
@@ -359,8 +375,18 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       // Set one by one, not spread in: a spread builds and copies an object per check line.
       if (ev.measured) result.measured = declaredMeasurement(ev.measured);
       if (ev.by === 'worker') result.by = 'worker';
-      setOwn(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criterion_id, result);
-      if (ev.on === 'worktree') recheckedFeature(f, ev.commit, ev.dirty);
+      if (ev.digest !== undefined) result.digest = ev.digest;
+      if (ev.on === 'integration') {
+        setOwn(f.integration_checks, ev.criterion_id, result);
+        return;
+      }
+      if (ev.commit !== undefined) {
+        result.commit = ev.commit;
+        // Only a check on another commit than the feature's can find results of another (the hot path skips it).
+        if (ev.commit !== f.commit) dropOtherCommits(f.checks, ev.commit);
+      }
+      setOwn(f.checks, ev.criterion_id, result);
+      recheckedFeature(f, ev.commit, ev.dirty);
       return;
     }
     case 'integration.started':
@@ -433,23 +459,28 @@ export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initia
 }
 
 /**
- * Counts a feature's checks: passed, failed and unverifiable of the results recorded, and `total`,
- * the m of "checks n/m": the criteria its checks run (`planned`: its contract's, the implicit `owns`
- * one included, when known), or the results recorded if more. Status and the dashboard both show this.
+ * Counts a feature's checks: passed, failed and unverifiable, and `total`, the m of "checks n/m".
+ * With `planned` (its contract's worktree criteria, the implicit `owns` one included, when known):
+ * each criterion's result as `resultOf` finds it, so a criterion added or changed since the checks
+ * ran counts as not passed and a result of one the contract no longer has counts for nothing, and
+ * `total` is their number. Without: the results recorded. Status, the report and the dashboard all
+ * show this.
  */
 export function countChecks(
   f: FeatureState,
   on: 'worktree' | 'integration' = 'worktree',
-  planned = 0,
+  planned?: readonly PlannedCriterion[],
 ): {
   passed: number;
   failed: number;
   unverifiable: number;
   total: number;
 } {
-  const results = Object.values(on === 'worktree' ? f.checks : f.integration_checks);
+  const recorded = on === 'worktree' ? f.checks : f.integration_checks;
+  const results =
+    planned === undefined ? Object.values(recorded) : planned.flatMap((c) => resultOf(c, recorded) ?? []);
   const passed = results.filter((r) => r.outcome === 'passed').length;
   const failed = results.filter((r) => r.outcome === 'failed').length;
   const unverifiable = results.filter((r) => r.outcome === 'unverifiable').length;
-  return { passed, failed, unverifiable, total: Math.max(planned, results.length) };
+  return { passed, failed, unverifiable, total: planned?.length ?? results.length };
 }

@@ -37,8 +37,17 @@ const FEATURE_STRINGS = [
   'ended_at',
   'commit',
   'reason',
+  'launched_at',
 ] as const;
-const FEATURE_NUMBERS = ['port', 'pid', 'pgid', 'attempt', 'duration_ms', 'planned_attempts'] as const;
+const FEATURE_NUMBERS = [
+  'port',
+  'pid',
+  'pgid',
+  'attempt',
+  'duration_ms',
+  'exits_ms',
+  'planned_attempts',
+] as const;
 
 /** A check result's texts, which every view prints. */
 function isCheck(v: unknown): boolean {

@@ -14,6 +14,10 @@ export interface CheckResult {
   ts: string;
   /** Set when a `baton worker` ran the check and reported it (the event's `by`): its word, not checked here. */
   by?: 'worker' | undefined;
+  /** On a worktree: the commit the check ran on (its event's `commit`); absent in logs older than that field. */
+  commit?: string | undefined;
+  /** The digest of the criterion's definition it ran (`criterionDigest`); absent in logs older than that field. */
+  digest?: string | undefined;
 }
 
 /** One best-of-N attempt of a feature, from its `attempt.*` events. */
@@ -77,7 +81,12 @@ export interface FeatureState {
   attempt?: number | undefined;
   started_at?: string | undefined;
   ended_at?: string | undefined;
+  /** The agent time of the run: its launches' `agent.exited` durations summed (`exits_ms`), as the report sums them. */
   duration_ms?: number | undefined;
+  /** When the run first launched its agent (its `started_at` is the last launch's): where its agent time can start. */
+  launched_at?: string | undefined;
+  /** The durations of the run's `agent.exited` events so far, summed (a retry, a `run --resume`). */
+  exits_ms?: number | undefined;
   exit_code?: number | null | undefined;
   signal?: string | null | undefined;
   /** Set when the last `agent.exited` says the agent was stopped before it ended on its own. */

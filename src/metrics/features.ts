@@ -1,4 +1,4 @@
-import { criteriaFor } from '../checks/criteria.js';
+import { plannedCriteria } from '../checks/criteria.js';
 import { unreachable } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
@@ -348,7 +348,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
       ? endSeen
       : firstStart + clampElapsed(endSeen - firstStart, `${id} span`, ctx.backwards);
   const rel = (t: number | null) => (t === null || ctx.origin === null ? null : (t - ctx.origin) / MINUTE);
-  const criteria = contract ? criteriaFor(contract, 'worktree') : undefined;
+  const criteria = contract ? plannedCriteria(contract) : undefined;
   return {
     feature_id: id,
     title: contract?.title ?? null,
@@ -365,7 +365,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     reason: f?.reason ?? null,
     unverified: f ? (unverifiedReason(f, criteria, ctx.trust) ?? null) : null,
     // m of "checks n/m" is the criteria its checks run, as `baton status` and the dashboard count it.
-    checks: f ? countChecks(f, 'worktree', criteria?.length ?? 0) : NO_CHECKS,
+    checks: f ? countChecks(f, 'worktree', criteria) : NO_CHECKS,
     integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
     files_changed: files,
     outside_owns: contract ? outsideOwns(contract, files) : null,

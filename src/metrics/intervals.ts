@@ -85,7 +85,8 @@ export function foldedAgentTime(
   if (f.duration_ms === undefined) return { ms: undefined, implausible: false };
   const times = (list: Array<string | undefined>) =>
     list.map((t) => (t === undefined ? Number.NaN : Date.parse(t))).filter(Number.isFinite);
-  const from = times([f.started_at, runStartedAt]);
+  // A run's launches add up (a retry, a `run --resume`): the first one's start, not the last's.
+  const from = times([f.launched_at ?? f.started_at, runStartedAt]);
   const to = times([f.ended_at, f.last_event?.ts]);
   const span = from.length === 0 || to.length === 0 ? null : Math.max(...to) - Math.min(...from);
   const ms = checkDuration(f.duration_ms, span, f.feature_id, { backwards: [], implausible: [] });

@@ -43,7 +43,7 @@ export async function checkOwnsHere(
     const partial = (c.files.exist ?? []).length > 0;
     if (partial && verdict.outcome !== 'failed') continue;
     if (verdict.outcome === 'failed') out.failures.push({ criterion_id: c.id, message: verdict.message });
-    out.events.push({ ...checkEventOf(contract.feature_id, c, verdict, 'worktree'), commit });
+    out.events.push({ ...checkEventOf(contract, c, verdict, 'worktree'), commit });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { criteriaFor } from '../checks/criteria.js';
+import { plannedCriteria } from '../checks/criteria.js';
 import type { Contract } from '../contracts/schema.js';
 import { git, gitRaw } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
@@ -223,7 +223,7 @@ function uncheckedCriteria(t: Tracked, ctx: ReconcileContext, job: Job): string 
   if (contract === undefined || (job.data as { verify?: unknown } | undefined)?.verify === false)
     return undefined;
   const f = featureAt(foldForFeatures(logPathFor(ctx.root), [t.featureId]), t.featureId);
-  const missing = criteriaWithoutResult(criteriaFor(contract, 'worktree'), f?.checks ?? {});
+  const missing = criteriaWithoutResult(plannedCriteria(contract), f?.checks ?? {});
   if (missing.length === 0) return undefined;
   const ids = missing.map((c) => c.id);
   return `the worker reported it complete, but ${noResultReason(t.featureId, ids)}`;

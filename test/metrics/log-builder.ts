@@ -157,6 +157,16 @@ export function contract(id: string, fields: Partial<Contract> = {}): Contract {
   };
 }
 
+/** The criteria whose results `featureEvents` writes (`c1`…`cN`, "criterion 1"…), for a contract to declare. */
+export function builtCriteria(n: number): Contract['acceptance_criteria'] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `c${i + 1}`,
+    text: `criterion ${i + 1}`,
+    kind: 'run' as const,
+    run: 'true',
+  }));
+}
+
 /**
  * A plan spelled out by hand: the test states waves, edges and critical path itself rather than
  * computing them, so the report is checked against facts, not against another implementation.

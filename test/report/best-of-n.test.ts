@@ -8,6 +8,7 @@ import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import {
+  builtCriteria,
   contract,
   ev,
   featureEvents,
@@ -136,8 +137,8 @@ function bestOfNRun(): ReportInput {
   ];
   const plan = handPlan({
     contracts: [
-      contract(API, { owns: ['src/api/**'], estimate_minutes: 30 }),
-      contract(WEB, { owns: ['src/web/**'], estimate_minutes: 30 }),
+      contract(API, { owns: ['src/api/**'], estimate_minutes: 30, acceptance_criteria: builtCriteria(3) }),
+      contract(WEB, { owns: ['src/web/**'], estimate_minutes: 30, acceptance_criteria: builtCriteria(2) }),
     ],
     waves: [[API, WEB]],
     edges: [],

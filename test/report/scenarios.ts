@@ -2,6 +2,7 @@
 import type { LogEvent } from '../../src/log/events.js';
 import type { ReportInput } from '../../src/metrics/report.js';
 import {
+  builtCriteria,
   contract,
   ev,
   featureEvents,
@@ -88,14 +89,21 @@ export function fourFeatureRun(): ReportInput {
   ];
   const plan = handPlan({
     contracts: [
-      contract(auth, { owns: ['src/auth/**'], estimate_minutes: 45 }),
-      contract(catalog, { owns: ['src/catalog/**'], owns_policy: 'warn', estimate_minutes: 60 }),
+      // Each declares the criteria its checks recorded (`builtCriteria`), besides the implicit `owns`.
+      contract(auth, { owns: ['src/auth/**'], estimate_minutes: 45, acceptance_criteria: builtCriteria(3) }),
+      contract(catalog, {
+        owns: ['src/catalog/**'],
+        owns_policy: 'warn',
+        estimate_minutes: 60,
+        acceptance_criteria: builtCriteria(2),
+      }),
       contract(cart, {
         owns: ['src/cart/**'],
+        acceptance_criteria: builtCriteria(2),
         estimate_minutes: 40,
         depends_on: { features: [auth], services: [] },
       }),
-      contract(mail, { owns: ['src/mail/**'], estimate_minutes: 30 }),
+      contract(mail, { owns: ['src/mail/**'], estimate_minutes: 30, acceptance_criteria: builtCriteria(1) }),
     ],
     waves: [[auth, catalog, mail], [cart]],
     edges: [{ from: auth, to: cart }],
