@@ -75,7 +75,13 @@ export function earlierContinueOffer(
     test: own.test ?? test,
     into: own.into ?? o.into ?? v.state.askedInto,
   });
-  return { command, fresh, ...(test !== undefined && test !== o.test ? { testFromLog: true } : {}) };
+  const fromLog = test !== undefined && test !== o.test;
+  // Either command runs the log's test when this one named none: each says so where it is offered.
+  return {
+    command,
+    fresh: { command: fresh, ...(fromLog && own.test === undefined ? { testFromLog: true } : {}) },
+    ...(fromLog ? { testFromLog: true } : {}),
+  };
 }
 
 /**

@@ -50,7 +50,7 @@ export interface ContinueOffer {
   /** Its `--test` is read from the log, not given to this command: the user reads it before running it. */
   testFromLog?: boolean;
   /** The `--fresh` offered beside it: this command's, with the `--test` and `--into` the continue carries when it gave none. */
-  fresh?: string;
+  fresh?: ContinueOffer;
 }
 
 /** The offer as the hint writes it: the command, and a word of caution when the log named its test. */
@@ -131,7 +131,7 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
   }
   if (!options.fresh) {
     const offer = options.continueCommand();
-    const fresh = `\`${offer?.fresh ?? options.freshCommand}\` to start over from the base (the old result is kept under refs/baton/integration-backup/)`;
+    const fresh = `${offered(offer?.fresh ?? { command: options.freshCommand })} to start over from the base (the old result is kept under refs/baton/integration-backup/)`;
     throw new UserError(
       'integrate/earlier-result',
       `${branch} already holds an earlier integration (tip ${tip.slice(0, 10)}, in ${path})`,
@@ -150,12 +150,12 @@ async function assertIdle(
 ): Promise<void> {
   if (await mergeInProgress(path)) {
     const next = options.continueCommand() ?? { command: 'baton integrate --continue' };
-    const fresh = next.fresh ?? options.freshCommand;
+    const fresh = offered(next.fresh ?? { command: options.freshCommand });
     throw new UserError(
       'integrate/merge-in-progress',
       `the integration in ${path} is stopped at a merge conflict`,
       {
-        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run \`${fresh}\`.`,
+        hint: `Resolve it and run ${offered(next)}; or discard it yourself (git -C ${printableArg(path)} merge --abort) and run ${fresh}.`,
       },
     );
   }

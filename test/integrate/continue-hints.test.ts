@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { printableArg } from '../../src/agents/shell-words.js';
+import { TEST_FROM_LOG } from '../../src/integrate/continue-command.js';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
@@ -84,7 +85,10 @@ describe('the --continue every hint names', () => {
     const bare = await runBaton(['integrate'], { cwd: repo.root });
     expect(bare.stderr).toContain('[integrate/merge-in-progress]');
     expect(continueCommands(bare.stderr)).toEqual([expected]);
-    expect(bare.stderr).toContain('and run `baton integrate --fresh --test true --into main`');
+    // Its test is the log's word on either command: each says so.
+    expect(bare.stderr).toContain(
+      `and run \`baton integrate --fresh --test true --into main\`${TEST_FROM_LOG}.`,
+    );
     // A --continue refused for an unresolved path names itself again, flags and all.
     const early = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
