@@ -4,7 +4,6 @@
  * ends, every live process carrying this run's `BATON_RUN_ID` and this feature's `BATON_FEATURE_ID`
  * is found (plus the descendants a tracker saw while it ran), stopped and reported.
  */
-import { readFileSync } from 'node:fs';
 import { isLogOf } from './group-proof.js';
 import {
   descendantsOf,
@@ -13,6 +12,7 @@ import {
   listProcessesShared,
   listProcessesSince,
   type ProcessInfo,
+  processArgv,
   processEnvVars,
   processInfo,
   UNIT_VARS,
@@ -27,11 +27,7 @@ export interface Straggler {
 
 /** A process's command line as /proc shows it (at most 200 characters, `?` when unreadable); not escaped. */
 export function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200);
-  } catch {
-    return '?';
-  }
+  return processArgv(pid)?.join(' ').slice(0, 200) ?? '?';
 }
 
 /** Every tracker of this process, polled together: one /proc listing per interval however many agents run. */
