@@ -1,6 +1,7 @@
 import { dirname, relative } from 'node:path';
 import { Option } from 'commander';
 import { advanceWinnerBranch } from '../attempts/advance.js';
+import { refuseDeadRunWriters } from '../checks/dead-run-writers.js';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
 import { rerunCommands } from '../integrate/continue-command.js';
@@ -177,7 +178,8 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
         'PORT (a block of ten ports); a contract `serve:` command is started there for `http:` checks\n' +
         'and stopped afterwards. Results are appended to .baton/log.jsonl; each command and server output\n' +
         'is kept in .baton/checks/<feature>/. While another Baton runs (run, integrate or verify) verify\n' +
-        'refuses (lock/busy): its worktrees are still being written. A verify decides the status of a\n' +
+        "refuses (lock/busy): its worktrees are still being written; so too while a killed run's agent\n" +
+        'still works in a worktree (verify/agent-still-running). A verify decides the status of a\n' +
         'feature whose agent finished (complete, failed-checks); one that failed, timed out, was\n' +
         'interrupted, stopped for a collision or ended empty keeps its status, and a note says so. Exit\n' +
         'code: 0 when every verifiable\n' +
@@ -225,6 +227,13 @@ async function verifyLocked(
     on: flags.on,
     state,
   });
+  // The locks cannot say a run killed outright still has agents writing: their groups can.
+  if (flags.on === 'worktree')
+    refuseDeadRunWriters(
+      project.root,
+      state,
+      targets.map((t) => t.contract.feature_id),
+    );
   const p = palette(ctx.color);
   for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
   for (const c of checkedOut) {
