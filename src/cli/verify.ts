@@ -4,6 +4,7 @@ import { advanceWinnerBranch } from '../attempts/advance.js';
 import { refuseDeadRunWriters } from '../checks/dead-run-writers.js';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
+import { stopDeadVerifyChecks, verifyMarks } from '../guard/daemons.js';
 import { rerunCommands } from '../integrate/continue-command.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { uncommittedChecks } from '../log/check-reason.js';
@@ -203,10 +204,25 @@ async function verifyAction(
   // wait for neither. Released when the command ends (a CLI process exits then anyway).
   const lock = lockForCommand(project.root, 'verify', ctx.stderr);
   try {
+    // A verify killed outright left its lock, and maybe a check still writing in a worktree.
+    if (lock.tookOver) await stopKilledVerifyChecks(ctx, project.logPath);
     await verifyLocked(ctx, setExit, project, named, { ...flags, jobs });
   } finally {
     lock.release();
   }
+}
+
+/** Stops the checks a killed `baton verify` of this repository left running (proven by their marks), saying so. */
+async function stopKilledVerifyChecks(ctx: CliContext, logPath: string): Promise<void> {
+  const stopped = await stopDeadVerifyChecks(logPath);
+  if (stopped.length === 0) return;
+  const some = stopped
+    .slice(0, 3)
+    .map((p) => `pid ${p.pid} (${escapeControl(p.command)})`)
+    .join(', ');
+  ctx.stderr.write(
+    `baton: stopped ${stopped.length} process(es) a killed verify left running: ${some}${stopped.length > 3 ? ', …' : ''}\n`,
+  );
 }
 
 /** `baton verify` once it holds the lock: resolves the targets, runs their checks, prints. */
@@ -293,7 +309,8 @@ async function runChecks(
       logPath: project.logPath,
       sink: createLogSink({ logPath: project.logPath, clock: ctx.clock }),
       clock: ctx.clock,
-      env: ctx.env,
+      // Marked as this verify's, so a later one can stop what a killed one left (`stopDeadVerifyChecks`).
+      env: { ...ctx.env, ...verifyMarks(project.logPath) },
       signal: abort.signal,
       concurrency: flags.jobs,
       onReport,
