@@ -34,9 +34,10 @@ import type { BatonState } from './state.js';
  * the integration keeps its `test_timeout_s`; 30: and its `on_conflict`, `include`, `named` and
  * `base_ref`; 31: a best-of-N feature's agent time is its winner's, none before one is chosen; 32: a
  * line with a negative cost, a count past 2^53 − 1 or a concurrency that is no whole number ≥ 1 is a
- * problem line; 33: but a concurrency of 0 is read, as none known) is folded again from the start.
+ * problem line; 33: but a concurrency of 0 is read, as none known; 34: an attempt number or count
+ * that is no whole number from 1 to `MAX_ATTEMPTS` is a problem line) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 33;
+export const FOLD_SNAPSHOT_VERSION = 34;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that
