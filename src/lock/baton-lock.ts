@@ -275,6 +275,17 @@ export function batonRunning(root: string): (LockHolder & { lockPath: string }) 
   return live && { ...live.holder, lockPath: live.path };
 }
 
+/** The locks that name a live process not proven to be Baton (`holderProof`), each with its path. */
+export function unprovenHolders(root: string): Array<{ holder: LockHolder; path: string }> {
+  const out: Array<{ holder: LockHolder; path: string }> = [];
+  for (const kind of LOCK_KINDS) {
+    const path = lockPath(root, kind);
+    const holder = readHolder(path);
+    if (holder && holder !== 'unreadable' && holderProof(holder) === 'unproven') out.push({ holder, path });
+  }
+  return out;
+}
+
 /** The live Baton holding the lock of `kind` (an `integrate` under way, say), when one does. */
 export function liveLockHolder(root: string, kind: LockKind): LockHolder | undefined {
   return liveHolder(root, [kind])?.holder;

@@ -17,6 +17,7 @@ import {
   holderProof,
   lockPath,
   stopHolderHint,
+  unprovenHolders,
 } from '../../src/lock/baton-lock.js';
 
 const cleanups: Array<() => void> = [];
@@ -72,6 +73,8 @@ describe.runIf(procAvailable())('a lock naming a live process not proven to be B
     const running = batonRunning(root);
     expect(running?.pid).toBe(pid);
     expect(stopHolderHint(running as NonNullable<typeof running>, path)).not.toContain('kill');
+    // `baton doctor` names it (its `baton lock` line).
+    expect(unprovenHolders(root).map((u) => [u.path, u.holder.pid])).toEqual([[path, pid]]);
   });
 
   it('takes over a lock whose process started after the lock says it was taken (pid 1, a recycled pid)', async () => {
