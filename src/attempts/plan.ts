@@ -77,7 +77,8 @@ export function parseAttemptsFlag(
 
 /**
  * Best-of-N features a run left undecided (pure): no winner, not complete, with attempts in the log or
- * planned by its `run.started`; each with how many attempts that run had (at most `MAX_ATTEMPTS`).
+ * planned by its `run.started`; each with how many attempts that run had: the count its `run.started`
+ * recorded, else the highest attempt the log names (at most `MAX_ATTEMPTS`).
  */
 export function undecidedAttemptCounts(
   state: { features: Readonly<Record<string, FeatureState>> },
@@ -87,8 +88,9 @@ export function undecidedAttemptCounts(
   for (const id of featureIds) {
     const f = undecidedFeature(state, id);
     if (!f) continue;
-    const numbers = Object.values(f.attempts ?? {}).map((a) => a.attempt);
-    const count = Math.max(f.planned_attempts ?? 0, ...numbers);
+    // The run's own count bounds it where its `run.started` recorded one: a line naming a higher
+    // attempt is no reason to start more agents than the run had.
+    const count = f.planned_attempts ?? Math.max(0, ...Object.values(f.attempts ?? {}).map((a) => a.attempt));
     if (Number.isInteger(count) && count >= 2) out.set(id, Math.min(count, MAX_ATTEMPTS));
   }
   return out;

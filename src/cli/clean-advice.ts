@@ -15,7 +15,7 @@ import {
   TEST_FROM_LOG,
 } from '../integrate/continue-command.js';
 import { resumeStateFrom } from '../integrate/resume-state.js';
-import type { LockHolder } from '../lock/baton-lock.js';
+import { type LockHolder, stopHolderHint } from '../lock/baton-lock.js';
 import { logPathFor } from '../log/paths.js';
 import { readLog } from '../log/read.js';
 import { escapeControl } from '../text/escape.js';
@@ -23,7 +23,7 @@ import { escapeControl } from '../text/escape.js';
 /** What the hints are worked out from, besides the decisions. */
 export interface CleanAdvice {
   /** Another Baton holding its lock (a `--dry-run` looks while it runs). */
-  running?: LockHolder | undefined;
+  running?: (LockHolder & { lockPath: string }) | undefined;
   /** Why `baton/integration` exists but did not count as merged (`integrationSetAside`). */
   integrationSetAside?: string | undefined;
   /** What to do with `baton/integration` itself, when clean leaves it (`integrationHint`). */
@@ -54,7 +54,7 @@ export function integrationHint(root: string, base: string | undefined): string 
 export function cleanAdvice(
   root: string,
   inspection: Pick<CleanInspection, 'integrationSetAside' | 'base'>,
-  running: LockHolder | undefined,
+  running: (LockHolder & { lockPath: string }) | undefined,
 ): CleanAdvice {
   return {
     running,
@@ -141,7 +141,7 @@ export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAd
     const { pid, command } = advice.running;
     // --force and integrate are both refused while it runs: waiting is the only way on.
     lines.push(
-      `hint: another Baton is running (pid ${pid}: baton ${escapeControl(String(command))}), and clean removes nothing while it runs: wait for it to finish, or stop it (kill -INT ${pid}), then clean.`,
+      `hint: another Baton is running (pid ${pid}: baton ${escapeControl(String(command))}), and clean removes nothing while it runs: wait for it to finish, or ${stopHolderHint(advice.running, advice.running.lockPath)}, then clean.`,
     );
     return lines;
   }

@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { type AgentPane, namePanes, sessionPanes, stillAgent } from '../interactive/panes.js';
 import { type LiveWindow, otherServerError, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
-import { batonRunning } from '../lock/baton-lock.js';
+import { batonRunning, type LockHolder, stopHolderHint } from '../lock/baton-lock.js';
 import { currentRunStart } from '../lock/live-run-start.js';
 import { appendEvent, type Clock } from '../log/append.js';
 import { foldLastRun } from '../log/last-run.js';
@@ -25,11 +25,15 @@ async function knownIds(cwd: string, logPath: string): Promise<string[]> {
  * The error for a headless run that is still going: it has no tmux window for `baton stop` to end,
  * and only its orchestrator (pid from the run lock) can stop its agents.
  */
-function headlessRunError(runId: string, pid: number): UserError {
+function headlessRunError(runId: string, holder: LockHolder & { lockPath: string }): UserError {
   return new UserError(
     'stop/headless-run',
     `run ${runId} is headless (started without --interactive): its agents have no tmux window for baton stop to end`,
-    { hint: `Stop the run with Ctrl-C in its terminal, or: kill -INT ${pid}`, exitCode: 1 },
+    // `kill` only for a holder proven to be Baton: the lock is anyone's to write.
+    {
+      hint: `Stop the run with Ctrl-C in its terminal, or ${stopHolderHint(holder, holder.lockPath)}.`,
+      exitCode: 1,
+    },
   );
 }
 
@@ -112,7 +116,7 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
       }
       if (panes.agents.length + panes.others.length === 0 && !run.interactive) {
         const live = batonRunning(root);
-        if (live?.command === 'run') throw headlessRunError(run.run_id, live.pid);
+        if (live?.command === 'run') throw headlessRunError(run.run_id, live);
         ctx.stdout.write(`no agent to stop: the last run (${run.run_id}) was headless and has ended\n`);
         return;
       }

@@ -1,8 +1,10 @@
 import { dirname, relative } from 'node:path';
 import { Option } from 'commander';
 import { advanceWinnerBranch } from '../attempts/advance.js';
+import { refuseDeadRunWriters } from '../checks/dead-run-writers.js';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
+import { stopDeadVerifyChecks, verifyMarks } from '../guard/daemons.js';
 import { rerunCommands } from '../integrate/continue-command.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { uncommittedChecks } from '../log/check-reason.js';
@@ -177,7 +179,8 @@ export const registerVerify: RegisterCommand = (program, ctx, setExit) => {
         'PORT (a block of ten ports); a contract `serve:` command is started there for `http:` checks\n' +
         'and stopped afterwards. Results are appended to .baton/log.jsonl; each command and server output\n' +
         'is kept in .baton/checks/<feature>/. While another Baton runs (run, integrate or verify) verify\n' +
-        'refuses (lock/busy): its worktrees are still being written. A verify decides the status of a\n' +
+        "refuses (lock/busy): its worktrees are still being written; so too while a killed run's agent\n" +
+        'still works in a worktree (verify/agent-still-running). A verify decides the status of a\n' +
         'feature whose agent finished (complete, failed-checks); one that failed, timed out, was\n' +
         'interrupted, stopped for a collision or ended empty keeps its status, and a note says so. Exit\n' +
         'code: 0 when every verifiable\n' +
@@ -201,10 +204,25 @@ async function verifyAction(
   // wait for neither. Released when the command ends (a CLI process exits then anyway).
   const lock = lockForCommand(project.root, 'verify', ctx.stderr);
   try {
+    // A verify killed outright left its lock, and maybe a check still writing in a worktree.
+    if (lock.tookOver) await stopKilledVerifyChecks(ctx, project.logPath);
     await verifyLocked(ctx, setExit, project, named, { ...flags, jobs });
   } finally {
     lock.release();
   }
+}
+
+/** Stops the checks a killed `baton verify` of this repository left running (proven by their marks), saying so. */
+async function stopKilledVerifyChecks(ctx: CliContext, logPath: string): Promise<void> {
+  const stopped = await stopDeadVerifyChecks(logPath);
+  if (stopped.length === 0) return;
+  const some = stopped
+    .slice(0, 3)
+    .map((p) => `pid ${p.pid} (${escapeControl(p.command)})`)
+    .join(', ');
+  ctx.stderr.write(
+    `baton: stopped ${stopped.length} process(es) a killed verify left running: ${some}${stopped.length > 3 ? ', …' : ''}\n`,
+  );
 }
 
 /** `baton verify` once it holds the lock: resolves the targets, runs their checks, prints. */
@@ -225,6 +243,13 @@ async function verifyLocked(
     on: flags.on,
     state,
   });
+  // The locks cannot say a run killed outright still has agents writing: their groups can.
+  if (flags.on === 'worktree')
+    refuseDeadRunWriters(
+      project.root,
+      state,
+      targets.map((t) => t.contract.feature_id),
+    );
   const p = palette(ctx.color);
   for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
   for (const c of checkedOut) {
@@ -284,7 +309,8 @@ async function runChecks(
       logPath: project.logPath,
       sink: createLogSink({ logPath: project.logPath, clock: ctx.clock }),
       clock: ctx.clock,
-      env: ctx.env,
+      // Marked as this verify's, so a later one can stop what a killed one left (`stopDeadVerifyChecks`).
+      env: { ...ctx.env, ...verifyMarks(project.logPath) },
       signal: abort.signal,
       concurrency: flags.jobs,
       onReport,

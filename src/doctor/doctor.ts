@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { printableArg } from '../agents/shell-words.js';
 import { inspectCleanTargets } from '../clean/inspect.js';
 import { loadConfig } from '../config.js';
 import { type Diagnostic, formatLocation, UserError } from '../errors.js';
@@ -8,7 +9,7 @@ import { listWorktrees } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
 import { type OrchestratorProbe, runLiveness } from '../guard/liveness.js';
 import { integrationOnDisk } from '../integrate/worktree-proof.js';
-import { liveLockHolder } from '../lock/baton-lock.js';
+import { liveLockHolder, unprovenHolders } from '../lock/baton-lock.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import { logPathFor } from '../log/paths.js';
 import { type LogProblem, streamLog } from '../log/read.js';
@@ -106,6 +107,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     );
   }
 
+  checks.push(...checkBatonLocks(root));
   const worktrees = await listWorktrees(root);
   const inspection = await inspectCleanTargets({
     root,
@@ -124,6 +126,18 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     checks.push(checkLocks(findStaleLocks(common, o.now, LOCK_MIN_AGE_MS, dirs)));
   }
   return checks;
+}
+
+/** A `baton lock` warning for each lock naming a live process not proven to be Baton: it refuses every command while it lives. */
+function checkBatonLocks(root: string): DoctorCheck[] {
+  return unprovenHolders(root).map(({ holder, path }) =>
+    check(
+      'baton lock',
+      'warn',
+      `${path} names pid ${holder.pid}, a live process not proven to be Baton: every run, integrate, verify and clean is refused while it lives`,
+      `Check it (ps -p ${holder.pid} -o pid,lstart,args); if it is not a Baton, remove the lock (rm ${printableArg(path)}).`,
+    ),
+  );
 }
 
 /**

@@ -4,7 +4,6 @@
  * ends, every live process carrying this run's `BATON_RUN_ID` and this feature's `BATON_FEATURE_ID`
  * is found (plus the descendants a tracker saw while it ran), stopped and reported.
  */
-import { readFileSync } from 'node:fs';
 import { isLogOf } from './group-proof.js';
 import {
   descendantsOf,
@@ -13,6 +12,7 @@ import {
   listProcessesShared,
   listProcessesSince,
   type ProcessInfo,
+  processArgv,
   processEnvVars,
   processInfo,
   UNIT_VARS,
@@ -27,11 +27,7 @@ export interface Straggler {
 
 /** A process's command line as /proc shows it (at most 200 characters, `?` when unreadable); not escaped. */
 export function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200);
-  } catch {
-    return '?';
-  }
+  return processArgv(pid)?.join(' ').slice(0, 200) ?? '?';
 }
 
 /** Every tracker of this process, polled together: one /proc listing per interval however many agents run. */
@@ -241,11 +237,26 @@ export async function stopDeadWorktreeBatches(
 export const INTEGRATION_MARK = 'BATON_INTEGRATION_OWNER';
 export const INTEGRATION_REPO_MARK = 'BATON_INTEGRATION_REPO';
 
+/** This process as an owner mark names it: `<pid>:<start ms>` (the start empty where /proc cannot say). */
+function ownerMark(): string {
+  const self = processInfo(process.pid);
+  return `${process.pid}:${self && Number.isFinite(self.startMs) ? String(self.startMs) : ''}`;
+}
+
 /** The marks this process gives what an integration of `repo` (its real common git dir) starts. */
 export function integrationMarks(repo: string): Record<string, string> {
-  const self = processInfo(process.pid);
-  const started = self && Number.isFinite(self.startMs) ? String(self.startMs) : '';
-  return { [INTEGRATION_MARK]: `${process.pid}:${started}`, [INTEGRATION_REPO_MARK]: repo };
+  return { [INTEGRATION_MARK]: ownerMark(), [INTEGRATION_REPO_MARK]: repo };
+}
+
+/**
+ * The variable that marks every process a `baton verify`'s checks start (commands, servers) with the
+ * Baton that started it (`<pid>:<start ms>`); with `BATON_LOG`, the repository's log, beside it.
+ */
+export const VERIFY_MARK = 'BATON_VERIFY_OWNER';
+
+/** The marks this process, a `baton verify` of the repository whose log is `logPath`, gives its checks. */
+export function verifyMarks(logPath: string): Record<string, string> {
+  return { [VERIFY_MARK]: ownerMark(), BATON_LOG: logPath };
 }
 
 /** Whether the Baton a mark names (`<pid>:<start ms>`) is still that live process. */
@@ -258,16 +269,43 @@ function markOwnerAlive(owner: string): boolean {
 }
 
 /**
- * Stops what a dead integration of `repo` left running (a `kill -9` of Baton during its tests leaves
- * the test command's group running): the live processes whose environment carries this repository's
- * `INTEGRATION_REPO_MARK` and an `INTEGRATION_MARK` naming a Baton that is no longer alive. A pid
- * read from the log proves nothing; the mark Baton gave the process, and its owner's death, do.
+ * Stops the live processes whose environment names, as `ownerVar`, a Baton that is no longer alive
+ * and whose other marks (`vars`) tie them to this repository (`ours`). A pid read from the log proves
+ * nothing; the mark Baton gave the process, and its owner's death, do.
  */
-export async function stopDeadIntegrationTests(repo: string, graceMs = 1000): Promise<Straggler[]> {
+async function stopDeadOwners<K extends string>(
+  ownerVar: K,
+  vars: readonly K[],
+  ours: (env: Partial<Record<K, string>>) => boolean,
+  graceMs: number,
+): Promise<Straggler[]> {
   const found = startedSince(listProcesses(), undefined).filter((p) => {
-    const env = processEnvVars(p.pid, [INTEGRATION_MARK, INTEGRATION_REPO_MARK]);
-    const owner = env[INTEGRATION_MARK];
-    return env[INTEGRATION_REPO_MARK] === repo && owner !== undefined && !markOwnerAlive(owner);
+    const env = processEnvVars(p.pid, [ownerVar, ...vars]);
+    const owner = env[ownerVar];
+    return owner !== undefined && ours(env) && !markOwnerAlive(owner);
   });
   return found.length > 0 ? stopProcesses(found, graceMs) : [];
+}
+
+/**
+ * Stops what a dead integration of `repo` left running (a `kill -9` of Baton during its tests leaves
+ * the test command's group running): the live processes carrying this repository's
+ * `INTEGRATION_REPO_MARK` and an `INTEGRATION_MARK` naming a Baton that is no longer alive.
+ */
+export function stopDeadIntegrationTests(repo: string, graceMs = 1000): Promise<Straggler[]> {
+  return stopDeadOwners(
+    INTEGRATION_MARK,
+    [INTEGRATION_REPO_MARK],
+    (env) => env[INTEGRATION_REPO_MARK] === repo,
+    graceMs,
+  );
+}
+
+/**
+ * Stops what a dead `baton verify` of the repository whose log is `logPath` left running (a `kill -9`
+ * of it during a check leaves the check's group writing in the worktree): the live processes whose
+ * `VERIFY_MARK` names a Baton no longer alive and whose `BATON_LOG` is this repository's log.
+ */
+export function stopDeadVerifyChecks(logPath: string, graceMs = 1000): Promise<Straggler[]> {
+  return stopDeadOwners(VERIFY_MARK, ['BATON_LOG'], (env) => isLogOf(env.BATON_LOG, logPath), graceMs);
 }

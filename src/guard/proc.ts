@@ -211,15 +211,45 @@ export function descendantsOf(rootPid: number, all: readonly ProcessInfo[] = lis
 /**
  * Whether `pid` is still the process a lock or a mark recorded: alive (`sameProcessAlive`), and, when
  * its start time was recorded and can be read now, started within 2 s of it (a pid reused since, a
- * container's pid 1 after a restart, is another process). The one rule the run lock, the worker
- * folder lock and the integration marks apply.
+ * container's pid 1 after a restart, is another process). The one rule the worker folder lock and the
+ * integration marks apply; a live pid whose start cannot be compared counts as that process
+ * (`processProof` tells the two apart, for the Baton lock).
  */
 export function isSameProcess(pid: number, startedMs: number | undefined): boolean {
-  if (!sameProcessAlive(pid, undefined)) return false;
+  return processProof(pid, { startedMs }, () => true) !== 'gone';
+}
+
+/** How far a pid is proven to be the process that recorded itself: gone, proven, or live but unproven. */
+export type ProcessProof = 'gone' | 'same' | 'unproven';
+
+/**
+ * Whether `pid` is the process that recorded itself with its start time (`startedMs`) at `sinceMs`:
+ * `gone` when it is not alive or its start is 2 s or more away from `startedMs`; `same` when its
+ * start matches `startedMs`. Where either start time is missing (an old or hand-written record, no
+ * /proc): `gone` when it started after `sinceMs` (a recycled pid), `same` when `fallback` vouches for
+ * it, else `unproven`.
+ */
+export function processProof(
+  pid: number,
+  recorded: { startedMs?: number | undefined; sinceMs?: number | undefined },
+  fallback: (pid: number) => boolean,
+): ProcessProof {
+  if (!sameProcessAlive(pid, undefined)) return 'gone';
   const now = processInfo(pid)?.startMs;
-  if (startedMs === undefined || !Number.isFinite(startedMs) || now === undefined || !Number.isFinite(now))
-    return true;
-  return Math.abs(now - startedMs) < 2000;
+  const { startedMs, sinceMs } = recorded;
+  if (startedMs !== undefined && Number.isFinite(startedMs) && now !== undefined && Number.isFinite(now))
+    return Math.abs(now - startedMs) < 2000 ? 'same' : 'gone';
+  if (sinceMs !== undefined && Number.isFinite(sinceMs) && !sameProcessAlive(pid, sinceMs)) return 'gone';
+  return fallback(pid) ? 'same' : 'unproven';
+}
+
+/** A process's arguments as /proc shows them; undefined when unreadable (gone, hidden, or no /proc). */
+export function processArgv(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a pid is alive and is the same process that existed at `notAfterMs` (not a recycled pid). */

@@ -6,9 +6,10 @@
  * recognised as stale and taken over, and said so.
  */
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
-import { isSameProcess, processInfo } from '../guard/proc.js';
+import { processArgv, processInfo, processProof, sameProcessAlive } from '../guard/proc.js';
 import { removeQuietly } from '../state-write.js';
 import { escapeControl } from '../text/escape.js';
 import {
@@ -88,25 +89,69 @@ export function runLockHolder(root: string): LockHolder | undefined {
   return holder === 'unreadable' ? undefined : holder;
 }
 
-/** Whether a recorded holder is still the live process that took the lock. */
-export function holderAlive(h: LockHolder): boolean {
-  if (h.pid === process.pid) return false; // our own leftover (an in-process caller that threw)
-  return isSameProcess(h.pid, h.process_started_ms);
-}
-
 /** The command a holder runs, in words; a lock file is anyone's to write, so escaped (pure). */
 function holderCommand(h: LockHolder): string {
   return escapeControl(String(typeof h.as === 'string' ? h.as : h.command));
 }
 
-function refuse(h: LockHolder, path: string): UserError {
-  return new UserError(
-    'lock/busy',
-    `another Baton is running (pid ${h.pid}, since ${escapeControl(h.since)}: baton ${holderCommand(h)})`,
+/**
+ * Whether a recorded holder is the live Baton that took the lock: `proven` when its recorded start
+ * time matches the live process's; where either is missing (a hand-written or copied lock, no /proc),
+ * only when the process started no later than the lock's `since` and its command line is node running
+ * Baton. `unproven`: a live process none of that proves; `gone`: dead, or a pid recycled since.
+ */
+export function holderProof(h: LockHolder): 'gone' | 'proven' | 'unproven' {
+  if (h.pid === process.pid) return 'gone'; // our own leftover (an in-process caller that threw)
+  const since = Date.parse(typeof h.since === 'string' ? h.since : '');
+  const proof = processProof(
+    h.pid,
     {
-      hint: `Wait for it to finish, or stop it (kill -INT ${h.pid}). A lock left by a process that died is taken over by itself (${path}).`,
+      startedMs: typeof h.process_started_ms === 'number' ? h.process_started_ms : undefined,
+      ...(Number.isFinite(since) ? { sinceMs: since } : {}),
     },
+    runsBaton,
   );
+  return proof === 'same' ? 'proven' : proof;
+}
+
+/** Whether a recorded holder is still a live process that may be the Baton that took the lock (proven or not). */
+export function holderAlive(h: LockHolder): boolean {
+  return holderProof(h) !== 'gone';
+}
+
+/** Whether a process's command line is node running Baton (`node …/baton[.js] …`); false when unreadable. */
+function runsBaton(pid: number): boolean {
+  const argv = processArgv(pid);
+  if (!argv?.[0]) return false;
+  const node = argv[0] === process.execPath || /^node(js)?[\d.]*(\.exe)?$/i.test(basename(argv[0]));
+  const script = argv.slice(1).find((a) => !a.startsWith('-'));
+  return node && script !== undefined && /^baton(\.c?js)?$/i.test(basename(script));
+}
+
+/**
+ * How to stop the holder of the lock at `path`, the one rule every message that names one follows:
+ * `kill -INT` only for a holder proven to be Baton; for an unproven one, how to check it and remove
+ * the lock.
+ */
+export function stopHolderHint(h: LockHolder, path: string): string {
+  if (holderProof(h) === 'proven') return `stop it (kill -INT ${h.pid})`;
+  return `check it (ps -p ${h.pid} -o pid,lstart,args): ${path} names pid ${h.pid}, which is not proven to be Baton; if it is not one, remove the lock (rm ${printableArg(path)})`;
+}
+
+function refuse(h: LockHolder, path: string): UserError {
+  const who = `pid ${h.pid}, since ${escapeControl(String(h.since))}: baton ${holderCommand(h)}`;
+  if (holderProof(h) !== 'proven') {
+    return new UserError(
+      'lock/busy',
+      `${path} names a live process that is not proven to be Baton (${who})`,
+      {
+        hint: `The lock does not record that process's start time, and its command line is not Baton's. Check it (ps -p ${h.pid} -o pid,lstart,args); if it is not a Baton, remove the lock (rm ${printableArg(path)}) and run the command again.`,
+      },
+    );
+  }
+  return new UserError('lock/busy', `another Baton is running (${who})`, {
+    hint: `Wait for it to finish, or stop it (kill -INT ${h.pid}). A lock left by a process that died is taken over by itself (${path}).`,
+  });
 }
 
 /** The live Baton holding one of the locks of `kinds`, when there is one. */
@@ -222,11 +267,23 @@ export function earlierOtherHolder(
 const TRY_MS = 5_000;
 
 /**
- * The live Baton (`run`, `integrate` or `verify`) holding a lock, when one does; stale locks are
- * left for the next command that takes a lock to take over.
+ * The live Baton (`run`, `integrate` or `verify`) holding a lock, when one does, and that lock's path;
+ * stale locks are left for the next command that takes a lock to take over.
  */
-export function batonRunning(root: string): LockHolder | undefined {
-  return liveHolder(root, LOCK_KINDS)?.holder;
+export function batonRunning(root: string): (LockHolder & { lockPath: string }) | undefined {
+  const live = liveHolder(root, LOCK_KINDS);
+  return live && { ...live.holder, lockPath: live.path };
+}
+
+/** The locks that name a live process not proven to be Baton (`holderProof`), each with its path. */
+export function unprovenHolders(root: string): Array<{ holder: LockHolder; path: string }> {
+  const out: Array<{ holder: LockHolder; path: string }> = [];
+  for (const kind of LOCK_KINDS) {
+    const path = lockPath(root, kind);
+    const holder = readHolder(path);
+    if (holder && holder !== 'unreadable' && holderProof(holder) === 'unproven') out.push({ holder, path });
+  }
+  return out;
 }
 
 /** The live Baton holding the lock of `kind` (an `integrate` under way, say), when one does. */
@@ -238,7 +295,9 @@ export function liveLockHolder(root: string, kind: LockKind): LockHolder | undef
 export function describeTakeOver(lock: BatonLock): string | undefined {
   const h = lock.tookOver;
   if (!h) return undefined;
-  return `baton: took over a stale lock (${lock.path}): pid ${h.pid} (baton ${holderCommand(h)}, since ${escapeControl(h.since)}) is no longer running\n`;
+  // A live pid there is another process now (started after the lock's `since`, or at another time).
+  const state = sameProcessAlive(h.pid, undefined) ? 'is another process now' : 'is no longer running';
+  return `baton: took over a stale lock (${lock.path}): pid ${h.pid} (baton ${holderCommand(h)}, since ${escapeControl(String(h.since))}) ${state}\n`;
 }
 
 /**

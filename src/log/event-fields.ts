@@ -3,8 +3,16 @@
  * field schemas several events share (an agent's usage, a check's measurement, an attempt's counts),
  * and `builtOnUse`, which builds each entry of the table when it is first asked for.
  */
+import { MAX_ATTEMPTS } from '../contracts/schema.js';
 import { z } from '../zod.js';
 import { END_STATUSES } from './statuses.js';
+
+/**
+ * A best-of-N attempt's number (or a run's count of them) as a log line may hold it: a whole number
+ * from 1 to `MAX_ATTEMPTS`. Any other (1e300, -1, 0, 1.5) would add an attempt row `fa.a1e+300` and
+ * make a resume start up to `MAX_ATTEMPTS` agents; a line holding one is refused with its line number.
+ */
+export const attemptNumber = z.int().check(z.gte(1), z.lte(MAX_ATTEMPTS));
 
 /** A non-empty id (feature, criterion, collision). */
 export const id = z.string().check(z.minLength(1));

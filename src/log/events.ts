@@ -16,6 +16,7 @@ import {
   AgentUsageSchema,
   ATTEMPT_END_STATUSES,
   AttemptChecksSchema,
+  attemptNumber,
   base,
   builtOnUse,
   checkFields,
@@ -70,7 +71,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       /** Interactive agents of the dead orchestrator, still in their tmux windows, that this resumed run follows. */
       adopted_windows: z.optional(z.array(z.object({ feature_id: z.string(), pgid: z.number() }))),
       /** Best-of-N features of the run and how many attempts each: what a resume of it runs again. */
-      attempts: z.optional(z.record(z.string(), z.number())),
+      attempts: z.optional(z.record(z.string(), attemptNumber)),
       /** Best-of-N features of the run and how each picks its winner: a resume of it keeps that rule. */
       select: z.optional(z.record(z.string(), z.enum(['best', 'first-passing']))),
       /** Set when a feature of the run runs in a tmux window (`--interactive`, the config or its contract). */
@@ -265,7 +266,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       ...base,
       type: z.literal('attempt.started'),
       feature_id: id,
-      attempt: z.number(),
+      attempt: attemptNumber,
       agent: z.string(),
       branch: z.string(),
       worktree: z.string(),
@@ -277,7 +278,7 @@ export const EVENT_SCHEMAS = builtOnUse({
       ...base,
       type: z.literal('attempt.ended'),
       feature_id: id,
-      attempt: z.number(),
+      attempt: attemptNumber,
       status: z.enum(ATTEMPT_END_STATUSES),
       reason: z.optional(z.string()),
       commit: z.optional(z.string()),
@@ -300,12 +301,12 @@ export const EVENT_SCHEMAS = builtOnUse({
       ...base,
       type: z.literal('attempt.selected'),
       feature_id: id,
-      winner: z.number(),
+      winner: attemptNumber,
       select: z.enum(['best', 'first-passing']),
       /** Why the winner beat each runner-up, in words, best first. */
       reasons: strings,
       /** Attempt numbers, best first. */
-      ranking: z.array(z.number()),
+      ranking: z.array(attemptNumber),
       /** The feature's branch, now at the winner's commit (unless `not_moved` says why not). */
       branch: z.string(),
       commit: z.optional(z.string()),
@@ -320,8 +321,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       ...base,
       type: z.literal('attempt.picked'),
       feature_id: id,
-      attempt: z.number(),
-      previous: z.optional(z.number()),
+      attempt: attemptNumber,
+      previous: z.optional(attemptNumber),
       commit: z.string(),
     }),
   /** A collision the radar reported is gone (one side reverted the paths). */

@@ -162,8 +162,13 @@ function zodProblem(
   if (result.success) return undefined;
   // The stamp (`v`, `ts`) is named last: a field of the event itself says more about what went wrong.
   const issues = result.error.issues;
-  const issue = (issues.find((i) => i.path[0] !== 'v' && i.path[0] !== 'ts') ??
+  const first = (issues.find((i) => i.path[0] !== 'v' && i.path[0] !== 'ts') ??
     issues[0]) as z.core.$ZodIssue;
+  // `z.int()`'s own safe-integer range is said first; a bound of the schema's own on that field (an
+  // attempt number's 1..MAX_ATTEMPTS) is the one that says what the field must be.
+  const own = (i: z.core.$ZodIssue) =>
+    i.path.join('.') === first.path.join('.') && 'origin' in i && i.origin === 'number';
+  const issue = ('origin' in first && first.origin === 'int' && issues.find(own)) || first;
   const field = issue.path.map(String).join('.');
   const value = valueAt(record, issue.path);
   return `${type}: "${field}" must be ${expectedOf(issue, value)}, got ${describeValue(value)}`;

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processInfo } from '../../src/guard/proc.js';
 import { acquireBatonLock, describeTakeOver, lockPath } from '../../src/lock/baton-lock.js';
 
 const cleanups: Array<() => void> = [];
@@ -37,7 +38,13 @@ describe('the Baton lock', () => {
     const pid = liveChild();
     writeFileSync(
       lockPath(root, 'run'),
-      JSON.stringify({ pid, since: '2026-12-03T00:00:00.000Z', command: 'run', as: 'pick' }),
+      JSON.stringify({
+        pid,
+        process_started_ms: processInfo(pid)?.startMs,
+        since: '2026-12-03T00:00:00.000Z',
+        command: 'run',
+        as: 'pick',
+      }),
     );
     expect(() => acquireBatonLock(root, 'integrate')).toThrow(
       `another Baton is running (pid ${pid}, since 2026-12-03T00:00:00.000Z: baton pick)`,

@@ -38,9 +38,17 @@ async function otherBaton(path: string, script: string): Promise<ChildProcess & 
   return child as ChildProcess & { pid: number };
 }
 
-/** What a Baton writes into its lock: itself, live. */
+/** What a Baton writes into its lock: itself, live, with its start time as /proc gives it. */
 const holderOf = (command: string) =>
-  `JSON.stringify({ pid: process.pid, since: new Date().toISOString(), command: ${JSON.stringify(command)} })`;
+  `JSON.stringify({ pid: process.pid, process_started_ms: ${START_MS}, since: new Date().toISOString(), command: ${JSON.stringify(command)} })`;
+
+/** This process's start time (ms since the epoch) the way Baton reads it from /proc (guard/proc.ts). */
+const START_MS = `(() => {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const boot = Number(/^btime (\\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))[1]) * 1000;
+  return boot + ticks * 10;
+})()`;
 
 /** A stale lock: a pid that is not running. */
 const stale = JSON.stringify({ pid: 2 ** 22 - 7, since: '2026-12-01T00:00:00.000Z', command: 'verify' });
