@@ -44,7 +44,8 @@ export interface TestRedis {
 }
 
 async function waitForPing(port: number, password?: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  // 10 s was too short for a redis-server started under a load of 20 (a clean-clone run beside others).
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     try {
       const args = ['-p', String(port), ...(password ? ['-a', password, '--no-auth-warning'] : []), 'ping'];
