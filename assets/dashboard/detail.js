@@ -218,7 +218,7 @@ function renderAttempt(a) {
     ['lines changed', a.lines_changed],
     ['outside owns', a.outside_owns ? String(a.outside_owns) : undefined],
     ['cost', a.cost_usd !== undefined ? `$${a.cost_usd.toFixed(2)}` : undefined],
-    ['duration', a.duration_ms !== undefined ? formatDuration(a.duration_ms) : undefined],
+    ['elapsed', a.duration_ms !== undefined ? formatDuration(a.duration_ms) : undefined],
     ['branch', a.branch],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
   return h(

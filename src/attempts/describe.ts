@@ -2,10 +2,14 @@
 import type { AttemptEnded } from '../log/events.js';
 import type { AttemptState } from '../log/state.js';
 
-/** The numbers the selection rule compares, in the rule's order, one short phrase each. */
+/**
+ * The numbers the selection rule compares, in the rule's order, one short phrase each, then the
+ * attempt's agent time when given (`attemptAgentTime`; never the attempt's span, which holds its checks).
+ */
 export function describeAttemptNumbers(
-  a: Pick<AttemptEnded, 'checks' | 'measured' | 'lines_changed' | 'outside_owns' | 'duration_ms'> & {
+  a: Pick<AttemptEnded, 'checks' | 'measured' | 'lines_changed' | 'outside_owns'> & {
     cost_usd?: number | undefined;
+    agent_ms?: number | undefined;
   },
 ): string {
   const parts = [`checks ${a.checks.passed}/${a.checks.total}`];
@@ -16,7 +20,7 @@ export function describeAttemptNumbers(
   parts.push(`${a.lines_changed} line${a.lines_changed === 1 ? '' : 's'} changed`);
   if (a.outside_owns > 0) parts.push(`${a.outside_owns} outside owns`);
   if (a.cost_usd !== undefined) parts.push(`$${a.cost_usd.toFixed(2)}`);
-  parts.push(`${(a.duration_ms / 1000).toFixed(1)} s`);
+  if (a.agent_ms !== undefined) parts.push(`${(a.agent_ms / 1000).toFixed(1)} s`);
   return parts.join(', ');
 }
 
@@ -41,15 +45,18 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-/** An attempt's numbers as the views show them (status, live table, dashboard); undefined before its checks ran. */
-export function describeAttemptState(a: AttemptState): string | undefined {
+/**
+ * An attempt's numbers as the views show them (status, live table, dashboard), with its agent time
+ * (`attemptAgentTime`) when known; undefined before its checks ran.
+ */
+export function describeAttemptState(a: AttemptState, agentMs: number | undefined): string | undefined {
   if (!a.checks) return undefined;
   return describeAttemptNumbers({
     checks: a.checks,
     measured: a.measured,
     lines_changed: a.lines_changed ?? 0,
     outside_owns: a.outside_owns ?? 0,
-    duration_ms: a.duration_ms ?? 0,
+    agent_ms: agentMs,
     cost_usd: a.cost_usd,
   });
 }

@@ -15,6 +15,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync,
 import { join } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import { gitRaw } from '../git/git.js';
+import { plainRelative, registeredSubmodules } from '../git/submodule-checkout.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
 
@@ -69,6 +70,7 @@ export async function inspectSubmodules(
   const facts: SubmoduleFacts = { stranded: [], dirty: [], unique: [], checkedOut: [], foreign: [] };
   const set = o.tip === undefined ? new Map<string, Set<string>>() : await gitlinksSet(root, o.tip, o.base);
   const modules = await modulesFolder(worktree);
+  const names = new Map((await registeredSubmodules(worktree)).map((s) => [s.path, s.name]));
   for (const link of links) {
     const folder = join(worktree, link.path);
     if (!staysInWorktree(worktree, link.path)) {
@@ -92,7 +94,7 @@ export async function inspectSubmodules(
     if (sub.dirty) facts.dirty.push(link.path);
     const wanted = new Set(set.get(link.path) ?? []);
     if (sub.head !== link.commit) wanted.add(sub.head);
-    const store = await mainStore(root, link.path);
+    const store = await mainStore(root, link.path, names.get(link.path) ?? link.path);
     if (store !== undefined && samePath(store, sub.gitDir)) continue;
     const missing = store === undefined ? [...wanted] : await missingFrom(store, [...wanted]);
     for (const commit of missing)
@@ -211,15 +213,18 @@ async function checkedOutFacts(
 
 /**
  * The main checkout's repository of the submodule at `path`: that of its checkout there, else the
- * store git keeps under the repository's `modules` folder; undefined when there is none.
+ * store git keeps under the repository's `modules` folder by the submodule's `name` (its path unless
+ * the worktree's `.gitmodules` names it otherwise); undefined when there is none.
  */
-async function mainStore(root: string, path: string): Promise<string | undefined> {
+async function mainStore(root: string, path: string, name: string): Promise<string | undefined> {
   const folder = join(root, path);
   if (isCheckedOut(folder)) {
     const r = await gitRaw(folder, ['rev-parse', '--absolute-git-dir']);
     if (r.exitCode === 0 && r.stdout.trim() !== '') return r.stdout.trim();
   }
-  const kept = join(root, '.git', 'modules', path);
+  // A name git would refuse (`..` in it) leaves no store to vouch for the commits: they count as unique.
+  if (!plainRelative(name)) return undefined;
+  const kept = join(root, '.git', 'modules', name);
   return existsSync(join(kept, 'HEAD')) ? kept : undefined;
 }
 

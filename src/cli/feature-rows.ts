@@ -11,9 +11,14 @@ import {
 } from '../log/check-reason.js';
 import { countChecks, type FeatureState } from '../log/fold.js';
 import { featureAgentLog } from '../log/paths.js';
-import type { AttemptState } from '../log/state.js';
+import type { AttemptState, BatonState } from '../log/state.js';
 import { UNKNOWN } from '../metrics/format.js';
-import { foldedAgentTime, LONGER_THAN_LOGGED } from '../metrics/intervals.js';
+import {
+  agentTimeNote,
+  attemptAgentTime,
+  foldedAgentTime,
+  LONGER_THAN_LOGGED,
+} from '../metrics/intervals.js';
 import { readRegularTail, withRegular } from '../open-regular.js';
 import { formatDuration, type Palette, paintStatus } from '../terminal/style.js';
 import { escapeControl } from '../text/escape.js';
@@ -234,14 +239,25 @@ export function attemptsOf(f: FeatureState): AttemptState[] {
 
 /**
  * One row per best-of-N attempt, to print under its feature's row: the winner starred, with why it won,
- * after why it failed when it did not end complete.
+ * after why it failed when it did not end complete. Its time is its agent's (`attemptAgentTime`, as the
+ * report's), so the winner's is its feature's; an attempt whose agent still works counts from its start.
  */
-export function attemptRows(f: FeatureState, p: Palette, now: number): string[][] {
+export function attemptRows(
+  f: FeatureState,
+  p: Palette,
+  now: number,
+  state: Pick<BatonState, 'attempt_units' | 'run_started_at'>,
+): string[][] {
   return attemptsOf(f).map((a) => {
     const won = f.winner?.attempt === a.attempt;
+    const time = attemptAgentTime(state, f.feature_id, a.attempt);
     const elapsed =
-      a.duration_ms ?? (a.started_at && a.status === 'running' ? now - Date.parse(a.started_at) : undefined);
-    const numbers = describeAttemptState(a) ?? '';
+      time.duration_ms ??
+      (a.started_at && a.status === 'running' && !time.duration_implausible
+        ? now - Date.parse(a.started_at)
+        : undefined);
+    const note = agentTimeNote(time);
+    const numbers = describeAttemptState(a, time.duration_ms) ?? '';
     const failedWhy = a.status === 'complete' ? undefined : a.reason;
     const winner = `winner: ${f.winner?.reasons[0] ?? ''}`;
     const why = won ? (failedWhy ? `${failedWhy} — ${winner}` : winner) : (a.reason ?? numbers);
@@ -250,7 +266,7 @@ export function attemptRows(f: FeatureState, p: Palette, now: number): string[][
       a.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, a.status),
       escapeControl(a.agent ?? '—'),
       // Started, stopped, and no end time known (its run killed outright): not a zero.
-      elapsed === undefined && a.started_at !== undefined ? UNKNOWN : formatDuration(elapsed),
+      `${elapsed === undefined && a.started_at !== undefined ? UNKNOWN : formatDuration(elapsed)}${note ? ` (${note})` : ''}`,
       '—',
       a.checks && a.checks.total > 0 ? `${a.checks.passed}/${a.checks.total}` : '—',
       a.cost_usd !== undefined ? `$${a.cost_usd.toFixed(2)}` : '—',

@@ -257,7 +257,7 @@ function createTableRenderer(
       FEATURE_HEADER,
       rows.flatMap((f) => [
         featureRow(f, p, now, { ...logs, runStartedAt: state.run_started_at }),
-        ...attemptRows(f, p, now),
+        ...attemptRows(f, p, now, state),
       ]),
     );
     if (above) view.print(above);

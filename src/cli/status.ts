@@ -139,6 +139,7 @@ function shadowedRunNote(state: BatonState, root: string, p: Palette): string {
 
 /** The feature table, each feature's best-of-N attempts under it, with a disk column when sized. */
 function statusTable(
+  state: BatonState,
   rows: readonly FeatureState[],
   sizes: Map<string, DiskUsage>,
   p: Palette,
@@ -159,7 +160,7 @@ function statusTable(
         ? [...row.slice(0, -1), formatDisk(sizes.get(f.feature_id)), ...row.slice(-1)]
         : row;
       // Best-of-N attempts go under their feature.
-      const attempts = attemptRows(f, p, now).map((r) =>
+      const attempts = attemptRows(f, p, now, state).map((r) =>
         withDisk ? [...r.slice(0, -1), '', ...r.slice(-1)] : r,
       );
       return [own, ...attempts];
@@ -370,7 +371,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
           ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust, integration }));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${shadowedRunNote(state, located.root, p)}${statusTable(rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(integration)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${shadowedRunNote(state, located.root, p)}${statusTable(state, rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(integration)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

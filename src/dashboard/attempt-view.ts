@@ -12,6 +12,7 @@ import { gitStream, isAncestor, resolveCommit } from '../git/git.js';
 import { attemptBranch, isObjectId } from '../git/refs.js';
 import { agentLogPath } from '../log/paths.js';
 import type { AttemptState, FeatureState } from '../log/state.js';
+import type { AgentTimeFields } from '../metrics/intervals.js';
 import { escapeControl } from '../text/escape.js';
 import { type FileTail, readAgentLog } from './feature-detail.js';
 
@@ -31,8 +32,11 @@ export interface AttemptDiff {
   truncated: boolean;
 }
 
-/** One attempt as the detail panel shows it, side by side with the others. */
-export interface AttemptView {
+/**
+ * One attempt as the detail panel shows it, side by side with the others; its time (`duration_ms` and
+ * its flags) is its agent's (`attemptAgentTime`, as `status` and the report give it), not its span.
+ */
+export interface AttemptView extends AgentTimeFields {
   attempt: number;
   agent?: string | undefined;
   status: AttemptState['status'];
@@ -47,7 +51,6 @@ export interface AttemptView {
   lines_changed?: number | undefined;
   outside_owns?: number | undefined;
   cost_usd?: number | undefined;
-  duration_ms?: number | undefined;
   /** The figures the rule compares, in one line (as `status` prints them). */
   summary?: string | undefined;
   /** The end of the attempt's agent log, from where Baton writes it for the attempt's run. */
@@ -74,6 +77,8 @@ export async function readAttemptViews(options: {
   runBase?: string | undefined;
   /** The run each attempt's agent ran in (an earlier one when a resumed run kept the attempt). */
   runs?: ReadonlyMap<number, string> | undefined;
+  /** Each attempt's agent time (`attemptAgentTime`), by attempt number. */
+  times: ReadonlyMap<number, AgentTimeFields>;
   /** Lines of each attempt's agent log to send. */
   logLines?: number;
 }): Promise<AttemptView[]> {
@@ -81,7 +86,7 @@ export async function readAttemptViews(options: {
   const attempts = Object.values(feature.attempts ?? {}).sort((a, b) => a.attempt - b.attempt);
   return Promise.all(
     attempts.map(async (a) => {
-      const view = describeAttempt(feature, a);
+      const view = describeAttempt(feature, a, options.times.get(a.attempt) ?? { duration_ms: undefined });
       const logPath = agentLogPath(
         options.root,
         options.runs?.get(a.attempt) ?? feature.run_id,
@@ -107,10 +112,11 @@ export async function readAttemptViews(options: {
   );
 }
 
-/** An attempt's figures and why it won or how it ended, without its diff (pure). */
+/** An attempt's figures, its agent time (`time`) and why it won or how it ended, without its diff (pure). */
 export function describeAttempt(
   feature: FeatureState,
   a: AttemptState,
+  time: AgentTimeFields,
 ): Omit<AttemptView, 'diff' | 'agent_log'> {
   const winner = feature.winner?.attempt === a.attempt;
   const measured = Object.entries(a.measured).flatMap(([criterion, values]) =>
@@ -120,7 +126,7 @@ export function describeAttempt(
       value: measureValue(key, value),
     })),
   );
-  const summary = describeAttemptState(a);
+  const summary = describeAttemptState(a, time.duration_ms);
   const why = winner ? (feature.winner?.reasons ?? []) : a.reason ? [a.reason] : [];
   return {
     attempt: a.attempt,
@@ -134,7 +140,7 @@ export function describeAttempt(
     lines_changed: a.lines_changed,
     outside_owns: a.outside_owns,
     cost_usd: a.cost_usd,
-    duration_ms: a.duration_ms,
+    ...time,
     summary: summary === undefined ? undefined : escapeControl(summary),
   };
 }

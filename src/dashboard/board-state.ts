@@ -13,6 +13,7 @@ import {
   runLiveness,
 } from '../guard/liveness.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
+import { type AgentTimeFields, attemptAgentTime } from '../metrics/intervals.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { errorMessage } from '../text/error-message.js';
@@ -62,6 +63,8 @@ export interface FeatureLookup {
   runBase: string | undefined;
   /** Best-of-N: the run each attempt's agent last ran in. */
   attemptRuns: Map<number, string>;
+  /** Best-of-N: each attempt's agent time (`attemptAgentTime`). */
+  attemptTimes: Map<number, AgentTimeFields>;
 }
 
 /** How to open the state. */
@@ -231,7 +234,9 @@ export class BoardState {
     if (!feature) return undefined;
     const attemptBases = new Map<number, string>();
     const attemptRuns = new Map<number, string>();
+    const attemptTimes = new Map<number, AgentTimeFields>();
     for (const a of Object.values(feature.attempts ?? {})) {
+      attemptTimes.set(a.attempt, attemptAgentTime(this.#live.state, id, a.attempt));
       const unit = this.#live.state.attempt_units?.[attemptUnitId(id, a.attempt)];
       if (unit?.run_id !== undefined) attemptRuns.set(a.attempt, unit.run_id);
       const created = this.#live
@@ -246,6 +251,7 @@ export class BoardState {
       events: withWords(this.#live.featureEvents(id)),
       attemptBases,
       attemptRuns,
+      attemptTimes,
       runBase: this.#live.state.base_commit,
     };
   }

@@ -26,6 +26,7 @@ export function featureRoutes(state: BoardState, root: string): Hono {
       bases: found.attemptBases,
       runBase: found.runBase,
       runs: found.attemptRuns,
+      times: found.attemptTimes,
     });
     // Text from the log and the agents' logs is clipped; the contract (the user's own file) and the
     // diffs (Baton's own git diff) are already cut to their documented sizes.

@@ -56,8 +56,19 @@ export function parseSubmoduleConfig(out: string): RegisteredSubmodule[] {
   );
 }
 
+/**
+ * The submodules the `.gitmodules` of the checkout `cwd` registers, each with the name git keeps its
+ * repository under (`modules/<name>`, which differs from its path after `submodule add --name` or a
+ * `git mv`); none when it has no readable `.gitmodules`.
+ */
+export async function registeredSubmodules(cwd: string): Promise<RegisteredSubmodule[]> {
+  if (!existsSync(join(cwd, '.gitmodules'))) return [];
+  const r = await gitRaw(cwd, LIST_GITMODULES);
+  return r.exitCode === 0 ? parseSubmoduleConfig(r.stdout) : [];
+}
+
 /** Whether a submodule's name and path are plain relative paths (no `..`, `.` or empty part): safe to join to a folder. */
-function plainRelative(p: string): boolean {
+export function plainRelative(p: string): boolean {
   return p !== '' && !p.startsWith('/') && p.split(/[/\\]/).every((s) => s !== '' && s !== '.' && s !== '..');
 }
 

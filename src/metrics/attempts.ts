@@ -6,7 +6,7 @@
 import { attemptUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { BatonState } from '../log/fold.js';
 import { agentTimeMs, type FeatureScan, NO_CHECKS, usageOf } from './features.js';
-import { checkDuration, type TimeFlags } from './intervals.js';
+import { attemptAgentTime, type TimeFlags } from './intervals.js';
 import type { AttemptReport, BestOfNReport, FeatureReport, Worksheet } from './types.js';
 import { sumOrNull } from './worksheet.js';
 
@@ -61,11 +61,12 @@ export function buildBestOfN(
     .map((a): AttemptReport => {
       const unitId = attemptUnitId(id, a.attempt);
       const scan = scans.get(unitId);
+      // Its agent's time, as the report times every unit, else as status and the dashboard give it
+      // (`attemptAgentTime`): never the attempt's span (`attempt.ended`), which holds its checks.
       const ms =
         agentTimeMs(unitId, scan, state.attempt_units?.[unitId], flags) ??
-        (a.duration_ms === undefined
-          ? null
-          : checkDuration(a.duration_ms, null, `${unitId} duration`, flags));
+        attemptAgentTime(state, id, a.attempt).duration_ms ??
+        null;
       return {
         attempt: a.attempt,
         agent: a.agent ?? null,

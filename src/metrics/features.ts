@@ -79,6 +79,7 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
       s.worked = true;
       if (t !== null) s.starts.push(t);
       s.attempts.push({ start: t, exit: null });
+      s.endedAt = null; // started (again): its end is the one this launch records, if any
       break;
     }
     case 'agent.exited': {
@@ -100,9 +101,12 @@ function scanEvent(scan: (id: string) => FeatureScan, ev: BatonEvent, t: number 
       if (open && open.exit === null) open.retried = { reason: ev.reason, exit_code: ev.exit_code };
       break;
     }
-    case 'feature.ended':
-      scan(ev.feature_id).endedAt = t;
+    case 'feature.ended': {
+      // A dead run's end, inferred at read time, is stamped with the last known time: not an end.
+      const s = scan(ev.feature_id);
+      if (!ev.inferred) s.endedAt = t;
       break;
+    }
     case 'worktree.created': {
       const s = scan(ev.feature_id);
       if (ev.restarted) s.keptFrom = s.exits.length;

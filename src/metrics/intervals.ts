@@ -1,5 +1,6 @@
+import { attemptUnitId } from '../contracts/feature-id.js';
 import type { LogEvent } from '../log/events.js';
-import type { FeatureState } from '../log/state.js';
+import type { BatonState, FeatureState } from '../log/state.js';
 
 /** A span of time in epoch milliseconds; a missing end (or start) means the log never said. */
 export interface Interval {
@@ -116,6 +117,21 @@ export function agentTimeFields(f: FeatureState, runStartedAt: string | undefine
     ...(recorded.ms !== undefined && recorded.ms < 0 ? { clock_backwards: true as const } : {}),
     ...(recorded.implausible ? { duration_implausible: true as const } : {}),
   };
+}
+
+/**
+ * A best-of-N attempt's agent time (pure), the one rule `baton status`, the dashboard and the report
+ * give it: its unit's (`<feature_id>.a<n>`) recorded agent time by `agentTimeFields`, as a feature's,
+ * so the winner's equals its feature's. Never the attempt's span (`attempt.ended`'s `duration_ms`),
+ * which holds its checks too.
+ */
+export function attemptAgentTime(
+  state: Pick<BatonState, 'attempt_units' | 'run_started_at'>,
+  featureId: string,
+  attempt: number,
+): AgentTimeFields {
+  const unit = state.attempt_units?.[attemptUnitId(featureId, attempt)];
+  return unit ? agentTimeFields(unit, state.run_started_at) : { duration_ms: undefined };
 }
 
 /** The words beside a doubtful agent time (`agentTimeFields`' flags), as `baton status` prints them. */

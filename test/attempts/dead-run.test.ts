@@ -60,6 +60,17 @@ function deadBestOfTwo(pid: number): object[] {
     attempt(2),
     unit(1),
     unit(2),
+    // Attempt 1's agent ran 2 s; its checks then took the rest of its 4 s.
+    {
+      ...run,
+      ts: at(4),
+      type: 'agent.exited',
+      feature_id: 'api.a1',
+      exit_code: 0,
+      signal: null,
+      duration_ms: 2000,
+      files: ['src/api/x.txt'],
+    },
     {
       ...run,
       ts: at(5),
@@ -101,7 +112,8 @@ describe('a dead best-of-N run', () => {
     writeFileSync(join(repo.root, '.baton', 'log.jsonl'), `${lines.join('\n')}\n`);
 
     const table = (await runBaton(['status'], { cwd: repo.root })).stdout;
-    expect(table).toMatch(/^ {2}└ api\.a1\s+complete\s+command\s+4\.0 s\s/m);
+    // The ended attempt's time is its agent's, as the report gives it, not its span with its checks.
+    expect(table).toMatch(/^ {2}└ api\.a1\s+complete\s+command\s+2\.0 s\s/m);
     expect(table).toMatch(/^ {2}└ api\.a2\s+interrupted\s+command\s+unknown\s.*orchestrator .* is gone/m);
     const json = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout);
     const api = json.features.find((f: { feature_id: string }) => f.feature_id === 'api');
@@ -110,5 +122,6 @@ describe('a dead best-of-N run', () => {
     const attempts = report.features.find((f: { feature_id: string }) => f.feature_id === 'api').best_of_n
       .attempts;
     expect(attempts.map((a: { status: string }) => a.status)).toEqual(['complete', 'interrupted']);
+    expect(attempts.map((a: { duration_min: number | null }) => a.duration_min)).toEqual([2 / 60, null]);
   });
 });

@@ -82,6 +82,48 @@ describe('clean and submodules', () => {
       'commit',
     );
   });
+  it("removes with --force a worktree whose submodule commit the main checkout's copy holds, found by the submodule's name, not its path", async () => {
+    const sub = kept(makeRepo({ README: 'sub\n' }));
+    const repo = kept(projectRepo(['a']));
+    // Test set-up only: git refuses a local submodule URL by default.
+    repo.git(
+      '-c',
+      'protocol.file.allow=always',
+      'submodule',
+      'add',
+      '-q',
+      '--name',
+      'lib-x',
+      sub.root,
+      'vendor/lib',
+    );
+    repo.git('commit', '-q', '-m', 'add submodule');
+    // The main checkout keeps its copy (`.git/modules/lib-x`) but no longer checks it out.
+    repo.git('submodule', 'deinit', '-q', '-f', 'vendor/lib');
+    const store = join(repo.root, '.git', 'modules', 'lib-x');
+    expect(existsSync(join(store, 'HEAD'))).toBe(true);
+    const folder = addFeatureWorktree(repo, 'a');
+    repo.git(
+      '-C',
+      folder,
+      '-c',
+      'protocol.file.allow=always',
+      'submodule',
+      'update',
+      '--init',
+      '-q',
+      'vendor/lib',
+    );
+    const commit = commitIn(repo, join(folder, 'vendor', 'lib'), 'sub work', { 'new.txt': 'B\n' });
+    commitIn(repo, folder, 'bump lib', {});
+    // The commit reaches the main checkout's copy: the worktree's copy holds nothing of its own.
+    repo.git('-C', join(folder, 'vendor', 'lib'), 'push', '-q', store, `${commit}:refs/heads/kept`);
+    const r = await runBaton(['clean', '--force', 'a'], { cwd: repo.root });
+    expect(r.stdout).toContain('Removed 1');
+    expect(existsSync(folder)).toBe(false);
+    expect(repo.git('--git-dir', store, 'cat-file', '-t', commit)).toBe('commit');
+  });
+
   it('never deletes a repository outside the worktree that a gitlink reaches through a symlinked folder', async () => {
     const repo = repoWithSubmodule();
     const folder = addFeatureWorktree(repo, 'a');

@@ -13,12 +13,13 @@ import {
 import type { FeatureDetail } from '../../src/dashboard/feature-detail.js';
 import { LiveLog } from '../../src/dashboard/live-log.js';
 import { startDashboard } from '../../src/dashboard/server.js';
-import type { BatonEvent, WorktreeCreated } from '../../src/log/events.js';
+import type { AgentExited, BatonEvent, WorktreeCreated } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
+import { attemptAgentTime } from '../../src/metrics/intervals.js';
 import { fixture, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { bestOfThreeRepo, FEATURE, REASONS } from './attempts-rig.js';
+import { AGENT_MS, bestOfThreeRepo, FEATURE, REASONS } from './attempts-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -38,7 +39,14 @@ describe('best-of-N attempts in the feature detail', () => {
     const state = foldEvents(readLog(repo.log).events);
     const feature = state.features[FEATURE];
     if (!feature) throw new Error('feature not folded');
-    const views = await readAttemptViews({ root: repo.root, feature, bases: new Map(), runBase: repo.base });
+    const times = new Map([1, 2, 3].map((n) => [n, attemptAgentTime(state, FEATURE, n)]));
+    const views = await readAttemptViews({
+      root: repo.root,
+      feature,
+      bases: new Map(),
+      runBase: repo.base,
+      times,
+    });
     expect(views.map((v) => [v.attempt, v.agent, v.status, v.winner])).toEqual([
       [1, 'claude', 'failed-checks', false],
       [2, 'codex', 'complete', false],
@@ -47,7 +55,9 @@ describe('best-of-N attempts in the feature detail', () => {
     expect(views[2]?.why).toEqual(REASONS);
     expect(views[0]?.why).toEqual(['latency: p95 41 ms over 30 ms']);
     expect(views[2]?.measured).toEqual([{ criterion: 'latency', label: 'p95', value: '20 ms' }]);
-    expect(views[2]?.summary).toBe('checks 3/3, latency p95 20 ms, 1 line changed, $0.30, 63.0 s');
+    // Each attempt's time is its agent's, as status and the report give it, not its span with its checks.
+    expect(views.map((v) => v.duration_ms)).toEqual([AGENT_MS(1), AGENT_MS(2), AGENT_MS(3)]);
+    expect(views[2]?.summary).toBe('checks 3/3, latency p95 20 ms, 1 line changed, $0.30, 4.0 s');
     expect(views[2]?.diff?.stat).toMatch(/src\/search\/index\.js \| 1 \+/);
     expect(views[2]?.diff?.patch).toContain('+export const search = (q) => index.lookup(q);');
     expect(views[2]?.diff?.head).toBe(repo.git('rev-parse', `baton/${FEATURE}.a3`));
@@ -140,6 +150,7 @@ describe('best-of-N attempts in the feature detail', () => {
     expect(delta.changed).toEqual([FEATURE]);
     expect(live.featureEvents(`${FEATURE}.a1`).map((e) => e.event.type)).toEqual([
       'worktree.created',
+      'agent.exited',
       'check.passed',
     ]);
   });
@@ -200,6 +211,11 @@ describe('best-of-N attempts in the feature detail', () => {
           new RegExp(`^\\.baton/runs/[^/]+/api\\.a${a.attempt}/agent\\.log$`),
         );
         expect(a.agent_log?.missing).toBeUndefined();
+        // Its time is its agent's (its unit's exit), as status and the report give it, not its span.
+        const exited = events.find(
+          (e): e is AgentExited => e.type === 'agent.exited' && e.feature_id === `api.a${a.attempt}`,
+        );
+        expect(a.duration_ms).toBe(exited?.duration_ms);
       }
       expect(detail.attempts[0]?.diff?.stat).not.toContain('src/api/ok');
       expect(detail.attempts[2]?.diff?.stat).toContain('src/api/notes.txt');

@@ -39,6 +39,12 @@ export const ATTEMPTS = [
   },
 ];
 
+/**
+ * How long attempt `n`'s agent ran (its agent time; within the 10 s the log's instant timestamps allow);
+ * its `attempt.ended` span is 5 s longer, with its checks.
+ */
+export const AGENT_MS = (n: number) => 1000 + n * 1000;
+
 /** Why attempt 3 won, as the rule words it. */
 export const REASONS = [
   'attempt 3 over attempt 2: lower latency p95 (20 ms vs 150 ms)',
@@ -118,8 +124,18 @@ export function bestOfThreeRepo(
 
 /** The attempts end, the rule picks attempt 3, the feature ends complete. */
 function finishRun(log: string, commits: ReadonlyMap<number, string>): void {
-  // Each attempt's checks are its own unit's events (`<feature>.a<n>`), as the runner writes them.
+  // Each attempt's agent exit and checks are its own unit's events (`<feature>.a<n>`), as the runner
+  // writes them: its agent ran n + 1 s, its checks 5 s more (`attempt.ended`'s span holds both).
   for (const a of ATTEMPTS) {
+    appendEvent(log, {
+      type: 'agent.exited',
+      run_id: 'run-1',
+      feature_id: `${FEATURE}.a${a.n}`,
+      exit_code: 0,
+      signal: null,
+      duration_ms: AGENT_MS(a.n),
+      files: [a.file],
+    });
     appendEvent(log, {
       type: 'check.passed',
       run_id: 'run-1',
@@ -146,7 +162,7 @@ function finishRun(log: string, commits: ReadonlyMap<number, string>): void {
       lines_changed: 1,
       outside_owns: 0,
       cost_usd: 0.1 * a.n,
-      duration_ms: 60_000 + a.n * 1000,
+      duration_ms: AGENT_MS(a.n) + 5000,
     });
   }
   appendEvent(log, {
