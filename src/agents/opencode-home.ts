@@ -11,11 +11,10 @@
  * private copies and OpenCode's installs kept in the run's folder. The project's own config, in the
  * worktree, cannot be moved; what OpenCode adds to it is taken back once it ends (`keepProjectConfig`).
  */
-import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { readRegular } from '../open-regular.js';
+import { StatePathRefused, writeStateFile } from '../state-write.js';
 import {
   linkEntries,
   makePrivateDir,
@@ -23,7 +22,6 @@ import {
   readUserConfig,
   writePrivateFile,
 } from './agent-home.js';
-import { objectOf } from './agent-output.js';
 
 /**
  * What OpenCode reads from its folder in the XDG data and state folders, linked (never copied) for
@@ -131,45 +129,48 @@ export const OPENCODE_PROJECT_CONFIG = [
   ...OPENCODE_FOLDER_CONFIG.map((name) => `.opencode/${name}`),
 ] as const;
 
-/** The JSONC object in `text`, or undefined (OpenCode reads its config files as JSONC). */
-function parseConfig(text: string): Record<string, unknown> | undefined {
-  // Loaded only when a project has an OpenCode config: few do.
-  const { parse } = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
-  const errors: import('jsonc-parser').ParseError[] = [];
-  const value = objectOf(parse(text, errors, { allowTrailingComma: true }));
-  return errors.length === 0 ? value : undefined;
-}
+/** The `$schema` member OpenCode inserts, and where: right after the text's opening brace, any blank before it dropped. */
+const OPENCODE_SCHEMA_LINE = '{\n  "$schema": "https://opencode.ai/config.json",';
 
 /**
  * Whether `after` is `before` with only the `$schema` OpenCode adds as it loads a config file that has
- * none (pure): then the change is OpenCode's, not the agent's. Any other change (the agent's edit of a
- * file it owns) makes it false.
+ * none (pure): exactly the text it writes (observed in OpenCode 1.18.33:
+ * `text.replace(/^\s*\{/, '{\n  "$schema": "https://opencode.ai/config.json",')`), so a comment,
+ * a reformatting or any other change the agent made with it makes it false and is kept.
  */
 export function onlySchemaAdded(before: string, after: string): boolean {
-  if (before === after) return false;
-  const was = parseConfig(before);
-  const now = parseConfig(after);
-  if (!was || !now || '$schema' in was || typeof now.$schema !== 'string') return false;
-  const { $schema: _added, ...rest } = now;
-  return isDeepStrictEqual(rest, was);
+  return before !== after && after === before.replace(/^\s*\{/, () => OPENCODE_SCHEMA_LINE);
+}
+
+/** The text of the regular file at `path`, never through a link (O_NOFOLLOW); undefined when there is none. */
+function readConfigText(path: string): string | undefined {
+  return readRegular(path)?.toString('utf8');
 }
 
 /**
  * Reads the project's OpenCode config files in `worktree` before OpenCode starts; the step returned
  * (run once OpenCode has ended, before Baton commits) puts back each one OpenCode changed only by
- * adding its `$schema`, so the feature's commit does not carry a change nobody asked for.
+ * adding its `$schema`, so the feature's commit does not carry a change nobody asked for. It writes as
+ * Baton writes its state (`writeStateFile`): no link followed, no file of several hard links written,
+ * no folder on the way a link; such a file is left as it is.
  */
 export function keepProjectConfig(worktree: string): () => void {
   const before = new Map<string, string>();
   for (const rel of OPENCODE_PROJECT_CONFIG) {
     const file = join(worktree, rel);
     // A regular file only: a link (to outside the worktree) is not the project's to restore.
-    if (lstatSync(file, { throwIfNoEntry: false })?.isFile()) before.set(file, readFileSync(file, 'utf8'));
+    const text = readConfigText(file);
+    if (text !== undefined) before.set(file, text);
   }
   return () => {
     for (const [file, text] of before) {
-      if (!lstatSync(file, { throwIfNoEntry: false })?.isFile()) continue;
-      if (onlySchemaAdded(text, readFileSync(file, 'utf8'))) writeFileSync(file, text);
+      const now = readConfigText(file);
+      if (now === undefined || !onlySchemaAdded(text, now)) continue;
+      try {
+        writeStateFile(worktree, file, text);
+      } catch (err) {
+        if (!(err instanceof StatePathRefused)) throw err;
+      }
     }
   };
 }

@@ -5,20 +5,24 @@
  * at the commit the worktree's index records, cloned from that local copy and never from the network
  * (`--no-fetch`). The clone lands where git keeps a worktree's submodules (its admin folder's
  * `modules/<name>`), which `baton clean` knows how to judge and remove (src/clean/submodules.ts). The
- * submodule's `origin` then points where the user's does, so a later fetch or push goes there.
+ * submodule's `origin` then points where the user's own copy's does (read before the checkout, from
+ * that copy's config alone), so a later fetch or push goes there; it is written into the clone's own
+ * config file, and only once its folder is seen to be that clone (git skips an inactive submodule
+ * without an error, and a bare `git config` in its empty folder would rewrite the worktree's origin).
  * Nothing in `.gitmodules` runs: Baton's hardened options turn hooks and fsmonitor off, `--checkout`
  * overrides any `update` mode of the config, and git refuses a `!command` update mode from
  * `.gitmodules` outright. Nested submodules are not checked out (no `--recursive`): their folders stay
  * empty. A submodule that cannot be checked out is left empty, as before, and named in a warning.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isInside } from '../path-inside.js';
 import { escapeControl } from '../text/escape.js';
 import { oneLine } from '../text/one-line.js';
 import { someOf } from '../text/some-of.js';
 import { gitRaw } from './git.js';
-import { type GitStepOutput, gitSequence } from './sequence.js';
+import { type GitStepOutput, gitSequence, MAX_STEPS } from './sequence.js';
+import { gitDirNamedBy } from './worktree-files.js';
 
 /** A submodule as a `.gitmodules` registers it. */
 export interface RegisteredSubmodule {
@@ -121,25 +125,60 @@ function emptySubmoduleFolder(worktree: string, path: string): boolean {
   return readdirSync(at).length === 0;
 }
 
-/** Where a submodule's `origin` should point: where the user's checkout fetches it from (`submodule.<name>.url`), else an absolute `.gitmodules` URL. */
-function userUrl(sub: RegisteredSubmodule, configured: ReadonlyMap<string, string>): string | undefined {
-  const url = configured.get(sub.name);
-  if (url !== undefined) return url;
-  // A relative URL is relative to the superproject's remote, not to the submodule: left unresolved.
-  return sub.url !== undefined && !/^\.\.?\//.test(sub.url) ? sub.url : undefined;
-}
-
-/** `submodule.<name>.url` of the repository's config, by name, from `git config -z --get-regexp` output (pure). */
-function configuredUrls(out: string): Map<string, string> {
+/**
+ * Where each submodule's `origin` should point, by name: what the user's own copy of it fetches from
+ * (`remote.origin.url` of `<mainGitDir>/modules/<name>/config`, that file alone). Read before the
+ * checkout, never from the repository's shared config, which an agent of the run can write.
+ */
+async function userOrigins(
+  root: string,
+  mainGitDir: string,
+  subs: readonly RegisteredSubmodule[],
+): Promise<Map<string, string>> {
   const urls = new Map<string, string>();
-  for (const record of out.split('\0')) {
-    const nl = record.indexOf('\n');
-    const key = record.slice(0, nl);
-    const dot = key.lastIndexOf('.');
-    if (nl > 0 && key.startsWith('submodule.') && dot > 'submodule.'.length)
-      urls.set(key.slice('submodule.'.length, dot), record.slice(nl + 1));
+  for (let i = 0; i < subs.length; i += MAX_STEPS) {
+    const chunk = subs.slice(i, i + MAX_STEPS);
+    const out = await gitSequence(
+      root,
+      chunk.map((s) => ({
+        args: [
+          'config',
+          '--file',
+          join(mainGitDir, 'modules', s.name, 'config'),
+          '-z',
+          '--get',
+          'remote.origin.url',
+        ],
+        mayFail: true,
+      })),
+    );
+    chunk.forEach((s, j) => {
+      const url = rawOutput(out[j]).replace(/\0$/, '');
+      if (url !== '') urls.set(s.name, url);
+    });
   }
   return urls;
+}
+
+/**
+ * Whether `sub` is checked out in the worktree as Baton's own clone: its folder's `.git` a plain file
+ * naming exactly the worktree's `modules/<name>`. Git skips an inactive submodule with no error,
+ * leaving the folder empty; a `git config` run there would write the worktree's own repository.
+ */
+function clonedHere(worktree: string, worktreeGitDir: string, sub: RegisteredSubmodule): boolean {
+  const gitFile = join(worktree, sub.path, '.git');
+  if (lstatSync(gitFile, { throwIfNoEntry: false })?.isFile() !== true) return false;
+  const named = gitDirNamedBy(gitFile);
+  return named !== undefined && samePath(named, join(worktreeGitDir, 'modules', sub.name));
+}
+
+/** Whether two paths name the same existing folder, links resolved. */
+function samePath(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Git's environment for config given to one command (`GIT_CONFIG_COUNT`): keys with any characters, no `-c` parsing. */
@@ -165,21 +204,20 @@ export async function checkOutSubmodules(
   o: { leave?: ReadonlySet<string> } = {},
 ): Promise<string[]> {
   if (!existsSync(join(worktree, '.gitmodules'))) return [];
-  const [listed, urls, mainDir, ownDir] = await gitSequence(worktree, [
+  const [listed, mainDir, ownDir] = await gitSequence(worktree, [
     { args: LIST_GITMODULES, mayFail: true },
-    { args: ['config', '-z', '--get-regexp', '^submodule\\..*\\.url$'], mayFail: true },
     { args: ['-C', root, 'rev-parse', '--absolute-git-dir'], mayFail: true },
     { args: ['rev-parse', '--absolute-git-dir'], mayFail: true },
   ]);
   const mainGitDir = okOutput(mainDir);
   const worktreeGitDir = okOutput(ownDir);
   if (mainGitDir === '' || worktreeGitDir === '') return [];
-  const configured = configuredUrls(rawOutput(urls));
   const wanted = parseSubmoduleConfig(rawOutput(listed)).filter(
     (s) =>
       !o.leave?.has(s.path) && populatedInMain(root, mainGitDir, s) && emptySubmoduleFolder(worktree, s.path),
   );
   if (wanted.length === 0) return [];
+  const origins = await userOrigins(root, mainGitDir, wanted);
   const store = (s: RegisteredSubmodule) => join(mainGitDir, 'modules', s.name);
   const r = await gitRaw(
     worktree,
@@ -197,23 +235,48 @@ export async function checkOutSubmodules(
     undefined,
     configEnv(wanted.map((s) => [`submodule.${s.name}.url`, store(s)] as const)),
   );
-  const failed = r.exitCode === 0 ? [] : await notCheckedOut(worktree, wanted);
+  // Whatever git's exit code: it skips an inactive submodule without one.
+  const skipped = wanted.filter((s) => !clonedHere(worktree, worktreeGitDir, s));
+  const stale =
+    r.exitCode === 0
+      ? []
+      : await notCheckedOut(
+          worktree,
+          wanted.filter((s) => !skipped.includes(s)),
+        );
+  const failed = [...skipped, ...stale];
   for (const s of failed) undoCheckout(worktree, worktreeGitDir, s);
   await Promise.all(
     wanted
       .filter((s) => !failed.includes(s))
       .map((s) => {
-        const url = userUrl(s, configured);
+        const url = origins.get(s.name);
+        const config = join(worktreeGitDir, 'modules', s.name, 'config');
         return url === undefined
           ? undefined
-          : gitRaw(join(worktree, s.path), ['config', 'remote.origin.url', url]);
+          : gitRaw(worktree, ['config', '--file', config, 'remote.origin.url', url]);
       }),
   );
   if (failed.length === 0) return [];
+  return [checkoutWarning(worktree, failed, r.exitCode === 0 ? undefined : r.stderr)];
+}
+
+/**
+ * The warning for submodules left empty: what git said when it failed, or, when it skipped them
+ * without an error, the likely reason (not active in the repository's config).
+ */
+function checkoutWarning(worktree: string, failed: readonly RegisteredSubmodule[], stderr?: string): string {
   const paths = failed.map((s) => escapeControl(s.path));
-  return [
-    `submodule${paths.length === 1 ? '' : 's'} ${someOf(paths, 5)} could not be checked out in ${escapeControl(worktree)} from your checkout's copy, so ${paths.length === 1 ? 'it is' : 'they are'} left empty there (git said: ${escapeControl(oneLine(r.stderr.trim().split('\n').slice(-3).join('\n')))}); a criterion that needs ${paths.length === 1 ? 'it' : 'them'} fails (the commit the worktree records must be in your checkout's copy: fetch it there)`,
-  ];
+  const one = paths.length === 1;
+  const why =
+    stderr === undefined
+      ? `git skipped ${one ? 'it' : 'them'} without an error: is \`submodule.<name>.active\` false in your repository's config?`
+      : `git said: ${escapeControl(oneLine(stderr.trim().split('\n').slice(-3).join('\n')))}`;
+  const fix =
+    stderr === undefined
+      ? ''
+      : " (the commit the worktree records must be in your checkout's copy: fetch it there)";
+  return `submodule${one ? '' : 's'} ${someOf(paths, 5)} could not be checked out in ${escapeControl(worktree)} from your checkout's copy, so ${one ? 'it is' : 'they are'} left empty there (${why}); a criterion that needs ${one ? 'it' : 'them'} fails${fix}`;
 }
 
 /**

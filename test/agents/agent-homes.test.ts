@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -8,6 +9,7 @@ import {
   readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,7 @@ import {
   mergeGeminiSettings,
   readGeminiWorkspace,
 } from '../../src/agents/gemini.js';
-import { onlySchemaAdded, writeOpenCodeHome } from '../../src/agents/opencode-home.js';
+import { keepProjectConfig, onlySchemaAdded, writeOpenCodeHome } from '../../src/agents/opencode-home.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { BATON_BIN } from '../rig/cli.js';
 import { FEATURE, logEvents } from './agent-rig.js';
@@ -220,6 +222,10 @@ describe('agent homes', () => {
   });
 });
 
+/** What OpenCode 1.18.33 writes into a config file with no `$schema` as it loads it. */
+const withSchema = (text: string) =>
+  text.replace(/^\s*\{/, () => '{\n  "$schema": "https://opencode.ai/config.json",');
+
 describe('onlySchemaAdded: what OpenCode changed in a project config, told from an edit', () => {
   it.each([
     [
@@ -229,23 +235,78 @@ describe('onlySchemaAdded: what OpenCode changed in a project config, told from 
       true,
     ],
     [
-      'the same, reformatted, in JSONC',
-      '{\n  // mine\n  "autoupdate": false,\n}',
-      '{ "$schema": "x", "autoupdate": false }',
+      'its rewrite of a JSONC file with a comment and a blank before the brace',
+      '\n{\n  // mine\n  "autoupdate": false,\n}\n',
+      '{\n  "$schema": "https://opencode.ai/config.json",\n  // mine\n  "autoupdate": false,\n}\n',
       true,
+    ],
+    [
+      'the $schema and a comment the agent added',
+      '{ "autoupdate": false }',
+      '{\n  "$schema": "https://opencode.ai/config.json", // keep it off\n "autoupdate": false }',
+      false,
+    ],
+    [
+      'the $schema and the file reformatted',
+      '{ "autoupdate": false }',
+      '{\n  "$schema": "https://opencode.ai/config.json",\n  "autoupdate": false\n}\n',
+      false,
     ],
     [
       'an edit beside the $schema',
       '{ "autoupdate": false }',
-      '{ "$schema": "x", "autoupdate": true }',
+      '{\n  "$schema": "https://opencode.ai/config.json", "autoupdate": true }',
       false,
     ],
+    ['another $schema', '{ "autoupdate": false }', '{ "$schema": "x", "autoupdate": false }', false],
     ['an edit alone', '{ "autoupdate": false }', '{ "autoupdate": true }', false],
-    ['a $schema that was there', '{ "$schema": "a" }', '{ "$schema": "b" }', false],
     ['no change', '{}', '{}', false],
-    ['not JSON any more', '{}', '{ "$schema": "x", ', false],
   ])('%s', (_name, before, after, expected) => {
     expect(onlySchemaAdded(before, after)).toBe(expected);
+  });
+});
+
+describe('keepProjectConfig: the project config put back after OpenCode', () => {
+  /** A worktree with `opencode.jsonc` holding `text`, read by keepProjectConfig; returns the file and the restore step. */
+  function project(text: string): { file: string; restore: () => void } {
+    const worktree = temp();
+    const file = join(worktree, 'opencode.jsonc');
+    writeFileSync(file, text);
+    return { file, restore: keepProjectConfig(worktree) };
+  }
+  const original = '{\n  // the project’s\n  "autoupdate": false\n}\n';
+
+  it.each([
+    ['only OpenCode’s $schema: put back', withSchema(original), original],
+    [
+      'the $schema and a comment of the agent’s: kept',
+      withSchema(original).replace('"autoupdate"', '// off on purpose\n  "autoupdate"'),
+      undefined,
+    ],
+    [
+      'the $schema and a reformatting: kept',
+      '{"$schema":"https://opencode.ai/config.json","autoupdate":false}',
+      undefined,
+    ],
+  ])('%s', (_name, after, restored) => {
+    const { file, restore } = project(original);
+    writeFileSync(file, after);
+    restore();
+    expect(readFileSync(file, 'utf8')).toBe(restored ?? after);
+  });
+
+  it('writes through no link and into no file of several hard links', () => {
+    const outside = join(temp(), 'elsewhere.jsonc');
+    writeFileSync(outside, withSchema(original));
+    const linked = project(original);
+    rmSync(linked.file);
+    symlinkSync(outside, linked.file);
+    linked.restore();
+    const hard = project(original);
+    rmSync(hard.file);
+    linkSync(outside, hard.file);
+    hard.restore();
+    expect(readFileSync(outside, 'utf8')).toBe(withSchema(original));
   });
 });
 

@@ -199,6 +199,21 @@ describe('submodules in the worktrees of baton run', () => {
     expect(readFileSync(join(folder, 'vendor/lib/lib.txt'), 'utf8')).toBe('from lib.txt\nedit\n');
   });
 
+  it("leaves the user's origin as it is when their config has a populated submodule inactive", async () => {
+    const plain: TestContract = {
+      id: 'feature-001-plain',
+      agent: { command: 'mkdir -p src/feature-001-plain && echo x > src/feature-001-plain/x' },
+    };
+    const repo = projectWith([plain], { 'vendor/lib': library('lib.txt') });
+    repo.git('config', 'remote.origin.url', 'git@github.com:me/project.git');
+    repo.git('config', 'submodule.vendor/lib.active', 'false');
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(repo.git('config', 'remote.origin.url')).toBe('git@github.com:me/project.git');
+    expect(r.stderr).toContain('feature-001-plain: submodule vendor/lib could not be checked out');
+    expect(r.stderr).toContain('git skipped it without an error');
+  });
+
   it('checks the submodules out in a worktree a resume makes again', async () => {
     const lib = library('lib.txt');
     const gate = join(lib.root, '..', 'go-ahead');
@@ -232,6 +247,28 @@ describe('submodules in the integration worktree', () => {
     const started = events(repo).find((e) => e.type === 'integration.started');
     if (started?.type !== 'integration.started') throw new Error('no integration');
     expect(readFileSync(join(started.worktree, 'vendor/lib/lib.txt'), 'utf8')).toBe('from lib.txt\n');
+  });
+
+  it("never rewrites the user's origin when git skips a submodule an agent made inactive: the run and integrate leave it, and warn", async () => {
+    const evil = join(kept(makeRepo({ 'x.txt': 'x\n' })).root, 'evil.git');
+    const turncoat: TestContract = {
+      id: 'feature-001-turncoat',
+      agent: {
+        command: [
+          'mkdir -p src/feature-001-turncoat && echo x > src/feature-001-turncoat/x',
+          `git config submodule.vendor/lib.active false && git config submodule.vendor/lib.url '${evil}'`,
+        ].join(' && '),
+      },
+    };
+    const repo = projectWith([turncoat], { 'vendor/lib': library('lib.txt') });
+    repo.git('config', 'remote.origin.url', 'git@github.com:me/project.git');
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    expect(repo.git('config', 'remote.origin.url')).toBe('git@github.com:me/project.git');
+    const i = await runBaton(['integrate', '--test', 'true'], { cwd: repo.root });
+    expect(i.code, i.stdout + i.stderr).toBe(0);
+    expect(repo.git('config', 'remote.origin.url')).toBe('git@github.com:me/project.git');
+    expect(repo.git('remote', '-v')).not.toContain('evil.git');
+    expect(i.stdout + i.stderr).toContain('submodule vendor/lib could not be checked out');
   });
 
   it('leaves empty one a feature moves: no merge leaves its checkout behind what the branch records', async () => {
