@@ -14,7 +14,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
-import { gitRaw } from '../git/git.js';
+import { gitRaw, missingCommits } from '../git/git.js';
 import { plainRelative, registeredSubmodules } from '../git/submodule-checkout.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
@@ -229,13 +229,8 @@ async function mainStore(root: string, path: string, name: string): Promise<stri
 }
 
 /** The commits of `commits` that the repository `store` does not have. */
-async function missingFrom(store: string, commits: readonly string[]): Promise<string[]> {
-  if (commits.length === 0) return [];
-  const input = commits.map((c) => `${c}^{commit}\n`).join('');
-  const r = await gitRaw(store, [`--git-dir=${store}`, 'cat-file', '--batch-check'], input);
-  if (r.exitCode !== 0) return [...commits];
-  const lines = r.stdout.split('\n');
-  return commits.filter((_, i) => lines[i] === undefined || lines[i]?.endsWith(' missing'));
+function missingFrom(store: string, commits: readonly string[]): Promise<string[]> {
+  return missingCommits(store, commits, store);
 }
 
 function samePath(a: string, b: string): boolean {

@@ -290,6 +290,28 @@ export async function resolveCommit(
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
+/**
+ * The commits of `commits` that the repository at `cwd` (or the git folder `gitDir`) does not have as
+ * commits, in one `cat-file --batch-check`: a commit id from the log or from another repository is
+ * only a claim until git finds it.
+ */
+export async function missingCommits(
+  cwd: string,
+  commits: readonly string[],
+  gitDir?: string,
+): Promise<string[]> {
+  if (commits.length === 0) return [];
+  const input = commits.map((c) => `${c}^{commit}\n`).join('');
+  const r = await gitRaw(
+    cwd,
+    [...(gitDir ? [`--git-dir=${gitDir}`] : []), 'cat-file', '--batch-check'],
+    input,
+  );
+  if (r.exitCode !== 0) return [...commits];
+  const lines = r.stdout.split('\n');
+  return commits.filter((_, i) => lines[i] === undefined || lines[i]?.endsWith(' missing'));
+}
+
 /** The current branch name, or undefined on a detached HEAD. */
 export async function currentBranch(cwd: string): Promise<string | undefined> {
   // Not `--short`: where `baton/a` is ambiguous (a `refs/tags/baton/a` too) it says `heads/baton/a`.

@@ -7,6 +7,7 @@
  * and none when no feature is left out.
  */
 import type { Contract } from '../contracts/schema.js';
+import { missingCommits } from '../git/git.js';
 import { commitGraphSince } from '../git/merge.js';
 import { dependenciesAmong, measureOwnWork, walkOwnCommits } from './own-work.js';
 
@@ -80,8 +81,16 @@ export interface HeldWorkInput {
 export async function heldWorkFinder(
   q: HeldWorkInput,
 ): Promise<((tip: string, leftOut: readonly string[]) => HeldWork | undefined) | undefined> {
-  const candidates = q.candidates.filter((c) => c.commits.length > 0);
+  let candidates = q.candidates.filter((c) => c.commits.length > 0);
   if (candidates.length === 0 || q.tips.length === 0) return undefined;
+  // A candidate's commits come from the log, anyone's to write: only those git has are read.
+  const missing = new Set(await missingCommits(q.root, [...new Set(candidates.flatMap((c) => c.commits))]));
+  if (missing.size > 0) {
+    candidates = candidates
+      .map((c) => ({ ...c, commits: c.commits.filter((commit) => !missing.has(commit)) }))
+      .filter((c) => c.commits.length > 0);
+    if (candidates.length === 0) return undefined;
+  }
   const dependsOn = new Map(q.contracts.map((c) => [c.feature_id, c.depends_on.features]));
   const everyone = new Set(dependsOn.keys());
   const commitsOf = new Map(candidates.map((c) => [c.feature_id, c.commits]));

@@ -1,6 +1,7 @@
 // A feature whose checks failed must not reach the user's branch through another feature's branch
 // that carries its commits (rebased onto it by hand, no `depends_on` to say so): the carrier is left
 // out like a dependent of it, and the `--into` gate refuses a result that holds such work.
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heldWorkOf, ownCommitsOf } from '../../src/integrate/carried-work.js';
@@ -57,6 +58,46 @@ describe('a branch that carries a left-out feature’s work', () => {
     expect(alone.stderr).toContain("its branch carries fa's work");
     expect(alone.stderr).toContain('which is not merged (not selected)');
     expect(repo.git('rev-parse', 'main').trim()).toBe(main);
+  });
+
+  it('reads a left-out feature’s commit from the log only when git has it: a forged one is no internal error', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        {
+          id: 'fa',
+          owns: ['a.txt'],
+          agent: { command: 'echo a > a.txt' },
+          criteria: [{ text: 'passes', run: 'true' }],
+        },
+        {
+          id: 'fb',
+          owns: ['b.txt'],
+          agent: { command: 'echo b > b.txt' },
+          criteria: [{ text: 'fails', run: 'false' }],
+        },
+      ]),
+    });
+    repos.push(repo);
+    await runBaton(['run'], { cwd: repo.root });
+    // Any process can append: a check of fb on a commit nobody has.
+    const forged = {
+      v: 1,
+      ts: new Date().toISOString(),
+      type: 'check.failed',
+      feature_id: 'fb',
+      criterion_id: 'c1',
+      kind: 'run',
+      on: 'worktree',
+      text: 'fails',
+      message: 'exit 1',
+      commit: '1'.repeat(40),
+    };
+    appendFileSync(join(repo.root, '.baton', 'log.jsonl'), `${JSON.stringify(forged)}\n`);
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stdout).toMatch(/fa: merged [0-9a-f]{10}/);
+    expect(r.stdout).toContain('1 of 2 merged, 1 not merged (did not pass)');
   });
 
   it('is not blamed for a dependent cut from it that has no commits of its own, nor for a merged dependency', () => {
