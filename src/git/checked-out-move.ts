@@ -6,12 +6,14 @@
  * own worktree of it, and refused where any other checkout (the user's main checkout, a worktree of
  * their own) has it: Baton never moves the files of a checkout it did not make.
  */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { BRANCH_IN_PROGRESS } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
-import { gitShielded } from './git.js';
+import { git, gitShielded } from './git.js';
 import { gitRefusal } from './refusal.js';
 import { listWorktrees, worktreeAt } from './worktree-list.js';
 import { type ProvenWorktree, proveFeatureWorktree } from './worktree-proof.js';
@@ -62,6 +64,28 @@ export async function moveWithWorktree(
 ): Promise<boolean> {
   const env = { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.realPath };
   const { branch } = worktree;
+  // read-tree overwrites an ignored file (a local .env) where the move adds a tracked one: refused first.
+  const added = (
+    await git(
+      worktree.realPath,
+      ['diff', '--name-only', '-z', '--no-renames', '--diff-filter=A', o.from, o.to],
+      undefined,
+      env,
+    )
+  )
+    .split('\0')
+    .filter(Boolean);
+  const inTheWay = added.filter((p) => existsLink(join(worktree.realPath, p)));
+  if (inTheWay.length > 0) {
+    const path = printableArg(worktree.path);
+    throw new UserError(
+      BRANCH_CHECKED_OUT,
+      `cannot move ${branch}: it is checked out in ${escapeControl(worktree.path)}, where files the move would add are already there, untracked or ignored: ${escapeControl(inTheWay.slice(0, 5).join(', '))}${inTheWay.length > 5 ? ', …' : ''}; nothing was changed`,
+      {
+        hint: `Move them aside (they are not in git: copy what you need) and run the Baton command again; \`git -C ${path} status --ignored\` lists them.`,
+      },
+    );
+  }
   if (!(await moveBranch(worktree.realPath, { branch, to: o.to, from: o.from, why: o.why, env })))
     return false;
   // Out of the terminal's Ctrl-C: files half-written would leave the worktree half-moved.
@@ -76,6 +100,16 @@ export async function moveWithWorktree(
       hint: `Stash them (git -C ${path} stash -u) and run the Baton command again; \`git -C ${path} stash pop\` brings them back after.`,
     },
   );
+}
+
+/** Whether anything (a file, a folder, a link, even a dangling one) is at `path`. */
+function existsLink(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
