@@ -1,8 +1,9 @@
-import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFullCheckout } from './full-checkout.js';
 import { GitError, type GitOutput, git, gitRaw, gitShielded } from './git.js';
 
+export { filesWithConflictMarkers } from './conflict-markers.js';
 export {
   type MergeMessage,
   type MergeTreeResult,
@@ -60,21 +61,6 @@ export async function abortMerge(cwd: string): Promise<void> {
 export async function stagePaths(cwd: string, paths: string[]): Promise<void> {
   if (paths.length === 0) return;
   await git(cwd, ['add', '--', ...paths]);
-}
-
-const MARKER = /^(<{7}|>{7}|\|{7})( |$)/m;
-
-/** Files (relative to `cwd`) that still hold conflict markers; a missing file has none. */
-export function filesWithConflictMarkers(cwd: string, files: string[]): string[] {
-  return files.filter((file) => {
-    let text: string;
-    try {
-      text = readFileSync(join(cwd, file), 'utf8');
-    } catch {
-      return false;
-    }
-    return MARKER.test(text);
-  });
 }
 
 /** One entry of `git diff --name-status -z`: its status letter (`A`, `M`, `D`, `T`…) and path. */

@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { shellQuote } from '../text/shell-quote.js';
+import { GitDeadlineError } from './deadline.js';
 import { GitError, type GitOutput, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
 
 /** One command of a sequence: git's arguments, and whether the sequence goes on when it fails. */
@@ -151,8 +152,12 @@ export type GuardedOutput = { offBranch: true } | { offBranch: false; out: GitSt
  * Runs `steps` in `cwd` in one shell; never throws on a git failure (each step's exit code is a
  * value), only when the shell itself cannot run.
  */
-export async function gitSequence(cwd: string, steps: readonly GitStep[]): Promise<GitStepOutput[]> {
-  const r = await runSequence(cwd, steps);
+export async function gitSequence(
+  cwd: string,
+  steps: readonly GitStep[],
+  limits: SequenceLimits = {},
+): Promise<GitStepOutput[]> {
+  const r = await runSequence(cwd, steps, undefined, limits);
   if (r.offBranch) throw new Error('a sequence without a branch guard stopped at it');
   return r.out;
 }
@@ -165,8 +170,46 @@ export function gitSequenceOnBranch(
   cwd: string,
   steps: readonly GitStep[],
   onBranch: OnBranch,
+  limits: SequenceLimits = {},
 ): Promise<GuardedOutput> {
-  return runSequence(cwd, steps, onBranch);
+  return runSequence(cwd, steps, onBranch, limits);
+}
+
+/**
+ * How long a sequence may take, and what cuts it short. With `deadlineMs` the shell and its gits run
+ * in a process group of their own, killed past the deadline (the call then rejects with a
+ * `GitDeadlineError`: a FIFO `.gitignore` an agent planted blocks git for ever); `signal` (the run's
+ * Ctrl-C) then sends the group the SIGINT the terminal no longer does.
+ */
+export interface SequenceLimits {
+  deadlineMs?: number;
+  signal?: AbortSignal;
+  /** What the sequence does, for the deadline's message ("Baton's commit of the agent's work"). */
+  what?: string;
+}
+
+/** Arms `limits` on a started sequence; the returned function disarms them, and says whether the deadline killed it. */
+function armLimits(child: ChildProcess, limits: SequenceLimits): () => boolean {
+  const { deadlineMs, signal } = limits;
+  const pid = child.pid;
+  if (deadlineMs === undefined || pid === undefined) return () => false;
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {}
+  };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill('SIGKILL');
+  }, deadlineMs);
+  const onAbort = () => kill('SIGINT');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    return timedOut;
+  };
 }
 
 /** Everything a readable stream of the child's gives, kept as it comes. */
@@ -176,19 +219,33 @@ function collect(child: ChildProcess, fd: number): Buffer[] {
   return chunks;
 }
 
-function runSequence(cwd: string, steps: readonly GitStep[], onBranch?: OnBranch): Promise<GuardedOutput> {
+function runSequence(
+  cwd: string,
+  steps: readonly GitStep[],
+  onBranch: OnBranch | undefined,
+  limits: SequenceLimits,
+): Promise<GuardedOutput> {
   const script = sequenceScript(steps, onBranch);
   return new Promise<GuardedOutput>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', script, 'sh'], {
       cwd,
       env: gitEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe', ...steps.map(() => 'pipe' as const)],
+      detached: limits.deadlineMs !== undefined,
     });
+    const disarm = armLimits(child, limits);
     const records = collect(child, 1);
     const shellErr = collect(child, 2);
     const outs = steps.map((_, i) => collect(child, FIRST_FD + i));
-    child.on('error', reject);
+    child.on('error', (err) => {
+      disarm();
+      reject(err);
+    });
     child.on('close', () => {
+      if (disarm()) {
+        reject(new GitDeadlineError(limits.what ?? 'git', cwd, limits.deadlineMs ?? 0));
+        return;
+      }
       const { off, steps: done } = parseRecords(Buffer.concat(records).toString('utf8'));
       if (onBranch && off) {
         resolve({ offBranch: true });
@@ -299,8 +356,9 @@ export async function commitOnBranch(
   message: string,
   from: string,
   onBranch: OnBranch,
+  limits: SequenceLimits = {},
 ): Promise<Committed | undefined> {
   const steps = commitSteps(message, from, onBranch.commonDir && `${onBranch.commonDir}/${onBranch.ref}`);
-  const r = await gitSequenceOnBranch(cwd, steps, onBranch);
+  const r = await gitSequenceOnBranch(cwd, steps, onBranch, limits);
   return r.offBranch ? undefined : readCommitted(cwd, steps, r.out);
 }

@@ -133,7 +133,7 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     taskOf: (id, scratchDir, env) => taskFor(init, pathsOf(id), portOf(id), id, scratchDir, env),
     gitLock: createMutex(),
     ...resultBoard(opts.signal),
-    findEscapes: escapeLooker(opts.root, checkoutWatch, repoGuard),
+    findEscapes: escapeLooker(opts.root, checkoutWatch, repoGuard, opts.signal),
   };
 }
 

@@ -5,6 +5,7 @@
  * not per agent (issue #17). Changes are attributed best-effort by the agents' run windows (#15).
  */
 
+import { gitDeadlineMs } from '../git/deadline.js';
 import { commonGitDir } from '../git/git.js';
 import { gitInfoFilesProblem } from '../git/info-files.js';
 import { type GitStepOutput, gitSequence, throwOnFailure } from '../git/sequence.js';
@@ -31,7 +32,12 @@ const NONE: Escapes = { checkout: [], repo: [] };
  * started the look reports them (each change once). A wave's features settling one after another so
  * cost one look, not one each (issue #17).
  */
-export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGuard): () => Promise<Escapes> {
+export function escapeLooker(
+  root: string,
+  checkout: CheckoutWatch,
+  repo: RepoGuard,
+  signal?: AbortSignal,
+): () => Promise<Escapes> {
   let last: { since: number; look: Promise<Escapes> } | undefined;
   return () => {
     const windows = repo.windows;
@@ -47,7 +53,12 @@ export function escapeLooker(root: string, checkout: CheckoutWatch, repo: RepoGu
         ...(blocked ? [] : [{ args: STATUS_ARGS, mayFail: true }]),
         { args: SNAPSHOT_REFS_ARGS },
       ];
-      const out = await gitSequence(root, steps);
+      // Under a deadline: a FIFO `.gitignore` an agent left in the checkout would block the status.
+      const out = await gitSequence(root, steps, {
+        deadlineMs: gitDeadlineMs(),
+        ...(signal ? { signal } : {}),
+        what: "Baton's look at the main checkout (git status)",
+      });
       throwOnFailure(steps, out);
       const status = blocked ? undefined : (out[0] as GitStepOutput);
       const refs = out[out.length - 1] as GitStepOutput;

@@ -5,9 +5,10 @@
  */
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
+import { GitDeadlineError, gitDeadlineMs } from '../git/deadline.js';
 import { changedFiles, commonGitDir, git } from '../git/git.js';
 import { gitInfoFilesProblem } from '../git/info-files.js';
-import { commitOnBranch } from '../git/sequence.js';
+import { type Committed, commitOnBranch, type OnBranch } from '../git/sequence.js';
 import { statusEntries } from '../git/status.js';
 import { submodulesWithChanges } from '../git/submodule-checkout.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
@@ -71,7 +72,8 @@ export async function settle(
       base,
       commonDir: await commonGitDir(ctx.opts.root),
     };
-    const done = await commitOnBranch(p.worktree, message, forkPoint, onBranch);
+    const done = await commitUnderDeadline(ctx, p.worktree, message, forkPoint, onBranch);
+    if (done instanceof GitDeadlineError) return { problem: done.message };
     if (!done) {
       const problem =
         (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base })) ??
@@ -108,6 +110,29 @@ export async function settle(
   // ended; each change named once, attributed; reported, never silently kept or reverted.
   emitEscapes(ctx.sink, await ctx.findEscapes(), id);
   return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
+}
+
+/**
+ * Baton's commit of the agent's work (`commitOnBranch`) under a deadline: a FIFO `.gitignore` or
+ * `.gitattributes` the agent left blocks `git add` for ever. Past it, the `GitDeadlineError` that says
+ * so, for the feature to fail with, no more git run in that worktree.
+ */
+function commitUnderDeadline(
+  ctx: RunContext,
+  worktree: string,
+  message: string,
+  from: string,
+  onBranch: OnBranch,
+): Promise<Committed | undefined | GitDeadlineError> {
+  const limits = {
+    deadlineMs: gitDeadlineMs(),
+    signal: ctx.opts.signal,
+    what: "Baton's commit of the agent's work (git add --all, git commit)",
+  };
+  return commitOnBranch(worktree, message, from, onBranch, limits).catch((err: unknown) => {
+    if (err instanceof GitDeadlineError) return err;
+    throw err;
+  });
 }
 
 /**
