@@ -80,9 +80,24 @@ let lastListing: { atMs: number; all: ProcessInfo[] } | undefined;
 export function listProcessesSince(sinceMs: number): ProcessInfo[] {
   if (lastListing && lastListing.atMs > sinceMs) return lastListing.all;
   const atMs = Date.now();
+  const t = performance.now();
   const all = listProcesses();
+  lastListingCostMs = performance.now() - t;
   lastListing = { atMs, all };
   return all;
+}
+
+/** How long the last full listing of /proc took (0 before the first): what sharing one saves a caller. */
+let lastListingCostMs = 0;
+
+/**
+ * How long a caller may wait to share a listing (`listProcessesShared`): what one listing costs, at
+ * most `capMs`. Waiting longer than a listing takes would delay the caller (an agent's end, its commit,
+ * the run's end) by more than the listing it saves: on a machine with few processes a listing takes
+ * well under a millisecond, and a fixed window would put its whole length on every agent's path.
+ */
+export function shareWindowMs(capMs: number, costMs: number = lastListingCostMs): number {
+  return Math.max(0, Math.min(capMs, Math.ceil(costMs)));
 }
 
 /** A listing about to begin, which callers asking meanwhile share. */

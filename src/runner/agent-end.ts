@@ -4,18 +4,19 @@
  */
 import type { AgentTask } from '../agents/adapter.js';
 import { stopStragglers } from '../guard/daemons.js';
+import { shareWindowMs } from '../guard/proc.js';
 import { isInteractive } from '../interactive/launch.js';
 import { serverProcesses, tmuxFor } from '../interactive/tmux.js';
 import type { RunContext } from './context.js';
 import type { AgentRun } from './launch.js';
 
-/** How long an ending agent's daemon sweep waits for others ending to share its /proc listing. */
+/** The longest an ending agent's daemon sweep waits for others ending to share its /proc listing. */
 const SHARED_SWEEP_MS = 20;
 
 /**
  * Daemons the agent started in a session of their own outlive its group: found by the run's ids and
  * stopped, just after the agent ended. While other agents run, their ends may come within a few ms:
- * their sweeps share one /proc listing.
+ * their sweeps share one /proc listing, waited for no longer than a listing takes (`shareWindowMs`).
  */
 async function stopDaemons(
   ctx: RunContext,
@@ -32,7 +33,8 @@ async function stopDaemons(
     tracked: run.tracked,
     ...(featureFromMs !== undefined ? { startedFromMs: featureFromMs } : {}),
     agentEndedMs,
-    shareWithinMs: ctx.running.size > 0 ? SHARED_SWEEP_MS : 0,
+    // No longer than one listing takes: the wait is on the agent's way to its commit and the run's end.
+    shareWithinMs: ctx.running.size > 0 ? shareWindowMs(SHARED_SWEEP_MS) : 0,
     ...(spare ? { spare } : {}),
   });
 }

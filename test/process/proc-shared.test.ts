@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { listProcessesShared } from '../../src/guard/proc.js';
+import { listProcessesShared, listProcessesSince, shareWindowMs } from '../../src/guard/proc.js';
 
 describe('listProcessesShared', () => {
   it('gives callers asking within the window one listing, begun after each of them asked', async () => {
@@ -37,5 +37,21 @@ describe('listProcessesShared', () => {
     const all = await listProcessesShared(since, 0);
     expect(performance.now() - t).toBeLessThan(1000);
     expect(all.some((p) => p.pid === process.pid)).toBe(true);
+  });
+
+  it('lets a caller wait to share no longer than one listing takes, and never past the cap', () => {
+    // A fixed 20 ms window put 20 ms on every agent's way to its commit where a listing takes under 1 ms.
+    expect(shareWindowMs(20, 0.4)).toBe(1);
+    expect(shareWindowMs(20, 7.2)).toBe(8);
+    expect(shareWindowMs(20, 300)).toBe(20);
+    expect(shareWindowMs(20, 0)).toBe(0);
+    expect(shareWindowMs(0, 5)).toBe(0);
+  });
+
+  it('measures what a full listing costs, for the window of the next', () => {
+    listProcessesSince(Date.now() + 1000);
+    const window = shareWindowMs(1_000_000);
+    expect(window).toBeGreaterThan(0);
+    expect(window).toBeLessThan(1_000_000);
   });
 });
