@@ -2,25 +2,16 @@
 // in one run, interleaved: N agents that each write one file (N = 1, 8, 32, `-j N`), against a shell loop of
 // `git worktree add` + the same agent + `git add` + `git commit` per feature; then 8 agents of `sleep 2`
 // at `-j 8` against the same loop with each feature in the background. Wall and CPU (user+sys of the whole
-// process tree, /usr/bin/time), medians. On tmpfs (/dev/shm) when there is one, to isolate Baton's own cost.
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+// process tree, bash's `time` at ms resolution), medians. On tmpfs (/dev/shm) when there is one, to isolate Baton's own cost.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, ms, writeResult } from './harness.js';
+import { median, ms, timeProcess, writeResult } from './harness.js';
 
 const BATON = join(import.meta.dirname, '..', 'bin', 'baton.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TMP = process.env.BENCH_TMP ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
-const HAS_TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
 const GIT_ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: 'b',
@@ -53,29 +44,12 @@ function makeRepo(n, agent) {
   return { parent, root };
 }
 
-/** Runs a command to completion: wall ms, and CPU ms of it and every child it waited for. */
-function timeProcess(cmd, args, cwd, okStatus = 0) {
-  const cpuFile = join(cwd, '..', 'cpu.txt');
-  const [file, argv] = HAS_TIME
-    ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, cmd, ...args]]
-    : [cmd, args];
-  const t = performance.now();
-  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', env: GIT_ENV });
-  const wall = performance.now() - t;
-  if (r.status !== okStatus) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const cpu = HAS_TIME
-    ? readFileSync(cpuFile, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .slice(-2)
-        .reduce((s, x) => s + Number(x) * 1000, 0)
-    : Number.NaN;
-  return { wall, cpu, stdout: r.stdout };
-}
-
 function batonRun(n, agent) {
   const { parent, root } = makeRepo(n, agent);
-  const r = timeProcess(process.execPath, [BATON, 'run', '-j', String(n), '--no-verify'], root);
+  const r = timeProcess(process.execPath, [BATON, 'run', '-j', String(n), '--no-verify'], {
+    cwd: root,
+    env: GIT_ENV,
+  });
   if (!r.stdout.includes(`${n}/${n} features complete`)) throw new Error(`baton run: ${r.stdout}`);
   rmSync(parent, { recursive: true, force: true });
   return r;
@@ -89,7 +63,7 @@ function shellLoop(n, agent, background) {
   const script = background
     ? `${Array.from({ length: n }, (_, i) => `(${one(i)}) &`).join('\n')}\nwait`
     : Array.from({ length: n }, (_, i) => one(i)).join(' && ');
-  const r = timeProcess('sh', ['-c', script], root);
+  const r = timeProcess('sh', ['-c', script], { cwd: root, env: GIT_ENV });
   for (let i = 0; i < n; i++)
     execFileSync('git', ['rev-parse', '--verify', `baton/${id(i)}^{commit}`], { cwd: root, stdio: 'pipe' });
   rmSync(parent, { recursive: true, force: true });
@@ -99,8 +73,8 @@ function shellLoop(n, agent, background) {
 function cliStart() {
   const dir = realpathSync(mkdtempSync(join(TMP, 'baton-bench-start-')));
   mkdirSync(join(dir, 'x'));
-  const r = timeProcess(process.execPath, [BATON, '--help'], join(dir, 'x'));
-  const node = timeProcess(process.execPath, ['-e', '0'], join(dir, 'x'));
+  const r = timeProcess(process.execPath, [BATON, '--help'], { cwd: join(dir, 'x'), env: GIT_ENV });
+  const node = timeProcess(process.execPath, ['-e', '0'], { cwd: join(dir, 'x'), env: GIT_ENV });
   rmSync(dir, { recursive: true, force: true });
   return { baton: r, node };
 }
@@ -175,7 +149,7 @@ writeResult('run', {
     `N agents that each write one file, \`baton run -j N --no-verify\` (whole process: Node start-up, contracts, a worktree`,
     'per feature, the agent in its own process group, commit, escape check, log events), against the shell loop a user',
     'would otherwise write: `git worktree add` + the same agent + `git add -A` + `git commit` per feature, one after another.',
-    `Interleaved, ${RUNS} runs each, medians; CPU is user+sys of the whole process tree (/usr/bin/time). Temp folders on ${TMP}.`,
+    `Interleaved, ${RUNS} runs each, medians; CPU is user+sys of the whole process tree (bash's \`time\`, ms resolution). Temp folders on ${TMP}.`,
     `One CLI start (\`baton --help\`): ${ms(startWall)} wall / ${ms(startCpu)} CPU (\`node -e 0\`: ${ms(median(starts.nodeWall))} / ${ms(median(starts.nodeCpu))}, so \`--help\` is ${(startWall / median(starts.nodeWall)).toFixed(2)}× node's start).`,
     'Target (issue #17): per-feature cost, one CLI start taken out, ≤ 1.5× the loop, in wall and in CPU.',
     '',

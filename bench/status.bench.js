@@ -8,7 +8,6 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   realpathSync,
   rmSync,
   statSync,
@@ -20,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyEvent, initialState } from '../dist/log/fold.js';
 import { streamLog } from '../dist/log/read.js';
-import { median, ms, writeResult } from './harness.js';
+import { median, ms, timeProcess, writeResult } from './harness.js';
 
 const BATON = join(import.meta.dirname, '..', 'bin', 'baton.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -166,28 +165,6 @@ function writeLog(path, n) {
   return statSync(path).size;
 }
 
-const HAS_TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
-
-/** Runs a command to completion; wall time, and user+sys CPU seconds when /usr/bin/time is there. */
-function timeProcess(cmd, args, cwd) {
-  const cpuFile = join(parent, 'cpu.txt');
-  const [file, argv] = HAS_TIME
-    ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, cmd, ...args]]
-    : [cmd, args];
-  const t = performance.now();
-  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
-  const elapsed = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const cpu = HAS_TIME
-    ? readFileSync(cpuFile, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .slice(-2)
-        .reduce((sum, x) => sum + Number(x) * 1000, 0)
-    : undefined;
-  return { elapsed, cpu, stdout: r.stdout };
-}
-
 const { parent, root, log } = makeRepo();
 process.on('exit', () => rmSync(parent, { recursive: true, force: true }));
 const bytes = writeLog(log, EVENTS);
@@ -235,20 +212,20 @@ let warmOut;
 let miniOut;
 let jqOut;
 const push = (into, r) => {
-  into.wall.push(r.elapsed);
+  into.wall.push(r.wall);
   into.cpu.push(r.cpu);
 };
 for (let i = 0; i < RUNS + 1; i++) {
   // First read: no snapshot (and no cached plan), the whole log read, checked and folded.
   rmSync(cacheDir, { recursive: true, force: true });
-  const c = timeProcess(process.execPath, [BATON, 'status', '--json', '--no-disk'], root);
+  const c = timeProcess(process.execPath, [BATON, 'status', '--json', '--no-disk'], { cwd: root });
   coldOut = c.stdout;
   // After the first read: the snapshot is fresh, nothing appended.
-  const w = timeProcess(process.execPath, [BATON, 'status', '--json', '--no-disk'], root);
+  const w = timeProcess(process.execPath, [BATON, 'status', '--json', '--no-disk'], { cwd: root });
   warmOut = w.stdout;
-  const m = timeProcess(process.execPath, [minimalFold, log], root);
+  const m = timeProcess(process.execPath, [minimalFold, log], { cwd: root });
   miniOut = m.stdout;
-  const j = hasJq ? timeProcess('jq', ['-n', '-c', JQ, log], root) : undefined;
+  const j = hasJq ? timeProcess('jq', ['-n', '-c', JQ, log], { cwd: root }) : undefined;
   if (j) jqOut = j.stdout;
   if (i === 0) continue; // the first round only warms the file cache
   push(cold, c);
@@ -368,7 +345,7 @@ const cw = median(cold.wall);
 const ww = median(warm.wall);
 const mw = median(mini.wall);
 const jw = hasJq ? median(jq.wall) : undefined;
-const cpuCell = (x) => (HAS_TIME ? ms(median(x)) : 'n/a');
+const cpuCell = (x) => (x.every(Number.isFinite) ? ms(median(x)) : 'n/a');
 writeResult('status', {
   title: 'baton status over a 1,000,000-event log, and --watch picking up appends',
   markdown: [
