@@ -4,6 +4,7 @@ import type { Plan } from '../graph/types.js';
 import { findLiveRun, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import type { Orphan, RefusedGroup } from '../guard/orphans.js';
 import { sessionName } from '../interactive/tmux.js';
+import { lockPath, runLockHolder, stopHolderHint } from '../lock/baton-lock.js';
 import type { BatonState } from '../log/fold.js';
 import { foldLastRun } from '../log/last-run.js';
 import type { FeatureState } from '../log/state.js';
@@ -16,12 +17,16 @@ import { type RunAgainFlags, resumeRunCommand, runCommand } from './resume-comma
 export function assertNoLiveRun(state: BatonState, root: string): void {
   const live = findLiveRun(state, runLiveness(root));
   if (live && live.pid !== process.pid) {
+    // A live run is one the run lock names (`runLiveness`): how to stop it is the lock's one rule, which
+    // offers `kill -INT` only for a holder proven to be Baton (the pid comes from files anyone can write).
+    const holder = runLockHolder(root);
+    const stop = holder
+      ? stopHolderHint(holder, lockPath(root, 'run'))
+      : 'stop it with Ctrl-C in its terminal';
     throw new UserError(
       'run/in-progress',
-      `run ${live.run_id} is still in progress (baton pid ${live.pid})`,
-      {
-        hint: `Wait for it, or stop it with Ctrl-C in its terminal (or kill -INT ${live.pid}) before resuming.`,
-      },
+      `run ${escapeControl(live.run_id)} is still in progress (baton pid ${live.pid})`,
+      { hint: `Wait for it, or ${stop}, before resuming.` },
     );
   }
 }
