@@ -4,7 +4,8 @@
  * restart run in whatever folder sits where the worktree goes would reset the user's own branch.
  */
 import { UserError } from '../errors.js';
-import { keepTipRef, moveBranch } from '../git/branches.js';
+import { keepTipRef } from '../git/branches.js';
+import { moveWithWorktree } from '../git/checked-out-move.js';
 import { git } from '../git/git.js';
 import { restartBackupRef } from '../git/refs.js';
 import { type StatusEntry, statusEntries } from '../git/status.js';
@@ -58,10 +59,9 @@ function branchMovedError(
  * Looks at a feature branch being resumed: counts the commits it holds beyond the base and, when the
  * user asked `--restart <id>`, starts it over from the base. A restart refuses a worktree holding
  * anything uncommitted (`assertNothingUncommitted`), keeps the dropped tip under a backup ref
- * (`restartBackupRef`), moves the branch from the tip it saw (`moveBranch`: never another branch,
- * never one that moved meanwhile, which is refused with `run/restart-branch-moved`), then brings the worktree's index and
- * files from the tip to the base (`read-tree -m -u`, which refuses to overwrite a change; the branch is
- * put back if it does). Without a restart, a branch still ending at the commit of an agent that had
+ * (`restartBackupRef`), then moves the branch from the tip it saw to the base with the worktree's index
+ * and files (`moveWithWorktree`: never one that moved meanwhile, which is refused with
+ * `run/restart-branch-moved`; never over a local change or an untracked or ignored file, nothing changed). Without a restart, a branch still ending at the commit of an agent that had
  * finished is said so.
  */
 export async function inspectResumedBranch(
@@ -87,15 +87,10 @@ export async function inspectResumedBranch(
   const why = `baton: --restart ${opts.unitId}`;
   const backup = commits.length > 0 ? restartBackupRef(opts.unitId, tip) : undefined;
   if (backup) await keepTipRef(worktree.realPath, { ref: backup, commit: tip, why, env: ownEnv });
-  const move = (to: string, from: string, reason: string) =>
-    moveBranch(worktree.realPath, { branch: worktree.branch, to, from, why: reason, env: ownEnv });
-  if (!(await move(base, tip, why))) throw branchMovedError(worktree.branch, opts.unitId, tip, backup);
-  try {
-    await own(['read-tree', '-m', '-u', tip, base]);
-  } catch (err) {
-    await move(tip, base, `${why} undone`);
-    throw err;
-  }
+  // The branch and the worktree's files move together by the one rule (`moveWithWorktree`): refused,
+  // nothing changed, where the move would overwrite a local change or an untracked or ignored file.
+  if (!(await moveWithWorktree(worktree, { to: base, from: tip, why })))
+    throw branchMovedError(worktree.branch, opts.unitId, tip, backup);
   return {
     kept_commits: 0,
     restarted: true,

@@ -100,6 +100,34 @@ describe('baton run --resume --restart', () => {
     expect(repo.git('for-each-ref', 'refs/baton')).toBe('');
   });
 
+  it('refuses, the branch and the file left as they are, where the restart would overwrite an ignored file', async () => {
+    const repo = makeRepo({ 'cfg/local.env': 'TOKEN=example\n' });
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'HEAD');
+    const wt = join(repo.root, '..', 'wt-a');
+    repo.git('worktree', 'add', '-q', '-b', 'baton/a', wt);
+    // The agent stopped tracking the file and ignored it, then put its own secret in it.
+    writeFileSync(join(wt, '.gitignore'), 'cfg/local.env\n');
+    repo.git('-C', wt, 'rm', '-q', '--cached', 'cfg/local.env');
+    repo.git('-C', wt, 'add', '.gitignore');
+    repo.git('-C', wt, 'commit', '-q', '-m', 'agent work');
+    writeFileSync(join(wt, 'cfg', 'local.env'), 'TOKEN=the-real-one\n');
+    const tip = repo.git('rev-parse', 'baton/a');
+    await expect(
+      inspectResumedBranch(await proveFeatureWorktree(repo.root, wt, 'baton/a'), {
+        unitId: 'a',
+        baseCommit: base,
+        restart: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'git/branch-checked-out',
+      message: expect.stringContaining('cfg/local.env'),
+    });
+    expect(readFileSync(join(wt, 'cfg', 'local.env'), 'utf8')).toBe('TOKEN=the-real-one\n');
+    expect(repo.git('rev-parse', 'baton/a')).toBe(tip);
+    expect(repo.git('-C', wt, 'rev-parse', 'HEAD')).toBe(tip);
+  });
+
   it('leaves a branch another process moved between its read and its move where that process put it: run/restart-branch-moved, the dropped tip kept', async () => {
     const repo = makeRepo();
     repos.push(repo);
