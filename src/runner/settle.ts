@@ -19,7 +19,7 @@ import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { agentExitTrailer, batonCommitMessage } from './baton-commit.js';
 import type { RunContext } from './context.js';
-import { type Escapes, emitEscapes } from './escapes.js';
+import { emitEscapes } from './escapes.js';
 import type { AgentRun } from './launch.js';
 import type { FeaturePaths } from './preflight.js';
 import type { Prepared } from './prepare.js';
@@ -33,63 +33,20 @@ export interface Settled {
   usage?: AgentUsage;
 }
 
-/** The agent's run as settle takes it: its exit, usage and times, and the daemons stopped after it. */
-type EndedRun = AgentRun & { stoppedDaemons: readonly Straggler[] };
-
 /** Commits what the agent left, lists the files the branch changed, and records the exit and any escapes. */
 export async function settle(
   ctx: RunContext,
   feature: Contract,
   p: FeaturePaths,
-  prepared: Prepared,
-  run: EndedRun,
-  interrupted: boolean,
-): Promise<Settled | { problem: string }> {
-  const id = feature.feature_id;
-  // An `info/exclude` or `info/attributes` an agent replaced with a FIFO would hang every git below.
-  const blocked = gitInfoFilesProblem(await commonGitDir(ctx.opts.root));
-  if (blocked) return { problem: blocked };
-  // The look at the main checkout and the shared refs (the wave's, once its last agent ended) begins
-  // now, beside Baton's commit in the worktree, which touches neither (Baton's own branches are not
-  // escapes): on the run's last agent it was the commit's time again on the way to the run's end.
-  const look = ctx.findEscapes();
-  look.catch(() => undefined); // awaited below on every path
-  let r: Settled | { problem: string };
-  try {
-    r = await recordWork(ctx, feature, p, prepared, run, interrupted);
-  } catch (err) {
-    await emitLooked(ctx, look, id);
-    throw err;
-  }
-  if ('problem' in r) {
-    await emitLooked(ctx, look, id);
-    return r;
-  }
-  // A look that fails fails the feature, as git's own failures here do (a FIFO `.gitignore` in the checkout).
-  emitEscapes(ctx.sink, await look, id);
-  return r;
-}
-
-/**
- * What a look found, when the feature failed anyway: reported, not lost (the look marked it seen). A
- * look that failed reports nothing; the run's end looks again (`reportEscapes`).
- */
-async function emitLooked(ctx: RunContext, look: Promise<Escapes>, id: string): Promise<void> {
-  const found = await look.catch(() => undefined);
-  if (found) emitEscapes(ctx.sink, found, id);
-}
-
-/** Commits what the agent left (or, interrupted, reads what is there), lists the files, and writes `agent.exited`. */
-async function recordWork(
-  ctx: RunContext,
-  feature: Contract,
-  p: FeaturePaths,
   { forkPoint, base }: Prepared,
-  run: EndedRun,
+  run: AgentRun & { stoppedDaemons: readonly Straggler[] },
   interrupted: boolean,
 ): Promise<Settled | { problem: string }> {
   const id = feature.feature_id;
   const { spec } = ctx.agents.get(id)!;
+  // An `info/exclude` or `info/attributes` an agent replaced with a FIFO would hang every git below.
+  const blocked = gitInfoFilesProblem(await commonGitDir(ctx.opts.root));
+  if (blocked) return { problem: blocked };
   let commit: string;
   let files: string[];
   let uncommitted: number | undefined;
@@ -149,6 +106,9 @@ async function recordWork(
     ...(exit.exitCode !== 0 ? { reason: describeExit(exit, run.timeoutMs) } : {}),
     ...(run.stoppedDaemons.length ? { stopped_daemons: [...run.stoppedDaemons] } : {}),
   });
+  // The main checkout, the shared git config and other refs, looked at once the wave's last agent
+  // ended; each change named once, attributed; reported, never silently kept or reverted.
+  emitEscapes(ctx.sink, await ctx.findEscapes(), id);
   return { ...(commit ? { commit } : {}), files, ...(usage ? { usage } : {}) };
 }
 
