@@ -65,17 +65,15 @@ export async function moveWithWorktree(
   const env = { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.realPath };
   const { branch } = worktree;
   // read-tree overwrites an ignored file (a local .env) where the move adds a tracked one: refused first.
-  const added = (
+  const listed = (
     await git(
       worktree.realPath,
-      ['diff', '--name-only', '-z', '--no-renames', '--diff-filter=A', o.from, o.to],
+      ['diff', '--name-status', '-z', '--no-renames', '--diff-filter=AD', o.from, o.to],
       undefined,
       env,
     )
-  )
-    .split('\0')
-    .filter(Boolean);
-  const inTheWay = added.filter((p) => existsLink(join(worktree.realPath, p)));
+  ).split('\0');
+  const inTheWay = pathsInTheWay(worktree.realPath, changesOf(listed));
   if (inTheWay.length > 0) {
     const path = printableArg(worktree.path);
     throw new UserError(
@@ -102,13 +100,48 @@ export async function moveWithWorktree(
   );
 }
 
-/** Whether anything (a file, a folder, a link, even a dangling one) is at `path`. */
-function existsLink(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
+/** The paths a move adds and those it deletes, from `git diff --name-status -z --diff-filter=AD`. */
+function changesOf(fields: readonly string[]): { added: string[]; deleted: Set<string> } {
+  const added: string[] = [];
+  const deleted = new Set<string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'A') added.push(fields[i + 1] as string);
+    else if (fields[i] === 'D') deleted.add(fields[i + 1] as string);
+  }
+  return { added, deleted };
+}
+
+/**
+ * The added paths something not in git stands in the way of: a file, link or folder at the path
+ * itself (a folder only when no tracked file of the `from` side lies in it: git replaces that one),
+ * or a file or link at one of its parent folders (`conf` where the move adds `conf/app.env`), unless
+ * git tracks it on the `from` side and the move deletes it.
+ */
+function pathsInTheWay(
+  root: string,
+  { added, deleted }: { added: string[]; deleted: Set<string> },
+): string[] {
+  const trackedDirs = new Set<string>();
+  for (const d of deleted)
+    for (let i = d.indexOf('/'); i > 0; i = d.indexOf('/', i + 1)) trackedDirs.add(d.slice(0, i));
+  return added.filter((p) => {
+    const at = kindAt(join(root, p));
+    if (at === 'dir' ? !trackedDirs.has(p) : at !== undefined) return true;
+    for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+      const parent = p.slice(0, i);
+      const kind = kindAt(join(root, parent));
+      if (kind !== undefined && kind !== 'dir' && !deleted.has(parent)) return true;
+    }
     return false;
+  });
+}
+
+/** What is at `path`, links not followed: a folder, anything else, or nothing. */
+function kindAt(path: string): 'dir' | 'other' | undefined {
+  try {
+    return lstatSync(path).isDirectory() ? 'dir' : 'other';
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 // Moving a branch a worktree has checked out brings its files along (read-tree -m -u), which would
 // overwrite an untracked or ignored file (a local .env) where the move adds a tracked one: such a move
 // is refused before anything moves. Real repositories.
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -53,5 +53,44 @@ describe('moveWithWorktree', () => {
     expect(await moveWithWorktree(proven(repo, wt), { from, to, why: 'test' })).toBe(true);
     expect(repo.git('rev-parse', 'baton/a')).toBe(to);
     expect(readFileSync(join(wt, 'x.env'), 'utf8')).toBe('TRACKED=1\n');
+  });
+
+  it('refuses where an ignored file stands at a parent folder of a path the move adds', async () => {
+    const repo = makeRepo({ '.gitignore': 'conf\n', 'README.md': '# app\n' });
+    repos.push(repo);
+    const from = repo.git('rev-parse', 'HEAD');
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write({ 'conf/app.env': 'TRACKED=1\n' });
+    repo.git('add', '-f', 'conf/app.env');
+    repo.git('commit', '-qm', 'track conf/app.env');
+    const to = repo.git('rev-parse', 'HEAD');
+    repo.git('checkout', '-q', 'main');
+    const wt = `${repo.root}-wt`;
+    repo.git('worktree', 'add', '-q', '-b', 'baton/a', wt, from);
+    writeFileSync(join(wt, 'conf'), 'USER LOCAL CONF\n');
+    const err = await moveWithWorktree(proven(repo, wt), { from, to, why: 'test' }).catch((e: unknown) => e);
+    expect((err as UserError).code).toBe(BRANCH_CHECKED_OUT);
+    expect((err as UserError).message).toContain('conf/app.env');
+    expect(readFileSync(join(wt, 'conf'), 'utf8')).toBe('USER LOCAL CONF\n');
+    expect(repo.git('rev-parse', 'baton/a')).toBe(from);
+  });
+
+  it('moves where a tracked folder becomes a file and a tracked file becomes a folder', async () => {
+    const repo = makeRepo({ 'd/inner.txt': 'in d\n', f: 'a file\n' });
+    repos.push(repo);
+    const from = repo.git('rev-parse', 'HEAD');
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.git('rm', '-q', '-r', 'd', 'f');
+    repo.write({ d: 'now a file\n', 'f/inner.txt': 'now a folder\n' });
+    repo.git('add', 'd', 'f');
+    repo.git('commit', '-qm', 'swap');
+    const to = repo.git('rev-parse', 'HEAD');
+    repo.git('checkout', '-q', 'main');
+    const wt = `${repo.root}-wt`;
+    repo.git('worktree', 'add', '-q', '-b', 'baton/a', wt, from);
+    expect(await moveWithWorktree(proven(repo, wt), { from, to, why: 'test' })).toBe(true);
+    expect(readFileSync(join(wt, 'd'), 'utf8')).toBe('now a file\n');
+    expect(readFileSync(join(wt, 'f', 'inner.txt'), 'utf8')).toBe('now a folder\n');
+    expect(existsSync(join(wt, 'd', 'inner.txt'))).toBe(false);
   });
 });
