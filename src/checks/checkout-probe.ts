@@ -1,5 +1,6 @@
 import { printableArg } from '../agents/shell-words.js';
-import { gitRaw } from '../git/git.js';
+import { type GitOutput, gitRaw } from '../git/git.js';
+import { gitSequence } from '../git/sequence.js';
 import { escapeControl } from '../text/escape.js';
 import type { CheckVerdict } from './judge.js';
 
@@ -53,23 +54,42 @@ function fieldsAfter(line: string, n: number): string {
   return line.slice(at);
 }
 
-/** The index entries `git ls-files -v` tags skip-worktree (`S`) or assume-unchanged (lower case) (pure). */
-export function parseHiddenEntries(out: string): string[] {
-  const hidden: string[] = [];
+/** An index entry hidden from git status, and the flag (or flags) that hide it. */
+export interface HiddenEntry {
+  path: string;
+  flag: 'skip-worktree' | 'assume-unchanged' | 'skip-worktree and assume-unchanged';
+}
+
+/**
+ * The index entries `git ls-files -v` tags skip-worktree (`S`), assume-unchanged (any other lower-case
+ * tag) or both (`s`), with their flags (pure).
+ */
+export function parseHiddenFlags(out: string): HiddenEntry[] {
+  const hidden: HiddenEntry[] = [];
   for (const entry of out.split('\0')) {
     const tag = entry.slice(0, 1);
-    if (entry.length > 2 && (tag === 'S' || (tag >= 'a' && tag <= 'z'))) hidden.push(entry.slice(2));
+    if (entry.length <= 2) continue;
+    const path = entry.slice(2);
+    if (tag === 'S') hidden.push({ path, flag: 'skip-worktree' });
+    else if (tag === 's') hidden.push({ path, flag: 'skip-worktree and assume-unchanged' });
+    else if (tag >= 'a' && tag <= 'z') hidden.push({ path, flag: 'assume-unchanged' });
   }
   return hidden;
 }
 
+/** The paths of the index entries hidden from git status (`parseHiddenFlags`) (pure). */
+export function parseHiddenEntries(out: string): string[] {
+  return parseHiddenFlags(out).map((e) => e.path);
+}
+
 const STATUS_ARGS = ['status', '--porcelain=v2', '-z', '--branch', '--no-ahead-behind', '--no-renames'];
+const HIDDEN_ARGS = ['ls-files', '-v', '-z'];
 
 /** HEAD, the changed tracked files, untracked files and hidden index entries of a worktree, before the checks. */
 export async function probeCheckout(cwd: string): Promise<CheckoutState> {
   const [status, listed] = await Promise.all([
     gitRaw(cwd, [...STATUS_ARGS, '--untracked-files=normal']),
-    gitRaw(cwd, ['ls-files', '-v', '-z']),
+    gitRaw(cwd, HIDDEN_ARGS),
   ]);
   if (status.exitCode !== 0 || listed.exitCode !== 0) {
     return { changed: [], untracked: false, hidden: [], failed: (status.stderr || listed.stderr).trim() };
@@ -82,12 +102,38 @@ export async function probeCheckout(cwd: string): Promise<CheckoutState> {
   return { ...parseStatusV2(status.stdout), hidden, ...(sparse ? { sparse } : {}) };
 }
 
-/** HEAD and the changed tracked files after a check: new untracked files (build output) are allowed. */
-async function probeAfter(cwd: string): Promise<CheckoutState> {
-  const status = await gitRaw(cwd, [...STATUS_ARGS, '--untracked-files=no']);
-  if (status.exitCode !== 0)
-    return { changed: [], untracked: false, hidden: [], failed: status.stderr.trim() };
-  return { ...parseStatusV2(status.stdout), hidden: [] };
+/** What a worktree holds after a check: HEAD, changed tracked files and hidden index entries. */
+interface AfterState {
+  commit?: string;
+  changed: string[];
+  hidden: HiddenEntry[];
+  failed?: string;
+}
+
+/**
+ * HEAD, the changed tracked files and the hidden index entries after a check, in one shell (one
+ * process spawned, as a lone `git status` was): a check that marks a tracked file skip-worktree or
+ * assume-unchanged and then rewrites it changes it unseen by `git status`. New untracked files
+ * (build output) are allowed, so not looked for.
+ */
+async function probeAfter(cwd: string): Promise<AfterState> {
+  let status: GitOutput;
+  let listed: GitOutput;
+  try {
+    const out = await gitSequence(cwd, [
+      { args: [...STATUS_ARGS, '--untracked-files=no'], mayFail: true },
+      { args: HIDDEN_ARGS, mayFail: true },
+    ]);
+    status = out[0] ?? { stdout: '', stderr: 'not run', exitCode: -1 };
+    listed = out[1] ?? { stdout: '', stderr: 'not run', exitCode: -1 };
+  } catch (err) {
+    // The shell could not start: a check that removed its own worktree.
+    return { changed: [], hidden: [], failed: err instanceof Error ? err.message : String(err) };
+  }
+  if (status.exitCode !== 0 || listed.exitCode !== 0)
+    return { changed: [], hidden: [], failed: (status.stderr || listed.stderr).trim() };
+  const { commit, changed } = parseStatusV2(status.stdout);
+  return { ...(commit ? { commit } : {}), changed, hidden: parseHiddenFlags(listed.stdout) };
 }
 
 /** Whether the worktree differs from its HEAD in any way the checks would see (pure). */
@@ -126,7 +172,9 @@ export function hiddenEntriesVerdict(
 
 /**
  * After a check: the verdict as it stands when the worktree is still its commit, or a failure
- * naming the tracked files a check changed (or HEAD's move), since what ran next was not the commit.
+ * naming the tracked files a check changed, the index entries it hid from git status (with their
+ * flag), or HEAD's move, since what ran next was not the commit. Called only when the worktree was
+ * clean before the checks, with no entry hidden: any hidden now is the checks' doing.
  */
 export async function keepCheckout(
   cwd: string,
@@ -134,22 +182,40 @@ export async function keepCheckout(
   verdict: CheckVerdict,
 ): Promise<CheckVerdict> {
   const after = await probeAfter(cwd);
-  let what: string | undefined;
+  const what: string[] = [];
   // `git checkout -- .` restores files, not HEAD: a moved HEAD is moved back (keeping local changes).
   let restore = 'restore with `git checkout -- .`';
-  if (after.failed !== undefined) what = `git status failed: ${escapeControl(after.failed)}`;
+  if (after.failed !== undefined) what.push(`git status failed: ${escapeControl(after.failed)}`);
   else if (after.commit !== commit) {
-    what = `HEAD moved from ${commit?.slice(0, 10) ?? 'none'} to ${after.commit?.slice(0, 10) ?? 'none'}`;
+    what.push(`HEAD moved from ${commit?.slice(0, 10) ?? 'none'} to ${after.commit?.slice(0, 10) ?? 'none'}`);
     if (commit !== undefined)
       restore = `move it back with \`git -C ${printableArg(cwd)} reset --keep ${commit}\``;
-  } else if (after.changed.length > 0)
-    what = `tracked files differ from the commit: ${namePaths(after.changed)}`;
-  if (what === undefined) return verdict;
+  } else {
+    if (after.hidden.length > 0) {
+      what.push(`index entries hide files from git status: ${nameHidden(after.hidden)}`);
+      restore = `${unhideCommand(cwd, after.hidden)}, then ${restore}`;
+    }
+    if (after.changed.length > 0)
+      what.push(`tracked files differ from the commit: ${namePaths(after.changed)}`);
+  }
+  if (what.length === 0) return verdict;
   return {
     ...verdict,
     outcome: 'failed',
     message:
-      `after this check, ${what} [checks/changed-checkout]; what runs next is no longer the commit checked ` +
+      `after this check, ${what.join('; ')} [checks/changed-checkout]; what runs next is no longer the commit checked ` +
       `(the check said: ${verdict.message}); ${restore} and verify again`,
   };
+}
+
+/** Up to five hidden entries, escaped, each with its flag, and how many more (pure). */
+function nameHidden(hidden: readonly HiddenEntry[]): string {
+  const shown = hidden.slice(0, 5).map((e) => `${escapeControl(e.path)} (${e.flag})`);
+  return hidden.length > 5 ? `${shown.join(', ')} and ${hidden.length - 5} more` : shown.join(', ');
+}
+
+/** The command that clears the flags of `hidden` in `cwd`, naming the paths when they are few (pure). */
+function unhideCommand(cwd: string, hidden: readonly HiddenEntry[]): string {
+  const paths = hidden.length <= 5 ? hidden.map((e) => printableArg(e.path)).join(' ') : '<paths>';
+  return `clear the flags with \`git -C ${printableArg(cwd)} update-index --no-skip-worktree --no-assume-unchanged -- ${paths}\``;
 }

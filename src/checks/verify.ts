@@ -143,8 +143,10 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       ...(opts.runId ? { runId: opts.runId } : {}),
     });
   const events: CheckEvent[] = [];
-  const before = opts.on === 'worktree' ? await probeCheckout(opts.cwd) : undefined;
-  const checked = before ? checkedCommit(opts, before) : {};
+  // Every place a criterion runs is a worktree whose commit is what is judged: a feature's, or the
+  // integration's (its criteria, and the worktree criteria run again before `--into` moves a branch).
+  const before = await probeCheckout(opts.cwd);
+  const checked = opts.on === 'worktree' ? checkedCommit(opts, before) : {};
   let interrupted = false;
   for (const criterion of criteria) {
     if (opts.signal?.aborted) {
@@ -190,21 +192,22 @@ function checkedCommit(opts: VerifyFeatureOptions, before: CheckoutState): { com
 }
 
 /**
- * One criterion, held to the commit on a worktree: refused when the index hides files from git
- * status, and failed when a command or server left tracked files changed or HEAD moved (what ran
- * after it was no longer the commit). A worktree that already held tracked changes is recorded
+ * One criterion, held to the commit on a worktree (a feature's or the integration's): refused when
+ * the index hides files from git status, and failed when a command or server left tracked files
+ * changed, index entries newly hidden from git status, or HEAD moved (what ran after it was no
+ * longer the commit). A worktree that already held tracked changes is recorded
  * `dirty` instead, which integrate refuses; new untracked files (build output) are allowed.
  */
 async function checkOnCommit(
   criterion: Criterion,
   opts: VerifyFeatureOptions,
   env: NodeJS.ProcessEnv,
-  before: CheckoutState | undefined,
+  before: CheckoutState,
 ): Promise<CheckVerdict | 'interrupted'> {
-  if (before && before.hidden.length > 0) return hiddenEntriesVerdict(before, opts.cwd);
+  if (before.hidden.length > 0) return hiddenEntriesVerdict(before, opts.cwd);
   const verdict = await checkCriterion(criterion, opts, env);
   const runsSomething = criterion.kind === 'run' || criterion.kind === 'http';
-  if (verdict === 'interrupted' || !before || !runsSomething) return verdict;
+  if (verdict === 'interrupted' || !runsSomething) return verdict;
   if (before.failed !== undefined || before.changed.length > 0) return verdict;
   return keepCheckout(opts.cwd, before.commit, verdict);
 }

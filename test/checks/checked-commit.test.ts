@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyFeature } from '../../src/checks/verify.js';
 import type { Criterion } from '../../src/contracts/schema.js';
+import type { CheckPlace } from '../../src/log/event-fields.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { criterion, makeContract, makeProject } from './rig.js';
 
@@ -17,17 +18,17 @@ function setup(): string {
   return repo.root;
 }
 
-async function verify(cwd: string, criteria: Criterion[]) {
+async function verify(cwd: string, criteria: Criterion[], on: CheckPlace = 'worktree') {
   const project = makeProject();
   const commit = repo.git('rev-parse', 'HEAD').trim();
   return verifyFeature({
     contract: makeContract('a', criteria),
     cwd,
-    on: 'worktree',
+    on,
     port: 41000,
     config: project.config,
     logPath: project.logPath,
-    checked: { commit },
+    ...(on === 'worktree' ? { checked: { commit } } : {}),
   });
 }
 
@@ -55,6 +56,46 @@ describe('the checked content is the commit', () => {
       /^after this check, tracked files differ from the commit: test\/a\.sh \[checks\/changed-checkout\]/,
     );
     expect(report.failures[1]?.criterion_id).toBe('gate');
+  });
+
+  it.each([
+    ['assume-unchanged', 'worktree'],
+    ['skip-worktree', 'worktree'],
+    // The criteria run again on the integration result before `--into` moves a branch: the same probe.
+    ['assume-unchanged', 'promotion'],
+  ] as const)(
+    'fails a check that hides a tracked file (%s) and rewrites it, and every check after it (%s)',
+    async (flag, on) => {
+      const cwd = setup();
+      const hide = criterion({
+        id: 'build',
+        text: 'build',
+        run: `git update-index --${flag} test/a.sh && echo "exit 0" > test/a.sh`,
+      });
+      const report = await verify(cwd, [hide, gate], on);
+      expect(report.events.map((e) => e.type)).toEqual(['check.failed', 'check.failed']);
+      expect(report.failures.map((f) => f.criterion_id)).toEqual(['build', 'gate']);
+      for (const f of report.failures) {
+        expect(f.message).toMatch(
+          new RegExp(
+            `^after this check, index entries hide files from git status: test/a\\.sh \\(${flag}\\) \\[checks/changed-checkout\\]`,
+          ),
+        );
+        expect(f.message).toContain(
+          `git -C ${cwd} update-index --no-skip-worktree --no-assume-unchanged -- test/a.sh\`, then restore with \`git checkout -- .\``,
+        );
+      }
+    },
+  );
+
+  it('refuses to run the criteria again on the integration result past an index entry hidden before them', async () => {
+    const cwd = setup();
+    writeFileSync(join(cwd, 'test/a.sh'), 'exit 0\n');
+    repo.git('update-index', '--assume-unchanged', 'test/a.sh');
+    const report = await verify(cwd, [gate], 'promotion');
+    expect(report.failures[0]?.message).toMatch(
+      /^not run: test\/a\.sh hidden from git status .*\[checks\/hidden-index-entries\]/,
+    );
   });
 
   it('fails a check that moves HEAD, and lets a check create untracked files (build output)', async () => {
